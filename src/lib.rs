@@ -1,14 +1,29 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! hr2pagerduty: provision PagerDuty users from an HR system's CSV export.
+//!
+//! Every night an HR system exports its employees. hr2pagerduty reads the export, lists the
+//! users of a PagerDuty account (REST API v2), computes the difference and applies it:
+//! it creates new hires, updates movers, suspends leavers and reactivates rehires, and gives
+//! each person the base role and team roles that configured rules assign.
+//!
+//! Data flows one way:
+//!
+//! [`config`] → [`hr`] (CSV rows to validated employees) → [`pagerduty`] (the client:
+//! listing, writes, retries, the shared limiter) → [`plan`] (pure: employees + users +
+//! policy → actions, each with its reason) → [`apply`] (executes a plan) → [`report`].
+//! [`sim`], a PagerDuty simulator for tests and the demo, shares only
+//! [`pagerduty::models`] with the rest. [`app`] wires the commands together and [`exit`]
+//! defines the documented exit codes.
+#![deny(missing_docs)]
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub mod app;
+pub mod apply;
+pub mod cli;
+pub mod config;
+pub mod email;
+pub mod exit;
+pub mod hr;
+pub mod marker;
+pub mod pagerduty;
+pub mod plan;
+pub mod report;
+pub mod sim;

@@ -1,0 +1,214 @@
+//! The ownership marker hr2pagerduty keeps in a PagerDuty user's `description` (the "bio").
+//!
+//! PagerDuty has no "disabled" user state (fact F21 in `../shared/reference/PAGERDUTY_API.md`),
+//! and hr2pagerduty keeps no local state, so everything it must remember about a user lives
+//! on the user: which employee it belongs to, and, while suspended, what to restore.
+//!
+//! # Format (version 1)
+//!
+//! The marker is one line of the description, anywhere in it (hr2pagerduty writes it last):
+//!
+//! ```text
+//! hr2pagerduty:v1 {"employee_id":"3427"}
+//! hr2pagerduty:v1 {"employee_id":"3427","suspended":{"on":"2026-11-30","role":"admin","teams":[{"id":"PT4KHLK","name":"IT Operations","role":"manager"}]}}
+//! ```
+//!
+//! - The line starts with [`PREFIX`], then the version (`v1`), one space, and a JSON object.
+//! - `employee_id`: the HR employee ID this user belongs to. Matching by employee ID is what
+//!   turns an email change into an update rather than a create plus a deactivation.
+//! - `suspended` (present only while the user is suspended): the date of suspension (`on`,
+//!   `YYYY-MM-DD`), the base `role` and the team memberships (`id`, informational `name`,
+//!   team `role`) the user had, which reactivation restores.
+//!
+//! Every other line is human text and is kept exactly as written. A description with a
+//! marker line that does not parse (bad JSON, an unknown version, two marker lines) yields
+//! [`MarkerState::Invalid`]: the run reports it, ignores the marker, and matches that user by
+//! email only.
+
+use crate::pagerduty::models::{Role, TeamRole};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// What every marker line starts with.
+pub const PREFIX: &str = "hr2pagerduty:";
+/// The marker version this build writes and reads.
+pub const VERSION: &str = "v1";
+
+/// The data a marker carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Marker {
+    /// HR employee ID.
+    pub employee_id: String,
+    /// Present while the user is suspended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended: Option<Suspension>,
+}
+
+/// What a suspension took away, to be restored on rehire.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suspension {
+    /// Date the suspension was planned (UTC), `YYYY-MM-DD`.
+    pub on: NaiveDate,
+    /// Base role before suspension.
+    pub role: Role,
+    /// Team memberships before suspension, sorted by team ID.
+    #[serde(default)]
+    pub teams: Vec<SavedMembership>,
+}
+
+/// One team membership recorded at suspension.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SavedMembership {
+    /// Team ID (what restoration uses).
+    pub id: String,
+    /// Team name at suspension time, for people reading the profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Team role.
+    pub role: TeamRole,
+}
+
+/// The result of reading a description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MarkerState {
+    /// No marker line.
+    Absent,
+    /// A marker this build understands.
+    Valid(Marker),
+    /// A marker line that cannot be used; the string says why.
+    Invalid(String),
+}
+
+/// A description split into its human text and its marker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parsed {
+    /// Every non-marker line, joined with `\n`, trailing whitespace removed.
+    pub human: String,
+    /// The marker, if any.
+    pub marker: MarkerState,
+}
+
+/// Splits `description` into human text and marker. Never fails: problems are reported as
+/// [`MarkerState::Invalid`].
+pub fn parse(description: Option<&str>) -> Parsed {
+    let text = description.unwrap_or("");
+    let mut human = Vec::new();
+    let mut markers = Vec::new();
+    for line in text.lines() {
+        if line.trim_start().starts_with(PREFIX) {
+            markers.push(line.trim());
+        } else {
+            human.push(line);
+        }
+    }
+    let human = human.join("\n").trim_end().to_string();
+    let marker = match markers.as_slice() {
+        [] => MarkerState::Absent,
+        [one] => parse_line(one),
+        many => MarkerState::Invalid(format!("{} marker lines; expected one", many.len())),
+    };
+    Parsed { human, marker }
+}
+
+fn parse_line(line: &str) -> MarkerState {
+    let rest = &line[PREFIX.len()..];
+    let (version, json) = rest.split_once(' ').unwrap_or((rest, ""));
+    if version != VERSION {
+        return MarkerState::Invalid(format!(
+            "marker version {version:?} is not {VERSION:?} (written by another hr2pagerduty version?)"
+        ));
+    }
+    match serde_json::from_str::<Marker>(json.trim()) {
+        Ok(m) if m.employee_id.trim().is_empty() => {
+            MarkerState::Invalid("marker has an empty employee_id".into())
+        }
+        Ok(m) => MarkerState::Valid(m),
+        Err(e) => MarkerState::Invalid(format!("marker is not valid: {e}")),
+    }
+}
+
+/// The marker line for `marker`, without a newline. Deterministic: the same marker always
+/// renders to the same text, so an unchanged user is never rewritten.
+pub fn render_line(marker: &Marker) -> String {
+    // Serialising these plain structs to JSON cannot fail.
+    let json = serde_json::to_string(marker).expect("marker serialises");
+    format!("{PREFIX}{VERSION} {json}")
+}
+
+/// A full description: `human` (kept verbatim), then the marker line.
+pub fn render(human: &str, marker: &Marker) -> String {
+    let human = human.trim_end();
+    if human.is_empty() {
+        render_line(marker)
+    } else {
+        format!("{human}\n{}", render_line(marker))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn suspended() -> Marker {
+        Marker {
+            employee_id: "3427".into(),
+            suspended: Some(Suspension {
+                on: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+                role: Role::Admin,
+                teams: vec![SavedMembership {
+                    id: "PT4KHLK".into(),
+                    name: Some("IT Operations".into()),
+                    role: TeamRole::Manager,
+                }],
+            }),
+        }
+    }
+
+    #[test]
+    fn round_trips_and_keeps_human_text() {
+        let m = suspended();
+        let d = render("On call for the data platform.\nAsk me about Kafka.", &m);
+        let p = parse(Some(&d));
+        assert_eq!(
+            p.human,
+            "On call for the data platform.\nAsk me about Kafka."
+        );
+        assert_eq!(p.marker, MarkerState::Valid(m.clone()));
+        assert_eq!(render(&p.human, &m), d);
+    }
+
+    #[test]
+    fn documented_example_parses() {
+        let line = r#"hr2pagerduty:v1 {"employee_id":"3427","suspended":{"on":"2026-11-30","role":"admin","teams":[{"id":"PT4KHLK","name":"IT Operations","role":"manager"}]}}"#;
+        assert_eq!(parse(Some(line)).marker, MarkerState::Valid(suspended()));
+        assert_eq!(render_line(&suspended()), line);
+    }
+
+    #[test]
+    fn marker_only_and_absent() {
+        let m = Marker {
+            employee_id: "1".into(),
+            suspended: None,
+        };
+        assert_eq!(render("", &m), r#"hr2pagerduty:v1 {"employee_id":"1"}"#);
+        assert_eq!(parse(None).marker, MarkerState::Absent);
+        assert_eq!(parse(Some("just a bio")).human, "just a bio");
+    }
+
+    #[test]
+    fn broken_markers_are_invalid_not_errors() {
+        for d in [
+            "hr2pagerduty:v1 {not json",
+            "hr2pagerduty:v9 {\"employee_id\":\"1\"}",
+            "hr2pagerduty:v1 {\"employee_id\":\"  \"}",
+            "hr2pagerduty:v1 {\"employee_id\":\"1\"}\nhr2pagerduty:v1 {\"employee_id\":\"2\"}",
+        ] {
+            let p = parse(Some(d));
+            assert!(
+                matches!(p.marker, MarkerState::Invalid(_)),
+                "{d}: {:?}",
+                p.marker
+            );
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! The PagerDuty REST API v2 client (placeholder; owned by the client helper).
+pub mod models;
+pub mod time_zones;

@@ -1,0 +1,1 @@
+//! PagerDuty simulator (placeholder; owned by the sim helper).
