@@ -582,29 +582,28 @@ impl Config {
                 format!("{burst} is outside 1..=60"),
             );
         }
-        if let Some(url) = &pd.api_url {
-            if !(url.starts_with("https://")
+        if let Some(url) = &pd.api_url
+            && !(url.starts_with("https://")
                 || url.starts_with("http://127.0.0.1")
                 || url.starts_with("http://localhost"))
-            {
-                bad(
-                    "pagerduty.api_url",
-                    0..0,
-                    format!("{url:?} must be an https:// URL (plain http only for 127.0.0.1)"),
-                );
-            }
+        {
+            bad(
+                "pagerduty.api_url",
+                0..0,
+                format!("{url:?} must be an https:// URL (plain http only for 127.0.0.1)"),
+            );
         }
 
         // [hr]
         let hr = &self.hr;
-        if let Some(d) = &hr.delimiter {
-            if ![",", ";", "|", "\t", "tab"].contains(&d.get_ref().as_str()) {
-                bad(
-                    "hr.delimiter",
-                    d.span(),
-                    format!("{:?} is not one of \",\" \";\" \"|\" \"tab\"", d.get_ref()),
-                );
-            }
+        if let Some(d) = &hr.delimiter
+            && ![",", ";", "|", "\t", "tab"].contains(&d.get_ref().as_str())
+        {
+            bad(
+                "hr.delimiter",
+                d.span(),
+                format!("{:?} is not one of \",\" \";\" \"|\" \"tab\"", d.get_ref()),
+            );
         }
         let cols = hr.columns.get_ref();
         let cols_span = hr.columns.span();
@@ -727,14 +726,14 @@ impl Config {
             ("pending", &st.pending),
         ] {
             for v in values {
-                if let Some(prev) = state_of.insert(v.trim().to_lowercase(), state) {
-                    if prev != state {
-                        bad(
-                            &format!("hr.status.{state}"),
-                            0..0,
-                            format!("{v:?} is also listed under {prev}"),
-                        );
-                    }
+                if let Some(prev) = state_of.insert(v.trim().to_lowercase(), state)
+                    && prev != state
+                {
+                    bad(
+                        &format!("hr.status.{state}"),
+                        0..0,
+                        format!("{v:?} is also listed under {prev}"),
+                    );
                 }
             }
         }
@@ -909,14 +908,14 @@ fn check_when(
                 ),
             );
         }
-        if let OneOrMany::Many(v) = value {
-            if v.is_empty() {
-                bad(
-                    &format!("{key}.when.{field}"),
-                    span.clone(),
-                    "an empty list matches nobody".into(),
-                );
-            }
+        if let OneOrMany::Many(v) = value
+            && v.is_empty()
+        {
+            bad(
+                &format!("{key}.when.{field}"),
+                span.clone(),
+                "an empty list matches nobody".into(),
+            );
         }
     }
 }

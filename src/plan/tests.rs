@@ -1,0 +1,924 @@
+//! Planner tests. A small in-memory executor applies a plan's steps (all of them, or only
+//! the first few, to model a crash) so convergence can be checked without a network.
+
+use super::*;
+use crate::config::Config;
+use crate::hr::{Employee, Lifecycle, Roster};
+use crate::pagerduty::models::{TeamReference, UserReference};
+use std::path::Path;
+
+const CONFIG: &str = r#"
+[pagerduty]
+from = "bot@example.com"
+
+[hr.columns]
+employee_id = "id"
+email = "email"
+first_name = "first"
+last_name = "last"
+status = "status"
+job_title = "title"
+department = "dept"
+
+[hr.status]
+active = ["Active"]
+terminated = ["Terminated"]
+pending = ["Future Start"]
+
+[lifecycle]
+suspended_role = "read_only_limited_user"
+protected = ["vip@example.com"]
+default_time_zone = "America/New_York"
+unmanaged_users = "report"
+
+[roles]
+default = "limited_user"
+[[roles.rule]]
+when = { dept = "x" }
+role = "admin"
+"#;
+
+fn config(extra: &str) -> Config {
+    let text = format!("{CONFIG}{extra}").replace(
+        "when = { dept = \"x\" }",
+        "when = { department = \"IT\", job_title = \"Manager\" }",
+    );
+    Config::from_toml(&text, Path::new("t.toml")).unwrap()
+}
+
+fn std_config() -> Config {
+    config(
+        r#"
+[[teams.rule]]
+when = { department = "IT" }
+team = "IT Operations"
+role = "responder"
+[[teams.rule]]
+when = { department = "IT", job_title = "Manager" }
+team = "PTMGRS1"
+role = "manager"
+"#,
+    )
+}
+
+fn teams() -> Vec<Team> {
+    [
+        ("PTITOPS", "IT Operations"),
+        ("PTMGRS1", "Managers"),
+        ("PTCHESS", "Chess Club"),
+    ]
+    .iter()
+    .map(|(id, name)| Team {
+        id: id.to_string(),
+        kind: "team".into(),
+        name: name.to_string(),
+        description: None,
+        summary: None,
+        self_url: None,
+        html_url: None,
+        default_role: None,
+    })
+    .collect()
+}
+
+fn emp(id: &str, email: &str, name: &str, status: Lifecycle, dept: &str, title: &str) -> Employee {
+    let (first, last) = name.split_once(' ').unwrap();
+    Employee {
+        line: 1 + id.parse::<u64>().unwrap_or(0),
+        employee_id: id.into(),
+        email: Email::parse(email).unwrap(),
+        first_name: first.into(),
+        last_name: last.into(),
+        name: name.into(),
+        status,
+        status_value: Some(format!("{status:?}")),
+        job_title: Some(title.into()),
+        department: Some(dept.into()),
+        time_zone: None,
+        hire_date: None,
+        termination_date: None,
+        attributes: Default::default(),
+    }
+}
+
+fn user(
+    id: &str,
+    email: &str,
+    name: &str,
+    role: Role,
+    title: &str,
+    description: Option<String>,
+) -> User {
+    User {
+        id: id.into(),
+        kind: "user".into(),
+        summary: None,
+        self_url: None,
+        html_url: None,
+        name: name.into(),
+        email: email.into(),
+        time_zone: Some("America/New_York".into()),
+        color: None,
+        role,
+        avatar_url: None,
+        description,
+        invitation_sent: None,
+        job_title: Some(title.into()),
+        created_via_sso: None,
+        teams: vec![],
+        contact_methods: vec![],
+        notification_rules: vec![],
+    }
+}
+
+fn marked(eid: &str) -> Option<String> {
+    Some(marker::render(
+        "",
+        &Marker {
+            employee_id: eid.into(),
+            suspended: None,
+        },
+    ))
+}
+
+/// An account: users plus members of every team.
+#[derive(Clone)]
+struct Account {
+    users: Vec<User>,
+    members: BTreeMap<String, Vec<TeamMember>>,
+    next_id: u32,
+}
+
+impl Account {
+    fn new(users: Vec<User>) -> Account {
+        let mut members = BTreeMap::new();
+        for t in teams() {
+            members.insert(t.id, vec![]);
+        }
+        Account {
+            users,
+            members,
+            next_id: 1,
+        }
+    }
+
+    fn join(&mut self, user_id: &str, team: &str, role: TeamRole) {
+        let list = self.members.get_mut(team).unwrap();
+        list.retain(|m| m.user.id != user_id);
+        list.push(TeamMember {
+            user: UserReference {
+                id: user_id.into(),
+                kind: "user_reference".into(),
+                summary: None,
+                self_url: None,
+                html_url: None,
+            },
+            role,
+        });
+        let u = self.users.iter_mut().find(|u| u.id == user_id).unwrap();
+        if !u.teams.iter().any(|t| t.id == team) {
+            u.teams.push(TeamReference {
+                id: team.into(),
+                kind: "team_reference".into(),
+                summary: None,
+                name: None,
+                self_url: None,
+                html_url: None,
+            });
+        }
+    }
+
+    fn leave(&mut self, user_id: &str, team: &str) {
+        self.members
+            .get_mut(team)
+            .unwrap()
+            .retain(|m| m.user.id != user_id);
+        let u = self.users.iter_mut().find(|u| u.id == user_id).unwrap();
+        u.teams.retain(|t| t.id != team);
+    }
+
+    /// Applies the first `limit` steps of every action (all when `None`).
+    fn apply(&mut self, plan: &Plan, limit: Option<usize>) {
+        for a in &plan.actions {
+            let mut uid = a.user_id.clone();
+            for step in a.steps.iter().take(limit.unwrap_or(usize::MAX)) {
+                match step {
+                    Step::CreateUser(n) => {
+                        let id = format!("PNEW{:03}", self.next_id);
+                        self.next_id += 1;
+                        let mut u = user(
+                            &id,
+                            &n.email,
+                            &n.name,
+                            n.role.clone().unwrap(),
+                            "",
+                            n.description.clone(),
+                        );
+                        u.job_title = n.job_title.clone();
+                        u.time_zone = n.time_zone.clone();
+                        self.users.push(u);
+                        uid = Some(id);
+                    }
+                    Step::UpdateUser(upd) => {
+                        let u = self
+                            .users
+                            .iter_mut()
+                            .find(|u| Some(&u.id) == uid.as_ref())
+                            .unwrap();
+                        if let Some(v) = &upd.name {
+                            u.name = v.clone()
+                        }
+                        if let Some(v) = &upd.email {
+                            u.email = v.clone()
+                        }
+                        if let Some(v) = &upd.role {
+                            u.role = v.clone()
+                        }
+                        if let Some(v) = &upd.job_title {
+                            u.job_title = Some(v.clone())
+                        }
+                        if let Some(v) = &upd.time_zone {
+                            u.time_zone = Some(v.clone())
+                        }
+                        if let Some(v) = &upd.description {
+                            u.description = Some(v.clone())
+                        }
+                    }
+                    Step::SetTeamRole { team_id, role, .. } => {
+                        let id = uid.clone().unwrap();
+                        self.join(&id, team_id, role.clone());
+                    }
+                    Step::RemoveFromTeam { team_id, .. } => {
+                        let id = uid.clone().unwrap();
+                        self.leave(&id, team_id);
+                    }
+                }
+            }
+        }
+    }
+
+    fn plan(&self, roster: &Roster, cfg: &Config) -> Plan {
+        let teams = teams();
+        plan(Inputs {
+            roster,
+            users: &self.users,
+            teams: &teams,
+            members: &self.members,
+            config: cfg,
+            today: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+        })
+        .unwrap()
+    }
+}
+
+fn roster(employees: Vec<Employee>) -> Roster {
+    Roster {
+        rows_read: employees.len(),
+        employees,
+        ..Roster::default()
+    }
+}
+
+fn owner() -> User {
+    user(
+        "POWNER1",
+        "owner@example.com",
+        "Olive Owner",
+        Role::Owner,
+        "CEO",
+        None,
+    )
+}
+
+#[test]
+fn new_hire_is_created_with_marker_rules_and_teams_then_converges() {
+    let cfg = std_config();
+    let r = roster(vec![emp(
+        "7",
+        "ann.lee@example.com",
+        "Ann Lee",
+        Lifecycle::Active,
+        "IT",
+        "Manager",
+    )]);
+    let mut acct = Account::new(vec![owner()]);
+    let p = acct.plan(&r, &cfg);
+    assert_eq!(p.count(ActionKind::Create), 1);
+    let a = &p.actions[0];
+    let Step::CreateUser(n) = &a.steps[0] else {
+        panic!("{:?}", a.steps)
+    };
+    assert_eq!(n.role, Some(Role::Admin));
+    assert_eq!(n.time_zone.as_deref(), Some("America/New_York"));
+    assert_eq!(
+        n.description.as_deref(),
+        Some(r#"hr2pagerduty:v1 {"employee_id":"7"}"#)
+    );
+    assert_eq!(
+        a.teams.as_ref().unwrap().new,
+        vec!["IT Operations:responder", "Managers:manager"]
+    );
+    assert_eq!(a.steps.len(), 3);
+    acct.apply(&p, None);
+    let again = acct.plan(&r, &cfg);
+    assert!(again.is_empty(), "{:#?}", again.actions);
+    assert_eq!(again.unchanged, 1);
+    assert_eq!(
+        again.skipped.len(),
+        0,
+        "the owner has no HR row and no marker, so it is not listed"
+    );
+}
+
+#[test]
+fn crash_after_create_is_finished_by_the_next_plan_without_a_duplicate() {
+    let cfg = std_config();
+    let r = roster(vec![emp(
+        "7",
+        "ann.lee@example.com",
+        "Ann Lee",
+        Lifecycle::Active,
+        "IT",
+        "Engineer",
+    )]);
+    let mut acct = Account::new(vec![]);
+    let p = acct.plan(&r, &cfg);
+    acct.apply(&p, Some(1));
+    let p2 = acct.plan(&r, &cfg);
+    assert_eq!(p2.actions.len(), 1);
+    assert_eq!(p2.actions[0].kind, ActionKind::Update);
+    assert_eq!(
+        p2.actions[0].steps,
+        vec![Step::SetTeamRole {
+            team_id: "PTITOPS".into(),
+            team: "IT Operations".into(),
+            role: TeamRole::Responder
+        }]
+    );
+    acct.apply(&p2, None);
+    assert!(acct.plan(&r, &cfg).is_empty());
+    assert_eq!(acct.users.len(), 1);
+}
+
+#[test]
+fn adoption_by_email_writes_only_the_marker_and_keeps_the_bio() {
+    let cfg = std_config();
+    let r = roster(vec![emp(
+        "8",
+        "bo@example.com",
+        "Bo Diaz",
+        Lifecycle::Active,
+        "Sales",
+        "Rep",
+    )]);
+    let u = user(
+        "PBO0001",
+        "Bo@Example.com",
+        "Bo  Diaz",
+        Role::LimitedUser,
+        "Rep",
+        Some("Likes pagers.".into()),
+    );
+    let mut acct = Account::new(vec![u]);
+    let p = acct.plan(&r, &cfg);
+    assert_eq!(p.actions.len(), 1);
+    let a = &p.actions[0];
+    assert_eq!(a.kind, ActionKind::Update);
+    assert!(a.reason.starts_with("adopt"), "{}", a.reason);
+    let Step::UpdateUser(upd) = &a.steps[0] else {
+        panic!()
+    };
+    assert_eq!(
+        upd,
+        &UserUpdate {
+            description: Some("Likes pagers.\nhr2pagerduty:v1 {\"employee_id\":\"8\"}".into()),
+            ..UserUpdate::default()
+        },
+        "name differing only in spacing and email only in case are not changes"
+    );
+    acct.apply(&p, None);
+    assert!(acct.plan(&r, &cfg).is_empty());
+}
+
+#[test]
+fn email_change_is_an_update_matched_by_employee_id() {
+    let cfg = std_config();
+    let r = roster(vec![emp(
+        "9",
+        "cy.new@example.com",
+        "Cy Ng",
+        Lifecycle::Active,
+        "Sales",
+        "Rep",
+    )]);
+    let u = user(
+        "PCY0001",
+        "cy.old@example.com",
+        "Cy Ng",
+        Role::LimitedUser,
+        "Rep",
+        marked("9"),
+    );
+    let mut acct = Account::new(vec![u]);
+    let p = acct.plan(&r, &cfg);
+    assert_eq!(p.actions.len(), 1);
+    let a = &p.actions[0];
+    assert_eq!(
+        (a.kind, a.user_id.as_deref()),
+        (ActionKind::Update, Some("PCY0001"))
+    );
+    assert!(
+        a.reason.contains("matched by employee ID 9"),
+        "{}",
+        a.reason
+    );
+    assert_eq!(
+        a.steps,
+        vec![Step::UpdateUser(UserUpdate {
+            email: Some("cy.new@example.com".into()),
+            ..Default::default()
+        })]
+    );
+    acct.apply(&p, None);
+    assert!(acct.plan(&r, &cfg).is_empty());
+}
+
+#[test]
+fn mover_update_sends_only_changed_fields_and_never_an_unchanged_role() {
+    let cfg = std_config();
+    let r = roster(vec![emp(
+        "10",
+        "di@example.com",
+        "Di Ro",
+        Lifecycle::Active,
+        "Sales",
+        "Senior Rep",
+    )]);
+    let u = user(
+        "PDI0001",
+        "di@example.com",
+        "Di Ro",
+        Role::LimitedUser,
+        "Rep",
+        marked("10"),
+    );
+    let p = Account::new(vec![u]).plan(&r, &cfg);
+    assert_eq!(
+        p.actions[0].steps,
+        vec![Step::UpdateUser(UserUpdate {
+            job_title: Some("Senior Rep".into()),
+            ..Default::default()
+        })]
+    );
+    assert_eq!(
+        p.actions[0].changes,
+        vec![Change {
+            field: Field::JobTitle,
+            old: Some("Rep".into()),
+            new: Some("Senior Rep".into())
+        }]
+    );
+    assert!(!p.actions[0].changes_role());
+}
+
+#[test]
+fn promotion_moves_role_and_governed_teams_but_not_other_teams() {
+    let cfg = std_config();
+    let r = roster(vec![emp(
+        "11",
+        "ed@example.com",
+        "Ed Fu",
+        Lifecycle::Active,
+        "IT",
+        "Manager",
+    )]);
+    let mut acct = Account::new(vec![user(
+        "PED0001",
+        "ed@example.com",
+        "Ed Fu",
+        Role::LimitedUser,
+        "Manager",
+        marked("11"),
+    )]);
+    acct.join("PED0001", "PTITOPS", TeamRole::Observer);
+    acct.join("PED0001", "PTCHESS", TeamRole::Manager);
+    let p = acct.plan(&r, &cfg);
+    let a = &p.actions[0];
+    assert!(a.changes_role());
+    assert_eq!(
+        a.teams.as_ref().unwrap(),
+        &TeamsChange {
+            old: vec!["IT Operations:observer".into()],
+            new: vec!["IT Operations:responder".into(), "Managers:manager".into()],
+        }
+    );
+    assert!(!a.steps.iter().any(|s| matches!(s, Step::RemoveFromTeam { team_id, .. } | Step::SetTeamRole { team_id, .. } if team_id == "PTCHESS")));
+    acct.apply(&p, None);
+    assert!(acct.plan(&r, &cfg).is_empty());
+    assert!(
+        acct.members["PTCHESS"]
+            .iter()
+            .any(|m| m.user.id == "PED0001")
+    );
+}
+
+fn suspended_setup() -> (Config, Account) {
+    let cfg = std_config();
+    let mut acct = Account::new(vec![
+        owner(),
+        user(
+            "PFA0001",
+            "fa@example.com",
+            "Fa Gu",
+            Role::Admin,
+            "Manager",
+            Some(format!("Bio line\n{}", marked("12").unwrap())),
+        ),
+    ]);
+    acct.join("PFA0001", "PTITOPS", TeamRole::Responder);
+    acct.join("PFA0001", "PTMGRS1", TeamRole::Manager);
+    acct.join("PFA0001", "PTCHESS", TeamRole::Observer);
+    (cfg, acct)
+}
+
+#[test]
+fn leaver_is_suspended_marker_first_then_teams_removed() {
+    let (cfg, mut acct) = suspended_setup();
+    let r = roster(vec![emp(
+        "12",
+        "fa@example.com",
+        "Fa Gu",
+        Lifecycle::Terminated,
+        "IT",
+        "Manager",
+    )]);
+    let p = acct.plan(&r, &cfg);
+    assert_eq!(p.actions.len(), 1);
+    let a = &p.actions[0];
+    assert_eq!(a.kind, ActionKind::Deactivate);
+    assert_eq!(
+        a.guard,
+        Some(Guard {
+            employee_id: Some("12".into()),
+            email: Email::normalise("fa@example.com")
+        })
+    );
+    let Step::UpdateUser(upd) = &a.steps[0] else {
+        panic!("{:?}", a.steps)
+    };
+    assert_eq!(upd.role, Some(Role::ReadOnlyLimitedUser));
+    let d = upd.description.as_deref().unwrap();
+    assert!(d.starts_with("Bio line\nhr2pagerduty:v1 "), "{d}");
+    let parsed = marker::parse(Some(d));
+    let MarkerState::Valid(m) = parsed.marker else {
+        panic!()
+    };
+    let s = m.suspended.unwrap();
+    assert_eq!(s.role, Role::Admin);
+    assert_eq!(s.on.to_string(), "2026-11-30");
+    assert_eq!(
+        s.teams
+            .iter()
+            .map(|t| (t.id.as_str(), t.role.as_str()))
+            .collect::<Vec<_>>(),
+        vec![
+            ("PTCHESS", "observer"),
+            ("PTITOPS", "responder"),
+            ("PTMGRS1", "manager")
+        ]
+    );
+    assert_eq!(a.steps.len(), 4);
+    assert!(
+        a.steps[1..]
+            .iter()
+            .all(|s| matches!(s, Step::RemoveFromTeam { .. }))
+    );
+    acct.apply(&p, None);
+    assert!(acct.plan(&r, &cfg).is_empty());
+    assert_eq!(
+        acct.users
+            .iter()
+            .find(|u| u.id == "PFA0001")
+            .unwrap()
+            .teams
+            .len(),
+        0
+    );
+}
+
+#[test]
+fn every_crash_point_of_suspension_then_rehire_is_finished_by_the_next_plan() {
+    let leaver = roster(vec![emp(
+        "12",
+        "fa@example.com",
+        "Fa Gu",
+        Lifecycle::Terminated,
+        "IT",
+        "Manager",
+    )]);
+    let rehire = roster(vec![emp(
+        "12",
+        "fa@example.com",
+        "Fa Gu",
+        Lifecycle::Active,
+        "IT",
+        "Manager",
+    )]);
+    for crash_at in 0..4 {
+        let (cfg, mut acct) = suspended_setup();
+        let before = acct.clone();
+        let p = acct.plan(&leaver, &cfg);
+        acct.apply(&p, Some(crash_at));
+        let resume = acct.plan(&leaver, &cfg);
+        if crash_at > 0 {
+            assert_eq!(resume.actions[0].kind, ActionKind::Deactivate);
+            assert_eq!(
+                resume.actions[0].steps.len(),
+                4 - crash_at,
+                "crash after {crash_at} steps"
+            );
+        }
+        acct.apply(&resume, None);
+        assert!(acct.plan(&leaver, &cfg).is_empty());
+
+        // Rehire, crashing at every point too.
+        let total = acct.plan(&rehire, &cfg).actions[0].steps.len();
+        for crash2 in 0..=total {
+            let mut a2 = acct.clone();
+            let p = a2.plan(&rehire, &cfg);
+            assert_eq!(p.actions[0].kind, ActionKind::Reactivate);
+            a2.apply(&p, Some(crash2));
+            let p2 = a2.plan(&rehire, &cfg);
+            a2.apply(&p2, None);
+            assert!(
+                a2.plan(&rehire, &cfg).is_empty(),
+                "crash at {crash_at}/{crash2}"
+            );
+            let u = a2.users.iter().find(|u| u.id == "PFA0001").unwrap();
+            let orig = before.users.iter().find(|u| u.id == "PFA0001").unwrap();
+            assert_eq!(u.role, Role::Admin, "same PagerDuty ID, role restored");
+            assert_eq!(
+                u.description, orig.description,
+                "marker back to active, bio kept"
+            );
+            assert_eq!(
+                a2.members, before.members,
+                "all three teams restored with their roles"
+            );
+        }
+    }
+}
+
+#[test]
+fn managed_user_missing_from_export_is_a_leaver_unless_its_row_was_invalid() {
+    let cfg = std_config();
+    let acct = Account::new(vec![user(
+        "PGO0001",
+        "go@example.com",
+        "Go Ha",
+        Role::LimitedUser,
+        "Rep",
+        marked("13"),
+    )]);
+    let p = acct.plan(&roster(vec![]), &cfg);
+    assert_eq!(p.actions[0].kind, ActionKind::Deactivate);
+    assert!(p.actions[0].reason.contains("not in the HR export"));
+
+    let mut r = roster(vec![]);
+    r.protected_ids.insert("13".into());
+    let p = acct.plan(&r, &cfg);
+    assert!(p.is_empty());
+    assert!(p.skipped[0].reason.contains("HR row"), "{:?}", p.skipped);
+}
+
+#[test]
+fn owner_and_protected_users_are_never_written() {
+    let cfg = std_config();
+    let r = roster(vec![
+        emp(
+            "1",
+            "owner@example.com",
+            "Olive Owner",
+            Lifecycle::Terminated,
+            "IT",
+            "CEO",
+        ),
+        emp(
+            "2",
+            "vip@example.com",
+            "Vi Pe",
+            Lifecycle::Active,
+            "IT",
+            "Manager",
+        ),
+    ]);
+    let acct = Account::new(vec![
+        owner(),
+        user("PVIP001", "vip@example.com", "Vi Pe", Role::User, "x", None),
+    ]);
+    let p = acct.plan(&r, &cfg);
+    assert!(p.is_empty(), "{:#?}", p.actions);
+    assert_eq!(p.skipped.len(), 2);
+    assert!(p.skipped.iter().any(|s| s.reason.contains("account owner")));
+    assert!(p.skipped.iter().any(|s| s.reason.contains("protected")));
+}
+
+#[test]
+fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
+    let cfg = config("[[teams.rule]]\nteam = \"Nope\"\nrole = \"observer\"\n");
+    let teams = teams();
+    let err = plan(Inputs {
+        roster: &roster(vec![]),
+        users: &[],
+        teams: &teams,
+        members: &BTreeMap::new(),
+        config: &cfg,
+        today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+    })
+    .unwrap_err();
+    assert!(err.to_string().contains("no team \"Nope\""), "{err}");
+
+    let cfg = config("[[teams.rule]]\nteam = \"IT Operations\"\nrole = \"observer\"\n").to_owned();
+    let mut cfg2 = cfg.clone();
+    cfg2.roles.default = toml::Spanned::new(0..0, Role::ReadOnlyUser);
+    let r = roster(vec![emp(
+        "3",
+        "ro@example.com",
+        "Ro Su",
+        Lifecycle::Active,
+        "Sales",
+        "Rep",
+    )]);
+    let err = plan(Inputs {
+        roster: &r,
+        users: &[],
+        teams: &teams,
+        members: &BTreeMap::new(),
+        config: &cfg2,
+        today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+    })
+    .unwrap_err();
+    assert!(err.to_string().contains("refuses on teams"), "{err}");
+}
+
+#[test]
+fn conflicting_markers_and_foreign_email_matches_are_skipped() {
+    let cfg = std_config();
+    let r = roster(vec![
+        emp(
+            "20",
+            "a@example.com",
+            "Aa Bb",
+            Lifecycle::Active,
+            "Sales",
+            "Rep",
+        ),
+        emp(
+            "21",
+            "b@example.com",
+            "Cc Dd",
+            Lifecycle::Active,
+            "Sales",
+            "Rep",
+        ),
+    ]);
+    let acct = Account::new(vec![
+        user(
+            "P1",
+            "x@example.com",
+            "Aa Bb",
+            Role::LimitedUser,
+            "Rep",
+            marked("20"),
+        ),
+        user(
+            "P2",
+            "y@example.com",
+            "Aa Bb",
+            Role::LimitedUser,
+            "Rep",
+            marked("20"),
+        ),
+        user(
+            "P3",
+            "b@example.com",
+            "Cc Dd",
+            Role::LimitedUser,
+            "Rep",
+            marked("99"),
+        ),
+    ]);
+    let p = acct.plan(&r, &cfg);
+    assert!(
+        p.actions
+            .iter()
+            .all(|a| a.user_id.as_deref() == Some("P3") && a.kind == ActionKind::Deactivate),
+        "only P3, whose employee 99 is gone, is acted on: {:#?}",
+        p.actions
+    );
+    assert_eq!(
+        p.skipped
+            .iter()
+            .filter(|s| s.reason.contains("carry the marker"))
+            .count(),
+        2
+    );
+    assert!(
+        p.skipped
+            .iter()
+            .any(|s| s.reason.contains("marker names employee 99"))
+    );
+}
+
+#[test]
+fn unreadable_marker_is_noted_and_replaced_after_email_match() {
+    let cfg = std_config();
+    let r = roster(vec![emp(
+        "30",
+        "h@example.com",
+        "Ha Ki",
+        Lifecycle::Active,
+        "Sales",
+        "Rep",
+    )]);
+    let acct = Account::new(vec![user(
+        "PH",
+        "h@example.com",
+        "Ha Ki",
+        Role::LimitedUser,
+        "Rep",
+        Some("hr2pagerduty:v1 {oops".into()),
+    )]);
+    let p = acct.plan(&r, &cfg);
+    assert!(
+        p.notes[0].contains("ownership marker ignored"),
+        "{:?}",
+        p.notes
+    );
+    assert_eq!(p.actions[0].kind, ActionKind::Update);
+    assert!(p.actions[0].reason.contains("unreadable"));
+}
+
+#[test]
+fn unknown_team_roles_are_requested_before_suspension() {
+    let cfg = std_config();
+    let (_, mut acct) = suspended_setup();
+    acct.members.remove("PTCHESS");
+    let r = roster(vec![emp(
+        "12",
+        "fa@example.com",
+        "Fa Gu",
+        Lifecycle::Terminated,
+        "IT",
+        "Manager",
+    )]);
+    let p = acct.plan(&r, &cfg);
+    assert_eq!(
+        p.needs_team_members,
+        BTreeSet::from(["PTCHESS".to_string()])
+    );
+}
+
+#[test]
+fn pending_and_terminated_without_user_change_nothing_and_order_is_by_email() {
+    let cfg = std_config();
+    let r = roster(vec![
+        emp(
+            "40",
+            "zz@example.com",
+            "Zz Top",
+            Lifecycle::Active,
+            "Sales",
+            "Rep",
+        ),
+        emp(
+            "41",
+            "pp@example.com",
+            "Pp Qq",
+            Lifecycle::Pending,
+            "Sales",
+            "Rep",
+        ),
+        emp(
+            "42",
+            "tt@example.com",
+            "Tt Uu",
+            Lifecycle::Terminated,
+            "Sales",
+            "Rep",
+        ),
+        emp(
+            "43",
+            "aa@example.com",
+            "Aa Zz",
+            Lifecycle::Active,
+            "Sales",
+            "Rep",
+        ),
+    ]);
+    let p = Account::new(vec![]).plan(&r, &cfg);
+    let emails: Vec<&str> = p.actions.iter().map(|a| a.email.as_str()).collect();
+    assert_eq!(emails, vec!["aa@example.com", "zz@example.com"]);
+    assert_eq!(p.unchanged, 2);
+    assert_eq!(p.population.hr_active, 2);
+}
