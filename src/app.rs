@@ -1,1 +1,336 @@
-//! Command orchestration (placeholder).
+//! Command orchestration: load config → read the export → list PagerDuty → plan →
+//! render → (confirm) → apply → report. Each command returns an [`Exit`]; nothing here
+//! calls `process::exit`.
+
+use crate::apply::{self, ApplyOptions, Outcome, OutcomeStatus};
+use crate::cli::{ApplyArgs, Cli, Command, DemoArgs, Format, PlanArgs, SafetyFlags, SandboxArgs, ValidateArgs};
+use crate::config::{Config, ConfigError, ENV_API_KEY, ENV_API_URL, Settings};
+use crate::exit::Exit;
+use crate::hr::{self, HrError, Roster};
+use crate::pagerduty::models::{Team, TeamMember, User};
+use crate::pagerduty::{ApiError, Client, ClientConfig};
+use crate::plan::safety::{self, Overrides};
+use crate::plan::{self, Inputs, Plan, PlanError};
+use crate::report::{self, progress::Progress};
+use crate::sim;
+use futures::StreamExt;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+
+/// A reason the command stops, with the exit code it maps to.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// Command-line usage (exit 64).
+    #[error("{0}")]
+    Usage(String),
+    /// Configuration (exit 78).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Rules that cannot be applied to this account (exit 78).
+    #[error(transparent)]
+    Rules(#[from] PlanError),
+    /// The HR export (exit 65).
+    #[error(transparent)]
+    Hr(#[from] HrError),
+    /// Refused before any write (exit 3).
+    #[error("refused before any write: {0}")]
+    Refused(String),
+    /// The run failed (exit 1).
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl Failure {
+    /// The exit code.
+    pub fn exit(&self) -> Exit {
+        match self {
+            Failure::Usage(_) => Exit::Usage,
+            Failure::Config(_) | Failure::Rules(_) => Exit::Config,
+            Failure::Hr(_) => Exit::HrInput,
+            Failure::Refused(_) => Exit::Refused,
+            Failure::Failed(_) => Exit::Failure,
+        }
+    }
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        if e.is_incomplete_listing() {
+            Failure::Refused(format!("{e}; the listing cannot be proven complete, so nothing was written"))
+        } else {
+            Failure::Failed(format!("PagerDuty: {e}"))
+        }
+    }
+}
+
+/// Runs the parsed command line; prints results on stdout and errors on stderr.
+pub async fn run(cli: Cli) -> Exit {
+    let progress = !cli.no_progress && cli.verbose == 0;
+    let result = match cli.command {
+        Command::Validate(a) => validate(a),
+        Command::Plan(a) => cmd_plan(a, progress).await,
+        Command::Apply(a) => cmd_apply(a, progress).await,
+        Command::Sandbox(a) => sandbox(a).await,
+        Command::Demo(a) => demo(a, progress).await,
+    };
+    match result {
+        Ok(code) => code,
+        Err(f) => {
+            eprintln!("Error: {f}");
+            f.exit()
+        }
+    }
+}
+
+fn load(config: &Path, hr_path: &Path) -> Result<(Config, Roster), Failure> {
+    let cfg = Config::load(config)?;
+    let roster = hr::read_file(hr_path, &cfg)?;
+    Ok((cfg, roster))
+}
+
+fn validate(a: ValidateArgs) -> Result<Exit, Failure> {
+    let (_cfg, roster) = load(&a.inputs.config, &a.inputs.hr)?;
+    match a.format {
+        Format::Text => print!("{}", report::render_validate(&roster, &a.inputs.hr.display().to_string())),
+        Format::Json => println!("{}", pretty(&report::validate_json(&roster))),
+    }
+    Ok(Exit::Success)
+}
+
+fn pretty(v: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
+fn settings(cfg: &Config, flag_url: Option<&str>) -> Result<Settings, Failure> {
+    let env_url = std::env::var(ENV_API_URL).ok();
+    let env_key = std::env::var(ENV_API_KEY).ok();
+    Settings::resolve(flag_url, env_url.as_deref(), env_key.as_deref(), cfg).map_err(Failure::Usage)
+}
+
+/// What was read from PagerDuty, and the plan computed from it.
+pub struct Observed {
+    /// All users.
+    pub users: Vec<User>,
+    /// All teams.
+    pub teams: Vec<Team>,
+    /// Members of the teams the plan needed.
+    pub members: BTreeMap<String, Vec<TeamMember>>,
+    /// The plan.
+    pub plan: Plan,
+}
+
+async fn fetch_members(
+    client: &Client,
+    ids: &BTreeSet<String>,
+    members: &mut BTreeMap<String, Vec<TeamMember>>,
+    concurrency: usize,
+) -> Result<(), Failure> {
+    let wanted: Vec<String> = ids.iter().filter(|id| !members.contains_key(*id)).cloned().collect();
+    let results: Vec<(String, Result<Vec<TeamMember>, ApiError>)> = futures::stream::iter(wanted)
+        .map(|id| async move {
+            let r = client.list_team_members(&id).await;
+            (id, r)
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
+    for (id, r) in results {
+        members.insert(id, r?);
+    }
+    Ok(())
+}
+
+/// Lists PagerDuty (users, teams, members of the teams the rules name and of teams whose
+/// roles a suspension must record) and computes the plan. GET requests only.
+///
+/// # Errors
+/// [`Failure::Refused`] when a listing cannot be proven complete, [`Failure::Failed`] when
+/// PagerDuty is unreachable or rejects the key, [`Failure::Rules`] for rule mistakes.
+pub async fn observe(client: &Client, cfg: &Config, roster: &Roster, progress: &Progress) -> Result<Observed, Failure> {
+    progress.stage("listing users", None);
+    let users = client
+        .list_users(&|n, total| {
+            if let Some(t) = total {
+                progress.set_total(t);
+            }
+            progress.set(n as u64);
+        })
+        .await?;
+    progress.stage("listing teams", None);
+    let teams = client.list_teams().await?;
+    let rules = plan::rules::ResolvedRules::resolve(cfg, &teams)?;
+    let mut members = BTreeMap::new();
+    let concurrency = *cfg.pagerduty.concurrency.get_ref();
+    progress.stage("reading team members", None);
+    fetch_members(client, &rules.governed(), &mut members, concurrency).await?;
+    let today = chrono::Utc::now().date_naive();
+    let mut p = plan::plan(Inputs { roster, users: &users, teams: &teams, members: &members, config: cfg, today })?;
+    if !p.needs_team_members.is_empty() {
+        fetch_members(client, &p.needs_team_members, &mut members, concurrency).await?;
+        p = plan::plan(Inputs { roster, users: &users, teams: &teams, members: &members, config: cfg, today })?;
+    }
+    progress.finish();
+    Ok(Observed { users, teams, members, plan: p })
+}
+
+fn client_for(cfg: &Config, flag_url: Option<&str>) -> Result<Client, Failure> {
+    let s = settings(cfg, flag_url)?;
+    Client::new(ClientConfig::from_settings(&s, cfg)).map_err(|e| Failure::Failed(e.to_string()))
+}
+
+fn overrides(f: SafetyFlags) -> Overrides {
+    Overrides {
+        allow_deactivations: f.allow_deactivations,
+        allow_role_changes: f.allow_role_changes,
+    }
+}
+
+/// The safety refusal for `plan`, if any: every tripped check, one per line.
+fn refusal(p: &Plan, cfg: &Config, flags: SafetyFlags) -> Option<Failure> {
+    let problems = safety::check(p, &cfg.safety, overrides(flags));
+    (!problems.is_empty()).then(|| {
+        Failure::Refused(if problems.len() == 1 {
+            problems[0].clone()
+        } else {
+            format!("\n  - {}", problems.join("\n  - "))
+        })
+    })
+}
+
+async fn cmd_plan(a: PlanArgs, progress: bool) -> Result<Exit, Failure> {
+    let (cfg, roster) = load(&a.inputs.config, &a.inputs.hr)?;
+    let client = client_for(&cfg, a.connection.api_url.as_deref())?;
+    let obs = observe(&client, &cfg, &roster, &Progress::new(progress)).await?;
+    match a.format {
+        Format::Text => print!("{}", report::render_plan(&obs.plan, &roster)),
+        Format::Json => println!("{}", pretty(&report::plan_json(&obs.plan, &roster))),
+    }
+    if let Some(f) = refusal(&obs.plan, &cfg, a.safety) {
+        return Err(f);
+    }
+    Ok(if a.detailed_exitcode && !obs.plan.is_empty() { Exit::Changes } else { Exit::Success })
+}
+
+fn confirm() -> Result<bool, Failure> {
+    print!("\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
+    std::io::stdout().flush().ok();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Failure::Usage(format!("cannot read the answer: {e}")))?;
+    Ok(line.trim() == "yes")
+}
+
+async fn execute(
+    client: &Client,
+    cfg: &Config,
+    obs: &Observed,
+    roster: &Roster,
+    progress: &Progress,
+    report_path: Option<&Path>,
+) -> Result<Exit, Failure> {
+    let opts = ApplyOptions {
+        concurrency: *cfg.pagerduty.concurrency.get_ref(),
+        protected: cfg.lifecycle.protected_emails().into_iter().collect(),
+    };
+    let outcomes: Vec<Outcome> = apply::apply(client, &obs.plan, &opts, progress).await;
+    let stats = serde_json::to_value(client.stats()).unwrap_or_default();
+    if let Some(path) = report_path {
+        let json = report::apply_json(&outcomes, &obs.plan, roster, stats);
+        std::fs::write(path, pretty(&json) + "\n")
+            .map_err(|e| Failure::Failed(format!("cannot write report {}: {e}", path.display())))?;
+    }
+    print!("{}", report::render_apply(&outcomes, &obs.plan, roster));
+    let failed = outcomes.iter().any(|o| o.status == OutcomeStatus::Failed);
+    let stopped = outcomes
+        .iter()
+        .any(|o| o.status == OutcomeStatus::Skipped && o.attempts == 0 && o.error.as_deref().is_some_and(|e| e.contains("authentication")));
+    Ok(if failed || stopped { Exit::Failure } else { Exit::Success })
+}
+
+async fn cmd_apply(a: ApplyArgs, progress: bool) -> Result<Exit, Failure> {
+    let interactive = std::io::stdin().is_terminal();
+    if !a.yes && !interactive {
+        return Err(Failure::Usage(
+            "apply needs --yes when stdin is not a terminal (nothing was read or written)".into(),
+        ));
+    }
+    let (cfg, roster) = load(&a.inputs.config, &a.inputs.hr)?;
+    let client = client_for(&cfg, a.connection.api_url.as_deref())?;
+    let bar = Progress::new(progress);
+    let obs = observe(&client, &cfg, &roster, &bar).await?;
+    print!("{}", report::render_plan(&obs.plan, &roster));
+    if let Some(f) = refusal(&obs.plan, &cfg, a.safety) {
+        return Err(f);
+    }
+    if obs.plan.is_empty() {
+        if let Some(path) = &a.report {
+            let json = report::apply_json(&[], &obs.plan, &roster, serde_json::to_value(client.stats()).unwrap_or_default());
+            std::fs::write(path, pretty(&json) + "\n")
+                .map_err(|e| Failure::Failed(format!("cannot write report {}: {e}", path.display())))?;
+        }
+        return Ok(Exit::Success);
+    }
+    if !a.yes && !confirm()? {
+        println!("\nApply cancelled; nothing was changed.");
+        return Ok(Exit::Success);
+    }
+    println!();
+    execute(&client, &cfg, &obs, &roster, &bar, a.report.as_deref()).await
+}
+
+async fn sandbox(a: SandboxArgs) -> Result<Exit, Failure> {
+    let seed = sim::Seed::from_file(&a.seed).map_err(|e| Failure::Usage(format!("seed {}: {e}", a.seed.display())))?;
+    let handle = sim::start(seed, a.port)
+        .await
+        .map_err(|e| Failure::Failed(format!("cannot listen on 127.0.0.1:{}: {e}", a.port)))?;
+    println!("PagerDuty simulator listening on {}", handle.url());
+    println!("  export {ENV_API_URL}={}", handle.url());
+    println!("  export {ENV_API_KEY}=<one of the seed's api_keys>");
+    println!("Press Ctrl-C to stop.");
+    std::io::stdout().flush().ok();
+    tokio::signal::ctrl_c().await.ok();
+    handle.shutdown().await;
+    Ok(Exit::Success)
+}
+
+/// The demo's embedded inputs: configuration, HR export and simulator seed, from `samples/demo/`.
+pub mod demo_files {
+    /// `samples/demo/config.toml`.
+    pub const CONFIG: &str = include_str!("../samples/demo/config.toml");
+    /// `samples/demo/hr.csv`.
+    pub const HR: &str = include_str!("../samples/demo/hr.csv");
+    /// `samples/demo/seed.json`.
+    pub const SEED: &str = include_str!("../samples/demo/seed.json");
+    /// The API key the demo seed accepts.
+    pub const KEY: &str = "demo-key-not-secret";
+}
+
+async fn demo(a: DemoArgs, progress: bool) -> Result<Exit, Failure> {
+    let cfg = Config::from_toml(demo_files::CONFIG, Path::new("samples/demo/config.toml"))?;
+    let roster = hr::read_bytes(demo_files::HR.as_bytes(), &cfg)?;
+    let seed = sim::Seed::from_json(demo_files::SEED).map_err(|e| Failure::Failed(format!("demo seed: {e}")))?;
+    let handle = sim::start(seed, 0)
+        .await
+        .map_err(|e| Failure::Failed(format!("cannot start the simulator: {e}")))?;
+    println!("Demo: a PagerDuty simulator is running on {} with the accounts in samples/demo/seed.json.", handle.url());
+    println!("Reading samples/demo/hr.csv with samples/demo/config.toml.\n");
+    let s = Settings::resolve(Some(&handle.url()), None, Some(demo_files::KEY), &cfg).map_err(Failure::Usage)?;
+    let client = Client::new(ClientConfig::from_settings(&s, &cfg)).map_err(|e| Failure::Failed(e.to_string()))?;
+    let bar = Progress::new(progress);
+
+    println!("=== hr2pagerduty plan ===\n");
+    let obs = observe(&client, &cfg, &roster, &bar).await?;
+    print!("{}", report::render_plan(&obs.plan, &roster));
+
+    println!("\n=== hr2pagerduty apply --yes ===\n");
+    let code = execute(&client, &cfg, &obs, &roster, &bar, a.report.as_deref()).await?;
+
+    println!("\n=== hr2pagerduty plan (again) ===\n");
+    let again = observe(&client, &cfg, &roster, &bar).await?;
+    print!("{}", report::render_plan(&again.plan, &roster));
+    handle.shutdown().await;
+    Ok(if again.plan.is_empty() { code } else { Exit::Failure })
+}

@@ -1,1 +1,160 @@
-//! Command-line interface (placeholder).
+//! The command line (clap derive). Every flag is documented here; `--help` shows examples.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+const EXAMPLES: &str = "\
+Examples:
+  hr2pagerduty demo
+      Run plan, apply and a second plan against the built-in simulator.
+  hr2pagerduty validate --config samples/config.toml --hr export.csv
+      Check an export offline and list every row problem with its line.
+  PAGERDUTY_API_KEY=... hr2pagerduty plan --config samples/config.toml --hr export.csv
+      Show what would change (GET requests only).
+  PAGERDUTY_API_KEY=... hr2pagerduty apply --config samples/config.toml --hr export.csv --yes --report report.json
+      Apply the changes without a prompt, as a nightly job, and write a JSON report.
+  hr2pagerduty sandbox --seed fixtures/sim/basic.json --port 8080
+      Serve the PagerDuty simulator on http://127.0.0.1:8080.
+
+Exit codes: 0 success; 1 the run failed; 2 plan --detailed-exitcode found changes;
+3 refused before any write; 64 usage error; 65 HR input unusable; 78 configuration invalid.";
+
+/// Provision PagerDuty users from an HR system's CSV export.
+#[derive(Debug, Parser)]
+#[command(name = "hr2pagerduty", version, about, after_help = EXAMPLES)]
+pub struct Cli {
+    /// More logging on stderr: -v for info, -vv for debug (RUST_LOG overrides).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Never draw progress bars.
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the configuration and the HR export offline; list every row problem.
+    Validate(ValidateArgs),
+    /// Dry run: list PagerDuty (GET requests only) and show the changes.
+    Plan(PlanArgs),
+    /// Compute the plan the same way and execute it.
+    Apply(ApplyArgs),
+    /// Serve the built-in PagerDuty simulator on 127.0.0.1.
+    Sandbox(SandboxArgs),
+    /// Plan, apply and plan again against the simulator, from built-in samples.
+    Demo(DemoArgs),
+}
+
+/// Inputs every command that reads an export takes.
+#[derive(Debug, Args)]
+pub struct Inputs {
+    /// The TOML configuration file.
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// The HR export (CSV).
+    #[arg(long, value_name = "FILE")]
+    pub hr: PathBuf,
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    /// Human-readable text.
+    #[default]
+    Text,
+    /// JSON on stdout.
+    Json,
+}
+
+/// `validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Configuration and export.
+    #[command(flatten)]
+    pub inputs: Inputs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+/// Connection flags.
+#[derive(Debug, Args)]
+pub struct Connection {
+    /// API base URL; overrides PAGERDUTY_API_URL and [pagerduty] api_url.
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+}
+
+/// One-run overrides of the `[safety]` caps.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct SafetyFlags {
+    /// Raise both deactivation caps (count and percent) to N for this run.
+    #[arg(long, value_name = "N")]
+    pub allow_deactivations: Option<usize>,
+    /// Raise both role-change caps (count and percent) to N for this run.
+    #[arg(long, value_name = "N")]
+    pub allow_role_changes: Option<usize>,
+}
+
+/// `plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Configuration and export.
+    #[command(flatten)]
+    pub inputs: Inputs,
+    /// Connection.
+    #[command(flatten)]
+    pub connection: Connection,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    /// Exit 2 when the plan has changes (0 when none, 1 on error).
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Safety overrides.
+    #[command(flatten)]
+    pub safety: SafetyFlags,
+}
+
+/// `apply`.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// Configuration and export.
+    #[command(flatten)]
+    pub inputs: Inputs,
+    /// Connection.
+    #[command(flatten)]
+    pub connection: Connection,
+    /// Apply without asking. Required when stdin is not a terminal.
+    #[arg(long)]
+    pub yes: bool,
+    /// Write the JSON apply report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Safety overrides.
+    #[command(flatten)]
+    pub safety: SafetyFlags,
+}
+
+/// `sandbox`.
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// The simulator's seed (JSON: users, teams, API keys, rate limit, faults).
+    #[arg(long, value_name = "FILE")]
+    pub seed: PathBuf,
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+}
+
+/// `demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Write the JSON apply report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+}

@@ -1,1 +1,37 @@
-fn main() {}
+//! The `hr2pagerduty` binary: parse the command line, set up logging, run, exit.
+
+use clap::Parser;
+use hr2pagerduty::cli::Cli;
+use hr2pagerduty::exit::Exit;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { Exit::Usage } else { Exit::Success };
+            e.print().ok();
+            return code.into();
+        }
+    };
+    let default = match cli.verbose {
+        0 => "warn",
+        1 => "hr2pagerduty=info,warn",
+        _ => "hr2pagerduty=debug,info",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("Error: cannot start the async runtime: {e}");
+            return Exit::Failure.into();
+        }
+    };
+    runtime.block_on(hr2pagerduty::app::run(cli)).into()
+}

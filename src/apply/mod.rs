@@ -1,1 +1,213 @@
-//! Executes a plan (placeholder).
+//! Executes a [`Plan`]: each action's steps in order, actions concurrently.
+//!
+//! Concurrency and pacing live in the client's request layer (one shared limiter, at most
+//! `concurrency` requests in flight, a shared pause on 429); this module only keeps up to
+//! `concurrency` actions going at once and guarantees that two actions on the same user never
+//! run at the same time (actions are grouped by user and a group runs in sequence).
+//!
+//! A failed step fails its action (the remaining steps of that action are not sent, and
+//! the next plan finishes them, see [`crate::plan`]); the run goes on with the other actions.
+//! Authentication rejected (401/403 on every request) stops new actions from starting: they
+//! are reported as skipped, not attempted.
+//!
+//! Before a destructive action (a deactivation) sends anything, its user is read again and
+//! checked against the action's [`Guard`]: still the same employee's marker (or, for a user
+//! matched by email, still that email and no marker), not the account owner, not protected.
+//! A mismatch skips the action with the reason.
+
+use crate::email::Email;
+use crate::marker::{self, MarkerState};
+use crate::pagerduty::models::Role;
+use crate::pagerduty::{ApiError, Client};
+use crate::plan::{Action, Guard, Plan, Step};
+use crate::report::progress::Progress;
+use futures::StreamExt;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// How an action ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeStatus {
+    /// Every step succeeded.
+    Applied,
+    /// A step failed; later steps were not sent.
+    Failed,
+    /// Not attempted: the apply-time re-check did not match, or the run stopped.
+    Skipped,
+}
+
+/// The result of one action.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outcome {
+    /// The action as planned.
+    pub action: Action,
+    /// How it ended.
+    pub status: OutcomeStatus,
+    /// The PagerDuty user ID (for a create, the new user's).
+    pub user_id: Option<String>,
+    /// The error or skip reason.
+    pub error: Option<String>,
+    /// HTTP requests sent for this action, retries and re-checks included.
+    pub attempts: u32,
+    /// Steps completed.
+    pub steps_done: usize,
+}
+
+/// Policy for the apply-time re-check.
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    /// Actions in progress at once (the client separately caps requests in flight).
+    pub concurrency: usize,
+    /// Emails never written (`[lifecycle] protected`).
+    pub protected: BTreeSet<Email>,
+}
+
+/// Runs every action of `plan` and returns one [`Outcome`] per action, in plan order.
+pub async fn apply(client: &Client, plan: &Plan, opts: &ApplyOptions, progress: &Progress) -> Vec<Outcome> {
+    // Group by user so that two actions on one user never overlap.
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, a) in plan.actions.iter().enumerate() {
+        let key = match &a.user_id {
+            Some(id) => format!("id:{id}"),
+            None => format!("email:{}", a.email),
+        };
+        groups.entry(key).or_default().push(i);
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    progress.stage("applying", Some(plan.actions.len() as u64));
+    let results: Vec<Vec<(usize, Outcome)>> = futures::stream::iter(groups.into_values())
+        .map(|idxs| {
+            let stop = stop.clone();
+            async move {
+                let mut out = Vec::new();
+                for i in idxs {
+                    let a = &plan.actions[i];
+                    let o = if stop.load(Ordering::SeqCst) {
+                        Outcome {
+                            action: a.clone(),
+                            status: OutcomeStatus::Skipped,
+                            user_id: a.user_id.clone(),
+                            error: Some("not attempted: authentication was rejected".into()),
+                            attempts: 0,
+                            steps_done: 0,
+                        }
+                    } else {
+                        run_action(client, a, opts, &stop).await
+                    };
+                    progress.inc();
+                    out.push((i, o));
+                }
+                out
+            }
+        })
+        .buffer_unordered(opts.concurrency.max(1))
+        .collect()
+        .await;
+    progress.finish();
+    let mut flat: Vec<(usize, Outcome)> = results.into_iter().flatten().collect();
+    flat.sort_by_key(|(i, _)| *i);
+    flat.into_iter().map(|(_, o)| o).collect()
+}
+
+/// Why the re-read user no longer matches the guard, if it does not.
+fn recheck(user: &crate::pagerduty::models::User, guard: &Guard, protected: &BTreeSet<Email>) -> Option<String> {
+    let email = Email::normalise(&user.email);
+    if user.role == Role::Owner {
+        return Some("the user is now the account owner".into());
+    }
+    if protected.contains(&email) {
+        return Some("the user's email is protected".into());
+    }
+    match (marker::parse(user.description.as_deref()).marker, &guard.employee_id) {
+        (MarkerState::Valid(m), Some(want)) if &m.employee_id == want => None,
+        (MarkerState::Valid(m), Some(want)) => Some(format!(
+            "the user's marker now names employee {} instead of {want}",
+            m.employee_id
+        )),
+        (MarkerState::Valid(m), None) => Some(format!(
+            "the user now carries a marker for employee {}",
+            m.employee_id
+        )),
+        (_, Some(want)) => Some(format!("the user's marker for employee {want} is gone")),
+        (_, None) if email == guard.email => None,
+        (_, None) => Some(format!("the user's email changed to {email}")),
+    }
+}
+
+async fn run_action(client: &Client, a: &Action, opts: &ApplyOptions, stop: &AtomicBool) -> Outcome {
+    let span = tracing::info_span!("action", kind = %a.kind, email = %a.email, user_id = a.user_id.as_deref().unwrap_or(""));
+    let _enter = span.enter();
+    let mut o = Outcome {
+        action: a.clone(),
+        status: OutcomeStatus::Applied,
+        user_id: a.user_id.clone(),
+        error: None,
+        attempts: 0,
+        steps_done: 0,
+    };
+    let fail = |o: &mut Outcome, step: usize, e: ApiError| {
+        if e.is_auth() {
+            stop.store(true, Ordering::SeqCst);
+        }
+        o.attempts += e.attempts();
+        o.status = OutcomeStatus::Failed;
+        o.error = Some(format!("step {}/{}: {e}", step + 1, a.steps.len()));
+    };
+    if let (Some(guard), Some(id)) = (&a.guard, &a.user_id) {
+        match client.get_user(id).await {
+            Ok(None) => {
+                o.attempts += 1;
+                o.status = OutcomeStatus::Skipped;
+                o.error = Some("re-check: the user no longer exists".into());
+                return o;
+            }
+            Ok(Some(u)) => {
+                o.attempts += 1;
+                if let Some(why) = recheck(&u, guard, &opts.protected) {
+                    o.status = OutcomeStatus::Skipped;
+                    o.error = Some(format!("re-check: {why}"));
+                    return o;
+                }
+            }
+            Err(e) => {
+                fail(&mut o, 0, e);
+                return o;
+            }
+        }
+    }
+    for (i, step) in a.steps.iter().enumerate() {
+        let res = match step {
+            Step::CreateUser(n) => client.create_user(n).await.map(|s| {
+                o.user_id = Some(s.value.id.clone());
+                s.attempts
+            }),
+            Step::UpdateUser(u) => match &o.user_id {
+                Some(id) => client.update_user(id, u).await.map(|s| s.attempts),
+                None => unreachable!("the planner puts CreateUser first"),
+            },
+            Step::SetTeamRole { team_id, role, .. } => match &o.user_id {
+                Some(id) => client.set_team_role(team_id, id, role).await.map(|s| s.attempts),
+                None => unreachable!("the planner puts CreateUser first"),
+            },
+            Step::RemoveFromTeam { team_id, .. } => match &o.user_id {
+                Some(id) => client.remove_from_team(team_id, id).await.map(|s| s.attempts),
+                None => unreachable!("the planner puts CreateUser first"),
+            },
+        };
+        match res {
+            Ok(n) => {
+                o.attempts += n;
+                o.steps_done += 1;
+            }
+            Err(e) => {
+                tracing::warn!(step = i + 1, error = %e, "action failed");
+                fail(&mut o, i, e);
+                return o;
+            }
+        }
+    }
+    o
+}

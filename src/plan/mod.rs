@@ -28,6 +28,7 @@
 //! - **update**: removals, the user `PUT`, then additions; each is recomputed by the next plan.
 
 pub mod rules;
+pub mod safety;
 
 use crate::config::{Config, UnmanagedUsers};
 use crate::email::Email;

@@ -1,0 +1,172 @@
+//! Change thresholds checked on a finished plan, before the first write.
+//!
+//! The most expensive failure in identity provisioning is mass deprovisioning from a bad
+//! export (Okta pauses imports past 20% unassignments; Entra quarantines a job past a
+//! deletion threshold). These checks refuse the whole run (exit 3); `plan` shows the same
+//! refusal. README.md § Safety lists each check, its default and its override.
+
+use super::{ActionKind, Plan};
+use crate::config::{PERCENT_CAPS_MIN_USERS, SafetyConfig};
+
+/// One-run overrides from the command line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// `--allow-deactivations N`: both deactivation caps become N for this run.
+    pub allow_deactivations: Option<usize>,
+    /// `--allow-role-changes N`: both role-change caps become N for this run.
+    pub allow_role_changes: Option<usize>,
+}
+
+fn percent(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 * 100.0 / whole as f64
+    }
+}
+
+/// One cap family (deactivations or role changes).
+fn cap(
+    what: &str,
+    count: usize,
+    managed: usize,
+    max: usize,
+    max_percent: f64,
+    key: &str,
+    flag: &str,
+    allow: Option<usize>,
+) -> Option<String> {
+    if let Some(n) = allow {
+        return (count > n).then(|| {
+            format!("{count} {what} exceed {flag} {n}; review the plan and raise it if this is intended")
+        });
+    }
+    if count > max {
+        return Some(format!(
+            "{count} {what} exceed [safety] {key} = {max}; review the plan, then rerun with {flag} {count}"
+        ));
+    }
+    let pct = percent(count, managed);
+    if managed > PERCENT_CAPS_MIN_USERS && pct > max_percent {
+        return Some(format!(
+            "{count} {what} are {pct:.1}% of the {managed} users hr2pagerduty manages, above [safety] {key}_percent = {max_percent}; review the plan, then rerun with {flag} {count}"
+        ));
+    }
+    None
+}
+
+/// Every threshold the plan exceeds, as a message naming the setting and the override;
+/// empty when the plan may proceed.
+pub fn check(plan: &Plan, safety: &SafetyConfig, overrides: Overrides) -> Vec<String> {
+    let mut out = Vec::new();
+    let managed = plan.population.managed_users;
+    let deactivations = plan.count(ActionKind::Deactivate);
+    out.extend(cap(
+        "deactivations",
+        deactivations,
+        managed,
+        safety.max_deactivations,
+        safety.max_deactivation_percent,
+        "max_deactivations",
+        "--allow-deactivations",
+        overrides.allow_deactivations,
+    ));
+    let role_changes = plan
+        .actions
+        .iter()
+        .filter(|a| a.kind == ActionKind::Update && a.changes_role())
+        .count();
+    out.extend(cap(
+        "role changes",
+        role_changes,
+        managed,
+        safety.max_role_changes,
+        safety.max_role_change_percent,
+        "max_role_changes",
+        "--allow-role-changes",
+        overrides.allow_role_changes,
+    ));
+    let active = plan.population.managed_active_users;
+    let hr = plan.population.hr_active;
+    if active > 0 && hr < active {
+        let shrink = percent(active - hr, active);
+        if shrink > safety.max_shrink_percent {
+            out.push(format!(
+                "the export lists {hr} active employees, {shrink:.1}% fewer than the {active} active users hr2pagerduty manages, above [safety] max_shrink_percent = {}; is the export truncated? If the drop is real, raise max_shrink_percent for this run's config",
+                safety.max_shrink_percent
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::email::Email;
+    use crate::plan::{Action, Change, Field, Population};
+
+    fn plan(deactivations: usize, role_changes: usize, pop: Population) -> Plan {
+        let mk = |kind, role: bool| Action {
+            kind,
+            employee_id: None,
+            email: Email::normalise("x@example.com"),
+            name: "X".into(),
+            user_id: Some("P".into()),
+            reason: String::new(),
+            changes: if role {
+                vec![Change { field: Field::Role, old: None, new: None }]
+            } else {
+                vec![]
+            },
+            teams: None,
+            steps: vec![],
+            guard: None,
+            line: None,
+        };
+        let mut actions: Vec<Action> = (0..deactivations).map(|_| mk(ActionKind::Deactivate, true)).collect();
+        actions.extend((0..role_changes).map(|_| mk(ActionKind::Update, true)));
+        Plan { actions, population: pop, ..Plan::default() }
+    }
+
+    fn pop(managed: usize, active: usize, hr: usize) -> Population {
+        Population { managed_users: managed, managed_active_users: active, hr_active: hr }
+    }
+
+    #[test]
+    fn absolute_deactivation_cap_and_its_override() {
+        let s = SafetyConfig::default();
+        let p = plan(26, 0, pop(1000, 1000, 990));
+        let r = check(&p, &s, Overrides::default());
+        assert_eq!(r.len(), 1);
+        assert!(r[0].contains("max_deactivations = 25") && r[0].contains("--allow-deactivations 26"), "{r:?}");
+        assert!(check(&p, &s, Overrides { allow_deactivations: Some(26), ..Default::default() }).is_empty());
+        assert_eq!(check(&p, &s, Overrides { allow_deactivations: Some(10), ..Default::default() }).len(), 1);
+        assert!(check(&plan(25, 0, pop(1000, 1000, 990)), &s, Overrides::default()).is_empty());
+    }
+
+    #[test]
+    fn percentage_cap_applies_only_above_fifty_managed_users() {
+        let s = SafetyConfig::default();
+        let r = check(&plan(7, 0, pop(60, 60, 60)), &s, Overrides::default());
+        assert!(r.len() == 1 && r[0].contains("11.7%"), "{r:?}");
+        assert!(check(&plan(7, 0, pop(50, 50, 50)), &s, Overrides::default()).is_empty());
+    }
+
+    #[test]
+    fn role_change_caps() {
+        let s = SafetyConfig { max_role_changes: 2, ..SafetyConfig::default() };
+        let r = check(&plan(0, 3, pop(10, 10, 10)), &s, Overrides::default());
+        assert!(r.len() == 1 && r[0].contains("--allow-role-changes 3"), "{r:?}");
+        assert!(check(&plan(0, 3, pop(10, 10, 10)), &s, Overrides { allow_role_changes: Some(3), ..Default::default() }).is_empty());
+    }
+
+    #[test]
+    fn shrink_check_catches_a_truncated_export() {
+        let s = SafetyConfig::default();
+        let r = check(&plan(0, 0, pop(100, 100, 80)), &s, Overrides { allow_deactivations: Some(1000), ..Default::default() });
+        assert!(r.len() == 1 && r[0].contains("20.0% fewer"), "{r:?}");
+        assert!(check(&plan(0, 0, pop(100, 100, 91)), &s, Overrides::default()).is_empty());
+        assert!(check(&plan(0, 0, pop(0, 0, 0)), &s, Overrides::default()).is_empty());
+    }
+}
