@@ -407,6 +407,31 @@ mod tests {
     }
 
     #[test]
+    fn the_client_and_its_futures_can_cross_threads() {
+        fn clone_send_sync<T: Clone + Send + Sync + 'static>() {}
+        fn send<F: Send>(_: F) {}
+        clone_send_sync::<Client>();
+        let c = Client::new(config("http://127.0.0.1:9")).unwrap();
+        let user = NewUser {
+            kind: "user".into(),
+            name: "N".into(),
+            email: "n@example.com".into(),
+            role: None,
+            time_zone: None,
+            job_title: None,
+            description: None,
+            color: None,
+            license: None,
+        };
+        // Futures are lazy: building them sends nothing.
+        send(c.create_user(&user));
+        send(c.list_users(&|_, _| {}));
+        send(c.find_user_by_email(&Email::normalise("n@example.com")));
+        send(c.delete_user("P1"));
+        assert_eq!(c.stats().requests_sent, 0);
+    }
+
+    #[test]
     fn urls_keep_a_base_path_and_encode_segments() {
         let client = Client::new(config("http://127.0.0.1:9/prefix/")).unwrap();
         let req =

@@ -164,7 +164,7 @@ pub enum ApiError {
     /// PagerDuty answered with a status that is not a success.
     #[error(
         "{method} {path}: HTTP {status}{} ({stop} after {attempts} attempt{} in {:.1}s)",
-        body_suffix(body.as_ref()),
+        body_suffix(body.as_deref()),
         plural(*attempts),
         elapsed.as_secs_f64()
     )]
@@ -175,8 +175,9 @@ pub enum ApiError {
         path: String,
         /// HTTP status of the last answer.
         status: u16,
-        /// PagerDuty's decoded error body, when the answer had one.
-        body: Option<ApiErrorBody>,
+        /// PagerDuty's decoded error body, when the answer had one (boxed to keep
+        /// `Result<_, ApiError>` small).
+        body: Option<Box<ApiErrorBody>>,
         /// Attempts made, including the first.
         attempts: u32,
         /// Time from the first attempt to giving up.
@@ -317,7 +318,7 @@ impl ApiError {
     /// PagerDuty's decoded error body (fact F25), when the last answer had one.
     pub fn body(&self) -> Option<&ApiErrorBody> {
         match self {
-            ApiError::Status { body, .. } => body.as_ref(),
+            ApiError::Status { body, .. } => body.as_deref(),
             _ => None,
         }
     }
@@ -350,11 +351,11 @@ mod tests {
             method: Method::POST,
             path: "/users".into(),
             status: 400,
-            body: Some(ApiErrorBody {
+            body: Some(Box::new(ApiErrorBody {
                 code: Some(2001),
                 message: "Invalid Input Provided".into(),
                 errors: vec!["Email has already been taken".into()],
-            }),
+            })),
             attempts: 1,
             elapsed: Duration::from_millis(120),
             stop: StopReason::NotRetryable,

@@ -141,13 +141,13 @@ impl Walk {
         if page.total.is_some() {
             self.total = page.total;
         }
-        if let Some(total) = self.total {
-            if total > u64::from(OFFSET_CEILING) {
-                return Err(IncompleteReason::OffsetCeiling {
-                    fetched: self.fetched,
-                    total: Some(total),
-                });
-            }
+        if let Some(total) = self.total
+            && total > u64::from(OFFSET_CEILING)
+        {
+            return Err(IncompleteReason::OffsetCeiling {
+                fetched: self.fetched,
+                total: Some(total),
+            });
         }
         if page.more {
             if received == 0 {

@@ -274,7 +274,7 @@ impl Transport {
                     method: req.method.clone(),
                     path: path.clone(),
                     status,
-                    body,
+                    body: body.map(Box::new),
                     attempts,
                     elapsed: started.elapsed(),
                     stop,
@@ -329,17 +329,16 @@ impl Transport {
                         && error_body
                             .as_ref()
                             .is_some_and(|b| super::error::body_mentions(b, EMAIL_TAKEN))
+                        && let Some(lookup) = lookup
                     {
-                        if let Some(lookup) = lookup {
-                            let last = Last::Status {
-                                status,
-                                body: error_body,
-                            };
-                            return self
-                                .settle(req, &path, attempts, &last, lookup)
-                                .await?
-                                .ok_or_else(|| fail(last, StopReason::NotRetryable));
-                        }
+                        let last = Last::Status {
+                            status,
+                            body: error_body,
+                        };
+                        return self
+                            .settle(req, &path, attempts, &last, lookup)
+                            .await?
+                            .ok_or_else(|| fail(last, StopReason::NotRetryable));
                     }
                     let last = Last::Status {
                         status,
@@ -382,13 +381,11 @@ impl Transport {
             };
             if let Some(stop) = stop {
                 // A POST that may have landed on its last attempt: say what happened.
-                if must_check {
-                    if let Some(lookup) = lookup {
-                        return self
-                            .settle(req, &path, attempts, &last, lookup)
-                            .await?
-                            .ok_or_else(|| fail(last, stop));
-                    }
+                if must_check && let Some(lookup) = lookup {
+                    return self
+                        .settle(req, &path, attempts, &last, lookup)
+                        .await?
+                        .ok_or_else(|| fail(last, stop));
                 }
                 return Err(fail(last, stop));
             }
