@@ -372,6 +372,11 @@ impl Transport {
             } else {
                 backoff.next_wait()
             };
+            if rate_limited {
+                // Close the shared gate even if this request gives up below: the key's
+                // budget is spent for every worker, not only this one.
+                self.throttle.pause_for(wait);
+            }
             let stop = if attempts >= policy.max_attempts {
                 Some(StopReason::AttemptsExhausted)
             } else if started.elapsed() + wait > policy.max_elapsed {
@@ -400,7 +405,6 @@ impl Transport {
                     "rate limited (429); pausing every request"
                 );
                 // The next attempt (and every other request) waits at the shared gate.
-                self.throttle.pause_for(wait);
             } else {
                 tracing::info!(
                     method = %req.method,
