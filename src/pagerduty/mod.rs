@@ -1,3 +1,46 @@
-//! The PagerDuty REST API v2 client (placeholder; owned by the client helper).
+//! The PagerDuty REST API v2 client: the one request layer of hr2pagerduty.
+//!
+//! # Architecture
+//!
+//! | Piece | Role |
+//! |---|---|
+//! | [`Client`] | typed calls (`list_users`, `create_user`, …); cheap to clone, all clones share the layers below |
+//! | `transport` | builds each request (headers, URL), sends it, classifies the result, runs the retry loop |
+//! | `throttle` | the gates every attempt passes: in-flight cap (semaphore), shared 429 pause, one `governor` limiter; the counters behind [`ClientStats`] |
+//! | `retry` | [`RetryPolicy`] and the one classification table (what is retried, and whether a failed request may still have taken effect) |
+//! | `pagination` | the one offset paginator and its completeness checks |
+//! | [`ApiError`] | every failure, with method, path, status, PagerDuty's error body, attempts and elapsed time |
+//! | [`models`] | the API's shapes, shared with the simulator |
+//!
+//! Headers on every request: `Authorization: Token token=<key>` (fact F3),
+//! `Accept: application/vnd.pagerduty+json;version=2` (F4), `Content-Type: application/json`
+//! (F5); `From: <email>` on `POST /users` only (F6). Facts are numbered as in
+//! `../shared/reference/PAGERDUTY_API.md`.
+//!
+//! Rate limits (§6 there): PagerDuty allows 960 requests per minute per key (F27) and
+//! answers 429 with `ratelimit-reset` seconds and no `Retry-After` (F28). The client keeps
+//! under a configured budget with one shared limiter and, on a 429, pauses every worker
+//! until the reset.
+//!
+//! The API key is held as a [`secrecy::SecretString`], sent in a header marked sensitive,
+//! and never appears in `Debug`, `Display`, errors or logs. Each request logs one
+//! `debug`-level `tracing` event (method, path, status, attempt, elapsed ms), never headers.
+
+mod client;
+mod error;
 pub mod models;
+mod pagination;
+mod retry;
+mod throttle;
 pub mod time_zones;
+mod transport;
+
+pub use client::{Client, ClientConfig, Sent};
+pub use error::{ApiError, IncompleteReason, StopReason, TransportKind};
+pub use pagination::{OFFSET_CEILING, PAGE_LIMIT};
+pub use retry::{
+    DEFAULT_FACTOR, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_DELAY, DEFAULT_MAX_ELAPSED,
+    DEFAULT_MIN_DELAY, RetryPolicy,
+};
+pub use throttle::ClientStats;
+pub use transport::ACCEPT_V2;

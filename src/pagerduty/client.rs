@@ -1,0 +1,445 @@
+//! [`Client`]: the typed PagerDuty calls hr2pagerduty makes, over the one request layer.
+
+use super::error::ApiError;
+use super::models::{
+    CreateUserRequest, NewUser, Team, TeamMember, TeamMembersPage, TeamMembershipRequest, TeamRole,
+    TeamsPage, UpdateUserRequest, User, UserEnvelope, UserUpdate, UsersPage,
+};
+use super::pagination::collect;
+use super::retry::RetryPolicy;
+use super::throttle::{ClientStats, Throttle};
+use super::transport::{NotFound, Reply, Request, Transport};
+use crate::email::Email;
+use futures::FutureExt;
+use reqwest::header::HeaderValue;
+use reqwest::{Method, Url};
+use secrecy::{ExposeSecret, SecretString};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How to reach PagerDuty and how hard to push it. Build it with
+/// [`ClientConfig::from_settings`], or field by field in tests.
+///
+/// `Debug` shows the key as `[REDACTED]` (secrecy).
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Base URL without a trailing slash: `https://api.pagerduty.com` (US, fact F1),
+    /// `https://api.eu.pagerduty.com` (EU, fact F2), or a local simulator
+    /// (`http://127.0.0.1:PORT`).
+    pub base_url: String,
+    /// The REST API key, sent as `Authorization: Token token=<key>` (fact F3).
+    pub api_key: SecretString,
+    /// Email of a user in the account, sent as `From` on `POST /users` (fact F6).
+    pub from: Email,
+    /// Shared budget in requests per minute (PagerDuty allows 960 per key, fact F27).
+    pub requests_per_minute: u32,
+    /// Requests the limiter lets out back to back after a quiet spell.
+    pub burst: u32,
+    /// Requests in flight at most.
+    pub concurrency: usize,
+    /// Time allowed for one HTTP request (connect, send, read the answer).
+    pub request_timeout: Duration,
+    /// Retry bounds; see [`RetryPolicy`].
+    pub retry: RetryPolicy,
+}
+
+impl ClientConfig {
+    /// The configuration the application uses: URL and key from `settings`, `From`, rate,
+    /// burst, concurrency and timeout from `[pagerduty]`, and [`RetryPolicy::default`].
+    pub fn from_settings(
+        settings: &crate::config::Settings,
+        cfg: &crate::config::Config,
+    ) -> ClientConfig {
+        let pd = &cfg.pagerduty;
+        ClientConfig {
+            base_url: settings.api_url.clone(),
+            api_key: settings.api_key.clone(),
+            from: Email::normalise(pd.from.get_ref()),
+            requests_per_minute: *pd.requests_per_minute.get_ref(),
+            burst: *pd.burst.get_ref(),
+            concurrency: *pd.concurrency.get_ref(),
+            request_timeout: Duration::from_secs(pd.request_timeout_seconds),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// The result of a write: the value, the attempts it took (1 = no retry), and whether it
+/// was *recovered*: an attempt's outcome was unknown (timeout, dropped connection, 5xx)
+/// and a later check showed it had taken effect, so it was not sent again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sent<T> {
+    /// The answer (the created or updated user; `()` for answers without a body).
+    pub value: T,
+    /// Attempts of the write, including the first.
+    pub attempts: u32,
+    /// The write took effect on an attempt whose answer was lost.
+    pub recovered: bool,
+}
+
+/// The PagerDuty REST API v2 client. Cheap to clone; every clone shares one rate limiter,
+/// one in-flight cap, one 429 pause gate and one set of counters, so the whole process
+/// stays within one key's budget.
+///
+/// All async methods take `&self` and are cancel-safe for the client: dropping a future
+/// frees its in-flight slot and leaves the limiter and counters consistent. A cancelled
+/// write may or may not have reached PagerDuty (as with a crash); the next listing shows
+/// which.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Transport>,
+    cfg: Arc<Settings>,
+}
+
+/// The non-secret settings kept for `Debug`.
+#[derive(Debug)]
+struct Settings {
+    from: Email,
+    requests_per_minute: u32,
+    burst: u32,
+    concurrency: usize,
+    request_timeout: Duration,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base().as_str())
+            .field("api_key", &"[REDACTED]")
+            .field("from", &self.cfg.from)
+            .field("requests_per_minute", &self.cfg.requests_per_minute)
+            .field("burst", &self.cfg.burst)
+            .field("concurrency", &self.cfg.concurrency)
+            .field("request_timeout", &self.cfg.request_timeout)
+            .field("retry", self.inner.policy())
+            .finish()
+    }
+}
+
+impl Client {
+    /// Builds the client and its shared limiter.
+    ///
+    /// # Errors
+    /// [`ApiError::Config`] when the base URL is not an `http`/`https` URL, the key is
+    /// empty or not a valid header value, `from` is not a valid header value, a rate, burst
+    /// or concurrency is zero, the timeout is zero, or `retry.max_attempts` is zero. The
+    /// message never contains the key.
+    pub fn new(cfg: ClientConfig) -> Result<Client, ApiError> {
+        let base = Url::parse(cfg.base_url.trim_end_matches('/'))
+            .map_err(|e| ApiError::Config(format!("base URL {:?}: {e}", cfg.base_url)))?;
+        if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
+            return Err(ApiError::Config(format!(
+                "base URL {:?} is not an http(s) URL",
+                cfg.base_url
+            )));
+        }
+        let key = cfg.api_key.expose_secret().trim();
+        if key.is_empty() {
+            return Err(ApiError::Config("the API key is empty".into()));
+        }
+        let mut auth = HeaderValue::from_str(&format!("Token token={key}")).map_err(|_| {
+            ApiError::Config("the API key contains characters not allowed in a header".into())
+        })?;
+        auth.set_sensitive(true);
+        let from = HeaderValue::from_str(cfg.from.as_str()).map_err(|_| {
+            ApiError::Config(format!(
+                "From email {:?} is not a valid header",
+                cfg.from.as_str()
+            ))
+        })?;
+        if cfg.request_timeout.is_zero() {
+            return Err(ApiError::Config(
+                "request_timeout must be above zero".into(),
+            ));
+        }
+        if cfg.retry.max_attempts == 0 {
+            return Err(ApiError::Config(
+                "retry.max_attempts must be at least 1".into(),
+            ));
+        }
+        let throttle = Throttle::new(cfg.requests_per_minute, cfg.burst, cfg.concurrency)?;
+        let transport = Transport::new(base, auth, from, cfg.request_timeout, throttle, cfg.retry)?;
+        Ok(Client {
+            inner: Arc::new(transport),
+            cfg: Arc::new(Settings {
+                from: cfg.from,
+                requests_per_minute: cfg.requests_per_minute,
+                burst: cfg.burst,
+                concurrency: cfg.concurrency,
+                request_timeout: cfg.request_timeout,
+            }),
+        })
+    }
+
+    /// Every user of the account: `GET /users?include[]=teams&limit=100&offset=…&total=true`,
+    /// page after page. `progress(fetched_so_far, total)` runs after each page (`total` is
+    /// `None` when PagerDuty does not report it).
+    ///
+    /// # Errors
+    /// [`ApiError::IncompleteListing`] when the listing cannot be proven complete
+    /// (including accounts above PagerDuty's 10,000-item offset ceiling, fact F10); any
+    /// request error.
+    pub async fn list_users(
+        &self,
+        progress: &(dyn Fn(usize, Option<u64>) + Send + Sync),
+    ) -> Result<Vec<User>, ApiError> {
+        collect::<UsersPage>(
+            &self.inner,
+            "users",
+            &["users"],
+            &[("include[]", "teams".to_string())],
+            progress,
+        )
+        .await
+    }
+
+    /// Every team: `GET /teams?limit=100&offset=…&total=true`.
+    ///
+    /// # Errors
+    /// As [`Client::list_users`].
+    pub async fn list_teams(&self) -> Result<Vec<Team>, ApiError> {
+        collect::<TeamsPage>(&self.inner, "teams", &["teams"], &[], &|_, _| {}).await
+    }
+
+    /// Every member of a team with their team role:
+    /// `GET /teams/{id}/members?limit=100&offset=…&total=true`.
+    ///
+    /// # Errors
+    /// As [`Client::list_users`]; a missing team is [`ApiError::Status`] 404.
+    pub async fn list_team_members(&self, team_id: &str) -> Result<Vec<TeamMember>, ApiError> {
+        collect::<TeamMembersPage>(
+            &self.inner,
+            &format!("members of team {team_id}"),
+            &["teams", team_id, "members"],
+            &[],
+            &|_, _| {},
+        )
+        .await
+    }
+
+    /// The user whose email equals `email`: `GET /users?query=<email>&include[]=teams`
+    /// (every page), then an exact compare of [`Email::normalise`]d addresses on the client,
+    /// since `query` also matches other users (fact F33, §2 of `PAGERDUTY_API.md`).
+    ///
+    /// # Errors
+    /// As [`Client::list_users`].
+    pub async fn find_user_by_email(&self, email: &Email) -> Result<Option<User>, ApiError> {
+        let users = collect::<UsersPage>(
+            &self.inner,
+            &format!("users matching {email}"),
+            &["users"],
+            &[
+                ("query", email.as_str().to_string()),
+                ("include[]", "teams".to_string()),
+            ],
+            &|_, _| {},
+        )
+        .await?;
+        Ok(users
+            .into_iter()
+            .find(|u| Email::normalise(&u.email) == *email))
+    }
+
+    /// One user with their teams: `GET /users/{id}?include[]=teams`; `None` on 404 (a
+    /// deleted user, fact F24).
+    ///
+    /// # Errors
+    /// Any request error other than 404; [`ApiError::Decode`] for an unexpected body.
+    pub async fn get_user(&self, id: &str) -> Result<Option<User>, ApiError> {
+        let mut req = Request::new(Method::GET, &["users", id]).query("include[]", "teams");
+        req.not_found = NotFound::Answer;
+        let ex = self.inner.send(&req).await?;
+        if ex.status == 404 {
+            return Ok(None);
+        }
+        Ok(Some(ex.decode::<UserEnvelope>()?.user))
+    }
+
+    /// Creates a user: `POST /users` with `From: <from>` and body `{"user": {...}}`
+    /// (facts F6, §4.1).
+    ///
+    /// A transient account-lock 400 (fact F30) is retried. When an attempt's outcome is
+    /// unknown (timeout, dropped connection, 5xx) the POST is never re-sent blindly: the
+    /// user is first looked up by email ([`Client::find_user_by_email`]); if found it is
+    /// returned with `recovered: true`, and only if absent is the POST sent again. A re-sent
+    /// POST refused with "Email has already been taken" (fact F31) is settled the same way.
+    ///
+    /// # Errors
+    /// [`ApiError::Status`] for refusals (400 with PagerDuty's reasons in
+    /// [`ApiError::body`], 401, 402, 403), or after retries run out;
+    /// [`ApiError::OutcomeUnknown`] when the lookup itself failed.
+    pub async fn create_user(&self, user: &NewUser) -> Result<Sent<User>, ApiError> {
+        let mut req =
+            Request::new(Method::POST, &["users"]).json(&CreateUserRequest { user: user.clone() });
+        req.send_from = true;
+        req.account_lock_retryable = true;
+        let email = Email::normalise(&user.email);
+        let lookup = || self.find_user_by_email(&email).boxed();
+        match self.inner.execute(&req, Some(&lookup)).await? {
+            Reply::Answer(ex) => Ok(Sent {
+                value: ex.decode::<UserEnvelope>()?.user,
+                attempts: ex.attempts,
+                recovered: false,
+            }),
+            Reply::Recovered { value, attempts } => Ok(Sent {
+                value,
+                attempts,
+                recovered: true,
+            }),
+        }
+    }
+
+    /// Changes a user: `PUT /users/{id}` with `{"user": {...}}` holding only the fields of
+    /// `update` that are `Some` (a partial update, fact F34): an unchanged role or a licence
+    /// that is not set is never sent.
+    ///
+    /// # Errors
+    /// [`ApiError::Status`] (404 for a missing user, 403 for the Account Owner, fact F15).
+    pub async fn update_user(&self, id: &str, update: &UserUpdate) -> Result<Sent<User>, ApiError> {
+        let req = Request::new(Method::PUT, &["users", id]).json(&UpdateUserRequest {
+            user: update.clone(),
+        });
+        let ex = self.inner.send(&req).await?;
+        Ok(Sent {
+            value: ex.decode::<UserEnvelope>()?.user,
+            attempts: ex.attempts,
+            recovered: false,
+        })
+    }
+
+    /// Adds a user to a team or changes their team role: `PUT /teams/{id}/users/{user_id}`
+    /// with `{"role": "<role>"}`, always explicit (fact F17, §5.1).
+    ///
+    /// # Errors
+    /// [`ApiError::Status`], e.g. 400 for a stakeholder user (fact F17), 404.
+    pub async fn set_team_role(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        role: &TeamRole,
+    ) -> Result<Sent<()>, ApiError> {
+        let req = Request::new(Method::PUT, &["teams", team_id, "users", user_id])
+            .json(&TeamMembershipRequest { role: role.clone() });
+        let ex = self.inner.send(&req).await?;
+        Ok(Sent {
+            value: (),
+            attempts: ex.attempts,
+            recovered: false,
+        })
+    }
+
+    /// Removes a user from a team: `DELETE /teams/{id}/users/{user_id}`. A 404 after an
+    /// attempt whose outcome was unknown counts as done (`recovered: true`).
+    ///
+    /// # Errors
+    /// [`ApiError::Status`], e.g. 400 when the user is on an escalation policy of the team
+    /// (fact F32).
+    pub async fn remove_from_team(
+        &self,
+        team_id: &str,
+        user_id: &str,
+    ) -> Result<Sent<()>, ApiError> {
+        self.delete(&["teams", team_id, "users", user_id]).await
+    }
+
+    /// Deletes a user: `DELETE /users/{id}` (PagerDuty has no deactivation, fact F21). A
+    /// 404 after an attempt whose outcome was unknown counts as done (`recovered: true`).
+    ///
+    /// # Errors
+    /// [`ApiError::Status`], e.g. 400 for a user with assigned incidents (fact F22), 404.
+    pub async fn delete_user(&self, id: &str) -> Result<Sent<()>, ApiError> {
+        self.delete(&["users", id]).await
+    }
+
+    async fn delete(&self, segments: &[&str]) -> Result<Sent<()>, ApiError> {
+        let mut req = Request::new(Method::DELETE, segments);
+        req.not_found = NotFound::AnswerAfterUnknown;
+        let ex = self.inner.send(&req).await?;
+        let recovered = ex.status == 404 && ex.after_unknown;
+        if recovered {
+            self.inner.throttle.count_recovered();
+        }
+        Ok(Sent {
+            value: (),
+            attempts: ex.attempts,
+            recovered,
+        })
+    }
+
+    /// The request layer's counters so far (shared by all clones).
+    pub fn stats(&self) -> ClientStats {
+        self.inner.throttle.stats()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(url: &str) -> ClientConfig {
+        ClientConfig {
+            base_url: url.into(),
+            api_key: SecretString::from("k-very-secret".to_string()),
+            from: Email::normalise("bot@example.com"),
+            requests_per_minute: 60,
+            burst: 1,
+            concurrency: 1,
+            request_timeout: Duration::from_secs(1),
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    #[test]
+    fn bad_configurations_are_refused_without_the_key() {
+        for url in ["not a url", "ftp://example.com", "mailto:a@b.c"] {
+            let e = Client::new(config(url)).unwrap_err();
+            assert!(matches!(e, ApiError::Config(_)), "{url}: {e}");
+        }
+        let mut c = config("http://127.0.0.1:1");
+        c.api_key = SecretString::from("k-very-secret\n".to_string() + "x");
+        let e = Client::new(c).unwrap_err().to_string();
+        assert!(!e.contains("k-very-secret"), "{e}");
+        let mut c = config("http://127.0.0.1:1");
+        c.requests_per_minute = 0;
+        assert!(Client::new(c).is_err());
+        assert!(Client::new(config("https://api.eu.pagerduty.com/")).is_ok());
+    }
+
+    #[test]
+    fn the_client_and_its_futures_can_cross_threads() {
+        fn clone_send_sync<T: Clone + Send + Sync + 'static>() {}
+        fn send<F: Send>(_: F) {}
+        clone_send_sync::<Client>();
+        let c = Client::new(config("http://127.0.0.1:9")).unwrap();
+        let user = NewUser {
+            kind: "user".into(),
+            name: "N".into(),
+            email: "n@example.com".into(),
+            role: None,
+            time_zone: None,
+            job_title: None,
+            description: None,
+            color: None,
+            license: None,
+        };
+        // Futures are lazy: building them sends nothing.
+        send(c.create_user(&user));
+        send(c.list_users(&|_, _| {}));
+        send(c.find_user_by_email(&Email::normalise("n@example.com")));
+        send(c.delete_user("P1"));
+        assert_eq!(c.stats().requests_sent, 0);
+    }
+
+    #[test]
+    fn urls_keep_a_base_path_and_encode_segments() {
+        let client = Client::new(config("http://127.0.0.1:9/prefix/")).unwrap();
+        let req =
+            Request::new(Method::GET, &["teams", "P Q/1", "members"]).query("include[]", "users");
+        let url = client.inner.url(&req);
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:9/prefix/teams/P%20Q%2F1/members?include%5B%5D=users"
+        );
+    }
+}

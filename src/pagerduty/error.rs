@@ -1,0 +1,390 @@
+//! [`ApiError`]: every way a PagerDuty call can fail, with the facts a report needs (method,
+//! path, HTTP status, PagerDuty's decoded error body, attempts, elapsed time).
+//!
+//! No variant ever holds the API key: the key lives only in a request header, and request
+//! headers are never copied into an error (the key-leak tests in `tests/client_secrets.rs`
+//! check Debug and Display).
+
+use crate::pagerduty::models::ApiErrorBody;
+use reqwest::Method;
+use std::fmt;
+use std::time::Duration;
+
+/// Why the request layer stopped trying.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// The answer is final: 401, 403, a 4xx other than the transient account lock, a
+    /// connection error that is not worth retrying.
+    NotRetryable,
+    /// [`RetryPolicy::max_attempts`](super::RetryPolicy::max_attempts) were used.
+    AttemptsExhausted,
+    /// The next wait would pass [`RetryPolicy::max_elapsed`](super::RetryPolicy::max_elapsed).
+    TimeExhausted,
+}
+
+impl fmt::Display for StopReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            StopReason::NotRetryable => "not retryable",
+            StopReason::AttemptsExhausted => "retries exhausted",
+            StopReason::TimeExhausted => "retry time budget exhausted",
+        })
+    }
+}
+
+/// What went wrong below HTTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    /// No connection could be made (refused, DNS, TLS). The request was not sent.
+    Connect,
+    /// The per-request timeout (`request_timeout_seconds`) passed. The request may have
+    /// been processed.
+    Timeout,
+    /// The connection broke while sending the request or reading the answer (reset,
+    /// closed early). The request may have been processed.
+    Connection,
+    /// The request could not be built (a bug or a bad base URL).
+    Build,
+}
+
+impl fmt::Display for TransportKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransportKind::Connect => "could not connect",
+            TransportKind::Timeout => "timed out",
+            TransportKind::Connection => "connection failed",
+            TransportKind::Build => "could not build the request",
+        })
+    }
+}
+
+/// Why a listing cannot be proven complete (see [`ApiError::IncompleteListing`]).
+///
+/// Pagination facts: F9 (`limit` ≤ 100, `offset`, `more`, `total` with `total=true`) and F10
+/// (`offset + limit` must not exceed 10,000) in `../shared/reference/PAGERDUTY_API.md`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IncompleteReason {
+    /// `more` was false but fewer items arrived than `total` announced.
+    StoppedEarly {
+        /// Items received.
+        fetched: usize,
+        /// The `total` of the last page.
+        total: u64,
+    },
+    /// `more` was false but more distinct items arrived than `total` announced (the account
+    /// changed during the listing, so offsets may have shifted past an item).
+    TotalExceeded {
+        /// Items received.
+        fetched: usize,
+        /// The `total` of the last page.
+        total: u64,
+    },
+    /// A page said `more: true` but held no items.
+    EmptyPageWithMore {
+        /// Offset of the empty page.
+        offset: u32,
+    },
+    /// A page held an item an earlier page already held.
+    RepeatedItem {
+        /// Offset of the page.
+        offset: u32,
+        /// ID of the repeated item.
+        id: String,
+    },
+    /// The answer's `offset` differs from the one requested.
+    WrongOffset {
+        /// Offset sent.
+        requested: u32,
+        /// Offset the answer carried.
+        returned: u32,
+    },
+    /// The listing has (or may have) more items than PagerDuty lets one walk reach:
+    /// `offset + limit` may not exceed 10,000 (fact F10). The request that would get a 400
+    /// was not sent.
+    OffsetCeiling {
+        /// Items received before stopping.
+        fetched: usize,
+        /// `total`, when PagerDuty reported it.
+        total: Option<u64>,
+    },
+}
+
+impl fmt::Display for IncompleteReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IncompleteReason::StoppedEarly { fetched, total } => write!(
+                f,
+                "it ended after {fetched} of {total} items (more: false before total was reached)"
+            ),
+            IncompleteReason::TotalExceeded { fetched, total } => write!(
+                f,
+                "it returned {fetched} distinct items but total says {total}; the account changed during the listing"
+            ),
+            IncompleteReason::EmptyPageWithMore { offset } => {
+                write!(
+                    f,
+                    "the page at offset {offset} was empty but said more: true"
+                )
+            }
+            IncompleteReason::RepeatedItem { offset, id } => write!(
+                f,
+                "the page at offset {offset} repeated item {id} from an earlier page"
+            ),
+            IncompleteReason::WrongOffset {
+                requested,
+                returned,
+            } => write!(
+                f,
+                "offset {requested} was requested but the answer is for offset {returned}"
+            ),
+            IncompleteReason::OffsetCeiling { fetched, total } => {
+                write!(
+                    f,
+                    "PagerDuty lists at most 10,000 items per query (offset + limit ≤ 10000, fact F10); "
+                )?;
+                match total {
+                    Some(t) => write!(f, "the account reports {t}, {fetched} were read")?,
+                    None => write!(f, "{fetched} were read and more remain")?,
+                }
+                f.write_str("; the request past the ceiling was not sent")
+            }
+        }
+    }
+}
+
+/// A failed PagerDuty call.
+///
+/// Every HTTP variant names the method and path (without the query string), the attempts
+/// made (1 = no retry) and the time from the first attempt to the failure. PagerDuty's own
+/// error body (`{"error":{"code":…,"message":…,"errors":[…]}}`, fact F25) is decoded when
+/// present. The API key is never part of an error.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApiError {
+    /// PagerDuty answered with a status that is not a success.
+    #[error(
+        "{method} {path}: HTTP {status}{} ({stop} after {attempts} attempt{} in {:.1}s)",
+        body_suffix(body.as_deref()),
+        plural(*attempts),
+        elapsed.as_secs_f64()
+    )]
+    Status {
+        /// HTTP method.
+        method: Method,
+        /// Request path, e.g. `/users/PXPGF42`.
+        path: String,
+        /// HTTP status of the last answer.
+        status: u16,
+        /// PagerDuty's decoded error body, when the answer had one (boxed to keep
+        /// `Result<_, ApiError>` small).
+        body: Option<Box<ApiErrorBody>>,
+        /// Attempts made, including the first.
+        attempts: u32,
+        /// Time from the first attempt to giving up.
+        elapsed: Duration,
+        /// Why no further attempt was made.
+        stop: StopReason,
+    },
+    /// No usable HTTP answer: connection refused, timeout, connection dropped.
+    #[error(
+        "{method} {path}: {kind}: {detail} ({stop} after {attempts} attempt{} in {:.1}s)",
+        plural(*attempts),
+        elapsed.as_secs_f64()
+    )]
+    Transport {
+        /// HTTP method.
+        method: Method,
+        /// Request path.
+        path: String,
+        /// What failed.
+        kind: TransportKind,
+        /// The underlying error chain, as text.
+        detail: String,
+        /// Attempts made, including the first.
+        attempts: u32,
+        /// Time from the first attempt to giving up.
+        elapsed: Duration,
+        /// Why no further attempt was made.
+        stop: StopReason,
+    },
+    /// A success answer whose JSON does not have the expected shape.
+    #[error(
+        "{method} {path}: HTTP {status} answer could not be decoded at `{json_path}`: {message}"
+    )]
+    Decode {
+        /// HTTP method.
+        method: Method,
+        /// Request path.
+        path: String,
+        /// HTTP status of the answer.
+        status: u16,
+        /// JSON path of the failure, e.g. `users[3].role`.
+        json_path: String,
+        /// serde's message.
+        message: String,
+        /// Attempts made, including the first.
+        attempts: u32,
+    },
+    /// A `POST` whose outcome is unknown (timeout, dropped connection or 5xx after sending)
+    /// could not be checked, so it was not sent again: PagerDuty may or may not have created
+    /// the object. The next run's listing settles it.
+    #[error(
+        "{method} {path}: outcome unknown after {cause}; not sent again because {}",
+        lookup_suffix(lookup.as_deref())
+    )]
+    OutcomeUnknown {
+        /// HTTP method (`POST`).
+        method: Method,
+        /// Request path.
+        path: String,
+        /// What left the outcome unknown.
+        cause: String,
+        /// Attempts of the write made so far.
+        attempts: u32,
+        /// The failed check (`GET /users?query=<email>`); `None` when the request has no
+        /// check.
+        lookup: Option<Box<ApiError>>,
+    },
+    /// A listing could not be proven complete. Planning on it could delete or recreate
+    /// users that exist, so the application refuses to write (exit 3).
+    #[error("the {what} listing is incomplete: {reason}; refusing to plan on it")]
+    IncompleteListing {
+        /// What was listed, e.g. `users` or `members of team PQ9K7I8`.
+        what: String,
+        /// What went wrong.
+        reason: IncompleteReason,
+    },
+    /// The client configuration is unusable (bad base URL, zero rate, empty key).
+    #[error("invalid PagerDuty client configuration: {0}")]
+    Config(String),
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn lookup_suffix(lookup: Option<&ApiError>) -> String {
+    match lookup {
+        Some(e) => format!("the check for the object failed: {e}"),
+        None => "no check exists for this request".to_string(),
+    }
+}
+
+fn body_suffix(body: Option<&ApiErrorBody>) -> String {
+    match body {
+        Some(b) => format!(": {b}"),
+        None => String::new(),
+    }
+}
+
+impl ApiError {
+    /// Attempts made for the failing request (1 = no retry); 0 for errors that are not
+    /// about one request ([`ApiError::IncompleteListing`], [`ApiError::Config`]).
+    pub fn attempts(&self) -> u32 {
+        match self {
+            ApiError::Status { attempts, .. }
+            | ApiError::Transport { attempts, .. }
+            | ApiError::Decode { attempts, .. }
+            | ApiError::OutcomeUnknown { attempts, .. } => *attempts,
+            ApiError::IncompleteListing { .. } | ApiError::Config(_) => 0,
+        }
+    }
+
+    /// True for 401 (bad or missing key) and 403 (the key may not do this): fatal for the
+    /// whole run, never retried.
+    pub fn is_auth(&self) -> bool {
+        matches!(self.status(), Some(401 | 403))
+    }
+
+    /// True when a listing could not be proven complete (the application exits 3 before
+    /// any write).
+    pub fn is_incomplete_listing(&self) -> bool {
+        matches!(self, ApiError::IncompleteListing { .. })
+    }
+
+    /// True for 429 answers that outlasted the retry budget.
+    pub fn is_rate_limited(&self) -> bool {
+        self.status() == Some(429)
+    }
+
+    /// The HTTP status of the last answer, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Status { status, .. } | ApiError::Decode { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// PagerDuty's decoded error body (fact F25), when the last answer had one.
+    pub fn body(&self) -> Option<&ApiErrorBody> {
+        match self {
+            ApiError::Status { body, .. } => body.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// True when PagerDuty's error body lists `text` among its `errors[]` or as its
+    /// `message` (exact, case-insensitive compare), e.g.
+    /// [`EMAIL_TAKEN`](super::models::EMAIL_TAKEN).
+    pub fn body_mentions(&self, text: &str) -> bool {
+        self.body().is_some_and(|b| body_mentions(b, text))
+    }
+}
+
+/// True when `text` occurs (case-insensitively) in the body's message or one of its errors.
+pub(crate) fn body_mentions(body: &ApiErrorBody, text: &str) -> bool {
+    let needle = text.to_lowercase();
+    body.message.to_lowercase().contains(&needle)
+        || body
+            .errors
+            .iter()
+            .any(|e| e.to_lowercase().contains(&needle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_error_names_everything_a_report_needs() {
+        let e = ApiError::Status {
+            method: Method::POST,
+            path: "/users".into(),
+            status: 400,
+            body: Some(Box::new(ApiErrorBody {
+                code: Some(2001),
+                message: "Invalid Input Provided".into(),
+                errors: vec!["Email has already been taken".into()],
+            })),
+            attempts: 1,
+            elapsed: Duration::from_millis(120),
+            stop: StopReason::NotRetryable,
+        };
+        assert_eq!(
+            e.to_string(),
+            "POST /users: HTTP 400: Invalid Input Provided (code 2001): Email has already been taken \
+             (not retryable after 1 attempt in 0.1s)"
+        );
+        assert!(e.body_mentions("email has already been taken"));
+        assert!(!e.is_auth());
+        assert_eq!(e.status(), Some(400));
+    }
+
+    #[test]
+    fn ceiling_reason_says_what_was_not_sent() {
+        let e = ApiError::IncompleteListing {
+            what: "users".into(),
+            reason: IncompleteReason::OffsetCeiling {
+                fetched: 10_000,
+                total: Some(12_000),
+            },
+        };
+        let s = e.to_string();
+        assert!(
+            s.contains("12000") && s.contains("10,000") && s.contains("not sent"),
+            "{s}"
+        );
+        assert!(e.is_incomplete_listing());
+        assert_eq!(e.attempts(), 0);
+    }
+}

@@ -1,0 +1,317 @@
+//! The retry policy and the one place that decides whether an attempt's result is worth
+//! another attempt.
+//!
+//! | Result of an attempt | Verdict | Outcome of the request |
+//! |---|---|---|
+//! | 2xx | done | |
+//! | 429 | retry after `ratelimit-reset` seconds, every worker paused (fact F28); backoff when the header is missing | not processed |
+//! | 5xx, 408 | retry with jittered exponential backoff | **unknown**: may have been processed |
+//! | timeout, connection reset or closed | retry with backoff | **unknown** |
+//! | connection refused, DNS, TLS | retry with backoff | not processed |
+//! | 400 "account could not be locked" on `POST /users` | retry with backoff (fact F30) | not processed |
+//! | 401, 403 | fail at once | |
+//! | any other 4xx | fail at once (fact F26: "retrying with the same arguments will not work") | |
+//!
+//! "Unknown" matters for `POST`, which is not idempotent: the request layer never re-sends
+//! a `POST` whose outcome is unknown without first checking (see
+//! [`Client::create_user`](super::Client::create_user)). `GET`, `PUT` and `DELETE` are
+//! idempotent and are retried as they are.
+
+use super::error::{TransportKind, body_mentions};
+use super::models::{ACCOUNT_LOCK_ERROR, ApiErrorBody};
+use backon::{BackoffBuilder, ExponentialBuilder};
+use std::time::Duration;
+
+/// Default [`RetryPolicy::max_attempts`]: 5 attempts in all (the first plus 4 retries).
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
+/// Default [`RetryPolicy::min_delay`]: 0.5 seconds before the first retry.
+pub const DEFAULT_MIN_DELAY: Duration = Duration::from_millis(500);
+/// Default [`RetryPolicy::max_delay`]: no single wait longer than 30 seconds.
+pub const DEFAULT_MAX_DELAY: Duration = Duration::from_secs(30);
+/// Default [`RetryPolicy::max_elapsed`]: give up on a request after 120 seconds. This matches
+/// the 2 minutes PagerDuty's Terraform provider spends retrying the account-lock error
+/// (S18 in `PAGERDUTY_API.md`) and covers two full one-minute rate-limit windows.
+pub const DEFAULT_MAX_ELAPSED: Duration = Duration::from_secs(120);
+/// Default [`RetryPolicy::factor`]: each backoff wait doubles.
+pub const DEFAULT_FACTOR: f32 = 2.0;
+
+/// How hard the request layer tries one request. One value serves every request (reads,
+/// writes, the lookups that check an unknown `POST`).
+///
+/// Backoff waits are `min_delay × factor^n`, each with a random jitter of up to +100%
+/// (backon's [`ExponentialBuilder`] with jitter), then capped at `max_delay`. A 429 waits
+/// `ratelimit-reset` seconds instead (at least `min_delay`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetryPolicy {
+    /// Attempts in all, including the first (≥ 1). Default [`DEFAULT_MAX_ATTEMPTS`] (5).
+    pub max_attempts: u32,
+    /// First backoff wait. Default [`DEFAULT_MIN_DELAY`] (0.5 s).
+    pub min_delay: Duration,
+    /// Longest single backoff wait. Default [`DEFAULT_MAX_DELAY`] (30 s).
+    pub max_delay: Duration,
+    /// Time budget from the first attempt: no retry is scheduled whose wait would end after
+    /// it. Default [`DEFAULT_MAX_ELAPSED`] (120 s).
+    pub max_elapsed: Duration,
+    /// Growth of the backoff wait per retry. Default [`DEFAULT_FACTOR`] (2).
+    pub factor: f32,
+    /// Randomise each backoff wait by up to +100% so workers that failed together do not
+    /// retry together. Default true.
+    pub jitter: bool,
+}
+
+impl Default for RetryPolicy {
+    /// 5 attempts, 0.5 s first wait doubling to at most 30 s, jitter on, 120 s in all.
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+            min_delay: DEFAULT_MIN_DELAY,
+            max_delay: DEFAULT_MAX_DELAY,
+            max_elapsed: DEFAULT_MAX_ELAPSED,
+            factor: DEFAULT_FACTOR,
+            jitter: true,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The backoff waits for one request, in order. Never ends; the retry loop bounds it
+    /// with `max_attempts` and `max_elapsed`.
+    pub(crate) fn backoff(&self) -> Backoff {
+        let mut b = ExponentialBuilder::new()
+            .with_min_delay(self.min_delay)
+            .with_max_delay(self.max_delay)
+            .with_factor(self.factor)
+            .without_max_times();
+        if self.jitter {
+            b = b.with_jitter();
+        }
+        Backoff {
+            waits: b.build(),
+            max: self.max_delay,
+        }
+    }
+
+    /// The wait after a 429: `ratelimit-reset` when sent (at least `min_delay`, at most
+    /// `max_elapsed`), else the next backoff wait.
+    pub(crate) fn rate_limit_wait(
+        &self,
+        reset: Option<Duration>,
+        backoff: &mut Backoff,
+    ) -> Duration {
+        match reset {
+            Some(r) => r.max(self.min_delay).min(self.max_elapsed),
+            None => backoff.next_wait(),
+        }
+    }
+}
+
+/// The backoff waits of one request (see [`RetryPolicy::backoff`]).
+#[derive(Debug)]
+pub(crate) struct Backoff {
+    waits: backon::ExponentialBackoff,
+    max: Duration,
+}
+
+impl Backoff {
+    /// The next wait, jitter included, capped at `max_delay`.
+    pub(crate) fn next_wait(&mut self) -> Duration {
+        self.waits.next().unwrap_or(self.max).min(self.max)
+    }
+}
+
+/// What to do after one attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// A success answer: stop.
+    Done,
+    /// A final failure: stop.
+    Fail,
+    /// 429: wait (everyone), then retry. The request was not processed.
+    RateLimited,
+    /// A transient failure: back off, then retry. `outcome_unknown` is true when the server
+    /// may have processed the request.
+    Transient {
+        /// The request may have taken effect.
+        outcome_unknown: bool,
+    },
+}
+
+/// Classifies an HTTP answer. `account_lock_retryable` is set for `POST /users`, whose
+/// 400 "account could not be locked" is transient (fact F30).
+pub(crate) fn classify_status(
+    status: u16,
+    body: Option<&ApiErrorBody>,
+    account_lock_retryable: bool,
+) -> Verdict {
+    match status {
+        200..=299 => Verdict::Done,
+        429 => Verdict::RateLimited,
+        408 | 500..=599 => Verdict::Transient {
+            outcome_unknown: true,
+        },
+        400 if account_lock_retryable && body.is_some_and(is_account_lock) => Verdict::Transient {
+            outcome_unknown: false,
+        },
+        _ => Verdict::Fail,
+    }
+}
+
+/// True for PagerDuty's transient account-lock failure (fact F30). Matched on the tail of
+/// the documented text so a rewording of the "License error:" prefix still matches.
+pub(crate) fn is_account_lock(body: &ApiErrorBody) -> bool {
+    const TAIL: &str = "account could not be locked";
+    debug_assert!(ACCOUNT_LOCK_ERROR.ends_with(TAIL));
+    body_mentions(body, TAIL)
+}
+
+/// Classifies a failure below HTTP.
+pub(crate) fn classify_transport(kind: TransportKind) -> Verdict {
+    match kind {
+        TransportKind::Build => Verdict::Fail,
+        TransportKind::Connect => Verdict::Transient {
+            outcome_unknown: false,
+        },
+        TransportKind::Timeout | TransportKind::Connection => Verdict::Transient {
+            outcome_unknown: true,
+        },
+    }
+}
+
+/// Sorts a reqwest error into a [`TransportKind`].
+pub(crate) fn transport_kind(err: &reqwest::Error) -> TransportKind {
+    if err.is_builder() {
+        TransportKind::Build
+    } else if err.is_connect() {
+        TransportKind::Connect
+    } else if err.is_timeout() {
+        TransportKind::Timeout
+    } else {
+        TransportKind::Connection
+    }
+}
+
+/// Parses `ratelimit-reset` (seconds until the window resets, fact F28). Accepts integer or
+/// decimal seconds; anything else, negative or over an hour counts as missing.
+pub(crate) fn parse_reset(value: Option<&str>) -> Option<Duration> {
+    let secs: f64 = value?.trim().parse().ok()?;
+    (secs.is_finite() && (0.0..=3600.0).contains(&secs)).then(|| Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(errors: &[&str]) -> ApiErrorBody {
+        ApiErrorBody {
+            code: Some(2001),
+            message: "Invalid Input Provided".into(),
+            errors: errors.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn statuses_are_classified_as_the_table_says() {
+        assert_eq!(classify_status(200, None, false), Verdict::Done);
+        assert_eq!(classify_status(204, None, true), Verdict::Done);
+        assert_eq!(classify_status(429, None, false), Verdict::RateLimited);
+        for s in [408, 500, 502, 503, 504] {
+            assert_eq!(
+                classify_status(s, None, false),
+                Verdict::Transient {
+                    outcome_unknown: true
+                },
+                "{s}"
+            );
+        }
+        for s in [400, 401, 402, 403, 404, 409, 422] {
+            assert_eq!(classify_status(s, None, true), Verdict::Fail, "{s}");
+        }
+    }
+
+    #[test]
+    fn account_lock_is_retried_only_where_allowed() {
+        let lock = body(&[ACCOUNT_LOCK_ERROR]);
+        assert_eq!(
+            classify_status(400, Some(&lock), true),
+            Verdict::Transient {
+                outcome_unknown: false
+            }
+        );
+        assert_eq!(classify_status(400, Some(&lock), false), Verdict::Fail);
+        let taken = body(&["Email has already been taken"]);
+        assert_eq!(classify_status(400, Some(&taken), true), Verdict::Fail);
+    }
+
+    #[test]
+    fn transport_failures_say_whether_the_request_may_have_landed() {
+        assert_eq!(
+            classify_transport(TransportKind::Connect),
+            Verdict::Transient {
+                outcome_unknown: false
+            }
+        );
+        assert_eq!(
+            classify_transport(TransportKind::Timeout),
+            Verdict::Transient {
+                outcome_unknown: true
+            }
+        );
+        assert_eq!(classify_transport(TransportKind::Build), Verdict::Fail);
+    }
+
+    #[test]
+    fn reset_header_parses_seconds_and_rejects_garbage() {
+        assert_eq!(parse_reset(Some("1")), Some(Duration::from_secs(1)));
+        assert_eq!(
+            parse_reset(Some(" 2.5 ")),
+            Some(Duration::from_millis(2500))
+        );
+        assert_eq!(parse_reset(Some("-1")), None);
+        assert_eq!(parse_reset(Some("soon")), None);
+        assert_eq!(parse_reset(Some("99999")), None);
+        assert_eq!(parse_reset(None), None);
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter_and_stays_under_the_cap() {
+        let p = RetryPolicy {
+            min_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(700),
+            ..RetryPolicy::default()
+        };
+        let mut b = p.backoff();
+        let waits: Vec<Duration> = (0..6).map(|_| b.next_wait()).collect();
+        // Jitter adds 0–100%: wait n lies in [100·2ⁿ, 200·2ⁿ) ms, capped at 700 ms.
+        assert!(waits[0] >= Duration::from_millis(100) && waits[0] < Duration::from_millis(200));
+        assert!(waits[1] >= Duration::from_millis(200) && waits[1] < Duration::from_millis(400));
+        assert!(
+            waits.iter().all(|w| *w <= Duration::from_millis(700)),
+            "{waits:?}"
+        );
+        assert_eq!(waits[5], Duration::from_millis(700));
+    }
+
+    #[test]
+    fn a_429_waits_for_the_reset_but_within_bounds() {
+        let p = RetryPolicy {
+            min_delay: Duration::from_millis(500),
+            max_elapsed: Duration::from_secs(10),
+            jitter: false,
+            ..RetryPolicy::default()
+        };
+        let mut b = p.backoff();
+        assert_eq!(
+            p.rate_limit_wait(Some(Duration::from_secs(3)), &mut b),
+            Duration::from_secs(3)
+        );
+        assert_eq!(
+            p.rate_limit_wait(Some(Duration::ZERO), &mut b),
+            Duration::from_millis(500)
+        );
+        assert_eq!(
+            p.rate_limit_wait(Some(Duration::from_secs(60)), &mut b),
+            Duration::from_secs(10)
+        );
+        assert_eq!(p.rate_limit_wait(None, &mut b), Duration::from_millis(500));
+    }
+}

@@ -1,0 +1,561 @@
+//! The request layer: every PagerDuty call goes through [`Transport::execute`], which
+//! builds the request (headers, URL), admits it through the shared [`Throttle`], sends it,
+//! classifies the result ([`super::retry`]) and retries within the [`RetryPolicy`].
+//!
+//! The loop is written out (rather than using backon's `Retryable`) because three cases do
+//! not fit a plain "retry if transient" rule:
+//! - a 429 pauses every worker, not just this one ([`Throttle::pause_for`]);
+//! - a `POST` whose outcome is unknown is checked with a caller-supplied lookup before it
+//!   is sent again, and a 400 "Email has already been taken" after such an attempt means
+//!   the earlier attempt landed (fact F31);
+//! - a `DELETE` answered 404 after an attempt whose outcome was unknown means the earlier
+//!   attempt landed.
+
+use super::error::{ApiError, StopReason, TransportKind};
+use super::models::{ApiErrorBody, EMAIL_TAKEN, ErrorEnvelope};
+use super::retry::{
+    RetryPolicy, Verdict, classify_status, classify_transport, parse_reset, transport_kind,
+};
+use super::throttle::Throttle;
+use futures::future::BoxFuture;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::{Method, Url};
+use serde::de::DeserializeOwned;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// `Accept` pinning REST API v2 (fact F4).
+pub const ACCEPT_V2: &str = "application/vnd.pagerduty+json;version=2";
+
+/// What a request does when PagerDuty answers 404.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NotFound {
+    /// 404 is an error.
+    Error,
+    /// 404 is an answer the caller interprets (`GET /users/{id}` → `None`).
+    Answer,
+    /// 404 is an answer only after an attempt whose outcome was unknown (a `DELETE` that
+    /// already took effect); otherwise an error.
+    AnswerAfterUnknown,
+}
+
+/// One logical request (retries re-send the same value).
+#[derive(Debug, Clone)]
+pub(crate) struct Request {
+    pub method: Method,
+    /// Path segments below the base URL; each is percent-encoded.
+    pub segments: Vec<String>,
+    /// Query pairs, in order.
+    pub query: Vec<(&'static str, String)>,
+    /// JSON body, serialised once.
+    pub body: Option<Vec<u8>>,
+    /// Send the `From` header (only `POST /users`, fact F6).
+    pub send_from: bool,
+    /// Treat 400 "account could not be locked" as transient (only `POST /users`, fact F30).
+    pub account_lock_retryable: bool,
+    pub not_found: NotFound,
+}
+
+impl Request {
+    pub(crate) fn new(method: Method, segments: &[&str]) -> Request {
+        Request {
+            method,
+            segments: segments.iter().map(|s| s.to_string()).collect(),
+            query: Vec::new(),
+            body: None,
+            send_from: false,
+            account_lock_retryable: false,
+            not_found: NotFound::Error,
+        }
+    }
+
+    pub(crate) fn query(mut self, key: &'static str, value: impl Into<String>) -> Request {
+        self.query.push((key, value.into()));
+        self
+    }
+
+    pub(crate) fn json(mut self, body: &impl serde::Serialize) -> Request {
+        // Serialising the crate's own model types cannot fail (no maps with non-string keys).
+        self.body = Some(serde_json::to_vec(body).expect("request bodies serialise"));
+        self
+    }
+
+    fn idempotent(&self) -> bool {
+        self.method != Method::POST
+    }
+}
+
+/// A final HTTP answer.
+#[derive(Debug, Clone)]
+pub(crate) struct Exchange {
+    pub method: Method,
+    pub path: String,
+    pub status: u16,
+    pub body: Vec<u8>,
+    /// Attempts made, including the first.
+    pub attempts: u32,
+    /// An earlier attempt's outcome was unknown.
+    pub after_unknown: bool,
+}
+
+impl Exchange {
+    /// Decodes the body as `T`; a failure names the JSON path (serde_path_to_error).
+    pub(crate) fn decode<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        let mut de = serde_json::Deserializer::from_slice(&self.body);
+        serde_path_to_error::deserialize(&mut de).map_err(|e| ApiError::Decode {
+            method: self.method.clone(),
+            path: self.path.clone(),
+            status: self.status,
+            json_path: e.path().to_string(),
+            message: e.into_inner().to_string(),
+            attempts: self.attempts,
+        })
+    }
+}
+
+/// The result of [`Transport::execute`].
+pub(crate) enum Reply<R> {
+    /// PagerDuty's final answer.
+    Answer(Exchange),
+    /// A write whose outcome was unknown was found to have taken effect by the lookup.
+    Recovered {
+        /// What the lookup found.
+        value: R,
+        /// Attempts of the write.
+        attempts: u32,
+    },
+}
+
+/// Checks whether a write whose outcome is unknown took effect: `Some` = it did.
+pub(crate) type Lookup<'a, R> =
+    &'a (dyn Fn() -> BoxFuture<'a, Result<Option<R>, ApiError>> + Send + Sync);
+
+/// What one attempt produced.
+enum Attempt {
+    Http {
+        status: u16,
+        body: Vec<u8>,
+        reset: Option<Duration>,
+    },
+    Failed {
+        kind: TransportKind,
+        detail: String,
+    },
+}
+
+/// The last failure, kept to build the final error.
+enum Last {
+    Status {
+        status: u16,
+        body: Option<ApiErrorBody>,
+    },
+    Transport {
+        kind: TransportKind,
+        detail: String,
+    },
+}
+
+impl Last {
+    fn describe(&self) -> String {
+        match self {
+            Last::Status { status, .. } => format!("HTTP {status}"),
+            Last::Transport { kind, detail } => format!("{kind} ({detail})"),
+        }
+    }
+}
+
+/// Everything one request needs; shared by all clones of the client.
+pub(crate) struct Transport {
+    http: reqwest::Client,
+    base: Url,
+    auth: HeaderValue,
+    from: HeaderValue,
+    pub(crate) throttle: Throttle,
+    policy: RetryPolicy,
+}
+
+impl Transport {
+    /// `auth` and `from` are complete header values; `auth` must be marked sensitive.
+    pub(crate) fn new(
+        base: Url,
+        auth: HeaderValue,
+        from: HeaderValue,
+        request_timeout: Duration,
+        throttle: Throttle,
+        policy: RetryPolicy,
+    ) -> Result<Transport, ApiError> {
+        let http = reqwest::Client::builder()
+            .timeout(request_timeout)
+            .connect_timeout(request_timeout)
+            .user_agent(concat!("hr2pagerduty/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ApiError::Config(format!("HTTP client: {}", error_chain(&e))))?;
+        Ok(Transport {
+            http,
+            base,
+            auth,
+            from,
+            throttle,
+            policy,
+        })
+    }
+
+    pub(crate) fn base(&self) -> &Url {
+        &self.base
+    }
+
+    pub(crate) fn policy(&self) -> &RetryPolicy {
+        &self.policy
+    }
+
+    pub(crate) fn url(&self, req: &Request) -> Url {
+        let mut url = self.base.clone();
+        {
+            // Client::new checked that the base URL can be a base.
+            let mut segs = url
+                .path_segments_mut()
+                .expect("base URL was checked to be hierarchical");
+            segs.pop_if_empty();
+            segs.extend(req.segments.iter());
+        }
+        if !req.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(req.query.iter());
+        }
+        url
+    }
+
+    fn headers(&self, req: &Request) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(AUTHORIZATION, self.auth.clone());
+        h.insert(ACCEPT, HeaderValue::from_static(ACCEPT_V2));
+        h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if req.send_from {
+            h.insert("from", self.from.clone());
+        }
+        h
+    }
+
+    /// Sends `req` until it has a final answer, with no lookup for unknown outcomes (a
+    /// `POST` with an unknown outcome then fails with [`ApiError::OutcomeUnknown`]).
+    pub(crate) async fn send(&self, req: &Request) -> Result<Exchange, ApiError> {
+        match self.execute::<std::convert::Infallible>(req, None).await? {
+            Reply::Answer(ex) => Ok(ex),
+            Reply::Recovered { value, .. } => match value {},
+        }
+    }
+
+    /// Sends `req` until it has a final answer or the policy gives up.
+    ///
+    /// Returns the answer for 2xx (and for 404 when `req.not_found` allows it). For a
+    /// `POST` whose outcome is unknown, `lookup` is consulted before any re-send: `Some`
+    /// ends the request as [`Reply::Recovered`], `None` allows the re-send.
+    ///
+    /// # Errors
+    /// [`ApiError::Status`] / [`ApiError::Transport`] with the attempts, elapsed time and
+    /// [`StopReason`]; [`ApiError::OutcomeUnknown`] when a `POST`'s outcome could not be
+    /// checked.
+    pub(crate) async fn execute<R>(
+        &self,
+        req: &Request,
+        lookup: Option<Lookup<'_, R>>,
+    ) -> Result<Reply<R>, ApiError> {
+        let url = self.url(req);
+        let path = url.path().to_string();
+        let policy = &self.policy;
+        let started = Instant::now();
+        let mut backoff = policy.backoff();
+        let mut attempts: u32 = 0;
+        let mut after_unknown = false;
+        loop {
+            attempts += 1;
+            let attempt = self.attempt(req, &url, &path, attempts).await;
+            let fail = |last: Last, stop: StopReason| match last {
+                Last::Status { status, body } => ApiError::Status {
+                    method: req.method.clone(),
+                    path: path.clone(),
+                    status,
+                    body: body.map(Box::new),
+                    attempts,
+                    elapsed: started.elapsed(),
+                    stop,
+                },
+                Last::Transport { kind, detail } => ApiError::Transport {
+                    method: req.method.clone(),
+                    path: path.clone(),
+                    kind,
+                    detail,
+                    attempts,
+                    elapsed: started.elapsed(),
+                    stop,
+                },
+            };
+            let (verdict, last, reset) = match attempt {
+                Attempt::Http {
+                    status,
+                    body,
+                    reset,
+                } => {
+                    let answered_404 = status == 404
+                        && match req.not_found {
+                            NotFound::Error => false,
+                            NotFound::Answer => true,
+                            NotFound::AnswerAfterUnknown => after_unknown,
+                        };
+                    let error_body = if (200..300).contains(&status) {
+                        None
+                    } else {
+                        serde_json::from_slice::<ErrorEnvelope>(&body)
+                            .ok()
+                            .map(|e| e.error)
+                    };
+                    let verdict = if answered_404 {
+                        Verdict::Done
+                    } else {
+                        classify_status(status, error_body.as_ref(), req.account_lock_retryable)
+                    };
+                    if verdict == Verdict::Done {
+                        return Ok(Reply::Answer(Exchange {
+                            method: req.method.clone(),
+                            path: path.clone(),
+                            status,
+                            body,
+                            attempts,
+                            after_unknown,
+                        }));
+                    }
+                    // A re-sent POST refused as a duplicate: the earlier attempt landed.
+                    if status == 400
+                        && after_unknown
+                        && error_body
+                            .as_ref()
+                            .is_some_and(|b| super::error::body_mentions(b, EMAIL_TAKEN))
+                        && let Some(lookup) = lookup
+                    {
+                        let last = Last::Status {
+                            status,
+                            body: error_body,
+                        };
+                        return self
+                            .settle(req, &path, attempts, &last, lookup)
+                            .await?
+                            .ok_or_else(|| fail(last, StopReason::NotRetryable));
+                    }
+                    let last = Last::Status {
+                        status,
+                        body: error_body,
+                    };
+                    (verdict, last, reset)
+                }
+                Attempt::Failed { kind, detail } => (
+                    classify_transport(kind),
+                    Last::Transport { kind, detail },
+                    None,
+                ),
+            };
+            if verdict == Verdict::Fail {
+                return Err(fail(last, StopReason::NotRetryable));
+            }
+            let rate_limited = verdict == Verdict::RateLimited;
+            if rate_limited {
+                self.throttle.count_rate_limited();
+            }
+            let unknown = matches!(
+                verdict,
+                Verdict::Transient {
+                    outcome_unknown: true
+                }
+            );
+            after_unknown |= unknown;
+            let must_check = unknown && !req.idempotent();
+            let wait = if rate_limited {
+                policy.rate_limit_wait(reset, &mut backoff)
+            } else {
+                backoff.next_wait()
+            };
+            if rate_limited {
+                // Close the shared gate even if this request gives up below: the key's
+                // budget is spent for every worker, not only this one.
+                self.throttle.pause_for(wait);
+            }
+            let stop = if attempts >= policy.max_attempts {
+                Some(StopReason::AttemptsExhausted)
+            } else if started.elapsed() + wait > policy.max_elapsed {
+                Some(StopReason::TimeExhausted)
+            } else {
+                None
+            };
+            if let Some(stop) = stop {
+                // A POST that may have landed on its last attempt: say what happened.
+                if must_check && let Some(lookup) = lookup {
+                    return self
+                        .settle(req, &path, attempts, &last, lookup)
+                        .await?
+                        .ok_or_else(|| fail(last, stop));
+                }
+                return Err(fail(last, stop));
+            }
+            self.throttle.count_retry();
+            if rate_limited {
+                tracing::warn!(
+                    method = %req.method,
+                    path = %path,
+                    attempt = attempts,
+                    wait_ms = wait.as_millis() as u64,
+                    header = reset.is_some(),
+                    "rate limited (429); pausing every request"
+                );
+                // The next attempt (and every other request) waits at the shared gate.
+            } else {
+                tracing::info!(
+                    method = %req.method,
+                    path = %path,
+                    attempt = attempts,
+                    wait_ms = wait.as_millis() as u64,
+                    cause = %last.describe(),
+                    "transient failure; retrying"
+                );
+                tokio::time::sleep(wait).await;
+            }
+            if must_check {
+                match lookup {
+                    Some(lookup) => {
+                        if let Some(found) =
+                            self.settle(req, &path, attempts, &last, lookup).await?
+                        {
+                            return Ok(found);
+                        }
+                        tracing::info!(
+                            method = %req.method,
+                            path = %path,
+                            "outcome was unknown and the object is absent; sending again"
+                        );
+                    }
+                    None => {
+                        return Err(ApiError::OutcomeUnknown {
+                            method: req.method.clone(),
+                            path: path.clone(),
+                            cause: last.describe(),
+                            attempts,
+                            lookup: None,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs the lookup for a write whose outcome is unknown.
+    async fn settle<R>(
+        &self,
+        req: &Request,
+        path: &str,
+        attempts: u32,
+        last: &Last,
+        lookup: Lookup<'_, R>,
+    ) -> Result<Option<Reply<R>>, ApiError> {
+        match lookup().await {
+            Ok(Some(value)) => {
+                self.throttle.count_recovered();
+                tracing::info!(
+                    method = %req.method,
+                    path = %path,
+                    attempts,
+                    "outcome was unknown; the lookup found the object, so it is not sent again"
+                );
+                Ok(Some(Reply::Recovered { value, attempts }))
+            }
+            Ok(None) => Ok(None),
+            Err(e) => Err(ApiError::OutcomeUnknown {
+                method: req.method.clone(),
+                path: path.to_string(),
+                cause: last.describe(),
+                attempts,
+                lookup: Some(Box::new(e)),
+            }),
+        }
+    }
+
+    /// One attempt: admission through the throttle, send, read the whole answer.
+    async fn attempt(&self, req: &Request, url: &Url, path: &str, attempt: u32) -> Attempt {
+        let _permit = self.throttle.admit().await;
+        let started = Instant::now();
+        let mut builder = self
+            .http
+            .request(req.method.clone(), url.clone())
+            .headers(self.headers(req));
+        if let Some(body) = &req.body {
+            builder = builder.body(body.clone());
+        }
+        self.throttle.count_sent();
+        let result = match builder.send().await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let headers = response.headers();
+                let number = |name: &str| -> Option<u64> {
+                    headers.get(name)?.to_str().ok()?.trim().parse().ok()
+                };
+                self.throttle
+                    .record_headers(number("ratelimit-limit"), number("ratelimit-remaining"));
+                let reset =
+                    parse_reset(headers.get("ratelimit-reset").and_then(|v| v.to_str().ok()));
+                match response.bytes().await {
+                    Ok(body) => Attempt::Http {
+                        status,
+                        body: body.to_vec(),
+                        reset,
+                    },
+                    Err(e) => Attempt::Failed {
+                        kind: if e.is_timeout() {
+                            TransportKind::Timeout
+                        } else {
+                            TransportKind::Connection
+                        },
+                        detail: format!(
+                            "HTTP {status} answer broke off: {}",
+                            error_chain(&e.without_url())
+                        ),
+                    },
+                }
+            }
+            Err(e) => Attempt::Failed {
+                kind: transport_kind(&e),
+                detail: error_chain(&e.without_url()),
+            },
+        };
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        match &result {
+            Attempt::Http { status, .. } => tracing::debug!(
+                method = %req.method,
+                path = %path,
+                status = *status,
+                attempt,
+                elapsed_ms,
+                "pagerduty request"
+            ),
+            Attempt::Failed { kind, detail } => tracing::debug!(
+                method = %req.method,
+                path = %path,
+                error = %kind,
+                detail = %detail,
+                attempt,
+                elapsed_ms,
+                "pagerduty request failed"
+            ),
+        }
+        result
+    }
+}
+
+/// An error and its sources, joined with ": ", without repeats.
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
