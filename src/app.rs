@@ -235,8 +235,9 @@ async fn execute(
         concurrency: *cfg.pagerduty.concurrency.get_ref(),
         protected: cfg.lifecycle.protected_emails().into_iter().collect(),
     };
+    let started = std::time::Instant::now();
     let outcomes: Vec<Outcome> = apply::apply(client, &obs.plan, &opts, progress).await;
-    let stats = serde_json::to_value(client.stats()).unwrap_or_default();
+    let stats = report::requests_json(&client.stats(), started.elapsed());
     if let Some(path) = report_path {
         let json = report::apply_json(&outcomes, &obs.plan, roster, stats);
         std::fs::write(path, pretty(&json) + "\n")
@@ -267,7 +268,7 @@ async fn cmd_apply(a: ApplyArgs, progress: bool) -> Result<Exit, Failure> {
     }
     if obs.plan.is_empty() {
         if let Some(path) = &a.report {
-            let json = report::apply_json(&[], &obs.plan, &roster, serde_json::to_value(client.stats()).unwrap_or_default());
+            let json = report::apply_json(&[], &obs.plan, &roster, report::requests_json(&client.stats(), std::time::Duration::ZERO));
             std::fs::write(path, pretty(&json) + "\n")
                 .map_err(|e| Failure::Failed(format!("cannot write report {}: {e}", path.display())))?;
         }

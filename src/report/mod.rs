@@ -9,6 +9,7 @@ pub mod progress;
 use crate::apply::{Outcome, OutcomeStatus};
 use crate::hr::{Lifecycle, ProblemKind, Roster};
 use crate::marker::{self, MarkerState};
+use crate::pagerduty::ClientStats;
 use crate::plan::{Action, ActionKind, Change, Field, Plan};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -290,6 +291,26 @@ pub fn plan_json(plan: &Plan, roster: &Roster) -> Value {
             "unchanged": plan.unchanged,
             "skipped": plan.skipped.len() + roster.invalid_rows(),
         },
+    })
+}
+
+/// The client's counters as JSON for the apply report's `requests` object: requests sent
+/// (retries and lookups included), retries, 429s received, seconds paused by 429s, seconds
+/// spent in the limiter (summed over requests), writes recovered after an unknown outcome,
+/// the last `ratelimit-remaining`, the run's wall-clock seconds and the achieved rate in
+/// requests per minute.
+pub fn requests_json(s: &ClientStats, elapsed: std::time::Duration) -> Value {
+    let secs = elapsed.as_secs_f64();
+    json!({
+        "requests_sent": s.requests_sent,
+        "retries": s.retries,
+        "rate_limited": s.rate_limited,
+        "paused_seconds": s.paused.as_secs_f64(),
+        "limiter_wait_seconds": s.limiter_wait.as_secs_f64(),
+        "recovered": s.recovered,
+        "ratelimit_remaining": s.ratelimit_remaining,
+        "elapsed_seconds": secs,
+        "requests_per_minute": if secs > 0.0 { s.requests_sent as f64 * 60.0 / secs } else { 0.0 },
     })
 }
 
