@@ -167,11 +167,13 @@ pub struct Roster {
     pub employees: Vec<Employee>,
     /// Row problems, in line order (a row may have several).
     pub problems: Vec<RowProblem>,
-    /// Data rows read (records after the header).
+    /// Data rows read: records after the header, not counting rows whose cells are all
+    /// empty.
     pub rows_read: usize,
     /// Employee IDs named by skipped rows: never deactivated this run.
     pub protected_ids: BTreeSet<String>,
-    /// Emails named by skipped rows: never deactivated this run.
+    /// Valid emails named by skipped rows (an invalid address cannot name a PagerDuty
+    /// user): never deactivated this run.
     pub protected_emails: BTreeSet<Email>,
 }
 
@@ -275,7 +277,7 @@ pub enum HrError {
         "HR export header parsed as one column ({header:?}); the file looks {guess}-delimited: set [hr] delimiter = {guess:?}"
     )]
     Delimiter {
-        /// The header line as read.
+        /// The header line as read (at most 120 characters).
         header: String,
         /// The delimiter that looks right, as `[hr] delimiter` takes it: `,` `;` `|` or `tab`.
         guess: String,

@@ -9,7 +9,9 @@
 //! 1. [`unclosed_quote`]: the file ends inside a quoted field;
 //! 2. [`check_record`]: a field holding line breaks in a record whose field count differs
 //!    from the header's, or a field holding a line break followed by text shaped like a
-//!    record (at least half a header's worth of delimiters on one line, and at least 2),
+//!    record (on one line, at least half a header's worth of delimiters and at least 3, so
+//!    an address line such as `Springfield, IL, USA` is not mistaken for a row; headers of
+//!    fewer than 4 columns rely on the field-count check),
 //!    or a field spanning more than [`MAX_FIELD_LINES`] lines (the record count is then far
 //!    below the line count);
 //! 3. [`check_cut_short`]: the last record has fewer fields than the header and the file
@@ -85,8 +87,8 @@ pub(super) fn check_record(
     delimiter: u8,
 ) -> Result<(), HrError> {
     let ncols = header.len();
-    let shaped_like_row = if ncols >= 3 {
-        ((ncols - 1) / 2).max(2)
+    let shaped_like_row = if ncols >= 4 {
+        ((ncols - 1) / 2).max(3)
     } else {
         usize::MAX
     };
@@ -176,8 +178,10 @@ mod tests {
 
     #[test]
     fn a_legitimate_multiline_field_passes() {
-        let rec = StringRecord::from(vec!["1", "12 Main St\nSpringfield, IL", "x"]);
+        let rec = StringRecord::from(vec!["1", "12 Main St\nSpringfield, IL, USA", "x"]);
         assert!(check_record(&rec, 2, &header(3), b',').is_ok());
+        let rec = StringRecord::from(vec!["1", "12 Main St\nSpringfield, IL, USA", "x", "y", "z"]);
+        assert!(check_record(&rec, 2, &header(5), b',').is_ok());
     }
 
     #[test]
