@@ -17,7 +17,7 @@ mod read;
 pub mod template;
 pub mod time_zone;
 
-pub use read::{read_bytes, read_file};
+pub use read::{check_invalid_rows, parse_bytes, read_bytes, read_file};
 
 /// An employee's lifecycle state, from the export's status value through `[hr.status]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -167,11 +167,13 @@ pub struct Roster {
     pub employees: Vec<Employee>,
     /// Row problems, in line order (a row may have several).
     pub problems: Vec<RowProblem>,
-    /// Data rows read (records after the header).
+    /// Data rows read: records after the header, not counting rows whose cells are all
+    /// empty.
     pub rows_read: usize,
     /// Employee IDs named by skipped rows: never deactivated this run.
     pub protected_ids: BTreeSet<String>,
-    /// Emails named by skipped rows: never deactivated this run.
+    /// Valid emails named by skipped rows (an invalid address cannot name a PagerDuty
+    /// user): never deactivated this run.
     pub protected_emails: BTreeSet<Email>,
 }
 
@@ -226,6 +228,18 @@ pub enum HrError {
         /// 0-based byte offset of the first invalid byte.
         offset: usize,
     },
+    /// The bytes are not text hr2pagerduty reads as configured, in a way
+    /// [`HrError::Encoding`] does not cover: UTF-8 read as Windows-1252, UTF-16, a
+    /// spreadsheet instead of CSV.
+    #[error("HR export {problem} (line {line}); {fix}")]
+    Format {
+        /// 1-based line of the evidence.
+        line: u64,
+        /// What the file is, e.g. `is UTF-16 (it starts with a UTF-16 byte order mark)`.
+        problem: String,
+        /// The setting or action that fixes it.
+        fix: String,
+    },
     /// No header, or a header but no data rows.
     #[error("HR export has no data rows{}", if *.header_only { " (only a header)" } else { " (the file is empty)" })]
     Empty {
@@ -233,29 +247,28 @@ pub enum HrError {
         header_only: bool,
     },
     /// A mapped column is missing from the header.
-    #[error(
-        "HR export has no column {header:?} (mapped to {field} in [hr.columns]); the header has: {found}"
-    )]
+    #[error("HR export has no column {header:?} (set by {field}); the header has: {found}")]
     MissingColumn {
-        /// The field, e.g. `email`.
+        /// The configuration key that maps it, e.g. `hr.columns.email` or
+        /// `hr.attributes.region`.
         field: String,
         /// The configured header name.
         header: String,
-        /// The header names found, comma-separated.
+        /// The header names found, each quoted, comma-separated.
         found: String,
     },
     /// A mapped column appears more than once.
     #[error(
-        "HR export has column {header:?} (mapped to {field}) {count} times; the header has: {found}"
+        "HR export has column {header:?} (set by {field}) {count} times; the header has: {found}"
     )]
     DuplicateColumn {
-        /// The field.
+        /// The configuration key that maps it, as in [`HrError::MissingColumn`].
         field: String,
         /// The header name.
         header: String,
         /// How many times it appears.
         count: usize,
-        /// The header names found.
+        /// The header names found, each quoted, comma-separated.
         found: String,
     },
     /// The header parsed as a single column while the mapping needs several: the delimiter
@@ -264,9 +277,9 @@ pub enum HrError {
         "HR export header parsed as one column ({header:?}); the file looks {guess}-delimited: set [hr] delimiter = {guess:?}"
     )]
     Delimiter {
-        /// The header line as read.
+        /// The header line as read (at most 120 characters).
         header: String,
-        /// The delimiter that looks right.
+        /// The delimiter that looks right, as `[hr] delimiter` takes it: `,` `;` `|` or `tab`.
         guess: String,
     },
     /// The CSV structure is damaged (an unclosed quote, a field swallowing later lines).

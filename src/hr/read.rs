@@ -1,13 +1,40 @@
-//! CSV reading (placeholder; owned by the HR helper).
+//! Reading an HR export: bytes → text → CSV records → validated [`Employee`]s.
+//!
+//! The steps, each refusing the file with an [`HrError`] naming the setting to change:
+//! 1. decode in `[hr] encoding` (UTF-8 with its BOM stripped, or Windows-1252 through
+//!    `encoding_rs`); nothing is guessed ([`decode`]);
+//! 2. refuse an empty file and a quote that is never closed ([`structure`]);
+//! 3. parse with the `csv` crate (`[hr] delimiter`, `"` quoting, CRLF or LF, quoted fields
+//!    may hold delimiters and line breaks; rows of another width are kept for step 6);
+//! 4. map the header, trimmed, to the configured columns: a mapped header missing or
+//!    present twice refuses the file, and a one-column header while several are mapped
+//!    refuses it with the delimiter the header seems to use;
+//! 5. refuse records a stray quote has merged, and a file cut off mid-row ([`structure`]);
+//! 6. validate each row (see [`ProblemKind`]); a failing row is skipped and reported with
+//!    the line it starts on, and the employee ID and email it names are protected;
+//! 7. flag every row whose employee ID or email is also on another row;
+//! 8. ([`read_file`], [`read_bytes`]) refuse the run when the share of failing rows is
+//!    above `[safety] max_invalid_rows_percent` ([`check_invalid_rows`]).
+//!
+//! Rows whose cells are all empty (`,,,,`) are ignored and not counted.
+//!
+//! [`Employee`]: super::Employee
+//! [`ProblemKind`]: super::ProblemKind
+
 use super::{HrError, Roster};
-use crate::config::HrConfig;
+use crate::config::{Config, HrConfig};
 use std::path::Path;
 
-/// Reads and validates the export at `path`.
+mod decode;
+mod row;
+mod structure;
+
+/// Reads and validates the export at `path` with `cfg.hr`, then applies
+/// `cfg.safety.max_invalid_rows_percent`.
 ///
 /// # Errors
-/// [`HrError`] for a file-level problem.
-pub fn read_file(path: &Path, cfg: &HrConfig) -> Result<Roster, HrError> {
+/// [`HrError::Read`] when the file cannot be read; otherwise as [`read_bytes`].
+pub fn read_file(path: &Path, cfg: &Config) -> Result<Roster, HrError> {
     let bytes = std::fs::read(path).map_err(|source| HrError::Read {
         path: path.to_path_buf(),
         source,
@@ -15,10 +42,162 @@ pub fn read_file(path: &Path, cfg: &HrConfig) -> Result<Roster, HrError> {
     read_bytes(&bytes, cfg)
 }
 
-/// Reads and validates an export held in memory.
+/// Reads and validates an export held in memory with `cfg.hr`, then applies
+/// `cfg.safety.max_invalid_rows_percent`.
 ///
 /// # Errors
-/// [`HrError`] for a file-level problem.
-pub fn read_bytes(_bytes: &[u8], _cfg: &HrConfig) -> Result<Roster, HrError> {
-    todo!("HR helper")
+/// Every error of [`parse_bytes`], and [`HrError::TooManyInvalid`] from
+/// [`check_invalid_rows`].
+pub fn read_bytes(bytes: &[u8], cfg: &Config) -> Result<Roster, HrError> {
+    let roster = parse_bytes(bytes, &cfg.hr)?;
+    check_invalid_rows(&roster, cfg.safety.max_invalid_rows_percent)?;
+    Ok(roster)
+}
+
+/// Reads and validates an export without the invalid-rows limit, so a caller can list
+/// every row problem before refusing (as `validate` does). Callers that act on the roster
+/// must call [`check_invalid_rows`] (or use [`read_bytes`]).
+///
+/// # Errors
+/// A file-level [`HrError`]: [`Encoding`](HrError::Encoding) or [`Format`](HrError::Format)
+/// (bytes not in `[hr] encoding`), [`Empty`](HrError::Empty),
+/// [`Delimiter`](HrError::Delimiter), [`MissingColumn`](HrError::MissingColumn),
+/// [`DuplicateColumn`](HrError::DuplicateColumn), [`Structure`](HrError::Structure)
+/// (unclosed quote, merged rows, cut short) or [`Csv`](HrError::Csv).
+pub fn parse_bytes(bytes: &[u8], hr: &HrConfig) -> Result<Roster, HrError> {
+    let text = decode::decode(bytes, hr.encoding)?;
+    if text.trim().is_empty() {
+        return Err(HrError::Empty { header_only: false });
+    }
+    let delimiter = hr.delimiter_byte();
+    if let Some(line) = structure::unclosed_quote(&text, delimiter) {
+        return Err(HrError::Structure {
+            line,
+            message: "a quote opened here is never closed, so the rest of the file would be read as one field".into(),
+        });
+    }
+    let mut records = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes())
+        .into_records();
+    let csv_error = |e: csv::Error| HrError::Csv {
+        line: e.position().map_or(0, csv::Position::line),
+        message: e.to_string(),
+    };
+    let header = match records.next() {
+        None => return Err(HrError::Empty { header_only: false }),
+        Some(r) => r.map_err(csv_error)?,
+    };
+    let header: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
+    let layout = row::Layout::resolve(header, hr)?;
+
+    let mut lines = LineCounter::new(&text);
+    let mut rows = Vec::new();
+    let mut last: Option<(u64, usize, bool)> = None;
+    for rec in records {
+        let rec = rec.map_err(csv_error)?;
+        let line = lines.line_of(rec.position().map_or(0, csv::Position::byte) as usize);
+        let blank = rec.iter().all(|f| f.trim().is_empty());
+        last = Some((line, rec.len(), blank));
+        if blank {
+            continue;
+        }
+        structure::check_record(&rec, line, layout.header(), delimiter)?;
+        rows.push(row::read_row(&rec, line, &layout));
+    }
+    if rows.is_empty() {
+        return Err(HrError::Empty { header_only: true });
+    }
+    if let Some((line, fields, false)) = last {
+        structure::check_cut_short(&text, line, fields, layout.width())?;
+    }
+    Ok(row::finish(rows, layout.id_column()))
+}
+
+/// Turns the byte offset of a record into the 1-based line it starts on.
+///
+/// The `csv` crate's own `Position::line` is one short after CRLF line endings (it counts
+/// the `\n` of the previous terminator after recording the next record's start), and its
+/// byte offset may point at that `\r` or `\n`; so the offset is moved past line breaks
+/// (a record never starts with one) and the `\n`s before it are counted. Offsets arrive in
+/// increasing order, so counting resumes where it stopped.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    pos: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        LineCounter {
+            text: text.as_bytes(),
+            pos: 0,
+            line: 1,
+        }
+    }
+
+    fn line_of(&mut self, byte: usize) -> u64 {
+        let mut start = byte.min(self.text.len());
+        while start < self.text.len() && matches!(self.text[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        if start < self.pos {
+            self.pos = 0;
+            self.line = 1;
+        }
+        self.line += self.text[self.pos..start]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64;
+        self.pos = start;
+        self.line
+    }
+}
+
+/// Refuses a roster whose share of rows with problems is above `max_percent` (strictly
+/// greater; `invalid_rows * 100 / rows_read`).
+///
+/// # Errors
+/// [`HrError::TooManyInvalid`] with the counts and the limit.
+pub fn check_invalid_rows(roster: &Roster, max_percent: f64) -> Result<(), HrError> {
+    if roster.rows_read == 0 {
+        return Ok(());
+    }
+    let invalid = roster.invalid_rows();
+    let percent = invalid as f64 * 100.0 / roster.rows_read as f64;
+    if percent > max_percent {
+        return Err(HrError::TooManyInvalid {
+            invalid,
+            rows: roster.rows_read,
+            percent,
+            limit: max_percent,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LineCounter;
+
+    fn starts(text: &str) -> Vec<u64> {
+        let mut lines = LineCounter::new(text);
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes())
+            .into_records()
+            .map(|r| lines.line_of(r.unwrap().position().unwrap().byte() as usize))
+            .collect()
+    }
+
+    #[test]
+    fn record_lines_are_right_for_lf_crlf_blank_lines_and_multiline_fields() {
+        assert_eq!(starts("h,i\na,b\nc,d\n"), [1, 2, 3]);
+        assert_eq!(starts("h,i\r\na,b\r\nc,d\r\n"), [1, 2, 3]);
+        assert_eq!(starts("h,i\r\n\"a\r\nx\",b\r\n\r\nc,d\r\n"), [1, 2, 5]);
+        assert_eq!(starts("h,i\n\n\na,b"), [1, 4]);
+    }
 }

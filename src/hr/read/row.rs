@@ -1,0 +1,558 @@
+//! The header mapped to column positions, and one record validated into an [`Employee`].
+
+use crate::config::{HrConfig, NameOrder};
+use crate::email::{Email, EmailError};
+use crate::hr::{
+    Employee, HrError, Lifecycle, ProblemKind, Roster, RowProblem, template, time_zone,
+};
+use chrono::NaiveDate;
+use csv::StringRecord;
+use std::collections::{BTreeMap, HashMap};
+
+/// Longest display name and job title PagerDuty accepts, in characters (OpenAPI
+/// `User.name.maxLength` and `User.job_title.maxLength`, fact F18 in `PAGERDUTY_API.md`).
+pub(super) const MAX_TEXT_LEN: usize = 100;
+
+/// Where the names come from.
+enum Names {
+    Split { first: usize, last: usize },
+    Full { column: usize, order: NameOrder },
+}
+
+/// Where the email comes from.
+enum EmailSource {
+    Column(usize),
+    Template(String),
+}
+
+/// The configured mapping resolved against one header.
+pub(super) struct Layout {
+    header: Vec<String>,
+    employee_id: usize,
+    email: EmailSource,
+    names: Names,
+    status: Option<usize>,
+    status_map: HashMap<String, Lifecycle>,
+    job_title: Option<usize>,
+    department: Option<usize>,
+    time_zone: Option<usize>,
+    hire_date: Option<usize>,
+    termination_date: Option<usize>,
+    date_format: Option<String>,
+    attributes: Vec<(String, usize)>,
+}
+
+fn quoted_list(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("{n:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The delimiter a one-column header most likely uses instead of `configured`, as the
+/// value `[hr] delimiter` takes.
+fn guess_delimiter(header: &str, configured: u8) -> Option<&'static str> {
+    [(b',', ","), (b';', ";"), (b'\t', "tab"), (b'|', "|")]
+        .into_iter()
+        .filter(|(b, _)| *b != configured)
+        .map(|(b, name)| (header.bytes().filter(|c| *c == b).count(), name))
+        .filter(|(n, _)| *n > 0)
+        .max_by_key(|(n, _)| *n)
+        .map(|(_, name)| name)
+}
+
+impl Layout {
+    /// Resolves every mapped header (`[hr.columns]` and `[hr.attributes]`) in `header`
+    /// (names already trimmed).
+    ///
+    /// # Errors
+    /// [`HrError::Delimiter`] when the header is one column, several are mapped and another
+    /// delimiter occurs in it; [`HrError::MissingColumn`] / [`HrError::DuplicateColumn`]
+    /// for the first mapped header found zero or several times.
+    pub(super) fn resolve(header: Vec<String>, hr: &HrConfig) -> Result<Layout, HrError> {
+        let cols = hr.columns.get_ref();
+        let mut wanted: Vec<(String, String)> = cols
+            .mapped()
+            .into_iter()
+            .map(|(f, h)| (format!("hr.columns.{f}"), h.trim().to_string()))
+            .collect();
+        wanted.extend(
+            hr.attributes
+                .iter()
+                .map(|(name, h)| (format!("hr.attributes.{name}"), h.trim().to_string())),
+        );
+        let distinct: std::collections::BTreeSet<&str> =
+            wanted.iter().map(|(_, h)| h.as_str()).collect();
+        if header.len() == 1
+            && distinct.len() > 1
+            && let Some(guess) = guess_delimiter(&header[0], hr.delimiter_byte())
+        {
+            return Err(HrError::Delimiter {
+                header: header[0].chars().take(120).collect(),
+                guess: guess.to_string(),
+            });
+        }
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        for (field, want) in &wanted {
+            let positions: Vec<usize> = header
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| *h == want)
+                .map(|(i, _)| i)
+                .collect();
+            match positions.len() {
+                1 => {
+                    index.insert(field.as_str(), positions[0]);
+                }
+                0 => {
+                    return Err(HrError::MissingColumn {
+                        field: field.clone(),
+                        header: want.clone(),
+                        found: quoted_list(&header),
+                    });
+                }
+                count => {
+                    return Err(HrError::DuplicateColumn {
+                        field: field.clone(),
+                        header: want.clone(),
+                        count,
+                        found: quoted_list(&header),
+                    });
+                }
+            }
+        }
+        let col = |f: &str| index.get(format!("hr.columns.{f}").as_str()).copied();
+        let names = match (col("full_name"), col("first_name"), col("last_name")) {
+            (Some(column), _, _) => Names::Full {
+                column,
+                order: hr.name_order.unwrap_or(NameOrder::FirstLast),
+            },
+            (None, Some(first), Some(last)) => Names::Split { first, last },
+            // Config::validate refuses a mapping without names; read the ID column as a
+            // name-less export so every row reports MissingName rather than panicking.
+            _ => Names::Full {
+                column: usize::MAX,
+                order: NameOrder::FirstLast,
+            },
+        };
+        let email = match (col("email"), &hr.email_template) {
+            (Some(i), _) => EmailSource::Column(i),
+            (None, Some(t)) => EmailSource::Template(t.get_ref().clone()),
+            (None, None) => EmailSource::Column(usize::MAX),
+        };
+        let mut status_map = HashMap::new();
+        for (state, values) in [
+            (Lifecycle::Active, &hr.status.active),
+            (Lifecycle::Terminated, &hr.status.terminated),
+            (Lifecycle::Pending, &hr.status.pending),
+        ] {
+            for v in values {
+                status_map.insert(v.trim().to_lowercase(), state);
+            }
+        }
+        let attributes = hr
+            .attributes
+            .keys()
+            .map(|name| {
+                (
+                    name.clone(),
+                    index[format!("hr.attributes.{name}").as_str()],
+                )
+            })
+            .collect();
+        Ok(Layout {
+            employee_id: col("employee_id").unwrap_or(usize::MAX),
+            email,
+            names,
+            status: col("status"),
+            status_map,
+            job_title: col("job_title"),
+            department: col("department"),
+            time_zone: col("time_zone"),
+            hire_date: col("hire_date"),
+            termination_date: col("termination_date"),
+            date_format: hr.date_format.as_ref().map(|f| f.get_ref().clone()),
+            attributes,
+            header,
+        })
+    }
+
+    /// Number of columns in the header.
+    pub(super) fn width(&self) -> usize {
+        self.header.len()
+    }
+
+    /// The header names, trimmed.
+    pub(super) fn header(&self) -> &[String] {
+        &self.header
+    }
+
+    /// The employee ID column's header name.
+    pub(super) fn id_column(&self) -> &str {
+        self.name(self.employee_id)
+    }
+
+    fn name(&self, i: usize) -> &str {
+        self.header.get(i).map_or("?", String::as_str)
+    }
+}
+
+fn collapse(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// One data row after validation, before the duplicate checks.
+pub(super) struct Row {
+    line: u64,
+    employee_id: String,
+    /// The valid email (from the column or the template), for duplicates and protection.
+    email: Option<Email>,
+    /// The email text as normalised, valid or not, for [`RowProblem::email`].
+    email_text: Option<String>,
+    /// Where the email came from, for messages: `column ADEmail` or `[hr] email_template`.
+    email_origin: String,
+    employee: Option<Employee>,
+    problems: Vec<(ProblemKind, String)>,
+}
+
+/// Validates the record starting on `line`.
+pub(super) fn read_row(rec: &StringRecord, line: u64, l: &Layout) -> Row {
+    let cell = |i: usize| rec.get(i).unwrap_or("").trim();
+    let mut problems: Vec<(ProblemKind, String)> = Vec::new();
+
+    let employee_id = cell(l.employee_id).to_string();
+    if employee_id.is_empty() {
+        problems.push((
+            ProblemKind::MissingEmployeeId,
+            format!("column {} is empty", l.name(l.employee_id)),
+        ));
+    }
+
+    let (first_name, last_name, name_columns) = match l.names {
+        Names::Split { first, last } => (
+            collapse(cell(first)),
+            collapse(cell(last)),
+            format!("columns {} and {} are", l.name(first), l.name(last)),
+        ),
+        Names::Full { column, order } => {
+            let v = cell(column);
+            let (first, last) = match order {
+                NameOrder::LastCommaFirst => match v.split_once(',') {
+                    Some((last, first)) => (collapse(first), collapse(last)),
+                    None => (String::new(), collapse(v)),
+                },
+                NameOrder::FirstLast => {
+                    let words: Vec<&str> = v.split_whitespace().collect();
+                    match words.split_last() {
+                        Some((last, rest)) if !rest.is_empty() => {
+                            (rest.join(" "), (*last).to_string())
+                        }
+                        Some((only, _)) => ((*only).to_string(), String::new()),
+                        None => (String::new(), String::new()),
+                    }
+                }
+            };
+            (first, last, format!("column {} is", l.name(column)))
+        }
+    };
+    let name = collapse(&format!("{first_name} {last_name}"));
+    if name.is_empty() {
+        problems.push((ProblemKind::MissingName, format!("{name_columns} empty")));
+    } else if name.chars().count() > MAX_TEXT_LEN {
+        problems.push((
+            ProblemKind::TooLong,
+            format!(
+                "name {name:?} has {} characters; PagerDuty accepts at most {MAX_TEXT_LEN}",
+                name.chars().count()
+            ),
+        ));
+    }
+
+    let (email, email_text, email_origin) = match &l.email {
+        EmailSource::Column(i) => {
+            let raw = cell(*i);
+            let origin = format!("column {}", l.name(*i));
+            let text = (!raw.is_empty()).then(|| Email::normalise(raw).as_str().to_string());
+            match Email::parse(raw) {
+                Ok(e) => (Some(e), text, origin),
+                Err(err) => {
+                    let what = match err {
+                        EmailError::Empty => format!("{origin} is empty"),
+                        EmailError::Whitespace(_) => {
+                            format!("email {raw:?} in {origin} contains a space")
+                        }
+                        EmailError::Shape(_) => format!(
+                            "email {raw:?} in {origin} is not an address of the form name@domain.tld"
+                        ),
+                        EmailError::Length(_, n) => format!(
+                            "email {raw:?} in {origin} has {n} characters; PagerDuty accepts {} to {}",
+                            crate::email::MIN_LEN,
+                            crate::email::MAX_LEN
+                        ),
+                    };
+                    problems.push((ProblemKind::InvalidEmail, what));
+                    (None, text, origin)
+                }
+            }
+        }
+        EmailSource::Template(t) => {
+            let origin = "[hr] email_template".to_string();
+            if name.is_empty() {
+                (None, None, origin)
+            } else {
+                match template::render(t, &first_name, &last_name) {
+                    Ok(e) => {
+                        let text = Some(e.as_str().to_string());
+                        (Some(e), text, origin)
+                    }
+                    Err(err) => {
+                        problems.push((
+                            ProblemKind::EmailTemplate,
+                            format!("[hr] email_template {t:?} cannot build an address for {name:?}: {err}"),
+                        ));
+                        (None, None, origin)
+                    }
+                }
+            }
+        }
+    };
+
+    let (status, status_value) = match l.status {
+        None => (Some(Lifecycle::Active), None),
+        Some(i) => {
+            let v = cell(i);
+            match l.status_map.get(&v.to_lowercase()) {
+                Some(s) => (Some(*s), Some(v.to_string())),
+                None => {
+                    problems.push((
+                        ProblemKind::UnknownStatus,
+                        if v.is_empty() {
+                            format!("column {} (status) is empty", l.name(i))
+                        } else {
+                            format!(
+                                "status {v:?} in column {} is not listed under [hr.status]",
+                                l.name(i)
+                            )
+                        },
+                    ));
+                    (None, Some(v.to_string()))
+                }
+            }
+        }
+    };
+
+    let time_zone = l.time_zone.and_then(|i| {
+        let v = cell(i);
+        if v.is_empty() {
+            return None;
+        }
+        let tz = time_zone::resolve(v);
+        if tz.is_none() {
+            problems.push((
+                ProblemKind::InvalidTimeZone,
+                format!(
+                    "time zone {v:?} in column {} is not one PagerDuty accepts and has no documented alias",
+                    l.name(i)
+                ),
+            ));
+        }
+        tz.map(str::to_string)
+    });
+
+    let mut date = |col: Option<usize>| -> Option<NaiveDate> {
+        let i = col?;
+        let v = cell(i);
+        if v.is_empty() {
+            return None;
+        }
+        let parsed = l
+            .date_format
+            .as_deref()
+            .and_then(|f| NaiveDate::parse_from_str(v, f).ok());
+        if parsed.is_none() {
+            problems.push((
+                ProblemKind::InvalidDate,
+                match &l.date_format {
+                    Some(f) => format!(
+                        "date {v:?} in column {} does not match [hr] date_format {f:?}",
+                        l.name(i)
+                    ),
+                    None => format!(
+                        "date {v:?} in column {}: no [hr] date_format is set",
+                        l.name(i)
+                    ),
+                },
+            ));
+        }
+        parsed
+    };
+    let hire_date = date(l.hire_date);
+    let termination_date = date(l.termination_date);
+
+    let job_title = l.job_title.and_then(|i| {
+        let v = collapse(cell(i));
+        let n = v.chars().count();
+        if n > MAX_TEXT_LEN {
+            problems.push((
+                ProblemKind::TooLong,
+                format!(
+                    "job title in column {} has {n} characters; PagerDuty accepts at most {MAX_TEXT_LEN}",
+                    l.name(i)
+                ),
+            ));
+        }
+        (!v.is_empty()).then_some(v)
+    });
+    let department = l
+        .department
+        .map(|i| cell(i).to_string())
+        .filter(|v| !v.is_empty());
+    let attributes: BTreeMap<String, String> = l
+        .attributes
+        .iter()
+        .map(|(name, i)| (name.clone(), cell(*i).to_string()))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+
+    if rec.len() != l.width() {
+        // The cells are shifted: other findings would be noise. The identity read above is
+        // still recorded so the person is protected.
+        problems = vec![(
+            ProblemKind::FieldCount,
+            format!(
+                "the row has {} fields; the header has {}",
+                rec.len(),
+                l.width()
+            ),
+        )];
+    }
+
+    let employee = match (&email, status) {
+        (Some(e), Some(status)) if problems.is_empty() => Some(Employee {
+            line,
+            employee_id: employee_id.clone(),
+            email: e.clone(),
+            first_name,
+            last_name,
+            name,
+            status,
+            status_value,
+            job_title,
+            department,
+            time_zone,
+            hire_date,
+            termination_date,
+            attributes,
+        }),
+        _ => None,
+    };
+    Row {
+        line,
+        employee_id,
+        email,
+        email_text,
+        email_origin,
+        employee,
+        problems,
+    }
+}
+
+fn also_on(lines: &[u64]) -> String {
+    let list = lines
+        .iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if lines.len() == 1 {
+        format!("also on line {list}")
+    } else {
+        format!("also on lines {list}")
+    }
+}
+
+/// Flags every row whose employee ID or email is on another row, then splits the rows into
+/// valid employees and problems, and protects the identities of the skipped rows.
+pub(super) fn finish(mut rows: Vec<Row>, id_column: &str) -> Roster {
+    let mut by_id: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_email: HashMap<Email, Vec<usize>> = HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        if !r.employee_id.is_empty() {
+            by_id.entry(r.employee_id.clone()).or_default().push(i);
+        }
+        if let Some(e) = &r.email {
+            by_email.entry(e.clone()).or_default().push(i);
+        }
+    }
+    let mut flags: Vec<(usize, ProblemKind, String)> = Vec::new();
+    for (id, group) in by_id.iter().filter(|(_, g)| g.len() > 1) {
+        for &i in group {
+            let others: Vec<u64> = group
+                .iter()
+                .filter(|j| **j != i)
+                .map(|j| rows[*j].line)
+                .collect();
+            flags.push((
+                i,
+                ProblemKind::DuplicateEmployeeId,
+                format!(
+                    "employee ID {id:?} in column {id_column} is {}",
+                    also_on(&others)
+                ),
+            ));
+        }
+    }
+    for (email, group) in by_email.iter().filter(|(_, g)| g.len() > 1) {
+        for &i in group {
+            let others: Vec<u64> = group
+                .iter()
+                .filter(|j| **j != i)
+                .map(|j| rows[*j].line)
+                .collect();
+            let origin = &rows[i].email_origin;
+            let from = if origin.starts_with("column") {
+                format!("in {origin}")
+            } else {
+                format!("built by {origin}")
+            };
+            flags.push((
+                i,
+                ProblemKind::DuplicateEmail,
+                format!("email {:?} {from} is {}", email.as_str(), also_on(&others)),
+            ));
+        }
+    }
+    flags.sort_by_key(|(i, kind, _)| (*i, *kind));
+    for (i, kind, message) in flags {
+        rows[i].problems.push((kind, message));
+    }
+
+    let mut roster = Roster {
+        rows_read: rows.len(),
+        ..Roster::default()
+    };
+    for r in rows {
+        if r.problems.is_empty() {
+            if let Some(e) = r.employee {
+                roster.employees.push(e);
+            }
+            continue;
+        }
+        if !r.employee_id.is_empty() {
+            roster.protected_ids.insert(r.employee_id.clone());
+        }
+        if let Some(e) = &r.email {
+            roster.protected_emails.insert(e.clone());
+        }
+        for (kind, message) in r.problems {
+            roster.problems.push(RowProblem {
+                line: r.line,
+                kind,
+                employee_id: (!r.employee_id.is_empty()).then(|| r.employee_id.clone()),
+                email: r.email_text.clone(),
+                message,
+            });
+        }
+    }
+    roster
+}
