@@ -90,11 +90,18 @@ fn load(config: &Path, hr_path: &Path) -> Result<(Config, Roster), Failure> {
 }
 
 fn validate(a: ValidateArgs) -> Result<Exit, Failure> {
-    let (_cfg, roster) = load(&a.inputs.config, &a.inputs.hr)?;
+    let cfg = Config::load(&a.inputs.config)?;
+    let bytes = std::fs::read(&a.inputs.hr).map_err(|source| HrError::Read {
+        path: a.inputs.hr.clone(),
+        source,
+    })?;
+    // Parse without the invalid-rows limit first, so every problem is listed before a refusal.
+    let roster = hr::parse_bytes(&bytes, &cfg.hr)?;
     match a.format {
         Format::Text => print!("{}", report::render_validate(&roster, &a.inputs.hr.display().to_string())),
         Format::Json => println!("{}", pretty(&report::validate_json(&roster))),
     }
+    hr::check_invalid_rows(&roster, cfg.safety.max_invalid_rows_percent)?;
     Ok(Exit::Success)
 }
 
