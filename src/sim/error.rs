@@ -27,7 +27,7 @@ pub enum SimError {
         body: ApiErrorBody,
     },
     /// The seed breaks a rule; the text names each offending entry (e.g.
-    /// `users[2] (ann@example.com): Email has already been taken (by users[0])`), problems
+    /// `users[2] (ann@example.com): Email has already been taken`), problems
     /// separated by "; ".
     #[error("invalid seed: {0}")]
     Seed(String),
