@@ -450,8 +450,12 @@ async fn list_users(State(shared): State<Arc<Shared>>, parts: Parts) -> Answer {
             .map(str::to_string),
         team_ids: values(&pairs, "team_ids[]").map(str::to_string).collect(),
     };
-    let all = lock(&shared.account).list_users(&filter, include_teams(&pairs));
-    let (users, page) = paging::page(&all, page, parts.extensions.get::<PageFault>().copied());
+    // Page over IDs and render only the page: listing stays cheap for large accounts.
+    let account = lock(&shared.account);
+    let all = account.user_ids(&filter);
+    let (ids, page) = paging::page(&all, page, parts.extensions.get::<PageFault>().copied());
+    let users = account.render_users(&ids, include_teams(&pairs));
+    drop(account);
     Ok(json(StatusCode::OK, UsersPage { users, page }))
 }
 

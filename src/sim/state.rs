@@ -23,7 +23,7 @@ use crate::pagerduty::models::{
 };
 use crate::pagerduty::time_zones::is_valid_time_zone;
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Longest accepted user name (OpenAPI `User.name.maxLength`; F18).
 pub const MAX_NAME_CHARS: usize = 100;
@@ -158,6 +158,8 @@ pub(crate) struct Account {
     memberships: BTreeMap<(String, String), TeamRole>,
     ids: IdGenerator,
     users_created: usize,
+    /// Lower-cased email → user ID, for uniqueness and lookups.
+    emails: HashMap<String, String>,
 }
 
 impl Account {
@@ -211,6 +213,7 @@ impl Account {
             memberships: BTreeMap::new(),
             ids: IdGenerator::default(),
             users_created: 0,
+            emails: HashMap::new(),
         };
 
         // Seed-given IDs first, so generated ones never collide with them.
@@ -340,6 +343,7 @@ impl Account {
             .color
             .unwrap_or_else(|| COLORS[self.users_created % COLORS.len()].to_string());
         self.users_created += 1;
+        self.emails.insert(d.email.clone(), id.clone());
         self.users.insert(
             id.clone(),
             UserRecord {
@@ -358,10 +362,17 @@ impl Account {
 
     // ----- reads -------------------------------------------------------------------------
 
-    /// Users matching `filter`, ordered by name (case-insensitive), then ID. `include_teams`
-    /// puts full team objects in `teams` instead of references (`include[]=teams`, S12).
-    pub(crate) fn list_users(&self, filter: &UserFilter, include_teams: bool) -> Vec<User> {
+    /// IDs of the users matching `filter`, ordered by name (case-insensitive), then ID.
+    pub(crate) fn user_ids(&self, filter: &UserFilter) -> Vec<String> {
         let query = filter.query.as_ref().map(|q| q.to_lowercase());
+        let teams: HashSet<&str> = filter.team_ids.iter().map(String::as_str).collect();
+        let members: Option<HashSet<&str>> = (!teams.is_empty()).then(|| {
+            self.memberships
+                .keys()
+                .filter(|(t, _)| teams.contains(t.as_str()))
+                .map(|(_, u)| u.as_str())
+                .collect()
+        });
         let mut users: Vec<&UserRecord> = self
             .users
             .values()
@@ -370,19 +381,36 @@ impl Account {
                     u.name.to_lowercase().contains(q.as_str()) || u.email.contains(q.as_str())
                 })
             })
-            .filter(|u| {
-                filter.team_ids.is_empty()
-                    || filter
-                        .team_ids
-                        .iter()
-                        .any(|t| self.memberships.contains_key(&(t.clone(), u.id.clone())))
-            })
+            .filter(|u| members.as_ref().is_none_or(|m| m.contains(u.id.as_str())))
             .collect();
-        users.sort_by_key(|u| (u.name.to_lowercase(), u.id.clone()));
-        users
-            .into_iter()
-            .map(|u| self.render_user(u, include_teams))
+        users.sort_by_cached_key(|u| (u.name.to_lowercase(), u.id.clone()));
+        users.into_iter().map(|u| u.id.clone()).collect()
+    }
+
+    /// The users with these IDs, in the given order (unknown IDs skipped). `include_teams`
+    /// puts full team objects in `teams` instead of references (`include[]=teams`, S12).
+    pub(crate) fn render_users(&self, ids: &[String], include_teams: bool) -> Vec<User> {
+        let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
+        let mut teams_of: BTreeMap<&str, Vec<&TeamRecord>> = BTreeMap::new();
+        for (team, user) in self.memberships.keys() {
+            if wanted.contains(user.as_str())
+                && let Some(t) = self.teams.get(team)
+            {
+                teams_of.entry(user.as_str()).or_default().push(t);
+            }
+        }
+        ids.iter()
+            .filter_map(|id| self.users.get(id))
+            .map(|u| {
+                let teams = teams_of.remove(u.id.as_str()).unwrap_or_default();
+                self.render_user_with(u, teams, include_teams)
+            })
             .collect()
+    }
+
+    /// Users matching `filter`, in API order, rendered.
+    pub(crate) fn list_users(&self, filter: &UserFilter, include_teams: bool) -> Vec<User> {
+        self.render_users(&self.user_ids(filter), include_teams)
     }
 
     /// One user.
@@ -399,9 +427,9 @@ impl Account {
     /// The user with this email, compared case-insensitively.
     pub(crate) fn user_by_email(&self, email: &str) -> Option<User> {
         let email = email.trim().to_lowercase();
-        self.users
-            .values()
-            .find(|u| u.email == email)
+        self.emails
+            .get(&email)
+            .and_then(|id| self.users.get(id))
             .map(|u| self.render_user(u, false))
     }
 
@@ -579,6 +607,10 @@ impl Account {
         }
         let user = self.users.get_mut(id).expect("checked above");
         user.name = draft.name;
+        if user.email != draft.email {
+            self.emails.remove(&user.email);
+            self.emails.insert(draft.email.clone(), id.to_string());
+        }
         user.email = draft.email;
         user.role = draft.role;
         user.time_zone = draft.time_zone;
@@ -600,7 +632,9 @@ impl Account {
                 "The account owner cannot be deleted",
             ));
         }
-        self.users.remove(id);
+        if let Some(user) = self.users.remove(id) {
+            self.emails.remove(&user.email);
+        }
         self.memberships.retain(|(_, u), _| u != id);
         Ok(())
     }
@@ -730,9 +764,9 @@ impl Account {
         } else if !is_email_shaped(&d.email) {
             errors.push("Email is invalid".to_string());
         } else if self
-            .users
-            .values()
-            .any(|u| u.email == d.email && Some(u.id.as_str()) != self_id)
+            .emails
+            .get(&d.email)
+            .is_some_and(|owner| Some(owner.as_str()) != self_id)
         {
             errors.push(EMAIL_TAKEN.to_string());
         }
@@ -760,12 +794,21 @@ impl Account {
     // ----- rendering ---------------------------------------------------------------------
 
     fn render_user(&self, u: &UserRecord, include_teams: bool) -> User {
-        let mut teams: Vec<&TeamRecord> = self
+        let teams = self
             .memberships
             .keys()
             .filter(|(_, user)| *user == u.id)
             .filter_map(|(team, _)| self.teams.get(team))
             .collect();
+        self.render_user_with(u, teams, include_teams)
+    }
+
+    fn render_user_with(
+        &self,
+        u: &UserRecord,
+        mut teams: Vec<&TeamRecord>,
+        include_teams: bool,
+    ) -> User {
         teams.sort_by_key(|t| (t.name.to_lowercase(), t.id.clone()));
         User {
             id: u.id.clone(),
