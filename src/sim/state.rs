@@ -1,0 +1,1023 @@
+//! The simulated account: users, teams and memberships, and every rule PagerDuty applies to
+//! them. Pure and synchronous: no HTTP, no clock. Each operation returns the API's answer or
+//! a [`SimError::Api`] carrying the status and PagerDuty error body the real API would send.
+//!
+//! Rules and their sources (facts in `../shared/reference/PAGERDUTY_API.md`):
+//! - name required, ≤ 100 characters; runs of whitespace collapsed and ends trimmed (§3.1,
+//!   observed by the Terraform provider's acceptance test);
+//! - email required, `format: email`, 6–100 characters, unique case-insensitively, stored
+//!   lower-cased (F18, F31, F33);
+//! - role in the 8-value enum, default `user`; `owner` can never be given (F13–F15);
+//! - time zone one of the 135 accepted identifiers (F19); job title ≤ 100 (F18); description
+//!   kept verbatim;
+//! - team role in `observer|responder|manager`, default following the base role; stakeholders
+//!   (`read_only_user`, `read_only_limited_user`) cannot be on teams (F17, §5.1);
+//! - the account owner cannot be updated (403) or deleted (F15, §4.2, §4.3);
+//! - IDs never reused (F24).
+
+use super::error::{MISSING_FROM_CODE, SimError};
+use super::seed::{Seed, SeedUser};
+use crate::pagerduty::models::{
+    CreateUserRequest, EMAIL_TAKEN, Role, Team, TeamMember, TeamReference, TeamRole,
+    UpdateUserRequest, User, UserReference, error_codes,
+};
+use crate::pagerduty::time_zones::is_valid_time_zone;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Longest accepted user name (OpenAPI `User.name.maxLength`; F18).
+pub const MAX_NAME_CHARS: usize = 100;
+/// Shortest accepted email (OpenAPI `User.email.minLength`; F18).
+pub const MIN_EMAIL_CHARS: usize = 6;
+/// Longest accepted email (OpenAPI `User.email.maxLength`; F18).
+pub const MAX_EMAIL_CHARS: usize = 100;
+/// Longest accepted job title (OpenAPI `User.job_title.maxLength`; F18).
+pub const MAX_JOB_TITLE_CHARS: usize = 100;
+/// Longest team name (OpenAPI `Team.name.maxLength`).
+pub const MAX_TEAM_NAME_CHARS: usize = 100;
+/// Longest team description (OpenAPI `Team.description.maxLength`).
+pub const MAX_TEAM_DESCRIPTION_CHARS: usize = 1024;
+/// The account time zone when the seed names none.
+pub const DEFAULT_TIME_ZONE: &str = "Etc/UTC";
+/// The account subdomain when the seed names none.
+pub const DEFAULT_SUBDOMAIN: &str = "sim";
+
+/// Schedule colours handed out to users created without one, in turn (names from the
+/// Terraform provider's `pagerduty_user` docs, S17).
+const COLORS: [&str; 8] = [
+    "purple",
+    "red",
+    "green",
+    "blue",
+    "teal",
+    "orange",
+    "brown",
+    "turquoise",
+];
+
+/// The avatar PagerDuty shows for users without a picture (OpenAPI `listUsers` example).
+const AVATAR_URL: &str = "https://pd-static-assets.pagerduty.com/users/blank-avatar.png";
+
+const ROLE_LIST: &str = "admin, limited_user, observer, owner, read_only_user, restricted_access, read_only_limited_user, user";
+
+/// Which users `GET /users` returns.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct UserFilter {
+    /// Case-insensitive substring of the name or the email.
+    pub(crate) query: Option<String>,
+    /// Only members of at least one of these teams (when non-empty).
+    pub(crate) team_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+struct UserRecord {
+    id: String,
+    name: String,
+    email: String,
+    role: Role,
+    time_zone: Option<String>,
+    job_title: Option<String>,
+    description: Option<String>,
+    color: String,
+    invitation_sent: bool,
+}
+
+#[derive(Debug, Clone)]
+struct TeamRecord {
+    id: String,
+    name: String,
+    description: Option<String>,
+    default_role: String,
+}
+
+/// The editable fields of a user while a create or update is validated.
+#[derive(Debug, Clone)]
+struct Draft {
+    name: String,
+    email: String,
+    role: Role,
+    time_zone: Option<String>,
+    job_title: Option<String>,
+    description: Option<String>,
+    color: Option<String>,
+}
+
+/// Hands out PagerDuty-style IDs: `P` + 6 characters from `0-9A-Z`, deterministic (a
+/// counter scrambled by a bijection on 36^6) and never repeated, also after deletion (F24).
+#[derive(Debug, Default)]
+struct IdGenerator {
+    counter: u64,
+    issued: HashSet<String>,
+}
+
+const ID_SPACE: u64 = 36u64.pow(6);
+const ID_ALPHABET: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+impl IdGenerator {
+    /// Marks a seed-given ID as used; false if it already was.
+    fn reserve(&mut self, id: &str) -> bool {
+        self.issued.insert(id.to_string())
+    }
+
+    fn fresh(&mut self) -> String {
+        loop {
+            self.counter += 1;
+            // 1_234_567 is coprime with 36^6 (not divisible by 2 or 3), so this is a bijection.
+            let mut n = (self.counter * 1_234_567 + 7_654_321) % ID_SPACE;
+            let mut chars = [b'0'; 6];
+            for c in chars.iter_mut().rev() {
+                *c = ID_ALPHABET[(n % 36) as usize];
+                n /= 36;
+            }
+            let id = format!("P{}", std::str::from_utf8(&chars).expect("ASCII"));
+            if self.issued.insert(id.clone()) {
+                return id;
+            }
+        }
+    }
+}
+
+/// True for `P` followed by 6 upper-case ASCII letters or digits.
+pub(crate) fn is_pd_id(id: &str) -> bool {
+    id.len() == 7
+        && id.starts_with('P')
+        && id[1..]
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+}
+
+/// The simulated account.
+#[derive(Debug)]
+pub(crate) struct Account {
+    api_base: String,
+    web_base: String,
+    time_zone: String,
+    users: BTreeMap<String, UserRecord>,
+    teams: BTreeMap<String, TeamRecord>,
+    /// (team ID, user ID) → team role.
+    memberships: BTreeMap<(String, String), TeamRole>,
+    ids: IdGenerator,
+    users_created: usize,
+    /// Lower-cased email → user ID, for uniqueness and lookups.
+    emails: HashMap<String, String>,
+}
+
+impl Account {
+    /// Builds the account a seed describes; `api_base` (e.g. `http://127.0.0.1:4321`) prefixes
+    /// the `self` URLs.
+    ///
+    /// # Errors
+    /// [`SimError::Seed`] listing every broken rule.
+    pub(crate) fn from_seed(seed: &Seed, api_base: &str) -> Result<Account, SimError> {
+        let mut problems = Vec::new();
+        let time_zone = seed
+            .time_zone
+            .clone()
+            .unwrap_or_else(|| DEFAULT_TIME_ZONE.to_string());
+        if !is_valid_time_zone(&time_zone) {
+            problems.push(format!(
+                "time_zone {time_zone:?} is not one of PagerDuty's 135 time zones"
+            ));
+        }
+        let subdomain = seed
+            .subdomain
+            .clone()
+            .unwrap_or_else(|| DEFAULT_SUBDOMAIN.to_string());
+        if subdomain.is_empty()
+            || !subdomain
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            problems.push(format!(
+                "subdomain {subdomain:?} must be letters, digits and '-'"
+            ));
+        }
+        if seed.api_keys.iter().any(|k| k.trim().is_empty()) {
+            problems.push("api_keys must not contain an empty key".to_string());
+        }
+        if seed.rate_limit.window_seconds == 0 {
+            problems.push("rate_limit.window_seconds must be at least 1".to_string());
+        }
+        for (i, fault) in seed.faults.iter().enumerate() {
+            if let Err(e) = fault.validate() {
+                problems.push(format!("faults[{i}]: {e}"));
+            }
+        }
+
+        let mut account = Account {
+            api_base: api_base.trim_end_matches('/').to_string(),
+            web_base: format!("https://{subdomain}.pagerduty.com"),
+            time_zone,
+            users: BTreeMap::new(),
+            teams: BTreeMap::new(),
+            memberships: BTreeMap::new(),
+            ids: IdGenerator::default(),
+            users_created: 0,
+            emails: HashMap::new(),
+        };
+
+        // Seed-given IDs first, so generated ones never collide with them.
+        let given = seed
+            .teams
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| t.id.as_ref().map(|id| (format!("teams[{i}]"), id)))
+            .chain(
+                seed.users
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, u)| u.id.as_ref().map(|id| (format!("users[{i}]"), id))),
+            );
+        for (entry, id) in given {
+            if !is_pd_id(id) {
+                problems.push(format!(
+                    "{entry}: id {id:?} must be P followed by 6 upper-case letters or digits"
+                ));
+            } else if !account.ids.reserve(id) {
+                problems.push(format!("{entry}: id {id} is used twice"));
+            }
+        }
+
+        for (i, t) in seed.teams.iter().enumerate() {
+            let entry = format!("teams[{i}] ({})", t.name);
+            let name = collapse_spaces(&t.name);
+            if name.is_empty() {
+                problems.push(format!("{entry}: name can't be blank"));
+            } else if name.chars().count() > MAX_TEAM_NAME_CHARS {
+                problems.push(format!("{entry}: name is longer than 100 characters"));
+            }
+            if account
+                .teams
+                .values()
+                .any(|other| other.name.to_lowercase() == name.to_lowercase())
+            {
+                problems.push(format!("{entry}: another team has this name"));
+            }
+            if let Some(d) = &t.description
+                && d.chars().count() > MAX_TEAM_DESCRIPTION_CHARS
+            {
+                problems.push(format!(
+                    "{entry}: description is longer than 1024 characters"
+                ));
+            }
+            let default_role = t.default_role.clone().unwrap_or_else(|| "manager".into());
+            if default_role != "manager" && default_role != "none" {
+                problems.push(format!(
+                    "{entry}: default_role {default_role:?} must be manager or none"
+                ));
+            }
+            let id = t.id.clone().unwrap_or_else(|| account.ids.fresh());
+            account.teams.insert(
+                id.clone(),
+                TeamRecord {
+                    id,
+                    name,
+                    description: t.description.clone(),
+                    default_role,
+                },
+            );
+        }
+
+        let mut owner: Option<usize> = None;
+        for (i, u) in seed.users.iter().enumerate() {
+            let entry = format!("users[{i}] ({})", u.email);
+            let mut errors = Vec::new();
+            let mut draft = seed_draft(u);
+            if draft.role == Role::Owner {
+                if let Some(first) = owner {
+                    errors.push(format!(
+                        "only one user may have role owner (users[{first}] already has it)"
+                    ));
+                } else {
+                    owner = Some(i);
+                }
+            }
+            account.validate_draft(&mut draft, None, true, &mut errors);
+            let id = u.id.clone().unwrap_or_else(|| account.ids.fresh());
+            let mut joined = HashSet::new();
+            for m in &u.teams {
+                let team = account.teams.values().find(|t| t.id == m.team).or_else(|| {
+                    account
+                        .teams
+                        .values()
+                        .find(|t| t.name.to_lowercase() == collapse_spaces(&m.team).to_lowercase())
+                });
+                let Some(team) = team else {
+                    errors.push(format!("team {:?} is not a team of the seed", m.team));
+                    continue;
+                };
+                if !joined.insert(team.id.clone()) {
+                    errors.push(format!("team {:?} is listed twice", m.team));
+                    continue;
+                }
+                let role = m
+                    .role
+                    .clone()
+                    .unwrap_or_else(|| default_team_role(&draft.role));
+                if let Err(e) = check_membership(&draft.role, &role) {
+                    errors.push(format!("team {:?}: {}", m.team, first_detail(&e)));
+                    continue;
+                }
+                account
+                    .memberships
+                    .insert((team.id.clone(), id.clone()), role);
+            }
+            problems.extend(errors.into_iter().map(|e| format!("{entry}: {e}")));
+            account.insert_user(id, draft, false);
+        }
+
+        if problems.is_empty() {
+            Ok(account)
+        } else {
+            Err(SimError::Seed(problems.join("; ")))
+        }
+    }
+
+    /// Sets the base of `self` URLs (the simulator's own URL, known once it is bound).
+    pub(crate) fn set_api_base(&mut self, api_base: &str) {
+        self.api_base = api_base.trim_end_matches('/').to_string();
+    }
+
+    fn insert_user(&mut self, id: String, d: Draft, invited: bool) {
+        let color = d
+            .color
+            .unwrap_or_else(|| COLORS[self.users_created % COLORS.len()].to_string());
+        self.users_created += 1;
+        self.emails.insert(d.email.clone(), id.clone());
+        self.users.insert(
+            id.clone(),
+            UserRecord {
+                id,
+                name: d.name,
+                email: d.email,
+                role: d.role,
+                time_zone: d.time_zone,
+                job_title: d.job_title,
+                description: d.description,
+                color,
+                invitation_sent: invited,
+            },
+        );
+    }
+
+    // ----- reads -------------------------------------------------------------------------
+
+    /// IDs of the users matching `filter`, ordered by name (case-insensitive), then ID.
+    pub(crate) fn user_ids(&self, filter: &UserFilter) -> Vec<String> {
+        let query = filter.query.as_ref().map(|q| q.to_lowercase());
+        let teams: HashSet<&str> = filter.team_ids.iter().map(String::as_str).collect();
+        let members: Option<HashSet<&str>> = (!teams.is_empty()).then(|| {
+            self.memberships
+                .keys()
+                .filter(|(t, _)| teams.contains(t.as_str()))
+                .map(|(_, u)| u.as_str())
+                .collect()
+        });
+        let mut users: Vec<&UserRecord> = self
+            .users
+            .values()
+            .filter(|u| {
+                query.as_ref().is_none_or(|q| {
+                    u.name.to_lowercase().contains(q.as_str()) || u.email.contains(q.as_str())
+                })
+            })
+            .filter(|u| members.as_ref().is_none_or(|m| m.contains(u.id.as_str())))
+            .collect();
+        users.sort_by_cached_key(|u| (u.name.to_lowercase(), u.id.clone()));
+        users.into_iter().map(|u| u.id.clone()).collect()
+    }
+
+    /// The users with these IDs, in the given order (unknown IDs skipped). `include_teams`
+    /// puts full team objects in `teams` instead of references (`include[]=teams`, S12).
+    pub(crate) fn render_users(&self, ids: &[String], include_teams: bool) -> Vec<User> {
+        let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
+        let mut teams_of: BTreeMap<&str, Vec<&TeamRecord>> = BTreeMap::new();
+        for (team, user) in self.memberships.keys() {
+            if wanted.contains(user.as_str())
+                && let Some(t) = self.teams.get(team)
+            {
+                teams_of.entry(user.as_str()).or_default().push(t);
+            }
+        }
+        ids.iter()
+            .filter_map(|id| self.users.get(id))
+            .map(|u| {
+                let teams = teams_of.remove(u.id.as_str()).unwrap_or_default();
+                self.render_user_with(u, teams, include_teams)
+            })
+            .collect()
+    }
+
+    /// Users matching `filter`, in API order, rendered.
+    pub(crate) fn list_users(&self, filter: &UserFilter, include_teams: bool) -> Vec<User> {
+        self.render_users(&self.user_ids(filter), include_teams)
+    }
+
+    /// One user.
+    ///
+    /// # Errors
+    /// 404/2100 when there is no such user (also after deletion, F24).
+    pub(crate) fn get_user(&self, id: &str, include_teams: bool) -> Result<User, SimError> {
+        self.users
+            .get(id)
+            .map(|u| self.render_user(u, include_teams))
+            .ok_or_else(SimError::not_found)
+    }
+
+    /// The user with this email, compared case-insensitively.
+    pub(crate) fn user_by_email(&self, email: &str) -> Option<User> {
+        let email = email.trim().to_lowercase();
+        self.emails
+            .get(&email)
+            .and_then(|id| self.users.get(id))
+            .map(|u| self.render_user(u, false))
+    }
+
+    /// Teams whose name contains `query` (case-insensitive), ordered by name, then ID.
+    pub(crate) fn list_teams(&self, query: Option<&str>) -> Vec<Team> {
+        let query = query.map(str::to_lowercase);
+        let mut teams: Vec<&TeamRecord> = self
+            .teams
+            .values()
+            .filter(|t| {
+                query
+                    .as_ref()
+                    .is_none_or(|q| t.name.to_lowercase().contains(q.as_str()))
+            })
+            .collect();
+        teams.sort_by_key(|t| (t.name.to_lowercase(), t.id.clone()));
+        teams.into_iter().map(|t| self.render_team(t)).collect()
+    }
+
+    /// One team.
+    ///
+    /// # Errors
+    /// 404/6001 when there is no such team.
+    pub(crate) fn get_team(&self, id: &str) -> Result<Team, SimError> {
+        self.teams
+            .get(id)
+            .map(|t| self.render_team(t))
+            .ok_or_else(SimError::team_not_found)
+    }
+
+    /// A team's members with their team roles, ordered by user name, then user ID.
+    ///
+    /// # Errors
+    /// 404/6001 when there is no such team.
+    pub(crate) fn team_members(&self, team_id: &str) -> Result<Vec<TeamMember>, SimError> {
+        if !self.teams.contains_key(team_id) {
+            return Err(SimError::team_not_found());
+        }
+        let mut members: Vec<(&UserRecord, &TeamRole)> = self
+            .memberships
+            .iter()
+            .filter(|((t, _), _)| t == team_id)
+            .filter_map(|((_, u), role)| self.users.get(u).map(|u| (u, role)))
+            .collect();
+        members.sort_by_key(|(u, _)| (u.name.to_lowercase(), u.id.clone()));
+        Ok(members
+            .into_iter()
+            .map(|(u, role)| TeamMember {
+                user: UserReference {
+                    id: u.id.clone(),
+                    kind: "user_reference".to_string(),
+                    summary: Some(u.name.clone()),
+                    self_url: Some(format!("{}/users/{}", self.api_base, u.id)),
+                    html_url: Some(format!("{}/users/{}", self.web_base, u.id)),
+                },
+                role: role.clone(),
+            })
+            .collect())
+    }
+
+    // ----- writes ------------------------------------------------------------------------
+
+    /// `POST /users`: checks the `From` header, decodes `{"user": {...}}`, validates and
+    /// stores the user (invitation pending).
+    ///
+    /// # Errors
+    /// 400 with code 2016 (no `From`), 1028 (malformed `From`), 1008 (`From` is not a user
+    /// of the account), or 2001 with every validation problem in `errors[]`.
+    pub(crate) fn create_user(
+        &mut self,
+        from: Option<&str>,
+        body: &Value,
+    ) -> Result<User, SimError> {
+        self.check_requester(from)?;
+        let obj = user_object(body)?;
+        let mut errors = Vec::new();
+        for (key, label) in [("name", "Name"), ("email", "Email")] {
+            if obj.get(key).is_none_or(Value::is_null) {
+                errors.push(format!("{label} can't be blank"));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(SimError::invalid_input(errors));
+        }
+        let request: CreateUserRequest = serde_json::from_value(body.clone())
+            .map_err(|e| SimError::invalid_input(vec![e.to_string()]))?;
+        let new = request.user;
+        let mut draft = Draft {
+            name: new.name,
+            email: new.email,
+            role: new.role.unwrap_or(Role::User),
+            time_zone: new.time_zone,
+            job_title: new.job_title,
+            description: new.description,
+            color: new.color,
+        };
+        self.validate_draft(&mut draft, None, false, &mut errors);
+        if !errors.is_empty() {
+            return Err(SimError::invalid_input(errors));
+        }
+        let id = self.ids.fresh();
+        self.insert_user(id.clone(), draft, true);
+        self.get_user(&id, false)
+    }
+
+    /// `PUT /users/{id}`: a partial update (F34). Only the fields present change; read-only
+    /// and unknown fields are ignored. An explicit `null` clears `time_zone` (back to the
+    /// account zone), `job_title` and `description`.
+    ///
+    /// # Errors
+    /// 404/2100 for an unknown user; 403/2010 for the account owner (F15); 400/2001 with the
+    /// validation problems.
+    pub(crate) fn update_user(&mut self, id: &str, body: &Value) -> Result<User, SimError> {
+        let current = self.users.get(id).ok_or_else(SimError::not_found)?;
+        if current.role == Role::Owner {
+            return Err(SimError::access_denied(
+                "The account owner cannot be changed with an API key",
+            ));
+        }
+        let obj = user_object(body)?;
+        let mut errors = Vec::new();
+        for (key, label) in [("name", "Name"), ("email", "Email")] {
+            if obj.get(key).is_some_and(Value::is_null) {
+                errors.push(format!("{label} can't be blank"));
+            }
+        }
+        if obj.get("role").is_some_and(Value::is_null) {
+            errors.push(format!("Role must be in {ROLE_LIST}"));
+        }
+        let color = match obj.get("color") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => {
+                errors.push("Color must be a string".to_string());
+                None
+            }
+        };
+        if !errors.is_empty() {
+            return Err(SimError::invalid_input(errors));
+        }
+        let request: UpdateUserRequest = serde_json::from_value(body.clone())
+            .map_err(|e| SimError::invalid_input(vec![e.to_string()]))?;
+        let patch = request.user;
+        let cleared = |key: &str| obj.get(key).is_some_and(Value::is_null);
+        let mut draft = Draft {
+            name: patch.name.unwrap_or_else(|| current.name.clone()),
+            email: patch.email.unwrap_or_else(|| current.email.clone()),
+            role: patch.role.unwrap_or_else(|| current.role.clone()),
+            time_zone: if cleared("time_zone") {
+                None
+            } else {
+                patch.time_zone.or_else(|| current.time_zone.clone())
+            },
+            job_title: if cleared("job_title") {
+                None
+            } else {
+                patch.job_title.or_else(|| current.job_title.clone())
+            },
+            description: if cleared("description") {
+                None
+            } else {
+                patch.description.or_else(|| current.description.clone())
+            },
+            color: Some(color.unwrap_or_else(|| current.color.clone())),
+        };
+        self.validate_draft(&mut draft, Some(id), false, &mut errors);
+        if draft.role.is_stakeholder() && self.memberships.keys().any(|(_, u)| u == id) {
+            errors.push(format!(
+                "Role {} cannot belong to teams; remove the user from its teams first",
+                draft.role
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(SimError::invalid_input(errors));
+        }
+        let user = self.users.get_mut(id).expect("checked above");
+        user.name = draft.name;
+        if user.email != draft.email {
+            self.emails.remove(&user.email);
+            self.emails.insert(draft.email.clone(), id.to_string());
+        }
+        user.email = draft.email;
+        user.role = draft.role;
+        user.time_zone = draft.time_zone;
+        user.job_title = draft.job_title;
+        user.description = draft.description;
+        user.color = draft.color.expect("set above");
+        self.get_user(id, false)
+    }
+
+    /// `DELETE /users/{id}`: removes the user and its team memberships; the ID is never
+    /// handed out again (F24).
+    ///
+    /// # Errors
+    /// 404/2100 for an unknown user; 403/2010 for the account owner (F15, S33).
+    pub(crate) fn delete_user(&mut self, id: &str) -> Result<(), SimError> {
+        let user = self.users.get(id).ok_or_else(SimError::not_found)?;
+        if user.role == Role::Owner {
+            return Err(SimError::access_denied(
+                "The account owner cannot be deleted",
+            ));
+        }
+        if let Some(user) = self.users.remove(id) {
+            self.emails.remove(&user.email);
+        }
+        self.memberships.retain(|(_, u), _| u != id);
+        Ok(())
+    }
+
+    /// `PUT /teams/{team_id}/users/{user_id}`: adds the user to the team or changes its team
+    /// role. `body` is the optional `{"role": ...}`; without a role the default follows the
+    /// base role (§5.1, S25).
+    ///
+    /// # Errors
+    /// 404/6001 unknown team; 404/2100 unknown user; 400/2001 for a role outside the enum or a
+    /// stakeholder user (F17).
+    pub(crate) fn set_membership(
+        &mut self,
+        team_id: &str,
+        user_id: &str,
+        body: Option<&Value>,
+    ) -> Result<(), SimError> {
+        if !self.teams.contains_key(team_id) {
+            return Err(SimError::team_not_found());
+        }
+        let user = self.users.get(user_id).ok_or_else(SimError::not_found)?;
+        let role = match body {
+            None => None,
+            Some(Value::Object(map)) => match map.get("role") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(s)) => Some(TeamRole::from(s.as_str())),
+                Some(_) => {
+                    return Err(SimError::invalid_input(vec![
+                        "Role must be a string".to_string(),
+                    ]));
+                }
+            },
+            Some(_) => {
+                return Err(SimError::invalid_input(vec![
+                    "The request body must be a JSON object like {\"role\": \"responder\"}"
+                        .to_string(),
+                ]));
+            }
+        };
+        let role = role.unwrap_or_else(|| default_team_role(&user.role));
+        check_membership(&user.role, &role)?;
+        self.memberships
+            .insert((team_id.to_string(), user_id.to_string()), role);
+        Ok(())
+    }
+
+    /// `DELETE /teams/{team_id}/users/{user_id}`: removes the membership. Removing a user who
+    /// is not a member succeeds too (Inf: PagerDuty documents no error for it).
+    ///
+    /// # Errors
+    /// 404/6001 unknown team; 404/2100 unknown user.
+    pub(crate) fn remove_membership(
+        &mut self,
+        team_id: &str,
+        user_id: &str,
+    ) -> Result<(), SimError> {
+        if !self.teams.contains_key(team_id) {
+            return Err(SimError::team_not_found());
+        }
+        if !self.users.contains_key(user_id) {
+            return Err(SimError::not_found());
+        }
+        self.memberships
+            .remove(&(team_id.to_string(), user_id.to_string()));
+        Ok(())
+    }
+
+    // ----- rules -------------------------------------------------------------------------
+
+    /// The `From` header rules (F6, F7): required on `POST /users`; must look like an email;
+    /// must be a user of the account. PagerDuty documents the header as "the email address of
+    /// a valid user associated with the account" but not the error for an unknown one; the
+    /// simulator answers 400 with code 1008 "Requester User Not Found" from PagerDuty's
+    /// error-code list (S9), the closest documented match (Inf).
+    pub(crate) fn check_requester(&self, from: Option<&str>) -> Result<(), SimError> {
+        let Some(from) = from.map(str::trim).filter(|f| !f.is_empty()) else {
+            return Err(SimError::api(
+                400,
+                MISSING_FROM_CODE,
+                "You must specify a user's email address in the \"From\" header to perform this action",
+                Vec::new(),
+            ));
+        };
+        if !is_email_shaped(from) {
+            return Err(SimError::api(
+                400,
+                error_codes::MALFORMED_FROM,
+                "Malformed \"From\" header",
+                Vec::new(),
+            ));
+        }
+        if self.user_by_email(from).is_none() {
+            return Err(SimError::api(
+                400,
+                1008,
+                "Requester User Not Found",
+                vec![format!("{from} is not a user of this account")],
+            ));
+        }
+        Ok(())
+    }
+
+    /// Normalises `d` (name spaces, email case) and appends every broken rule to `errors`.
+    /// `self_id` is the user being updated (excluded from the uniqueness check).
+    fn validate_draft(
+        &self,
+        d: &mut Draft,
+        self_id: Option<&str>,
+        allow_owner: bool,
+        errors: &mut Vec<String>,
+    ) {
+        d.name = collapse_spaces(&d.name);
+        if d.name.is_empty() {
+            errors.push("Name can't be blank".to_string());
+        } else if d.name.chars().count() > MAX_NAME_CHARS {
+            errors.push("Name is too long (maximum is 100 characters)".to_string());
+        }
+
+        d.email = d.email.to_lowercase();
+        let len = d.email.chars().count();
+        if d.email.is_empty() {
+            errors.push("Email can't be blank".to_string());
+        } else if len < MIN_EMAIL_CHARS {
+            errors.push("Email is too short (minimum is 6 characters)".to_string());
+        } else if len > MAX_EMAIL_CHARS {
+            errors.push("Email is too long (maximum is 100 characters)".to_string());
+        } else if !is_email_shaped(&d.email) {
+            errors.push("Email is invalid".to_string());
+        } else if self
+            .emails
+            .get(&d.email)
+            .is_some_and(|owner| Some(owner.as_str()) != self_id)
+        {
+            errors.push(EMAIL_TAKEN.to_string());
+        }
+
+        match &d.role {
+            Role::Other(r) => errors.push(format!("Role must be in {ROLE_LIST} (got {r:?})")),
+            Role::Owner if !allow_owner => {
+                errors.push("Role owner cannot be assigned through the API".to_string())
+            }
+            _ => {}
+        }
+
+        if let Some(tz) = &d.time_zone
+            && !is_valid_time_zone(tz)
+        {
+            errors.push("Time zone is not a valid tzinfo identifier".to_string());
+        }
+        if let Some(t) = &d.job_title
+            && t.chars().count() > MAX_JOB_TITLE_CHARS
+        {
+            errors.push("Job title is too long (maximum is 100 characters)".to_string());
+        }
+    }
+
+    // ----- rendering ---------------------------------------------------------------------
+
+    fn render_user(&self, u: &UserRecord, include_teams: bool) -> User {
+        let teams = self
+            .memberships
+            .keys()
+            .filter(|(_, user)| *user == u.id)
+            .filter_map(|(team, _)| self.teams.get(team))
+            .collect();
+        self.render_user_with(u, teams, include_teams)
+    }
+
+    fn render_user_with(
+        &self,
+        u: &UserRecord,
+        mut teams: Vec<&TeamRecord>,
+        include_teams: bool,
+    ) -> User {
+        teams.sort_by_key(|t| (t.name.to_lowercase(), t.id.clone()));
+        User {
+            id: u.id.clone(),
+            kind: "user".to_string(),
+            summary: Some(u.name.clone()),
+            self_url: Some(format!("{}/users/{}", self.api_base, u.id)),
+            html_url: Some(format!("{}/users/{}", self.web_base, u.id)),
+            name: u.name.clone(),
+            email: u.email.clone(),
+            time_zone: Some(
+                u.time_zone
+                    .clone()
+                    .unwrap_or_else(|| self.time_zone.clone()),
+            ),
+            color: Some(u.color.clone()),
+            role: u.role.clone(),
+            avatar_url: Some(AVATAR_URL.to_string()),
+            description: u.description.clone(),
+            invitation_sent: Some(u.invitation_sent),
+            job_title: u.job_title.clone(),
+            created_via_sso: Some(false),
+            teams: teams
+                .into_iter()
+                .map(|t| TeamReference {
+                    id: t.id.clone(),
+                    kind: if include_teams {
+                        "team"
+                    } else {
+                        "team_reference"
+                    }
+                    .to_string(),
+                    summary: Some(t.name.clone()),
+                    name: include_teams.then(|| t.name.clone()),
+                    self_url: Some(format!("{}/teams/{}", self.api_base, t.id)),
+                    html_url: Some(format!("{}/teams/{}", self.web_base, t.id)),
+                })
+                .collect(),
+            contact_methods: Vec::new(),
+            notification_rules: Vec::new(),
+        }
+    }
+
+    fn render_team(&self, t: &TeamRecord) -> Team {
+        Team {
+            id: t.id.clone(),
+            kind: "team".to_string(),
+            name: t.name.clone(),
+            description: t.description.clone(),
+            summary: Some(t.name.clone()),
+            self_url: Some(format!("{}/teams/{}", self.api_base, t.id)),
+            html_url: Some(format!("{}/teams/{}", self.web_base, t.id)),
+            default_role: Some(t.default_role.clone()),
+        }
+    }
+}
+
+fn seed_draft(u: &SeedUser) -> Draft {
+    Draft {
+        name: u.name.clone(),
+        email: u.email.clone(),
+        role: u.role.clone().unwrap_or(Role::User),
+        time_zone: u.time_zone.clone(),
+        job_title: u.job_title.clone(),
+        description: u.description.clone(),
+        color: u.color.clone(),
+    }
+}
+
+/// The `user` object of a `{"user": {...}}` body.
+fn user_object(body: &Value) -> Result<&Map<String, Value>, SimError> {
+    body.get("user").and_then(Value::as_object).ok_or_else(|| {
+        SimError::invalid_input(vec![
+            "The request body must be a JSON object like {\"user\": {...}}".to_string(),
+        ])
+    })
+}
+
+/// The team role a member gets when none is given: observer for Observer, Stakeholder and
+/// Restricted Access; responder for Responder (`limited_user`); manager for Manager (`user`),
+/// Global Admin and Owner (S25 "Team Roles"; §5.1 of `PAGERDUTY_API.md`).
+pub(crate) fn default_team_role(base: &Role) -> TeamRole {
+    match base {
+        Role::LimitedUser => TeamRole::Responder,
+        Role::User | Role::Admin | Role::Owner => TeamRole::Manager,
+        _ => TeamRole::Observer,
+    }
+}
+
+fn check_membership(base: &Role, role: &TeamRole) -> Result<(), SimError> {
+    if !role.is_known() {
+        return Err(SimError::invalid_input(vec![format!(
+            "Role must be in observer, responder, manager (got {:?})",
+            role.as_str()
+        )]));
+    }
+    if base.is_stakeholder() {
+        return Err(SimError::invalid_input(vec![format!(
+            "A user with base role {base} cannot be added to a team"
+        )]));
+    }
+    Ok(())
+}
+
+fn first_detail(e: &SimError) -> String {
+    let body = e.envelope().error;
+    body.errors.first().cloned().unwrap_or(body.message)
+}
+
+/// Trims and collapses every run of whitespace to one space (§3.1: PagerDuty returned
+/// `"tf abcde"` for `"tf  abcde"`).
+pub(crate) fn collapse_spaces(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A loose `format: email` check: one `@`, non-empty local part, a dotted domain without
+/// empty labels, no whitespace or control characters.
+pub(crate) fn is_email_shaped(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && domain.split('.').all(|label| !label.is_empty())
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn account(seed: &str) -> Account {
+        Account::from_seed(&Seed::from_json(seed).unwrap(), "http://sim").unwrap()
+    }
+
+    #[test]
+    fn ids_look_like_pagerduty_and_never_repeat() {
+        let mut g = IdGenerator::default();
+        g.reserve("P000001");
+        let ids: Vec<String> = (0..2000).map(|_| g.fresh()).collect();
+        assert!(ids.iter().all(|id| is_pd_id(id)), "{:?}", &ids[..5]);
+        let unique: HashSet<&String> = ids.iter().collect();
+        assert_eq!(unique.len(), ids.len());
+        assert!(!ids.contains(&"P000001".to_string()));
+        // Deterministic: a fresh generator gives the same sequence.
+        let mut again = IdGenerator::default();
+        again.reserve("P000001");
+        assert_eq!(again.fresh(), ids[0]);
+    }
+
+    #[test]
+    fn names_collapse_and_emails_lower_case() {
+        let mut a =
+            account(r#"{"users":[{"name":"Boss","email":"boss@example.com","role":"admin"}]}"#);
+        let u = a
+            .create_user(
+                Some("Boss@Example.com"),
+                &json!({"user":{"name":"  Ann   de  Vries ","email":"Ann.De.Vries@Example.COM",
+                               "description":"line 1\nline 2"}}),
+            )
+            .unwrap();
+        assert_eq!(u.name, "Ann de Vries");
+        assert_eq!(u.email, "ann.de.vries@example.com");
+        assert_eq!(u.description.as_deref(), Some("line 1\nline 2"));
+        assert_eq!(u.role, Role::User);
+        assert_eq!(u.time_zone.as_deref(), Some("Etc/UTC"));
+        assert_eq!(u.invitation_sent, Some(true));
+    }
+
+    #[test]
+    fn default_team_roles_follow_base_roles() {
+        assert_eq!(default_team_role(&Role::LimitedUser), TeamRole::Responder);
+        assert_eq!(default_team_role(&Role::User), TeamRole::Manager);
+        assert_eq!(default_team_role(&Role::Admin), TeamRole::Manager);
+        assert_eq!(default_team_role(&Role::Observer), TeamRole::Observer);
+        assert_eq!(
+            default_team_role(&Role::RestrictedAccess),
+            TeamRole::Observer
+        );
+    }
+
+    #[test]
+    fn email_shape() {
+        for ok in ["a@b.co", "first.last+tag@sub.example.org"] {
+            assert!(is_email_shaped(ok), "{ok}");
+        }
+        for bad in [
+            "bob", "a@b", "a@@b.co", "@b.co", "a b@c.io", "a@b..co", "a@.b.co",
+        ] {
+            assert!(!is_email_shaped(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn stakeholder_cannot_be_demoted_into_while_on_a_team() {
+        let mut a = account(
+            r#"{"teams":[{"id":"PTEAM01","name":"Ops"}],
+                "users":[{"id":"PUSER01","name":"A","email":"a@example.com",
+                          "teams":[{"team":"Ops"}]}]}"#,
+        );
+        let e = a
+            .update_user("PUSER01", &json!({"user":{"role":"read_only_user"}}))
+            .unwrap_err();
+        assert_eq!(e.status(), 400);
+        a.remove_membership("PTEAM01", "PUSER01").unwrap();
+        let u = a
+            .update_user("PUSER01", &json!({"user":{"role":"read_only_user"}}))
+            .unwrap();
+        assert_eq!(u.role, Role::ReadOnlyUser);
+    }
+}
