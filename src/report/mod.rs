@@ -193,7 +193,10 @@ pub fn render_plan(plan: &Plan, roster: &Roster) -> String {
     }
     let skipped = plan.skipped.len() + roster.invalid_rows();
     if skipped > 0 {
-        let _ = writeln!(out, "\nSkipped ({skipped}):");
+        if plan.is_empty() {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "Skipped ({skipped}):");
         for p in &roster.problems {
             let _ = writeln!(out, "  - HR {p}");
         }
@@ -447,7 +450,10 @@ pub fn render_validate(roster: &Roster, path: &str) -> String {
         let _ = writeln!(out, "    {k}: {n}");
     }
     if !roster.problems.is_empty() {
-        let _ = writeln!(out, "\nProblems (these rows are skipped; their people are never deactivated this run):");
+        let _ = writeln!(
+            out,
+            "\nProblems (these rows are skipped; their people are never deactivated this run):"
+        );
         for p in &roster.problems {
             let _ = writeln!(out, "  {p}");
         }

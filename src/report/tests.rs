@@ -3,7 +3,13 @@ use crate::email::Email;
 use crate::hr::{ProblemKind, RowProblem};
 use crate::plan::{Skip, Step, TeamsChange};
 
-fn action(kind: ActionKind, email: &str, user: Option<&str>, changes: Vec<Change>, teams: Option<TeamsChange>) -> Action {
+fn action(
+    kind: ActionKind,
+    email: &str,
+    user: Option<&str>,
+    changes: Vec<Change>,
+    teams: Option<TeamsChange>,
+) -> Action {
     Action {
         kind,
         employee_id: Some("1001".into()),
@@ -13,14 +19,21 @@ fn action(kind: ActionKind, email: &str, user: Option<&str>, changes: Vec<Change
         reason: format!("because of {kind}"),
         changes,
         teams,
-        steps: vec![Step::RemoveFromTeam { team_id: "PT1".into(), team: "Ops".into() }],
+        steps: vec![Step::RemoveFromTeam {
+            team_id: "PT1".into(),
+            team: "Ops".into(),
+        }],
         guard: None,
         line: Some(2),
     }
 }
 
 fn c(field: Field, old: Option<&str>, new: Option<&str>) -> Change {
-    Change { field, old: old.map(str::to_string), new: new.map(str::to_string) }
+    Change {
+        field,
+        old: old.map(str::to_string),
+        new: new.map(str::to_string),
+    }
 }
 
 fn sample() -> (Plan, Roster) {
@@ -33,11 +46,24 @@ fn sample() -> (Plan, Roster) {
                 vec![
                     c(Field::Name, None, Some("Ada Lovelace")),
                     c(Field::Role, None, Some("admin")),
-                    c(Field::Description, None, Some("hr2pagerduty:v1 {\"employee_id\":\"1001\"}")),
+                    c(
+                        Field::Description,
+                        None,
+                        Some("hr2pagerduty:v1 {\"employee_id\":\"1001\"}"),
+                    ),
                 ],
-                Some(TeamsChange { old: vec![], new: vec!["Ops:manager".into()] }),
+                Some(TeamsChange {
+                    old: vec![],
+                    new: vec!["Ops:manager".into()],
+                }),
             ),
-            action(ActionKind::Update, "bo@example.com", Some("PBO"), vec![c(Field::JobTitle, Some("Rep"), Some("Senior Rep"))], None),
+            action(
+                ActionKind::Update,
+                "bo@example.com",
+                Some("PBO"),
+                vec![c(Field::JobTitle, Some("Rep"), Some("Senior Rep"))],
+                None,
+            ),
             action(
                 ActionKind::Deactivate,
                 "cy@example.com",
@@ -47,12 +73,23 @@ fn sample() -> (Plan, Roster) {
                     c(
                         Field::Description,
                         Some("Bio\nhr2pagerduty:v1 {\"employee_id\":\"1001\"}"),
-                        Some("Bio\nhr2pagerduty:v1 {\"employee_id\":\"1001\",\"suspended\":{\"on\":\"2026-11-30\",\"role\":\"admin\",\"teams\":[{\"id\":\"PT1\",\"role\":\"manager\"}]}}"),
+                        Some(
+                            "Bio\nhr2pagerduty:v1 {\"employee_id\":\"1001\",\"suspended\":{\"on\":\"2026-11-30\",\"role\":\"admin\",\"teams\":[{\"id\":\"PT1\",\"role\":\"manager\"}]}}",
+                        ),
                     ),
                 ],
-                Some(TeamsChange { old: vec!["Ops:manager".into()], new: vec![] }),
+                Some(TeamsChange {
+                    old: vec!["Ops:manager".into()],
+                    new: vec![],
+                }),
             ),
-            action(ActionKind::Reactivate, "di@example.com", Some("PDI"), vec![c(Field::Role, Some("read_only_limited_user"), Some("user"))], None),
+            action(
+                ActionKind::Reactivate,
+                "di@example.com",
+                Some("PDI"),
+                vec![c(Field::Role, Some("read_only_limited_user"), Some("user"))],
+                None,
+            ),
         ],
         skipped: vec![Skip {
             employee_id: None,
@@ -62,7 +99,9 @@ fn sample() -> (Plan, Roster) {
             reason: "account owner: never changed".into(),
         }],
         unchanged: 3,
-        notes: vec!["user PX (x@example.com): ownership marker ignored: bad; matched by email only".into()],
+        notes: vec![
+            "user PX (x@example.com): ownership marker ignored: bad; matched by email only".into(),
+        ],
         ..Plan::default()
     };
     let roster = Roster {
@@ -87,7 +126,10 @@ fn text_plan_reads_like_terraform() {
 
 #[test]
 fn empty_plan_says_no_changes_and_has_no_summary_line() {
-    let plan = Plan { unchanged: 4, ..Plan::default() };
+    let plan = Plan {
+        unchanged: 4,
+        ..Plan::default()
+    };
     let text = render_plan(&plan, &Roster::default());
     assert!(text.starts_with("No changes."), "{text}");
     assert!(!text.contains("Plan:"));
@@ -97,14 +139,26 @@ fn empty_plan_says_no_changes_and_has_no_summary_line() {
 fn json_plan_has_the_documented_shape() {
     let (plan, roster) = sample();
     let v = plan_json(&plan, &roster);
-    assert_eq!(v["summary"], serde_json::json!({"create":1,"update":1,"deactivate":1,"reactivate":1,"unchanged":3,"skipped":2}));
+    assert_eq!(
+        v["summary"],
+        serde_json::json!({"create":1,"update":1,"deactivate":1,"reactivate":1,"unchanged":3,"skipped":2})
+    );
     let create = &v["actions"][0];
     assert_eq!(create["action"], "create");
     assert_eq!(create["pagerduty_user_id"], serde_json::Value::Null);
-    assert_eq!(create["changes"]["name"], serde_json::json!([null, "Ada Lovelace"]));
-    assert_eq!(create["changes"]["teams"], serde_json::json!([[], ["Ops:manager"]]));
+    assert_eq!(
+        create["changes"]["name"],
+        serde_json::json!([null, "Ada Lovelace"])
+    );
+    assert_eq!(
+        create["changes"]["teams"],
+        serde_json::json!([[], ["Ops:manager"]])
+    );
     let deact = &v["actions"][2];
-    assert_eq!(deact["changes"]["teams"], serde_json::json!([["Ops:manager"], []]));
+    assert_eq!(
+        deact["changes"]["teams"],
+        serde_json::json!([["Ops:manager"], []])
+    );
     assert_eq!(v["skipped"][0]["hr_line"], 7);
     assert_eq!(v["skipped"][1]["pagerduty_user_id"], "POWN");
 }
@@ -115,7 +169,12 @@ fn apply_report_counts_outcomes() {
     let outcomes: Vec<Outcome> = plan
         .actions
         .iter()
-        .zip([OutcomeStatus::Applied, OutcomeStatus::Failed, OutcomeStatus::Applied, OutcomeStatus::Skipped])
+        .zip([
+            OutcomeStatus::Applied,
+            OutcomeStatus::Failed,
+            OutcomeStatus::Applied,
+            OutcomeStatus::Skipped,
+        ])
         .map(|(a, status)| Outcome {
             action: a.clone(),
             status,
@@ -135,6 +194,9 @@ fn apply_report_counts_outcomes() {
     assert_eq!(v["actions"][1]["error"], "boom");
     assert_eq!(v["actions"][1]["attempts"], 3);
     let text = render_apply(&outcomes, &plan, &roster);
-    assert!(text.contains("Error: update of bo@example.com (PBO) failed after 3 attempts: boom"), "{text}");
+    assert!(
+        text.contains("Error: update of bo@example.com (PBO) failed after 3 attempts: boom"),
+        "{text}"
+    );
     assert!(text.ends_with("Apply finished with failures. 1 created, 0 updated, 1 deactivated, 0 reactivated, 1 failed, 3 skipped.\n"), "{text}");
 }
