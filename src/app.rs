@@ -2,6 +2,7 @@
 //! render → (confirm) → apply → report. Each command returns an [`Exit`]; nothing here
 //! calls `process::exit`.
 
+use crate::apply::lock::{self, ApplyLock};
 use crate::apply::{self, ApplyOptions, Outcome, OutcomeStatus};
 use crate::cli::{
     ApplyArgs, Cli, Command, DemoArgs, Format, PlanArgs, SafetyFlags, SandboxArgs, ValidateArgs,
@@ -12,10 +13,12 @@ use crate::hr::{self, HrError, Roster};
 use crate::pagerduty::models::{Team, TeamMember, User};
 use crate::pagerduty::{ApiError, Client, ClientConfig};
 use crate::plan::safety::{self, Overrides};
+use crate::plan::saved::{self, SavedPlan};
 use crate::plan::{self, Inputs, Plan, PlanError};
 use crate::report::{self, progress::Progress};
 use crate::sim;
 use futures::StreamExt;
+use secrecy::ExposeSecret;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
@@ -216,9 +219,8 @@ pub async fn observe(
     })
 }
 
-fn client_for(cfg: &Config, flag_url: Option<&str>) -> Result<Client, Failure> {
-    let s = settings(cfg, flag_url)?;
-    Client::new(ClientConfig::from_settings(&s, cfg)).map_err(|e| Failure::Failed(e.to_string()))
+fn client_from(cfg: &Config, s: &Settings) -> Result<Client, Failure> {
+    Client::new(ClientConfig::from_settings(s, cfg)).map_err(|e| Failure::Failed(e.to_string()))
 }
 
 fn overrides(f: SafetyFlags) -> Overrides {
@@ -242,7 +244,8 @@ fn refusal(p: &Plan, cfg: &Config, flags: SafetyFlags) -> Option<Failure> {
 
 async fn cmd_plan(a: PlanArgs, progress: bool) -> Result<Exit, Failure> {
     let (cfg, roster) = load(&a.inputs.config, &a.inputs.hr)?;
-    let client = client_for(&cfg, a.connection.api_url.as_deref())?;
+    let s = settings(&cfg, a.connection.api_url.as_deref())?;
+    let client = client_from(&cfg, &s)?;
     let obs = observe(&client, &cfg, &roster, &Progress::new(progress)).await?;
     match a.format {
         Format::Text => print!("{}", report::render_plan(&obs.plan, &roster)),
@@ -251,11 +254,40 @@ async fn cmd_plan(a: PlanArgs, progress: bool) -> Result<Exit, Failure> {
     if let Some(f) = refusal(&obs.plan, &cfg, a.safety) {
         return Err(f);
     }
+    if let Some(out) = &a.out {
+        let saved = SavedPlan {
+            kind: saved::KIND.into(),
+            version: saved::VERSION,
+            created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            api_url: s.api_url.clone(),
+            config_sha256: file_sha256(&a.inputs.config)?,
+            hr_sha256: file_sha256(&a.inputs.hr)?,
+            teams_read: obs.members.keys().cloned().collect(),
+            users: saved::fingerprints(&obs.plan, &obs.users, &obs.members),
+            plan: obs.plan.clone(),
+        };
+        let text = serde_json::to_string_pretty(&saved).unwrap_or_default() + "\n";
+        std::fs::write(out, text).map_err(|e| {
+            Failure::Failed(format!("cannot write the plan to {}: {e}", out.display()))
+        })?;
+        eprintln!(
+            "Saved the plan to {}. To apply exactly these actions: hr2pagerduty apply --config {} --plan {}",
+            out.display(),
+            a.inputs.config.display(),
+            out.display()
+        );
+    }
     Ok(if a.detailed_exitcode && !obs.plan.is_empty() {
         Exit::Changes
     } else {
         Exit::Success
     })
+}
+
+fn file_sha256(path: &Path) -> Result<String, Failure> {
+    std::fs::read(path)
+        .map(|b| saved::sha256_hex(&b))
+        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))
 }
 
 fn confirm() -> Result<bool, Failure> {
@@ -271,10 +303,21 @@ fn confirm() -> Result<bool, Failure> {
     Ok(line.trim() == "yes")
 }
 
+fn write_report(
+    path: Option<&Path>,
+    json: impl FnOnce() -> serde_json::Value,
+) -> Result<(), Failure> {
+    if let Some(path) = path {
+        std::fs::write(path, pretty(&json()) + "\n")
+            .map_err(|e| Failure::Failed(format!("cannot write report {}: {e}", path.display())))?;
+    }
+    Ok(())
+}
+
 async fn execute(
     client: &Client,
     cfg: &Config,
-    obs: &Observed,
+    plan: &Plan,
     roster: &Roster,
     progress: &Progress,
     report_path: Option<&Path>,
@@ -284,14 +327,12 @@ async fn execute(
         protected: cfg.lifecycle.protected_emails().into_iter().collect(),
     };
     let started = std::time::Instant::now();
-    let outcomes: Vec<Outcome> = apply::apply(client, &obs.plan, &opts, progress).await;
+    let outcomes: Vec<Outcome> = apply::apply(client, plan, &opts, progress).await;
     let stats = report::requests_json(&client.stats(), started.elapsed());
-    if let Some(path) = report_path {
-        let json = report::apply_json(&outcomes, &obs.plan, roster, stats);
-        std::fs::write(path, pretty(&json) + "\n")
-            .map_err(|e| Failure::Failed(format!("cannot write report {}: {e}", path.display())))?;
-    }
-    print!("{}", report::render_apply(&outcomes, &obs.plan, roster));
+    write_report(report_path, || {
+        report::apply_json(&outcomes, plan, roster, stats)
+    })?;
+    print!("{}", report::render_apply(&outcomes, plan, roster));
     let failed = outcomes.iter().any(|o| o.status == OutcomeStatus::Failed);
     let stopped = outcomes.iter().any(|o| {
         o.status == OutcomeStatus::Skipped
@@ -307,6 +348,25 @@ async fn execute(
     })
 }
 
+fn take_lock(cfg: &Config, s: &Settings) -> Result<ApplyLock, Failure> {
+    let path = lock::lock_path(&cfg.lock_dir(), &s.api_url, s.api_key.expose_secret());
+    let lock = ApplyLock::acquire(&path).map_err(|e| match e {
+        lock::LockError::Held { .. } => Failure::Refused(e.to_string()),
+        lock::LockError::Io { .. } => Failure::Usage(e.to_string()),
+    })?;
+    if let Some(old) = &lock.taken_over {
+        let age = lock::age_text(std::time::Duration::from_secs(
+            (chrono::Utc::now().timestamp().max(0) as u64).saturating_sub(old.started),
+        ));
+        eprintln!(
+            "Warning: took over the lock {} left by PID {} (started {age} ago), a process that no longer holds it.",
+            path.display(),
+            old.pid
+        );
+    }
+    Ok(lock)
+}
+
 async fn cmd_apply(a: ApplyArgs, progress: bool) -> Result<Exit, Failure> {
     let interactive = std::io::stdin().is_terminal();
     if !a.yes && !interactive {
@@ -314,8 +374,16 @@ async fn cmd_apply(a: ApplyArgs, progress: bool) -> Result<Exit, Failure> {
             "apply needs --yes when stdin is not a terminal (nothing was read or written)".into(),
         ));
     }
-    let (cfg, roster) = load(&a.inputs.config, &a.inputs.hr)?;
-    let client = client_for(&cfg, a.connection.api_url.as_deref())?;
+    if let Some(plan_path) = a.plan.clone() {
+        return apply_saved(a, &plan_path, progress).await;
+    }
+    let hr_path =
+        a.hr.clone()
+            .ok_or_else(|| Failure::Usage("apply needs --hr (or --plan)".into()))?;
+    let (cfg, roster) = load(&a.config, &hr_path)?;
+    let s = settings(&cfg, a.connection.api_url.as_deref())?;
+    let client = client_from(&cfg, &s)?;
+    let _lock = take_lock(&cfg, &s)?;
     let bar = Progress::new(progress);
     let obs = observe(&client, &cfg, &roster, &bar).await?;
     print!("{}", report::render_plan(&obs.plan, &roster));
@@ -323,17 +391,14 @@ async fn cmd_apply(a: ApplyArgs, progress: bool) -> Result<Exit, Failure> {
         return Err(f);
     }
     if obs.plan.is_empty() {
-        if let Some(path) = &a.report {
-            let json = report::apply_json(
+        write_report(a.report.as_deref(), || {
+            report::apply_json(
                 &[],
                 &obs.plan,
                 &roster,
                 report::requests_json(&client.stats(), std::time::Duration::ZERO),
-            );
-            std::fs::write(path, pretty(&json) + "\n").map_err(|e| {
-                Failure::Failed(format!("cannot write report {}: {e}", path.display()))
-            })?;
-        }
+            )
+        })?;
         return Ok(Exit::Success);
     }
     if !a.yes && !confirm()? {
@@ -341,7 +406,99 @@ async fn cmd_apply(a: ApplyArgs, progress: bool) -> Result<Exit, Failure> {
         return Ok(Exit::Success);
     }
     println!();
-    execute(&client, &cfg, &obs, &roster, &bar, a.report.as_deref()).await
+    execute(&client, &cfg, &obs.plan, &roster, &bar, a.report.as_deref()).await
+}
+
+/// `apply --plan FILE`: check the saved plan against its inputs and the current PagerDuty
+/// state, then apply exactly its actions.
+async fn apply_saved(a: ApplyArgs, plan_path: &Path, progress: bool) -> Result<Exit, Failure> {
+    let cfg = Config::load(&a.config)?;
+    let text = std::fs::read_to_string(plan_path).map_err(|e| {
+        Failure::Usage(format!(
+            "cannot read the saved plan {}: {e}",
+            plan_path.display()
+        ))
+    })?;
+    let saved: SavedPlan = serde_json::from_str(&text)
+        .map_err(|e| Failure::Usage(format!("{} is not a saved plan: {e}", plan_path.display())))?;
+    if saved.kind != saved::KIND || saved.version != saved::VERSION {
+        return Err(Failure::Usage(format!(
+            "{} is a {:?} version {}, not an {} version {}",
+            plan_path.display(),
+            saved.kind,
+            saved.version,
+            saved::KIND,
+            saved::VERSION
+        )));
+    }
+    if file_sha256(&a.config)? != saved.config_sha256 {
+        return Err(Failure::Refused(format!(
+            "the configuration {} changed since the plan was made; make a new plan",
+            a.config.display()
+        )));
+    }
+    let roster = match &a.hr {
+        Some(hr_path) => {
+            if file_sha256(hr_path)? != saved.hr_sha256 {
+                return Err(Failure::Refused(format!(
+                    "the HR export {} is not the one the plan was made from; make a new plan",
+                    hr_path.display()
+                )));
+            }
+            hr::read_file(hr_path, &cfg)?
+        }
+        None => Roster::default(),
+    };
+    let s = settings(&cfg, a.connection.api_url.as_deref())?;
+    if s.api_url != saved.api_url {
+        return Err(Failure::Refused(format!(
+            "the plan was made against {}, not {}",
+            saved.api_url, s.api_url
+        )));
+    }
+    let client = client_from(&cfg, &s)?;
+    let _lock = take_lock(&cfg, &s)?;
+    let bar = Progress::new(progress);
+    bar.stage("listing users", None);
+    let users = client.list_users(&|n, _| bar.set(n as u64)).await?;
+    let mut members = BTreeMap::new();
+    fetch_members(
+        &client,
+        &saved.teams_read,
+        &mut members,
+        *cfg.pagerduty.concurrency.get_ref(),
+    )
+    .await?;
+    bar.finish();
+    let drift = saved::drift(&saved, &users, &members);
+    if !drift.is_empty() {
+        return Err(Failure::Refused(format!(
+            "PagerDuty changed since the plan was made ({}); make a new plan:\n  - {}",
+            saved.created_at,
+            drift.join("\n  - ")
+        )));
+    }
+    print!("{}", report::render_plan(&saved.plan, &roster));
+    if let Some(f) = refusal(&saved.plan, &cfg, a.safety) {
+        return Err(f);
+    }
+    if saved.plan.is_empty() {
+        return Ok(Exit::Success);
+    }
+    if !a.yes && !confirm()? {
+        println!("\nApply cancelled; nothing was changed.");
+        return Ok(Exit::Success);
+    }
+    println!();
+    execute(
+        &client,
+        &cfg,
+        &saved.plan,
+        &roster,
+        &bar,
+        a.report.as_deref(),
+    )
+    .await
 }
 
 async fn sandbox(a: SandboxArgs) -> Result<Exit, Failure> {
@@ -396,7 +553,17 @@ async fn demo(a: DemoArgs, progress: bool) -> Result<Exit, Failure> {
     print!("{}", report::render_plan(&obs.plan, &roster));
 
     println!("\n=== hr2pagerduty apply --yes ===\n");
-    let code = execute(&client, &cfg, &obs, &roster, &bar, a.report.as_deref()).await?;
+    if let Some(f) = refusal(
+        &obs.plan,
+        &cfg,
+        SafetyFlags {
+            allow_deactivations: None,
+            allow_role_changes: None,
+        },
+    ) {
+        return Err(f);
+    }
+    let code = execute(&client, &cfg, &obs.plan, &roster, &bar, a.report.as_deref()).await?;
 
     println!("\n=== hr2pagerduty plan (again) ===\n");
     let again = observe(&client, &cfg, &roster, &bar).await?;

@@ -118,14 +118,26 @@ pub struct PlanArgs {
     /// Safety overrides.
     #[command(flatten)]
     pub safety: SafetyFlags,
+    /// Also save the plan, with fingerprints of the inputs and of the PagerDuty state it was
+    /// computed from, for `apply --plan FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 /// `apply`.
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
-    /// Configuration and export.
-    #[command(flatten)]
-    pub inputs: Inputs,
+    /// The TOML configuration file.
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// The HR export (CSV). Optional with --plan; when given, it must be the file the plan
+    /// was made from.
+    #[arg(long, value_name = "FILE", required_unless_present = "plan")]
+    pub hr: Option<PathBuf>,
+    /// Apply exactly this saved plan (from `plan --out`), after checking that no user it
+    /// touches changed since.
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
     /// Connection.
     #[command(flatten)]
     pub connection: Connection,

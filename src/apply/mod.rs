@@ -15,6 +15,8 @@
 //! matched by email, still that email and no marker), not the account owner, not protected.
 //! A mismatch skips the action with the reason.
 
+pub mod lock;
+
 use crate::email::Email;
 use crate::marker::{self, MarkerState};
 use crate::pagerduty::models::Role;

@@ -31,6 +31,7 @@
 
 pub mod rules;
 pub mod safety;
+pub mod saved;
 
 use crate::config::{Config, UnmanagedUsers};
 use crate::email::Email;
@@ -39,12 +40,12 @@ use crate::marker::{self, Marker, MarkerState, SavedMembership, Suspension};
 use crate::pagerduty::models::{NewUser, Role, Team, TeamMember, TeamRole, User, UserUpdate};
 use chrono::NaiveDate;
 use rules::ResolvedRules;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 /// What an action does to a user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionKind {
     /// A new hire: `POST /users`, then team memberships.
@@ -69,7 +70,7 @@ impl fmt::Display for ActionKind {
 }
 
 /// A user field an action changes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
     /// Display name.
@@ -101,7 +102,7 @@ impl Field {
 }
 
 /// One field's old and new value; `None` where the value did not exist.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Change {
     /// The field.
     pub field: Field,
@@ -112,7 +113,7 @@ pub struct Change {
 }
 
 /// Team memberships before and after, each as `"Team name:team role"`, sorted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TeamsChange {
     /// Memberships before.
     pub old: Vec<String>,
@@ -121,7 +122,7 @@ pub struct TeamsChange {
 }
 
 /// One request [`crate::apply`] sends for an action, in order.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "request", rename_all = "snake_case")]
 pub enum Step {
     /// `POST /users`; later steps of the action use the created user's ID.
@@ -148,7 +149,7 @@ pub enum Step {
 
 /// What a destructive action expects to find when it re-reads the user just before its
 /// first request; a mismatch skips the action.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Guard {
     /// The employee ID the user's marker must carry, or `None` when the user was matched
     /// by email and carried no usable marker.
@@ -158,7 +159,7 @@ pub struct Guard {
 }
 
 /// One planned change to one user.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Action {
     /// What it does.
     pub kind: ActionKind,
@@ -192,7 +193,7 @@ impl Action {
 }
 
 /// A person or user deliberately left alone, with the reason.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Skip {
     /// Employee ID, when known.
     pub employee_id: Option<String>,
@@ -207,7 +208,7 @@ pub struct Skip {
 }
 
 /// Counts the safety checks use.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Population {
     /// Users the run manages after adoption: marked users plus users matched by email.
     pub managed_users: usize,
@@ -218,7 +219,7 @@ pub struct Population {
 }
 
 /// The plan: actions, people left alone, and notes for the reader.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     /// Actions, sorted by email then user ID.
     pub actions: Vec<Action>,

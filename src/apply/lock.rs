@@ -1,0 +1,210 @@
+//! The apply lock: one `apply` at a time per PagerDuty account.
+//!
+//! The lock is a file in `[safety] lock_dir` (default: the configuration file's directory,
+//! since configuration directories can be read-only mounts, set `lock_dir` then), named
+//! after a fingerprint of the API URL and key (never the key itself). It is held with an
+//! OS advisory lock (`File::try_lock`), which the OS releases when the process dies, and it
+//! records the holder's PID and start time. So:
+//!
+//! - a second `apply` finds the lock held and refuses (exit 3), naming the PID and age;
+//! - a file left by a process that no longer exists is not locked: it is reported with the
+//!   old PID and age, and taken over.
+
+use serde::{Deserialize, Serialize};
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// What a lock file records about its holder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Holder {
+    /// Process ID.
+    pub pid: u32,
+    /// Start of the apply, seconds since the Unix epoch.
+    pub started: u64,
+}
+
+/// A held apply lock; released (and the file removed) on drop.
+#[derive(Debug)]
+pub struct ApplyLock {
+    file: Option<File>,
+    path: PathBuf,
+    /// The holder found in the file when it was taken over from a dead process.
+    pub taken_over: Option<Holder>,
+}
+
+/// Why the lock could not be taken.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    /// Another live process holds it.
+    #[error(
+        "another apply holds the lock {path} (PID {pid}, running for {age}); wait for it to finish"
+    )]
+    Held {
+        /// The lock file.
+        path: PathBuf,
+        /// The holder's PID, or 0 when unreadable.
+        pid: u32,
+        /// How long it has run, e.g. `3m 12s`.
+        age: String,
+    },
+    /// The lock file could not be created or locked.
+    #[error(
+        "cannot use the lock file {path}: {source}; set [safety] lock_dir to a writable directory"
+    )]
+    Io {
+        /// The lock file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// `"1h 2m 3s"`-style duration text.
+pub fn age_text(d: Duration) -> String {
+    let s = d.as_secs();
+    match (s / 3600, (s % 3600) / 60, s % 60) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, s) => format!("{m}m {s}s"),
+        (h, m, s) => format!("{h}h {m}m {s}s"),
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// The lock file's path in `dir` for the account behind `api_url` and `key`.
+pub fn lock_path(dir: &Path, api_url: &str, key: &str) -> PathBuf {
+    let digest = crate::plan::saved::sha256_hex(format!("{api_url}\n{key}").as_bytes());
+    dir.join(format!("hr2pagerduty-{}.lock", &digest[..16]))
+}
+
+fn read_holder(file: &mut File) -> Option<Holder> {
+    let mut text = String::new();
+    file.seek(SeekFrom::Start(0)).ok()?;
+    file.read_to_string(&mut text).ok()?;
+    serde_json::from_str(text.trim()).ok()
+}
+
+impl ApplyLock {
+    /// Takes the lock at `path`.
+    ///
+    /// # Errors
+    /// [`LockError::Held`] when a live process holds it; [`LockError::Io`] when the file
+    /// cannot be opened or written.
+    pub fn acquire(path: &Path) -> Result<ApplyLock, LockError> {
+        let io = |source| LockError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(io)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                let holder = read_holder(&mut file);
+                return Err(LockError::Held {
+                    path: path.to_path_buf(),
+                    pid: holder.as_ref().map_or(0, |h| h.pid),
+                    age: holder
+                        .map(|h| age_text(Duration::from_secs(now().saturating_sub(h.started))))
+                        .unwrap_or_else(|| "an unknown time".into()),
+                });
+            }
+            Err(TryLockError::Error(e)) => return Err(io(e)),
+        }
+        let taken_over = read_holder(&mut file);
+        let me = Holder {
+            pid: std::process::id(),
+            started: now(),
+        };
+        file.set_len(0).map_err(io)?;
+        file.seek(SeekFrom::Start(0)).map_err(io)?;
+        let body = serde_json::to_string(&me).unwrap_or_default();
+        file.write_all(body.as_bytes()).map_err(io)?;
+        file.flush().map_err(io)?;
+        Ok(ApplyLock {
+            file: Some(file),
+            path: path.to_path_buf(),
+            taken_over,
+        })
+    }
+
+    /// The lock file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for ApplyLock {
+    fn drop(&mut self) {
+        // Remove while still holding the lock, so no one else can lock the doomed file.
+        let _ = std::fs::remove_file(&self.path);
+        if let Some(f) = self.file.take() {
+            let _ = f.unlock();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn second_holder_is_refused_with_pid_and_age_and_drop_releases() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = lock_path(dir.path(), "http://127.0.0.1:1", "k");
+        let first = ApplyLock::acquire(&path).unwrap();
+        assert!(first.taken_over.is_none());
+        let err = ApplyLock::acquire(&path).unwrap_err();
+        let LockError::Held { pid, .. } = &err else {
+            panic!("{err}")
+        };
+        assert_eq!(*pid, std::process::id());
+        assert!(err.to_string().contains("running for 0s"), "{err}");
+        drop(first);
+        assert!(!path.exists());
+        assert!(ApplyLock::acquire(&path).is_ok());
+    }
+
+    #[test]
+    fn a_file_left_by_a_dead_process_is_taken_over_and_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = lock_path(dir.path(), "u", "k");
+        std::fs::write(&path, r#"{"pid":999999,"started":1000}"#).unwrap();
+        let lock = ApplyLock::acquire(&path).unwrap();
+        assert_eq!(
+            lock.taken_over,
+            Some(Holder {
+                pid: 999_999,
+                started: 1000
+            })
+        );
+    }
+
+    #[test]
+    fn the_file_name_hides_the_key() {
+        let p = lock_path(
+            Path::new("/tmp"),
+            "https://api.pagerduty.com",
+            "SECRETKEY123",
+        );
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        assert!(!name.contains("SECRETKEY123"));
+        assert_ne!(
+            p,
+            lock_path(Path::new("/tmp"), "https://api.pagerduty.com", "other")
+        );
+        assert_eq!(age_text(Duration::from_secs(3723)), "1h 2m 3s");
+    }
+}
