@@ -38,14 +38,19 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check the configuration and the HR export offline; list every row problem.
+    #[command(after_help = EXAMPLES)]
     Validate(ValidateArgs),
     /// Dry run: list PagerDuty (GET requests only) and show the changes.
+    #[command(after_help = EXAMPLES)]
     Plan(PlanArgs),
     /// Compute the plan the same way and execute it.
+    #[command(after_help = EXAMPLES)]
     Apply(ApplyArgs),
     /// Serve the built-in PagerDuty simulator on 127.0.0.1.
+    #[command(after_help = EXAMPLES)]
     Sandbox(SandboxArgs),
     /// Plan, apply and plan again against the simulator, from built-in samples.
+    #[command(after_help = EXAMPLES)]
     Demo(DemoArgs),
 }
 
