@@ -488,7 +488,33 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
                 });
                 continue;
             }
+            // An email change onto an address another user already holds would be refused
+            // ("Email has already been taken", fact F31): leave both alone and say why.
+            if let Some(other) = by_email.get(&e.email).filter(|o| o.id != u.id) {
+                if e.status != Lifecycle::Terminated {
+                    out.skipped.push(Skip {
+                        employee_id: Some(e.employee_id.clone()),
+                        email: Some(e.email.to_string()),
+                        pagerduty_user_id: Some(u.id.clone()),
+                        line: Some(e.line),
+                        reason: format!(
+                            "HR gives this employee the email of another PagerDuty user ({}); resolve by hand",
+                            other.id
+                        ),
+                    });
+                    continue;
+                }
+            }
             managed.insert(u.id.as_str());
+        } else if cx.protected.contains(&e.email) {
+            out.skipped.push(Skip {
+                employee_id: Some(e.employee_id.clone()),
+                email: Some(e.email.to_string()),
+                pagerduty_user_id: None,
+                line: Some(e.line),
+                reason: "protected by [lifecycle] protected: never changed".into(),
+            });
+            continue;
         }
         let human = user
             .map(|u| markers[u.id.as_str()].0.clone())

@@ -941,3 +941,53 @@ fn pending_and_terminated_without_user_change_nothing_and_order_is_by_email() {
     assert_eq!(p.unchanged, 2);
     assert_eq!(p.population.hr_active, 2);
 }
+
+#[test]
+fn an_email_change_onto_another_users_address_is_skipped_not_sent() {
+    let cfg = std_config();
+    let r = roster(vec![emp(
+        "50",
+        "taken@example.com",
+        "Ja Ko",
+        Lifecycle::Active,
+        "Sales",
+        "Rep",
+    )]);
+    let acct = Account::new(vec![
+        user(
+            "PJA",
+            "ja.old@example.com",
+            "Ja Ko",
+            Role::LimitedUser,
+            "Rep",
+            marked("50"),
+        ),
+        user(
+            "POTHER",
+            "taken@example.com",
+            "Someone Else",
+            Role::LimitedUser,
+            "Rep",
+            None,
+        ),
+    ]);
+    let p = acct.plan(&r, &cfg);
+    assert!(p.is_empty(), "{:#?}", p.actions);
+    assert!(p.skipped[0].reason.contains("POTHER"), "{:?}", p.skipped);
+}
+
+#[test]
+fn a_protected_email_is_never_created_either() {
+    let cfg = std_config();
+    let r = roster(vec![emp(
+        "51",
+        "vip@example.com",
+        "Vi Pe",
+        Lifecycle::Active,
+        "Sales",
+        "Rep",
+    )]);
+    let p = Account::new(vec![]).plan(&r, &cfg);
+    assert!(p.is_empty());
+    assert!(p.skipped[0].reason.contains("protected"));
+}
