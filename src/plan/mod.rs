@@ -490,8 +490,10 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
             }
             // An email change onto an address another user already holds would be refused
             // ("Email has already been taken", fact F31): leave both alone and say why.
-            if let Some(other) = by_email.get(&e.email).filter(|o| o.id != u.id) {
-                if e.status != Lifecycle::Terminated {
+            if let Some(other) = by_email.get(&e.email).filter(|o| o.id != u.id)
+                && e.status != Lifecycle::Terminated
+            {
+                {
                     out.skipped.push(Skip {
                         employee_id: Some(e.employee_id.clone()),
                         email: Some(e.email.to_string()),
