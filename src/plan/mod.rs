@@ -493,8 +493,7 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
             if let Some(other) = by_email.get(&e.email).filter(|o| o.id != u.id)
                 && e.status != Lifecycle::Terminated
             {
-                {
-                    out.skipped.push(Skip {
+                out.skipped.push(Skip {
                         employee_id: Some(e.employee_id.clone()),
                         email: Some(e.email.to_string()),
                         pagerduty_user_id: Some(u.id.clone()),
@@ -504,8 +503,7 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
                             other.id
                         ),
                     });
-                    continue;
-                }
+                continue;
             }
             managed.insert(u.id.as_str());
         } else if cx.protected.contains(&e.email) {
