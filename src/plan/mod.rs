@@ -440,52 +440,39 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
 
     for e in &inp.roster.employees {
         if conflicted.contains(e.employee_id.as_str()) {
-            out.skipped.push(Skip {
-                employee_id: Some(e.employee_id.clone()),
-                email: Some(e.email.to_string()),
-                pagerduty_user_id: None,
-                line: Some(e.line),
-                reason: "several PagerDuty users carry this employee's marker".into(),
-            });
+            out.skipped.push(employee_skip(
+                e,
+                None,
+                "several PagerDuty users carry this employee's marker",
+            ));
             continue;
         }
         // Match by marker, then by email.
         let by_id = by_marker
             .get(e.employee_id.as_str())
             .and_then(|v| v.first().copied());
-        let (user, matched_by_email) = match by_id {
-            Some(u) => (Some(u), false),
-            None => match by_email.get(&e.email) {
-                Some(u) => match marker_of(u) {
-                    Some(m) if m.employee_id != e.employee_id => {
-                        handled_users.insert(u.id.as_str());
-                        out.skipped.push(Skip {
-                            employee_id: Some(e.employee_id.clone()),
-                            email: Some(e.email.to_string()),
-                            pagerduty_user_id: Some(u.id.clone()),
-                            line: Some(e.line),
-                            reason: format!(
+        let (user, matched_by_email) =
+            match by_id {
+                Some(u) => (Some(u), false),
+                None => match by_email.get(&e.email) {
+                    Some(u) => match marker_of(u) {
+                        Some(m) if m.employee_id != e.employee_id => {
+                            handled_users.insert(u.id.as_str());
+                            out.skipped.push(employee_skip(e, Some(u), format!(
                                 "email belongs to PagerDuty user {} whose marker names employee {}",
                                 u.id, m.employee_id
-                            ),
-                        });
-                        continue;
-                    }
-                    _ => (Some(*u), true),
+                            )));
+                            continue;
+                        }
+                        _ => (Some(*u), true),
+                    },
+                    None => (None, false),
                 },
-                None => (None, false),
-            },
-        };
+            };
         if let Some(u) = user {
             handled_users.insert(u.id.as_str());
             if let Some(reason) = untouchable(&cx, u, Some(&e.email)) {
-                out.skipped.push(Skip {
-                    employee_id: Some(e.employee_id.clone()),
-                    email: Some(e.email.to_string()),
-                    pagerduty_user_id: Some(u.id.clone()),
-                    line: Some(e.line),
-                    reason,
-                });
+                out.skipped.push(employee_skip(e, Some(u), reason));
                 continue;
             }
             // An email change onto an address another user already holds would be refused
@@ -493,27 +480,19 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
             if let Some(other) = by_email.get(&e.email).filter(|o| o.id != u.id)
                 && e.status != Lifecycle::Terminated
             {
-                out.skipped.push(Skip {
-                        employee_id: Some(e.employee_id.clone()),
-                        email: Some(e.email.to_string()),
-                        pagerduty_user_id: Some(u.id.clone()),
-                        line: Some(e.line),
-                        reason: format!(
+                out.skipped.push(employee_skip(e, Some(u), format!(
                             "HR gives this employee the email of another PagerDuty user ({}); resolve by hand",
                             other.id
-                        ),
-                    });
+                        )));
                 continue;
             }
             managed.insert(u.id.as_str());
         } else if cx.protected.contains(&e.email) {
-            out.skipped.push(Skip {
-                employee_id: Some(e.employee_id.clone()),
-                email: Some(e.email.to_string()),
-                pagerduty_user_id: None,
-                line: Some(e.line),
-                reason: "protected by [lifecycle] protected: never changed".into(),
-            });
+            out.skipped.push(employee_skip(
+                e,
+                None,
+                "protected by [lifecycle] protected: never changed",
+            ));
             continue;
         }
         let human = user
@@ -644,6 +623,17 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
     });
     out.needs_team_members = std::mem::take(&mut cx.needs);
     Ok(out)
+}
+
+/// A [`Skip`] for an HR employee, optionally with the user involved.
+fn employee_skip(e: &Employee, user: Option<&User>, reason: impl Into<String>) -> Skip {
+    Skip {
+        employee_id: Some(e.employee_id.clone()),
+        email: Some(e.email.to_string()),
+        pagerduty_user_id: user.map(|u| u.id.clone()),
+        line: Some(e.line),
+        reason: reason.into(),
+    }
 }
 
 /// Why `u` must not be written, if it must not: the account owner, or a protected email.
