@@ -541,3 +541,56 @@ fn a_shrunken_export_is_refused() {
     );
     assert_eq!(sim.handle.write_count(), 0);
 }
+
+// ---------------------------------------------------------------------------------------
+// A rehire whose recorded team was deleted while they were away.
+
+#[test]
+fn a_rehire_whose_recorded_team_is_gone_still_finishes() {
+    // Katherine Johnson's suspension recorded Chess Club (PCHESS1); the team has since been
+    // deleted. Before the fix, every run failed her reactivation with 404 "Team Not Found"
+    // and the rehire never finished.
+    let mut seed = Sim::demo_seed();
+    seed.teams.retain(|t| t.id.as_deref() != Some("PCHESS1"));
+    for u in &mut seed.users {
+        u.teams.retain(|m| m.team != "Chess Club");
+    }
+    let sim = Sim::start(seed);
+    let plan = run_args(
+        against(&sim, KEY),
+        &demo_args("plan", &["--format", "json"]),
+    );
+    plan.expect_code(0);
+    let p = plan.json();
+    let kath = p["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["email"] == "katherine.johnson@example.com")
+        .unwrap();
+    assert_eq!(
+        kath["changes"]["teams"],
+        json!([[], ["Production:responder"]]),
+        "{kath:#}"
+    );
+    assert!(
+        kath["reason"].as_str().unwrap().ends_with(
+            "recorded team \"Chess Club\" (PCHESS1) no longer exists and is not restored"
+        ),
+        "{kath:#}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    apply_with_report(&sim, &demo_config(), &dir.path().join("r.json")).expect_code(0);
+    let k = sim.user("katherine.johnson@example.com");
+    assert_eq!(k.role, Role::User);
+    assert_eq!(marker_of(k.description.as_deref()).suspended, None);
+    assert_eq!(
+        sim.memberships("PKATH01"),
+        BTreeSet::from([("PPRODN1".to_string(), TeamRole::Responder)])
+    );
+    let again = run_args(
+        against(&sim, KEY),
+        &demo_args("plan", &["--detailed-exitcode"]),
+    );
+    again.expect_code(0);
+}

@@ -26,7 +26,8 @@
 //! - **reactivate**: `PUT` the role (and any moved fields) first, since stakeholder roles
 //!   cannot join teams; then restore memberships; then clear `suspended` from the marker, last.
 //!   Until that final write the marker still says what to restore, so a crash anywhere is
-//!   resumed. With nothing to restore to teams, role and marker go in one `PUT`.
+//!   resumed. With nothing to restore to teams, role and marker go in one `PUT`. A recorded
+//!   membership of a team that no longer exists is not restored (the reason names it).
 //! - **update**: removals, the user `PUT`, then additions; each is recomputed by the next plan.
 
 pub mod rules;
@@ -953,16 +954,27 @@ fn reactivate(cx: &mut Ctx<'_>, e: &Employee, u: &User, human: &str, s: &Suspens
         );
         upd.role = Some(role.clone());
     }
-    // Desired memberships: the rules for governed teams, the marker for the others.
+    // Desired memberships: the rules for governed teams, the marker for the others. A
+    // recorded team that no longer exists is not restored: PagerDuty would answer 404 on
+    // every run, and the rehire would never finish.
     let mut desired: BTreeMap<String, TeamRole> = cx
         .rules
         .teams_for(e)
         .into_iter()
         .map(|(k, v)| (k, v.role))
         .collect();
+    let mut gone = Vec::new();
     for t in &s.teams {
-        if !cx.governed.contains(&t.id) {
+        if cx.governed.contains(&t.id) {
+            continue;
+        }
+        if cx.team_names.contains_key(t.id.as_str()) {
             desired.insert(t.id.clone(), t.role.clone());
+        } else {
+            gone.push(match &t.name {
+                Some(n) => format!("{n:?} ({})", t.id),
+                None => t.id.clone(),
+            });
         }
     }
     let current = cx.memberships(u);
@@ -1002,6 +1014,15 @@ fn reactivate(cx: &mut Ctx<'_>, e: &Employee, u: &User, human: &str, s: &Suspens
         reason.push_str(&format!(
             " (rules now give role {role}; it was {} before suspension)",
             s.role
+        ));
+    }
+    if !gone.is_empty() {
+        reason.push_str(&format!(
+            "; recorded team{} {} no longer exist{} and {} not restored",
+            if gone.len() == 1 { "" } else { "s" },
+            gone.join(", "),
+            if gone.len() == 1 { "s" } else { "" },
+            if gone.len() == 1 { "is" } else { "are" },
         ));
     }
     let old = labels(cx, &current, None);
