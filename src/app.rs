@@ -286,12 +286,14 @@ async fn execute(
     let started = std::time::Instant::now();
     let outcomes: Vec<Outcome> = apply::apply(client, &obs.plan, &opts, progress).await;
     let stats = report::requests_json(&client.stats(), started.elapsed());
+    // What was done is printed before the report is written: the writes have happened, so
+    // a report that cannot be written must not also hide their outcome.
+    print!("{}", report::render_apply(&outcomes, &obs.plan, roster));
     if let Some(path) = report_path {
         let json = report::apply_json(&outcomes, &obs.plan, roster, stats);
         std::fs::write(path, pretty(&json) + "\n")
             .map_err(|e| Failure::Failed(format!("cannot write report {}: {e}", path.display())))?;
     }
-    print!("{}", report::render_apply(&outcomes, &obs.plan, roster));
     let failed = outcomes.iter().any(|o| o.status == OutcomeStatus::Failed);
     let stopped = outcomes.iter().any(|o| {
         o.status == OutcomeStatus::Skipped

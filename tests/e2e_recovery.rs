@@ -442,6 +442,35 @@ fn a_second_apply_changes_nothing() {
 }
 
 #[test]
+fn an_unwritable_report_still_shows_what_was_applied() {
+    // The writes happen before the report is written; if it cannot be, the run fails (exit
+    // 1) but still prints what it did. Before the fix, the apply summary and every
+    // per-action error were lost with the report.
+    let sim = Sim::start(Sim::demo_seed());
+    let dir = tempfile::tempdir().unwrap();
+    sim.handle
+        .inject(Fault::new("PUT", "/users/PGRACE1", FaultKind::status(400)).always());
+    let report = dir.path().join("missing-dir").join("r.json");
+    let run = apply_with_report(&sim, &demo_config(), &report);
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains("cannot write report") && run.stderr.contains("missing-dir"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains(
+            "Apply finished with failures. 3 created, 2 updated, 2 deactivated, 1 reactivated, 1 failed, 1 skipped."
+        ) && run
+            .stdout
+            .contains("Error: update of grace.hopper@example.com (PGRACE1) failed"),
+        "{}",
+        run.stdout
+    );
+    assert!(sim.handle.write_count() > 0);
+}
+
+#[test]
 #[ignore = "known bug: two employees who swap emails never converge; each PUT /users/{id} is \
             refused with 'Email has already been taken' on every run (needs a two-step rename \
             through a temporary address)"]
