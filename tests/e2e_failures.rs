@@ -717,6 +717,22 @@ fn the_api_key_appears_in_no_output() {
     assert_no_key("recorded requests", &format!("{:?}", sim.handle.requests()));
 }
 
+#[test]
+fn command_line_mistakes_are_usage_errors() {
+    for args in [
+        vec!["plan", "--bogus"],
+        vec!["frobnicate"],
+        vec!["plan", "--config", "x.toml"],
+    ] {
+        let run = run(hr2pd(), &args);
+        run.expect_code(64);
+        assert!(run.stderr.contains("error:"), "{args:?}: {}", run.stderr);
+    }
+    let help = run(hr2pd(), &["--help"]);
+    help.expect_code(0);
+    assert!(help.stdout.contains("Exit codes:"), "{}", help.stdout);
+}
+
 // ---------------------------------------------------------------------------------------
 // validate on the real exports
 
@@ -870,22 +886,35 @@ fn validate_kaggle() {
 // ---------------------------------------------------------------------------------------
 // sandbox
 
+/// Kills the child process (by its handle) when dropped, so a failing assertion never
+/// leaves a sandbox running.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
 fn sandbox_serves_the_seed_until_killed() {
     let seed_path = repo("fixtures/sim/basic.json");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"))
-        .args(["--no-progress", "sandbox", "--seed"])
-        .arg(&seed_path)
-        .args(["--port", "0"])
-        .env_remove("PAGERDUTY_API_KEY")
-        .env_remove("PAGERDUTY_API_URL")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("sandbox starts");
+    let mut child = KillOnDrop(
+        std::process::Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"))
+            .args(["--no-progress", "sandbox", "--seed"])
+            .arg(&seed_path)
+            .args(["--port", "0"])
+            .env_remove("PAGERDUTY_API_KEY")
+            .env_remove("PAGERDUTY_API_URL")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("sandbox starts"),
+    );
     let mut first = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
+    std::io::BufReader::new(child.0.stdout.take().unwrap())
         .read_line(&mut first)
         .unwrap();
     let url = first
@@ -916,9 +945,6 @@ fn sandbox_serves_the_seed_until_killed() {
     };
     let (status, body) = get("demo-key");
     let (wrong, _) = get("not-the-seed-key");
-    child.kill().expect("kill the sandbox");
-    child.wait().unwrap();
-
     assert_eq!(status, 200, "{body}");
     let emails: BTreeSet<&str> = body["users"]
         .as_array()
@@ -936,4 +962,14 @@ fn sandbox_serves_the_seed_until_killed() {
         ])
     );
     assert_eq!(wrong, 401);
+    // Killed, it stops answering.
+    drop(child);
+    let refused = rt.block_on(async move {
+        reqwest::Client::new()
+            .get(format!("{url}/users"))
+            .send()
+            .await
+            .is_err()
+    });
+    assert!(refused, "the sandbox still answers after being killed");
 }
