@@ -718,6 +718,20 @@ fn the_api_key_appears_in_no_output() {
 }
 
 #[test]
+fn logs_sent_to_a_pipe_are_plain_text() {
+    // A nightly job's stderr goes to a file or a log collector: no terminal colour codes.
+    let sim = Sim::start(Sim::demo_seed());
+    let run = run_args(against(&sim, KEY), &demo_args("plan", &["-vv"]));
+    run.expect_code(0);
+    assert!(run.stderr.contains("pagerduty request"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains('\u{1b}'),
+        "escape codes in logs: {:?}",
+        &run.stderr[..run.stderr.len().min(300)]
+    );
+}
+
+#[test]
 fn command_line_mistakes_are_usage_errors() {
     for args in [
         vec!["plan", "--bogus"],
