@@ -623,3 +623,61 @@ fn a_rehire_whose_recorded_team_is_gone_still_finishes() {
     );
     again.expect_code(0);
 }
+
+#[test]
+fn a_rehire_into_a_stakeholder_role_does_not_restore_teams() {
+    // Katherine Johnson comes back to the Executive Office, which the rules make a
+    // read_only_user (a stakeholder role PagerDuty refuses on teams, fact F17); her
+    // suspension recorded Chess Club, a team no rule names. Before the fix, restoring it was
+    // refused with 400 on every run and the rehire never finished.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = std::fs::read_to_string(demo_config()).unwrap().replace(
+        "[roles]\ndefault = \"limited_user\"\n",
+        "[roles]\ndefault = \"limited_user\"\n\n[[roles.rule]]\nwhen = { department = \"Executive Office\" }\nrole = \"read_only_user\"\n",
+    );
+    assert!(cfg.contains("Executive Office"));
+    let cfg_path = dir.path().join("config.toml");
+    std::fs::write(&cfg_path, cfg).unwrap();
+    let hr = std::fs::read_to_string(repo("samples/demo/hr.csv")).unwrap().replace(
+        "1004,Katherine,Johnson,katherine.johnson@example.com,Production Manager,Production,Active",
+        "1004,Katherine,Johnson,katherine.johnson@example.com,Chief of Staff,Executive Office,Active",
+    );
+    let hr_path = dir.path().join("hr.csv");
+    std::fs::write(&hr_path, hr).unwrap();
+    let sim = Sim::start(Sim::demo_seed());
+
+    let mut args = inputs("plan", &cfg_path, &hr_path);
+    args.extend(["--format".into(), "json".into()]);
+    let plan = run_args(against(&sim, KEY), &args);
+    plan.expect_code(0);
+    let p = plan.json();
+    let kath = p["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["email"] == "katherine.johnson@example.com")
+        .unwrap();
+    assert_eq!(kath["action"], "reactivate");
+    assert_eq!(
+        kath["changes"]["role"],
+        json!(["read_only_limited_user", "read_only_user"])
+    );
+    assert_eq!(kath["changes"].get("teams"), None, "{kath:#}");
+    assert!(
+        kath["reason"].as_str().unwrap().ends_with(
+            "recorded team \"Chess Club\" (PCHESS1) not restored: PagerDuty refuses role read_only_user on teams"
+        ),
+        "{kath:#}"
+    );
+
+    let mut args = inputs("apply", &cfg_path, &hr_path);
+    args.push("--yes".into());
+    run_args(against(&sim, KEY), &args).expect_code(0);
+    let k = sim.user("katherine.johnson@example.com");
+    assert_eq!(k.role, Role::ReadOnlyUser);
+    assert_eq!(marker_of(k.description.as_deref()).suspended, None);
+    assert!(sim.memberships("PKATH01").is_empty());
+    let mut args = inputs("plan", &cfg_path, &hr_path);
+    args.push("--detailed-exitcode".into());
+    run_args(against(&sim, KEY), &args).expect_code(0);
+}

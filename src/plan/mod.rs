@@ -27,7 +27,8 @@
 //!   cannot join teams; then restore memberships; then clear `suspended` from the marker, last.
 //!   Until that final write the marker still says what to restore, so a crash anywhere is
 //!   resumed. With nothing to restore to teams, role and marker go in one `PUT`. A recorded
-//!   membership of a team that no longer exists is not restored (the reason names it).
+//!   membership of a team that no longer exists, or any recorded membership when the rules
+//!   now give a stakeholder role (fact F17), is not restored (the reason names it).
 //! - **update**: removals, the user `PUT`, then additions; each is recomputed by the next plan.
 
 pub mod rules;
@@ -955,8 +956,9 @@ fn reactivate(cx: &mut Ctx<'_>, e: &Employee, u: &User, human: &str, s: &Suspens
         upd.role = Some(role.clone());
     }
     // Desired memberships: the rules for governed teams, the marker for the others. A
-    // recorded team that no longer exists is not restored: PagerDuty would answer 404 on
-    // every run, and the rehire would never finish.
+    // recorded membership PagerDuty would refuse on every run is not restored, or the rehire
+    // would never finish: a team that no longer exists (404), or any team when the rules now
+    // give a stakeholder role (fact F17).
     let mut desired: BTreeMap<String, TeamRole> = cx
         .rules
         .teams_for(e)
@@ -964,17 +966,21 @@ fn reactivate(cx: &mut Ctx<'_>, e: &Employee, u: &User, human: &str, s: &Suspens
         .map(|(k, v)| (k, v.role))
         .collect();
     let mut gone = Vec::new();
+    let mut refused = Vec::new();
     for t in &s.teams {
         if cx.governed.contains(&t.id) {
             continue;
         }
-        if cx.team_names.contains_key(t.id.as_str()) {
-            desired.insert(t.id.clone(), t.role.clone());
+        let label = match &t.name {
+            Some(n) => format!("{n:?} ({})", t.id),
+            None => t.id.clone(),
+        };
+        if !cx.team_names.contains_key(t.id.as_str()) {
+            gone.push(label);
+        } else if role.is_stakeholder() {
+            refused.push(label);
         } else {
-            gone.push(match &t.name {
-                Some(n) => format!("{n:?} ({})", t.id),
-                None => t.id.clone(),
-            });
+            desired.insert(t.id.clone(), t.role.clone());
         }
     }
     let current = cx.memberships(u);
@@ -1023,6 +1029,13 @@ fn reactivate(cx: &mut Ctx<'_>, e: &Employee, u: &User, human: &str, s: &Suspens
             gone.join(", "),
             if gone.len() == 1 { "s" } else { "" },
             if gone.len() == 1 { "is" } else { "are" },
+        ));
+    }
+    if !refused.is_empty() {
+        reason.push_str(&format!(
+            "; recorded team{} {} not restored: PagerDuty refuses role {role} on teams",
+            if refused.len() == 1 { "" } else { "s" },
+            refused.join(", "),
         ));
     }
     let old = labels(cx, &current, None);
