@@ -705,6 +705,13 @@ impl World {
             (s["create"], s["update"], s["deactivate"], s["reactivate"]),
             (c as u64, u as u64, d as u64, r as u64)
         );
+        // Everyone else in the export is counted unchanged (in sync, terminated without a
+        // user, or pending).
+        let acted_in_export = self.expected.keys().filter(|k| *k != ABSENT_ID).count();
+        assert_eq!(
+            s["unchanged"] as usize,
+            self.roster.employees.len() - acted_in_export
+        );
         // The protected row's user is named as skipped, with the reason.
         if let Some((eid, email)) = &self.cast.protected_row {
             let skipped = plan["skipped"].as_array().expect("skipped");
