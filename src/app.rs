@@ -329,10 +329,12 @@ async fn execute(
     let started = std::time::Instant::now();
     let outcomes: Vec<Outcome> = apply::apply(client, plan, &opts, progress).await;
     let stats = report::requests_json(&client.stats(), started.elapsed());
+    // What was done is printed before the report is written: the writes have happened, so
+    // a report that cannot be written must not also hide their outcome.
+    print!("{}", report::render_apply(&outcomes, plan, roster));
     write_report(report_path, || {
         report::apply_json(&outcomes, plan, roster, stats)
     })?;
-    print!("{}", report::render_apply(&outcomes, plan, roster));
     let failed = outcomes.iter().any(|o| o.status == OutcomeStatus::Failed);
     let stopped = outcomes.iter().any(|o| {
         o.status == OutcomeStatus::Skipped

@@ -26,7 +26,9 @@
 //! - **reactivate**: `PUT` the role (and any moved fields) first, since stakeholder roles
 //!   cannot join teams; then restore memberships; then clear `suspended` from the marker, last.
 //!   Until that final write the marker still says what to restore, so a crash anywhere is
-//!   resumed. With nothing to restore to teams, role and marker go in one `PUT`.
+//!   resumed. With nothing to restore to teams, role and marker go in one `PUT`. A recorded
+//!   membership of a team that no longer exists, or any recorded membership when the rules
+//!   now give a stakeholder role (fact F17), is not restored (the reason names it).
 //! - **update**: removals, the user `PUT`, then additions; each is recomputed by the next plan.
 
 pub mod rules;
@@ -970,15 +972,31 @@ fn reactivate(cx: &mut Ctx<'_>, e: &Employee, u: &User, human: &str, s: &Suspens
         );
         upd.role = Some(role.clone());
     }
-    // Desired memberships: the rules for governed teams, the marker for the others.
+    // Desired memberships: the rules for governed teams, the marker for the others. A
+    // recorded membership PagerDuty would refuse on every run is not restored, or the rehire
+    // would never finish: a team that no longer exists (404), or any team when the rules now
+    // give a stakeholder role (fact F17).
     let mut desired: BTreeMap<String, TeamRole> = cx
         .rules
         .teams_for(e)
         .into_iter()
         .map(|(k, v)| (k, v.role))
         .collect();
+    let mut gone = Vec::new();
+    let mut refused = Vec::new();
     for t in &s.teams {
-        if !cx.governed.contains(&t.id) {
+        if cx.governed.contains(&t.id) {
+            continue;
+        }
+        let label = match &t.name {
+            Some(n) => format!("{n:?} ({})", t.id),
+            None => t.id.clone(),
+        };
+        if !cx.team_names.contains_key(t.id.as_str()) {
+            gone.push(label);
+        } else if role.is_stakeholder() {
+            refused.push(label);
+        } else {
             desired.insert(t.id.clone(), t.role.clone());
         }
     }
@@ -1019,6 +1037,22 @@ fn reactivate(cx: &mut Ctx<'_>, e: &Employee, u: &User, human: &str, s: &Suspens
         reason.push_str(&format!(
             " (rules now give role {role}; it was {} before suspension)",
             s.role
+        ));
+    }
+    if !gone.is_empty() {
+        reason.push_str(&format!(
+            "; recorded team{} {} no longer exist{} and {} not restored",
+            if gone.len() == 1 { "" } else { "s" },
+            gone.join(", "),
+            if gone.len() == 1 { "s" } else { "" },
+            if gone.len() == 1 { "is" } else { "are" },
+        ));
+    }
+    if !refused.is_empty() {
+        reason.push_str(&format!(
+            "; recorded team{} {} not restored: PagerDuty refuses role {role} on teams",
+            if refused.len() == 1 { "" } else { "s" },
+            refused.join(", "),
         ));
     }
     let old = labels(cx, &current, None);

@@ -1,0 +1,41 @@
+//! End to end: `hr2pagerduty demo` plans, applies and plans again against its built-in
+//! simulator, and ends with an empty plan.
+
+mod e2e_support;
+
+use e2e_support::*;
+use serde_json::json;
+
+#[test]
+fn demo_runs_plan_apply_plan_and_converges() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("demo.json");
+    let run = run(hr2pd(), &["demo", "--report", report.to_str().unwrap()]);
+    run.expect_code(0);
+    let out = &run.stdout;
+    let plan = out.find("=== hr2pagerduty plan ===").expect("first plan");
+    let apply = out.find("=== hr2pagerduty apply --yes ===").expect("apply");
+    let again = out
+        .find("=== hr2pagerduty plan (again) ===")
+        .expect("second plan");
+    assert!(plan < apply && apply < again, "{out}");
+    assert!(
+        out[plan..apply]
+            .contains("Plan: 3 to create, 3 to update, 2 to deactivate, 1 to reactivate."),
+        "{out}"
+    );
+    assert!(
+        out[apply..again].contains(
+            "Apply complete! 3 created, 3 updated, 2 deactivated, 1 reactivated, 0 failed, 1 skipped."
+        ),
+        "{out}"
+    );
+    assert!(out[again..].contains("No changes."), "{out}");
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(
+        r["summary"],
+        json!({"created": 3, "updated": 3, "deactivated": 2, "reactivated": 1, "failed": 0, "skipped": 1})
+    );
+    // The demo's simulator listens on 127.0.0.1 only.
+    assert!(out.contains("running on http://127.0.0.1:"), "{out}");
+}

@@ -1,0 +1,712 @@
+//! End to end: interrupted runs are finished by the next run with no duplicate user, writes
+//! whose outcome was unknown are recovered, a revoked key stops the run, the apply-time
+//! re-check protects a user that changed after the listing, and the safety caps refuse a
+//! run before any write.
+//!
+//! Inputs are the demo's (see `e2e_failures.rs` for its 9 actions) unless a test says
+//! otherwise.
+
+mod e2e_support;
+
+use e2e_support::*;
+use hr2pagerduty::marker;
+use hr2pagerduty::pagerduty::models::{Role, TeamRole};
+use hr2pagerduty::sim::{Fault, FaultKind};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+fn demo_args(cmd: &str, extra: &[&str]) -> Vec<String> {
+    let mut v = inputs(
+        cmd,
+        &repo("samples/demo/config.toml"),
+        &repo("samples/demo/hr.csv"),
+    );
+    v.extend(extra.iter().map(|s| s.to_string()));
+    v
+}
+
+fn apply_with_report(sim: &Sim, config: &Path, report: &Path) -> Run {
+    let mut args = inputs("apply", config, &repo("samples/demo/hr.csv"));
+    args.extend([
+        "--yes".into(),
+        "--report".into(),
+        report.display().to_string(),
+    ]);
+    run_args(against(sim, KEY), &args)
+}
+
+fn demo_config() -> PathBuf {
+    repo("samples/demo/config.toml")
+}
+
+fn read_json(p: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(p).expect("report written")).expect("report is JSON")
+}
+
+/// The outcome of the action for `email` in a report.
+fn outcome<'a>(report: &'a Value, email: &str) -> &'a Value {
+    report["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["email"] == email)
+        .unwrap_or_else(|| panic!("no action for {email} in {report:#}"))
+}
+
+/// `(action, email)` of every action in a JSON plan.
+fn plan_actions(sim: &Sim) -> Vec<(String, String, String)> {
+    let run = run_args(against(sim, KEY), &demo_args("plan", &["--format", "json"]));
+    run.expect_code(0);
+    run.json()["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["action"].as_str().unwrap().to_string(),
+                a["email"].as_str().unwrap().to_string(),
+                a["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn converges(sim: &Sim) {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("again.json");
+    apply_with_report(sim, &demo_config(), &report).expect_code(0);
+    let plan = run_args(
+        against(sim, KEY),
+        &demo_args("plan", &["--detailed-exitcode"]),
+    );
+    plan.expect_code(0);
+    assert!(plan.stdout.contains("No changes."), "{}", plan.stdout);
+}
+
+fn count_users(sim: &Sim, email: &str) -> usize {
+    sim.handle
+        .users()
+        .iter()
+        .filter(|u| u.email == email)
+        .count()
+}
+
+#[test]
+fn an_interrupted_create_is_finished_without_a_duplicate() {
+    let sim = Sim::start(Sim::demo_seed());
+    // John Backus (Sales, observer): the POST succeeds, adding him to Sales is refused.
+    sim.handle
+        .inject(Fault::new("PUT", "/teams/PSALES1/users/*", FaultKind::status(400)).always());
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    apply_with_report(&sim, &demo_config(), &report).expect_code(1);
+    let r = read_json(&report);
+    let john = outcome(&r, "john.backus@example.com");
+    assert_eq!(
+        (&john["outcome"], &john["steps_done"], &john["steps_total"]),
+        (&json!("failed"), &json!(1), &json!(2)),
+        "{john:#}"
+    );
+    let id = john["pagerduty_user_id"]
+        .as_str()
+        .expect("the created ID")
+        .to_string();
+    assert_eq!(sim.user("john.backus@example.com").id, id);
+
+    // The next plan finds him by his marker: an update adding the team, not a create.
+    sim.handle.clear_faults();
+    let left = plan_actions(&sim);
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(
+        (left[0].0.as_str(), left[0].1.as_str()),
+        ("update", "john.backus@example.com")
+    );
+    converges(&sim);
+    assert_eq!(count_users(&sim, "john.backus@example.com"), 1);
+    assert_eq!(sim.user("john.backus@example.com").id, id);
+    assert_eq!(
+        sim.memberships(&id),
+        BTreeSet::from([("PSALES1".to_string(), TeamRole::Observer)])
+    );
+}
+
+#[test]
+fn an_interrupted_suspension_is_finished_with_the_original_record() {
+    let sim = Sim::start(Sim::demo_seed());
+    // Alan Turing leaves; removing him from the Chess Club is refused (as PagerDuty does
+    // while a user is on an escalation policy of the team, fact F32).
+    sim.handle.inject(
+        Fault::new(
+            "DELETE",
+            "/teams/PCHESS1/users/PALAN01",
+            FaultKind::status(400),
+        )
+        .always(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    apply_with_report(&sim, &demo_config(), &dir.path().join("r.json")).expect_code(1);
+    let alan = sim.user("alan.turing@example.com");
+    // The marker was written first and records what he had; the role is not changed yet.
+    let m = marker_of(alan.description.as_deref());
+    let s = m
+        .suspended
+        .clone()
+        .expect("suspension recorded before anything is lost");
+    assert_eq!(s.role, Role::LimitedUser);
+    let recorded: BTreeSet<(String, TeamRole)> = s
+        .teams
+        .iter()
+        .map(|t| (t.id.clone(), t.role.clone()))
+        .collect();
+    let had = BTreeSet::from([
+        ("PCHESS1".to_string(), TeamRole::Observer),
+        ("PITOPS1".to_string(), TeamRole::Responder),
+    ]);
+    assert_eq!(recorded, had);
+    assert_eq!(alan.role, Role::LimitedUser);
+
+    // The next plan finishes the suspension and keeps the original record.
+    sim.handle.clear_faults();
+    let left = plan_actions(&sim);
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(left[0].0, "deactivate");
+    assert!(
+        left[0].2.contains("finishing an interrupted suspension"),
+        "{left:?}"
+    );
+    converges(&sim);
+    let alan = sim.user("alan.turing@example.com");
+    assert_eq!(alan.role, Role::ReadOnlyLimitedUser);
+    assert!(sim.memberships("PALAN01").is_empty());
+    let after = marker_of(alan.description.as_deref());
+    assert_eq!(after.suspended, Some(s), "the record is the original one");
+    assert_eq!(
+        human_of(alan.description.as_deref()),
+        "Ask me about the halting problem."
+    );
+}
+
+#[test]
+fn an_interrupted_rehire_is_finished() {
+    let sim = Sim::start(Sim::demo_seed());
+    // Katherine Johnson returns; restoring her Production membership fails for good.
+    sim.handle.inject(
+        Fault::new(
+            "PUT",
+            "/teams/PPRODN1/users/PKATH01",
+            FaultKind::status(400),
+        )
+        .always(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    apply_with_report(&sim, &demo_config(), &dir.path().join("r.json")).expect_code(1);
+    let kath = sim.user("katherine.johnson@example.com");
+    // Still marked suspended, so the next run knows what to restore.
+    assert!(marker_of(kath.description.as_deref()).suspended.is_some());
+    sim.handle.clear_faults();
+    let left = plan_actions(&sim);
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(
+        (left[0].0.as_str(), left[0].1.as_str()),
+        ("reactivate", "katherine.johnson@example.com")
+    );
+    converges(&sim);
+    let kath = sim.user("katherine.johnson@example.com");
+    assert_eq!((kath.id.as_str(), &kath.role), ("PKATH01", &Role::User));
+    assert_eq!(marker_of(kath.description.as_deref()).suspended, None);
+    assert_eq!(
+        sim.memberships("PKATH01"),
+        BTreeSet::from([
+            ("PCHESS1".to_string(), TeamRole::Manager),
+            ("PPRODN1".to_string(), TeamRole::Responder),
+        ])
+    );
+}
+
+#[test]
+fn a_create_whose_answer_is_lost_is_recovered_not_repeated() {
+    for (name, kind) in [
+        ("apply_then_fail", FaultKind::ApplyThenFail { status: 502 }),
+        ("apply_then_drop", FaultKind::ApplyThenDrop),
+    ] {
+        let sim = Sim::start(Sim::demo_seed());
+        // Every create is carried out, but its answer never arrives.
+        sim.handle
+            .inject(Fault::new("POST", "/users", kind).times(3));
+        let dir = tempfile::tempdir().unwrap();
+        let report = dir.path().join("r.json");
+        apply_with_report(&sim, &demo_config(), &report).expect_code(0);
+        let r = read_json(&report);
+        assert_eq!(
+            r["requests"]["recovered"],
+            json!(3),
+            "{name}: {:#}",
+            r["requests"]
+        );
+        let posts = sim.writes().iter().filter(|w| w.method == "POST").count();
+        assert_eq!(posts, 3, "{name}: no POST was sent twice");
+        for e in [
+            "frances.allen@example.com",
+            "john.backus@example.com",
+            "margaret.hamilton@example.com",
+        ] {
+            assert_eq!(count_users(&sim, e), 1, "{name}: {e}");
+            let a = outcome(&r, e);
+            assert_eq!(a["outcome"], "applied", "{name}: {a:#}");
+            assert_eq!(
+                a["pagerduty_user_id"].as_str(),
+                Some(sim.user(e).id.as_str()),
+                "{name}"
+            );
+        }
+        let plan = run_args(
+            against(&sim, KEY),
+            &demo_args("plan", &["--detailed-exitcode"]),
+        );
+        plan.expect_code(0);
+    }
+}
+
+#[test]
+fn updates_whose_answer_is_lost_are_resent_and_converge() {
+    let sim = Sim::start(Sim::demo_seed());
+    sim.handle
+        .inject(Fault::new("PUT", "/users/*", FaultKind::ApplyThenDrop).times(2));
+    sim.handle.inject(Fault::new(
+        "PUT",
+        "/teams/*/users/*",
+        FaultKind::ApplyThenFail { status: 500 },
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    apply_with_report(&sim, &demo_config(), &report).expect_code(0);
+    let r = read_json(&report);
+    assert!(
+        r["requests"]["retries"].as_u64().unwrap() >= 3,
+        "{:#}",
+        r["requests"]
+    );
+    let plan = run_args(
+        against(&sim, KEY),
+        &demo_args("plan", &["--detailed-exitcode"]),
+    );
+    plan.expect_code(0);
+}
+
+#[test]
+fn a_key_revoked_during_apply_stops_new_actions() {
+    let sim = Sim::start(Sim::demo_seed());
+    // From the first user update on, every write is refused as unauthenticated.
+    sim.handle.inject(
+        Fault::new(
+            "*",
+            "/users/*",
+            FaultKind::Status {
+                status: 401,
+                code: Some(2006),
+                message: Some("Authentication failed".into()),
+                errors: vec![],
+            },
+        )
+        .always(),
+    );
+    sim.handle
+        .inject(Fault::new("*", "/teams/*/users/*", FaultKind::status(401)).always());
+    sim.handle
+        .inject(Fault::new("POST", "/users", FaultKind::status(401)).always());
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let run = apply_with_report(&sim, &demo_config(), &report);
+    run.expect_code(1);
+    let r = read_json(&report);
+    let actions = r["actions"].as_array().unwrap();
+    assert_eq!(actions.len(), 9);
+    assert!(actions.iter().all(|a| a["outcome"] != "applied"), "{r:#}");
+    // Up to `concurrency` (4) actions were under way when the first 401 came back; the
+    // others were not attempted at all.
+    let attempted = actions.iter().filter(|a| a["outcome"] == "failed").count();
+    let skipped: Vec<&Value> = actions
+        .iter()
+        .filter(|a| a["outcome"] == "skipped")
+        .collect();
+    assert!((1..=4).contains(&attempted), "{r:#}");
+    assert_eq!(attempted + skipped.len(), 9);
+    for a in &skipped {
+        assert_eq!(a["attempts"], json!(0), "{a:#}");
+        assert_eq!(
+            a["error"],
+            json!("not attempted: authentication was rejected")
+        );
+    }
+    // A 401 is never retried: one request per attempted action at most (a deactivation's
+    // re-check, a GET, is refused too).
+    let writes = sim.writes();
+    assert!(writes.iter().all(|w| w.status == 401), "{writes:#?}");
+    assert!(writes.len() <= 4, "{writes:#?}");
+}
+
+#[test]
+fn a_user_changed_after_the_listing_is_not_deactivated() {
+    let sim = Sim::start(Sim::demo_seed());
+    // Hold the team listing for a while so the account can change between the user listing
+    // and the apply-time re-check.
+    sim.handle
+        .inject(Fault::new("GET", "/teams", FaultKind::Delay { ms: 1500 }));
+    let args = demo_args("apply", &["--yes", "--report"]);
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let mut args = args;
+    args.push(report.display().to_string());
+    let cmd = against(&sim, KEY);
+    let child = std::thread::spawn(move || run_args(cmd, &args));
+    // Wait until the listing of teams is in flight.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !sim
+        .handle
+        .requests()
+        .iter()
+        .any(|r| r.method == "GET" && r.path == "/teams")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run never listed teams"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    // Someone hands Dennis Ritchie's account (a leaver) to employee 1012 meanwhile.
+    let url = format!("{}/users/PDENN01", sim.url());
+    let status = sim.block_on(async move {
+        reqwest::Client::new()
+            .put(url)
+            .header("Authorization", format!("Token token={KEY}"))
+            .header("Accept", "application/vnd.pagerduty+json;version=2")
+            .json(
+                &json!({"user": {"description": marker::render_line(&marker::Marker {
+                    employee_id: "1012".into(),
+                    suspended: None,
+                })}}),
+            )
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    });
+    assert_eq!(status, 200);
+    let run = child.join().unwrap();
+    run.expect_code(0);
+    let r = read_json(&report);
+    let dennis = outcome(&r, "dennis.ritchie@example.com");
+    assert_eq!(dennis["outcome"], "skipped", "{dennis:#}");
+    assert_eq!(
+        dennis["error"],
+        json!("re-check: the user's marker now names employee 1012 instead of 1099")
+    );
+    assert!(
+        run.stdout
+            .contains("Skipped: deactivate of dennis.ritchie@example.com (PDENN01): re-check"),
+        "{}",
+        run.stdout
+    );
+    // Only the test's own PUT touched him.
+    let touching: Vec<_> = sim
+        .writes()
+        .into_iter()
+        .filter(|w| w.path.contains("PDENN01"))
+        .collect();
+    assert_eq!(touching.len(), 1, "{touching:#?}");
+    assert_eq!(
+        sim.user("dennis.ritchie@example.com").role,
+        Role::LimitedUser
+    );
+}
+
+#[test]
+fn a_second_apply_changes_nothing() {
+    let sim = Sim::start(Sim::demo_seed());
+    let dir = tempfile::tempdir().unwrap();
+    apply_with_report(&sim, &demo_config(), &dir.path().join("first.json")).expect_code(0);
+    let writes = sim.handle.write_count();
+    let report = dir.path().join("second.json");
+    let run = apply_with_report(&sim, &demo_config(), &report);
+    run.expect_code(0);
+    assert!(run.stdout.contains("No changes."), "{}", run.stdout);
+    assert_eq!(sim.handle.write_count(), writes);
+    let r = read_json(&report);
+    assert_eq!(
+        r["summary"],
+        json!({"created": 0, "updated": 0, "deactivated": 0, "reactivated": 0, "failed": 0, "skipped": 1})
+    );
+    assert_eq!(r["actions"], json!([]));
+}
+
+#[test]
+fn an_unwritable_report_still_shows_what_was_applied() {
+    // The writes happen before the report is written; if it cannot be, the run fails (exit
+    // 1) but still prints what it did. Before the fix, the apply summary and every
+    // per-action error were lost with the report.
+    let sim = Sim::start(Sim::demo_seed());
+    let dir = tempfile::tempdir().unwrap();
+    sim.handle
+        .inject(Fault::new("PUT", "/users/PGRACE1", FaultKind::status(400)).always());
+    let report = dir.path().join("missing-dir").join("r.json");
+    let run = apply_with_report(&sim, &demo_config(), &report);
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains("cannot write report") && run.stderr.contains("missing-dir"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains(
+            "Apply finished with failures. 3 created, 2 updated, 2 deactivated, 1 reactivated, 1 failed, 1 skipped."
+        ) && run
+            .stdout
+            .contains("Error: update of grace.hopper@example.com (PGRACE1) failed"),
+        "{}",
+        run.stdout
+    );
+    assert!(sim.handle.write_count() > 0);
+}
+
+#[test]
+#[ignore = "known bug: two employees who swap emails never converge; each PUT /users/{id} is \
+            refused with 'Email has already been taken' on every run (needs a two-step rename \
+            through a temporary address)"]
+fn two_employees_swapping_emails_converge() {
+    let mut seed = Sim::demo_seed();
+    // In PagerDuty, Ada has Grace's address and Grace has Ada's; the markers are right.
+    for u in &mut seed.users {
+        match u.email.as_str() {
+            "ada.lovelace@example.com" => u.email = "grace.hopper@example.com".into(),
+            "grace.hopper@example.com" => u.email = "ada.lovelace@example.com".into(),
+            _ => {}
+        }
+    }
+    let sim = Sim::start(seed);
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..2 {
+        apply_with_report(&sim, &demo_config(), &dir.path().join(format!("{i}.json")));
+    }
+    let plan = run_args(
+        against(&sim, KEY),
+        &demo_args("plan", &["--detailed-exitcode"]),
+    );
+    plan.expect_code(0);
+    assert_eq!(sim.user("ada.lovelace@example.com").id, "PADA001");
+    assert_eq!(sim.user("grace.hopper@example.com").id, "PGRACE1");
+}
+
+#[test]
+#[ignore = "known bug: a mover whose rules now give a stakeholder role but who is on a team no \
+            rule names fails every run (the simulator refuses the role change while the user \
+            is on a team: an inferred rule, F17); the update also carries the other changed \
+            fields, which never land"]
+fn a_mover_into_a_stakeholder_role_on_an_unruled_team_does_not_fail_every_night() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = std::fs::read_to_string(demo_config()).unwrap().replace(
+        "[roles]\ndefault = \"limited_user\"\n",
+        "[roles]\ndefault = \"limited_user\"\n\n[[roles.rule]]\nwhen = { department = \"Executive Office\" }\nrole = \"read_only_user\"\n",
+    );
+    let cfg_path = dir.path().join("config.toml");
+    std::fs::write(&cfg_path, cfg).unwrap();
+    // Alan Turing stays and moves to the Executive Office; he is on Chess Club (no rule).
+    let hr = std::fs::read_to_string(repo("samples/demo/hr.csv")).unwrap().replace(
+        "1003,Alan,Turing,alan.turing@example.com,Sr. Network Engineer,IT/IS,Voluntarily Terminated",
+        "1003,Alan,Turing,alan.turing@example.com,Chief of Staff,Executive Office,Active",
+    );
+    let hr_path = dir.path().join("hr.csv");
+    std::fs::write(&hr_path, hr).unwrap();
+    let sim = Sim::start(Sim::demo_seed());
+    let mut args = inputs("apply", &cfg_path, &hr_path);
+    args.push("--yes".into());
+    run_args(against(&sim, KEY), &args);
+    // The next night must not fail again on the same refused request.
+    let second = run_args(against(&sim, KEY), &args);
+    assert_ne!(second.code, 1, "{}", second.stdout);
+}
+
+// ---------------------------------------------------------------------------------------
+// Safety caps: refused before any write, overridable for one run.
+
+fn config_with(extra_safety: &str, dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(demo_config()).unwrap();
+    let path = dir.join("config.toml");
+    std::fs::write(&path, format!("{text}{extra_safety}\n")).unwrap();
+    path
+}
+
+#[test]
+fn too_many_deactivations_are_refused_until_allowed() {
+    let sim = Sim::start(Sim::demo_seed());
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config_with("max_deactivations = 1", dir.path());
+    let hr = repo("samples/demo/hr.csv");
+    for cmd in ["plan", "apply"] {
+        let mut args = inputs(cmd, &cfg, &hr);
+        if cmd == "apply" {
+            args.push("--yes".into());
+        }
+        let run = run_args(against(&sim, KEY), &args);
+        run.expect_code(3);
+        assert!(
+            run.stderr.contains(
+                "refused before any write: 2 deactivations exceed [safety] max_deactivations = 1"
+            ) && run.stderr.contains("--allow-deactivations 2"),
+            "{cmd}: {}",
+            run.stderr
+        );
+        // The plan is still shown, so the reader sees what was refused.
+        assert!(run.stdout.contains("Plan: 3 to create"), "{}", run.stdout);
+    }
+    assert_eq!(sim.handle.write_count(), 0);
+    let mut args = inputs("apply", &cfg, &hr);
+    args.extend(["--yes".into(), "--allow-deactivations".into(), "2".into()]);
+    run_args(against(&sim, KEY), &args).expect_code(0);
+    assert_eq!(
+        sim.user("dennis.ritchie@example.com").role,
+        Role::ReadOnlyLimitedUser
+    );
+}
+
+#[test]
+fn a_shrunken_export_is_refused() {
+    let sim = Sim::start(Sim::demo_seed());
+    let dir = tempfile::tempdir().unwrap();
+    // The export loses every Production employee: 4 of 7 active users hr2pagerduty manages
+    // would remain in the export, with the deactivation cap raised so only the shrink
+    // check stands.
+    let full = std::fs::read_to_string(repo("samples/demo/hr.csv")).unwrap();
+    let cut: String = full
+        .lines()
+        .filter(|l| !l.contains(",Production,"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let hr = dir.path().join("cut.csv");
+    std::fs::write(&hr, cut).unwrap();
+    let cfg = config_with("max_deactivations = 100", dir.path());
+    let mut args = inputs("apply", &cfg, &hr);
+    args.push("--yes".into());
+    let run = run_args(against(&sim, KEY), &args);
+    run.expect_code(3);
+    assert!(
+        run.stderr
+            .contains("above [safety] max_shrink_percent = 10")
+            && run.stderr.contains("is the export truncated?"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(sim.handle.write_count(), 0);
+}
+
+// ---------------------------------------------------------------------------------------
+// A rehire whose recorded team was deleted while they were away.
+
+#[test]
+fn a_rehire_whose_recorded_team_is_gone_still_finishes() {
+    // Katherine Johnson's suspension recorded Chess Club (PCHESS1); the team has since been
+    // deleted. Before the fix, every run failed her reactivation with 404 "Team Not Found"
+    // and the rehire never finished.
+    let mut seed = Sim::demo_seed();
+    seed.teams.retain(|t| t.id.as_deref() != Some("PCHESS1"));
+    for u in &mut seed.users {
+        u.teams.retain(|m| m.team != "Chess Club");
+    }
+    let sim = Sim::start(seed);
+    let plan = run_args(
+        against(&sim, KEY),
+        &demo_args("plan", &["--format", "json"]),
+    );
+    plan.expect_code(0);
+    let p = plan.json();
+    let kath = p["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["email"] == "katherine.johnson@example.com")
+        .unwrap();
+    assert_eq!(
+        kath["changes"]["teams"],
+        json!([[], ["Production:responder"]]),
+        "{kath:#}"
+    );
+    assert!(
+        kath["reason"].as_str().unwrap().ends_with(
+            "recorded team \"Chess Club\" (PCHESS1) no longer exists and is not restored"
+        ),
+        "{kath:#}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    apply_with_report(&sim, &demo_config(), &dir.path().join("r.json")).expect_code(0);
+    let k = sim.user("katherine.johnson@example.com");
+    assert_eq!(k.role, Role::User);
+    assert_eq!(marker_of(k.description.as_deref()).suspended, None);
+    assert_eq!(
+        sim.memberships("PKATH01"),
+        BTreeSet::from([("PPRODN1".to_string(), TeamRole::Responder)])
+    );
+    let again = run_args(
+        against(&sim, KEY),
+        &demo_args("plan", &["--detailed-exitcode"]),
+    );
+    again.expect_code(0);
+}
+
+#[test]
+fn a_rehire_into_a_stakeholder_role_does_not_restore_teams() {
+    // Katherine Johnson comes back to the Executive Office, which the rules make a
+    // read_only_user (a stakeholder role PagerDuty refuses on teams, fact F17); her
+    // suspension recorded Chess Club, a team no rule names. Before the fix, restoring it was
+    // refused with 400 on every run and the rehire never finished.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = std::fs::read_to_string(demo_config()).unwrap().replace(
+        "[roles]\ndefault = \"limited_user\"\n",
+        "[roles]\ndefault = \"limited_user\"\n\n[[roles.rule]]\nwhen = { department = \"Executive Office\" }\nrole = \"read_only_user\"\n",
+    );
+    assert!(cfg.contains("Executive Office"));
+    let cfg_path = dir.path().join("config.toml");
+    std::fs::write(&cfg_path, cfg).unwrap();
+    let hr = std::fs::read_to_string(repo("samples/demo/hr.csv")).unwrap().replace(
+        "1004,Katherine,Johnson,katherine.johnson@example.com,Production Manager,Production,Active",
+        "1004,Katherine,Johnson,katherine.johnson@example.com,Chief of Staff,Executive Office,Active",
+    );
+    let hr_path = dir.path().join("hr.csv");
+    std::fs::write(&hr_path, hr).unwrap();
+    let sim = Sim::start(Sim::demo_seed());
+
+    let mut args = inputs("plan", &cfg_path, &hr_path);
+    args.extend(["--format".into(), "json".into()]);
+    let plan = run_args(against(&sim, KEY), &args);
+    plan.expect_code(0);
+    let p = plan.json();
+    let kath = p["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["email"] == "katherine.johnson@example.com")
+        .unwrap();
+    assert_eq!(kath["action"], "reactivate");
+    assert_eq!(
+        kath["changes"]["role"],
+        json!(["read_only_limited_user", "read_only_user"])
+    );
+    assert_eq!(kath["changes"].get("teams"), None, "{kath:#}");
+    assert!(
+        kath["reason"].as_str().unwrap().ends_with(
+            "recorded team \"Chess Club\" (PCHESS1) not restored: PagerDuty refuses role read_only_user on teams"
+        ),
+        "{kath:#}"
+    );
+
+    let mut args = inputs("apply", &cfg_path, &hr_path);
+    args.push("--yes".into());
+    run_args(against(&sim, KEY), &args).expect_code(0);
+    let k = sim.user("katherine.johnson@example.com");
+    assert_eq!(k.role, Role::ReadOnlyUser);
+    assert_eq!(marker_of(k.description.as_deref()).suspended, None);
+    assert!(sim.memberships("PKATH01").is_empty());
+    let mut args = inputs("plan", &cfg_path, &hr_path);
+    args.push("--detailed-exitcode".into());
+    run_args(against(&sim, KEY), &args).expect_code(0);
+}
