@@ -295,6 +295,10 @@ struct Ctx<'a> {
     protected: BTreeSet<Email>,
     suspended_role: Role,
     needs: BTreeSet<String>,
+    /// Employee IDs whose email must not change this run (another user holds the address).
+    email_blocked: BTreeSet<String>,
+    /// Notes gathered while planning actions.
+    notes: Vec<String>,
 }
 
 impl<'a> Ctx<'a> {
@@ -378,6 +382,8 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
             .collect(),
         suspended_role: inp.config.lifecycle.suspended_role.get_ref().clone(),
         needs: BTreeSet::new(),
+        email_blocked: BTreeSet::new(),
+        notes: Vec::new(),
     };
     let mut out = Plan::default();
     let mut rule_problems = Vec::new();
@@ -478,15 +484,16 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
                 continue;
             }
             // An email change onto an address another user already holds would be refused
-            // ("Email has already been taken", fact F31): leave both alone and say why.
+            // ("Email has already been taken", fact F31) every night: keep the old address,
+            // apply the other changes, and say why.
             if let Some(other) = by_email.get(&e.email).filter(|o| o.id != u.id)
                 && e.status != Lifecycle::Terminated
             {
-                out.skipped.push(employee_skip(e, Some(u), format!(
-                            "HR gives this employee the email of another PagerDuty user ({}); resolve by hand",
-                            other.id
-                        )));
-                continue;
+                cx.email_blocked.insert(e.employee_id.clone());
+                cx.notes.push(format!(
+                    "employee {} (line {}): HR gives email {} but PagerDuty user {} already has it; user {} keeps {} until this is resolved by hand",
+                    e.employee_id, e.line, e.email, other.id, u.id, u.email
+                ));
             }
             managed.insert(u.id.as_str());
         } else if cx.protected.contains(&e.email) {
@@ -624,6 +631,7 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
             .cmp(&(b.email.as_deref(), b.pagerduty_user_id.as_deref()))
     });
     out.needs_team_members = std::mem::take(&mut cx.needs);
+    out.notes.append(&mut cx.notes);
     Ok(out)
 }
 
@@ -773,7 +781,7 @@ fn diff_fields(
         upd.name = Some(e.name.clone());
         what.push("name");
     }
-    if Email::normalise(&u.email) != e.email {
+    if Email::normalise(&u.email) != e.email && !cx.email_blocked.contains(&e.employee_id) {
         changes.push(change(
             Field::Email,
             Some(u.email.clone()),
@@ -863,7 +871,24 @@ fn update(
     let mut changes = Vec::new();
     let mut what = diff_fields(cx, e, u, &mut upd, &mut changes);
     let role = cx.rules.role_for(e);
-    if u.role != role {
+    let current = cx.memberships(u);
+    let unruled: Vec<String> = current
+        .keys()
+        .filter(|t| !cx.governed.contains(*t))
+        .map(|t| cx.team_name(t))
+        .collect();
+    if u.role != role && role.is_stakeholder() && !unruled.is_empty() {
+        // PagerDuty refuses stakeholders on teams (fact F17), and teams no rule names are
+        // never touched: keep the role, apply the rest, and say why.
+        cx.notes.push(format!(
+            "employee {} (line {}): the rules give {role}, which PagerDuty refuses on teams, but user {} is on teams no rule names ({}); role left at {} until those memberships are removed by hand",
+            e.employee_id,
+            e.line,
+            u.id,
+            unruled.join(", "),
+            u.role
+        ));
+    } else if u.role != role {
         changes.insert(
             changes
                 .iter()
@@ -891,7 +916,7 @@ fn update(
         ));
         upd.description = Some(d);
     }
-    let current = cx.memberships(u);
+
     let desired: BTreeMap<String, TeamRole> = cx
         .rules
         .teams_for(e)
@@ -941,7 +966,11 @@ fn update(
     Some(Action {
         kind: ActionKind::Update,
         employee_id: Some(e.employee_id.clone()),
-        email: e.email.clone(),
+        email: if cx.email_blocked.contains(&e.employee_id) {
+            Email::normalise(&u.email)
+        } else {
+            e.email.clone()
+        },
         name: e.name.clone(),
         user_id: Some(u.id.clone()),
         reason,

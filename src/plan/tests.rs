@@ -943,7 +943,7 @@ fn pending_and_terminated_without_user_change_nothing_and_order_is_by_email() {
 }
 
 #[test]
-fn an_email_change_onto_another_users_address_is_skipped_not_sent() {
+fn an_email_change_onto_another_users_address_is_noted_and_the_rest_applied() {
     let cfg = std_config();
     let r = roster(vec![emp(
         "50",
@@ -951,7 +951,7 @@ fn an_email_change_onto_another_users_address_is_skipped_not_sent() {
         "Ja Ko",
         Lifecycle::Active,
         "Sales",
-        "Rep",
+        "Senior Rep",
     )]);
     let acct = Account::new(vec![
         user(
@@ -971,9 +971,37 @@ fn an_email_change_onto_another_users_address_is_skipped_not_sent() {
             None,
         ),
     ]);
+    let mut acct = acct;
     let p = acct.plan(&r, &cfg);
-    assert!(p.is_empty(), "{:#?}", p.actions);
-    assert!(p.skipped[0].reason.contains("POTHER"), "{:?}", p.skipped);
+    assert_eq!(
+        p.actions[0].steps,
+        vec![Step::UpdateUser(UserUpdate {
+            job_title: Some("Senior Rep".into()),
+            ..Default::default()
+        })],
+        "the title lands; the email does not"
+    );
+    assert_eq!(p.actions[0].email.as_str(), "ja.old@example.com");
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.contains("POTHER") && n.contains("already has it")),
+        "{:?}",
+        p.notes
+    );
+    acct.apply(&p, None);
+    let again = acct.plan(&r, &cfg);
+    assert!(again.is_empty(), "no request is retried every night");
+    assert_eq!(
+        again
+            .notes
+            .iter()
+            .filter(|n| n.contains("already has it"))
+            .count(),
+        1,
+        "the conflict is still reported: {:?}",
+        again.notes
+    );
 }
 
 #[test]
@@ -990,4 +1018,43 @@ fn a_protected_email_is_never_created_either() {
     let p = Account::new(vec![]).plan(&r, &cfg);
     assert!(p.is_empty());
     assert!(p.skipped[0].reason.contains("protected"));
+}
+
+#[test]
+fn a_stakeholder_role_is_not_given_to_a_member_of_an_unruled_team() {
+    let mut cfg = std_config();
+    cfg.roles.default = toml::Spanned::new(0..0, Role::ReadOnlyUser);
+    let r = roster(vec![emp(
+        "60",
+        "st@example.com",
+        "St Ak",
+        Lifecycle::Active,
+        "Sales",
+        "Analyst",
+    )]);
+    let mut acct = Account::new(vec![user(
+        "PST",
+        "st@example.com",
+        "St Ak",
+        Role::LimitedUser,
+        "Rep",
+        marked("60"),
+    )]);
+    acct.join("PST", "PTCHESS", TeamRole::Observer);
+    let p = acct.plan(&r, &cfg);
+    assert_eq!(p.actions.len(), 1);
+    assert!(!p.actions[0].changes_role(), "{:?}", p.actions[0].changes);
+    assert!(
+        p.notes.iter().any(|n| n.contains("Chess Club")),
+        "{:?}",
+        p.notes
+    );
+    acct.apply(&p, None);
+    assert!(acct.plan(&r, &cfg).is_empty());
+    acct.leave("PST", "PTCHESS");
+    let p = acct.plan(&r, &cfg);
+    assert!(
+        p.actions[0].changes_role(),
+        "once off the team, the role follows the rules"
+    );
 }
