@@ -326,6 +326,15 @@ async fn execute(
         concurrency: *cfg.pagerduty.concurrency.get_ref(),
         protected: cfg.lifecycle.protected_emails().into_iter().collect(),
     };
+    if let Some(path) = report_path {
+        // Find out now, before the first write, whether the report can be written.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)
+            .map_err(|e| Failure::Usage(format!("cannot write report {}: {e}", path.display())))?;
+    }
     let started = std::time::Instant::now();
     let outcomes: Vec<Outcome> = apply::apply(client, plan, &opts, progress).await;
     let stats = report::requests_json(&client.stats(), started.elapsed());

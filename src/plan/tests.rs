@@ -27,7 +27,7 @@ pending = ["Future Start"]
 
 [lifecycle]
 suspended_role = "read_only_limited_user"
-protected = ["vip@example.com"]
+protected = ["vip@example.com", "bot@example.com"]
 default_time_zone = "America/New_York"
 unmanaged_users = "report"
 
@@ -150,7 +150,16 @@ struct Account {
 }
 
 impl Account {
-    fn new(users: Vec<User>) -> Account {
+    /// An account with `users` plus the `from` bot every create needs.
+    fn new(mut users: Vec<User>) -> Account {
+        users.push(user(
+            "PBOT",
+            "bot@example.com",
+            "Sync Bot",
+            Role::Admin,
+            "Bot",
+            None,
+        ));
         let mut members = BTreeMap::new();
         for t in teams() {
             members.insert(t.id, vec![]);
@@ -366,7 +375,14 @@ fn crash_after_create_is_finished_by_the_next_plan_without_a_duplicate() {
     );
     acct.apply(&p2, None);
     assert!(acct.plan(&r, &cfg).is_empty());
-    assert_eq!(acct.users.len(), 1);
+    assert_eq!(
+        acct.users
+            .iter()
+            .filter(|u| u.email == "ann.lee@example.com")
+            .count(),
+        1,
+        "no duplicate user"
+    );
 }
 
 #[test]
@@ -1056,5 +1072,35 @@ fn a_stakeholder_role_is_not_given_to_a_member_of_an_unruled_team() {
     assert!(
         p.actions[0].changes_role(),
         "once off the team, the role follows the rules"
+    );
+}
+
+#[test]
+fn creating_users_needs_a_from_user_that_exists() {
+    let cfg = std_config();
+    let r = roster(vec![emp(
+        "70",
+        "new@example.com",
+        "Ne Wu",
+        Lifecycle::Active,
+        "Sales",
+        "Rep",
+    )]);
+    let mut acct = Account::new(vec![]);
+    acct.users.retain(|u| u.id != "PBOT");
+    let teams = teams();
+    let err = plan(Inputs {
+        roster: &r,
+        users: &acct.users,
+        teams: &teams,
+        members: &acct.members,
+        config: &cfg,
+        today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+    })
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("from = \"bot@example.com\" is not a user"),
+        "{err}"
     );
 }

@@ -188,9 +188,14 @@ impl World {
             }
         }
         let today = chrono::Utc::now().date_naive();
+        // Creating users needs the `from` bot in the account (it is seeded below too).
+        let bot: hr2pagerduty::pagerduty::models::User = serde_json::from_value(serde_json::json!({
+            "id": "PBOTSYN", "name": "Sync Bot", "email": cfg.pagerduty.from.get_ref(), "role": "admin"
+        }))
+        .expect("bot user");
         let empty = plan::plan(Inputs {
             roster: &everyone,
-            users: &[],
+            users: std::slice::from_ref(&bot),
             teams: &teams,
             members: &BTreeMap::new(),
             config: &cfg,
