@@ -133,6 +133,38 @@ fn a_lock_file_left_by_a_dead_process_is_reported_and_taken_over() {
 }
 
 #[test]
+fn the_lock_of_a_killed_apply_is_taken_over_by_the_next_one() {
+    let (sim, ws) = scenario();
+    sim.inject(Fault::new("GET", "/users", FaultKind::Delay { ms: 10_000 }));
+    let mut a = vec!["apply".to_string(), "--yes".to_string()];
+    a.extend(ws.inputs());
+    let mut killed = spawn(&sim, &a);
+    let killed_pid = killed.id();
+    sim.wait_in_flight("the first apply's listing", |r| {
+        r.method == "GET" && r.path == "/users"
+    });
+    killed.kill().unwrap();
+    killed.wait().unwrap();
+    let path = lock_file(&sim, &ws);
+    let left: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(
+        left["pid"],
+        json!(killed_pid),
+        "the killed apply left its lock file"
+    );
+
+    let r = apply(&sim, &ws, &[]);
+    r.expect_code(0)
+        .expect_stderr(&[&format!(
+            "Warning: took over the lock {} left by PID {killed_pid} (started ",
+            path.display()
+        )])
+        .expect_stdout(&["Apply complete! 0 created, 1 updated"]);
+    assert_eq!(sim.handle.write_count(), 1);
+    assert!(!path.exists());
+}
+
+#[test]
 fn a_deactivation_whose_user_changed_after_the_plan_is_skipped_with_the_reason() {
     // Fifty people in sync (four leavers stay under the shrink check); 1005 has no marker
     // (an existing user matched by email).
@@ -146,19 +178,20 @@ fn a_deactivation_whose_user_changed_after_the_plan_is_skipped_with_the_reason()
     seed.users.extend(users);
     let sim = Sim::start(seed);
 
-    // Leavers: 1000, 1001, 1002 (marked) and 1005 (matched by email); a mover: 1003.
+    // Leavers: 1000, 1001, 1002, 1004 (marked) and 1005 (matched by email); a mover: 1003.
     let mut hr = people.clone();
-    for i in [0, 1, 2, 5] {
+    for i in [0, 1, 2, 4, 5] {
         hr[i].status = "Terminated";
     }
     hr[3].title = "Team Lead".into();
     ws.write_hr(&csv(&hr));
     let id = |i: u32| sim.user(&format!("person{i}@example.com")).id;
-    let (gone_marker, now_protected, control, mover, email_matched) =
-        (id(1000), id(1001), id(1002), id(1003), id(1005));
+    let (gone_marker, now_protected, control, mover, deleted, email_matched) =
+        (id(1000), id(1001), id(1002), id(1003), id(1004), id(1005));
 
-    // Each re-check read of the three victims waits 2 s; meanwhile another tool edits them.
-    for victim in [&gone_marker, &now_protected, &email_matched] {
+    // Each re-check read of the four victims waits 2 s; meanwhile another tool edits them.
+    let victims = [&gone_marker, &now_protected, &deleted, &email_matched];
+    for victim in victims {
         sim.inject(Fault::new(
             "GET",
             &format!("/users/{victim}"),
@@ -170,12 +203,11 @@ fn a_deactivation_whose_user_changed_after_the_plan_is_skipped_with_the_reason()
     a.extend(ws.inputs());
     a.extend(args(&["--report", report.to_str().unwrap()]));
     let child = spawn(&sim, &a);
-    for victim in [&gone_marker, &now_protected, &email_matched] {
+    for victim in victims {
         sim.wait_in_flight("a re-check read", |r| {
             r.method == "GET" && r.path == format!("/users/{victim}")
         });
     }
-    let victims = [&gone_marker, &now_protected, &email_matched];
     assert!(
         sim.writes()
             .iter()
@@ -186,13 +218,16 @@ fn a_deactivation_whose_user_changed_after_the_plan_is_skipped_with_the_reason()
     sim.put_user(&gone_marker, json!({"description": "Edited by hand"}));
     sim.put_user(&now_protected, json!({"email": "audit@example.com"}));
     sim.put_user(&email_matched, json!({"email": "someone.else@example.com"}));
+    let status = sim.api(reqwest::Method::DELETE, &format!("/users/{deleted}"), None);
+    assert_eq!(status, 204);
 
     let r = wait(child);
     r.expect_code(0).expect_stdout(&[
         &format!("Skipped: deactivate of person1000@example.com ({gone_marker}): re-check: the user's marker for employee 1000 is gone"),
         &format!("Skipped: deactivate of person1001@example.com ({now_protected}): re-check: the user's email is protected"),
+        &format!("Skipped: deactivate of person1004@example.com ({deleted}): re-check: the user no longer exists"),
         &format!("Skipped: deactivate of person1005@example.com ({email_matched}): re-check: the user's email changed to someone.else@example.com"),
-        "Apply complete! 0 created, 1 updated, 1 deactivated, 0 reactivated, 0 failed, 3 skipped.",
+        "Apply complete! 0 created, 1 updated, 1 deactivated, 0 reactivated, 0 failed, 4 skipped.",
     ]);
 
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
@@ -220,6 +255,7 @@ fn a_deactivation_whose_user_changed_after_the_plan_is_skipped_with_the_reason()
         )
     );
     assert_eq!(outcome(&now_protected).0, json!("skipped"));
+    assert_eq!(outcome(&deleted).0, json!("skipped"));
     assert_eq!(outcome(&email_matched).0, json!("skipped"));
     assert_eq!(outcome(&control).0, json!("applied"));
     assert_eq!(outcome(&mover).0, json!("applied"));
@@ -233,7 +269,7 @@ fn a_deactivation_whose_user_changed_after_the_plan_is_skipped_with_the_reason()
             .count();
         assert_eq!(to_victim, 1, "{victim}: {:#?}", sim.writes());
     }
-    assert_eq!(sim.handle.write_count(), 3 + 2);
+    assert_eq!(sim.handle.write_count(), 4 + 2);
     for email in [
         "person1000@example.com",
         "audit@example.com",

@@ -432,3 +432,79 @@ fn a_person_whose_row_is_unreadable_is_never_deactivated() {
     }
     assert_eq!(sim.handle.write_count(), 0);
 }
+
+#[test]
+fn a_stray_quote_that_shifts_the_id_column_deactivates_nobody() {
+    // The Title column comes before EmployeeID, and a stray quote at the start of Grace's
+    // title splits "Rear Admiral, Retired" in two: her row has 11 cells, and the cell read as
+    // her employee ID is " Retired\"". Her PagerDuty user must still not be a leaver.
+    let damaged = hr_fixture("stray_quote_shifts_id.csv");
+    let repaired = String::from_utf8(damaged.clone())
+        .unwrap()
+        .replace("\"\"Rear Admiral", "\"Rear Admiral");
+    let ws = Workspace::new(&safety_config(), repaired.as_bytes());
+    let sim = sim_in_sync(base_seed(), &ws.config, repaired.as_bytes());
+    plan(&sim, &ws, &["--detailed-exitcode"]).expect_code(0);
+
+    ws.write_hr(&damaged);
+    let grace = sim.user("grace@example.com").id;
+    for r in [
+        plan(&sim, &ws, &["--detailed-exitcode"]),
+        apply(&sim, &ws, &[]),
+    ] {
+        r.expect_code(0).expect_stdout(&[
+            "No changes.",
+            "line 3: the row has 11 fields; the header has 10",
+            &format!("grace@example.com, {grace}, employee 1002: the HR row for this employee has a problem this run; not deactivated"),
+        ]);
+    }
+    assert_eq!(sim.handle.write_count(), 0);
+}
+
+#[test]
+fn real_export_with_a_stray_quote_before_the_id_column_deactivates_nobody() {
+    // HRDataset puts the quoted "Last, First" name before EmpID: a doubled opening quote
+    // splits the name and shifts every later cell of that row by one.
+    let Some(hrd) = shared_hr("HRDataset_v14.csv") else {
+        return;
+    };
+    let config = real_config("hrdataset.toml");
+    let ws = Workspace::new(&config, &hrd);
+    let seed = hr2pagerduty::sim::Seed::from_json(
+        &json!({
+            "api_keys": [KEY],
+            "teams": [
+                {"id": "PTITOPS", "name": "IT Operations"},
+                {"id": "PTDBADM", "name": "Database Administration"},
+                {"id": "PTSWENG", "name": "Software Engineering"},
+                {"id": "PTPLANT", "name": "Plant Operations"},
+                {"id": "PTSALES", "name": "Sales"}
+            ],
+            "users": [
+                {"name": "Owner", "email": "owner@example.com", "role": "owner"},
+                {"name": "PagerDuty Sync", "email": "pagerduty-sync@example.com", "role": "admin"}
+            ]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let sim = sim_in_sync(seed, &ws.config, &hrd);
+    plan(&sim, &ws, &["--detailed-exitcode"]).expect_code(0);
+
+    let text = String::from_utf8(hrd).unwrap();
+    assert_eq!(text.matches("\"Galia, Lisa\",10273,").count(), 1);
+    ws.write_hr(
+        text.replacen("\"Galia, Lisa\",10273,", "\"\"Galia, Lisa\",10273,", 1)
+            .as_bytes(),
+    );
+    for r in [
+        plan(&sim, &ws, &["--detailed-exitcode"]),
+        apply(&sim, &ws, &[]),
+    ] {
+        r.expect_code(0).expect_stdout(&[
+            "No changes.",
+            "employee 10273: the HR row for this employee has a problem this run; not deactivated",
+        ]);
+    }
+    assert_eq!(sim.handle.write_count(), 0);
+}
