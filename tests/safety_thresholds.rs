@@ -298,3 +298,22 @@ fn an_incomplete_listing_is_refused_before_any_write() {
     }
     assert_eq!(sim.handle.write_count(), 0);
 }
+
+#[test]
+fn an_export_that_turns_a_small_account_into_leavers_is_refused() {
+    // 20 managed users: under max_deactivations and too few for the percentage caps. An
+    // export whose status column says everyone left still trips the shrink check.
+    let people = workforce(1000, 20);
+    let mut hr = people.clone();
+    for p in &mut hr {
+        p.status = "Terminated";
+    }
+    let (sim, ws) = account(&people, &hr);
+    let shrink = "the export lists 0 active employees, 100.0% fewer than the 20 active users hr2pagerduty manages, above [safety] max_shrink_percent = 10";
+    both_refuse(&sim, &ws, &[], &[shrink]);
+    // --detailed-exitcode does not turn a refusal into "changes" (2).
+    plan(&sim, &ws, &["--detailed-exitcode"])
+        .expect_code(3)
+        .expect_stderr(&[shrink]);
+    assert_eq!(sim.handle.write_count(), 0);
+}
