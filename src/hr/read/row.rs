@@ -215,9 +215,9 @@ pub(super) struct Row {
     employee: Option<Employee>,
     problems: Vec<(ProblemKind, String)>,
     /// Every value a misaligned record holds (each cell, and each piece of a cell split at
-    /// quotes and at any delimiter `[hr] delimiter` accepts): its cells are shifted, so the identity read from the mapped
-    /// columns may be another cell's value, and the person's real employee ID or email is
-    /// somewhere among these. All of them are protected.
+    /// quotes and at any delimiter `[hr] delimiter` accepts): its cells are shifted, so the
+    /// identity read from the mapped columns may be another cell's value, and the person's
+    /// real employee ID or email is somewhere among these. All of them are protected.
     misaligned: Vec<String>,
 }
 
