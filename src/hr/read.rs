@@ -11,7 +11,8 @@
 //!    refuses it with the delimiter the header seems to use;
 //! 5. refuse records a stray quote has merged, and a file cut off mid-row ([`structure`]);
 //! 6. validate each row (see [`ProblemKind`]); a failing row is skipped and reported with
-//!    the line it starts on, and the employee ID and email it names are protected;
+//!    the line it starts on, and the employee ID and email it names are protected (for a
+//!    row of another width than the header, whose cells are shifted, every value it holds);
 //! 7. flag every row whose employee ID or email is also on another row;
 //! 8. ([`read_file`], [`read_bytes`]) refuse the run when the share of failing rows is
 //!    above `[safety] max_invalid_rows_percent` ([`check_invalid_rows`]).

@@ -28,7 +28,11 @@ fn percent(part: usize, whole: usize) -> f64 {
 /// One cap family (deactivations or role changes) and its settings.
 struct Cap<'a> {
     what: &'a str,
+    /// The `[safety]` key of the count cap.
     key: &'a str,
+    /// The `[safety]` key of the percentage cap (not `key` + `_percent`: the keys are
+    /// `max_deactivations` and `max_deactivation_percent`).
+    percent_key: &'a str,
     flag: &'a str,
     max: usize,
     max_percent: f64,
@@ -40,6 +44,7 @@ impl Cap<'_> {
         let Cap {
             what,
             key,
+            percent_key,
             flag,
             max,
             max_percent,
@@ -57,7 +62,7 @@ impl Cap<'_> {
         let pct = percent(count, managed);
         if managed > PERCENT_CAPS_MIN_USERS && pct > max_percent {
             return Some(format!(
-                "{count} {what} are {pct:.1}% of the {managed} users hr2pagerduty manages, above [safety] {key}_percent = {max_percent}; review the plan, then rerun with {flag} {count}"
+                "{count} {what} are {pct:.1}% of the {managed} users hr2pagerduty manages, above [safety] {percent_key} = {max_percent}; review the plan, then rerun with {flag} {count}"
             ));
         }
         None
@@ -73,6 +78,7 @@ pub fn check(plan: &Plan, safety: &SafetyConfig, overrides: Overrides) -> Vec<St
     let deactivation_cap = Cap {
         what: "deactivations",
         key: "max_deactivations",
+        percent_key: "max_deactivation_percent",
         flag: "--allow-deactivations",
         max: safety.max_deactivations,
         max_percent: safety.max_deactivation_percent,
@@ -86,6 +92,7 @@ pub fn check(plan: &Plan, safety: &SafetyConfig, overrides: Overrides) -> Vec<St
     let role_cap = Cap {
         what: "role changes",
         key: "max_role_changes",
+        percent_key: "max_role_change_percent",
         flag: "--allow-role-changes",
         max: safety.max_role_changes,
         max_percent: safety.max_role_change_percent,
@@ -192,7 +199,17 @@ mod tests {
     fn percentage_cap_applies_only_above_fifty_managed_users() {
         let s = SafetyConfig::default();
         let r = check(&plan(7, 0, pop(60, 60, 60)), &s, Overrides::default());
-        assert!(r.len() == 1 && r[0].contains("11.7%"), "{r:?}");
+        assert!(
+            r.len() == 1
+                && r[0].contains("11.7%")
+                && r[0].contains("[safety] max_deactivation_percent = 10;"),
+            "{r:?}"
+        );
+        let r = check(&plan(0, 7, pop(60, 60, 60)), &s, Overrides::default());
+        assert!(
+            r.len() == 1 && r[0].contains("[safety] max_role_change_percent = 10;"),
+            "{r:?}"
+        );
         assert!(check(&plan(7, 0, pop(50, 50, 50)), &s, Overrides::default()).is_empty());
     }
 

@@ -214,6 +214,11 @@ pub(super) struct Row {
     email_origin: String,
     employee: Option<Employee>,
     problems: Vec<(ProblemKind, String)>,
+    /// Every value a misaligned record holds (each cell, and each piece of a cell split at
+    /// quotes and at any delimiter `[hr] delimiter` accepts): its cells are shifted, so the
+    /// identity read from the mapped columns may be another cell's value, and the person's
+    /// real employee ID or email is somewhere among these. All of them are protected.
+    misaligned: Vec<String>,
 }
 
 /// Validates the record starting on `line`.
@@ -415,9 +420,21 @@ pub(super) fn read_row(rec: &StringRecord, line: u64, l: &Layout) -> Row {
         .filter(|(_, v)| !v.is_empty())
         .collect();
 
+    let mut misaligned = Vec::new();
     if rec.len() != l.width() {
-        // The cells are shifted: other findings would be noise. The identity read above is
-        // still recorded so the person is protected.
+        // The cells are shifted: other findings would be noise, and the identity read above
+        // may come from the wrong cells (a stray quote before the ID column shifts it), so
+        // every value of the record is protected along with it.
+        for c in rec.iter() {
+            misaligned.push(c.trim().to_string());
+            misaligned.extend(
+                c.split(['"', ',', ';', '\t', '|'])
+                    .map(|piece| piece.trim().to_string()),
+            );
+        }
+        misaligned.retain(|v| !v.is_empty());
+        misaligned.sort();
+        misaligned.dedup();
         problems = vec![(
             ProblemKind::FieldCount,
             format!(
@@ -455,6 +472,7 @@ pub(super) fn read_row(rec: &StringRecord, line: u64, l: &Layout) -> Row {
         email_origin,
         employee,
         problems,
+        misaligned,
     }
 }
 
@@ -543,6 +561,12 @@ pub(super) fn finish(mut rows: Vec<Row>, id_column: &str) -> Roster {
         }
         if let Some(e) = &r.email {
             roster.protected_emails.insert(e.clone());
+        }
+        for v in &r.misaligned {
+            roster.protected_ids.insert(v.clone());
+            if let Ok(e) = Email::parse(v) {
+                roster.protected_emails.insert(e);
+            }
         }
         for (kind, message) in r.problems {
             roster.problems.push(RowProblem {

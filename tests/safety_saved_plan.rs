@@ -1,0 +1,266 @@
+//! Saved plans through the real binary: `plan --out FILE` writes nothing to PagerDuty;
+//! `apply --plan FILE --yes` sends exactly the saved plan's requests (nothing recomputed from
+//! a newer export), and refuses with exit 3, before any write, when a user the plan touches
+//! changed since, when a user it creates now exists, or when the configuration, the export
+//! or the account differ from the ones the plan was made from.
+
+mod safety_support;
+
+use hr2pagerduty::plan::Step;
+use hr2pagerduty::plan::saved::SavedPlan;
+use reqwest::Method;
+use safety_support::*;
+use serde_json::{Value, json};
+
+/// Ten people, half in Engineering (a rule team), in sync; then an export with a new hire
+/// in Engineering (2000), a mover (1005, new title) and a leaver in Engineering (1001).
+fn scenario() -> (Sim, Workspace, Vec<Person>) {
+    let mut people = workforce(1000, 10);
+    for p in &mut people[..5] {
+        p.department = "Engineering";
+    }
+    let ws = Workspace::new(&safety_config(), &csv(&people));
+    let sim = sim_in_sync(base_seed(), &ws.config, &csv(&people));
+    plan(&sim, &ws, &["--detailed-exitcode"]).expect_code(0);
+    let mut hr = people.clone();
+    hr[1].status = "Terminated";
+    hr[5].title = "Senior Agent".into();
+    let mut hire = workforce(2000, 1);
+    hire[0].department = "Engineering";
+    hr.extend(hire);
+    ws.write_hr(&csv(&hr));
+    (sim, ws, hr)
+}
+
+/// `plan --out saved.json`; returns the file's path.
+fn save(sim: &Sim, ws: &Workspace) -> std::path::PathBuf {
+    let out = ws.path("saved.json");
+    plan(sim, ws, &["--out", out.to_str().unwrap()])
+        .expect_code(0)
+        .expect_stdout(&["Plan: 1 to create, 1 to update, 1 to deactivate, 0 to reactivate."])
+        .expect_stderr(&[
+            "Saved the plan to ",
+            "To apply exactly these actions: hr2pagerduty apply --config ",
+        ]);
+    assert_eq!(sim.handle.write_count(), 0, "plan --out writes nothing");
+    out
+}
+
+/// `apply --yes --config C --plan P` plus `extra`.
+fn apply_saved(sim: &Sim, ws: &Workspace, saved: &std::path::Path, extra: &[&str]) -> Run {
+    let mut a = args(&["apply", "--yes", "--config"]);
+    a.push(ws.config.display().to_string());
+    a.push("--plan".into());
+    a.push(saved.display().to_string());
+    a.extend(extra.iter().map(|s| s.to_string()));
+    run(sim, &a)
+}
+
+/// The requests the saved plan's steps stand for, as sorted `METHOD path body` lines
+/// (created users' IDs looked up by email once they exist).
+fn planned_requests(sim: &Sim, saved: &std::path::Path) -> Vec<String> {
+    let saved: SavedPlan = serde_json::from_str(&std::fs::read_to_string(saved).unwrap()).unwrap();
+    let mut out = Vec::new();
+    for a in &saved.plan.actions {
+        let uid = a
+            .user_id
+            .clone()
+            .unwrap_or_else(|| sim.user(a.email.as_str()).id);
+        for s in &a.steps {
+            let (method, path, body) = match s {
+                Step::CreateUser(n) => ("POST", "/users".to_string(), json!({ "user": n })),
+                Step::UpdateUser(u) => ("PUT", format!("/users/{uid}"), json!({ "user": u })),
+                Step::SetTeamRole { team_id, role, .. } => (
+                    "PUT",
+                    format!("/teams/{team_id}/users/{uid}"),
+                    json!({ "role": role }),
+                ),
+                Step::RemoveFromTeam { team_id, .. } => (
+                    "DELETE",
+                    format!("/teams/{team_id}/users/{uid}"),
+                    Value::Null,
+                ),
+            };
+            out.push(format!("{method} {path} {body}"));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The write requests the simulator received after the first `skip`, in the same form.
+fn writes_after(sim: &Sim, skip: usize) -> Vec<String> {
+    let mut out: Vec<String> = sim.writes()[skip..]
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {}",
+                r.method,
+                r.path,
+                r.body.clone().unwrap_or(Value::Null)
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn a_saved_plan_applies_exactly_its_actions() {
+    let (sim, ws, mut hr) = scenario();
+    let saved = save(&sim, &ws);
+
+    // The export moves on after the review: another hire and another mover. Applying the
+    // saved plan must not pick them up.
+    hr[6].title = "Team Lead".into();
+    hr.extend(workforce(3000, 1));
+    ws.write_hr(&csv(&hr));
+
+    apply_saved(&sim, &ws, &saved, &[])
+        .expect_code(0)
+        .expect_stdout(&[
+            "Apply complete! 1 created, 1 updated, 1 deactivated, 0 reactivated, 0 failed",
+        ]);
+    let planned = planned_requests(&sim, &saved);
+    // The hire: POST and its team; the mover: one PUT; the leaver: marker, team, role.
+    assert_eq!(planned.len(), 6, "{planned:#?}");
+    assert_eq!(writes_after(&sim, 0), planned);
+    assert!(sim.handle.user_by_email("person3000@example.com").is_none());
+
+    // What is left is exactly what the export gained after the plan was saved.
+    plan(&sim, &ws, &["--detailed-exitcode"])
+        .expect_code(2)
+        .expect_stdout(&[
+            "Plan: 1 to create, 1 to update, 0 to deactivate, 0 to reactivate.",
+            "user person3000@example.com (employee 3000) will be created",
+            "user person1006@example.com (",
+        ]);
+
+    // The same saved plan cannot be applied twice: everything it touches has changed.
+    let writes = sim.handle.write_count();
+    apply_saved(&sim, &ws, &saved, &[])
+        .expect_code(3)
+        .expect_stderr(&[
+            "Error: refused before any write: PagerDuty changed since the plan was made",
+            "the plan creates person2000@example.com, but user ",
+            "(person1005@example.com) changed since the plan was made",
+        ]);
+    assert_eq!(sim.handle.write_count(), writes);
+}
+
+#[test]
+fn a_saved_plan_refuses_when_a_user_it_touches_changed() {
+    let (sim, ws, _) = scenario();
+    let saved = save(&sim, &ws);
+    let mover = sim.user("person1005@example.com").id;
+    let leaver = sim.user("person1001@example.com").id;
+
+    // Someone edits the mover's job title in PagerDuty after the review.
+    sim.put_user(&mover, json!({"job_title": "Changed Elsewhere"}));
+    apply_saved(&sim, &ws, &saved, &[])
+        .expect_code(3)
+        .expect_stderr(&[
+            "Error: refused before any write: PagerDuty changed since the plan was made",
+            &format!("  - user {mover} (person1005@example.com) changed since the plan was made"),
+            "make a new plan",
+        ]);
+    assert_eq!(sim.handle.write_count(), 1, "only the test's own edit");
+
+    // The leaver leaves the team by hand: a membership is part of what was reviewed.
+    sim.put_user(&mover, json!({"job_title": "Agent"}));
+    let status = sim.api(
+        Method::DELETE,
+        &format!("/teams/PTENG01/users/{leaver}"),
+        None,
+    );
+    assert_eq!(status, 204);
+    let r = apply_saved(&sim, &ws, &saved, &[]);
+    r.expect_code(3).expect_stderr(&[&format!(
+        "  - user {leaver} (person1001@example.com) changed since the plan was made"
+    )]);
+    assert!(
+        !r.stderr.contains(&mover),
+        "the mover is as reviewed again: {r:?}"
+    );
+    assert_eq!(sim.handle.write_count(), 3);
+
+    // Put everything back and change a user the plan does not touch: the plan applies.
+    let status = sim.api(
+        Method::PUT,
+        &format!("/teams/PTENG01/users/{leaver}"),
+        Some(json!({"role": "responder"})),
+    );
+    assert_eq!(status, 204);
+    let bystander = sim.user("person1008@example.com").id;
+    sim.put_user(&bystander, json!({"job_title": "Changed Elsewhere"}));
+    let before = sim.writes().len();
+    apply_saved(&sim, &ws, &saved, &[])
+        .expect_code(0)
+        .expect_stdout(&["Apply complete! 1 created, 1 updated, 1 deactivated"]);
+    assert_eq!(writes_after(&sim, before), planned_requests(&sim, &saved));
+}
+
+#[test]
+fn a_saved_plan_refuses_other_inputs_and_a_user_it_would_create() {
+    let (sim, ws, hr) = scenario();
+    let saved = save(&sim, &ws);
+
+    // A different export given with --hr.
+    let other = ws.path("other.csv");
+    let mut changed = hr.clone();
+    changed[7].title = "Other".into();
+    std::fs::write(&other, csv(&changed)).unwrap();
+    apply_saved(&sim, &ws, &saved, &["--hr", other.to_str().unwrap()])
+        .expect_code(3)
+        .expect_stderr(&[&format!(
+            "Error: refused before any write: the HR export {} is not the one the plan was made from; make a new plan",
+            other.display()
+        )]);
+
+    // A changed configuration (one more protected address).
+    let original = std::fs::read_to_string(&ws.config).unwrap();
+    std::fs::write(
+        &ws.config,
+        original.replace(
+            "\"audit@example.com\"",
+            "\"audit@example.com\", \"x@example.com\"",
+        ),
+    )
+    .unwrap();
+    apply_saved(&sim, &ws, &saved, &[])
+        .expect_code(3)
+        .expect_stderr(&[&format!(
+            "Error: refused before any write: the configuration {} changed since the plan was made; make a new plan",
+            ws.config.display()
+        )]);
+    std::fs::write(&ws.config, &original).unwrap();
+
+    // Another account.
+    let elsewhere = Sim::start(base_seed());
+    let mut a = args(&["apply", "--yes", "--config"]);
+    a.push(ws.config.display().to_string());
+    a.push("--plan".into());
+    a.push(saved.display().to_string());
+    run(&elsewhere, &a).expect_code(3).expect_stderr(&[&format!(
+        "Error: refused before any write: the plan was made against {}, not {}",
+        sim.url(),
+        elsewhere.url()
+    )]);
+    assert!(elsewhere.requests().is_empty());
+    assert!(sim.requests().iter().all(|r| r.method == "GET"));
+
+    // The new hire was created by someone else in the meantime.
+    let status = sim.api(
+        Method::POST,
+        "/users",
+        Some(json!({"user": {"type": "user", "name": "Given2000 Family2000", "email": "person2000@example.com"}})),
+    );
+    assert_eq!(status, 201);
+    let hire = sim.user("person2000@example.com").id;
+    apply_saved(&sim, &ws, &saved, &["--hr", ws.hr.to_str().unwrap()])
+        .expect_code(3)
+        .expect_stderr(&[&format!(
+            "  - the plan creates person2000@example.com, but user {hire} (person2000@example.com) now exists"
+        )]);
+    assert_eq!(sim.handle.write_count(), 1, "only the test's own POST");
+}

@@ -1,0 +1,487 @@
+//! Shared harness of the CLI-level safety tests (`tests/safety_*.rs`).
+//!
+//! Each test starts the PagerDuty simulator in the test process (on its own tokio runtime,
+//! so plain `#[test]` functions can run the real binary synchronously), writes a
+//! configuration and an HR export into a temporary directory (the apply lock lands there
+//! too), runs `hr2pagerduty` with `PAGERDUTY_API_URL` pointing at the simulator, and
+//! inspects the exit code, the output and the requests the simulator received.
+//!
+//! Accounts "in sync" with an export are built from the library: the export is planned
+//! against an empty account and every planned create becomes a seeded user, with the same
+//! marker, role, title, time zone and team memberships the tool itself would have written.
+#![allow(dead_code)]
+
+use hr2pagerduty::config::Config;
+use hr2pagerduty::hr::{self, Roster};
+use hr2pagerduty::pagerduty::models::{Team, User};
+use hr2pagerduty::plan::{self, ActionKind, Inputs, Step};
+use hr2pagerduty::sim::{self, Fault, RecordedRequest, Seed, SeedMembership, SeedUser, SimHandle};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+/// The API key of `fixtures/safety/seed.json`. Every run asserts it never appears in the
+/// output.
+pub const KEY: &str = "safety-test-key";
+
+/// The repository root.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A file of `fixtures/hr/`.
+pub fn hr_fixture(name: &str) -> Vec<u8> {
+    std::fs::read(root().join("fixtures/hr").join(name)).unwrap()
+}
+
+/// `fixtures/safety/config.toml` as text.
+pub fn safety_config() -> String {
+    std::fs::read_to_string(root().join("fixtures/safety/config.toml")).unwrap()
+}
+
+/// `samples/real/NAME` as text, with the client budget raised to PagerDuty's ceiling so
+/// the tests stay fast.
+pub fn real_config(name: &str) -> String {
+    std::fs::read_to_string(root().join("samples/real").join(name))
+        .unwrap()
+        .replacen(
+            "[pagerduty]\n",
+            "[pagerduty]\nrequests_per_minute = 960\nburst = 60\nconcurrency = 8\n",
+            1,
+        )
+}
+
+/// A real export from `../shared/data/hr/`, or `None` (with a notice on stderr) when
+/// `../shared` is absent.
+pub fn shared_hr(name: &str) -> Option<Vec<u8>> {
+    let p = root().join("../shared/data/hr").join(name);
+    match std::fs::read(&p) {
+        Ok(b) => Some(b),
+        Err(_) => {
+            eprintln!("skipped: ../shared not present ({} missing)", p.display());
+            None
+        }
+    }
+}
+
+/// Byte offset where 1-based `line` starts.
+pub fn line_start(bytes: &[u8], line: usize) -> usize {
+    if line == 1 {
+        return 0;
+    }
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .nth(line - 2)
+        .map(|(i, _)| i + 1)
+        .unwrap()
+}
+
+// ---- The simulator ------------------------------------------------------------------------
+
+/// `fixtures/safety/seed.json`: the owner, the provisioning bot and the Engineering team.
+pub fn base_seed() -> Seed {
+    Seed::from_file(&root().join("fixtures/safety/seed.json")).unwrap()
+}
+
+/// A simulator running on its own runtime; stopped when dropped.
+pub struct Sim {
+    rt: tokio::runtime::Runtime,
+    pub handle: SimHandle,
+    http: reqwest::Client,
+}
+
+impl Sim {
+    /// Starts a simulator for `seed` on a free port of 127.0.0.1.
+    pub fn start(seed: Seed) -> Sim {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let handle = rt.block_on(sim::start(seed, 0)).unwrap();
+        Sim {
+            rt,
+            handle,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// The base URL.
+    pub fn url(&self) -> String {
+        self.handle.url()
+    }
+
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.handle.requests()
+    }
+
+    /// The write requests (POST, PUT, DELETE) received so far.
+    pub fn writes(&self) -> Vec<RecordedRequest> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method != "GET")
+            .collect()
+    }
+
+    /// The user with this email.
+    pub fn user(&self, email: &str) -> User {
+        self.handle
+            .user_by_email(email)
+            .unwrap_or_else(|| panic!("no user {email}"))
+    }
+
+    /// Adds a fault.
+    pub fn inject(&self, fault: Fault) {
+        self.handle.inject(fault);
+    }
+
+    /// Sends a request to the simulator's API as another tool would (the test's own writes
+    /// are counted by the simulator like any other); returns the status.
+    pub fn api(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> u16 {
+        let url = format!("{}{path}", self.url());
+        let http = self.http.clone();
+        self.rt.block_on(async move {
+            let mut rb = http
+                .request(method, url)
+                .header("Authorization", format!("Token token={KEY}"))
+                .header("Accept", "application/vnd.pagerduty+json;version=2")
+                .header("From", "bot@example.com");
+            if let Some(b) = body {
+                rb = rb.json(&b);
+            }
+            rb.send().await.unwrap().status().as_u16()
+        })
+    }
+
+    /// `PUT /users/{id}` with `{"user": fields}`; panics unless PagerDuty answers 200.
+    pub fn put_user(&self, id: &str, fields: Value) {
+        let status = self.api(
+            reqwest::Method::PUT,
+            &format!("/users/{id}"),
+            Some(serde_json::json!({ "user": fields })),
+        );
+        assert_eq!(status, 200, "PUT /users/{id} {fields}");
+    }
+
+    /// Waits (up to 30 s) until a request matching `pred` has arrived and is still waiting
+    /// for its answer (status 0: held by a `delay` fault).
+    pub fn wait_in_flight(&self, what: &str, pred: impl Fn(&RecordedRequest) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if self.requests().iter().any(|r| r.status == 0 && pred(r)) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{what} never arrived");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+/// The teams of a seed as the planner sees them (every seeded team must have an ID).
+fn seed_teams(seed: &Seed) -> Vec<Team> {
+    seed.teams
+        .iter()
+        .map(|t| {
+            serde_json::from_value(serde_json::json!({
+                "id": t.id.clone().expect("seeded teams carry IDs"),
+                "name": t.name,
+            }))
+            .unwrap()
+        })
+        .collect()
+}
+
+/// The users an account must hold to be in sync with `roster` under `cfg`: the export
+/// planned against an account without users, each planned create turned into a seed user.
+pub fn in_sync_users(cfg: &Config, roster: &Roster, base: &Seed) -> Vec<SeedUser> {
+    let teams = seed_teams(base);
+    let p = plan::plan(Inputs {
+        roster,
+        users: &[],
+        teams: &teams,
+        members: &BTreeMap::new(),
+        config: cfg,
+        today: chrono::Utc::now().date_naive(),
+    })
+    .unwrap();
+    p.actions
+        .iter()
+        .map(|a| {
+            assert_eq!(a.kind, ActionKind::Create, "{a:?}");
+            let Step::CreateUser(n) = &a.steps[0] else {
+                panic!("{a:?}")
+            };
+            let teams = a.steps[1..]
+                .iter()
+                .map(|s| match s {
+                    Step::SetTeamRole { team_id, role, .. } => SeedMembership {
+                        team: team_id.clone(),
+                        role: Some(role.clone()),
+                    },
+                    other => panic!("{other:?}"),
+                })
+                .collect();
+            SeedUser {
+                id: None,
+                name: n.name.clone(),
+                email: n.email.clone(),
+                role: n.role.clone(),
+                time_zone: n.time_zone.clone(),
+                job_title: n.job_title.clone(),
+                description: n.description.clone(),
+                color: None,
+                teams,
+            }
+        })
+        .collect()
+}
+
+/// A simulator seeded with `base` plus an account in sync with the export `hr` read with
+/// the configuration at `config`.
+pub fn sim_in_sync(base: Seed, config: &Path, hr: &[u8]) -> Sim {
+    let cfg = Config::load(config).unwrap();
+    let roster = hr::read_bytes(hr, &cfg).unwrap();
+    let mut seed = base;
+    let users = in_sync_users(&cfg, &roster, &seed);
+    seed.users.extend(users);
+    Sim::start(seed)
+}
+
+// ---- Synthetic workforces ------------------------------------------------------------------
+
+/// The header of `fixtures/hr/*.csv` and of generated exports.
+pub const HEADER: &str =
+    "EmployeeID,Email,FirstName,LastName,Status,Department,Title,TimeZone,HireDate,Notes";
+
+/// One employee of a generated export.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub id: u32,
+    pub status: &'static str,
+    pub department: &'static str,
+    pub title: String,
+}
+
+impl Person {
+    pub fn email(&self) -> String {
+        format!("person{}@example.com", self.id)
+    }
+}
+
+/// `n` active employees in Support, IDs `first..first+n`.
+pub fn workforce(first: u32, n: u32) -> Vec<Person> {
+    (first..first + n)
+        .map(|id| Person {
+            id,
+            status: "Active",
+            department: "Support",
+            title: "Agent".into(),
+        })
+        .collect()
+}
+
+/// The export of `people`, LF line endings.
+pub fn csv(people: &[Person]) -> Vec<u8> {
+    let mut out = format!("{HEADER}\n");
+    for p in people {
+        out.push_str(&format!(
+            "{},{},Given{},Family{},{},{},{},Etc/UTC,2020-01-01,\n",
+            p.id,
+            p.email(),
+            p.id,
+            p.id,
+            p.status,
+            p.department,
+            p.title
+        ));
+    }
+    out.into_bytes()
+}
+
+// ---- Running the binary ----------------------------------------------------------------------
+
+/// A temporary directory with a configuration and an HR export.
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+    pub config: PathBuf,
+    pub hr: PathBuf,
+}
+
+impl Workspace {
+    /// `config.toml` from `config`, `hr.csv` from `hr`.
+    pub fn new(config: &str, hr: &[u8]) -> Workspace {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace {
+            config: dir.path().join("config.toml"),
+            hr: dir.path().join("hr.csv"),
+            dir,
+        };
+        std::fs::write(&ws.config, config).unwrap();
+        std::fs::write(&ws.hr, hr).unwrap();
+        ws
+    }
+
+    /// A path in the workspace.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Replaces the export.
+    pub fn write_hr(&self, hr: &[u8]) {
+        std::fs::write(&self.hr, hr).unwrap();
+    }
+
+    /// `--config C --hr H` as arguments.
+    pub fn inputs(&self) -> Vec<String> {
+        vec![
+            "--config".into(),
+            self.config.display().to_string(),
+            "--hr".into(),
+            self.hr.display().to_string(),
+        ]
+    }
+}
+
+/// What a run printed and returned.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Shows the exit code, stderr, and stdout cut to its first and last 1,500 characters.
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let chars: Vec<char> = self.stdout.chars().collect();
+        let stdout = if chars.len() > 3000 {
+            let head: String = chars[..1500].iter().collect();
+            let tail: String = chars[chars.len() - 1500..].iter().collect();
+            format!(
+                "{head}\n[... {} characters ...]\n{tail}",
+                chars.len() - 3000
+            )
+        } else {
+            self.stdout.clone()
+        };
+        write!(
+            f,
+            "exit code {}\n--- stderr ---\n{}--- stdout ---\n{stdout}",
+            self.code, self.stderr
+        )
+    }
+}
+
+impl Run {
+    /// Panics with the whole output unless the exit code is `code`.
+    pub fn expect_code(&self, code: i32) -> &Run {
+        assert_eq!(self.code, code, "{self:?}");
+        self
+    }
+
+    /// Panics with the whole output unless stderr contains every needle.
+    pub fn expect_stderr(&self, needles: &[&str]) -> &Run {
+        for n in needles {
+            assert!(self.stderr.contains(n), "stderr lacks {n:?}:\n{self:?}");
+        }
+        self
+    }
+
+    /// Panics with the whole output unless stdout contains every needle.
+    pub fn expect_stdout(&self, needles: &[&str]) -> &Run {
+        for n in needles {
+            assert!(self.stdout.contains(n), "stdout lacks {n:?}:\n{self:?}");
+        }
+        self
+    }
+
+    /// The `Error: ...` text on stderr (from the line starting with `Error:` to the end).
+    pub fn error(&self) -> &str {
+        let at = self
+            .stderr
+            .find("Error: ")
+            .unwrap_or_else(|| panic!("no error on stderr:\n{self:?}"));
+        &self.stderr[at..]
+    }
+}
+
+fn command(url: &str, args: &[String]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"));
+    cmd.arg("--no-progress")
+        .args(args)
+        .env("PAGERDUTY_API_URL", url)
+        .env("PAGERDUTY_API_KEY", KEY)
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// Runs `hr2pagerduty --no-progress ARGS` against `url` and waits for it.
+pub fn run_at(url: &str, args: &[String]) -> Run {
+    let mut cmd = assert_cmd::Command::cargo_bin("hr2pagerduty").unwrap();
+    cmd.arg("--no-progress")
+        .args(args)
+        .env("PAGERDUTY_API_URL", url)
+        .env("PAGERDUTY_API_KEY", KEY)
+        .env_remove("RUST_LOG")
+        .write_stdin("");
+    let out = cmd.output().unwrap();
+    finish(out)
+}
+
+fn finish(out: std::process::Output) -> Run {
+    let run = Run {
+        code: out.status.code().expect("exited with a code"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(
+        !run.stdout.contains(KEY) && !run.stderr.contains(KEY),
+        "the API key was printed:\n{run:?}"
+    );
+    run
+}
+
+/// Runs `hr2pagerduty --no-progress ARGS` against the simulator.
+pub fn run(sim: &Sim, args: &[String]) -> Run {
+    run_at(&sim.url(), args)
+}
+
+/// Starts `hr2pagerduty --no-progress ARGS` against the simulator without waiting.
+pub fn spawn(sim: &Sim, args: &[String]) -> Child {
+    command(&sim.url(), args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits for a spawned run.
+pub fn wait(child: Child) -> Run {
+    finish(child.wait_with_output().unwrap())
+}
+
+/// `plan` with the workspace's inputs and `extra` arguments.
+pub fn plan(sim: &Sim, ws: &Workspace, extra: &[&str]) -> Run {
+    let mut args = vec!["plan".to_string()];
+    args.extend(ws.inputs());
+    args.extend(extra.iter().map(|s| s.to_string()));
+    run(sim, &args)
+}
+
+/// `apply --yes` with the workspace's inputs and `extra` arguments.
+pub fn apply(sim: &Sim, ws: &Workspace, extra: &[&str]) -> Run {
+    let mut args = vec!["apply".to_string(), "--yes".to_string()];
+    args.extend(ws.inputs());
+    args.extend(extra.iter().map(|s| s.to_string()));
+    run(sim, &args)
+}
+
+/// Strings as owned arguments.
+pub fn args(a: &[&str]) -> Vec<String> {
+    a.iter().map(|s| s.to_string()).collect()
+}
