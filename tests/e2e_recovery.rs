@@ -442,32 +442,21 @@ fn a_second_apply_changes_nothing() {
 }
 
 #[test]
-fn an_unwritable_report_still_shows_what_was_applied() {
-    // The writes happen before the report is written; if it cannot be, the run fails (exit
-    // 1) but still prints what it did. Before the fix, the apply summary and every
-    // per-action error were lost with the report.
+fn an_unwritable_report_is_refused_before_the_first_write() {
+    // The report path is opened before the first write, so a typo in it costs nothing:
+    // exit 64, nothing written (the plan itself was shown).
     let sim = Sim::start(Sim::demo_seed());
     let dir = tempfile::tempdir().unwrap();
-    sim.handle
-        .inject(Fault::new("PUT", "/users/PGRACE1", FaultKind::status(400)).always());
     let report = dir.path().join("missing-dir").join("r.json");
     let run = apply_with_report(&sim, &demo_config(), &report);
-    run.expect_code(1);
+    run.expect_code(64);
     assert!(
         run.stderr.contains("cannot write report") && run.stderr.contains("missing-dir"),
         "{}",
         run.stderr
     );
-    assert!(
-        run.stdout.contains(
-            "Apply finished with failures. 3 created, 2 updated, 2 deactivated, 1 reactivated, 1 failed, 1 skipped."
-        ) && run
-            .stdout
-            .contains("Error: update of grace.hopper@example.com (PGRACE1) failed"),
-        "{}",
-        run.stdout
-    );
-    assert!(sim.handle.write_count() > 0);
+    assert!(run.stdout.contains("Plan: 3 to create"), "{}", run.stdout);
+    assert_eq!(sim.handle.write_count(), 0);
 }
 
 #[test]

@@ -91,6 +91,23 @@ fn read_holder(file: &mut File) -> Option<Holder> {
     serde_json::from_str(text.trim()).ok()
 }
 
+/// True when `path` names the open `file` (same device and inode); always true off Unix.
+fn same_file(file: &File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), std::fs::metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, path);
+        true
+    }
+}
+
 impl ApplyLock {
     /// Takes the lock at `path`.
     ///
@@ -102,27 +119,42 @@ impl ApplyLock {
             path: path.to_path_buf(),
             source,
         };
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .map_err(io)?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
-                let holder = read_holder(&mut file);
-                return Err(LockError::Held {
-                    path: path.to_path_buf(),
-                    pid: holder.as_ref().map_or(0, |h| h.pid),
-                    age: holder
-                        .map(|h| age_text(Duration::from_secs(now().saturating_sub(h.started))))
-                        .unwrap_or_else(|| "an unknown time".into()),
-                });
+        // A holder removes the file before unlocking it; a process that opened the file just
+        // before the removal would lock an unlinked file. So after locking, check that the
+        // path still names the locked file, and start again if it does not.
+        let mut attempts = 0;
+        let mut file = loop {
+            attempts += 1;
+            let mut file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(path)
+                .map_err(io)?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(TryLockError::WouldBlock) => {
+                    let holder = read_holder(&mut file);
+                    return Err(LockError::Held {
+                        path: path.to_path_buf(),
+                        pid: holder.as_ref().map_or(0, |h| h.pid),
+                        age: holder
+                            .map(|h| age_text(Duration::from_secs(now().saturating_sub(h.started))))
+                            .unwrap_or_else(|| "an unknown time".into()),
+                    });
+                }
+                Err(TryLockError::Error(e)) => return Err(io(e)),
             }
-            Err(TryLockError::Error(e)) => return Err(io(e)),
-        }
+            if same_file(&file, path) {
+                break file;
+            }
+            if attempts >= 10 {
+                return Err(io(std::io::Error::other(
+                    "the lock file keeps being replaced while it is taken",
+                )));
+            }
+        };
         let taken_over = read_holder(&mut file);
         let me = Holder {
             pid: std::process::id(),
