@@ -200,9 +200,14 @@ fn seed_teams(seed: &Seed) -> Vec<Team> {
 /// planned against an account without users, each planned create turned into a seed user.
 pub fn in_sync_users(cfg: &Config, roster: &Roster, base: &Seed) -> Vec<SeedUser> {
     let teams = seed_teams(base);
+    // Creating users needs the `from` bot in the account (the base seed holds it).
+    let bot: hr2pagerduty::pagerduty::models::User = serde_json::from_value(serde_json::json!({
+        "id": "PBOTSYN", "name": "Sync Bot", "email": cfg.pagerduty.from.get_ref(), "role": "admin"
+    }))
+    .expect("bot user");
     let p = plan::plan(Inputs {
         roster,
-        users: &[],
+        users: std::slice::from_ref(&bot),
         teams: &teams,
         members: &BTreeMap::new(),
         config: cfg,
