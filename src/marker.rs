@@ -127,6 +127,33 @@ fn parse_line(line: &str) -> MarkerState {
     }
 }
 
+/// The employee ID an unusable marker line still appears to name, read leniently (any
+/// version, JSON or not), so that a broken marker blocks a duplicate create instead of being
+/// treated as absent. `None` when no marker line names one.
+pub fn claimed_employee_id(description: Option<&str>) -> Option<String> {
+    let text = description?;
+    text.lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with(PREFIX))
+        .find_map(|line| {
+            let json = line.split_once(' ').map(|(_, j)| j.trim()).unwrap_or("");
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(json)
+                && let Some(id) = v.get("employee_id").and_then(|x| x.as_str())
+            {
+                return Some(id.trim().to_string()).filter(|s| !s.is_empty());
+            }
+            let key = "\"employee_id\"";
+            let rest = &line[line.find(key)? + key.len()..];
+            let rest = rest
+                .trim_start()
+                .strip_prefix(':')?
+                .trim_start()
+                .strip_prefix('"')?;
+            let id = &rest[..rest.find('"')?];
+            Some(id.trim().to_string()).filter(|s| !s.is_empty())
+        })
+}
+
 /// The marker line for `marker`, without a newline. Deterministic: the same marker always
 /// renders to the same text, so an unchanged user is never rewritten.
 pub fn render_line(marker: &Marker) -> String {
@@ -193,6 +220,18 @@ mod tests {
         assert_eq!(render("", &m), r#"hr2pagerduty:v1 {"employee_id":"1"}"#);
         assert_eq!(parse(None).marker, MarkerState::Absent);
         assert_eq!(parse(Some("just a bio")).human, "just a bio");
+    }
+
+    #[test]
+    fn a_broken_marker_still_claims_its_employee() {
+        for d in [
+            "hr2pagerduty:v2 {\"employee_id\":\"1005\"}",
+            "Bio\nhr2pagerduty:v1 {\"employee_id\": \"1005\", oops",
+        ] {
+            assert_eq!(claimed_employee_id(Some(d)).as_deref(), Some("1005"), "{d}");
+        }
+        assert_eq!(claimed_employee_id(Some("hr2pagerduty:v1 {oops")), None);
+        assert_eq!(claimed_employee_id(Some("just a bio")), None);
     }
 
     #[test]

@@ -7,8 +7,9 @@
 //!
 //! A failed step fails its action (the remaining steps of that action are not sent, and
 //! the next plan finishes them, see [`crate::plan`]); the run goes on with the other actions.
-//! Authentication rejected (401/403 on every request) stops new actions from starting: they
-//! are reported as skipped, not attempted.
+//! Authentication rejected (401: the key itself is refused) stops new actions from starting:
+//! they are reported as skipped, not attempted. A 403 fails only its own action. When a team
+//! refuses to let a user go (fact F32), the action's other team removals are still tried.
 //!
 //! Before a destructive action (a deactivation) sends anything, its user is read again and
 //! checked against the action's [`Guard`]: still the same employee's marker (or, for a user
@@ -168,7 +169,9 @@ async fn run_action(
         steps_done: 0,
     };
     let fail = |o: &mut Outcome, step: usize, e: ApiError| {
-        if e.is_auth() {
+        // A 401 means the key itself is refused: every later request would be too. A 403
+        // is about this request (e.g. the account owner), so only this action fails.
+        if e.status() == Some(401) {
             stop.store(true, Ordering::SeqCst);
         }
         o.attempts += e.attempts();
@@ -197,7 +200,11 @@ async fn run_action(
             }
         }
     }
+    let mut removals_only = false;
     for (i, step) in a.steps.iter().enumerate() {
+        if removals_only && !matches!(step, Step::RemoveFromTeam { .. }) {
+            break;
+        }
         let res = match step {
             Step::CreateUser(n) => client.create_user(n).await.map(|s| {
                 o.user_id = Some(s.value.id.clone());
@@ -229,8 +236,21 @@ async fn run_action(
             }
             Err(e) => {
                 tracing::info!(step = i + 1, error = %e, "action failed");
+                // A team that refuses to let the user go (e.g. "User cannot be removed as
+                // they belong to an escalation policy on this team", fact F32) should not
+                // keep the user on every other team: try the remaining removals, then stop.
+                let refused_removal = matches!(step, Step::RemoveFromTeam { .. })
+                    && e.status()
+                        .is_some_and(|c| (400..500).contains(&c) && c != 401);
+                let message = o.error.take();
                 fail(&mut o, i, e);
-                return o;
+                if let Some(earlier) = message {
+                    o.error = Some(format!("{earlier}; {}", o.error.take().unwrap_or_default()));
+                }
+                if !refused_removal {
+                    return o;
+                }
+                removals_only = true;
             }
         }
     }

@@ -583,14 +583,18 @@ impl Config {
             );
         }
         if let Some(url) = &pd.api_url
-            && !(url.starts_with("https://")
-                || url.starts_with("http://127.0.0.1")
-                || url.starts_with("http://localhost"))
+            && let Err(e) = check_api_url(url)
         {
+            bad("pagerduty.api_url", 0..0, e);
+        }
+        if rpm.saturating_add(burst) > PAGERDUTY_REQUESTS_PER_MINUTE {
             bad(
-                "pagerduty.api_url",
-                0..0,
-                format!("{url:?} must be an https:// URL (plain http only for 127.0.0.1)"),
+                "pagerduty.requests_per_minute",
+                pd.requests_per_minute.span(),
+                format!(
+                    "{rpm} plus a burst of {burst} can put {} requests in one minute, above PagerDuty's {PAGERDUTY_REQUESTS_PER_MINUTE} per key; lower requests_per_minute or burst",
+                    rpm + burst
+                ),
             );
         }
 
@@ -757,6 +761,21 @@ impl Config {
         // [lifecycle]
         let lc = &self.lifecycle;
         check_role(&mut bad, "lifecycle.suspended_role", &lc.suspended_role);
+        if !SUSPENDED_ROLES.contains(lc.suspended_role.get_ref()) {
+            bad(
+                "lifecycle.suspended_role",
+                lc.suspended_role.span(),
+                format!(
+                    "{:?} would leave a leaver able to act; use one of {}",
+                    lc.suspended_role.get_ref().as_str(),
+                    SUSPENDED_ROLES
+                        .iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
         if !is_valid_time_zone(lc.default_time_zone.get_ref()) {
             bad(
                 "lifecycle.default_time_zone",
@@ -920,6 +939,36 @@ fn check_when(
     }
 }
 
+/// Base roles a suspended user may be given: the ones that cannot act on incidents or
+/// change configuration by themselves (PAGERDUTY_API.md §3.2: stakeholders read only;
+/// Restricted Access sees nothing until given a team or object role; Observer reads, and
+/// gains Responder rights only on an incident assigned to it).
+pub const SUSPENDED_ROLES: [Role; 4] = [
+    Role::ReadOnlyLimitedUser,
+    Role::ReadOnlyUser,
+    Role::RestrictedAccess,
+    Role::Observer,
+];
+
+/// Checks an API base URL: `https://` with a host, or plain `http://` only to a loopback
+/// address (`127.0.0.1`, `::1`, `localhost`: the simulator), since the API key travels in
+/// every request's `Authorization` header.
+///
+/// # Errors
+/// A message saying what is wrong with the URL.
+pub fn check_api_url(url: &str) -> Result<(), String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("{url:?} is not a URL: {e}"))?;
+    let host = parsed.host_str().unwrap_or("");
+    let loopback = matches!(host, "127.0.0.1" | "localhost" | "[::1]" | "::1");
+    match parsed.scheme() {
+        "https" if !host.is_empty() => Ok(()),
+        "http" if loopback => Ok(()),
+        _ => Err(format!(
+            "{url:?} must be an https:// URL (plain http only to 127.0.0.1 or localhost, for the simulator): the API key is sent with every request"
+        )),
+    }
+}
+
 /// Connection settings resolved from flags, environment and file, in that order of
 /// precedence. The key is held as a [`secrecy::SecretString`] and never printed.
 #[derive(Debug, Clone)]
@@ -948,6 +997,7 @@ impl Settings {
             .unwrap_or(DEFAULT_API_URL)
             .trim_end_matches('/')
             .to_string();
+        check_api_url(&api_url)?;
         let key = env_key
             .map(str::trim)
             .filter(|k| !k.is_empty())
@@ -1076,6 +1126,46 @@ role = "responder"
                 .unwrap_err()
                 .contains("PAGERDUTY_API_KEY")
         );
+    }
+
+    #[test]
+    fn api_urls_must_be_https_except_to_loopback() {
+        assert!(check_api_url("https://api.eu.pagerduty.com").is_ok());
+        assert!(check_api_url("http://127.0.0.1:8080").is_ok());
+        assert!(check_api_url("http://localhost:1").is_ok());
+        assert!(check_api_url("http://[::1]:1").is_ok());
+        for bad in [
+            "http://api.pagerduty.com",
+            "http://127.0.0.1.attacker.example",
+            "http://localhost.attacker.example:80",
+            "ftp://127.0.0.1",
+            "api.pagerduty.com",
+        ] {
+            assert!(check_api_url(bad).is_err(), "{bad}");
+        }
+        let c = load(GOOD).unwrap();
+        let err = Settings::resolve(Some("http://pagerduty.example.com"), None, Some("k"), &c)
+            .unwrap_err();
+        assert!(err.contains("https"), "{err}");
+    }
+
+    #[test]
+    fn a_suspended_role_must_not_let_a_leaver_act_and_the_budget_includes_the_burst() {
+        let text = GOOD.replace(
+            "suspended_role = \"read_only_limited_user\"",
+            "suspended_role = \"limited_user\"",
+        );
+        let err = load(&text).unwrap_err().to_string();
+        assert!(
+            err.contains("lifecycle.suspended_role") && err.contains("able to act"),
+            "{err}"
+        );
+        let text = GOOD.replace(
+            "from = \"bot@example.com\"",
+            "from = \"bot@example.com\"\nrequests_per_minute = 960",
+        );
+        let err = load(&text).unwrap_err().to_string();
+        assert!(err.contains("970 requests in one minute"), "{err}");
     }
 
     #[test]

@@ -392,14 +392,21 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
     let mut by_marker: BTreeMap<String, Vec<&User>> = BTreeMap::new();
     let mut markers: BTreeMap<&str, (String, MarkerState)> = BTreeMap::new();
     let mut by_email: BTreeMap<Email, &User> = BTreeMap::new();
+    // Employee IDs that unreadable markers still appear to name.
+    let mut claims: BTreeMap<String, Vec<&User>> = BTreeMap::new();
     for u in inp.users {
         let p = marker::parse(u.description.as_deref());
         match &p.marker {
             MarkerState::Valid(m) => by_marker.entry(m.employee_id.clone()).or_default().push(u),
-            MarkerState::Invalid(why) => out.notes.push(format!(
-                "user {} ({}): ownership marker ignored: {why}; matched by email only",
-                u.id, u.email
-            )),
+            MarkerState::Invalid(why) => {
+                out.notes.push(format!(
+                    "user {} ({}): ownership marker ignored: {why}; matched by email only",
+                    u.id, u.email
+                ));
+                if let Some(id) = marker::claimed_employee_id(u.description.as_deref()) {
+                    claims.entry(id).or_default().push(u);
+                }
+            }
             MarkerState::Absent => {}
         }
         markers.insert(u.id.as_str(), (p.human, p.marker));
@@ -459,24 +466,46 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
         let by_id = by_marker
             .get(e.employee_id.as_str())
             .and_then(|v| v.first().copied());
-        let (user, matched_by_email) =
-            match by_id {
-                Some(u) => (Some(u), false),
-                None => match by_email.get(&e.email) {
-                    Some(u) => match marker_of(u) {
-                        Some(m) if m.employee_id != e.employee_id => {
-                            handled_users.insert(u.id.as_str());
-                            out.skipped.push(employee_skip(e, Some(u), format!(
-                                "email belongs to PagerDuty user {} whose marker names employee {}",
-                                u.id, m.employee_id
-                            )));
-                            continue;
-                        }
-                        _ => (Some(*u), true),
-                    },
-                    None => (None, false),
-                },
-            };
+        let (user, matched_by_email) = match (by_id, by_email.get(&e.email)) {
+            (Some(u), _) => (Some(u), false),
+            (None, Some(u)) => {
+                let foreign = match marker_of(u) {
+                    Some(m) if m.employee_id != e.employee_id => Some(format!(
+                        "email belongs to PagerDuty user {} whose marker names employee {}",
+                        u.id, m.employee_id
+                    )),
+                    Some(_) => None,
+                    None => marker::claimed_employee_id(u.description.as_deref())
+                        .filter(|other| *other != e.employee_id)
+                        .map(|other| format!(
+                            "email belongs to PagerDuty user {} whose unreadable marker seems to name employee {other}; fix that marker",
+                            u.id
+                        )),
+                };
+                if let Some(reason) = foreign {
+                    handled_users.insert(u.id.as_str());
+                    out.skipped.push(employee_skip(e, Some(u), reason));
+                    continue;
+                }
+                (Some(*u), true)
+            }
+            (None, None) => {
+                if let Some(claimants) = claims.get(&e.employee_id) {
+                    // A broken marker naming this employee: creating would duplicate them.
+                    let ids: Vec<&str> = claimants.iter().map(|u| u.id.as_str()).collect();
+                    out.skipped.push(employee_skip(
+                        e,
+                        claimants.first().copied(),
+                        format!(
+                            "PagerDuty user {} carries an unreadable marker that seems to name this employee; fix or remove that marker line, and the next run matches it",
+                            ids.join(", ")
+                        ),
+                    ));
+                    continue;
+                }
+                (None, false)
+            }
+        };
         if let Some(u) = user {
             handled_users.insert(u.id.as_str());
             if let Some(reason) = untouchable(&cx, u, Some(&e.email)) {
@@ -571,6 +600,7 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
             if cx.inp.config.lifecycle.unmanaged_users == UnmanagedUsers::Report
                 && u.role != Role::Owner
                 && !cx.protected.contains(&Email::normalise(&u.email))
+                && !matches!(markers[u.id.as_str()].1, MarkerState::Invalid(_))
             {
                 out.notes.push(format!(
                     "user {} ({}) has no ownership marker and no HR row; left alone (unmanaged)",
@@ -862,7 +892,7 @@ fn labels(
             .filter(|x| scope.is_none_or(|s| s.contains(&x.team_id)))
             .map(|x| match &x.role {
                 Some(r) => cx.label(&x.team_id, r),
-                None => format!("{}:?", cx.team_name(&x.team_id)),
+                None => cx.team_name(&x.team_id),
             }),
     )
 }

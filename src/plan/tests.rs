@@ -1104,3 +1104,57 @@ fn creating_users_needs_a_from_user_that_exists() {
         "{err}"
     );
 }
+
+#[test]
+fn a_broken_marker_naming_an_employee_blocks_a_duplicate_create() {
+    let cfg = std_config();
+    // The marker was written by a newer version; the employee's email changed meanwhile.
+    let r = roster(vec![emp(
+        "80",
+        "ed.new@example.com",
+        "Ed Ko",
+        Lifecycle::Active,
+        "Sales",
+        "Rep",
+    )]);
+    let acct = Account::new(vec![user(
+        "PED",
+        "ed.old@example.com",
+        "Ed Ko",
+        Role::LimitedUser,
+        "Rep",
+        Some("hr2pagerduty:v2 {\"employee_id\":\"80\"}".into()),
+    )]);
+    let p = acct.plan(&r, &cfg);
+    assert!(p.is_empty(), "no create: {:#?}", p.actions);
+    assert!(
+        p.skipped[0].reason.contains("unreadable marker"),
+        "{:?}",
+        p.skipped
+    );
+    assert_eq!(p.skipped[0].pagerduty_user_id.as_deref(), Some("PED"));
+    assert!(
+        !p.notes
+            .iter()
+            .any(|n| n.contains("has no ownership marker")),
+        "noted once, as unreadable: {:?}",
+        p.notes
+    );
+
+    // Matched by email, but the broken marker names someone else: not adopted.
+    let r = roster(vec![emp(
+        "81",
+        "ed.old@example.com",
+        "Ed Ko",
+        Lifecycle::Active,
+        "Sales",
+        "Rep",
+    )]);
+    let p = acct.plan(&r, &cfg);
+    assert!(p.is_empty(), "{:#?}", p.actions);
+    assert!(
+        p.skipped[0].reason.contains("seems to name employee 80"),
+        "{:?}",
+        p.skipped
+    );
+}

@@ -48,7 +48,7 @@ pub fn real_config(name: &str) -> String {
         .unwrap()
         .replacen(
             "[pagerduty]\n",
-            "[pagerduty]\nrequests_per_minute = 960\nburst = 60\nconcurrency = 8\n",
+            "[pagerduty]\nrequests_per_minute = 900\nburst = 60\nconcurrency = 8\n",
             1,
         )
 }
