@@ -227,6 +227,7 @@ fn overrides(f: SafetyFlags) -> Overrides {
     Overrides {
         allow_deactivations: f.allow_deactivations,
         allow_role_changes: f.allow_role_changes,
+        allow_reactivations: f.allow_reactivations,
     }
 }
 
@@ -570,6 +571,7 @@ async fn demo(a: DemoArgs, progress: bool) -> Result<Exit, Failure> {
         SafetyFlags {
             allow_deactivations: None,
             allow_role_changes: None,
+            allow_reactivations: None,
         },
     ) {
         return Err(f);

@@ -103,6 +103,9 @@ pub struct SafetyFlags {
     /// Raise both role-change caps (count and percent) to N for this run.
     #[arg(long, value_name = "N")]
     pub allow_role_changes: Option<usize>,
+    /// Raise both reactivation caps (count and percent) to N for this run.
+    #[arg(long, value_name = "N")]
+    pub allow_reactivations: Option<usize>,
 }
 
 /// `plan`.

@@ -366,6 +366,13 @@ pub struct SafetyConfig {
     /// applies only above [`PERCENT_CAPS_MIN_USERS`] managed users.
     #[serde(default = "d_deact_pct")]
     pub max_deactivation_percent: f64,
+    /// Refuse when more suspended users than this would be reactivated (a status value
+    /// mapped to the wrong state brings leavers back).
+    #[serde(default = "d_react")]
+    pub max_reactivations: usize,
+    /// Share (percent) version of `max_reactivations`, same 50-user floor.
+    #[serde(default = "d_react_pct")]
+    pub max_reactivation_percent: f64,
     /// Refuse when more updates than this would change a base role.
     #[serde(default = "d_role")]
     pub max_role_changes: usize,
@@ -387,6 +394,10 @@ pub const DEFAULT_MAX_INVALID_ROWS_PERCENT: f64 = 5.0;
 pub const DEFAULT_MAX_DEACTIVATIONS: usize = 25;
 /// Default `max_deactivation_percent`.
 pub const DEFAULT_MAX_DEACTIVATION_PERCENT: f64 = 10.0;
+/// Default `max_reactivations`.
+pub const DEFAULT_MAX_REACTIVATIONS: usize = 25;
+/// Default `max_reactivation_percent`.
+pub const DEFAULT_MAX_REACTIVATION_PERCENT: f64 = 10.0;
 /// Default `max_role_changes`.
 pub const DEFAULT_MAX_ROLE_CHANGES: usize = 25;
 /// Default `max_role_change_percent`.
@@ -405,6 +416,12 @@ fn d_deact() -> usize {
 fn d_deact_pct() -> f64 {
     DEFAULT_MAX_DEACTIVATION_PERCENT
 }
+fn d_react() -> usize {
+    DEFAULT_MAX_REACTIVATIONS
+}
+fn d_react_pct() -> f64 {
+    DEFAULT_MAX_REACTIVATION_PERCENT
+}
 fn d_role() -> usize {
     DEFAULT_MAX_ROLE_CHANGES
 }
@@ -421,6 +438,8 @@ impl Default for SafetyConfig {
             max_invalid_rows_percent: d_invalid(),
             max_deactivations: d_deact(),
             max_deactivation_percent: d_deact_pct(),
+            max_reactivations: d_react(),
+            max_reactivation_percent: d_react_pct(),
             max_role_changes: d_role(),
             max_role_change_percent: d_role_pct(),
             max_shrink_percent: d_shrink(),

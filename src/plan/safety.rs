@@ -15,6 +15,8 @@ pub struct Overrides {
     pub allow_deactivations: Option<usize>,
     /// `--allow-role-changes N`: both role-change caps become N for this run.
     pub allow_role_changes: Option<usize>,
+    /// `--allow-reactivations N`: both reactivation caps become N for this run.
+    pub allow_reactivations: Option<usize>,
 }
 
 fn percent(part: usize, whole: usize) -> f64 {
@@ -84,6 +86,19 @@ pub fn check(plan: &Plan, safety: &SafetyConfig, overrides: Overrides) -> Vec<St
         max_percent: safety.max_deactivation_percent,
     };
     out.extend(deactivation_cap.check(deactivations, managed, overrides.allow_deactivations));
+    let reactivation_cap = Cap {
+        what: "reactivations",
+        key: "max_reactivations",
+        percent_key: "max_reactivation_percent",
+        flag: "--allow-reactivations",
+        max: safety.max_reactivations,
+        max_percent: safety.max_reactivation_percent,
+    };
+    out.extend(reactivation_cap.check(
+        plan.count(ActionKind::Reactivate),
+        managed,
+        overrides.allow_reactivations,
+    ));
     let role_changes = plan
         .actions
         .iter()
@@ -211,6 +226,33 @@ mod tests {
             "{r:?}"
         );
         assert!(check(&plan(7, 0, pop(50, 50, 50)), &s, Overrides::default()).is_empty());
+    }
+
+    #[test]
+    fn reactivation_caps() {
+        let s = SafetyConfig {
+            max_reactivations: 1,
+            ..SafetyConfig::default()
+        };
+        let mut p = plan(0, 0, pop(10, 10, 10));
+        for a in plan(2, 0, pop(10, 10, 10)).actions {
+            p.actions.push(Action {
+                kind: ActionKind::Reactivate,
+                ..a
+            });
+        }
+        let r = check(&p, &s, Overrides::default());
+        assert!(
+            r.len() == 1
+                && r[0].contains("max_reactivations = 1")
+                && r[0].contains("--allow-reactivations 2"),
+            "{r:?}"
+        );
+        let allow = Overrides {
+            allow_reactivations: Some(2),
+            ..Default::default()
+        };
+        assert!(check(&p, &s, allow).is_empty());
     }
 
     #[test]
