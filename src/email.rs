@@ -56,6 +56,13 @@ impl Email {
         if s.chars().any(char::is_whitespace) {
             return Err(EmailError::Whitespace(s.to_string()));
         }
+        // Characters that only appear in display forms (`Name <a@b.c>`), lists or quoted
+        // local parts, never in a plain login address.
+        if s.chars()
+            .any(|c| c.is_control() || "<>()[],;:\\\"".contains(c))
+        {
+            return Err(EmailError::Shape(s.to_string()));
+        }
         let mut parts = s.split('@');
         let (local, domain) = match (parts.next(), parts.next(), parts.next()) {
             (Some(l), Some(d), None) => (l, d),
@@ -112,6 +119,17 @@ mod tests {
             Err(EmailError::Whitespace(_))
         ));
         assert!(matches!(Email::parse("nobody"), Err(EmailError::Shape(_))));
+        for display_form in [
+            "<a@b.co>",
+            "Ann <ann@example.com>",
+            "a,b@example.com",
+            "a\u{0}b@example.com",
+        ] {
+            assert!(
+                matches!(Email::parse(display_form), Err(EmailError::Shape(_))),
+                "{display_form}"
+            );
+        }
         assert!(matches!(Email::parse("a@b@c.d"), Err(EmailError::Shape(_))));
         assert!(matches!(
             Email::parse("a@b.c"),

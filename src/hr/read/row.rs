@@ -264,6 +264,11 @@ pub(super) fn read_row(rec: &StringRecord, line: u64, l: &Layout) -> Row {
     let name = collapse(&format!("{first_name} {last_name}"));
     if name.is_empty() {
         problems.push((ProblemKind::MissingName, format!("{name_columns} empty")));
+    } else if name.chars().any(char::is_control) {
+        problems.push((
+            ProblemKind::MissingName,
+            format!("name {name:?} contains a control character"),
+        ));
     } else if name.chars().count() > MAX_TEXT_LEN {
         problems.push((
             ProblemKind::TooLong,
