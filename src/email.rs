@@ -121,7 +121,7 @@ mod tests {
         assert!(matches!(Email::parse("nobody"), Err(EmailError::Shape(_))));
         for display_form in [
             "<a@b.co>",
-            "Ann <ann@example.com>",
+            "ann<ann@example.com>",
             "a,b@example.com",
             "a\u{0}b@example.com",
         ] {
