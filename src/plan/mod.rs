@@ -697,17 +697,71 @@ fn untouchable(cx: &Ctx<'_>, u: &User, hr_email: Option<&Email>) -> Option<Strin
 }
 
 fn check_stakeholder(cx: &Ctx<'_>, e: &Employee, problems: &mut Vec<String>) {
-    let role = cx.rules.role_for(e);
+    stakeholder_problems(&cx.rules, e, |id| cx.team_name(id), problems);
+}
+
+fn stakeholder_problems(
+    rules: &ResolvedRules,
+    e: &Employee,
+    team_name: impl Fn(&str) -> String,
+    problems: &mut Vec<String>,
+) {
+    let role = rules.role_for(e);
     if role.is_stakeholder() {
-        for (team, d) in cx.rules.teams_for(e) {
+        for (team, d) in rules.teams_for(e) {
             problems.push(format!(
                 "employee {} (line {}): the roles give {role}, which PagerDuty refuses on teams, but teams.rule[{}] adds team {:?}",
                 e.employee_id,
                 e.line,
                 d.rule,
-                cx.team_name(&team)
+                team_name(&team)
             ));
         }
+    }
+}
+
+/// The rule mistakes that can be found without PagerDuty: an active employee whom the
+/// rules give a stakeholder base role together with a team (fact F17). `validate` runs it;
+/// [`plan`] finds the same mistakes online.
+///
+/// # Errors
+/// [`PlanError::Rules`] listing each employee and the rules involved.
+pub fn check_rules_offline(config: &Config, roster: &Roster) -> Result<(), PlanError> {
+    // Teams are named as the rules name them; no account is needed to evaluate rules.
+    let mut names: Vec<String> = config
+        .teams
+        .rule
+        .iter()
+        .map(|r| r.get_ref().team.trim().to_string())
+        .collect();
+    names.sort();
+    names.dedup();
+    let teams: Vec<Team> = names
+        .into_iter()
+        .map(|name| Team {
+            id: name.clone(),
+            kind: "team".into(),
+            name,
+            description: None,
+            summary: None,
+            self_url: None,
+            html_url: None,
+            default_role: None,
+        })
+        .collect();
+    let rules = ResolvedRules::resolve(config, &teams)?;
+    let mut problems = Vec::new();
+    for e in roster
+        .employees
+        .iter()
+        .filter(|e| e.status == Lifecycle::Active)
+    {
+        stakeholder_problems(&rules, e, str::to_string, &mut problems);
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(PlanError::Rules(problems))
     }
 }
 

@@ -1158,3 +1158,23 @@ fn a_broken_marker_naming_an_employee_blocks_a_duplicate_create() {
         p.skipped
     );
 }
+
+#[test]
+fn stakeholder_with_a_team_is_found_offline() {
+    let mut cfg = config("[[teams.rule]]\nteam = \"IT Operations\"\nrole = \"observer\"\n");
+    let r = roster(vec![emp(
+        "90",
+        "ro@example.com",
+        "Ro Su",
+        Lifecycle::Active,
+        "Sales",
+        "Rep",
+    )]);
+    assert!(check_rules_offline(&cfg, &r).is_ok());
+    cfg.roles.default = toml::Spanned::new(0..0, Role::ReadOnlyUser);
+    let err = check_rules_offline(&cfg, &r).unwrap_err().to_string();
+    assert!(
+        err.contains("employee 90 (line 91)") && err.contains("\"IT Operations\""),
+        "{err}"
+    );
+}
