@@ -150,8 +150,10 @@ pub fn summary_line(plan: &Plan) -> String {
 }
 
 /// The whole text plan, in the manner of `terraform plan`: notes, one block per action,
-/// what is skipped and why (HR row problems by line), then the summary line, or
-/// `No changes.` when there is nothing to do.
+/// what is skipped and why (HR row problems by line), then the summary line. When there is
+/// nothing to do the text starts with `No changes.`: followed by
+/// `PagerDuty matches the HR export (N unchanged).` when nothing is skipped, otherwise by
+/// `N unchanged; M skipped (see below): PagerDuty does not match the HR export for them.`
 pub fn render_plan(plan: &Plan, roster: &Roster) -> String {
     let mut out = String::new();
     for n in &plan.notes {
@@ -160,10 +162,18 @@ pub fn render_plan(plan: &Plan, roster: &Roster) -> String {
     if !plan.notes.is_empty() {
         out.push('\n');
     }
-    if plan.is_empty() {
+    let skipped = plan.skipped.len() + roster.invalid_rows();
+    if plan.is_empty() && skipped == 0 {
         let _ = writeln!(
             out,
             "No changes. PagerDuty matches the HR export ({} unchanged).",
+            plan.unchanged
+        );
+    } else if plan.is_empty() {
+        // "matches the HR export" would be false for the people skipped.
+        let _ = writeln!(
+            out,
+            "No changes. {} unchanged; {skipped} skipped (see below): PagerDuty does not match the HR export for them.",
             plan.unchanged
         );
     } else {
@@ -191,7 +201,6 @@ pub fn render_plan(plan: &Plan, roster: &Roster) -> String {
             out.push('\n');
         }
     }
-    let skipped = plan.skipped.len() + roster.invalid_rows();
     if skipped > 0 {
         if plan.is_empty() {
             out.push('\n');

@@ -200,3 +200,28 @@ fn apply_report_counts_outcomes() {
     );
     assert!(text.ends_with("Apply finished with failures. 1 created, 0 updated, 1 deactivated, 0 reactivated, 1 failed, 3 skipped.\n"), "{text}");
 }
+
+#[test]
+fn no_changes_with_people_skipped_does_not_claim_a_match() {
+    let (mut plan, roster) = sample();
+    plan.actions.clear();
+    let text = render_plan(&plan, &roster);
+    assert!(
+        text.starts_with(
+            "Note: user PX (x@example.com): ownership marker ignored: bad; matched by email only\n\n\
+             No changes. 3 unchanged; 2 skipped (see below): PagerDuty does not match the HR export for them.\n"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("matches"), "{text}");
+    assert!(text.contains("Skipped (2):"), "{text}");
+    // Nothing skipped: the wording is unchanged.
+    let plan = Plan {
+        unchanged: 4,
+        ..Plan::default()
+    };
+    assert_eq!(
+        render_plan(&plan, &Roster::default()),
+        "No changes. PagerDuty matches the HR export (4 unchanged).\n"
+    );
+}
