@@ -4,6 +4,7 @@
 //! Results go to stdout; progress and logs go to stderr (see [`progress`]). Rendering is
 //! pure (values in, `String` or `serde_json::Value` out) so it is tested without a terminal.
 
+pub mod file;
 pub mod progress;
 
 use crate::apply::{Outcome, OutcomeStatus};
