@@ -15,7 +15,8 @@ use crate::pagerduty::{ApiError, Client, ClientConfig};
 use crate::plan::safety::{self, Overrides};
 use crate::plan::saved::{self, SavedPlan};
 use crate::plan::{self, Inputs, Plan, PlanError};
-use crate::report::{self, progress::Progress};
+use crate::report::file::ReportFile;
+use crate::report::{self, RunStatus, progress::Progress};
 use crate::sim;
 use futures::StreamExt;
 use secrecy::ExposeSecret;
@@ -57,18 +58,66 @@ impl Failure {
             Failure::Failed(_) => Exit::Failure,
         }
     }
+
+    /// The apply report's `status` for a run that stopped with this failure.
+    pub fn status(&self) -> RunStatus {
+        match self {
+            Failure::Usage(_) => RunStatus::UsageError,
+            Failure::Config(_) | Failure::Rules(_) => RunStatus::ConfigInvalid,
+            Failure::Hr(_) => RunStatus::HrUnusable,
+            Failure::Refused(_) => RunStatus::Refused,
+            Failure::Failed(_) => RunStatus::Failed,
+        }
+    }
 }
 
-impl From<ApiError> for Failure {
-    fn from(e: ApiError) -> Self {
+/// What to check when PagerDuty rejects the key (401) or refuses a request (403), for the
+/// account at `api_url`; `None` for other statuses. 401 means a bad or missing key, 403 a
+/// key not permitted to do this, e.g. a read-only key on a write (§1.3 and the HTTP
+/// meanings in `../shared/reference/PAGERDUTY_API.md`).
+fn auth_hint(status: u16, api_url: &str, write: bool) -> Option<String> {
+    match status {
+        401 => Some(format!(
+            "PagerDuty rejected the API key (401): check {ENV_API_KEY} (and that it belongs to the account at {api_url})"
+        )),
+        403 if write => Some(format!(
+            "PagerDuty refused a write (403): check that {ENV_API_KEY} is a full-access key (a read-only key can plan but not apply) for the account at {api_url}"
+        )),
+        403 => Some(format!(
+            "PagerDuty refused the request (403): check that {ENV_API_KEY} may read the users and teams of the account at {api_url}"
+        )),
+        _ => None,
+    }
+}
+
+/// A failed PagerDuty call as a [`Failure`]: an incomplete listing refuses (exit 3), a
+/// rejected key says what to check, anything else fails (exit 1).
+fn api_failure(api_url: &str) -> impl Fn(ApiError) -> Failure + '_ {
+    move |e| {
         if e.is_incomplete_listing() {
             Failure::Refused(format!(
                 "{e}; the listing cannot be proven complete, so nothing was written"
             ))
+        } else if let Some(hint) = e.status().and_then(|s| auth_hint(s, api_url, false)) {
+            Failure::Failed(format!("{hint}; {e}"))
         } else {
             Failure::Failed(format!("PagerDuty: {e}"))
         }
     }
+}
+
+/// Writes `text` to stdout. Every result goes through here: a write error (a closed pipe,
+/// as in `apply … | head -1`, or a full disk) is ignored instead of panicking like
+/// `print!`, so the run still writes its report and exits with its own code.
+fn out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}
+
+/// Writes `text` and a newline to stderr, ignoring write errors as [`out`] does.
+fn err(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
 }
 
 /// Runs the parsed command line; prints results on stdout and errors on stderr.
@@ -84,7 +133,7 @@ pub async fn run(cli: Cli) -> Exit {
     match result {
         Ok(code) => code,
         Err(f) => {
-            eprintln!("Error: {f}");
+            err(&format!("Error: {f}"));
             f.exit()
         }
     }
@@ -105,11 +154,11 @@ fn validate(a: ValidateArgs) -> Result<Exit, Failure> {
     // Parse without the invalid-rows limit first, so every problem is listed before a refusal.
     let roster = hr::parse_bytes(&bytes, &cfg.hr)?;
     match a.format {
-        Format::Text => print!(
-            "{}",
-            report::render_validate(&roster, &a.inputs.hr.display().to_string())
-        ),
-        Format::Json => println!("{}", pretty(&report::validate_json(&roster))),
+        Format::Text => out(&report::render_validate(
+            &roster,
+            &a.inputs.hr.display().to_string(),
+        )),
+        Format::Json => out(&(pretty(&report::validate_json(&roster)) + "\n")),
     }
     hr::check_invalid_rows(&roster, cfg.safety.max_invalid_rows_percent)?;
     Ok(Exit::Success)
@@ -137,33 +186,40 @@ pub struct Observed {
     pub plan: Plan,
 }
 
+/// Reads the members of the teams in `ids` not yet in `members`, `concurrency` teams at a
+/// time, with a progress bar counting teams.
 async fn fetch_members(
     client: &Client,
     ids: &BTreeSet<String>,
     members: &mut BTreeMap<String, Vec<TeamMember>>,
     concurrency: usize,
+    progress: &Progress,
+    api_url: &str,
 ) -> Result<(), Failure> {
     let wanted: Vec<String> = ids
         .iter()
         .filter(|id| !members.contains_key(*id))
         .cloned()
         .collect();
+    progress.stage("reading team members", Some(wanted.len() as u64));
     let results: Vec<(String, Result<Vec<TeamMember>, ApiError>)> = futures::stream::iter(wanted)
         .map(|id| async move {
             let r = client.list_team_members(&id).await;
+            progress.inc();
             (id, r)
         })
         .buffer_unordered(concurrency.max(1))
         .collect()
         .await;
     for (id, r) in results {
-        members.insert(id, r?);
+        members.insert(id, r.map_err(api_failure(api_url))?);
     }
     Ok(())
 }
 
 /// Lists PagerDuty (users, teams, members of the teams the rules name and of teams whose
-/// roles a suspension must record) and computes the plan. GET requests only.
+/// roles a suspension must record) and computes the plan. GET requests only. `api_url` is
+/// the account's API URL, named when PagerDuty rejects the key.
 ///
 /// # Errors
 /// [`Failure::Refused`] when a listing cannot be proven complete, [`Failure::Failed`] when
@@ -173,23 +229,32 @@ pub async fn observe(
     cfg: &Config,
     roster: &Roster,
     progress: &Progress,
+    api_url: &str,
 ) -> Result<Observed, Failure> {
     progress.stage("listing users", None);
     let users = client
         .list_users(&|n, total| {
+            progress.set(n as u64);
             if let Some(t) = total {
                 progress.set_total(t);
             }
-            progress.set(n as u64);
         })
-        .await?;
+        .await
+        .map_err(api_failure(api_url))?;
     progress.stage("listing teams", None);
-    let teams = client.list_teams().await?;
+    let teams = client.list_teams().await.map_err(api_failure(api_url))?;
     let rules = plan::rules::ResolvedRules::resolve(cfg, &teams)?;
     let mut members = BTreeMap::new();
     let concurrency = *cfg.pagerduty.concurrency.get_ref();
-    progress.stage("reading team members", None);
-    fetch_members(client, &rules.governed(), &mut members, concurrency).await?;
+    fetch_members(
+        client,
+        &rules.governed(),
+        &mut members,
+        concurrency,
+        progress,
+        api_url,
+    )
+    .await?;
     let today = chrono::Utc::now().date_naive();
     let mut p = plan::plan(Inputs {
         roster,
@@ -200,7 +265,15 @@ pub async fn observe(
         today,
     })?;
     if !p.needs_team_members.is_empty() {
-        fetch_members(client, &p.needs_team_members, &mut members, concurrency).await?;
+        fetch_members(
+            client,
+            &p.needs_team_members,
+            &mut members,
+            concurrency,
+            progress,
+            api_url,
+        )
+        .await?;
         p = plan::plan(Inputs {
             roster,
             users: &users,
@@ -243,19 +316,64 @@ fn refusal(p: &Plan, cfg: &Config, flags: SafetyFlags) -> Option<Failure> {
     })
 }
 
+/// `word` as one shell word: unchanged when it holds only characters no POSIX shell
+/// treats specially, otherwise in single quotes (a `'` inside becomes `'\''`).
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./:=@%+,".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// The command that applies the plan saved to `saved`: the configuration, the saved plan,
+/// the `--api-url` and safety overrides the plan was made with (a saved plan is checked
+/// again when applied, so it needs the same overrides), and `--yes` (the plan has been
+/// reviewed), each word quoted for a POSIX shell.
+fn apply_command(a: &PlanArgs, saved: &Path) -> String {
+    let mut words: Vec<String> = vec![
+        "hr2pagerduty".into(),
+        "apply".into(),
+        "--config".into(),
+        a.inputs.config.display().to_string(),
+        "--plan".into(),
+        saved.display().to_string(),
+    ];
+    if let Some(url) = &a.connection.api_url {
+        words.extend(["--api-url".into(), url.clone()]);
+    }
+    if let Some(n) = a.safety.allow_deactivations {
+        words.extend(["--allow-deactivations".into(), n.to_string()]);
+    }
+    if let Some(n) = a.safety.allow_role_changes {
+        words.extend(["--allow-role-changes".into(), n.to_string()]);
+    }
+    words.push("--yes".into());
+    words
+        .iter()
+        .map(|w| shell_word(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 async fn cmd_plan(a: PlanArgs, progress: bool) -> Result<Exit, Failure> {
     let (cfg, roster) = load(&a.inputs.config, &a.inputs.hr)?;
     let s = settings(&cfg, a.connection.api_url.as_deref())?;
     let client = client_from(&cfg, &s)?;
-    let obs = observe(&client, &cfg, &roster, &Progress::new(progress)).await?;
+    let bar = Progress::new(progress);
+    let obs = observe(&client, &cfg, &roster, &bar, &s.api_url).await?;
     match a.format {
-        Format::Text => print!("{}", report::render_plan(&obs.plan, &roster)),
-        Format::Json => println!("{}", pretty(&report::plan_json(&obs.plan, &roster))),
+        Format::Text => out(&report::render_plan(&obs.plan, &roster)),
+        Format::Json => out(&(pretty(&report::plan_json(&obs.plan, &roster)) + "\n")),
     }
     if let Some(f) = refusal(&obs.plan, &cfg, a.safety) {
         return Err(f);
     }
-    if let Some(out) = &a.out {
+    if let Some(saved_path) = &a.out {
         let saved = SavedPlan {
             kind: saved::KIND.into(),
             version: saved::VERSION,
@@ -268,15 +386,17 @@ async fn cmd_plan(a: PlanArgs, progress: bool) -> Result<Exit, Failure> {
             plan: obs.plan.clone(),
         };
         let text = serde_json::to_string_pretty(&saved).unwrap_or_default() + "\n";
-        std::fs::write(out, text).map_err(|e| {
-            Failure::Failed(format!("cannot write the plan to {}: {e}", out.display()))
+        std::fs::write(saved_path, text).map_err(|e| {
+            Failure::Failed(format!(
+                "cannot write the plan to {}: {e}",
+                saved_path.display()
+            ))
         })?;
-        eprintln!(
-            "Saved the plan to {}. To apply exactly these actions: hr2pagerduty apply --config {} --plan {}",
-            out.display(),
-            a.inputs.config.display(),
-            out.display()
-        );
+        err(&format!(
+            "Saved the plan to {}. To apply exactly these actions: {}",
+            saved_path.display(),
+            apply_command(&a, saved_path)
+        ));
     }
     Ok(if a.detailed_exitcode && !obs.plan.is_empty() {
         Exit::Changes
@@ -292,10 +412,9 @@ fn file_sha256(path: &Path) -> Result<String, Failure> {
 }
 
 fn confirm() -> Result<bool, Failure> {
-    print!(
-        "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
+    out(
+        "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
     );
-    std::io::stdout().flush().ok();
     let mut line = String::new();
     std::io::stdin()
         .lock()
@@ -304,47 +423,120 @@ fn confirm() -> Result<bool, Failure> {
     Ok(line.trim() == "yes")
 }
 
-fn write_report(
-    path: Option<&Path>,
-    json: impl FnOnce() -> serde_json::Value,
-) -> Result<(), Failure> {
-    if let Some(path) = path {
-        std::fs::write(path, pretty(&json()) + "\n")
-            .map_err(|e| Failure::Failed(format!("cannot write report {}: {e}", path.display())))?;
-    }
-    Ok(())
+/// How a run that got to its end went: the exit code and the apply report to write.
+struct Ended {
+    exit: Exit,
+    report: serde_json::Value,
 }
 
+/// Finds out, before the first write and without touching an existing report, whether the
+/// report can be written (a usage error, exit 64, when not).
+fn check_report(report: Option<&ReportFile>) -> Result<(), Failure> {
+    match report {
+        Some(r) => r.check().map_err(|e| {
+            Failure::Usage(format!("cannot write report {}: {e}", r.path().display()))
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Replaces the report atomically with `report` (exit 1 when it cannot be written).
+fn write_report(file: Option<&ReportFile>, report: &serde_json::Value) -> Result<(), Failure> {
+    match file {
+        Some(r) => r.write(&(pretty(report) + "\n")).map_err(|e| {
+            Failure::Failed(format!("cannot write report {}: {e}", r.path().display()))
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Writes the report of a run that ended (its own report) or stopped (a report saying
+/// why, with the exit code), and passes the result on. A report that cannot be written
+/// after a stop is a warning: the stop's own error is the one that matters.
+fn finish_report(
+    file: Option<&ReportFile>,
+    result: Result<Ended, Failure>,
+) -> Result<Exit, Failure> {
+    match result {
+        Ok(ended) => {
+            write_report(file, &ended.report)?;
+            Ok(ended.exit)
+        }
+        Err(f) => {
+            if let Some(r) = file.filter(|r| !r.unwritable()) {
+                let v = report::stopped_json(f.status(), f.exit().code(), Some(&f.to_string()));
+                if let Err(e) = r.write(&(pretty(&v) + "\n")) {
+                    err(&format!(
+                        "Warning: cannot write report {}: {e}",
+                        r.path().display()
+                    ));
+                }
+            }
+            Err(f)
+        }
+    }
+}
+
+/// The report of a run whose plan was empty.
+fn no_changes(client: &Client, plan: &Plan, roster: &Roster) -> Ended {
+    let stats = client.stats();
+    Ended {
+        exit: Exit::Success,
+        report: report::apply_json(
+            RunStatus::NoChanges,
+            Exit::Success.code(),
+            &[],
+            plan,
+            roster,
+            report::requests_json(&stats, &stats, std::time::Duration::ZERO),
+        ),
+    }
+}
+
+/// The HTTP status in an action's error text (`ApiError`'s display: `METHOD PATH: HTTP 401…`).
+fn http_status(text: &str) -> Option<u16> {
+    let rest = &text[text.find(": HTTP ")? + ": HTTP ".len()..];
+    rest.get(..3)?.parse().ok()
+}
+
+/// What to check when actions failed because PagerDuty rejected the key (401) or refused
+/// the writes (403).
+fn apply_auth_hint(outcomes: &[Outcome], api_url: &str) -> Option<String> {
+    let statuses: BTreeSet<u16> = outcomes
+        .iter()
+        .filter(|o| o.status == OutcomeStatus::Failed)
+        .filter_map(|o| o.error.as_deref().and_then(http_status))
+        .collect();
+    [401, 403]
+        .into_iter()
+        .find(|s| statuses.contains(s))
+        .and_then(|s| auth_hint(s, api_url, true))
+}
+
+/// Applies `plan` and prints what was done. The `requests` of the report are the apply's
+/// own, from a snapshot of the client's counters taken just before it starts.
 async fn execute(
     client: &Client,
     cfg: &Config,
     plan: &Plan,
     roster: &Roster,
     progress: &Progress,
-    report_path: Option<&Path>,
-) -> Result<Exit, Failure> {
+    api_url: &str,
+) -> Ended {
     let opts = ApplyOptions {
         concurrency: *cfg.pagerduty.concurrency.get_ref(),
         protected: cfg.lifecycle.protected_emails().into_iter().collect(),
     };
-    if let Some(path) = report_path {
-        // Find out now, before the first write, whether the report can be written.
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(path)
-            .map_err(|e| Failure::Usage(format!("cannot write report {}: {e}", path.display())))?;
-    }
+    let before = client.stats();
     let started = std::time::Instant::now();
     let outcomes: Vec<Outcome> = apply::apply(client, plan, &opts, progress).await;
-    let stats = report::requests_json(&client.stats(), started.elapsed());
+    let requests = report::requests_json(&before, &client.stats(), started.elapsed());
     // What was done is printed before the report is written: the writes have happened, so
     // a report that cannot be written must not also hide their outcome.
-    print!("{}", report::render_apply(&outcomes, plan, roster));
-    write_report(report_path, || {
-        report::apply_json(&outcomes, plan, roster, stats)
-    })?;
+    out(&report::render_apply(&outcomes, plan, roster));
+    if let Some(hint) = apply_auth_hint(&outcomes, api_url) {
+        err(&format!("Error: {hint}"));
+    }
     let failed = outcomes.iter().any(|o| o.status == OutcomeStatus::Failed);
     let stopped = outcomes.iter().any(|o| {
         o.status == OutcomeStatus::Skipped
@@ -353,11 +545,39 @@ async fn execute(
                 .as_deref()
                 .is_some_and(|e| e.contains("authentication"))
     });
-    Ok(if failed || stopped {
-        Exit::Failure
+    let (exit, status) = if failed || stopped {
+        (Exit::Failure, RunStatus::Failed)
     } else {
-        Exit::Success
-    })
+        (Exit::Success, RunStatus::Applied)
+    };
+    Ended {
+        exit,
+        report: report::apply_json(status, exit.code(), &outcomes, plan, roster, requests),
+    }
+}
+
+/// Checks the report path, asks for confirmation unless `--yes`, then applies.
+#[allow(clippy::too_many_arguments)]
+async fn confirm_and_execute(
+    yes: bool,
+    client: &Client,
+    cfg: &Config,
+    plan: &Plan,
+    roster: &Roster,
+    progress: &Progress,
+    report_file: Option<&ReportFile>,
+    api_url: &str,
+) -> Result<Ended, Failure> {
+    check_report(report_file)?;
+    if !yes && !confirm()? {
+        out("\nApply cancelled; nothing was changed.\n");
+        return Ok(Ended {
+            exit: Exit::Success,
+            report: report::stopped_json(RunStatus::Cancelled, Exit::Success.code(), None),
+        });
+    }
+    out("\n");
+    Ok(execute(client, cfg, plan, roster, progress, api_url).await)
 }
 
 fn take_lock(cfg: &Config, s: &Settings) -> Result<ApplyLock, Failure> {
@@ -370,24 +590,36 @@ fn take_lock(cfg: &Config, s: &Settings) -> Result<ApplyLock, Failure> {
         let age = lock::age_text(std::time::Duration::from_secs(
             (chrono::Utc::now().timestamp().max(0) as u64).saturating_sub(old.started),
         ));
-        eprintln!(
+        err(&format!(
             "Warning: took over the lock {} left by PID {} (started {age} ago), a process that no longer holds it.",
             path.display(),
             old.pid
-        );
+        ));
     }
     Ok(lock)
 }
 
+/// `apply`: whatever happens after the arguments are parsed, `--report FILE` is replaced
+/// with a report of how the run ended (see [`RunStatus`]).
 async fn cmd_apply(a: ApplyArgs, progress: bool) -> Result<Exit, Failure> {
+    let file = a.report.as_deref().map(ReportFile::new);
+    let result = apply_run(&a, progress, file.as_ref()).await;
+    finish_report(file.as_ref(), result)
+}
+
+async fn apply_run(
+    a: &ApplyArgs,
+    progress: bool,
+    file: Option<&ReportFile>,
+) -> Result<Ended, Failure> {
     let interactive = std::io::stdin().is_terminal();
     if !a.yes && !interactive {
         return Err(Failure::Usage(
             "apply needs --yes when stdin is not a terminal (nothing was read or written)".into(),
         ));
     }
-    if let Some(plan_path) = a.plan.clone() {
-        return apply_saved(a, &plan_path, progress).await;
+    if let Some(plan_path) = &a.plan {
+        return apply_saved(a, plan_path, progress, file).await;
     }
     let hr_path =
         a.hr.clone()
@@ -397,33 +629,28 @@ async fn cmd_apply(a: ApplyArgs, progress: bool) -> Result<Exit, Failure> {
     let client = client_from(&cfg, &s)?;
     let _lock = take_lock(&cfg, &s)?;
     let bar = Progress::new(progress);
-    let obs = observe(&client, &cfg, &roster, &bar).await?;
-    print!("{}", report::render_plan(&obs.plan, &roster));
+    let obs = observe(&client, &cfg, &roster, &bar, &s.api_url).await?;
+    out(&report::render_plan(&obs.plan, &roster));
     if let Some(f) = refusal(&obs.plan, &cfg, a.safety) {
         return Err(f);
     }
     if obs.plan.is_empty() {
-        write_report(a.report.as_deref(), || {
-            report::apply_json(
-                &[],
-                &obs.plan,
-                &roster,
-                report::requests_json(&client.stats(), std::time::Duration::ZERO),
-            )
-        })?;
-        return Ok(Exit::Success);
+        return Ok(no_changes(&client, &obs.plan, &roster));
     }
-    if !a.yes && !confirm()? {
-        println!("\nApply cancelled; nothing was changed.");
-        return Ok(Exit::Success);
-    }
-    println!();
-    execute(&client, &cfg, &obs.plan, &roster, &bar, a.report.as_deref()).await
+    confirm_and_execute(
+        a.yes, &client, &cfg, &obs.plan, &roster, &bar, file, &s.api_url,
+    )
+    .await
 }
 
 /// `apply --plan FILE`: check the saved plan against its inputs and the current PagerDuty
 /// state, then apply exactly its actions.
-async fn apply_saved(a: ApplyArgs, plan_path: &Path, progress: bool) -> Result<Exit, Failure> {
+async fn apply_saved(
+    a: &ApplyArgs,
+    plan_path: &Path,
+    progress: bool,
+    file: Option<&ReportFile>,
+) -> Result<Ended, Failure> {
     let cfg = Config::load(&a.config)?;
     let text = std::fs::read_to_string(plan_path).map_err(|e| {
         Failure::Usage(format!(
@@ -472,13 +699,23 @@ async fn apply_saved(a: ApplyArgs, plan_path: &Path, progress: bool) -> Result<E
     let _lock = take_lock(&cfg, &s)?;
     let bar = Progress::new(progress);
     bar.stage("listing users", None);
-    let users = client.list_users(&|n, _| bar.set(n as u64)).await?;
+    let users = client
+        .list_users(&|n, total| {
+            bar.set(n as u64);
+            if let Some(t) = total {
+                bar.set_total(t);
+            }
+        })
+        .await
+        .map_err(api_failure(&s.api_url))?;
     let mut members = BTreeMap::new();
     fetch_members(
         &client,
         &saved.teams_read,
         &mut members,
         *cfg.pagerduty.concurrency.get_ref(),
+        &bar,
+        &s.api_url,
     )
     .await?;
     bar.finish();
@@ -490,25 +727,22 @@ async fn apply_saved(a: ApplyArgs, plan_path: &Path, progress: bool) -> Result<E
             drift.join("\n  - ")
         )));
     }
-    print!("{}", report::render_plan(&saved.plan, &roster));
+    out(&report::render_plan(&saved.plan, &roster));
     if let Some(f) = refusal(&saved.plan, &cfg, a.safety) {
         return Err(f);
     }
     if saved.plan.is_empty() {
-        return Ok(Exit::Success);
+        return Ok(no_changes(&client, &saved.plan, &roster));
     }
-    if !a.yes && !confirm()? {
-        println!("\nApply cancelled; nothing was changed.");
-        return Ok(Exit::Success);
-    }
-    println!();
-    execute(
+    confirm_and_execute(
+        a.yes,
         &client,
         &cfg,
         &saved.plan,
         &roster,
         &bar,
-        a.report.as_deref(),
+        file,
+        &s.api_url,
     )
     .await
 }
@@ -519,11 +753,10 @@ async fn sandbox(a: SandboxArgs) -> Result<Exit, Failure> {
     let handle = sim::start(seed, a.port)
         .await
         .map_err(|e| Failure::Failed(format!("cannot listen on 127.0.0.1:{}: {e}", a.port)))?;
-    println!("PagerDuty simulator listening on {}", handle.url());
-    println!("  export {ENV_API_URL}={}", handle.url());
-    println!("  export {ENV_API_KEY}=<one of the seed's api_keys>");
-    println!("Press Ctrl-C to stop.");
-    std::io::stdout().flush().ok();
+    out(&format!(
+        "PagerDuty simulator listening on {url}\n  export {ENV_API_URL}={url}\n  export {ENV_API_KEY}=<one of the seed's api_keys>\nPress Ctrl-C to stop.\n",
+        url = handle.url()
+    ));
     tokio::signal::ctrl_c().await.ok();
     handle.shutdown().await;
     Ok(Exit::Success)
@@ -549,22 +782,22 @@ async fn demo(a: DemoArgs, progress: bool) -> Result<Exit, Failure> {
     let handle = sim::start(seed, 0)
         .await
         .map_err(|e| Failure::Failed(format!("cannot start the simulator: {e}")))?;
-    println!(
-        "Demo: a PagerDuty simulator is running on {} with the accounts in samples/demo/seed.json.",
+    out(&format!(
+        "Demo: a PagerDuty simulator is running on {} with the accounts in samples/demo/seed.json.\nReading samples/demo/hr.csv with samples/demo/config.toml.\n\n",
         handle.url()
-    );
-    println!("Reading samples/demo/hr.csv with samples/demo/config.toml.\n");
+    ));
     let s = Settings::resolve(Some(&handle.url()), None, Some(demo_files::KEY), &cfg)
         .map_err(Failure::Usage)?;
     let client = Client::new(ClientConfig::from_settings(&s, &cfg))
         .map_err(|e| Failure::Failed(e.to_string()))?;
     let bar = Progress::new(progress);
+    let file = a.report.as_deref().map(ReportFile::new);
 
-    println!("=== hr2pagerduty plan ===\n");
-    let obs = observe(&client, &cfg, &roster, &bar).await?;
-    print!("{}", report::render_plan(&obs.plan, &roster));
+    out("=== hr2pagerduty plan ===\n\n");
+    let obs = observe(&client, &cfg, &roster, &bar, &s.api_url).await?;
+    out(&report::render_plan(&obs.plan, &roster));
 
-    println!("\n=== hr2pagerduty apply --yes ===\n");
+    out("\n=== hr2pagerduty apply --yes ===\n\n");
     if let Some(f) = refusal(
         &obs.plan,
         &cfg,
@@ -576,14 +809,16 @@ async fn demo(a: DemoArgs, progress: bool) -> Result<Exit, Failure> {
     ) {
         return Err(f);
     }
-    let code = execute(&client, &cfg, &obs.plan, &roster, &bar, a.report.as_deref()).await?;
+    check_report(file.as_ref())?;
+    let ended = execute(&client, &cfg, &obs.plan, &roster, &bar, &s.api_url).await;
+    write_report(file.as_ref(), &ended.report)?;
 
-    println!("\n=== hr2pagerduty plan (again) ===\n");
-    let again = observe(&client, &cfg, &roster, &bar).await?;
-    print!("{}", report::render_plan(&again.plan, &roster));
+    out("\n=== hr2pagerduty plan (again) ===\n\n");
+    let again = observe(&client, &cfg, &roster, &bar, &s.api_url).await?;
+    out(&report::render_plan(&again.plan, &roster));
     handle.shutdown().await;
     Ok(if again.plan.is_empty() {
-        code
+        ended.exit
     } else {
         Exit::Failure
     })

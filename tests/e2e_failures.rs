@@ -134,7 +134,7 @@ fn incomplete_user_listing_refuses_before_any_write() {
             apply.stderr
         );
         assert_eq!(sim.handle.write_count(), 0, "{name}: {:?}", sim.writes());
-        assert!(!report.exists(), "{name}: a report was written");
+        assert_eq!(read_json(&report)["status"], "refused", "{name}");
         // Only GET requests were sent: the listing, nothing after it failed.
         assert!(
             sim.handle.requests().iter().all(|r| r.method == "GET"),
@@ -208,14 +208,14 @@ fn rate_limited_writes_pause_and_converge() {
     );
     let r = read_json(&report);
     assert_eq!(
-        r["requests"]["rate_limited"],
+        r["requests"]["rate_limited_total"],
         json!(2),
         "{:#}",
         r["requests"]
     );
     // The pause honoured ratelimit-reset: a generous lower bound.
     assert!(
-        r["requests"]["paused_seconds"].as_f64().unwrap() >= 0.5,
+        r["requests"]["paused_seconds_total"].as_f64().unwrap() >= 0.5,
         "{:#}",
         r["requests"]
     );
@@ -245,7 +245,7 @@ fn a_tiny_server_side_rate_limit_still_converges() {
     let r = read_json(&report);
     assert_eq!(r["summary"]["failed"], json!(0), "{r:#}");
     assert!(
-        r["requests"]["rate_limited"].as_u64().unwrap() >= 1,
+        r["requests"]["rate_limited_total"].as_u64().unwrap() >= 1,
         "{:#}",
         r["requests"]
     );
@@ -278,7 +278,7 @@ fn server_errors_on_writes_are_retried_and_converge() {
     let r = read_json(&report);
     assert_eq!(r["summary"]["failed"], json!(0), "{r:#}");
     assert!(
-        r["requests"]["retries"].as_u64().unwrap() >= 5,
+        r["requests"]["retries_total"].as_u64().unwrap() >= 5,
         "{:#}",
         r["requests"]
     );
@@ -495,7 +495,8 @@ fn a_rejected_key_fails_and_writes_nothing() {
         run.expect_code(1);
         assert!(
             run.stderr
-                .contains("Error: PagerDuty: GET /users: HTTP 401")
+                .contains("Error: PagerDuty rejected the API key (401): check PAGERDUTY_API_KEY")
+                && run.stderr.contains("GET /users: HTTP 401")
                 && run.stderr.contains("Authentication failed"),
             "{cmd}: {}",
             run.stderr

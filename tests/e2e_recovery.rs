@@ -239,7 +239,7 @@ fn a_create_whose_answer_is_lost_is_recovered_not_repeated() {
         apply_with_report(&sim, &demo_config(), &report).expect_code(0);
         let r = read_json(&report);
         assert_eq!(
-            r["requests"]["recovered"],
+            r["requests"]["recovered_total"],
             json!(3),
             "{name}: {:#}",
             r["requests"]
@@ -283,7 +283,7 @@ fn updates_whose_answer_is_lost_are_resent_and_converge() {
     apply_with_report(&sim, &demo_config(), &report).expect_code(0);
     let r = read_json(&report);
     assert!(
-        r["requests"]["retries"].as_u64().unwrap() >= 3,
+        r["requests"]["retries_total"].as_u64().unwrap() >= 3,
         "{:#}",
         r["requests"]
     );

@@ -1021,7 +1021,9 @@ impl Settings {
             .map(str::trim)
             .filter(|k| !k.is_empty())
             .ok_or_else(|| {
-                format!("{ENV_API_KEY} is not set; export the PagerDuty REST API key in it")
+                format!(
+                    "{ENV_API_KEY} is not set or is empty; export the PagerDuty REST API key in it"
+                )
             })?;
         Ok(Settings {
             api_url,

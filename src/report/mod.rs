@@ -2,8 +2,10 @@
 //! JSON apply report, the `validate` summary, and the progress bar.
 //!
 //! Results go to stdout; progress and logs go to stderr (see [`progress`]). Rendering is
-//! pure (values in, `String` or `serde_json::Value` out) so it is tested without a terminal.
+//! pure (values in, `String` or `serde_json::Value` out) so it is tested without a terminal;
+//! [`file`](mod@file) replaces the report file atomically.
 
+pub mod file;
 pub mod progress;
 
 use crate::apply::{Outcome, OutcomeStatus};
@@ -150,8 +152,10 @@ pub fn summary_line(plan: &Plan) -> String {
 }
 
 /// The whole text plan, in the manner of `terraform plan`: notes, one block per action,
-/// what is skipped and why (HR row problems by line), then the summary line, or
-/// `No changes.` when there is nothing to do.
+/// what is skipped and why (HR row problems by line), then the summary line. When there is
+/// nothing to do the text starts with `No changes.`: followed by
+/// `PagerDuty matches the HR export (N unchanged).` when nothing is skipped, otherwise by
+/// `N unchanged; M skipped (see below): PagerDuty does not match the HR export for them.`
 pub fn render_plan(plan: &Plan, roster: &Roster) -> String {
     let mut out = String::new();
     for n in &plan.notes {
@@ -160,10 +164,18 @@ pub fn render_plan(plan: &Plan, roster: &Roster) -> String {
     if !plan.notes.is_empty() {
         out.push('\n');
     }
-    if plan.is_empty() {
+    let skipped = plan.skipped.len() + roster.invalid_rows();
+    if plan.is_empty() && skipped == 0 {
         let _ = writeln!(
             out,
             "No changes. PagerDuty matches the HR export ({} unchanged).",
+            plan.unchanged
+        );
+    } else if plan.is_empty() {
+        // "matches the HR export" would be false for the people skipped.
+        let _ = writeln!(
+            out,
+            "No changes. {} unchanged; {skipped} skipped (see below): PagerDuty does not match the HR export for them.",
             plan.unchanged
         );
     } else {
@@ -191,7 +203,6 @@ pub fn render_plan(plan: &Plan, roster: &Roster) -> String {
             out.push('\n');
         }
     }
-    let skipped = plan.skipped.len() + roster.invalid_rows();
     if skipped > 0 {
         if plan.is_empty() {
             out.push('\n');
@@ -297,24 +308,73 @@ pub fn plan_json(plan: &Plan, roster: &Roster) -> Value {
     })
 }
 
-/// The client's counters as JSON for the apply report's `requests` object: requests sent
-/// (retries and lookups included), retries, 429s received, seconds paused by 429s, seconds
-/// spent in the limiter (summed over requests), writes recovered after an unknown outcome,
-/// the last `ratelimit-remaining`, the run's wall-clock seconds and the achieved rate in
-/// requests per minute.
-pub fn requests_json(s: &ClientStats, elapsed: std::time::Duration) -> Value {
-    let secs = elapsed.as_secs_f64();
+/// The apply report's `requests` object, from two snapshots of the client's counters:
+/// `before` taken just before the apply's first request, `after` when it ended, and the
+/// apply's wall-clock time `apply`.
+///
+/// Whole run (the listing before the apply included): `requests_sent_total` (HTTP requests,
+/// retries and recovery lookups included), `retries_total`, `rate_limited_total` (429s
+/// received), `paused_seconds_total` (wall-clock seconds the shared 429 pause was closed),
+/// `limiter_wait_seconds_total` (seconds requests waited for the rate limiter, summed over
+/// requests), `recovered_total` (writes whose outcome was unknown and that were found to
+/// have taken effect), and the last `ratelimit_remaining` / `ratelimit_limit` PagerDuty sent
+/// (fact F28 in `PAGERDUTY_API.md`), or null.
+///
+/// The apply alone: `apply_requests` (requests sent between the two snapshots: re-checks,
+/// writes, retries, lookups), `apply_seconds`, and `apply_requests_per_minute`
+/// (`apply_requests × 60 / apply_seconds`, 0 when nothing was applied). A short apply may
+/// show a rate above PagerDuty's 960 per minute: the limiter's burst lets the first
+/// requests go back to back.
+pub fn requests_json(
+    before: &ClientStats,
+    after: &ClientStats,
+    apply: std::time::Duration,
+) -> Value {
+    let secs = apply.as_secs_f64();
+    let apply_requests = after.requests_sent.saturating_sub(before.requests_sent);
     json!({
-        "requests_sent": s.requests_sent,
-        "retries": s.retries,
-        "rate_limited": s.rate_limited,
-        "paused_seconds": s.paused.as_secs_f64(),
-        "limiter_wait_seconds": s.limiter_wait.as_secs_f64(),
-        "recovered": s.recovered,
-        "ratelimit_remaining": s.ratelimit_remaining,
-        "elapsed_seconds": secs,
-        "requests_per_minute": if secs > 0.0 { s.requests_sent as f64 * 60.0 / secs } else { 0.0 },
+        "requests_sent_total": after.requests_sent,
+        "retries_total": after.retries,
+        "rate_limited_total": after.rate_limited,
+        "paused_seconds_total": after.paused.as_secs_f64(),
+        "limiter_wait_seconds_total": after.limiter_wait.as_secs_f64(),
+        "recovered_total": after.recovered,
+        "ratelimit_remaining": after.ratelimit_remaining,
+        "ratelimit_limit": after.ratelimit_limit,
+        "apply_requests": apply_requests,
+        "apply_seconds": secs,
+        "apply_requests_per_minute": if secs > 0.0 && apply_requests > 0 {
+            apply_requests as f64 * 60.0 / secs
+        } else {
+            0.0
+        },
     })
+}
+
+/// How an `apply` run ended: the report's `status`. README.md § JSON apply report lists
+/// the values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Every action was applied (some may have been skipped at the apply-time re-check).
+    Applied,
+    /// The plan was empty: nothing to apply.
+    NoChanges,
+    /// An action failed, or the run failed before or during the apply (PagerDuty
+    /// unreachable, authentication rejected, retries exhausted): exit 1.
+    Failed,
+    /// The person at the prompt did not type `yes`: nothing was changed (exit 0).
+    Cancelled,
+    /// Refused before any write: a safety check, an incomplete listing, a stale saved
+    /// plan, another apply holding the lock (exit 3).
+    Refused,
+    /// A usage error: bad flags, `PAGERDUTY_API_KEY` unset, no `--yes` without a terminal,
+    /// an unreadable saved plan (exit 64).
+    UsageError,
+    /// The HR export is unusable (exit 65).
+    HrUnusable,
+    /// The configuration is invalid (exit 78).
+    ConfigInvalid,
 }
 
 /// Counts of an apply, as the report's `summary`.
@@ -356,12 +416,21 @@ pub fn apply_summary(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Appl
     s
 }
 
-/// The JSON apply report: `summary` {created, updated, deactivated, reactivated, failed,
-/// skipped}, `actions[]` (the plan's fields plus `outcome` ∈ applied|failed|skipped,
-/// `error` text or null, `attempts` = HTTP requests sent for the action including
-/// retries, `steps_done`/`steps_total`), `skipped[]` as in the plan, and `requests`
-/// (client counters).
-pub fn apply_json(outcomes: &[Outcome], plan: &Plan, roster: &Roster, requests: Value) -> Value {
+/// The JSON apply report of a run that reached the apply (or found nothing to apply):
+/// `status` and `exit_code` (how the run ended), `error` (null, or how many actions
+/// failed), `summary` {created, updated, deactivated, reactivated, failed, skipped},
+/// `actions[]` (the plan's fields plus `outcome` ∈ applied|failed|skipped, `error` text or
+/// null, `attempts` = HTTP requests sent for the action including retries and the
+/// re-check, `steps_done`/`steps_total`), `skipped[]` as in the plan, and `requests` (see
+/// [`requests_json`]).
+pub fn apply_json(
+    status: RunStatus,
+    exit_code: u8,
+    outcomes: &[Outcome],
+    plan: &Plan,
+    roster: &Roster,
+    requests: Value,
+) -> Value {
     let actions: Vec<Value> = outcomes
         .iter()
         .map(|o| {
@@ -375,19 +444,87 @@ pub fn apply_json(outcomes: &[Outcome], plan: &Plan, roster: &Roster, requests: 
             Value::Object(m)
         })
         .collect();
+    let summary = apply_summary(outcomes, plan, roster);
+    let error = (summary.failed > 0).then(|| {
+        format!(
+            "{} of {} action{} failed",
+            summary.failed,
+            outcomes.len(),
+            if outcomes.len() == 1 { "" } else { "s" }
+        )
+    });
     json!({
         "format_version": FORMAT_VERSION,
-        "summary": apply_summary(outcomes, plan, roster),
+        "status": status,
+        "exit_code": exit_code,
+        "error": error,
+        "summary": summary,
         "actions": actions,
         "skipped": skipped_json(plan, roster),
         "requests": requests,
     })
 }
 
-/// Text after an apply: each failure and apply-time skip, then
+/// The JSON apply report of a run that stopped without applying anything: `status`,
+/// `exit_code`, `error` (the message printed, or null for a cancelled run), a `summary` of
+/// zeros, empty `actions` and `skipped`, and `requests` null. Same layout as
+/// [`apply_json`], so a reader needs no second parser.
+pub fn stopped_json(status: RunStatus, exit_code: u8, error: Option<&str>) -> Value {
+    json!({
+        "format_version": FORMAT_VERSION,
+        "status": status,
+        "exit_code": exit_code,
+        "error": error,
+        "summary": ApplySummary::default(),
+        "actions": [],
+        "skipped": [],
+        "requests": null,
+    })
+}
+
+fn past(kind: ActionKind) -> &'static str {
+    match kind {
+        ActionKind::Create => "created",
+        ActionKind::Update => "updated",
+        ActionKind::Deactivate => "deactivated",
+        ActionKind::Reactivate => "reactivated",
+    }
+}
+
+/// Text after an apply, in the manner of `terraform apply`: one line per applied action
+/// in plan order (`  + created EMAIL (PAGERDUTY_ID, employee ID): N requests`, with `~`
+/// updated, `-` deactivated, `^` reactivated), then each failure
+/// (`Error: KIND of EMAIL (ID) failed after N attempts: …`) and apply-time skip
+/// (`Skipped: KIND of EMAIL (ID): …`), then
 /// `Apply complete! N created, N updated, N deactivated, N reactivated, N failed, N skipped.`
+/// (`Apply finished with failures.` when an action failed).
 pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> String {
     let mut out = String::new();
+    for o in outcomes
+        .iter()
+        .filter(|o| o.status == OutcomeStatus::Applied)
+    {
+        let mut who = vec![
+            o.user_id
+                .as_deref()
+                .unwrap_or("no PagerDuty ID")
+                .to_string(),
+        ];
+        if let Some(e) = &o.action.employee_id {
+            who.push(format!("employee {e}"));
+        }
+        let _ = writeln!(
+            out,
+            "  {} {} {} ({}): {} request{}",
+            symbol(o.action.kind),
+            past(o.action.kind),
+            o.action.email,
+            who.join(", "),
+            o.attempts,
+            if o.attempts == 1 { "" } else { "s" }
+        );
+    }
+    let mut problems = String::new();
     for o in outcomes {
         let who = format!(
             "{} ({})",
@@ -397,7 +534,7 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
         match o.status {
             OutcomeStatus::Failed => {
                 let _ = writeln!(
-                    out,
+                    problems,
                     "Error: {} of {who} failed after {} attempt{}: {}",
                     o.action.kind,
                     o.attempts,
@@ -407,7 +544,7 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
             }
             OutcomeStatus::Skipped => {
                 let _ = writeln!(
-                    out,
+                    problems,
                     "Skipped: {} of {who}: {}",
                     o.action.kind,
                     o.error.as_deref().unwrap_or("")
@@ -415,6 +552,13 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
             }
             OutcomeStatus::Applied => {}
         }
+    }
+    if !out.is_empty() && !problems.is_empty() {
+        out.push('\n');
+    }
+    out.push_str(&problems);
+    if !out.is_empty() {
+        out.push('\n');
     }
     let s = apply_summary(outcomes, plan, roster);
     let head = if s.failed == 0 {

@@ -184,7 +184,17 @@ fn apply_report_counts_outcomes() {
             steps_done: 0,
         })
         .collect();
-    let v = apply_json(&outcomes, &plan, &roster, serde_json::json!({}));
+    let v = apply_json(
+        RunStatus::Failed,
+        1,
+        &outcomes,
+        &plan,
+        &roster,
+        serde_json::json!({}),
+    );
+    assert_eq!(v["status"], "failed");
+    assert_eq!(v["exit_code"], 1);
+    assert_eq!(v["error"], "1 of 4 actions failed");
     assert_eq!(
         v["summary"],
         serde_json::json!({"created":1,"updated":0,"deactivated":1,"reactivated":0,"failed":1,"skipped":3})
@@ -199,4 +209,126 @@ fn apply_report_counts_outcomes() {
         "{text}"
     );
     assert!(text.ends_with("Apply finished with failures. 1 created, 0 updated, 1 deactivated, 0 reactivated, 1 failed, 3 skipped.\n"), "{text}");
+}
+
+fn outcomes(plan: &Plan, statuses: [OutcomeStatus; 4]) -> Vec<Outcome> {
+    plan.actions
+        .iter()
+        .zip(statuses)
+        .zip([2, 3, 1, 4])
+        .map(|((a, status), attempts)| Outcome {
+            action: a.clone(),
+            status,
+            user_id: a.user_id.clone().or(Some("PNEW".into())),
+            error: match status {
+                OutcomeStatus::Applied => None,
+                OutcomeStatus::Failed => Some("step 1/1: PUT /users/PBO: HTTP 400".into()),
+                OutcomeStatus::Skipped => Some("re-check: the user no longer exists".into()),
+            },
+            attempts,
+            steps_done: 0,
+        })
+        .collect()
+}
+
+#[test]
+fn apply_text_lists_every_outcome_like_terraform() {
+    let (plan, roster) = sample();
+    let all = outcomes(&plan, [OutcomeStatus::Applied; 4]);
+    insta::assert_snapshot!("apply_all_applied", render_apply(&all, &plan, &roster));
+    let mixed = outcomes(
+        &plan,
+        [
+            OutcomeStatus::Applied,
+            OutcomeStatus::Failed,
+            OutcomeStatus::Skipped,
+            OutcomeStatus::Applied,
+        ],
+    );
+    insta::assert_snapshot!("apply_mixed", render_apply(&mixed, &plan, &roster));
+}
+
+#[test]
+fn no_changes_with_people_skipped_does_not_claim_a_match() {
+    let (mut plan, roster) = sample();
+    plan.actions.clear();
+    let text = render_plan(&plan, &roster);
+    assert!(
+        text.starts_with(
+            "Note: user PX (x@example.com): ownership marker ignored: bad; matched by email only\n\n\
+             No changes. 3 unchanged; 2 skipped (see below): PagerDuty does not match the HR export for them.\n"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("matches"), "{text}");
+    assert!(text.contains("Skipped (2):"), "{text}");
+    // Nothing skipped: the wording is unchanged.
+    let plan = Plan {
+        unchanged: 4,
+        ..Plan::default()
+    };
+    assert_eq!(
+        render_plan(&plan, &Roster::default()),
+        "No changes. PagerDuty matches the HR export (4 unchanged).\n"
+    );
+}
+
+#[test]
+fn requests_are_rated_over_the_apply_alone() {
+    let before = ClientStats {
+        requests_sent: 40,
+        retries: 1,
+        ..ClientStats::default()
+    };
+    let after = ClientStats {
+        requests_sent: 70,
+        retries: 3,
+        rate_limited: 2,
+        paused: std::time::Duration::from_millis(1500),
+        ratelimit_remaining: Some(12),
+        ..ClientStats::default()
+    };
+    let v = requests_json(&before, &after, std::time::Duration::from_secs(120));
+    assert_eq!(v["requests_sent_total"], 70);
+    assert_eq!(v["apply_requests"], 30);
+    assert_eq!(v["apply_seconds"], 120.0);
+    assert_eq!(v["apply_requests_per_minute"], 15.0);
+    assert_eq!(v["retries_total"], 3);
+    assert_eq!(v["rate_limited_total"], 2);
+    assert_eq!(v["paused_seconds_total"], 1.5);
+    assert_eq!(v["ratelimit_remaining"], 12);
+    // Nothing applied: no rate, whatever the listing sent.
+    let v = requests_json(&after, &after, std::time::Duration::ZERO);
+    assert_eq!(v["apply_requests"], 0);
+    assert_eq!(v["apply_requests_per_minute"], 0.0);
+}
+
+#[test]
+fn a_stopped_run_reports_why_with_zero_counts() {
+    let v = stopped_json(RunStatus::Refused, 3, Some("refused before any write: x"));
+    assert_eq!(
+        v,
+        serde_json::json!({
+            "format_version": "1",
+            "status": "refused",
+            "exit_code": 3,
+            "error": "refused before any write: x",
+            "summary": {"created": 0, "updated": 0, "deactivated": 0, "reactivated": 0, "failed": 0, "skipped": 0},
+            "actions": [],
+            "skipped": [],
+            "requests": null,
+        })
+    );
+    for (status, text) in [
+        (RunStatus::Applied, "applied"),
+        (RunStatus::NoChanges, "no_changes"),
+        (RunStatus::Failed, "failed"),
+        (RunStatus::Cancelled, "cancelled"),
+        (RunStatus::Refused, "refused"),
+        (RunStatus::UsageError, "usage_error"),
+        (RunStatus::HrUnusable, "hr_unusable"),
+        (RunStatus::ConfigInvalid, "config_invalid"),
+    ] {
+        assert_eq!(serde_json::to_value(status).unwrap(), text);
+    }
 }
