@@ -161,6 +161,8 @@ fn validate(a: ValidateArgs) -> Result<Exit, Failure> {
         Format::Json => out(&(pretty(&report::validate_json(&roster)) + "\n")),
     }
     hr::check_invalid_rows(&roster, cfg.safety.max_invalid_rows_percent)?;
+    // Rule mistakes that need no PagerDuty account (a stakeholder role with a team).
+    plan::check_rules_offline(&cfg, &roster)?;
     Ok(Exit::Success)
 }
 
@@ -348,6 +350,9 @@ fn apply_command(a: &PlanArgs, saved: &Path) -> String {
     }
     if let Some(n) = a.safety.allow_deactivations {
         words.extend(["--allow-deactivations".into(), n.to_string()]);
+    }
+    if let Some(n) = a.safety.allow_reactivations {
+        words.extend(["--allow-reactivations".into(), n.to_string()]);
     }
     if let Some(n) = a.safety.allow_role_changes {
         words.extend(["--allow-role-changes".into(), n.to_string()]);

@@ -89,7 +89,7 @@ pub struct ValidateArgs {
 /// Connection flags.
 #[derive(Debug, Args)]
 pub struct Connection {
-    /// API base URL; overrides PAGERDUTY_API_URL and [pagerduty] api_url.
+    /// API base URL; overrides `PAGERDUTY_API_URL` and `[pagerduty] api_url`.
     #[arg(long, value_name = "URL")]
     pub api_url: Option<String>,
 }

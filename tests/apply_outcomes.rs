@@ -35,7 +35,7 @@ fn opts(cfg: &Config) -> ApplyOptions {
 async fn a_403_fails_its_own_action_and_the_run_goes_on() {
     let fault = Fault::new("PUT", "/users/PBARB01", FaultKind::status(403)).always();
     let (_sim, client, cfg, roster) = setup(fault).await;
-    let obs = app::observe(&client, &cfg, &roster, &Progress::hidden())
+    let obs = app::observe(&client, &cfg, &roster, &Progress::hidden(), "sim")
         .await
         .unwrap();
     let outcomes = apply::apply(&client, &obs.plan, &opts(&cfg), &Progress::hidden()).await;
@@ -71,7 +71,7 @@ async fn a_team_that_refuses_a_removal_does_not_keep_the_leaver_on_other_teams()
     )
     .always();
     let (sim, client, cfg, roster) = setup(fault).await;
-    let obs = app::observe(&client, &cfg, &roster, &Progress::hidden())
+    let obs = app::observe(&client, &cfg, &roster, &Progress::hidden(), "sim")
         .await
         .unwrap();
     let outcomes = apply::apply(&client, &obs.plan, &opts(&cfg), &Progress::hidden()).await;
@@ -103,7 +103,7 @@ async fn a_team_that_refuses_a_removal_does_not_keep_the_leaver_on_other_teams()
         "the record was written first"
     );
     // The next plan finishes what is left: one removal, then the role.
-    let again = app::observe(&client, &cfg, &roster, &Progress::hidden())
+    let again = app::observe(&client, &cfg, &roster, &Progress::hidden(), "sim")
         .await
         .unwrap();
     let next = again
