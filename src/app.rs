@@ -111,9 +111,21 @@ fn api_failure(api_url: &str) -> impl Fn(ApiError) -> Failure + '_ {
 /// `print!`, so the run still writes its report and exits with its own code.
 fn out(text: &str) {
     let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes());
-    let _ = stdout.flush();
+    let result = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+    if let Err(e) = result
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        // A reader that went away (a closed pipe) is normal; a full disk is not: the
+        // command then exits 1 instead of claiming success with missing output.
+        let mut first = STDOUT_ERROR.lock().unwrap_or_else(|p| p.into_inner());
+        first.get_or_insert_with(|| e.to_string());
+    }
 }
+
+/// The first stdout write error other than a closed pipe, if any.
+static STDOUT_ERROR: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
 
 /// Writes `text` and a newline to stderr, ignoring write errors as [`out`] does.
 fn err(text: &str) {
@@ -130,12 +142,20 @@ pub async fn run(cli: Cli) -> Exit {
         Command::Sandbox(a) => sandbox(a).await,
         Command::Demo(a) => demo(a, progress).await,
     };
-    match result {
+    let code = match result {
         Ok(code) => code,
         Err(f) => {
             err(&format!("Error: {f}"));
             f.exit()
         }
+    };
+    let stdout_error = STDOUT_ERROR.lock().map(|e| e.clone()).unwrap_or(None);
+    match stdout_error {
+        Some(e) if matches!(code, Exit::Success | Exit::Changes) => {
+            err(&format!("Error: cannot write to stdout: {e}"));
+            Exit::Failure
+        }
+        _ => code,
     }
 }
 
@@ -392,7 +412,7 @@ async fn cmd_plan(a: PlanArgs, progress: bool) -> Result<Exit, Failure> {
         };
         let text = serde_json::to_string_pretty(&saved).unwrap_or_default() + "\n";
         std::fs::write(saved_path, text).map_err(|e| {
-            Failure::Failed(format!(
+            Failure::Usage(format!(
                 "cannot write the plan to {}: {e}",
                 saved_path.display()
             ))
@@ -534,7 +554,11 @@ async fn execute(
     };
     let before = client.stats();
     let started = std::time::Instant::now();
-    let outcomes: Vec<Outcome> = apply::apply(client, plan, &opts, progress).await;
+    let outcomes: Vec<Outcome> = apply::apply(client, plan, &opts, progress, &|o| {
+        let line = report::outcome_line(o) + "\n";
+        progress.suspend(|| out(&line));
+    })
+    .await;
     let requests = report::requests_json(&before, &client.stats(), started.elapsed());
     // What was done is printed before the report is written: the writes have happened, so
     // a report that cannot be written must not also hide their outcome.
@@ -623,6 +647,8 @@ async fn apply_run(
             "apply needs --yes when stdin is not a terminal (nothing was read or written)".into(),
         ));
     }
+    // A report that cannot be written is a usage error found before anything else.
+    check_report(file)?;
     if let Some(plan_path) = &a.plan {
         return apply_saved(a, plan_path, progress, file).await;
     }

@@ -38,7 +38,14 @@ async fn a_403_fails_its_own_action_and_the_run_goes_on() {
     let obs = app::observe(&client, &cfg, &roster, &Progress::hidden(), "sim")
         .await
         .unwrap();
-    let outcomes = apply::apply(&client, &obs.plan, &opts(&cfg), &Progress::hidden()).await;
+    let outcomes = apply::apply(
+        &client,
+        &obs.plan,
+        &opts(&cfg),
+        &Progress::hidden(),
+        &|_| {},
+    )
+    .await;
     let failed: Vec<&str> = outcomes
         .iter()
         .filter(|o| o.status == OutcomeStatus::Failed)
@@ -74,7 +81,14 @@ async fn a_team_that_refuses_a_removal_does_not_keep_the_leaver_on_other_teams()
     let obs = app::observe(&client, &cfg, &roster, &Progress::hidden(), "sim")
         .await
         .unwrap();
-    let outcomes = apply::apply(&client, &obs.plan, &opts(&cfg), &Progress::hidden()).await;
+    let outcomes = apply::apply(
+        &client,
+        &obs.plan,
+        &opts(&cfg),
+        &Progress::hidden(),
+        &|_| {},
+    )
+    .await;
     let alan = outcomes
         .iter()
         .find(|o| o.action.email.as_str() == "alan.turing@example.com")
@@ -117,5 +131,35 @@ async fn a_team_that_refuses_a_removal_does_not_keep_the_leaver_on_other_teams()
         next.reason.contains("finishing an interrupted suspension"),
         "{}",
         next.reason
+    );
+}
+
+#[tokio::test]
+async fn each_outcome_is_reported_as_its_action_ends() {
+    // A fault that never fires: a clean run.
+    let fault = Fault::new("GET", "/nowhere", FaultKind::status(500));
+    let (_sim, client, cfg, roster) = setup(fault).await;
+    let obs = app::observe(&client, &cfg, &roster, &Progress::hidden(), "sim")
+        .await
+        .unwrap();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let outcomes = apply::apply(&client, &obs.plan, &opts(&cfg), &Progress::hidden(), &|o| {
+        seen.lock()
+            .unwrap()
+            .push(hr2pagerduty::report::outcome_line(o));
+    })
+    .await;
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(seen.len(), outcomes.len());
+    for o in &outcomes {
+        assert!(
+            seen.contains(&hr2pagerduty::report::outcome_line(o)),
+            "{seen:?}"
+        );
+    }
+    assert!(
+        seen.iter()
+            .any(|l| l.starts_with("  + created frances.allen@example.com (P")),
+        "{seen:?}"
     );
 }

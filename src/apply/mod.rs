@@ -29,6 +29,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use tracing::Instrument;
 
 /// How an action ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -69,11 +70,14 @@ pub struct ApplyOptions {
 }
 
 /// Runs every action of `plan` and returns one [`Outcome`] per action, in plan order.
+/// `on_outcome` is called as each action ends (in completion order), so a run that is
+/// killed still leaves a record of what it did.
 pub async fn apply(
     client: &Client,
     plan: &Plan,
     opts: &ApplyOptions,
     progress: &Progress,
+    on_outcome: &(dyn Fn(&Outcome) + Sync),
 ) -> Vec<Outcome> {
     // Group by user so that two actions on one user never overlap.
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -103,8 +107,15 @@ pub async fn apply(
                             steps_done: 0,
                         }
                     } else {
-                        run_action(client, a, opts, &stop).await
+                        let span = tracing::info_span!(
+                            "action",
+                            kind = %a.kind,
+                            email = %a.email,
+                            user_id = a.user_id.as_deref().unwrap_or("")
+                        );
+                        run_action(client, a, opts, &stop).instrument(span).await
                     };
+                    on_outcome(&o);
                     progress.inc();
                     out.push((i, o));
                 }
@@ -158,8 +169,6 @@ async fn run_action(
     opts: &ApplyOptions,
     stop: &AtomicBool,
 ) -> Outcome {
-    let span = tracing::info_span!("action", kind = %a.kind, email = %a.email, user_id = a.user_id.as_deref().unwrap_or(""));
-    let _enter = span.enter();
     let mut o = Outcome {
         action: a.clone(),
         status: OutcomeStatus::Applied,

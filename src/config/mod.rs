@@ -78,9 +78,9 @@ pub struct PagerDutyConfig {
     /// Limiter burst in requests; default [`DEFAULT_BURST`].
     #[serde(default = "default_burst")]
     pub burst: Spanned<u32>,
-    /// Time allowed for one HTTP request, in seconds.
+    /// Time allowed for one HTTP request, in seconds, 1–300.
     #[serde(default = "default_timeout")]
-    pub request_timeout_seconds: u64,
+    pub request_timeout_seconds: Spanned<u64>,
     /// API base URL; `PAGERDUTY_API_URL` and `--api-url` override it.
     #[serde(default)]
     pub api_url: Option<String>,
@@ -95,8 +95,8 @@ fn default_concurrency() -> Spanned<usize> {
 fn default_burst() -> Spanned<u32> {
     Spanned::new(0..0, DEFAULT_BURST)
 }
-fn default_timeout() -> u64 {
-    DEFAULT_REQUEST_TIMEOUT_SECONDS
+fn default_timeout() -> Spanned<u64> {
+    Spanned::new(0..0, DEFAULT_REQUEST_TIMEOUT_SECONDS)
 }
 
 /// Text encoding of the HR export.
@@ -599,6 +599,14 @@ impl Config {
                 "pagerduty.burst",
                 pd.burst.span(),
                 format!("{burst} is outside 1..=60"),
+            );
+        }
+        let timeout = *pd.request_timeout_seconds.get_ref();
+        if !(1..=300).contains(&timeout) {
+            bad(
+                "pagerduty.request_timeout_seconds",
+                pd.request_timeout_seconds.span(),
+                format!("{timeout} is outside 1..=300 seconds"),
             );
         }
         if let Some(url) = &pd.api_url

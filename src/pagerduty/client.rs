@@ -59,7 +59,7 @@ impl ClientConfig {
             requests_per_minute: *pd.requests_per_minute.get_ref(),
             burst: *pd.burst.get_ref(),
             concurrency: *pd.concurrency.get_ref(),
-            request_timeout: Duration::from_secs(pd.request_timeout_seconds),
+            request_timeout: Duration::from_secs(*pd.request_timeout_seconds.get_ref()),
             retry: RetryPolicy::default(),
         }
     }

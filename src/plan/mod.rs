@@ -640,9 +640,10 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
     }
 
     // POST /users names the acting user in the From header (fact F6); a From that is not a
-    // user of the account fails every create, so say it before the first write.
+    // user of the account fails every create, so say it before the first write, every
+    // night, not only on the first night with a new hire.
     let from = Email::normalise(inp.config.pagerduty.from.get_ref());
-    if out.actions.iter().any(|a| a.kind == ActionKind::Create) && !by_email.contains_key(&from) {
+    if !by_email.contains_key(&from) {
         rule_problems.push(format!(
             "[pagerduty] from = \"{from}\" is not a user of this PagerDuty account; creating users needs the email of an existing user (a dedicated admin bot) in the From header"
         ));

@@ -491,39 +491,49 @@ fn past(kind: ActionKind) -> &'static str {
     }
 }
 
-/// Text after an apply, in the manner of `terraform apply`: one line per applied action
-/// in plan order (`  + created EMAIL (PAGERDUTY_ID, employee ID): N requests`, with `~`
-/// updated, `-` deactivated, `^` reactivated), then each failure
+/// The line printed as an action ends, in the manner of `terraform apply`:
+/// `  + created EMAIL (ID, employee N): K requests`, or the `Error:`/`Skipped:` line.
+pub fn outcome_line(o: &Outcome) -> String {
+    let who_id = o.user_id.as_deref().unwrap_or("no PagerDuty ID");
+    match o.status {
+        OutcomeStatus::Applied => {
+            let mut who = vec![who_id.to_string()];
+            if let Some(e) = &o.action.employee_id {
+                who.push(format!("employee {e}"));
+            }
+            format!(
+                "  {} {} {} ({}): {} request{}",
+                symbol(o.action.kind),
+                past(o.action.kind),
+                o.action.email,
+                who.join(", "),
+                o.attempts,
+                if o.attempts == 1 { "" } else { "s" }
+            )
+        }
+        OutcomeStatus::Failed => format!(
+            "  ! {} of {} ({who_id}) failed: {}",
+            o.action.kind,
+            o.action.email,
+            o.error.as_deref().unwrap_or("unknown error")
+        ),
+        OutcomeStatus::Skipped => format!(
+            "  ? {} of {} ({who_id}) skipped: {}",
+            o.action.kind,
+            o.action.email,
+            o.error.as_deref().unwrap_or("")
+        ),
+    }
+}
+
+/// Text after an apply, in the manner of `terraform apply` (the per-action lines of
+/// [`outcome_line`] are printed as actions end): each failure
 /// (`Error: KIND of EMAIL (ID) failed after N attempts: …`) and apply-time skip
 /// (`Skipped: KIND of EMAIL (ID): …`), then
 /// `Apply complete! N created, N updated, N deactivated, N reactivated, N failed, N skipped.`
 /// (`Apply finished with failures.` when an action failed).
 pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> String {
     let mut out = String::new();
-    for o in outcomes
-        .iter()
-        .filter(|o| o.status == OutcomeStatus::Applied)
-    {
-        let mut who = vec![
-            o.user_id
-                .as_deref()
-                .unwrap_or("no PagerDuty ID")
-                .to_string(),
-        ];
-        if let Some(e) = &o.action.employee_id {
-            who.push(format!("employee {e}"));
-        }
-        let _ = writeln!(
-            out,
-            "  {} {} {} ({}): {} request{}",
-            symbol(o.action.kind),
-            past(o.action.kind),
-            o.action.email,
-            who.join(", "),
-            o.attempts,
-            if o.attempts == 1 { "" } else { "s" }
-        );
-    }
     let mut problems = String::new();
     for o in outcomes {
         let who = format!(

@@ -184,6 +184,20 @@ impl Progress {
         });
     }
 
+    /// Runs `f` (which writes to the terminal) with the bar hidden, then redraws it; with no
+    /// bar, just runs `f`.
+    pub fn suspend(&self, f: impl FnOnce()) {
+        let mut f = Some(f);
+        self.with_stage(|stage| {
+            if let (Some(s), Some(f)) = (stage.as_ref(), f.take()) {
+                s.bar.suspend(f);
+            }
+        });
+        if let Some(f) = f.take() {
+            f();
+        }
+    }
+
     /// Prints a line above the bar (nothing when hidden).
     pub fn println(&self, line: &str) {
         self.with_stage(|stage| {
