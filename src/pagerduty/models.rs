@@ -12,6 +12,41 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// String conversions and `Display` for an API enum with `ALL`, `as_str` and an
+/// `Other(String)` variant: a known spelling maps to its variant, anything else is kept
+/// verbatim in `Other`, and serde goes through these conversions.
+macro_rules! string_enum {
+    ($t:ident) => {
+        impl From<String> for $t {
+            fn from(s: String) -> Self {
+                $t::ALL
+                    .iter()
+                    .find(|r| r.as_str() == s)
+                    .cloned()
+                    .unwrap_or($t::Other(s))
+            }
+        }
+
+        impl From<&str> for $t {
+            fn from(s: &str) -> Self {
+                $t::from(s.to_string())
+            }
+        }
+
+        impl From<$t> for String {
+            fn from(r: $t) -> Self {
+                r.as_str().to_string()
+            }
+        }
+
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
 /// A user's base role (`role` on the user object).
 ///
 /// Source: `User.role` enum in the OpenAPI document; fact F13 in `PAGERDUTY_API.md`.
@@ -80,33 +115,7 @@ impl Role {
     }
 }
 
-impl From<String> for Role {
-    fn from(s: String) -> Self {
-        Role::ALL
-            .iter()
-            .find(|r| r.as_str() == s)
-            .cloned()
-            .unwrap_or(Role::Other(s))
-    }
-}
-
-impl From<&str> for Role {
-    fn from(s: &str) -> Self {
-        Role::from(s.to_string())
-    }
-}
-
-impl From<Role> for String {
-    fn from(r: Role) -> Self {
-        r.as_str().to_string()
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+string_enum!(Role);
 
 /// A user's role on one team (`PUT /teams/{id}/users/{user_id}` body `{"role": …}`).
 ///
@@ -144,33 +153,7 @@ impl TeamRole {
     }
 }
 
-impl From<String> for TeamRole {
-    fn from(s: String) -> Self {
-        TeamRole::ALL
-            .iter()
-            .find(|r| r.as_str() == s)
-            .cloned()
-            .unwrap_or(TeamRole::Other(s))
-    }
-}
-
-impl From<&str> for TeamRole {
-    fn from(s: &str) -> Self {
-        TeamRole::from(s.to_string())
-    }
-}
-
-impl From<TeamRole> for String {
-    fn from(r: TeamRole) -> Self {
-        r.as_str().to_string()
-    }
-}
-
-impl fmt::Display for TeamRole {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+string_enum!(TeamRole);
 
 /// A reference to a team as embedded in a user (`teams[]`). With `include[]=teams` PagerDuty
 /// sends full team objects instead; both decode here (extra fields are ignored).
