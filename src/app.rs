@@ -518,19 +518,13 @@ fn no_changes(client: &Client, plan: &Plan, roster: &Roster) -> Ended {
     }
 }
 
-/// The HTTP status in an action's error text (`ApiError`'s display: `METHOD PATH: HTTP 401…`).
-fn http_status(text: &str) -> Option<u16> {
-    let rest = &text[text.find(": HTTP ")? + ": HTTP ".len()..];
-    rest.get(..3)?.parse().ok()
-}
-
 /// What to check when actions failed because PagerDuty rejected the key (401) or refused
 /// the writes (403).
 fn apply_auth_hint(outcomes: &[Outcome], api_url: &str) -> Option<String> {
     let statuses: BTreeSet<u16> = outcomes
         .iter()
         .filter(|o| o.status == OutcomeStatus::Failed)
-        .filter_map(|o| o.error.as_deref().and_then(http_status))
+        .filter_map(|o| o.http_status)
         .collect();
     [401, 403]
         .into_iter()

@@ -58,6 +58,8 @@ pub struct Outcome {
     pub attempts: u32,
     /// Steps completed.
     pub steps_done: usize,
+    /// The HTTP status of the answer that failed the action, when there was one.
+    pub http_status: Option<u16>,
 }
 
 /// Policy for the apply-time re-check.
@@ -105,6 +107,7 @@ pub async fn apply(
                             error: Some("not attempted: authentication was rejected".into()),
                             attempts: 0,
                             steps_done: 0,
+                            http_status: None,
                         }
                     } else {
                         let span = tracing::info_span!(
@@ -176,6 +179,7 @@ async fn run_action(
         error: None,
         attempts: 0,
         steps_done: 0,
+        http_status: None,
     };
     let fail = |o: &mut Outcome, step: usize, e: ApiError| {
         // A 401 means the key itself is refused: every later request would be too. A 403
@@ -184,6 +188,7 @@ async fn run_action(
             stop.store(true, Ordering::SeqCst);
         }
         o.attempts += e.attempts();
+        o.http_status = e.status().or(o.http_status);
         o.status = OutcomeStatus::Failed;
         o.error = Some(format!("step {}/{}: {e}", step + 1, a.steps.len()));
     };

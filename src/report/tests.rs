@@ -182,6 +182,7 @@ fn apply_report_counts_outcomes() {
             error: (status != OutcomeStatus::Applied).then(|| "boom".to_string()),
             attempts: 3,
             steps_done: 0,
+            http_status: None,
         })
         .collect();
     let v = apply_json(
@@ -227,6 +228,7 @@ fn outcomes(plan: &Plan, statuses: [OutcomeStatus; 4]) -> Vec<Outcome> {
             },
             attempts,
             steps_done: 0,
+            http_status: None,
         })
         .collect()
 }
