@@ -579,8 +579,7 @@ async fn execute(
     }
 }
 
-/// Checks the report path, asks for confirmation unless `--yes`, then applies.
-#[allow(clippy::too_many_arguments)]
+/// Asks for confirmation unless `--yes`, then applies (the report path was checked first).
 async fn confirm_and_execute(
     yes: bool,
     client: &Client,
@@ -588,10 +587,8 @@ async fn confirm_and_execute(
     plan: &Plan,
     roster: &Roster,
     progress: &Progress,
-    report_file: Option<&ReportFile>,
     api_url: &str,
 ) -> Result<Ended, Failure> {
-    check_report(report_file)?;
     if !yes && !confirm()? {
         out("\nApply cancelled; nothing was changed.\n");
         return Ok(Ended {
@@ -644,7 +641,7 @@ async fn apply_run(
     // A report that cannot be written is a usage error found before anything else.
     check_report(file)?;
     if let Some(plan_path) = &a.plan {
-        return apply_saved(a, plan_path, progress, file).await;
+        return apply_saved(a, plan_path, progress).await;
     }
     let hr_path =
         a.hr.clone()
@@ -662,20 +659,12 @@ async fn apply_run(
     if obs.plan.is_empty() {
         return Ok(no_changes(&client, &obs.plan, &roster));
     }
-    confirm_and_execute(
-        a.yes, &client, &cfg, &obs.plan, &roster, &bar, file, &s.api_url,
-    )
-    .await
+    confirm_and_execute(a.yes, &client, &cfg, &obs.plan, &roster, &bar, &s.api_url).await
 }
 
 /// `apply --plan FILE`: check the saved plan against its inputs and the current PagerDuty
 /// state, then apply exactly its actions.
-async fn apply_saved(
-    a: &ApplyArgs,
-    plan_path: &Path,
-    progress: bool,
-    file: Option<&ReportFile>,
-) -> Result<Ended, Failure> {
+async fn apply_saved(a: &ApplyArgs, plan_path: &Path, progress: bool) -> Result<Ended, Failure> {
     let cfg = Config::load(&a.config)?;
     let text = std::fs::read_to_string(plan_path).map_err(|e| {
         Failure::Usage(format!(
@@ -759,17 +748,7 @@ async fn apply_saved(
     if saved.plan.is_empty() {
         return Ok(no_changes(&client, &saved.plan, &roster));
     }
-    confirm_and_execute(
-        a.yes,
-        &client,
-        &cfg,
-        &saved.plan,
-        &roster,
-        &bar,
-        file,
-        &s.api_url,
-    )
-    .await
+    confirm_and_execute(a.yes, &client, &cfg, &saved.plan, &roster, &bar, &s.api_url).await
 }
 
 async fn sandbox(a: SandboxArgs) -> Result<Exit, Failure> {
@@ -813,8 +792,7 @@ async fn demo(a: DemoArgs, progress: bool) -> Result<Exit, Failure> {
     ));
     let s = Settings::resolve(Some(&handle.url()), None, Some(demo_files::KEY), &cfg)
         .map_err(Failure::Usage)?;
-    let client = Client::new(ClientConfig::from_settings(&s, &cfg))
-        .map_err(|e| Failure::Failed(e.to_string()))?;
+    let client = client_from(&cfg, &s)?;
     let bar = Progress::new(progress);
     let file = a.report.as_deref().map(ReportFile::new);
 
@@ -823,15 +801,7 @@ async fn demo(a: DemoArgs, progress: bool) -> Result<Exit, Failure> {
     out(&report::render_plan(&obs.plan, &roster));
 
     out("\n=== hr2pagerduty apply --yes ===\n\n");
-    if let Some(f) = refusal(
-        &obs.plan,
-        &cfg,
-        SafetyFlags {
-            allow_deactivations: None,
-            allow_role_changes: None,
-            allow_reactivations: None,
-        },
-    ) {
+    if let Some(f) = refusal(&obs.plan, &cfg, SafetyFlags::default()) {
         return Err(f);
     }
     check_report(file.as_ref())?;

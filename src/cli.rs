@@ -95,7 +95,7 @@ pub struct Connection {
 }
 
 /// One-run overrides of the `[safety]` caps.
-#[derive(Debug, Args, Clone, Copy)]
+#[derive(Debug, Args, Clone, Copy, Default)]
 pub struct SafetyFlags {
     /// Raise both deactivation caps (count and percent) to N for this run.
     #[arg(long, value_name = "N")]
