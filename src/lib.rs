@@ -22,6 +22,7 @@ pub mod config;
 pub mod email;
 pub mod exit;
 pub mod hr;
+pub mod ids;
 pub mod marker;
 pub mod pagerduty;
 pub mod plan;
