@@ -10,6 +10,7 @@ use crate::cli::{
 use crate::config::{Config, ConfigError, ENV_API_KEY, ENV_API_URL, Settings};
 use crate::exit::Exit;
 use crate::hr::{self, HrError, Roster};
+use crate::ids::TeamId;
 use crate::pagerduty::models::{Team, TeamMember, User};
 use crate::pagerduty::{ApiError, Client, ClientConfig};
 use crate::plan::safety::{self, Overrides};
@@ -203,7 +204,7 @@ pub struct Observed {
     /// All teams.
     pub teams: Vec<Team>,
     /// Members of the teams the plan needed.
-    pub members: BTreeMap<String, Vec<TeamMember>>,
+    pub members: BTreeMap<TeamId, Vec<TeamMember>>,
     /// The plan.
     pub plan: Plan,
 }
@@ -212,19 +213,19 @@ pub struct Observed {
 /// time, with a progress bar counting teams.
 async fn fetch_members(
     client: &Client,
-    ids: &BTreeSet<String>,
-    members: &mut BTreeMap<String, Vec<TeamMember>>,
+    ids: &BTreeSet<TeamId>,
+    members: &mut BTreeMap<TeamId, Vec<TeamMember>>,
     concurrency: usize,
     progress: &Progress,
     api_url: &str,
 ) -> Result<(), Failure> {
-    let wanted: Vec<String> = ids
+    let wanted: Vec<TeamId> = ids
         .iter()
         .filter(|id| !members.contains_key(*id))
         .cloned()
         .collect();
     progress.stage("reading team members", Some(wanted.len() as u64));
-    let results: Vec<(String, Result<Vec<TeamMember>, ApiError>)> = futures::stream::iter(wanted)
+    let results: Vec<(TeamId, Result<Vec<TeamMember>, ApiError>)> = futures::stream::iter(wanted)
         .map(|id| async move {
             let r = client.list_team_members(&id).await;
             progress.inc();

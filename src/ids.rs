@@ -63,6 +63,15 @@ macro_rules! id_type {
             }
         }
 
+        /// Read access to the string, so that `Option<Id>::as_deref` and `&str` parameters
+        /// work; there is no conversion from one ID kind to another.
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
         impl AsRef<str> for $name {
             fn as_ref(&self) -> &str {
                 &self.0
@@ -78,6 +87,12 @@ macro_rules! id_type {
         impl PartialEq<str> for $name {
             fn eq(&self, other: &str) -> bool {
                 self.0 == other
+            }
+        }
+
+        impl PartialEq<String> for $name {
+            fn eq(&self, other: &String) -> bool {
+                &self.0 == other
             }
         }
 

@@ -25,6 +25,7 @@
 //! [`MarkerState::Invalid`]: the run reports it, ignores the marker, and matches that user by
 //! email only.
 
+use crate::ids::{EmployeeId, TeamId};
 use crate::pagerduty::models::{Role, TeamRole};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -38,7 +39,7 @@ pub const VERSION: &str = "v1";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Marker {
     /// HR employee ID.
-    pub employee_id: String,
+    pub employee_id: EmployeeId,
     /// Present while the user is suspended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suspended: Option<Suspension>,
@@ -60,7 +61,7 @@ pub struct Suspension {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct SavedMembership {
     /// Team ID (what restoration uses).
-    pub id: String,
+    pub id: TeamId,
     /// Team name at suspension time, for people reading the profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -119,7 +120,7 @@ fn parse_line(line: &str) -> MarkerState {
         ));
     }
     match serde_json::from_str::<Marker>(json.trim()) {
-        Ok(m) if m.employee_id.trim().is_empty() => {
+        Ok(m) if m.employee_id.as_str().trim().is_empty() => {
             MarkerState::Invalid("marker has an empty employee_id".into())
         }
         Ok(m) => MarkerState::Valid(m),
@@ -130,7 +131,7 @@ fn parse_line(line: &str) -> MarkerState {
 /// The employee ID an unusable marker line still appears to name, read leniently (any
 /// version, JSON or not), so that a broken marker blocks a duplicate create instead of being
 /// treated as absent. `None` when no marker line names one.
-pub fn claimed_employee_id(description: Option<&str>) -> Option<String> {
+pub fn claimed_employee_id(description: Option<&str>) -> Option<EmployeeId> {
     let text = description?;
     text.lines()
         .map(str::trim)
@@ -140,7 +141,9 @@ pub fn claimed_employee_id(description: Option<&str>) -> Option<String> {
             if let Ok(v) = serde_json::from_str::<serde_json::Value>(json)
                 && let Some(id) = v.get("employee_id").and_then(|x| x.as_str())
             {
-                return Some(id.trim().to_string()).filter(|s| !s.is_empty());
+                return Some(id.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .map(EmployeeId::new);
             }
             let key = "\"employee_id\"";
             let rest = &line[line.find(key)? + key.len()..];
@@ -150,7 +153,9 @@ pub fn claimed_employee_id(description: Option<&str>) -> Option<String> {
                 .trim_start()
                 .strip_prefix('"')?;
             let id = &rest[..rest.find('"')?];
-            Some(id.trim().to_string()).filter(|s| !s.is_empty())
+            Some(id.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .map(EmployeeId::new)
         })
 }
 

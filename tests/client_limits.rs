@@ -34,7 +34,7 @@ async fn a_429_pauses_every_worker_until_ratelimit_reset() {
     let client = Client::new(config(&server.url)).unwrap();
     let a = tokio::spawn({
         let c = client.clone();
-        async move { c.get_user("PA").await }
+        async move { c.get_user(&"PA".into()).await }
     });
     // Start the second request only once the client has seen the 429 and closed the gate.
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -42,7 +42,7 @@ async fn a_429_pauses_every_worker_until_ratelimit_reset() {
         assert!(Instant::now() < deadline, "no 429 seen");
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
-    let b = client.clone().get_user("PB").await.unwrap();
+    let b = client.clone().get_user(&"PB".into()).await.unwrap();
     assert!(b.is_some());
     assert!(a.await.unwrap().unwrap().is_some());
 
@@ -81,7 +81,7 @@ async fn a_429_without_headers_falls_back_to_backoff() {
     cfg.retry.min_delay = Duration::from_millis(300);
     cfg.retry.max_delay = Duration::from_millis(300);
     let client = Client::new(cfg).unwrap();
-    assert!(client.get_user("PA").await.unwrap().is_some());
+    assert!(client.get_user(&"PA".into()).await.unwrap().is_some());
     server.assert_done();
     let reqs = server.requests();
     let gap = reqs[1].at - reqs[0].at;
@@ -99,7 +99,7 @@ async fn a_429_that_outlasts_the_budget_is_reported() {
     cfg.retry.max_elapsed = Duration::from_secs(2);
     let client = Client::new(cfg).unwrap();
     let started = Instant::now();
-    let err = client.get_user("PA").await.unwrap_err();
+    let err = client.get_user(&"PA".into()).await.unwrap_err();
     // The reset (30 s, capped at the 2 s budget) does not fit: no wait, no retry.
     assert!(started.elapsed() < Duration::from_secs(2));
     assert!(err.is_rate_limited(), "{err}");
@@ -121,7 +121,7 @@ async fn clones_share_one_limiter() {
     let tasks: Vec<_> = (0..5)
         .map(|i| {
             let c = client.clone();
-            tokio::spawn(async move { c.get_user(&format!("P{i}")).await })
+            tokio::spawn(async move { c.get_user(&format!("P{i}").into()).await })
         })
         .collect();
     for t in tasks {
@@ -152,7 +152,7 @@ async fn requests_in_flight_never_exceed_concurrency() {
     let tasks: Vec<_> = (0..6)
         .map(|i| {
             let c = client.clone();
-            tokio::spawn(async move { c.get_user(&format!("P{i}")).await })
+            tokio::spawn(async move { c.get_user(&format!("P{i}").into()).await })
         })
         .collect();
     for t in tasks {

@@ -293,7 +293,7 @@ async fn teams_and_team_members_use_the_same_paginator() {
     let teams = client.list_teams().await.unwrap();
     assert_eq!(teams.len(), 101);
     assert_eq!(teams[100].name, "Team 100");
-    let members = client.list_team_members("PT7").await.unwrap();
+    let members = client.list_team_members(&"PT7".into()).await.unwrap();
     server.assert_done();
     assert_eq!(members[0].user.id, "PU1");
     assert_eq!(members[0].role, TeamRole::Manager);
@@ -313,7 +313,7 @@ async fn a_repeated_member_is_detected_by_user_id() {
     )])
     .await;
     let client = Client::new(config(&server.url)).unwrap();
-    let (what, reason) = incomplete(client.list_team_members("PT7").await.unwrap_err());
+    let (what, reason) = incomplete(client.list_team_members(&"PT7".into()).await.unwrap_err());
     assert_eq!(what, "members of team PT7");
     assert_eq!(
         reason,
@@ -362,7 +362,7 @@ async fn find_by_email_compares_exactly_and_case_insensitively() {
         .find_user_by_email(&Email::normalise("A.Smith@example.com"))
         .await
         .unwrap();
-    assert_eq!(found.map(|u| u.id), Some("PX2".to_string()));
+    assert_eq!(found.map(|u| u.id.into_string()), Some("PX2".to_string()));
     let none = client
         .find_user_by_email(&Email::normalise("nobody@example.com"))
         .await
@@ -385,9 +385,9 @@ async fn get_user_includes_teams_and_maps_404_to_none() {
     ])
     .await;
     let client = Client::new(config(&server.url)).unwrap();
-    let u = client.get_user("PU00001").await.unwrap().unwrap();
+    let u = client.get_user(&"PU00001".into()).await.unwrap().unwrap();
     assert_eq!(u.email, "user1@example.com");
-    assert!(client.get_user("PGONE").await.unwrap().is_none());
+    assert!(client.get_user(&"PGONE".into()).await.unwrap().is_none());
     server.assert_done();
 }
 

@@ -48,7 +48,7 @@ async fn headers_are_exact_and_from_is_only_on_post_users() {
     ])
     .await;
     let client = Client::new(config(&server.url)).unwrap();
-    client.get_user("PU00001").await.unwrap();
+    client.get_user(&"PU00001".into()).await.unwrap();
     client
         .create_user(&new_user("new@example.com"))
         .await
@@ -57,13 +57,16 @@ async fn headers_are_exact_and_from_is_only_on_post_users() {
         job_title: Some("SRE".into()),
         ..UserUpdate::default()
     };
-    client.update_user("PNEW", &update).await.unwrap();
+    client.update_user(&"PNEW".into(), &update).await.unwrap();
     client
-        .set_team_role("PT1", "PNEW", &TeamRole::Responder)
+        .set_team_role(&"PT1".into(), &"PNEW".into(), &TeamRole::Responder)
         .await
         .unwrap();
-    client.remove_from_team("PT1", "PNEW").await.unwrap();
-    client.delete_user("PNEW").await.unwrap();
+    client
+        .remove_from_team(&"PT1".into(), &"PNEW".into())
+        .await
+        .unwrap();
+    client.delete_user(&"PNEW".into()).await.unwrap();
     server.assert_done();
     for r in server.requests() {
         assert_eq!(
@@ -117,10 +120,10 @@ async fn bodies_carry_only_what_changes() {
         role: Some(Role::Observer),
         ..UserUpdate::default()
     };
-    let sent = client.update_user("P1", &update).await.unwrap();
+    let sent = client.update_user(&"P1".into(), &update).await.unwrap();
     assert_eq!(sent.value.id, "P1");
     client
-        .set_team_role("PT1", "P1", &TeamRole::Manager)
+        .set_team_role(&"PT1".into(), &"P1".into(), &TeamRole::Manager)
         .await
         .unwrap();
     server.assert_done();
@@ -156,7 +159,7 @@ async fn a_5xx_then_success_takes_two_attempts() {
         name: Some("A".into()),
         ..UserUpdate::default()
     };
-    let sent = client.update_user("P1", &update).await.unwrap();
+    let sent = client.update_user(&"P1".into(), &update).await.unwrap();
     server.assert_done();
     assert_eq!(sent.attempts, 2);
     assert!(!sent.recovered);
@@ -173,7 +176,7 @@ async fn exhausted_retries_report_attempts_and_the_decoded_body() {
         name: Some("A".into()),
         ..UserUpdate::default()
     };
-    let err = client.update_user("P1", &update).await.unwrap_err();
+    let err = client.update_user(&"P1".into(), &update).await.unwrap_err();
     assert_eq!(server.lines(), vec!["PUT /users/P1"; 4]);
     assert_eq!(err.attempts(), 4);
     assert_eq!(err.status(), Some(500));
@@ -205,7 +208,7 @@ async fn the_time_budget_bounds_retries() {
     cfg.retry.max_delay = Duration::from_millis(100);
     cfg.retry.max_elapsed = Duration::from_millis(450);
     let client = Client::new(cfg).unwrap();
-    let err = client.delete_user("P1").await.unwrap_err();
+    let err = client.delete_user(&"P1".into()).await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -250,15 +253,15 @@ async fn auth_failures_and_other_4xx_are_not_retried() {
     ])
     .await;
     let client = Client::new(config(&server.url)).unwrap();
-    let e = client.get_user("P1").await.unwrap_err();
+    let e = client.get_user(&"P1".into()).await.unwrap_err();
     assert!(e.is_auth() && e.attempts() == 1, "{e}");
-    let e = client.delete_user("P2").await.unwrap_err();
+    let e = client.delete_user(&"P2".into()).await.unwrap_err();
     assert!(e.is_auth() && e.attempts() == 1, "{e}");
     let update = UserUpdate {
         role: Some(Role::Admin),
         ..UserUpdate::default()
     };
-    let e = client.update_user("P3", &update).await.unwrap_err();
+    let e = client.update_user(&"P3".into(), &update).await.unwrap_err();
     assert!(
         !e.is_auth() && e.attempts() == 1 && e.status() == Some(400),
         "{e}"
@@ -314,7 +317,7 @@ async fn the_account_lock_text_is_not_retried_elsewhere() {
         name: Some("A".into()),
         ..UserUpdate::default()
     };
-    let e = client.update_user("P1", &update).await.unwrap_err();
+    let e = client.update_user(&"P1".into(), &update).await.unwrap_err();
     assert_eq!(e.attempts(), 1);
     server.assert_done();
 }
@@ -552,9 +555,12 @@ async fn a_delete_answered_404_after_an_unknown_outcome_is_done() {
     let mut cfg = config(&server.url);
     cfg.request_timeout = Duration::from_millis(300);
     let client = Client::new(cfg).unwrap();
-    let sent = client.delete_user("P1").await.unwrap();
+    let sent = client.delete_user(&"P1".into()).await.unwrap();
     assert_eq!((sent.attempts, sent.recovered), (2, true));
-    let sent = client.remove_from_team("PT1", "P2").await.unwrap();
+    let sent = client
+        .remove_from_team(&"PT1".into(), &"P2".into())
+        .await
+        .unwrap();
     assert_eq!((sent.attempts, sent.recovered), (2, true));
     server.assert_done();
     assert_eq!(client.stats().recovered, 2);
@@ -568,7 +574,7 @@ async fn a_delete_answered_404_at_once_is_an_error() {
     )])
     .await;
     let client = Client::new(config(&server.url)).unwrap();
-    let err = client.delete_user("P1").await.unwrap_err();
+    let err = client.delete_user(&"P1".into()).await.unwrap_err();
     assert_eq!((err.status(), err.attempts()), (Some(404), 1));
     server.assert_done();
 }
@@ -579,7 +585,7 @@ async fn a_refused_connection_is_retried_then_reported() {
     let url = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
     let client = Client::new(config(&url)).unwrap();
-    let err = client.get_user("P1").await.unwrap_err();
+    let err = client.get_user(&"P1".into()).await.unwrap_err();
     match &err {
         ApiError::Transport {
             kind,

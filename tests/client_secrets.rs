@@ -55,7 +55,7 @@ async fn no_debug_or_display_shows_the_key() {
         "{shown}"
     );
 
-    let auth = client.get_user("P1").await.unwrap_err();
+    let auth = client.get_user(&"P1".into()).await.unwrap_err();
     assert!(auth.is_auth());
     check_error(&auth);
     let decode = client.list_users(&|_, _| {}).await.unwrap_err();
@@ -92,7 +92,11 @@ async fn no_debug_or_display_shows_the_key() {
     drop(listener);
     let mut cfg = config(&closed);
     cfg.retry.max_attempts = 1;
-    let refused = Client::new(cfg).unwrap().get_user("P1").await.unwrap_err();
+    let refused = Client::new(cfg)
+        .unwrap()
+        .get_user(&"P1".into())
+        .await
+        .unwrap_err();
     assert!(matches!(refused, ApiError::Transport { .. }), "{refused}");
     check_error(&refused);
 

@@ -64,8 +64,8 @@ async fn tracing_output_has_one_event_per_request_and_never_the_key() {
         name: Some("A".into()),
         ..UserUpdate::default()
     };
-    client.update_user("P1", &update).await.unwrap();
-    let err = client.get_user("P2").await.unwrap_err();
+    client.update_user(&"P1".into(), &update).await.unwrap();
+    let err = client.get_user(&"P2".into()).await.unwrap_err();
     server.assert_done();
     tracing::error!("run failed: {err}");
 

@@ -12,6 +12,7 @@
 mod e2e_support;
 
 use e2e_support::*;
+use hr2pagerduty::ids::TeamId;
 use hr2pagerduty::pagerduty::models::{Role, TeamRole};
 use hr2pagerduty::sim::{Fault, FaultKind, Seed, SeedUser};
 use serde_json::{Value, json};
@@ -68,8 +69,8 @@ fn assert_demo_converged(sim: &Sim) {
     assert_eq!(
         sim.memberships("PKATH01"),
         BTreeSet::from([
-            ("PCHESS1".to_string(), TeamRole::Manager),
-            ("PPRODN1".to_string(), TeamRole::Responder),
+            (TeamId::new("PCHESS1"), TeamRole::Manager),
+            (TeamId::new("PPRODN1"), TeamRole::Responder),
         ])
     );
     let alan = sim.user("alan.turing@example.com");

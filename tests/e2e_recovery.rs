@@ -9,6 +9,7 @@
 mod e2e_support;
 
 use e2e_support::*;
+use hr2pagerduty::ids::TeamId;
 use hr2pagerduty::marker;
 use hr2pagerduty::pagerduty::models::{Role, TeamRole};
 use hr2pagerduty::sim::{Fault, FaultKind};
@@ -127,7 +128,7 @@ fn an_interrupted_create_is_finished_without_a_duplicate() {
     assert_eq!(sim.user("john.backus@example.com").id, id);
     assert_eq!(
         sim.memberships(&id),
-        BTreeSet::from([("PSALES1".to_string(), TeamRole::Observer)])
+        BTreeSet::from([(TeamId::new("PSALES1"), TeamRole::Observer)])
     );
 }
 
@@ -154,14 +155,14 @@ fn an_interrupted_suspension_is_finished_with_the_original_record() {
         .clone()
         .expect("suspension recorded before anything is lost");
     assert_eq!(s.role, Role::LimitedUser);
-    let recorded: BTreeSet<(String, TeamRole)> = s
+    let recorded: BTreeSet<(TeamId, TeamRole)> = s
         .teams
         .iter()
         .map(|t| (t.id.clone(), t.role.clone()))
         .collect();
     let had = BTreeSet::from([
-        ("PCHESS1".to_string(), TeamRole::Observer),
-        ("PITOPS1".to_string(), TeamRole::Responder),
+        (TeamId::new("PCHESS1"), TeamRole::Observer),
+        (TeamId::new("PITOPS1"), TeamRole::Responder),
     ]);
     assert_eq!(recorded, had);
     assert_eq!(alan.role, Role::LimitedUser);
@@ -218,8 +219,8 @@ fn an_interrupted_rehire_is_finished() {
     assert_eq!(
         sim.memberships("PKATH01"),
         BTreeSet::from([
-            ("PCHESS1".to_string(), TeamRole::Manager),
-            ("PPRODN1".to_string(), TeamRole::Responder),
+            (TeamId::new("PCHESS1"), TeamRole::Manager),
+            (TeamId::new("PPRODN1"), TeamRole::Responder),
         ])
     );
 }
@@ -654,7 +655,7 @@ fn a_rehire_whose_recorded_team_is_gone_still_finishes() {
     assert_eq!(marker_of(k.description.as_deref()).suspended, None);
     assert_eq!(
         sim.memberships("PKATH01"),
-        BTreeSet::from([("PPRODN1".to_string(), TeamRole::Responder)])
+        BTreeSet::from([(TeamId::new("PPRODN1"), TeamRole::Responder)])
     );
     let again = run_args(
         against(&sim, KEY),

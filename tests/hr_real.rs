@@ -229,7 +229,7 @@ fn workivate_onboarding_example() {
             "line 6: columns first_name and last_name are empty",
         ]
     );
-    let ids: Vec<&str> = r.protected_ids.iter().map(String::as_str).collect();
+    let ids: Vec<&str> = r.protected_ids.iter().map(|id| id.as_str()).collect();
     assert_eq!(ids, ["e1", "e3"]);
     let emails: Vec<&str> = r.protected_emails.iter().map(|e| e.as_str()).collect();
     assert_eq!(

@@ -156,7 +156,7 @@ fn each_invalid_cell_is_a_problem_naming_column_and_value() {
     assert_eq!(r.invalid_rows(), 10);
     assert_eq!(r.rows_read, 10);
     // Every readable identity is protected; invalid emails cannot name a PagerDuty user.
-    let ids: Vec<&str> = r.protected_ids.iter().map(String::as_str).collect();
+    let ids: Vec<&str> = r.protected_ids.iter().map(|id| id.as_str()).collect();
     assert_eq!(ids, ["1", "10", "2", "3", "4", "5", "6", "7", "8"]); // sorted as strings
     assert!(
         r.protected_emails
@@ -246,7 +246,7 @@ fn duplicate_ids_and_emails_skip_every_row_involved() {
             "d@example.com"
         ]
     );
-    let ids: Vec<&str> = r.protected_ids.iter().map(String::as_str).collect();
+    let ids: Vec<&str> = r.protected_ids.iter().map(|id| id.as_str()).collect();
     assert_eq!(ids, ["1", "2", "5"]);
 }
 

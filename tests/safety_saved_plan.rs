@@ -179,7 +179,7 @@ fn a_saved_plan_refuses_when_a_user_it_touches_changed() {
         "  - user {leaver} (person1001@example.com) changed since the plan was made"
     )]);
     assert!(
-        !r.stderr.contains(&mover),
+        !r.stderr.contains(mover.as_str()),
         "the mover is as reviewed again: {r:?}"
     );
     assert_eq!(sim.handle.write_count(), 3);

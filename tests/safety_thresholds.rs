@@ -51,7 +51,10 @@ fn converged(sim: &Sim, ws: &Workspace) {
 
 /// The user IDs of `people` in the simulator.
 fn ids(sim: &Sim, people: &[Person]) -> Vec<String> {
-    let mut v: Vec<String> = people.iter().map(|p| sim.user(&p.email()).id).collect();
+    let mut v: Vec<String> = people
+        .iter()
+        .map(|p| sim.user(&p.email()).id.into_string())
+        .collect();
     v.sort();
     v
 }

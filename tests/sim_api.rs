@@ -807,7 +807,7 @@ async fn ids_are_deterministic_for_the_same_seed_and_requests() {
     }
     assert_eq!(runs[0], runs[1]);
     let (team, seeded, created) = &runs[0];
-    assert!(team != seeded && seeded != created && team != created);
+    assert!(team.as_str() != seeded.as_str() && seeded != created && team != created);
 }
 
 #[tokio::test]

@@ -19,6 +19,7 @@
 pub mod lock;
 
 use crate::email::Email;
+use crate::ids::UserId;
 use crate::marker::{self, MarkerState};
 use crate::pagerduty::models::Role;
 use crate::pagerduty::{ApiError, Client};
@@ -51,7 +52,7 @@ pub struct Outcome {
     /// How it ended.
     pub status: OutcomeStatus,
     /// The PagerDuty user ID (for a create, the new user's).
-    pub user_id: Option<String>,
+    pub user_id: Option<UserId>,
     /// The error or skip reason.
     pub error: Option<String>,
     /// HTTP requests sent for this action, retries and re-checks included.

@@ -8,6 +8,7 @@
 //! unreadable.
 
 use crate::email::Email;
+use crate::ids::EmployeeId;
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -47,7 +48,7 @@ pub struct Employee {
     /// 1-based line of the export where the row starts (the header is line 1).
     pub line: u64,
     /// Employee ID, trimmed; unique in the roster.
-    pub employee_id: String,
+    pub employee_id: EmployeeId,
     /// Normalised email; unique in the roster.
     pub email: Email,
     /// First (given) name, whitespace collapsed.
@@ -79,7 +80,7 @@ impl Employee {
     /// `[hr.attributes]`); `None` when the field is empty or unknown.
     pub fn field(&self, field: &str) -> Option<&str> {
         match field {
-            "employee_id" => Some(&self.employee_id),
+            "employee_id" => Some(self.employee_id.as_str()),
             "email" => Some(self.email.as_str()),
             "first_name" => Some(&self.first_name),
             "last_name" => Some(&self.last_name),
@@ -146,7 +147,7 @@ pub struct RowProblem {
     /// What kind of problem.
     pub kind: ProblemKind,
     /// The employee ID the row names, if readable.
-    pub employee_id: Option<String>,
+    pub employee_id: Option<EmployeeId>,
     /// The email the row names (normalised), if any.
     pub email: Option<String>,
     /// Human message naming the column and the value.
@@ -171,7 +172,7 @@ pub struct Roster {
     /// empty.
     pub rows_read: usize,
     /// Employee IDs named by skipped rows: never deactivated this run.
-    pub protected_ids: BTreeSet<String>,
+    pub protected_ids: BTreeSet<EmployeeId>,
     /// Valid emails named by skipped rows (an invalid address cannot name a PagerDuty
     /// user): never deactivated this run.
     pub protected_emails: BTreeSet<Email>,

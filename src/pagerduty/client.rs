@@ -10,6 +10,7 @@ use super::retry::RetryPolicy;
 use super::throttle::{ClientStats, Throttle};
 use super::transport::{NotFound, Reply, Request, Transport};
 use crate::email::Email;
+use crate::ids::{TeamId, UserId};
 use futures::FutureExt;
 use reqwest::header::HeaderValue;
 use reqwest::{Method, Url};
@@ -207,7 +208,7 @@ impl Client {
     ///
     /// # Errors
     /// As [`Client::list_users`]; a missing team is [`ApiError::Status`] 404.
-    pub async fn list_team_members(&self, team_id: &str) -> Result<Vec<TeamMember>, ApiError> {
+    pub async fn list_team_members(&self, team_id: &TeamId) -> Result<Vec<TeamMember>, ApiError> {
         collect::<TeamMembersPage>(
             &self.inner,
             &format!("members of team {team_id}"),
@@ -246,7 +247,7 @@ impl Client {
     ///
     /// # Errors
     /// Any request error other than 404; [`ApiError::Decode`] for an unexpected body.
-    pub async fn get_user(&self, id: &str) -> Result<Option<User>, ApiError> {
+    pub async fn get_user(&self, id: &UserId) -> Result<Option<User>, ApiError> {
         let mut req = Request::new(Method::GET, &["users", id]).query("include[]", "teams");
         req.not_found = NotFound::Answer;
         let ex = self.inner.send(&req).await?;
@@ -296,7 +297,11 @@ impl Client {
     ///
     /// # Errors
     /// [`ApiError::Status`] (404 for a missing user, 403 for the Account Owner, fact F15).
-    pub async fn update_user(&self, id: &str, update: &UserUpdate) -> Result<Sent<User>, ApiError> {
+    pub async fn update_user(
+        &self,
+        id: &UserId,
+        update: &UserUpdate,
+    ) -> Result<Sent<User>, ApiError> {
         let req = Request::new(Method::PUT, &["users", id]).json(&UpdateUserRequest {
             user: update.clone(),
         });
@@ -315,8 +320,8 @@ impl Client {
     /// [`ApiError::Status`], e.g. 400 for a stakeholder user (fact F17), 404.
     pub async fn set_team_role(
         &self,
-        team_id: &str,
-        user_id: &str,
+        team_id: &TeamId,
+        user_id: &UserId,
         role: &TeamRole,
     ) -> Result<Sent<()>, ApiError> {
         let req = Request::new(Method::PUT, &["teams", team_id, "users", user_id])
@@ -337,8 +342,8 @@ impl Client {
     /// (fact F32).
     pub async fn remove_from_team(
         &self,
-        team_id: &str,
-        user_id: &str,
+        team_id: &TeamId,
+        user_id: &UserId,
     ) -> Result<Sent<()>, ApiError> {
         self.delete(&["teams", team_id, "users", user_id]).await
     }
@@ -348,7 +353,7 @@ impl Client {
     ///
     /// # Errors
     /// [`ApiError::Status`], e.g. 400 for a user with assigned incidents (fact F22), 404.
-    pub async fn delete_user(&self, id: &str) -> Result<Sent<()>, ApiError> {
+    pub async fn delete_user(&self, id: &UserId) -> Result<Sent<()>, ApiError> {
         self.delete(&["users", id]).await
     }
 
@@ -427,7 +432,7 @@ mod tests {
         send(c.create_user(&user));
         send(c.list_users(&|_, _| {}));
         send(c.find_user_by_email(&Email::normalise("n@example.com")));
-        send(c.delete_user("P1"));
+        send(c.delete_user(&"P1".into()));
         assert_eq!(c.stats().requests_sent, 0);
     }
 

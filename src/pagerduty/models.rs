@@ -9,6 +9,7 @@
 //! references or full objects, and a role PagerDuty adds later decodes to `Other` instead of
 //! failing the whole listing.
 
+use crate::ids::{LicenseId, TeamId, UserId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -160,7 +161,7 @@ string_enum!(TeamRole);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TeamReference {
     /// Team ID, e.g. `PQ9K7I8`.
-    pub id: String,
+    pub id: TeamId,
     /// `team_reference`, or `team` when included in full.
     #[serde(rename = "type", default = "team_reference_type")]
     pub kind: String,
@@ -186,7 +187,7 @@ fn team_reference_type() -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserReference {
     /// User ID.
-    pub id: String,
+    pub id: UserId,
     /// `user_reference`, or `user` when included in full.
     #[serde(rename = "type", default = "user_reference_type")]
     pub kind: String,
@@ -213,7 +214,7 @@ fn user_reference_type() -> String {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct User {
     /// User ID, e.g. `PXPGF42`. Never reused after deletion (fact F24).
-    pub id: String,
+    pub id: UserId,
     /// Always `user`.
     #[serde(rename = "type", default = "user_type")]
     pub kind: String,
@@ -272,7 +273,7 @@ fn user_type() -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Team {
     /// Team ID.
-    pub id: String,
+    pub id: TeamId,
     /// Always `team`.
     #[serde(rename = "type", default = "team_type")]
     pub kind: String,
@@ -366,7 +367,7 @@ pub struct UserEnvelope {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LicenseReference {
     /// Licence ID.
-    pub id: String,
+    pub id: LicenseId,
     /// Always `license_reference`.
     #[serde(rename = "type")]
     pub kind: String,

@@ -44,7 +44,7 @@ impl Page for UsersPage {
         (self.users, self.page)
     }
     fn id(item: &User) -> &str {
-        &item.id
+        item.id.as_str()
     }
 }
 
@@ -54,7 +54,7 @@ impl Page for TeamsPage {
         (self.teams, self.page)
     }
     fn id(item: &Team) -> &str {
-        &item.id
+        item.id.as_str()
     }
 }
 
@@ -64,7 +64,7 @@ impl Page for TeamMembersPage {
         (self.members, self.page)
     }
     fn id(item: &TeamMember) -> &str {
-        &item.user.id
+        item.user.id.as_str()
     }
 }
 

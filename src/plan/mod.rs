@@ -38,6 +38,7 @@ pub mod saved;
 use crate::config::{Config, UnmanagedUsers};
 use crate::email::Email;
 use crate::hr::{Employee, Lifecycle, Roster};
+use crate::ids::{EmployeeId, TeamId, UserId};
 use crate::marker::{self, Marker, MarkerState, SavedMembership, Suspension};
 use crate::pagerduty::models::{NewUser, Role, Team, TeamMember, TeamRole, User, UserUpdate};
 use chrono::NaiveDate;
@@ -134,7 +135,7 @@ pub enum Step {
     /// `PUT /teams/{team_id}/users/{user_id}` with an explicit role.
     SetTeamRole {
         /// Team ID.
-        team_id: String,
+        team_id: TeamId,
         /// Team name, for messages.
         team: String,
         /// Team role.
@@ -143,7 +144,7 @@ pub enum Step {
     /// `DELETE /teams/{team_id}/users/{user_id}`.
     RemoveFromTeam {
         /// Team ID.
-        team_id: String,
+        team_id: TeamId,
         /// Team name, for messages.
         team: String,
     },
@@ -155,7 +156,7 @@ pub enum Step {
 pub struct Guard {
     /// The employee ID the user's marker must carry, or `None` when the user was matched
     /// by email and carried no usable marker.
-    pub employee_id: Option<String>,
+    pub employee_id: Option<EmployeeId>,
     /// The user's email at plan time (checked when there is no marker).
     pub email: Email,
 }
@@ -166,13 +167,13 @@ pub struct Action {
     /// What it does.
     pub kind: ActionKind,
     /// The employee, when an HR row or a marker names one.
-    pub employee_id: Option<String>,
+    pub employee_id: Option<EmployeeId>,
     /// The user's email after the action.
     pub email: Email,
     /// The user's display name after the action.
     pub name: String,
     /// The PagerDuty user ID; `None` for a create.
-    pub user_id: Option<String>,
+    pub user_id: Option<UserId>,
     /// Why, in words.
     pub reason: String,
     /// Field-level changes, in a fixed field order.
@@ -198,11 +199,11 @@ impl Action {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Skip {
     /// Employee ID, when known.
-    pub employee_id: Option<String>,
+    pub employee_id: Option<EmployeeId>,
     /// Email, when known.
     pub email: Option<String>,
     /// PagerDuty user ID, when one is involved.
-    pub pagerduty_user_id: Option<String>,
+    pub pagerduty_user_id: Option<UserId>,
     /// HR line, when an HR row is involved.
     pub line: Option<u64>,
     /// Why nothing is done.
@@ -234,7 +235,7 @@ pub struct Plan {
     pub notes: Vec<String>,
     /// Teams whose members (with roles) the plan needs but was not given; the caller fetches
     /// them and plans again.
-    pub needs_team_members: BTreeSet<String>,
+    pub needs_team_members: BTreeSet<TeamId>,
     /// Counts for the safety checks.
     pub population: Population,
 }
@@ -270,7 +271,7 @@ pub struct Inputs<'a> {
     pub teams: &'a [Team],
     /// Members with roles, by team ID, for the governed teams and any team in
     /// [`Plan::needs_team_members`].
-    pub members: &'a BTreeMap<String, Vec<TeamMember>>,
+    pub members: &'a BTreeMap<TeamId, Vec<TeamMember>>,
     /// The configuration.
     pub config: &'a Config,
     /// Today's date (UTC), recorded in suspension markers.
@@ -280,7 +281,7 @@ pub struct Inputs<'a> {
 /// A user's membership in one team as the planner sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Membership {
-    team_id: String,
+    team_id: TeamId,
     /// `None` when the team's members were not fetched.
     role: Option<TeamRole>,
 }
@@ -288,33 +289,34 @@ struct Membership {
 struct Ctx<'a> {
     inp: Inputs<'a>,
     rules: ResolvedRules,
-    governed: BTreeSet<String>,
+    governed: BTreeSet<TeamId>,
     team_names: BTreeMap<&'a str, &'a str>,
     /// user ID → team ID → role, from the members listings.
     roles_by_user: BTreeMap<&'a str, BTreeMap<&'a str, TeamRole>>,
     protected: BTreeSet<Email>,
     suspended_role: Role,
-    needs: BTreeSet<String>,
+    needs: BTreeSet<TeamId>,
     /// Employee IDs whose email must not change this run (another user holds the address).
-    email_blocked: BTreeSet<String>,
+    email_blocked: BTreeSet<EmployeeId>,
     /// Notes gathered while planning actions.
     notes: Vec<String>,
 }
 
 impl<'a> Ctx<'a> {
-    fn team_name(&self, id: &str) -> String {
+    fn team_name(&self, id: impl AsRef<str>) -> String {
+        let id = id.as_ref();
         self.team_names
             .get(id)
             .map(|s| s.to_string())
             .unwrap_or_else(|| id.to_string())
     }
 
-    fn label(&self, id: &str, role: &TeamRole) -> String {
+    fn label(&self, id: impl AsRef<str>, role: &TeamRole) -> String {
         format!("{}:{}", self.team_name(id), role)
     }
 
     /// Every membership of `u`: its team references, plus any members listing naming it.
-    fn memberships(&self, u: &User) -> BTreeMap<String, Membership> {
+    fn memberships(&self, u: &User) -> BTreeMap<TeamId, Membership> {
         let mut out = BTreeMap::new();
         let fetched = self.roles_by_user.get(u.id.as_str());
         for t in &u.teams {
@@ -334,9 +336,9 @@ impl<'a> Ctx<'a> {
         if let Some(m) = fetched {
             for (team, role) in m {
                 out.insert(
-                    team.to_string(),
+                    TeamId::new(*team),
                     Membership {
-                        team_id: team.to_string(),
+                        team_id: TeamId::new(*team),
                         role: Some(role.clone()),
                     },
                 );
@@ -389,11 +391,11 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
     let mut rule_problems = Vec::new();
 
     // Index users by marker employee ID and by email.
-    let mut by_marker: BTreeMap<String, Vec<&User>> = BTreeMap::new();
+    let mut by_marker: BTreeMap<EmployeeId, Vec<&User>> = BTreeMap::new();
     let mut markers: BTreeMap<&str, (String, MarkerState)> = BTreeMap::new();
     let mut by_email: BTreeMap<Email, &User> = BTreeMap::new();
     // Employee IDs that unreadable markers still appear to name.
-    let mut claims: BTreeMap<String, Vec<&User>> = BTreeMap::new();
+    let mut claims: BTreeMap<EmployeeId, Vec<&User>> = BTreeMap::new();
     for u in inp.users {
         let p = marker::parse(u.description.as_deref());
         match &p.marker {
@@ -432,7 +434,7 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
             for u in users {
                 handled_users.insert(u.id.as_str());
                 out.skipped.push(Skip {
-                    employee_id: Some(eid.to_string()),
+                    employee_id: Some(eid.clone()),
                     email: Some(u.email.clone()),
                     pagerduty_user_id: Some(u.id.clone()),
                     line: None,
@@ -704,7 +706,7 @@ fn check_stakeholder(cx: &Ctx<'_>, e: &Employee, problems: &mut Vec<String>) {
 fn stakeholder_problems(
     rules: &ResolvedRules,
     e: &Employee,
-    team_name: impl Fn(&str) -> String,
+    team_name: impl Fn(&TeamId) -> String,
     problems: &mut Vec<String>,
 ) {
     let role = rules.role_for(e);
@@ -740,7 +742,7 @@ pub fn check_rules_offline(config: &Config, roster: &Roster) -> Result<(), PlanE
     let teams: Vec<Team> = names
         .into_iter()
         .map(|name| Team {
-            id: name.clone(),
+            id: TeamId::new(name.clone()),
             kind: "team".into(),
             name,
             description: None,
@@ -757,7 +759,7 @@ pub fn check_rules_offline(config: &Config, roster: &Roster) -> Result<(), PlanE
         .iter()
         .filter(|e| e.status == Lifecycle::Active)
     {
-        stakeholder_problems(&rules, e, str::to_string, &mut problems);
+        stakeholder_problems(&rules, e, TeamId::to_string, &mut problems);
     }
     if problems.is_empty() {
         Ok(())
@@ -912,9 +914,9 @@ fn diff_fields(
 /// Membership steps that turn `current` into `desired` within `scope` (team IDs).
 fn membership_steps(
     cx: &Ctx<'_>,
-    current: &BTreeMap<String, Membership>,
-    desired: &BTreeMap<String, TeamRole>,
-    scope: &BTreeSet<String>,
+    current: &BTreeMap<TeamId, Membership>,
+    desired: &BTreeMap<TeamId, TeamRole>,
+    scope: &BTreeSet<TeamId>,
 ) -> (Vec<Step>, Vec<Step>) {
     let mut removals = Vec::new();
     let mut additions = Vec::new();
@@ -939,8 +941,8 @@ fn membership_steps(
 
 fn labels(
     cx: &Ctx<'_>,
-    m: &BTreeMap<String, Membership>,
-    scope: Option<&BTreeSet<String>>,
+    m: &BTreeMap<TeamId, Membership>,
+    scope: Option<&BTreeSet<TeamId>>,
 ) -> Vec<String> {
     sorted(
         m.values()
@@ -1010,7 +1012,7 @@ fn update(
         upd.description = Some(d);
     }
 
-    let desired: BTreeMap<String, TeamRole> = cx
+    let desired: BTreeMap<TeamId, TeamRole> = cx
         .rules
         .teams_for(e)
         .into_iter()
@@ -1098,7 +1100,7 @@ fn reactivate(cx: &mut Ctx<'_>, e: &Employee, u: &User, human: &str, s: &Suspens
     // recorded membership PagerDuty would refuse on every run is not restored, or the rehire
     // would never finish: a team that no longer exists (404), or any team when the rules now
     // give a stakeholder role (fact F17).
-    let mut desired: BTreeMap<String, TeamRole> = cx
+    let mut desired: BTreeMap<TeamId, TeamRole> = cx
         .rules
         .teams_for(e)
         .into_iter()
@@ -1112,7 +1114,7 @@ fn reactivate(cx: &mut Ctx<'_>, e: &Employee, u: &User, human: &str, s: &Suspens
         }
         let label = match &t.name {
             Some(n) => format!("{n:?} ({})", t.id),
-            None => t.id.clone(),
+            None => t.id.to_string(),
         };
         if !cx.team_names.contains_key(t.id.as_str()) {
             gone.push(label);
@@ -1199,7 +1201,7 @@ fn reactivate(cx: &mut Ctx<'_>, e: &Employee, u: &User, human: &str, s: &Suspens
 fn deactivate(
     cx: &mut Ctx<'_>,
     u: &User,
-    employee_id: &str,
+    employee_id: &EmployeeId,
     e: Option<&Employee>,
     human: &str,
     current_marker: Option<&Marker>,
@@ -1234,7 +1236,7 @@ fn deactivate(
         }
     };
     let want_marker = Marker {
-        employee_id: employee_id.to_string(),
+        employee_id: employee_id.clone(),
         suspended: Some(suspension),
     };
     let mut changes = Vec::new();
@@ -1295,7 +1297,7 @@ fn deactivate(
     let email = Email::normalise(&u.email);
     Some(Action {
         kind: ActionKind::Deactivate,
-        employee_id: Some(employee_id.to_string()),
+        employee_id: Some(employee_id.clone()),
         email: email.clone(),
         name: collapse(&u.name),
         user_id: Some(u.id.clone()),

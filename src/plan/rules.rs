@@ -8,6 +8,7 @@
 
 use crate::config::{Condition, Config};
 use crate::hr::Employee;
+use crate::ids::TeamId;
 use crate::pagerduty::models::{Role, Team, TeamRole};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -21,7 +22,7 @@ pub struct ResolvedTeamRule {
     /// The condition.
     pub when: Condition,
     /// Team ID.
-    pub team_id: String,
+    pub team_id: TeamId,
     /// The role it gives.
     pub role: TeamRole,
 }
@@ -131,7 +132,7 @@ impl ResolvedRules {
     }
 
     /// The governed-team memberships the rules give `e`, by team ID.
-    pub fn teams_for(&self, e: &Employee) -> BTreeMap<String, DesiredMembership> {
+    pub fn teams_for(&self, e: &Employee) -> BTreeMap<TeamId, DesiredMembership> {
         let mut out = BTreeMap::new();
         for r in &self.team_rules {
             if condition_matches(&r.when, e) {
@@ -145,7 +146,7 @@ impl ResolvedRules {
     }
 
     /// IDs of the teams some rule names.
-    pub fn governed(&self) -> BTreeSet<String> {
+    pub fn governed(&self) -> BTreeSet<TeamId> {
         self.team_rules.iter().map(|r| r.team_id.clone()).collect()
     }
 }

@@ -12,6 +12,7 @@
 
 use super::Plan;
 use crate::email::Email;
+use crate::ids::{TeamId, UserId};
 use crate::marker::{self, MarkerState};
 use crate::pagerduty::models::{TeamMember, User};
 use serde::{Deserialize, Serialize};
@@ -39,9 +40,9 @@ pub struct SavedPlan {
     /// SHA-256 (hex) of the HR export's bytes.
     pub hr_sha256: String,
     /// Teams whose members were read (their memberships are part of the fingerprints).
-    pub teams_read: BTreeSet<String>,
+    pub teams_read: BTreeSet<TeamId>,
     /// Fingerprint of each user an action touches, by user ID.
-    pub users: BTreeMap<String, String>,
+    pub users: BTreeMap<UserId, String>,
     /// The plan.
     pub plan: Plan,
 }
@@ -53,7 +54,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Team memberships (with roles where read) by user ID.
 pub fn memberships(
-    members: &BTreeMap<String, Vec<TeamMember>>,
+    members: &BTreeMap<TeamId, Vec<TeamMember>>,
 ) -> BTreeMap<&str, BTreeMap<&str, &str>> {
     let mut out: BTreeMap<&str, BTreeMap<&str, &str>> = BTreeMap::new();
     for (team, list) in members {
@@ -97,8 +98,8 @@ pub fn user_fingerprint(u: &User, roles: Option<&BTreeMap<&str, &str>>) -> Strin
 pub fn fingerprints(
     plan: &Plan,
     users: &[User],
-    members: &BTreeMap<String, Vec<TeamMember>>,
-) -> BTreeMap<String, String> {
+    members: &BTreeMap<TeamId, Vec<TeamMember>>,
+) -> BTreeMap<UserId, String> {
     let roles = memberships(members);
     let touched: BTreeSet<&str> = plan
         .actions
@@ -117,7 +118,7 @@ pub fn fingerprints(
 pub fn drift(
     saved: &SavedPlan,
     users: &[User],
-    members: &BTreeMap<String, Vec<TeamMember>>,
+    members: &BTreeMap<TeamId, Vec<TeamMember>>,
 ) -> Vec<String> {
     let now = fingerprints(&saved.plan, users, members);
     let mut out = Vec::new();
@@ -172,7 +173,7 @@ mod tests {
             employee_id: Some("7".into()),
             email: Email::normalise(email),
             name: "N".into(),
-            user_id: user_id.map(str::to_string),
+            user_id: user_id.map(UserId::from),
             reason: String::new(),
             changes: vec![],
             teams: None,
@@ -182,7 +183,7 @@ mod tests {
         }
     }
 
-    fn saved(plan: Plan, users: &[User], members: &BTreeMap<String, Vec<TeamMember>>) -> SavedPlan {
+    fn saved(plan: Plan, users: &[User], members: &BTreeMap<TeamId, Vec<TeamMember>>) -> SavedPlan {
         SavedPlan {
             kind: KIND.into(),
             version: VERSION,
@@ -196,11 +197,11 @@ mod tests {
         }
     }
 
-    fn members(role: &str) -> BTreeMap<String, Vec<TeamMember>> {
+    fn members(role: &str) -> BTreeMap<TeamId, Vec<TeamMember>> {
         let m: TeamMember =
             serde_json::from_value(serde_json::json!({"user": {"id": "P1"}, "role": role}))
                 .unwrap();
-        BTreeMap::from([("PT1".to_string(), vec![m])])
+        BTreeMap::from([(TeamId::new("PT1"), vec![m])])
     }
 
     #[test]

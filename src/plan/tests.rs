@@ -69,7 +69,7 @@ fn teams() -> Vec<Team> {
     ]
     .iter()
     .map(|(id, name)| Team {
-        id: id.to_string(),
+        id: TeamId::new(*id),
         kind: "team".into(),
         name: name.to_string(),
         description: None,
@@ -145,7 +145,7 @@ fn marked(eid: &str) -> Option<String> {
 #[derive(Clone)]
 struct Account {
     users: Vec<User>,
-    members: BTreeMap<String, Vec<TeamMember>>,
+    members: BTreeMap<TeamId, Vec<TeamMember>>,
     next_id: u32,
 }
 
@@ -226,7 +226,7 @@ impl Account {
                         u.job_title = n.job_title.clone();
                         u.time_zone = n.time_zone.clone();
                         self.users.push(u);
-                        uid = Some(id);
+                        uid = Some(UserId::new(id));
                     }
                     Step::UpdateUser(upd) => {
                         let u = self
@@ -910,7 +910,7 @@ fn unknown_team_roles_are_requested_before_suspension() {
     let p = acct.plan(&r, &cfg);
     assert_eq!(
         p.needs_team_members,
-        BTreeSet::from(["PTCHESS".to_string()])
+        BTreeSet::from([TeamId::new("PTCHESS")])
     );
 }
 

@@ -98,7 +98,7 @@ fn list(v: &[String]) -> String {
 fn headline(a: &Action) -> String {
     let mut who = Vec::new();
     if let Some(id) = &a.user_id {
-        who.push(id.clone());
+        who.push(id.to_string());
     }
     if let Some(e) = &a.employee_id {
         who.push(format!("employee {e}"));
@@ -214,7 +214,7 @@ pub fn render_plan(plan: &Plan, roster: &Roster) -> String {
         for s in &plan.skipped {
             let who = [
                 s.email.clone(),
-                s.pagerduty_user_id.clone(),
+                s.pagerduty_user_id.as_ref().map(|id| id.to_string()),
                 s.employee_id.as_ref().map(|e| format!("employee {e}")),
             ]
             .into_iter()

@@ -1,6 +1,7 @@
 use super::*;
 use crate::email::Email;
 use crate::hr::{ProblemKind, RowProblem};
+use crate::ids::UserId;
 use crate::plan::{Skip, Step, TeamsChange};
 
 fn action(
@@ -15,7 +16,7 @@ fn action(
         employee_id: Some("1001".into()),
         email: Email::normalise(email),
         name: "Ada Lovelace".into(),
-        user_id: user.map(str::to_string),
+        user_id: user.map(UserId::from),
         reason: format!("because of {kind}"),
         changes,
         teams,

@@ -17,6 +17,7 @@
 
 use super::error::{MISSING_FROM_CODE, SimError};
 use super::seed::{Seed, SeedUser};
+use crate::ids::{TeamId, UserId};
 use crate::pagerduty::models::{
     CreateUserRequest, EMAIL_TAKEN, Role, Team, TeamMember, TeamReference, TeamRole,
     UpdateUserRequest, User, UserReference, error_codes,
@@ -479,7 +480,7 @@ impl Account {
             .into_iter()
             .map(|(u, role)| TeamMember {
                 user: UserReference {
-                    id: u.id.clone(),
+                    id: UserId::new(u.id.clone()),
                     kind: "user_reference".to_string(),
                     summary: Some(u.name.clone()),
                     self_url: Some(format!("{}/users/{}", self.api_base, u.id)),
@@ -811,7 +812,7 @@ impl Account {
     ) -> User {
         teams.sort_by_key(|t| (t.name.to_lowercase(), t.id.clone()));
         User {
-            id: u.id.clone(),
+            id: UserId::new(u.id.clone()),
             kind: "user".to_string(),
             summary: Some(u.name.clone()),
             self_url: Some(format!("{}/users/{}", self.api_base, u.id)),
@@ -833,7 +834,7 @@ impl Account {
             teams: teams
                 .into_iter()
                 .map(|t| TeamReference {
-                    id: t.id.clone(),
+                    id: TeamId::new(t.id.clone()),
                     kind: if include_teams {
                         "team"
                     } else {
@@ -853,7 +854,7 @@ impl Account {
 
     fn render_team(&self, t: &TeamRecord) -> Team {
         Team {
-            id: t.id.clone(),
+            id: TeamId::new(t.id.clone()),
             kind: "team".to_string(),
             name: t.name.clone(),
             description: t.description.clone(),

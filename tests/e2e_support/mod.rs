@@ -9,6 +9,7 @@
 
 pub mod world;
 
+use hr2pagerduty::ids::TeamId;
 use hr2pagerduty::marker::{self, Marker, MarkerState};
 use hr2pagerduty::pagerduty::models::{TeamRole, User};
 use hr2pagerduty::sim::{self, RecordedRequest, Seed, SimHandle};
@@ -92,7 +93,7 @@ impl Sim {
     }
 
     /// `(team ID, team role)` of every membership of `user_id`, from the teams' member lists.
-    pub fn memberships(&self, user_id: &str) -> BTreeSet<(String, TeamRole)> {
+    pub fn memberships(&self, user_id: &str) -> BTreeSet<(TeamId, TeamRole)> {
         let mut out = BTreeSet::new();
         for t in self.handle.teams() {
             for m in self.handle.team_members(&t.id) {

@@ -11,6 +11,7 @@ use super::{KEY, Sim, marker_of, repo};
 use hr2pagerduty::config::Config;
 use hr2pagerduty::email::Email;
 use hr2pagerduty::hr::{self, Employee, Lifecycle, Roster};
+use hr2pagerduty::ids::{EmployeeId, TeamId};
 use hr2pagerduty::marker::{self, Marker, SavedMembership, Suspension};
 use hr2pagerduty::pagerduty::models::{NewUser, Role, Team, TeamRole, User};
 use hr2pagerduty::plan::{self, ActionKind, Inputs, Step};
@@ -54,7 +55,7 @@ pub struct Desired {
     /// The `POST /users` body the planner would send.
     pub user: NewUser,
     /// Team ID → team role, from the rules.
-    pub teams: BTreeMap<String, TeamRole>,
+    pub teams: BTreeMap<TeamId, TeamRole>,
 }
 
 /// The action expected for one person in the JSON plan.
@@ -72,23 +73,23 @@ pub struct Expected {
 #[derive(Debug, Clone, Default)]
 pub struct Cast {
     /// Movers.
-    pub movers: Vec<String>,
+    pub movers: Vec<EmployeeId>,
     /// Terminated in HR, active user.
-    pub leavers: Vec<String>,
+    pub leavers: Vec<EmployeeId>,
     /// The leaver that also belonged to the unruled team.
-    pub leaver_with_unruled_team: Option<String>,
+    pub leaver_with_unruled_team: Option<EmployeeId>,
     /// Active in HR, no user.
-    pub new_hires: Vec<String>,
+    pub new_hires: Vec<EmployeeId>,
     /// Active in HR, suspended user.
-    pub rehire: Option<String>,
+    pub rehire: Option<EmployeeId>,
     /// Employee ID and the old email its user still has.
-    pub email_change: Option<(String, String)>,
+    pub email_change: Option<(EmployeeId, String)>,
     /// Matched by email, no marker.
-    pub adoption: Option<String>,
+    pub adoption: Option<EmployeeId>,
     /// Email of the managed user whose employee ([`ABSENT_ID`]) is absent from the export.
     pub absent_email: Option<String>,
     /// Employee ID and email of a user whose HR row has a problem this run (protected).
-    pub protected_row: Option<(String, String)>,
+    pub protected_row: Option<(EmployeeId, String)>,
     /// The account owner's email.
     pub owner: String,
     /// The `[pagerduty] from` bot's email (protected).
@@ -120,12 +121,12 @@ pub struct World {
     /// The simulator's seed.
     pub seed: Seed,
     /// Team ID → name.
-    pub team_names: BTreeMap<String, String>,
+    pub team_names: BTreeMap<TeamId, String>,
     /// Employee ID → in-sync state, for every active employee and every leaver (what the
     /// leaver had).
-    pub desired: BTreeMap<String, Desired>,
+    pub desired: BTreeMap<EmployeeId, Desired>,
     /// Employee ID (or [`ABSENT_ID`]) → the expected action.
-    pub expected: BTreeMap<String, Expected>,
+    pub expected: BTreeMap<EmployeeId, Expected>,
     /// Who was set apart.
     pub cast: Cast,
 }
@@ -162,19 +163,19 @@ impl World {
         let roster = hr::read_file(hr_path, &cfg).unwrap_or_else(|e| panic!("{e}"));
 
         // Teams: every team the rules name, plus one no rule names.
-        let mut team_names: BTreeMap<String, String> = BTreeMap::new();
+        let mut team_names: BTreeMap<TeamId, String> = BTreeMap::new();
         let mut seen = BTreeSet::new();
         for rule in &cfg.teams.rule {
             let name = rule.get_ref().team.trim().to_string();
             if seen.insert(name.to_lowercase()) {
-                team_names.insert(format!("PTEAM{:02}", seen.len()), name);
+                team_names.insert(TeamId::new(format!("PTEAM{:02}", seen.len())), name);
             }
         }
         team_names.insert(UNRULED_ID.into(), UNRULED_NAME.into());
         let teams: Vec<Team> = team_names.iter().map(|(id, n)| team(id, n)).collect();
 
         // Leavers are planned as if active, to get the user they had.
-        let terminated: Vec<String> = roster
+        let terminated: Vec<EmployeeId> = roster
             .employees
             .iter()
             .filter(|e| e.status == Lifecycle::Terminated)
@@ -227,7 +228,7 @@ impl World {
 
         // The active employees set apart, spread over the file.
         let role_of = |eid: &str| desired[eid].user.role.clone().expect("role sent");
-        let candidates: Vec<String> = roster
+        let candidates: Vec<EmployeeId> = roster
             .employees
             .iter()
             .filter(|e| e.status == Lifecycle::Active)
@@ -307,7 +308,7 @@ impl World {
         format!("{}:{role}", self.team_names[team_id])
     }
 
-    fn labels<'a>(&self, teams: impl IntoIterator<Item = (&'a String, &'a TeamRole)>) -> Value {
+    fn labels<'a>(&self, teams: impl IntoIterator<Item = (&'a TeamId, &'a TeamRole)>) -> Value {
         let mut v: Vec<String> = teams.into_iter().map(|(t, r)| self.label(t, r)).collect();
         v.sort();
         json!(v)
@@ -315,7 +316,7 @@ impl World {
 
     /// The memberships the rehire's suspension recorded: the rules' teams plus the
     /// unruled team as manager.
-    pub fn rehire_teams(&self) -> BTreeMap<String, TeamRole> {
+    pub fn rehire_teams(&self) -> BTreeMap<TeamId, TeamRole> {
         let id = self.cast.rehire.as_ref().expect("a rehire");
         let mut t = self.desired[id].teams.clone();
         t.insert(UNRULED_ID.into(), TeamRole::Manager);
@@ -323,7 +324,7 @@ impl World {
     }
 
     /// The memberships a leaver's user had before the run.
-    pub fn leaver_teams(&self, eid: &str) -> BTreeMap<String, TeamRole> {
+    pub fn leaver_teams(&self, eid: &str) -> BTreeMap<TeamId, TeamRole> {
         let mut t = self.desired[eid].teams.clone();
         if self.cast.leaver_with_unruled_team.as_deref() == Some(eid) {
             t.insert(UNRULED_ID.into(), TeamRole::Observer);
@@ -332,7 +333,7 @@ impl World {
     }
 
     /// The memberships of the absent employee's user before the run.
-    pub fn absent_teams(&self) -> BTreeMap<String, TeamRole> {
+    pub fn absent_teams(&self) -> BTreeMap<TeamId, TeamRole> {
         let mut t = BTreeMap::new();
         if let Some(first) = self.team_names.keys().find(|id| *id != UNRULED_ID) {
             t.insert(first.clone(), TeamRole::Responder);
@@ -403,13 +404,13 @@ impl World {
                 description: Some("External consultant.".into()),
                 color: None,
                 teams: memberships(&BTreeMap::from([(
-                    UNRULED_ID.to_string(),
+                    TeamId::new(UNRULED_ID),
                     TeamRole::Observer,
                 )])),
             },
         ];
-        let set_apart: BTreeSet<&String> = c.new_hires.iter().collect();
-        let order: Vec<String> = self.desired.keys().cloned().collect();
+        let set_apart: BTreeSet<&EmployeeId> = c.new_hires.iter().collect();
+        let order: Vec<EmployeeId> = self.desired.keys().cloned().collect();
         let mut leaver_extra_done = false;
         for eid in &order {
             if set_apart.contains(eid) {
@@ -500,7 +501,7 @@ impl World {
                 .team_names
                 .iter()
                 .map(|(id, name)| SeedTeam {
-                    id: Some(id.clone()),
+                    id: Some(id.to_string()),
                     name: name.clone(),
                     description: None,
                     default_role: None,
@@ -511,7 +512,7 @@ impl World {
         }
     }
 
-    fn saved(&self, teams: &BTreeMap<String, TeamRole>) -> Vec<SavedMembership> {
+    fn saved(&self, teams: &BTreeMap<TeamId, TeamRole>) -> Vec<SavedMembership> {
         teams
             .iter()
             .map(|(id, role)| SavedMembership {
@@ -522,7 +523,7 @@ impl World {
             .collect()
     }
 
-    fn deactivation(&self, role: Role, teams: &BTreeMap<String, TeamRole>) -> Expected {
+    fn deactivation(&self, role: Role, teams: &BTreeMap<TeamId, TeamRole>) -> Expected {
         let mut fields = set(&["description"]);
         let mut values = BTreeMap::new();
         if role != self.suspended_role() {
@@ -543,7 +544,7 @@ impl World {
         }
     }
 
-    fn make_expected(&self) -> BTreeMap<String, Expected> {
+    fn make_expected(&self) -> BTreeMap<EmployeeId, Expected> {
         let c = &self.cast;
         let mut out = BTreeMap::new();
         for eid in &c.movers {
@@ -617,7 +618,7 @@ impl World {
         }
         if c.absent_email.is_some() {
             out.insert(
-                ABSENT_ID.to_string(),
+                EmployeeId::new(ABSENT_ID),
                 self.deactivation(Role::LimitedUser, &self.absent_teams()),
             );
         }
@@ -679,19 +680,19 @@ impl World {
                 "two actions for {eid}"
             );
         }
-        let want: BTreeSet<&String> = self.expected.keys().collect();
-        let have: BTreeSet<&String> = got.keys().collect();
+        let want: BTreeSet<&str> = self.expected.keys().map(|k| k.as_str()).collect();
+        let have: BTreeSet<&str> = got.keys().map(|k| k.as_str()).collect();
         assert_eq!(
             have,
             want,
             "actions for other people than expected; unexpected: {:#?}",
             got.iter()
-                .filter(|(k, _)| !self.expected.contains_key(*k))
+                .filter(|(k, _)| !self.expected.contains_key(k.as_str()))
                 .map(|(_, v)| v)
                 .collect::<Vec<_>>()
         );
         for (eid, exp) in &self.expected {
-            let a = got[eid];
+            let a = got[eid.as_str()];
             assert_eq!(a["action"], exp.kind, "action for {eid}: {a:#}");
             let fields: BTreeSet<String> = a["changes"]
                 .as_object()
@@ -754,11 +755,11 @@ impl World {
             let was = &before[&email];
             assert_eq!(&sim.user(&email), was, "{email} changed");
             assert!(
-                !writes.iter().any(|r| r.path.contains(&was.id)),
+                !writes.iter().any(|r| r.path.contains(was.id.as_str())),
                 "a write touched {email}: {:?}",
                 writes
                     .iter()
-                    .filter(|r| r.path.contains(&was.id))
+                    .filter(|r| r.path.contains(was.id.as_str()))
                     .collect::<Vec<_>>()
             );
         }
@@ -781,7 +782,7 @@ impl World {
             );
         }
         // Leavers: suspended role, no team, a marker recording what they had.
-        let mut leavers: Vec<(String, String, Role, BTreeMap<String, TeamRole>)> = c
+        let mut leavers: Vec<(EmployeeId, String, Role, BTreeMap<TeamId, TeamRole>)> = c
             .leavers
             .iter()
             .map(|eid| {
@@ -813,7 +814,7 @@ impl World {
                 .suspended
                 .unwrap_or_else(|| panic!("{email}: no suspension record"));
             assert_eq!(s.role, role, "{email}");
-            let recorded: BTreeSet<(String, TeamRole)> =
+            let recorded: BTreeSet<(TeamId, TeamRole)> =
                 s.teams.into_iter().map(|t| (t.id, t.role)).collect();
             assert_eq!(recorded, pairs(&teams), "{email}");
             if c.leaver_with_unruled_team.as_deref() == Some(eid.as_str()) {
@@ -884,16 +885,16 @@ impl World {
     }
 }
 
-fn memberships(teams: &BTreeMap<String, TeamRole>) -> Vec<SeedMembership> {
+fn memberships(teams: &BTreeMap<TeamId, TeamRole>) -> Vec<SeedMembership> {
     teams
         .iter()
         .map(|(id, role)| SeedMembership {
-            team: id.clone(),
+            team: id.to_string(),
             role: Some(role.clone()),
         })
         .collect()
 }
 
-fn pairs(teams: &BTreeMap<String, TeamRole>) -> BTreeSet<(String, TeamRole)> {
+fn pairs(teams: &BTreeMap<TeamId, TeamRole>) -> BTreeSet<(TeamId, TeamRole)> {
     teams.iter().map(|(t, r)| (t.clone(), r.clone())).collect()
 }

@@ -225,7 +225,7 @@ pub fn in_sync_users(cfg: &Config, roster: &Roster, base: &Seed) -> Vec<SeedUser
                 .iter()
                 .map(|s| match s {
                     Step::SetTeamRole { team_id, role, .. } => SeedMembership {
-                        team: team_id.clone(),
+                        team: team_id.to_string(),
                         role: Some(role.clone()),
                     },
                     other => panic!("{other:?}"),

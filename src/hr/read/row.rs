@@ -5,6 +5,7 @@ use crate::email::{Email, EmailError};
 use crate::hr::{
     Employee, HrError, Lifecycle, ProblemKind, Roster, RowProblem, template, time_zone,
 };
+use crate::ids::EmployeeId;
 use chrono::NaiveDate;
 use csv::StringRecord;
 use std::collections::{BTreeMap, HashMap};
@@ -453,7 +454,7 @@ pub(super) fn read_row(rec: &StringRecord, line: u64, l: &Layout) -> Row {
     let employee = match (&email, status) {
         (Some(e), Some(status)) if problems.is_empty() => Some(Employee {
             line,
-            employee_id: employee_id.clone(),
+            employee_id: EmployeeId::new(employee_id.clone()),
             email: e.clone(),
             first_name,
             last_name,
@@ -562,13 +563,15 @@ pub(super) fn finish(mut rows: Vec<Row>, id_column: &str) -> Roster {
             continue;
         }
         if !r.employee_id.is_empty() {
-            roster.protected_ids.insert(r.employee_id.clone());
+            roster
+                .protected_ids
+                .insert(EmployeeId::new(r.employee_id.clone()));
         }
         if let Some(e) = &r.email {
             roster.protected_emails.insert(e.clone());
         }
         for v in &r.misaligned {
-            roster.protected_ids.insert(v.clone());
+            roster.protected_ids.insert(EmployeeId::new(v.clone()));
             if let Ok(e) = Email::parse(v) {
                 roster.protected_emails.insert(e);
             }
@@ -577,7 +580,8 @@ pub(super) fn finish(mut rows: Vec<Row>, id_column: &str) -> Roster {
             roster.problems.push(RowProblem {
                 line: r.line,
                 kind,
-                employee_id: (!r.employee_id.is_empty()).then(|| r.employee_id.clone()),
+                employee_id: (!r.employee_id.is_empty())
+                    .then(|| EmployeeId::new(r.employee_id.clone())),
                 email: r.email_text.clone(),
                 message,
             });
