@@ -11,7 +11,9 @@
 //! listing, writes, retries, the shared limiter) → [`plan`] (pure: employees + users +
 //! policy → actions, each with its reason) → [`apply`] (executes a plan) → [`report`].
 //! [`sim`], a PagerDuty simulator for tests and the demo, shares only
-//! [`pagerduty::models`] with the rest. [`app`] wires the commands together and [`exit`]
+//! [`pagerduty::models`] and [`vocab`] with the rest. [`vocab`] holds PagerDuty's
+//! vocabularies without I/O (base and team roles, time zones), which config, hr, the client
+//! and the simulator all read. [`app`] wires the commands together and [`exit`]
 //! defines the documented exit codes.
 #![deny(missing_docs)]
 
@@ -28,3 +30,4 @@ pub mod pagerduty;
 pub mod plan;
 pub mod report;
 pub mod sim;
+pub mod vocab;

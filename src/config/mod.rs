@@ -12,8 +12,8 @@
 //! command-line flags override the environment, which overrides the file.
 
 use crate::email::Email;
-use crate::pagerduty::models::{Role, TeamRole};
-use crate::pagerduty::time_zones::is_valid_time_zone;
+use crate::vocab::time_zones::is_valid_time_zone;
+use crate::vocab::{Role, SUSPENDED_ROLES, TeamRole};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -965,17 +965,6 @@ fn check_when(
         }
     }
 }
-
-/// Base roles a suspended user may be given: the ones that cannot act on incidents or
-/// change configuration by themselves (PAGERDUTY_API.md §3.2: stakeholders read only;
-/// Restricted Access sees nothing until given a team or object role; Observer reads, and
-/// gains Responder rights only on an incident assigned to it).
-pub const SUSPENDED_ROLES: [Role; 4] = [
-    Role::ReadOnlyLimitedUser,
-    Role::ReadOnlyUser,
-    Role::RestrictedAccess,
-    Role::Observer,
-];
 
 /// Checks an API base URL: `https://` with a host, or plain `http://` only to a loopback
 /// address (`127.0.0.1`, `::1`, `localhost`: the simulator), since the API key travels in

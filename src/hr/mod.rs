@@ -16,7 +16,6 @@ use std::path::PathBuf;
 
 mod read;
 pub mod template;
-pub mod time_zone;
 
 pub use read::{check_invalid_rows, parse_bytes, read_bytes, read_file};
 

@@ -32,7 +32,6 @@ pub mod models;
 mod pagination;
 mod retry;
 mod throttle;
-pub mod time_zones;
 mod transport;
 
 pub use client::{Client, ClientConfig, Sent};

@@ -1,6 +1,6 @@
 //! Typed PagerDuty REST API v2 objects: the shapes the client decodes and the simulator
-//! serves. This module is the only code shared between [`crate::pagerduty`] and
-//! [`crate::sim`].
+//! serves. This module and [`crate::vocab`] (the base and team roles re-exported here, and
+//! the time zones) are the only code shared between [`crate::pagerduty`] and [`crate::sim`].
 //!
 //! Shapes follow PagerDuty's OpenAPI document (`../shared/reference/pagerduty-rest-openapiv3.json`,
 //! `components.schemas.User`, `Team`, `Pagination`, and the `listTeamUsers` response) and the
@@ -13,148 +13,7 @@ use crate::ids::{LicenseId, TeamId, UserId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// String conversions and `Display` for an API enum with `ALL`, `as_str` and an
-/// `Other(String)` variant: a known spelling maps to its variant, anything else is kept
-/// verbatim in `Other`, and serde goes through these conversions.
-macro_rules! string_enum {
-    ($t:ident) => {
-        impl From<String> for $t {
-            fn from(s: String) -> Self {
-                $t::ALL
-                    .iter()
-                    .find(|r| r.as_str() == s)
-                    .cloned()
-                    .unwrap_or($t::Other(s))
-            }
-        }
-
-        impl From<&str> for $t {
-            fn from(s: &str) -> Self {
-                $t::from(s.to_string())
-            }
-        }
-
-        impl From<$t> for String {
-            fn from(r: $t) -> Self {
-                r.as_str().to_string()
-            }
-        }
-
-        impl fmt::Display for $t {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-/// A user's base role (`role` on the user object).
-///
-/// Source: `User.role` enum in the OpenAPI document; fact F13 in `PAGERDUTY_API.md`.
-/// `manager` and `responder` are *team* roles, not base roles ([`TeamRole`]).
-/// A value outside the documented enum decodes to [`Role::Other`] so a listing never fails
-/// on it; the simulator and the configuration reject `Other` on input.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum Role {
-    /// Global Admin.
-    Admin,
-    /// Responder (Limited User in basic roles).
-    LimitedUser,
-    /// Observer (needs Advanced Permissions).
-    Observer,
-    /// Account Owner: one per account; never created, updated or deleted through the API.
-    Owner,
-    /// Full Stakeholder (needs the `read_only_users` ability); cannot join teams.
-    ReadOnlyUser,
-    /// Restricted Access (needs Advanced Permissions).
-    RestrictedAccess,
-    /// Limited Stakeholder (needs the `read_only_users` ability); cannot join teams.
-    ReadOnlyLimitedUser,
-    /// Manager (User in basic roles); PagerDuty's default when `role` is omitted on create.
-    User,
-    /// A value outside the documented enum, kept verbatim.
-    Other(String),
-}
-
-impl Role {
-    /// Every documented base role, in the OpenAPI enum's order.
-    pub const ALL: [Role; 8] = [
-        Role::Admin,
-        Role::LimitedUser,
-        Role::Observer,
-        Role::Owner,
-        Role::ReadOnlyUser,
-        Role::RestrictedAccess,
-        Role::ReadOnlyLimitedUser,
-        Role::User,
-    ];
-
-    /// The API spelling, e.g. `"read_only_limited_user"`.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Role::Admin => "admin",
-            Role::LimitedUser => "limited_user",
-            Role::Observer => "observer",
-            Role::Owner => "owner",
-            Role::ReadOnlyUser => "read_only_user",
-            Role::RestrictedAccess => "restricted_access",
-            Role::ReadOnlyLimitedUser => "read_only_limited_user",
-            Role::User => "user",
-            Role::Other(s) => s,
-        }
-    }
-
-    /// True for a value in PagerDuty's documented enum.
-    pub fn is_known(&self) -> bool {
-        !matches!(self, Role::Other(_))
-    }
-
-    /// True for the stakeholder roles, which PagerDuty refuses on teams (fact F17).
-    pub fn is_stakeholder(&self) -> bool {
-        matches!(self, Role::ReadOnlyUser | Role::ReadOnlyLimitedUser)
-    }
-}
-
-string_enum!(Role);
-
-/// A user's role on one team (`PUT /teams/{id}/users/{user_id}` body `{"role": …}`).
-///
-/// Source: OpenAPI `updateTeamUser` request body enum; fact F17 in `PAGERDUTY_API.md`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum TeamRole {
-    /// Read-only on the team.
-    Observer,
-    /// Responds to the team's incidents.
-    Responder,
-    /// Manages the team's configuration.
-    Manager,
-    /// A value outside the documented enum, kept verbatim.
-    Other(String),
-}
-
-impl TeamRole {
-    /// Every documented team role.
-    pub const ALL: [TeamRole; 3] = [TeamRole::Observer, TeamRole::Responder, TeamRole::Manager];
-
-    /// The API spelling, e.g. `"responder"`.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TeamRole::Observer => "observer",
-            TeamRole::Responder => "responder",
-            TeamRole::Manager => "manager",
-            TeamRole::Other(s) => s,
-        }
-    }
-
-    /// True for a value in PagerDuty's documented enum.
-    pub fn is_known(&self) -> bool {
-        !matches!(self, TeamRole::Other(_))
-    }
-}
-
-string_enum!(TeamRole);
+pub use crate::vocab::{Role, TeamRole};
 
 /// A reference to a team as embedded in a user (`teams[]`). With `include[]=teams` PagerDuty
 /// sends full team objects instead; both decode here (extra fields are ignored).
@@ -389,7 +248,7 @@ pub struct NewUser {
     /// Base role.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
-    /// Time zone; must be one of [`crate::pagerduty::time_zones::TIME_ZONES`].
+    /// Time zone; must be one of [`crate::vocab::time_zones::TIME_ZONES`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
     /// Job title, ≤ 100 characters.
@@ -548,16 +407,6 @@ mod tests {
         assert_eq!(page.users[0].teams[0].id, "PQ9K7I8");
         assert_eq!(page.page.total, None);
         assert!(!page.page.more);
-    }
-
-    #[test]
-    fn unknown_roles_survive_a_round_trip() {
-        let r: Role = serde_json::from_str("\"team_responder\"").unwrap();
-        assert_eq!(r, Role::Other("team_responder".into()));
-        assert!(!r.is_known());
-        assert_eq!(serde_json::to_string(&r).unwrap(), "\"team_responder\"");
-        let known: Role = serde_json::from_str("\"read_only_limited_user\"").unwrap();
-        assert!(known.is_stakeholder());
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //! in memory, and applies PagerDuty's documented rules; where the simulator and PagerDuty's
 //! documentation could disagree, the documentation wins. The facts cited as F1…F37 and §n
 //! are in `../shared/reference/PAGERDUTY_API.md`; S-numbers are that file's sources. It
-//! shares only [`crate::pagerduty::models`] and [`crate::pagerduty::time_zones`] with the
-//! rest of the crate.
+//! shares only [`crate::pagerduty::models`] and [`crate::vocab`] (roles, time zones) with
+//! the rest of the crate.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {

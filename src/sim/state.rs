@@ -22,7 +22,7 @@ use crate::pagerduty::models::{
     CreateUserRequest, EMAIL_TAKEN, Role, Team, TeamMember, TeamReference, TeamRole,
     UpdateUserRequest, User, UserReference, error_codes,
 };
-use crate::pagerduty::time_zones::is_valid_time_zone;
+use crate::vocab::time_zones::is_valid_time_zone;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
 

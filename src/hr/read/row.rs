@@ -2,10 +2,9 @@
 
 use crate::config::{HrConfig, NameOrder};
 use crate::email::{Email, EmailError};
-use crate::hr::{
-    Employee, HrError, Lifecycle, ProblemKind, Roster, RowProblem, template, time_zone,
-};
+use crate::hr::{Employee, HrError, Lifecycle, ProblemKind, Roster, RowProblem, template};
 use crate::ids::EmployeeId;
+use crate::vocab::time_zone_aliases;
 use chrono::NaiveDate;
 use csv::StringRecord;
 use std::collections::{BTreeMap, HashMap};
@@ -358,7 +357,7 @@ pub(super) fn read_row(rec: &StringRecord, line: u64, l: &Layout) -> Row {
         if v.is_empty() {
             return None;
         }
-        let tz = time_zone::resolve(v);
+        let tz = time_zone_aliases::resolve(v);
         if tz.is_none() {
             problems.push((
                 ProblemKind::InvalidTimeZone,

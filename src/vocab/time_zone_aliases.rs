@@ -1,6 +1,6 @@
 //! Time zones from the HR export, mapped to the 135 identifiers PagerDuty accepts.
 //!
-//! PagerDuty accepts only the names in [`crate::pagerduty::time_zones::TIME_ZONES`] (fact F19
+//! PagerDuty accepts only the names in [`super::time_zones::TIME_ZONES`] (fact F19
 //! in `../shared/reference/PAGERDUTY_API.md`); it rejects other IANA names such as
 //! `US/Mountain`. HR systems often export exactly those other names: legacy aliases
 //! (`US/Eastern`), or the current spelling of a zone PagerDuty still lists under its old
@@ -29,7 +29,7 @@
 //! - `US/Alaska` (Anchorage), `Canada/Eastern` (Toronto) and other zones PagerDuty does
 //!   not list at all: no PagerDuty name is the same zone.
 
-use crate::pagerduty::time_zones::TIME_ZONES;
+use super::time_zones::TIME_ZONES;
 
 /// `(alias, PagerDuty name)` pairs naming the same tz database zone. Keys are compared
 /// case-insensitively; every value is in [`TIME_ZONES`] and no key is.
@@ -129,7 +129,7 @@ pub fn resolve(value: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pagerduty::time_zones::is_valid_time_zone;
+    use crate::vocab::time_zones::is_valid_time_zone;
 
     #[test]
     fn every_alias_points_at_a_pagerduty_zone_and_no_alias_is_one() {
