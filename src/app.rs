@@ -7,15 +7,15 @@ use crate::apply::{self, ApplyOptions, Outcome, OutcomeStatus};
 use crate::cli::{
     ApplyArgs, Cli, Command, DemoArgs, Format, PlanArgs, SafetyFlags, SandboxArgs, ValidateArgs,
 };
-use crate::config::{Config, ConfigError, ENV_API_KEY, ENV_API_URL, Settings};
+use crate::config::{Config, ConfigError, Connection, ENV_API_KEY, ENV_API_URL};
 use crate::exit::Exit;
 use crate::hr::{self, HrError, Roster};
 use crate::ids::TeamId;
 use crate::pagerduty::models::{Team, TeamMember, User};
-use crate::pagerduty::{ApiError, Client, ClientConfig};
+use crate::pagerduty::{ApiError, Client, ClientConfig, RetryPolicy};
 use crate::plan::safety::{self, Overrides};
 use crate::plan::saved::{self, SavedPlan};
-use crate::plan::{self, Inputs, Plan, PlanError};
+use crate::plan::{self, Inputs, Plan, PlanError, Policy};
 use crate::report::file::ReportFile;
 use crate::report::{self, RunStatus, progress::Progress};
 use crate::sim;
@@ -183,7 +183,7 @@ fn validate(a: ValidateArgs) -> Result<Exit, Failure> {
     }
     hr::check_invalid_rows(&roster, cfg.safety.max_invalid_rows_percent)?;
     // Rule mistakes that need no PagerDuty account (a stakeholder role with a team).
-    plan::check_rules_offline(&cfg, &roster)?;
+    plan::check_rules_offline(&Policy::from_config(&cfg), &roster)?;
     Ok(Exit::Success)
 }
 
@@ -191,10 +191,11 @@ fn pretty(v: &serde_json::Value) -> String {
     serde_json::to_string_pretty(v).unwrap_or_default()
 }
 
-fn settings(cfg: &Config, flag_url: Option<&str>) -> Result<Settings, Failure> {
+fn settings(cfg: &Config, flag_url: Option<&str>) -> Result<Connection, Failure> {
     let env_url = std::env::var(ENV_API_URL).ok();
     let env_key = std::env::var(ENV_API_KEY).ok();
-    Settings::resolve(flag_url, env_url.as_deref(), env_key.as_deref(), cfg).map_err(Failure::Usage)
+    Connection::resolve(flag_url, env_url.as_deref(), env_key.as_deref(), cfg)
+        .map_err(Failure::Usage)
 }
 
 /// What was read from PagerDuty, and the plan computed from it.
@@ -266,9 +267,10 @@ pub async fn observe(
         .map_err(api_failure(api_url))?;
     progress.stage("listing teams", None);
     let teams = client.list_teams().await.map_err(api_failure(api_url))?;
-    let rules = plan::rules::ResolvedRules::resolve(cfg, &teams)?;
+    let policy = Policy::from_config(cfg);
+    let rules = plan::rules::ResolvedRules::resolve(&policy.rules, &teams)?;
     let mut members = BTreeMap::new();
-    let concurrency = *cfg.pagerduty.concurrency.get_ref();
+    let concurrency = cfg.pagerduty.concurrency;
     fetch_members(
         client,
         &rules.governed(),
@@ -284,7 +286,7 @@ pub async fn observe(
         users: &users,
         teams: &teams,
         members: &members,
-        config: cfg,
+        policy: &policy,
         today,
     })?;
     if !p.needs_team_members.is_empty() {
@@ -302,7 +304,7 @@ pub async fn observe(
             users: &users,
             teams: &teams,
             members: &members,
-            config: cfg,
+            policy: &policy,
             today,
         })?;
     }
@@ -315,8 +317,24 @@ pub async fn observe(
     })
 }
 
-fn client_from(cfg: &Config, s: &Settings) -> Result<Client, Failure> {
-    Client::new(ClientConfig::from_settings(s, cfg)).map_err(|e| Failure::Failed(e.to_string()))
+/// The client's configuration for this run: URL and key from `connection`; `From`, rate,
+/// burst, concurrency and timeout from `[pagerduty]`; [`RetryPolicy::default`].
+pub fn client_config(cfg: &Config, connection: &Connection) -> ClientConfig {
+    let pd = &cfg.pagerduty;
+    ClientConfig {
+        base_url: connection.api_url.clone(),
+        api_key: connection.api_key.clone(),
+        from: pd.from.clone(),
+        requests_per_minute: pd.requests_per_minute,
+        burst: pd.burst,
+        concurrency: pd.concurrency,
+        request_timeout: pd.request_timeout,
+        retry: RetryPolicy::default(),
+    }
+}
+
+fn client_from(cfg: &Config, s: &Connection) -> Result<Client, Failure> {
+    Client::new(client_config(cfg, s)).map_err(|e| Failure::Failed(e.to_string()))
 }
 
 fn overrides(f: SafetyFlags) -> Overrides {
@@ -544,8 +562,8 @@ async fn execute(
     api_url: &str,
 ) -> Ended {
     let opts = ApplyOptions {
-        concurrency: *cfg.pagerduty.concurrency.get_ref(),
-        protected: cfg.lifecycle.protected_emails().into_iter().collect(),
+        concurrency: cfg.pagerduty.concurrency,
+        protected: cfg.lifecycle.protected.clone(),
     };
     let before = client.stats();
     let started = std::time::Instant::now();
@@ -601,8 +619,8 @@ async fn confirm_and_execute(
     Ok(execute(client, cfg, plan, roster, progress, api_url).await)
 }
 
-fn take_lock(cfg: &Config, s: &Settings) -> Result<ApplyLock, Failure> {
-    let path = lock::lock_path(&cfg.lock_dir(), &s.api_url, s.api_key.expose_secret());
+fn take_lock(cfg: &Config, s: &Connection) -> Result<ApplyLock, Failure> {
+    let path = lock::lock_path(&cfg.safety.lock_dir, &s.api_url, s.api_key.expose_secret());
     let lock = ApplyLock::acquire(&path).map_err(|e| match e {
         lock::LockError::Held { .. } => Failure::Refused(e.to_string()),
         lock::LockError::Io { .. } => Failure::Usage(e.to_string()),
@@ -728,7 +746,7 @@ async fn apply_saved(a: &ApplyArgs, plan_path: &Path, progress: bool) -> Result<
         &client,
         &saved.teams_read,
         &mut members,
-        *cfg.pagerduty.concurrency.get_ref(),
+        cfg.pagerduty.concurrency,
         &bar,
         &s.api_url,
     )
@@ -791,7 +809,7 @@ async fn demo(a: DemoArgs, progress: bool) -> Result<Exit, Failure> {
         "Demo: a PagerDuty simulator is running on {} with the accounts in samples/demo/seed.json.\nReading samples/demo/hr.csv with samples/demo/config.toml.\n\n",
         handle.url()
     ));
-    let s = Settings::resolve(Some(&handle.url()), None, Some(demo_files::KEY), &cfg)
+    let s = Connection::resolve(Some(&handle.url()), None, Some(demo_files::KEY), &cfg)
         .map_err(Failure::Usage)?;
     let client = client_from(&cfg, &s)?;
     let bar = Progress::new(progress);

@@ -4,8 +4,8 @@
 //! `apply::apply`.
 
 use hr2pagerduty::apply::{self, ApplyOptions, OutcomeStatus};
-use hr2pagerduty::config::{Config, Settings};
-use hr2pagerduty::pagerduty::{Client, ClientConfig};
+use hr2pagerduty::config::{Config, Connection};
+use hr2pagerduty::pagerduty::Client;
 use hr2pagerduty::report::progress::Progress;
 use hr2pagerduty::sim::faults::{Fault, FaultKind};
 use hr2pagerduty::{app, hr, sim};
@@ -19,15 +19,15 @@ async fn setup(fault: Fault) -> (sim::SimHandle, Client, Config, hr::Roster) {
     let mut seed = sim::Seed::from_json(app::demo_files::SEED).unwrap();
     seed.faults.push(fault);
     let handle = sim::start(seed, 0).await.unwrap();
-    let s = Settings::resolve(Some(&handle.url()), None, Some(KEY), &cfg).unwrap();
-    let client = Client::new(ClientConfig::from_settings(&s, &cfg)).unwrap();
+    let s = Connection::resolve(Some(&handle.url()), None, Some(KEY), &cfg).unwrap();
+    let client = Client::new(app::client_config(&cfg, &s)).unwrap();
     (handle, client, cfg, roster)
 }
 
 fn opts(cfg: &Config) -> ApplyOptions {
     ApplyOptions {
         concurrency: 4,
-        protected: cfg.lifecycle.protected_emails().into_iter().collect(),
+        protected: cfg.lifecycle.protected.clone(),
     }
 }
 

@@ -198,7 +198,7 @@ fn midpoint_round_trip() {
             absent: true,
         },
     );
-    assert!(w.cfg.hr.columns.get_ref().job_title.is_none());
+    assert!(w.cfg.hr.columns.job_title.is_none());
     round_trip(&w);
 }
 

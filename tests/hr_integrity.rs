@@ -520,7 +520,7 @@ fn real_export_re_delimited_with_semicolons_is_refused_then_read() {
     );
 
     let mut cfg = sample("hrdataset.toml");
-    cfg.hr.delimiter = Some(toml::Spanned::new(0..0, ";".to_string()));
+    cfg.hr.delimiter = b';';
     let r = read_variant(&out, &cfg).unwrap();
     assert_eq!(r, original);
 }

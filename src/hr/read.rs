@@ -70,7 +70,7 @@ pub fn parse_bytes(bytes: &[u8], hr: &HrConfig) -> Result<Roster, HrError> {
     if text.trim().is_empty() {
         return Err(HrError::Empty { header_only: false });
     }
-    let delimiter = hr.delimiter_byte();
+    let delimiter = hr.delimiter;
     if let Some(line) = structure::unclosed_quote(&text, delimiter) {
         return Err(HrError::Structure {
             line,

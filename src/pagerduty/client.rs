@@ -19,8 +19,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How to reach PagerDuty and how hard to push it. Build it with
-/// [`ClientConfig::from_settings`], or field by field in tests.
+/// How to reach PagerDuty and how hard to push it, field by field: the client knows
+/// nothing of the configuration file (the commands fill this from `[pagerduty]` and the
+/// resolved connection; tests fill it directly).
 ///
 /// `Debug` shows the key as `[REDACTED]` (secrecy).
 #[derive(Debug, Clone)]
@@ -43,27 +44,6 @@ pub struct ClientConfig {
     pub request_timeout: Duration,
     /// Retry bounds; see [`RetryPolicy`].
     pub retry: RetryPolicy,
-}
-
-impl ClientConfig {
-    /// The configuration the application uses: URL and key from `settings`, `From`, rate,
-    /// burst, concurrency and timeout from `[pagerduty]`, and [`RetryPolicy::default`].
-    pub fn from_settings(
-        settings: &crate::config::Settings,
-        cfg: &crate::config::Config,
-    ) -> ClientConfig {
-        let pd = &cfg.pagerduty;
-        ClientConfig {
-            base_url: settings.api_url.clone(),
-            api_key: settings.api_key.clone(),
-            from: Email::normalise(pd.from.get_ref()),
-            requests_per_minute: *pd.requests_per_minute.get_ref(),
-            burst: *pd.burst.get_ref(),
-            concurrency: *pd.concurrency.get_ref(),
-            request_timeout: Duration::from_secs(*pd.request_timeout_seconds.get_ref()),
-            retry: RetryPolicy::default(),
-        }
-    }
 }
 
 /// The result of a write: the value, the attempts it took (1 = no retry), and whether it

@@ -31,11 +31,14 @@
 //!   now give a stakeholder role (fact F17), is not restored (the reason names it).
 //! - **update**: removals, the user `PUT`, then additions; each is recomputed by the next plan.
 
+pub mod policy;
 pub mod rules;
 pub mod safety;
 pub mod saved;
 
-use crate::config::{Config, UnmanagedUsers};
+pub use policy::Policy;
+
+use crate::config::UnmanagedUsers;
 use crate::email::Email;
 use crate::hr::{Employee, Lifecycle, Roster};
 use crate::ids::{EmployeeId, TeamId, UserId};
@@ -272,8 +275,8 @@ pub struct Inputs<'a> {
     /// Members with roles, by team ID, for the governed teams and any team in
     /// [`Plan::needs_team_members`].
     pub members: &'a BTreeMap<TeamId, Vec<TeamMember>>,
-    /// The configuration.
-    pub config: &'a Config,
+    /// What the configuration asks of the planner.
+    pub policy: &'a Policy,
     /// Today's date (UTC), recorded in suspension markers.
     pub today: NaiveDate,
 }
@@ -355,7 +358,7 @@ impl<'a> Ctx<'a> {
 /// or when rules give an employee a stakeholder base role together with a team (PagerDuty
 /// refuses stakeholders on teams, fact F17).
 pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
-    let rules = ResolvedRules::resolve(inp.config, inp.teams)?;
+    let rules = ResolvedRules::resolve(&inp.policy.rules, inp.teams)?;
     let governed = rules.governed();
     let mut roles_by_user: BTreeMap<&str, BTreeMap<&str, TeamRole>> = BTreeMap::new();
     for (team, members) in inp.members {
@@ -376,13 +379,8 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
             .map(|t| (t.id.as_str(), t.name.as_str()))
             .collect(),
         roles_by_user,
-        protected: inp
-            .config
-            .lifecycle
-            .protected_emails()
-            .into_iter()
-            .collect(),
-        suspended_role: inp.config.lifecycle.suspended_role.get_ref().clone(),
+        protected: inp.policy.protected.clone(),
+        suspended_role: inp.policy.suspended_role.clone(),
         needs: BTreeSet::new(),
         email_blocked: BTreeSet::new(),
         notes: Vec::new(),
@@ -599,7 +597,7 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
             continue;
         }
         let Some(m) = marker_of(u) else {
-            if cx.inp.config.lifecycle.unmanaged_users == UnmanagedUsers::Report
+            if cx.inp.policy.unmanaged_users == UnmanagedUsers::Report
                 && u.role != Role::Owner
                 && !cx.protected.contains(&Email::normalise(&u.email))
                 && !matches!(markers[u.id.as_str()].1, MarkerState::Invalid(_))
@@ -644,7 +642,7 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
     // POST /users names the acting user in the From header (fact F6); a From that is not a
     // user of the account fails every create, so say it before the first write, every
     // night, not only on the first night with a new hire.
-    let from = Email::normalise(inp.config.pagerduty.from.get_ref());
+    let from = inp.policy.from.clone();
     if !by_email.contains_key(&from) {
         rule_problems.push(format!(
             "[pagerduty] from = \"{from}\" is not a user of this PagerDuty account; creating users needs the email of an existing user (a dedicated admin bot) in the From header"
@@ -729,13 +727,13 @@ fn stakeholder_problems(
 ///
 /// # Errors
 /// [`PlanError::Rules`] listing each employee and the rules involved.
-pub fn check_rules_offline(config: &Config, roster: &Roster) -> Result<(), PlanError> {
+pub fn check_rules_offline(policy: &Policy, roster: &Roster) -> Result<(), PlanError> {
     // Teams are named as the rules name them; no account is needed to evaluate rules.
-    let mut names: Vec<String> = config
+    let mut names: Vec<String> = policy
+        .rules
         .teams
-        .rule
         .iter()
-        .map(|r| r.get_ref().team.trim().to_string())
+        .map(|r| r.team.trim().to_string())
         .collect();
     names.sort();
     names.dedup();
@@ -752,7 +750,7 @@ pub fn check_rules_offline(config: &Config, roster: &Roster) -> Result<(), PlanE
             default_role: None,
         })
         .collect();
-    let rules = ResolvedRules::resolve(config, &teams)?;
+    let rules = ResolvedRules::resolve(&policy.rules, &teams)?;
     let mut problems = Vec::new();
     for e in roster
         .employees
@@ -781,7 +779,7 @@ fn create(cx: &Ctx<'_>, e: &Employee) -> Action {
     let tz = e
         .time_zone
         .clone()
-        .unwrap_or_else(|| cx.inp.config.lifecycle.default_time_zone.get_ref().clone());
+        .unwrap_or_else(|| cx.inp.policy.default_time_zone.clone());
     let description = marker::render(
         "",
         &Marker {
@@ -885,7 +883,7 @@ fn diff_fields(
         upd.email = Some(e.email.to_string());
         what.push("email");
     }
-    if cx.inp.config.hr.columns.get_ref().job_title.is_some() {
+    if cx.inp.policy.sync_job_title {
         let old = opt_text(u.job_title.as_deref());
         if old != e.job_title {
             changes.push(change(

@@ -6,13 +6,15 @@
 //! is *governed*: memberships in it are kept exactly as the rules say. Other teams are never
 //! touched, except by suspension, which removes every membership and records it.
 
-use crate::config::{Condition, Config};
+use crate::config::Condition;
 use crate::hr::Employee;
 use crate::ids::TeamId;
-use crate::pagerduty::models::{Role, Team, TeamRole};
+use crate::pagerduty::models::Team;
+use crate::vocab::{Role, TeamRole};
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::PlanError;
+use super::policy::Rules;
 
 /// A team rule with its team resolved to an ID.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,16 +52,15 @@ fn condition_matches(when: &Condition, e: &Employee) -> bool {
 }
 
 impl ResolvedRules {
-    /// Resolves every `[[teams.rule]]` team (an ID, or a name compared trimmed and
-    /// case-insensitively) against the account's `teams`.
+    /// Resolves every `[[teams.rule]]` team of `rules` (an ID, or a name compared trimmed
+    /// and case-insensitively) against the account's `teams`.
     ///
     /// # Errors
     /// [`PlanError::Rules`] listing each rule whose team does not exist or is ambiguous.
-    pub fn resolve(config: &Config, teams: &[Team]) -> Result<ResolvedRules, PlanError> {
+    pub fn resolve(rules: &Rules, teams: &[Team]) -> Result<ResolvedRules, PlanError> {
         let mut problems = Vec::new();
         let mut team_rules = Vec::new();
-        for (i, rule) in config.teams.rule.iter().enumerate() {
-            let r = rule.get_ref();
+        for (i, r) in rules.teams.iter().enumerate() {
             let wanted = r.team.trim();
             let by_id: Vec<&Team> = teams.iter().filter(|t| t.id == wanted).collect();
             let by_name: Vec<&Team> = teams
@@ -103,7 +104,7 @@ impl ResolvedRules {
                     index: i + 1,
                     when: r.when.clone(),
                     team_id: t.id.clone(),
-                    role: r.role.get_ref().clone(),
+                    role: r.role.clone(),
                 });
             }
         }
@@ -111,12 +112,11 @@ impl ResolvedRules {
             return Err(PlanError::Rules(problems));
         }
         Ok(ResolvedRules {
-            default_role: config.roles.default.get_ref().clone(),
-            role_rules: config
+            default_role: rules.default_role.clone(),
+            role_rules: rules
                 .roles
-                .rule
                 .iter()
-                .map(|r| (r.get_ref().when.clone(), r.get_ref().role.get_ref().clone()))
+                .map(|r| (r.when.clone(), r.role.clone()))
                 .collect(),
             team_rules,
         })

@@ -282,7 +282,7 @@ impl Account {
             users: &self.users,
             teams: &teams,
             members: &self.members,
-            config: cfg,
+            policy: &Policy::from_config(cfg),
             today: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
         })
         .unwrap()
@@ -767,7 +767,7 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
         users: &[],
         teams: &teams,
         members: &BTreeMap::new(),
-        config: &cfg,
+        policy: &Policy::from_config(&cfg),
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
     })
     .unwrap_err();
@@ -775,7 +775,7 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
 
     let cfg = config("[[teams.rule]]\nteam = \"IT Operations\"\nrole = \"observer\"\n").to_owned();
     let mut cfg2 = cfg.clone();
-    cfg2.roles.default = toml::Spanned::new(0..0, Role::ReadOnlyUser);
+    cfg2.roles.default = Role::ReadOnlyUser;
     let r = roster(vec![emp(
         "3",
         "ro@example.com",
@@ -789,7 +789,7 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
         users: &[],
         teams: &teams,
         members: &BTreeMap::new(),
-        config: &cfg2,
+        policy: &Policy::from_config(&cfg2),
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
     })
     .unwrap_err();
@@ -1039,7 +1039,7 @@ fn a_protected_email_is_never_created_either() {
 #[test]
 fn a_stakeholder_role_is_not_given_to_a_member_of_an_unruled_team() {
     let mut cfg = std_config();
-    cfg.roles.default = toml::Spanned::new(0..0, Role::ReadOnlyUser);
+    cfg.roles.default = Role::ReadOnlyUser;
     let r = roster(vec![emp(
         "60",
         "st@example.com",
@@ -1094,7 +1094,7 @@ fn creating_users_needs_a_from_user_that_exists() {
         users: &acct.users,
         teams: &teams,
         members: &acct.members,
-        config: &cfg,
+        policy: &Policy::from_config(&cfg),
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
     })
     .unwrap_err();
@@ -1170,9 +1170,11 @@ fn stakeholder_with_a_team_is_found_offline() {
         "Sales",
         "Rep",
     )]);
-    assert!(check_rules_offline(&cfg, &r).is_ok());
-    cfg.roles.default = toml::Spanned::new(0..0, Role::ReadOnlyUser);
-    let err = check_rules_offline(&cfg, &r).unwrap_err().to_string();
+    assert!(check_rules_offline(&Policy::from_config(&cfg), &r).is_ok());
+    cfg.roles.default = Role::ReadOnlyUser;
+    let err = check_rules_offline(&Policy::from_config(&cfg), &r)
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("employee 90 (line 91)") && err.contains("\"IT Operations\""),
         "{err}"

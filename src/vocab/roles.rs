@@ -3,9 +3,9 @@
 //!
 //! Sources: the OpenAPI document (`../shared/reference/pagerduty-rest-openapiv3.json`,
 //! `User.role` and the `updateTeamUser` request body) and facts F13, F15 and F17 and §3.2 in
-//! `../shared/reference/PAGERDUTY_API.md`. The API models ([`crate::pagerduty::models`])
-//! re-export [`Role`] and [`TeamRole`]; the configuration, the planner and the simulator
-//! read them from here.
+//! `../shared/reference/PAGERDUTY_API.md`. The API models (`pagerduty::models`) re-export
+//! [`Role`] and [`TeamRole`], so the client and the simulator keep naming them there; the
+//! configuration reads them from here.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

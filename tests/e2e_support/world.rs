@@ -9,12 +9,11 @@
 
 use super::{KEY, Sim, marker_of, repo};
 use hr2pagerduty::config::Config;
-use hr2pagerduty::email::Email;
 use hr2pagerduty::hr::{self, Employee, Lifecycle, Roster};
 use hr2pagerduty::ids::{EmployeeId, TeamId};
 use hr2pagerduty::marker::{self, Marker, SavedMembership, Suspension};
 use hr2pagerduty::pagerduty::models::{NewUser, Role, Team, TeamRole, User};
-use hr2pagerduty::plan::{self, ActionKind, Inputs, Step};
+use hr2pagerduty::plan::{self, ActionKind, Inputs, Policy, Step};
 use hr2pagerduty::sim::{Seed, SeedMembership, SeedTeam, SeedUser};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -165,8 +164,8 @@ impl World {
         // Teams: every team the rules name, plus one no rule names.
         let mut team_names: BTreeMap<TeamId, String> = BTreeMap::new();
         let mut seen = BTreeSet::new();
-        for rule in &cfg.teams.rule {
-            let name = rule.get_ref().team.trim().to_string();
+        for rule in &cfg.teams.rules {
+            let name = rule.team.trim().to_string();
             if seen.insert(name.to_lowercase()) {
                 team_names.insert(TeamId::new(format!("PTEAM{:02}", seen.len())), name);
             }
@@ -191,7 +190,7 @@ impl World {
         let today = chrono::Utc::now().date_naive();
         // Creating users needs the `from` bot in the account (it is seeded below too).
         let bot: hr2pagerduty::pagerduty::models::User = serde_json::from_value(serde_json::json!({
-            "id": "PBOTSYN", "name": "Sync Bot", "email": cfg.pagerduty.from.get_ref(), "role": "admin"
+            "id": "PBOTSYN", "name": "Sync Bot", "email": cfg.pagerduty.from.as_str(), "role": "admin"
         }))
         .expect("bot user");
         let empty = plan::plan(Inputs {
@@ -199,7 +198,7 @@ impl World {
             users: std::slice::from_ref(&bot),
             teams: &teams,
             members: &BTreeMap::new(),
-            config: &cfg,
+            policy: &Policy::from_config(&cfg),
             today,
         })
         .expect("the export plans against an empty account");
@@ -251,7 +250,7 @@ impl World {
             cast.rehire = Some(picks.remove(i));
         }
         cast.movers = picks.drain(..mix.movers).collect();
-        let email_domain = domain_of(cfg.pagerduty.from.get_ref()).to_string();
+        let email_domain = domain_of(cfg.pagerduty.from.as_str()).to_string();
         if mix.email_change {
             let id = picks.remove(0);
             let new = desired[&id].user.email.clone();
@@ -264,7 +263,7 @@ impl World {
         cast.new_hires = picks;
         cast.leavers = leavers;
         cast.owner = "account.owner@owner.example.org".into();
-        cast.bot = Email::normalise(cfg.pagerduty.from.get_ref()).to_string();
+        cast.bot = cfg.pagerduty.from.to_string();
         cast.unmanaged = "casey@contractor.example.net".into();
         if mix.absent {
             cast.absent_email = Some(format!("e2e.former.person@{email_domain}"));
@@ -297,7 +296,7 @@ impl World {
     }
 
     fn suspended_role(&self) -> Role {
-        self.cfg.lifecycle.suspended_role.get_ref().clone()
+        self.cfg.lifecycle.suspended_role.clone()
     }
 
     fn role(&self, eid: &str) -> Role {
@@ -345,7 +344,7 @@ impl World {
     /// maps no job title.
     fn moved(&self, eid: &str) -> (&'static str, String, String) {
         let u = &self.desired[eid].user;
-        if self.cfg.hr.columns.get_ref().job_title.is_some() {
+        if self.cfg.hr.columns.job_title.is_some() {
             let now = u.job_title.clone().unwrap_or_default();
             ("job_title", format!("Acting {now}").trim().to_string(), now)
         } else {
@@ -496,7 +495,7 @@ impl World {
         }
         Seed {
             api_keys: vec![KEY.to_string()],
-            time_zone: Some(self.cfg.lifecycle.default_time_zone.get_ref().to_string()),
+            time_zone: Some(self.cfg.lifecycle.default_time_zone.clone()),
             teams: self
                 .team_names
                 .iter()

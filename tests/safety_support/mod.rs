@@ -14,7 +14,7 @@
 use hr2pagerduty::config::Config;
 use hr2pagerduty::hr::{self, Roster};
 use hr2pagerduty::pagerduty::models::{Team, User};
-use hr2pagerduty::plan::{self, ActionKind, Inputs, Step};
+use hr2pagerduty::plan::{self, ActionKind, Inputs, Policy, Step};
 use hr2pagerduty::sim::{self, Fault, RecordedRequest, Seed, SeedMembership, SeedUser, SimHandle};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -202,7 +202,7 @@ pub fn in_sync_users(cfg: &Config, roster: &Roster, base: &Seed) -> Vec<SeedUser
     let teams = seed_teams(base);
     // Creating users needs the `from` bot in the account (the base seed holds it).
     let bot: hr2pagerduty::pagerduty::models::User = serde_json::from_value(serde_json::json!({
-        "id": "PBOTSYN", "name": "Sync Bot", "email": cfg.pagerduty.from.get_ref(), "role": "admin"
+        "id": "PBOTSYN", "name": "Sync Bot", "email": cfg.pagerduty.from.as_str(), "role": "admin"
     }))
     .expect("bot user");
     let p = plan::plan(Inputs {
@@ -210,7 +210,7 @@ pub fn in_sync_users(cfg: &Config, roster: &Roster, base: &Seed) -> Vec<SeedUser
         users: std::slice::from_ref(&bot),
         teams: &teams,
         members: &BTreeMap::new(),
-        config: cfg,
+        policy: &Policy::from_config(cfg),
         today: chrono::Utc::now().date_naive(),
     })
     .unwrap();

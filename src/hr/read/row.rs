@@ -71,7 +71,7 @@ impl Layout {
     /// delimiter occurs in it; [`HrError::MissingColumn`] / [`HrError::DuplicateColumn`]
     /// for the first mapped header found zero or several times.
     pub(super) fn resolve(header: Vec<String>, hr: &HrConfig) -> Result<Layout, HrError> {
-        let cols = hr.columns.get_ref();
+        let cols = &hr.columns;
         let mut wanted: Vec<(String, String)> = cols
             .mapped()
             .into_iter()
@@ -86,7 +86,7 @@ impl Layout {
             wanted.iter().map(|(_, h)| h.as_str()).collect();
         if header.len() == 1
             && distinct.len() > 1
-            && let Some(guess) = guess_delimiter(&header[0], hr.delimiter_byte())
+            && let Some(guess) = guess_delimiter(&header[0], hr.delimiter)
         {
             return Err(HrError::Delimiter {
                 header: header[0].chars().take(120).collect(),
@@ -126,10 +126,10 @@ impl Layout {
         let names = match (col("full_name"), col("first_name"), col("last_name")) {
             (Some(column), _, _) => Names::Full {
                 column,
-                order: hr.name_order.unwrap_or(NameOrder::FirstLast),
+                order: hr.name_order,
             },
             (None, Some(first), Some(last)) => Names::Split { first, last },
-            // Config::validate refuses a mapping without names; read the ID column as a
+            // Validation refuses a mapping without names; read the ID column as a
             // name-less export so every row reports MissingName rather than panicking.
             _ => Names::Full {
                 column: usize::MAX,
@@ -138,7 +138,7 @@ impl Layout {
         };
         let email = match (col("email"), &hr.email_template) {
             (Some(i), _) => EmailSource::Column(i),
-            (None, Some(t)) => EmailSource::Template(t.get_ref().clone()),
+            (None, Some(t)) => EmailSource::Template(t.clone()),
             (None, None) => EmailSource::Column(usize::MAX),
         };
         let mut status_map = HashMap::new();
@@ -172,7 +172,7 @@ impl Layout {
             time_zone: col("time_zone"),
             hire_date: col("hire_date"),
             termination_date: col("termination_date"),
-            date_format: hr.date_format.as_ref().map(|f| f.get_ref().clone()),
+            date_format: hr.date_format.clone(),
             attributes,
             header,
         })

@@ -1,0 +1,81 @@
+//! The configuration's defaults and bounds, each with its value and the reason for it.
+//! README.md § Configuration lists the same values per key; a change here is a change of
+//! documented behaviour.
+
+/// PagerDuty's documented per-key budget: 960 requests per minute for an account API key.
+/// Source: developer docs "REST API Rate Limits" (S7), fact F27 in `PAGERDUTY_API.md`.
+/// `[pagerduty] requests_per_minute` plus `burst` may not exceed it.
+pub const PAGERDUTY_REQUESTS_PER_MINUTE: u32 = 960;
+
+/// Default `[pagerduty] requests_per_minute`: 900 requests per minute, a little under
+/// PagerDuty's 960 so a second tool on the same key still has room, and so that with the
+/// default burst of 10 no 60-second window can exceed 960.
+pub const DEFAULT_REQUESTS_PER_MINUTE: u32 = 900;
+
+/// Default `[pagerduty] concurrency`: 4 requests in flight at most. PagerDuty advises few
+/// parallel requests per key, and at 250 ms per request 4 in flight already keep up with
+/// 900 per minute (README § Rate limit, concurrency and retries).
+pub const DEFAULT_CONCURRENCY: usize = 4;
+
+/// Largest `[pagerduty] concurrency` validation accepts: 64 requests in flight. PagerDuty
+/// advises few parallel requests per key, and parallel creates can meet its transient
+/// account lock (README § Rate limit, concurrency and retries).
+pub const MAX_CONCURRENCY: usize = 64;
+
+/// Default `[pagerduty] burst`: 10 requests may go out back to back after a quiet spell.
+/// With 900 per minute this keeps any 60-second window under PagerDuty's 960.
+pub const DEFAULT_BURST: u32 = 10;
+
+/// Largest `[pagerduty] burst` validation accepts: 60 requests. The burst counts against
+/// the same minute as `requests_per_minute` (their sum may not exceed 960).
+pub const MAX_BURST: u32 = 60;
+
+/// Default `[pagerduty] request_timeout_seconds`: 30 seconds for one HTTP request
+/// (connect, send, read the answer).
+pub const DEFAULT_REQUEST_TIMEOUT_SECONDS: u64 = 30;
+
+/// Largest `[pagerduty] request_timeout_seconds` validation accepts: 300 seconds (the
+/// smallest is 1).
+pub const MAX_REQUEST_TIMEOUT_SECONDS: u64 = 300;
+
+/// Default API base URL when neither `--api-url`, `PAGERDUTY_API_URL` nor
+/// `[pagerduty] api_url` sets one: PagerDuty's US service region (fact F1).
+pub const DEFAULT_API_URL: &str = "https://api.pagerduty.com";
+
+/// Default `[safety] max_invalid_rows_percent`: 5 percent of rows may fail validation
+/// before the export is refused as broken (a few bad rows are normal; many mean a broken
+/// export passing as a smaller one).
+pub const DEFAULT_MAX_INVALID_ROWS_PERCENT: f64 = 5.0;
+
+/// Default `[safety] max_deactivations`: 25 users; a normal night has a handful of
+/// leavers, a bad export deactivates many.
+pub const DEFAULT_MAX_DEACTIVATIONS: usize = 25;
+
+/// Default `[safety] max_deactivation_percent`: 10 percent of managed users, checked only
+/// above [`PERCENT_CAPS_MIN_USERS`] managed users.
+pub const DEFAULT_MAX_DEACTIVATION_PERCENT: f64 = 10.0;
+
+/// Default `[safety] max_reactivations`: 25 users; a status value mapped to the wrong
+/// state brings many leavers back at once.
+pub const DEFAULT_MAX_REACTIVATIONS: usize = 25;
+
+/// Default `[safety] max_reactivation_percent`: 10 percent of managed users, checked only
+/// above [`PERCENT_CAPS_MIN_USERS`] managed users.
+pub const DEFAULT_MAX_REACTIVATION_PERCENT: f64 = 10.0;
+
+/// Default `[safety] max_role_changes`: 25 updates that change a base role; more usually
+/// means a rule or a department mapping gone wrong.
+pub const DEFAULT_MAX_ROLE_CHANGES: usize = 25;
+
+/// Default `[safety] max_role_change_percent`: 10 percent of managed users, checked only
+/// above [`PERCENT_CAPS_MIN_USERS`] managed users.
+pub const DEFAULT_MAX_ROLE_CHANGE_PERCENT: f64 = 10.0;
+
+/// Default `[safety] max_shrink_percent`: refuse when the export's active employees are 10
+/// percent or more below the active users the job manages (a truncated export that still
+/// parses, or a status column that stopped saying "active").
+pub const DEFAULT_MAX_SHRINK_PERCENT: f64 = 10.0;
+
+/// The percentage caps of `[safety]` apply only above 50 managed users: in a small account
+/// one leaver is already a large share, and the count caps protect it.
+pub const PERCENT_CAPS_MIN_USERS: usize = 50;

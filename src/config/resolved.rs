@@ -1,0 +1,378 @@
+//! The validated configuration everything outside `config` reads: plain values (roles,
+//! emails, counts, durations, paths), no spans and no defaults left to apply.
+//!
+//! [`Config::load`](super::Config::load) produces a [`Config`] only when every check of
+//! `super::validate` passed, so a reader may rely on what validation checked: roles are in
+//! PagerDuty's enum, the default time zone is one PagerDuty accepts, rule keys name mapped
+//! fields, and so on. The value types shared with the file's schema (the `[hr.columns]`
+//! table, the status lists, the enums) are defined here and deserialised as they are.
+
+use crate::email::Email;
+use crate::vocab::{Role, TeamRole};
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::defaults::{
+    DEFAULT_MAX_DEACTIVATION_PERCENT, DEFAULT_MAX_DEACTIVATIONS, DEFAULT_MAX_INVALID_ROWS_PERCENT,
+    DEFAULT_MAX_REACTIVATION_PERCENT, DEFAULT_MAX_REACTIVATIONS, DEFAULT_MAX_ROLE_CHANGE_PERCENT,
+    DEFAULT_MAX_ROLE_CHANGES, DEFAULT_MAX_SHRINK_PERCENT,
+};
+
+/// A loaded and validated configuration file; README.md § Configuration documents every
+/// key. Build it with [`Config::load`](super::Config::load) or
+/// [`Config::from_toml`](super::Config::from_toml).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `[pagerduty]`: how to talk to the API.
+    pub pagerduty: PagerDutyConfig,
+    /// `[hr]`: how to read the HR export.
+    pub hr: HrConfig,
+    /// `[lifecycle]`: suspension, protection and unmanaged users.
+    pub lifecycle: LifecycleConfig,
+    /// `[roles]`: base role rules.
+    pub roles: RolesConfig,
+    /// `[teams]`: team membership rules.
+    pub teams: TeamsConfig,
+    /// `[safety]`: limits that refuse a run before any write.
+    pub safety: SafetyConfig,
+    /// Where the file was read from (not a key); `lock_dir` is resolved against it.
+    pub path: PathBuf,
+}
+
+/// `[pagerduty]`, validated: the values the commands give the client.
+#[derive(Debug, Clone)]
+pub struct PagerDutyConfig {
+    /// Email of an existing user, normalised (trimmed, lower-cased), sent as the `From`
+    /// header on `POST /users` (fact F6).
+    pub from: Email,
+    /// Client-side budget in requests per minute, 1–960; `requests_per_minute + burst` is at
+    /// most 960 (PagerDuty's per-key limit, fact F27).
+    pub requests_per_minute: u32,
+    /// Requests in flight at most, 1–64.
+    pub concurrency: usize,
+    /// Requests the limiter lets out back to back after a quiet spell, 1–60.
+    pub burst: u32,
+    /// Time allowed for one HTTP request, 1–300 seconds (`request_timeout_seconds`).
+    pub request_timeout: Duration,
+    /// `api_url` as written in the file (already checked by the https-only URL policy), or
+    /// `None`; [`Connection::resolve`](super::Connection::resolve) applies the flag and the
+    /// environment over it.
+    pub api_url: Option<String>,
+}
+
+/// Text encoding of the HR export (`[hr] encoding`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+pub enum Encoding {
+    /// UTF-8 (a BOM is stripped). Invalid bytes refuse the file. The default.
+    #[default]
+    #[serde(rename = "utf-8", alias = "utf8", alias = "UTF-8")]
+    Utf8,
+    /// Windows-1252, decoded with `encoding_rs`.
+    #[serde(rename = "windows-1252", alias = "cp1252", alias = "Windows-1252")]
+    Windows1252,
+}
+
+/// How a single full-name column is laid out (`[hr] name_order`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NameOrder {
+    /// `First [Middle] Last`: the last word is the last name. The default.
+    #[default]
+    FirstLast,
+    /// `Last, First [Middle]`, as in HRDataset_v14's `Employee_Name`.
+    LastCommaFirst,
+}
+
+/// `[hr]`, validated.
+#[derive(Debug, Clone)]
+pub struct HrConfig {
+    /// Field delimiter byte: `b','` (default), `b';'`, `b'|'` or `b'\t'` (`"tab"`).
+    pub delimiter: u8,
+    /// Text encoding; default UTF-8.
+    pub encoding: Encoding,
+    /// One strict chrono/strftime format for every mapped date column, e.g. `%d-%b-%y`;
+    /// set whenever a date column is mapped.
+    pub date_format: Option<String>,
+    /// Builds the email of exports without an email column from `{first}` and `{last}`;
+    /// set exactly when `columns.email` is not.
+    pub email_template: Option<String>,
+    /// Layout of `columns.full_name`; default [`NameOrder::FirstLast`].
+    pub name_order: NameOrder,
+    /// `[hr.columns]`: header name in the export for each field.
+    pub columns: Columns,
+    /// `[hr.status]`: export status values to lifecycle states.
+    pub status: StatusMap,
+    /// `[hr.attributes]`: extra columns rules may test, attribute name → header name.
+    pub attributes: BTreeMap<String, String>,
+}
+
+impl HrConfig {
+    /// The fields rules may test with this mapping: mapped built-in fields of
+    /// [`RULE_FIELDS`] (`first_name` and `last_name` also when `full_name` is mapped, and
+    /// `email` when a template builds it) plus `[hr.attributes]` names; sorted, no
+    /// duplicates.
+    pub fn rule_fields(&self) -> Vec<String> {
+        rule_fields(
+            &self.columns,
+            self.email_template.is_some(),
+            &self.attributes,
+        )
+    }
+}
+
+/// [`HrConfig::rule_fields`] from its parts, so validation can list them before the
+/// section is resolved.
+pub(super) fn rule_fields(
+    cols: &Columns,
+    email_template: bool,
+    attributes: &BTreeMap<String, String>,
+) -> Vec<String> {
+    let mut out: Vec<String> = cols
+        .mapped()
+        .into_iter()
+        .map(|(f, _)| f.to_string())
+        .filter(|f| RULE_FIELDS.contains(&f.as_str()))
+        .collect();
+    if cols.full_name.is_some() {
+        out.push("first_name".into());
+        out.push("last_name".into());
+    }
+    if email_template {
+        out.push("email".into());
+    }
+    out.extend(attributes.keys().cloned());
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// `[hr.columns]`: header names, matched after trimming. Map only columns the export has.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Columns {
+    /// Employee ID; required. The stable key hr2pagerduty records in its ownership marker.
+    pub employee_id: String,
+    /// Work email; or use `[hr] email_template`.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// First (given) name; with `last_name`, or use `full_name`.
+    #[serde(default)]
+    pub first_name: Option<String>,
+    /// Last (family) name.
+    #[serde(default)]
+    pub last_name: Option<String>,
+    /// Full name in one column; see `[hr] name_order`.
+    #[serde(default)]
+    pub full_name: Option<String>,
+    /// Employment status; without it every row is active.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Job title, synced to PagerDuty's `job_title`.
+    #[serde(default)]
+    pub job_title: Option<String>,
+    /// Department, for rules.
+    #[serde(default)]
+    pub department: Option<String>,
+    /// Time zone; when mapped it is kept in sync.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// Hire date (parsed with `date_format`).
+    #[serde(default)]
+    pub hire_date: Option<String>,
+    /// Termination date (parsed with `date_format`).
+    #[serde(default)]
+    pub termination_date: Option<String>,
+}
+
+impl Columns {
+    /// `(field, header)` for every mapped column, in a fixed order.
+    pub fn mapped(&self) -> Vec<(&'static str, &str)> {
+        let mut out = vec![("employee_id", self.employee_id.as_str())];
+        let optional: [(&'static str, &Option<String>); 10] = [
+            ("email", &self.email),
+            ("first_name", &self.first_name),
+            ("last_name", &self.last_name),
+            ("full_name", &self.full_name),
+            ("status", &self.status),
+            ("job_title", &self.job_title),
+            ("department", &self.department),
+            ("time_zone", &self.time_zone),
+            ("hire_date", &self.hire_date),
+            ("termination_date", &self.termination_date),
+        ];
+        for (field, header) in optional {
+            if let Some(h) = header {
+                out.push((field, h.as_str()));
+            }
+        }
+        out
+    }
+}
+
+/// `[hr.status]`: export status values (trimmed, compared case-insensitively) per state.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusMap {
+    /// Values meaning the employee works here (including a leave of absence).
+    #[serde(default)]
+    pub active: Vec<String>,
+    /// Values meaning the employee left.
+    #[serde(default)]
+    pub terminated: Vec<String>,
+    /// Values meaning a future hire that is not provisioned yet.
+    #[serde(default)]
+    pub pending: Vec<String>,
+}
+
+/// What happens to PagerDuty users that carry no marker and match no HR row
+/// (`[lifecycle] unmanaged_users`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnmanagedUsers {
+    /// Leave them alone and say nothing (default).
+    #[default]
+    Ignore,
+    /// Leave them alone, and list them in the plan so someone can look.
+    Report,
+}
+
+/// `[lifecycle]`, validated.
+#[derive(Debug, Clone)]
+pub struct LifecycleConfig {
+    /// Base role a suspended (deactivated) user gets: one of
+    /// [`SUSPENDED_ROLES`](crate::vocab::SUSPENDED_ROLES).
+    pub suspended_role: Role,
+    /// Emails never changed, whatever HR says, normalised (the bot in `from` belongs here).
+    pub protected: BTreeSet<Email>,
+    /// What to do with users with no marker and no HR row.
+    pub unmanaged_users: UnmanagedUsers,
+    /// Time zone set on create when the export has none: one of PagerDuty's 135
+    /// ([`crate::vocab::time_zones::TIME_ZONES`]).
+    pub default_time_zone: String,
+}
+
+/// A rule's condition value: one string or a list meaning "any of".
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    /// One accepted value.
+    One(String),
+    /// Any of these values.
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    /// True when `value` equals one of the accepted values, both trimmed and compared
+    /// case-insensitively.
+    pub fn matches(&self, value: &str) -> bool {
+        let v = value.trim();
+        let eq = |a: &String| a.trim().to_lowercase() == v.to_lowercase();
+        match self {
+            OneOrMany::One(a) => eq(a),
+            OneOrMany::Many(list) => list.iter().any(eq),
+        }
+    }
+}
+
+/// `when = { field = value | [values] }`: every key must match; a missing or empty table
+/// matches everyone. Keys are mapped fields or `[hr.attributes]` names.
+pub type Condition = BTreeMap<String, OneOrMany>;
+
+/// Fields a rule's `when` may test, besides `[hr.attributes]` names. Each must be mapped in
+/// `[hr.columns]` (or, for `email`, produced by `email_template`).
+pub const RULE_FIELDS: &[&str] = &[
+    "employee_id",
+    "email",
+    "first_name",
+    "last_name",
+    "status",
+    "job_title",
+    "department",
+    "time_zone",
+];
+
+/// `[roles]`, validated.
+#[derive(Debug, Clone)]
+pub struct RolesConfig {
+    /// Base role of a managed user no rule matches; a documented role other than `owner`.
+    pub default: Role,
+    /// `[[roles.rule]]` in file order: the first matching rule wins.
+    pub rules: Vec<RoleRule>,
+}
+
+/// One `[[roles.rule]]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleRule {
+    /// The condition; every key names a field rules can test.
+    pub when: Condition,
+    /// The base role it gives; a documented role other than `owner`.
+    pub role: Role,
+}
+
+/// `[teams]`, validated.
+#[derive(Debug, Clone, Default)]
+pub struct TeamsConfig {
+    /// `[[teams.rule]]` in file order: every matching rule gives a membership.
+    pub rules: Vec<TeamRule>,
+}
+
+/// One `[[teams.rule]]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TeamRule {
+    /// The condition; every key names a field rules can test.
+    pub when: Condition,
+    /// Team name or ID, trimmed and not empty; resolved against the account by the planner.
+    pub team: String,
+    /// Team role: observer, responder or manager; always sent explicitly.
+    pub role: TeamRole,
+}
+
+/// `[safety]`, validated: limits checked before the first write. Defaults are the
+/// `DEFAULT_*` values of [`super::defaults`]; README § Safety lists them with their
+/// overrides.
+#[derive(Debug, Clone)]
+pub struct SafetyConfig {
+    /// Refuse when more than this share of rows (percent, 0–100) fail validation.
+    pub max_invalid_rows_percent: f64,
+    /// Refuse when more users than this would be deactivated.
+    pub max_deactivations: usize,
+    /// Refuse when more than this share (percent, 0–100) of managed users would be
+    /// deactivated; applies only above
+    /// [`PERCENT_CAPS_MIN_USERS`](super::PERCENT_CAPS_MIN_USERS) managed users.
+    pub max_deactivation_percent: f64,
+    /// Refuse when more suspended users than this would be reactivated (a status value
+    /// mapped to the wrong state brings leavers back).
+    pub max_reactivations: usize,
+    /// Share (percent) version of `max_reactivations`, same 50-user floor.
+    pub max_reactivation_percent: f64,
+    /// Refuse when more updates than this would change a base role.
+    pub max_role_changes: usize,
+    /// Share (percent, 0–100) version of `max_role_changes`, same 50-user floor.
+    pub max_role_change_percent: f64,
+    /// Refuse when the export's active count is this many percent (0–100) below the active
+    /// users the job manages.
+    pub max_shrink_percent: f64,
+    /// Directory for the apply lock file: `lock_dir` (relative to the configuration
+    /// file's directory unless absolute), else the configuration file's directory (`.` for
+    /// a file named without a directory).
+    pub lock_dir: PathBuf,
+}
+
+impl Default for SafetyConfig {
+    /// The documented defaults, with the lock in the current directory.
+    fn default() -> Self {
+        SafetyConfig {
+            max_invalid_rows_percent: DEFAULT_MAX_INVALID_ROWS_PERCENT,
+            max_deactivations: DEFAULT_MAX_DEACTIVATIONS,
+            max_deactivation_percent: DEFAULT_MAX_DEACTIVATION_PERCENT,
+            max_reactivations: DEFAULT_MAX_REACTIVATIONS,
+            max_reactivation_percent: DEFAULT_MAX_REACTIVATION_PERCENT,
+            max_role_changes: DEFAULT_MAX_ROLE_CHANGES,
+            max_role_change_percent: DEFAULT_MAX_ROLE_CHANGE_PERCENT,
+            max_shrink_percent: DEFAULT_MAX_SHRINK_PERCENT,
+            lock_dir: PathBuf::from("."),
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! The configuration file as serde reads it: every table with `deny_unknown_fields` (so a
+//! misspelt key is an error naming the key and its line), defaults applied, and
+//! [`toml::Spanned`] around the values whose checks `super::validate` reports with a line.
+//!
+//! Nothing outside `config` sees these types. Each keeps, through `serde(expecting)`, the
+//! struct name a type error has always printed ("expected struct PagerDutyConfig"), and
+//! fields are declared in the order its "expected one of" lists show.
+
+use super::defaults::{
+    DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_MAX_DEACTIVATION_PERCENT,
+    DEFAULT_MAX_DEACTIVATIONS, DEFAULT_MAX_INVALID_ROWS_PERCENT, DEFAULT_MAX_REACTIVATION_PERCENT,
+    DEFAULT_MAX_REACTIVATIONS, DEFAULT_MAX_ROLE_CHANGE_PERCENT, DEFAULT_MAX_ROLE_CHANGES,
+    DEFAULT_MAX_SHRINK_PERCENT, DEFAULT_REQUEST_TIMEOUT_SECONDS, DEFAULT_REQUESTS_PER_MINUTE,
+};
+use super::resolved::{Columns, Condition, Encoding, NameOrder, StatusMap, UnmanagedUsers};
+use crate::vocab::{Role, TeamRole};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use toml::Spanned;
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "struct Config")]
+pub(super) struct File {
+    pub pagerduty: PagerDutyTable,
+    pub hr: HrTable,
+    pub lifecycle: LifecycleTable,
+    pub roles: RolesTable,
+    #[serde(default)]
+    pub teams: TeamsTable,
+    #[serde(default)]
+    pub safety: SafetyTable,
+}
+
+/// `[pagerduty]`. A defaulted value carries the empty span `0..0`, which has no line.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "struct PagerDutyConfig")]
+pub(super) struct PagerDutyTable {
+    pub from: Spanned<String>,
+    #[serde(default = "default_rpm")]
+    pub requests_per_minute: Spanned<u32>,
+    #[serde(default = "default_concurrency")]
+    pub concurrency: Spanned<usize>,
+    #[serde(default = "default_burst")]
+    pub burst: Spanned<u32>,
+    #[serde(default = "default_timeout")]
+    pub request_timeout_seconds: Spanned<u64>,
+    #[serde(default)]
+    pub api_url: Option<String>,
+}
+
+fn default_rpm() -> Spanned<u32> {
+    Spanned::new(0..0, DEFAULT_REQUESTS_PER_MINUTE)
+}
+fn default_concurrency() -> Spanned<usize> {
+    Spanned::new(0..0, DEFAULT_CONCURRENCY)
+}
+fn default_burst() -> Spanned<u32> {
+    Spanned::new(0..0, DEFAULT_BURST)
+}
+fn default_timeout() -> Spanned<u64> {
+    Spanned::new(0..0, DEFAULT_REQUEST_TIMEOUT_SECONDS)
+}
+
+/// `[hr]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "struct HrConfig")]
+pub(super) struct HrTable {
+    #[serde(default)]
+    pub delimiter: Option<Spanned<String>>,
+    #[serde(default)]
+    pub encoding: Encoding,
+    #[serde(default)]
+    pub date_format: Option<Spanned<String>>,
+    #[serde(default)]
+    pub email_template: Option<Spanned<String>>,
+    #[serde(default)]
+    pub name_order: Option<NameOrder>,
+    pub columns: Spanned<Columns>,
+    #[serde(default)]
+    pub status: StatusMap,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// `[lifecycle]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "struct LifecycleConfig")]
+pub(super) struct LifecycleTable {
+    pub suspended_role: Spanned<Role>,
+    #[serde(default)]
+    pub protected: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub unmanaged_users: UnmanagedUsers,
+    pub default_time_zone: Spanned<String>,
+}
+
+/// `[roles]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "struct RolesConfig")]
+pub(super) struct RolesTable {
+    pub default: Spanned<Role>,
+    #[serde(default)]
+    pub rule: Vec<Spanned<RoleRuleTable>>,
+}
+
+/// One `[[roles.rule]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "struct RoleRule")]
+pub(super) struct RoleRuleTable {
+    #[serde(default)]
+    pub when: Condition,
+    pub role: Spanned<Role>,
+}
+
+/// `[teams]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "struct TeamsConfig")]
+pub(super) struct TeamsTable {
+    #[serde(default)]
+    pub rule: Vec<Spanned<TeamRuleTable>>,
+}
+
+/// One `[[teams.rule]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "struct TeamRule")]
+pub(super) struct TeamRuleTable {
+    #[serde(default)]
+    pub when: Condition,
+    pub team: String,
+    pub role: Spanned<TeamRole>,
+}
+
+/// `[safety]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "struct SafetyConfig")]
+pub(super) struct SafetyTable {
+    #[serde(default = "d_invalid")]
+    pub max_invalid_rows_percent: f64,
+    #[serde(default = "d_deact")]
+    pub max_deactivations: usize,
+    #[serde(default = "d_deact_pct")]
+    pub max_deactivation_percent: f64,
+    #[serde(default = "d_react")]
+    pub max_reactivations: usize,
+    #[serde(default = "d_react_pct")]
+    pub max_reactivation_percent: f64,
+    #[serde(default = "d_role")]
+    pub max_role_changes: usize,
+    #[serde(default = "d_role_pct")]
+    pub max_role_change_percent: f64,
+    #[serde(default = "d_shrink")]
+    pub max_shrink_percent: f64,
+    #[serde(default)]
+    pub lock_dir: Option<PathBuf>,
+}
+
+fn d_invalid() -> f64 {
+    DEFAULT_MAX_INVALID_ROWS_PERCENT
+}
+fn d_deact() -> usize {
+    DEFAULT_MAX_DEACTIVATIONS
+}
+fn d_deact_pct() -> f64 {
+    DEFAULT_MAX_DEACTIVATION_PERCENT
+}
+fn d_react() -> usize {
+    DEFAULT_MAX_REACTIVATIONS
+}
+fn d_react_pct() -> f64 {
+    DEFAULT_MAX_REACTIVATION_PERCENT
+}
+fn d_role() -> usize {
+    DEFAULT_MAX_ROLE_CHANGES
+}
+fn d_role_pct() -> f64 {
+    DEFAULT_MAX_ROLE_CHANGE_PERCENT
+}
+fn d_shrink() -> f64 {
+    DEFAULT_MAX_SHRINK_PERCENT
+}
+
+impl Default for SafetyTable {
+    fn default() -> Self {
+        SafetyTable {
+            max_invalid_rows_percent: d_invalid(),
+            max_deactivations: d_deact(),
+            max_deactivation_percent: d_deact_pct(),
+            max_reactivations: d_react(),
+            max_reactivation_percent: d_react_pct(),
+            max_role_changes: d_role(),
+            max_role_change_percent: d_role_pct(),
+            max_shrink_percent: d_shrink(),
+            lock_dir: None,
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! Configuration tests: loading, defaults, line-numbered problems, the connection's
+//! precedence and URL policy.
+
+use super::*;
+use std::path::PathBuf;
+
+const GOOD: &str = r#"
+[pagerduty]
+from = "bot@example.com"
+
+[hr]
+date_format = "%d-%b-%y"
+
+[hr.columns]
+employee_id = "EmpID"
+email = "ADEmail"
+first_name = "FirstName"
+last_name = "LastName"
+status = "EmployeeStatus"
+department = "DepartmentType"
+job_title = "Title"
+
+[hr.status]
+active = ["Active", "Leave of Absence"]
+terminated = ["Voluntarily Terminated"]
+
+[lifecycle]
+suspended_role = "read_only_limited_user"
+protected = ["owner@example.com"]
+default_time_zone = "America/New_York"
+
+[roles]
+default = "limited_user"
+[[roles.rule]]
+when = { department = "IT/IS", job_title = ["IT Manager - Infra"] }
+role = "admin"
+
+[[teams.rule]]
+when = { department = "IT/IS" }
+team = "IT Operations"
+role = "responder"
+"#;
+
+fn load(text: &str) -> Result<Config, ConfigError> {
+    Config::from_toml(text, Path::new("cfg.toml"))
+}
+
+#[test]
+fn a_complete_file_loads_with_defaults() {
+    let c = load(GOOD).unwrap();
+    assert_eq!(c.pagerduty.requests_per_minute, 900);
+    assert_eq!(c.pagerduty.concurrency, 4);
+    assert_eq!(c.roles.rules.len(), 1);
+    assert_eq!(c.safety.max_deactivations, 25);
+    assert_eq!(c.hr.delimiter, b',');
+}
+
+#[test]
+fn unknown_key_is_named_with_its_line() {
+    let text = GOOD.replace("date_format", "date_fromat");
+    let err = load(&text).unwrap_err().to_string();
+    assert!(err.contains("date_fromat"), "{err}");
+    assert!(err.contains("line 6"), "{err}");
+}
+
+#[test]
+fn bad_role_and_unmapped_rule_field_are_reported_with_lines() {
+    let text = GOOD
+        .replace("role = \"admin\"", "role = \"superuser\"")
+        .replace(
+            "when = { department = \"IT/IS\" }",
+            "when = { location = \"HQ\" }",
+        );
+    let err = load(&text).unwrap_err();
+    let ConfigError::Invalid { problems, .. } = err else {
+        panic!("{err}")
+    };
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert_eq!(problems[0].key, "roles.rule[1].role");
+    assert_eq!(problems[0].line, Some(30));
+    assert!(problems[0].message.contains("superuser"));
+    assert_eq!(problems[1].key, "teams.rule[1].when.location");
+    assert!(problems[1].message.contains("department"));
+}
+
+#[test]
+fn time_zone_and_rate_are_checked() {
+    let text = GOOD.replace("America/New_York", "US/Mountain").replace(
+        "from = \"bot@example.com\"",
+        "from = \"bot@example.com\"\nrequests_per_minute = 2000",
+    );
+    let err = load(&text).unwrap_err().to_string();
+    assert!(err.contains("US/Mountain"), "{err}");
+    assert!(err.contains("960"), "{err}");
+}
+
+#[test]
+fn settings_precedence_is_flag_then_env_then_file() {
+    let mut c = load(GOOD).unwrap();
+    c.pagerduty.api_url = Some("https://api.eu.pagerduty.com".into());
+    let s = Connection::resolve(None, None, Some("k"), &c).unwrap();
+    assert_eq!(s.api_url, "https://api.eu.pagerduty.com");
+    let s = Connection::resolve(None, Some("http://127.0.0.1:9/"), Some("k"), &c).unwrap();
+    assert_eq!(s.api_url, "http://127.0.0.1:9");
+    let s = Connection::resolve(
+        Some("http://127.0.0.1:1"),
+        Some("http://127.0.0.1:9"),
+        Some("k"),
+        &c,
+    )
+    .unwrap();
+    assert_eq!(s.api_url, "http://127.0.0.1:1");
+    assert!(
+        Connection::resolve(None, None, None, &c)
+            .unwrap_err()
+            .contains("PAGERDUTY_API_KEY")
+    );
+}
+
+#[test]
+fn api_urls_must_be_https_except_to_loopback() {
+    assert!(check_api_url("https://api.eu.pagerduty.com").is_ok());
+    assert!(check_api_url("http://127.0.0.1:8080").is_ok());
+    assert!(check_api_url("http://localhost:1").is_ok());
+    assert!(check_api_url("http://[::1]:1").is_ok());
+    for bad in [
+        "http://api.pagerduty.com",
+        "http://127.0.0.1.attacker.example",
+        "http://localhost.attacker.example:80",
+        "ftp://127.0.0.1",
+        "api.pagerduty.com",
+    ] {
+        assert!(check_api_url(bad).is_err(), "{bad}");
+    }
+    let c = load(GOOD).unwrap();
+    let err =
+        Connection::resolve(Some("http://pagerduty.example.com"), None, Some("k"), &c).unwrap_err();
+    assert!(err.contains("https"), "{err}");
+}
+
+#[test]
+fn a_suspended_role_must_not_let_a_leaver_act_and_the_budget_includes_the_burst() {
+    let text = GOOD.replace(
+        "suspended_role = \"read_only_limited_user\"",
+        "suspended_role = \"limited_user\"",
+    );
+    let err = load(&text).unwrap_err().to_string();
+    assert!(
+        err.contains("lifecycle.suspended_role") && err.contains("able to act"),
+        "{err}"
+    );
+    let text = GOOD.replace(
+        "from = \"bot@example.com\"",
+        "from = \"bot@example.com\"\nrequests_per_minute = 960",
+    );
+    let err = load(&text).unwrap_err().to_string();
+    assert!(err.contains("970 requests in one minute"), "{err}");
+}
+
+#[test]
+fn condition_values_compare_trimmed_and_case_insensitively() {
+    let v = OneOrMany::Many(vec!["IT/IS".into(), "Sales".into()]);
+    assert!(v.matches("  it/is "));
+    assert!(!v.matches("Production"));
+}
+
+#[test]
+fn the_resolved_sections_hold_plain_values() {
+    let text = GOOD
+        .replace(
+            "date_format = \"%d-%b-%y\"",
+            "date_format = \"%d-%b-%y\"\ndelimiter = \"tab\"",
+        )
+        .replace(
+            "protected = [\"owner@example.com\"]",
+            "protected = [\" Owner@Example.com \", \"bot@example.com\"]",
+        )
+        .replace("team = \"IT Operations\"", "team = \"  IT Operations \"")
+        .replace(
+            "from = \"bot@example.com\"",
+            "from = \"Bot@Example.com\"\nrequest_timeout_seconds = 7",
+        );
+    let c = load(&text).unwrap();
+    assert_eq!(c.hr.delimiter, b'\t');
+    assert_eq!(c.hr.name_order, NameOrder::FirstLast);
+    assert_eq!(c.hr.encoding, Encoding::Utf8);
+    assert_eq!(c.pagerduty.from.as_str(), "bot@example.com");
+    assert_eq!(
+        c.pagerduty.request_timeout,
+        std::time::Duration::from_secs(7)
+    );
+    assert_eq!(c.pagerduty.burst, DEFAULT_BURST);
+    let protected: Vec<&str> = c.lifecycle.protected.iter().map(|e| e.as_str()).collect();
+    assert_eq!(protected, ["bot@example.com", "owner@example.com"]);
+    assert_eq!(
+        c.lifecycle.suspended_role,
+        crate::vocab::Role::ReadOnlyLimitedUser
+    );
+    assert_eq!(c.lifecycle.unmanaged_users, UnmanagedUsers::Ignore);
+    assert_eq!(c.teams.rules[0].team, "IT Operations");
+    assert_eq!(c.roles.rules[0].role, crate::vocab::Role::Admin);
+    assert_eq!(
+        c.hr.rule_fields(),
+        [
+            "department",
+            "email",
+            "employee_id",
+            "first_name",
+            "job_title",
+            "last_name",
+            "status"
+        ]
+    );
+}
+
+#[test]
+fn the_lock_dir_is_resolved_against_the_config_files_directory() {
+    let at = |path: &str, extra: &str| {
+        Config::from_toml(&format!("{GOOD}{extra}"), Path::new(path))
+            .unwrap()
+            .safety
+            .lock_dir
+    };
+    assert_eq!(at("cfg.toml", ""), PathBuf::from("."));
+    assert_eq!(at("/etc/h2p/cfg.toml", ""), PathBuf::from("/etc/h2p"));
+    let relative = "\n[safety]\nlock_dir = \"locks\"\n";
+    assert_eq!(
+        at("/etc/h2p/cfg.toml", relative),
+        PathBuf::from("/etc/h2p/locks")
+    );
+    let absolute = "\n[safety]\nlock_dir = \"/var/lock/h2p\"\n";
+    assert_eq!(
+        at("/etc/h2p/cfg.toml", absolute),
+        PathBuf::from("/var/lock/h2p")
+    );
+}
+
+#[test]
+fn a_type_error_names_the_table_as_it_always_has() {
+    // The schema's Rust types are private; their messages keep the documented names.
+    for (text, name) in [
+        ("pagerduty = 5", "struct PagerDutyConfig"),
+        ("hr = 5", "struct HrConfig"),
+        ("lifecycle = 5", "struct LifecycleConfig"),
+        ("roles = 5", "struct RolesConfig"),
+        ("teams = 5", "struct TeamsConfig"),
+        ("safety = 5", "struct SafetyConfig"),
+        ("teams = { rule = [5] }", "struct TeamRule"),
+        (
+            "roles = { default = \"user\", rule = [5] }",
+            "struct RoleRule",
+        ),
+        ("hr = { columns = 5 }", "struct Columns"),
+    ] {
+        let err = load(text).unwrap_err().to_string();
+        assert!(err.contains(&format!("expected {name}")), "{text}: {err}");
+    }
+}
+
+#[test]
+fn problems_without_a_span_have_no_line_and_keep_section_order() {
+    let text = GOOD
+        .replace("date_format = \"%d-%b-%y\"", "name_order = \"first_last\"")
+        .replace(
+            "[[teams.rule]]",
+            "[safety]\nmax_shrink_percent = 101\n\n[[teams.rule]]",
+        )
+        .replace("role = \"responder\"", "role = \"boss\"");
+    let ConfigError::Invalid { problems, .. } = load(&text).unwrap_err() else {
+        panic!("not a validation error")
+    };
+    let keys: Vec<(&str, Option<usize>)> =
+        problems.iter().map(|p| (p.key.as_str(), p.line)).collect();
+    assert_eq!(
+        keys,
+        [
+            ("hr.name_order", None),
+            ("teams.rule[1].role", Some(38)),
+            ("safety.max_shrink_percent", None),
+        ]
+    );
+}

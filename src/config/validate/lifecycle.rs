@@ -1,0 +1,57 @@
+//! `[lifecycle]`: what a suspended user keeps, who is never touched, and the default time
+//! zone.
+
+use super::Problems;
+use super::rules::check_role;
+use crate::config::resolved::LifecycleConfig;
+use crate::config::schema::LifecycleTable;
+use crate::email::Email;
+use crate::vocab::SUSPENDED_ROLES;
+use crate::vocab::time_zones::is_valid_time_zone;
+
+/// Checks `[lifecycle]`: `suspended_role` is a documented base role other than `owner` and
+/// one of [`SUSPENDED_ROLES`] (PAGERDUTY_API.md §3.2); `default_time_zone` is one of
+/// PagerDuty's 135 (fact F19); every `protected` entry is an address PagerDuty accepts.
+pub(super) fn check(lc: &LifecycleTable, p: &mut Problems<'_>) -> LifecycleConfig {
+    check_role(p, "lifecycle.suspended_role", &lc.suspended_role);
+    if !SUSPENDED_ROLES.contains(lc.suspended_role.get_ref()) {
+        p.at(
+            "lifecycle.suspended_role",
+            lc.suspended_role.span(),
+            format!(
+                "{:?} would leave a leaver able to act; use one of {}",
+                lc.suspended_role.get_ref().as_str(),
+                SUSPENDED_ROLES
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+    }
+    if !is_valid_time_zone(lc.default_time_zone.get_ref()) {
+        p.at(
+            "lifecycle.default_time_zone",
+            lc.default_time_zone.span(),
+            format!(
+                "{:?} is not one of PagerDuty's 135 time zones",
+                lc.default_time_zone.get_ref()
+            ),
+        );
+    }
+    let mut protected = std::collections::BTreeSet::new();
+    for e in &lc.protected {
+        match Email::parse(e.get_ref()) {
+            Ok(email) => {
+                protected.insert(email);
+            }
+            Err(err) => p.at("lifecycle.protected", e.span(), err.to_string()),
+        }
+    }
+    LifecycleConfig {
+        suspended_role: lc.suspended_role.get_ref().clone(),
+        protected,
+        unmanaged_users: lc.unmanaged_users,
+        default_time_zone: lc.default_time_zone.get_ref().clone(),
+    }
+}

@@ -1,0 +1,48 @@
+//! `[safety]`: the limits that refuse a run before any write.
+
+use super::Problems;
+use crate::config::resolved::SafetyConfig;
+use crate::config::schema::SafetyTable;
+use std::path::{Path, PathBuf};
+
+/// Checks `[safety]`: the invalid-rows, deactivation, role-change and shrink shares are
+/// within 0–100 percent. Resolves `lock_dir` against the directory of `path`, the
+/// configuration file (`.` when it is named without a directory).
+pub(super) fn check(s: &SafetyTable, path: &Path, p: &mut Problems<'_>) -> SafetyConfig {
+    for (key, v) in [
+        (
+            "safety.max_invalid_rows_percent",
+            s.max_invalid_rows_percent,
+        ),
+        (
+            "safety.max_deactivation_percent",
+            s.max_deactivation_percent,
+        ),
+        ("safety.max_role_change_percent", s.max_role_change_percent),
+        ("safety.max_shrink_percent", s.max_shrink_percent),
+    ] {
+        if !(0.0..=100.0).contains(&v) {
+            p.unplaced(key, format!("{v} is outside 0..=100"));
+        }
+    }
+    let base_dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let lock_dir = match &s.lock_dir {
+        Some(d) if d.is_absolute() => d.clone(),
+        Some(d) => base_dir.join(d),
+        None => base_dir,
+    };
+    SafetyConfig {
+        max_invalid_rows_percent: s.max_invalid_rows_percent,
+        max_deactivations: s.max_deactivations,
+        max_deactivation_percent: s.max_deactivation_percent,
+        max_reactivations: s.max_reactivations,
+        max_reactivation_percent: s.max_reactivation_percent,
+        max_role_changes: s.max_role_changes,
+        max_role_change_percent: s.max_role_change_percent,
+        max_shrink_percent: s.max_shrink_percent,
+        lock_dir,
+    }
+}

@@ -1,0 +1,135 @@
+//! [`Policy`]: everything the planner reads from the configuration, as plain values.
+//!
+//! The planner never sees the whole [`Config`]: how the export is read, the request budget
+//! and the safety limits are other modules' business. A `Policy` is built once per run
+//! with [`Policy::from_config`]; tests may build one field by field.
+
+use crate::config::{Config, RoleRule, TeamRule, UnmanagedUsers};
+use crate::email::Email;
+use crate::vocab::Role;
+use std::collections::BTreeSet;
+
+/// The configuration as the planner uses it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    /// `[pagerduty] from`, normalised: the user named in the `From` header of
+    /// `POST /users` (fact F6); the plan refuses when the account lacks it.
+    pub from: Email,
+    /// `[lifecycle] suspended_role`: the base role a leaver keeps (one of
+    /// [`SUSPENDED_ROLES`](crate::vocab::SUSPENDED_ROLES)).
+    pub suspended_role: Role,
+    /// `[lifecycle] protected`, normalised: users never changed.
+    pub protected: BTreeSet<Email>,
+    /// `[lifecycle] unmanaged_users`: whether users with no marker and no HR row are
+    /// listed in the plan's notes.
+    pub unmanaged_users: UnmanagedUsers,
+    /// `[lifecycle] default_time_zone`: set on create when the employee has no time zone;
+    /// one of PagerDuty's 135 (fact F19).
+    pub default_time_zone: String,
+    /// True when `[hr.columns] job_title` is mapped: job titles are then kept in sync
+    /// (an empty cell clears PagerDuty's), otherwise never touched on update.
+    pub sync_job_title: bool,
+    /// `[roles]` and `[[teams.rule]]`, for [`ResolvedRules`](super::rules::ResolvedRules).
+    pub rules: Rules,
+}
+
+/// The role and team rules, in file order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rules {
+    /// `[roles] default`: the base role when no role rule matches.
+    pub default_role: Role,
+    /// `[[roles.rule]]`: the first matching rule gives the base role.
+    pub roles: Vec<RoleRule>,
+    /// `[[teams.rule]]`: every matching rule gives a membership (team named by name or ID).
+    pub teams: Vec<TeamRule>,
+}
+
+impl Policy {
+    /// The planner's view of a validated configuration.
+    pub fn from_config(cfg: &Config) -> Policy {
+        Policy {
+            from: cfg.pagerduty.from.clone(),
+            suspended_role: cfg.lifecycle.suspended_role.clone(),
+            protected: cfg.lifecycle.protected.clone(),
+            unmanaged_users: cfg.lifecycle.unmanaged_users,
+            default_time_zone: cfg.lifecycle.default_time_zone.clone(),
+            sync_job_title: cfg.hr.columns.job_title.is_some(),
+            rules: Rules {
+                default_role: cfg.roles.default.clone(),
+                roles: cfg.roles.rules.clone(),
+                teams: cfg.teams.rules.clone(),
+            },
+        }
+    }
+}
+
+impl From<&Config> for Policy {
+    fn from(cfg: &Config) -> Policy {
+        Policy::from_config(cfg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vocab::TeamRole;
+    use std::path::Path;
+
+    const CONFIG: &str = r#"
+[pagerduty]
+from = "Bot@Example.com"
+
+[hr.columns]
+employee_id = "id"
+email = "email"
+first_name = "first"
+last_name = "last"
+department = "dept"
+
+[lifecycle]
+suspended_role = "observer"
+protected = ["vip@example.com"]
+default_time_zone = "Europe/Kiev"
+unmanaged_users = "report"
+
+[roles]
+default = "limited_user"
+[[roles.rule]]
+when = { department = "IT" }
+role = "admin"
+
+[[teams.rule]]
+team = " Ops "
+role = "manager"
+"#;
+
+    fn policy(text: &str) -> Policy {
+        Policy::from_config(&Config::from_toml(text, Path::new("p.toml")).unwrap())
+    }
+
+    #[test]
+    fn a_policy_carries_what_the_planner_reads() {
+        let p = policy(CONFIG);
+        assert_eq!(p.from.as_str(), "bot@example.com");
+        assert_eq!(p.suspended_role, Role::Observer);
+        assert!(p.protected.contains(&Email::normalise("VIP@example.com")));
+        assert_eq!(p.unmanaged_users, UnmanagedUsers::Report);
+        assert_eq!(p.default_time_zone, "Europe/Kiev");
+        assert!(!p.sync_job_title);
+        assert_eq!(p.rules.default_role, Role::LimitedUser);
+        assert_eq!(p.rules.roles.len(), 1);
+        assert_eq!(p.rules.roles[0].role, Role::Admin);
+        assert_eq!(p.rules.teams[0].team, "Ops");
+        assert_eq!(p.rules.teams[0].role, TeamRole::Manager);
+    }
+
+    #[test]
+    fn job_titles_are_synced_only_when_the_column_is_mapped() {
+        let mapped = CONFIG.replace(
+            "department = \"dept\"",
+            "department = \"dept\"\njob_title = \"t\"",
+        );
+        assert!(policy(&mapped).sync_job_title);
+        assert!(!policy(CONFIG).sync_job_title);
+    }
+}
