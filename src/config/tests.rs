@@ -280,3 +280,15 @@ fn problems_without_a_span_have_no_line_and_keep_section_order() {
         ]
     );
 }
+
+#[test]
+fn the_largest_request_budget_is_refused_without_overflowing() {
+    // u32::MAX plus the default burst used to overflow while writing the message.
+    let text = GOOD.replace(
+        "from = \"bot@example.com\"",
+        "from = \"bot@example.com\"\nrequests_per_minute = 4294967295",
+    );
+    let err = load(&text).unwrap_err().to_string();
+    assert!(err.contains("4294967295 is outside 1..=960"), "{err}");
+    assert!(err.contains("4294967305 requests in one minute"), "{err}");
+}

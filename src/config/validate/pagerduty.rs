@@ -71,7 +71,7 @@ pub(super) fn check(pd: &PagerDutyTable, p: &mut Problems<'_>) -> PagerDutyConfi
             pd.requests_per_minute.span(),
             format!(
                 "{rpm} plus a burst of {burst} can put {} requests in one minute, above PagerDuty's {PAGERDUTY_REQUESTS_PER_MINUTE} per key; lower requests_per_minute or burst",
-                rpm + burst
+                u64::from(rpm) + u64::from(burst)
             ),
         );
     }
