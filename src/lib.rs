@@ -9,7 +9,7 @@
 //!
 //! [`config`] → [`hr`] (CSV rows to validated employees) → [`pagerduty`] (the client:
 //! listing, writes, retries, the shared limiter) → [`plan`] (pure: employees + users +
-//! policy → actions, each with its reason) → [`apply`] (executes a plan) → [`report`].
+//! policy → actions, each with its reason) → [`apply`] (executes a plan) → [`report`]. [`progress`] draws the progress bars.
 //! [`sim`], a PagerDuty simulator for tests and the demo, shares only
 //! [`pagerduty::models`] and [`vocab`] with the rest. [`vocab`] holds PagerDuty's
 //! vocabularies without I/O (base and team roles, time zones), which config, hr, the client
@@ -28,6 +28,7 @@ pub mod ids;
 pub mod marker;
 pub mod pagerduty;
 pub mod plan;
+pub mod progress;
 pub mod report;
 pub mod sim;
 pub mod vocab;

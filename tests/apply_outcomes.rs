@@ -6,7 +6,7 @@
 use hr2pagerduty::apply::{self, ApplyOptions, OutcomeStatus};
 use hr2pagerduty::config::{Config, Connection};
 use hr2pagerduty::pagerduty::Client;
-use hr2pagerduty::report::progress::Progress;
+use hr2pagerduty::progress::Progress;
 use hr2pagerduty::sim::faults::{Fault, FaultKind};
 use hr2pagerduty::{app, hr, sim};
 use std::path::Path;

@@ -24,7 +24,7 @@ use crate::marker::{self, MarkerState};
 use crate::pagerduty::models::Role;
 use crate::pagerduty::{ApiError, Client};
 use crate::plan::{Action, Guard, Plan, Step};
-use crate::report::progress::Progress;
+use crate::progress::Progress;
 use futures::StreamExt;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,7 +1,11 @@
 use super::*;
+use crate::apply::{Outcome, OutcomeStatus};
 use crate::email::Email;
+use crate::hr::Roster;
 use crate::hr::{ProblemKind, RowProblem};
 use crate::ids::UserId;
+use crate::pagerduty::ClientStats;
+use crate::plan::{Action, ActionKind, Change, Field, Plan};
 use crate::plan::{Skip, Step, TeamsChange};
 
 fn action(

@@ -1,0 +1,186 @@
+//! The JSON apply report of `apply --report FILE` (README.md § JSON apply report): how the
+//! run ended ([`RunStatus`]), the counts ([`ApplySummary`]), each action's outcome, and the
+//! request counters.
+
+use super::FORMAT_VERSION;
+use super::plan_json::{action_json, skipped_json};
+use crate::apply::{Outcome, OutcomeStatus};
+use crate::hr::Roster;
+use crate::pagerduty::ClientStats;
+use crate::plan::{ActionKind, Plan};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+/// The apply report's `requests` object, from two snapshots of the client's counters:
+/// `before` taken just before the apply's first request, `after` when it ended, and the
+/// apply's wall-clock time `apply`.
+///
+/// Whole run (the listing before the apply included): `requests_sent_total` (HTTP requests,
+/// retries and recovery lookups included), `retries_total`, `rate_limited_total` (429s
+/// received), `paused_seconds_total` (wall-clock seconds the shared 429 pause was closed),
+/// `limiter_wait_seconds_total` (seconds requests waited for the rate limiter, summed over
+/// requests), `recovered_total` (writes whose outcome was unknown and that were found to
+/// have taken effect), and the last `ratelimit_remaining` / `ratelimit_limit` PagerDuty sent
+/// (fact F28 in `PAGERDUTY_API.md`), or null.
+///
+/// The apply alone: `apply_requests` (requests sent between the two snapshots: re-checks,
+/// writes, retries, lookups), `apply_seconds`, and `apply_requests_per_minute`
+/// (`apply_requests × 60 / apply_seconds`, 0 when nothing was applied). A short apply may
+/// show a rate above PagerDuty's 960 per minute: the limiter's burst lets the first
+/// requests go back to back.
+pub fn requests_json(
+    before: &ClientStats,
+    after: &ClientStats,
+    apply: std::time::Duration,
+) -> Value {
+    let secs = apply.as_secs_f64();
+    let apply_requests = after.requests_sent.saturating_sub(before.requests_sent);
+    json!({
+        "requests_sent_total": after.requests_sent,
+        "retries_total": after.retries,
+        "rate_limited_total": after.rate_limited,
+        "paused_seconds_total": after.paused.as_secs_f64(),
+        "limiter_wait_seconds_total": after.limiter_wait.as_secs_f64(),
+        "recovered_total": after.recovered,
+        "ratelimit_remaining": after.ratelimit_remaining,
+        "ratelimit_limit": after.ratelimit_limit,
+        "apply_requests": apply_requests,
+        "apply_seconds": secs,
+        "apply_requests_per_minute": if secs > 0.0 && apply_requests > 0 {
+            apply_requests as f64 * 60.0 / secs
+        } else {
+            0.0
+        },
+    })
+}
+
+/// How an `apply` run ended: the report's `status`. README.md § JSON apply report lists
+/// the values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Every action was applied (some may have been skipped at the apply-time re-check).
+    Applied,
+    /// The plan was empty: nothing to apply.
+    NoChanges,
+    /// An action failed, or the run failed before or during the apply (PagerDuty
+    /// unreachable, authentication rejected, retries exhausted): exit 1.
+    Failed,
+    /// The person at the prompt did not type `yes`: nothing was changed (exit 0).
+    Cancelled,
+    /// Refused before any write: a safety check, an incomplete listing, a stale saved
+    /// plan, another apply holding the lock (exit 3).
+    Refused,
+    /// A usage error: bad flags, `PAGERDUTY_API_KEY` unset, no `--yes` without a terminal,
+    /// an unreadable saved plan (exit 64).
+    UsageError,
+    /// The HR export is unusable (exit 65).
+    HrUnusable,
+    /// The configuration is invalid (exit 78).
+    ConfigInvalid,
+}
+
+/// Counts of an apply, as the report's `summary`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ApplySummary {
+    /// Creates applied.
+    pub created: usize,
+    /// Updates applied.
+    pub updated: usize,
+    /// Deactivations applied.
+    pub deactivated: usize,
+    /// Reactivations applied.
+    pub reactivated: usize,
+    /// Actions that failed.
+    pub failed: usize,
+    /// Actions skipped at apply time, plus people the plan left alone and HR rows with
+    /// problems.
+    pub skipped: usize,
+}
+
+/// Tallies outcomes.
+pub fn apply_summary(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> ApplySummary {
+    let mut s = ApplySummary {
+        skipped: plan.skipped.len() + roster.invalid_rows(),
+        ..ApplySummary::default()
+    };
+    for o in outcomes {
+        match o.status {
+            OutcomeStatus::Applied => match o.action.kind {
+                ActionKind::Create => s.created += 1,
+                ActionKind::Update => s.updated += 1,
+                ActionKind::Deactivate => s.deactivated += 1,
+                ActionKind::Reactivate => s.reactivated += 1,
+            },
+            OutcomeStatus::Failed => s.failed += 1,
+            OutcomeStatus::Skipped => s.skipped += 1,
+        }
+    }
+    s
+}
+
+/// The JSON apply report of a run that reached the apply (or found nothing to apply):
+/// `status` and `exit_code` (how the run ended), `error` (null, or how many actions
+/// failed), `summary` {created, updated, deactivated, reactivated, failed, skipped},
+/// `actions[]` (the plan's fields plus `outcome` ∈ applied|failed|skipped, `error` text or
+/// null, `attempts` = HTTP requests sent for the action including retries and the
+/// re-check, `steps_done`/`steps_total`), `skipped[]` as in the plan, and `requests` (see
+/// [`requests_json`]).
+pub fn apply_json(
+    status: RunStatus,
+    exit_code: u8,
+    outcomes: &[Outcome],
+    plan: &Plan,
+    roster: &Roster,
+    requests: Value,
+) -> Value {
+    let actions: Vec<Value> = outcomes
+        .iter()
+        .map(|o| {
+            let mut m = action_json(&o.action);
+            m.insert("pagerduty_user_id".into(), json!(o.user_id));
+            m.insert("outcome".into(), json!(o.status));
+            m.insert("error".into(), json!(o.error));
+            m.insert("attempts".into(), json!(o.attempts));
+            m.insert("steps_done".into(), json!(o.steps_done));
+            m.insert("steps_total".into(), json!(o.action.steps.len()));
+            Value::Object(m)
+        })
+        .collect();
+    let summary = apply_summary(outcomes, plan, roster);
+    let error = (summary.failed > 0).then(|| {
+        format!(
+            "{} of {} action{} failed",
+            summary.failed,
+            outcomes.len(),
+            if outcomes.len() == 1 { "" } else { "s" }
+        )
+    });
+    json!({
+        "format_version": FORMAT_VERSION,
+        "status": status,
+        "exit_code": exit_code,
+        "error": error,
+        "summary": summary,
+        "actions": actions,
+        "skipped": skipped_json(plan, roster),
+        "requests": requests,
+    })
+}
+
+/// The JSON apply report of a run that stopped without applying anything: `status`,
+/// `exit_code`, `error` (the message printed, or null for a cancelled run), a `summary` of
+/// zeros, empty `actions` and `skipped`, and `requests` null. Same layout as
+/// [`apply_json`], so a reader needs no second parser.
+pub fn stopped_json(status: RunStatus, exit_code: u8, error: Option<&str>) -> Value {
+    json!({
+        "format_version": FORMAT_VERSION,
+        "status": status,
+        "exit_code": exit_code,
+        "error": error,
+        "summary": ApplySummary::default(),
+        "actions": [],
+        "skipped": [],
+        "requests": null,
+    })
+}

@@ -1,0 +1,111 @@
+//! Text during and after an apply, in the manner of `terraform apply`: one line per action
+//! as it ends, then the failures and skips again and the `Apply complete!` line.
+
+use super::apply_json::apply_summary;
+use super::symbol;
+use crate::apply::{Outcome, OutcomeStatus};
+use crate::hr::Roster;
+use crate::plan::{ActionKind, Plan};
+use std::fmt::Write as _;
+
+fn past(kind: ActionKind) -> &'static str {
+    match kind {
+        ActionKind::Create => "created",
+        ActionKind::Update => "updated",
+        ActionKind::Deactivate => "deactivated",
+        ActionKind::Reactivate => "reactivated",
+    }
+}
+
+/// The line printed as an action ends, in the manner of `terraform apply`:
+/// `  + created EMAIL (ID, employee N): K requests`, or the `Error:`/`Skipped:` line.
+pub fn outcome_line(o: &Outcome) -> String {
+    let who_id = o.user_id.as_deref().unwrap_or("no PagerDuty ID");
+    match o.status {
+        OutcomeStatus::Applied => {
+            let mut who = vec![who_id.to_string()];
+            if let Some(e) = &o.action.employee_id {
+                who.push(format!("employee {e}"));
+            }
+            format!(
+                "  {} {} {} ({}): {} request{}",
+                symbol(o.action.kind),
+                past(o.action.kind),
+                o.action.email,
+                who.join(", "),
+                o.attempts,
+                if o.attempts == 1 { "" } else { "s" }
+            )
+        }
+        OutcomeStatus::Failed => format!(
+            "  ! {} of {} ({who_id}) failed: {}",
+            o.action.kind,
+            o.action.email,
+            o.error.as_deref().unwrap_or("unknown error")
+        ),
+        OutcomeStatus::Skipped => format!(
+            "  ? {} of {} ({who_id}) skipped: {}",
+            o.action.kind,
+            o.action.email,
+            o.error.as_deref().unwrap_or("")
+        ),
+    }
+}
+
+/// Text after an apply, in the manner of `terraform apply` (the per-action lines of
+/// [`outcome_line`] are printed as actions end): each failure
+/// (`Error: KIND of EMAIL (ID) failed after N attempts: …`) and apply-time skip
+/// (`Skipped: KIND of EMAIL (ID): …`), then
+/// `Apply complete! N created, N updated, N deactivated, N reactivated, N failed, N skipped.`
+/// (`Apply finished with failures.` when an action failed).
+pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> String {
+    let mut out = String::new();
+    let mut problems = String::new();
+    for o in outcomes {
+        let who = format!(
+            "{} ({})",
+            o.action.email,
+            o.user_id.as_deref().unwrap_or("no PagerDuty ID")
+        );
+        match o.status {
+            OutcomeStatus::Failed => {
+                let _ = writeln!(
+                    problems,
+                    "Error: {} of {who} failed after {} attempt{}: {}",
+                    o.action.kind,
+                    o.attempts,
+                    if o.attempts == 1 { "" } else { "s" },
+                    o.error.as_deref().unwrap_or("unknown error")
+                );
+            }
+            OutcomeStatus::Skipped => {
+                let _ = writeln!(
+                    problems,
+                    "Skipped: {} of {who}: {}",
+                    o.action.kind,
+                    o.error.as_deref().unwrap_or("")
+                );
+            }
+            OutcomeStatus::Applied => {}
+        }
+    }
+    if !out.is_empty() && !problems.is_empty() {
+        out.push('\n');
+    }
+    out.push_str(&problems);
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    let s = apply_summary(outcomes, plan, roster);
+    let head = if s.failed == 0 {
+        "Apply complete!"
+    } else {
+        "Apply finished with failures."
+    };
+    let _ = writeln!(
+        out,
+        "{head} {} created, {} updated, {} deactivated, {} reactivated, {} failed, {} skipped.",
+        s.created, s.updated, s.deactivated, s.reactivated, s.failed, s.skipped
+    );
+    out
+}

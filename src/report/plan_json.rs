@@ -1,0 +1,85 @@
+//! The JSON plan of `plan --format json` (README.md § JSON plan), and the per-action and
+//! per-skip objects the JSON apply report shares with it.
+
+use super::FORMAT_VERSION;
+use crate::hr::Roster;
+use crate::plan::{Action, ActionKind, Plan};
+use serde_json::{Value, json};
+
+fn changes_json(a: &Action) -> Value {
+    let mut m = serde_json::Map::new();
+    for c in &a.changes {
+        m.insert(c.field.as_str().into(), json!([c.old, c.new]));
+    }
+    if let Some(t) = &a.teams {
+        m.insert("teams".into(), json!([t.old, t.new]));
+    }
+    Value::Object(m)
+}
+
+pub(super) fn action_json(a: &Action) -> serde_json::Map<String, Value> {
+    let v = json!({
+        "action": a.kind,
+        "employee_id": a.employee_id,
+        "email": a.email,
+        "name": a.name,
+        "pagerduty_user_id": a.user_id,
+        "reason": a.reason,
+        "changes": changes_json(a),
+        "hr_line": a.line,
+    });
+    match v {
+        Value::Object(m) => m,
+        _ => unreachable!("json! of an object literal"),
+    }
+}
+
+/// One skipped person or row, as JSON: HR row problems first (by line), then plan skips.
+pub(super) fn skipped_json(plan: &Plan, roster: &Roster) -> Vec<Value> {
+    let mut out: Vec<Value> = roster
+        .problems
+        .iter()
+        .map(|p| {
+            json!({
+                "employee_id": p.employee_id,
+                "email": p.email,
+                "pagerduty_user_id": null,
+                "hr_line": p.line,
+                "problem": p.kind,
+                "reason": p.message,
+            })
+        })
+        .collect();
+    out.extend(plan.skipped.iter().map(|s| {
+        json!({
+            "employee_id": s.employee_id,
+            "email": s.email,
+            "pagerduty_user_id": s.pagerduty_user_id,
+            "hr_line": s.line,
+            "reason": s.reason,
+        })
+    }));
+    out
+}
+
+/// The JSON plan: `actions[]` (one per user: `action`, `employee_id`, `email`,
+/// `pagerduty_user_id` or null, `reason`, `changes` {field: [old, new]} with `teams` as
+/// `[[old "team:role", …], [new …]]`), `skipped[]`, `notes[]`, and `summary` {create,
+/// update, deactivate, reactivate, unchanged, skipped}. `skipped` counts HR rows with
+/// problems plus people deliberately left alone.
+pub fn plan_json(plan: &Plan, roster: &Roster) -> Value {
+    json!({
+        "format_version": FORMAT_VERSION,
+        "actions": plan.actions.iter().map(|a| Value::Object(action_json(a))).collect::<Vec<_>>(),
+        "skipped": skipped_json(plan, roster),
+        "notes": plan.notes,
+        "summary": {
+            "create": plan.count(ActionKind::Create),
+            "update": plan.count(ActionKind::Update),
+            "deactivate": plan.count(ActionKind::Deactivate),
+            "reactivate": plan.count(ActionKind::Reactivate),
+            "unchanged": plan.unchanged,
+            "skipped": plan.skipped.len() + roster.invalid_rows(),
+        },
+    })
+}

@@ -1,0 +1,209 @@
+//! The text plan, in the manner of `terraform plan`: one block per action with its reason
+//! and field-level `old → new` changes, what is skipped and why, and the summary line.
+
+use super::symbol;
+use crate::hr::Roster;
+use crate::marker::{self, MarkerState};
+use crate::plan::{Action, ActionKind, Change, Field, Plan};
+use std::fmt::Write as _;
+
+fn verb(kind: ActionKind) -> &'static str {
+    match kind {
+        ActionKind::Create => "will be created",
+        ActionKind::Update => "will be updated in place",
+        ActionKind::Deactivate => "will be deactivated (suspended)",
+        ActionKind::Reactivate => "will be reactivated",
+    }
+}
+
+fn quoted(v: &Option<String>) -> String {
+    match v {
+        Some(s) => format!("{s:?}"),
+        None => "null".into(),
+    }
+}
+
+/// A short account of a description for the text plan: the marker's meaning rather than
+/// its JSON, plus whether human text is kept.
+fn describe_description(d: &Option<String>) -> String {
+    let Some(d) = d else { return "null".into() };
+    let p = marker::parse(Some(d));
+    let mut s = match p.marker {
+        MarkerState::Absent => "no marker".to_string(),
+        MarkerState::Invalid(_) => "unreadable marker".to_string(),
+        MarkerState::Valid(m) => match m.suspended {
+            None => format!("marker: employee {}", m.employee_id),
+            Some(s) => format!(
+                "marker: employee {}, suspended {} (restores role {}, {} team{})",
+                m.employee_id,
+                s.on,
+                s.role,
+                s.teams.len(),
+                if s.teams.len() == 1 { "" } else { "s" }
+            ),
+        },
+    };
+    if !p.human.is_empty() {
+        s.push_str(" + bio kept");
+    }
+    format!("[{s}]")
+}
+
+fn change_line(out: &mut String, c: &Change, width: usize, create: bool) {
+    let name = c.field.as_str();
+    let (old, new) = if c.field == Field::Description {
+        (describe_description(&c.old), describe_description(&c.new))
+    } else {
+        (quoted(&c.old), quoted(&c.new))
+    };
+    if create {
+        let _ = writeln!(out, "      + {name:<width$} = {new}");
+    } else {
+        let _ = writeln!(out, "      ~ {name:<width$} = {old} → {new}");
+    }
+}
+
+fn list(v: &[String]) -> String {
+    format!(
+        "[{}]",
+        v.iter()
+            .map(|s| format!("{s:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+fn headline(a: &Action) -> String {
+    let mut who = Vec::new();
+    if let Some(id) = &a.user_id {
+        who.push(id.to_string());
+    }
+    if let Some(e) = &a.employee_id {
+        who.push(format!("employee {e}"));
+    }
+    format!("  # user {} ({}) {}", a.email, who.join(", "), verb(a.kind))
+}
+
+/// Renders one action as text: headline, reason, and field-level changes.
+pub fn render_action(a: &Action) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", headline(a));
+    let _ = writeln!(out, "  #   {}", a.reason);
+    let _ = writeln!(out, "  {} user {:?} {{", symbol(a.kind), a.name);
+    let width = a
+        .changes
+        .iter()
+        .map(|c| c.field.as_str().len())
+        .chain(a.teams.iter().map(|_| "teams".len()))
+        .max()
+        .unwrap_or(0);
+    let create = a.kind == ActionKind::Create;
+    for c in &a.changes {
+        change_line(&mut out, c, width, create);
+    }
+    if let Some(t) = &a.teams {
+        if create {
+            let _ = writeln!(out, "      + {:<width$} = {}", "teams", list(&t.new));
+        } else {
+            let _ = writeln!(
+                out,
+                "      ~ {:<width$} = {} → {}",
+                "teams",
+                list(&t.old),
+                list(&t.new)
+            );
+        }
+    }
+    let _ = writeln!(out, "    }}");
+    out
+}
+
+/// The closing line: `Plan: N to create, N to update, N to deactivate, N to reactivate.`
+pub fn summary_line(plan: &Plan) -> String {
+    format!(
+        "Plan: {} to create, {} to update, {} to deactivate, {} to reactivate.",
+        plan.count(ActionKind::Create),
+        plan.count(ActionKind::Update),
+        plan.count(ActionKind::Deactivate),
+        plan.count(ActionKind::Reactivate)
+    )
+}
+
+/// The whole text plan, in the manner of `terraform plan`: notes, one block per action,
+/// what is skipped and why (HR row problems by line), then the summary line. When there is
+/// nothing to do the text starts with `No changes.`: followed by
+/// `PagerDuty matches the HR export (N unchanged).` when nothing is skipped, otherwise by
+/// `N unchanged; M skipped (see below): PagerDuty does not match the HR export for them.`
+pub fn render_plan(plan: &Plan, roster: &Roster) -> String {
+    let mut out = String::new();
+    for n in &plan.notes {
+        let _ = writeln!(out, "Note: {n}");
+    }
+    if !plan.notes.is_empty() {
+        out.push('\n');
+    }
+    let skipped = plan.skipped.len() + roster.invalid_rows();
+    if plan.is_empty() && skipped == 0 {
+        let _ = writeln!(
+            out,
+            "No changes. PagerDuty matches the HR export ({} unchanged).",
+            plan.unchanged
+        );
+    } else if plan.is_empty() {
+        // "matches the HR export" would be false for the people skipped.
+        let _ = writeln!(
+            out,
+            "No changes. {} unchanged; {skipped} skipped (see below): PagerDuty does not match the HR export for them.",
+            plan.unchanged
+        );
+    } else {
+        let present: Vec<ActionKind> = [
+            ActionKind::Create,
+            ActionKind::Update,
+            ActionKind::Deactivate,
+            ActionKind::Reactivate,
+        ]
+        .into_iter()
+        .filter(|k| plan.count(*k) > 0)
+        .collect();
+        let _ = writeln!(out, "hr2pagerduty will perform the following actions:");
+        let _ = writeln!(
+            out,
+            "  ({})\n",
+            present
+                .iter()
+                .map(|k| format!("{} {k}", symbol(*k)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        for a in &plan.actions {
+            out.push_str(&render_action(a));
+            out.push('\n');
+        }
+    }
+    if skipped > 0 {
+        if plan.is_empty() {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "Skipped ({skipped}):");
+        for p in &roster.problems {
+            let _ = writeln!(out, "  - HR {p}");
+        }
+        for s in &plan.skipped {
+            let who = [
+                s.email.clone(),
+                s.pagerduty_user_id.as_ref().map(|id| id.to_string()),
+                s.employee_id.as_ref().map(|e| format!("employee {e}")),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ");
+            let _ = writeln!(out, "  - {who}: {}", s.reason);
+        }
+    }
+    if !plan.is_empty() {
+        let _ = writeln!(out, "\n{}", summary_line(plan));
+    }
+    out
+}
