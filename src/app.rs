@@ -14,11 +14,11 @@ use crate::ids::TeamId;
 use crate::pagerduty::models::{Team, TeamMember, User};
 use crate::pagerduty::{ApiError, Client, ClientConfig, RetryPolicy};
 use crate::plan::safety::{self, Overrides};
-use crate::plan::saved::{self, SavedPlan};
 use crate::plan::{self, Inputs, Plan, PlanError, Policy};
 use crate::progress::Progress;
 use crate::report::file::ReportFile;
 use crate::report::{self, RunStatus};
+use crate::saved_plan::{self as saved, SavedPlan};
 use crate::sim;
 use futures::StreamExt;
 use secrecy::ExposeSecret;
@@ -452,7 +452,7 @@ async fn cmd_plan(a: PlanArgs, progress: bool) -> Result<Exit, Failure> {
 
 fn file_sha256(path: &Path) -> Result<String, Failure> {
     std::fs::read(path)
-        .map(|b| saved::sha256_hex(&b))
+        .map(|b| crate::digest::sha256_hex(&b))
         .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))
 }
 

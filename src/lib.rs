@@ -9,7 +9,8 @@
 //!
 //! [`config`] → [`hr`] (CSV rows to validated employees) → [`pagerduty`] (the client:
 //! listing, writes, retries, the shared limiter) → [`plan`] (pure: employees + users +
-//! policy → actions, each with its reason) → [`apply`] (executes a plan) → [`report`]. [`progress`] draws the progress bars.
+//! policy → actions, each with its reason) → [`apply`] (executes a plan) → [`report`]. [`progress`] draws the progress bars;
+//! [`saved_plan`] is the `plan --out` file and its checks; [`digest`] is SHA-256.
 //! [`sim`], a PagerDuty simulator for tests and the demo, shares only
 //! [`pagerduty::models`] and [`vocab`] with the rest. [`vocab`] holds PagerDuty's
 //! vocabularies without I/O (base and team roles, time zones), which config, hr, the client
@@ -21,6 +22,7 @@ pub mod app;
 pub mod apply;
 pub mod cli;
 pub mod config;
+pub mod digest;
 pub mod email;
 pub mod exit;
 pub mod hr;
@@ -30,5 +32,6 @@ pub mod pagerduty;
 pub mod plan;
 pub mod progress;
 pub mod report;
+pub mod saved_plan;
 pub mod sim;
 pub mod vocab;

@@ -7,7 +7,7 @@
 mod safety_support;
 
 use hr2pagerduty::plan::Step;
-use hr2pagerduty::plan::saved::SavedPlan;
+use hr2pagerduty::saved_plan::SavedPlan;
 use reqwest::Method;
 use safety_support::*;
 use serde_json::{Value, json};

@@ -10,6 +10,7 @@
 //! - a file left by a process that no longer exists is not locked: it is reported with the
 //!   old PID and age, and taken over.
 
+use crate::digest::sha256_hex;
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -80,7 +81,7 @@ fn now() -> u64 {
 
 /// The lock file's path in `dir` for the account behind `api_url` and `key`.
 pub fn lock_path(dir: &Path, api_url: &str, key: &str) -> PathBuf {
-    let digest = crate::plan::saved::sha256_hex(format!("{api_url}\n{key}").as_bytes());
+    let digest = sha256_hex(format!("{api_url}\n{key}").as_bytes());
     dir.join(format!("hr2pagerduty-{}.lock", &digest[..16]))
 }
 

@@ -34,7 +34,6 @@
 pub mod policy;
 pub mod rules;
 pub mod safety;
-pub mod saved;
 
 pub use policy::Policy;
 

@@ -1,0 +1,579 @@
+//! Saved plans: `plan --out FILE` and `apply --plan FILE`, the reviewed-change workflow.
+//!
+//! A saved plan holds the [`Plan`] itself plus fingerprints: SHA-256 of the configuration
+//! and of the HR export it was computed from, and of the PagerDuty state of every user it
+//! touches. `apply --plan` lists PagerDuty again and refuses (exit 3), naming each user, when
+//! any touched user changed since, when a user the plan would create now exists, or when
+//! the inputs given differ from the ones the plan was made from. Then it applies exactly the
+//! saved actions, nothing recomputed.
+//!
+//! A user's fingerprint covers what the plan reads and writes: name, email, role, job
+//! title, time zone, description (the marker) and team memberships with their roles.
+//!
+//! This module owns the file format ([`SavedPlan`], [`KIND`], [`VERSION`]), the
+//! fingerprints, the drift check and reading and writing the file; the planner
+//! ([`crate::plan`]) knows nothing of saved plans. Errors: [`SavedPlanError`] for a file
+//! that cannot be read, parsed or written (a usage error, exit 64 in the commands), and
+//! [`Stale`] for a plan whose inputs or account changed (refused, exit 3).
+
+use crate::digest::sha256_hex;
+use crate::email::Email;
+use crate::ids::{TeamId, UserId};
+use crate::marker::{self, MarkerState};
+use crate::pagerduty::models::{TeamMember, User};
+use crate::plan::Plan;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// What the `kind` field of a saved plan says.
+pub const KIND: &str = "hr2pagerduty-saved-plan";
+/// The saved-plan layout version this build reads and writes.
+pub const VERSION: u32 = 1;
+
+/// A plan saved for review, with what it was computed from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedPlan {
+    /// Always [`KIND`].
+    pub kind: String,
+    /// Always [`VERSION`].
+    pub version: u32,
+    /// When it was made (RFC 3339, UTC).
+    pub created_at: String,
+    /// The API base URL it was computed against.
+    pub api_url: String,
+    /// SHA-256 (hex) of the configuration file's bytes.
+    pub config_sha256: String,
+    /// SHA-256 (hex) of the HR export's bytes.
+    pub hr_sha256: String,
+    /// Teams whose members were read (their memberships are part of the fingerprints).
+    pub teams_read: BTreeSet<TeamId>,
+    /// Fingerprint of each user an action touches, by user ID.
+    pub users: BTreeMap<UserId, String>,
+    /// The plan.
+    pub plan: Plan,
+}
+
+/// What a plan was computed from, besides the PagerDuty state: the API URL and the
+/// SHA-256 (hex, see [`file_sha256`]) of the configuration file and of the HR export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sources {
+    /// The API base URL.
+    pub api_url: String,
+    /// SHA-256 of the configuration file's bytes.
+    pub config_sha256: String,
+    /// SHA-256 of the HR export's bytes.
+    pub hr_sha256: String,
+}
+
+/// A saved plan that cannot be read or written (a usage error: exit 64 in the commands),
+/// or one that no longer fits what it was made from ([`SavedPlanError::Stale`], exit 3).
+#[derive(Debug, thiserror::Error)]
+pub enum SavedPlanError {
+    /// The saved plan file cannot be read.
+    #[error("cannot read the saved plan {path}: {source}")]
+    Read {
+        /// The saved plan.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not JSON of a saved plan.
+    #[error("{path} is not a saved plan: {source}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// Where the JSON does not fit.
+        source: serde_json::Error,
+    },
+    /// The file is a saved plan of another kind or layout version.
+    #[error("{path} is a {kind:?} version {version}, not an {KIND} version {VERSION}")]
+    Version {
+        /// The file.
+        path: PathBuf,
+        /// Its `kind`.
+        kind: String,
+        /// Its `version`.
+        version: u32,
+    },
+    /// The saved plan cannot be written.
+    #[error("cannot write the plan to {path}: {source}")]
+    Write {
+        /// Where it was to go.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// An input whose SHA-256 is recorded (configuration, export) cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Input {
+        /// The input file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The plan no longer fits what it was made from.
+    #[error(transparent)]
+    Stale(#[from] Stale),
+}
+
+/// Why a saved plan may not be applied: something it was made from changed. Each message
+/// ends by saying what to do (make a new plan), except the API URL's, which names both.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Stale {
+    /// The configuration file's bytes differ from the ones the plan recorded.
+    #[error("the configuration {0} changed since the plan was made; make a new plan")]
+    Config(PathBuf),
+    /// The HR export given is not the one the plan was made from.
+    #[error("the HR export {0} is not the one the plan was made from; make a new plan")]
+    Hr(PathBuf),
+    /// The API URL differs from the plan's.
+    #[error("the plan was made against {then}, not {now}")]
+    ApiUrl {
+        /// The plan's API URL.
+        then: String,
+        /// The API URL of this run.
+        now: String,
+    },
+    /// PagerDuty changed: one line per user (see [`drift`]).
+    #[error(
+        "PagerDuty changed since the plan was made ({created_at}); make a new plan:\n  - {}",
+        lines.join("\n  - ")
+    )]
+    Account {
+        /// When the plan was made.
+        created_at: String,
+        /// What changed, one line per user.
+        lines: Vec<String>,
+    },
+}
+
+/// SHA-256 (hex) of the bytes of the file at `path`.
+///
+/// # Errors
+/// [`SavedPlanError::Input`] when the file cannot be read.
+pub fn file_sha256(path: &Path) -> Result<String, SavedPlanError> {
+    std::fs::read(path)
+        .map(|b| sha256_hex(&b))
+        .map_err(|source| SavedPlanError::Input {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+impl SavedPlan {
+    /// `plan` as computed from `sources` and from the PagerDuty state `users` and
+    /// `members` (the members of every team read), made at `created_at` (RFC 3339).
+    pub fn new(
+        plan: Plan,
+        users: &[User],
+        members: &BTreeMap<TeamId, Vec<TeamMember>>,
+        sources: Sources,
+        created_at: String,
+    ) -> SavedPlan {
+        SavedPlan {
+            kind: KIND.into(),
+            version: VERSION,
+            created_at,
+            api_url: sources.api_url,
+            config_sha256: sources.config_sha256,
+            hr_sha256: sources.hr_sha256,
+            teams_read: members.keys().cloned().collect(),
+            users: fingerprints(&plan, users, members),
+            plan,
+        }
+    }
+
+    /// Writes the plan to `path` as pretty-printed JSON with a final newline.
+    ///
+    /// # Errors
+    /// [`SavedPlanError::Write`].
+    pub fn write(&self, path: &Path) -> Result<(), SavedPlanError> {
+        let text = serde_json::to_string_pretty(self).unwrap_or_default() + "\n";
+        std::fs::write(path, text).map_err(|source| SavedPlanError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
+    /// Reads the saved plan at `path`.
+    ///
+    /// # Errors
+    /// [`SavedPlanError::Read`], [`SavedPlanError::Parse`], or [`SavedPlanError::Version`]
+    /// for a file of another [`KIND`] or [`VERSION`].
+    pub fn read(path: &Path) -> Result<SavedPlan, SavedPlanError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SavedPlanError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let saved: SavedPlan =
+            serde_json::from_str(&text).map_err(|source| SavedPlanError::Parse {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        if saved.kind != KIND || saved.version != VERSION {
+            return Err(SavedPlanError::Version {
+                path: path.to_path_buf(),
+                kind: saved.kind,
+                version: saved.version,
+            });
+        }
+        Ok(saved)
+    }
+
+    /// Checks that the configuration file at `path` is the one the plan was made from.
+    ///
+    /// # Errors
+    /// [`SavedPlanError::Input`] when it cannot be read, [`Stale::Config`] when it differs.
+    pub fn check_config(&self, path: &Path) -> Result<(), SavedPlanError> {
+        if file_sha256(path)? != self.config_sha256 {
+            return Err(Stale::Config(path.to_path_buf()).into());
+        }
+        Ok(())
+    }
+
+    /// Checks that the HR export at `path` is the one the plan was made from.
+    ///
+    /// # Errors
+    /// [`SavedPlanError::Input`] when it cannot be read, [`Stale::Hr`] when it differs.
+    pub fn check_hr(&self, path: &Path) -> Result<(), SavedPlanError> {
+        if file_sha256(path)? != self.hr_sha256 {
+            return Err(Stale::Hr(path.to_path_buf()).into());
+        }
+        Ok(())
+    }
+
+    /// Checks that this run's API URL is the plan's.
+    ///
+    /// # Errors
+    /// [`Stale::ApiUrl`].
+    pub fn check_api_url(&self, api_url: &str) -> Result<(), Stale> {
+        if api_url != self.api_url {
+            return Err(Stale::ApiUrl {
+                then: self.api_url.clone(),
+                now: api_url.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks the current PagerDuty state (`users`, and `members` of the teams in
+    /// [`SavedPlan::teams_read`]) against the plan's fingerprints.
+    ///
+    /// # Errors
+    /// [`Stale::Account`] with the lines of [`drift`].
+    pub fn check_account(
+        &self,
+        users: &[User],
+        members: &BTreeMap<TeamId, Vec<TeamMember>>,
+    ) -> Result<(), Stale> {
+        let lines = drift(self, users, members);
+        if lines.is_empty() {
+            Ok(())
+        } else {
+            Err(Stale::Account {
+                created_at: self.created_at.clone(),
+                lines,
+            })
+        }
+    }
+}
+
+/// Team memberships (with roles where read) by user ID.
+pub fn memberships(
+    members: &BTreeMap<TeamId, Vec<TeamMember>>,
+) -> BTreeMap<&str, BTreeMap<&str, &str>> {
+    let mut out: BTreeMap<&str, BTreeMap<&str, &str>> = BTreeMap::new();
+    for (team, list) in members {
+        for m in list {
+            out.entry(m.user.id.as_str())
+                .or_default()
+                .insert(team.as_str(), m.role.as_str());
+        }
+    }
+    out
+}
+
+/// The fingerprint of one user: SHA-256 over the fields the plan reads and writes.
+pub fn user_fingerprint(u: &User, roles: Option<&BTreeMap<&str, &str>>) -> String {
+    let mut teams: Vec<String> = u
+        .teams
+        .iter()
+        .map(|t| {
+            let role = roles
+                .and_then(|r| r.get(t.id.as_str()))
+                .copied()
+                .unwrap_or("?");
+            format!("{}:{role}", t.id)
+        })
+        .collect();
+    teams.sort();
+    let canonical = serde_json::json!([
+        u.id,
+        u.name,
+        Email::normalise(&u.email),
+        u.role,
+        u.job_title,
+        u.time_zone,
+        u.description,
+        teams,
+    ]);
+    sha256_hex(canonical.to_string().as_bytes())
+}
+
+/// Fingerprints of every user `plan` touches.
+pub fn fingerprints(
+    plan: &Plan,
+    users: &[User],
+    members: &BTreeMap<TeamId, Vec<TeamMember>>,
+) -> BTreeMap<UserId, String> {
+    let roles = memberships(members);
+    let touched: BTreeSet<&str> = plan
+        .actions
+        .iter()
+        .filter_map(|a| a.user_id.as_deref())
+        .collect();
+    users
+        .iter()
+        .filter(|u| touched.contains(u.id.as_str()))
+        .map(|u| (u.id.clone(), user_fingerprint(u, roles.get(u.id.as_str()))))
+        .collect()
+}
+
+/// Why `saved` cannot be applied to the current state, one line per user; empty when every
+/// touched user is as it was and no user the plan creates exists yet.
+pub fn drift(
+    saved: &SavedPlan,
+    users: &[User],
+    members: &BTreeMap<TeamId, Vec<TeamMember>>,
+) -> Vec<String> {
+    let now = fingerprints(&saved.plan, users, members);
+    let mut out = Vec::new();
+    for a in &saved.plan.actions {
+        match &a.user_id {
+            Some(id) => match (saved.users.get(id), now.get(id)) {
+                (Some(then), Some(now)) if then == now => {}
+                (_, None) => out.push(format!("user {id} ({}) no longer exists", a.email)),
+                _ => out.push(format!(
+                    "user {id} ({}) changed since the plan was made",
+                    a.email
+                )),
+            },
+            None => {
+                let taken_by_email = users.iter().find(|u| Email::normalise(&u.email) == a.email);
+                let taken_by_marker = users.iter().find(|u| {
+                    matches!(marker::parse(u.description.as_deref()).marker,
+                        MarkerState::Valid(m) if Some(&m.employee_id) == a.employee_id.as_ref())
+                });
+                if let Some(u) = taken_by_email.or(taken_by_marker) {
+                    out.push(format!(
+                        "the plan creates {}, but user {} ({}) now exists",
+                        a.email, u.id, u.email
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Action, ActionKind};
+
+    fn user(id: &str, email: &str, title: &str) -> User {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "name": "N", "email": email, "role": "limited_user", "job_title": title,
+            "teams": [{"id": "PT1"}]
+        }))
+        .unwrap()
+    }
+
+    fn action(user_id: Option<&str>, email: &str) -> Action {
+        Action {
+            kind: if user_id.is_some() {
+                ActionKind::Update
+            } else {
+                ActionKind::Create
+            },
+            employee_id: Some("7".into()),
+            email: Email::normalise(email),
+            name: "N".into(),
+            user_id: user_id.map(UserId::from),
+            reason: String::new(),
+            changes: vec![],
+            teams: None,
+            steps: vec![],
+            guard: None,
+            line: None,
+        }
+    }
+
+    fn saved(plan: Plan, users: &[User], members: &BTreeMap<TeamId, Vec<TeamMember>>) -> SavedPlan {
+        SavedPlan {
+            kind: KIND.into(),
+            version: VERSION,
+            created_at: String::new(),
+            api_url: String::new(),
+            config_sha256: String::new(),
+            hr_sha256: String::new(),
+            teams_read: BTreeSet::new(),
+            users: fingerprints(&plan, users, members),
+            plan,
+        }
+    }
+
+    fn members(role: &str) -> BTreeMap<TeamId, Vec<TeamMember>> {
+        let m: TeamMember =
+            serde_json::from_value(serde_json::json!({"user": {"id": "P1"}, "role": role}))
+                .unwrap();
+        BTreeMap::from([(TeamId::new("PT1"), vec![m])])
+    }
+
+    #[test]
+    fn unchanged_state_has_no_drift_and_round_trips_through_json() {
+        let users = vec![
+            user("P1", "a@example.com", "Rep"),
+            user("P2", "b@example.com", "Rep"),
+        ];
+        let plan = Plan {
+            actions: vec![action(Some("P1"), "a@example.com")],
+            ..Plan::default()
+        };
+        let s = saved(plan, &users, &members("responder"));
+        assert_eq!(s.users.len(), 1, "only touched users are fingerprinted");
+        let back: SavedPlan = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+        assert_eq!(back, s);
+        assert!(drift(&back, &users, &members("responder")).is_empty());
+    }
+
+    #[test]
+    fn a_changed_field_team_role_or_missing_user_is_drift() {
+        let users = vec![user("P1", "a@example.com", "Rep")];
+        let plan = Plan {
+            actions: vec![action(Some("P1"), "a@example.com")],
+            ..Plan::default()
+        };
+        let s = saved(plan, &users, &members("responder"));
+        let d = drift(
+            &s,
+            &[user("P1", "a@example.com", "Boss")],
+            &members("responder"),
+        );
+        assert_eq!(
+            d,
+            vec!["user P1 (a@example.com) changed since the plan was made"]
+        );
+        assert_eq!(drift(&s, &users, &members("manager")).len(), 1);
+        assert_eq!(
+            drift(&s, &[], &members("responder")),
+            vec!["user P1 (a@example.com) no longer exists"]
+        );
+    }
+
+    #[test]
+    fn a_create_whose_user_appeared_is_drift() {
+        let plan = Plan {
+            actions: vec![action(None, "new@example.com")],
+            ..Plan::default()
+        };
+        let s = saved(plan, &[], &BTreeMap::new());
+        assert!(drift(&s, &[], &BTreeMap::new()).is_empty());
+        let d = drift(&s, &[user("P9", "NEW@example.com", "x")], &BTreeMap::new());
+        assert!(d[0].contains("now exists"), "{d:?}");
+    }
+
+    #[test]
+    fn a_written_plan_reads_back_and_checks_its_inputs() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config.toml");
+        let hr = dir.path().join("hr.csv");
+        std::fs::write(&config, "x = 1\n").unwrap();
+        std::fs::write(&hr, "EmpID\n7\n").unwrap();
+        let users = vec![user("P1", "a@example.com", "Rep")];
+        let plan = Plan {
+            actions: vec![action(Some("P1"), "a@example.com")],
+            ..Plan::default()
+        };
+        let sources = Sources {
+            api_url: "http://127.0.0.1:1".into(),
+            config_sha256: file_sha256(&config).unwrap(),
+            hr_sha256: file_sha256(&hr).unwrap(),
+        };
+        let members = members("responder");
+        let s = SavedPlan::new(
+            plan,
+            &users,
+            &members,
+            sources,
+            "2026-01-02T03:04:05Z".into(),
+        );
+        assert_eq!(s.teams_read, BTreeSet::from([TeamId::new("PT1")]));
+        let path = dir.path().join("saved.json");
+        s.write(&path).unwrap();
+        assert!(std::fs::read_to_string(&path).unwrap().ends_with("}\n"));
+        let back = SavedPlan::read(&path).unwrap();
+        assert_eq!(back, s);
+        back.check_config(&config).unwrap();
+        back.check_hr(&hr).unwrap();
+        back.check_api_url("http://127.0.0.1:1").unwrap();
+        back.check_account(&users, &members).unwrap();
+
+        std::fs::write(&hr, "EmpID\n8\n").unwrap();
+        let e = back.check_hr(&hr).unwrap_err();
+        assert!(matches!(e, SavedPlanError::Stale(Stale::Hr(_))), "{e}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "the HR export {} is not the one the plan was made from; make a new plan",
+                hr.display()
+            )
+        );
+        std::fs::write(&config, "x = 2\n").unwrap();
+        assert!(matches!(
+            back.check_config(&config),
+            Err(SavedPlanError::Stale(Stale::Config(_)))
+        ));
+        assert!(matches!(
+            back.check_config(&dir.path().join("gone.toml")),
+            Err(SavedPlanError::Input { .. })
+        ));
+        assert_eq!(
+            back.check_api_url("https://api.pagerduty.com")
+                .unwrap_err()
+                .to_string(),
+            "the plan was made against http://127.0.0.1:1, not https://api.pagerduty.com"
+        );
+        assert_eq!(
+            back.check_account(&[], &members).unwrap_err().to_string(),
+            "PagerDuty changed since the plan was made (2026-01-02T03:04:05Z); make a new plan:\n  - user P1 (a@example.com) no longer exists"
+        );
+    }
+
+    #[test]
+    fn a_file_of_another_kind_or_version_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.json");
+        let mut s = saved(Plan::default(), &[], &BTreeMap::new());
+        s.version = 2;
+        s.write(&path).unwrap();
+        let e = SavedPlan::read(&path).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{} is a \"hr2pagerduty-saved-plan\" version 2, not an hr2pagerduty-saved-plan version 1",
+                path.display()
+            )
+        );
+        std::fs::write(&path, "not json").unwrap();
+        assert!(matches!(
+            SavedPlan::read(&path),
+            Err(SavedPlanError::Parse { .. })
+        ));
+        assert!(matches!(
+            SavedPlan::read(&dir.path().join("gone.json")),
+            Err(SavedPlanError::Read { .. })
+        ));
+    }
+}
