@@ -1,0 +1,387 @@
+//! Reading PagerDuty: everything a plan needs, GET requests only.
+//!
+//! [`Observer`] reads through the [`Client`], drawing one progress stage per read
+//! ("listing users", "listing teams", "reading team members"), and turns a failed read into
+//! an [`ObserveError`]: a listing that cannot be proven complete, a key PagerDuty rejects
+//! (401) or refuses (403), with what to check, or another API failure. `plan`, `apply` and
+//! `apply --plan` all read through it.
+//!
+//! What is read is an [`Account`]: users and teams ([`Observer::account`]), then the members
+//! of the teams in a [`Needs`] ([`Observer::complete`]). This module does not plan: the
+//! commands layer drives the loop, asking for the members of the teams the rules govern,
+//! planning, then asking for what the plan says it still needs
+//! ([`crate::plan::Plan::needs_team_members`]: teams whose roles a suspension must record)
+//! and planning again. `apply --plan` reads the users ([`Observer::users`]) and the members
+//! of the saved plan's teams.
+//!
+//! More facts for the planner go here the same way: the on-call lookup before planned
+//! deactivations becomes a field of [`Needs`] (the users to look up) and of [`Account`]
+//! (what PagerDuty says they are on call for), read in [`Observer::complete`].
+//!
+//! Imports: the client and its models ([`crate::pagerduty`]), [`crate::ids`],
+//! [`crate::progress`] and the name of the API key variable from [`crate::config`].
+
+use crate::config::ENV_API_KEY;
+use crate::ids::TeamId;
+use crate::pagerduty::models::{Team, TeamMember, User};
+use crate::pagerduty::{ApiError, Client};
+use crate::progress::Progress;
+use futures::StreamExt;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What was read from one PagerDuty account.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Account {
+    /// Every user (a complete listing, with team references).
+    pub users: Vec<User>,
+    /// Every team; empty when only users were listed ([`Observer::users`], as
+    /// `apply --plan` does).
+    pub teams: Vec<Team>,
+    /// Members, with their team roles, of each team read so far.
+    pub members: BTreeMap<TeamId, Vec<TeamMember>>,
+}
+
+/// What a plan needs read beyond users and teams.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Needs {
+    /// Teams whose members (and team roles) to read; teams already read are not read again.
+    pub team_members: BTreeSet<TeamId>,
+}
+
+/// Whether a request that PagerDuty refused was a read or a write: a 403 means different
+/// things for each (a read-only key can plan but not apply).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// GET requests: listing and reading.
+    Read,
+    /// POST, PUT and DELETE requests: applying.
+    Write,
+}
+
+/// What to check when PagerDuty rejects the key (401) or refuses a request (403), for the
+/// account at `api_url`; `None` for other statuses. 401 means a bad or missing key, 403 a
+/// key not permitted to do this, e.g. a read-only key on a write (§1.3 and the HTTP
+/// meanings in `../shared/reference/PAGERDUTY_API.md`). The apply command uses the
+/// [`Access::Write`] form for failed actions.
+pub fn auth_hint(status: u16, api_url: &str, access: Access) -> Option<String> {
+    match (status, access) {
+        (401, _) => Some(format!(
+            "PagerDuty rejected the API key (401): check {ENV_API_KEY} (and that it belongs to the account at {api_url})"
+        )),
+        (403, Access::Write) => Some(format!(
+            "PagerDuty refused a write (403): check that {ENV_API_KEY} is a full-access key (a read-only key can plan but not apply) for the account at {api_url}"
+        )),
+        (403, Access::Read) => Some(format!(
+            "PagerDuty refused the request (403): check that {ENV_API_KEY} may read the users and teams of the account at {api_url}"
+        )),
+        _ => None,
+    }
+}
+
+/// A read that failed. The text is what the commands print after `Error: ` (an incomplete
+/// listing after `refused before any write: `).
+#[derive(Debug, thiserror::Error)]
+pub enum ObserveError {
+    /// A listing stopped early, repeated a page or reached the offset ceiling: it cannot be
+    /// proven complete, so a plan from it could deactivate users it missed (refused, exit 3).
+    #[error("{0}; the listing cannot be proven complete, so nothing was written")]
+    Incomplete(ApiError),
+    /// PagerDuty rejected the key (401).
+    #[error("{}; {error}", hint(401, api_url))]
+    Unauthorized {
+        /// The account's API URL, named in the hint.
+        api_url: String,
+        /// The failed request.
+        error: ApiError,
+    },
+    /// PagerDuty refused a read (403).
+    #[error("{}; {error}", hint(403, api_url))]
+    Forbidden {
+        /// The account's API URL, named in the hint.
+        api_url: String,
+        /// The failed request.
+        error: ApiError,
+    },
+    /// Any other failure: PagerDuty unreachable, retries exhausted, an unexpected answer.
+    #[error("PagerDuty: {0}")]
+    Api(ApiError),
+}
+
+/// The read hint for a status [`auth_hint`] knows.
+fn hint(status: u16, api_url: &str) -> String {
+    auth_hint(status, api_url, Access::Read).unwrap_or_default()
+}
+
+impl ObserveError {
+    /// Classifies a failed read of the account at `api_url`.
+    pub fn from_api(error: ApiError, api_url: &str) -> ObserveError {
+        let api_url = api_url.to_string();
+        if error.is_incomplete_listing() {
+            ObserveError::Incomplete(error)
+        } else {
+            match error.status() {
+                Some(401) => ObserveError::Unauthorized { api_url, error },
+                Some(403) => ObserveError::Forbidden { api_url, error },
+                _ => ObserveError::Api(error),
+            }
+        }
+    }
+}
+
+/// Reads one account through a client, with progress.
+#[derive(Debug, Clone, Copy)]
+pub struct Observer<'a> {
+    client: &'a Client,
+    progress: &'a Progress,
+    concurrency: usize,
+    api_url: &'a str,
+}
+
+impl<'a> Observer<'a> {
+    /// Reads through `client`, drawing stages on `progress`, reading the members of up to
+    /// `concurrency` teams at a time (at least 1; the client separately caps requests in
+    /// flight). `api_url` is the account's API URL, named when PagerDuty rejects the key.
+    pub fn new(
+        client: &'a Client,
+        progress: &'a Progress,
+        concurrency: usize,
+        api_url: &'a str,
+    ) -> Observer<'a> {
+        Observer {
+            client,
+            progress,
+            concurrency: concurrency.max(1),
+            api_url,
+        }
+    }
+
+    fn error(&self) -> impl Fn(ApiError) -> ObserveError + '_ {
+        move |e| ObserveError::from_api(e, self.api_url)
+    }
+
+    /// Lists every user (`GET /users`, all pages), counting users on a "listing users"
+    /// stage whose total is known after the first page.
+    ///
+    /// # Errors
+    /// See [`ObserveError`].
+    pub async fn users(&self) -> Result<Vec<User>, ObserveError> {
+        let progress = self.progress;
+        progress.stage("listing users", None);
+        self.client
+            .list_users(&|n, total| {
+                progress.set(n as u64);
+                if let Some(t) = total {
+                    progress.set_total(t);
+                }
+            })
+            .await
+            .map_err(self.error())
+    }
+
+    /// Lists every team (`GET /teams`, all pages) on a "listing teams" stage.
+    ///
+    /// # Errors
+    /// See [`ObserveError`].
+    pub async fn teams(&self) -> Result<Vec<Team>, ObserveError> {
+        self.progress.stage("listing teams", None);
+        self.client.list_teams().await.map_err(self.error())
+    }
+
+    /// Users, then teams; no team members yet.
+    ///
+    /// # Errors
+    /// See [`ObserveError`].
+    pub async fn account(&self) -> Result<Account, ObserveError> {
+        let users = self.users().await?;
+        let teams = self.teams().await?;
+        Ok(Account {
+            users,
+            teams,
+            members: BTreeMap::new(),
+        })
+    }
+
+    /// Reads what `needs` asks for and `account` lacks: the members of each team in
+    /// [`Needs::team_members`] not yet in [`Account::members`] (`GET
+    /// /teams/{id}/members`), `concurrency` teams at a time, counted on a "reading team
+    /// members" stage.
+    ///
+    /// # Errors
+    /// See [`ObserveError`]; `account` then keeps what it held before.
+    pub async fn complete(&self, account: &mut Account, needs: &Needs) -> Result<(), ObserveError> {
+        let wanted: Vec<TeamId> = needs
+            .team_members
+            .iter()
+            .filter(|id| !account.members.contains_key(*id))
+            .cloned()
+            .collect();
+        let progress = self.progress;
+        progress.stage("reading team members", Some(wanted.len() as u64));
+        let client = self.client;
+        let results: Vec<(TeamId, Result<Vec<TeamMember>, ApiError>)> =
+            futures::stream::iter(wanted)
+                .map(|id| async move {
+                    let r = client.list_team_members(&id).await;
+                    progress.inc();
+                    (id, r)
+                })
+                .buffer_unordered(self.concurrency)
+                .collect()
+                .await;
+        let mut read = BTreeMap::new();
+        for (id, r) in results {
+            read.insert(id, r.map_err(self.error())?);
+        }
+        account.members.append(&mut read);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::email::Email;
+    use crate::pagerduty::{ClientConfig, RetryPolicy};
+    use crate::sim::faults::{Fault, FaultKind};
+    use crate::sim::{self, Seed, SimHandle};
+    use std::time::Duration;
+
+    const KEY: &str = "demo-key-not-secret";
+
+    async fn demo_sim() -> SimHandle {
+        let seed = Seed::from_json(include_str!("../samples/demo/seed.json")).unwrap();
+        sim::start(seed, 0).await.unwrap()
+    }
+
+    fn client(sim: &SimHandle, key: &str) -> Client {
+        Client::new(ClientConfig {
+            base_url: sim.url(),
+            api_key: key.to_string().into(),
+            from: Email::normalise("provisioning-bot@example.com"),
+            requests_per_minute: 900,
+            burst: 10,
+            concurrency: 4,
+            request_timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+        })
+        .unwrap()
+    }
+
+    fn team(id: &str) -> Needs {
+        Needs {
+            team_members: BTreeSet::from([TeamId::new(id)]),
+        }
+    }
+
+    #[tokio::test]
+    async fn reads_the_account_then_only_the_members_still_missing() {
+        let sim = demo_sim().await;
+        let client = client(&sim, KEY);
+        let progress = Progress::hidden();
+        let observer = Observer::new(&client, &progress, 4, "sim");
+        let mut account = observer.account().await.unwrap();
+        let ids = |users: &[User]| users.iter().map(|u| u.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&account.users), ids(&sim.users()));
+        assert_eq!(account.teams.len(), 4);
+        assert!(account.members.is_empty());
+
+        observer
+            .complete(&mut account, &team("PITOPS1"))
+            .await
+            .unwrap();
+        assert_eq!(
+            account.members.keys().collect::<Vec<_>>(),
+            vec![&TeamId::new("PITOPS1")]
+        );
+        assert_eq!(
+            account.members[&TeamId::new("PITOPS1")],
+            sim.team_members("PITOPS1")
+        );
+
+        let sent = client.stats().requests_sent;
+        observer
+            .complete(&mut account, &team("PITOPS1"))
+            .await
+            .unwrap();
+        assert_eq!(client.stats().requests_sent, sent, "a team is read once");
+    }
+
+    #[tokio::test]
+    async fn a_rejected_key_names_what_to_check() {
+        let sim = demo_sim().await;
+        let client = client(&sim, "not-the-key");
+        let progress = Progress::hidden();
+        let e = Observer::new(&client, &progress, 4, "https://api.example")
+            .users()
+            .await
+            .unwrap_err();
+        assert!(matches!(e, ObserveError::Unauthorized { .. }), "{e:?}");
+        let text = e.to_string();
+        assert!(
+            text.starts_with(
+                "PagerDuty rejected the API key (401): check PAGERDUTY_API_KEY (and that it belongs to the account at https://api.example); GET /users: HTTP 401"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("not-the-key"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn a_refused_read_an_incomplete_listing_and_other_failures_are_told_apart() {
+        let sim = demo_sim().await;
+        sim.inject(Fault::new("GET", "/teams", FaultKind::status(403)));
+        sim.inject(Fault::new("GET", "/users", FaultKind::EmptyPage));
+        sim.inject(Fault::new(
+            "GET",
+            "/teams/PSALES1/members",
+            FaultKind::status(404),
+        ));
+        let client = client(&sim, KEY);
+        let progress = Progress::hidden();
+        let observer = Observer::new(&client, &progress, 4, "sim");
+
+        let e = observer.teams().await.unwrap_err();
+        assert!(matches!(e, ObserveError::Forbidden { .. }), "{e:?}");
+        assert!(
+            e.to_string().starts_with(
+                "PagerDuty refused the request (403): check that PAGERDUTY_API_KEY may read the users and teams of the account at sim; GET /teams"
+            ),
+            "{e}"
+        );
+
+        let e = observer.users().await.unwrap_err();
+        assert!(matches!(e, ObserveError::Incomplete(_)), "{e:?}");
+        assert!(
+            e.to_string()
+                .ends_with("; the listing cannot be proven complete, so nothing was written"),
+            "{e}"
+        );
+
+        let mut account = Account::default();
+        let e = observer
+            .complete(&mut account, &team("PSALES1"))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, ObserveError::Api(_)), "{e:?}");
+        assert!(
+            e.to_string()
+                .starts_with("PagerDuty: GET /teams/PSALES1/members"),
+            "{e}"
+        );
+        assert!(account.members.is_empty());
+    }
+
+    #[test]
+    fn the_write_hint_differs_from_the_read_hint_only_for_403() {
+        assert_eq!(
+            auth_hint(401, "u", Access::Read),
+            auth_hint(401, "u", Access::Write)
+        );
+        assert!(
+            auth_hint(403, "u", Access::Write)
+                .unwrap()
+                .contains("a read-only key can plan but not apply")
+        );
+        assert_eq!(auth_hint(404, "u", Access::Read), None);
+    }
+}
