@@ -8,19 +8,24 @@
 //! Data flows one way:
 //!
 //! [`config`] → [`hr`] (CSV rows to validated employees) → [`pagerduty`] (the client:
-//! listing, writes, retries, the shared limiter) → [`plan`] (pure: employees + users +
-//! policy → actions, each with its reason) → [`apply`] (executes a plan) → [`report`]. [`progress`] draws the progress bars;
-//! [`saved_plan`] is the `plan --out` file and its checks; [`digest`] is SHA-256.
+//! listing, writes, retries, the shared limiter) → [`observe`] (reads from PagerDuty what a
+//! plan needs) → [`plan`] (pure: employees + users + policy → actions, each with its
+//! reason) → [`apply`] (executes a plan) → [`report`] (text and JSON for people and
+//! machines). [`saved_plan`] holds the `plan --out` file format and its checks, beside the
+//! planner. [`commands`] sits on top: one file per command, printing through a
+//! [`printer::Printer`]; [`cli`] is the command line and [`exit`] the documented exit codes.
 //! [`sim`], a PagerDuty simulator for tests and the demo, shares only
 //! [`pagerduty::models`] and [`vocab`] with the rest. [`vocab`] holds PagerDuty's
 //! vocabularies without I/O (base and team roles, time zones), which config, hr, the client
-//! and the simulator all read. [`app`] wires the commands together and [`exit`]
-//! defines the documented exit codes.
+//! and the simulator all read.
+//!
+//! Small shared pieces: [`ids`] (ID newtypes), [`email`], [`marker`] (the ownership
+//! marker), [`digest`] (SHA-256), [`progress`] (the progress bars on stderr).
 #![deny(missing_docs)]
 
-pub mod app;
 pub mod apply;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod digest;
 pub mod email;

@@ -1,4 +1,5 @@
-//! The `hr2pagerduty` binary: parse the command line, set up logging, run, exit.
+//! The `hr2pagerduty` binary: parse the command line, set up logging, start the runtime,
+//! run the command ([`hr2pagerduty::commands::run`]), exit with its code.
 
 use clap::Parser;
 use hr2pagerduty::cli::Cli;
@@ -43,5 +44,5 @@ fn main() -> ExitCode {
             return Exit::Failure.into();
         }
     };
-    runtime.block_on(hr2pagerduty::app::run(cli)).into()
+    runtime.block_on(hr2pagerduty::commands::run(cli)).into()
 }

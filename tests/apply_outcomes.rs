@@ -1,26 +1,27 @@
 //! How one refused request affects an apply: a 403 fails only its own action, and a team
 //! that refuses to let a leaver go does not keep the leaver on every other team.
-//! Library-level: the simulator in-process, the demo's inputs, `app::observe` and
-//! `apply::apply`.
+//! Library-level: the simulator in-process, the demo's inputs, `commands::observe_and_plan`
+//! and `apply::apply`.
 
 use hr2pagerduty::apply::{self, ApplyOptions, OutcomeStatus};
+use hr2pagerduty::commands::{self, demo::files};
 use hr2pagerduty::config::{Config, Connection};
 use hr2pagerduty::pagerduty::Client;
 use hr2pagerduty::progress::Progress;
 use hr2pagerduty::sim::faults::{Fault, FaultKind};
-use hr2pagerduty::{app, hr, sim};
+use hr2pagerduty::{hr, sim};
 use std::path::Path;
 
 const KEY: &str = "demo-key-not-secret";
 
 async fn setup(fault: Fault) -> (sim::SimHandle, Client, Config, hr::Roster) {
-    let cfg = Config::from_toml(app::demo_files::CONFIG, Path::new("config.toml")).unwrap();
-    let roster = hr::read_bytes(app::demo_files::HR.as_bytes(), &cfg).unwrap();
-    let mut seed = sim::Seed::from_json(app::demo_files::SEED).unwrap();
+    let cfg = Config::from_toml(files::CONFIG, Path::new("config.toml")).unwrap();
+    let roster = hr::read_bytes(files::HR.as_bytes(), &cfg).unwrap();
+    let mut seed = sim::Seed::from_json(files::SEED).unwrap();
     seed.faults.push(fault);
     let handle = sim::start(seed, 0).await.unwrap();
     let s = Connection::resolve(Some(&handle.url()), None, Some(KEY), &cfg).unwrap();
-    let client = Client::new(app::client_config(&cfg, &s)).unwrap();
+    let client = Client::new(commands::client_config(&cfg, &s)).unwrap();
     (handle, client, cfg, roster)
 }
 
@@ -35,7 +36,7 @@ fn opts(cfg: &Config) -> ApplyOptions {
 async fn a_403_fails_its_own_action_and_the_run_goes_on() {
     let fault = Fault::new("PUT", "/users/PBARB01", FaultKind::status(403)).always();
     let (_sim, client, cfg, roster) = setup(fault).await;
-    let obs = app::observe(&client, &cfg, &roster, &Progress::hidden(), "sim")
+    let obs = commands::observe_and_plan(&client, &cfg, &roster, &Progress::hidden(), "sim")
         .await
         .unwrap();
     let outcomes = apply::apply(
@@ -78,7 +79,7 @@ async fn a_team_that_refuses_a_removal_does_not_keep_the_leaver_on_other_teams()
     )
     .always();
     let (sim, client, cfg, roster) = setup(fault).await;
-    let obs = app::observe(&client, &cfg, &roster, &Progress::hidden(), "sim")
+    let obs = commands::observe_and_plan(&client, &cfg, &roster, &Progress::hidden(), "sim")
         .await
         .unwrap();
     let outcomes = apply::apply(
@@ -117,7 +118,7 @@ async fn a_team_that_refuses_a_removal_does_not_keep_the_leaver_on_other_teams()
         "the record was written first"
     );
     // The next plan finishes what is left: one removal, then the role.
-    let again = app::observe(&client, &cfg, &roster, &Progress::hidden(), "sim")
+    let again = commands::observe_and_plan(&client, &cfg, &roster, &Progress::hidden(), "sim")
         .await
         .unwrap();
     let next = again
@@ -139,7 +140,7 @@ async fn each_outcome_is_reported_as_its_action_ends() {
     // A fault that never fires: a clean run.
     let fault = Fault::new("GET", "/nowhere", FaultKind::status(500));
     let (_sim, client, cfg, roster) = setup(fault).await;
-    let obs = app::observe(&client, &cfg, &roster, &Progress::hidden(), "sim")
+    let obs = commands::observe_and_plan(&client, &cfg, &roster, &Progress::hidden(), "sim")
         .await
         .unwrap();
     let seen = std::sync::Mutex::new(Vec::new());

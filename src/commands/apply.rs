@@ -1,0 +1,270 @@
+//! `apply` and `apply --plan FILE`: compute the plan (or check a saved one against its
+//! inputs and the account), print it, refuse as `plan` would, ask unless `--yes`, take the
+//! apply lock, execute, and replace `--report FILE` however the run ends.
+
+use super::Failure;
+use super::common::{
+    Ended, check_report, client_from, confirm, finish_report, load, observe_and_plan, refusal,
+    settings,
+};
+use crate::apply::lock::{self, ApplyLock};
+use crate::apply::{self, ApplyOptions, Outcome, OutcomeStatus};
+use crate::cli::ApplyArgs;
+use crate::config::{Config, Connection};
+use crate::exit::Exit;
+use crate::hr::{self, Roster};
+use crate::observe::{Access, Account, Needs, Observer, auth_hint};
+use crate::pagerduty::Client;
+use crate::plan::Plan;
+use crate::printer::Printer;
+use crate::progress::Progress;
+use crate::report::{self, RunStatus, file::ReportFile};
+use crate::saved_plan::SavedPlan;
+use secrecy::ExposeSecret;
+use std::collections::BTreeSet;
+use std::io::IsTerminal;
+use std::path::Path;
+
+/// Runs `apply`: whatever happens after the arguments are parsed, `--report FILE` is
+/// replaced with a report of how the run ended (see [`RunStatus`]).
+///
+/// # Errors
+/// Every [`Failure`] of loading, observing, refusing and the saved-plan checks; a
+/// [`Failure::Usage`] without `--yes` when stdin is not a terminal, or for a report or lock
+/// directory that cannot be written.
+pub(super) async fn run(a: ApplyArgs, printer: &Printer) -> Result<Exit, Failure> {
+    let file = a.report.as_deref().map(ReportFile::new);
+    let result = apply_run(&a, printer, file.as_ref()).await;
+    finish_report(file.as_ref(), result, printer)
+}
+
+async fn apply_run(
+    a: &ApplyArgs,
+    printer: &Printer,
+    file: Option<&ReportFile>,
+) -> Result<Ended, Failure> {
+    let interactive = std::io::stdin().is_terminal();
+    if !a.yes && !interactive {
+        return Err(Failure::Usage(
+            "apply needs --yes when stdin is not a terminal (nothing was read or written)".into(),
+        ));
+    }
+    // A report that cannot be written is a usage error found before anything else.
+    check_report(file)?;
+    if let Some(plan_path) = &a.plan {
+        return apply_saved(a, plan_path, printer).await;
+    }
+    let hr_path =
+        a.hr.clone()
+            .ok_or_else(|| Failure::Usage("apply needs --hr (or --plan)".into()))?;
+    let (cfg, roster) = load(&a.config, &hr_path)?;
+    let s = settings(&cfg, a.connection.api_url.as_deref())?;
+    let client = client_from(&cfg, &s)?;
+    let _lock = take_lock(&cfg, &s, printer)?;
+    let bar = printer.progress();
+    let planned = observe_and_plan(&client, &cfg, &roster, &bar, &s.api_url).await?;
+    printer.out(&report::render_plan(&planned.plan, &roster));
+    if let Some(f) = refusal(&planned.plan, &cfg, a.safety) {
+        return Err(f);
+    }
+    if planned.plan.is_empty() {
+        return Ok(no_changes(&client, &planned.plan, &roster));
+    }
+    let run = Run {
+        client: &client,
+        cfg: &cfg,
+        plan: &planned.plan,
+        roster: &roster,
+        progress: &bar,
+        api_url: &s.api_url,
+        printer,
+    };
+    confirm_and_execute(a.yes, &run).await
+}
+
+/// `apply --plan FILE`: check the saved plan against its inputs and the current PagerDuty
+/// state, then apply exactly its actions.
+async fn apply_saved(a: &ApplyArgs, plan_path: &Path, printer: &Printer) -> Result<Ended, Failure> {
+    let cfg = Config::load(&a.config)?;
+    let saved = SavedPlan::read(plan_path)?;
+    saved.check_config(&a.config)?;
+    let roster = match &a.hr {
+        Some(hr_path) => {
+            saved.check_hr(hr_path)?;
+            hr::read_file(hr_path, &cfg)?
+        }
+        None => Roster::default(),
+    };
+    let s = settings(&cfg, a.connection.api_url.as_deref())?;
+    saved.check_api_url(&s.api_url)?;
+    let client = client_from(&cfg, &s)?;
+    let _lock = take_lock(&cfg, &s, printer)?;
+    let bar = printer.progress();
+    let observer = Observer::new(&client, &bar, cfg.pagerduty.concurrency, &s.api_url);
+    let mut account = Account {
+        users: observer.users().await?,
+        ..Account::default()
+    };
+    let needs = Needs {
+        team_members: saved.teams_read.clone(),
+    };
+    observer.complete(&mut account, &needs).await?;
+    bar.finish();
+    saved.check_account(&account.users, &account.members)?;
+    printer.out(&report::render_plan(&saved.plan, &roster));
+    if let Some(f) = refusal(&saved.plan, &cfg, a.safety) {
+        return Err(f);
+    }
+    if saved.plan.is_empty() {
+        return Ok(no_changes(&client, &saved.plan, &roster));
+    }
+    let run = Run {
+        client: &client,
+        cfg: &cfg,
+        plan: &saved.plan,
+        roster: &roster,
+        progress: &bar,
+        api_url: &s.api_url,
+        printer,
+    };
+    confirm_and_execute(a.yes, &run).await
+}
+
+/// Takes the apply lock for the account of `s` in `[safety] lock_dir`, warning when it is
+/// taken over from a process that no longer holds it.
+///
+/// # Errors
+/// [`Failure::Refused`] when another apply holds it, [`Failure::Usage`] when the lock file
+/// cannot be used.
+fn take_lock(cfg: &Config, s: &Connection, printer: &Printer) -> Result<ApplyLock, Failure> {
+    let path = lock::lock_path(&cfg.safety.lock_dir, &s.api_url, s.api_key.expose_secret());
+    let lock = ApplyLock::acquire(&path).map_err(|e| match e {
+        lock::LockError::Held { .. } => Failure::Refused(e.to_string()),
+        lock::LockError::Io { .. } => Failure::Usage(e.to_string()),
+    })?;
+    if let Some(old) = &lock.taken_over {
+        let age = lock::age_text(std::time::Duration::from_secs(
+            (chrono::Utc::now().timestamp().max(0) as u64).saturating_sub(old.started),
+        ));
+        printer.err(&format!(
+            "Warning: took over the lock {} left by PID {} (started {age} ago), a process that no longer holds it.",
+            path.display(),
+            old.pid
+        ));
+    }
+    Ok(lock)
+}
+
+/// The report of a run whose plan was empty.
+fn no_changes(client: &Client, plan: &Plan, roster: &Roster) -> Ended {
+    let stats = client.stats();
+    Ended {
+        exit: Exit::Success,
+        report: report::apply_json(
+            RunStatus::NoChanges,
+            Exit::Success.code(),
+            &[],
+            plan,
+            roster,
+            report::requests_json(&stats, &stats, std::time::Duration::ZERO),
+        ),
+    }
+}
+
+/// What an apply works with, once the plan is known.
+pub(super) struct Run<'a> {
+    /// The client (its counters give the report's `requests`).
+    pub(super) client: &'a Client,
+    /// The configuration (`concurrency`, `[lifecycle] protected`).
+    pub(super) cfg: &'a Config,
+    /// The plan to apply.
+    pub(super) plan: &'a Plan,
+    /// The export the plan was made from (empty for a saved plan applied without `--hr`).
+    pub(super) roster: &'a Roster,
+    /// The run's progress display.
+    pub(super) progress: &'a Progress,
+    /// The account's API URL, named in the 401/403 hint.
+    pub(super) api_url: &'a str,
+    /// Where output goes.
+    pub(super) printer: &'a Printer,
+}
+
+/// Asks for confirmation unless `yes`, then applies (the report path was checked first).
+///
+/// # Errors
+/// [`Failure::Usage`] when the answer cannot be read.
+async fn confirm_and_execute(yes: bool, run: &Run<'_>) -> Result<Ended, Failure> {
+    if !yes && !confirm(run.printer)? {
+        run.printer.out("\nApply cancelled; nothing was changed.\n");
+        return Ok(Ended {
+            exit: Exit::Success,
+            report: report::stopped_json(RunStatus::Cancelled, Exit::Success.code(), None),
+        });
+    }
+    run.printer.out("\n");
+    Ok(execute(run).await)
+}
+
+/// What to check when actions failed because PagerDuty rejected the key (401) or refused
+/// the writes (403).
+fn apply_auth_hint(outcomes: &[Outcome], api_url: &str) -> Option<String> {
+    let statuses: BTreeSet<u16> = outcomes
+        .iter()
+        .filter(|o| o.status == OutcomeStatus::Failed)
+        .filter_map(|o| o.http_status)
+        .collect();
+    [401, 403]
+        .into_iter()
+        .find(|s| statuses.contains(s))
+        .and_then(|s| auth_hint(s, api_url, Access::Write))
+}
+
+/// Applies the plan and prints what was done: each outcome as its action ends, then the
+/// summary. The `requests` of the report are the apply's own, from a snapshot of the
+/// client's counters taken just before it starts.
+pub(super) async fn execute(run: &Run<'_>) -> Ended {
+    let Run {
+        client,
+        cfg,
+        plan,
+        roster,
+        progress,
+        api_url,
+        printer,
+    } = *run;
+    let opts = ApplyOptions {
+        concurrency: cfg.pagerduty.concurrency,
+        protected: cfg.lifecycle.protected.clone(),
+    };
+    let before = client.stats();
+    let started = std::time::Instant::now();
+    let outcomes: Vec<Outcome> = apply::apply(client, plan, &opts, progress, &|o| {
+        let line = report::outcome_line(o) + "\n";
+        progress.suspend(|| printer.out(&line));
+    })
+    .await;
+    let requests = report::requests_json(&before, &client.stats(), started.elapsed());
+    // What was done is printed before the report is written: the writes have happened, so
+    // a report that cannot be written must not also hide their outcome.
+    printer.out(&report::render_apply(&outcomes, plan, roster));
+    if let Some(hint) = apply_auth_hint(&outcomes, api_url) {
+        printer.err(&format!("Error: {hint}"));
+    }
+    let failed = outcomes.iter().any(|o| o.status == OutcomeStatus::Failed);
+    let stopped = outcomes.iter().any(|o| {
+        o.status == OutcomeStatus::Skipped
+            && o.attempts == 0
+            && o.error
+                .as_deref()
+                .is_some_and(|e| e.contains("authentication"))
+    });
+    let (exit, status) = if failed || stopped {
+        (Exit::Failure, RunStatus::Failed)
+    } else {
+        (Exit::Success, RunStatus::Applied)
+    };
+    Ended {
+        exit,
+        report: report::apply_json(status, exit.code(), &outcomes, plan, roster, requests),
+    }
+}

@@ -1,0 +1,285 @@
+//! What several commands share: loading the configuration and the export, resolving the
+//! connection settings and building the client, the observe-and-plan loop, the safety
+//! refusal, the report-file lifecycle of `apply` and `demo`, the confirmation prompt and
+//! shell quoting.
+
+use super::Failure;
+use crate::cli::SafetyFlags;
+use crate::config::{Config, Connection, ENV_API_KEY, ENV_API_URL};
+use crate::exit::Exit;
+use crate::hr::{self, Roster};
+use crate::observe::{Account, Needs, Observer};
+use crate::pagerduty::{Client, ClientConfig, RetryPolicy};
+use crate::plan::safety::{self, Overrides};
+use crate::plan::{self, Inputs, Plan, Policy};
+use crate::printer::Printer;
+use crate::progress::Progress;
+use crate::report::{self, file::ReportFile};
+use std::io::BufRead;
+use std::path::Path;
+
+/// The configuration at `config` and the export at `hr_path`, read with it (the
+/// invalid-rows limit applied).
+///
+/// # Errors
+/// [`Failure::Config`], [`Failure::Hr`].
+pub(super) fn load(config: &Path, hr_path: &Path) -> Result<(Config, Roster), Failure> {
+    let cfg = Config::load(config)?;
+    let roster = hr::read_file(hr_path, &cfg)?;
+    Ok((cfg, roster))
+}
+
+/// The connection settings: `--api-url` (`flag_url`), then the environment, then the
+/// configuration.
+///
+/// # Errors
+/// [`Failure::Usage`]: no key, or an API URL that is not allowed.
+pub(super) fn settings(cfg: &Config, flag_url: Option<&str>) -> Result<Connection, Failure> {
+    let env_url = std::env::var(ENV_API_URL).ok();
+    let env_key = std::env::var(ENV_API_KEY).ok();
+    Connection::resolve(flag_url, env_url.as_deref(), env_key.as_deref(), cfg)
+        .map_err(Failure::Usage)
+}
+
+/// The client's configuration for this run: URL and key from `connection`; `From`, rate,
+/// burst, concurrency and timeout from `[pagerduty]`; [`RetryPolicy::default`].
+pub fn client_config(cfg: &Config, connection: &Connection) -> ClientConfig {
+    let pd = &cfg.pagerduty;
+    ClientConfig {
+        base_url: connection.api_url.clone(),
+        api_key: connection.api_key.clone(),
+        from: pd.from.clone(),
+        requests_per_minute: pd.requests_per_minute,
+        burst: pd.burst,
+        concurrency: pd.concurrency,
+        request_timeout: pd.request_timeout,
+        retry: RetryPolicy::default(),
+    }
+}
+
+/// The client for `connection` and the `[pagerduty]` section of `cfg`.
+///
+/// # Errors
+/// [`Failure::Failed`] when the HTTP client cannot be built.
+pub(super) fn client_from(cfg: &Config, connection: &Connection) -> Result<Client, Failure> {
+    Client::new(client_config(cfg, connection)).map_err(|e| Failure::Failed(e.to_string()))
+}
+
+/// `value` pretty-printed (two-space indent), without a final newline.
+pub(super) fn pretty(value: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default()
+}
+
+/// What [`observe_and_plan`] read from PagerDuty, and the plan computed from it.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    /// Users, teams, and the members of every team read.
+    pub account: Account,
+    /// The plan.
+    pub plan: Plan,
+}
+
+/// Reads PagerDuty (users, teams, members of the teams the rules name and of the teams
+/// whose roles a suspension must record) and computes the plan for `roster` under `cfg`,
+/// dated today (UTC). GET requests only. `api_url` is the account's API URL, named when
+/// PagerDuty rejects the key. The planner is run again when its first plan needs the
+/// members of more teams ([`Plan::needs_team_members`]); reading them is
+/// [`crate::observe`]'s job, deciding which is the planner's.
+///
+/// # Errors
+/// [`Failure::Refused`] when a listing cannot be proven complete, [`Failure::Failed`] when
+/// PagerDuty is unreachable or rejects the key, [`Failure::Rules`] for rule mistakes.
+pub async fn observe_and_plan(
+    client: &Client,
+    cfg: &Config,
+    roster: &Roster,
+    progress: &Progress,
+    api_url: &str,
+) -> Result<Planned, Failure> {
+    let observer = Observer::new(client, progress, cfg.pagerduty.concurrency, api_url);
+    let mut account = observer.account().await?;
+    let policy = Policy::from_config(cfg);
+    let rules = plan::rules::ResolvedRules::resolve(&policy.rules, &account.teams)?;
+    let governed = Needs {
+        team_members: rules.governed(),
+    };
+    observer.complete(&mut account, &governed).await?;
+    let today = chrono::Utc::now().date_naive();
+    let compute = |account: &Account| {
+        plan::plan(Inputs {
+            roster,
+            users: &account.users,
+            teams: &account.teams,
+            members: &account.members,
+            policy: &policy,
+            today,
+        })
+    };
+    let mut p = compute(&account)?;
+    if !p.needs_team_members.is_empty() {
+        let more = Needs {
+            team_members: p.needs_team_members.clone(),
+        };
+        observer.complete(&mut account, &more).await?;
+        p = compute(&account)?;
+    }
+    progress.finish();
+    Ok(Planned { account, plan: p })
+}
+
+/// The safety refusal for `plan` (with the `--allow-*` overrides of `flags`), if any:
+/// every tripped check, one per line.
+pub(super) fn refusal(p: &Plan, cfg: &Config, flags: SafetyFlags) -> Option<Failure> {
+    let overrides = Overrides {
+        allow_deactivations: flags.allow_deactivations,
+        allow_role_changes: flags.allow_role_changes,
+        allow_reactivations: flags.allow_reactivations,
+    };
+    let problems = safety::check(p, &cfg.safety, overrides);
+    (!problems.is_empty()).then(|| {
+        Failure::Refused(if problems.len() == 1 {
+            problems[0].clone()
+        } else {
+            format!("\n  - {}", problems.join("\n  - "))
+        })
+    })
+}
+
+/// `word` as one shell word: unchanged when it holds only characters no POSIX shell
+/// treats specially, otherwise in single quotes (a `'` inside becomes `'\''`).
+pub(super) fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./:=@%+,".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// Asks on stdout whether to apply, reads one line from stdin, and says whether it was
+/// `yes` (surrounding white space ignored).
+///
+/// # Errors
+/// [`Failure::Usage`] when stdin cannot be read.
+pub(super) fn confirm(printer: &Printer) -> Result<bool, Failure> {
+    printer.out(
+        "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
+    );
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Failure::Usage(format!("cannot read the answer: {e}")))?;
+    Ok(line.trim() == "yes")
+}
+
+/// How a run that got to its end went: the exit code and the apply report to write.
+#[derive(Debug)]
+pub(super) struct Ended {
+    /// The exit code.
+    pub(super) exit: Exit,
+    /// The JSON apply report.
+    pub(super) report: serde_json::Value,
+}
+
+/// Finds out, before the first write and without touching an existing report, whether the
+/// report can be written.
+///
+/// # Errors
+/// [`Failure::Usage`] (exit 64) when it cannot.
+pub(super) fn check_report(report: Option<&ReportFile>) -> Result<(), Failure> {
+    match report {
+        Some(r) => r.check().map_err(|e| {
+            Failure::Usage(format!("cannot write report {}: {e}", r.path().display()))
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Replaces the report atomically with `report`.
+///
+/// # Errors
+/// [`Failure::Failed`] (exit 1) when it cannot be written.
+pub(super) fn write_report(
+    file: Option<&ReportFile>,
+    report: &serde_json::Value,
+) -> Result<(), Failure> {
+    match file {
+        Some(r) => r.write(&(pretty(report) + "\n")).map_err(|e| {
+            Failure::Failed(format!("cannot write report {}: {e}", r.path().display()))
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Writes the report of a run that ended (its own report) or stopped (a report saying
+/// why, with the exit code), and passes the result on. A report that cannot be written
+/// after a stop is a warning: the stop's own error is the one that matters.
+///
+/// # Errors
+/// The stop's [`Failure`], or [`write_report`]'s.
+pub(super) fn finish_report(
+    file: Option<&ReportFile>,
+    result: Result<Ended, Failure>,
+    printer: &Printer,
+) -> Result<Exit, Failure> {
+    match result {
+        Ok(ended) => {
+            write_report(file, &ended.report)?;
+            Ok(ended.exit)
+        }
+        Err(f) => {
+            if let Some(r) = file.filter(|r| !r.unwritable()) {
+                let v = report::stopped_json(f.status(), f.exit().code(), Some(&f.to_string()));
+                if let Err(e) = r.write(&(pretty(&v) + "\n")) {
+                    printer.err(&format!(
+                        "Warning: cannot write report {}: {e}",
+                        r.path().display()
+                    ));
+                }
+            }
+            Err(f)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_words_are_quoted_only_when_a_shell_would_split_or_expand_them() {
+        assert_eq!(shell_word("samples/config.toml"), "samples/config.toml");
+        assert_eq!(
+            shell_word("--api-url=http://127.0.0.1:8080"),
+            "--api-url=http://127.0.0.1:8080"
+        );
+        assert_eq!(shell_word("my plan.json"), "'my plan.json'");
+        assert_eq!(shell_word("$HOME"), "'$HOME'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word(""), "''");
+    }
+
+    #[test]
+    fn a_stopped_run_replaces_the_report_with_why_and_keeps_its_exit_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.json");
+        std::fs::write(&path, "last night's").unwrap();
+        let file = ReportFile::new(&path);
+        let printer = Printer::to_writers(Box::new(std::io::sink()), Box::new(std::io::sink()), 0);
+        let result = finish_report(
+            Some(&file),
+            Err(Failure::Refused("a check tripped".into())),
+            &printer,
+        );
+        assert_eq!(result.unwrap_err().exit(), Exit::Refused);
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(v["status"], "refused");
+        assert_eq!(v["exit_code"], 3);
+        assert_eq!(v["error"], "refused before any write: a check tripped");
+    }
+}

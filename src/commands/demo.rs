@@ -1,0 +1,82 @@
+//! `demo`: plan, apply and plan again against the built-in simulator, from the inputs in
+//! [`files`] (built into the binary), so it needs no key, no network and no flags.
+
+use super::Failure;
+use super::apply::{Run, execute};
+use super::common::{check_report, client_from, observe_and_plan, refusal, write_report};
+use crate::cli::{DemoArgs, SafetyFlags};
+use crate::config::{Config, Connection};
+use crate::exit::Exit;
+use crate::hr;
+use crate::printer::Printer;
+use crate::report::{self, file::ReportFile};
+use crate::sim;
+use std::path::Path;
+
+/// The demo's embedded inputs: configuration, HR export and simulator seed, from `samples/demo/`.
+pub mod files {
+    /// `samples/demo/config.toml`.
+    pub const CONFIG: &str = include_str!("../../samples/demo/config.toml");
+    /// `samples/demo/hr.csv`.
+    pub const HR: &str = include_str!("../../samples/demo/hr.csv");
+    /// `samples/demo/seed.json`.
+    pub const SEED: &str = include_str!("../../samples/demo/seed.json");
+    /// The API key the demo seed accepts.
+    pub const KEY: &str = "demo-key-not-secret";
+}
+
+/// Runs `demo`: starts the simulator seeded from [`files::SEED`], prints the plan, applies
+/// it (writing `--report FILE`), and prints a second plan, which should say `No changes.`
+///
+/// # Errors
+/// Those of the embedded inputs, the simulator, the plan, the safety checks and the
+/// report; exit 1 when the second plan is not empty.
+pub(super) async fn run(a: DemoArgs, printer: &Printer) -> Result<Exit, Failure> {
+    let cfg = Config::from_toml(files::CONFIG, Path::new("samples/demo/config.toml"))?;
+    let roster = hr::read_bytes(files::HR.as_bytes(), &cfg)?;
+    let seed = sim::Seed::from_json(files::SEED)
+        .map_err(|e| Failure::Failed(format!("demo seed: {e}")))?;
+    let handle = sim::start(seed, 0)
+        .await
+        .map_err(|e| Failure::Failed(format!("cannot start the simulator: {e}")))?;
+    printer.out(&format!(
+        "Demo: a PagerDuty simulator is running on {} with the accounts in samples/demo/seed.json.\nReading samples/demo/hr.csv with samples/demo/config.toml.\n\n",
+        handle.url()
+    ));
+    let s = Connection::resolve(Some(&handle.url()), None, Some(files::KEY), &cfg)
+        .map_err(Failure::Usage)?;
+    let client = client_from(&cfg, &s)?;
+    let bar = printer.progress();
+    let file = a.report.as_deref().map(ReportFile::new);
+
+    printer.out("=== hr2pagerduty plan ===\n\n");
+    let planned = observe_and_plan(&client, &cfg, &roster, &bar, &s.api_url).await?;
+    printer.out(&report::render_plan(&planned.plan, &roster));
+
+    printer.out("\n=== hr2pagerduty apply --yes ===\n\n");
+    if let Some(f) = refusal(&planned.plan, &cfg, SafetyFlags::default()) {
+        return Err(f);
+    }
+    check_report(file.as_ref())?;
+    let run = Run {
+        client: &client,
+        cfg: &cfg,
+        plan: &planned.plan,
+        roster: &roster,
+        progress: &bar,
+        api_url: &s.api_url,
+        printer,
+    };
+    let ended = execute(&run).await;
+    write_report(file.as_ref(), &ended.report)?;
+
+    printer.out("\n=== hr2pagerduty plan (again) ===\n\n");
+    let again = observe_and_plan(&client, &cfg, &roster, &bar, &s.api_url).await?;
+    printer.out(&report::render_plan(&again.plan, &roster));
+    handle.shutdown().await;
+    Ok(if again.plan.is_empty() {
+        ended.exit
+    } else {
+        Exit::Failure
+    })
+}

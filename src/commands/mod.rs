@@ -1,0 +1,201 @@
+//! The commands: one file per command, on top of every other module.
+//!
+//! | file | command |
+//! |---|---|
+//! | `validate` | `validate`: configuration and export, offline |
+//! | `plan` | `plan`, with `--out FILE` (a saved plan) |
+//! | `apply` | `apply`, and `apply --plan FILE` (a saved plan) |
+//! | `sandbox` | `sandbox`: the simulator on 127.0.0.1 |
+//! | [`demo`] | `demo`: plan, apply and plan again against the simulator |
+//! | `common` | what several commands share: loading the inputs, the client, the observe-and-plan loop ([`observe_and_plan`]), the safety refusal, the report-file lifecycle, the confirmation prompt, shell quoting |
+//!
+//! A command reads its inputs, calls the library (config → hr → pagerduty → observe →
+//! plan → apply → report), prints through the [`Printer`] and returns an [`Exit`] or a
+//! [`Failure`], which [`run`] prints and maps to its exit code. Nothing here calls
+//! `process::exit`; `main` turns the [`Exit`] into the process status. A new command (e.g.
+//! `doctor`) is a file here, a variant of [`crate::cli::Command`] and one arm in [`run`].
+
+mod apply;
+mod common;
+pub mod demo;
+mod plan;
+mod sandbox;
+mod validate;
+
+pub use common::{Planned, client_config, observe_and_plan};
+
+use crate::cli::{Cli, Command};
+use crate::config::ConfigError;
+use crate::exit::Exit;
+use crate::hr::HrError;
+use crate::observe::ObserveError;
+use crate::plan::PlanError;
+use crate::printer::Printer;
+use crate::report::RunStatus;
+use crate::saved_plan::{SavedPlanError, Stale};
+
+/// A reason the command stops, with the exit code it maps to.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// Command-line usage (exit 64).
+    #[error("{0}")]
+    Usage(String),
+    /// Configuration (exit 78).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Rules that cannot be applied to this account (exit 78).
+    #[error(transparent)]
+    Rules(#[from] PlanError),
+    /// The HR export (exit 65).
+    #[error(transparent)]
+    Hr(#[from] HrError),
+    /// Refused before any write (exit 3).
+    #[error("refused before any write: {0}")]
+    Refused(String),
+    /// The run failed (exit 1).
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl Failure {
+    /// The exit code.
+    pub fn exit(&self) -> Exit {
+        match self {
+            Failure::Usage(_) => Exit::Usage,
+            Failure::Config(_) | Failure::Rules(_) => Exit::Config,
+            Failure::Hr(_) => Exit::HrInput,
+            Failure::Refused(_) => Exit::Refused,
+            Failure::Failed(_) => Exit::Failure,
+        }
+    }
+
+    /// The apply report's `status` for a run that stopped with this failure.
+    pub fn status(&self) -> RunStatus {
+        match self {
+            Failure::Usage(_) => RunStatus::UsageError,
+            Failure::Config(_) | Failure::Rules(_) => RunStatus::ConfigInvalid,
+            Failure::Hr(_) => RunStatus::HrUnusable,
+            Failure::Refused(_) => RunStatus::Refused,
+            Failure::Failed(_) => RunStatus::Failed,
+        }
+    }
+}
+
+/// An incomplete listing refuses (exit 3); a rejected key or any other failed read fails
+/// the run (exit 1).
+impl From<ObserveError> for Failure {
+    fn from(e: ObserveError) -> Failure {
+        match e {
+            ObserveError::Incomplete(_) => Failure::Refused(e.to_string()),
+            _ => Failure::Failed(e.to_string()),
+        }
+    }
+}
+
+/// A saved plan that no longer fits what it was made from refuses (exit 3).
+impl From<Stale> for Failure {
+    fn from(e: Stale) -> Failure {
+        Failure::Refused(e.to_string())
+    }
+}
+
+/// A saved plan that cannot be read or written is a usage error (exit 64); a stale one
+/// refuses (exit 3).
+impl From<SavedPlanError> for Failure {
+    fn from(e: SavedPlanError) -> Failure {
+        match e {
+            SavedPlanError::Stale(s) => s.into(),
+            _ => Failure::Usage(e.to_string()),
+        }
+    }
+}
+
+/// Runs the parsed command line: results on stdout, errors on stderr (through a
+/// [`Printer`] on the process's streams, with the `-v` count and `--no-progress` of `cli`).
+/// A failure is printed as `Error: …` and gives its exit code; a run that would exit 0 or 2
+/// but could not write its stdout (other than to a closed pipe) exits 1.
+pub async fn run(cli: Cli) -> Exit {
+    let printer = Printer::stdio(cli.verbose, cli.no_progress);
+    run_command(cli.command, &printer).await
+}
+
+/// [`run`] with a printer of the caller's.
+pub async fn run_command(command: Command, printer: &Printer) -> Exit {
+    let result = match command {
+        Command::Validate(a) => validate::run(a, printer),
+        Command::Plan(a) => plan::run(a, printer).await,
+        Command::Apply(a) => apply::run(a, printer).await,
+        Command::Sandbox(a) => sandbox::run(a, printer).await,
+        Command::Demo(a) => demo::run(a, printer).await,
+    };
+    let code = match result {
+        Ok(code) => code,
+        Err(f) => {
+            printer.err(&format!("Error: {f}"));
+            f.exit()
+        }
+    };
+    match printer.stdout_error() {
+        Some(e) if matches!(code, Exit::Success | Exit::Changes) => {
+            printer.err(&format!("Error: cannot write to stdout: {e}"));
+            Exit::Failure
+        }
+        _ => code,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::printer::tests::Sink;
+    use clap::Parser;
+    use std::io::ErrorKind;
+
+    /// `validate` of the demo's inputs, or of a configuration that does not exist.
+    fn validate(config: &str) -> Command {
+        let root = env!("CARGO_MANIFEST_DIR");
+        Cli::try_parse_from([
+            "hr2pagerduty".to_string(),
+            "validate".into(),
+            "--config".into(),
+            format!("{root}/{config}"),
+            "--hr".into(),
+            format!("{root}/samples/demo/hr.csv"),
+        ])
+        .unwrap()
+        .command
+    }
+
+    /// Runs `command` with stdout failing with `stdout` (or kept, when `None`); returns
+    /// the exit code and stderr.
+    async fn run_with(command: Command, stdout: Option<ErrorKind>) -> (Exit, String) {
+        let out = stdout.map(Sink::failing).unwrap_or_default();
+        let err = Sink::default();
+        let printer = Printer::to_writers(Box::new(out), Box::new(err.clone()), 0);
+        let code = run_command(command, &printer).await;
+        (code, err.text())
+    }
+
+    #[tokio::test]
+    async fn a_full_stdout_fails_a_successful_run_but_a_closed_pipe_does_not() {
+        let config = "samples/demo/config.toml";
+        let (code, stderr) = run_with(validate(config), None).await;
+        assert_eq!((code, stderr.as_str()), (Exit::Success, ""));
+        let (code, stderr) = run_with(validate(config), Some(ErrorKind::BrokenPipe)).await;
+        assert_eq!((code, stderr.as_str()), (Exit::Success, ""));
+        let (code, stderr) = run_with(validate(config), Some(ErrorKind::StorageFull)).await;
+        assert_eq!(code, Exit::Failure);
+        assert!(
+            stderr.starts_with("Error: cannot write to stdout: "),
+            "{stderr}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failure_is_printed_and_keeps_its_own_exit_code() {
+        let (code, stderr) = run_with(validate("missing.toml"), Some(ErrorKind::StorageFull)).await;
+        assert_eq!(code, Exit::Config);
+        assert!(stderr.starts_with("Error: "), "{stderr}");
+        assert!(!stderr.contains("cannot write to stdout"), "{stderr}");
+    }
+}

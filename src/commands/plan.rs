@@ -1,0 +1,92 @@
+//! `plan`: the dry run. Lists PagerDuty (GET requests only), prints the plan as text or
+//! JSON, refuses as `apply` would, and with `--out FILE` saves it for `apply --plan FILE`
+//! ([`crate::saved_plan`]), printing the command that applies it.
+
+use super::Failure;
+use super::common::{client_from, load, observe_and_plan, pretty, refusal, settings, shell_word};
+use crate::cli::{Format, PlanArgs};
+use crate::exit::Exit;
+use crate::printer::Printer;
+use crate::report;
+use crate::saved_plan::{SavedPlan, Sources, file_sha256};
+use std::path::Path;
+
+/// Runs `plan`.
+///
+/// # Errors
+/// Those of loading and [`observe_and_plan`]; [`Failure::Refused`] when a safety check
+/// trips (after the plan is printed); [`Failure::Usage`] when the saved plan cannot be
+/// written or an input cannot be read again for its fingerprint.
+pub(super) async fn run(a: PlanArgs, printer: &Printer) -> Result<Exit, Failure> {
+    let (cfg, roster) = load(&a.inputs.config, &a.inputs.hr)?;
+    let s = settings(&cfg, a.connection.api_url.as_deref())?;
+    let client = client_from(&cfg, &s)?;
+    let bar = printer.progress();
+    let planned = observe_and_plan(&client, &cfg, &roster, &bar, &s.api_url).await?;
+    match a.format {
+        Format::Text => printer.out(&report::render_plan(&planned.plan, &roster)),
+        Format::Json => printer.out(&(pretty(&report::plan_json(&planned.plan, &roster)) + "\n")),
+    }
+    if let Some(f) = refusal(&planned.plan, &cfg, a.safety) {
+        return Err(f);
+    }
+    if let Some(saved_path) = &a.out {
+        let sources = Sources {
+            api_url: s.api_url.clone(),
+            config_sha256: file_sha256(&a.inputs.config)?,
+            hr_sha256: file_sha256(&a.inputs.hr)?,
+        };
+        let created_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let saved = SavedPlan::new(
+            planned.plan.clone(),
+            &planned.account.users,
+            &planned.account.members,
+            sources,
+            created_at,
+        );
+        saved.write(saved_path)?;
+        printer.err(&format!(
+            "Saved the plan to {}. To apply exactly these actions: {}",
+            saved_path.display(),
+            apply_command(&a, saved_path)
+        ));
+    }
+    Ok(if a.detailed_exitcode && !planned.plan.is_empty() {
+        Exit::Changes
+    } else {
+        Exit::Success
+    })
+}
+
+/// The command that applies the plan saved to `saved`: the configuration, the saved plan,
+/// the `--api-url` and safety overrides the plan was made with (a saved plan is checked
+/// again when applied, so it needs the same overrides), and `--yes` (the plan has been
+/// reviewed), each word quoted for a POSIX shell.
+fn apply_command(a: &PlanArgs, saved: &Path) -> String {
+    let mut words: Vec<String> = vec![
+        "hr2pagerduty".into(),
+        "apply".into(),
+        "--config".into(),
+        a.inputs.config.display().to_string(),
+        "--plan".into(),
+        saved.display().to_string(),
+    ];
+    if let Some(url) = &a.connection.api_url {
+        words.extend(["--api-url".into(), url.clone()]);
+    }
+    if let Some(n) = a.safety.allow_deactivations {
+        words.extend(["--allow-deactivations".into(), n.to_string()]);
+    }
+    if let Some(n) = a.safety.allow_reactivations {
+        words.extend(["--allow-reactivations".into(), n.to_string()]);
+    }
+    if let Some(n) = a.safety.allow_role_changes {
+        words.extend(["--allow-role-changes".into(), n.to_string()]);
+    }
+    words.push("--yes".into());
+    words
+        .iter()
+        .map(|w| shell_word(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -1,0 +1,40 @@
+//! `validate`: the configuration and the export, offline. Prints the rows read, the valid
+//! employees by lifecycle state and every row problem, then applies the invalid-rows limit
+//! and the rule checks that need no PagerDuty account.
+
+use super::Failure;
+use super::common::pretty;
+use crate::cli::{Format, ValidateArgs};
+use crate::config::Config;
+use crate::exit::Exit;
+use crate::hr::{self, HrError};
+use crate::plan::{self, Policy};
+use crate::printer::Printer;
+use crate::report;
+
+/// Runs `validate`.
+///
+/// # Errors
+/// [`Failure::Config`] (exit 78), [`Failure::Hr`] (exit 65, also when more rows than
+/// `[safety] max_invalid_rows_percent` fail, after every problem is printed),
+/// [`Failure::Rules`] for a rule mistake found offline.
+pub(super) fn run(a: ValidateArgs, printer: &Printer) -> Result<Exit, Failure> {
+    let cfg = Config::load(&a.inputs.config)?;
+    let bytes = std::fs::read(&a.inputs.hr).map_err(|source| HrError::Read {
+        path: a.inputs.hr.clone(),
+        source,
+    })?;
+    // Parse without the invalid-rows limit first, so every problem is listed before a refusal.
+    let roster = hr::parse_bytes(&bytes, &cfg.hr)?;
+    match a.format {
+        Format::Text => printer.out(&report::render_validate(
+            &roster,
+            &a.inputs.hr.display().to_string(),
+        )),
+        Format::Json => printer.out(&(pretty(&report::validate_json(&roster)) + "\n")),
+    }
+    hr::check_invalid_rows(&roster, cfg.safety.max_invalid_rows_percent)?;
+    // Rule mistakes that need no PagerDuty account (a stakeholder role with a team).
+    plan::check_rules_offline(&Policy::from_config(&cfg), &roster)?;
+    Ok(Exit::Success)
+}
