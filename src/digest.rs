@@ -1,6 +1,6 @@
 //! SHA-256 as lower-case hex: the one digest hr2pagerduty uses, for the saved plan's
-//! fingerprints ([`crate::saved_plan`]) and the apply lock's file name
-//! ([`crate::apply::lock`]). No I/O; imports nothing of the crate.
+//! fingerprints (`saved_plan`) and the apply lock's file name (`apply::lock`). No I/O;
+//! imports nothing of the crate.
 
 use sha2::{Digest, Sha256};
 

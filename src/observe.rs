@@ -10,7 +10,7 @@
 //! of the teams in a [`Needs`] ([`Observer::complete`]). This module does not plan: the
 //! commands layer drives the loop, asking for the members of the teams the rules govern,
 //! planning, then asking for what the plan says it still needs
-//! ([`crate::plan::Plan::needs_team_members`]: teams whose roles a suspension must record)
+//! (`Plan::needs_team_members` in `plan`: teams whose roles a suspension must record)
 //! and planning again. `apply --plan` reads the users ([`Observer::users`]) and the members
 //! of the saved plan's teams.
 //!
@@ -18,8 +18,8 @@
 //! deactivations becomes a field of [`Needs`] (the users to look up) and of [`Account`]
 //! (what PagerDuty says they are on call for), read in [`Observer::complete`].
 //!
-//! Imports: the client and its models ([`crate::pagerduty`]), [`crate::ids`],
-//! [`crate::progress`] and the name of the API key variable from [`crate::config`].
+//! Imports: the client and its models (`pagerduty`), `ids`, `progress`, and the name of the
+//! API key variable from `config`; never the planner.
 
 use crate::config::ENV_API_KEY;
 use crate::ids::TeamId;
@@ -240,136 +240,6 @@ impl<'a> Observer<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::email::Email;
-    use crate::pagerduty::{ClientConfig, RetryPolicy};
-    use crate::sim::faults::{Fault, FaultKind};
-    use crate::sim::{self, Seed, SimHandle};
-    use std::time::Duration;
-
-    const KEY: &str = "demo-key-not-secret";
-
-    async fn demo_sim() -> SimHandle {
-        let seed = Seed::from_json(include_str!("../samples/demo/seed.json")).unwrap();
-        sim::start(seed, 0).await.unwrap()
-    }
-
-    fn client(sim: &SimHandle, key: &str) -> Client {
-        Client::new(ClientConfig {
-            base_url: sim.url(),
-            api_key: key.to_string().into(),
-            from: Email::normalise("provisioning-bot@example.com"),
-            requests_per_minute: 900,
-            burst: 10,
-            concurrency: 4,
-            request_timeout: Duration::from_secs(10),
-            retry: RetryPolicy::default(),
-        })
-        .unwrap()
-    }
-
-    fn team(id: &str) -> Needs {
-        Needs {
-            team_members: BTreeSet::from([TeamId::new(id)]),
-        }
-    }
-
-    #[tokio::test]
-    async fn reads_the_account_then_only_the_members_still_missing() {
-        let sim = demo_sim().await;
-        let client = client(&sim, KEY);
-        let progress = Progress::hidden();
-        let observer = Observer::new(&client, &progress, 4, "sim");
-        let mut account = observer.account().await.unwrap();
-        let ids = |users: &[User]| users.iter().map(|u| u.id.clone()).collect::<Vec<_>>();
-        assert_eq!(ids(&account.users), ids(&sim.users()));
-        assert_eq!(account.teams.len(), 4);
-        assert!(account.members.is_empty());
-
-        observer
-            .complete(&mut account, &team("PITOPS1"))
-            .await
-            .unwrap();
-        assert_eq!(
-            account.members.keys().collect::<Vec<_>>(),
-            vec![&TeamId::new("PITOPS1")]
-        );
-        assert_eq!(
-            account.members[&TeamId::new("PITOPS1")],
-            sim.team_members("PITOPS1")
-        );
-
-        let sent = client.stats().requests_sent;
-        observer
-            .complete(&mut account, &team("PITOPS1"))
-            .await
-            .unwrap();
-        assert_eq!(client.stats().requests_sent, sent, "a team is read once");
-    }
-
-    #[tokio::test]
-    async fn a_rejected_key_names_what_to_check() {
-        let sim = demo_sim().await;
-        let client = client(&sim, "not-the-key");
-        let progress = Progress::hidden();
-        let e = Observer::new(&client, &progress, 4, "https://api.example")
-            .users()
-            .await
-            .unwrap_err();
-        assert!(matches!(e, ObserveError::Unauthorized { .. }), "{e:?}");
-        let text = e.to_string();
-        assert!(
-            text.starts_with(
-                "PagerDuty rejected the API key (401): check PAGERDUTY_API_KEY (and that it belongs to the account at https://api.example); GET /users: HTTP 401"
-            ),
-            "{text}"
-        );
-        assert!(!text.contains("not-the-key"), "{text}");
-    }
-
-    #[tokio::test]
-    async fn a_refused_read_an_incomplete_listing_and_other_failures_are_told_apart() {
-        let sim = demo_sim().await;
-        sim.inject(Fault::new("GET", "/teams", FaultKind::status(403)));
-        sim.inject(Fault::new("GET", "/users", FaultKind::EmptyPage));
-        sim.inject(Fault::new(
-            "GET",
-            "/teams/PSALES1/members",
-            FaultKind::status(404),
-        ));
-        let client = client(&sim, KEY);
-        let progress = Progress::hidden();
-        let observer = Observer::new(&client, &progress, 4, "sim");
-
-        let e = observer.teams().await.unwrap_err();
-        assert!(matches!(e, ObserveError::Forbidden { .. }), "{e:?}");
-        assert!(
-            e.to_string().starts_with(
-                "PagerDuty refused the request (403): check that PAGERDUTY_API_KEY may read the users and teams of the account at sim; GET /teams"
-            ),
-            "{e}"
-        );
-
-        let e = observer.users().await.unwrap_err();
-        assert!(matches!(e, ObserveError::Incomplete(_)), "{e:?}");
-        assert!(
-            e.to_string()
-                .ends_with("; the listing cannot be proven complete, so nothing was written"),
-            "{e}"
-        );
-
-        let mut account = Account::default();
-        let e = observer
-            .complete(&mut account, &team("PSALES1"))
-            .await
-            .unwrap_err();
-        assert!(matches!(e, ObserveError::Api(_)), "{e:?}");
-        assert!(
-            e.to_string()
-                .starts_with("PagerDuty: GET /teams/PSALES1/members"),
-            "{e}"
-        );
-        assert!(account.members.is_empty());
-    }
 
     #[test]
     fn the_write_hint_differs_from_the_read_hint_only_for_403() {

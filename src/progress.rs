@@ -1,8 +1,8 @@
 //! Progress on stderr, shown only when stderr is a terminal and logging is quiet.
 //!
-//! Used by [`crate::observe`] (listing users and teams, reading team members),
-//! [`crate::apply`] (applying) and the commands, which make one [`Progress`] per run (see
-//! [`crate::printer::Printer::progress`]); it imports nothing of the crate.
+//! Used by `observe` (listing users and teams, reading team members), `apply` (applying)
+//! and the commands, which make one [`Progress`] per run (`Printer::progress`); it imports
+//! nothing of the crate.
 //!
 //! [`Progress`] may be hidden, so call sites never branch on whether one is shown
 //! (lychee's `progress.rs` shape, STYLE.md §1). Each stage gets a bar of its own, so one

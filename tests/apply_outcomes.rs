@@ -1,15 +1,20 @@
-//! How one refused request affects an apply: a 403 fails only its own action, and a team
-//! that refuses to let a leaver go does not keep the leaver on every other team.
-//! Library-level: the simulator in-process, the demo's inputs, `commands::observe_and_plan`
-//! and `apply::apply`.
+//! Reading an account (`observe`): what is read and how a failed read is told; and how one
+//! refused request affects an apply: a 403 fails only its own action, and a team that
+//! refuses to let a leaver go does not keep the leaver on every other team.
+//! Library-level: the simulator in-process, the demo's inputs, `observe::Observer`,
+//! `commands::observe_and_plan` and `apply::apply`.
 
 use hr2pagerduty::apply::{self, ApplyOptions, OutcomeStatus};
 use hr2pagerduty::commands::{self, demo::files};
 use hr2pagerduty::config::{Config, Connection};
+use hr2pagerduty::ids::TeamId;
+use hr2pagerduty::observe::{Account, Needs, ObserveError, Observer};
 use hr2pagerduty::pagerduty::Client;
+use hr2pagerduty::pagerduty::models::{TeamMember, User};
 use hr2pagerduty::progress::Progress;
 use hr2pagerduty::sim::faults::{Fault, FaultKind};
 use hr2pagerduty::{hr, sim};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 const KEY: &str = "demo-key-not-secret";
@@ -20,9 +25,127 @@ async fn setup(fault: Fault) -> (sim::SimHandle, Client, Config, hr::Roster) {
     let mut seed = sim::Seed::from_json(files::SEED).unwrap();
     seed.faults.push(fault);
     let handle = sim::start(seed, 0).await.unwrap();
-    let s = Connection::resolve(Some(&handle.url()), None, Some(KEY), &cfg).unwrap();
-    let client = Client::new(commands::client_config(&cfg, &s)).unwrap();
+    let client = client(&handle, &cfg, KEY);
     (handle, client, cfg, roster)
+}
+
+/// A client of the simulator at `sim`, sending `key`.
+fn client(sim: &sim::SimHandle, cfg: &Config, key: &str) -> Client {
+    let s = Connection::resolve(Some(&sim.url()), None, Some(key), cfg).unwrap();
+    Client::new(commands::client_config(cfg, &s)).unwrap()
+}
+
+/// A fault that never fires: a clean run.
+fn no_fault() -> Fault {
+    Fault::new("GET", "/nowhere", FaultKind::status(500))
+}
+
+fn team(id: &str) -> Needs {
+    Needs {
+        team_members: BTreeSet::from([TeamId::new(id)]),
+    }
+}
+
+#[tokio::test]
+async fn observe_reads_the_account_then_only_the_members_still_missing() {
+    let (sim, client, _cfg, _roster) = setup(no_fault()).await;
+    let progress = Progress::hidden();
+    let observer = Observer::new(&client, &progress, 4, "sim");
+    let mut account = observer.account().await.unwrap();
+    let ids = |users: &[User]| users.iter().map(|u| u.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&account.users), ids(&sim.users()));
+    assert_eq!(account.teams.len(), 4);
+    assert!(account.members.is_empty());
+
+    observer
+        .complete(&mut account, &team("PITOPS1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        account.members.keys().collect::<Vec<_>>(),
+        vec![&TeamId::new("PITOPS1")]
+    );
+    let members = |m: &[TeamMember]| {
+        m.iter()
+            .map(|m| (m.user.id.clone(), m.role.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert!(!account.members[&TeamId::new("PITOPS1")].is_empty());
+    assert_eq!(
+        members(&account.members[&TeamId::new("PITOPS1")]),
+        members(&sim.team_members("PITOPS1"))
+    );
+
+    let sent = client.stats().requests_sent;
+    observer
+        .complete(&mut account, &team("PITOPS1"))
+        .await
+        .unwrap();
+    assert_eq!(client.stats().requests_sent, sent, "a team is read once");
+}
+
+#[tokio::test]
+async fn observe_names_what_to_check_when_the_key_is_rejected() {
+    let (sim, _client, cfg, _roster) = setup(no_fault()).await;
+    let client = client(&sim, &cfg, "not-the-key");
+    let progress = Progress::hidden();
+    let e = Observer::new(&client, &progress, 4, "https://api.example")
+        .users()
+        .await
+        .unwrap_err();
+    assert!(matches!(e, ObserveError::Unauthorized { .. }), "{e:?}");
+    let text = e.to_string();
+    assert!(
+        text.starts_with(
+            "PagerDuty rejected the API key (401): check PAGERDUTY_API_KEY (and that it belongs to the account at https://api.example); GET /users: HTTP 401"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("not-the-key"), "{text}");
+}
+
+#[tokio::test]
+async fn observe_tells_a_refused_read_an_incomplete_listing_and_other_failures_apart() {
+    let (sim, client, _cfg, _roster) =
+        setup(Fault::new("GET", "/teams", FaultKind::status(403))).await;
+    sim.inject(Fault::new("GET", "/users", FaultKind::EmptyPage));
+    sim.inject(Fault::new(
+        "GET",
+        "/teams/PSALES1/members",
+        FaultKind::status(404),
+    ));
+    let progress = Progress::hidden();
+    let observer = Observer::new(&client, &progress, 4, "sim");
+
+    let e = observer.teams().await.unwrap_err();
+    assert!(matches!(e, ObserveError::Forbidden { .. }), "{e:?}");
+    assert!(
+        e.to_string().starts_with(
+            "PagerDuty refused the request (403): check that PAGERDUTY_API_KEY may read the users and teams of the account at sim; GET /teams"
+        ),
+        "{e}"
+    );
+
+    let e = observer.users().await.unwrap_err();
+    assert!(matches!(e, ObserveError::Incomplete(_)), "{e:?}");
+    assert!(
+        e.to_string()
+            .ends_with("; the listing cannot be proven complete, so nothing was written"),
+        "{e}"
+    );
+
+    let mut account = Account::default();
+    let e = observer
+        .complete(&mut account, &team("PSALES1"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, ObserveError::Api(_)), "{e:?}");
+    assert!(
+        e.to_string()
+            .starts_with("PagerDuty: GET /teams/PSALES1/members"),
+        "{e}"
+    );
+    assert!(account.members.is_empty(), "a failed read adds nothing");
 }
 
 fn opts(cfg: &Config) -> ApplyOptions {
@@ -137,9 +260,7 @@ async fn a_team_that_refuses_a_removal_does_not_keep_the_leaver_on_other_teams()
 
 #[tokio::test]
 async fn each_outcome_is_reported_as_its_action_ends() {
-    // A fault that never fires: a clean run.
-    let fault = Fault::new("GET", "/nowhere", FaultKind::status(500));
-    let (_sim, client, cfg, roster) = setup(fault).await;
+    let (_sim, client, cfg, roster) = setup(no_fault()).await;
     let obs = commands::observe_and_plan(&client, &cfg, &roster, &Progress::hidden(), "sim")
         .await
         .unwrap();
