@@ -15,6 +15,11 @@ use std::fmt;
 
 pub use crate::vocab::{Role, TeamRole};
 
+pub mod contact;
+pub mod incidents;
+pub mod licenses;
+pub mod oncall;
+
 /// A reference to a team as embedded in a user (`teams[]`). With `include[]=teams` PagerDuty
 /// sends full team objects instead; both decode here (extra fields are ignored).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

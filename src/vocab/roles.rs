@@ -45,6 +45,10 @@ macro_rules! string_enum {
     };
 }
 
+/// The same conversions for the API models' other enums (incident status, urgency, licence
+/// role group, contact method type in `pagerduty::models`).
+pub(crate) use string_enum;
+
 /// A user's base role (`role` on the user object).
 ///
 /// Source: `User.role` enum in the OpenAPI document; fact F13 in `PAGERDUTY_API.md`.
