@@ -140,6 +140,7 @@
 mod error;
 pub mod faults;
 mod http;
+mod load;
 pub mod paging;
 mod ratelimit;
 mod seed;

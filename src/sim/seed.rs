@@ -1,17 +1,16 @@
 //! The seed: the account a simulator starts with (its format is documented in [`super`]).
 //!
-//! A seed is plain data. Its rules (valid emails, roles, time zones, team references, at
-//! most one owner, unique IDs) are checked by the same code that validates API requests
-//! (`state::Account::from_seed`), so a seed can never hold a user the API would refuse,
-//! except the account owner, which only a seed can create (fact F15).
+//! A seed is plain data and this module imports nothing of the simulator's account model.
+//! Reading and checking a seed ([`Seed::from_json`], [`Seed::from_file`], [`Seed::validate`])
+//! lives in `load`, which builds the account (`state::Account::from_seed`) with the same code
+//! that validates API requests, so a seed can never hold a user the API would refuse, except
+//! the account owner, which only a seed can create (fact F15).
 
-use super::error::SimError;
 use super::faults::Fault;
 use super::ratelimit::{DEFAULT_REQUESTS, DEFAULT_WINDOW_SECONDS};
 use crate::pagerduty::models::{Role, TeamRole};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::path::Path;
 
 /// The starting state and settings of a simulator. Deserialised from JSON; every field has a
 /// default, so `{}` is a valid (empty) seed.
@@ -151,111 +150,4 @@ pub struct SeedMembership {
     /// `PAGERDUTY_API.md`, S25).
     #[serde(default)]
     pub role: Option<TeamRole>,
-}
-
-impl Seed {
-    /// Parses and validates a seed.
-    ///
-    /// # Errors
-    /// [`SimError::Seed`] for malformed JSON (with line and column), unknown fields, or any
-    /// broken rule (each problem named with its entry, e.g. `users[1] (x@y.com): ...`).
-    pub fn from_json(text: &str) -> Result<Seed, SimError> {
-        let seed: Seed =
-            serde_json::from_str(text).map_err(|e| SimError::Seed(format!("not a seed: {e}")))?;
-        seed.validate()?;
-        Ok(seed)
-    }
-
-    /// Reads, parses and validates a seed file.
-    ///
-    /// # Errors
-    /// [`SimError::Io`] when the file cannot be read; otherwise as [`Seed::from_json`], with
-    /// the path added to the message.
-    pub fn from_file(path: &Path) -> Result<Seed, SimError> {
-        let text = std::fs::read_to_string(path).map_err(|e| SimError::Io {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
-        Seed::from_json(&text).map_err(|e| match e {
-            SimError::Seed(m) => SimError::Seed(format!("{}: {m}", path.display())),
-            other => other,
-        })
-    }
-
-    /// Checks every rule without starting anything. [`super::start`] runs the same check.
-    ///
-    /// # Errors
-    /// [`SimError::Seed`] listing every problem.
-    pub fn validate(&self) -> Result<(), SimError> {
-        super::state::Account::from_seed(self, "http://127.0.0.1").map(|_| ())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn empty_seed_has_documented_defaults() {
-        let s = Seed::from_json("{}").unwrap();
-        assert_eq!(s.rate_limit.requests, 960);
-        assert_eq!(s.rate_limit.window_seconds, 60);
-        assert!(s.api_keys.is_empty() && s.users.is_empty());
-    }
-
-    #[test]
-    fn debug_never_shows_keys() {
-        let s = Seed::from_json(r#"{"api_keys":["very-secret-key"]}"#).unwrap();
-        let shown = format!("{s:?}");
-        assert!(!shown.contains("very-secret-key"), "{shown}");
-        assert!(shown.contains("1 redacted"));
-    }
-
-    #[test]
-    fn alias_for_requests_per_minute() {
-        let s = Seed::from_json(r#"{"rate_limit":{"requests_per_minute":5}}"#).unwrap();
-        assert_eq!(s.rate_limit.requests, 5);
-    }
-
-    #[test]
-    fn unknown_fields_are_errors() {
-        let e = Seed::from_json(r#"{"user":[]}"#).unwrap_err();
-        assert!(e.to_string().contains("unknown field `user`"), "{e}");
-    }
-
-    #[test]
-    fn rule_violations_are_all_named() {
-        let e = Seed::from_json(
-            r#"{"teams":[{"name":"Ops"}],
-                "users":[
-                  {"name":"A","email":"a@example.com","role":"owner"},
-                  {"name":"B","email":"A@Example.com","role":"owner"},
-                  {"name":"C","email":"c@example.com","time_zone":"US/Mountain",
-                   "teams":[{"team":"Nope"}]},
-                  {"name":"D","email":"d@example.com","role":"read_only_user",
-                   "teams":[{"team":"Ops"}]}]}"#,
-        )
-        .unwrap_err();
-        let text = e.to_string();
-        for needle in [
-            "users[1] (A@Example.com): Email has already been taken",
-            "users[1] (A@Example.com): only one user may have role owner",
-            "users[2] (c@example.com): Time zone is not a valid tzinfo identifier",
-            "users[2] (c@example.com): team \"Nope\" is not a team of the seed",
-            "users[3] (d@example.com): ",
-        ] {
-            assert!(text.contains(needle), "missing {needle:?} in {text}");
-        }
-    }
-
-    #[test]
-    fn from_file_names_the_path() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("seed.json");
-        std::fs::write(&path, r#"{"users":[{"name":"","email":"x@y.io"}]}"#).unwrap();
-        let e = Seed::from_file(&path).unwrap_err();
-        assert!(e.to_string().contains("seed.json"), "{e}");
-        let e = Seed::from_file(&dir.path().join("missing.json")).unwrap_err();
-        assert!(matches!(e, SimError::Io { .. }));
-    }
 }
