@@ -95,6 +95,7 @@ fn two_page_seed() -> Seed {
             description: None,
             color: None,
             teams: vec![],
+            ..Default::default()
         });
     }
     seed

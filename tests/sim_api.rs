@@ -839,6 +839,7 @@ async fn the_fixture_seed_loads_and_invalid_seeds_do_not_start() {
             description: None,
             color: None,
             teams: vec![],
+            ..Default::default()
         }],
         ..Seed::default()
     };

@@ -11,7 +11,7 @@ use super::error::SimError;
 use super::faults::{FaultBook, FaultKind};
 use super::paging::{self, PageFault, PageRequest};
 use super::ratelimit::{RateLimiter, Verdict};
-use super::state::{Account, UserFilter};
+use super::state::{Account, Includes, UserFilter};
 use crate::pagerduty::models::{
     ACCOUNT_LOCK_ERROR, ApiErrorBody, ErrorEnvelope, TeamMembersPage, TeamsPage, UserEnvelope,
     UsersPage, error_codes,
@@ -109,7 +109,7 @@ impl Shared {
     }
 
     /// The key of a well-formed, accepted `Authorization: Token token=<key>` header (F3).
-    fn api_key(&self, headers: &HeaderMap) -> Option<String> {
+    pub(super) fn api_key(&self, headers: &HeaderMap) -> Option<String> {
         let value = headers.get("authorization")?.to_str().ok()?;
         let key = value.strip_prefix("Token token=")?;
         if key.is_empty() || key.chars().any(char::is_whitespace) {
@@ -156,6 +156,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             "/teams/{id}/users/{user_id}",
             put(set_membership).delete(remove_membership),
         )
+        .merge(super::routes::routes())
         .fallback(|| async { SimError::not_found() })
         .layer(middleware::from_fn_with_state(shared.clone(), pipeline))
         .with_state(shared)
@@ -364,7 +365,7 @@ fn status_error(
 
 /// Decoded `key=value` pairs of a query string, in order (repeated keys such as
 /// `include[]` kept).
-fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+pub(super) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
     query
         .unwrap_or("")
         .split('&')
@@ -398,20 +399,24 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn values<'a>(pairs: &'a [(String, String)], key: &'a str) -> impl Iterator<Item = &'a str> {
+pub(super) fn values<'a>(
+    pairs: &'a [(String, String)],
+    key: &'a str,
+) -> impl Iterator<Item = &'a str> {
     pairs
         .iter()
         .filter(move |(k, _)| k == key)
         .map(|(_, v)| v.as_str())
 }
 
-fn include_teams(pairs: &[(String, String)]) -> bool {
-    values(pairs, "include[]").any(|v| v == "teams")
+/// The `include[]` values that change user objects.
+pub(super) fn includes(pairs: &[(String, String)]) -> Includes {
+    Includes::from_values(values(pairs, "include[]"))
 }
 
 /// The JSON body of a write, if any. A non-empty body must be sent as `application/json`
 /// (F5: the docs require `Content-Type: application/json` on POST and PUT).
-fn json_body(headers: &HeaderMap, bytes: &Bytes) -> Result<Option<Value>, SimError> {
+pub(super) fn json_body(headers: &HeaderMap, bytes: &Bytes) -> Result<Option<Value>, SimError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
@@ -432,13 +437,13 @@ fn json_body(headers: &HeaderMap, bytes: &Bytes) -> Result<Option<Value>, SimErr
     })
 }
 
-fn json<T: Serialize>(status: StatusCode, value: T) -> Response {
+pub(super) fn json<T: Serialize>(status: StatusCode, value: T) -> Response {
     (status, Json(value)).into_response()
 }
 
 // ----- endpoints --------------------------------------------------------------------------
 
-type Answer = Result<Response, SimError>;
+pub(super) type Answer = Result<Response, SimError>;
 
 async fn list_users(State(shared): State<Arc<Shared>>, parts: Parts) -> Answer {
     let pairs = query_pairs(parts.uri.query());
@@ -452,9 +457,13 @@ async fn list_users(State(shared): State<Arc<Shared>>, parts: Parts) -> Answer {
     };
     // Page over IDs and render only the page: listing stays cheap for large accounts.
     let account = lock(&shared.account);
+    if !filter.team_ids.is_empty() {
+        // "team_ids[] … needs the `teams` ability" (F12).
+        account.require_ability("teams")?;
+    }
     let all = account.user_ids(&filter);
     let (ids, page) = paging::page(&all, page, parts.extensions.get::<PageFault>().copied());
-    let users = account.render_users(&ids, include_teams(&pairs));
+    let users = account.render_users(&ids, includes(&pairs));
     drop(account);
     Ok(json(StatusCode::OK, UsersPage { users, page }))
 }
@@ -465,7 +474,7 @@ async fn get_user(
     parts: Parts,
 ) -> Answer {
     let pairs = query_pairs(parts.uri.query());
-    let user = lock(&shared.account).get_user(&id, include_teams(&pairs))?;
+    let user = lock(&shared.account).get_user(&id, includes(&pairs))?;
     Ok(json(StatusCode::OK, UserEnvelope { user }))
 }
 
@@ -560,7 +569,7 @@ mod tests {
         let pairs = query_pairs(Some(
             "include%5B%5D=teams&team_ids[]=PA&team_ids%5B%5D=PB&query=ann+lee%40x.io&bad=%zz",
         ));
-        assert!(include_teams(&pairs));
+        assert!(includes(&pairs).teams);
         assert_eq!(
             values(&pairs, "team_ids[]").collect::<Vec<_>>(),
             ["PA", "PB"]

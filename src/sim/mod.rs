@@ -137,23 +137,37 @@
 //!
 //! A small example is `fixtures/sim/basic.json`.
 
+mod clock;
+mod contacts;
 mod error;
 pub mod faults;
 mod http;
+mod idgen;
+mod incidents;
+mod licenses;
+mod links;
 mod load;
+mod oncall;
 pub mod paging;
 mod ratelimit;
+mod routes;
 mod seed;
+mod shape;
 mod state;
 
 pub use error::SimError;
 pub use faults::{Fault, FaultKind};
 pub use ratelimit::{DEFAULT_REQUESTS, DEFAULT_WINDOW_SECONDS};
-pub use seed::{RateLimitSeed, Seed, SeedMembership, SeedTeam, SeedUser};
+pub use seed::{
+    DEFAULT_ABILITIES, RateLimitSeed, Seed, SeedApiKey, SeedAssignment, SeedContactMethod,
+    SeedEscalationPolicy, SeedEscalationRule, SeedIncident, SeedLayerUser, SeedLicense,
+    SeedMembership, SeedNotificationRule, SeedReference, SeedSchedule, SeedScheduleEntry,
+    SeedScheduleLayer, SeedSubSchedule, SeedTeam, SeedTime, SeedUser, SeedUserKey,
+};
 
 use crate::pagerduty::models::{Team, TeamMember, User};
 use http::{Shared, lock};
-use state::{Account, UserFilter};
+use state::{Account, Includes, UserFilter};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -200,13 +214,8 @@ pub async fn start(seed: Seed, port: u16) -> std::io::Result<SimHandle> {
     let limiter =
         ratelimit::RateLimiter::new(seed.rate_limit.requests, seed.rate_limit.window_seconds);
     let (stop, stopped) = watch::channel(false);
-    let shared = Arc::new(Shared::new(
-        account,
-        faults,
-        limiter,
-        seed.api_keys,
-        stopped.clone(),
-    ));
+    let keys = seed.api_keys.iter().map(|k| k.key().to_string()).collect();
+    let shared = Arc::new(Shared::new(account, faults, limiter, keys, stopped.clone()));
     let task = tokio::spawn(http::serve(listener, http::router(shared.clone()), stopped));
     Ok(SimHandle {
         inner: Arc::new(Inner {
@@ -263,7 +272,7 @@ impl SimHandle {
 
     /// The current users in API order (name, then ID), each with team references.
     pub fn users(&self) -> Vec<User> {
-        lock(&self.inner.shared.account).list_users(&UserFilter::default(), false)
+        lock(&self.inner.shared.account).list_users(&UserFilter::default(), Includes::default())
     }
 
     /// The user with this email (compared case-insensitively), if any.
@@ -281,6 +290,12 @@ impl SimHandle {
         lock(&self.inner.shared.account)
             .team_members(team_id)
             .unwrap_or_default()
+    }
+
+    /// Freezes the simulator's clock at `now` (what `GET /oncalls`, `GET /incidents` and new
+    /// licence allocations take as the current time), as the seed's `now` does.
+    pub fn set_clock(&self, now: chrono::DateTime<chrono::Utc>) {
+        lock(&self.inner.shared.account).set_clock(now);
     }
 
     /// Adds a fault after those already present (earlier faults win when several are due).

@@ -1,6 +1,9 @@
 //! The simulated account: users, teams and memberships, and every rule PagerDuty applies to
-//! them. Pure and synchronous: no HTTP, no clock. Each operation returns the API's answer or
-//! a [`SimError::Api`] carrying the status and PagerDuty error body the real API would send.
+//! them; it owns the escalation policies and schedules (`oncall`), incidents, licences,
+//! contact methods and notification rules (their own modules) and applies the rules that
+//! join them to users. Pure and synchronous: no HTTP; time comes from its [`Clock`]. Each
+//! operation returns the API's answer or a [`SimError::Api`] carrying the status and
+//! PagerDuty error body the real API would send.
 //!
 //! Rules and their sources (facts in `../shared/reference/PAGERDUTY_API.md`):
 //! - name required, ≤ 100 characters; runs of whitespace collapsed and ends trimmed (§3.1,
@@ -13,16 +16,36 @@
 //! - team role in `observer|responder|manager`, default following the base role; stakeholders
 //!   (`read_only_user`, `read_only_limited_user`) cannot be on teams (F17, §5.1);
 //! - the account owner cannot be updated (403) or deleted (F15, §4.2, §4.3);
+//! - a user cannot be deleted while incidents are assigned to them (F22) or while they are
+//!   the only target of an escalation rule (Inf); references to a deleted user remain in
+//!   policies and schedules (F24);
+//! - a team member cannot be removed while an escalation policy of the team reaches them
+//!   (F32);
+//! - abilities (§3.2, OpenAPI parameter texts): `team_ids[]` and team membership changes need
+//!   `teams`, stakeholder base roles need `read_only_users` (402/2014 otherwise);
+//! - licences (§3.5) where the seed has any (rules in `licenses`);
 //! - IDs never reused (F24).
 
+use super::clock::Clock;
+use super::contacts::ContactBook;
 use super::error::{MISSING_FROM_CODE, SimError};
-use super::seed::{Seed, SeedUser};
+use super::idgen::{IdGenerator, is_incident_id, is_pd_id};
+use super::incidents::IncidentBook;
+use super::licenses::LicenseBook;
+use super::links::Lookup;
+use super::oncall::{OncallBook, SeedContext};
+use super::seed::{DEFAULT_ABILITIES, Seed, SeedUser};
+use super::shape::{collapse_spaces, is_email_shaped};
 use crate::ids::{TeamId, UserId};
+use crate::pagerduty::models::contact::{ContactMethod, NotificationRule};
+use crate::pagerduty::models::incidents::Urgency;
+use crate::pagerduty::models::oncall::TEAM_REMOVAL_BLOCKED;
 use crate::pagerduty::models::{
-    CreateUserRequest, EMAIL_TAKEN, Role, Team, TeamMember, TeamReference, TeamRole,
-    UpdateUserRequest, User, UserReference, error_codes,
+    CreateUserRequest, EMAIL_TAKEN, LicenseReference, Role, Team, TeamMember, TeamReference,
+    TeamRole, UpdateUserRequest, User, UserReference, error_codes,
 };
 use crate::vocab::time_zones::is_valid_time_zone;
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -70,6 +93,44 @@ pub(crate) struct UserFilter {
     pub(crate) team_ids: Vec<String>,
 }
 
+/// The `include[]` values that change a user object: full objects instead of references
+/// (S12 "Includes").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Includes {
+    /// `include[]=teams`.
+    pub(crate) teams: bool,
+    /// `include[]=contact_methods`.
+    pub(crate) contact_methods: bool,
+    /// `include[]=notification_rules`.
+    pub(crate) notification_rules: bool,
+}
+
+impl Includes {
+    /// Reads the values of the `include[]` parameters; unknown values are ignored.
+    pub(crate) fn from_values<'a>(values: impl IntoIterator<Item = &'a str>) -> Includes {
+        let mut inc = Includes::default();
+        for v in values {
+            match v {
+                "teams" => inc.teams = true,
+                "contact_methods" => inc.contact_methods = true,
+                "notification_rules" => inc.notification_rules = true,
+                _ => {}
+            }
+        }
+        inc
+    }
+}
+
+/// API key → ID of the user owning it (user-level keys). `Debug` never shows the keys.
+#[derive(Default)]
+struct KeyOwners(HashMap<String, String>);
+
+impl std::fmt::Debug for KeyOwners {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "KeyOwners({} redacted)", self.0.len())
+    }
+}
+
 #[derive(Debug, Clone)]
 struct UserRecord {
     id: String,
@@ -103,50 +164,6 @@ struct Draft {
     color: Option<String>,
 }
 
-/// Hands out PagerDuty-style IDs: `P` + 6 characters from `0-9A-Z`, deterministic (a
-/// counter scrambled by a bijection on 36^6) and never repeated, also after deletion (F24).
-#[derive(Debug, Default)]
-struct IdGenerator {
-    counter: u64,
-    issued: HashSet<String>,
-}
-
-const ID_SPACE: u64 = 36u64.pow(6);
-const ID_ALPHABET: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-
-impl IdGenerator {
-    /// Marks a seed-given ID as used; false if it already was.
-    fn reserve(&mut self, id: &str) -> bool {
-        self.issued.insert(id.to_string())
-    }
-
-    fn fresh(&mut self) -> String {
-        loop {
-            self.counter += 1;
-            // 1_234_567 is coprime with 36^6 (not divisible by 2 or 3), so this is a bijection.
-            let mut n = (self.counter * 1_234_567 + 7_654_321) % ID_SPACE;
-            let mut chars = [b'0'; 6];
-            for c in chars.iter_mut().rev() {
-                *c = ID_ALPHABET[(n % 36) as usize];
-                n /= 36;
-            }
-            let id = format!("P{}", std::str::from_utf8(&chars).expect("ASCII"));
-            if self.issued.insert(id.clone()) {
-                return id;
-            }
-        }
-    }
-}
-
-/// True for `P` followed by 6 upper-case ASCII letters or digits.
-pub(crate) fn is_pd_id(id: &str) -> bool {
-    id.len() == 7
-        && id.starts_with('P')
-        && id[1..]
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
-}
-
 /// The simulated account.
 #[derive(Debug)]
 pub(crate) struct Account {
@@ -161,6 +178,17 @@ pub(crate) struct Account {
     users_created: usize,
     /// Lower-cased email → user ID, for uniqueness and lookups.
     emails: HashMap<String, String>,
+    clock: Clock,
+    abilities: Vec<String>,
+    /// IDs of everything but users and teams (unique per endpoint, §3.1).
+    object_ids: IdGenerator,
+    oncall: OncallBook,
+    incidents: IncidentBook,
+    licenses: LicenseBook,
+    contacts: ContactBook,
+    key_owners: KeyOwners,
+    /// Names of deleted users, for the references that remain (F24).
+    deleted_names: HashMap<String, String>,
 }
 
 impl Account {
@@ -193,7 +221,7 @@ impl Account {
                 "subdomain {subdomain:?} must be letters, digits and '-'"
             ));
         }
-        if seed.api_keys.iter().any(|k| k.trim().is_empty()) {
+        if seed.api_keys.iter().any(|k| k.key().trim().is_empty()) {
             problems.push("api_keys must not contain an empty key".to_string());
         }
         if seed.rate_limit.window_seconds == 0 {
@@ -215,6 +243,18 @@ impl Account {
             ids: IdGenerator::default(),
             users_created: 0,
             emails: HashMap::new(),
+            clock: seed
+                .now
+                .map(|t| Clock::Fixed(t.to_utc()))
+                .unwrap_or(Clock::System),
+            abilities: DEFAULT_ABILITIES.iter().map(|a| a.to_string()).collect(),
+            object_ids: IdGenerator::for_objects(),
+            oncall: OncallBook::default(),
+            incidents: IncidentBook::default(),
+            licenses: LicenseBook::default(),
+            contacts: ContactBook::default(),
+            key_owners: KeyOwners::default(),
+            deleted_names: HashMap::new(),
         };
 
         // Seed-given IDs first, so generated ones never collide with them.
@@ -280,6 +320,7 @@ impl Account {
         }
 
         let mut owner: Option<usize> = None;
+        let mut seeded = Vec::with_capacity(seed.users.len());
         for (i, u) in seed.users.iter().enumerate() {
             let entry = format!("users[{i}] ({})", u.email);
             let mut errors = Vec::new();
@@ -295,6 +336,7 @@ impl Account {
             }
             account.validate_draft(&mut draft, None, true, &mut errors);
             let id = u.id.clone().unwrap_or_else(|| account.ids.fresh());
+            seeded.push(id.clone());
             let mut joined = HashSet::new();
             for m in &u.teams {
                 let team = account.teams.values().find(|t| t.id == m.team).or_else(|| {
@@ -326,11 +368,155 @@ impl Account {
             problems.extend(errors.into_iter().map(|e| format!("{entry}: {e}")));
             account.insert_user(id, draft, false);
         }
+        account.seed_the_rest(seed, &seeded, &mut problems);
 
         if problems.is_empty() {
             Ok(account)
         } else {
             Err(SimError::Seed(problems.join("; ")))
+        }
+    }
+
+    /// Builds what the seed holds besides users and teams (abilities, schedules, escalation
+    /// policies, incidents, licences, contact methods, notification rules, key owners);
+    /// `seeded[i]` is the ID of `seed.users[i]`.
+    fn seed_the_rest(&mut self, seed: &Seed, seeded: &[String], problems: &mut Vec<String>) {
+        let now = self.clock.now();
+        if let Some(abilities) = &seed.abilities {
+            if abilities.iter().any(|a| a.trim().is_empty()) {
+                problems.push("abilities must not contain an empty name".to_string());
+            }
+            self.abilities = abilities.clone();
+        }
+
+        // Seed-given object IDs first, so generated ones never collide with them.
+        let mut given: Vec<(String, &String, bool)> = Vec::new();
+        for (i, s) in seed.schedules.iter().enumerate() {
+            given.extend(s.id.iter().map(|id| (format!("schedules[{i}]"), id, false)));
+        }
+        for (i, p) in seed.escalation_policies.iter().enumerate() {
+            given.extend(
+                p.id.iter()
+                    .map(|id| (format!("escalation_policies[{i}]"), id, false)),
+            );
+            for (j, r) in p.escalation_rules.iter().enumerate() {
+                given.extend(r.id.iter().map(|id| {
+                    (
+                        format!("escalation_policies[{i}].escalation_rules[{j}]"),
+                        id,
+                        false,
+                    )
+                }));
+            }
+        }
+        for (i, inc) in seed.incidents.iter().enumerate() {
+            given.extend(
+                inc.id
+                    .iter()
+                    .map(|id| (format!("incidents[{i}]"), id, true)),
+            );
+        }
+        for (i, u) in seed.users.iter().enumerate() {
+            for (j, m) in u.contact_methods.iter().enumerate() {
+                given.extend(
+                    m.id.iter()
+                        .map(|id| (format!("users[{i}].contact_methods[{j}]"), id, false)),
+                );
+            }
+            for (j, r) in u.notification_rules.iter().enumerate() {
+                given.extend(
+                    r.id.iter()
+                        .map(|id| (format!("users[{i}].notification_rules[{j}]"), id, false)),
+                );
+            }
+        }
+        for (entry, id, incident) in given {
+            if !(is_pd_id(id) || incident && is_incident_id(id)) {
+                problems.push(format!(
+                    "{entry}: id {id:?} must be P followed by 6 upper-case letters or digits"
+                ));
+            } else if !self.object_ids.reserve(id) {
+                problems.push(format!("{entry}: id {id} is used twice"));
+            }
+        }
+
+        let users: HashSet<String> = self.users.keys().cloned().collect();
+        let teams: HashSet<String> = self.teams.keys().cloned().collect();
+        let mut cx = SeedContext {
+            users: &users,
+            teams: &teams,
+            ids: &mut self.object_ids,
+            now,
+            time_zone: &self.time_zone,
+        };
+        self.oncall = OncallBook::from_seed(
+            &seed.schedules,
+            &seed.escalation_policies,
+            &mut cx,
+            problems,
+        );
+        self.incidents = IncidentBook::from_seed(
+            &seed.incidents,
+            &users,
+            &self.oncall,
+            &mut self.object_ids,
+            problems,
+        );
+        self.licenses = LicenseBook::from_seed(&seed.licenses, problems);
+        for (i, (u, id)) in seed.users.iter().zip(seeded).enumerate() {
+            let entry = format!("users[{i}] ({})", u.email);
+            let mut errors = Vec::new();
+            let role = self.users[id].role.clone();
+            if role.is_stakeholder() && !self.has_ability("read_only_users") {
+                errors.push(format!(
+                    "role {role} needs the read_only_users ability, which the account lacks"
+                ));
+            }
+            if self.licenses.is_active() {
+                if let Err(e) = self
+                    .licenses
+                    .seed_allocate(id, &role, u.license.as_ref(), now)
+                {
+                    errors.push(e);
+                }
+            } else if u.license.is_some() {
+                errors.push("license is given but the seed has no licenses".to_string());
+            }
+            if u.notification_rules
+                .iter()
+                .any(|r| r.urgency == Urgency::Low)
+                && !self.has_ability("urgencies")
+            {
+                errors.push(
+                    "a low urgency notification rule needs the urgencies ability".to_string(),
+                );
+            }
+            self.contacts.add_seeded(
+                id,
+                &u.contact_methods,
+                &u.notification_rules,
+                &mut self.object_ids,
+                &mut errors,
+            );
+            problems.extend(errors.into_iter().map(|e| format!("{entry}: {e}")));
+        }
+        self.licenses.finish_seed();
+
+        for (i, key) in seed.api_keys.iter().enumerate() {
+            let Some(user) = key.user() else { continue };
+            let id = if self.users.contains_key(user) {
+                Some(user.to_string())
+            } else {
+                self.emails.get(&user.trim().to_lowercase()).cloned()
+            };
+            match id {
+                Some(id) => {
+                    self.key_owners.0.insert(key.key().to_string(), id);
+                }
+                None => problems.push(format!(
+                    "api_keys[{i}]: user {user:?} is not a user of the seed"
+                )),
+            }
         }
     }
 
@@ -388,9 +574,9 @@ impl Account {
         users.into_iter().map(|u| u.id.clone()).collect()
     }
 
-    /// The users with these IDs, in the given order (unknown IDs skipped). `include_teams`
-    /// puts full team objects in `teams` instead of references (`include[]=teams`, S12).
-    pub(crate) fn render_users(&self, ids: &[String], include_teams: bool) -> Vec<User> {
+    /// The users with these IDs, in the given order (unknown IDs skipped), with full objects
+    /// where `inc` asks for them.
+    pub(crate) fn render_users(&self, ids: &[String], inc: Includes) -> Vec<User> {
         let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
         let mut teams_of: BTreeMap<&str, Vec<&TeamRecord>> = BTreeMap::new();
         for (team, user) in self.memberships.keys() {
@@ -404,25 +590,47 @@ impl Account {
             .filter_map(|id| self.users.get(id))
             .map(|u| {
                 let teams = teams_of.remove(u.id.as_str()).unwrap_or_default();
-                self.render_user_with(u, teams, include_teams)
+                self.render_user_with(u, teams, inc)
             })
             .collect()
     }
 
     /// Users matching `filter`, in API order, rendered.
-    pub(crate) fn list_users(&self, filter: &UserFilter, include_teams: bool) -> Vec<User> {
-        self.render_users(&self.user_ids(filter), include_teams)
+    pub(crate) fn list_users(&self, filter: &UserFilter, inc: Includes) -> Vec<User> {
+        self.render_users(&self.user_ids(filter), inc)
     }
 
     /// One user.
     ///
     /// # Errors
     /// 404/2100 when there is no such user (also after deletion, F24).
-    pub(crate) fn get_user(&self, id: &str, include_teams: bool) -> Result<User, SimError> {
+    pub(crate) fn get_user(&self, id: &str, inc: Includes) -> Result<User, SimError> {
         self.users
             .get(id)
-            .map(|u| self.render_user(u, include_teams))
+            .map(|u| self.render_user(u, inc))
             .ok_or_else(SimError::not_found)
+    }
+
+    /// `GET /users/me`: the user owning the API key `key`.
+    ///
+    /// # Errors
+    /// 400/2001 for an account-level key: the endpoint "will not work if the request is made
+    /// with an account-level access token" and lists 400 among its answers (OpenAPI
+    /// `getCurrentUser`; the error text is Inf); 404/2100 when the key's user was deleted (Inf).
+    pub(crate) fn current_user(&self, key: Option<&str>, inc: Includes) -> Result<User, SimError> {
+        let owner = key.and_then(|k| self.key_owners.0.get(k)).ok_or_else(|| {
+            SimError::invalid_input(vec![
+                "This request was made with an account-level API key, which belongs to no user; \
+                 GET /users/me needs a user-level key"
+                    .to_string(),
+            ])
+        })?;
+        self.get_user(owner, inc)
+    }
+
+    /// True when the user exists.
+    pub(crate) fn has_user(&self, id: &str) -> bool {
+        self.users.contains_key(id)
     }
 
     /// The user with this email, compared case-insensitively.
@@ -431,7 +639,7 @@ impl Account {
         self.emails
             .get(&email)
             .and_then(|id| self.users.get(id))
-            .map(|u| self.render_user(u, false))
+            .map(|u| self.render_user(u, Includes::default()))
     }
 
     /// Teams whose name contains `query` (case-insensitive), ordered by name, then ID.
@@ -518,6 +726,7 @@ impl Account {
         let request: CreateUserRequest = serde_json::from_value(body.clone())
             .map_err(|e| SimError::invalid_input(vec![e.to_string()]))?;
         let new = request.user;
+        let requested = requested_license(new.license.as_ref())?;
         let mut draft = Draft {
             name: new.name,
             email: new.email,
@@ -531,9 +740,26 @@ impl Account {
         if !errors.is_empty() {
             return Err(SimError::invalid_input(errors));
         }
+        if draft.role.is_stakeholder() {
+            self.require_ability("read_only_users")?;
+        }
+        let license = if self.licenses.is_active() {
+            Some(
+                self.licenses
+                    .resolve(&draft.role, requested.as_deref(), None)?,
+            )
+        } else {
+            None
+        };
         let id = self.ids.fresh();
+        let email = draft.email.clone();
         self.insert_user(id.clone(), draft, true);
-        self.get_user(&id, false)
+        if let Some(license) = license {
+            self.licenses.assign(&id, &license, self.clock.now());
+        }
+        self.contacts
+            .add_defaults(&id, &email, &mut self.object_ids);
+        self.get_user(&id, Includes::default())
     }
 
     /// `PUT /users/{id}`: a partial update (F34). Only the fields present change; read-only
@@ -574,6 +800,8 @@ impl Account {
         let request: UpdateUserRequest = serde_json::from_value(body.clone())
             .map_err(|e| SimError::invalid_input(vec![e.to_string()]))?;
         let patch = request.user;
+        let requested = requested_license(patch.license.as_ref())?;
+        let old_role = current.role.clone();
         let cleared = |key: &str| obj.get(key).is_some_and(Value::is_null);
         let mut draft = Draft {
             name: patch.name.unwrap_or_else(|| current.name.clone()),
@@ -606,6 +834,22 @@ impl Account {
         if !errors.is_empty() {
             return Err(SimError::invalid_input(errors));
         }
+        if draft.role.is_stakeholder() && draft.role != old_role {
+            self.require_ability("read_only_users")?;
+        }
+        let license =
+            if self.licenses.is_active() && (requested.is_some() || draft.role != old_role) {
+                let current = self.licenses.license_id_of(id);
+                Some(
+                    self.licenses
+                        .resolve(&draft.role, requested.as_deref(), current)?,
+                )
+            } else {
+                None
+            };
+        if let Some(license) = license {
+            self.licenses.assign(id, &license, self.clock.now());
+        }
         let user = self.users.get_mut(id).expect("checked above");
         user.name = draft.name;
         if user.email != draft.email {
@@ -618,14 +862,21 @@ impl Account {
         user.job_title = draft.job_title;
         user.description = draft.description;
         user.color = draft.color.expect("set above");
-        self.get_user(id, false)
+        self.get_user(id, Includes::default())
     }
 
-    /// `DELETE /users/{id}`: removes the user and its team memberships; the ID is never
-    /// handed out again (F24).
+    /// `DELETE /users/{id}`: removes the user, its team memberships, its licence allocation,
+    /// contact methods and notification rules; the ID is never handed out again, and
+    /// references to the user in escalation policies and schedules remain (F24; PagerDuty's
+    /// Offboarding shows such a user as an inactive placeholder, §4.3).
     ///
     /// # Errors
-    /// 404/2100 for an unknown user; 403/2010 for the account owner (F15, S33).
+    /// 404/2100 for an unknown user; 403/2010 for the account owner (F15, S33); 400/2001
+    /// while triggered or acknowledged incidents are assigned to the user (F22: "Returns 400
+    /// if the user has assigned incidents"; the account models no Offboarding reassignment;
+    /// text Inf) or while the user is the only target of an escalation rule (Inf: a rule
+    /// needs at least one target, OpenAPI `EscalationRule.targets` `minItems: 1`), every reason
+    /// in `errors[]`.
     pub(crate) fn delete_user(&mut self, id: &str) -> Result<(), SimError> {
         let user = self.users.get(id).ok_or_else(SimError::not_found)?;
         if user.role == Role::Owner {
@@ -633,10 +884,32 @@ impl Account {
                 "The account owner cannot be deleted",
             ));
         }
+        let mut reasons = Vec::new();
+        let open = self.incidents.open_assigned_to(id);
+        if !open.is_empty() {
+            let list: Vec<String> = open.iter().map(|(i, t)| format!("{i} ({t})")).collect();
+            reasons.push(format!(
+                "User cannot be deleted while incidents are assigned to them: {}; resolve or \
+                 reassign them first",
+                list.join(", ")
+            ));
+        }
+        for (name, policy, level) in self.oncall.sole_target_of(id) {
+            reasons.push(format!(
+                "User cannot be deleted as they are the only target of level {level} of \
+                 escalation policy {name} ({policy}); add another target first"
+            ));
+        }
+        if !reasons.is_empty() {
+            return Err(SimError::invalid_input(reasons));
+        }
         if let Some(user) = self.users.remove(id) {
             self.emails.remove(&user.email);
+            self.deleted_names.insert(user.id, user.name);
         }
         self.memberships.retain(|(_, u), _| u != id);
+        self.licenses.release(id);
+        self.contacts.remove_user(id);
         Ok(())
     }
 
@@ -645,14 +918,15 @@ impl Account {
     /// base role (§5.1, S25).
     ///
     /// # Errors
-    /// 404/6001 unknown team; 404/2100 unknown user; 400/2001 for a role outside the enum or a
-    /// stakeholder user (F17).
+    /// 402/2014 without the `teams` ability (§5.1); 404/6001 unknown team; 404/2100 unknown
+    /// user; 400/2001 for a role outside the enum or a stakeholder user (F17).
     pub(crate) fn set_membership(
         &mut self,
         team_id: &str,
         user_id: &str,
         body: Option<&Value>,
     ) -> Result<(), SimError> {
+        self.require_ability("teams")?;
         if !self.teams.contains_key(team_id) {
             return Err(SimError::team_not_found());
         }
@@ -686,21 +960,140 @@ impl Account {
     /// is not a member succeeds too (Inf: PagerDuty documents no error for it).
     ///
     /// # Errors
-    /// 404/6001 unknown team; 404/2100 unknown user.
+    /// 402/2014 without the `teams` ability (§5.1); 404/6001 unknown team; 404/2100 unknown
+    /// user; 400/2001 [`TEAM_REMOVAL_BLOCKED`] while an escalation policy of the team targets
+    /// the member directly or through a schedule (F32; "through a schedule" is Inf, see
+    /// `oncall`).
     pub(crate) fn remove_membership(
         &mut self,
         team_id: &str,
         user_id: &str,
     ) -> Result<(), SimError> {
+        self.require_ability("teams")?;
         if !self.teams.contains_key(team_id) {
             return Err(SimError::team_not_found());
         }
         if !self.users.contains_key(user_id) {
             return Err(SimError::not_found());
         }
+        let key = (team_id.to_string(), user_id.to_string());
+        if self.memberships.contains_key(&key)
+            && !self
+                .oncall
+                .team_policies_reaching(team_id, user_id)
+                .is_empty()
+        {
+            return Err(SimError::invalid_input(vec![
+                TEAM_REMOVAL_BLOCKED.to_string(),
+            ]));
+        }
         self.memberships
             .remove(&(team_id.to_string(), user_id.to_string()));
         Ok(())
+    }
+
+    /// `POST /users/{id}/contact_methods`.
+    ///
+    /// # Errors
+    /// 404/2100 for an unknown user (Inf: the operation lists no 404); 400/2001 with every
+    /// problem (rules in `contacts`).
+    pub(crate) fn create_contact_method(
+        &mut self,
+        user: &str,
+        body: &Value,
+    ) -> Result<ContactMethod, SimError> {
+        if !self.users.contains_key(user) {
+            return Err(SimError::not_found());
+        }
+        let draft = self.contacts.read_method(user, body)?;
+        let id = self.object_ids.fresh();
+        self.contacts.add_method(user, id.clone(), draft);
+        self.contacts.method_of(user, &id, &*self)
+    }
+
+    /// `POST /users/{id}/notification_rules`.
+    ///
+    /// # Errors
+    /// 404/2100 for an unknown user (Inf); 400/2001 with every problem (rules in `contacts`);
+    /// 402/2014 for a low-urgency rule without the `urgencies` ability (OpenAPI
+    /// `NotificationRule.urgency`).
+    pub(crate) fn create_notification_rule(
+        &mut self,
+        user: &str,
+        body: &Value,
+    ) -> Result<NotificationRule, SimError> {
+        if !self.users.contains_key(user) {
+            return Err(SimError::not_found());
+        }
+        let draft = self.contacts.read_rule(user, body)?;
+        if draft.urgency == Urgency::Low {
+            self.require_ability("urgencies")?;
+        }
+        let id = self.object_ids.fresh();
+        self.contacts.add_rule(user, id.clone(), draft);
+        Ok(self
+            .contacts
+            .rule_of(user, &id, &*self)
+            .expect("just added"))
+    }
+
+    // ----- the other parts ---------------------------------------------------------------
+
+    /// The current instant of the simulator's clock.
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Freezes the clock at `now`.
+    pub(crate) fn set_clock(&mut self, now: DateTime<Utc>) {
+        self.clock = Clock::Fixed(now);
+    }
+
+    /// The account's abilities, in seed order (`GET /abilities`).
+    pub(crate) fn abilities(&self) -> &[String] {
+        &self.abilities
+    }
+
+    /// True when the account has the ability (`GET /abilities/{id}` → 204).
+    pub(crate) fn has_ability(&self, name: &str) -> bool {
+        self.abilities.iter().any(|a| a == name)
+    }
+
+    /// Nothing when the account has the ability.
+    ///
+    /// # Errors
+    /// 402 with code 2014 "Missing Account Ability" (S9; 402 = "Account does not have the
+    /// abilities to perform the action", OpenAPI `PaymentRequired`), naming the ability.
+    pub(crate) fn require_ability(&self, name: &str) -> Result<(), SimError> {
+        if self.has_ability(name) {
+            return Ok(());
+        }
+        Err(SimError::api(
+            402,
+            error_codes::MISSING_ABILITY,
+            "Missing Account Ability",
+            vec![format!("The account does not have the {name} ability")],
+        ))
+    }
+
+    /// Escalation policies and schedules.
+    pub(crate) fn oncall(&self) -> &OncallBook {
+        &self.oncall
+    }
+
+    /// Incidents.
+    pub(crate) fn incidents(&self) -> &IncidentBook {
+        &self.incidents
+    }
+
+    /// Licences and allocations.
+    pub(crate) fn licenses(&self) -> &LicenseBook {
+        &self.licenses
+    }
+
+    /// Contact methods and notification rules.
+    pub(crate) fn contacts(&self) -> &ContactBook {
+        &self.contacts
     }
 
     // ----- rules -------------------------------------------------------------------------
@@ -794,22 +1187,18 @@ impl Account {
 
     // ----- rendering ---------------------------------------------------------------------
 
-    fn render_user(&self, u: &UserRecord, include_teams: bool) -> User {
+    fn render_user(&self, u: &UserRecord, inc: Includes) -> User {
         let teams = self
             .memberships
             .keys()
             .filter(|(_, user)| *user == u.id)
             .filter_map(|(team, _)| self.teams.get(team))
             .collect();
-        self.render_user_with(u, teams, include_teams)
+        self.render_user_with(u, teams, inc)
     }
 
-    fn render_user_with(
-        &self,
-        u: &UserRecord,
-        mut teams: Vec<&TeamRecord>,
-        include_teams: bool,
-    ) -> User {
+    fn render_user_with(&self, u: &UserRecord, mut teams: Vec<&TeamRecord>, inc: Includes) -> User {
+        let include_teams = inc.teams;
         teams.sort_by_key(|t| (t.name.to_lowercase(), t.id.clone()));
         User {
             id: UserId::new(u.id.clone()),
@@ -847,8 +1236,10 @@ impl Account {
                     html_url: Some(format!("{}/teams/{}", self.web_base, t.id)),
                 })
                 .collect(),
-            contact_methods: Vec::new(),
-            notification_rules: Vec::new(),
+            contact_methods: self.contacts.user_methods(&u.id, inc.contact_methods, self),
+            notification_rules: self
+                .contacts
+                .user_rules(&u.id, inc.notification_rules, self),
         }
     }
 
@@ -863,6 +1254,42 @@ impl Account {
             html_url: Some(format!("{}/teams/{}", self.web_base, t.id)),
             default_role: Some(t.default_role.clone()),
         }
+    }
+}
+
+impl Lookup for Account {
+    fn api_url(&self, path: &str) -> String {
+        format!("{}{path}", self.api_base)
+    }
+
+    fn web_url(&self, path: &str) -> String {
+        format!("{}{path}", self.web_base)
+    }
+
+    fn user_name(&self, id: &str) -> Option<String> {
+        self.users
+            .get(id)
+            .map(|u| u.name.clone())
+            .or_else(|| self.deleted_names.get(id).cloned())
+    }
+
+    fn team_name(&self, id: &str) -> Option<String> {
+        self.teams.get(id).map(|t| t.name.clone())
+    }
+}
+
+/// The licence ID of a `"license": {"id", "type": "license_reference"}` in a user body.
+///
+/// # Errors
+/// 400/2001 when `type` is not `license_reference` (OpenAPI `LicenseReference`).
+fn requested_license(license: Option<&LicenseReference>) -> Result<Option<String>, SimError> {
+    match license {
+        None => Ok(None),
+        Some(l) if l.kind == "license_reference" => Ok(Some(l.id.to_string())),
+        Some(l) => Err(SimError::invalid_input(vec![format!(
+            "License must be a license_reference, got type {:?}",
+            l.kind
+        )])),
     }
 }
 
@@ -918,25 +1345,6 @@ fn first_detail(e: &SimError) -> String {
     body.errors.first().cloned().unwrap_or(body.message)
 }
 
-/// Trims and collapses every run of whitespace to one space (§3.1: PagerDuty returned
-/// `"tf abcde"` for `"tf  abcde"`).
-pub(crate) fn collapse_spaces(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// A loose `format: email` check: one `@`, non-empty local part, a dotted domain without
-/// empty labels, no whitespace or control characters.
-pub(crate) fn is_email_shaped(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && !domain.contains('@')
-        && domain.contains('.')
-        && domain.split('.').all(|label| !label.is_empty())
-        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -944,21 +1352,6 @@ mod tests {
 
     fn account(seed: &str) -> Account {
         Account::from_seed(&Seed::from_json(seed).unwrap(), "http://sim").unwrap()
-    }
-
-    #[test]
-    fn ids_look_like_pagerduty_and_never_repeat() {
-        let mut g = IdGenerator::default();
-        g.reserve("P000001");
-        let ids: Vec<String> = (0..2000).map(|_| g.fresh()).collect();
-        assert!(ids.iter().all(|id| is_pd_id(id)), "{:?}", &ids[..5]);
-        let unique: HashSet<&String> = ids.iter().collect();
-        assert_eq!(unique.len(), ids.len());
-        assert!(!ids.contains(&"P000001".to_string()));
-        // Deterministic: a fresh generator gives the same sequence.
-        let mut again = IdGenerator::default();
-        again.reserve("P000001");
-        assert_eq!(again.fresh(), ids[0]);
     }
 
     #[test]
@@ -990,18 +1383,6 @@ mod tests {
             default_team_role(&Role::RestrictedAccess),
             TeamRole::Observer
         );
-    }
-
-    #[test]
-    fn email_shape() {
-        for ok in ["a@b.co", "first.last+tag@sub.example.org"] {
-            assert!(is_email_shaped(ok), "{ok}");
-        }
-        for bad in [
-            "bob", "a@b", "a@@b.co", "@b.co", "a b@c.io", "a@b..co", "a@.b.co",
-        ] {
-            assert!(!is_email_shaped(bad), "{bad}");
-        }
     }
 
     #[test]

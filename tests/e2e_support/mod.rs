@@ -67,7 +67,7 @@ impl Sim {
     /// The demo's seed (`samples/demo/seed.json`) with [`KEY`] as its only API key.
     pub fn demo_seed() -> Seed {
         let mut seed = Seed::from_file(&repo("samples/demo/seed.json")).expect("demo seed");
-        seed.api_keys = vec![KEY.to_string()];
+        seed.api_keys = vec![KEY.into()];
         seed
     }
 

@@ -365,6 +365,7 @@ impl World {
             description: d.user.description.clone(),
             color: None,
             teams: memberships(&d.teams),
+            ..Default::default()
         }
     }
 
@@ -381,6 +382,7 @@ impl World {
                 description: None,
                 color: None,
                 teams: vec![],
+                ..Default::default()
             },
             SeedUser {
                 id: Some("PSYNCB1".into()),
@@ -392,6 +394,7 @@ impl World {
                 description: Some("The provisioning bot.".into()),
                 color: None,
                 teams: vec![],
+                ..Default::default()
             },
             SeedUser {
                 id: Some("PCASEY1".into()),
@@ -406,6 +409,7 @@ impl World {
                     TeamId::new(UNRULED_ID),
                     TeamRole::Observer,
                 )])),
+                ..Default::default()
             },
         ];
         let set_apart: BTreeSet<&EmployeeId> = c.new_hires.iter().collect();
@@ -475,6 +479,7 @@ impl World {
                 })),
                 color: None,
                 teams: memberships(&self.absent_teams()),
+                ..Default::default()
             });
         }
         if let Some((eid, email)) = &c.protected_row {
@@ -491,10 +496,11 @@ impl World {
                 })),
                 color: None,
                 teams: vec![],
+                ..Default::default()
             });
         }
         Seed {
-            api_keys: vec![KEY.to_string()],
+            api_keys: vec![KEY.into()],
             time_zone: Some(self.cfg.lifecycle.default_time_zone.clone()),
             teams: self
                 .team_names

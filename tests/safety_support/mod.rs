@@ -241,6 +241,7 @@ pub fn in_sync_users(cfg: &Config, roster: &Roster, base: &Seed) -> Vec<SeedUser
                 description: n.description.clone(),
                 color: None,
                 teams,
+                ..Default::default()
             }
         })
         .collect()

@@ -12,6 +12,11 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// The `errors[]` text of a 400/2001 when the licence asked for (or picked) has no free
+/// allocation: "License error: License is not available" (S22, §3.5). Not worth retrying,
+/// unlike [`super::ACCOUNT_LOCK_ERROR`].
+pub const LICENSE_NOT_AVAILABLE: &str = "License error: License is not available";
+
 /// The role group of a licence (`role_group`): which kind of base role it is for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]

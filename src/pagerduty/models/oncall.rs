@@ -13,6 +13,11 @@ use crate::ids::{EscalationPolicyId, ScheduleId, UserId};
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
+/// The `errors[]` text of the 400/2001 PagerDuty answers to `DELETE /teams/{id}/users/{user_id}`
+/// while the user is on an escalation policy of that team (fact F32, S20).
+pub const TEAM_REMOVAL_BLOCKED: &str =
+    "User cannot be removed as they belong to an escalation policy on this team";
+
 /// A reference to an escalation policy (`EscalationPolicyReference`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EscalationPolicyReference {
