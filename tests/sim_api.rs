@@ -6,6 +6,13 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::path::Path;
 
+// Escalation policies, schedules, on-calls, incidents and the rules they bring.
+#[path = "sim_api/oncall.rs"]
+mod oncall;
+// Licences, contact methods, notification rules, abilities and GET /users/me.
+#[path = "sim_api/accounts.rs"]
+mod accounts;
+
 const KEY: &str = "test-key-123";
 
 const SEED: &str = r#"{
@@ -89,6 +96,11 @@ impl Api {
             rb = rb.header("From", from);
         }
         self.send(rb).await
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Answer {
+        self.send(self.request(Method::POST, path).json(&body))
+            .await
     }
 
     async fn put(&self, path: &str, body: Value) -> Answer {

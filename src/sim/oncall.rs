@@ -85,6 +85,7 @@ struct ScheduleRecord {
     id: String,
     name: String,
     time_zone: String,
+    description: Option<String>,
     layers: Vec<LayerRecord>,
     shifts: Vec<Shift>,
     teams: Vec<String>,
@@ -306,6 +307,7 @@ impl OncallBook {
                     id,
                     name: s.name.trim().to_string(),
                     time_zone,
+                    description: s.description.clone(),
                     layers,
                     shifts,
                     teams,
@@ -666,6 +668,7 @@ impl OncallBook {
             html_url: Some(lk.web_url(&format!("/schedules/{}", s.id))),
             name: s.name.clone(),
             time_zone: s.time_zone.clone(),
+            description: s.description.clone(),
             schedule_layers: if view.layers {
                 s.layers
                     .iter()

@@ -417,6 +417,9 @@ pub struct SeedSchedule {
     /// One of the 135 time zones; default the account's.
     #[serde(default)]
     pub time_zone: Option<String>,
+    /// Description.
+    #[serde(default)]
+    pub description: Option<String>,
     /// The layers.
     #[serde(default)]
     pub schedule_layers: Vec<SeedScheduleLayer>,

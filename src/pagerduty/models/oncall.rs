@@ -253,6 +253,9 @@ pub struct Schedule {
     pub name: String,
     /// The schedule's time zone.
     pub time_zone: String,
+    /// Description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// The layers (on `GET /schedules/{id}`, or with `include[]=schedule_layers`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub schedule_layers: Vec<ScheduleLayer>,
