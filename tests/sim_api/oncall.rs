@@ -7,56 +7,11 @@ use hr2pagerduty::sim::Seed;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-/// The clock stands at 2026-03-02T09:00:00Z. Alice is a direct target of level 2 of the
+/// `fixtures/sim/oncall.json`. The clock stands at 2026-03-02T09:00:00Z. Alice is a direct target of level 2 of the
 /// IT Operations policy and in the schedule's layer; Bob is reached only through the
 /// schedule; Carol is the only target of the Database policy; Dave has an acknowledged
 /// incident from November; Erin is a second direct target; Frank is on no policy.
-pub(super) const SEED: &str = r#"{
-  "api_keys": ["test-key-123", {"key": "alice-key-456", "user": "alice@example.com"}],
-  "now": "2026-03-02T09:00:00Z",
-  "subdomain": "acme",
-  "teams": [{"id": "PTEAM01", "name": "IT Operations"}, {"id": "PTEAM02", "name": "Database"}],
-  "users": [
-    {"id": "POWNER1", "name": "Olive Owner", "email": "owner@example.com", "role": "owner"},
-    {"id": "PBOT001", "name": "Provisioning Bot", "email": "bot@example.com", "role": "admin"},
-    {"id": "PALICE1", "name": "Alice Direct", "email": "alice@example.com", "role": "limited_user", "teams": [{"team": "PTEAM01"}]},
-    {"id": "PBOB001", "name": "Bob Rotation", "email": "bob@example.com", "role": "limited_user", "teams": [{"team": "PTEAM01"}]},
-    {"id": "PCAROL1", "name": "Carol Sole", "email": "carol@example.com", "role": "user", "teams": [{"team": "PTEAM01"}, {"team": "PTEAM02"}]},
-    {"id": "PDAVE01", "name": "Dave Old Incident", "email": "dave@example.com", "role": "limited_user"},
-    {"id": "PERIN01", "name": "Erin Second", "email": "erin@example.com", "role": "limited_user", "teams": [{"team": "PTEAM01"}]},
-    {"id": "PFRANK1", "name": "Frank Free", "email": "frank@example.com", "role": "limited_user", "teams": [{"team": "PTEAM01"}]}
-  ],
-  "schedules": [{"id": "PSCHED1", "name": "Ops Primary", "time_zone": "Europe/London", "description": "Weekly rotation",
-    "teams": [{"id": "PTEAM01", "type": "team_reference"}],
-    "schedule_layers": [{"name": "Weekly", "start": "2026-01-05T09:00:00Z", "rotation_turn_length_seconds": 604800,
-      "users": [{"user": {"id": "PBOB001", "type": "user_reference"}}, {"user": {"id": "PALICE1", "type": "user_reference"}}]}],
-    "final_schedule": {"rendered_schedule_entries": [
-      {"user": {"id": "PBOB001", "type": "user_reference"}, "start": "2026-02-23T09:00:00Z", "end": "2026-03-02T09:00:00Z"},
-      {"user": {"id": "PBOB001", "type": "user_reference"}, "start": "2026-03-02T09:00:00Z", "end": "2026-03-09T09:00:00Z"},
-      {"user": {"id": "PALICE1", "type": "user_reference"}, "start": "2026-03-09T09:00:00Z", "end": "2026-03-16T09:00:00Z"},
-      {"user": {"id": "PBOB001", "type": "user_reference"}, "start": "2026-06-15T09:00:00Z", "end": "2026-06-22T09:00:00Z"}]}}],
-  "escalation_policies": [
-    {"id": "PEPOPS1", "name": "IT Operations EP", "description": "Wakes Ops up",
-     "teams": [{"id": "PTEAM01", "type": "team_reference"}],
-     "escalation_rules": [
-       {"escalation_delay_in_minutes": 15, "targets": [{"id": "PSCHED1", "type": "schedule_reference"}]},
-       {"escalation_delay_in_minutes": 30, "targets": [{"id": "PALICE1", "type": "user_reference"}, {"id": "PERIN01", "type": "user_reference"}]}]},
-    {"id": "PEPDB01", "name": "Database EP", "teams": [{"id": "PTEAM02", "type": "team_reference"}],
-     "escalation_rules": [{"escalation_delay_in_minutes": 10, "targets": [{"id": "PCAROL1", "type": "user_reference"}]}]}
-  ],
-  "incidents": [
-    {"id": "Q0000000000001", "title": "Disk full", "status": "triggered", "created_at": "2026-02-25T10:00:00Z",
-     "assignments": [{"assignee": {"id": "PALICE1", "type": "user_reference"}}],
-     "escalation_policy": {"id": "PEPOPS1", "type": "escalation_policy_reference"}},
-    {"id": "Q0000000000002", "title": "Old latency", "status": "acknowledged", "created_at": "2025-11-01T10:00:00Z",
-     "assignments": [{"assignee": {"id": "PDAVE01", "type": "user_reference"}}]},
-    {"id": "Q0000000000003", "title": "Fixed already", "status": "resolved", "created_at": "2026-02-28T10:00:00Z",
-     "resolved_at": "2026-02-28T11:00:00Z", "escalation_policy": {"id": "PEPOPS1", "type": "escalation_policy_reference"}},
-    {"id": "Q0000000000004", "title": "Replica lag", "status": "acknowledged", "urgency": "low", "created_at": "2026-03-01T10:00:00Z",
-     "assignments": [{"assignee": {"id": "PCAROL1", "type": "user_reference"}}],
-     "escalation_policy": {"id": "PEPDB01", "type": "escalation_policy_reference"}}
-  ]
-}"#;
+pub(super) const SEED: &str = include_str!("../../fixtures/sim/oncall.json");
 
 fn items<'a>(a: &'a Answer, key: &str) -> &'a Vec<Value> {
     a.body[key]
