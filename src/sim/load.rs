@@ -114,4 +114,37 @@ mod tests {
         let e = Seed::from_file(&dir.path().join("missing.json")).unwrap_err();
         assert!(matches!(e, SimError::Io { .. }));
     }
+
+    #[test]
+    fn the_documented_seed_example_is_a_valid_seed() {
+        let docs = include_str!("mod.rs");
+        let start = docs.find("# Seed format").expect("the section");
+        let block: String = docs[start..]
+            .lines()
+            .skip_while(|l| !l.trim_start().starts_with("//! ```json"))
+            .skip(1)
+            .take_while(|l| !l.trim_start().starts_with("//! ```"))
+            .map(|l| l.trim_start().trim_start_matches("//!"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let seed = Seed::from_json(&block).unwrap_or_else(|e| panic!("{e}\n{block}"));
+        assert_eq!(seed.escalation_policies.len(), 1);
+        assert_eq!(seed.api_keys[1].user(), Some("bot@example.com"));
+    }
+
+    #[test]
+    fn api_keys_take_both_forms_and_debug_hides_them() {
+        let s = Seed::from_json(
+            r#"{"api_keys": ["plain-secret", {"key": "user-secret", "user": "bot@example.com"}],
+                "users": [{"name": "Bot", "email": "bot@example.com", "role": "admin"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(s.api_keys[0].key(), "plain-secret");
+        assert_eq!(s.api_keys[0].user(), None);
+        assert_eq!(s.api_keys[1].key(), "user-secret");
+        let shown = format!("{s:?} {:?}", s.api_keys);
+        assert!(!shown.contains("secret"), "{shown}");
+        let e = Seed::from_json(r#"{"api_keys": [{"key": "k", "owner": "x"}]}"#).unwrap_err();
+        assert!(e.to_string().contains("an API key is a string or"), "{e}");
+    }
 }

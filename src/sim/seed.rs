@@ -88,7 +88,7 @@ pub const DEFAULT_ABILITIES: [&str; 5] = [
 /// One accepted API key. JSON: `"KEY"` (an account-level key) or
 /// `{"key": "KEY", "user": "bot@example.com"}` (a user-level key; `user` is the email or the
 /// ID of a seeded user). `Debug` never shows the key.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum SeedApiKey {
     /// An account-level key: `GET /users/me` answers 400 for it.
@@ -105,6 +105,24 @@ pub struct SeedUserKey {
     pub key: String,
     /// The email or the ID of the seeded user who owns the key.
     pub user: String,
+}
+
+impl<'de> Deserialize<'de> for SeedApiKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Account(String),
+            User(SeedUserKey),
+        }
+        match Raw::deserialize(d) {
+            Ok(Raw::Account(k)) => Ok(SeedApiKey::Account(k)),
+            Ok(Raw::User(u)) => Ok(SeedApiKey::User(u)),
+            Err(_) => Err(serde::de::Error::custom(
+                "an API key is a string or {\"key\": KEY, \"user\": EMAIL_OR_ID}",
+            )),
+        }
+    }
 }
 
 impl SeedApiKey {
