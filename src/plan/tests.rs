@@ -4,7 +4,9 @@
 use super::*;
 use crate::config::Config;
 use crate::hr::{Employee, Lifecycle, Roster};
-use crate::pagerduty::models::{TeamReference, UserReference};
+use crate::ids::UserId;
+use crate::marker::{self, Marker, MarkerState};
+use crate::pagerduty::models::{TeamReference, TeamRole, UserReference, UserUpdate};
 use std::path::Path;
 
 const CONFIG: &str = r#"

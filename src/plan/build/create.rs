@@ -1,0 +1,67 @@
+//! A new hire: `POST /users` carrying the marker, then one `PUT` per team the rules give.
+
+use super::{active_marker, change, desired_labels, ruled_teams, status_words};
+use crate::hr::Employee;
+use crate::marker;
+use crate::pagerduty::models::NewUser;
+use crate::plan::context::Ctx;
+use crate::plan::{Action, ActionKind, Field, Step, TeamsChange};
+
+/// The create action for an active employee no user matches.
+pub(in crate::plan) fn create(cx: &Ctx<'_>, e: &Employee) -> Action {
+    let role = cx.rules.role_for(e);
+    let tz = e
+        .time_zone
+        .clone()
+        .unwrap_or_else(|| cx.inp.policy.default_time_zone.clone());
+    let description = marker::render("", &active_marker(&e.employee_id));
+    let teams = ruled_teams(cx, e);
+    let mut changes = vec![
+        change(Field::Name, None, Some(e.name.clone())),
+        change(Field::Email, None, Some(e.email.to_string())),
+        change(Field::Role, None, Some(role.to_string())),
+    ];
+    if let Some(t) = &e.job_title {
+        changes.push(change(Field::JobTitle, None, Some(t.clone())));
+    }
+    changes.push(change(Field::TimeZone, None, Some(tz.clone())));
+    changes.push(change(Field::Description, None, Some(description.clone())));
+    let mut steps = vec![Step::CreateUser(NewUser {
+        kind: "user".into(),
+        name: e.name.clone(),
+        email: e.email.to_string(),
+        role: Some(role),
+        time_zone: Some(tz),
+        job_title: e.job_title.clone(),
+        description: Some(description),
+        color: None,
+        license: None,
+    })];
+    for (id, role) in &teams {
+        steps.push(Step::SetTeamRole {
+            team_id: id.clone(),
+            team: cx.team_name(id),
+            role: role.clone(),
+        });
+    }
+    let new_teams = desired_labels(cx, &teams);
+    Action {
+        kind: ActionKind::Create,
+        employee_id: Some(e.employee_id.clone()),
+        email: e.email.clone(),
+        name: e.name.clone(),
+        user_id: None,
+        reason: format!(
+            "new hire: {} in HR, no PagerDuty user with this employee ID or email",
+            status_words(e)
+        ),
+        changes,
+        teams: (!new_teams.is_empty()).then(|| TeamsChange {
+            old: vec![],
+            new: new_teams,
+        }),
+        steps,
+        guard: None,
+        line: Some(e.line),
+    }
+}

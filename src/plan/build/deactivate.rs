@@ -1,0 +1,142 @@
+//! A leaver: suspension, or the rest of an interrupted one. The marker's `suspended` record
+//! is written first, then one `DELETE` per team, then `[lifecycle] suspended_role` (or role
+//! and marker in one request when the role is not a stakeholder role or there is no team to
+//! leave).
+
+use super::{change, collapse, labels};
+use crate::email::Email;
+use crate::hr::Employee;
+use crate::ids::EmployeeId;
+use crate::marker::{self, Marker, SavedMembership, Suspension};
+use crate::pagerduty::models::{Role, TeamRole, User, UserUpdate};
+use crate::plan::context::Ctx;
+use crate::plan::{Action, ActionKind, Field, Guard, Step, TeamsChange};
+
+/// Suspension of `u`, which belongs to `employee_id` (`e` when the export lists the
+/// employee), or the rest of an interrupted one. `None` when the user is already fully
+/// suspended. `human` is the text of `u`'s description around the marker,
+/// `current_marker` its valid marker if any, and `why` the reason the action gives.
+pub(in crate::plan) fn deactivate(
+    cx: &mut Ctx<'_>,
+    u: &User,
+    employee_id: &EmployeeId,
+    e: Option<&Employee>,
+    human: &str,
+    current_marker: Option<&Marker>,
+    why: String,
+) -> Option<Action> {
+    let current = cx.memberships(u);
+    let existing = current_marker.and_then(|m| m.suspended.clone());
+    let resuming = existing.is_some();
+    let suspension = match existing {
+        Some(s) => s,
+        None => {
+            let mut teams = Vec::new();
+            for m in current.values() {
+                let role = match &m.role {
+                    Some(r) => r.clone(),
+                    None => {
+                        cx.needs.insert(m.team_id.clone());
+                        default_team_role(&u.role)
+                    }
+                };
+                teams.push(SavedMembership {
+                    id: m.team_id.clone(),
+                    name: cx.team_names.get(m.team_id.as_str()).map(|s| s.to_string()),
+                    role,
+                });
+            }
+            Suspension {
+                on: cx.inp.today,
+                role: u.role.clone(),
+                teams,
+            }
+        }
+    };
+    let want_marker = Marker {
+        employee_id: employee_id.clone(),
+        suspended: Some(suspension),
+    };
+    let mut changes = Vec::new();
+    let mut marker_update = UserUpdate::default();
+    let mut role_update = UserUpdate::default();
+    if u.role != cx.suspended_role {
+        changes.push(change(
+            Field::Role,
+            Some(u.role.to_string()),
+            Some(cx.suspended_role.to_string()),
+        ));
+        role_update.role = Some(cx.suspended_role.clone());
+    }
+    if current_marker != Some(&want_marker) {
+        let d = marker::render(human, &want_marker);
+        changes.push(change(
+            Field::Description,
+            u.description.clone(),
+            Some(d.clone()),
+        ));
+        marker_update.description = Some(d);
+    }
+    let removals: Vec<Step> = current
+        .values()
+        .map(|m| Step::RemoveFromTeam {
+            team_id: m.team_id.clone(),
+            team: cx.team_name(&m.team_id),
+        })
+        .collect();
+    // The marker is written first. A stakeholder role cannot hold team memberships (fact
+    // F17), so with a stakeholder `suspended_role` and teams to leave, the role changes
+    // last; otherwise role and marker go in one request.
+    let mut steps = Vec::new();
+    if cx.suspended_role.is_stakeholder() && !removals.is_empty() {
+        if !marker_update.is_empty() {
+            steps.push(Step::UpdateUser(marker_update));
+        }
+        steps.extend(removals);
+        if !role_update.is_empty() {
+            steps.push(Step::UpdateUser(role_update));
+        }
+    } else {
+        marker_update.role = role_update.role;
+        if !marker_update.is_empty() {
+            steps.push(Step::UpdateUser(marker_update));
+        }
+        steps.extend(removals);
+    }
+    if steps.is_empty() {
+        return None;
+    }
+    let old = labels(cx, &current, None);
+    let reason = if resuming {
+        format!("{why}; finishing an interrupted suspension")
+    } else {
+        why
+    };
+    let email = Email::normalise(&u.email);
+    Some(Action {
+        kind: ActionKind::Deactivate,
+        employee_id: Some(employee_id.clone()),
+        email: email.clone(),
+        name: collapse(&u.name),
+        user_id: Some(u.id.clone()),
+        reason,
+        changes,
+        teams: (!old.is_empty()).then_some(TeamsChange { old, new: vec![] }),
+        steps,
+        guard: Some(Guard {
+            employee_id: current_marker.map(|m| m.employee_id.clone()),
+            email,
+        }),
+        line: e.map(|e| e.line),
+    })
+}
+
+/// PagerDuty's default team role for a base role (PAGERDUTY_API.md §5.1, from S25): used
+/// only when a team's members could not be read.
+fn default_team_role(role: &Role) -> TeamRole {
+    match role {
+        Role::LimitedUser => TeamRole::Responder,
+        Role::User | Role::Admin | Role::Owner => TeamRole::Manager,
+        _ => TeamRole::Observer,
+    }
+}

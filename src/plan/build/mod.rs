@@ -1,0 +1,188 @@
+//! One builder per action kind, and what they share: field differences, the base-role
+//! change, membership steps and the `"Team name:team role"` labels of [`TeamsChange`].
+//!
+//! Each builder turns one matched (or unmatched) employee or user into at most one
+//! [`super::Action`], with its steps in the crash-safe order the module docs of
+//! [`crate::plan`] describe.
+
+mod create;
+mod deactivate;
+mod reactivate;
+mod update;
+
+pub(super) use create::create;
+pub(super) use deactivate::deactivate;
+pub(super) use reactivate::reactivate;
+pub(super) use update::update;
+
+use super::context::{Ctx, Membership};
+use super::{Change, Field, Step};
+use crate::email::Email;
+use crate::hr::Employee;
+use crate::ids::{EmployeeId, TeamId};
+use crate::marker::Marker;
+use crate::pagerduty::models::{Role, TeamRole, User, UserUpdate};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// `s` with runs of whitespace collapsed to one space, trimmed.
+pub(super) fn collapse(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `s` collapsed, `None` when empty.
+fn opt_text(s: Option<&str>) -> Option<String> {
+    s.map(collapse).filter(|s| !s.is_empty())
+}
+
+/// How the export lists the employee, for reasons: `status "Active"` or `listed`.
+fn status_words(e: &Employee) -> String {
+    match &e.status_value {
+        Some(v) => format!("status {v:?}"),
+        None => "listed".into(),
+    }
+}
+
+fn change(field: Field, old: Option<String>, new: Option<String>) -> Change {
+    Change { field, old, new }
+}
+
+fn sorted(it: impl Iterator<Item = String>) -> Vec<String> {
+    let mut v: Vec<String> = it.collect();
+    v.sort();
+    v
+}
+
+/// The marker of an active (not suspended) managed user.
+fn active_marker(employee_id: &EmployeeId) -> Marker {
+    Marker {
+        employee_id: employee_id.clone(),
+        suspended: None,
+    }
+}
+
+/// Field differences between an employee and a user, applied to `upd` and `changes`.
+/// Returns the names of the fields that changed, for the reason.
+fn diff_fields(
+    cx: &Ctx<'_>,
+    e: &Employee,
+    u: &User,
+    upd: &mut UserUpdate,
+    changes: &mut Vec<Change>,
+) -> Vec<&'static str> {
+    let mut what = Vec::new();
+    if collapse(&u.name) != e.name {
+        changes.push(change(
+            Field::Name,
+            Some(u.name.clone()),
+            Some(e.name.clone()),
+        ));
+        upd.name = Some(e.name.clone());
+        what.push("name");
+    }
+    if Email::normalise(&u.email) != e.email && !cx.email_blocked.contains(&e.employee_id) {
+        changes.push(change(
+            Field::Email,
+            Some(u.email.clone()),
+            Some(e.email.to_string()),
+        ));
+        upd.email = Some(e.email.to_string());
+        what.push("email");
+    }
+    if cx.inp.policy.sync_job_title {
+        let old = opt_text(u.job_title.as_deref());
+        if old != e.job_title {
+            changes.push(change(
+                Field::JobTitle,
+                u.job_title.clone(),
+                e.job_title.clone(),
+            ));
+            upd.job_title = Some(e.job_title.clone().unwrap_or_default());
+            what.push("job title");
+        }
+    }
+    if let Some(tz) = &e.time_zone
+        && u.time_zone.as_deref() != Some(tz.as_str())
+    {
+        changes.push(change(
+            Field::TimeZone,
+            u.time_zone.clone(),
+            Some(tz.clone()),
+        ));
+        upd.time_zone = Some(tz.clone());
+        what.push("time zone");
+    }
+    what
+}
+
+/// Records a base-role change from `old` to `new` in `upd`, and in `changes` at its place in
+/// the field order (after name and email, before job title, time zone and description).
+fn change_role(changes: &mut Vec<Change>, upd: &mut UserUpdate, old: &Role, new: Role) {
+    changes.insert(
+        changes
+            .iter()
+            .position(|c| c.field > Field::Role)
+            .unwrap_or(changes.len()),
+        change(Field::Role, Some(old.to_string()), Some(new.to_string())),
+    );
+    upd.role = Some(new);
+}
+
+/// Membership steps that turn `current` into `desired` within `scope` (team IDs):
+/// `(removals, additions)`, each in team ID order.
+fn membership_steps(
+    cx: &Ctx<'_>,
+    current: &BTreeMap<TeamId, Membership>,
+    desired: &BTreeMap<TeamId, TeamRole>,
+    scope: &BTreeSet<TeamId>,
+) -> (Vec<Step>, Vec<Step>) {
+    let mut removals = Vec::new();
+    let mut additions = Vec::new();
+    for team in scope {
+        let have = current.get(team);
+        match (have, desired.get(team)) {
+            (Some(_), None) => removals.push(Step::RemoveFromTeam {
+                team_id: team.clone(),
+                team: cx.team_name(team),
+            }),
+            (have, Some(want)) if have.and_then(|m| m.role.as_ref()) != Some(want) => additions
+                .push(Step::SetTeamRole {
+                    team_id: team.clone(),
+                    team: cx.team_name(team),
+                    role: want.clone(),
+                }),
+            _ => {}
+        }
+    }
+    (removals, additions)
+}
+
+/// The sorted labels of the memberships `m` (within `scope`, when given); a membership
+/// whose role was not read is labelled by its team name alone.
+fn labels(
+    cx: &Ctx<'_>,
+    m: &BTreeMap<TeamId, Membership>,
+    scope: Option<&BTreeSet<TeamId>>,
+) -> Vec<String> {
+    sorted(
+        m.values()
+            .filter(|x| scope.is_none_or(|s| s.contains(&x.team_id)))
+            .map(|x| match &x.role {
+                Some(r) => cx.label(&x.team_id, r),
+                None => cx.team_name(&x.team_id),
+            }),
+    )
+}
+
+/// The sorted labels of the desired memberships `m`.
+fn desired_labels(cx: &Ctx<'_>, m: &BTreeMap<TeamId, TeamRole>) -> Vec<String> {
+    sorted(m.iter().map(|(id, r)| cx.label(id, r)))
+}
+
+/// The team memberships the rules give `e`, by team ID.
+fn ruled_teams(cx: &Ctx<'_>, e: &Employee) -> BTreeMap<TeamId, TeamRole> {
+    cx.rules
+        .teams_for(e)
+        .into_iter()
+        .map(|(k, v)| (k, v.role))
+        .collect()
+}

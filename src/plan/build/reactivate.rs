@@ -1,0 +1,120 @@
+//! A rehire: restore what the suspension recorded. The role (and any moved fields) first,
+//! since stakeholder roles cannot join teams; then the memberships; then the marker without
+//! `suspended`, last, so that a crash anywhere is resumed by the next plan.
+
+use super::{
+    active_marker, change, change_role, desired_labels, diff_fields, labels, membership_steps,
+    ruled_teams, status_words,
+};
+use crate::hr::Employee;
+use crate::marker::{self, Suspension};
+use crate::pagerduty::models::{User, UserUpdate};
+use crate::plan::context::Ctx;
+use crate::plan::{Action, ActionKind, Field, Step, TeamsChange};
+
+/// The reactivation of `u`, suspended as `s` records, for active employee `e`. `human` is
+/// the text of `u`'s description around the marker.
+pub(in crate::plan) fn reactivate(
+    cx: &Ctx<'_>,
+    e: &Employee,
+    u: &User,
+    human: &str,
+    s: &Suspension,
+) -> Action {
+    let mut upd = UserUpdate::default();
+    let mut changes = Vec::new();
+    diff_fields(cx, e, u, &mut upd, &mut changes);
+    let role = cx.rules.role_for(e);
+    if u.role != role {
+        change_role(&mut changes, &mut upd, &u.role, role.clone());
+    }
+    // Desired memberships: the rules for governed teams, the marker for the others. A
+    // recorded membership PagerDuty would refuse on every run is not restored, or the rehire
+    // would never finish: a team that no longer exists (404), or any team when the rules now
+    // give a stakeholder role (fact F17).
+    let mut desired = ruled_teams(cx, e);
+    let mut gone = Vec::new();
+    let mut refused = Vec::new();
+    for t in &s.teams {
+        if cx.governed.contains(&t.id) {
+            continue;
+        }
+        let label = match &t.name {
+            Some(n) => format!("{n:?} ({})", t.id),
+            None => t.id.to_string(),
+        };
+        if !cx.team_names.contains_key(t.id.as_str()) {
+            gone.push(label);
+        } else if role.is_stakeholder() {
+            refused.push(label);
+        } else {
+            desired.insert(t.id.clone(), t.role.clone());
+        }
+    }
+    let current = cx.memberships(u);
+    let mut scope = cx.governed.clone();
+    scope.extend(desired.keys().cloned());
+    let (removals, additions) = membership_steps(cx, &current, &desired, &scope);
+    let final_description = marker::render(human, &active_marker(&e.employee_id));
+    changes.push(change(
+        Field::Description,
+        u.description.clone(),
+        Some(final_description.clone()),
+    ));
+    let mut steps = removals;
+    if additions.is_empty() {
+        upd.description = Some(final_description);
+        steps.push(Step::UpdateUser(upd));
+    } else {
+        if !upd.is_empty() {
+            steps.push(Step::UpdateUser(upd));
+        }
+        steps.extend(additions);
+        steps.push(Step::UpdateUser(UserUpdate {
+            description: Some(final_description),
+            ..UserUpdate::default()
+        }));
+    }
+    let mut reason = format!(
+        "rehire: {} in HR; restores what the suspension of {} recorded",
+        status_words(e),
+        s.on
+    );
+    if role != s.role {
+        reason.push_str(&format!(
+            " (rules now give role {role}; it was {} before suspension)",
+            s.role
+        ));
+    }
+    if !gone.is_empty() {
+        reason.push_str(&format!(
+            "; recorded team{} {} no longer exist{} and {} not restored",
+            if gone.len() == 1 { "" } else { "s" },
+            gone.join(", "),
+            if gone.len() == 1 { "s" } else { "" },
+            if gone.len() == 1 { "is" } else { "are" },
+        ));
+    }
+    if !refused.is_empty() {
+        reason.push_str(&format!(
+            "; recorded team{} {} not restored: PagerDuty refuses role {role} on teams",
+            if refused.len() == 1 { "" } else { "s" },
+            refused.join(", "),
+        ));
+    }
+    let old = labels(cx, &current, None);
+    let new = desired_labels(cx, &desired);
+    Action {
+        kind: ActionKind::Reactivate,
+        employee_id: Some(e.employee_id.clone()),
+        email: e.email.clone(),
+        name: e.name.clone(),
+        user_id: Some(u.id.clone()),
+        reason,
+        changes,
+        teams: (old != new).then_some(TeamsChange { old, new }),
+        steps,
+        guard: None,
+        line: Some(e.line),
+    }
+}

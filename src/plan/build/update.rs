@@ -1,0 +1,120 @@
+//! A mover, an adoption or a repair: team removals, one partial `PUT /users/{id}` with only
+//! the changed fields, then team additions.
+
+use super::{
+    active_marker, change, change_role, desired_labels, diff_fields, labels, membership_steps,
+    ruled_teams,
+};
+use crate::email::Email;
+use crate::hr::Employee;
+use crate::marker::{self, MarkerState};
+use crate::pagerduty::models::{User, UserUpdate};
+use crate::plan::context::Ctx;
+use crate::plan::{Action, ActionKind, Field, Step, TeamsChange};
+
+/// The update that brings `u` in line with active employee `e`; `None` when nothing
+/// differs. `human` is the text of `u`'s description around the marker, `state` its
+/// marker as read, `matched_by_email` how `u` was found.
+pub(in crate::plan) fn update(
+    cx: &mut Ctx<'_>,
+    e: &Employee,
+    u: &User,
+    human: &str,
+    matched_by_email: bool,
+    state: &MarkerState,
+) -> Option<Action> {
+    let mut upd = UserUpdate::default();
+    let mut changes = Vec::new();
+    let mut what = diff_fields(cx, e, u, &mut upd, &mut changes);
+    let role = cx.rules.role_for(e);
+    let current = cx.memberships(u);
+    let unruled: Vec<String> = current
+        .keys()
+        .filter(|t| !cx.governed.contains(*t))
+        .map(|t| cx.team_name(t))
+        .collect();
+    if u.role != role && role.is_stakeholder() && !unruled.is_empty() {
+        // PagerDuty refuses stakeholders on teams (fact F17), and teams no rule names are
+        // never touched: keep the role, apply the rest, and say why.
+        cx.notes.push(format!(
+            "employee {} (line {}): the rules give {role}, which PagerDuty refuses on teams, but user {} is on teams no rule names ({}); role left at {} until those memberships are removed by hand",
+            e.employee_id,
+            e.line,
+            u.id,
+            unruled.join(", "),
+            u.role
+        ));
+    } else if u.role != role {
+        change_role(&mut changes, &mut upd, &u.role, role);
+        what.push("role (by rules)");
+    }
+    let want_marker = active_marker(&e.employee_id);
+    if *state != MarkerState::Valid(want_marker.clone()) {
+        let d = marker::render(human, &want_marker);
+        changes.push(change(
+            Field::Description,
+            u.description.clone(),
+            Some(d.clone()),
+        ));
+        upd.description = Some(d);
+    }
+
+    let desired = ruled_teams(cx, e);
+    let (removals, additions) = membership_steps(cx, &current, &desired, &cx.governed);
+    if !removals.is_empty() || !additions.is_empty() {
+        what.push("team memberships (by rules)");
+    }
+    if upd.is_empty() && removals.is_empty() && additions.is_empty() {
+        return None;
+    }
+    let teams = (!removals.is_empty() || !additions.is_empty()).then(|| TeamsChange {
+        old: labels(cx, &current, Some(&cx.governed)),
+        new: desired_labels(cx, &desired),
+    });
+    let reason = match state {
+        MarkerState::Absent if matched_by_email => {
+            let mut r =
+                "adopt: PagerDuty user matched by email; add the ownership marker".to_string();
+            if !what.is_empty() {
+                r.push_str(&format!("; changed: {}", what.join(", ")));
+            }
+            r
+        }
+        MarkerState::Invalid(_) => {
+            let mut r = "unreadable ownership marker replaced (matched by email)".to_string();
+            if !what.is_empty() {
+                r.push_str(&format!("; changed: {}", what.join(", ")));
+            }
+            r
+        }
+        _ if what.contains(&"email") && !matched_by_email => format!(
+            "mover: {} changed in HR (matched by employee ID {})",
+            what.join(", "),
+            e.employee_id
+        ),
+        _ if what.is_empty() => "ownership marker repaired".to_string(),
+        _ => format!("mover: {} changed", what.join(", ")),
+    };
+    let mut steps = removals;
+    if !upd.is_empty() {
+        steps.push(Step::UpdateUser(upd));
+    }
+    steps.extend(additions);
+    Some(Action {
+        kind: ActionKind::Update,
+        employee_id: Some(e.employee_id.clone()),
+        email: if cx.email_blocked.contains(&e.employee_id) {
+            Email::normalise(&u.email)
+        } else {
+            e.email.clone()
+        },
+        name: e.name.clone(),
+        user_id: Some(u.id.clone()),
+        reason,
+        changes,
+        teams,
+        steps,
+        guard: None,
+        line: Some(e.line),
+    })
+}

@@ -1,0 +1,118 @@
+//! What every part of one planning run reads and gathers: the inputs, the resolved rules,
+//! team names, the team roles the members listings give, and what the builders collect as
+//! they go (teams whose members are needed, blocked email changes, notes).
+
+use super::Inputs;
+use super::rules::ResolvedRules;
+use crate::email::Email;
+use crate::ids::{EmployeeId, TeamId};
+use crate::pagerduty::models::{Role, TeamRole, User};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A user's membership in one team as the planner sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Membership {
+    pub(super) team_id: TeamId,
+    /// `None` when the team's members were not fetched.
+    pub(super) role: Option<TeamRole>,
+}
+
+/// The state of one planning run.
+pub(super) struct Ctx<'a> {
+    pub(super) inp: Inputs<'a>,
+    pub(super) rules: ResolvedRules,
+    /// Teams some rule names.
+    pub(super) governed: BTreeSet<TeamId>,
+    /// Team ID → team name, for every team of the account.
+    pub(super) team_names: BTreeMap<&'a str, &'a str>,
+    /// user ID → team ID → role, from the members listings.
+    roles_by_user: BTreeMap<&'a str, BTreeMap<&'a str, TeamRole>>,
+    /// `[lifecycle] protected`, normalised.
+    pub(super) protected: BTreeSet<Email>,
+    /// `[lifecycle] suspended_role`.
+    pub(super) suspended_role: Role,
+    /// Teams whose members the plan needs but was not given.
+    pub(super) needs: BTreeSet<TeamId>,
+    /// Employee IDs whose email must not change this run (another user holds the address).
+    pub(super) email_blocked: BTreeSet<EmployeeId>,
+    /// Notes gathered while planning actions.
+    pub(super) notes: Vec<String>,
+}
+
+impl<'a> Ctx<'a> {
+    /// The context for `inp`, with its rules already resolved against the account's teams.
+    pub(super) fn new(inp: Inputs<'a>, rules: ResolvedRules) -> Ctx<'a> {
+        let governed = rules.governed();
+        let mut roles_by_user: BTreeMap<&str, BTreeMap<&str, TeamRole>> = BTreeMap::new();
+        for (team, members) in inp.members {
+            for m in members {
+                roles_by_user
+                    .entry(m.user.id.as_str())
+                    .or_default()
+                    .insert(team.as_str(), m.role.clone());
+            }
+        }
+        Ctx {
+            inp,
+            rules,
+            governed,
+            team_names: inp
+                .teams
+                .iter()
+                .map(|t| (t.id.as_str(), t.name.as_str()))
+                .collect(),
+            roles_by_user,
+            protected: inp.policy.protected.clone(),
+            suspended_role: inp.policy.suspended_role.clone(),
+            needs: BTreeSet::new(),
+            email_blocked: BTreeSet::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// The team's name, or its ID when the account has no such team.
+    pub(super) fn team_name(&self, id: impl AsRef<str>) -> String {
+        let id = id.as_ref();
+        self.team_names
+            .get(id)
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| id.to_string())
+    }
+
+    /// `"Team name:team role"`, as [`super::TeamsChange`] lists memberships.
+    pub(super) fn label(&self, id: impl AsRef<str>, role: &TeamRole) -> String {
+        format!("{}:{}", self.team_name(id), role)
+    }
+
+    /// Every membership of `u`: its team references, plus any members listing naming it.
+    pub(super) fn memberships(&self, u: &User) -> BTreeMap<TeamId, Membership> {
+        let mut out = BTreeMap::new();
+        let fetched = self.roles_by_user.get(u.id.as_str());
+        for t in &u.teams {
+            let role = if self.inp.members.contains_key(&t.id) {
+                fetched.and_then(|m| m.get(t.id.as_str())).cloned()
+            } else {
+                None
+            };
+            out.insert(
+                t.id.clone(),
+                Membership {
+                    team_id: t.id.clone(),
+                    role,
+                },
+            );
+        }
+        if let Some(m) = fetched {
+            for (team, role) in m {
+                out.insert(
+                    TeamId::new(*team),
+                    Membership {
+                        team_id: TeamId::new(*team),
+                        role: Some(role.clone()),
+                    },
+                );
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,202 @@
+//! The planner's data contract: what a [`Plan`] holds, read by [`crate::apply`] (the
+//! [`Step`]s to send and the [`Guard`] to re-check), by the report (the [`Change`]s and
+//! reasons a person reviews) and by saved plans (every type here is serialised as is, so a
+//! renamed field changes the saved-plan layout).
+
+use super::skip::Skip;
+use crate::email::Email;
+use crate::ids::{EmployeeId, TeamId, UserId};
+use crate::pagerduty::models::{NewUser, TeamRole, UserUpdate};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// What an action does to a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// A new hire: `POST /users`, then team memberships.
+    Create,
+    /// A mover, an adoption or a repair: partial `PUT /users/{id}` and membership changes.
+    Update,
+    /// A leaver: suspension (see the module docs).
+    Deactivate,
+    /// A rehire: restore what the suspension recorded.
+    Reactivate,
+}
+
+impl fmt::Display for ActionKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ActionKind::Create => "create",
+            ActionKind::Update => "update",
+            ActionKind::Deactivate => "deactivate",
+            ActionKind::Reactivate => "reactivate",
+        })
+    }
+}
+
+/// A user field an action changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    /// Display name.
+    Name,
+    /// Login email.
+    Email,
+    /// Base role.
+    Role,
+    /// Job title.
+    JobTitle,
+    /// Time zone.
+    TimeZone,
+    /// Description (the ownership marker lives there).
+    Description,
+}
+
+impl Field {
+    /// The API field name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Name => "name",
+            Field::Email => "email",
+            Field::Role => "role",
+            Field::JobTitle => "job_title",
+            Field::TimeZone => "time_zone",
+            Field::Description => "description",
+        }
+    }
+}
+
+/// One field's old and new value; `None` where the value did not exist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// The field.
+    pub field: Field,
+    /// Value before; `None` when absent (or on create).
+    pub old: Option<String>,
+    /// Value after.
+    pub new: Option<String>,
+}
+
+/// Team memberships before and after, each as `"Team name:team role"`, sorted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamsChange {
+    /// Memberships before.
+    pub old: Vec<String>,
+    /// Memberships after.
+    pub new: Vec<String>,
+}
+
+/// One request [`crate::apply`] sends for an action, in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "request", rename_all = "snake_case")]
+pub enum Step {
+    /// `POST /users`; later steps of the action use the created user's ID.
+    CreateUser(NewUser),
+    /// `PUT /users/{id}` with only the changed fields.
+    UpdateUser(UserUpdate),
+    /// `PUT /teams/{team_id}/users/{user_id}` with an explicit role.
+    SetTeamRole {
+        /// Team ID.
+        team_id: TeamId,
+        /// Team name, for messages.
+        team: String,
+        /// Team role.
+        role: TeamRole,
+    },
+    /// `DELETE /teams/{team_id}/users/{user_id}`.
+    RemoveFromTeam {
+        /// Team ID.
+        team_id: TeamId,
+        /// Team name, for messages.
+        team: String,
+    },
+}
+
+/// What a destructive action expects to find when it re-reads the user just before its
+/// first request; a mismatch skips the action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Guard {
+    /// The employee ID the user's marker must carry, or `None` when the user was matched
+    /// by email and carried no usable marker.
+    pub employee_id: Option<EmployeeId>,
+    /// The user's email at plan time (checked when there is no marker).
+    pub email: Email,
+}
+
+/// One planned change to one user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Action {
+    /// What it does.
+    pub kind: ActionKind,
+    /// The employee, when an HR row or a marker names one.
+    pub employee_id: Option<EmployeeId>,
+    /// The user's email after the action.
+    pub email: Email,
+    /// The user's display name after the action.
+    pub name: String,
+    /// The PagerDuty user ID; `None` for a create.
+    pub user_id: Option<UserId>,
+    /// Why, in words.
+    pub reason: String,
+    /// Field-level changes, in a fixed field order.
+    pub changes: Vec<Change>,
+    /// Team membership changes, when any.
+    pub teams: Option<TeamsChange>,
+    /// The requests to send, in order.
+    pub steps: Vec<Step>,
+    /// The re-check for destructive actions.
+    pub guard: Option<Guard>,
+    /// The HR line the employee came from.
+    pub line: Option<u64>,
+}
+
+impl Action {
+    /// True when the action changes the base role (counted by the role-change safety cap).
+    pub fn changes_role(&self) -> bool {
+        self.changes.iter().any(|c| c.field == Field::Role)
+    }
+}
+
+/// Counts the safety checks use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Population {
+    /// Users the run manages after adoption: marked users plus users matched by email.
+    pub managed_users: usize,
+    /// Of those, users not suspended before this run.
+    pub managed_active_users: usize,
+    /// Employees active in the export.
+    pub hr_active: usize,
+}
+
+/// The plan: actions, people left alone, and notes for the reader.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Actions, sorted by email then user ID.
+    pub actions: Vec<Action>,
+    /// People or users left alone on purpose, with reasons (HR row problems not included).
+    pub skipped: Vec<Skip>,
+    /// Employees and managed users already in the desired state (or with nothing to do:
+    /// a leaver without a user, a pending hire).
+    pub unchanged: usize,
+    /// Things the reader should know that change nothing (unreadable markers, unmanaged users).
+    pub notes: Vec<String>,
+    /// Teams whose members (with roles) the plan needs but was not given; the caller fetches
+    /// them and plans again.
+    pub needs_team_members: BTreeSet<TeamId>,
+    /// Counts for the safety checks.
+    pub population: Population,
+}
+
+impl Plan {
+    /// Number of actions of `kind`.
+    pub fn count(&self, kind: ActionKind) -> usize {
+        self.actions.iter().filter(|a| a.kind == kind).count()
+    }
+
+    /// True when there is nothing to do.
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty()
+    }
+}
