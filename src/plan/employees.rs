@@ -5,8 +5,9 @@ use super::Tally;
 use super::build::{create, deactivate, reactivate, update};
 use super::context::Ctx;
 use super::matching::{Found, Index};
+use super::ownership::{protected_email, untouchable};
 use super::preconditions::check_stakeholder;
-use super::skip::Skip;
+use super::skip::{Skip, SkipCause};
 use crate::hr::{Employee, Lifecycle};
 
 /// Plans employee `e`: at most one action, or a skip, or one more unchanged.
@@ -34,7 +35,8 @@ pub(super) fn plan_employee<'a>(
     };
     if let Some(u) = user {
         t.handled.insert(u.id.as_str());
-        if let Some(reason) = super::untouchable(cx, u, Some(&e.email)) {
+        if let Some(why) = untouchable(u, Some(&e.email), &cx.protected) {
+            let reason = SkipCause::Untouchable(why);
             t.out.skipped.push(Skip::employee(e, Some(u), reason));
             return;
         }
@@ -51,12 +53,9 @@ pub(super) fn plan_employee<'a>(
             ));
         }
         t.managed.insert(u.id.as_str());
-    } else if cx.protected.contains(&e.email) {
-        t.out.skipped.push(Skip::employee(
-            e,
-            None,
-            "protected by [lifecycle] protected: never changed",
-        ));
+    } else if let Some(why) = protected_email(&e.email, &cx.protected) {
+        let reason = SkipCause::Untouchable(why);
+        t.out.skipped.push(Skip::employee(e, None, reason));
         return;
     }
     let human = user.map(|u| index.human(u)).unwrap_or_default();

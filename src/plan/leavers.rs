@@ -7,11 +7,11 @@ use super::Tally;
 use super::build::deactivate;
 use super::context::Ctx;
 use super::matching::Index;
-use super::skip::Skip;
+use super::ownership::untouchable;
+use super::skip::{Skip, SkipCause};
 use crate::config::UnmanagedUsers;
 use crate::email::Email;
 use crate::marker::MarkerState;
-use crate::pagerduty::models::Role;
 use std::collections::BTreeSet;
 
 /// Plans every user of the account the employee pass did not decide.
@@ -29,8 +29,7 @@ pub(super) fn plan_users_without_row<'a>(cx: &mut Ctx<'a>, index: &Index<'a>, t:
         }
         let Some(m) = index.marker(u) else {
             if inp.policy.unmanaged_users == UnmanagedUsers::Report
-                && u.role != Role::Owner
-                && !cx.protected.contains(&Email::normalise(&u.email))
+                && untouchable(u, None, &cx.protected).is_none()
                 && !matches!(index.state(u), MarkerState::Invalid(_))
             {
                 t.out.notes.push(format!(
@@ -47,9 +46,9 @@ pub(super) fn plan_users_without_row<'a>(cx: &mut Ctx<'a>, index: &Index<'a>, t:
         let protected_by_row = inp.roster.protected_ids.contains(&m.employee_id)
             || inp.roster.protected_emails.contains(&email);
         let reason = if protected_by_row {
-            Some("the HR row for this employee has a problem this run; not deactivated".to_string())
+            Some(SkipCause::HrRowProblem)
         } else {
-            super::untouchable(cx, u, None)
+            untouchable(u, None, &cx.protected).map(SkipCause::Untouchable)
         };
         if let Some(reason) = reason {
             t.out.skipped.push(Skip::user(&m.employee_id, u, reason));

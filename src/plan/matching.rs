@@ -6,6 +6,7 @@
 //! employee; or no user matches but an unreadable marker seems to name this employee (a
 //! create would duplicate that user).
 
+use super::skip::SkipCause;
 use crate::email::Email;
 use crate::hr::Employee;
 use crate::ids::EmployeeId;
@@ -39,7 +40,7 @@ pub(super) enum Found<'a> {
     /// when that user needs no further look (it is not considered as a leaver).
     Blocked {
         /// Why.
-        reason: String,
+        reason: SkipCause,
         /// The user the skip names.
         user: Option<&'a User>,
         /// Whether the user is settled by this skip.
@@ -123,7 +124,7 @@ impl<'a> Index<'a> {
         let by_id = self.by_marker.get(&e.employee_id);
         if by_id.is_some_and(|v| v.len() > 1) {
             return Found::Blocked {
-                reason: "several PagerDuty users carry this employee's marker".into(),
+                reason: SkipCause::EmployeeOnSeveralUsers,
                 user: None,
                 decided: false,
             };
@@ -133,17 +134,19 @@ impl<'a> Index<'a> {
         }
         if let Some(u) = self.by_email(&e.email) {
             let foreign = match self.marker(u) {
-                Some(m) if m.employee_id != e.employee_id => Some(format!(
-                    "email belongs to PagerDuty user {} whose marker names employee {}",
-                    u.id, m.employee_id
-                )),
+                Some(m) if m.employee_id != e.employee_id => {
+                    Some(SkipCause::EmailOfAnotherEmployee {
+                        user: u.id.clone(),
+                        marker_employee_id: m.employee_id.clone(),
+                    })
+                }
                 Some(_) => None,
                 None => marker::claimed_employee_id(u.description.as_deref())
                     .filter(|other| *other != e.employee_id)
-                    .map(|other| format!(
-                        "email belongs to PagerDuty user {} whose unreadable marker seems to name employee {other}; fix that marker",
-                        u.id
-                    )),
+                    .map(|other| SkipCause::EmailOfAnotherUnreadableMarker {
+                        user: u.id.clone(),
+                        claimed_employee_id: other,
+                    }),
             };
             return match foreign {
                 Some(reason) => Found::Blocked {
@@ -156,12 +159,10 @@ impl<'a> Index<'a> {
         }
         if let Some(claimants) = self.claims.get(&e.employee_id) {
             // A broken marker naming this employee: creating would duplicate them.
-            let ids: Vec<&str> = claimants.iter().map(|u| u.id.as_str()).collect();
             return Found::Blocked {
-                reason: format!(
-                    "PagerDuty user {} carries an unreadable marker that seems to name this employee; fix or remove that marker line, and the next run matches it",
-                    ids.join(", ")
-                ),
+                reason: SkipCause::ClaimedByUnreadableMarker {
+                    users: claimants.iter().map(|u| u.id.clone()).collect(),
+                },
                 user: claimants.first().copied(),
                 decided: false,
             };

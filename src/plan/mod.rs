@@ -40,6 +40,7 @@
 //! - `preconditions`: the `From` user and the stakeholder-with-a-team rule mistake;
 //! - `build`: one builder per [`ActionKind`] and the helpers they share.
 
+pub mod ownership;
 pub mod policy;
 pub mod rules;
 pub mod safety;
@@ -56,12 +57,11 @@ mod skip;
 pub use contract::{Action, ActionKind, Change, Field, Guard, Plan, Population, Step, TeamsChange};
 pub use policy::Policy;
 pub use preconditions::check_rules_offline;
-pub use skip::Skip;
+pub use skip::{Skip, SkipCause, UnknownSkipCause};
 
-use crate::email::Email;
 use crate::hr::{Lifecycle, Roster};
-use crate::ids::TeamId;
-use crate::pagerduty::models::{Role, Team, TeamMember, User};
+use crate::ids::{TeamId, UserId};
+use crate::pagerduty::models::{Team, TeamMember, User};
 use chrono::NaiveDate;
 use context::Ctx;
 use matching::Index;
@@ -123,17 +123,16 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
     t.out.notes.extend_from_slice(index.notes());
     // Employee IDs claimed by more than one user: leave them all alone.
     for (eid, users) in index.conflicts() {
-        let ids: Vec<&str> = users.iter().map(|u| u.id.as_str()).collect();
+        let ids: Vec<UserId> = users.iter().map(|u| u.id.clone()).collect();
         for u in users {
             t.handled.insert(u.id.as_str());
             t.out.skipped.push(Skip::user(
                 eid,
                 u,
-                format!(
-                    "{} PagerDuty users ({}) carry the marker for employee {eid}; fix by hand",
-                    users.len(),
-                    ids.join(", ")
-                ),
+                SkipCause::DuplicateMarker {
+                    employee_id: eid.clone(),
+                    users: ids.clone(),
+                },
             ));
         }
     }
@@ -173,18 +172,6 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
     out.needs_team_members = std::mem::take(&mut cx.needs);
     out.notes.append(&mut cx.notes);
     Ok(out)
-}
-
-/// Why `u` must not be written, if it must not: the account owner, or a protected email.
-fn untouchable(cx: &Ctx<'_>, u: &User, hr_email: Option<&Email>) -> Option<String> {
-    if u.role == Role::Owner {
-        return Some("account owner: never changed".into());
-    }
-    let email = Email::normalise(&u.email);
-    if cx.protected.contains(&email) || hr_email.is_some_and(|e| cx.protected.contains(e)) {
-        return Some("protected by [lifecycle] protected: never changed".into());
-    }
-    None
 }
 
 #[cfg(test)]

@@ -1,9 +1,16 @@
 //! People and users the planner deliberately leaves alone, and why.
+//!
+//! A [`Skip`] carries its cause as a [`SkipCause`], which code matches on; the words are
+//! rendered only where a person or a file reads them ([`fmt::Display`], and serde, which
+//! writes and reads the same words as the `reason` of the JSON plan and of saved plans).
 
+use super::ownership::Untouchable;
 use crate::hr::Employee;
 use crate::ids::{EmployeeId, UserId};
 use crate::pagerduty::models::User;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+use std::str::FromStr;
 
 /// A person or user deliberately left alone, with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,30 +23,375 @@ pub struct Skip {
     pub pagerduty_user_id: Option<UserId>,
     /// HR line, when an HR row is involved.
     pub line: Option<u64>,
-    /// Why nothing is done.
-    pub reason: String,
+    /// Why nothing is done (serialised as its words).
+    pub reason: SkipCause,
 }
 
 impl Skip {
     /// The skip of HR employee `e`, naming `user` when one is involved.
-    pub(super) fn employee(e: &Employee, user: Option<&User>, reason: impl Into<String>) -> Skip {
+    pub(super) fn employee(e: &Employee, user: Option<&User>, reason: SkipCause) -> Skip {
         Skip {
             employee_id: Some(e.employee_id.clone()),
             email: Some(e.email.to_string()),
             pagerduty_user_id: user.map(|u| u.id.clone()),
             line: Some(e.line),
-            reason: reason.into(),
+            reason,
         }
     }
 
     /// The skip of user `u`, whose marker names `employee_id`, with no HR row involved.
-    pub(super) fn user(employee_id: &EmployeeId, u: &User, reason: impl Into<String>) -> Skip {
+    pub(super) fn user(employee_id: &EmployeeId, u: &User, reason: SkipCause) -> Skip {
         Skip {
             employee_id: Some(employee_id.clone()),
             email: Some(u.email.clone()),
             pagerduty_user_id: Some(u.id.clone()),
             line: None,
-            reason: reason.into(),
+            reason,
         }
+    }
+}
+
+/// Why a person or a user is left alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipCause {
+    /// On each of `users`: they all carry the marker of `employee_id`, so none of them is
+    /// matched or deactivated until someone fixes the markers.
+    DuplicateMarker {
+        /// The employee the markers name.
+        employee_id: EmployeeId,
+        /// Every user carrying that marker, in the order listed.
+        users: Vec<UserId>,
+    },
+    /// On the employee: several users carry this employee's marker (see
+    /// [`SkipCause::DuplicateMarker`]).
+    EmployeeOnSeveralUsers,
+    /// On the employee: the user with the employee's email carries a marker naming another
+    /// employee (a rehire under a new employee ID, or employee IDs that changed).
+    EmailOfAnotherEmployee {
+        /// The user holding the email.
+        user: UserId,
+        /// The employee its marker names.
+        marker_employee_id: EmployeeId,
+    },
+    /// On the employee: the user with the employee's email carries an unreadable marker
+    /// that seems to name another employee.
+    EmailOfAnotherUnreadableMarker {
+        /// The user holding the email.
+        user: UserId,
+        /// The employee its unreadable marker seems to name.
+        claimed_employee_id: EmployeeId,
+    },
+    /// On the employee: no user matches, but the unreadable markers of `users` seem to name
+    /// this employee, so a create would duplicate them.
+    ClaimedByUnreadableMarker {
+        /// The users with such a marker, in the order listed.
+        users: Vec<UserId>,
+    },
+    /// The user (or, for an employee no user matches, the email HR gives) is never written.
+    Untouchable(Untouchable),
+    /// On a marked user whose employee the export does not list: that employee's HR row
+    /// has a problem this run, so the missing row is no proof of a leaver.
+    HrRowProblem,
+}
+
+/// The words of each cause, around its values (one more piece than values).
+mod words {
+    pub const DUPLICATE_MARKER: &[&str] = &[
+        "",
+        " PagerDuty users (",
+        ") carry the marker for employee ",
+        "; fix by hand",
+    ];
+    pub const EMPLOYEE_ON_SEVERAL_USERS: &[&str] =
+        &["several PagerDuty users carry this employee's marker"];
+    pub const EMAIL_OF_ANOTHER_EMPLOYEE: &[&str] = &[
+        "email belongs to PagerDuty user ",
+        " whose marker names employee ",
+        "",
+    ];
+    pub const EMAIL_OF_ANOTHER_UNREADABLE_MARKER: &[&str] = &[
+        "email belongs to PagerDuty user ",
+        " whose unreadable marker seems to name employee ",
+        "; fix that marker",
+    ];
+    pub const CLAIMED_BY_UNREADABLE_MARKER: &[&str] = &[
+        "PagerDuty user ",
+        " carries an unreadable marker that seems to name this employee; fix or remove that marker line, and the next run matches it",
+    ];
+    pub const OWNER: &[&str] = &["account owner: never changed"];
+    pub const PROTECTED: &[&str] = &["protected by [lifecycle] protected: never changed"];
+    pub const HR_ROW_PROBLEM: &[&str] =
+        &["the HR row for this employee has a problem this run; not deactivated"];
+}
+
+/// `words` with `values` between them.
+fn fill(words: &[&str], values: &[&str]) -> String {
+    let mut out = String::new();
+    for (i, w) in words.iter().enumerate() {
+        out.push_str(w);
+        if let Some(v) = values.get(i) {
+            out.push_str(v);
+        }
+    }
+    out
+}
+
+/// The values between `words` in `text`, when `text` has that shape.
+fn holes<'t>(text: &'t str, words: &[&str]) -> Option<Vec<&'t str>> {
+    let (first, rest_words) = words.split_first()?;
+    let mut rest = text.strip_prefix(first)?;
+    let mut values = Vec::new();
+    match rest_words.split_last() {
+        None => rest.is_empty().then_some(values),
+        Some((last, middle)) => {
+            for w in middle {
+                let (v, r) = rest.split_once(w)?;
+                values.push(v);
+                rest = r;
+            }
+            values.push(rest.strip_suffix(last)?);
+            Some(values)
+        }
+    }
+}
+
+fn id_list(ids: &[UserId]) -> String {
+    ids.iter()
+        .map(UserId::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn parse_id_list(text: &str) -> Vec<UserId> {
+    text.split(", ").map(UserId::new).collect()
+}
+
+impl SkipCause {
+    /// The words and values of this cause.
+    fn parts(&self) -> (&'static [&'static str], Vec<String>) {
+        match self {
+            SkipCause::DuplicateMarker { employee_id, users } => (
+                words::DUPLICATE_MARKER,
+                vec![
+                    users.len().to_string(),
+                    id_list(users),
+                    employee_id.to_string(),
+                ],
+            ),
+            SkipCause::EmployeeOnSeveralUsers => (words::EMPLOYEE_ON_SEVERAL_USERS, vec![]),
+            SkipCause::EmailOfAnotherEmployee {
+                user,
+                marker_employee_id,
+            } => (
+                words::EMAIL_OF_ANOTHER_EMPLOYEE,
+                vec![user.to_string(), marker_employee_id.to_string()],
+            ),
+            SkipCause::EmailOfAnotherUnreadableMarker {
+                user,
+                claimed_employee_id,
+            } => (
+                words::EMAIL_OF_ANOTHER_UNREADABLE_MARKER,
+                vec![user.to_string(), claimed_employee_id.to_string()],
+            ),
+            SkipCause::ClaimedByUnreadableMarker { users } => {
+                (words::CLAIMED_BY_UNREADABLE_MARKER, vec![id_list(users)])
+            }
+            SkipCause::Untouchable(Untouchable::Owner) => (words::OWNER, vec![]),
+            SkipCause::Untouchable(Untouchable::Protected) => (words::PROTECTED, vec![]),
+            SkipCause::HrRowProblem => (words::HR_ROW_PROBLEM, vec![]),
+        }
+    }
+
+    /// The cause whose words `text` are, read shape by shape.
+    fn read(text: &str) -> Option<SkipCause> {
+        let fixed = [
+            (
+                words::EMPLOYEE_ON_SEVERAL_USERS,
+                SkipCause::EmployeeOnSeveralUsers,
+            ),
+            (words::OWNER, SkipCause::Untouchable(Untouchable::Owner)),
+            (
+                words::PROTECTED,
+                SkipCause::Untouchable(Untouchable::Protected),
+            ),
+            (words::HR_ROW_PROBLEM, SkipCause::HrRowProblem),
+        ];
+        if let Some((_, cause)) = fixed.into_iter().find(|(w, _)| holes(text, w).is_some()) {
+            return Some(cause);
+        }
+        if let Some(v) = holes(text, words::DUPLICATE_MARKER) {
+            return Some(SkipCause::DuplicateMarker {
+                employee_id: EmployeeId::new(v[2]),
+                users: parse_id_list(v[1]),
+            });
+        }
+        if let Some(v) = holes(text, words::EMAIL_OF_ANOTHER_UNREADABLE_MARKER) {
+            return Some(SkipCause::EmailOfAnotherUnreadableMarker {
+                user: UserId::new(v[0]),
+                claimed_employee_id: EmployeeId::new(v[1]),
+            });
+        }
+        if let Some(v) = holes(text, words::EMAIL_OF_ANOTHER_EMPLOYEE) {
+            return Some(SkipCause::EmailOfAnotherEmployee {
+                user: UserId::new(v[0]),
+                marker_employee_id: EmployeeId::new(v[1]),
+            });
+        }
+        if let Some(v) = holes(text, words::CLAIMED_BY_UNREADABLE_MARKER) {
+            return Some(SkipCause::ClaimedByUnreadableMarker {
+                users: parse_id_list(v[0]),
+            });
+        }
+        None
+    }
+}
+
+impl fmt::Display for SkipCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (words, values) = self.parts();
+        let values: Vec<&str> = values.iter().map(String::as_str).collect();
+        f.write_str(&fill(words, &values))
+    }
+}
+
+/// Text that is not the words of any [`SkipCause`] this build writes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a skip reason this version of hr2pagerduty writes")]
+pub struct UnknownSkipCause(pub String);
+
+impl FromStr for SkipCause {
+    type Err = UnknownSkipCause;
+
+    /// Reads the words [`fmt::Display`] writes (as a saved plan holds them) back into the
+    /// cause. Only text that renders back to itself is accepted, so a cause read is always
+    /// shown with the words it was read from.
+    ///
+    /// # Errors
+    /// [`UnknownSkipCause`] for any other text.
+    fn from_str(text: &str) -> Result<SkipCause, UnknownSkipCause> {
+        SkipCause::read(text)
+            .filter(|c| c.to_string() == text)
+            .ok_or_else(|| UnknownSkipCause(text.to_string()))
+    }
+}
+
+impl Serialize for SkipCause {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for SkipCause {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<SkipCause, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn every_cause() -> Vec<SkipCause> {
+        vec![
+            SkipCause::DuplicateMarker {
+                employee_id: "2001".into(),
+                users: vec!["PDUPA01".into(), "PDUPB01".into()],
+            },
+            SkipCause::EmployeeOnSeveralUsers,
+            SkipCause::EmailOfAnotherEmployee {
+                user: "PFORE01".into(),
+                marker_employee_id: "2999".into(),
+            },
+            SkipCause::EmailOfAnotherUnreadableMarker {
+                user: "PUNRD02".into(),
+                claimed_employee_id: "2998".into(),
+            },
+            SkipCause::ClaimedByUnreadableMarker {
+                users: vec!["PUNRD01".into()],
+            },
+            SkipCause::Untouchable(Untouchable::Owner),
+            SkipCause::Untouchable(Untouchable::Protected),
+            SkipCause::HrRowProblem,
+        ]
+    }
+
+    #[test]
+    fn the_words_are_the_documented_ones() {
+        let words: Vec<String> = every_cause().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            words,
+            [
+                "2 PagerDuty users (PDUPA01, PDUPB01) carry the marker for employee 2001; fix by hand",
+                "several PagerDuty users carry this employee's marker",
+                "email belongs to PagerDuty user PFORE01 whose marker names employee 2999",
+                "email belongs to PagerDuty user PUNRD02 whose unreadable marker seems to name employee 2998; fix that marker",
+                "PagerDuty user PUNRD01 carries an unreadable marker that seems to name this employee; fix or remove that marker line, and the next run matches it",
+                "account owner: never changed",
+                "protected by [lifecycle] protected: never changed",
+                "the HR row for this employee has a problem this run; not deactivated",
+            ]
+        );
+    }
+
+    #[test]
+    fn every_cause_reads_back_from_its_words_and_from_json() {
+        for cause in every_cause() {
+            let text = cause.to_string();
+            assert_eq!(text.parse::<SkipCause>(), Ok(cause.clone()), "{text}");
+            let json = serde_json::to_string(&cause).unwrap();
+            assert_eq!(json, serde_json::to_string(&text).unwrap());
+            assert_eq!(serde_json::from_str::<SkipCause>(&json).unwrap(), cause);
+        }
+    }
+
+    #[test]
+    fn employee_ids_with_the_separators_in_them_still_read_back() {
+        // Employee IDs come from HR and may hold anything; the words around them must not
+        // confuse the reading.
+        for odd in [
+            "a; fix by hand",
+            "x whose marker names employee y",
+            " ",
+            "9, 10",
+        ] {
+            for cause in [
+                SkipCause::DuplicateMarker {
+                    employee_id: odd.into(),
+                    users: vec!["PA".into(), "PB".into()],
+                },
+                SkipCause::EmailOfAnotherEmployee {
+                    user: "PA".into(),
+                    marker_employee_id: odd.into(),
+                },
+                SkipCause::EmailOfAnotherUnreadableMarker {
+                    user: "PA".into(),
+                    claimed_employee_id: odd.into(),
+                },
+            ] {
+                assert_eq!(cause.to_string().parse::<SkipCause>(), Ok(cause.clone()));
+            }
+        }
+    }
+
+    #[test]
+    fn other_text_is_refused_with_the_text() {
+        for text in [
+            "",
+            "account owner",
+            "3 PagerDuty users (PA, PB) carry the marker for employee 1; fix by hand",
+            "boom",
+        ] {
+            let err = text.parse::<SkipCause>().unwrap_err();
+            assert_eq!(err, UnknownSkipCause(text.to_string()));
+        }
+        let err = serde_json::from_str::<Skip>(
+            r#"{"employee_id":null,"email":null,"pagerduty_user_id":null,"line":null,"reason":"boom"}"#,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("\"boom\" is not a skip reason"),
+            "{err}"
+        );
     }
 }

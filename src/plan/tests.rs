@@ -3,10 +3,12 @@
 
 use super::*;
 use crate::config::Config;
+use crate::email::Email;
 use crate::hr::{Employee, Lifecycle, Roster};
 use crate::ids::UserId;
 use crate::marker::{self, Marker, MarkerState};
-use crate::pagerduty::models::{TeamReference, TeamRole, UserReference, UserUpdate};
+use crate::pagerduty::models::{Role, TeamReference, TeamRole, UserReference, UserUpdate};
+use crate::plan::ownership::Untouchable;
 use std::path::Path;
 
 const CONFIG: &str = r#"
@@ -725,7 +727,12 @@ fn managed_user_missing_from_export_is_a_leaver_unless_its_row_was_invalid() {
     r.protected_ids.insert("13".into());
     let p = acct.plan(&r, &cfg);
     assert!(p.is_empty());
-    assert!(p.skipped[0].reason.contains("HR row"), "{:?}", p.skipped);
+    assert_eq!(
+        p.skipped[0].reason,
+        SkipCause::HrRowProblem,
+        "{:?}",
+        p.skipped
+    );
 }
 
 #[test]
@@ -756,8 +763,9 @@ fn owner_and_protected_users_are_never_written() {
     let p = acct.plan(&r, &cfg);
     assert!(p.is_empty(), "{:#?}", p.actions);
     assert_eq!(p.skipped.len(), 2);
-    assert!(p.skipped.iter().any(|s| s.reason.contains("account owner")));
-    assert!(p.skipped.iter().any(|s| s.reason.contains("protected")));
+    let causes: Vec<&SkipCause> = p.skipped.iter().map(|s| &s.reason).collect();
+    assert!(causes.contains(&&SkipCause::Untouchable(Untouchable::Owner)));
+    assert!(causes.contains(&&SkipCause::Untouchable(Untouchable::Protected)));
 }
 
 #[test]
@@ -853,18 +861,19 @@ fn conflicting_markers_and_foreign_email_matches_are_skipped() {
         "only P3, whose employee 99 is gone, is acted on: {:#?}",
         p.actions
     );
+    let duplicate = SkipCause::DuplicateMarker {
+        employee_id: "20".into(),
+        users: vec!["P1".into(), "P2".into()],
+    };
     assert_eq!(
-        p.skipped
-            .iter()
-            .filter(|s| s.reason.contains("carry the marker"))
-            .count(),
+        p.skipped.iter().filter(|s| s.reason == duplicate).count(),
         2
     );
-    assert!(
-        p.skipped
-            .iter()
-            .any(|s| s.reason.contains("marker names employee 99"))
-    );
+    assert!(p.skipped.iter().any(|s| s.reason
+        == SkipCause::EmailOfAnotherEmployee {
+            user: "P3".into(),
+            marker_employee_id: "99".into(),
+        }));
 }
 
 #[test]
@@ -1035,7 +1044,10 @@ fn a_protected_email_is_never_created_either() {
     )]);
     let p = Account::new(vec![]).plan(&r, &cfg);
     assert!(p.is_empty());
-    assert!(p.skipped[0].reason.contains("protected"));
+    assert_eq!(
+        p.skipped[0].reason,
+        SkipCause::Untouchable(Untouchable::Protected)
+    );
 }
 
 #[test]
@@ -1129,8 +1141,11 @@ fn a_broken_marker_naming_an_employee_blocks_a_duplicate_create() {
     )]);
     let p = acct.plan(&r, &cfg);
     assert!(p.is_empty(), "no create: {:#?}", p.actions);
-    assert!(
-        p.skipped[0].reason.contains("unreadable marker"),
+    assert_eq!(
+        p.skipped[0].reason,
+        SkipCause::ClaimedByUnreadableMarker {
+            users: vec!["PED".into()]
+        },
         "{:?}",
         p.skipped
     );
@@ -1154,8 +1169,12 @@ fn a_broken_marker_naming_an_employee_blocks_a_duplicate_create() {
     )]);
     let p = acct.plan(&r, &cfg);
     assert!(p.is_empty(), "{:#?}", p.actions);
-    assert!(
-        p.skipped[0].reason.contains("seems to name employee 80"),
+    assert_eq!(
+        p.skipped[0].reason,
+        SkipCause::EmailOfAnotherUnreadableMarker {
+            user: "PED".into(),
+            claimed_employee_id: "80".into(),
+        },
         "{:?}",
         p.skipped
     );

@@ -5,8 +5,9 @@ use crate::hr::Roster;
 use crate::hr::{ProblemKind, RowProblem};
 use crate::ids::UserId;
 use crate::pagerduty::ClientStats;
+use crate::plan::ownership::Untouchable;
 use crate::plan::{Action, ActionKind, Change, Field, Plan};
-use crate::plan::{Skip, Step, TeamsChange};
+use crate::plan::{Skip, SkipCause, Step, TeamsChange};
 
 fn action(
     kind: ActionKind,
@@ -101,7 +102,7 @@ fn sample() -> (Plan, Roster) {
             email: Some("owner@example.com".into()),
             pagerduty_user_id: Some("POWN".into()),
             line: None,
-            reason: "account owner: never changed".into(),
+            reason: SkipCause::Untouchable(Untouchable::Owner),
         }],
         unchanged: 3,
         notes: vec![

@@ -1,0 +1,85 @@
+//! The users hr2pagerduty never writes, whatever HR says: the account owner, and the users
+//! whose email is listed under `[lifecycle] protected`.
+//!
+//! One rule for both places that apply it: the planner leaves such users out of the plan
+//! (a [`super::SkipCause::Untouchable`]), and the apply-time re-check skips an action whose
+//! user became one since the plan was made ([`crate::apply::Mismatch::Untouchable`]). Each
+//! place words the cause its own way; the rule itself is [`untouchable`].
+
+use crate::email::Email;
+use crate::pagerduty::models::{Role, User};
+use std::collections::BTreeSet;
+
+/// Why a user is never written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Untouchable {
+    /// The account owner (base role `owner`).
+    Owner,
+    /// An email listed under `[lifecycle] protected`.
+    Protected,
+}
+
+/// Why user `u` must never be written, if it must not: the account owner first, then a
+/// protected email, either `u`'s own (normalised) or `hr_email`, the email HR gives the
+/// employee matched to `u`. `protected` holds normalised emails.
+pub fn untouchable(
+    u: &User,
+    hr_email: Option<&Email>,
+    protected: &BTreeSet<Email>,
+) -> Option<Untouchable> {
+    if u.role == Role::Owner {
+        return Some(Untouchable::Owner);
+    }
+    protected_email(&Email::normalise(&u.email), protected)
+        .or_else(|| hr_email.and_then(|e| protected_email(e, protected)))
+}
+
+/// [`Untouchable::Protected`] when `email` (normalised) is in `protected`: the rule for an
+/// employee no user matches yet.
+pub fn protected_email(email: &Email, protected: &BTreeSet<Email>) -> Option<Untouchable> {
+    protected.contains(email).then_some(Untouchable::Protected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(email: &str, role: Role) -> User {
+        serde_json::from_value(serde_json::json!({
+            "id": "PU", "type": "user", "name": "U", "email": email, "role": role,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_owner_comes_first_then_either_email() {
+        let protected: BTreeSet<Email> = [Email::normalise("bot@example.com")].into();
+        let hr = Email::normalise("bot@example.com");
+        assert_eq!(
+            untouchable(&user("bot@example.com", Role::Owner), None, &protected),
+            Some(Untouchable::Owner)
+        );
+        assert_eq!(
+            untouchable(&user(" Bot@Example.com", Role::Admin), None, &protected),
+            Some(Untouchable::Protected),
+            "the user's email is compared normalised"
+        );
+        assert_eq!(
+            untouchable(&user("x@example.com", Role::User), Some(&hr), &protected),
+            Some(Untouchable::Protected),
+            "the HR email of the matched employee counts too"
+        );
+        assert_eq!(
+            untouchable(&user("x@example.com", Role::User), None, &protected),
+            None
+        );
+        assert_eq!(
+            protected_email(&hr, &protected),
+            Some(Untouchable::Protected)
+        );
+        assert_eq!(
+            protected_email(&Email::normalise("x@example.com"), &protected),
+            None
+        );
+    }
+}
