@@ -4,13 +4,14 @@
 //! Library-level: the simulator in-process, the demo's inputs, `observe::Observer`,
 //! `commands::observe_and_plan` and `apply::apply`.
 
-use hr2pagerduty::apply::{self, ApplyOptions, OutcomeStatus};
+use hr2pagerduty::apply::{self, ApplyOptions, Cause, OutcomeStatus};
 use hr2pagerduty::commands::{self, demo::files};
 use hr2pagerduty::config::{Config, Connection};
 use hr2pagerduty::ids::TeamId;
 use hr2pagerduty::observe::{Account, Needs, ObserveError, Observer};
 use hr2pagerduty::pagerduty::Client;
 use hr2pagerduty::pagerduty::models::{TeamMember, User};
+use hr2pagerduty::plan::Step;
 use hr2pagerduty::progress::Progress;
 use hr2pagerduty::sim::faults::{Fault, FaultKind};
 use hr2pagerduty::{hr, sim};
@@ -218,10 +219,22 @@ async fn a_team_that_refuses_a_removal_does_not_keep_the_leaver_on_other_teams()
         .find(|o| o.action.email.as_str() == "alan.turing@example.com")
         .unwrap();
     assert_eq!(alan.status, OutcomeStatus::Failed);
+    // One failure, the refused removal's; the other removal was still sent.
+    let Some(Cause::Failed(failures)) = &alan.cause else {
+        panic!("{:?}", alan.cause)
+    };
+    let refused = alan
+        .action
+        .steps
+        .iter()
+        .position(|s| matches!(s, Step::RemoveFromTeam { team_id, .. } if team_id == "PITOPS1"))
+        .unwrap();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0].step, refused + 1);
+    assert_eq!(failures[0].steps, alan.action.steps.len());
     assert!(
-        alan.error.as_deref().unwrap().contains("escalation policy"),
-        "{:?}",
-        alan.error
+        failures[0].error.contains("escalation policy"),
+        "{failures:?}"
     );
     // Chess Club let him go; IT Operations did not; the stakeholder role waits for it.
     assert!(
@@ -283,5 +296,68 @@ async fn each_outcome_is_reported_as_its_action_ends() {
         seen.iter()
             .any(|l| l.starts_with("  + created frances.allen@example.com (P")),
         "{seen:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_401_stops_new_actions_which_are_skipped_as_not_attempted() {
+    let fault = Fault::new("PUT", "/users/PBARB01", FaultKind::status(401)).always();
+    let (sim, client, cfg, roster) = setup(fault).await;
+    let obs = commands::observe_and_plan(&client, &cfg, &roster, &Progress::hidden(), "sim")
+        .await
+        .unwrap();
+    // One action at a time, so every action after the refused one is not yet started.
+    let one_at_a_time = ApplyOptions {
+        concurrency: 1,
+        ..opts(&cfg)
+    };
+    let writes_before = sim.write_count();
+    let outcomes = apply::apply(
+        &client,
+        &obs.plan,
+        &one_at_a_time,
+        &Progress::hidden(),
+        &|_| {},
+    )
+    .await;
+    let barbara = outcomes
+        .iter()
+        .find(|o| o.action.email.as_str() == "barbara.liskov@example.com")
+        .unwrap();
+    assert_eq!(barbara.status, OutcomeStatus::Failed);
+    assert_eq!(barbara.http_status, Some(401));
+    assert!(
+        matches!(&barbara.cause, Some(Cause::Failed(f)) if f.len() == 1),
+        "{:?}",
+        barbara.cause
+    );
+    let stopped: Vec<&str> = outcomes
+        .iter()
+        .filter(|o| o.cause == Some(Cause::AuthenticationRejected))
+        .map(|o| o.action.email.as_str())
+        .collect();
+    assert!(!stopped.is_empty(), "{outcomes:#?}");
+    for o in outcomes
+        .iter()
+        .filter(|o| o.cause == Some(Cause::AuthenticationRejected))
+    {
+        assert_eq!(o.status, OutcomeStatus::Skipped);
+        assert_eq!((o.attempts, o.steps_done), (0, 0));
+        assert_eq!(
+            hr2pagerduty::report::outcome_line(o),
+            format!(
+                "  ? {} of {} ({}) skipped: not attempted: authentication was rejected",
+                o.action.kind,
+                o.action.email,
+                o.user_id.as_deref().unwrap_or("no PagerDuty ID")
+            )
+        );
+    }
+    // Nothing was written for them: the sim saw only the writes of the actions before.
+    let sent: usize = outcomes.iter().map(|o| o.steps_done).sum();
+    assert_eq!(
+        sim.write_count() - writes_before,
+        sent + 1,
+        "plus the refused PUT"
     );
 }

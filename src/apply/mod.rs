@@ -8,60 +8,33 @@
 //! A failed step fails its action (the remaining steps of that action are not sent, and
 //! the next plan finishes them, see [`crate::plan`]); the run goes on with the other actions.
 //! Authentication rejected (401: the key itself is refused) stops new actions from starting:
-//! they are reported as skipped, not attempted. A 403 fails only its own action. When a team
-//! refuses to let a user go (fact F32), the action's other team removals are still tried.
+//! they are reported as skipped, not attempted ([`Cause::AuthenticationRejected`]). A 403
+//! fails only its own action. When a team refuses to let a user go (fact F32), the action's
+//! other team removals are still tried, and every failure is kept ([`Cause::Failed`]).
 //!
 //! Before a destructive action (a deactivation) sends anything, its user is read again and
 //! checked against the action's [`Guard`]: still the same employee's marker (or, for a user
-//! matched by email, still that email and no marker), not the account owner, not protected.
-//! A mismatch skips the action with the reason.
+//! matched by email, still that email and no marker), and not a user hr2pagerduty never
+//! writes (the planner's rule, [`crate::plan::ownership::untouchable`]). A mismatch skips
+//! the action with the [`Mismatch`] found.
 
 pub mod lock;
+mod outcome;
+
+pub use outcome::{Cause, Mismatch, Outcome, OutcomeStatus, StepFailure};
 
 use crate::email::Email;
-use crate::ids::UserId;
 use crate::marker::{self, MarkerState};
-use crate::pagerduty::models::Role;
+use crate::pagerduty::models::User;
 use crate::pagerduty::{ApiError, Client};
+use crate::plan::ownership::untouchable;
 use crate::plan::{Action, Guard, Plan, Step};
 use crate::progress::Progress;
 use futures::StreamExt;
-use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tracing::Instrument;
-
-/// How an action ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OutcomeStatus {
-    /// Every step succeeded.
-    Applied,
-    /// A step failed; later steps were not sent.
-    Failed,
-    /// Not attempted: the apply-time re-check did not match, or the run stopped.
-    Skipped,
-}
-
-/// The result of one action.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Outcome {
-    /// The action as planned.
-    pub action: Action,
-    /// How it ended.
-    pub status: OutcomeStatus,
-    /// The PagerDuty user ID (for a create, the new user's).
-    pub user_id: Option<UserId>,
-    /// The error or skip reason.
-    pub error: Option<String>,
-    /// HTTP requests sent for this action, retries and re-checks included.
-    pub attempts: u32,
-    /// Steps completed.
-    pub steps_done: usize,
-    /// The HTTP status of the answer that failed the action, when there was one.
-    pub http_status: Option<u16>,
-}
 
 /// Policy for the apply-time re-check.
 #[derive(Debug, Clone)]
@@ -105,7 +78,7 @@ pub async fn apply(
                             action: a.clone(),
                             status: OutcomeStatus::Skipped,
                             user_id: a.user_id.clone(),
-                            error: Some("not attempted: authentication was rejected".into()),
+                            cause: Some(Cause::AuthenticationRejected),
                             attempts: 0,
                             steps_done: 0,
                             http_status: None,
@@ -136,34 +109,28 @@ pub async fn apply(
 }
 
 /// Why the re-read user no longer matches the guard, if it does not.
-fn recheck(
-    user: &crate::pagerduty::models::User,
-    guard: &Guard,
-    protected: &BTreeSet<Email>,
-) -> Option<String> {
+fn recheck(user: &User, guard: &Guard, protected: &BTreeSet<Email>) -> Option<Mismatch> {
+    if let Some(why) = untouchable(user, None, protected) {
+        return Some(Mismatch::Untouchable(why));
+    }
     let email = Email::normalise(&user.email);
-    if user.role == Role::Owner {
-        return Some("the user is now the account owner".into());
-    }
-    if protected.contains(&email) {
-        return Some("the user's email is protected".into());
-    }
     match (
         marker::parse(user.description.as_deref()).marker,
         &guard.employee_id,
     ) {
         (MarkerState::Valid(m), Some(want)) if &m.employee_id == want => None,
-        (MarkerState::Valid(m), Some(want)) => Some(format!(
-            "the user's marker now names employee {} instead of {want}",
-            m.employee_id
-        )),
-        (MarkerState::Valid(m), None) => Some(format!(
-            "the user now carries a marker for employee {}",
-            m.employee_id
-        )),
-        (_, Some(want)) => Some(format!("the user's marker for employee {want} is gone")),
+        (MarkerState::Valid(m), Some(want)) => Some(Mismatch::MarkerNamesAnother {
+            found: m.employee_id,
+            expected: want.clone(),
+        }),
+        (MarkerState::Valid(m), None) => Some(Mismatch::MarkerAdded {
+            found: m.employee_id,
+        }),
+        (_, Some(want)) => Some(Mismatch::MarkerGone {
+            expected: want.clone(),
+        }),
         (_, None) if email == guard.email => None,
-        (_, None) => Some(format!("the user's email changed to {email}")),
+        (_, None) => Some(Mismatch::EmailChanged { now: email }),
     }
 }
 
@@ -177,7 +144,7 @@ async fn run_action(
         action: a.clone(),
         status: OutcomeStatus::Applied,
         user_id: a.user_id.clone(),
-        error: None,
+        cause: None,
         attempts: 0,
         steps_done: 0,
         http_status: None,
@@ -191,21 +158,30 @@ async fn run_action(
         o.attempts += e.attempts();
         o.http_status = e.status().or(o.http_status);
         o.status = OutcomeStatus::Failed;
-        o.error = Some(format!("step {}/{}: {e}", step + 1, a.steps.len()));
+        let failure = StepFailure {
+            step: step + 1,
+            steps: a.steps.len(),
+            error: e.to_string(),
+        };
+        match &mut o.cause {
+            // The remaining removals after a refused one: every failure is kept.
+            Some(Cause::Failed(failures)) => failures.push(failure),
+            _ => o.cause = Some(Cause::Failed(vec![failure])),
+        }
     };
     if let (Some(guard), Some(id)) = (&a.guard, &a.user_id) {
         match client.get_user(id).await {
             Ok(None) => {
                 o.attempts += 1;
                 o.status = OutcomeStatus::Skipped;
-                o.error = Some("re-check: the user no longer exists".into());
+                o.cause = Some(Cause::Recheck(Mismatch::Gone));
                 return o;
             }
             Ok(Some(u)) => {
                 o.attempts += 1;
                 if let Some(why) = recheck(&u, guard, &opts.protected) {
                     o.status = OutcomeStatus::Skipped;
-                    o.error = Some(format!("re-check: {why}"));
+                    o.cause = Some(Cause::Recheck(why));
                     return o;
                 }
             }
@@ -257,11 +233,7 @@ async fn run_action(
                 let refused_removal = matches!(step, Step::RemoveFromTeam { .. })
                     && e.status()
                         .is_some_and(|c| (400..500).contains(&c) && c != 401);
-                let message = o.error.take();
                 fail(&mut o, i, e);
-                if let Some(earlier) = message {
-                    o.error = Some(format!("{earlier}; {}", o.error.take().unwrap_or_default()));
-                }
                 if !refused_removal {
                     return o;
                 }

@@ -251,13 +251,9 @@ pub(super) async fn execute(run: &Run<'_>) -> Ended {
         printer.err(&format!("Error: {hint}"));
     }
     let failed = outcomes.iter().any(|o| o.status == OutcomeStatus::Failed);
-    let stopped = outcomes.iter().any(|o| {
-        o.status == OutcomeStatus::Skipped
-            && o.attempts == 0
-            && o.error
-                .as_deref()
-                .is_some_and(|e| e.contains("authentication"))
-    });
+    let stopped = outcomes
+        .iter()
+        .any(|o| matches!(o.cause, Some(apply::Cause::AuthenticationRejected)));
     let (exit, status) = if failed || stopped {
         (Exit::Failure, RunStatus::Failed)
     } else {

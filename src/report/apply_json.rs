@@ -140,7 +140,7 @@ pub fn apply_json(
             let mut m = action_json(&o.action);
             m.insert("pagerduty_user_id".into(), json!(o.user_id));
             m.insert("outcome".into(), json!(o.status));
-            m.insert("error".into(), json!(o.error));
+            m.insert("error".into(), json!(o.cause));
             m.insert("attempts".into(), json!(o.attempts));
             m.insert("steps_done".into(), json!(o.steps_done));
             m.insert("steps_total".into(), json!(o.action.steps.len()));

@@ -17,6 +17,13 @@ fn past(kind: ActionKind) -> &'static str {
     }
 }
 
+/// The words of why `o` was not applied, or `absent` when it has no cause.
+fn cause_words(o: &Outcome, absent: &str) -> String {
+    o.cause
+        .as_ref()
+        .map_or_else(|| absent.to_string(), ToString::to_string)
+}
+
 /// The line printed as an action ends, in the manner of `terraform apply`:
 /// `  + created EMAIL (ID, employee N): K requests`, or the `Error:`/`Skipped:` line.
 pub fn outcome_line(o: &Outcome) -> String {
@@ -41,13 +48,13 @@ pub fn outcome_line(o: &Outcome) -> String {
             "  ! {} of {} ({who_id}) failed: {}",
             o.action.kind,
             o.action.email,
-            o.error.as_deref().unwrap_or("unknown error")
+            cause_words(o, "unknown error")
         ),
         OutcomeStatus::Skipped => format!(
             "  ? {} of {} ({who_id}) skipped: {}",
             o.action.kind,
             o.action.email,
-            o.error.as_deref().unwrap_or("")
+            cause_words(o, "")
         ),
     }
 }
@@ -75,7 +82,7 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
                     o.action.kind,
                     o.attempts,
                     if o.attempts == 1 { "" } else { "s" },
-                    o.error.as_deref().unwrap_or("unknown error")
+                    cause_words(o, "unknown error")
                 );
             }
             OutcomeStatus::Skipped => {
@@ -83,7 +90,7 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
                     problems,
                     "Skipped: {} of {who}: {}",
                     o.action.kind,
-                    o.error.as_deref().unwrap_or("")
+                    cause_words(o, "")
                 );
             }
             OutcomeStatus::Applied => {}

@@ -1,5 +1,5 @@
 use super::*;
-use crate::apply::{Outcome, OutcomeStatus};
+use crate::apply::{Cause, Mismatch, Outcome, OutcomeStatus, StepFailure};
 use crate::email::Email;
 use crate::hr::Roster;
 use crate::hr::{ProblemKind, RowProblem};
@@ -185,7 +185,15 @@ fn apply_report_counts_outcomes() {
             action: a.clone(),
             status,
             user_id: a.user_id.clone().or(Some("PNEW".into())),
-            error: (status != OutcomeStatus::Applied).then(|| "boom".to_string()),
+            cause: match status {
+                OutcomeStatus::Applied => None,
+                OutcomeStatus::Failed => Some(Cause::Failed(vec![StepFailure {
+                    step: 1,
+                    steps: 1,
+                    error: "boom".into(),
+                }])),
+                OutcomeStatus::Skipped => Some(Cause::AuthenticationRejected),
+            },
             attempts: 3,
             steps_done: 0,
             http_status: None,
@@ -208,11 +216,13 @@ fn apply_report_counts_outcomes() {
     );
     assert_eq!(v["actions"][0]["pagerduty_user_id"], "PNEW");
     assert_eq!(v["actions"][1]["outcome"], "failed");
-    assert_eq!(v["actions"][1]["error"], "boom");
+    assert_eq!(v["actions"][1]["error"], "step 1/1: boom");
     assert_eq!(v["actions"][1]["attempts"], 3);
     let text = render_apply(&outcomes, &plan, &roster);
     assert!(
-        text.contains("Error: update of bo@example.com (PBO) failed after 3 attempts: boom"),
+        text.contains(
+            "Error: update of bo@example.com (PBO) failed after 3 attempts: step 1/1: boom"
+        ),
         "{text}"
     );
     assert!(text.ends_with("Apply finished with failures. 1 created, 0 updated, 1 deactivated, 0 reactivated, 1 failed, 3 skipped.\n"), "{text}");
@@ -227,10 +237,14 @@ fn outcomes(plan: &Plan, statuses: [OutcomeStatus; 4]) -> Vec<Outcome> {
             action: a.clone(),
             status,
             user_id: a.user_id.clone().or(Some("PNEW".into())),
-            error: match status {
+            cause: match status {
                 OutcomeStatus::Applied => None,
-                OutcomeStatus::Failed => Some("step 1/1: PUT /users/PBO: HTTP 400".into()),
-                OutcomeStatus::Skipped => Some("re-check: the user no longer exists".into()),
+                OutcomeStatus::Failed => Some(Cause::Failed(vec![StepFailure {
+                    step: 1,
+                    steps: 1,
+                    error: "PUT /users/PBO: HTTP 400".into(),
+                }])),
+                OutcomeStatus::Skipped => Some(Cause::Recheck(Mismatch::Gone)),
             },
             attempts,
             steps_done: 0,

@@ -1,0 +1,218 @@
+//! How each action of an apply ended, and why an action was not applied, as types that
+//! code matches on; the words are rendered only for people and the report
+//! ([`fmt::Display`], and serde, which writes the same words as the report's `error`).
+
+use crate::email::Email;
+use crate::ids::{EmployeeId, UserId};
+use crate::plan::Action;
+use crate::plan::ownership::Untouchable;
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+/// How an action ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeStatus {
+    /// Every step succeeded.
+    Applied,
+    /// A step failed; later steps were not sent.
+    Failed,
+    /// Not attempted: the apply-time re-check did not match, or the run stopped.
+    Skipped,
+}
+
+/// The result of one action.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outcome {
+    /// The action as planned.
+    pub action: Action,
+    /// How it ended.
+    pub status: OutcomeStatus,
+    /// The PagerDuty user ID (for a create, the new user's).
+    pub user_id: Option<UserId>,
+    /// Why the action failed or was skipped: a [`Cause::Failed`] when `status` is
+    /// [`OutcomeStatus::Failed`], another cause when [`OutcomeStatus::Skipped`], `None` when
+    /// applied. Serialised as its words, under `error`.
+    #[serde(rename = "error")]
+    pub cause: Option<Cause>,
+    /// HTTP requests sent for this action, retries and re-checks included.
+    pub attempts: u32,
+    /// Steps completed.
+    pub steps_done: usize,
+    /// The HTTP status of the answer that failed the action, when there was one.
+    pub http_status: Option<u16>,
+}
+
+/// Why an action was not applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cause {
+    /// Not attempted: PagerDuty rejected the key itself (401) earlier in the run, which
+    /// stops new actions from starting.
+    AuthenticationRejected,
+    /// Not attempted: the user read again just before a destructive action did not match
+    /// the action's [`crate::plan::Guard`].
+    Recheck(Mismatch),
+    /// A step failed and later steps were not sent; after a team removal PagerDuty refused,
+    /// the remaining removals were still tried, and their failures follow in order.
+    Failed(Vec<StepFailure>),
+}
+
+/// One failed request of an action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepFailure {
+    /// The step's 1-based position; a failed re-check read counts as step 1.
+    pub step: usize,
+    /// The number of steps of the action.
+    pub steps: usize,
+    /// The client's error, in its words (request, HTTP status, PagerDuty's message).
+    pub error: String,
+}
+
+/// What the re-check found instead of what the action's guard expects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mismatch {
+    /// The user no longer exists (`GET /users/{id}` answered 404).
+    Gone,
+    /// The user became one hr2pagerduty never writes ([`crate::plan::ownership`]).
+    Untouchable(Untouchable),
+    /// The user's marker names another employee than the planned one.
+    MarkerNamesAnother {
+        /// The employee the marker names now.
+        found: EmployeeId,
+        /// The employee the plan expected.
+        expected: EmployeeId,
+    },
+    /// The user was matched by email with no usable marker, and now carries one.
+    MarkerAdded {
+        /// The employee the new marker names.
+        found: EmployeeId,
+    },
+    /// The planned employee's marker is gone (removed, or no longer readable).
+    MarkerGone {
+        /// The employee the plan expected.
+        expected: EmployeeId,
+    },
+    /// The user was matched by email with no usable marker, and its email changed.
+    EmailChanged {
+        /// The user's email now (normalised).
+        now: Email,
+    },
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cause::AuthenticationRejected => {
+                f.write_str("not attempted: authentication was rejected")
+            }
+            Cause::Recheck(m) => write!(f, "re-check: {m}"),
+            Cause::Failed(failures) => {
+                for (i, s) in failures.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("; ")?;
+                    }
+                    write!(f, "step {}/{}: {}", s.step, s.steps, s.error)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Mismatch::Gone => f.write_str("the user no longer exists"),
+            Mismatch::Untouchable(Untouchable::Owner) => {
+                f.write_str("the user is now the account owner")
+            }
+            Mismatch::Untouchable(Untouchable::Protected) => {
+                f.write_str("the user's email is protected")
+            }
+            Mismatch::MarkerNamesAnother { found, expected } => write!(
+                f,
+                "the user's marker now names employee {found} instead of {expected}"
+            ),
+            Mismatch::MarkerAdded { found } => {
+                write!(f, "the user now carries a marker for employee {found}")
+            }
+            Mismatch::MarkerGone { expected } => {
+                write!(f, "the user's marker for employee {expected} is gone")
+            }
+            Mismatch::EmailChanged { now } => write!(f, "the user's email changed to {now}"),
+        }
+    }
+}
+
+impl Serialize for Cause {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn causes_keep_their_words() {
+        let failure = |step, error: &str| StepFailure {
+            step,
+            steps: 3,
+            error: error.into(),
+        };
+        let cases = [
+            (
+                Cause::AuthenticationRejected,
+                "not attempted: authentication was rejected",
+            ),
+            (
+                Cause::Recheck(Mismatch::Gone),
+                "re-check: the user no longer exists",
+            ),
+            (
+                Cause::Recheck(Mismatch::Untouchable(Untouchable::Owner)),
+                "re-check: the user is now the account owner",
+            ),
+            (
+                Cause::Recheck(Mismatch::Untouchable(Untouchable::Protected)),
+                "re-check: the user's email is protected",
+            ),
+            (
+                Cause::Recheck(Mismatch::MarkerNamesAnother {
+                    found: "2".into(),
+                    expected: "1".into(),
+                }),
+                "re-check: the user's marker now names employee 2 instead of 1",
+            ),
+            (
+                Cause::Recheck(Mismatch::MarkerAdded { found: "2".into() }),
+                "re-check: the user now carries a marker for employee 2",
+            ),
+            (
+                Cause::Recheck(Mismatch::MarkerGone {
+                    expected: "1".into(),
+                }),
+                "re-check: the user's marker for employee 1 is gone",
+            ),
+            (
+                Cause::Recheck(Mismatch::EmailChanged {
+                    now: Email::normalise("a@example.com"),
+                }),
+                "re-check: the user's email changed to a@example.com",
+            ),
+            (
+                Cause::Failed(vec![failure(2, "DELETE /teams/PT/users/PU: HTTP 400")]),
+                "step 2/3: DELETE /teams/PT/users/PU: HTTP 400",
+            ),
+            (
+                Cause::Failed(vec![failure(2, "first"), failure(3, "second")]),
+                "step 2/3: first; step 3/3: second",
+            ),
+        ];
+        for (cause, words) in cases {
+            assert_eq!(cause.to_string(), words);
+            assert_eq!(serde_json::to_value(&cause).unwrap(), words);
+        }
+    }
+}
