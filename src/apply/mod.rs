@@ -243,3 +243,85 @@ async fn run_action(
     }
     o
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::EmployeeId;
+    use crate::plan::ownership::Untouchable;
+
+    fn user(email: &str, role: &str, description: Option<&str>) -> User {
+        serde_json::from_value(serde_json::json!({
+            "id": "PU", "name": "U", "email": email, "role": role, "description": description,
+        }))
+        .unwrap()
+    }
+
+    fn guard(employee_id: Option<&str>, email: &str) -> Guard {
+        Guard {
+            employee_id: employee_id.map(EmployeeId::new),
+            email: Email::normalise(email),
+        }
+    }
+
+    #[test]
+    fn recheck_finds_each_mismatch() {
+        let protected: BTreeSet<Email> = [Email::normalise("vip@example.com")].into();
+        let marked = |id: &str| format!("Bio\nhr2pagerduty:v1 {{\"employee_id\":\"{id}\"}}");
+        let by_marker = guard(Some("1"), "a@example.com");
+        let by_email = guard(None, "a@example.com");
+        let cases: Vec<(User, &Guard, Option<Mismatch>)> = vec![
+            (
+                user("a@example.com", "user", Some(&marked("1"))),
+                &by_marker,
+                None,
+            ),
+            (
+                user("new@example.com", "user", Some(&marked("1"))),
+                &by_marker,
+                None,
+            ),
+            (user("A@example.com", "user", None), &by_email, None),
+            (
+                user("a@example.com", "owner", Some(&marked("1"))),
+                &by_marker,
+                Some(Mismatch::Untouchable(Untouchable::Owner)),
+            ),
+            (
+                user("VIP@example.com", "user", Some(&marked("1"))),
+                &by_marker,
+                Some(Mismatch::Untouchable(Untouchable::Protected)),
+            ),
+            (
+                user("a@example.com", "user", Some(&marked("2"))),
+                &by_marker,
+                Some(Mismatch::MarkerNamesAnother {
+                    found: "2".into(),
+                    expected: "1".into(),
+                }),
+            ),
+            (
+                user("a@example.com", "user", Some(&marked("2"))),
+                &by_email,
+                Some(Mismatch::MarkerAdded { found: "2".into() }),
+            ),
+            (
+                user("a@example.com", "user", Some("hr2pagerduty:v1 {broken")),
+                &by_marker,
+                Some(Mismatch::MarkerGone {
+                    expected: "1".into(),
+                }),
+            ),
+            (
+                user("b@example.com", "user", None),
+                &by_email,
+                Some(Mismatch::EmailChanged {
+                    now: Email::normalise("b@example.com"),
+                }),
+            ),
+        ];
+        for (u, g, want) in cases {
+            assert_eq!(recheck(&u, g, &protected), want, "{u:?} against {g:?}");
+        }
+    }
+}
