@@ -121,7 +121,22 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
     let index = Index::new(inp.users);
     let mut t = Tally::default();
     t.out.notes.extend_from_slice(index.notes());
-    // Employee IDs claimed by more than one user: leave them all alone.
+    skip_duplicate_markers(&index, &mut t);
+    for e in &inp.roster.employees {
+        employees::plan_employee(&mut cx, &index, e, &mut t);
+    }
+    leavers::plan_users_without_row(&mut cx, &index, &mut t);
+    t.problems
+        .extend(preconditions::from_user(&inp.policy.from, &index));
+    if !t.problems.is_empty() {
+        return Err(PlanError::Rules(t.problems));
+    }
+    Ok(t.finish(cx, &index))
+}
+
+/// Leaves alone every user carrying the marker of an employee that another user's marker
+/// names too: which of them is the employee's is for a person to decide.
+fn skip_duplicate_markers<'a>(index: &Index<'a>, t: &mut Tally<'a>) {
     for (eid, users) in index.conflicts() {
         let ids: Vec<UserId> = users.iter().map(|u| u.id.clone()).collect();
         for u in users {
@@ -136,42 +151,43 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
             ));
         }
     }
-    for e in &inp.roster.employees {
-        employees::plan_employee(&mut cx, &index, e, &mut t);
-    }
-    leavers::plan_users_without_row(&mut cx, &index, &mut t);
-    t.problems
-        .extend(preconditions::from_user(&inp.policy.from, &index));
-    if !t.problems.is_empty() {
-        return Err(PlanError::Rules(t.problems));
-    }
+}
 
-    let mut out = t.out;
-    out.population = Population {
-        managed_users: t.managed.len(),
-        managed_active_users: inp
-            .users
-            .iter()
-            .filter(|u| t.managed.contains(u.id.as_str()))
-            .filter(|u| index.marker(u).is_none_or(|m| m.suspended.is_none()))
-            .count(),
-        hr_active: inp
-            .roster
-            .employees
-            .iter()
-            .filter(|e| e.status == Lifecycle::Active)
-            .count(),
-    };
-    out.actions.sort_by(|a, b| {
-        (a.email.as_str(), a.user_id.as_deref()).cmp(&(b.email.as_str(), b.user_id.as_deref()))
-    });
-    out.skipped.sort_by(|a, b| {
-        (a.email.as_deref(), a.pagerduty_user_id.as_deref())
-            .cmp(&(b.email.as_deref(), b.pagerduty_user_id.as_deref()))
-    });
-    out.needs_team_members = std::mem::take(&mut cx.needs);
-    out.notes.append(&mut cx.notes);
-    Ok(out)
+impl<'a> Tally<'a> {
+    /// The finished plan: counts for the safety checks, actions and skips in their
+    /// documented order, the teams whose members are needed, and the notes gathered while
+    /// planning actions after the notes about users.
+    fn finish(self, mut cx: Ctx<'a>, index: &Index<'a>) -> Plan {
+        let Tally {
+            mut out, managed, ..
+        } = self;
+        let inp = cx.inp;
+        out.population = Population {
+            managed_users: managed.len(),
+            managed_active_users: inp
+                .users
+                .iter()
+                .filter(|u| managed.contains(u.id.as_str()))
+                .filter(|u| index.marker(u).is_none_or(|m| m.suspended.is_none()))
+                .count(),
+            hr_active: inp
+                .roster
+                .employees
+                .iter()
+                .filter(|e| e.status == Lifecycle::Active)
+                .count(),
+        };
+        out.actions.sort_by(|a, b| {
+            (a.email.as_str(), a.user_id.as_deref()).cmp(&(b.email.as_str(), b.user_id.as_deref()))
+        });
+        out.skipped.sort_by(|a, b| {
+            (a.email.as_deref(), a.pagerduty_user_id.as_deref())
+                .cmp(&(b.email.as_deref(), b.pagerduty_user_id.as_deref()))
+        });
+        out.needs_team_members = std::mem::take(&mut cx.needs);
+        out.notes.append(&mut cx.notes);
+        out
+    }
 }
 
 #[cfg(test)]
