@@ -1,5 +1,6 @@
 //! One builder per action kind, and what they share: field differences, the base-role
-//! change, membership steps and the `"Team name:team role"` labels of [`TeamsChange`].
+//! change, membership steps and the `"Team name:team role"` labels of
+//! [`TeamsChange`](super::TeamsChange).
 //!
 //! Each builder turns one matched (or unmatched) employee or user into at most one
 //! [`super::Action`], with its steps in the crash-safe order the module docs of
