@@ -26,7 +26,7 @@
 //! email only.
 
 use crate::ids::{EmployeeId, TeamId};
-use crate::pagerduty::models::{Role, TeamRole};
+use crate::vocab::{Role, TeamRole};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 

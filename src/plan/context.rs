@@ -3,10 +3,11 @@
 //! they go (teams whose members are needed, blocked email changes, notes).
 
 use super::Inputs;
+use super::policy::Policy;
 use super::rules::ResolvedRules;
-use crate::email::Email;
 use crate::ids::{EmployeeId, TeamId};
-use crate::pagerduty::models::{Role, TeamRole, User};
+use crate::pagerduty::models::User;
+use crate::vocab::TeamRole;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A user's membership in one team as the planner sees it.
@@ -20,6 +21,8 @@ pub(super) struct Membership {
 /// The state of one planning run.
 pub(super) struct Ctx<'a> {
     pub(super) inp: Inputs<'a>,
+    /// What the configuration asks (`inp.policy`).
+    pub(super) policy: &'a Policy,
     pub(super) rules: ResolvedRules,
     /// Teams some rule names.
     pub(super) governed: BTreeSet<TeamId>,
@@ -27,10 +30,6 @@ pub(super) struct Ctx<'a> {
     pub(super) team_names: BTreeMap<&'a str, &'a str>,
     /// user ID → team ID → role, from the members listings.
     roles_by_user: BTreeMap<&'a str, BTreeMap<&'a str, TeamRole>>,
-    /// `[lifecycle] protected`, normalised.
-    pub(super) protected: BTreeSet<Email>,
-    /// `[lifecycle] suspended_role`.
-    pub(super) suspended_role: Role,
     /// Teams whose members the plan needs but was not given.
     pub(super) needs: BTreeSet<TeamId>,
     /// Employee IDs whose email must not change this run (another user holds the address).
@@ -54,6 +53,7 @@ impl<'a> Ctx<'a> {
         }
         Ctx {
             inp,
+            policy: inp.policy,
             rules,
             governed,
             team_names: inp
@@ -62,8 +62,6 @@ impl<'a> Ctx<'a> {
                 .map(|t| (t.id.as_str(), t.name.as_str()))
                 .collect(),
             roles_by_user,
-            protected: inp.policy.protected.clone(),
-            suspended_role: inp.policy.suspended_role.clone(),
             needs: BTreeSet::new(),
             email_blocked: BTreeSet::new(),
             notes: Vec::new(),

@@ -6,7 +6,8 @@
 use super::skip::Skip;
 use crate::email::Email;
 use crate::ids::{EmployeeId, TeamId, UserId};
-use crate::pagerduty::models::{NewUser, TeamRole, UserUpdate};
+use crate::pagerduty::models::{NewUser, UserUpdate};
+use crate::vocab::TeamRole;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt;

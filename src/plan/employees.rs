@@ -35,7 +35,7 @@ pub(super) fn plan_employee<'a>(
     };
     if let Some(u) = user {
         t.handled.insert(u.id.as_str());
-        if let Some(why) = untouchable(u, Some(&e.email), &cx.protected) {
+        if let Some(why) = untouchable(u, Some(&e.email), &cx.policy.protected) {
             let reason = SkipCause::Untouchable(why);
             t.out.skipped.push(Skip::employee(e, Some(u), reason));
             return;
@@ -53,7 +53,7 @@ pub(super) fn plan_employee<'a>(
             ));
         }
         t.managed.insert(u.id.as_str());
-    } else if let Some(why) = protected_email(&e.email, &cx.protected) {
+    } else if let Some(why) = protected_email(&e.email, &cx.policy.protected) {
         let reason = SkipCause::Untouchable(why);
         t.out.skipped.push(Skip::employee(e, None, reason));
         return;

@@ -28,8 +28,8 @@ pub(super) fn plan_users_without_row<'a>(cx: &mut Ctx<'a>, index: &Index<'a>, t:
             continue;
         }
         let Some(m) = index.marker(u) else {
-            if inp.policy.unmanaged_users == UnmanagedUsers::Report
-                && untouchable(u, None, &cx.protected).is_none()
+            if cx.policy.unmanaged_users == UnmanagedUsers::Report
+                && untouchable(u, None, &cx.policy.protected).is_none()
                 && !matches!(index.state(u), MarkerState::Invalid(_))
             {
                 t.out.notes.push(format!(
@@ -48,7 +48,7 @@ pub(super) fn plan_users_without_row<'a>(cx: &mut Ctx<'a>, index: &Index<'a>, t:
         let reason = if protected_by_row {
             Some(SkipCause::HrRowProblem)
         } else {
-            untouchable(u, None, &cx.protected).map(SkipCause::Untouchable)
+            untouchable(u, None, &cx.policy.protected).map(SkipCause::Untouchable)
         };
         if let Some(reason) = reason {
             t.out.skipped.push(Skip::user(&m.employee_id, u, reason));

@@ -7,7 +7,8 @@
 //! place words the cause its own way; the rule itself is [`untouchable`].
 
 use crate::email::Email;
-use crate::pagerduty::models::{Role, User};
+use crate::pagerduty::models::User;
+use crate::vocab::Role;
 use std::collections::BTreeSet;
 
 /// Why a user is never written.

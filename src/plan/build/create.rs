@@ -13,7 +13,7 @@ pub(in crate::plan) fn create(cx: &Ctx<'_>, e: &Employee) -> Action {
     let tz = e
         .time_zone
         .clone()
-        .unwrap_or_else(|| cx.inp.policy.default_time_zone.clone());
+        .unwrap_or_else(|| cx.policy.default_time_zone.clone());
     let description = marker::render("", &active_marker(&e.employee_id));
     let teams = ruled_teams(cx, e);
     let mut changes = vec![

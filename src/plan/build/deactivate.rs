@@ -8,9 +8,10 @@ use crate::email::Email;
 use crate::hr::Employee;
 use crate::ids::EmployeeId;
 use crate::marker::{self, Marker, SavedMembership, Suspension};
-use crate::pagerduty::models::{Role, TeamRole, User, UserUpdate};
+use crate::pagerduty::models::{User, UserUpdate};
 use crate::plan::context::Ctx;
 use crate::plan::{Action, ActionKind, Field, Guard, Step, TeamsChange};
+use crate::vocab::{Role, TeamRole};
 
 /// Suspension of `u`, which belongs to `employee_id` (`e` when the export lists the
 /// employee), or the rest of an interrupted one. `None` when the user is already fully
@@ -60,13 +61,13 @@ pub(in crate::plan) fn deactivate(
     let mut changes = Vec::new();
     let mut marker_update = UserUpdate::default();
     let mut role_update = UserUpdate::default();
-    if u.role != cx.suspended_role {
+    if u.role != cx.policy.suspended_role {
         changes.push(change(
             Field::Role,
             Some(u.role.to_string()),
-            Some(cx.suspended_role.to_string()),
+            Some(cx.policy.suspended_role.to_string()),
         ));
-        role_update.role = Some(cx.suspended_role.clone());
+        role_update.role = Some(cx.policy.suspended_role.clone());
     }
     if current_marker != Some(&want_marker) {
         let d = marker::render(human, &want_marker);
@@ -88,7 +89,7 @@ pub(in crate::plan) fn deactivate(
     // F17), so with a stakeholder `suspended_role` and teams to leave, the role changes
     // last; otherwise role and marker go in one request.
     let mut steps = Vec::new();
-    if cx.suspended_role.is_stakeholder() && !removals.is_empty() {
+    if cx.policy.suspended_role.is_stakeholder() && !removals.is_empty() {
         if !marker_update.is_empty() {
             steps.push(Step::UpdateUser(marker_update));
         }

@@ -22,7 +22,8 @@ use crate::email::Email;
 use crate::hr::Employee;
 use crate::ids::{EmployeeId, TeamId};
 use crate::marker::Marker;
-use crate::pagerduty::models::{Role, TeamRole, User, UserUpdate};
+use crate::pagerduty::models::{User, UserUpdate};
+use crate::vocab::{Role, TeamRole};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// `s` with runs of whitespace collapsed to one space, trimmed.
@@ -89,7 +90,7 @@ fn diff_fields(
         upd.email = Some(e.email.to_string());
         what.push("email");
     }
-    if cx.inp.policy.sync_job_title {
+    if cx.policy.sync_job_title {
         let old = opt_text(u.job_title.as_deref());
         if old != e.job_title {
             changes.push(change(
