@@ -32,13 +32,18 @@
 //! - **update**: removals, the user `PUT`, then additions; each is recomputed by the next plan.
 //!
 //! # Layout
-//! - `contract`: the data contract ([`Plan`], [`Action`], [`Step`], [`Skip`], ...);
-//! - `matching`: users indexed by marker employee ID and by email, conflicts, claims by
-//!   unreadable markers;
-//! - `employees` (the pass over the export) and `leavers` (marked users the export no
-//!   longer lists, unmanaged users);
+//! - `contract`: the data contract ([`Plan`], [`Action`], [`Step`], [`Guard`], ...) that
+//!   apply, the report and saved plans read; `skip`: [`Skip`] and its [`SkipCause`];
+//! - [`policy`] and [`rules`]: what the configuration asks, and the rules resolved against
+//!   the account's teams; [`ownership`]: the users never written (shared with apply);
+//! - `context`: the state of one run (resolved rules, team names, memberships, notes);
+//! - `matching`: users indexed by marker employee ID and by email, duplicate markers,
+//!   claims by unreadable markers;
+//! - `employees` (the pass over the export) and `leavers` (the pass over users no employee
+//!   decided: marked users the export no longer lists, unmanaged users);
 //! - `preconditions`: the `From` user and the stakeholder-with-a-team rule mistake;
-//! - `build`: one builder per [`ActionKind`] and the helpers they share.
+//! - `build`: one builder per [`ActionKind`] and the helpers they share;
+//! - [`safety`]: the change thresholds checked on a finished plan.
 
 pub mod ownership;
 pub mod policy;
