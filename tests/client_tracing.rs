@@ -4,15 +4,16 @@
 //! Alone in its own test binary: tracing caches per-callsite interest process-wide, so a
 //! test running on another thread without a subscriber could hide these events.
 
-mod client_support;
+#[path = "support/mod.rs"]
+mod support;
 
-use client_support::*;
 use hr2pagerduty::pagerduty::Client;
 use hr2pagerduty::pagerduty::models::UserUpdate;
 use serde_json::json;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use support::client::*;
 
 /// The distinctive middle of the key: any partial leak shows up too.
 const FRAGMENT: &str = "FAKEKEY-9f2c1e77b04d";

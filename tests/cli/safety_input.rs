@@ -4,9 +4,8 @@
 //! the setting that fixes it, before any request reaches PagerDuty. An export cut short at a
 //! row boundary parses, and the shrink check refuses it (exit 3) before any write.
 
-mod safety_support;
-
-use safety_support::*;
+use crate::support::safety::*;
+use crate::support::*;
 use serde_json::json;
 
 /// Runs `plan` and `apply --yes` on `hr` with `config`; both must exit 65 with the same
@@ -218,7 +217,7 @@ fn kaggle_unusable(bytes: &[u8], needles: &[&str]) {
 
 #[test]
 fn real_export_cut_short_mid_row_exits_65() {
-    let Some(kaggle) = shared_hr(KAGGLE) else {
+    let Some(kaggle) = shared_hr_bytes(KAGGLE) else {
         return;
     };
     let cut = line_start(&kaggle, 1500) + 30;
@@ -233,7 +232,7 @@ fn real_export_cut_short_mid_row_exits_65() {
 
 #[test]
 fn real_export_with_a_mapped_column_renamed_exits_65() {
-    let Some(kaggle) = shared_hr(KAGGLE) else {
+    let Some(kaggle) = shared_hr_bytes(KAGGLE) else {
         return;
     };
     let text = String::from_utf8(kaggle)
@@ -250,7 +249,7 @@ fn real_export_with_a_mapped_column_renamed_exits_65() {
 
 #[test]
 fn real_export_re_delimited_with_semicolons_exits_65() {
-    let Some(kaggle) = shared_hr(KAGGLE) else {
+    let Some(kaggle) = shared_hr_bytes(KAGGLE) else {
         return;
     };
     // The Kaggle export quotes nothing and no field holds a comma.
@@ -272,7 +271,7 @@ fn real_export_re_delimited_with_semicolons_exits_65() {
 fn real_export_re_encoded_as_windows_1252_exits_65() {
     // Workivate has accented names (the Kaggle export is pure ASCII, where re-encoding
     // changes nothing).
-    let Some(bytes) = shared_hr("workivate_onboarding_full_import.csv") else {
+    let Some(bytes) = shared_hr_bytes("workivate_onboarding_full_import.csv") else {
         return;
     };
     let text = String::from_utf8(bytes).unwrap();
@@ -290,7 +289,7 @@ fn real_export_re_encoded_as_windows_1252_exits_65() {
 
 #[test]
 fn real_exports_with_a_stray_quote_exit_65() {
-    let Some(kaggle) = shared_hr(KAGGLE) else {
+    let Some(kaggle) = shared_hr_bytes(KAGGLE) else {
         return;
     };
     // A quote at the start of the Title field of line 1000 is never closed.
@@ -313,7 +312,7 @@ fn real_exports_with_a_stray_quote_exit_65() {
 
     // HRDataset quotes every name: a stray quote before Position on line 10 is closed by
     // the next line's name quote, merging two rows into one record.
-    let Some(hrd) = shared_hr("HRDataset_v14.csv") else {
+    let Some(hrd) = shared_hr_bytes("HRDataset_v14.csv") else {
         return;
     };
     let at = line_start(&hrd, 10);
@@ -356,7 +355,7 @@ fn kaggle_seed() -> hr2pagerduty::sim::Seed {
 
 #[test]
 fn real_export_cut_at_a_row_boundary_is_refused_by_the_shrink_check() {
-    let Some(kaggle) = shared_hr(KAGGLE) else {
+    let Some(kaggle) = shared_hr_bytes(KAGGLE) else {
         return;
     };
     let config = real_config("kaggle.toml");
@@ -465,7 +464,7 @@ fn a_stray_quote_that_shifts_the_id_column_deactivates_nobody() {
 fn real_export_with_a_stray_quote_before_the_id_column_deactivates_nobody() {
     // HRDataset puts the quoted "Last, First" name before EmpID: a doubled opening quote
     // splits the name and shifts every later cell of that row by one.
-    let Some(hrd) = shared_hr("HRDataset_v14.csv") else {
+    let Some(hrd) = shared_hr_bytes("HRDataset_v14.csv") else {
         return;
     };
     let config = real_config("hrdataset.toml");

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 /// IT Operations policy and in the schedule's layer; Bob is reached only through the
 /// schedule; Carol is the only target of the Database policy; Dave has an acknowledged
 /// incident from November; Erin is a second direct target; Frank is on no policy.
-pub(super) const SEED: &str = include_str!("../../fixtures/sim/oncall.json");
+pub(super) const SEED: &str = include_str!("../../../fixtures/sim/oncall.json");
 
 fn items<'a>(a: &'a Answer, key: &str) -> &'a Vec<Value> {
     a.body[key]

@@ -4,12 +4,11 @@
 //! changed since, when a user it creates now exists, or when the configuration, the export
 //! or the account differ from the ones the plan was made from.
 
-mod safety_support;
-
+use crate::support::safety::*;
+use crate::support::*;
 use hr2pagerduty::plan::Step;
 use hr2pagerduty::saved_plan::SavedPlan;
 use reqwest::Method;
-use safety_support::*;
 use serde_json::{Value, json};
 
 /// Ten people, half in Engineering (a rule team), in sync; then an export with a new hire

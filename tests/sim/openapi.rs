@@ -802,7 +802,8 @@ fn oncall_spec() -> Option<Spec> {
 /// `fixtures/sim/oncall.json` with the key `k`, a user-level key for Alice, two licences, and
 /// an SMS contact method with a rule for Alice.
 fn oncall_seed(abilities: Option<Value>) -> Seed {
-    let mut v: Value = serde_json::from_str(include_str!("../fixtures/sim/oncall.json")).unwrap();
+    let mut v: Value =
+        serde_json::from_str(include_str!("../../fixtures/sim/oncall.json")).unwrap();
     v["api_keys"] = json!(["k", {"key": "alice-key", "user": "alice@example.com"}]);
     v["licenses"] = json!([
         {"id": "PFULL01", "name": "Business (Full User)", "description": "",

@@ -7,9 +7,8 @@
 //! Inputs are the demo's (`samples/demo/config.toml`, `samples/demo/hr.csv`, the seed
 //! `samples/demo/seed.json` with this suite's key) unless a test says otherwise.
 
-mod e2e_support;
-
-use e2e_support::*;
+use crate::support::e2e::*;
+use crate::support::*;
 use hr2pagerduty::sim::{Fault, FaultKind};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -75,7 +74,7 @@ fn zero_summary() -> Value {
 
 #[test]
 fn the_report_rates_the_apply_by_its_own_requests_and_time() {
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("r.json");
     let run = run_args(
@@ -153,7 +152,7 @@ fn the_report_rates_the_apply_by_its_own_requests_and_time() {
 
 #[test]
 fn a_failed_action_makes_the_report_status_failed() {
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
     sim.handle
         .inject(Fault::new("POST", "/users", FaultKind::status(400)));
     let dir = tempfile::tempdir().unwrap();
@@ -177,7 +176,7 @@ fn a_failed_action_makes_the_report_status_failed() {
 
 #[test]
 fn a_run_that_stops_replaces_the_report_with_one_saying_why() {
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
     let dir = tempfile::tempdir().unwrap();
     let bad_config = dir.path().join("bad.toml");
     std::fs::write(&bad_config, "[pagerduty\n").unwrap();
@@ -279,7 +278,7 @@ fn a_run_that_stops_replaces_the_report_with_one_saying_why() {
 
 #[test]
 fn a_killed_apply_leaves_the_previous_report_whole() {
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
     // Hold the first create, so the apply is under way when it is killed.
     sim.handle.inject(Fault::new(
         "POST",
@@ -342,7 +341,7 @@ fn closed_pipe() -> Stdio {
 
 #[test]
 fn a_closed_stdout_neither_panics_nor_loses_the_report() {
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("r.json");
     let (code, stderr) = run_with_stdout(
@@ -389,7 +388,7 @@ fn a_closed_stdout_neither_panics_nor_loses_the_report() {
 
 #[test]
 fn the_command_printed_after_plan_out_applies_the_saved_plan() {
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
     let dir = tempfile::tempdir().unwrap();
     // The demo plan deactivates two people; this configuration allows one.
     let config = dir.path().join("config.toml");
@@ -450,7 +449,7 @@ fn the_command_printed_after_plan_out_applies_the_saved_plan() {
 
 #[test]
 fn a_rejected_or_empty_key_says_what_to_check() {
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
     let (c, h) = (demo_config(), demo_hr());
     let run = run_args(against(&sim, "wrong-key-2"), &inputs("plan", &c, &h));
     run.expect_code(1);
@@ -482,7 +481,7 @@ fn a_key_rejected_during_the_apply_says_what_to_check() {
             "PagerDuty refused a write (403): check that PAGERDUTY_API_KEY is a full-access key",
         ),
     ] {
-        let sim = Sim::start(Sim::demo_seed());
+        let sim = Sim::start(demo_seed());
         for (method, path) in [
             ("POST", "/users"),
             ("*", "/users/*"),

@@ -2,7 +2,7 @@
 //! restructuring so that the restructuring can show it changed no output.
 //!
 //! Each snapshot is one run of `hr2pagerduty --no-progress …` (from the repository root,
-//! against a simulator held by this test process, see `e2e_support`): the command line, the
+//! against a simulator held by this test process, see `tests/support`): the command line, the
 //! exit code, stdout and stderr. Files a run writes (the JSON report, a saved plan) get
 //! snapshots of their own. The snapshots live in `tests/snapshots/`; a missing or changed
 //! one fails `cargo test` (insta writes a `.snap.new` beside it outside CI, nothing under
@@ -23,9 +23,8 @@
 //! hide it). `demo` has its configuration built in (`concurrency = 4`), so its
 //! outcome lines are sorted before the snapshot (said in the snapshot's description).
 
-mod e2e_support;
-
-use e2e_support::{KEY, Run, Sim, against, hr2pd, root};
+use crate::support::e2e::{KEY, against, demo_seed, hr2pd};
+use crate::support::{Run, Sim, root};
 use hr2pagerduty::apply::lock::{ApplyLock, lock_path};
 use hr2pagerduty::sim::Seed;
 use std::collections::BTreeSet;
@@ -116,7 +115,7 @@ const SEQUENTIAL: (&str, &str) = ("concurrency = 4\n", "concurrency = 1\n");
 /// reports' `ratelimit_remaining` counts every request of the test, but it cannot be reset
 /// by a test that takes over a minute on a loaded machine.
 fn demo_sim() -> (Seed, Sim) {
-    let mut seed = Sim::demo_seed();
+    let mut seed = demo_seed();
     seed.rate_limit.window_seconds = 3600;
     let sim = Sim::start(seed.clone());
     (seed, sim)

@@ -6,9 +6,8 @@
 //! Inputs are the demo's (see `e2e_failures.rs` for its 9 actions) unless a test says
 //! otherwise.
 
-mod e2e_support;
-
-use e2e_support::*;
+use crate::support::e2e::*;
+use crate::support::*;
 use hr2pagerduty::ids::TeamId;
 use hr2pagerduty::marker;
 use hr2pagerduty::pagerduty::models::{Role, TeamRole};
@@ -95,7 +94,7 @@ fn count_users(sim: &Sim, email: &str) -> usize {
 
 #[test]
 fn an_interrupted_create_is_finished_without_a_duplicate() {
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
     // John Backus (Sales, observer): the POST succeeds, adding him to Sales is refused.
     sim.handle
         .inject(Fault::new("PUT", "/teams/PSALES1/users/*", FaultKind::status(400)).always());
@@ -134,7 +133,7 @@ fn an_interrupted_create_is_finished_without_a_duplicate() {
 
 #[test]
 fn an_interrupted_suspension_is_finished_with_the_original_record() {
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
     // Alan Turing leaves; removing him from the Chess Club is refused (as PagerDuty does
     // while a user is on an escalation policy of the team, fact F32).
     sim.handle.inject(
@@ -190,7 +189,7 @@ fn an_interrupted_suspension_is_finished_with_the_original_record() {
 
 #[test]
 fn an_interrupted_rehire_is_finished() {
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
     // Katherine Johnson returns; restoring her Production membership fails for good.
     sim.handle.inject(
         Fault::new(
@@ -231,7 +230,7 @@ fn a_create_whose_answer_is_lost_is_recovered_not_repeated() {
         ("apply_then_fail", FaultKind::ApplyThenFail { status: 502 }),
         ("apply_then_drop", FaultKind::ApplyThenDrop),
     ] {
-        let sim = Sim::start(Sim::demo_seed());
+        let sim = Sim::start(demo_seed());
         // Every create is carried out, but its answer never arrives.
         sim.handle
             .inject(Fault::new("POST", "/users", kind).times(3));
@@ -271,7 +270,7 @@ fn a_create_whose_answer_is_lost_is_recovered_not_repeated() {
 
 #[test]
 fn updates_whose_answer_is_lost_are_resent_and_converge() {
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
     sim.handle
         .inject(Fault::new("PUT", "/users/*", FaultKind::ApplyThenDrop).times(2));
     sim.handle.inject(Fault::new(
@@ -297,7 +296,7 @@ fn updates_whose_answer_is_lost_are_resent_and_converge() {
 
 #[test]
 fn a_key_revoked_during_apply_stops_new_actions() {
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
     // From the first user update on, every write is refused as unauthenticated.
     sim.handle.inject(
         Fault::new(
@@ -349,7 +348,7 @@ fn a_key_revoked_during_apply_stops_new_actions() {
 
 #[test]
 fn a_user_changed_after_the_listing_is_not_deactivated() {
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
     // Hold the team listing for a while so the account can change between the user listing
     // and the apply-time re-check.
     sim.handle
@@ -425,7 +424,7 @@ fn a_user_changed_after_the_listing_is_not_deactivated() {
 
 #[test]
 fn a_second_apply_changes_nothing() {
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
     let dir = tempfile::tempdir().unwrap();
     apply_with_report(&sim, &demo_config(), &dir.path().join("first.json")).expect_code(0);
     let writes = sim.handle.write_count();
@@ -446,7 +445,7 @@ fn a_second_apply_changes_nothing() {
 fn an_unwritable_report_is_refused_before_the_first_write() {
     // The report path is checked before anything else, so a typo in it costs nothing:
     // exit 64, not a single request.
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("missing-dir").join("r.json");
     let run = apply_with_report(&sim, &demo_config(), &report);
@@ -467,7 +466,7 @@ fn an_unwritable_report_is_refused_before_the_first_write() {
 /// would be refused with "Email has already been taken"). The plan keeps both addresses,
 /// says why in a note, and applies everything else, so no request fails every night.
 fn two_employees_swapping_emails_are_reported_not_retried_every_night() {
-    let mut seed = Sim::demo_seed();
+    let mut seed = demo_seed();
     // In PagerDuty, Ada has Grace's address and Grace has Ada's; the markers are right.
     for u in &mut seed.users {
         match u.email.as_str() {
@@ -517,7 +516,7 @@ fn a_mover_into_a_stakeholder_role_on_an_unruled_team_does_not_fail_every_night(
     );
     let hr_path = dir.path().join("hr.csv");
     std::fs::write(&hr_path, hr).unwrap();
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
     let mut args = inputs("apply", &cfg_path, &hr_path);
     args.push("--yes".into());
     run_args(against(&sim, KEY), &args);
@@ -550,7 +549,7 @@ fn config_with(extra_safety: &str, dir: &Path) -> PathBuf {
 
 #[test]
 fn too_many_deactivations_are_refused_until_allowed() {
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
     let dir = tempfile::tempdir().unwrap();
     let cfg = config_with("max_deactivations = 1", dir.path());
     let hr = repo("samples/demo/hr.csv");
@@ -583,7 +582,7 @@ fn too_many_deactivations_are_refused_until_allowed() {
 
 #[test]
 fn a_shrunken_export_is_refused() {
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
     let dir = tempfile::tempdir().unwrap();
     // The export loses every Production employee: 4 of 7 active users hr2pagerduty manages
     // would remain in the export, with the deactivation cap raised so only the shrink
@@ -619,7 +618,7 @@ fn a_rehire_whose_recorded_team_is_gone_still_finishes() {
     // Katherine Johnson's suspension recorded Chess Club (PCHESS1); the team has since been
     // deleted. Before the fix, every run failed her reactivation with 404 "Team Not Found"
     // and the rehire never finished.
-    let mut seed = Sim::demo_seed();
+    let mut seed = demo_seed();
     seed.teams.retain(|t| t.id.as_deref() != Some("PCHESS1"));
     for u in &mut seed.users {
         u.teams.retain(|m| m.team != "Chess Club");
@@ -684,7 +683,7 @@ fn a_rehire_into_a_stakeholder_role_does_not_restore_teams() {
     );
     let hr_path = dir.path().join("hr.csv");
     std::fs::write(&hr_path, hr).unwrap();
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
 
     let mut args = inputs("plan", &cfg_path, &hr_path);
     args.extend(["--format".into(), "json".into()]);

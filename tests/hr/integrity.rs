@@ -2,20 +2,13 @@
 //! `fixtures/hr/` and on damaged copies of the real exports made at test time in a temporary
 //! directory (skipped with a notice when `../shared` is absent).
 
+use crate::support::{hr_fixture, root, shared_hr_bytes};
 use hr2pagerduty::config::Config;
 use hr2pagerduty::hr::{self, HrError, Lifecycle, ProblemKind, Roster};
 use std::path::{Path, PathBuf};
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn fixture(name: &str) -> PathBuf {
     root().join("fixtures/hr").join(name)
-}
-
-fn fixture_bytes(name: &str) -> Vec<u8> {
-    std::fs::read(fixture(name)).unwrap()
 }
 
 /// The configuration for the fixtures' ten columns; `hr_extra` goes into `[hr]`, `tail`
@@ -122,7 +115,7 @@ fn a_header_without_rows_is_refused() {
         "HR export has no data rows (only a header)"
     );
     // Rows whose cells are all empty do not count as data.
-    let mut bytes = fixture_bytes("header_only.csv");
+    let mut bytes = hr_fixture("header_only.csv");
     bytes.extend_from_slice(b",,,,,,,,,\n , ,,,,,,,,\n");
     let err = hr::read_bytes(&bytes, &default_config()).unwrap_err();
     assert!(
@@ -221,7 +214,7 @@ fn a_tab_file_read_as_comma_names_the_tab_setting() {
 
 #[test]
 fn windows_1252_bytes_are_refused_as_utf8_and_read_as_windows_1252() {
-    let bytes = fixture_bytes("windows1252.csv");
+    let bytes = hr_fixture("windows1252.csv");
     let first_bad = bytes.iter().position(|b| !b.is_ascii()).unwrap();
     let err = refused("windows1252.csv", &default_config());
     match err {
@@ -260,7 +253,7 @@ fn utf8_read_as_windows_1252_is_refused_instead_of_garbled() {
     assert!(msg.ends_with("set [hr] encoding = \"utf-8\""), "{msg}");
     // A UTF-8 byte order mark is as clear a sign.
     let mut bom = b"\xEF\xBB\xBF".to_vec();
-    bom.extend(fixture_bytes("valid.csv"));
+    bom.extend(hr_fixture("valid.csv"));
     let err = hr::read_bytes(&bom, &cfg).unwrap_err();
     assert!(matches!(err, HrError::Format { line: 1, .. }), "{err:?}");
     // Read as UTF-8 it is fine.
@@ -303,7 +296,7 @@ fn rows_merged_into_a_wider_record_are_refused() {
 
 #[test]
 fn a_legitimate_multiline_field_parses_with_lf_and_crlf() {
-    let lf = fixture_bytes("multiline_ok.csv");
+    let lf = hr_fixture("multiline_ok.csv");
     let crlf = String::from_utf8(lf.clone())
         .unwrap()
         .replace('\n', "\r\n")
@@ -336,7 +329,7 @@ fn a_file_cut_short_mid_row_is_refused() {
     );
     // With a final line break the short row is an ordinary row problem, and its identity
     // is protected.
-    let mut bytes = fixture_bytes("cut_short.csv");
+    let mut bytes = hr_fixture("cut_short.csv");
     bytes.push(b'\n');
     let r = hr::parse_bytes(&bytes, &default_config().hr).unwrap();
     assert_eq!(ids(&r), ["1001", "1002", "1003"]);
@@ -383,24 +376,13 @@ fn too_many_invalid_rows_refuse_the_run_unless_the_limit_is_raised() {
     );
     assert!(r.protected_ids.contains("4006"));
     // parse_bytes returns the roster without the limit, so a caller can list the problems.
-    let r = hr::parse_bytes(&fixture_bytes("too_many_invalid.csv"), &default_config().hr).unwrap();
+    let r = hr::parse_bytes(&hr_fixture("too_many_invalid.csv"), &default_config().hr).unwrap();
     assert_eq!(r.invalid_rows(), 1);
     assert!(hr::check_invalid_rows(&r, 5.0).is_err());
     assert!(hr::check_invalid_rows(&r, 10.0).is_ok());
 }
 
 // ---- Damaged copies of the real exports -------------------------------------------------
-
-fn shared(name: &str) -> Option<Vec<u8>> {
-    let p = root().join("../shared/data/hr").join(name);
-    match std::fs::read(&p) {
-        Ok(b) => Some(b),
-        Err(_) => {
-            eprintln!("skipped: ../shared not present ({} missing)", p.display());
-            None
-        }
-    }
-}
 
 fn sample(name: &str) -> Config {
     let p = root().join("samples/real").join(name);
@@ -435,7 +417,7 @@ fn line_start(bytes: &[u8], line: u64) -> usize {
 
 #[test]
 fn real_exports_cut_short_mid_row_are_refused() {
-    let Some(kaggle) = shared("kaggle_employee_data_all_in_one.csv") else {
+    let Some(kaggle) = shared_hr_bytes("kaggle_employee_data_all_in_one.csv") else {
         return;
     };
     // Cut 30 bytes into line 1500: mid-row, no final line break.
@@ -451,7 +433,7 @@ fn real_exports_cut_short_mid_row_are_refused() {
     );
 
     // The midPoint export quotes every field, so a cut mid-field leaves a quote open.
-    let Some(midpoint) = shared("midpoint_hris_demo_export-initial.csv") else {
+    let Some(midpoint) = shared_hr_bytes("midpoint_hris_demo_export-initial.csv") else {
         return;
     };
     let cut = line_start(&midpoint, 30) + 12;
@@ -472,7 +454,7 @@ fn real_exports_cut_short_mid_row_are_refused() {
 
 #[test]
 fn real_export_with_a_mapped_column_renamed_is_refused() {
-    let Some(kaggle) = shared("kaggle_employee_data_all_in_one.csv") else {
+    let Some(kaggle) = shared_hr_bytes("kaggle_employee_data_all_in_one.csv") else {
         return;
     };
     let text = String::from_utf8(kaggle)
@@ -490,7 +472,7 @@ fn real_export_with_a_mapped_column_renamed_is_refused() {
 
 #[test]
 fn real_export_re_delimited_with_semicolons_is_refused_then_read() {
-    let Some(bytes) = shared("HRDataset_v14.csv") else {
+    let Some(bytes) = shared_hr_bytes("HRDataset_v14.csv") else {
         return;
     };
     let original = read_variant(&bytes, &sample("hrdataset.toml")).unwrap();
@@ -527,7 +509,7 @@ fn real_export_re_delimited_with_semicolons_is_refused_then_read() {
 
 #[test]
 fn real_export_re_encoded_as_windows_1252_is_refused_as_utf8_and_read_as_windows_1252() {
-    let Some(bytes) = shared("workivate_onboarding_full_import.csv") else {
+    let Some(bytes) = shared_hr_bytes("workivate_onboarding_full_import.csv") else {
         return;
     };
     let original = read_variant(&bytes, &sample("workivate.toml")).unwrap();
@@ -557,7 +539,7 @@ fn real_export_re_encoded_as_windows_1252_is_refused_as_utf8_and_read_as_windows
 #[test]
 fn real_exports_with_a_stray_quote_are_refused() {
     // Kaggle has no quotes at all: a stray one at the start of a field runs to the end.
-    let Some(kaggle) = shared("kaggle_employee_data_all_in_one.csv") else {
+    let Some(kaggle) = shared_hr_bytes("kaggle_employee_data_all_in_one.csv") else {
         return;
     };
     let at = line_start(&kaggle, 1000);
@@ -581,7 +563,7 @@ fn real_exports_with_a_stray_quote_are_refused() {
 
     // HRDataset quotes every name: a stray quote before Position on line 10 is closed by
     // the name quote on line 11, and the two rows merge into one record of the wrong width.
-    let Some(hrd) = shared("HRDataset_v14.csv") else {
+    let Some(hrd) = shared_hr_bytes("HRDataset_v14.csv") else {
         return;
     };
     let at = line_start(&hrd, 10);

@@ -1,14 +1,13 @@
 //! Change thresholds and the HR shrink check, through the real binary against the simulator.
 //!
-//! Each account starts in sync with a generated export (see `safety_support`); the test then
+//! Each account starts in sync with a generated export (see `tests/support/safety.rs`); the test then
 //! changes the export. A tripped check makes `plan` and `apply --yes` exit 3 with the same
 //! message, naming the `[safety]` key and the override, before any write; the override then
 //! lets exactly the planned changes through, and the next plan is empty.
 
-mod safety_support;
-
+use crate::support::safety::*;
+use crate::support::*;
 use hr2pagerduty::sim::{Fault, FaultKind};
-use safety_support::*;
 
 /// An account in sync with `seeded`, and a workspace whose export is `hr`.
 fn account(seeded: &[Person], hr: &[Person]) -> (Sim, Workspace) {

@@ -1,8 +1,6 @@
 //! Writes, headers and the retry policy against a scripted server.
 
-mod client_support;
-
-use client_support::*;
+use crate::support::client::*;
 use hr2pagerduty::pagerduty::models::{NewUser, Role, TeamRole, UserUpdate};
 use hr2pagerduty::pagerduty::{ApiError, Client, StopReason};
 use serde_json::json;

@@ -5,24 +5,10 @@
 //! script applying the same rules (see the HR helper's report); they are not what the code
 //! printed. Each test prints a notice and passes when `../shared` is absent.
 
+use crate::support::{root, shared_hr_path};
 use hr2pagerduty::config::Config;
 use hr2pagerduty::hr::{self, HrError, Lifecycle, ProblemKind, Roster};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn shared_file(name: &str) -> Option<PathBuf> {
-    let p = root().join("../shared/data/hr").join(name);
-    if p.is_file() {
-        Some(p)
-    } else {
-        eprintln!("skipped: ../shared not present ({} missing)", p.display());
-        None
-    }
-}
 
 fn sample(name: &str) -> Config {
     let p = root().join("samples/real").join(name);
@@ -68,7 +54,7 @@ fn date(y: i32, m: u32, d: u32) -> chrono::NaiveDate {
 
 #[test]
 fn kaggle_all_in_one() {
-    let Some(path) = shared_file("kaggle_employee_data_all_in_one.csv") else {
+    let Some(path) = shared_hr_path("kaggle_employee_data_all_in_one.csv") else {
         return;
     };
     let cfg = sample("kaggle.toml");
@@ -136,7 +122,7 @@ fn kaggle_all_in_one() {
 
 #[test]
 fn hrdataset_v14() {
-    let Some(path) = shared_file("HRDataset_v14.csv") else {
+    let Some(path) = shared_hr_path("HRDataset_v14.csv") else {
         return;
     };
     let cfg = sample("hrdataset.toml");
@@ -176,7 +162,7 @@ fn hrdataset_v14() {
 
 #[test]
 fn midpoint_demo_export() {
-    let Some(path) = shared_file("midpoint_hris_demo_export-initial.csv") else {
+    let Some(path) = shared_hr_path("midpoint_hris_demo_export-initial.csv") else {
         return;
     };
     let cfg = sample("midpoint.toml");
@@ -203,7 +189,7 @@ fn midpoint_demo_export() {
 
 #[test]
 fn workivate_onboarding_example() {
-    let Some(path) = shared_file("workivate_onboarding_full_import.csv") else {
+    let Some(path) = shared_hr_path("workivate_onboarding_full_import.csv") else {
         return;
     };
     let cfg = sample("workivate.toml");

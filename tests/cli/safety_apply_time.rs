@@ -4,11 +4,10 @@
 //! deactivation just before its first request (a user changed in between is skipped with
 //! the reason; the other actions are applied).
 
-mod safety_support;
-
+use crate::support::safety::*;
+use crate::support::*;
 use hr2pagerduty::apply::lock::{ApplyLock, lock_path};
 use hr2pagerduty::sim::{Fault, FaultKind};
-use safety_support::*;
 use serde_json::{Value, json};
 use std::time::{SystemTime, UNIX_EPOCH};
 

@@ -1,8 +1,6 @@
 //! Listing: the one offset paginator against a scripted server (facts F9, F10).
 
-mod client_support;
-
-use client_support::*;
+use crate::support::client::*;
 use hr2pagerduty::email::Email;
 use hr2pagerduty::pagerduty::models::TeamRole;
 use hr2pagerduty::pagerduty::{ApiError, Client, IncompleteReason};

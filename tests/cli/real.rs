@@ -3,14 +3,13 @@
 //! against a simulator seeded (at test time) with an account that already holds most of
 //! the workforce, plus movers, leavers, a managed user whose employee is gone, a rehire, an
 //! email change, an adoption, new hires, the account owner, the protected bot and an
-//! unmanaged user (see `e2e_support/world.rs`).
+//! unmanaged user (see `tests/support/world.rs`).
 //!
 //! Each test prints a notice and passes when `../shared` is absent.
 
-mod e2e_support;
-
-use e2e_support::world::{Mix, World};
-use e2e_support::*;
+use crate::support::e2e::*;
+use crate::support::world::{Mix, World};
+use crate::support::*;
 use std::collections::BTreeSet;
 
 /// Plan (JSON, exit 2), apply with a report (exit 0), plan again (`No changes.`, exit 0).
@@ -114,7 +113,7 @@ fn user_page_offsets(sim: &Sim) -> BTreeSet<u64> {
 
 #[test]
 fn hrdataset_v14_round_trip() {
-    let Some(hr) = shared_hr("HRDataset_v14.csv") else {
+    let Some(hr) = shared_hr_path("HRDataset_v14.csv") else {
         return;
     };
     let w = World::build(
@@ -143,7 +142,7 @@ fn hrdataset_v14_round_trip() {
 
 #[test]
 fn kaggle_round_trip() {
-    let Some(hr) = shared_hr("kaggle_employee_data_all_in_one.csv") else {
+    let Some(hr) = shared_hr_path("kaggle_employee_data_all_in_one.csv") else {
         return;
     };
     let w = World::build(
@@ -181,7 +180,7 @@ fn kaggle_round_trip() {
 
 #[test]
 fn midpoint_round_trip() {
-    let Some(hr) = shared_hr("midpoint_hris_demo_export-initial.csv") else {
+    let Some(hr) = shared_hr_path("midpoint_hris_demo_export-initial.csv") else {
         return;
     };
     // No job title column: movers are name changes.
@@ -204,7 +203,7 @@ fn midpoint_round_trip() {
 
 #[test]
 fn workivate_round_trip() {
-    let Some(hr) = shared_hr("workivate_onboarding_full_import.csv") else {
+    let Some(hr) = shared_hr_path("workivate_onboarding_full_import.csv") else {
         return;
     };
     // One valid employee (e2, John Doe) and no status column: he is the rehire; the leaver

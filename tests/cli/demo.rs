@@ -1,9 +1,7 @@
 //! End to end: `hr2pagerduty demo` plans, applies and plans again against its built-in
 //! simulator, and ends with an empty plan.
 
-mod e2e_support;
-
-use e2e_support::*;
+use crate::support::e2e::*;
 use serde_json::json;
 
 #[test]

@@ -9,9 +9,8 @@
 //! 2 deactivations (alan.turing PALAN01, dennis.ritchie PDENN01) and 1 reactivation
 //! (katherine.johnson PKATH01).
 
-mod e2e_support;
-
-use e2e_support::*;
+use crate::support::e2e::*;
+use crate::support::*;
 use hr2pagerduty::ids::TeamId;
 use hr2pagerduty::pagerduty::models::{Role, TeamRole};
 use hr2pagerduty::sim::{Fault, FaultKind, Seed, SeedUser};
@@ -83,7 +82,7 @@ fn assert_demo_converged(sim: &Sim) {
 
 /// The demo seed plus 120 unmarked users, so that the user listing spans two pages of 100.
 fn two_page_seed() -> Seed {
-    let mut seed = Sim::demo_seed();
+    let mut seed = demo_seed();
     for i in 0..120 {
         seed.users.push(SeedUser {
             id: None,
@@ -163,7 +162,7 @@ fn incomplete_team_listings_refuse_too() {
         ("/teams", "the teams listing is incomplete"),
         ("/teams/PITOPS1/members", "PITOPS1"),
     ] {
-        let sim = Sim::start(Sim::demo_seed());
+        let sim = Sim::start(demo_seed());
         sim.handle
             .inject(Fault::new("GET", path, FaultKind::EmptyPage));
         let run = run_args(against(&sim, KEY), &demo_args("apply", &["--yes"]));
@@ -182,7 +181,7 @@ fn incomplete_team_listings_refuse_too() {
 
 #[test]
 fn rate_limited_writes_pause_and_converge() {
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
     sim.handle.inject(Fault::new(
         "POST",
         "/users",
@@ -237,7 +236,7 @@ fn rate_limited_writes_pause_and_converge() {
 
 #[test]
 fn a_tiny_server_side_rate_limit_still_converges() {
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
     // 6 requests per second for the key: the client (900/min, burst 10) runs into 429s.
     sim.handle.set_rate_limit(6, 1);
     let dir = tempfile::tempdir().unwrap();
@@ -258,7 +257,7 @@ fn a_tiny_server_side_rate_limit_still_converges() {
 
 #[test]
 fn server_errors_on_writes_are_retried_and_converge() {
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
     sim.handle
         .inject(Fault::new("POST", "/users", FaultKind::status(503)));
     sim.handle
@@ -301,7 +300,7 @@ fn server_errors_on_writes_are_retried_and_converge() {
 
 #[test]
 fn a_permanently_refused_update_fails_alone() {
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
     sim.handle.inject(
         Fault::new(
             "PUT",
@@ -409,7 +408,7 @@ fn a_permanently_refused_update_fails_alone() {
 
 #[test]
 fn a_refused_create_fails_alone() {
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
     // The second POST /users (whichever new hire it is) is refused for good.
     sim.handle.inject(
         Fault::new(
@@ -490,7 +489,7 @@ fn a_refused_create_fails_alone() {
 
 #[test]
 fn a_rejected_key_fails_and_writes_nothing() {
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
     for cmd in ["plan", "apply"] {
         let extra: &[&str] = if cmd == "apply" { &["--yes"] } else { &[] };
         let run = run_args(against(&sim, "wrong-key-0d9e8c7b"), &demo_args(cmd, extra));
@@ -511,7 +510,7 @@ fn a_rejected_key_fails_and_writes_nothing() {
 
 #[test]
 fn a_missing_key_is_a_usage_error_before_any_request() {
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
     for cmd in ["plan", "apply"] {
         let mut c = hr2pd();
         c.env("PAGERDUTY_API_URL", sim.url());
@@ -531,7 +530,7 @@ fn a_missing_key_is_a_usage_error_before_any_request() {
 
 #[test]
 fn apply_without_yes_and_without_a_terminal_sends_nothing() {
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
     // assert_cmd gives the child an empty, non-terminal stdin.
     let run = run_args(against(&sim, KEY), &demo_args("apply", &[]));
     run.expect_code(64);
@@ -546,7 +545,7 @@ fn apply_without_yes_and_without_a_terminal_sends_nothing() {
 
 #[test]
 fn a_bad_config_is_refused_with_78() {
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(demo_config()).unwrap();
     let bad = text.replace(
@@ -575,7 +574,7 @@ fn a_bad_config_is_refused_with_78() {
 
 #[test]
 fn an_unusable_hr_file_is_refused_with_65() {
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
     let dir = tempfile::tempdir().unwrap();
     // The header lacks ADEmail, which the config maps.
     let hr = dir.path().join("export.csv");
@@ -616,7 +615,7 @@ fn an_unusable_hr_file_is_refused_with_65() {
 
 #[test]
 fn a_rule_naming_a_missing_team_is_refused_with_78_and_no_write() {
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
     let dir = tempfile::tempdir().unwrap();
     let mut text = std::fs::read_to_string(demo_config()).unwrap();
     text.push_str(
@@ -651,7 +650,7 @@ fn assert_no_key(what: &str, text: &str) {
 
 #[test]
 fn the_api_key_appears_in_no_output() {
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
     let dir = tempfile::tempdir().unwrap();
     let mut runs: Vec<(String, Run)> = Vec::new();
     let loud = |mut c: assert_cmd::Command| {
@@ -723,7 +722,7 @@ fn the_api_key_appears_in_no_output() {
 #[test]
 fn logs_sent_to_a_pipe_are_plain_text() {
     // A nightly job's stderr goes to a file or a log collector: no terminal colour codes.
-    let sim = Sim::start(Sim::demo_seed());
+    let sim = Sim::start(demo_seed());
     let run = run_args(against(&sim, KEY), &demo_args("plan", &["-vv"]));
     run.expect_code(0);
     assert!(run.stderr.contains("pagerduty request"), "{}", run.stderr);
@@ -762,7 +761,7 @@ fn validate_real(
     invalid: usize,
     problems: &[&str],
 ) {
-    let Some(hr) = shared_hr(file) else {
+    let Some(hr) = shared_hr_path(file) else {
         return;
     };
     let cfg = repo(config);
@@ -861,7 +860,7 @@ fn validate_workivate() {
 #[test]
 fn validate_kaggle() {
     // 18 addresses with a space and 2 addresses on two rows each (SOURCES.md).
-    let Some(hr) = shared_hr("kaggle_employee_data_all_in_one.csv") else {
+    let Some(hr) = shared_hr_path("kaggle_employee_data_all_in_one.csv") else {
         return;
     };
     let text = std::fs::read_to_string(&hr).unwrap();

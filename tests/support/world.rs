@@ -7,7 +7,8 @@
 //! few people are set apart on purpose (see [`Cast`]); everyone else is seeded in sync, so
 //! the plan must contain exactly the actions [`World::expected`] lists.
 
-use super::{KEY, Sim, marker_of, repo};
+use super::e2e::{KEY, marker_of};
+use super::{Sim, repo};
 use hr2pagerduty::config::Config;
 use hr2pagerduty::hr::{self, Employee, Lifecycle, Roster};
 use hr2pagerduty::ids::{EmployeeId, TeamId};
@@ -711,7 +712,7 @@ impl World {
             }
         }
         let (c, u, d, r) = self.counts();
-        let s = super::summary(plan);
+        let s = super::e2e::summary(plan);
         assert_eq!(
             (s["create"], s["update"], s["deactivate"], s["reactivate"]),
             (c as u64, u as u64, d as u64, r as u64)
@@ -782,7 +783,7 @@ impl World {
                 "{u:?}"
             );
             assert_eq!(
-                super::human_of(u.description.as_deref()),
+                super::e2e::human_of(u.description.as_deref()),
                 "Back after a sabbatical."
             );
         }
@@ -824,7 +825,7 @@ impl World {
             assert_eq!(recorded, pairs(&teams), "{email}");
             if c.leaver_with_unruled_team.as_deref() == Some(eid.as_str()) {
                 assert_eq!(
-                    super::human_of(u.description.as_deref()),
+                    super::e2e::human_of(u.description.as_deref()),
                     "On call for the plant floor."
                 );
             }

@@ -1,4 +1,4 @@
-//! Shared harness of the CLI-level safety tests (`tests/safety_*.rs`).
+//! Harness of the CLI-level safety tests (`tests/cli/safety_*.rs`).
 //!
 //! Each test starts the PagerDuty simulator in the test process (on its own tokio runtime,
 //! so plain `#[test]` functions can run the real binary synchronously), writes a
@@ -11,30 +11,19 @@
 //! marker, role, title, time zone and team memberships the tool itself would have written.
 #![allow(dead_code)]
 
+use super::{Run, Sim, root};
 use hr2pagerduty::config::Config;
 use hr2pagerduty::hr::{self, Roster};
-use hr2pagerduty::pagerduty::models::{Team, User};
+use hr2pagerduty::pagerduty::models::Team;
 use hr2pagerduty::plan::{self, ActionKind, Inputs, Policy, Step};
-use hr2pagerduty::sim::{self, Fault, RecordedRequest, Seed, SeedMembership, SeedUser, SimHandle};
-use serde_json::Value;
+use hr2pagerduty::sim::{Seed, SeedMembership, SeedUser};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
 
 /// The API key of `fixtures/safety/seed.json`. Every run asserts it never appears in the
 /// output.
 pub const KEY: &str = "safety-test-key";
-
-/// The repository root.
-pub fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A file of `fixtures/hr/`.
-pub fn hr_fixture(name: &str) -> Vec<u8> {
-    std::fs::read(root().join("fixtures/hr").join(name)).unwrap()
-}
 
 /// `fixtures/safety/config.toml` as text.
 pub fn safety_config() -> String {
@@ -53,133 +42,11 @@ pub fn real_config(name: &str) -> String {
         )
 }
 
-/// A real export from `../shared/data/hr/`, or `None` (with a notice on stderr) when
-/// `../shared` is absent.
-pub fn shared_hr(name: &str) -> Option<Vec<u8>> {
-    let p = root().join("../shared/data/hr").join(name);
-    match std::fs::read(&p) {
-        Ok(b) => Some(b),
-        Err(_) => {
-            eprintln!("skipped: ../shared not present ({} missing)", p.display());
-            None
-        }
-    }
-}
-
-/// Byte offset where 1-based `line` starts.
-pub fn line_start(bytes: &[u8], line: usize) -> usize {
-    if line == 1 {
-        return 0;
-    }
-    bytes
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| **b == b'\n')
-        .nth(line - 2)
-        .map(|(i, _)| i + 1)
-        .unwrap()
-}
-
 // ---- The simulator ------------------------------------------------------------------------
 
 /// `fixtures/safety/seed.json`: the owner, the provisioning bot and the Engineering team.
 pub fn base_seed() -> Seed {
     Seed::from_file(&root().join("fixtures/safety/seed.json")).unwrap()
-}
-
-/// A simulator running on its own runtime; stopped when dropped.
-pub struct Sim {
-    rt: tokio::runtime::Runtime,
-    pub handle: SimHandle,
-    http: reqwest::Client,
-}
-
-impl Sim {
-    /// Starts a simulator for `seed` on a free port of 127.0.0.1.
-    pub fn start(seed: Seed) -> Sim {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let handle = rt.block_on(sim::start(seed, 0)).unwrap();
-        Sim {
-            rt,
-            handle,
-            http: reqwest::Client::new(),
-        }
-    }
-
-    /// The base URL.
-    pub fn url(&self) -> String {
-        self.handle.url()
-    }
-
-    /// Every request received so far.
-    pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.handle.requests()
-    }
-
-    /// The write requests (POST, PUT, DELETE) received so far.
-    pub fn writes(&self) -> Vec<RecordedRequest> {
-        self.requests()
-            .into_iter()
-            .filter(|r| r.method != "GET")
-            .collect()
-    }
-
-    /// The user with this email.
-    pub fn user(&self, email: &str) -> User {
-        self.handle
-            .user_by_email(email)
-            .unwrap_or_else(|| panic!("no user {email}"))
-    }
-
-    /// Adds a fault.
-    pub fn inject(&self, fault: Fault) {
-        self.handle.inject(fault);
-    }
-
-    /// Sends a request to the simulator's API as another tool would (the test's own writes
-    /// are counted by the simulator like any other); returns the status.
-    pub fn api(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> u16 {
-        let url = format!("{}{path}", self.url());
-        let http = self.http.clone();
-        self.rt.block_on(async move {
-            let mut rb = http
-                .request(method, url)
-                .header("Authorization", format!("Token token={KEY}"))
-                .header("Accept", "application/vnd.pagerduty+json;version=2")
-                .header("From", "bot@example.com");
-            if let Some(b) = body {
-                rb = rb.json(&b);
-            }
-            rb.send().await.unwrap().status().as_u16()
-        })
-    }
-
-    /// `PUT /users/{id}` with `{"user": fields}`; panics unless PagerDuty answers 200.
-    pub fn put_user(&self, id: &str, fields: Value) {
-        let status = self.api(
-            reqwest::Method::PUT,
-            &format!("/users/{id}"),
-            Some(serde_json::json!({ "user": fields })),
-        );
-        assert_eq!(status, 200, "PUT /users/{id} {fields}");
-    }
-
-    /// Waits (up to 30 s) until a request matching `pred` has arrived and is still waiting
-    /// for its answer (status 0: held by a `delay` fault).
-    pub fn wait_in_flight(&self, what: &str, pred: impl Fn(&RecordedRequest) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if self.requests().iter().any(|r| r.status == 0 && pred(r)) {
-                return;
-            }
-            assert!(Instant::now() < deadline, "{what} never arrived");
-            std::thread::sleep(Duration::from_millis(5));
-        }
-    }
 }
 
 /// The teams of a seed as the planner sees them (every seeded team must have an ID).
@@ -350,68 +217,6 @@ impl Workspace {
             "--hr".into(),
             self.hr.display().to_string(),
         ]
-    }
-}
-
-/// What a run printed and returned.
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-/// Shows the exit code, stderr, and stdout cut to its first and last 1,500 characters.
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let chars: Vec<char> = self.stdout.chars().collect();
-        let stdout = if chars.len() > 3000 {
-            let head: String = chars[..1500].iter().collect();
-            let tail: String = chars[chars.len() - 1500..].iter().collect();
-            format!(
-                "{head}\n[... {} characters ...]\n{tail}",
-                chars.len() - 3000
-            )
-        } else {
-            self.stdout.clone()
-        };
-        write!(
-            f,
-            "exit code {}\n--- stderr ---\n{}--- stdout ---\n{stdout}",
-            self.code, self.stderr
-        )
-    }
-}
-
-impl Run {
-    /// Panics with the whole output unless the exit code is `code`.
-    pub fn expect_code(&self, code: i32) -> &Run {
-        assert_eq!(self.code, code, "{self:?}");
-        self
-    }
-
-    /// Panics with the whole output unless stderr contains every needle.
-    pub fn expect_stderr(&self, needles: &[&str]) -> &Run {
-        for n in needles {
-            assert!(self.stderr.contains(n), "stderr lacks {n:?}:\n{self:?}");
-        }
-        self
-    }
-
-    /// Panics with the whole output unless stdout contains every needle.
-    pub fn expect_stdout(&self, needles: &[&str]) -> &Run {
-        for n in needles {
-            assert!(self.stdout.contains(n), "stdout lacks {n:?}:\n{self:?}");
-        }
-        self
-    }
-
-    /// The `Error: ...` text on stderr (from the line starting with `Error:` to the end).
-    pub fn error(&self) -> &str {
-        let at = self
-            .stderr
-            .find("Error: ")
-            .unwrap_or_else(|| panic!("no error on stderr:\n{self:?}"));
-        &self.stderr[at..]
     }
 }
 

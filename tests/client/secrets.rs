@@ -1,9 +1,7 @@
 //! The API key never leaves the Authorization header: not in Debug or Display of the
 //! configuration, the client or any error. (Tracing output: `client_tracing.rs`.)
 
-mod client_support;
-
-use client_support::*;
+use crate::support::client::*;
 use hr2pagerduty::pagerduty::{ApiError, Client, ClientConfig};
 use serde_json::json;
 

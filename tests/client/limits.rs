@@ -1,9 +1,7 @@
 //! The shared limiter, the in-flight cap and the shared 429 pause (facts F27, F28).
 //! Timing assertions are generous lower bounds only.
 
-mod client_support;
-
-use client_support::*;
+use crate::support::client::*;
 use hr2pagerduty::pagerduty::Client;
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -7,10 +7,10 @@ use serde_json::{Value, json};
 use std::path::Path;
 
 // Escalation policies, schedules, on-calls, incidents and the rules they bring.
-#[path = "sim_api/oncall.rs"]
+#[path = "api/oncall.rs"]
 mod oncall;
 // Licences, contact methods, notification rules, abilities and GET /users/me.
-#[path = "sim_api/accounts.rs"]
+#[path = "api/accounts.rs"]
 mod accounts;
 
 const KEY: &str = "test-key-123";

@@ -1,0 +1,17 @@
+//! The real binary end to end against the simulator: the demo, every command's output
+//! (snapshots), the real exports, failures and recovery, and the safety checks (input
+//! integrity, thresholds, saved plans, apply-time re-checks).
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod demo;
+mod failures;
+mod output;
+mod real;
+mod recovery;
+mod safety_apply_time;
+mod safety_input;
+mod safety_saved_plan;
+mod safety_thresholds;
+mod snapshots;

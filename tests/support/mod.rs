@@ -1,0 +1,297 @@
+//! The one support module of the integration tests, included by every test binary
+//! (`tests/{hr,client,plan,sim,cli}/main.rs` and `tests/client_tracing.rs`) with
+//! `#[path = "../support/mod.rs"] mod support;`.
+//!
+//! What every area needs sits here: the repository paths, the real exports of
+//! `../shared/data/hr` (a test that needs one skips, saying so, when `../shared` is absent),
+//! the PagerDuty simulator held by the test process ([`Sim`]) and what one run of the binary
+//! did ([`Run`]). What one area needs sits in a submodule:
+//!
+//! | module | for |
+//! |---|---|
+//! | [`client`] | a scripted stand-in server recording every request, for the client tests |
+//! | [`e2e`] | running the binary against a simulator with `assert_cmd`, readers for its output |
+//! | [`world`] | a simulated account for a real export and the checks of its state after `apply` |
+//! | [`safety`] | the safety tests' workspace, synthetic workforces and accounts in sync with an export |
+//!
+//! Every network test talks to 127.0.0.1 only: the simulator and the scripted server bind
+//! there, and the binary is pointed at them through `PAGERDUTY_API_URL`.
+#![allow(dead_code)]
+
+pub mod client;
+pub mod e2e;
+pub mod safety;
+pub mod world;
+
+use hr2pagerduty::ids::TeamId;
+use hr2pagerduty::pagerduty::models::{TeamRole, User};
+use hr2pagerduty::sim::{self, Fault, RecordedRequest, Seed, SimHandle};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// The repository root.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A path under the repository root.
+pub fn repo(rel: &str) -> PathBuf {
+    root().join(rel)
+}
+
+/// A file of `fixtures/hr/`.
+pub fn hr_fixture(name: &str) -> Vec<u8> {
+    std::fs::read(root().join("fixtures/hr").join(name)).unwrap()
+}
+
+/// The path of a real HR export in `../shared/data/hr`, or `None` (with a notice on
+/// stderr) when `../shared` is not present.
+pub fn shared_hr_path(name: &str) -> Option<PathBuf> {
+    let p = root().join("../shared/data/hr").join(name);
+    if p.is_file() {
+        Some(p)
+    } else {
+        eprintln!("skipped: ../shared not present ({} missing)", p.display());
+        None
+    }
+}
+
+/// The bytes of a real HR export in `../shared/data/hr`, or `None` (with a notice on
+/// stderr) when `../shared` is not present.
+pub fn shared_hr_bytes(name: &str) -> Option<Vec<u8>> {
+    shared_hr_path(name).map(|p| std::fs::read(p).unwrap())
+}
+
+/// Byte offset where 1-based `line` starts.
+pub fn line_start(bytes: &[u8], line: usize) -> usize {
+    if line == 1 {
+        return 0;
+    }
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .nth(line - 2)
+        .map(|(i, _)| i + 1)
+        .unwrap()
+}
+
+// ---- The simulator ---------------------------------------------------------------------------
+
+/// A simulator started in this test process on 127.0.0.1 (any free port), on a tokio runtime
+/// of its own so that plain `#[test]` functions can run the real binary synchronously while
+/// it serves. Stopped when dropped.
+pub struct Sim {
+    /// Kept alive while the binary runs: its worker threads serve the simulator.
+    rt: tokio::runtime::Runtime,
+    /// The running simulator.
+    pub handle: SimHandle,
+    http: reqwest::Client,
+    /// The key [`Sim::api`] sends: the seed's first API key.
+    key: String,
+}
+
+impl Sim {
+    /// Starts a simulator for `seed`.
+    pub fn start(seed: Seed) -> Sim {
+        let key = seed
+            .api_keys
+            .first()
+            .map(|k| k.key().to_string())
+            .unwrap_or_else(|| "any-key".to_string());
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        let handle = rt
+            .block_on(sim::start(seed, 0))
+            .expect("the simulator starts");
+        Sim {
+            rt,
+            handle,
+            http: reqwest::Client::new(),
+            key,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        self.handle.url()
+    }
+
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.handle.requests()
+    }
+
+    /// Every POST, PUT and DELETE received so far.
+    pub fn writes(&self) -> Vec<RecordedRequest> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method != "GET")
+            .collect()
+    }
+
+    /// The user with this email.
+    pub fn user(&self, email: &str) -> User {
+        self.handle
+            .user_by_email(email)
+            .unwrap_or_else(|| panic!("no user {email} in the simulator"))
+    }
+
+    /// `(team ID, team role)` of every membership of `user_id`, from the teams' member lists.
+    pub fn memberships(&self, user_id: &str) -> BTreeSet<(TeamId, TeamRole)> {
+        let mut out = BTreeSet::new();
+        for t in self.handle.teams() {
+            for m in self.handle.team_members(&t.id) {
+                if m.user.id == user_id {
+                    out.insert((t.id.clone(), m.role.clone()));
+                }
+            }
+        }
+        out
+    }
+
+    /// Adds a fault.
+    pub fn inject(&self, fault: Fault) {
+        self.handle.inject(fault);
+    }
+
+    /// Runs a future on the simulator's runtime while it keeps serving (for code that wants
+    /// the runtime, e.g. an HTTP client in the test).
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    /// Sends a request to the simulator's API as another tool would (the test's own writes
+    /// are counted by the simulator like any other), with the seed's first key; returns the
+    /// status.
+    pub fn api(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> u16 {
+        let url = format!("{}{path}", self.url());
+        let http = self.http.clone();
+        let key = self.key.clone();
+        self.rt.block_on(async move {
+            let mut rb = http
+                .request(method, url)
+                .header("Authorization", format!("Token token={key}"))
+                .header("Accept", "application/vnd.pagerduty+json;version=2")
+                .header("From", "bot@example.com");
+            if let Some(b) = body {
+                rb = rb.json(&b);
+            }
+            rb.send().await.unwrap().status().as_u16()
+        })
+    }
+
+    /// `PUT /users/{id}` with `{"user": fields}`; panics unless PagerDuty answers 200.
+    pub fn put_user(&self, id: &str, fields: Value) {
+        let status = self.api(
+            reqwest::Method::PUT,
+            &format!("/users/{id}"),
+            Some(serde_json::json!({ "user": fields })),
+        );
+        assert_eq!(status, 200, "PUT /users/{id} {fields}");
+    }
+
+    /// Waits (up to 30 s) until a request matching `pred` has arrived and is still waiting
+    /// for its answer (status 0: held by a `delay` fault).
+    pub fn wait_in_flight(&self, what: &str, pred: impl Fn(&RecordedRequest) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if self.requests().iter().any(|r| r.status == 0 && pred(r)) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{what} never arrived");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+// ---- One run of the binary -----------------------------------------------------------------
+
+/// What one run of the binary printed and returned.
+pub struct Run {
+    /// Exit code (-1 when killed by a signal).
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+/// Shows the exit code, stderr, and stdout cut to its first and last 1,500 characters.
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let chars: Vec<char> = self.stdout.chars().collect();
+        let stdout = if chars.len() > 3000 {
+            let head: String = chars[..1500].iter().collect();
+            let tail: String = chars[chars.len() - 1500..].iter().collect();
+            format!(
+                "{head}\n[... {} characters ...]\n{tail}",
+                chars.len() - 3000
+            )
+        } else {
+            self.stdout.clone()
+        };
+        write!(
+            f,
+            "exit code {}\n--- stderr ---\n{}--- stdout ---\n{stdout}",
+            self.code, self.stderr
+        )
+    }
+}
+
+impl Run {
+    /// From a finished process.
+    pub fn from_output(out: std::process::Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Panics with the whole output unless the exit code is `code`.
+    pub fn expect_code(&self, code: i32) -> &Run {
+        assert_eq!(
+            self.code, code,
+            "exit code {} (wanted {code})\n{self:?}",
+            self.code
+        );
+        self
+    }
+
+    /// Panics with the whole output unless stderr contains every needle.
+    pub fn expect_stderr(&self, needles: &[&str]) -> &Run {
+        for n in needles {
+            assert!(self.stderr.contains(n), "stderr lacks {n:?}:\n{self:?}");
+        }
+        self
+    }
+
+    /// Panics with the whole output unless stdout contains every needle.
+    pub fn expect_stdout(&self, needles: &[&str]) -> &Run {
+        for n in needles {
+            assert!(self.stdout.contains(n), "stdout lacks {n:?}:\n{self:?}");
+        }
+        self
+    }
+
+    /// The `Error: ...` text on stderr (from the line starting with `Error:` to the end).
+    pub fn error(&self) -> &str {
+        let at = self
+            .stderr
+            .find("Error: ")
+            .unwrap_or_else(|| panic!("no error on stderr:\n{self:?}"));
+        &self.stderr[at..]
+    }
+
+    /// Stdout parsed as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+}
