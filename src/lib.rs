@@ -24,6 +24,8 @@
 #![deny(missing_docs)]
 
 pub mod apply;
+#[cfg(test)]
+mod architecture;
 pub mod cli;
 pub mod commands;
 pub mod config;

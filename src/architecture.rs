@@ -1,0 +1,388 @@
+//! The module import rules of ARCHITECTURE.md, checked against the code (a test-only module).
+//!
+//! ARCHITECTURE.md § "Allowed imports" is a table: one row per module (a path below `src/`,
+//! such as `plan` or `sim::seed`), and in its second column the modules it may use, each
+//! in backticks (a path prefix: `pagerduty::models` allows `crate::pagerduty::models::User`
+//! but not `crate::pagerduty::Client`). This test reads that table and every `.rs` file
+//! under `src/`, resolves each `crate::…`, `super::…` and `hr2pagerduty::…` path to the
+//! module it names, and fails when:
+//! - a file belongs to no row (a new module must be added to the table),
+//! - a path leaves its own top-level module for one the row does not allow, or
+//! - a module with a row of its own (`sim::seed`) uses a sibling the row does not allow.
+//!
+//! So the document and the code cannot drift apart: changing either without the other
+//! fails `cargo test`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Module path → allowed path prefixes, from ARCHITECTURE.md.
+fn rules(doc: &str) -> BTreeMap<String, Vec<String>> {
+    let start = doc
+        .find("## Allowed imports")
+        .expect("ARCHITECTURE.md has a section \"## Allowed imports\"");
+    let section = &doc[start..];
+    let end = section[3..].find("\n## ").map_or(section.len(), |i| i + 3);
+    let mut out = BTreeMap::new();
+    for line in section[..end].lines() {
+        let cells: Vec<&str> = line.trim().trim_matches('|').split('|').collect();
+        if cells.len() < 2 {
+            continue;
+        }
+        let module = cells[0].trim().trim_matches('`').to_string();
+        if module.is_empty()
+            || module.starts_with('-')
+            || !module
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '_' || c == ':')
+        {
+            continue;
+        }
+        let allowed: Vec<String> = cells[1]
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect();
+        out.insert(module, allowed);
+    }
+    out
+}
+
+/// `src/a/b.rs` → `a::b`; `src/a/mod.rs` → `a`; `src/lib.rs` → `lib`; `src/main.rs` → `main`.
+fn module_of(src: &Path, file: &Path) -> String {
+    let rel = file.strip_prefix(src).expect("under src");
+    let mut parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let last = parts.pop().expect("a file name");
+    let stem = last.trim_end_matches(".rs").to_string();
+    if stem != "mod" {
+        parts.push(stem);
+    }
+    parts.join("::")
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("readable src") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The text of `code` without comments and string literals (so a doc comment mentioning
+/// `crate::x` is not an import).
+fn code_only(code: &str) -> String {
+    let b = code.as_bytes();
+    let mut out = String::with_capacity(code.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'/' && b.get(i + 1) == Some(&b'/') {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+        } else if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+            i += 2;
+            while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                i += 1;
+            }
+            i += 2;
+        } else if b[i] == b'"' {
+            i += 1;
+            while i < b.len() && b[i] != b'"' {
+                if b[i] == b'\\' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            i += 1;
+            out.push_str("\"\"");
+        } else if b[i] == b'\'' && b.get(i + 2) == Some(&b'\'') {
+            // A char literal such as '"'.
+            i += 3;
+        } else {
+            out.push(b[i] as char);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Expands `a::{b, c::{d, e}}` into `a::b`, `a::c::d`, `a::c::e`.
+fn expand(tree: &str) -> Vec<String> {
+    let tree = tree.trim();
+    match tree.find('{') {
+        None => vec![tree.trim_end_matches("::").to_string()],
+        Some(open) => {
+            let prefix = tree[..open].trim();
+            let inner = &tree[open + 1..tree.rfind('}').unwrap_or(tree.len())];
+            let mut parts = Vec::new();
+            let (mut depth, mut last) = (0, 0);
+            for (i, c) in inner.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        parts.push(&inner[last..i]);
+                        last = i + 1;
+                    }
+                    _ => {}
+                }
+            }
+            parts.push(&inner[last..]);
+            parts
+                .into_iter()
+                .filter(|p| !p.trim().is_empty())
+                .flat_map(|p| expand(p))
+                .map(|p| match p.as_str() {
+                    "self" => prefix.trim_end_matches("::").to_string(),
+                    _ => format!("{prefix}{p}"),
+                })
+                .collect()
+        }
+    }
+}
+
+/// Splits `code` into the text of the module itself and the bodies of its inline modules
+/// (`mod tests { ... }`), each with its module path below `module`.
+fn regions(code: &str, module: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut own = String::new();
+    let b = code.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        // `mod NAME {` at a word boundary.
+        let at_word = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
+        if at_word && code[i..].starts_with("mod ") {
+            let rest = &code[i + 4..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            let after = rest[name.len()..].trim_start();
+            if !name.is_empty() && after.starts_with('{') {
+                let open = i + 4 + name.len() + (rest[name.len()..].len() - after.len());
+                let mut depth = 0usize;
+                let mut j = open;
+                while j < b.len() {
+                    match b[j] {
+                        b'{' => depth += 1,
+                        b'}' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                let inner = &code[open + 1..j.min(b.len())];
+                let child = if module == "lib" || module == "main" {
+                    name.clone()
+                } else {
+                    format!("{module}::{name}")
+                };
+                out.extend(regions(inner, &child));
+                i = j + 1;
+                continue;
+            }
+        }
+        own.push(b[i] as char);
+        i += 1;
+    }
+    out.push((module.to_string(), own));
+    out
+}
+
+/// Every crate-internal path `code` (one region, see [`regions`]) names, resolved to an
+/// absolute module path (without `crate::`), from module `module`. A glob (`a::*`) names
+/// the module `a`.
+fn paths(code: &str, module: &str) -> BTreeSet<String> {
+    let own: Vec<&str> = if module == "lib" || module == "main" {
+        vec![]
+    } else {
+        module.split("::").collect()
+    };
+    let parent: Vec<&str> = if own.is_empty() {
+        vec![]
+    } else {
+        own[..own.len() - 1].to_vec()
+    };
+    let resolve = |path: &str| -> Option<String> {
+        let path = path.split(" as ").next().unwrap_or(path).trim();
+        let path = path.trim_end_matches("::*").trim_end_matches('*');
+        let segs: Vec<&str> = path
+            .split("::")
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        match segs.first().copied() {
+            Some("crate") | Some("hr2pagerduty") => Some(segs[1..].join("::")),
+            Some("super") => {
+                let mut base = parent.clone();
+                let mut rest = &segs[1..];
+                while rest.first() == Some(&"super") {
+                    base.pop();
+                    rest = &rest[1..];
+                }
+                let mut all: Vec<&str> = base;
+                all.extend(rest.iter().copied());
+                Some(all.join("::"))
+            }
+            Some("self") => {
+                let mut all = own.clone();
+                all.extend(segs[1..].iter().copied());
+                Some(all.join("::"))
+            }
+            _ => None,
+        }
+    };
+    let mut out = BTreeSet::new();
+    // `use` trees, which may span lines.
+    let mut rest = code;
+    while let Some(i) = rest.find("use ") {
+        let before = rest[..i].chars().last();
+        let after = &rest[i + 4..];
+        rest = after;
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            continue;
+        }
+        let end = after.find(';').unwrap_or(after.len());
+        for p in expand(&after[..end]) {
+            if let Some(r) = resolve(&p) {
+                out.insert(r);
+            }
+        }
+    }
+    // Inline paths such as `crate::marker::parse(...)`.
+    for key in ["crate::", "super::", "hr2pagerduty::"] {
+        let mut from = 0;
+        while let Some(i) = code[from..].find(key) {
+            let at = from + i;
+            from = at + key.len();
+            if code[..at]
+                .chars()
+                .last()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':')
+            {
+                continue;
+            }
+            let tail: String = code[at..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+                .collect();
+            let tail = tail.trim_end_matches(':');
+            if tail.len() <= key.trim_end_matches(':').len() {
+                // `super::{...}` or `crate::*`: a use tree, read above.
+                continue;
+            }
+            // Keep module segments only (lower-case), dropping a final item name.
+            let segs: Vec<&str> = tail
+                .split("::")
+                .take_while(|s| s.chars().next().is_some_and(|c| !c.is_uppercase()))
+                .collect();
+            if let Some(r) = resolve(&segs.join("::")) {
+                out.insert(r);
+            }
+        }
+    }
+    out.retain(|p| !p.is_empty());
+    out
+}
+
+/// True when `allowed` (a module path prefix) covers `path`.
+fn covers(allowed: &str, path: &str) -> bool {
+    path == allowed || path.starts_with(&format!("{allowed}::"))
+}
+
+#[test]
+fn every_module_imports_only_what_architecture_md_allows() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("ARCHITECTURE.md")).expect("ARCHITECTURE.md");
+    let rules = rules(&doc);
+    assert!(
+        !rules.is_empty(),
+        "no rows read from ARCHITECTURE.md § Allowed imports"
+    );
+    let src = root.join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    files.sort();
+    let mut problems = Vec::new();
+    for file in &files {
+        let module = module_of(&src, file);
+        let shown = file.strip_prefix(root).unwrap_or(file).display();
+        let top = module.split("::").next().unwrap_or("").to_string();
+        // The most specific row covering this file's module.
+        let row = rules
+            .keys()
+            .filter(|r| covers(r, &module))
+            .max_by_key(|r| r.len());
+        let Some(row) = row else {
+            problems.push(format!(
+                "{shown}: module `{module}` has no row in ARCHITECTURE.md § Allowed imports"
+            ));
+            continue;
+        };
+        let allowed = &rules[row];
+        let code = code_only(&std::fs::read_to_string(file).expect("readable"));
+        let found: BTreeSet<String> = regions(&code, &module)
+            .into_iter()
+            .flat_map(|(m, text)| paths(&text, &m))
+            .collect();
+        for path in found {
+            let target_top = path.split("::").next().unwrap_or("");
+            let inside_row = covers(row, &path);
+            let same_top = target_top == top;
+            // Inside the file's own top-level module, only a row for a sub-module
+            // (e.g. `sim::seed`) restricts which siblings it may use.
+            if inside_row || (same_top && !row.contains("::")) {
+                continue;
+            }
+            if allowed.iter().any(|a| covers(a, &path)) {
+                continue;
+            }
+            problems.push(format!(
+                "{shown}: `{module}` uses `{path}`, which its row `{row}` does not allow"
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "imports that ARCHITECTURE.md § Allowed imports does not allow:\n  {}",
+        problems.join("\n  ")
+    );
+}
+
+#[test]
+fn the_checker_resolves_paths() {
+    let code = code_only(
+        "use crate::pagerduty::models::{Role, TeamRole};\nuse super::{a, b::{c, self}};\n// crate::hidden\nfn f() { crate::marker::parse(x); let s = \"crate::nope\"; }\nmod tests { use super::*; use crate::ids::UserId; }",
+    );
+    let p: BTreeSet<String> = regions(&code, "sim::seed")
+        .into_iter()
+        .flat_map(|(m, t)| paths(&t, &m))
+        .collect();
+    assert!(p.contains("pagerduty::models::Role"), "{p:?}");
+    assert!(p.contains("sim::a"), "{p:?}");
+    assert!(p.contains("sim::b::c"), "{p:?}");
+    assert!(p.contains("sim::b"), "{p:?}");
+    assert!(p.contains("marker::parse") || p.contains("marker"), "{p:?}");
+    assert!(
+        !p.iter().any(|x| x.contains("hidden") || x.contains("nope")),
+        "{p:?}"
+    );
+    // Inside the inline `mod tests`, `super` is the file's own module.
+    assert!(p.contains("sim::seed"), "{p:?}");
+    assert!(p.contains("ids::UserId"), "{p:?}");
+    assert!(!p.contains("sim"), "{p:?}");
+    assert!(covers("pagerduty::models", "pagerduty::models::Role"));
+    assert!(!covers("pagerduty::models", "pagerduty::client"));
+    assert!(!covers("plan", "planner"));
+}
