@@ -7,9 +7,11 @@
 //!
 //! Where faults act in the request pipeline (see [`super`]): after authentication and the
 //! rate-limit check (so an unauthenticated request never counts as a match, and an injected
-//! answer counts against the key's budget and carries the `ratelimit-*` headers), before the
-//! endpoint runs. Adding a kind means adding a variant here and one arm in
-//! `http::apply_fault`.
+//! answer counts against the key's budget and, except `bare_rate_limit` and `proxy_error`,
+//! carries the `ratelimit-*` headers), before the
+//! endpoint runs. A due scripted fault takes precedence over the random faults of
+//! [`super::random`]: that request gets no random fault (latency still applies). Adding a
+//! kind means adding a variant here and one arm in `pipeline::scripted_fault`.
 
 use serde::{Deserialize, Serialize};
 
@@ -48,6 +50,10 @@ fn internal_error_status() -> u16 {
     500
 }
 
+fn bad_gateway_status() -> u16 {
+    502
+}
+
 /// What a fault does to a request.
 ///
 /// JSON form: an object tagged by `type`, e.g. `{"type": "delay", "ms": 2000}`.
@@ -73,6 +79,14 @@ pub enum FaultKind {
         /// `errors[]` details (default none).
         #[serde(default)]
         errors: Vec<String>,
+    },
+    /// Answer `status` (500–599, default 502) as a load balancer in front of PagerDuty does:
+    /// an HTML page (`text/html`), no JSON body and no `ratelimit-*` headers, without
+    /// running the endpoint.
+    ProxyError {
+        /// HTTP status, 500–599 (default 502).
+        #[serde(default = "bad_gateway_status")]
+        status: u16,
     },
     /// Answer 429 with body `{"error":{"message":"Rate Limit Exceeded","code":2020}}` and
     /// headers `ratelimit-limit` (the configured budget), `ratelimit-remaining: 0`,
@@ -177,6 +191,9 @@ impl Fault {
                 if !(400..=599).contains(status) =>
             {
                 Err(format!("status {status} must be between 400 and 599"))
+            }
+            FaultKind::ProxyError { status } if !(500..=599).contains(status) => {
+                Err(format!("status {status} must be between 500 and 599"))
             }
             _ => Ok(()),
         }

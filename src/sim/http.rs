@@ -1,5 +1,5 @@
-//! The HTTP face of the simulator: axum routes, the request pipeline (record → authenticate →
-//! rate-limit → fault → endpoint) and the accept loop.
+//! The HTTP face of the simulator: axum routes, the shared state, the endpoints and the
+//! accept loop. The request pipeline every route sits behind is in [`super::pipeline`].
 //!
 //! The accept loop is hyper's HTTP/1 connection driver run per connection in a task, instead
 //! of `axum::serve`, so the simulator can close one connection without answering (the
@@ -8,19 +8,18 @@
 
 use super::RecordedRequest;
 use super::error::SimError;
-use super::faults::{FaultBook, FaultKind};
+use super::faults::FaultBook;
+use super::lag::ListingLag;
 use super::paging::{self, PageFault, PageRequest};
-use super::ratelimit::{RateLimiter, Verdict};
+use super::random::{Counted, Counters, RandomFaults, RandomState};
+use super::ratelimit::RateLimiter;
 use super::state::{Account, Includes, UserFilter};
-use crate::pagerduty::models::{
-    ACCOUNT_LOCK_ERROR, ApiErrorBody, ErrorEnvelope, TeamMembersPage, TeamsPage, UserEnvelope,
-    UsersPage, error_codes,
-};
-use axum::body::{Body, Bytes};
-use axum::extract::{Path, Request, State};
+use crate::pagerduty::models::{TeamMembersPage, TeamsPage, UserEnvelope, UsersPage};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::middleware::{self, Next};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use axum::{Extension, Json, Router};
@@ -36,7 +35,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 /// Largest request body read (1 MiB); larger bodies get 400.
-const MAX_BODY_BYTES: usize = 1 << 20;
+pub(crate) const MAX_BODY_BYTES: usize = 1 << 20;
 
 /// State shared by the handlers and the [`super::SimHandle`].
 #[derive(Debug)]
@@ -46,9 +45,17 @@ pub(crate) struct Shared {
     pub(crate) limiter: Mutex<RateLimiter>,
     pub(crate) log: Mutex<Vec<RecordedRequest>>,
     pub(crate) writes: AtomicUsize,
+    /// Random faults, latency and listing lag in force.
+    pub(crate) random: Mutex<RandomState>,
+    /// Injected faults by kind.
+    pub(crate) counts: Counters,
+    /// Users created too recently to be listed.
+    pub(crate) lag: Mutex<ListingLag>,
+    /// `POST /users` past the rate limit and not yet answered.
+    pub(crate) creates_in_flight: AtomicUsize,
     /// Accepted keys; empty = any non-empty key.
     api_keys: HashSet<String>,
-    shutdown: watch::Receiver<bool>,
+    pub(crate) shutdown: watch::Receiver<bool>,
 }
 
 /// Locks a mutex, ignoring poisoning (a panicking test thread must not wedge the server).
@@ -61,6 +68,7 @@ impl Shared {
         account: Account,
         faults: FaultBook,
         limiter: RateLimiter,
+        random: RandomFaults,
         api_keys: Vec<String>,
         shutdown: watch::Receiver<bool>,
     ) -> Shared {
@@ -70,12 +78,16 @@ impl Shared {
             limiter: Mutex::new(limiter),
             log: Mutex::new(Vec::new()),
             writes: AtomicUsize::new(0),
+            random: Mutex::new(RandomState::new(random)),
+            counts: Counters::default(),
+            lag: Mutex::new(ListingLag::default()),
+            creates_in_flight: AtomicUsize::new(0),
             api_keys: api_keys.into_iter().collect(),
             shutdown,
         }
     }
 
-    fn record_arrival(&self, parts: &Parts, bytes: &Bytes) -> usize {
+    pub(crate) fn record_arrival(&self, parts: &Parts, bytes: &Bytes) -> usize {
         let method = parts.method.as_str().to_string();
         if matches!(method.as_str(), "POST" | "PUT" | "DELETE") {
             self.writes.fetch_add(1, Ordering::SeqCst);
@@ -100,7 +112,7 @@ impl Shared {
         log.len() - 1
     }
 
-    fn record_status(&self, index: usize, status: u16) {
+    pub(crate) fn record_status(&self, index: usize, status: u16) {
         let mut log = lock(&self.log);
         if let Some(r) = log.get_mut(index) {
             r.status = status;
@@ -109,7 +121,7 @@ impl Shared {
     }
 
     /// The key of a well-formed, accepted `Authorization: Token token=<key>` header (F3).
-    pub(super) fn api_key(&self, headers: &HeaderMap) -> Option<String> {
+    pub(crate) fn api_key(&self, headers: &HeaderMap) -> Option<String> {
         let value = headers.get("authorization")?.to_str().ok()?;
         let key = value.strip_prefix("Token token=")?;
         if key.is_empty() || key.chars().any(char::is_whitespace) {
@@ -121,17 +133,7 @@ impl Shared {
 
 /// Closes one connection on request (the `drop` faults).
 #[derive(Debug, Clone, Default)]
-struct ConnControl(Arc<Notify>);
-
-enum Outcome {
-    Answer(Response),
-    Drop,
-}
-
-enum After {
-    Fail(u16),
-    Drop,
-}
+pub(crate) struct ConnControl(pub(crate) Arc<Notify>);
 
 impl IntoResponse for SimError {
     fn into_response(self) -> Response {
@@ -158,7 +160,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         )
         .merge(super::routes::routes())
         .fallback(|| async { SimError::not_found() })
-        .layer(middleware::from_fn_with_state(shared.clone(), pipeline))
+        .layer(middleware::from_fn_with_state(
+            shared.clone(),
+            super::pipeline::pipeline,
+        ))
         .with_state(shared)
 }
 
@@ -196,7 +201,7 @@ pub(crate) async fn serve(listener: TcpListener, router: Router, shutdown: watch
 
 /// Resolves once the simulator is shutting down; never if every handle was dropped without
 /// a shutdown (the server then runs until the runtime ends).
-async fn stopped(mut shutdown: watch::Receiver<bool>) {
+pub(crate) async fn stopped(mut shutdown: watch::Receiver<bool>) {
     loop {
         if *shutdown.borrow_and_update() {
             return;
@@ -205,160 +210,6 @@ async fn stopped(mut shutdown: watch::Receiver<bool>) {
             std::future::pending::<()>().await;
         }
     }
-}
-
-/// Every request passes here: it is recorded, authenticated, counted against its key's
-/// budget, offered to the faults, then handed to its endpoint.
-async fn pipeline(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
-    let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await;
-    let index = shared.record_arrival(&parts, bytes.as_ref().unwrap_or(&Bytes::new()));
-    let control = parts.extensions.get::<ConnControl>().cloned();
-    let outcome = match bytes {
-        Ok(bytes) => process(&shared, parts, bytes, next).await,
-        Err(_) => Outcome::Answer(
-            SimError::invalid_input(vec!["The request body is too large".to_string()])
-                .into_response(),
-        ),
-    };
-    match (outcome, control) {
-        (Outcome::Answer(response), _) => {
-            shared.record_status(index, response.status().as_u16());
-            response
-        }
-        (Outcome::Drop, Some(control)) => {
-            // The connection task drops this future together with the connection.
-            control.0.notify_one();
-            std::future::pending().await
-        }
-        (Outcome::Drop, None) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
-}
-
-async fn process(shared: &Shared, parts: Parts, bytes: Bytes, next: Next) -> Outcome {
-    let Some(key) = shared.api_key(&parts.headers) else {
-        return Outcome::Answer(
-            SimError::api(
-                401,
-                error_codes::AUTHENTICATION_FAILED,
-                "Authentication failed",
-                Vec::new(),
-            )
-            .into_response(),
-        );
-    };
-    let verdict = lock(&shared.limiter).check(&key, Instant::now());
-    drop(key);
-    if !verdict.allowed {
-        return Outcome::Answer(with_rate_headers(rate_limit_exceeded(), verdict));
-    }
-
-    let fault = lock(&shared.faults).next_for(parts.method.as_str(), parts.uri.path());
-    let mut after = None;
-    let mut page_fault = None;
-    if let Some(kind) = fault {
-        match kind {
-            FaultKind::Status {
-                status,
-                code,
-                message,
-                errors,
-            } => {
-                let response = status_error(status, code, message, errors);
-                return Outcome::Answer(with_rate_headers(response, verdict));
-            }
-            FaultKind::RateLimited { reset_seconds } => {
-                let forced = Verdict {
-                    allowed: false,
-                    limit: verdict.limit,
-                    remaining: 0,
-                    reset_seconds,
-                };
-                return Outcome::Answer(with_rate_headers(rate_limit_exceeded(), forced));
-            }
-            FaultKind::BareRateLimit => {
-                return Outcome::Answer(StatusCode::TOO_MANY_REQUESTS.into_response());
-            }
-            FaultKind::Delay { ms } => {
-                tokio::select! {
-                    _ = tokio::time::sleep(Duration::from_millis(ms)) => {}
-                    _ = stopped(shared.shutdown.clone()) => return Outcome::Drop,
-                }
-            }
-            FaultKind::Drop => return Outcome::Drop,
-            FaultKind::ApplyThenFail { status } => after = Some(After::Fail(status)),
-            FaultKind::ApplyThenDrop => after = Some(After::Drop),
-            FaultKind::AccountLock => {
-                let response =
-                    SimError::invalid_input(vec![ACCOUNT_LOCK_ERROR.to_string()]).into_response();
-                return Outcome::Answer(with_rate_headers(response, verdict));
-            }
-            FaultKind::EndEarly => page_fault = Some(PageFault::EndEarly),
-            FaultKind::RepeatPage => page_fault = Some(PageFault::RepeatPage),
-            FaultKind::EmptyPage => page_fault = Some(PageFault::EmptyPage),
-        }
-    }
-
-    let mut request = Request::from_parts(parts, Body::from(bytes));
-    if let Some(pf) = page_fault {
-        request.extensions_mut().insert(pf);
-    }
-    let response = next.run(request).await;
-    match after {
-        None => Outcome::Answer(with_rate_headers(response, verdict)),
-        Some(After::Fail(status)) => Outcome::Answer(with_rate_headers(
-            status_error(status, None, None, Vec::new()),
-            verdict,
-        )),
-        Some(After::Drop) => Outcome::Drop,
-    }
-}
-
-fn with_rate_headers(mut response: Response, v: Verdict) -> Response {
-    let headers = response.headers_mut();
-    headers.insert("ratelimit-limit", HeaderValue::from(v.limit));
-    headers.insert("ratelimit-remaining", HeaderValue::from(v.remaining));
-    headers.insert("ratelimit-reset", HeaderValue::from(v.reset_seconds));
-    response
-}
-
-/// 429 with `{"error":{"message":"Rate Limit Exceeded","code":2020}}` (F28, S7).
-fn rate_limit_exceeded() -> Response {
-    let body = ErrorEnvelope {
-        error: ApiErrorBody {
-            code: Some(error_codes::RATE_LIMIT_EXCEEDED),
-            message: "Rate Limit Exceeded".to_string(),
-            errors: Vec::new(),
-        },
-    };
-    (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response()
-}
-
-/// An error answer for an injected status, with PagerDuty's code and message for it (S9).
-fn status_error(
-    status: u16,
-    code: Option<i64>,
-    message: Option<String>,
-    errors: Vec<String>,
-) -> Response {
-    let (default_code, default_message) = match status {
-        500..=599 => (
-            2000,
-            "An internal error has occurred. PagerDuty team has been notified.",
-        ),
-        404 => (error_codes::NOT_FOUND, "Not Found"),
-        403 => (error_codes::ACCESS_DENIED, "Access Denied"),
-        401 => (error_codes::AUTHENTICATION_FAILED, "Authentication failed"),
-        429 => (error_codes::RATE_LIMIT_EXCEEDED, "Rate Limit Exceeded"),
-        _ => (error_codes::INVALID_INPUT, "Invalid Input Provided"),
-    };
-    SimError::api(
-        status,
-        code.unwrap_or(default_code),
-        message.as_deref().unwrap_or(default_message),
-        errors,
-    )
-    .into_response()
 }
 
 // ----- request helpers --------------------------------------------------------------------
@@ -461,7 +312,17 @@ async fn list_users(State(shared): State<Arc<Shared>>, parts: Parts) -> Answer {
         // "team_ids[] … needs the `teams` ability" (F12).
         account.require_ability("teams")?;
     }
-    let all = account.user_ids(&filter);
+    // Under the account lock, so that a create cannot slip between the two (lock order:
+    // account, then lag).
+    let hidden = lock(&shared.lag).hidden(Instant::now());
+    let mut all = account.user_ids(&filter);
+    if !hidden.is_empty() {
+        let before = all.len();
+        all.retain(|id| !hidden.contains(id));
+        if all.len() < before {
+            shared.counts.add(Counted::LaggedListing);
+        }
+    }
     let (ids, page) = paging::page(&all, page, parts.extensions.get::<PageFault>().copied());
     let users = account.render_users(&ids, includes(&pairs));
     drop(account);
@@ -486,6 +347,7 @@ async fn create_user(
     let from = headers
         .get("from")
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let lag_ms = lock(&shared.random).config().list_lag_ms;
     let mut account = lock(&shared.account);
     let body = match json_body(&headers, &bytes) {
         Ok(body) => body.unwrap_or(Value::Null),
@@ -496,6 +358,11 @@ async fn create_user(
         }
     };
     let user = account.create_user(from.as_deref(), &body)?;
+    if lag_ms > 0 {
+        let listable_at = Instant::now() + Duration::from_millis(lag_ms);
+        lock(&shared.lag).created(&user.id, listable_at);
+    }
+    drop(account);
     Ok(json(StatusCode::CREATED, UserEnvelope { user }))
 }
 

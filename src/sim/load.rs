@@ -43,7 +43,32 @@ impl Seed {
     /// # Errors
     /// [`SimError::Seed`] listing every problem.
     pub fn validate(&self) -> Result<(), SimError> {
-        Account::from_seed(self, "http://127.0.0.1").map(|_| ())
+        self.with_setting_problems(Account::from_seed(self, "http://127.0.0.1").map(|_| ()))
+    }
+
+    /// Adds the problems of the settings the account does not check (`random_faults`,
+    /// `rate_limit.endpoints`) to the outcome of building the account.
+    pub(crate) fn with_setting_problems<T>(
+        &self,
+        built: Result<T, SimError>,
+    ) -> Result<T, SimError> {
+        let mut problems = Vec::new();
+        if let Err(e) = self.random_faults.validate() {
+            problems.push(format!("random_faults: {e}"));
+        }
+        for (i, limit) in self.rate_limit.endpoints.iter().enumerate() {
+            if let Err(e) = limit.validate() {
+                problems.push(format!("rate_limit.endpoints[{i}]: {e}"));
+            }
+        }
+        match built {
+            Ok(value) if problems.is_empty() => Ok(value),
+            Ok(_) => Err(SimError::Seed(problems.join("; "))),
+            Err(SimError::Seed(m)) if !problems.is_empty() => {
+                Err(SimError::Seed(format!("{m}; {}", problems.join("; "))))
+            }
+            Err(e) => Err(e),
+        }
     }
 }
 
@@ -71,6 +96,35 @@ mod tests {
     fn alias_for_requests_per_minute() {
         let s = Seed::from_json(r#"{"rate_limit":{"requests_per_minute":5}}"#).unwrap();
         assert_eq!(s.rate_limit.requests, 5);
+    }
+
+    #[test]
+    fn random_faults_and_endpoint_limits_are_read_and_checked() {
+        let s = Seed::from_json(
+            r#"{"rate_limit": {"endpoints": [{"method": "GET", "path": "/oncalls", "requests": 60}]},
+                "random_faults": {"seed": 9, "drop_percent": 2.5, "list_lag_ms": 500}}"#,
+        )
+        .unwrap();
+        assert_eq!(s.rate_limit.requests, 960);
+        assert_eq!(s.rate_limit.endpoints[0].window_seconds, 60);
+        assert_eq!(s.random_faults.seed, 9);
+        assert_eq!(s.random_faults.drop_percent, 2.5);
+        assert_eq!(s.random_faults.list_lag_ms, 500);
+        assert_eq!(s.random_faults.rate_limit_burst, 1);
+        let e = Seed::from_json(
+            r#"{"users": [{"name": "", "email": "x@example.com"}],
+                "rate_limit": {"endpoints": [{"method": "GET", "path": "oncalls", "requests": 1}]},
+                "random_faults": {"drop_percent": 120}}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        for needle in [
+            "Name can't be blank",
+            "random_faults: drop_percent must be between 0 and 100",
+            "rate_limit.endpoints[0]: path \"oncalls\" must start with '/'",
+        ] {
+            assert!(e.contains(needle), "missing {needle:?} in {e}");
+        }
     }
 
     #[test]

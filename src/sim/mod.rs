@@ -317,25 +317,31 @@
 
 mod clock;
 mod contacts;
+mod control;
 mod error;
 pub mod faults;
 mod http;
 mod idgen;
 mod incidents;
+mod lag;
 mod licenses;
 mod links;
 mod load;
 mod oncall;
 pub mod paging;
+mod pipeline;
+pub mod random;
 mod ratelimit;
 mod routes;
 mod seed;
 mod shape;
 mod state;
 
+pub use control::CompetingLoad;
 pub use error::SimError;
 pub use faults::{Fault, FaultKind};
-pub use ratelimit::{DEFAULT_REQUESTS, DEFAULT_WINDOW_SECONDS};
+pub use random::{FaultCounts, RandomFaults};
+pub use ratelimit::{DEFAULT_REQUESTS, DEFAULT_WINDOW_SECONDS, EndpointRateLimit};
 pub use seed::{
     DEFAULT_ABILITIES, RateLimitSeed, Seed, SeedApiKey, SeedAssignment, SeedContactMethod,
     SeedEscalationPolicy, SeedEscalationRule, SeedIncident, SeedLayerUser, SeedLicense,
@@ -380,7 +386,9 @@ pub struct RecordedRequest {
 pub async fn start(seed: Seed, port: u16) -> std::io::Result<SimHandle> {
     let invalid =
         |e: SimError| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string());
-    let mut account = Account::from_seed(&seed, "").map_err(invalid)?;
+    let mut account = seed
+        .with_setting_problems(Account::from_seed(&seed, ""))
+        .map_err(invalid)?;
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
     let addr = listener.local_addr()?;
     account.set_api_base(&format!("http://{addr}"));
@@ -389,11 +397,21 @@ pub async fn start(seed: Seed, port: u16) -> std::io::Result<SimHandle> {
     for fault in seed.faults {
         faults.add(fault);
     }
-    let limiter =
+    let mut limiter =
         ratelimit::RateLimiter::new(seed.rate_limit.requests, seed.rate_limit.window_seconds);
+    for limit in seed.rate_limit.endpoints {
+        limiter.set_endpoint_limit(limit);
+    }
     let (stop, stopped) = watch::channel(false);
     let keys = seed.api_keys.iter().map(|k| k.key().to_string()).collect();
-    let shared = Arc::new(Shared::new(account, faults, limiter, keys, stopped.clone()));
+    let shared = Arc::new(Shared::new(
+        account,
+        faults,
+        limiter,
+        seed.random_faults,
+        keys,
+        stopped.clone(),
+    ));
     let task = tokio::spawn(http::serve(listener, http::router(shared.clone()), stopped));
     Ok(SimHandle {
         inner: Arc::new(Inner {

@@ -7,7 +7,8 @@
 //! the account owner, which only a seed can create (fact F15).
 
 use super::faults::Fault;
-use super::ratelimit::{DEFAULT_REQUESTS, DEFAULT_WINDOW_SECONDS};
+use super::random::RandomFaults;
+use super::ratelimit::{DEFAULT_REQUESTS, DEFAULT_WINDOW_SECONDS, EndpointRateLimit};
 use crate::pagerduty::models::contact::ContactMethodType;
 use crate::pagerduty::models::incidents::{IncidentStatus, Urgency};
 use crate::pagerduty::models::licenses::RoleGroup;
@@ -72,6 +73,9 @@ pub struct Seed {
     /// Incidents.
     #[serde(default)]
     pub incidents: Vec<SeedIncident>,
+    /// Random faults, latency, listing lag and lock contention (default: none).
+    #[serde(default)]
+    pub random_faults: RandomFaults,
 }
 
 /// The abilities of a seeded account that names none: the four of the OpenAPI
@@ -183,12 +187,14 @@ impl fmt::Debug for Seed {
             .field("schedules", &self.schedules)
             .field("escalation_policies", &self.escalation_policies)
             .field("incidents", &self.incidents)
+            .field("random_faults", &self.random_faults)
             .finish()
     }
 }
 
-/// The request budget per API key: `requests` per `window_seconds`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// The request budget per API key: `requests` per `window_seconds`, plus the extra limits
+/// of single endpoints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimitSeed {
     /// Requests allowed per window (default 960, fact F27). Also accepted as
@@ -198,6 +204,10 @@ pub struct RateLimitSeed {
     /// Window length in seconds (default 60).
     #[serde(default = "default_window")]
     pub window_seconds: u64,
+    /// Endpoints with an extra limit of their own (`PAGERDUTY_API.md` §6), e.g.
+    /// `[{"method": "GET", "path": "/oncalls", "requests": 60}]` (default none).
+    #[serde(default)]
+    pub endpoints: Vec<EndpointRateLimit>,
 }
 
 fn default_requests() -> u32 {
@@ -213,6 +223,7 @@ impl Default for RateLimitSeed {
         RateLimitSeed {
             requests: DEFAULT_REQUESTS,
             window_seconds: DEFAULT_WINDOW_SECONDS,
+            endpoints: Vec::new(),
         }
     }
 }
