@@ -318,7 +318,7 @@ async fn list_users(State(shared): State<Arc<Shared>>, parts: Parts) -> Answer {
     let mut all = account.user_ids(&filter);
     if !hidden.is_empty() {
         let before = all.len();
-        all.retain(|id| !hidden.contains(id));
+        all.retain(|id| !hidden.contains(*id));
         if all.len() < before {
             shared.counts.add(Counted::LaggedListing);
         }

@@ -47,7 +47,7 @@ use crate::pagerduty::models::{
 use crate::vocab::time_zones::is_valid_time_zone;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Longest accepted user name (OpenAPI `User.name.maxLength`; F18).
 pub const MAX_NAME_CHARS: usize = 100;
@@ -174,6 +174,11 @@ pub(crate) struct Account {
     teams: BTreeMap<String, TeamRecord>,
     /// (team ID, user ID) → team role.
     memberships: BTreeMap<(String, String), TeamRole>,
+    /// The same memberships as (user ID, team ID), to find a user's teams without a scan.
+    user_teams: BTreeSet<(String, String)>,
+    /// (lower-cased name, ID) → email of every user: the API order, kept sorted as users
+    /// change, so that a listing never sorts, with what `query` searches.
+    order: BTreeMap<(String, String), String>,
     ids: IdGenerator,
     users_created: usize,
     /// Lower-cased email → user ID, for uniqueness and lookups.
@@ -240,6 +245,8 @@ impl Account {
             users: BTreeMap::new(),
             teams: BTreeMap::new(),
             memberships: BTreeMap::new(),
+            user_teams: BTreeSet::new(),
+            order: BTreeMap::new(),
             ids: IdGenerator::default(),
             users_created: 0,
             emails: HashMap::new(),
@@ -319,6 +326,11 @@ impl Account {
             );
         }
 
+        let team_by_name: HashMap<String, String> = account
+            .teams
+            .values()
+            .map(|t| (t.name.to_lowercase(), t.id.clone()))
+            .collect();
         let mut owner: Option<usize> = None;
         let mut seeded = Vec::with_capacity(seed.users.len());
         for (i, u) in seed.users.iter().enumerate() {
@@ -339,11 +351,10 @@ impl Account {
             seeded.push(id.clone());
             let mut joined = HashSet::new();
             for m in &u.teams {
-                let team = account.teams.values().find(|t| t.id == m.team).or_else(|| {
-                    account
-                        .teams
-                        .values()
-                        .find(|t| t.name.to_lowercase() == collapse_spaces(&m.team).to_lowercase())
+                let team = account.teams.get(&m.team).or_else(|| {
+                    team_by_name
+                        .get(&collapse_spaces(&m.team).to_lowercase())
+                        .and_then(|id| account.teams.get(id))
                 });
                 let Some(team) = team else {
                     errors.push(format!("team {:?} is not a team of the seed", m.team));
@@ -361,9 +372,8 @@ impl Account {
                     errors.push(format!("team {:?}: {}", m.team, first_detail(&e)));
                     continue;
                 }
-                account
-                    .memberships
-                    .insert((team.id.clone(), id.clone()), role);
+                let team_id = team.id.clone();
+                account.insert_membership(&team_id, &id, role);
             }
             problems.extend(errors.into_iter().map(|e| format!("{entry}: {e}")));
             account.insert_user(id, draft, false);
@@ -531,6 +541,8 @@ impl Account {
             .unwrap_or_else(|| COLORS[self.users_created % COLORS.len()].to_string());
         self.users_created += 1;
         self.emails.insert(d.email.clone(), id.clone());
+        self.order
+            .insert((d.name.to_lowercase(), id.clone()), d.email.clone());
         self.users.insert(
             id.clone(),
             UserRecord {
@@ -547,51 +559,57 @@ impl Account {
         );
     }
 
+    fn insert_membership(&mut self, team_id: &str, user_id: &str, role: TeamRole) {
+        self.memberships
+            .insert((team_id.to_string(), user_id.to_string()), role);
+        self.user_teams
+            .insert((user_id.to_string(), team_id.to_string()));
+    }
+
+    fn remove_memberships_of(&mut self, user_id: &str) {
+        let teams: Vec<String> = self.team_ids_of(user_id).map(str::to_string).collect();
+        for team in teams {
+            self.memberships
+                .remove(&(team.clone(), user_id.to_string()));
+            self.user_teams.remove(&(user_id.to_string(), team));
+        }
+    }
+
+    /// The IDs of the teams `user_id` belongs to, in ID order.
+    fn team_ids_of<'a>(&'a self, user_id: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.user_teams
+            .range((user_id.to_string(), String::new())..)
+            .take_while(move |(u, _)| u == user_id)
+            .map(|(_, t)| t.as_str())
+    }
+
     // ----- reads -------------------------------------------------------------------------
 
     /// IDs of the users matching `filter`, ordered by name (case-insensitive), then ID.
-    pub(crate) fn user_ids(&self, filter: &UserFilter) -> Vec<String> {
+    /// Linear in the number of users: the order is kept, never computed.
+    pub(crate) fn user_ids(&self, filter: &UserFilter) -> Vec<&str> {
         let query = filter.query.as_ref().map(|q| q.to_lowercase());
         let teams: HashSet<&str> = filter.team_ids.iter().map(String::as_str).collect();
-        let members: Option<HashSet<&str>> = (!teams.is_empty()).then(|| {
-            self.memberships
-                .keys()
-                .filter(|(t, _)| teams.contains(t.as_str()))
-                .map(|(_, u)| u.as_str())
-                .collect()
-        });
-        let mut users: Vec<&UserRecord> = self
-            .users
-            .values()
-            .filter(|u| {
-                query.as_ref().is_none_or(|q| {
-                    u.name.to_lowercase().contains(q.as_str()) || u.email.contains(q.as_str())
-                })
+        self.order
+            .iter()
+            .filter(|((name, _), email)| {
+                query
+                    .as_ref()
+                    .is_none_or(|q| name.contains(q.as_str()) || email.contains(q.as_str()))
             })
-            .filter(|u| members.as_ref().is_none_or(|m| m.contains(u.id.as_str())))
-            .collect();
-        users.sort_by_cached_key(|u| (u.name.to_lowercase(), u.id.clone()));
-        users.into_iter().map(|u| u.id.clone()).collect()
+            .filter(|((_, id), _)| {
+                teams.is_empty() || self.team_ids_of(id).any(|t| teams.contains(t))
+            })
+            .map(|((_, id), _)| id.as_str())
+            .collect()
     }
 
     /// The users with these IDs, in the given order (unknown IDs skipped), with full objects
     /// where `inc` asks for them.
-    pub(crate) fn render_users(&self, ids: &[String], inc: Includes) -> Vec<User> {
-        let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
-        let mut teams_of: BTreeMap<&str, Vec<&TeamRecord>> = BTreeMap::new();
-        for (team, user) in self.memberships.keys() {
-            if wanted.contains(user.as_str())
-                && let Some(t) = self.teams.get(team)
-            {
-                teams_of.entry(user.as_str()).or_default().push(t);
-            }
-        }
+    pub(crate) fn render_users(&self, ids: &[&str], inc: Includes) -> Vec<User> {
         ids.iter()
-            .filter_map(|id| self.users.get(id))
-            .map(|u| {
-                let teams = teams_of.remove(u.id.as_str()).unwrap_or_default();
-                self.render_user_with(u, teams, inc)
-            })
+            .filter_map(|id| self.users.get(*id))
+            .map(|u| self.render_user(u, inc))
             .collect()
     }
 
@@ -679,8 +697,8 @@ impl Account {
         }
         let mut members: Vec<(&UserRecord, &TeamRole)> = self
             .memberships
-            .iter()
-            .filter(|((t, _), _)| t == team_id)
+            .range((team_id.to_string(), String::new())..)
+            .take_while(|((t, _), _)| t == team_id)
             .filter_map(|((_, u), role)| self.users.get(u).map(|u| (u, role)))
             .collect();
         members.sort_by_key(|(u, _)| (u.name.to_lowercase(), u.id.clone()));
@@ -825,7 +843,7 @@ impl Account {
             color: Some(color.unwrap_or_else(|| current.color.clone())),
         };
         self.validate_draft(&mut draft, Some(id), false, &mut errors);
-        if draft.role.is_stakeholder() && self.memberships.keys().any(|(_, u)| u == id) {
+        if draft.role.is_stakeholder() && self.team_ids_of(id).next().is_some() {
             errors.push(format!(
                 "Role {} cannot belong to teams; remove the user from its teams first",
                 draft.role
@@ -851,6 +869,12 @@ impl Account {
             self.licenses.assign(id, &license, self.clock.now());
         }
         let user = self.users.get_mut(id).expect("checked above");
+        self.order
+            .remove(&(user.name.to_lowercase(), id.to_string()));
+        self.order.insert(
+            (draft.name.to_lowercase(), id.to_string()),
+            draft.email.clone(),
+        );
         user.name = draft.name;
         if user.email != draft.email {
             self.emails.remove(&user.email);
@@ -905,9 +929,11 @@ impl Account {
         }
         if let Some(user) = self.users.remove(id) {
             self.emails.remove(&user.email);
+            self.order
+                .remove(&(user.name.to_lowercase(), id.to_string()));
             self.deleted_names.insert(user.id, user.name);
         }
-        self.memberships.retain(|(_, u), _| u != id);
+        self.remove_memberships_of(id);
         self.licenses.release(id);
         self.contacts.remove_user(id);
         Ok(())
@@ -951,8 +977,7 @@ impl Account {
         };
         let role = role.unwrap_or_else(|| default_team_role(&user.role));
         check_membership(&user.role, &role)?;
-        self.memberships
-            .insert((team_id.to_string(), user_id.to_string()), role);
+        self.insert_membership(team_id, user_id, role);
         Ok(())
     }
 
@@ -989,6 +1014,8 @@ impl Account {
         }
         self.memberships
             .remove(&(team_id.to_string(), user_id.to_string()));
+        self.user_teams
+            .remove(&(user_id.to_string(), team_id.to_string()));
         Ok(())
     }
 
@@ -1189,10 +1216,8 @@ impl Account {
 
     fn render_user(&self, u: &UserRecord, inc: Includes) -> User {
         let teams = self
-            .memberships
-            .keys()
-            .filter(|(_, user)| *user == u.id)
-            .filter_map(|(team, _)| self.teams.get(team))
+            .team_ids_of(&u.id)
+            .filter_map(|team| self.teams.get(team))
             .collect();
         self.render_user_with(u, teams, inc)
     }
@@ -1383,6 +1408,50 @@ mod tests {
             default_team_role(&Role::RestrictedAccess),
             TeamRole::Observer
         );
+    }
+
+    #[test]
+    fn the_kept_order_and_team_index_follow_every_change() {
+        let mut a = account(
+            r#"{"teams":[{"id":"PTEAM01","name":"Ops"},{"id":"PTEAM02","name":"Dev"}],
+                "users":[{"id":"PUSER01","name":"bea","email":"b@example.com","role":"admin"},
+                         {"id":"PUSER02","name":"Al","email":"a@example.com","teams":[{"team":"ops"}]},
+                         {"id":"PUSER03","name":"Cy","email":"c@example.com","teams":[{"team":"PTEAM02"}]}]}"#,
+        );
+        fn all(a: &Account) -> Vec<String> {
+            let ids = a.user_ids(&UserFilter::default());
+            ids.into_iter().map(String::from).collect()
+        }
+        assert_eq!(all(&a), ["PUSER02", "PUSER01", "PUSER03"]);
+        a.update_user("PUSER03", &json!({"user":{"name":"Aaron"}}))
+            .unwrap();
+        assert_eq!(all(&a), ["PUSER03", "PUSER02", "PUSER01"]);
+        let ops = UserFilter {
+            query: None,
+            team_ids: vec!["PTEAM01".into()],
+        };
+        assert_eq!(a.user_ids(&ops), ["PUSER02"]);
+        a.set_membership("PTEAM01", "PUSER01", None).unwrap();
+        assert_eq!(a.user_ids(&ops), ["PUSER02", "PUSER01"]);
+        assert_eq!(
+            a.get_user("PUSER01", Includes::default())
+                .unwrap()
+                .teams
+                .len(),
+            1
+        );
+        a.remove_membership("PTEAM01", "PUSER02").unwrap();
+        assert_eq!(a.user_ids(&ops), ["PUSER01"]);
+        let by_query = UserFilter {
+            query: Some("A@EXAMPLE".into()),
+            team_ids: vec![],
+        };
+        assert_eq!(a.user_ids(&by_query), ["PUSER02"]);
+        a.delete_user("PUSER01").unwrap();
+        assert_eq!(all(&a), ["PUSER03", "PUSER02"]);
+        assert!(a.user_ids(&ops).is_empty());
+        assert!(a.team_members("PTEAM01").unwrap().is_empty());
+        assert_eq!(a.team_members("PTEAM02").unwrap().len(), 1);
     }
 
     #[test]
