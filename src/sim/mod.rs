@@ -191,7 +191,12 @@
 //!   seconds until the window resets, rounded up). Over budget → 429 `{"error":{"message":
 //!   "Rate Limit Exceeded","code":2020}}`; a refused request does not use budget. No
 //!   `Retry-After`. 401 answers are not counted. A user-level key has its own budget like
-//!   any key (PagerDuty counts per user across their keys, F27: not modelled).
+//!   any key (PagerDuty counts per user across their keys, F27: not modelled). An endpoint
+//!   may have an extra limit of its own (§6; seed `rate_limit.endpoints`,
+//!   [`SimHandle::set_endpoint_rate_limit`]): its requests spend both budgets and their
+//!   headers describe the nearer limit. Another process on the same key:
+//!   [`SimHandle::competing_load`] or [`SimHandle::spend_budget`] (or a test's own requests
+//!   with that key).
 //!
 //! Not modelled: writes to escalation policies, schedules and incidents; rotations computed
 //! from layers, schedule overrides and restrictions; services; Offboarding's incident
@@ -203,7 +208,11 @@
 //! # Request pipeline
 //! Every request is (1) recorded ([`SimHandle::requests`]; POST/PUT/DELETE also counted by
 //! [`SimHandle::write_count`]), (2) authenticated, (3) counted against its key's budget,
-//! (4) offered to the faults (the first due fault applies; see [`faults`]), (5) handled.
+//! (4) offered to the scripted faults (the first due fault applies; see [`faults`]), or else
+//! to the random faults ([`random`]), (5) delayed by the latency, if any (401 and 429
+//! answers too), (6) handled.
+//! No lock is held while a request waits, so concurrent requests overlap as on a real
+//! network. [`SimHandle::fault_counts`] counts what was injected.
 //!
 //! # Seed format
 //! JSON; every top-level field is optional and unknown fields are errors, at every level.
@@ -263,7 +272,12 @@
 //!   ],
 //!   "faults": [
 //!     {"method": "POST", "path": "/users", "skip": 1, "times": 1, "kind": {"type": "status", "status": 503}}
-//!   ]
+//!   ],
+//!   "random_faults": {
+//!     "seed": 42, "server_error_percent": 5, "drop_percent": 2, "commit_then_fail_percent": 2,
+//!     "rate_limit_percent": 0.5, "rate_limit_burst": 5, "latency_ms": 150, "latency_jitter_ms": 50,
+//!     "list_lag_ms": 2000, "lock_contention_percent": 20
+//!   }
 //! }
 //! ```
 //!
@@ -272,7 +286,9 @@
 //!   absent → any non-empty key is accepted, as an account-level key (each key still has its
 //!   own budget).
 //! - `rate_limit.requests` (alias `requests_per_minute`, default 960) per
-//!   `rate_limit.window_seconds` (default 60, at least 1).
+//!   `rate_limit.window_seconds` (default 60, at least 1); `rate_limit.endpoints[]`:
+//!   [`EndpointRateLimit`]s, `{"method": "GET", "path": "/oncalls", "requests": 60,
+//!   "window_seconds": 60}`.
 //! - `subdomain` (default `sim`): used in `html_url`s. `time_zone` (default `Etc/UTC`): the
 //!   account's zone, one of the 135.
 //! - `now`: RFC 3339; when set the clock stands still there (default: the system clock).
@@ -309,9 +325,18 @@
 //! - Object IDs (everything but users and teams) are unique among themselves.
 //! - `faults[]`: [`Fault`]s in JSON form: `method`, `path`, `skip` (default 0), `times`
 //!   (default 1; `null` = every later match) and `kind` tagged by `type`: `status`
-//!   (`status`, optional `code`, `message`, `errors`), `rate_limited` (`reset_seconds`),
+//!   (`status`, optional `code`, `message`, `errors`), `proxy_error` (`status`, default 502:
+//!   an HTML page without `ratelimit-*` headers), `rate_limited` (`reset_seconds`),
 //!   `bare_rate_limit`, `delay` (`ms`), `drop`, `apply_then_fail` (`status`, default 500),
 //!   `apply_then_drop`, `account_lock`, `end_early`, `repeat_page`, `empty_page`.
+//! - `random_faults`: [`RandomFaults`], every field optional: `seed` (the fault seed),
+//!   `server_error_percent` with `server_error_statuses` (default `[500, 502, 503, 504]`),
+//!   `drop_percent`, `rate_limit_percent`, `bare_rate_limit_percent`, `rate_limit_burst`
+//!   (requests per 429 storm, default 1), `rate_limit_reset_seconds` (default 1),
+//!   `commit_then_fail_percent`, `commit_then_drop_percent` (of writes), `slow_percent` with
+//!   `slow_ms` (default 2000), `latency_ms`, `latency_jitter_ms`, `list_lag_ms`,
+//!   `lock_contention_percent`. Percentages are 0–100 (fractions allowed). What each does and
+//!   what "reproducible" means: [`random`].
 //!
 //! Small examples are `fixtures/sim/basic.json` and `fixtures/sim/oncall.json`.
 

@@ -1,7 +1,7 @@
-//! The request pipeline every request passes before its endpoint: record → latency →
-//! authenticate → rate-limit → scripted fault, else random faults → lock contention →
-//! endpoint → commit-then-fail → slow answer (see [`super`], "Request pipeline", and
-//! [`super::random`]).
+//! The request pipeline every request passes before its endpoint: record → authenticate →
+//! rate-limit → scripted fault, else random faults → latency → lock contention → endpoint
+//! → commit-then-fail → slow answer (see [`super`], "Request pipeline", and
+//! [`super::random`]). 401 and 429 answers wait the latency too.
 //!
 //! Waiting (latency, `delay` faults, slow answers) holds no lock, so concurrent requests
 //! overlap as they would on a real network; the endpoints take the account lock only while
