@@ -721,3 +721,59 @@ async fn invalid_random_faults_are_refused() {
     assert!(sim.set_random_faults(bad).is_err());
     assert_eq!(sim.random_faults(), RandomFaults::default());
 }
+
+#[tokio::test]
+async fn every_checked_answer_carries_the_three_rate_limit_headers() {
+    let sim = start("{}").await;
+    let bot = || request(&sim, Method::POST, "/users").header("From", "bot@example.com");
+    let cases: Vec<(reqwest::RequestBuilder, u16)> = vec![
+        (request(&sim, Method::GET, "/users?include[]=teams"), 200),
+        (
+            request(&sim, Method::GET, "/users?offset=9999&limit=100"),
+            400,
+        ),
+        (request(&sim, Method::GET, "/users/PUSER01"), 200),
+        (request(&sim, Method::GET, "/users/PNOPE01"), 404),
+        (
+            bot().json(&json!({"user": {"name": "X", "email": "x@example.com"}})),
+            201,
+        ),
+        (
+            bot().json(&json!({"user": {"name": "", "email": "bad"}})),
+            400,
+        ),
+        (
+            request(&sim, Method::POST, "/users").json(&json!({"user": {}})),
+            400,
+        ),
+        (
+            request(&sim, Method::PUT, "/users/PUSER02").json(&json!({"user": {"job_title": "T"}})),
+            200,
+        ),
+        (
+            request(&sim, Method::PUT, "/teams/PTEAM01/users/PUSER02"),
+            204,
+        ),
+        (
+            request(&sim, Method::DELETE, "/teams/PTEAM01/users/PUSER02"),
+            204,
+        ),
+        (request(&sim, Method::GET, "/teams"), 200),
+        (request(&sim, Method::GET, "/teams/PTEAM01/members"), 200),
+        (request(&sim, Method::GET, "/teams/PNOPE01"), 404),
+        (request(&sim, Method::DELETE, "/users/PUSER02"), 204),
+        (request(&sim, Method::GET, "/no/such/route"), 404),
+    ];
+    let n = cases.len() as u64;
+    for (i, (req, status)) in cases.into_iter().enumerate() {
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), status, "case {i}");
+        assert!(has_rate_headers(&resp), "case {i}: {:?}", resp.headers());
+        assert_eq!(
+            header(&resp, "ratelimit-remaining"),
+            Some(1_000_000 - 1 - i as u64),
+            "case {i}"
+        );
+    }
+    assert_eq!(sim.requests().len() as u64, n);
+}
