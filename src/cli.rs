@@ -169,6 +169,62 @@ pub struct SandboxArgs {
     /// Port on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
+    /// Random faults, latency and budget, overriding the seed's `random_faults` and
+    /// `rate_limit` field by field.
+    #[command(flatten)]
+    pub faults: SandboxFaults,
+}
+
+/// `sandbox` flags that override the seed's `random_faults` (see `src/sim/random.rs`;
+/// percentages are of requests, 0–100, fractions allowed) and its budget.
+#[derive(Debug, Default, Args)]
+#[command(next_help_heading = "Faults (override the seed's random_faults)")]
+pub struct SandboxFaults {
+    /// The fault seed: the same seed and request sequence give the same faults.
+    #[arg(long, value_name = "N")]
+    pub fault_seed: Option<u64>,
+    /// Share answered 500/502/503/504 without running (502-504 as HTML without ratelimit headers).
+    #[arg(long = "fault-5xx-percent", value_name = "P")]
+    pub fault_5xx_percent: Option<f64>,
+    /// Share of connections closed without an answer, without running.
+    #[arg(long, value_name = "P")]
+    pub fault_drop_percent: Option<f64>,
+    /// Share of writes applied, then answered with a 5xx.
+    #[arg(long, value_name = "P")]
+    pub fault_commit_then_fail_percent: Option<f64>,
+    /// Share of writes applied, then left without an answer.
+    #[arg(long, value_name = "P")]
+    pub fault_commit_then_drop_percent: Option<f64>,
+    /// Share starting a storm of 429s with the ratelimit headers.
+    #[arg(long = "fault-429-percent", value_name = "P")]
+    pub fault_429_percent: Option<f64>,
+    /// Share starting a storm of 429s without headers or body.
+    #[arg(long = "fault-bare-429-percent", value_name = "P")]
+    pub fault_bare_429_percent: Option<f64>,
+    /// Requests per 429 storm (at least 1).
+    #[arg(long = "fault-429-burst", value_name = "N")]
+    pub fault_429_burst: Option<u32>,
+    /// Share of answers sent late, after the request ran.
+    #[arg(long, value_name = "P")]
+    pub fault_slow_percent: Option<f64>,
+    /// How late a slow answer comes, in milliseconds.
+    #[arg(long, value_name = "MS")]
+    pub fault_slow_ms: Option<u64>,
+    /// Share of overlapping POST /users refused with PagerDuty's transient account-lock error.
+    #[arg(long, value_name = "P")]
+    pub fault_lock_contention_percent: Option<f64>,
+    /// Delay of every answer, in milliseconds.
+    #[arg(long, value_name = "MS")]
+    pub latency_ms: Option<u64>,
+    /// Uniform jitter around --latency-ms, in milliseconds (plus or minus).
+    #[arg(long, value_name = "MS")]
+    pub latency_jitter_ms: Option<u64>,
+    /// Milliseconds before a created user shows in GET /users listings.
+    #[arg(long, value_name = "MS")]
+    pub list_lag_ms: Option<u64>,
+    /// The per-key budget in requests per minute (replaces the seed's rate_limit window).
+    #[arg(long, value_name = "N")]
+    pub requests_per_minute: Option<u32>,
 }
 
 /// `demo`.

@@ -2,7 +2,7 @@
 //! and `apply` by hand.
 
 use super::Failure;
-use crate::cli::SandboxArgs;
+use crate::cli::{SandboxArgs, SandboxFaults};
 use crate::config::{ENV_API_KEY, ENV_API_URL};
 use crate::exit::Exit;
 use crate::printer::Printer;
@@ -15,16 +15,80 @@ use crate::sim;
 /// [`Failure::Usage`] for an unreadable seed, [`Failure::Failed`] when the port cannot be
 /// bound.
 pub(super) async fn run(a: SandboxArgs, printer: &Printer) -> Result<Exit, Failure> {
-    let seed = sim::Seed::from_file(&a.seed)
+    let mut seed = sim::Seed::from_file(&a.seed)
         .map_err(|e| Failure::Usage(format!("seed {}: {e}", a.seed.display())))?;
+    override_faults(&mut seed, &a.faults);
+    seed.random_faults
+        .validate()
+        .map_err(|e| Failure::Usage(format!("fault flags: {e}")))?;
+    // A sandbox key is no secret (issue 10): the banner names the key to use.
+    let key = match seed.api_keys.first() {
+        Some(key) => key.key().to_string(),
+        None => "sandbox  # the seed lists no api_keys: any non-empty key is accepted".into(),
+    };
+    let faults = faults_summary(&seed.random_faults);
     let handle = sim::start(seed, a.port)
         .await
         .map_err(|e| Failure::Failed(format!("cannot listen on 127.0.0.1:{}: {e}", a.port)))?;
     printer.out(&format!(
-        "PagerDuty simulator listening on {url}\n  export {ENV_API_URL}={url}\n  export {ENV_API_KEY}=<one of the seed's api_keys>\nPress Ctrl-C to stop.\n",
+        "PagerDuty simulator listening on {url}\n  export {ENV_API_URL}={url}\n  export {ENV_API_KEY}={key}\n{faults}Press Ctrl-C to stop.\n",
         url = handle.url()
     ));
     tokio::signal::ctrl_c().await.ok();
     handle.shutdown().await;
     Ok(Exit::Success)
+}
+
+/// Applies the `--fault-*`, `--latency-*`, `--list-lag-ms` and `--requests-per-minute` flags
+/// given over the seed's values.
+fn override_faults(seed: &mut sim::Seed, f: &SandboxFaults) {
+    let r = &mut seed.random_faults;
+    let set = |field: &mut f64, flag: Option<f64>| *field = flag.unwrap_or(*field);
+    r.seed = f.fault_seed.unwrap_or(r.seed);
+    set(&mut r.server_error_percent, f.fault_5xx_percent);
+    set(&mut r.drop_percent, f.fault_drop_percent);
+    set(
+        &mut r.commit_then_fail_percent,
+        f.fault_commit_then_fail_percent,
+    );
+    set(
+        &mut r.commit_then_drop_percent,
+        f.fault_commit_then_drop_percent,
+    );
+    set(&mut r.rate_limit_percent, f.fault_429_percent);
+    set(&mut r.bare_rate_limit_percent, f.fault_bare_429_percent);
+    set(&mut r.slow_percent, f.fault_slow_percent);
+    set(
+        &mut r.lock_contention_percent,
+        f.fault_lock_contention_percent,
+    );
+    r.rate_limit_burst = f.fault_429_burst.unwrap_or(r.rate_limit_burst);
+    r.slow_ms = f.fault_slow_ms.unwrap_or(r.slow_ms);
+    r.latency_ms = f.latency_ms.unwrap_or(r.latency_ms);
+    r.latency_jitter_ms = f.latency_jitter_ms.unwrap_or(r.latency_jitter_ms);
+    r.list_lag_ms = f.list_lag_ms.unwrap_or(r.list_lag_ms);
+    if let Some(n) = f.requests_per_minute {
+        seed.rate_limit.requests = n;
+        seed.rate_limit.window_seconds = 60;
+    }
+}
+
+/// One banner line with the random-fault settings that differ from the defaults, e.g.
+/// `Random faults: {"seed":7,"drop_percent":2.0}`, or nothing when there are none.
+fn faults_summary(faults: &sim::RandomFaults) -> String {
+    let (Ok(serde_json::Value::Object(set)), Ok(serde_json::Value::Object(default))) = (
+        serde_json::to_value(faults),
+        serde_json::to_value(sim::RandomFaults::default()),
+    ) else {
+        return String::new();
+    };
+    let changed: serde_json::Map<String, serde_json::Value> = set
+        .into_iter()
+        .filter(|(k, v)| default.get(k) != Some(v))
+        .collect();
+    if changed.is_empty() {
+        String::new()
+    } else {
+        format!("Random faults: {}\n", serde_json::Value::Object(changed))
+    }
 }
