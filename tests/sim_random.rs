@@ -641,8 +641,8 @@ async fn an_endpoint_limit_of_its_own_shows_in_its_headers() {
     let sim = sim::start(Seed::from_json(&seed).unwrap(), 0)
         .await
         .unwrap();
-    // The simulator has no /oncalls route (404), but the limit is checked before routing.
     let resp = request(&sim, Method::GET, "/oncalls").send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(
         (
             header(&resp, "ratelimit-limit"),
