@@ -1,6 +1,6 @@
 //! The real binary end to end against the simulator: the demo, every command's output
 //! (snapshots), the real exports, failures and recovery, and the safety checks (input
-//! integrity, thresholds, saved plans, apply-time re-checks).
+//! integrity, thresholds, saved plans, apply-time re-checks), and `sandbox` with fault flags.
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -14,4 +14,5 @@ mod safety_apply_time;
 mod safety_input;
 mod safety_saved_plan;
 mod safety_thresholds;
+mod sandbox;
 mod snapshots;
