@@ -1,23 +1,53 @@
-//! The pass over the export: each employee is matched, checked against the users
-//! hr2pagerduty never writes, and handed to the builder its lifecycle calls for.
+//! The pass over the export: each employee is matched, its dates read as of today
+//! ([`super::dated`]), checked against the users hr2pagerduty never writes, and handed to
+//! the builder its standing calls for; changes that come due later are listed as pending.
 
 use super::Tally;
-use super::build::{create, deactivate, reactivate, update};
+use super::build::{Record, create, deactivate, reactivate, update};
 use super::context::Ctx;
+use super::contract::{ActionKind, DateConflict, Pending};
+use super::dated::{self, Dated, LeaverCause, Standing};
 use super::matching::{Found, Index};
 use super::ownership::{protected_email, untouchable};
 use super::preconditions::check_stakeholder;
 use super::skip::{Skip, SkipCause};
-use crate::hr::{Employee, Lifecycle};
+use crate::config::PastTerminationDate;
+use crate::hr::Employee;
+use crate::pagerduty::models::User;
 
-/// Plans employee `e`: at most one action, or a skip, or one more unchanged.
+/// Plans employee `e`: at most one action, or a skip, or one more unchanged; and any
+/// pending change and date conflict.
 pub(super) fn plan_employee<'a>(
     cx: &mut Ctx<'a>,
     index: &Index<'a>,
     e: &Employee,
     t: &mut Tally<'a>,
 ) {
-    let (user, matched_by_email) = match index.find(e) {
+    let found = index.find(e);
+    let matched = match &found {
+        Found::ByMarker(u) | Found::ByEmail(u) => Some(*u),
+        Found::Nobody | Found::Blocked { .. } => None,
+    };
+    // A termination date that brought the suspension of this employee's user into effect.
+    let applied = matched
+        .and_then(|u| index.marker(u))
+        .and_then(|m| m.suspended.as_ref())
+        .and_then(|s| s.termination_date);
+    let d = dated::dated(e, cx.policy, cx.inp.today, applied);
+    if matches!(d.standing, Standing::Employed { .. }) {
+        t.hr_active += 1;
+    }
+    if let Some(date) = d.conflict {
+        t.out.conflicts.push(DateConflict {
+            employee_id: e.employee_id.clone(),
+            email: e.email.clone(),
+            status: e.status_value.clone(),
+            termination_date: date,
+            decided_by: cx.policy.past_termination_date,
+            line: e.line,
+        });
+    }
+    let (user, matched_by_email) = match found {
         Found::ByMarker(u) => (Some(u), false),
         Found::ByEmail(u) => (Some(u), true),
         Found::Nobody => (None, false),
@@ -44,7 +74,7 @@ pub(super) fn plan_employee<'a>(
         // ("Email has already been taken", fact F31) every night: keep the old address,
         // apply the other changes, and say why.
         if let Some(other) = index.by_email(&e.email).filter(|o| o.id != u.id)
-            && e.status != Lifecycle::Terminated
+            && !matches!(d.standing, Standing::Leaver(_))
         {
             cx.email_blocked.insert(e.employee_id.clone());
             cx.notes.push(format!(
@@ -60,35 +90,106 @@ pub(super) fn plan_employee<'a>(
     }
     let human = user.map(|u| index.human(u)).unwrap_or_default();
     let current_marker = user.and_then(|u| index.marker(u));
-    let action = match (e.status, user) {
-        (Lifecycle::Active, None) => {
+    let suspended = current_marker.and_then(|m| m.suspended.as_ref());
+    list_pending(e, user, suspended.is_some(), &d, t);
+    let action = match (d.standing, user) {
+        (Standing::Employed { .. }, None) => {
             let a = create(cx, e);
             check_stakeholder(cx, e, &mut t.problems);
             Some(a)
         }
-        (Lifecycle::Active, Some(u)) => {
+        (Standing::Employed { .. }, Some(u)) => {
             check_stakeholder(cx, e, &mut t.problems);
-            match current_marker.and_then(|m| m.suspended.as_ref()) {
+            match suspended {
                 Some(s) => Some(reactivate(cx, e, u, human, s)),
                 None => update(cx, e, u, human, matched_by_email, index.state(u)),
             }
         }
-        (Lifecycle::Terminated, Some(u)) => {
-            let why = format!(
-                "leaver: status {:?} in HR{}",
-                e.status_value.as_deref().unwrap_or("terminated"),
-                if matched_by_email {
-                    " (matched by email)"
-                } else {
-                    ""
-                }
-            );
-            deactivate(cx, u, &e.employee_id, Some(e), human, current_marker, why)
+        (Standing::Leaver(cause), Some(u)) => {
+            let record = match cause {
+                LeaverCause::Status => Record::default(),
+                LeaverCause::TerminationDate(date) => Record {
+                    termination_date: Some(date),
+                    leave: false,
+                },
+                LeaverCause::Leave => Record {
+                    termination_date: None,
+                    leave: true,
+                },
+            };
+            let why = leaver_reason(cx, e, cause, matched_by_email);
+            deactivate(
+                cx,
+                u,
+                &e.employee_id,
+                Some(e),
+                human,
+                current_marker,
+                record,
+                why,
+            )
         }
-        (Lifecycle::Terminated, None) | (Lifecycle::Pending, _) => None,
+        (Standing::Leaver(_), None) | (Standing::NotYetHired { .. }, _) => None,
     };
     match action {
         Some(a) => t.out.actions.push(a),
         None => t.out.unchanged += 1,
     }
+}
+
+/// Lists what comes due for `e` on a later date: the create (or, for a `user` already
+/// suspended, the reactivation) of a future hire, and a scheduled termination. A future
+/// hire whose user is already active gets nothing: it is left as it is until the date.
+fn list_pending(e: &Employee, user: Option<&User>, suspended: bool, d: &Dated, t: &mut Tally<'_>) {
+    let entry = |kind, on, date| Pending {
+        employee_id: e.employee_id.clone(),
+        email: e.email.clone(),
+        kind,
+        on,
+        date,
+        user_id: user.map(|u| u.id.clone()),
+        line: e.line,
+    };
+    if let (Standing::NotYetHired { from: Some(on) }, Some(hire)) = (d.standing, e.hire_date) {
+        match (user, suspended) {
+            (None, _) => t.out.pending.push(entry(ActionKind::Create, on, hire)),
+            (Some(_), true) => t.out.pending.push(entry(ActionKind::Reactivate, on, hire)),
+            (Some(_), false) => {}
+        }
+    }
+    if let Some(date) = d.termination_scheduled
+        && !matches!(d.standing, Standing::Leaver(_))
+    {
+        t.out
+            .pending
+            .push(entry(ActionKind::Deactivate, date, date));
+    }
+}
+
+/// The reason of a leaver's deactivation.
+fn leaver_reason(cx: &Ctx<'_>, e: &Employee, cause: LeaverCause, by_email: bool) -> String {
+    let status = e.status_value.as_deref();
+    let mut why = match cause {
+        LeaverCause::Status => {
+            format!("leaver: status {:?} in HR", status.unwrap_or("terminated"))
+        }
+        LeaverCause::Leave => format!(
+            "leave of absence: status {:?} in HR; [lifecycle] on_leave = \"suspend\"",
+            status.unwrap_or("leave")
+        ),
+        LeaverCause::TerminationDate(date) => match status {
+            _ if date == cx.inp.today => {
+                format!("scheduled termination: termination date {date} is today")
+            }
+            None => format!("leaver: termination date {date} has passed (no status column)"),
+            Some(v) if cx.policy.past_termination_date == PastTerminationDate::Date => format!(
+                "leaver: termination date {date} has passed; status {v:?} in HR, [lifecycle] past_termination_date = \"date\""
+            ),
+            Some(_) => format!("scheduled termination: termination date {date} has passed"),
+        },
+    };
+    if by_email {
+        why.push_str(" (matched by email)");
+    }
+    why
 }

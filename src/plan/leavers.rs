@@ -4,7 +4,7 @@
 //! noted when `[lifecycle] unmanaged_users = "report"`.
 
 use super::Tally;
-use super::build::deactivate;
+use super::build::{Record, deactivate};
 use super::context::Ctx;
 use super::matching::Index;
 use super::ownership::untouchable;
@@ -56,7 +56,17 @@ pub(super) fn plan_users_without_row<'a>(cx: &mut Ctx<'a>, index: &Index<'a>, t:
         }
         t.managed.insert(u.id.as_str());
         let why = format!("leaver: employee {} is not in the HR export", m.employee_id);
-        match deactivate(cx, u, &m.employee_id, None, index.human(u), Some(m), why) {
+        let human = index.human(u);
+        match deactivate(
+            cx,
+            u,
+            &m.employee_id,
+            None,
+            human,
+            Some(m),
+            Record::default(),
+            why,
+        ) {
             Some(a) => t.out.actions.push(a),
             None => t.out.unchanged += 1,
         }

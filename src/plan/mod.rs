@@ -36,6 +36,8 @@
 //!   apply, the report and saved plans read; `skip`: [`Skip`] and its [`SkipCause`];
 //! - [`policy`] and [`rules`]: what the configuration asks, and the rules resolved against
 //!   the account's teams; [`ownership`]: the users never written (shared with apply);
+//! - [`dated`]: what each row's status, hire date and termination date mean today
+//!   (future hires, scheduled terminations, past termination dates, leave);
 //! - `context`: the state of one run (resolved rules, team names, memberships, notes);
 //! - `matching`: users indexed by marker employee ID and by email, duplicate markers,
 //!   claims by unreadable markers;
@@ -45,6 +47,7 @@
 //! - `build`: one builder per [`ActionKind`] and the helpers they share;
 //! - [`safety`]: the change thresholds checked on a finished plan.
 
+pub mod dated;
 pub mod ownership;
 pub mod policy;
 pub mod rules;
@@ -59,12 +62,15 @@ mod matching;
 mod preconditions;
 mod skip;
 
-pub use contract::{Action, ActionKind, Change, Field, Guard, Plan, Population, Step, TeamsChange};
+pub use contract::{
+    Action, ActionKind, Change, DateConflict, Field, Guard, Pending, Plan, Population, Step,
+    TeamsChange,
+};
 pub use policy::Policy;
 pub use preconditions::check_rules_offline;
 pub use skip::{Skip, SkipCause, UnknownSkipCause};
 
-use crate::hr::{Lifecycle, Roster};
+use crate::hr::Roster;
 use crate::ids::{TeamId, UserId};
 use crate::pagerduty::models::{Team, TeamMember, User};
 use chrono::NaiveDate;
@@ -95,7 +101,9 @@ pub struct Inputs<'a> {
     pub members: &'a BTreeMap<TeamId, Vec<TeamMember>>,
     /// What the configuration asks of the planner.
     pub policy: &'a Policy,
-    /// Today's date (UTC), recorded in suspension markers.
+    /// "Today": the date in `[lifecycle] default_time_zone` (or the run's `--as-of`). The
+    /// dated rules of [`dated`] compare the export's dates with it, and suspension markers
+    /// record it.
     pub today: NaiveDate,
 }
 
@@ -111,6 +119,8 @@ struct Tally<'a> {
     managed: BTreeSet<&'a str>,
     /// Lines of [`PlanError::Rules`].
     problems: Vec<String>,
+    /// Employees provisioned today (employed, by [`dated`]), for the shrink check.
+    hr_active: usize,
 }
 
 /// Computes the plan.
@@ -163,6 +173,7 @@ impl<'a> Tally<'a> {
     /// documented order, the teams whose members are needed, and the notes gathered while
     /// planning actions after the notes about users.
     fn finish(self, mut cx: Ctx<'a>, index: &Index<'a>) -> Plan {
+        let hr_active = self.hr_active;
         let Tally {
             mut out, managed, ..
         } = self;
@@ -175,12 +186,7 @@ impl<'a> Tally<'a> {
                 .filter(|u| managed.contains(u.id.as_str()))
                 .filter(|u| index.marker(u).is_none_or(|m| m.suspended.is_none()))
                 .count(),
-            hr_active: inp
-                .roster
-                .employees
-                .iter()
-                .filter(|e| e.status == Lifecycle::Active)
-                .count(),
+            hr_active,
         };
         out.actions.sort_by(|a, b| {
             (a.email.as_str(), a.user_id.as_deref()).cmp(&(b.email.as_str(), b.user_id.as_deref()))
@@ -189,6 +195,9 @@ impl<'a> Tally<'a> {
             (a.email.as_deref(), a.pagerduty_user_id.as_deref())
                 .cmp(&(b.email.as_deref(), b.pagerduty_user_id.as_deref()))
         });
+        out.pending
+            .sort_by(|a, b| (a.on, a.email.as_str()).cmp(&(b.on, b.email.as_str())));
+        out.conflicts.sort_by_key(|c| c.line);
         out.needs_team_members = std::mem::take(&mut cx.needs);
         out.notes.append(&mut cx.notes);
         out

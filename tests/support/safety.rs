@@ -78,7 +78,7 @@ pub fn in_sync_users(cfg: &Config, roster: &Roster, base: &Seed) -> Vec<SeedUser
         teams: &teams,
         members: &BTreeMap::new(),
         policy: &Policy::from_config(cfg),
-        today: chrono::Utc::now().date_naive(),
+        today: hr2pagerduty::commands::today(cfg, None),
     })
     .unwrap();
     p.actions
