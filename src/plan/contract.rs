@@ -216,6 +216,14 @@ pub struct DateConflict {
     pub line: u64,
 }
 
+impl DateConflict {
+    /// True when the status decided (the employee stays), false when the date did (a
+    /// leaver).
+    pub fn status_decides(&self) -> bool {
+        self.decided_by == PastTerminationDate::Status
+    }
+}
+
 /// The plan: actions, people left alone, and notes for the reader.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Plan {

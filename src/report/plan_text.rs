@@ -2,7 +2,6 @@
 //! and field-level `old → new` changes, what is skipped and why, and the summary line.
 
 use super::symbol;
-use crate::config::PastTerminationDate;
 use crate::hr::Roster;
 use crate::marker::{self, MarkerState};
 use crate::plan::{Action, ActionKind, Change, DateConflict, Field, Pending, Plan};
@@ -153,9 +152,10 @@ pub fn pending_line(p: &Pending) -> String {
 /// One date conflict: the row, the dates, and what decided.
 pub fn conflict_line(c: &DateConflict) -> String {
     let status = c.status.as_deref().unwrap_or("active");
-    let decided = match c.decided_by {
-        PastTerminationDate::Status => "the status decides: kept active",
-        PastTerminationDate::Date => "the date decides: deactivated",
+    let decided = if c.status_decides() {
+        "the status decides: kept active"
+    } else {
+        "the date decides: deactivated"
     };
     format!(
         "{} (employee {}, line {}): termination date {} has passed but status {status:?} says active; {decided} ([lifecycle] past_termination_date = \"{}\")",
