@@ -340,7 +340,10 @@ fn bad_dated_lifecycle_values_are_named_with_their_lines() {
     }
     // Not one of the values, or the wrong type: serde names the key and its line.
     for (line, want) in [
-        ("past_termination_date = \"hr\"", "expected `status` or `date`"),
+        (
+            "past_termination_date = \"hr\"",
+            "expected `status` or `date`",
+        ),
         ("on_leave = \"pause\"", "expected `keep` or `suspend`"),
         ("provision_days_before_start = \"a week\"", "expected i64"),
     ] {
