@@ -419,3 +419,44 @@ fn workivate_offboards_by_its_termination_dates() {
     let john = sim.user("test.email2+xxxx1@example.com.anytld");
     assert!(marker_of(john.description.as_deref()).suspended.is_none());
 }
+
+#[test]
+fn a_bad_dated_setting_is_a_configuration_error_with_its_line() {
+    let hr = export(&[row(1, "Active", "2020-01-01", "")]);
+    let good = config();
+    let line_of = |text: &str, key: &str| {
+        text.lines()
+            .position(|l| l.starts_with(key))
+            .map(|i| i + 1)
+            .unwrap()
+    };
+    for (from, to, message) in [
+        (
+            "on_leave = \"suspend\"",
+            "on_leave = \"pause\"",
+            "unknown variant `pause`, expected `keep` or `suspend`",
+        ),
+        (
+            "provision_days_before_start = 5",
+            "provision_days_before_start = 400",
+            "`lifecycle.provision_days_before_start`: 400 is not a number of days from 0 to 365",
+        ),
+        (
+            "default_time_zone = \"Etc/UTC\"\n",
+            "default_time_zone = \"Etc/UTC\"\npast_termination_date = \"hr\"\n",
+            "unknown variant `hr`, expected `status` or `date`",
+        ),
+    ] {
+        let text = good.replacen(from, to, 1);
+        let key = to.lines().last().unwrap().split(' ').next().unwrap();
+        let line = line_of(&text, key);
+        let ws = Workspace::new(&text, &hr);
+        for cmd in ["validate", "plan"] {
+            let mut a = args(&[cmd]);
+            a.extend(ws.inputs());
+            let r = crate::support::safety::run_at("http://127.0.0.1:9", &a);
+            r.expect_code(78)
+                .expect_stderr(&[message, &format!("line {line}")]);
+        }
+    }
+}
