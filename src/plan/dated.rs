@@ -10,7 +10,8 @@
 //!    window, from `provision_days_before_start` days before the hire date to the hire
 //!    date itself; before the window it is pending with the date the create comes due.
 //!    Without a hire date, or once the hire date has passed and the status still says
-//!    pending, it is not provisioned: the status decides.
+//!    pending, it is not provisioned: the status decides. Its termination date is not read
+//!    (in the exports seen, a future start's exit date is one of an earlier employment).
 //! 4. Any other row (status active or on leave, or an export without a status column):
 //!    - a hire date more than `provision_days_before_start` days ahead: not provisioned
 //!      yet, pending with the date the create comes due;
