@@ -206,3 +206,6 @@ impl<'a> Tally<'a> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod proptests;

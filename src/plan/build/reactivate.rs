@@ -4,7 +4,7 @@
 
 use super::{
     active_marker, change, change_role, desired_labels, diff_fields, labels, membership_steps,
-    ruled_teams, status_words,
+    ruled_teams, stakeholder_kept_off, status_words,
 };
 use crate::hr::Employee;
 use crate::marker::{self, Suspension};
@@ -15,7 +15,7 @@ use crate::plan::{Action, ActionKind, Field, Step, TeamsChange};
 /// The reactivation of `u`, suspended as `s` records, for active employee `e`. `human` is
 /// the text of `u`'s description around the marker.
 pub(in crate::plan) fn reactivate(
-    cx: &Ctx<'_>,
+    cx: &mut Ctx<'_>,
     e: &Employee,
     u: &User,
     human: &str,
@@ -25,7 +25,10 @@ pub(in crate::plan) fn reactivate(
     let mut changes = Vec::new();
     diff_fields(cx, e, u, &mut upd, &mut changes);
     let role = cx.rules.role_for(e);
-    if u.role != role {
+    let current = cx.memberships(u);
+    // A user put on a team no rule names while suspended keeps its role when the rules now
+    // give a stakeholder one, as an update would: PagerDuty would refuse the role (F17).
+    if u.role != role && !stakeholder_kept_off(cx, e, u, &current, &role) {
         change_role(&mut changes, &mut upd, &u.role, role.clone());
     }
     // Desired memberships: the rules for governed teams, the marker for the others. A
@@ -51,7 +54,6 @@ pub(in crate::plan) fn reactivate(
             desired.insert(t.id.clone(), t.role.clone());
         }
     }
-    let current = cx.memberships(u);
     let mut scope = cx.governed.clone();
     scope.extend(desired.keys().cloned());
     let (removals, additions) = membership_steps(cx, &current, &desired, &scope);

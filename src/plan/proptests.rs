@@ -1,0 +1,813 @@
+//! Property tests of the planner against the in-memory PagerDuty of the planner's unit tests
+//! (`tests::Account`, whose `step` answers each request as PagerDuty does).
+//!
+//! Each case generates an account (users with and without markers, suspended and
+//! half-suspended records, unreadable markers, two users carrying one marker, the owner,
+//! protected users, unmanaged users, memberships of governed and ungoverned teams) and an
+//! HR export (actives, leavers, rehires, email changes, movers, pending hires, rows with
+//! problems), written as CSV and read by [`crate::hr::parse_bytes`] with one of eight
+//! configurations. The planner sees the account as `commands::common` shows it: the
+//! members of the governed teams, then, when the plan asks, of the teams it needs.
+//!
+//! Properties:
+//! - [`applying_a_plan_then_planning_again_changes_nothing`];
+//! - [`owner_protected_and_unmanaged_users_are_never_touched`];
+//! - [`no_user_gets_two_actions`];
+//! - [`the_plan_does_not_depend_on_input_order`];
+//! - [`every_interrupted_apply_is_finished_by_the_next_plan`].
+//!
+//! Cases per property: 64 by default (so `cargo test` stays fast), `PROPTEST_CASES`
+//! overrides it (e.g. `PROPTEST_CASES=5000 cargo test --lib plan::proptests`).
+
+use super::tests::{Account, marked, owner, teams, user};
+use super::*;
+use crate::config::Config;
+use crate::email::Email;
+use crate::hr::Roster;
+use crate::marker::{self, Marker, MarkerState};
+use crate::pagerduty::models::UserUpdate;
+use crate::vocab::{Role, TeamRole};
+use proptest::prelude::*;
+use proptest::test_runner::Config as ProptestConfig;
+use std::path::Path;
+
+/// Cases per property unless `PROPTEST_CASES` says otherwise.
+const DEFAULT_CASES: u32 = 64;
+
+fn cases() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DEFAULT_CASES);
+    ProptestConfig {
+        cases,
+        // Failures are minimised by hand into unit tests, not kept in files.
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+/// Employee IDs the generated rows and markers draw from (`100`, `101`, …): few enough
+/// that markers, rows and duplicates meet.
+const IDS: usize = 7;
+/// Emails both sides draw from; the last three are the protected, the owner's and the
+/// `From` bot's.
+const EMAILS: [&str; 9] = [
+    "p0@example.com",
+    "p1@example.com",
+    "p2@example.com",
+    "p3@example.com",
+    "p4@example.com",
+    "p5@example.com",
+    "vip@example.com",
+    "owner@example.com",
+    "bot@example.com",
+];
+const NAMES: [(&str, &str); 4] = [("Ann", "Lee"), ("Bo", "Diaz"), ("Cy", "Ng"), ("Di", "Ro")];
+const DEPTS: [&str; 3] = ["IT", "Sales", "Board"];
+const TITLES: [&str; 3] = ["Manager", "Engineer", "Rep"];
+/// HR time zone cells: none, a PagerDuty zone, an alias (→ `America/Denver`).
+const HR_ZONES: [&str; 3] = ["", "Europe/London", "US/Mountain"];
+const PD_ZONES: [&str; 3] = ["America/New_York", "Europe/London", "America/Denver"];
+const ROLES: [Role; 7] = [
+    Role::Admin,
+    Role::User,
+    Role::LimitedUser,
+    Role::Observer,
+    Role::RestrictedAccess,
+    Role::ReadOnlyUser,
+    Role::ReadOnlyLimitedUser,
+];
+const TEAM_ROLES: [TeamRole; 3] = [TeamRole::Observer, TeamRole::Responder, TeamRole::Manager];
+/// The account's teams (see `teams()`): two governed by the rules, one not.
+const TEAMS: [&str; 3] = ["PTITOPS", "PTMGRS1", "PTCHESS"];
+/// A team a suspension recorded and that no longer exists.
+const GONE_TEAM: &str = "PTGONE1";
+
+fn employee_id(i: usize) -> String {
+    (100 + i).to_string()
+}
+
+/// One row of the export.
+#[derive(Debug, Clone)]
+struct RowSpec {
+    id: usize,
+    email: usize,
+    /// The email cell has a space: a row problem.
+    bad_email: bool,
+    name: usize,
+    /// 0–3 active, 4–5 terminated, 6 pending, 7 a value `[hr.status]` does not list.
+    status: u8,
+    dept: usize,
+    title: usize,
+    zone: usize,
+}
+
+fn row_spec() -> impl Strategy<Value = RowSpec> {
+    (
+        0..IDS,
+        0..EMAILS.len(),
+        prop::bool::weighted(0.05),
+        0..NAMES.len(),
+        0..8u8,
+        0..DEPTS.len(),
+        0..TITLES.len(),
+        0..HR_ZONES.len(),
+    )
+        .prop_map(
+            |(id, email, bad_email, name, status, dept, title, zone)| RowSpec {
+                id,
+                email,
+                bad_email,
+                name,
+                status,
+                dept,
+                title,
+                zone,
+            },
+        )
+}
+
+/// What a user's description says.
+#[derive(Debug, Clone)]
+enum MarkSpec {
+    /// No marker (a bio, or nothing).
+    None,
+    /// An active marker naming employee `.0`.
+    Active(usize),
+    /// A suspension record of employee `.0`: the base role (index into [`ROLES`]) and team
+    /// memberships (index into [`TEAMS`], or 3 for [`GONE_TEAM`]; team role) it recorded.
+    /// The user's current role and teams are generated separately, so half-done
+    /// suspensions and reactivations occur.
+    Suspended(usize, usize, Vec<(usize, usize)>),
+    /// An unreadable marker: of another version naming employee `.0`, or bad JSON.
+    Broken(Option<usize>),
+}
+
+fn mark_spec() -> impl Strategy<Value = MarkSpec> {
+    prop_oneof![
+        3 => Just(MarkSpec::None),
+        5 => (0..IDS).prop_map(MarkSpec::Active),
+        3 => (0..IDS, 0..ROLES.len(), prop::collection::vec((0..4usize, 0..3usize), 0..4))
+            .prop_map(|(i, r, t)| MarkSpec::Suspended(i, r, t)),
+        1 => prop::option::of(0..IDS).prop_map(MarkSpec::Broken),
+    ]
+}
+
+/// One PagerDuty user.
+#[derive(Debug, Clone)]
+struct UserSpec {
+    mark: MarkSpec,
+    email: usize,
+    /// The email in mixed case (`P1@Example.com`).
+    upper: bool,
+    name: usize,
+    /// The name with a doubled space.
+    spaced: bool,
+    role: usize,
+    title: Option<usize>,
+    zone: usize,
+    /// Team role (index into [`TEAM_ROLES`]) per team of [`TEAMS`], if a member.
+    teams: [Option<usize>; 3],
+    bio: bool,
+}
+
+fn user_spec() -> impl Strategy<Value = UserSpec> {
+    (
+        mark_spec(),
+        0..EMAILS.len(),
+        any::<bool>(),
+        0..NAMES.len(),
+        prop::bool::weighted(0.2),
+        0..ROLES.len(),
+        prop::option::of(0..TITLES.len()),
+        0..PD_ZONES.len(),
+        [
+            prop::option::weighted(0.4, 0..3usize),
+            prop::option::weighted(0.3, 0..3usize),
+            prop::option::weighted(0.3, 0..3usize),
+        ],
+        any::<bool>(),
+    )
+        .prop_map(
+            |(mark, email, upper, name, spaced, role, title, zone, teams, bio)| UserSpec {
+                mark,
+                email,
+                upper,
+                name,
+                spaced,
+                role,
+                title,
+                zone,
+                teams,
+                bio,
+            },
+        )
+}
+
+/// A whole case: configuration switches, the export's rows, the account's users, and what
+/// the owner and the protected user carry.
+#[derive(Debug, Clone)]
+struct Scenario {
+    /// `[lifecycle] suspended_role`: a stakeholder role (teams go before the role) or not.
+    stakeholder_suspension: bool,
+    /// A role rule giving department Board the stakeholder role `read_only_user`.
+    board_stakeholders: bool,
+    /// `[lifecycle] unmanaged_users = "report"`.
+    report_unmanaged: bool,
+    rows: Vec<RowSpec>,
+    users: Vec<UserSpec>,
+    /// A marker on the account owner, and its teams.
+    owner_mark: Option<usize>,
+    owner_teams: [Option<usize>; 3],
+    /// The protected user `vip@example.com`, when present, and its marker.
+    vip: Option<MarkSpec>,
+}
+
+fn scenario() -> impl Strategy<Value = Scenario> {
+    (
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        prop::collection::vec(row_spec(), 0..9),
+        prop::collection::vec(user_spec(), 0..9),
+        prop::option::of(0..IDS),
+        [
+            prop::option::weighted(0.3, 0..3usize),
+            prop::option::weighted(0.3, 0..3usize),
+            prop::option::weighted(0.3, 0..3usize),
+        ],
+        prop::option::of(mark_spec()),
+    )
+        .prop_map(
+            |(
+                stakeholder_suspension,
+                board_stakeholders,
+                report_unmanaged,
+                rows,
+                users,
+                owner_mark,
+                owner_teams,
+                vip,
+            )| Scenario {
+                stakeholder_suspension,
+                board_stakeholders,
+                report_unmanaged,
+                rows,
+                users,
+                owner_mark,
+                owner_teams,
+                vip,
+            },
+        )
+}
+
+/// The configuration of a case: the columns of the generated export, two governed teams
+/// (IT Operations by name, Managers by ID), Chess Club ungoverned.
+fn scenario_config(s: &Scenario) -> Config {
+    let board = if s.board_stakeholders {
+        "[[roles.rule]]\nwhen = { department = \"Board\" }\nrole = \"read_only_user\"\n"
+    } else {
+        ""
+    };
+    let text = format!(
+        r#"
+[pagerduty]
+from = "bot@example.com"
+
+[hr.columns]
+employee_id = "id"
+email = "email"
+first_name = "first"
+last_name = "last"
+status = "status"
+job_title = "title"
+department = "dept"
+time_zone = "tz"
+
+[hr.status]
+active = ["Active"]
+terminated = ["Terminated"]
+pending = ["Future Start"]
+
+[lifecycle]
+suspended_role = "{suspended_role}"
+protected = ["vip@example.com", "bot@example.com"]
+default_time_zone = "America/New_York"
+unmanaged_users = "{unmanaged}"
+
+[roles]
+default = "limited_user"
+[[roles.rule]]
+when = {{ department = "IT", job_title = "Manager" }}
+role = "admin"
+{board}[[roles.rule]]
+when = {{ job_title = "Manager" }}
+role = "user"
+
+[[teams.rule]]
+when = {{ department = "IT" }}
+team = "IT Operations"
+role = "responder"
+[[teams.rule]]
+when = {{ department = "IT", job_title = "Manager" }}
+team = "PTMGRS1"
+role = "manager"
+[[teams.rule]]
+when = {{ department = "Sales", job_title = "Manager" }}
+team = "Managers"
+role = "observer"
+"#,
+        suspended_role = if s.stakeholder_suspension {
+            "read_only_limited_user"
+        } else {
+            "observer"
+        },
+        unmanaged = if s.report_unmanaged {
+            "report"
+        } else {
+            "ignore"
+        },
+    );
+    Config::from_toml(&text, Path::new("prop.toml")).expect("the generated configuration is valid")
+}
+
+/// The export of a case, as CSV read by the real reader (row problems included).
+fn scenario_roster(s: &Scenario, cfg: &Config) -> Roster {
+    if s.rows.is_empty() {
+        return Roster::default();
+    }
+    let mut csv = String::from("id,email,first,last,status,title,dept,tz\n");
+    for r in &s.rows {
+        let email = if r.bad_email {
+            EMAILS[r.email].replacen('@', " @", 1)
+        } else {
+            EMAILS[r.email].to_string()
+        };
+        let status = match r.status {
+            0..=3 => "Active",
+            4 | 5 => "Terminated",
+            6 => "Future Start",
+            _ => "Retired",
+        };
+        let (first, last) = NAMES[r.name];
+        csv.push_str(&format!(
+            "{},{email},{first},{last},{status},{},{},{}\n",
+            employee_id(r.id),
+            TITLES[r.title],
+            DEPTS[r.dept],
+            HR_ZONES[r.zone]
+        ));
+    }
+    crate::hr::parse_bytes(csv.as_bytes(), &cfg.hr).expect("the generated export is readable")
+}
+
+fn description(mark: &MarkSpec, bio: bool) -> Option<String> {
+    let human = if bio { "Likes pagers." } else { "" };
+    let with = |m: Marker| Some(marker::render(human, &m));
+    match mark {
+        MarkSpec::None => bio.then(|| human.to_string()),
+        MarkSpec::Active(i) => with(Marker {
+            employee_id: employee_id(*i).into(),
+            suspended: None,
+        }),
+        MarkSpec::Suspended(i, role, teams) => {
+            let mut saved: Vec<marker::SavedMembership> = teams
+                .iter()
+                .map(|(t, r)| marker::SavedMembership {
+                    id: TeamId::new(if *t < 3 { TEAMS[*t] } else { GONE_TEAM }),
+                    name: Some(if *t < 3 {
+                        format!("team {t}")
+                    } else {
+                        "Old".into()
+                    }),
+                    role: TEAM_ROLES[*r].clone(),
+                })
+                .collect();
+            saved.sort();
+            saved.dedup_by(|a, b| a.id == b.id);
+            with(Marker {
+                employee_id: employee_id(*i).into(),
+                suspended: Some(marker::Suspension {
+                    on: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+                    role: ROLES[*role].clone(),
+                    teams: saved,
+                    termination_date: None,
+                    leave: false,
+                }),
+            })
+        }
+        MarkSpec::Broken(Some(i)) => Some(format!(
+            "{human}\nhr2pagerduty:v2 {{\"employee_id\":\"{}\"}}",
+            employee_id(*i)
+        )),
+        MarkSpec::Broken(None) => Some("hr2pagerduty:v1 {oops".into()),
+    }
+}
+
+/// The account of a case: the generated users (an email PagerDuty already holds is replaced
+/// by a unique one), the owner, the protected user when present, and the `From` bot.
+fn scenario_account(s: &Scenario) -> Account {
+    let mut users = vec![owner()];
+    users[0].description = s.owner_mark.map(|i| marked(&employee_id(i)).unwrap());
+    if let Some(m) = &s.vip {
+        let mut vip = user(
+            "PVIP001",
+            "vip@example.com",
+            "Vi Pe",
+            Role::User,
+            "VP",
+            None,
+        );
+        vip.description = description(m, false);
+        users.push(vip);
+    }
+    let mut taken: BTreeSet<Email> = users.iter().map(|u| Email::normalise(&u.email)).collect();
+    taken.insert(Email::normalise("bot@example.com"));
+    let mut teams_of = vec![(UserId::new("POWNER1"), s.owner_teams)];
+    for (n, spec) in s.users.iter().enumerate() {
+        let id = format!("PU{n:02}");
+        let mut email = EMAILS[spec.email].to_string();
+        if !taken.insert(Email::normalise(&email)) {
+            email = format!("alt{n}@example.com");
+            taken.insert(Email::normalise(&email));
+        }
+        if spec.upper {
+            email = email.to_uppercase();
+        }
+        let (first, last) = NAMES[spec.name];
+        let name = if spec.spaced {
+            format!("{first}  {last}")
+        } else {
+            format!("{first} {last}")
+        };
+        let role = ROLES[spec.role].clone();
+        let mut u = user(&id, &email, &name, role.clone(), "", None);
+        u.job_title = spec.title.map(|t| TITLES[t].to_string());
+        u.time_zone = Some(PD_ZONES[spec.zone].to_string());
+        u.description = description(&spec.mark, spec.bio);
+        users.push(u);
+        if !role.is_stakeholder() {
+            // PagerDuty holds no stakeholder on a team (F17).
+            teams_of.push((UserId::new(id), spec.teams));
+        }
+    }
+    let mut acct = Account::new(users);
+    for (id, teams) in teams_of {
+        for (t, r) in teams.iter().enumerate() {
+            if let Some(r) = r {
+                acct.join(&id, TEAMS[t], TEAM_ROLES[*r].clone());
+            }
+        }
+    }
+    acct
+}
+
+fn build(s: &Scenario) -> (Account, Config, Roster) {
+    let cfg = scenario_config(s);
+    let roster = scenario_roster(s, &cfg);
+    (scenario_account(s), cfg, roster)
+}
+
+/// The teams the rules of `cfg` govern.
+fn governed(cfg: &Config) -> BTreeSet<TeamId> {
+    rules::ResolvedRules::resolve(&Policy::from_config(cfg).rules, &teams())
+        .unwrap()
+        .governed()
+}
+
+/// Plans as `commands::common` does: with the members of the governed teams, then, when
+/// the plan needs more, again with those added. The second plan needs nothing more.
+fn observe_and_plan(acct: &Account, roster: &Roster, cfg: &Config) -> Plan {
+    observe_and_plan_ordered(acct, &teams(), roster, cfg)
+}
+
+fn observe_and_plan_ordered(acct: &Account, teams: &[Team], r: &Roster, cfg: &Config) -> Plan {
+    let policy = Policy::from_config(cfg);
+    let mut wanted = governed(cfg);
+    let compute = |wanted: &BTreeSet<TeamId>| {
+        let members: BTreeMap<TeamId, Vec<TeamMember>> = acct
+            .members
+            .iter()
+            .filter(|(t, _)| wanted.contains(*t))
+            .map(|(t, m)| (t.clone(), m.clone()))
+            .collect();
+        plan(Inputs {
+            roster: r,
+            users: &acct.users,
+            teams,
+            members: &members,
+            policy: &policy,
+            today: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+        })
+        .expect("the generated rules are valid")
+    };
+    let mut p = compute(&wanted);
+    if !p.needs_team_members.is_empty() {
+        wanted.extend(p.needs_team_members.iter().cloned());
+        p = compute(&wanted);
+        assert!(
+            p.needs_team_members.is_subset(&wanted),
+            "the second plan still needs {:?}",
+            p.needs_team_members
+        );
+    }
+    p
+}
+
+/// Runs the steps of `plan` in the order `picks` gives (each pick chooses among the actions
+/// with steps left: any interleaving the executor allows, since an action's steps run in
+/// order and actions on different users run concurrently), stopping after `cut` steps in
+/// all: a crash.
+fn apply_interleaved(
+    acct: &mut Account,
+    plan: &Plan,
+    picks: &[usize],
+    cut: usize,
+) -> Result<(), String> {
+    let mut next = vec![0usize; plan.actions.len()];
+    let mut uids: Vec<Option<UserId>> = plan.actions.iter().map(|a| a.user_id.clone()).collect();
+    for n in 0..cut {
+        let live: Vec<usize> = (0..plan.actions.len())
+            .filter(|i| next[*i] < plan.actions[*i].steps.len())
+            .collect();
+        if live.is_empty() {
+            break;
+        }
+        let pick = if picks.is_empty() {
+            0
+        } else {
+            picks[n % picks.len()]
+        };
+        let i = live[pick % live.len()];
+        let a = &plan.actions[i];
+        acct.step(&mut uids[i], &a.steps[next[i]])
+            .map_err(|why| format!("step {} of {a:#?}: {why}", next[i] + 1))?;
+        next[i] += 1;
+    }
+    Ok(())
+}
+
+/// What a person sees in PagerDuty, by user: pre-existing users by ID, created ones by
+/// email (their IDs depend on the order of the creates); every field the planner writes
+/// and the team memberships with their roles.
+type Snapshot = BTreeMap<
+    String,
+    (
+        String,
+        String,
+        Role,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Vec<(String, String)>,
+    ),
+>;
+
+fn snapshot(acct: &Account) -> Snapshot {
+    let mut out = BTreeMap::new();
+    for u in &acct.users {
+        let mut teams: Vec<(String, String)> = acct
+            .members
+            .iter()
+            .filter_map(|(t, m)| {
+                m.iter()
+                    .find(|m| m.user.id == u.id)
+                    .map(|m| (t.to_string(), m.role.to_string()))
+            })
+            .collect();
+        teams.sort();
+        let refs: BTreeSet<&str> = u.teams.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(
+            refs,
+            teams.iter().map(|(t, _)| t.as_str()).collect(),
+            "the model's team references and members agree"
+        );
+        let key = if u.id.starts_with("PNEW") {
+            format!("new {}", Email::normalise(&u.email))
+        } else {
+            u.id.to_string()
+        };
+        let value = (
+            u.name.clone(),
+            Email::normalise(&u.email).to_string(),
+            u.role.clone(),
+            u.job_title.clone().filter(|t| !t.is_empty()),
+            u.time_zone.clone(),
+            u.description.clone(),
+            teams,
+        );
+        assert!(out.insert(key, value).is_none(), "one user per key");
+    }
+    out
+}
+
+/// Plans and applies, all steps accepted, until a plan is empty, at most `rounds` times.
+/// Every plan after the first may hold only what README says waits a night: an email
+/// handed from one person to another, which the user holding it when the previous plan was
+/// made gave up in that plan ([`handed_over`]). The number of plans with actions.
+///
+/// # Errors
+/// The step PagerDuty refused, the action that did not wait for a hand-over, or the plan
+/// still not empty after `rounds`.
+fn settle(
+    acct: &mut Account,
+    roster: &Roster,
+    cfg: &Config,
+    rounds: usize,
+) -> Result<usize, String> {
+    let mut previous: Option<(Account, Plan)> = None;
+    for n in 0..=rounds {
+        let p = observe_and_plan(acct, roster, cfg);
+        if p.is_empty() {
+            return Ok(n);
+        }
+        if let Some((before, q)) = &previous
+            && let Some(a) = p.actions.iter().find(|a| !handed_over(before, q, a))
+        {
+            return Err(format!(
+                "plan {} of a settled run still has {a:#?}\nthe plan before it: {:#?}",
+                n + 1,
+                q.actions
+            ));
+        }
+        if n == rounds {
+            return Err(format!(
+                "no empty plan after {rounds} runs: {:#?}",
+                p.actions
+            ));
+        }
+        let before = acct.clone();
+        apply_interleaved(acct, &p, &[], usize::MAX)?;
+        previous = Some((before, p));
+    }
+    unreachable!()
+}
+
+/// True when `a` gives its user (or a new one) an email that, when `previous` was planned
+/// on `before`, another user held and gave up in `previous`, and changes nothing else: an
+/// email hand-over, which README documents as waiting a night.
+fn handed_over(before: &Account, previous: &Plan, a: &Action) -> bool {
+    let holder = before
+        .users
+        .iter()
+        .find(|u| Email::normalise(&u.email) == a.email && Some(&u.id) != a.user_id.as_ref());
+    let Some(holder) = holder else {
+        return false;
+    };
+    let gave_up = previous.actions.iter().any(|q| {
+        q.user_id.as_ref() == Some(&holder.id) && q.changes.iter().any(|c| c.field == Field::Email)
+    });
+    gave_up
+        && (a.kind == ActionKind::Create
+            || a.steps.iter().all(|s| {
+                matches!(s, Step::UpdateUser(u) if *u == UserUpdate { email: u.email.clone(), ..UserUpdate::default() })
+            }))
+}
+
+/// A deterministic shuffle of `v` by `seed` (Fisher–Yates over a 64-bit LCG).
+fn shuffle<T>(v: &mut [T], seed: u64) {
+    let mut x = seed | 1;
+    for i in (1..v.len()).rev() {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        v.swap(i, (x >> 33) as usize % (i + 1));
+    }
+}
+
+/// Users hr2pagerduty must leave exactly as they are: the owner, protected emails, and
+/// users with no readable marker whose email no row of the export gives. By user ID.
+fn untouchable_users(acct: &Account, roster: &Roster, cfg: &Config) -> BTreeSet<UserId> {
+    let hr_emails: BTreeSet<&Email> = roster.employees.iter().map(|e| &e.email).collect();
+    acct.users
+        .iter()
+        .filter(|u| {
+            let unmanaged = !matches!(
+                marker::parse(u.description.as_deref()).marker,
+                MarkerState::Valid(_)
+            ) && !hr_emails.contains(&Email::normalise(&u.email));
+            u.role == Role::Owner
+                || cfg
+                    .lifecycle
+                    .protected
+                    .contains(&Email::normalise(&u.email))
+                || unmanaged
+        })
+        .map(|u| u.id.clone())
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(cases())]
+
+    /// Applying a plan to PagerDuty (every step accepted) and planning again gives an empty
+    /// plan, except where README documents a second night: an email that another user still
+    /// holds when the plan is made (an email handed from one person to another, a chain of
+    /// them one night per link); such a run converges, with nothing else planned again.
+    #[test]
+    fn applying_a_plan_then_planning_again_changes_nothing(s in scenario()) {
+        let (mut acct, cfg, roster) = build(&s);
+        settle(&mut acct, &roster, &cfg, 8).map_err(TestCaseError::fail)?;
+    }
+
+    /// No action names the owner, a protected user or an unmanaged user, no create uses a
+    /// protected email, and once the plans are applied (until one is empty) these users and
+    /// their memberships are exactly as before.
+    #[test]
+    fn owner_protected_and_unmanaged_users_are_never_touched(s in scenario()) {
+        let (mut acct, cfg, roster) = build(&s);
+        let keep = untouchable_users(&acct, &roster, &cfg);
+        let before = snapshot(&acct);
+        let p = observe_and_plan(&acct, &roster, &cfg);
+        for a in &p.actions {
+            prop_assert!(a.user_id.as_ref().is_none_or(|id| !keep.contains(id)), "{a:#?}");
+            prop_assert!(!cfg.lifecycle.protected.contains(&a.email), "{a:#?}");
+        }
+        settle(&mut acct, &roster, &cfg, 8).map_err(TestCaseError::fail)?;
+        let after = snapshot(&acct);
+        for id in &keep {
+            prop_assert_eq!(&before[id.as_str()], &after[id.as_str()], "user {}", id);
+        }
+    }
+
+    /// Every action names a different user (and a different employee), and no create uses
+    /// an email a user already holds.
+    #[test]
+    fn no_user_gets_two_actions(s in scenario()) {
+        let (acct, cfg, roster) = build(&s);
+        let p = observe_and_plan(&acct, &roster, &cfg);
+        let mut users = BTreeSet::new();
+        let mut employees = BTreeSet::new();
+        let held: BTreeSet<Email> = acct.users.iter().map(|u| Email::normalise(&u.email)).collect();
+        for a in &p.actions {
+            match &a.user_id {
+                Some(id) => prop_assert!(users.insert(id.clone()), "two actions on {}", id),
+                None => {
+                    prop_assert!(users.insert(UserId::new(format!("new {}", a.email))), "two creates of {}", a.email);
+                    prop_assert!(!held.contains(&a.email), "create of a held email {}", a.email);
+                }
+            }
+            if let Some(e) = &a.employee_id {
+                prop_assert!(employees.insert(e.clone()), "two actions for employee {}", e);
+            }
+        }
+    }
+
+    /// The same account and export listed in another order give the same plan: actions,
+    /// skips, counts and needs identical, notes the same set.
+    #[test]
+    fn the_plan_does_not_depend_on_input_order(s in scenario(), seed in any::<u64>()) {
+        let (acct, cfg, roster) = build(&s);
+        let p = observe_and_plan(&acct, &roster, &cfg);
+        let mut shuffled = acct.clone();
+        shuffle(&mut shuffled.users, seed);
+        for (n, m) in shuffled.members.values_mut().enumerate() {
+            shuffle(m, seed.rotate_left(n as u32 + 1));
+        }
+        for u in &mut shuffled.users {
+            shuffle(&mut u.teams, seed.rotate_left(7));
+        }
+        let mut teams = teams();
+        shuffle(&mut teams, seed.rotate_left(13));
+        let mut r = roster.clone();
+        shuffle(&mut r.employees, seed.rotate_left(29));
+        let q = observe_and_plan_ordered(&shuffled, &teams, &r, &cfg);
+        prop_assert_eq!(&p.actions, &q.actions);
+        prop_assert_eq!(&p.skipped, &q.skipped);
+        prop_assert_eq!(p.unchanged, q.unchanged);
+        prop_assert_eq!(&p.needs_team_members, &q.needs_team_members);
+        prop_assert_eq!(p.population, q.population);
+        let (mut pn, mut qn) = (p.notes.clone(), q.notes.clone());
+        pn.sort();
+        qn.sort();
+        prop_assert_eq!(pn, qn);
+    }
+
+    /// A run killed after any number of steps, in any interleaving of the actions (and the
+    /// run after it killed too, when `second` is set), is finished by the next plan: that
+    /// plan's steps are all accepted, the plan after it is empty (but for hand-overs, as in
+    /// the first property), and PagerDuty ends exactly as after an uninterrupted run.
+    #[test]
+    fn every_interrupted_apply_is_finished_by_the_next_plan(
+        s in scenario(),
+        picks in prop::collection::vec(0..16usize, 0..12),
+        cut in 0..24usize,
+        second in prop::option::of((prop::collection::vec(0..16usize, 0..12), 0..24usize)),
+    ) {
+        let (start, cfg, roster) = build(&s);
+        let mut clean = start.clone();
+        let first = observe_and_plan(&clean, &roster, &cfg);
+        settle(&mut clean, &roster, &cfg, 8).map_err(TestCaseError::fail)?;
+
+        let mut crashed = start.clone();
+        apply_interleaved(&mut crashed, &first, &picks, cut).map_err(TestCaseError::fail)?;
+        if let Some((picks2, cut2)) = &second {
+            let resume = observe_and_plan(&crashed, &roster, &cfg);
+            apply_interleaved(&mut crashed, &resume, picks2, *cut2).map_err(TestCaseError::fail)?;
+        }
+        // The resuming plan may hold anything; the plans after it only hand-overs.
+        settle(&mut crashed, &roster, &cfg, 8).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(snapshot(&crashed), snapshot(&clean));
+    }
+}
