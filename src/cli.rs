@@ -119,6 +119,10 @@ pub struct SafetyFlags {
     /// Raise both reactivation caps (count and percent) to N for this run.
     #[arg(long, value_name = "N")]
     pub allow_reactivations: Option<usize>,
+    /// Deactivate users even while they are on an escalation policy, on call in the
+    /// lookahead or assigned open incidents (by default such deactivations are blocked).
+    #[arg(long)]
+    pub allow_oncall_gaps: bool,
 }
 
 /// `plan`.
