@@ -357,9 +357,9 @@ impl SavedPlan {
     /// `--allow-oncall-gaps` (`allow_gaps`). Call it after [`SavedPlan::check_oncall`].
     pub fn plan_for_apply(&self, allow_gaps: bool) -> Plan {
         let mut plan = self.plan.clone();
-        let days = self
-            .oncall_lookahead_days
-            .unwrap_or(crate::config::DEFAULT_ONCALL_LOOKAHEAD_DAYS);
+        // A plan without the lookahead predates on-call checks: it has no deactivation that
+        // `check_oncall` lets through, so the value is never shown.
+        let days = self.oncall_lookahead_days.unwrap_or_default();
         for a in plan
             .actions
             .iter_mut()
