@@ -290,13 +290,14 @@ impl Blocked {
         let mut steps = Vec::new();
         if !i.escalation_policies.is_empty() {
             steps.push(format!(
-                "take them off {} {}",
+                "take them off {} {}, as a target or on {} schedules",
                 plural(
                     i.escalation_policies.len(),
                     "escalation policy",
                     "escalation policies"
                 ),
-                names(&i.escalation_policies)
+                names(&i.escalation_policies),
+                plural(i.escalation_policies.len(), "its", "their")
             ));
         }
         if !i.schedules.is_empty() {
@@ -633,7 +634,7 @@ mod tests {
         );
         assert_eq!(
             b.remedy(),
-            "take them off escalation policy \"Ops\" (PEP1); hand their shifts on schedule \"Primary\" (PS1) to someone else; reassign or resolve incident \"Disk full\" (Q1); the next run then goes ahead (or rerun with --allow-oncall-gaps to go ahead now and leave these gaps)"
+            "take them off escalation policy \"Ops\" (PEP1), as a target or on its schedules; hand their shifts on schedule \"Primary\" (PS1) to someone else; reassign or resolve incident \"Disk full\" (Q1); the next run then goes ahead (or rerun with --allow-oncall-gaps to go ahead now and leave these gaps)"
         );
         assert_eq!(check(Some(&full), 30, true), None);
         assert_eq!(check(None, 30, true), None);
