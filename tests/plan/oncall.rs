@@ -219,3 +219,60 @@ async fn many_leavers_are_looked_up_fifty_at_a_time() {
     assert!(!account.oncall.users[&UserId::new("PALICE1")].is_empty());
     assert!(account.oncall.users[&UserId::new("PX00000")].is_empty());
 }
+
+#[tokio::test]
+async fn a_batch_whose_policies_cannot_be_told_apart_is_looked_up_again_one_user_at_a_time() {
+    use crate::support::client::{Reply, Server};
+    // A server that, unlike its documentation, returns a policy for a user reached only
+    // through a schedule: the policy targets none of the batch's users directly.
+    let server = Server::start(|r| {
+        let users: Vec<&str> = r
+            .query
+            .iter()
+            .filter(|(k, _)| k == "user_ids[]")
+            .map(|(_, v)| v.as_str())
+            .collect();
+        let page = |key: &str, items: Vec<serde_json::Value>| {
+            let n = items.len();
+            Reply::json(
+                200,
+                serde_json::json!({key: items, "limit": 100, "offset": 0, "more": false, "total": n}),
+            )
+        };
+        match r.path.as_str() {
+            "/escalation_policies" if users.contains(&"PA") => page(
+                "escalation_policies",
+                vec![serde_json::json!({"id": "PEP1", "name": "Ops EP", "escalation_rules": [
+                    {"escalation_delay_in_minutes": 5, "targets": [{"id": "PS1", "type": "schedule_reference"}]}]})],
+            ),
+            "/escalation_policies" => page("escalation_policies", vec![]),
+            "/oncalls" => page("oncalls", vec![]),
+            "/incidents" => page("incidents", vec![]),
+            other => Reply::error(404, 2100, &format!("no {other}"), &[]),
+        }
+    })
+    .await;
+    let client = Client::new(crate::support::client::config(&server.url)).unwrap();
+    let progress = Progress::hidden();
+    let observer = Observer::new(&client, &progress, 4, "stand-in");
+    let mut account = observer.account_of(vec![]);
+    let needs = Needs {
+        oncall: users(&["PA", "PB"]),
+        ..Needs::default()
+    };
+    observer.complete(&mut account, &needs).await.unwrap();
+    assert_eq!(
+        account.oncall.users[&UserId::new("PA")]
+            .escalation_policies
+            .iter()
+            .map(|p| p.id.as_str())
+            .collect::<Vec<_>>(),
+        vec!["PEP1"]
+    );
+    assert!(account.oncall.users[&UserId::new("PB")].is_empty());
+    // The three batched listings, then the policies of each user alone.
+    let per_path = |p: &str| server.requests().iter().filter(|r| r.path == p).count();
+    assert_eq!(per_path("/escalation_policies"), 3);
+    assert_eq!(per_path("/oncalls"), 1);
+    assert_eq!(per_path("/incidents"), 1);
+}
