@@ -254,7 +254,8 @@ impl<'a> Observer<'a> {
     /// "looking up on-call duties" stage.
     ///
     /// # Errors
-    /// See [`ObserveError`]; `account` then keeps what it held before.
+    /// See [`ObserveError`]; a read that fails adds nothing of its own to `account` (team
+    /// members read before a failed on-call look-up are kept).
     pub async fn complete(&self, account: &mut Account, needs: &Needs) -> Result<(), ObserveError> {
         self.read_members(account, needs).await?;
         self.read_oncall(account, needs).await
