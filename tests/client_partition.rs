@@ -146,7 +146,8 @@ async fn an_account_of_25000_users_is_listed_completely_by_partitions() {
         let limit: u32 = get("limit").unwrap().parse().unwrap();
         assert!(offset + limit <= 10_000, "{}", r.query);
         assert_eq!(get("total").as_deref(), Some("true"));
-        assert_eq!(r.status, 200, "{}", r.query);
+        // 0: still in flight when the count was reached (then dropped).
+        assert!(matches!(r.status, 0 | 200), "{}: {}", r.status, r.query);
         match get("query") {
             None => assert_eq!(i, 0, "only the first request is unfiltered"),
             Some(query) => {

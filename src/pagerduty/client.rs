@@ -176,7 +176,6 @@ impl Client {
             .await?;
         match first.meta.total {
             Some(total) if total > u64::from(OFFSET_CEILING) => {
-                progress(first.items.len(), Some(total));
                 partition::list_users(&self.inner, &listing, first, total, progress).await
             }
             _ => {

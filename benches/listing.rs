@@ -1,0 +1,95 @@
+//! How long listing users takes against the simulator at a given latency and budget,
+//! compared with the floor the rate limit sets (requests / rate): issue 8's target 4 asks
+//! for at most 1.1 × (pages / rate) for 10,000 users at 150 ms, and the partitioned listing
+//! of a larger account is shown next to it.
+//!
+//! Run: `cargo bench --bench listing` (prints one line per figure). Latency is the
+//! simulator's scripted `delay` fault on every `GET /users`. The client runs with the
+//! default `[pagerduty]` settings (900 requests per minute, burst 10, 4 in flight) scaled
+//! with the simulator's budget. Options after `--`: `--full` adds the unscaled partitioned
+//! listing (25,000 users at 150 ms and 960/min, about 25 s).
+
+use hr2pagerduty::email::Email;
+use hr2pagerduty::pagerduty::{Client, ClientConfig, RetryPolicy};
+use hr2pagerduty::sim::{self, Fault, FaultKind, Seed, SeedUser};
+use secrecy::SecretString;
+use std::time::{Duration, Instant};
+
+/// PagerDuty's budget per key (fact F27).
+const BUDGET: u32 = 960;
+
+fn seed(users: usize, budget: u32) -> Seed {
+    let mut seed = Seed {
+        users: (0..users)
+            .map(|i| SeedUser {
+                id: None,
+                name: format!("Person {i:05}"),
+                email: format!("person{i}.{}@example.com", ["lee", "olson", "smith"][i % 3]),
+                role: None,
+                time_zone: None,
+                job_title: None,
+                description: None,
+                color: None,
+                teams: vec![],
+                ..SeedUser::default()
+            })
+            .collect(),
+        ..Seed::default()
+    };
+    seed.rate_limit.requests = budget;
+    seed.rate_limit.window_seconds = 60;
+    seed
+}
+
+/// The default `[pagerduty]` client settings, multiplied by `scale`.
+fn client(url: &str, scale: u32, concurrency: usize) -> Client {
+    Client::new(ClientConfig {
+        base_url: url.to_string(),
+        api_key: SecretString::from("bench-key".to_string()),
+        from: Email::normalise("person0.lee@example.com"),
+        requests_per_minute: 900 * scale,
+        burst: 10 * scale,
+        concurrency,
+        request_timeout: Duration::from_secs(30),
+        retry: RetryPolicy::default(),
+    })
+    .expect("client")
+}
+
+/// Lists `users` users at `latency_ms` against a simulator allowing `BUDGET × scale`
+/// requests per minute and prints the time against requests / budget.
+async fn figure(label: &str, users: usize, latency_ms: u64, scale: u32, concurrency: usize) {
+    let budget = BUDGET * scale;
+    let sim = sim::start(seed(users, budget), 0).await.expect("simulator");
+    sim.inject(Fault::new("GET", "/users", FaultKind::Delay { ms: latency_ms }).always());
+    let client = client(&sim.url(), scale, concurrency);
+    let t = Instant::now();
+    let listed = client
+        .list_users(&|_, _| {})
+        .await
+        .expect("a complete listing");
+    let took = t.elapsed().as_secs_f64();
+    assert_eq!(listed.len(), users);
+    let requests = sim.requests().len();
+    let floor = requests as f64 * 60.0 / f64::from(budget);
+    let pages = users.div_ceil(100);
+    println!(
+        "{label}: {users} users at {latency_ms} ms, budget {budget}/min, concurrency {concurrency}: \
+         {took:.2} s for {requests} requests ({pages} pages minimum); requests/budget = {floor:.2} s; \
+         ratio {:.3}",
+        took / floor
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::main]
+async fn main() {
+    let full = std::env::args().any(|a| a == "--full");
+    figure("target 4", 10_000, 150, 1, 4).await;
+    figure("target 4, scaled x10", 10_000, 15, 10, 4).await;
+    figure("one page at a time, scaled x10", 10_000, 15, 10, 1).await;
+    figure("partitioned, scaled x10", 25_000, 15, 10, 4).await;
+    if full {
+        figure("partitioned", 25_000, 150, 1, 4).await;
+    }
+}
