@@ -279,17 +279,23 @@ impl Walk {
         if page.total.is_some() {
             self.total = page.total;
         }
-        if let Some(total) = self.total
-            && total > u64::from(OFFSET_CEILING)
-        {
-            return Err(IncompleteReason::OffsetCeiling {
-                fetched: self.fetched,
-                total: Some(total),
-            });
-        }
         match self.planned {
+            Some(total) if total > u64::from(OFFSET_CEILING) => {
+                Err(IncompleteReason::OffsetCeiling {
+                    fetched: self.fetched,
+                    total: Some(total),
+                })
+            }
             Some(total) => self.check_planned(requested, page, received, total),
-            None => self.check_next(requested, page, received),
+            None => match self.total {
+                Some(total) if total > u64::from(OFFSET_CEILING) => {
+                    Err(IncompleteReason::OffsetCeiling {
+                        fetched: self.fetched,
+                        total: Some(total),
+                    })
+                }
+                _ => self.check_next(requested, page, received),
+            },
         }
     }
 
@@ -598,6 +604,14 @@ mod tests {
                 offset: 100,
                 first: 250,
                 now: 251
+            })
+        );
+        assert_eq!(
+            accept(&mut start(), 100, true, Some(10_050), &ids(100..200)),
+            Err(IncompleteReason::TotalChanged {
+                offset: 100,
+                first: 250,
+                now: 10_050
             })
         );
         assert_eq!(
