@@ -80,6 +80,8 @@ fn team(id: &str, name: &str) -> SeedTeam {
 fn client(url: &str) -> Client {
     let mut cfg = config(url);
     cfg.concurrency = 8;
+    // The simulator serves an account of this size slowly in a debug build on a busy machine.
+    cfg.request_timeout = std::time::Duration::from_secs(30);
     Client::new(cfg).unwrap()
 }
 
