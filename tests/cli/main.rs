@@ -8,6 +8,7 @@ mod support;
 mod dated;
 mod demo;
 mod failures;
+mod listing;
 mod output;
 mod real;
 mod recovery;

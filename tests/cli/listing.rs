@@ -3,9 +3,8 @@
 //! `samples/demo/hr.csv`, the seed `samples/demo/seed.json` with this suite's key) plus
 //! unmanaged users to pass the ceiling.
 
-mod e2e_support;
-
-use e2e_support::*;
+use crate::support::e2e::*;
+use crate::support::*;
 use hr2pagerduty::pagerduty::models::Role;
 use hr2pagerduty::sim::{Fault, FaultKind, Seed, SeedUser};
 use std::path::PathBuf;
@@ -38,7 +37,7 @@ fn unmanaged(name: String, email: String) -> SeedUser {
 
 /// The demo seed plus `users`, with a budget the binary's 900 per minute stays under.
 fn seed_with(users: impl IntoIterator<Item = SeedUser>) -> Seed {
-    let mut seed = Sim::demo_seed();
+    let mut seed = demo_seed();
     seed.users.extend(users);
     seed
 }

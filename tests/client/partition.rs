@@ -3,9 +3,7 @@
 //! with other `query` semantics, to show that completeness is proven by counting whatever
 //! the filter matches.
 
-mod client_support;
-
-use client_support::*;
+use crate::support::client::*;
 use hr2pagerduty::pagerduty::{ApiError, Client, IncompleteReason, MAX_PARTITIONS};
 use hr2pagerduty::sim::{self, Seed, SeedMembership, SeedTeam, SeedUser};
 use serde_json::json;
