@@ -4,16 +4,17 @@
 //! of a larger account is shown next to it.
 //!
 //! Run: `cargo bench --bench listing` (prints one line per figure). Latency is the
-//! simulator's scripted `delay` fault on every `GET /users`. The client runs with the
-//! default `[pagerduty]` settings (900 requests per minute, burst 10, 4 in flight) scaled
-//! with the simulator's budget. Options after `--`: `--full` adds the unscaled partitioned
+//! simulator's scripted `delay` fault on every `GET /users`. The client is the one the tool
+//! builds from `samples/config.toml` (the default `[pagerduty]` settings: 900 requests per
+//! minute, burst 10, 4 in flight), its rate and burst scaled with the simulator's budget. Options after `--`: `--full` adds the unscaled partitioned
 //! listing (25,000 users at 150 ms and 960/min, about 25 s).
 
-use hr2pagerduty::email::Email;
-use hr2pagerduty::pagerduty::{Client, ClientConfig, RetryPolicy};
+use hr2pagerduty::commands::client_config;
+use hr2pagerduty::config::{Config, Connection};
+use hr2pagerduty::pagerduty::Client;
 use hr2pagerduty::sim::{self, Fault, FaultKind, Seed, SeedUser};
 use secrecy::SecretString;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// PagerDuty's budget per key (fact F27).
 const BUDGET: u32 = 960;
@@ -41,28 +42,39 @@ fn seed(users: usize, budget: u32) -> Seed {
     seed
 }
 
-/// The default `[pagerduty]` client settings, multiplied by `scale`.
-fn client(url: &str, scale: u32, concurrency: usize) -> Client {
-    Client::new(ClientConfig {
-        base_url: url.to_string(),
+/// The client `hr2pagerduty` builds from `samples/config.toml` (the commented starting point,
+/// whose `[pagerduty]` values are the defaults), its rate and burst multiplied by `scale`;
+/// `concurrency` overrides the file's when given.
+fn client(url: &str, scale: u32, concurrency: Option<usize>) -> (Client, usize) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/config.toml");
+    let cfg = Config::load(&path).expect("samples/config.toml");
+    let connection = Connection {
+        api_url: url.to_string(),
         api_key: SecretString::from("bench-key".to_string()),
-        from: Email::normalise("person0.lee@example.com"),
-        requests_per_minute: 900 * scale,
-        burst: 10 * scale,
-        concurrency,
-        request_timeout: Duration::from_secs(30),
-        retry: RetryPolicy::default(),
-    })
-    .expect("client")
+    };
+    let mut client = client_config(&cfg, &connection);
+    client.requests_per_minute *= scale;
+    client.burst *= scale;
+    if let Some(c) = concurrency {
+        client.concurrency = c;
+    }
+    let in_flight = client.concurrency;
+    (Client::new(client).expect("client"), in_flight)
 }
 
 /// Lists `users` users at `latency_ms` against a simulator allowing `BUDGET × scale`
 /// requests per minute and prints the time against requests / budget.
-async fn figure(label: &str, users: usize, latency_ms: u64, scale: u32, concurrency: usize) {
+async fn figure(
+    label: &str,
+    users: usize,
+    latency_ms: u64,
+    scale: u32,
+    concurrency: Option<usize>,
+) {
     let budget = BUDGET * scale;
     let sim = sim::start(seed(users, budget), 0).await.expect("simulator");
     sim.inject(Fault::new("GET", "/users", FaultKind::Delay { ms: latency_ms }).always());
-    let client = client(&sim.url(), scale, concurrency);
+    let (client, in_flight) = client(&sim.url(), scale, concurrency);
     let t = Instant::now();
     let listed = client
         .list_users(&|_, _| {})
@@ -74,7 +86,7 @@ async fn figure(label: &str, users: usize, latency_ms: u64, scale: u32, concurre
     let floor = requests as f64 * 60.0 / f64::from(budget);
     let pages = users.div_ceil(100);
     println!(
-        "{label}: {users} users at {latency_ms} ms, budget {budget}/min, concurrency {concurrency}: \
+        "{label}: {users} users at {latency_ms} ms, budget {budget}/min, concurrency {in_flight}: \
          {took:.2} s for {requests} requests ({pages} pages minimum); requests/budget = {floor:.2} s; \
          ratio {:.3}",
         took / floor
@@ -85,11 +97,11 @@ async fn figure(label: &str, users: usize, latency_ms: u64, scale: u32, concurre
 #[tokio::main]
 async fn main() {
     let full = std::env::args().any(|a| a == "--full");
-    figure("target 4", 10_000, 150, 1, 4).await;
-    figure("target 4, scaled x10", 10_000, 15, 10, 4).await;
-    figure("one page at a time, scaled x10", 10_000, 15, 10, 1).await;
-    figure("partitioned, scaled x10", 25_000, 15, 10, 4).await;
+    figure("target 4", 10_000, 150, 1, None).await;
+    figure("target 4, scaled x10", 10_000, 15, 10, None).await;
+    figure("one page at a time, scaled x10", 10_000, 15, 10, Some(1)).await;
+    figure("partitioned, scaled x10", 25_000, 15, 10, None).await;
     if full {
-        figure("partitioned", 25_000, 150, 1, 4).await;
+        figure("partitioned", 25_000, 150, 1, None).await;
     }
 }
