@@ -4,7 +4,8 @@
 //! of a larger account is shown next to it.
 //!
 //! Run: `cargo bench --bench listing` (prints one line per figure). Latency is the
-//! simulator's scripted `delay` fault on every `GET /users`. The client is the one the tool
+//! simulator's `random_faults.latency_ms` (every request waits that long, without holding
+//! the account). The client is the one the tool
 //! builds from `samples/config.toml` (the default `[pagerduty]` settings: 900 requests per
 //! minute, burst 10, 4 in flight), its rate and burst scaled with the simulator's budget. Options after `--`: `--full` adds the unscaled partitioned
 //! listing (25,000 users at 150 ms and 960/min, about 25 s).
@@ -12,14 +13,14 @@
 use hr2pagerduty::commands::client_config;
 use hr2pagerduty::config::{Config, Connection};
 use hr2pagerduty::pagerduty::Client;
-use hr2pagerduty::sim::{self, Fault, FaultKind, Seed, SeedUser};
+use hr2pagerduty::sim::{self, Seed, SeedUser};
 use secrecy::SecretString;
 use std::time::Instant;
 
 /// PagerDuty's budget per key (fact F27).
 const BUDGET: u32 = 960;
 
-fn seed(users: usize, budget: u32) -> Seed {
+fn seed(users: usize, budget: u32, latency_ms: u64) -> Seed {
     let mut seed = Seed {
         users: (0..users)
             .map(|i| SeedUser {
@@ -39,6 +40,7 @@ fn seed(users: usize, budget: u32) -> Seed {
     };
     seed.rate_limit.requests = budget;
     seed.rate_limit.window_seconds = 60;
+    seed.random_faults.latency_ms = latency_ms;
     seed
 }
 
@@ -72,8 +74,9 @@ async fn figure(
     concurrency: Option<usize>,
 ) {
     let budget = BUDGET * scale;
-    let sim = sim::start(seed(users, budget), 0).await.expect("simulator");
-    sim.inject(Fault::new("GET", "/users", FaultKind::Delay { ms: latency_ms }).always());
+    let sim = sim::start(seed(users, budget, latency_ms), 0)
+        .await
+        .expect("simulator");
     let (client, in_flight) = client(&sim.url(), scale, concurrency);
     let t = Instant::now();
     let listed = client
