@@ -484,6 +484,7 @@ fn observe_and_plan(acct: &Account, roster: &Roster, cfg: &Config) -> Plan {
 
 fn observe_and_plan_ordered(acct: &Account, teams: &[Team], r: &Roster, cfg: &Config) -> Plan {
     let policy = Policy::from_config(cfg);
+    let oncall = acct.oncall_facts();
     let mut wanted = governed(cfg);
     let compute = |wanted: &BTreeSet<TeamId>| {
         let members: BTreeMap<TeamId, Vec<TeamMember>> = acct
@@ -498,6 +499,7 @@ fn observe_and_plan_ordered(acct: &Account, teams: &[Team], r: &Roster, cfg: &Co
             teams,
             members: &members,
             policy: &policy,
+            oncall: &oncall,
             today: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
         })
         .expect("the generated rules are valid")
@@ -525,7 +527,12 @@ fn apply_interleaved(
     picks: &[usize],
     cut: usize,
 ) -> Result<(), String> {
-    let mut next = vec![0usize; plan.actions.len()];
+    // A blocked action is not attempted (as `apply` does): it has no steps to run.
+    let mut next: Vec<usize> = plan
+        .actions
+        .iter()
+        .map(|a| if a.attempted() { 0 } else { a.steps.len() })
+        .collect();
     let mut uids: Vec<Option<UserId>> = plan.actions.iter().map(|a| a.user_id.clone()).collect();
     for n in 0..cut {
         let live: Vec<usize> = (0..plan.actions.len())
