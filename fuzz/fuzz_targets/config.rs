@@ -18,7 +18,10 @@ fuzz_target!(|data: &[u8]| {
     let syntax = toml::from_str::<toml::Table>(&text);
     match Config::from_toml(&text, Path::new("/etc/hr2pagerduty/fuzz.toml")) {
         Ok(cfg) => {
-            assert!(syntax.is_ok(), "a configuration that is not TOML was accepted");
+            assert!(
+                syntax.is_ok(),
+                "a configuration that is not TOML was accepted"
+            );
             // What validation promises the rest of the crate.
             let rpm = cfg.pagerduty.requests_per_minute;
             assert!((1..=960).contains(&rpm));

@@ -176,7 +176,11 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(e.employee_id.as_str().trim(), e.employee_id.as_str());
                 assert_eq!(Email::parse(e.email.as_str()).as_ref(), Ok(&e.email));
                 assert!(!e.name.is_empty() && e.name.chars().count() <= 100);
-                assert!(e.job_title.as_ref().is_none_or(|t| t.chars().count() <= 100));
+                assert!(
+                    e.job_title
+                        .as_ref()
+                        .is_none_or(|t| t.chars().count() <= 100)
+                );
                 assert!(
                     !roster.problems.iter().any(|p| p.line == e.line),
                     "line {} is both an employee and a problem",

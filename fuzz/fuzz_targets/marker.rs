@@ -28,7 +28,11 @@ fn check_description(d: &str) {
         let q = marker::parse(Some(&again));
         assert_eq!(q.marker, p.marker, "{d:?} → {again:?}");
         assert_eq!(q.human, p.human, "{d:?} → {again:?}");
-        assert_eq!(marker::render(&q.human, m), again, "render is a fixed point");
+        assert_eq!(
+            marker::render(&q.human, m),
+            again,
+            "render is a fixed point"
+        );
         assert_eq!(
             claimed.as_ref().map(EmployeeId::as_str),
             Some(m.employee_id.as_str().trim()),

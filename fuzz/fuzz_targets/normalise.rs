@@ -46,7 +46,11 @@ fn check_email(raw: &str) {
         assert_eq!(s.matches('@').count(), 1, "{s:?}");
         assert!(!s.chars().any(char::is_whitespace), "{s:?}");
         assert_eq!(s, s.to_lowercase(), "{s:?}");
-        assert_eq!(Email::parse(s).as_ref(), Ok(&e), "parse accepts its own output");
+        assert_eq!(
+            Email::parse(s).as_ref(),
+            Ok(&e),
+            "parse accepts its own output"
+        );
     }
 }
 
@@ -128,7 +132,11 @@ fuzz_target!(|data: &[u8]| {
         .collect();
     let field = |i: usize| fields.get(i).map_or("", String::as_str);
     check_email(field(0));
-    check_template(TEMPLATES[field(3).len() % TEMPLATES.len()], field(1), field(2));
+    check_template(
+        TEMPLATES[field(3).len() % TEMPLATES.len()],
+        field(1),
+        field(2),
+    );
     check_time_zone(field(4));
     let format = match field(5) {
         "" => FORMATS[0],
