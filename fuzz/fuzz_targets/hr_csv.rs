@@ -140,7 +140,13 @@ fuzz_target!(|data: &[u8]| {
         bytes.extend_from_slice(CONFIGS[which].1.as_bytes());
     }
     bytes.extend_from_slice(rest);
-    let last_line = bytes.iter().filter(|b| **b == b'\n').count() as u64 + 1;
+    // Lines end at `\r\n`, `\n` or a lone `\r` (where the `csv` crate also ends a record).
+    let breaks = bytes
+        .iter()
+        .enumerate()
+        .filter(|(i, b)| **b == b'\n' || (**b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+        .count();
+    let last_line = breaks as u64 + 1;
 
     match hr::parse_bytes(&bytes, &cfg.hr) {
         Ok(roster) => {
