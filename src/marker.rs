@@ -97,7 +97,8 @@ pub enum MarkerState {
 /// A description split into its human text and its marker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parsed {
-    /// Every non-marker line, joined with `\n`, trailing whitespace removed.
+    /// Every non-marker line as written (with its own line ending), trailing whitespace
+    /// removed.
     pub human: String,
     /// The marker, if any.
     pub marker: MarkerState,
@@ -107,16 +108,18 @@ pub struct Parsed {
 /// [`MarkerState::Invalid`].
 pub fn parse(description: Option<&str>) -> Parsed {
     let text = description.unwrap_or("");
-    let mut human = Vec::new();
+    let mut human = String::new();
     let mut markers = Vec::new();
-    for line in text.lines() {
+    // Lines with their own endings, so that human text keeps its `\r\n`s and stray `\r`s
+    // (`str::lines` drops one `\r` before each `\n`, which changed the text on every rewrite).
+    for line in text.split_inclusive('\n') {
         if line.trim_start().starts_with(PREFIX) {
             markers.push(line.trim());
         } else {
-            human.push(line);
+            human.push_str(line);
         }
     }
-    let human = human.join("\n").trim_end().to_string();
+    let human = human.trim_end().to_string();
     let marker = match markers.as_slice() {
         [] => MarkerState::Absent,
         [one] => parse_line(one),
@@ -292,5 +295,26 @@ mod tests {
                 p.marker
             );
         }
+    }
+
+    /// Found by the `marker` fuzz target: human lines were split with `str::lines` and
+    /// joined with `\n`, which drops the `\r` of a `\r\n` and one more before `\n` at each
+    /// parse, so every marker rewrite (a suspension, a reactivation) changed the bio.
+    #[test]
+    fn human_text_keeps_its_line_endings_through_a_marker_rewrite() {
+        let d = "Likes pagers.\r\r\nOn call\r\nhr2pagerduty:v1 {\"employee_id\":\"7\"}\r\nWeekends";
+        let p = parse(Some(d));
+        assert_eq!(p.human, "Likes pagers.\r\r\nOn call\r\nWeekends");
+        let m = Marker {
+            employee_id: "7".into(),
+            suspended: None,
+        };
+        assert_eq!(p.marker, MarkerState::Valid(m.clone()));
+        let again = render(&p.human, &m);
+        assert_eq!(
+            again,
+            "Likes pagers.\r\r\nOn call\r\nWeekends\nhr2pagerduty:v1 {\"employee_id\":\"7\"}"
+        );
+        assert_eq!(parse(Some(&again)), p);
     }
 }
