@@ -9,7 +9,9 @@ use crate::config::{Config, Connection, ENV_API_KEY, ENV_API_URL};
 use crate::exit::Exit;
 use crate::hr::{self, Roster};
 use crate::observe::{Account, Needs, Observer};
-use crate::pagerduty::{Client, ClientConfig, RetryPolicy};
+use crate::pagerduty::{
+    Client, ClientConfig, DEFAULT_CREATE_CONCURRENCY, DEFAULT_RATE_LIMIT_WAIT, RetryPolicy,
+};
 use crate::plan::safety::{self, Overrides};
 use crate::plan::{self, Inputs, Plan, Policy};
 use crate::printer::Printer;
@@ -54,6 +56,8 @@ pub fn client_config(cfg: &Config, connection: &Connection) -> ClientConfig {
         requests_per_minute: pd.requests_per_minute,
         burst: pd.burst,
         concurrency: pd.concurrency,
+        create_concurrency: DEFAULT_CREATE_CONCURRENCY,
+        rate_limit_wait: DEFAULT_RATE_LIMIT_WAIT,
         request_timeout: pd.request_timeout,
         retry: RetryPolicy::default(),
     }
