@@ -9,9 +9,7 @@ use crate::config::{Config, Connection, ENV_API_KEY, ENV_API_URL};
 use crate::exit::Exit;
 use crate::hr::{self, Roster};
 use crate::observe::{Account, Needs, Observer};
-use crate::pagerduty::{
-    Client, ClientConfig, DEFAULT_CREATE_CONCURRENCY, DEFAULT_RATE_LIMIT_WAIT, RetryPolicy,
-};
+use crate::pagerduty::{Client, ClientConfig, RetryPolicy};
 use crate::plan::safety::{self, Overrides};
 use crate::plan::{self, Inputs, Plan, Policy};
 use crate::printer::Printer;
@@ -46,7 +44,8 @@ pub(super) fn settings(cfg: &Config, flag_url: Option<&str>) -> Result<Connectio
 }
 
 /// The client's configuration for this run: URL and key from `connection`; `From`, rate,
-/// burst, concurrency and timeout from `[pagerduty]`; [`RetryPolicy::default`].
+/// burst, concurrency, create concurrency, timeout and rate-limit wait from `[pagerduty]`;
+/// [`RetryPolicy::default`].
 pub fn client_config(cfg: &Config, connection: &Connection) -> ClientConfig {
     let pd = &cfg.pagerduty;
     ClientConfig {
@@ -56,8 +55,8 @@ pub fn client_config(cfg: &Config, connection: &Connection) -> ClientConfig {
         requests_per_minute: pd.requests_per_minute,
         burst: pd.burst,
         concurrency: pd.concurrency,
-        create_concurrency: DEFAULT_CREATE_CONCURRENCY,
-        rate_limit_wait: DEFAULT_RATE_LIMIT_WAIT,
+        create_concurrency: pd.create_concurrency,
+        rate_limit_wait: pd.rate_limit_wait,
         request_timeout: pd.request_timeout,
         retry: RetryPolicy::default(),
     }
