@@ -19,8 +19,9 @@
 //! 2. **Pace.** Every answer's `remaining` and `reset` say how many requests the window still
 //!    takes. When the limiter would let out more than that before the reset (because another
 //!    process spends the same key, or the key's budget is lower than configured), the
-//!    remaining requests are spread evenly over the time to the reset. `remaining` counts
-//!    neither the requests still in flight (they will spend it) nor a reserve of `b`.
+//!    remaining requests are spread evenly over the time to the reset, less a second (the
+//!    reset is whole seconds, rounded up). What is usable counts neither the requests still
+//!    in flight (they will spend it) nor a reserve of `b`.
 //! 3. **Pause.** When nothing usable remains, every worker waits for the reset: no 429 needs
 //!    to arrive first. A 429 itself is handled by the request layer (it waits out the reset).
 
@@ -223,10 +224,15 @@ impl Budget {
             }
             return advice;
         }
-        // Requests the limiter would let out before the reset at its own rate.
-        let would_send = reset.as_secs_f64() / self.rate.period.as_secs_f64();
+        // `ratelimit-reset` is whole seconds, rounded up by the simulator (PagerDuty's docs do
+        // not say): spreading over the full value would run slow by up to a second per
+        // answer. Spread over a second less; the count above still guards the window (once
+        // nothing usable is left, everyone waits for the reset).
+        let horizon = reset.saturating_sub(Duration::from_secs(1));
+        // Requests the limiter would let out in that time at its own rate.
+        let would_send = horizon.as_secs_f64() / self.rate.period.as_secs_f64();
         if would_send > usable as f64 {
-            let interval = reset / u32::try_from(usable).unwrap_or(u32::MAX);
+            let interval = horizon / u32::try_from(usable).unwrap_or(u32::MAX);
             if interval > self.rate.period {
                 advice.pace = Some(Pace {
                     interval,
@@ -367,12 +373,12 @@ mod tests {
         // Alone on the key: 900 per minute fits in the window, no pace.
         let a = b.observe(h(960, 900, 56), false, 4, now);
         assert_eq!((a.pace, a.pause_until), (None, None));
-        // Someone else spent most of it: 110 left, 10 s to go, 4 in flight, 10 in reserve:
-        // 96 usable, where the limiter would send 150.
+        // Someone else spent most of it: 110 left, 10 s to go (at least 9), 4 in flight, 10 in
+        // reserve: 96 usable, where the limiter would send 135 in 9 s.
         let a = b.observe(h(960, 110, 10), false, 4, now);
         let pace = a.pace.expect("a pace");
         assert_eq!(pace.until, now + Duration::from_secs(10));
-        assert_eq!(pace.interval, Duration::from_secs(10) / 96);
+        assert_eq!(pace.interval, Duration::from_secs(9) / 96);
         assert_eq!(a.pause_until, None);
     }
 

@@ -74,7 +74,8 @@ pub struct ClientStats {
     pub in_flight_peak: usize,
     /// The cap on overlapping `POST /users` now (at most `create_concurrency`).
     pub create_limit: usize,
-    /// The most `POST /users` in flight at one time.
+    /// The most `POST /users` holding a create slot at one time (a slot is held from
+    /// admission, through any wait at the later gates, until the answer).
     pub create_peak: usize,
     /// The moving average of answer times (429s excluded), the latency of Little's law.
     pub latency: Duration,
@@ -636,9 +637,10 @@ mod tests {
     #[tokio::test]
     async fn a_pace_spaces_requests_until_the_reset() {
         let t = Throttle::new(limits(60_000, 1, 4)).unwrap();
-        // 21 left and a reserve of 1 (the burst): 20 usable in the 2 s to the reset, where
-        // the limiter would send about 960: one request every 100 ms.
-        t.observe(true, 200, h(960, 21, 2), Duration::from_millis(10));
+        // 21 left and a reserve of 1 (the burst): 20 usable in the 3 s to the reset (spread
+        // over 2 s, since the reset is rounded up), where the limiter would send about 640:
+        // one request every 100 ms.
+        t.observe(true, 200, h(960, 21, 3), Duration::from_millis(10));
         let started = Instant::now();
         for _ in 0..4 {
             drop(t.admit(false).await);
