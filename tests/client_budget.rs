@@ -318,3 +318,96 @@ async fn a_bare_429_waits_for_the_reset_an_earlier_answer_announced() {
     assert!(waited >= Duration::from_millis(900), "{waited:?}");
     assert_eq!(client.stats().rate_limited, 1);
 }
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A measurement, not a check: `MEASURE_CREATES` people (default 300), each a create then
+/// `MEASURE_TEAMS` team memberships (default 0, at most 3), against a simulator budget of
+/// `MEASURE_BUDGET` requests (default 960) per `MEASURE_WINDOW` seconds (default 60), each
+/// request answered after `MEASURE_LATENCY_MS` (default 150), with the configuration's
+/// defaults (`MEASURE_RPM` and `MEASURE_CREATE_CONCURRENCY` override them).
+/// Prints the run's duration, requests answered, 429s, failures and budget use (requests
+/// answered, 429s included, over the duration, against the simulator's budget):
+///
+/// `MEASURE_LATENCY_MS=600 cargo test --release --test client_budget measure -- --ignored --nocapture`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement that takes tens of seconds; run it by hand"]
+async fn measure_budget_use() {
+    use hr2pagerduty::config::{
+        DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_CREATE_CONCURRENCY, DEFAULT_REQUESTS_PER_MINUTE,
+    };
+    let latency = env_or("MEASURE_LATENCY_MS", 150);
+    let budget = env_or("MEASURE_BUDGET", 960) as u32;
+    let window = env_or("MEASURE_WINDOW", 60);
+    let creates = env_or("MEASURE_CREATES", 300) as usize;
+    let rpm = env_or("MEASURE_RPM", u64::from(DEFAULT_REQUESTS_PER_MINUTE)) as u32;
+    let create_concurrency = env_or(
+        "MEASURE_CREATE_CONCURRENCY",
+        DEFAULT_CREATE_CONCURRENCY as u64,
+    ) as usize;
+    let teams = env_or("MEASURE_TEAMS", 0).min(3) as usize;
+    let seed = Seed::from_json(&format!(
+        r#"{{"rate_limit": {{"requests": {budget}, "window_seconds": {window}}},
+            "teams": [{{"id": "PTEAM01", "name": "A"}}, {{"id": "PTEAM02", "name": "B"}},
+                      {{"id": "PTEAM03", "name": "C"}}],
+            "users": [{{"name": "Bot", "email": "bot@example.com", "role": "admin"}}]}}"#
+    ))
+    .unwrap();
+    let sim = sim::start(seed, 0).await.unwrap();
+    for (method, path) in [("POST", "/users"), ("PUT", "/teams/*/users/*")] {
+        sim.inject(Fault::new(method, path, FaultKind::Delay { ms: latency }).always());
+    }
+    let mut cfg = config(&sim.url());
+    cfg.requests_per_minute = rpm;
+    cfg.burst = DEFAULT_BURST;
+    cfg.concurrency = DEFAULT_CONCURRENCY;
+    cfg.create_concurrency = create_concurrency;
+    cfg.rate_limit_wait = hr2pagerduty::pagerduty::DEFAULT_RATE_LIMIT_WAIT;
+    cfg.request_timeout = Duration::from_secs(30);
+    cfg.retry = hr2pagerduty::pagerduty::RetryPolicy::default();
+    let client = Client::new(cfg).unwrap();
+    let started = Instant::now();
+    let results: Vec<bool> = futures::stream::iter(0..creates)
+        .map(|i| {
+            let c = client.clone();
+            async move {
+                let Ok(sent) = c.create_user(&person(i)).await else {
+                    return false;
+                };
+                for t in 1..=teams {
+                    let team = format!("PTEAM0{t}").into();
+                    let role = TeamRole::Responder;
+                    if c.set_team_role(&team, &sent.value.id, &role).await.is_err() {
+                        return false;
+                    }
+                }
+                true
+            }
+        })
+        .buffer_unordered(DEFAULT_CONCURRENCY)
+        .collect()
+        .await;
+    let secs = started.elapsed().as_secs_f64();
+    let reqs = sim.requests();
+    let answered = reqs.iter().filter(|r| r.status != 0).count();
+    let refused = reqs.iter().filter(|r| r.status == 429).count();
+    let failed = results.iter().filter(|ok| !**ok).count();
+    let per_min = answered as f64 / secs * 60.0;
+    let budget_per_min = f64::from(budget) * 60.0 / window as f64;
+    let s = client.stats();
+    println!(
+        "MEASURE latency_ms={latency} budget={budget}/{window}s creates={creates} teams={teams} rpm={rpm} \
+         create_concurrency={create_concurrency} seconds={secs:.1} answered={answered} \
+         429={refused} failed={failed} requests_per_min={per_min:.0} budget_use={:.1}% \
+         in_flight_peak={} create_peak={} limiter_rpm={}",
+        100.0 * per_min / budget_per_min,
+        s.in_flight_peak,
+        s.create_peak,
+        s.requests_per_minute
+    );
+}
