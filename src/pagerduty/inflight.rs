@@ -7,7 +7,8 @@
 //!   margin (25% and 2 requests) for the spread of latencies, between 1 and `concurrency`.
 //!   The limiter, not this cap, keeps the key under its rate: the cap only stops requests
 //!   queueing in flight beyond what the rate can use (PagerDuty asks for few parallel
-//!   requests, fact F29).
+//!   requests, fact F29). The throttle adds to it the stragglers (requests out for much
+//!   longer than the latency), so that a few slow answers never hold every slot.
 //! - [`Latency`]: a moving average of answer times, the "latency" above.
 //! - [`Aimd`]: the limit on overlapping `POST /users`. PagerDuty can answer overlapping creates
 //!   with a transient 400 "account could not be locked" (fact F30), so the limit halves on that

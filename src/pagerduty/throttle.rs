@@ -5,7 +5,10 @@
 //!    halved when PagerDuty answers its transient account-lock error (fact F30 in
 //!    `PAGERDUTY_API.md`) and grown back one by one ([`super::inflight::Aimd`]);
 //! 2. the in-flight gate: its cap follows Little's law, rate × measured latency plus a
-//!    margin, up to `concurrency` ([`super::inflight::in_flight_target`]);
+//!    margin, up to `concurrency` ([`super::inflight::in_flight_target`]). A request out for
+//!    longer than [`Throttle::stall_after`] (four times the latency, at least a second) is
+//!    a straggler: it stops counting against the cap until it ends, so a few slow answers
+//!    never hold every slot while the rate has room;
 //! 3. the shared pause gate: after a 429 every worker waits until `ratelimit-reset` has
 //!    passed (fact F28), not only the one that was refused; it also closes, before any 429,
 //!    when an answer says the window's budget is spent;
@@ -34,6 +37,10 @@ use tokio::time::Instant;
 
 /// The latency assumed before the first answer, for the first in-flight cap.
 const INITIAL_LATENCY: Duration = Duration::from_millis(250);
+/// A request out for longer than this many latencies is a straggler (see the module docs).
+const STALL_LATENCIES: u32 = 4;
+/// … and for at least this long.
+const STALL_AT_LEAST: Duration = Duration::from_secs(1);
 
 /// A snapshot of the request layer's counters since the client was built (shared by all
 /// clones).
@@ -87,6 +94,8 @@ pub(crate) struct Throttle {
     creates: Gate,
     aimd: Mutex<Aimd>,
     max_in_flight: usize,
+    /// The Little's-law target and the stragglers now out; the gate's limit is their sum.
+    cap: Mutex<Cap>,
     latency: Mutex<Latency>,
     budget: Mutex<Budget>,
     limiter: RwLock<Limiter>,
@@ -96,6 +105,12 @@ pub(crate) struct Throttle {
     on_wire: AtomicUsize,
     on_wire_peak: AtomicUsize,
     counters: Counters,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Cap {
+    target: usize,
+    stalled: usize,
 }
 
 struct Limiter {
@@ -142,6 +157,17 @@ pub(crate) struct Admission<'a> {
 
 /// Counts one request as sent and not yet answered while alive.
 pub(crate) struct OnWire<'a>(&'a Throttle);
+
+/// Marks one request as a straggler while alive: it does not count against the in-flight cap.
+pub(crate) struct Stalled<'a>(&'a Throttle);
+
+impl Drop for Stalled<'_> {
+    fn drop(&mut self) {
+        let mut cap = lock(&self.0.cap);
+        cap.stalled -= 1;
+        self.0.apply_cap(*cap);
+    }
+}
 
 impl Drop for OnWire<'_> {
     fn drop(&mut self) {
@@ -207,6 +233,10 @@ impl Throttle {
             creates: Gate::new(limits.create_concurrency, limits.create_concurrency),
             aimd: Mutex::new(Aimd::new(limits.create_concurrency, limits.create_cooldown)),
             max_in_flight: limits.concurrency,
+            cap: Mutex::new(Cap {
+                target: first_cap,
+                stalled: 0,
+            }),
             latency: Mutex::new(Latency::new(INITIAL_LATENCY)),
             budget: Mutex::new(budget),
             limiter: RwLock::new(Limiter {
@@ -408,8 +438,30 @@ impl Throttle {
             per_second = per_second.min(1.0 / p.interval.as_secs_f64());
         }
         let latency = lock(&self.latency).get();
+        let mut cap = lock(&self.cap);
+        cap.target = in_flight_target(per_second, latency, self.max_in_flight);
+        self.apply_cap(*cap);
+    }
+
+    /// Sets the in-flight gate to the target plus the stragglers (at most `concurrency`).
+    fn apply_cap(&self, cap: Cap) {
         self.requests
-            .set_limit(in_flight_target(per_second, latency, self.max_in_flight));
+            .set_limit((cap.target + cap.stalled).min(self.max_in_flight));
+    }
+
+    /// How long a request may be out before it counts as a straggler: four times the
+    /// latency estimate, at least a second.
+    pub(crate) fn stall_after(&self) -> Duration {
+        (lock(&self.latency).get() * STALL_LATENCIES).max(STALL_AT_LEAST)
+    }
+
+    /// Marks a request that has been out for [`Throttle::stall_after`] as a straggler until
+    /// the guard is dropped (it ends): its slot no longer counts against the cap.
+    pub(crate) fn stalled(&self) -> Stalled<'_> {
+        let mut cap = lock(&self.cap);
+        cap.stalled += 1;
+        self.apply_cap(*cap);
+        Stalled(self)
     }
 
     /// A `POST /users` was refused with the account-lock error: count it and lower the
@@ -503,9 +555,17 @@ impl Pacer {
         }
     }
 
-    /// Waits for this request's turn; returns the time waited.
+    /// Waits for this request's turn; returns the time waited (zero when no pace held it).
     async fn wait(&self) -> Duration {
         let started = Instant::now();
+        let mut slept = false;
+        let waited = |slept: bool| {
+            if slept {
+                started.elapsed()
+            } else {
+                Duration::ZERO
+            }
+        };
         loop {
             let loosened = self.loosened.notified();
             tokio::pin!(loosened);
@@ -516,13 +576,13 @@ impl Pacer {
                 match s.pace.filter(|p| p.until > now) {
                     None => {
                         s.last = Some(now);
-                        return started.elapsed();
+                        return waited(slept);
                     }
                     Some(p) => {
                         let due = s.last.map_or(now, |l| l + p.interval);
                         if due <= now {
                             s.last = Some(now);
-                            return started.elapsed();
+                            return waited(slept);
                         }
                         due.min(p.until)
                     }
@@ -532,6 +592,7 @@ impl Pacer {
                 _ = tokio::time::sleep_until(wake) => {}
                 _ = &mut loosened => {}
             }
+            slept = true;
         }
     }
 }
@@ -620,6 +681,30 @@ mod tests {
         // A 429 answers at once: it does not drag the latency down.
         t.observe(true, 429, h(960, 0, 5), Duration::from_millis(1));
         assert_eq!(t.stats().in_flight_limit, 14);
+    }
+
+    #[tokio::test]
+    async fn stragglers_do_not_count_against_the_cap() {
+        // Fast answers: a cap of 3 (Little's law at 15/s and 2 ms, plus the margin).
+        let t = Throttle::new(limits(900, 10, 8)).unwrap();
+        t.observe(true, 200, h(960, 959, 60), Duration::from_millis(2));
+        assert_eq!(t.stats().in_flight_limit, 3);
+        assert_eq!(t.stall_after(), Duration::from_secs(1));
+        let held: Vec<_> = futures::future::join_all((0..3).map(|_| t.admit(false))).await;
+        assert!(
+            tokio::time::timeout(Duration::from_millis(50), t.admit(false))
+                .await
+                .is_err()
+        );
+        // Two of them turn out slow: two more may go, up to `concurrency`.
+        let stalled = [t.stalled(), t.stalled()];
+        assert_eq!(t.stats().in_flight_limit, 5);
+        let more: Vec<_> = futures::future::join_all((0..2).map(|_| t.admit(false))).await;
+        drop(stalled);
+        assert_eq!(t.stats().in_flight_limit, 3);
+        drop((held, more));
+        let _guards: Vec<_> = (0..10).map(|_| t.stalled()).collect();
+        assert_eq!(t.stats().in_flight_limit, 8);
     }
 
     #[tokio::test]

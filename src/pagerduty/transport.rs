@@ -546,48 +546,63 @@ impl Transport {
         }
         let on_wire = self.throttle.on_wire();
         let started = Instant::now();
-        let mut answered = None;
-        let result = match builder.send().await {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                let headers = response.headers();
-                let number = |name: &str| -> Option<u64> {
-                    headers.get(name)?.to_str().ok()?.trim().parse().ok()
-                };
-                let reset =
-                    parse_reset(headers.get("ratelimit-reset").and_then(|v| v.to_str().ok()));
-                let rate = Headers {
-                    limit: number("ratelimit-limit"),
-                    remaining: number("ratelimit-remaining"),
-                    reset,
-                };
-                match response.bytes().await {
-                    Ok(body) => {
-                        answered = Some((status, rate));
-                        Attempt::Http {
-                            status,
-                            body: body.to_vec(),
-                            reset,
+        let exchange = async {
+            let mut answered = None;
+            let result = match builder.send().await {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let headers = response.headers();
+                    let number = |name: &str| -> Option<u64> {
+                        headers.get(name)?.to_str().ok()?.trim().parse().ok()
+                    };
+                    let reset =
+                        parse_reset(headers.get("ratelimit-reset").and_then(|v| v.to_str().ok()));
+                    let rate = Headers {
+                        limit: number("ratelimit-limit"),
+                        remaining: number("ratelimit-remaining"),
+                        reset,
+                    };
+                    match response.bytes().await {
+                        Ok(body) => {
+                            answered = Some((status, rate));
+                            Attempt::Http {
+                                status,
+                                body: body.to_vec(),
+                                reset,
+                            }
                         }
-                    }
-                    Err(e) => Attempt::Failed {
-                        kind: if e.is_timeout() {
-                            TransportKind::Timeout
-                        } else {
-                            TransportKind::Connection
+                        Err(e) => Attempt::Failed {
+                            kind: if e.is_timeout() {
+                                TransportKind::Timeout
+                            } else {
+                                TransportKind::Connection
+                            },
+                            detail: format!(
+                                "HTTP {status} answer broke off: {}",
+                                error_chain(&e.without_url())
+                            ),
                         },
-                        detail: format!(
-                            "HTTP {status} answer broke off: {}",
-                            error_chain(&e.without_url())
-                        ),
-                    },
+                    }
                 }
-            }
-            Err(e) => Attempt::Failed {
-                kind: transport_kind(&e),
-                detail: error_chain(&e.without_url()),
-            },
+                Err(e) => Attempt::Failed {
+                    kind: transport_kind(&e),
+                    detail: error_chain(&e.without_url()),
+                },
+            };
+            (result, answered)
         };
+        tokio::pin!(exchange);
+        // A straggler stops counting against the in-flight cap (see `Throttle::stall_after`).
+        let mut stalled = None;
+        let stall = tokio::time::sleep(self.throttle.stall_after());
+        tokio::pin!(stall);
+        let (result, answered) = loop {
+            tokio::select! {
+                done = &mut exchange => break done,
+                _ = &mut stall, if stalled.is_none() => stalled = Some(self.throttle.stalled()),
+            }
+        };
+        drop(stalled);
         let elapsed = started.elapsed();
         // Answered: no longer in flight when the throttle counts what is.
         drop(on_wire);
