@@ -20,8 +20,10 @@
 //!    takes. When the limiter would let out more than that before the reset (because another
 //!    process spends the same key, or the key's budget is lower than configured), the
 //!    remaining requests are spread evenly over the time to the reset, less a second (the
-//!    reset is whole seconds, rounded up). What is usable counts neither the requests still
-//!    in flight (they will spend it) nor a reserve of `b`.
+//!    reset is whole seconds, rounded up), and over one window at most (a reset an hour away
+//!    would otherwise slow the run to a crawl; the same requests fit before the reset
+//!    either way). What is usable counts neither the requests still in flight (they will
+//!    spend it) nor a reserve of `b`.
 //! 3. **Pause.** When nothing usable remains, every worker waits for the reset: no 429 needs
 //!    to arrive first. A 429 itself is handled by the request layer (it waits out the reset).
 
@@ -227,8 +229,12 @@ impl Budget {
         // `ratelimit-reset` is whole seconds, rounded up by the simulator (PagerDuty's docs do
         // not say): spreading over the full value would run slow by up to a second per
         // answer. Spread over a second less; the count above still guards the window (once
-        // nothing usable is left, everyone waits for the reset).
-        let horizon = reset.saturating_sub(Duration::from_secs(1));
+        // nothing usable is left, everyone waits for the reset). And over one window at most:
+        // a reset further away (a budget per hour) is spent at its rest per window, then
+        // waited out, instead of slowing the whole run to a crawl; either way the same
+        // requests fit before the reset.
+        let window = self.window.unwrap_or(LONGEST_WINDOW);
+        let horizon = reset.saturating_sub(Duration::from_secs(1)).min(window);
         // Requests the limiter would let out in that time at its own rate.
         let would_send = horizon.as_secs_f64() / self.rate.period.as_secs_f64();
         if would_send > usable as f64 {
@@ -380,6 +386,18 @@ mod tests {
         assert_eq!(pace.until, now + Duration::from_secs(10));
         assert_eq!(pace.interval, Duration::from_secs(9) / 96);
         assert_eq!(a.pause_until, None);
+    }
+
+    #[test]
+    fn a_far_reset_is_spread_over_one_window_at_most() {
+        let now = Instant::now();
+        let mut b = Budget::new(960, 10);
+        // 960 per hour, as a simulator might be seeded: the window is taken as a minute,
+        // and 900 usable requests are spread over that minute, not over the hour.
+        let a = b.observe(h(960, 920, 3_000), false, 10, now);
+        let pace = a.pace.expect("a pace");
+        assert_eq!(pace.interval, Duration::from_secs(60) / 900);
+        assert_eq!(pace.until, now + Duration::from_secs(3_000));
     }
 
     #[test]
