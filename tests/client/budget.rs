@@ -1,21 +1,28 @@
 //! The key's budget against the simulator on 127.0.0.1 (facts F27–F30): the server's own
-//! budget, another process on the same key, in-flight requests that follow latency, the
-//! create cap and its back-off under account-lock errors, 429s waited out beyond the
-//! attempt bound. Budgets are scaled up and windows short so each test takes seconds;
+//! budget, another process on the same key (the simulator's competing load), in-flight
+//! requests that follow latency (its latency option), the create cap and its back-off under
+//! account-lock errors (scripted, and its random lock contention), 429s waited out beyond
+//! the attempt bound. Budgets are scaled up and windows short so each test takes seconds;
 //! bounds are generous.
 
-#[path = "support/mod.rs"]
-mod support;
-
+use crate::support::client::*;
 use futures::StreamExt;
 use hr2pagerduty::pagerduty::models::{NewUser, TeamRole};
 use hr2pagerduty::pagerduty::{ApiError, Client, ClientConfig, ClientStats};
-use hr2pagerduty::sim::{self, Fault, FaultKind, Seed, SimHandle};
+use hr2pagerduty::sim::{self, Fault, FaultKind, RandomFaults, Seed, SimHandle};
 use serde_json::json;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use support::client::*;
+
+/// Every answer of `sim` (429s included) waits `ms` milliseconds.
+fn latency(sim: &SimHandle, ms: u64) {
+    sim.set_random_faults(RandomFaults {
+        latency_ms: ms,
+        ..RandomFaults::default()
+    })
+    .unwrap();
+}
 
 async fn sim_with(requests: u32, window_seconds: u64) -> SimHandle {
     let seed = Seed::from_json(&format!(
@@ -76,46 +83,27 @@ fn share_429(s: &ClientStats) -> f64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_process_on_the_same_key_fails_nothing_and_gets_few_429s() {
-    // 100 requests per 2 s window (3,000/min). A naive script on the same key spends about
-    // 50 of each window (one request every 40 ms), whatever the answers say; alone, the
-    // client would spend 90. 50 people, 100 requests: several windows, each contested.
-    // Writes take 100 ms, so several are in flight when a window runs out: a client that
-    // only reacts to 429s meets several per window.
+    // 100 requests per 2 s window (3,000/min). Another process on the same key spends
+    // 1,500 a minute (half of each window) whatever the answers say; alone, the client
+    // would spend 90 a window. 50 people, 100 requests: several windows, each contested.
+    // Answers take 100 ms, so several requests are in flight when a window runs out.
     let sim = sim_with(100, 2).await;
-    for (method, path) in [("POST", "/users"), ("PUT", "/teams/*/users/*")] {
-        sim.inject(Fault::new(method, path, FaultKind::Delay { ms: 100 }).always());
-    }
-    let done = Arc::new(AtomicBool::new(false));
-    let competitor = tokio::spawn({
-        let (url, done) = (sim.url(), done.clone());
-        async move {
-            let http = reqwest::Client::new();
-            let mut sent = 0usize;
-            while !done.load(Ordering::SeqCst) {
-                let _ = http
-                    .get(format!("{url}/users/PBOT001"))
-                    .header("Authorization", format!("Token token={FAKE_KEY}"))
-                    .send()
-                    .await;
-                sent += 1;
-                tokio::time::sleep(Duration::from_millis(40)).await;
-            }
-            sent
-        }
-    });
+    latency(&sim, 100);
+    let load = sim.competing_load(FAKE_KEY, 1_500);
     let mut cfg = defaults(&sim.url());
     cfg.requests_per_minute = 3_000; // the whole budget, as if alone on the key
     let client = Client::new(cfg).unwrap();
     let failures = onboard(&client, 50, 32).await;
-    done.store(true, Ordering::SeqCst);
-    let competitor_sent = competitor.await.unwrap();
+    let refused = load.refused();
+    let competitor_spent = load.stop().await;
     let s = client.stats();
     assert!(failures.is_empty(), "{failures:#?}");
     assert_eq!(sim.users().len(), 51);
     assert_eq!(sim.team_members("PTEAM01").len(), 50);
+    // The other process really took its share (and, ignoring the headers, was refused).
     assert!(
-        competitor_sent >= 20,
-        "the competitor sent {competitor_sent}"
+        competitor_spent >= 50,
+        "the other process spent {competitor_spent}, refused {refused}"
     );
     assert!(s.rate_limited <= 3, "{s:#?}");
     // The client slowed down on the server's word, not only after 429s.
@@ -171,10 +159,9 @@ async fn requests_in_flight_follow_latency() {
     // 6,000/min = 100/s. At 20 ms about 2 requests are in flight, at 200 ms about 20
     // (Little's law); 4 in flight at 200 ms would need 200 × 0.2 / 4 = 10 s.
     let sim = sim_with(100_000, 60).await;
-    sim.inject(Fault::new("GET", "/users/*", FaultKind::Delay { ms: 20 }).always());
+    latency(&sim, 20);
     let (fast, _) = reads(&sim, 100).await;
-    sim.clear_faults();
-    sim.inject(Fault::new("GET", "/users/*", FaultKind::Delay { ms: 200 }).always());
+    latency(&sim, 200);
     let (slow, took) = reads(&sim, 200).await;
     // The cap follows the measured latency (a loaded machine adds some to both).
     assert!(slow.latency >= Duration::from_millis(190), "{slow:#?}");
@@ -313,6 +300,40 @@ async fn account_locks_lower_the_create_limit_and_fail_no_create() {
     assert_eq!(s.create_limit, 4, "{s:#?}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_lock_contention_is_backed_off_and_fails_no_create() {
+    // Half of the creates that overlap another are refused with the account lock; a create
+    // alone is never refused (the simulator's lock contention).
+    let sim = sim_with(100_000, 60).await;
+    sim.set_random_faults(RandomFaults {
+        seed: 8,
+        latency_ms: 30,
+        lock_contention_percent: 50.0,
+        ..RandomFaults::default()
+    })
+    .unwrap();
+    let client = Client::new(defaults(&sim.url())).unwrap();
+    let lowest = Arc::new(AtomicUsize::new(usize::MAX));
+    let watch = tokio::spawn({
+        let (c, lowest) = (client.clone(), lowest.clone());
+        async move {
+            loop {
+                lowest.fetch_min(c.stats().create_limit, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        }
+    });
+    let failures = onboard(&client, 30, 32).await;
+    watch.abort();
+    let s = client.stats();
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert_eq!(sim.users().len(), 31);
+    assert!(s.account_locks >= 1, "{s:#?}");
+    assert_eq!(s.account_locks, sim.fault_counts().account_locks, "{s:#?}");
+    let lowest = lowest.load(Ordering::SeqCst);
+    assert!(lowest <= 2, "the create limit went no lower than {lowest}");
+}
+
 #[tokio::test]
 async fn a_create_outlasts_more_account_locks_than_max_attempts() {
     let sim = sim_with(100_000, 60).await;
@@ -377,19 +398,20 @@ fn env_or(name: &str, default: u64) -> u64 {
 /// A measurement, not a check: `MEASURE_CREATES` people (default 300), each a create then
 /// `MEASURE_TEAMS` team memberships (default 0, at most 3), against a simulator budget of
 /// `MEASURE_BUDGET` requests (default 960) per `MEASURE_WINDOW` seconds (default 60), each
-/// request answered after `MEASURE_LATENCY_MS` (default 150), with the configuration's
+/// request answered after `MEASURE_LATENCY_MS` (default 150; the simulator's latency
+/// option, 429s included), with the configuration's
 /// defaults (`MEASURE_RPM` and `MEASURE_CREATE_CONCURRENCY` override them).
 /// Prints the run's duration, requests answered, 429s, failures and budget use (requests
 /// answered, 429s included, over the duration, against the simulator's budget):
 ///
-/// `MEASURE_LATENCY_MS=600 cargo test --release --test client_budget measure -- --ignored --nocapture`
+/// `MEASURE_LATENCY_MS=600 cargo test --release --test client budget::measure -- --ignored --nocapture`
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a measurement that takes tens of seconds; run it by hand"]
 async fn measure_budget_use() {
     use hr2pagerduty::config::{
         DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_CREATE_CONCURRENCY, DEFAULT_REQUESTS_PER_MINUTE,
     };
-    let latency = env_or("MEASURE_LATENCY_MS", 150);
+    let latency_ms = env_or("MEASURE_LATENCY_MS", 150);
     let budget = env_or("MEASURE_BUDGET", 960) as u32;
     let window = env_or("MEASURE_WINDOW", 60);
     let creates = env_or("MEASURE_CREATES", 300) as usize;
@@ -407,9 +429,7 @@ async fn measure_budget_use() {
     ))
     .unwrap();
     let sim = sim::start(seed, 0).await.unwrap();
-    for (method, path) in [("POST", "/users"), ("PUT", "/teams/*/users/*")] {
-        sim.inject(Fault::new(method, path, FaultKind::Delay { ms: latency }).always());
-    }
+    latency(&sim, latency_ms);
     let mut cfg = config(&sim.url());
     cfg.requests_per_minute = rpm;
     cfg.burst = DEFAULT_BURST;
@@ -449,7 +469,7 @@ async fn measure_budget_use() {
     let budget_per_min = f64::from(budget) * 60.0 / window as f64;
     let s = client.stats();
     println!(
-        "MEASURE latency_ms={latency} budget={budget}/{window}s creates={creates} teams={teams} rpm={rpm} \
+        "MEASURE latency_ms={latency_ms} budget={budget}/{window}s creates={creates} teams={teams} rpm={rpm} \
          create_concurrency={create_concurrency} seconds={secs:.1} answered={answered} \
          429={refused} failed={failed} requests_per_min={per_min:.0} budget_use={:.1}% \
          in_flight_peak={} create_peak={} limiter_rpm={}",
