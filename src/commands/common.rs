@@ -97,11 +97,14 @@ pub fn today(cfg: &Config, as_of: Option<NaiveDate>) -> NaiveDate {
 }
 
 /// Reads PagerDuty (users, teams, members of the teams the rules name and of the teams
-/// whose roles a suspension must record) and computes the plan for `roster` under `cfg`,
-/// as of `today` (see [`today`]). GET requests only. `api_url` is the account's API URL, named when
-/// PagerDuty rejects the key. The planner is run again when its first plan needs the
-/// members of more teams ([`Plan::needs_team_members`]); reading them is
-/// [`crate::observe`]'s job, deciding which is the planner's.
+/// whose roles a suspension must record, the on-call duties of the users about to be
+/// deactivated) and computes the plan for `roster` under `cfg`, as of `today` (see
+/// [`today`]), with `flags.allow_oncall_gaps` letting on-call users' deactivations through.
+/// GET requests only. `api_url` is the account's API URL, named when PagerDuty rejects the
+/// key. The planner is run again while its plan needs more ([`Plan::needs_team_members`],
+/// [`Plan::needs_oncall`]); reading them is [`crate::observe`]'s job, deciding which is the
+/// planner's. On-calls are looked up from the present moment whatever `today` is: what a
+/// deactivation leaves uncovered is decided now.
 ///
 /// # Errors
 /// [`Failure::Refused`] when a listing cannot be proven complete, [`Failure::Failed`] when
@@ -113,13 +116,17 @@ pub async fn observe_and_plan(
     progress: &Progress,
     api_url: &str,
     today: NaiveDate,
+    flags: SafetyFlags,
 ) -> Result<Planned, Failure> {
-    let observer = Observer::new(client, progress, cfg.pagerduty.concurrency, api_url);
+    let observer = Observer::new(client, progress, cfg.pagerduty.concurrency, api_url)
+        .with_oncall_lookahead(cfg.lifecycle.oncall_lookahead_days);
     let mut account = observer.account().await?;
-    let policy = Policy::from_config(cfg);
+    let mut policy = Policy::from_config(cfg);
+    policy.allow_oncall_gaps = flags.allow_oncall_gaps;
     let rules = plan::rules::ResolvedRules::resolve(&policy.rules, &account.teams)?;
     let governed = Needs {
         team_members: rules.governed(),
+        ..Needs::default()
     };
     observer.complete(&mut account, &governed).await?;
     let compute = |account: &Account| {
@@ -129,13 +136,20 @@ pub async fn observe_and_plan(
             teams: &account.teams,
             members: &account.members,
             policy: &policy,
+            oncall: &account.oncall,
             today,
         })
     };
     let mut p = compute(&account)?;
-    if !p.needs_team_members.is_empty() {
+    // Each round reads only what is still missing; the needs depend on the actions, which
+    // extra reads refine but do not multiply, so two rounds settle (a third is a guard).
+    for _ in 0..3 {
+        if p.needs_team_members.is_empty() && p.needs_oncall.is_empty() {
+            break;
+        }
         let more = Needs {
             team_members: p.needs_team_members.clone(),
+            oncall: p.needs_oncall.clone(),
         };
         observer.complete(&mut account, &more).await?;
         p = compute(&account)?;

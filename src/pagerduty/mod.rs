@@ -10,7 +10,8 @@
 //! | `budget` | the key's budget: configured, and as the server states it (`ratelimit-limit`, `-remaining`, `-reset` of user and team answers): the limiter's rate, the pace and the pause before a 429 |
 //! | `inflight` | the adjustable gates, Little's law for the in-flight cap, the moving latency, the create limit's AIMD |
 //! | `retry` | [`RetryPolicy`] and the one classification table (what is retried, and whether a failed request may still have taken effect) |
-//! | `pagination` | the one offset paginator and its completeness checks |
+//! | `pagination` | the one offset paginator: the first page, then the rest concurrently once `total` is known, and its completeness checks |
+//! | `partition` | `GET /users` beyond the 10,000 offset ceiling: filtered partitions, each walked by the paginator, complete when the distinct users seen equal the unfiltered `total` |
 //! | [`ApiError`] | every failure, with method, path, status, PagerDuty's error body, attempts and elapsed time |
 //! | [`models`] | the API's shapes, shared with the simulator |
 //!
@@ -38,14 +39,16 @@ mod error;
 mod inflight;
 pub mod models;
 mod pagination;
+mod partition;
 mod retry;
 mod throttle;
 mod transport;
 
 pub use budget::DOCUMENTED_REQUESTS_PER_MINUTE;
 pub use client::{Client, ClientConfig, DEFAULT_CREATE_CONCURRENCY, Sent};
-pub use error::{ApiError, IncompleteReason, StopReason, TransportKind};
+pub use error::{ApiError, IncompleteReason, OpenPartition, StopReason, TransportKind};
 pub use pagination::{OFFSET_CEILING, PAGE_LIMIT};
+pub use partition::MAX_PARTITIONS;
 pub use retry::{
     DEFAULT_FACTOR, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_DELAY, DEFAULT_MAX_ELAPSED,
     DEFAULT_MIN_DELAY, DEFAULT_RATE_LIMIT_WAIT, RetryPolicy,
