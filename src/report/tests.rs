@@ -34,6 +34,7 @@ fn action(
         line: Some(2),
         oncall: None,
         blocked: None,
+        waits_for: None,
     }
 }
 
