@@ -167,9 +167,8 @@ pub async fn apply(
                     // The action on the user that frees this action's email ran earlier in
                     // this group.
                     let freed = a.waits_for.as_ref().is_none_or(|u| {
-                        out.iter().any(|(_, o)| {
-                            o.action.user_id.as_ref() == Some(u) && email_changed(o)
-                        })
+                        out.iter()
+                            .any(|(_, o)| o.action.user_id.as_ref() == Some(u) && email_changed(o))
                     });
                     let o = if let Some(b) = &a.blocked {
                         unsent(a, OutcomeStatus::Blocked, Cause::Blocked(b.clone()))
@@ -502,6 +501,7 @@ async fn policies_holding(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::EmployeeId;
     use crate::plan::ownership::Untouchable;
 
     fn user(email: &str, role: &str, description: Option<&str>) -> User {
@@ -540,6 +540,37 @@ mod tests {
         for (u, want) in cases {
             assert_eq!(adoption_refused(&u, Some(&me), &protected), want, "{u:?}");
         }
+    }
+
+    #[test]
+    fn an_action_waiting_for_an_email_runs_after_its_holders_action_in_one_group() {
+        let action = |email: &str, user: Option<&str>, waits: Option<&str>| Action {
+            kind: crate::plan::ActionKind::Update,
+            employee_id: None,
+            email: Email::normalise(email),
+            name: "N".into(),
+            user_id: user.map(UserId::new),
+            reason: String::new(),
+            changes: vec![],
+            teams: None,
+            steps: vec![],
+            guard: None,
+            line: None,
+            waits_for: waits.map(UserId::new),
+        };
+        let plan = Plan {
+            actions: vec![
+                action("a@example.com", Some("PB"), Some("PA")),
+                action("b@example.com", None, Some("PB")),
+                action("free@example.com", Some("PA"), None),
+                action("other@example.com", Some("PO"), None),
+                action("x@example.com", None, Some("PGONE")),
+            ],
+            ..Plan::default()
+        };
+        let mut g = groups(&plan);
+        g.sort();
+        assert_eq!(g, vec![vec![2, 0, 1], vec![3], vec![4]]);
     }
 
     fn guard(employee_id: Option<&str>, email: &str) -> Guard {

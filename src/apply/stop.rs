@@ -98,7 +98,8 @@ impl StopSender {
 
     /// Abandons the actions still in progress (their request in flight is dropped).
     pub fn abandon(&self) {
-        self.tx.send_if_modified(|s| !std::mem::replace(&mut s.abandon, true));
+        self.tx
+            .send_if_modified(|s| !std::mem::replace(&mut s.abandon, true));
     }
 
     /// The state published so far.
@@ -173,6 +174,9 @@ mod tests {
         stop.abandoned().await;
         let never = Stop::never();
         let waiting = tokio::time::timeout(std::time::Duration::from_millis(20), never.abandoned());
-        assert!(waiting.await.is_err(), "a stop without a sender never abandons");
+        assert!(
+            waiting.await.is_err(),
+            "a stop without a sender never abandons"
+        );
     }
 }

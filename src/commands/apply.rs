@@ -352,7 +352,12 @@ pub(super) async fn execute(run: &Run<'_>) -> Ended {
     if let Some(h) = halt {
         let left = outcomes
             .iter()
-            .filter(|o| matches!(o.status, OutcomeStatus::NotStarted | OutcomeStatus::Interrupted))
+            .filter(|o| {
+                matches!(
+                    o.status,
+                    OutcomeStatus::NotStarted | OutcomeStatus::Interrupted
+                )
+            })
             .count();
         let why = match h {
             Halt::MaxRuntime => format!(

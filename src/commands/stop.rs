@@ -44,7 +44,8 @@ impl Stops {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
-            let cannot = |e: std::io::Error| Failure::Failed(format!("cannot listen for signals: {e}"));
+            let cannot =
+                |e: std::io::Error| Failure::Failed(format!("cannot listen for signals: {e}"));
             let mut int = signal(SignalKind::interrupt()).map_err(cannot)?;
             let mut term = signal(SignalKind::terminate()).map_err(cannot)?;
             let s = sender.clone();

@@ -4,8 +4,9 @@ use super::error::ApiError;
 use super::models::incidents::{Incident, IncidentsPage};
 use super::models::oncall::{EscalationPoliciesPage, EscalationPolicy, Oncall};
 use super::models::{
-    CreateUserRequest, EMAIL_TAKEN, NewUser, Team, TeamMember, TeamMembersPage, TeamMembershipRequest, TeamRole,
-    TeamsPage, UpdateUserRequest, User, UserEnvelope, UserUpdate, UsersPage,
+    CreateUserRequest, EMAIL_TAKEN, NewUser, Team, TeamMember, TeamMembersPage,
+    TeamMembershipRequest, TeamRole, TeamsPage, UpdateUserRequest, User, UserEnvelope, UserUpdate,
+    UsersPage,
 };
 use super::pagination::{KeyedOncallsPage, collect};
 use super::retry::RetryPolicy;

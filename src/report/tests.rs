@@ -378,12 +378,23 @@ fn a_stopped_run_says_what_was_not_done_and_a_run_in_progress_says_what_is_pendi
         text.contains("Not started: 2 actions (not started: the run was interrupted (SIGTERM)); the next run does them."),
         "{text}"
     );
-    assert!(text.contains("Interrupted: update of bo@example.com (PBO) after 0 of "), "{text}");
     assert!(
-        text.ends_with(", 1 interrupted, 2 not started.\n") && text.contains("Apply stopped early."),
+        text.contains("Interrupted: update of bo@example.com (PBO) after 0 of "),
         "{text}"
     );
-    let v = apply_json(RunStatus::Interrupted, 143, &stopped, &plan, &roster, serde_json::json!({}));
+    assert!(
+        text.ends_with(", 1 interrupted, 2 not started.\n")
+            && text.contains("Apply stopped early."),
+        "{text}"
+    );
+    let v = apply_json(
+        RunStatus::Interrupted,
+        143,
+        &stopped,
+        &plan,
+        &roster,
+        serde_json::json!({}),
+    );
     assert_eq!(v["status"], "interrupted");
     assert_eq!(v["summary"]["not_started"], 2);
     assert_eq!(v["summary"]["interrupted"], 1);
@@ -397,7 +408,10 @@ fn a_stopped_run_says_what_was_not_done_and_a_run_in_progress_says_what_is_pendi
     assert_eq!(live["exit_code"], serde_json::Value::Null);
     assert_eq!(live["actions"][0]["outcome"], "applied");
     assert_eq!(live["actions"][1]["outcome"], "pending");
-    assert_eq!(live["actions"].as_array().unwrap().len(), plan.actions.len());
+    assert_eq!(
+        live["actions"].as_array().unwrap().len(),
+        plan.actions.len()
+    );
     assert_eq!(starting_json()["status"], "in_progress");
     assert_eq!(starting_json()["exit_code"], serde_json::Value::Null);
 }
