@@ -9,7 +9,7 @@ use super::common::{
     Ended, check_report, client_from, finish_report, load, observe_and_plan, prompt, read_yes,
     refusal, settings, today, write_report,
 };
-use super::live_report::LiveReport;
+use super::live_report::{LiveReport, WRITE_EVERY};
 use super::stop::{self, Stops};
 use crate::apply::lock::{self, ApplyLock};
 use crate::apply::{self, ApplyOptions, Halt, Outcome, OutcomeStatus, Stop};
@@ -315,7 +315,7 @@ pub(super) async fn execute(run: &Run<'_>) -> Ended {
     let live = file.map(|f| LiveReport::start(f, plan, roster, printer));
     let before = client.stats();
     let started = std::time::Instant::now();
-    let outcomes: Vec<Outcome> = apply::apply(client, plan, &opts, progress, &|i, o| {
+    let work = apply::apply(client, plan, &opts, progress, &|i, o| {
         if let Some(live) = &live {
             live.record(i, o);
         }
@@ -324,8 +324,20 @@ pub(super) async fn execute(run: &Run<'_>) -> Ended {
             let line = report::outcome_line(o) + "\n";
             progress.suspend(|| printer.out(&line));
         }
-    })
-    .await;
+    });
+    // Outcomes that ended while no other did are written within a second too.
+    let flush = async {
+        loop {
+            tokio::time::sleep(WRITE_EVERY).await;
+            if let Some(live) = &live {
+                live.flush();
+            }
+        }
+    };
+    let outcomes: Vec<Outcome> = tokio::select! {
+        outcomes = work => outcomes,
+        () = flush => unreachable!("the flush loop never ends"),
+    };
     let requests = report::requests_json(&before, &client.stats(), started.elapsed());
     // What was done is printed before the report is written: the writes have happened, so
     // a report that cannot be written must not also hide their outcome.

@@ -1,8 +1,9 @@
 //! The `--report FILE` of an `apply` in progress. The report is replaced when the run
 //! starts by one whose `status` is `in_progress` ([`crate::report::starting_json`]), then,
-//! while actions run, by the outcomes so far ([`crate::report::progress_json`]): at most
-//! once a second, or after every [`WRITE_EVERY_OUTCOMES`] outcomes, whichever comes first,
-//! and once more when the run ends (by [`super::common::finish_report`]). Each write is
+//! while actions run, by the outcomes so far ([`crate::report::progress_json`]): within a
+//! second of an outcome (at most once a second), or at once after
+//! [`WRITE_EVERY_OUTCOMES`] outcomes, and once more when the run ends (by
+//! [`super::common::finish_report`]). Each write is
 //! atomic ([`ReportFile`]), so a run killed at any moment, even with SIGKILL, leaves a
 //! report that says it did not finish, never last night's.
 
@@ -67,6 +68,14 @@ impl<'a> LiveReport<'a> {
         }
         s.unwritten += 1;
         if s.unwritten >= WRITE_EVERY_OUTCOMES || s.written.elapsed() >= WRITE_EVERY {
+            self.write(&mut s);
+        }
+    }
+
+    /// Writes the report when outcomes ended since the last write.
+    pub(super) fn flush(&self) {
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if s.unwritten > 0 {
             self.write(&mut s);
         }
     }

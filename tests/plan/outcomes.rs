@@ -155,6 +155,7 @@ fn opts(cfg: &Config) -> ApplyOptions {
     ApplyOptions {
         concurrency: 4,
         protected: cfg.lifecycle.protected.clone(),
+        stop: apply::Stop::never(),
     }
 }
 
@@ -178,7 +179,7 @@ async fn a_403_fails_its_own_action_and_the_run_goes_on() {
         &obs.plan,
         &opts(&cfg),
         &Progress::hidden(),
-        &|_| {},
+        &|_, _| {},
     )
     .await;
     let failed: Vec<&str> = outcomes
@@ -229,7 +230,7 @@ async fn a_team_that_refuses_a_removal_does_not_keep_the_leaver_on_other_teams()
         &obs.plan,
         &opts(&cfg),
         &Progress::hidden(),
-        &|_| {},
+        &|_, _| {},
     )
     .await;
     let alan = outcomes
@@ -312,7 +313,7 @@ async fn each_outcome_is_reported_as_its_action_ends() {
     .await
     .unwrap();
     let seen = std::sync::Mutex::new(Vec::new());
-    let outcomes = apply::apply(&client, &obs.plan, &opts(&cfg), &Progress::hidden(), &|o| {
+    let outcomes = apply::apply(&client, &obs.plan, &opts(&cfg), &Progress::hidden(), &|_, o| {
         seen.lock()
             .unwrap()
             .push(hr2pagerduty::report::outcome_line(o));
@@ -359,7 +360,7 @@ async fn a_401_stops_new_actions_which_are_skipped_as_not_attempted() {
         &obs.plan,
         &one_at_a_time,
         &Progress::hidden(),
-        &|_| {},
+        &|_, _| {},
     )
     .await;
     let barbara = outcomes
