@@ -315,7 +315,7 @@ pub(super) async fn execute(run: &Run<'_>) -> Ended {
     let live = file.map(|f| LiveReport::start(f, plan, roster, printer));
     let before = client.stats();
     let started = std::time::Instant::now();
-    let work = apply::apply(client, plan, &opts, progress, &|i, o| {
+    let on_outcome = |i: usize, o: &Outcome| {
         if let Some(live) = &live {
             live.record(i, o);
         }
@@ -324,7 +324,8 @@ pub(super) async fn execute(run: &Run<'_>) -> Ended {
             let line = report::outcome_line(o) + "\n";
             progress.suspend(|| printer.out(&line));
         }
-    });
+    };
+    let work = apply::apply(client, plan, &opts, progress, &on_outcome);
     // Outcomes that ended while no other did are written within a second too.
     let flush = async {
         loop {

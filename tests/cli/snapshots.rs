@@ -445,7 +445,10 @@ fn refusal_while_another_apply_holds_the_lock() {
     Redactions::new()
         .tmp(dir.path())
         // The machine-wide lock directory: the test process's XDG_STATE_HOME.
-        .with(&regex::escape(&state_home().display().to_string()), "[state]")
+        .with(
+            &regex::escape(&state_home().display().to_string()),
+            "[state]",
+        )
         // The name's fingerprint hashes the API URL, whose port varies.
         .with(
             r"hr2pagerduty-[0-9a-f]{16}\.lock",

@@ -621,7 +621,12 @@ async fn a_create_refused_as_taken_at_once_looks_again_while_the_lookup_lags() {
             &lookup_line("new@example.com"),
             Reply::json(
                 200,
-                users_page(0, vec![user_with("PNEW", "new@example.com")], false, Some(1)),
+                users_page(
+                    0,
+                    vec![user_with("PNEW", "new@example.com")],
+                    false,
+                    Some(1),
+                ),
             ),
         ),
     ])

@@ -313,11 +313,17 @@ async fn each_outcome_is_reported_as_its_action_ends() {
     .await
     .unwrap();
     let seen = std::sync::Mutex::new(Vec::new());
-    let outcomes = apply::apply(&client, &obs.plan, &opts(&cfg), &Progress::hidden(), &|_, o| {
-        seen.lock()
-            .unwrap()
-            .push(hr2pagerduty::report::outcome_line(o));
-    })
+    let outcomes = apply::apply(
+        &client,
+        &obs.plan,
+        &opts(&cfg),
+        &Progress::hidden(),
+        &|_, o| {
+            seen.lock()
+                .unwrap()
+                .push(hr2pagerduty::report::outcome_line(o));
+        },
+    )
     .await;
     let seen = seen.into_inner().unwrap();
     assert_eq!(seen.len(), outcomes.len());
