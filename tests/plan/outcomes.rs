@@ -410,3 +410,82 @@ async fn a_401_stops_new_actions_which_are_skipped_as_not_attempted() {
         "plus the refused PUT"
     );
 }
+
+#[tokio::test]
+async fn a_create_that_finds_its_email_taken_adopts_only_a_user_that_may_be_this_employees() {
+    use hr2pagerduty::apply::NotAdoptable;
+    use hr2pagerduty::marker::{self, Marker};
+    use hr2pagerduty::pagerduty::models::{NewUser, Role};
+    use hr2pagerduty::plan::ActionKind;
+    let (sim, client, cfg, roster) = setup(no_fault()).await;
+    let obs = commands::observe_and_plan(&client, &cfg, &roster, &Progress::hidden(), "sim")
+        .await
+        .unwrap();
+    let creates: Vec<String> = obs
+        .plan
+        .actions
+        .iter()
+        .filter(|a| a.kind == ActionKind::Create)
+        .map(|a| a.email.to_string())
+        .collect();
+    assert!(creates.len() >= 2, "{creates:?}");
+    // Between the plan and the apply, two of the new hires' addresses get a user: one made
+    // by hand (no marker), one carrying another employee's marker.
+    let user = |email: &str, description: Option<String>| NewUser {
+        kind: "user".into(),
+        name: "Made By Hand".into(),
+        email: email.into(),
+        role: Some(Role::LimitedUser),
+        time_zone: Some("Europe/London".into()),
+        job_title: None,
+        description,
+        color: None,
+        license: None,
+    };
+    let by_hand = client.create_user(&user(&creates[0], None)).await.unwrap();
+    let foreign_marker = marker::render(
+        "",
+        &Marker {
+            employee_id: "9999".into(),
+            suspended: None,
+        },
+    );
+    let foreign = client
+        .create_user(&user(&creates[1], Some(foreign_marker)))
+        .await
+        .unwrap();
+    assert!(!by_hand.recovered && !foreign.recovered);
+
+    let outcomes = apply::apply(
+        &client,
+        &obs.plan,
+        &opts(&cfg),
+        &Progress::hidden(),
+        &|_, _| {},
+    )
+    .await;
+    let of = |email: &str| {
+        outcomes
+            .iter()
+            .find(|o| o.action.email.as_str() == email)
+            .unwrap()
+    };
+    let adopted = of(&creates[0]);
+    assert_eq!(adopted.status, OutcomeStatus::Applied, "{adopted:#?}");
+    assert_eq!(adopted.user_id.as_ref(), Some(&by_hand.value.id));
+    let refused = of(&creates[1]);
+    assert_eq!(refused.status, OutcomeStatus::Failed);
+    assert_eq!(
+        refused.cause,
+        Some(Cause::NotAdopted {
+            user: foreign.value.id.clone(),
+            why: NotAdoptable::OtherEmployee("9999".into()),
+        })
+    );
+    assert_eq!(refused.steps_done, 0, "nothing is sent to another's user");
+    // One person, one user.
+    for email in &creates {
+        let n = sim.users().iter().filter(|u| &u.email == email).count();
+        assert_eq!(n, 1, "{email}");
+    }
+}
