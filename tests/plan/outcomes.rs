@@ -418,9 +418,16 @@ async fn a_create_that_finds_its_email_taken_adopts_only_a_user_that_may_be_this
     use hr2pagerduty::pagerduty::models::{NewUser, Role};
     use hr2pagerduty::plan::ActionKind;
     let (sim, client, cfg, roster) = setup(no_fault()).await;
-    let obs = commands::observe_and_plan(&client, &cfg, &roster, &Progress::hidden(), "sim")
-        .await
-        .unwrap();
+    let obs = commands::observe_and_plan(
+        &client,
+        &cfg,
+        &roster,
+        &Progress::hidden(),
+        "sim",
+        commands::today(&cfg, None),
+    )
+    .await
+    .unwrap();
     let creates: Vec<String> = obs
         .plan
         .actions
