@@ -10,15 +10,15 @@
 //! people swapping addresses, or longer rings) cannot be ordered: those moves are blocked
 //! and noted, as is a move onto an address held by a user who stays.
 
+use super::dated::Standing;
+use super::employees::dated_for;
 use super::matching::{Found, Index};
 use super::ownership::untouchable;
 use super::policy::Policy;
-use super::dated::Standing;
-use super::employees::dated_for;
 use crate::email::Email;
 use crate::hr::Employee;
-use chrono::NaiveDate;
 use crate::ids::UserId;
+use chrono::NaiveDate;
 use std::collections::BTreeMap;
 
 /// The email moves of one run.

@@ -353,6 +353,25 @@ fn an_email_handed_to_a_new_hire_converges_in_one_run() {
     plan.expect_code(0).expect_stdout(&[
         "takes over edsger.d@example.com from PagerDuty user PEDSG01, whose email changes first in this run",
     ]);
+    let json = run_args(
+        against(&sim, KEY),
+        &[
+            inputs("plan", &config, &hr),
+            vec!["--format".into(), "json".into()],
+        ]
+        .concat(),
+    );
+    let edna = json.json()["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["employee_id"] == "1012")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (&edna["action"], &edna["waits_for"]),
+        (&"create".into(), &"PEDSG01".into())
+    );
     let report = dir.path().join("r.json");
     run_args(against(&sim, KEY), &apply_args(&config, &hr, &report, &[])).expect_code(0);
     assert_eq!(sim.user("edsger.dijkstra@example.com").id, "PEDSG01");
