@@ -1458,6 +1458,8 @@ fn a_move_into_a_stakeholder_role_leaves_teams_before_the_role_changes() {
     // The in-memory executor refuses a stakeholder on a team, as PagerDuty does (F17).
     acct.apply(&p, None);
     assert!(acct.plan(&r, &cfg).is_empty());
+}
+
 #[test]
 fn an_address_handed_to_a_new_hire_is_taken_after_the_old_owner_moves_in_one_run() {
     let cfg = std_config();
