@@ -556,6 +556,8 @@ mod tests {
             steps: vec![],
             guard: None,
             line: None,
+            oncall: None,
+            blocked: None,
             waits_for: waits.map(UserId::new),
         };
         let plan = Plan {

@@ -425,6 +425,7 @@ async fn a_create_that_finds_its_email_taken_adopts_only_a_user_that_may_be_this
         &Progress::hidden(),
         "sim",
         commands::today(&cfg, None),
+        SafetyFlags::default(),
     )
     .await
     .unwrap();
