@@ -44,7 +44,8 @@ pub(super) fn settings(cfg: &Config, flag_url: Option<&str>) -> Result<Connectio
 }
 
 /// The client's configuration for this run: URL and key from `connection`; `From`, rate,
-/// burst, concurrency and timeout from `[pagerduty]`; [`RetryPolicy::default`].
+/// burst, concurrency, create concurrency, timeout and rate-limit wait from `[pagerduty]`;
+/// [`RetryPolicy::default`].
 pub fn client_config(cfg: &Config, connection: &Connection) -> ClientConfig {
     let pd = &cfg.pagerduty;
     ClientConfig {
@@ -54,6 +55,8 @@ pub fn client_config(cfg: &Config, connection: &Connection) -> ClientConfig {
         requests_per_minute: pd.requests_per_minute,
         burst: pd.burst,
         concurrency: pd.concurrency,
+        create_concurrency: pd.create_concurrency,
+        rate_limit_wait: pd.rate_limit_wait,
         request_timeout: pd.request_timeout,
         retry: RetryPolicy::default(),
     }
@@ -187,15 +190,19 @@ pub(super) fn shell_word(word: &str) -> String {
     }
 }
 
-/// Asks on stdout whether to apply, reads one line from stdin, and says whether it was
-/// `yes` (surrounding white space ignored).
-///
-/// # Errors
-/// [`Failure::Usage`] when stdin cannot be read.
-pub(super) fn confirm(printer: &Printer) -> Result<bool, Failure> {
+/// Asks on stdout whether to apply.
+pub(super) fn prompt(printer: &Printer) {
     printer.out(
         "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
     );
+}
+
+/// Reads one line from stdin and says whether it was `yes` (surrounding white space
+/// ignored). Blocks: call it off the async workers.
+///
+/// # Errors
+/// [`Failure::Usage`] when stdin cannot be read.
+pub(super) fn read_yes() -> Result<bool, Failure> {
     let mut line = String::new();
     std::io::stdin()
         .lock()

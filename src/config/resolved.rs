@@ -47,15 +47,22 @@ pub struct PagerDutyConfig {
     /// Email of an existing user, normalised (trimmed, lower-cased), sent as the `From`
     /// header on `POST /users` (fact F6).
     pub from: Email,
-    /// Client-side budget in requests per minute, 1–960; `requests_per_minute + burst` is at
-    /// most 960 (PagerDuty's per-key limit, fact F27).
+    /// Client-side budget in requests per minute, 1–1,000,000 (PagerDuty allows 960 per key,
+    /// fact F27; the client never exceeds the advertised limit minus the burst, and warns
+    /// above 960 unless the server advertises as much).
     pub requests_per_minute: u32,
-    /// Requests in flight at most, 1–64.
+    /// Requests in flight at most, 1–256; the cap in force follows latency up to it.
     pub concurrency: usize,
+    /// Overlapping `POST /users` at most, 1–64; lowered while PagerDuty answers its
+    /// transient account lock (fact F30).
+    pub create_concurrency: usize,
     /// Requests the limiter lets out back to back after a quiet spell, 1–60.
     pub burst: u32,
     /// Time allowed for one HTTP request, 1–300 seconds (`request_timeout_seconds`).
     pub request_timeout: Duration,
+    /// Time the whole run may spend paused by 429s, 1–86,400 seconds
+    /// (`rate_limit_wait_seconds`).
+    pub rate_limit_wait: Duration,
     /// `api_url` as written in the file (already checked by the https-only URL policy), or
     /// `None`; [`Connection::resolve`](super::Connection::resolve) applies the flag and the
     /// environment over it.
@@ -404,14 +411,14 @@ pub struct SafetyConfig {
     /// Refuse when the export's active count is this many percent (0–100) below the active
     /// users the job manages.
     pub max_shrink_percent: f64,
-    /// Directory for the apply lock file: `lock_dir` (relative to the configuration
-    /// file's directory unless absolute), else the configuration file's directory (`.` for
-    /// a file named without a directory).
-    pub lock_dir: PathBuf,
+    /// Directory for the apply lock file when `lock_dir` is set (relative to the
+    /// configuration file's directory unless absolute); `None` for the machine-wide default
+    /// (the user's state directory, see `apply::lock::default_lock_dir`).
+    pub lock_dir: Option<PathBuf>,
 }
 
 impl Default for SafetyConfig {
-    /// The documented defaults, with the lock in the current directory.
+    /// The documented defaults (the lock in the machine-wide default directory).
     fn default() -> Self {
         SafetyConfig {
             max_invalid_rows_percent: DEFAULT_MAX_INVALID_ROWS_PERCENT,
@@ -422,7 +429,7 @@ impl Default for SafetyConfig {
             max_role_changes: DEFAULT_MAX_ROLE_CHANGES,
             max_role_change_percent: DEFAULT_MAX_ROLE_CHANGE_PERCENT,
             max_shrink_percent: DEFAULT_MAX_SHRINK_PERCENT,
-            lock_dir: PathBuf::from("."),
+            lock_dir: None,
         }
     }
 }

@@ -25,7 +25,6 @@ use crate::config::Config;
 use crate::email::Email;
 use crate::hr::Roster;
 use crate::marker::{self, Marker, MarkerState};
-use crate::pagerduty::models::UserUpdate;
 use crate::vocab::{Role, TeamRole};
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
@@ -519,8 +518,9 @@ fn observe_and_plan_ordered(acct: &Account, teams: &[Team], r: &Roster, cfg: &Co
 
 /// Runs the steps of `plan` in the order `picks` gives (each pick chooses among the actions
 /// with steps left: any interleaving the executor allows, since an action's steps run in
-/// order and actions on different users run concurrently), stopping after `cut` steps in
-/// all: a crash.
+/// order, actions on different users run concurrently, and an action that waits for
+/// another user's email change ([`Action::waits_for`]) starts only once that user's action
+/// is done), stopping after `cut` steps in all: a crash.
 fn apply_interleaved(
     acct: &mut Account,
     plan: &Plan,
@@ -535,8 +535,17 @@ fn apply_interleaved(
         .collect();
     let mut uids: Vec<Option<UserId>> = plan.actions.iter().map(|a| a.user_id.clone()).collect();
     for n in 0..cut {
+        let done = |j: usize| next[j] == plan.actions[j].steps.len();
+        let free = |i: usize| {
+            plan.actions[i].waits_for.as_ref().is_none_or(|by| {
+                plan.actions
+                    .iter()
+                    .position(|b| b.user_id.as_ref() == Some(by))
+                    .is_none_or(done)
+            })
+        };
         let live: Vec<usize> = (0..plan.actions.len())
-            .filter(|i| next[*i] < plan.actions[*i].steps.len())
+            .filter(|i| !done(*i) && free(*i))
             .collect();
         if live.is_empty() {
             break;
@@ -609,67 +618,31 @@ fn snapshot(acct: &Account) -> Snapshot {
     out
 }
 
-/// Plans and applies, all steps accepted, until a plan is empty, at most `rounds` times.
-/// Every plan after the first may hold only what README says waits a night: an email
-/// handed from one person to another, which the user holding it when the previous plan was
-/// made gave up in that plan ([`handed_over`]). The number of plans with actions.
+/// Plans and applies (all steps accepted, an action that waits for another user's email
+/// change after it) until a plan is empty: the plan after the first must be. The number of
+/// plans with actions (0 or 1).
 ///
 /// # Errors
-/// The step PagerDuty refused, the action that did not wait for a hand-over, or the plan
-/// still not empty after `rounds`.
-fn settle(
-    acct: &mut Account,
-    roster: &Roster,
-    cfg: &Config,
-    rounds: usize,
-) -> Result<usize, String> {
-    let mut previous: Option<(Account, Plan)> = None;
-    for n in 0..=rounds {
+/// The step PagerDuty refused, or the actions of the second plan.
+fn settle(acct: &mut Account, roster: &Roster, cfg: &Config) -> Result<usize, String> {
+    let mut previous: Option<Plan> = None;
+    for n in 0..2 {
         let p = observe_and_plan(acct, roster, cfg);
         if p.is_empty() {
             return Ok(n);
         }
-        if let Some((before, q)) = &previous
-            && let Some(a) = p.actions.iter().find(|a| !handed_over(before, q, a))
-        {
+        if let Some(q) = &previous {
             return Err(format!(
-                "plan {} of a settled run still has {a:#?}\nthe plan before it: {:#?}",
+                "plan {} of a settled run still has {:#?}\nthe plan before it: {:#?}",
                 n + 1,
+                p.actions,
                 q.actions
             ));
         }
-        if n == rounds {
-            return Err(format!(
-                "no empty plan after {rounds} runs: {:#?}",
-                p.actions
-            ));
-        }
-        let before = acct.clone();
         apply_interleaved(acct, &p, &[], usize::MAX)?;
-        previous = Some((before, p));
+        previous = Some(p);
     }
     unreachable!()
-}
-
-/// True when `a` gives its user (or a new one) an email that, when `previous` was planned
-/// on `before`, another user held and gave up in `previous`, and changes nothing else: an
-/// email hand-over, which README documents as waiting a night.
-fn handed_over(before: &Account, previous: &Plan, a: &Action) -> bool {
-    let holder = before
-        .users
-        .iter()
-        .find(|u| Email::normalise(&u.email) == a.email && Some(&u.id) != a.user_id.as_ref());
-    let Some(holder) = holder else {
-        return false;
-    };
-    let gave_up = previous.actions.iter().any(|q| {
-        q.user_id.as_ref() == Some(&holder.id) && q.changes.iter().any(|c| c.field == Field::Email)
-    });
-    gave_up
-        && (a.kind == ActionKind::Create
-            || a.steps.iter().all(|s| {
-                matches!(s, Step::UpdateUser(u) if *u == UserUpdate { email: u.email.clone(), ..UserUpdate::default() })
-            }))
 }
 
 /// A deterministic shuffle of `v` by `seed` (Fisher–Yates over a 64-bit LCG).
@@ -708,14 +681,12 @@ fn untouchable_users(acct: &Account, roster: &Roster, cfg: &Config) -> BTreeSet<
 proptest! {
     #![proptest_config(cases())]
 
-    /// Applying a plan to PagerDuty (every step accepted) and planning again gives an empty
-    /// plan, except where README documents a second night: an email that another user still
-    /// holds when the plan is made (an email handed from one person to another, a chain of
-    /// them one night per link); such a run converges, with nothing else planned again.
+    /// Applying a plan to PagerDuty (every step accepted, an email change another action
+    /// waits for first) and planning again gives an empty plan.
     #[test]
     fn applying_a_plan_then_planning_again_changes_nothing(s in scenario()) {
         let (mut acct, cfg, roster) = build(&s);
-        settle(&mut acct, &roster, &cfg, 8).map_err(TestCaseError::fail)?;
+        settle(&mut acct, &roster, &cfg).map_err(TestCaseError::fail)?;
     }
 
     /// No action names the owner, a protected user or an unmanaged user, no create uses a
@@ -731,28 +702,34 @@ proptest! {
             prop_assert!(a.user_id.as_ref().is_none_or(|id| !keep.contains(id)), "{a:#?}");
             prop_assert!(!cfg.lifecycle.protected.contains(&a.email), "{a:#?}");
         }
-        settle(&mut acct, &roster, &cfg, 8).map_err(TestCaseError::fail)?;
+        settle(&mut acct, &roster, &cfg).map_err(TestCaseError::fail)?;
         let after = snapshot(&acct);
         for id in &keep {
             prop_assert_eq!(&before[id.as_str()], &after[id.as_str()], "user {}", id);
         }
     }
 
-    /// Every action names a different user (and a different employee), and no create uses
-    /// an email a user already holds.
+    /// Every action names a different user (and a different employee), and a create uses
+    /// an email a user already holds only when it waits for that user's action, which
+    /// changes its email.
     #[test]
     fn no_user_gets_two_actions(s in scenario()) {
         let (acct, cfg, roster) = build(&s);
         let p = observe_and_plan(&acct, &roster, &cfg);
         let mut users = BTreeSet::new();
         let mut employees = BTreeSet::new();
-        let held: BTreeSet<Email> = acct.users.iter().map(|u| Email::normalise(&u.email)).collect();
+        let held: BTreeMap<Email, &UserId> =
+            acct.users.iter().map(|u| (Email::normalise(&u.email), &u.id)).collect();
         for a in &p.actions {
             match &a.user_id {
                 Some(id) => prop_assert!(users.insert(id.clone()), "two actions on {}", id),
                 None => {
                     prop_assert!(users.insert(UserId::new(format!("new {}", a.email))), "two creates of {}", a.email);
-                    prop_assert!(!held.contains(&a.email), "create of a held email {}", a.email);
+                    if let Some(holder) = held.get(&a.email) {
+                        prop_assert_eq!(a.waits_for.as_ref(), Some(*holder), "create of a held email {}", a.email);
+                        prop_assert!(p.actions.iter().any(|b| b.user_id.as_ref() == Some(*holder)
+                            && b.changes.iter().any(|c| c.field == Field::Email)), "{:#?}", p.actions);
+                    }
                 }
             }
             if let Some(e) = &a.employee_id {
@@ -793,8 +770,7 @@ proptest! {
 
     /// A run killed after any number of steps, in any interleaving of the actions (and the
     /// run after it killed too, when `second` is set), is finished by the next plan: that
-    /// plan's steps are all accepted, the plan after it is empty (but for hand-overs, as in
-    /// the first property), and PagerDuty ends exactly as after an uninterrupted run.
+    /// plan's steps are all accepted, the plan after it is empty, and PagerDuty ends exactly as after an uninterrupted run.
     #[test]
     fn every_interrupted_apply_is_finished_by_the_next_plan(
         s in scenario(),
@@ -805,7 +781,7 @@ proptest! {
         let (start, cfg, roster) = build(&s);
         let mut clean = start.clone();
         let first = observe_and_plan(&clean, &roster, &cfg);
-        settle(&mut clean, &roster, &cfg, 8).map_err(TestCaseError::fail)?;
+        settle(&mut clean, &roster, &cfg).map_err(TestCaseError::fail)?;
 
         let mut crashed = start.clone();
         apply_interleaved(&mut crashed, &first, &picks, cut).map_err(TestCaseError::fail)?;
@@ -813,8 +789,8 @@ proptest! {
             let resume = observe_and_plan(&crashed, &roster, &cfg);
             apply_interleaved(&mut crashed, &resume, picks2, *cut2).map_err(TestCaseError::fail)?;
         }
-        // The resuming plan may hold anything; the plans after it only hand-overs.
-        settle(&mut crashed, &roster, &cfg, 8).map_err(TestCaseError::fail)?;
+        // The resuming plan may hold anything; the plan after it must be empty.
+        settle(&mut crashed, &roster, &cfg).map_err(TestCaseError::fail)?;
         prop_assert_eq!(snapshot(&crashed), snapshot(&clean));
     }
 }
