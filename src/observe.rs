@@ -6,8 +6,10 @@
 //! (401) or refuses (403), with what to check, or another API failure. `plan`, `apply` and
 //! `apply --plan` all read through it.
 //!
-//! What is read is an [`Account`]: users and teams ([`Observer::account`]), then the members
-//! of the teams in a [`Needs`] ([`Observer::complete`]). This module does not plan: the
+//! What is read is an [`Account`]: users and teams, the user that owns the API key
+//! (`GET /users/me`) and the account's licences ([`Observer::account`]), then the members
+//! of the teams in a [`Needs`] and, when asked, who holds which licence
+//! ([`Observer::complete`]). This module does not plan: the
 //! commands layer drives the loop, asking for the members of the teams the rules govern,
 //! planning, then asking for what the plan says it still needs
 //! (`Plan::needs_team_members` in `plan`: teams whose roles a suspension must record)
@@ -22,7 +24,8 @@
 //! API key variable from `config`; never the planner.
 
 use crate::config::ENV_API_KEY;
-use crate::ids::TeamId;
+use crate::ids::{LicenseId, TeamId, UserId};
+use crate::pagerduty::models::licenses::LicenseWithCounts;
 use crate::pagerduty::models::{Team, TeamMember, User};
 use crate::pagerduty::{ApiError, Client};
 use crate::progress::Progress;
@@ -39,6 +42,12 @@ pub struct Account {
     pub teams: Vec<Team>,
     /// Members, with their team roles, of each team read so far.
     pub members: BTreeMap<TeamId, Vec<TeamMember>>,
+    /// The user that owns the API key (`GET /users/me`); `None` for an account-level key.
+    pub key_owner: Option<User>,
+    /// The account's licences (`GET /licenses`); empty when it has none.
+    pub licenses: Vec<LicenseWithCounts>,
+    /// Who holds which licence (`GET /license_allocations`), once read.
+    pub license_holders: Option<BTreeMap<UserId, LicenseId>>,
 }
 
 /// What a plan needs read beyond users and teams.
@@ -46,6 +55,8 @@ pub struct Account {
 pub struct Needs {
     /// Teams whose members (and team roles) to read; teams already read are not read again.
     pub team_members: BTreeSet<TeamId>,
+    /// Read who holds which licence (once: not again when already read).
+    pub license_holders: bool,
 }
 
 /// Whether a request that PagerDuty refused was a read or a write: a 403 means different
@@ -187,24 +198,41 @@ impl<'a> Observer<'a> {
         self.client.list_teams().await.map_err(self.error())
     }
 
-    /// Users, then teams; no team members yet.
+    /// The user that owns the API key: `GET /users/me`, `None` for an account-level key
+    /// (see [`Client::current_user`]).
+    ///
+    /// # Errors
+    /// See [`ObserveError`].
+    pub async fn key_owner(&self) -> Result<Option<User>, ObserveError> {
+        self.client.current_user().await.map_err(self.error())
+    }
+
+    /// Users, then teams, the API key's own user and the licences (those three at once);
+    /// no team members yet.
     ///
     /// # Errors
     /// See [`ObserveError`].
     pub async fn account(&self) -> Result<Account, ObserveError> {
         let users = self.users().await?;
-        let teams = self.teams().await?;
+        let (teams, key_owner, licenses) =
+            futures::try_join!(self.teams(), self.key_owner(), async {
+                self.client.list_licenses().await.map_err(self.error())
+            },)?;
         Ok(Account {
             users,
             teams,
             members: BTreeMap::new(),
+            key_owner,
+            licenses,
+            license_holders: None,
         })
     }
 
     /// Reads what `needs` asks for and `account` lacks: the members of each team in
     /// [`Needs::team_members`] not yet in [`Account::members`] (`GET
     /// /teams/{id}/members`), `concurrency` teams at a time, counted on a "reading team
-    /// members" stage.
+    /// members" stage; then, with [`Needs::license_holders`] and none read yet, every
+    /// licence allocation (`GET /license_allocations`, all pages).
     ///
     /// # Errors
     /// See [`ObserveError`]; `account` then keeps what it held before.
@@ -233,6 +261,15 @@ impl<'a> Observer<'a> {
             read.insert(id, r.map_err(self.error())?);
         }
         account.members.append(&mut read);
+        if needs.license_holders && account.license_holders.is_none() {
+            progress.stage("reading licence allocations", None);
+            account.license_holders = Some(
+                self.client
+                    .list_license_holders()
+                    .await
+                    .map_err(self.error())?,
+            );
+        }
         Ok(())
     }
 }

@@ -363,7 +363,7 @@ pub fn drift(
                 let taken_by_email = users.iter().find(|u| Email::normalise(&u.email) == a.email);
                 let taken_by_marker = users.iter().find(|u| {
                     matches!(marker::parse(u.description.as_deref()).marker,
-                        MarkerState::Valid(m) if Some(&m.employee_id) == a.employee_id.as_ref())
+                        MarkerState::Valid(m) if m.employee_id.is_some() && m.employee_id == a.employee_id)
                 });
                 if let Some(u) = taken_by_email.or(taken_by_marker) {
                     out.push(format!(
@@ -407,6 +407,8 @@ mod tests {
             steps: vec![],
             guard: None,
             line: None,
+            probable_duplicate: None,
+            rekeyed_from: None,
         }
     }
 

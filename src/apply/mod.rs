@@ -1,4 +1,6 @@
-//! Executes a [`Plan`]: each action's steps in order, actions concurrently.
+//! Executes a [`Plan`]: each action's steps in order, actions concurrently, the
+//! deactivations before every other action (so that the licences they release are free for
+//! the creates and role changes, as the plan counted them).
 //!
 //! Concurrency and pacing live in the client's request layer (one shared limiter, at most
 //! `concurrency` requests in flight, a shared pause on 429); this module only keeps up to
@@ -24,11 +26,12 @@ mod outcome;
 pub use outcome::{Cause, Mismatch, Outcome, OutcomeStatus, StepFailure};
 
 use crate::email::Email;
+use crate::ids::UserId;
 use crate::marker::{self, MarkerState};
 use crate::pagerduty::models::User;
 use crate::pagerduty::{ApiError, Client};
 use crate::plan::ownership::untouchable;
-use crate::plan::{Action, Guard, Plan, Step};
+use crate::plan::{Action, ActionKind, Guard, Plan, Step};
 use crate::progress::Progress;
 use futures::StreamExt;
 use std::collections::{BTreeMap, BTreeSet};
@@ -43,6 +46,9 @@ pub struct ApplyOptions {
     pub concurrency: usize,
     /// Emails never written (`[lifecycle] protected`).
     pub protected: BTreeSet<Email>,
+    /// The user that owns the API key (`GET /users/me`; `None` for an account-level key):
+    /// never written.
+    pub key_owner: Option<UserId>,
 }
 
 /// Runs every action of `plan` and returns one [`Outcome`] per action, in plan order.
@@ -64,44 +70,55 @@ pub async fn apply(
         };
         groups.entry(key).or_default().push(i);
     }
+    // Deactivations first: the licences they release are counted as free for the creates
+    // and role changes that follow (plan::LicenseShortfall).
+    let (first, rest): (Vec<Vec<usize>>, Vec<Vec<usize>>) =
+        groups.into_values().partition(|idxs| {
+            idxs.iter()
+                .any(|&i| plan.actions[i].kind == ActionKind::Deactivate)
+        });
     let stop = Arc::new(AtomicBool::new(false));
     progress.stage("applying", Some(plan.actions.len() as u64));
-    let results: Vec<Vec<(usize, Outcome)>> = futures::stream::iter(groups.into_values())
-        .map(|idxs| {
-            let stop = stop.clone();
-            async move {
-                let mut out = Vec::new();
-                for i in idxs {
-                    let a = &plan.actions[i];
-                    let o = if stop.load(Ordering::SeqCst) {
-                        Outcome {
-                            action: a.clone(),
-                            status: OutcomeStatus::Skipped,
-                            user_id: a.user_id.clone(),
-                            cause: Some(Cause::AuthenticationRejected),
-                            attempts: 0,
-                            steps_done: 0,
-                            http_status: None,
-                        }
-                    } else {
-                        let span = tracing::info_span!(
-                            "action",
-                            kind = %a.kind,
-                            email = %a.email,
-                            user_id = a.user_id.as_deref().unwrap_or("")
-                        );
-                        run_action(client, a, opts, &stop).instrument(span).await
-                    };
-                    on_outcome(&o);
-                    progress.inc();
-                    out.push((i, o));
+    let mut results: Vec<Vec<(usize, Outcome)>> = Vec::new();
+    for phase in [first, rest] {
+        let done: Vec<Vec<(usize, Outcome)>> = futures::stream::iter(phase)
+            .map(|idxs| {
+                let stop = stop.clone();
+                async move {
+                    let mut out = Vec::new();
+                    for i in idxs {
+                        let a = &plan.actions[i];
+                        let o = if stop.load(Ordering::SeqCst) {
+                            Outcome {
+                                action: a.clone(),
+                                status: OutcomeStatus::Skipped,
+                                user_id: a.user_id.clone(),
+                                cause: Some(Cause::AuthenticationRejected),
+                                attempts: 0,
+                                steps_done: 0,
+                                http_status: None,
+                            }
+                        } else {
+                            let span = tracing::info_span!(
+                                "action",
+                                kind = %a.kind,
+                                email = %a.email,
+                                user_id = a.user_id.as_deref().unwrap_or("")
+                            );
+                            run_action(client, a, opts, &stop).instrument(span).await
+                        };
+                        on_outcome(&o);
+                        progress.inc();
+                        out.push((i, o));
+                    }
+                    out
                 }
-                out
-            }
-        })
-        .buffer_unordered(opts.concurrency.max(1))
-        .collect()
-        .await;
+            })
+            .buffer_unordered(opts.concurrency.max(1))
+            .collect()
+            .await;
+        results.extend(done);
+    }
     progress.finish();
     let mut flat: Vec<(usize, Outcome)> = results.into_iter().flatten().collect();
     flat.sort_by_key(|(i, _)| *i);
@@ -109,28 +126,35 @@ pub async fn apply(
 }
 
 /// Why the re-read user no longer matches the guard, if it does not.
-fn recheck(user: &User, guard: &Guard, protected: &BTreeSet<Email>) -> Option<Mismatch> {
-    if let Some(why) = untouchable(user, None, protected) {
+///
+/// A marker that names no employee (the suspension record of an offboarded unmanaged
+/// user) counts as no marker: such a user is matched by email.
+fn recheck(
+    user: &User,
+    guard: &Guard,
+    protected: &BTreeSet<Email>,
+    key_owner: Option<&UserId>,
+) -> Option<Mismatch> {
+    if let Some(why) = untouchable(user, None, protected, key_owner) {
         return Some(Mismatch::Untouchable(why));
     }
     let email = Email::normalise(&user.email);
-    match (
-        marker::parse(user.description.as_deref()).marker,
-        &guard.employee_id,
-    ) {
-        (MarkerState::Valid(m), Some(want)) if &m.employee_id == want => None,
-        (MarkerState::Valid(m), Some(want)) => Some(Mismatch::MarkerNamesAnother {
-            found: m.employee_id,
+    let found = match marker::parse(user.description.as_deref()).marker {
+        MarkerState::Valid(m) => m.employee_id,
+        _ => None,
+    };
+    match (found, &guard.employee_id) {
+        (Some(found), Some(want)) if &found == want => None,
+        (Some(found), Some(want)) => Some(Mismatch::MarkerNamesAnother {
+            found,
             expected: want.clone(),
         }),
-        (MarkerState::Valid(m), None) => Some(Mismatch::MarkerAdded {
-            found: m.employee_id,
-        }),
-        (_, Some(want)) => Some(Mismatch::MarkerGone {
+        (Some(found), None) => Some(Mismatch::MarkerAdded { found }),
+        (None, Some(want)) => Some(Mismatch::MarkerGone {
             expected: want.clone(),
         }),
-        (_, None) if email == guard.email => None,
-        (_, None) => Some(Mismatch::EmailChanged { now: email }),
+        (None, None) if email == guard.email => None,
+        (None, None) => Some(Mismatch::EmailChanged { now: email }),
     }
 }
 
@@ -179,7 +203,7 @@ async fn run_action(
             }
             Ok(Some(u)) => {
                 o.attempts += 1;
-                if let Some(why) = recheck(&u, guard, &opts.protected) {
+                if let Some(why) = recheck(&u, guard, &opts.protected, opts.key_owner.as_ref()) {
                     o.status = OutcomeStatus::Skipped;
                     o.cause = Some(Cause::Recheck(why));
                     return o;
@@ -321,7 +345,11 @@ mod tests {
             ),
         ];
         for (u, g, want) in cases {
-            assert_eq!(recheck(&u, g, &protected), want, "{u:?} against {g:?}");
+            assert_eq!(
+                recheck(&u, g, &protected, None),
+                want,
+                "{u:?} against {g:?}"
+            );
         }
     }
 }

@@ -129,6 +129,9 @@ impl fmt::Display for Mismatch {
             Mismatch::Untouchable(Untouchable::Protected) => {
                 f.write_str("the user's email is protected")
             }
+            Mismatch::Untouchable(Untouchable::KeyOwner) => {
+                f.write_str("the user now owns the API key this run uses")
+            }
             Mismatch::MarkerNamesAnother { found, expected } => write!(
                 f,
                 "the user's marker now names employee {found} instead of {expected}"

@@ -13,6 +13,7 @@ use crate::cli::ApplyArgs;
 use crate::config::{Config, Connection};
 use crate::exit::Exit;
 use crate::hr::{self, Roster};
+use crate::ids::UserId;
 use crate::observe::{Access, Account, Needs, Observer, auth_hint};
 use crate::pagerduty::Client;
 use crate::plan::Plan;
@@ -62,7 +63,15 @@ async fn apply_run(
     let client = client_from(&cfg, &s)?;
     let _lock = take_lock(&cfg, &s, printer)?;
     let bar = printer.progress();
-    let planned = observe_and_plan(&client, &cfg, &roster, &bar, &s.api_url).await?;
+    let planned = observe_and_plan(
+        &client,
+        &cfg,
+        &roster,
+        &bar,
+        &s.api_url,
+        a.safety.rekey_employee_ids,
+    )
+    .await?;
     printer.out(&report::render_plan(&planned.plan, &roster));
     if let Some(f) = refusal(&planned.plan, &cfg, a.safety) {
         return Err(f);
@@ -78,6 +87,7 @@ async fn apply_run(
         progress: &bar,
         api_url: &s.api_url,
         printer,
+        key_owner: planned.account.key_owner.as_ref().map(|u| &u.id),
     };
     confirm_and_execute(a.yes, &run).await
 }
@@ -107,8 +117,10 @@ async fn apply_saved(a: &ApplyArgs, plan_path: &Path, printer: &Printer) -> Resu
     };
     let needs = Needs {
         team_members: saved.teams_read.clone(),
+        license_holders: false,
     };
     observer.complete(&mut account, &needs).await?;
+    let key_owner = observer.key_owner().await?;
     bar.finish();
     saved.check_account(&account.users, &account.members)?;
     printer.out(&report::render_plan(&saved.plan, &roster));
@@ -126,6 +138,7 @@ async fn apply_saved(a: &ApplyArgs, plan_path: &Path, printer: &Printer) -> Resu
         progress: &bar,
         api_url: &s.api_url,
         printer,
+        key_owner: key_owner.as_ref().map(|u| &u.id),
     };
     confirm_and_execute(a.yes, &run).await
 }
@@ -187,6 +200,8 @@ pub(super) struct Run<'a> {
     pub(super) api_url: &'a str,
     /// Where output goes.
     pub(super) printer: &'a Printer,
+    /// The user that owns the API key (never written, re-checked before deactivations).
+    pub(super) key_owner: Option<&'a UserId>,
 }
 
 /// Asks for confirmation unless `yes`, then applies (the report path was checked first).
@@ -231,10 +246,12 @@ pub(super) async fn execute(run: &Run<'_>) -> Ended {
         progress,
         api_url,
         printer,
+        key_owner,
     } = *run;
     let opts = ApplyOptions {
         concurrency: cfg.pagerduty.concurrency,
         protected: cfg.lifecycle.protected.clone(),
+        key_owner: key_owner.cloned(),
     };
     let before = client.stats();
     let started = std::time::Instant::now();

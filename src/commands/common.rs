@@ -79,12 +79,14 @@ pub struct Planned {
     pub plan: Plan,
 }
 
-/// Reads PagerDuty (users, teams, members of the teams the rules name and of the teams
-/// whose roles a suspension must record) and computes the plan for `roster` under `cfg`,
-/// dated today (UTC). GET requests only. `api_url` is the account's API URL, named when
-/// PagerDuty rejects the key. The planner is run again when its first plan needs the
-/// members of more teams ([`Plan::needs_team_members`]); reading them is
-/// [`crate::observe`]'s job, deciding which is the planner's.
+/// Reads PagerDuty (users, teams, the API key's own user, licences, members of the teams
+/// the rules name and of the teams whose roles a suspension must record, and who holds
+/// which licence when the plan needs it) and computes the plan for `roster` under `cfg`,
+/// dated today (UTC); `rekey_employee_ids` is `--rekey-employee-ids`. GET requests only.
+/// `api_url` is the account's API URL, named when PagerDuty rejects the key. The planner is
+/// run again while a plan needs more ([`Plan::needs_team_members`],
+/// [`Plan::needs_license_holders`]); reading it is [`crate::observe`]'s job, deciding what
+/// is the planner's.
 ///
 /// # Errors
 /// [`Failure::Refused`] when a listing cannot be proven complete, [`Failure::Failed`] when
@@ -95,13 +97,16 @@ pub async fn observe_and_plan(
     roster: &Roster,
     progress: &Progress,
     api_url: &str,
+    rekey_employee_ids: bool,
 ) -> Result<Planned, Failure> {
     let observer = Observer::new(client, progress, cfg.pagerduty.concurrency, api_url);
     let mut account = observer.account().await?;
-    let policy = Policy::from_config(cfg);
+    let mut policy = Policy::from_config(cfg);
+    policy.rekey_employee_ids = rekey_employee_ids;
     let rules = plan::rules::ResolvedRules::resolve(&policy.rules, &account.teams)?;
     let governed = Needs {
         team_members: rules.governed(),
+        license_holders: false,
     };
     observer.complete(&mut account, &governed).await?;
     let today = chrono::Utc::now().date_naive();
@@ -113,13 +118,23 @@ pub async fn observe_and_plan(
             members: &account.members,
             policy: &policy,
             today,
+            key_owner: account.key_owner.as_ref().map(|u| &u.id),
+            licenses: &account.licenses,
+            license_holders: account.license_holders.as_ref(),
         })
     };
     let mut p = compute(&account)?;
-    if !p.needs_team_members.is_empty() {
+    // Each read answers what the plan asked; a plan made with it asks for nothing new
+    // (reading licence holders adds no team, and the teams of suspensions need no
+    // licence), so two more rounds always suffice.
+    for _ in 0..2 {
         let more = Needs {
             team_members: p.needs_team_members.clone(),
+            license_holders: p.needs_license_holders,
         };
+        if more.team_members.is_empty() && !more.license_holders {
+            break;
+        }
         observer.complete(&mut account, &more).await?;
         p = compute(&account)?;
     }
@@ -134,6 +149,8 @@ pub(super) fn refusal(p: &Plan, cfg: &Config, flags: SafetyFlags) -> Option<Fail
         allow_deactivations: flags.allow_deactivations,
         allow_role_changes: flags.allow_role_changes,
         allow_reactivations: flags.allow_reactivations,
+        allow_probable_duplicates: flags.allow_probable_duplicates,
+        allow_rekeys: flags.allow_rekeys,
     };
     let problems = safety::check(p, &cfg.safety, overrides);
     (!problems.is_empty()).then(|| {

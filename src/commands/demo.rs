@@ -50,7 +50,7 @@ pub(super) async fn run(a: DemoArgs, printer: &Printer) -> Result<Exit, Failure>
     let file = a.report.as_deref().map(ReportFile::new);
 
     printer.out("=== hr2pagerduty plan ===\n\n");
-    let planned = observe_and_plan(&client, &cfg, &roster, &bar, &s.api_url).await?;
+    let planned = observe_and_plan(&client, &cfg, &roster, &bar, &s.api_url, false).await?;
     printer.out(&report::render_plan(&planned.plan, &roster));
 
     printer.out("\n=== hr2pagerduty apply --yes ===\n\n");
@@ -66,12 +66,13 @@ pub(super) async fn run(a: DemoArgs, printer: &Printer) -> Result<Exit, Failure>
         progress: &bar,
         api_url: &s.api_url,
         printer,
+        key_owner: planned.account.key_owner.as_ref().map(|u| &u.id),
     };
     let ended = execute(&run).await;
     write_report(file.as_ref(), &ended.report)?;
 
     printer.out("\n=== hr2pagerduty plan (again) ===\n\n");
-    let again = observe_and_plan(&client, &cfg, &roster, &bar, &s.api_url).await?;
+    let again = observe_and_plan(&client, &cfg, &roster, &bar, &s.api_url, false).await?;
     printer.out(&report::render_plan(&again.plan, &roster));
     handle.shutdown().await;
     Ok(if again.plan.is_empty() {

@@ -22,7 +22,15 @@ pub(super) async fn run(a: PlanArgs, printer: &Printer) -> Result<Exit, Failure>
     let s = settings(&cfg, a.connection.api_url.as_deref())?;
     let client = client_from(&cfg, &s)?;
     let bar = printer.progress();
-    let planned = observe_and_plan(&client, &cfg, &roster, &bar, &s.api_url).await?;
+    let planned = observe_and_plan(
+        &client,
+        &cfg,
+        &roster,
+        &bar,
+        &s.api_url,
+        a.safety.rekey_employee_ids,
+    )
+    .await?;
     match a.format {
         Format::Text => printer.out(&report::render_plan(&planned.plan, &roster)),
         Format::Json => printer.out(&(pretty(&report::plan_json(&planned.plan, &roster)) + "\n")),
@@ -82,6 +90,12 @@ fn apply_command(a: &PlanArgs, saved: &Path) -> String {
     }
     if let Some(n) = a.safety.allow_role_changes {
         words.extend(["--allow-role-changes".into(), n.to_string()]);
+    }
+    if let Some(n) = a.safety.allow_probable_duplicates {
+        words.extend(["--allow-probable-duplicates".into(), n.to_string()]);
+    }
+    if let Some(n) = a.safety.allow_rekeys {
+        words.extend(["--allow-rekeys".into(), n.to_string()]);
     }
     words.push("--yes".into());
     words

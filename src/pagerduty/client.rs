@@ -1,6 +1,7 @@
 //! [`Client`]: the typed PagerDuty calls hr2pagerduty makes, over the one request layer.
 
 use super::error::ApiError;
+use super::models::licenses::{LicenseAllocationsPage, LicenseWithCounts, LicensesList};
 use super::models::{
     CreateUserRequest, NewUser, Team, TeamMember, TeamMembersPage, TeamMembershipRequest, TeamRole,
     TeamsPage, UpdateUserRequest, User, UserEnvelope, UserUpdate, UsersPage,
@@ -10,11 +11,12 @@ use super::retry::RetryPolicy;
 use super::throttle::{ClientStats, Throttle};
 use super::transport::{NotFound, Reply, Request, Transport};
 use crate::email::Email;
-use crate::ids::{TeamId, UserId};
+use crate::ids::{LicenseId, TeamId, UserId};
 use futures::FutureExt;
 use reqwest::header::HeaderValue;
 use reqwest::{Method, Url};
 use secrecy::{ExposeSecret, SecretString};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -237,6 +239,59 @@ impl Client {
         Ok(Some(ex.decode::<UserEnvelope>()?.user))
     }
 
+    /// The user that owns the API key: `GET /users/me`. `None` for an account-level key:
+    /// the endpoint "will not work" with one and lists 400 among its answers (OpenAPI
+    /// `getCurrentUser`), so a 400 means "an account key, which belongs to no user"; a 404
+    /// (the key's user is gone) is `None` too.
+    ///
+    /// # Errors
+    /// Any other request error; [`ApiError::Decode`] for an unexpected body.
+    pub async fn current_user(&self) -> Result<Option<User>, ApiError> {
+        let mut req = Request::new(Method::GET, &["users", "me"]);
+        req.not_found = NotFound::Answer;
+        match self.inner.send(&req).await {
+            Ok(ex) if ex.status == 404 => Ok(None),
+            Ok(ex) => Ok(Some(ex.decode::<UserEnvelope>()?.user)),
+            Err(e) if e.status() == Some(400) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The account's licences with their counts: `GET /licenses` (not paginated, §3.5 of
+    /// `PAGERDUTY_API.md`). An account without licences answers an empty list; a 402 (the
+    /// account lacks the ability), 403 or 404 is read as "no licences" too, so that the
+    /// licence checks never stop an account that cannot list them.
+    ///
+    /// # Errors
+    /// Any other request error; [`ApiError::Decode`] for an unexpected body.
+    pub async fn list_licenses(&self) -> Result<Vec<LicenseWithCounts>, ApiError> {
+        let mut req = Request::new(Method::GET, &["licenses"]);
+        req.not_found = NotFound::Answer;
+        match self.inner.send(&req).await {
+            Ok(ex) if ex.status == 404 => Ok(Vec::new()),
+            Ok(ex) => Ok(ex.decode::<LicensesList>()?.licenses),
+            Err(e) if matches!(e.status(), Some(402 | 403)) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Who holds which licence: `GET /license_allocations?limit=100&offset=…&total=true`,
+    /// every page (§3.5), as user ID → licence ID.
+    ///
+    /// # Errors
+    /// As [`Client::list_users`].
+    pub async fn list_license_holders(&self) -> Result<BTreeMap<UserId, LicenseId>, ApiError> {
+        let all = collect::<LicenseAllocationsPage>(
+            &self.inner,
+            "license allocations",
+            &["license_allocations"],
+            &[],
+            &|_, _| {},
+        )
+        .await?;
+        Ok(all.into_iter().map(|a| (a.user.id, a.license.id)).collect())
+    }
+
     /// Creates a user: `POST /users` with `From: <from>` and body `{"user": {...}}`
     /// (facts F6, §4.1).
     ///
@@ -273,7 +328,9 @@ impl Client {
 
     /// Changes a user: `PUT /users/{id}` with `{"user": {...}}` holding only the fields of
     /// `update` that are `Some` (a partial update, fact F34): an unchanged role or a licence
-    /// that is not set is never sent.
+    /// that is not set is never sent. A role or licence change takes a licence allocation,
+    /// so PagerDuty's transient "account could not be locked" (fact F30) is retried here
+    /// too; "License is not available" is not (§3.5).
     ///
     /// # Errors
     /// [`ApiError::Status`] (404 for a missing user, 403 for the Account Owner, fact F15).
@@ -282,9 +339,10 @@ impl Client {
         id: &UserId,
         update: &UserUpdate,
     ) -> Result<Sent<User>, ApiError> {
-        let req = Request::new(Method::PUT, &["users", id]).json(&UpdateUserRequest {
+        let mut req = Request::new(Method::PUT, &["users", id]).json(&UpdateUserRequest {
             user: update.clone(),
         });
+        req.account_lock_retryable = true;
         let ex = self.inner.send(&req).await?;
         Ok(Sent {
             value: ex.decode::<UserEnvelope>()?.user,

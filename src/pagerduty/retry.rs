@@ -136,8 +136,8 @@ pub(crate) enum Verdict {
     },
 }
 
-/// Classifies an HTTP answer. `account_lock_retryable` is set for `POST /users`, whose
-/// 400 "account could not be locked" is transient (fact F30).
+/// Classifies an HTTP answer. `account_lock_retryable` is set for `POST /users` and
+/// `PUT /users/{id}`, whose 400 "account could not be locked" is transient (fact F30).
 pub(crate) fn classify_status(
     status: u16,
     body: Option<&ApiErrorBody>,

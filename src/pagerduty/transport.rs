@@ -51,7 +51,8 @@ pub(crate) struct Request {
     pub body: Option<Vec<u8>>,
     /// Send the `From` header (only `POST /users`, fact F6).
     pub send_from: bool,
-    /// Treat 400 "account could not be locked" as transient (only `POST /users`, fact F30).
+    /// Treat 400 "account could not be locked" as transient (`POST /users` and
+    /// `PUT /users/{id}`, whose role or licence change takes a licence allocation, fact F30).
     pub account_lock_retryable: bool,
     pub not_found: NotFound,
 }

@@ -3,6 +3,7 @@
 //! they go (teams whose members are needed, blocked email changes, notes).
 
 use super::Inputs;
+use super::licenses::Licensing;
 use super::policy::Policy;
 use super::rules::ResolvedRules;
 use crate::ids::{EmployeeId, TeamId};
@@ -26,6 +27,8 @@ pub(super) struct Ctx<'a> {
     pub(super) rules: ResolvedRules,
     /// Teams some rule names.
     pub(super) governed: BTreeSet<TeamId>,
+    /// The employee IDs of the export's valid rows.
+    pub(super) roster_ids: BTreeSet<&'a str>,
     /// Team ID → team name, for every team of the account.
     pub(super) team_names: BTreeMap<&'a str, &'a str>,
     /// user ID → team ID → role, from the members listings.
@@ -36,6 +39,8 @@ pub(super) struct Ctx<'a> {
     pub(super) email_blocked: BTreeSet<EmployeeId>,
     /// Notes gathered while planning actions.
     pub(super) notes: Vec<String>,
+    /// The account's licences and the licence changes the builders record.
+    pub(super) licensing: Licensing<'a>,
 }
 
 impl<'a> Ctx<'a> {
@@ -56,6 +61,12 @@ impl<'a> Ctx<'a> {
             policy: inp.policy,
             rules,
             governed,
+            roster_ids: inp
+                .roster
+                .employees
+                .iter()
+                .map(|e| e.employee_id.as_str())
+                .collect(),
             team_names: inp
                 .teams
                 .iter()
@@ -65,6 +76,7 @@ impl<'a> Ctx<'a> {
             needs: BTreeSet::new(),
             email_blocked: BTreeSet::new(),
             notes: Vec::new(),
+            licensing: Licensing::default(),
         }
     }
 

@@ -39,8 +39,12 @@
 //! - `context`: the state of one run (resolved rules, team names, memberships, notes);
 //! - `matching`: users indexed by marker employee ID and by email, duplicate markers,
 //!   claims by unreadable markers;
-//! - `employees` (the pass over the export) and `leavers` (the pass over users no employee
-//!   decided: marked users the export no longer lists, unmanaged users);
+//! - `employees` (the pass over the export, with re-keys and the suspended-by-others
+//!   conflict) and `leavers` (the pass over users no employee decided: marked users the
+//!   export no longer lists, unmanaged users, offboarded with `unmanaged_users =
+//!   "offboard"`);
+//! - `licenses`: the licences rules name, the licence change each action brings, and the
+//!   count of free allocations; `duplicates`: creates that probably duplicate a user;
 //! - `preconditions`: the `From` user and the stakeholder-with-a-team rule mistake;
 //! - `build`: one builder per [`ActionKind`] and the helpers they share;
 //! - [`safety`]: the change thresholds checked on a finished plan.
@@ -53,22 +57,29 @@ pub mod safety;
 mod build;
 mod context;
 mod contract;
+mod duplicates;
 mod employees;
 mod leavers;
+mod licenses;
 mod matching;
 mod preconditions;
 mod skip;
 
-pub use contract::{Action, ActionKind, Change, Field, Guard, Plan, Population, Step, TeamsChange};
+pub use contract::{
+    Action, ActionKind, Change, Field, Guard, LicenseLabel, LicenseShortfall, Plan, Population,
+    ProbableDuplicate, Step, TeamsChange,
+};
 pub use policy::Policy;
 pub use preconditions::check_rules_offline;
 pub use skip::{Skip, SkipCause, UnknownSkipCause};
 
 use crate::hr::{Lifecycle, Roster};
-use crate::ids::{TeamId, UserId};
+use crate::ids::{LicenseId, TeamId, UserId};
+use crate::pagerduty::models::licenses::LicenseWithCounts;
 use crate::pagerduty::models::{Team, TeamMember, User};
 use chrono::NaiveDate;
 use context::Ctx;
+use licenses::Licensing;
 use matching::Index;
 use rules::ResolvedRules;
 use std::collections::{BTreeMap, BTreeSet};
@@ -97,6 +108,14 @@ pub struct Inputs<'a> {
     pub policy: &'a Policy,
     /// Today's date (UTC), recorded in suspension markers.
     pub today: NaiveDate,
+    /// The user that owns the API key (`GET /users/me`, with a user-level key): never
+    /// written. `None` for an account-level key, which belongs to no user.
+    pub key_owner: Option<&'a UserId>,
+    /// The account's licences (`GET /licenses`); empty when it has none.
+    pub licenses: &'a [LicenseWithCounts],
+    /// Who holds which licence (`GET /license_allocations`), when read; see
+    /// [`Plan::needs_license_holders`].
+    pub license_holders: Option<&'a BTreeMap<UserId, LicenseId>>,
 }
 
 /// What the passes over employees and users gather.
@@ -107,6 +126,9 @@ struct Tally<'a> {
     /// Users an employee decided (matched, or named by its skip): the pass over users
     /// without an HR row leaves them out.
     handled: BTreeSet<&'a str>,
+    /// Users an HR row found (by marker or email, also when the row was then skipped): the
+    /// others are what a create may probably duplicate.
+    matched: BTreeSet<&'a str>,
     /// Users the run manages after adoption.
     managed: BTreeSet<&'a str>,
     /// Lines of [`PlanError::Rules`].
@@ -119,10 +141,14 @@ struct Tally<'a> {
 /// [`PlanError::Rules`] when a team rule names a team the account lacks (or ambiguously),
 /// when rules give an employee a stakeholder base role together with a team (PagerDuty
 /// refuses stakeholders on teams, fact F17), or when `[pagerduty] from` is not a user of
-/// the account (fact F6).
+/// the account (fact F6); also when a licence a rule names is not one of the account's, or
+/// does not allow the rule's role, or no licence allows a role the plan gives (fact F20).
 pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
     let rules = ResolvedRules::resolve(&inp.policy.rules, inp.teams)?;
+    let licensing = Licensing::resolve(&inp.policy.rules, inp.licenses, inp.license_holders)
+        .map_err(PlanError::Rules)?;
     let mut cx = Ctx::new(inp, rules);
+    cx.licensing = licensing;
     let index = Index::new(inp.users);
     let mut t = Tally::default();
     t.out.notes.extend_from_slice(index.notes());
@@ -131,12 +157,17 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
         employees::plan_employee(&mut cx, &index, e, &mut t);
     }
     leavers::plan_users_without_row(&mut cx, &index, &mut t);
+    duplicates::flag(inp.users, &mut t);
     t.problems
         .extend(preconditions::from_user(&inp.policy.from, &index));
+    let (shortfalls, license_problems) = cx.licensing.ledger();
+    t.problems.extend(license_problems);
     if !t.problems.is_empty() {
         return Err(PlanError::Rules(t.problems));
     }
-    Ok(t.finish(cx, &index))
+    let mut p = t.finish(cx, &index);
+    p.license_shortfalls = shortfalls;
+    Ok(p)
 }
 
 /// Leaves alone every user carrying the marker of an employee that another user's marker
@@ -190,6 +221,7 @@ impl<'a> Tally<'a> {
                 .cmp(&(b.email.as_deref(), b.pagerduty_user_id.as_deref()))
         });
         out.needs_team_members = std::mem::take(&mut cx.needs);
+        out.needs_license_holders = cx.licensing.needs_holders();
         out.notes.append(&mut cx.notes);
         out
     }

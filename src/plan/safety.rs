@@ -5,7 +5,7 @@
 //! deletion threshold). These checks refuse the whole run (exit 3); `plan` shows the same
 //! refusal. README.md § Safety lists each check, its default and its override.
 
-use super::{ActionKind, Plan};
+use super::{ActionKind, LicenseShortfall, Plan, SkipCause};
 use crate::config::{PERCENT_CAPS_MIN_USERS, SafetyConfig};
 
 /// One-run overrides from the command line.
@@ -17,7 +17,14 @@ pub struct Overrides {
     pub allow_role_changes: Option<usize>,
     /// `--allow-reactivations N`: both reactivation caps become N for this run.
     pub allow_reactivations: Option<usize>,
+    /// `--allow-probable-duplicates N`: the probable-duplicate cap becomes N for this run.
+    pub allow_probable_duplicates: Option<usize>,
+    /// `--allow-rekeys N`: both re-key caps become N for this run.
+    pub allow_rekeys: Option<usize>,
 }
+
+/// How many examples a refusal lists.
+const EXAMPLES: usize = 3;
 
 fn percent(part: usize, whole: usize) -> f64 {
     if whole == 0 {
@@ -113,9 +120,32 @@ pub fn check(plan: &Plan, safety: &SafetyConfig, overrides: Overrides) -> Vec<St
         max_percent: safety.max_role_change_percent,
     };
     out.extend(role_cap.check(role_changes, managed, overrides.allow_role_changes));
+    let rekey_cap = Cap {
+        what: "re-keyed markers",
+        key: "max_rekeys",
+        percent_key: "max_rekey_percent",
+        flag: "--allow-rekeys",
+        max: safety.max_rekeys,
+        max_percent: safety.max_rekey_percent,
+    };
+    out.extend(
+        rekey_cap.check(
+            plan.actions
+                .iter()
+                .filter(|a| a.rekeyed_from.is_some())
+                .count(),
+            managed,
+            overrides.allow_rekeys,
+        ),
+    );
+    out.extend(probable_duplicates(plan, safety, overrides));
+    out.extend(identity_drift(plan, safety));
+    out.extend(plan.license_shortfalls.iter().map(license_words));
+    // Like the percentage caps, the shrink check applies only above 50 managed users: in a
+    // small account one leaver is already a large share, and max_deactivations governs.
     let active = plan.population.managed_active_users;
     let hr = plan.population.hr_active;
-    if active > 0 && hr < active {
+    if managed > PERCENT_CAPS_MIN_USERS && active > 0 && hr < active {
         let shrink = percent(active - hr, active);
         if shrink > safety.max_shrink_percent {
             out.push(format!(
@@ -125,6 +155,128 @@ pub fn check(plan: &Plan, safety: &SafetyConfig, overrides: Overrides) -> Vec<St
         }
     }
     out
+}
+
+/// The refusal for more probable duplicates than allowed, with the first examples.
+fn probable_duplicates(plan: &Plan, safety: &SafetyConfig, overrides: Overrides) -> Option<String> {
+    let flagged: Vec<_> = plan
+        .actions
+        .iter()
+        .filter_map(|a| a.probable_duplicate.as_ref().map(|d| (a, d)))
+        .collect();
+    let count = flagged.len();
+    let (limit, setting) = match overrides.allow_probable_duplicates {
+        Some(n) => (n, format!("--allow-probable-duplicates {n}")),
+        None => (
+            safety.max_probable_duplicates,
+            format!(
+                "[safety] max_probable_duplicates = {}",
+                safety.max_probable_duplicates
+            ),
+        ),
+    };
+    if count <= limit {
+        return None;
+    }
+    let examples: Vec<String> = flagged
+        .iter()
+        .take(EXAMPLES)
+        .map(|(a, d)| {
+            format!(
+                "{:?} <{}> would duplicate {} <{}>",
+                a.name, a.email, d.user_id, d.email
+            )
+        })
+        .collect();
+    Some(format!(
+        "{count} planned creates have the name of an existing PagerDuty user that no HR row matched, above {setting} (probable duplicates, each sent an invitation: is [hr] email_template or the email domain wrong?); e.g. {}; if they are new people, rerun with --allow-probable-duplicates {count}",
+        examples.join(", ")
+    ))
+}
+
+/// The refusal when many HR rows are skipped because the user their email finds carries a
+/// marker naming another employee: the employee IDs appear to have changed, and such a run
+/// would match nobody and offboard nobody. The share is taken of the managed users plus
+/// those users (a user skipped this way is not counted as managed).
+fn identity_drift(plan: &Plan, safety: &SafetyConfig) -> Option<String> {
+    let conflicts: Vec<_> = plan
+        .skipped
+        .iter()
+        .filter_map(|s| match &s.reason {
+            SkipCause::EmailOfAnotherEmployee {
+                marker_employee_id, ..
+            } => Some((s, marker_employee_id)),
+            _ => None,
+        })
+        .collect();
+    let count = conflicts.len();
+    let base = plan.population.managed_users + count;
+    let pct = percent(count, base);
+    let over = if count > safety.max_identity_conflicts {
+        format!(
+            "above [safety] max_identity_conflicts = {}",
+            safety.max_identity_conflicts
+        )
+    } else if base > PERCENT_CAPS_MIN_USERS && pct > safety.max_identity_conflict_percent {
+        format!(
+            "{pct:.1}% of {base} managed users, above [safety] max_identity_conflict_percent = {}",
+            safety.max_identity_conflict_percent
+        )
+    } else {
+        return None;
+    };
+    let examples: Vec<String> = conflicts
+        .iter()
+        .take(EXAMPLES)
+        .map(|(s, old)| {
+            format!(
+                "old ID {old}, new ID {}, {}",
+                s.employee_id
+                    .as_ref()
+                    .map(|e| e.to_string())
+                    .unwrap_or_default(),
+                s.email.as_deref().unwrap_or("")
+            )
+        })
+        .collect();
+    Some(format!(
+        "{count} HR rows are skipped because the user their email finds carries a marker naming another employee ID ({over}): the employee IDs appear to have changed (a new HR system, a prefix added?), so this run would match and offboard nobody; e.g. {}; if the IDs did change, rerun plan and apply with --rekey-employee-ids to re-key the markers of users whose email matches exactly one HR row",
+        examples.join("; ")
+    ))
+}
+
+/// The refusal for a licence the plan would run out of.
+fn license_words(s: &LicenseShortfall) -> String {
+    let released = if s.released > 0 {
+        format!(
+            " ({} of them released by the plan's deactivations)",
+            s.released
+        )
+    } else {
+        String::new()
+    };
+    match (&s.license, &s.role) {
+        (Some(l), _) => format!(
+            "the plan gives licence {:?} ({}) to {} users but only {} are free{released}: {} missing; free allocations in PagerDuty (or name another licence in [roles]), then run again",
+            l.name,
+            l.id,
+            s.needed,
+            s.available,
+            s.missing()
+        ),
+        (None, role) => format!(
+            "the plan needs a licence allowing base role {} for {} users, and PagerDuty can pick one for only {} (licences allowing it: {}){released}: {} missing; free allocations in PagerDuty, then run again",
+            role.as_ref().map(|r| r.as_str()).unwrap_or("?"),
+            s.needed,
+            s.available,
+            s.candidates
+                .iter()
+                .map(|c| format!("{c:?}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            s.missing()
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -154,6 +306,8 @@ mod tests {
             steps: vec![],
             guard: None,
             line: None,
+            probable_duplicate: None,
+            rekeyed_from: None,
         };
         let mut actions: Vec<Action> = (0..deactivations)
             .map(|_| mk(ActionKind::Deactivate, true))
@@ -293,5 +447,175 @@ mod tests {
         assert!(r.len() == 1 && r[0].contains("20.0% fewer"), "{r:?}");
         assert!(check(&plan(0, 0, pop(100, 100, 91)), &s, Overrides::default()).is_empty());
         assert!(check(&plan(0, 0, pop(0, 0, 0)), &s, Overrides::default()).is_empty());
+    }
+
+    #[test]
+    fn the_shrink_check_applies_only_above_fifty_managed_users() {
+        let s = SafetyConfig::default();
+        // One leaver in an account of 8 is 12.5%: max_deactivations governs there.
+        assert!(check(&plan(1, 0, pop(8, 8, 7)), &s, Overrides::default()).is_empty());
+        assert!(check(&plan(0, 0, pop(50, 50, 30)), &s, Overrides::default()).is_empty());
+        let r = check(&plan(0, 0, pop(51, 51, 40)), &s, Overrides::default());
+        assert!(r.len() == 1 && r[0].contains("max_shrink_percent"), "{r:?}");
+    }
+
+    fn with_duplicates(n: usize) -> Plan {
+        let mut p = plan(0, 0, pop(10, 10, 10));
+        for i in 0..n {
+            let mut a = plan(1, 0, pop(0, 0, 0)).actions.remove(0);
+            a.kind = ActionKind::Create;
+            a.name = format!("Person {i}");
+            a.email = crate::email::Email::normalise(&format!("p{i}@new.example"));
+            a.probable_duplicate = Some(crate::plan::ProbableDuplicate {
+                user_id: format!("POLD{i:03}").into(),
+                name: format!("Person {i}"),
+                email: format!("p{i}@old.example"),
+            });
+            p.actions.push(a);
+        }
+        p
+    }
+
+    #[test]
+    fn probable_duplicates_are_capped_with_examples() {
+        let s = SafetyConfig::default();
+        assert!(check(&with_duplicates(5), &s, Overrides::default()).is_empty());
+        let r = check(&with_duplicates(6), &s, Overrides::default());
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert!(
+            r[0].starts_with("6 planned creates have the name of an existing PagerDuty user")
+                && r[0].contains("[safety] max_probable_duplicates = 5")
+                && r[0].contains(
+                    "\"Person 0\" <p0@new.example> would duplicate POLD000 <p0@old.example>"
+                )
+                && r[0].contains("POLD002")
+                && !r[0].contains("POLD003")
+                && r[0].ends_with("rerun with --allow-probable-duplicates 6"),
+            "{r:?}"
+        );
+        let allow = |n| Overrides {
+            allow_probable_duplicates: Some(n),
+            ..Default::default()
+        };
+        assert!(check(&with_duplicates(6), &s, allow(6)).is_empty());
+        assert!(
+            check(&with_duplicates(7), &s, allow(6))[0]
+                .contains("above --allow-probable-duplicates 6")
+        );
+    }
+
+    fn with_conflicts(n: usize, managed: usize) -> Plan {
+        let mut p = plan(0, 0, pop(managed, managed, managed));
+        for i in 0..n {
+            p.skipped.push(crate::plan::Skip {
+                employee_id: Some(format!("E-{i}").into()),
+                email: Some(format!("p{i}@example.com")),
+                pagerduty_user_id: Some(format!("P{i:06}").into()),
+                line: Some(2 + i as u64),
+                reason: SkipCause::EmailOfAnotherEmployee {
+                    user: format!("P{i:06}").into(),
+                    marker_employee_id: format!("{i}").into(),
+                },
+            });
+        }
+        p
+    }
+
+    #[test]
+    fn many_foreign_markers_are_refused_as_changed_employee_ids() {
+        let s = SafetyConfig::default();
+        assert!(check(&with_conflicts(5, 0), &s, Overrides::default()).is_empty());
+        let r = check(&with_conflicts(6, 0), &s, Overrides::default());
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert!(
+            r[0].contains("6 HR rows are skipped because the user their email finds carries a marker naming another employee ID")
+                && r[0].contains("above [safety] max_identity_conflicts = 5")
+                && r[0].contains("the employee IDs appear to have changed")
+                && r[0].contains("old ID 0, new ID E-0, p0@example.com")
+                && r[0].contains("--rekey-employee-ids"),
+            "{r:?}"
+        );
+        // The share, above 50 managed users: 5 of 55 is 9.1%, 5 of 45 + 5 is 10%, neither
+        // above 10%; with max_identity_conflicts raised, 7 of 57 (12.3%) is.
+        let lax = SafetyConfig {
+            max_identity_conflicts: 100,
+            ..SafetyConfig::default()
+        };
+        assert!(check(&with_conflicts(5, 50), &lax, Overrides::default()).is_empty());
+        let r = check(&with_conflicts(7, 50), &lax, Overrides::default());
+        assert!(
+            r.len() == 1
+                && r[0].contains(
+                    "12.3% of 57 managed users, above [safety] max_identity_conflict_percent = 10"
+                ),
+            "{r:?}"
+        );
+        assert!(
+            check(&with_conflicts(7, 40), &lax, Overrides::default()).is_empty(),
+            "47 users: no share"
+        );
+    }
+
+    #[test]
+    fn rekeys_are_capped_like_the_other_changes() {
+        let s = SafetyConfig {
+            max_rekeys: 2,
+            ..SafetyConfig::default()
+        };
+        let mut p = plan(0, 0, pop(10, 10, 10));
+        for a in plan(3, 0, pop(0, 0, 0)).actions {
+            p.actions.push(Action {
+                kind: ActionKind::Update,
+                changes: vec![],
+                rekeyed_from: Some("old".into()),
+                ..a
+            });
+        }
+        let r = check(&p, &s, Overrides::default());
+        assert!(
+            r.len() == 1
+                && r[0].contains("3 re-keyed markers exceed [safety] max_rekeys = 2")
+                && r[0].contains("--allow-rekeys 3"),
+            "{r:?}"
+        );
+        let allow = Overrides {
+            allow_rekeys: Some(3),
+            ..Default::default()
+        };
+        assert!(check(&p, &s, allow).is_empty());
+    }
+
+    #[test]
+    fn a_licence_shortfall_names_how_many_are_missing() {
+        let mut p = plan(0, 0, pop(10, 10, 10));
+        p.license_shortfalls = vec![
+            LicenseShortfall {
+                license: Some(crate::plan::LicenseLabel {
+                    id: "PFULL01".into(),
+                    name: "Full User".into(),
+                }),
+                role: None,
+                needed: 7,
+                available: 5,
+                released: 2,
+                candidates: vec![],
+            },
+            LicenseShortfall {
+                license: None,
+                role: Some(crate::vocab::Role::ReadOnlyLimitedUser),
+                needed: 3,
+                available: 1,
+                released: 0,
+                candidates: vec!["Stakeholder".into()],
+            },
+        ];
+        let r = check(&p, &SafetyConfig::default(), Overrides::default());
+        assert_eq!(
+            r,
+            [
+                "the plan gives licence \"Full User\" (PFULL01) to 7 users but only 5 are free (2 of them released by the plan's deactivations): 2 missing; free allocations in PagerDuty (or name another licence in [roles]), then run again",
+                "the plan needs a licence allowing base role read_only_limited_user for 3 users, and PagerDuty can pick one for only 1 (licences allowing it: \"Stakeholder\"): 2 missing; free allocations in PagerDuty, then run again",
+            ]
+        );
     }
 }

@@ -139,7 +139,7 @@ fn marked(eid: &str) -> Option<String> {
     Some(marker::render(
         "",
         &Marker {
-            employee_id: eid.into(),
+            employee_id: Some(eid.into()),
             suspended: None,
         },
     ))
@@ -288,6 +288,9 @@ impl Account {
             members: &self.members,
             policy: &Policy::from_config(cfg),
             today: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+            key_owner: None,
+            licenses: &[],
+            license_holders: None,
         })
         .unwrap()
     }
@@ -779,6 +782,9 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
         members: &BTreeMap::new(),
         policy: &Policy::from_config(&cfg),
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        key_owner: None,
+        licenses: &[],
+        license_holders: None,
     })
     .unwrap_err();
     assert!(err.to_string().contains("no team \"Nope\""), "{err}");
@@ -801,6 +807,9 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
         members: &BTreeMap::new(),
         policy: &Policy::from_config(&cfg2),
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        key_owner: None,
+        licenses: &[],
+        license_holders: None,
     })
     .unwrap_err();
     assert!(err.to_string().contains("refuses on teams"), "{err}");
@@ -1110,6 +1119,9 @@ fn creating_users_needs_a_from_user_that_exists() {
         members: &acct.members,
         policy: &Policy::from_config(&cfg),
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        key_owner: None,
+        licenses: &[],
+        license_holders: None,
     })
     .unwrap_err();
     assert!(
@@ -1201,3 +1213,5 @@ fn stakeholder_with_a_team_is_found_offline() {
         "{err}"
     );
 }
+
+mod ownership;

@@ -28,10 +28,27 @@ pub(super) fn action_json(a: &Action) -> serde_json::Map<String, Value> {
         "changes": changes_json(a),
         "hr_line": a.line,
     });
-    match v {
+    let mut m = match v {
         Value::Object(m) => m,
         _ => unreachable!("json! of an object literal"),
+    };
+    if a.kind == ActionKind::Create {
+        m.insert(
+            "probable_duplicate".into(),
+            match &a.probable_duplicate {
+                Some(d) => json!({
+                    "pagerduty_user_id": d.user_id,
+                    "name": d.name,
+                    "email": d.email,
+                }),
+                None => Value::Null,
+            },
+        );
     }
+    if let Some(old) = &a.rekeyed_from {
+        m.insert("rekeyed_from".into(), json!(old));
+    }
+    m
 }
 
 /// One skipped person or row, as JSON: HR row problems first (by line), then plan skips.
@@ -64,9 +81,11 @@ pub(super) fn skipped_json(plan: &Plan, roster: &Roster) -> Vec<Value> {
 
 /// The JSON plan: `actions[]` (one per user: `action`, `employee_id`, `email`,
 /// `pagerduty_user_id` or null, `reason`, `changes` {field: [old, new]} with `teams` as
-/// `[[old "team:role", …], [new …]]`), `skipped[]`, `notes[]`, and `summary` {create,
-/// update, deactivate, reactivate, unchanged, skipped}. `skipped` counts HR rows with
-/// problems plus people deliberately left alone.
+/// `[[old "team:role", …], [new …]]` and `license` as licence names; a create also carries
+/// `probable_duplicate`, null or {`pagerduty_user_id`, `name`, `email`}; an action that
+/// re-keys a marker carries `rekeyed_from`, the old employee ID), `skipped[]`, `notes[]`,
+/// and `summary` {create, update, deactivate, reactivate, unchanged, skipped}. `skipped`
+/// counts HR rows with problems plus people deliberately left alone.
 pub fn plan_json(plan: &Plan, roster: &Roster) -> Value {
     json!({
         "format_version": FORMAT_VERSION,

@@ -31,6 +31,8 @@ fn action(
         }],
         guard: None,
         line: Some(2),
+        probable_duplicate: None,
+        rekeyed_from: None,
     }
 }
 

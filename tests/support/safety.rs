@@ -79,6 +79,9 @@ pub fn in_sync_users(cfg: &Config, roster: &Roster, base: &Seed) -> Vec<SeedUser
         members: &BTreeMap::new(),
         policy: &Policy::from_config(cfg),
         today: chrono::Utc::now().date_naive(),
+        key_owner: None,
+        licenses: &[],
+        license_holders: None,
     })
     .unwrap();
     p.actions

@@ -5,8 +5,8 @@ use crate::config::resolved::SafetyConfig;
 use crate::config::schema::SafetyTable;
 use std::path::{Path, PathBuf};
 
-/// Checks `[safety]`: the invalid-rows, deactivation, role-change and shrink shares are
-/// within 0–100 percent. Resolves `lock_dir` against the directory of `path`, the
+/// Checks `[safety]`: the invalid-rows, deactivation, role-change, shrink,
+/// identity-conflict and re-key shares are within 0–100 percent. Resolves `lock_dir` against the directory of `path`, the
 /// configuration file (`.` when it is named without a directory).
 pub(super) fn check(s: &SafetyTable, path: &Path, p: &mut Problems<'_>) -> SafetyConfig {
     for (key, v) in [
@@ -20,6 +20,11 @@ pub(super) fn check(s: &SafetyTable, path: &Path, p: &mut Problems<'_>) -> Safet
         ),
         ("safety.max_role_change_percent", s.max_role_change_percent),
         ("safety.max_shrink_percent", s.max_shrink_percent),
+        (
+            "safety.max_identity_conflict_percent",
+            s.max_identity_conflict_percent,
+        ),
+        ("safety.max_rekey_percent", s.max_rekey_percent),
     ] {
         if !(0.0..=100.0).contains(&v) {
             p.unplaced(key, format!("{v} is outside 0..=100"));
@@ -43,6 +48,11 @@ pub(super) fn check(s: &SafetyTable, path: &Path, p: &mut Problems<'_>) -> Safet
         max_role_changes: s.max_role_changes,
         max_role_change_percent: s.max_role_change_percent,
         max_shrink_percent: s.max_shrink_percent,
+        max_probable_duplicates: s.max_probable_duplicates,
+        max_identity_conflicts: s.max_identity_conflicts,
+        max_identity_conflict_percent: s.max_identity_conflict_percent,
+        max_rekeys: s.max_rekeys,
+        max_rekey_percent: s.max_rekey_percent,
         lock_dir,
     }
 }

@@ -14,13 +14,15 @@ use crate::plan::{Action, ActionKind, Field, Guard, Step, TeamsChange};
 use crate::vocab::{Role, TeamRole};
 
 /// Suspension of `u`, which belongs to `employee_id` (`e` when the export lists the
-/// employee), or the rest of an interrupted one. `None` when the user is already fully
+/// employee; `None` for an unmanaged user offboarded by `[lifecycle] unmanaged_users =
+/// "offboard"`, whose suspension record names no employee), or the rest of an interrupted
+/// one. `None` when the user is already fully
 /// suspended. `human` is the text of `u`'s description around the marker,
 /// `current_marker` its valid marker if any, and `why` the reason the action gives.
 pub(in crate::plan) fn deactivate(
     cx: &mut Ctx<'_>,
     u: &User,
-    employee_id: &EmployeeId,
+    employee_id: Option<&EmployeeId>,
     e: Option<&Employee>,
     human: &str,
     current_marker: Option<&Marker>,
@@ -55,7 +57,7 @@ pub(in crate::plan) fn deactivate(
         }
     };
     let want_marker = Marker {
-        employee_id: employee_id.clone(),
+        employee_id: employee_id.cloned(),
         suspended: Some(suspension),
     };
     let mut changes = Vec::new();
@@ -68,6 +70,10 @@ pub(in crate::plan) fn deactivate(
             Some(cx.policy.suspended_role.to_string()),
         ));
         role_update.role = Some(cx.policy.suspended_role.clone());
+        let license = cx
+            .licensing
+            .for_existing(u, &cx.policy.suspended_role, None, true);
+        changes.extend(license.change);
     }
     if current_marker != Some(&want_marker) {
         let d = marker::render(human, &want_marker);
@@ -116,7 +122,7 @@ pub(in crate::plan) fn deactivate(
     let email = Email::normalise(&u.email);
     Some(Action {
         kind: ActionKind::Deactivate,
-        employee_id: Some(employee_id.clone()),
+        employee_id: employee_id.cloned(),
         email: email.clone(),
         name: collapse(&u.name),
         user_id: Some(u.id.clone()),
@@ -125,10 +131,12 @@ pub(in crate::plan) fn deactivate(
         teams: (!old.is_empty()).then_some(TeamsChange { old, new: vec![] }),
         steps,
         guard: Some(Guard {
-            employee_id: current_marker.map(|m| m.employee_id.clone()),
+            employee_id: current_marker.and_then(|m| m.employee_id.clone()),
             email,
         }),
         line: e.map(|e| e.line),
+        probable_duplicate: None,
+        rekeyed_from: None,
     })
 }
 
