@@ -106,8 +106,8 @@ pub struct SafetyFlags {
     /// Raise both reactivation caps (count and percent) to N for this run.
     #[arg(long, value_name = "N")]
     pub allow_reactivations: Option<usize>,
-    /// Raise the probable-duplicate cap ([safety] max_probable_duplicates) to N for this
-    /// run: creates whose name equals that of an existing user no HR row matched.
+    /// Raise the probable-duplicate cap (max_probable_duplicates) to N for this run: creates
+    /// whose name equals that of an existing user no HR row matched.
     #[arg(long, value_name = "N")]
     pub allow_probable_duplicates: Option<usize>,
     /// Raise both re-key caps (count and percent) to N for this run.

@@ -8,8 +8,10 @@
 //! # Matching
 //! An employee is matched to a PagerDuty user first by the employee ID in the user's
 //! ownership marker ([`crate::marker`]), then by normalised email among users whose marker
-//! is absent or unreadable. So an email change is an update, and a rehire finds the
-//! suspended user again, with no local state.
+//! is absent, unreadable, or the suspension record of an offboarded unmanaged user (which
+//! names no employee). So an email change is an update, and a rehire finds the suspended
+//! user again, with no local state. With `--rekey-employee-ids`, an email match on a user
+//! whose marker names an employee the export no longer lists re-keys that marker.
 //!
 //! # Step order and crashes
 //! Every multi-step action is ordered so that a crash between two steps leaves a state the

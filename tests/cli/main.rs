@@ -8,6 +8,7 @@ mod support;
 mod demo;
 mod failures;
 mod output;
+mod ownership;
 mod real;
 mod recovery;
 mod safety_apply_time;
