@@ -352,4 +352,34 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn recheck_knows_the_key_owner_and_offboarding_records() {
+        let protected = BTreeSet::new();
+        let by_email = guard(None, "a@example.com");
+        let record = "hr2pagerduty:v1 {\"suspended\":{\"on\":\"2026-01-01\",\"role\":\"user\",\"teams\":[]}}";
+        // An offboarded unmanaged user's record names no employee: still matched by email.
+        let u = user("a@example.com", "user", Some(record));
+        assert_eq!(recheck(&u, &by_email, &protected, None), None);
+        assert_eq!(
+            recheck(
+                &user("b@example.com", "user", Some(record)),
+                &by_email,
+                &protected,
+                None
+            ),
+            Some(Mismatch::EmailChanged {
+                now: Email::normalise("b@example.com")
+            })
+        );
+        // The user now owns the key this run uses ("PU" in `user`).
+        assert_eq!(
+            recheck(&u, &by_email, &protected, Some(&UserId::new("PU"))),
+            Some(Mismatch::Untouchable(Untouchable::KeyOwner))
+        );
+        assert_eq!(
+            recheck(&u, &by_email, &protected, Some(&UserId::new("POTHER1"))),
+            None
+        );
+    }
 }

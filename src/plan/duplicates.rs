@@ -25,6 +25,9 @@ pub(super) fn comparable(name: &str) -> String {
 /// Flags each create in `t` whose name equals that of a user of `users` that no HR row
 /// matched (the first such user, in listing order).
 pub(super) fn flag(users: &[User], t: &mut Tally<'_>) {
+    if !t.out.actions.iter().any(|a| a.kind == ActionKind::Create) {
+        return;
+    }
     let mut unmatched: BTreeMap<String, &User> = BTreeMap::new();
     for u in users {
         if !t.matched.contains(u.id.as_str()) {

@@ -195,7 +195,7 @@ fn explain_record(
         (None, false) => None,
     };
     match (record, only_marker) {
-        (Some(r), true) => a.reason = format!("leaver already suspended: {r}",),
+        (Some(r), true) => a.reason = format!("leaver already suspended: {r}"),
         (Some(r), false) => a.reason = format!("{}; {r}", a.reason),
         (None, _) => {}
     }

@@ -304,9 +304,23 @@ fn licences_are_counted_before_any_write_and_deactivations_free_their_seats() {
         "+ license     = \"Full User\"",
         "Plan: 3 to create, 0 to update, 2 to deactivate, 0 to reactivate.",
     ]);
+    let writes_before = sim.writes().len();
     apply(&sim, &ws, &[])
         .expect_code(0)
         .expect_stdout(&["3 created", "2 deactivated", "0 failed"]);
+    // The deactivations ran first, so the seats they freed were free for the creates.
+    let leavers = [
+        sim.user("person1000@example.com").id,
+        sim.user("person1001@example.com").id,
+    ];
+    let writes = sim.writes();
+    let applied = &writes[writes_before..];
+    let last_leaver_write = applied
+        .iter()
+        .rposition(|w| leavers.iter().any(|id| w.path.contains(id.as_str())))
+        .unwrap();
+    let first_create = applied.iter().position(|w| w.method == "POST").unwrap();
+    assert!(last_leaver_write < first_create, "{applied:#?}");
     for r in sim.writes() {
         let user = r.body.as_ref().and_then(|b| b.get("user"));
         match (r.method.as_str(), r.path.as_str()) {

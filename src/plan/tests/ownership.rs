@@ -224,6 +224,33 @@ fn offboard_deactivates_unmarked_users_without_a_row_and_a_later_row_brings_them
         "converged"
     );
 
+    // A terminated HR row with that email only records the employee on the suspension.
+    let gone = roster(vec![emp(
+        "41",
+        "carl@contractor.example.net",
+        "Carl Tractor",
+        Lifecycle::Terminated,
+        "Sales",
+        "Contractor",
+    )]);
+    let p = plan_with(&acct, &gone, &cfg, &facts).unwrap();
+    assert_eq!(p.actions.len(), 1, "{:#?}", p.actions);
+    let a = &p.actions[0];
+    assert!(
+        a.reason
+            .starts_with("leaver already suspended: the user was suspended as an unmanaged user")
+            && a.reason.ends_with("its record now names employee 41"),
+        "{}",
+        a.reason
+    );
+    let mut recorded = acct.clone();
+    recorded.apply(&p, None);
+    assert!(
+        plan_with(&recorded, &gone, &cfg, &facts)
+            .unwrap()
+            .is_empty()
+    );
+
     // A later HR row with the same email reactivates the user, matched by email, and
     // records the employee ID.
     let back = roster(vec![emp(
