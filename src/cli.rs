@@ -75,12 +75,25 @@ pub enum Format {
     Json,
 }
 
+/// The day a run reads the export's dates as of.
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct AsOf {
+    /// Read the export's dates (hire and termination dates) as of this day instead of
+    /// today in `[lifecycle] default_time_zone`, and date suspensions with it; reproduces
+    /// an earlier run, or applies a night that was missed.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<chrono::NaiveDate>,
+}
+
 /// `validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// Configuration and export.
     #[command(flatten)]
     pub inputs: Inputs,
+    /// The day of the dates.
+    #[command(flatten)]
+    pub as_of: AsOf,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
@@ -137,6 +150,9 @@ pub struct PlanArgs {
     /// Safety overrides.
     #[command(flatten)]
     pub safety: SafetyFlags,
+    /// The day of the dates.
+    #[command(flatten)]
+    pub as_of: AsOf,
     /// Also save the plan, with fingerprints of the inputs and of the PagerDuty state it was
     /// computed from, for `apply --plan FILE`.
     #[arg(long, value_name = "FILE")]
@@ -169,6 +185,10 @@ pub struct ApplyArgs {
     /// Safety overrides.
     #[command(flatten)]
     pub safety: SafetyFlags,
+    /// The day of the dates. With --plan, nothing is recomputed: the saved plan must have
+    /// been made as of this day.
+    #[command(flatten)]
+    pub as_of: AsOf,
 }
 
 /// `sandbox`.

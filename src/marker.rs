@@ -17,8 +17,12 @@
 //! - `employee_id`: the HR employee ID this user belongs to. Matching by employee ID is what
 //!   turns an email change into an update rather than a create plus a deactivation.
 //! - `suspended` (present only while the user is suspended): the date of suspension (`on`,
-//!   `YYYY-MM-DD`), the base `role` and the team memberships (`id`, informational `name`,
-//!   team `role`) the user had, which reactivation restores.
+//!   `YYYY-MM-DD`, "today" in `[lifecycle] default_time_zone` or the run's `--as-of`), the
+//!   base `role` and the team memberships (`id`, informational `name`, team `role`) the user
+//!   had, which reactivation restores; `termination_date` when the export's termination date
+//!   (not its status) brought the suspension into effect, so that the suspension stays while
+//!   the export keeps that date; `leave: true` when it is a leave of absence
+//!   (`[lifecycle] on_leave = "suspend"`), so that the return is named as such.
 //!
 //! Every other line is human text and is kept exactly as written. A description with a
 //! marker line that does not parse (bad JSON, an unknown version, two marker lines) yields
@@ -50,13 +54,23 @@ pub struct Marker {
 /// What a suspension took away, to be restored on rehire.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Suspension {
-    /// Date the suspension was planned (UTC), `YYYY-MM-DD`.
+    /// Date the suspension was planned ("today" of that run: the date in
+    /// `[lifecycle] default_time_zone`, or its `--as-of`), `YYYY-MM-DD`.
     pub on: NaiveDate,
     /// Base role before suspension.
     pub role: Role,
     /// Team memberships before suspension, sorted by team ID.
     #[serde(default)]
     pub teams: Vec<SavedMembership>,
+    /// The termination date that brought the suspension into effect, when the date (not
+    /// the status) decided: the status still said active, or the export has no status
+    /// column. While the export keeps this date the suspension stays, whatever
+    /// `[lifecycle] past_termination_date` says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub termination_date: Option<NaiveDate>,
+    /// True for a leave of absence suspended by `[lifecycle] on_leave = "suspend"`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub leave: bool,
 }
 
 /// One team membership recorded at suspension.
@@ -201,8 +215,32 @@ mod tests {
                     name: Some("IT Operations".into()),
                     role: TeamRole::Manager,
                 }],
+                termination_date: None,
+                leave: false,
             }),
         }
+    }
+
+    #[test]
+    fn a_dated_or_leave_suspension_round_trips_and_older_markers_read_as_neither() {
+        let mut m = suspended();
+        let s = m.suspended.as_mut().unwrap();
+        s.termination_date = NaiveDate::from_ymd_opt(2026, 11, 30);
+        s.leave = true;
+        let line = render_line(&m);
+        assert!(
+            line.ends_with(r#""termination_date":"2026-11-30","leave":true}}"#),
+            "{line}"
+        );
+        assert_eq!(parse(Some(&line)).marker, MarkerState::Valid(m));
+        // The documented example, written before these fields existed, reads as a
+        // status-decided suspension that is not a leave.
+        let old = r#"hr2pagerduty:v1 {"employee_id":"3427","suspended":{"on":"2026-11-30","role":"admin","teams":[]}}"#;
+        let MarkerState::Valid(m) = parse(Some(old)).marker else {
+            panic!()
+        };
+        let s = m.suspended.unwrap();
+        assert_eq!((s.termination_date, s.leave), (None, false));
     }
 
     #[test]

@@ -22,6 +22,7 @@ use crate::ids::{TeamId, UserId};
 use crate::marker::{self, MarkerState};
 use crate::pagerduty::models::{TeamMember, User};
 use crate::plan::Plan;
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -46,6 +47,10 @@ pub struct SavedPlan {
     pub config_sha256: String,
     /// SHA-256 (hex) of the HR export's bytes.
     pub hr_sha256: String,
+    /// The day the plan read the export's dates as of ("today" of the run that made it,
+    /// or its `--as-of`); `None` in a plan saved by a build that did not record it.
+    #[serde(default)]
+    pub as_of: Option<NaiveDate>,
     /// Teams whose members were read (their memberships are part of the fingerprints).
     pub teams_read: BTreeSet<TeamId>,
     /// Fingerprint of each user an action touches, by user ID.
@@ -54,10 +59,13 @@ pub struct SavedPlan {
     pub plan: Plan,
 }
 
-/// What a plan was computed from, besides the PagerDuty state: the API URL and the
-/// SHA-256 (hex, see [`file_sha256`]) of the configuration file and of the HR export.
+/// What a plan was computed from, besides the PagerDuty state: the API URL, the
+/// SHA-256 (hex, see [`file_sha256`]) of the configuration file and of the HR export, and
+/// the day the export's dates were read as of.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sources {
+    /// The day of the dates ("today", or `--as-of`).
+    pub as_of: NaiveDate,
     /// The API base URL.
     pub api_url: String,
     /// SHA-256 of the configuration file's bytes.
@@ -127,6 +135,14 @@ pub enum Stale {
     /// The HR export given is not the one the plan was made from.
     #[error("the HR export {0} is not the one the plan was made from; make a new plan")]
     Hr(PathBuf),
+    /// `--as-of` names another day than the one the plan was made as of.
+    #[error("the plan was made as of {}, not {now}; make a new plan with --as-of {now}", then.map_or_else(|| "an unrecorded day".to_string(), |d| d.to_string()))]
+    AsOf {
+        /// The plan's day, when recorded.
+        then: Option<NaiveDate>,
+        /// The day `--as-of` names.
+        now: NaiveDate,
+    },
     /// The API URL differs from the plan's.
     #[error("the plan was made against {then}, not {now}")]
     ApiUrl {
@@ -178,6 +194,7 @@ impl SavedPlan {
             api_url: sources.api_url,
             config_sha256: sources.config_sha256,
             hr_sha256: sources.hr_sha256,
+            as_of: Some(sources.as_of),
             teams_read: members.keys().cloned().collect(),
             users: fingerprints(&plan, users, members),
             plan,
@@ -241,6 +258,22 @@ impl SavedPlan {
             return Err(Stale::Hr(path.to_path_buf()).into());
         }
         Ok(())
+    }
+
+    /// Checks that `as_of` (the `--as-of` of `apply --plan`, when given) is the day the plan
+    /// was made as of. Without `--as-of` any day passes: nothing is recomputed, and the
+    /// saved actions are applied as reviewed.
+    ///
+    /// # Errors
+    /// [`Stale::AsOf`].
+    pub fn check_as_of(&self, as_of: Option<NaiveDate>) -> Result<(), Stale> {
+        match as_of {
+            Some(now) if self.as_of != Some(now) => Err(Stale::AsOf {
+                then: self.as_of,
+                now,
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// Checks that this run's API URL is the plan's.
@@ -420,6 +453,7 @@ mod tests {
             api_url: String::new(),
             config_sha256: String::new(),
             hr_sha256: String::new(),
+            as_of: None,
             teams_read: BTreeSet::new(),
             users: fingerprints(&plan, users, members),
             plan,
@@ -499,6 +533,7 @@ mod tests {
             ..Plan::default()
         };
         let sources = Sources {
+            as_of: NaiveDate::from_ymd_opt(2026, 1, 2).unwrap(),
             api_url: "http://127.0.0.1:1".into(),
             config_sha256: file_sha256(&config).unwrap(),
             hr_sha256: file_sha256(&hr).unwrap(),
@@ -521,6 +556,17 @@ mod tests {
         back.check_hr(&hr).unwrap();
         back.check_api_url("http://127.0.0.1:1").unwrap();
         back.check_account(&users, &members).unwrap();
+        // The day of the dates is recorded; --as-of must name it, no --as-of passes.
+        assert_eq!(back.as_of, NaiveDate::from_ymd_opt(2026, 1, 2));
+        back.check_as_of(None).unwrap();
+        back.check_as_of(NaiveDate::from_ymd_opt(2026, 1, 2))
+            .unwrap();
+        assert_eq!(
+            back.check_as_of(NaiveDate::from_ymd_opt(2026, 1, 3))
+                .unwrap_err()
+                .to_string(),
+            "the plan was made as of 2026-01-02, not 2026-01-03; make a new plan with --as-of 2026-01-03"
+        );
 
         std::fs::write(&hr, "EmpID\n8\n").unwrap();
         let e = back.check_hr(&hr).unwrap_err();

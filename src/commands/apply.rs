@@ -5,7 +5,7 @@
 use super::Failure;
 use super::common::{
     Ended, check_report, client_from, confirm, finish_report, load, observe_and_plan, refusal,
-    settings,
+    settings, today,
 };
 use crate::apply::lock::{self, ApplyLock};
 use crate::apply::{self, ApplyOptions, Outcome, OutcomeStatus};
@@ -63,12 +63,14 @@ async fn apply_run(
     let client = client_from(&cfg, &s)?;
     let _lock = take_lock(&cfg, &s, printer)?;
     let bar = printer.progress();
+    let as_of = today(&cfg, a.as_of.as_of);
     let planned = observe_and_plan(
         &client,
         &cfg,
         &roster,
         &bar,
         &s.api_url,
+        as_of,
         a.safety.rekey_employee_ids,
     )
     .await?;
@@ -98,6 +100,7 @@ async fn apply_saved(a: &ApplyArgs, plan_path: &Path, printer: &Printer) -> Resu
     let cfg = Config::load(&a.config)?;
     let saved = SavedPlan::read(plan_path)?;
     saved.check_config(&a.config)?;
+    saved.check_as_of(a.as_of.as_of)?;
     let roster = match &a.hr {
         Some(hr_path) => {
             saved.check_hr(hr_path)?;
@@ -123,6 +126,12 @@ async fn apply_saved(a: &ApplyArgs, plan_path: &Path, printer: &Printer) -> Resu
     let key_owner = observer.key_owner().await?;
     bar.finish();
     saved.check_account(&account.users, &account.members)?;
+    let made = saved.as_of.filter(|_| a.as_of.as_of.is_none());
+    if let Some(made) = made.filter(|d| *d != today(&cfg, None)) {
+        printer.err(&format!(
+            "Note: the plan was made as of {made}; it is applied as saved, so changes pending since then are not in it (make a new plan to include them)."
+        ));
+    }
     printer.out(&report::render_plan(&saved.plan, &roster));
     if let Some(f) = refusal(&saved.plan, &cfg, a.safety) {
         return Err(f);

@@ -15,6 +15,8 @@ use crate::plan::{self, Inputs, Plan, Policy};
 use crate::printer::Printer;
 use crate::progress::Progress;
 use crate::report::{self, file::ReportFile};
+use crate::vocab::time_zones;
+use chrono::NaiveDate;
 use std::io::BufRead;
 use std::path::Path;
 
@@ -79,12 +81,24 @@ pub struct Planned {
     pub plan: Plan,
 }
 
+/// "Today" for a run under `cfg`: `as_of` (the `--as-of` flag) when given, otherwise the
+/// date now in `[lifecycle] default_time_zone` (README § Dated changes and leave).
+pub fn today(cfg: &Config, as_of: Option<NaiveDate>) -> NaiveDate {
+    as_of.unwrap_or_else(|| {
+        let now = chrono::Utc::now();
+        // Validation accepted the zone, and every PagerDuty zone is in the tz database
+        // (tested in vocab::time_zones); UTC is only a fallback that cannot be reached.
+        time_zones::date_in(&cfg.lifecycle.default_time_zone, now)
+            .unwrap_or_else(|| now.date_naive())
+    })
+}
+
 /// Reads PagerDuty (users, teams, the API key's own user, licences, members of the teams
 /// the rules name and of the teams whose roles a suspension must record, and who holds
 /// which licence when the plan needs it) and computes the plan for `roster` under `cfg`,
-/// dated today (UTC); `rekey_employee_ids` is `--rekey-employee-ids`. GET requests only.
-/// `api_url` is the account's API URL, named when PagerDuty rejects the key. The planner is
-/// run again while a plan needs more ([`Plan::needs_team_members`],
+/// as of `today` (see [`today`]); `rekey_employee_ids` is `--rekey-employee-ids`. GET
+/// requests only. `api_url` is the account's API URL, named when PagerDuty rejects the key.
+/// The planner is run again while a plan needs more ([`Plan::needs_team_members`],
 /// [`Plan::needs_license_holders`]); reading it is [`crate::observe`]'s job, deciding what
 /// is the planner's.
 ///
@@ -97,6 +111,7 @@ pub async fn observe_and_plan(
     roster: &Roster,
     progress: &Progress,
     api_url: &str,
+    today: NaiveDate,
     rekey_employee_ids: bool,
 ) -> Result<Planned, Failure> {
     let observer = Observer::new(client, progress, cfg.pagerduty.concurrency, api_url);
@@ -109,7 +124,6 @@ pub async fn observe_and_plan(
         license_holders: false,
     };
     observer.complete(&mut account, &governed).await?;
-    let today = chrono::Utc::now().date_naive();
     let compute = |account: &Account| {
         plan::plan(Inputs {
             roster,

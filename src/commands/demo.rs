@@ -3,7 +3,7 @@
 
 use super::Failure;
 use super::apply::{Run, execute};
-use super::common::{check_report, client_from, observe_and_plan, refusal, write_report};
+use super::common::{check_report, client_from, observe_and_plan, refusal, today, write_report};
 use crate::cli::{DemoArgs, SafetyFlags};
 use crate::config::{Config, Connection};
 use crate::exit::Exit;
@@ -50,7 +50,8 @@ pub(super) async fn run(a: DemoArgs, printer: &Printer) -> Result<Exit, Failure>
     let file = a.report.as_deref().map(ReportFile::new);
 
     printer.out("=== hr2pagerduty plan ===\n\n");
-    let planned = observe_and_plan(&client, &cfg, &roster, &bar, &s.api_url, false).await?;
+    let day = today(&cfg, None);
+    let planned = observe_and_plan(&client, &cfg, &roster, &bar, &s.api_url, day, false).await?;
     printer.out(&report::render_plan(&planned.plan, &roster));
 
     printer.out("\n=== hr2pagerduty apply --yes ===\n\n");
@@ -72,7 +73,7 @@ pub(super) async fn run(a: DemoArgs, printer: &Printer) -> Result<Exit, Failure>
     write_report(file.as_ref(), &ended.report)?;
 
     printer.out("\n=== hr2pagerduty plan (again) ===\n\n");
-    let again = observe_and_plan(&client, &cfg, &roster, &bar, &s.api_url, false).await?;
+    let again = observe_and_plan(&client, &cfg, &roster, &bar, &s.api_url, day, false).await?;
     printer.out(&report::render_plan(&again.plan, &roster));
     handle.shutdown().await;
     Ok(if again.plan.is_empty() {

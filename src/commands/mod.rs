@@ -22,7 +22,7 @@ mod plan;
 mod sandbox;
 mod validate;
 
-pub use common::{Planned, client_config, observe_and_plan};
+pub use common::{Planned, client_config, observe_and_plan, today};
 
 use crate::cli::{Cli, Command};
 use crate::config::ConfigError;

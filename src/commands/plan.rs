@@ -3,7 +3,9 @@
 //! ([`crate::saved_plan`]), printing the command that applies it.
 
 use super::Failure;
-use super::common::{client_from, load, observe_and_plan, pretty, refusal, settings, shell_word};
+use super::common::{
+    client_from, load, observe_and_plan, pretty, refusal, settings, shell_word, today,
+};
 use crate::cli::{Format, PlanArgs};
 use crate::exit::Exit;
 use crate::printer::Printer;
@@ -22,12 +24,14 @@ pub(super) async fn run(a: PlanArgs, printer: &Printer) -> Result<Exit, Failure>
     let s = settings(&cfg, a.connection.api_url.as_deref())?;
     let client = client_from(&cfg, &s)?;
     let bar = printer.progress();
+    let as_of = today(&cfg, a.as_of.as_of);
     let planned = observe_and_plan(
         &client,
         &cfg,
         &roster,
         &bar,
         &s.api_url,
+        as_of,
         a.safety.rekey_employee_ids,
     )
     .await?;
@@ -40,6 +44,7 @@ pub(super) async fn run(a: PlanArgs, printer: &Printer) -> Result<Exit, Failure>
     }
     if let Some(saved_path) = &a.out {
         let sources = Sources {
+            as_of,
             api_url: s.api_url.clone(),
             config_sha256: file_sha256(&a.inputs.config)?,
             hr_sha256: file_sha256(&a.inputs.hr)?,
@@ -68,8 +73,9 @@ pub(super) async fn run(a: PlanArgs, printer: &Printer) -> Result<Exit, Failure>
 
 /// The command that applies the plan saved to `saved`: the configuration, the saved plan,
 /// the `--api-url` and safety overrides the plan was made with (a saved plan is checked
-/// again when applied, so it needs the same overrides), and `--yes` (the plan has been
-/// reviewed), each word quoted for a POSIX shell.
+/// again when applied, so it needs the same overrides), the `--as-of` it was made with
+/// (checked against the plan's), and `--yes` (the plan has been reviewed), each word
+/// quoted for a POSIX shell.
 fn apply_command(a: &PlanArgs, saved: &Path) -> String {
     let mut words: Vec<String> = vec![
         "hr2pagerduty".into(),
@@ -96,6 +102,9 @@ fn apply_command(a: &PlanArgs, saved: &Path) -> String {
     }
     if let Some(n) = a.safety.allow_rekeys {
         words.extend(["--allow-rekeys".into(), n.to_string()]);
+    }
+    if let Some(d) = a.as_of.as_of {
+        words.extend(["--as-of".into(), d.to_string()]);
     }
     words.push("--yes".into());
     words

@@ -1,16 +1,16 @@
 //! `validate`: the configuration and the export, offline. Prints the rows read, the valid
-//! employees by lifecycle state and every row problem, then applies the invalid-rows limit
+//! employees by lifecycle state as of today (or `--as-of`) and every row problem, then applies the invalid-rows limit
 //! and the rule checks that need no PagerDuty account.
 
 use super::Failure;
-use super::common::pretty;
+use super::common::{pretty, today};
 use crate::cli::{Format, ValidateArgs};
 use crate::config::Config;
 use crate::exit::Exit;
 use crate::hr::{self, HrError};
-use crate::plan::{self, Policy};
+use crate::plan::{self, Policy, dated};
 use crate::printer::Printer;
-use crate::report;
+use crate::report::{self, Lifecycles};
 
 /// Runs `validate`.
 ///
@@ -26,15 +26,24 @@ pub(super) fn run(a: ValidateArgs, printer: &Printer) -> Result<Exit, Failure> {
     })?;
     // Parse without the invalid-rows limit first, so every problem is listed before a refusal.
     let roster = hr::parse_bytes(&bytes, &cfg.hr)?;
+    let policy = Policy::from_config(&cfg);
+    let as_of = today(&cfg, a.as_of.as_of);
+    let cols = &cfg.hr.columns;
+    let lifecycles = Lifecycles {
+        as_of,
+        dates_mapped: cols.hire_date.is_some() || cols.termination_date.is_some(),
+        counts: dated::counts(&roster, &policy, as_of),
+    };
     match a.format {
         Format::Text => printer.out(&report::render_validate(
             &roster,
+            &lifecycles,
             &a.inputs.hr.display().to_string(),
         )),
-        Format::Json => printer.out(&(pretty(&report::validate_json(&roster)) + "\n")),
+        Format::Json => printer.out(&(pretty(&report::validate_json(&roster, &lifecycles)) + "\n")),
     }
     hr::check_invalid_rows(&roster, cfg.safety.max_invalid_rows_percent)?;
     // Rule mistakes that need no PagerDuty account (a stakeholder role with a team).
-    plan::check_rules_offline(&Policy::from_config(&cfg), &roster)?;
+    plan::check_rules_offline(&policy, &roster)?;
     Ok(Exit::Success)
 }

@@ -104,3 +104,12 @@ pub const DEFAULT_MAX_REKEY_PERCENT: f64 = 10.0;
 /// managed users: in a small account one leaver is already a large share, and the count
 /// caps (`max_deactivations` and the like) protect it.
 pub const PERCENT_CAPS_MIN_USERS: usize = 50;
+
+/// Default `[lifecycle] provision_days_before_start`: 0 days, so a future hire is created on
+/// the hire date itself (an account that exists before its owner starts receives its
+/// invitation email early and is one more account to watch).
+pub const DEFAULT_PROVISION_DAYS_BEFORE_START: u32 = 0;
+
+/// Largest `[lifecycle] provision_days_before_start` validation accepts: 365 days (the
+/// smallest is 0). A hire date further ahead than a year is more likely a typo than a plan.
+pub const MAX_PROVISION_DAYS_BEFORE_START: u32 = 365;

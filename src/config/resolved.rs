@@ -218,7 +218,7 @@ impl Columns {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StatusMap {
-    /// Values meaning the employee works here (including a leave of absence).
+    /// Values meaning the employee works here.
     #[serde(default)]
     pub active: Vec<String>,
     /// Values meaning the employee left.
@@ -227,6 +227,9 @@ pub struct StatusMap {
     /// Values meaning a future hire that is not provisioned yet.
     #[serde(default)]
     pub pending: Vec<String>,
+    /// Values meaning a leave of absence (`[lifecycle] on_leave` says what happens).
+    #[serde(default)]
+    pub leave: Vec<String>,
 }
 
 /// What happens to PagerDuty users that carry no marker and match no HR row
@@ -245,6 +248,43 @@ pub enum UnmanagedUsers {
     Offboard,
 }
 
+/// What a termination date before today means on a row whose status says active
+/// (`[lifecycle] past_termination_date`). Exports carry stale exit dates, and rehires
+/// keep their old ones, so by default the status decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PastTerminationDate {
+    /// The status decides: the employee stays active; the plan reports the conflict
+    /// (default).
+    #[default]
+    Status,
+    /// The date decides: the employee is a leaver; the plan reports the conflict.
+    Date,
+}
+
+impl PastTerminationDate {
+    /// The value as written in the configuration: `status` or `date`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PastTerminationDate::Status => "status",
+            PastTerminationDate::Date => "date",
+        }
+    }
+}
+
+/// What happens to the PagerDuty user of an employee on a leave of absence
+/// (`[lifecycle] on_leave`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnLeave {
+    /// The user stays as it is and is kept in sync like an active employee's (default).
+    #[default]
+    Keep,
+    /// The user is suspended like a leaver's; the return from leave reactivates it as a
+    /// rehire does.
+    Suspend,
+}
+
 /// `[lifecycle]`, validated.
 #[derive(Debug, Clone)]
 pub struct LifecycleConfig {
@@ -256,8 +296,15 @@ pub struct LifecycleConfig {
     /// What to do with users with no marker and no HR row.
     pub unmanaged_users: UnmanagedUsers,
     /// Time zone set on create when the export has none: one of PagerDuty's 135
-    /// ([`crate::vocab::time_zones::TIME_ZONES`]).
+    /// ([`crate::vocab::time_zones::TIME_ZONES`]). "Today" is the date in this zone.
     pub default_time_zone: String,
+    /// A future hire is created this many days before the hire date (0–365; default 0: on
+    /// the hire date).
+    pub provision_days_before_start: u32,
+    /// Who decides when an active row carries a termination date before today.
+    pub past_termination_date: PastTerminationDate,
+    /// What a leave of absence does to the user.
+    pub on_leave: OnLeave,
 }
 
 /// A rule's condition value: one string or a list meaning "any of".

@@ -12,10 +12,13 @@ use super::defaults::{
     DEFAULT_MAX_IDENTITY_CONFLICTS, DEFAULT_MAX_INVALID_ROWS_PERCENT,
     DEFAULT_MAX_PROBABLE_DUPLICATES, DEFAULT_MAX_REACTIVATION_PERCENT, DEFAULT_MAX_REACTIVATIONS,
     DEFAULT_MAX_REKEY_PERCENT, DEFAULT_MAX_REKEYS, DEFAULT_MAX_ROLE_CHANGE_PERCENT,
-    DEFAULT_MAX_ROLE_CHANGES, DEFAULT_MAX_SHRINK_PERCENT, DEFAULT_REQUEST_TIMEOUT_SECONDS,
-    DEFAULT_REQUESTS_PER_MINUTE,
+    DEFAULT_MAX_ROLE_CHANGES, DEFAULT_MAX_SHRINK_PERCENT, DEFAULT_PROVISION_DAYS_BEFORE_START,
+    DEFAULT_REQUEST_TIMEOUT_SECONDS, DEFAULT_REQUESTS_PER_MINUTE,
 };
-use super::resolved::{Columns, Condition, Encoding, NameOrder, StatusMap, UnmanagedUsers};
+use super::resolved::{
+    Columns, Condition, Encoding, NameOrder, OnLeave, PastTerminationDate, StatusMap,
+    UnmanagedUsers,
+};
 use crate::vocab::{Role, TeamRole};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -97,6 +100,16 @@ pub(super) struct LifecycleTable {
     #[serde(default)]
     pub unmanaged_users: UnmanagedUsers,
     pub default_time_zone: Spanned<String>,
+    #[serde(default = "default_provision_days")]
+    pub provision_days_before_start: Spanned<i64>,
+    #[serde(default)]
+    pub past_termination_date: PastTerminationDate,
+    #[serde(default)]
+    pub on_leave: OnLeave,
+}
+
+fn default_provision_days() -> Spanned<i64> {
+    Spanned::new(0..0, i64::from(DEFAULT_PROVISION_DAYS_BEFORE_START))
 }
 
 /// `[roles]`.

@@ -382,3 +382,87 @@ fn licences_are_named_by_nonempty_strings_and_the_new_caps_have_defaults() {
         UnmanagedUsers::Offboard
     );
 }
+
+#[test]
+fn dated_lifecycle_settings_default_and_load() {
+    let c = load(GOOD).unwrap();
+    assert_eq!(c.lifecycle.provision_days_before_start, 0);
+    assert_eq!(
+        c.lifecycle.past_termination_date,
+        PastTerminationDate::Status
+    );
+    assert_eq!(c.lifecycle.on_leave, OnLeave::Keep);
+    let text = GOOD
+        .replace(
+            "default_time_zone = \"America/New_York\"",
+            "default_time_zone = \"America/New_York\"\nprovision_days_before_start = 7\npast_termination_date = \"date\"\non_leave = \"suspend\"",
+        )
+        .replace(
+            "active = [\"Active\", \"Leave of Absence\"]",
+            "active = [\"Active\"]\nleave = [\"Leave of Absence\"]",
+        );
+    let c = load(&text).unwrap();
+    assert_eq!(c.lifecycle.provision_days_before_start, 7);
+    assert_eq!(c.lifecycle.past_termination_date, PastTerminationDate::Date);
+    assert_eq!(c.lifecycle.on_leave, OnLeave::Suspend);
+    assert_eq!(c.hr.status.leave, ["Leave of Absence"]);
+}
+
+#[test]
+fn bad_dated_lifecycle_values_are_named_with_their_lines() {
+    let with = |line: &str| {
+        GOOD.replace(
+            "default_time_zone = \"America/New_York\"",
+            &format!("default_time_zone = \"America/New_York\"\n{line}"),
+        )
+    };
+    // Out of range: a validation problem at the key's line (the line after
+    // default_time_zone, line 25).
+    for days in ["366", "-1"] {
+        let err = load(&with(&format!("provision_days_before_start = {days}"))).unwrap_err();
+        let ConfigError::Invalid { problems, .. } = err else {
+            panic!("{err}")
+        };
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].key, "lifecycle.provision_days_before_start");
+        assert_eq!(problems[0].line, Some(25));
+        assert!(problems[0].message.contains("0 to 365"), "{problems:?}");
+    }
+    // Not one of the values, or the wrong type: serde names the key and its line.
+    for (line, want) in [
+        (
+            "past_termination_date = \"hr\"",
+            "expected `status` or `date`",
+        ),
+        ("on_leave = \"pause\"", "expected `keep` or `suspend`"),
+        ("provision_days_before_start = \"a week\"", "expected i64"),
+    ] {
+        let err = load(&with(line)).unwrap_err().to_string();
+        assert!(err.contains("line 25"), "{line}: {err}");
+        assert!(err.contains(want), "{line}: {err}");
+    }
+}
+
+#[test]
+fn a_leave_value_needs_the_status_column_and_one_state() {
+    let text = GOOD.replace(
+        "terminated = [\"Voluntarily Terminated\"]",
+        "terminated = [\"Voluntarily Terminated\"]\nleave = [\"leave of absence\"]",
+    );
+    let err = load(&text).unwrap_err().to_string();
+    assert!(
+        err.contains("`hr.status.leave`: \"leave of absence\" is also listed under active"),
+        "{err}"
+    );
+    let text = GOOD
+        .replace("status = \"EmployeeStatus\"\n", "")
+        .replace(
+            "[hr.status]\nactive = [\"Active\", \"Leave of Absence\"]\nterminated = [\"Voluntarily Terminated\"]\n",
+            "[hr.status]\nleave = [\"Leave\"]\n",
+        );
+    let err = load(&text).unwrap_err().to_string();
+    assert!(
+        err.contains("values are listed but hr.columns.status is not mapped"),
+        "{err}"
+    );
+}

@@ -19,16 +19,21 @@ pub mod template;
 
 pub use read::{check_invalid_rows, parse_bytes, read_bytes, read_file};
 
-/// An employee's lifecycle state, from the export's status value through `[hr.status]`.
+/// An employee's lifecycle state as the export's status value says it, through
+/// `[hr.status]` (an export without a status column says [`Lifecycle::Active`] for every
+/// row). The dates may change what the planner does with it: see `plan::dated`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Lifecycle {
-    /// Works here (including a leave of absence): provisioned and kept in sync.
+    /// Works here: provisioned and kept in sync.
     Active,
     /// Left: the PagerDuty user is suspended.
     Terminated,
-    /// Future start: not provisioned yet.
+    /// Future start: not provisioned yet (unless inside its hire date's provisioning window).
     Pending,
+    /// On a leave of absence (`[hr.status] leave`): kept or suspended as
+    /// `[lifecycle] on_leave` says.
+    OnLeave,
 }
 
 impl fmt::Display for Lifecycle {
@@ -37,6 +42,7 @@ impl fmt::Display for Lifecycle {
             Lifecycle::Active => "active",
             Lifecycle::Terminated => "terminated",
             Lifecycle::Pending => "pending",
+            Lifecycle::OnLeave => "on leave",
         })
     }
 }
@@ -58,7 +64,8 @@ pub struct Employee {
     pub name: String,
     /// Lifecycle state.
     pub status: Lifecycle,
-    /// The export's status value as written (trimmed), when a status column is mapped.
+    /// The export's status value as written (trimmed); `None` exactly when no status column
+    /// is mapped (then the dates alone decide, see `plan::dated`).
     pub status_value: Option<String>,
     /// Job title (trimmed, whitespace collapsed, ≤ 100 characters); `None` when unmapped or empty.
     pub job_title: Option<String>,

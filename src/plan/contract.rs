@@ -4,10 +4,12 @@
 //! renamed field changes the saved-plan layout).
 
 use super::skip::Skip;
+use crate::config::PastTerminationDate;
 use crate::email::Email;
 use crate::ids::{EmployeeId, LicenseId, TeamId, UserId};
 use crate::pagerduty::models::{NewUser, UserUpdate};
 use crate::vocab::{Role, TeamRole};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::fmt;
@@ -232,6 +234,57 @@ pub struct Population {
     pub hr_active: usize,
 }
 
+/// A change that comes due on a later date: listed by the plan, applied by the run of that
+/// day (see `plan::dated`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pending {
+    /// The employee.
+    pub employee_id: EmployeeId,
+    /// The employee's email (as HR gives it).
+    pub email: Email,
+    /// [`ActionKind::Create`] for a future hire without a user,
+    /// [`ActionKind::Reactivate`] for one whose earlier user is suspended, or
+    /// [`ActionKind::Deactivate`] for a scheduled termination.
+    pub kind: ActionKind,
+    /// The first day the change is applied.
+    pub on: NaiveDate,
+    /// The date in the export that brings it: the hire date (a create or reactivation
+    /// comes due `[lifecycle] provision_days_before_start` days before it) or the
+    /// termination date.
+    pub date: NaiveDate,
+    /// The PagerDuty user, when one exists.
+    pub user_id: Option<UserId>,
+    /// The HR line.
+    pub line: u64,
+}
+
+/// A termination date before today on a row whose status says active: exports carry
+/// stale exit dates and rehires keep old ones, so `[lifecycle] past_termination_date`
+/// decides, and the plan reports each one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DateConflict {
+    /// The employee.
+    pub employee_id: EmployeeId,
+    /// The employee's email.
+    pub email: Email,
+    /// The status value as the export writes it.
+    pub status: Option<String>,
+    /// The termination date, before today.
+    pub termination_date: NaiveDate,
+    /// What decided: the status (the employee stays) or the date (a leaver).
+    pub decided_by: PastTerminationDate,
+    /// The HR line.
+    pub line: u64,
+}
+
+impl DateConflict {
+    /// True when the status decided (the employee stays), false when the date did (a
+    /// leaver).
+    pub fn status_decides(&self) -> bool {
+        self.decided_by == PastTerminationDate::Status
+    }
+}
+
 /// The plan: actions, people left alone, and notes for the reader.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
@@ -256,6 +309,12 @@ pub struct Plan {
     pub license_shortfalls: Vec<LicenseShortfall>,
     /// Counts for the safety checks.
     pub population: Population,
+    /// Changes that come due on a later date, by date then email.
+    #[serde(default)]
+    pub pending: Vec<Pending>,
+    /// Past termination dates on rows the status calls active, by HR line.
+    #[serde(default)]
+    pub conflicts: Vec<DateConflict>,
 }
 
 impl Plan {

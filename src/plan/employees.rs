@@ -1,39 +1,47 @@
-//! The pass over the export: each employee is matched, checked against the users
-//! hr2pagerduty never writes, and handed to the builder its lifecycle calls for.
+//! The pass over the export: each employee is matched, its dates read as of today
+//! ([`super::dated`]), checked against the users hr2pagerduty never writes, and handed to
+//! the builder its standing calls for; changes that come due later are listed as pending.
 //!
 //! Two matches need more than the builders: with `--rekey-employee-ids`, an email match on
 //! a user whose marker names an employee the export no longer lists re-keys that marker
-//! (the action records [`super::Action::rekeyed_from`]); and an active employee whose user,
-//! matched by email, has no marker and a base role that suspends it (a stakeholder role or
-//! `restricted_access`, other than the rules give) is a conflict, left alone
-//! ([`SkipCause::SuspendedByOthers`]): someone else suspended that user.
+//! (the action records [`super::Action::rekeyed_from`]); and an employee provisioned today
+//! whose user, matched by email, has no marker and a base role that suspends it (a
+//! stakeholder role or `restricted_access`, other than the rules give) is a conflict, left
+//! alone ([`SkipCause::SuspendedByOthers`]): someone else suspended that user.
+//!
+//! A future hire not provisioned yet ([`Standing::NotYetHired`]) is never re-keyed (nothing
+//! is written for it today), and a skip of one is marked [`Skip::not_yet_hired`], so that
+//! the identity-drift check does not count it before its hire date.
 
 use super::Tally;
-use super::build::{create, deactivate, reactivate, update};
+use super::build::{Record, create, deactivate, reactivate, update};
 use super::context::Ctx;
+use super::contract::{DateConflict, Pending};
+use super::dated::{self, Dated, LeaverCause, Standing};
 use super::matching::{Found, Index};
 use super::ownership::{protected_email, untouchable};
 use super::preconditions::check_stakeholder;
 use super::skip::{Skip, SkipCause};
 use super::{Action, ActionKind, Step};
-use crate::hr::{Employee, Lifecycle};
+use crate::config::PastTerminationDate;
+use crate::hr::Employee;
 use crate::ids::EmployeeId;
 use crate::marker::MarkerState;
 use crate::pagerduty::models::User;
 use crate::vocab::Role;
 
-/// Plans employee `e`: at most one action, or a skip, or one more unchanged.
+/// Plans employee `e`: at most one action, or a skip, or one more unchanged; and any
+/// pending change and date conflict.
 pub(super) fn plan_employee<'a>(
     cx: &mut Ctx<'a>,
     index: &Index<'a>,
     e: &Employee,
     t: &mut Tally<'a>,
 ) {
-    let mut rekeyed_from = None;
-    let (user, matched_by_email) = match index.find(e) {
-        Found::ByMarker(u) => (Some(u), false),
-        Found::ByEmail(u) => (Some(u), true),
-        Found::Nobody => (None, false),
+    let found = index.find(e);
+    // With --rekey-employee-ids, the user whose marker names an employee the export no
+    // longer lists and whose email is this row's.
+    let rekey = match &found {
         Found::Blocked {
             reason:
                 SkipCause::EmailOfAnotherEmployee {
@@ -41,10 +49,44 @@ pub(super) fn plan_employee<'a>(
                 },
             user: Some(u),
             ..
-        } if rekeyable(cx, t, e, u, &marker_employee_id) => {
-            rekeyed_from = Some(marker_employee_id);
-            (Some(u), true)
-        }
+        } if rekeyable(cx, t, e, u, marker_employee_id) => Some((*u, marker_employee_id.clone())),
+        _ => None,
+    };
+    let matched = match &found {
+        Found::ByMarker(u) | Found::ByEmail(u) => Some(*u),
+        Found::Nobody | Found::Blocked { .. } => rekey.as_ref().map(|(u, _)| *u),
+    };
+    // A termination date that brought the suspension of this employee's user into effect.
+    let applied = matched
+        .and_then(|u| index.marker(u))
+        .and_then(|m| m.suspended.as_ref())
+        .and_then(|s| s.termination_date);
+    let d = dated::dated(e, cx.policy, cx.inp.today, applied);
+    let not_yet_hired = matches!(d.standing, Standing::NotYetHired { .. });
+    if matches!(d.standing, Standing::Employed { .. }) {
+        t.hr_active += 1;
+    }
+    if let Some(date) = d.conflict {
+        t.out.conflicts.push(DateConflict {
+            employee_id: e.employee_id.clone(),
+            email: e.email.clone(),
+            status: e.status_value.clone(),
+            termination_date: date,
+            decided_by: cx.policy.past_termination_date,
+            line: e.line,
+        });
+    }
+    // Nothing is written for a future hire today, so its marker is not re-keyed either.
+    let rekeyed_from = rekey.filter(|_| !not_yet_hired).map(|(_, old)| old);
+    let skip = |user: Option<&User>, reason| Skip {
+        not_yet_hired,
+        ..Skip::employee(e, user, reason)
+    };
+    let (user, matched_by_email) = match found {
+        Found::ByMarker(u) => (Some(u), false),
+        Found::ByEmail(u) => (Some(u), true),
+        Found::Nobody => (None, false),
+        Found::Blocked { user: Some(u), .. } if rekeyed_from.is_some() => (Some(u), true),
         Found::Blocked {
             reason,
             user,
@@ -56,7 +98,7 @@ pub(super) fn plan_employee<'a>(
                     t.handled.insert(u.id.as_str());
                 }
             }
-            t.out.skipped.push(Skip::employee(e, user, reason));
+            t.out.skipped.push(skip(user, reason));
             return;
         }
     };
@@ -65,10 +107,10 @@ pub(super) fn plan_employee<'a>(
         t.matched.insert(u.id.as_str());
         if let Some(why) = untouchable(u, Some(&e.email), &cx.policy.protected, cx.inp.key_owner) {
             let reason = SkipCause::Untouchable(why);
-            t.out.skipped.push(Skip::employee(e, Some(u), reason));
+            t.out.skipped.push(skip(Some(u), reason));
             return;
         }
-        if e.status == Lifecycle::Active
+        if matches!(d.standing, Standing::Employed { .. })
             && matched_by_email
             && *index.state(u) == MarkerState::Absent
             && suspends(&u.role)
@@ -77,14 +119,14 @@ pub(super) fn plan_employee<'a>(
             let reason = SkipCause::SuspendedByOthers {
                 role: u.role.clone(),
             };
-            t.out.skipped.push(Skip::employee(e, Some(u), reason));
+            t.out.skipped.push(skip(Some(u), reason));
             return;
         }
         // An email change onto an address another user already holds would be refused
         // ("Email has already been taken", fact F31) every night: keep the old address,
         // apply the other changes, and say why.
         if let Some(other) = index.by_email(&e.email).filter(|o| o.id != u.id)
-            && e.status != Lifecycle::Terminated
+            && !matches!(d.standing, Standing::Leaver(_))
         {
             cx.email_blocked.insert(e.employee_id.clone());
             cx.notes.push(format!(
@@ -95,34 +137,39 @@ pub(super) fn plan_employee<'a>(
         t.managed.insert(u.id.as_str());
     } else if let Some(why) = protected_email(&e.email, &cx.policy.protected) {
         let reason = SkipCause::Untouchable(why);
-        t.out.skipped.push(Skip::employee(e, None, reason));
+        t.out.skipped.push(skip(None, reason));
         return;
     }
     let human = user.map(|u| index.human(u)).unwrap_or_default();
     let current_marker = user.and_then(|u| index.marker(u));
-    let action = match (e.status, user) {
-        (Lifecycle::Active, None) => {
+    let suspended = current_marker.and_then(|m| m.suspended.as_ref());
+    list_pending(e, user, suspended.is_some(), &d, t);
+    let action = match (d.standing, user) {
+        (Standing::Employed { .. }, None) => {
             let a = create(cx, e);
             check_stakeholder(cx, e, &mut t.problems);
             Some(a)
         }
-        (Lifecycle::Active, Some(u)) => {
+        (Standing::Employed { .. }, Some(u)) => {
             check_stakeholder(cx, e, &mut t.problems);
-            match current_marker.and_then(|m| m.suspended.as_ref()) {
+            match suspended {
                 Some(s) => Some(reactivate(cx, e, u, human, s)),
                 None => update(cx, e, u, human, matched_by_email, index.state(u)),
             }
         }
-        (Lifecycle::Terminated, Some(u)) => {
-            let why = format!(
-                "leaver: status {:?} in HR{}",
-                e.status_value.as_deref().unwrap_or("terminated"),
-                if matched_by_email {
-                    " (matched by email)"
-                } else {
-                    ""
-                }
-            );
+        (Standing::Leaver(cause), Some(u)) => {
+            let record = match cause {
+                LeaverCause::Status => Record::default(),
+                LeaverCause::TerminationDate(date) => Record {
+                    termination_date: Some(date),
+                    leave: false,
+                },
+                LeaverCause::Leave => Record {
+                    termination_date: None,
+                    leave: true,
+                },
+            };
+            let why = leaver_reason(cx, e, cause, matched_by_email);
             deactivate(
                 cx,
                 u,
@@ -130,10 +177,11 @@ pub(super) fn plan_employee<'a>(
                 Some(e),
                 human,
                 current_marker,
+                record,
                 why,
             )
         }
-        (Lifecycle::Terminated, None) | (Lifecycle::Pending, _) => None,
+        (Standing::Leaver(_), None) | (Standing::NotYetHired { .. }, _) => None,
     };
     match action {
         Some(mut a) => {
@@ -199,4 +247,61 @@ fn explain_record(
         (Some(r), false) => a.reason = format!("{}; {r}", a.reason),
         (None, _) => {}
     }
+}
+
+/// Lists what comes due for `e` on a later date: the create (or, for a `user` already
+/// suspended, the reactivation) of a future hire, and a scheduled termination. A future
+/// hire whose user is already active gets nothing: it is left as it is until the date.
+fn list_pending(e: &Employee, user: Option<&User>, suspended: bool, d: &Dated, t: &mut Tally<'_>) {
+    let entry = |kind, on, date| Pending {
+        employee_id: e.employee_id.clone(),
+        email: e.email.clone(),
+        kind,
+        on,
+        date,
+        user_id: user.map(|u| u.id.clone()),
+        line: e.line,
+    };
+    if let (Standing::NotYetHired { from: Some(on) }, Some(hire)) = (d.standing, e.hire_date) {
+        match (user, suspended) {
+            (None, _) => t.out.pending.push(entry(ActionKind::Create, on, hire)),
+            (Some(_), true) => t.out.pending.push(entry(ActionKind::Reactivate, on, hire)),
+            (Some(_), false) => {}
+        }
+    }
+    if let Some(date) = d.termination_scheduled
+        && !matches!(d.standing, Standing::Leaver(_))
+    {
+        t.out
+            .pending
+            .push(entry(ActionKind::Deactivate, date, date));
+    }
+}
+
+/// The reason of a leaver's deactivation.
+fn leaver_reason(cx: &Ctx<'_>, e: &Employee, cause: LeaverCause, by_email: bool) -> String {
+    let status = e.status_value.as_deref();
+    let mut why = match cause {
+        LeaverCause::Status => {
+            format!("leaver: status {:?} in HR", status.unwrap_or("terminated"))
+        }
+        LeaverCause::Leave => format!(
+            "leave of absence: status {:?} in HR; [lifecycle] on_leave = \"suspend\"",
+            status.unwrap_or("leave")
+        ),
+        LeaverCause::TerminationDate(date) => match status {
+            _ if date == cx.inp.today => {
+                format!("scheduled termination: termination date {date} is today")
+            }
+            None => format!("leaver: termination date {date} has passed (no status column)"),
+            Some(v) if cx.policy.past_termination_date == PastTerminationDate::Date => format!(
+                "leaver: termination date {date} has passed; status {v:?} in HR, [lifecycle] past_termination_date = \"date\""
+            ),
+            Some(_) => format!("scheduled termination: termination date {date} has passed"),
+        },
+    };
+    if by_email {
+        why.push_str(" (matched by email)");
+    }
+    why
 }

@@ -8,7 +8,7 @@
 //! (then it is listed as skipped).
 
 use super::Tally;
-use super::build::deactivate;
+use super::build::{Record, deactivate};
 use super::context::Ctx;
 use super::matching::Index;
 use super::ownership::untouchable;
@@ -51,7 +51,17 @@ pub(super) fn plan_users_without_row<'a>(
         }
         t.managed.insert(u.id.as_str());
         let why = format!("leaver: employee {eid} is not in the HR export");
-        match deactivate(cx, u, Some(eid), None, index.human(u), marker, why) {
+        let human = index.human(u);
+        match deactivate(
+            cx,
+            u,
+            Some(eid),
+            None,
+            human,
+            marker,
+            Record::default(),
+            why,
+        ) {
             Some(a) => t.out.actions.push(a),
             None => t.out.unchanged += 1,
         }
@@ -100,7 +110,8 @@ fn plan_unmanaged<'a>(
             }
             t.managed.insert(u.id.as_str());
             let why = "offboard: no ownership marker and no HR row ([lifecycle] unmanaged_users = \"offboard\")".to_string();
-            match deactivate(cx, u, None, None, index.human(u), record, why) {
+            let human = index.human(u);
+            match deactivate(cx, u, None, None, human, record, Record::default(), why) {
                 Some(a) => t.out.actions.push(a),
                 None => t.out.unchanged += 1,
             }

@@ -38,6 +38,8 @@
 //!   apply, the report and saved plans read; `skip`: [`Skip`] and its [`SkipCause`];
 //! - [`policy`] and [`rules`]: what the configuration asks, and the rules resolved against
 //!   the account's teams; [`ownership`]: the users never written (shared with apply);
+//! - [`dated`]: what each row's status, hire date and termination date mean today
+//!   (future hires, scheduled terminations, past termination dates, leave);
 //! - `context`: the state of one run (resolved rules, team names, memberships, notes);
 //! - `matching`: users indexed by marker employee ID and by email, duplicate markers,
 //!   claims by unreadable markers;
@@ -51,6 +53,7 @@
 //! - `build`: one builder per [`ActionKind`] and the helpers they share;
 //! - [`safety`]: the change thresholds checked on a finished plan.
 
+pub mod dated;
 pub mod ownership;
 pub mod policy;
 pub mod rules;
@@ -68,14 +71,14 @@ mod preconditions;
 mod skip;
 
 pub use contract::{
-    Action, ActionKind, Change, Field, Guard, LicenseLabel, LicenseShortfall, Plan, Population,
-    ProbableDuplicate, Step, TeamsChange,
+    Action, ActionKind, Change, DateConflict, Field, Guard, LicenseLabel, LicenseShortfall,
+    Pending, Plan, Population, ProbableDuplicate, Step, TeamsChange,
 };
 pub use policy::Policy;
 pub use preconditions::check_rules_offline;
 pub use skip::{Skip, SkipCause, UnknownSkipCause};
 
-use crate::hr::{Lifecycle, Roster};
+use crate::hr::Roster;
 use crate::ids::{LicenseId, TeamId, UserId};
 use crate::pagerduty::models::licenses::LicenseWithCounts;
 use crate::pagerduty::models::{Team, TeamMember, User};
@@ -108,7 +111,9 @@ pub struct Inputs<'a> {
     pub members: &'a BTreeMap<TeamId, Vec<TeamMember>>,
     /// What the configuration asks of the planner.
     pub policy: &'a Policy,
-    /// Today's date (UTC), recorded in suspension markers.
+    /// "Today": the date in `[lifecycle] default_time_zone` (or the run's `--as-of`). The
+    /// dated rules of [`dated`] compare the export's dates with it, and suspension markers
+    /// record it.
     pub today: NaiveDate,
     /// The user that owns the API key (`GET /users/me`, with a user-level key): never
     /// written. `None` for an account-level key, which belongs to no user.
@@ -135,6 +140,8 @@ struct Tally<'a> {
     managed: BTreeSet<&'a str>,
     /// Lines of [`PlanError::Rules`].
     problems: Vec<String>,
+    /// Employees provisioned today (employed, by [`dated`]), for the shrink check.
+    hr_active: usize,
 }
 
 /// Computes the plan.
@@ -196,6 +203,7 @@ impl<'a> Tally<'a> {
     /// documented order, the teams whose members are needed, and the notes gathered while
     /// planning actions after the notes about users.
     fn finish(self, mut cx: Ctx<'a>, index: &Index<'a>) -> Plan {
+        let hr_active = self.hr_active;
         let Tally {
             mut out, managed, ..
         } = self;
@@ -208,12 +216,7 @@ impl<'a> Tally<'a> {
                 .filter(|u| managed.contains(u.id.as_str()))
                 .filter(|u| index.marker(u).is_none_or(|m| m.suspended.is_none()))
                 .count(),
-            hr_active: inp
-                .roster
-                .employees
-                .iter()
-                .filter(|e| e.status == Lifecycle::Active)
-                .count(),
+            hr_active,
         };
         out.actions.sort_by(|a, b| {
             (a.email.as_str(), a.user_id.as_deref()).cmp(&(b.email.as_str(), b.user_id.as_deref()))
@@ -222,6 +225,9 @@ impl<'a> Tally<'a> {
             (a.email.as_deref(), a.pagerduty_user_id.as_deref())
                 .cmp(&(b.email.as_deref(), b.pagerduty_user_id.as_deref()))
         });
+        out.pending
+            .sort_by(|a, b| (a.on, a.email.as_str()).cmp(&(b.on, b.email.as_str())));
+        out.conflicts.sort_by_key(|c| c.line);
         out.needs_team_members = std::mem::take(&mut cx.needs);
         out.needs_license_holders = cx.licensing.needs_holders();
         out.notes.append(&mut cx.notes);

@@ -4,7 +4,7 @@
 //! and the safety limits are other modules' business. A `Policy` is built once per run
 //! with [`Policy::from_config`]; tests may build one field by field.
 
-use crate::config::{Config, RoleRule, TeamRule, UnmanagedUsers};
+use crate::config::{Config, OnLeave, PastTerminationDate, RoleRule, TeamRule, UnmanagedUsers};
 use crate::email::Email;
 use crate::vocab::Role;
 use std::collections::BTreeSet;
@@ -35,6 +35,14 @@ pub struct Policy {
     /// an HR row whose email finds a user whose marker names an employee the export no
     /// longer lists re-keys that marker instead of being skipped.
     pub rekey_employee_ids: bool,
+    /// `[lifecycle] provision_days_before_start`: a future hire is created this many days
+    /// before the hire date.
+    pub provision_days_before_start: u32,
+    /// `[lifecycle] past_termination_date`: who decides when an active row carries a
+    /// termination date before today.
+    pub past_termination_date: PastTerminationDate,
+    /// `[lifecycle] on_leave`: keep or suspend the users of employees on leave.
+    pub on_leave: OnLeave,
 }
 
 /// The role and team rules, in file order.
@@ -62,6 +70,9 @@ impl Policy {
             default_time_zone: cfg.lifecycle.default_time_zone.clone(),
             sync_job_title: cfg.hr.columns.job_title.is_some(),
             rekey_employee_ids: false,
+            provision_days_before_start: cfg.lifecycle.provision_days_before_start,
+            past_termination_date: cfg.lifecycle.past_termination_date,
+            on_leave: cfg.lifecycle.on_leave,
             rules: Rules {
                 default_role: cfg.roles.default.clone(),
                 default_license: cfg.roles.default_license.clone(),

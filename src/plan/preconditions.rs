@@ -49,8 +49,9 @@ fn stakeholder_problems(
     }
 }
 
-/// The rule mistakes that can be found without PagerDuty: an active employee whom the
-/// rules give a stakeholder base role together with a team (fact F17). `validate` runs it;
+/// The rule mistakes that can be found without PagerDuty: an active employee (or one on
+/// leave, which `[lifecycle] on_leave = "keep"` keeps provisioned) whom the rules give a
+/// stakeholder base role together with a team (fact F17). `validate` runs it;
 /// [`super::plan`] finds the same mistakes online.
 ///
 /// # Errors
@@ -83,7 +84,7 @@ pub fn check_rules_offline(policy: &Policy, roster: &Roster) -> Result<(), PlanE
     for e in roster
         .employees
         .iter()
-        .filter(|e| e.status == Lifecycle::Active)
+        .filter(|e| matches!(e.status, Lifecycle::Active | Lifecycle::OnLeave))
     {
         stakeholder_problems(&rules, e, TeamId::to_string, &mut problems);
     }

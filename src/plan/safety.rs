@@ -197,11 +197,14 @@ fn probable_duplicates(plan: &Plan, safety: &SafetyConfig, overrides: Overrides)
 /// The refusal when many HR rows are skipped because the user their email finds carries a
 /// marker naming another employee: the employee IDs appear to have changed, and such a run
 /// would match nobody and offboard nobody. The share is taken of the managed users plus
-/// those users (a user skipped this way is not counted as managed).
+/// those users (a user skipped this way is not counted as managed). A future hire not
+/// provisioned yet ([`super::Skip::not_yet_hired`]) is not counted: nothing is done for it
+/// today either way, and `--rekey-employee-ids` re-keys only rows acted on today.
 fn identity_drift(plan: &Plan, safety: &SafetyConfig) -> Option<String> {
     let conflicts: Vec<_> = plan
         .skipped
         .iter()
+        .filter(|s| !s.not_yet_hired)
         .filter_map(|s| match &s.reason {
             SkipCause::EmailOfAnotherEmployee {
                 marker_employee_id, ..

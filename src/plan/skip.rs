@@ -26,6 +26,11 @@ pub struct Skip {
     pub line: Option<u64>,
     /// Why nothing is done (serialised as its words).
     pub reason: SkipCause,
+    /// True when the employee is a future hire not provisioned yet (`plan::dated`'s
+    /// `Standing::NotYetHired`): nothing would be done for them today either way, so the
+    /// identity-drift check ([`super::safety`]) does not count the skip before the hire date.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_yet_hired: bool,
 }
 
 impl Skip {
@@ -37,6 +42,7 @@ impl Skip {
             pagerduty_user_id: user.map(|u| u.id.clone()),
             line: Some(e.line),
             reason,
+            not_yet_hired: false,
         }
     }
 
@@ -50,6 +56,7 @@ impl Skip {
             pagerduty_user_id: Some(u.id.clone()),
             line: None,
             reason,
+            not_yet_hired: false,
         }
     }
 
@@ -61,6 +68,7 @@ impl Skip {
             pagerduty_user_id: Some(u.id.clone()),
             line: None,
             reason,
+            not_yet_hired: false,
         }
     }
 }

@@ -11,7 +11,7 @@ use crate::pagerduty::models::{Role, TeamReference, TeamRole, UserReference, Use
 use crate::plan::ownership::Untouchable;
 use std::path::Path;
 
-const CONFIG: &str = r#"
+pub(super) const CONFIG: &str = r#"
 [pagerduty]
 from = "bot@example.com"
 
@@ -42,7 +42,7 @@ when = { dept = "x" }
 role = "admin"
 "#;
 
-fn config(extra: &str) -> Config {
+pub(super) fn config(extra: &str) -> Config {
     let text = format!("{CONFIG}{extra}").replace(
         "when = { dept = \"x\" }",
         "when = { department = \"IT\", job_title = \"Manager\" }",
@@ -50,7 +50,7 @@ fn config(extra: &str) -> Config {
     Config::from_toml(&text, Path::new("t.toml")).unwrap()
 }
 
-fn std_config() -> Config {
+pub(super) fn std_config() -> Config {
     config(
         r#"
 [[teams.rule]]
@@ -65,7 +65,7 @@ role = "manager"
     )
 }
 
-fn teams() -> Vec<Team> {
+pub(super) fn teams() -> Vec<Team> {
     [
         ("PTITOPS", "IT Operations"),
         ("PTMGRS1", "Managers"),
@@ -85,7 +85,14 @@ fn teams() -> Vec<Team> {
     .collect()
 }
 
-fn emp(id: &str, email: &str, name: &str, status: Lifecycle, dept: &str, title: &str) -> Employee {
+pub(super) fn emp(
+    id: &str,
+    email: &str,
+    name: &str,
+    status: Lifecycle,
+    dept: &str,
+    title: &str,
+) -> Employee {
     let (first, last) = name.split_once(' ').unwrap();
     Employee {
         line: 1 + id.parse::<u64>().unwrap_or(0),
@@ -105,7 +112,7 @@ fn emp(id: &str, email: &str, name: &str, status: Lifecycle, dept: &str, title: 
     }
 }
 
-fn user(
+pub(super) fn user(
     id: &str,
     email: &str,
     name: &str,
@@ -135,7 +142,7 @@ fn user(
     }
 }
 
-fn marked(eid: &str) -> Option<String> {
+pub(super) fn marked(eid: &str) -> Option<String> {
     Some(marker::render(
         "",
         &Marker {
@@ -147,15 +154,15 @@ fn marked(eid: &str) -> Option<String> {
 
 /// An account: users plus members of every team.
 #[derive(Clone)]
-struct Account {
-    users: Vec<User>,
-    members: BTreeMap<TeamId, Vec<TeamMember>>,
+pub(super) struct Account {
+    pub(super) users: Vec<User>,
+    pub(super) members: BTreeMap<TeamId, Vec<TeamMember>>,
     next_id: u32,
 }
 
 impl Account {
     /// An account with `users` plus the `from` bot every create needs.
-    fn new(mut users: Vec<User>) -> Account {
+    pub(super) fn new(mut users: Vec<User>) -> Account {
         users.push(user(
             "PBOT",
             "bot@example.com",
@@ -175,7 +182,7 @@ impl Account {
         }
     }
 
-    fn join(&mut self, user_id: &str, team: &str, role: TeamRole) {
+    pub(super) fn join(&mut self, user_id: &str, team: &str, role: TeamRole) {
         let list = self.members.get_mut(team).unwrap();
         list.retain(|m| m.user.id != user_id);
         list.push(TeamMember {
@@ -211,7 +218,7 @@ impl Account {
     }
 
     /// Applies the first `limit` steps of every action (all when `None`).
-    fn apply(&mut self, plan: &Plan, limit: Option<usize>) {
+    pub(super) fn apply(&mut self, plan: &Plan, limit: Option<usize>) {
         for a in &plan.actions {
             let mut uid = a.user_id.clone();
             for step in a.steps.iter().take(limit.unwrap_or(usize::MAX)) {
@@ -279,7 +286,12 @@ impl Account {
         }
     }
 
-    fn plan(&self, roster: &Roster, cfg: &Config) -> Plan {
+    pub(super) fn plan(&self, roster: &Roster, cfg: &Config) -> Plan {
+        self.plan_on(roster, cfg, NaiveDate::from_ymd_opt(2026, 11, 30).unwrap())
+    }
+
+    /// The plan as of `today`.
+    pub(super) fn plan_on(&self, roster: &Roster, cfg: &Config, today: NaiveDate) -> Plan {
         let teams = teams();
         plan(Inputs {
             roster,
@@ -287,7 +299,7 @@ impl Account {
             teams: &teams,
             members: &self.members,
             policy: &Policy::from_config(cfg),
-            today: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+            today,
             key_owner: None,
             licenses: &[],
             license_holders: None,
@@ -296,7 +308,7 @@ impl Account {
     }
 }
 
-fn roster(employees: Vec<Employee>) -> Roster {
+pub(super) fn roster(employees: Vec<Employee>) -> Roster {
     Roster {
         rows_read: employees.len(),
         employees,
@@ -304,7 +316,7 @@ fn roster(employees: Vec<Employee>) -> Roster {
     }
 }
 
-fn owner() -> User {
+pub(super) fn owner() -> User {
     user(
         "POWNER1",
         "owner@example.com",

@@ -28,8 +28,8 @@ pub use apply_json::{
 };
 pub use apply_text::{outcome_line, render_apply};
 pub use plan_json::plan_json;
-pub use plan_text::{render_action, render_plan, summary_line};
-pub use validate::{render_validate, validate_json};
+pub use plan_text::{conflict_line, pending_line, render_action, render_plan, summary_line};
+pub use validate::{Lifecycles, render_validate, validate_json};
 
 use crate::plan::ActionKind;
 

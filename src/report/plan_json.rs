@@ -84,14 +84,46 @@ pub(super) fn skipped_json(plan: &Plan, roster: &Roster) -> Vec<Value> {
 /// `[[old "team:role", …], [new …]]` and `license` as licence names; a create also carries
 /// `probable_duplicate`, null or {`pagerduty_user_id`, `name`, `email`}; an action that
 /// re-keys a marker carries `rekeyed_from`, the old employee ID), `skipped[]`, `notes[]`,
-/// and `summary` {create, update, deactivate, reactivate, unchanged, skipped}. `skipped`
-/// counts HR rows with problems plus people deliberately left alone.
+/// `pending[]` (changes that come due later: `employee_id`, `email`, `action` create,
+/// reactivate or deactivate, `on` `YYYY-MM-DD`), `conflicts[]` (past termination dates on
+/// rows the status calls active: `employee_id`, `email`, `hr_line`, `status`,
+/// `termination_date`, `decided_by` status or date), and `summary` {create, update,
+/// deactivate, reactivate, unchanged, skipped, pending, conflicts}. `skipped` counts HR rows
+/// with problems plus people deliberately left alone.
 pub fn plan_json(plan: &Plan, roster: &Roster) -> Value {
+    let pending: Vec<Value> = plan
+        .pending
+        .iter()
+        .map(|p| {
+            json!({
+                "employee_id": p.employee_id,
+                "email": p.email,
+                "action": p.kind,
+                "on": p.on,
+            })
+        })
+        .collect();
+    let conflicts: Vec<Value> = plan
+        .conflicts
+        .iter()
+        .map(|c| {
+            json!({
+                "employee_id": c.employee_id,
+                "email": c.email,
+                "hr_line": c.line,
+                "status": c.status,
+                "termination_date": c.termination_date,
+                "decided_by": c.decided_by,
+            })
+        })
+        .collect();
     json!({
         "format_version": FORMAT_VERSION,
         "actions": plan.actions.iter().map(|a| Value::Object(action_json(a))).collect::<Vec<_>>(),
         "skipped": skipped_json(plan, roster),
         "notes": plan.notes,
+        "pending": pending,
+        "conflicts": conflicts,
         "summary": {
             "create": plan.count(ActionKind::Create),
             "update": plan.count(ActionKind::Update),
@@ -99,6 +131,8 @@ pub fn plan_json(plan: &Plan, roster: &Roster) -> Value {
             "reactivate": plan.count(ActionKind::Reactivate),
             "unchanged": plan.unchanged,
             "skipped": plan.skipped.len() + roster.invalid_rows(),
+            "pending": plan.pending.len(),
+            "conflicts": plan.conflicts.len(),
         },
     })
 }

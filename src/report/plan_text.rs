@@ -4,7 +4,7 @@
 use super::symbol;
 use crate::hr::Roster;
 use crate::marker::{self, MarkerState};
-use crate::plan::{Action, ActionKind, Change, Field, Plan};
+use crate::plan::{Action, ActionKind, Change, DateConflict, Field, Pending, Plan};
 use std::fmt::Write as _;
 
 fn verb(kind: ActionKind) -> &'static str {
@@ -142,8 +142,47 @@ pub fn summary_line(plan: &Plan) -> String {
     )
 }
 
+/// One pending change: who, what and when, and the date in the export that brings it.
+pub fn pending_line(p: &Pending) -> String {
+    let mut who = Vec::new();
+    if let Some(id) = &p.user_id {
+        who.push(id.to_string());
+    }
+    who.push(format!("employee {}", p.employee_id));
+    let what = match p.kind {
+        ActionKind::Create => format!("will be created on {} (hire date {})", p.on, p.date),
+        ActionKind::Reactivate => {
+            format!("will be reactivated on {} (hire date {})", p.on, p.date)
+        }
+        ActionKind::Deactivate => {
+            format!("will be deactivated on {} (termination date)", p.on)
+        }
+        ActionKind::Update => format!("will be updated on {}", p.on),
+    };
+    format!("{} ({}) {what}", p.email, who.join(", "))
+}
+
+/// One date conflict: the row, the dates, and what decided.
+pub fn conflict_line(c: &DateConflict) -> String {
+    let status = c.status.as_deref().unwrap_or("active");
+    let decided = if c.status_decides() {
+        "the status decides: kept active"
+    } else {
+        "the date decides: deactivated"
+    };
+    format!(
+        "{} (employee {}, line {}): termination date {} has passed but status {status:?} says active; {decided} ([lifecycle] past_termination_date = \"{}\")",
+        c.email,
+        c.employee_id,
+        c.line,
+        c.termination_date,
+        c.decided_by.as_str()
+    )
+}
+
 /// The whole text plan, in the manner of `terraform plan`: notes, one block per action,
-/// what is skipped and why (HR row problems by line), then the summary line. When there is
+/// what is skipped and why (HR row problems by line), the changes pending on a later date,
+/// the date conflicts, then the summary line. When there is
 /// nothing to do the text starts with `No changes.`: followed by
 /// `PagerDuty matches the HR export (N unchanged).` when nothing is skipped, otherwise by
 /// `N unchanged; M skipped (see below): PagerDuty does not match the HR export for them.`
@@ -213,6 +252,18 @@ pub fn render_plan(plan: &Plan, roster: &Roster) -> String {
             .collect::<Vec<_>>()
             .join(", ");
             let _ = writeln!(out, "  - {who}: {}", s.reason);
+        }
+    }
+    if !plan.pending.is_empty() {
+        let _ = writeln!(out, "\nPending ({}):", plan.pending.len());
+        for p in &plan.pending {
+            let _ = writeln!(out, "  - {}", pending_line(p));
+        }
+    }
+    if !plan.conflicts.is_empty() {
+        let _ = writeln!(out, "\nDate conflicts ({}):", plan.conflicts.len());
+        for c in &plan.conflicts {
+            let _ = writeln!(out, "  - {}", conflict_line(c));
         }
     }
     if !plan.is_empty() {

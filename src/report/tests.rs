@@ -6,7 +6,7 @@ use crate::hr::{ProblemKind, RowProblem};
 use crate::ids::UserId;
 use crate::pagerduty::ClientStats;
 use crate::plan::ownership::Untouchable;
-use crate::plan::{Action, ActionKind, Change, Field, Plan};
+use crate::plan::{Action, ActionKind, Change, DateConflict, Field, Pending, Plan};
 use crate::plan::{Skip, SkipCause, Step, TeamsChange};
 
 fn action(
@@ -105,6 +105,7 @@ fn sample() -> (Plan, Roster) {
             pagerduty_user_id: Some("POWN".into()),
             line: None,
             reason: SkipCause::Untouchable(Untouchable::Owner),
+            not_yet_hired: false,
         }],
         unchanged: 3,
         notes: vec![
@@ -149,7 +150,7 @@ fn json_plan_has_the_documented_shape() {
     let v = plan_json(&plan, &roster);
     assert_eq!(
         v["summary"],
-        serde_json::json!({"create":1,"update":1,"deactivate":1,"reactivate":1,"unchanged":3,"skipped":2})
+        serde_json::json!({"create":1,"update":1,"deactivate":1,"reactivate":1,"unchanged":3,"skipped":2,"pending":0,"conflicts":0})
     );
     let create = &v["actions"][0];
     assert_eq!(create["action"], "create");
@@ -169,6 +170,82 @@ fn json_plan_has_the_documented_shape() {
     );
     assert_eq!(v["skipped"][0]["hr_line"], 7);
     assert_eq!(v["skipped"][1]["pagerduty_user_id"], "POWN");
+}
+
+/// A plan with nothing to do today: a future hire, a scheduled termination and a past
+/// termination date kept by the status.
+fn dated_sample() -> Plan {
+    let d = |m, day| chrono::NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+    Plan {
+        unchanged: 3,
+        pending: vec![
+            Pending {
+                employee_id: "1010".into(),
+                email: Email::normalise("radia@example.com"),
+                kind: ActionKind::Create,
+                on: d(12, 7),
+                date: d(12, 10),
+                user_id: None,
+                line: 11,
+            },
+            Pending {
+                employee_id: "1003".into(),
+                email: Email::normalise("alan@example.com"),
+                kind: ActionKind::Deactivate,
+                on: d(12, 31),
+                date: d(12, 31),
+                user_id: Some("PALAN01".into()),
+                line: 4,
+            },
+        ],
+        conflicts: vec![DateConflict {
+            employee_id: "1004".into(),
+            email: Email::normalise("kj@example.com"),
+            status: Some("Active".into()),
+            termination_date: d(3, 1),
+            decided_by: serde_json::from_str("\"status\"").unwrap(),
+            line: 5,
+        }],
+        ..Plan::default()
+    }
+}
+
+#[test]
+fn pending_changes_and_date_conflicts_are_listed_under_no_changes() {
+    let text = render_plan(&dated_sample(), &Roster::default());
+    assert_eq!(
+        text,
+        "No changes. PagerDuty matches the HR export (3 unchanged).
+
+Pending (2):
+  - radia@example.com (employee 1010) will be created on 2026-12-07 (hire date 2026-12-10)
+  - alan@example.com (PALAN01, employee 1003) will be deactivated on 2026-12-31 (termination date)
+
+Date conflicts (1):
+  - kj@example.com (employee 1004, line 5): termination date 2026-03-01 has passed but status \"Active\" says active; the status decides: kept active ([lifecycle] past_termination_date = \"status\")
+"
+    );
+}
+
+#[test]
+fn json_plan_lists_pending_changes_and_conflicts() {
+    let v = plan_json(&dated_sample(), &Roster::default());
+    assert_eq!(
+        v["pending"],
+        serde_json::json!([
+            {"employee_id": "1010", "email": "radia@example.com", "action": "create", "on": "2026-12-07"},
+            {"employee_id": "1003", "email": "alan@example.com", "action": "deactivate", "on": "2026-12-31"}
+        ])
+    );
+    assert_eq!(
+        v["conflicts"],
+        serde_json::json!([{
+            "employee_id": "1004", "email": "kj@example.com", "hr_line": 5, "status": "Active",
+            "termination_date": "2026-03-01", "decided_by": "status"
+        }])
+    );
+    assert_eq!(v["summary"]["pending"], 2);
+    assert_eq!(v["summary"]["conflicts"], 1);
 }
 
 #[test]

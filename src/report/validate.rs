@@ -1,24 +1,57 @@
 //! The `validate` summary, as text and as JSON.
 
 use super::FORMAT_VERSION;
-use crate::hr::{Lifecycle, ProblemKind, Roster};
+use crate::hr::{ProblemKind, Roster};
+use crate::plan::dated::Counts;
+use chrono::NaiveDate;
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 
-/// The `validate` summary: rows read, valid employees by lifecycle state, row problems
-/// by kind, then every problem with its line.
-pub fn render_validate(roster: &Roster, path: &str) -> String {
+/// What `validate` knows of the dates: the day it read them as of, whether the export maps
+/// a date column, and the employees by what they are that day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lifecycles {
+    /// "Today" (the date in `[lifecycle] default_time_zone`, or `--as-of`).
+    pub as_of: NaiveDate,
+    /// True when `hire_date` or `termination_date` is mapped.
+    pub dates_mapped: bool,
+    /// The counts (see [`crate::plan::dated::counts`]).
+    pub counts: Counts,
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The `validate` summary: rows read, valid employees by lifecycle state as of `l.as_of`
+/// (active, on leave, terminated, pending), the scheduled terminations and date conflicts
+/// when a date column is mapped, row problems by kind, then every problem with its line.
+pub fn render_validate(roster: &Roster, l: &Lifecycles, path: &str) -> String {
     let mut out = String::new();
-    let counts = roster.counts();
+    let c = &l.counts;
     let _ = writeln!(out, "{path}: {} rows read", roster.rows_read);
     let _ = writeln!(
         out,
-        "  valid: {} ({} active, {} terminated, {} pending)",
+        "  valid: {} ({} active, {} on leave, {} terminated, {} pending)",
         roster.employees.len(),
-        counts.get(&Lifecycle::Active).unwrap_or(&0),
-        counts.get(&Lifecycle::Terminated).unwrap_or(&0),
-        counts.get(&Lifecycle::Pending).unwrap_or(&0),
+        c.active,
+        c.on_leave,
+        c.terminated,
+        c.pending,
     );
+    if l.dates_mapped {
+        let _ = writeln!(
+            out,
+            "  dates as of {}: {} scheduled, {} on active rows",
+            l.as_of,
+            plural(c.scheduled_terminations, "termination", "terminations"),
+            plural(
+                c.conflicts,
+                "past termination date",
+                "past termination dates"
+            ),
+        );
+    }
     let _ = writeln!(out, "  rows with problems: {}", roster.invalid_rows());
     let pc = roster.problem_counts();
     for (k, n) in &pc {
@@ -36,9 +69,11 @@ pub fn render_validate(roster: &Roster, path: &str) -> String {
     out
 }
 
-/// The `validate` summary as JSON.
-pub fn validate_json(roster: &Roster) -> Value {
-    let counts = roster.counts();
+/// The `validate` summary as JSON: `rows_read`, `valid`, `as_of`, `active`, `on_leave`,
+/// `terminated`, `pending`, `scheduled_terminations`, `conflicts`, `invalid_rows`,
+/// `problems_by_kind` and `problems`.
+pub fn validate_json(roster: &Roster, l: &Lifecycles) -> Value {
+    let c = &l.counts;
     let by_kind: serde_json::Map<String, Value> = roster
         .problem_counts()
         .into_iter()
@@ -56,9 +91,13 @@ pub fn validate_json(roster: &Roster) -> Value {
         "format_version": FORMAT_VERSION,
         "rows_read": roster.rows_read,
         "valid": roster.employees.len(),
-        "active": counts.get(&Lifecycle::Active).unwrap_or(&0),
-        "terminated": counts.get(&Lifecycle::Terminated).unwrap_or(&0),
-        "pending": counts.get(&Lifecycle::Pending).unwrap_or(&0),
+        "as_of": l.as_of,
+        "active": c.active,
+        "on_leave": c.on_leave,
+        "terminated": c.terminated,
+        "pending": c.pending,
+        "scheduled_terminations": c.scheduled_terminations,
+        "conflicts": c.conflicts,
         "invalid_rows": roster.invalid_rows(),
         "problems_by_kind": by_kind,
         "problems": roster.problems,

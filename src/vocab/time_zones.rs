@@ -151,6 +151,15 @@ pub fn is_valid_time_zone(name: &str) -> bool {
     TIME_ZONES.contains(&name)
 }
 
+/// The calendar date at `instant` in the time zone `name` (an IANA identifier, such as any
+/// of [`TIME_ZONES`]), from the tz database that the `chrono-tz` crate compiles in; `None`
+/// when the database has no zone of that name. hr2pagerduty's "today" is this date for
+/// `[lifecycle] default_time_zone` (README § Dated changes).
+pub fn date_in(name: &str, instant: chrono::DateTime<chrono::Utc>) -> Option<chrono::NaiveDate> {
+    let tz: chrono_tz::Tz = name.parse().ok()?;
+    Some(instant.with_timezone(&tz).date_naive())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,5 +179,37 @@ mod tests {
         assert!(!is_valid_time_zone("US/Mountain"));
         assert!(!is_valid_time_zone("Europe/Kyiv"));
         assert!(!is_valid_time_zone("america/new_york"));
+    }
+
+    #[test]
+    fn every_pagerduty_zone_is_in_the_tz_database() {
+        let now = chrono::Utc::now();
+        let missing: Vec<&str> = TIME_ZONES
+            .iter()
+            .copied()
+            .filter(|z| date_in(z, now).is_none())
+            .collect();
+        assert!(missing.is_empty(), "{missing:?}");
+        assert_eq!(date_in("Not/AZone", now), None);
+    }
+
+    #[test]
+    fn the_date_depends_on_the_zone() {
+        use chrono::TimeZone;
+        // 2026-12-03 10:30 UTC is already 2026-12-03 23:30 in Auckland (UTC+13 in
+        // summer) but still 2026-12-03 02:30 in Los Angeles; 23:30 UTC is the next day in
+        // Auckland and the same day in Los Angeles.
+        let morning = chrono::Utc
+            .with_ymd_and_hms(2026, 12, 3, 10, 30, 0)
+            .unwrap();
+        let night = chrono::Utc
+            .with_ymd_and_hms(2026, 12, 3, 23, 30, 0)
+            .unwrap();
+        let d = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(date_in("Pacific/Auckland", morning), Some(d(2026, 12, 3)));
+        assert_eq!(date_in("Pacific/Auckland", night), Some(d(2026, 12, 4)));
+        assert_eq!(date_in("America/Los_Angeles", night), Some(d(2026, 12, 3)));
+        let early = chrono::Utc.with_ymd_and_hms(2026, 12, 3, 3, 0, 0).unwrap();
+        assert_eq!(date_in("America/Los_Angeles", early), Some(d(2026, 12, 2)));
     }
 }

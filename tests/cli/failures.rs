@@ -757,7 +757,7 @@ fn validate_real(
     config: &str,
     file: &str,
     rows: usize,
-    (active, terminated, pending): (usize, usize, usize),
+    (active, on_leave, terminated, pending): (usize, usize, usize, usize),
     invalid: usize,
     problems: &[&str],
 ) {
@@ -768,10 +768,12 @@ fn validate_real(
     let run = run_args(hr2pd(), &inputs("validate", &cfg, &hr));
     run.expect_code(0);
     let out = &run.stdout;
-    let valid = active + terminated + pending;
+    let valid = active + on_leave + terminated + pending;
     for want in [
         format!("{}: {rows} rows read", hr.display()),
-        format!("  valid: {valid} ({active} active, {terminated} terminated, {pending} pending)"),
+        format!(
+            "  valid: {valid} ({active} active, {on_leave} on leave, {terminated} terminated, {pending} pending)"
+        ),
         format!("  rows with problems: {invalid}"),
     ] {
         assert!(out.lines().any(|l| l == want), "missing {want:?} in\n{out}");
@@ -800,6 +802,7 @@ fn validate_real(
         (
             &v["rows_read"],
             &v["active"],
+            &v["on_leave"],
             &v["terminated"],
             &v["pending"],
             &v["invalid_rows"]
@@ -807,6 +810,7 @@ fn validate_real(
         (
             &json!(rows),
             &json!(active),
+            &json!(on_leave),
             &json!(terminated),
             &json!(pending),
             &json!(invalid)
@@ -821,7 +825,7 @@ fn validate_hrdataset() {
         "samples/real/hrdataset.toml",
         "HRDataset_v14.csv",
         311,
-        (207, 104, 0),
+        (207, 0, 104, 0),
         0,
         &[],
     );
@@ -833,7 +837,7 @@ fn validate_midpoint() {
         "samples/real/midpoint.toml",
         "midpoint_hris_demo_export-initial.csv",
         50,
-        (48, 2, 0),
+        (43, 5, 2, 0),
         0,
         &[],
     );
@@ -845,7 +849,7 @@ fn validate_workivate() {
         "samples/real/workivate.toml",
         "workivate_onboarding_full_import.csv",
         5,
-        (1, 0, 0),
+        (1, 0, 0, 0),
         4,
         &[
             "line 2: employee ID \"e1\" in column employee_id is also on line 4",
@@ -893,10 +897,60 @@ fn validate_kaggle() {
         "samples/real/kaggle.toml",
         "kaggle_employee_data_all_in_one.csv",
         3000,
-        (2527, 384, 67),
+        (2441, 86, 384, 67),
         22,
         &refs,
     );
+    // Every Active and Leave of Absence row with an ExitDate (all of them in the past) is
+    // a conflict the status decides. Derived here from the file: the valid rows with
+    // either status and an ExitDate.
+    let bad: std::collections::BTreeSet<usize> = problems
+        .iter()
+        .map(|p| p["line ".len()..p.find(':').unwrap()].parse().unwrap())
+        .collect();
+    let dated_employed = text
+        .lines()
+        .enumerate()
+        .skip(1)
+        .filter(|(i, _)| !bad.contains(&(i + 1)))
+        .map(|(_, l)| l.split(',').collect::<Vec<_>>())
+        .filter(|c| matches!(c[9], "Active" | "Leave of Absence") && !c[4].is_empty())
+        .count();
+    assert!(dated_employed > 1000, "{dated_employed}");
+    let cfg = repo("samples/real/kaggle.toml");
+    let today = run_args(hr2pd(), &inputs("validate", &cfg, &hr));
+    assert!(
+        today.stdout.contains(&format!(
+            "  dates as of {}: 0 terminations scheduled, {dated_employed} past termination dates on active rows\n",
+            hr2pagerduty::commands::today(&hr2pagerduty::config::Config::load(&cfg).unwrap(), None)
+        )),
+        "{}",
+        today.stdout
+    );
+    // --as-of a day before anyone started: everyone active or on leave is a future hire,
+    // and each of those exit dates is a scheduled termination; the leavers stay leavers.
+    let mut args = inputs("validate", &cfg, &hr);
+    args.extend([
+        "--as-of".into(),
+        "2018-01-01".into(),
+        "--format".into(),
+        "json".into(),
+    ]);
+    let then = run_args(hr2pd(), &args);
+    then.expect_code(0);
+    let v = then.json();
+    assert_eq!(v["as_of"], "2018-01-01");
+    assert_eq!(
+        [
+            &v["active"],
+            &v["on_leave"],
+            &v["terminated"],
+            &v["pending"]
+        ],
+        [&json!(0), &json!(0), &json!(384), &json!(2441 + 86 + 67)]
+    );
+    assert_eq!(v["scheduled_terminations"], json!(dated_employed));
+    assert_eq!(v["conflicts"], json!(0));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod dated;
 mod demo;
 mod failures;
 mod output;

@@ -126,13 +126,23 @@ fn demo_sim() -> (Seed, Sim) {
 /// The insta filters of one test: `(regex, replacement)` pairs applied in order.
 struct Redactions {
     filters: Vec<(String, String)>,
-    /// Today's date (UTC, as the binary computes it) when the test started.
-    today: String,
+    /// Today's dates when the test started (see [`today`]).
+    today: BTreeSet<String>,
 }
 
-/// Today's date in UTC, `YYYY-MM-DD`.
-fn today() -> String {
-    chrono::Utc::now().date_naive().to_string()
+/// Today's dates, `YYYY-MM-DD`, in the zones the binary takes "today" from in these tests
+/// (`default_time_zone`: `Etc/UTC` in the safety fixtures, `America/New_York` in the demo
+/// configuration), which differ for a few hours each night.
+fn today() -> BTreeSet<String> {
+    let now = chrono::Utc::now();
+    ["Etc/UTC", "America/New_York"]
+        .iter()
+        .map(|z| {
+            hr2pagerduty::vocab::time_zones::date_in(z, now)
+                .expect("a zone of the tz database")
+                .to_string()
+        })
+        .collect()
 }
 
 impl Redactions {
@@ -219,10 +229,16 @@ impl Redactions {
         for (re, rep) in &self.filters {
             settings.add_filter(re, rep.as_str());
         }
-        // Today's date in suspension markers; the date when the test started and now, in
-        // case the run crossed midnight UTC. Dates in the inputs (the seed's 2026-10-01)
+        // Today's date in suspension markers and as-of dates; the dates when the test started
+        // and now, in case the run crossed midnight. Dates in the inputs (the seed's 2026-10-01)
         // stay as they are.
-        for d in BTreeSet::from([self.today.clone(), today()]) {
+        for d in self
+            .today
+            .iter()
+            .cloned()
+            .chain(today())
+            .collect::<BTreeSet<_>>()
+        {
             settings.add_filter(&format!(r"\b{}\b", regex::escape(&d)), "[today]");
         }
         settings.bind(|| insta::assert_snapshot!(name, text));

@@ -19,7 +19,7 @@ fn counts(r: &Roster) -> (usize, usize, usize) {
     let c = r.counts();
     let get = |s| c.get(&s).copied().unwrap_or(0);
     (
-        get(Lifecycle::Active),
+        get(Lifecycle::Active) + get(Lifecycle::OnLeave),
         get(Lifecycle::Terminated),
         get(Lifecycle::Pending),
     )
@@ -116,7 +116,7 @@ fn kaggle_all_in_one() {
         r.employees
             .iter()
             .filter(|e| e.status_value.as_deref() == Some("Leave of Absence"))
-            .all(|e| e.status == Lifecycle::Active)
+            .all(|e| e.status == Lifecycle::OnLeave)
     );
 }
 

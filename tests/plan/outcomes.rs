@@ -162,9 +162,17 @@ fn opts(cfg: &Config) -> ApplyOptions {
 async fn a_403_fails_its_own_action_and_the_run_goes_on() {
     let fault = Fault::new("PUT", "/users/PBARB01", FaultKind::status(403)).always();
     let (_sim, client, cfg, roster) = setup(fault).await;
-    let obs = commands::observe_and_plan(&client, &cfg, &roster, &Progress::hidden(), "sim", false)
-        .await
-        .unwrap();
+    let obs = commands::observe_and_plan(
+        &client,
+        &cfg,
+        &roster,
+        &Progress::hidden(),
+        "sim",
+        commands::today(&cfg, None),
+        false,
+    )
+    .await
+    .unwrap();
     let outcomes = apply::apply(
         &client,
         &obs.plan,
@@ -205,9 +213,17 @@ async fn a_team_that_refuses_a_removal_does_not_keep_the_leaver_on_other_teams()
     )
     .always();
     let (sim, client, cfg, roster) = setup(fault).await;
-    let obs = commands::observe_and_plan(&client, &cfg, &roster, &Progress::hidden(), "sim", false)
-        .await
-        .unwrap();
+    let obs = commands::observe_and_plan(
+        &client,
+        &cfg,
+        &roster,
+        &Progress::hidden(),
+        "sim",
+        commands::today(&cfg, None),
+        false,
+    )
+    .await
+    .unwrap();
     let outcomes = apply::apply(
         &client,
         &obs.plan,
@@ -256,10 +272,17 @@ async fn a_team_that_refuses_a_removal_does_not_keep_the_leaver_on_other_teams()
         "the record was written first"
     );
     // The next plan finishes what is left: one removal, then the role.
-    let again =
-        commands::observe_and_plan(&client, &cfg, &roster, &Progress::hidden(), "sim", false)
-            .await
-            .unwrap();
+    let again = commands::observe_and_plan(
+        &client,
+        &cfg,
+        &roster,
+        &Progress::hidden(),
+        "sim",
+        commands::today(&cfg, None),
+        false,
+    )
+    .await
+    .unwrap();
     let next = again
         .plan
         .actions
@@ -277,9 +300,17 @@ async fn a_team_that_refuses_a_removal_does_not_keep_the_leaver_on_other_teams()
 #[tokio::test]
 async fn each_outcome_is_reported_as_its_action_ends() {
     let (_sim, client, cfg, roster) = setup(no_fault()).await;
-    let obs = commands::observe_and_plan(&client, &cfg, &roster, &Progress::hidden(), "sim", false)
-        .await
-        .unwrap();
+    let obs = commands::observe_and_plan(
+        &client,
+        &cfg,
+        &roster,
+        &Progress::hidden(),
+        "sim",
+        commands::today(&cfg, None),
+        false,
+    )
+    .await
+    .unwrap();
     let seen = std::sync::Mutex::new(Vec::new());
     let outcomes = apply::apply(&client, &obs.plan, &opts(&cfg), &Progress::hidden(), &|o| {
         seen.lock()
@@ -306,9 +337,17 @@ async fn each_outcome_is_reported_as_its_action_ends() {
 async fn a_401_stops_new_actions_which_are_skipped_as_not_attempted() {
     let fault = Fault::new("PUT", "/users/PBARB01", FaultKind::status(401)).always();
     let (sim, client, cfg, roster) = setup(fault).await;
-    let obs = commands::observe_and_plan(&client, &cfg, &roster, &Progress::hidden(), "sim", false)
-        .await
-        .unwrap();
+    let obs = commands::observe_and_plan(
+        &client,
+        &cfg,
+        &roster,
+        &Progress::hidden(),
+        "sim",
+        commands::today(&cfg, None),
+        false,
+    )
+    .await
+    .unwrap();
     // One action at a time, so every action after the refused one is not yet started.
     let one_at_a_time = ApplyOptions {
         concurrency: 1,

@@ -66,6 +66,17 @@ fn seed_teams(seed: &Seed) -> Vec<Team> {
 /// The users an account must hold to be in sync with `roster` under `cfg`: the export
 /// planned against an account without users, each planned create turned into a seed user.
 pub fn in_sync_users(cfg: &Config, roster: &Roster, base: &Seed) -> Vec<SeedUser> {
+    in_sync_users_as_of(cfg, roster, base, hr2pagerduty::commands::today(cfg, None))
+}
+
+/// [`in_sync_users`] with the export's dates read as of `today` (the `--as-of` the runs
+/// against the account will give).
+pub fn in_sync_users_as_of(
+    cfg: &Config,
+    roster: &Roster,
+    base: &Seed,
+    today: chrono::NaiveDate,
+) -> Vec<SeedUser> {
     let teams = seed_teams(base);
     // Creating users needs the `from` bot in the account (the base seed holds it).
     let bot: hr2pagerduty::pagerduty::models::User = serde_json::from_value(serde_json::json!({
@@ -78,7 +89,7 @@ pub fn in_sync_users(cfg: &Config, roster: &Roster, base: &Seed) -> Vec<SeedUser
         teams: &teams,
         members: &BTreeMap::new(),
         policy: &Policy::from_config(cfg),
-        today: chrono::Utc::now().date_naive(),
+        today,
         key_owner: None,
         licenses: &[],
         license_holders: None,

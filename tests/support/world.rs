@@ -14,6 +14,7 @@ use hr2pagerduty::hr::{self, Employee, Lifecycle, Roster};
 use hr2pagerduty::ids::{EmployeeId, TeamId};
 use hr2pagerduty::marker::{self, Marker, SavedMembership, Suspension};
 use hr2pagerduty::pagerduty::models::{NewUser, Role, Team, TeamRole, User};
+use hr2pagerduty::plan::dated::{self, Standing};
 use hr2pagerduty::plan::{self, ActionKind, Inputs, Policy, Step};
 use hr2pagerduty::sim::{Seed, SeedMembership, SeedTeam, SeedUser};
 use serde_json::{Value, json};
@@ -156,10 +157,25 @@ fn domain_of(email: &str) -> &str {
 }
 
 impl World {
-    /// Builds the account for `hr` read with `config` (a path under the repository root).
+    /// Builds the account for `hr` read with `config` (a path under the repository root),
+    /// as of today in the configuration's `default_time_zone`.
     pub fn build(config: &str, hr_path: &Path, mix: Mix) -> World {
+        World::build_as_of(config, hr_path, mix, None)
+    }
+
+    /// [`World::build`] as of `as_of` (the `--as-of` the runs against it will give), or
+    /// today.
+    pub fn build_as_of(
+        config: &str,
+        hr_path: &Path,
+        mix: Mix,
+        as_of: Option<chrono::NaiveDate>,
+    ) -> World {
         let config_path = repo(config);
         let cfg = Config::load(&config_path).unwrap_or_else(|e| panic!("{config}: {e}"));
+        let today = hr2pagerduty::commands::today(&cfg, as_of);
+        let policy = Policy::from_config(&cfg);
+        let standing = |e: &Employee| dated::dated(e, &policy, today, None).standing;
         let roster = hr::read_file(hr_path, &cfg).unwrap_or_else(|e| panic!("{e}"));
 
         // Teams: every team the rules name, plus one no rule names.
@@ -174,11 +190,12 @@ impl World {
         team_names.insert(UNRULED_ID.into(), UNRULED_NAME.into());
         let teams: Vec<Team> = team_names.iter().map(|(id, n)| team(id, n)).collect();
 
-        // Leavers are planned as if active, to get the user they had.
+        // Leavers (by status or by a termination date that decides today) are planned as if
+        // active, to get the user they had.
         let terminated: Vec<EmployeeId> = roster
             .employees
             .iter()
-            .filter(|e| e.status == Lifecycle::Terminated)
+            .filter(|e| matches!(standing(e), Standing::Leaver(_)))
             .map(|e| e.employee_id.clone())
             .collect();
         let leavers = spread(&terminated, mix.leavers);
@@ -186,9 +203,9 @@ impl World {
         for e in &mut everyone.employees {
             if leavers.contains(&e.employee_id) {
                 e.status = Lifecycle::Active;
+                e.termination_date = None;
             }
         }
-        let today = chrono::Utc::now().date_naive();
         // Creating users needs the `from` bot in the account (it is seeded below too).
         let bot: hr2pagerduty::pagerduty::models::User = serde_json::from_value(serde_json::json!({
             "id": "PBOTSYN", "name": "Sync Bot", "email": cfg.pagerduty.from.as_str(), "role": "admin"
@@ -199,7 +216,7 @@ impl World {
             users: std::slice::from_ref(&bot),
             teams: &teams,
             members: &BTreeMap::new(),
-            policy: &Policy::from_config(&cfg),
+            policy: &policy,
             today,
             key_owner: None,
             licenses: &[],
@@ -235,6 +252,7 @@ impl World {
             .employees
             .iter()
             .filter(|e| e.status == Lifecycle::Active)
+            .filter(|e| standing(e) == Standing::Employed { on_leave: false })
             .filter(|e| !role_of(&e.employee_id).is_stakeholder())
             .map(|e| e.employee_id.clone())
             .collect();
@@ -451,6 +469,8 @@ impl World {
                             on: SUSPENDED_ON.parse().expect("date"),
                             role: self.role(eid),
                             teams: self.saved(&teams),
+                            termination_date: None,
+                            leave: false,
                         }),
                     },
                 ));

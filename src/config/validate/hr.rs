@@ -138,7 +138,10 @@ pub(super) fn check(hr: &HrTable, p: &mut Problems<'_>) -> HrConfig {
         );
     }
     if cols.status.is_none()
-        && !(st.active.is_empty() && st.terminated.is_empty() && st.pending.is_empty())
+        && !(st.active.is_empty()
+            && st.terminated.is_empty()
+            && st.pending.is_empty()
+            && st.leave.is_empty())
     {
         p.unplaced(
             "hr.status",
@@ -150,6 +153,7 @@ pub(super) fn check(hr: &HrTable, p: &mut Problems<'_>) -> HrConfig {
         ("active", &st.active),
         ("terminated", &st.terminated),
         ("pending", &st.pending),
+        ("leave", &st.leave),
     ] {
         for v in values {
             if let Some(prev) = state_of.insert(v.trim().to_lowercase(), state)

@@ -3,6 +3,7 @@
 
 use super::Problems;
 use super::rules::check_role;
+use crate::config::defaults::MAX_PROVISION_DAYS_BEFORE_START;
 use crate::config::resolved::LifecycleConfig;
 use crate::config::schema::LifecycleTable;
 use crate::email::Email;
@@ -11,7 +12,8 @@ use crate::vocab::time_zones::is_valid_time_zone;
 
 /// Checks `[lifecycle]`: `suspended_role` is a documented base role other than `owner` and
 /// one of [`SUSPENDED_ROLES`] (PAGERDUTY_API.md §3.2); `default_time_zone` is one of
-/// PagerDuty's 135 (fact F19); every `protected` entry is an address PagerDuty accepts.
+/// PagerDuty's 135 (fact F19); every `protected` entry is an address PagerDuty accepts;
+/// `provision_days_before_start` is 0 to [`MAX_PROVISION_DAYS_BEFORE_START`].
 pub(super) fn check(lc: &LifecycleTable, p: &mut Problems<'_>) -> LifecycleConfig {
     check_role(p, "lifecycle.suspended_role", &lc.suspended_role);
     if !SUSPENDED_ROLES.contains(lc.suspended_role.get_ref()) {
@@ -48,7 +50,24 @@ pub(super) fn check(lc: &LifecycleTable, p: &mut Problems<'_>) -> LifecycleConfi
             Err(err) => p.at("lifecycle.protected", e.span(), err.to_string()),
         }
     }
+    let days = *lc.provision_days_before_start.get_ref();
+    let provision_days_before_start = match u32::try_from(days) {
+        Ok(d) if d <= MAX_PROVISION_DAYS_BEFORE_START => d,
+        _ => {
+            p.at(
+                "lifecycle.provision_days_before_start",
+                lc.provision_days_before_start.span(),
+                format!(
+                    "{days} is not a number of days from 0 to {MAX_PROVISION_DAYS_BEFORE_START}"
+                ),
+            );
+            0
+        }
+    };
     LifecycleConfig {
+        provision_days_before_start,
+        past_termination_date: lc.past_termination_date,
+        on_leave: lc.on_leave,
         suspended_role: lc.suspended_role.get_ref().clone(),
         protected,
         unmanaged_users: lc.unmanaged_users,

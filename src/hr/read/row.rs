@@ -146,6 +146,7 @@ impl Layout {
             (Lifecycle::Active, &hr.status.active),
             (Lifecycle::Terminated, &hr.status.terminated),
             (Lifecycle::Pending, &hr.status.pending),
+            (Lifecycle::OnLeave, &hr.status.leave),
         ] {
             for v in values {
                 status_map.insert(v.trim().to_lowercase(), state);

@@ -12,13 +12,27 @@ use crate::pagerduty::models::{User, UserUpdate};
 use crate::plan::context::Ctx;
 use crate::plan::{Action, ActionKind, Field, Guard, Step, TeamsChange};
 use crate::vocab::{Role, TeamRole};
+use chrono::NaiveDate;
+
+/// What a new suspension records besides the date, role and teams: the termination date
+/// when the date (not the status) decided, and whether it is a leave of absence (see
+/// [`Suspension`]). A suspension already under way keeps what it recorded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(in crate::plan) struct Record {
+    /// [`Suspension::termination_date`].
+    pub(in crate::plan) termination_date: Option<NaiveDate>,
+    /// [`Suspension::leave`].
+    pub(in crate::plan) leave: bool,
+}
 
 /// Suspension of `u`, which belongs to `employee_id` (`e` when the export lists the
 /// employee; `None` for an unmanaged user offboarded by `[lifecycle] unmanaged_users =
 /// "offboard"`, whose suspension record names no employee), or the rest of an interrupted
 /// one. `None` when the user is already fully
 /// suspended. `human` is the text of `u`'s description around the marker,
-/// `current_marker` its valid marker if any, and `why` the reason the action gives.
+/// `current_marker` its valid marker if any, `record` what a new suspension records, and
+/// `why` the reason the action gives.
+#[allow(clippy::too_many_arguments)]
 pub(in crate::plan) fn deactivate(
     cx: &mut Ctx<'_>,
     u: &User,
@@ -26,6 +40,7 @@ pub(in crate::plan) fn deactivate(
     e: Option<&Employee>,
     human: &str,
     current_marker: Option<&Marker>,
+    record: Record,
     why: String,
 ) -> Option<Action> {
     let current = cx.memberships(u);
@@ -53,6 +68,8 @@ pub(in crate::plan) fn deactivate(
                 on: cx.inp.today,
                 role: u.role.clone(),
                 teams,
+                termination_date: record.termination_date,
+                leave: record.leave,
             }
         }
     };

@@ -12,7 +12,7 @@ mod reactivate;
 mod update;
 
 pub(super) use create::create;
-pub(super) use deactivate::deactivate;
+pub(super) use deactivate::{Record, deactivate};
 pub(super) use reactivate::reactivate;
 pub(super) use update::update;
 

@@ -83,7 +83,12 @@ pub(in crate::plan) fn reactivate(
         }));
     }
     let mut reason = format!(
-        "rehire: {} in HR; restores what the suspension of {} recorded",
+        "{}: {} in HR; restores what the suspension of {} recorded",
+        if s.leave {
+            "return from leave"
+        } else {
+            "rehire"
+        },
         status_words(e),
         s.on
     );

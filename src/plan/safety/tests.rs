@@ -234,6 +234,7 @@ fn with_conflicts(n: usize, managed: usize) -> Plan {
                 user: format!("P{i:06}").into(),
                 marker_employee_id: format!("{i}").into(),
             },
+            not_yet_hired: false,
         });
     }
     p

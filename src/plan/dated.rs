@@ -1,0 +1,186 @@
+//! Dated changes: what an employee's status, hire date and termination date mean on one
+//! day, "today" (an input of the planner: the date in `[lifecycle] default_time_zone`, or
+//! the run's `--as-of`). README.md § Dated changes and leave documents the same rules.
+//!
+//! In order, for one row of the export:
+//! 1. A status listed under `[hr.status] terminated` makes a leaver, whatever the dates.
+//! 2. A termination date before the hire date belongs to an earlier employment (a rehire
+//!    keeps the old one) and is ignored.
+//! 3. A `pending` status (a future start) is provisioned only inside its hire date's
+//!    window, from `provision_days_before_start` days before the hire date to the hire
+//!    date itself; before the window it is pending with the date the create comes due.
+//!    Without a hire date, or once the hire date has passed and the status still says
+//!    pending, it is not provisioned: the status decides. Its termination date is not read
+//!    (in the exports seen, a future start's exit date is one of an earlier employment).
+//! 4. Any other row (status active or on leave, or an export without a status column):
+//!    - a hire date more than `provision_days_before_start` days ahead: not provisioned
+//!      yet, pending with the date the create comes due;
+//!    - a termination date of today: a leaver (a scheduled termination comes due today);
+//!    - a termination date after today: a scheduled termination, pending until that date;
+//!    - a termination date before today: without a status column the date decides (a
+//!      leaver); a suspension that this very date brought into effect in an earlier run
+//!      stays (the user's marker records the date, see [`crate::marker::Suspension`]);
+//!      otherwise it is a conflict, which `[lifecycle] past_termination_date` decides
+//!      (`status`, the default: still employed; `date`: a leaver) and the plan reports;
+//!    - on leave: `[lifecycle] on_leave = "keep"` keeps the user as an active employee's,
+//!      `"suspend"` suspends it.
+//!
+//! A scheduled termination is therefore applied on its date without HR changing the
+//! status, and is not undone the next day: the suspension records the date that brought
+//! it, and stays while the export keeps that date. A rehire shows in the export as a new
+//! hire date after the termination date, the termination date removed, or (when the
+//! status decided the termination) the status back to active.
+
+use super::policy::Policy;
+use crate::config::{OnLeave, PastTerminationDate};
+use crate::hr::{Employee, Lifecycle, Roster};
+use chrono::{Days, NaiveDate};
+
+/// What the planner does with an employee today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// Provisioned and kept in sync: created, updated or reactivated. `on_leave` is true
+    /// for a leave of absence kept by `[lifecycle] on_leave = "keep"`.
+    Employed {
+        /// On a leave of absence.
+        on_leave: bool,
+    },
+    /// Suspended, for this reason.
+    Leaver(LeaverCause),
+    /// Not provisioned yet: a future hire. `from` is the first day the create (or the
+    /// reactivation of an earlier user) comes due; `None` when no date will bring it (no
+    /// hire date, or a pending status whose hire date has passed).
+    NotYetHired {
+        /// The day provisioning comes due, when a date says.
+        from: Option<NaiveDate>,
+    },
+}
+
+/// Why an employee is a leaver today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeaverCause {
+    /// The status is listed under `[hr.status] terminated`.
+    Status,
+    /// This termination date is today or has passed, and the date decides (no status
+    /// column, `past_termination_date = "date"`, a scheduled termination coming due today,
+    /// or one that came due in an earlier run).
+    TerminationDate(NaiveDate),
+    /// On a leave of absence, with `[lifecycle] on_leave = "suspend"`.
+    Leave,
+}
+
+/// What the dates of one row mean today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dated {
+    /// What the planner does now.
+    pub standing: Standing,
+    /// A termination date after today on a row that is not a leaver: the deactivation
+    /// comes due on that date.
+    pub termination_scheduled: Option<NaiveDate>,
+    /// A termination date before today on a row whose status says active (or on leave):
+    /// a conflict, decided by `[lifecycle] past_termination_date` and reported by the plan.
+    pub conflict: Option<NaiveDate>,
+}
+
+/// What `e`'s status and dates mean on `today` under `policy`. `applied` is the
+/// termination date recorded in the suspension of `e`'s user, if a date brought one into
+/// effect in an earlier run (see the module docs).
+pub fn dated(e: &Employee, policy: &Policy, today: NaiveDate, applied: Option<NaiveDate>) -> Dated {
+    let mut out = Dated {
+        standing: Standing::Employed { on_leave: false },
+        termination_scheduled: None,
+        conflict: None,
+    };
+    if e.status == Lifecycle::Terminated {
+        out.standing = Standing::Leaver(LeaverCause::Status);
+        return out;
+    }
+    let termination = e
+        .termination_date
+        .filter(|t| e.hire_date.is_none_or(|h| *t >= h));
+    let lead = Days::new(u64::from(policy.provision_days_before_start));
+    // The first day a hire date lets the employee be provisioned.
+    let due = e
+        .hire_date
+        .map(|h| h.checked_sub_days(lead).unwrap_or(NaiveDate::MIN));
+    if e.status == Lifecycle::Pending {
+        out.standing = match (e.hire_date, due) {
+            (Some(h), Some(d)) if d <= today && today <= h => {
+                Standing::Employed { on_leave: false }
+            }
+            (Some(_), Some(d)) if today < d => Standing::NotYetHired { from: Some(d) },
+            _ => Standing::NotYetHired { from: None },
+        };
+        return out;
+    }
+    if let Some(d) = due.filter(|d| today < *d) {
+        out.standing = Standing::NotYetHired { from: Some(d) };
+        out.termination_scheduled = termination.filter(|t| *t > today);
+        return out;
+    }
+    if let Some(t) = termination {
+        let date_decides = t == today
+            || e.status_value.is_none()
+            || applied == Some(t)
+            || policy.past_termination_date == PastTerminationDate::Date;
+        if t > today {
+            out.termination_scheduled = Some(t);
+        } else {
+            if t < today && e.status_value.is_some() && applied != Some(t) {
+                out.conflict = Some(t);
+            }
+            if date_decides {
+                out.standing = Standing::Leaver(LeaverCause::TerminationDate(t));
+                return out;
+            }
+        }
+    }
+    if e.status == Lifecycle::OnLeave {
+        out.standing = match policy.on_leave {
+            OnLeave::Keep => Standing::Employed { on_leave: true },
+            OnLeave::Suspend => Standing::Leaver(LeaverCause::Leave),
+        };
+    }
+    out
+}
+
+/// The export's employees by what they are today, for `validate`. Offline: no user is
+/// known, so a past termination date that an earlier run already applied counts as the
+/// conflict it would otherwise be.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    /// Employed and not on leave.
+    pub active: usize,
+    /// On a leave of absence, kept or suspended.
+    pub on_leave: usize,
+    /// Leavers: by status, or by a termination date that decides.
+    pub terminated: usize,
+    /// Future hires not provisioned yet.
+    pub pending: usize,
+    /// Of the others, termination dates after today.
+    pub scheduled_terminations: usize,
+    /// Termination dates before today on rows the status calls active.
+    pub conflicts: usize,
+}
+
+/// [`Counts`] of `roster`'s valid employees on `today` under `policy`.
+pub fn counts(roster: &Roster, policy: &Policy, today: NaiveDate) -> Counts {
+    let mut c = Counts::default();
+    for e in &roster.employees {
+        let d = dated(e, policy, today, None);
+        match d.standing {
+            Standing::Employed { on_leave: false } => c.active += 1,
+            Standing::Employed { on_leave: true } | Standing::Leaver(LeaverCause::Leave) => {
+                c.on_leave += 1
+            }
+            Standing::Leaver(_) => c.terminated += 1,
+            Standing::NotYetHired { .. } => c.pending += 1,
+        }
+        c.scheduled_terminations += usize::from(d.termination_scheduled.is_some());
+        c.conflicts += usize::from(d.conflict.is_some());
+    }
+    c
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,412 @@
+//! Planner tests of the dated rules and of leave: each plans, applies the plan to the
+//! in-memory account of `plan::tests`, and plans again (on the same day or a later one),
+//! so every rule is checked through to `No changes.`
+
+use super::super::tests::{Account, CONFIG, emp, marked, owner, roster, user};
+use super::*;
+use crate::config::Config;
+use crate::hr::Employee;
+use crate::marker::{self, MarkerState};
+use crate::pagerduty::models::{Role, TeamRole};
+use crate::plan::{ActionKind, Plan};
+use std::path::Path;
+
+/// The planner tests' configuration with hire and termination dates mapped, a `leave`
+/// status value, and `lifecycle` lines added to `[lifecycle]`.
+fn cfg_with(lifecycle: &str) -> Config {
+    let text = CONFIG
+        .replace("when = { dept = \"x\" }", "when = { department = \"IT\" }")
+        .replace(
+            "[hr.columns]",
+            "[hr]\ndate_format = \"%Y-%m-%d\"\n\n[hr.columns]",
+        )
+        .replace(
+            "department = \"dept\"\n",
+            "department = \"dept\"\nhire_date = \"hired\"\ntermination_date = \"left\"\n",
+        )
+        .replace(
+            "pending = [\"Future Start\"]",
+            "pending = [\"Future Start\"]\nleave = [\"Leave\"]",
+        )
+        .replace("[lifecycle]\n", &format!("[lifecycle]\n{lifecycle}\n"));
+    Config::from_toml(&text, Path::new("t.toml")).unwrap()
+}
+
+/// The same without a status column: the dates alone decide.
+fn cfg_without_status() -> Config {
+    let text = CONFIG
+        .replace("when = { dept = \"x\" }", "when = { department = \"IT\" }")
+        .replace(
+            "[hr.columns]",
+            "[hr]\ndate_format = \"%Y-%m-%d\"\n\n[hr.columns]",
+        )
+        .replace(
+            "status = \"status\"\n",
+            "hire_date = \"hired\"\ntermination_date = \"left\"\n",
+        )
+        .replace(
+            "[hr.status]\nactive = [\"Active\"]\nterminated = [\"Terminated\"]\npending = [\"Future Start\"]\n",
+            "",
+        );
+    Config::from_toml(&text, Path::new("t.toml")).unwrap()
+}
+
+fn day(m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, m, d).unwrap()
+}
+
+/// Employee 7, Ann Lee (Sales), with `status` and the dates.
+fn ann(status: Lifecycle, hired: Option<NaiveDate>, left: Option<NaiveDate>) -> Employee {
+    let mut e = emp("7", "ann@example.com", "Ann Lee", status, "Sales", "Rep");
+    e.hire_date = hired;
+    e.termination_date = left;
+    e
+}
+
+/// The same row as an export without a status column gives it.
+fn ann_unstated(hired: Option<NaiveDate>, left: Option<NaiveDate>) -> Employee {
+    let mut e = ann(Lifecycle::Active, hired, left);
+    e.status_value = None;
+    e
+}
+
+/// An account where Ann already has her (in sync) user.
+fn with_ann() -> Account {
+    Account::new(vec![
+        owner(),
+        user(
+            "PANN001",
+            "ann@example.com",
+            "Ann Lee",
+            Role::LimitedUser,
+            "Rep",
+            marked("7"),
+        ),
+    ])
+}
+
+fn kinds(p: &Plan) -> Vec<ActionKind> {
+    p.actions.iter().map(|a| a.kind).collect()
+}
+
+fn pending(p: &Plan) -> Vec<(ActionKind, NaiveDate)> {
+    p.pending.iter().map(|x| (x.kind, x.on)).collect()
+}
+
+fn ann_suspension(acct: &Account) -> Option<crate::marker::Suspension> {
+    let u = acct.users.iter().find(|u| u.id == "PANN001").unwrap();
+    match marker::parse(u.description.as_deref()).marker {
+        MarkerState::Valid(m) => m.suspended,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_future_hire_is_pending_until_its_provisioning_window_opens() {
+    let cfg = cfg_with("provision_days_before_start = 3");
+    let r = roster(vec![ann(Lifecycle::Active, Some(day(12, 10)), None)]);
+    let mut acct = Account::new(vec![owner()]);
+    // Outside the window (more than 3 days before the hire date): nothing, listed pending.
+    let p = acct.plan_on(&r, &cfg, day(12, 6));
+    assert!(p.is_empty(), "{:#?}", p.actions);
+    assert_eq!(pending(&p), [(ActionKind::Create, day(12, 7))]);
+    assert_eq!(p.pending[0].date, day(12, 10));
+    assert_eq!(p.population.hr_active, 0);
+    // Inside it: created.
+    let p = acct.plan_on(&r, &cfg, day(12, 7));
+    assert_eq!(kinds(&p), [ActionKind::Create]);
+    assert!(p.pending.is_empty());
+    acct.apply(&p, None);
+    let again = acct.plan_on(&r, &cfg, day(12, 8));
+    assert!(again.is_empty() && again.pending.is_empty(), "{again:#?}");
+    // The default is 0 days: on the hire date itself, not the day before.
+    let cfg = cfg_with("");
+    let acct = Account::new(vec![owner()]);
+    assert!(acct.plan_on(&r, &cfg, day(12, 9)).is_empty());
+    assert_eq!(
+        kinds(&acct.plan_on(&r, &cfg, day(12, 10))),
+        [ActionKind::Create]
+    );
+}
+
+#[test]
+fn a_pending_status_is_provisioned_only_inside_its_hire_dates_window() {
+    let cfg = cfg_with("provision_days_before_start = 3");
+    let r = roster(vec![ann(Lifecycle::Pending, Some(day(12, 10)), None)]);
+    let mut acct = Account::new(vec![owner()]);
+    let p = acct.plan_on(&r, &cfg, day(12, 6));
+    assert!(p.is_empty());
+    assert_eq!(pending(&p), [(ActionKind::Create, day(12, 7))]);
+    let p = acct.plan_on(&r, &cfg, day(12, 10));
+    assert_eq!(kinds(&p), [ActionKind::Create]);
+    acct.apply(&p, None);
+    // Past the hire date with the status still pending, the status decides: the user stays
+    // as it is, neither updated nor suspended.
+    let p = acct.plan_on(&r, &cfg, day(12, 12));
+    assert!(p.is_empty() && p.pending.is_empty(), "{p:#?}");
+    // Without a hire date nothing brings it: not provisioned, not listed as pending.
+    let r = roster(vec![ann(Lifecycle::Pending, None, None)]);
+    let p = Account::new(vec![owner()]).plan_on(&r, &cfg, day(12, 6));
+    assert!(p.is_empty() && p.pending.is_empty());
+    assert_eq!(p.unchanged, 1);
+}
+
+#[test]
+fn a_termination_tomorrow_is_pending_then_applied_on_its_date_and_stays_applied() {
+    let cfg = cfg_with("");
+    let r = roster(vec![ann(Lifecycle::Active, None, Some(day(12, 4)))]);
+    let mut acct = with_ann();
+    // The day before: nothing to do, a deactivation pending on the date.
+    let p = acct.plan_on(&r, &cfg, day(12, 3));
+    assert!(p.is_empty(), "{:#?}", p.actions);
+    assert_eq!(pending(&p), [(ActionKind::Deactivate, day(12, 4))]);
+    assert_eq!(p.pending[0].user_id.as_deref(), Some("PANN001"));
+    assert!(p.conflicts.is_empty());
+    assert_eq!(p.population.hr_active, 1);
+    // On the date (a termination dated today is applied today), without HR changing the
+    // status.
+    let p = acct.plan_on(&r, &cfg, day(12, 4));
+    assert_eq!(kinds(&p), [ActionKind::Deactivate]);
+    assert_eq!(
+        p.actions[0].reason,
+        "scheduled termination: termination date 2026-12-04 is today"
+    );
+    assert!(p.pending.is_empty() && p.conflicts.is_empty());
+    assert_eq!(p.population.hr_active, 0);
+    acct.apply(&p, None);
+    let s = ann_suspension(&acct).expect("suspended");
+    assert_eq!((s.on, s.termination_date), (day(12, 4), Some(day(12, 4))));
+    // The next day the date has passed and the status still says active: the suspension
+    // this date brought stays (no reactivation), and it is no conflict.
+    for d in [day(12, 4), day(12, 5), day(12, 31)] {
+        let p = acct.plan_on(&r, &cfg, d);
+        assert!(p.is_empty(), "{d}: {:#?}", p.actions);
+        assert!(
+            p.conflicts.is_empty() && p.pending.is_empty(),
+            "{d}: {p:#?}"
+        );
+    }
+}
+
+#[test]
+fn a_past_termination_date_on_an_active_row_is_a_conflict_the_setting_decides() {
+    let r = roster(vec![ann(Lifecycle::Active, None, Some(day(12, 2)))]);
+    // status (the default): the employee stays, the conflict is reported.
+    let cfg = cfg_with("");
+    let p = with_ann().plan_on(&r, &cfg, day(12, 3));
+    assert!(p.is_empty(), "{:#?}", p.actions);
+    assert_eq!(p.conflicts.len(), 1);
+    let c = &p.conflicts[0];
+    assert_eq!(
+        (c.termination_date, c.decided_by, c.status.as_deref()),
+        (day(12, 2), PastTerminationDate::Status, Some("Active"))
+    );
+    assert_eq!(p.population.hr_active, 1);
+    // date: a leaver, and the conflict is still reported.
+    let cfg = cfg_with("past_termination_date = \"date\"");
+    let mut acct = with_ann();
+    let p = acct.plan_on(&r, &cfg, day(12, 3));
+    assert_eq!(kinds(&p), [ActionKind::Deactivate]);
+    assert!(
+        p.actions[0]
+            .reason
+            .contains("past_termination_date = \"date\""),
+        "{}",
+        p.actions[0].reason
+    );
+    assert_eq!(p.conflicts[0].decided_by, PastTerminationDate::Date);
+    acct.apply(&p, None);
+    assert!(acct.plan_on(&r, &cfg, day(12, 3)).is_empty());
+    // A leaver by status has no conflict, whatever its date.
+    let r = roster(vec![ann(Lifecycle::Terminated, None, Some(day(1, 2)))]);
+    let p = with_ann().plan_on(&r, &cfg_with(""), day(12, 3));
+    assert_eq!(kinds(&p), [ActionKind::Deactivate]);
+    assert!(p.conflicts.is_empty());
+}
+
+#[test]
+fn without_a_status_column_the_termination_date_decides() {
+    let cfg = cfg_without_status();
+    let r = roster(vec![ann_unstated(Some(day(1, 5)), Some(day(12, 2)))]);
+    let mut acct = with_ann();
+    let p = acct.plan_on(&r, &cfg, day(12, 3));
+    assert_eq!(kinds(&p), [ActionKind::Deactivate]);
+    assert_eq!(
+        p.actions[0].reason,
+        "leaver: termination date 2026-12-02 has passed (no status column)"
+    );
+    assert!(p.conflicts.is_empty());
+    acct.apply(&p, None);
+    assert!(acct.plan_on(&r, &cfg, day(12, 3)).is_empty());
+    // The same row with the date ahead: a scheduled termination.
+    let r = roster(vec![ann_unstated(None, Some(day(12, 9)))]);
+    let p = with_ann().plan_on(&r, &cfg, day(12, 3));
+    assert!(p.is_empty());
+    assert_eq!(pending(&p), [(ActionKind::Deactivate, day(12, 9))]);
+}
+
+#[test]
+fn a_rehire_after_a_dated_termination_shows_as_a_later_hire_date_or_no_date() {
+    let cfg = cfg_without_status();
+    let mut acct = with_ann();
+    let left = roster(vec![ann_unstated(Some(day(1, 5)), Some(day(6, 30)))]);
+    let p = acct.plan_on(&left, &cfg, day(7, 1));
+    acct.apply(&p, None);
+    assert!(ann_suspension(&acct).is_some());
+    // HR rehires her on 2026-12-01 and keeps the old termination date: it is before the
+    // new hire date, so it belongs to the earlier employment.
+    for back in [
+        ann_unstated(Some(day(12, 1)), Some(day(6, 30))),
+        ann_unstated(Some(day(1, 5)), None),
+    ] {
+        let mut a = acct.clone();
+        let r = roster(vec![back]);
+        let p = a.plan_on(&r, &cfg, day(12, 3));
+        assert_eq!(kinds(&p), [ActionKind::Reactivate], "{p:#?}");
+        assert!(p.actions[0].reason.starts_with("rehire: "));
+        a.apply(&p, None);
+        assert!(ann_suspension(&a).is_none());
+        assert!(a.plan_on(&r, &cfg, day(12, 3)).is_empty());
+    }
+}
+
+#[test]
+fn a_rehire_whose_status_went_back_to_active_keeps_its_old_date_and_is_reactivated() {
+    // Suspended by status (nothing recorded about the date); rehired by the status with
+    // the old termination date left in the export: status decides (the default).
+    let cfg = cfg_with("");
+    let mut acct = with_ann();
+    let left = roster(vec![ann(Lifecycle::Terminated, None, Some(day(6, 30)))]);
+    acct.apply(&acct.plan_on(&left, &cfg, day(7, 1)), None);
+    assert_eq!(ann_suspension(&acct).unwrap().termination_date, None);
+    let back = roster(vec![ann(Lifecycle::Active, None, Some(day(6, 30)))]);
+    let p = acct.plan_on(&back, &cfg, day(12, 3));
+    assert_eq!(kinds(&p), [ActionKind::Reactivate]);
+    assert_eq!(p.conflicts.len(), 1, "the stale date is still reported");
+    acct.apply(&p, None);
+    assert!(acct.plan_on(&back, &cfg, day(12, 3)).is_empty());
+}
+
+#[test]
+fn a_future_rehire_date_holds_back_the_reactivation_until_its_window() {
+    let cfg = cfg_with("provision_days_before_start = 2");
+    let mut acct = with_ann();
+    let left = roster(vec![ann(Lifecycle::Terminated, None, None)]);
+    acct.apply(&acct.plan_on(&left, &cfg, day(7, 1)), None);
+    let r = roster(vec![ann(Lifecycle::Active, Some(day(12, 10)), None)]);
+    let p = acct.plan_on(&r, &cfg, day(12, 3));
+    assert!(p.is_empty(), "{:#?}", p.actions);
+    assert_eq!(pending(&p), [(ActionKind::Reactivate, day(12, 8))]);
+    let p = acct.plan_on(&r, &cfg, day(12, 8));
+    assert_eq!(kinds(&p), [ActionKind::Reactivate]);
+    acct.apply(&p, None);
+    assert!(acct.plan_on(&r, &cfg, day(12, 8)).is_empty());
+}
+
+#[test]
+fn leave_is_kept_by_default() {
+    let cfg = cfg_with("");
+    let r = roster(vec![ann(Lifecycle::OnLeave, None, None)]);
+    let p = with_ann().plan_on(&r, &cfg, day(12, 3));
+    assert!(p.is_empty() && p.pending.is_empty(), "{p:#?}");
+    assert_eq!(p.population.hr_active, 1);
+    // On leave and without a user: an employee like any other, so created.
+    let p = Account::new(vec![owner()]).plan_on(&r, &cfg, day(12, 3));
+    assert_eq!(kinds(&p), [ActionKind::Create]);
+}
+
+#[test]
+fn leave_is_suspended_when_asked_and_the_return_reactivates_as_a_rehire_does() {
+    let cfg = cfg_with("on_leave = \"suspend\"");
+    let mut acct = with_ann();
+    acct.join("PANN001", "PTCHESS", TeamRole::Observer);
+    let away = roster(vec![ann(Lifecycle::OnLeave, None, None)]);
+    let p = acct.plan_on(&away, &cfg, day(12, 3));
+    assert_eq!(kinds(&p), [ActionKind::Deactivate]);
+    assert_eq!(
+        p.actions[0].reason,
+        "leave of absence: status \"OnLeave\" in HR; [lifecycle] on_leave = \"suspend\""
+    );
+    assert_eq!(p.population.hr_active, 0);
+    acct.apply(&p, None);
+    let s = ann_suspension(&acct).unwrap();
+    assert!(s.leave && s.termination_date.is_none());
+    assert!(acct.plan_on(&away, &cfg, day(12, 4)).is_empty());
+    // On leave without a user: nothing is created.
+    let p = Account::new(vec![owner()]).plan_on(&away, &cfg, day(12, 3));
+    assert!(p.is_empty());
+    // Back from leave: reactivated, the team it had restored.
+    let back = roster(vec![ann(Lifecycle::Active, None, None)]);
+    let p = acct.plan_on(&back, &cfg, day(12, 20));
+    assert_eq!(kinds(&p), [ActionKind::Reactivate]);
+    assert!(
+        p.actions[0].reason.starts_with("return from leave: "),
+        "{}",
+        p.actions[0].reason
+    );
+    acct.apply(&p, None);
+    assert!(ann_suspension(&acct).is_none());
+    let u = acct.users.iter().find(|u| u.id == "PANN001").unwrap();
+    assert_eq!(u.role, Role::LimitedUser);
+    assert!(u.teams.iter().any(|t| t.id == "PTCHESS"));
+    assert!(acct.plan_on(&back, &cfg, day(12, 20)).is_empty());
+}
+
+#[test]
+fn a_termination_date_before_the_hire_date_is_ignored() {
+    let cfg = cfg_with("past_termination_date = \"date\"");
+    let e = ann(Lifecycle::Active, Some(day(3, 1)), Some(day(2, 1)));
+    let policy = Policy::from_config(&cfg);
+    let d = dated(&e, &policy, day(12, 3), None);
+    assert_eq!(d.standing, Standing::Employed { on_leave: false });
+    assert_eq!((d.conflict, d.termination_scheduled), (None, None));
+}
+
+#[test]
+fn a_future_hire_with_a_future_termination_lists_both() {
+    let cfg = cfg_with("");
+    let r = roster(vec![ann(
+        Lifecycle::Active,
+        Some(day(12, 10)),
+        Some(day(12, 20)),
+    )]);
+    let p = Account::new(vec![owner()]).plan_on(&r, &cfg, day(12, 3));
+    assert!(p.is_empty());
+    assert_eq!(
+        pending(&p),
+        [
+            (ActionKind::Create, day(12, 10)),
+            (ActionKind::Deactivate, day(12, 20))
+        ]
+    );
+}
+
+#[test]
+fn counts_give_each_standing_as_of_the_day() {
+    let cfg = cfg_with("");
+    let policy = Policy::from_config(&cfg);
+    let mut e = vec![
+        ann(Lifecycle::Active, None, None),
+        ann(Lifecycle::Active, None, Some(day(12, 9))),
+        ann(Lifecycle::Active, None, Some(day(1, 9))),
+        ann(Lifecycle::OnLeave, None, None),
+        ann(Lifecycle::Terminated, None, None),
+        ann(Lifecycle::Active, Some(day(12, 24)), None),
+        ann(Lifecycle::Pending, None, None),
+    ];
+    for (i, x) in e.iter_mut().enumerate() {
+        x.employee_id = i.to_string().into();
+    }
+    let c = counts(&roster(e), &policy, day(12, 3));
+    assert_eq!(
+        c,
+        Counts {
+            active: 3,
+            on_leave: 1,
+            terminated: 1,
+            pending: 2,
+            scheduled_terminations: 1,
+            conflicts: 1,
+        }
+    );
+}
