@@ -1227,3 +1227,5 @@ fn stakeholder_with_a_team_is_found_offline() {
 }
 
 mod ownership;
+
+mod dated_ownership;

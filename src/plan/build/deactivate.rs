@@ -30,8 +30,9 @@ pub(in crate::plan) struct Record {
 /// "offboard"`, whose suspension record names no employee), or the rest of an interrupted
 /// one. `None` when the user is already fully
 /// suspended. `human` is the text of `u`'s description around the marker,
-/// `current_marker` its valid marker if any, `record` what a new suspension records, and
-/// `why` the reason the action gives.
+/// `current_marker` its valid marker if any, `record` what a new suspension records (and
+/// what the offboarding record of an unmanaged user gains when an HR row claims the user),
+/// and `why` the reason the action gives.
 #[allow(clippy::too_many_arguments)]
 pub(in crate::plan) fn deactivate(
     cx: &mut Ctx<'_>,
@@ -46,7 +47,16 @@ pub(in crate::plan) fn deactivate(
     let current = cx.memberships(u);
     let existing = current_marker.and_then(|m| m.suspended.clone());
     let resuming = existing.is_some();
+    // The suspension record of an offboarded unmanaged user names no employee and no
+    // cause; the HR row that now claims the user gives it this row's `record`, so that a
+    // termination date that decided keeps deciding on later days.
+    let adopted = employee_id.is_some() && current_marker.is_some_and(|m| m.employee_id.is_none());
     let suspension = match existing {
+        Some(s) if adopted => Suspension {
+            termination_date: record.termination_date,
+            leave: record.leave,
+            ..s
+        },
         Some(s) => s,
         None => {
             let mut teams = Vec::new();
