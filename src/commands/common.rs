@@ -94,13 +94,17 @@ pub fn today(cfg: &Config, as_of: Option<NaiveDate>) -> NaiveDate {
 }
 
 /// Reads PagerDuty (users, teams, the API key's own user, licences, members of the teams
-/// the rules name and of the teams whose roles a suspension must record, and who holds
-/// which licence when the plan needs it) and computes the plan for `roster` under `cfg`,
-/// as of `today` (see [`today`]); `rekey_employee_ids` is `--rekey-employee-ids`. GET
-/// requests only. `api_url` is the account's API URL, named when PagerDuty rejects the key.
-/// The planner is run again while a plan needs more ([`Plan::needs_team_members`],
-/// [`Plan::needs_license_holders`]); reading it is [`crate::observe`]'s job, deciding what
-/// is the planner's.
+/// the rules name and of the teams whose roles a suspension must record, who holds which
+/// licence when the plan needs it, and the on-call duties of the users about to be
+/// deactivated) and computes the plan for `roster` under `cfg`, as of `today` (see
+/// [`today`]), with `flags.allow_oncall_gaps` letting on-call users' deactivations through
+/// and `flags.rekey_employee_ids` (`--rekey-employee-ids`) re-keying markers. GET requests
+/// only. `api_url` is the account's API URL, named when PagerDuty rejects the key. The
+/// planner is run again while its plan needs more ([`Plan::needs_team_members`],
+/// [`Plan::needs_license_holders`], [`Plan::needs_oncall`]); reading them is
+/// [`crate::observe`]'s job, deciding which is the planner's. On-calls are looked up from
+/// the present moment whatever `today` is: what a deactivation leaves uncovered is decided
+/// now.
 ///
 /// # Errors
 /// [`Failure::Refused`] when a listing cannot be proven complete, [`Failure::Failed`] when
@@ -112,16 +116,18 @@ pub async fn observe_and_plan(
     progress: &Progress,
     api_url: &str,
     today: NaiveDate,
-    rekey_employee_ids: bool,
+    flags: SafetyFlags,
 ) -> Result<Planned, Failure> {
-    let observer = Observer::new(client, progress, cfg.pagerduty.concurrency, api_url);
+    let observer = Observer::new(client, progress, cfg.pagerduty.concurrency, api_url)
+        .with_oncall_lookahead(cfg.lifecycle.oncall_lookahead_days);
     let mut account = observer.account().await?;
     let mut policy = Policy::from_config(cfg);
-    policy.rekey_employee_ids = rekey_employee_ids;
+    policy.allow_oncall_gaps = flags.allow_oncall_gaps;
+    policy.rekey_employee_ids = flags.rekey_employee_ids;
     let rules = plan::rules::ResolvedRules::resolve(&policy.rules, &account.teams)?;
     let governed = Needs {
         team_members: rules.governed(),
-        license_holders: false,
+        ..Needs::default()
     };
     observer.complete(&mut account, &governed).await?;
     let compute = |account: &Account| {
@@ -131,6 +137,7 @@ pub async fn observe_and_plan(
             teams: &account.teams,
             members: &account.members,
             policy: &policy,
+            oncall: &account.oncall,
             today,
             key_owner: account.key_owner.as_ref().map(|u| &u.id),
             licenses: &account.licenses,
@@ -138,17 +145,20 @@ pub async fn observe_and_plan(
         })
     };
     let mut p = compute(&account)?;
-    // Each read answers what the plan asked; a plan made with it asks for nothing new
-    // (reading licence holders adds no team, and the teams of suspensions need no
-    // licence), so two more rounds always suffice.
-    for _ in 0..2 {
+    // Each round reads only what is still missing; the needs depend on the actions, which
+    // extra reads refine but do not multiply (licence holders and on-call duties add no
+    // team, and the teams of suspensions need neither), so two rounds settle (a third is a
+    // guard).
+    for _ in 0..3 {
+        if p.needs_team_members.is_empty() && !p.needs_license_holders && p.needs_oncall.is_empty()
+        {
+            break;
+        }
         let more = Needs {
             team_members: p.needs_team_members.clone(),
             license_holders: p.needs_license_holders,
+            oncall: p.needs_oncall.clone(),
         };
-        if more.team_members.is_empty() && !more.license_holders {
-            break;
-        }
         observer.complete(&mut account, &more).await?;
         p = compute(&account)?;
     }

@@ -12,7 +12,8 @@ use super::defaults::{
     DEFAULT_MAX_IDENTITY_CONFLICTS, DEFAULT_MAX_INVALID_ROWS_PERCENT,
     DEFAULT_MAX_PROBABLE_DUPLICATES, DEFAULT_MAX_REACTIVATION_PERCENT, DEFAULT_MAX_REACTIVATIONS,
     DEFAULT_MAX_REKEY_PERCENT, DEFAULT_MAX_REKEYS, DEFAULT_MAX_ROLE_CHANGE_PERCENT,
-    DEFAULT_MAX_ROLE_CHANGES, DEFAULT_MAX_SHRINK_PERCENT, DEFAULT_PROVISION_DAYS_BEFORE_START,
+    DEFAULT_MAX_ROLE_CHANGES, DEFAULT_MAX_SHRINK_PERCENT, DEFAULT_ONCALL_LOOKAHEAD_DAYS,
+    DEFAULT_PROVISION_DAYS_BEFORE_START,
     DEFAULT_REQUEST_TIMEOUT_SECONDS, DEFAULT_REQUESTS_PER_MINUTE,
 };
 use super::resolved::{
@@ -106,6 +107,12 @@ pub(super) struct LifecycleTable {
     pub past_termination_date: PastTerminationDate,
     #[serde(default)]
     pub on_leave: OnLeave,
+    #[serde(default = "default_lookahead")]
+    pub oncall_lookahead_days: Spanned<i64>,
+}
+
+fn default_lookahead() -> Spanned<i64> {
+    Spanned::new(0..0, i64::from(DEFAULT_ONCALL_LOOKAHEAD_DAYS))
 }
 
 fn default_provision_days() -> Spanned<i64> {

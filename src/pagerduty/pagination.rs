@@ -17,6 +17,8 @@
 //! fewer items than `limit` never makes the walk skip any.
 
 use super::error::{ApiError, IncompleteReason};
+use super::models::incidents::{Incident, IncidentsPage};
+use super::models::oncall::{EscalationPoliciesPage, EscalationPolicy, Oncall, OncallsPage};
 use super::models::licenses::{LicenseAllocation, LicenseAllocationsPage};
 use super::models::{Pagination, Team, TeamMember, TeamMembersPage, TeamsPage, User, UsersPage};
 use super::transport::{Request, Transport};
@@ -77,6 +79,78 @@ impl Page for LicenseAllocationsPage {
     /// A user holds one licence, so the user's ID identifies an allocation.
     fn id(item: &LicenseAllocation) -> &str {
         item.user.id.as_str()
+    }
+}
+
+impl Page for EscalationPoliciesPage {
+    type Item = EscalationPolicy;
+    fn into_parts(self) -> (Vec<EscalationPolicy>, Pagination) {
+        (self.escalation_policies, self.page)
+    }
+    fn id(item: &EscalationPolicy) -> &str {
+        item.id.as_str()
+    }
+}
+
+impl Page for IncidentsPage {
+    type Item = Incident;
+    fn into_parts(self) -> (Vec<Incident>, Pagination) {
+        (self.incidents, self.page)
+    }
+    fn id(item: &Incident) -> &str {
+        item.id.as_str()
+    }
+}
+
+/// An on-call with the key that identifies it within one listing: an `Oncall` has no ID
+/// of its own (OpenAPI `Oncall`), so the key is its policy, level, user, schedule and start.
+#[derive(Debug, Clone)]
+pub(crate) struct KeyedOncall {
+    key: String,
+    /// The on-call.
+    pub(crate) oncall: Oncall,
+}
+
+/// `GET /oncalls` answered as [`KeyedOncall`]s, so the one paginator's repeated-item check
+/// works for on-calls too.
+#[derive(Debug, serde::Deserialize)]
+#[serde(from = "OncallsPage")]
+pub(crate) struct KeyedOncallsPage {
+    oncalls: Vec<KeyedOncall>,
+    page: Pagination,
+}
+
+impl From<OncallsPage> for KeyedOncallsPage {
+    fn from(p: OncallsPage) -> KeyedOncallsPage {
+        let oncalls = p
+            .oncalls
+            .into_iter()
+            .map(|o| KeyedOncall {
+                key: format!(
+                    "{}/{}/{}/{}/{}",
+                    o.escalation_policy.id,
+                    o.escalation_level,
+                    o.user.id,
+                    o.schedule.as_ref().map_or("", |s| s.id.as_str()),
+                    o.start.map(|t| t.to_rfc3339()).unwrap_or_default()
+                ),
+                oncall: o,
+            })
+            .collect();
+        KeyedOncallsPage {
+            oncalls,
+            page: p.page,
+        }
+    }
+}
+
+impl Page for KeyedOncallsPage {
+    type Item = KeyedOncall;
+    fn into_parts(self) -> (Vec<KeyedOncall>, Pagination) {
+        (self.oncalls, self.page)
+    }
+    fn id(item: &KeyedOncall) -> &str {
+        &item.key
     }
 }
 

@@ -7,6 +7,7 @@ use super::skip::Skip;
 use crate::config::PastTerminationDate;
 use crate::email::Email;
 use crate::ids::{EmployeeId, LicenseId, TeamId, UserId};
+use crate::oncall::{Blocked, OncallImpact};
 use crate::pagerduty::models::{NewUser, UserUpdate};
 use crate::vocab::{Role, TeamRole};
 use chrono::NaiveDate;
@@ -26,6 +27,14 @@ pub enum ActionKind {
     Deactivate,
     /// A rehire: restore what the suspension recorded.
     Reactivate,
+}
+
+impl ActionKind {
+    /// True for the kinds that take a user away and so are on-call checked before they
+    /// are attempted ([`crate::oncall::check`]): a deactivation.
+    pub fn is_oncall_checked(self) -> bool {
+        matches!(self, ActionKind::Deactivate)
+    }
 }
 
 impl fmt::Display for ActionKind {
@@ -158,6 +167,15 @@ pub struct Action {
     pub guard: Option<Guard>,
     /// The HR line the employee came from.
     pub line: Option<u64>,
+    /// For an on-call checked action ([`ActionKind::is_oncall_checked`]): what the user
+    /// holds in PagerDuty (escalation policies, on-call schedules, open incidents); `None`
+    /// for other actions, or when it was not looked up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oncall: Option<OncallImpact>,
+    /// Why the action is not attempted ([`crate::oncall::check`]); `None` when it goes
+    /// ahead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked: Option<Blocked>,
     /// For a create: the existing user this one would probably duplicate (same name, and no
     /// HR row matched that user), counted by `[safety] max_probable_duplicates`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -220,6 +238,11 @@ impl Action {
     /// True when the action changes the base role (counted by the role-change safety cap).
     pub fn changes_role(&self) -> bool {
         self.changes.iter().any(|c| c.field == Field::Role)
+    }
+
+    /// True when the action will be attempted (it is not [`Action::blocked`]).
+    pub fn attempted(&self) -> bool {
+        self.blocked.is_none()
     }
 }
 
@@ -307,6 +330,10 @@ pub struct Plan {
     /// Licences the plan would run out of; any refuses the run (exit 3).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub license_shortfalls: Vec<LicenseShortfall>,
+    /// Users of on-call checked actions whose on-call duties the plan was not given (their
+    /// actions are blocked until they are); the caller looks them up and plans again.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub needs_oncall: BTreeSet<UserId>,
     /// Counts for the safety checks.
     pub population: Population,
     /// Changes that come due on a later date, by date then email.
@@ -318,9 +345,22 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Number of actions of `kind`.
+    /// Number of actions of `kind`, blocked ones included (what the safety caps count).
     pub fn count(&self, kind: ActionKind) -> usize {
         self.actions.iter().filter(|a| a.kind == kind).count()
+    }
+
+    /// Number of actions of `kind` that will be attempted (not blocked).
+    pub fn attempted(&self, kind: ActionKind) -> usize {
+        self.actions
+            .iter()
+            .filter(|a| a.kind == kind && a.attempted())
+            .count()
+    }
+
+    /// Number of blocked actions ([`Action::blocked`]).
+    pub fn blocked(&self) -> usize {
+        self.actions.iter().filter(|a| !a.attempted()).count()
     }
 
     /// True when there is nothing to do.

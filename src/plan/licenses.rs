@@ -15,7 +15,8 @@
 //!   names that change (a [`Field::License`] change) but sends nothing.
 //! - The ledger ([`Licensing::ledger`]) counts, before any write, whether the account has
 //!   enough free allocations: those free now plus those the plan's deactivations release
-//!   (apply runs deactivations first), against the named licences the plan gives and, for
+//!   (apply runs deactivations first; a deactivation blocked by on-call duties releases
+//!   nothing), against the named licences the plan gives and, for
 //!   picked licences, the first licence in `GET /licenses` order that allows the role and
 //!   still has room (which one PagerDuty picks is not documented; this is an inference).
 //!   A licence the plan would run out of is a [`LicenseShortfall`] (refused, exit 3).
@@ -262,6 +263,17 @@ impl<'a> Licensing<'a> {
             },
             None => Effect::default(),
         }
+    }
+
+    /// The licence change a deactivation of `u` to base role `role` would bring when it is
+    /// not attempted this run (blocked by the user's on-call duties): shown for review, but
+    /// not counted by the [`Licensing::ledger`], since it releases no allocation and needs
+    /// none.
+    pub(super) fn for_blocked_deactivation(&self, u: &User, role: &Role) -> Effect {
+        let before = self.moves.borrow().len();
+        let effect = self.for_existing(u, role, None, true);
+        self.moves.borrow_mut().truncate(before);
+        effect
     }
 
     /// The licence change of existing user `u` when its base role goes from `u.role` to

@@ -43,6 +43,10 @@ pub struct Policy {
     pub past_termination_date: PastTerminationDate,
     /// `[lifecycle] on_leave`: keep or suspend the users of employees on leave.
     pub on_leave: OnLeave,
+    /// `--allow-oncall-gaps`: deactivations of users who are on call go ahead instead of
+    /// being blocked ([`crate::oncall::check`]). Not a configuration key: false from
+    /// [`Policy::from_config`], set by the commands from the flag.
+    pub allow_oncall_gaps: bool,
 }
 
 /// The role and team rules, in file order.
@@ -79,6 +83,7 @@ impl Policy {
                 roles: cfg.roles.rules.clone(),
                 teams: cfg.teams.rules.clone(),
             },
+            allow_oncall_gaps: false,
         }
     }
 }

@@ -48,6 +48,13 @@ pub(super) fn action_json(a: &Action) -> serde_json::Map<String, Value> {
     if let Some(old) = &a.rekeyed_from {
         m.insert("rekeyed_from".into(), json!(old));
     }
+    if a.kind.is_oncall_checked() {
+        m.insert("oncall".into(), json!(a.oncall));
+        m.insert(
+            "blocked".into(),
+            json!(a.blocked.as_ref().map(ToString::to_string)),
+        );
+    }
     m
 }
 
@@ -82,14 +89,17 @@ pub(super) fn skipped_json(plan: &Plan, roster: &Roster) -> Vec<Value> {
 /// The JSON plan: `actions[]` (one per user: `action`, `employee_id`, `email`,
 /// `pagerduty_user_id` or null, `reason`, `changes` {field: [old, new]} with `teams` as
 /// `[[old "team:role", …], [new …]]` and `license` as licence names; a create also carries
-/// `probable_duplicate`, null or {`pagerduty_user_id`, `name`, `email`}; an action that
-/// re-keys a marker carries `rekeyed_from`, the old employee ID), `skipped[]`, `notes[]`,
-/// `pending[]` (changes that come due later: `employee_id`, `email`, `action` create,
-/// reactivate or deactivate, `on` `YYYY-MM-DD`), `conflicts[]` (past termination dates on
-/// rows the status calls active: `employee_id`, `email`, `hr_line`, `status`,
+/// `probable_duplicate`, null or {`pagerduty_user_id`, `name`, `email`}; a deactivation
+/// carries `oncall` {escalation_policies: [{id, name}], schedules: [{id, name}], incidents:
+/// [{id, title}]} or null, and `blocked`: null or why it is not attempted, in words; an
+/// action that re-keys a marker carries `rekeyed_from`, the old employee ID), `skipped[]`,
+/// `notes[]`, `pending[]` (changes that come due later: `employee_id`, `email`, `action`
+/// create, reactivate or deactivate, `on` `YYYY-MM-DD`), `conflicts[]` (past termination
+/// dates on rows the status calls active: `employee_id`, `email`, `hr_line`, `status`,
 /// `termination_date`, `decided_by` status or date), and `summary` {create, update,
-/// deactivate, reactivate, unchanged, skipped, pending, conflicts}. `skipped` counts HR rows
-/// with problems plus people deliberately left alone.
+/// deactivate, reactivate, unchanged, skipped, pending, conflicts, blocked}. The action
+/// counts are of actions that will be attempted; `blocked` counts the others. `skipped`
+/// counts HR rows with problems plus people deliberately left alone.
 pub fn plan_json(plan: &Plan, roster: &Roster) -> Value {
     let pending: Vec<Value> = plan
         .pending
@@ -125,14 +135,15 @@ pub fn plan_json(plan: &Plan, roster: &Roster) -> Value {
         "pending": pending,
         "conflicts": conflicts,
         "summary": {
-            "create": plan.count(ActionKind::Create),
-            "update": plan.count(ActionKind::Update),
-            "deactivate": plan.count(ActionKind::Deactivate),
-            "reactivate": plan.count(ActionKind::Reactivate),
+            "create": plan.attempted(ActionKind::Create),
+            "update": plan.attempted(ActionKind::Update),
+            "deactivate": plan.attempted(ActionKind::Deactivate),
+            "reactivate": plan.attempted(ActionKind::Reactivate),
             "unchanged": plan.unchanged,
             "skipped": plan.skipped.len() + roster.invalid_rows(),
             "pending": plan.pending.len(),
             "conflicts": plan.conflicts.len(),
+            "blocked": plan.blocked(),
         },
     })
 }

@@ -1,6 +1,7 @@
 //! The real binary end to end against the simulator: the demo, every command's output
 //! (snapshots), the real exports, failures and recovery, and the safety checks (input
-//! integrity, thresholds, saved plans, apply-time re-checks), and `sandbox` with fault flags.
+//! integrity, thresholds, saved plans, apply-time re-checks), the on-call checks of
+//! deactivations, and `sandbox` with fault flags.
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -8,6 +9,7 @@ mod support;
 mod dated;
 mod demo;
 mod failures;
+mod oncall;
 mod output;
 mod ownership;
 mod real;

@@ -5,6 +5,7 @@
 //! `commands::observe_and_plan` and `apply::apply`.
 
 use hr2pagerduty::apply::{self, ApplyOptions, Cause, OutcomeStatus};
+use hr2pagerduty::cli::SafetyFlags;
 use hr2pagerduty::commands::{self, demo::files};
 use hr2pagerduty::config::{Config, Connection};
 use hr2pagerduty::ids::TeamId;
@@ -44,7 +45,7 @@ fn no_fault() -> Fault {
 fn team(id: &str) -> Needs {
     Needs {
         team_members: BTreeSet::from([TeamId::new(id)]),
-        license_holders: false,
+        ..Needs::default()
     }
 }
 
@@ -169,7 +170,7 @@ async fn a_403_fails_its_own_action_and_the_run_goes_on() {
         &Progress::hidden(),
         "sim",
         commands::today(&cfg, None),
-        false,
+        SafetyFlags::default(),
     )
     .await
     .unwrap();
@@ -220,7 +221,7 @@ async fn a_team_that_refuses_a_removal_does_not_keep_the_leaver_on_other_teams()
         &Progress::hidden(),
         "sim",
         commands::today(&cfg, None),
-        false,
+        SafetyFlags::default(),
     )
     .await
     .unwrap();
@@ -279,7 +280,7 @@ async fn a_team_that_refuses_a_removal_does_not_keep_the_leaver_on_other_teams()
         &Progress::hidden(),
         "sim",
         commands::today(&cfg, None),
-        false,
+        SafetyFlags::default(),
     )
     .await
     .unwrap();
@@ -307,7 +308,7 @@ async fn each_outcome_is_reported_as_its_action_ends() {
         &Progress::hidden(),
         "sim",
         commands::today(&cfg, None),
-        false,
+        SafetyFlags::default(),
     )
     .await
     .unwrap();
@@ -344,7 +345,7 @@ async fn a_401_stops_new_actions_which_are_skipped_as_not_attempted() {
         &Progress::hidden(),
         "sim",
         commands::today(&cfg, None),
-        false,
+        SafetyFlags::default(),
     )
     .await
     .unwrap();

@@ -1,9 +1,9 @@
-//! `[lifecycle]`: what a suspended user keeps, who is never touched, and the default time
-//! zone.
+//! `[lifecycle]`: what a suspended user keeps, who is never touched, the default time zone,
+//! and how far ahead on-call shifts block a deactivation.
 
 use super::Problems;
 use super::rules::check_role;
-use crate::config::defaults::MAX_PROVISION_DAYS_BEFORE_START;
+use crate::config::defaults::{MAX_ONCALL_LOOKAHEAD_DAYS, MAX_PROVISION_DAYS_BEFORE_START};
 use crate::config::resolved::LifecycleConfig;
 use crate::config::schema::LifecycleTable;
 use crate::email::Email;
@@ -13,7 +13,9 @@ use crate::vocab::time_zones::is_valid_time_zone;
 /// Checks `[lifecycle]`: `suspended_role` is a documented base role other than `owner` and
 /// one of [`SUSPENDED_ROLES`] (PAGERDUTY_API.md §3.2); `default_time_zone` is one of
 /// PagerDuty's 135 (fact F19); every `protected` entry is an address PagerDuty accepts;
-/// `provision_days_before_start` is 0 to [`MAX_PROVISION_DAYS_BEFORE_START`].
+/// `provision_days_before_start` is 0 to [`MAX_PROVISION_DAYS_BEFORE_START`];
+/// `oncall_lookahead_days` is 1–90 (`GET /oncalls` looks at most 90 days ahead, OpenAPI
+/// `listOnCalls`).
 pub(super) fn check(lc: &LifecycleTable, p: &mut Problems<'_>) -> LifecycleConfig {
     check_role(p, "lifecycle.suspended_role", &lc.suspended_role);
     if !SUSPENDED_ROLES.contains(lc.suspended_role.get_ref()) {
@@ -64,6 +66,20 @@ pub(super) fn check(lc: &LifecycleTable, p: &mut Problems<'_>) -> LifecycleConfi
             0
         }
     };
+    let lookahead_given = *lc.oncall_lookahead_days.get_ref();
+    let lookahead = match u32::try_from(lookahead_given) {
+        Ok(d) if (1..=MAX_ONCALL_LOOKAHEAD_DAYS).contains(&d) => d,
+        _ => {
+            p.at(
+                "lifecycle.oncall_lookahead_days",
+                lc.oncall_lookahead_days.span(),
+                format!(
+                    "{lookahead_given} is outside 1..={MAX_ONCALL_LOOKAHEAD_DAYS} days; PagerDuty lists on-call shifts at most {MAX_ONCALL_LOOKAHEAD_DAYS} days ahead"
+                ),
+            );
+            crate::config::defaults::DEFAULT_ONCALL_LOOKAHEAD_DAYS
+        }
+    };
     LifecycleConfig {
         provision_days_before_start,
         past_termination_date: lc.past_termination_date,
@@ -72,5 +88,6 @@ pub(super) fn check(lc: &LifecycleTable, p: &mut Problems<'_>) -> LifecycleConfi
         protected,
         unmanaged_users: lc.unmanaged_users,
         default_time_zone: lc.default_time_zone.get_ref().clone(),
+        oncall_lookahead_days: lookahead,
     }
 }

@@ -69,5 +69,7 @@ pub(in crate::plan) fn create(cx: &Ctx<'_>, e: &Employee) -> Action {
         line: Some(e.line),
         probable_duplicate: None,
         rekeyed_from: None,
+        oncall: None,
+        blocked: None,
     }
 }

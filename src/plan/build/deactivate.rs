@@ -1,13 +1,15 @@
 //! A leaver: suspension, or the rest of an interrupted one. The marker's `suspended` record
 //! is written first, then one `DELETE` per team, then `[lifecycle] suspended_role` (or role
 //! and marker in one request when the role is not a stakeholder role or there is no team to
-//! leave).
+//! leave). The action carries the user's on-call duties and is blocked by them
+//! ([`crate::oncall::check`]).
 
 use super::{change, collapse, labels};
 use crate::email::Email;
 use crate::hr::Employee;
 use crate::ids::EmployeeId;
 use crate::marker::{self, Marker, SavedMembership, Suspension};
+use crate::oncall;
 use crate::pagerduty::models::{User, UserUpdate};
 use crate::plan::context::Ctx;
 use crate::plan::{Action, ActionKind, Field, Guard, Step, TeamsChange};
@@ -87,6 +89,13 @@ pub(in crate::plan) fn deactivate(
         employee_id: employee_id.cloned(),
         suspended: Some(suspension),
     };
+    // The user's on-call duties, when looked up, and whether they block the action.
+    let impact = cx.inp.oncall.users.get(&u.id).cloned();
+    let blocked = oncall::check(
+        impact.as_ref(),
+        cx.inp.oncall.lookahead.days,
+        cx.policy.allow_oncall_gaps,
+    );
     let mut changes = Vec::new();
     let mut marker_update = UserUpdate::default();
     let mut role_update = UserUpdate::default();
@@ -97,9 +106,15 @@ pub(in crate::plan) fn deactivate(
             Some(cx.policy.suspended_role.to_string()),
         ));
         role_update.role = Some(cx.policy.suspended_role.clone());
-        let license = cx
-            .licensing
-            .for_existing(u, &cx.policy.suspended_role, None, true);
+        // A blocked deactivation is not attempted: its licence change is shown, but it
+        // releases no allocation for the plan's creates and role changes.
+        let license = if blocked.is_some() {
+            cx.licensing
+                .for_blocked_deactivation(u, &cx.policy.suspended_role)
+        } else {
+            cx.licensing
+                .for_existing(u, &cx.policy.suspended_role, None, true)
+        };
         changes.extend(license.change);
     }
     if current_marker != Some(&want_marker) {
@@ -147,6 +162,9 @@ pub(in crate::plan) fn deactivate(
         why
     };
     let email = Email::normalise(&u.email);
+    if impact.is_none() {
+        cx.needs_oncall.insert(u.id.clone());
+    }
     Some(Action {
         kind: ActionKind::Deactivate,
         employee_id: employee_id.cloned(),
@@ -164,6 +182,8 @@ pub(in crate::plan) fn deactivate(
         line: e.map(|e| e.line),
         probable_duplicate: None,
         rekeyed_from: None,
+        oncall: impact,
+        blocked,
     })
 }
 

@@ -130,5 +130,7 @@ pub(in crate::plan) fn reactivate(
         line: Some(e.line),
         probable_duplicate: None,
         rekeyed_from: None,
+        oncall: None,
+        blocked: None,
     }
 }

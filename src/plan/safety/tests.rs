@@ -28,6 +28,8 @@ fn plan(deactivations: usize, role_changes: usize, pop: Population) -> Plan {
         line: None,
         probable_duplicate: None,
         rekeyed_from: None,
+        oncall: None,
+        blocked: None,
     };
     let mut actions: Vec<Action> = (0..deactivations)
         .map(|_| mk(ActionKind::Deactivate, true))

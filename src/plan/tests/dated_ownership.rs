@@ -48,6 +48,7 @@ fn plan_on(acct: &Account, r: &Roster, cfg: &Config, today: NaiveDate, rekey: bo
         teams: &teams,
         members: &acct.members,
         policy: &policy,
+        oncall: &acct.oncall_facts(),
         today,
         key_owner: None,
         licenses: &[],

@@ -26,6 +26,7 @@ fn plan_with(acct: &Account, r: &Roster, cfg: &Config, f: &Facts) -> Result<Plan
         teams: &teams,
         members: &acct.members,
         policy: &policy,
+        oncall: &acct.oncall_facts(),
         today: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
         key_owner: f.key_owner.as_ref(),
         licenses: &f.licenses,
