@@ -2,8 +2,8 @@
 
 use super::error::ApiError;
 use super::models::incidents::{Incident, IncidentsPage};
-use super::models::oncall::{EscalationPoliciesPage, EscalationPolicy, Oncall};
 use super::models::licenses::{LicenseAllocationsPage, LicenseWithCounts, LicensesList};
+use super::models::oncall::{EscalationPoliciesPage, EscalationPolicy, Oncall};
 use super::models::{
     CreateUserRequest, NewUser, Team, TeamMember, TeamMembersPage, TeamMembershipRequest, TeamRole,
     TeamsPage, UpdateUserRequest, User, UserEnvelope, UserUpdate, UsersPage,

@@ -18,8 +18,8 @@
 
 use super::error::{ApiError, IncompleteReason};
 use super::models::incidents::{Incident, IncidentsPage};
-use super::models::oncall::{EscalationPoliciesPage, EscalationPolicy, Oncall, OncallsPage};
 use super::models::licenses::{LicenseAllocation, LicenseAllocationsPage};
+use super::models::oncall::{EscalationPoliciesPage, EscalationPolicy, Oncall, OncallsPage};
 use super::models::{Pagination, Team, TeamMember, TeamMembersPage, TeamsPage, User, UsersPage};
 use super::transport::{Request, Transport};
 use reqwest::Method;
