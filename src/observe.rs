@@ -118,8 +118,10 @@ pub fn auth_hint(status: u16, api_url: &str, access: Access) -> Option<String> {
 /// listing after `refused before any write: `).
 #[derive(Debug, thiserror::Error)]
 pub enum ObserveError {
-    /// A listing stopped early, repeated a page or reached the offset ceiling: it cannot be
-    /// proven complete, so a plan from it could deactivate users it missed (refused, exit 3).
+    /// A listing cannot be proven complete ([`ApiError::is_incomplete_listing`]: a page
+    /// check failed, PagerDuty gave its offset-ceiling answer, or a partitioned user listing
+    /// did not reach the unfiltered `total`), so a plan from it could deactivate users it
+    /// missed or create users who exist (refused, exit 3).
     #[error("{0}; the listing cannot be proven complete, so nothing was written")]
     Incomplete(ApiError),
     /// PagerDuty rejected the key (401).

@@ -8,7 +8,8 @@ use super::models::{
     CreateUserRequest, NewUser, Team, TeamMember, TeamMembersPage, TeamMembershipRequest, TeamRole,
     TeamsPage, UpdateUserRequest, User, UserEnvelope, UserUpdate, UsersPage,
 };
-use super::pagination::{KeyedOncallsPage, collect};
+use super::pagination::{self, KeyedOncallsPage, Listing, OFFSET_CEILING, PAGE_LIMIT, collect};
+use super::partition;
 use super::retry::RetryPolicy;
 use super::throttle::{ClientStats, Throttle};
 use super::transport::{NotFound, Reply, Request, Transport};
@@ -158,50 +159,58 @@ impl Client {
         })
     }
 
-    /// Every user of the account: `GET /users?include[]=teams&limit=100&offset=…&total=true`,
-    /// page after page. `progress(fetched_so_far, total)` runs after each page (`total` is
-    /// `None` when PagerDuty does not report it).
+    /// Every user of the account: `GET /users?include[]=teams&limit=100&offset=0&total=true`,
+    /// then, once that page gives `total`, every other page at once (paced by the shared
+    /// limiter and in-flight cap). Above PagerDuty's 10,000-item offset ceiling (fact F10)
+    /// the listing is partitioned with `query` and `team_ids[]` filters and is complete when
+    /// the distinct users seen equal the unfiltered `total` (see `partition` in the module
+    /// docs of [`crate::pagerduty`]). `progress(fetched_so_far, total)` runs after each page
+    /// (`total` is `None` when PagerDuty does not report it).
     ///
     /// # Errors
-    /// [`ApiError::IncompleteListing`] when the listing cannot be proven complete
-    /// (including accounts above PagerDuty's 10,000-item offset ceiling, fact F10); any
-    /// request error.
+    /// [`ApiError::IncompleteListing`] when the listing cannot be proven complete (a check
+    /// of the paginator failed, PagerDuty answered a page with its offset-ceiling 400 code
+    /// 2002, or partitioning could not reach every user); any request error.
     pub async fn list_users(
         &self,
         progress: &(dyn Fn(usize, Option<u64>) + Send + Sync),
     ) -> Result<Vec<User>, ApiError> {
-        collect::<UsersPage>(
-            &self.inner,
-            "users",
-            &["users"],
-            &[("include[]", "teams".to_string())],
-            progress,
-        )
-        .await
+        let listing = Listing::new("users", &["users"], &[("include[]", "teams".to_string())]);
+        let first = listing
+            .page::<UsersPage>(&self.inner, 0, PAGE_LIMIT)
+            .await?;
+        match first.meta.total {
+            Some(total) if total > u64::from(OFFSET_CEILING) => {
+                partition::list_users(&self.inner, &listing, first, total, progress).await
+            }
+            _ => {
+                pagination::collect_after::<UsersPage>(&self.inner, &listing, first, progress).await
+            }
+        }
     }
 
     /// Every team: `GET /teams?limit=100&offset=…&total=true`.
     ///
     /// # Errors
-    /// As [`Client::list_users`].
+    /// As [`Client::list_users`]; more than 10,000 teams is
+    /// [`IncompleteReason::OffsetCeiling`](super::IncompleteReason::OffsetCeiling).
     pub async fn list_teams(&self) -> Result<Vec<Team>, ApiError> {
-        collect::<TeamsPage>(&self.inner, "teams", &["teams"], &[], &|_, _| {}).await
+        let listing = Listing::new("teams", &["teams"], &[]);
+        collect::<TeamsPage>(&self.inner, &listing, &|_, _| {}).await
     }
 
     /// Every member of a team with their team role:
     /// `GET /teams/{id}/members?limit=100&offset=…&total=true`.
     ///
     /// # Errors
-    /// As [`Client::list_users`]; a missing team is [`ApiError::Status`] 404.
+    /// As [`Client::list_teams`]; a missing team is [`ApiError::Status`] 404.
     pub async fn list_team_members(&self, team_id: &TeamId) -> Result<Vec<TeamMember>, ApiError> {
-        collect::<TeamMembersPage>(
-            &self.inner,
+        let listing = Listing::new(
             &format!("members of team {team_id}"),
             &["teams", team_id, "members"],
             &[],
-            &|_, _| {},
-        )
-        .await
+        );
+        collect::<TeamMembersPage>(&self.inner, &listing, &|_, _| {}).await
     }
 
     /// The user whose email equals `email`: `GET /users?query=<email>&include[]=teams`
@@ -211,17 +220,15 @@ impl Client {
     /// # Errors
     /// As [`Client::list_users`].
     pub async fn find_user_by_email(&self, email: &Email) -> Result<Option<User>, ApiError> {
-        let users = collect::<UsersPage>(
-            &self.inner,
+        let listing = Listing::new(
             &format!("users matching {email}"),
             &["users"],
             &[
                 ("query", email.as_str().to_string()),
                 ("include[]", "teams".to_string()),
             ],
-            &|_, _| {},
-        )
-        .await?;
+        );
+        let users = collect::<UsersPage>(&self.inner, &listing, &|_, _| {}).await?;
         Ok(users
             .into_iter()
             .find(|u| Email::normalise(&u.email) == *email))
@@ -284,14 +291,8 @@ impl Client {
     /// # Errors
     /// As [`Client::list_users`].
     pub async fn list_license_holders(&self) -> Result<BTreeMap<UserId, LicenseId>, ApiError> {
-        let all = collect::<LicenseAllocationsPage>(
-            &self.inner,
-            "license allocations",
-            &["license_allocations"],
-            &[],
-            &|_, _| {},
-        )
-        .await?;
+        let listing = Listing::new("license allocations", &["license_allocations"], &[]);
+        let all = collect::<LicenseAllocationsPage>(&self.inner, &listing, &|_, _| {}).await?;
         Ok(all.into_iter().map(|a| (a.user.id, a.license.id)).collect())
     }
 
@@ -418,9 +419,11 @@ impl Client {
         pairs.extend(team_ids.iter().map(|t| ("team_ids[]", t.to_string())));
         collect::<EscalationPoliciesPage>(
             &self.inner,
-            &listing_name("escalation policies", user_ids.len(), team_ids),
-            &["escalation_policies"],
-            &pairs,
+            &Listing::new(
+                &listing_name("escalation policies", user_ids.len(), team_ids),
+                &["escalation_policies"],
+                &pairs,
+            ),
             &|_, _| {},
         )
         .await
@@ -454,9 +457,11 @@ impl Client {
         pairs.push(("until", until.to_rfc3339_opts(SecondsFormat::Secs, true)));
         let keyed = collect::<KeyedOncallsPage>(
             &self.inner,
-            &listing_name("on-calls", user_ids.len(), &[]),
-            &["oncalls"],
-            &pairs,
+            &Listing::new(
+                &listing_name("on-calls", user_ids.len(), &[]),
+                &["oncalls"],
+                &pairs,
+            ),
             &|_, _| {},
         )
         .await?;
@@ -484,9 +489,11 @@ impl Client {
         pairs.push(("date_range", "all".to_string()));
         collect::<IncidentsPage>(
             &self.inner,
-            &listing_name("open incidents", user_ids.len(), &[]),
-            &["incidents"],
-            &pairs,
+            &Listing::new(
+                &listing_name("open incidents", user_ids.len(), &[]),
+                &["incidents"],
+                &pairs,
+            ),
             &|_, _| {},
         )
         .await

@@ -9,6 +9,7 @@ mod support;
 mod dated;
 mod demo;
 mod failures;
+mod listing;
 mod oncall;
 mod output;
 mod ownership;
