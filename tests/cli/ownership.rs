@@ -201,6 +201,61 @@ fn offboarding_is_capped_like_every_deactivation() {
 }
 
 #[test]
+fn offboarding_is_on_call_checked_like_every_deactivation() {
+    let people = workforce(1000, 2);
+    let mut seed = base_seed();
+    seed.users.push(
+        serde_json::from_value(json!({
+            "id": "PTEMP01", "name": "Temp Agency", "email": "temp@agency.example",
+            "role": "limited_user"
+        }))
+        .unwrap(),
+    );
+    seed.escalation_policies.push(
+        serde_json::from_value(json!({
+            "id": "PEPTEMP", "name": "Contractors EP",
+            "escalation_rules": [{"escalation_delay_in_minutes": 30,
+                "targets": [{"id": "PTEMP01", "type": "user_reference"}]}]
+        }))
+        .unwrap(),
+    );
+    let (sim, ws) = in_sync(&safety_config(), seed, &people);
+    std::fs::write(&ws.config, offboard_config()).unwrap();
+    let before = sim.user("temp@agency.example");
+    let blocked = [
+        "  # user temp@agency.example (PTEMP01) is blocked: it will not be deactivated\n",
+        "offboard: no ownership marker and no HR row",
+        "  #   blocked: on escalation policy \"Contractors EP\" (PEPTEMP)\n",
+        "1 blocked (on call).",
+    ];
+    let first = plan(&sim, &ws, &["--detailed-exitcode"]);
+    first.expect_code(2).expect_stdout(&blocked);
+    // Not attempted, not even its suspension record; the run exits 1 so that someone acts.
+    apply(&sim, &ws, &[]).expect_code(1);
+    assert_eq!(sim.user("temp@agency.example"), before, "never written");
+    assert!(
+        sim.writes().iter().all(|w| !w.path.contains("PTEMP01")),
+        "{:?}",
+        sim.writes()
+    );
+    // The next night plans the same blocked action.
+    let again = plan(&sim, &ws, &["--detailed-exitcode"]);
+    again.expect_code(2);
+    assert_eq!(again.stdout, first.stdout);
+    // The switch lets it through; the suspension names no employee.
+    apply(&sim, &ws, &["--allow-oncall-gaps"])
+        .expect_code(0)
+        .expect_stdout(&["1 deactivated"]);
+    assert_eq!(
+        sim.user("temp@agency.example").role.as_str(),
+        "read_only_limited_user"
+    );
+    let m = marker_json(&sim, "temp@agency.example");
+    assert!(m.get("employee_id").is_none() && m.get("suspended").is_some(), "{m}");
+    converged(&sim, &ws);
+}
+
+#[test]
 fn a_user_suspended_by_someone_else_is_reported_and_left_alone() {
     let people = workforce(1000, 2);
     let mut seed = base_seed();
