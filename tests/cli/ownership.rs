@@ -251,7 +251,10 @@ fn offboarding_is_on_call_checked_like_every_deactivation() {
         "read_only_limited_user"
     );
     let m = marker_json(&sim, "temp@agency.example");
-    assert!(m.get("employee_id").is_none() && m.get("suspended").is_some(), "{m}");
+    assert!(
+        m.get("employee_id").is_none() && m.get("suspended").is_some(),
+        "{m}"
+    );
     converged(&sim, &ws);
 }
 

@@ -277,14 +277,10 @@ fn many_foreign_markers_are_refused_as_changed_employee_ids() {
     );
 }
 
-#[test]
-fn rekeys_are_capped_like_the_other_changes() {
-    let s = SafetyConfig {
-        max_rekeys: 2,
-        ..SafetyConfig::default()
-    };
-    let mut p = plan(0, 0, pop(10, 10, 10));
-    for a in plan(3, 0, pop(0, 0, 0)).actions {
+/// A plan re-keying `n` markers among `managed` users.
+fn with_rekeys(n: usize, managed: usize) -> Plan {
+    let mut p = plan(0, 0, pop(managed, managed, managed));
+    for a in plan(n, 0, pop(0, 0, 0)).actions {
         p.actions.push(Action {
             kind: ActionKind::Update,
             changes: vec![],
@@ -292,6 +288,16 @@ fn rekeys_are_capped_like_the_other_changes() {
             ..a
         });
     }
+    p
+}
+
+#[test]
+fn rekeys_are_capped_like_the_other_changes() {
+    let s = SafetyConfig {
+        max_rekeys: 2,
+        ..SafetyConfig::default()
+    };
+    let p = with_rekeys(3, 10);
     let r = check(&p, &s, Overrides::default());
     assert!(
         r.len() == 1
@@ -304,6 +310,32 @@ fn rekeys_are_capped_like_the_other_changes() {
         ..Default::default()
     };
     assert!(check(&p, &s, allow).is_empty());
+    // The share, above 50 managed users only, with its own setting: 11 of 100 is above
+    // max_rekey_percent = 10 (the other shares raised out of the way); 11 of 50 is not
+    // checked as a share.
+    let share = SafetyConfig {
+        max_rekeys: 100,
+        max_rekey_percent: 10.0,
+        max_role_change_percent: 100.0,
+        max_deactivation_percent: 100.0,
+        ..SafetyConfig::default()
+    };
+    assert!(check(&with_rekeys(10, 100), &share, Overrides::default()).is_empty());
+    let r = check(&with_rekeys(11, 100), &share, Overrides::default());
+    assert!(
+        r.len() == 1
+            && r[0].contains(
+                "11 re-keyed markers are 11.0% of the 100 users hr2pagerduty manages, above [safety] max_rekey_percent = 10"
+            )
+            && r[0].contains("--allow-rekeys 11"),
+        "{r:?}"
+    );
+    assert!(check(&with_rekeys(11, 50), &share, Overrides::default()).is_empty());
+    let allow = Overrides {
+        allow_rekeys: Some(11),
+        ..Default::default()
+    };
+    assert!(check(&with_rekeys(11, 100), &share, allow).is_empty());
 }
 
 #[test]
