@@ -147,7 +147,7 @@ pub(super) fn marked(eid: &str) -> Option<String> {
     Some(marker::render(
         "",
         &Marker {
-            employee_id: eid.into(),
+            employee_id: Some(eid.into()),
             suspended: None,
         },
     ))
@@ -358,6 +358,9 @@ impl Account {
             policy,
             oncall,
             today,
+            key_owner: None,
+            licenses: &[],
+            license_holders: None,
         })
         .unwrap()
     }
@@ -850,6 +853,9 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
         policy: &Policy::from_config(&cfg),
         oncall: &OncallFacts::default(),
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        key_owner: None,
+        licenses: &[],
+        license_holders: None,
     })
     .unwrap_err();
     assert!(err.to_string().contains("no team \"Nope\""), "{err}");
@@ -873,6 +879,9 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
         policy: &Policy::from_config(&cfg2),
         oncall: &OncallFacts::default(),
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        key_owner: None,
+        licenses: &[],
+        license_holders: None,
     })
     .unwrap_err();
     assert!(err.to_string().contains("refuses on teams"), "{err}");
@@ -1183,6 +1192,9 @@ fn creating_users_needs_a_from_user_that_exists() {
         policy: &Policy::from_config(&cfg),
         oncall: &OncallFacts::default(),
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        key_owner: None,
+        licenses: &[],
+        license_holders: None,
     })
     .unwrap_err();
     assert!(
@@ -1678,3 +1690,6 @@ fn a_chain_of_moves_is_ordered_and_a_swap_stays_a_note() {
         p.notes
     );
 }
+mod ownership;
+
+mod dated_ownership;

@@ -12,6 +12,7 @@ mod failures;
 mod listing;
 mod oncall;
 mod output;
+mod ownership;
 mod real;
 mod recovery;
 mod safety_apply_time;

@@ -219,6 +219,9 @@ impl World {
             policy: &policy,
             oncall: &hr2pagerduty::oncall::OncallFacts::default(),
             today,
+            key_owner: None,
+            licenses: &[],
+            license_holders: None,
         })
         .expect("the export plans against an empty account");
         let mut desired = BTreeMap::new();
@@ -462,7 +465,7 @@ impl World {
                 u.description = Some(marker::render(
                     "Back after a sabbatical.",
                     &Marker {
-                        employee_id: eid.clone(),
+                        employee_id: Some(eid.clone()),
                         suspended: Some(Suspension {
                             on: SUSPENDED_ON.parse().expect("date"),
                             role: self.role(eid),
@@ -480,7 +483,7 @@ impl World {
                 u.description = Some(marker::render(
                     "On call for the plant floor.",
                     &Marker {
-                        employee_id: eid.clone(),
+                        employee_id: Some(eid.clone()),
                         suspended: None,
                     },
                 ));
@@ -496,7 +499,7 @@ impl World {
                 time_zone: None,
                 job_title: Some("Analyst".into()),
                 description: Some(marker::render_line(&Marker {
-                    employee_id: ABSENT_ID.into(),
+                    employee_id: Some(ABSENT_ID.into()),
                     suspended: None,
                 })),
                 color: None,
@@ -513,7 +516,7 @@ impl World {
                 time_zone: None,
                 job_title: None,
                 description: Some(marker::render_line(&Marker {
-                    employee_id: eid.clone(),
+                    employee_id: Some(eid.clone()),
                     suspended: None,
                 })),
                 color: None,
@@ -799,7 +802,10 @@ impl World {
             assert_eq!(sim.memberships(&u.id), pairs(&self.rehire_teams()));
             let m = marker_of(u.description.as_deref());
             assert_eq!(
-                (m.employee_id.as_str(), m.suspended),
+                (
+                    m.employee_id.as_ref().map_or("", |e| e.as_str()),
+                    m.suspended
+                ),
                 (eid.as_str(), None),
                 "{u:?}"
             );
@@ -836,7 +842,7 @@ impl World {
             assert!(u.teams.is_empty(), "{email} still on {:?}", u.teams);
             assert!(sim.memberships(&u.id).is_empty(), "{email}");
             let m = marker_of(u.description.as_deref());
-            assert_eq!(m.employee_id, eid);
+            assert_eq!(m.employee_id.as_ref(), Some(&eid));
             let s = m
                 .suspended
                 .unwrap_or_else(|| panic!("{email}: no suspension record"));
@@ -885,7 +891,10 @@ impl World {
             let d = &self.desired[eid];
             let u = sim.user(&d.user.email);
             assert!(!before.contains_key(&d.user.email));
-            assert_eq!(marker_of(u.description.as_deref()).employee_id, *eid);
+            assert_eq!(
+                marker_of(u.description.as_deref()).employee_id.as_ref(),
+                Some(eid)
+            );
             assert_eq!(Some(u.role.clone()), d.user.role);
             assert_eq!(sim.memberships(&u.id), pairs(&d.teams));
         }
