@@ -20,3 +20,4 @@ mod safety_saved_plan;
 mod safety_thresholds;
 mod sandbox;
 mod snapshots;
+mod stops;
