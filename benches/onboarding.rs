@@ -30,7 +30,7 @@
 //!   `PUT`, or one `PUT` when there is no team), and the requests of listing and planning
 //!   (pages, team members, the on-call look-ups for the planned deactivations).
 
-use hr2pagerduty::apply::{self, ApplyOptions, OutcomeStatus};
+use hr2pagerduty::apply::{self, ApplyOptions, OutcomeStatus, Stop};
 use hr2pagerduty::cli::SafetyFlags;
 use hr2pagerduty::commands::{client_config, observe_and_plan, today};
 use hr2pagerduty::config::{Config, Connection};
@@ -180,8 +180,9 @@ async fn run(sim: &SimHandle, cfg: &Config, csv: &[u8]) -> Run {
     let opts = ApplyOptions {
         concurrency: cfg.pagerduty.concurrency,
         protected: cfg.lifecycle.protected.clone(),
+        stop: Stop::never(),
     };
-    let outcomes = apply::apply(&client, &planned.plan, &opts, &progress, &|_| {}).await;
+    let outcomes = apply::apply(&client, &planned.plan, &opts, &progress, &|_, _| {}).await;
     let secs = started.elapsed().as_secs_f64();
     let all = sim.requests();
     Run {
