@@ -66,9 +66,9 @@ fn start(world: &World, faults: RandomFaults) -> Sim {
     Sim::start(seed)
 }
 
-/// The client `apply` builds from the world's configuration, its budget, burst and requests
-/// in flight scaled (by [`SCALE`]; four times the requests in flight, at most 64) and its request timeout
-/// [`REQUEST_TIMEOUT`]; the retry policy is the tool's own.
+/// The client `apply` builds from the world's configuration, its budget and burst scaled by
+/// [`SCALE`] and its request timeout [`REQUEST_TIMEOUT`]; requests in flight, creates in
+/// flight and the retry policy are the tool's own.
 fn client(world: &World, sim: &Sim) -> Client {
     let cfg = &world.cfg;
     let conn =
@@ -76,7 +76,6 @@ fn client(world: &World, sim: &Sim) -> Client {
     let mut c = commands::client_config(cfg, &conn);
     c.requests_per_minute *= SCALE;
     c.burst *= SCALE;
-    c.concurrency = (c.concurrency * 4).min(64);
     c.request_timeout = REQUEST_TIMEOUT;
     Client::new(c).unwrap()
 }
@@ -127,7 +126,7 @@ fn run_once(world: &World, sim: &Sim, client: &Client) -> RunResult {
             }
         };
         let opts = ApplyOptions {
-            concurrency: cfg.pagerduty.concurrency * 4,
+            concurrency: cfg.pagerduty.concurrency,
             protected: cfg.lifecycle.protected.clone(),
             stop: apply::Stop::never(),
         };
