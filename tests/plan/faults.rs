@@ -312,7 +312,7 @@ fn synthetic(n: u32) -> Vec<Person> {
 
 /// A synthetic workforce of 8,000 (below the 10,000 listing ceiling): 6,000 new hires,
 /// 1,980 in sync, movers, leavers and the rest. Run it with
-/// `cargo test --release --test plan synthetic_8000 -- --ignored --nocapture`.
+/// `cargo test --test plan synthetic_8000 -- --ignored --nocapture`.
 #[test]
 #[ignore = "minutes: run with --ignored (README § Development)"]
 fn synthetic_8000_converges_under_random_faults() {
