@@ -6,6 +6,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod crash;
 mod dated;
 mod demo;
 mod failures;
