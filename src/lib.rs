@@ -22,7 +22,8 @@
 //! Small shared pieces: [`ids`] (ID newtypes), [`email`], [`marker`] (the ownership
 //! marker), [`oncall`] (what a leaver holds on call, and whether that blocks taking them
 //! away; read by observe, plan, apply, report and saved plans), [`digest`] (SHA-256),
-//! [`progress`] (the progress bars on stderr).
+//! [`progress`] (the progress bars on stderr), [`notify`] (the run summary `apply` POSTs
+//! to a chat webhook).
 #![deny(missing_docs)]
 
 pub mod apply;
@@ -37,6 +38,7 @@ pub mod exit;
 pub mod hr;
 pub mod ids;
 pub mod marker;
+pub mod notify;
 pub mod observe;
 pub mod oncall;
 pub mod pagerduty;

@@ -36,7 +36,7 @@ mod retry;
 mod throttle;
 mod transport;
 
-pub use client::{Client, ClientConfig, Sent};
+pub use client::{Client, ClientConfig, KeyOwner, Sent};
 pub use error::{ApiError, IncompleteReason, OpenPartition, StopReason, TransportKind};
 pub use pagination::{OFFSET_CEILING, PAGE_LIMIT};
 pub use partition::MAX_PARTITIONS;

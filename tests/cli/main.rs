@@ -8,8 +8,12 @@ mod support;
 
 mod dated;
 mod demo;
+mod doctor;
 mod failures;
+mod generate;
+mod key_file;
 mod listing;
+mod notify;
 mod oncall;
 mod output;
 mod real;
