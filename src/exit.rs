@@ -23,6 +23,10 @@ pub enum Exit {
     HrInput = 65,
     /// The configuration is invalid (including a rule that names a team PagerDuty lacks).
     Config = 78,
+    /// `apply` stopped by SIGINT (128 + 2, the shell's convention for a signal).
+    Interrupted = 130,
+    /// `apply` stopped by SIGTERM (128 + 15).
+    Terminated = 143,
 }
 
 impl Exit {

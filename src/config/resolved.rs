@@ -413,14 +413,14 @@ pub struct SafetyConfig {
     /// Refuse when the export's active count is this many percent (0–100) below the active
     /// users the job manages.
     pub max_shrink_percent: f64,
-    /// Directory for the apply lock file: `lock_dir` (relative to the configuration
-    /// file's directory unless absolute), else the configuration file's directory (`.` for
-    /// a file named without a directory).
-    pub lock_dir: PathBuf,
+    /// Directory for the apply lock file when `lock_dir` is set (relative to the
+    /// configuration file's directory unless absolute); `None` for the machine-wide default
+    /// (the user's state directory, see `apply::lock::default_lock_dir`).
+    pub lock_dir: Option<PathBuf>,
 }
 
 impl Default for SafetyConfig {
-    /// The documented defaults, with the lock in the current directory.
+    /// The documented defaults (the lock in the machine-wide default directory).
     fn default() -> Self {
         SafetyConfig {
             max_invalid_rows_percent: DEFAULT_MAX_INVALID_ROWS_PERCENT,
@@ -431,7 +431,7 @@ impl Default for SafetyConfig {
             max_role_changes: DEFAULT_MAX_ROLE_CHANGES,
             max_role_change_percent: DEFAULT_MAX_ROLE_CHANGE_PERCENT,
             max_shrink_percent: DEFAULT_MAX_SHRINK_PERCENT,
-            lock_dir: PathBuf::from("."),
+            lock_dir: None,
         }
     }
 }

@@ -32,6 +32,10 @@ pub(super) fn action_json(a: &Action) -> serde_json::Map<String, Value> {
         Value::Object(m) => m,
         _ => unreachable!("json! of an object literal"),
     };
+    // Only on the actions that wait for another user's email change.
+    if let Some(u) = &a.waits_for {
+        m.insert("waits_for".into(), json!(u));
+    }
     if a.kind.is_oncall_checked() {
         m.insert("oncall".into(), json!(a.oncall));
         m.insert(

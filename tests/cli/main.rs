@@ -24,3 +24,4 @@ mod safety_saved_plan;
 mod safety_thresholds;
 mod sandbox;
 mod snapshots;
+mod stops;

@@ -6,8 +6,9 @@ use crate::config::schema::SafetyTable;
 use std::path::{Path, PathBuf};
 
 /// Checks `[safety]`: the invalid-rows, deactivation, role-change and shrink shares are
-/// within 0–100 percent. Resolves `lock_dir` against the directory of `path`, the
-/// configuration file (`.` when it is named without a directory).
+/// within 0–100 percent. Resolves a `lock_dir` that is set against the directory of
+/// `path`, the configuration file (`.` when it is named without a directory); an unset
+/// one stays `None` (the machine-wide default, chosen by the commands).
 pub(super) fn check(s: &SafetyTable, path: &Path, p: &mut Problems<'_>) -> SafetyConfig {
     for (key, v) in [
         (
@@ -30,9 +31,9 @@ pub(super) fn check(s: &SafetyTable, path: &Path, p: &mut Problems<'_>) -> Safet
         _ => PathBuf::from("."),
     };
     let lock_dir = match &s.lock_dir {
-        Some(d) if d.is_absolute() => d.clone(),
-        Some(d) => base_dir.join(d),
-        None => base_dir,
+        Some(d) if d.is_absolute() => Some(d.clone()),
+        Some(d) => Some(base_dir.join(d)),
+        None => None,
     };
     SafetyConfig {
         max_invalid_rows_percent: s.max_invalid_rows_percent,

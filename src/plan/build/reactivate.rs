@@ -123,5 +123,6 @@ pub(in crate::plan) fn reactivate(
         line: Some(e.line),
         oncall: None,
         blocked: None,
+        waits_for: None,
     }
 }
