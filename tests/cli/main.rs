@@ -8,6 +8,7 @@ mod support;
 
 mod dated;
 mod demo;
+mod deploy;
 mod doctor;
 mod failures;
 mod generate;
