@@ -181,6 +181,7 @@ async fn run(sim: &SimHandle, cfg: &Config, csv: &[u8]) -> Run {
         concurrency: cfg.pagerduty.concurrency,
         protected: cfg.lifecycle.protected.clone(),
         stop: Stop::never(),
+        key_owner: planned.account.key_owner.as_ref().map(|u| u.id.clone()),
     };
     let outcomes = apply::apply(&client, &planned.plan, &opts, &progress, &|_, _| {}).await;
     let secs = started.elapsed().as_secs_f64();

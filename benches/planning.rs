@@ -196,6 +196,9 @@ fn synthetic(rows: usize, cfg: &Config, policy: &Policy, today: NaiveDate) -> Sy
         policy,
         oncall: &OncallFacts::default(),
         today,
+        key_owner: None,
+        licenses: &[],
+        license_holders: None,
     })
     .expect("the first plan");
     let mut users = vec![bot];
@@ -306,6 +309,9 @@ fn main() {
         policy: &policy,
         oncall: &OncallFacts::default(),
         today,
+        key_owner: None,
+        licenses: &[],
+        license_holders: None,
     })
     .expect("a plan");
     let cpu2 = thread_cpu();
@@ -322,6 +328,9 @@ fn main() {
         policy: &policy,
         oncall: &oncall,
         today,
+        key_owner: None,
+        licenses: &[],
+        license_holders: None,
     })
     .expect("a plan");
     let cpu3 = thread_cpu();

@@ -2,7 +2,9 @@
 
 use super::error::ApiError;
 use super::models::incidents::{Incident, IncidentsPage};
-use super::models::licenses::{LicenseAllocationsPage, LicenseWithCounts, LicensesList};
+use super::models::licenses::{
+    AbilitiesList, LicenseAllocationsPage, LicenseWithCounts, LicensesList,
+};
 use super::models::oncall::{EscalationPoliciesPage, EscalationPolicy, Oncall};
 use super::models::{
     CreateUserRequest, EMAIL_TAKEN, NewUser, Team, TeamMember, TeamMembersPage,
@@ -601,6 +603,35 @@ impl Client {
         .await
     }
 
+    /// The user owning the API key: `GET /users/me`. PagerDuty answers 400 for an
+    /// account-level key, which belongs to no user (OpenAPI `getCurrentUser`: "This will not
+    /// work if the request is made with an account-level access token"; 400 is among its
+    /// answers), so a 400 is [`KeyOwner::Account`] rather than an error.
+    ///
+    /// # Errors
+    /// Any other request error (401 for a rejected key).
+    pub async fn key_owner(&self) -> Result<KeyOwner, ApiError> {
+        let req = Request::new(Method::GET, &["users", "me"]);
+        match self.inner.send(&req).await {
+            Ok(ex) => Ok(KeyOwner::User(Box::new(ex.decode::<UserEnvelope>()?.user))),
+            Err(ApiError::Status { status: 400, .. }) => Ok(KeyOwner::Account),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The account's abilities by name (`teams`, `read_only_users`, ...): `GET /abilities`
+    /// (OpenAPI `listAbilities`, not paginated).
+    ///
+    /// # Errors
+    /// Any request error; [`ApiError::Decode`] for an unexpected body.
+    pub async fn abilities(&self) -> Result<Vec<String>, ApiError> {
+        let ex = self
+            .inner
+            .send(&Request::new(Method::GET, &["abilities"]))
+            .await?;
+        Ok(ex.decode::<AbilitiesList>()?.abilities)
+    }
+
     async fn delete(&self, segments: &[&str]) -> Result<Sent<()>, ApiError> {
         let mut req = Request::new(Method::DELETE, segments);
         req.not_found = NotFound::AnswerAfterUnknown;
@@ -620,6 +651,17 @@ impl Client {
     pub fn stats(&self) -> ClientStats {
         self.inner.throttle.stats()
     }
+}
+
+/// Whom an API key belongs to, as [`Client::key_owner`] finds out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KeyOwner {
+    /// A user-level key: PagerDuty acts as this user (fact F8: such a key already names a
+    /// user, so the `From` header is not what PagerDuty records).
+    User(Box<User>),
+    /// An account-level key (`GET /users/me` answered 400): writes that need a user name
+    /// one in `From` (facts F6, F8).
+    Account,
 }
 
 /// How a filtered listing is named in errors: `on-calls of 3 users`, `escalation policies
