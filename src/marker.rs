@@ -25,7 +25,8 @@
 //!   (`[lifecycle] on_leave = "suspend"`), so that the return is named as such.
 //!
 //! Every other line is human text and is kept exactly as written. A description with a
-//! marker line that does not parse (bad JSON, an unknown version, two marker lines) yields
+//! marker line that does not parse (bad JSON, JSON that is not an object, an unknown version,
+//! two marker lines) yields
 //! [`MarkerState::Invalid`]: the run reports it, ignores the marker, and matches that user by
 //! email only.
 
@@ -42,8 +43,10 @@ pub const VERSION: &str = "v1";
 /// The data a marker carries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Marker {
-    /// HR employee ID.
-    pub employee_id: EmployeeId,
+    /// HR employee ID; `None` only on the suspension record of an offboarded unmanaged user
+    /// (then `suspended` is always present).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employee_id: Option<EmployeeId>,
     /// Present while the user is suspended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suspended: Option<Suspension>,
@@ -136,13 +139,52 @@ fn parse_line(line: &str) -> MarkerState {
             "marker version {version:?} is not {VERSION:?} (written by another hr2pagerduty version?)"
         ));
     }
-    match serde_json::from_str::<Marker>(json.trim()) {
-        Ok(m) if m.employee_id.as_str().trim().is_empty() => {
+    let json = json.trim();
+    // serde also reads a struct from a JSON array of its fields in order (`["3427"]`), a
+    // shape hr2pagerduty never writes and `claimed_employee_id` does not read: only objects.
+    if let Err(why) = objects_only(json) {
+        return MarkerState::Invalid(why);
+    }
+    match serde_json::from_str::<Marker>(json) {
+        Ok(m)
+            if m.employee_id
+                .as_ref()
+                .is_some_and(|id| id.as_str().trim().is_empty()) =>
+        {
             MarkerState::Invalid("marker has an empty employee_id".into())
+        }
+        Ok(m) if m.employee_id.is_none() && m.suspended.is_none() => {
+            MarkerState::Invalid("marker names no employee_id and records no suspension".into())
         }
         Ok(m) => MarkerState::Valid(m),
         Err(e) => MarkerState::Invalid(format!("marker is not valid: {e}")),
     }
+}
+
+/// `Err` (saying where) when the marker JSON, or its `suspended` record, or one of that
+/// record's `teams`, is there but not a JSON object. Text that is not JSON at all is left
+/// to the deserialiser, whose error says more.
+fn objects_only(json: &str) -> Result<(), String> {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(json) else {
+        return Ok(());
+    };
+    let Some(top) = v.as_object() else {
+        return Err("marker is not a JSON object".into());
+    };
+    let Some(s) = top.get("suspended").filter(|s| !s.is_null()) else {
+        return Ok(());
+    };
+    let Some(s) = s.as_object() else {
+        return Err("marker's suspended is not a JSON object".into());
+    };
+    if let Some(teams) = s.get("teams").and_then(serde_json::Value::as_array)
+        && let Some(i) = teams.iter().position(|t| !t.is_object())
+    {
+        return Err(format!(
+            "marker's suspended.teams[{i}] is not a JSON object"
+        ));
+    }
+    Ok(())
 }
 
 /// The employee ID an unusable marker line still appears to name, read leniently (any
@@ -200,7 +242,7 @@ mod tests {
 
     fn suspended() -> Marker {
         Marker {
-            employee_id: "3427".into(),
+            employee_id: Some("3427".into()),
             suspended: Some(Suspension {
                 on: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
                 role: Role::Admin,
@@ -260,12 +302,30 @@ mod tests {
     #[test]
     fn marker_only_and_absent() {
         let m = Marker {
-            employee_id: "1".into(),
+            employee_id: Some("1".into()),
             suspended: None,
         };
         assert_eq!(render("", &m), r#"hr2pagerduty:v1 {"employee_id":"1"}"#);
         assert_eq!(parse(None).marker, MarkerState::Absent);
         assert_eq!(parse(Some("just a bio")).human, "just a bio");
+    }
+
+    #[test]
+    fn an_offboarding_record_names_no_employee() {
+        let m = Marker {
+            employee_id: None,
+            ..suspended()
+        };
+        let line = render_line(&m);
+        assert!(
+            line.starts_with("hr2pagerduty:v1 {\"suspended\":"),
+            "{line}"
+        );
+        assert_eq!(parse(Some(&line)).marker, MarkerState::Valid(m));
+        assert!(matches!(
+            parse(Some("hr2pagerduty:v1 {}")).marker,
+            MarkerState::Invalid(why) if why.contains("no employee_id")
+        ));
     }
 
     #[test]
@@ -306,7 +366,7 @@ mod tests {
         let p = parse(Some(d));
         assert_eq!(p.human, "Likes pagers.\r\r\nOn call\r\nWeekends");
         let m = Marker {
-            employee_id: "7".into(),
+            employee_id: Some("7".into()),
             suspended: None,
         };
         assert_eq!(p.marker, MarkerState::Valid(m.clone()));
@@ -316,5 +376,43 @@ mod tests {
             "Likes pagers.\r\r\nOn call\r\nWeekends\nhr2pagerduty:v1 {\"employee_id\":\"7\"}"
         );
         assert_eq!(parse(Some(&again)), p);
+    }
+
+    /// Found by the `marker` fuzz target: serde reads a struct from a JSON array of its
+    /// fields too, so `["id"]` parsed as a valid marker for employee `id` while
+    /// `claimed_employee_id` (which reads objects) found no claim. Any shape but an object,
+    /// at the top or for `suspended` or one of its teams, is now an invalid marker.
+    #[test]
+    fn a_marker_that_is_not_a_json_object_is_invalid() {
+        for json in [
+            r#"["id"]"#,
+            r#"["3427",{"on":"2026-11-30","role":"admin","teams":[]}]"#,
+            r#"{"employee_id":"3427","suspended":["2026-11-30","admin",[]]}"#,
+            r#"{"employee_id":"3427","suspended":{"on":"2026-11-30","role":"admin","teams":[["PT4KHLK",null,"manager"]]}}"#,
+            r#""3427""#,
+            "3427",
+            "null",
+        ] {
+            let d = format!("Bio\nhr2pagerduty:v1 {json}");
+            let p = parse(Some(&d));
+            assert!(
+                matches!(&p.marker, MarkerState::Invalid(why) if why.contains("not a JSON object")),
+                "{json}: {:?}",
+                p.marker
+            );
+            assert_eq!(p.human, "Bio");
+        }
+        // The object forms of the same data stay valid, and `suspended: null` is no
+        // suspension.
+        let ok = r#"hr2pagerduty:v1 {"employee_id":"3427","suspended":{"on":"2026-11-30","role":"admin","teams":[{"id":"PT4KHLK","role":"manager"}]}}"#;
+        assert!(matches!(parse(Some(ok)).marker, MarkerState::Valid(_)));
+        let null = r#"hr2pagerduty:v1 {"employee_id":"3427","suspended":null}"#;
+        assert_eq!(
+            parse(Some(null)).marker,
+            MarkerState::Valid(Marker {
+                employee_id: Some("3427".into()),
+                suspended: None,
+            })
+        );
     }
 }

@@ -2,12 +2,14 @@
 //! - `marker::parse` and `marker::claimed_employee_id` never panic on any description;
 //! - a valid marker renders back (with the human text parse found) to a description that
 //!   parses to the same marker and the same human text, and rendering is a fixed point;
-//! - a valid marker's employee ID is the one `claimed_employee_id` reads;
-//! - any marker built from the input (any employee ID, date, role, teams) with any human
+//! - a valid marker's employee ID is the one `claimed_employee_id` reads (none for an
+//!   offboarding's record);
+//! - any marker built from the input (any employee ID or none, date, role, teams) with any human
 //!   text free of marker lines round-trips through `render` and `parse`.
 //!
 //! The input is fields separated by NUL bytes (missing fields are empty; invalid UTF-8 is
-//! replaced): a description to parse; then the marker to build: employee ID, human text,
+//! replaced): a description to parse; then the marker to build: employee ID (empty: none,
+//! an offboarding's record, built only when suspended), human text,
 //! suspension date (`YYYY-MM-DD`, any year chrono reads; not a date: not suspended), base
 //! role, termination date (not a date: none), leave (empty: not a leave), then team ID,
 //! team name (empty: none) and team role, repeated.
@@ -33,9 +35,10 @@ fn check_description(d: &str) {
             again,
             "render is a fixed point"
         );
+        // An offboarding's record names no employee, and claims none.
         assert_eq!(
             claimed.as_ref().map(EmployeeId::as_str),
-            Some(m.employee_id.as_str().trim()),
+            m.employee_id.as_ref().map(|id| id.as_str().trim()),
             "{d:?}"
         );
     }
@@ -44,9 +47,6 @@ fn check_description(d: &str) {
 fn check_built(f: &[String]) {
     let field = |i: usize| f.get(i).map_or("", String::as_str);
     let (employee_id, human) = (field(1), field(2));
-    if employee_id.trim().is_empty() {
-        return;
-    }
     if human.lines().any(|l| l.trim_start().starts_with(PREFIX)) {
         return;
     }
@@ -66,8 +66,13 @@ fn check_built(f: &[String]) {
             })
             .collect(),
     });
+    // An empty employee ID builds an offboarding's record, which must be suspended.
+    let employee_id = (!employee_id.trim().is_empty()).then(|| EmployeeId::new(employee_id));
+    if employee_id.is_none() && suspended.is_none() {
+        return;
+    }
     let m = Marker {
-        employee_id: EmployeeId::new(employee_id),
+        employee_id,
         suspended,
     };
     let line = marker::render_line(&m);

@@ -4,8 +4,8 @@
 //! shell quoting.
 
 use super::Failure;
-use crate::cli::SafetyFlags;
-use crate::config::{Config, Connection, ENV_API_KEY, ENV_API_URL};
+use crate::cli::{self, SafetyFlags};
+use crate::config::{Config, Connection, ENV_API_KEY, ENV_API_URL, read_key_file};
 use crate::exit::Exit;
 use crate::hr::{self, Roster};
 use crate::observe::{Account, Needs, Observer};
@@ -17,6 +17,7 @@ use crate::progress::Progress;
 use crate::report::{self, file::ReportFile};
 use crate::vocab::time_zones;
 use chrono::NaiveDate;
+use secrecy::ExposeSecret;
 use std::io::BufRead;
 use std::path::Path;
 
@@ -31,15 +32,28 @@ pub(super) fn load(config: &Path, hr_path: &Path) -> Result<(Config, Roster), Fa
     Ok((cfg, roster))
 }
 
-/// The connection settings: `--api-url` (`flag_url`), then the environment, then the
-/// configuration.
+/// The connection settings: `--api-url`, then the environment, then the configuration;
+/// the key from `--api-key-file` (checked by [`read_key_file`]) when given, else from
+/// `PAGERDUTY_API_KEY`.
 ///
 /// # Errors
-/// [`Failure::Usage`]: no key, or an API URL that is not allowed.
-pub(super) fn settings(cfg: &Config, flag_url: Option<&str>) -> Result<Connection, Failure> {
+/// [`Failure::Usage`]: no key, a key file that cannot be read or that others can read, or
+/// an API URL that is not allowed.
+pub(super) fn settings(cfg: &Config, flags: &cli::Connection) -> Result<Connection, Failure> {
     let env_url = std::env::var(ENV_API_URL).ok();
-    let env_key = std::env::var(ENV_API_KEY).ok();
-    Connection::resolve(flag_url, env_url.as_deref(), env_key.as_deref(), cfg)
+    let file_key = match &flags.api_key_file {
+        Some(path) => Some(read_key_file(path).map_err(Failure::Usage)?),
+        None => None,
+    };
+    let env_key = match &file_key {
+        Some(_) => None,
+        None => std::env::var(ENV_API_KEY).ok(),
+    };
+    let key = file_key
+        .as_ref()
+        .map(|k| k.expose_secret())
+        .or(env_key.as_deref());
+    Connection::resolve(flags.api_url.as_deref(), env_url.as_deref(), key, cfg)
         .map_err(Failure::Usage)
 }
 
@@ -96,15 +110,18 @@ pub fn today(cfg: &Config, as_of: Option<NaiveDate>) -> NaiveDate {
     })
 }
 
-/// Reads PagerDuty (users, teams, members of the teams the rules name and of the teams
-/// whose roles a suspension must record, the on-call duties of the users about to be
+/// Reads PagerDuty (users, teams, the API key's own user, licences, members of the teams
+/// the rules name and of the teams whose roles a suspension must record, who holds which
+/// licence when the plan needs it, and the on-call duties of the users about to be
 /// deactivated) and computes the plan for `roster` under `cfg`, as of `today` (see
-/// [`today`]), with `flags.allow_oncall_gaps` letting on-call users' deactivations through.
-/// GET requests only. `api_url` is the account's API URL, named when PagerDuty rejects the
-/// key. The planner is run again while its plan needs more ([`Plan::needs_team_members`],
-/// [`Plan::needs_oncall`]); reading them is [`crate::observe`]'s job, deciding which is the
-/// planner's. On-calls are looked up from the present moment whatever `today` is: what a
-/// deactivation leaves uncovered is decided now.
+/// [`today`]), with `flags.allow_oncall_gaps` letting on-call users' deactivations through
+/// and `flags.rekey_employee_ids` (`--rekey-employee-ids`) re-keying markers. GET requests
+/// only. `api_url` is the account's API URL, named when PagerDuty rejects the key. The
+/// planner is run again while its plan needs more ([`Plan::needs_team_members`],
+/// [`Plan::needs_license_holders`], [`Plan::needs_oncall`]); reading them is
+/// [`crate::observe`]'s job, deciding which is the planner's. On-calls are looked up from
+/// the present moment whatever `today` is: what a deactivation leaves uncovered is decided
+/// now.
 ///
 /// # Errors
 /// [`Failure::Refused`] when a listing cannot be proven complete, [`Failure::Failed`] when
@@ -123,6 +140,7 @@ pub async fn observe_and_plan(
     let mut account = observer.account().await?;
     let mut policy = Policy::from_config(cfg);
     policy.allow_oncall_gaps = flags.allow_oncall_gaps;
+    policy.rekey_employee_ids = flags.rekey_employee_ids;
     let rules = plan::rules::ResolvedRules::resolve(&policy.rules, &account.teams)?;
     let governed = Needs {
         team_members: rules.governed(),
@@ -138,17 +156,24 @@ pub async fn observe_and_plan(
             policy: &policy,
             oncall: &account.oncall,
             today,
+            key_owner: account.key_owner.as_ref().map(|u| &u.id),
+            licenses: &account.licenses,
+            license_holders: account.license_holders.as_ref(),
         })
     };
     let mut p = compute(&account)?;
     // Each round reads only what is still missing; the needs depend on the actions, which
-    // extra reads refine but do not multiply, so two rounds settle (a third is a guard).
+    // extra reads refine but do not multiply (licence holders and on-call duties add no
+    // team, and the teams of suspensions need neither), so two rounds settle (a third is a
+    // guard).
     for _ in 0..3 {
-        if p.needs_team_members.is_empty() && p.needs_oncall.is_empty() {
+        if p.needs_team_members.is_empty() && !p.needs_license_holders && p.needs_oncall.is_empty()
+        {
             break;
         }
         let more = Needs {
             team_members: p.needs_team_members.clone(),
+            license_holders: p.needs_license_holders,
             oncall: p.needs_oncall.clone(),
         };
         observer.complete(&mut account, &more).await?;
@@ -165,6 +190,8 @@ pub(super) fn refusal(p: &Plan, cfg: &Config, flags: SafetyFlags) -> Option<Fail
         allow_deactivations: flags.allow_deactivations,
         allow_role_changes: flags.allow_role_changes,
         allow_reactivations: flags.allow_reactivations,
+        allow_probable_duplicates: flags.allow_probable_duplicates,
+        allow_rekeys: flags.allow_rekeys,
     };
     let problems = safety::check(p, &cfg.safety, overrides);
     (!problems.is_empty()).then(|| {

@@ -2,8 +2,10 @@
 //! (`tests::Account`, whose `step` answers each request as PagerDuty does).
 //!
 //! Each case generates an account (users with and without markers, suspended and
-//! half-suspended records, unreadable markers, two users carrying one marker, the owner,
-//! protected users, unmanaged users, memberships of governed and ungoverned teams) and an
+//! half-suspended records, offboarding records that name no employee, unreadable markers,
+//! two users carrying one marker, the owner, the API key's user or none, protected users,
+//! unmanaged users under each `unmanaged_users` mode, memberships of governed and
+//! ungoverned teams) and an
 //! HR export (actives, leavers, rehires, email changes, movers, pending hires, rows with
 //! problems), written as CSV and read by [`crate::hr::parse_bytes`] with one of eight
 //! configurations. The planner sees the account as `commands::common` shows it: the
@@ -139,6 +141,9 @@ enum MarkSpec {
     /// The user's current role and teams are generated separately, so half-done
     /// suspensions and reactivations occur.
     Suspended(usize, usize, Vec<(usize, usize)>),
+    /// The suspension record of an earlier offboarding (`unmanaged_users = "offboard"`),
+    /// which names no employee: the base role and team memberships as for `Suspended`.
+    Offboarded(usize, Vec<(usize, usize)>),
     /// An unreadable marker: of another version naming employee `.0`, or bad JSON.
     Broken(Option<usize>),
 }
@@ -149,6 +154,8 @@ fn mark_spec() -> impl Strategy<Value = MarkSpec> {
         5 => (0..IDS).prop_map(MarkSpec::Active),
         3 => (0..IDS, 0..ROLES.len(), prop::collection::vec((0..4usize, 0..3usize), 0..4))
             .prop_map(|(i, r, t)| MarkSpec::Suspended(i, r, t)),
+        1 => (0..ROLES.len(), prop::collection::vec((0..4usize, 0..3usize), 0..4))
+            .prop_map(|(r, t)| MarkSpec::Offboarded(r, t)),
         1 => prop::option::of(0..IDS).prop_map(MarkSpec::Broken),
     ]
 }
@@ -212,8 +219,11 @@ struct Scenario {
     stakeholder_suspension: bool,
     /// A role rule giving department Board the stakeholder role `read_only_user`.
     board_stakeholders: bool,
-    /// `[lifecycle] unmanaged_users = "report"`.
-    report_unmanaged: bool,
+    /// `[lifecycle] unmanaged_users`: 0 `"ignore"`, 1 `"report"`, 2 `"offboard"`.
+    unmanaged: u8,
+    /// The user that owns the API key (`Inputs::key_owner`): the generated user of this
+    /// index modulo their number, if any; `None`, an account-level key.
+    key_owner: Option<usize>,
     rows: Vec<RowSpec>,
     users: Vec<UserSpec>,
     /// A marker on the account owner, and its teams.
@@ -227,7 +237,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
     (
         any::<bool>(),
         any::<bool>(),
-        any::<bool>(),
+        (0..3u8, prop::option::of(0..9usize)),
         prop::collection::vec(row_spec(), 0..9),
         prop::collection::vec(user_spec(), 0..9),
         prop::option::of(0..IDS),
@@ -242,7 +252,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
             |(
                 stakeholder_suspension,
                 board_stakeholders,
-                report_unmanaged,
+                (unmanaged, key_owner),
                 rows,
                 users,
                 owner_mark,
@@ -251,7 +261,8 @@ fn scenario() -> impl Strategy<Value = Scenario> {
             )| Scenario {
                 stakeholder_suspension,
                 board_stakeholders,
-                report_unmanaged,
+                unmanaged,
+                key_owner,
                 rows,
                 users,
                 owner_mark,
@@ -322,11 +333,7 @@ role = "observer"
         } else {
             "observer"
         },
-        unmanaged = if s.report_unmanaged {
-            "report"
-        } else {
-            "ignore"
-        },
+        unmanaged = ["ignore", "report", "offboard"][usize::from(s.unmanaged)],
     );
     Config::from_toml(&text, Path::new("prop.toml")).expect("the generated configuration is valid")
 }
@@ -367,41 +374,55 @@ fn description(mark: &MarkSpec, bio: bool) -> Option<String> {
     match mark {
         MarkSpec::None => bio.then(|| human.to_string()),
         MarkSpec::Active(i) => with(Marker {
-            employee_id: employee_id(*i).into(),
+            employee_id: Some(employee_id(*i).into()),
             suspended: None,
         }),
-        MarkSpec::Suspended(i, role, teams) => {
-            let mut saved: Vec<marker::SavedMembership> = teams
-                .iter()
-                .map(|(t, r)| marker::SavedMembership {
-                    id: TeamId::new(if *t < 3 { TEAMS[*t] } else { GONE_TEAM }),
-                    name: Some(if *t < 3 {
-                        format!("team {t}")
-                    } else {
-                        "Old".into()
-                    }),
-                    role: TEAM_ROLES[*r].clone(),
-                })
-                .collect();
-            saved.sort();
-            saved.dedup_by(|a, b| a.id == b.id);
-            with(Marker {
-                employee_id: employee_id(*i).into(),
-                suspended: Some(marker::Suspension {
-                    on: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
-                    role: ROLES[*role].clone(),
-                    teams: saved,
-                    termination_date: None,
-                    leave: false,
-                }),
-            })
-        }
+        MarkSpec::Suspended(i, role, teams) => with(Marker {
+            employee_id: Some(employee_id(*i).into()),
+            suspended: Some(suspension(*role, teams)),
+        }),
+        MarkSpec::Offboarded(role, teams) => with(Marker {
+            employee_id: None,
+            suspended: Some(suspension(*role, teams)),
+        }),
         MarkSpec::Broken(Some(i)) => Some(format!(
             "{human}\nhr2pagerduty:v2 {{\"employee_id\":\"{}\"}}",
             employee_id(*i)
         )),
         MarkSpec::Broken(None) => Some("hr2pagerduty:v1 {oops".into()),
     }
+}
+
+/// A suspension record of base role `role` (index into [`ROLES`]) and `teams` (index into
+/// [`TEAMS`], or 3 for [`GONE_TEAM`]; index into [`TEAM_ROLES`]).
+fn suspension(role: usize, teams: &[(usize, usize)]) -> marker::Suspension {
+    let mut saved: Vec<marker::SavedMembership> = teams
+        .iter()
+        .map(|(t, r)| marker::SavedMembership {
+            id: TeamId::new(if *t < 3 { TEAMS[*t] } else { GONE_TEAM }),
+            name: Some(if *t < 3 {
+                format!("team {t}")
+            } else {
+                "Old".into()
+            }),
+            role: TEAM_ROLES[*r].clone(),
+        })
+        .collect();
+    saved.sort();
+    saved.dedup_by(|a, b| a.id == b.id);
+    marker::Suspension {
+        on: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+        role: ROLES[role].clone(),
+        teams: saved,
+        termination_date: None,
+        leave: false,
+    }
+}
+
+/// The API key's own user in case `s`, if a user-level key: a generated user (`PU00`, …).
+fn key_owner(s: &Scenario) -> Option<UserId> {
+    let n = s.key_owner? % s.users.len().max(1);
+    (n < s.users.len()).then(|| UserId::new(format!("PU{n:02}")))
 }
 
 /// The account of a case: the generated users (an email PagerDuty already holds is replaced
@@ -462,10 +483,11 @@ fn scenario_account(s: &Scenario) -> Account {
     acct
 }
 
-fn build(s: &Scenario) -> (Account, Config, Roster) {
+/// A case's account, configuration, export and API key owner.
+fn build(s: &Scenario) -> (Account, Config, Roster, Option<UserId>) {
     let cfg = scenario_config(s);
     let roster = scenario_roster(s, &cfg);
-    (scenario_account(s), cfg, roster)
+    (scenario_account(s), cfg, roster, key_owner(s))
 }
 
 /// The teams the rules of `cfg` govern.
@@ -477,11 +499,17 @@ fn governed(cfg: &Config) -> BTreeSet<TeamId> {
 
 /// Plans as `commands::common` does: with the members of the governed teams, then, when
 /// the plan needs more, again with those added. The second plan needs nothing more.
-fn observe_and_plan(acct: &Account, roster: &Roster, cfg: &Config) -> Plan {
-    observe_and_plan_ordered(acct, &teams(), roster, cfg)
+fn observe_and_plan(acct: &Account, roster: &Roster, cfg: &Config, key: Option<&UserId>) -> Plan {
+    observe_and_plan_ordered(acct, &teams(), roster, cfg, key)
 }
 
-fn observe_and_plan_ordered(acct: &Account, teams: &[Team], r: &Roster, cfg: &Config) -> Plan {
+fn observe_and_plan_ordered(
+    acct: &Account,
+    teams: &[Team],
+    r: &Roster,
+    cfg: &Config,
+    key: Option<&UserId>,
+) -> Plan {
     let policy = Policy::from_config(cfg);
     let oncall = acct.oncall_facts();
     let mut wanted = governed(cfg);
@@ -500,6 +528,9 @@ fn observe_and_plan_ordered(acct: &Account, teams: &[Team], r: &Roster, cfg: &Co
             policy: &policy,
             oncall: &oncall,
             today: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+            key_owner: key,
+            licenses: &[],
+            license_holders: None,
         })
         .expect("the generated rules are valid")
     };
@@ -624,10 +655,15 @@ fn snapshot(acct: &Account) -> Snapshot {
 ///
 /// # Errors
 /// The step PagerDuty refused, or the actions of the second plan.
-fn settle(acct: &mut Account, roster: &Roster, cfg: &Config) -> Result<usize, String> {
+fn settle(
+    acct: &mut Account,
+    roster: &Roster,
+    cfg: &Config,
+    key: Option<&UserId>,
+) -> Result<usize, String> {
     let mut previous: Option<Plan> = None;
     for n in 0..2 {
-        let p = observe_and_plan(acct, roster, cfg);
+        let p = observe_and_plan(acct, roster, cfg, key);
         if p.is_empty() {
             return Ok(n);
         }
@@ -656,18 +692,28 @@ fn shuffle<T>(v: &mut [T], seed: u64) {
     }
 }
 
-/// Users hr2pagerduty must leave exactly as they are: the owner, protected emails, and
-/// users with no readable marker whose email no row of the export gives. By user ID.
-fn untouchable_users(acct: &Account, roster: &Roster, cfg: &Config) -> BTreeSet<UserId> {
+/// Users hr2pagerduty must leave exactly as they are: the owner, the API key's user,
+/// protected emails, and users whose email no row of the export gives with an unreadable
+/// marker, or (unless `unmanaged_users = "offboard"`) with no marker naming an employee (none,
+/// or an offboarding's record). By user ID.
+fn untouchable_users(
+    acct: &Account,
+    roster: &Roster,
+    cfg: &Config,
+    key: Option<&UserId>,
+) -> BTreeSet<UserId> {
     let hr_emails: BTreeSet<&Email> = roster.employees.iter().map(|e| &e.email).collect();
+    let offboard = cfg.lifecycle.unmanaged_users == crate::config::UnmanagedUsers::Offboard;
     acct.users
         .iter()
         .filter(|u| {
-            let unmanaged = !matches!(
-                marker::parse(u.description.as_deref()).marker,
-                MarkerState::Valid(_)
-            ) && !hr_emails.contains(&Email::normalise(&u.email));
+            let unmanaged = match marker::parse(u.description.as_deref()).marker {
+                MarkerState::Valid(m) => m.employee_id.is_none() && !offboard,
+                MarkerState::Invalid(_) => true,
+                MarkerState::Absent => !offboard,
+            } && !hr_emails.contains(&Email::normalise(&u.email));
             u.role == Role::Owner
+                || key == Some(&u.id)
                 || cfg
                     .lifecycle
                     .protected
@@ -685,8 +731,8 @@ proptest! {
     /// waits for first) and planning again gives an empty plan.
     #[test]
     fn applying_a_plan_then_planning_again_changes_nothing(s in scenario()) {
-        let (mut acct, cfg, roster) = build(&s);
-        settle(&mut acct, &roster, &cfg).map_err(TestCaseError::fail)?;
+        let (mut acct, cfg, roster, key) = build(&s);
+        settle(&mut acct, &roster, &cfg, key.as_ref()).map_err(TestCaseError::fail)?;
     }
 
     /// No action names the owner, a protected user or an unmanaged user, no create uses a
@@ -694,15 +740,15 @@ proptest! {
     /// their memberships are exactly as before.
     #[test]
     fn owner_protected_and_unmanaged_users_are_never_touched(s in scenario()) {
-        let (mut acct, cfg, roster) = build(&s);
-        let keep = untouchable_users(&acct, &roster, &cfg);
+        let (mut acct, cfg, roster, key) = build(&s);
+        let keep = untouchable_users(&acct, &roster, &cfg, key.as_ref());
         let before = snapshot(&acct);
-        let p = observe_and_plan(&acct, &roster, &cfg);
+        let p = observe_and_plan(&acct, &roster, &cfg, key.as_ref());
         for a in &p.actions {
             prop_assert!(a.user_id.as_ref().is_none_or(|id| !keep.contains(id)), "{a:#?}");
             prop_assert!(!cfg.lifecycle.protected.contains(&a.email), "{a:#?}");
         }
-        settle(&mut acct, &roster, &cfg).map_err(TestCaseError::fail)?;
+        settle(&mut acct, &roster, &cfg, key.as_ref()).map_err(TestCaseError::fail)?;
         let after = snapshot(&acct);
         for id in &keep {
             prop_assert_eq!(&before[id.as_str()], &after[id.as_str()], "user {}", id);
@@ -714,8 +760,8 @@ proptest! {
     /// changes its email.
     #[test]
     fn no_user_gets_two_actions(s in scenario()) {
-        let (acct, cfg, roster) = build(&s);
-        let p = observe_and_plan(&acct, &roster, &cfg);
+        let (acct, cfg, roster, key) = build(&s);
+        let p = observe_and_plan(&acct, &roster, &cfg, key.as_ref());
         let mut users = BTreeSet::new();
         let mut employees = BTreeSet::new();
         let held: BTreeMap<Email, &UserId> =
@@ -742,8 +788,8 @@ proptest! {
     /// skips, counts and needs identical, notes the same set.
     #[test]
     fn the_plan_does_not_depend_on_input_order(s in scenario(), seed in any::<u64>()) {
-        let (acct, cfg, roster) = build(&s);
-        let p = observe_and_plan(&acct, &roster, &cfg);
+        let (acct, cfg, roster, key) = build(&s);
+        let p = observe_and_plan(&acct, &roster, &cfg, key.as_ref());
         let mut shuffled = acct.clone();
         shuffle(&mut shuffled.users, seed);
         for (n, m) in shuffled.members.values_mut().enumerate() {
@@ -756,7 +802,7 @@ proptest! {
         shuffle(&mut teams, seed.rotate_left(13));
         let mut r = roster.clone();
         shuffle(&mut r.employees, seed.rotate_left(29));
-        let q = observe_and_plan_ordered(&shuffled, &teams, &r, &cfg);
+        let q = observe_and_plan_ordered(&shuffled, &teams, &r, &cfg, key.as_ref());
         prop_assert_eq!(&p.actions, &q.actions);
         prop_assert_eq!(&p.skipped, &q.skipped);
         prop_assert_eq!(p.unchanged, q.unchanged);
@@ -778,19 +824,19 @@ proptest! {
         cut in 0..24usize,
         second in prop::option::of((prop::collection::vec(0..16usize, 0..12), 0..24usize)),
     ) {
-        let (start, cfg, roster) = build(&s);
+        let (start, cfg, roster, key) = build(&s);
         let mut clean = start.clone();
-        let first = observe_and_plan(&clean, &roster, &cfg);
-        settle(&mut clean, &roster, &cfg).map_err(TestCaseError::fail)?;
+        let first = observe_and_plan(&clean, &roster, &cfg, key.as_ref());
+        settle(&mut clean, &roster, &cfg, key.as_ref()).map_err(TestCaseError::fail)?;
 
         let mut crashed = start.clone();
         apply_interleaved(&mut crashed, &first, &picks, cut).map_err(TestCaseError::fail)?;
         if let Some((picks2, cut2)) = &second {
-            let resume = observe_and_plan(&crashed, &roster, &cfg);
+            let resume = observe_and_plan(&crashed, &roster, &cfg, key.as_ref());
             apply_interleaved(&mut crashed, &resume, picks2, *cut2).map_err(TestCaseError::fail)?;
         }
         // The resuming plan may hold anything; the plan after it must be empty.
-        settle(&mut crashed, &roster, &cfg).map_err(TestCaseError::fail)?;
+        settle(&mut crashed, &roster, &cfg, key.as_ref()).map_err(TestCaseError::fail)?;
         prop_assert_eq!(snapshot(&crashed), snapshot(&clean));
     }
 }

@@ -147,7 +147,7 @@ pub(super) fn marked(eid: &str) -> Option<String> {
     Some(marker::render(
         "",
         &Marker {
-            employee_id: eid.into(),
+            employee_id: Some(eid.into()),
             suspended: None,
         },
     ))
@@ -389,6 +389,9 @@ impl Account {
             policy,
             oncall,
             today,
+            key_owner: None,
+            licenses: &[],
+            license_holders: None,
         })
         .unwrap()
     }
@@ -881,6 +884,9 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
         policy: &Policy::from_config(&cfg),
         oncall: &OncallFacts::default(),
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        key_owner: None,
+        licenses: &[],
+        license_holders: None,
     })
     .unwrap_err();
     assert!(err.to_string().contains("no team \"Nope\""), "{err}");
@@ -904,6 +910,9 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
         policy: &Policy::from_config(&cfg2),
         oncall: &OncallFacts::default(),
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        key_owner: None,
+        licenses: &[],
+        license_holders: None,
     })
     .unwrap_err();
     assert!(err.to_string().contains("refuses on teams"), "{err}");
@@ -1214,6 +1223,9 @@ fn creating_users_needs_a_from_user_that_exists() {
         policy: &Policy::from_config(&cfg),
         oncall: &OncallFacts::default(),
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        key_owner: None,
+        licenses: &[],
+        license_holders: None,
     })
     .unwrap_err();
     assert!(
@@ -1507,7 +1519,7 @@ fn a_rehire_on_an_unruled_team_keeps_its_role_instead_of_a_refused_stakeholder_r
         "Analyst",
     )]);
     let record = Marker {
-        employee_id: "61".into(),
+        employee_id: Some("61".into()),
         suspended: Some(marker::Suspension {
             on: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
             role: Role::Admin,
@@ -1828,3 +1840,6 @@ fn a_chain_of_moves_is_ordered_and_a_swap_stays_a_note() {
         p.notes
     );
 }
+mod ownership;
+
+mod dated_ownership;

@@ -6,12 +6,19 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod crash;
 mod dated;
 mod demo;
+mod deploy;
+mod doctor;
 mod failures;
+mod generate;
+mod key_file;
 mod listing;
+mod notify;
 mod oncall;
 mod output;
+mod ownership;
 mod real;
 mod recovery;
 mod safety_apply_time;

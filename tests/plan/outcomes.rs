@@ -156,6 +156,7 @@ fn opts(cfg: &Config) -> ApplyOptions {
         concurrency: 4,
         protected: cfg.lifecycle.protected.clone(),
         stop: apply::Stop::never(),
+        key_owner: None,
     }
 }
 
@@ -454,7 +455,7 @@ async fn a_create_that_finds_its_email_taken_adopts_only_a_user_that_may_be_this
     let foreign_marker = marker::render(
         "",
         &Marker {
-            employee_id: "9999".into(),
+            employee_id: Some("9999".into()),
             suspended: None,
         },
     );

@@ -91,6 +91,9 @@ pub fn in_sync_users_as_of(
         policy: &Policy::from_config(cfg),
         oncall: &hr2pagerduty::oncall::OncallFacts::default(),
         today,
+        key_owner: None,
+        licenses: &[],
+        license_holders: None,
     })
     .unwrap();
     p.actions

@@ -10,6 +10,7 @@ use crate::hr::Employee;
 use crate::marker::{self, Suspension};
 use crate::pagerduty::models::{User, UserUpdate};
 use crate::plan::context::Ctx;
+use crate::plan::licenses::insert_change;
 use crate::plan::{Action, ActionKind, Field, Step, TeamsChange};
 
 /// The reactivation of `u`, suspended as `s` records, for active employee `e`. `human` is
@@ -30,6 +31,14 @@ pub(in crate::plan) fn reactivate(
     // give a stakeholder one, as an update would: PagerDuty would refuse the role (F17).
     if u.role != role && !stakeholder_kept_off(cx, e, u, &current, &role) {
         change_role(&mut changes, &mut upd, &u.role, role.clone());
+    }
+    let named = cx.licensing.named_for(cx.rules.role_rule_for(e));
+    // The licence follows the role the user ends with (the rules' one unless kept off).
+    let new_role = upd.role.clone().unwrap_or_else(|| u.role.clone());
+    let license = cx.licensing.for_existing(u, &new_role, named, false);
+    upd.license = license.send;
+    if let Some(c) = license.change {
+        insert_change(&mut changes, c);
     }
     // Desired memberships: the rules for governed teams, the marker for the others. A
     // recorded membership PagerDuty would refuse on every run is not restored, or the rehire
@@ -123,6 +132,8 @@ pub(in crate::plan) fn reactivate(
         steps,
         guard: None,
         line: Some(e.line),
+        probable_duplicate: None,
+        rekeyed_from: None,
         oncall: None,
         blocked: None,
         waits_for: None,
