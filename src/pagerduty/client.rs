@@ -1,24 +1,21 @@
 //! [`Client`]: the typed PagerDuty calls hr2pagerduty makes, over the one request layer.
 
 use super::error::ApiError;
-use super::models::incidents::{Incident, IncidentsPage};
 use super::models::licenses::{
     AbilitiesList, LicenseAllocationsPage, LicenseWithCounts, LicensesList,
 };
-use super::models::oncall::{EscalationPoliciesPage, EscalationPolicy, Oncall};
 use super::models::{
     CreateUserRequest, EMAIL_TAKEN, NewUser, Team, TeamMember, TeamMembersPage,
     TeamMembershipRequest, TeamRole, TeamsPage, UpdateUserRequest, User, UserEnvelope, UserUpdate,
     UsersPage,
 };
-use super::pagination::{self, KeyedOncallsPage, Listing, OFFSET_CEILING, PAGE_LIMIT, collect};
+use super::pagination::{self, Listing, OFFSET_CEILING, PAGE_LIMIT, collect};
 use super::partition;
 use super::retry::RetryPolicy;
 use super::throttle::{ClientStats, Limits, Throttle};
 use super::transport::{NotFound, Reply, Request, Transport};
 use crate::email::Email;
-use crate::ids::{EscalationPolicyId, LicenseId, TeamId, UserId};
-use chrono::{DateTime, SecondsFormat, Utc};
+use crate::ids::{LicenseId, TeamId, UserId};
 use futures::FutureExt;
 use reqwest::header::HeaderValue;
 use reqwest::{Method, Url};
@@ -503,106 +500,6 @@ impl Client {
         self.delete(&["users", id]).await
     }
 
-    /// The escalation policies on which any of `user_ids` is a target and, when `team_ids`
-    /// is not empty, that belong to one of those teams:
-    /// `GET /escalation_policies?user_ids[]=…&team_ids[]=…&limit=100&offset=…&total=true`,
-    /// every page (one `user_ids[]` or `team_ids[]` pair per ID; OpenAPI
-    /// `listEscalationPolicies`; `team_ids[]` needs the account's `teams` ability). Each
-    /// policy comes with its rules and their targets, so several users can be looked up in
-    /// one listing and told apart.
-    ///
-    /// # Errors
-    /// As [`Client::list_users`].
-    pub async fn list_escalation_policies(
-        &self,
-        user_ids: &[UserId],
-        team_ids: &[TeamId],
-    ) -> Result<Vec<EscalationPolicy>, ApiError> {
-        let mut pairs: Vec<(&'static str, String)> = Vec::new();
-        pairs.extend(user_ids.iter().map(|u| ("user_ids[]", u.to_string())));
-        pairs.extend(team_ids.iter().map(|t| ("team_ids[]", t.to_string())));
-        collect::<EscalationPoliciesPage>(
-            &self.inner,
-            &Listing::new(
-                &listing_name("escalation policies", user_ids.len(), team_ids),
-                &["escalation_policies"],
-                &pairs,
-            ),
-            &|_, _| {},
-        )
-        .await
-    }
-
-    /// The on-calls of any of `user_ids` (and, when `policy_ids` is not empty, of those
-    /// escalation policies only) that overlap `since`..`until`:
-    /// `GET /oncalls?user_ids[]=…&escalation_policy_ids[]=…&since=…&until=…&limit=100&offset=…&total=true`,
-    /// every page (OpenAPI `listOnCalls`: "If an on-call period overlaps with the range, it
-    /// will be included"; `until` at most 90 days after `since`, "On-call shifts are
-    /// limited to 90 days in the future"). A direct target's permanent on-call (no schedule,
-    /// no start or end) is listed whatever the range. Each on-call names its user.
-    ///
-    /// # Errors
-    /// As [`Client::list_users`]; a range PagerDuty refuses is [`ApiError::Status`] 400.
-    pub async fn list_oncalls(
-        &self,
-        user_ids: &[UserId],
-        policy_ids: &[EscalationPolicyId],
-        since: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> Result<Vec<Oncall>, ApiError> {
-        let mut pairs: Vec<(&'static str, String)> = Vec::new();
-        pairs.extend(user_ids.iter().map(|u| ("user_ids[]", u.to_string())));
-        pairs.extend(
-            policy_ids
-                .iter()
-                .map(|p| ("escalation_policy_ids[]", p.to_string())),
-        );
-        pairs.push(("since", since.to_rfc3339_opts(SecondsFormat::Secs, true)));
-        pairs.push(("until", until.to_rfc3339_opts(SecondsFormat::Secs, true)));
-        let keyed = collect::<KeyedOncallsPage>(
-            &self.inner,
-            &Listing::new(
-                &listing_name("on-calls", user_ids.len(), &[]),
-                &["oncalls"],
-                &pairs,
-            ),
-            &|_, _| {},
-        )
-        .await?;
-        Ok(keyed.into_iter().map(|k| k.oncall).collect())
-    }
-
-    /// The triggered and acknowledged incidents assigned to any of `user_ids`, whatever
-    /// their age: `GET /incidents?user_ids[]=…&statuses[]=triggered&statuses[]=acknowledged&date_range=all&limit=100&offset=…&total=true`,
-    /// every page (OpenAPI `listIncidents`: `user_ids[]` "Returns only the incidents
-    /// currently assigned to the passed user(s)"; without `date_range=all` the search
-    /// covers only the last month). Each incident names its assignees.
-    ///
-    /// # Errors
-    /// As [`Client::list_users`].
-    pub async fn list_open_incidents(
-        &self,
-        user_ids: &[UserId],
-    ) -> Result<Vec<Incident>, ApiError> {
-        let mut pairs: Vec<(&'static str, String)> = user_ids
-            .iter()
-            .map(|u| ("user_ids[]", u.to_string()))
-            .collect();
-        pairs.push(("statuses[]", "triggered".to_string()));
-        pairs.push(("statuses[]", "acknowledged".to_string()));
-        pairs.push(("date_range", "all".to_string()));
-        collect::<IncidentsPage>(
-            &self.inner,
-            &Listing::new(
-                &listing_name("open incidents", user_ids.len(), &[]),
-                &["incidents"],
-                &pairs,
-            ),
-            &|_, _| {},
-        )
-        .await
-    }
-
     /// The user owning the API key: `GET /users/me`. PagerDuty answers 400 for an
     /// account-level key, which belongs to no user (OpenAPI `getCurrentUser`: "This will not
     /// work if the request is made with an account-level access token"; 400 is among its
@@ -679,75 +576,6 @@ fn listing_name(what: &str, users: usize, teams: &[TeamId]) -> String {
     }
 }
 
+mod oncall;
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn config(url: &str) -> ClientConfig {
-        ClientConfig {
-            base_url: url.into(),
-            api_key: SecretString::from("k-very-secret".to_string()),
-            from: Email::normalise("bot@example.com"),
-            requests_per_minute: 60,
-            burst: 1,
-            concurrency: 1,
-            create_concurrency: 1,
-            rate_limit_wait: Duration::from_secs(1),
-            request_timeout: Duration::from_secs(1),
-            retry: RetryPolicy::default(),
-        }
-    }
-
-    #[test]
-    fn bad_configurations_are_refused_without_the_key() {
-        for url in ["not a url", "ftp://example.com", "mailto:a@b.c"] {
-            let e = Client::new(config(url)).unwrap_err();
-            assert!(matches!(e, ApiError::Config(_)), "{url}: {e}");
-        }
-        let mut c = config("http://127.0.0.1:1");
-        c.api_key = SecretString::from("k-very-secret\n".to_string() + "x");
-        let e = Client::new(c).unwrap_err().to_string();
-        assert!(!e.contains("k-very-secret"), "{e}");
-        let mut c = config("http://127.0.0.1:1");
-        c.requests_per_minute = 0;
-        assert!(Client::new(c).is_err());
-        assert!(Client::new(config("https://api.eu.pagerduty.com/")).is_ok());
-    }
-
-    #[test]
-    fn the_client_and_its_futures_can_cross_threads() {
-        fn clone_send_sync<T: Clone + Send + Sync + 'static>() {}
-        fn send<F: Send>(_: F) {}
-        clone_send_sync::<Client>();
-        let c = Client::new(config("http://127.0.0.1:9")).unwrap();
-        let user = NewUser {
-            kind: "user".into(),
-            name: "N".into(),
-            email: "n@example.com".into(),
-            role: None,
-            time_zone: None,
-            job_title: None,
-            description: None,
-            color: None,
-            license: None,
-        };
-        // Futures are lazy: building them sends nothing.
-        send(c.create_user(&user));
-        send(c.list_users(&|_, _| {}));
-        send(c.find_user_by_email(&Email::normalise("n@example.com")));
-        send(c.delete_user(&"P1".into()));
-        assert_eq!(c.stats().requests_sent, 0);
-    }
-
-    #[test]
-    fn urls_keep_a_base_path_and_encode_segments() {
-        let client = Client::new(config("http://127.0.0.1:9/prefix/")).unwrap();
-        let req =
-            Request::new(Method::GET, &["teams", "P Q/1", "members"]).query("include[]", "users");
-        let url = client.inner.url(&req);
-        assert_eq!(
-            url.as_str(),
-            "http://127.0.0.1:9/prefix/teams/P%20Q%2F1/members?include%5B%5D=users"
-        );
-    }
-}
+mod tests;

@@ -14,6 +14,7 @@ mod doctor;
 mod failures;
 mod generate;
 mod key_file;
+mod leak;
 mod listing;
 mod notify;
 mod oncall;
