@@ -31,9 +31,9 @@ pub use connection::{Connection, ENV_API_KEY, ENV_API_URL, check_api_url};
 pub use defaults::*;
 pub use error::{ConfigError, ConfigProblem};
 pub use resolved::{
-    Columns, Condition, Config, Encoding, HrConfig, LifecycleConfig, NameOrder, OnLeave, OneOrMany,
-    PagerDutyConfig, PastTerminationDate, RULE_FIELDS, RoleRule, RolesConfig, SafetyConfig,
-    StatusMap, TeamRule, TeamsConfig, UnmanagedUsers,
+    Columns, Condition, Config, DeactivationMode, Encoding, HrConfig, LifecycleConfig, NameOrder,
+    OnLeave, OneOrMany, PagerDutyConfig, PastTerminationDate, RULE_FIELDS, RoleRule, RolesConfig,
+    SafetyConfig, StatusMap, TeamRule, TeamsConfig, UnmanagedUsers,
 };
 
 use std::path::Path;

@@ -15,9 +15,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::defaults::{
-    DEFAULT_MAX_DEACTIVATION_PERCENT, DEFAULT_MAX_DEACTIVATIONS, DEFAULT_MAX_INVALID_ROWS_PERCENT,
-    DEFAULT_MAX_REACTIVATION_PERCENT, DEFAULT_MAX_REACTIVATIONS, DEFAULT_MAX_ROLE_CHANGE_PERCENT,
-    DEFAULT_MAX_ROLE_CHANGES, DEFAULT_MAX_SHRINK_PERCENT,
+    DEFAULT_MAX_DEACTIVATION_PERCENT, DEFAULT_MAX_DEACTIVATIONS, DEFAULT_MAX_DELETIONS,
+    DEFAULT_MAX_INVALID_ROWS_PERCENT, DEFAULT_MAX_REACTIVATION_PERCENT, DEFAULT_MAX_REACTIVATIONS,
+    DEFAULT_MAX_ROLE_CHANGE_PERCENT, DEFAULT_MAX_ROLE_CHANGES, DEFAULT_MAX_SHRINK_PERCENT,
 };
 
 /// A loaded and validated configuration file; README.md § Configuration documents every
@@ -278,6 +278,19 @@ pub enum OnLeave {
     Suspend,
 }
 
+/// What happens to a leaver's user (`[lifecycle] deactivate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeactivationMode {
+    /// Suspension: the user keeps its PagerDuty ID; the marker records what to restore
+    /// (the default).
+    #[default]
+    Suspend,
+    /// Deletion (`DELETE /users/{id}`, the only removal PagerDuty offers, fact F21), after
+    /// the user's full record is written to `[lifecycle] archive`.
+    Delete,
+}
+
 /// `[lifecycle]`, validated.
 #[derive(Debug, Clone)]
 pub struct LifecycleConfig {
@@ -298,6 +311,24 @@ pub struct LifecycleConfig {
     pub past_termination_date: PastTerminationDate,
     /// What a leave of absence does to the user.
     pub on_leave: OnLeave,
+    /// `deactivate`: suspend (default) or delete leavers.
+    pub deactivate: DeactivationMode,
+    /// `delete_suspended_after_days` (only with [`DeactivationMode::Suspend`]): a leaver
+    /// whose marker says it was suspended at least this many days before today is deleted;
+    /// `None` (the default) never.
+    pub delete_suspended_after_days: Option<u32>,
+    /// `archive`: the JSON Lines file every deleted user's record is written to first, and
+    /// rehires are restored from; relative to the configuration file's directory unless
+    /// absolute. Set whenever deletion can happen (validation requires it then).
+    pub archive: Option<PathBuf>,
+}
+
+impl LifecycleConfig {
+    /// True when this configuration can delete users: `deactivate = "delete"`, or
+    /// `delete_suspended_after_days` set.
+    pub fn deletes(&self) -> bool {
+        self.deactivate == DeactivationMode::Delete || self.delete_suspended_after_days.is_some()
+    }
 }
 
 /// A rule's condition value: one string or a list meaning "any of".
@@ -401,6 +432,9 @@ pub struct SafetyConfig {
     /// Refuse when the export's active count is this many percent (0–100) below the active
     /// users the job manages.
     pub max_shrink_percent: f64,
+    /// Refuse when more users than this would be deleted (no percentage: a deletion cannot
+    /// be undone).
+    pub max_deletions: usize,
     /// Directory for the apply lock file: `lock_dir` (relative to the configuration
     /// file's directory unless absolute), else the configuration file's directory (`.` for
     /// a file named without a directory).
@@ -419,6 +453,7 @@ impl Default for SafetyConfig {
             max_role_changes: DEFAULT_MAX_ROLE_CHANGES,
             max_role_change_percent: DEFAULT_MAX_ROLE_CHANGE_PERCENT,
             max_shrink_percent: DEFAULT_MAX_SHRINK_PERCENT,
+            max_deletions: DEFAULT_MAX_DELETIONS,
             lock_dir: PathBuf::from("."),
         }
     }

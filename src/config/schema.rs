@@ -8,14 +8,14 @@
 
 use super::defaults::{
     DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_MAX_DEACTIVATION_PERCENT,
-    DEFAULT_MAX_DEACTIVATIONS, DEFAULT_MAX_INVALID_ROWS_PERCENT, DEFAULT_MAX_REACTIVATION_PERCENT,
-    DEFAULT_MAX_REACTIVATIONS, DEFAULT_MAX_ROLE_CHANGE_PERCENT, DEFAULT_MAX_ROLE_CHANGES,
-    DEFAULT_MAX_SHRINK_PERCENT, DEFAULT_PROVISION_DAYS_BEFORE_START,
+    DEFAULT_MAX_DEACTIVATIONS, DEFAULT_MAX_DELETIONS, DEFAULT_MAX_INVALID_ROWS_PERCENT,
+    DEFAULT_MAX_REACTIVATION_PERCENT, DEFAULT_MAX_REACTIVATIONS, DEFAULT_MAX_ROLE_CHANGE_PERCENT,
+    DEFAULT_MAX_ROLE_CHANGES, DEFAULT_MAX_SHRINK_PERCENT, DEFAULT_PROVISION_DAYS_BEFORE_START,
     DEFAULT_REQUEST_TIMEOUT_SECONDS, DEFAULT_REQUESTS_PER_MINUTE,
 };
 use super::resolved::{
-    Columns, Condition, Encoding, NameOrder, OnLeave, PastTerminationDate, StatusMap,
-    UnmanagedUsers,
+    Columns, Condition, DeactivationMode, Encoding, NameOrder, OnLeave, PastTerminationDate,
+    StatusMap, UnmanagedUsers,
 };
 use crate::vocab::{Role, TeamRole};
 use serde::Deserialize;
@@ -104,10 +104,20 @@ pub(super) struct LifecycleTable {
     pub past_termination_date: PastTerminationDate,
     #[serde(default)]
     pub on_leave: OnLeave,
+    #[serde(default = "default_deactivate")]
+    pub deactivate: Spanned<DeactivationMode>,
+    #[serde(default)]
+    pub delete_suspended_after_days: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub archive: Option<Spanned<PathBuf>>,
 }
 
 fn default_provision_days() -> Spanned<i64> {
     Spanned::new(0..0, i64::from(DEFAULT_PROVISION_DAYS_BEFORE_START))
+}
+
+fn default_deactivate() -> Spanned<DeactivationMode> {
+    Spanned::new(0..0, DeactivationMode::default())
 }
 
 /// `[roles]`.
@@ -166,6 +176,8 @@ pub(super) struct SafetyTable {
     pub max_role_change_percent: f64,
     #[serde(default = "d_shrink")]
     pub max_shrink_percent: f64,
+    #[serde(default = "d_deletions")]
+    pub max_deletions: usize,
     #[serde(default)]
     pub lock_dir: Option<PathBuf>,
 }
@@ -194,6 +206,9 @@ fn d_role_pct() -> f64 {
 fn d_shrink() -> f64 {
     DEFAULT_MAX_SHRINK_PERCENT
 }
+fn d_deletions() -> usize {
+    DEFAULT_MAX_DELETIONS
+}
 
 impl Default for SafetyTable {
     fn default() -> Self {
@@ -206,6 +221,7 @@ impl Default for SafetyTable {
             max_role_changes: d_role(),
             max_role_change_percent: d_role_pct(),
             max_shrink_percent: d_shrink(),
+            max_deletions: d_deletions(),
             lock_dir: None,
         }
     }
