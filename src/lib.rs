@@ -24,6 +24,7 @@
 #![deny(missing_docs)]
 
 pub mod apply;
+pub mod archive;
 #[cfg(test)]
 mod architecture;
 pub mod cli;
