@@ -119,6 +119,9 @@ pub struct SafetyFlags {
     /// Raise both reactivation caps (count and percent) to N for this run.
     #[arg(long, value_name = "N")]
     pub allow_reactivations: Option<usize>,
+    /// Raise the deletion cap ([safety] max_deletions) to N for this run.
+    #[arg(long, value_name = "N")]
+    pub allow_deletions: Option<usize>,
 }
 
 /// `plan`.

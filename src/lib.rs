@@ -24,9 +24,9 @@
 #![deny(missing_docs)]
 
 pub mod apply;
-pub mod archive;
 #[cfg(test)]
 mod architecture;
+pub mod archive;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -4,11 +4,12 @@
 
 use super::Failure;
 use super::common::{
-    Ended, check_report, client_from, confirm, finish_report, load, observe_and_plan, refusal,
-    settings, today,
+    Ended, check_archive, check_report, client_from, confirm, finish_report, load, load_archive,
+    observe_and_plan, refusal, settings, today, warn_archive,
 };
 use crate::apply::lock::{self, ApplyLock};
 use crate::apply::{self, ApplyOptions, Outcome, OutcomeStatus};
+use crate::archive::Archive;
 use crate::cli::ApplyArgs;
 use crate::config::{Config, Connection};
 use crate::exit::Exit;
@@ -24,6 +25,7 @@ use secrecy::ExposeSecret;
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Runs `apply`: whatever happens after the arguments are parsed, `--report FILE` is
 /// replaced with a report of how the run ended (see [`RunStatus`]).
@@ -64,6 +66,7 @@ async fn apply_run(
     let bar = printer.progress();
     let as_of = today(&cfg, a.as_of.as_of);
     let planned = observe_and_plan(&client, &cfg, &roster, &bar, &s.api_url, as_of).await?;
+    warn_archive(&planned.archive, printer);
     printer.out(&report::render_plan(&planned.plan, &roster));
     if let Some(f) = refusal(&planned.plan, &cfg, a.safety) {
         return Err(f);
@@ -71,11 +74,13 @@ async fn apply_run(
     if planned.plan.is_empty() {
         return Ok(no_changes(&client, &planned.plan, &roster));
     }
+    check_archive(&planned.plan, &planned.archive)?;
     let run = Run {
         client: &client,
         cfg: &cfg,
         plan: &planned.plan,
         roster: &roster,
+        archive: &planned.archive,
         progress: &bar,
         api_url: &s.api_url,
         printer,
@@ -90,6 +95,8 @@ async fn apply_saved(a: &ApplyArgs, plan_path: &Path, printer: &Printer) -> Resu
     let saved = SavedPlan::read(plan_path)?;
     saved.check_config(&a.config)?;
     saved.check_as_of(a.as_of.as_of)?;
+    let archive = load_archive(&cfg)?;
+    warn_archive(&archive, printer);
     let roster = match &a.hr {
         Some(hr_path) => {
             saved.check_hr(hr_path)?;
@@ -126,11 +133,13 @@ async fn apply_saved(a: &ApplyArgs, plan_path: &Path, printer: &Printer) -> Resu
     if saved.plan.is_empty() {
         return Ok(no_changes(&client, &saved.plan, &roster));
     }
+    check_archive(&saved.plan, &archive)?;
     let run = Run {
         client: &client,
         cfg: &cfg,
         plan: &saved.plan,
         roster: &roster,
+        archive: &archive,
         progress: &bar,
         api_url: &s.api_url,
         printer,
@@ -189,6 +198,8 @@ pub(super) struct Run<'a> {
     pub(super) plan: &'a Plan,
     /// The export the plan was made from (empty for a saved plan applied without `--hr`).
     pub(super) roster: &'a Roster,
+    /// The deletion archive the plan was made with.
+    pub(super) archive: &'a Arc<Archive>,
     /// The run's progress display.
     pub(super) progress: &'a Progress,
     /// The account's API URL, named in the 401/403 hint.
@@ -236,6 +247,7 @@ pub(super) async fn execute(run: &Run<'_>) -> Ended {
         cfg,
         plan,
         roster,
+        archive,
         progress,
         api_url,
         printer,
@@ -243,6 +255,7 @@ pub(super) async fn execute(run: &Run<'_>) -> Ended {
     let opts = ApplyOptions {
         concurrency: cfg.pagerduty.concurrency,
         protected: cfg.lifecycle.protected.clone(),
+        archive: archive.clone(),
     };
     let before = client.stats();
     let started = std::time::Instant::now();

@@ -4,7 +4,7 @@
 //! noted when `[lifecycle] unmanaged_users = "report"`.
 
 use super::Tally;
-use super::build::{Record, deactivate};
+use super::build::{Record, leave};
 use super::context::Ctx;
 use super::matching::Index;
 use super::ownership::untouchable;
@@ -57,7 +57,7 @@ pub(super) fn plan_users_without_row<'a>(cx: &mut Ctx<'a>, index: &Index<'a>, t:
         t.managed.insert(u.id.as_str());
         let why = format!("leaver: employee {} is not in the HR export", m.employee_id);
         let human = index.human(u);
-        match deactivate(
+        match leave(
             cx,
             u,
             &m.employee_id,

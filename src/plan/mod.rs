@@ -70,6 +70,7 @@ pub use policy::Policy;
 pub use preconditions::check_rules_offline;
 pub use skip::{Skip, SkipCause, UnknownSkipCause};
 
+use crate::archive::Archive;
 use crate::hr::Roster;
 use crate::ids::{TeamId, UserId};
 use crate::pagerduty::models::{Team, TeamMember, User};
@@ -105,6 +106,10 @@ pub struct Inputs<'a> {
     /// dated rules of [`dated`] compare the export's dates with it, and suspension markers
     /// record it.
     pub today: NaiveDate,
+    /// The deletion archive as read by the commands ([`Archive::in_memory`] when none is
+    /// configured): a rehire with no user is re-created from their latest record, and a
+    /// user whose restore was interrupted finishes it.
+    pub archive: &'a Archive,
 }
 
 /// What the passes over employees and users gather.

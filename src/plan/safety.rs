@@ -17,6 +17,8 @@ pub struct Overrides {
     pub allow_role_changes: Option<usize>,
     /// `--allow-reactivations N`: both reactivation caps become N for this run.
     pub allow_reactivations: Option<usize>,
+    /// `--allow-deletions N`: the deletion cap becomes N for this run.
+    pub allow_deletions: Option<usize>,
 }
 
 fn percent(part: usize, whole: usize) -> f64 {
@@ -71,6 +73,22 @@ impl Cap<'_> {
     }
 }
 
+/// The refusal for `count` deletions, if any: a count cap only (`[safety] max_deletions`,
+/// or `--allow-deletions N` in its place), since a deletion cannot be undone whatever the
+/// account's size.
+fn deletion_cap(count: usize, max: usize, allow: Option<usize>) -> Option<String> {
+    match allow {
+        Some(n) => (count > n).then(|| {
+            format!("{count} deletions exceed --allow-deletions {n}; review the plan and raise it if this is intended")
+        }),
+        None => (count > max).then(|| {
+            format!(
+                "{count} deletions exceed [safety] max_deletions = {max}; a deletion cannot be undone (the archive re-creates a rehire under a new PagerDuty ID): review the plan, then rerun with --allow-deletions {count}"
+            )
+        }),
+    }
+}
+
 /// Every threshold the plan exceeds, as a message naming the setting and the override;
 /// empty when the plan may proceed.
 pub fn check(plan: &Plan, safety: &SafetyConfig, overrides: Overrides) -> Vec<String> {
@@ -113,6 +131,11 @@ pub fn check(plan: &Plan, safety: &SafetyConfig, overrides: Overrides) -> Vec<St
         max_percent: safety.max_role_change_percent,
     };
     out.extend(role_cap.check(role_changes, managed, overrides.allow_role_changes));
+    out.extend(deletion_cap(
+        plan.count(ActionKind::Delete),
+        safety.max_deletions,
+        overrides.allow_deletions,
+    ));
     let active = plan.population.managed_active_users;
     let hr = plan.population.hr_active;
     if active > 0 && hr < active {
@@ -277,6 +300,57 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    #[test]
+    fn deletion_cap_and_its_override() {
+        let s = SafetyConfig {
+            max_deletions: 2,
+            ..SafetyConfig::default()
+        };
+        let deletes = |n: usize| {
+            let mut p = plan(0, 0, pop(1000, 1000, 1000));
+            for a in plan(n, 0, pop(1000, 1000, 1000)).actions {
+                p.actions.push(Action {
+                    kind: ActionKind::Delete,
+                    ..a
+                });
+            }
+            p
+        };
+        assert!(check(&deletes(2), &s, Overrides::default()).is_empty());
+        let r = check(&deletes(3), &s, Overrides::default());
+        assert!(
+            r.len() == 1
+                && r[0].starts_with("3 deletions exceed [safety] max_deletions = 2;")
+                && r[0].ends_with("rerun with --allow-deletions 3"),
+            "{r:?}"
+        );
+        let allow = |n| Overrides {
+            allow_deletions: Some(n),
+            ..Default::default()
+        };
+        assert!(check(&deletes(3), &s, allow(3)).is_empty());
+        let r = check(&deletes(4), &s, allow(3));
+        assert!(
+            r.len() == 1 && r[0].starts_with("4 deletions exceed --allow-deletions 3;"),
+            "{r:?}"
+        );
+        // Deletions are not deactivations: the deactivation caps do not count them.
+        let many = SafetyConfig {
+            max_deletions: 100,
+            max_deactivations: 1,
+            ..SafetyConfig::default()
+        };
+        assert!(check(&deletes(30), &many, Overrides::default()).is_empty());
+        // No percentage: 9 deletions among 60 managed users (15%) are within a cap of 10.
+        let mut p = deletes(9);
+        p.population = pop(60, 60, 60);
+        let ten = SafetyConfig {
+            max_deletions: 10,
+            ..SafetyConfig::default()
+        };
+        assert!(check(&p, &ten, Overrides::default()).is_empty());
     }
 
     #[test]

@@ -281,6 +281,15 @@ impl Account {
                         let id = uid.clone().unwrap();
                         self.leave(&id, team_id);
                     }
+                    Step::DeleteUser { .. } => {
+                        let id = uid.clone().unwrap();
+                        self.users.retain(|u| u.id != id);
+                        for list in self.members.values_mut() {
+                            list.retain(|m| m.user.id != id);
+                        }
+                    }
+                    // Contact methods are not modelled here (see tests/e2e_delete.rs).
+                    Step::RestoreContacts { .. } => {}
                 }
             }
         }
@@ -300,6 +309,7 @@ impl Account {
             members: &self.members,
             policy: &Policy::from_config(cfg),
             today,
+            archive: &crate::archive::Archive::default(),
         })
         .unwrap()
     }
@@ -791,6 +801,7 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
         members: &BTreeMap::new(),
         policy: &Policy::from_config(&cfg),
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        archive: &crate::archive::Archive::default(),
     })
     .unwrap_err();
     assert!(err.to_string().contains("no team \"Nope\""), "{err}");
@@ -813,6 +824,7 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
         members: &BTreeMap::new(),
         policy: &Policy::from_config(&cfg2),
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        archive: &crate::archive::Archive::default(),
     })
     .unwrap_err();
     assert!(err.to_string().contains("refuses on teams"), "{err}");
@@ -1122,6 +1134,7 @@ fn creating_users_needs_a_from_user_that_exists() {
         members: &acct.members,
         policy: &Policy::from_config(&cfg),
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        archive: &crate::archive::Archive::default(),
     })
     .unwrap_err();
     assert!(
@@ -1213,3 +1226,5 @@ fn stakeholder_with_a_team_is_found_offline() {
         "{err}"
     );
 }
+
+mod deletion;

@@ -89,8 +89,10 @@ pub struct ApplySummary {
     pub updated: usize,
     /// Deactivations applied.
     pub deactivated: usize,
-    /// Reactivations applied.
+    /// Reactivations applied (re-creations from the archive included).
     pub reactivated: usize,
+    /// Deletions applied.
+    pub deleted: usize,
     /// Actions that failed.
     pub failed: usize,
     /// Actions skipped at apply time, plus people the plan left alone and HR rows with
@@ -111,6 +113,7 @@ pub fn apply_summary(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Appl
                 ActionKind::Update => s.updated += 1,
                 ActionKind::Deactivate => s.deactivated += 1,
                 ActionKind::Reactivate => s.reactivated += 1,
+                ActionKind::Delete => s.deleted += 1,
             },
             OutcomeStatus::Failed => s.failed += 1,
             OutcomeStatus::Skipped => s.skipped += 1,
@@ -121,7 +124,8 @@ pub fn apply_summary(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Appl
 
 /// The JSON apply report of a run that reached the apply (or found nothing to apply):
 /// `status` and `exit_code` (how the run ended), `error` (null, or how many actions
-/// failed), `summary` {created, updated, deactivated, reactivated, failed, skipped},
+/// failed), `summary` {created, updated, deactivated, reactivated, deleted, failed,
+/// skipped},
 /// `actions[]` (the plan's fields plus `outcome` ∈ applied|failed|skipped, `error` text or
 /// null, `attempts` = HTTP requests sent for the action including retries and the
 /// re-check, `steps_done`/`steps_total`), `skipped[]` as in the plan, and `requests` (see

@@ -14,6 +14,7 @@ fn past(kind: ActionKind) -> &'static str {
         ActionKind::Update => "updated",
         ActionKind::Deactivate => "deactivated",
         ActionKind::Reactivate => "reactivated",
+        ActionKind::Delete => "deleted",
     }
 }
 
@@ -64,7 +65,8 @@ pub fn outcome_line(o: &Outcome) -> String {
 /// (`Error: KIND of EMAIL (ID) failed after N attempts: …`) and apply-time skip
 /// (`Skipped: KIND of EMAIL (ID): …`), then
 /// `Apply complete! N created, N updated, N deactivated, N reactivated, N failed, N skipped.`
-/// (`Apply finished with failures.` when an action failed).
+/// (`, N deleted` after the reactivations when anyone was deleted; `Apply finished with
+/// failures.` when an action failed).
 pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> String {
     let mut out = String::new();
     let mut problems = String::new();
@@ -109,9 +111,14 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
     } else {
         "Apply finished with failures."
     };
+    let deleted = if s.deleted > 0 {
+        format!(", {} deleted", s.deleted)
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "{head} {} created, {} updated, {} deactivated, {} reactivated, {} failed, {} skipped.",
+        "{head} {} created, {} updated, {} deactivated, {} reactivated{deleted}, {} failed, {} skipped.",
         s.created, s.updated, s.deactivated, s.reactivated, s.failed, s.skipped
     );
     out

@@ -29,7 +29,12 @@ pub(super) fn action_json(a: &Action) -> serde_json::Map<String, Value> {
         "hr_line": a.line,
     });
     match v {
-        Value::Object(m) => m,
+        Value::Object(mut m) => {
+            if let Some(old) = a.restores_from().filter(|_| a.user_id.is_none()) {
+                m.insert("previous_pagerduty_user_id".into(), json!(old));
+            }
+            m
+        }
         _ => unreachable!("json! of an object literal"),
     }
 }
@@ -64,13 +69,14 @@ pub(super) fn skipped_json(plan: &Plan, roster: &Roster) -> Vec<Value> {
 
 /// The JSON plan: `actions[]` (one per user: `action`, `employee_id`, `email`,
 /// `pagerduty_user_id` or null, `reason`, `changes` {field: [old, new]} with `teams` as
-/// `[[old "team:role", …], [new …]]`), `skipped[]`, `notes[]`, `pending[]` (changes that
+/// `[[old "team:role", …], [new …]]`, and, on a rehire re-created from the archive,
+/// `previous_pagerduty_user_id`), `skipped[]`, `notes[]`, `pending[]` (changes that
 /// come due later: `employee_id`, `email`, `action` create, reactivate or deactivate, `on`
 /// `YYYY-MM-DD`), `conflicts[]` (past termination dates on rows the status calls active:
 /// `employee_id`, `email`, `hr_line`, `status`, `termination_date`, `decided_by` status or
-/// date), and `summary` {create, update, deactivate, reactivate, unchanged, skipped,
-/// pending, conflicts}. `skipped` counts HR rows with problems plus people deliberately
-/// left alone.
+/// date), and `summary` {create, update, deactivate, reactivate, delete, unchanged,
+/// skipped, pending, conflicts}. `skipped` counts HR rows with problems plus people
+/// deliberately left alone.
 pub fn plan_json(plan: &Plan, roster: &Roster) -> Value {
     let pending: Vec<Value> = plan
         .pending
@@ -110,6 +116,7 @@ pub fn plan_json(plan: &Plan, roster: &Roster) -> Value {
             "update": plan.count(ActionKind::Update),
             "deactivate": plan.count(ActionKind::Deactivate),
             "reactivate": plan.count(ActionKind::Reactivate),
+            "delete": plan.count(ActionKind::Delete),
             "unchanged": plan.unchanged,
             "skipped": plan.skipped.len() + roster.invalid_rows(),
             "pending": plan.pending.len(),

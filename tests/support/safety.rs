@@ -90,6 +90,7 @@ pub fn in_sync_users_as_of(
         members: &BTreeMap::new(),
         policy: &Policy::from_config(cfg),
         today,
+        archive: &hr2pagerduty::archive::Archive::default(),
     })
     .unwrap();
     p.actions

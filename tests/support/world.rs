@@ -218,6 +218,7 @@ impl World {
             members: &BTreeMap::new(),
             policy: &policy,
             today,
+            archive: &hr2pagerduty::archive::Archive::default(),
         })
         .expect("the export plans against an empty account");
         let mut desired = BTreeMap::new();
@@ -468,6 +469,7 @@ impl World {
                             teams: self.saved(&teams),
                             termination_date: None,
                             leave: false,
+                            from_archive: None,
                         }),
                     },
                 ));

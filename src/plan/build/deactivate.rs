@@ -3,15 +3,14 @@
 //! and marker in one request when the role is not a stakeholder role or there is no team to
 //! leave).
 
-use super::{change, collapse, labels};
+use super::{change, collapse, labels, recorded_memberships};
 use crate::email::Email;
 use crate::hr::Employee;
 use crate::ids::EmployeeId;
-use crate::marker::{self, Marker, SavedMembership, Suspension};
+use crate::marker::{self, Marker, Suspension};
 use crate::pagerduty::models::{User, UserUpdate};
 use crate::plan::context::Ctx;
 use crate::plan::{Action, ActionKind, Field, Guard, Step, TeamsChange};
-use crate::vocab::{Role, TeamRole};
 use chrono::NaiveDate;
 
 /// What a new suspension records besides the date, role and teams: the termination date
@@ -46,30 +45,14 @@ pub(in crate::plan) fn deactivate(
     let resuming = existing.is_some();
     let suspension = match existing {
         Some(s) => s,
-        None => {
-            let mut teams = Vec::new();
-            for m in current.values() {
-                let role = match &m.role {
-                    Some(r) => r.clone(),
-                    None => {
-                        cx.needs.insert(m.team_id.clone());
-                        default_team_role(&u.role)
-                    }
-                };
-                teams.push(SavedMembership {
-                    id: m.team_id.clone(),
-                    name: cx.team_names.get(m.team_id.as_str()).map(|s| s.to_string()),
-                    role,
-                });
-            }
-            Suspension {
-                on: cx.inp.today,
-                role: u.role.clone(),
-                teams,
-                termination_date: record.termination_date,
-                leave: record.leave,
-            }
-        }
+        None => Suspension {
+            on: cx.inp.today,
+            role: u.role.clone(),
+            teams: recorded_memberships(cx, u, &current),
+            termination_date: record.termination_date,
+            leave: record.leave,
+            from_archive: None,
+        },
     };
     let want_marker = Marker {
         employee_id: employee_id.clone(),
@@ -147,14 +130,4 @@ pub(in crate::plan) fn deactivate(
         }),
         line: e.map(|e| e.line),
     })
-}
-
-/// PagerDuty's default team role for a base role (PAGERDUTY_API.md §5.1, from S25): used
-/// only when a team's members could not be read.
-fn default_team_role(role: &Role) -> TeamRole {
-    match role {
-        Role::LimitedUser => TeamRole::Responder,
-        Role::User | Role::Admin | Role::Owner => TeamRole::Manager,
-        _ => TeamRole::Observer,
-    }
 }
