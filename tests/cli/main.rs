@@ -1,11 +1,13 @@
 //! The real binary end to end against the simulator: the demo, every command's output
 //! (snapshots), the real exports, failures and recovery, and the safety checks (input
-//! integrity, thresholds, saved plans, apply-time re-checks), and `sandbox` with fault flags.
+//! integrity, thresholds, saved plans, apply-time re-checks), `sandbox` with fault flags, and
+//! the deactivation modes (deletion, the archive, rehires restored from it).
 
 #[path = "../support/mod.rs"]
 mod support;
 
 mod dated;
+mod delete;
 mod demo;
 mod failures;
 mod output;

@@ -1,11 +1,13 @@
 //! The PagerDuty client against a scripted stand-in server on 127.0.0.1: the exact requests
 //! it sends, listing and its completeness checks, the shared rate limit and in-flight cap,
-//! retries, and that the API key never leaks. (Tracing output has a binary of its own,
+//! retries, and that the API key never leaks; and, against the simulator, the
+//! contact-method and notification-rule calls and the full user record. (Tracing output has a binary of its own,
 //! `tests/client_tracing.rs`, because tracing caches per-callsite interest process-wide.)
 
 #[path = "../support/mod.rs"]
 mod support;
 
+mod contacts;
 mod limits;
 mod listing;
 mod requests;

@@ -3,9 +3,8 @@
 //! re-created from the archive, and the archive's path errors. Each scenario is plan, apply,
 //! then a second plan, against the simulator, with the real binary.
 
-mod e2e_support;
-
-use e2e_support::*;
+use crate::support::e2e::*;
+use crate::support::*;
 use hr2pagerduty::archive::ArchiveRecord;
 use hr2pagerduty::email::Email;
 use hr2pagerduty::marker::{self, Marker, SavedMembership, Suspension};
@@ -377,24 +376,9 @@ fn the_archive_line_is_on_disk_before_the_delete_reaches_pagerduty() {
     args.push("--yes".into());
     let cmd = against(&case.sim, KEY);
     let apply = std::thread::spawn(move || run_args(cmd, &args));
-    let started = std::time::Instant::now();
-    let in_flight = loop {
-        let delete = case
-            .sim
-            .handle
-            .requests()
-            .into_iter()
-            .find(|r| r.method == "DELETE" && r.path == "/users/PLEE001");
-        if let Some(d) = delete {
-            break d;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "no DELETE arrived"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert_eq!(in_flight.status, 0, "still being answered");
+    case.sim.wait_in_flight("DELETE /users/PLEE001", |r| {
+        r.method == "DELETE" && r.path == "/users/PLEE001"
+    });
     let records = case.records();
     assert_eq!(records.len(), 1, "archived before the DELETE arrived");
     assert_eq!(records[0].pagerduty_user_id.as_str(), "PLEE001");

@@ -1,9 +1,7 @@
 //! The client's contact-method and notification-rule calls, and the full user record read
 //! before a deletion, against the simulator (in-process, 127.0.0.1).
 
-mod client_support;
-
-use client_support::config;
+use crate::support::client::config;
 use hr2pagerduty::pagerduty::Client;
 use hr2pagerduty::pagerduty::models::contact::{
     ContactMethodReference, ContactMethodType, NewContactMethod, NewNotificationRule,
