@@ -72,7 +72,7 @@ pub enum RunStatus {
     /// plan, another apply holding the lock (exit 3).
     Refused,
     /// A usage error: bad flags, `PAGERDUTY_API_KEY` unset, no `--yes` without a terminal,
-    /// an unreadable saved plan (exit 64).
+    /// an unreadable saved plan, a deletion archive that cannot be read or written (exit 64).
     UsageError,
     /// The HR export is unusable (exit 65).
     HrUnusable,
