@@ -13,8 +13,8 @@
 //! other team removals are still tried, and every failure is kept ([`Cause::Failed`]).
 //!
 //! A deletion sends one request after the re-check: the `DELETE`, once the user's full
-//! record (read with the re-check, `include[]=contact_methods`, `notification_rules`,
-//! `teams`) is durable in the archive ([`crate::archive`]); a record that cannot be written
+//! record (read with the re-check, `include[]=contact_methods` and `notification_rules`)
+//! is durable in the archive ([`crate::archive`]); a record that cannot be written
 //! fails the action with nothing deleted. A `DELETE` PagerDuty refuses (assigned incidents,
 //! the only target of an escalation rule) fails the action with PagerDuty's reason and is
 //! not retried. A restore from the archive reads what the new user has and creates only

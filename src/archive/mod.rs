@@ -10,7 +10,7 @@
 //! modes).
 //!
 //! - Before a `DELETE /users/{id}` is sent, the executor reads the user in full
-//!   (`GET /users/{id}?include[]=contact_methods&include[]=notification_rules&include[]=teams`),
+//!   (`GET /users/{id}?include[]=contact_methods&include[]=notification_rules`),
 //!   appends its record, flushes and fsyncs the file (and, when it was just created, its
 //!   directory), and only then sends the request ([`Archive::append`]).
 //! - A crash between the write and the DELETE leaves a user the next run deletes again; the

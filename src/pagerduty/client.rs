@@ -243,9 +243,9 @@ impl Client {
     }
 
     /// One user in full, as hr2pagerduty archives it before a deletion:
-    /// `GET /users/{id}?include[]=contact_methods&include[]=notification_rules&include[]=teams`
-    /// (one request; the `include[]` values of OpenAPI `getUser`). `None` on 404 (a deleted
-    /// user, fact F24).
+    /// `GET /users/{id}?include[]=contact_methods&include[]=notification_rules` (one request;
+    /// `include[]` values of OpenAPI `getUser`; the team references come without asking).
+    /// `None` on 404 (a deleted user, fact F24).
     ///
     /// # Errors
     /// Any request error other than 404; [`ApiError::Decode`] for an unexpected body (a
@@ -253,8 +253,7 @@ impl Client {
     pub async fn get_user_record(&self, id: &UserId) -> Result<Option<UserRecord>, ApiError> {
         let mut req = Request::new(Method::GET, &["users", id])
             .query("include[]", "contact_methods")
-            .query("include[]", "notification_rules")
-            .query("include[]", "teams");
+            .query("include[]", "notification_rules");
         req.not_found = NotFound::Answer;
         let ex = self.inner.send(&req).await?;
         if ex.status == 404 {

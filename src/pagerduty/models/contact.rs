@@ -259,9 +259,9 @@ pub struct CreateNotificationRuleRequest {
 }
 
 /// A user with every contact method and notification rule in full, as
-/// `GET /users/{id}?include[]=contact_methods&include[]=notification_rules&include[]=teams`
-/// returns it (OpenAPI `getUser`, `include[]` enum `contact_methods`, `notification_rules`,
-/// `teams`): what hr2pagerduty archives before deleting a user.
+/// `GET /users/{id}?include[]=contact_methods&include[]=notification_rules` returns it
+/// (OpenAPI `getUser`, `include[]` enum `contact_methods`, `notification_rules`): what
+/// hr2pagerduty archives before deleting a user.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserRecord {
     /// The user (its `contact_methods` and `notification_rules` emptied: they are below).
