@@ -16,8 +16,9 @@ Examples:
   hr2pagerduty sandbox --seed fixtures/sim/basic.json --port 8080
       Serve the PagerDuty simulator on http://127.0.0.1:8080.
 
-Exit codes: 0 success; 1 the run failed; 2 plan --detailed-exitcode found changes;
-3 refused before any write; 64 usage error; 65 HR input unusable; 78 configuration invalid.";
+Exit codes: 0 success; 1 the run failed or left a deactivation undone (blocked, failed);
+2 plan --detailed-exitcode found changes; 3 refused before any write; 64 usage error;
+65 HR input unusable; 78 configuration invalid.";
 
 /// Provision PagerDuty users from an HR system's CSV export.
 #[derive(Debug, Parser)]
@@ -122,6 +123,10 @@ pub struct SafetyFlags {
     /// Raise the deletion cap ([safety] max_deletions) to N for this run.
     #[arg(long, value_name = "N")]
     pub allow_deletions: Option<usize>,
+    /// Deactivate users even while they are on an escalation policy, on call in the
+    /// lookahead or assigned open incidents (by default such deactivations are blocked).
+    #[arg(long)]
+    pub allow_oncall_gaps: bool,
 }
 
 /// `plan`.

@@ -7,8 +7,9 @@
 pub enum Exit {
     /// The command did what was asked; for `plan --detailed-exitcode`, no changes.
     Success = 0,
-    /// The run failed: an action failed, PagerDuty unreachable, authentication rejected,
-    /// retries exhausted.
+    /// The run failed: an action failed, a planned deactivation was left undone (blocked
+    /// because its user is on call, or failed), PagerDuty unreachable, authentication
+    /// rejected, retries exhausted.
     Failure = 1,
     /// `plan --detailed-exitcode` found changes.
     Changes = 2,

@@ -20,7 +20,9 @@
 //! and the simulator all read.
 //!
 //! Small shared pieces: [`ids`] (ID newtypes), [`email`], [`marker`] (the ownership
-//! marker), [`digest`] (SHA-256), [`progress`] (the progress bars on stderr).
+//! marker), [`oncall`] (what a leaver holds on call, and whether that blocks taking them
+//! away; read by observe, plan, apply, report and saved plans), [`digest`] (SHA-256),
+//! [`progress`] (the progress bars on stderr).
 #![deny(missing_docs)]
 
 pub mod apply;
@@ -37,6 +39,7 @@ pub mod hr;
 pub mod ids;
 pub mod marker;
 pub mod observe;
+pub mod oncall;
 pub mod pagerduty;
 pub mod plan;
 pub mod printer;

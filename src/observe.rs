@@ -14,15 +14,29 @@
 //! and planning again. `apply --plan` reads the users ([`Observer::users`]) and the members
 //! of the saved plan's teams.
 //!
-//! More facts for the planner go here the same way: the on-call lookup before planned
-//! deactivations becomes a field of [`Needs`] (the users to look up) and of [`Account`]
-//! (what PagerDuty says they are on call for), read in [`Observer::complete`].
+//! The on-call look-up before planned deactivations goes the same way: the plan names the
+//! users whose on-call duties it needs (`Plan::needs_oncall`), [`Needs::oncall`] carries
+//! them here, and [`Observer::complete`] reads, for those users only, the escalation
+//! policies that target them, their on-calls in the lookahead and their open incidents
+//! ([`crate::oncall`] says what each look-up is), into [`Account::oncall`].
 //!
-//! Imports: the client and its models (`pagerduty`), `ids`, `progress`, and the name of the
-//! API key variable from `config`; never the planner.
+//! # Batching the on-call look-ups
+//! The three listings each accept several `user_ids[]` at once, and each answer says which
+//! user every item belongs to (a policy's rule targets, an on-call's `user`, an incident's
+//! assignees), so users are looked up [`ONCALL_BATCH_USERS`] at a time: three listings per
+//! batch (more only when a listing has more than 100 items), all batches and listings at
+//! once under the client's shared limiter, through the one paginator. Should PagerDuty
+//! return a policy that targets none of a batch's users directly (its documentation says
+//! `user_ids[]` matches targets, so this is not expected), the policies of that batch's
+//! users are listed again one user at a time, so that no policy is given to the wrong user.
+//!
+//! Imports: the client and its models (`pagerduty`), `ids`, `oncall`, `progress`, and the
+//! name of the API key variable and the default lookahead from `config`; never the
+//! planner.
 
-use crate::config::ENV_API_KEY;
-use crate::ids::TeamId;
+use crate::config::{DEFAULT_ONCALL_LOOKAHEAD_DAYS, ENV_API_KEY};
+use crate::ids::{TeamId, UserId};
+use crate::oncall::{self, Lookahead, OncallFacts, OncallImpact};
 use crate::pagerduty::models::{Team, TeamMember, User};
 use crate::pagerduty::{ApiError, Client};
 use crate::progress::Progress;
@@ -39,6 +53,9 @@ pub struct Account {
     pub teams: Vec<Team>,
     /// Members, with their team roles, of each team read so far.
     pub members: BTreeMap<TeamId, Vec<TeamMember>>,
+    /// The on-call duties of each user looked up so far, and the window they were looked
+    /// up over ([`Observer::account`] opens the window from now).
+    pub oncall: OncallFacts,
 }
 
 /// What a plan needs read beyond users and teams.
@@ -46,7 +63,15 @@ pub struct Account {
 pub struct Needs {
     /// Teams whose members (and team roles) to read; teams already read are not read again.
     pub team_members: BTreeSet<TeamId>,
+    /// Users whose on-call duties to look up (users about to be deactivated); users already
+    /// looked up are not looked up again.
+    pub oncall: BTreeSet<UserId>,
 }
+
+/// Users per on-call look-up request (`user_ids[]` pairs in one query): about 1,200
+/// characters of query string with PagerDuty's 7-character IDs, well under the URL
+/// lengths servers accept. See the module docs.
+pub const ONCALL_BATCH_USERS: usize = 50;
 
 /// Whether a request that PagerDuty refused was a read or a write: a 403 means different
 /// things for each (a read-only key can plan but not apply).
@@ -82,8 +107,10 @@ pub fn auth_hint(status: u16, api_url: &str, access: Access) -> Option<String> {
 /// listing after `refused before any write: `).
 #[derive(Debug, thiserror::Error)]
 pub enum ObserveError {
-    /// A listing stopped early, repeated a page or reached the offset ceiling: it cannot be
-    /// proven complete, so a plan from it could deactivate users it missed (refused, exit 3).
+    /// A listing cannot be proven complete ([`ApiError::is_incomplete_listing`]: a page
+    /// check failed, PagerDuty gave its offset-ceiling answer, or a partitioned user listing
+    /// did not reach the unfiltered `total`), so a plan from it could deactivate users it
+    /// missed or create users who exist (refused, exit 3).
     #[error("{0}; the listing cannot be proven complete, so nothing was written")]
     Incomplete(ApiError),
     /// PagerDuty rejected the key (401).
@@ -135,6 +162,7 @@ pub struct Observer<'a> {
     progress: &'a Progress,
     concurrency: usize,
     api_url: &'a str,
+    lookahead_days: u32,
 }
 
 impl<'a> Observer<'a> {
@@ -152,6 +180,26 @@ impl<'a> Observer<'a> {
             progress,
             concurrency: concurrency.max(1),
             api_url,
+            lookahead_days: DEFAULT_ONCALL_LOOKAHEAD_DAYS,
+        }
+    }
+
+    /// The same observer, looking on-calls up `days` days ahead
+    /// (`[lifecycle] oncall_lookahead_days`; default
+    /// [`DEFAULT_ONCALL_LOOKAHEAD_DAYS`]).
+    pub fn with_oncall_lookahead(mut self, days: u32) -> Observer<'a> {
+        self.lookahead_days = days;
+        self
+    }
+
+    /// An account holding only `users`, with the on-call window opened from now (what
+    /// `apply --plan` starts from).
+    pub fn account_of(&self, users: Vec<User>) -> Account {
+        Account {
+            users,
+            teams: Vec::new(),
+            members: BTreeMap::new(),
+            oncall: OncallFacts::new(Lookahead::from_now(self.lookahead_days)),
         }
     }
 
@@ -195,20 +243,27 @@ impl<'a> Observer<'a> {
         let users = self.users().await?;
         let teams = self.teams().await?;
         Ok(Account {
-            users,
             teams,
-            members: BTreeMap::new(),
+            ..self.account_of(users)
         })
     }
 
     /// Reads what `needs` asks for and `account` lacks: the members of each team in
     /// [`Needs::team_members`] not yet in [`Account::members`] (`GET
     /// /teams/{id}/members`), `concurrency` teams at a time, counted on a "reading team
-    /// members" stage.
+    /// members" stage; then the on-call duties of each user in [`Needs::oncall`] not yet in
+    /// [`Account::oncall`], over its window, in batches (see the module docs), counted on a
+    /// "looking up on-call duties" stage.
     ///
     /// # Errors
-    /// See [`ObserveError`]; `account` then keeps what it held before.
+    /// See [`ObserveError`]; a read that fails adds nothing of its own to `account` (team
+    /// members read before a failed on-call look-up are kept).
     pub async fn complete(&self, account: &mut Account, needs: &Needs) -> Result<(), ObserveError> {
+        self.read_members(account, needs).await?;
+        self.read_oncall(account, needs).await
+    }
+
+    async fn read_members(&self, account: &mut Account, needs: &Needs) -> Result<(), ObserveError> {
         let wanted: Vec<TeamId> = needs
             .team_members
             .iter()
@@ -235,6 +290,66 @@ impl<'a> Observer<'a> {
         account.members.append(&mut read);
         Ok(())
     }
+
+    async fn read_oncall(&self, account: &mut Account, needs: &Needs) -> Result<(), ObserveError> {
+        let wanted: Vec<UserId> = needs
+            .oncall
+            .iter()
+            .filter(|u| !account.oncall.users.contains_key(*u))
+            .cloned()
+            .collect();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let progress = self.progress;
+        progress.stage("looking up on-call duties", Some(wanted.len() as u64));
+        let client = self.client;
+        let window = account.oncall.lookahead;
+        let results: Vec<Result<BTreeMap<UserId, OncallImpact>, ApiError>> =
+            futures::stream::iter(wanted.chunks(ONCALL_BATCH_USERS).map(<[UserId]>::to_vec))
+                .map(|batch| async move {
+                    let r = look_up_batch(client, &batch, window).await;
+                    for _ in &batch {
+                        progress.inc();
+                    }
+                    r
+                })
+                .buffer_unordered(self.concurrency)
+                .collect()
+                .await;
+        let mut read = BTreeMap::new();
+        for r in results {
+            read.append(&mut r.map_err(self.error())?);
+        }
+        account.oncall.users.append(&mut read);
+        Ok(())
+    }
+}
+
+/// The on-call duties of one batch of users over `window`: the three listings at once,
+/// attributed per user ([`oncall::attribute`]); when the policies cannot be told apart
+/// ([`oncall::Attribution::unattributed`]), each user's policies are listed alone.
+async fn look_up_batch(
+    client: &Client,
+    batch: &[UserId],
+    window: Lookahead,
+) -> Result<BTreeMap<UserId, OncallImpact>, ApiError> {
+    let (policies, oncalls, incidents) = futures::try_join!(
+        client.list_escalation_policies(batch, &[]),
+        client.list_oncalls(batch, &[], window.since, window.until()),
+        client.list_open_incidents(batch),
+    )?;
+    let attribution = oncall::attribute(batch, &policies, &oncalls, &incidents);
+    if attribution.unattributed.is_empty() || batch.len() == 1 {
+        return Ok(attribution.impacts);
+    }
+    let mut out = BTreeMap::new();
+    for user in batch {
+        let one = std::slice::from_ref(user);
+        let policies = client.list_escalation_policies(one, &[]).await?;
+        out.append(&mut oncall::attribute(one, &policies, &oncalls, &incidents).impacts);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

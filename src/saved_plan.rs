@@ -10,6 +10,13 @@
 //! A user's fingerprint covers what the plan reads and writes: name, email, role, job
 //! title, time zone, description (the marker) and team memberships with their roles.
 //!
+//! On-call duties: every deactivation in the plan records its user's on-call impact
+//! ([`crate::plan::Action::oncall`]), and the saved plan records when they were looked up
+//! ([`SavedPlan::oncall_as_of`]) and how far ahead. `apply --plan` looks them up again and
+//! refuses ([`Stale::Oncall`]) when a deactivation's impact changed (another escalation
+//! policy, schedule or incident, by ID); whether an unchanged impact blocks the action is
+//! decided again with that run's `--allow-oncall-gaps` ([`SavedPlan::plan_for_apply`]).
+//!
 //! This module owns the file format ([`SavedPlan`], [`KIND`], [`VERSION`]), the
 //! fingerprints, the drift check and reading and writing the file; the planner
 //! ([`crate::plan`]) knows nothing of saved plans. Errors: [`SavedPlanError`] for a file
@@ -20,6 +27,7 @@ use crate::digest::sha256_hex;
 use crate::email::Email;
 use crate::ids::{TeamId, UserId};
 use crate::marker::{self, MarkerState};
+use crate::oncall::{self, OncallFacts, OncallImpact};
 use crate::pagerduty::models::{TeamMember, User};
 use crate::plan::Plan;
 use chrono::NaiveDate;
@@ -55,6 +63,13 @@ pub struct SavedPlan {
     pub teams_read: BTreeSet<TeamId>,
     /// Fingerprint of each user an action touches, by user ID.
     pub users: BTreeMap<UserId, String>,
+    /// When the on-call duties of the plan's deactivations were looked up (RFC 3339, UTC):
+    /// the start of the lookahead; `None` in a plan saved before on-call checks existed.
+    #[serde(default)]
+    pub oncall_as_of: Option<String>,
+    /// How many days ahead the on-calls were looked up.
+    #[serde(default)]
+    pub oncall_lookahead_days: Option<u32>,
     /// The plan.
     pub plan: Plan,
 }
@@ -151,6 +166,18 @@ pub enum Stale {
         /// The API URL of this run.
         now: String,
     },
+    /// The on-call duties of a deactivation's user changed: one line per user (see
+    /// [`oncall_drift`]).
+    #[error(
+        "the on-call duties of users the plan deactivates changed since they were looked up ({as_of}); make a new plan:\n  - {}",
+        lines.join("\n  - ")
+    )]
+    Oncall {
+        /// When the plan looked them up.
+        as_of: String,
+        /// What changed, one line per user.
+        lines: Vec<String>,
+    },
     /// PagerDuty changed: one line per user (see [`drift`]).
     #[error(
         "PagerDuty changed since the plan was made ({created_at}); make a new plan:\n  - {}",
@@ -178,16 +205,20 @@ pub fn file_sha256(path: &Path) -> Result<String, SavedPlanError> {
 }
 
 impl SavedPlan {
-    /// `plan` as computed from `sources` and from the PagerDuty state `users` and
-    /// `members` (the members of every team read), made at `created_at` (RFC 3339).
+    /// `plan` as computed from `sources` and from the PagerDuty state `users`, `members`
+    /// (the members of every team read) and `oncall` (the on-call duties looked up), made at
+    /// `created_at` (RFC 3339).
     pub fn new(
         plan: Plan,
         users: &[User],
         members: &BTreeMap<TeamId, Vec<TeamMember>>,
         sources: Sources,
         created_at: String,
+        oncall: &OncallFacts,
     ) -> SavedPlan {
         SavedPlan {
+            oncall_as_of: Some(oncall.lookahead.since_param()),
+            oncall_lookahead_days: Some(oncall.lookahead.days),
             kind: KIND.into(),
             version: VERSION,
             created_at,
@@ -290,6 +321,55 @@ impl SavedPlan {
         Ok(())
     }
 
+    /// The users whose on-call duties the plan recorded: those of its on-call checked
+    /// actions (deactivations).
+    pub fn oncall_users(&self) -> BTreeSet<UserId> {
+        self.plan
+            .actions
+            .iter()
+            .filter(|a| a.kind.is_oncall_checked())
+            .filter_map(|a| a.user_id.clone())
+            .collect()
+    }
+
+    /// Checks the on-call duties looked up now (`now`) against those the plan recorded for
+    /// each deactivation.
+    ///
+    /// # Errors
+    /// [`Stale::Oncall`] with the lines of [`oncall_drift`].
+    pub fn check_oncall(&self, now: &OncallFacts) -> Result<(), Stale> {
+        let lines = oncall_drift(&self.plan, now);
+        if lines.is_empty() {
+            Ok(())
+        } else {
+            Err(Stale::Oncall {
+                as_of: self
+                    .oncall_as_of
+                    .clone()
+                    .unwrap_or_else(|| "never: the plan predates on-call checks".into()),
+                lines,
+            })
+        }
+    }
+
+    /// The plan to apply: the saved one, with whether each deactivation is blocked decided
+    /// again from its recorded impact ([`oncall::check`]) under this run's
+    /// `--allow-oncall-gaps` (`allow_gaps`). Call it after [`SavedPlan::check_oncall`].
+    pub fn plan_for_apply(&self, allow_gaps: bool) -> Plan {
+        let mut plan = self.plan.clone();
+        // A plan without the lookahead predates on-call checks: it has no deactivation that
+        // `check_oncall` lets through, so the value is never shown.
+        let days = self.oncall_lookahead_days.unwrap_or_default();
+        for a in plan
+            .actions
+            .iter_mut()
+            .filter(|a| a.kind.is_oncall_checked())
+        {
+            a.blocked = oncall::check(a.oncall.as_ref(), days, allow_gaps);
+        }
+        plan
+    }
+
     /// Checks the current PagerDuty state (`users`, and `members` of the teams in
     /// [`SavedPlan::teams_read`]) against the plan's fingerprints.
     ///
@@ -373,6 +453,47 @@ pub fn fingerprints(
         .collect()
 }
 
+/// The IDs an impact names, as `[A, B]` lists for messages.
+fn ids_text(i: Option<&OncallImpact>) -> String {
+    match i {
+        None => "not looked up".into(),
+        Some(i) => {
+            let (p, s, n) = i.ids();
+            format!(
+                "escalation policies [{}], schedules [{}], incidents [{}]",
+                p.join(", "),
+                s.join(", "),
+                n.join(", ")
+            )
+        }
+    }
+}
+
+/// Why the on-call duties looked up now (`now`) differ from those `plan` recorded, one line
+/// per deactivation whose impact changed (compared by ID, see
+/// [`OncallImpact::same_as`]); empty when none did.
+pub fn oncall_drift(plan: &Plan, now: &OncallFacts) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in plan.actions.iter().filter(|a| a.kind.is_oncall_checked()) {
+        let Some(id) = &a.user_id else { continue };
+        let then = a.oncall.as_ref();
+        let current = now.users.get(id);
+        let same = match (then, current) {
+            (Some(t), Some(c)) => t.same_as(c),
+            _ => false,
+        };
+        if !same {
+            out.push(format!(
+                "user {id} ({}): then {}; now {}",
+                a.email,
+                ids_text(then),
+                ids_text(current)
+            ));
+        }
+    }
+    out
+}
+
 /// Why `saved` cannot be applied to the current state, one line per user; empty when every
 /// touched user is as it was and no user the plan creates exists yet.
 pub fn drift(
@@ -440,6 +561,8 @@ mod tests {
             steps: vec![],
             guard: None,
             line: None,
+            oncall: None,
+            blocked: None,
         }
     }
 
@@ -454,6 +577,8 @@ mod tests {
             as_of: None,
             teams_read: BTreeSet::new(),
             users: fingerprints(&plan, users, members),
+            oncall_as_of: None,
+            oncall_lookahead_days: None,
             plan,
         }
     }
@@ -543,6 +668,7 @@ mod tests {
             &members,
             sources,
             "2026-01-02T03:04:05Z".into(),
+            &OncallFacts::default(),
         );
         assert_eq!(s.teams_read, BTreeSet::from([TeamId::new("PT1")]));
         let path = dir.path().join("saved.json");

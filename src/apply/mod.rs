@@ -10,7 +10,13 @@
 //! Authentication rejected (401: the key itself is refused) stops new actions from starting:
 //! they are reported as skipped, not attempted ([`Cause::AuthenticationRejected`]). A 403
 //! fails only its own action. When a team refuses to let a user go (fact F32), the action's
-//! other team removals are still tried, and every failure is kept ([`Cause::Failed`]).
+//! other team removals are still tried, and every failure is kept ([`Cause::Failed`]); the
+//! refusal is not retried (a 400, see `pagerduty::retry`), and the team's escalation
+//! policies that hold the user are looked up and named with it ([`HeldBy`]).
+//!
+//! A blocked action ([`crate::plan::Action::blocked`]: a deactivation of a user who is on
+//! call) sends nothing, not even the re-check: it ends [`OutcomeStatus::Blocked`] with
+//! [`Cause::Blocked`].
 //!
 //! A deletion sends one request after the re-check: the `DELETE`, once the user's full
 //! record (read with the re-check, `include[]=contact_methods` and `notification_rules`)
@@ -29,16 +35,18 @@
 pub mod lock;
 mod outcome;
 
-pub use outcome::{Cause, Mismatch, Outcome, OutcomeStatus, StepFailure};
+pub use outcome::{Cause, HeldBy, Mismatch, Outcome, OutcomeStatus, StepFailure};
 
 use crate::archive::{Archive, ArchiveRecord};
 use crate::email::Email;
-use crate::ids::UserId;
+use crate::ids::{EscalationPolicyId, TeamId, UserId};
 use crate::marker::{self, MarkerState};
+use crate::oncall::Named;
 use crate::pagerduty::models::User;
 use crate::pagerduty::models::contact::{
     ContactMethodReference, ContactMethodType, NewNotificationRule, UserRecord,
 };
+use crate::pagerduty::models::oncall::TEAM_REMOVAL_BLOCKED;
 use crate::pagerduty::{ApiError, Client};
 use crate::plan::ownership::untouchable;
 use crate::plan::{Action, ActionKind, Guard, Plan, Step};
@@ -90,7 +98,17 @@ pub async fn apply(
                 let mut out = Vec::new();
                 for i in idxs {
                     let a = &plan.actions[i];
-                    let o = if stop.load(Ordering::SeqCst) {
+                    let o = if let Some(b) = &a.blocked {
+                        Outcome {
+                            action: a.clone(),
+                            status: OutcomeStatus::Blocked,
+                            user_id: a.user_id.clone(),
+                            cause: Some(Cause::Blocked(b.clone())),
+                            attempts: 0,
+                            steps_done: 0,
+                            http_status: None,
+                        }
+                    } else if stop.load(Ordering::SeqCst) {
                         Outcome {
                             action: a.clone(),
                             status: OutcomeStatus::Skipped,
@@ -166,7 +184,7 @@ async fn run_action(
         steps_done: 0,
         http_status: None,
     };
-    let fail = |o: &mut Outcome, step: usize, e: ApiError| {
+    let fail = |o: &mut Outcome, step: usize, e: ApiError, held_by: Option<HeldBy>| {
         // A 401 means the key itself is refused: every later request would be too. A 403
         // is about this request (e.g. the account owner), so only this action fails.
         if e.status() == Some(401) {
@@ -179,6 +197,7 @@ async fn run_action(
             step: step + 1,
             steps: a.steps.len(),
             error: e.to_string(),
+            held_by,
         };
         match &mut o.cause {
             // The remaining removals after a refused one: every failure is kept.
@@ -214,7 +233,7 @@ async fn run_action(
                 }
             }
             Err(e) => {
-                fail(&mut o, 0, e);
+                fail(&mut o, 0, e, None);
                 return o;
             }
         }
@@ -225,6 +244,7 @@ async fn run_action(
             step: step + 1,
             steps: a.steps.len(),
             error,
+            held_by: None,
         };
         match &mut o.cause {
             Some(Cause::Failed(failures)) => failures.push(failure),
@@ -301,7 +321,7 @@ async fn run_action(
                     refuse(&mut o, i, why);
                 }
                 for e in done.errors {
-                    fail(&mut o, i, e);
+                    fail(&mut o, i, e, None);
                 }
                 if failed {
                     return o;
@@ -323,7 +343,20 @@ async fn run_action(
                 let refused_removal = matches!(step, Step::RemoveFromTeam { .. })
                     && e.status()
                         .is_some_and(|c| (400..500).contains(&c) && c != 401);
-                fail(&mut o, i, e);
+                let held_by = match (step, &o.user_id) {
+                    (Step::RemoveFromTeam { team_id, team }, Some(user))
+                        if e.status() == Some(400) && e.body_mentions(TEAM_REMOVAL_BLOCKED) =>
+                    {
+                        let policies = policies_holding(client, team_id, user).await;
+                        Some(HeldBy {
+                            team: team_id.clone(),
+                            team_name: team.clone(),
+                            policies,
+                        })
+                    }
+                    _ => None,
+                };
+                fail(&mut o, i, e, held_by);
                 if !refused_removal {
                     return o;
                 }
@@ -468,6 +501,80 @@ async fn restore_contacts(
         }
     }
     done
+}
+
+/// How far ahead [`policies_holding`] looks for on-calls: PagerDuty's limit (OpenAPI
+/// `listOnCalls`: "On-call shifts are limited to 90 days in the future").
+const HOLDING_LOOKAHEAD_DAYS: i64 = 90;
+
+/// The escalation policies of `team` that keep `user` on it after PagerDuty refused the
+/// removal (fact F32). These look-ups are not counted in the action's `attempts` (its own
+/// requests and re-check). The team's policies
+/// (`GET /escalation_policies?team_ids[]=`) that target the user directly; otherwise those
+/// through which the user is on call in the next 90 days (`GET /oncalls`, e.g. through a
+/// schedule); otherwise every policy of the team that targets a schedule (one of them holds
+/// the user). Empty when the look-ups fail: the refusal is reported without the policy.
+async fn policies_holding(
+    client: &Client,
+    team: &TeamId,
+    user: &UserId,
+) -> Vec<Named<EscalationPolicyId>> {
+    let named = |p: &crate::pagerduty::models::oncall::EscalationPolicy| Named {
+        id: p.id.clone(),
+        name: p.name.clone(),
+    };
+    let Ok(policies) = client
+        .list_escalation_policies(&[], std::slice::from_ref(team))
+        .await
+    else {
+        return Vec::new();
+    };
+    let direct: Vec<Named<EscalationPolicyId>> = policies
+        .iter()
+        .filter(|p| {
+            p.escalation_rules
+                .iter()
+                .flat_map(|r| &r.targets)
+                .any(|t| t.user_id().as_ref() == Some(user))
+        })
+        .map(named)
+        .collect();
+    if !direct.is_empty() || policies.is_empty() {
+        return direct;
+    }
+    let ids: Vec<EscalationPolicyId> = policies.iter().map(|p| p.id.clone()).collect();
+    let now = chrono::Utc::now();
+    let until = now + chrono::Duration::days(HOLDING_LOOKAHEAD_DAYS);
+    let on_call: BTreeSet<EscalationPolicyId> = match client
+        .list_oncalls(std::slice::from_ref(user), &ids, now, until)
+        .await
+    {
+        Ok(oncalls) => oncalls
+            .into_iter()
+            .filter(|o| &o.user.id == user)
+            .map(|o| o.escalation_policy.id)
+            .collect(),
+        Err(_) => BTreeSet::new(),
+    };
+    let through_schedules = |p: &&crate::pagerduty::models::oncall::EscalationPolicy| {
+        p.escalation_rules
+            .iter()
+            .flat_map(|r| &r.targets)
+            .any(|t| t.schedule_id().is_some())
+    };
+    if on_call.is_empty() {
+        policies
+            .iter()
+            .filter(through_schedules)
+            .map(named)
+            .collect()
+    } else {
+        policies
+            .iter()
+            .filter(|p| on_call.contains(&p.id))
+            .map(named)
+            .collect()
+    }
 }
 
 #[cfg(test)]

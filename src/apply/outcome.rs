@@ -3,7 +3,8 @@
 //! ([`fmt::Display`], and serde, which writes the same words as the report's `error`).
 
 use crate::email::Email;
-use crate::ids::{EmployeeId, UserId};
+use crate::ids::{EmployeeId, EscalationPolicyId, TeamId, UserId};
+use crate::oncall::{Blocked, Named};
 use crate::plan::Action;
 use crate::plan::ownership::Untouchable;
 use serde::{Serialize, Serializer};
@@ -19,6 +20,8 @@ pub enum OutcomeStatus {
     Failed,
     /// Not attempted: the apply-time re-check did not match, or the run stopped.
     Skipped,
+    /// Not attempted: the user is on call ([`Cause::Blocked`]); the run exits 1.
+    Blocked,
 }
 
 /// The result of one action.
@@ -30,9 +33,10 @@ pub struct Outcome {
     pub status: OutcomeStatus,
     /// The PagerDuty user ID (for a create, the new user's).
     pub user_id: Option<UserId>,
-    /// Why the action failed or was skipped: a [`Cause::Failed`] when `status` is
-    /// [`OutcomeStatus::Failed`], another cause when [`OutcomeStatus::Skipped`], `None` when
-    /// applied. Serialised as its words, under `error`.
+    /// Why the action failed, was skipped or blocked: a [`Cause::Failed`] when `status` is
+    /// [`OutcomeStatus::Failed`], a [`Cause::Blocked`] when [`OutcomeStatus::Blocked`],
+    /// another cause when [`OutcomeStatus::Skipped`], `None` when applied. Serialised as its
+    /// words, under `error`.
     #[serde(rename = "error")]
     pub cause: Option<Cause>,
     /// HTTP requests sent for this action, retries and re-checks included.
@@ -55,6 +59,9 @@ pub enum Cause {
     /// A step failed and later steps were not sent; after a team removal PagerDuty refused,
     /// the remaining removals were still tried, and their failures follow in order.
     Failed(Vec<StepFailure>),
+    /// Not attempted: the plan blocked the action because its user is on call
+    /// ([`crate::oncall::check`]).
+    Blocked(Blocked),
 }
 
 /// One failed request of an action.
@@ -66,6 +73,42 @@ pub struct StepFailure {
     pub steps: usize,
     /// The client's error, in its words (request, HTTP status, PagerDuty's message).
     pub error: String,
+    /// For a team removal PagerDuty refused because the user is on one of the team's
+    /// escalation policies (fact F32): the team, and the policies found holding the user
+    /// (empty when none could be named); the membership is left in place.
+    pub held_by: Option<HeldBy>,
+}
+
+/// Who keeps a user on a team whose removal PagerDuty refused (fact F32).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldBy {
+    /// The team.
+    pub team: TeamId,
+    /// The team's name.
+    pub team_name: String,
+    /// The team's escalation policies that reach the user, as far as they could be found.
+    pub policies: Vec<Named<EscalationPolicyId>>,
+}
+
+impl fmt::Display for HeldBy {
+    /// `held by escalation policy "Ops EP" (PEP1) of team "Ops" (PT1); the membership is
+    /// left in place`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let team = format!("team {:?} ({})", self.team_name, self.team);
+        match self.policies.as_slice() {
+            [] => write!(f, "held by an escalation policy of {team}")?,
+            ps => write!(
+                f,
+                "held by escalation polic{} {} of {team}",
+                if ps.len() == 1 { "y" } else { "ies" },
+                ps.iter()
+                    .map(|p| format!("{:?} ({})", p.name, p.id))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )?,
+        }
+        f.write_str("; the membership is left in place")
+    }
 }
 
 /// What the re-check found instead of what the action's guard expects.
@@ -112,9 +155,13 @@ impl fmt::Display for Cause {
                         f.write_str("; ")?;
                     }
                     write!(f, "step {}/{}: {}", s.step, s.steps, s.error)?;
+                    if let Some(h) = &s.held_by {
+                        write!(f, "; {h}")?;
+                    }
                 }
                 Ok(())
             }
+            Cause::Blocked(b) => write!(f, "blocked: {b}"),
         }
     }
 }
@@ -160,6 +207,7 @@ mod tests {
             step,
             steps: 3,
             error: error.into(),
+            held_by: None,
         };
         let cases = [
             (
@@ -208,6 +256,27 @@ mod tests {
             (
                 Cause::Failed(vec![failure(2, "first"), failure(3, "second")]),
                 "step 2/3: first; step 3/3: second",
+            ),
+            (
+                Cause::Failed(vec![StepFailure {
+                    held_by: Some(HeldBy {
+                        team: TeamId::new("PT1"),
+                        team_name: "Ops".into(),
+                        policies: vec![Named {
+                            id: EscalationPolicyId::new("PEP1"),
+                            name: "Ops EP".into(),
+                        }],
+                    }),
+                    ..failure(3, "refused")
+                }]),
+                "step 3/3: refused; held by escalation policy \"Ops EP\" (PEP1) of team \"Ops\" (PT1); the membership is left in place",
+            ),
+            (
+                Cause::Blocked(Blocked {
+                    impact: None,
+                    lookahead_days: 30,
+                }),
+                "blocked: its on-call duties were not looked up",
             ),
         ];
         for (cause, words) in cases {

@@ -14,7 +14,7 @@ use crate::cli::ApplyArgs;
 use crate::config::{Config, Connection};
 use crate::exit::Exit;
 use crate::hr::{self, Roster};
-use crate::observe::{Access, Account, Needs, Observer, auth_hint};
+use crate::observe::{Access, Needs, Observer, auth_hint};
 use crate::pagerduty::Client;
 use crate::plan::Plan;
 use crate::printer::Printer;
@@ -65,7 +65,8 @@ async fn apply_run(
     let _lock = take_lock(&cfg, &s, printer)?;
     let bar = printer.progress();
     let as_of = today(&cfg, a.as_of.as_of);
-    let planned = observe_and_plan(&client, &cfg, &roster, &bar, &s.api_url, as_of).await?;
+    let planned =
+        observe_and_plan(&client, &cfg, &roster, &bar, &s.api_url, as_of, a.safety).await?;
     warn_archive(&planned.archive, printer);
     printer.out(&report::render_plan(&planned.plan, &roster));
     if let Some(f) = refusal(&planned.plan, &cfg, a.safety) {
@@ -88,8 +89,9 @@ async fn apply_run(
     confirm_and_execute(a.yes, &run).await
 }
 
-/// `apply --plan FILE`: check the saved plan against its inputs and the current PagerDuty
-/// state, then apply exactly its actions.
+/// `apply --plan FILE`: check the saved plan against its inputs, the current PagerDuty
+/// state and the current on-call duties of its deactivations' users, then apply exactly its
+/// actions (each deactivation blocked or not under this run's `--allow-oncall-gaps`).
 async fn apply_saved(a: &ApplyArgs, plan_path: &Path, printer: &Printer) -> Result<Ended, Failure> {
     let cfg = Config::load(&a.config)?;
     let saved = SavedPlan::read(plan_path)?;
@@ -109,35 +111,36 @@ async fn apply_saved(a: &ApplyArgs, plan_path: &Path, printer: &Printer) -> Resu
     let client = client_from(&cfg, &s)?;
     let _lock = take_lock(&cfg, &s, printer)?;
     let bar = printer.progress();
-    let observer = Observer::new(&client, &bar, cfg.pagerduty.concurrency, &s.api_url);
-    let mut account = Account {
-        users: observer.users().await?,
-        ..Account::default()
-    };
+    let observer = Observer::new(&client, &bar, cfg.pagerduty.concurrency, &s.api_url)
+        .with_oncall_lookahead(cfg.lifecycle.oncall_lookahead_days);
+    let mut account = observer.account_of(observer.users().await?);
     let needs = Needs {
         team_members: saved.teams_read.clone(),
+        oncall: saved.oncall_users(),
     };
     observer.complete(&mut account, &needs).await?;
     bar.finish();
     saved.check_account(&account.users, &account.members)?;
+    saved.check_oncall(&account.oncall)?;
     let made = saved.as_of.filter(|_| a.as_of.as_of.is_none());
     if let Some(made) = made.filter(|d| *d != today(&cfg, None)) {
         printer.err(&format!(
             "Note: the plan was made as of {made}; it is applied as saved, so changes pending since then are not in it (make a new plan to include them)."
         ));
     }
-    printer.out(&report::render_plan(&saved.plan, &roster));
-    if let Some(f) = refusal(&saved.plan, &cfg, a.safety) {
+    let plan = saved.plan_for_apply(a.safety.allow_oncall_gaps);
+    printer.out(&report::render_plan(&plan, &roster));
+    if let Some(f) = refusal(&plan, &cfg, a.safety) {
         return Err(f);
     }
-    if saved.plan.is_empty() {
-        return Ok(no_changes(&client, &saved.plan, &roster));
+    if plan.is_empty() {
+        return Ok(no_changes(&client, &plan, &roster));
     }
-    check_archive(&saved.plan, &archive)?;
+    check_archive(&plan, &archive)?;
     let run = Run {
         client: &client,
         cfg: &cfg,
-        plan: &saved.plan,
+        plan: &plan,
         roster: &roster,
         archive: &archive,
         progress: &bar,
@@ -271,7 +274,11 @@ pub(super) async fn execute(run: &Run<'_>) -> Ended {
     if let Some(hint) = apply_auth_hint(&outcomes, api_url) {
         printer.err(&format!("Error: {hint}"));
     }
-    let failed = outcomes.iter().any(|o| o.status == OutcomeStatus::Failed);
+    // A blocked deactivation leaves a leaver with access: the run fails so that the
+    // scheduler alerts, as it does for a failed action.
+    let failed = outcomes
+        .iter()
+        .any(|o| matches!(o.status, OutcomeStatus::Failed | OutcomeStatus::Blocked));
     let stopped = outcomes
         .iter()
         .any(|o| matches!(o.cause, Some(apply::Cause::AuthenticationRejected)));

@@ -101,13 +101,14 @@ pub(super) fn warn_archive(archive: &Archive, printer: &Printer) {
     }
 }
 
-/// Before the first write of a plan that deletes someone, finds out whether the archive
-/// can be written (creating it, mode 0600, when it does not exist).
+/// Before the first write of a plan that deletes someone (a deletion that will be
+/// attempted: a blocked one writes nothing), finds out whether the archive can be written
+/// (creating it, mode 0600, when it does not exist).
 ///
 /// # Errors
 /// [`Failure::Usage`] (exit 64), before anything is written.
 pub(super) fn check_archive(plan: &Plan, archive: &Archive) -> Result<(), Failure> {
-    if plan.count(plan::ActionKind::Delete) == 0 {
+    if plan.attempted(plan::ActionKind::Delete) == 0 {
         return Ok(());
     }
     archive
@@ -141,11 +142,14 @@ pub fn today(cfg: &Config, as_of: Option<NaiveDate>) -> NaiveDate {
 
 /// Reads the deletion archive ([`load_archive`], first, so that an unreadable one stops the
 /// run before any request) and PagerDuty (users, teams, members of the teams the rules name
-/// and of the teams whose roles a suspension or a deletion must record) and computes the
-/// plan for `roster` under `cfg`, as of `today` (see [`today`]). GET requests only. `api_url` is the account's API URL, named when
-/// PagerDuty rejects the key. The planner is run again when its first plan needs the
-/// members of more teams ([`Plan::needs_team_members`]); reading them is
-/// [`crate::observe`]'s job, deciding which is the planner's.
+/// and of the teams whose roles a suspension or a deletion must record, the on-call duties of
+/// the users about to be deactivated or deleted) and computes the plan for `roster` under
+/// `cfg`, as of `today` (see [`today`]), with `flags.allow_oncall_gaps` letting on-call
+/// users' deactivations and deletions through. GET requests only. `api_url` is the account's
+/// API URL, named when PagerDuty rejects the key. The planner is run again while its plan
+/// needs more ([`Plan::needs_team_members`], [`Plan::needs_oncall`]); reading them is
+/// [`crate::observe`]'s job, deciding which is the planner's. On-calls are looked up from the
+/// present moment whatever `today` is: what a deactivation leaves uncovered is decided now.
 ///
 /// # Errors
 /// [`Failure::Refused`] when a listing cannot be proven complete, [`Failure::Failed`] when
@@ -158,14 +162,18 @@ pub async fn observe_and_plan(
     progress: &Progress,
     api_url: &str,
     today: NaiveDate,
+    flags: SafetyFlags,
 ) -> Result<Planned, Failure> {
     let archive = load_archive(cfg)?;
-    let observer = Observer::new(client, progress, cfg.pagerduty.concurrency, api_url);
+    let observer = Observer::new(client, progress, cfg.pagerduty.concurrency, api_url)
+        .with_oncall_lookahead(cfg.lifecycle.oncall_lookahead_days);
     let mut account = observer.account().await?;
-    let policy = Policy::from_config(cfg);
+    let mut policy = Policy::from_config(cfg);
+    policy.allow_oncall_gaps = flags.allow_oncall_gaps;
     let rules = plan::rules::ResolvedRules::resolve(&policy.rules, &account.teams)?;
     let governed = Needs {
         team_members: rules.governed(),
+        ..Needs::default()
     };
     observer.complete(&mut account, &governed).await?;
     let compute = |account: &Account| {
@@ -175,14 +183,21 @@ pub async fn observe_and_plan(
             teams: &account.teams,
             members: &account.members,
             policy: &policy,
+            oncall: &account.oncall,
             today,
             archive: &archive,
         })
     };
     let mut p = compute(&account)?;
-    if !p.needs_team_members.is_empty() {
+    // Each round reads only what is still missing; the needs depend on the actions, which
+    // extra reads refine but do not multiply, so two rounds settle (a third is a guard).
+    for _ in 0..3 {
+        if p.needs_team_members.is_empty() && p.needs_oncall.is_empty() {
+            break;
+        }
         let more = Needs {
             team_members: p.needs_team_members.clone(),
+            oncall: p.needs_oncall.clone(),
         };
         observer.complete(&mut account, &more).await?;
         p = compute(&account)?;

@@ -51,7 +51,16 @@ pub(super) async fn run(a: DemoArgs, printer: &Printer) -> Result<Exit, Failure>
 
     printer.out("=== hr2pagerduty plan ===\n\n");
     let day = today(&cfg, None);
-    let planned = observe_and_plan(&client, &cfg, &roster, &bar, &s.api_url, day).await?;
+    let planned = observe_and_plan(
+        &client,
+        &cfg,
+        &roster,
+        &bar,
+        &s.api_url,
+        day,
+        SafetyFlags::default(),
+    )
+    .await?;
     printer.out(&report::render_plan(&planned.plan, &roster));
 
     printer.out("\n=== hr2pagerduty apply --yes ===\n\n");
@@ -73,7 +82,16 @@ pub(super) async fn run(a: DemoArgs, printer: &Printer) -> Result<Exit, Failure>
     write_report(file.as_ref(), &ended.report)?;
 
     printer.out("\n=== hr2pagerduty plan (again) ===\n\n");
-    let again = observe_and_plan(&client, &cfg, &roster, &bar, &s.api_url, day).await?;
+    let again = observe_and_plan(
+        &client,
+        &cfg,
+        &roster,
+        &bar,
+        &s.api_url,
+        day,
+        SafetyFlags::default(),
+    )
+    .await?;
     printer.out(&report::render_plan(&again.plan, &roster));
     handle.shutdown().await;
     Ok(if again.plan.is_empty() {

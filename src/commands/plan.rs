@@ -25,7 +25,8 @@ pub(super) async fn run(a: PlanArgs, printer: &Printer) -> Result<Exit, Failure>
     let client = client_from(&cfg, &s)?;
     let bar = printer.progress();
     let as_of = today(&cfg, a.as_of.as_of);
-    let planned = observe_and_plan(&client, &cfg, &roster, &bar, &s.api_url, as_of).await?;
+    let planned =
+        observe_and_plan(&client, &cfg, &roster, &bar, &s.api_url, as_of, a.safety).await?;
     warn_archive(&planned.archive, printer);
     match a.format {
         Format::Text => printer.out(&report::render_plan(&planned.plan, &roster)),
@@ -48,6 +49,7 @@ pub(super) async fn run(a: PlanArgs, printer: &Printer) -> Result<Exit, Failure>
             &planned.account.members,
             sources,
             created_at,
+            &planned.account.oncall,
         );
         saved.write(saved_path)?;
         printer.err(&format!(
@@ -94,6 +96,9 @@ fn apply_command(a: &PlanArgs, saved: &Path) -> String {
     }
     if let Some(d) = a.as_of.as_of {
         words.extend(["--as-of".into(), d.to_string()]);
+    }
+    if a.safety.allow_oncall_gaps {
+        words.push(crate::oncall::ALLOW_FLAG.into());
     }
     words.push("--yes".into());
     words

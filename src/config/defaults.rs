@@ -97,3 +97,12 @@ pub const DEFAULT_PROVISION_DAYS_BEFORE_START: u32 = 0;
 /// Largest `[lifecycle] provision_days_before_start` validation accepts: 365 days (the
 /// smallest is 0). A hire date further ahead than a year is more likely a typo than a plan.
 pub const MAX_PROVISION_DAYS_BEFORE_START: u32 = 365;
+/// Default `[lifecycle] oncall_lookahead_days`: a deactivation is blocked by an on-call
+/// shift that starts within the next 30 days (about one monthly rotation), so a leaver is
+/// not taken out of a rotation they are about to cover.
+pub const DEFAULT_ONCALL_LOOKAHEAD_DAYS: u32 = 30;
+
+/// Largest `[lifecycle] oncall_lookahead_days` validation accepts (the smallest is 1):
+/// `GET /oncalls` looks at most 90 days ahead ("On-call shifts are limited to 90 days in
+/// the future", OpenAPI `listOnCalls` `since`/`until`).
+pub const MAX_ONCALL_LOOKAHEAD_DAYS: u32 = 90;

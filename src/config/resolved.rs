@@ -311,6 +311,9 @@ pub struct LifecycleConfig {
     pub past_termination_date: PastTerminationDate,
     /// What a leave of absence does to the user.
     pub on_leave: OnLeave,
+    /// `oncall_lookahead_days`, 1–90: how far ahead an on-call shift blocks a deactivation
+    /// (`GET /oncalls` looks at most 90 days ahead).
+    pub oncall_lookahead_days: u32,
     /// `deactivate`: suspend (default) or delete leavers.
     pub deactivate: DeactivationMode,
     /// `delete_suspended_after_days` (only with [`DeactivationMode::Suspend`]): a leaver

@@ -10,8 +10,9 @@ use super::defaults::{
     DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_MAX_DEACTIVATION_PERCENT,
     DEFAULT_MAX_DEACTIVATIONS, DEFAULT_MAX_DELETIONS, DEFAULT_MAX_INVALID_ROWS_PERCENT,
     DEFAULT_MAX_REACTIVATION_PERCENT, DEFAULT_MAX_REACTIVATIONS, DEFAULT_MAX_ROLE_CHANGE_PERCENT,
-    DEFAULT_MAX_ROLE_CHANGES, DEFAULT_MAX_SHRINK_PERCENT, DEFAULT_PROVISION_DAYS_BEFORE_START,
-    DEFAULT_REQUEST_TIMEOUT_SECONDS, DEFAULT_REQUESTS_PER_MINUTE,
+    DEFAULT_MAX_ROLE_CHANGES, DEFAULT_MAX_SHRINK_PERCENT, DEFAULT_ONCALL_LOOKAHEAD_DAYS,
+    DEFAULT_PROVISION_DAYS_BEFORE_START, DEFAULT_REQUEST_TIMEOUT_SECONDS,
+    DEFAULT_REQUESTS_PER_MINUTE,
 };
 use super::resolved::{
     Columns, Condition, DeactivationMode, Encoding, NameOrder, OnLeave, PastTerminationDate,
@@ -110,6 +111,12 @@ pub(super) struct LifecycleTable {
     pub delete_suspended_after_days: Option<Spanned<u32>>,
     #[serde(default)]
     pub archive: Option<Spanned<PathBuf>>,
+    #[serde(default = "default_lookahead")]
+    pub oncall_lookahead_days: Spanned<i64>,
+}
+
+fn default_lookahead() -> Spanned<i64> {
+    Spanned::new(0..0, i64::from(DEFAULT_ONCALL_LOOKAHEAD_DAYS))
 }
 
 fn default_provision_days() -> Spanned<i64> {

@@ -6,16 +6,20 @@ use super::models::contact::{
     CreateNotificationRuleRequest, NewContactMethod, NewNotificationRule, NotificationRule,
     NotificationRuleEnvelope, NotificationRulesList, UserRecord,
 };
+use super::models::incidents::{Incident, IncidentsPage};
+use super::models::oncall::{EscalationPoliciesPage, EscalationPolicy, Oncall};
 use super::models::{
     CreateUserRequest, NewUser, Team, TeamMember, TeamMembersPage, TeamMembershipRequest, TeamRole,
     TeamsPage, UpdateUserRequest, User, UserEnvelope, UserUpdate, UsersPage,
 };
-use super::pagination::collect;
+use super::pagination::{self, KeyedOncallsPage, Listing, OFFSET_CEILING, PAGE_LIMIT, collect};
+use super::partition;
 use super::retry::RetryPolicy;
 use super::throttle::{ClientStats, Throttle};
 use super::transport::{NotFound, Reply, Request, Transport};
 use crate::email::Email;
-use crate::ids::{TeamId, UserId};
+use crate::ids::{EscalationPolicyId, TeamId, UserId};
+use chrono::{DateTime, SecondsFormat, Utc};
 use futures::FutureExt;
 use reqwest::header::HeaderValue;
 use reqwest::{Method, Url};
@@ -158,50 +162,58 @@ impl Client {
         })
     }
 
-    /// Every user of the account: `GET /users?include[]=teams&limit=100&offset=…&total=true`,
-    /// page after page. `progress(fetched_so_far, total)` runs after each page (`total` is
-    /// `None` when PagerDuty does not report it).
+    /// Every user of the account: `GET /users?include[]=teams&limit=100&offset=0&total=true`,
+    /// then, once that page gives `total`, every other page at once (paced by the shared
+    /// limiter and in-flight cap). Above PagerDuty's 10,000-item offset ceiling (fact F10)
+    /// the listing is partitioned with `query` and `team_ids[]` filters and is complete when
+    /// the distinct users seen equal the unfiltered `total` (see `partition` in the module
+    /// docs of [`crate::pagerduty`]). `progress(fetched_so_far, total)` runs after each page
+    /// (`total` is `None` when PagerDuty does not report it).
     ///
     /// # Errors
-    /// [`ApiError::IncompleteListing`] when the listing cannot be proven complete
-    /// (including accounts above PagerDuty's 10,000-item offset ceiling, fact F10); any
-    /// request error.
+    /// [`ApiError::IncompleteListing`] when the listing cannot be proven complete (a check
+    /// of the paginator failed, PagerDuty answered a page with its offset-ceiling 400 code
+    /// 2002, or partitioning could not reach every user); any request error.
     pub async fn list_users(
         &self,
         progress: &(dyn Fn(usize, Option<u64>) + Send + Sync),
     ) -> Result<Vec<User>, ApiError> {
-        collect::<UsersPage>(
-            &self.inner,
-            "users",
-            &["users"],
-            &[("include[]", "teams".to_string())],
-            progress,
-        )
-        .await
+        let listing = Listing::new("users", &["users"], &[("include[]", "teams".to_string())]);
+        let first = listing
+            .page::<UsersPage>(&self.inner, 0, PAGE_LIMIT)
+            .await?;
+        match first.meta.total {
+            Some(total) if total > u64::from(OFFSET_CEILING) => {
+                partition::list_users(&self.inner, &listing, first, total, progress).await
+            }
+            _ => {
+                pagination::collect_after::<UsersPage>(&self.inner, &listing, first, progress).await
+            }
+        }
     }
 
     /// Every team: `GET /teams?limit=100&offset=…&total=true`.
     ///
     /// # Errors
-    /// As [`Client::list_users`].
+    /// As [`Client::list_users`]; more than 10,000 teams is
+    /// [`IncompleteReason::OffsetCeiling`](super::IncompleteReason::OffsetCeiling).
     pub async fn list_teams(&self) -> Result<Vec<Team>, ApiError> {
-        collect::<TeamsPage>(&self.inner, "teams", &["teams"], &[], &|_, _| {}).await
+        let listing = Listing::new("teams", &["teams"], &[]);
+        collect::<TeamsPage>(&self.inner, &listing, &|_, _| {}).await
     }
 
     /// Every member of a team with their team role:
     /// `GET /teams/{id}/members?limit=100&offset=…&total=true`.
     ///
     /// # Errors
-    /// As [`Client::list_users`]; a missing team is [`ApiError::Status`] 404.
+    /// As [`Client::list_teams`]; a missing team is [`ApiError::Status`] 404.
     pub async fn list_team_members(&self, team_id: &TeamId) -> Result<Vec<TeamMember>, ApiError> {
-        collect::<TeamMembersPage>(
-            &self.inner,
+        let listing = Listing::new(
             &format!("members of team {team_id}"),
             &["teams", team_id, "members"],
             &[],
-            &|_, _| {},
-        )
-        .await
+        );
+        collect::<TeamMembersPage>(&self.inner, &listing, &|_, _| {}).await
     }
 
     /// The user whose email equals `email`: `GET /users?query=<email>&include[]=teams`
@@ -211,17 +223,15 @@ impl Client {
     /// # Errors
     /// As [`Client::list_users`].
     pub async fn find_user_by_email(&self, email: &Email) -> Result<Option<User>, ApiError> {
-        let users = collect::<UsersPage>(
-            &self.inner,
+        let listing = Listing::new(
             &format!("users matching {email}"),
             &["users"],
             &[
                 ("query", email.as_str().to_string()),
                 ("include[]", "teams".to_string()),
             ],
-            &|_, _| {},
-        )
-        .await?;
+        );
+        let users = collect::<UsersPage>(&self.inner, &listing, &|_, _| {}).await?;
         Ok(users
             .into_iter()
             .find(|u| Email::normalise(&u.email) == *email))
@@ -501,6 +511,106 @@ impl Client {
         self.delete(&["users", id]).await
     }
 
+    /// The escalation policies on which any of `user_ids` is a target and, when `team_ids`
+    /// is not empty, that belong to one of those teams:
+    /// `GET /escalation_policies?user_ids[]=…&team_ids[]=…&limit=100&offset=…&total=true`,
+    /// every page (one `user_ids[]` or `team_ids[]` pair per ID; OpenAPI
+    /// `listEscalationPolicies`; `team_ids[]` needs the account's `teams` ability). Each
+    /// policy comes with its rules and their targets, so several users can be looked up in
+    /// one listing and told apart.
+    ///
+    /// # Errors
+    /// As [`Client::list_users`].
+    pub async fn list_escalation_policies(
+        &self,
+        user_ids: &[UserId],
+        team_ids: &[TeamId],
+    ) -> Result<Vec<EscalationPolicy>, ApiError> {
+        let mut pairs: Vec<(&'static str, String)> = Vec::new();
+        pairs.extend(user_ids.iter().map(|u| ("user_ids[]", u.to_string())));
+        pairs.extend(team_ids.iter().map(|t| ("team_ids[]", t.to_string())));
+        collect::<EscalationPoliciesPage>(
+            &self.inner,
+            &Listing::new(
+                &listing_name("escalation policies", user_ids.len(), team_ids),
+                &["escalation_policies"],
+                &pairs,
+            ),
+            &|_, _| {},
+        )
+        .await
+    }
+
+    /// The on-calls of any of `user_ids` (and, when `policy_ids` is not empty, of those
+    /// escalation policies only) that overlap `since`..`until`:
+    /// `GET /oncalls?user_ids[]=…&escalation_policy_ids[]=…&since=…&until=…&limit=100&offset=…&total=true`,
+    /// every page (OpenAPI `listOnCalls`: "If an on-call period overlaps with the range, it
+    /// will be included"; `until` at most 90 days after `since`, "On-call shifts are
+    /// limited to 90 days in the future"). A direct target's permanent on-call (no schedule,
+    /// no start or end) is listed whatever the range. Each on-call names its user.
+    ///
+    /// # Errors
+    /// As [`Client::list_users`]; a range PagerDuty refuses is [`ApiError::Status`] 400.
+    pub async fn list_oncalls(
+        &self,
+        user_ids: &[UserId],
+        policy_ids: &[EscalationPolicyId],
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<Oncall>, ApiError> {
+        let mut pairs: Vec<(&'static str, String)> = Vec::new();
+        pairs.extend(user_ids.iter().map(|u| ("user_ids[]", u.to_string())));
+        pairs.extend(
+            policy_ids
+                .iter()
+                .map(|p| ("escalation_policy_ids[]", p.to_string())),
+        );
+        pairs.push(("since", since.to_rfc3339_opts(SecondsFormat::Secs, true)));
+        pairs.push(("until", until.to_rfc3339_opts(SecondsFormat::Secs, true)));
+        let keyed = collect::<KeyedOncallsPage>(
+            &self.inner,
+            &Listing::new(
+                &listing_name("on-calls", user_ids.len(), &[]),
+                &["oncalls"],
+                &pairs,
+            ),
+            &|_, _| {},
+        )
+        .await?;
+        Ok(keyed.into_iter().map(|k| k.oncall).collect())
+    }
+
+    /// The triggered and acknowledged incidents assigned to any of `user_ids`, whatever
+    /// their age: `GET /incidents?user_ids[]=…&statuses[]=triggered&statuses[]=acknowledged&date_range=all&limit=100&offset=…&total=true`,
+    /// every page (OpenAPI `listIncidents`: `user_ids[]` "Returns only the incidents
+    /// currently assigned to the passed user(s)"; without `date_range=all` the search
+    /// covers only the last month). Each incident names its assignees.
+    ///
+    /// # Errors
+    /// As [`Client::list_users`].
+    pub async fn list_open_incidents(
+        &self,
+        user_ids: &[UserId],
+    ) -> Result<Vec<Incident>, ApiError> {
+        let mut pairs: Vec<(&'static str, String)> = user_ids
+            .iter()
+            .map(|u| ("user_ids[]", u.to_string()))
+            .collect();
+        pairs.push(("statuses[]", "triggered".to_string()));
+        pairs.push(("statuses[]", "acknowledged".to_string()));
+        pairs.push(("date_range", "all".to_string()));
+        collect::<IncidentsPage>(
+            &self.inner,
+            &Listing::new(
+                &listing_name("open incidents", user_ids.len(), &[]),
+                &["incidents"],
+                &pairs,
+            ),
+            &|_, _| {},
+        )
+        .await
+    }
+
     async fn delete(&self, segments: &[&str]) -> Result<Sent<()>, ApiError> {
         let mut req = Request::new(Method::DELETE, segments);
         req.not_found = NotFound::AnswerAfterUnknown;
@@ -519,6 +629,21 @@ impl Client {
     /// The request layer's counters so far (shared by all clones).
     pub fn stats(&self) -> ClientStats {
         self.inner.throttle.stats()
+    }
+}
+
+/// How a filtered listing is named in errors: `on-calls of 3 users`, `escalation policies
+/// of team PT1`.
+fn listing_name(what: &str, users: usize, teams: &[TeamId]) -> String {
+    let mut of = Vec::new();
+    if users > 0 {
+        of.push(format!("{users} user{}", if users == 1 { "" } else { "s" }));
+    }
+    of.extend(teams.iter().map(|t| format!("team {t}")));
+    if of.is_empty() {
+        what.to_string()
+    } else {
+        format!("{what} of {}", of.join(" and "))
     }
 }
 

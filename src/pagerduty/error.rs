@@ -100,13 +100,100 @@ pub enum IncompleteReason {
     },
     /// The listing has (or may have) more items than PagerDuty lets one walk reach:
     /// `offset + limit` may not exceed 10,000 (fact F10). The request that would get a 400
-    /// was not sent.
+    /// was not sent. (`GET /users` is partitioned instead; teams and team members are not.)
     OffsetCeiling {
         /// Items received before stopping.
         fetched: usize,
         /// `total`, when PagerDuty reported it.
         total: Option<u64>,
     },
+    /// PagerDuty refused a page with 400, code 2002 "Arguments Caused Error": its answer to
+    /// a request past the offset ceiling (fact F10, §4.5), here for a page the walk expected
+    /// to be within reach (at any offset, even below 10,000).
+    CeilingAnswer {
+        /// Offset of the refused page.
+        offset: u32,
+        /// Limit of the refused page.
+        limit: u32,
+        /// PagerDuty's error body, as text.
+        detail: String,
+    },
+    /// A page other than the last held a number of items other than the page size: with
+    /// the pages requested at fixed offsets, items would be skipped or repeated.
+    PageSize {
+        /// Offset of the page.
+        offset: u32,
+        /// Items it held.
+        received: usize,
+        /// Items a full page holds (the `limit` of the first answer).
+        expected: usize,
+    },
+    /// A page reported another `total` than the first page: the account changed during the
+    /// listing.
+    TotalChanged {
+        /// Offset of the page.
+        offset: u32,
+        /// `total` of the first page.
+        first: u64,
+        /// `total` of this page.
+        now: u64,
+    },
+    /// The page holding the last of `total` items said `more: true`.
+    MoreAfterTotal {
+        /// Offset of the page.
+        offset: u32,
+        /// The `total` announced.
+        total: u64,
+    },
+    /// A partition of a partitioned `GET /users` listing answered without `total`, although
+    /// `total=true` was asked: its size, and so the partitioning, cannot be checked.
+    MissingTotal {
+        /// The partition's filter, e.g. `query=n@`.
+        filter: String,
+    },
+    /// One partition of a partitioned `GET /users` listing failed a check.
+    InPartition {
+        /// The partition's filter, e.g. `query=n@` or `query=@ team_ids[]=PT1`.
+        filter: String,
+        /// What failed.
+        reason: Box<IncompleteReason>,
+    },
+    /// A partitioned `GET /users` listing ran out of filters before the distinct users seen
+    /// reached the unfiltered `total`: the missing users are in partitions that no filter
+    /// could narrow to 10,000 or fewer, or no filter reaches them.
+    Unreached {
+        /// Distinct users seen.
+        seen: usize,
+        /// The unfiltered `total`.
+        total: u64,
+        /// Partitions above 10,000 that their narrower filters do not cover, by filter.
+        open: Vec<OpenPartition>,
+        /// Why a filter could not be used (e.g. `team_ids[]` refused for lack of the
+        /// `teams` ability), when one could not.
+        notes: Vec<String>,
+    },
+    /// A partitioned `GET /users` listing asked more partitions than its bound allows
+    /// (`MAX_PARTITIONS` in `pagerduty::partition`) before reaching the unfiltered `total`.
+    PartitionLimit {
+        /// Distinct users seen.
+        seen: usize,
+        /// The unfiltered `total`.
+        total: u64,
+        /// Partitions asked.
+        partitions: usize,
+    },
+}
+
+/// A partition of a partitioned `GET /users` listing that is above the offset ceiling and
+/// that its narrower filters do not cover (see [`IncompleteReason::Unreached`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenPartition {
+    /// Its filter, e.g. `query=oncall@`.
+    pub filter: String,
+    /// Users it matches (its `total`).
+    pub total: u64,
+    /// Users its narrower filters matched, added up (they may overlap).
+    pub narrower: u64,
 }
 
 impl fmt::Display for IncompleteReason {
@@ -148,7 +235,83 @@ impl fmt::Display for IncompleteReason {
                 }
                 f.write_str("; the request past the ceiling was not sent")
             }
+            IncompleteReason::CeilingAnswer {
+                offset,
+                limit,
+                detail,
+            } => write!(
+                f,
+                "PagerDuty refused the page at offset {offset} (limit {limit}) with its offset-ceiling answer ({detail})"
+            ),
+            IncompleteReason::PageSize {
+                offset,
+                received,
+                expected,
+            } => write!(
+                f,
+                "the page at offset {offset} held {received} items, not a full page of {expected}"
+            ),
+            IncompleteReason::TotalChanged { offset, first, now } => write!(
+                f,
+                "total was {first} on the first page and {now} on the page at offset {offset}; the account changed during the listing"
+            ),
+            IncompleteReason::MoreAfterTotal { offset, total } => write!(
+                f,
+                "the page at offset {offset} holds the last of {total} items but says more: true"
+            ),
+            IncompleteReason::MissingTotal { filter } => write!(
+                f,
+                "the partition {filter} was answered without total, so its size cannot be checked"
+            ),
+            IncompleteReason::InPartition { filter, reason } => {
+                write!(f, "in the partition {filter}, {reason}")
+            }
+            IncompleteReason::Unreached {
+                seen,
+                total,
+                open,
+                notes,
+            } => {
+                write!(
+                    f,
+                    "partitioning by query and team_ids[] reached {seen} distinct users of the {total} the account reports"
+                )?;
+                if !open.is_empty() {
+                    f.write_str("; partitions above 10,000 that no narrower filter covers: ")?;
+                    for (i, p) in open.iter().enumerate() {
+                        if i > 0 {
+                            f.write_str(", ")?;
+                        }
+                        write!(
+                            f,
+                            "{} ({} users, narrower filters matched {})",
+                            p.filter, p.total, p.narrower
+                        )?;
+                    }
+                }
+                for note in notes {
+                    write!(f, "; {note}")?;
+                }
+                Ok(())
+            }
+            IncompleteReason::PartitionLimit {
+                seen,
+                total,
+                partitions,
+            } => write!(
+                f,
+                "partitioning by query and team_ids[] asked {partitions} partitions, its limit, and reached {seen} distinct users of the {total} the account reports"
+            ),
         }
+    }
+}
+
+/// What an incomplete listing of `what` keeps the planner from deciding, for the message.
+fn needs_complete(what: &str) -> &'static str {
+    if what == "users" {
+        " (deactivating users missing from the export and creating users who may already exist both need every user)"
+    } else {
+        ""
     }
 }
 
@@ -247,7 +410,10 @@ pub enum ApiError {
     },
     /// A listing could not be proven complete. Planning on it could delete or recreate
     /// users that exist, so the application refuses to write (exit 3).
-    #[error("the {what} listing is incomplete: {reason}; refusing to plan on it")]
+    #[error(
+        "the {what} listing is incomplete: {reason}; refusing to plan on it{}",
+        needs_complete(what)
+    )]
     IncompleteListing {
         /// What was listed, e.g. `users` or `members of team PQ9K7I8`.
         what: String,
@@ -297,9 +463,23 @@ impl ApiError {
     }
 
     /// True when a listing could not be proven complete (the application exits 3 before
-    /// any write).
+    /// any write): [`ApiError::IncompleteListing`], and also a `GET` refused with PagerDuty's
+    /// offset-ceiling answer (400, code 2002 "Arguments Caused Error", facts F10 and §4.5),
+    /// whatever its offset, should one reach the caller without the paginator (which turns
+    /// it into [`IncompleteReason::CeilingAnswer`]).
     pub fn is_incomplete_listing(&self) -> bool {
-        matches!(self, ApiError::IncompleteListing { .. })
+        matches!(self, ApiError::IncompleteListing { .. }) || self.is_ceiling_answer()
+    }
+
+    /// True for a `GET` answered 400 with code 2002 "Arguments Caused Error": PagerDuty's
+    /// answer when `offset + limit` passes 10,000 (fact F10; the simulator sends the same).
+    pub(crate) fn is_ceiling_answer(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Status { method, status: 400, body: Some(body), .. }
+                if *method == Method::GET
+                    && body.code == Some(crate::pagerduty::models::error_codes::ARGUMENTS_CAUSED_ERROR)
+        )
     }
 
     /// True for 429 answers that outlasted the retry budget.
@@ -386,5 +566,43 @@ mod tests {
         );
         assert!(e.is_incomplete_listing());
         assert_eq!(e.attempts(), 0);
+    }
+
+    #[test]
+    fn the_ceiling_answer_on_a_get_counts_as_an_incomplete_listing() {
+        let answer = |method: Method, code: i64| ApiError::Status {
+            method,
+            path: "/users".into(),
+            status: 400,
+            body: Some(Box::new(ApiErrorBody {
+                code: Some(code),
+                message: "Arguments Caused Error".into(),
+                errors: vec![],
+            })),
+            attempts: 1,
+            elapsed: Duration::ZERO,
+            stop: StopReason::NotRetryable,
+        };
+        assert!(answer(Method::GET, 2002).is_incomplete_listing());
+        assert!(!answer(Method::GET, 2001).is_incomplete_listing());
+        assert!(!answer(Method::POST, 2002).is_incomplete_listing());
+        let users = ApiError::IncompleteListing {
+            what: "users".into(),
+            reason: IncompleteReason::CeilingAnswer {
+                offset: 300,
+                limit: 100,
+                detail: "Arguments Caused Error (code 2002)".into(),
+            },
+        };
+        let s = users.to_string();
+        assert!(
+            s.contains("offset 300") && s.contains("code 2002") && s.contains("deactivating users"),
+            "{s}"
+        );
+        let teams = ApiError::IncompleteListing {
+            what: "teams".into(),
+            reason: IncompleteReason::EmptyPageWithMore { offset: 0 },
+        };
+        assert!(!teams.to_string().contains("deactivating"));
     }
 }

@@ -8,7 +8,8 @@
 //! | `transport` | builds each request (headers, URL), sends it, classifies the result, runs the retry loop |
 //! | `throttle` | the gates every attempt passes: in-flight cap (semaphore), shared 429 pause, one `governor` limiter; the counters behind [`ClientStats`] |
 //! | `retry` | [`RetryPolicy`] and the one classification table (what is retried, and whether a failed request may still have taken effect) |
-//! | `pagination` | the one offset paginator and its completeness checks |
+//! | `pagination` | the one offset paginator: the first page, then the rest concurrently once `total` is known, and its completeness checks |
+//! | `partition` | `GET /users` beyond the 10,000 offset ceiling: filtered partitions, each walked by the paginator, complete when the distinct users seen equal the unfiltered `total` |
 //! | [`ApiError`] | every failure, with method, path, status, PagerDuty's error body, attempts and elapsed time |
 //! | [`models`] | the API's shapes, shared with the simulator |
 //!
@@ -30,13 +31,15 @@ mod client;
 mod error;
 pub mod models;
 mod pagination;
+mod partition;
 mod retry;
 mod throttle;
 mod transport;
 
 pub use client::{Client, ClientConfig, Sent};
-pub use error::{ApiError, IncompleteReason, StopReason, TransportKind};
+pub use error::{ApiError, IncompleteReason, OpenPartition, StopReason, TransportKind};
 pub use pagination::{OFFSET_CEILING, PAGE_LIMIT};
+pub use partition::MAX_PARTITIONS;
 pub use retry::{
     DEFAULT_FACTOR, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_DELAY, DEFAULT_MAX_ELAPSED,
     DEFAULT_MIN_DELAY, RetryPolicy,

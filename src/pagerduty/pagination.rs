@@ -1,27 +1,46 @@
-//! The one offset paginator (facts F9 and F10 in `../shared/reference/PAGERDUTY_API.md`).
+//! The one offset paginator (facts F9 and F10 in `../shared/reference/PAGERDUTY_API.md`),
+//! used by every listing: users, teams, team members, and each partition of a partitioned
+//! user listing (`partition`).
 //!
-//! A listing asks for `limit=100&offset=N&total=true` and follows `more` until it is false,
-//! one page at a time. Planning on a partial listing could delete or recreate users that
-//! exist, so [`Walk`] accepts a listing only when it can show it is complete; otherwise it
-//! returns an [`IncompleteReason`] (the application exits 3 before any write):
+//! A listing asks for its first page (`limit=100&offset=0&total=true`). Once that page gives
+//! `total`, every other page is known (`offset` = 100, 200, … below `total`), so all of them
+//! are requested at once and answered in any order; the client's request layer (its shared
+//! limiter and in-flight cap) paces them. Items are returned in offset order. When `total`
+//! is missing (2020-era answers), the walk follows `more` one page at a time instead.
+//!
+//! Planning on a partial listing could delete or recreate users that exist, so [`Walk`]
+//! accepts a listing only when it can show it is complete; otherwise it returns an
+//! [`IncompleteReason`] (the application exits 3 before any write):
 //!
 //! - the answer's `offset` is not the one requested;
 //! - a page repeats an item of an earlier page (a shifted or repeated page);
-//! - `more: true` on an empty page (no progress);
-//! - `more: false` with a different number of items than `total` announced;
-//! - `total` is above 10,000, or the next request would need `offset + limit` above 10,000
-//!   (PagerDuty answers that with 400, fact F10): the request is not sent.
+//! - every page but the last must be full (the first answer's `limit`), and the last must
+//!   hold exactly the rest of `total`: a short page with `more: false` stopped early, a short
+//!   page with `more: true` would make fixed offsets skip items, a longer last page means the
+//!   account grew;
+//! - every page reports the first page's `total` (or none), and only the last says
+//!   `more: false`;
+//! - without `total`: `more: true` on an empty page (no progress); `more: false` with a
+//!   different number of items than a later `total` announced;
+//! - `total` above 10,000, or a next request that would need `offset + limit` above 10,000
+//!   (PagerDuty answers that with 400, fact F10): the request is not sent. `GET /users`
+//!   then partitions the listing (`partition`); other listings are incomplete;
+//! - PagerDuty's offset-ceiling answer itself (400, code 2002 "Arguments Caused Error",
+//!   §4.5), at any offset: [`IncompleteReason::CeilingAnswer`].
 //!
-//! `total` may be missing (2020-era answers); the listing then ends on `more: false`.
-//! The next offset advances by the number of items received, so a server that returns
-//! fewer items than `limit` never makes the walk skip any.
+//! Without `total` the next offset advances by the number of items received, so a server
+//! that returns fewer items than `limit` never makes the walk skip any.
 
 use super::error::{ApiError, IncompleteReason};
+use super::models::incidents::{Incident, IncidentsPage};
+use super::models::oncall::{EscalationPoliciesPage, EscalationPolicy, Oncall, OncallsPage};
 use super::models::{Pagination, Team, TeamMember, TeamMembersPage, TeamsPage, User, UsersPage};
 use super::transport::{Request, Transport};
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 /// Page size requested: PagerDuty's maximum (fact F9).
 pub const PAGE_LIMIT: u32 = 100;
@@ -68,13 +87,184 @@ impl Page for TeamMembersPage {
     }
 }
 
+impl Page for EscalationPoliciesPage {
+    type Item = EscalationPolicy;
+    fn into_parts(self) -> (Vec<EscalationPolicy>, Pagination) {
+        (self.escalation_policies, self.page)
+    }
+    fn id(item: &EscalationPolicy) -> &str {
+        item.id.as_str()
+    }
+}
+
+impl Page for IncidentsPage {
+    type Item = Incident;
+    fn into_parts(self) -> (Vec<Incident>, Pagination) {
+        (self.incidents, self.page)
+    }
+    fn id(item: &Incident) -> &str {
+        item.id.as_str()
+    }
+}
+
+/// An on-call with the key that identifies it within one listing: an `Oncall` has no ID
+/// of its own (OpenAPI `Oncall`), so the key is its policy, level, user, schedule and start.
+#[derive(Debug, Clone)]
+pub(crate) struct KeyedOncall {
+    key: String,
+    /// The on-call.
+    pub(crate) oncall: Oncall,
+}
+
+/// `GET /oncalls` answered as [`KeyedOncall`]s, so the one paginator's repeated-item check
+/// works for on-calls too.
+#[derive(Debug, serde::Deserialize)]
+#[serde(from = "OncallsPage")]
+pub(crate) struct KeyedOncallsPage {
+    oncalls: Vec<KeyedOncall>,
+    page: Pagination,
+}
+
+impl From<OncallsPage> for KeyedOncallsPage {
+    fn from(p: OncallsPage) -> KeyedOncallsPage {
+        let oncalls = p
+            .oncalls
+            .into_iter()
+            .map(|o| KeyedOncall {
+                key: format!(
+                    "{}/{}/{}/{}/{}",
+                    o.escalation_policy.id,
+                    o.escalation_level,
+                    o.user.id,
+                    o.schedule.as_ref().map_or("", |s| s.id.as_str()),
+                    o.start.map(|t| t.to_rfc3339()).unwrap_or_default()
+                ),
+                oncall: o,
+            })
+            .collect();
+        KeyedOncallsPage {
+            oncalls,
+            page: p.page,
+        }
+    }
+}
+
+impl Page for KeyedOncallsPage {
+    type Item = KeyedOncall;
+    fn into_parts(self) -> (Vec<KeyedOncall>, Pagination) {
+        (self.oncalls, self.page)
+    }
+    fn id(item: &KeyedOncall) -> &str {
+        &item.key
+    }
+}
+
+/// One listing: what it is called in messages, the path, and the query pairs sent with
+/// every page (filters such as `query` included).
+#[derive(Debug, Clone)]
+pub(crate) struct Listing {
+    what: String,
+    segments: Vec<String>,
+    pairs: Vec<(&'static str, String)>,
+}
+
+/// One page as answered: its items and pagination fields.
+#[derive(Debug)]
+pub(crate) struct Fetched<T> {
+    /// The items, in the answer's order.
+    pub(crate) items: Vec<T>,
+    /// `limit`, `offset`, `more`, `total` of the answer.
+    pub(crate) meta: Pagination,
+}
+
+impl Listing {
+    /// A listing of `segments` (e.g. `["teams", id, "members"]`) with `pairs` on every page;
+    /// `what` names it in errors (`users`, `members of team PT1`).
+    pub(crate) fn new(what: &str, segments: &[&str], pairs: &[(&'static str, String)]) -> Listing {
+        Listing {
+            what: what.to_string(),
+            segments: segments.iter().map(|s| s.to_string()).collect(),
+            pairs: pairs.to_vec(),
+        }
+    }
+
+    /// The same listing with one more query pair (a filter).
+    pub(crate) fn with(&self, key: &'static str, value: impl Into<String>) -> Listing {
+        let mut l = self.clone();
+        l.pairs.push((key, value.into()));
+        l
+    }
+
+    /// [`ApiError::IncompleteListing`] for this listing.
+    pub(crate) fn incomplete(&self, reason: IncompleteReason) -> ApiError {
+        ApiError::IncompleteListing {
+            what: self.what.clone(),
+            reason,
+        }
+    }
+
+    /// One page: `GET <path>?<pairs>&limit=<limit>&offset=<offset>&total=true`.
+    ///
+    /// # Errors
+    /// Any request error; PagerDuty's offset-ceiling answer (400, code 2002) as
+    /// [`ApiError::IncompleteListing`] with [`IncompleteReason::CeilingAnswer`].
+    pub(crate) async fn page<P: Page>(
+        &self,
+        transport: &Transport,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Fetched<P::Item>, ApiError> {
+        let segments: Vec<&str> = self.segments.iter().map(String::as_str).collect();
+        let mut req = Request::new(Method::GET, &segments);
+        for (k, v) in &self.pairs {
+            req = req.query(k, v.clone());
+        }
+        let req = req
+            .query("limit", limit.to_string())
+            .query("offset", offset.to_string())
+            .query("total", "true");
+        let exchange = match transport.send(&req).await {
+            Ok(ex) => ex,
+            Err(e) if e.is_ceiling_answer() => {
+                let detail = e.body().map(|b| b.to_string()).unwrap_or_default();
+                return Err(self.incomplete(IncompleteReason::CeilingAnswer {
+                    offset,
+                    limit,
+                    detail,
+                }));
+            }
+            Err(e) => return Err(e),
+        };
+        let (items, meta) = exchange.decode::<P>()?.into_parts();
+        Ok(Fetched { items, meta })
+    }
+}
+
+/// What a [`Walk`] still needs after the pages accepted so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Remaining {
+    /// Nothing: the listing is complete.
+    Done,
+    /// These offsets, each with `limit` = the page size, in any order (`total` is known).
+    Pages(Vec<u32>, u32),
+    /// The next page only, at `(offset, limit)` (`total` is unknown).
+    Next(u32, u32),
+}
+
 /// The progress checks of one listing, apart from any I/O.
 #[derive(Debug, Default)]
 pub(crate) struct Walk {
+    /// Without `total`: the next offset.
     offset: u32,
     fetched: usize,
     seen: HashSet<String>,
+    /// The latest `total` reported.
     total: Option<u64>,
+    /// `total` of the first page: the pages are then at fixed offsets.
+    planned: Option<u64>,
+    /// Items of a full page (the first answer's `limit`, at most [`PAGE_LIMIT`]).
+    page_size: u32,
+    started: bool,
     done: bool,
 }
 
@@ -93,13 +283,26 @@ impl Walk {
         self.total
     }
 
-    /// The next `(offset, limit)` to request, or `None` when the listing is complete.
+    /// What to request after the pages accepted so far (start with the page at offset 0,
+    /// limit [`PAGE_LIMIT`]).
     ///
     /// # Errors
-    /// [`IncompleteReason::OffsetCeiling`] when no request within the ceiling remains.
-    pub(crate) fn next_request(&self) -> Result<Option<(u32, u32)>, IncompleteReason> {
+    /// [`IncompleteReason::OffsetCeiling`] when `total` is unknown and no request within
+    /// the ceiling remains.
+    pub(crate) fn remaining(&self) -> Result<Remaining, IncompleteReason> {
         if self.done {
-            return Ok(None);
+            return Ok(Remaining::Done);
+        }
+        if !self.started {
+            return Ok(Remaining::Next(0, PAGE_LIMIT));
+        }
+        if let Some(total) = self.planned {
+            let step = self.page_size as usize;
+            let offsets = (step..total as usize)
+                .step_by(step)
+                .map(|o| o as u32)
+                .collect();
+            return Ok(Remaining::Pages(offsets, self.page_size));
         }
         let limit = PAGE_LIMIT.min(OFFSET_CEILING.saturating_sub(self.offset));
         if limit == 0 {
@@ -108,10 +311,10 @@ impl Walk {
                 total: self.total,
             });
         }
-        Ok(Some((self.offset, limit)))
+        Ok(Remaining::Next(self.offset, limit))
     }
 
-    /// Checks the page answered for `requested` and moves on.
+    /// Checks the page answered for `requested` and records it.
     ///
     /// # Errors
     /// The [`IncompleteReason`] that makes the listing unprovable.
@@ -138,17 +341,105 @@ impl Walk {
             received += 1;
         }
         self.fetched += received as usize;
+        if !self.started {
+            self.started = true;
+            self.page_size = if (1..=PAGE_LIMIT).contains(&page.limit) {
+                page.limit
+            } else {
+                PAGE_LIMIT
+            };
+            self.planned = page.total;
+        }
         if page.total.is_some() {
             self.total = page.total;
         }
-        if let Some(total) = self.total
-            && total > u64::from(OFFSET_CEILING)
+        match self.planned {
+            Some(total) if total > u64::from(OFFSET_CEILING) => {
+                Err(IncompleteReason::OffsetCeiling {
+                    fetched: self.fetched,
+                    total: Some(total),
+                })
+            }
+            Some(total) => self.check_planned(requested, page, received, total),
+            None => match self.total {
+                Some(total) if total > u64::from(OFFSET_CEILING) => {
+                    Err(IncompleteReason::OffsetCeiling {
+                        fetched: self.fetched,
+                        total: Some(total),
+                    })
+                }
+                _ => self.check_next(requested, page, received),
+            },
+        }
+    }
+
+    /// The checks of a page at a fixed offset (`total` known from the first page).
+    fn check_planned(
+        &mut self,
+        requested: u32,
+        page: Pagination,
+        received: u32,
+        total: u64,
+    ) -> Result<(), IncompleteReason> {
+        if let Some(now) = page.total
+            && now != total
         {
-            return Err(IncompleteReason::OffsetCeiling {
-                fetched: self.fetched,
-                total: Some(total),
+            return Err(IncompleteReason::TotalChanged {
+                offset: requested,
+                first: total,
+                now,
             });
         }
+        let start = u64::from(requested);
+        let end = start + u64::from(received);
+        let ended = || IncompleteReason::StoppedEarly {
+            fetched: end as usize,
+            total,
+        };
+        let expected = (total.saturating_sub(start)).min(u64::from(self.page_size));
+        let last = start + u64::from(self.page_size) >= total;
+        if u64::from(received) > expected {
+            return Err(if last {
+                IncompleteReason::TotalExceeded {
+                    fetched: end as usize,
+                    total,
+                }
+            } else {
+                IncompleteReason::PageSize {
+                    offset: requested,
+                    received: received as usize,
+                    expected: self.page_size as usize,
+                }
+            });
+        }
+        if u64::from(received) < expected {
+            return Err(match (page.more, received) {
+                (false, _) => ended(),
+                (true, 0) => IncompleteReason::EmptyPageWithMore { offset: requested },
+                (true, _) => IncompleteReason::PageSize {
+                    offset: requested,
+                    received: received as usize,
+                    expected: expected as usize,
+                },
+            });
+        }
+        match (last, page.more) {
+            (false, false) => Err(ended()),
+            (true, true) => Err(IncompleteReason::MoreAfterTotal {
+                offset: requested,
+                total,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// The checks of the next page of a walk without `total`.
+    fn check_next(
+        &mut self,
+        requested: u32,
+        page: Pagination,
+        received: u32,
+    ) -> Result<(), IncompleteReason> {
         if page.more {
             if received == 0 {
                 return Err(IncompleteReason::EmptyPageWithMore { offset: requested });
@@ -169,43 +460,87 @@ impl Walk {
             _ => Ok(()),
         }
     }
+
+    /// Marks a walk with fixed offsets done once every page of [`Remaining::Pages`] was
+    /// accepted.
+    ///
+    /// # Errors
+    /// [`IncompleteReason::StoppedEarly`] if fewer items than `total` were accepted (a
+    /// caller that dropped a page).
+    pub(crate) fn finish(&mut self) -> Result<(), IncompleteReason> {
+        if let Some(total) = self.planned
+            && self.fetched as u64 != total
+        {
+            return Err(IncompleteReason::StoppedEarly {
+                fetched: self.fetched,
+                total,
+            });
+        }
+        self.done = true;
+        Ok(())
+    }
 }
 
-/// Lists every item of `segments` (e.g. `["users"]`), one page at a time, with `extra`
-/// query pairs on every page; `progress(fetched, total)` runs after each page.
+/// Lists every item of `listing`: the first page, then the rest (concurrently once `total`
+/// is known); `progress(fetched, total)` runs after each page.
 ///
 /// # Errors
-/// Any request error, or [`ApiError::IncompleteListing`] naming `what`.
+/// Any request error, or [`ApiError::IncompleteListing`].
 pub(crate) async fn collect<P: Page>(
     transport: &Transport,
-    what: &str,
-    segments: &[&str],
-    extra: &[(&'static str, String)],
+    listing: &Listing,
     progress: &(dyn Fn(usize, Option<u64>) + Send + Sync),
 ) -> Result<Vec<P::Item>, ApiError> {
-    let incomplete = |reason| ApiError::IncompleteListing {
-        what: what.to_string(),
-        reason,
-    };
+    let first = listing.page::<P>(transport, 0, PAGE_LIMIT).await?;
+    collect_after::<P>(transport, listing, first, progress).await
+}
+
+/// [`collect`] from an already fetched first page (offset 0, limit [`PAGE_LIMIT`]).
+///
+/// # Errors
+/// As [`collect`].
+pub(crate) async fn collect_after<P: Page>(
+    transport: &Transport,
+    listing: &Listing,
+    first: Fetched<P::Item>,
+    progress: &(dyn Fn(usize, Option<u64>) + Send + Sync),
+) -> Result<Vec<P::Item>, ApiError> {
+    let incomplete = |reason| listing.incomplete(reason);
     let mut walk = Walk::new();
-    let mut items = Vec::new();
-    while let Some((offset, limit)) = walk.next_request().map_err(incomplete)? {
-        let mut req = Request::new(Method::GET, segments);
-        for (k, v) in extra {
-            req = req.query(k, v.clone());
+    walk.accept(0, first.meta, first.items.iter().map(P::id))
+        .map_err(incomplete)?;
+    progress(walk.fetched(), walk.total());
+    let mut pages: BTreeMap<u32, Vec<P::Item>> = BTreeMap::new();
+    pages.insert(0, first.items);
+    loop {
+        match walk.remaining().map_err(incomplete)? {
+            Remaining::Done => break,
+            Remaining::Pages(offsets, limit) => {
+                let mut pending: FuturesUnordered<_> = offsets
+                    .into_iter()
+                    .map(|offset| async move {
+                        (offset, listing.page::<P>(transport, offset, limit).await)
+                    })
+                    .collect();
+                while let Some((offset, page)) = pending.next().await {
+                    let page = page?;
+                    walk.accept(offset, page.meta, page.items.iter().map(P::id))
+                        .map_err(incomplete)?;
+                    pages.insert(offset, page.items);
+                    progress(walk.fetched(), walk.total());
+                }
+                walk.finish().map_err(incomplete)?;
+            }
+            Remaining::Next(offset, limit) => {
+                let page = listing.page::<P>(transport, offset, limit).await?;
+                walk.accept(offset, page.meta, page.items.iter().map(P::id))
+                    .map_err(incomplete)?;
+                pages.insert(offset, page.items);
+                progress(walk.fetched(), walk.total());
+            }
         }
-        let req = req
-            .query("limit", limit.to_string())
-            .query("offset", offset.to_string())
-            .query("total", "true");
-        let page: P = transport.send(&req).await?.decode()?;
-        let (page_items, meta) = page.into_parts();
-        walk.accept(offset, meta, page_items.iter().map(P::id))
-            .map_err(incomplete)?;
-        items.extend(page_items);
-        progress(walk.fetched(), walk.total());
     }
-    Ok(items)
+    Ok(pages.into_values().flatten().collect())
 }
 
 #[cfg(test)]
@@ -240,30 +575,133 @@ mod tests {
     }
 
     #[test]
-    fn three_pages_complete_with_total() {
+    fn with_total_the_rest_is_planned_at_once_and_accepted_in_any_order() {
         let mut w = Walk::new();
-        assert_eq!(w.next_request(), Ok(Some((0, 100))));
+        assert_eq!(w.remaining(), Ok(Remaining::Next(0, 100)));
         accept(&mut w, 0, true, Some(250), &ids(0..100)).unwrap();
-        assert_eq!(w.next_request(), Ok(Some((100, 100))));
-        accept(&mut w, 100, true, Some(250), &ids(100..200)).unwrap();
+        assert_eq!(w.remaining(), Ok(Remaining::Pages(vec![100, 200], 100)));
         accept(&mut w, 200, false, Some(250), &ids(200..250)).unwrap();
-        assert_eq!(w.next_request(), Ok(None));
+        accept(&mut w, 100, true, Some(250), &ids(100..200)).unwrap();
+        w.finish().unwrap();
+        assert_eq!(w.remaining(), Ok(Remaining::Done));
         assert_eq!(w.fetched(), 250);
+    }
+
+    #[test]
+    fn a_single_page_and_an_empty_listing_are_complete() {
+        let mut w = Walk::new();
+        accept(&mut w, 0, false, Some(100), &ids(0..100)).unwrap();
+        assert_eq!(w.remaining(), Ok(Remaining::Pages(vec![], 100)));
+        w.finish().unwrap();
+        let mut w = Walk::new();
+        accept(&mut w, 0, false, Some(0), &[]).unwrap();
+        w.finish().unwrap();
+        assert_eq!(w.remaining(), Ok(Remaining::Done));
+    }
+
+    #[test]
+    fn a_smaller_page_size_echoed_by_the_server_sets_the_offsets() {
+        let mut w = Walk::new();
+        let mut first = meta(0, true, Some(60));
+        first.limit = 25;
+        w.accept(0, first, ids(0..25).iter().map(String::as_str))
+            .unwrap();
+        assert_eq!(w.remaining(), Ok(Remaining::Pages(vec![25, 50], 25)));
     }
 
     #[test]
     fn missing_total_completes_on_more_false() {
         let mut w = Walk::new();
         accept(&mut w, 0, true, None, &ids(0..100)).unwrap();
+        assert_eq!(w.remaining(), Ok(Remaining::Next(100, 100)));
         accept(&mut w, 100, false, None, &ids(100..101)).unwrap();
-        assert_eq!(w.next_request(), Ok(None));
+        assert_eq!(w.remaining(), Ok(Remaining::Done));
     }
 
     #[test]
-    fn a_short_page_with_more_advances_by_what_arrived() {
+    fn a_short_page_with_more_advances_by_what_arrived_without_total() {
         let mut w = Walk::new();
         accept(&mut w, 0, true, None, &ids(0..25)).unwrap();
-        assert_eq!(w.next_request(), Ok(Some((25, 100))));
+        assert_eq!(w.remaining(), Ok(Remaining::Next(25, 100)));
+    }
+
+    #[test]
+    fn every_page_but_the_last_is_full_and_the_last_holds_the_rest() {
+        let start = || {
+            let mut w = Walk::new();
+            accept(&mut w, 0, true, Some(250), &ids(0..100)).unwrap();
+            w
+        };
+        // A short middle page that says more: fixed offsets would skip items.
+        assert_eq!(
+            accept(&mut start(), 100, true, Some(250), &ids(100..150)),
+            Err(IncompleteReason::PageSize {
+                offset: 100,
+                received: 50,
+                expected: 100
+            })
+        );
+        // A middle page that says it is the last.
+        assert_eq!(
+            accept(&mut start(), 100, false, Some(250), &ids(100..200)),
+            Err(IncompleteReason::StoppedEarly {
+                fetched: 200,
+                total: 250
+            })
+        );
+        // A short last page.
+        assert_eq!(
+            accept(&mut start(), 200, false, Some(250), &ids(200..240)),
+            Err(IncompleteReason::StoppedEarly {
+                fetched: 240,
+                total: 250
+            })
+        );
+        // A last page with more than the rest: the account grew.
+        assert_eq!(
+            accept(&mut start(), 200, false, Some(250), &ids(200..260)),
+            Err(IncompleteReason::TotalExceeded {
+                fetched: 260,
+                total: 250
+            })
+        );
+        assert_eq!(
+            accept(&mut start(), 200, true, Some(250), &ids(200..250)),
+            Err(IncompleteReason::MoreAfterTotal {
+                offset: 200,
+                total: 250
+            })
+        );
+        assert_eq!(
+            accept(&mut start(), 100, true, Some(251), &ids(100..200)),
+            Err(IncompleteReason::TotalChanged {
+                offset: 100,
+                first: 250,
+                now: 251
+            })
+        );
+        assert_eq!(
+            accept(&mut start(), 100, true, Some(10_050), &ids(100..200)),
+            Err(IncompleteReason::TotalChanged {
+                offset: 100,
+                first: 250,
+                now: 10_050
+            })
+        );
+        assert_eq!(
+            accept(&mut start(), 100, true, Some(250), &[]),
+            Err(IncompleteReason::EmptyPageWithMore { offset: 100 })
+        );
+        // A page dropped by the caller.
+        let mut w = start();
+        accept(&mut w, 200, false, Some(250), &ids(200..250)).unwrap();
+        assert_eq!(
+            w.finish(),
+            Err(IncompleteReason::StoppedEarly {
+                fetched: 150,
+                total: 250
+            })
+        );
     }
 
     #[test]
@@ -290,11 +728,11 @@ mod tests {
             Err(IncompleteReason::EmptyPageWithMore { offset: 0 })
         );
         let mut w = Walk::new();
-        accept(&mut w, 0, true, None, &ids(0..100)).unwrap();
+        accept(&mut w, 0, true, Some(300), &ids(0..100)).unwrap();
         assert_eq!(
-            accept(&mut w, 100, true, None, &ids(99..199)),
+            accept(&mut w, 200, true, Some(300), &ids(99..199)),
             Err(IncompleteReason::RepeatedItem {
-                offset: 100,
+                offset: 200,
                 id: "P99".into()
             })
         );
@@ -325,10 +763,21 @@ mod tests {
     }
 
     #[test]
-    fn the_walk_never_asks_past_the_ceiling() {
+    fn exactly_10000_plans_offsets_up_to_9900() {
+        let mut w = Walk::new();
+        accept(&mut w, 0, true, Some(10_000), &ids(0..100)).unwrap();
+        let Ok(Remaining::Pages(offsets, 100)) = w.remaining() else {
+            panic!("{:?}", w.remaining())
+        };
+        assert_eq!(offsets.len(), 99);
+        assert_eq!(offsets.last(), Some(&9_900));
+    }
+
+    #[test]
+    fn the_walk_never_asks_past_the_ceiling_without_total() {
         let mut w = Walk::new();
         let mut offset = 0;
-        while let Ok(Some((o, limit))) = w.next_request() {
+        while let Ok(Remaining::Next(o, limit)) = w.remaining() {
             assert!(o + limit <= OFFSET_CEILING);
             // Short pages of 60 make the last request shrink its limit to fit.
             let n = 60.min(limit);
@@ -337,7 +786,7 @@ mod tests {
         }
         assert_eq!(offset, OFFSET_CEILING);
         assert_eq!(
-            w.next_request(),
+            w.remaining(),
             Err(IncompleteReason::OffsetCeiling {
                 fetched: 10_000,
                 total: None

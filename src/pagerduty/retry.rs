@@ -9,6 +9,7 @@
 //! | timeout, connection reset or closed | retry with backoff | **unknown** |
 //! | connection refused, DNS, TLS | retry with backoff | not processed |
 //! | 400 "account could not be locked" on `POST /users` | retry with backoff (fact F30) | not processed |
+//! | 400 "User cannot be removed as they belong to an escalation policy on this team" | fail at once (fact F32: only a change to the policy helps) | |
 //! | 401, 403 | fail at once | |
 //! | any other 4xx | fail at once (fact F26: "retrying with the same arguments will not work") | |
 //!
@@ -240,6 +241,18 @@ mod tests {
         assert_eq!(classify_status(400, Some(&lock), false), Verdict::Fail);
         let taken = body(&["Email has already been taken"]);
         assert_eq!(classify_status(400, Some(&taken), true), Verdict::Fail);
+    }
+
+    #[test]
+    fn a_team_removal_refused_for_an_escalation_policy_is_final() {
+        // Fact F32: retrying cannot help until someone changes the policy.
+        let refused = body(&[crate::pagerduty::models::oncall::TEAM_REMOVAL_BLOCKED]);
+        for lock_retryable in [false, true] {
+            assert_eq!(
+                classify_status(400, Some(&refused), lock_retryable),
+                Verdict::Fail
+            );
+        }
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! What every part of one planning run reads and gathers: the inputs, the resolved rules,
 //! team names, the team roles the members listings give, and what the builders collect as
-//! they go (teams whose members are needed, blocked email changes, notes).
+//! they go (teams whose members are needed, users whose on-call duties are needed, blocked
+//! email changes, notes).
 
 use super::Inputs;
 use super::policy::Policy;
 use super::rules::ResolvedRules;
-use crate::ids::{EmployeeId, TeamId};
+use crate::ids::{EmployeeId, TeamId, UserId};
 use crate::pagerduty::models::User;
 use crate::vocab::TeamRole;
 use std::collections::{BTreeMap, BTreeSet};
@@ -32,6 +33,8 @@ pub(super) struct Ctx<'a> {
     roles_by_user: BTreeMap<&'a str, BTreeMap<&'a str, TeamRole>>,
     /// Teams whose members the plan needs but was not given.
     pub(super) needs: BTreeSet<TeamId>,
+    /// Users whose on-call duties the plan needs but was not given.
+    pub(super) needs_oncall: BTreeSet<UserId>,
     /// Employee IDs whose email must not change this run (another user holds the address).
     pub(super) email_blocked: BTreeSet<EmployeeId>,
     /// Notes gathered while planning actions.
@@ -63,6 +66,7 @@ impl<'a> Ctx<'a> {
                 .collect(),
             roles_by_user,
             needs: BTreeSet::new(),
+            needs_oncall: BTreeSet::new(),
             email_blocked: BTreeSet::new(),
             notes: Vec::new(),
         }

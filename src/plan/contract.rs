@@ -8,6 +8,7 @@ use crate::config::PastTerminationDate;
 use crate::email::Email;
 use crate::ids::{EmployeeId, TeamId, UserId};
 use crate::marker::SavedMembership;
+use crate::oncall::{Blocked, OncallImpact};
 use crate::pagerduty::models::{NewUser, UserUpdate};
 use crate::vocab::{Role, TeamRole};
 use chrono::NaiveDate;
@@ -31,6 +32,14 @@ pub enum ActionKind {
     /// A leaver deleted (`[lifecycle] deactivate = "delete"`, or a suspension older than
     /// `delete_suspended_after_days`): the full record is archived, then `DELETE /users/{id}`.
     Delete,
+}
+
+impl ActionKind {
+    /// True for the kinds that take a user away and so are on-call checked before they
+    /// are attempted ([`crate::oncall::check`]): a deactivation and a deletion.
+    pub fn is_oncall_checked(self) -> bool {
+        matches!(self, ActionKind::Deactivate | ActionKind::Delete)
+    }
 }
 
 impl fmt::Display for ActionKind {
@@ -180,6 +189,15 @@ pub struct Action {
     pub guard: Option<Guard>,
     /// The HR line the employee came from.
     pub line: Option<u64>,
+    /// For an on-call checked action ([`ActionKind::is_oncall_checked`]): what the user
+    /// holds in PagerDuty (escalation policies, on-call schedules, open incidents); `None`
+    /// for other actions, or when it was not looked up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oncall: Option<OncallImpact>,
+    /// Why the action is not attempted ([`crate::oncall::check`]); `None` when it goes
+    /// ahead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked: Option<Blocked>,
 }
 
 impl Action {
@@ -195,6 +213,11 @@ impl Action {
             Step::RestoreContacts { from_user } => Some(from_user),
             _ => None,
         })
+    }
+
+    /// True when the action will be attempted (it is not [`Action::blocked`]).
+    pub fn attempted(&self) -> bool {
+        self.blocked.is_none()
     }
 }
 
@@ -276,6 +299,10 @@ pub struct Plan {
     /// Teams whose members (with roles) the plan needs but was not given; the caller fetches
     /// them and plans again.
     pub needs_team_members: BTreeSet<TeamId>,
+    /// Users of on-call checked actions whose on-call duties the plan was not given (their
+    /// actions are blocked until they are); the caller looks them up and plans again.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub needs_oncall: BTreeSet<UserId>,
     /// Counts for the safety checks.
     pub population: Population,
     /// Changes that come due on a later date, by date then email.
@@ -287,9 +314,22 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Number of actions of `kind`.
+    /// Number of actions of `kind`, blocked ones included (what the safety caps count).
     pub fn count(&self, kind: ActionKind) -> usize {
         self.actions.iter().filter(|a| a.kind == kind).count()
+    }
+
+    /// Number of actions of `kind` that will be attempted (not blocked).
+    pub fn attempted(&self, kind: ActionKind) -> usize {
+        self.actions
+            .iter()
+            .filter(|a| a.kind == kind && a.attempted())
+            .count()
+    }
+
+    /// Number of blocked actions ([`Action::blocked`]).
+    pub fn blocked(&self) -> usize {
+        self.actions.iter().filter(|a| !a.attempted()).count()
     }
 
     /// True when there is nothing to do.

@@ -29,7 +29,22 @@
 //!   resumed. With nothing to restore to teams, role and marker go in one `PUT`. A recorded
 //!   membership of a team that no longer exists, or any recorded membership when the rules
 //!   now give a stakeholder role (fact F17), is not restored (the reason names it).
-//! - **update**: removals, the user `PUT`, then additions; each is recomputed by the next plan.
+//! - **update**: the user `PUT`, then team additions, then removals, so that a mover joins
+//!   the new team before leaving the old one (a removal PagerDuty refuses while the user is
+//!   on one of the team's escalation policies, fact F32, then leaves the user on both teams
+//!   rather than on neither). When the base role becomes a stakeholder role, which holds no
+//!   teams (fact F17), the removals come first and the `PUT` last. Every step is recomputed
+//!   by the next plan, so a crash between two steps is finished by the next run.
+//!
+//! # On-call checks
+//! Every deactivation and deletion carries the on-call duties of its user
+//! ([`Action::oncall`], from [`Inputs::oncall`]) and is blocked ([`Action::blocked`], by
+//! [`crate::oncall::check`])
+//! while the user is on an escalation policy, on call in the lookahead or assigned open
+//! incidents, unless [`Policy::allow_oncall_gaps`]. A user whose duties were not given is
+//! named in [`Plan::needs_oncall`] and their deactivation blocked until they are: the
+//! caller looks them up and plans again. A blocked action keeps its steps (a saved plan
+//! applied later with the override sends them) but is not attempted.
 //!
 //! # Layout
 //! - `contract`: the data contract ([`Plan`], [`Action`], [`Step`], [`Guard`], ...) that
@@ -73,6 +88,7 @@ pub use skip::{Skip, SkipCause, UnknownSkipCause};
 use crate::archive::Archive;
 use crate::hr::Roster;
 use crate::ids::{TeamId, UserId};
+use crate::oncall::OncallFacts;
 use crate::pagerduty::models::{Team, TeamMember, User};
 use chrono::NaiveDate;
 use context::Ctx;
@@ -102,6 +118,9 @@ pub struct Inputs<'a> {
     pub members: &'a BTreeMap<TeamId, Vec<TeamMember>>,
     /// What the configuration asks of the planner.
     pub policy: &'a Policy,
+    /// The on-call duties of users looked up so far (for the users in
+    /// [`Plan::needs_oncall`]), and the lookahead they were looked up over.
+    pub oncall: &'a OncallFacts,
     /// "Today": the date in `[lifecycle] default_time_zone` (or the run's `--as-of`). The
     /// dated rules of [`dated`] compare the export's dates with it, and suspension markers
     /// record it.
@@ -204,6 +223,7 @@ impl<'a> Tally<'a> {
             .sort_by(|a, b| (a.on, a.email.as_str()).cmp(&(b.on, b.email.as_str())));
         out.conflicts.sort_by_key(|c| c.line);
         out.needs_team_members = std::mem::take(&mut cx.needs);
+        out.needs_oncall = std::mem::take(&mut cx.needs_oncall);
         out.notes.append(&mut cx.notes);
         out
     }

@@ -46,6 +46,10 @@ pub struct Policy {
     /// `[lifecycle] delete_suspended_after_days`: with suspension, a leaver suspended at
     /// least this many days before today is deleted; `None`: never.
     pub delete_suspended_after_days: Option<u32>,
+    /// `--allow-oncall-gaps`: deactivations of users who are on call go ahead instead of
+    /// being blocked ([`crate::oncall::check`]). Not a configuration key: false from
+    /// [`Policy::from_config`], set by the commands from the flag.
+    pub allow_oncall_gaps: bool,
 }
 
 /// The role and team rules, in file order.
@@ -79,6 +83,7 @@ impl Policy {
             },
             deactivate: cfg.lifecycle.deactivate,
             delete_suspended_after_days: cfg.lifecycle.delete_suspended_after_days,
+            allow_oncall_gaps: false,
         }
     }
 }

@@ -177,6 +177,8 @@ mod tests {
             steps: vec![],
             guard: None,
             line: None,
+            oncall: None,
+            blocked: None,
         };
         let mut actions: Vec<Action> = (0..deactivations)
             .map(|_| mk(ActionKind::Deactivate, true))

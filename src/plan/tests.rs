@@ -7,6 +7,7 @@ use crate::email::Email;
 use crate::hr::{Employee, Lifecycle, Roster};
 use crate::ids::UserId;
 use crate::marker::{self, Marker, MarkerState};
+use crate::oncall::{Lookahead, OncallFacts, OncallImpact};
 use crate::pagerduty::models::{Role, TeamReference, TeamRole, UserReference, UserUpdate};
 use crate::plan::ownership::Untouchable;
 use std::path::Path;
@@ -158,6 +159,8 @@ pub(super) struct Account {
     pub(super) users: Vec<User>,
     pub(super) members: BTreeMap<TeamId, Vec<TeamMember>>,
     next_id: u32,
+    /// What users hold on call; every user not named holds nothing (looked up, empty).
+    oncall: BTreeMap<UserId, OncallImpact>,
 }
 
 impl Account {
@@ -179,6 +182,7 @@ impl Account {
             users,
             members,
             next_id: 1,
+            oncall: BTreeMap::new(),
         }
     }
 
@@ -219,7 +223,8 @@ impl Account {
 
     /// Applies the first `limit` steps of every action (all when `None`).
     pub(super) fn apply(&mut self, plan: &Plan, limit: Option<usize>) {
-        for a in &plan.actions {
+        // A blocked action is not attempted (as `apply` does).
+        for a in plan.actions.iter().filter(|a| a.attempted()) {
             let mut uid = a.user_id.clone();
             for step in a.steps.iter().take(limit.unwrap_or(usize::MAX)) {
                 match step {
@@ -295,19 +300,51 @@ impl Account {
         }
     }
 
+    /// The on-call facts of every user: their entry in `oncall`, or nothing held.
+    pub(super) fn oncall_facts(&self) -> OncallFacts {
+        let mut facts = OncallFacts::new(Lookahead {
+            since: "2026-11-30T00:00:00Z".parse().unwrap(),
+            days: 30,
+        });
+        for u in &self.users {
+            facts.users.insert(
+                u.id.clone(),
+                self.oncall.get(&u.id).cloned().unwrap_or_default(),
+            );
+        }
+        facts
+    }
+
     pub(super) fn plan(&self, roster: &Roster, cfg: &Config) -> Plan {
         self.plan_on(roster, cfg, NaiveDate::from_ymd_opt(2026, 11, 30).unwrap())
     }
 
     /// The plan as of `today`.
     pub(super) fn plan_on(&self, roster: &Roster, cfg: &Config, today: NaiveDate) -> Plan {
+        self.plan_with(
+            roster,
+            &Policy::from_config(cfg),
+            &self.oncall_facts(),
+            today,
+        )
+    }
+
+    /// The plan under `policy`, with the on-call facts `oncall`, as of `today`.
+    pub(super) fn plan_with(
+        &self,
+        roster: &Roster,
+        policy: &Policy,
+        oncall: &OncallFacts,
+        today: NaiveDate,
+    ) -> Plan {
         let teams = teams();
         plan(Inputs {
             roster,
             users: &self.users,
             teams: &teams,
             members: &self.members,
-            policy: &Policy::from_config(cfg),
+            policy,
+            oncall,
             today,
             archive: &crate::archive::Archive::default(),
         })
@@ -800,6 +837,7 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
         teams: &teams,
         members: &BTreeMap::new(),
         policy: &Policy::from_config(&cfg),
+        oncall: &OncallFacts::default(),
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
         archive: &crate::archive::Archive::default(),
     })
@@ -823,6 +861,7 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
         teams: &teams,
         members: &BTreeMap::new(),
         policy: &Policy::from_config(&cfg2),
+        oncall: &OncallFacts::default(),
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
         archive: &crate::archive::Archive::default(),
     })
@@ -1133,6 +1172,7 @@ fn creating_users_needs_a_from_user_that_exists() {
         teams: &teams,
         members: &acct.members,
         policy: &Policy::from_config(&cfg),
+        oncall: &OncallFacts::default(),
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
         archive: &crate::archive::Archive::default(),
     })
@@ -1225,6 +1265,191 @@ fn stakeholder_with_a_team_is_found_offline() {
         err.contains("employee 90 (line 91)") && err.contains("\"IT Operations\""),
         "{err}"
     );
+}
+
+/// The day the planner tests plan on.
+fn nov_30() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
+}
+
+/// What a leaver on call holds: a policy, a schedule shift and an open incident.
+fn on_call() -> OncallImpact {
+    use crate::ids::{EscalationPolicyId, IncidentId, ScheduleId};
+    use crate::oncall::{IncidentRef, Named};
+    OncallImpact {
+        escalation_policies: vec![Named {
+            id: EscalationPolicyId::new("PEPOPS1"),
+            name: "IT Operations EP".into(),
+        }],
+        schedules: vec![Named {
+            id: ScheduleId::new("PSCHED1"),
+            name: "Ops Primary".into(),
+        }],
+        incidents: vec![IncidentRef {
+            id: IncidentId::new("Q1"),
+            title: "Disk full".into(),
+        }],
+    }
+}
+
+#[test]
+fn a_leaver_on_call_is_blocked_every_run_until_free_or_allowed() {
+    let (cfg, mut acct) = suspended_setup();
+    let r = roster(vec![emp(
+        "12",
+        "fa@example.com",
+        "Fa Gu",
+        Lifecycle::Terminated,
+        "IT",
+        "Manager",
+    )]);
+    acct.oncall.insert(UserId::new("PFA0001"), on_call());
+    let p = acct.plan(&r, &cfg);
+    assert_eq!((p.count(ActionKind::Deactivate), p.blocked()), (1, 1));
+    assert_eq!(p.attempted(ActionKind::Deactivate), 0);
+    let a = &p.actions[0];
+    assert_eq!(a.oncall, Some(on_call()));
+    let b = a.blocked.as_ref().expect("blocked");
+    assert_eq!(b.lookahead_days, 30);
+    assert!(
+        b.to_string()
+            .starts_with("on escalation policy \"IT Operations EP\" (PEPOPS1)"),
+        "{b}"
+    );
+    assert_eq!(a.steps.len(), 5, "the steps stay, for an override");
+    assert!(p.needs_oncall.is_empty());
+    // Not attempted: the next run finds the same user and plans the same blocked action.
+    acct.apply(&p, None);
+    assert_eq!(acct.plan(&r, &cfg), p);
+
+    // The switch lets it through, with what it leaves behind still named.
+    let mut allow = Policy::from_config(&cfg);
+    allow.allow_oncall_gaps = true;
+    let p = acct.plan_with(&r, &allow, &acct.oncall_facts(), nov_30());
+    assert_eq!((p.attempted(ActionKind::Deactivate), p.blocked()), (1, 0));
+    assert_eq!(p.actions[0].oncall, Some(on_call()));
+
+    // Once the user holds nothing, the deactivation goes ahead and converges.
+    acct.oncall.clear();
+    let p = acct.plan(&r, &cfg);
+    assert_eq!(p.actions[0].oncall, Some(OncallImpact::default()));
+    assert_eq!(p.blocked(), 0);
+    acct.apply(&p, None);
+    assert!(acct.plan(&r, &cfg).is_empty());
+}
+
+#[test]
+fn a_leaver_whose_duties_were_not_looked_up_is_blocked_and_named_as_needed() {
+    let (cfg, acct) = suspended_setup();
+    let r = roster(vec![]);
+    let unread = OncallFacts::new(Lookahead {
+        since: "2026-11-30T00:00:00Z".parse().unwrap(),
+        days: 14,
+    });
+    let p = acct.plan_with(&r, &Policy::from_config(&cfg), &unread, nov_30());
+    assert_eq!(p.needs_oncall, BTreeSet::from([UserId::new("PFA0001")]));
+    let a = &p.actions[0];
+    assert_eq!(a.oncall, None);
+    assert_eq!(
+        a.blocked,
+        Some(crate::oncall::Blocked {
+            impact: None,
+            lookahead_days: 14
+        })
+    );
+    // Only deactivations are looked up: a plan with none needs nobody.
+    let mut acct = acct;
+    acct.users.retain(|u| u.id != "PFA0001");
+    let p = acct.plan_with(&r, &Policy::from_config(&cfg), &unread, nov_30());
+    assert!(p.needs_oncall.is_empty() && p.blocked() == 0);
+}
+
+#[test]
+fn a_mover_joins_the_new_team_before_leaving_the_old_one() {
+    let cfg = std_config();
+    // Manager → engineer: out of Managers, into IT Operations.
+    let r = roster(vec![emp(
+        "21",
+        "gu@example.com",
+        "Gu Ha",
+        Lifecycle::Active,
+        "IT",
+        "Engineer",
+    )]);
+    let mut acct = Account::new(vec![user(
+        "PGU0001",
+        "gu@example.com",
+        "Gu Ha",
+        Role::LimitedUser,
+        "Manager",
+        marked("21"),
+    )]);
+    acct.join("PGU0001", "PTMGRS1", TeamRole::Manager);
+    let p = acct.plan(&r, &cfg);
+    let steps = &p.actions[0].steps;
+    let put = steps.iter().position(|s| matches!(s, Step::UpdateUser(_)));
+    let add = steps
+        .iter()
+        .position(|s| matches!(s, Step::SetTeamRole { team_id, .. } if team_id == "PTITOPS"));
+    let remove = steps
+        .iter()
+        .position(|s| matches!(s, Step::RemoveFromTeam { team_id, .. } if team_id == "PTMGRS1"));
+    assert!(put < add && add < remove, "{steps:?}");
+    // A crash after the addition leaves the user on both teams; the next plan removes.
+    acct.apply(&p, Some(2));
+    assert_eq!(acct.users[0].teams.len(), 2);
+    let next = acct.plan(&r, &cfg);
+    assert!(
+        matches!(
+            next.actions[0].steps.as_slice(),
+            [Step::RemoveFromTeam { .. }]
+        ),
+        "{next:?}"
+    );
+    acct.apply(&next, None);
+    assert!(acct.plan(&r, &cfg).is_empty());
+}
+
+#[test]
+fn a_move_into_a_stakeholder_role_leaves_teams_before_the_role_changes() {
+    let mut cfg = std_config();
+    cfg.roles.default = Role::ReadOnlyUser;
+    // Sales gets no team from the rules, and the stakeholder default role.
+    let r = roster(vec![emp(
+        "22",
+        "ha@example.com",
+        "Ha Iv",
+        Lifecycle::Active,
+        "Sales",
+        "Rep",
+    )]);
+    let mut acct = Account::new(vec![user(
+        "PHA0001",
+        "ha@example.com",
+        "Ha Iv",
+        Role::LimitedUser,
+        "Rep",
+        marked("22"),
+    )]);
+    acct.join("PHA0001", "PTITOPS", TeamRole::Responder);
+    let p = acct.plan(&r, &cfg);
+    let steps = &p.actions[0].steps;
+    assert!(
+        matches!(
+            steps.as_slice(),
+            [
+                Step::RemoveFromTeam { .. },
+                Step::UpdateUser(UserUpdate {
+                    role: Some(Role::ReadOnlyUser),
+                    ..
+                })
+            ]
+        ),
+        "{steps:?}"
+    );
+    // The in-memory executor refuses a stakeholder on a team, as PagerDuty does (F17).
+    acct.apply(&p, None);
+    assert!(acct.plan(&r, &cfg).is_empty());
 }
 
 mod deletion;

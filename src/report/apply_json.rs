@@ -98,6 +98,8 @@ pub struct ApplySummary {
     /// Actions skipped at apply time, plus people the plan left alone and HR rows with
     /// problems.
     pub skipped: usize,
+    /// Deactivations not attempted because their user is on call (the run exits 1).
+    pub blocked: usize,
 }
 
 /// Tallies outcomes.
@@ -117,6 +119,7 @@ pub fn apply_summary(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Appl
             },
             OutcomeStatus::Failed => s.failed += 1,
             OutcomeStatus::Skipped => s.skipped += 1,
+            OutcomeStatus::Blocked => s.blocked += 1,
         }
     }
     s
@@ -124,11 +127,11 @@ pub fn apply_summary(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Appl
 
 /// The JSON apply report of a run that reached the apply (or found nothing to apply):
 /// `status` and `exit_code` (how the run ended), `error` (null, or how many actions
-/// failed), `summary` {created, updated, deactivated, reactivated, deleted, failed,
-/// skipped},
-/// `actions[]` (the plan's fields plus `outcome` ∈ applied|failed|skipped, `error` text or
-/// null, `attempts` = HTTP requests sent for the action including retries and the
-/// re-check, `steps_done`/`steps_total`), `skipped[]` as in the plan, and `requests` (see
+/// failed and how many were blocked), `summary` {created, updated, deactivated,
+/// reactivated, deleted, failed, skipped, blocked}, `actions[]` (the plan's fields plus
+/// `outcome` ∈ applied|failed|skipped|blocked, `error` text or null, `attempts` = HTTP
+/// requests sent for the action including retries and the re-check,
+/// `steps_done`/`steps_total`), `skipped[]` as in the plan, and `requests` (see
 /// [`requests_json`]).
 pub fn apply_json(
     status: RunStatus,
@@ -152,14 +155,14 @@ pub fn apply_json(
         })
         .collect();
     let summary = apply_summary(outcomes, plan, roster);
-    let error = (summary.failed > 0).then(|| {
-        format!(
-            "{} of {} action{} failed",
-            summary.failed,
-            outcomes.len(),
-            if outcomes.len() == 1 { "" } else { "s" }
-        )
-    });
+    let n = outcomes.len();
+    let of_n = format!("of {n} action{}", if n == 1 { "" } else { "s" });
+    let error = match (summary.failed, summary.blocked) {
+        (0, 0) => None,
+        (f, 0) => Some(format!("{f} {of_n} failed")),
+        (0, b) => Some(format!("{b} {of_n} blocked (on call)")),
+        (f, b) => Some(format!("{f} {of_n} failed, {b} blocked (on call)")),
+    };
     json!({
         "format_version": FORMAT_VERSION,
         "status": status,

@@ -57,16 +57,24 @@ pub fn outcome_line(o: &Outcome) -> String {
             o.action.email,
             cause_words(o, "")
         ),
+        OutcomeStatus::Blocked => format!(
+            "  x {} of {} ({who_id}) not attempted: {}",
+            o.action.kind,
+            o.action.email,
+            cause_words(o, "blocked")
+        ),
     }
 }
 
 /// Text after an apply, in the manner of `terraform apply` (the per-action lines of
 /// [`outcome_line`] are printed as actions end): each failure
-/// (`Error: KIND of EMAIL (ID) failed after N attempts: …`) and apply-time skip
-/// (`Skipped: KIND of EMAIL (ID): …`), then
+/// (`Error: KIND of EMAIL (ID) failed after N attempts: …`), apply-time skip
+/// (`Skipped: KIND of EMAIL (ID): …`) and blocked deactivation
+/// (`Blocked: KIND of EMAIL (ID): blocked: …` and `  To unblock: …`), then
 /// `Apply complete! N created, N updated, N deactivated, N reactivated, N failed, N skipped.`
 /// (`, N deleted` after the reactivations when anyone was deleted; `Apply finished with
-/// failures.` when an action failed).
+/// failures.` when an action failed, `Apply finished with blocked deactivations.` when a
+/// deactivation or deletion was blocked, which also adds `, N blocked`).
 pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> String {
     let mut out = String::new();
     let mut problems = String::new();
@@ -95,6 +103,17 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
                     cause_words(o, "")
                 );
             }
+            OutcomeStatus::Blocked => {
+                let _ = writeln!(
+                    problems,
+                    "Blocked: {} of {who}: {}",
+                    o.action.kind,
+                    cause_words(o, "blocked")
+                );
+                if let Some(b) = &o.action.blocked {
+                    let _ = writeln!(problems, "  To unblock: {}", b.remedy());
+                }
+            }
             OutcomeStatus::Applied => {}
         }
     }
@@ -106,10 +125,17 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
         out.push('\n');
     }
     let s = apply_summary(outcomes, plan, roster);
-    let head = if s.failed == 0 {
-        "Apply complete!"
-    } else {
+    let head = if s.failed > 0 {
         "Apply finished with failures."
+    } else if s.blocked > 0 {
+        "Apply finished with blocked deactivations."
+    } else {
+        "Apply complete!"
+    };
+    let blocked = if s.blocked > 0 {
+        format!(", {} blocked", s.blocked)
+    } else {
+        String::new()
     };
     let deleted = if s.deleted > 0 {
         format!(", {} deleted", s.deleted)
@@ -118,7 +144,7 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
     };
     let _ = writeln!(
         out,
-        "{head} {} created, {} updated, {} deactivated, {} reactivated{deleted}, {} failed, {} skipped.",
+        "{head} {} created, {} updated, {} deactivated, {} reactivated{deleted}, {} failed, {} skipped{blocked}.",
         s.created, s.updated, s.deactivated, s.reactivated, s.failed, s.skipped
     );
     out

@@ -28,15 +28,21 @@ pub(super) fn action_json(a: &Action) -> serde_json::Map<String, Value> {
         "changes": changes_json(a),
         "hr_line": a.line,
     });
-    match v {
-        Value::Object(mut m) => {
-            if let Some(old) = a.restores_from().filter(|_| a.user_id.is_none()) {
-                m.insert("previous_pagerduty_user_id".into(), json!(old));
-            }
-            m
-        }
+    let mut m = match v {
+        Value::Object(m) => m,
         _ => unreachable!("json! of an object literal"),
+    };
+    if let Some(old) = a.restores_from().filter(|_| a.user_id.is_none()) {
+        m.insert("previous_pagerduty_user_id".into(), json!(old));
     }
+    if a.kind.is_oncall_checked() {
+        m.insert("oncall".into(), json!(a.oncall));
+        m.insert(
+            "blocked".into(),
+            json!(a.blocked.as_ref().map(ToString::to_string)),
+        );
+    }
+    m
 }
 
 /// One skipped person or row, as JSON: HR row problems first (by line), then plan skips.
@@ -69,14 +75,17 @@ pub(super) fn skipped_json(plan: &Plan, roster: &Roster) -> Vec<Value> {
 
 /// The JSON plan: `actions[]` (one per user: `action`, `employee_id`, `email`,
 /// `pagerduty_user_id` or null, `reason`, `changes` {field: [old, new]} with `teams` as
-/// `[[old "team:role", …], [new …]]`, and, on a rehire re-created from the archive,
-/// `previous_pagerduty_user_id`), `skipped[]`, `notes[]`, `pending[]` (changes that
-/// come due later: `employee_id`, `email`, `action` create, reactivate or deactivate, `on`
-/// `YYYY-MM-DD`), `conflicts[]` (past termination dates on rows the status calls active:
-/// `employee_id`, `email`, `hr_line`, `status`, `termination_date`, `decided_by` status or
-/// date), and `summary` {create, update, deactivate, reactivate, delete, unchanged,
-/// skipped, pending, conflicts}. `skipped` counts HR rows with problems plus people
-/// deliberately left alone.
+/// `[[old "team:role", …], [new …]]`; on a rehire re-created from the archive,
+/// `previous_pagerduty_user_id`; a deactivation or deletion also carries `oncall`
+/// {escalation_policies: [{id, name}], schedules: [{id, name}], incidents: [{id, title}]}
+/// or null, and `blocked`: null or why it is not attempted, in words), `skipped[]`,
+/// `notes[]`, `pending[]` (changes that come due later: `employee_id`, `email`, `action`
+/// create, reactivate or deactivate, `on` `YYYY-MM-DD`), `conflicts[]` (past termination
+/// dates on rows the status calls active: `employee_id`, `email`, `hr_line`, `status`,
+/// `termination_date`, `decided_by` status or date), and `summary` {create, update,
+/// deactivate, reactivate, delete, unchanged, skipped, pending, conflicts, blocked}. The
+/// action counts are of actions that will be attempted; `blocked` counts the others.
+/// `skipped` counts HR rows with problems plus people deliberately left alone.
 pub fn plan_json(plan: &Plan, roster: &Roster) -> Value {
     let pending: Vec<Value> = plan
         .pending
@@ -112,15 +121,16 @@ pub fn plan_json(plan: &Plan, roster: &Roster) -> Value {
         "pending": pending,
         "conflicts": conflicts,
         "summary": {
-            "create": plan.count(ActionKind::Create),
-            "update": plan.count(ActionKind::Update),
-            "deactivate": plan.count(ActionKind::Deactivate),
-            "reactivate": plan.count(ActionKind::Reactivate),
-            "delete": plan.count(ActionKind::Delete),
+            "create": plan.attempted(ActionKind::Create),
+            "update": plan.attempted(ActionKind::Update),
+            "deactivate": plan.attempted(ActionKind::Deactivate),
+            "reactivate": plan.attempted(ActionKind::Reactivate),
+            "delete": plan.attempted(ActionKind::Delete),
             "unchanged": plan.unchanged,
             "skipped": plan.skipped.len() + roster.invalid_rows(),
             "pending": plan.pending.len(),
             "conflicts": plan.conflicts.len(),
+            "blocked": plan.blocked(),
         },
     })
 }

@@ -96,14 +96,51 @@ fn headline(a: &Action) -> String {
     if let Some(e) = &a.employee_id {
         who.push(format!("employee {e}"));
     }
-    format!("  # user {} ({}) {}", a.email, who.join(", "), verb(a))
+    let verb = match a.blocked {
+        Some(_) => format!("is blocked: it will not be {}d", a.kind),
+        None => verb(a),
+    };
+    format!("  # user {} ({}) {verb}", a.email, who.join(", "))
 }
 
-/// Renders one action as text: headline, reason, and field-level changes.
+/// The on-call lines of an on-call checked action: what the user holds, and for a blocked
+/// action why and what a human must do.
+fn oncall_lines(out: &mut String, a: &Action) {
+    match (&a.blocked, &a.oncall) {
+        (Some(b), _) => {
+            let _ = writeln!(out, "  #   blocked: {b}");
+            let _ = writeln!(out, "  #   to unblock: {}", b.remedy());
+        }
+        (None, Some(i)) if i.is_empty() => {
+            let _ = writeln!(out, "  #   on call: {}", i.describe(None));
+        }
+        (None, Some(i)) => {
+            let _ = writeln!(
+                out,
+                "  #   on call: {}; going ahead anyway ({}), leaving these gaps",
+                i.describe(None),
+                crate::oncall::ALLOW_FLAG
+            );
+        }
+        (None, None) => {
+            let _ = writeln!(
+                out,
+                "  #   on call: not looked up; going ahead anyway ({})",
+                crate::oncall::ALLOW_FLAG
+            );
+        }
+    }
+}
+
+/// Renders one action as text: headline, reason, the on-call impact of a deactivation (and
+/// for a blocked one, what a human must do), and field-level changes.
 pub fn render_action(a: &Action) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", headline(a));
     let _ = writeln!(out, "  #   {}", a.reason);
+    if a.kind.is_oncall_checked() {
+        oncall_lines(&mut out, a);
+    }
     let _ = writeln!(out, "  {} user {:?} {{", symbol(a.kind), a.name);
     let width = a
         .changes
@@ -141,21 +178,27 @@ pub fn render_action(a: &Action) -> String {
 }
 
 /// The closing line: `Plan: N to create, N to update, N to deactivate, N to reactivate.`,
-/// with `, N to delete` before the period when the plan deletes anyone.
+/// with `, N to delete` before the period when the plan deletes anyone, counting the actions
+/// that will be attempted, then ` N blocked (on call).` when some are blocked.
 pub fn summary_line(plan: &Plan) -> String {
-    let deletes = plan.count(ActionKind::Delete);
-    format!(
+    let deletes = plan.attempted(ActionKind::Delete);
+    let mut line = format!(
         "Plan: {} to create, {} to update, {} to deactivate, {} to reactivate{}.",
-        plan.count(ActionKind::Create),
-        plan.count(ActionKind::Update),
-        plan.count(ActionKind::Deactivate),
-        plan.count(ActionKind::Reactivate),
+        plan.attempted(ActionKind::Create),
+        plan.attempted(ActionKind::Update),
+        plan.attempted(ActionKind::Deactivate),
+        plan.attempted(ActionKind::Reactivate),
         if deletes > 0 {
             format!(", {deletes} to delete")
         } else {
             String::new()
         }
-    )
+    );
+    let blocked = plan.blocked();
+    if blocked > 0 {
+        let _ = write!(line, " {blocked} blocked (on call).");
+    }
+    line
 }
 
 /// One pending change: who, what and when, and the date in the export that brings it.

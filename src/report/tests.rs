@@ -3,7 +3,8 @@ use crate::apply::{Cause, Mismatch, Outcome, OutcomeStatus, StepFailure};
 use crate::email::Email;
 use crate::hr::Roster;
 use crate::hr::{ProblemKind, RowProblem};
-use crate::ids::UserId;
+use crate::ids::{EscalationPolicyId, IncidentId, ScheduleId, UserId};
+use crate::oncall::{self, IncidentRef, Named, OncallImpact};
 use crate::pagerduty::ClientStats;
 use crate::plan::ownership::Untouchable;
 use crate::plan::{Action, ActionKind, Change, DateConflict, Field, Pending, Plan};
@@ -31,6 +32,8 @@ fn action(
         }],
         guard: None,
         line: Some(2),
+        oncall: None,
+        blocked: None,
     }
 }
 
@@ -110,6 +113,9 @@ fn sample() -> (Plan, Roster) {
         ],
         ..Plan::default()
     };
+    let mut plan = plan;
+    // The deactivation's user was looked up and holds nothing on call.
+    plan.actions[2].oncall = Some(OncallImpact::default());
     let roster = Roster {
         rows_read: 8,
         problems: vec![RowProblem {
@@ -147,8 +153,17 @@ fn json_plan_has_the_documented_shape() {
     let v = plan_json(&plan, &roster);
     assert_eq!(
         v["summary"],
-        serde_json::json!({"create":1,"update":1,"deactivate":1,"reactivate":1,"delete":0,"unchanged":3,"skipped":2,"pending":0,"conflicts":0})
+        serde_json::json!({"create":1,"update":1,"deactivate":1,"reactivate":1,"delete":0,"unchanged":3,"skipped":2,"pending":0,"conflicts":0,"blocked":0})
     );
+    assert!(
+        v["actions"][0].get("oncall").is_none() && v["actions"][0].get("blocked").is_none(),
+        "only deactivations carry the on-call keys"
+    );
+    assert_eq!(
+        v["actions"][2]["oncall"],
+        serde_json::json!({"escalation_policies": [], "schedules": [], "incidents": []})
+    );
+    assert_eq!(v["actions"][2]["blocked"], serde_json::Value::Null);
     let create = &v["actions"][0];
     assert_eq!(create["action"], "create");
     assert_eq!(create["pagerduty_user_id"], serde_json::Value::Null);
@@ -267,8 +282,10 @@ fn apply_report_counts_outcomes() {
                     step: 1,
                     steps: 1,
                     error: "boom".into(),
+                    held_by: None,
                 }])),
                 OutcomeStatus::Skipped => Some(Cause::AuthenticationRejected),
+                OutcomeStatus::Blocked => unreachable!("no blocked action here"),
             },
             attempts: 3,
             steps_done: 0,
@@ -288,7 +305,7 @@ fn apply_report_counts_outcomes() {
     assert_eq!(v["error"], "1 of 4 actions failed");
     assert_eq!(
         v["summary"],
-        serde_json::json!({"created":1,"updated":0,"deactivated":1,"reactivated":0,"deleted":0,"failed":1,"skipped":3})
+        serde_json::json!({"created":1,"updated":0,"deactivated":1,"reactivated":0,"deleted":0,"failed":1,"skipped":3,"blocked":0})
     );
     assert_eq!(v["actions"][0]["pagerduty_user_id"], "PNEW");
     assert_eq!(v["actions"][1]["outcome"], "failed");
@@ -319,8 +336,10 @@ fn outcomes(plan: &Plan, statuses: [OutcomeStatus; 4]) -> Vec<Outcome> {
                     step: 1,
                     steps: 1,
                     error: "PUT /users/PBO: HTTP 400".into(),
+                    held_by: None,
                 }])),
                 OutcomeStatus::Skipped => Some(Cause::Recheck(Mismatch::Gone)),
+                OutcomeStatus::Blocked => unreachable!("no blocked action here"),
             },
             attempts,
             steps_done: 0,
@@ -411,7 +430,7 @@ fn a_stopped_run_reports_why_with_zero_counts() {
             "status": "refused",
             "exit_code": 3,
             "error": "refused before any write: x",
-            "summary": {"created": 0, "updated": 0, "deactivated": 0, "reactivated": 0, "deleted": 0, "failed": 0, "skipped": 0},
+            "summary": {"created": 0, "updated": 0, "deactivated": 0, "reactivated": 0, "deleted": 0, "failed": 0, "skipped": 0, "blocked": 0},
             "actions": [],
             "skipped": [],
             "requests": null,
@@ -448,6 +467,8 @@ fn deletion_plan() -> Plan {
         teams: vec![],
         suspended_on: None,
     }];
+    // Looked up: the user holds nothing, so the deletion goes ahead.
+    delete.oncall = Some(OncallImpact::default());
     let mut restore = action(
         ActionKind::Reactivate,
         "di@example.com",
@@ -474,7 +495,7 @@ fn a_deletion_and_a_re_creation_read_like_terraform_and_are_counted() {
     assert!(text.contains("  (^ reactivate, x delete)\n"), "{text}");
     assert!(
         text.contains(
-            "  # user cy@example.com (PCY, employee 1001) will be deleted (archived first; the PagerDuty ID is lost)\n  #   because of delete\n  x user \"Ada Lovelace\" {\n      - role  = \"admin\"\n      - teams = [\"Ops:manager\"]\n    }\n"
+            "  # user cy@example.com (PCY, employee 1001) will be deleted (archived first; the PagerDuty ID is lost)\n  #   because of delete\n  #   on call: nothing: no escalation policy, no on-call shift in the lookahead, no open incident\n  x user \"Ada Lovelace\" {\n      - role  = \"admin\"\n      - teams = [\"Ops:manager\"]\n    }\n"
         ),
         "{text}"
     );
@@ -502,6 +523,15 @@ fn a_deletion_and_a_re_creation_read_like_terraform_and_are_counted() {
         serde_json::json!(["admin", null])
     );
     assert!(v["actions"][0].get("previous_pagerduty_user_id").is_none());
+    assert_eq!(v["actions"][0]["blocked"], serde_json::Value::Null);
+    assert_eq!(
+        v["actions"][0]["oncall"],
+        serde_json::json!({"escalation_policies": [], "schedules": [], "incidents": []})
+    );
+    assert!(
+        v["actions"][1].get("oncall").is_none(),
+        "a re-creation takes nobody away"
+    );
     assert_eq!(v["actions"][1]["previous_pagerduty_user_id"], "POLD001");
     assert_eq!(
         v["actions"][1]["pagerduty_user_id"],
@@ -539,5 +569,141 @@ fn a_deletion_and_a_re_creation_read_like_terraform_and_are_counted() {
         render_apply(&outcomes, &plan, &Roster::default()).ends_with(
             "Apply complete! 0 created, 0 updated, 0 deactivated, 1 reactivated, 1 deleted, 0 failed, 0 skipped.\n"
         )
+    );
+}
+
+/// An impact naming one of each kind of object.
+fn held() -> OncallImpact {
+    OncallImpact {
+        escalation_policies: vec![Named {
+            id: EscalationPolicyId::new("PEPOPS1"),
+            name: "IT Operations EP".into(),
+        }],
+        schedules: vec![Named {
+            id: ScheduleId::new("PSCHED1"),
+            name: "Ops Primary".into(),
+        }],
+        incidents: vec![IncidentRef {
+            id: IncidentId::new("Q1"),
+            title: "Disk full".into(),
+        }],
+    }
+}
+
+#[test]
+fn a_blocked_deactivation_names_what_the_user_holds_and_what_a_human_must_do() {
+    let mut blocked = action(
+        ActionKind::Deactivate,
+        "al@example.com",
+        Some("PAL"),
+        vec![],
+        None,
+    );
+    blocked.oncall = Some(held());
+    blocked.blocked = oncall::check(blocked.oncall.as_ref(), 30, false);
+    let mut allowed = action(
+        ActionKind::Deactivate,
+        "bo@example.com",
+        Some("PBO"),
+        vec![],
+        None,
+    );
+    allowed.oncall = Some(held());
+    let plan = Plan {
+        actions: vec![blocked.clone(), allowed],
+        ..Plan::default()
+    };
+    let text = render_plan(&plan, &Roster::default());
+    assert!(
+        text.contains(
+            "  # user al@example.com (PAL, employee 1001) is blocked: it will not be deactivated\n\
+             \x20 #   because of deactivate\n\
+             \x20 #   blocked: on escalation policy \"IT Operations EP\" (PEPOPS1); on call in the next 30 days through schedule \"Ops Primary\" (PSCHED1); 1 open incident assigned: \"Disk full\" (Q1)\n\
+             \x20 #   to unblock: take them off escalation policy \"IT Operations EP\" (PEPOPS1), as a target or on its schedules; hand their shifts on schedule \"Ops Primary\" (PSCHED1) to someone else; reassign or resolve incident \"Disk full\" (Q1); the next run then goes ahead (or rerun with --allow-oncall-gaps to go ahead now and leave these gaps)\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("  # user bo@example.com (PBO, employee 1001) will be deactivated (suspended)
+  #   because of deactivate
+  #   on call: on escalation policy \"IT Operations EP\" (PEPOPS1); on call in the lookahead through schedule \"Ops Primary\" (PSCHED1); 1 open incident assigned: \"Disk full\" (Q1); going ahead anyway (--allow-oncall-gaps), leaving these gaps
+"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with(
+            "Plan: 0 to create, 0 to update, 1 to deactivate, 0 to reactivate. 1 blocked (on call).
+"
+        ),
+        "{text}"
+    );
+    let v = plan_json(&plan, &Roster::default());
+    assert_eq!(v["summary"]["deactivate"], 1);
+    assert_eq!(v["summary"]["blocked"], 1);
+    assert_eq!(
+        v["actions"][0]["oncall"],
+        serde_json::json!({
+            "escalation_policies": [{"id": "PEPOPS1", "name": "IT Operations EP"}],
+            "schedules": [{"id": "PSCHED1", "name": "Ops Primary"}],
+            "incidents": [{"id": "Q1", "title": "Disk full"}],
+        })
+    );
+    assert_eq!(
+        v["actions"][0]["blocked"],
+        "on escalation policy \"IT Operations EP\" (PEPOPS1); on call in the next 30 days through schedule \"Ops Primary\" (PSCHED1); 1 open incident assigned: \"Disk full\" (Q1)"
+    );
+    assert_eq!(v["actions"][1]["blocked"], serde_json::Value::Null);
+
+    // Applied: the blocked one is reported as such, and counted apart.
+    let outcome = Outcome {
+        action: blocked.clone(),
+        status: OutcomeStatus::Blocked,
+        user_id: blocked.user_id.clone(),
+        cause: blocked.blocked.clone().map(Cause::Blocked),
+        attempts: 0,
+        steps_done: 0,
+        http_status: None,
+    };
+    let one = Plan {
+        actions: vec![blocked],
+        ..Plan::default()
+    };
+    let r = apply_json(
+        RunStatus::Failed,
+        1,
+        std::slice::from_ref(&outcome),
+        &one,
+        &Roster::default(),
+        serde_json::json!(null),
+    );
+    assert_eq!(r["summary"]["blocked"], 1);
+    assert_eq!(r["summary"]["deactivated"], 0);
+    assert_eq!(r["actions"][0]["outcome"], "blocked");
+    assert_eq!(r["error"], "1 of 1 action blocked (on call)");
+    assert!(
+        r["actions"][0]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("blocked: on escalation policy"),
+        "{r:#}"
+    );
+    let text = render_apply(std::slice::from_ref(&outcome), &one, &Roster::default());
+    assert!(
+        text.contains("Blocked: deactivate of al@example.com (PAL): blocked: on escalation policy"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n  To unblock: take them off escalation policy"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("Apply finished with blocked deactivations. 0 created, 0 updated, 0 deactivated, 0 reactivated, 0 failed, 0 skipped, 1 blocked.\n"),
+        "{text}"
+    );
+    assert!(
+        outcome_line(&outcome)
+            .starts_with("  x deactivate of al@example.com (PAL) not attempted: blocked: "),
+        "{}",
+        outcome_line(&outcome)
     );
 }

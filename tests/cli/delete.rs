@@ -535,8 +535,9 @@ fn delete_suspended_after_days_deletes_an_old_suspension_and_keeps_a_recent_one(
     assert!(again.stdout.contains("No changes."), "{}", again.stdout);
 }
 
-#[test]
-fn a_delete_pagerduty_refuses_is_reported_once_not_retried_and_the_user_stays() {
+/// Ivy (employee 1005) has an open incident; Sol (1006) is the only target of an
+/// escalation policy. Both have left.
+fn ivy_and_sol(lifecycle: &str) -> Case {
     let users = vec![
         ann(),
         leaver("PIVY001", "1005", "Ivy Paged"),
@@ -554,24 +555,162 @@ fn a_delete_pagerduty_refuses_is_reported_once_not_retried_and_the_user_stays() 
         &row("1005", "Ivy Paged", "Terminated"),
         &row("1006", "Sol Alone", "Terminated"),
     ];
-    let case = Case::new(DELETE_MODE, "", users, extra, &rows);
+    Case::new(lifecycle, "", users, extra, &rows)
+}
+
+/// The action for `id` in a JSON plan or report.
+fn action_of<'a>(v: &'a Value, id: &str) -> &'a Value {
+    v["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["pagerduty_user_id"] == id)
+        .unwrap_or_else(|| panic!("no action for {id}: {v:#}"))
+}
+
+#[test]
+fn a_deletion_of_a_leaver_on_call_is_blocked_with_no_archive_record_and_no_request() {
+    let case = ivy_and_sol(DELETE_MODE);
+    let text = case.run("plan", &[]);
+    text.expect_code(0);
+    for needle in [
+        "  # user ivy@example.com (PIVY001, employee 1005) is blocked: it will not be deleted\n",
+        "  #   blocked: 1 open incident assigned: \"Disk full\" (Q0000000000001)\n",
+        "  # user sol@example.com (PSOL001, employee 1006) is blocked: it will not be deleted\n",
+        "  #   blocked: on escalation policy \"Sol EP\" (PEPSOL1)\n",
+        "Plan: 0 to create, 0 to update, 0 to deactivate, 0 to reactivate. 2 blocked (on call).\n",
+    ] {
+        assert!(
+            text.stdout.contains(needle),
+            "{needle}\n--- in\n{}",
+            text.stdout
+        );
+    }
+    let first = case.plan_json(&[]);
+    assert_eq!(first["summary"]["delete"], 0, "{first:#}");
+    assert_eq!(first["summary"]["blocked"], 2, "{first:#}");
+    let ivy = action_of(&first, "PIVY001");
+    assert_eq!(ivy["action"], "delete");
+    assert_eq!(
+        ivy["oncall"],
+        json!({"escalation_policies": [], "schedules": [],
+               "incidents": [{"id": "Q0000000000001", "title": "Disk full"}]})
+    );
+    assert_eq!(
+        ivy["blocked"],
+        "1 open incident assigned: \"Disk full\" (Q0000000000001)"
+    );
+    assert_eq!(
+        action_of(&first, "PSOL001")["oncall"]["escalation_policies"],
+        json!([{"id": "PEPSOL1", "name": "Sol EP"}])
+    );
+
+    // Not attempted: no re-check, no archive record, no DELETE; apply exits 1.
     let report = case.dir.path().join("report.json");
+    let before = case.sim.handle.requests().len();
     let run = case.run("apply", &["--report", report.to_str().unwrap()]);
+    run.expect_code(1);
+    assert!(
+        run.stdout.contains(
+            "Blocked: delete of ivy@example.com (PIVY001): blocked: 1 open incident assigned"
+        ),
+        "{}",
+        run.stdout
+    );
+    let r: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(r["status"], "failed");
+    assert_eq!(r["summary"]["blocked"], 2);
+    assert_eq!(r["summary"]["deleted"], 0);
+    for id in ["PIVY001", "PSOL001"] {
+        let a = action_of(&r, id);
+        assert_eq!(
+            (a["outcome"].clone(), a["attempts"].clone()),
+            (json!("blocked"), json!(0)),
+            "{a:#}"
+        );
+        assert!(
+            case.sim.handle.requests()[before..]
+                .iter()
+                .all(|q| !q.path.starts_with(&format!("/users/{id}"))),
+            "{id}: no request for a blocked deletion"
+        );
+    }
+    assert!(case.sim.writes().is_empty());
+    assert!(!case.archive().exists(), "no record for a blocked deletion");
+    assert!(case.sim.handle.user_by_email("ivy@example.com").is_some());
+
+    // The next night: the same blocked plan, and apply fails again.
+    assert_eq!(case.plan_json(&[])["actions"], first["actions"]);
+    case.run("apply", &[]).expect_code(1);
+    assert!(case.sim.writes().is_empty());
+}
+
+#[test]
+fn an_old_suspension_of_a_leaver_on_call_is_not_deleted() {
+    let today = chrono::Utc::now().date_naive();
+    let on = today - chrono::Days::new(40);
+    let mut sol = leaver("PSOL001", "1006", "Sol Alone");
+    sol["role"] = json!("observer");
+    sol["description"] = json!(marker::render(
+        "",
+        &Marker {
+            employee_id: "1006".into(),
+            suspended: Some(Suspension {
+                on,
+                role: Role::User,
+                teams: vec![],
+                termination_date: None,
+                leave: false,
+                from_archive: None,
+            }),
+        },
+    ));
+    let extra = json!({
+        "escalation_policies": [{"id": "PEPSOL1", "name": "Sol EP", "escalation_rules": [
+            {"escalation_delay_in_minutes": 30, "targets": [{"id": "PSOL001", "type": "user_reference"}]}]}]
+    });
+    let case = Case::new(
+        "delete_suspended_after_days = 30\narchive = \"archive.jsonl\"",
+        "",
+        vec![ann(), sol],
+        extra,
+        &[ANN_ROW, &row("1006", "Sol Alone", "Terminated")],
+    );
+    let as_of = today.to_string();
+    let v = case.plan_json(&["--as-of", &as_of]);
+    let a = action_of(&v, "PSOL001");
+    assert_eq!(a["action"], "delete", "{v:#}");
+    assert_eq!(a["blocked"], "on escalation policy \"Sol EP\" (PEPSOL1)");
+    case.run("apply", &["--as-of", &as_of]).expect_code(1);
+    assert!(case.sim.writes().is_empty());
+    assert!(!case.archive().exists());
+}
+
+#[test]
+fn a_delete_pagerduty_refuses_is_reported_once_not_retried_and_the_user_stays() {
+    // --allow-oncall-gaps lets the deletions through the on-call check; PagerDuty itself
+    // still refuses them.
+    let case = ivy_and_sol(DELETE_MODE);
+    let gaps = "--allow-oncall-gaps";
+    let v = case.plan_json(&[gaps]);
+    assert_eq!(
+        (
+            v["summary"]["delete"].clone(),
+            v["summary"]["blocked"].clone()
+        ),
+        (json!(2), json!(0)),
+        "{v:#}"
+    );
+    let report = case.dir.path().join("report.json");
+    let run = case.run("apply", &[gaps, "--report", report.to_str().unwrap()]);
     run.expect_code(1);
     let r: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     let error = |id: &str| {
-        r["actions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["pagerduty_user_id"] == id)
-            .map(|a| {
-                (
-                    a["outcome"].clone(),
-                    a["error"].as_str().unwrap().to_string(),
-                )
-            })
-            .unwrap()
+        let a = action_of(&r, id);
+        (
+            a["outcome"].clone(),
+            a["error"].as_str().unwrap().to_string(),
+        )
     };
     let (outcome, ivy) = error("PIVY001");
     assert_eq!(outcome, "failed");
@@ -607,10 +746,10 @@ fn a_delete_pagerduty_refuses_is_reported_once_not_retried_and_the_user_stays() 
         2,
         "each was archived before its DELETE"
     );
-    // The next plan is the same: the users stay until a person clears what blocks them.
-    let v = case.plan_json(&[]);
+    // The next plan is the same: the users stay until a person clears what holds them.
+    let v = case.plan_json(&[gaps]);
     assert_eq!(v["summary"]["delete"], 2, "{v:#}");
-    case.run("apply", &[]).expect_code(1);
+    case.run("apply", &[gaps]).expect_code(1);
     assert_eq!(
         case.records().len(),
         2,

@@ -1,7 +1,8 @@
 //! The real binary end to end against the simulator: the demo, every command's output
 //! (snapshots), the real exports, failures and recovery, and the safety checks (input
-//! integrity, thresholds, saved plans, apply-time re-checks), `sandbox` with fault flags, and
-//! the deactivation modes (deletion, the archive, rehires restored from it).
+//! integrity, thresholds, saved plans, apply-time re-checks), the on-call checks of
+//! deactivations, `sandbox` with fault flags, and the deactivation modes (deletion, the
+//! archive, rehires restored from it).
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -10,6 +11,8 @@ mod dated;
 mod delete;
 mod demo;
 mod failures;
+mod listing;
+mod oncall;
 mod output;
 mod real;
 mod recovery;

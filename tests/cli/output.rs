@@ -66,7 +66,7 @@ fn raw(sim: &Sim, args: &[String]) -> Command {
 
 /// The summary of a report that applied nothing.
 fn zero_summary() -> Value {
-    json!({"created": 0, "updated": 0, "deactivated": 0, "reactivated": 0, "deleted": 0, "failed": 0, "skipped": 0})
+    json!({"created": 0, "updated": 0, "deactivated": 0, "reactivated": 0, "deleted": 0, "failed": 0, "skipped": 0, "blocked": 0})
 }
 
 // ---------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ use hr2pagerduty::pagerduty::models::TeamRole;
 use hr2pagerduty::pagerduty::{ApiError, Client, IncompleteReason};
 use serde_json::json;
 use std::sync::Mutex;
+use std::time::Duration;
 
 fn users(range: std::ops::Range<usize>) -> Vec<serde_json::Value> {
     range.map(user).collect()
@@ -18,39 +19,111 @@ fn incomplete(e: ApiError) -> (String, IncompleteReason) {
     }
 }
 
+/// Serves `total` users in pages at any offset, in whatever order the requests come.
+fn pages_of(total: usize) -> impl Fn(&Recorded) -> Reply + Send + Sync + 'static {
+    move |r| {
+        let offset: usize = r.q("offset").unwrap().parse().unwrap();
+        let limit: usize = r.q("limit").unwrap().parse().unwrap();
+        let end = (offset + limit).min(total);
+        Reply::json(
+            200,
+            users_page(
+                offset as u32,
+                users(offset.min(end)..end),
+                end < total,
+                Some(total as u64),
+            ),
+        )
+    }
+}
+
 #[tokio::test]
 async fn lists_250_users_in_three_pages_with_teams_included() {
-    let server = Server::scripted(vec![
-        (
-            &users_line(0),
-            Reply::json(200, users_page(0, users(0..100), true, Some(250))),
-        ),
-        (
-            &users_line(100),
-            Reply::json(200, users_page(100, users(100..200), true, Some(250))),
-        ),
-        (
-            &users_line(200),
-            Reply::json(200, users_page(200, users(200..250), false, Some(250))),
-        ),
-    ])
-    .await;
+    let server = Server::start(pages_of(250)).await;
     let client = Client::new(config(&server.url)).unwrap();
     let seen = Mutex::new(Vec::new());
     let list = client
         .list_users(&|n, total| seen.lock().unwrap().push((n, total)))
         .await
         .unwrap();
-    server.assert_done();
-    assert_eq!(server.lines().len(), 3);
+    let mut lines = server.lines();
+    assert_eq!(lines.remove(0), users_line(0), "the first page comes first");
+    lines.sort();
+    assert_eq!(lines, [users_line(100), users_line(200)]);
+    // In offset order, whatever order the pages were answered in.
     assert_eq!(list.len(), 250);
-    assert_eq!(list[0].id, "PU00000");
-    assert_eq!(list[249].id, "PU00249");
+    assert!((0..250).all(|i| list[i].id.as_str() == format!("PU{i:05}")));
     assert_eq!(list[7].teams[0].id, "PT1");
-    assert_eq!(
-        *seen.lock().unwrap(),
-        vec![(100, Some(250)), (200, Some(250)), (250, Some(250))]
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 3);
+    assert_eq!(seen[0], (100, Some(250)));
+    assert_eq!(seen[2], (250, Some(250)));
+}
+
+#[tokio::test]
+async fn once_total_is_known_the_other_pages_are_requested_together() {
+    // Each answer takes 300 ms. One page at a time, 9 more pages would take 2.7 s; with 4
+    // requests in flight the first 4 of them all arrive before the first is answered.
+    let server = Server::start(move |r| pages_of(1_000)(r).after(Duration::from_millis(300))).await;
+    let client = Client::new(config(&server.url)).unwrap();
+    let list = client.list_users(&|_, _| {}).await.unwrap();
+    assert_eq!(list.len(), 1_000);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 10);
+    let second = requests[1].at;
+    let together = requests[1..]
+        .iter()
+        .filter(|r| r.at.duration_since(second) < Duration::from_millis(250))
+        .count();
+    assert!(
+        (2..=4).contains(&together),
+        "{together} pages in flight together (the client's cap is 4)"
     );
+}
+
+#[tokio::test]
+async fn the_ceiling_answer_at_a_low_offset_is_an_incomplete_listing() {
+    // PagerDuty's answer past the ceiling (400, code 2002), here at offset 200 of 300.
+    let server = Server::start(|r| {
+        if r.q("offset") == Some("200") {
+            Reply::error(
+                400,
+                2002,
+                "Arguments Caused Error",
+                &["Offset+limit exceeds maximum allowed value of 10000."],
+            )
+        } else {
+            pages_of(300)(r)
+        }
+    })
+    .await;
+    let client = Client::new(config(&server.url)).unwrap();
+    let err = client.list_users(&|_, _| {}).await.unwrap_err();
+    assert!(err.is_incomplete_listing());
+    let text = err.to_string();
+    let (what, reason) = incomplete(err);
+    assert_eq!(what, "users");
+    match reason {
+        IncompleteReason::CeilingAnswer {
+            offset,
+            limit,
+            detail,
+        } => {
+            assert_eq!((offset, limit), (200, 100));
+            assert!(detail.contains("code 2002"), "{detail}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(text.contains("offset-ceiling answer"), "{text}");
+    // Other 400s stay plain HTTP failures.
+    let server = Server::start(|_| Reply::error(400, 2001, "Invalid Input Provided", &[])).await;
+    let err = Client::new(config(&server.url))
+        .unwrap()
+        .list_users(&|_, _| {})
+        .await
+        .unwrap_err();
+    assert!(!err.is_incomplete_listing(), "{err}");
+    assert_eq!(err.status(), Some(400));
 }
 
 #[tokio::test]
@@ -150,17 +223,24 @@ async fn an_answer_for_another_offset_is_incomplete() {
 }
 
 #[tokio::test]
-async fn a_total_above_10000_stops_after_the_first_page() {
+async fn more_than_10000_teams_stop_after_the_first_page() {
+    // Only GET /users is partitioned; another listing above the ceiling is incomplete.
+    let team = |i: usize| json!({"id": format!("PT{i}"), "type": "team", "name": format!("T{i}")});
     let server = Server::scripted(vec![(
-        &users_line(0),
-        Reply::json(200, users_page(0, users(0..100), true, Some(12_000))),
+        "GET /teams?limit=100&offset=0&total=true",
+        Reply::json(
+            200,
+            json!({"teams": (0..100).map(team).collect::<Vec<_>>(),
+                   "limit": 100, "offset": 0, "more": true, "total": 12_000}),
+        ),
     )])
     .await;
     let client = Client::new(config(&server.url)).unwrap();
-    let err = client.list_users(&|_, _| {}).await.unwrap_err();
+    let err = client.list_teams().await.unwrap_err();
     let text = err.to_string();
-    let (_, reason) = incomplete(err);
+    let (what, reason) = incomplete(err);
     server.assert_done();
+    assert_eq!(what, "teams");
     assert_eq!(
         reason,
         IncompleteReason::OffsetCeiling {

@@ -1,7 +1,8 @@
 //! The PagerDuty client against a scripted stand-in server on 127.0.0.1: the exact requests
-//! it sends, listing and its completeness checks, the shared rate limit and in-flight cap,
-//! retries, and that the API key never leaks; and, against the simulator, the
-//! contact-method and notification-rule calls and the full user record. (Tracing output has a binary of its own,
+//! it sends, listing and its completeness checks (and, against the simulator, partitioned
+//! listing beyond 10,000 users), the shared rate limit and in-flight cap, retries, and that
+//! the API key never leaks; and, against the simulator, the contact-method and
+//! notification-rule calls and the full user record. (Tracing output has a binary of its own,
 //! `tests/client_tracing.rs`, because tracing caches per-callsite interest process-wide.)
 
 #[path = "../support/mod.rs"]
@@ -10,5 +11,6 @@ mod support;
 mod contacts;
 mod limits;
 mod listing;
+mod partition;
 mod requests;
 mod secrets;

@@ -5,6 +5,7 @@
 //! `commands::observe_and_plan` and `apply::apply`.
 
 use hr2pagerduty::apply::{self, ApplyOptions, Cause, OutcomeStatus};
+use hr2pagerduty::cli::SafetyFlags;
 use hr2pagerduty::commands::{self, demo::files};
 use hr2pagerduty::config::{Config, Connection};
 use hr2pagerduty::ids::TeamId;
@@ -44,6 +45,7 @@ fn no_fault() -> Fault {
 fn team(id: &str) -> Needs {
     Needs {
         team_members: BTreeSet::from([TeamId::new(id)]),
+        ..Needs::default()
     }
 }
 
@@ -168,6 +170,7 @@ async fn a_403_fails_its_own_action_and_the_run_goes_on() {
         &Progress::hidden(),
         "sim",
         commands::today(&cfg, None),
+        SafetyFlags::default(),
     )
     .await
     .unwrap();
@@ -218,6 +221,7 @@ async fn a_team_that_refuses_a_removal_does_not_keep_the_leaver_on_other_teams()
         &Progress::hidden(),
         "sim",
         commands::today(&cfg, None),
+        SafetyFlags::default(),
     )
     .await
     .unwrap();
@@ -276,6 +280,7 @@ async fn a_team_that_refuses_a_removal_does_not_keep_the_leaver_on_other_teams()
         &Progress::hidden(),
         "sim",
         commands::today(&cfg, None),
+        SafetyFlags::default(),
     )
     .await
     .unwrap();
@@ -303,6 +308,7 @@ async fn each_outcome_is_reported_as_its_action_ends() {
         &Progress::hidden(),
         "sim",
         commands::today(&cfg, None),
+        SafetyFlags::default(),
     )
     .await
     .unwrap();
@@ -339,6 +345,7 @@ async fn a_401_stops_new_actions_which_are_skipped_as_not_attempted() {
         &Progress::hidden(),
         "sim",
         commands::today(&cfg, None),
+        SafetyFlags::default(),
     )
     .await
     .unwrap();

@@ -764,6 +764,53 @@ async fn team_ids_filter_and_include_teams_on_the_list() {
 }
 
 #[tokio::test]
+async fn total_counts_what_query_and_team_ids_select_on_every_page() {
+    // 250 users: even ones at example.com, odd ones at other.org; every third on Ops.
+    let users: Vec<Value> = (0..250)
+        .map(|i| {
+            let domain = if i % 2 == 0 { "example.com" } else { "other.org" };
+            let teams = if i % 3 == 0 { json!([{"team": "Ops"}]) } else { json!([]) };
+            json!({"name": format!("User {i:03}"), "email": format!("u{i}@{domain}"), "teams": teams})
+        })
+        .collect();
+    let seed =
+        json!({"api_keys": [KEY], "teams": [{"id": "PTEAM01", "name": "Ops"}], "users": users});
+    let api = api(&seed.to_string()).await;
+    let count = |a: &Answer| a.body["users"].as_array().unwrap().len();
+    // (filter, users it selects): the partition filters the client's listing uses.
+    for (filter, total) in [
+        ("query=%40other.org", 125),
+        ("query=5%40", 25),
+        ("query=15%40", 3),
+        ("team_ids[]=PTEAM01", 84),
+        ("query=%40other.org&team_ids[]=PTEAM01", 42),
+        ("query=user%201", 100),
+        ("query=nobody", 0),
+    ] {
+        let mut seen = 0;
+        for offset in (0..total.max(1)).step_by(100) {
+            let a = api
+                .get(&format!(
+                    "/users?{filter}&total=true&limit=100&offset={offset}"
+                ))
+                .await;
+            assert_eq!(a.status, StatusCode::OK, "{filter}: {}", a.body);
+            assert_eq!(a.body["total"], json!(total), "{filter} at {offset}");
+            assert_eq!(
+                a.body["more"],
+                json!(offset + 100 < total),
+                "{filter} at {offset}"
+            );
+            seen += count(&a);
+        }
+        assert_eq!(seen, total, "{filter}");
+        // Without total=true the total stays null, with or without filters.
+        let a = api.get(&format!("/users?{filter}")).await;
+        assert_eq!(a.body["total"], Value::Null, "{filter}");
+    }
+}
+
+#[tokio::test]
 async fn bodies_must_be_json_and_unknown_paths_are_404() {
     let api = api(SEED).await;
     let a = api

@@ -96,6 +96,12 @@ pub struct Sim {
 impl Sim {
     /// Starts a simulator for `seed`.
     pub fn start(seed: Seed) -> Sim {
+        Sim::start_on(seed, 0)
+    }
+
+    /// Starts a simulator for `seed` on `127.0.0.1:port` (0: any free port), e.g. to serve
+    /// a changed account at the address a saved plan names, once the first is dropped.
+    pub fn start_on(seed: Seed, port: u16) -> Sim {
         let key = seed
             .api_keys
             .first()
@@ -107,7 +113,7 @@ impl Sim {
             .build()
             .expect("tokio runtime");
         let handle = rt
-            .block_on(sim::start(seed, 0))
+            .block_on(sim::start(seed, port))
             .expect("the simulator starts");
         Sim {
             rt,

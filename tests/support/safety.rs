@@ -89,6 +89,7 @@ pub fn in_sync_users_as_of(
         teams: &teams,
         members: &BTreeMap::new(),
         policy: &Policy::from_config(cfg),
+        oncall: &hr2pagerduty::oncall::OncallFacts::default(),
         today,
         archive: &hr2pagerduty::archive::Archive::default(),
     })

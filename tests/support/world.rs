@@ -217,6 +217,7 @@ impl World {
             teams: &teams,
             members: &BTreeMap::new(),
             policy: &policy,
+            oncall: &hr2pagerduty::oncall::OncallFacts::default(),
             today,
             archive: &hr2pagerduty::archive::Archive::default(),
         })

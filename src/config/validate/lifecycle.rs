@@ -1,10 +1,13 @@
-//! `[lifecycle]`: what a suspended user keeps, who is never touched, the default time
-//! zone, and whether leavers are deleted (with the archive that deletion needs).
+//! `[lifecycle]`: what a suspended user keeps, who is never touched, the default time zone,
+//! how far ahead on-call shifts block a deactivation, and whether leavers are deleted (with
+//! the archive that deletion needs).
 
 use super::Problems;
 use super::rules::check_role;
 use super::safety::relative_to_config;
-use crate::config::defaults::{MAX_PROVISION_DAYS_BEFORE_START, MIN_DELETE_SUSPENDED_AFTER_DAYS};
+use crate::config::defaults::{
+    MAX_ONCALL_LOOKAHEAD_DAYS, MAX_PROVISION_DAYS_BEFORE_START, MIN_DELETE_SUSPENDED_AFTER_DAYS,
+};
 use crate::config::resolved::{DeactivationMode, LifecycleConfig};
 use crate::config::schema::LifecycleTable;
 use crate::email::Email;
@@ -16,9 +19,11 @@ use std::path::Path;
 /// one of [`SUSPENDED_ROLES`] (PAGERDUTY_API.md §3.2); `default_time_zone` is one of
 /// PagerDuty's 135 (fact F19); every `protected` entry is an address PagerDuty accepts;
 /// `provision_days_before_start` is 0 to [`MAX_PROVISION_DAYS_BEFORE_START`];
-/// `delete_suspended_after_days` is at least [`MIN_DELETE_SUSPENDED_AFTER_DAYS`] and only
-/// set with `deactivate = "suspend"`; `archive` is set (and not empty) whenever deletion
-/// can happen, and is resolved against the directory of `path`, the configuration file.
+/// `oncall_lookahead_days` is 1–90 (`GET /oncalls` looks at most 90 days ahead, OpenAPI
+/// `listOnCalls`); `delete_suspended_after_days` is at least
+/// [`MIN_DELETE_SUSPENDED_AFTER_DAYS`] and only set with `deactivate = "suspend"`; `archive`
+/// is set (and not empty) whenever deletion can happen, and is resolved against the directory
+/// of `path`, the configuration file.
 pub(super) fn check(lc: &LifecycleTable, path: &Path, p: &mut Problems<'_>) -> LifecycleConfig {
     check_role(p, "lifecycle.suspended_role", &lc.suspended_role);
     if !SUSPENDED_ROLES.contains(lc.suspended_role.get_ref()) {
@@ -120,6 +125,20 @@ pub(super) fn check(lc: &LifecycleTable, path: &Path, p: &mut Problems<'_>) -> L
             None
         }
     };
+    let lookahead_given = *lc.oncall_lookahead_days.get_ref();
+    let lookahead = match u32::try_from(lookahead_given) {
+        Ok(d) if (1..=MAX_ONCALL_LOOKAHEAD_DAYS).contains(&d) => d,
+        _ => {
+            p.at(
+                "lifecycle.oncall_lookahead_days",
+                lc.oncall_lookahead_days.span(),
+                format!(
+                    "{lookahead_given} is outside 1..={MAX_ONCALL_LOOKAHEAD_DAYS} days; PagerDuty lists on-call shifts at most {MAX_ONCALL_LOOKAHEAD_DAYS} days ahead"
+                ),
+            );
+            crate::config::defaults::DEFAULT_ONCALL_LOOKAHEAD_DAYS
+        }
+    };
     LifecycleConfig {
         provision_days_before_start,
         past_termination_date: lc.past_termination_date,
@@ -131,5 +150,6 @@ pub(super) fn check(lc: &LifecycleTable, path: &Path, p: &mut Problems<'_>) -> L
         deactivate,
         delete_suspended_after_days: after_days,
         archive,
+        oncall_lookahead_days: lookahead,
     }
 }

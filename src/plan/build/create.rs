@@ -63,5 +63,7 @@ pub(in crate::plan) fn create(cx: &Ctx<'_>, e: &Employee) -> Action {
         steps,
         guard: None,
         line: Some(e.line),
+        oncall: None,
+        blocked: None,
     }
 }

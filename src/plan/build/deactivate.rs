@@ -1,13 +1,15 @@
 //! A leaver: suspension, or the rest of an interrupted one. The marker's `suspended` record
 //! is written first, then one `DELETE` per team, then `[lifecycle] suspended_role` (or role
 //! and marker in one request when the role is not a stakeholder role or there is no team to
-//! leave).
+//! leave). The action carries the user's on-call duties and is blocked by them
+//! ([`crate::oncall::check`]).
 
 use super::{change, collapse, labels, recorded_memberships};
 use crate::email::Email;
 use crate::hr::Employee;
 use crate::ids::EmployeeId;
 use crate::marker::{self, Marker, Suspension};
+use crate::oncall;
 use crate::pagerduty::models::{User, UserUpdate};
 use crate::plan::context::Ctx;
 use crate::plan::{Action, ActionKind, Field, Guard, Step, TeamsChange};
@@ -114,6 +116,7 @@ pub(in crate::plan) fn deactivate(
         why
     };
     let email = Email::normalise(&u.email);
+    let (impact, blocked) = oncall_duties(cx, u);
     Some(Action {
         kind: ActionKind::Deactivate,
         employee_id: Some(employee_id.clone()),
@@ -129,5 +132,27 @@ pub(in crate::plan) fn deactivate(
             email,
         }),
         line: e.map(|e| e.line),
+        oncall: impact,
+        blocked,
     })
+}
+
+/// The on-call duties of `u`, about to be taken away (suspended or deleted), and whether
+/// they block that ([`oncall::check`]): `None` for duties not looked up yet, in which case
+/// `u` joins [`crate::plan::Plan::needs_oncall`] (and the action stays blocked until they
+/// are read).
+pub(in crate::plan) fn oncall_duties(
+    cx: &mut Ctx<'_>,
+    u: &User,
+) -> (Option<oncall::OncallImpact>, Option<oncall::Blocked>) {
+    let impact = cx.inp.oncall.users.get(&u.id).cloned();
+    if impact.is_none() {
+        cx.needs_oncall.insert(u.id.clone());
+    }
+    let blocked = oncall::check(
+        impact.as_ref(),
+        cx.inp.oncall.lookahead.days,
+        cx.policy.allow_oncall_gaps,
+    );
+    (impact, blocked)
 }

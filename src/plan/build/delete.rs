@@ -4,8 +4,10 @@
 //! the re-check, writes the record to the archive and only then sends the `DELETE` (see
 //! [`crate::archive`]). No team removal comes first: deleting a user removes its
 //! memberships, and a removal PagerDuty refuses (fact F32) would only stop the deletion.
+//! Like a suspension, a deletion carries the user's on-call duties and is blocked by them
+//! ([`crate::oncall::check`]): a blocked deletion writes no archive record and sends nothing.
 
-use super::{Record, change, collapse, deactivate, labels, recorded_memberships};
+use super::{Record, change, collapse, deactivate, labels, oncall_duties, recorded_memberships};
 use crate::archive::ArchiveRecord;
 use crate::config::DeactivationMode;
 use crate::email::Email;
@@ -89,6 +91,10 @@ fn delete(
     };
     let old = labels(cx, &current, None);
     let email = Email::normalise(&u.email);
+    // PagerDuty refuses the DELETE of a user with open incidents or who is the only on-call
+    // of a rule, and a deleted user leaves the same gap a suspended one does: a deletion is
+    // on-call checked like a suspension.
+    let (oncall, blocked) = oncall_duties(cx, u);
     Action {
         kind: ActionKind::Delete,
         employee_id: Some(employee_id.clone()),
@@ -110,6 +116,8 @@ fn delete(
             email,
         }),
         line: e.map(|e| e.line),
+        oncall,
+        blocked,
     }
 }
 

@@ -14,7 +14,7 @@ mod restore;
 mod update;
 
 pub(super) use create::create;
-pub(super) use deactivate::{Record, deactivate};
+pub(super) use deactivate::{Record, deactivate, oncall_duties};
 pub(super) use delete::{leave, restorable_record};
 pub(super) use reactivate::reactivate;
 pub(super) use restore::restore;

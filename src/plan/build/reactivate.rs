@@ -113,5 +113,7 @@ pub(in crate::plan) fn reactivate(
         steps,
         guard: None,
         line: Some(e.line),
+        oncall: None,
+        blocked: None,
     }
 }

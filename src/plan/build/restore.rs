@@ -134,5 +134,7 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
         steps,
         guard: None,
         line: Some(e.line),
+        oncall: None,
+        blocked: None,
     }
 }

@@ -1,5 +1,7 @@
-//! A mover, an adoption or a repair: team removals, one partial `PUT /users/{id}` with only
-//! the changed fields, then team additions.
+//! A mover, an adoption or a repair: one partial `PUT /users/{id}` with only the changed
+//! fields, then team additions, then team removals (the new membership before the old one
+//! goes), except when the base role becomes a stakeholder role: stakeholders hold no teams
+//! (fact F17), so the removals come first and the `PUT` last.
 
 use super::{
     active_marker, change, change_role, desired_labels, diff_fields, labels, membership_steps,
@@ -95,11 +97,26 @@ pub(in crate::plan) fn update(
         _ if what.is_empty() => "ownership marker repaired".to_string(),
         _ => format!("mover: {} changed", what.join(", ")),
     };
-    let mut steps = removals;
-    if !upd.is_empty() {
-        steps.push(Step::UpdateUser(upd));
+    // Stakeholders hold no teams (fact F17): a role becoming one goes after the removals.
+    // Otherwise the new memberships are added before the old ones are removed, so that a
+    // removal PagerDuty refuses (fact F32) leaves the user on both teams, never on neither;
+    // a role leaving a stakeholder role is set before the additions it makes possible.
+    let entering_stakeholder =
+        upd.role.as_ref().is_some_and(|r| r.is_stakeholder()) && !u.role.is_stakeholder();
+    let mut steps = Vec::new();
+    if entering_stakeholder {
+        steps.extend(removals);
+        if !upd.is_empty() {
+            steps.push(Step::UpdateUser(upd));
+        }
+        steps.extend(additions);
+    } else {
+        if !upd.is_empty() {
+            steps.push(Step::UpdateUser(upd));
+        }
+        steps.extend(additions);
+        steps.extend(removals);
     }
-    steps.extend(additions);
     Some(Action {
         kind: ActionKind::Update,
         employee_id: Some(e.employee_id.clone()),
@@ -116,5 +133,7 @@ pub(in crate::plan) fn update(
         steps,
         guard: None,
         line: Some(e.line),
+        oncall: None,
+        blocked: None,
     })
 }

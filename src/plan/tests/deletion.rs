@@ -42,6 +42,7 @@ fn plan_with(acct: &Account, r: &Roster, cfg: &Config, archive: &Archive) -> Pla
         policy: &Policy::from_config(cfg),
         today: today(),
         archive,
+        oncall: &acct.oncall_facts(),
     })
     .unwrap()
 }
@@ -420,4 +421,67 @@ fn an_unmarked_users_record_is_found_by_email_and_a_user_that_still_exists_is_no
         .find(|a| a.email.as_str() == "fa@example.com")
         .unwrap();
     assert_eq!(a.kind, ActionKind::Create, "{a:#?}");
+}
+
+#[test]
+fn a_deletion_is_on_call_checked_and_blocked_like_a_suspension() {
+    let none = Archive::default();
+    let r = leaver(Lifecycle::Terminated);
+    let old_suspension = cfg_with("delete_suspended_after_days = 30\narchive = \"a.jsonl\"\n");
+    for (cfg, suspended) in [(cfg_with(DELETE), false), (old_suspension, true)] {
+        let mut acct = Account::new(vec![owner()]);
+        if suspended {
+            suspended_fa(&mut acct, today() - chrono::Days::new(40));
+        } else {
+            fa(&mut acct, marked("12"));
+        }
+        acct.oncall.insert(UserId::new("PFA0001"), on_call());
+        let p = plan_with(&acct, &r, &cfg, &none);
+        assert_eq!(
+            (p.count(ActionKind::Delete), p.attempted(ActionKind::Delete)),
+            (1, 0),
+            "{:#?}",
+            p.actions
+        );
+        assert_eq!(p.blocked(), 1);
+        let a = &p.actions[0];
+        assert_eq!(a.oncall, Some(on_call()));
+        let b = a.blocked.as_ref().expect("blocked");
+        assert!(
+            b.to_string()
+                .starts_with("on escalation policy \"IT Operations EP\" (PEPOPS1)"),
+            "{b}"
+        );
+        assert!(
+            matches!(a.steps.as_slice(), [Step::DeleteUser { .. }]),
+            "the step stays, for an override"
+        );
+        // Not attempted: the next run plans the same blocked deletion.
+        acct.apply(&p, None);
+        assert_eq!(plan_with(&acct, &r, &cfg, &none), p);
+
+        // --allow-oncall-gaps lets it through, still naming what it leaves behind.
+        let mut allow = Policy::from_config(&cfg);
+        allow.allow_oncall_gaps = true;
+        let p = acct.plan_with(&r, &allow, &acct.oncall_facts(), today());
+        assert_eq!((p.attempted(ActionKind::Delete), p.blocked()), (1, 0));
+        assert_eq!(p.actions[0].oncall, Some(on_call()));
+
+        // Duties not looked up: the user is named as needed and the deletion blocked.
+        let unread = OncallFacts::new(Lookahead {
+            since: "2026-11-30T00:00:00Z".parse().unwrap(),
+            days: 30,
+        });
+        let p = acct.plan_with(&r, &Policy::from_config(&cfg), &unread, today());
+        assert_eq!(p.needs_oncall, BTreeSet::from([UserId::new("PFA0001")]));
+        assert_eq!(p.blocked(), 1);
+
+        // Once the user holds nothing, the deletion goes ahead and converges.
+        acct.oncall.clear();
+        let p = plan_with(&acct, &r, &cfg, &none);
+        assert_eq!(p.actions[0].oncall, Some(OncallImpact::default()));
+        assert_eq!((p.attempted(ActionKind::Delete), p.blocked()), (1, 0));
+        acct.apply(&p, None);
+        assert!(plan_with(&acct, &r, &cfg, &none).is_empty());
+    }
 }

@@ -1,0 +1,671 @@
+//! The on-call check of a deactivation: what a leaver holds in PagerDuty, and whether that
+//! blocks taking the user away.
+//!
+//! For each user a deactivation-like action would take away (a suspension today; a
+//! deletion or an offboarded unmanaged user later), [`crate::observe`] looks up three
+//! things, and only for those users (the cost grows with leavers, not with the workforce):
+//!
+//! - the escalation policies that target the user: `GET /escalation_policies?user_ids[]=`
+//!   ("escalation policies on which any of the users is a target", OpenAPI
+//!   `listEscalationPolicies`);
+//! - the on-calls the user holds in the next [`Lookahead::days`] days:
+//!   `GET /oncalls?user_ids[]=&since=&until=` (OpenAPI `listOnCalls`; at most 90 days ahead,
+//!   "On-call shifts are limited to 90 days in the future"). This also reveals a user
+//!   reached only through a schedule, and a direct target's permanent on-call;
+//! - the incidents assigned to the user that are still open:
+//!   `GET /incidents?user_ids[]=&statuses[]=triggered&statuses[]=acknowledged&date_range=all`
+//!   (OpenAPI `listIncidents`: without `date_range=all` only the last month is searched).
+//!
+//! [`attribute`] turns the answers of one batched look-up (several `user_ids[]` in one
+//! request) into one [`OncallImpact`] per user: a policy belongs to the users it targets
+//! directly, an on-call to its `user`, an incident to its assignees. [`check`] decides
+//! whether an impact blocks the action (by default any escalation policy, any on-call in
+//! the lookahead, any open incident blocks; `--allow-oncall-gaps` lets them through), and a
+//! [`Blocked`] says why in words and what a human must do.
+//!
+//! hr2pagerduty never edits schedules, escalation policies or incidents: blocking is how it
+//! avoids leaving a gap in a rotation (and PagerDuty refuses the team removal anyway while
+//! the user is on one of the team's escalation policies, fact F32 in
+//! `../shared/reference/PAGERDUTY_API.md`).
+//!
+//! Pure: no I/O. Imports only the ids and the API models.
+
+use crate::ids::{EscalationPolicyId, IncidentId, ScheduleId, UserId};
+use crate::pagerduty::models::incidents::Incident;
+use crate::pagerduty::models::oncall::{EscalationPolicy, Oncall};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// The switch that lets blocked deactivations through, named in every [`Blocked`] remedy.
+pub const ALLOW_FLAG: &str = "--allow-oncall-gaps";
+
+/// An escalation policy or a schedule, by ID and name (the API's `name`, or a reference's
+/// `summary` where the API gives no name, or the ID when it gives neither).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Named<Id> {
+    /// The object's ID.
+    pub id: Id,
+    /// Its name.
+    pub name: String,
+}
+
+/// An incident, by ID and title.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct IncidentRef {
+    /// The incident ID.
+    pub id: IncidentId,
+    /// Its title (the `summary` when the title is empty).
+    pub title: String,
+}
+
+/// What one user holds in PagerDuty that a deactivation would leave uncovered: the JSON
+/// plan's `oncall` object. Each list is sorted by name (case-insensitively), then ID.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OncallImpact {
+    /// Escalation policies the user is on: as a target, or through a schedule with a shift
+    /// in the lookahead.
+    pub escalation_policies: Vec<Named<EscalationPolicyId>>,
+    /// Schedules through which the user is on call in the lookahead.
+    pub schedules: Vec<Named<ScheduleId>>,
+    /// Triggered or acknowledged incidents assigned to the user, whatever their age.
+    pub incidents: Vec<IncidentRef>,
+}
+
+impl OncallImpact {
+    /// True when the user holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.escalation_policies.is_empty()
+            && self.schedules.is_empty()
+            && self.incidents.is_empty()
+    }
+
+    /// The IDs of every object named, for comparing two look-ups (a renamed policy is the
+    /// same impact).
+    pub fn ids(&self) -> (Vec<&str>, Vec<&str>, Vec<&str>) {
+        fn sorted(mut v: Vec<&str>) -> Vec<&str> {
+            v.sort_unstable();
+            v
+        }
+        (
+            sorted(
+                self.escalation_policies
+                    .iter()
+                    .map(|p| p.id.as_str())
+                    .collect(),
+            ),
+            sorted(self.schedules.iter().map(|s| s.id.as_str()).collect()),
+            sorted(self.incidents.iter().map(|i| i.id.as_str()).collect()),
+        )
+    }
+
+    /// True when `other` names the same policies, schedules and incidents (by ID).
+    pub fn same_as(&self, other: &OncallImpact) -> bool {
+        self.ids() == other.ids()
+    }
+}
+
+/// The window on-call shifts are looked up over: from `since`, `days` days ahead
+/// (`[lifecycle] oncall_lookahead_days`, 1–90).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lookahead {
+    /// Start of the window (the look-up's "now").
+    pub since: DateTime<Utc>,
+    /// Days ahead.
+    pub days: u32,
+}
+
+impl Lookahead {
+    /// The window of `days` days from now.
+    pub fn from_now(days: u32) -> Lookahead {
+        Lookahead {
+            since: Utc::now(),
+            days,
+        }
+    }
+
+    /// End of the window: `since` plus `days` days.
+    pub fn until(&self) -> DateTime<Utc> {
+        self.since + Duration::days(i64::from(self.days))
+    }
+
+    /// `since` as PagerDuty takes it in a query (RFC 3339, UTC, whole seconds).
+    pub fn since_param(&self) -> String {
+        self.since.to_rfc3339_opts(SecondsFormat::Secs, true)
+    }
+
+    /// [`Lookahead::until`] as PagerDuty takes it in a query.
+    pub fn until_param(&self) -> String {
+        self.until().to_rfc3339_opts(SecondsFormat::Secs, true)
+    }
+}
+
+/// What was looked up: the window, and the impact of every user looked up (an empty impact
+/// for a user who holds nothing; no entry for a user not looked up).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OncallFacts {
+    /// The window the on-calls were looked up over.
+    pub lookahead: Lookahead,
+    /// Impact by user.
+    pub users: BTreeMap<UserId, OncallImpact>,
+}
+
+impl OncallFacts {
+    /// Nothing looked up yet, for the window `lookahead`.
+    pub fn new(lookahead: Lookahead) -> OncallFacts {
+        OncallFacts {
+            lookahead,
+            users: BTreeMap::new(),
+        }
+    }
+}
+
+impl Default for OncallFacts {
+    /// Nothing looked up, over the default window of
+    /// [`DEFAULT_ONCALL_LOOKAHEAD_DAYS`](crate::config::DEFAULT_ONCALL_LOOKAHEAD_DAYS) days
+    /// from the Unix epoch (a planner given these facts blocks every deactivation: none was
+    /// looked up).
+    fn default() -> OncallFacts {
+        OncallFacts::new(Lookahead {
+            since: DateTime::<Utc>::UNIX_EPOCH,
+            days: crate::config::DEFAULT_ONCALL_LOOKAHEAD_DAYS,
+        })
+    }
+}
+
+/// Why a deactivation-like action is not attempted: what the user holds (or that it was
+/// never looked up). [`fmt::Display`] gives the reason in words (the JSON plan's
+/// `blocked`); [`Blocked::remedy`] what a human must do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Blocked {
+    /// What the user holds; `None` when it was not looked up (blocked to be safe).
+    pub impact: Option<OncallImpact>,
+    /// The lookahead of the on-call look-up, in days.
+    pub lookahead_days: u32,
+}
+
+/// Whether an action taking away the user with this `impact` is blocked: `None` when it may
+/// go ahead. By default it is blocked when the user is on an escalation policy, holds an
+/// on-call in the next `lookahead_days` days, or has open incidents, and when the impact was
+/// not looked up (`impact` is `None`). `allow_gaps` (`--allow-oncall-gaps`) lets every such
+/// action through. Every deactivation-like action (suspension, deletion, offboarding) calls
+/// this with the facts [`crate::observe`] read for its user.
+pub fn check(
+    impact: Option<&OncallImpact>,
+    lookahead_days: u32,
+    allow_gaps: bool,
+) -> Option<Blocked> {
+    if allow_gaps || impact.is_some_and(OncallImpact::is_empty) {
+        return None;
+    }
+    Some(Blocked {
+        impact: impact.cloned(),
+        lookahead_days,
+    })
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 { one.into() } else { many.into() }
+}
+
+fn names<Id: fmt::Display>(v: &[Named<Id>]) -> String {
+    v.iter()
+        .map(|n| format!("{:?} ({})", n.name, n.id))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn incident_names(v: &[IncidentRef]) -> String {
+    v.iter()
+        .map(|i| format!("{:?} ({})", i.title, i.id))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl OncallImpact {
+    /// The impact in words, e.g. `on escalation policy "IT Operations EP" (PEPOPS1); on call
+    /// in the next 30 days through schedule "Ops Primary" (PSCHED1); 1 open incident
+    /// assigned: "Disk full" (Q1)` (`in the lookahead` when `lookahead_days` is `None`), or
+    /// `nothing: no escalation policy, no on-call shift in the lookahead, no open incident`.
+    pub fn describe(&self, lookahead_days: Option<u32>) -> String {
+        if self.is_empty() {
+            return "nothing: no escalation policy, no on-call shift in the lookahead, no open incident"
+                .into();
+        }
+        let mut parts = Vec::new();
+        if !self.escalation_policies.is_empty() {
+            parts.push(format!(
+                "on {} {}",
+                plural(
+                    self.escalation_policies.len(),
+                    "escalation policy",
+                    "escalation policies"
+                ),
+                names(&self.escalation_policies)
+            ));
+        }
+        if !self.schedules.is_empty() {
+            let when = match lookahead_days {
+                Some(d) => format!("in the next {d} days"),
+                None => "in the lookahead".into(),
+            };
+            parts.push(format!(
+                "on call {when} through {} {}",
+                plural(self.schedules.len(), "schedule", "schedules"),
+                names(&self.schedules)
+            ));
+        }
+        if !self.incidents.is_empty() {
+            parts.push(format!(
+                "{} open {} assigned: {}",
+                self.incidents.len(),
+                plural(self.incidents.len(), "incident", "incidents"),
+                incident_names(&self.incidents)
+            ));
+        }
+        parts.join("; ")
+    }
+}
+
+impl fmt::Display for Blocked {
+    /// The impact's [`OncallImpact::describe`] with the lookahead, or `its on-call duties
+    /// were not looked up`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.impact {
+            None => f.write_str("its on-call duties were not looked up"),
+            Some(i) => f.write_str(&i.describe(Some(self.lookahead_days))),
+        }
+    }
+}
+
+impl Blocked {
+    /// What a human must do before the action can go ahead, ending with the override.
+    pub fn remedy(&self) -> String {
+        let Some(i) = &self.impact else {
+            return format!(
+                "run again so that their on-call duties are looked up, or use {ALLOW_FLAG}"
+            );
+        };
+        let mut steps = Vec::new();
+        if !i.escalation_policies.is_empty() {
+            steps.push(format!(
+                "take them off {} {}, as a target or on {} schedules",
+                plural(
+                    i.escalation_policies.len(),
+                    "escalation policy",
+                    "escalation policies"
+                ),
+                names(&i.escalation_policies),
+                plural(i.escalation_policies.len(), "its", "their")
+            ));
+        }
+        if !i.schedules.is_empty() {
+            steps.push(format!(
+                "hand their shifts on {} {} to someone else",
+                plural(i.schedules.len(), "schedule", "schedules"),
+                names(&i.schedules)
+            ));
+        }
+        if !i.incidents.is_empty() {
+            steps.push(format!(
+                "reassign or resolve {} {}",
+                plural(i.incidents.len(), "incident", "incidents"),
+                incident_names(&i.incidents)
+            ));
+        }
+        format!(
+            "{}; the next run then goes ahead (or rerun with {ALLOW_FLAG} to go ahead now and leave these gaps)",
+            steps.join("; ")
+        )
+    }
+}
+
+/// One batched look-up turned into impacts: [`Attribution::impacts`] has an entry for every
+/// user looked up; [`Attribution::unattributed`] lists policies the answer held that
+/// target none of the users directly.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Attribution {
+    /// Impact by user, one entry per user looked up.
+    pub impacts: BTreeMap<UserId, OncallImpact>,
+    /// Policies returned for the batch that target none of its users directly. The API
+    /// documents `user_ids[]` as matching targets, so this should stay empty; when it is
+    /// not, the caller cannot tell whose policy it is and looks the users up one by one.
+    pub unattributed: Vec<EscalationPolicyId>,
+}
+
+/// The impact of each of `users` from the answers of one look-up for all of them together
+/// (`user_ids[]` listing every one): `policies` from `GET /escalation_policies`, `oncalls`
+/// from `GET /oncalls`, `incidents` from `GET /incidents`.
+///
+/// Attribution: a policy goes to each of the users among its rules' user targets (for a
+/// look-up of one user, every policy returned is that user's, however it reaches them); an
+/// on-call to its `user` (its policy, and its schedule when it comes from one); an open
+/// incident to each of its assignees among `users` (a resolved incident, should one come
+/// back, is ignored). A policy's name is its `name`, else the on-call reference's
+/// `summary`, else its ID; a schedule's the reference's `summary`, else its ID; an
+/// incident's its `title`, else its `summary`, else its ID.
+pub fn attribute(
+    users: &[UserId],
+    policies: &[EscalationPolicy],
+    oncalls: &[Oncall],
+    incidents: &[Incident],
+) -> Attribution {
+    let wanted: BTreeSet<&UserId> = users.iter().collect();
+    let mut policy_names: BTreeMap<&str, String> = BTreeMap::new();
+    for p in policies {
+        policy_names.insert(p.id.as_str(), p.name.clone());
+    }
+    #[derive(Default)]
+    struct Acc {
+        policies: BTreeMap<EscalationPolicyId, String>,
+        schedules: BTreeMap<ScheduleId, String>,
+        incidents: BTreeMap<IncidentId, String>,
+    }
+    let mut acc: BTreeMap<UserId, Acc> =
+        users.iter().map(|u| (u.clone(), Acc::default())).collect();
+    let mut unattributed = Vec::new();
+    for p in policies {
+        let mut targeted: BTreeSet<UserId> = p
+            .escalation_rules
+            .iter()
+            .flat_map(|r| r.targets.iter())
+            .filter_map(|t| t.user_id())
+            .filter(|u| wanted.contains(u))
+            .collect();
+        if targeted.is_empty() {
+            match users {
+                [only] => {
+                    targeted.insert(only.clone());
+                }
+                _ => unattributed.push(p.id.clone()),
+            }
+        }
+        for u in targeted {
+            if let Some(a) = acc.get_mut(&u) {
+                a.policies.insert(p.id.clone(), p.name.clone());
+            }
+        }
+    }
+    for o in oncalls {
+        let Some(a) = acc.get_mut(&o.user.id) else {
+            continue;
+        };
+        let ep = &o.escalation_policy;
+        let name = policy_names
+            .get(ep.id.as_str())
+            .cloned()
+            .or_else(|| ep.summary.clone())
+            .unwrap_or_else(|| ep.id.to_string());
+        a.policies.entry(ep.id.clone()).or_insert(name);
+        if let Some(s) = &o.schedule {
+            a.schedules
+                .entry(s.id.clone())
+                .or_insert_with(|| s.summary.clone().unwrap_or_else(|| s.id.to_string()));
+        }
+    }
+    for i in incidents.iter().filter(|i| i.status.is_open()) {
+        let title = if i.title.trim().is_empty() {
+            i.summary.clone().unwrap_or_else(|| i.id.to_string())
+        } else {
+            i.title.clone()
+        };
+        for asg in &i.assignments {
+            if let Some(a) = acc.get_mut(&asg.assignee.id) {
+                a.incidents.insert(i.id.clone(), title.clone());
+            }
+        }
+    }
+    fn sorted<Id: Ord + Clone>(m: BTreeMap<Id, String>) -> Vec<Named<Id>> {
+        let mut v: Vec<Named<Id>> = m.into_iter().map(|(id, name)| Named { id, name }).collect();
+        v.sort_by(|a, b| (a.name.to_lowercase(), &a.id).cmp(&(b.name.to_lowercase(), &b.id)));
+        v
+    }
+    let impacts = acc
+        .into_iter()
+        .map(|(u, a)| {
+            let mut incidents: Vec<IncidentRef> = a
+                .incidents
+                .into_iter()
+                .map(|(id, title)| IncidentRef { id, title })
+                .collect();
+            incidents.sort_by(|a, b| {
+                (a.title.to_lowercase(), &a.id).cmp(&(b.title.to_lowercase(), &b.id))
+            });
+            (
+                u,
+                OncallImpact {
+                    escalation_policies: sorted(a.policies),
+                    schedules: sorted(a.schedules),
+                    incidents,
+                },
+            )
+        })
+        .collect();
+    Attribution {
+        impacts,
+        unattributed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn policy(id: &str, name: &str, targets: &[(&str, &str)]) -> EscalationPolicy {
+        let targets: Vec<_> = targets
+            .iter()
+            .map(|(id, kind)| json!({"id": id, "type": kind}))
+            .collect();
+        serde_json::from_value(json!({
+            "id": id, "name": name,
+            "escalation_rules": [{"escalation_delay_in_minutes": 30, "targets": targets}]
+        }))
+        .unwrap()
+    }
+
+    fn oncall(user: &str, ep: &str, ep_name: &str, schedule: Option<(&str, &str)>) -> Oncall {
+        serde_json::from_value(json!({
+            "user": {"id": user, "type": "user_reference"},
+            "escalation_policy": {"id": ep, "type": "escalation_policy_reference", "summary": ep_name},
+            "schedule": schedule.map(|(id, name)| json!({"id": id, "type": "schedule_reference", "summary": name})),
+            "escalation_level": 1,
+            "start": schedule.map(|_| "2026-03-02T09:00:00Z"),
+            "end": schedule.map(|_| "2026-03-09T09:00:00Z"),
+        }))
+        .unwrap()
+    }
+
+    fn incident(id: &str, title: &str, status: &str, assignees: &[&str]) -> Incident {
+        let assignments: Vec<_> = assignees
+            .iter()
+            .map(|a| json!({"at": "2025-11-01T10:00:00Z", "assignee": {"id": a, "type": "user_reference"}}))
+            .collect();
+        serde_json::from_value(json!({
+            "id": id, "title": title, "status": status, "created_at": "2025-11-01T10:00:00Z",
+            "assignments": assignments
+        }))
+        .unwrap()
+    }
+
+    fn ids(v: &[&str]) -> Vec<UserId> {
+        v.iter().map(|s| UserId::new(*s)).collect()
+    }
+
+    #[test]
+    fn a_batched_answer_is_attributed_to_each_user_by_target_on_call_user_and_assignee() {
+        let users = ids(&["PALICE1", "PBOB001", "PFRANK1"]);
+        let policies = [
+            policy(
+                "PEP2",
+                "b policy",
+                &[("PALICE1", "user_reference"), ("POTHER1", "user_reference")],
+            ),
+            policy(
+                "PEP1",
+                "A policy",
+                &[
+                    ("PSCHED1", "schedule_reference"),
+                    ("PALICE1", "user_reference"),
+                ],
+            ),
+        ];
+        let oncalls = [
+            oncall("PALICE1", "PEP1", "ignored: the listing's name wins", None),
+            oncall(
+                "PBOB001",
+                "PEP1",
+                "A policy",
+                Some(("PSCHED1", "Ops Primary")),
+            ),
+            oncall(
+                "PBOB001",
+                "PEP1",
+                "A policy",
+                Some(("PSCHED1", "Ops Primary")),
+            ),
+            oncall("PSTRANGER", "PEP9", "not asked for", None),
+        ];
+        let incidents = [
+            incident("Q2", "Disk full", "triggered", &["PALICE1", "PBOB001"]),
+            incident("Q1", "", "acknowledged", &["PALICE1"]),
+            incident("Q3", "Fixed", "resolved", &["PFRANK1"]),
+        ];
+        let a = attribute(&users, &policies, &oncalls, &incidents);
+        assert!(a.unattributed.is_empty());
+        let alice = &a.impacts[&UserId::new("PALICE1")];
+        assert_eq!(
+            alice.escalation_policies,
+            vec![
+                Named {
+                    id: EscalationPolicyId::new("PEP1"),
+                    name: "A policy".into()
+                },
+                Named {
+                    id: EscalationPolicyId::new("PEP2"),
+                    name: "b policy".into()
+                },
+            ]
+        );
+        assert!(alice.schedules.is_empty());
+        assert_eq!(
+            alice.incidents,
+            vec![
+                IncidentRef {
+                    id: IncidentId::new("Q2"),
+                    title: "Disk full".into()
+                },
+                IncidentRef {
+                    id: IncidentId::new("Q1"),
+                    title: "Q1".into()
+                },
+            ]
+        );
+        let bob = &a.impacts[&UserId::new("PBOB001")];
+        assert_eq!(
+            bob.escalation_policies.len(),
+            1,
+            "reached only through the schedule"
+        );
+        assert_eq!(
+            bob.schedules,
+            vec![Named {
+                id: ScheduleId::new("PSCHED1"),
+                name: "Ops Primary".into()
+            }]
+        );
+        assert_eq!(bob.incidents.len(), 1);
+        assert!(
+            a.impacts[&UserId::new("PFRANK1")].is_empty(),
+            "a resolved incident does not count"
+        );
+        assert_eq!(a.impacts.len(), 3, "no entry for users not asked for");
+    }
+
+    #[test]
+    fn a_policy_targeting_none_of_the_batch_is_reported_unattributed() {
+        let a = attribute(
+            &ids(&["PALICE1", "PBOB001"]),
+            &[policy("PEP1", "Ops", &[("PSCHED1", "schedule_reference")])],
+            &[],
+            &[],
+        );
+        assert_eq!(a.unattributed, vec![EscalationPolicyId::new("PEP1")]);
+        assert!(a.impacts.values().all(OncallImpact::is_empty));
+        // Looked up alone, the user is the one the policy was returned for.
+        let a = attribute(
+            &ids(&["PBOB001"]),
+            &[policy("PEP1", "Ops", &[("PSCHED1", "schedule_reference")])],
+            &[],
+            &[],
+        );
+        assert!(a.unattributed.is_empty());
+        assert_eq!(
+            a.impacts[&UserId::new("PBOB001")].escalation_policies.len(),
+            1
+        );
+    }
+
+    #[test]
+    fn only_an_empty_looked_up_impact_or_the_switch_lets_an_action_through() {
+        let empty = OncallImpact::default();
+        assert_eq!(check(Some(&empty), 30, false), None);
+        assert_eq!(
+            check(None, 30, false),
+            Some(Blocked {
+                impact: None,
+                lookahead_days: 30
+            })
+        );
+        let full = attribute(
+            &ids(&["PALICE1"]),
+            &[policy("PEP1", "Ops", &[("PALICE1", "user_reference")])],
+            &[oncall("PALICE1", "PEP1", "Ops", Some(("PS1", "Primary")))],
+            &[incident("Q1", "Disk full", "triggered", &["PALICE1"])],
+        )
+        .impacts
+        .remove(&UserId::new("PALICE1"))
+        .unwrap();
+        let b = check(Some(&full), 30, false).unwrap();
+        assert_eq!(
+            b.to_string(),
+            "on escalation policy \"Ops\" (PEP1); on call in the next 30 days through schedule \"Primary\" (PS1); 1 open incident assigned: \"Disk full\" (Q1)"
+        );
+        assert_eq!(
+            b.remedy(),
+            "take them off escalation policy \"Ops\" (PEP1), as a target or on its schedules; hand their shifts on schedule \"Primary\" (PS1) to someone else; reassign or resolve incident \"Disk full\" (Q1); the next run then goes ahead (or rerun with --allow-oncall-gaps to go ahead now and leave these gaps)"
+        );
+        assert_eq!(check(Some(&full), 30, true), None);
+        assert_eq!(check(None, 30, true), None);
+        assert_eq!(
+            check(None, 30, false).unwrap().to_string(),
+            "its on-call duties were not looked up"
+        );
+    }
+
+    #[test]
+    fn impacts_compare_by_id_and_the_window_renders_as_utc_seconds() {
+        let a = OncallImpact {
+            escalation_policies: vec![Named {
+                id: EscalationPolicyId::new("PEP1"),
+                name: "Old".into(),
+            }],
+            ..OncallImpact::default()
+        };
+        let mut b = a.clone();
+        b.escalation_policies[0].name = "Renamed".into();
+        assert!(a.same_as(&b));
+        b.incidents.push(IncidentRef {
+            id: IncidentId::new("Q1"),
+            title: "x".into(),
+        });
+        assert!(!a.same_as(&b));
+        let l = Lookahead {
+            since: "2026-03-02T09:00:00.5Z".parse().unwrap(),
+            days: 30,
+        };
+        assert_eq!(l.since_param(), "2026-03-02T09:00:00Z");
+        assert_eq!(l.until_param(), "2026-04-01T09:00:00Z");
+    }
+}

@@ -1,0 +1,278 @@
+//! The on-call look-ups of `observe` against the simulator seeded with
+//! `fixtures/sim/oncall.json`: what each leaver holds is read in batched requests (several
+//! `user_ids[]` at once) and attributed to the right user, shifts only within the lookahead,
+//! open incidents whatever their age; and users already looked up are not looked up again.
+
+use hr2pagerduty::config::{Config, Connection};
+use hr2pagerduty::ids::UserId;
+use hr2pagerduty::observe::{Needs, ONCALL_BATCH_USERS, Observer};
+use hr2pagerduty::oncall::{Lookahead, OncallFacts, OncallImpact};
+use hr2pagerduty::pagerduty::Client;
+use hr2pagerduty::progress::Progress;
+use hr2pagerduty::sim::{self, RecordedRequest};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::support::repo;
+
+const CONFIG: &str = r#"
+[pagerduty]
+from = "bot@example.com"
+requests_per_minute = 900
+burst = 60
+[hr.columns]
+employee_id = "id"
+email = "email"
+full_name = "name"
+[lifecycle]
+suspended_role = "read_only_limited_user"
+default_time_zone = "Etc/UTC"
+[roles]
+default = "limited_user"
+"#;
+
+/// The fixture's simulator (its clock stands at the seed's `now`), a client, and that
+/// `now`: the look-ups are made as of it.
+async fn fixture() -> (sim::SimHandle, Client, chrono::DateTime<chrono::Utc>) {
+    let seed = sim::Seed::from_file(&repo("fixtures/sim/oncall.json")).unwrap();
+    let handle = sim::start(seed, 0).await.unwrap();
+    let cfg = Config::from_toml(CONFIG, Path::new("c.toml")).unwrap();
+    let s = Connection::resolve(Some(&handle.url()), None, Some("test-key-123"), &cfg).unwrap();
+    let client = Client::new(hr2pagerduty::commands::client_config(&cfg, &s)).unwrap();
+    let now = "2026-03-02T09:00:00Z".parse().unwrap();
+    (handle, client, now)
+}
+
+fn users(ids: &[&str]) -> BTreeSet<UserId> {
+    ids.iter().map(|s| UserId::new(*s)).collect()
+}
+
+/// The IDs an impact names: (policies, schedules, incidents).
+fn ids(i: &OncallImpact) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let (p, s, n) = i.ids();
+    let own = |v: Vec<&str>| v.into_iter().map(String::from).collect();
+    (own(p), own(s), own(n))
+}
+
+/// The `user_ids[]` values of a recorded request.
+fn user_ids(r: &RecordedRequest) -> Vec<String> {
+    reqwest::Url::parse(&format!("http://x/?{}", r.query))
+        .unwrap()
+        .query_pairs()
+        .filter(|(k, _)| k == "user_ids[]")
+        .map(|(_, v)| v.into_owned())
+        .collect()
+}
+
+fn lookups(sim: &sim::SimHandle) -> Vec<RecordedRequest> {
+    sim.requests()
+        .into_iter()
+        .filter(|r| ["/escalation_policies", "/oncalls", "/incidents"].contains(&r.path.as_str()))
+        .collect()
+}
+
+#[tokio::test]
+async fn every_leaver_is_looked_up_in_one_batch_and_given_exactly_what_they_hold() {
+    let (sim, client, now) = fixture().await;
+    let progress = Progress::hidden();
+    let observer = Observer::new(&client, &progress, 4, "sim");
+    let mut account = observer.account_of(vec![]);
+    account.oncall = OncallFacts::new(Lookahead {
+        since: now,
+        days: 30,
+    });
+    let leavers = users(&[
+        "PALICE1", "PBOB001", "PCAROL1", "PDAVE01", "PERIN01", "PFRANK1",
+    ]);
+    let needs = Needs {
+        oncall: leavers.clone(),
+        ..Needs::default()
+    };
+    observer.complete(&mut account, &needs).await.unwrap();
+
+    // Three listings, each naming all six users at once.
+    let sent = lookups(&sim);
+    assert_eq!(sent.len(), 3, "{sent:#?}");
+    for r in &sent {
+        let named: BTreeSet<UserId> = user_ids(r).into_iter().map(UserId::new).collect();
+        assert_eq!(named, leavers, "{r:?}");
+    }
+    let incidents = sent.iter().find(|r| r.path == "/incidents").unwrap();
+    for want in [
+        "statuses%5B%5D=triggered",
+        "statuses%5B%5D=acknowledged",
+        "date_range=all",
+    ] {
+        assert!(incidents.query.contains(want), "{}", incidents.query);
+    }
+    let oncalls = sent.iter().find(|r| r.path == "/oncalls").unwrap();
+    assert!(
+        oncalls.query.contains("since=2026-03-02T09%3A00%3A00Z")
+            && oncalls.query.contains("until=2026-04-01T09%3A00%3A00Z"),
+        "{}",
+        oncalls.query
+    );
+
+    let of = |u: &str| ids(&account.oncall.users[&UserId::new(u)]);
+    let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    // A direct target of a rule (a permanent on-call), with a triggered incident.
+    assert_eq!(
+        of("PALICE1"),
+        (v(&["PEPOPS1"]), v(&["PSCHED1"]), v(&["Q0000000000001"]))
+    );
+    // Reached only through the schedule: its shift this week reveals the policy.
+    assert_eq!(of("PBOB001"), (v(&["PEPOPS1"]), v(&["PSCHED1"]), v(&[])));
+    // The Database policy's only target, with a low-urgency acknowledged incident.
+    assert_eq!(
+        of("PCAROL1"),
+        (v(&["PEPDB01"]), v(&[]), v(&["Q0000000000004"]))
+    );
+    // An incident acknowledged four months ago is still open (date_range=all).
+    assert_eq!(of("PDAVE01"), (v(&[]), v(&[]), v(&["Q0000000000002"])));
+    assert_eq!(of("PERIN01"), (v(&["PEPOPS1"]), v(&[]), v(&[])));
+    // On the team, on no policy, no shift, no incident.
+    assert!(account.oncall.users[&UserId::new("PFRANK1")].is_empty());
+    let alice = &account.oncall.users[&UserId::new("PALICE1")];
+    assert_eq!(alice.escalation_policies[0].name, "IT Operations EP");
+    assert_eq!(alice.schedules[0].name, "Ops Primary");
+    assert_eq!(alice.incidents[0].title, "Disk full");
+
+    // Users already looked up are not looked up again.
+    observer.complete(&mut account, &needs).await.unwrap();
+    assert_eq!(lookups(&sim).len(), 3);
+}
+
+#[tokio::test]
+async fn shifts_count_only_within_the_lookahead() {
+    let (sim, client, now) = fixture().await;
+    let progress = Progress::hidden();
+    let observer = Observer::new(&client, &progress, 4, "sim");
+    let bob = users(&["PBOB001"]);
+    let needs = Needs {
+        oncall: bob.clone(),
+        ..Needs::default()
+    };
+    // From 17 March (the simulator's clock moved there too, as PagerDuty's would be), a
+    // week ahead holds none of Bob's shifts: his March weeks are over, his June week far.
+    let later: chrono::DateTime<chrono::Utc> = "2026-03-17T10:00:00Z".parse().unwrap();
+    sim.set_clock(later);
+    let mut account = observer.account_of(vec![]);
+    account.oncall = OncallFacts::new(Lookahead {
+        since: later,
+        days: 7,
+    });
+    observer.complete(&mut account, &needs).await.unwrap();
+    assert!(
+        account.oncall.users[&UserId::new("PBOB001")].is_empty(),
+        "{:?}",
+        account.oncall.users
+    );
+    // From the same moment, 90 days ahead reaches his June shift.
+    let mut account = observer.account_of(vec![]);
+    account.oncall = OncallFacts::new(Lookahead {
+        since: later,
+        days: 90,
+    });
+    observer.complete(&mut account, &needs).await.unwrap();
+    assert_eq!(
+        account.oncall.users[&UserId::new("PBOB001")]
+            .schedules
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect::<Vec<_>>(),
+        vec!["PSCHED1"]
+    );
+    assert!(later > now);
+}
+
+#[tokio::test]
+async fn many_leavers_are_looked_up_fifty_at_a_time() {
+    let (sim, client, now) = fixture().await;
+    let progress = Progress::hidden();
+    let observer = Observer::new(&client, &progress, 4, "sim");
+    let mut account = observer.account_of(vec![]);
+    account.oncall = OncallFacts::new(Lookahead {
+        since: now,
+        days: 30,
+    });
+    // 119 users nobody knows, and Alice.
+    let mut many: BTreeSet<UserId> = (0..119).map(|i| UserId::new(format!("PX{i:05}"))).collect();
+    many.insert(UserId::new("PALICE1"));
+    let needs = Needs {
+        oncall: many.clone(),
+        ..Needs::default()
+    };
+    observer.complete(&mut account, &needs).await.unwrap();
+    let sent = lookups(&sim);
+    let batches = many.len().div_ceil(ONCALL_BATCH_USERS);
+    assert_eq!(batches, 3);
+    assert_eq!(sent.len(), 3 * batches, "{sent:#?}");
+    assert!(sent.iter().all(|r| user_ids(r).len() <= ONCALL_BATCH_USERS));
+    let asked: BTreeSet<UserId> = sent
+        .iter()
+        .filter(|r| r.path == "/oncalls")
+        .flat_map(user_ids)
+        .map(UserId::new)
+        .collect();
+    assert_eq!(asked, many, "every user in exactly the batches");
+    assert_eq!(account.oncall.users.len(), many.len());
+    assert!(!account.oncall.users[&UserId::new("PALICE1")].is_empty());
+    assert!(account.oncall.users[&UserId::new("PX00000")].is_empty());
+}
+
+#[tokio::test]
+async fn a_batch_whose_policies_cannot_be_told_apart_is_looked_up_again_one_user_at_a_time() {
+    use crate::support::client::{Reply, Server};
+    // A server that, unlike its documentation, returns a policy for a user reached only
+    // through a schedule: the policy targets none of the batch's users directly.
+    let server = Server::start(|r| {
+        let users: Vec<&str> = r
+            .query
+            .iter()
+            .filter(|(k, _)| k == "user_ids[]")
+            .map(|(_, v)| v.as_str())
+            .collect();
+        let page = |key: &str, items: Vec<serde_json::Value>| {
+            let n = items.len();
+            Reply::json(
+                200,
+                serde_json::json!({key: items, "limit": 100, "offset": 0, "more": false, "total": n}),
+            )
+        };
+        match r.path.as_str() {
+            "/escalation_policies" if users.contains(&"PA") => page(
+                "escalation_policies",
+                vec![serde_json::json!({"id": "PEP1", "name": "Ops EP", "escalation_rules": [
+                    {"escalation_delay_in_minutes": 5, "targets": [{"id": "PS1", "type": "schedule_reference"}]}]})],
+            ),
+            "/escalation_policies" => page("escalation_policies", vec![]),
+            "/oncalls" => page("oncalls", vec![]),
+            "/incidents" => page("incidents", vec![]),
+            other => Reply::error(404, 2100, &format!("no {other}"), &[]),
+        }
+    })
+    .await;
+    let client = Client::new(crate::support::client::config(&server.url)).unwrap();
+    let progress = Progress::hidden();
+    let observer = Observer::new(&client, &progress, 4, "stand-in");
+    let mut account = observer.account_of(vec![]);
+    let needs = Needs {
+        oncall: users(&["PA", "PB"]),
+        ..Needs::default()
+    };
+    observer.complete(&mut account, &needs).await.unwrap();
+    assert_eq!(
+        account.oncall.users[&UserId::new("PA")]
+            .escalation_policies
+            .iter()
+            .map(|p| p.id.as_str())
+            .collect::<Vec<_>>(),
+        vec!["PEP1"]
+    );
+    assert!(account.oncall.users[&UserId::new("PB")].is_empty());
+    // The three batched listings, then the policies of each user alone.
+    let per_path = |p: &str| server.requests().iter().filter(|r| r.path == p).count();
+    assert_eq!(per_path("/escalation_policies"), 3);
+    assert_eq!(per_path("/oncalls"), 1);
+    assert_eq!(per_path("/incidents"), 1);
+}
