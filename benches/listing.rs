@@ -5,10 +5,11 @@
 //!
 //! Run: `cargo bench --bench listing` (prints one line per figure). Latency is the
 //! simulator's `random_faults.latency_ms` (every request waits that long, without holding
-//! the account). The client is the one the tool
-//! builds from `samples/config.toml` (the default `[pagerduty]` settings: 900 requests per
-//! minute, burst 10, 4 in flight), its rate and burst scaled with the simulator's budget. Options after `--`: `--full` adds the unscaled partitioned
-//! listing (25,000 users at 150 ms and 960/min, about 25 s).
+//! the account). The client is the one the tool builds from `samples/config.toml` (the
+//! default `[pagerduty]` settings: 960 requests per minute, burst 10, up to 32 in flight as
+//! latency asks), its rate and burst scaled with the simulator's budget. Options after
+//! `--`: `--full` adds the unscaled partitioned listing (25,000 users at 150 ms and 960/min,
+//! about 25 s).
 
 use hr2pagerduty::commands::client_config;
 use hr2pagerduty::config::{Config, Connection};

@@ -1,9 +1,12 @@
 //! Executes a [`Plan`]: each action's steps in order, actions concurrently.
 //!
-//! Concurrency and pacing live in the client's request layer (one shared limiter, at most
-//! `concurrency` requests in flight, a shared pause on 429); this module only keeps up to
-//! `concurrency` actions going at once and guarantees that two actions on the same user never
-//! run at the same time (actions are grouped by user and a group runs in sequence).
+//! Concurrency and pacing live in the client's request layer (one shared limiter at the key's
+//! budget, an in-flight cap that follows latency up to `concurrency`, a cap on overlapping
+//! creates, a shared pause on 429); this module only keeps up to `concurrency` actions going
+//! at once, as many as the request layer may ever have in flight, so that the request layer
+//! is never starved of work and alone decides the pace. It guarantees that two actions on the
+//! same user never run at the same time (actions are grouped by user and a group runs in
+//! sequence).
 //!
 //! A failed step fails its action (the remaining steps of that action are not sent, and
 //! the next plan finishes them, see [`crate::plan`]); the run goes on with the other actions.
@@ -60,7 +63,9 @@ use tracing::Instrument;
 /// Policy for the apply-time re-check, and the deletion archive.
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {
-    /// Actions in progress at once (the client separately caps requests in flight).
+    /// Actions in progress at once: the configured `concurrency`, so that the client's
+    /// adaptive in-flight cap (at most `concurrency`), not the number of actions, limits the
+    /// requests in flight.
     pub concurrency: usize,
     /// Emails never written (`[lifecycle] protected`).
     pub protected: BTreeSet<Email>,

@@ -46,7 +46,8 @@ pub(super) fn settings(cfg: &Config, flag_url: Option<&str>) -> Result<Connectio
 }
 
 /// The client's configuration for this run: URL and key from `connection`; `From`, rate,
-/// burst, concurrency and timeout from `[pagerduty]`; [`RetryPolicy::default`].
+/// burst, concurrency, create concurrency, timeout and rate-limit wait from `[pagerduty]`;
+/// [`RetryPolicy::default`].
 pub fn client_config(cfg: &Config, connection: &Connection) -> ClientConfig {
     let pd = &cfg.pagerduty;
     ClientConfig {
@@ -56,6 +57,8 @@ pub fn client_config(cfg: &Config, connection: &Connection) -> ClientConfig {
         requests_per_minute: pd.requests_per_minute,
         burst: pd.burst,
         concurrency: pd.concurrency,
+        create_concurrency: pd.create_concurrency,
+        rate_limit_wait: pd.rate_limit_wait,
         request_timeout: pd.request_timeout,
         retry: RetryPolicy::default(),
     }

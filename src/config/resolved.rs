@@ -47,15 +47,22 @@ pub struct PagerDutyConfig {
     /// Email of an existing user, normalised (trimmed, lower-cased), sent as the `From`
     /// header on `POST /users` (fact F6).
     pub from: Email,
-    /// Client-side budget in requests per minute, 1–960; `requests_per_minute + burst` is at
-    /// most 960 (PagerDuty's per-key limit, fact F27).
+    /// Client-side budget in requests per minute, 1–1,000,000 (PagerDuty allows 960 per key,
+    /// fact F27; the client never exceeds the advertised limit minus the burst, and warns
+    /// above 960 unless the server advertises as much).
     pub requests_per_minute: u32,
-    /// Requests in flight at most, 1–64.
+    /// Requests in flight at most, 1–256; the cap in force follows latency up to it.
     pub concurrency: usize,
+    /// Overlapping `POST /users` at most, 1–64; lowered while PagerDuty answers its
+    /// transient account lock (fact F30).
+    pub create_concurrency: usize,
     /// Requests the limiter lets out back to back after a quiet spell, 1–60.
     pub burst: u32,
     /// Time allowed for one HTTP request, 1–300 seconds (`request_timeout_seconds`).
     pub request_timeout: Duration,
+    /// Time the whole run may spend paused by 429s, 1–86,400 seconds
+    /// (`rate_limit_wait_seconds`).
+    pub rate_limit_wait: Duration,
     /// `api_url` as written in the file (already checked by the https-only URL policy), or
     /// `None`; [`Connection::resolve`](super::Connection::resolve) applies the flag and the
     /// environment over it.

@@ -7,12 +7,12 @@
 //! fields are declared in the order its "expected one of" lists show.
 
 use super::defaults::{
-    DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_MAX_DEACTIVATION_PERCENT,
-    DEFAULT_MAX_DEACTIVATIONS, DEFAULT_MAX_DELETIONS, DEFAULT_MAX_INVALID_ROWS_PERCENT,
-    DEFAULT_MAX_REACTIVATION_PERCENT, DEFAULT_MAX_REACTIVATIONS, DEFAULT_MAX_ROLE_CHANGE_PERCENT,
-    DEFAULT_MAX_ROLE_CHANGES, DEFAULT_MAX_SHRINK_PERCENT, DEFAULT_ONCALL_LOOKAHEAD_DAYS,
-    DEFAULT_PROVISION_DAYS_BEFORE_START, DEFAULT_REQUEST_TIMEOUT_SECONDS,
-    DEFAULT_REQUESTS_PER_MINUTE,
+    DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_CREATE_CONCURRENCY,
+    DEFAULT_MAX_DEACTIVATION_PERCENT, DEFAULT_MAX_DEACTIVATIONS, DEFAULT_MAX_DELETIONS,
+    DEFAULT_MAX_INVALID_ROWS_PERCENT, DEFAULT_MAX_REACTIVATION_PERCENT, DEFAULT_MAX_REACTIVATIONS,
+    DEFAULT_MAX_ROLE_CHANGE_PERCENT, DEFAULT_MAX_ROLE_CHANGES, DEFAULT_MAX_SHRINK_PERCENT,
+    DEFAULT_ONCALL_LOOKAHEAD_DAYS, DEFAULT_PROVISION_DAYS_BEFORE_START,
+    DEFAULT_RATE_LIMIT_WAIT_SECONDS, DEFAULT_REQUEST_TIMEOUT_SECONDS, DEFAULT_REQUESTS_PER_MINUTE,
 };
 use super::resolved::{
     Columns, Condition, DeactivationMode, Encoding, NameOrder, OnLeave, PastTerminationDate,
@@ -47,10 +47,14 @@ pub(super) struct PagerDutyTable {
     pub requests_per_minute: Spanned<u32>,
     #[serde(default = "default_concurrency")]
     pub concurrency: Spanned<usize>,
+    #[serde(default = "default_create_concurrency")]
+    pub create_concurrency: Spanned<usize>,
     #[serde(default = "default_burst")]
     pub burst: Spanned<u32>,
     #[serde(default = "default_timeout")]
     pub request_timeout_seconds: Spanned<u64>,
+    #[serde(default = "default_rate_limit_wait")]
+    pub rate_limit_wait_seconds: Spanned<u64>,
     #[serde(default)]
     pub api_url: Option<String>,
 }
@@ -60,6 +64,12 @@ fn default_rpm() -> Spanned<u32> {
 }
 fn default_concurrency() -> Spanned<usize> {
     Spanned::new(0..0, DEFAULT_CONCURRENCY)
+}
+fn default_create_concurrency() -> Spanned<usize> {
+    Spanned::new(0..0, DEFAULT_CREATE_CONCURRENCY)
+}
+fn default_rate_limit_wait() -> Spanned<u64> {
+    Spanned::new(0..0, DEFAULT_RATE_LIMIT_WAIT_SECONDS)
 }
 fn default_burst() -> Spanned<u32> {
     Spanned::new(0..0, DEFAULT_BURST)

@@ -15,7 +15,7 @@ use super::models::{
 use super::pagination::{self, KeyedOncallsPage, Listing, OFFSET_CEILING, PAGE_LIMIT, collect};
 use super::partition;
 use super::retry::RetryPolicy;
-use super::throttle::{ClientStats, Throttle};
+use super::throttle::{ClientStats, Limits, Throttle};
 use super::transport::{NotFound, Reply, Request, Transport};
 use crate::email::Email;
 use crate::ids::{EscalationPolicyId, TeamId, UserId};
@@ -43,17 +43,38 @@ pub struct ClientConfig {
     pub api_key: SecretString,
     /// Email of a user in the account, sent as `From` on `POST /users` (fact F6).
     pub from: Email,
-    /// Shared budget in requests per minute (PagerDuty allows 960 per key, fact F27).
+    /// Shared budget in requests per minute (PagerDuty allows 960 per key, fact F27). The
+    /// limiter runs at this rate, or lower when the server advertises less: `ratelimit-limit`
+    /// minus the burst per window, re-read from every user and team answer (see
+    /// `budget.rs`). May be above 960 (a simulator with a larger budget); a warning is
+    /// logged unless the server advertises as much.
     pub requests_per_minute: u32,
-    /// Requests the limiter lets out back to back after a quiet spell.
+    /// Requests the limiter lets out back to back after a quiet spell (at most a tenth of
+    /// an advertised `ratelimit-limit`).
     pub burst: u32,
-    /// Requests in flight at most.
+    /// Requests in flight at most. The cap in force follows Little's law (rate × measured
+    /// latency, plus a margin) up to this value; the limiter, not this cap, keeps the key
+    /// under its rate.
     pub concurrency: usize,
+    /// Overlapping `POST /users` at most. Halved when PagerDuty answers its transient
+    /// "account could not be locked" (fact F30), grown back by one after as many successful
+    /// creates as the limit. Default [`DEFAULT_CREATE_CONCURRENCY`].
+    pub create_concurrency: usize,
+    /// Time the whole run may spend paused by 429s (wall clock, counted once however many
+    /// requests wait). A 429 is waited out (`ratelimit-reset`, fact F28) whatever the
+    /// request's attempts; once this is spent, a 429 fails its request with
+    /// [`StopReason::RateLimitWaitExhausted`](super::StopReason::RateLimitWaitExhausted).
+    /// Default [`DEFAULT_RATE_LIMIT_WAIT`](super::DEFAULT_RATE_LIMIT_WAIT) (600 s).
+    pub rate_limit_wait: Duration,
     /// Time allowed for one HTTP request (connect, send, read the answer).
     pub request_timeout: Duration,
     /// Retry bounds; see [`RetryPolicy`].
     pub retry: RetryPolicy,
 }
+
+/// Default [`ClientConfig::create_concurrency`]: 4 overlapping `POST /users`, few enough that
+/// PagerDuty's account lock (fact F30) is rare.
+pub const DEFAULT_CREATE_CONCURRENCY: usize = 4;
 
 /// The result of a write: the value, the attempts it took (1 = no retry), and whether it
 /// was *recovered*: an attempt's outcome was unknown (timeout, dropped connection, 5xx)
@@ -69,8 +90,8 @@ pub struct Sent<T> {
 }
 
 /// The PagerDuty REST API v2 client. Cheap to clone; every clone shares one rate limiter,
-/// one in-flight cap, one 429 pause gate and one set of counters, so the whole process
-/// stays within one key's budget.
+/// one in-flight cap, one create cap, one 429 pause gate and one set of counters, so the
+/// whole process stays within one key's budget.
 ///
 /// All async methods take `&self` and are cancel-safe for the client: dropping a future
 /// frees its in-flight slot and leaves the limiter and counters consistent. A cancelled
@@ -89,6 +110,8 @@ struct Settings {
     requests_per_minute: u32,
     burst: u32,
     concurrency: usize,
+    create_concurrency: usize,
+    rate_limit_wait: Duration,
     request_timeout: Duration,
 }
 
@@ -101,6 +124,8 @@ impl fmt::Debug for Client {
             .field("requests_per_minute", &self.cfg.requests_per_minute)
             .field("burst", &self.cfg.burst)
             .field("concurrency", &self.cfg.concurrency)
+            .field("create_concurrency", &self.cfg.create_concurrency)
+            .field("rate_limit_wait", &self.cfg.rate_limit_wait)
             .field("request_timeout", &self.cfg.request_timeout)
             .field("retry", self.inner.policy())
             .finish()
@@ -112,9 +137,9 @@ impl Client {
     ///
     /// # Errors
     /// [`ApiError::Config`] when the base URL is not an `http`/`https` URL, the key is
-    /// empty or not a valid header value, `from` is not a valid header value, a rate, burst
-    /// or concurrency is zero, the timeout is zero, or `retry.max_attempts` is zero. The
-    /// message never contains the key.
+    /// empty or not a valid header value, `from` is not a valid header value, a rate, burst,
+    /// concurrency or create concurrency is zero, the timeout is zero, or
+    /// `retry.max_attempts` is zero. The message never contains the key.
     pub fn new(cfg: ClientConfig) -> Result<Client, ApiError> {
         let base = Url::parse(cfg.base_url.trim_end_matches('/'))
             .map_err(|e| ApiError::Config(format!("base URL {:?}: {e}", cfg.base_url)))?;
@@ -148,7 +173,14 @@ impl Client {
                 "retry.max_attempts must be at least 1".into(),
             ));
         }
-        let throttle = Throttle::new(cfg.requests_per_minute, cfg.burst, cfg.concurrency)?;
+        let throttle = Throttle::new(Limits {
+            requests_per_minute: cfg.requests_per_minute,
+            burst: cfg.burst,
+            concurrency: cfg.concurrency,
+            create_concurrency: cfg.create_concurrency,
+            rate_limit_wait: cfg.rate_limit_wait,
+            create_cooldown: cfg.retry.min_delay,
+        })?;
         let transport = Transport::new(base, auth, from, cfg.request_timeout, throttle, cfg.retry)?;
         Ok(Client {
             inner: Arc::new(transport),
@@ -157,6 +189,8 @@ impl Client {
                 requests_per_minute: cfg.requests_per_minute,
                 burst: cfg.burst,
                 concurrency: cfg.concurrency,
+                create_concurrency: cfg.create_concurrency,
+                rate_limit_wait: cfg.rate_limit_wait,
                 request_timeout: cfg.request_timeout,
             }),
         })
@@ -414,7 +448,9 @@ impl Client {
     /// Creates a user: `POST /users` with `From: <from>` and body `{"user": {...}}`
     /// (facts F6, §4.1).
     ///
-    /// A transient account-lock 400 (fact F30) is retried. When an attempt's outcome is
+    /// At most `create_concurrency` creates are in flight at once. A transient account-lock
+    /// 400 (fact F30) lowers that limit and is retried with backoff, bounded by
+    /// [`RetryPolicy::max_elapsed`] only (not by attempts). When an attempt's outcome is
     /// unknown (timeout, dropped connection, 5xx) the POST is never re-sent blindly: the
     /// user is first looked up by email ([`Client::find_user_by_email`]); if found it is
     /// returned with `recovered: true`, and only if absent is the POST sent again. A re-sent
@@ -428,7 +464,7 @@ impl Client {
         let mut req =
             Request::new(Method::POST, &["users"]).json(&CreateUserRequest { user: user.clone() });
         req.send_from = true;
-        req.account_lock_retryable = true;
+        req.create_user = true;
         let email = Email::normalise(&user.email);
         let lookup = || self.find_user_by_email(&email).boxed();
         match self.inner.execute(&req, Some(&lookup)).await? {
@@ -659,6 +695,8 @@ mod tests {
             requests_per_minute: 60,
             burst: 1,
             concurrency: 1,
+            create_concurrency: 1,
+            rate_limit_wait: Duration::from_secs(1),
             request_timeout: Duration::from_secs(1),
             retry: RetryPolicy::default(),
         }

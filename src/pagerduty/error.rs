@@ -20,6 +20,9 @@ pub enum StopReason {
     AttemptsExhausted,
     /// The next wait would pass [`RetryPolicy::max_elapsed`](super::RetryPolicy::max_elapsed).
     TimeExhausted,
+    /// A 429's wait would take the run's time paused by 429s past
+    /// [`ClientConfig::rate_limit_wait`](super::ClientConfig::rate_limit_wait) (default 600 s).
+    RateLimitWaitExhausted,
 }
 
 impl fmt::Display for StopReason {
@@ -28,6 +31,7 @@ impl fmt::Display for StopReason {
             StopReason::NotRetryable => "not retryable",
             StopReason::AttemptsExhausted => "retries exhausted",
             StopReason::TimeExhausted => "retry time budget exhausted",
+            StopReason::RateLimitWaitExhausted => "the run's rate-limit wait budget is spent",
         })
     }
 }
@@ -482,7 +486,7 @@ impl ApiError {
         )
     }
 
-    /// True for 429 answers that outlasted the retry budget.
+    /// True for 429 answers that outlasted the run's rate-limit wait budget.
     pub fn is_rate_limited(&self) -> bool {
         self.status() == Some(429)
     }

@@ -1,17 +1,20 @@
 //! The retry policy and the one place that decides whether an attempt's result is worth
 //! another attempt.
 //!
-//! | Result of an attempt | Verdict | Outcome of the request |
-//! |---|---|---|
-//! | 2xx | done | |
-//! | 429 | retry after `ratelimit-reset` seconds, every worker paused (fact F28); backoff when the header is missing | not processed |
-//! | 5xx, 408 | retry with jittered exponential backoff | **unknown**: may have been processed |
-//! | timeout, connection reset or closed | retry with backoff | **unknown** |
-//! | connection refused, DNS, TLS | retry with backoff | not processed |
-//! | 400 "account could not be locked" on `POST /users` | retry with backoff (fact F30) | not processed |
-//! | 400 "User cannot be removed as they belong to an escalation policy on this team" | fail at once (fact F32: only a change to the policy helps) | |
-//! | 401, 403 | fail at once | |
-//! | any other 4xx | fail at once (fact F26: "retrying with the same arguments will not work") | |
+//! | Result of an attempt | Verdict | Bounded by | Outcome of the request |
+//! |---|---|---|---|
+//! | 2xx | done | | |
+//! | 429 | wait `ratelimit-reset` seconds, every worker paused (fact F28); without the header, until the window's known reset, else backoff | the run's rate-limit wait ([`DEFAULT_RATE_LIMIT_WAIT`], 600 s), not attempts | not processed |
+//! | 5xx, 408 | retry with jittered exponential backoff | attempts and time | **unknown**: may have been processed |
+//! | timeout, connection reset or closed | retry with backoff | attempts and time | **unknown** |
+//! | connection refused, DNS, TLS | retry with backoff | attempts and time | not processed |
+//! | 400 "account could not be locked" on `POST /users` | retry with backoff (fact F30), fewer creates at once | time only | not processed |
+//! | 400 "User cannot be removed as they belong to an escalation policy on this team" | fail at once (fact F32: only a change to the policy helps) | | |
+//! | 401, 403 | fail at once | | |
+//! | any other 4xx | fail at once (fact F26: "retrying with the same arguments will not work") | | |
+//!
+//! "Time" is [`RetryPolicy::max_elapsed`] counted without the time spent waiting out 429s;
+//! "attempts" is [`RetryPolicy::max_attempts`] counted without 429s and account locks.
 //!
 //! "Unknown" matters for `POST`, which is not idempotent: the request layer never re-sends
 //! a `POST` whose outcome is unknown without first checking (see
@@ -35,23 +38,29 @@ pub const DEFAULT_MAX_DELAY: Duration = Duration::from_secs(30);
 pub const DEFAULT_MAX_ELAPSED: Duration = Duration::from_secs(120);
 /// Default [`RetryPolicy::factor`]: each backoff wait doubles.
 pub const DEFAULT_FACTOR: f32 = 2.0;
+/// Default [`ClientConfig::rate_limit_wait`](super::ClientConfig::rate_limit_wait): the whole
+/// run may spend 600 seconds (ten of PagerDuty's one-minute windows, fact F27) paused by 429s
+/// before a 429 fails its request.
+pub const DEFAULT_RATE_LIMIT_WAIT: Duration = Duration::from_secs(600);
 
 /// How hard the request layer tries one request. One value serves every request (reads,
 /// writes, the lookups that check an unknown `POST`).
 ///
 /// Backoff waits are `min_delay × factor^n`, each with a random jitter of up to +100%
 /// (backon's [`ExponentialBuilder`] with jitter), then capped at `max_delay`. A 429 waits
-/// `ratelimit-reset` seconds instead (at least `min_delay`).
+/// `ratelimit-reset` seconds instead (at least `min_delay`), and is bounded by the run's
+/// rate-limit wait, not by this policy.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RetryPolicy {
-    /// Attempts in all, including the first (≥ 1). Default [`DEFAULT_MAX_ATTEMPTS`] (5).
+    /// Attempts in all, including the first (≥ 1), not counting 429s and account-lock
+    /// answers. Default [`DEFAULT_MAX_ATTEMPTS`] (5).
     pub max_attempts: u32,
     /// First backoff wait. Default [`DEFAULT_MIN_DELAY`] (0.5 s).
     pub min_delay: Duration,
     /// Longest single backoff wait. Default [`DEFAULT_MAX_DELAY`] (30 s).
     pub max_delay: Duration,
-    /// Time budget from the first attempt: no retry is scheduled whose wait would end after
-    /// it. Default [`DEFAULT_MAX_ELAPSED`] (120 s).
+    /// Time budget from the first attempt, not counting time spent waiting out 429s: no retry
+    /// is scheduled whose wait would end after it. Default [`DEFAULT_MAX_ELAPSED`] (120 s).
     pub max_elapsed: Duration,
     /// Growth of the backoff wait per retry. Default [`DEFAULT_FACTOR`] (2).
     pub factor: f32,
@@ -92,16 +101,19 @@ impl RetryPolicy {
         }
     }
 
-    /// The wait after a 429: `ratelimit-reset` when sent (at least `min_delay`, at most
-    /// `max_elapsed`), else the next backoff wait.
+    /// The wait after a 429: `ratelimit-reset` when sent (at least `min_delay`); for a 429
+    /// without the header (fact F28), the time to the window's reset known from earlier
+    /// answers (`known_reset`, when at most a minute away), else the next backoff wait.
     pub(crate) fn rate_limit_wait(
         &self,
         reset: Option<Duration>,
+        known_reset: Option<Duration>,
         backoff: &mut Backoff,
     ) -> Duration {
-        match reset {
-            Some(r) => r.max(self.min_delay).min(self.max_elapsed),
-            None => backoff.next_wait(),
+        match (reset, known_reset) {
+            (Some(r), _) => r.max(self.min_delay),
+            (None, Some(k)) if k <= Duration::from_secs(60) => k.max(self.min_delay),
+            (None, _) => backoff.next_wait(),
         }
     }
 }
@@ -129,6 +141,9 @@ pub(crate) enum Verdict {
     Fail,
     /// 429: wait (everyone), then retry. The request was not processed.
     RateLimited,
+    /// PagerDuty's transient account lock on `POST /users` (fact F30): back off, then retry;
+    /// the request was not processed.
+    AccountLock,
     /// A transient failure: back off, then retry. `outcome_unknown` is true when the server
     /// may have processed the request.
     Transient {
@@ -137,12 +152,12 @@ pub(crate) enum Verdict {
     },
 }
 
-/// Classifies an HTTP answer. `account_lock_retryable` is set for `POST /users`, whose
-/// 400 "account could not be locked" is transient (fact F30).
+/// Classifies an HTTP answer. `create_user` is set for `POST /users`, whose 400 "account
+/// could not be locked" is transient (fact F30).
 pub(crate) fn classify_status(
     status: u16,
     body: Option<&ApiErrorBody>,
-    account_lock_retryable: bool,
+    create_user: bool,
 ) -> Verdict {
     match status {
         200..=299 => Verdict::Done,
@@ -150,9 +165,7 @@ pub(crate) fn classify_status(
         408 | 500..=599 => Verdict::Transient {
             outcome_unknown: true,
         },
-        400 if account_lock_retryable && body.is_some_and(is_account_lock) => Verdict::Transient {
-            outcome_unknown: false,
-        },
+        400 if create_user && body.is_some_and(is_account_lock) => Verdict::AccountLock,
         _ => Verdict::Fail,
     }
 }
@@ -234,9 +247,7 @@ mod tests {
         let lock = body(&[ACCOUNT_LOCK_ERROR]);
         assert_eq!(
             classify_status(400, Some(&lock), true),
-            Verdict::Transient {
-                outcome_unknown: false
-            }
+            Verdict::AccountLock
         );
         assert_eq!(classify_status(400, Some(&lock), false), Verdict::Fail);
         let taken = body(&["Email has already been taken"]);
@@ -305,7 +316,7 @@ mod tests {
     }
 
     #[test]
-    fn a_429_waits_for_the_reset_but_within_bounds() {
+    fn a_429_waits_for_the_reset_or_the_known_reset() {
         let p = RetryPolicy {
             min_delay: Duration::from_millis(500),
             max_elapsed: Duration::from_secs(10),
@@ -313,18 +324,20 @@ mod tests {
             ..RetryPolicy::default()
         };
         let mut b = p.backoff();
+        let s = Duration::from_secs;
+        assert_eq!(p.rate_limit_wait(Some(s(3)), None, &mut b), s(3));
         assert_eq!(
-            p.rate_limit_wait(Some(Duration::from_secs(3)), &mut b),
-            Duration::from_secs(3)
-        );
-        assert_eq!(
-            p.rate_limit_wait(Some(Duration::ZERO), &mut b),
+            p.rate_limit_wait(Some(Duration::ZERO), None, &mut b),
             Duration::from_millis(500)
         );
+        // Longer than max_elapsed: 429 waits are the run's rate-limit wait's to bound.
+        assert_eq!(p.rate_limit_wait(Some(s(60)), Some(s(2)), &mut b), s(60));
+        // No header: the reset an earlier answer announced, else backoff.
+        assert_eq!(p.rate_limit_wait(None, Some(s(7)), &mut b), s(7));
         assert_eq!(
-            p.rate_limit_wait(Some(Duration::from_secs(60)), &mut b),
-            Duration::from_secs(10)
+            p.rate_limit_wait(None, Some(s(700)), &mut b),
+            Duration::from_millis(500)
         );
-        assert_eq!(p.rate_limit_wait(None, &mut b), Duration::from_millis(500));
+        assert_eq!(p.rate_limit_wait(None, None, &mut b), s(1));
     }
 }

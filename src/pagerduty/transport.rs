@@ -4,13 +4,17 @@
 //!
 //! The loop is written out (rather than using backon's `Retryable`) because three cases do
 //! not fit a plain "retry if transient" rule:
-//! - a 429 pauses every worker, not just this one ([`Throttle::pause_for`]);
+//! - a 429 pauses every worker, not just this one ([`Throttle::pause_for_rate_limit`]), and
+//!   is bounded by the run's rate-limit wait, not by the request's attempts or time;
+//! - the transient account lock on `POST /users` lowers the create limit and is bounded by
+//!   time only;
 //! - a `POST` whose outcome is unknown is checked with a caller-supplied lookup before it
 //!   is sent again, and a 400 "Email has already been taken" after such an attempt means
 //!   the earlier attempt landed (fact F31);
 //! - a `DELETE` answered 404 after an attempt whose outcome was unknown means the earlier
 //!   attempt landed.
 
+use super::budget::{Headers, shares_key_budget};
 use super::error::{ApiError, StopReason, TransportKind};
 use super::models::{ApiErrorBody, EMAIL_TAKEN, ErrorEnvelope};
 use super::retry::{
@@ -51,8 +55,13 @@ pub(crate) struct Request {
     pub body: Option<Vec<u8>>,
     /// Send the `From` header (only `POST /users`, fact F6).
     pub send_from: bool,
-    /// Treat 400 "account could not be locked" as transient (only `POST /users`, fact F30).
-    pub account_lock_retryable: bool,
+    /// `POST /users`: its 400 "account could not be locked" is transient (fact F30), and it
+    /// passes the create gate (`create_concurrency`).
+    pub create_user: bool,
+    /// Answers describe the key's shared budget (user and team endpoints; see
+    /// [`shares_key_budget`]): their `ratelimit-*` headers steer the limiter and their 429s
+    /// pause every worker.
+    pub shares_budget: bool,
     pub not_found: NotFound,
 }
 
@@ -64,7 +73,8 @@ impl Request {
             query: Vec::new(),
             body: None,
             send_from: false,
-            account_lock_retryable: false,
+            create_user: false,
+            shares_budget: shares_key_budget(segments.first().copied()),
             not_found: NotFound::Error,
         }
     }
@@ -264,11 +274,21 @@ impl Transport {
         let policy = &self.policy;
         let started = Instant::now();
         let mut backoff = policy.backoff();
+        let mut bare_429_backoff = policy.backoff();
         let mut attempts: u32 = 0;
+        // Attempts that count against `max_attempts` (not 429s, not account locks).
+        let mut counted: u32 = 0;
+        // Time spent waiting out 429s, which `max_elapsed` does not count.
+        let mut rate_limited_for = Duration::ZERO;
+        let mut rate_limited_since: Option<Instant> = None;
         let mut after_unknown = false;
         loop {
             attempts += 1;
-            let attempt = self.attempt(req, &url, &path, attempts).await;
+            let (attempt, admitted) = self.attempt(req, &url, &path, attempts).await;
+            if let Some(since) = rate_limited_since.take() {
+                rate_limited_for += admitted.saturating_duration_since(since);
+            }
+            let spent = || started.elapsed().saturating_sub(rate_limited_for);
             let fail = |last: Last, stop: StopReason| match last {
                 Last::Status { status, body } => ApiError::Status {
                     method: req.method.clone(),
@@ -311,9 +331,12 @@ impl Transport {
                     let verdict = if answered_404 {
                         Verdict::Done
                     } else {
-                        classify_status(status, error_body.as_ref(), req.account_lock_retryable)
+                        classify_status(status, error_body.as_ref(), req.create_user)
                     };
                     if verdict == Verdict::Done {
+                        if req.create_user && (200..300).contains(&status) {
+                            self.throttle.on_create_success();
+                        }
                         return Ok(Reply::Answer(Exchange {
                             method: req.method.clone(),
                             path: path.clone(),
@@ -352,92 +375,120 @@ impl Transport {
                     None,
                 ),
             };
-            if verdict == Verdict::Fail {
-                return Err(fail(last, StopReason::NotRetryable));
-            }
-            let rate_limited = verdict == Verdict::RateLimited;
-            if rate_limited {
-                self.throttle.count_rate_limited();
-            }
-            let unknown = matches!(
-                verdict,
-                Verdict::Transient {
-                    outcome_unknown: true
+            match verdict {
+                // (Done is answered above; a transport failure is never Done.)
+                Verdict::Fail | Verdict::Done => {
+                    return Err(fail(last, StopReason::NotRetryable));
                 }
-            );
-            after_unknown |= unknown;
-            let must_check = unknown && !req.idempotent();
-            let wait = if rate_limited {
-                policy.rate_limit_wait(reset, &mut backoff)
-            } else {
-                backoff.next_wait()
-            };
-            if rate_limited {
-                // Close the shared gate even if this request gives up below: the key's
-                // budget is spent for every worker, not only this one.
-                self.throttle.pause_for(wait);
-            }
-            let stop = if attempts >= policy.max_attempts {
-                Some(StopReason::AttemptsExhausted)
-            } else if started.elapsed() + wait > policy.max_elapsed {
-                Some(StopReason::TimeExhausted)
-            } else {
-                None
-            };
-            if let Some(stop) = stop {
-                // A POST that may have landed on its last attempt: say what happened.
-                if must_check && let Some(lookup) = lookup {
-                    return self
-                        .settle(req, &path, attempts, &last, lookup)
-                        .await?
-                        .ok_or_else(|| fail(last, stop));
-                }
-                return Err(fail(last, stop));
-            }
-            self.throttle.count_retry();
-            if rate_limited {
-                tracing::warn!(
-                    method = %req.method,
-                    path = %path,
-                    attempt = attempts,
-                    wait_ms = wait.as_millis() as u64,
-                    header = reset.is_some(),
-                    "rate limited (429); pausing every request"
-                );
-                // The next attempt (and every other request) waits at the shared gate.
-            } else {
-                tracing::info!(
-                    method = %req.method,
-                    path = %path,
-                    attempt = attempts,
-                    wait_ms = wait.as_millis() as u64,
-                    cause = %last.describe(),
-                    "transient failure; retrying"
-                );
-                tokio::time::sleep(wait).await;
-            }
-            if must_check {
-                match lookup {
-                    Some(lookup) => {
-                        if let Some(found) =
-                            self.settle(req, &path, attempts, &last, lookup).await?
-                        {
-                            return Ok(found);
-                        }
-                        tracing::info!(
-                            method = %req.method,
-                            path = %path,
-                            "outcome was unknown and the object is absent; sending again"
-                        );
+                Verdict::RateLimited => {
+                    // Not processed (fact F28): waited out, bounded by the run's rate-limit
+                    // wait only, never by this request's attempts or time.
+                    self.throttle.count_rate_limited();
+                    let known = self
+                        .throttle
+                        .window_end()
+                        .map(|end| end.saturating_duration_since(Instant::now()));
+                    let wait = policy.rate_limit_wait(reset, known, &mut bare_429_backoff);
+                    let within = if req.shares_budget {
+                        // Close the shared gate: the key's budget is spent for every worker.
+                        self.throttle.pause_for_rate_limit(wait)
+                    } else {
+                        // A limit of this endpoint's own: only this request waits.
+                        wait <= self.throttle.rate_limit_wait_left()
+                    };
+                    if !within {
+                        return Err(fail(last, StopReason::RateLimitWaitExhausted));
                     }
-                    None => {
-                        return Err(ApiError::OutcomeUnknown {
-                            method: req.method.clone(),
-                            path: path.clone(),
-                            cause: last.describe(),
-                            attempts,
-                            lookup: None,
-                        });
+                    self.throttle.count_retry();
+                    tracing::warn!(
+                        method = %req.method,
+                        path = %path,
+                        attempt = attempts,
+                        wait_ms = wait.as_millis() as u64,
+                        header = reset.is_some(),
+                        "rate limited (429); pausing every request"
+                    );
+                    if !req.shares_budget {
+                        tokio::time::sleep(wait).await;
+                    }
+                    // The next attempt (and every other request) waits at the shared gate.
+                    rate_limited_since = Some(Instant::now());
+                    continue;
+                }
+                Verdict::AccountLock => {
+                    // Not processed (fact F30); bounded by time only, never by attempts.
+                    self.throttle.on_account_lock();
+                    let wait = backoff.next_wait();
+                    if spent() + wait > policy.max_elapsed {
+                        return Err(fail(last, StopReason::TimeExhausted));
+                    }
+                    self.throttle.count_retry();
+                    tracing::info!(
+                        method = %req.method,
+                        path = %path,
+                        attempt = attempts,
+                        wait_ms = wait.as_millis() as u64,
+                        "account could not be locked; retrying"
+                    );
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+                Verdict::Transient { outcome_unknown } => {
+                    counted += 1;
+                    after_unknown |= outcome_unknown;
+                    let must_check = outcome_unknown && !req.idempotent();
+                    let wait = backoff.next_wait();
+                    let stop = if counted >= policy.max_attempts {
+                        Some(StopReason::AttemptsExhausted)
+                    } else if spent() + wait > policy.max_elapsed {
+                        Some(StopReason::TimeExhausted)
+                    } else {
+                        None
+                    };
+                    if let Some(stop) = stop {
+                        // A POST that may have landed on its last attempt: say what happened.
+                        if must_check && let Some(lookup) = lookup {
+                            return self
+                                .settle(req, &path, attempts, &last, lookup)
+                                .await?
+                                .ok_or_else(|| fail(last, stop));
+                        }
+                        return Err(fail(last, stop));
+                    }
+                    self.throttle.count_retry();
+                    tracing::info!(
+                        method = %req.method,
+                        path = %path,
+                        attempt = attempts,
+                        wait_ms = wait.as_millis() as u64,
+                        cause = %last.describe(),
+                        "transient failure; retrying"
+                    );
+                    tokio::time::sleep(wait).await;
+                    if must_check {
+                        match lookup {
+                            Some(lookup) => {
+                                if let Some(found) =
+                                    self.settle(req, &path, attempts, &last, lookup).await?
+                                {
+                                    return Ok(found);
+                                }
+                                tracing::info!(
+                                    method = %req.method,
+                                    path = %path,
+                                    "outcome was unknown and the object is absent; sending again"
+                                );
+                            }
+                            None => {
+                                return Err(ApiError::OutcomeUnknown {
+                                    method: req.method.clone(),
+                                    path: path.clone(),
+                                    cause: last.describe(),
+                                    attempts,
+                                    lookup: None,
+                                });
+                            }
+                        }
                     }
                 }
             }
@@ -475,10 +526,17 @@ impl Transport {
         }
     }
 
-    /// One attempt: admission through the throttle, send, read the whole answer.
-    async fn attempt(&self, req: &Request, url: &Url, path: &str, attempt: u32) -> Attempt {
-        let _permit = self.throttle.admit().await;
-        let started = Instant::now();
+    /// One attempt: admission through the throttle, send, read the whole answer, and let
+    /// the throttle learn from it. Returns the result and when the request was let out.
+    async fn attempt(
+        &self,
+        req: &Request,
+        url: &Url,
+        path: &str,
+        attempt: u32,
+    ) -> (Attempt, Instant) {
+        let _admission = self.throttle.admit(req.create_user).await;
+        let admitted = Instant::now();
         let mut builder = self
             .http
             .request(req.method.clone(), url.clone())
@@ -486,43 +544,73 @@ impl Transport {
         if let Some(body) = &req.body {
             builder = builder.body(body.clone());
         }
-        self.throttle.count_sent();
-        let result = match builder.send().await {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                let headers = response.headers();
-                let number = |name: &str| -> Option<u64> {
-                    headers.get(name)?.to_str().ok()?.trim().parse().ok()
-                };
-                self.throttle
-                    .record_headers(number("ratelimit-limit"), number("ratelimit-remaining"));
-                let reset =
-                    parse_reset(headers.get("ratelimit-reset").and_then(|v| v.to_str().ok()));
-                match response.bytes().await {
-                    Ok(body) => Attempt::Http {
-                        status,
-                        body: body.to_vec(),
+        let on_wire = self.throttle.on_wire();
+        let started = Instant::now();
+        let exchange = async {
+            let mut answered = None;
+            let result = match builder.send().await {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let headers = response.headers();
+                    let number = |name: &str| -> Option<u64> {
+                        headers.get(name)?.to_str().ok()?.trim().parse().ok()
+                    };
+                    let reset =
+                        parse_reset(headers.get("ratelimit-reset").and_then(|v| v.to_str().ok()));
+                    let rate = Headers {
+                        limit: number("ratelimit-limit"),
+                        remaining: number("ratelimit-remaining"),
                         reset,
-                    },
-                    Err(e) => Attempt::Failed {
-                        kind: if e.is_timeout() {
-                            TransportKind::Timeout
-                        } else {
-                            TransportKind::Connection
+                    };
+                    match response.bytes().await {
+                        Ok(body) => {
+                            answered = Some((status, rate));
+                            Attempt::Http {
+                                status,
+                                body: body.to_vec(),
+                                reset,
+                            }
+                        }
+                        Err(e) => Attempt::Failed {
+                            kind: if e.is_timeout() {
+                                TransportKind::Timeout
+                            } else {
+                                TransportKind::Connection
+                            },
+                            detail: format!(
+                                "HTTP {status} answer broke off: {}",
+                                error_chain(&e.without_url())
+                            ),
                         },
-                        detail: format!(
-                            "HTTP {status} answer broke off: {}",
-                            error_chain(&e.without_url())
-                        ),
-                    },
+                    }
                 }
-            }
-            Err(e) => Attempt::Failed {
-                kind: transport_kind(&e),
-                detail: error_chain(&e.without_url()),
-            },
+                Err(e) => Attempt::Failed {
+                    kind: transport_kind(&e),
+                    detail: error_chain(&e.without_url()),
+                },
+            };
+            (result, answered)
         };
-        let elapsed_ms = started.elapsed().as_millis() as u64;
+        tokio::pin!(exchange);
+        // A straggler stops counting against the in-flight cap (see `Throttle::stall_after`).
+        let mut stalled = None;
+        let stall = tokio::time::sleep(self.throttle.stall_after());
+        tokio::pin!(stall);
+        let (result, answered) = loop {
+            tokio::select! {
+                done = &mut exchange => break done,
+                _ = &mut stall, if stalled.is_none() => stalled = Some(self.throttle.stalled()),
+            }
+        };
+        drop(stalled);
+        let elapsed = started.elapsed();
+        // Answered: no longer in flight when the throttle counts what is.
+        drop(on_wire);
+        if let Some((status, rate)) = answered {
+            self.throttle
+                .observe(req.shares_budget, status, rate, elapsed);
+        }
+        let elapsed_ms = elapsed.as_millis() as u64;
         match &result {
             Attempt::Http { status, .. } => tracing::debug!(
                 method = %req.method,
@@ -542,7 +630,7 @@ impl Transport {
                 "pagerduty request failed"
             ),
         }
-        result
+        (result, admitted)
     }
 }
 

@@ -162,6 +162,8 @@ max_shrink_percent = 100
             requests_per_minute: 600,
             burst: 10,
             concurrency: 2,
+            create_concurrency: 1,
+            rate_limit_wait: Duration::from_secs(10),
             request_timeout: Duration::from_secs(5),
             retry: RetryPolicy::default(),
         })

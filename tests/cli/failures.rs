@@ -237,7 +237,8 @@ fn rate_limited_writes_pause_and_converge() {
 #[test]
 fn a_tiny_server_side_rate_limit_still_converges() {
     let sim = Sim::start(demo_seed());
-    // 6 requests per second for the key: the client (900/min, burst 10) runs into 429s.
+    // 6 requests per second for the key, far below the configured 900/min: the client
+    // follows the advertised ratelimit-limit (minus a burst of 1), so hardly any 429 comes.
     sim.handle.set_rate_limit(6, 1);
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("report.json");
@@ -245,12 +246,52 @@ fn a_tiny_server_side_rate_limit_still_converges() {
     apply.expect_code(0);
     let r = read_json(&report);
     assert_eq!(r["summary"]["failed"], json!(0), "{r:#}");
-    assert!(
-        r["requests"]["rate_limited_total"].as_u64().unwrap() >= 1,
+    assert_eq!(
+        r["requests"]["ratelimit_limit"],
+        json!(6),
         "{:#}",
         r["requests"]
     );
-    assert!(sim.handle.requests().iter().any(|q| q.status == 429));
+    let answered = sim.handle.requests().len();
+    let refused = sim
+        .handle
+        .requests()
+        .iter()
+        .filter(|q| q.status == 429)
+        .count();
+    assert!(
+        refused <= 3 && refused * 10 <= answered,
+        "{refused} of {answered} answered 429: {:#}",
+        r["requests"]
+    );
+    sim.handle.set_rate_limit(960, 60);
+    assert_demo_converged(&sim);
+}
+
+#[test]
+fn another_process_spending_the_same_key_fails_no_action() {
+    // Issue 8: the key allows 60 requests per 2 s and another process spends two thirds of
+    // them (1,200 a minute) while apply runs, so every window runs short. The client reads
+    // ratelimit-remaining and steps aside before the window runs out: no action fails,
+    // hardly any 429 comes.
+    let sim = Sim::start(demo_seed());
+    sim.handle.set_rate_limit(60, 2);
+    let load = sim.competing_load(1_200);
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let apply = apply_demo(&sim, &report, &[]);
+    let spent = load.spent();
+    let load_refused = load.refused();
+    drop(load);
+    apply.expect_code(0);
+    let r = read_json(&report);
+    assert_eq!(r["summary"]["failed"], json!(0), "{r:#}");
+    assert!(
+        spent >= 40,
+        "the other process spent only {spent} (refused {load_refused})"
+    );
+    let refused = r["requests"]["rate_limited_total"].as_u64().unwrap();
+    assert!(refused <= 3, "{:#}", r["requests"]);
     sim.handle.set_rate_limit(960, 60);
     assert_demo_converged(&sim);
 }

@@ -2,7 +2,7 @@
 //! Timing assertions are generous lower bounds only.
 
 use crate::support::client::*;
-use hr2pagerduty::pagerduty::Client;
+use hr2pagerduty::pagerduty::{ApiError, Client, StopReason};
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -94,13 +94,23 @@ async fn a_429_that_outlasts_the_budget_is_reported() {
     })
     .await;
     let mut cfg = config(&server.url);
-    cfg.retry.max_elapsed = Duration::from_secs(2);
+    cfg.rate_limit_wait = Duration::from_secs(2);
     let client = Client::new(cfg).unwrap();
     let started = Instant::now();
     let err = client.get_user(&"PA".into()).await.unwrap_err();
-    // The reset (30 s, capped at the 2 s budget) does not fit: no wait, no retry.
+    // The reset (30 s) does not fit in the run's 2 s of rate-limit wait: no wait, no retry.
     assert!(started.elapsed() < Duration::from_secs(2));
     assert!(err.is_rate_limited(), "{err}");
+    assert!(
+        matches!(
+            err,
+            ApiError::Status {
+                stop: StopReason::RateLimitWaitExhausted,
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert_eq!(err.body().unwrap().code, Some(2020));
     assert_eq!(server.lines().len(), 1);
 }

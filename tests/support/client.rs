@@ -293,8 +293,8 @@ pub fn fast_retry() -> RetryPolicy {
     }
 }
 
-/// A client configuration pointing at `url`: generous rate, 4 in flight, 2 s timeout,
-/// [`fast_retry`], the [`FAKE_KEY`].
+/// A client configuration pointing at `url`: generous rate, 4 in flight (4 creates), 2 s
+/// timeout, [`fast_retry`], 10 s of 429 waits, the [`FAKE_KEY`].
 pub fn config(url: &str) -> ClientConfig {
     ClientConfig {
         base_url: url.to_string(),
@@ -303,6 +303,8 @@ pub fn config(url: &str) -> ClientConfig {
         requests_per_minute: 60_000,
         burst: 1_000,
         concurrency: 4,
+        create_concurrency: 4,
+        rate_limit_wait: Duration::from_secs(10),
         request_timeout: Duration::from_secs(2),
         retry: fast_retry(),
     }

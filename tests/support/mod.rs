@@ -128,6 +128,13 @@ impl Sim {
         self.handle.url()
     }
 
+    /// Another process on the seed's first key: spends `requests_per_minute` of its budget on
+    /// this simulator's runtime until the returned generator is stopped or dropped.
+    pub fn competing_load(&self, requests_per_minute: u32) -> sim::CompetingLoad {
+        let _runtime = self.rt.enter();
+        self.handle.competing_load(&self.key, requests_per_minute)
+    }
+
     /// Every request received so far.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.handle.requests()
