@@ -1,6 +1,7 @@
 //! End to end, deactivation modes (issue 7): leavers deleted after their record is archived,
-//! the deletion cap, old suspensions deleted, deletions PagerDuty refuses, rehires
-//! re-created from the archive, and the archive's path errors. Each scenario is plan, apply,
+//! the deletion cap, old suspensions deleted, deletions blocked by on-call duties (and a saved
+//! plan refused when those changed), deletions PagerDuty refuses, rehires re-created from the
+//! archive, and the archive's path errors. Each scenario is plan, apply,
 //! then a second plan, against the simulator, with the real binary.
 
 use crate::support::e2e::*;
@@ -28,6 +29,25 @@ fn marker_of_employee(eid: &str) -> String {
     )
 }
 
+/// The account: owner, bot, teams Ops and Chess Club, plus `users` (seed JSON) and the
+/// seed's `extra` top-level fields.
+fn seed(users: Vec<Value>, extra: &Value) -> Seed {
+    let mut all = vec![
+        json!({"id": "POWNER1", "name": "Olive Owner", "email": "owner@example.com", "role": "owner"}),
+        json!({"id": "PBOT001", "name": "Sync Bot", "email": "bot@example.com", "role": "admin"}),
+    ];
+    all.extend(users);
+    let mut seed = json!({
+        "api_keys": [KEY],
+        "teams": [{"id": "PTOPS01", "name": "Ops"}, {"id": "PCHESS1", "name": "Chess Club"}],
+        "users": all,
+    });
+    for (k, v) in extra.as_object().into_iter().flatten() {
+        seed[k] = v.clone();
+    }
+    Seed::from_json(&seed.to_string()).expect("seed")
+}
+
 /// A seeded account, its configuration and export, all in a temporary directory; the
 /// archive is `archive.jsonl` beside the configuration (a relative path in it).
 struct Case {
@@ -43,20 +63,7 @@ impl Case {
     /// `safety`; the export holds `rows` under [`HEADER`].
     fn new(lifecycle: &str, safety: &str, users: Vec<Value>, extra: Value, rows: &[&str]) -> Case {
         let dir = tempfile::tempdir().unwrap();
-        let mut all = vec![
-            json!({"id": "POWNER1", "name": "Olive Owner", "email": "owner@example.com", "role": "owner"}),
-            json!({"id": "PBOT001", "name": "Sync Bot", "email": "bot@example.com", "role": "admin"}),
-        ];
-        all.extend(users);
-        let mut seed = json!({
-            "api_keys": [KEY],
-            "teams": [{"id": "PTOPS01", "name": "Ops"}, {"id": "PCHESS1", "name": "Chess Club"}],
-            "users": all,
-        });
-        for (k, v) in extra.as_object().into_iter().flatten() {
-            seed[k] = v.clone();
-        }
-        let sim = Sim::start(Seed::from_json(&seed.to_string()).expect("seed"));
+        let sim = Sim::start(seed(users, &extra));
         let config = dir.path().join("config.toml");
         std::fs::write(
             &config,
@@ -107,6 +114,15 @@ max_shrink_percent = 100
         };
         case.set_rows(rows);
         case
+    }
+
+    /// The simulator started again on the same address with `account` (what the account
+    /// looks like at a later moment).
+    fn restart(&mut self, account: Seed) {
+        let port = self.sim.handle.addr().port();
+        let placeholder = Sim::start(seed(vec![], &json!({})));
+        drop(std::mem::replace(&mut self.sim, placeholder));
+        self.sim = Sim::start_on(account, port);
     }
 
     fn set_rows(&self, rows: &[&str]) {
@@ -686,6 +702,50 @@ fn an_old_suspension_of_a_leaver_on_call_is_not_deleted() {
     case.run("apply", &["--as-of", &as_of]).expect_code(1);
     assert!(case.sim.writes().is_empty());
     assert!(!case.archive().exists());
+}
+
+#[test]
+fn a_saved_plan_is_refused_when_a_deletions_oncall_duties_changed() {
+    let mut case = Case::new(
+        DELETE_MODE,
+        "",
+        vec![ann(), lee()],
+        json!({}),
+        &[ANN_ROW, LEE_LEFT],
+    );
+    let saved = case.dir.path().join("saved.json");
+    case.run("plan", &["--out", saved.to_str().unwrap()])
+        .expect_code(0);
+    let file: Value = serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
+    assert!(
+        file["oncall_as_of"].is_string(),
+        "the deletion's duties are recorded"
+    );
+    let saved_arg = saved.to_str().unwrap().to_string();
+    // The same account on the same address, but Lee was paged after the plan was made.
+    let paged = json!({"incidents": [{"id": "Q0000000000007", "title": "New page", "status": "triggered",
+        "created_at": chrono::Utc::now().to_rfc3339(),
+        "assignments": [{"assignee": {"id": "PLEE001", "type": "user_reference"}}]}]});
+    case.restart(seed(vec![ann(), lee()], &paged));
+    let refused = case.run("apply", &["--plan", &saved_arg]);
+    refused.expect_code(3);
+    assert!(
+        refused.stderr.contains(
+            "user PLEE001 (lee@example.com): then escalation policies [], schedules [], incidents []; now escalation policies [], schedules [], incidents [Q0000000000007]"
+        ),
+        "{}",
+        refused.stderr
+    );
+    assert!(case.sim.writes().is_empty());
+    assert!(
+        !case.archive().exists(),
+        "refused before the archive is touched"
+    );
+    // Unchanged: applied as saved.
+    case.restart(seed(vec![ann(), lee()], &json!({})));
+    case.run("apply", &["--plan", &saved_arg]).expect_code(0);
+    assert!(case.sim.handle.user_by_email("lee@example.com").is_none());
+    assert_eq!(case.records().len(), 1);
 }
 
 #[test]
