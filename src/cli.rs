@@ -2,6 +2,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+use std::time::Duration;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -18,7 +19,8 @@ Examples:
 
 Exit codes: 0 success; 1 the run failed or left a deactivation undone (blocked, failed);
 2 plan --detailed-exitcode found changes; 3 refused before any write; 64 usage error;
-65 HR input unusable; 78 configuration invalid.";
+65 HR input unusable; 78 configuration invalid; 130 apply interrupted by SIGINT;
+143 apply stopped by SIGTERM.";
 
 /// Provision PagerDuty users from an HR system's CSV export.
 #[derive(Debug, Parser)]
@@ -176,7 +178,8 @@ pub struct ApplyArgs {
     /// Apply without asking. Required when stdin is not a terminal.
     #[arg(long)]
     pub yes: bool,
-    /// Write the JSON apply report to FILE.
+    /// Write the JSON apply report to FILE (replaced at the start by one saying the run is
+    /// in progress, then as actions end).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
     /// Safety overrides.
@@ -186,6 +189,23 @@ pub struct ApplyArgs {
     /// been made as of this day.
     #[command(flatten)]
     pub as_of: AsOf,
+    /// Bound the whole run (e.g. `45m`, `1h 30m`): when it runs out no new request starts,
+    /// requests in flight finish, actions not started are reported `not_started`; exit 1.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_runtime: Option<Duration>,
+    /// After SIGINT or SIGTERM, how long actions in progress may take to finish before they
+    /// are abandoned (a second signal exits at once).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "10s")]
+    pub grace_period: Duration,
+}
+
+/// A humantime duration (`45m`, `10s`, `1h 30m`), above zero.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(text).map_err(|e| format!("{text:?}: {e}"))?;
+    if d.is_zero() {
+        return Err(format!("{text:?}: must be above zero"));
+    }
+    Ok(d)
 }
 
 /// `sandbox`.

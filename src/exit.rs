@@ -24,6 +24,10 @@ pub enum Exit {
     /// The configuration is invalid (including a rule that names a team PagerDuty lacks, or
     /// deletion without `[lifecycle] archive`).
     Config = 78,
+    /// `apply` stopped by SIGINT (128 + 2, the shell's convention for a signal).
+    Interrupted = 130,
+    /// `apply` stopped by SIGTERM (128 + 15).
+    Terminated = 143,
 }
 
 impl Exit {

@@ -22,7 +22,8 @@
 //! Small shared pieces: [`ids`] (ID newtypes), [`email`], [`marker`] (the ownership
 //! marker), [`oncall`] (what a leaver holds on call, and whether that blocks taking them
 //! away; read by observe, plan, apply, report and saved plans), [`digest`] (SHA-256),
-//! [`progress`] (the progress bars on stderr).
+//! [`progress`] (the progress bars on stderr), [`quote`] (input echoed in messages at a
+//! bounded length).
 #![deny(missing_docs)]
 
 pub mod apply;
@@ -44,6 +45,7 @@ pub mod pagerduty;
 pub mod plan;
 pub mod printer;
 pub mod progress;
+pub mod quote;
 pub mod report;
 pub mod saved_plan;
 pub mod sim;

@@ -44,5 +44,8 @@ fn main() -> ExitCode {
             return Exit::Failure.into();
         }
     };
-    runtime.block_on(hr2pagerduty::commands::run(cli)).into()
+    let code = runtime.block_on(hr2pagerduty::commands::run(cli));
+    // Do not wait for a blocking read of stdin (an `apply` prompt a signal ended).
+    runtime.shutdown_background();
+    code.into()
 }

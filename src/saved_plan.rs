@@ -514,7 +514,10 @@ pub fn drift(
                 )),
             },
             None => {
-                let taken_by_email = users.iter().find(|u| Email::normalise(&u.email) == a.email);
+                // The user that gives the email up first in this plan still holds it.
+                let taken_by_email = users.iter().find(|u| {
+                    Email::normalise(&u.email) == a.email && a.waits_for.as_ref() != Some(&u.id)
+                });
                 let taken_by_marker = users.iter().find(|u| {
                     matches!(marker::parse(u.description.as_deref()).marker,
                         MarkerState::Valid(m) if Some(&m.employee_id) == a.employee_id.as_ref())
@@ -563,6 +566,7 @@ mod tests {
             line: None,
             oncall: None,
             blocked: None,
+            waits_for: None,
         }
     }
 

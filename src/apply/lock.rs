@@ -1,10 +1,13 @@
 //! The apply lock: one `apply` at a time per PagerDuty account.
 //!
-//! The lock is a file in `[safety] lock_dir` (default: the configuration file's directory,
-//! since configuration directories can be read-only mounts, set `lock_dir` then), named
-//! after a fingerprint of the API URL and key (never the key itself). It is held with an
-//! OS advisory lock (`File::try_lock`), which the OS releases when the process dies, and it
-//! records the holder's PID and start time. So:
+//! The lock is a file named after a fingerprint of the API URL and key (never the key
+//! itself), so it belongs to the account, not to a configuration: by default it lives in
+//! one machine-wide place per OS user ([`default_lock_dir`]: `$XDG_STATE_HOME/hr2pagerduty`,
+//! else `~/.local/state/hr2pagerduty`), so two configurations for one account on one
+//! machine exclude each other, and no lock file lands in the configuration's folder;
+//! `[safety] lock_dir` replaces that directory (a directory shared by several users or
+//! machines). It is held with an OS advisory lock (`File::try_lock`), which the OS releases
+//! when the process dies, and it records the holder's PID and start time. So:
 //!
 //! - a second `apply` finds the lock held and refuses (exit 3), naming the PID and age;
 //! - a file left by a process that no longer exists is not locked: it is reported with the
@@ -77,6 +80,35 @@ fn now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+
+/// The machine-wide directory of lock files for this OS user: the state directory
+/// (`$XDG_STATE_HOME`, else `~/.local/state`, on Linux), else the runtime directory
+/// (`$XDG_RUNTIME_DIR`), else the local data directory (macOS, Windows), each with
+/// `hr2pagerduty` below it; `None` when none is known (no home directory).
+pub fn default_lock_dir() -> Option<PathBuf> {
+    dirs::state_dir()
+        .or_else(dirs::runtime_dir)
+        .or_else(dirs::data_local_dir)
+        .map(|d| d.join("hr2pagerduty"))
+}
+
+/// Creates `dir` (and its parents) for lock files, readable by its owner only when new.
+///
+/// # Errors
+/// [`LockError::Io`] naming the directory.
+pub fn create_lock_dir(dir: &Path) -> Result<(), LockError> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir).map_err(|source| LockError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })
 }
 
 /// The lock file's path in `dir` for the account behind `api_url` and `key`.

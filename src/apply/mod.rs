@@ -34,15 +34,30 @@
 //! matched by email, still that email and no marker), and not a user hr2pagerduty never
 //! writes (the planner's rule, [`crate::plan::ownership::untouchable`]). A mismatch skips
 //! the action with the [`Mismatch`] found.
+//!
+//! A create whose user the client found by email instead of creating it (the `POST`'s
+//! outcome was unknown, or PagerDuty answered "Email has already been taken") is adopted
+//! only when that user carries no marker or this employee's, and is neither the owner nor
+//! protected ([`adoption_refused`]); otherwise the action fails ([`Cause::NotAdopted`]).
+//! One person, one user.
+//!
+//! An action that takes over an email another user gives up in the same run
+//! ([`Action::waits_for`]) runs in that user's group, after its action, and only when that
+//! action's email change was done; otherwise it is skipped ([`Cause::EmailNotFreed`]).
+//!
+//! The run can be stopped early ([`stop`]): actions never started are reported
+//! [`OutcomeStatus::NotStarted`], actions stopped part-way [`OutcomeStatus::Interrupted`].
 
 pub mod lock;
 mod outcome;
+pub mod stop;
 
-pub use outcome::{Cause, HeldBy, Mismatch, Outcome, OutcomeStatus, StepFailure};
+pub use outcome::{Cause, HeldBy, Mismatch, NotAdoptable, Outcome, OutcomeStatus, StepFailure};
+pub use stop::{Halt, Signal, Stop, StopSender};
 
 use crate::archive::{Archive, ArchiveRecord};
 use crate::email::Email;
-use crate::ids::{EscalationPolicyId, TeamId, UserId};
+use crate::ids::{EmployeeId, EscalationPolicyId, TeamId, UserId};
 use crate::marker::{self, MarkerState};
 use crate::oncall::Named;
 use crate::pagerduty::models::User;
@@ -60,7 +75,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tracing::Instrument;
 
-/// Policy for the apply-time re-check, and the deletion archive.
+/// Policy for the apply-time re-check, for stopping early, and the deletion archive.
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {
     /// Actions in progress at once: the configured `concurrency`, so that the client's
@@ -73,56 +88,118 @@ pub struct ApplyOptions {
     /// before the `DELETE`, a restore reads the deleted user's record from it. Without a
     /// file ([`Archive::in_memory`]) no deletion is sent.
     pub archive: Arc<Archive>,
+    /// The run's stop ([`Stop::never`] when nothing can stop it early).
+    pub stop: Stop,
+}
+
+/// The groups of actions that run in sequence, in the order they run: every action on one
+/// user, and with them the actions that wait for that user's email change
+/// ([`Action::waits_for`], followed from action to action), after it.
+fn groups(plan: &Plan) -> Vec<Vec<usize>> {
+    let by_user: BTreeMap<&str, usize> = plan
+        .actions
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| a.user_id.as_deref().map(|u| (u, i)))
+        .collect();
+    // The group key of action i and how many hand-offs it waits behind.
+    let key_of = |mut i: usize| -> (String, usize) {
+        let mut depth = 0;
+        loop {
+            let a = &plan.actions[i];
+            match (&a.waits_for, depth < plan.actions.len()) {
+                (Some(u), true) => match by_user.get(u.as_str()) {
+                    Some(&j) if j != i => {
+                        i = j;
+                        depth += 1;
+                    }
+                    _ => return (format!("id:{u}"), depth + 1),
+                },
+                _ => {
+                    let key = match &a.user_id {
+                        Some(id) => format!("id:{id}"),
+                        None => format!("email:{}", a.email),
+                    };
+                    return (key, depth);
+                }
+            }
+        }
+    };
+    let mut groups: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
+    for i in 0..plan.actions.len() {
+        let (key, depth) = key_of(i);
+        groups.entry(key).or_default().push((depth, i));
+    }
+    groups
+        .into_values()
+        .map(|mut g| {
+            g.sort();
+            g.into_iter().map(|(_, i)| i).collect()
+        })
+        .collect()
+}
+
+/// True when `o`'s action changed its user's email: a `PUT /users/{id}` carrying an email
+/// was done.
+fn email_changed(o: &Outcome) -> bool {
+    o.action
+        .steps
+        .iter()
+        .take(o.steps_done)
+        .any(|s| matches!(s, Step::UpdateUser(u) if u.email.is_some()))
+}
+
+/// An outcome for `a` that sent nothing.
+fn unsent(a: &Action, status: OutcomeStatus, cause: Cause) -> Outcome {
+    Outcome {
+        action: a.clone(),
+        status,
+        user_id: a.user_id.clone(),
+        cause: Some(cause),
+        attempts: 0,
+        steps_done: 0,
+        http_status: None,
+    }
 }
 
 /// Runs every action of `plan` and returns one [`Outcome`] per action, in plan order.
-/// `on_outcome` is called as each action ends (in completion order), so a run that is
-/// killed still leaves a record of what it did.
+/// `on_outcome(i, outcome)` is called as the action at index `i` of the plan ends (in
+/// completion order, also for actions never started), so a run that is killed still leaves
+/// a record of what it did.
+///
+/// Once `opts.stop` halts the run, no action starts ([`OutcomeStatus::NotStarted`]); see
+/// [`stop`] for what happens to actions in progress.
 pub async fn apply(
     client: &Client,
     plan: &Plan,
     opts: &ApplyOptions,
     progress: &Progress,
-    on_outcome: &(dyn Fn(&Outcome) + Sync),
+    on_outcome: &(dyn Fn(usize, &Outcome) + Sync),
 ) -> Vec<Outcome> {
-    // Group by user so that two actions on one user never overlap.
-    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, a) in plan.actions.iter().enumerate() {
-        let key = match &a.user_id {
-            Some(id) => format!("id:{id}"),
-            None => format!("email:{}", a.email),
-        };
-        groups.entry(key).or_default().push(i);
-    }
-    let stop = Arc::new(AtomicBool::new(false));
+    let auth_stop = Arc::new(AtomicBool::new(false));
     progress.stage("applying", Some(plan.actions.len() as u64));
-    let results: Vec<Vec<(usize, Outcome)>> = futures::stream::iter(groups.into_values())
+    let results: Vec<Vec<(usize, Outcome)>> = futures::stream::iter(groups(plan))
         .map(|idxs| {
-            let stop = stop.clone();
+            let auth_stop = auth_stop.clone();
             async move {
-                let mut out = Vec::new();
+                let mut out: Vec<(usize, Outcome)> = Vec::new();
                 for i in idxs {
                     let a = &plan.actions[i];
+                    // The action on the user that frees this action's email ran earlier in
+                    // this group.
+                    let freed = a.waits_for.as_ref().is_none_or(|u| {
+                        out.iter()
+                            .any(|(_, o)| o.action.user_id.as_ref() == Some(u) && email_changed(o))
+                    });
                     let o = if let Some(b) = &a.blocked {
-                        Outcome {
-                            action: a.clone(),
-                            status: OutcomeStatus::Blocked,
-                            user_id: a.user_id.clone(),
-                            cause: Some(Cause::Blocked(b.clone())),
-                            attempts: 0,
-                            steps_done: 0,
-                            http_status: None,
-                        }
-                    } else if stop.load(Ordering::SeqCst) {
-                        Outcome {
-                            action: a.clone(),
-                            status: OutcomeStatus::Skipped,
-                            user_id: a.user_id.clone(),
-                            cause: Some(Cause::AuthenticationRejected),
-                            attempts: 0,
-                            steps_done: 0,
-                            http_status: None,
-                        }
+                        unsent(a, OutcomeStatus::Blocked, Cause::Blocked(b.clone()))
+                    } else if let Some(halt) = opts.stop.halted() {
+                        unsent(a, OutcomeStatus::NotStarted, Cause::NotStarted(halt))
+                    } else if auth_stop.load(Ordering::SeqCst) {
+                        unsent(a, OutcomeStatus::Skipped, Cause::AuthenticationRejected)
+                    } else if !freed {
+                        let user = a.waits_for.clone().expect("checked above");
+                        unsent(a, OutcomeStatus::Skipped, Cause::EmailNotFreed { user })
                     } else {
                         let span = tracing::info_span!(
                             "action",
@@ -130,9 +207,11 @@ pub async fn apply(
                             email = %a.email,
                             user_id = a.user_id.as_deref().unwrap_or("")
                         );
-                        run_action(client, a, opts, &stop).instrument(span).await
+                        run_action(client, a, opts, &auth_stop)
+                            .instrument(span)
+                            .await
                     };
-                    on_outcome(&o);
+                    on_outcome(i, &o);
                     progress.inc();
                     out.push((i, o));
                 }
@@ -146,6 +225,25 @@ pub async fn apply(
     let mut flat: Vec<(usize, Outcome)> = results.into_iter().flatten().collect();
     flat.sort_by_key(|(i, _)| *i);
     flat.into_iter().map(|(_, o)| o).collect()
+}
+
+/// Why the user a create found holding its email may not be adopted as employee
+/// `employee_id`'s, if it may not: the planner's owner/protected rule first, then the
+/// marker, which must be absent or name this employee.
+pub fn adoption_refused(
+    user: &User,
+    employee_id: Option<&EmployeeId>,
+    protected: &BTreeSet<Email>,
+) -> Option<NotAdoptable> {
+    if let Some(why) = untouchable(user, None, protected) {
+        return Some(NotAdoptable::Untouchable(why));
+    }
+    match marker::parse(user.description.as_deref()).marker {
+        MarkerState::Absent => None,
+        MarkerState::Valid(m) if Some(&m.employee_id) == employee_id => None,
+        MarkerState::Valid(m) => Some(NotAdoptable::OtherEmployee(m.employee_id)),
+        MarkerState::Invalid(_) => Some(NotAdoptable::UnreadableMarker),
+    }
 }
 
 /// Why the re-read user no longer matches the guard, if it does not.
@@ -174,11 +272,21 @@ fn recheck(user: &User, guard: &Guard, protected: &BTreeSet<Email>) -> Option<Mi
     }
 }
 
+/// `fut`, or `None` once the run's stop abandons actions in progress (the future is
+/// dropped: the client's futures are cancel-safe).
+async fn unless_abandoned<T>(stop: &Stop, fut: impl std::future::Future<Output = T>) -> Option<T> {
+    tokio::select! {
+        biased;
+        r = fut => Some(r),
+        () = stop.abandoned() => None,
+    }
+}
+
 async fn run_action(
     client: &Client,
     a: &Action,
     opts: &ApplyOptions,
-    stop: &AtomicBool,
+    auth_stop: &AtomicBool,
 ) -> Outcome {
     let mut o = Outcome {
         action: a.clone(),
@@ -189,11 +297,19 @@ async fn run_action(
         steps_done: 0,
         http_status: None,
     };
+    let stop = &opts.stop;
+    let interrupted = |o: &mut Outcome, abandoned: bool| {
+        o.status = OutcomeStatus::Interrupted;
+        o.cause = Some(Cause::Interrupted {
+            halt: stop.halted().unwrap_or(Halt::MaxRuntime),
+            abandoned,
+        });
+    };
     let fail = |o: &mut Outcome, step: usize, e: ApiError, held_by: Option<HeldBy>| {
         // A 401 means the key itself is refused: every later request would be too. A 403
         // is about this request (e.g. the account owner), so only this action fails.
         if e.status() == Some(401) {
-            stop.store(true, Ordering::SeqCst);
+            auth_stop.store(true, Ordering::SeqCst);
         }
         o.attempts += e.attempts();
         o.http_status = e.status().or(o.http_status);
@@ -214,13 +330,20 @@ async fn run_action(
     let mut record: Option<UserRecord> = None;
     if let (Some(guard), Some(id)) = (&a.guard, &a.user_id) {
         let read = if a.kind == ActionKind::Delete {
-            client.get_user_record(id).await.map(|r| {
-                let user = r.as_ref().map(|r| r.user.clone());
-                record = r;
-                user
+            unless_abandoned(stop, async {
+                client.get_user_record(id).await.map(|r| {
+                    let user = r.as_ref().map(|r| r.user.clone());
+                    record = r;
+                    user
+                })
             })
+            .await
         } else {
-            client.get_user(id).await
+            unless_abandoned(stop, client.get_user(id)).await
+        };
+        let Some(read) = read else {
+            interrupted(&mut o, true);
+            return o;
         };
         match read {
             Ok(None) => {
@@ -261,83 +384,118 @@ async fn run_action(
         if removals_only && !matches!(step, Step::RemoveFromTeam { .. }) {
             break;
         }
-        let res = match step {
-            Step::CreateUser(n) => client.create_user(n).await.map(|s| {
-                o.user_id = Some(s.value.id.clone());
-                s.attempts
-            }),
-            Step::UpdateUser(u) => match &o.user_id {
-                Some(id) => client.update_user(id, u).await.map(|s| s.attempts),
-                None => unreachable!("the planner puts CreateUser first"),
-            },
-            Step::SetTeamRole { team_id, role, .. } => match &o.user_id {
-                Some(id) => client
-                    .set_team_role(team_id, id, role)
-                    .await
-                    .map(|s| s.attempts),
-                None => unreachable!("the planner puts CreateUser first"),
-            },
-            Step::RemoveFromTeam { team_id, .. } => match &o.user_id {
-                Some(id) => client
-                    .remove_from_team(team_id, id)
-                    .await
-                    .map(|s| s.attempts),
-                None => unreachable!("the planner puts CreateUser first"),
-            },
-            Step::DeleteUser {
-                role,
-                teams,
-                suspended_on,
-            } => {
-                let (Some(id), Some(read)) = (&o.user_id, record.take()) else {
-                    unreachable!("a deletion carries a guard, so its user was read above")
-                };
-                if opts.archive.path().is_none() {
-                    refuse(
-                        &mut o,
-                        i,
-                        "no [lifecycle] archive is configured, so the user was not deleted".into(),
-                    );
-                    return o;
-                }
-                let entry = ArchiveRecord::new(
-                    read,
-                    a.employee_id.clone(),
-                    role.clone(),
-                    teams.clone(),
-                    *suspended_on,
-                    chrono::Utc::now(),
-                );
-                // The record is durable before the DELETE is sent (see crate::archive).
-                if let Err(e) = opts.archive.append(&entry) {
-                    refuse(&mut o, i, format!("{e}; the user was not deleted"));
-                    return o;
-                }
-                client.delete_user(id).await.map(|s| s.attempts)
+        // --max-runtime: the request in flight has finished; no new one starts.
+        if stop.halted() == Some(Halt::MaxRuntime) && o.status == OutcomeStatus::Applied {
+            interrupted(&mut o, false);
+            return o;
+        }
+        // A restore is its own sequence of reads and creates (idempotent: the next run
+        // finishes one that was stopped).
+        if let Step::RestoreContacts { from_user } = step {
+            let Some(id) = o.user_id.clone() else {
+                unreachable!("the planner puts CreateUser first")
+            };
+            let done = restore_contacts(client, &opts.archive, &id, from_user).await;
+            o.attempts += done.attempts;
+            let failed = !done.errors.is_empty() || done.missing.is_some();
+            if let Some(why) = done.missing {
+                refuse(&mut o, i, why);
             }
-            Step::RestoreContacts { from_user } => {
-                let Some(id) = o.user_id.clone() else {
-                    unreachable!("the planner puts CreateUser first")
-                };
-                let done = restore_contacts(client, &opts.archive, &id, from_user).await;
-                o.attempts += done.attempts;
-                let failed = !done.errors.is_empty() || done.missing.is_some();
-                if let Some(why) = done.missing {
-                    refuse(&mut o, i, why);
-                }
-                for e in done.errors {
-                    fail(&mut o, i, e, None);
-                }
-                if failed {
-                    return o;
-                }
-                o.steps_done += 1;
-                continue;
+            for e in done.errors {
+                fail(&mut o, i, e, None);
+            }
+            if failed {
+                return o;
+            }
+            o.steps_done += 1;
+            continue;
+        }
+        // A deletion: the record is durable in the archive before the DELETE is sent (see
+        // crate::archive).
+        if let Step::DeleteUser {
+            role,
+            teams,
+            suspended_on,
+        } = step
+        {
+            let Some(read) = record.take() else {
+                unreachable!("a deletion carries a guard, so its user was read above")
+            };
+            if opts.archive.path().is_none() {
+                refuse(
+                    &mut o,
+                    i,
+                    "no [lifecycle] archive is configured, so the user was not deleted".into(),
+                );
+                return o;
+            }
+            let entry = ArchiveRecord::new(
+                read,
+                a.employee_id.clone(),
+                role.clone(),
+                teams.clone(),
+                *suspended_on,
+                chrono::Utc::now(),
+            );
+            if let Err(e) = opts.archive.append(&entry) {
+                refuse(&mut o, i, format!("{e}; the user was not deleted"));
+                return o;
+            }
+        }
+        let send = async {
+            match step {
+                Step::CreateUser(n) => client.create_user(n).await.map(|s| {
+                    let refused = s
+                        .recovered
+                        .then(|| {
+                            adoption_refused(&s.value, a.employee_id.as_ref(), &opts.protected)
+                        })
+                        .flatten();
+                    (s.attempts, Some((s.value.id, refused)))
+                }),
+                Step::UpdateUser(u) => match &o.user_id {
+                    Some(id) => client.update_user(id, u).await.map(|s| (s.attempts, None)),
+                    None => unreachable!("the planner puts CreateUser first"),
+                },
+                Step::SetTeamRole { team_id, role, .. } => match &o.user_id {
+                    Some(id) => client
+                        .set_team_role(team_id, id, role)
+                        .await
+                        .map(|s| (s.attempts, None)),
+                    None => unreachable!("the planner puts CreateUser first"),
+                },
+                Step::RemoveFromTeam { team_id, .. } => match &o.user_id {
+                    Some(id) => client
+                        .remove_from_team(team_id, id)
+                        .await
+                        .map(|s| (s.attempts, None)),
+                    None => unreachable!("the planner puts CreateUser first"),
+                },
+                Step::DeleteUser { .. } => match &o.user_id {
+                    Some(id) => client.delete_user(id).await.map(|s| (s.attempts, None)),
+                    None => unreachable!("a deletion names its user"),
+                },
+                Step::RestoreContacts { .. } => unreachable!("a restore is run above"),
             }
         };
+        let Some(res) = unless_abandoned(stop, send).await else {
+            interrupted(&mut o, true);
+            return o;
+        };
         match res {
-            Ok(n) => {
+            Ok((n, created)) => {
                 o.attempts += n;
+                if let Some((id, refused)) = created {
+                    if let Some(why) = refused {
+                        // The email is held by a user that is not this employee's: one
+                        // person, one user; nothing more is sent.
+                        tracing::warn!(user_id = %id, reason = %why, "create found the email held by another user");
+                        o.status = OutcomeStatus::Failed;
+                        o.cause = Some(Cause::NotAdopted { user: id, why });
+                        return o;
+                    }
+                    o.user_id = Some(id);
+                }
                 o.steps_done += 1;
             }
             Err(e) => {
@@ -593,6 +751,70 @@ mod tests {
             "id": "PU", "name": "U", "email": email, "role": role, "description": description,
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn a_found_user_is_adopted_only_without_a_marker_or_with_this_employees() {
+        let protected: BTreeSet<Email> = [Email::normalise("vip@example.com")].into();
+        let marked = |id: &str| format!("hr2pagerduty:v1 {{\"employee_id\":\"{id}\"}}");
+        let me = EmployeeId::new("1");
+        let cases = [
+            (user("a@example.com", "user", None), None),
+            (user("a@example.com", "user", Some("A bio")), None),
+            (user("a@example.com", "user", Some(&marked("1"))), None),
+            (
+                user("a@example.com", "user", Some(&marked("2"))),
+                Some(NotAdoptable::OtherEmployee("2".into())),
+            ),
+            (
+                user("a@example.com", "user", Some("hr2pagerduty:v1 {broken")),
+                Some(NotAdoptable::UnreadableMarker),
+            ),
+            (
+                user("a@example.com", "owner", Some(&marked("1"))),
+                Some(NotAdoptable::Untouchable(Untouchable::Owner)),
+            ),
+            (
+                user("VIP@example.com", "user", None),
+                Some(NotAdoptable::Untouchable(Untouchable::Protected)),
+            ),
+        ];
+        for (u, want) in cases {
+            assert_eq!(adoption_refused(&u, Some(&me), &protected), want, "{u:?}");
+        }
+    }
+
+    #[test]
+    fn an_action_waiting_for_an_email_runs_after_its_holders_action_in_one_group() {
+        let action = |email: &str, user: Option<&str>, waits: Option<&str>| Action {
+            kind: crate::plan::ActionKind::Update,
+            employee_id: None,
+            email: Email::normalise(email),
+            name: "N".into(),
+            user_id: user.map(UserId::new),
+            reason: String::new(),
+            changes: vec![],
+            teams: None,
+            steps: vec![],
+            guard: None,
+            line: None,
+            oncall: None,
+            blocked: None,
+            waits_for: waits.map(UserId::new),
+        };
+        let plan = Plan {
+            actions: vec![
+                action("a@example.com", Some("PB"), Some("PA")),
+                action("b@example.com", None, Some("PB")),
+                action("free@example.com", Some("PA"), None),
+                action("other@example.com", Some("PO"), None),
+                action("x@example.com", None, Some("PGONE")),
+            ],
+            ..Plan::default()
+        };
+        let mut g = groups(&plan);
+        g.sort();
+        assert_eq!(g, vec![vec![2, 0, 1], vec![3], vec![4]]);
     }
 
     fn guard(employee_id: Option<&str>, email: &str) -> Guard {

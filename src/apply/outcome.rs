@@ -2,6 +2,7 @@
 //! code matches on; the words are rendered only for people and the report
 //! ([`fmt::Display`], and serde, which writes the same words as the report's `error`).
 
+use super::stop::Halt;
 use crate::email::Email;
 use crate::ids::{EmployeeId, EscalationPolicyId, TeamId, UserId};
 use crate::oncall::{Blocked, Named};
@@ -18,10 +19,17 @@ pub enum OutcomeStatus {
     Applied,
     /// A step failed; later steps were not sent.
     Failed,
-    /// Not attempted: the apply-time re-check did not match, or the run stopped.
+    /// Not attempted: the apply-time re-check did not match, authentication was rejected
+    /// earlier in the run, or the email it needs was not freed.
     Skipped,
     /// Not attempted: the user is on call ([`Cause::Blocked`]); the run exits 1.
     Blocked,
+    /// Never started: the run stopped first (`--max-runtime`, a signal).
+    NotStarted,
+    /// Started, then stopped by the run's stop before its last step: between two steps
+    /// (`--max-runtime`), or abandoned with a request in flight after a signal's grace
+    /// period. The next run finishes it.
+    Interrupted,
 }
 
 /// The result of one action.
@@ -62,6 +70,43 @@ pub enum Cause {
     /// Not attempted: the plan blocked the action because its user is on call
     /// ([`crate::oncall::check`]).
     Blocked(Blocked),
+    /// A create found the email already held (its outcome was unknown, or PagerDuty
+    /// answered "Email has already been taken", fact F31), and the user holding it may not
+    /// be adopted as this employee's: the action failed.
+    NotAdopted {
+        /// The user holding the email.
+        user: UserId,
+        /// Why it is not this employee's.
+        why: NotAdoptable,
+    },
+    /// Not attempted: the action takes over an email that `user`'s action was to give up
+    /// first in this run, and that email change did not happen.
+    EmailNotFreed {
+        /// The user whose email change was to free the address.
+        user: UserId,
+    },
+    /// Never started: the run stopped first.
+    NotStarted(Halt),
+    /// Started and stopped before its end (see [`OutcomeStatus::Interrupted`]);
+    /// `abandoned` when a request in flight was dropped.
+    Interrupted {
+        /// Why the run stopped.
+        halt: Halt,
+        /// A request in flight was dropped after the grace period.
+        abandoned: bool,
+    },
+}
+
+/// Why the user a create found holding its email is not adopted. The owner/protected
+/// rule is the planner's ([`crate::plan::ownership::untouchable`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotAdoptable {
+    /// The account owner, or a protected email.
+    Untouchable(Untouchable),
+    /// Its ownership marker names another employee.
+    OtherEmployee(EmployeeId),
+    /// Its description holds a marker line that cannot be read.
+    UnreadableMarker,
 }
 
 /// One failed request of an action.
@@ -149,6 +194,29 @@ impl fmt::Display for Cause {
                 f.write_str("not attempted: authentication was rejected")
             }
             Cause::Recheck(m) => write!(f, "re-check: {m}"),
+            Cause::NotAdopted { user, why } => write!(
+                f,
+                "the email is already held by PagerDuty user {user}, which is not adopted: {why}"
+            ),
+            Cause::EmailNotFreed { user } => write!(
+                f,
+                "not attempted: PagerDuty user {user} was to give up this email first in this run, and that change did not happen"
+            ),
+            Cause::NotStarted(halt) => write!(f, "not started: {halt}"),
+            Cause::Interrupted {
+                halt,
+                abandoned: false,
+            } => write!(
+                f,
+                "interrupted between two steps: {halt}; the next run finishes it"
+            ),
+            Cause::Interrupted {
+                halt,
+                abandoned: true,
+            } => write!(
+                f,
+                "abandoned with a request in flight after the grace period: {halt}; the next run finishes it"
+            ),
             Cause::Failed(failures) => {
                 for (i, s) in failures.iter().enumerate() {
                     if i > 0 {
@@ -187,6 +255,21 @@ impl fmt::Display for Mismatch {
                 write!(f, "the user's marker for employee {expected} is gone")
             }
             Mismatch::EmailChanged { now } => write!(f, "the user's email changed to {now}"),
+        }
+    }
+}
+
+impl fmt::Display for NotAdoptable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotAdoptable::Untouchable(Untouchable::Owner) => f.write_str("it is the account owner"),
+            NotAdoptable::Untouchable(Untouchable::Protected) => {
+                f.write_str("its email is protected")
+            }
+            NotAdoptable::OtherEmployee(id) => {
+                write!(f, "its ownership marker names employee {id}")
+            }
+            NotAdoptable::UnreadableMarker => f.write_str("its ownership marker cannot be read"),
         }
     }
 }
@@ -252,6 +335,39 @@ mod tests {
             (
                 Cause::Failed(vec![failure(2, "DELETE /teams/PT/users/PU: HTTP 400")]),
                 "step 2/3: DELETE /teams/PT/users/PU: HTTP 400",
+            ),
+            (
+                Cause::NotAdopted {
+                    user: "PX".into(),
+                    why: NotAdoptable::OtherEmployee("7".into()),
+                },
+                "the email is already held by PagerDuty user PX, which is not adopted: its ownership marker names employee 7",
+            ),
+            (
+                Cause::NotAdopted {
+                    user: "PX".into(),
+                    why: NotAdoptable::Untouchable(Untouchable::Owner),
+                },
+                "the email is already held by PagerDuty user PX, which is not adopted: it is the account owner",
+            ),
+            (
+                Cause::EmailNotFreed { user: "PA".into() },
+                "not attempted: PagerDuty user PA was to give up this email first in this run, and that change did not happen",
+            ),
+            (
+                Cause::NotStarted(Halt::MaxRuntime),
+                "not started: --max-runtime ran out",
+            ),
+            (
+                Cause::NotStarted(Halt::Signal(super::super::stop::Signal::Terminate)),
+                "not started: the run was interrupted (SIGTERM)",
+            ),
+            (
+                Cause::Interrupted {
+                    halt: Halt::MaxRuntime,
+                    abandoned: false,
+                },
+                "interrupted between two steps: --max-runtime ran out; the next run finishes it",
             ),
             (
                 Cause::Failed(vec![failure(2, "first"), failure(3, "second")]),

@@ -1,14 +1,18 @@
 //! `apply` and `apply --plan FILE`: compute the plan (or check a saved one against its
 //! inputs and the account), print it, refuse as `plan` would, ask unless `--yes`, take the
-//! apply lock, execute, and replace `--report FILE` however the run ends.
+//! apply lock, execute, and replace `--report FILE` however the run ends: first with a
+//! report saying the run is in progress, then as actions end (`live_report`), and once
+//! more at the end. SIGINT, SIGTERM and `--max-runtime` stop the run early (`stop`).
 
 use super::Failure;
 use super::common::{
-    Ended, check_archive, check_report, client_from, confirm, finish_report, load, load_archive,
-    observe_and_plan, refusal, settings, today, warn_archive,
+    Ended, check_archive, check_report, client_from, finish_report, load, load_archive,
+    observe_and_plan, prompt, read_yes, refusal, settings, today, warn_archive, write_report,
 };
+use super::live_report::{LiveReport, WRITE_EVERY};
+use super::stop::{self, Stops};
 use crate::apply::lock::{self, ApplyLock};
-use crate::apply::{self, ApplyOptions, Outcome, OutcomeStatus};
+use crate::apply::{self, ApplyOptions, Halt, Outcome, OutcomeStatus, Stop};
 use crate::archive::Archive;
 use crate::cli::ApplyArgs;
 use crate::config::{Config, Connection};
@@ -36,7 +40,10 @@ use std::sync::Arc;
 /// directory that cannot be written.
 pub(super) async fn run(a: ApplyArgs, printer: &Printer) -> Result<Exit, Failure> {
     let file = a.report.as_deref().map(ReportFile::new);
-    let result = apply_run(&a, printer, file.as_ref()).await;
+    let result = match Stops::start(a.max_runtime, a.grace_period) {
+        Ok(stops) => apply_run(&a, printer, file.as_ref(), &stops).await,
+        Err(f) => Err(f),
+    };
     finish_report(file.as_ref(), result, printer)
 }
 
@@ -44,6 +51,7 @@ async fn apply_run(
     a: &ApplyArgs,
     printer: &Printer,
     file: Option<&ReportFile>,
+    stops: &Stops,
 ) -> Result<Ended, Failure> {
     let interactive = std::io::stdin().is_terminal();
     if !a.yes && !interactive {
@@ -51,10 +59,12 @@ async fn apply_run(
             "apply needs --yes when stdin is not a terminal (nothing was read or written)".into(),
         ));
     }
-    // A report that cannot be written is a usage error found before anything else.
+    // A report that cannot be written is a usage error found before anything else; then
+    // last night's report is replaced at once by one saying this run is in progress.
     check_report(file)?;
+    write_report(file, &report::starting_json())?;
     if let Some(plan_path) = &a.plan {
-        return apply_saved(a, plan_path, printer).await;
+        return apply_saved(a, plan_path, printer, file, stops).await;
     }
     let hr_path =
         a.hr.clone()
@@ -65,8 +75,11 @@ async fn apply_run(
     let _lock = take_lock(&cfg, &s, printer)?;
     let bar = printer.progress();
     let as_of = today(&cfg, a.as_of.as_of);
-    let planned =
-        observe_and_plan(&client, &cfg, &roster, &bar, &s.api_url, as_of, a.safety).await?;
+    let planned = stops
+        .race(observe_and_plan(
+            &client, &cfg, &roster, &bar, &s.api_url, as_of, a.safety,
+        ))
+        .await?;
     warn_archive(&planned.archive, printer);
     printer.out(&report::render_plan(&planned.plan, &roster));
     if let Some(f) = refusal(&planned.plan, &cfg, a.safety) {
@@ -85,6 +98,8 @@ async fn apply_run(
         progress: &bar,
         api_url: &s.api_url,
         printer,
+        stops: Some(stops),
+        report: file,
     };
     confirm_and_execute(a.yes, &run).await
 }
@@ -92,7 +107,13 @@ async fn apply_run(
 /// `apply --plan FILE`: check the saved plan against its inputs, the current PagerDuty
 /// state and the current on-call duties of its deactivations' users, then apply exactly its
 /// actions (each deactivation blocked or not under this run's `--allow-oncall-gaps`).
-async fn apply_saved(a: &ApplyArgs, plan_path: &Path, printer: &Printer) -> Result<Ended, Failure> {
+async fn apply_saved(
+    a: &ApplyArgs,
+    plan_path: &Path,
+    printer: &Printer,
+    file: Option<&ReportFile>,
+    stops: &Stops,
+) -> Result<Ended, Failure> {
     let cfg = Config::load(&a.config)?;
     let saved = SavedPlan::read(plan_path)?;
     saved.check_config(&a.config)?;
@@ -113,12 +134,17 @@ async fn apply_saved(a: &ApplyArgs, plan_path: &Path, printer: &Printer) -> Resu
     let bar = printer.progress();
     let observer = Observer::new(&client, &bar, cfg.pagerduty.concurrency, &s.api_url)
         .with_oncall_lookahead(cfg.lifecycle.oncall_lookahead_days);
-    let mut account = observer.account_of(observer.users().await?);
-    let needs = Needs {
-        team_members: saved.teams_read.clone(),
-        oncall: saved.oncall_users(),
-    };
-    observer.complete(&mut account, &needs).await?;
+    let account = stops
+        .race(async {
+            let mut account = observer.account_of(observer.users().await?);
+            let needs = Needs {
+                team_members: saved.teams_read.clone(),
+                oncall: saved.oncall_users(),
+            };
+            observer.complete(&mut account, &needs).await?;
+            Ok::<_, Failure>(account)
+        })
+        .await?;
     bar.finish();
     saved.check_account(&account.users, &account.members)?;
     saved.check_oncall(&account.oncall)?;
@@ -146,18 +172,33 @@ async fn apply_saved(a: &ApplyArgs, plan_path: &Path, printer: &Printer) -> Resu
         progress: &bar,
         api_url: &s.api_url,
         printer,
+        stops: Some(stops),
+        report: file,
     };
     confirm_and_execute(a.yes, &run).await
 }
 
-/// Takes the apply lock for the account of `s` in `[safety] lock_dir`, warning when it is
-/// taken over from a process that no longer holds it.
+/// Takes the apply lock for the account of `s`, in `[safety] lock_dir` or else the
+/// machine-wide default ([`lock::default_lock_dir`], created when missing), warning when it
+/// is taken over from a process that no longer holds it.
 ///
 /// # Errors
 /// [`Failure::Refused`] when another apply holds it, [`Failure::Usage`] when the lock file
-/// cannot be used.
+/// cannot be used or no default directory is known.
 fn take_lock(cfg: &Config, s: &Connection, printer: &Printer) -> Result<ApplyLock, Failure> {
-    let path = lock::lock_path(&cfg.safety.lock_dir, &s.api_url, s.api_key.expose_secret());
+    let dir = match &cfg.safety.lock_dir {
+        Some(d) => d.clone(),
+        None => {
+            let d = lock::default_lock_dir().ok_or_else(|| {
+                Failure::Usage(
+                    "no state directory is known for the apply lock (no home directory); set [safety] lock_dir".into(),
+                )
+            })?;
+            lock::create_lock_dir(&d).map_err(|e| Failure::Usage(e.to_string()))?;
+            d
+        }
+    };
+    let path = lock::lock_path(&dir, &s.api_url, s.api_key.expose_secret());
     let lock = ApplyLock::acquire(&path).map_err(|e| match e {
         lock::LockError::Held { .. } => Failure::Refused(e.to_string()),
         lock::LockError::Io { .. } => Failure::Usage(e.to_string()),
@@ -209,6 +250,10 @@ pub(super) struct Run<'a> {
     pub(super) api_url: &'a str,
     /// Where output goes.
     pub(super) printer: &'a Printer,
+    /// What stops the run early (`None`: nothing does, as in `demo`).
+    pub(super) stops: Option<&'a Stops>,
+    /// The `--report FILE`, rewritten as actions end.
+    pub(super) report: Option<&'a ReportFile>,
 }
 
 /// Asks for confirmation unless `yes`, then applies (the report path was checked first).
@@ -216,7 +261,24 @@ pub(super) struct Run<'a> {
 /// # Errors
 /// [`Failure::Usage`] when the answer cannot be read.
 async fn confirm_and_execute(yes: bool, run: &Run<'_>) -> Result<Ended, Failure> {
-    if !yes && !confirm(run.printer)? {
+    let answer = async {
+        if yes {
+            return Ok(true);
+        }
+        // The answer is read on a blocking thread, so that a signal still ends the run.
+        prompt(run.printer);
+        tokio::task::spawn_blocking(read_yes)
+            .await
+            .map_err(|e| Failure::Failed(format!("the prompt failed: {e}")))?
+    };
+    let yes = match run.stops {
+        Some(stops) => stops.race(answer).await?,
+        None => answer.await?,
+    };
+    if let Some(h) = run.stops.and_then(Stops::halted) {
+        return Err(run.stops.expect("halted").failure(h));
+    }
+    if !yes {
         run.printer.out("\nApply cancelled; nothing was changed.\n");
         return Ok(Ended {
             exit: Exit::Success,
@@ -254,19 +316,42 @@ pub(super) async fn execute(run: &Run<'_>) -> Ended {
         progress,
         api_url,
         printer,
+        stops,
+        report: file,
     } = *run;
     let opts = ApplyOptions {
         concurrency: cfg.pagerduty.concurrency,
         protected: cfg.lifecycle.protected.clone(),
         archive: archive.clone(),
+        stop: stops.map_or_else(Stop::never, Stops::stop),
     };
+    let live = file.map(|f| LiveReport::start(f, plan, roster, printer));
     let before = client.stats();
     let started = std::time::Instant::now();
-    let outcomes: Vec<Outcome> = apply::apply(client, plan, &opts, progress, &|o| {
-        let line = report::outcome_line(o) + "\n";
-        progress.suspend(|| printer.out(&line));
-    })
-    .await;
+    let on_outcome = |i: usize, o: &Outcome| {
+        if let Some(live) = &live {
+            live.record(i, o);
+        }
+        // Actions never started are counted once at the end, not listed one by one.
+        if o.status != OutcomeStatus::NotStarted {
+            let line = report::outcome_line(o) + "\n";
+            progress.suspend(|| printer.out(&line));
+        }
+    };
+    let work = apply::apply(client, plan, &opts, progress, &on_outcome);
+    // Outcomes that ended while no other did are written within a second too.
+    let flush = async {
+        loop {
+            tokio::time::sleep(WRITE_EVERY).await;
+            if let Some(live) = &live {
+                live.flush();
+            }
+        }
+    };
+    let outcomes: Vec<Outcome> = tokio::select! {
+        outcomes = work => outcomes,
+        () = flush => unreachable!("the flush loop never ends"),
+    };
     let requests = report::requests_json(&before, &client.stats(), started.elapsed());
     // What was done is printed before the report is written: the writes have happened, so
     // a report that cannot be written must not also hide their outcome.
@@ -282,13 +367,41 @@ pub(super) async fn execute(run: &Run<'_>) -> Ended {
     let stopped = outcomes
         .iter()
         .any(|o| matches!(o.cause, Some(apply::Cause::AuthenticationRejected)));
-    let (exit, status) = if failed || stopped {
-        (Exit::Failure, RunStatus::Failed)
-    } else {
-        (Exit::Success, RunStatus::Applied)
+    let halt = stops.and_then(Stops::halted);
+    let (exit, status) = match halt {
+        Some(Halt::Signal(s)) => (stop::signal_exit(s), RunStatus::Interrupted),
+        Some(Halt::MaxRuntime) => (Exit::Failure, RunStatus::Failed),
+        None if failed || stopped => (Exit::Failure, RunStatus::Failed),
+        None => (Exit::Success, RunStatus::Applied),
     };
-    Ended {
-        exit,
-        report: report::apply_json(status, exit.code(), &outcomes, plan, roster, requests),
+    let mut v = report::apply_json(status, exit.code(), &outcomes, plan, roster, requests);
+    if let Some(h) = halt {
+        let left = outcomes
+            .iter()
+            .filter(|o| {
+                matches!(
+                    o.status,
+                    OutcomeStatus::NotStarted | OutcomeStatus::Interrupted
+                )
+            })
+            .count();
+        let why = match h {
+            Halt::MaxRuntime => format!(
+                "--max-runtime {} ran out",
+                stops
+                    .and_then(Stops::max_runtime)
+                    .map(|d| humantime::format_duration(d).to_string())
+                    .unwrap_or_default()
+            ),
+            Halt::Signal(s) => format!("interrupted by {}", s.name()),
+        };
+        let message = format!(
+            "{why}: {left} of {} action{} not finished (not started or interrupted); the next run finishes them",
+            outcomes.len(),
+            if outcomes.len() == 1 { "" } else { "s" }
+        );
+        printer.err(&format!("Error: {message}"));
+        v["error"] = serde_json::Value::String(message);
     }
+    Ended { exit, report: v }
 }

@@ -246,15 +246,19 @@ pub(super) fn shell_word(word: &str) -> String {
     }
 }
 
-/// Asks on stdout whether to apply, reads one line from stdin, and says whether it was
-/// `yes` (surrounding white space ignored).
-///
-/// # Errors
-/// [`Failure::Usage`] when stdin cannot be read.
-pub(super) fn confirm(printer: &Printer) -> Result<bool, Failure> {
+/// Asks on stdout whether to apply.
+pub(super) fn prompt(printer: &Printer) {
     printer.out(
         "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
     );
+}
+
+/// Reads one line from stdin and says whether it was `yes` (surrounding white space
+/// ignored). Blocks: call it off the async workers.
+///
+/// # Errors
+/// [`Failure::Usage`] when stdin cannot be read.
+pub(super) fn read_yes() -> Result<bool, Failure> {
     let mut line = String::new();
     std::io::stdin()
         .lock()

@@ -77,6 +77,8 @@ pub(super) async fn run(a: DemoArgs, printer: &Printer) -> Result<Exit, Failure>
         progress: &bar,
         api_url: &s.api_url,
         printer,
+        stops: None,
+        report: None,
     };
     let ended = execute(&run).await;
     write_report(file.as_ref(), &ended.report)?;

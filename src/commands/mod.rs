@@ -7,23 +7,29 @@
 //! | `apply` | `apply`, and `apply --plan FILE` (a saved plan) |
 //! | `sandbox` | `sandbox`: the simulator on 127.0.0.1 |
 //! | [`demo`] | `demo`: plan, apply and plan again against the simulator |
+//! | `stop` | what stops an `apply` early: SIGINT, SIGTERM, `--max-runtime` |
+//! | `live_report` | the `--report FILE` of an `apply` in progress, rewritten as actions end |
 //! | `common` | what several commands share: loading the inputs, the client, the observe-and-plan loop ([`observe_and_plan`]), the safety refusal, the report-file lifecycle, the confirmation prompt, shell quoting |
 //!
 //! A command reads its inputs, calls the library (config → hr → pagerduty → observe →
 //! plan → apply → report), prints through the [`Printer`] and returns an [`Exit`] or a
 //! [`Failure`], which [`run`] prints and maps to its exit code. Nothing here calls
-//! `process::exit`; `main` turns the [`Exit`] into the process status. A new command (e.g.
+//! `process::exit`, except a second SIGINT or SIGTERM during `apply`, which ends the
+//! process at once (`stop`); `main` turns the [`Exit`] into the process status. A new command (e.g.
 //! `doctor`) is a file here, a variant of [`crate::cli::Command`] and one arm in [`run`].
 
 mod apply;
 mod common;
 pub mod demo;
+mod live_report;
 mod plan;
 mod sandbox;
+mod stop;
 mod validate;
 
 pub use common::{Planned, client_config, observe_and_plan, today};
 
+use crate::apply::Signal;
 use crate::cli::{Cli, Command};
 use crate::config::ConfigError;
 use crate::exit::Exit;
@@ -55,6 +61,9 @@ pub enum Failure {
     /// The run failed (exit 1).
     #[error("{0}")]
     Failed(String),
+    /// Stopped by a signal before the first write (exit 130 for SIGINT, 143 for SIGTERM).
+    #[error("interrupted by {} before the first write; nothing was changed", .0.name())]
+    Interrupted(Signal),
 }
 
 impl Failure {
@@ -66,6 +75,7 @@ impl Failure {
             Failure::Hr(_) => Exit::HrInput,
             Failure::Refused(_) => Exit::Refused,
             Failure::Failed(_) => Exit::Failure,
+            Failure::Interrupted(s) => stop::signal_exit(*s),
         }
     }
 
@@ -77,6 +87,7 @@ impl Failure {
             Failure::Hr(_) => RunStatus::HrUnusable,
             Failure::Refused(_) => RunStatus::Refused,
             Failure::Failed(_) => RunStatus::Failed,
+            Failure::Interrupted(_) => RunStatus::Interrupted,
         }
     }
 }

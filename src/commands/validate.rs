@@ -7,7 +7,7 @@ use super::common::{pretty, today};
 use crate::cli::{Format, ValidateArgs};
 use crate::config::Config;
 use crate::exit::Exit;
-use crate::hr::{self, HrError};
+use crate::hr;
 use crate::plan::{self, Policy, dated};
 use crate::printer::Printer;
 use crate::report::{self, Lifecycles};
@@ -20,10 +20,7 @@ use crate::report::{self, Lifecycles};
 /// [`Failure::Rules`] for a rule mistake found offline.
 pub(super) fn run(a: ValidateArgs, printer: &Printer) -> Result<Exit, Failure> {
     let cfg = Config::load(&a.inputs.config)?;
-    let bytes = std::fs::read(&a.inputs.hr).map_err(|source| HrError::Read {
-        path: a.inputs.hr.clone(),
-        source,
-    })?;
+    let bytes = hr::read_export(&a.inputs.hr)?;
     // Parse without the invalid-rows limit first, so every problem is listed before a refusal.
     let roster = hr::parse_bytes(&bytes, &cfg.hr)?;
     let policy = Policy::from_config(&cfg);

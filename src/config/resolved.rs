@@ -445,14 +445,14 @@ pub struct SafetyConfig {
     /// Refuse when more users than this would be deleted (no percentage: a deletion cannot
     /// be undone).
     pub max_deletions: usize,
-    /// Directory for the apply lock file: `lock_dir` (relative to the configuration
-    /// file's directory unless absolute), else the configuration file's directory (`.` for
-    /// a file named without a directory).
-    pub lock_dir: PathBuf,
+    /// Directory for the apply lock file when `lock_dir` is set (relative to the
+    /// configuration file's directory unless absolute); `None` for the machine-wide default
+    /// (the user's state directory, see `apply::lock::default_lock_dir`).
+    pub lock_dir: Option<PathBuf>,
 }
 
 impl Default for SafetyConfig {
-    /// The documented defaults, with the lock in the current directory.
+    /// The documented defaults (the lock in the machine-wide default directory).
     fn default() -> Self {
         SafetyConfig {
             max_invalid_rows_percent: DEFAULT_MAX_INVALID_ROWS_PERCENT,
@@ -464,7 +464,7 @@ impl Default for SafetyConfig {
             max_role_change_percent: DEFAULT_MAX_ROLE_CHANGE_PERCENT,
             max_shrink_percent: DEFAULT_MAX_SHRINK_PERCENT,
             max_deletions: DEFAULT_MAX_DELETIONS,
-            lock_dir: PathBuf::from("."),
+            lock_dir: None,
         }
     }
 }

@@ -271,24 +271,25 @@ fn the_resolved_sections_hold_plain_values() {
 }
 
 #[test]
-fn the_lock_dir_is_resolved_against_the_config_files_directory() {
+fn a_lock_dir_that_is_set_is_resolved_against_the_config_files_directory() {
     let at = |path: &str, extra: &str| {
         Config::from_toml(&format!("{GOOD}{extra}"), Path::new(path))
             .unwrap()
             .safety
             .lock_dir
     };
-    assert_eq!(at("cfg.toml", ""), PathBuf::from("."));
-    assert_eq!(at("/etc/h2p/cfg.toml", ""), PathBuf::from("/etc/h2p"));
+    // Unset: no directory of the configuration's, the machine-wide default.
+    assert_eq!(at("cfg.toml", ""), None);
+    assert_eq!(at("/etc/h2p/cfg.toml", ""), None);
     let relative = "\n[safety]\nlock_dir = \"locks\"\n";
     assert_eq!(
         at("/etc/h2p/cfg.toml", relative),
-        PathBuf::from("/etc/h2p/locks")
+        Some(PathBuf::from("/etc/h2p/locks"))
     );
     let absolute = "\n[safety]\nlock_dir = \"/var/lock/h2p\"\n";
     assert_eq!(
         at("/etc/h2p/cfg.toml", absolute),
-        PathBuf::from("/var/lock/h2p")
+        Some(PathBuf::from("/var/lock/h2p"))
     );
 }
 

@@ -17,7 +17,10 @@ use std::path::PathBuf;
 mod read;
 pub mod template;
 
-pub use read::{check_invalid_rows, parse_bytes, read_bytes, read_file};
+pub use read::{
+    MAX_CELL_BYTES, MAX_EXPORT_BYTES, check_invalid_rows, parse_bytes, read_bytes, read_export,
+    read_file,
+};
 
 /// An employee's lifecycle state as the export's status value says it, through
 /// `[hr.status]` (an export without a status column says [`Lifecycle::Active`] for every
@@ -224,6 +227,16 @@ pub enum HrError {
         path: PathBuf,
         /// The I/O error.
         source: std::io::Error,
+    },
+    /// The file is larger than hr2pagerduty reads ([`read::MAX_EXPORT_BYTES`]).
+    #[error(
+        "HR export {path} is larger than {limit} bytes, the most hr2pagerduty reads; an export of hundreds of thousands of people fits well below that, so this is not an HR export"
+    )]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The limit, in bytes.
+        limit: u64,
     },
     /// Bytes that are not valid in the configured encoding.
     #[error(

@@ -10,12 +10,17 @@
 //!    present twice refuses the file, and a one-column header while several are mapped
 //!    refuses it with the delimiter the header seems to use;
 //! 5. refuse records a stray quote has merged, and a file cut off mid-row ([`structure`]);
-//! 6. validate each row (see [`ProblemKind`]); a failing row is skipped and reported with
+//! 6. validate each row (see [`ProblemKind`]; a cell over [`MAX_CELL_BYTES`] is a
+//!    problem, and every value echoed in a message is cut by [`crate::quote::quoted`]);
+//!    a failing row is skipped and reported with
 //!    the line it starts on, and the employee ID and email it names are protected (for a
 //!    row of another width than the header, whose cells are shifted, every value it holds);
 //! 7. flag every row whose employee ID or email is also on another row;
 //! 8. ([`read_file`], [`read_bytes`]) refuse the run when the share of failing rows is
 //!    above `[safety] max_invalid_rows_percent` ([`check_invalid_rows`]).
+//!
+//! A file larger than [`MAX_EXPORT_BYTES`] is refused before it is read ([`read_export`]),
+//! so memory stays bounded whatever the file.
 //!
 //! Rows whose cells are all empty (`,,,,`) are ignored and not counted.
 //!
@@ -30,16 +35,44 @@ mod decode;
 mod row;
 mod structure;
 
+/// The largest export read, in bytes: 256 MiB. Memory stays within a few times this (the
+/// file, its text, and the rows kept); 200,000 rows of a real export take about 30 MB.
+pub const MAX_EXPORT_BYTES: u64 = 256 * 1024 * 1024;
+
+pub use row::MAX_CELL_BYTES;
+
+/// The bytes of the export at `path`, at most [`MAX_EXPORT_BYTES`].
+///
+/// # Errors
+/// [`HrError::Read`] when the file cannot be read, [`HrError::TooLarge`] above the limit.
+pub fn read_export(path: &Path) -> Result<Vec<u8>, HrError> {
+    use std::io::Read;
+    let io = |source| HrError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_EXPORT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_EXPORT_BYTES {
+        return Err(HrError::TooLarge {
+            path: path.to_path_buf(),
+            limit: MAX_EXPORT_BYTES,
+        });
+    }
+    Ok(bytes)
+}
+
 /// Reads and validates the export at `path` with `cfg.hr`, then applies
 /// `cfg.safety.max_invalid_rows_percent`.
 ///
 /// # Errors
-/// [`HrError::Read`] when the file cannot be read; otherwise as [`read_bytes`].
+/// [`HrError::Read`] when the file cannot be read, [`HrError::TooLarge`] when it is larger
+/// than [`MAX_EXPORT_BYTES`]; otherwise as [`read_bytes`].
 pub fn read_file(path: &Path, cfg: &Config) -> Result<Roster, HrError> {
-    let bytes = std::fs::read(path).map_err(|source| HrError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes = read_export(path)?;
     read_bytes(&bytes, cfg)
 }
 

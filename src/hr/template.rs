@@ -26,7 +26,8 @@ pub enum TemplateError {
     EmptyLast,
     /// A part holds a character that does not belong in an address.
     #[error(
-        "{{{placeholder}}} would be {value:?}, which has {bad:?}; only a-z 0-9 . _ - ' are used"
+        "{{{placeholder}}} would be {}, which has {bad:?}; only a-z 0-9 . _ - ' are used",
+        crate::quote::quoted(.value)
     )]
     Character {
         /// `first` or `last`.

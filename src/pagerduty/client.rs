@@ -9,8 +9,9 @@ use super::models::contact::{
 use super::models::incidents::{Incident, IncidentsPage};
 use super::models::oncall::{EscalationPoliciesPage, EscalationPolicy, Oncall};
 use super::models::{
-    CreateUserRequest, NewUser, Team, TeamMember, TeamMembersPage, TeamMembershipRequest, TeamRole,
-    TeamsPage, UpdateUserRequest, User, UserEnvelope, UserUpdate, UsersPage,
+    CreateUserRequest, EMAIL_TAKEN, NewUser, Team, TeamMember, TeamMembersPage,
+    TeamMembershipRequest, TeamRole, TeamsPage, UpdateUserRequest, User, UserEnvelope, UserUpdate,
+    UsersPage,
 };
 use super::pagination::{self, KeyedOncallsPage, Listing, OFFSET_CEILING, PAGE_LIMIT, collect};
 use super::partition;
@@ -77,15 +78,17 @@ pub struct ClientConfig {
 pub const DEFAULT_CREATE_CONCURRENCY: usize = 4;
 
 /// The result of a write: the value, the attempts it took (1 = no retry), and whether it
-/// was *recovered*: an attempt's outcome was unknown (timeout, dropped connection, 5xx)
-/// and a later check showed it had taken effect, so it was not sent again.
+/// was *recovered*: the value comes from a look-up, not from the write's answer (an
+/// attempt's outcome was unknown and a later check showed it had taken effect, so it was
+/// not sent again; or, for a create, the email was already taken and its holder was found).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sent<T> {
     /// The answer (the created or updated user; `()` for answers without a body).
     pub value: T,
     /// Attempts of the write, including the first.
     pub attempts: u32,
-    /// The write took effect on an attempt whose answer was lost.
+    /// The value was found by a look-up: the write took effect on an attempt whose answer
+    /// was lost, or (a create) the email's holder already existed.
     pub recovered: bool,
 }
 
@@ -450,15 +453,24 @@ impl Client {
     ///
     /// At most `create_concurrency` creates are in flight at once. A transient account-lock
     /// 400 (fact F30) lowers that limit and is retried with backoff, bounded by
-    /// [`RetryPolicy::max_elapsed`] only (not by attempts). When an attempt's outcome is
-    /// unknown (timeout, dropped connection, 5xx) the POST is never re-sent blindly: the
-    /// user is first looked up by email ([`Client::find_user_by_email`]); if found it is
-    /// returned with `recovered: true`, and only if absent is the POST sent again. A re-sent
-    /// POST refused with "Email has already been taken" (fact F31) is settled the same way.
+    /// [`RetryPolicy::max_elapsed`] only (not by attempts). The POST is never re-sent
+    /// blindly, and never creates a second user for one email:
+    /// - when an attempt's outcome is unknown (timeout, dropped connection, 5xx), the user
+    ///   is first looked up by email ([`Client::find_user_by_email`]); if found it is
+    ///   returned with `recovered: true`, and only if absent is the POST sent again;
+    /// - when PagerDuty answers "Email has already been taken" (fact F31), on the first
+    ///   attempt or a re-send, the user holding the email is looked up and returned with
+    ///   `recovered: true`. The look-up lags behind creates as listings do, so an empty
+    ///   answer is asked again after the retry policy's backoff waits, up to
+    ///   [`RetryPolicy::max_attempts`] look-ups within [`RetryPolicy::max_elapsed`].
+    ///
+    /// A `recovered` user may be someone else's: whether to adopt it is the caller's
+    /// decision (the executor checks its marker, owner and protected status).
     ///
     /// # Errors
     /// [`ApiError::Status`] for refusals (400 with PagerDuty's reasons in
-    /// [`ApiError::body`], 401, 402, 403), or after retries run out;
+    /// [`ApiError::body`], 401, 402, 403), or after retries run out; the 400 "Email has
+    /// already been taken" when no look-up found the user holding the email;
     /// [`ApiError::OutcomeUnknown`] when the lookup itself failed.
     pub async fn create_user(&self, user: &NewUser) -> Result<Sent<User>, ApiError> {
         let mut req =
@@ -467,17 +479,70 @@ impl Client {
         req.create_user = true;
         let email = Email::normalise(&user.email);
         let lookup = || self.find_user_by_email(&email).boxed();
-        match self.inner.execute(&req, Some(&lookup)).await? {
-            Reply::Answer(ex) => Ok(Sent {
+        match self.inner.execute(&req, Some(&lookup)).await {
+            Ok(Reply::Answer(ex)) => Ok(Sent {
                 value: ex.decode::<UserEnvelope>()?.user,
                 attempts: ex.attempts,
                 recovered: false,
             }),
-            Reply::Recovered { value, attempts } => Ok(Sent {
+            Ok(Reply::Recovered { value, attempts }) => Ok(Sent {
                 value,
                 attempts,
                 recovered: true,
             }),
+            Err(e) if e.status() == Some(400) && e.body_mentions(EMAIL_TAKEN) => {
+                match self.find_email_holder(&email).await {
+                    Ok(Some(value)) => {
+                        self.inner.throttle.count_recovered();
+                        Ok(Sent {
+                            value,
+                            attempts: e.attempts(),
+                            recovered: true,
+                        })
+                    }
+                    Ok(None) => {
+                        tracing::warn!(
+                            email = %email,
+                            "POST /users: email already taken, but no look-up found its user"
+                        );
+                        Err(e)
+                    }
+                    Err(lookup) => Err(ApiError::OutcomeUnknown {
+                        method: Method::POST,
+                        path: "/users".into(),
+                        cause: "HTTP 400: Email has already been taken".into(),
+                        attempts: e.attempts(),
+                        lookup: Some(Box::new(lookup)),
+                    }),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The user holding `email`, which PagerDuty says is taken: looked up again while the
+    /// look-up finds nothing (it lags behind creates), within the retry policy's bounds.
+    async fn find_email_holder(&self, email: &Email) -> Result<Option<User>, ApiError> {
+        let policy = *self.inner.policy();
+        let mut backoff = policy.backoff();
+        let started = tokio::time::Instant::now();
+        let mut looked = 0;
+        loop {
+            looked += 1;
+            if let Some(u) = self.find_user_by_email(email).await? {
+                return Ok(Some(u));
+            }
+            let wait = backoff.next_wait();
+            if looked >= policy.max_attempts || started.elapsed() + wait > policy.max_elapsed {
+                return Ok(None);
+            }
+            tracing::info!(
+                email = %email,
+                looked,
+                wait_ms = wait.as_millis() as u64,
+                "email taken but not found yet (listing lag); looking again"
+            );
+            tokio::time::sleep(wait).await;
         }
     }
 

@@ -1,9 +1,10 @@
 //! What every part of one planning run reads and gathers: the inputs, the resolved rules,
 //! team names, the team roles the members listings give, and what the builders collect as
 //! they go (teams whose members are needed, users whose on-call duties are needed, blocked
-//! email changes, notes).
+//! email changes, the email hand-offs, notes).
 
 use super::Inputs;
+use super::handoff::Handoffs;
 use super::policy::Policy;
 use super::rules::ResolvedRules;
 use crate::ids::{EmployeeId, TeamId, UserId};
@@ -37,6 +38,8 @@ pub(super) struct Ctx<'a> {
     pub(super) needs_oncall: BTreeSet<UserId>,
     /// Employee IDs whose email must not change this run (another user holds the address).
     pub(super) email_blocked: BTreeSet<EmployeeId>,
+    /// The email changes of this run, and which addresses they free.
+    pub(super) handoffs: Handoffs,
     /// Notes gathered while planning actions.
     pub(super) notes: Vec<String>,
 }
@@ -68,6 +71,7 @@ impl<'a> Ctx<'a> {
             needs: BTreeSet::new(),
             needs_oncall: BTreeSet::new(),
             email_blocked: BTreeSet::new(),
+            handoffs: Handoffs::default(),
             notes: Vec::new(),
         }
     }

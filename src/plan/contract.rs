@@ -198,6 +198,12 @@ pub struct Action {
     /// ahead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked: Option<Blocked>,
+    /// The user whose email change, in the same run, frees the email this action gives its
+    /// user (an address handed from one person to another): [`crate::apply`] runs this
+    /// action after that user's action, and only once its email change was done. `None`
+    /// for most actions; absent from saved plans made before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waits_for: Option<UserId>,
 }
 
 impl Action {

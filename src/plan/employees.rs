@@ -11,11 +11,13 @@ use super::contract::{ActionKind, DateConflict, Pending};
 use super::dated::{self, Dated, LeaverCause, Standing};
 use super::matching::{Found, Index};
 use super::ownership::{protected_email, untouchable};
+use super::policy::Policy;
 use super::preconditions::check_stakeholder;
 use super::skip::{Skip, SkipCause};
 use crate::config::{DeactivationMode, PastTerminationDate};
 use crate::hr::Employee;
 use crate::pagerduty::models::User;
+use chrono::NaiveDate;
 
 /// Plans employee `e`: at most one action, or a skip, or one more unchanged; and any
 /// pending change and date conflict.
@@ -26,16 +28,7 @@ pub(super) fn plan_employee<'a>(
     t: &mut Tally<'a>,
 ) {
     let found = index.find(e);
-    let matched = match &found {
-        Found::ByMarker(u) | Found::ByEmail(u) => Some(*u),
-        Found::Nobody | Found::Blocked { .. } => None,
-    };
-    // A termination date that brought the suspension of this employee's user into effect.
-    let applied = matched
-        .and_then(|u| index.marker(u))
-        .and_then(|m| m.suspended.as_ref())
-        .and_then(|s| s.termination_date);
-    let d = dated::dated(e, cx.policy, cx.inp.today, applied);
+    let d = dated_for(index, &found, e, cx.policy, cx.inp.today);
     if matches!(d.standing, Standing::Employed { .. }) {
         t.hr_active += 1;
     }
@@ -49,6 +42,10 @@ pub(super) fn plan_employee<'a>(
             line: e.line,
         });
     }
+    let employed = matches!(d.standing, Standing::Employed { .. });
+    // The user whose email change, earlier in this run, frees the email this employee's
+    // action needs (see `handoff`).
+    let mut waits_for = None;
     let (user, matched_by_email) = match found {
         Found::ByMarker(u) => (Some(u), false),
         Found::ByEmail(u) => (Some(u), true),
@@ -58,11 +55,24 @@ pub(super) fn plan_employee<'a>(
             user,
             decided,
         } => {
-            if decided && let Some(u) = user {
-                t.handled.insert(u.id.as_str());
+            let holder = match &reason {
+                SkipCause::EmailOfAnotherEmployee { user, .. } => Some(user),
+                _ => None,
+            };
+            match cx.handoffs.freed_by(&e.email) {
+                // A's user gives this address up in this run: no user holds it for us.
+                Some(by) if Some(by) == holder && employed => {
+                    waits_for = Some(by.clone());
+                    (None, false)
+                }
+                _ => {
+                    if decided && let Some(u) = user {
+                        t.handled.insert(u.id.as_str());
+                    }
+                    t.out.skipped.push(Skip::employee(e, user, reason));
+                    return;
+                }
             }
-            t.out.skipped.push(Skip::employee(e, user, reason));
-            return;
         }
     };
     if let Some(u) = user {
@@ -75,7 +85,14 @@ pub(super) fn plan_employee<'a>(
         // An email change onto an address another user already holds would be refused
         // ("Email has already been taken", fact F31) every night: keep the old address,
         // apply the other changes, and say why.
-        if let Some(other) = index.by_email(&e.email).filter(|o| o.id != u.id)
+        let holder = index.by_email(&e.email).filter(|o| o.id != u.id);
+        if let Some(other) = holder
+            && employed
+            && cx.handoffs.freed_by(&e.email) == Some(&other.id)
+        {
+            // The holder gives the address up first in this run: take it after that.
+            waits_for = Some(other.id.clone());
+        } else if let Some(other) = holder
             && !matches!(d.standing, Standing::Leaver(_))
         {
             cx.email_blocked.insert(e.employee_id.clone());
@@ -141,9 +158,39 @@ pub(super) fn plan_employee<'a>(
         (Standing::Leaver(_), None) | (Standing::NotYetHired { .. }, _) => None,
     };
     match action {
-        Some(a) => t.out.actions.push(a),
+        Some(mut a) => {
+            if let Some(by) = waits_for {
+                a.reason.push_str(&format!(
+                    "; takes over {} from PagerDuty user {by}, whose email changes first in this run",
+                    e.email
+                ));
+                a.waits_for = Some(by);
+            }
+            t.out.actions.push(a)
+        }
         None => t.out.unchanged += 1,
     }
+}
+
+/// How `e` stands today ([`dated::dated`]), given what matching `found` for it: the
+/// termination date a suspension recorded on its user counts as applied.
+pub(super) fn dated_for(
+    index: &Index<'_>,
+    found: &Found<'_>,
+    e: &Employee,
+    policy: &Policy,
+    today: NaiveDate,
+) -> Dated {
+    let matched = match found {
+        Found::ByMarker(u) | Found::ByEmail(u) => Some(*u),
+        Found::Nobody | Found::Blocked { .. } => None,
+    };
+    // A termination date that brought the suspension of this employee's user into effect.
+    let applied = matched
+        .and_then(|u| index.marker(u))
+        .and_then(|m| m.suspended.as_ref())
+        .and_then(|s| s.termination_date);
+    dated::dated(e, policy, today, applied)
 }
 
 /// Lists what comes due for `e` on a later date: the create (or, for a `user` already

@@ -46,6 +46,13 @@
 //! caller looks them up and plans again. A blocked action keeps its steps (a saved plan
 //! applied later with the override sends them) but is not attempted.
 //!
+//! # Emails handed over
+//! When one person's email changes and another person (a new hire, or a user moving too)
+//! takes the old address in the same run, the second action names the first user in
+//! [`Action::waits_for`]; the executor runs it after, and only once the email change was
+//! done (`handoff`). A swap, or any ring of moves, cannot be ordered: those email changes
+//! are held back with a note, and the rest of each update is applied.
+//!
 //! # Layout
 //! - `contract`: the data contract ([`Plan`], [`Action`], [`Step`], [`Guard`], ...) that
 //!   apply, the report and saved plans read; `skip`: [`Skip`] and its [`SkipCause`];
@@ -58,6 +65,7 @@
 //!   claims by unreadable markers;
 //! - `employees` (the pass over the export) and `leavers` (the pass over users no employee
 //!   decided: marked users the export no longer lists, unmanaged users);
+//! - `handoff`: the email changes of a run, and the addresses they free for others;
 //! - `preconditions`: the `From` user and the stakeholder-with-a-team rule mistake;
 //! - `build`: one builder per [`ActionKind`] and the helpers they share;
 //! - [`safety`]: the change thresholds checked on a finished plan.
@@ -72,6 +80,7 @@ mod build;
 mod context;
 mod contract;
 mod employees;
+mod handoff;
 mod leavers;
 mod matching;
 mod preconditions;
@@ -158,6 +167,7 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
     let rules = ResolvedRules::resolve(&inp.policy.rules, inp.teams)?;
     let mut cx = Ctx::new(inp, rules);
     let index = Index::new(inp.users);
+    cx.handoffs = handoff::Handoffs::new(&index, &inp.roster.employees, inp.policy, inp.today);
     let mut t = Tally::default();
     t.out.notes.extend_from_slice(index.notes());
     skip_duplicate_markers(&index, &mut t);

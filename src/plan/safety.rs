@@ -179,6 +179,7 @@ mod tests {
             line: None,
             oncall: None,
             blocked: None,
+            waits_for: None,
         };
         let mut actions: Vec<Action> = (0..deactivations)
             .map(|_| mk(ActionKind::Deactivate, true))

@@ -221,14 +221,29 @@ impl Account {
         u.teams.retain(|t| t.id != team);
     }
 
-    /// Applies the first `limit` steps of every action (all when `None`).
+    /// Applies the first `limit` steps of every action (all when `None`), an action that
+    /// waits for another user's email change after the others (as the executor orders
+    /// them), refusing an email another user holds as PagerDuty does (fact F31).
     pub(super) fn apply(&mut self, plan: &Plan, limit: Option<usize>) {
-        // A blocked action is not attempted (as `apply` does).
-        for a in plan.actions.iter().filter(|a| a.attempted()) {
+        // A blocked action is not attempted (as `apply` does); an action that waits for
+        // another user's email change runs after the others.
+        let mut ordered: Vec<&Action> = plan.actions.iter().filter(|a| a.attempted()).collect();
+        ordered.sort_by_key(|a| a.waits_for.is_some());
+        for a in ordered {
             let mut uid = a.user_id.clone();
+            let taken = |users: &[User], email: &str, me: Option<&UserId>| {
+                users.iter().any(|u| {
+                    Email::normalise(&u.email) == Email::normalise(email) && Some(&u.id) != me
+                })
+            };
             for step in a.steps.iter().take(limit.unwrap_or(usize::MAX)) {
                 match step {
                     Step::CreateUser(n) => {
+                        assert!(
+                            !taken(&self.users, &n.email, None),
+                            "Email has already been taken: {}",
+                            n.email
+                        );
                         let id = format!("PNEW{:03}", self.next_id);
                         self.next_id += 1;
                         let mut u = user(
@@ -245,6 +260,12 @@ impl Account {
                         uid = Some(UserId::new(id));
                     }
                     Step::UpdateUser(upd) => {
+                        if let Some(v) = &upd.email {
+                            assert!(
+                                !taken(&self.users, v, uid.as_ref()),
+                                "Email has already been taken: {v}"
+                            );
+                        }
                         let u = self
                             .users
                             .iter_mut()
@@ -1450,6 +1471,225 @@ fn a_move_into_a_stakeholder_role_leaves_teams_before_the_role_changes() {
     // The in-memory executor refuses a stakeholder on a team, as PagerDuty does (F17).
     acct.apply(&p, None);
     assert!(acct.plan(&r, &cfg).is_empty());
+}
+
+#[test]
+fn an_address_handed_to_a_new_hire_is_taken_after_the_old_owner_moves_in_one_run() {
+    let cfg = std_config();
+    // A (60) moves from shared@ to a.new@; B (61), a new hire, gets shared@.
+    let r = roster(vec![
+        emp(
+            "60",
+            "a.new@example.com",
+            "Al Po",
+            Lifecycle::Active,
+            "Sales",
+            "Rep",
+        ),
+        emp(
+            "61",
+            "shared@example.com",
+            "Be Qu",
+            Lifecycle::Active,
+            "Sales",
+            "Rep",
+        ),
+    ]);
+    let mut acct = Account::new(vec![user(
+        "PAL",
+        "shared@example.com",
+        "Al Po",
+        Role::LimitedUser,
+        "Rep",
+        marked("60"),
+    )]);
+    let p = acct.plan(&r, &cfg);
+    assert!(p.skipped.is_empty(), "{:#?}", p.skipped);
+    let create = p
+        .actions
+        .iter()
+        .find(|a| a.kind == ActionKind::Create)
+        .expect("B is created this run");
+    assert_eq!(create.email.as_str(), "shared@example.com");
+    assert_eq!(create.waits_for.as_deref(), Some("PAL"));
+    assert!(
+        create
+            .reason
+            .contains("takes over shared@example.com from PagerDuty user PAL"),
+        "{}",
+        create.reason
+    );
+    let update = p
+        .actions
+        .iter()
+        .find(|a| a.kind == ActionKind::Update)
+        .unwrap();
+    assert_eq!(update.waits_for, None);
+    assert_eq!(update.email.as_str(), "a.new@example.com");
+    acct.apply(&p, None);
+    assert!(acct.plan(&r, &cfg).is_empty(), "converged in one run");
+}
+
+#[test]
+fn a_chain_of_moves_is_ordered_and_a_swap_stays_a_note() {
+    let cfg = std_config();
+    // Chain: C (72) takes B's address, B (71) takes A's, A (70) moves to a free one.
+    let chain = roster(vec![
+        emp(
+            "70",
+            "free@example.com",
+            "Aa Aa",
+            Lifecycle::Active,
+            "Sales",
+            "Rep",
+        ),
+        emp(
+            "71",
+            "a@example.com",
+            "Bb Bb",
+            Lifecycle::Active,
+            "Sales",
+            "Rep",
+        ),
+        emp(
+            "72",
+            "b@example.com",
+            "Cc Cc",
+            Lifecycle::Active,
+            "Sales",
+            "Rep",
+        ),
+    ]);
+    let mut acct = Account::new(vec![
+        user(
+            "PA",
+            "a@example.com",
+            "Aa Aa",
+            Role::LimitedUser,
+            "Rep",
+            marked("70"),
+        ),
+        user(
+            "PB",
+            "b@example.com",
+            "Bb Bb",
+            Role::LimitedUser,
+            "Rep",
+            marked("71"),
+        ),
+    ]);
+    let p = acct.plan(&chain, &cfg);
+    let waits: Vec<(&str, Option<&str>)> = p
+        .actions
+        .iter()
+        .map(|a| (a.email.as_str(), a.waits_for.as_deref()))
+        .collect();
+    assert_eq!(
+        waits,
+        [
+            ("a@example.com", Some("PA")),
+            ("b@example.com", Some("PB")),
+            ("free@example.com", None)
+        ]
+    );
+    assert!(
+        p.notes.iter().all(|n| !n.contains("already has it")),
+        "{:?}",
+        p.notes
+    );
+    // The in-memory executor runs waiting actions last; a real one follows the chain.
+    let mut again = acct.clone();
+    let first: Plan = Plan {
+        actions: p
+            .actions
+            .iter()
+            .filter(|a| a.waits_for.is_none())
+            .cloned()
+            .collect(),
+        ..p.clone()
+    };
+    again.apply(&first, None);
+    let second = Plan {
+        actions: p
+            .actions
+            .iter()
+            .filter(|a| a.waits_for.as_deref() == Some("PA"))
+            .cloned()
+            .collect(),
+        ..p.clone()
+    };
+    again.apply(&second, None);
+    let third = Plan {
+        actions: p
+            .actions
+            .iter()
+            .filter(|a| a.waits_for.as_deref() == Some("PB"))
+            .cloned()
+            .collect(),
+        ..p.clone()
+    };
+    again.apply(&third, None);
+    assert!(
+        again.plan(&chain, &cfg).is_empty(),
+        "the chain converged in one run"
+    );
+    acct = again;
+    assert_eq!(
+        acct.users
+            .iter()
+            .filter(|u| u.email == "b@example.com")
+            .count(),
+        1
+    );
+
+    // Swap: D and E trade addresses; neither can go first.
+    let swap = roster(vec![
+        emp(
+            "80",
+            "e@example.com",
+            "Dd Dd",
+            Lifecycle::Active,
+            "Sales",
+            "Rep",
+        ),
+        emp(
+            "81",
+            "d@example.com",
+            "Ee Ee",
+            Lifecycle::Active,
+            "Sales",
+            "Rep",
+        ),
+    ]);
+    let acct = Account::new(vec![
+        user(
+            "PD",
+            "d@example.com",
+            "Dd Dd",
+            Role::LimitedUser,
+            "Rep",
+            marked("80"),
+        ),
+        user(
+            "PE",
+            "e@example.com",
+            "Ee Ee",
+            Role::LimitedUser,
+            "Rep",
+            marked("81"),
+        ),
+    ]);
+    let p = acct.plan(&swap, &cfg);
+    assert!(p.is_empty(), "{:#?}", p.actions);
+    assert_eq!(
+        p.notes
+            .iter()
+            .filter(|n| n.contains("already has it"))
+            .count(),
+        2,
+        "{:?}",
+        p.notes
+    );
 }
 
 mod deletion;

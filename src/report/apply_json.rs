@@ -78,6 +78,12 @@ pub enum RunStatus {
     HrUnusable,
     /// The configuration is invalid (exit 78).
     ConfigInvalid,
+    /// The run has not ended: the report written when `apply` starts and rewritten as
+    /// actions end (`exit_code` null). Left in place, it means the run was killed.
+    InProgress,
+    /// Stopped by SIGINT (exit 130) or SIGTERM (exit 143): actions never started are
+    /// `not_started`, actions stopped part-way `interrupted`.
+    Interrupted,
 }
 
 /// Counts of an apply, as the report's `summary`.
@@ -95,6 +101,10 @@ pub struct ApplySummary {
     pub deleted: usize,
     /// Actions that failed.
     pub failed: usize,
+    /// Actions never started because the run stopped (`--max-runtime`, a signal).
+    pub not_started: usize,
+    /// Actions started and stopped part-way by the run's stop; the next run finishes them.
+    pub interrupted: usize,
     /// Actions skipped at apply time, plus people the plan left alone and HR rows with
     /// problems.
     pub skipped: usize,
@@ -120,17 +130,32 @@ pub fn apply_summary(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Appl
             OutcomeStatus::Failed => s.failed += 1,
             OutcomeStatus::Skipped => s.skipped += 1,
             OutcomeStatus::Blocked => s.blocked += 1,
+            OutcomeStatus::NotStarted => s.not_started += 1,
+            OutcomeStatus::Interrupted => s.interrupted += 1,
         }
     }
     s
 }
 
+/// One action of the report: the plan's fields, then how it ended.
+fn outcome_json(o: &Outcome) -> Value {
+    let mut m = action_json(&o.action);
+    m.insert("pagerduty_user_id".into(), json!(o.user_id));
+    m.insert("outcome".into(), json!(o.status));
+    m.insert("error".into(), json!(o.cause));
+    m.insert("attempts".into(), json!(o.attempts));
+    m.insert("steps_done".into(), json!(o.steps_done));
+    m.insert("steps_total".into(), json!(o.action.steps.len()));
+    Value::Object(m)
+}
+
 /// The JSON apply report of a run that reached the apply (or found nothing to apply):
 /// `status` and `exit_code` (how the run ended), `error` (null, or how many actions
 /// failed and how many were blocked), `summary` {created, updated, deactivated,
-/// reactivated, deleted, failed, skipped, blocked}, `actions[]` (the plan's fields plus
-/// `outcome` ∈ applied|failed|skipped|blocked, `error` text or null, `attempts` = HTTP
-/// requests sent for the action including retries and the re-check,
+/// reactivated, deleted, failed, not_started, interrupted, skipped, blocked}, `actions[]`
+/// (the plan's fields plus `outcome` ∈
+/// applied|failed|skipped|blocked|not_started|interrupted, `error` text or null,
+/// `attempts` = HTTP requests sent for the action including retries and the re-check,
 /// `steps_done`/`steps_total`), `skipped[]` as in the plan, and `requests` (see
 /// [`requests_json`]).
 pub fn apply_json(
@@ -141,19 +166,6 @@ pub fn apply_json(
     roster: &Roster,
     requests: Value,
 ) -> Value {
-    let actions: Vec<Value> = outcomes
-        .iter()
-        .map(|o| {
-            let mut m = action_json(&o.action);
-            m.insert("pagerduty_user_id".into(), json!(o.user_id));
-            m.insert("outcome".into(), json!(o.status));
-            m.insert("error".into(), json!(o.cause));
-            m.insert("attempts".into(), json!(o.attempts));
-            m.insert("steps_done".into(), json!(o.steps_done));
-            m.insert("steps_total".into(), json!(o.action.steps.len()));
-            Value::Object(m)
-        })
-        .collect();
     let summary = apply_summary(outcomes, plan, roster);
     let n = outcomes.len();
     let of_n = format!("of {n} action{}", if n == 1 { "" } else { "s" });
@@ -169,10 +181,52 @@ pub fn apply_json(
         "exit_code": exit_code,
         "error": error,
         "summary": summary,
-        "actions": actions,
+        "actions": outcomes.iter().map(outcome_json).collect::<Vec<_>>(),
         "skipped": skipped_json(plan, roster),
         "requests": requests,
     })
+}
+
+/// The report of an apply in progress: [`apply_json`]'s layout with `status`
+/// `in_progress`, `exit_code` null, the outcome of every action that has ended
+/// (`ended[i]` for the plan's action `i`) and `"outcome": "pending"` for the others (not
+/// ended when the report was written; some may be in flight), the summary of the ended
+/// ones, and `requests` null.
+pub fn progress_json(ended: &[Option<Outcome>], plan: &Plan, roster: &Roster) -> Value {
+    let done: Vec<Outcome> = ended.iter().flatten().cloned().collect();
+    let actions: Vec<Value> = plan
+        .actions
+        .iter()
+        .enumerate()
+        .map(|(i, a)| match ended.get(i).and_then(Option::as_ref) {
+            Some(o) => outcome_json(o),
+            None => {
+                let mut m = action_json(a);
+                m.insert("outcome".into(), json!("pending"));
+                m.insert("error".into(), Value::Null);
+                m.insert("steps_total".into(), json!(a.steps.len()));
+                Value::Object(m)
+            }
+        })
+        .collect();
+    json!({
+        "format_version": FORMAT_VERSION,
+        "status": RunStatus::InProgress,
+        "exit_code": null,
+        "error": null,
+        "summary": apply_summary(&done, plan, roster),
+        "actions": actions,
+        "skipped": skipped_json(plan, roster),
+        "requests": null,
+    })
+}
+
+/// The report written when `apply` starts, before the plan is known: `status`
+/// `in_progress`, `exit_code` null, and the layout of [`stopped_json`].
+pub fn starting_json() -> Value {
+    let mut v = stopped_json(RunStatus::InProgress, 0, None);
+    v["exit_code"] = Value::Null;
+    v
 }
 
 /// The JSON apply report of a run that stopped without applying anything: `status`,

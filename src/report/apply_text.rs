@@ -63,6 +63,20 @@ pub fn outcome_line(o: &Outcome) -> String {
             o.action.email,
             cause_words(o, "blocked")
         ),
+        OutcomeStatus::NotStarted => format!(
+            "  . {} of {} ({who_id}) {}",
+            o.action.kind,
+            o.action.email,
+            cause_words(o, "not started")
+        ),
+        OutcomeStatus::Interrupted => format!(
+            "  ! {} of {} ({who_id}) {} after {} of {} steps",
+            o.action.kind,
+            o.action.email,
+            cause_words(o, "interrupted"),
+            o.steps_done,
+            o.action.steps.len()
+        ),
     }
 }
 
@@ -74,7 +88,10 @@ pub fn outcome_line(o: &Outcome) -> String {
 /// `Apply complete! N created, N updated, N deactivated, N reactivated, N failed, N skipped.`
 /// (`, N deleted` after the reactivations when anyone was deleted; `Apply finished with
 /// failures.` when an action failed, `Apply finished with blocked deactivations.` when a
-/// deactivation or deletion was blocked, which also adds `, N blocked`).
+/// deactivation or deletion was blocked, which also adds `, N blocked`; `Apply stopped
+/// early.` with `, N interrupted, N not started` when the run was stopped, after a line
+/// `Not started: N actions (why); the next run does them.` and one `Interrupted: …` line
+/// per action stopped part-way).
 pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> String {
     let mut out = String::new();
     let mut problems = String::new();
@@ -114,8 +131,31 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
                     let _ = writeln!(problems, "  To unblock: {}", b.remedy());
                 }
             }
-            OutcomeStatus::Applied => {}
+            OutcomeStatus::Interrupted => {
+                let _ = writeln!(
+                    problems,
+                    "Interrupted: {} of {who} after {} of {} steps: {}",
+                    o.action.kind,
+                    o.steps_done,
+                    o.action.steps.len(),
+                    cause_words(o, "")
+                );
+            }
+            OutcomeStatus::Applied | OutcomeStatus::NotStarted => {}
         }
+    }
+    let not_started: Vec<&Outcome> = outcomes
+        .iter()
+        .filter(|o| o.status == OutcomeStatus::NotStarted)
+        .collect();
+    if let Some(first) = not_started.first() {
+        let _ = writeln!(
+            problems,
+            "Not started: {} action{} ({}); the next run does them.",
+            not_started.len(),
+            if not_started.len() == 1 { "" } else { "s" },
+            cause_words(first, "")
+        );
     }
     if !out.is_empty() && !problems.is_empty() {
         out.push('\n');
@@ -125,7 +165,10 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
         out.push('\n');
     }
     let s = apply_summary(outcomes, plan, roster);
-    let head = if s.failed > 0 {
+    let stopped = s.not_started + s.interrupted > 0;
+    let head = if stopped {
+        "Apply stopped early."
+    } else if s.failed > 0 {
         "Apply finished with failures."
     } else if s.blocked > 0 {
         "Apply finished with blocked deactivations."
@@ -142,10 +185,18 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
     } else {
         String::new()
     };
-    let _ = writeln!(
+    let _ = write!(
         out,
-        "{head} {} created, {} updated, {} deactivated, {} reactivated{deleted}, {} failed, {} skipped{blocked}.",
+        "{head} {} created, {} updated, {} deactivated, {} reactivated{deleted}, {} failed, {} skipped{blocked}",
         s.created, s.updated, s.deactivated, s.reactivated, s.failed, s.skipped
     );
+    if stopped {
+        let _ = write!(
+            out,
+            ", {} interrupted, {} not started",
+            s.interrupted, s.not_started
+        );
+    }
+    out.push_str(".\n");
     out
 }

@@ -10,7 +10,7 @@
 //! | `plan_text` | [`render_plan`], [`render_action`], [`summary_line`] |
 //! | `plan_json` | [`plan_json`] |
 //! | `apply_text` | [`outcome_line`], [`render_apply`] |
-//! | `apply_json` | [`apply_json`], [`stopped_json`], [`requests_json`], [`RunStatus`], [`ApplySummary`] |
+//! | `apply_json` | [`apply_json`], [`progress_json`], [`starting_json`], [`stopped_json`], [`requests_json`], [`RunStatus`], [`ApplySummary`] |
 //! | `validate` | [`render_validate`], [`validate_json`] |
 //!
 //! A new output format goes in a file of its own here, reading the same values.
@@ -24,7 +24,8 @@ mod plan_text;
 mod validate;
 
 pub use apply_json::{
-    ApplySummary, RunStatus, apply_json, apply_summary, requests_json, stopped_json,
+    ApplySummary, RunStatus, apply_json, apply_summary, progress_json, requests_json,
+    starting_json, stopped_json,
 };
 pub use apply_text::{outcome_line, render_apply};
 pub use plan_json::plan_json;

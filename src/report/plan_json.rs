@@ -35,6 +35,10 @@ pub(super) fn action_json(a: &Action) -> serde_json::Map<String, Value> {
     if let Some(old) = a.restores_from().filter(|_| a.user_id.is_none()) {
         m.insert("previous_pagerduty_user_id".into(), json!(old));
     }
+    // Only on the actions that wait for another user's email change.
+    if let Some(u) = &a.waits_for {
+        m.insert("waits_for".into(), json!(u));
+    }
     if a.kind.is_oncall_checked() {
         m.insert("oncall".into(), json!(a.oncall));
         m.insert(

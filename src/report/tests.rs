@@ -1,5 +1,5 @@
 use super::*;
-use crate::apply::{Cause, Mismatch, Outcome, OutcomeStatus, StepFailure};
+use crate::apply::{Cause, Halt, Mismatch, Outcome, OutcomeStatus, Signal, StepFailure};
 use crate::email::Email;
 use crate::hr::Roster;
 use crate::hr::{ProblemKind, RowProblem};
@@ -34,6 +34,7 @@ fn action(
         line: Some(2),
         oncall: None,
         blocked: None,
+        waits_for: None,
     }
 }
 
@@ -286,6 +287,11 @@ fn apply_report_counts_outcomes() {
                 }])),
                 OutcomeStatus::Skipped => Some(Cause::AuthenticationRejected),
                 OutcomeStatus::Blocked => unreachable!("no blocked action here"),
+                OutcomeStatus::NotStarted => Some(Cause::NotStarted(Halt::MaxRuntime)),
+                OutcomeStatus::Interrupted => Some(Cause::Interrupted {
+                    halt: Halt::MaxRuntime,
+                    abandoned: false,
+                }),
             },
             attempts: 3,
             steps_done: 0,
@@ -305,7 +311,7 @@ fn apply_report_counts_outcomes() {
     assert_eq!(v["error"], "1 of 4 actions failed");
     assert_eq!(
         v["summary"],
-        serde_json::json!({"created":1,"updated":0,"deactivated":1,"reactivated":0,"deleted":0,"failed":1,"skipped":3,"blocked":0})
+        serde_json::json!({"created":1,"updated":0,"deactivated":1,"reactivated":0,"deleted":0,"failed":1,"not_started":0,"interrupted":0,"skipped":3,"blocked":0})
     );
     assert_eq!(v["actions"][0]["pagerduty_user_id"], "PNEW");
     assert_eq!(v["actions"][1]["outcome"], "failed");
@@ -340,12 +346,74 @@ fn outcomes(plan: &Plan, statuses: [OutcomeStatus; 4]) -> Vec<Outcome> {
                 }])),
                 OutcomeStatus::Skipped => Some(Cause::Recheck(Mismatch::Gone)),
                 OutcomeStatus::Blocked => unreachable!("no blocked action here"),
+                OutcomeStatus::NotStarted => {
+                    Some(Cause::NotStarted(Halt::Signal(Signal::Terminate)))
+                }
+                OutcomeStatus::Interrupted => Some(Cause::Interrupted {
+                    halt: Halt::Signal(Signal::Terminate),
+                    abandoned: true,
+                }),
             },
             attempts,
             steps_done: 0,
             http_status: None,
         })
         .collect()
+}
+
+#[test]
+fn a_stopped_run_says_what_was_not_done_and_a_run_in_progress_says_what_is_pending() {
+    let (plan, roster) = sample();
+    let stopped = outcomes(
+        &plan,
+        [
+            OutcomeStatus::Applied,
+            OutcomeStatus::Interrupted,
+            OutcomeStatus::NotStarted,
+            OutcomeStatus::NotStarted,
+        ],
+    );
+    let text = render_apply(&stopped, &plan, &roster);
+    assert!(
+        text.contains("Not started: 2 actions (not started: the run was interrupted (SIGTERM)); the next run does them."),
+        "{text}"
+    );
+    assert!(
+        text.contains("Interrupted: update of bo@example.com (PBO) after 0 of "),
+        "{text}"
+    );
+    assert!(
+        text.ends_with(", 1 interrupted, 2 not started.\n")
+            && text.contains("Apply stopped early."),
+        "{text}"
+    );
+    let v = apply_json(
+        RunStatus::Interrupted,
+        143,
+        &stopped,
+        &plan,
+        &roster,
+        serde_json::json!({}),
+    );
+    assert_eq!(v["status"], "interrupted");
+    assert_eq!(v["summary"]["not_started"], 2);
+    assert_eq!(v["summary"]["interrupted"], 1);
+    assert_eq!(v["actions"][2]["outcome"], "not_started");
+
+    // In progress: the first action ended, the others are pending.
+    let mut ended: Vec<Option<Outcome>> = vec![None; plan.actions.len()];
+    ended[0] = Some(stopped[0].clone());
+    let live = progress_json(&ended, &plan, &roster);
+    assert_eq!(live["status"], "in_progress");
+    assert_eq!(live["exit_code"], serde_json::Value::Null);
+    assert_eq!(live["actions"][0]["outcome"], "applied");
+    assert_eq!(live["actions"][1]["outcome"], "pending");
+    assert_eq!(
+        live["actions"].as_array().unwrap().len(),
+        plan.actions.len()
+    );
+    assert_eq!(starting_json()["status"], "in_progress");
+    assert_eq!(starting_json()["exit_code"], serde_json::Value::Null);
 }
 
 #[test]
@@ -430,7 +498,7 @@ fn a_stopped_run_reports_why_with_zero_counts() {
             "status": "refused",
             "exit_code": 3,
             "error": "refused before any write: x",
-            "summary": {"created": 0, "updated": 0, "deactivated": 0, "reactivated": 0, "deleted": 0, "failed": 0, "skipped": 0, "blocked": 0},
+            "summary": {"created": 0, "updated": 0, "deactivated": 0, "reactivated": 0, "deleted": 0, "failed": 0, "not_started": 0, "interrupted": 0, "skipped": 0, "blocked": 0},
             "actions": [],
             "skipped": [],
             "requests": null,

@@ -22,3 +22,4 @@ mod safety_saved_plan;
 mod safety_thresholds;
 mod sandbox;
 mod snapshots;
+mod stops;

@@ -60,13 +60,14 @@ fn raw(sim: &Sim, args: &[String]) -> Command {
         .env("PAGERDUTY_API_URL", sim.url())
         .env("PAGERDUTY_API_KEY", KEY)
         .env_remove("RUST_LOG")
+        .env("XDG_STATE_HOME", state_home())
         .stdin(Stdio::null());
     c
 }
 
 /// The summary of a report that applied nothing.
 fn zero_summary() -> Value {
-    json!({"created": 0, "updated": 0, "deactivated": 0, "reactivated": 0, "deleted": 0, "failed": 0, "skipped": 0, "blocked": 0})
+    json!({"created": 0, "updated": 0, "deactivated": 0, "reactivated": 0, "deleted": 0, "failed": 0, "not_started": 0, "interrupted": 0, "skipped": 0, "blocked": 0})
 }
 
 // ---------------------------------------------------------------------------------------
@@ -277,7 +278,7 @@ fn a_run_that_stops_replaces_the_report_with_one_saying_why() {
 }
 
 #[test]
-fn a_killed_apply_leaves_the_previous_report_whole() {
+fn a_killed_apply_leaves_a_whole_report_saying_it_did_not_finish() {
     let sim = Sim::start(demo_seed());
     // Hold the first create, so the apply is under way when it is killed.
     sim.handle.inject(Fault::new(
@@ -286,7 +287,6 @@ fn a_killed_apply_leaves_the_previous_report_whole() {
         FaultKind::Delay { ms: 10_000 },
     ));
     let dir = tempfile::tempdir().unwrap();
-    // The configuration's directory holds the apply lock, which a killed run leaves behind.
     let config = dir.path().join("config.toml");
     std::fs::copy(demo_config(), &config).unwrap();
     let reports = dir.path().join("reports");
@@ -311,8 +311,17 @@ fn a_killed_apply_leaves_the_previous_report_whole() {
     }
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
-    assert_eq!(std::fs::read_to_string(&report).unwrap(), previous);
+    // Last night's report is gone: the one left says this run never finished, whole.
+    let left: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap())
+        .expect("the report left is whole JSON");
+    assert_eq!(left["status"], "in_progress", "{left:#}");
+    assert_eq!(left["exit_code"], Value::Null);
     assert_eq!(entries(&reports), ["r.json"]);
+    assert_eq!(
+        entries(dir.path()),
+        ["config.toml", "reports"],
+        "no lock file beside the configuration"
+    );
 }
 
 // ---------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 //! deactivation just before its first request (a user changed in between is skipped with
 //! the reason; the other actions are applied).
 
+use crate::support::e2e::state_home;
 use crate::support::safety::*;
 use crate::support::*;
 use hr2pagerduty::apply::lock::{ApplyLock, lock_path};
@@ -22,8 +23,16 @@ fn scenario() -> (Sim, Workspace) {
     (sim, ws)
 }
 
+/// The apply lock of `sim`'s account: in the machine-wide default directory (the test
+/// process's `XDG_STATE_HOME`), never in the configuration's directory.
 fn lock_file(sim: &Sim, ws: &Workspace) -> std::path::PathBuf {
-    lock_path(ws.dir.path(), &sim.url(), KEY)
+    let path = lock_path(&state_home().join("hr2pagerduty"), &sim.url(), KEY);
+    assert!(
+        !lock_path(ws.dir.path(), &sim.url(), KEY).exists(),
+        "no lock file in the configuration's directory"
+    );
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    path
 }
 
 fn apply_saved_args(ws: &Workspace, saved: &std::path::Path) -> Vec<String> {

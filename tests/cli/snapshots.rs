@@ -23,7 +23,7 @@
 //! hide it). `demo` has its configuration built in (`concurrency = 4`), so its
 //! outcome lines are sorted before the snapshot (said in the snapshot's description).
 
-use crate::support::e2e::{KEY, against, demo_seed, hr2pd};
+use crate::support::e2e::{KEY, against, demo_seed, hr2pd, state_home};
 use crate::support::{Run, Sim, root};
 use hr2pagerduty::apply::lock::{ApplyLock, lock_path};
 use hr2pagerduty::sim::Seed;
@@ -434,7 +434,9 @@ fn refusal_while_another_apply_holds_the_lock() {
     let (_, sim) = demo_sim();
     let dir = tempfile::tempdir().unwrap();
     let config = config_copy(dir.path(), "config.toml", DEMO_CONFIG, &[]);
-    let _held = ApplyLock::acquire(&lock_path(dir.path(), &sim.url(), KEY)).unwrap();
+    let locks = state_home().join("hr2pagerduty");
+    std::fs::create_dir_all(&locks).unwrap();
+    let _held = ApplyLock::acquire(&lock_path(&locks, &sim.url(), KEY)).unwrap();
     let (_, apply) = snap_run(
         against(&sim, KEY),
         &["apply", "--config", arg(&config), "--hr", DEMO_HR, "--yes"],
@@ -442,6 +444,11 @@ fn refusal_while_another_apply_holds_the_lock() {
     assert!(sim.handle.requests().is_empty());
     Redactions::new()
         .tmp(dir.path())
+        // The machine-wide lock directory: the test process's XDG_STATE_HOME.
+        .with(
+            &regex::escape(&state_home().display().to_string()),
+            "[state]",
+        )
         // The name's fingerprint hashes the API URL, whose port varies.
         .with(
             r"hr2pagerduty-[0-9a-f]{16}\.lock",

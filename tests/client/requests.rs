@@ -241,12 +241,7 @@ async fn auth_failures_and_other_4xx_are_not_retried() {
         ),
         (
             "POST /users",
-            Reply::error(
-                400,
-                2001,
-                "Invalid Input Provided",
-                &["Email has already been taken"],
-            ),
+            Reply::error(400, 2001, "Invalid Input Provided", &["Name is too long"]),
         ),
     ])
     .await;
@@ -265,14 +260,13 @@ async fn auth_failures_and_other_4xx_are_not_retried() {
         "{e}"
     );
     assert!(e.body_mentions("Role must be valid"));
+    // A refused create is neither re-sent nor looked up ("Email has already been taken" is
+    // the one 400 that is: see the tests below).
     let e = client
-        .create_user(&new_user("taken@example.com"))
+        .create_user(&new_user("new@example.com"))
         .await
         .unwrap_err();
-    assert!(
-        e.body_mentions(hr2pagerduty::pagerduty::models::EMAIL_TAKEN),
-        "{e}"
-    );
+    assert!(e.body_mentions("Name is too long"), "{e}");
     assert!(matches!(
         e,
         ApiError::Status {
@@ -596,4 +590,73 @@ async fn a_refused_connection_is_retried_then_reported() {
         }
         other => panic!("expected a transport error, got {other}"),
     }
+}
+
+fn taken() -> Reply {
+    Reply::error(
+        400,
+        2001,
+        "Invalid Input Provided",
+        &["Email has already been taken"],
+    )
+}
+
+#[tokio::test]
+async fn a_create_refused_as_taken_at_once_looks_again_while_the_lookup_lags() {
+    // Another run (or a person) created the user moments ago: PagerDuty refuses the POST
+    // (fact F31) while the search does not list the user yet. It is looked up again, never
+    // posted again.
+    let empty = || Reply::json(200, users_page(0, vec![], false, Some(0)));
+    let server = Server::scripted(vec![
+        ("POST /users", taken()),
+        (&lookup_line("new@example.com"), empty()),
+        (&lookup_line("new@example.com"), empty()),
+        (
+            &lookup_line("new@example.com"),
+            Reply::json(
+                200,
+                users_page(
+                    0,
+                    vec![user_with("PNEW", "new@example.com")],
+                    false,
+                    Some(1),
+                ),
+            ),
+        ),
+    ])
+    .await;
+    let client = Client::new(config(&server.url)).unwrap();
+    let sent = client
+        .create_user(&new_user("new@example.com"))
+        .await
+        .unwrap();
+    server.assert_done();
+    assert_eq!(
+        (sent.value.id.as_str(), sent.attempts, sent.recovered),
+        ("PNEW", 1, true)
+    );
+    assert_eq!(client.stats().recovered, 1);
+}
+
+#[tokio::test]
+async fn a_taken_email_whose_holder_never_shows_fails_after_a_bounded_number_of_lookups() {
+    let server = Server::start(|r| match r.method.as_str() {
+        "POST" => taken(),
+        _ => Reply::json(200, users_page(0, vec![], false, Some(0))),
+    })
+    .await;
+    let cfg = config(&server.url);
+    let lookups = cfg.retry.max_attempts as usize;
+    let client = Client::new(cfg).unwrap();
+    let err = client
+        .create_user(&new_user("new@example.com"))
+        .await
+        .unwrap_err();
+    let mut expected = vec!["POST /users".to_string()];
+    expected.extend(std::iter::repeat_n(lookup_line("new@example.com"), lookups));
+    assert_eq!(server.lines(), expected, "one POST, never re-sent");
+    assert!(
+        err.status() == Some(400) && err.body_mentions("Email has already been taken"),
+        "{err}"
+    );
 }

@@ -8,4 +8,5 @@ mod support;
 mod integrity;
 mod real;
 mod rows;
+mod sizes;
 mod validate_rules;

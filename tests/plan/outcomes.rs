@@ -156,6 +156,7 @@ fn opts(cfg: &Config) -> ApplyOptions {
         concurrency: 4,
         protected: cfg.lifecycle.protected.clone(),
         archive: std::sync::Arc::new(hr2pagerduty::archive::Archive::default()),
+        stop: apply::Stop::never(),
     }
 }
 
@@ -179,7 +180,7 @@ async fn a_403_fails_its_own_action_and_the_run_goes_on() {
         &obs.plan,
         &opts(&cfg),
         &Progress::hidden(),
-        &|_| {},
+        &|_, _| {},
     )
     .await;
     let failed: Vec<&str> = outcomes
@@ -230,7 +231,7 @@ async fn a_team_that_refuses_a_removal_does_not_keep_the_leaver_on_other_teams()
         &obs.plan,
         &opts(&cfg),
         &Progress::hidden(),
-        &|_| {},
+        &|_, _| {},
     )
     .await;
     let alan = outcomes
@@ -313,11 +314,17 @@ async fn each_outcome_is_reported_as_its_action_ends() {
     .await
     .unwrap();
     let seen = std::sync::Mutex::new(Vec::new());
-    let outcomes = apply::apply(&client, &obs.plan, &opts(&cfg), &Progress::hidden(), &|o| {
-        seen.lock()
-            .unwrap()
-            .push(hr2pagerduty::report::outcome_line(o));
-    })
+    let outcomes = apply::apply(
+        &client,
+        &obs.plan,
+        &opts(&cfg),
+        &Progress::hidden(),
+        &|_, o| {
+            seen.lock()
+                .unwrap()
+                .push(hr2pagerduty::report::outcome_line(o));
+        },
+    )
     .await;
     let seen = seen.into_inner().unwrap();
     assert_eq!(seen.len(), outcomes.len());
@@ -360,7 +367,7 @@ async fn a_401_stops_new_actions_which_are_skipped_as_not_attempted() {
         &obs.plan,
         &one_at_a_time,
         &Progress::hidden(),
-        &|_| {},
+        &|_, _| {},
     )
     .await;
     let barbara = outcomes
@@ -403,4 +410,91 @@ async fn a_401_stops_new_actions_which_are_skipped_as_not_attempted() {
         sent + 1,
         "plus the refused PUT"
     );
+}
+
+#[tokio::test]
+async fn a_create_that_finds_its_email_taken_adopts_only_a_user_that_may_be_this_employees() {
+    use hr2pagerduty::apply::NotAdoptable;
+    use hr2pagerduty::marker::{self, Marker};
+    use hr2pagerduty::pagerduty::models::{NewUser, Role};
+    use hr2pagerduty::plan::ActionKind;
+    let (sim, client, cfg, roster) = setup(no_fault()).await;
+    let obs = commands::observe_and_plan(
+        &client,
+        &cfg,
+        &roster,
+        &Progress::hidden(),
+        "sim",
+        commands::today(&cfg, None),
+        SafetyFlags::default(),
+    )
+    .await
+    .unwrap();
+    let creates: Vec<String> = obs
+        .plan
+        .actions
+        .iter()
+        .filter(|a| a.kind == ActionKind::Create)
+        .map(|a| a.email.to_string())
+        .collect();
+    assert!(creates.len() >= 2, "{creates:?}");
+    // Between the plan and the apply, two of the new hires' addresses get a user: one made
+    // by hand (no marker), one carrying another employee's marker.
+    let user = |email: &str, description: Option<String>| NewUser {
+        kind: "user".into(),
+        name: "Made By Hand".into(),
+        email: email.into(),
+        role: Some(Role::LimitedUser),
+        time_zone: Some("Europe/London".into()),
+        job_title: None,
+        description,
+        color: None,
+        license: None,
+    };
+    let by_hand = client.create_user(&user(&creates[0], None)).await.unwrap();
+    let foreign_marker = marker::render(
+        "",
+        &Marker {
+            employee_id: "9999".into(),
+            suspended: None,
+        },
+    );
+    let foreign = client
+        .create_user(&user(&creates[1], Some(foreign_marker)))
+        .await
+        .unwrap();
+    assert!(!by_hand.recovered && !foreign.recovered);
+
+    let outcomes = apply::apply(
+        &client,
+        &obs.plan,
+        &opts(&cfg),
+        &Progress::hidden(),
+        &|_, _| {},
+    )
+    .await;
+    let of = |email: &str| {
+        outcomes
+            .iter()
+            .find(|o| o.action.email.as_str() == email)
+            .unwrap()
+    };
+    let adopted = of(&creates[0]);
+    assert_eq!(adopted.status, OutcomeStatus::Applied, "{adopted:#?}");
+    assert_eq!(adopted.user_id.as_ref(), Some(&by_hand.value.id));
+    let refused = of(&creates[1]);
+    assert_eq!(refused.status, OutcomeStatus::Failed);
+    assert_eq!(
+        refused.cause,
+        Some(Cause::NotAdopted {
+            user: foreign.value.id.clone(),
+            why: NotAdoptable::OtherEmployee("9999".into()),
+        })
+    );
+    assert_eq!(refused.steps_done, 0, "nothing is sent to another's user");
+    // One person, one user.
+    for email in &creates {
+        let n = sim.users().iter().filter(|u| &u.email == email).count();
+        assert_eq!(n, 1, "{email}");
+    }
 }

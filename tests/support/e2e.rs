@@ -5,7 +5,8 @@
 //! The simulator runs on a tokio multi-thread runtime owned by the test, bound to
 //! 127.0.0.1; the binary (run with `assert_cmd`, which blocks the test thread) talks to it
 //! through `PAGERDUTY_API_URL`. Every run gets a clean environment for the variables the
-//! tool reads (`PAGERDUTY_API_KEY`, `PAGERDUTY_API_URL`, `RUST_LOG`) and `--no-progress`.
+//! tool reads (`PAGERDUTY_API_KEY`, `PAGERDUTY_API_URL`, `RUST_LOG`), a state directory of
+//! the test process's own (`XDG_STATE_HOME`, where apply locks go) and `--no-progress`.
 
 use super::{Run, Sim, repo};
 use hr2pagerduty::marker::{self, Marker, MarkerState};
@@ -23,12 +24,22 @@ pub fn demo_seed() -> Seed {
     seed
 }
 
-/// The binary with a clean environment and `--no-progress`.
+/// The state directory every run of the binary in this test process gets
+/// (`XDG_STATE_HOME`), so that apply locks land there, not in the machine's own.
+pub fn state_home() -> &'static Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().expect("a temporary state directory"))
+        .path()
+}
+
+/// The binary with a clean environment, `XDG_STATE_HOME` at [`state_home`], and
+/// `--no-progress`.
 pub fn hr2pd() -> assert_cmd::Command {
     let mut c = assert_cmd::Command::cargo_bin("hr2pagerduty").expect("the binary is built");
     c.env_remove("PAGERDUTY_API_KEY")
         .env_remove("PAGERDUTY_API_URL")
         .env_remove("RUST_LOG")
+        .env("XDG_STATE_HOME", state_home())
         .arg("--no-progress");
     c
 }

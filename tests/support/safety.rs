@@ -240,6 +240,7 @@ fn command(url: &str, args: &[String]) -> std::process::Command {
         .env("PAGERDUTY_API_URL", url)
         .env("PAGERDUTY_API_KEY", KEY)
         .env_remove("RUST_LOG")
+        .env("XDG_STATE_HOME", super::e2e::state_home())
         .stdin(Stdio::null());
     cmd
 }
@@ -252,6 +253,7 @@ pub fn run_at(url: &str, args: &[String]) -> Run {
         .env("PAGERDUTY_API_URL", url)
         .env("PAGERDUTY_API_KEY", KEY)
         .env_remove("RUST_LOG")
+        .env("XDG_STATE_HOME", super::e2e::state_home())
         .write_stdin("");
     let out = cmd.output().unwrap();
     finish(out)

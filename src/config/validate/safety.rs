@@ -23,8 +23,9 @@ pub(super) fn relative_to_config(p: &Path, config: &Path) -> PathBuf {
 }
 
 /// Checks `[safety]`: the invalid-rows, deactivation, role-change and shrink shares are
-/// within 0–100 percent. Resolves `lock_dir` against the directory of `path`, the
-/// configuration file (`.` when it is named without a directory).
+/// within 0–100 percent. Resolves a `lock_dir` that is set against the directory of
+/// `path`, the configuration file (`.` when it is named without a directory); an unset
+/// one stays `None` (the machine-wide default, chosen by the commands).
 pub(super) fn check(s: &SafetyTable, path: &Path, p: &mut Problems<'_>) -> SafetyConfig {
     for (key, v) in [
         (
@@ -42,10 +43,7 @@ pub(super) fn check(s: &SafetyTable, path: &Path, p: &mut Problems<'_>) -> Safet
             p.unplaced(key, format!("{v} is outside 0..=100"));
         }
     }
-    let lock_dir = match &s.lock_dir {
-        Some(d) => relative_to_config(d, path),
-        None => config_dir(path),
-    };
+    let lock_dir = s.lock_dir.as_ref().map(|d| relative_to_config(d, path));
     SafetyConfig {
         max_invalid_rows_percent: s.max_invalid_rows_percent,
         max_deactivations: s.max_deactivations,

@@ -4,6 +4,7 @@ use crate::config::{HrConfig, NameOrder};
 use crate::email::{Email, EmailError};
 use crate::hr::{Employee, HrError, Lifecycle, ProblemKind, Roster, RowProblem, template};
 use crate::ids::EmployeeId;
+use crate::quote::quoted;
 use crate::vocab::time_zone_aliases;
 use chrono::NaiveDate;
 use csv::StringRecord;
@@ -12,6 +13,15 @@ use std::collections::{BTreeMap, HashMap};
 /// Longest display name and job title PagerDuty accepts, in characters (OpenAPI
 /// `User.name.maxLength` and `User.job_title.maxLength`, fact F18 in `PAGERDUTY_API.md`).
 pub(super) const MAX_TEXT_LEN: usize = 100;
+
+/// Longest employee ID, in characters: it is recorded in every marker and echoed in every
+/// message about the employee.
+pub(super) const MAX_EMPLOYEE_ID_LEN: usize = 100;
+
+/// Largest cell, in bytes (64 KiB): a longer cell makes its row a problem. No mapped field
+/// needs more (PagerDuty's longest text fields hold 100 characters); a larger one is a
+/// broken export, such as a quote that swallowed lines.
+pub const MAX_CELL_BYTES: usize = 64 * 1024;
 
 /// Where the names come from.
 enum Names {
@@ -45,7 +55,7 @@ pub(super) struct Layout {
 fn quoted_list(names: &[String]) -> String {
     names
         .iter()
-        .map(|n| format!("{n:?}"))
+        .map(|n| quoted(n))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -227,12 +237,35 @@ pub(super) fn read_row(rec: &StringRecord, line: u64, l: &Layout) -> Row {
     let cell = |i: usize| rec.get(i).unwrap_or("").trim();
     let mut problems: Vec<(ProblemKind, String)> = Vec::new();
 
-    let employee_id = cell(l.employee_id).to_string();
+    for (i, c) in rec.iter().enumerate() {
+        if c.len() > MAX_CELL_BYTES {
+            problems.push((
+                ProblemKind::TooLong,
+                format!(
+                    "the cell in column {} holds {} bytes; a cell may hold at most {MAX_CELL_BYTES}",
+                    l.name(i),
+                    c.len()
+                ),
+            ));
+        }
+    }
+    let mut employee_id = cell(l.employee_id).to_string();
     if employee_id.is_empty() {
         problems.push((
             ProblemKind::MissingEmployeeId,
             format!("column {} is empty", l.name(l.employee_id)),
         ));
+    } else if employee_id.chars().count() > MAX_EMPLOYEE_ID_LEN {
+        problems.push((
+            ProblemKind::TooLong,
+            format!(
+                "employee ID {} in column {} is longer than {MAX_EMPLOYEE_ID_LEN} characters",
+                quoted(&employee_id),
+                l.name(l.employee_id)
+            ),
+        ));
+        // No marker can name it: there is nothing to protect, and nothing to echo again.
+        employee_id.clear();
     }
 
     let (first_name, last_name, name_columns) = match l.names {
@@ -268,13 +301,14 @@ pub(super) fn read_row(rec: &StringRecord, line: u64, l: &Layout) -> Row {
     } else if name.chars().any(char::is_control) {
         problems.push((
             ProblemKind::MissingName,
-            format!("name {name:?} contains a control character"),
+            format!("name {} contains a control character", quoted(&name)),
         ));
     } else if name.chars().count() > MAX_TEXT_LEN {
         problems.push((
             ProblemKind::TooLong,
             format!(
-                "name {name:?} has {} characters; PagerDuty accepts at most {MAX_TEXT_LEN}",
+                "name {} has {} characters; PagerDuty accepts at most {MAX_TEXT_LEN}",
+                quoted(&name),
                 name.chars().count()
             ),
         ));
@@ -284,20 +318,24 @@ pub(super) fn read_row(rec: &StringRecord, line: u64, l: &Layout) -> Row {
         EmailSource::Column(i) => {
             let raw = cell(*i);
             let origin = format!("column {}", l.name(*i));
-            let text = (!raw.is_empty()).then(|| Email::normalise(raw).as_str().to_string());
+            // Kept for the row problem (and protected): only an address PagerDuty could hold.
+            let text = (!raw.is_empty() && raw.len() <= 4 * crate::email::MAX_LEN)
+                .then(|| Email::normalise(raw).as_str().to_string());
             match Email::parse(raw) {
                 Ok(e) => (Some(e), text, origin),
                 Err(err) => {
                     let what = match err {
                         EmailError::Empty => format!("{origin} is empty"),
                         EmailError::Whitespace(_) => {
-                            format!("email {raw:?} in {origin} contains a space")
+                            format!("email {} in {origin} contains a space", quoted(raw))
                         }
                         EmailError::Shape(_) => format!(
-                            "email {raw:?} in {origin} is not an address of the form name@domain.tld"
+                            "email {} in {origin} is not an address of the form name@domain.tld",
+                            quoted(raw)
                         ),
                         EmailError::Length(_, n) => format!(
-                            "email {raw:?} in {origin} has {n} characters; PagerDuty accepts {} to {}",
+                            "email {} in {origin} has {n} characters; PagerDuty accepts {} to {}",
+                            quoted(raw),
                             crate::email::MIN_LEN,
                             crate::email::MAX_LEN
                         ),
@@ -320,7 +358,11 @@ pub(super) fn read_row(rec: &StringRecord, line: u64, l: &Layout) -> Row {
                     Err(err) => {
                         problems.push((
                             ProblemKind::EmailTemplate,
-                            format!("[hr] email_template {t:?} cannot build an address for {name:?}: {err}"),
+                            format!(
+                                "[hr] email_template {} cannot build an address for {}: {err}",
+                                quoted(t),
+                                quoted(&name)
+                            ),
                         ));
                         (None, None, origin)
                     }
@@ -342,7 +384,8 @@ pub(super) fn read_row(rec: &StringRecord, line: u64, l: &Layout) -> Row {
                             format!("column {} (status) is empty", l.name(i))
                         } else {
                             format!(
-                                "status {v:?} in column {} is not listed under [hr.status]",
+                                "status {} in column {} is not listed under [hr.status]",
+                                quoted(v),
                                 l.name(i)
                             )
                         },
@@ -363,7 +406,8 @@ pub(super) fn read_row(rec: &StringRecord, line: u64, l: &Layout) -> Row {
             problems.push((
                 ProblemKind::InvalidTimeZone,
                 format!(
-                    "time zone {v:?} in column {} is not one PagerDuty accepts and has no documented alias",
+                    "time zone {} in column {} is not one PagerDuty accepts and has no documented alias",
+                    quoted(v),
                     l.name(i)
                 ),
             ));
@@ -386,11 +430,13 @@ pub(super) fn read_row(rec: &StringRecord, line: u64, l: &Layout) -> Row {
                 ProblemKind::InvalidDate,
                 match &l.date_format {
                     Some(f) => format!(
-                        "date {v:?} in column {} does not match [hr] date_format {f:?}",
+                        "date {} in column {} does not match [hr] date_format {f:?}",
+                        quoted(v),
                         l.name(i)
                     ),
                     None => format!(
-                        "date {v:?} in column {}: no [hr] date_format is set",
+                        "date {} in column {}: no [hr] date_format is set",
+                        quoted(v),
                         l.name(i)
                     ),
                 },
@@ -431,7 +477,8 @@ pub(super) fn read_row(rec: &StringRecord, line: u64, l: &Layout) -> Row {
         // The cells are shifted: other findings would be noise, and the identity read above
         // may come from the wrong cells (a stray quote before the ID column shifts it), so
         // every value of the record is protected along with it.
-        for c in rec.iter() {
+        // A value longer than any employee ID or email cannot name one.
+        for c in rec.iter().filter(|c| c.len() <= 4 * MAX_EMPLOYEE_ID_LEN) {
             misaligned.push(c.trim().to_string());
             misaligned.extend(
                 c.split(['"', ',', ';', '\t', '|'])
@@ -520,7 +567,8 @@ pub(super) fn finish(mut rows: Vec<Row>, id_column: &str) -> Roster {
                 i,
                 ProblemKind::DuplicateEmployeeId,
                 format!(
-                    "employee ID {id:?} in column {id_column} is {}",
+                    "employee ID {} in column {id_column} is {}",
+                    quoted(id),
                     also_on(&others)
                 ),
             ));
@@ -542,7 +590,11 @@ pub(super) fn finish(mut rows: Vec<Row>, id_column: &str) -> Roster {
             flags.push((
                 i,
                 ProblemKind::DuplicateEmail,
-                format!("email {:?} {from} is {}", email.as_str(), also_on(&others)),
+                format!(
+                    "email {} {from} is {}",
+                    quoted(email.as_str()),
+                    also_on(&others)
+                ),
             ));
         }
     }

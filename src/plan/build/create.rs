@@ -65,5 +65,6 @@ pub(in crate::plan) fn create(cx: &Ctx<'_>, e: &Employee) -> Action {
         line: Some(e.line),
         oncall: None,
         blocked: None,
+        waits_for: None,
     }
 }

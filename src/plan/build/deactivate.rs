@@ -134,6 +134,7 @@ pub(in crate::plan) fn deactivate(
         line: e.map(|e| e.line),
         oncall: impact,
         blocked,
+        waits_for: None,
     })
 }
 

@@ -118,6 +118,7 @@ fn delete(
         line: e.map(|e| e.line),
         oncall,
         blocked,
+        waits_for: None,
     }
 }
 

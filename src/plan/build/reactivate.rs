@@ -115,5 +115,6 @@ pub(in crate::plan) fn reactivate(
         line: Some(e.line),
         oncall: None,
         blocked: None,
+        waits_for: None,
     }
 }

@@ -136,5 +136,6 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
         line: Some(e.line),
         oncall: None,
         blocked: None,
+        waits_for: None,
     }
 }

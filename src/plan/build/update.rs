@@ -135,5 +135,6 @@ pub(in crate::plan) fn update(
         line: Some(e.line),
         oncall: None,
         blocked: None,
+        waits_for: None,
     })
 }
