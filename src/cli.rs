@@ -125,6 +125,17 @@ pub struct SafetyFlags {
     /// Raise the deletion cap ([safety] max_deletions) to N for this run.
     #[arg(long, value_name = "N")]
     pub allow_deletions: Option<usize>,
+    /// Raise the probable-duplicate cap (max_probable_duplicates) to N for this run: creates
+    /// whose name equals that of an existing user no HR row matched.
+    #[arg(long, value_name = "N")]
+    pub allow_probable_duplicates: Option<usize>,
+    /// Raise both re-key caps (count and percent) to N for this run.
+    #[arg(long, value_name = "N")]
+    pub allow_rekeys: Option<usize>,
+    /// Re-key the marker of each user whose email matches exactly one HR row when the
+    /// marker names an employee the export no longer lists (employee IDs that changed).
+    #[arg(long)]
+    pub rekey_employee_ids: bool,
     /// Deactivate users even while they are on an escalation policy, on call in the
     /// lookahead or assigned open incidents (by default such deactivations are blocked).
     #[arg(long)]

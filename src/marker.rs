@@ -45,8 +45,10 @@ pub const VERSION: &str = "v1";
 /// The data a marker carries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Marker {
-    /// HR employee ID.
-    pub employee_id: EmployeeId,
+    /// HR employee ID; `None` only on the suspension record of an offboarded unmanaged user
+    /// (then `suspended` is always present).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employee_id: Option<EmployeeId>,
     /// Present while the user is suspended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suspended: Option<Suspension>,
@@ -142,8 +144,15 @@ fn parse_line(line: &str) -> MarkerState {
         ));
     }
     match serde_json::from_str::<Marker>(json.trim()) {
-        Ok(m) if m.employee_id.as_str().trim().is_empty() => {
+        Ok(m)
+            if m.employee_id
+                .as_ref()
+                .is_some_and(|id| id.as_str().trim().is_empty()) =>
+        {
             MarkerState::Invalid("marker has an empty employee_id".into())
+        }
+        Ok(m) if m.employee_id.is_none() && m.suspended.is_none() => {
+            MarkerState::Invalid("marker names no employee_id and records no suspension".into())
         }
         Ok(m) => MarkerState::Valid(m),
         Err(e) => MarkerState::Invalid(format!("marker is not valid: {e}")),
@@ -205,7 +214,7 @@ mod tests {
 
     fn suspended() -> Marker {
         Marker {
-            employee_id: "3427".into(),
+            employee_id: Some("3427".into()),
             suspended: Some(Suspension {
                 on: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
                 role: Role::Admin,
@@ -280,12 +289,30 @@ mod tests {
     #[test]
     fn marker_only_and_absent() {
         let m = Marker {
-            employee_id: "1".into(),
+            employee_id: Some("1".into()),
             suspended: None,
         };
         assert_eq!(render("", &m), r#"hr2pagerduty:v1 {"employee_id":"1"}"#);
         assert_eq!(parse(None).marker, MarkerState::Absent);
         assert_eq!(parse(Some("just a bio")).human, "just a bio");
+    }
+
+    #[test]
+    fn an_offboarding_record_names_no_employee() {
+        let m = Marker {
+            employee_id: None,
+            ..suspended()
+        };
+        let line = render_line(&m);
+        assert!(
+            line.starts_with("hr2pagerduty:v1 {\"suspended\":"),
+            "{line}"
+        );
+        assert_eq!(parse(Some(&line)).marker, MarkerState::Valid(m));
+        assert!(matches!(
+            parse(Some("hr2pagerduty:v1 {}")).marker,
+            MarkerState::Invalid(why) if why.contains("no employee_id")
+        ));
     }
 
     #[test]

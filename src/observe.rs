@@ -6,8 +6,10 @@
 //! (401) or refuses (403), with what to check, or another API failure. `plan`, `apply` and
 //! `apply --plan` all read through it.
 //!
-//! What is read is an [`Account`]: users and teams ([`Observer::account`]), then the members
-//! of the teams in a [`Needs`] ([`Observer::complete`]). This module does not plan: the
+//! What is read is an [`Account`]: users and teams, the user that owns the API key
+//! (`GET /users/me`) and the account's licences ([`Observer::account`]), then the members
+//! of the teams in a [`Needs`] and, when asked, who holds which licence
+//! ([`Observer::complete`]). This module does not plan: the
 //! commands layer drives the loop, asking for the members of the teams the rules govern,
 //! planning, then asking for what the plan says it still needs
 //! (`Plan::needs_team_members` in `plan`: teams whose roles a suspension must record)
@@ -35,8 +37,9 @@
 //! planner.
 
 use crate::config::{DEFAULT_ONCALL_LOOKAHEAD_DAYS, ENV_API_KEY};
-use crate::ids::{TeamId, UserId};
+use crate::ids::{LicenseId, TeamId, UserId};
 use crate::oncall::{self, Lookahead, OncallFacts, OncallImpact};
+use crate::pagerduty::models::licenses::LicenseWithCounts;
 use crate::pagerduty::models::{Team, TeamMember, User};
 use crate::pagerduty::{ApiError, Client};
 use crate::progress::Progress;
@@ -53,6 +56,12 @@ pub struct Account {
     pub teams: Vec<Team>,
     /// Members, with their team roles, of each team read so far.
     pub members: BTreeMap<TeamId, Vec<TeamMember>>,
+    /// The user that owns the API key (`GET /users/me`); `None` for an account-level key.
+    pub key_owner: Option<User>,
+    /// The account's licences (`GET /licenses`); empty when it has none.
+    pub licenses: Vec<LicenseWithCounts>,
+    /// Who holds which licence (`GET /license_allocations`), once read.
+    pub license_holders: Option<BTreeMap<UserId, LicenseId>>,
     /// The on-call duties of each user looked up so far, and the window they were looked
     /// up over ([`Observer::account`] opens the window from now).
     pub oncall: OncallFacts,
@@ -63,6 +72,8 @@ pub struct Account {
 pub struct Needs {
     /// Teams whose members (and team roles) to read; teams already read are not read again.
     pub team_members: BTreeSet<TeamId>,
+    /// Read who holds which licence (once: not again when already read).
+    pub license_holders: bool,
     /// Users whose on-call duties to look up (users about to be deactivated); users already
     /// looked up are not looked up again.
     pub oncall: BTreeSet<UserId>,
@@ -200,6 +211,9 @@ impl<'a> Observer<'a> {
             teams: Vec::new(),
             members: BTreeMap::new(),
             oncall: OncallFacts::new(Lookahead::from_now(self.lookahead_days)),
+            key_owner: None,
+            licenses: Vec::new(),
+            license_holders: None,
         }
     }
 
@@ -235,15 +249,30 @@ impl<'a> Observer<'a> {
         self.client.list_teams().await.map_err(self.error())
     }
 
-    /// Users, then teams; no team members yet.
+    /// The user that owns the API key: `GET /users/me`, `None` for an account-level key
+    /// (see [`Client::current_user`]).
+    ///
+    /// # Errors
+    /// See [`ObserveError`].
+    pub async fn key_owner(&self) -> Result<Option<User>, ObserveError> {
+        self.client.current_user().await.map_err(self.error())
+    }
+
+    /// Users, then teams, the API key's own user and the licences (those three at once);
+    /// no team members yet.
     ///
     /// # Errors
     /// See [`ObserveError`].
     pub async fn account(&self) -> Result<Account, ObserveError> {
         let users = self.users().await?;
-        let teams = self.teams().await?;
+        let (teams, key_owner, licenses) =
+            futures::try_join!(self.teams(), self.key_owner(), async {
+                self.client.list_licenses().await.map_err(self.error())
+            },)?;
         Ok(Account {
             teams,
+            key_owner,
+            licenses,
             ..self.account_of(users)
         })
     }
@@ -251,15 +280,17 @@ impl<'a> Observer<'a> {
     /// Reads what `needs` asks for and `account` lacks: the members of each team in
     /// [`Needs::team_members`] not yet in [`Account::members`] (`GET
     /// /teams/{id}/members`), `concurrency` teams at a time, counted on a "reading team
-    /// members" stage; then the on-call duties of each user in [`Needs::oncall`] not yet in
-    /// [`Account::oncall`], over its window, in batches (see the module docs), counted on a
-    /// "looking up on-call duties" stage.
+    /// members" stage; then, with [`Needs::license_holders`] and none read yet, every
+    /// licence allocation (`GET /license_allocations`, all pages); then the on-call duties
+    /// of each user in [`Needs::oncall`] not yet in [`Account::oncall`], over its window, in
+    /// batches (see the module docs), counted on a "looking up on-call duties" stage.
     ///
     /// # Errors
     /// See [`ObserveError`]; a read that fails adds nothing of its own to `account` (team
     /// members read before a failed on-call look-up are kept).
     pub async fn complete(&self, account: &mut Account, needs: &Needs) -> Result<(), ObserveError> {
         self.read_members(account, needs).await?;
+        self.read_license_holders(account, needs).await?;
         self.read_oncall(account, needs).await
     }
 
@@ -288,6 +319,23 @@ impl<'a> Observer<'a> {
             read.insert(id, r.map_err(self.error())?);
         }
         account.members.append(&mut read);
+        Ok(())
+    }
+
+    async fn read_license_holders(
+        &self,
+        account: &mut Account,
+        needs: &Needs,
+    ) -> Result<(), ObserveError> {
+        if needs.license_holders && account.license_holders.is_none() {
+            self.progress.stage("reading licence allocations", None);
+            account.license_holders = Some(
+                self.client
+                    .list_license_holders()
+                    .await
+                    .map_err(self.error())?,
+            );
+        }
         Ok(())
     }
 

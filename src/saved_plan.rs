@@ -520,7 +520,7 @@ pub fn drift(
                 });
                 let taken_by_marker = users.iter().find(|u| {
                     matches!(marker::parse(u.description.as_deref()).marker,
-                        MarkerState::Valid(m) if Some(&m.employee_id) == a.employee_id.as_ref())
+                        MarkerState::Valid(m) if m.employee_id.is_some() && m.employee_id == a.employee_id)
                 });
                 if let Some(u) = taken_by_email.or(taken_by_marker) {
                     out.push(format!(
@@ -564,6 +564,8 @@ mod tests {
             steps: vec![],
             guard: None,
             line: None,
+            probable_duplicate: None,
+            rekeyed_from: None,
             oncall: None,
             blocked: None,
             waits_for: None,

@@ -1,4 +1,6 @@
-//! Executes a [`Plan`]: each action's steps in order, actions concurrently.
+//! Executes a [`Plan`]: each action's steps in order, actions concurrently, the
+//! deactivations and deletions before every other action (so that the licences they release
+//! are free for the creates and role changes, as the plan counted them).
 //!
 //! Concurrency and pacing live in the client's request layer (one shared limiter at the key's
 //! budget, an in-flight cap that follows latency up to `concurrency`, a cap on overlapping
@@ -88,6 +90,9 @@ pub struct ApplyOptions {
     /// before the `DELETE`, a restore reads the deleted user's record from it. Without a
     /// file ([`Archive::in_memory`]) no deletion is sent.
     pub archive: Arc<Archive>,
+    /// The user that owns the API key (`GET /users/me`; `None` for an account-level key):
+    /// never written.
+    pub key_owner: Option<UserId>,
     /// The run's stop ([`Stop::never`] when nothing can stop it early).
     pub stop: Stop,
 }
@@ -177,50 +182,66 @@ pub async fn apply(
     on_outcome: &(dyn Fn(usize, &Outcome) + Sync),
 ) -> Vec<Outcome> {
     let auth_stop = Arc::new(AtomicBool::new(false));
+    // Deactivations and deletions first: the licences they release are counted as free for
+    // the creates and role changes that follow (plan::LicenseShortfall).
+    let (first, rest): (Vec<Vec<usize>>, Vec<Vec<usize>>) =
+        groups(plan).into_iter().partition(|idxs| {
+            idxs.iter().any(|&i| {
+                matches!(
+                    plan.actions[i].kind,
+                    ActionKind::Deactivate | ActionKind::Delete
+                )
+            })
+        });
     progress.stage("applying", Some(plan.actions.len() as u64));
-    let results: Vec<Vec<(usize, Outcome)>> = futures::stream::iter(groups(plan))
-        .map(|idxs| {
-            let auth_stop = auth_stop.clone();
-            async move {
-                let mut out: Vec<(usize, Outcome)> = Vec::new();
-                for i in idxs {
-                    let a = &plan.actions[i];
-                    // The action on the user that frees this action's email ran earlier in
-                    // this group.
-                    let freed = a.waits_for.as_ref().is_none_or(|u| {
-                        out.iter()
-                            .any(|(_, o)| o.action.user_id.as_ref() == Some(u) && email_changed(o))
-                    });
-                    let o = if let Some(b) = &a.blocked {
-                        unsent(a, OutcomeStatus::Blocked, Cause::Blocked(b.clone()))
-                    } else if let Some(halt) = opts.stop.halted() {
-                        unsent(a, OutcomeStatus::NotStarted, Cause::NotStarted(halt))
-                    } else if auth_stop.load(Ordering::SeqCst) {
-                        unsent(a, OutcomeStatus::Skipped, Cause::AuthenticationRejected)
-                    } else if !freed {
-                        let user = a.waits_for.clone().expect("checked above");
-                        unsent(a, OutcomeStatus::Skipped, Cause::EmailNotFreed { user })
-                    } else {
-                        let span = tracing::info_span!(
-                            "action",
-                            kind = %a.kind,
-                            email = %a.email,
-                            user_id = a.user_id.as_deref().unwrap_or("")
-                        );
-                        run_action(client, a, opts, &auth_stop)
-                            .instrument(span)
-                            .await
-                    };
-                    on_outcome(i, &o);
-                    progress.inc();
-                    out.push((i, o));
+    let mut results: Vec<Vec<(usize, Outcome)>> = Vec::new();
+    for phase in [first, rest] {
+        let done: Vec<Vec<(usize, Outcome)>> = futures::stream::iter(phase)
+            .map(|idxs| {
+                let auth_stop = auth_stop.clone();
+                async move {
+                    let mut out: Vec<(usize, Outcome)> = Vec::new();
+                    for i in idxs {
+                        let a = &plan.actions[i];
+                        // The action on the user that frees this action's email ran earlier
+                        // in this group.
+                        let freed = a.waits_for.as_ref().is_none_or(|u| {
+                            out.iter().any(|(_, o)| {
+                                o.action.user_id.as_ref() == Some(u) && email_changed(o)
+                            })
+                        });
+                        let o = if let Some(b) = &a.blocked {
+                            unsent(a, OutcomeStatus::Blocked, Cause::Blocked(b.clone()))
+                        } else if let Some(halt) = opts.stop.halted() {
+                            unsent(a, OutcomeStatus::NotStarted, Cause::NotStarted(halt))
+                        } else if auth_stop.load(Ordering::SeqCst) {
+                            unsent(a, OutcomeStatus::Skipped, Cause::AuthenticationRejected)
+                        } else if !freed {
+                            let user = a.waits_for.clone().expect("checked above");
+                            unsent(a, OutcomeStatus::Skipped, Cause::EmailNotFreed { user })
+                        } else {
+                            let span = tracing::info_span!(
+                                "action",
+                                kind = %a.kind,
+                                email = %a.email,
+                                user_id = a.user_id.as_deref().unwrap_or("")
+                            );
+                            run_action(client, a, opts, &auth_stop)
+                                .instrument(span)
+                                .await
+                        };
+                        on_outcome(i, &o);
+                        progress.inc();
+                        out.push((i, o));
+                    }
+                    out
                 }
-                out
-            }
-        })
-        .buffer_unordered(opts.concurrency.max(1))
-        .collect()
-        .await;
+            })
+            .buffer_unordered(opts.concurrency.max(1))
+            .collect()
+            .await;
+        results.extend(done);
+    }
     progress.finish();
     let mut flat: Vec<(usize, Outcome)> = results.into_iter().flatten().collect();
     flat.sort_by_key(|(i, _)| *i);
@@ -228,47 +249,60 @@ pub async fn apply(
 }
 
 /// Why the user a create found holding its email may not be adopted as employee
-/// `employee_id`'s, if it may not: the planner's owner/protected rule first, then the
+/// `employee_id`'s, if it may not: the planner's owner/key-owner/protected rule first, then the
 /// marker, which must be absent or name this employee.
 pub fn adoption_refused(
     user: &User,
     employee_id: Option<&EmployeeId>,
     protected: &BTreeSet<Email>,
+    key_owner: Option<&UserId>,
 ) -> Option<NotAdoptable> {
-    if let Some(why) = untouchable(user, None, protected) {
+    if let Some(why) = untouchable(user, None, protected, key_owner) {
         return Some(NotAdoptable::Untouchable(why));
     }
     match marker::parse(user.description.as_deref()).marker {
         MarkerState::Absent => None,
-        MarkerState::Valid(m) if Some(&m.employee_id) == employee_id => None,
-        MarkerState::Valid(m) => Some(NotAdoptable::OtherEmployee(m.employee_id)),
+        MarkerState::Valid(m) => match m.employee_id {
+            // An offboarding record naming no employee counts as no marker, as at the
+            // re-check: such a user is matched by email.
+            None => None,
+            Some(id) if Some(&id) == employee_id => None,
+            Some(id) => Some(NotAdoptable::OtherEmployee(id)),
+        },
         MarkerState::Invalid(_) => Some(NotAdoptable::UnreadableMarker),
     }
 }
 
 /// Why the re-read user no longer matches the guard, if it does not.
-fn recheck(user: &User, guard: &Guard, protected: &BTreeSet<Email>) -> Option<Mismatch> {
-    if let Some(why) = untouchable(user, None, protected) {
+///
+/// A marker that names no employee (the suspension record of an offboarded unmanaged
+/// user) counts as no marker: such a user is matched by email.
+fn recheck(
+    user: &User,
+    guard: &Guard,
+    protected: &BTreeSet<Email>,
+    key_owner: Option<&UserId>,
+) -> Option<Mismatch> {
+    if let Some(why) = untouchable(user, None, protected, key_owner) {
         return Some(Mismatch::Untouchable(why));
     }
     let email = Email::normalise(&user.email);
-    match (
-        marker::parse(user.description.as_deref()).marker,
-        &guard.employee_id,
-    ) {
-        (MarkerState::Valid(m), Some(want)) if &m.employee_id == want => None,
-        (MarkerState::Valid(m), Some(want)) => Some(Mismatch::MarkerNamesAnother {
-            found: m.employee_id,
+    let found = match marker::parse(user.description.as_deref()).marker {
+        MarkerState::Valid(m) => m.employee_id,
+        _ => None,
+    };
+    match (found, &guard.employee_id) {
+        (Some(found), Some(want)) if &found == want => None,
+        (Some(found), Some(want)) => Some(Mismatch::MarkerNamesAnother {
+            found,
             expected: want.clone(),
         }),
-        (MarkerState::Valid(m), None) => Some(Mismatch::MarkerAdded {
-            found: m.employee_id,
-        }),
-        (_, Some(want)) => Some(Mismatch::MarkerGone {
+        (Some(found), None) => Some(Mismatch::MarkerAdded { found }),
+        (None, Some(want)) => Some(Mismatch::MarkerGone {
             expected: want.clone(),
         }),
-        (_, None) if email == guard.email => None,
-        (_, None) => Some(Mismatch::EmailChanged { now: email }),
+        (None, None) if email == guard.email => None,
+        (None, None) => Some(Mismatch::EmailChanged { now: email }),
     }
 }
 
@@ -354,7 +388,7 @@ async fn run_action(
             }
             Ok(Some(u)) => {
                 o.attempts += 1;
-                if let Some(why) = recheck(&u, guard, &opts.protected) {
+                if let Some(why) = recheck(&u, guard, &opts.protected, opts.key_owner.as_ref()) {
                     o.status = OutcomeStatus::Skipped;
                     o.cause = Some(Cause::Recheck(why));
                     return o;
@@ -448,7 +482,12 @@ async fn run_action(
                     let refused = s
                         .recovered
                         .then(|| {
-                            adoption_refused(&s.value, a.employee_id.as_ref(), &opts.protected)
+                            adoption_refused(
+                                &s.value,
+                                a.employee_id.as_ref(),
+                                &opts.protected,
+                                opts.key_owner.as_ref(),
+                            )
                         })
                         .flatten();
                     (s.attempts, Some((s.value.id, refused)))
@@ -780,7 +819,11 @@ mod tests {
             ),
         ];
         for (u, want) in cases {
-            assert_eq!(adoption_refused(&u, Some(&me), &protected), want, "{u:?}");
+            assert_eq!(
+                adoption_refused(&u, Some(&me), &protected, None),
+                want,
+                "{u:?}"
+            );
         }
     }
 
@@ -798,6 +841,8 @@ mod tests {
             steps: vec![],
             guard: None,
             line: None,
+            probable_duplicate: None,
+            rekeyed_from: None,
             oncall: None,
             blocked: None,
             waits_for: waits.map(UserId::new),
@@ -881,7 +926,41 @@ mod tests {
             ),
         ];
         for (u, g, want) in cases {
-            assert_eq!(recheck(&u, g, &protected), want, "{u:?} against {g:?}");
+            assert_eq!(
+                recheck(&u, g, &protected, None),
+                want,
+                "{u:?} against {g:?}"
+            );
         }
+    }
+
+    #[test]
+    fn recheck_knows_the_key_owner_and_offboarding_records() {
+        let protected = BTreeSet::new();
+        let by_email = guard(None, "a@example.com");
+        let record = "hr2pagerduty:v1 {\"suspended\":{\"on\":\"2026-01-01\",\"role\":\"user\",\"teams\":[]}}";
+        // An offboarded unmanaged user's record names no employee: still matched by email.
+        let u = user("a@example.com", "user", Some(record));
+        assert_eq!(recheck(&u, &by_email, &protected, None), None);
+        assert_eq!(
+            recheck(
+                &user("b@example.com", "user", Some(record)),
+                &by_email,
+                &protected,
+                None
+            ),
+            Some(Mismatch::EmailChanged {
+                now: Email::normalise("b@example.com")
+            })
+        );
+        // The user now owns the key this run uses ("PU" in `user`).
+        assert_eq!(
+            recheck(&u, &by_email, &protected, Some(&UserId::new("PU"))),
+            Some(Mismatch::Untouchable(Untouchable::KeyOwner))
+        );
+        assert_eq!(
+            recheck(&u, &by_email, &protected, Some(&UserId::new("POTHER1"))),
+            None
+        );
     }
 }

@@ -244,6 +244,9 @@ impl fmt::Display for Mismatch {
             Mismatch::Untouchable(Untouchable::Protected) => {
                 f.write_str("the user's email is protected")
             }
+            Mismatch::Untouchable(Untouchable::KeyOwner) => {
+                f.write_str("the user now owns the API key this run uses")
+            }
             Mismatch::MarkerNamesAnother { found, expected } => write!(
                 f,
                 "the user's marker now names employee {found} instead of {expected}"
@@ -265,6 +268,9 @@ impl fmt::Display for NotAdoptable {
             NotAdoptable::Untouchable(Untouchable::Owner) => f.write_str("it is the account owner"),
             NotAdoptable::Untouchable(Untouchable::Protected) => {
                 f.write_str("its email is protected")
+            }
+            NotAdoptable::Untouchable(Untouchable::KeyOwner) => {
+                f.write_str("it is the user that owns the API key")
             }
             NotAdoptable::OtherEmployee(id) => {
                 write!(f, "its ownership marker names employee {id}")

@@ -18,6 +18,7 @@ use crate::cli::ApplyArgs;
 use crate::config::{Config, Connection};
 use crate::exit::Exit;
 use crate::hr::{self, Roster};
+use crate::ids::UserId;
 use crate::observe::{Access, Needs, Observer, auth_hint};
 use crate::pagerduty::Client;
 use crate::plan::Plan;
@@ -100,6 +101,7 @@ async fn apply_run(
         printer,
         stops: Some(stops),
         report: file,
+        key_owner: planned.account.key_owner.as_ref().map(|u| &u.id),
     };
     confirm_and_execute(a.yes, &run).await
 }
@@ -134,15 +136,17 @@ async fn apply_saved(
     let bar = printer.progress();
     let observer = Observer::new(&client, &bar, cfg.pagerduty.concurrency, &s.api_url)
         .with_oncall_lookahead(cfg.lifecycle.oncall_lookahead_days);
-    let account = stops
+    let (account, key_owner) = stops
         .race(async {
             let mut account = observer.account_of(observer.users().await?);
             let needs = Needs {
                 team_members: saved.teams_read.clone(),
+                license_holders: false,
                 oncall: saved.oncall_users(),
             };
             observer.complete(&mut account, &needs).await?;
-            Ok::<_, Failure>(account)
+            let key_owner = observer.key_owner().await?;
+            Ok::<_, Failure>((account, key_owner))
         })
         .await?;
     bar.finish();
@@ -174,6 +178,7 @@ async fn apply_saved(
         printer,
         stops: Some(stops),
         report: file,
+        key_owner: key_owner.as_ref().map(|u| &u.id),
     };
     confirm_and_execute(a.yes, &run).await
 }
@@ -254,6 +259,8 @@ pub(super) struct Run<'a> {
     pub(super) stops: Option<&'a Stops>,
     /// The `--report FILE`, rewritten as actions end.
     pub(super) report: Option<&'a ReportFile>,
+    /// The user that owns the API key (never written, re-checked before deactivations).
+    pub(super) key_owner: Option<&'a UserId>,
 }
 
 /// Asks for confirmation unless `yes`, then applies (the report path was checked first).
@@ -318,12 +325,14 @@ pub(super) async fn execute(run: &Run<'_>) -> Ended {
         printer,
         stops,
         report: file,
+        key_owner,
     } = *run;
     let opts = ApplyOptions {
         concurrency: cfg.pagerduty.concurrency,
         protected: cfg.lifecycle.protected.clone(),
         archive: archive.clone(),
         stop: stops.map_or_else(Stop::never, Stops::stop),
+        key_owner: key_owner.cloned(),
     };
     let live = file.map(|f| LiveReport::start(f, plan, roster, printer));
     let before = client.stats();

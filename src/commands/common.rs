@@ -144,15 +144,19 @@ pub fn today(cfg: &Config, as_of: Option<NaiveDate>) -> NaiveDate {
 }
 
 /// Reads the deletion archive ([`load_archive`], first, so that an unreadable one stops the
-/// run before any request) and PagerDuty (users, teams, members of the teams the rules name
-/// and of the teams whose roles a suspension or a deletion must record, the on-call duties of
-/// the users about to be deactivated or deleted) and computes the plan for `roster` under
-/// `cfg`, as of `today` (see [`today`]), with `flags.allow_oncall_gaps` letting on-call
-/// users' deactivations and deletions through. GET requests only. `api_url` is the account's
-/// API URL, named when PagerDuty rejects the key. The planner is run again while its plan
-/// needs more ([`Plan::needs_team_members`], [`Plan::needs_oncall`]); reading them is
-/// [`crate::observe`]'s job, deciding which is the planner's. On-calls are looked up from the
-/// present moment whatever `today` is: what a deactivation leaves uncovered is decided now.
+/// run before any request) and PagerDuty (users, teams, the API key's own user, licences,
+/// members of the teams the rules name and of the teams whose roles a suspension or a
+/// deletion must record, who holds which licence when the plan needs it, and the on-call
+/// duties of the users about to be deactivated or deleted) and computes the plan for
+/// `roster` under `cfg`, as of `today` (see [`today`]), with `flags.allow_oncall_gaps`
+/// letting on-call users' deactivations and deletions through and
+/// `flags.rekey_employee_ids` (`--rekey-employee-ids`) re-keying markers. GET requests
+/// only. `api_url` is the account's API URL, named when PagerDuty rejects the key. The
+/// planner is run again while its plan needs more ([`Plan::needs_team_members`],
+/// [`Plan::needs_license_holders`], [`Plan::needs_oncall`]); reading them is
+/// [`crate::observe`]'s job, deciding which is the planner's. On-calls are looked up from
+/// the present moment whatever `today` is: what a deactivation leaves uncovered is decided
+/// now.
 ///
 /// # Errors
 /// [`Failure::Refused`] when a listing cannot be proven complete, [`Failure::Failed`] when
@@ -173,6 +177,7 @@ pub async fn observe_and_plan(
     let mut account = observer.account().await?;
     let mut policy = Policy::from_config(cfg);
     policy.allow_oncall_gaps = flags.allow_oncall_gaps;
+    policy.rekey_employee_ids = flags.rekey_employee_ids;
     let rules = plan::rules::ResolvedRules::resolve(&policy.rules, &account.teams)?;
     let governed = Needs {
         team_members: rules.governed(),
@@ -189,17 +194,24 @@ pub async fn observe_and_plan(
             oncall: &account.oncall,
             today,
             archive: &archive,
+            key_owner: account.key_owner.as_ref().map(|u| &u.id),
+            licenses: &account.licenses,
+            license_holders: account.license_holders.as_ref(),
         })
     };
     let mut p = compute(&account)?;
     // Each round reads only what is still missing; the needs depend on the actions, which
-    // extra reads refine but do not multiply, so two rounds settle (a third is a guard).
+    // extra reads refine but do not multiply (licence holders and on-call duties add no
+    // team, and the teams of suspensions need neither), so two rounds settle (a third is a
+    // guard).
     for _ in 0..3 {
-        if p.needs_team_members.is_empty() && p.needs_oncall.is_empty() {
+        if p.needs_team_members.is_empty() && !p.needs_license_holders && p.needs_oncall.is_empty()
+        {
             break;
         }
         let more = Needs {
             team_members: p.needs_team_members.clone(),
+            license_holders: p.needs_license_holders,
             oncall: p.needs_oncall.clone(),
         };
         observer.complete(&mut account, &more).await?;
@@ -221,6 +233,8 @@ pub(super) fn refusal(p: &Plan, cfg: &Config, flags: SafetyFlags) -> Option<Fail
         allow_role_changes: flags.allow_role_changes,
         allow_reactivations: flags.allow_reactivations,
         allow_deletions: flags.allow_deletions,
+        allow_probable_duplicates: flags.allow_probable_duplicates,
+        allow_rekeys: flags.allow_rekeys,
     };
     let problems = safety::check(p, &cfg.safety, overrides);
     (!problems.is_empty()).then(|| {

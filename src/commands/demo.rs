@@ -79,6 +79,7 @@ pub(super) async fn run(a: DemoArgs, printer: &Printer) -> Result<Exit, Failure>
         printer,
         stops: None,
         report: None,
+        key_owner: planned.account.key_owner.as_ref().map(|u| &u.id),
     };
     let ended = execute(&run).await;
     write_report(file.as_ref(), &ended.report)?;

@@ -94,6 +94,12 @@ fn apply_command(a: &PlanArgs, saved: &Path) -> String {
     if let Some(n) = a.safety.allow_deletions {
         words.extend(["--allow-deletions".into(), n.to_string()]);
     }
+    if let Some(n) = a.safety.allow_probable_duplicates {
+        words.extend(["--allow-probable-duplicates".into(), n.to_string()]);
+    }
+    if let Some(n) = a.safety.allow_rekeys {
+        words.extend(["--allow-rekeys".into(), n.to_string()]);
+    }
     if let Some(d) = a.as_of.as_of {
         words.extend(["--as-of".into(), d.to_string()]);
     }

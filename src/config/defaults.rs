@@ -107,8 +107,33 @@ pub const MIN_DELETE_SUSPENDED_AFTER_DAYS: u32 = 1;
 /// parses, or a status column that stopped saying "active").
 pub const DEFAULT_MAX_SHRINK_PERCENT: f64 = 10.0;
 
-/// The percentage caps of `[safety]` apply only above 50 managed users: in a small account
-/// one leaver is already a large share, and the count caps protect it.
+/// Default `[safety] max_probable_duplicates`: 5 planned creates whose name equals that of
+/// an existing PagerDuty user no HR row matched. A wrong `email_template` or a changed email
+/// domain on a first sync would create hundreds of duplicate people, each sent an
+/// invitation; a handful of namesakes is normal.
+pub const DEFAULT_MAX_PROBABLE_DUPLICATES: usize = 5;
+
+/// Default `[safety] max_identity_conflicts`: 5 HR rows skipped because the user their
+/// email finds carries a marker naming another employee ID. A rehire under a new ID is
+/// rare; many such rows mean the employee IDs were renumbered (a new HR system, a prefix
+/// added), and a run would then match nobody and offboard nobody.
+pub const DEFAULT_MAX_IDENTITY_CONFLICTS: usize = 5;
+
+/// Default `[safety] max_identity_conflict_percent`: 10 percent of managed users, checked
+/// only above [`PERCENT_CAPS_MIN_USERS`] managed users, like the other percentage caps.
+pub const DEFAULT_MAX_IDENTITY_CONFLICT_PERCENT: f64 = 10.0;
+
+/// Default `[safety] max_rekeys`: 25 markers re-keyed to a new employee ID in one run
+/// (`--rekey-employee-ids`); like the other change caps, more needs `--allow-rekeys N`.
+pub const DEFAULT_MAX_REKEYS: usize = 25;
+
+/// Default `[safety] max_rekey_percent`: 10 percent of managed users, checked only above
+/// [`PERCENT_CAPS_MIN_USERS`] managed users.
+pub const DEFAULT_MAX_REKEY_PERCENT: f64 = 10.0;
+
+/// The percentage caps of `[safety]` (the shrink check included) apply only above 50
+/// managed users: in a small account one leaver is already a large share, and the count
+/// caps (`max_deactivations` and the like) protect it.
 pub const PERCENT_CAPS_MIN_USERS: usize = 50;
 
 /// Default `[lifecycle] provision_days_before_start`: 0 days, so a future hire is created on

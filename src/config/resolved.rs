@@ -16,8 +16,11 @@ use std::time::Duration;
 
 use super::defaults::{
     DEFAULT_MAX_DEACTIVATION_PERCENT, DEFAULT_MAX_DEACTIVATIONS, DEFAULT_MAX_DELETIONS,
-    DEFAULT_MAX_INVALID_ROWS_PERCENT, DEFAULT_MAX_REACTIVATION_PERCENT, DEFAULT_MAX_REACTIVATIONS,
-    DEFAULT_MAX_ROLE_CHANGE_PERCENT, DEFAULT_MAX_ROLE_CHANGES, DEFAULT_MAX_SHRINK_PERCENT,
+    DEFAULT_MAX_IDENTITY_CONFLICT_PERCENT, DEFAULT_MAX_IDENTITY_CONFLICTS,
+    DEFAULT_MAX_INVALID_ROWS_PERCENT, DEFAULT_MAX_PROBABLE_DUPLICATES,
+    DEFAULT_MAX_REACTIVATION_PERCENT, DEFAULT_MAX_REACTIVATIONS, DEFAULT_MAX_REKEY_PERCENT,
+    DEFAULT_MAX_REKEYS, DEFAULT_MAX_ROLE_CHANGE_PERCENT, DEFAULT_MAX_ROLE_CHANGES,
+    DEFAULT_MAX_SHRINK_PERCENT,
 };
 
 /// A loaded and validated configuration file; README.md § Configuration documents every
@@ -246,6 +249,10 @@ pub enum UnmanagedUsers {
     Ignore,
     /// Leave them alone, and list them in the plan so someone can look.
     Report,
+    /// HR is authoritative for everyone: deactivate (suspend) them like leavers, capped and
+    /// checked like every deactivation. Their suspension record carries no employee ID; a
+    /// later HR row with their email reactivates them, matched by email.
+    Offboard,
 }
 
 /// What a termination date before today means on a row whose status says active
@@ -386,6 +393,10 @@ pub const RULE_FIELDS: &[&str] = &[
 pub struct RolesConfig {
     /// Base role of a managed user no rule matches; a documented role other than `owner`.
     pub default: Role,
+    /// `default_license`: the licence (an ID or a name, trimmed, not empty) given with the
+    /// default role and with every rule that names none; `None` lets PagerDuty pick
+    /// (§3.5). Resolved against `GET /licenses` by the planner.
+    pub default_license: Option<String>,
     /// `[[roles.rule]]` in file order: the first matching rule wins.
     pub rules: Vec<RoleRule>,
 }
@@ -397,6 +408,9 @@ pub struct RoleRule {
     pub when: Condition,
     /// The base role it gives; a documented role other than `owner`.
     pub role: Role,
+    /// The licence it gives (an ID or a name, trimmed, not empty); `None` falls back to
+    /// [`RolesConfig::default_license`].
+    pub license: Option<String>,
 }
 
 /// `[teams]`, validated.
@@ -445,6 +459,19 @@ pub struct SafetyConfig {
     /// Refuse when more users than this would be deleted (no percentage: a deletion cannot
     /// be undone).
     pub max_deletions: usize,
+    /// Refuse when more planned creates than this look like duplicates of existing users
+    /// (same name, no HR row matched that user).
+    pub max_probable_duplicates: usize,
+    /// Refuse when more HR rows than this are skipped because the user their email finds
+    /// carries a marker naming another employee ID (employee IDs that appear to have
+    /// changed).
+    pub max_identity_conflicts: usize,
+    /// Share (percent, 0–100) version of `max_identity_conflicts`, same 50-user floor.
+    pub max_identity_conflict_percent: f64,
+    /// Refuse when more markers than this would be re-keyed (`--rekey-employee-ids`).
+    pub max_rekeys: usize,
+    /// Share (percent, 0–100) version of `max_rekeys`, same 50-user floor.
+    pub max_rekey_percent: f64,
     /// Directory for the apply lock file when `lock_dir` is set (relative to the
     /// configuration file's directory unless absolute); `None` for the machine-wide default
     /// (the user's state directory, see `apply::lock::default_lock_dir`).
@@ -464,6 +491,11 @@ impl Default for SafetyConfig {
             max_role_change_percent: DEFAULT_MAX_ROLE_CHANGE_PERCENT,
             max_shrink_percent: DEFAULT_MAX_SHRINK_PERCENT,
             max_deletions: DEFAULT_MAX_DELETIONS,
+            max_probable_duplicates: DEFAULT_MAX_PROBABLE_DUPLICATES,
+            max_identity_conflicts: DEFAULT_MAX_IDENTITY_CONFLICTS,
+            max_identity_conflict_percent: DEFAULT_MAX_IDENTITY_CONFLICT_PERCENT,
+            max_rekeys: DEFAULT_MAX_REKEYS,
+            max_rekey_percent: DEFAULT_MAX_REKEY_PERCENT,
             lock_dir: None,
         }
     }

@@ -9,9 +9,11 @@
 use super::defaults::{
     DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_CREATE_CONCURRENCY,
     DEFAULT_MAX_DEACTIVATION_PERCENT, DEFAULT_MAX_DEACTIVATIONS, DEFAULT_MAX_DELETIONS,
-    DEFAULT_MAX_INVALID_ROWS_PERCENT, DEFAULT_MAX_REACTIVATION_PERCENT, DEFAULT_MAX_REACTIVATIONS,
-    DEFAULT_MAX_ROLE_CHANGE_PERCENT, DEFAULT_MAX_ROLE_CHANGES, DEFAULT_MAX_SHRINK_PERCENT,
-    DEFAULT_ONCALL_LOOKAHEAD_DAYS, DEFAULT_PROVISION_DAYS_BEFORE_START,
+    DEFAULT_MAX_IDENTITY_CONFLICT_PERCENT, DEFAULT_MAX_IDENTITY_CONFLICTS,
+    DEFAULT_MAX_INVALID_ROWS_PERCENT, DEFAULT_MAX_PROBABLE_DUPLICATES,
+    DEFAULT_MAX_REACTIVATION_PERCENT, DEFAULT_MAX_REACTIVATIONS, DEFAULT_MAX_REKEY_PERCENT,
+    DEFAULT_MAX_REKEYS, DEFAULT_MAX_ROLE_CHANGE_PERCENT, DEFAULT_MAX_ROLE_CHANGES,
+    DEFAULT_MAX_SHRINK_PERCENT, DEFAULT_ONCALL_LOOKAHEAD_DAYS, DEFAULT_PROVISION_DAYS_BEFORE_START,
     DEFAULT_RATE_LIMIT_WAIT_SECONDS, DEFAULT_REQUEST_TIMEOUT_SECONDS, DEFAULT_REQUESTS_PER_MINUTE,
 };
 use super::resolved::{
@@ -143,6 +145,8 @@ fn default_deactivate() -> Spanned<DeactivationMode> {
 pub(super) struct RolesTable {
     pub default: Spanned<Role>,
     #[serde(default)]
+    pub default_license: Option<Spanned<String>>,
+    #[serde(default)]
     pub rule: Vec<Spanned<RoleRuleTable>>,
 }
 
@@ -153,6 +157,8 @@ pub(super) struct RoleRuleTable {
     #[serde(default)]
     pub when: Condition,
     pub role: Spanned<Role>,
+    #[serde(default)]
+    pub license: Option<Spanned<String>>,
 }
 
 /// `[teams]`.
@@ -195,6 +201,16 @@ pub(super) struct SafetyTable {
     pub max_shrink_percent: f64,
     #[serde(default = "d_deletions")]
     pub max_deletions: usize,
+    #[serde(default = "d_dup")]
+    pub max_probable_duplicates: usize,
+    #[serde(default = "d_ident")]
+    pub max_identity_conflicts: usize,
+    #[serde(default = "d_ident_pct")]
+    pub max_identity_conflict_percent: f64,
+    #[serde(default = "d_rekey")]
+    pub max_rekeys: usize,
+    #[serde(default = "d_rekey_pct")]
+    pub max_rekey_percent: f64,
     #[serde(default)]
     pub lock_dir: Option<PathBuf>,
 }
@@ -226,6 +242,21 @@ fn d_shrink() -> f64 {
 fn d_deletions() -> usize {
     DEFAULT_MAX_DELETIONS
 }
+fn d_dup() -> usize {
+    DEFAULT_MAX_PROBABLE_DUPLICATES
+}
+fn d_ident() -> usize {
+    DEFAULT_MAX_IDENTITY_CONFLICTS
+}
+fn d_ident_pct() -> f64 {
+    DEFAULT_MAX_IDENTITY_CONFLICT_PERCENT
+}
+fn d_rekey() -> usize {
+    DEFAULT_MAX_REKEYS
+}
+fn d_rekey_pct() -> f64 {
+    DEFAULT_MAX_REKEY_PERCENT
+}
 
 impl Default for SafetyTable {
     fn default() -> Self {
@@ -239,6 +270,11 @@ impl Default for SafetyTable {
             max_role_change_percent: d_role_pct(),
             max_shrink_percent: d_shrink(),
             max_deletions: d_deletions(),
+            max_probable_duplicates: d_dup(),
+            max_identity_conflicts: d_ident(),
+            max_identity_conflict_percent: d_ident_pct(),
+            max_rekeys: d_rekey(),
+            max_rekey_percent: d_rekey_pct(),
             lock_dir: None,
         }
     }

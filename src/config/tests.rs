@@ -352,6 +352,96 @@ fn the_largest_request_budget_is_refused_without_overflowing() {
 }
 
 #[test]
+fn deprecated_and_misplaced_roles_are_reported_with_their_lines() {
+    let text = GOOD
+        .replace("default = \"limited_user\"", "default = \"team_responder\"")
+        .replace("role = \"admin\"", "role = \"manager\"")
+        .replace("role = \"responder\"", "role = \"admin\"");
+    let err = load(&text).unwrap_err();
+    let ConfigError::Invalid { problems, .. } = err else {
+        panic!("{err}")
+    };
+    let got: Vec<(&str, Option<usize>)> =
+        problems.iter().map(|p| (p.key.as_str(), p.line)).collect();
+    assert_eq!(
+        got,
+        [
+            ("roles.default", Some(27)),
+            ("roles.rule[1].role", Some(30)),
+            ("teams.rule[1].role", Some(35)),
+        ],
+        "{problems:#?}"
+    );
+    assert!(
+        problems[0].message.contains(
+            "\"team_responder\" is a legacy base role PagerDuty deprecated on 2019-04-26"
+        ),
+        "{}",
+        problems[0].message
+    );
+    assert!(
+        problems[1]
+            .message
+            .contains("\"manager\" is a team role, not a base role"),
+        "{}",
+        problems[1].message
+    );
+    assert!(
+        problems[2]
+            .message
+            .starts_with("\"admin\" is not a team role")
+            && problems[2].message.contains("is a base role"),
+        "{}",
+        problems[2].message
+    );
+    // The suspended role is checked against the same vocabulary.
+    let text = GOOD.replace(
+        "suspended_role = \"read_only_limited_user\"",
+        "suspended_role = \"team_responder\"",
+    );
+    let err = load(&text).unwrap_err().to_string();
+    assert!(
+        err.contains("line 22") && err.contains("deprecated"),
+        "{err}"
+    );
+}
+
+#[test]
+fn licences_are_named_by_nonempty_strings_and_the_new_caps_have_defaults() {
+    let text = GOOD
+        .replace(
+            "default = \"limited_user\"",
+            "default = \"limited_user\"\ndefault_license = \"Full User\"",
+        )
+        .replace("role = \"admin\"", "role = \"admin\"\nlicense = \"  \"");
+    let err = load(&text).unwrap_err();
+    let ConfigError::Invalid { problems, .. } = err else {
+        panic!("{err}")
+    };
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert_eq!(
+        (problems[0].key.as_str(), problems[0].line),
+        ("roles.rule[1].license", Some(32))
+    );
+    let ok = text.replace("license = \"  \"", "license = \" PFULL01 \"");
+    let c = load(&ok).unwrap();
+    assert_eq!(c.roles.default_license.as_deref(), Some("Full User"));
+    assert_eq!(c.roles.rules[0].license.as_deref(), Some("PFULL01"));
+    assert_eq!(c.safety.max_probable_duplicates, 5);
+    assert_eq!(c.safety.max_identity_conflicts, 5);
+    assert_eq!(c.safety.max_identity_conflict_percent, 10.0);
+    assert_eq!(c.safety.max_rekeys, 25);
+    let offboard = GOOD.replace(
+        "default_time_zone",
+        "unmanaged_users = \"offboard\"\ndefault_time_zone",
+    );
+    assert_eq!(
+        load(&offboard).unwrap().lifecycle.unmanaged_users,
+        UnmanagedUsers::Offboard
+    );
+}
+
+#[test]
 fn dated_lifecycle_settings_default_and_load() {
     let c = load(GOOD).unwrap();
     assert_eq!(c.lifecycle.provision_days_before_start, 0);

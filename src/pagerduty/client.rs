@@ -7,6 +7,7 @@ use super::models::contact::{
     NotificationRuleEnvelope, NotificationRulesList, UserRecord,
 };
 use super::models::incidents::{Incident, IncidentsPage};
+use super::models::licenses::{LicenseAllocationsPage, LicenseWithCounts, LicensesList};
 use super::models::oncall::{EscalationPoliciesPage, EscalationPolicy, Oncall};
 use super::models::{
     CreateUserRequest, EMAIL_TAKEN, NewUser, Team, TeamMember, TeamMembersPage,
@@ -19,12 +20,13 @@ use super::retry::RetryPolicy;
 use super::throttle::{ClientStats, Limits, Throttle};
 use super::transport::{NotFound, Reply, Request, Transport};
 use crate::email::Email;
-use crate::ids::{EscalationPolicyId, TeamId, UserId};
+use crate::ids::{EscalationPolicyId, LicenseId, TeamId, UserId};
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures::FutureExt;
 use reqwest::header::HeaderValue;
 use reqwest::{Method, Url};
 use secrecy::{ExposeSecret, SecretString};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -448,6 +450,53 @@ impl Client {
         }
     }
 
+    /// The user that owns the API key: `GET /users/me`. `None` for an account-level key:
+    /// the endpoint "will not work" with one and lists 400 among its answers (OpenAPI
+    /// `getCurrentUser`), so a 400 means "an account key, which belongs to no user"; a 404
+    /// (the key's user is gone) is `None` too.
+    ///
+    /// # Errors
+    /// Any other request error; [`ApiError::Decode`] for an unexpected body.
+    pub async fn current_user(&self) -> Result<Option<User>, ApiError> {
+        let mut req = Request::new(Method::GET, &["users", "me"]);
+        req.not_found = NotFound::Answer;
+        match self.inner.send(&req).await {
+            Ok(ex) if ex.status == 404 => Ok(None),
+            Ok(ex) => Ok(Some(ex.decode::<UserEnvelope>()?.user)),
+            Err(e) if e.status() == Some(400) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The account's licences with their counts: `GET /licenses` (not paginated, §3.5 of
+    /// `PAGERDUTY_API.md`). An account without licences answers an empty list; a 402 (the
+    /// account lacks the ability), 403 or 404 is read as "no licences" too, so that the
+    /// licence checks never stop an account that cannot list them.
+    ///
+    /// # Errors
+    /// Any other request error; [`ApiError::Decode`] for an unexpected body.
+    pub async fn list_licenses(&self) -> Result<Vec<LicenseWithCounts>, ApiError> {
+        let mut req = Request::new(Method::GET, &["licenses"]);
+        req.not_found = NotFound::Answer;
+        match self.inner.send(&req).await {
+            Ok(ex) if ex.status == 404 => Ok(Vec::new()),
+            Ok(ex) => Ok(ex.decode::<LicensesList>()?.licenses),
+            Err(e) if matches!(e.status(), Some(402 | 403)) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Who holds which licence: `GET /license_allocations?limit=100&offset=…&total=true`,
+    /// every page (§3.5), as user ID → licence ID.
+    ///
+    /// # Errors
+    /// As [`Client::list_users`].
+    pub async fn list_license_holders(&self) -> Result<BTreeMap<UserId, LicenseId>, ApiError> {
+        let listing = Listing::new("license allocations", &["license_allocations"], &[]);
+        let all = collect::<LicenseAllocationsPage>(&self.inner, &listing, &|_, _| {}).await?;
+        Ok(all.into_iter().map(|a| (a.user.id, a.license.id)).collect())
+    }
+
     /// Creates a user: `POST /users` with `From: <from>` and body `{"user": {...}}`
     /// (facts F6, §4.1).
     ///
@@ -476,6 +525,7 @@ impl Client {
         let mut req =
             Request::new(Method::POST, &["users"]).json(&CreateUserRequest { user: user.clone() });
         req.send_from = true;
+        req.account_lock_retryable = true;
         req.create_user = true;
         let email = Email::normalise(&user.email);
         let lookup = || self.find_user_by_email(&email).boxed();
@@ -548,7 +598,9 @@ impl Client {
 
     /// Changes a user: `PUT /users/{id}` with `{"user": {...}}` holding only the fields of
     /// `update` that are `Some` (a partial update, fact F34): an unchanged role or a licence
-    /// that is not set is never sent.
+    /// that is not set is never sent. A role or licence change takes a licence allocation,
+    /// so PagerDuty's transient "account could not be locked" (fact F30) is retried here
+    /// too; "License is not available" is not (§3.5).
     ///
     /// # Errors
     /// [`ApiError::Status`] (404 for a missing user, 403 for the Account Owner, fact F15).
@@ -557,9 +609,10 @@ impl Client {
         id: &UserId,
         update: &UserUpdate,
     ) -> Result<Sent<User>, ApiError> {
-        let req = Request::new(Method::PUT, &["users", id]).json(&UpdateUserRequest {
+        let mut req = Request::new(Method::PUT, &["users", id]).json(&UpdateUserRequest {
             user: update.clone(),
         });
+        req.account_lock_retryable = true;
         let ex = self.inner.send(&req).await?;
         Ok(Sent {
             value: ex.decode::<UserEnvelope>()?.user,

@@ -33,6 +33,7 @@
 
 use super::error::{ApiError, IncompleteReason};
 use super::models::incidents::{Incident, IncidentsPage};
+use super::models::licenses::{LicenseAllocation, LicenseAllocationsPage};
 use super::models::oncall::{EscalationPoliciesPage, EscalationPolicy, Oncall, OncallsPage};
 use super::models::{Pagination, Team, TeamMember, TeamMembersPage, TeamsPage, User, UsersPage};
 use super::transport::{Request, Transport};
@@ -83,6 +84,17 @@ impl Page for TeamMembersPage {
         (self.members, self.page)
     }
     fn id(item: &TeamMember) -> &str {
+        item.user.id.as_str()
+    }
+}
+
+impl Page for LicenseAllocationsPage {
+    type Item = LicenseAllocation;
+    fn into_parts(self) -> (Vec<LicenseAllocation>, Pagination) {
+        (self.license_allocations, self.page)
+    }
+    /// A user holds one licence, so the user's ID identifies an allocation.
+    fn id(item: &LicenseAllocation) -> &str {
         item.user.id.as_str()
     }
 }

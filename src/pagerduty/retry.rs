@@ -8,7 +8,7 @@
 //! | 5xx, 408 | retry with jittered exponential backoff | attempts and time | **unknown**: may have been processed |
 //! | timeout, connection reset or closed | retry with backoff | attempts and time | **unknown** |
 //! | connection refused, DNS, TLS | retry with backoff | attempts and time | not processed |
-//! | 400 "account could not be locked" on `POST /users` | retry with backoff (fact F30), fewer creates at once | time only | not processed |
+//! | 400 "account could not be locked" on `POST /users` or `PUT /users/{id}` (a role or licence change takes a licence allocation) | retry with backoff (fact F30), fewer creates at once | time only | not processed |
 //! | 400 "User cannot be removed as they belong to an escalation policy on this team" | fail at once (fact F32: only a change to the policy helps) | | |
 //! | 401, 403 | fail at once | | |
 //! | any other 4xx | fail at once (fact F26: "retrying with the same arguments will not work") | | |
@@ -152,12 +152,12 @@ pub(crate) enum Verdict {
     },
 }
 
-/// Classifies an HTTP answer. `create_user` is set for `POST /users`, whose 400 "account
-/// could not be locked" is transient (fact F30).
+/// Classifies an HTTP answer. `account_lock_retryable` is set for `POST /users` and
+/// `PUT /users/{id}`, whose 400 "account could not be locked" is transient (fact F30).
 pub(crate) fn classify_status(
     status: u16,
     body: Option<&ApiErrorBody>,
-    create_user: bool,
+    account_lock_retryable: bool,
 ) -> Verdict {
     match status {
         200..=299 => Verdict::Done,
@@ -165,7 +165,7 @@ pub(crate) fn classify_status(
         408 | 500..=599 => Verdict::Transient {
             outcome_unknown: true,
         },
-        400 if create_user && body.is_some_and(is_account_lock) => Verdict::AccountLock,
+        400 if account_lock_retryable && body.is_some_and(is_account_lock) => Verdict::AccountLock,
         _ => Verdict::Fail,
     }
 }

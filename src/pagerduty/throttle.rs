@@ -464,8 +464,9 @@ impl Throttle {
         Stalled(self)
     }
 
-    /// A `POST /users` was refused with the account-lock error: count it and lower the
-    /// create limit.
+    /// A `POST /users` or a `PUT /users/{id}` was refused with the account-lock error
+    /// (contention on the account's licences, which every create takes): count it and lower
+    /// the create limit.
     pub(crate) fn on_account_lock(&self) {
         self.counters.account_locks.fetch_add(1, Ordering::Relaxed);
         if let Some(limit) = lock(&self.aimd).on_lock(Instant::now()) {

@@ -55,8 +55,11 @@ pub(crate) struct Request {
     pub body: Option<Vec<u8>>,
     /// Send the `From` header (only `POST /users`, fact F6).
     pub send_from: bool,
-    /// `POST /users`: its 400 "account could not be locked" is transient (fact F30), and it
-    /// passes the create gate (`create_concurrency`).
+    /// Treat 400 "account could not be locked" as transient (`POST /users` and
+    /// `PUT /users/{id}`, whose role or licence change takes a licence allocation, fact F30).
+    pub account_lock_retryable: bool,
+    /// `POST /users`: it passes the create gate (`create_concurrency`), and its successes
+    /// let the create limit grow back.
     pub create_user: bool,
     /// Answers describe the key's shared budget (user and team endpoints; see
     /// [`shares_key_budget`]): their `ratelimit-*` headers steer the limiter and their 429s
@@ -73,6 +76,7 @@ impl Request {
             query: Vec::new(),
             body: None,
             send_from: false,
+            account_lock_retryable: false,
             create_user: false,
             shares_budget: shares_key_budget(segments.first().copied()),
             not_found: NotFound::Error,
@@ -331,7 +335,7 @@ impl Transport {
                     let verdict = if answered_404 {
                         Verdict::Done
                     } else {
-                        classify_status(status, error_body.as_ref(), req.create_user)
+                        classify_status(status, error_body.as_ref(), req.account_lock_retryable)
                     };
                     if verdict == Verdict::Done {
                         if req.create_user && (200..300).contains(&status) {

@@ -5,6 +5,7 @@
 
 use super::Inputs;
 use super::handoff::Handoffs;
+use super::licenses::Licensing;
 use super::policy::Policy;
 use super::rules::ResolvedRules;
 use crate::ids::{EmployeeId, TeamId, UserId};
@@ -28,6 +29,8 @@ pub(super) struct Ctx<'a> {
     pub(super) rules: ResolvedRules,
     /// Teams some rule names.
     pub(super) governed: BTreeSet<TeamId>,
+    /// The employee IDs of the export's valid rows.
+    pub(super) roster_ids: BTreeSet<&'a str>,
     /// Team ID → team name, for every team of the account.
     pub(super) team_names: BTreeMap<&'a str, &'a str>,
     /// user ID → team ID → role, from the members listings.
@@ -42,6 +45,8 @@ pub(super) struct Ctx<'a> {
     pub(super) handoffs: Handoffs,
     /// Notes gathered while planning actions.
     pub(super) notes: Vec<String>,
+    /// The account's licences and the licence changes the builders record.
+    pub(super) licensing: Licensing<'a>,
 }
 
 impl<'a> Ctx<'a> {
@@ -62,6 +67,12 @@ impl<'a> Ctx<'a> {
             policy: inp.policy,
             rules,
             governed,
+            roster_ids: inp
+                .roster
+                .employees
+                .iter()
+                .map(|e| e.employee_id.as_str())
+                .collect(),
             team_names: inp
                 .teams
                 .iter()
@@ -73,6 +84,7 @@ impl<'a> Ctx<'a> {
             email_blocked: BTreeSet::new(),
             handoffs: Handoffs::default(),
             notes: Vec::new(),
+            licensing: Licensing::default(),
         }
     }
 

@@ -6,7 +6,7 @@
 use super::skip::Skip;
 use crate::config::PastTerminationDate;
 use crate::email::Email;
-use crate::ids::{EmployeeId, TeamId, UserId};
+use crate::ids::{EmployeeId, LicenseId, TeamId, UserId};
 use crate::marker::SavedMembership;
 use crate::oncall::{Blocked, OncallImpact};
 use crate::pagerduty::models::{NewUser, UserUpdate};
@@ -64,6 +64,10 @@ pub enum Field {
     Email,
     /// Base role.
     Role,
+    /// Licence (by name): the one a rule names, or the one PagerDuty picks when a role
+    /// change leaves the current licence (fact F20, §3.5). Shown for review; only a licence
+    /// a rule names is ever sent.
+    License,
     /// Job title.
     JobTitle,
     /// Time zone.
@@ -79,6 +83,7 @@ impl Field {
             Field::Name => "name",
             Field::Email => "email",
             Field::Role => "role",
+            Field::License => "license",
             Field::JobTitle => "job_title",
             Field::TimeZone => "time_zone",
             Field::Description => "description",
@@ -204,6 +209,62 @@ pub struct Action {
     /// for most actions; absent from saved plans made before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waits_for: Option<UserId>,
+    /// For a create: the existing user this one would probably duplicate (same name, and no
+    /// HR row matched that user), counted by `[safety] max_probable_duplicates`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probable_duplicate: Option<ProbableDuplicate>,
+    /// The employee ID the user's marker named before this action re-keys it
+    /// (`--rekey-employee-ids`), counted by `[safety] max_rekeys`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rekeyed_from: Option<EmployeeId>,
+}
+
+/// An existing PagerDuty user that a planned create would probably duplicate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbableDuplicate {
+    /// The existing user's ID.
+    pub user_id: UserId,
+    /// Its name as PagerDuty has it.
+    pub name: String,
+    /// Its email.
+    pub email: String,
+}
+
+/// A licence the plan would run out of, counted before any write (fact F20: every user
+/// holds a licence that allows its base role; a licence without a free allocation is
+/// refused with "License is not available", §3.5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenseShortfall {
+    /// The licence a rule names (`None` when PagerDuty would pick one for `role`).
+    pub license: Option<LicenseLabel>,
+    /// For a licence PagerDuty picks: the base role that needs one.
+    pub role: Option<Role>,
+    /// Users the plan gives this licence (or, for `role`, a licence allowing it).
+    pub needed: u64,
+    /// Allocations free for them: free now plus those the plan's deactivations release
+    /// first (for `role`: what the licences allowing it have left after the plan's other
+    /// needs).
+    pub available: u64,
+    /// Of `available`, the allocations deactivations release.
+    pub released: u64,
+    /// The licences that allow `role`, by name (empty for a named licence).
+    pub candidates: Vec<String>,
+}
+
+impl LicenseShortfall {
+    /// Licences missing: `needed - available`.
+    pub fn missing(&self) -> u64 {
+        self.needed.saturating_sub(self.available)
+    }
+}
+
+/// A licence's ID and name, for messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenseLabel {
+    /// Licence ID.
+    pub id: LicenseId,
+    /// Licence name.
+    pub name: String,
 }
 
 impl Action {
@@ -305,6 +366,13 @@ pub struct Plan {
     /// Teams whose members (with roles) the plan needs but was not given; the caller fetches
     /// them and plans again.
     pub needs_team_members: BTreeSet<TeamId>,
+    /// True when the plan needs to know who holds which licence (`GET
+    /// /license_allocations`) and was not told; the caller reads it and plans again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub needs_license_holders: bool,
+    /// Licences the plan would run out of; any refuses the run (exit 3).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub license_shortfalls: Vec<LicenseShortfall>,
     /// Users of on-call checked actions whose on-call duties the plan was not given (their
     /// actions are blocked until they are); the caller looks them up and plans again.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]

@@ -3,20 +3,35 @@
 //! the builder its standing calls for (an active employee without a user whose deleted user
 //! the archive holds is re-created from it); changes that come due later are listed as
 //! pending.
+//!
+//! Two matches need more than the builders: with `--rekey-employee-ids`, an email match on
+//! a user whose marker names an employee the export no longer lists re-keys that marker
+//! (the action records [`super::Action::rekeyed_from`]); and an employee provisioned today
+//! whose user, matched by email, has no marker and a base role that suspends it (a
+//! stakeholder role or `restricted_access`, other than the rules give) is a conflict, left
+//! alone ([`SkipCause::SuspendedByOthers`]): someone else suspended that user.
+//!
+//! A future hire not provisioned yet ([`Standing::NotYetHired`]) is never re-keyed (nothing
+//! is written for it today), and a skip of one is marked [`Skip::not_yet_hired`], so that
+//! the identity-drift check does not count it before its hire date.
 
 use super::Tally;
 use super::build::{Record, create, leave, reactivate, restorable_record, restore, update};
 use super::context::Ctx;
-use super::contract::{ActionKind, DateConflict, Pending};
+use super::contract::{DateConflict, Pending};
 use super::dated::{self, Dated, LeaverCause, Standing};
 use super::matching::{Found, Index};
 use super::ownership::{protected_email, untouchable};
 use super::policy::Policy;
 use super::preconditions::check_stakeholder;
 use super::skip::{Skip, SkipCause};
+use super::{Action, ActionKind, Step};
 use crate::config::{DeactivationMode, PastTerminationDate};
 use crate::hr::Employee;
+use crate::ids::EmployeeId;
+use crate::marker::MarkerState;
 use crate::pagerduty::models::User;
+use crate::vocab::Role;
 use chrono::NaiveDate;
 
 /// Plans employee `e`: at most one action, or a skip, or one more unchanged; and any
@@ -28,7 +43,25 @@ pub(super) fn plan_employee<'a>(
     t: &mut Tally<'a>,
 ) {
     let found = index.find(e);
-    let d = dated_for(index, &found, e, cx.policy, cx.inp.today);
+    // With --rekey-employee-ids, the user whose marker names an employee the export no
+    // longer lists and whose email is this row's.
+    let rekey = match &found {
+        Found::Blocked {
+            reason:
+                SkipCause::EmailOfAnotherEmployee {
+                    marker_employee_id, ..
+                },
+            user: Some(u),
+            ..
+        } if rekeyable(cx, t, e, u, marker_employee_id) => Some((*u, marker_employee_id.clone())),
+        _ => None,
+    };
+    let matched = match &found {
+        Found::ByMarker(u) | Found::ByEmail(u) => Some(*u),
+        Found::Nobody | Found::Blocked { .. } => rekey.as_ref().map(|(u, _)| *u),
+    };
+    let d = dated_of(index, matched, e, cx.policy, cx.inp.today);
+    let not_yet_hired = matches!(d.standing, Standing::NotYetHired { .. });
     if matches!(d.standing, Standing::Employed { .. }) {
         t.hr_active += 1;
     }
@@ -46,10 +79,17 @@ pub(super) fn plan_employee<'a>(
     // The user whose email change, earlier in this run, frees the email this employee's
     // action needs (see `handoff`).
     let mut waits_for = None;
+    // Nothing is written for a future hire today, so its marker is not re-keyed either.
+    let rekeyed_from = rekey.filter(|_| !not_yet_hired).map(|(_, old)| old);
+    let skip = |user: Option<&User>, reason| Skip {
+        not_yet_hired,
+        ..Skip::employee(e, user, reason)
+    };
     let (user, matched_by_email) = match found {
         Found::ByMarker(u) => (Some(u), false),
         Found::ByEmail(u) => (Some(u), true),
         Found::Nobody => (None, false),
+        Found::Blocked { user: Some(u), .. } if rekeyed_from.is_some() => (Some(u), true),
         Found::Blocked {
             reason,
             user,
@@ -66,10 +106,13 @@ pub(super) fn plan_employee<'a>(
                     (None, false)
                 }
                 _ => {
-                    if decided && let Some(u) = user {
-                        t.handled.insert(u.id.as_str());
+                    if let Some(u) = user {
+                        t.matched.insert(u.id.as_str());
+                        if decided {
+                            t.handled.insert(u.id.as_str());
+                        }
                     }
-                    t.out.skipped.push(Skip::employee(e, user, reason));
+                    t.out.skipped.push(skip(user, reason));
                     return;
                 }
             }
@@ -77,9 +120,22 @@ pub(super) fn plan_employee<'a>(
     };
     if let Some(u) = user {
         t.handled.insert(u.id.as_str());
-        if let Some(why) = untouchable(u, Some(&e.email), &cx.policy.protected) {
+        t.matched.insert(u.id.as_str());
+        if let Some(why) = untouchable(u, Some(&e.email), &cx.policy.protected, cx.inp.key_owner) {
             let reason = SkipCause::Untouchable(why);
-            t.out.skipped.push(Skip::employee(e, Some(u), reason));
+            t.out.skipped.push(skip(Some(u), reason));
+            return;
+        }
+        if matches!(d.standing, Standing::Employed { .. })
+            && matched_by_email
+            && *index.state(u) == MarkerState::Absent
+            && suspends(&u.role)
+            && cx.rules.role_for(e) != u.role
+        {
+            let reason = SkipCause::SuspendedByOthers {
+                role: u.role.clone(),
+            };
+            t.out.skipped.push(skip(Some(u), reason));
             return;
         }
         // An email change onto an address another user already holds would be refused
@@ -104,7 +160,7 @@ pub(super) fn plan_employee<'a>(
         t.managed.insert(u.id.as_str());
     } else if let Some(why) = protected_email(&e.email, &cx.policy.protected) {
         let reason = SkipCause::Untouchable(why);
-        t.out.skipped.push(Skip::employee(e, None, reason));
+        t.out.skipped.push(skip(None, reason));
         return;
     }
     let human = user.map(|u| index.human(u)).unwrap_or_default();
@@ -147,7 +203,7 @@ pub(super) fn plan_employee<'a>(
             leave(
                 cx,
                 u,
-                &e.employee_id,
+                Some(&e.employee_id),
                 Some(e),
                 human,
                 current_marker,
@@ -166,7 +222,11 @@ pub(super) fn plan_employee<'a>(
                 ));
                 a.waits_for = Some(by);
             }
-            t.out.actions.push(a)
+            if let Some(u) = user {
+                explain_record(&mut a, e, u, index, rekeyed_from.as_ref());
+            }
+            a.rekeyed_from = rekeyed_from;
+            t.out.actions.push(a);
         }
         None => t.out.unchanged += 1,
     }
@@ -185,12 +245,78 @@ pub(super) fn dated_for(
         Found::ByMarker(u) | Found::ByEmail(u) => Some(*u),
         Found::Nobody | Found::Blocked { .. } => None,
     };
+    dated_of(index, matched, e, policy, today)
+}
+
+/// How `e` stands today when its row decided user `matched` (found, or taken over by a
+/// re-key): the termination date a suspension recorded on that user counts as applied.
+fn dated_of(
+    index: &Index<'_>,
+    matched: Option<&User>,
+    e: &Employee,
+    policy: &Policy,
+    today: NaiveDate,
+) -> Dated {
     // A termination date that brought the suspension of this employee's user into effect.
     let applied = matched
         .and_then(|u| index.marker(u))
         .and_then(|m| m.suspended.as_ref())
         .and_then(|s| s.termination_date);
     dated::dated(e, policy, today, applied)
+}
+
+/// True for the base roles that leave a user unable to respond: the stakeholder roles and
+/// `restricted_access` (PAGERDUTY_API.md §3.2), as a suspension by someone else would.
+fn suspends(role: &Role) -> bool {
+    role.is_stakeholder() || *role == Role::RestrictedAccess
+}
+
+/// Whether `e`'s row may take over user `u`, whose marker names `old`, under
+/// `--rekey-employee-ids`: the export no longer lists `old` (not even on a row with a
+/// problem), `e`'s email is on no row with a problem (so it names exactly one HR row), and
+/// `u` is not already settled (a duplicate marker).
+fn rekeyable(cx: &Ctx<'_>, t: &Tally<'_>, e: &Employee, u: &User, old: &EmployeeId) -> bool {
+    let roster = cx.inp.roster;
+    cx.policy.rekey_employee_ids
+        && !t.handled.contains(u.id.as_str())
+        && !cx.roster_ids.contains(old.as_str())
+        && !roster.protected_ids.contains(old)
+        && !roster.protected_emails.contains(&e.email)
+}
+
+/// Words for what the action does to the user's record beyond the builder's reason: the
+/// re-key of its marker, or the employee ID an offboarding record gains; and, for a
+/// deactivation of a user already suspended that only rewrites the marker, a reason that
+/// says so instead of "finishing an interrupted suspension".
+fn explain_record(
+    a: &mut Action,
+    e: &Employee,
+    u: &User,
+    index: &Index<'_>,
+    rekeyed_from: Option<&EmployeeId>,
+) {
+    let marker = index.marker(u);
+    let offboarded = marker.is_some_and(|m| m.employee_id.is_none());
+    let only_marker = a.kind == ActionKind::Deactivate
+        && marker.is_some_and(|m| m.suspended.is_some())
+        && matches!(a.steps.as_slice(), [Step::UpdateUser(upd)]
+            if upd.role.is_none() && upd.description.is_some());
+    let record = match (rekeyed_from, offboarded) {
+        (Some(old), _) => Some(format!(
+            "re-keys the marker from employee {old} to employee {} (--rekey-employee-ids; the export no longer lists {old} and this row has the user's email)",
+            e.employee_id
+        )),
+        (None, true) => Some(format!(
+            "the user was suspended as an unmanaged user ([lifecycle] unmanaged_users = \"offboard\"); matched by email, its record now names employee {}",
+            e.employee_id
+        )),
+        (None, false) => None,
+    };
+    match (record, only_marker) {
+        (Some(r), true) => a.reason = format!("leaver already suspended: {r}"),
+        (Some(r), false) => a.reason = format!("{}; {r}", a.reason),
+        (None, _) => {}
+    }
 }
 
 /// Lists what comes due for `e` on a later date: the create (or, for a `user` already

@@ -40,6 +40,7 @@ impl Handoffs {
         employees: &[Employee],
         policy: &Policy,
         today: NaiveDate,
+        key_owner: Option<&UserId>,
     ) -> Handoffs {
         let mut h = Handoffs::default();
         for e in employees {
@@ -52,7 +53,9 @@ impl Handoffs {
                 continue;
             };
             let now = Email::normalise(&u.email);
-            if now == e.email || untouchable(u, Some(&e.email), &policy.protected).is_some() {
+            if now == e.email
+                || untouchable(u, Some(&e.email), &policy.protected, key_owner).is_some()
+            {
                 continue;
             }
             h.holders.insert(now.clone(), u.id.clone());

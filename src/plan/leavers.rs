@@ -1,69 +1,64 @@
 //! The pass over users no employee decided: a user whose marker names an employee the
-//! export does not list is a leaver (unless the account owner, protected, or that
-//! employee's HR row has a problem this run); a user without a marker is left alone, and
-//! noted when `[lifecycle] unmanaged_users = "report"`.
+//! export does not list is a leaver (unless the account owner, the API key's own user,
+//! protected, or that employee's HR row has a problem this run). A user without a marker is
+//! unmanaged: left alone, noted when `[lifecycle] unmanaged_users = "report"`, and with
+//! `"offboard"` (HR authoritative for everyone) deactivated like a leaver, with a suspension
+//! record that names no employee, unless it is a user hr2pagerduty never writes, the
+//! `[pagerduty] from` user that creates need, or an HR row with a problem names its email
+//! (then it is listed as skipped).
 
 use super::Tally;
-use super::build::{Record, leave};
+use super::build::{Record, deactivate, leave};
 use super::context::Ctx;
 use super::matching::Index;
 use super::ownership::untouchable;
 use super::skip::{Skip, SkipCause};
 use crate::config::UnmanagedUsers;
 use crate::email::Email;
-use crate::marker::MarkerState;
-use std::collections::BTreeSet;
+use crate::marker::{Marker, MarkerState};
+use crate::pagerduty::models::User;
 
 /// Plans every user of the account the employee pass did not decide.
-pub(super) fn plan_users_without_row<'a>(cx: &mut Ctx<'a>, index: &Index<'a>, t: &mut Tally<'a>) {
+pub(super) fn plan_users_without_row<'a>(
+    cx: &mut Ctx<'a>,
+    index: &'a Index<'a>,
+    t: &mut Tally<'a>,
+) {
     let inp = cx.inp;
-    let in_roster: BTreeSet<&str> = inp
-        .roster
-        .employees
-        .iter()
-        .map(|e| e.employee_id.as_str())
-        .collect();
     for u in inp.users {
         if t.handled.contains(u.id.as_str()) {
             continue;
         }
-        let Some(m) = index.marker(u) else {
-            if cx.policy.unmanaged_users == UnmanagedUsers::Report
-                && untouchable(u, None, &cx.policy.protected).is_none()
-                && !matches!(index.state(u), MarkerState::Invalid(_))
-            {
-                t.out.notes.push(format!(
-                    "user {} ({}) has no ownership marker and no HR row; left alone (unmanaged)",
-                    u.id, u.email
-                ));
-            }
+        let marker = index.marker(u);
+        let Some(eid) = marker.and_then(|m| m.employee_id.as_ref()) else {
+            plan_unmanaged(cx, index, u, marker, t);
             continue;
         };
-        if in_roster.contains(m.employee_id.as_str()) {
+        if cx.roster_ids.contains(eid.as_str()) {
             continue;
         }
         let email = Email::normalise(&u.email);
-        let protected_by_row = inp.roster.protected_ids.contains(&m.employee_id)
-            || inp.roster.protected_emails.contains(&email);
+        let protected_by_row =
+            inp.roster.protected_ids.contains(eid) || inp.roster.protected_emails.contains(&email);
         let reason = if protected_by_row {
             Some(SkipCause::HrRowProblem)
         } else {
-            untouchable(u, None, &cx.policy.protected).map(SkipCause::Untouchable)
+            untouchable(u, None, &cx.policy.protected, inp.key_owner).map(SkipCause::Untouchable)
         };
         if let Some(reason) = reason {
-            t.out.skipped.push(Skip::user(&m.employee_id, u, reason));
+            t.out.skipped.push(Skip::user(eid, u, reason));
             continue;
         }
         t.managed.insert(u.id.as_str());
-        let why = format!("leaver: employee {} is not in the HR export", m.employee_id);
+        let why = format!("leaver: employee {eid} is not in the HR export");
         let human = index.human(u);
         match leave(
             cx,
             u,
-            &m.employee_id,
+            Some(eid),
             None,
             human,
-            Some(m),
+            marker,
             Record::default(),
             why,
         ) {
@@ -71,4 +66,64 @@ pub(super) fn plan_users_without_row<'a>(cx: &mut Ctx<'a>, index: &Index<'a>, t:
             None => t.out.unchanged += 1,
         }
     }
+}
+
+/// A user with no marker naming an employee (none at all, or the suspension record of an
+/// earlier offboarding) and no HR row. An unreadable marker is noted by the index and left
+/// alone in every mode: it may name an employee.
+fn plan_unmanaged<'a>(
+    cx: &mut Ctx<'a>,
+    index: &'a Index<'a>,
+    u: &'a User,
+    record: Option<&'a Marker>,
+    t: &mut Tally<'a>,
+) {
+    if matches!(index.state(u), MarkerState::Invalid(_)) {
+        return;
+    }
+    let never = untouchable(u, None, &cx.policy.protected, cx.inp.key_owner);
+    match cx.policy.unmanaged_users {
+        UnmanagedUsers::Ignore => {}
+        UnmanagedUsers::Report => {
+            if never.is_none() {
+                t.out.notes.push(match record {
+                    None => format!(
+                        "user {} ({}) has no ownership marker and no HR row; left alone (unmanaged)",
+                        u.id, u.email
+                    ),
+                    Some(_) => format!(
+                        "user {} ({}) carries the suspension record of an earlier offboarding and has no HR row; left alone (unmanaged)",
+                        u.id, u.email
+                    ),
+                });
+            }
+        }
+        UnmanagedUsers::Offboard => {
+            let reason = match never {
+                Some(why) => Some(SkipCause::Untouchable(why)),
+                None if Email::normalise(&u.email) == cx.policy.from => Some(SkipCause::FromUser),
+                None => inp_row_problem(cx, u).then_some(SkipCause::HrRowProblem),
+            };
+            if let Some(reason) = reason {
+                t.out.skipped.push(Skip::unmanaged(u, reason));
+                return;
+            }
+            t.managed.insert(u.id.as_str());
+            let why = "offboard: no ownership marker and no HR row ([lifecycle] unmanaged_users = \"offboard\")".to_string();
+            let human = index.human(u);
+            match deactivate(cx, u, None, None, human, record, Record::default(), why) {
+                Some(a) => t.out.actions.push(a),
+                None => t.out.unchanged += 1,
+            }
+        }
+    }
+}
+
+/// True when an HR row with a problem this run names `u`'s email: its missing row is no
+/// proof that HR does not list the person.
+fn inp_row_problem(cx: &Ctx<'_>, u: &User) -> bool {
+    cx.inp
+        .roster
+        .protected_emails
+        .contains(&Email::normalise(&u.email))
 }

@@ -1,5 +1,7 @@
 //! Matching employees to PagerDuty users: first by the employee ID in the user's ownership
-//! marker, then by normalised email among users without a usable marker.
+//! marker, then by normalised email among users without a usable marker (no marker, an
+//! unreadable one, or the suspension record of an offboarded unmanaged user, which names no
+//! employee).
 //!
 //! Three situations leave an employee alone instead of matching: several users carry the
 //! employee's marker; the email finds a user whose marker (readable or not) names another
@@ -61,11 +63,11 @@ impl<'a> Index<'a> {
         for u in users {
             let p = marker::parse(u.description.as_deref());
             match &p.marker {
-                MarkerState::Valid(m) => ix
-                    .by_marker
-                    .entry(m.employee_id.clone())
-                    .or_default()
-                    .push(u),
+                MarkerState::Valid(m) => {
+                    if let Some(eid) = &m.employee_id {
+                        ix.by_marker.entry(eid.clone()).or_default().push(u);
+                    }
+                }
                 MarkerState::Invalid(why) => {
                     ix.notes.push(format!(
                         "user {} ({}): ownership marker ignored: {why}; matched by email only",
@@ -134,13 +136,14 @@ impl<'a> Index<'a> {
         }
         if let Some(u) = self.by_email(&e.email) {
             let foreign = match self.marker(u) {
-                Some(m) if m.employee_id != e.employee_id => {
-                    Some(SkipCause::EmailOfAnotherEmployee {
+                Some(m) => m
+                    .employee_id
+                    .as_ref()
+                    .filter(|other| **other != e.employee_id)
+                    .map(|other| SkipCause::EmailOfAnotherEmployee {
                         user: u.id.clone(),
-                        marker_employee_id: m.employee_id.clone(),
-                    })
-                }
-                Some(_) => None,
+                        marker_employee_id: other.clone(),
+                    }),
                 None => marker::claimed_employee_id(u.description.as_deref())
                     .filter(|other| *other != e.employee_id)
                     .map(|other| SkipCause::EmailOfAnotherUnreadableMarker {

@@ -8,8 +8,10 @@
 //! # Matching
 //! An employee is matched to a PagerDuty user first by the employee ID in the user's
 //! ownership marker ([`crate::marker`]), then by normalised email among users whose marker
-//! is absent or unreadable. So an email change is an update, and a rehire finds the
-//! suspended user again, with no local state.
+//! is absent, unreadable, or the suspension record of an offboarded unmanaged user (which
+//! names no employee). So an email change is an update, and a rehire finds the suspended
+//! user again, with no local state. With `--rekey-employee-ids`, an email match on a user
+//! whose marker names an employee the export no longer lists re-keys that marker.
 //!
 //! # Step order and crashes
 //! Every multi-step action is ordered so that a crash between two steps leaves a state the
@@ -66,6 +68,12 @@
 //! - `employees` (the pass over the export) and `leavers` (the pass over users no employee
 //!   decided: marked users the export no longer lists, unmanaged users);
 //! - `handoff`: the email changes of a run, and the addresses they free for others;
+//! - `employees` (the pass over the export, with re-keys and the suspended-by-others
+//!   conflict) and `leavers` (the pass over users no employee decided: marked users the
+//!   export no longer lists, unmanaged users, offboarded with `unmanaged_users =
+//!   "offboard"`);
+//! - `licenses`: the licences rules name, the licence change each action brings, and the
+//!   count of free allocations; `duplicates`: creates that probably duplicate a user;
 //! - `preconditions`: the `From` user and the stakeholder-with-a-team rule mistake;
 //! - `build`: one builder per [`ActionKind`] and the helpers they share;
 //! - [`safety`]: the change thresholds checked on a finished plan.
@@ -79,16 +87,18 @@ pub mod safety;
 mod build;
 mod context;
 mod contract;
+mod duplicates;
 mod employees;
 mod handoff;
 mod leavers;
+mod licenses;
 mod matching;
 mod preconditions;
 mod skip;
 
 pub use contract::{
-    Action, ActionKind, Change, DateConflict, Field, Guard, Pending, Plan, Population, Step,
-    TeamsChange,
+    Action, ActionKind, Change, DateConflict, Field, Guard, LicenseLabel, LicenseShortfall,
+    Pending, Plan, Population, ProbableDuplicate, Step, TeamsChange,
 };
 pub use policy::Policy;
 pub use preconditions::check_rules_offline;
@@ -96,11 +106,13 @@ pub use skip::{Skip, SkipCause, UnknownSkipCause};
 
 use crate::archive::Archive;
 use crate::hr::Roster;
-use crate::ids::{TeamId, UserId};
+use crate::ids::{LicenseId, TeamId, UserId};
 use crate::oncall::OncallFacts;
+use crate::pagerduty::models::licenses::LicenseWithCounts;
 use crate::pagerduty::models::{Team, TeamMember, User};
 use chrono::NaiveDate;
 use context::Ctx;
+use licenses::Licensing;
 use matching::Index;
 use rules::ResolvedRules;
 use std::collections::{BTreeMap, BTreeSet};
@@ -138,6 +150,14 @@ pub struct Inputs<'a> {
     /// configured): a rehire with no user is re-created from their latest record, and a
     /// user whose restore was interrupted finishes it.
     pub archive: &'a Archive,
+    /// The user that owns the API key (`GET /users/me`, with a user-level key): never
+    /// written. `None` for an account-level key, which belongs to no user.
+    pub key_owner: Option<&'a UserId>,
+    /// The account's licences (`GET /licenses`); empty when it has none.
+    pub licenses: &'a [LicenseWithCounts],
+    /// Who holds which licence (`GET /license_allocations`), when read; see
+    /// [`Plan::needs_license_holders`].
+    pub license_holders: Option<&'a BTreeMap<UserId, LicenseId>>,
 }
 
 /// What the passes over employees and users gather.
@@ -148,6 +168,9 @@ struct Tally<'a> {
     /// Users an employee decided (matched, or named by its skip): the pass over users
     /// without an HR row leaves them out.
     handled: BTreeSet<&'a str>,
+    /// Users an HR row found (by marker or email, also when the row was then skipped): the
+    /// others are what a create may probably duplicate.
+    matched: BTreeSet<&'a str>,
     /// Users the run manages after adoption.
     managed: BTreeSet<&'a str>,
     /// Lines of [`PlanError::Rules`].
@@ -162,12 +185,22 @@ struct Tally<'a> {
 /// [`PlanError::Rules`] when a team rule names a team the account lacks (or ambiguously),
 /// when rules give an employee a stakeholder base role together with a team (PagerDuty
 /// refuses stakeholders on teams, fact F17), or when `[pagerduty] from` is not a user of
-/// the account (fact F6).
+/// the account (fact F6); also when a licence a rule names is not one of the account's, or
+/// does not allow the rule's role, or no licence allows a role the plan gives (fact F20).
 pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
     let rules = ResolvedRules::resolve(&inp.policy.rules, inp.teams)?;
+    let licensing = Licensing::resolve(&inp.policy.rules, inp.licenses, inp.license_holders)
+        .map_err(PlanError::Rules)?;
     let mut cx = Ctx::new(inp, rules);
+    cx.licensing = licensing;
     let index = Index::new(inp.users);
-    cx.handoffs = handoff::Handoffs::new(&index, &inp.roster.employees, inp.policy, inp.today);
+    cx.handoffs = handoff::Handoffs::new(
+        &index,
+        &inp.roster.employees,
+        inp.policy,
+        inp.today,
+        inp.key_owner,
+    );
     let mut t = Tally::default();
     t.out.notes.extend_from_slice(index.notes());
     skip_duplicate_markers(&index, &mut t);
@@ -175,12 +208,17 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
         employees::plan_employee(&mut cx, &index, e, &mut t);
     }
     leavers::plan_users_without_row(&mut cx, &index, &mut t);
+    duplicates::flag(inp.users, &mut t);
     t.problems
         .extend(preconditions::from_user(&inp.policy.from, &index));
+    let (shortfalls, license_problems) = cx.licensing.ledger();
+    t.problems.extend(license_problems);
     if !t.problems.is_empty() {
         return Err(PlanError::Rules(t.problems));
     }
-    Ok(t.finish(cx, &index))
+    let mut p = t.finish(cx, &index);
+    p.license_shortfalls = shortfalls;
+    Ok(p)
 }
 
 /// Leaves alone every user carrying the marker of an employee that another user's marker
@@ -233,6 +271,7 @@ impl<'a> Tally<'a> {
             .sort_by(|a, b| (a.on, a.email.as_str()).cmp(&(b.on, b.email.as_str())));
         out.conflicts.sort_by_key(|c| c.line);
         out.needs_team_members = std::mem::take(&mut cx.needs);
+        out.needs_license_holders = cx.licensing.needs_holders();
         out.needs_oncall = std::mem::take(&mut cx.needs_oncall);
         out.notes.append(&mut cx.notes);
         out

@@ -23,7 +23,7 @@ pub struct Policy {
     /// `[lifecycle] protected`, normalised: users never changed.
     pub protected: BTreeSet<Email>,
     /// `[lifecycle] unmanaged_users`: whether users with no marker and no HR row are
-    /// listed in the plan's notes.
+    /// left alone, listed in the plan's notes, or deactivated (`offboard`).
     pub unmanaged_users: UnmanagedUsers,
     /// `[lifecycle] default_time_zone`: set on create when the employee has no time zone;
     /// one of PagerDuty's 135 (fact F19).
@@ -33,6 +33,10 @@ pub struct Policy {
     pub sync_job_title: bool,
     /// `[roles]` and `[[teams.rule]]`, for [`ResolvedRules`](super::rules::ResolvedRules).
     pub rules: Rules,
+    /// `--rekey-employee-ids` (a run option, not a key; `false` from the configuration):
+    /// an HR row whose email finds a user whose marker names an employee the export no
+    /// longer lists re-keys that marker instead of being skipped.
+    pub rekey_employee_ids: bool,
     /// `[lifecycle] provision_days_before_start`: a future hire is created this many days
     /// before the hire date.
     pub provision_days_before_start: u32,
@@ -57,6 +61,9 @@ pub struct Policy {
 pub struct Rules {
     /// `[roles] default`: the base role when no role rule matches.
     pub default_role: Role,
+    /// `[roles] default_license`: the licence (ID or name) of the default role and of the
+    /// rules naming none; `None` lets PagerDuty pick.
+    pub default_license: Option<String>,
     /// `[[roles.rule]]`: the first matching rule gives the base role.
     pub roles: Vec<RoleRule>,
     /// `[[teams.rule]]`: every matching rule gives a membership (team named by name or ID).
@@ -73,11 +80,13 @@ impl Policy {
             unmanaged_users: cfg.lifecycle.unmanaged_users,
             default_time_zone: cfg.lifecycle.default_time_zone.clone(),
             sync_job_title: cfg.hr.columns.job_title.is_some(),
+            rekey_employee_ids: false,
             provision_days_before_start: cfg.lifecycle.provision_days_before_start,
             past_termination_date: cfg.lifecycle.past_termination_date,
             on_leave: cfg.lifecycle.on_leave,
             rules: Rules {
                 default_role: cfg.roles.default.clone(),
+                default_license: cfg.roles.default_license.clone(),
                 roles: cfg.roles.rules.clone(),
                 teams: cfg.teams.rules.clone(),
             },

@@ -131,6 +131,14 @@ impl ResolvedRules {
             .unwrap_or_else(|| self.default_role.clone())
     }
 
+    /// The 0-based position in `[[roles.rule]]` of the rule that gives `e` its base role;
+    /// `None` when no rule matches (`roles.default` applies).
+    pub fn role_rule_for(&self, e: &Employee) -> Option<usize> {
+        self.role_rules
+            .iter()
+            .position(|(when, _)| condition_matches(when, e))
+    }
+
     /// The governed-team memberships the rules give `e`, by team ID.
     pub fn teams_for(&self, e: &Employee) -> BTreeMap<TeamId, DesiredMembership> {
         let mut out = BTreeMap::new();

@@ -5,7 +5,7 @@
 //! deletion threshold). These checks refuse the whole run (exit 3); `plan` shows the same
 //! refusal. README.md § Safety lists each check, its default and its override.
 
-use super::{ActionKind, Plan};
+use super::{ActionKind, LicenseShortfall, Plan, SkipCause};
 use crate::config::{PERCENT_CAPS_MIN_USERS, SafetyConfig};
 
 /// One-run overrides from the command line.
@@ -19,7 +19,14 @@ pub struct Overrides {
     pub allow_reactivations: Option<usize>,
     /// `--allow-deletions N`: the deletion cap becomes N for this run.
     pub allow_deletions: Option<usize>,
+    /// `--allow-probable-duplicates N`: the probable-duplicate cap becomes N for this run.
+    pub allow_probable_duplicates: Option<usize>,
+    /// `--allow-rekeys N`: both re-key caps become N for this run.
+    pub allow_rekeys: Option<usize>,
 }
+
+/// How many examples a refusal lists.
+const EXAMPLES: usize = 3;
 
 fn percent(part: usize, whole: usize) -> f64 {
     if whole == 0 {
@@ -136,9 +143,32 @@ pub fn check(plan: &Plan, safety: &SafetyConfig, overrides: Overrides) -> Vec<St
         safety.max_deletions,
         overrides.allow_deletions,
     ));
+    let rekey_cap = Cap {
+        what: "re-keyed markers",
+        key: "max_rekeys",
+        percent_key: "max_rekey_percent",
+        flag: "--allow-rekeys",
+        max: safety.max_rekeys,
+        max_percent: safety.max_rekey_percent,
+    };
+    out.extend(
+        rekey_cap.check(
+            plan.actions
+                .iter()
+                .filter(|a| a.rekeyed_from.is_some())
+                .count(),
+            managed,
+            overrides.allow_rekeys,
+        ),
+    );
+    out.extend(probable_duplicates(plan, safety, overrides));
+    out.extend(identity_drift(plan, safety));
+    out.extend(plan.license_shortfalls.iter().map(license_words));
+    // Like the percentage caps, the shrink check applies only above 50 managed users: in a
+    // small account one leaver is already a large share, and max_deactivations governs.
     let active = plan.population.managed_active_users;
     let hr = plan.population.hr_active;
-    if active > 0 && hr < active {
+    if managed > PERCENT_CAPS_MIN_USERS && active > 0 && hr < active {
         let shrink = percent(active - hr, active);
         if shrink > safety.max_shrink_percent {
             out.push(format!(
@@ -150,225 +180,130 @@ pub fn check(plan: &Plan, safety: &SafetyConfig, overrides: Overrides) -> Vec<St
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::email::Email;
-    use crate::plan::{Action, Change, Field, Population};
-
-    fn plan(deactivations: usize, role_changes: usize, pop: Population) -> Plan {
-        let mk = |kind, role: bool| Action {
-            kind,
-            employee_id: None,
-            email: Email::normalise("x@example.com"),
-            name: "X".into(),
-            user_id: Some("P".into()),
-            reason: String::new(),
-            changes: if role {
-                vec![Change {
-                    field: Field::Role,
-                    old: None,
-                    new: None,
-                }]
-            } else {
-                vec![]
-            },
-            teams: None,
-            steps: vec![],
-            guard: None,
-            line: None,
-            oncall: None,
-            blocked: None,
-            waits_for: None,
-        };
-        let mut actions: Vec<Action> = (0..deactivations)
-            .map(|_| mk(ActionKind::Deactivate, true))
-            .collect();
-        actions.extend((0..role_changes).map(|_| mk(ActionKind::Update, true)));
-        Plan {
-            actions,
-            population: pop,
-            ..Plan::default()
-        }
+/// The refusal for more probable duplicates than allowed, with the first examples.
+fn probable_duplicates(plan: &Plan, safety: &SafetyConfig, overrides: Overrides) -> Option<String> {
+    let flagged: Vec<_> = plan
+        .actions
+        .iter()
+        .filter_map(|a| a.probable_duplicate.as_ref().map(|d| (a, d)))
+        .collect();
+    let count = flagged.len();
+    let (limit, setting) = match overrides.allow_probable_duplicates {
+        Some(n) => (n, format!("--allow-probable-duplicates {n}")),
+        None => (
+            safety.max_probable_duplicates,
+            format!(
+                "[safety] max_probable_duplicates = {}",
+                safety.max_probable_duplicates
+            ),
+        ),
+    };
+    if count <= limit {
+        return None;
     }
-
-    fn pop(managed: usize, active: usize, hr: usize) -> Population {
-        Population {
-            managed_users: managed,
-            managed_active_users: active,
-            hr_active: hr,
-        }
-    }
-
-    #[test]
-    fn absolute_deactivation_cap_and_its_override() {
-        let s = SafetyConfig::default();
-        let p = plan(26, 0, pop(1000, 1000, 990));
-        let r = check(&p, &s, Overrides::default());
-        assert_eq!(r.len(), 1);
-        assert!(
-            r[0].contains("max_deactivations = 25") && r[0].contains("--allow-deactivations 26"),
-            "{r:?}"
-        );
-        assert!(
-            check(
-                &p,
-                &s,
-                Overrides {
-                    allow_deactivations: Some(26),
-                    ..Default::default()
-                }
+    let examples: Vec<String> = flagged
+        .iter()
+        .take(EXAMPLES)
+        .map(|(a, d)| {
+            format!(
+                "{:?} <{}> would duplicate {} <{}>",
+                a.name, a.email, d.user_id, d.email
             )
-            .is_empty()
-        );
-        assert_eq!(
-            check(
-                &p,
-                &s,
-                Overrides {
-                    allow_deactivations: Some(10),
-                    ..Default::default()
-                }
+        })
+        .collect();
+    Some(format!(
+        "{count} planned creates have the name of an existing PagerDuty user that no HR row matched, above {setting} (probable duplicates, each sent an invitation: is [hr] email_template or the email domain wrong?); e.g. {}; if they are new people, rerun with --allow-probable-duplicates {count}",
+        examples.join(", ")
+    ))
+}
+
+/// The refusal when many HR rows are skipped because the user their email finds carries a
+/// marker naming another employee: the employee IDs appear to have changed, and such a run
+/// would match nobody and offboard nobody. The share is taken of the managed users plus
+/// those users (a user skipped this way is not counted as managed). A future hire not
+/// provisioned yet ([`super::Skip::not_yet_hired`]) is not counted: nothing is done for it
+/// today either way, and `--rekey-employee-ids` re-keys only rows acted on today.
+fn identity_drift(plan: &Plan, safety: &SafetyConfig) -> Option<String> {
+    let conflicts: Vec<_> = plan
+        .skipped
+        .iter()
+        .filter(|s| !s.not_yet_hired)
+        .filter_map(|s| match &s.reason {
+            SkipCause::EmailOfAnotherEmployee {
+                marker_employee_id, ..
+            } => Some((s, marker_employee_id)),
+            _ => None,
+        })
+        .collect();
+    let count = conflicts.len();
+    let base = plan.population.managed_users + count;
+    let pct = percent(count, base);
+    let over = if count > safety.max_identity_conflicts {
+        format!(
+            "above [safety] max_identity_conflicts = {}",
+            safety.max_identity_conflicts
+        )
+    } else if base > PERCENT_CAPS_MIN_USERS && pct > safety.max_identity_conflict_percent {
+        format!(
+            "{pct:.1}% of {base} managed users, above [safety] max_identity_conflict_percent = {}",
+            safety.max_identity_conflict_percent
+        )
+    } else {
+        return None;
+    };
+    let examples: Vec<String> = conflicts
+        .iter()
+        .take(EXAMPLES)
+        .map(|(s, old)| {
+            format!(
+                "old ID {old}, new ID {}, {}",
+                s.employee_id
+                    .as_ref()
+                    .map(|e| e.to_string())
+                    .unwrap_or_default(),
+                s.email.as_deref().unwrap_or("")
             )
-            .len(),
-            1
-        );
-        assert!(check(&plan(25, 0, pop(1000, 1000, 990)), &s, Overrides::default()).is_empty());
-    }
+        })
+        .collect();
+    Some(format!(
+        "{count} HR rows are skipped because the user their email finds carries a marker naming another employee ID ({over}): the employee IDs appear to have changed (a new HR system, a prefix added?), so this run would match and offboard nobody; e.g. {}; if the IDs did change, rerun plan and apply with --rekey-employee-ids to re-key the markers of users whose email matches exactly one HR row",
+        examples.join("; ")
+    ))
+}
 
-    #[test]
-    fn percentage_cap_applies_only_above_fifty_managed_users() {
-        let s = SafetyConfig::default();
-        let r = check(&plan(7, 0, pop(60, 60, 60)), &s, Overrides::default());
-        assert!(
-            r.len() == 1
-                && r[0].contains("11.7%")
-                && r[0].contains("[safety] max_deactivation_percent = 10;"),
-            "{r:?}"
-        );
-        let r = check(&plan(0, 7, pop(60, 60, 60)), &s, Overrides::default());
-        assert!(
-            r.len() == 1 && r[0].contains("[safety] max_role_change_percent = 10;"),
-            "{r:?}"
-        );
-        assert!(check(&plan(7, 0, pop(50, 50, 50)), &s, Overrides::default()).is_empty());
-    }
-
-    #[test]
-    fn reactivation_caps() {
-        let s = SafetyConfig {
-            max_reactivations: 1,
-            ..SafetyConfig::default()
-        };
-        let mut p = plan(0, 0, pop(10, 10, 10));
-        for a in plan(2, 0, pop(10, 10, 10)).actions {
-            p.actions.push(Action {
-                kind: ActionKind::Reactivate,
-                ..a
-            });
-        }
-        let r = check(&p, &s, Overrides::default());
-        assert!(
-            r.len() == 1
-                && r[0].contains("max_reactivations = 1")
-                && r[0].contains("--allow-reactivations 2"),
-            "{r:?}"
-        );
-        let allow = Overrides {
-            allow_reactivations: Some(2),
-            ..Default::default()
-        };
-        assert!(check(&p, &s, allow).is_empty());
-    }
-
-    #[test]
-    fn role_change_caps() {
-        let s = SafetyConfig {
-            max_role_changes: 2,
-            ..SafetyConfig::default()
-        };
-        let r = check(&plan(0, 3, pop(10, 10, 10)), &s, Overrides::default());
-        assert!(
-            r.len() == 1 && r[0].contains("--allow-role-changes 3"),
-            "{r:?}"
-        );
-        assert!(
-            check(
-                &plan(0, 3, pop(10, 10, 10)),
-                &s,
-                Overrides {
-                    allow_role_changes: Some(3),
-                    ..Default::default()
-                }
-            )
-            .is_empty()
-        );
-    }
-
-    #[test]
-    fn deletion_cap_and_its_override() {
-        let s = SafetyConfig {
-            max_deletions: 2,
-            ..SafetyConfig::default()
-        };
-        let deletes = |n: usize| {
-            let mut p = plan(0, 0, pop(1000, 1000, 1000));
-            for a in plan(n, 0, pop(1000, 1000, 1000)).actions {
-                p.actions.push(Action {
-                    kind: ActionKind::Delete,
-                    ..a
-                });
-            }
-            p
-        };
-        assert!(check(&deletes(2), &s, Overrides::default()).is_empty());
-        let r = check(&deletes(3), &s, Overrides::default());
-        assert!(
-            r.len() == 1
-                && r[0].starts_with("3 deletions exceed [safety] max_deletions = 2;")
-                && r[0].ends_with("rerun with --allow-deletions 3"),
-            "{r:?}"
-        );
-        let allow = |n| Overrides {
-            allow_deletions: Some(n),
-            ..Default::default()
-        };
-        assert!(check(&deletes(3), &s, allow(3)).is_empty());
-        let r = check(&deletes(4), &s, allow(3));
-        assert!(
-            r.len() == 1 && r[0].starts_with("4 deletions exceed --allow-deletions 3;"),
-            "{r:?}"
-        );
-        // Deletions are not deactivations: the deactivation caps do not count them.
-        let many = SafetyConfig {
-            max_deletions: 100,
-            max_deactivations: 1,
-            ..SafetyConfig::default()
-        };
-        assert!(check(&deletes(30), &many, Overrides::default()).is_empty());
-        // No percentage: 9 deletions among 60 managed users (15%) are within a cap of 10.
-        let mut p = deletes(9);
-        p.population = pop(60, 60, 60);
-        let ten = SafetyConfig {
-            max_deletions: 10,
-            ..SafetyConfig::default()
-        };
-        assert!(check(&p, &ten, Overrides::default()).is_empty());
-    }
-
-    #[test]
-    fn shrink_check_catches_a_truncated_export() {
-        let s = SafetyConfig::default();
-        let r = check(
-            &plan(0, 0, pop(100, 100, 80)),
-            &s,
-            Overrides {
-                allow_deactivations: Some(1000),
-                ..Default::default()
-            },
-        );
-        assert!(r.len() == 1 && r[0].contains("20.0% fewer"), "{r:?}");
-        assert!(check(&plan(0, 0, pop(100, 100, 91)), &s, Overrides::default()).is_empty());
-        assert!(check(&plan(0, 0, pop(0, 0, 0)), &s, Overrides::default()).is_empty());
+/// The refusal for a licence the plan would run out of.
+fn license_words(s: &LicenseShortfall) -> String {
+    let released = if s.released > 0 {
+        format!(
+            " ({} of them released by the plan's deactivations)",
+            s.released
+        )
+    } else {
+        String::new()
+    };
+    match (&s.license, &s.role) {
+        (Some(l), _) => format!(
+            "the plan gives licence {:?} ({}) to {} users but only {} are free{released}: {} missing; free allocations in PagerDuty (or name another licence in [roles]), then run again",
+            l.name,
+            l.id,
+            s.needed,
+            s.available,
+            s.missing()
+        ),
+        (None, role) => format!(
+            "the plan needs a licence allowing base role {} for {} users, and PagerDuty can pick one for only {} (licences allowing it: {}){released}: {} missing; free allocations in PagerDuty, then run again",
+            role.as_ref().map(|r| r.as_str()).unwrap_or("?"),
+            s.needed,
+            s.available,
+            s.candidates
+                .iter()
+                .map(|c| format!("{c:?}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            s.missing()
+        ),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -8,6 +8,7 @@ use super::ownership::Untouchable;
 use crate::hr::Employee;
 use crate::ids::{EmployeeId, UserId};
 use crate::pagerduty::models::User;
+use crate::vocab::Role;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::str::FromStr;
@@ -25,6 +26,11 @@ pub struct Skip {
     pub line: Option<u64>,
     /// Why nothing is done (serialised as its words).
     pub reason: SkipCause,
+    /// True when the employee is a future hire not provisioned yet (`plan::dated`'s
+    /// `Standing::NotYetHired`): nothing would be done for them today either way, so the
+    /// identity-drift check ([`super::safety`]) does not count the skip before the hire date.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_yet_hired: bool,
 }
 
 impl Skip {
@@ -36,6 +42,21 @@ impl Skip {
             pagerduty_user_id: user.map(|u| u.id.clone()),
             line: Some(e.line),
             reason,
+            not_yet_hired: false,
+        }
+    }
+
+    /// The skip of user `u`, which carries no marker naming an employee and has no HR row
+    /// (an unmanaged user that `[lifecycle] unmanaged_users = "offboard"` would otherwise
+    /// deactivate).
+    pub(super) fn unmanaged(u: &User, reason: SkipCause) -> Skip {
+        Skip {
+            employee_id: None,
+            email: Some(u.email.clone()),
+            pagerduty_user_id: Some(u.id.clone()),
+            line: None,
+            reason,
+            not_yet_hired: false,
         }
     }
 
@@ -47,6 +68,7 @@ impl Skip {
             pagerduty_user_id: Some(u.id.clone()),
             line: None,
             reason,
+            not_yet_hired: false,
         }
     }
 }
@@ -89,9 +111,20 @@ pub enum SkipCause {
     },
     /// The user (or, for an employee no user matches, the email HR gives) is never written.
     Untouchable(Untouchable),
-    /// On a marked user whose employee the export does not list: that employee's HR row
-    /// has a problem this run, so the missing row is no proof of a leaver.
+    /// On a marked user whose employee the export does not list (or, with
+    /// `unmanaged_users = "offboard"`, an unmarked user whose email an HR row names): that
+    /// HR row has a problem this run, so the missing row is no proof of a leaver.
     HrRowProblem,
+    /// On an unmanaged user that `unmanaged_users = "offboard"` would deactivate: it is the
+    /// `[pagerduty] from` user, which every create names (fact F6).
+    FromUser,
+    /// On an employee active in HR whose user, matched by email, carries no marker and a
+    /// base role that suspends it (a stakeholder role or `restricted_access`) other than the
+    /// one the rules give: someone else suspended that user, and adopting it would undo that.
+    SuspendedByOthers {
+        /// The user's base role.
+        role: Role,
+    },
 }
 
 /// The words of each cause, around its values (one more piece than values).
@@ -119,6 +152,14 @@ mod words {
         " carries an unreadable marker that seems to name this employee; fix or remove that marker line, and the next run matches it",
     ];
     pub const OWNER: &[&str] = &["account owner: never changed"];
+    pub const KEY_OWNER: &[&str] = &["owns the API key this run uses: never changed"];
+    pub const FROM_USER: &[&str] = &[
+        "the [pagerduty] from user, which creates need: not offboarded (list it under [lifecycle] protected)",
+    ];
+    pub const SUSPENDED_BY_OTHERS: &[&str] = &[
+        "PagerDuty user has no ownership marker and base role ",
+        ", as if suspended by someone other than hr2pagerduty: left alone (a conflict); give it back a working role by hand, or fix the HR status",
+    ];
     pub const PROTECTED: &[&str] = &["protected by [lifecycle] protected: never changed"];
     pub const HR_ROW_PROBLEM: &[&str] =
         &["the HR row for this employee has a problem this run; not deactivated"];
@@ -197,6 +238,11 @@ impl SkipCause {
                 (words::CLAIMED_BY_UNREADABLE_MARKER, vec![id_list(users)])
             }
             SkipCause::Untouchable(Untouchable::Owner) => (words::OWNER, vec![]),
+            SkipCause::Untouchable(Untouchable::KeyOwner) => (words::KEY_OWNER, vec![]),
+            SkipCause::FromUser => (words::FROM_USER, vec![]),
+            SkipCause::SuspendedByOthers { role } => {
+                (words::SUSPENDED_BY_OTHERS, vec![role.to_string()])
+            }
             SkipCause::Untouchable(Untouchable::Protected) => (words::PROTECTED, vec![]),
             SkipCause::HrRowProblem => (words::HR_ROW_PROBLEM, vec![]),
         }
@@ -210,6 +256,11 @@ impl SkipCause {
                 SkipCause::EmployeeOnSeveralUsers,
             ),
             (words::OWNER, SkipCause::Untouchable(Untouchable::Owner)),
+            (
+                words::KEY_OWNER,
+                SkipCause::Untouchable(Untouchable::KeyOwner),
+            ),
+            (words::FROM_USER, SkipCause::FromUser),
             (
                 words::PROTECTED,
                 SkipCause::Untouchable(Untouchable::Protected),
@@ -240,6 +291,11 @@ impl SkipCause {
         if let Some(v) = holes(text, words::CLAIMED_BY_UNREADABLE_MARKER) {
             return Some(SkipCause::ClaimedByUnreadableMarker {
                 users: parse_id_list(v[0]),
+            });
+        }
+        if let Some(v) = holes(text, words::SUSPENDED_BY_OTHERS) {
+            return Some(SkipCause::SuspendedByOthers {
+                role: Role::from(v[0]),
             });
         }
         None
@@ -313,6 +369,11 @@ mod tests {
             SkipCause::Untouchable(Untouchable::Owner),
             SkipCause::Untouchable(Untouchable::Protected),
             SkipCause::HrRowProblem,
+            SkipCause::Untouchable(Untouchable::KeyOwner),
+            SkipCause::SuspendedByOthers {
+                role: Role::ReadOnlyLimitedUser,
+            },
+            SkipCause::FromUser,
         ]
     }
 
@@ -330,6 +391,9 @@ mod tests {
                 "account owner: never changed",
                 "protected by [lifecycle] protected: never changed",
                 "the HR row for this employee has a problem this run; not deactivated",
+                "owns the API key this run uses: never changed",
+                "PagerDuty user has no ownership marker and base role read_only_limited_user, as if suspended by someone other than hr2pagerduty: left alone (a conflict); give it back a working role by hand, or fix the HR status",
+                "the [pagerduty] from user, which creates need: not offboarded (list it under [lifecycle] protected)",
             ]
         );
     }

@@ -147,7 +147,7 @@ pub(super) fn marked(eid: &str) -> Option<String> {
     Some(marker::render(
         "",
         &Marker {
-            employee_id: eid.into(),
+            employee_id: Some(eid.into()),
             suspended: None,
         },
     ))
@@ -368,6 +368,9 @@ impl Account {
             oncall,
             today,
             archive: &crate::archive::Archive::default(),
+            key_owner: None,
+            licenses: &[],
+            license_holders: None,
         })
         .unwrap()
     }
@@ -861,6 +864,9 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
         oncall: &OncallFacts::default(),
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
         archive: &crate::archive::Archive::default(),
+        key_owner: None,
+        licenses: &[],
+        license_holders: None,
     })
     .unwrap_err();
     assert!(err.to_string().contains("no team \"Nope\""), "{err}");
@@ -885,6 +891,9 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
         oncall: &OncallFacts::default(),
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
         archive: &crate::archive::Archive::default(),
+        key_owner: None,
+        licenses: &[],
+        license_holders: None,
     })
     .unwrap_err();
     assert!(err.to_string().contains("refuses on teams"), "{err}");
@@ -1196,6 +1205,9 @@ fn creating_users_needs_a_from_user_that_exists() {
         oncall: &OncallFacts::default(),
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
         archive: &crate::archive::Archive::default(),
+        key_owner: None,
+        licenses: &[],
+        license_holders: None,
     })
     .unwrap_err();
     assert!(
@@ -1691,5 +1703,9 @@ fn a_chain_of_moves_is_ordered_and_a_swap_stays_a_note() {
         p.notes
     );
 }
+
+mod ownership;
+
+mod dated_ownership;
 
 mod deletion;

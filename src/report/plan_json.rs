@@ -39,6 +39,22 @@ pub(super) fn action_json(a: &Action) -> serde_json::Map<String, Value> {
     if let Some(u) = &a.waits_for {
         m.insert("waits_for".into(), json!(u));
     }
+    if a.kind == ActionKind::Create {
+        m.insert(
+            "probable_duplicate".into(),
+            match &a.probable_duplicate {
+                Some(d) => json!({
+                    "pagerduty_user_id": d.user_id,
+                    "name": d.name,
+                    "email": d.email,
+                }),
+                None => Value::Null,
+            },
+        );
+    }
+    if let Some(old) = &a.rekeyed_from {
+        m.insert("rekeyed_from".into(), json!(old));
+    }
     if a.kind.is_oncall_checked() {
         m.insert("oncall".into(), json!(a.oncall));
         m.insert(
@@ -79,10 +95,12 @@ pub(super) fn skipped_json(plan: &Plan, roster: &Roster) -> Vec<Value> {
 
 /// The JSON plan: `actions[]` (one per user: `action`, `employee_id`, `email`,
 /// `pagerduty_user_id` or null, `reason`, `changes` {field: [old, new]} with `teams` as
-/// `[[old "team:role", …], [new …]]`; on a rehire re-created from the archive,
-/// `previous_pagerduty_user_id`; a deactivation or deletion also carries `oncall`
-/// {escalation_policies: [{id, name}], schedules: [{id, name}], incidents: [{id, title}]}
-/// or null, and `blocked`: null or why it is not attempted, in words), `skipped[]`,
+/// `[[old "team:role", …], [new …]]` and `license` as licence names; a create also carries
+/// `probable_duplicate`, null or {`pagerduty_user_id`, `name`, `email`}; on a rehire
+/// re-created from the archive, `previous_pagerduty_user_id`; a deactivation or deletion
+/// carries `oncall` {escalation_policies: [{id, name}], schedules: [{id, name}], incidents:
+/// [{id, title}]} or null, and `blocked`: null or why it is not attempted, in words; an
+/// action that re-keys a marker carries `rekeyed_from`, the old employee ID), `skipped[]`,
 /// `notes[]`, `pending[]` (changes that come due later: `employee_id`, `email`, `action`
 /// create, reactivate or deactivate, `on` `YYYY-MM-DD`), `conflicts[]` (past termination
 /// dates on rows the status calls active: `employee_id`, `email`, `hr_line`, `status`,

@@ -38,10 +38,16 @@ fn describe_description(d: &Option<String>) -> String {
         MarkerState::Absent => "no marker".to_string(),
         MarkerState::Invalid(_) => "unreadable marker".to_string(),
         MarkerState::Valid(m) => match m.suspended {
-            None => format!("marker: employee {}", m.employee_id),
+            None => format!(
+                "marker: employee {}",
+                m.employee_id.map(|e| e.to_string()).unwrap_or_default()
+            ),
             Some(s) => format!(
-                "marker: employee {}, suspended {} (restores role {}, {} team{})",
-                m.employee_id,
+                "marker: {}, suspended {} (restores role {}, {} team{})",
+                match &m.employee_id {
+                    Some(e) => format!("employee {e}"),
+                    None => "no employee (offboarded unmanaged user)".to_string(),
+                },
                 s.on,
                 s.role,
                 s.teams.len(),
@@ -138,6 +144,13 @@ pub fn render_action(a: &Action) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", headline(a));
     let _ = writeln!(out, "  #   {}", a.reason);
+    if let Some(d) = &a.probable_duplicate {
+        let _ = writeln!(
+            out,
+            "  #   probable duplicate of {} {:?} <{}>: same name, and no HR row matched that user",
+            d.user_id, d.name, d.email
+        );
+    }
     if a.kind.is_oncall_checked() {
         oncall_lines(&mut out, a);
     }

@@ -32,6 +32,8 @@ fn action(
         }],
         guard: None,
         line: Some(2),
+        probable_duplicate: None,
+        rekeyed_from: None,
         oncall: None,
         blocked: None,
         waits_for: None,
@@ -107,6 +109,7 @@ fn sample() -> (Plan, Roster) {
             pagerduty_user_id: Some("POWN".into()),
             line: None,
             reason: SkipCause::Untouchable(Untouchable::Owner),
+            not_yet_hired: false,
         }],
         unchanged: 3,
         notes: vec![

@@ -115,7 +115,25 @@ impl Role {
     pub fn is_stakeholder(&self) -> bool {
         matches!(self, Role::ReadOnlyUser | Role::ReadOnlyLimitedUser)
     }
+
+    /// Why PagerDuty no longer accepts this value, when it is a base role it deprecated
+    /// ([`DEPRECATED_ROLES`]).
+    pub fn deprecation(&self) -> Option<&'static str> {
+        DEPRECATED_ROLES
+            .iter()
+            .find(|(name, _)| *name == self.as_str())
+            .map(|(_, why)| *why)
+    }
 }
+
+/// Base roles PagerDuty used to have and no longer accepts, with what became of them:
+/// `team_responder`, a legacy base role deprecated on 2019-04-26 whose users became
+/// `observer` (PAGERDUTY_API.md §3.2, from S25, S21 and S35; it still appears in an old
+/// error text listing the allowed values).
+pub const DEPRECATED_ROLES: &[(&str, &str)] = &[(
+    "team_responder",
+    "a legacy base role PagerDuty deprecated on 2019-04-26 (its users became observer, PAGERDUTY_API.md §3.2)",
+)];
 
 string_enum!(Role);
 
@@ -180,5 +198,16 @@ mod tests {
         assert_eq!(serde_json::to_string(&r).unwrap(), "\"team_responder\"");
         let known: Role = serde_json::from_str("\"read_only_limited_user\"").unwrap();
         assert!(known.is_stakeholder());
+    }
+
+    #[test]
+    fn team_responder_is_deprecated_and_documented_roles_are_not() {
+        assert!(
+            Role::from("team_responder")
+                .deprecation()
+                .is_some_and(|w| w.contains("2019-04-26"))
+        );
+        assert!(Role::ALL.iter().all(|r| r.deprecation().is_none()));
+        assert_eq!(Role::from("superuser").deprecation(), None);
     }
 }

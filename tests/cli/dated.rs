@@ -17,11 +17,6 @@ use serde_json::json;
 
 const HEADER: &str = "EmployeeID,Email,FirstName,LastName,Status,Department,Title,TimeZone,HireDate,TerminationDate,Notes";
 
-/// The share of shrink these tiny accounts need: one leaver of 2 to 4 people is 25% to 50%
-/// below the managed users, above the default 10% (which the small-account follow-up of
-/// issue 7 leaves to `max_deactivations` below 50 managed users).
-const SHRINK: &str = "max_shrink_percent = 100\n";
-
 /// The safety fixtures' configuration with the termination date mapped, `Future Start`
 /// pending, `Leave` a leave of absence, hires provisioned 5 days ahead and leave suspended.
 fn config() -> String {
@@ -44,7 +39,7 @@ fn config() -> String {
         assert_eq!(out.matches(from).count(), 1, "{from:?}");
         out = out.replacen(from, to, 1);
     }
-    out + "\n[safety]\n" + SHRINK
+    out
 }
 
 /// One row: `id`, status, hire date, termination date.
@@ -300,8 +295,7 @@ fn workivate_offboards_by_its_termination_dates() {
     let from = "c2,Company 2,e1,";
     assert_eq!(text.matches(from).count(), 1);
     let hr = text.replacen(from, "c2,Company 2,e9,", 1).into_bytes();
-    let config =
-        real_config("workivate.toml").replacen("[safety]\n", &format!("[safety]\n{SHRINK}"), 1);
+    let config = real_config("workivate.toml");
     let ws = Workspace::new(&config, &hr);
     let cfg = Config::load(&ws.config).unwrap();
     let roster = hr::read_bytes(&hr, &cfg).unwrap();

@@ -23,7 +23,7 @@ fn marker_of_employee(eid: &str) -> String {
     marker::render(
         "",
         &Marker {
-            employee_id: eid.into(),
+            employee_id: Some(eid.into()),
             suspended: None,
         },
     )
@@ -491,7 +491,7 @@ fn delete_suspended_after_days_deletes_an_old_suspension_and_keeps_a_recent_one(
         u["description"] = json!(marker::render(
             "",
             &Marker {
-                employee_id: eid.into(),
+                employee_id: Some(eid.into()),
                 suspended: Some(Suspension {
                     on,
                     role: Role::User,
@@ -672,7 +672,7 @@ fn an_old_suspension_of_a_leaver_on_call_is_not_deleted() {
     sol["description"] = json!(marker::render(
         "",
         &Marker {
-            employee_id: "1006".into(),
+            employee_id: Some("1006".into()),
             suspended: Some(Suspension {
                 on,
                 role: Role::User,

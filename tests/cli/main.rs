@@ -7,6 +7,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod crash;
 mod dated;
 mod delete;
 mod demo;
@@ -14,6 +15,7 @@ mod failures;
 mod listing;
 mod oncall;
 mod output;
+mod ownership;
 mod real;
 mod recovery;
 mod safety_apply_time;

@@ -297,20 +297,23 @@ fn updates_whose_answer_is_lost_are_resent_and_converge() {
 #[test]
 fn a_key_revoked_during_apply_stops_new_actions() {
     let sim = Sim::start(demo_seed());
-    // From the first user update on, every write is refused as unauthenticated.
-    sim.handle.inject(
-        Fault::new(
-            "*",
-            "/users/*",
-            FaultKind::Status {
-                status: 401,
-                code: Some(2006),
-                message: Some("Authentication failed".into()),
-                errors: vec![],
-            },
-        )
-        .always(),
-    );
+    // From the first user update on, every write is refused as unauthenticated (the
+    // planning reads, GET /users/me among them, are answered).
+    for method in ["PUT", "DELETE"] {
+        sim.handle.inject(
+            Fault::new(
+                method,
+                "/users/*",
+                FaultKind::Status {
+                    status: 401,
+                    code: Some(2006),
+                    message: Some("Authentication failed".into()),
+                    errors: vec![],
+                },
+            )
+            .always(),
+        );
+    }
     sim.handle
         .inject(Fault::new("*", "/teams/*/users/*", FaultKind::status(401)).always());
     sim.handle
@@ -383,7 +386,7 @@ fn a_user_changed_after_the_listing_is_not_deactivated() {
             .header("Accept", "application/vnd.pagerduty+json;version=2")
             .json(
                 &json!({"user": {"description": marker::render_line(&marker::Marker {
-                    employee_id: "1012".into(),
+                    employee_id: Some("1012".into()),
                     suspended: None,
                 })}}),
             )
@@ -581,12 +584,13 @@ fn too_many_deactivations_are_refused_until_allowed() {
 }
 
 #[test]
-fn a_shrunken_export_is_refused() {
+fn a_shrunken_export_in_a_small_account_is_left_to_max_deactivations() {
     let sim = Sim::start(demo_seed());
     let dir = tempfile::tempdir().unwrap();
     // The export loses every Production employee: 4 of 7 active users hr2pagerduty manages
-    // would remain in the export, with the deactivation cap raised so only the shrink
-    // check stands.
+    // remain. Like the percentage caps, the shrink check applies only above 50 managed
+    // users; in this small account max_deactivations governs, so the leavers go through,
+    // unless max_deactivations is lower than their number.
     let full = std::fs::read_to_string(repo("samples/demo/hr.csv")).unwrap();
     let cut: String = full
         .lines()
@@ -595,19 +599,27 @@ fn a_shrunken_export_is_refused() {
         .collect();
     let hr = dir.path().join("cut.csv");
     std::fs::write(&hr, cut).unwrap();
-    let cfg = config_with("max_deactivations = 100", dir.path());
-    let mut args = inputs("apply", &cfg, &hr);
+    let strict = config_with("max_deactivations = 1", dir.path());
+    let mut args = inputs("apply", &strict, &hr);
     args.push("--yes".into());
     let run = run_args(against(&sim, KEY), &args);
     run.expect_code(3);
     assert!(
-        run.stderr
-            .contains("above [safety] max_shrink_percent = 10")
-            && run.stderr.contains("is the export truncated?"),
+        run.stderr.contains("exceed [safety] max_deactivations = 1")
+            && !run.stderr.contains("max_shrink_percent"),
         "{}",
         run.stderr
     );
     assert_eq!(sim.handle.write_count(), 0);
+    let cfg = config_with("", dir.path());
+    let mut args = inputs("apply", &cfg, &hr);
+    args.push("--yes".into());
+    let run = run_args(against(&sim, KEY), &args);
+    run.expect_code(0);
+    assert!(!run.stderr.contains("max_shrink_percent"), "{}", run.stderr);
+    let again = run_args(against(&sim, KEY), &inputs("plan", &cfg, &hr));
+    again.expect_code(0);
+    assert!(again.stdout.contains("No changes."), "{}", again.stdout);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -302,20 +302,30 @@ fn an_incomplete_listing_is_refused_before_any_write() {
 }
 
 #[test]
-fn an_export_that_turns_a_small_account_into_leavers_is_refused() {
-    // 20 managed users: under max_deactivations and too few for the percentage caps. An
-    // export whose status column says everyone left still trips the shrink check.
-    let people = workforce(1000, 20);
+fn in_a_small_account_max_deactivations_governs_not_the_shrink_check() {
+    // 8 managed users, one leaver: 12.5% fewer active employees, which the shrink check
+    // used to refuse. Like the percentage caps it applies only above 50 managed users.
+    let people = workforce(1000, 8);
+    let mut hr = people.clone();
+    hr[3].status = "Terminated";
+    let (sim, ws) = account(&people, &hr);
+    plan(&sim, &ws, &["--detailed-exitcode"]).expect_code(2);
+    apply(&sim, &ws, &[])
+        .expect_code(0)
+        .expect_stdout(&["1 deactivated"]);
+    converged(&sim, &ws);
+
+    // 30 managed users who all left: max_deactivations (25) refuses it, not the shrink
+    // check.
+    let people = workforce(2000, 30);
     let mut hr = people.clone();
     for p in &mut hr {
         p.status = "Terminated";
     }
     let (sim, ws) = account(&people, &hr);
-    let shrink = "the export lists 0 active employees, 100.0% fewer than the 20 active users hr2pagerduty manages, above [safety] max_shrink_percent = 10";
-    both_refuse(&sim, &ws, &[], &[shrink]);
-    // --detailed-exitcode does not turn a refusal into "changes" (2).
-    plan(&sim, &ws, &["--detailed-exitcode"])
-        .expect_code(3)
-        .expect_stderr(&[shrink]);
+    let p = plan(&sim, &ws, &[]);
+    p.expect_code(3)
+        .expect_stderr(&["30 deactivations exceed [safety] max_deactivations = 25"]);
+    assert!(!p.stderr.contains("max_shrink_percent"), "{p:?}");
     assert_eq!(sim.handle.write_count(), 0);
 }

@@ -298,19 +298,64 @@ async fn the_account_lock_400_on_create_is_retried_without_a_lookup() {
 }
 
 #[tokio::test]
+async fn the_account_lock_400_on_a_user_update_is_retried() {
+    // A role or licence change takes a licence allocation, which can meet the same lock.
+    let server = Server::scripted(vec![
+        (
+            "PUT /users/P1",
+            Reply::error(400, 2001, "Invalid Input Provided", &[LOCK]),
+        ),
+        (
+            "PUT /users/P1",
+            Reply::json(200, json!({"user": user_with("P1", "a@example.com")})),
+        ),
+    ])
+    .await;
+    let client = Client::new(config(&server.url)).unwrap();
+    let update = UserUpdate {
+        role: Some(Role::Observer),
+        ..UserUpdate::default()
+    };
+    let sent = client.update_user(&"P1".into(), &update).await.unwrap();
+    server.assert_done();
+    assert_eq!(sent.attempts, 2);
+}
+
+#[tokio::test]
 async fn the_account_lock_text_is_not_retried_elsewhere() {
     let server = Server::scripted(vec![(
-        "PUT /users/P1",
+        "PUT /teams/PT1/users/P1",
         Reply::error(400, 2001, "Invalid Input Provided", &[LOCK]),
     )])
     .await;
     let client = Client::new(config(&server.url)).unwrap();
-    let update = UserUpdate {
-        name: Some("A".into()),
-        ..UserUpdate::default()
-    };
-    let e = client.update_user(&"P1".into(), &update).await.unwrap_err();
+    let e = client
+        .set_team_role(&"PT1".into(), &"P1".into(), &TeamRole::Responder)
+        .await
+        .unwrap_err();
     assert_eq!(e.attempts(), 1);
+    server.assert_done();
+}
+
+#[tokio::test]
+async fn license_not_available_is_not_retried() {
+    let server = Server::scripted(vec![(
+        "POST /users",
+        Reply::error(
+            400,
+            2001,
+            "Invalid Input Provided",
+            &[hr2pagerduty::pagerduty::models::licenses::LICENSE_NOT_AVAILABLE],
+        ),
+    )])
+    .await;
+    let client = Client::new(config(&server.url)).unwrap();
+    let e = client
+        .create_user(&new_user("new@example.com"))
+        .await
+        .unwrap_err();
+    assert_eq!((e.attempts(), e.status()), (1, Some(400)));
+    assert!(e.to_string().contains("License is not available"), "{e}");
     server.assert_done();
 }
 

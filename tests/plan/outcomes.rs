@@ -157,6 +157,7 @@ fn opts(cfg: &Config) -> ApplyOptions {
         protected: cfg.lifecycle.protected.clone(),
         archive: std::sync::Arc::new(hr2pagerduty::archive::Archive::default()),
         stop: apply::Stop::never(),
+        key_owner: None,
     }
 }
 
@@ -455,7 +456,7 @@ async fn a_create_that_finds_its_email_taken_adopts_only_a_user_that_may_be_this
     let foreign_marker = marker::render(
         "",
         &Marker {
-            employee_id: "9999".into(),
+            employee_id: Some("9999".into()),
             suspended: None,
         },
     );

@@ -24,10 +24,10 @@ pub mod safety;
 pub mod world;
 
 use hr2pagerduty::ids::TeamId;
-use hr2pagerduty::pagerduty::models::{TeamRole, User};
+use hr2pagerduty::pagerduty::models::{Role, TeamRole, User};
 use hr2pagerduty::sim::{self, Fault, RecordedRequest, Seed, SimHandle};
 use serde_json::Value;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -168,6 +168,42 @@ impl Sim {
         out
     }
 
+    /// `(team ID, team role)` of every membership, by user ID, from one pass over the teams'
+    /// member lists (users on no team are absent).
+    pub fn all_memberships(&self) -> BTreeMap<String, BTreeSet<(TeamId, TeamRole)>> {
+        let mut out: BTreeMap<String, BTreeSet<(TeamId, TeamRole)>> = BTreeMap::new();
+        for t in self.handle.teams() {
+            for m in self.handle.team_members(&t.id) {
+                out.entry(m.user.id.to_string())
+                    .or_default()
+                    .insert((t.id.clone(), m.role.clone()));
+            }
+        }
+        out
+    }
+
+    /// The account as a user sees it, without the IDs the simulator generated: by lowercased
+    /// email, what hr2pagerduty writes of each user and their team memberships. Two runs
+    /// that did the same to the same seed give equal states.
+    pub fn state(&self) -> BTreeMap<String, UserState> {
+        let teams = self.all_memberships();
+        self.handle
+            .users()
+            .into_iter()
+            .map(|u| {
+                let state = UserState {
+                    name: u.name.clone(),
+                    role: u.role.clone(),
+                    job_title: u.job_title.clone(),
+                    time_zone: u.time_zone.clone(),
+                    description: u.description.clone(),
+                    teams: teams.get(u.id.as_str()).cloned().unwrap_or_default(),
+                };
+                (u.email.to_lowercase(), state)
+            })
+            .collect()
+    }
+
     /// Adds a fault.
     pub fn inject(&self, fault: Fault) {
         self.handle.inject(fault);
@@ -221,6 +257,23 @@ impl Sim {
             std::thread::sleep(Duration::from_millis(5));
         }
     }
+}
+
+/// One user of [`Sim::state`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserState {
+    /// Name.
+    pub name: String,
+    /// Base role.
+    pub role: Role,
+    /// Job title.
+    pub job_title: Option<String>,
+    /// Time zone.
+    pub time_zone: Option<String>,
+    /// Description (bio and marker).
+    pub description: Option<String>,
+    /// Team memberships with their team roles.
+    pub teams: BTreeSet<(TeamId, TeamRole)>,
 }
 
 // ---- One run of the binary -----------------------------------------------------------------

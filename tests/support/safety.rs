@@ -92,6 +92,9 @@ pub fn in_sync_users_as_of(
         oncall: &hr2pagerduty::oncall::OncallFacts::default(),
         today,
         archive: &hr2pagerduty::archive::Archive::default(),
+        key_owner: None,
+        licenses: &[],
+        license_holders: None,
     })
     .unwrap();
     p.actions

@@ -220,6 +220,9 @@ impl World {
             oncall: &hr2pagerduty::oncall::OncallFacts::default(),
             today,
             archive: &hr2pagerduty::archive::Archive::default(),
+            key_owner: None,
+            licenses: &[],
+            license_holders: None,
         })
         .expect("the export plans against an empty account");
         let mut desired = BTreeMap::new();
@@ -463,7 +466,7 @@ impl World {
                 u.description = Some(marker::render(
                     "Back after a sabbatical.",
                     &Marker {
-                        employee_id: eid.clone(),
+                        employee_id: Some(eid.clone()),
                         suspended: Some(Suspension {
                             on: SUSPENDED_ON.parse().expect("date"),
                             role: self.role(eid),
@@ -482,7 +485,7 @@ impl World {
                 u.description = Some(marker::render(
                     "On call for the plant floor.",
                     &Marker {
-                        employee_id: eid.clone(),
+                        employee_id: Some(eid.clone()),
                         suspended: None,
                     },
                 ));
@@ -498,7 +501,7 @@ impl World {
                 time_zone: None,
                 job_title: Some("Analyst".into()),
                 description: Some(marker::render_line(&Marker {
-                    employee_id: ABSENT_ID.into(),
+                    employee_id: Some(ABSENT_ID.into()),
                     suspended: None,
                 })),
                 color: None,
@@ -515,7 +518,7 @@ impl World {
                 time_zone: None,
                 job_title: None,
                 description: Some(marker::render_line(&Marker {
-                    employee_id: eid.clone(),
+                    employee_id: Some(eid.clone()),
                     suspended: None,
                 })),
                 color: None,
@@ -779,10 +782,25 @@ impl World {
     pub fn check_after_apply(&self, sim: &Sim, before: &BTreeMap<String, User>) {
         let c = &self.cast;
         let writes = sim.writes();
+        // One read of the account: an 8,000-user account is checked in one pass.
+        let all_users: BTreeMap<String, User> = sim
+            .handle
+            .users()
+            .into_iter()
+            .map(|u| (u.email.to_lowercase(), u))
+            .collect();
+        let user = |email: &str| -> User {
+            all_users
+                .get(&email.to_lowercase())
+                .cloned()
+                .unwrap_or_else(|| panic!("no user {email} in the simulator"))
+        };
+        let all_teams = sim.all_memberships();
+        let teams_of = |id: &str| all_teams.get(id).cloned().unwrap_or_default();
         // Nothing happened to the owner, the bot, the unmanaged user, the protected row.
         for email in c.untouchable() {
             let was = &before[&email];
-            assert_eq!(&sim.user(&email), was, "{email} changed");
+            assert_eq!(&user(&email), was, "{email} changed");
             assert!(
                 !writes.iter().any(|r| r.path.contains(was.id.as_str())),
                 "a write touched {email}: {:?}",
@@ -795,13 +813,16 @@ impl World {
         // The rehire: same ID, role and every team restored, marker active again.
         if let Some(eid) = &c.rehire {
             let email = &self.desired[eid].user.email;
-            let u = sim.user(email);
+            let u = user(email);
             assert_eq!(u.id, before[email].id, "rehire kept its ID");
             assert_eq!(u.role, self.role(eid));
-            assert_eq!(sim.memberships(&u.id), pairs(&self.rehire_teams()));
+            assert_eq!(teams_of(&u.id), pairs(&self.rehire_teams()));
             let m = marker_of(u.description.as_deref());
             assert_eq!(
-                (m.employee_id.as_str(), m.suspended),
+                (
+                    m.employee_id.as_ref().map_or("", |e| e.as_str()),
+                    m.suspended
+                ),
                 (eid.as_str(), None),
                 "{u:?}"
             );
@@ -832,13 +853,13 @@ impl World {
             ));
         }
         for (eid, email, role, teams) in leavers {
-            let u = sim.user(&email);
+            let u = user(&email);
             assert_eq!(u.id, before[&email].id);
             assert_eq!(u.role, self.suspended_role(), "{email}");
             assert!(u.teams.is_empty(), "{email} still on {:?}", u.teams);
-            assert!(sim.memberships(&u.id).is_empty(), "{email}");
+            assert!(teams_of(&u.id).is_empty(), "{email}");
             let m = marker_of(u.description.as_deref());
-            assert_eq!(m.employee_id, eid);
+            assert_eq!(m.employee_id.as_ref(), Some(&eid));
             let s = m
                 .suspended
                 .unwrap_or_else(|| panic!("{email}: no suspension record"));
@@ -856,12 +877,12 @@ impl World {
         // The email change kept the ID; the old address is gone.
         if let Some((eid, old)) = &c.email_change {
             let new = &self.desired[eid].user.email;
-            assert_eq!(sim.user(new).id, before[old].id);
-            assert!(sim.handle.user_by_email(old).is_none());
+            assert_eq!(user(new).id, before[old].id);
+            assert!(!all_users.contains_key(&old.to_lowercase()));
         }
         // The adoption kept the bio and gained the marker.
         if let Some(eid) = &c.adoption {
-            let u = sim.user(&self.desired[eid].user.email);
+            let u = user(&self.desired[eid].user.email);
             assert_eq!(
                 u.description.as_deref(),
                 Some(
@@ -876,7 +897,7 @@ impl World {
         // Movers carry the export's value now.
         for eid in &c.movers {
             let d = &self.desired[eid].user;
-            let u = sim.user(&d.email);
+            let u = user(&d.email);
             assert_eq!(
                 (u.name.as_str(), &u.job_title),
                 (d.name.as_str(), &d.job_title)
@@ -885,32 +906,125 @@ impl World {
         // New hires exist with their marker, role and teams.
         for eid in &c.new_hires {
             let d = &self.desired[eid];
-            let u = sim.user(&d.user.email);
+            let u = user(&d.user.email);
             assert!(!before.contains_key(&d.user.email));
-            assert_eq!(marker_of(u.description.as_deref()).employee_id, *eid);
+            assert_eq!(
+                marker_of(u.description.as_deref()).employee_id.as_ref(),
+                Some(eid)
+            );
             assert_eq!(Some(u.role.clone()), d.user.role);
-            assert_eq!(sim.memberships(&u.id), pairs(&d.teams));
+            assert_eq!(teams_of(&u.id), pairs(&d.teams));
         }
-        // Every POST /users was for a new hire, once each (no duplicate user).
-        let posted: Vec<String> = writes
-            .iter()
-            .filter(|r| r.method == "POST" && r.path == "/users" && (200..300).contains(&r.status))
-            .map(|r| {
-                r.body.as_ref().unwrap()["user"]["email"]
-                    .as_str()
-                    .unwrap()
-                    .to_string()
-            })
-            .collect();
-        let mut hires: Vec<String> = c
+        // Every POST /users was for a new hire, and each new hire's was answered with a
+        // success once at most (no duplicate user). Without faults that is exactly once;
+        // a POST applied but answered with a failure (a fault, a timeout, a killed client)
+        // is recorded with that failure, and the user it made was found by email.
+        let posted = |ok_only: bool| -> Vec<String> {
+            let mut v: Vec<String> = writes
+                .iter()
+                .filter(|r| r.method == "POST" && r.path == "/users")
+                .filter(|r| !ok_only || (200..300).contains(&r.status))
+                .map(|r| {
+                    r.body.as_ref().unwrap()["user"]["email"]
+                        .as_str()
+                        .unwrap()
+                        .to_string()
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        let hires: BTreeSet<String> = c
             .new_hires
             .iter()
             .map(|e| self.desired[e].user.email.clone())
             .collect();
-        let mut posted_sorted = posted.clone();
-        posted_sorted.sort();
-        hires.sort();
-        assert_eq!(posted_sorted, hires);
+        let strangers: Vec<String> = posted(false)
+            .into_iter()
+            .filter(|e| !hires.contains(e))
+            .collect();
+        assert!(strangers.is_empty(), "POST /users for {strangers:?}");
+        let ok = posted(true);
+        let mut once = ok.clone();
+        once.dedup();
+        assert_eq!(ok, once, "a new hire's POST /users succeeded twice");
+        let faults = sim.handle.fault_counts();
+        let unanswered = writes.iter().any(|r| r.status == 0);
+        if faults.random_total() + faults.scripted == 0 && !unanswered {
+            assert_eq!(once, hires.into_iter().collect::<Vec<_>>());
+        }
+    }
+
+    /// Checks that the account holds exactly the state the export asks for, whatever the
+    /// runs went through (faults, kills): [`World::check_after_apply`] for the people set
+    /// apart, and for every employee with a user one user carrying their marker, in sync
+    /// (name, email, base role, job title, time zone, no suspension, the rules' teams);
+    /// exactly the users of `before` plus one per new hire; no two users with one email
+    /// or one employee's marker.
+    pub fn check_converged(&self, sim: &Sim, before: &BTreeMap<String, User>) {
+        self.check_after_apply(sim, before);
+        let users = sim.handle.users();
+        let teams = sim.all_memberships();
+        let mut by_email: BTreeMap<String, &User> = BTreeMap::new();
+        let mut by_employee: BTreeMap<EmployeeId, &User> = BTreeMap::new();
+        for u in &users {
+            if let Some(other) = by_email.insert(u.email.to_lowercase(), u) {
+                panic!("two users hold {}: {} and {}", u.email, other.id, u.id);
+            }
+            if let marker::MarkerState::Valid(m) = marker::parse(u.description.as_deref()).marker
+                && let Some(eid) = m.employee_id
+                && let Some(other) = by_employee.insert(eid.clone(), u)
+            {
+                panic!(
+                    "two users carry employee {}'s marker: {} ({}) and {} ({})",
+                    eid, other.id, other.email, u.id, u.email
+                );
+            }
+        }
+        assert_eq!(
+            users.len(),
+            before.len() + self.cast.new_hires.len(),
+            "the users before plus one per new hire, no other"
+        );
+        for (eid, d) in &self.desired {
+            if self.cast.leavers.contains(eid) {
+                continue;
+            }
+            let u = by_employee
+                .get(eid)
+                .unwrap_or_else(|| panic!("no user carries employee {eid}'s marker"));
+            let want = &d.user;
+            assert_eq!(
+                (
+                    u.email.to_lowercase(),
+                    &u.name,
+                    Some(&u.role),
+                    &u.job_title,
+                    &u.time_zone
+                ),
+                (
+                    want.email.to_lowercase(),
+                    &want.name,
+                    want.role.as_ref(),
+                    &want.job_title,
+                    &want.time_zone
+                ),
+                "employee {eid}: {u:?}"
+            );
+            let m = marker_of(u.description.as_deref());
+            assert_eq!(m.suspended, None, "employee {eid} is suspended: {u:?}");
+            let want_teams = if self.cast.rehire.as_ref() == Some(eid) {
+                self.rehire_teams()
+            } else {
+                d.teams.clone()
+            };
+            assert_eq!(
+                teams.get(u.id.as_str()).cloned().unwrap_or_default(),
+                pairs(&want_teams),
+                "teams of employee {eid} ({})",
+                u.email
+            );
+        }
     }
 }
 

@@ -3,35 +3,60 @@
 use super::Problems;
 use crate::config::resolved::{Condition, OneOrMany, RoleRule, RolesConfig, TeamRule, TeamsConfig};
 use crate::config::schema::{RolesTable, TeamsTable};
-use crate::vocab::Role;
+use crate::vocab::{Role, TeamRole};
 use std::ops::Range;
 use toml::Spanned;
 
 /// Checks `[roles]`: `default` and every rule's `role` are documented base roles other than
-/// `owner` (fact F15); every `when` key is in `available` (the mapped fields, see
+/// `owner` (fact F15), and none PagerDuty deprecated (`team_responder`, §3.2); every `when`
+/// key is in `available` (the mapped fields, see
 /// [`HrConfig::rule_fields`](crate::config::HrConfig::rule_fields)) and no value list is
-/// empty.
+/// empty; `default_license` and every rule's `license`, when given, name something (an ID
+/// or a name, resolved against the account's licences by the planner).
 pub(super) fn check_roles(
     roles: &RolesTable,
     available: &[String],
     p: &mut Problems<'_>,
 ) -> RolesConfig {
     check_role(p, "roles.default", &roles.default);
+    let default_license = check_license(p, "roles.default_license", roles.default_license.as_ref());
     let mut rules = Vec::new();
     for (i, rule) in roles.rule.iter().enumerate() {
         let key = format!("roles.rule[{}]", i + 1);
         let r = rule.get_ref();
         check_role(p, &format!("{key}.role"), &r.role);
         check_when(p, &key, rule.span(), &r.when, available);
+        let license = check_license(p, &format!("{key}.license"), r.license.as_ref());
         rules.push(RoleRule {
             when: r.when.clone(),
             role: r.role.get_ref().clone(),
+            license,
         });
     }
     RolesConfig {
         default: roles.default.get_ref().clone(),
+        default_license,
         rules,
     }
+}
+
+/// The licence named at `key`, trimmed; a problem when it names nothing.
+fn check_license(
+    p: &mut Problems<'_>,
+    key: &str,
+    license: Option<&Spanned<String>>,
+) -> Option<String> {
+    let l = license?;
+    let name = l.get_ref().trim();
+    if name.is_empty() {
+        p.at(
+            key,
+            l.span(),
+            "names no licence; give a licence ID or name from GET /licenses, or leave it out to let PagerDuty pick".into(),
+        );
+        return None;
+    }
+    Some(name.to_string())
 }
 
 /// Checks `[[teams.rule]]`: each names a team, gives a documented team role (fact F17),
@@ -49,13 +74,20 @@ pub(super) fn check_teams(
             p.at(&format!("{key}.team"), rule.span(), "names no team".into());
         }
         if !r.role.get_ref().is_known() {
+            let given = r.role.get_ref().as_str();
+            let hint = match Role::from(given) {
+                base if base.is_known() => format!(
+                    " ({given:?} is a base role, which [roles] gives; a team role is one of observer, responder, manager)"
+                ),
+                base => base
+                    .deprecation()
+                    .map(|why| format!(" ({given:?} is {why})"))
+                    .unwrap_or_default(),
+            };
             p.at(
                 &format!("{key}.role"),
                 r.role.span(),
-                format!(
-                    "{:?} is not a team role; use observer, responder or manager",
-                    r.role.get_ref().as_str()
-                ),
+                format!("{given:?} is not a team role; use observer, responder or manager{hint}"),
             );
         }
         check_when(p, &key, rule.span(), &r.when, available);
@@ -69,19 +101,23 @@ pub(super) fn check_teams(
 }
 
 fn role_message(role: &Role) -> String {
+    let allowed = Role::ALL
+        .iter()
+        .filter(|r| **r != Role::Owner)
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let given = role.as_str();
     if *role == Role::Owner {
         "\"owner\" cannot be given through the API (fact F15)".into()
-    } else {
+    } else if let Some(why) = role.deprecation() {
+        format!("{given:?} is {why}; use one of {allowed}")
+    } else if TeamRole::ALL.iter().any(|t| t.as_str() == given) {
         format!(
-            "{:?} is not a PagerDuty base role; use one of {}",
-            role.as_str(),
-            Role::ALL
-                .iter()
-                .filter(|r| **r != Role::Owner)
-                .map(|r| r.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            "{given:?} is a team role, not a base role (fact F13: the Manager base role is \"user\", the Responder base role \"limited_user\"); use one of {allowed}"
         )
+    } else {
+        format!("{given:?} is not a PagerDuty base role; use one of {allowed}")
     }
 }
 

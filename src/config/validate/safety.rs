@@ -22,10 +22,11 @@ pub(super) fn relative_to_config(p: &Path, config: &Path) -> PathBuf {
     }
 }
 
-/// Checks `[safety]`: the invalid-rows, deactivation, role-change and shrink shares are
-/// within 0–100 percent. Resolves a `lock_dir` that is set against the directory of
-/// `path`, the configuration file (`.` when it is named without a directory); an unset
-/// one stays `None` (the machine-wide default, chosen by the commands).
+/// Checks `[safety]`: the invalid-rows, deactivation, role-change, shrink,
+/// identity-conflict and re-key shares are within 0–100 percent. Resolves a `lock_dir`
+/// that is set against the directory of `path`, the configuration file (`.` when it is
+/// named without a directory); an unset one stays `None` (the machine-wide default, chosen
+/// by the commands).
 pub(super) fn check(s: &SafetyTable, path: &Path, p: &mut Problems<'_>) -> SafetyConfig {
     for (key, v) in [
         (
@@ -38,6 +39,11 @@ pub(super) fn check(s: &SafetyTable, path: &Path, p: &mut Problems<'_>) -> Safet
         ),
         ("safety.max_role_change_percent", s.max_role_change_percent),
         ("safety.max_shrink_percent", s.max_shrink_percent),
+        (
+            "safety.max_identity_conflict_percent",
+            s.max_identity_conflict_percent,
+        ),
+        ("safety.max_rekey_percent", s.max_rekey_percent),
     ] {
         if !(0.0..=100.0).contains(&v) {
             p.unplaced(key, format!("{v} is outside 0..=100"));
@@ -54,6 +60,11 @@ pub(super) fn check(s: &SafetyTable, path: &Path, p: &mut Problems<'_>) -> Safet
         max_role_change_percent: s.max_role_change_percent,
         max_shrink_percent: s.max_shrink_percent,
         max_deletions: s.max_deletions,
+        max_probable_duplicates: s.max_probable_duplicates,
+        max_identity_conflicts: s.max_identity_conflicts,
+        max_identity_conflict_percent: s.max_identity_conflict_percent,
+        max_rekeys: s.max_rekeys,
+        max_rekey_percent: s.max_rekey_percent,
         lock_dir,
     }
 }

@@ -10,6 +10,9 @@ use crate::plan::{Action, ActionKind, Field, Step, TeamsChange};
 /// The create action for an active employee no user matches.
 pub(in crate::plan) fn create(cx: &Ctx<'_>, e: &Employee) -> Action {
     let role = cx.rules.role_for(e);
+    let license = cx
+        .licensing
+        .for_create(&role, cx.licensing.named_for(cx.rules.role_rule_for(e)));
     let tz = e
         .time_zone
         .clone()
@@ -21,6 +24,7 @@ pub(in crate::plan) fn create(cx: &Ctx<'_>, e: &Employee) -> Action {
         change(Field::Email, None, Some(e.email.to_string())),
         change(Field::Role, None, Some(role.to_string())),
     ];
+    changes.extend(license.change);
     if let Some(t) = &e.job_title {
         changes.push(change(Field::JobTitle, None, Some(t.clone())));
     }
@@ -35,7 +39,7 @@ pub(in crate::plan) fn create(cx: &Ctx<'_>, e: &Employee) -> Action {
         job_title: e.job_title.clone(),
         description: Some(description),
         color: None,
-        license: None,
+        license: license.send,
     })];
     for (id, role) in &teams {
         steps.push(Step::SetTeamRole {
@@ -63,6 +67,8 @@ pub(in crate::plan) fn create(cx: &Ctx<'_>, e: &Employee) -> Action {
         steps,
         guard: None,
         line: Some(e.line),
+        probable_duplicate: None,
+        rekeyed_from: None,
         oncall: None,
         blocked: None,
         waits_for: None,

@@ -27,15 +27,18 @@ pub(in crate::plan) struct Record {
 }
 
 /// Suspension of `u`, which belongs to `employee_id` (`e` when the export lists the
-/// employee), or the rest of an interrupted one. `None` when the user is already fully
+/// employee; `None` for an unmanaged user offboarded by `[lifecycle] unmanaged_users =
+/// "offboard"`, whose suspension record names no employee), or the rest of an interrupted
+/// one. `None` when the user is already fully
 /// suspended. `human` is the text of `u`'s description around the marker,
-/// `current_marker` its valid marker if any, `record` what a new suspension records, and
-/// `why` the reason the action gives.
+/// `current_marker` its valid marker if any, `record` what a new suspension records (and
+/// what the offboarding record of an unmanaged user gains when an HR row claims the user),
+/// and `why` the reason the action gives.
 #[allow(clippy::too_many_arguments)]
 pub(in crate::plan) fn deactivate(
     cx: &mut Ctx<'_>,
     u: &User,
-    employee_id: &EmployeeId,
+    employee_id: Option<&EmployeeId>,
     e: Option<&Employee>,
     human: &str,
     current_marker: Option<&Marker>,
@@ -45,7 +48,16 @@ pub(in crate::plan) fn deactivate(
     let current = cx.memberships(u);
     let existing = current_marker.and_then(|m| m.suspended.clone());
     let resuming = existing.is_some();
+    // The suspension record of an offboarded unmanaged user names no employee and no
+    // cause; the HR row that now claims the user gives it this row's `record`, so that a
+    // termination date that decided keeps deciding on later days.
+    let adopted = employee_id.is_some() && current_marker.is_some_and(|m| m.employee_id.is_none());
     let suspension = match existing {
+        Some(s) if adopted => Suspension {
+            termination_date: record.termination_date,
+            leave: record.leave,
+            ..s
+        },
         Some(s) => s,
         None => Suspension {
             on: cx.inp.today,
@@ -57,9 +69,17 @@ pub(in crate::plan) fn deactivate(
         },
     };
     let want_marker = Marker {
-        employee_id: employee_id.clone(),
+        employee_id: employee_id.cloned(),
         suspended: Some(suspension),
     };
+    // The user's on-call duties, when looked up, and whether they block the action (they
+    // are asked for below, only when there is something to do).
+    let impact = cx.inp.oncall.users.get(&u.id).cloned();
+    let blocked = oncall::check(
+        impact.as_ref(),
+        cx.inp.oncall.lookahead.days,
+        cx.policy.allow_oncall_gaps,
+    );
     let mut changes = Vec::new();
     let mut marker_update = UserUpdate::default();
     let mut role_update = UserUpdate::default();
@@ -70,6 +90,16 @@ pub(in crate::plan) fn deactivate(
             Some(cx.policy.suspended_role.to_string()),
         ));
         role_update.role = Some(cx.policy.suspended_role.clone());
+        // A blocked deactivation is not attempted: its licence change is shown, but it
+        // releases no allocation for the plan's creates and role changes.
+        let license = if blocked.is_some() {
+            cx.licensing
+                .for_blocked_deactivation(u, &cx.policy.suspended_role)
+        } else {
+            cx.licensing
+                .for_existing(u, &cx.policy.suspended_role, None, true)
+        };
+        changes.extend(license.change);
     }
     if current_marker != Some(&want_marker) {
         let d = marker::render(human, &want_marker);
@@ -116,10 +146,12 @@ pub(in crate::plan) fn deactivate(
         why
     };
     let email = Email::normalise(&u.email);
-    let (impact, blocked) = oncall_duties(cx, u);
+    if impact.is_none() {
+        cx.needs_oncall.insert(u.id.clone());
+    }
     Some(Action {
         kind: ActionKind::Deactivate,
-        employee_id: Some(employee_id.clone()),
+        employee_id: employee_id.cloned(),
         email: email.clone(),
         name: collapse(&u.name),
         user_id: Some(u.id.clone()),
@@ -128,10 +160,12 @@ pub(in crate::plan) fn deactivate(
         teams: (!old.is_empty()).then_some(TeamsChange { old, new: vec![] }),
         steps,
         guard: Some(Guard {
-            employee_id: current_marker.map(|m| m.employee_id.clone()),
+            employee_id: current_marker.and_then(|m| m.employee_id.clone()),
             email,
         }),
         line: e.map(|e| e.line),
+        probable_duplicate: None,
+        rekeyed_from: None,
         oncall: impact,
         blocked,
         waits_for: None,

@@ -23,13 +23,16 @@ use crate::plan::{Action, ActionKind, Field, Guard, Step, TeamsChange};
 /// otherwise a suspension (or the rest of one), and, once the marker says the user was
 /// suspended at least `delete_suspended_after_days` before today, a deletion. A leave of
 /// absence (`record.leave`, or a suspension recorded as one) is only ever suspended: the
-/// person comes back. `None` when there is nothing to do. The arguments are
-/// [`deactivate`]'s.
+/// person comes back. So is a user that belongs to no employee (`employee_id` `None`: an
+/// unmanaged user offboarded by `[lifecycle] unmanaged_users = "offboard"`): with no
+/// employee ID its archive record could bring back no rehire by ID, and a user HR never
+/// listed is not deleted on the strength of a missing row. `None` when there is nothing to
+/// do. The arguments are [`deactivate`]'s.
 #[allow(clippy::too_many_arguments)]
 pub(in crate::plan) fn leave(
     cx: &mut Ctx<'_>,
     u: &User,
-    employee_id: &EmployeeId,
+    employee_id: Option<&EmployeeId>,
     e: Option<&Employee>,
     human: &str,
     current_marker: Option<&Marker>,
@@ -37,6 +40,9 @@ pub(in crate::plan) fn leave(
     why: String,
 ) -> Option<Action> {
     let policy = cx.policy;
+    let Some(employee_id) = employee_id else {
+        return deactivate(cx, u, None, e, human, current_marker, record, why);
+    };
     if policy.deactivate == DeactivationMode::Delete && !record.leave {
         let how = "[lifecycle] deactivate = \"delete\"".to_string();
         return Some(delete(cx, u, employee_id, e, current_marker, why, how));
@@ -44,7 +50,7 @@ pub(in crate::plan) fn leave(
     let suspension = deactivate(
         cx,
         u,
-        employee_id,
+        Some(employee_id),
         e,
         human,
         current_marker,
@@ -95,6 +101,9 @@ fn delete(
     // of a rule, and a deleted user leaves the same gap a suspended one does: a deletion is
     // on-call checked like a suspension.
     let (oncall, blocked) = oncall_duties(cx, u);
+    if blocked.is_none() {
+        cx.licensing.for_deletion(u);
+    }
     Action {
         kind: ActionKind::Delete,
         employee_id: Some(employee_id.clone()),
@@ -112,10 +121,12 @@ fn delete(
             suspended_on,
         }],
         guard: Some(Guard {
-            employee_id: current_marker.map(|m| m.employee_id.clone()),
+            employee_id: current_marker.and_then(|m| m.employee_id.clone()),
             email,
         }),
         line: e.map(|e| e.line),
+        probable_duplicate: None,
+        rekeyed_from: None,
         oncall,
         blocked,
         waits_for: None,

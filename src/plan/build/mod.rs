@@ -61,7 +61,7 @@ fn sorted(it: impl Iterator<Item = String>) -> Vec<String> {
 /// The marker of an active (not suspended) managed user.
 fn active_marker(employee_id: &EmployeeId) -> Marker {
     Marker {
-        employee_id: employee_id.clone(),
+        employee_id: Some(employee_id.clone()),
         suspended: None,
     }
 }

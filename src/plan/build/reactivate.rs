@@ -12,6 +12,7 @@ use crate::hr::Employee;
 use crate::marker::{self, Suspension};
 use crate::pagerduty::models::{User, UserUpdate};
 use crate::plan::context::Ctx;
+use crate::plan::licenses::insert_change;
 use crate::plan::{Action, ActionKind, Field, Step, TeamsChange};
 
 /// The reactivation of `u`, suspended as `s` records, for active employee `e`. `human` is
@@ -29,6 +30,12 @@ pub(in crate::plan) fn reactivate(
     let role = cx.rules.role_for(e);
     if u.role != role {
         change_role(&mut changes, &mut upd, &u.role, role.clone());
+    }
+    let named = cx.licensing.named_for(cx.rules.role_rule_for(e));
+    let license = cx.licensing.for_existing(u, &role, named, false);
+    upd.license = license.send;
+    if let Some(c) = license.change {
+        insert_change(&mut changes, c);
     }
     // Desired memberships: the rules for governed teams, the marker for the others.
     let teams = restorable(cx, e, &role, &s.teams);
@@ -113,6 +120,8 @@ pub(in crate::plan) fn reactivate(
         steps,
         guard: None,
         line: Some(e.line),
+        probable_duplicate: None,
+        rekeyed_from: None,
         oncall: None,
         blocked: None,
         waits_for: None,

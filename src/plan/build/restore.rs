@@ -29,6 +29,9 @@ fn plural(n: usize, word: &str) -> String {
 /// the archive.
 pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) -> Action {
     let role = cx.rules.role_for(e);
+    let license = cx
+        .licensing
+        .for_create(&role, cx.licensing.named_for(cx.rules.role_rule_for(e)));
     let old = &r.user;
     let tz = e
         .time_zone
@@ -42,7 +45,7 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
     };
     let human = marker::parse(old.description.as_deref()).human;
     let restoring = Marker {
-        employee_id: e.employee_id.clone(),
+        employee_id: Some(e.employee_id.clone()),
         suspended: Some(Suspension {
             on: r.deleted_on(),
             role: r.role.clone(),
@@ -59,6 +62,7 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
         change(Field::Email, None, Some(e.email.to_string())),
         change(Field::Role, None, Some(role.to_string())),
     ];
+    changes.extend(license.change);
     if let Some(t) = &job_title {
         changes.push(change(Field::JobTitle, None, Some(t.clone())));
     }
@@ -77,7 +81,7 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
         job_title,
         description: Some(marker::render(&human, &restoring)),
         color: old.color.clone(),
-        license: None,
+        license: license.send,
     })];
     for (id, team_role) in &teams.desired {
         steps.push(Step::SetTeamRole {
@@ -134,6 +138,8 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
         steps,
         guard: None,
         line: Some(e.line),
+        probable_duplicate: None,
+        rekeyed_from: None,
         oncall: None,
         blocked: None,
         waits_for: None,

@@ -12,6 +12,7 @@ use crate::hr::Employee;
 use crate::marker::{self, MarkerState};
 use crate::pagerduty::models::{User, UserUpdate};
 use crate::plan::context::Ctx;
+use crate::plan::licenses::insert_change;
 use crate::plan::{Action, ActionKind, Field, Step, TeamsChange};
 
 /// The update that brings `u` in line with active employee `e`; `None` when nothing
@@ -47,8 +48,18 @@ pub(in crate::plan) fn update(
             u.role
         ));
     } else if u.role != role {
-        change_role(&mut changes, &mut upd, &u.role, role);
+        change_role(&mut changes, &mut upd, &u.role, role.clone());
         what.push("role (by rules)");
+    }
+    let new_role = upd.role.clone().unwrap_or_else(|| u.role.clone());
+    let named = cx.licensing.named_for(cx.rules.role_rule_for(e));
+    let license = cx.licensing.for_existing(u, &new_role, named, false);
+    if license.send.is_some() {
+        what.push("licence (by rules)");
+    }
+    upd.license = license.send;
+    if let Some(c) = license.change {
+        insert_change(&mut changes, c);
     }
     let want_marker = active_marker(&e.employee_id);
     if *state != MarkerState::Valid(want_marker.clone()) {
@@ -133,6 +144,8 @@ pub(in crate::plan) fn update(
         steps,
         guard: None,
         line: Some(e.line),
+        probable_duplicate: None,
+        rekeyed_from: None,
         oncall: None,
         blocked: None,
         waits_for: None,

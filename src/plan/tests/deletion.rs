@@ -13,13 +13,18 @@ const DELETE: &str = "deactivate = \"delete\"\narchive = \"a.jsonl\"\n";
 
 /// The standard config with `lifecycle` added to its `[lifecycle]` table.
 fn cfg_with(lifecycle: &str) -> Config {
+    cfg_unmanaged("report", lifecycle)
+}
+
+/// [`cfg_with`], with `[lifecycle] unmanaged_users = unmanaged`.
+fn cfg_unmanaged(unmanaged: &str, lifecycle: &str) -> Config {
     let mut text = format!(
         "{CONFIG}[[teams.rule]]\nwhen = {{ department = \"IT\" }}\nteam = \"IT Operations\"\nrole = \"responder\"\n"
     );
     text = text
         .replace(
             "unmanaged_users = \"report\"",
-            &format!("unmanaged_users = \"report\"\n{lifecycle}"),
+            &format!("unmanaged_users = \"{unmanaged}\"\n{lifecycle}"),
         )
         .replace(
             "when = { dept = \"x\" }",
@@ -43,6 +48,9 @@ fn plan_with(acct: &Account, r: &Roster, cfg: &Config, archive: &Archive) -> Pla
         today: today(),
         archive,
         oncall: &acct.oncall_facts(),
+        key_owner: None,
+        licenses: &[],
+        license_holders: None,
     })
     .unwrap()
 }
@@ -76,7 +84,7 @@ fn suspended_marker(eid: &str, on: NaiveDate, from_archive: Option<&str>) -> Opt
     Some(marker::render(
         "Bio",
         &Marker {
-            employee_id: eid.into(),
+            employee_id: Some(eid.into()),
             suspended: Some(Suspension {
                 on,
                 role: Role::Admin,
@@ -483,5 +491,96 @@ fn a_deletion_is_on_call_checked_and_blocked_like_a_suspension() {
         assert_eq!((p.attempted(ActionKind::Delete), p.blocked()), (1, 0));
         acct.apply(&p, None);
         assert!(plan_with(&acct, &r, &cfg, &none).is_empty());
+    }
+}
+
+#[test]
+fn the_key_owner_and_protected_users_are_never_deleted() {
+    let cfg = cfg_with(DELETE);
+    let mut acct = Account::new(vec![owner()]);
+    // Two leavers by marker: Fa Gu owns the API key, the other's email is protected.
+    fa(&mut acct, marked("12"));
+    acct.users.push(user(
+        "PVIP001",
+        "vip@example.com",
+        "Vi Po",
+        Role::Admin,
+        "Engineer",
+        marked("14"),
+    ));
+    let teams = teams();
+    let key_owner = UserId::new("PFA0001");
+    let p = plan(Inputs {
+        roster: &roster(vec![]),
+        users: &acct.users,
+        teams: &teams,
+        members: &acct.members,
+        policy: &Policy::from_config(&cfg),
+        today: today(),
+        archive: &Archive::default(),
+        oncall: &acct.oncall_facts(),
+        key_owner: Some(&key_owner),
+        licenses: &[],
+        license_holders: None,
+    })
+    .unwrap();
+    assert!(p.actions.is_empty(), "{:#?}", p.actions);
+    let mut why: Vec<(String, SkipCause)> = p
+        .skipped
+        .iter()
+        .map(|s| (s.email.clone().unwrap_or_default(), s.reason.clone()))
+        .collect();
+    why.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        why,
+        vec![
+            (
+                "fa@example.com".to_string(),
+                SkipCause::Untouchable(Untouchable::KeyOwner)
+            ),
+            (
+                "vip@example.com".to_string(),
+                SkipCause::Untouchable(Untouchable::Protected)
+            ),
+        ]
+    );
+}
+
+#[test]
+fn an_offboarded_unmanaged_user_is_suspended_and_never_deleted() {
+    let none = Archive::default();
+    let r = roster(vec![]);
+    for lifecycle in [
+        DELETE,
+        "delete_suspended_after_days = 30\narchive = \"a.jsonl\"\n",
+    ] {
+        let cfg = cfg_unmanaged("offboard", lifecycle);
+        let mut acct = Account::new(vec![owner()]);
+        acct.users.push(user(
+            "PUN0001",
+            "un@example.com",
+            "Un Known",
+            Role::User,
+            "Engineer",
+            None,
+        ));
+        let p = plan_with(&acct, &r, &cfg, &none);
+        assert_eq!(p.actions.len(), 1, "{:#?}", p.actions);
+        let a = &p.actions[0];
+        assert_eq!(
+            (a.kind, a.user_id.as_deref(), a.employee_id.as_ref()),
+            (ActionKind::Deactivate, Some("PUN0001"), None),
+            "suspended with a record that names no employee, not deleted"
+        );
+        acct.apply(&p, None);
+        assert!(plan_with(&acct, &r, &cfg, &none).is_empty());
+        // Long after the suspension, still no deletion.
+        let later = acct.plan_with(
+            &r,
+            &Policy::from_config(&cfg),
+            &acct.oncall_facts(),
+            today() + chrono::Days::new(400),
+        );
+        assert!(later.is_empty(), "{:#?}", later.actions);
     }
 }

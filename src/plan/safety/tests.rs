@@ -1,0 +1,425 @@
+//! Tests of the change thresholds, the shrink check, probable duplicates, identity drift,
+//! re-keys and licence shortfalls.
+
+use super::*;
+use crate::email::Email;
+use crate::plan::{Action, Change, Field, Population};
+
+fn plan(deactivations: usize, role_changes: usize, pop: Population) -> Plan {
+    let mk = |kind, role: bool| Action {
+        kind,
+        employee_id: None,
+        email: Email::normalise("x@example.com"),
+        name: "X".into(),
+        user_id: Some("P".into()),
+        reason: String::new(),
+        changes: if role {
+            vec![Change {
+                field: Field::Role,
+                old: None,
+                new: None,
+            }]
+        } else {
+            vec![]
+        },
+        teams: None,
+        steps: vec![],
+        guard: None,
+        line: None,
+        probable_duplicate: None,
+        rekeyed_from: None,
+        oncall: None,
+        blocked: None,
+        waits_for: None,
+    };
+    let mut actions: Vec<Action> = (0..deactivations)
+        .map(|_| mk(ActionKind::Deactivate, true))
+        .collect();
+    actions.extend((0..role_changes).map(|_| mk(ActionKind::Update, true)));
+    Plan {
+        actions,
+        population: pop,
+        ..Plan::default()
+    }
+}
+
+fn pop(managed: usize, active: usize, hr: usize) -> Population {
+    Population {
+        managed_users: managed,
+        managed_active_users: active,
+        hr_active: hr,
+    }
+}
+
+#[test]
+fn absolute_deactivation_cap_and_its_override() {
+    let s = SafetyConfig::default();
+    let p = plan(26, 0, pop(1000, 1000, 990));
+    let r = check(&p, &s, Overrides::default());
+    assert_eq!(r.len(), 1);
+    assert!(
+        r[0].contains("max_deactivations = 25") && r[0].contains("--allow-deactivations 26"),
+        "{r:?}"
+    );
+    assert!(
+        check(
+            &p,
+            &s,
+            Overrides {
+                allow_deactivations: Some(26),
+                ..Default::default()
+            }
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        check(
+            &p,
+            &s,
+            Overrides {
+                allow_deactivations: Some(10),
+                ..Default::default()
+            }
+        )
+        .len(),
+        1
+    );
+    assert!(check(&plan(25, 0, pop(1000, 1000, 990)), &s, Overrides::default()).is_empty());
+}
+
+#[test]
+fn percentage_cap_applies_only_above_fifty_managed_users() {
+    let s = SafetyConfig::default();
+    let r = check(&plan(7, 0, pop(60, 60, 60)), &s, Overrides::default());
+    assert!(
+        r.len() == 1
+            && r[0].contains("11.7%")
+            && r[0].contains("[safety] max_deactivation_percent = 10;"),
+        "{r:?}"
+    );
+    let r = check(&plan(0, 7, pop(60, 60, 60)), &s, Overrides::default());
+    assert!(
+        r.len() == 1 && r[0].contains("[safety] max_role_change_percent = 10;"),
+        "{r:?}"
+    );
+    assert!(check(&plan(7, 0, pop(50, 50, 50)), &s, Overrides::default()).is_empty());
+}
+
+#[test]
+fn reactivation_caps() {
+    let s = SafetyConfig {
+        max_reactivations: 1,
+        ..SafetyConfig::default()
+    };
+    let mut p = plan(0, 0, pop(10, 10, 10));
+    for a in plan(2, 0, pop(10, 10, 10)).actions {
+        p.actions.push(Action {
+            kind: ActionKind::Reactivate,
+            ..a
+        });
+    }
+    let r = check(&p, &s, Overrides::default());
+    assert!(
+        r.len() == 1
+            && r[0].contains("max_reactivations = 1")
+            && r[0].contains("--allow-reactivations 2"),
+        "{r:?}"
+    );
+    let allow = Overrides {
+        allow_reactivations: Some(2),
+        ..Default::default()
+    };
+    assert!(check(&p, &s, allow).is_empty());
+}
+
+#[test]
+fn role_change_caps() {
+    let s = SafetyConfig {
+        max_role_changes: 2,
+        ..SafetyConfig::default()
+    };
+    let r = check(&plan(0, 3, pop(10, 10, 10)), &s, Overrides::default());
+    assert!(
+        r.len() == 1 && r[0].contains("--allow-role-changes 3"),
+        "{r:?}"
+    );
+    assert!(
+        check(
+            &plan(0, 3, pop(10, 10, 10)),
+            &s,
+            Overrides {
+                allow_role_changes: Some(3),
+                ..Default::default()
+            }
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn shrink_check_catches_a_truncated_export() {
+    let s = SafetyConfig::default();
+    let r = check(
+        &plan(0, 0, pop(100, 100, 80)),
+        &s,
+        Overrides {
+            allow_deactivations: Some(1000),
+            ..Default::default()
+        },
+    );
+    assert!(r.len() == 1 && r[0].contains("20.0% fewer"), "{r:?}");
+    assert!(check(&plan(0, 0, pop(100, 100, 91)), &s, Overrides::default()).is_empty());
+    assert!(check(&plan(0, 0, pop(0, 0, 0)), &s, Overrides::default()).is_empty());
+}
+
+#[test]
+fn the_shrink_check_applies_only_above_fifty_managed_users() {
+    let s = SafetyConfig::default();
+    // One leaver in an account of 8 is 12.5%: max_deactivations governs there.
+    assert!(check(&plan(1, 0, pop(8, 8, 7)), &s, Overrides::default()).is_empty());
+    assert!(check(&plan(0, 0, pop(50, 50, 30)), &s, Overrides::default()).is_empty());
+    let r = check(&plan(0, 0, pop(51, 51, 40)), &s, Overrides::default());
+    assert!(r.len() == 1 && r[0].contains("max_shrink_percent"), "{r:?}");
+}
+
+fn with_duplicates(n: usize) -> Plan {
+    let mut p = plan(0, 0, pop(10, 10, 10));
+    for i in 0..n {
+        let mut a = plan(1, 0, pop(0, 0, 0)).actions.remove(0);
+        a.kind = ActionKind::Create;
+        a.name = format!("Person {i}");
+        a.email = crate::email::Email::normalise(&format!("p{i}@new.example"));
+        a.probable_duplicate = Some(crate::plan::ProbableDuplicate {
+            user_id: format!("POLD{i:03}").into(),
+            name: format!("Person {i}"),
+            email: format!("p{i}@old.example"),
+        });
+        p.actions.push(a);
+    }
+    p
+}
+
+#[test]
+fn probable_duplicates_are_capped_with_examples() {
+    let s = SafetyConfig::default();
+    assert!(check(&with_duplicates(5), &s, Overrides::default()).is_empty());
+    let r = check(&with_duplicates(6), &s, Overrides::default());
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert!(
+        r[0].starts_with("6 planned creates have the name of an existing PagerDuty user")
+            && r[0].contains("[safety] max_probable_duplicates = 5")
+            && r[0]
+                .contains("\"Person 0\" <p0@new.example> would duplicate POLD000 <p0@old.example>")
+            && r[0].contains("POLD002")
+            && !r[0].contains("POLD003")
+            && r[0].ends_with("rerun with --allow-probable-duplicates 6"),
+        "{r:?}"
+    );
+    let allow = |n| Overrides {
+        allow_probable_duplicates: Some(n),
+        ..Default::default()
+    };
+    assert!(check(&with_duplicates(6), &s, allow(6)).is_empty());
+    assert!(
+        check(&with_duplicates(7), &s, allow(6))[0].contains("above --allow-probable-duplicates 6")
+    );
+}
+
+fn with_conflicts(n: usize, managed: usize) -> Plan {
+    let mut p = plan(0, 0, pop(managed, managed, managed));
+    for i in 0..n {
+        p.skipped.push(crate::plan::Skip {
+            employee_id: Some(format!("E-{i}").into()),
+            email: Some(format!("p{i}@example.com")),
+            pagerduty_user_id: Some(format!("P{i:06}").into()),
+            line: Some(2 + i as u64),
+            reason: SkipCause::EmailOfAnotherEmployee {
+                user: format!("P{i:06}").into(),
+                marker_employee_id: format!("{i}").into(),
+            },
+            not_yet_hired: false,
+        });
+    }
+    p
+}
+
+#[test]
+fn many_foreign_markers_are_refused_as_changed_employee_ids() {
+    let s = SafetyConfig::default();
+    assert!(check(&with_conflicts(5, 0), &s, Overrides::default()).is_empty());
+    let r = check(&with_conflicts(6, 0), &s, Overrides::default());
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert!(
+        r[0].contains("6 HR rows are skipped because the user their email finds carries a marker naming another employee ID")
+            && r[0].contains("above [safety] max_identity_conflicts = 5")
+            && r[0].contains("the employee IDs appear to have changed")
+            && r[0].contains("old ID 0, new ID E-0, p0@example.com")
+            && r[0].contains("--rekey-employee-ids"),
+        "{r:?}"
+    );
+    // The share, above 50 managed users (the skipped users count as managed): with
+    // max_identity_conflicts raised, 5 of 55 (9.1%) passes and 7 of 57 (12.3%) does not.
+    let lax = SafetyConfig {
+        max_identity_conflicts: 100,
+        ..SafetyConfig::default()
+    };
+    assert!(check(&with_conflicts(5, 50), &lax, Overrides::default()).is_empty());
+    let r = check(&with_conflicts(7, 50), &lax, Overrides::default());
+    assert!(
+        r.len() == 1
+            && r[0].contains(
+                "12.3% of 57 managed users, above [safety] max_identity_conflict_percent = 10"
+            ),
+        "{r:?}"
+    );
+    assert!(
+        check(&with_conflicts(7, 40), &lax, Overrides::default()).is_empty(),
+        "47 users: no share"
+    );
+}
+
+/// A plan re-keying `n` markers among `managed` users.
+fn with_rekeys(n: usize, managed: usize) -> Plan {
+    let mut p = plan(0, 0, pop(managed, managed, managed));
+    for a in plan(n, 0, pop(0, 0, 0)).actions {
+        p.actions.push(Action {
+            kind: ActionKind::Update,
+            changes: vec![],
+            rekeyed_from: Some("old".into()),
+            ..a
+        });
+    }
+    p
+}
+
+#[test]
+fn rekeys_are_capped_like_the_other_changes() {
+    let s = SafetyConfig {
+        max_rekeys: 2,
+        ..SafetyConfig::default()
+    };
+    let p = with_rekeys(3, 10);
+    let r = check(&p, &s, Overrides::default());
+    assert!(
+        r.len() == 1
+            && r[0].contains("3 re-keyed markers exceed [safety] max_rekeys = 2")
+            && r[0].contains("--allow-rekeys 3"),
+        "{r:?}"
+    );
+    let allow = Overrides {
+        allow_rekeys: Some(3),
+        ..Default::default()
+    };
+    assert!(check(&p, &s, allow).is_empty());
+    // The share, above 50 managed users only, with its own setting: 11 of 100 is above
+    // max_rekey_percent = 10 (the other shares raised out of the way); 11 of 50 is not
+    // checked as a share.
+    let share = SafetyConfig {
+        max_rekeys: 100,
+        max_rekey_percent: 10.0,
+        max_role_change_percent: 100.0,
+        max_deactivation_percent: 100.0,
+        ..SafetyConfig::default()
+    };
+    assert!(check(&with_rekeys(10, 100), &share, Overrides::default()).is_empty());
+    let r = check(&with_rekeys(11, 100), &share, Overrides::default());
+    assert!(
+        r.len() == 1
+            && r[0].contains(
+                "11 re-keyed markers are 11.0% of the 100 users hr2pagerduty manages, above [safety] max_rekey_percent = 10"
+            )
+            && r[0].contains("--allow-rekeys 11"),
+        "{r:?}"
+    );
+    assert!(check(&with_rekeys(11, 50), &share, Overrides::default()).is_empty());
+    let allow = Overrides {
+        allow_rekeys: Some(11),
+        ..Default::default()
+    };
+    assert!(check(&with_rekeys(11, 100), &share, allow).is_empty());
+}
+
+#[test]
+fn a_licence_shortfall_names_how_many_are_missing() {
+    let mut p = plan(0, 0, pop(10, 10, 10));
+    p.license_shortfalls = vec![
+        LicenseShortfall {
+            license: Some(crate::plan::LicenseLabel {
+                id: "PFULL01".into(),
+                name: "Full User".into(),
+            }),
+            role: None,
+            needed: 7,
+            available: 5,
+            released: 2,
+            candidates: vec![],
+        },
+        LicenseShortfall {
+            license: None,
+            role: Some(crate::vocab::Role::ReadOnlyLimitedUser),
+            needed: 3,
+            available: 1,
+            released: 0,
+            candidates: vec!["Stakeholder".into()],
+        },
+    ];
+    let r = check(&p, &SafetyConfig::default(), Overrides::default());
+    assert_eq!(
+        r,
+        [
+            "the plan gives licence \"Full User\" (PFULL01) to 7 users but only 5 are free (2 of them released by the plan's deactivations): 2 missing; free allocations in PagerDuty (or name another licence in [roles]), then run again",
+            "the plan needs a licence allowing base role read_only_limited_user for 3 users, and PagerDuty can pick one for only 1 (licences allowing it: \"Stakeholder\"): 2 missing; free allocations in PagerDuty, then run again",
+        ]
+    );
+}
+
+#[test]
+fn deletion_cap_and_its_override() {
+    let s = SafetyConfig {
+        max_deletions: 2,
+        ..SafetyConfig::default()
+    };
+    let deletes = |n: usize| {
+        let mut p = plan(0, 0, pop(1000, 1000, 1000));
+        for a in plan(n, 0, pop(1000, 1000, 1000)).actions {
+            p.actions.push(Action {
+                kind: ActionKind::Delete,
+                ..a
+            });
+        }
+        p
+    };
+    assert!(check(&deletes(2), &s, Overrides::default()).is_empty());
+    let r = check(&deletes(3), &s, Overrides::default());
+    assert!(
+        r.len() == 1
+            && r[0].starts_with("3 deletions exceed [safety] max_deletions = 2;")
+            && r[0].ends_with("rerun with --allow-deletions 3"),
+        "{r:?}"
+    );
+    let allow = |n| Overrides {
+        allow_deletions: Some(n),
+        ..Default::default()
+    };
+    assert!(check(&deletes(3), &s, allow(3)).is_empty());
+    let r = check(&deletes(4), &s, allow(3));
+    assert!(
+        r.len() == 1 && r[0].starts_with("4 deletions exceed --allow-deletions 3;"),
+        "{r:?}"
+    );
+    // Deletions are not deactivations: the deactivation caps do not count them.
+    let many = SafetyConfig {
+        max_deletions: 100,
+        max_deactivations: 1,
+        ..SafetyConfig::default()
+    };
+    assert!(check(&deletes(30), &many, Overrides::default()).is_empty());
+    // No percentage: 9 deletions among 60 managed users (15%) are within a cap of 10.
+    let mut p = deletes(9);
+    p.population = pop(60, 60, 60);
+    let ten = SafetyConfig {
+        max_deletions: 10,
+        ..SafetyConfig::default()
+    };
+    assert!(check(&p, &ten, Overrides::default()).is_empty());
+}

@@ -1,0 +1,296 @@
+//! The crash suite (issue 9, "Crash consistency"): `apply`, the real binary in a process of
+//! its own, is killed with SIGKILL at random moments spread over the whole run, a bounded
+//! number of times, against a simulator in the test process that survives every kill; then
+//! one clean `apply` runs. The account must end exactly as an undisturbed run leaves it (the
+//! same users with the same names, roles, titles, time zones, descriptions with their
+//! markers and suspension records, and team memberships), the stale lock is taken over, and
+//! a plan after it says `No changes.`.
+//!
+//! The moments: the undisturbed run counts its writes (W); each kill waits until the
+//! simulator has received a random number of further writes in `0..W` (0: during start-up
+//! and the listing), then a random 0–9 ms more (so a kill may land while a request is in
+//! flight), then sends SIGKILL. Every answer is delayed 10 ± 8 ms so the run is long enough
+//! to be hit anywhere: between a deactivation's marker write and its team removals,
+//! between a create and its team roles, mid-reactivation, mid-email change.
+//!
+//! The moments come from a fixed seed ([`SEED`]; `HR2PD_CRASH_SEED=N` runs another), and a
+//! failure names the seed, the trial and the kills.
+
+use crate::support::e2e::*;
+use crate::support::safety::{Person, csv};
+use crate::support::world::{Mix, World};
+use crate::support::*;
+use hr2pagerduty::sim::RandomFaults;
+use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The seed of the kill moments.
+const SEED: u64 = 0x1599_0c0f_fee5;
+/// Trials, each a fresh account killed up to [`MAX_KILLS`] times.
+const TRIALS: u64 = 10;
+/// Kills per trial at most.
+const MAX_KILLS: u64 = 3;
+
+/// splitmix64: a small, fixed generator, so the moments depend on the seed alone.
+struct Moments(u64);
+
+impl Moments {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (0 when `n` is 0).
+    fn below(&mut self, n: u64) -> u64 {
+        if n == 0 { 0 } else { self.next() % n }
+    }
+}
+
+fn seed() -> u64 {
+    std::env::var("HR2PD_CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(SEED)
+}
+
+/// 120 employees over four departments (Engineering joins the Engineering team, Management
+/// gets the `user` base role), every 20th terminated.
+fn workforce() -> Vec<Person> {
+    const DEPARTMENTS: [&str; 4] = ["Engineering", "Support", "Sales", "Management"];
+    (1..=120)
+        .map(|id| Person {
+            id,
+            status: if id % 20 == 0 { "Terminated" } else { "Active" },
+            department: DEPARTMENTS[(id % 4) as usize],
+            title: format!("Title {}", id % 5),
+        })
+        .collect()
+}
+
+/// The account and export of every trial: every kind of action, several multi-step.
+fn world(dir: &Path) -> World {
+    let hr = dir.join("hr.csv");
+    std::fs::write(&hr, csv(&workforce())).unwrap();
+    World::build(
+        "fixtures/safety/config.toml",
+        &hr,
+        Mix {
+            movers: 6,
+            leavers: 5,
+            new_hires: 15,
+            rehire: true,
+            email_change: true,
+            adoption: true,
+            absent: true,
+        },
+    )
+}
+
+/// The world's simulator, every answer delayed 10 ± 8 ms.
+fn start(world: &World) -> Sim {
+    let mut seed = world.seed.clone();
+    seed.random_faults = RandomFaults {
+        latency_ms: 10,
+        latency_jitter_ms: 8,
+        ..RandomFaults::default()
+    };
+    Sim::start(seed)
+}
+
+fn apply_args(world: &World, report: &Path) -> Vec<String> {
+    let mut a = inputs("apply", &world.config_path, &world.hr_path);
+    a.extend([
+        "--yes".into(),
+        "--report".into(),
+        report.display().to_string(),
+    ]);
+    a
+}
+
+/// Runs the binary to the end.
+fn apply(sim: &Sim, world: &World, report: &Path) -> Run {
+    run_args(against(sim, KEY), &apply_args(world, report))
+}
+
+/// The apply lock of the simulator's account in the test process's state directory.
+fn lock_file(sim: &Sim) -> PathBuf {
+    hr2pagerduty::apply::lock::lock_path(&state_home().join("hr2pagerduty"), &sim.url(), KEY)
+}
+
+/// What one killed run did.
+#[derive(Debug)]
+struct Kill {
+    /// Writes the simulator had received when SIGKILL was sent.
+    at_writes: usize,
+    /// The run ended by itself before the moment came.
+    finished: bool,
+}
+
+/// Starts `apply` and kills it once the simulator has received `writes` more writes, plus
+/// `extra_ms`; or lets it finish if it does first.
+fn kill_at(sim: &Sim, world: &World, dir: &Path, writes: usize, extra_ms: u64) -> Kill {
+    let report = dir.join("report.json");
+    let out = std::fs::File::create(dir.join("killed.out")).unwrap();
+    let err = std::fs::File::create(dir.join("killed.err")).unwrap();
+    let target = sim.handle.write_count() + writes;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"))
+        .arg("--no-progress")
+        .args(apply_args(world, &report))
+        .env("PAGERDUTY_API_URL", sim.url())
+        .env("PAGERDUTY_API_KEY", KEY)
+        .env("XDG_STATE_HOME", state_home())
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .spawn()
+        .expect("the binary starts");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Kill {
+                at_writes: sim.handle.write_count(),
+                finished: status.code().is_some(),
+            };
+        }
+        if sim.handle.write_count() >= target {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the run neither ended nor wrote");
+        std::thread::sleep(Duration::from_micros(500));
+    }
+    std::thread::sleep(Duration::from_millis(extra_ms));
+    let at_writes = sim.handle.write_count();
+    // SIGKILL; an already ended child makes kill fail, which is fine.
+    let _ = child.kill();
+    let status = child.wait().unwrap();
+    let finished = status.code().is_some();
+    if !finished && let Ok(bytes) = std::fs::read(&report) {
+        // A report left by a killed run never claims the run ended.
+        let v: serde_json::Value = serde_json::from_slice(&bytes).expect("the report is JSON");
+        assert_eq!(v["status"], "in_progress", "{v:#}");
+    }
+    Kill {
+        at_writes,
+        finished,
+    }
+}
+
+/// The state an undisturbed run leaves, and the writes it needed.
+fn undisturbed(world: &World) -> (BTreeMap<String, UserState>, usize) {
+    let sim = start(world);
+    let before = world.snapshot(&sim);
+    let dir = tempfile::tempdir().unwrap();
+    apply(&sim, world, &dir.path().join("report.json")).expect_code(0);
+    world.check_converged(&sim, &before);
+    (sim.state(), sim.handle.write_count())
+}
+
+/// One trial: kills at moments from `moments`, a clean run, the checks. Returns whether
+/// the clean run took over a lock left by a kill.
+fn trial(
+    world: &World,
+    want: &BTreeMap<String, UserState>,
+    writes: usize,
+    moments: &mut Moments,
+    kills: &mut Vec<Kill>,
+) -> bool {
+    let sim = start(world);
+    let before = world.snapshot(&sim);
+    let dir = tempfile::tempdir().unwrap();
+    let n = 1 + moments.below(MAX_KILLS);
+    for _ in 0..n {
+        let k = kill_at(
+            &sim,
+            world,
+            dir.path(),
+            moments.below(writes as u64) as usize,
+            moments.below(10),
+        );
+        let finished = k.finished;
+        kills.push(k);
+        if finished {
+            break;
+        }
+    }
+    let stale = lock_file(&sim).exists();
+    let clean = apply(&sim, world, &dir.path().join("clean.json"));
+    clean.expect_code(0);
+    if stale {
+        clean.expect_stderr(&["took over the lock"]);
+    }
+    let mut args = inputs("plan", &world.config_path, &world.hr_path);
+    args.push("--detailed-exitcode".into());
+    run_args(against(&sim, KEY), &args)
+        .expect_code(0)
+        .expect_stdout(&["No changes."]);
+    world.check_converged(&sim, &before);
+    let got = sim.state();
+    let differ: Vec<(&String, Option<&UserState>, Option<&UserState>)> = want
+        .keys()
+        .chain(got.keys())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .filter(|e| want.get(*e) != got.get(*e))
+        .map(|e| (e, want.get(e), got.get(e)))
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "the account differs from an undisturbed run's (email, undisturbed, now): {differ:#?}"
+    );
+    stale
+}
+
+/// The panic message of a failed trial.
+fn message(e: &(dyn std::any::Any + Send)) -> String {
+    e.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
+}
+
+#[test]
+fn sigkill_at_random_moments_then_a_clean_run_ends_as_an_undisturbed_run() {
+    let seed = seed();
+    let dir = tempfile::tempdir().unwrap();
+    let world = world(dir.path());
+    let (want, writes) = undisturbed(&world);
+    assert!(writes > 30, "{writes} writes");
+    let mut moments = Moments(seed);
+    let mut takeovers = 0;
+    let mut killed = 0;
+    for t in 0..TRIALS {
+        let mut kills = Vec::new();
+        let r = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            trial(&world, &want, writes, &mut moments, &mut kills)
+        }));
+        match r {
+            Ok(stale) => takeovers += usize::from(stale),
+            Err(e) => panic!(
+                "crash suite: trial {t} of seed {seed} (HR2PD_CRASH_SEED={seed}) failed after kills {kills:?}: {}",
+                message(&*e)
+            ),
+        }
+        let at: Vec<String> = kills
+            .iter()
+            .map(|k| match k.finished {
+                true => format!("ended by itself at {} writes", k.at_writes),
+                false => format!("killed at {} writes", k.at_writes),
+            })
+            .collect();
+        eprintln!(
+            "crash suite: seed {seed}, trial {t} ({writes} writes undisturbed): {}",
+            at.join(", ")
+        );
+        killed += kills.iter().filter(|k| !k.finished).count();
+    }
+    // The suite did kill runs, and some kill left a lock that the next run took over.
+    assert!(killed >= TRIALS as usize, "only {killed} kills");
+    assert!(takeovers > 0, "no kill left a lock to take over");
+}

@@ -1,0 +1,589 @@
+//! Issue 7's ownership rules through the real binary against the simulator, each as a
+//! scenario: plan, apply, plan again (`No changes.`), or a refusal (exit 3) before any
+//! write. The API key's own user, offboarding unmanaged users, the suspended-by-others
+//! conflict, roles checked at start-up, licences, probable duplicates, identity drift and
+//! `--rekey-employee-ids`.
+
+use crate::support::safety::*;
+use crate::support::*;
+use hr2pagerduty::pagerduty::models::licenses::LICENSE_NOT_AVAILABLE;
+use hr2pagerduty::sim::{Fault, FaultKind, Seed, SeedUser};
+use serde_json::{Value, json};
+
+/// An account in sync with `people` under `config`, whose seed is `seed` plus those
+/// users; the workspace's export is `people` too.
+fn in_sync(config: &str, seed: Seed, people: &[Person]) -> (Sim, Workspace) {
+    let ws = Workspace::new(config, &csv(people));
+    let sim = sim_in_sync(seed, &ws.config, &csv(people));
+    converged(&sim, &ws);
+    (sim, ws)
+}
+
+/// The next plan is empty and says so.
+fn converged(sim: &Sim, ws: &Workspace) {
+    plan(sim, ws, &["--detailed-exitcode"])
+        .expect_code(0)
+        .expect_stdout(&["No changes."]);
+}
+
+/// A seeded user without a marker.
+fn unmarked(name: &str, email: &str, role: &str) -> SeedUser {
+    serde_json::from_value(json!({"name": name, "email": email, "role": role})).unwrap()
+}
+
+/// The JSON plan of `plan --format json` with `extra`.
+fn json_plan(sim: &Sim, ws: &Workspace, extra: &[&str]) -> (Run, Value) {
+    let mut args = vec!["--format", "json"];
+    args.extend_from_slice(extra);
+    let run = plan(sim, ws, &args);
+    let v = serde_json::from_str(&run.stdout).unwrap_or(Value::Null);
+    (run, v)
+}
+
+fn marker_json(sim: &Sim, email: &str) -> Value {
+    let d = sim.user(email).description.unwrap_or_default();
+    let line = d
+        .lines()
+        .find(|l| l.starts_with("hr2pagerduty:v1 "))
+        .unwrap_or_else(|| panic!("{email} has no marker: {d:?}"));
+    serde_json::from_str(&line["hr2pagerduty:v1 ".len()..]).unwrap()
+}
+
+#[test]
+fn the_user_that_owns_the_api_key_is_never_changed() {
+    let people = workforce(1000, 4);
+    // A user-level key owned by person 1001: GET /users/me names that user.
+    let mut seed = base_seed();
+    seed.api_keys = vec![
+        serde_json::from_value(json!({"key": KEY, "user": "person1001@example.com"})).unwrap(),
+    ];
+    let (sim, ws) = in_sync(&safety_config(), seed, &people);
+    let mut hr = people.clone();
+    hr[1].status = "Terminated";
+    hr[2].status = "Terminated";
+    ws.write_hr(&csv(&hr));
+    let before = sim.user("person1001@example.com");
+    plan(&sim, &ws, &[]).expect_code(0).expect_stdout(&[
+        "person1001@example.com, ",
+        "employee 1001: owns the API key this run uses: never changed",
+        "Plan: 0 to create, 0 to update, 1 to deactivate, 0 to reactivate.",
+    ]);
+    apply(&sim, &ws, &[])
+        .expect_code(0)
+        .expect_stdout(&["1 deactivated"]);
+    assert_eq!(sim.user("person1001@example.com"), before, "never written");
+    assert_eq!(
+        sim.user("person1002@example.com").role.as_str(),
+        "read_only_limited_user"
+    );
+    assert!(
+        sim.requests()
+            .iter()
+            .any(|r| r.path == "/users/me" && r.status == 200),
+        "the key's user was asked for"
+    );
+    // The same account under an account-level key (GET /users/me answers 400): the
+    // person is an ordinary leaver.
+    let mut seed = base_seed();
+    seed.api_keys = vec![serde_json::from_value(json!(KEY)).unwrap()];
+    let (sim, ws) = in_sync(&safety_config(), seed, &people);
+    ws.write_hr(&csv(&hr));
+    plan(&sim, &ws, &[])
+        .expect_code(0)
+        .expect_stdout(&["Plan: 0 to create, 0 to update, 2 to deactivate, 0 to reactivate."]);
+    assert!(
+        sim.requests()
+            .iter()
+            .any(|r| r.path == "/users/me" && r.status == 400),
+        "an account-level key has no user"
+    );
+}
+
+fn offboard_config() -> String {
+    safety_config().replace(
+        "default_time_zone = \"Etc/UTC\"",
+        "default_time_zone = \"Etc/UTC\"\nunmanaged_users = \"offboard\"",
+    )
+}
+
+#[test]
+fn offboarding_deactivates_unmarked_users_without_a_row_and_a_later_row_reactivates_them() {
+    let people = workforce(1000, 3);
+    let mut seed = base_seed();
+    seed.users.push(
+        serde_json::from_value(json!({
+            "name": "Carl Tractor", "email": "carl@contractor.example.net", "role": "user",
+            "description": "Pipeline contractor",
+            "teams": [{"team": "Engineering", "role": "manager"}]
+        }))
+        .unwrap(),
+    );
+    // In sync under "ignore": Carl is left alone.
+    let (sim, ws) = in_sync(&safety_config(), seed, &people);
+    std::fs::write(&ws.config, offboard_config()).unwrap();
+    let p = plan(&sim, &ws, &[]);
+    p.expect_code(0).expect_stdout(&[
+        "# user carl@contractor.example.net (P",
+        "offboard: no ownership marker and no HR row ([lifecycle] unmanaged_users = \"offboard\")",
+        "owner@example.com, POWNER1: account owner: never changed",
+        "bot@example.com, PBOT001: protected by [lifecycle] protected: never changed",
+        "Plan: 0 to create, 0 to update, 1 to deactivate, 0 to reactivate.",
+    ]);
+    apply(&sim, &ws, &[])
+        .expect_code(0)
+        .expect_stdout(&["1 deactivated"]);
+    let carl = sim.user("carl@contractor.example.net");
+    assert_eq!(carl.role.as_str(), "read_only_limited_user");
+    assert!(sim.memberships(&carl.id).is_empty());
+    let m = marker_json(&sim, "carl@contractor.example.net");
+    assert!(m.get("employee_id").is_none(), "{m}");
+    assert_eq!(m["suspended"]["role"], "user");
+    assert_eq!(m["suspended"]["teams"][0]["role"], "manager");
+    assert_eq!(sim.user("owner@example.com").role.as_str(), "owner");
+    assert_eq!(sim.user("bot@example.com").role.as_str(), "admin");
+    converged(&sim, &ws);
+
+    // HR now lists Carl (new employee ID, same email): reactivated by email, the record
+    // now names the employee.
+    let mut hr = csv(&people);
+    hr.extend_from_slice(
+        b"4242,carl@contractor.example.net,Carl,Tractor,Active,Engineering,Contractor,Etc/UTC,2020-01-01,\n",
+    );
+    ws.write_hr(&hr);
+    plan(&sim, &ws, &[])
+        .expect_code(0)
+        .expect_stdout(&["will be reactivated", "suspended as an unmanaged user"]);
+    apply(&sim, &ws, &[])
+        .expect_code(0)
+        .expect_stdout(&["1 reactivated"]);
+    let carl = sim.user("carl@contractor.example.net");
+    assert_eq!(carl.role.as_str(), "limited_user");
+    assert_eq!(
+        marker_json(&sim, "carl@contractor.example.net"),
+        json!({"employee_id": "4242"})
+    );
+    assert!(
+        carl.description
+            .unwrap()
+            .starts_with("Pipeline contractor\n")
+    );
+    converged(&sim, &ws);
+}
+
+#[test]
+fn offboarding_is_capped_like_every_deactivation() {
+    let people = workforce(1000, 2);
+    let mut seed = base_seed();
+    for i in 0..3 {
+        seed.users.push(unmarked(
+            &format!("Temp {i}"),
+            &format!("temp{i}@agency.example"),
+            "limited_user",
+        ));
+    }
+    let (sim, ws) = in_sync(&safety_config(), seed, &people);
+    std::fs::write(
+        &ws.config,
+        offboard_config() + "\n[safety]\nmax_deactivations = 2\n",
+    )
+    .unwrap();
+    let before = sim.handle.write_count();
+    plan(&sim, &ws, &[]).expect_code(3).expect_stderr(&[
+        "3 deactivations exceed [safety] max_deactivations = 2",
+        "--allow-deactivations 3",
+    ]);
+    apply(&sim, &ws, &[]).expect_code(3);
+    assert_eq!(sim.handle.write_count(), before);
+    apply(&sim, &ws, &["--allow-deactivations", "3"])
+        .expect_code(0)
+        .expect_stdout(&["3 deactivated"]);
+    converged(&sim, &ws);
+}
+
+#[test]
+fn offboarding_is_on_call_checked_like_every_deactivation() {
+    let people = workforce(1000, 2);
+    let mut seed = base_seed();
+    seed.users.push(
+        serde_json::from_value(json!({
+            "id": "PTEMP01", "name": "Temp Agency", "email": "temp@agency.example",
+            "role": "limited_user"
+        }))
+        .unwrap(),
+    );
+    seed.escalation_policies.push(
+        serde_json::from_value(json!({
+            "id": "PEPTEMP", "name": "Contractors EP",
+            "escalation_rules": [{"escalation_delay_in_minutes": 30,
+                "targets": [{"id": "PTEMP01", "type": "user_reference"}]}]
+        }))
+        .unwrap(),
+    );
+    let (sim, ws) = in_sync(&safety_config(), seed, &people);
+    std::fs::write(&ws.config, offboard_config()).unwrap();
+    let before = sim.user("temp@agency.example");
+    let blocked = [
+        "  # user temp@agency.example (PTEMP01) is blocked: it will not be deactivated\n",
+        "offboard: no ownership marker and no HR row",
+        "  #   blocked: on escalation policy \"Contractors EP\" (PEPTEMP)\n",
+        "1 blocked (on call).",
+    ];
+    let first = plan(&sim, &ws, &["--detailed-exitcode"]);
+    first.expect_code(2).expect_stdout(&blocked);
+    // Not attempted, not even its suspension record; the run exits 1 so that someone acts.
+    apply(&sim, &ws, &[]).expect_code(1);
+    assert_eq!(sim.user("temp@agency.example"), before, "never written");
+    assert!(
+        sim.writes().iter().all(|w| !w.path.contains("PTEMP01")),
+        "{:?}",
+        sim.writes()
+    );
+    // The next night plans the same blocked action.
+    let again = plan(&sim, &ws, &["--detailed-exitcode"]);
+    again.expect_code(2);
+    assert_eq!(again.stdout, first.stdout);
+    // The switch lets it through; the suspension names no employee.
+    apply(&sim, &ws, &["--allow-oncall-gaps"])
+        .expect_code(0)
+        .expect_stdout(&["1 deactivated"]);
+    assert_eq!(
+        sim.user("temp@agency.example").role.as_str(),
+        "read_only_limited_user"
+    );
+    let m = marker_json(&sim, "temp@agency.example");
+    assert!(
+        m.get("employee_id").is_none() && m.get("suspended").is_some(),
+        "{m}"
+    );
+    converged(&sim, &ws);
+}
+
+#[test]
+fn a_user_suspended_by_someone_else_is_reported_and_left_alone() {
+    let people = workforce(1000, 2);
+    let mut seed = base_seed();
+    seed.users.push(unmarked(
+        "Given1001 Family1001",
+        "person1001@example.com",
+        "read_only_limited_user",
+    ));
+    let ws = Workspace::new(&safety_config(), &csv(&people[..1]));
+    let sim = sim_in_sync(seed, &ws.config, &csv(&people[..1]));
+    ws.write_hr(&csv(&people));
+    let before = sim.user("person1001@example.com");
+    let p = plan(&sim, &ws, &["--detailed-exitcode"]);
+    p.expect_code(0).expect_stdout(&[
+        "No changes. 1 unchanged; 1 skipped (see below)",
+        "person1001@example.com, P",
+        "PagerDuty user has no ownership marker and base role read_only_limited_user, as if suspended by someone other than hr2pagerduty: left alone (a conflict)",
+    ]);
+    apply(&sim, &ws, &[]).expect_code(0);
+    assert_eq!(sim.user("person1001@example.com"), before, "not adopted");
+    let (_, v) = json_plan(&sim, &ws, &[]);
+    assert_eq!(v["summary"]["skipped"], 1, "{v:#}");
+}
+
+#[test]
+fn a_deprecated_or_unknown_role_stops_validate_plan_and_apply_with_its_line() {
+    let people = workforce(1000, 1);
+    let text = safety_config().replace(
+        "when = { department = \"Management\" }\nrole = \"user\"",
+        "when = { department = \"Management\" }\nrole = \"team_responder\"",
+    );
+    assert_ne!(text, safety_config());
+    let line = text
+        .lines()
+        .position(|l| l == "role = \"team_responder\"")
+        .unwrap()
+        + 1;
+    let ws = Workspace::new(&text, &csv(&people));
+    let sim = Sim::start(base_seed());
+    let mut v = vec!["validate".to_string()];
+    v.extend(ws.inputs());
+    for run in [run(&sim, &v), plan(&sim, &ws, &[]), apply(&sim, &ws, &[])] {
+        run.expect_code(78).expect_stderr(&[
+            &format!("line {line}: `roles.rule[1].role`: \"team_responder\" is a legacy base role PagerDuty deprecated on 2019-04-26"),
+        ]);
+    }
+    let team = safety_config().replace("role = \"responder\"", "role = \"lead\"");
+    std::fs::write(&ws.config, team).unwrap();
+    plan(&sim, &ws, &[])
+        .expect_code(78)
+        .expect_stderr(&["`teams.rule[1].role`: \"lead\" is not a team role"]);
+    assert_eq!(sim.handle.write_count(), 0);
+}
+
+/// A Full User licence with `full_free` free seats and a Stakeholder one with
+/// `stake_free`.
+fn licensed_seed(full_free: u64, stake_free: u64) -> Seed {
+    let mut seed = base_seed();
+    seed.licenses = serde_json::from_value(json!([
+        {"id": "PFULL01", "name": "Full User", "allocations_available": full_free,
+         "valid_roles": ["owner", "admin", "user", "limited_user", "observer", "restricted_access"]},
+        {"id": "PSTAKE1", "name": "Stakeholder", "allocations_available": stake_free,
+         "valid_roles": ["read_only_user", "read_only_limited_user"]}
+    ]))
+    .unwrap();
+    seed
+}
+
+fn licensed_config() -> String {
+    safety_config().replace(
+        "default = \"limited_user\"",
+        "default = \"limited_user\"\ndefault_license = \"Full User\"",
+    )
+}
+
+#[test]
+fn licences_are_counted_before_any_write_and_deactivations_free_their_seats() {
+    let people = workforce(1000, 3);
+    // Full User has 1 seat left; three new hires need 3.
+    let ws = Workspace::new(&safety_config(), &csv(&people));
+    let sim = sim_in_sync(licensed_seed(1, 5), &ws.config, &csv(&people));
+    std::fs::write(&ws.config, licensed_config()).unwrap();
+    converged(&sim, &ws);
+    let mut hr = people.clone();
+    hr.extend(workforce(2000, 3));
+    ws.write_hr(&csv(&hr));
+    let before = sim.handle.write_count();
+    plan(&sim, &ws, &[]).expect_code(3).expect_stderr(&[
+        "the plan gives licence \"Full User\" (PFULL01) to 3 users but only 1 are free: 2 missing",
+    ]);
+    apply(&sim, &ws, &[]).expect_code(3);
+    assert_eq!(sim.handle.write_count(), before);
+
+    // Two leavers move to Stakeholder (suspended_role read_only_limited_user): they free
+    // two Full User seats, which apply uses after them.
+    hr[0].status = "Terminated";
+    hr[1].status = "Terminated";
+    ws.write_hr(&csv(&hr));
+    plan(&sim, &ws, &[]).expect_code(0).expect_stdout(&[
+        "~ license     = \"Full User\" → \"Stakeholder\"",
+        "+ license     = \"Full User\"",
+        "Plan: 3 to create, 0 to update, 2 to deactivate, 0 to reactivate.",
+    ]);
+    let writes_before = sim.writes().len();
+    apply(&sim, &ws, &[])
+        .expect_code(0)
+        .expect_stdout(&["3 created", "2 deactivated", "0 failed"]);
+    // The deactivations ran first, so the seats they freed were free for the creates.
+    let leavers = [
+        sim.user("person1000@example.com").id,
+        sim.user("person1001@example.com").id,
+    ];
+    let writes = sim.writes();
+    let applied = &writes[writes_before..];
+    let last_leaver_write = applied
+        .iter()
+        .rposition(|w| leavers.iter().any(|id| w.path.contains(id.as_str())))
+        .unwrap();
+    let first_create = applied.iter().position(|w| w.method == "POST").unwrap();
+    assert!(last_leaver_write < first_create, "{applied:#?}");
+    for r in sim.writes() {
+        let user = r.body.as_ref().and_then(|b| b.get("user"));
+        match (r.method.as_str(), r.path.as_str()) {
+            ("POST", "/users") => assert_eq!(
+                user.unwrap()["license"],
+                json!({"id": "PFULL01", "type": "license_reference"}),
+                "the named licence is sent on create"
+            ),
+            ("PUT", _) => assert!(
+                user.is_none_or(|u| u.get("license").is_none()),
+                "a licence PagerDuty picks is never sent: {:?}",
+                r.body
+            ),
+            _ => {}
+        }
+    }
+    converged(&sim, &ws);
+}
+
+#[test]
+fn a_role_change_never_echoes_the_licence_and_licence_errors_are_reported_once() {
+    let people = workforce(1000, 2);
+    let ws = Workspace::new(&safety_config(), &csv(&people));
+    let sim = sim_in_sync(licensed_seed(5, 5), &ws.config, &csv(&people));
+    std::fs::write(&ws.config, licensed_config()).unwrap();
+    converged(&sim, &ws);
+    // A mover into Management (role user, same Full User licence): the PUT carries the
+    // role only. The simulator refuses a role change with the old licence attached when it
+    // does not allow the role, and picks none when the current one allows it.
+    let mut hr = people.clone();
+    hr[0].department = "Management";
+    // One more hire, whose create PagerDuty refuses for want of a licence.
+    hr.extend(workforce(3000, 1));
+    ws.write_hr(&csv(&hr));
+    sim.inject(
+        Fault::new(
+            "POST",
+            "/users",
+            FaultKind::Status {
+                status: 400,
+                code: Some(2001),
+                message: Some("Invalid Input Provided".into()),
+                errors: vec![LICENSE_NOT_AVAILABLE.into()],
+            },
+        )
+        .times(1),
+    );
+    // And the account lock, transient, on the mover's PUT.
+    sim.inject(Fault::new("PUT", "/users/*", FaultKind::AccountLock).times(1));
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let report_arg = report.display().to_string();
+    apply(&sim, &ws, &["--report", &report_arg]).expect_code(1);
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let actions = r["actions"].as_array().unwrap();
+    let create = actions.iter().find(|a| a["action"] == "create").unwrap();
+    assert_eq!(create["outcome"], "failed", "{create:#}");
+    assert_eq!(create["attempts"], 1, "not retried: {create:#}");
+    assert!(
+        create["error"]
+            .as_str()
+            .unwrap()
+            .contains("License error: License is not available"),
+        "{create:#}"
+    );
+    let mover = actions.iter().find(|a| a["action"] == "update").unwrap();
+    assert_eq!(mover["outcome"], "applied", "{mover:#}");
+    assert_eq!(mover["attempts"], 2, "the lock was retried: {mover:#}");
+    let puts: Vec<Value> = sim
+        .writes()
+        .into_iter()
+        .filter(|w| w.method == "PUT" && w.path.starts_with("/users/"))
+        .filter_map(|w| w.body)
+        .collect();
+    assert!(!puts.is_empty());
+    assert!(
+        puts.iter().all(|b| b["user"].get("license").is_none()),
+        "{puts:?}"
+    );
+    assert_eq!(sim.user("person1000@example.com").role.as_str(), "user");
+    // The next night creates the hire.
+    apply(&sim, &ws, &[])
+        .expect_code(0)
+        .expect_stdout(&["1 created"]);
+    converged(&sim, &ws);
+}
+
+#[test]
+fn a_first_sync_under_a_wrong_email_domain_is_refused_as_probable_duplicates() {
+    let people = workforce(1000, 6);
+    let mut seed = base_seed();
+    for p in &people {
+        seed.users.push(unmarked(
+            &format!("Given{} Family{}", p.id, p.id),
+            &format!("person{}@old.example", p.id),
+            "limited_user",
+        ));
+    }
+    let ws = Workspace::new(&safety_config(), &csv(&people));
+    let sim = Sim::start(seed);
+    let before = sim.handle.write_count();
+    let p = plan(&sim, &ws, &[]);
+    p.expect_code(3).expect_stderr(&[
+        "6 planned creates have the name of an existing PagerDuty user that no HR row matched, above [safety] max_probable_duplicates = 5",
+        "\"Given1000 Family1000\" <person1000@example.com> would duplicate P",
+        "rerun with --allow-probable-duplicates 6",
+    ]);
+    p.expect_stdout(&[
+        "#   probable duplicate of P",
+        "\"Given1000 Family1000\" <person1000@old.example>",
+    ]);
+    apply(&sim, &ws, &[]).expect_code(3);
+    assert_eq!(sim.handle.write_count(), before);
+    let (run, v) = json_plan(&sim, &ws, &["--allow-probable-duplicates", "6"]);
+    run.expect_code(0);
+    let dup = &v["actions"][0]["probable_duplicate"];
+    assert_eq!(dup["email"], "person1000@old.example", "{v:#}");
+    // The saved-plan hint repeats the override.
+    let saved = ws.path("plan.json");
+    plan(
+        &sim,
+        &ws,
+        &[
+            "--allow-probable-duplicates",
+            "6",
+            "--out",
+            &saved.display().to_string(),
+        ],
+    )
+    .expect_code(0)
+    .expect_stderr(&["--allow-probable-duplicates 6 --yes"]);
+    apply(&sim, &ws, &["--allow-probable-duplicates", "6"])
+        .expect_code(0)
+        .expect_stdout(&["6 created"]);
+    converged(&sim, &ws);
+}
+
+/// The export of `people` with every employee ID prefixed by `E-`.
+fn renumbered(people: &[Person]) -> Vec<u8> {
+    String::from_utf8(csv(people))
+        .unwrap()
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("{l}\n")
+            } else {
+                format!("E-{l}\n")
+            }
+        })
+        .collect::<String>()
+        .into_bytes()
+}
+
+#[test]
+fn renumbered_employee_ids_are_refused_until_rekeyed_within_the_cap() {
+    let people = workforce(1000, 30);
+    let (sim, ws) = in_sync(&safety_config(), base_seed(), &people);
+    let mut hr = people.clone();
+    hr[0].status = "Terminated";
+    ws.write_hr(&renumbered(&hr));
+    let before = sim.handle.write_count();
+    // Every row is skipped: the run would match nobody and suspend nobody.
+    plan(&sim, &ws, &[]).expect_code(3).expect_stderr(&[
+        "30 HR rows are skipped because the user their email finds carries a marker naming another employee ID (above [safety] max_identity_conflicts = 5): the employee IDs appear to have changed",
+        "old ID 1000, new ID E-1000, person1000@example.com",
+        "--rekey-employee-ids",
+    ]);
+    apply(&sim, &ws, &[]).expect_code(3);
+    // Re-keying 30 markers is itself capped like the other changes.
+    plan(&sim, &ws, &["--rekey-employee-ids"])
+        .expect_code(3)
+        .expect_stderr(&[
+            "30 re-keyed markers exceed [safety] max_rekeys = 25",
+            "--allow-rekeys 30",
+        ]);
+    assert_eq!(sim.handle.write_count(), before);
+    let flags = ["--rekey-employee-ids", "--allow-rekeys", "30"];
+    let (run, v) = json_plan(&sim, &ws, &flags);
+    run.expect_code(0);
+    assert_eq!(v["summary"]["update"], 29, "{v:#}");
+    assert_eq!(
+        v["summary"]["deactivate"], 1,
+        "the leaver is suspended: {v:#}"
+    );
+    assert!(
+        v["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["rekeyed_from"]
+                .as_str()
+                .is_some_and(|old| a["employee_id"] == format!("E-{old}"))),
+        "{v:#}"
+    );
+    apply(&sim, &ws, &flags)
+        .expect_code(0)
+        .expect_stdout(&["29 updated", "1 deactivated"]);
+    assert_eq!(
+        marker_json(&sim, "person1001@example.com"),
+        json!({"employee_id": "E-1001"})
+    );
+    assert_eq!(
+        marker_json(&sim, "person1000@example.com")["employee_id"],
+        "E-1000"
+    );
+    converged(&sim, &ws);
+}
