@@ -55,6 +55,82 @@ pub enum Command {
     /// Plan, apply and plan again against the simulator, from built-in samples.
     #[command(after_help = EXAMPLES)]
     Demo(DemoArgs),
+    /// Check, before the first run, that the key, the From user, the account's abilities,
+    /// teams and licences fit the configuration (GET requests only). Exit 0 when every
+    /// check passes, 1 when any fails.
+    #[command(after_help = DOCTOR_EXAMPLES)]
+    Doctor(DoctorArgs),
+    /// Print a shell completion script on stdout.
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) on stdout: of hr2pagerduty, or of one command.
+    #[command(after_help = MAN_EXAMPLES)]
+    Man(ManArgs),
+}
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  hr2pagerduty completions bash > ~/.local/share/bash-completion/completions/hr2pagerduty
+  hr2pagerduty completions zsh > \"${fpath[1]}/_hr2pagerduty\"
+  hr2pagerduty completions fish > ~/.config/fish/completions/hr2pagerduty.fish";
+
+const MAN_EXAMPLES: &str = "\
+Examples:
+  hr2pagerduty man | man -l -
+      Read the manual page now.
+  hr2pagerduty man > /usr/local/share/man/man1/hr2pagerduty.1
+  hr2pagerduty man plan > /usr/local/share/man/man1/hr2pagerduty-plan.1
+      Install the pages of hr2pagerduty and of its plan command.";
+
+/// A shell `completions` writes a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    /// Bash (bash-completion).
+    Bash,
+    /// Zsh (a `_hr2pagerduty` function for `fpath`).
+    Zsh,
+    /// Fish.
+    Fish,
+}
+
+/// `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// `man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A command whose own page to print (`hr2pagerduty-COMMAND(1)`), e.g. `plan`.
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
+}
+
+const DOCTOR_EXAMPLES: &str = "\
+Examples:
+  PAGERDUTY_API_KEY=... hr2pagerduty doctor --config samples/config.toml
+      Check the key and the account against the configuration; each check says what to do.
+  PAGERDUTY_API_KEY=... hr2pagerduty doctor --config samples/config.toml --format json
+      The same checks as JSON, for a deployment pipeline.
+
+Exit codes: 0 every check passed (notes allowed); 1 a check failed (a rejected key
+included); 64 usage error (no key); 78 configuration invalid.";
+
+/// `doctor`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// The TOML configuration file.
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// Connection.
+    #[command(flatten)]
+    pub connection: Connection,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
 }
 
 /// Inputs every command that reads an export takes.
@@ -108,6 +184,10 @@ pub struct Connection {
     /// API base URL; overrides `PAGERDUTY_API_URL` and `[pagerduty] api_url`.
     #[arg(long, value_name = "URL")]
     pub api_url: Option<String>,
+    /// Read the API key from this file instead of `PAGERDUTY_API_KEY` (refused, exit 64,
+    /// when the file, followed through symlinks, is readable by its group or others).
+    #[arg(long, value_name = "PATH")]
+    pub api_key_file: Option<PathBuf>,
 }
 
 /// One-run overrides of the `[safety]` caps.
@@ -193,6 +273,12 @@ pub struct ApplyArgs {
     /// in progress, then as actions end).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// POST a summary of the run (counts, failures, blocked deactivations, refusals) as
+    /// Slack-compatible JSON `{"text": ...}` to this webhook at the end; overrides
+    /// `HR2PAGERDUTY_NOTIFY_URL` and `[notify] url`. https only (http for loopback); the URL
+    /// is treated as a secret and never printed.
+    #[arg(long, value_name = "URL")]
+    pub notify: Option<String>,
     /// Safety overrides.
     #[command(flatten)]
     pub safety: SafetyFlags,

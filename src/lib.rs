@@ -23,7 +23,7 @@
 //! marker), [`oncall`] (what a leaver holds on call, and whether that blocks taking them
 //! away; read by observe, plan, apply, report and saved plans), [`digest`] (SHA-256),
 //! [`progress`] (the progress bars on stderr), [`quote`] (input echoed in messages at a
-//! bounded length).
+//! bounded length), [`notify`] (the run summary `apply` POSTs to a chat webhook).
 #![deny(missing_docs)]
 
 pub mod apply;
@@ -39,6 +39,7 @@ pub mod exit;
 pub mod hr;
 pub mod ids;
 pub mod marker;
+pub mod notify;
 pub mod observe;
 pub mod oncall;
 pub mod pagerduty;

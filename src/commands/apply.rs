@@ -6,8 +6,8 @@
 
 use super::Failure;
 use super::common::{
-    Ended, check_archive, check_report, client_from, finish_report, load, load_archive,
-    observe_and_plan, prompt, read_yes, refusal, settings, today, warn_archive, write_report,
+    Ended, check_archive, check_report, client_from, finish_report, load_archive, observe_and_plan,
+    prompt, read_yes, refusal, settings, today, warn_archive, write_report,
 };
 use super::live_report::{LiveReport, WRITE_EVERY};
 use super::stop::{self, Stops};
@@ -15,10 +15,11 @@ use crate::apply::lock::{self, ApplyLock};
 use crate::apply::{self, ApplyOptions, Halt, Outcome, OutcomeStatus, Stop};
 use crate::archive::Archive;
 use crate::cli::ApplyArgs;
-use crate::config::{Config, Connection};
+use crate::config::{Config, Connection, ENV_NOTIFY_URL, NotifyUrl};
 use crate::exit::Exit;
 use crate::hr::{self, Roster};
 use crate::ids::UserId;
+use crate::notify;
 use crate::observe::{Access, Needs, Observer, auth_hint};
 use crate::pagerduty::Client;
 use crate::plan::Plan;
@@ -33,7 +34,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// Runs `apply`: whatever happens after the arguments are parsed, `--report FILE` is
-/// replaced with a report of how the run ended (see [`RunStatus`]).
+/// replaced with a report of how the run ended (see [`RunStatus`]), and the notification
+/// webhook, when one is known by then, gets its summary. A notification that cannot be sent
+/// is a warning: it never changes the exit code or the report.
 ///
 /// # Errors
 /// Every [`Failure`] of loading, observing, refusing and the saved-plan checks; a
@@ -41,11 +44,67 @@ use std::sync::Arc;
 /// directory that cannot be written.
 pub(super) async fn run(a: ApplyArgs, printer: &Printer) -> Result<Exit, Failure> {
     let file = a.report.as_deref().map(ReportFile::new);
-    let result = match Stops::start(a.max_runtime, a.grace_period) {
-        Ok(stops) => apply_run(&a, printer, file.as_ref(), &stops).await,
-        Err(f) => Err(f),
+    let mut notify = Notify::default();
+    let result = match (
+        notify_flag_or_env(&a),
+        Stops::start(a.max_runtime, a.grace_period),
+    ) {
+        (Ok(url), Ok(stops)) => {
+            notify.url = url;
+            apply_run(&a, printer, file.as_ref(), &stops, &mut notify).await
+        }
+        (Err(f), _) | (_, Err(f)) => Err(f),
     };
+    if let Some(url) = &notify.url {
+        send_notification(url, &result, &notify.api_url, printer).await;
+    }
     finish_report(file.as_ref(), result, printer)
+}
+
+/// Where the run's summary goes and the account it names, as far as the run got to know.
+#[derive(Debug, Default)]
+struct Notify {
+    /// The webhook: `--notify`, else `HR2PAGERDUTY_NOTIFY_URL`, else `[notify] url` once the
+    /// configuration is loaded.
+    url: Option<NotifyUrl>,
+    /// The account's API URL, once resolved (empty before).
+    api_url: String,
+}
+
+/// `--notify`, else a non-empty `HR2PAGERDUTY_NOTIFY_URL`, checked by the API URL's policy.
+///
+/// # Errors
+/// [`Failure::Usage`] (exit 64) for a URL the policy refuses (the message does not repeat
+/// it).
+fn notify_flag_or_env(a: &ApplyArgs) -> Result<Option<NotifyUrl>, Failure> {
+    let env = std::env::var(ENV_NOTIFY_URL)
+        .ok()
+        .filter(|s| !s.trim().is_empty());
+    match a.notify.as_deref().or(env.as_deref()) {
+        Some(url) => NotifyUrl::parse(url).map(Some).map_err(Failure::Usage),
+        None => Ok(None),
+    }
+}
+
+/// Sends the summary of `result` (the report the run writes, or would write) to `url`; a
+/// failure is a warning on stderr and changes nothing else.
+async fn send_notification(
+    url: &NotifyUrl,
+    result: &Result<Ended, Failure>,
+    api_url: &str,
+    printer: &Printer,
+) {
+    let report = match result {
+        Ok(ended) => ended.report.clone(),
+        Err(f) => report::stopped_json(f.status(), f.exit().code(), Some(&f.to_string())),
+    };
+    let text = notify::summary_text(&report, api_url);
+    match notify::send(url, &text).await {
+        Ok(()) => tracing::info!("sent the run summary to the notification webhook"),
+        Err(e) => printer.err(&format!(
+            "Warning: the run summary could not be sent to the notification webhook: {e}"
+        )),
+    }
 }
 
 async fn apply_run(
@@ -53,6 +112,7 @@ async fn apply_run(
     printer: &Printer,
     file: Option<&ReportFile>,
     stops: &Stops,
+    notify: &mut Notify,
 ) -> Result<Ended, Failure> {
     let interactive = std::io::stdin().is_terminal();
     if !a.yes && !interactive {
@@ -65,13 +125,16 @@ async fn apply_run(
     check_report(file)?;
     write_report(file, &report::starting_json())?;
     if let Some(plan_path) = &a.plan {
-        return apply_saved(a, plan_path, printer, file, stops).await;
+        return apply_saved(a, plan_path, printer, file, stops, notify).await;
     }
     let hr_path =
         a.hr.clone()
             .ok_or_else(|| Failure::Usage("apply needs --hr (or --plan)".into()))?;
-    let (cfg, roster) = load(&a.config, &hr_path)?;
-    let s = settings(&cfg, a.connection.api_url.as_deref())?;
+    let cfg = Config::load(&a.config)?;
+    learn_notify(notify, &cfg);
+    let roster = hr::read_file(&hr_path, &cfg)?;
+    let s = settings(&cfg, &a.connection)?;
+    notify.api_url = s.api_url.clone();
     let client = client_from(&cfg, &s)?;
     let _lock = take_lock(&cfg, &s, printer)?;
     let bar = printer.progress();
@@ -115,8 +178,10 @@ async fn apply_saved(
     printer: &Printer,
     file: Option<&ReportFile>,
     stops: &Stops,
+    notify: &mut Notify,
 ) -> Result<Ended, Failure> {
     let cfg = Config::load(&a.config)?;
+    learn_notify(notify, &cfg);
     let saved = SavedPlan::read(plan_path)?;
     saved.check_config(&a.config)?;
     saved.check_as_of(a.as_of.as_of)?;
@@ -129,7 +194,8 @@ async fn apply_saved(
         }
         None => Roster::default(),
     };
-    let s = settings(&cfg, a.connection.api_url.as_deref())?;
+    let s = settings(&cfg, &a.connection)?;
+    notify.api_url = s.api_url.clone();
     saved.check_api_url(&s.api_url)?;
     let client = client_from(&cfg, &s)?;
     let _lock = take_lock(&cfg, &s, printer)?;
@@ -181,6 +247,13 @@ async fn apply_saved(
         key_owner: key_owner.as_ref().map(|u| &u.id),
     };
     confirm_and_execute(a.yes, &run).await
+}
+
+/// `[notify] url` of `cfg`, unless `--notify` or the environment already named one.
+fn learn_notify(notify: &mut Notify, cfg: &Config) {
+    if notify.url.is_none() {
+        notify.url = cfg.notify.url.clone();
+    }
 }
 
 /// Takes the apply lock for the account of `s`, in `[safety] lock_dir` or else the

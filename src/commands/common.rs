@@ -5,8 +5,8 @@
 
 use super::Failure;
 use crate::archive::Archive;
-use crate::cli::SafetyFlags;
-use crate::config::{Config, Connection, ENV_API_KEY, ENV_API_URL};
+use crate::cli::{self, SafetyFlags};
+use crate::config::{Config, Connection, ENV_API_KEY, ENV_API_URL, read_key_file};
 use crate::exit::Exit;
 use crate::hr::{self, Roster};
 use crate::observe::{Account, Needs, Observer};
@@ -18,6 +18,7 @@ use crate::progress::Progress;
 use crate::report::{self, file::ReportFile};
 use crate::vocab::time_zones;
 use chrono::NaiveDate;
+use secrecy::ExposeSecret;
 use std::io::BufRead;
 use std::path::Path;
 use std::sync::Arc;
@@ -33,15 +34,28 @@ pub(super) fn load(config: &Path, hr_path: &Path) -> Result<(Config, Roster), Fa
     Ok((cfg, roster))
 }
 
-/// The connection settings: `--api-url` (`flag_url`), then the environment, then the
-/// configuration.
+/// The connection settings: `--api-url`, then the environment, then the configuration;
+/// the key from `--api-key-file` (checked by [`read_key_file`]) when given, else from
+/// `PAGERDUTY_API_KEY`.
 ///
 /// # Errors
-/// [`Failure::Usage`]: no key, or an API URL that is not allowed.
-pub(super) fn settings(cfg: &Config, flag_url: Option<&str>) -> Result<Connection, Failure> {
+/// [`Failure::Usage`]: no key, a key file that cannot be read or that others can read, or
+/// an API URL that is not allowed.
+pub(super) fn settings(cfg: &Config, flags: &cli::Connection) -> Result<Connection, Failure> {
     let env_url = std::env::var(ENV_API_URL).ok();
-    let env_key = std::env::var(ENV_API_KEY).ok();
-    Connection::resolve(flag_url, env_url.as_deref(), env_key.as_deref(), cfg)
+    let file_key = match &flags.api_key_file {
+        Some(path) => Some(read_key_file(path).map_err(Failure::Usage)?),
+        None => None,
+    };
+    let env_key = match &file_key {
+        Some(_) => None,
+        None => std::env::var(ENV_API_KEY).ok(),
+    };
+    let key = file_key
+        .as_ref()
+        .map(|k| k.expose_secret())
+        .or(env_key.as_deref());
+    Connection::resolve(flags.api_url.as_deref(), env_url.as_deref(), key, cfg)
         .map_err(Failure::Usage)
 }
 

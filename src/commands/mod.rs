@@ -7,6 +7,8 @@
 //! | `apply` | `apply`, and `apply --plan FILE` (a saved plan) |
 //! | `sandbox` | `sandbox`: the simulator on 127.0.0.1 |
 //! | [`demo`] | `demo`: plan, apply and plan again against the simulator |
+//! | `generate` | `completions` (shell scripts) and `man` (roff), from the clap definitions |
+//! | `doctor` | `doctor`: checks of the key and the account against a configuration, GET requests only |
 //! | `stop` | what stops an `apply` early: SIGINT, SIGTERM, `--max-runtime` |
 //! | `live_report` | the `--report FILE` of an `apply` in progress, rewritten as actions end |
 //! | `common` | what several commands share: loading the inputs, the client, the observe-and-plan loop ([`observe_and_plan`]), the safety refusal, the report-file lifecycle, the confirmation prompt, shell quoting |
@@ -21,6 +23,8 @@
 mod apply;
 mod common;
 pub mod demo;
+mod doctor;
+mod generate;
 mod live_report;
 mod plan;
 mod sandbox;
@@ -138,6 +142,9 @@ pub async fn run_command(command: Command, printer: &Printer) -> Exit {
         Command::Apply(a) => apply::run(a, printer).await,
         Command::Sandbox(a) => sandbox::run(a, printer).await,
         Command::Demo(a) => demo::run(a, printer).await,
+        Command::Doctor(a) => doctor::run(a, printer).await,
+        Command::Completions(a) => generate::completions(&a, printer),
+        Command::Man(a) => generate::man(&a, printer),
     };
     let code = match result {
         Ok(code) => code,

@@ -21,7 +21,7 @@ use std::path::Path;
 /// written or an input cannot be read again for its fingerprint.
 pub(super) async fn run(a: PlanArgs, printer: &Printer) -> Result<Exit, Failure> {
     let (cfg, roster) = load(&a.inputs.config, &a.inputs.hr)?;
-    let s = settings(&cfg, a.connection.api_url.as_deref())?;
+    let s = settings(&cfg, &a.connection)?;
     let client = client_from(&cfg, &s)?;
     let bar = printer.progress();
     let as_of = today(&cfg, a.as_of.as_of);
@@ -66,7 +66,7 @@ pub(super) async fn run(a: PlanArgs, printer: &Printer) -> Result<Exit, Failure>
 }
 
 /// The command that applies the plan saved to `saved`: the configuration, the saved plan,
-/// the `--api-url` and safety overrides the plan was made with (a saved plan is checked
+/// the `--api-url`, the `--api-key-file` and the safety overrides the plan was made with (a saved plan is checked
 /// again when applied, so it needs the same overrides), the `--as-of` it was made with
 /// (checked against the plan's), and `--yes` (the plan has been reviewed), each word
 /// quoted for a POSIX shell.
@@ -81,6 +81,9 @@ fn apply_command(a: &PlanArgs, saved: &Path) -> String {
     ];
     if let Some(url) = &a.connection.api_url {
         words.extend(["--api-url".into(), url.clone()]);
+    }
+    if let Some(path) = &a.connection.api_key_file {
+        words.extend(["--api-key-file".into(), path.display().to_string()]);
     }
     if let Some(n) = a.safety.allow_deactivations {
         words.extend(["--allow-deactivations".into(), n.to_string()]);

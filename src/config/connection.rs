@@ -5,11 +5,51 @@
 use super::defaults::DEFAULT_API_URL;
 use super::resolved::Config;
 use secrecy::SecretString;
+use std::path::Path;
 
 /// Environment variable holding the API key.
 pub const ENV_API_KEY: &str = "PAGERDUTY_API_KEY";
 /// Environment variable overriding the API base URL.
 pub const ENV_API_URL: &str = "PAGERDUTY_API_URL";
+/// Environment variable naming the webhook `apply` POSTs its summary to (between
+/// `--notify` and `[notify] url` in precedence).
+pub const ENV_NOTIFY_URL: &str = "HR2PAGERDUTY_NOTIFY_URL";
+
+/// A chat webhook URL (`--notify`, `HR2PAGERDUTY_NOTIFY_URL`, `[notify] url`) that passed
+/// [`url_allowed`]. A Slack-style webhook URL is a bearer secret (whoever has it may post),
+/// so it is held as a [`SecretString`]: `Debug` shows `[REDACTED]`, and no message of this
+/// crate repeats it.
+#[derive(Clone)]
+pub struct NotifyUrl(SecretString);
+
+impl std::fmt::Debug for NotifyUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NotifyUrl([REDACTED])")
+    }
+}
+
+impl NotifyUrl {
+    /// Checks `url` (trimmed) against the API URL's policy: `https://` with a host, or
+    /// plain `http://` only to a loopback address.
+    ///
+    /// # Errors
+    /// A message saying what is wrong, which never contains the URL.
+    pub fn parse(url: &str) -> Result<NotifyUrl, String> {
+        let url = url.trim();
+        let parsed = reqwest::Url::parse(url)
+            .map_err(|e| format!("the notification URL is not a URL ({e})"))?;
+        if !url_allowed(&parsed) {
+            return Err("the notification URL must be an https:// URL (plain http only to 127.0.0.1 or localhost)".into());
+        }
+        Ok(NotifyUrl(SecretString::from(url.to_string())))
+    }
+
+    /// The URL itself, for the request only.
+    pub fn expose(&self) -> &str {
+        use secrecy::ExposeSecret;
+        self.0.expose_secret()
+    }
+}
 
 /// Checks an API base URL: `https://` with a host, or plain `http://` only to a loopback
 /// address (`127.0.0.1`, `::1`, `localhost`: the simulator), since the API key travels in
@@ -19,15 +59,67 @@ pub const ENV_API_URL: &str = "PAGERDUTY_API_URL";
 /// A message saying what is wrong with the URL.
 pub fn check_api_url(url: &str) -> Result<(), String> {
     let parsed = reqwest::Url::parse(url).map_err(|e| format!("{url:?} is not a URL: {e}"))?;
+    if url_allowed(&parsed) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{url:?} must be an https:// URL (plain http only to 127.0.0.1 or localhost, for the simulator): the API key is sent with every request"
+        ))
+    }
+}
+
+/// The URL policy of [`check_api_url`], also applied to the notification webhook
+/// ([`crate::notify`]): `https://` with a host, or `http://` to `127.0.0.1`, `::1` or
+/// `localhost`.
+pub fn url_allowed(parsed: &reqwest::Url) -> bool {
     let host = parsed.host_str().unwrap_or("");
     let loopback = matches!(host, "127.0.0.1" | "localhost" | "[::1]" | "::1");
     match parsed.scheme() {
-        "https" if !host.is_empty() => Ok(()),
-        "http" if loopback => Ok(()),
-        _ => Err(format!(
-            "{url:?} must be an https:// URL (plain http only to 127.0.0.1 or localhost, for the simulator): the API key is sent with every request"
-        )),
+        "https" => !host.is_empty(),
+        "http" => loopback,
+        _ => false,
     }
+}
+
+/// Reads the API key from `path` (`--api-key-file`), trimmed of surrounding white space
+/// (a trailing newline), as a [`SecretString`]. On Unix the file, followed through
+/// symlinks (a Kubernetes Secret volume links each key to a file in a timestamped
+/// directory), must not be readable by its group or by others (mode bits `0o044`): a key
+/// others can read is refused rather than used. The messages name the path and the mode,
+/// never the key.
+///
+/// # Errors
+/// A message when the file cannot be read, is group- or world-readable, or holds no key
+/// (a usage error, exit 64).
+pub fn read_key_file(path: &Path) -> Result<SecretString, String> {
+    let shown = path.display();
+    let meta = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read the API key file {shown}: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!("the API key file {shown} is not a file"));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o044 != 0 {
+            return Err(format!(
+                "the API key file {shown} is readable by {} (mode {mode:04o}); make it readable by its owner only (chmod 600 {shown}; in Kubernetes mount the Secret with defaultMode: 0400)",
+                if mode & 0o004 != 0 {
+                    "everyone"
+                } else {
+                    "its group"
+                }
+            ));
+        }
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the API key file {shown}: {e}"))?;
+    let key = text.trim();
+    if key.is_empty() {
+        return Err(format!("the API key file {shown} is empty"));
+    }
+    Ok(SecretString::from(key.to_string()))
 }
 
 /// Connection settings resolved from flags, environment and file, in that order of

@@ -27,13 +27,16 @@ mod resolved;
 mod schema;
 mod validate;
 
-pub use connection::{Connection, ENV_API_KEY, ENV_API_URL, check_api_url};
+pub use connection::{
+    Connection, ENV_API_KEY, ENV_API_URL, ENV_NOTIFY_URL, NotifyUrl, check_api_url, read_key_file,
+    url_allowed,
+};
 pub use defaults::*;
 pub use error::{ConfigError, ConfigProblem};
 pub use resolved::{
     Columns, Condition, Config, DeactivationMode, Encoding, HrConfig, LifecycleConfig, NameOrder,
-    OnLeave, OneOrMany, PagerDutyConfig, PastTerminationDate, RULE_FIELDS, RoleRule, RolesConfig,
-    SafetyConfig, StatusMap, TeamRule, TeamsConfig, UnmanagedUsers,
+    NotifyConfig, OnLeave, OneOrMany, PagerDutyConfig, PastTerminationDate, RULE_FIELDS, RoleRule,
+    RolesConfig, SafetyConfig, StatusMap, TeamRule, TeamsConfig, UnmanagedUsers,
 };
 
 use std::path::Path;

@@ -40,6 +40,8 @@ pub struct Config {
     pub teams: TeamsConfig,
     /// `[safety]`: limits that refuse a run before any write.
     pub safety: SafetyConfig,
+    /// `[notify]`: where `apply` sends its summary.
+    pub notify: NotifyConfig,
     /// Where the file was read from (not a key); `lock_dir` is resolved against it.
     pub path: PathBuf,
 }
@@ -499,4 +501,13 @@ impl Default for SafetyConfig {
             lock_dir: None,
         }
     }
+}
+
+/// `[notify]`, validated.
+#[derive(Debug, Clone, Default)]
+pub struct NotifyConfig {
+    /// `url`: the Slack-compatible webhook `apply` POSTs its summary to, checked by the API
+    /// URL's policy; `--notify` and `HR2PAGERDUTY_NOTIFY_URL` override it. Redacted in
+    /// `Debug`.
+    pub url: Option<super::connection::NotifyUrl>,
 }

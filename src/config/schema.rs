@@ -38,6 +38,24 @@ pub(super) struct File {
     pub teams: TeamsTable,
     #[serde(default)]
     pub safety: SafetyTable,
+    #[serde(default)]
+    pub notify: NotifyTable,
+}
+
+/// `[notify]`. `Debug` hides the URL: a chat webhook URL is a secret.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "struct NotifyConfig")]
+pub(super) struct NotifyTable {
+    #[serde(default)]
+    pub url: Option<Spanned<String>>,
+}
+
+impl std::fmt::Debug for NotifyTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NotifyTable")
+            .field("url", &self.url.as_ref().map(|_| "[REDACTED]"))
+            .finish()
+    }
 }
 
 /// `[pagerduty]`. A defaulted value carries the empty span `0..0`, which has no line.

@@ -1,27 +1,21 @@
 //! [`Client`]: the typed PagerDuty calls hr2pagerduty makes, over the one request layer.
 
 use super::error::ApiError;
-use super::models::contact::{
-    ContactMethod, ContactMethodEnvelope, ContactMethodsList, CreateContactMethodRequest,
-    CreateNotificationRuleRequest, NewContactMethod, NewNotificationRule, NotificationRule,
-    NotificationRuleEnvelope, NotificationRulesList, UserRecord,
+use super::models::licenses::{
+    AbilitiesList, LicenseAllocationsPage, LicenseWithCounts, LicensesList,
 };
-use super::models::incidents::{Incident, IncidentsPage};
-use super::models::licenses::{LicenseAllocationsPage, LicenseWithCounts, LicensesList};
-use super::models::oncall::{EscalationPoliciesPage, EscalationPolicy, Oncall};
 use super::models::{
     CreateUserRequest, EMAIL_TAKEN, NewUser, Team, TeamMember, TeamMembersPage,
     TeamMembershipRequest, TeamRole, TeamsPage, UpdateUserRequest, User, UserEnvelope, UserUpdate,
     UsersPage,
 };
-use super::pagination::{self, KeyedOncallsPage, Listing, OFFSET_CEILING, PAGE_LIMIT, collect};
+use super::pagination::{self, Listing, OFFSET_CEILING, PAGE_LIMIT, collect};
 use super::partition;
 use super::retry::RetryPolicy;
 use super::throttle::{ClientStats, Limits, Throttle};
 use super::transport::{NotFound, Reply, Request, Transport};
 use crate::email::Email;
-use crate::ids::{EscalationPolicyId, LicenseId, TeamId, UserId};
-use chrono::{DateTime, SecondsFormat, Utc};
+use crate::ids::{LicenseId, TeamId, UserId};
 use futures::FutureExt;
 use reqwest::header::HeaderValue;
 use reqwest::{Method, Url};
@@ -291,165 +285,6 @@ impl Client {
         Ok(Some(ex.decode::<UserEnvelope>()?.user))
     }
 
-    /// One user in full, as hr2pagerduty archives it before a deletion:
-    /// `GET /users/{id}?include[]=contact_methods&include[]=notification_rules` (one request;
-    /// `include[]` values of OpenAPI `getUser`; the team references come without asking).
-    /// `None` on 404 (a deleted user, fact F24).
-    ///
-    /// # Errors
-    /// Any request error other than 404; [`ApiError::Decode`] for an unexpected body (a
-    /// contact method or rule that is not a full object included).
-    pub async fn get_user_record(&self, id: &UserId) -> Result<Option<UserRecord>, ApiError> {
-        let mut req = Request::new(Method::GET, &["users", id])
-            .query("include[]", "contact_methods")
-            .query("include[]", "notification_rules");
-        req.not_found = NotFound::Answer;
-        let ex = self.inner.send(&req).await?;
-        if ex.status == 404 {
-            return Ok(None);
-        }
-        #[derive(serde::Deserialize)]
-        struct Included {
-            #[serde(default)]
-            contact_methods: Vec<ContactMethod>,
-            #[serde(default)]
-            notification_rules: Vec<NotificationRule>,
-        }
-        #[derive(serde::Deserialize)]
-        struct Envelope {
-            user: Included,
-        }
-        let mut user = ex.decode::<UserEnvelope>()?.user;
-        let included = ex.decode::<Envelope>()?.user;
-        user.contact_methods.clear();
-        user.notification_rules.clear();
-        Ok(Some(UserRecord {
-            user,
-            contact_methods: included.contact_methods,
-            notification_rules: included.notification_rules,
-        }))
-    }
-
-    /// Every contact method of a user: `GET /users/{id}/contact_methods` (not paginated,
-    /// §5.2).
-    ///
-    /// # Errors
-    /// Any request error (404 for a missing user); [`ApiError::Decode`].
-    pub async fn list_contact_methods(
-        &self,
-        user_id: &UserId,
-    ) -> Result<Vec<ContactMethod>, ApiError> {
-        let req = Request::new(Method::GET, &["users", user_id, "contact_methods"]);
-        let ex = self.inner.send(&req).await?;
-        Ok(ex.decode::<ContactMethodsList>()?.contact_methods)
-    }
-
-    /// Every notification rule of a user, of both urgencies:
-    /// `GET /users/{id}/notification_rules?urgency=all` (not paginated; without `urgency`
-    /// PagerDuty lists only high-urgency rules, OpenAPI parameter `urgency`).
-    ///
-    /// # Errors
-    /// Any request error (404 for a missing user); [`ApiError::Decode`].
-    pub async fn list_notification_rules(
-        &self,
-        user_id: &UserId,
-    ) -> Result<Vec<NotificationRule>, ApiError> {
-        let req = Request::new(Method::GET, &["users", user_id, "notification_rules"])
-            .query("urgency", "all");
-        let ex = self.inner.send(&req).await?;
-        Ok(ex.decode::<NotificationRulesList>()?.notification_rules)
-    }
-
-    /// Adds a contact method: `POST /users/{id}/contact_methods` with
-    /// `{"contact_method": {...}}` (§5.2). When an attempt's outcome is unknown the POST is
-    /// not re-sent blindly: the user's contact methods are listed first, and one of the same
-    /// type and address ([`ContactMethod::same_as`]) is returned with `recovered: true`.
-    ///
-    /// # Errors
-    /// [`ApiError::Status`]: 400 with PagerDuty's reasons (e.g. "User Contact method must be
-    /// unique", S23), 404 for a missing user; [`ApiError::OutcomeUnknown`] when the lookup
-    /// failed.
-    pub async fn create_contact_method(
-        &self,
-        user_id: &UserId,
-        method: &NewContactMethod,
-    ) -> Result<Sent<ContactMethod>, ApiError> {
-        let req = Request::new(Method::POST, &["users", user_id, "contact_methods"]).json(
-            &CreateContactMethodRequest {
-                contact_method: method.clone(),
-            },
-        );
-        let lookup = || {
-            async move {
-                Ok(self
-                    .list_contact_methods(user_id)
-                    .await?
-                    .into_iter()
-                    .find(|m| m.same_as(method)))
-            }
-            .boxed()
-        };
-        match self.inner.execute(&req, Some(&lookup)).await? {
-            Reply::Answer(ex) => Ok(Sent {
-                value: ex.decode::<ContactMethodEnvelope>()?.contact_method,
-                attempts: ex.attempts,
-                recovered: false,
-            }),
-            Reply::Recovered { value, attempts } => Ok(Sent {
-                value,
-                attempts,
-                recovered: true,
-            }),
-        }
-    }
-
-    /// Adds a notification rule: `POST /users/{id}/notification_rules` with
-    /// `{"notification_rule": {...}}` (§5.3). When an attempt's outcome is unknown the rules
-    /// are listed first, and one with the same contact method, urgency and delay is returned
-    /// with `recovered: true`.
-    ///
-    /// # Errors
-    /// [`ApiError::Status`]: 400 with PagerDuty's reasons (e.g. "Channel Start delay must be
-    /// unique for a given contact method", S23), 402 for a low-urgency rule without the
-    /// `urgencies` ability, 404; [`ApiError::OutcomeUnknown`] when the lookup failed.
-    pub async fn create_notification_rule(
-        &self,
-        user_id: &UserId,
-        rule: &NewNotificationRule,
-    ) -> Result<Sent<NotificationRule>, ApiError> {
-        let req = Request::new(Method::POST, &["users", user_id, "notification_rules"]).json(
-            &CreateNotificationRuleRequest {
-                notification_rule: rule.clone(),
-            },
-        );
-        let lookup = || {
-            async move {
-                Ok(self
-                    .list_notification_rules(user_id)
-                    .await?
-                    .into_iter()
-                    .find(|r| {
-                        r.contact_method.id == rule.contact_method.id
-                            && r.urgency == rule.urgency
-                            && r.start_delay_in_minutes == rule.start_delay_in_minutes
-                    }))
-            }
-            .boxed()
-        };
-        match self.inner.execute(&req, Some(&lookup)).await? {
-            Reply::Answer(ex) => Ok(Sent {
-                value: ex.decode::<NotificationRuleEnvelope>()?.notification_rule,
-                attempts: ex.attempts,
-                recovered: false,
-            }),
-            Reply::Recovered { value, attempts } => Ok(Sent {
-                value,
-                attempts,
-                recovered: true,
-            }),
-        }
-    }
-
     /// The user that owns the API key: `GET /users/me`. `None` for an account-level key:
     /// the endpoint "will not work" with one and lists 400 among its answers (OpenAPI
     /// `getCurrentUser`), so a 400 means "an account key, which belongs to no user"; a 404
@@ -665,104 +500,33 @@ impl Client {
         self.delete(&["users", id]).await
     }
 
-    /// The escalation policies on which any of `user_ids` is a target and, when `team_ids`
-    /// is not empty, that belong to one of those teams:
-    /// `GET /escalation_policies?user_ids[]=…&team_ids[]=…&limit=100&offset=…&total=true`,
-    /// every page (one `user_ids[]` or `team_ids[]` pair per ID; OpenAPI
-    /// `listEscalationPolicies`; `team_ids[]` needs the account's `teams` ability). Each
-    /// policy comes with its rules and their targets, so several users can be looked up in
-    /// one listing and told apart.
+    /// The user owning the API key: `GET /users/me`. PagerDuty answers 400 for an
+    /// account-level key, which belongs to no user (OpenAPI `getCurrentUser`: "This will not
+    /// work if the request is made with an account-level access token"; 400 is among its
+    /// answers), so a 400 is [`KeyOwner::Account`] rather than an error.
     ///
     /// # Errors
-    /// As [`Client::list_users`].
-    pub async fn list_escalation_policies(
-        &self,
-        user_ids: &[UserId],
-        team_ids: &[TeamId],
-    ) -> Result<Vec<EscalationPolicy>, ApiError> {
-        let mut pairs: Vec<(&'static str, String)> = Vec::new();
-        pairs.extend(user_ids.iter().map(|u| ("user_ids[]", u.to_string())));
-        pairs.extend(team_ids.iter().map(|t| ("team_ids[]", t.to_string())));
-        collect::<EscalationPoliciesPage>(
-            &self.inner,
-            &Listing::new(
-                &listing_name("escalation policies", user_ids.len(), team_ids),
-                &["escalation_policies"],
-                &pairs,
-            ),
-            &|_, _| {},
-        )
-        .await
+    /// Any other request error (401 for a rejected key).
+    pub async fn key_owner(&self) -> Result<KeyOwner, ApiError> {
+        let req = Request::new(Method::GET, &["users", "me"]);
+        match self.inner.send(&req).await {
+            Ok(ex) => Ok(KeyOwner::User(Box::new(ex.decode::<UserEnvelope>()?.user))),
+            Err(ApiError::Status { status: 400, .. }) => Ok(KeyOwner::Account),
+            Err(e) => Err(e),
+        }
     }
 
-    /// The on-calls of any of `user_ids` (and, when `policy_ids` is not empty, of those
-    /// escalation policies only) that overlap `since`..`until`:
-    /// `GET /oncalls?user_ids[]=…&escalation_policy_ids[]=…&since=…&until=…&limit=100&offset=…&total=true`,
-    /// every page (OpenAPI `listOnCalls`: "If an on-call period overlaps with the range, it
-    /// will be included"; `until` at most 90 days after `since`, "On-call shifts are
-    /// limited to 90 days in the future"). A direct target's permanent on-call (no schedule,
-    /// no start or end) is listed whatever the range. Each on-call names its user.
+    /// The account's abilities by name (`teams`, `read_only_users`, ...): `GET /abilities`
+    /// (OpenAPI `listAbilities`, not paginated).
     ///
     /// # Errors
-    /// As [`Client::list_users`]; a range PagerDuty refuses is [`ApiError::Status`] 400.
-    pub async fn list_oncalls(
-        &self,
-        user_ids: &[UserId],
-        policy_ids: &[EscalationPolicyId],
-        since: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> Result<Vec<Oncall>, ApiError> {
-        let mut pairs: Vec<(&'static str, String)> = Vec::new();
-        pairs.extend(user_ids.iter().map(|u| ("user_ids[]", u.to_string())));
-        pairs.extend(
-            policy_ids
-                .iter()
-                .map(|p| ("escalation_policy_ids[]", p.to_string())),
-        );
-        pairs.push(("since", since.to_rfc3339_opts(SecondsFormat::Secs, true)));
-        pairs.push(("until", until.to_rfc3339_opts(SecondsFormat::Secs, true)));
-        let keyed = collect::<KeyedOncallsPage>(
-            &self.inner,
-            &Listing::new(
-                &listing_name("on-calls", user_ids.len(), &[]),
-                &["oncalls"],
-                &pairs,
-            ),
-            &|_, _| {},
-        )
-        .await?;
-        Ok(keyed.into_iter().map(|k| k.oncall).collect())
-    }
-
-    /// The triggered and acknowledged incidents assigned to any of `user_ids`, whatever
-    /// their age: `GET /incidents?user_ids[]=…&statuses[]=triggered&statuses[]=acknowledged&date_range=all&limit=100&offset=…&total=true`,
-    /// every page (OpenAPI `listIncidents`: `user_ids[]` "Returns only the incidents
-    /// currently assigned to the passed user(s)"; without `date_range=all` the search
-    /// covers only the last month). Each incident names its assignees.
-    ///
-    /// # Errors
-    /// As [`Client::list_users`].
-    pub async fn list_open_incidents(
-        &self,
-        user_ids: &[UserId],
-    ) -> Result<Vec<Incident>, ApiError> {
-        let mut pairs: Vec<(&'static str, String)> = user_ids
-            .iter()
-            .map(|u| ("user_ids[]", u.to_string()))
-            .collect();
-        pairs.push(("statuses[]", "triggered".to_string()));
-        pairs.push(("statuses[]", "acknowledged".to_string()));
-        pairs.push(("date_range", "all".to_string()));
-        collect::<IncidentsPage>(
-            &self.inner,
-            &Listing::new(
-                &listing_name("open incidents", user_ids.len(), &[]),
-                &["incidents"],
-                &pairs,
-            ),
-            &|_, _| {},
-        )
-        .await
+    /// Any request error; [`ApiError::Decode`] for an unexpected body.
+    pub async fn abilities(&self) -> Result<Vec<String>, ApiError> {
+        let ex = self
+            .inner
+            .send(&Request::new(Method::GET, &["abilities"]))
+            .await?;
+        Ok(ex.decode::<AbilitiesList>()?.abilities)
     }
 
     async fn delete(&self, segments: &[&str]) -> Result<Sent<()>, ApiError> {
@@ -786,6 +550,17 @@ impl Client {
     }
 }
 
+/// Whom an API key belongs to, as [`Client::key_owner`] finds out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KeyOwner {
+    /// A user-level key: PagerDuty acts as this user (fact F8: such a key already names a
+    /// user, so the `From` header is not what PagerDuty records).
+    User(Box<User>),
+    /// An account-level key (`GET /users/me` answered 400): writes that need a user name
+    /// one in `From` (facts F6, F8).
+    Account,
+}
+
 /// How a filtered listing is named in errors: `on-calls of 3 users`, `escalation policies
 /// of team PT1`.
 fn listing_name(what: &str, users: usize, teams: &[TeamId]) -> String {
@@ -801,75 +576,7 @@ fn listing_name(what: &str, users: usize, teams: &[TeamId]) -> String {
     }
 }
 
+mod contact;
+mod oncall;
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn config(url: &str) -> ClientConfig {
-        ClientConfig {
-            base_url: url.into(),
-            api_key: SecretString::from("k-very-secret".to_string()),
-            from: Email::normalise("bot@example.com"),
-            requests_per_minute: 60,
-            burst: 1,
-            concurrency: 1,
-            create_concurrency: 1,
-            rate_limit_wait: Duration::from_secs(1),
-            request_timeout: Duration::from_secs(1),
-            retry: RetryPolicy::default(),
-        }
-    }
-
-    #[test]
-    fn bad_configurations_are_refused_without_the_key() {
-        for url in ["not a url", "ftp://example.com", "mailto:a@b.c"] {
-            let e = Client::new(config(url)).unwrap_err();
-            assert!(matches!(e, ApiError::Config(_)), "{url}: {e}");
-        }
-        let mut c = config("http://127.0.0.1:1");
-        c.api_key = SecretString::from("k-very-secret\n".to_string() + "x");
-        let e = Client::new(c).unwrap_err().to_string();
-        assert!(!e.contains("k-very-secret"), "{e}");
-        let mut c = config("http://127.0.0.1:1");
-        c.requests_per_minute = 0;
-        assert!(Client::new(c).is_err());
-        assert!(Client::new(config("https://api.eu.pagerduty.com/")).is_ok());
-    }
-
-    #[test]
-    fn the_client_and_its_futures_can_cross_threads() {
-        fn clone_send_sync<T: Clone + Send + Sync + 'static>() {}
-        fn send<F: Send>(_: F) {}
-        clone_send_sync::<Client>();
-        let c = Client::new(config("http://127.0.0.1:9")).unwrap();
-        let user = NewUser {
-            kind: "user".into(),
-            name: "N".into(),
-            email: "n@example.com".into(),
-            role: None,
-            time_zone: None,
-            job_title: None,
-            description: None,
-            color: None,
-            license: None,
-        };
-        // Futures are lazy: building them sends nothing.
-        send(c.create_user(&user));
-        send(c.list_users(&|_, _| {}));
-        send(c.find_user_by_email(&Email::normalise("n@example.com")));
-        send(c.delete_user(&"P1".into()));
-        assert_eq!(c.stats().requests_sent, 0);
-    }
-
-    #[test]
-    fn urls_keep_a_base_path_and_encode_segments() {
-        let client = Client::new(config("http://127.0.0.1:9/prefix/")).unwrap();
-        let req =
-            Request::new(Method::GET, &["teams", "P Q/1", "members"]).query("include[]", "users");
-        let url = client.inner.url(&req);
-        assert_eq!(
-            url.as_str(),
-            "http://127.0.0.1:9/prefix/teams/P%20Q%2F1/members?include%5B%5D=users"
-        );
-    }
-}
+mod tests;

@@ -971,13 +971,14 @@ impl World {
             if let Some(other) = by_email.insert(u.email.to_lowercase(), u) {
                 panic!("two users hold {}: {} and {}", u.email, other.id, u.id);
             }
+            // An offboarding record naming no employee belongs to nobody's row.
             if let marker::MarkerState::Valid(m) = marker::parse(u.description.as_deref()).marker
-                && let Some(eid) = m.employee_id
-                && let Some(other) = by_employee.insert(eid.clone(), u)
+                && let Some(id) = m.employee_id
+                && let Some(other) = by_employee.insert(id.clone(), u)
             {
                 panic!(
-                    "two users carry employee {}'s marker: {} ({}) and {} ({})",
-                    eid, other.id, other.email, u.id, u.email
+                    "two users carry employee {id}'s marker: {} ({}) and {} ({})",
+                    other.id, other.email, u.id, u.email
                 );
             }
         }

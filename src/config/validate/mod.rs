@@ -3,7 +3,7 @@
 //! recording every problem with its key and line.
 //!
 //! Sections are checked in file order (`[pagerduty]`, `[hr]`, `[lifecycle]`, `[roles]`,
-//! `[teams]`, `[safety]`) and every problem is collected, so one run lists them all. A
+//! `[teams]`, `[safety]`, `[notify]`) and every problem is collected, so one run lists them all. A
 //! section function always returns its resolved value; [`config`] discards them all when
 //! any problem was found.
 
@@ -14,8 +14,9 @@ mod rules;
 mod safety;
 
 use super::error::ConfigProblem;
-use super::resolved::Config;
+use super::resolved::{Config, NotifyConfig};
 use super::schema::File;
+use super::schema::NotifyTable;
 use std::ops::Range;
 use std::path::Path;
 
@@ -72,6 +73,7 @@ pub(super) fn config(file: File, text: &str, path: &Path) -> Result<Config, Vec<
     let roles = rules::check_roles(&file.roles, &available, &mut problems);
     let teams = rules::check_teams(&file.teams, &available, &mut problems);
     let safety = safety::check(&file.safety, path, &mut problems);
+    let notify = check_notify(&file.notify, &mut problems);
     if !problems.found.is_empty() {
         return Err(problems.found);
     }
@@ -82,6 +84,24 @@ pub(super) fn config(file: File, text: &str, path: &Path) -> Result<Config, Vec<
         roles,
         teams,
         safety,
+        notify,
         path: path.to_path_buf(),
     })
+}
+
+/// `[notify] url`: the API URL's policy ([`NotifyUrl::parse`](crate::config::NotifyUrl::parse)); the message never
+/// repeats the URL, a secret.
+fn check_notify(table: &NotifyTable, p: &mut Problems<'_>) -> NotifyConfig {
+    let url =
+        table
+            .url
+            .as_ref()
+            .and_then(|u| match super::connection::NotifyUrl::parse(u.get_ref()) {
+                Ok(url) => Some(url),
+                Err(e) => {
+                    p.at("notify.url", u.span(), e);
+                    None
+                }
+            });
+    NotifyConfig { url }
 }

@@ -14,12 +14,14 @@ struct Facts {
     licenses: Vec<LicenseWithCounts>,
     holders: Option<BTreeMap<UserId, LicenseId>>,
     rekey: bool,
+    allow_oncall_gaps: bool,
 }
 
 fn plan_with(acct: &Account, r: &Roster, cfg: &Config, f: &Facts) -> Result<Plan, PlanError> {
     let teams = teams();
     let mut policy = Policy::from_config(cfg);
     policy.rekey_employee_ids = f.rekey;
+    policy.allow_oncall_gaps = f.allow_oncall_gaps;
     plan(Inputs {
         roster: r,
         users: &acct.users,
@@ -675,6 +677,87 @@ fn a_move_into_a_stakeholder_role_names_the_licence_change_and_deactivations_fre
             .map(|s| (s.role.clone(), s.missing()))
             .collect::<Vec<_>>(),
         [(Some(Role::ReadOnlyLimitedUser), 1)]
+    );
+}
+
+#[test]
+fn a_deactivation_blocked_by_on_call_duties_frees_no_licence() {
+    // The leaver's Full User seat is the only one the new hire could take. While the leaver
+    // is on call the deactivation is not attempted, so that seat stays taken.
+    let cfg = std_config();
+    let r = roster(vec![
+        emp(
+            "70",
+            "l1@example.com",
+            "Le Aver",
+            Lifecycle::Terminated,
+            "Sales",
+            "Rep",
+        ),
+        emp(
+            "71",
+            "n1@example.com",
+            "Ne One",
+            Lifecycle::Active,
+            "Sales",
+            "Rep",
+        ),
+    ]);
+    let mut acct = Account::new(vec![user(
+        "PLEAV01",
+        "l1@example.com",
+        "Le Aver",
+        Role::LimitedUser,
+        "Rep",
+        marked("70"),
+    )]);
+    acct.oncall.insert(UserId::new("PLEAV01"), on_call());
+    let holders = BTreeMap::from([(UserId::new("PLEAV01"), LicenseId::new("PFULL01"))]);
+    let f = |allow_oncall_gaps| Facts {
+        licenses: vec![full(Some(0)), stake(Some(5))],
+        holders: Some(holders.clone()),
+        allow_oncall_gaps,
+        ..Facts::default()
+    };
+    let p = plan_with(&acct, &r, &cfg, &f(false)).unwrap();
+    let d = p
+        .actions
+        .iter()
+        .find(|a| a.kind == ActionKind::Deactivate)
+        .unwrap();
+    assert!(d.blocked.is_some(), "{d:#?}");
+    assert_eq!(
+        license_change(d),
+        Some((Some("Full User"), Some("Stakeholder"))),
+        "the change is still shown, for an override"
+    );
+    assert_eq!(p.license_shortfalls.len(), 1, "{:#?}", p.license_shortfalls);
+    let s = &p.license_shortfalls[0];
+    assert_eq!(
+        (
+            s.role.clone(),
+            s.needed,
+            s.available,
+            s.released,
+            s.missing()
+        ),
+        (Some(Role::LimitedUser), 1, 0, 0, 1)
+    );
+    // With --allow-oncall-gaps the deactivation goes ahead, first, and frees the seat.
+    let p = plan_with(&acct, &r, &cfg, &f(true)).unwrap();
+    assert!(
+        p.license_shortfalls.is_empty(),
+        "{:#?}",
+        p.license_shortfalls
+    );
+    // So it does once the leaver holds nothing any more.
+    acct.oncall.clear();
+    let p = plan_with(&acct, &r, &cfg, &f(false)).unwrap();
+    assert_eq!(p.blocked(), 0);
+    assert!(
+        p.license_shortfalls.is_empty(),
+        "{:#?}",
+        p.license_shortfalls
     );
 }
 

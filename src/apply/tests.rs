@@ -1,0 +1,183 @@
+use super::*;
+use crate::ids::EmployeeId;
+use crate::plan::ownership::Untouchable;
+
+fn user(email: &str, role: &str, description: Option<&str>) -> User {
+    serde_json::from_value(serde_json::json!({
+        "id": "PU", "name": "U", "email": email, "role": role, "description": description,
+    }))
+    .unwrap()
+}
+
+#[test]
+fn a_found_user_is_adopted_only_without_a_marker_or_with_this_employees() {
+    let protected: BTreeSet<Email> = [Email::normalise("vip@example.com")].into();
+    let marked = |id: &str| format!("hr2pagerduty:v1 {{\"employee_id\":\"{id}\"}}");
+    let me = EmployeeId::new("1");
+    let cases = [
+        (user("a@example.com", "user", None), None),
+        (user("a@example.com", "user", Some("A bio")), None),
+        (user("a@example.com", "user", Some(&marked("1"))), None),
+        (
+            user("a@example.com", "user", Some(&marked("2"))),
+            Some(NotAdoptable::OtherEmployee("2".into())),
+        ),
+        (
+            user("a@example.com", "user", Some("hr2pagerduty:v1 {broken")),
+            Some(NotAdoptable::UnreadableMarker),
+        ),
+        (
+            user("a@example.com", "owner", Some(&marked("1"))),
+            Some(NotAdoptable::Untouchable(Untouchable::Owner)),
+        ),
+        (
+            user("VIP@example.com", "user", None),
+            Some(NotAdoptable::Untouchable(Untouchable::Protected)),
+        ),
+    ];
+    for (u, want) in cases {
+        assert_eq!(
+            adoption_refused(&u, Some(&me), &protected, None),
+            want,
+            "{u:?}"
+        );
+    }
+}
+
+#[test]
+fn an_action_waiting_for_an_email_runs_after_its_holders_action_in_one_group() {
+    let action = |email: &str, user: Option<&str>, waits: Option<&str>| Action {
+        kind: crate::plan::ActionKind::Update,
+        employee_id: None,
+        email: Email::normalise(email),
+        name: "N".into(),
+        user_id: user.map(UserId::new),
+        reason: String::new(),
+        changes: vec![],
+        teams: None,
+        steps: vec![],
+        guard: None,
+        line: None,
+        probable_duplicate: None,
+        rekeyed_from: None,
+        oncall: None,
+        blocked: None,
+        waits_for: waits.map(UserId::new),
+    };
+    let plan = Plan {
+        actions: vec![
+            action("a@example.com", Some("PB"), Some("PA")),
+            action("b@example.com", None, Some("PB")),
+            action("free@example.com", Some("PA"), None),
+            action("other@example.com", Some("PO"), None),
+            action("x@example.com", None, Some("PGONE")),
+        ],
+        ..Plan::default()
+    };
+    let mut g = groups(&plan);
+    g.sort();
+    assert_eq!(g, vec![vec![2, 0, 1], vec![3], vec![4]]);
+}
+
+fn guard(employee_id: Option<&str>, email: &str) -> Guard {
+    Guard {
+        employee_id: employee_id.map(EmployeeId::new),
+        email: Email::normalise(email),
+    }
+}
+
+#[test]
+fn recheck_finds_each_mismatch() {
+    let protected: BTreeSet<Email> = [Email::normalise("vip@example.com")].into();
+    let marked = |id: &str| format!("Bio\nhr2pagerduty:v1 {{\"employee_id\":\"{id}\"}}");
+    let by_marker = guard(Some("1"), "a@example.com");
+    let by_email = guard(None, "a@example.com");
+    let cases: Vec<(User, &Guard, Option<Mismatch>)> = vec![
+        (
+            user("a@example.com", "user", Some(&marked("1"))),
+            &by_marker,
+            None,
+        ),
+        (
+            user("new@example.com", "user", Some(&marked("1"))),
+            &by_marker,
+            None,
+        ),
+        (user("A@example.com", "user", None), &by_email, None),
+        (
+            user("a@example.com", "owner", Some(&marked("1"))),
+            &by_marker,
+            Some(Mismatch::Untouchable(Untouchable::Owner)),
+        ),
+        (
+            user("VIP@example.com", "user", Some(&marked("1"))),
+            &by_marker,
+            Some(Mismatch::Untouchable(Untouchable::Protected)),
+        ),
+        (
+            user("a@example.com", "user", Some(&marked("2"))),
+            &by_marker,
+            Some(Mismatch::MarkerNamesAnother {
+                found: "2".into(),
+                expected: "1".into(),
+            }),
+        ),
+        (
+            user("a@example.com", "user", Some(&marked("2"))),
+            &by_email,
+            Some(Mismatch::MarkerAdded { found: "2".into() }),
+        ),
+        (
+            user("a@example.com", "user", Some("hr2pagerduty:v1 {broken")),
+            &by_marker,
+            Some(Mismatch::MarkerGone {
+                expected: "1".into(),
+            }),
+        ),
+        (
+            user("b@example.com", "user", None),
+            &by_email,
+            Some(Mismatch::EmailChanged {
+                now: Email::normalise("b@example.com"),
+            }),
+        ),
+    ];
+    for (u, g, want) in cases {
+        assert_eq!(
+            recheck(&u, g, &protected, None),
+            want,
+            "{u:?} against {g:?}"
+        );
+    }
+}
+
+#[test]
+fn recheck_knows_the_key_owner_and_offboarding_records() {
+    let protected = BTreeSet::new();
+    let by_email = guard(None, "a@example.com");
+    let record =
+        "hr2pagerduty:v1 {\"suspended\":{\"on\":\"2026-01-01\",\"role\":\"user\",\"teams\":[]}}";
+    // An offboarded unmanaged user's record names no employee: still matched by email.
+    let u = user("a@example.com", "user", Some(record));
+    assert_eq!(recheck(&u, &by_email, &protected, None), None);
+    assert_eq!(
+        recheck(
+            &user("b@example.com", "user", Some(record)),
+            &by_email,
+            &protected,
+            None
+        ),
+        Some(Mismatch::EmailChanged {
+            now: Email::normalise("b@example.com")
+        })
+    );
+    // The user now owns the key this run uses ("PU" in `user`).
+    assert_eq!(
+        recheck(&u, &by_email, &protected, Some(&UserId::new("PU"))),
+        Some(Mismatch::Untouchable(Untouchable::KeyOwner))
+    );
+    assert_eq!(
+        recheck(&u, &by_email, &protected, Some(&UserId::new("POTHER1"))),
+        None
+    );
+}

@@ -1,0 +1,61 @@
+//! `completions` and `man`: a shell completion script (clap_complete) and the manual page
+//! in roff (clap_mangen), both generated from the clap definitions of [`crate::cli`], so
+//! they list exactly the flags `--help` shows.
+
+use super::Failure;
+use crate::cli::{Cli, CompletionsArgs, ManArgs, Shell};
+use crate::exit::Exit;
+use crate::printer::Printer;
+use clap::CommandFactory;
+
+/// The binary's name, as the scripts and pages call it.
+const BIN: &str = "hr2pagerduty";
+
+/// Prints the completion script for `a.shell` on stdout.
+pub(super) fn completions(a: &CompletionsArgs, printer: &Printer) -> Result<Exit, Failure> {
+    let shell = match a.shell {
+        Shell::Bash => clap_complete::Shell::Bash,
+        Shell::Zsh => clap_complete::Shell::Zsh,
+        Shell::Fish => clap_complete::Shell::Fish,
+    };
+    let mut cmd = Cli::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, BIN, &mut out);
+    printer.out(&String::from_utf8_lossy(&out));
+    Ok(Exit::Success)
+}
+
+/// Prints the manual page of `hr2pagerduty`, or of the command `a.command`
+/// (`hr2pagerduty-plan(1)`), in roff on stdout.
+///
+/// # Errors
+/// [`Failure::Usage`] for a command that does not exist.
+pub(super) fn man(a: &ManArgs, printer: &Printer) -> Result<Exit, Failure> {
+    let mut top = Cli::command();
+    top.build();
+    let page = match &a.command {
+        None => top,
+        Some(name) => {
+            let sub = top.find_subcommand(name).cloned().ok_or_else(|| {
+                let names: Vec<String> = top
+                    .get_subcommands()
+                    .map(|c| c.get_name().to_string())
+                    .collect();
+                Failure::Usage(format!(
+                    "no command {name:?}; the commands are {}",
+                    names.join(", ")
+                ))
+            })?;
+            // clap names are `&'static str` without its `string` feature; the process
+            // ends right after printing the page.
+            let page_name: &'static str = Box::leak(format!("{BIN}-{name}").into_boxed_str());
+            sub.name(page_name)
+        }
+    };
+    let mut out = Vec::new();
+    clap_mangen::Man::new(page)
+        .render(&mut out)
+        .map_err(|e| Failure::Failed(format!("cannot render the manual page: {e}")))?;
+    printer.out(&String::from_utf8_lossy(&out));
+    Ok(Exit::Success)
+}

@@ -1,0 +1,185 @@
+//! The summary `apply` POSTs to a chat webhook at the end of a run (`--notify URL`,
+//! `HR2PAGERDUTY_NOTIFY_URL`, `[notify] url`; README.md § Notifications).
+//!
+//! The body is Slack-compatible JSON, `{"text": "..."}` (Slack's incoming webhooks take a
+//! `text` field; Mattermost and Microsoft Teams' Slack-compatible connectors read the same
+//! shape). The text is made from the JSON apply report of the run, whatever way it ended:
+//! the status and exit code, the counts, the failed actions, the blocked deactivations and
+//! a refusal's reason. The request has a 10-second timeout ([`TIMEOUT`]) and follows no
+//! redirect; the URL, a secret like the API key, appears in no message (a failed request's
+//! error is reported without it).
+
+use crate::config::NotifyUrl;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// The whole notification request, connection included, is given up after this long.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// At most this many failed (and, separately, blocked) actions are named in the text; the
+/// rest are counted.
+pub const MAX_LISTED: usize = 10;
+
+/// The text for a run whose JSON apply report is `report` (see
+/// [`crate::report::apply_json`] and [`crate::report::stopped_json`]) against the account at
+/// `api_url`: one headline (status, exit code), the counts, and one line per failed or
+/// blocked action (at most [`MAX_LISTED`] of each) or the run's error.
+pub fn summary_text(report: &Value, api_url: &str) -> String {
+    let status = report["status"].as_str().unwrap_or("unknown");
+    let exit = report["exit_code"].as_u64().unwrap_or(1);
+    let mut lines = vec![format!(
+        "hr2pagerduty apply against {api_url}: {} (exit {exit})",
+        status.replace('_', " ")
+    )];
+    let s = &report["summary"];
+    let n = |k: &str| s[k].as_u64().unwrap_or(0);
+    lines.push(format!(
+        "{} created, {} updated, {} deactivated, {} reactivated, {} failed, {} blocked, {} skipped",
+        n("created"),
+        n("updated"),
+        n("deactivated"),
+        n("reactivated"),
+        n("failed"),
+        n("blocked"),
+        n("skipped")
+    ));
+    let actions = report["actions"].as_array().cloned().unwrap_or_default();
+    for (outcome, title) in [
+        ("failed", "Failed"),
+        ("blocked", "Blocked deactivations (on call)"),
+    ] {
+        let of: Vec<&Value> = actions.iter().filter(|a| a["outcome"] == outcome).collect();
+        if of.is_empty() {
+            continue;
+        }
+        lines.push(format!("{title} ({}):", of.len()));
+        for a in of.iter().take(MAX_LISTED) {
+            lines.push(format!("- {}", action_line(a)));
+        }
+        if of.len() > MAX_LISTED {
+            lines.push(format!("- and {} more", of.len() - MAX_LISTED));
+        }
+    }
+    if let Some(e) = report["error"].as_str() {
+        let label = if status == "refused" {
+            "Refused"
+        } else {
+            "Error"
+        };
+        lines.push(format!("{label}: {e}"));
+    }
+    lines.join("\n")
+}
+
+/// `create jane@example.com (employee 1042): error text`.
+fn action_line(a: &Value) -> String {
+    let kind = a["action"].as_str().unwrap_or("action");
+    let who = a["email"]
+        .as_str()
+        .or_else(|| a["pagerduty_user_id"].as_str())
+        .unwrap_or("?");
+    let mut line = format!("{kind} {who}");
+    if let Some(id) = a["employee_id"].as_str() {
+        line.push_str(&format!(" (employee {id})"));
+    }
+    match &a["error"] {
+        Value::Null => {
+            if let Some(b) = a["blocked"].as_str() {
+                line.push_str(&format!(": {b}"));
+            }
+        }
+        Value::String(e) => line.push_str(&format!(": {e}")),
+        other => line.push_str(&format!(": {other}")),
+    }
+    line
+}
+
+/// POSTs `{"text": text}` to `url` with a [`TIMEOUT`] and no redirects.
+///
+/// # Errors
+/// A message without the URL: the request failed (connection, timeout) or the receiver
+/// answered with a status that is not a success.
+pub async fn send(url: &NotifyUrl, text: &str) -> Result<(), String> {
+    let client = reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| format!("cannot build the notification client: {}", e.without_url()))?;
+    let answer = client
+        .post(url.expose())
+        .json(&json!({ "text": text }))
+        .send()
+        .await
+        .map_err(|e| {
+            let kind = if e.is_timeout() {
+                "timed out"
+            } else if e.is_connect() {
+                "could not connect"
+            } else {
+                "failed"
+            };
+            format!("the request {kind} ({})", e.without_url())
+        })?;
+    let status = answer.status();
+    if status.is_success() {
+        Ok(())
+    } else {
+        Err(format!("the receiver answered HTTP {}", status.as_u16()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_text_names_counts_failures_blocked_deactivations_and_refusals() {
+        let report = json!({
+            "status": "failed", "exit_code": 1, "error": "1 of 2 actions failed, 1 blocked (on call)",
+            "summary": {"created": 1, "updated": 0, "deactivated": 0, "reactivated": 0,
+                        "failed": 1, "blocked": 1, "skipped": 2},
+            "actions": [
+                {"action": "create", "email": "a@example.com", "employee_id": "1", "outcome": "applied", "error": null},
+                {"action": "create", "email": "b@example.com", "employee_id": "2", "outcome": "failed", "error": "POST /users: HTTP 400"},
+                {"action": "deactivate", "email": "c@example.com", "employee_id": "3", "outcome": "blocked", "error": null, "blocked": "on call"}
+            ]
+        });
+        let text = summary_text(&report, "https://api.pagerduty.com");
+        assert_eq!(
+            text,
+            "hr2pagerduty apply against https://api.pagerduty.com: failed (exit 1)\n\
+             1 created, 0 updated, 0 deactivated, 0 reactivated, 1 failed, 1 blocked, 2 skipped\n\
+             Failed (1):\n\
+             - create b@example.com (employee 2): POST /users: HTTP 400\n\
+             Blocked deactivations (on call) (1):\n\
+             - deactivate c@example.com (employee 3): on call\n\
+             Error: 1 of 2 actions failed, 1 blocked (on call)"
+        );
+        let refused = json!({"status": "refused", "exit_code": 3, "error": "refused before any write: 9 deactivations", "summary": {}, "actions": []});
+        let text = summary_text(&refused, "https://api.eu.pagerduty.com");
+        assert!(
+            text.starts_with(
+                "hr2pagerduty apply against https://api.eu.pagerduty.com: refused (exit 3)\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("\nRefused: refused before any write: 9 deactivations"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn long_lists_are_cut_and_counted() {
+        let actions: Vec<Value> = (0..13)
+            .map(|i| json!({"action": "update", "email": format!("u{i}@example.com"), "outcome": "failed", "error": "x"}))
+            .collect();
+        let report = json!({"status": "failed", "exit_code": 1, "summary": {"failed": 13}, "actions": actions});
+        let text = summary_text(&report, "u");
+        assert!(
+            text.contains("- update u9@example.com: x\n- and 3 more"),
+            "{text}"
+        );
+        assert!(!text.contains("u10@"), "{text}");
+    }
+}

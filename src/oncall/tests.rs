@@ -1,0 +1,218 @@
+use super::*;
+use serde_json::json;
+
+fn policy(id: &str, name: &str, targets: &[(&str, &str)]) -> EscalationPolicy {
+    let targets: Vec<_> = targets
+        .iter()
+        .map(|(id, kind)| json!({"id": id, "type": kind}))
+        .collect();
+    serde_json::from_value(json!({
+        "id": id, "name": name,
+        "escalation_rules": [{"escalation_delay_in_minutes": 30, "targets": targets}]
+    }))
+    .unwrap()
+}
+
+fn oncall(user: &str, ep: &str, ep_name: &str, schedule: Option<(&str, &str)>) -> Oncall {
+    serde_json::from_value(json!({
+            "user": {"id": user, "type": "user_reference"},
+            "escalation_policy": {"id": ep, "type": "escalation_policy_reference", "summary": ep_name},
+            "schedule": schedule.map(|(id, name)| json!({"id": id, "type": "schedule_reference", "summary": name})),
+            "escalation_level": 1,
+            "start": schedule.map(|_| "2026-03-02T09:00:00Z"),
+            "end": schedule.map(|_| "2026-03-09T09:00:00Z"),
+        }))
+        .unwrap()
+}
+
+fn incident(id: &str, title: &str, status: &str, assignees: &[&str]) -> Incident {
+    let assignments: Vec<_> = assignees
+            .iter()
+            .map(|a| json!({"at": "2025-11-01T10:00:00Z", "assignee": {"id": a, "type": "user_reference"}}))
+            .collect();
+    serde_json::from_value(json!({
+        "id": id, "title": title, "status": status, "created_at": "2025-11-01T10:00:00Z",
+        "assignments": assignments
+    }))
+    .unwrap()
+}
+
+fn ids(v: &[&str]) -> Vec<UserId> {
+    v.iter().map(|s| UserId::new(*s)).collect()
+}
+
+#[test]
+fn a_batched_answer_is_attributed_to_each_user_by_target_on_call_user_and_assignee() {
+    let users = ids(&["PALICE1", "PBOB001", "PFRANK1"]);
+    let policies = [
+        policy(
+            "PEP2",
+            "b policy",
+            &[("PALICE1", "user_reference"), ("POTHER1", "user_reference")],
+        ),
+        policy(
+            "PEP1",
+            "A policy",
+            &[
+                ("PSCHED1", "schedule_reference"),
+                ("PALICE1", "user_reference"),
+            ],
+        ),
+    ];
+    let oncalls = [
+        oncall("PALICE1", "PEP1", "ignored: the listing's name wins", None),
+        oncall(
+            "PBOB001",
+            "PEP1",
+            "A policy",
+            Some(("PSCHED1", "Ops Primary")),
+        ),
+        oncall(
+            "PBOB001",
+            "PEP1",
+            "A policy",
+            Some(("PSCHED1", "Ops Primary")),
+        ),
+        oncall("PSTRANGER", "PEP9", "not asked for", None),
+    ];
+    let incidents = [
+        incident("Q2", "Disk full", "triggered", &["PALICE1", "PBOB001"]),
+        incident("Q1", "", "acknowledged", &["PALICE1"]),
+        incident("Q3", "Fixed", "resolved", &["PFRANK1"]),
+    ];
+    let a = attribute(&users, &policies, &oncalls, &incidents);
+    assert!(a.unattributed.is_empty());
+    let alice = &a.impacts[&UserId::new("PALICE1")];
+    assert_eq!(
+        alice.escalation_policies,
+        vec![
+            Named {
+                id: EscalationPolicyId::new("PEP1"),
+                name: "A policy".into()
+            },
+            Named {
+                id: EscalationPolicyId::new("PEP2"),
+                name: "b policy".into()
+            },
+        ]
+    );
+    assert!(alice.schedules.is_empty());
+    assert_eq!(
+        alice.incidents,
+        vec![
+            IncidentRef {
+                id: IncidentId::new("Q2"),
+                title: "Disk full".into()
+            },
+            IncidentRef {
+                id: IncidentId::new("Q1"),
+                title: "Q1".into()
+            },
+        ]
+    );
+    let bob = &a.impacts[&UserId::new("PBOB001")];
+    assert_eq!(
+        bob.escalation_policies.len(),
+        1,
+        "reached only through the schedule"
+    );
+    assert_eq!(
+        bob.schedules,
+        vec![Named {
+            id: ScheduleId::new("PSCHED1"),
+            name: "Ops Primary".into()
+        }]
+    );
+    assert_eq!(bob.incidents.len(), 1);
+    assert!(
+        a.impacts[&UserId::new("PFRANK1")].is_empty(),
+        "a resolved incident does not count"
+    );
+    assert_eq!(a.impacts.len(), 3, "no entry for users not asked for");
+}
+
+#[test]
+fn a_policy_targeting_none_of_the_batch_is_reported_unattributed() {
+    let a = attribute(
+        &ids(&["PALICE1", "PBOB001"]),
+        &[policy("PEP1", "Ops", &[("PSCHED1", "schedule_reference")])],
+        &[],
+        &[],
+    );
+    assert_eq!(a.unattributed, vec![EscalationPolicyId::new("PEP1")]);
+    assert!(a.impacts.values().all(OncallImpact::is_empty));
+    // Looked up alone, the user is the one the policy was returned for.
+    let a = attribute(
+        &ids(&["PBOB001"]),
+        &[policy("PEP1", "Ops", &[("PSCHED1", "schedule_reference")])],
+        &[],
+        &[],
+    );
+    assert!(a.unattributed.is_empty());
+    assert_eq!(
+        a.impacts[&UserId::new("PBOB001")].escalation_policies.len(),
+        1
+    );
+}
+
+#[test]
+fn only_an_empty_looked_up_impact_or_the_switch_lets_an_action_through() {
+    let empty = OncallImpact::default();
+    assert_eq!(check(Some(&empty), 30, false), None);
+    assert_eq!(
+        check(None, 30, false),
+        Some(Blocked {
+            impact: None,
+            lookahead_days: 30
+        })
+    );
+    let full = attribute(
+        &ids(&["PALICE1"]),
+        &[policy("PEP1", "Ops", &[("PALICE1", "user_reference")])],
+        &[oncall("PALICE1", "PEP1", "Ops", Some(("PS1", "Primary")))],
+        &[incident("Q1", "Disk full", "triggered", &["PALICE1"])],
+    )
+    .impacts
+    .remove(&UserId::new("PALICE1"))
+    .unwrap();
+    let b = check(Some(&full), 30, false).unwrap();
+    assert_eq!(
+        b.to_string(),
+        "on escalation policy \"Ops\" (PEP1); on call in the next 30 days through schedule \"Primary\" (PS1); 1 open incident assigned: \"Disk full\" (Q1)"
+    );
+    assert_eq!(
+        b.remedy(),
+        "take them off escalation policy \"Ops\" (PEP1), as a target or on its schedules; hand their shifts on schedule \"Primary\" (PS1) to someone else; reassign or resolve incident \"Disk full\" (Q1); the next run then goes ahead (or rerun with --allow-oncall-gaps to go ahead now and leave these gaps)"
+    );
+    assert_eq!(check(Some(&full), 30, true), None);
+    assert_eq!(check(None, 30, true), None);
+    assert_eq!(
+        check(None, 30, false).unwrap().to_string(),
+        "its on-call duties were not looked up"
+    );
+}
+
+#[test]
+fn impacts_compare_by_id_and_the_window_renders_as_utc_seconds() {
+    let a = OncallImpact {
+        escalation_policies: vec![Named {
+            id: EscalationPolicyId::new("PEP1"),
+            name: "Old".into(),
+        }],
+        ..OncallImpact::default()
+    };
+    let mut b = a.clone();
+    b.escalation_policies[0].name = "Renamed".into();
+    assert!(a.same_as(&b));
+    b.incidents.push(IncidentRef {
+        id: IncidentId::new("Q1"),
+        title: "x".into(),
+    });
+    assert!(!a.same_as(&b));
+    let l = Lookahead {
+        since: "2026-03-02T09:00:00.5Z".parse().unwrap(),
+        days: 30,
+    };
+    assert_eq!(l.since_param(), "2026-03-02T09:00:00Z");
+    assert_eq!(l.until_param(), "2026-04-01T09:00:00Z");
+}

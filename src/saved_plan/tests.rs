@@ -1,0 +1,217 @@
+use super::*;
+use crate::plan::{Action, ActionKind};
+
+fn user(id: &str, email: &str, title: &str) -> User {
+    serde_json::from_value(serde_json::json!({
+        "id": id, "name": "N", "email": email, "role": "limited_user", "job_title": title,
+        "teams": [{"id": "PT1"}]
+    }))
+    .unwrap()
+}
+
+fn action(user_id: Option<&str>, email: &str) -> Action {
+    Action {
+        kind: if user_id.is_some() {
+            ActionKind::Update
+        } else {
+            ActionKind::Create
+        },
+        employee_id: Some("7".into()),
+        email: Email::normalise(email),
+        name: "N".into(),
+        user_id: user_id.map(UserId::from),
+        reason: String::new(),
+        changes: vec![],
+        teams: None,
+        steps: vec![],
+        guard: None,
+        line: None,
+        probable_duplicate: None,
+        rekeyed_from: None,
+        oncall: None,
+        blocked: None,
+        waits_for: None,
+    }
+}
+
+fn saved(plan: Plan, users: &[User], members: &BTreeMap<TeamId, Vec<TeamMember>>) -> SavedPlan {
+    SavedPlan {
+        kind: KIND.into(),
+        version: VERSION,
+        created_at: String::new(),
+        api_url: String::new(),
+        config_sha256: String::new(),
+        hr_sha256: String::new(),
+        as_of: None,
+        teams_read: BTreeSet::new(),
+        users: fingerprints(&plan, users, members),
+        oncall_as_of: None,
+        oncall_lookahead_days: None,
+        plan,
+    }
+}
+
+fn members(role: &str) -> BTreeMap<TeamId, Vec<TeamMember>> {
+    let m: TeamMember =
+        serde_json::from_value(serde_json::json!({"user": {"id": "P1"}, "role": role})).unwrap();
+    BTreeMap::from([(TeamId::new("PT1"), vec![m])])
+}
+
+#[test]
+fn unchanged_state_has_no_drift_and_round_trips_through_json() {
+    let users = vec![
+        user("P1", "a@example.com", "Rep"),
+        user("P2", "b@example.com", "Rep"),
+    ];
+    let plan = Plan {
+        actions: vec![action(Some("P1"), "a@example.com")],
+        ..Plan::default()
+    };
+    let s = saved(plan, &users, &members("responder"));
+    assert_eq!(s.users.len(), 1, "only touched users are fingerprinted");
+    let back: SavedPlan = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+    assert_eq!(back, s);
+    assert!(drift(&back, &users, &members("responder")).is_empty());
+}
+
+#[test]
+fn a_changed_field_team_role_or_missing_user_is_drift() {
+    let users = vec![user("P1", "a@example.com", "Rep")];
+    let plan = Plan {
+        actions: vec![action(Some("P1"), "a@example.com")],
+        ..Plan::default()
+    };
+    let s = saved(plan, &users, &members("responder"));
+    let d = drift(
+        &s,
+        &[user("P1", "a@example.com", "Boss")],
+        &members("responder"),
+    );
+    assert_eq!(
+        d,
+        vec!["user P1 (a@example.com) changed since the plan was made"]
+    );
+    assert_eq!(drift(&s, &users, &members("manager")).len(), 1);
+    assert_eq!(
+        drift(&s, &[], &members("responder")),
+        vec!["user P1 (a@example.com) no longer exists"]
+    );
+}
+
+#[test]
+fn a_create_whose_user_appeared_is_drift() {
+    let plan = Plan {
+        actions: vec![action(None, "new@example.com")],
+        ..Plan::default()
+    };
+    let s = saved(plan, &[], &BTreeMap::new());
+    assert!(drift(&s, &[], &BTreeMap::new()).is_empty());
+    let d = drift(&s, &[user("P9", "NEW@example.com", "x")], &BTreeMap::new());
+    assert!(d[0].contains("now exists"), "{d:?}");
+}
+
+#[test]
+fn a_written_plan_reads_back_and_checks_its_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    let hr = dir.path().join("hr.csv");
+    std::fs::write(&config, "x = 1\n").unwrap();
+    std::fs::write(&hr, "EmpID\n7\n").unwrap();
+    let users = vec![user("P1", "a@example.com", "Rep")];
+    let plan = Plan {
+        actions: vec![action(Some("P1"), "a@example.com")],
+        ..Plan::default()
+    };
+    let sources = Sources {
+        as_of: NaiveDate::from_ymd_opt(2026, 1, 2).unwrap(),
+        api_url: "http://127.0.0.1:1".into(),
+        config_sha256: file_sha256(&config).unwrap(),
+        hr_sha256: file_sha256(&hr).unwrap(),
+    };
+    let members = members("responder");
+    let s = SavedPlan::new(
+        plan,
+        &users,
+        &members,
+        sources,
+        "2026-01-02T03:04:05Z".into(),
+        &OncallFacts::default(),
+    );
+    assert_eq!(s.teams_read, BTreeSet::from([TeamId::new("PT1")]));
+    let path = dir.path().join("saved.json");
+    s.write(&path).unwrap();
+    assert!(std::fs::read_to_string(&path).unwrap().ends_with("}\n"));
+    let back = SavedPlan::read(&path).unwrap();
+    assert_eq!(back, s);
+    back.check_config(&config).unwrap();
+    back.check_hr(&hr).unwrap();
+    back.check_api_url("http://127.0.0.1:1").unwrap();
+    back.check_account(&users, &members).unwrap();
+    // The day of the dates is recorded; --as-of must name it, no --as-of passes.
+    assert_eq!(back.as_of, NaiveDate::from_ymd_opt(2026, 1, 2));
+    back.check_as_of(None).unwrap();
+    back.check_as_of(NaiveDate::from_ymd_opt(2026, 1, 2))
+        .unwrap();
+    assert_eq!(
+        back.check_as_of(NaiveDate::from_ymd_opt(2026, 1, 3))
+            .unwrap_err()
+            .to_string(),
+        "the plan was made as of 2026-01-02, not 2026-01-03; make a new plan with --as-of 2026-01-03"
+    );
+
+    std::fs::write(&hr, "EmpID\n8\n").unwrap();
+    let e = back.check_hr(&hr).unwrap_err();
+    assert!(matches!(e, SavedPlanError::Stale(Stale::Hr(_))), "{e}");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "the HR export {} is not the one the plan was made from; make a new plan",
+            hr.display()
+        )
+    );
+    std::fs::write(&config, "x = 2\n").unwrap();
+    assert!(matches!(
+        back.check_config(&config),
+        Err(SavedPlanError::Stale(Stale::Config(_)))
+    ));
+    assert!(matches!(
+        back.check_config(&dir.path().join("gone.toml")),
+        Err(SavedPlanError::Input { .. })
+    ));
+    assert_eq!(
+        back.check_api_url("https://api.pagerduty.com")
+            .unwrap_err()
+            .to_string(),
+        "the plan was made against http://127.0.0.1:1, not https://api.pagerduty.com"
+    );
+    assert_eq!(
+        back.check_account(&[], &members).unwrap_err().to_string(),
+        "PagerDuty changed since the plan was made (2026-01-02T03:04:05Z); make a new plan:\n  - user P1 (a@example.com) no longer exists"
+    );
+}
+
+#[test]
+fn a_file_of_another_kind_or_version_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.json");
+    let mut s = saved(Plan::default(), &[], &BTreeMap::new());
+    s.version = 2;
+    s.write(&path).unwrap();
+    let e = SavedPlan::read(&path).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{} is a \"hr2pagerduty-saved-plan\" version 2, not an hr2pagerduty-saved-plan version 1",
+            path.display()
+        )
+    );
+    std::fs::write(&path, "not json").unwrap();
+    assert!(matches!(
+        SavedPlan::read(&path),
+        Err(SavedPlanError::Parse { .. })
+    ));
+    assert!(matches!(
+        SavedPlan::read(&dir.path().join("gone.json")),
+        Err(SavedPlanError::Read { .. })
+    ));
+}

@@ -1,0 +1,273 @@
+//! `doctor` against the simulator: every check passing on the demo account, with an
+//! account-level and a user-level key, and each check failing on an account made to fail
+//! it (exit 1), with GET requests only.
+
+use crate::support::Sim;
+use crate::support::e2e::{KEY, against, demo_seed, run};
+use hr2pagerduty::sim::{Fault, FaultKind, Seed, SeedApiKey, SeedUserKey};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// The demo's configuration with `from` replaced, in `dir`.
+fn config_from(dir: &Path, from: &str) -> PathBuf {
+    let text = std::fs::read_to_string(crate::support::repo("samples/demo/config.toml"))
+        .unwrap()
+        .replace(
+            "from = \"provisioning-bot@example.com\"",
+            &format!("from = \"{from}\""),
+        );
+    let path = dir.join("config.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn demo_config() -> String {
+    crate::support::repo("samples/demo/config.toml")
+        .display()
+        .to_string()
+}
+
+/// `doctor --config CONFIG --format json` against `sim` with `key`: exit code and JSON.
+fn doctor_json(sim: &Sim, key: &str, config: &str) -> (i32, Value) {
+    let r = run(
+        against(sim, key),
+        &["doctor", "--config", config, "--format", "json"],
+    );
+    assert!(!r.stdout.contains(key) && !r.stderr.contains(key), "{r:?}");
+    (r.code, r.json())
+}
+
+/// The `status` of the check named `name`.
+fn status<'a>(v: &'a Value, name: &str) -> &'a str {
+    v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == name)
+        .unwrap_or_else(|| panic!("no check {name} in {v}"))["status"]
+        .as_str()
+        .unwrap()
+}
+
+fn check<'a>(v: &'a Value, name: &str) -> &'a Value {
+    v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == name)
+        .unwrap()
+}
+
+#[test]
+fn the_demo_account_passes_every_check_with_get_requests_only() {
+    let sim = Sim::start(demo_seed());
+    let r = run(against(&sim, KEY), &["doctor", "--config", &demo_config()]);
+    r.expect_code(0).expect_stdout(&[
+        "pass    API key",
+        "account-level key",
+        "note    Write access",
+        "read-only key",
+        "pass    From user",
+        "provisioning-bot@example.com is Provisioning Bot",
+        "pass    Abilities",
+        "teams and read_only_users",
+        "pass    Teams",
+        "IT Operations",
+        "pass    Licences",
+        "No check failed (6 passed, 1 note).",
+    ]);
+    assert!(sim.writes().is_empty(), "{:?}", sim.writes());
+    let paths: Vec<String> = sim.requests().iter().map(|r| r.path.clone()).collect();
+    for p in ["/users/me", "/abilities", "/teams", "/licenses"] {
+        assert!(paths.iter().any(|q| q == p), "{p} not requested: {paths:?}");
+    }
+    let (code, v) = doctor_json(&sim, KEY, &demo_config());
+    assert_eq!(code, 0);
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["summary"]["fail"], 0);
+    assert_eq!(v["api_url"], sim.url());
+    assert_eq!(status(&v, "write_access"), "note");
+}
+
+#[test]
+fn a_user_level_key_names_its_user() {
+    let mut seed = demo_seed();
+    seed.api_keys = vec![SeedApiKey::User(SeedUserKey {
+        key: KEY.into(),
+        user: "provisioning-bot@example.com".into(),
+    })];
+    let sim = Sim::start(seed);
+    let (code, v) = doctor_json(&sim, KEY, &demo_config());
+    assert_eq!(code, 0, "{v}");
+    let detail = check(&v, "api_key")["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("user-level key of Provisioning Bot <provisioning-bot@example.com>"),
+        "{detail}"
+    );
+}
+
+#[test]
+fn a_rejected_key_fails_and_skips_the_checks_that_need_it() {
+    let sim = Sim::start(demo_seed());
+    let wrong = "wrong-key-0123456789abcdef";
+    let r = run(
+        against(&sim, wrong),
+        &["doctor", "--config", &demo_config()],
+    );
+    r.expect_code(1).expect_stdout(&[
+        "fail    API key",
+        "401",
+        "What to do: check PAGERDUTY_API_KEY",
+    ]);
+    assert!(
+        !r.stdout.contains(wrong) && !r.stderr.contains(wrong),
+        "{r:?}"
+    );
+    let (code, v) = doctor_json(&sim, wrong, &demo_config());
+    assert_eq!(code, 1);
+    assert_eq!(v["ok"], false);
+    for name in ["from_user", "abilities", "teams", "licenses"] {
+        assert_eq!(status(&v, name), "skipped", "{name}: {v}");
+    }
+    // The configuration's own vocabulary is still checked offline.
+    assert_eq!(status(&v, "vocabulary"), "pass");
+}
+
+#[test]
+fn a_missing_from_user_fails() {
+    let sim = Sim::start(demo_seed());
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_from(dir.path(), "nobody@example.com");
+    let (code, v) = doctor_json(&sim, KEY, &config.display().to_string());
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(status(&v, "from_user"), "fail");
+    assert_eq!(v["summary"]["fail"], 1);
+    let c = check(&v, "from_user");
+    assert!(c["detail"].as_str().unwrap().contains("nobody@example.com"));
+    assert!(c["fix"].as_str().unwrap().contains("[pagerduty] from"));
+}
+
+/// The demo seed as JSON, changed by `f`.
+fn edited(f: impl FnOnce(&mut Value)) -> Seed {
+    let mut v = serde_json::to_value(demo_seed()).unwrap();
+    f(&mut v);
+    Seed::from_json(&v.to_string()).unwrap()
+}
+
+/// Keeps the seed's users for which `keep` holds.
+fn keep_users(v: &mut Value, keep: impl Fn(&Value) -> bool) {
+    v["users"].as_array_mut().unwrap().retain(keep);
+}
+
+#[test]
+fn missing_abilities_fail_naming_what_needs_them() {
+    // Seeded users cannot hold what the account lacks: no stakeholders, no memberships.
+    let without = |abilities: Value| {
+        edited(|v| {
+            keep_users(v, |u| !u["role"].as_str().unwrap().starts_with("read_only"));
+            for u in v["users"].as_array_mut().unwrap() {
+                u["teams"] = serde_json::json!([]);
+            }
+            v["abilities"] = abilities;
+        })
+    };
+    let sim = Sim::start(without(serde_json::json!(["urgencies"])));
+    let (code, v) = doctor_json(&sim, KEY, &demo_config());
+    assert_eq!(code, 1, "{v}");
+    let detail = check(&v, "abilities")["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("teams (needed by [[teams.rule]]"),
+        "{detail}"
+    );
+    assert!(
+        detail.contains("read_only_users (needed by the stakeholder role read_only_limited_user)"),
+        "{detail}"
+    );
+    // Only the missing one is named.
+    let sim = Sim::start(without(serde_json::json!(["teams"])));
+    let (code, v) = doctor_json(&sim, KEY, &demo_config());
+    assert_eq!(code, 1);
+    let detail = check(&v, "abilities")["detail"].as_str().unwrap();
+    assert!(!detail.contains("teams ("), "{detail}");
+    assert!(detail.contains("read_only_users"), "{detail}");
+}
+
+#[test]
+fn a_team_the_rules_name_that_the_account_lacks_fails() {
+    let sim = Sim::start(edited(|v| {
+        v["teams"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|t| t["name"] != "Sales");
+        for u in v["users"].as_array_mut().unwrap() {
+            if let Some(teams) = u["teams"].as_array_mut() {
+                teams.retain(|m| m["team"] != "Sales" && m["team"] != "PSALES1");
+            }
+        }
+    }));
+    let (code, v) = doctor_json(&sim, KEY, &demo_config());
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(status(&v, "teams"), "fail");
+    let detail = check(&v, "teams")["detail"].as_str().unwrap();
+    assert!(detail.contains("no team \"Sales\""), "{detail}");
+}
+
+/// The demo seed with `licenses` (JSON), keeping only the users whose role one allows.
+fn licensed(licenses: Value) -> Seed {
+    edited(|v| {
+        let allowed: Vec<Value> = licenses
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|l| l["valid_roles"].as_array().unwrap().clone())
+            .collect();
+        keep_users(v, |u| allowed.contains(&u["role"]));
+        v["licenses"] = licenses;
+    })
+}
+
+#[test]
+fn licences_that_allow_no_configured_role_fail_and_full_ones_are_a_note() {
+    // No licence allows limited_user (the default role).
+    let sim = Sim::start(licensed(serde_json::json!([
+        {"id": "PSTAKE1", "name": "Stakeholder", "valid_roles": ["read_only_user", "read_only_limited_user"]},
+        {"id": "PFULL01", "name": "Full", "valid_roles": ["owner", "admin", "user"]}
+    ])));
+    let (code, v) = doctor_json(&sim, KEY, &demo_config());
+    assert_eq!(code, 1, "{v}");
+    let detail = check(&v, "licenses")["detail"].as_str().unwrap();
+    assert_eq!(
+        detail,
+        "no licence of the account allows base role limited_user"
+    );
+    // Every role fits, but the full-user licence has no free allocation: a note, exit 0.
+    let sim = Sim::start(licensed(serde_json::json!([
+        {"id": "PFULL01", "name": "Full", "allocations_available": 0,
+         "valid_roles": ["owner", "admin", "user", "limited_user", "observer", "restricted_access"]},
+        {"id": "PSTAKE1", "name": "Stakeholder", "valid_roles": ["read_only_user", "read_only_limited_user"]}
+    ])));
+    let (code, v) = doctor_json(&sim, KEY, &demo_config());
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(status(&v, "licenses"), "note");
+    let detail = check(&v, "licenses")["detail"].as_str().unwrap();
+    assert!(detail.contains("limited_user, admin, user"), "{detail}");
+    assert!(!detail.contains("read_only_limited_user"), "{detail}");
+}
+
+#[test]
+fn a_failing_request_fails_its_check_only() {
+    let sim = Sim::start(demo_seed());
+    sim.inject(Fault::new("GET", "/abilities", FaultKind::status(500)).always());
+    let (code, v) = doctor_json(&sim, KEY, &demo_config());
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(status(&v, "abilities"), "fail");
+    assert!(
+        check(&v, "abilities")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("HTTP 500")
+    );
+    for name in ["api_key", "from_user", "teams", "licenses"] {
+        assert_eq!(status(&v, name), "pass", "{name}: {v}");
+    }
+}

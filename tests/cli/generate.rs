@@ -1,0 +1,122 @@
+//! `completions` and `man`: generated from the clap definitions, so every command and the
+//! flags `--help` shows are in them; the bash script parses, and the roff renders.
+
+use crate::support::e2e::{hr2pd, run};
+
+const COMMANDS: [&str; 8] = [
+    "validate",
+    "plan",
+    "apply",
+    "sandbox",
+    "demo",
+    "doctor",
+    "completions",
+    "man",
+];
+
+#[test]
+fn completion_scripts_name_every_command_and_the_flags() {
+    for (shell, head) in [
+        ("bash", "_hr2pagerduty()"),
+        ("zsh", "#compdef hr2pagerduty"),
+        ("fish", "complete -c hr2pagerduty"),
+    ] {
+        let r = run(hr2pd(), &["completions", shell]);
+        r.expect_code(0).expect_stdout(&[head]);
+        for c in COMMANDS {
+            assert!(r.stdout.contains(c), "{shell} lacks {c}");
+        }
+        for flag in [
+            "api-key-file",
+            "detailed-exitcode",
+            "notify",
+            "allow-oncall-gaps",
+        ] {
+            assert!(r.stdout.contains(flag), "{shell} lacks --{flag}");
+        }
+    }
+    let r = run(hr2pd(), &["completions", "powershell"]);
+    r.expect_code(64);
+}
+
+#[test]
+fn the_bash_script_is_valid_bash() {
+    if std::process::Command::new("bash")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: no bash");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hr2pagerduty.bash");
+    std::fs::write(&path, run(hr2pd(), &["completions", "bash"]).stdout).unwrap();
+    let out = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Sourced, it registers the completion function for the binary.
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source {} && complete -p hr2pagerduty",
+            path.display()
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("_hr2pagerduty"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_manual_page_is_roff_for_the_tool_and_for_each_command() {
+    let r = run(hr2pd(), &["man"]);
+    r.expect_code(0)
+        .expect_stdout(&[".TH hr2pagerduty 1", ".SH NAME", ".SH SUBCOMMANDS"]);
+    for c in COMMANDS {
+        assert!(
+            r.stdout.contains(&format!("hr2pagerduty\\-{c}(1)")),
+            "man lacks {c}"
+        );
+    }
+    let plan = run(hr2pd(), &["man", "plan"]);
+    plan.expect_code(0).expect_stdout(&[
+        ".TH hr2pagerduty-plan 1",
+        "detailed\\-exitcode",
+        "api\\-key\\-file",
+    ]);
+    let r = run(hr2pd(), &["man", "nosuch"]);
+    r.expect_code(64);
+    assert!(r.error().contains("no command \"nosuch\""), "{r:?}");
+    // groff, where installed, renders it without a warning.
+    let Ok(out) = std::process::Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww", "-z"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(plan.stdout.as_bytes())?;
+            child.wait_with_output()
+        })
+    else {
+        eprintln!("skipped: no groff");
+        return;
+    };
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}

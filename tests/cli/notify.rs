@@ -1,0 +1,268 @@
+//! The run summary `apply` POSTs to a chat webhook (`--notify`, `HR2PAGERDUTY_NOTIFY_URL`,
+//! `[notify] url`), received by a local axum server on 127.0.0.1: its counts equal the
+//! report's, it names refusals, a failed notification is a warning that changes nothing,
+//! and the URL, a secret, is printed nowhere.
+
+use crate::support::Sim;
+use crate::support::e2e::{KEY, against, demo_seed, inputs, run_args};
+use crate::support::repo;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// A webhook receiver on 127.0.0.1 recording `(path, body)` of every POST and answering
+/// `status`.
+pub struct Receiver {
+    rt: tokio::runtime::Runtime,
+    port: u16,
+    got: Arc<Mutex<Vec<(String, Value)>>>,
+}
+
+type Shared = (Arc<Mutex<Vec<(String, Value)>>>, StatusCode);
+
+async fn receive(
+    State((got, status)): State<Shared>,
+    uri: axum::http::Uri,
+    body: axum::Json<Value>,
+) -> StatusCode {
+    got.lock().unwrap().push((uri.path().to_string(), body.0));
+    status
+}
+
+impl Receiver {
+    pub fn start(status: StatusCode) -> Receiver {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let app = Router::new()
+            .route("/services/{a}/{b}/{c}", post(receive))
+            .with_state((got.clone(), status));
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let port = listener.local_addr().unwrap().port();
+        rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Receiver { rt, port, got }
+    }
+
+    /// A Slack-style webhook URL on this receiver; its last segment is the secret part.
+    pub fn url(&self) -> String {
+        format!(
+            "http://127.0.0.1:{}/services/T0SECRET/B0SECRET/hookSecret9f8e7d6c",
+            self.port
+        )
+    }
+
+    pub fn bodies(&self) -> Vec<(String, Value)> {
+        let _ = &self.rt;
+        self.got.lock().unwrap().clone()
+    }
+}
+
+/// `apply --yes --report R` of the demo against `sim` with extra arguments and environment.
+fn apply(
+    sim: &Sim,
+    config: &Path,
+    report: &Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> crate::support::Run {
+    let mut cmd = against(sim, KEY);
+    cmd.env_remove("HR2PAGERDUTY_NOTIFY_URL");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut args = inputs("apply", config, &repo("samples/demo/hr.csv"));
+    args.extend([
+        "--yes".into(),
+        "--report".into(),
+        report.display().to_string(),
+    ]);
+    args.extend(extra.iter().map(|s| s.to_string()));
+    run_args(cmd, &args)
+}
+
+fn demo_config() -> PathBuf {
+    repo("samples/demo/config.toml")
+}
+
+/// Panics when the webhook URL, or its secret segment, appears in the run's output or
+/// report.
+fn assert_hidden(r: &crate::support::Run, report: &Path, url: &str) {
+    let report = std::fs::read_to_string(report).unwrap_or_default();
+    for needle in [url, "hookSecret9f8e7d6c", "T0SECRET"] {
+        for (name, text) in [
+            ("stdout", &r.stdout),
+            ("stderr", &r.stderr),
+            ("report", &report),
+        ] {
+            assert!(!text.contains(needle), "{name} shows {needle:?}:\n{r:?}");
+        }
+    }
+}
+
+#[test]
+fn apply_posts_a_summary_whose_counts_are_the_reports() {
+    let sim = Sim::start(demo_seed());
+    let hook = Receiver::start(StatusCode::OK);
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let r = apply(
+        &sim,
+        &demo_config(),
+        &report,
+        &["--notify", &hook.url()],
+        &[],
+    );
+    r.expect_code(0);
+    assert_hidden(&r, &report, &hook.url());
+    let bodies = hook.bodies();
+    assert_eq!(bodies.len(), 1, "{bodies:?}");
+    let (path, body) = &bodies[0];
+    assert_eq!(path, "/services/T0SECRET/B0SECRET/hookSecret9f8e7d6c");
+    assert_eq!(body.as_object().unwrap().len(), 1, "{body}");
+    let text = body["text"].as_str().unwrap();
+    let rep: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let s = &rep["summary"];
+    assert!(
+        text.starts_with(&format!(
+            "hr2pagerduty apply against {}: applied (exit 0)\n",
+            sim.url()
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "{} created, {} updated, {} deactivated, {} reactivated, 0 failed, 0 blocked, {} skipped",
+            s["created"], s["updated"], s["deactivated"], s["reactivated"], s["skipped"]
+        )),
+        "{text}"
+    );
+    assert_eq!(s["created"], 3);
+    // Nothing left to do: the second run says so too.
+    apply(
+        &sim,
+        &demo_config(),
+        &report,
+        &["--notify", &hook.url()],
+        &[],
+    )
+    .expect_code(0);
+    let bodies = hook.bodies();
+    assert_eq!(bodies.len(), 2);
+    assert!(
+        bodies[1].1["text"]
+            .as_str()
+            .unwrap()
+            .contains(": no changes (exit 0)"),
+        "{bodies:?}"
+    );
+}
+
+#[test]
+fn the_environment_and_the_configuration_name_the_webhook_too() {
+    let sim = Sim::start(demo_seed());
+    let hook = Receiver::start(StatusCode::OK);
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let r = apply(
+        &sim,
+        &demo_config(),
+        &report,
+        &[],
+        &[("HR2PAGERDUTY_NOTIFY_URL", &hook.url())],
+    );
+    r.expect_code(0);
+    assert_hidden(&r, &report, &hook.url());
+    assert_eq!(hook.bodies().len(), 1);
+    // [notify] url in the configuration, with a refusal to report: max_deactivations = 0.
+    let text = std::fs::read_to_string(demo_config()).unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "{text}max_deactivations = 0\n\n[notify]\nurl = \"{}\"\n",
+            hook.url()
+        ),
+    )
+    .unwrap();
+    let sim = Sim::start(demo_seed());
+    let r = apply(&sim, &config, &report, &[], &[]);
+    r.expect_code(3);
+    assert_hidden(&r, &report, &hook.url());
+    let bodies = hook.bodies();
+    assert_eq!(bodies.len(), 2, "{bodies:?}");
+    let text = bodies[1].1["text"].as_str().unwrap();
+    assert!(text.contains(": refused (exit 3)\n"), "{text}");
+    assert!(
+        text.contains("\nRefused: refused before any write: "),
+        "{text}"
+    );
+    assert!(sim.writes().is_empty());
+}
+
+#[test]
+fn a_failed_notification_is_a_warning_and_changes_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    // The receiver answers 500.
+    let sim = Sim::start(demo_seed());
+    let hook = Receiver::start(StatusCode::INTERNAL_SERVER_ERROR);
+    let r = apply(
+        &sim,
+        &demo_config(),
+        &report,
+        &["--notify", &hook.url()],
+        &[],
+    );
+    r.expect_code(0).expect_stderr(&[
+        "Warning: the run summary could not be sent to the notification webhook: the receiver answered HTTP 500",
+    ]);
+    assert_hidden(&r, &report, &hook.url());
+    let rep: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(rep["status"], "applied");
+    // Nobody listens.
+    let url = {
+        let gone = Receiver::start(StatusCode::OK);
+        gone.url()
+    };
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let sim = Sim::start(demo_seed());
+    let r = apply(&sim, &demo_config(), &report, &["--notify", &url], &[]);
+    r.expect_code(0).expect_stderr(&[
+        "Warning: the run summary could not be sent to the notification webhook: the request could not connect",
+    ]);
+    assert_hidden(&r, &report, &url);
+}
+
+#[test]
+fn a_webhook_outside_the_url_policy_is_a_usage_error_that_does_not_repeat_it() {
+    let sim = Sim::start(demo_seed());
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let url = "http://hooks.example.com/services/T0SECRET/B0SECRET/hookSecret9f8e7d6c";
+    let r = apply(&sim, &demo_config(), &report, &["--notify", url], &[]);
+    r.expect_code(64);
+    assert!(
+        r.error()
+            .contains("the notification URL must be an https:// URL"),
+        "{r:?}"
+    );
+    assert_hidden(&r, &report, url);
+    assert!(sim.requests().is_empty());
+    // In the configuration: invalid configuration (exit 78), the URL not repeated.
+    let text = std::fs::read_to_string(demo_config()).unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, format!("{text}\n[notify]\nurl = \"{url}\"\n")).unwrap();
+    let r = apply(&sim, &config, &report, &[], &[]);
+    r.expect_code(78);
+    assert!(r.stderr.contains("notify.url"), "{r:?}");
+    assert_hidden(&r, &report, url);
+}
