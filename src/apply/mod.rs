@@ -1,6 +1,6 @@
 //! Executes a [`Plan`]: each action's steps in order, actions concurrently, the
-//! deactivations before every other action (so that the licences they release are free for
-//! the creates and role changes, as the plan counted them).
+//! deactivations and deletions before every other action (so that the licences they release
+//! are free for the creates and role changes, as the plan counted them).
 //!
 //! Concurrency and pacing live in the client's request layer (one shared limiter at the key's
 //! budget, an in-flight cap that follows latency up to `concurrency`, a cap on overlapping
@@ -23,7 +23,15 @@
 //! call) sends nothing, not even the re-check: it ends [`OutcomeStatus::Blocked`] with
 //! [`Cause::Blocked`].
 //!
-//! Before a destructive action (a deactivation) sends anything, its user is read again and
+//! A deletion sends one request after the re-check: the `DELETE`, once the user's full
+//! record (read with the re-check, `include[]=contact_methods` and `notification_rules`)
+//! is durable in the archive ([`crate::archive`]); a record that cannot be written
+//! fails the action with nothing deleted. A `DELETE` PagerDuty refuses (assigned incidents,
+//! the only target of an escalation rule) fails the action with PagerDuty's reason and is
+//! not retried. A restore from the archive reads what the new user has and creates only
+//! what is missing.
+//!
+//! Before a destructive action (a deactivation or deletion) sends anything, its user is read again and
 //! checked against the action's [`Guard`]: still the same employee's marker (or, for a user
 //! matched by email, still that email and no marker), and not a user hr2pagerduty never
 //! writes (the planner's rule, [`crate::plan::ownership::untouchable`]). A mismatch skips
@@ -49,11 +57,15 @@ pub mod stop;
 pub use outcome::{Cause, HeldBy, Mismatch, NotAdoptable, Outcome, OutcomeStatus, StepFailure};
 pub use stop::{Halt, Signal, Stop, StopSender};
 
+use crate::archive::{Archive, ArchiveRecord};
 use crate::email::Email;
 use crate::ids::{EmployeeId, EscalationPolicyId, TeamId, UserId};
 use crate::marker::{self, MarkerState};
 use crate::oncall::Named;
 use crate::pagerduty::models::User;
+use crate::pagerduty::models::contact::{
+    ContactMethodReference, ContactMethodType, NewNotificationRule, UserRecord,
+};
 use crate::pagerduty::models::oncall::TEAM_REMOVAL_BLOCKED;
 use crate::pagerduty::{ApiError, Client};
 use crate::plan::ownership::untouchable;
@@ -65,7 +77,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tracing::Instrument;
 
-/// Policy for the apply-time re-check and for stopping early.
+/// Policy for the apply-time re-check, for stopping early, and the deletion archive.
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {
     /// Actions in progress at once: the configured `concurrency`, so that the client's
@@ -74,6 +86,10 @@ pub struct ApplyOptions {
     pub concurrency: usize,
     /// Emails never written (`[lifecycle] protected`).
     pub protected: BTreeSet<Email>,
+    /// The deletion archive the plan was made with: a deletion writes its record there
+    /// before the `DELETE`, a restore reads the deleted user's record from it. Without a
+    /// file ([`Archive::in_memory`]) no deletion is sent.
+    pub archive: Arc<Archive>,
     /// The user that owns the API key (`GET /users/me`; `None` for an account-level key):
     /// never written.
     pub key_owner: Option<UserId>,
@@ -166,12 +182,16 @@ pub async fn apply(
     on_outcome: &(dyn Fn(usize, &Outcome) + Sync),
 ) -> Vec<Outcome> {
     let auth_stop = Arc::new(AtomicBool::new(false));
-    // Deactivations first: the licences they release are counted as free for the creates
-    // and role changes that follow (plan::LicenseShortfall).
+    // Deactivations and deletions first: the licences they release are counted as free for
+    // the creates and role changes that follow (plan::LicenseShortfall).
     let (first, rest): (Vec<Vec<usize>>, Vec<Vec<usize>>) =
         groups(plan).into_iter().partition(|idxs| {
-            idxs.iter()
-                .any(|&i| plan.actions[i].kind == ActionKind::Deactivate)
+            idxs.iter().any(|&i| {
+                matches!(
+                    plan.actions[i].kind,
+                    ActionKind::Deactivate | ActionKind::Delete
+                )
+            })
         });
     progress.stage("applying", Some(plan.actions.len() as u64));
     let mut results: Vec<Vec<(usize, Outcome)>> = Vec::new();
@@ -340,8 +360,22 @@ async fn run_action(
             _ => o.cause = Some(Cause::Failed(vec![failure])),
         }
     };
+    // The user's full record, read with the re-check of a deletion: what the archive keeps.
+    let mut record: Option<UserRecord> = None;
     if let (Some(guard), Some(id)) = (&a.guard, &a.user_id) {
-        let Some(read) = unless_abandoned(stop, client.get_user(id)).await else {
+        let read = if a.kind == ActionKind::Delete {
+            unless_abandoned(stop, async {
+                client.get_user_record(id).await.map(|r| {
+                    let user = r.as_ref().map(|r| r.user.clone());
+                    record = r;
+                    user
+                })
+            })
+            .await
+        } else {
+            unless_abandoned(stop, client.get_user(id)).await
+        };
+        let Some(read) = read else {
             interrupted(&mut o, true);
             return o;
         };
@@ -366,6 +400,19 @@ async fn run_action(
             }
         }
     }
+    let refuse = |o: &mut Outcome, step: usize, error: String| {
+        o.status = OutcomeStatus::Failed;
+        let failure = StepFailure {
+            step: step + 1,
+            steps: a.steps.len(),
+            error,
+            held_by: None,
+        };
+        match &mut o.cause {
+            Some(Cause::Failed(failures)) => failures.push(failure),
+            _ => o.cause = Some(Cause::Failed(vec![failure])),
+        }
+    };
     let mut removals_only = false;
     for (i, step) in a.steps.iter().enumerate() {
         if removals_only && !matches!(step, Step::RemoveFromTeam { .. }) {
@@ -375,6 +422,59 @@ async fn run_action(
         if stop.halted() == Some(Halt::MaxRuntime) && o.status == OutcomeStatus::Applied {
             interrupted(&mut o, false);
             return o;
+        }
+        // A restore is its own sequence of reads and creates (idempotent: the next run
+        // finishes one that was stopped).
+        if let Step::RestoreContacts { from_user } = step {
+            let Some(id) = o.user_id.clone() else {
+                unreachable!("the planner puts CreateUser first")
+            };
+            let done = restore_contacts(client, &opts.archive, &id, from_user).await;
+            o.attempts += done.attempts;
+            let failed = !done.errors.is_empty() || done.missing.is_some();
+            if let Some(why) = done.missing {
+                refuse(&mut o, i, why);
+            }
+            for e in done.errors {
+                fail(&mut o, i, e, None);
+            }
+            if failed {
+                return o;
+            }
+            o.steps_done += 1;
+            continue;
+        }
+        // A deletion: the record is durable in the archive before the DELETE is sent (see
+        // crate::archive).
+        if let Step::DeleteUser {
+            role,
+            teams,
+            suspended_on,
+        } = step
+        {
+            let Some(read) = record.take() else {
+                unreachable!("a deletion carries a guard, so its user was read above")
+            };
+            if opts.archive.path().is_none() {
+                refuse(
+                    &mut o,
+                    i,
+                    "no [lifecycle] archive is configured, so the user was not deleted".into(),
+                );
+                return o;
+            }
+            let entry = ArchiveRecord::new(
+                read,
+                a.employee_id.clone(),
+                role.clone(),
+                teams.clone(),
+                *suspended_on,
+                chrono::Utc::now(),
+            );
+            if let Err(e) = opts.archive.append(&entry) {
+                refuse(&mut o, i, format!("{e}; the user was not deleted"));
+                return o;
+            }
         }
         let send = async {
             match step {
@@ -410,6 +510,11 @@ async fn run_action(
                         .map(|s| (s.attempts, None)),
                     None => unreachable!("the planner puts CreateUser first"),
                 },
+                Step::DeleteUser { .. } => match &o.user_id {
+                    Some(id) => client.delete_user(id).await.map(|s| (s.attempts, None)),
+                    None => unreachable!("a deletion names its user"),
+                },
+                Step::RestoreContacts { .. } => unreachable!("a restore is run above"),
             }
         };
         let Some(res) = unless_abandoned(stop, send).await else {
@@ -462,6 +567,142 @@ async fn run_action(
         }
     }
     o
+}
+
+/// What [`restore_contacts`] did.
+struct Restored {
+    /// HTTP requests sent (the read and every create, retries included).
+    attempts: u32,
+    /// Creates PagerDuty refused (each reported; the others were still sent), or the error
+    /// that stopped the restore.
+    errors: Vec<ApiError>,
+    /// Why nothing could be restored, when the archive lacks the record.
+    missing: Option<String>,
+}
+
+/// Restores on user `id` the contact methods and notification rules the archive holds for
+/// the deleted user `from`: one read of what the user has now
+/// ([`Client::get_user_record`]), then a `POST` for each archived contact method the user
+/// lacks (same type and address, [`ContactMethod::same_as`]) and each archived rule the user
+/// lacks (same contact method, urgency and delay), rules pointing at the new contact method
+/// IDs. Never created again: the archived default email method (the one with the old login
+/// email, which PagerDuty made itself; its rules point at the new user's default method),
+/// and push methods (the mobile app makes them; their rules are skipped). Idempotent: a
+/// restore sent again after an interruption creates only what is still missing. A create
+/// refused with a 4xx (other than 401) is kept and the others are still sent.
+///
+/// [`ContactMethod::same_as`]: crate::pagerduty::models::contact::ContactMethod::same_as
+async fn restore_contacts(
+    client: &Client,
+    archive: &Archive,
+    id: &UserId,
+    from: &UserId,
+) -> Restored {
+    let mut done = Restored {
+        attempts: 0,
+        errors: Vec::new(),
+        missing: None,
+    };
+    let Some(r) = archive.by_user(from) else {
+        done.missing = Some(format!(
+            "the archive has no record of deleted user {from}; its contact methods and notification rules cannot be restored"
+        ));
+        return done;
+    };
+    let now = match client.get_user_record(id).await {
+        Ok(Some(now)) => now,
+        Ok(None) => {
+            done.attempts += 1;
+            done.missing = Some(format!("user {id} no longer exists"));
+            return done;
+        }
+        Err(e) => {
+            done.attempts += e.attempts();
+            done.errors.push(e);
+            return done;
+        }
+    };
+    done.attempts += 1;
+    let refused = |e: &ApiError| {
+        e.status()
+            .is_some_and(|c| (400..500).contains(&c) && c != 401)
+    };
+    let old_login = Email::normalise(&r.user.email);
+    let new_login = Email::normalise(&now.user.email);
+    // Old contact method ID → the new user's (ID, type).
+    let mut ids: BTreeMap<&str, (String, ContactMethodType)> = BTreeMap::new();
+    let default = now
+        .contact_methods
+        .iter()
+        .find(|m| m.kind == ContactMethodType::Email && Email::normalise(&m.address) == new_login);
+    for m in &r.contact_methods {
+        if m.kind == ContactMethodType::Push {
+            continue;
+        }
+        if m.kind == ContactMethodType::Email && Email::normalise(&m.address) == old_login {
+            if let Some(d) = default {
+                ids.insert(m.id.as_str(), (d.id.to_string(), d.kind.clone()));
+            }
+            continue;
+        }
+        let want = m.to_new();
+        if let Some(have) = now.contact_methods.iter().find(|c| c.same_as(&want)) {
+            ids.insert(m.id.as_str(), (have.id.to_string(), have.kind.clone()));
+            continue;
+        }
+        match client.create_contact_method(id, &want).await {
+            Ok(sent) => {
+                done.attempts += sent.attempts;
+                let made = sent.value;
+                ids.insert(m.id.as_str(), (made.id.to_string(), made.kind));
+            }
+            Err(e) => {
+                done.attempts += e.attempts();
+                let go_on = refused(&e);
+                done.errors.push(e);
+                if !go_on {
+                    return done;
+                }
+            }
+        }
+    }
+    for rule in &r.notification_rules {
+        let Some((method, kind)) = ids.get(rule.contact_method.id.as_str()) else {
+            continue;
+        };
+        let exists = now.notification_rules.iter().any(|x| {
+            x.contact_method.id.as_str() == method
+                && x.urgency == rule.urgency
+                && x.start_delay_in_minutes == rule.start_delay_in_minutes
+        });
+        if exists {
+            continue;
+        }
+        let new = NewNotificationRule {
+            kind: "assignment_notification_rule".into(),
+            start_delay_in_minutes: rule.start_delay_in_minutes,
+            contact_method: ContactMethodReference {
+                id: method.as_str().into(),
+                kind: kind.reference_type(),
+                summary: None,
+                self_url: None,
+                html_url: None,
+            },
+            urgency: rule.urgency.clone(),
+        };
+        match client.create_notification_rule(id, &new).await {
+            Ok(sent) => done.attempts += sent.attempts,
+            Err(e) => {
+                done.attempts += e.attempts();
+                let go_on = refused(&e);
+                done.errors.push(e);
+                if !go_on {
+                    return done;
+                }
+            }
+        }
+    }
+    done
 }
 
 /// How far ahead [`policies_holding`] looks for on-calls: PagerDuty's limit (OpenAPI

@@ -307,6 +307,15 @@ impl Account {
                         let id = uid.clone().unwrap();
                         self.leave(&id, team_id);
                     }
+                    Step::DeleteUser { .. } => {
+                        let id = uid.clone().unwrap();
+                        self.users.retain(|u| u.id != id);
+                        for list in self.members.values_mut() {
+                            list.retain(|m| m.user.id != id);
+                        }
+                    }
+                    // Contact methods are not modelled here (see tests/e2e_delete.rs).
+                    Step::RestoreContacts { .. } => {}
                 }
             }
         }
@@ -358,6 +367,7 @@ impl Account {
             policy,
             oncall,
             today,
+            archive: &crate::archive::Archive::default(),
             key_owner: None,
             licenses: &[],
             license_holders: None,
@@ -853,6 +863,7 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
         policy: &Policy::from_config(&cfg),
         oncall: &OncallFacts::default(),
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        archive: &crate::archive::Archive::default(),
         key_owner: None,
         licenses: &[],
         license_holders: None,
@@ -879,6 +890,7 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
         policy: &Policy::from_config(&cfg2),
         oncall: &OncallFacts::default(),
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        archive: &crate::archive::Archive::default(),
         key_owner: None,
         licenses: &[],
         license_holders: None,
@@ -1192,6 +1204,7 @@ fn creating_users_needs_a_from_user_that_exists() {
         policy: &Policy::from_config(&cfg),
         oncall: &OncallFacts::default(),
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        archive: &crate::archive::Archive::default(),
         key_owner: None,
         licenses: &[],
         license_holders: None,
@@ -1690,6 +1703,9 @@ fn a_chain_of_moves_is_ordered_and_a_swap_stays_a_note() {
         p.notes
     );
 }
+
 mod ownership;
 
 mod dated_ownership;
+
+mod deletion;
