@@ -181,6 +181,7 @@ async fn run(sim: &SimHandle, cfg: &Config, csv: &[u8]) -> Run {
         concurrency: cfg.pagerduty.concurrency,
         protected: cfg.lifecycle.protected.clone(),
         stop: Stop::never(),
+        archive: planned.archive.clone(),
         key_owner: planned.account.key_owner.as_ref().map(|u| u.id.clone()),
     };
     let outcomes = apply::apply(&client, &planned.plan, &opts, &progress, &|_, _| {}).await;
@@ -310,6 +311,7 @@ fn minimum(plan: &Plan, kind: ActionKind) -> usize {
                 ActionKind::Deactivate => 3 + teams,
                 ActionKind::Reactivate if teams == 0 => 1,
                 ActionKind::Reactivate => 2 + teams,
+                ActionKind::Delete => 2,
             }
         })
         .sum()

@@ -25,6 +25,7 @@
 //! also covers building the synthetic account.
 
 use chrono::NaiveDate;
+use hr2pagerduty::archive::Archive;
 use hr2pagerduty::config::Config;
 use hr2pagerduty::hr;
 use hr2pagerduty::ids::TeamId;
@@ -196,6 +197,7 @@ fn synthetic(rows: usize, cfg: &Config, policy: &Policy, today: NaiveDate) -> Sy
         policy,
         oncall: &OncallFacts::default(),
         today,
+        archive: &Archive::default(),
         key_owner: None,
         licenses: &[],
         license_holders: None,
@@ -221,7 +223,10 @@ fn synthetic(rows: usize, cfg: &Config, policy: &Policy, today: NaiveDate) -> Sy
                     members
                         .push(json!({"user": {"id": id, "type": "user_reference"}, "role": role}));
                 }
-                Step::UpdateUser(_) | Step::RemoveFromTeam { .. } => unreachable!("a create"),
+                Step::UpdateUser(_)
+                | Step::RemoveFromTeam { .. }
+                | Step::DeleteUser { .. }
+                | Step::RestoreContacts { .. } => unreachable!("a create"),
             }
         }
         let mut user = user.expect("a create sends POST /users");
@@ -309,6 +314,7 @@ fn main() {
         policy: &policy,
         oncall: &OncallFacts::default(),
         today,
+        archive: &Archive::default(),
         key_owner: None,
         licenses: &[],
         license_holders: None,
@@ -328,6 +334,7 @@ fn main() {
         policy: &policy,
         oncall: &oncall,
         today,
+        archive: &Archive::default(),
         key_owner: None,
         licenses: &[],
         license_holders: None,

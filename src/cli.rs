@@ -202,6 +202,9 @@ pub struct SafetyFlags {
     /// Raise both reactivation caps (count and percent) to N for this run.
     #[arg(long, value_name = "N")]
     pub allow_reactivations: Option<usize>,
+    /// Raise the deletion cap ([safety] max_deletions) to N for this run.
+    #[arg(long, value_name = "N")]
+    pub allow_deletions: Option<usize>,
     /// Raise the probable-duplicate cap (max_probable_duplicates) to N for this run: creates
     /// whose name equals that of an existing user no HR row matched.
     #[arg(long, value_name = "N")]

@@ -16,12 +16,13 @@ pub enum Exit {
     /// Refused before any write: a safety check tripped, or the PagerDuty listing could not
     /// be proven complete.
     Refused = 3,
-    /// Command-line usage error (including a missing `PAGERDUTY_API_KEY`, or `apply` without
-    /// `--yes` and without a terminal).
+    /// Command-line usage error (including a missing `PAGERDUTY_API_KEY`, `apply` without
+    /// `--yes` and without a terminal, or a deletion archive that cannot be read or written).
     Usage = 64,
     /// The HR export is unusable.
     HrInput = 65,
-    /// The configuration is invalid (including a rule that names a team PagerDuty lacks).
+    /// The configuration is invalid (including a rule that names a team PagerDuty lacks, or
+    /// deletion without `[lifecycle] archive`).
     Config = 78,
     /// `apply` stopped by SIGINT (128 + 2, the shell's convention for a signal).
     Interrupted = 130,

@@ -29,6 +29,7 @@
 pub mod apply;
 #[cfg(test)]
 mod architecture;
+pub mod archive;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -22,7 +22,10 @@
 //!   had, which reactivation restores; `termination_date` when the export's termination date
 //!   (not its status) brought the suspension into effect, so that the suspension stays while
 //!   the export keeps that date; `leave: true` when it is a leave of absence
-//!   (`[lifecycle] on_leave = "suspend"`), so that the return is named as such.
+//!   (`[lifecycle] on_leave = "suspend"`), so that the return is named as such. A user
+//!   re-created from the deletion archive ([`crate::archive`]) carries it too until the restore is finished,
+//!   with `from_archive`: the deleted user's PagerDuty ID, whose archived contact methods
+//!   and notification rules are still to be restored.
 //!
 //! Every other line is human text and is kept exactly as written. A description with a
 //! marker line that does not parse (bad JSON, JSON that is not an object, an unknown version,
@@ -30,7 +33,7 @@
 //! [`MarkerState::Invalid`]: the run reports it, ignores the marker, and matches that user by
 //! email only.
 
-use crate::ids::{EmployeeId, TeamId};
+use crate::ids::{EmployeeId, TeamId, UserId};
 use crate::vocab::{Role, TeamRole};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -72,6 +75,11 @@ pub struct Suspension {
     /// True for a leave of absence suspended by `[lifecycle] on_leave = "suspend"`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub leave: bool,
+    /// On a user re-created from the archive until its restore is finished: the deleted
+    /// user whose archived contact methods and notification rules are still to be restored
+    /// (its PagerDuty ID; the new user has another).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_archive: Option<UserId>,
 }
 
 /// One team membership recorded at suspension.
@@ -253,6 +261,7 @@ mod tests {
                 }],
                 termination_date: None,
                 leave: false,
+                from_archive: None,
             }),
         }
     }
@@ -297,6 +306,20 @@ mod tests {
         let line = r#"hr2pagerduty:v1 {"employee_id":"3427","suspended":{"on":"2026-11-30","role":"admin","teams":[{"id":"PT4KHLK","name":"IT Operations","role":"manager"}]}}"#;
         assert_eq!(parse(Some(line)).marker, MarkerState::Valid(suspended()));
         assert_eq!(render_line(&suspended()), line);
+    }
+
+    #[test]
+    fn a_restore_in_progress_names_the_deleted_user_and_older_markers_still_read() {
+        let mut m = suspended();
+        if let Some(s) = &mut m.suspended {
+            s.from_archive = Some("POLD001".into());
+        }
+        let line = render_line(&m);
+        assert!(line.ends_with(r#"}],"from_archive":"POLD001"}}"#), "{line}");
+        assert_eq!(parse(Some(&line)).marker, MarkerState::Valid(m));
+        // Without the field (every marker written before archives existed): None.
+        let old = render_line(&suspended());
+        assert!(!old.contains("from_archive"));
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! The body is Slack-compatible JSON, `{"text": "..."}` (Slack's incoming webhooks take a
 //! `text` field; Mattermost and Microsoft Teams' Slack-compatible connectors read the same
 //! shape). The text is made from the JSON apply report of the run, whatever way it ended:
-//! the status and exit code, the counts, the failed actions, the blocked deactivations and
-//! a refusal's reason. The request has a 10-second timeout ([`TIMEOUT`]) and follows no
+//! the status and exit code, the counts (deletions only when there are some), the failed
+//! actions, the blocked deactivations and deletions, and a refusal's reason. The request has a 10-second timeout ([`TIMEOUT`]) and follows no
 //! redirect; the URL, a secret like the API key, appears in no message (a failed request's
 //! error is reported without it).
 
@@ -33,8 +33,13 @@ pub fn summary_text(report: &Value, api_url: &str) -> String {
     )];
     let s = &report["summary"];
     let n = |k: &str| s[k].as_u64().unwrap_or(0);
+    // Deletions (`[lifecycle] deactivate = "delete"`) are named only in runs that have some.
+    let deleted = match n("deleted") {
+        0 => String::new(),
+        d => format!(", {d} deleted"),
+    };
     lines.push(format!(
-        "{} created, {} updated, {} deactivated, {} reactivated, {} failed, {} blocked, {} skipped",
+        "{} created, {} updated, {} deactivated{deleted}, {} reactivated, {} failed, {} blocked, {} skipped",
         n("created"),
         n("updated"),
         n("deactivated"),
@@ -44,10 +49,15 @@ pub fn summary_text(report: &Value, api_url: &str) -> String {
         n("skipped")
     ));
     let actions = report["actions"].as_array().cloned().unwrap_or_default();
-    for (outcome, title) in [
-        ("failed", "Failed"),
-        ("blocked", "Blocked deactivations (on call)"),
-    ] {
+    let blocked_title = if actions
+        .iter()
+        .any(|a| a["outcome"] == "blocked" && a["action"] == "delete")
+    {
+        "Blocked deactivations and deletions (on call)"
+    } else {
+        "Blocked deactivations (on call)"
+    };
+    for (outcome, title) in [("failed", "Failed"), ("blocked", blocked_title)] {
         let of: Vec<&Value> = actions.iter().filter(|a| a["outcome"] == outcome).collect();
         if of.is_empty() {
             continue;
@@ -181,5 +191,28 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("u10@"), "{text}");
+    }
+
+    #[test]
+    fn deletions_are_counted_and_a_blocked_one_is_named_only_when_the_run_has_some() {
+        let report = json!({
+            "status": "partially_applied", "exit_code": 1,
+            "summary": {"created": 0, "updated": 0, "deactivated": 1, "deleted": 2,
+                        "reactivated": 0, "failed": 0, "blocked": 1, "skipped": 0},
+            "actions": [
+                {"action": "delete", "email": "d@example.com", "employee_id": "4", "outcome": "blocked", "error": null, "blocked": "on call"}
+            ]
+        });
+        let text = summary_text(&report, "https://api.pagerduty.com");
+        assert!(
+            text.contains("0 updated, 1 deactivated, 2 deleted, 0 reactivated, 0 failed"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "Blocked deactivations and deletions (on call) (1):\n- delete d@example.com (employee 4): on call"
+            ),
+            "{text}"
+        );
     }
 }

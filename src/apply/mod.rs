@@ -1,6 +1,6 @@
 //! Executes a [`Plan`]: each action's steps in order, actions concurrently, the
-//! deactivations before every other action (so that the licences they release are free for
-//! the creates and role changes, as the plan counted them).
+//! deactivations and deletions before every other action (so that the licences they release
+//! are free for the creates and role changes, as the plan counted them).
 //!
 //! Concurrency and pacing live in the client's request layer (one shared limiter at the key's
 //! budget, an in-flight cap that follows latency up to `concurrency`, a cap on overlapping
@@ -23,7 +23,15 @@
 //! call) sends nothing, not even the re-check: it ends [`OutcomeStatus::Blocked`] with
 //! [`Cause::Blocked`].
 //!
-//! Before a destructive action (a deactivation) sends anything, its user is read again and
+//! A deletion sends one request after the re-check: the `DELETE`, once the user's full
+//! record (read with the re-check, `include[]=contact_methods` and `notification_rules`)
+//! is durable in the archive ([`crate::archive`]); a record that cannot be written
+//! fails the action with nothing deleted. A `DELETE` PagerDuty refuses (assigned incidents,
+//! the only target of an escalation rule) fails the action with PagerDuty's reason and is
+//! not retried. A restore from the archive reads what the new user has and creates only
+//! what is missing.
+//!
+//! Before a destructive action (a deactivation or deletion) sends anything, its user is read again and
 //! checked against the action's [`Guard`]: still the same employee's marker (or, for a user
 //! matched by email, still that email and no marker), and not a user hr2pagerduty never
 //! writes (the planner's rule, [`crate::plan::ownership::untouchable`]). A mismatch skips
@@ -42,18 +50,27 @@
 //! The run can be stopped early ([`stop`]): actions never started are reported
 //! [`OutcomeStatus::NotStarted`], actions stopped part-way [`OutcomeStatus::Interrupted`].
 
+mod holding;
 pub mod lock;
 mod outcome;
+mod restore;
 pub mod stop;
+
+use holding::policies_holding;
+use restore::restore_contacts;
 
 pub use outcome::{Cause, HeldBy, Mismatch, NotAdoptable, Outcome, OutcomeStatus, StepFailure};
 pub use stop::{Halt, Signal, Stop, StopSender};
 
+use crate::archive::{Archive, ArchiveRecord};
 use crate::email::Email;
 use crate::ids::{EmployeeId, EscalationPolicyId, TeamId, UserId};
 use crate::marker::{self, MarkerState};
 use crate::oncall::Named;
 use crate::pagerduty::models::User;
+use crate::pagerduty::models::contact::{
+    ContactMethodReference, ContactMethodType, NewNotificationRule, UserRecord,
+};
 use crate::pagerduty::models::oncall::TEAM_REMOVAL_BLOCKED;
 use crate::pagerduty::{ApiError, Client};
 use crate::plan::ownership::untouchable;
@@ -65,7 +82,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tracing::Instrument;
 
-/// Policy for the apply-time re-check and for stopping early.
+/// Policy for the apply-time re-check, for stopping early, and the deletion archive.
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {
     /// Actions in progress at once: the configured `concurrency`, so that the client's
@@ -74,6 +91,10 @@ pub struct ApplyOptions {
     pub concurrency: usize,
     /// Emails never written (`[lifecycle] protected`).
     pub protected: BTreeSet<Email>,
+    /// The deletion archive the plan was made with: a deletion writes its record there
+    /// before the `DELETE`, a restore reads the deleted user's record from it. Without a
+    /// file ([`Archive::in_memory`]) no deletion is sent.
+    pub archive: Arc<Archive>,
     /// The user that owns the API key (`GET /users/me`; `None` for an account-level key):
     /// never written.
     pub key_owner: Option<UserId>,
@@ -166,12 +187,16 @@ pub async fn apply(
     on_outcome: &(dyn Fn(usize, &Outcome) + Sync),
 ) -> Vec<Outcome> {
     let auth_stop = Arc::new(AtomicBool::new(false));
-    // Deactivations first: the licences they release are counted as free for the creates
-    // and role changes that follow (plan::LicenseShortfall).
+    // Deactivations and deletions first: the licences they release are counted as free for
+    // the creates and role changes that follow (plan::LicenseShortfall).
     let (first, rest): (Vec<Vec<usize>>, Vec<Vec<usize>>) =
         groups(plan).into_iter().partition(|idxs| {
-            idxs.iter()
-                .any(|&i| plan.actions[i].kind == ActionKind::Deactivate)
+            idxs.iter().any(|&i| {
+                matches!(
+                    plan.actions[i].kind,
+                    ActionKind::Deactivate | ActionKind::Delete
+                )
+            })
         });
     progress.stage("applying", Some(plan.actions.len() as u64));
     let mut results: Vec<Vec<(usize, Outcome)>> = Vec::new();
@@ -340,8 +365,22 @@ async fn run_action(
             _ => o.cause = Some(Cause::Failed(vec![failure])),
         }
     };
+    // The user's full record, read with the re-check of a deletion: what the archive keeps.
+    let mut record: Option<UserRecord> = None;
     if let (Some(guard), Some(id)) = (&a.guard, &a.user_id) {
-        let Some(read) = unless_abandoned(stop, client.get_user(id)).await else {
+        let read = if a.kind == ActionKind::Delete {
+            unless_abandoned(stop, async {
+                client.get_user_record(id).await.map(|r| {
+                    let user = r.as_ref().map(|r| r.user.clone());
+                    record = r;
+                    user
+                })
+            })
+            .await
+        } else {
+            unless_abandoned(stop, client.get_user(id)).await
+        };
+        let Some(read) = read else {
             interrupted(&mut o, true);
             return o;
         };
@@ -366,6 +405,19 @@ async fn run_action(
             }
         }
     }
+    let refuse = |o: &mut Outcome, step: usize, error: String| {
+        o.status = OutcomeStatus::Failed;
+        let failure = StepFailure {
+            step: step + 1,
+            steps: a.steps.len(),
+            error,
+            held_by: None,
+        };
+        match &mut o.cause {
+            Some(Cause::Failed(failures)) => failures.push(failure),
+            _ => o.cause = Some(Cause::Failed(vec![failure])),
+        }
+    };
     let mut removals_only = false;
     for (i, step) in a.steps.iter().enumerate() {
         if removals_only && !matches!(step, Step::RemoveFromTeam { .. }) {
@@ -375,6 +427,59 @@ async fn run_action(
         if stop.halted() == Some(Halt::MaxRuntime) && o.status == OutcomeStatus::Applied {
             interrupted(&mut o, false);
             return o;
+        }
+        // A restore is its own sequence of reads and creates (idempotent: the next run
+        // finishes one that was stopped).
+        if let Step::RestoreContacts { from_user } = step {
+            let Some(id) = o.user_id.clone() else {
+                unreachable!("the planner puts CreateUser first")
+            };
+            let done = restore_contacts(client, &opts.archive, &id, from_user).await;
+            o.attempts += done.attempts;
+            let failed = !done.errors.is_empty() || done.missing.is_some();
+            if let Some(why) = done.missing {
+                refuse(&mut o, i, why);
+            }
+            for e in done.errors {
+                fail(&mut o, i, e, None);
+            }
+            if failed {
+                return o;
+            }
+            o.steps_done += 1;
+            continue;
+        }
+        // A deletion: the record is durable in the archive before the DELETE is sent (see
+        // crate::archive).
+        if let Step::DeleteUser {
+            role,
+            teams,
+            suspended_on,
+        } = step
+        {
+            let Some(read) = record.take() else {
+                unreachable!("a deletion carries a guard, so its user was read above")
+            };
+            if opts.archive.path().is_none() {
+                refuse(
+                    &mut o,
+                    i,
+                    "no [lifecycle] archive is configured, so the user was not deleted".into(),
+                );
+                return o;
+            }
+            let entry = ArchiveRecord::new(
+                read,
+                a.employee_id.clone(),
+                role.clone(),
+                teams.clone(),
+                *suspended_on,
+                chrono::Utc::now(),
+            );
+            if let Err(e) = opts.archive.append(&entry) {
+                refuse(&mut o, i, format!("{e}; the user was not deleted"));
+                return o;
+            }
         }
         let send = async {
             match step {
@@ -410,6 +515,11 @@ async fn run_action(
                         .map(|s| (s.attempts, None)),
                     None => unreachable!("the planner puts CreateUser first"),
                 },
+                Step::DeleteUser { .. } => match &o.user_id {
+                    Some(id) => client.delete_user(id).await.map(|s| (s.attempts, None)),
+                    None => unreachable!("a deletion names its user"),
+                },
+                Step::RestoreContacts { .. } => unreachable!("a restore is run above"),
             }
         };
         let Some(res) = unless_abandoned(stop, send).await else {
@@ -462,80 +572,6 @@ async fn run_action(
         }
     }
     o
-}
-
-/// How far ahead [`policies_holding`] looks for on-calls: PagerDuty's limit (OpenAPI
-/// `listOnCalls`: "On-call shifts are limited to 90 days in the future").
-const HOLDING_LOOKAHEAD_DAYS: i64 = 90;
-
-/// The escalation policies of `team` that keep `user` on it after PagerDuty refused the
-/// removal (fact F32). These look-ups are not counted in the action's `attempts` (its own
-/// requests and re-check). The team's policies
-/// (`GET /escalation_policies?team_ids[]=`) that target the user directly; otherwise those
-/// through which the user is on call in the next 90 days (`GET /oncalls`, e.g. through a
-/// schedule); otherwise every policy of the team that targets a schedule (one of them holds
-/// the user). Empty when the look-ups fail: the refusal is reported without the policy.
-async fn policies_holding(
-    client: &Client,
-    team: &TeamId,
-    user: &UserId,
-) -> Vec<Named<EscalationPolicyId>> {
-    let named = |p: &crate::pagerduty::models::oncall::EscalationPolicy| Named {
-        id: p.id.clone(),
-        name: p.name.clone(),
-    };
-    let Ok(policies) = client
-        .list_escalation_policies(&[], std::slice::from_ref(team))
-        .await
-    else {
-        return Vec::new();
-    };
-    let direct: Vec<Named<EscalationPolicyId>> = policies
-        .iter()
-        .filter(|p| {
-            p.escalation_rules
-                .iter()
-                .flat_map(|r| &r.targets)
-                .any(|t| t.user_id().as_ref() == Some(user))
-        })
-        .map(named)
-        .collect();
-    if !direct.is_empty() || policies.is_empty() {
-        return direct;
-    }
-    let ids: Vec<EscalationPolicyId> = policies.iter().map(|p| p.id.clone()).collect();
-    let now = chrono::Utc::now();
-    let until = now + chrono::Duration::days(HOLDING_LOOKAHEAD_DAYS);
-    let on_call: BTreeSet<EscalationPolicyId> = match client
-        .list_oncalls(std::slice::from_ref(user), &ids, now, until)
-        .await
-    {
-        Ok(oncalls) => oncalls
-            .into_iter()
-            .filter(|o| &o.user.id == user)
-            .map(|o| o.escalation_policy.id)
-            .collect(),
-        Err(_) => BTreeSet::new(),
-    };
-    let through_schedules = |p: &&crate::pagerduty::models::oncall::EscalationPolicy| {
-        p.escalation_rules
-            .iter()
-            .flat_map(|r| &r.targets)
-            .any(|t| t.schedule_id().is_some())
-    };
-    if on_call.is_empty() {
-        policies
-            .iter()
-            .filter(through_schedules)
-            .map(named)
-            .collect()
-    } else {
-        policies
-            .iter()
-            .filter(|p| on_call.contains(&p.id))
-            .map(named)
-            .collect()
-    }
 }
 
 #[cfg(test)]

@@ -6,13 +6,14 @@
 
 use super::Failure;
 use super::common::{
-    Ended, check_report, client_from, finish_report, observe_and_plan, prompt, read_yes, refusal,
-    settings, today, write_report,
+    Ended, check_archive, check_report, client_from, finish_report, load_archive, observe_and_plan,
+    prompt, read_yes, refusal, settings, today, warn_archive, write_report,
 };
 use super::live_report::{LiveReport, WRITE_EVERY};
 use super::stop::{self, Stops};
 use crate::apply::lock::{self, ApplyLock};
 use crate::apply::{self, ApplyOptions, Halt, Outcome, OutcomeStatus, Stop};
+use crate::archive::Archive;
 use crate::cli::ApplyArgs;
 use crate::config::{Config, Connection, ENV_NOTIFY_URL, NotifyUrl};
 use crate::exit::Exit;
@@ -30,6 +31,7 @@ use secrecy::ExposeSecret;
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Runs `apply`: whatever happens after the arguments are parsed, `--report FILE` is
 /// replaced with a report of how the run ended (see [`RunStatus`]), and the notification
@@ -142,6 +144,7 @@ async fn apply_run(
             &client, &cfg, &roster, &bar, &s.api_url, as_of, a.safety,
         ))
         .await?;
+    warn_archive(&planned.archive, printer);
     printer.out(&report::render_plan(&planned.plan, &roster));
     if let Some(f) = refusal(&planned.plan, &cfg, a.safety) {
         return Err(f);
@@ -149,11 +152,13 @@ async fn apply_run(
     if planned.plan.is_empty() {
         return Ok(no_changes(&client, &planned.plan, &roster));
     }
+    check_archive(&planned.plan, &planned.archive)?;
     let run = Run {
         client: &client,
         cfg: &cfg,
         plan: &planned.plan,
         roster: &roster,
+        archive: &planned.archive,
         progress: &bar,
         api_url: &s.api_url,
         printer,
@@ -180,6 +185,8 @@ async fn apply_saved(
     let saved = SavedPlan::read(plan_path)?;
     saved.check_config(&a.config)?;
     saved.check_as_of(a.as_of.as_of)?;
+    let archive = load_archive(&cfg)?;
+    warn_archive(&archive, printer);
     let roster = match &a.hr {
         Some(hr_path) => {
             saved.check_hr(hr_path)?;
@@ -225,11 +232,13 @@ async fn apply_saved(
     if plan.is_empty() {
         return Ok(no_changes(&client, &plan, &roster));
     }
+    check_archive(&plan, &archive)?;
     let run = Run {
         client: &client,
         cfg: &cfg,
         plan: &plan,
         roster: &roster,
+        archive: &archive,
         progress: &bar,
         api_url: &s.api_url,
         printer,
@@ -311,6 +320,8 @@ pub(super) struct Run<'a> {
     pub(super) plan: &'a Plan,
     /// The export the plan was made from (empty for a saved plan applied without `--hr`).
     pub(super) roster: &'a Roster,
+    /// The deletion archive the plan was made with.
+    pub(super) archive: &'a Arc<Archive>,
     /// The run's progress display.
     pub(super) progress: &'a Progress,
     /// The account's API URL, named in the 401/403 hint.
@@ -381,6 +392,7 @@ pub(super) async fn execute(run: &Run<'_>) -> Ended {
         cfg,
         plan,
         roster,
+        archive,
         progress,
         api_url,
         printer,
@@ -391,6 +403,7 @@ pub(super) async fn execute(run: &Run<'_>) -> Ended {
     let opts = ApplyOptions {
         concurrency: cfg.pagerduty.concurrency,
         protected: cfg.lifecycle.protected.clone(),
+        archive: archive.clone(),
         stop: stops.map_or_else(Stop::never, Stops::stop),
         key_owner: key_owner.cloned(),
     };

@@ -4,6 +4,7 @@
 //! shell quoting.
 
 use super::Failure;
+use crate::archive::Archive;
 use crate::cli::{self, SafetyFlags};
 use crate::config::{Config, Connection, ENV_API_KEY, ENV_API_URL, read_key_file};
 use crate::exit::Exit;
@@ -20,6 +21,7 @@ use chrono::NaiveDate;
 use secrecy::ExposeSecret;
 use std::io::BufRead;
 use std::path::Path;
+use std::sync::Arc;
 
 /// The configuration at `config` and the export at `hr_path`, read with it (the
 /// invalid-rows limit applied).
@@ -89,11 +91,56 @@ pub(super) fn pretty(value: &serde_json::Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_default()
 }
 
-/// What [`observe_and_plan`] read from PagerDuty, and the plan computed from it.
+/// The deletion archive `[lifecycle] archive` names (an empty in-memory one when none is
+/// configured). A file that does not exist yet is an empty archive.
+///
+/// # Errors
+/// [`Failure::Usage`] (exit 64) when it cannot be read or a complete line is not a record:
+/// like a lock directory or a saved plan that cannot be read, the setting is valid and the
+/// file system (or the file) refuses it.
+pub fn load_archive(cfg: &Config) -> Result<Arc<Archive>, Failure> {
+    match &cfg.lifecycle.archive {
+        Some(path) => Archive::load(path)
+            .map(Arc::new)
+            .map_err(|e| Failure::Usage(e.to_string())),
+        None => Ok(Arc::new(Archive::in_memory(Vec::new()))),
+    }
+}
+
+/// Prints a warning when the archive's last line was a write a crash cut short (skipped,
+/// and cut off by the next deletion's write).
+pub(super) fn warn_archive(archive: &Archive, printer: &Printer) {
+    if let (true, Some(path)) = (archive.torn_tail(), archive.path()) {
+        printer.err(&format!(
+            "Warning: the archive {} ends with an incomplete line (a write cut short by a crash, whose deletion was not sent); it is skipped, and the next deletion removes it",
+            path.display()
+        ));
+    }
+}
+
+/// Before the first write of a plan that deletes someone (a deletion that will be
+/// attempted: a blocked one writes nothing), finds out whether the archive can be written
+/// (creating it, mode 0600, when it does not exist).
+///
+/// # Errors
+/// [`Failure::Usage`] (exit 64), before anything is written.
+pub(super) fn check_archive(plan: &Plan, archive: &Archive) -> Result<(), Failure> {
+    if plan.attempted(plan::ActionKind::Delete) == 0 {
+        return Ok(());
+    }
+    archive
+        .check_writable()
+        .map_err(|e| Failure::Usage(format!("{e}; nothing was written")))
+}
+
+/// What [`observe_and_plan`] read from PagerDuty and the archive, and the plan computed
+/// from them.
 #[derive(Debug, Clone)]
 pub struct Planned {
     /// Users, teams, and the members of every team read.
     pub account: Account,
+    /// The deletion archive, as read before planning ([`load_archive`]).
+    pub archive: Arc<Archive>,
     /// The plan.
     pub plan: Plan,
 }
@@ -110,12 +157,14 @@ pub fn today(cfg: &Config, as_of: Option<NaiveDate>) -> NaiveDate {
     })
 }
 
-/// Reads PagerDuty (users, teams, the API key's own user, licences, members of the teams
-/// the rules name and of the teams whose roles a suspension must record, who holds which
-/// licence when the plan needs it, and the on-call duties of the users about to be
-/// deactivated) and computes the plan for `roster` under `cfg`, as of `today` (see
-/// [`today`]), with `flags.allow_oncall_gaps` letting on-call users' deactivations through
-/// and `flags.rekey_employee_ids` (`--rekey-employee-ids`) re-keying markers. GET requests
+/// Reads the deletion archive ([`load_archive`], first, so that an unreadable one stops the
+/// run before any request) and PagerDuty (users, teams, the API key's own user, licences,
+/// members of the teams the rules name and of the teams whose roles a suspension or a
+/// deletion must record, who holds which licence when the plan needs it, and the on-call
+/// duties of the users about to be deactivated or deleted) and computes the plan for
+/// `roster` under `cfg`, as of `today` (see [`today`]), with `flags.allow_oncall_gaps`
+/// letting on-call users' deactivations and deletions through and
+/// `flags.rekey_employee_ids` (`--rekey-employee-ids`) re-keying markers. GET requests
 /// only. `api_url` is the account's API URL, named when PagerDuty rejects the key. The
 /// planner is run again while its plan needs more ([`Plan::needs_team_members`],
 /// [`Plan::needs_license_holders`], [`Plan::needs_oncall`]); reading them is
@@ -125,7 +174,8 @@ pub fn today(cfg: &Config, as_of: Option<NaiveDate>) -> NaiveDate {
 ///
 /// # Errors
 /// [`Failure::Refused`] when a listing cannot be proven complete, [`Failure::Failed`] when
-/// PagerDuty is unreachable or rejects the key, [`Failure::Rules`] for rule mistakes.
+/// PagerDuty is unreachable or rejects the key, [`Failure::Rules`] for rule mistakes,
+/// [`Failure::Usage`] for an archive that cannot be read.
 pub async fn observe_and_plan(
     client: &Client,
     cfg: &Config,
@@ -135,6 +185,7 @@ pub async fn observe_and_plan(
     today: NaiveDate,
     flags: SafetyFlags,
 ) -> Result<Planned, Failure> {
+    let archive = load_archive(cfg)?;
     let observer = Observer::new(client, progress, cfg.pagerduty.concurrency, api_url)
         .with_oncall_lookahead(cfg.lifecycle.oncall_lookahead_days);
     let mut account = observer.account().await?;
@@ -156,6 +207,7 @@ pub async fn observe_and_plan(
             policy: &policy,
             oncall: &account.oncall,
             today,
+            archive: &archive,
             key_owner: account.key_owner.as_ref().map(|u| &u.id),
             licenses: &account.licenses,
             license_holders: account.license_holders.as_ref(),
@@ -180,7 +232,11 @@ pub async fn observe_and_plan(
         p = compute(&account)?;
     }
     progress.finish();
-    Ok(Planned { account, plan: p })
+    Ok(Planned {
+        account,
+        archive,
+        plan: p,
+    })
 }
 
 /// The safety refusal for `plan` (with the `--allow-*` overrides of `flags`), if any:
@@ -190,6 +246,7 @@ pub(super) fn refusal(p: &Plan, cfg: &Config, flags: SafetyFlags) -> Option<Fail
         allow_deactivations: flags.allow_deactivations,
         allow_role_changes: flags.allow_role_changes,
         allow_reactivations: flags.allow_reactivations,
+        allow_deletions: flags.allow_deletions,
         allow_probable_duplicates: flags.allow_probable_duplicates,
         allow_rekeys: flags.allow_rekeys,
     };

@@ -73,6 +73,7 @@ pub(super) async fn run(a: DemoArgs, printer: &Printer) -> Result<Exit, Failure>
         cfg: &cfg,
         plan: &planned.plan,
         roster: &roster,
+        archive: &planned.archive,
         progress: &bar,
         api_url: &s.api_url,
         printer,

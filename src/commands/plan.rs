@@ -4,7 +4,7 @@
 
 use super::Failure;
 use super::common::{
-    client_from, load, observe_and_plan, pretty, refusal, settings, shell_word, today,
+    client_from, load, observe_and_plan, pretty, refusal, settings, shell_word, today, warn_archive,
 };
 use crate::cli::{Format, PlanArgs};
 use crate::exit::Exit;
@@ -27,6 +27,7 @@ pub(super) async fn run(a: PlanArgs, printer: &Printer) -> Result<Exit, Failure>
     let as_of = today(&cfg, a.as_of.as_of);
     let planned =
         observe_and_plan(&client, &cfg, &roster, &bar, &s.api_url, as_of, a.safety).await?;
+    warn_archive(&planned.archive, printer);
     match a.format {
         Format::Text => printer.out(&report::render_plan(&planned.plan, &roster)),
         Format::Json => printer.out(&(pretty(&report::plan_json(&planned.plan, &roster)) + "\n")),
@@ -92,6 +93,9 @@ fn apply_command(a: &PlanArgs, saved: &Path) -> String {
     }
     if let Some(n) = a.safety.allow_role_changes {
         words.extend(["--allow-role-changes".into(), n.to_string()]);
+    }
+    if let Some(n) = a.safety.allow_deletions {
+        words.extend(["--allow-deletions".into(), n.to_string()]);
     }
     if let Some(n) = a.safety.allow_probable_duplicates {
         words.extend(["--allow-probable-duplicates".into(), n.to_string()]);

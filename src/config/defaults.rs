@@ -93,6 +93,15 @@ pub const DEFAULT_MAX_ROLE_CHANGES: usize = 25;
 /// above [`PERCENT_CAPS_MIN_USERS`] managed users.
 pub const DEFAULT_MAX_ROLE_CHANGE_PERCENT: f64 = 10.0;
 
+/// Default `[safety] max_deletions`: 10 users deleted in one run at most. A deletion cannot
+/// be undone in PagerDuty (the user's ID, schedules and history go, fact F21, F24): only the
+/// archive brings a rehire back, under a new ID, so the cap is lower than for suspensions.
+pub const DEFAULT_MAX_DELETIONS: usize = 10;
+
+/// Smallest `[lifecycle] delete_suspended_after_days`: 1 day (with 0 a suspension would be
+/// a deletion a run later; `deactivate = "delete"` says that directly).
+pub const MIN_DELETE_SUSPENDED_AFTER_DAYS: u32 = 1;
+
 /// Default `[safety] max_shrink_percent`: refuse when the export's active employees are 10
 /// percent or more below the active users the job manages (a truncated export that still
 /// parses, or a status column that stopped saying "active").

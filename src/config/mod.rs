@@ -34,9 +34,9 @@ pub use connection::{
 pub use defaults::*;
 pub use error::{ConfigError, ConfigProblem};
 pub use resolved::{
-    Columns, Condition, Config, Encoding, HrConfig, LifecycleConfig, NameOrder, NotifyConfig,
-    OnLeave, OneOrMany, PagerDutyConfig, PastTerminationDate, RULE_FIELDS, RoleRule, RolesConfig,
-    SafetyConfig, StatusMap, TeamRule, TeamsConfig, UnmanagedUsers,
+    Columns, Condition, Config, DeactivationMode, Encoding, HrConfig, LifecycleConfig, NameOrder,
+    NotifyConfig, OnLeave, OneOrMany, PagerDutyConfig, PastTerminationDate, RULE_FIELDS, RoleRule,
+    RolesConfig, SafetyConfig, StatusMap, TeamRule, TeamsConfig, UnmanagedUsers,
 };
 
 use std::path::Path;

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::defaults::{
-    DEFAULT_MAX_DEACTIVATION_PERCENT, DEFAULT_MAX_DEACTIVATIONS,
+    DEFAULT_MAX_DEACTIVATION_PERCENT, DEFAULT_MAX_DEACTIVATIONS, DEFAULT_MAX_DELETIONS,
     DEFAULT_MAX_IDENTITY_CONFLICT_PERCENT, DEFAULT_MAX_IDENTITY_CONFLICTS,
     DEFAULT_MAX_INVALID_ROWS_PERCENT, DEFAULT_MAX_PROBABLE_DUPLICATES,
     DEFAULT_MAX_REACTIVATION_PERCENT, DEFAULT_MAX_REACTIVATIONS, DEFAULT_MAX_REKEY_PERCENT,
@@ -294,6 +294,19 @@ pub enum OnLeave {
     Suspend,
 }
 
+/// What happens to a leaver's user (`[lifecycle] deactivate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeactivationMode {
+    /// Suspension: the user keeps its PagerDuty ID; the marker records what to restore
+    /// (the default).
+    #[default]
+    Suspend,
+    /// Deletion (`DELETE /users/{id}`, the only removal PagerDuty offers, fact F21), after
+    /// the user's full record is written to `[lifecycle] archive`.
+    Delete,
+}
+
 /// `[lifecycle]`, validated.
 #[derive(Debug, Clone)]
 pub struct LifecycleConfig {
@@ -317,6 +330,24 @@ pub struct LifecycleConfig {
     /// `oncall_lookahead_days`, 1–90: how far ahead an on-call shift blocks a deactivation
     /// (`GET /oncalls` looks at most 90 days ahead).
     pub oncall_lookahead_days: u32,
+    /// `deactivate`: suspend (default) or delete leavers.
+    pub deactivate: DeactivationMode,
+    /// `delete_suspended_after_days` (only with [`DeactivationMode::Suspend`]): a leaver
+    /// whose marker says it was suspended at least this many days before today is deleted;
+    /// `None` (the default) never.
+    pub delete_suspended_after_days: Option<u32>,
+    /// `archive`: the JSON Lines file every deleted user's record is written to first, and
+    /// rehires are restored from; relative to the configuration file's directory unless
+    /// absolute. Set whenever deletion can happen (validation requires it then).
+    pub archive: Option<PathBuf>,
+}
+
+impl LifecycleConfig {
+    /// True when this configuration can delete users: `deactivate = "delete"`, or
+    /// `delete_suspended_after_days` set.
+    pub fn deletes(&self) -> bool {
+        self.deactivate == DeactivationMode::Delete || self.delete_suspended_after_days.is_some()
+    }
 }
 
 /// A rule's condition value: one string or a list meaning "any of".
@@ -427,6 +458,9 @@ pub struct SafetyConfig {
     /// Refuse when the export's active count is this many percent (0–100) below the active
     /// users the job manages.
     pub max_shrink_percent: f64,
+    /// Refuse when more users than this would be deleted (no percentage: a deletion cannot
+    /// be undone).
+    pub max_deletions: usize,
     /// Refuse when more planned creates than this look like duplicates of existing users
     /// (same name, no HR row matched that user).
     pub max_probable_duplicates: usize,
@@ -458,6 +492,7 @@ impl Default for SafetyConfig {
             max_role_changes: DEFAULT_MAX_ROLE_CHANGES,
             max_role_change_percent: DEFAULT_MAX_ROLE_CHANGE_PERCENT,
             max_shrink_percent: DEFAULT_MAX_SHRINK_PERCENT,
+            max_deletions: DEFAULT_MAX_DELETIONS,
             max_probable_duplicates: DEFAULT_MAX_PROBABLE_DUPLICATES,
             max_identity_conflicts: DEFAULT_MAX_IDENTITY_CONFLICTS,
             max_identity_conflict_percent: DEFAULT_MAX_IDENTITY_CONFLICT_PERCENT,

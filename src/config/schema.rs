@@ -8,7 +8,7 @@
 
 use super::defaults::{
     DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_CREATE_CONCURRENCY,
-    DEFAULT_MAX_DEACTIVATION_PERCENT, DEFAULT_MAX_DEACTIVATIONS,
+    DEFAULT_MAX_DEACTIVATION_PERCENT, DEFAULT_MAX_DEACTIVATIONS, DEFAULT_MAX_DELETIONS,
     DEFAULT_MAX_IDENTITY_CONFLICT_PERCENT, DEFAULT_MAX_IDENTITY_CONFLICTS,
     DEFAULT_MAX_INVALID_ROWS_PERCENT, DEFAULT_MAX_PROBABLE_DUPLICATES,
     DEFAULT_MAX_REACTIVATION_PERCENT, DEFAULT_MAX_REACTIVATIONS, DEFAULT_MAX_REKEY_PERCENT,
@@ -17,8 +17,8 @@ use super::defaults::{
     DEFAULT_RATE_LIMIT_WAIT_SECONDS, DEFAULT_REQUEST_TIMEOUT_SECONDS, DEFAULT_REQUESTS_PER_MINUTE,
 };
 use super::resolved::{
-    Columns, Condition, Encoding, NameOrder, OnLeave, PastTerminationDate, StatusMap,
-    UnmanagedUsers,
+    Columns, Condition, DeactivationMode, Encoding, NameOrder, OnLeave, PastTerminationDate,
+    StatusMap, UnmanagedUsers,
 };
 use crate::vocab::{Role, TeamRole};
 use serde::Deserialize;
@@ -135,6 +135,12 @@ pub(super) struct LifecycleTable {
     pub past_termination_date: PastTerminationDate,
     #[serde(default)]
     pub on_leave: OnLeave,
+    #[serde(default = "default_deactivate")]
+    pub deactivate: Spanned<DeactivationMode>,
+    #[serde(default)]
+    pub delete_suspended_after_days: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub archive: Option<Spanned<PathBuf>>,
     #[serde(default = "default_lookahead")]
     pub oncall_lookahead_days: Spanned<i64>,
 }
@@ -145,6 +151,10 @@ fn default_lookahead() -> Spanned<i64> {
 
 fn default_provision_days() -> Spanned<i64> {
     Spanned::new(0..0, i64::from(DEFAULT_PROVISION_DAYS_BEFORE_START))
+}
+
+fn default_deactivate() -> Spanned<DeactivationMode> {
+    Spanned::new(0..0, DeactivationMode::default())
 }
 
 /// `[roles]`.
@@ -207,6 +217,8 @@ pub(super) struct SafetyTable {
     pub max_role_change_percent: f64,
     #[serde(default = "d_shrink")]
     pub max_shrink_percent: f64,
+    #[serde(default = "d_deletions")]
+    pub max_deletions: usize,
     #[serde(default = "d_dup")]
     pub max_probable_duplicates: usize,
     #[serde(default = "d_ident")]
@@ -245,6 +257,9 @@ fn d_role_pct() -> f64 {
 fn d_shrink() -> f64 {
     DEFAULT_MAX_SHRINK_PERCENT
 }
+fn d_deletions() -> usize {
+    DEFAULT_MAX_DELETIONS
+}
 fn d_dup() -> usize {
     DEFAULT_MAX_PROBABLE_DUPLICATES
 }
@@ -272,6 +287,7 @@ impl Default for SafetyTable {
             max_role_changes: d_role(),
             max_role_change_percent: d_role_pct(),
             max_shrink_percent: d_shrink(),
+            max_deletions: d_deletions(),
             max_probable_duplicates: d_dup(),
             max_identity_conflicts: d_ident(),
             max_identity_conflict_percent: d_ident_pct(),

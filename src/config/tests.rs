@@ -524,3 +524,106 @@ fn a_leave_value_needs_the_status_column_and_one_state() {
         "{err}"
     );
 }
+
+/// GOOD with `extra` added to `[lifecycle]`.
+fn with_lifecycle(extra: &str) -> String {
+    GOOD.replace(
+        "default_time_zone = \"America/New_York\"",
+        &format!("default_time_zone = \"America/New_York\"\n{extra}"),
+    )
+}
+
+#[test]
+fn leavers_are_suspended_by_default_and_nothing_is_deleted() {
+    let c = load(GOOD).unwrap();
+    assert_eq!(c.lifecycle.deactivate, DeactivationMode::Suspend);
+    assert_eq!(c.lifecycle.delete_suspended_after_days, None);
+    assert_eq!(c.lifecycle.archive, None);
+    assert!(!c.lifecycle.deletes());
+    assert_eq!(c.safety.max_deletions, 10);
+}
+
+#[test]
+fn deletion_modes_resolve_the_archive_against_the_config_files_directory() {
+    let at = |path: &str, extra: &str| {
+        Config::from_toml(&with_lifecycle(extra), Path::new(path))
+            .unwrap()
+            .lifecycle
+    };
+    let l = at(
+        "/etc/h2p/cfg.toml",
+        "deactivate = \"delete\"\narchive = \"deleted.jsonl\"",
+    );
+    assert_eq!(l.deactivate, DeactivationMode::Delete);
+    assert!(l.deletes());
+    assert_eq!(l.archive, Some(PathBuf::from("/etc/h2p/deleted.jsonl")));
+    let l = at(
+        "cfg.toml",
+        "delete_suspended_after_days = 30\narchive = \"/srv/share/h2p.jsonl\"",
+    );
+    assert_eq!(l.deactivate, DeactivationMode::Suspend);
+    assert_eq!(l.delete_suspended_after_days, Some(30));
+    assert!(l.deletes());
+    assert_eq!(l.archive, Some(PathBuf::from("/srv/share/h2p.jsonl")));
+    // An archive without deletion is read for rehires (e.g. after going back to suspend).
+    let l = at("cfg.toml", "archive = \"a.jsonl\"");
+    assert!(!l.deletes());
+    assert_eq!(l.archive, Some(PathBuf::from("./a.jsonl")));
+}
+
+#[test]
+fn deletion_without_an_archive_and_contradictory_settings_are_refused_with_lines() {
+    let problems = |extra: &str| {
+        let ConfigError::Invalid { problems, .. } = load(&with_lifecycle(extra)).unwrap_err()
+        else {
+            panic!("not a validation error")
+        };
+        problems
+            .into_iter()
+            .map(|p| (p.key, p.line, p.message))
+            .collect::<Vec<_>>()
+    };
+    let p = problems("deactivate = \"delete\"");
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(
+        (p[0].0.as_str(), p[0].1),
+        ("lifecycle.deactivate", Some(25))
+    );
+    assert!(
+        p[0].2
+            .starts_with("deleting users needs [lifecycle] archive = \"PATH\"")
+    );
+    assert!(
+        p[0].2.contains("durable storage that every machine"),
+        "{}",
+        p[0].2
+    );
+    let p = problems("delete_suspended_after_days = 30");
+    assert_eq!(
+        (p[0].0.as_str(), p[0].1),
+        ("lifecycle.delete_suspended_after_days", Some(25))
+    );
+    let p = problems("delete_suspended_after_days = 0\narchive = \"a.jsonl\"");
+    assert!(
+        p.len() == 1 && p[0].2.starts_with("must be at least 1"),
+        "{p:?}"
+    );
+    let p =
+        problems("deactivate = \"delete\"\ndelete_suspended_after_days = 3\narchive = \"a.jsonl\"");
+    assert!(
+        p.len() == 1
+            && p[0]
+                .2
+                .starts_with("applies only with deactivate = \"suspend\""),
+        "{p:?}"
+    );
+    let p = problems("deactivate = \"delete\"\narchive = \"\"");
+    assert!(
+        p.len() == 1 && (p[0].0.as_str(), p[0].1) == ("lifecycle.archive", Some(26)),
+        "{p:?}"
+    );
+    let err = load(&with_lifecycle("deactivate = \"remove\""))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("unknown variant `remove`"), "{err}");
+}

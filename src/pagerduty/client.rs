@@ -576,6 +576,7 @@ fn listing_name(what: &str, users: usize, teams: &[TeamId]) -> String {
     }
 }
 
+mod contact;
 mod oncall;
 #[cfg(test)]
 mod tests;

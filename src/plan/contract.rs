@@ -7,6 +7,7 @@ use super::skip::Skip;
 use crate::config::PastTerminationDate;
 use crate::email::Email;
 use crate::ids::{EmployeeId, LicenseId, TeamId, UserId};
+use crate::marker::SavedMembership;
 use crate::oncall::{Blocked, OncallImpact};
 use crate::pagerduty::models::{NewUser, UserUpdate};
 use crate::vocab::{Role, TeamRole};
@@ -25,15 +26,19 @@ pub enum ActionKind {
     Update,
     /// A leaver: suspension (see the module docs).
     Deactivate,
-    /// A rehire: restore what the suspension recorded.
+    /// A rehire: restore what the suspension recorded, or re-create an archived (deleted)
+    /// user with what the archive holds (a new PagerDuty ID).
     Reactivate,
+    /// A leaver deleted (`[lifecycle] deactivate = "delete"`, or a suspension older than
+    /// `delete_suspended_after_days`): the full record is archived, then `DELETE /users/{id}`.
+    Delete,
 }
 
 impl ActionKind {
     /// True for the kinds that take a user away and so are on-call checked before they
-    /// are attempted ([`crate::oncall::check`]): a deactivation.
+    /// are attempted ([`crate::oncall::check`]): a deactivation and a deletion.
     pub fn is_oncall_checked(self) -> bool {
-        matches!(self, ActionKind::Deactivate)
+        matches!(self, ActionKind::Deactivate | ActionKind::Delete)
     }
 }
 
@@ -44,6 +49,7 @@ impl fmt::Display for ActionKind {
             ActionKind::Update => "update",
             ActionKind::Deactivate => "deactivate",
             ActionKind::Reactivate => "reactivate",
+            ActionKind::Delete => "delete",
         })
     }
 }
@@ -128,6 +134,27 @@ pub enum Step {
         team_id: TeamId,
         /// Team name, for messages.
         team: String,
+    },
+    /// `DELETE /users/{user_id}`, sent only once the user's full record (read again just
+    /// before, with the re-check) is durable in the archive ([`crate::archive`]). The
+    /// fields are what the record says to restore on a rehire.
+    DeleteUser {
+        /// The base role to restore (the role before suspension for a suspended user).
+        role: Role,
+        /// The team memberships to restore, with team roles.
+        teams: Vec<SavedMembership>,
+        /// When the user had been suspended, for a suspended user.
+        suspended_on: Option<NaiveDate>,
+    },
+    /// Re-creates on the user the contact methods and notification rules that the archive
+    /// holds for the deleted user `from_user` (the previous PagerDuty ID): reads what the
+    /// user has now (one `GET /users/{id}` with both included), then `POST`s only what is
+    /// missing, rules pointing at the new contact method IDs. PagerDuty's own default email
+    /// method is never created again. Idempotent, so an interrupted restore is finished by
+    /// sending it again. The contact details stay in the archive, not in the plan.
+    RestoreContacts {
+        /// The deleted user whose record to restore.
+        from_user: UserId,
     },
 }
 
@@ -246,6 +273,15 @@ impl Action {
         self.changes.iter().any(|c| c.field == Field::Role)
     }
 
+    /// The deleted user this action re-creates from the archive (a rehire whose PagerDuty
+    /// ID changes), if it does.
+    pub fn restores_from(&self) -> Option<&UserId> {
+        self.steps.iter().find_map(|s| match s {
+            Step::RestoreContacts { from_user } => Some(from_user),
+            _ => None,
+        })
+    }
+
     /// True when the action will be attempted (it is not [`Action::blocked`]).
     pub fn attempted(&self) -> bool {
         self.blocked.is_none()
@@ -273,7 +309,8 @@ pub struct Pending {
     pub email: Email,
     /// [`ActionKind::Create`] for a future hire without a user,
     /// [`ActionKind::Reactivate`] for one whose earlier user is suspended, or
-    /// [`ActionKind::Deactivate`] for a scheduled termination.
+    /// [`ActionKind::Deactivate`] for a scheduled termination ([`ActionKind::Delete`] when
+    /// `[lifecycle] deactivate = "delete"`).
     pub kind: ActionKind,
     /// The first day the change is applied.
     pub on: NaiveDate,

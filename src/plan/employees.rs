@@ -1,6 +1,8 @@
 //! The pass over the export: each employee is matched, its dates read as of today
 //! ([`super::dated`]), checked against the users hr2pagerduty never writes, and handed to
-//! the builder its standing calls for; changes that come due later are listed as pending.
+//! the builder its standing calls for (an active employee without a user whose deleted user
+//! the archive holds is re-created from it); changes that come due later are listed as
+//! pending.
 //!
 //! Two matches need more than the builders: with `--rekey-employee-ids`, an email match on
 //! a user whose marker names an employee the export no longer lists re-keys that marker
@@ -14,7 +16,7 @@
 //! the identity-drift check does not count it before its hire date.
 
 use super::Tally;
-use super::build::{Record, create, deactivate, reactivate, update};
+use super::build::{Record, create, leave, reactivate, restorable_record, restore, update};
 use super::context::Ctx;
 use super::contract::{DateConflict, Pending};
 use super::dated::{self, Dated, LeaverCause, Standing};
@@ -24,7 +26,7 @@ use super::policy::Policy;
 use super::preconditions::check_stakeholder;
 use super::skip::{Skip, SkipCause};
 use super::{Action, ActionKind, Step};
-use crate::config::PastTerminationDate;
+use crate::config::{DeactivationMode, PastTerminationDate};
 use crate::hr::Employee;
 use crate::ids::EmployeeId;
 use crate::marker::MarkerState;
@@ -164,10 +166,17 @@ pub(super) fn plan_employee<'a>(
     let human = user.map(|u| index.human(u)).unwrap_or_default();
     let current_marker = user.and_then(|u| index.marker(u));
     let suspended = current_marker.and_then(|m| m.suspended.as_ref());
-    list_pending(e, user, suspended.is_some(), &d, t);
+    let leaver_kind = match cx.policy.deactivate {
+        DeactivationMode::Delete => ActionKind::Delete,
+        DeactivationMode::Suspend => ActionKind::Deactivate,
+    };
+    list_pending(e, user, suspended.is_some(), &d, leaver_kind, t);
     let action = match (d.standing, user) {
         (Standing::Employed { .. }, None) => {
-            let a = create(cx, e);
+            let a = match restorable_record(cx, e) {
+                Some(r) => restore(cx, e, &r),
+                None => create(cx, e),
+            };
             check_stakeholder(cx, e, &mut t.problems);
             Some(a)
         }
@@ -191,7 +200,7 @@ pub(super) fn plan_employee<'a>(
                 },
             };
             let why = leaver_reason(cx, e, cause, matched_by_email);
-            deactivate(
+            leave(
                 cx,
                 u,
                 Some(&e.employee_id),
@@ -313,7 +322,15 @@ fn explain_record(
 /// Lists what comes due for `e` on a later date: the create (or, for a `user` already
 /// suspended, the reactivation) of a future hire, and a scheduled termination. A future
 /// hire whose user is already active gets nothing: it is left as it is until the date.
-fn list_pending(e: &Employee, user: Option<&User>, suspended: bool, d: &Dated, t: &mut Tally<'_>) {
+/// `leaver` is what a termination will be: a deactivation, or a deletion in delete mode.
+fn list_pending(
+    e: &Employee,
+    user: Option<&User>,
+    suspended: bool,
+    d: &Dated,
+    leaver: ActionKind,
+    t: &mut Tally<'_>,
+) {
     let entry = |kind, on, date| Pending {
         employee_id: e.employee_id.clone(),
         email: e.email.clone(),
@@ -333,9 +350,7 @@ fn list_pending(e: &Employee, user: Option<&User>, suspended: bool, d: &Dated, t
     if let Some(date) = d.termination_scheduled
         && !matches!(d.standing, Standing::Leaver(_))
     {
-        t.out
-            .pending
-            .push(entry(ActionKind::Deactivate, date, date));
+        t.out.pending.push(entry(leaver, date, date));
     }
 }
 

@@ -8,7 +8,7 @@
 //! (then it is listed as skipped).
 
 use super::Tally;
-use super::build::{Record, deactivate};
+use super::build::{Record, deactivate, leave};
 use super::context::Ctx;
 use super::matching::Index;
 use super::ownership::untouchable;
@@ -52,7 +52,7 @@ pub(super) fn plan_users_without_row<'a>(
         t.managed.insert(u.id.as_str());
         let why = format!("leaver: employee {eid} is not in the HR export");
         let human = index.human(u);
-        match deactivate(
+        match leave(
             cx,
             u,
             Some(eid),

@@ -14,8 +14,8 @@
 //!   current licence allows, typically a move into or out of a stakeholder role; the plan
 //!   names that change (a [`Field::License`] change) but sends nothing.
 //! - The ledger ([`Licensing::ledger`]) counts, before any write, whether the account has
-//!   enough free allocations: those free now plus those the plan's deactivations release
-//!   (apply runs deactivations first; a deactivation blocked by on-call duties releases
+//!   enough free allocations: those free now plus those the plan's deactivations and
+//!   deletions release (apply runs them first; one blocked by on-call duties releases
 //!   nothing), against the named licences the plan gives and, for
 //!   picked licences, the first licence in `GET /licenses` order that allows the role and
 //!   still has room (which one PagerDuty picks is not documented; this is an inference).
@@ -49,8 +49,8 @@ struct Move<'a> {
     deactivation: bool,
     /// The licence the user holds now (`None` for a create, or a user holding none).
     from: Option<LicenseId>,
-    /// Where it goes.
-    to: Target<'a>,
+    /// Where it goes (`None` for a deletion: the allocation is released, none is taken).
+    to: Option<Target<'a>>,
 }
 
 /// What a builder adds to an action for the licence.
@@ -250,7 +250,7 @@ impl<'a> Licensing<'a> {
         self.moves.borrow_mut().push(Move {
             deactivation: false,
             from: None,
-            to,
+            to: Some(to),
         });
         match named {
             Some(l) => Effect {
@@ -274,6 +274,26 @@ impl<'a> Licensing<'a> {
         let effect = self.for_existing(u, role, None, true);
         self.moves.borrow_mut().truncate(before);
         effect
+    }
+
+    /// The deletion of `u`, attempted this run (not blocked by on-call duties): the licence
+    /// `u` holds is released for the plan's creates and role changes (apply runs deletions
+    /// with the deactivations, first). Nothing to show: the user goes.
+    pub(super) fn for_deletion(&self, u: &User) {
+        if !self.active() {
+            return;
+        }
+        let Some(holders) = self.holders else {
+            self.needs_holders.set(true);
+            return;
+        };
+        if let Some(from) = holders.get(&u.id) {
+            self.moves.borrow_mut().push(Move {
+                deactivation: true,
+                from: Some(from.clone()),
+                to: None,
+            });
+        }
     }
 
     /// The licence change of existing user `u` when its base role goes from `u.role` to
@@ -316,7 +336,7 @@ impl<'a> Licensing<'a> {
         self.moves.borrow_mut().push(Move {
             deactivation,
             from,
-            to,
+            to: Some(to),
         });
         Effect {
             change: Some(Change {
@@ -341,7 +361,7 @@ impl<'a> Licensing<'a> {
             {
                 *released.entry(from.as_str()).or_default() += 1;
             }
-            if let Target::Named(l) = &m.to {
+            if let Some(Target::Named(l)) = &m.to {
                 *needed.entry(l.license.id.as_str()).or_default() += 1;
             }
         }
@@ -370,7 +390,7 @@ impl<'a> Licensing<'a> {
         let mut picked: BTreeMap<Role, (u64, u64)> = BTreeMap::new();
         let mut problems = Vec::new();
         for m in moves.iter() {
-            let Target::Picked(role) = &m.to else {
+            let Some(Target::Picked(role)) = &m.to else {
                 continue;
             };
             let fitting = self.fitting(role);

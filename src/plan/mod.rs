@@ -39,8 +39,9 @@
 //!   by the next plan, so a crash between two steps is finished by the next run.
 //!
 //! # On-call checks
-//! Every deactivation carries the on-call duties of its user ([`Action::oncall`], from
-//! [`Inputs::oncall`]) and is blocked ([`Action::blocked`], by [`crate::oncall::check`])
+//! Every deactivation and deletion carries the on-call duties of its user
+//! ([`Action::oncall`], from [`Inputs::oncall`]) and is blocked ([`Action::blocked`], by
+//! [`crate::oncall::check`])
 //! while the user is on an escalation policy, on call in the lookahead or assigned open
 //! incidents, unless [`Policy::allow_oncall_gaps`]. A user whose duties were not given is
 //! named in [`Plan::needs_oncall`] and their deactivation blocked until they are: the
@@ -103,6 +104,7 @@ pub use policy::Policy;
 pub use preconditions::check_rules_offline;
 pub use skip::{Skip, SkipCause, UnknownSkipCause};
 
+use crate::archive::Archive;
 use crate::hr::Roster;
 use crate::ids::{LicenseId, TeamId, UserId};
 use crate::oncall::OncallFacts;
@@ -144,6 +146,10 @@ pub struct Inputs<'a> {
     /// dated rules of [`dated`] compare the export's dates with it, and suspension markers
     /// record it.
     pub today: NaiveDate,
+    /// The deletion archive as read by the commands ([`Archive::in_memory`] when none is
+    /// configured): a rehire with no user is re-created from their latest record, and a
+    /// user whose restore was interrupted finishes it.
+    pub archive: &'a Archive,
     /// The user that owns the API key (`GET /users/me`, with a user-level key): never
     /// written. `None` for an account-level key, which belongs to no user.
     pub key_owner: Option<&'a UserId>,

@@ -4,7 +4,9 @@
 //! and the safety limits are other modules' business. A `Policy` is built once per run
 //! with [`Policy::from_config`]; tests may build one field by field.
 
-use crate::config::{Config, OnLeave, PastTerminationDate, RoleRule, TeamRule, UnmanagedUsers};
+use crate::config::{
+    Config, DeactivationMode, OnLeave, PastTerminationDate, RoleRule, TeamRule, UnmanagedUsers,
+};
 use crate::email::Email;
 use crate::vocab::Role;
 use std::collections::BTreeSet;
@@ -43,6 +45,11 @@ pub struct Policy {
     pub past_termination_date: PastTerminationDate,
     /// `[lifecycle] on_leave`: keep or suspend the users of employees on leave.
     pub on_leave: OnLeave,
+    /// `[lifecycle] deactivate`: whether leavers are suspended or deleted.
+    pub deactivate: DeactivationMode,
+    /// `[lifecycle] delete_suspended_after_days`: with suspension, a leaver suspended at
+    /// least this many days before today is deleted; `None`: never.
+    pub delete_suspended_after_days: Option<u32>,
     /// `--allow-oncall-gaps`: deactivations of users who are on call go ahead instead of
     /// being blocked ([`crate::oncall::check`]). Not a configuration key: false from
     /// [`Policy::from_config`], set by the commands from the flag.
@@ -83,6 +90,8 @@ impl Policy {
                 roles: cfg.roles.rules.clone(),
                 teams: cfg.teams.rules.clone(),
             },
+            deactivate: cfg.lifecycle.deactivate,
+            delete_suspended_after_days: cfg.lifecycle.delete_suspended_after_days,
             allow_oncall_gaps: false,
         }
     }
@@ -146,6 +155,13 @@ role = "manager"
         assert_eq!(p.rules.roles[0].role, Role::Admin);
         assert_eq!(p.rules.teams[0].team, "Ops");
         assert_eq!(p.rules.teams[0].role, TeamRole::Manager);
+        assert_eq!(p.deactivate, DeactivationMode::Suspend);
+        assert_eq!(p.delete_suspended_after_days, None);
+        let deleting = CONFIG.replace(
+            "unmanaged_users = \"report\"",
+            "unmanaged_users = \"report\"\ndelete_suspended_after_days = 60\narchive = \"a.jsonl\"",
+        );
+        assert_eq!(policy(&deleting).delete_suspended_after_days, Some(60));
     }
 
     #[test]

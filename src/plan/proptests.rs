@@ -416,6 +416,7 @@ fn suspension(role: usize, teams: &[(usize, usize)]) -> marker::Suspension {
         teams: saved,
         termination_date: None,
         leave: false,
+        from_archive: None,
     }
 }
 
@@ -531,6 +532,7 @@ fn observe_and_plan_ordered(
             key_owner: key,
             licenses: &[],
             license_holders: None,
+            archive: &crate::archive::Archive::default(),
         })
         .expect("the generated rules are valid")
     };

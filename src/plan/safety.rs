@@ -17,6 +17,8 @@ pub struct Overrides {
     pub allow_role_changes: Option<usize>,
     /// `--allow-reactivations N`: both reactivation caps become N for this run.
     pub allow_reactivations: Option<usize>,
+    /// `--allow-deletions N`: the deletion cap becomes N for this run.
+    pub allow_deletions: Option<usize>,
     /// `--allow-probable-duplicates N`: the probable-duplicate cap becomes N for this run.
     pub allow_probable_duplicates: Option<usize>,
     /// `--allow-rekeys N`: both re-key caps become N for this run.
@@ -78,6 +80,22 @@ impl Cap<'_> {
     }
 }
 
+/// The refusal for `count` deletions, if any: a count cap only (`[safety] max_deletions`,
+/// or `--allow-deletions N` in its place), since a deletion cannot be undone whatever the
+/// account's size.
+fn deletion_cap(count: usize, max: usize, allow: Option<usize>) -> Option<String> {
+    match allow {
+        Some(n) => (count > n).then(|| {
+            format!("{count} deletions exceed --allow-deletions {n}; review the plan and raise it if this is intended")
+        }),
+        None => (count > max).then(|| {
+            format!(
+                "{count} deletions exceed [safety] max_deletions = {max}; a deletion cannot be undone (the archive re-creates a rehire under a new PagerDuty ID): review the plan, then rerun with --allow-deletions {count}"
+            )
+        }),
+    }
+}
+
 /// Every threshold the plan exceeds, as a message naming the setting and the override;
 /// empty when the plan may proceed.
 pub fn check(plan: &Plan, safety: &SafetyConfig, overrides: Overrides) -> Vec<String> {
@@ -120,6 +138,11 @@ pub fn check(plan: &Plan, safety: &SafetyConfig, overrides: Overrides) -> Vec<St
         max_percent: safety.max_role_change_percent,
     };
     out.extend(role_cap.check(role_changes, managed, overrides.allow_role_changes));
+    out.extend(deletion_cap(
+        plan.count(ActionKind::Delete),
+        safety.max_deletions,
+        overrides.allow_deletions,
+    ));
     let rekey_cap = Cap {
         what: "re-keyed markers",
         key: "max_rekeys",

@@ -339,6 +339,18 @@ impl Account {
                 }
                 self.leave(&id, team_id);
             }
+            Step::DeleteUser { .. } => {
+                let id = uid.clone().ok_or("DELETE before the POST")?;
+                if !self.users.iter().any(|u| u.id == id) {
+                    return Err("404: no such user".into());
+                }
+                self.users.retain(|u| u.id != id);
+                for list in self.members.values_mut() {
+                    list.retain(|m| m.user.id != id);
+                }
+            }
+            // Contact methods are not modelled here (tests/cli/delete.rs covers them).
+            Step::RestoreContacts { .. } => {}
         }
         Ok(())
     }
@@ -389,6 +401,7 @@ impl Account {
             policy,
             oncall,
             today,
+            archive: &crate::archive::Archive::default(),
             key_owner: None,
             licenses: &[],
             license_holders: None,
@@ -884,6 +897,7 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
         policy: &Policy::from_config(&cfg),
         oncall: &OncallFacts::default(),
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        archive: &crate::archive::Archive::default(),
         key_owner: None,
         licenses: &[],
         license_holders: None,
@@ -910,6 +924,7 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
         policy: &Policy::from_config(&cfg2),
         oncall: &OncallFacts::default(),
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        archive: &crate::archive::Archive::default(),
         key_owner: None,
         licenses: &[],
         license_holders: None,
@@ -1223,6 +1238,7 @@ fn creating_users_needs_a_from_user_that_exists() {
         policy: &Policy::from_config(&cfg),
         oncall: &OncallFacts::default(),
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        archive: &crate::archive::Archive::default(),
         key_owner: None,
         licenses: &[],
         license_holders: None,
@@ -1526,6 +1542,7 @@ fn a_rehire_on_an_unruled_team_keeps_its_role_instead_of_a_refused_stakeholder_r
             teams: vec![],
             termination_date: None,
             leave: false,
+            from_archive: None,
         }),
     };
     let mut acct = Account::new(vec![user(
@@ -1840,6 +1857,9 @@ fn a_chain_of_moves_is_ordered_and_a_swap_stays_a_note() {
         p.notes
     );
 }
+
 mod ownership;
 
 mod dated_ownership;
+
+mod deletion;

@@ -72,7 +72,7 @@ pub enum RunStatus {
     /// plan, another apply holding the lock (exit 3).
     Refused,
     /// A usage error: bad flags, `PAGERDUTY_API_KEY` unset, no `--yes` without a terminal,
-    /// an unreadable saved plan (exit 64).
+    /// an unreadable saved plan, a deletion archive that cannot be read or written (exit 64).
     UsageError,
     /// The HR export is unusable (exit 65).
     HrUnusable,
@@ -95,8 +95,10 @@ pub struct ApplySummary {
     pub updated: usize,
     /// Deactivations applied.
     pub deactivated: usize,
-    /// Reactivations applied.
+    /// Reactivations applied (re-creations from the archive included).
     pub reactivated: usize,
+    /// Deletions applied.
+    pub deleted: usize,
     /// Actions that failed.
     pub failed: usize,
     /// Actions never started because the run stopped (`--max-runtime`, a signal).
@@ -123,6 +125,7 @@ pub fn apply_summary(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Appl
                 ActionKind::Update => s.updated += 1,
                 ActionKind::Deactivate => s.deactivated += 1,
                 ActionKind::Reactivate => s.reactivated += 1,
+                ActionKind::Delete => s.deleted += 1,
             },
             OutcomeStatus::Failed => s.failed += 1,
             OutcomeStatus::Skipped => s.skipped += 1,
@@ -149,11 +152,12 @@ fn outcome_json(o: &Outcome) -> Value {
 /// The JSON apply report of a run that reached the apply (or found nothing to apply):
 /// `status` and `exit_code` (how the run ended), `error` (null, or how many actions
 /// failed and how many were blocked), `summary` {created, updated, deactivated,
-/// reactivated, failed, not_started, interrupted, skipped, blocked}, `actions[]` (the
-/// plan's fields plus `outcome` ∈ applied|failed|skipped|blocked|not_started|interrupted,
-/// `error` text or null, `attempts` = HTTP requests sent for the action including retries
-/// and the re-check, `steps_done`/`steps_total`), `skipped[]` as in the plan, and
-/// `requests` (see [`requests_json`]).
+/// reactivated, deleted, failed, not_started, interrupted, skipped, blocked}, `actions[]`
+/// (the plan's fields plus `outcome` ∈
+/// applied|failed|skipped|blocked|not_started|interrupted, `error` text or null,
+/// `attempts` = HTTP requests sent for the action including retries and the re-check,
+/// `steps_done`/`steps_total`), `skipped[]` as in the plan, and `requests` (see
+/// [`requests_json`]).
 pub fn apply_json(
     status: RunStatus,
     exit_code: u8,

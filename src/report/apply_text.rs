@@ -14,6 +14,7 @@ fn past(kind: ActionKind) -> &'static str {
         ActionKind::Update => "updated",
         ActionKind::Deactivate => "deactivated",
         ActionKind::Reactivate => "reactivated",
+        ActionKind::Delete => "deleted",
     }
 }
 
@@ -85,8 +86,9 @@ pub fn outcome_line(o: &Outcome) -> String {
 /// (`Skipped: KIND of EMAIL (ID): …`) and blocked deactivation
 /// (`Blocked: KIND of EMAIL (ID): blocked: …` and `  To unblock: …`), then
 /// `Apply complete! N created, N updated, N deactivated, N reactivated, N failed, N skipped.`
-/// (`Apply finished with failures.` when an action failed, `Apply finished with blocked
-/// deactivations.` when one was blocked, which also adds `, N blocked`; `Apply stopped
+/// (`, N deleted` after the reactivations when anyone was deleted; `Apply finished with
+/// failures.` when an action failed, `Apply finished with blocked deactivations.` when a
+/// deactivation or deletion was blocked, which also adds `, N blocked`; `Apply stopped
 /// early.` with `, N interrupted, N not started` when the run was stopped, after a line
 /// `Not started: N actions (why); the next run does them.` and one `Interrupted: …` line
 /// per action stopped part-way).
@@ -178,9 +180,14 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
     } else {
         String::new()
     };
+    let deleted = if s.deleted > 0 {
+        format!(", {} deleted", s.deleted)
+    } else {
+        String::new()
+    };
     let _ = write!(
         out,
-        "{head} {} created, {} updated, {} deactivated, {} reactivated, {} failed, {} skipped{blocked}",
+        "{head} {} created, {} updated, {} deactivated, {} reactivated{deleted}, {} failed, {} skipped{blocked}",
         s.created, s.updated, s.deactivated, s.reactivated, s.failed, s.skipped
     );
     if stopped {

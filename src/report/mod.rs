@@ -43,6 +43,7 @@ fn symbol(kind: ActionKind) -> &'static str {
         ActionKind::Update => "~",
         ActionKind::Deactivate => "-",
         ActionKind::Reactivate => "^",
+        ActionKind::Delete => "x",
     }
 }
 

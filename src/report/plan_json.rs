@@ -32,6 +32,9 @@ pub(super) fn action_json(a: &Action) -> serde_json::Map<String, Value> {
         Value::Object(m) => m,
         _ => unreachable!("json! of an object literal"),
     };
+    if let Some(old) = a.restores_from().filter(|_| a.user_id.is_none()) {
+        m.insert("previous_pagerduty_user_id".into(), json!(old));
+    }
     // Only on the actions that wait for another user's email change.
     if let Some(u) = &a.waits_for {
         m.insert("waits_for".into(), json!(u));
@@ -93,7 +96,8 @@ pub(super) fn skipped_json(plan: &Plan, roster: &Roster) -> Vec<Value> {
 /// The JSON plan: `actions[]` (one per user: `action`, `employee_id`, `email`,
 /// `pagerduty_user_id` or null, `reason`, `changes` {field: [old, new]} with `teams` as
 /// `[[old "team:role", …], [new …]]` and `license` as licence names; a create also carries
-/// `probable_duplicate`, null or {`pagerduty_user_id`, `name`, `email`}; a deactivation
+/// `probable_duplicate`, null or {`pagerduty_user_id`, `name`, `email`}; on a rehire
+/// re-created from the archive, `previous_pagerduty_user_id`; a deactivation or deletion
 /// carries `oncall` {escalation_policies: [{id, name}], schedules: [{id, name}], incidents:
 /// [{id, title}]} or null, and `blocked`: null or why it is not attempted, in words; an
 /// action that re-keys a marker carries `rekeyed_from`, the old employee ID), `skipped[]`,
@@ -101,9 +105,9 @@ pub(super) fn skipped_json(plan: &Plan, roster: &Roster) -> Vec<Value> {
 /// create, reactivate or deactivate, `on` `YYYY-MM-DD`), `conflicts[]` (past termination
 /// dates on rows the status calls active: `employee_id`, `email`, `hr_line`, `status`,
 /// `termination_date`, `decided_by` status or date), and `summary` {create, update,
-/// deactivate, reactivate, unchanged, skipped, pending, conflicts, blocked}. The action
-/// counts are of actions that will be attempted; `blocked` counts the others. `skipped`
-/// counts HR rows with problems plus people deliberately left alone.
+/// deactivate, reactivate, delete, unchanged, skipped, pending, conflicts, blocked}. The
+/// action counts are of actions that will be attempted; `blocked` counts the others.
+/// `skipped` counts HR rows with problems plus people deliberately left alone.
 pub fn plan_json(plan: &Plan, roster: &Roster) -> Value {
     let pending: Vec<Value> = plan
         .pending
@@ -143,6 +147,7 @@ pub fn plan_json(plan: &Plan, roster: &Roster) -> Value {
             "update": plan.attempted(ActionKind::Update),
             "deactivate": plan.attempted(ActionKind::Deactivate),
             "reactivate": plan.attempted(ActionKind::Reactivate),
+            "delete": plan.attempted(ActionKind::Delete),
             "unchanged": plan.unchanged,
             "skipped": plan.skipped.len() + roster.invalid_rows(),
             "pending": plan.pending.len(),

@@ -7,12 +7,18 @@ use crate::marker::{self, MarkerState};
 use crate::plan::{Action, ActionKind, Change, DateConflict, Field, Pending, Plan};
 use std::fmt::Write as _;
 
-fn verb(kind: ActionKind) -> &'static str {
-    match kind {
-        ActionKind::Create => "will be created",
-        ActionKind::Update => "will be updated in place",
-        ActionKind::Deactivate => "will be deactivated (suspended)",
-        ActionKind::Reactivate => "will be reactivated",
+fn verb(a: &Action) -> String {
+    match a.kind {
+        ActionKind::Create => "will be created".into(),
+        ActionKind::Update => "will be updated in place".into(),
+        ActionKind::Deactivate => "will be deactivated (suspended)".into(),
+        ActionKind::Reactivate => match a.restores_from() {
+            Some(old) if a.user_id.is_none() => format!(
+                "will be re-created from the archive of deleted user {old} (the PagerDuty ID changes)"
+            ),
+            _ => "will be reactivated".into(),
+        },
+        ActionKind::Delete => "will be deleted (archived first; the PagerDuty ID is lost)".into(),
     }
 }
 
@@ -55,18 +61,27 @@ fn describe_description(d: &Option<String>) -> String {
     format!("[{s}]")
 }
 
-fn change_line(out: &mut String, c: &Change, width: usize, create: bool) {
+/// How a change line shows its values: `+ new` for a new user, `- old` for a deleted one,
+/// `~ old → new` otherwise.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Added,
+    Removed,
+    Changed,
+}
+
+fn change_line(out: &mut String, c: &Change, width: usize, shape: Shape) {
     let name = c.field.as_str();
     let (old, new) = if c.field == Field::Description {
         (describe_description(&c.old), describe_description(&c.new))
     } else {
         (quoted(&c.old), quoted(&c.new))
     };
-    if create {
-        let _ = writeln!(out, "      + {name:<width$} = {new}");
-    } else {
-        let _ = writeln!(out, "      ~ {name:<width$} = {old} → {new}");
-    }
+    let _ = match shape {
+        Shape::Added => writeln!(out, "      + {name:<width$} = {new}"),
+        Shape::Removed => writeln!(out, "      - {name:<width$} = {old}"),
+        Shape::Changed => writeln!(out, "      ~ {name:<width$} = {old} → {new}"),
+    };
 }
 
 fn list(v: &[String]) -> String {
@@ -89,7 +104,7 @@ fn headline(a: &Action) -> String {
     }
     let verb = match a.blocked {
         Some(_) => format!("is blocked: it will not be {}d", a.kind),
-        None => verb(a.kind).to_string(),
+        None => verb(a),
     };
     format!("  # user {} ({}) {verb}", a.email, who.join(", "))
 }
@@ -147,13 +162,20 @@ pub fn render_action(a: &Action) -> String {
         .chain(a.teams.iter().map(|_| "teams".len()))
         .max()
         .unwrap_or(0);
-    let create = a.kind == ActionKind::Create;
+    let shape = match a.kind {
+        ActionKind::Create => Shape::Added,
+        ActionKind::Reactivate if a.user_id.is_none() => Shape::Added,
+        ActionKind::Delete => Shape::Removed,
+        _ => Shape::Changed,
+    };
     for c in &a.changes {
-        change_line(&mut out, c, width, create);
+        change_line(&mut out, c, width, shape);
     }
     if let Some(t) = &a.teams {
-        if create {
+        if shape == Shape::Added {
             let _ = writeln!(out, "      + {:<width$} = {}", "teams", list(&t.new));
+        } else if shape == Shape::Removed {
+            let _ = writeln!(out, "      - {:<width$} = {}", "teams", list(&t.old));
         } else {
             let _ = writeln!(
                 out,
@@ -169,15 +191,21 @@ pub fn render_action(a: &Action) -> String {
 }
 
 /// The closing line: `Plan: N to create, N to update, N to deactivate, N to reactivate.`,
-/// counting the actions that will be attempted, then ` N blocked (on call).` when some are
-/// blocked.
+/// with `, N to delete` before the period when the plan deletes anyone, counting the actions
+/// that will be attempted, then ` N blocked (on call).` when some are blocked.
 pub fn summary_line(plan: &Plan) -> String {
+    let deletes = plan.attempted(ActionKind::Delete);
     let mut line = format!(
-        "Plan: {} to create, {} to update, {} to deactivate, {} to reactivate.",
+        "Plan: {} to create, {} to update, {} to deactivate, {} to reactivate{}.",
         plan.attempted(ActionKind::Create),
         plan.attempted(ActionKind::Update),
         plan.attempted(ActionKind::Deactivate),
-        plan.attempted(ActionKind::Reactivate)
+        plan.attempted(ActionKind::Reactivate),
+        if deletes > 0 {
+            format!(", {deletes} to delete")
+        } else {
+            String::new()
+        }
     );
     let blocked = plan.blocked();
     if blocked > 0 {
@@ -202,6 +230,7 @@ pub fn pending_line(p: &Pending) -> String {
             format!("will be deactivated on {} (termination date)", p.on)
         }
         ActionKind::Update => format!("will be updated on {}", p.on),
+        ActionKind::Delete => format!("will be deleted on {} (termination date)", p.on),
     };
     format!("{} ({}) {what}", p.email, who.join(", "))
 }
@@ -258,6 +287,7 @@ pub fn render_plan(plan: &Plan, roster: &Roster) -> String {
             ActionKind::Update,
             ActionKind::Deactivate,
             ActionKind::Reactivate,
+            ActionKind::Delete,
         ]
         .into_iter()
         .filter(|k| plan.count(*k) > 0)

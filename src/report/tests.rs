@@ -157,7 +157,7 @@ fn json_plan_has_the_documented_shape() {
     let v = plan_json(&plan, &roster);
     assert_eq!(
         v["summary"],
-        serde_json::json!({"create":1,"update":1,"deactivate":1,"reactivate":1,"unchanged":3,"skipped":2,"pending":0,"conflicts":0,"blocked":0})
+        serde_json::json!({"create":1,"update":1,"deactivate":1,"reactivate":1,"delete":0,"unchanged":3,"skipped":2,"pending":0,"conflicts":0,"blocked":0})
     );
     assert!(
         v["actions"][0].get("oncall").is_none() && v["actions"][0].get("blocked").is_none(),
@@ -314,7 +314,7 @@ fn apply_report_counts_outcomes() {
     assert_eq!(v["error"], "1 of 4 actions failed");
     assert_eq!(
         v["summary"],
-        serde_json::json!({"created":1,"updated":0,"deactivated":1,"reactivated":0,"failed":1,"not_started":0,"interrupted":0,"skipped":3,"blocked":0})
+        serde_json::json!({"created":1,"updated":0,"deactivated":1,"reactivated":0,"deleted":0,"failed":1,"not_started":0,"interrupted":0,"skipped":3,"blocked":0})
     );
     assert_eq!(v["actions"][0]["pagerduty_user_id"], "PNEW");
     assert_eq!(v["actions"][1]["outcome"], "failed");
@@ -501,7 +501,7 @@ fn a_stopped_run_reports_why_with_zero_counts() {
             "status": "refused",
             "exit_code": 3,
             "error": "refused before any write: x",
-            "summary": {"created": 0, "updated": 0, "deactivated": 0, "reactivated": 0, "failed": 0, "not_started": 0, "interrupted": 0, "skipped": 0, "blocked": 0},
+            "summary": {"created": 0, "updated": 0, "deactivated": 0, "reactivated": 0, "deleted": 0, "failed": 0, "not_started": 0, "interrupted": 0, "skipped": 0, "blocked": 0},
             "actions": [],
             "skipped": [],
             "requests": null,
@@ -519,6 +519,128 @@ fn a_stopped_run_reports_why_with_zero_counts() {
     ] {
         assert_eq!(serde_json::to_value(status).unwrap(), text);
     }
+}
+
+/// A deletion and a re-creation from the archive.
+fn deletion_plan() -> Plan {
+    let mut delete = action(
+        ActionKind::Delete,
+        "cy@example.com",
+        Some("PCY"),
+        vec![c(Field::Role, Some("admin"), None)],
+        Some(TeamsChange {
+            old: vec!["Ops:manager".into()],
+            new: vec![],
+        }),
+    );
+    delete.steps = vec![Step::DeleteUser {
+        role: crate::vocab::Role::Admin,
+        teams: vec![],
+        suspended_on: None,
+    }];
+    // Looked up: the user holds nothing, so the deletion goes ahead.
+    delete.oncall = Some(OncallImpact::default());
+    let mut restore = action(
+        ActionKind::Reactivate,
+        "di@example.com",
+        None,
+        vec![c(Field::Name, None, Some("Di Re"))],
+        Some(TeamsChange {
+            old: vec![],
+            new: vec!["Ops:responder".into()],
+        }),
+    );
+    restore.steps = vec![Step::RestoreContacts {
+        from_user: "POLD001".into(),
+    }];
+    Plan {
+        actions: vec![delete, restore],
+        ..Plan::default()
+    }
+}
+
+#[test]
+fn a_deletion_and_a_re_creation_read_like_terraform_and_are_counted() {
+    let plan = deletion_plan();
+    let text = render_plan(&plan, &Roster::default());
+    assert!(text.contains("  (^ reactivate, x delete)\n"), "{text}");
+    assert!(
+        text.contains(
+            "  # user cy@example.com (PCY, employee 1001) will be deleted (archived first; the PagerDuty ID is lost)\n  #   because of delete\n  #   on call: nothing: no escalation policy, no on-call shift in the lookahead, no open incident\n  x user \"Ada Lovelace\" {\n      - role  = \"admin\"\n      - teams = [\"Ops:manager\"]\n    }\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "  # user di@example.com (employee 1001) will be re-created from the archive of deleted user POLD001 (the PagerDuty ID changes)\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("      + name  = \"Di Re\"\n      + teams = [\"Ops:responder\"]\n"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with(
+            "Plan: 0 to create, 0 to update, 0 to deactivate, 1 to reactivate, 1 to delete.\n"
+        ),
+        "{text}"
+    );
+    let v = plan_json(&plan, &Roster::default());
+    assert_eq!(v["summary"]["delete"], 1);
+    assert_eq!(v["actions"][0]["action"], "delete");
+    assert_eq!(
+        v["actions"][0]["changes"]["role"],
+        serde_json::json!(["admin", null])
+    );
+    assert!(v["actions"][0].get("previous_pagerduty_user_id").is_none());
+    assert_eq!(v["actions"][0]["blocked"], serde_json::Value::Null);
+    assert_eq!(
+        v["actions"][0]["oncall"],
+        serde_json::json!({"escalation_policies": [], "schedules": [], "incidents": []})
+    );
+    assert!(
+        v["actions"][1].get("oncall").is_none(),
+        "a re-creation takes nobody away"
+    );
+    assert_eq!(v["actions"][1]["previous_pagerduty_user_id"], "POLD001");
+    assert_eq!(
+        v["actions"][1]["pagerduty_user_id"],
+        serde_json::Value::Null
+    );
+
+    let outcomes: Vec<Outcome> = plan
+        .actions
+        .iter()
+        .map(|a| Outcome {
+            action: a.clone(),
+            status: OutcomeStatus::Applied,
+            user_id: a.user_id.clone().or(Some("PNEW".into())),
+            cause: None,
+            attempts: 2,
+            steps_done: 1,
+            http_status: None,
+        })
+        .collect();
+    assert_eq!(
+        outcome_line(&outcomes[0]),
+        "  x deleted cy@example.com (PCY, employee 1001): 2 requests"
+    );
+    let v = apply_json(
+        RunStatus::Applied,
+        0,
+        &outcomes,
+        &plan,
+        &Roster::default(),
+        serde_json::json!({}),
+    );
+    assert_eq!(v["summary"]["deleted"], 1);
+    assert_eq!(v["summary"]["reactivated"], 1);
+    assert!(
+        render_apply(&outcomes, &plan, &Roster::default()).ends_with(
+            "Apply complete! 0 created, 0 updated, 0 deactivated, 1 reactivated, 1 deleted, 0 failed, 0 skipped.\n"
+        )
+    );
 }
 
 /// An impact naming one of each kind of object.

@@ -1,13 +1,15 @@
 //! The real binary end to end against the simulator: the demo, every command's output
 //! (snapshots), the real exports, failures and recovery, and the safety checks (input
 //! integrity, thresholds, saved plans, apply-time re-checks), the on-call checks of
-//! deactivations, and `sandbox` with fault flags.
+//! deactivations, `sandbox` with fault flags, and the deactivation modes (deletion, the
+//! archive, rehires restored from it).
 
 #[path = "../support/mod.rs"]
 mod support;
 
 mod crash;
 mod dated;
+mod delete;
 mod demo;
 mod deploy;
 mod doctor;

@@ -79,6 +79,10 @@ fn planned_requests(sim: &Sim, saved: &std::path::Path) -> Vec<String> {
                     format!("/teams/{team_id}/users/{uid}"),
                     Value::Null,
                 ),
+                Step::DeleteUser { .. } => ("DELETE", format!("/users/{uid}"), Value::Null),
+                Step::RestoreContacts { .. } => {
+                    unreachable!("this scenario restores nobody from an archive")
+                }
             };
             out.push(format!("{method} {path} {body}"));
         }

@@ -1,8 +1,8 @@
 //! The PagerDuty client against a scripted stand-in server on 127.0.0.1: the exact requests
-//! The PagerDuty client against a scripted stand-in server on 127.0.0.1: the exact requests
 //! it sends, listing and its completeness checks (and, against the simulator, partitioned
 //! listing beyond 10,000 users), the shared rate limit and in-flight cap, retries, and that
-//! the API key never leaks; and against the simulator, the key's budget (`budget`).
+//! the API key never leaks; and, against the simulator, the key's budget (`budget`), the
+//! contact-method and notification-rule calls and the full user record (`contacts`).
 //! (Tracing output has a binary of its own, `tests/client_tracing.rs`, because tracing
 //! caches per-callsite interest process-wide.)
 
@@ -10,6 +10,7 @@
 mod support;
 
 mod budget;
+mod contacts;
 mod limits;
 mod listing;
 mod partition;

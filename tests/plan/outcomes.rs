@@ -155,6 +155,7 @@ fn opts(cfg: &Config) -> ApplyOptions {
     ApplyOptions {
         concurrency: 4,
         protected: cfg.lifecycle.protected.clone(),
+        archive: std::sync::Arc::new(hr2pagerduty::archive::Archive::default()),
         stop: apply::Stop::never(),
         key_owner: None,
     }

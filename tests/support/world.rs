@@ -219,6 +219,7 @@ impl World {
             policy: &policy,
             oncall: &hr2pagerduty::oncall::OncallFacts::default(),
             today,
+            archive: &hr2pagerduty::archive::Archive::default(),
             key_owner: None,
             licenses: &[],
             license_holders: None,
@@ -472,6 +473,7 @@ impl World {
                             teams: self.saved(&teams),
                             termination_date: None,
                             leave: false,
+                            from_archive: None,
                         }),
                     },
                 ));

@@ -1,22 +1,30 @@
 //! `[lifecycle]`: what a suspended user keeps, who is never touched, the default time zone,
-//! and how far ahead on-call shifts block a deactivation.
+//! how far ahead on-call shifts block a deactivation, and whether leavers are deleted (with
+//! the archive that deletion needs).
 
 use super::Problems;
 use super::rules::check_role;
-use crate::config::defaults::{MAX_ONCALL_LOOKAHEAD_DAYS, MAX_PROVISION_DAYS_BEFORE_START};
-use crate::config::resolved::LifecycleConfig;
+use super::safety::relative_to_config;
+use crate::config::defaults::{
+    MAX_ONCALL_LOOKAHEAD_DAYS, MAX_PROVISION_DAYS_BEFORE_START, MIN_DELETE_SUSPENDED_AFTER_DAYS,
+};
+use crate::config::resolved::{DeactivationMode, LifecycleConfig};
 use crate::config::schema::LifecycleTable;
 use crate::email::Email;
 use crate::vocab::SUSPENDED_ROLES;
 use crate::vocab::time_zones::is_valid_time_zone;
+use std::path::Path;
 
 /// Checks `[lifecycle]`: `suspended_role` is a documented base role other than `owner` and
 /// one of [`SUSPENDED_ROLES`] (PAGERDUTY_API.md §3.2); `default_time_zone` is one of
 /// PagerDuty's 135 (fact F19); every `protected` entry is an address PagerDuty accepts;
 /// `provision_days_before_start` is 0 to [`MAX_PROVISION_DAYS_BEFORE_START`];
 /// `oncall_lookahead_days` is 1–90 (`GET /oncalls` looks at most 90 days ahead, OpenAPI
-/// `listOnCalls`).
-pub(super) fn check(lc: &LifecycleTable, p: &mut Problems<'_>) -> LifecycleConfig {
+/// `listOnCalls`); `delete_suspended_after_days` is at least
+/// [`MIN_DELETE_SUSPENDED_AFTER_DAYS`] and only set with `deactivate = "suspend"`; `archive`
+/// is set (and not empty) whenever deletion can happen, and is resolved against the directory
+/// of `path`, the configuration file.
+pub(super) fn check(lc: &LifecycleTable, path: &Path, p: &mut Problems<'_>) -> LifecycleConfig {
     check_role(p, "lifecycle.suspended_role", &lc.suspended_role);
     if !SUSPENDED_ROLES.contains(lc.suspended_role.get_ref()) {
         p.at(
@@ -66,6 +74,57 @@ pub(super) fn check(lc: &LifecycleTable, p: &mut Problems<'_>) -> LifecycleConfi
             0
         }
     };
+    let deactivate = *lc.deactivate.get_ref();
+    let after_days = lc
+        .delete_suspended_after_days
+        .as_ref()
+        .map(|d| *d.get_ref());
+    if let Some(d) = &lc.delete_suspended_after_days {
+        if *d.get_ref() < MIN_DELETE_SUSPENDED_AFTER_DAYS {
+            p.at(
+                "lifecycle.delete_suspended_after_days",
+                d.span(),
+                format!(
+                    "must be at least {MIN_DELETE_SUSPENDED_AFTER_DAYS}; to delete leavers at once, set deactivate = \"delete\""
+                ),
+            );
+        }
+        if deactivate == DeactivationMode::Delete {
+            p.at(
+                "lifecycle.delete_suspended_after_days",
+                d.span(),
+                "applies only with deactivate = \"suspend\": with \"delete\" every leaver is deleted, suspended or not".into(),
+            );
+        }
+    }
+    let deletes = deactivate == DeactivationMode::Delete || after_days.is_some();
+    let archive = match &lc.archive {
+        Some(a) if a.get_ref().as_os_str().is_empty() => {
+            p.at(
+                "lifecycle.archive",
+                a.span(),
+                "is empty; give a file path".into(),
+            );
+            None
+        }
+        Some(a) => Some(relative_to_config(a.get_ref(), path)),
+        None => {
+            if deletes {
+                let (key, span) = match &lc.delete_suspended_after_days {
+                    Some(d) if deactivate == DeactivationMode::Suspend => {
+                        ("lifecycle.delete_suspended_after_days", d.span())
+                    }
+                    _ => ("lifecycle.deactivate", lc.deactivate.span()),
+                };
+                p.at(
+                    key,
+                    span,
+                    "deleting users needs [lifecycle] archive = \"PATH\": every deleted user's record (profile, contact methods, notification rules, teams) is written there first, and rehires are restored from it; put it on durable storage that every machine running the job shares".into(),
+                );
+            }
+            None
+        }
+    };
     let lookahead_given = *lc.oncall_lookahead_days.get_ref();
     let lookahead = match u32::try_from(lookahead_given) {
         Ok(d) if (1..=MAX_ONCALL_LOOKAHEAD_DAYS).contains(&d) => d,
@@ -88,6 +147,9 @@ pub(super) fn check(lc: &LifecycleTable, p: &mut Problems<'_>) -> LifecycleConfi
         protected,
         unmanaged_users: lc.unmanaged_users,
         default_time_zone: lc.default_time_zone.get_ref().clone(),
+        deactivate,
+        delete_suspended_after_days: after_days,
+        archive,
         oncall_lookahead_days: lookahead,
     }
 }

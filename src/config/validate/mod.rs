@@ -68,7 +68,7 @@ pub(super) fn config(file: File, text: &str, path: &Path) -> Result<Config, Vec<
     let mut problems = Problems::new(text);
     let pagerduty = pagerduty::check(&file.pagerduty, &mut problems);
     let hr = hr::check(&file.hr, &mut problems);
-    let lifecycle = lifecycle::check(&file.lifecycle, &mut problems);
+    let lifecycle = lifecycle::check(&file.lifecycle, path, &mut problems);
     let available = hr.rule_fields();
     let roles = rules::check_roles(&file.roles, &available, &mut problems);
     let teams = rules::check_teams(&file.teams, &available, &mut problems);

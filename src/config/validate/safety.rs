@@ -5,6 +5,23 @@ use crate::config::resolved::SafetyConfig;
 use crate::config::schema::SafetyTable;
 use std::path::{Path, PathBuf};
 
+/// The directory of the configuration file at `path` (`.` when it is named without one).
+pub(super) fn config_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// `p` as written when absolute, else resolved against the configuration file's directory.
+pub(super) fn relative_to_config(p: &Path, config: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        config_dir(config).join(p)
+    }
+}
+
 /// Checks `[safety]`: the invalid-rows, deactivation, role-change, shrink,
 /// identity-conflict and re-key shares are within 0–100 percent. Resolves a `lock_dir`
 /// that is set against the directory of `path`, the configuration file (`.` when it is
@@ -32,15 +49,7 @@ pub(super) fn check(s: &SafetyTable, path: &Path, p: &mut Problems<'_>) -> Safet
             p.unplaced(key, format!("{v} is outside 0..=100"));
         }
     }
-    let base_dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let lock_dir = match &s.lock_dir {
-        Some(d) if d.is_absolute() => Some(d.clone()),
-        Some(d) => Some(base_dir.join(d)),
-        None => None,
-    };
+    let lock_dir = s.lock_dir.as_ref().map(|d| relative_to_config(d, path));
     SafetyConfig {
         max_invalid_rows_percent: s.max_invalid_rows_percent,
         max_deactivations: s.max_deactivations,
@@ -50,6 +59,7 @@ pub(super) fn check(s: &SafetyTable, path: &Path, p: &mut Problems<'_>) -> Safet
         max_role_changes: s.max_role_changes,
         max_role_change_percent: s.max_role_change_percent,
         max_shrink_percent: s.max_shrink_percent,
+        max_deletions: s.max_deletions,
         max_probable_duplicates: s.max_probable_duplicates,
         max_identity_conflicts: s.max_identity_conflicts,
         max_identity_conflict_percent: s.max_identity_conflict_percent,

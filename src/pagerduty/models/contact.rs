@@ -7,6 +7,7 @@
 //! `NotificationRuleReference`; and the bodies of `getUserContactMethods`,
 //! `createUserContactMethod`, `getUserNotificationRules` and `createUserNotificationRule`.
 
+use super::User;
 use super::incidents::Urgency;
 use crate::ids::{ContactMethodId, NotificationRuleId};
 use crate::vocab::roles::string_enum;
@@ -241,6 +242,68 @@ pub struct NewNotificationRule {
     pub contact_method: ContactMethodReference,
     /// `high` or `low`.
     pub urgency: Urgency,
+}
+
+/// Body of `POST /users/{id}/contact_methods`: `{"contact_method": {...}}` (§5.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateContactMethodRequest {
+    /// The contact method to add.
+    pub contact_method: NewContactMethod,
+}
+
+/// Body of `POST /users/{id}/notification_rules`: `{"notification_rule": {...}}` (§5.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateNotificationRuleRequest {
+    /// The rule to add.
+    pub notification_rule: NewNotificationRule,
+}
+
+/// A user with every contact method and notification rule in full, as
+/// `GET /users/{id}?include[]=contact_methods&include[]=notification_rules` returns it
+/// (OpenAPI `getUser`, `include[]` enum `contact_methods`, `notification_rules`): what
+/// hr2pagerduty archives before deleting a user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserRecord {
+    /// The user (its `contact_methods` and `notification_rules` emptied: they are below).
+    pub user: User,
+    /// Every contact method, in PagerDuty's order.
+    pub contact_methods: Vec<ContactMethod>,
+    /// Every notification rule, high and low urgency, in PagerDuty's order.
+    pub notification_rules: Vec<NotificationRule>,
+}
+
+impl ContactMethod {
+    /// True when `other` is the same contact method in PagerDuty's sense: the same type and
+    /// address (emails compared case-insensitively; phone numbers with their country code),
+    /// which PagerDuty refuses twice on one user ("User Contact method must be unique", S23).
+    pub fn same_as(&self, other: &NewContactMethod) -> bool {
+        self.kind == other.kind
+            && if self.kind == ContactMethodType::Email {
+                self.address.eq_ignore_ascii_case(&other.address)
+            } else {
+                self.address == other.address && self.country_code == other.country_code
+            }
+    }
+
+    /// The body that creates this contact method again on another user: type, label,
+    /// address, and `country_code` or `send_short_email` where the type has them.
+    pub fn to_new(&self) -> NewContactMethod {
+        NewContactMethod {
+            kind: self.kind.clone(),
+            label: self.label.clone(),
+            address: self.address.clone(),
+            country_code: if self.kind.is_phone_number() {
+                self.country_code
+            } else {
+                None
+            },
+            send_short_email: if self.kind == ContactMethodType::Email {
+                self.send_short_email
+            } else {
+                None
+            },
+        }
+    }
 }
 
 #[cfg(test)]

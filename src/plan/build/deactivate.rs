@@ -4,16 +4,15 @@
 //! leave). The action carries the user's on-call duties and is blocked by them
 //! ([`crate::oncall::check`]).
 
-use super::{change, collapse, labels};
+use super::{change, collapse, labels, recorded_memberships};
 use crate::email::Email;
 use crate::hr::Employee;
 use crate::ids::EmployeeId;
-use crate::marker::{self, Marker, SavedMembership, Suspension};
+use crate::marker::{self, Marker, Suspension};
 use crate::oncall;
 use crate::pagerduty::models::{User, UserUpdate};
 use crate::plan::context::Ctx;
 use crate::plan::{Action, ActionKind, Field, Guard, Step, TeamsChange};
-use crate::vocab::{Role, TeamRole};
 use chrono::NaiveDate;
 
 /// What a new suspension records besides the date, role and teams: the termination date
@@ -60,36 +59,21 @@ pub(in crate::plan) fn deactivate(
             ..s
         },
         Some(s) => s,
-        None => {
-            let mut teams = Vec::new();
-            for m in current.values() {
-                let role = match &m.role {
-                    Some(r) => r.clone(),
-                    None => {
-                        cx.needs.insert(m.team_id.clone());
-                        default_team_role(&u.role)
-                    }
-                };
-                teams.push(SavedMembership {
-                    id: m.team_id.clone(),
-                    name: cx.team_names.get(m.team_id.as_str()).map(|s| s.to_string()),
-                    role,
-                });
-            }
-            Suspension {
-                on: cx.inp.today,
-                role: u.role.clone(),
-                teams,
-                termination_date: record.termination_date,
-                leave: record.leave,
-            }
-        }
+        None => Suspension {
+            on: cx.inp.today,
+            role: u.role.clone(),
+            teams: recorded_memberships(cx, u, &current),
+            termination_date: record.termination_date,
+            leave: record.leave,
+            from_archive: None,
+        },
     };
     let want_marker = Marker {
         employee_id: employee_id.cloned(),
         suspended: Some(suspension),
     };
-    // The user's on-call duties, when looked up, and whether they block the action.
+    // The user's on-call duties, when looked up, and whether they block the action (they
+    // are asked for below, only when there is something to do).
     let impact = cx.inp.oncall.users.get(&u.id).cloned();
     let blocked = oncall::check(
         impact.as_ref(),
@@ -188,12 +172,22 @@ pub(in crate::plan) fn deactivate(
     })
 }
 
-/// PagerDuty's default team role for a base role (PAGERDUTY_API.md §5.1, from S25): used
-/// only when a team's members could not be read.
-fn default_team_role(role: &Role) -> TeamRole {
-    match role {
-        Role::LimitedUser => TeamRole::Responder,
-        Role::User | Role::Admin | Role::Owner => TeamRole::Manager,
-        _ => TeamRole::Observer,
+/// The on-call duties of `u`, about to be taken away (suspended or deleted), and whether
+/// they block that ([`oncall::check`]): `None` for duties not looked up yet, in which case
+/// `u` joins [`crate::plan::Plan::needs_oncall`] (and the action stays blocked until they
+/// are read).
+pub(in crate::plan) fn oncall_duties(
+    cx: &mut Ctx<'_>,
+    u: &User,
+) -> (Option<oncall::OncallImpact>, Option<oncall::Blocked>) {
+    let impact = cx.inp.oncall.users.get(&u.id).cloned();
+    if impact.is_none() {
+        cx.needs_oncall.insert(u.id.clone());
     }
+    let blocked = oncall::check(
+        impact.as_ref(),
+        cx.inp.oncall.lookahead.days,
+        cx.policy.allow_oncall_gaps,
+    );
+    (impact, blocked)
 }

@@ -8,12 +8,16 @@
 
 mod create;
 mod deactivate;
+mod delete;
 mod reactivate;
+mod restore;
 mod update;
 
 pub(super) use create::create;
-pub(super) use deactivate::{Record, deactivate};
+pub(super) use deactivate::{Record, deactivate, oncall_duties};
+pub(super) use delete::{leave, restorable_record};
 pub(super) use reactivate::reactivate;
+pub(super) use restore::restore;
 pub(super) use update::update;
 
 use super::context::{Ctx, Membership};
@@ -21,7 +25,7 @@ use super::{Change, Field, Step};
 use crate::email::Email;
 use crate::hr::Employee;
 use crate::ids::{EmployeeId, TeamId};
-use crate::marker::Marker;
+use crate::marker::{Marker, SavedMembership};
 use crate::pagerduty::models::{User, UserUpdate};
 use crate::vocab::{Role, TeamRole};
 use std::collections::{BTreeMap, BTreeSet};
@@ -217,4 +221,108 @@ fn ruled_teams(cx: &Ctx<'_>, e: &Employee) -> BTreeMap<TeamId, TeamRole> {
         .into_iter()
         .map(|(k, v)| (k, v.role))
         .collect()
+}
+
+/// The memberships `current` of `u` as a suspension or the archive records them, sorted by
+/// team ID: each with its team role from the members listings, or, for a team whose members
+/// were not read (the plan then asks for them, [`Ctx::needs`]), PagerDuty's default for the
+/// base role.
+fn recorded_memberships(
+    cx: &mut Ctx<'_>,
+    u: &User,
+    current: &BTreeMap<TeamId, Membership>,
+) -> Vec<SavedMembership> {
+    let mut teams = Vec::new();
+    for m in current.values() {
+        let role = match &m.role {
+            Some(r) => r.clone(),
+            None => {
+                cx.needs.insert(m.team_id.clone());
+                default_team_role(&u.role)
+            }
+        };
+        teams.push(SavedMembership {
+            id: m.team_id.clone(),
+            name: cx.team_names.get(m.team_id.as_str()).map(|s| s.to_string()),
+            role,
+        });
+    }
+    teams
+}
+
+/// PagerDuty's default team role for a base role (PAGERDUTY_API.md §5.1, from S25): used
+/// only when a team's members could not be read.
+fn default_team_role(role: &Role) -> TeamRole {
+    match role {
+        Role::LimitedUser => TeamRole::Responder,
+        Role::User | Role::Admin | Role::Owner => TeamRole::Manager,
+        _ => TeamRole::Observer,
+    }
+}
+
+/// What a rehire gets back of the memberships a suspension or the archive recorded.
+struct Restorable {
+    /// The memberships to have: the rules' for governed teams, the recorded ones for the
+    /// others.
+    desired: BTreeMap<TeamId, TeamRole>,
+    /// Recorded teams (`"Name" (ID)`) that no longer exist.
+    gone: Vec<String>,
+    /// Recorded teams PagerDuty would refuse because the rules now give a stakeholder role.
+    refused: Vec<String>,
+}
+
+/// The memberships `e` gets back: the rules for governed teams, `recorded` for the others.
+/// A recorded membership PagerDuty would refuse on every run is not restored, or the rehire
+/// would never finish: a team that no longer exists (404), or any team when the rules now
+/// give `role`, a stakeholder role (fact F17).
+fn restorable(cx: &Ctx<'_>, e: &Employee, role: &Role, recorded: &[SavedMembership]) -> Restorable {
+    let mut desired = ruled_teams(cx, e);
+    let mut gone = Vec::new();
+    let mut refused = Vec::new();
+    for t in recorded {
+        if cx.governed.contains(&t.id) {
+            continue;
+        }
+        let label = match &t.name {
+            Some(n) => format!("{n:?} ({})", t.id),
+            None => t.id.to_string(),
+        };
+        if !cx.team_names.contains_key(t.id.as_str()) {
+            gone.push(label);
+        } else if role.is_stakeholder() {
+            refused.push(label);
+        } else {
+            desired.insert(t.id.clone(), t.role.clone());
+        }
+    }
+    Restorable {
+        desired,
+        gone,
+        refused,
+    }
+}
+
+impl Restorable {
+    /// What the reason adds about recorded teams not restored (empty when none).
+    fn reason_suffix(&self, role: &Role) -> String {
+        let mut out = String::new();
+        let (gone, refused) = (&self.gone, &self.refused);
+        if !gone.is_empty() {
+            out.push_str(&format!(
+                "; recorded team{} {} no longer exist{} and {} not restored",
+                if gone.len() == 1 { "" } else { "s" },
+                gone.join(", "),
+                if gone.len() == 1 { "s" } else { "" },
+                if gone.len() == 1 { "is" } else { "are" },
+            ));
+        }
+        if !refused.is_empty() {
+            out.push_str(&format!(
+                "; recorded team{} {} not restored: PagerDuty refuses role {role} on teams",
+                if refused.len() == 1 { "" } else { "s" },
+                refused.join(", "),
+            ));
+        }
+        out
+    }
 }

@@ -1,10 +1,12 @@
 //! A rehire: restore what the suspension recorded. The role (and any moved fields) first,
-//! since stakeholder roles cannot join teams; then the memberships; then the marker without
-//! `suspended`, last, so that a crash anywhere is resumed by the next plan.
+//! since stakeholder roles cannot join teams; then the memberships; for a user re-created
+//! from the archive whose restore was interrupted, the archived contact methods and
+//! notification rules; then the marker without `suspended`, last, so that a crash anywhere
+//! is resumed by the next plan.
 
 use super::{
     active_marker, change, change_role, desired_labels, diff_fields, labels, membership_steps,
-    ruled_teams, stakeholder_kept_off, status_words,
+    restorable, stakeholder_kept_off, status_words,
 };
 use crate::hr::Employee;
 use crate::marker::{self, Suspension};
@@ -40,40 +42,32 @@ pub(in crate::plan) fn reactivate(
     if let Some(c) = license.change {
         insert_change(&mut changes, c);
     }
-    // Desired memberships: the rules for governed teams, the marker for the others. A
-    // recorded membership PagerDuty would refuse on every run is not restored, or the rehire
-    // would never finish: a team that no longer exists (404), or any team when the rules now
-    // give a stakeholder role (fact F17).
-    let mut desired = ruled_teams(cx, e);
-    let mut gone = Vec::new();
-    let mut refused = Vec::new();
-    for t in &s.teams {
-        if cx.governed.contains(&t.id) {
-            continue;
-        }
-        let label = match &t.name {
-            Some(n) => format!("{n:?} ({})", t.id),
-            None => t.id.to_string(),
-        };
-        if !cx.team_names.contains_key(t.id.as_str()) {
-            gone.push(label);
-        } else if role.is_stakeholder() {
-            refused.push(label);
-        } else {
-            desired.insert(t.id.clone(), t.role.clone());
-        }
-    }
+    // Desired memberships: the rules for governed teams, the marker for the others.
+    let teams = restorable(cx, e, &role, &s.teams);
+    let desired = &teams.desired;
     let mut scope = cx.governed.clone();
     scope.extend(desired.keys().cloned());
-    let (removals, additions) = membership_steps(cx, &current, &desired, &scope);
+    let (removals, additions) = membership_steps(cx, &current, desired, &scope);
     let final_description = marker::render(human, &active_marker(&e.employee_id));
     changes.push(change(
         Field::Description,
         u.description.clone(),
         Some(final_description.clone()),
     ));
+    // A user re-created from the archive whose restore was interrupted: the archived
+    // contact methods and rules are restored (idempotently) before the marker is cleared.
+    let archived = s
+        .from_archive
+        .as_ref()
+        .map(|id| (id, cx.inp.archive.by_user(id)));
+    let restore_contacts = match &archived {
+        Some((id, Some(_))) => Some(Step::RestoreContacts {
+            from_user: (*id).clone(),
+        }),
+        _ => None,
+    };
     let mut steps = removals;
-    if additions.is_empty() {
+    if additions.is_empty() && restore_contacts.is_none() {
         upd.description = Some(final_description);
         steps.push(Step::UpdateUser(upd));
     } else {
@@ -81,45 +75,43 @@ pub(in crate::plan) fn reactivate(
             steps.push(Step::UpdateUser(upd));
         }
         steps.extend(additions);
+        steps.extend(restore_contacts);
         steps.push(Step::UpdateUser(UserUpdate {
             description: Some(final_description),
             ..UserUpdate::default()
         }));
     }
-    let mut reason = format!(
-        "{}: {} in HR; restores what the suspension of {} recorded",
-        if s.leave {
-            "return from leave"
-        } else {
-            "rehire"
-        },
-        status_words(e),
-        s.on
-    );
+    let mut reason = match &archived {
+        None => format!(
+            "{}: {} in HR; restores what the suspension of {} recorded",
+            if s.leave {
+                "return from leave"
+            } else {
+                "rehire"
+            },
+            status_words(e),
+            s.on
+        ),
+        Some((id, Some(_))) => format!(
+            "rehire: {} in HR; finishes the restore from the archive of deleted user {id} (deleted {}): teams, contact methods and notification rules",
+            status_words(e),
+            s.on
+        ),
+        Some((id, None)) => format!(
+            "rehire: {} in HR; finishes the restore of deleted user {id} (deleted {}), but the archive has no record of it: contact methods and notification rules are not restored",
+            status_words(e),
+            s.on
+        ),
+    };
     if role != s.role {
         reason.push_str(&format!(
             " (rules now give role {role}; it was {} before suspension)",
             s.role
         ));
     }
-    if !gone.is_empty() {
-        reason.push_str(&format!(
-            "; recorded team{} {} no longer exist{} and {} not restored",
-            if gone.len() == 1 { "" } else { "s" },
-            gone.join(", "),
-            if gone.len() == 1 { "s" } else { "" },
-            if gone.len() == 1 { "is" } else { "are" },
-        ));
-    }
-    if !refused.is_empty() {
-        reason.push_str(&format!(
-            "; recorded team{} {} not restored: PagerDuty refuses role {role} on teams",
-            if refused.len() == 1 { "" } else { "s" },
-            refused.join(", "),
-        ));
-    }
+    reason.push_str(&teams.reason_suffix(&role));
     let old = labels(cx, &current, None);
-    let new = desired_labels(cx, &desired);
+    let new = desired_labels(cx, desired);
     Action {
         kind: ActionKind::Reactivate,
         employee_id: Some(e.employee_id.clone()),

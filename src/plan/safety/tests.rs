@@ -372,3 +372,54 @@ fn a_licence_shortfall_names_how_many_are_missing() {
         ]
     );
 }
+
+#[test]
+fn deletion_cap_and_its_override() {
+    let s = SafetyConfig {
+        max_deletions: 2,
+        ..SafetyConfig::default()
+    };
+    let deletes = |n: usize| {
+        let mut p = plan(0, 0, pop(1000, 1000, 1000));
+        for a in plan(n, 0, pop(1000, 1000, 1000)).actions {
+            p.actions.push(Action {
+                kind: ActionKind::Delete,
+                ..a
+            });
+        }
+        p
+    };
+    assert!(check(&deletes(2), &s, Overrides::default()).is_empty());
+    let r = check(&deletes(3), &s, Overrides::default());
+    assert!(
+        r.len() == 1
+            && r[0].starts_with("3 deletions exceed [safety] max_deletions = 2;")
+            && r[0].ends_with("rerun with --allow-deletions 3"),
+        "{r:?}"
+    );
+    let allow = |n| Overrides {
+        allow_deletions: Some(n),
+        ..Default::default()
+    };
+    assert!(check(&deletes(3), &s, allow(3)).is_empty());
+    let r = check(&deletes(4), &s, allow(3));
+    assert!(
+        r.len() == 1 && r[0].starts_with("4 deletions exceed --allow-deletions 3;"),
+        "{r:?}"
+    );
+    // Deletions are not deactivations: the deactivation caps do not count them.
+    let many = SafetyConfig {
+        max_deletions: 100,
+        max_deactivations: 1,
+        ..SafetyConfig::default()
+    };
+    assert!(check(&deletes(30), &many, Overrides::default()).is_empty());
+    // No percentage: 9 deletions among 60 managed users (15%) are within a cap of 10.
+    let mut p = deletes(9);
+    p.population = pop(60, 60, 60);
+    let ten = SafetyConfig {
+        max_deletions: 10,
+        ..SafetyConfig::default()
+    };
+    assert!(check(&p, &ten, Overrides::default()).is_empty());
+}

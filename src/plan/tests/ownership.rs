@@ -33,6 +33,7 @@ fn plan_with(acct: &Account, r: &Roster, cfg: &Config, f: &Facts) -> Result<Plan
         key_owner: f.key_owner.as_ref(),
         licenses: &f.licenses,
         license_holders: f.holders.as_ref(),
+        archive: &crate::archive::Archive::default(),
     })
 }
 
@@ -1088,5 +1089,85 @@ fn renumbered_employee_ids_are_skipped_until_rekeyed() {
             .all(|a| !matches!(a.user_id.as_deref(), Some("PA00001" | "PA00002"))),
         "re-keyed users match by marker from now on: {:#?}",
         plain.actions
+    );
+}
+
+#[test]
+fn a_deletion_frees_its_users_licence_for_the_plans_creates() {
+    // As above, with leavers deleted: the deleted user's Full User seat is free for a new
+    // hire (apply runs deletions first, with the deactivations), and no Stakeholder seat is
+    // needed for the leaver.
+    let cfg = config_text_with(
+        "unmanaged_users = \"report\"",
+        "unmanaged_users = \"report\"\ndeactivate = \"delete\"\narchive = \"a.jsonl\"",
+    );
+    let r = roster(vec![
+        emp(
+            "70",
+            "l1@example.com",
+            "Le Aver",
+            Lifecycle::Terminated,
+            "Sales",
+            "Rep",
+        ),
+        emp(
+            "71",
+            "n1@example.com",
+            "Ne One",
+            Lifecycle::Active,
+            "Sales",
+            "Rep",
+        ),
+        emp(
+            "72",
+            "n2@example.com",
+            "Ne Two",
+            Lifecycle::Active,
+            "Sales",
+            "Rep",
+        ),
+    ]);
+    let acct = Account::new(vec![user(
+        "PLEAV01",
+        "l1@example.com",
+        "Le Aver",
+        Role::LimitedUser,
+        "Rep",
+        marked("70"),
+    )]);
+    let holders = BTreeMap::from([(UserId::new("PLEAV01"), LicenseId::new("PFULL01"))]);
+    let f = |full_free, holders: Option<BTreeMap<UserId, LicenseId>>| Facts {
+        licenses: vec![full(full_free), stake(Some(0))],
+        holders,
+        ..Facts::default()
+    };
+    // Who holds which licence is read first: the deletion's release depends on it.
+    let p = plan_with(&acct, &r, &cfg, &f(Some(1), None)).unwrap();
+    assert!(p.needs_license_holders);
+    let p = plan_with(&acct, &r, &cfg, &f(Some(1), Some(holders.clone()))).unwrap();
+    assert_eq!(p.count(ActionKind::Delete), 1, "{:#?}", p.actions);
+    assert!(
+        p.license_shortfalls.is_empty(),
+        "1 free + 1 released = 2 creates: {:#?}",
+        p.license_shortfalls
+    );
+    let p = plan_with(&acct, &r, &cfg, &f(Some(0), Some(holders.clone()))).unwrap();
+    let s = &p.license_shortfalls[..];
+    assert_eq!(s.len(), 1, "{s:#?}");
+    assert_eq!(
+        (s[0].needed, s[0].available, s[0].released, s[0].missing()),
+        (2, 1, 1, 1)
+    );
+    // A deletion blocked by on-call duties releases nothing.
+    let mut busy = acct.clone();
+    busy.oncall.insert(UserId::new("PLEAV01"), on_call());
+    let p = plan_with(&busy, &r, &cfg, &f(Some(1), Some(holders))).unwrap();
+    assert_eq!(p.blocked(), 1);
+    assert_eq!(
+        p.license_shortfalls
+            .iter()
+            .map(|s| (s.released, s.missing()))
+            .collect::<Vec<_>>(),
+        [(0, 1)]
     );
 }

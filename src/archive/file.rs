@@ -1,0 +1,221 @@
+//! Reading and appending the archive file (see the module docs of [`super`]).
+
+use super::{Archive, ArchiveRecord, KIND, VERSION};
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// The archive cannot be read, parsed or written. The commands treat every case as a usage
+/// error (exit 64), like a lock directory or a report that cannot be written: the path is
+/// valid configuration, the file system refuses it.
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    /// The file exists but cannot be read.
+    #[error("cannot read the archive {path}: {source}")]
+    Read {
+        /// The archive.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A complete line (one that ends with a newline) is not a record this build reads.
+    #[error(
+        "the archive {path} line {line} is not an {KIND} record version {VERSION}: {message}; nothing was written (fix or move the file by hand: it is the only copy of deleted users)"
+    )]
+    Corrupt {
+        /// The archive.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What does not fit.
+        message: String,
+    },
+    /// The file cannot be created, opened for appending, written or synced.
+    #[error("cannot write the archive {path}: {source}")]
+    Write {
+        /// The archive.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// Opens `path` for appending, creating it with mode 0600 (it holds phone numbers); says
+/// whether it was created.
+fn open_append(path: &Path) -> std::io::Result<(File, bool)> {
+    match OpenOptions::new().append(true).read(true).open(path) {
+        Ok(f) => Ok((f, false)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut o = OpenOptions::new();
+            o.append(true).read(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                o.mode(0o600);
+            }
+            Ok((o.open(path)?, true))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Syncs the directory of `path`, so that a file just created in it survives a crash.
+fn sync_dir(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        File::open(dir)?.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// Cuts off a last line without its newline (a write a crash cut short, whose deletion was
+/// therefore never sent), so that the next record starts on a line of its own and the
+/// fragment never becomes a complete, unreadable line. Says whether anything was cut.
+fn cut_torn_tail(f: &mut File) -> std::io::Result<bool> {
+    let len = f.metadata()?.len();
+    if len == 0 {
+        return Ok(false);
+    }
+    f.seek(SeekFrom::Start(len - 1))?;
+    let mut last = [0u8; 1];
+    f.read_exact(&mut last)?;
+    if last[0] == b'\n' {
+        return Ok(false);
+    }
+    f.seek(SeekFrom::Start(0))?;
+    let mut all = Vec::new();
+    f.read_to_end(&mut all)?;
+    let keep = all.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    f.set_len(keep as u64)?;
+    Ok(true)
+}
+
+impl Archive {
+    /// Reads the archive at `path`; a file that does not exist yet is an empty archive
+    /// (it is created by the first deletion). Blank lines are skipped. A last line without
+    /// a newline that is not a record is skipped too ([`Archive::torn_tail`]): a write a
+    /// crash cut short, whose deletion was then not sent; the next append removes it.
+    ///
+    /// # Errors
+    /// [`ArchiveError::Read`] (a directory, no permission, invalid UTF-8),
+    /// [`ArchiveError::Corrupt`] for a complete line that is not a record of [`KIND`]
+    /// version [`VERSION`].
+    pub fn load(path: &Path) -> Result<Archive, ArchiveError> {
+        let read_err = |source| ArchiveError::Read {
+            path: path.to_path_buf(),
+            source,
+        };
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(read_err(e)),
+        };
+        let mut records = Vec::new();
+        let mut torn_tail = false;
+        let complete = text.ends_with('\n');
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let last_unterminated = i + 1 == lines.len() && !complete;
+            match parse_line(line) {
+                Ok(r) => records.push(r),
+                Err(_) if last_unterminated => torn_tail = true,
+                Err(message) => {
+                    return Err(ArchiveError::Corrupt {
+                        path: path.to_path_buf(),
+                        line: i + 1,
+                        message,
+                    });
+                }
+            }
+        }
+        Ok(Archive {
+            path: Some(path.to_path_buf()),
+            records: Mutex::new(records),
+            torn_tail,
+        })
+    }
+
+    /// Finds out before the first write whether records can be appended: opens the file for
+    /// appending, creating it (mode 0600, empty) when it does not exist. Call it only when
+    /// the plan deletes someone.
+    ///
+    /// # Errors
+    /// [`ArchiveError::Write`] (a missing or read-only directory, a path that is a
+    /// directory); none without a file ([`Archive::in_memory`]).
+    pub fn check_writable(&self) -> Result<(), ArchiveError> {
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
+        let write_err = |source| ArchiveError::Write {
+            path: path.clone(),
+            source,
+        };
+        let (_, created) = open_append(path).map_err(write_err)?;
+        if created {
+            sync_dir(path).map_err(write_err)?;
+        }
+        Ok(())
+    }
+
+    /// Makes `record` durable in the archive before the deletion it precedes: unless the
+    /// latest record of the same user says the same ([`ArchiveRecord::same_content`]), in
+    /// which case it is reused and `Ok(false)` returned, appends it as one line (first
+    /// cutting off a last line a crash left without its newline: that write was never
+    /// followed by its deletion), flushes and fsyncs the file,
+    /// and the directory when the file was just created. Appends of one process are
+    /// serialised. Without a file (an in-memory archive) the record is only kept in memory.
+    ///
+    /// # Errors
+    /// [`ArchiveError::Write`]: then nothing may be deleted.
+    pub fn append(&self, record: &ArchiveRecord) -> Result<bool, ArchiveError> {
+        let mut records = self.lock();
+        if records
+            .iter()
+            .rev()
+            .find(|r| r.pagerduty_user_id == record.pagerduty_user_id)
+            .is_some_and(|r| r.same_content(record))
+        {
+            return Ok(false);
+        }
+        if let Some(path) = &self.path {
+            let write_err = |source| ArchiveError::Write {
+                path: path.clone(),
+                source,
+            };
+            let (mut f, created) = open_append(path).map_err(write_err)?;
+            if cut_torn_tail(&mut f).map_err(write_err)? {
+                tracing::warn!(path = %path.display(), "cut off an incomplete last line of the archive");
+            }
+            // Serialising the crate's own record type cannot fail.
+            let mut line = serde_json::to_string(record).expect("records serialise");
+            line.push('\n');
+            f.write_all(line.as_bytes()).map_err(write_err)?;
+            f.flush().map_err(write_err)?;
+            f.sync_all().map_err(write_err)?;
+            if created {
+                sync_dir(path).map_err(write_err)?;
+            }
+        }
+        records.push(record.clone());
+        Ok(true)
+    }
+}
+
+/// One line as a record of this layout, or what does not fit.
+fn parse_line(line: &str) -> Result<ArchiveRecord, String> {
+    let r: ArchiveRecord = serde_json::from_str(line).map_err(|e| e.to_string())?;
+    if r.kind != KIND || r.version != VERSION {
+        return Err(format!("kind {:?} version {}", r.kind, r.version));
+    }
+    Ok(r)
+}

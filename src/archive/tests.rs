@@ -1,0 +1,207 @@
+//! Archive tests: the record layout, appends (mode 0600, fsynced, reused when identical),
+//! torn and corrupt lines, and the lookups the planner uses.
+
+use super::*;
+use crate::pagerduty::models::contact::{ContactMethod, NotificationRule};
+use chrono::TimeZone;
+
+fn read(id: &str, email: &str, phone: &str) -> UserRecord {
+    let user: User = serde_json::from_value(serde_json::json!({
+        "id": id, "name": "Ann Lee", "email": email, "role": "admin",
+        "time_zone": "Europe/London", "job_title": "SRE", "description": "bio",
+    }))
+    .unwrap();
+    let method: ContactMethod = serde_json::from_value(serde_json::json!({
+        "id": "PCM0001", "type": "sms_contact_method", "label": "Mobile",
+        "address": phone, "country_code": 44,
+    }))
+    .unwrap();
+    let rule: NotificationRule = serde_json::from_value(serde_json::json!({
+        "id": "PNR0001", "start_delay_in_minutes": 0, "urgency": "high",
+        "contact_method": {"id": "PCM0001", "type": "sms_contact_method_reference"},
+    }))
+    .unwrap();
+    UserRecord {
+        user,
+        contact_methods: vec![method],
+        notification_rules: vec![rule],
+    }
+}
+
+fn at(day: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, day, 9, 0, 0).unwrap()
+}
+
+fn record(id: &str, employee: Option<&str>, email: &str, phone: &str, day: u32) -> ArchiveRecord {
+    ArchiveRecord::new(
+        read(id, email, phone),
+        employee.map(EmployeeId::new),
+        Role::Admin,
+        vec![SavedMembership {
+            id: "PTEAM01".into(),
+            name: Some("Ops".into()),
+            role: crate::vocab::TeamRole::Manager,
+        }],
+        None,
+        at(day),
+    )
+}
+
+#[test]
+fn a_record_is_one_json_line_with_the_whole_user() {
+    let r = record("PANN001", Some("1005"), "Ann@Example.com", "5550100", 2);
+    let v = serde_json::to_value(&r).unwrap();
+    assert_eq!(v["kind"], "hr2pagerduty-archive");
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["archived_at"], "2026-03-02T09:00:00Z");
+    assert_eq!(v["pagerduty_user_id"], "PANN001");
+    assert_eq!(v["employee_id"], "1005");
+    assert_eq!(v["email"], "ann@example.com");
+    assert_eq!(v["role"], "admin");
+    assert_eq!(
+        v["teams"],
+        serde_json::json!([{"id": "PTEAM01", "name": "Ops", "role": "manager"}])
+    );
+    assert_eq!(v["user"]["job_title"], "SRE");
+    assert_eq!(v["contact_methods"][0]["address"], "5550100");
+    assert_eq!(
+        v["notification_rules"][0]["contact_method"]["id"],
+        "PCM0001"
+    );
+    assert_eq!(
+        r.deleted_on(),
+        chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap()
+    );
+    let back: ArchiveRecord = serde_json::from_value(v).unwrap();
+    assert_eq!(back, r);
+}
+
+#[test]
+fn a_missing_file_is_an_empty_archive_and_the_first_append_creates_it_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("archive.jsonl");
+    let a = Archive::load(&path).unwrap();
+    assert!(a.records().is_empty() && !a.torn_tail());
+    assert!(!path.exists(), "reading creates nothing");
+    let r = record("PANN001", Some("1005"), "ann@example.com", "5550100", 2);
+    assert!(a.append(&r).unwrap());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text.lines().count(), 1);
+    assert!(text.ends_with('\n'));
+    assert_eq!(
+        serde_json::from_str::<ArchiveRecord>(text.trim()).unwrap(),
+        r
+    );
+    // Loaded again, the record is there.
+    assert_eq!(Archive::load(&path).unwrap().records(), vec![r]);
+}
+
+#[test]
+fn an_identical_record_is_reused_and_a_changed_one_appended() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.jsonl");
+    let a = Archive::load(&path).unwrap();
+    let r = record("PANN001", Some("1005"), "ann@example.com", "5550100", 2);
+    assert!(a.append(&r).unwrap());
+    // The next night, the same user read again (the DELETE was refused): reused.
+    let again = record("PANN001", Some("1005"), "ann@example.com", "5550100", 3);
+    assert!(!Archive::load(&path).unwrap().append(&again).unwrap());
+    assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 1);
+    // A new phone number since: written again, and the latest record wins.
+    let changed = record("PANN001", Some("1005"), "ann@example.com", "5550199", 4);
+    let a = Archive::load(&path).unwrap();
+    assert!(a.append(&changed).unwrap());
+    assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 2);
+    assert_eq!(
+        Archive::load(&path).unwrap().by_user(&"PANN001".into()),
+        Some(changed)
+    );
+}
+
+#[test]
+fn a_write_cut_short_is_skipped_and_cut_off_by_the_next_append() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.jsonl");
+    let r = record("PANN001", Some("1005"), "ann@example.com", "5550100", 2);
+    let line = serde_json::to_string(&r).unwrap();
+    std::fs::write(&path, format!("{line}\n{}", &line[..40])).unwrap();
+    let a = Archive::load(&path).unwrap();
+    assert!(a.torn_tail());
+    assert_eq!(a.records(), vec![r.clone()]);
+    let next = record("PBOB001", Some("1006"), "bob@example.com", "5550111", 3);
+    assert!(a.append(&next).unwrap());
+    let a = Archive::load(&path).unwrap();
+    assert!(!a.torn_tail());
+    assert_eq!(a.records(), vec![r, next]);
+    assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 2);
+}
+
+#[test]
+fn a_damaged_complete_line_refuses_the_archive_with_its_line_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.jsonl");
+    let r = record("PANN001", Some("1005"), "ann@example.com", "5550100", 2);
+    let line = serde_json::to_string(&r).unwrap();
+    std::fs::write(&path, format!("{line}\n\n{{\"kind\": oops\n{line}\n")).unwrap();
+    let e = Archive::load(&path).unwrap_err();
+    assert!(matches!(e, ArchiveError::Corrupt { line: 3, .. }), "{e}");
+    assert!(
+        e.to_string()
+            .contains("it is the only copy of deleted users"),
+        "{e}"
+    );
+    let other = line.replace("\"version\":1", "\"version\":2");
+    std::fs::write(&path, format!("{other}\n")).unwrap();
+    let e = Archive::load(&path).unwrap_err().to_string();
+    assert!(e.contains("line 1") && e.contains("version 2"), "{e}");
+    // A directory is not an archive.
+    let e = Archive::load(dir.path()).unwrap_err();
+    assert!(matches!(e, ArchiveError::Read { .. }), "{e}");
+}
+
+#[test]
+fn an_archive_in_a_missing_directory_cannot_be_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = Archive::load(&dir.path().join("no/such/dir/a.jsonl")).unwrap();
+    let e = a.check_writable().unwrap_err();
+    assert!(matches!(e, ArchiveError::Write { .. }), "{e}");
+    let r = record("PANN001", Some("1005"), "ann@example.com", "5550100", 2);
+    assert!(a.append(&r).is_err());
+    assert!(
+        a.records().is_empty(),
+        "a record that was not written is not kept"
+    );
+    let ok = Archive::load(&dir.path().join("a.jsonl")).unwrap();
+    ok.check_writable().unwrap();
+    assert!(dir.path().join("a.jsonl").exists());
+}
+
+#[test]
+fn lookups_take_the_latest_record_and_email_only_for_unmarked_users() {
+    let a = Archive::in_memory(vec![
+        record("POLD001", Some("1005"), "ann@example.com", "1", 1),
+        record("PNEW001", Some("1005"), "ann@example.com", "2", 5),
+        record("PUNM001", None, "carl@example.com", "3", 2),
+    ]);
+    let ann = a.by_employee(&"1005".into()).unwrap();
+    assert_eq!(ann.pagerduty_user_id.as_str(), "PNEW001");
+    assert_eq!(a.by_employee(&"9999".into()), None);
+    assert_eq!(
+        a.by_email(&Email::normalise("Carl@example.com"))
+            .unwrap()
+            .pagerduty_user_id
+            .as_str(),
+        "PUNM001"
+    );
+    assert_eq!(a.by_email(&Email::normalise("ann@example.com")), None);
+    assert_eq!(
+        a.by_user(&"POLD001".into()).unwrap().contact_methods[0].address,
+        "1"
+    );
+}

@@ -1,0 +1,147 @@
+//! A leaver deleted, and the choice between suspension and deletion.
+//!
+//! A deletion is one step, [`Step::DeleteUser`]: the executor reads the user in full with
+//! the re-check, writes the record to the archive and only then sends the `DELETE` (see
+//! [`crate::archive`]). No team removal comes first: deleting a user removes its
+//! memberships, and a removal PagerDuty refuses (fact F32) would only stop the deletion.
+//! Like a suspension, a deletion carries the user's on-call duties and is blocked by them
+//! ([`crate::oncall::check`]): a blocked deletion writes no archive record and sends nothing.
+
+use super::{Record, change, collapse, deactivate, labels, oncall_duties, recorded_memberships};
+use crate::archive::ArchiveRecord;
+use crate::config::DeactivationMode;
+use crate::email::Email;
+use crate::hr::Employee;
+use crate::ids::EmployeeId;
+use crate::marker::Marker;
+use crate::pagerduty::models::User;
+use crate::plan::context::Ctx;
+use crate::plan::{Action, ActionKind, Field, Guard, Step, TeamsChange};
+
+/// What happens to leaver `u`, which belongs to `employee_id` (`e` when the export lists
+/// the employee): with `[lifecycle] deactivate = "delete"`, a deletion, suspended or not;
+/// otherwise a suspension (or the rest of one), and, once the marker says the user was
+/// suspended at least `delete_suspended_after_days` before today, a deletion. A leave of
+/// absence (`record.leave`, or a suspension recorded as one) is only ever suspended: the
+/// person comes back. So is a user that belongs to no employee (`employee_id` `None`: an
+/// unmanaged user offboarded by `[lifecycle] unmanaged_users = "offboard"`): with no
+/// employee ID its archive record could bring back no rehire by ID, and a user HR never
+/// listed is not deleted on the strength of a missing row. `None` when there is nothing to
+/// do. The arguments are [`deactivate`]'s.
+#[allow(clippy::too_many_arguments)]
+pub(in crate::plan) fn leave(
+    cx: &mut Ctx<'_>,
+    u: &User,
+    employee_id: Option<&EmployeeId>,
+    e: Option<&Employee>,
+    human: &str,
+    current_marker: Option<&Marker>,
+    record: Record,
+    why: String,
+) -> Option<Action> {
+    let policy = cx.policy;
+    let Some(employee_id) = employee_id else {
+        return deactivate(cx, u, None, e, human, current_marker, record, why);
+    };
+    if policy.deactivate == DeactivationMode::Delete && !record.leave {
+        let how = "[lifecycle] deactivate = \"delete\"".to_string();
+        return Some(delete(cx, u, employee_id, e, current_marker, why, how));
+    }
+    let suspension = deactivate(
+        cx,
+        u,
+        Some(employee_id),
+        e,
+        human,
+        current_marker,
+        record,
+        why.clone(),
+    );
+    if suspension.is_some() || record.leave {
+        return suspension;
+    }
+    // Fully suspended (a suspension with nothing left to do needs a suspended marker).
+    let (days, s) = policy
+        .delete_suspended_after_days
+        .zip(current_marker.and_then(|m| m.suspended.as_ref()))?;
+    if s.leave {
+        return None;
+    }
+    let ago = (cx.inp.today - s.on).num_days();
+    (ago >= i64::from(days)).then(|| {
+        let how = format!(
+            "suspended on {}, {ago} day{} ago ([lifecycle] delete_suspended_after_days = {days})",
+            s.on,
+            if ago == 1 { "" } else { "s" }
+        );
+        delete(cx, u, employee_id, e, current_marker, why, how)
+    })
+}
+
+/// The deletion of `u`: its record (the role and memberships to restore: the suspension's
+/// for a suspended user, else the current ones) is archived first, then the user deleted.
+/// `why` says why it is a leaver, `how` which setting deletes it.
+fn delete(
+    cx: &mut Ctx<'_>,
+    u: &User,
+    employee_id: &EmployeeId,
+    e: Option<&Employee>,
+    current_marker: Option<&Marker>,
+    why: String,
+    how: String,
+) -> Action {
+    let current = cx.memberships(u);
+    let (role, teams, suspended_on) = match current_marker.and_then(|m| m.suspended.as_ref()) {
+        Some(s) => (s.role.clone(), s.teams.clone(), Some(s.on)),
+        None => (u.role.clone(), recorded_memberships(cx, u, &current), None),
+    };
+    let old = labels(cx, &current, None);
+    let email = Email::normalise(&u.email);
+    // PagerDuty refuses the DELETE of a user with open incidents or who is the only on-call
+    // of a rule, and a deleted user leaves the same gap a suspended one does: a deletion is
+    // on-call checked like a suspension.
+    let (oncall, blocked) = oncall_duties(cx, u);
+    if blocked.is_none() {
+        cx.licensing.for_deletion(u);
+    }
+    Action {
+        kind: ActionKind::Delete,
+        employee_id: Some(employee_id.clone()),
+        email: email.clone(),
+        name: collapse(&u.name),
+        user_id: Some(u.id.clone()),
+        reason: format!(
+            "{why}; {how}: the user's record (profile, contact methods, notification rules, teams) is archived, then the user is deleted; a rehire is re-created from the archive under a new PagerDuty ID"
+        ),
+        changes: vec![change(Field::Role, Some(u.role.to_string()), None)],
+        teams: (!old.is_empty()).then_some(TeamsChange { old, new: vec![] }),
+        steps: vec![Step::DeleteUser {
+            role,
+            teams,
+            suspended_on,
+        }],
+        guard: Some(Guard {
+            employee_id: current_marker.and_then(|m| m.employee_id.clone()),
+            email,
+        }),
+        line: e.map(|e| e.line),
+        probable_duplicate: None,
+        rekeyed_from: None,
+        oncall,
+        blocked,
+        waits_for: None,
+    }
+}
+
+/// The archive record to re-create active employee `e` from, when no user matched them:
+/// the latest record of their employee ID, or, failing that, of an unmarked user with their
+/// email; only when that deleted user is not in the account (a record whose `DELETE`
+/// PagerDuty refused describes a user that still exists).
+pub(in crate::plan) fn restorable_record(cx: &Ctx<'_>, e: &Employee) -> Option<ArchiveRecord> {
+    let archive = cx.inp.archive;
+    let r = archive
+        .by_employee(&e.employee_id)
+        .or_else(|| archive.by_email(&e.email))?;
+    let exists = cx.inp.users.iter().any(|u| u.id == r.pagerduty_user_id);
+    (!exists).then_some(r)
+}

@@ -1,0 +1,586 @@
+//! Planner tests of the deactivation modes: deletion of leavers (`deactivate = "delete"`),
+//! of old suspensions (`delete_suspended_after_days`), and rehires re-created from the
+//! archive, including an interrupted restore.
+
+use super::*;
+use crate::archive::{Archive, ArchiveRecord};
+use crate::ids::EmployeeId;
+use crate::marker::{SavedMembership, Suspension};
+use crate::pagerduty::models::contact::UserRecord;
+use chrono::TimeZone;
+
+const DELETE: &str = "deactivate = \"delete\"\narchive = \"a.jsonl\"\n";
+
+/// The standard config with `lifecycle` added to its `[lifecycle]` table.
+fn cfg_with(lifecycle: &str) -> Config {
+    cfg_unmanaged("report", lifecycle)
+}
+
+/// [`cfg_with`], with `[lifecycle] unmanaged_users = unmanaged`.
+fn cfg_unmanaged(unmanaged: &str, lifecycle: &str) -> Config {
+    let mut text = format!(
+        "{CONFIG}[[teams.rule]]\nwhen = {{ department = \"IT\" }}\nteam = \"IT Operations\"\nrole = \"responder\"\n"
+    );
+    text = text
+        .replace(
+            "unmanaged_users = \"report\"",
+            &format!("unmanaged_users = \"{unmanaged}\"\n{lifecycle}"),
+        )
+        .replace(
+            "when = { dept = \"x\" }",
+            "when = { department = \"IT\", job_title = \"Manager\" }",
+        );
+    Config::from_toml(&text, Path::new("t.toml")).unwrap()
+}
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
+}
+
+fn plan_with(acct: &Account, r: &Roster, cfg: &Config, archive: &Archive) -> Plan {
+    let teams = teams();
+    plan(Inputs {
+        roster: r,
+        users: &acct.users,
+        teams: &teams,
+        members: &acct.members,
+        policy: &Policy::from_config(cfg),
+        today: today(),
+        archive,
+        oncall: &acct.oncall_facts(),
+        key_owner: None,
+        licenses: &[],
+        license_holders: None,
+    })
+    .unwrap()
+}
+
+fn leaver(status: Lifecycle) -> Roster {
+    roster(vec![emp(
+        "12",
+        "fa@example.com",
+        "Fa Gu",
+        status,
+        "IT",
+        "Engineer",
+    )])
+}
+
+/// Fa Gu (employee 12), admin, on IT Operations (responder) and Chess Club (observer).
+fn fa(acct: &mut Account, description: Option<String>) {
+    acct.users.push(user(
+        "PFA0001",
+        "fa@example.com",
+        "Fa Gu",
+        Role::Admin,
+        "Engineer",
+        description,
+    ));
+    acct.join("PFA0001", "PTITOPS", TeamRole::Responder);
+    acct.join("PFA0001", "PTCHESS", TeamRole::Observer);
+}
+
+fn suspended_marker(eid: &str, on: NaiveDate, from_archive: Option<&str>) -> Option<String> {
+    Some(marker::render(
+        "Bio",
+        &Marker {
+            employee_id: Some(eid.into()),
+            suspended: Some(Suspension {
+                on,
+                role: Role::Admin,
+                teams: vec![SavedMembership {
+                    id: "PTCHESS".into(),
+                    name: Some("Chess Club".into()),
+                    role: TeamRole::Observer,
+                }],
+                termination_date: None,
+                leave: false,
+                from_archive: from_archive.map(UserId::new),
+            }),
+        },
+    ))
+}
+
+/// A suspended Fa Gu (no teams, stakeholder role), suspended on `on`.
+fn suspended_fa(acct: &mut Account, on: NaiveDate) {
+    let mut u = user(
+        "PFA0001",
+        "fa@example.com",
+        "Fa Gu",
+        Role::ReadOnlyLimitedUser,
+        "Engineer",
+        suspended_marker("12", on, None),
+    );
+    u.teams.clear();
+    acct.users.push(u);
+}
+
+/// The archive record of Fa Gu's deleted user `id` (deleted 2026-10-01), with one SMS
+/// method, one rule and the Chess Club membership; `employee` names her employee ID.
+fn record(id: &str, employee: Option<&str>) -> ArchiveRecord {
+    let mut u = user(
+        id,
+        "fa@example.com",
+        "Fa Gu",
+        Role::Admin,
+        "Engineer",
+        Some(format!("Pager fan\n{}", marked("12").unwrap())),
+    );
+    u.time_zone = Some("Europe/Lisbon".into());
+    u.color = Some("purple".into());
+    let method = serde_json::from_value(serde_json::json!({
+        "id": "PCMSMS1", "type": "sms_contact_method", "label": "Mobile",
+        "address": "5550100", "country_code": 351,
+    }))
+    .unwrap();
+    let rule = serde_json::from_value(serde_json::json!({
+        "id": "PNR0001", "start_delay_in_minutes": 0, "urgency": "high",
+        "contact_method": {"id": "PCMSMS1", "type": "sms_contact_method_reference"},
+    }))
+    .unwrap();
+    ArchiveRecord::new(
+        UserRecord {
+            user: u,
+            contact_methods: vec![method],
+            notification_rules: vec![rule],
+        },
+        employee.map(EmployeeId::new),
+        Role::Admin,
+        vec![SavedMembership {
+            id: "PTCHESS".into(),
+            name: Some("Chess Club".into()),
+            role: TeamRole::Observer,
+        }],
+        None,
+        chrono::Utc.with_ymd_and_hms(2026, 10, 1, 2, 0, 0).unwrap(),
+    )
+}
+
+#[test]
+fn in_delete_mode_a_leaver_is_one_archived_deletion_that_converges() {
+    let cfg = cfg_with(DELETE);
+    let mut acct = Account::new(vec![owner()]);
+    fa(&mut acct, Some(format!("Bio\n{}", marked("12").unwrap())));
+    let none = Archive::default();
+    for r in [leaver(Lifecycle::Terminated), roster(vec![])] {
+        let p = plan_with(&acct, &r, &cfg, &none);
+        assert_eq!(p.actions.len(), 1, "{:#?}", p.actions);
+        let a = &p.actions[0];
+        assert_eq!(a.kind, ActionKind::Delete);
+        assert_eq!(a.user_id.as_deref(), Some("PFA0001"));
+        assert_eq!(
+            a.guard,
+            Some(Guard {
+                employee_id: Some("12".into()),
+                email: Email::normalise("fa@example.com")
+            }),
+            "re-checked like a suspension"
+        );
+        assert_eq!(
+            a.steps,
+            vec![Step::DeleteUser {
+                role: Role::Admin,
+                teams: vec![
+                    SavedMembership {
+                        id: "PTCHESS".into(),
+                        name: Some("Chess Club".into()),
+                        role: TeamRole::Observer
+                    },
+                    SavedMembership {
+                        id: "PTITOPS".into(),
+                        name: Some("IT Operations".into()),
+                        role: TeamRole::Responder
+                    },
+                ],
+                suspended_on: None,
+            }],
+            "no team removal first: the deletion removes the memberships"
+        );
+        assert_eq!(
+            a.changes,
+            vec![Change {
+                field: Field::Role,
+                old: Some("admin".into()),
+                new: None
+            }]
+        );
+        assert_eq!(
+            a.teams.as_ref().unwrap().old,
+            ["Chess Club:observer", "IT Operations:responder"]
+        );
+        assert!(
+            a.reason
+                .contains("[lifecycle] deactivate = \"delete\": the user's record"),
+            "{}",
+            a.reason
+        );
+        assert_eq!(p.count(ActionKind::Deactivate), 0);
+    }
+    let r = leaver(Lifecycle::Terminated);
+    let p = plan_with(&acct, &r, &cfg, &none);
+    acct.apply(&p, None);
+    let again = plan_with(&acct, &r, &cfg, &none);
+    assert!(again.is_empty(), "{:#?}", again.actions);
+}
+
+#[test]
+fn in_delete_mode_a_user_suspended_before_is_deleted_with_what_its_marker_recorded() {
+    let cfg = cfg_with(DELETE);
+    let mut acct = Account::new(vec![owner()]);
+    suspended_fa(&mut acct, NaiveDate::from_ymd_opt(2026, 11, 29).unwrap());
+    let p = plan_with(
+        &acct,
+        &leaver(Lifecycle::Terminated),
+        &cfg,
+        &Archive::default(),
+    );
+    assert_eq!(p.actions.len(), 1);
+    assert_eq!(
+        p.actions[0].steps,
+        vec![Step::DeleteUser {
+            role: Role::Admin,
+            teams: vec![SavedMembership {
+                id: "PTCHESS".into(),
+                name: Some("Chess Club".into()),
+                role: TeamRole::Observer
+            }],
+            suspended_on: NaiveDate::from_ymd_opt(2026, 11, 29),
+        }]
+    );
+}
+
+#[test]
+fn an_old_suspension_is_deleted_a_recent_one_kept_and_a_new_leaver_suspended_first() {
+    let cfg = cfg_with("delete_suspended_after_days = 30\narchive = \"a.jsonl\"\n");
+    let none = Archive::default();
+    let days_ago = |n: u64| today() - chrono::Days::new(n);
+    for (ago, deleted) in [(31, true), (30, true), (29, false), (5, false)] {
+        let mut acct = Account::new(vec![owner()]);
+        suspended_fa(&mut acct, days_ago(ago));
+        let p = plan_with(&acct, &leaver(Lifecycle::Terminated), &cfg, &none);
+        if deleted {
+            assert_eq!(
+                p.count(ActionKind::Delete),
+                1,
+                "{ago} days: {:#?}",
+                p.actions
+            );
+            let reason = &p.actions[0].reason;
+            assert!(
+                reason.contains(&format!(
+                    "suspended on {}, {ago} days ago ([lifecycle] delete_suspended_after_days = 30)"
+                , days_ago(ago))),
+                "{reason}"
+            );
+            acct.apply(&p, None);
+            assert!(plan_with(&acct, &leaver(Lifecycle::Terminated), &cfg, &none).is_empty());
+        } else {
+            assert!(p.is_empty(), "{ago} days: {:#?}", p.actions);
+        }
+    }
+    // A leaver not suspended yet is suspended, whatever the setting: deleted in a later run.
+    let mut acct = Account::new(vec![owner()]);
+    fa(&mut acct, marked("12"));
+    let p = plan_with(&acct, &leaver(Lifecycle::Terminated), &cfg, &none);
+    assert_eq!(
+        (p.count(ActionKind::Deactivate), p.count(ActionKind::Delete)),
+        (1, 0)
+    );
+    // Without the setting, an old suspension stays.
+    let mut acct = Account::new(vec![owner()]);
+    suspended_fa(&mut acct, days_ago(400));
+    assert!(plan_with(&acct, &leaver(Lifecycle::Terminated), &std_config(), &none).is_empty());
+}
+
+#[test]
+fn a_rehire_of_an_archived_person_is_re_created_and_an_interrupted_restore_finishes() {
+    let cfg = cfg_with(DELETE);
+    let archive = Archive::in_memory(vec![record("POLD001", Some("12"))]);
+    let rehire = leaver(Lifecycle::Active);
+    let mut acct = Account::new(vec![owner()]);
+    let p = plan_with(&acct, &rehire, &cfg, &archive);
+    assert_eq!(p.actions.len(), 1, "{:#?}", p.actions);
+    let a = &p.actions[0];
+    assert_eq!((a.kind, a.user_id.as_ref()), (ActionKind::Reactivate, None));
+    assert_eq!(a.restores_from().map(UserId::as_str), Some("POLD001"));
+    assert!(
+        a.reason.contains(
+            "PagerDuty user POLD001 was deleted on 2026-10-01 and is re-created from the archive under a new PagerDuty ID (the ID changes), with 1 contact method, 1 notification rule and 1 team recorded (role admin before deletion)"
+        ),
+        "{}",
+        a.reason
+    );
+    let Step::CreateUser(n) = &a.steps[0] else {
+        panic!("{:?}", a.steps)
+    };
+    assert_eq!(
+        n.time_zone.as_deref(),
+        Some("Europe/Lisbon"),
+        "the archived zone"
+    );
+    assert_eq!(n.color.as_deref(), Some("purple"));
+    assert_eq!(n.role, Some(Role::LimitedUser), "the rules' role");
+    let MarkerState::Valid(m) = marker::parse(n.description.as_deref()).marker else {
+        panic!("{n:?}")
+    };
+    let s = m.suspended.expect("a restore in progress");
+    assert_eq!(s.from_archive.as_deref(), Some("POLD001"));
+    assert!(n.description.as_deref().unwrap().starts_with("Pager fan\n"));
+    assert_eq!(
+        a.steps[1..],
+        [
+            Step::SetTeamRole {
+                team_id: "PTCHESS".into(),
+                team: "Chess Club".into(),
+                role: TeamRole::Observer
+            },
+            Step::SetTeamRole {
+                team_id: "PTITOPS".into(),
+                team: "IT Operations".into(),
+                role: TeamRole::Responder
+            },
+            Step::RestoreContacts {
+                from_user: "POLD001".into()
+            },
+            Step::UpdateUser(UserUpdate {
+                description: Some(format!("Pager fan\n{}", marked("12").unwrap())),
+                ..Default::default()
+            }),
+        ]
+    );
+    // A crash after the create and one team: the next plan finishes the rest.
+    acct.apply(&p, Some(2));
+    let p2 = plan_with(&acct, &rehire, &cfg, &archive);
+    assert_eq!(
+        p2.actions.len(),
+        1,
+        "no duplicate create: {:#?}",
+        p2.actions
+    );
+    let a2 = &p2.actions[0];
+    assert_eq!(a2.kind, ActionKind::Reactivate);
+    assert!(a2.user_id.is_some());
+    assert!(
+        a2.reason
+            .contains("finishes the restore from the archive of deleted user POLD001"),
+        "{}",
+        a2.reason
+    );
+    assert_eq!(
+        a2.steps[a2.steps.len() - 2..],
+        [
+            Step::RestoreContacts {
+                from_user: "POLD001".into()
+            },
+            Step::UpdateUser(UserUpdate {
+                description: Some(format!("Pager fan\n{}", marked("12").unwrap())),
+                ..Default::default()
+            }),
+        ]
+    );
+    acct.apply(&p2, None);
+    assert!(plan_with(&acct, &rehire, &cfg, &archive).is_empty());
+    // Without the record (the archive was lost), the restore still finishes, and says so.
+    let mut acct = Account::new(vec![owner()]);
+    acct.apply(&p, Some(1));
+    let p3 = plan_with(&acct, &rehire, &cfg, &Archive::default());
+    assert!(
+        p3.actions[0]
+            .reason
+            .contains("the archive has no record of it"),
+        "{}",
+        p3.actions[0].reason
+    );
+    assert!(p3.actions[0].restores_from().is_none());
+    acct.apply(&p3, None);
+    assert!(plan_with(&acct, &rehire, &cfg, &Archive::default()).is_empty());
+}
+
+#[test]
+fn an_unmarked_users_record_is_found_by_email_and_a_user_that_still_exists_is_not_restored() {
+    let cfg = cfg_with(DELETE);
+    let rehire = leaver(Lifecycle::Active);
+    let acct = Account::new(vec![owner()]);
+    let by_email = Archive::in_memory(vec![record("POLD002", None)]);
+    let p = plan_with(&acct, &rehire, &cfg, &by_email);
+    assert_eq!(
+        p.actions[0].restores_from().map(UserId::as_str),
+        Some("POLD002")
+    );
+    // Another employee's record is not theirs.
+    let other = Archive::in_memory(vec![record("POLD003", Some("99"))]);
+    let p = plan_with(&acct, &rehire, &cfg, &other);
+    assert_eq!(p.actions[0].kind, ActionKind::Create);
+    // A record whose DELETE PagerDuty refused: the user is still there.
+    let mut acct = Account::new(vec![owner()]);
+    acct.users.push(user(
+        "POLD001",
+        "fa.old@example.com",
+        "Fa Gu",
+        Role::Admin,
+        "Engineer",
+        None,
+    ));
+    let kept = Archive::in_memory(vec![record("POLD001", Some("12"))]);
+    let p = plan_with(&acct, &rehire, &cfg, &kept);
+    let a = p
+        .actions
+        .iter()
+        .find(|a| a.email.as_str() == "fa@example.com")
+        .unwrap();
+    assert_eq!(a.kind, ActionKind::Create, "{a:#?}");
+}
+
+#[test]
+fn a_deletion_is_on_call_checked_and_blocked_like_a_suspension() {
+    let none = Archive::default();
+    let r = leaver(Lifecycle::Terminated);
+    let old_suspension = cfg_with("delete_suspended_after_days = 30\narchive = \"a.jsonl\"\n");
+    for (cfg, suspended) in [(cfg_with(DELETE), false), (old_suspension, true)] {
+        let mut acct = Account::new(vec![owner()]);
+        if suspended {
+            suspended_fa(&mut acct, today() - chrono::Days::new(40));
+        } else {
+            fa(&mut acct, marked("12"));
+        }
+        acct.oncall.insert(UserId::new("PFA0001"), on_call());
+        let p = plan_with(&acct, &r, &cfg, &none);
+        assert_eq!(
+            (p.count(ActionKind::Delete), p.attempted(ActionKind::Delete)),
+            (1, 0),
+            "{:#?}",
+            p.actions
+        );
+        assert_eq!(p.blocked(), 1);
+        let a = &p.actions[0];
+        assert_eq!(a.oncall, Some(on_call()));
+        let b = a.blocked.as_ref().expect("blocked");
+        assert!(
+            b.to_string()
+                .starts_with("on escalation policy \"IT Operations EP\" (PEPOPS1)"),
+            "{b}"
+        );
+        assert!(
+            matches!(a.steps.as_slice(), [Step::DeleteUser { .. }]),
+            "the step stays, for an override"
+        );
+        // Not attempted: the next run plans the same blocked deletion.
+        acct.apply(&p, None);
+        assert_eq!(plan_with(&acct, &r, &cfg, &none), p);
+
+        // --allow-oncall-gaps lets it through, still naming what it leaves behind.
+        let mut allow = Policy::from_config(&cfg);
+        allow.allow_oncall_gaps = true;
+        let p = acct.plan_with(&r, &allow, &acct.oncall_facts(), today());
+        assert_eq!((p.attempted(ActionKind::Delete), p.blocked()), (1, 0));
+        assert_eq!(p.actions[0].oncall, Some(on_call()));
+
+        // Duties not looked up: the user is named as needed and the deletion blocked.
+        let unread = OncallFacts::new(Lookahead {
+            since: "2026-11-30T00:00:00Z".parse().unwrap(),
+            days: 30,
+        });
+        let p = acct.plan_with(&r, &Policy::from_config(&cfg), &unread, today());
+        assert_eq!(p.needs_oncall, BTreeSet::from([UserId::new("PFA0001")]));
+        assert_eq!(p.blocked(), 1);
+
+        // Once the user holds nothing, the deletion goes ahead and converges.
+        acct.oncall.clear();
+        let p = plan_with(&acct, &r, &cfg, &none);
+        assert_eq!(p.actions[0].oncall, Some(OncallImpact::default()));
+        assert_eq!((p.attempted(ActionKind::Delete), p.blocked()), (1, 0));
+        acct.apply(&p, None);
+        assert!(plan_with(&acct, &r, &cfg, &none).is_empty());
+    }
+}
+
+#[test]
+fn the_key_owner_and_protected_users_are_never_deleted() {
+    let cfg = cfg_with(DELETE);
+    let mut acct = Account::new(vec![owner()]);
+    // Two leavers by marker: Fa Gu owns the API key, the other's email is protected.
+    fa(&mut acct, marked("12"));
+    acct.users.push(user(
+        "PVIP001",
+        "vip@example.com",
+        "Vi Po",
+        Role::Admin,
+        "Engineer",
+        marked("14"),
+    ));
+    let teams = teams();
+    let key_owner = UserId::new("PFA0001");
+    let p = plan(Inputs {
+        roster: &roster(vec![]),
+        users: &acct.users,
+        teams: &teams,
+        members: &acct.members,
+        policy: &Policy::from_config(&cfg),
+        today: today(),
+        archive: &Archive::default(),
+        oncall: &acct.oncall_facts(),
+        key_owner: Some(&key_owner),
+        licenses: &[],
+        license_holders: None,
+    })
+    .unwrap();
+    assert!(p.actions.is_empty(), "{:#?}", p.actions);
+    let mut why: Vec<(String, SkipCause)> = p
+        .skipped
+        .iter()
+        .map(|s| (s.email.clone().unwrap_or_default(), s.reason.clone()))
+        .collect();
+    why.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        why,
+        vec![
+            (
+                "fa@example.com".to_string(),
+                SkipCause::Untouchable(Untouchable::KeyOwner)
+            ),
+            (
+                "vip@example.com".to_string(),
+                SkipCause::Untouchable(Untouchable::Protected)
+            ),
+        ]
+    );
+}
+
+#[test]
+fn an_offboarded_unmanaged_user_is_suspended_and_never_deleted() {
+    let none = Archive::default();
+    let r = roster(vec![]);
+    for lifecycle in [
+        DELETE,
+        "delete_suspended_after_days = 30\narchive = \"a.jsonl\"\n",
+    ] {
+        let cfg = cfg_unmanaged("offboard", lifecycle);
+        let mut acct = Account::new(vec![owner()]);
+        acct.users.push(user(
+            "PUN0001",
+            "un@example.com",
+            "Un Known",
+            Role::User,
+            "Engineer",
+            None,
+        ));
+        let p = plan_with(&acct, &r, &cfg, &none);
+        assert_eq!(p.actions.len(), 1, "{:#?}", p.actions);
+        let a = &p.actions[0];
+        assert_eq!(
+            (a.kind, a.user_id.as_deref(), a.employee_id.as_ref()),
+            (ActionKind::Deactivate, Some("PUN0001"), None),
+            "suspended with a record that names no employee, not deleted"
+        );
+        acct.apply(&p, None);
+        assert!(plan_with(&acct, &r, &cfg, &none).is_empty());
+        // Long after the suspension, still no deletion.
+        let later = acct.plan_with(
+            &r,
+            &Policy::from_config(&cfg),
+            &acct.oncall_facts(),
+            today() + chrono::Days::new(400),
+        );
+        assert!(later.is_empty(), "{:#?}", later.actions);
+    }
+}
