@@ -28,7 +28,8 @@
 //!   and notification rules are still to be restored.
 //!
 //! Every other line is human text and is kept exactly as written. A description with a
-//! marker line that does not parse (bad JSON, an unknown version, two marker lines) yields
+//! marker line that does not parse (bad JSON, JSON that is not an object, an unknown version,
+//! two marker lines) yields
 //! [`MarkerState::Invalid`]: the run reports it, ignores the marker, and matches that user by
 //! email only.
 
@@ -107,7 +108,8 @@ pub enum MarkerState {
 /// A description split into its human text and its marker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parsed {
-    /// Every non-marker line, joined with `\n`, trailing whitespace removed.
+    /// Every non-marker line as written (with its own line ending), trailing whitespace
+    /// removed.
     pub human: String,
     /// The marker, if any.
     pub marker: MarkerState,
@@ -117,16 +119,18 @@ pub struct Parsed {
 /// [`MarkerState::Invalid`].
 pub fn parse(description: Option<&str>) -> Parsed {
     let text = description.unwrap_or("");
-    let mut human = Vec::new();
+    let mut human = String::new();
     let mut markers = Vec::new();
-    for line in text.lines() {
+    // Lines with their own endings, so that human text keeps its `\r\n`s and stray `\r`s
+    // (`str::lines` drops one `\r` before each `\n`, which changed the text on every rewrite).
+    for line in text.split_inclusive('\n') {
         if line.trim_start().starts_with(PREFIX) {
             markers.push(line.trim());
         } else {
-            human.push(line);
+            human.push_str(line);
         }
     }
-    let human = human.join("\n").trim_end().to_string();
+    let human = human.trim_end().to_string();
     let marker = match markers.as_slice() {
         [] => MarkerState::Absent,
         [one] => parse_line(one),
@@ -143,7 +147,13 @@ fn parse_line(line: &str) -> MarkerState {
             "marker version {version:?} is not {VERSION:?} (written by another hr2pagerduty version?)"
         ));
     }
-    match serde_json::from_str::<Marker>(json.trim()) {
+    let json = json.trim();
+    // serde also reads a struct from a JSON array of its fields in order (`["3427"]`), a
+    // shape hr2pagerduty never writes and `claimed_employee_id` does not read: only objects.
+    if let Err(why) = objects_only(json) {
+        return MarkerState::Invalid(why);
+    }
+    match serde_json::from_str::<Marker>(json) {
         Ok(m)
             if m.employee_id
                 .as_ref()
@@ -157,6 +167,32 @@ fn parse_line(line: &str) -> MarkerState {
         Ok(m) => MarkerState::Valid(m),
         Err(e) => MarkerState::Invalid(format!("marker is not valid: {e}")),
     }
+}
+
+/// `Err` (saying where) when the marker JSON, or its `suspended` record, or one of that
+/// record's `teams`, is there but not a JSON object. Text that is not JSON at all is left
+/// to the deserialiser, whose error says more.
+fn objects_only(json: &str) -> Result<(), String> {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(json) else {
+        return Ok(());
+    };
+    let Some(top) = v.as_object() else {
+        return Err("marker is not a JSON object".into());
+    };
+    let Some(s) = top.get("suspended").filter(|s| !s.is_null()) else {
+        return Ok(());
+    };
+    let Some(s) = s.as_object() else {
+        return Err("marker's suspended is not a JSON object".into());
+    };
+    if let Some(teams) = s.get("teams").and_then(serde_json::Value::as_array)
+        && let Some(i) = teams.iter().position(|t| !t.is_object())
+    {
+        return Err(format!(
+            "marker's suspended.teams[{i}] is not a JSON object"
+        ));
+    }
+    Ok(())
 }
 
 /// The employee ID an unusable marker line still appears to name, read leniently (any
@@ -342,5 +378,64 @@ mod tests {
                 p.marker
             );
         }
+    }
+
+    /// Found by the `marker` fuzz target: human lines were split with `str::lines` and
+    /// joined with `\n`, which drops the `\r` of a `\r\n` and one more before `\n` at each
+    /// parse, so every marker rewrite (a suspension, a reactivation) changed the bio.
+    #[test]
+    fn human_text_keeps_its_line_endings_through_a_marker_rewrite() {
+        let d = "Likes pagers.\r\r\nOn call\r\nhr2pagerduty:v1 {\"employee_id\":\"7\"}\r\nWeekends";
+        let p = parse(Some(d));
+        assert_eq!(p.human, "Likes pagers.\r\r\nOn call\r\nWeekends");
+        let m = Marker {
+            employee_id: Some("7".into()),
+            suspended: None,
+        };
+        assert_eq!(p.marker, MarkerState::Valid(m.clone()));
+        let again = render(&p.human, &m);
+        assert_eq!(
+            again,
+            "Likes pagers.\r\r\nOn call\r\nWeekends\nhr2pagerduty:v1 {\"employee_id\":\"7\"}"
+        );
+        assert_eq!(parse(Some(&again)), p);
+    }
+
+    /// Found by the `marker` fuzz target: serde reads a struct from a JSON array of its
+    /// fields too, so `["id"]` parsed as a valid marker for employee `id` while
+    /// `claimed_employee_id` (which reads objects) found no claim. Any shape but an object,
+    /// at the top or for `suspended` or one of its teams, is now an invalid marker.
+    #[test]
+    fn a_marker_that_is_not_a_json_object_is_invalid() {
+        for json in [
+            r#"["id"]"#,
+            r#"["3427",{"on":"2026-11-30","role":"admin","teams":[]}]"#,
+            r#"{"employee_id":"3427","suspended":["2026-11-30","admin",[]]}"#,
+            r#"{"employee_id":"3427","suspended":{"on":"2026-11-30","role":"admin","teams":[["PT4KHLK",null,"manager"]]}}"#,
+            r#""3427""#,
+            "3427",
+            "null",
+        ] {
+            let d = format!("Bio\nhr2pagerduty:v1 {json}");
+            let p = parse(Some(&d));
+            assert!(
+                matches!(&p.marker, MarkerState::Invalid(why) if why.contains("not a JSON object")),
+                "{json}: {:?}",
+                p.marker
+            );
+            assert_eq!(p.human, "Bio");
+        }
+        // The object forms of the same data stay valid, and `suspended: null` is no
+        // suspension.
+        let ok = r#"hr2pagerduty:v1 {"employee_id":"3427","suspended":{"on":"2026-11-30","role":"admin","teams":[{"id":"PT4KHLK","role":"manager"}]}}"#;
+        assert!(matches!(parse(Some(ok)).marker, MarkerState::Valid(_)));
+        let null = r#"hr2pagerduty:v1 {"employee_id":"3427","suspended":null}"#;
+        assert_eq!(
+            parse(Some(null)).marker,
+            MarkerState::Valid(Marker {
+                employee_id: Some("3427".into()),
+                suspended: None,
+            })
+        );
     }
 }

@@ -155,8 +155,10 @@ pub fn parse_bytes(bytes: &[u8], hr: &HrConfig) -> Result<Roster, HrError> {
 /// The `csv` crate's own `Position::line` is one short after CRLF line endings (it counts
 /// the `\n` of the previous terminator after recording the next record's start), and its
 /// byte offset may point at that `\r` or `\n`; so the offset is moved past line breaks
-/// (a record never starts with one) and the `\n`s before it are counted. Offsets arrive in
-/// increasing order, so counting resumes where it stopped.
+/// (a record never starts with one) and the line breaks before it are counted (`\r\n`,
+/// `\n`, and a lone `\r`, at which the `csv` crate also ends a record: otherwise two
+/// records would share a line). Offsets arrive in increasing order, so counting resumes
+/// where it stopped.
 struct LineCounter<'a> {
     text: &'a [u8],
     pos: usize,
@@ -181,10 +183,7 @@ impl<'a> LineCounter<'a> {
             self.pos = 0;
             self.line = 1;
         }
-        self.line += self.text[self.pos..start]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count() as u64;
+        self.line += structure::line_breaks(&self.text[self.pos..start]) as u64;
         self.pos = start;
         self.line
     }
@@ -233,5 +232,9 @@ mod tests {
         assert_eq!(starts("h,i\r\na,b\r\nc,d\r\n"), [1, 2, 3]);
         assert_eq!(starts("h,i\r\n\"a\r\nx\",b\r\n\r\nc,d\r\n"), [1, 2, 5]);
         assert_eq!(starts("h,i\n\n\na,b"), [1, 4]);
+        // Classic Mac OS line endings, alone or in the middle of a row.
+        assert_eq!(starts("h,i\ra,b\rc,d\r"), [1, 2, 3]);
+        assert_eq!(starts("h,i\na,b\rc,d\r\ne,f\n"), [1, 2, 3, 4]);
+        assert_eq!(starts("h,i\r\"a\rx\",b\rc,d"), [1, 2, 4]);
     }
 }

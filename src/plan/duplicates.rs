@@ -23,7 +23,8 @@ pub(super) fn comparable(name: &str) -> String {
 }
 
 /// Flags each create in `t` whose name equals that of a user of `users` that no HR row
-/// matched (the first such user, in listing order).
+/// matched (of several such namesakes, the one with the lowest user ID, so that the plan
+/// does not depend on the order PagerDuty lists users in).
 pub(super) fn flag(users: &[User], t: &mut Tally<'_>) {
     if !t.out.actions.iter().any(|a| a.kind == ActionKind::Create) {
         return;
@@ -33,7 +34,10 @@ pub(super) fn flag(users: &[User], t: &mut Tally<'_>) {
         if !t.matched.contains(u.id.as_str()) {
             let key = comparable(&u.name);
             if !key.is_empty() {
-                unmatched.entry(key).or_insert(u);
+                let first = unmatched.entry(key).or_insert(u);
+                if u.id < first.id {
+                    *first = u;
+                }
             }
         }
     }

@@ -18,13 +18,13 @@ use std::collections::BTreeMap;
 
 /// The account's users indexed by marker employee ID and by email.
 pub(super) struct Index<'a> {
-    /// Employee ID → users whose valid marker names it.
+    /// Employee ID → users whose valid marker names it, by user ID.
     by_marker: BTreeMap<EmployeeId, Vec<&'a User>>,
     /// User ID → its description split into human text and marker.
     parsed: BTreeMap<&'a str, Parsed>,
     /// Normalised email → user (the last user listed, if two share an address).
     by_email: BTreeMap<Email, &'a User>,
-    /// Employee IDs that unreadable markers still appear to name.
+    /// Employee IDs that unreadable markers still appear to name → those users, by user ID.
     claims: BTreeMap<EmployeeId, Vec<&'a User>>,
     /// One note per unreadable marker, in listing order.
     notes: Vec<String>,
@@ -81,6 +81,11 @@ impl<'a> Index<'a> {
             }
             ix.parsed.insert(u.id.as_str(), p);
             ix.by_email.insert(Email::normalise(&u.email), u);
+        }
+        // Users sharing a marker or a claim are named in user ID order, whatever the
+        // listing order, so the plan does not depend on it.
+        for users in ix.by_marker.values_mut().chain(ix.claims.values_mut()) {
+            users.sort_by(|a, b| a.id.cmp(&b.id));
         }
         ix
     }

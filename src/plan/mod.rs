@@ -280,3 +280,6 @@ impl<'a> Tally<'a> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod proptests;

@@ -223,7 +223,8 @@ impl Account {
 
     /// Applies the first `limit` steps of every action (all when `None`), an action that
     /// waits for another user's email change after the others (as the executor orders
-    /// them), refusing an email another user holds as PagerDuty does (fact F31).
+    /// them). Panics on a step PagerDuty would refuse ([`Account::step`]): the planner must
+    /// never plan one.
     pub(super) fn apply(&mut self, plan: &Plan, limit: Option<usize>) {
         // A blocked action is not attempted (as `apply` does); an action that waits for
         // another user's email change runs after the others.
@@ -231,94 +232,127 @@ impl Account {
         ordered.sort_by_key(|a| a.waits_for.is_some());
         for a in ordered {
             let mut uid = a.user_id.clone();
-            let taken = |users: &[User], email: &str, me: Option<&UserId>| {
-                users.iter().any(|u| {
-                    Email::normalise(&u.email) == Email::normalise(email) && Some(&u.id) != me
-                })
-            };
             for step in a.steps.iter().take(limit.unwrap_or(usize::MAX)) {
-                match step {
-                    Step::CreateUser(n) => {
-                        assert!(
-                            !taken(&self.users, &n.email, None),
-                            "Email has already been taken: {}",
-                            n.email
-                        );
-                        let id = format!("PNEW{:03}", self.next_id);
-                        self.next_id += 1;
-                        let mut u = user(
-                            &id,
-                            &n.email,
-                            &n.name,
-                            n.role.clone().unwrap(),
-                            "",
-                            n.description.clone(),
-                        );
-                        u.job_title = n.job_title.clone();
-                        u.time_zone = n.time_zone.clone();
-                        self.users.push(u);
-                        uid = Some(UserId::new(id));
-                    }
-                    Step::UpdateUser(upd) => {
-                        if let Some(v) = &upd.email {
-                            assert!(
-                                !taken(&self.users, v, uid.as_ref()),
-                                "Email has already been taken: {v}"
-                            );
-                        }
-                        let u = self
-                            .users
-                            .iter_mut()
-                            .find(|u| Some(&u.id) == uid.as_ref())
-                            .unwrap();
-                        if let Some(v) = &upd.name {
-                            u.name = v.clone()
-                        }
-                        if let Some(v) = &upd.email {
-                            u.email = v.clone()
-                        }
-                        if let Some(v) = &upd.role {
-                            assert!(
-                                !v.is_stakeholder() || u.teams.is_empty(),
-                                "PagerDuty refuses a stakeholder role on a team member (F17)"
-                            );
-                            u.role = v.clone()
-                        }
-                        if let Some(v) = &upd.job_title {
-                            u.job_title = Some(v.clone())
-                        }
-                        if let Some(v) = &upd.time_zone {
-                            u.time_zone = Some(v.clone())
-                        }
-                        if let Some(v) = &upd.description {
-                            u.description = Some(v.clone())
-                        }
-                    }
-                    Step::SetTeamRole { team_id, role, .. } => {
-                        let id = uid.clone().unwrap();
-                        let u = self.users.iter().find(|u| u.id == id).unwrap();
-                        assert!(
-                            !u.role.is_stakeholder(),
-                            "PagerDuty refuses stakeholders on teams (F17)"
-                        );
-                        self.join(&id, team_id, role.clone());
-                    }
-                    Step::RemoveFromTeam { team_id, .. } => {
-                        let id = uid.clone().unwrap();
-                        self.leave(&id, team_id);
-                    }
-                    Step::DeleteUser { .. } => {
-                        let id = uid.clone().unwrap();
-                        self.users.retain(|u| u.id != id);
-                        for list in self.members.values_mut() {
-                            list.retain(|m| m.user.id != id);
-                        }
-                    }
-                    // Contact methods are not modelled here (see tests/e2e_delete.rs).
-                    Step::RestoreContacts { .. } => {}
+                if let Err(why) = self.step(&mut uid, step) {
+                    panic!("PagerDuty refuses {step:?} of {a:#?}: {why}");
                 }
             }
         }
+    }
+
+    /// Sends one request of an action whose user is `uid` (set by the `POST`), as PagerDuty
+    /// answers it (PAGERDUTY_API.md §4, §5.1): a create refuses a taken email (F31) and the
+    /// `owner` role; a partial `PUT /users/{id}` changes only the fields it carries, refuses
+    /// a taken email, any write to the account owner (403) and a stakeholder base role while
+    /// the user is on a team (F17; the simulator's rule); `PUT /teams/{id}/users/{user}`
+    /// adds the user or changes its team role, and refuses a stakeholder user (F17) or an
+    /// unknown team (404); `DELETE /teams/{id}/users/{user}` removes the membership, and
+    /// succeeds for a non-member. The error is the refusal, in words.
+    pub(super) fn step(&mut self, uid: &mut Option<UserId>, step: &Step) -> Result<(), String> {
+        let taken = |users: &[User], email: &str, by: Option<&UserId>| {
+            users
+                .iter()
+                .any(|u| Email::normalise(&u.email) == Email::normalise(email) && Some(&u.id) != by)
+        };
+        match step {
+            Step::CreateUser(n) => {
+                if taken(&self.users, &n.email, None) {
+                    return Err("400: Email has already been taken (F31)".into());
+                }
+                let role = n.role.clone().unwrap_or(Role::User);
+                if role == Role::Owner {
+                    return Err("400: role owner cannot be assigned".into());
+                }
+                let id = format!("PNEW{:03}", self.next_id);
+                self.next_id += 1;
+                let mut u = user(&id, &n.email, &n.name, role, "", n.description.clone());
+                u.job_title = n.job_title.clone();
+                u.time_zone = n.time_zone.clone();
+                self.users.push(u);
+                *uid = Some(UserId::new(id));
+            }
+            Step::UpdateUser(upd) => {
+                let id = uid.clone().ok_or("PUT before the POST")?;
+                if let Some(e) = &upd.email
+                    && taken(&self.users, e, Some(&id))
+                {
+                    return Err("400: Email has already been taken (F31)".into());
+                }
+                let u = self
+                    .users
+                    .iter_mut()
+                    .find(|u| u.id == id)
+                    .ok_or("404: no such user")?;
+                if u.role == Role::Owner || upd.role == Some(Role::Owner) {
+                    return Err("403: the account owner cannot be changed".into());
+                }
+                if let Some(v) = &upd.role
+                    && v.is_stakeholder()
+                    && !u.teams.is_empty()
+                {
+                    return Err(format!("400: role {v} cannot belong to teams (F17)"));
+                }
+                if let Some(v) = &upd.name {
+                    u.name = v.clone()
+                }
+                if let Some(v) = &upd.email {
+                    u.email = v.clone()
+                }
+                if let Some(v) = &upd.role {
+                    u.role = v.clone()
+                }
+                if let Some(v) = &upd.job_title {
+                    u.job_title = Some(v.clone())
+                }
+                if let Some(v) = &upd.time_zone {
+                    u.time_zone = Some(v.clone())
+                }
+                if let Some(v) = &upd.description {
+                    u.description = Some(v.clone())
+                }
+            }
+            Step::SetTeamRole { team_id, role, .. } => {
+                let id = uid.clone().ok_or("team PUT before the POST")?;
+                if !self.members.contains_key(team_id) {
+                    return Err(format!("404: no team {team_id}"));
+                }
+                let u = self
+                    .users
+                    .iter()
+                    .find(|u| u.id == id)
+                    .ok_or("404: no such user")?;
+                if u.role.is_stakeholder() {
+                    return Err(format!("400: a {} cannot be on a team (F17)", u.role));
+                }
+                if !role.is_known() {
+                    return Err(format!("400: team role {role} is not in the enum"));
+                }
+                self.join(&id, team_id, role.clone());
+            }
+            Step::RemoveFromTeam { team_id, .. } => {
+                let id = uid.clone().ok_or("team DELETE before the POST")?;
+                if !self.members.contains_key(team_id) {
+                    return Err(format!("404: no team {team_id}"));
+                }
+                if !self.users.iter().any(|u| u.id == id) {
+                    return Err("404: no such user".into());
+                }
+                self.leave(&id, team_id);
+            }
+            Step::DeleteUser { .. } => {
+                let id = uid.clone().ok_or("DELETE before the POST")?;
+                if !self.users.iter().any(|u| u.id == id) {
+                    return Err("404: no such user".into());
+                }
+                self.users.retain(|u| u.id != id);
+                for list in self.members.values_mut() {
+                    list.retain(|m| m.user.id != id);
+                }
+            }
+            // Contact methods are not modelled here (tests/cli/delete.rs covers them).
+            Step::RestoreContacts { .. } => {}
+        }
+        Ok(())
     }
 
     /// The on-call facts of every user: their entry in `oncall`, or nothing held.
@@ -1483,6 +1517,126 @@ fn a_move_into_a_stakeholder_role_leaves_teams_before_the_role_changes() {
     // The in-memory executor refuses a stakeholder on a team, as PagerDuty does (F17).
     acct.apply(&p, None);
     assert!(acct.plan(&r, &cfg).is_empty());
+}
+
+/// Found by the planner's property tests: a rehire whom the rules now give a stakeholder
+/// role, while on a team no rule names (put there by hand during the suspension), got a
+/// `PUT` of that role, which PagerDuty refuses (F17), every night.
+#[test]
+fn a_rehire_on_an_unruled_team_keeps_its_role_instead_of_a_refused_stakeholder_role() {
+    let mut cfg = std_config();
+    cfg.roles.default = Role::ReadOnlyUser;
+    let r = roster(vec![emp(
+        "61",
+        "re@example.com",
+        "Re Hi",
+        Lifecycle::Active,
+        "Sales",
+        "Analyst",
+    )]);
+    let record = Marker {
+        employee_id: Some("61".into()),
+        suspended: Some(marker::Suspension {
+            on: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+            role: Role::Admin,
+            teams: vec![],
+            termination_date: None,
+            leave: false,
+            from_archive: None,
+        }),
+    };
+    let mut acct = Account::new(vec![user(
+        "PRE",
+        "re@example.com",
+        "Re Hi",
+        Role::ReadOnlyLimitedUser,
+        "Analyst",
+        Some(marker::render("", &record)),
+    )]);
+    acct.users[0].role = Role::Observer;
+    acct.join("PRE", "PTCHESS", TeamRole::Observer);
+    let p = acct.plan(&r, &cfg);
+    assert_eq!(p.actions.len(), 1);
+    assert_eq!(p.actions[0].kind, ActionKind::Reactivate);
+    assert!(!p.actions[0].changes_role(), "{:?}", p.actions[0].changes);
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.contains("Chess Club") && n.contains("role left at observer")),
+        "{:?}",
+        p.notes
+    );
+    acct.apply(&p, None);
+    assert!(acct.plan(&r, &cfg).is_empty());
+}
+
+/// Found by `proptests::the_plan_does_not_depend_on_input_order`: the users a duplicate
+/// marker or an unreadable claim names were listed in PagerDuty's listing order.
+#[test]
+fn users_sharing_a_marker_are_named_in_id_order_whatever_the_listing_order() {
+    let cfg = std_config();
+    let r = roster(vec![emp(
+        "22",
+        "new@example.com",
+        "Ne Wu",
+        Lifecycle::Active,
+        "Sales",
+        "Rep",
+    )]);
+    let users = vec![
+        user(
+            "PB",
+            "b@example.com",
+            "Aa Bb",
+            Role::LimitedUser,
+            "Rep",
+            marked("20"),
+        ),
+        user(
+            "PA",
+            "a@example.com",
+            "Aa Bb",
+            Role::LimitedUser,
+            "Rep",
+            marked("20"),
+        ),
+        user(
+            "PD",
+            "d@example.com",
+            "Ne Wu",
+            Role::LimitedUser,
+            "Rep",
+            Some("hr2pagerduty:v2 {\"employee_id\":\"22\"}".into()),
+        ),
+        user(
+            "PC",
+            "c@example.com",
+            "Ne Wu",
+            Role::LimitedUser,
+            "Rep",
+            Some("hr2pagerduty:v2 {\"employee_id\":\"22\"}".into()),
+        ),
+    ];
+    let listed = Account::new(users.clone()).plan(&r, &cfg);
+    let mut reversed = users;
+    reversed.reverse();
+    assert_eq!(
+        Account::new(reversed).plan(&r, &cfg).skipped,
+        listed.skipped
+    );
+    let causes: Vec<&SkipCause> = listed.skipped.iter().map(|s| &s.reason).collect();
+    assert!(causes.contains(&&SkipCause::DuplicateMarker {
+        employee_id: "20".into(),
+        users: vec!["PA".into(), "PB".into()],
+    }));
+    assert!(causes.contains(&&SkipCause::ClaimedByUnreadableMarker {
+        users: vec!["PC".into(), "PD".into()],
+    }));
+    let claimed = listed
+        .skipped
+        .iter()
+        .find(|s| s.employee_id.as_deref() == Some("22"));
+    assert_eq!(claimed.unwrap().pagerduty_user_id.as_deref(), Some("PC"));
 }
 
 #[test]

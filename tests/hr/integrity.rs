@@ -319,6 +319,55 @@ fn a_legitimate_multiline_field_parses_with_lf_and_crlf() {
 }
 
 #[test]
+fn classic_mac_line_endings_give_every_row_its_own_line() {
+    // A lone `\r` ends a line (Excel's "CSV (Macintosh)"), in rows and inside quoted fields.
+    let cr = String::from_utf8(hr_fixture("multiline_ok.csv"))
+        .unwrap()
+        .replace('\n', "\r")
+        .into_bytes();
+    let r = hr::read_bytes(&cr, &default_config()).unwrap();
+    let lines: Vec<u64> = r.employees.iter().map(|e| e.line).collect();
+    assert_eq!(lines, [2, 4, 5, 8]);
+    assert_eq!(r.rows_read, 4);
+    assert!(r.problems.is_empty());
+}
+
+/// Found by the `hr_csv` fuzz target: a `\r` in the middle of an unquoted cell ends the
+/// record there (as the `csv` crate reads it), but the lines were counted by `\n` alone, so
+/// both halves were reported on line 2 and counted as one invalid row: the invalid-rows limit
+/// saw fewer problems than rows.
+#[test]
+fn a_carriage_return_inside_a_row_makes_two_rows_on_two_lines() {
+    let text = String::from_utf8(hr_fixture("valid.csv"))
+        .unwrap()
+        .replacen(",2020-01-15,", ",2020\r01-15,", 1);
+    let cfg = default_config();
+    let r = hr::parse_bytes(text.as_bytes(), &cfg.hr).unwrap();
+    assert_eq!(ids(&r), ["1002", "1003", "1004"]);
+    let lines: Vec<u64> = r.employees.iter().map(|e| e.line).collect();
+    assert_eq!(lines, [4, 5, 6]);
+    let problems: Vec<(u64, ProblemKind)> = r.problems.iter().map(|p| (p.line, p.kind)).collect();
+    assert_eq!(
+        problems,
+        [(2, ProblemKind::FieldCount), (3, ProblemKind::FieldCount)]
+    );
+    assert_eq!(r.rows_read, 5);
+    assert_eq!(r.invalid_rows(), 2);
+    let err = hr::read_bytes(text.as_bytes(), &cfg).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            HrError::TooManyInvalid {
+                invalid: 2,
+                rows: 5,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
 fn a_file_cut_short_mid_row_is_refused() {
     let err = refused("cut_short.csv", &default_config());
     assert!(matches!(err, HrError::Structure { line: 5, .. }), "{err:?}");

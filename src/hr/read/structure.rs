@@ -27,6 +27,15 @@ use csv::StringRecord;
 /// spans this many lines, so a field that does has swallowed part of the file.
 pub(super) const MAX_FIELD_LINES: usize = 20;
 
+/// The line breaks in `s`: `\r\n`, `\n`, and a `\r` on its own (classic Mac OS line
+/// endings, which the `csv` crate also ends a record at).
+pub(super) fn line_breaks(s: &[u8]) -> usize {
+    s.iter()
+        .enumerate()
+        .filter(|(i, b)| **b == b'\n' || (**b == b'\r' && s.get(i + 1) != Some(&b'\n')))
+        .count()
+}
+
 /// The 1-based line of a quote that opens a field and is never closed, if any.
 ///
 /// Mirrors the `csv` crate's reader (quote `"`, doubled `""` inside quotes, no escape
@@ -43,7 +52,8 @@ pub(super) fn unclosed_quote(text: &str, delimiter: u8) -> Option<u64> {
     let mut state = S::StartField;
     let mut line: u64 = 1;
     let mut opened: u64 = 1;
-    for &b in text.as_bytes() {
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
         state = match (state, b) {
             (S::StartField, b'"') => {
                 opened = line;
@@ -55,7 +65,7 @@ pub(super) fn unclosed_quote(text: &str, delimiter: u8) -> Option<u64> {
             (_, b) if b == delimiter || b == b'\n' || b == b'\r' => S::StartField,
             _ => S::Unquoted,
         };
-        if b == b'\n' {
+        if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
             line += 1;
         }
     }
@@ -94,7 +104,7 @@ pub(super) fn check_record(
     };
     let mut field_line = line;
     for (i, field) in rec.iter().enumerate() {
-        let breaks = field.matches('\n').count();
+        let breaks = line_breaks(field.as_bytes());
         if has_break(field) {
             let column = header
                 .get(i)
@@ -162,6 +172,7 @@ mod tests {
     #[test]
     fn finds_the_line_of_a_quote_never_closed() {
         assert_eq!(unclosed_quote("a,b\n1,\"x\n2,y\n", b','), Some(2));
+        assert_eq!(unclosed_quote("a,b\r1,y\r\n2,\"x\r3,y\r", b','), Some(3));
         assert_eq!(unclosed_quote("a,b\n1,\"x\ny\",z\n", b','), None);
         // A quote inside an unquoted field is literal, as in the csv crate.
         assert_eq!(unclosed_quote("a,b\n1,x\"y\n", b','), None);

@@ -133,6 +133,36 @@ fn change_role(changes: &mut Vec<Change>, upd: &mut UserUpdate, old: &Role, new:
     upd.role = Some(new);
 }
 
+/// True when the rules give `u` (matched to `e`) the stakeholder base role `role` while `u`
+/// is on a team no rule names (in `current`, its memberships): PagerDuty refuses
+/// stakeholders on teams (fact F17) and such teams are never touched, so the role is left
+/// as it is, with a note saying why. An update and a reactivation both apply the rest.
+fn stakeholder_kept_off(
+    cx: &mut Ctx<'_>,
+    e: &Employee,
+    u: &User,
+    current: &BTreeMap<TeamId, Membership>,
+    role: &Role,
+) -> bool {
+    let unruled: Vec<String> = current
+        .keys()
+        .filter(|t| !cx.governed.contains(*t))
+        .map(|t| cx.team_name(t))
+        .collect();
+    if u.role == *role || !role.is_stakeholder() || unruled.is_empty() {
+        return false;
+    }
+    cx.notes.push(format!(
+        "employee {} (line {}): the rules give {role}, which PagerDuty refuses on teams, but user {} is on teams no rule names ({}); role left at {} until those memberships are removed by hand",
+        e.employee_id,
+        e.line,
+        u.id,
+        unruled.join(", "),
+        u.role
+    ));
+    true
+}
+
 /// Membership steps that turn `current` into `desired` within `scope` (team IDs):
 /// `(removals, additions)`, each in team ID order.
 fn membership_steps(

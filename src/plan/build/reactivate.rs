@@ -6,7 +6,7 @@
 
 use super::{
     active_marker, change, change_role, desired_labels, diff_fields, labels, membership_steps,
-    restorable, status_words,
+    restorable, stakeholder_kept_off, status_words,
 };
 use crate::hr::Employee;
 use crate::marker::{self, Suspension};
@@ -18,7 +18,7 @@ use crate::plan::{Action, ActionKind, Field, Step, TeamsChange};
 /// The reactivation of `u`, suspended as `s` records, for active employee `e`. `human` is
 /// the text of `u`'s description around the marker.
 pub(in crate::plan) fn reactivate(
-    cx: &Ctx<'_>,
+    cx: &mut Ctx<'_>,
     e: &Employee,
     u: &User,
     human: &str,
@@ -28,11 +28,16 @@ pub(in crate::plan) fn reactivate(
     let mut changes = Vec::new();
     diff_fields(cx, e, u, &mut upd, &mut changes);
     let role = cx.rules.role_for(e);
-    if u.role != role {
+    let current = cx.memberships(u);
+    // A user put on a team no rule names while suspended keeps its role when the rules now
+    // give a stakeholder one, as an update would: PagerDuty would refuse the role (F17).
+    if u.role != role && !stakeholder_kept_off(cx, e, u, &current, &role) {
         change_role(&mut changes, &mut upd, &u.role, role.clone());
     }
     let named = cx.licensing.named_for(cx.rules.role_rule_for(e));
-    let license = cx.licensing.for_existing(u, &role, named, false);
+    // The licence follows the role the user ends with (the rules' one unless kept off).
+    let new_role = upd.role.clone().unwrap_or_else(|| u.role.clone());
+    let license = cx.licensing.for_existing(u, &new_role, named, false);
     upd.license = license.send;
     if let Some(c) = license.change {
         insert_change(&mut changes, c);
@@ -40,7 +45,6 @@ pub(in crate::plan) fn reactivate(
     // Desired memberships: the rules for governed teams, the marker for the others.
     let teams = restorable(cx, e, &role, &s.teams);
     let desired = &teams.desired;
-    let current = cx.memberships(u);
     let mut scope = cx.governed.clone();
     scope.extend(desired.keys().cloned());
     let (removals, additions) = membership_steps(cx, &current, desired, &scope);

@@ -5,7 +5,7 @@
 
 use super::{
     active_marker, change, change_role, desired_labels, diff_fields, labels, membership_steps,
-    ruled_teams,
+    ruled_teams, stakeholder_kept_off,
 };
 use crate::email::Email;
 use crate::hr::Employee;
@@ -31,23 +31,7 @@ pub(in crate::plan) fn update(
     let mut what = diff_fields(cx, e, u, &mut upd, &mut changes);
     let role = cx.rules.role_for(e);
     let current = cx.memberships(u);
-    let unruled: Vec<String> = current
-        .keys()
-        .filter(|t| !cx.governed.contains(*t))
-        .map(|t| cx.team_name(t))
-        .collect();
-    if u.role != role && role.is_stakeholder() && !unruled.is_empty() {
-        // PagerDuty refuses stakeholders on teams (fact F17), and teams no rule names are
-        // never touched: keep the role, apply the rest, and say why.
-        cx.notes.push(format!(
-            "employee {} (line {}): the rules give {role}, which PagerDuty refuses on teams, but user {} is on teams no rule names ({}); role left at {} until those memberships are removed by hand",
-            e.employee_id,
-            e.line,
-            u.id,
-            unruled.join(", "),
-            u.role
-        ));
-    } else if u.role != role {
+    if u.role != role && !stakeholder_kept_off(cx, e, u, &current, &role) {
         change_role(&mut changes, &mut upd, &u.role, role.clone());
         what.push("role (by rules)");
     }

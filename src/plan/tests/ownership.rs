@@ -895,6 +895,54 @@ fn a_create_with_the_name_of_an_unmatched_user_is_a_probable_duplicate() {
     );
 }
 
+/// Found by `plan::proptests::the_plan_does_not_depend_on_input_order`: of two unmatched
+/// users with the create's name, the flag named the first listed, so the plan changed with
+/// the listing order. It names the lowest user ID, in either order.
+#[test]
+fn a_probable_duplicate_names_the_same_namesake_whatever_the_listing_order() {
+    let cfg = std_config();
+    let r = roster(vec![emp(
+        "91",
+        "ann.lee@new.example",
+        "Ann Lee",
+        Lifecycle::Active,
+        "Sales",
+        "Rep",
+    )]);
+    let namesakes = vec![
+        user(
+            "PANN002",
+            "ann@old.example",
+            "Ann Lee",
+            Role::LimitedUser,
+            "Rep",
+            None,
+        ),
+        user(
+            "PANN001",
+            "a.lee@old.example",
+            "ann  lee",
+            Role::LimitedUser,
+            "Rep",
+            None,
+        ),
+    ];
+    let mut reversed = namesakes.clone();
+    reversed.reverse();
+    for users in [namesakes, reversed] {
+        let p = plan_with(&Account::new(users), &r, &cfg, &Facts::default()).unwrap();
+        let [a] = p.actions.as_slice() else {
+            panic!("{:#?}", p.actions)
+        };
+        assert_eq!(a.kind, ActionKind::Create);
+        let d = a.probable_duplicate.as_ref().expect("flagged");
+        assert_eq!(
+            (d.user_id.as_str(), d.email.as_str()),
+            ("PANN001", "a.lee@old.example")
+        );
+    }
+}
+
 /// Three users whose markers name the employee IDs of an export before its IDs gained a
 /// prefix; the export still lists one old ID (103), under another email.
 fn renumbered() -> (Roster, Account) {
