@@ -88,6 +88,31 @@ pub struct Sent<T> {
     pub recovered: bool,
 }
 
+impl<T> Sent<T> {
+    /// The result of a write with a look-up: PagerDuty's answer decoded as the envelope `E`
+    /// and unwrapped by `value`, or the value the look-up found (`recovered: true`).
+    ///
+    /// # Errors
+    /// [`ApiError::Decode`] when the answer is not an `E`.
+    fn from_reply<E: serde::de::DeserializeOwned>(
+        reply: Reply<T>,
+        value: impl FnOnce(E) -> T,
+    ) -> Result<Sent<T>, ApiError> {
+        Ok(match reply {
+            Reply::Answer(ex) => Sent {
+                value: value(ex.decode::<E>()?),
+                attempts: ex.attempts,
+                recovered: false,
+            },
+            Reply::Recovered { value, attempts } => Sent {
+                value,
+                attempts,
+                recovered: true,
+            },
+        })
+    }
+}
+
 /// The PagerDuty REST API v2 client. Cheap to clone; every clone shares one rate limiter,
 /// one in-flight cap, one create cap, one 429 pause gate and one set of counters, so the
 /// whole process stays within one key's budget.
@@ -365,16 +390,7 @@ impl Client {
         let email = Email::normalise(&user.email);
         let lookup = || self.find_user_by_email(&email).boxed();
         match self.inner.execute(&req, Some(&lookup)).await {
-            Ok(Reply::Answer(ex)) => Ok(Sent {
-                value: ex.decode::<UserEnvelope>()?.user,
-                attempts: ex.attempts,
-                recovered: false,
-            }),
-            Ok(Reply::Recovered { value, attempts }) => Ok(Sent {
-                value,
-                attempts,
-                recovered: true,
-            }),
+            Ok(reply) => Sent::from_reply(reply, |e: UserEnvelope| e.user),
             Err(e) if e.status() == Some(400) && e.body_mentions(EMAIL_TAKEN) => {
                 match self.find_email_holder(&email).await {
                     Ok(Some(value)) => {

@@ -11,7 +11,7 @@ use crate::pagerduty::models::contact::{
     CreateNotificationRuleRequest, NewContactMethod, NewNotificationRule, NotificationRule,
     NotificationRuleEnvelope, NotificationRulesList, UserRecord,
 };
-use crate::pagerduty::transport::{NotFound, Reply, Request};
+use crate::pagerduty::transport::{NotFound, Request};
 use futures::FutureExt;
 use reqwest::Method;
 
@@ -114,18 +114,8 @@ impl Client {
             }
             .boxed()
         };
-        match self.inner.execute(&req, Some(&lookup)).await? {
-            Reply::Answer(ex) => Ok(Sent {
-                value: ex.decode::<ContactMethodEnvelope>()?.contact_method,
-                attempts: ex.attempts,
-                recovered: false,
-            }),
-            Reply::Recovered { value, attempts } => Ok(Sent {
-                value,
-                attempts,
-                recovered: true,
-            }),
-        }
+        let reply = self.inner.execute(&req, Some(&lookup)).await?;
+        Sent::from_reply(reply, |e: ContactMethodEnvelope| e.contact_method)
     }
 
     /// Adds a notification rule: `POST /users/{id}/notification_rules` with
@@ -161,17 +151,7 @@ impl Client {
             }
             .boxed()
         };
-        match self.inner.execute(&req, Some(&lookup)).await? {
-            Reply::Answer(ex) => Ok(Sent {
-                value: ex.decode::<NotificationRuleEnvelope>()?.notification_rule,
-                attempts: ex.attempts,
-                recovered: false,
-            }),
-            Reply::Recovered { value, attempts } => Ok(Sent {
-                value,
-                attempts,
-                recovered: true,
-            }),
-        }
+        let reply = self.inner.execute(&req, Some(&lookup)).await?;
+        Sent::from_reply(reply, |e: NotificationRuleEnvelope| e.notification_rule)
     }
 }
