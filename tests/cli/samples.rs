@@ -3,11 +3,12 @@
 //!   teams its rules name and its `from` user (checked without `../shared`);
 //! - `sandbox --seed samples/real/NAME.seed.json`, then `plan` with the URL and key its
 //!   banner prints, against the real export in `../shared/data/hr`, plans without a refusal
-//!   (skipped, saying so, when `../shared` is absent).
+//!   (skipped, saying so, when `../shared` is absent);
+//! - `samples/config.toml` accepts `samples/demo/hr.csv` (`validate` and `plan`).
 
 use crate::sandbox::sandbox;
-use crate::support::e2e::{hr2pd, inputs, run_args};
-use crate::support::{Run, repo, shared_hr_path};
+use crate::support::e2e::{KEY, demo_seed, hr2pd, inputs, run_args};
+use crate::support::{Run, Sim, repo, shared_hr_path};
 use hr2pagerduty::config::Config;
 use hr2pagerduty::pagerduty::models::Role;
 use hr2pagerduty::sim::Seed;
@@ -187,4 +188,29 @@ fn midpoint_walk_through_plans_against_its_seed() {
 #[test]
 fn workivate_walk_through_plans_against_its_seed() {
     walk_through(REAL[3].0, REAL[3].1);
+}
+
+/// `samples/config.toml` with `samples/demo/hr.csv`: the demo file's one deliberately broken
+/// row (an email with a space) is reported, and neither `validate` nor `plan` refuses.
+#[test]
+fn the_sample_config_accepts_the_demo_export() {
+    let config = repo("samples/config.toml");
+    let hr = repo("samples/demo/hr.csv");
+    let validate = run_args(hr2pd(), &inputs("validate", &config, &hr));
+    assert_eq!(validate.code, 0, "{validate:?}");
+    assert!(
+        validate.stdout.contains("line 12"),
+        "the broken row is reported: {validate:?}"
+    );
+
+    let sim = Sim::start(demo_seed());
+    let mut cmd = hr2pd();
+    cmd.env("PAGERDUTY_API_URL", sim.url())
+        .env("PAGERDUTY_API_KEY", KEY);
+    let mut args = inputs("plan", &config, &hr);
+    args.push("--detailed-exitcode".into());
+    let plan = run_args(cmd, &args);
+    assert_eq!(plan.code, 2, "{plan:?}");
+    assert!(!plan.stderr.contains("refused"), "{plan:?}");
+    assert_eq!(sim.handle.write_count(), 0);
 }
