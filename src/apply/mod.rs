@@ -186,7 +186,6 @@ pub async fn apply(
     progress: &Progress,
     on_outcome: &(dyn Fn(usize, &Outcome) + Sync),
 ) -> Vec<Outcome> {
-    let auth_stop = Arc::new(AtomicBool::new(false));
     // Deactivations and deletions first: the licences they release are counted as free for
     // the creates and role changes that follow (plan::LicenseShortfall).
     let (first, rest): (Vec<Vec<usize>>, Vec<Vec<usize>>) =
@@ -199,8 +198,39 @@ pub async fn apply(
             })
         });
     progress.stage("applying", Some(plan.actions.len() as u64));
+    // Once --max-runtime runs out, or a signal's grace period ends, the client sends no
+    // further request: a 429 pause or a retry's backoff ends at once (ApiError::Stopped).
+    let stop_sending = async {
+        let stop = &opts.stop;
+        if stop.halted_now().await != Halt::MaxRuntime {
+            stop.abandoned().await;
+        }
+        client.stop_sending();
+        std::future::pending::<()>().await;
+    };
+    let results = tokio::select! {
+        biased;
+        r = run_phases(client, plan, opts, progress, on_outcome, [first, rest]) => r,
+        () = stop_sending => unreachable!("pending once it has stopped the client"),
+    };
+    progress.finish();
+    let mut flat: Vec<(usize, Outcome)> = results.into_iter().flatten().collect();
+    flat.sort_by_key(|(i, _)| *i);
+    flat.into_iter().map(|(_, o)| o).collect()
+}
+
+/// The two phases of [`apply`] in turn, each group's outcomes with their plan indices.
+async fn run_phases(
+    client: &Client,
+    plan: &Plan,
+    opts: &ApplyOptions,
+    progress: &Progress,
+    on_outcome: &(dyn Fn(usize, &Outcome) + Sync),
+    phases: [Vec<Vec<usize>>; 2],
+) -> Vec<Vec<(usize, Outcome)>> {
+    let auth_stop = Arc::new(AtomicBool::new(false));
     let mut results: Vec<Vec<(usize, Outcome)>> = Vec::new();
-    for phase in [first, rest] {
+    for phase in phases {
         let done: Vec<Vec<(usize, Outcome)>> = futures::stream::iter(phase)
             .map(|idxs| {
                 let auth_stop = auth_stop.clone();
@@ -247,10 +277,7 @@ pub async fn apply(
             .await;
         results.extend(done);
     }
-    progress.finish();
-    let mut flat: Vec<(usize, Outcome)> = results.into_iter().flatten().collect();
-    flat.sort_by_key(|(i, _)| *i);
-    flat.into_iter().map(|(_, o)| o).collect()
+    results
 }
 
 /// Why the user a create found holding its email may not be adopted as employee
@@ -344,6 +371,26 @@ async fn run_action(
             abandoned,
         });
     };
+    // The client stopped sending (--max-runtime ran out, or a signal's grace period ended):
+    // an action that sent nothing was never started, any other is interrupted.
+    let stopped = |o: &mut Outcome, e: &ApiError| -> bool {
+        if !e.is_stopped() {
+            return false;
+        }
+        o.attempts += e.attempts();
+        let halt = stop.halted().unwrap_or(Halt::MaxRuntime);
+        if o.attempts == 0 && o.steps_done == 0 {
+            o.status = OutcomeStatus::NotStarted;
+            o.cause = Some(Cause::NotStarted(halt));
+        } else {
+            o.status = OutcomeStatus::Interrupted;
+            o.cause = Some(Cause::Interrupted {
+                halt,
+                abandoned: false,
+            });
+        }
+        true
+    };
     let fail = |o: &mut Outcome, step: usize, e: ApiError, held_by: Option<HeldBy>| {
         // A 401 means the key itself is refused: every later request would be too. A 403
         // is about this request (e.g. the account owner), so only this action fails.
@@ -400,7 +447,9 @@ async fn run_action(
                 }
             }
             Err(e) => {
-                fail(&mut o, 0, e, None);
+                if !stopped(&mut o, &e) {
+                    fail(&mut o, 0, e, None);
+                }
                 return o;
             }
         }
@@ -542,6 +591,7 @@ async fn run_action(
                 }
                 o.steps_done += 1;
             }
+            Err(e) if stopped(&mut o, &e) => return o,
             Err(e) => {
                 tracing::info!(step = i + 1, error = %e, "action failed");
                 // A team that refuses to let the user go (e.g. "User cannot be removed as

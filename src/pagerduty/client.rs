@@ -310,6 +310,28 @@ impl Client {
         Ok(Some(ex.decode::<UserEnvelope>()?.user))
     }
 
+    /// Stops this client and every clone of it from sending: from now on a request not yet
+    /// on the wire fails with [`ApiError::Stopped`], and a wait for a 429 pause, the
+    /// limiter or a retry's backoff ends at once; a request on the wire finishes. Called
+    /// when the run's `--max-runtime` runs out, or a signal's grace period ends.
+    pub fn stop_sending(&self) {
+        self.inner.stop_sending();
+    }
+
+    /// The web URL of one user of the account (`GET /users?limit=1`, the first user's
+    /// `html_url`, e.g. `https://acme.pagerduty.com/users/PXXXXXX`): it names the account
+    /// whatever API URL or key reached it. `None` when the account shows no user or the
+    /// user carries no `html_url`.
+    ///
+    /// # Errors
+    /// Any request error; [`ApiError::Decode`] for an unexpected body.
+    pub async fn account_web_url(&self) -> Result<Option<String>, ApiError> {
+        let req = Request::new(Method::GET, &["users"]).query("limit", "1");
+        let ex = self.inner.send(&req).await?;
+        let page = ex.decode::<UsersPage>()?;
+        Ok(page.users.into_iter().find_map(|u| u.html_url))
+    }
+
     /// The user that owns the API key: `GET /users/me`. `None` for an account-level key:
     /// the endpoint "will not work" with one and lists 400 among its answers (OpenAPI
     /// `getCurrentUser`), so a 400 means "an account key, which belongs to no user"; a 404

@@ -124,7 +124,7 @@ fn apply(sim: &Sim, world: &World, report: &Path) -> Run {
 
 /// The apply lock of the simulator's account in the test process's state directory.
 fn lock_file(sim: &Sim) -> PathBuf {
-    hr2pagerduty::apply::lock::lock_path(&state_home().join("hr2pagerduty"), &sim.url(), KEY)
+    sim.lock_file(&state_home().join("hr2pagerduty"))
 }
 
 /// What one killed run did.
