@@ -41,7 +41,9 @@
 //! outcome was unknown, or PagerDuty answered "Email has already been taken") is adopted
 //! only when that user carries no marker or this employee's, and is neither the owner nor
 //! protected ([`adoption_refused`]); otherwise the action fails ([`Cause::NotAdopted`]).
-//! One person, one user.
+//! An adopted user is brought to the create's state ([`adoption_update`]: one `PUT` with
+//! the marker and the differing fields) before the create's team steps, and the outcome
+//! says it was adopted. One person, one user.
 //!
 //! An action that takes over an email another user gives up in the same run
 //! ([`Action::waits_for`]) runs in that user's group, after its action, and only when that
@@ -67,11 +69,11 @@ use crate::email::Email;
 use crate::ids::{EmployeeId, EscalationPolicyId, TeamId, UserId};
 use crate::marker::{self, MarkerState};
 use crate::oncall::Named;
-use crate::pagerduty::models::User;
 use crate::pagerduty::models::contact::{
     ContactMethodReference, ContactMethodType, NewNotificationRule, UserRecord,
 };
 use crate::pagerduty::models::oncall::TEAM_REMOVAL_BLOCKED;
+use crate::pagerduty::models::{NewUser, User, UserUpdate};
 use crate::pagerduty::{ApiError, Client};
 use crate::plan::ownership::untouchable;
 use crate::plan::{Action, ActionKind, Guard, Plan, Step};
@@ -169,6 +171,7 @@ fn unsent(a: &Action, status: OutcomeStatus, cause: Cause) -> Outcome {
         attempts: 0,
         steps_done: 0,
         http_status: None,
+        adopted: false,
     }
 }
 
@@ -305,6 +308,32 @@ pub fn adoption_refused(
     }
 }
 
+/// The partial update that brings `found`, a user a create adopted, to the create's state
+/// `n`: the fields that differ (name, role, time zone, job title), the licence the create
+/// names, and the description with the create's marker in place of any marker (the human
+/// text kept). The email is the one looked up.
+pub fn adoption_update(found: &User, n: &NewUser) -> UserUpdate {
+    let differs = |want: &Option<String>, have: &Option<String>| {
+        want.as_ref().filter(|w| Some(*w) != have.as_ref()).cloned()
+    };
+    let description = match marker::parse(n.description.as_deref()).marker {
+        MarkerState::Valid(m) => {
+            let human = marker::parse(found.description.as_deref()).human;
+            Some(marker::render(&human, &m))
+        }
+        _ => n.description.clone(),
+    };
+    UserUpdate {
+        name: (n.name != found.name).then(|| n.name.clone()),
+        email: None,
+        role: n.role.clone().filter(|r| *r != found.role),
+        time_zone: differs(&n.time_zone, &found.time_zone),
+        job_title: differs(&n.job_title, &found.job_title),
+        description: differs(&description, &found.description),
+        license: n.license.clone(),
+    }
+}
+
 /// Why the re-read user no longer matches the guard, if it does not.
 ///
 /// A marker that names no employee (the suspension record of an offboarded unmanaged
@@ -362,6 +391,7 @@ async fn run_action(
         attempts: 0,
         steps_done: 0,
         http_status: None,
+        adopted: false,
     };
     let stop = &opts.stop;
     let interrupted = |o: &mut Outcome, abandoned: bool| {
@@ -544,7 +574,8 @@ async fn run_action(
                             )
                         })
                         .flatten();
-                    (s.attempts, Some((s.value.id, refused)))
+                    let found = s.recovered.then(|| s.value.clone());
+                    (s.attempts, Some((s.value.id, refused, found)))
                 }),
                 Step::UpdateUser(u) => match &o.user_id {
                     Some(id) => client.update_user(id, u).await.map(|s| (s.attempts, None)),
@@ -578,7 +609,7 @@ async fn run_action(
         match res {
             Ok((n, created)) => {
                 o.attempts += n;
-                if let Some((id, refused)) = created {
+                if let Some((id, refused, found)) = created {
                     if let Some(why) = refused {
                         // The email is held by a user that is not this employee's: one
                         // person, one user; nothing more is sent.
@@ -587,7 +618,30 @@ async fn run_action(
                         o.cause = Some(Cause::NotAdopted { user: id, why });
                         return o;
                     }
-                    o.user_id = Some(id);
+                    o.user_id = Some(id.clone());
+                    // An adopted user (found by email instead of created) is brought to the
+                    // create's state before its team steps: otherwise it would keep its
+                    // hand-made fields and no marker until the next night's plan.
+                    if let (Some(found), Step::CreateUser(n)) = (found, step) {
+                        let upd = adoption_update(&found, n);
+                        tracing::info!(user_id = %id, fields = ?upd, "create adopted the user holding its email");
+                        o.adopted = true;
+                        if !upd.is_empty() {
+                            let sent = unless_abandoned(stop, client.update_user(&id, &upd)).await;
+                            match sent {
+                                None => {
+                                    interrupted(&mut o, true);
+                                    return o;
+                                }
+                                Some(Ok(s)) => o.attempts += s.attempts,
+                                Some(Err(e)) if stopped(&mut o, &e) => return o,
+                                Some(Err(e)) => {
+                                    fail(&mut o, i, e, None);
+                                    return o;
+                                }
+                            }
+                        }
+                    }
                 }
                 o.steps_done += 1;
             }
