@@ -82,13 +82,27 @@ fn converges(sim: &Sim) {
     );
     plan.expect_code(0);
     assert!(plan.stdout.contains("No changes."), "{}", plan.stdout);
+    assert_one_user_per_employee(sim);
+    assert_eq!(
+        sim.handle.users().len(),
+        undisturbed_user_count(&demo_config(), &repo("samples/demo/hr.csv")),
+        "as many users as an undisturbed run leaves"
+    );
 }
 
+/// How many users carry the marker of the employee whose user holds `email` (the sim
+/// refuses a second user with one email, so a duplicate would carry the marker under
+/// another address).
 fn count_users(sim: &Sim, email: &str) -> usize {
+    let employee = marker_of(sim.user(email).description.as_deref())
+        .employee_id
+        .expect("a managed user");
     sim.handle
         .users()
         .iter()
-        .filter(|u| u.email == email)
+        .filter(|u| {
+            marker::claimed_employee_id(u.description.as_deref()).as_ref() == Some(&employee)
+        })
         .count()
 }
 

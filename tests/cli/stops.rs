@@ -128,11 +128,12 @@ fn converges(sim: &Sim, config: &Path, hr: &Path) -> Run {
         .concat(),
     );
     plan.expect_code(0).expect_stdout(&["No changes."]);
-    let users = sim.handle.users();
-    for u in &users {
-        let same = users.iter().filter(|v| v.email == u.email).count();
-        assert_eq!(same, 1, "{} has {same} users", u.email);
-    }
+    assert_one_user_per_employee(sim);
+    assert_eq!(
+        sim.handle.users().len(),
+        undisturbed_user_count(config, hr),
+        "as many users as an undisturbed run leaves"
+    );
     again
 }
 

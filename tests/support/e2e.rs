@@ -101,3 +101,50 @@ pub fn summary(v: &Value) -> std::collections::BTreeMap<String, u64> {
         .map(|(k, n)| (k.clone(), n.as_u64().expect("a count")))
         .collect()
 }
+
+/// Panics when two users of `sim` carry one employee's marker (or an unreadable marker
+/// that still claims that employee): the duplicate a retried create could make. (Two users
+/// with one email cannot occur: the simulator refuses the second, as PagerDuty does.)
+pub fn assert_one_user_per_employee(sim: &Sim) {
+    let mut seen: std::collections::BTreeMap<String, String> = Default::default();
+    for u in sim.handle.users() {
+        let employee = match marker::parse(u.description.as_deref()).marker {
+            MarkerState::Valid(m) => m.employee_id.map(|e| e.to_string()),
+            _ => marker::claimed_employee_id(u.description.as_deref()).map(|e| e.to_string()),
+        };
+        if let Some(e) = employee
+            && let Some(other) = seen.insert(e.clone(), u.id.to_string())
+        {
+            panic!(
+                "two users carry employee {e}'s marker: {other} and {}",
+                u.id
+            );
+        }
+    }
+}
+
+/// How many users the demo seed holds after one undisturbed `apply --yes` of `hr` with
+/// `config` (run once per pair in this test process): what a disturbed run must end with.
+pub fn undisturbed_user_count(config: &Path, hr: &Path) -> usize {
+    static DONE: std::sync::Mutex<Vec<(String, String, usize)>> = std::sync::Mutex::new(Vec::new());
+    let key = (
+        std::fs::read_to_string(config).expect("the configuration"),
+        std::fs::read_to_string(hr).expect("the export"),
+    );
+    if let Some((_, _, n)) = DONE
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|(c, h, _)| (c, h) == (&key.0, &key.1))
+    {
+        return *n;
+    }
+    let sim = Sim::start(demo_seed());
+    let mut args = inputs("apply", config, hr);
+    args.push("--yes".into());
+    let run = run_args(against(&sim, KEY), &args);
+    assert_eq!(run.code, 0, "the undisturbed run: {run:?}");
+    let n = sim.handle.users().len();
+    DONE.lock().unwrap().push((key.0, key.1, n));
+    n
+}
