@@ -32,6 +32,8 @@ fn action(
         }],
         guard: None,
         line: Some(2),
+        role_rule: None,
+        team_rules: Default::default(),
         probable_duplicate: None,
         rekeyed_from: None,
         oncall: None,
