@@ -333,6 +333,12 @@ impl Action {
         })
     }
 
+    /// True when the action creates a user (`POST /users`: a create, or a rehire re-created
+    /// from the archive), for which PagerDuty sends the new user an invitation email.
+    pub fn creates_user(&self) -> bool {
+        self.steps.iter().any(|s| matches!(s, Step::CreateUser(_)))
+    }
+
     /// True when the action will be attempted (it is not [`Action::blocked`]).
     pub fn attempted(&self) -> bool {
         self.blocked.is_none()
@@ -449,6 +455,16 @@ impl Plan {
         self.actions
             .iter()
             .filter(|a| a.kind == kind && a.attempted())
+            .count()
+    }
+
+    /// Invitation emails PagerDuty will send: one per user the plan creates
+    /// ([`Action::creates_user`]) in the actions that will be attempted. PagerDuty sends
+    /// every new user one (README.md § Ownership, "Invitation emails").
+    pub fn invitations(&self) -> usize {
+        self.actions
+            .iter()
+            .filter(|a| a.attempted() && a.creates_user())
             .count()
     }
 

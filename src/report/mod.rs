@@ -7,7 +7,7 @@
 //!
 //! | file | output |
 //! |---|---|
-//! | `plan_text` | [`render_plan`], [`render_action`], [`summary_line`] |
+//! | `plan_text` | [`render_plan`], [`render_action`], [`origin_line`], [`summary_line`], [`invitations_sentence`] |
 //! | `plan_json` | [`plan_json`] |
 //! | `apply_text` | [`outcome_line`], [`render_apply`] |
 //! | `apply_json` | [`apply_json`], [`progress_json`], [`starting_json`], [`stopped_json`], [`requests_json`], [`RunStatus`], [`ApplySummary`] |
@@ -29,7 +29,10 @@ pub use apply_json::{
 };
 pub use apply_text::{outcome_line, render_apply};
 pub use plan_json::plan_json;
-pub use plan_text::{conflict_line, pending_line, render_action, render_plan, summary_line};
+pub use plan_text::{
+    conflict_line, invitations_sentence, origin_line, pending_line, render_action, render_plan,
+    summary_line,
+};
 pub use validate::{Lifecycles, render_validate, validate_json};
 
 use crate::plan::ActionKind;

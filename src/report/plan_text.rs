@@ -1,5 +1,6 @@
-//! The text plan, in the manner of `terraform plan`: one block per action with its reason
-//! and field-level `old → new` changes, what is skipped and why, and the summary line.
+//! The text plan, in the manner of `terraform plan`: one block per action with its reason,
+//! where it comes from (the HR line and the rules behind its role and teams) and
+//! field-level `old → new` changes, what is skipped and why, and the summary line.
 
 use super::symbol;
 use crate::hr::Roster;
@@ -94,6 +95,30 @@ fn list(v: &[String]) -> String {
     )
 }
 
+/// Where an action comes from, for its comment line: `from HR line 1042; role by
+/// roles.rule #2; teams: IT Operations by teams.rule #1` (the role and teams only for an
+/// action the rules decide, the teams only when the rules give any), or `no HR row` for an
+/// action no HR row decided (a leaver missing from the export, an unmanaged user).
+pub fn origin_line(a: &Action) -> String {
+    let Some(line) = a.line else {
+        return "no HR row".into();
+    };
+    let mut out = format!("from HR line {line}");
+    if let Some(r) = &a.role_rule {
+        let _ = write!(out, "; role by {r}");
+    }
+    if !a.team_rules.is_empty() {
+        let teams = a
+            .team_rules
+            .iter()
+            .map(|(team, rule)| format!("{team} by {rule}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = write!(out, "; teams: {teams}");
+    }
+    out
+}
+
 fn headline(a: &Action) -> String {
     let mut who = Vec::new();
     if let Some(id) = &a.user_id {
@@ -138,12 +163,14 @@ fn oncall_lines(out: &mut String, a: &Action) {
     }
 }
 
-/// Renders one action as text: headline, reason, the on-call impact of a deactivation (and
-/// for a blocked one, what a human must do), and field-level changes.
+/// Renders one action as text: headline, reason, where it comes from ([`origin_line`]),
+/// the on-call impact of a deactivation (and for a blocked one, what a human must do), and
+/// field-level changes.
 pub fn render_action(a: &Action) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", headline(a));
     let _ = writeln!(out, "  #   {}", a.reason);
+    let _ = writeln!(out, "  #   {}", origin_line(a));
     if let Some(d) = &a.probable_duplicate {
         let _ = writeln!(
             out,
@@ -192,7 +219,9 @@ pub fn render_action(a: &Action) -> String {
 
 /// The closing line: `Plan: N to create, N to update, N to deactivate, N to reactivate.`,
 /// with `, N to delete` before the period when the plan deletes anyone, counting the actions
-/// that will be attempted, then ` N blocked (on call).` when some are blocked.
+/// that will be attempted, then ` N blocked (on call).` when some are blocked, and
+/// ` PagerDuty will send N invitation emails (one per user created).` when the plan
+/// creates users ([`Plan::invitations`]).
 pub fn summary_line(plan: &Plan) -> String {
     let deletes = plan.attempted(ActionKind::Delete);
     let mut line = format!(
@@ -211,7 +240,20 @@ pub fn summary_line(plan: &Plan) -> String {
     if blocked > 0 {
         let _ = write!(line, " {blocked} blocked (on call).");
     }
+    if let Some(n) = invitations_sentence(plan.invitations()) {
+        let _ = write!(line, " {n}");
+    }
     line
+}
+
+/// `PagerDuty will send N invitation email(s) (one per user created).`, or `None` for 0.
+pub fn invitations_sentence(n: usize) -> Option<String> {
+    (n > 0).then(|| {
+        format!(
+            "PagerDuty will send {n} invitation email{} (one per user created).",
+            if n == 1 { "" } else { "s" }
+        )
+    })
 }
 
 /// One pending change: who, what and when, and the date in the export that brings it.

@@ -2,7 +2,8 @@
 //! (snapshots), the real exports, failures and recovery, and the safety checks (input
 //! integrity, thresholds, saved plans, apply-time re-checks), the on-call checks of
 //! deactivations, `sandbox` with fault flags, and the deactivation modes (deletion, the
-//! archive, rehires restored from it).
+//! archive, rehires restored from it), and the explainable, coloured plan with its invitation
+//! counts.
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -13,6 +14,7 @@ mod delete;
 mod demo;
 mod deploy;
 mod doctor;
+mod explain;
 mod failures;
 mod generate;
 mod key_file;

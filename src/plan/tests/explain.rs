@@ -192,3 +192,48 @@ fn a_mover_names_its_rules_but_leavers_name_none_and_a_leaver_without_a_row_no_l
         (None, None, 0)
     );
 }
+
+#[test]
+fn invitations_count_the_users_a_plan_creates() {
+    let cfg = explain_config();
+    let r = roster(vec![
+        emp(
+            "71",
+            "new.one@example.com",
+            "New One",
+            Lifecycle::Active,
+            "IT",
+            "Engineer",
+        ),
+        emp(
+            "72",
+            "new.two@example.com",
+            "New Two",
+            Lifecycle::Active,
+            "Sales",
+            "Clerk",
+        ),
+        emp(
+            "73",
+            "old.hand@example.com",
+            "Old Hand",
+            Lifecycle::Active,
+            "IT",
+            "Engineer",
+        ),
+    ]);
+    // An update sends no invitation.
+    let old = user(
+        "POLD001",
+        "old.hand@example.com",
+        "Old Hand",
+        Role::LimitedUser,
+        "Engineer",
+        marked("73"),
+    );
+    let p = Account::new(vec![owner(), old]).plan(&r, &cfg);
+    assert_eq!(p.count(ActionKind::Create), 2);
+    assert_eq!(p.count(ActionKind::Update), 1);
+    assert_eq!(p.invitations(), 2);
+    assert!(Plan::default().invitations() == 0);
+}
