@@ -1,6 +1,6 @@
 //! End to end: the explainable plan (each action's HR line and the rules behind its role
-//! and teams, in the text and JSON plans), and the invitation emails counted by the plan,
-//! the prompt and the apply.
+//! and teams, in the text and JSON plans), the invitation emails counted by the plan, the
+//! prompt and the apply, and colour (`--color`, `NO_COLOR`, a terminal or a pipe).
 //!
 //! Inputs are the demo's (`samples/demo/config.toml`, `samples/demo/hr.csv`). The terminal
 //! tests run the binary under util-linux `script`, which gives it a pseudo-terminal as
@@ -30,6 +30,11 @@ fn action<'v>(plan: &'v Value, email: &str) -> &'v Value {
         .iter()
         .find(|a| a["email"] == email)
         .unwrap_or_else(|| panic!("no action for {email}: {plan:#}"))
+}
+
+/// True when `text` holds an ANSI SGR sequence.
+fn has_escape_codes(text: &str) -> bool {
+    text.contains("\x1b[")
 }
 
 #[test]
@@ -124,6 +129,40 @@ fn the_apply_summary_and_report_count_the_invitations_sent() {
     assert_eq!(john["outcome"], "applied");
 }
 
+#[test]
+fn no_color_and_a_pipe_give_no_escape_codes_but_color_always_does() {
+    let sim = Sim::start(demo_seed());
+    // stdout is a pipe here: auto gives none, with or without NO_COLOR.
+    let piped = run_args(against(&sim, KEY), &demo_plan_args(&[]));
+    assert!(!has_escape_codes(&piped.stdout), "{}", piped.stdout);
+    let mut cmd = against(&sim, KEY);
+    cmd.env("NO_COLOR", "1");
+    let no_color = run_args(cmd, &demo_plan_args(&[]));
+    assert!(!has_escape_codes(&no_color.stdout), "{}", no_color.stdout);
+    assert_eq!(no_color.stdout, piped.stdout);
+    // --color always wins over NO_COLOR and the pipe (as in ripgrep); never is plain.
+    let mut cmd = against(&sim, KEY);
+    cmd.env("NO_COLOR", "1");
+    let always = run_args(cmd, &demo_plan_args(&["--color", "always"]));
+    always.expect_code(0);
+    assert!(
+        always
+            .stdout
+            .contains("  \x1b[32m+\x1b[0m user \"John Backus\" {"),
+        "{}",
+        always.stdout
+    );
+    let never = run_args(against(&sim, KEY), &demo_plan_args(&["--color", "never"]));
+    assert_eq!(never.stdout, piped.stdout);
+    // The JSON plan is never coloured.
+    let json = run_args(
+        against(&sim, KEY),
+        &demo_plan_args(&["--format", "json", "--color", "always"]),
+    );
+    assert!(!has_escape_codes(&json.stdout));
+    json.json();
+}
+
 /// `words` quoted for `sh -c`.
 fn shell_line(words: &[String]) -> String {
     words
@@ -147,6 +186,7 @@ fn on_terminal(sim: &Sim, args: &[String], input: &str, env: &[(&str, &str)]) ->
         .env("PAGERDUTY_API_KEY", KEY)
         .env("XDG_STATE_HOME", state_home())
         .env("TERM", "xterm-256color")
+        .env_remove("NO_COLOR")
         .env_remove("RUST_LOG")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -167,12 +207,29 @@ fn on_terminal(sim: &Sim, args: &[String], input: &str, env: &[(&str, &str)]) ->
 }
 
 #[test]
+fn a_terminal_gets_colour_unless_no_color_is_set() {
+    let sim = Sim::start(demo_seed());
+    let shown = on_terminal(&sim, &demo_plan_args(&[]), "", &[]);
+    assert!(
+        shown.contains("\x1b[32m+\x1b[0m user \"John Backus\" {"),
+        "{shown}"
+    );
+    assert!(shown.contains("\x1b[1mPlan:\x1b[0m 3 to create"), "{shown}");
+    let no_color = on_terminal(&sim, &demo_plan_args(&[]), "", &[("NO_COLOR", "1")]);
+    assert!(no_color.contains("Plan: 3 to create"), "{no_color}");
+    assert!(!has_escape_codes(&no_color), "{no_color}");
+    // An empty NO_COLOR does not count (no-color.org).
+    let empty = on_terminal(&sim, &demo_plan_args(&[]), "", &[("NO_COLOR", "")]);
+    assert!(has_escape_codes(&empty), "{empty}");
+}
+
+#[test]
 fn the_prompt_says_how_many_invitation_emails_pagerduty_will_send() {
     let sim = Sim::start(demo_seed());
     let config: PathBuf = repo("samples/demo/config.toml");
     let args = inputs("apply", &config, &repo("samples/demo/hr.csv"));
     // Any answer but "yes" cancels: nothing is written.
-    let shown = on_terminal(&sim, &args, "no\n", &[]);
+    let shown = on_terminal(&sim, &args, "no\n", &[("NO_COLOR", "1")]);
     assert!(
         shown.contains(
             "Do you want to perform these actions?\r\n  PagerDuty will send 3 invitation emails (one per user created).\r\n  Only 'yes' will be accepted to approve."

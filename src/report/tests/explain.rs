@@ -1,5 +1,5 @@
-//! Report tests of the explainable plan (the HR line and rules of each action) and the
-//! invitation counts.
+//! Report tests of the explainable plan (the HR line and rules of each action), the
+//! invitation counts, and the coloured text plan.
 
 use super::*;
 use crate::pagerduty::models::NewUser;
@@ -175,6 +175,29 @@ fn every_kind() -> (Plan, Roster) {
     (plan, roster)
 }
 
+/// `text` with each escape character shown as `\e`, so that a snapshot shows the codes.
+fn visible(text: &str) -> String {
+    text.replace('\x1b', "\\e")
+}
+
+#[test]
+fn the_coloured_text_plan_has_the_plain_words_and_colours_by_kind() {
+    let (plan, roster) = every_kind();
+    let coloured = render_plan_styled(&plan, &roster, Paint::ANSI);
+    let plain = render_plan_styled(&plan, &roster, Paint::PLAIN);
+    insta::assert_snapshot!("text_plan_coloured", visible(&coloured));
+    insta::assert_snapshot!("text_plan_plain", plain);
+    assert_eq!(plain, render_plan(&plan, &roster));
+    assert!(!plain.contains('\x1b'));
+    let codes = regex::Regex::new("\x1b\\[[0-9;]*m").unwrap();
+    assert_eq!(codes.replace_all(&coloured, ""), plain);
+    // Additions green, changes yellow, deactivations and deletions red and bold.
+    assert!(coloured.contains("  \x1b[32m+\x1b[0m user \"Ada Lovelace\" {\n"));
+    assert!(coloured.contains("  \x1b[33m~\x1b[0m user \"Ada Lovelace\" {\n"));
+    assert!(coloured.contains("  \x1b[1m\x1b[31m# user cy@example.com (PCY, employee 1001) will be deactivated (suspended)\x1b[0m\n"), "{coloured}");
+    assert!(coloured.contains("\x1b[1m\x1b[31mx\x1b[0m user"));
+}
+
 #[test]
 fn the_legend_lists_only_the_kinds_in_the_plan() {
     let (plan, roster) = every_kind();
@@ -189,4 +212,9 @@ fn the_legend_lists_only_the_kinds_in_the_plan() {
     };
     let text = render_plan(&only_creates, &Roster::default());
     assert!(text.contains("  (+ create)\n"), "{text}");
+    let coloured = render_plan_styled(&only_creates, &Roster::default(), Paint::ANSI);
+    assert!(
+        coloured.contains("  (\x1b[32m+\x1b[0m create)\n"),
+        "{coloured}"
+    );
 }
