@@ -402,7 +402,9 @@ impl Client {
     /// [`ApiError::Status`] for refusals (400 with PagerDuty's reasons in
     /// [`ApiError::body`], 401, 402, 403), or after retries run out; the 400 "Email has
     /// already been taken" when no look-up found the user holding the email;
-    /// [`ApiError::OutcomeUnknown`] when the lookup itself failed.
+    /// [`ApiError::OutcomeUnknown`] when the lookup itself failed; [`ApiError::Stopped`]
+    /// when the run stopped ([`Client::stop_sending`]) before the POST or a look-up was
+    /// sent, with `outcome_unknown` once an attempt may have landed or found its email taken.
     pub async fn create_user(&self, user: &NewUser) -> Result<Sent<User>, ApiError> {
         let mut req =
             Request::new(Method::POST, &["users"]).json(&CreateUserRequest { user: user.clone() });
@@ -430,6 +432,15 @@ impl Client {
                         );
                         Err(e)
                     }
+                    // The run stopped during the look-up: the POST was sent and the email
+                    // is taken, so the action is interrupted (the next run's listing
+                    // settles whose user holds it), never an unknown outcome that fails it.
+                    Err(lookup) if lookup.is_stopped() => Err(ApiError::Stopped {
+                        method: Method::POST,
+                        path: "/users".into(),
+                        attempts: e.attempts(),
+                        outcome_unknown: true,
+                    }),
                     Err(lookup) => Err(ApiError::OutcomeUnknown {
                         method: Method::POST,
                         path: "/users".into(),
@@ -465,7 +476,8 @@ impl Client {
                 wait_ms = wait.as_millis() as u64,
                 "email taken but not found yet (listing lag); looking again"
             );
-            tokio::time::sleep(wait).await;
+            // A stop ends the wait; the next look-up is then refused (ApiError::Stopped).
+            self.inner.sleep_unless_stopped(wait).await;
         }
     }
 

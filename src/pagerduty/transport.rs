@@ -239,7 +239,7 @@ impl Transport {
     }
 
     /// Sleeps for `wait`, or less when the run stops first.
-    async fn sleep_unless_stopped(&self, wait: Duration) {
+    pub(crate) async fn sleep_unless_stopped(&self, wait: Duration) {
         tokio::select! {
             biased;
             () = self.until_stopped() => {}
@@ -568,6 +568,14 @@ impl Transport {
                 Ok(Some(Reply::Recovered { value, attempts }))
             }
             Ok(None) => Ok(None),
+            // The run stopped before the look-up was sent: the write may have landed; the
+            // next run's listing settles it.
+            Err(e) if e.is_stopped() => Err(ApiError::Stopped {
+                method: req.method.clone(),
+                path: path.to_string(),
+                attempts,
+                outcome_unknown: true,
+            }),
             Err(e) => Err(ApiError::OutcomeUnknown {
                 method: req.method.clone(),
                 path: path.to_string(),
