@@ -10,7 +10,7 @@
 
 use super::{Run, Sim, repo};
 use hr2pagerduty::marker::{self, Marker, MarkerState};
-use hr2pagerduty::sim::Seed;
+use hr2pagerduty::sim::{Fault, Seed};
 use serde_json::Value;
 use std::path::Path;
 
@@ -147,4 +147,38 @@ pub fn undisturbed_user_count(config: &Path, hr: &Path) -> usize {
     let n = sim.handle.users().len();
     DONE.lock().unwrap().push((key.0, key.1, n));
     n
+}
+
+/// `fault` (scripted on `GET /users` as `plan` sends it) for `apply`, which first reads one
+/// user to name the account for its lock (`GET /users?limit=1`): one more matching request
+/// is let through, so the fault still lands on the listing.
+pub fn past_the_account_read(fault: &Fault) -> Fault {
+    assert_eq!(
+        (fault.method.as_str(), fault.path.as_str()),
+        ("GET", "/users")
+    );
+    fault.clone().skip(fault.skip + 1)
+}
+
+/// Writes, through the simulator's API as another tool would, the description (so the
+/// marker) of the user holding `holder` onto the user holding `onto`: two users then carry
+/// one employee's marker, the duplicate the convergence checks must catch (a second user
+/// with `holder`'s email cannot be made: the simulator refuses it, as PagerDuty does).
+pub fn copy_marker(sim: &Sim, holder: &str, onto: &str) {
+    let original = sim.user(holder);
+    let target = sim.user(onto);
+    sim.put_user(
+        target.id.as_str(),
+        serde_json::json!({ "description": original.description }),
+    );
+}
+
+/// The message of the panic `f` raises; panics when it raises none.
+pub fn panic_message(f: impl FnOnce()) -> String {
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .expect_err("the check should have failed");
+    err.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
 }
