@@ -181,6 +181,23 @@ fn settings_precedence_is_flag_then_env_then_file() {
 }
 
 #[test]
+fn an_empty_api_url_is_refused_and_never_means_production() {
+    let c = load(GOOD).unwrap();
+    for empty in ["", "  "] {
+        let err = Connection::resolve(None, Some(empty), Some("k"), &c).unwrap_err();
+        assert!(
+            err.starts_with("PAGERDUTY_API_URL is set but empty"),
+            "{err}"
+        );
+        let err = Connection::resolve(Some(empty), None, Some("k"), &c).unwrap_err();
+        assert!(err.starts_with("--api-url is empty"), "{err}");
+    }
+    // A flag given wins over an empty variable, as it wins over any.
+    let s = Connection::resolve(Some("http://127.0.0.1:9"), Some(""), Some("k"), &c).unwrap();
+    assert_eq!(s.api_url, "http://127.0.0.1:9");
+}
+
+#[test]
 fn api_urls_must_be_https_except_to_loopback() {
     assert!(check_api_url("https://api.eu.pagerduty.com").is_ok());
     assert!(check_api_url("http://127.0.0.1:8080").is_ok());
