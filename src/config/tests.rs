@@ -86,6 +86,20 @@ fn bad_role_and_unmapped_rule_field_are_reported_with_lines() {
     assert!(problems[0].message.contains("superuser"));
     assert_eq!(problems[1].key, "teams.rule[1].when.location");
     assert!(problems[1].message.contains("department"));
+    // teams.rule problems carry their line as roles.rule problems do (issue 10).
+    assert!(problems[1].line.is_some(), "{problems:?}");
+}
+
+#[test]
+fn a_team_rule_naming_no_team_is_reported_with_its_line() {
+    let text = GOOD.replace("team = \"IT Operations\"", "team = \" \"");
+    let line = text.lines().position(|l| l == "team = \" \"").unwrap() + 1;
+    let ConfigError::Invalid { problems, .. } = load(&text).unwrap_err() else {
+        panic!("not a validation error")
+    };
+    let got: Vec<(&str, Option<usize>)> =
+        problems.iter().map(|p| (p.key.as_str(), p.line)).collect();
+    assert_eq!(got, [("teams.rule[1].team", Some(line))]);
 }
 
 #[test]
