@@ -99,6 +99,15 @@ impl Printer {
         let _ = stderr.flush();
     }
 
+    /// Writes `text` to stderr as it is (no newline added) and flushes it, ignoring write
+    /// errors: a question for the person at the terminal (the `apply` prompt), which must
+    /// not go to stdout, where `apply > log` would hide it in the log.
+    pub fn ask(&self, text: &str) {
+        let mut stderr = lock(&self.stderr);
+        let _ = stderr.write_all(text.as_bytes());
+        let _ = stderr.flush();
+    }
+
     /// The first stdout write error other than a closed pipe, as text, if any.
     pub fn stdout_error(&self) -> Option<String> {
         lock(&self.stdout_error).clone()
@@ -162,8 +171,9 @@ pub(crate) mod tests {
         p.out("No changes.\n");
         p.out("more");
         p.err("Warning: w");
+        p.ask("Enter a value: ");
         assert_eq!(out.text(), "No changes.\nmore");
-        assert_eq!(err.text(), "Warning: w\n");
+        assert_eq!(err.text(), "Warning: w\nEnter a value: ");
         assert_eq!(p.stdout_error(), None);
     }
 

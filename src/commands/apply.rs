@@ -6,8 +6,9 @@
 
 use super::Failure;
 use super::common::{
-    Ended, check_archive, check_report, client_from, finish_report, load_archive, observe_and_plan,
-    prompt, read_yes, refusal, settings, today, warn_archive, write_report,
+    Ended, check_archive, check_report, client_from, finish_report, load_archive, log_config,
+    log_plan, log_requests, log_roster, observe_and_plan, prompt, read_yes, refusal, settings,
+    today, warn_archive, write_report,
 };
 use super::live_report::{LiveReport, WRITE_EVERY};
 use super::stop::{self, Stops};
@@ -131,8 +132,10 @@ async fn apply_run(
         a.hr.clone()
             .ok_or_else(|| Failure::Usage("apply needs --hr (or --plan)".into()))?;
     let cfg = Config::load(&a.config)?;
+    log_config(&a.config);
     learn_notify(notify, &cfg);
     let roster = hr::read_file(&hr_path, &cfg)?;
+    log_roster(&hr_path, &roster);
     let s = settings(&cfg, &a.connection)?;
     notify.api_url = s.api_url.clone();
     let client = client_from(&cfg, &s)?;
@@ -181,6 +184,7 @@ async fn apply_saved(
     notify: &mut Notify,
 ) -> Result<Ended, Failure> {
     let cfg = Config::load(&a.config)?;
+    log_config(&a.config);
     learn_notify(notify, &cfg);
     let saved = SavedPlan::read(plan_path)?;
     saved.check_config(&a.config)?;
@@ -225,6 +229,7 @@ async fn apply_saved(
         ));
     }
     let plan = saved.plan_for_apply(a.safety.allow_oncall_gaps);
+    log_plan(&plan);
     printer.out(&report::render_plan(&plan, &roster));
     if let Some(f) = refusal(&plan, &cfg, a.safety) {
         return Err(f);
@@ -296,6 +301,7 @@ fn take_lock(cfg: &Config, s: &Connection, printer: &Printer) -> Result<ApplyLoc
 
 /// The report of a run whose plan was empty.
 fn no_changes(client: &Client, plan: &Plan, roster: &Roster) -> Ended {
+    log_requests(client);
     let stats = client.stats();
     Ended {
         exit: Exit::Success,
@@ -435,6 +441,7 @@ pub(super) async fn execute(run: &Run<'_>) -> Ended {
         () = flush => unreachable!("the flush loop never ends"),
     };
     let requests = report::requests_json(&before, &client.stats(), started.elapsed());
+    log_requests(client);
     // What was done is printed before the report is written: the writes have happened, so
     // a report that cannot be written must not also hide their outcome.
     printer.out(&report::render_apply(&outcomes, plan, roster));

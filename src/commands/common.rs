@@ -19,7 +19,7 @@ use crate::report::{self, file::ReportFile};
 use crate::vocab::time_zones;
 use chrono::NaiveDate;
 use secrecy::ExposeSecret;
-use std::io::BufRead;
+use std::io::{BufRead, IsTerminal};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -30,8 +30,53 @@ use std::sync::Arc;
 /// [`Failure::Config`], [`Failure::Hr`].
 pub(super) fn load(config: &Path, hr_path: &Path) -> Result<(Config, Roster), Failure> {
     let cfg = Config::load(config)?;
+    log_config(config);
     let roster = hr::read_file(hr_path, &cfg)?;
+    log_roster(hr_path, &roster);
     Ok((cfg, roster))
+}
+
+/// Logs (at info, `-v`) that the configuration at `path` was read.
+pub(super) fn log_config(path: &Path) {
+    tracing::info!(path = %path.display(), "read the configuration {}", path.display());
+}
+
+/// Logs (at info, `-v`) what the export at `path` held.
+pub(super) fn log_roster(path: &Path, roster: &Roster) {
+    tracing::info!(
+        path = %path.display(),
+        rows = roster.rows_read,
+        valid = roster.employees.len(),
+        invalid_rows = roster.invalid_rows(),
+        "read the HR export {}: {} rows read, {} valid employees, rows with problems: {}",
+        path.display(),
+        roster.rows_read,
+        roster.employees.len(),
+        roster.invalid_rows()
+    );
+}
+
+/// Logs (at info, `-v`) the requests `client` sent so far and the rate-limit budget the
+/// latest answer reported (`ratelimit-remaining` of `ratelimit-limit`, fact F28).
+pub(super) fn log_requests(client: &Client) {
+    let st = client.stats();
+    let budget = match (st.ratelimit_remaining, st.ratelimit_limit) {
+        (Some(left), Some(limit)) => {
+            format!("; rate-limit budget: {left} of {limit} requests left in the window")
+        }
+        _ => String::new(),
+    };
+    tracing::info!(
+        requests = st.requests_sent,
+        retries = st.retries,
+        rate_limited = st.rate_limited,
+        ratelimit_remaining = st.ratelimit_remaining,
+        ratelimit_limit = st.ratelimit_limit,
+        "sent {} PagerDuty requests ({} retries, {} answered 429){budget}",
+        st.requests_sent,
+        st.retries,
+        st.rate_limited
+    );
 }
 
 /// The connection settings: `--api-url`, then the environment, then the configuration;
@@ -232,11 +277,43 @@ pub async fn observe_and_plan(
         p = compute(&account)?;
     }
     progress.finish();
+    tracing::info!(
+        users = account.users.len(),
+        teams = account.teams.len(),
+        teams_read = account.members.len(),
+        "listed {} users and {} teams; read the members of {} teams",
+        account.users.len(),
+        account.teams.len(),
+        account.members.len()
+    );
+    log_plan(&p);
     Ok(Planned {
         account,
         archive,
         plan: p,
     })
+}
+
+/// Logs (at info, `-v`) the plan's counts.
+pub(super) fn log_plan(p: &Plan) {
+    use plan::ActionKind as K;
+    tracing::info!(
+        create = p.count(K::Create),
+        update = p.count(K::Update),
+        deactivate = p.count(K::Deactivate),
+        reactivate = p.count(K::Reactivate),
+        delete = p.count(K::Delete),
+        skipped = p.skipped.len(),
+        unchanged = p.unchanged,
+        "planned {} creates, {} updates, {} deactivations, {} reactivations, {} deletions; {} skipped, {} unchanged",
+        p.count(K::Create),
+        p.count(K::Update),
+        p.count(K::Deactivate),
+        p.count(K::Reactivate),
+        p.count(K::Delete),
+        p.skipped.len(),
+        p.unchanged
+    );
 }
 
 /// The safety refusal for `plan` (with the `--allow-*` overrides of `flags`), if any:
@@ -274,11 +351,18 @@ pub(super) fn shell_word(word: &str) -> String {
     }
 }
 
-/// Asks on stdout whether to apply.
+/// Asks whether to apply, on stderr (the terminal: stdin is one, or apply refused to
+/// run), never on stdout, so that `apply > log` still shows the question. When stdout is
+/// not a terminal, the question says where the plan went.
 pub(super) fn prompt(printer: &Printer) {
-    printer.out(
-        "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
-    );
+    let plan_elsewhere = if std::io::stdout().is_terminal() {
+        ""
+    } else {
+        " (the plan was written to stdout, which is not this terminal)"
+    };
+    printer.ask(&format!(
+        "\nDo you want to perform these actions?{plan_elsewhere}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
+    ));
 }
 
 /// Reads one line from stdin and says whether it was `yes` (surrounding white space

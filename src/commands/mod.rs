@@ -130,7 +130,8 @@ impl From<SavedPlanError> for Failure {
 /// A failure is printed as `Error: …` and gives its exit code; a run that would exit 0 or 2
 /// but could not write its stdout (other than to a closed pipe) exits 1.
 pub async fn run(cli: Cli) -> Exit {
-    let printer = Printer::stdio(cli.verbose, cli.no_progress);
+    let no_progress = cli.no_progress || cli.command.no_progress();
+    let printer = Printer::stdio(cli.verbose, no_progress);
     run_command(cli.command, &printer).await
 }
 

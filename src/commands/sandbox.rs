@@ -26,6 +26,15 @@ pub(super) async fn run(a: SandboxArgs, printer: &Printer) -> Result<Exit, Failu
         Some(key) => key.key().to_string(),
         None => "sandbox  # the seed lists no api_keys: any non-empty key is accepted".into(),
     };
+    tracing::info!(
+        seed = %a.seed.display(),
+        users = seed.users.len(),
+        teams = seed.teams.len(),
+        "read the seed {}: {} users, {} teams",
+        a.seed.display(),
+        seed.users.len(),
+        seed.teams.len()
+    );
     let faults = faults_summary(&seed.random_faults);
     let handle = sim::start(seed, a.port)
         .await
