@@ -35,19 +35,42 @@ fn pty() -> (std::fs::File, PathBuf) {
     (std::fs::File::from(master), path)
 }
 
-/// Reads from the terminal until `needle` shows (or 60 s pass), returning all read.
-fn read_until(master: &mut std::fs::File, seen: &mut String, needle: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut buf = [0u8; 4096];
-    while !seen.contains(needle) {
-        assert!(
-            Instant::now() < deadline,
-            "{needle:?} never showed: {seen:?}"
-        );
-        match master.read(&mut buf) {
-            Ok(0) | Err(_) => panic!("the terminal closed before {needle:?}: {seen:?}"),
-            Ok(n) => seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+/// What the terminal showed so far, read by a thread of its own (a read of the master side
+/// blocks while the process writes nothing).
+fn watch(mut master: std::fs::File) -> std::sync::Arc<std::sync::Mutex<String>> {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let out = seen.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = master.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            out.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
         }
+    });
+    seen
+}
+
+/// Waits until the terminal shows `needle`; after 60 s kills `child` and fails.
+fn wait_for(
+    seen: &std::sync::Mutex<String>,
+    needle: &str,
+    child: &mut std::process::Child,
+) -> String {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let text = seen.lock().unwrap().clone();
+        if text.contains(needle) {
+            return text;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{needle:?} never showed on the terminal: {text:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -57,7 +80,7 @@ fn apply_asks_on_the_terminal_when_stdout_goes_to_a_log() {
     let sim = Sim::start(demo_seed());
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("log");
-    let (mut master, slave) = pty();
+    let (master, slave) = pty();
     let tty = || {
         std::fs::OpenOptions::new()
             .read(true)
@@ -78,14 +101,15 @@ fn apply_asks_on_the_terminal_when_stdout_goes_to_a_log() {
         .stdout(Stdio::from(std::fs::File::create(&log).unwrap()))
         .spawn()
         .expect("the binary runs");
-    let mut seen = String::new();
-    read_until(&mut master, &mut seen, "Enter a value: ");
+    let mut input = master.try_clone().unwrap();
+    let shown = watch(master);
+    let seen = wait_for(&shown, "Enter a value: ", &mut child);
     assert!(
         seen.contains("Do you want to perform these actions?")
             && seen.contains("the plan was written to stdout"),
         "{seen}"
     );
-    master.write_all(b"yes\n").unwrap();
+    input.write_all(b"yes\n").unwrap();
     let status = child.wait().expect("the binary ends");
     assert_eq!(status.code(), Some(0), "terminal: {seen}");
     let logged = std::fs::read_to_string(&log).unwrap();
