@@ -18,6 +18,7 @@ mod generate;
 mod key_file;
 mod leak;
 mod listing;
+mod marker_integrity;
 mod notify;
 mod oncall;
 mod output;
