@@ -354,7 +354,10 @@ fn unsigned_markers_whose_email_matches_are_signed_once_outside_the_safety_caps(
         assert!(!a.changes_role());
     }
     // The bio is kept.
-    let first = p.actions.iter().find(|a| a.email.as_str() == "p0@example.com");
+    let first = p
+        .actions
+        .iter()
+        .find(|a| a.email.as_str() == "p0@example.com");
     let d = first.unwrap().changes[0].new.as_deref().unwrap();
     assert!(d.starts_with("Pager fan.\nhr2pagerduty:v1 {"), "{d}");
     assert_all_signed(&p, &k);
