@@ -6,8 +6,8 @@
 
 use super::Failure;
 use super::common::{
-    Ended, check_archive, check_report, client_from, finish_report, load_archive, observe_and_plan,
-    prompt, read_yes, refusal, settings, today, warn_archive, write_report,
+    Ended, check_archive, check_report, client_from, finish_report, load_archive, marker_keys,
+    observe_and_plan_keyed, prompt, read_yes, refusal, settings, today, warn_archive, write_report,
 };
 use super::live_report::{LiveReport, WRITE_EVERY};
 use super::stop::{self, Stops};
@@ -15,14 +15,15 @@ use crate::apply::lock::{self, ApplyLock};
 use crate::apply::{self, ApplyOptions, Halt, Outcome, OutcomeStatus, Stop};
 use crate::archive::Archive;
 use crate::cli::ApplyArgs;
-use crate::config::{Config, Connection, ENV_NOTIFY_URL, NotifyUrl};
+use crate::config::{Config, Connection, ENV_MARKER_KEY, ENV_NOTIFY_URL, NotifyUrl};
 use crate::exit::Exit;
 use crate::hr::{self, Roster};
 use crate::ids::UserId;
+use crate::marker::{self, MarkerKeys, MarkerState, Verdict};
 use crate::notify;
 use crate::observe::{Access, Needs, Observer, auth_hint};
 use crate::pagerduty::Client;
-use crate::plan::Plan;
+use crate::plan::{Plan, Step};
 use crate::printer::Printer;
 use crate::progress::Progress;
 use crate::report::{self, RunStatus, file::ReportFile};
@@ -134,14 +135,22 @@ async fn apply_run(
     learn_notify(notify, &cfg);
     let roster = hr::read_file(&hr_path, &cfg)?;
     let s = settings(&cfg, &a.connection)?;
+    let keys = marker_keys()?;
     notify.api_url = s.api_url.clone();
     let client = client_from(&cfg, &s)?;
     let _lock = take_lock(&cfg, &s, printer)?;
     let bar = printer.progress();
     let as_of = today(&cfg, a.as_of.as_of);
     let planned = stops
-        .race(observe_and_plan(
-            &client, &cfg, &roster, &bar, &s.api_url, as_of, a.safety,
+        .race(observe_and_plan_keyed(
+            &client,
+            &cfg,
+            &roster,
+            &bar,
+            &s.api_url,
+            as_of,
+            a.safety,
+            keys.as_ref(),
         ))
         .await?;
     warn_archive(&planned.archive, printer);
@@ -199,6 +208,7 @@ async fn apply_saved(
         None => Roster::default(),
     };
     let s = settings(&cfg, &a.connection)?;
+    let keys = marker_keys()?;
     notify.api_url = s.api_url.clone();
     saved.check_api_url(&s.api_url)?;
     let client = client_from(&cfg, &s)?;
@@ -229,6 +239,7 @@ async fn apply_saved(
         ));
     }
     let plan = saved.plan_for_apply(a.safety.allow_oncall_gaps);
+    warn_not_signed(&plan, keys.as_ref(), printer);
     printer.out(&report::render_plan_styled(
         &plan,
         &roster,
@@ -255,6 +266,34 @@ async fn apply_saved(
         key_owner: key_owner.as_ref().map(|u| &u.id),
     };
     confirm_and_execute(a.yes, &run).await
+}
+
+/// With marker keys, warns when the saved `plan` writes markers the current key did not
+/// sign (a plan made without the key, or before a rotation): they are sent as saved, since
+/// signing them now would vouch for a plan made without checking the markers it read, and
+/// the next run checks them like any marker in PagerDuty.
+fn warn_not_signed(plan: &Plan, keys: Option<&MarkerKeys>, printer: &Printer) {
+    let Some(keys) = keys else { return };
+    let descriptions = plan
+        .actions
+        .iter()
+        .flat_map(|a| &a.steps)
+        .filter_map(|s| match s {
+            Step::CreateUser(n) => n.description.as_deref(),
+            Step::UpdateUser(u) => u.description.as_deref(),
+            _ => None,
+        });
+    let not_signed = descriptions
+        .filter(|d| {
+            let p = marker::parse(Some(d));
+            matches!(&p.marker, MarkerState::Valid(m) if keys.check(m, p.sig.as_deref()) != Verdict::Current)
+        })
+        .count();
+    if not_signed > 0 {
+        printer.err(&format!(
+            "Warning: {not_signed} marker(s) this saved plan writes are not signed with {ENV_MARKER_KEY} (the plan was made without it or with another key); they are written as saved, and the next plan checks them (README.md § Marker integrity)"
+        ));
+    }
 }
 
 /// `[notify] url` of `cfg`, unless `--notify` or the environment already named one.

@@ -6,9 +6,13 @@
 use super::Failure;
 use crate::archive::Archive;
 use crate::cli::{self, SafetyFlags};
-use crate::config::{Config, Connection, ENV_API_KEY, ENV_API_URL, read_key_file};
+use crate::config::{
+    Config, Connection, ENV_API_KEY, ENV_API_URL, ENV_MARKER_KEY, ENV_MARKER_KEY_PREVIOUS,
+    read_key_file,
+};
 use crate::exit::Exit;
 use crate::hr::{self, Roster};
+use crate::marker::MarkerKeys;
 use crate::observe::{Account, Needs, Observer};
 use crate::pagerduty::{Client, ClientConfig, RetryPolicy};
 use crate::plan::safety::{self, Overrides};
@@ -57,6 +61,29 @@ pub(super) fn settings(cfg: &Config, flags: &cli::Connection) -> Result<Connecti
         .or(env_key.as_deref());
     Connection::resolve(flags.api_url.as_deref(), env_url.as_deref(), key, cfg)
         .map_err(Failure::Usage)
+}
+
+/// The marker keys of this run: `PAGERDUTY_MARKER_KEY` and, during a rotation,
+/// `PAGERDUTY_MARKER_KEY_PREVIOUS` ([`MarkerKeys::resolve`]); `None` when the first is unset.
+///
+/// # Errors
+/// [`Failure::Usage`] (exit 64): a key that is empty, shorter than
+/// [`crate::marker::sign::MIN_KEY_BYTES`] or not UTF-8, or a previous key without a current one.
+pub(super) fn marker_keys() -> Result<Option<MarkerKeys>, Failure> {
+    let read = |name: &str| match std::env::var(name) {
+        Ok(v) => Ok(Some(v)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            Err(Failure::Usage(format!("{name} is not valid UTF-8")))
+        }
+    };
+    let current = read(ENV_MARKER_KEY)?;
+    let previous = read(ENV_MARKER_KEY_PREVIOUS)?;
+    MarkerKeys::resolve(
+        (ENV_MARKER_KEY, current.as_deref()),
+        (ENV_MARKER_KEY_PREVIOUS, previous.as_deref()),
+    )
+    .map_err(Failure::Usage)
 }
 
 /// The client's configuration for this run: URL and key from `connection`; `From`, rate,
@@ -185,6 +212,25 @@ pub async fn observe_and_plan(
     today: NaiveDate,
     flags: SafetyFlags,
 ) -> Result<Planned, Failure> {
+    observe_and_plan_keyed(client, cfg, roster, progress, api_url, today, flags, None).await
+}
+
+/// [`observe_and_plan`] with the run's marker keys ([`marker_keys`]), which the planner
+/// signs with and checks markers against ([`Inputs::marker_keys`]).
+///
+/// # Errors
+/// Those of [`observe_and_plan`].
+#[allow(clippy::too_many_arguments)]
+pub async fn observe_and_plan_keyed(
+    client: &Client,
+    cfg: &Config,
+    roster: &Roster,
+    progress: &Progress,
+    api_url: &str,
+    today: NaiveDate,
+    flags: SafetyFlags,
+    marker_keys: Option<&MarkerKeys>,
+) -> Result<Planned, Failure> {
     let archive = load_archive(cfg)?;
     let observer = Observer::new(client, progress, cfg.pagerduty.concurrency, api_url)
         .with_oncall_lookahead(cfg.lifecycle.oncall_lookahead_days);
@@ -211,6 +257,7 @@ pub async fn observe_and_plan(
             key_owner: account.key_owner.as_ref().map(|u| &u.id),
             licenses: &account.licenses,
             license_holders: account.license_holders.as_ref(),
+            marker_keys,
         })
     };
     let mut p = compute(&account)?;

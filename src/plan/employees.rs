@@ -16,7 +16,7 @@
 //! the identity-drift check does not count it before its hire date.
 
 use super::Tally;
-use super::build::{Record, create, leave, reactivate, restorable_record, restore, update};
+use super::build::{Record, create, leave, reactivate, restorable_record, restore, sign, update};
 use super::context::Ctx;
 use super::contract::{DateConflict, Pending};
 use super::dated::{self, Dated, LeaverCause, Standing};
@@ -228,7 +228,14 @@ pub(super) fn plan_employee<'a>(
             a.rekeyed_from = rekeyed_from;
             t.out.actions.push(a);
         }
-        None => t.out.unchanged += 1,
+        // Nothing to do but perhaps signing the marker again.
+        None => match user
+            .zip(current_marker)
+            .and_then(|(u, m)| sign(cx, u, human, m, Some(e.line)))
+        {
+            Some(a) => t.out.actions.push(a),
+            None => t.out.unchanged += 1,
+        },
     }
 }
 

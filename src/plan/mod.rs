@@ -107,6 +107,7 @@ pub use skip::{Skip, SkipCause, UnknownSkipCause};
 use crate::archive::Archive;
 use crate::hr::Roster;
 use crate::ids::{LicenseId, TeamId, UserId};
+use crate::marker::MarkerKeys;
 use crate::oncall::OncallFacts;
 use crate::pagerduty::models::licenses::LicenseWithCounts;
 use crate::pagerduty::models::{Team, TeamMember, User};
@@ -158,6 +159,11 @@ pub struct Inputs<'a> {
     /// Who holds which licence (`GET /license_allocations`), when read; see
     /// [`Plan::needs_license_holders`].
     pub license_holders: Option<&'a BTreeMap<UserId, LicenseId>>,
+    /// The marker keys (`PAGERDUTY_MARKER_KEY` and, during a rotation, `..._PREVIOUS`, read
+    /// by the commands): with them every marker the plan writes is signed and a marker is
+    /// trusted only as [`crate::marker::sign`] and README.md § Marker integrity say;
+    /// `None` leaves markers unsigned, as before keys existed.
+    pub marker_keys: Option<&'a MarkerKeys>,
 }
 
 /// What the passes over employees and users gather.
@@ -193,7 +199,8 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
         .map_err(PlanError::Rules)?;
     let mut cx = Ctx::new(inp, rules);
     cx.licensing = licensing;
-    let index = Index::new(inp.users);
+    let index = Index::new(inp);
+    cx.resign = index.resign().clone();
     cx.handoffs = handoff::Handoffs::new(
         &index,
         &inp.roster.employees,
@@ -218,7 +225,22 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
     }
     let mut p = t.finish(cx, &index);
     p.license_shortfalls = shortfalls;
+    if inp.marker_keys.is_none() && p.actions.iter().any(writes_marker) {
+        p.notes.push(UNSIGNED_NOTE.into());
+    }
     Ok(p)
+}
+
+/// The note of a plan that writes markers without a key.
+pub const UNSIGNED_NOTE: &str = "the markers this plan writes are not signed: PAGERDUTY_MARKER_KEY is not set, so a marker edited in PagerDuty cannot be told from one hr2pagerduty wrote (README.md § Marker integrity)";
+
+/// Whether `a` writes a description (every description hr2pagerduty writes holds a marker).
+fn writes_marker(a: &Action) -> bool {
+    a.steps.iter().any(|s| match s {
+        Step::CreateUser(n) => n.description.is_some(),
+        Step::UpdateUser(u) => u.description.is_some(),
+        _ => false,
+    })
 }
 
 /// Leaves alone every user carrying the marker of an employee that another user's marker

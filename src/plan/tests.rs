@@ -405,6 +405,7 @@ impl Account {
             key_owner: None,
             licenses: &[],
             license_holders: None,
+            marker_keys: None,
         })
         .unwrap()
     }
@@ -901,6 +902,7 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
         key_owner: None,
         licenses: &[],
         license_holders: None,
+        marker_keys: None,
     })
     .unwrap_err();
     assert!(err.to_string().contains("no team \"Nope\""), "{err}");
@@ -928,6 +930,7 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
         key_owner: None,
         licenses: &[],
         license_holders: None,
+        marker_keys: None,
     })
     .unwrap_err();
     assert!(err.to_string().contains("refuses on teams"), "{err}");
@@ -1242,6 +1245,7 @@ fn creating_users_needs_a_from_user_that_exists() {
         key_owner: None,
         licenses: &[],
         license_holders: None,
+        marker_keys: None,
     })
     .unwrap_err();
     assert!(
@@ -1865,3 +1869,5 @@ mod dated_ownership;
 mod deletion;
 
 mod explain;
+
+mod signing;

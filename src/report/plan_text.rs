@@ -58,6 +58,9 @@ fn describe_description(d: &Option<String>) -> String {
             ),
         },
     };
+    if p.sig.is_some() {
+        s.push_str(", signed");
+    }
     if !p.human.is_empty() {
         s.push_str(" + bio kept");
     }

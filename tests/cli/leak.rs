@@ -1,7 +1,9 @@
 //! The leak test: every command that holds the key (and `apply` with a notification
 //! webhook) at the most verbose log level (`-vv`, `RUST_LOG=trace`), through success, 401,
 //! 429 and 500 answers; stdout, stderr (the logs), the saved plan and the report are
-//! searched for the key, every 8-character piece of it, and the webhook URL's secret part.
+//! searched for the key, every 8-character piece of it, and the webhook URL's secret part;
+//! the marker keys (`PAGERDUTY_MARKER_KEY`, `..._PREVIOUS`) are set for every run and
+//! searched for the same way.
 
 use crate::support::Sim;
 use crate::support::e2e::{KEY, demo_seed, hr2pd, run_args};
@@ -10,13 +12,18 @@ use hr2pagerduty::sim::{Fault, FaultKind};
 use std::path::Path;
 
 const HOOK_SECRET: &str = "hookSecretLeak5a4b3c2d";
+/// `PAGERDUTY_MARKER_KEY` and `PAGERDUTY_MARKER_KEY_PREVIOUS` of every run.
+const MARKER_KEY: &str = "markerKeyLeak-7d41c9a2e08b5f36-current";
+const MARKER_KEY_PREVIOUS: &str = "markerKeyLeak-1b2c3d4e5f60718a-previous";
 
-/// Every needle that must not appear: the key, each 8-character window of it, the hook.
+/// Every needle that must not appear: the API key and the marker keys, each 8-character
+/// window of them, the hook.
 fn needles() -> Vec<String> {
-    let mut out: Vec<String> = (0..=KEY.len() - 8)
-        .map(|i| KEY[i..i + 8].to_string())
-        .collect();
-    out.push(KEY.to_string());
+    let mut out = Vec::new();
+    for secret in [KEY, MARKER_KEY, MARKER_KEY_PREVIOUS] {
+        out.extend((0..=secret.len() - 8).map(|i| secret[i..i + 8].to_string()));
+        out.push(secret.to_string());
+    }
     out.push(HOOK_SECRET.to_string());
     out
 }
@@ -89,6 +96,8 @@ fn every_command(sim: &Sim, what: &str) {
         let mut cmd = hr2pd();
         cmd.env("PAGERDUTY_API_URL", sim.url())
             .env("PAGERDUTY_API_KEY", KEY)
+            .env("PAGERDUTY_MARKER_KEY", MARKER_KEY)
+            .env("PAGERDUTY_MARKER_KEY_PREVIOUS", MARKER_KEY_PREVIOUS)
             .env("RUST_LOG", "trace");
         let mut all = vec!["-vv".to_string()];
         all.extend(args.clone());

@@ -21,6 +21,7 @@ mod generate;
 mod key_file;
 mod leak;
 mod listing;
+mod marker_integrity;
 mod notify;
 mod oncall;
 mod output;

@@ -51,6 +51,7 @@ fn plan_with(acct: &Account, r: &Roster, cfg: &Config, archive: &Archive) -> Pla
         key_owner: None,
         licenses: &[],
         license_holders: None,
+        marker_keys: None,
     })
     .unwrap()
 }
@@ -522,6 +523,7 @@ fn the_key_owner_and_protected_users_are_never_deleted() {
         key_owner: Some(&key_owner),
         licenses: &[],
         license_holders: None,
+        marker_keys: None,
     })
     .unwrap();
     assert!(p.actions.is_empty(), "{:#?}", p.actions);
