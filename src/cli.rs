@@ -154,6 +154,18 @@ pub enum Format {
     Json,
 }
 
+/// The format of `--report FILE` (`--report-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ReportFormat {
+    /// The JSON apply report.
+    #[default]
+    Json,
+    /// One row per action, for spreadsheets (formula-like cells start with `'`).
+    Csv,
+    /// A summary line and a table, one row per action, for chat.
+    Markdown,
+}
+
 /// The day a run reads the export's dates as of.
 #[derive(Debug, Args, Clone, Copy, Default)]
 pub struct AsOf {
@@ -269,10 +281,20 @@ pub struct ApplyArgs {
     /// Apply without asking. Required when stdin is not a terminal.
     #[arg(long)]
     pub yes: bool,
-    /// Write the JSON apply report to FILE (replaced at the start by one saying the run is
-    /// in progress, then as actions end).
+    /// Write the apply report to FILE, in --report-format (replaced at the start by one
+    /// saying the run is in progress, then as actions end).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// The format of --report FILE: json (the whole report), csv (one row per action, for
+    /// spreadsheets) or markdown (a summary line and a table, for chat).
+    #[arg(
+        long,
+        value_enum,
+        default_value_t,
+        value_name = "FORMAT",
+        requires = "report"
+    )]
+    pub report_format: ReportFormat,
     /// POST a summary of the run (counts, failures, blocked deactivations, refusals) as
     /// Slack-compatible JSON `{"text": ...}` to this webhook at the end; overrides
     /// `HR2PAGERDUTY_NOTIFY_URL` and `[notify] url`. https only (http for loopback); the URL
@@ -375,7 +397,16 @@ pub struct SandboxFaults {
 /// `demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Write the JSON apply report to FILE.
+    /// Write the apply report to FILE, in --report-format.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// The format of --report FILE: json, csv or markdown (as for `apply`).
+    #[arg(
+        long,
+        value_enum,
+        default_value_t,
+        value_name = "FORMAT",
+        requires = "report"
+    )]
+    pub report_format: ReportFormat,
 }

@@ -14,6 +14,7 @@ mod demo;
 mod deploy;
 mod doctor;
 mod failures;
+mod formats;
 mod generate;
 mod key_file;
 mod leak;
