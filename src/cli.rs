@@ -32,6 +32,17 @@ pub struct Cli {
     /// Never draw progress bars.
     #[arg(long, global = true)]
     pub no_progress: bool,
+    /// Log format on stderr: text, or json (one JSON object per line, for a log collector;
+    /// an action's events carry its employee_id, pagerduty_user_id and action; no progress
+    /// bars).
+    #[arg(
+        long,
+        value_enum,
+        global = true,
+        default_value_t,
+        value_name = "FORMAT"
+    )]
+    pub log_format: LogFormat,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -151,6 +162,16 @@ pub enum Format {
     #[default]
     Text,
     /// JSON on stdout.
+    Json,
+}
+
+/// The format of log events on stderr (`--log-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum LogFormat {
+    /// One line of text per event, for people.
+    #[default]
+    Text,
+    /// One JSON object per event and line.
     Json,
 }
 

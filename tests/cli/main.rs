@@ -19,6 +19,7 @@ mod generate;
 mod key_file;
 mod leak;
 mod listing;
+mod logging;
 mod notify;
 mod oncall;
 mod output;
