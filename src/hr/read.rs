@@ -32,6 +32,7 @@ use crate::config::{Config, HrConfig};
 use std::path::Path;
 
 mod decode;
+mod layout;
 mod row;
 mod structure;
 
@@ -125,7 +126,7 @@ pub fn parse_bytes(bytes: &[u8], hr: &HrConfig) -> Result<Roster, HrError> {
         Some(r) => r.map_err(csv_error)?,
     };
     let header: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
-    let layout = row::Layout::resolve(header, hr)?;
+    let layout = layout::Layout::resolve(header, hr)?;
 
     let mut lines = LineCounter::new(&text);
     let mut rows = Vec::new();

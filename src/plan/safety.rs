@@ -275,7 +275,7 @@ fn identity_drift(plan: &Plan, safety: &SafetyConfig) -> Option<String> {
 fn license_words(s: &LicenseShortfall) -> String {
     let released = if s.released > 0 {
         format!(
-            " ({} of them released by the plan's deactivations)",
+            " ({} of them released by the users this plan deactivates or deletes)",
             s.released
         )
     } else {

@@ -45,6 +45,8 @@ pub(crate) struct Shared {
     pub(crate) limiter: Mutex<RateLimiter>,
     pub(crate) log: Mutex<Vec<RecordedRequest>>,
     pub(crate) writes: AtomicUsize,
+    /// The write a crash test holds, if any.
+    pub(crate) freeze: super::freeze::Freeze,
     /// Random faults, latency and listing lag in force.
     pub(crate) random: Mutex<RandomState>,
     /// Injected faults by kind.
@@ -78,6 +80,7 @@ impl Shared {
             limiter: Mutex::new(limiter),
             log: Mutex::new(Vec::new()),
             writes: AtomicUsize::new(0),
+            freeze: super::freeze::Freeze::default(),
             random: Mutex::new(RandomState::new(random)),
             counts: Counters::default(),
             lag: Mutex::new(ListingLag::default()),
@@ -87,11 +90,12 @@ impl Shared {
         }
     }
 
-    pub(crate) fn record_arrival(&self, parts: &Parts, bytes: &Bytes) -> usize {
+    /// Records a request as it arrives; returns its index in the log and, for a write, its
+    /// number among the writes (from 1).
+    pub(crate) fn record_arrival(&self, parts: &Parts, bytes: &Bytes) -> (usize, Option<usize>) {
         let method = parts.method.as_str().to_string();
-        if matches!(method.as_str(), "POST" | "PUT" | "DELETE") {
-            self.writes.fetch_add(1, Ordering::SeqCst);
-        }
+        let write = matches!(method.as_str(), "POST" | "PUT" | "DELETE")
+            .then(|| self.writes.fetch_add(1, Ordering::SeqCst) + 1);
         let body = (!bytes.is_empty()).then(|| {
             serde_json::from_slice(bytes)
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned()))
@@ -109,7 +113,7 @@ impl Shared {
             from,
             body,
         });
-        log.len() - 1
+        (log.len() - 1, write)
     }
 
     pub(crate) fn record_status(&self, index: usize, status: u16) {

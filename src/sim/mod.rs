@@ -212,7 +212,9 @@
 //! to the random faults ([`random`]), (5) delayed by the latency, if any (401 and 429
 //! answers too), (6) handled.
 //! No lock is held while a request waits, so concurrent requests overlap as on a real
-//! network. [`SimHandle::fault_counts`] counts what was injected.
+//! network. [`SimHandle::fault_counts`] counts what was injected. A crash test may also
+//! hold one chosen write unanswered, before or after its endpoint runs
+//! ([`SimHandle::freeze_at_write`], [`FreezeStage`]), to kill the client at that exact point.
 //!
 //! # Seed format
 //! JSON; every top-level field is optional and unknown fields are errors, at every level.
@@ -345,6 +347,7 @@ mod contacts;
 mod control;
 mod error;
 pub mod faults;
+mod freeze;
 mod http;
 mod idgen;
 mod incidents;
@@ -365,6 +368,7 @@ mod state;
 pub use control::CompetingLoad;
 pub use error::SimError;
 pub use faults::{Fault, FaultKind};
+pub use freeze::FreezeStage;
 pub use random::{FaultCounts, RandomFaults};
 pub use ratelimit::{DEFAULT_REQUESTS, DEFAULT_WINDOW_SECONDS, EndpointRateLimit};
 pub use seed::{
@@ -489,6 +493,25 @@ impl SimHandle {
     /// 401, 429, injected faults and dropped connections).
     pub fn write_count(&self) -> usize {
         self.inner.shared.writes.load(Ordering::SeqCst)
+    }
+
+    /// Holds write number `write` (1-based, counted as [`SimHandle::write_count`] counts)
+    /// at `stage` and never answers it, so that a crash test can kill the client at that
+    /// exact point (see [`FreezeStage`]); replaces any earlier point. Not a PagerDuty
+    /// behaviour.
+    pub fn freeze_at_write(&self, write: usize, stage: FreezeStage) {
+        self.inner.shared.freeze.set(write, stage);
+    }
+
+    /// Whether the write chosen by [`SimHandle::freeze_at_write`] has been held.
+    pub fn frozen(&self) -> bool {
+        self.inner.shared.freeze.reached()
+    }
+
+    /// Lifts the freeze point: later writes are answered (a write already held stays
+    /// held until its client goes away).
+    pub fn unfreeze(&self) {
+        self.inner.shared.freeze.clear();
     }
 
     /// The current users in API order (name, then ID), each with team references.

@@ -9,6 +9,7 @@
 
 use super::error::SimError;
 use super::faults::{FaultKind, path_matches};
+use super::freeze::FreezeStage;
 use super::http::{ConnControl, MAX_BODY_BYTES, Shared, lock, stopped};
 use super::paging::PageFault;
 use super::random::{Counted, Injected, is_proxy_status};
@@ -29,6 +30,8 @@ use tokio::time::Instant;
 enum Outcome {
     Answer(Response),
     Drop,
+    /// Never answered (a frozen write, [`super::freeze`]); the connection stays open.
+    Hold,
 }
 
 /// Every request passes here: it is recorded, delayed by the latency, authenticated,
@@ -40,10 +43,10 @@ pub(crate) async fn pipeline(
 ) -> Response {
     let (parts, body) = request.into_parts();
     let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await;
-    let index = shared.record_arrival(&parts, bytes.as_ref().unwrap_or(&Bytes::new()));
+    let (index, ordinal) = shared.record_arrival(&parts, bytes.as_ref().unwrap_or(&Bytes::new()));
     let control = parts.extensions.get::<ConnControl>().cloned();
     let outcome = match bytes {
-        Ok(bytes) => process(&shared, index, parts, bytes, next).await,
+        Ok(bytes) => process(&shared, index, ordinal, parts, bytes, next).await,
         Err(_) => Outcome::Answer(
             SimError::invalid_input(vec!["The request body is too large".to_string()])
                 .into_response(),
@@ -60,6 +63,7 @@ pub(crate) async fn pipeline(
             std::future::pending().await
         }
         (Outcome::Drop, None) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        (Outcome::Hold, _) => std::future::pending().await,
     }
 }
 
@@ -92,7 +96,14 @@ async fn wait(shared: &Shared, d: Duration) -> bool {
     }
 }
 
-async fn process(shared: &Shared, index: usize, parts: Parts, bytes: Bytes, next: Next) -> Outcome {
+async fn process(
+    shared: &Shared,
+    index: usize,
+    ordinal: Option<usize>,
+    parts: Parts,
+    bytes: Bytes,
+    next: Next,
+) -> Outcome {
     let latency = lock(&shared.random).latency(index as u64);
     let Some(key) = shared.api_key(&parts.headers) else {
         if !wait(shared, latency).await {
@@ -165,9 +176,15 @@ async fn process(shared: &Shared, index: usize, parts: Parts, bytes: Bytes, next
         return Outcome::Answer(with_rate_headers(account_lock(), verdict));
     }
 
+    if shared.freeze.holds(ordinal, FreezeStage::BeforeCommit) {
+        return Outcome::Hold;
+    }
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
+    if shared.freeze.holds(ordinal, FreezeStage::AfterCommit) {
+        return Outcome::Hold;
+    }
     let outcome = match decision.injected {
         Some(Injected::CommitThenFail(status)) => {
             shared.counts.add(Counted::CommitThenFail);

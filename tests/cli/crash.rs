@@ -15,12 +15,16 @@
 //!
 //! The moments come from a fixed seed ([`SEED`]; `HR2PD_CRASH_SEED=N` runs another), and a
 //! failure names the seed, the trial and the kills.
+//!
+//! A second test sweeps instead of sampling: with one request at a time, the simulator
+//! holds each write of the undisturbed run in turn, before and after applying it, and the
+//! run is killed while it waits for that answer.
 
 use crate::support::e2e::*;
 use crate::support::safety::{Person, csv};
 use crate::support::world::{Mix, World};
 use crate::support::*;
-use hr2pagerduty::sim::RandomFaults;
+use hr2pagerduty::sim::{FreezeStage, RandomFaults};
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
@@ -219,18 +223,31 @@ fn trial(
             break;
         }
     }
-    let stale = lock_file(&sim).exists();
-    let clean = apply(&sim, world, &dir.path().join("clean.json"));
+    clean_run_matches(&sim, world, want, &before, dir.path())
+}
+
+/// After the kills: a stale lock is taken over, one clean run ends with exit 0, a plan says
+/// `No changes.`, and the account equals `want` (an undisturbed run's). Returns whether a
+/// stale lock was left.
+fn clean_run_matches(
+    sim: &Sim,
+    world: &World,
+    want: &BTreeMap<String, UserState>,
+    before: &BTreeMap<String, hr2pagerduty::pagerduty::models::User>,
+    dir: &Path,
+) -> bool {
+    let stale = lock_file(sim).exists();
+    let clean = apply(sim, world, &dir.join("clean.json"));
     clean.expect_code(0);
     if stale {
         clean.expect_stderr(&["took over the lock"]);
     }
     let mut args = inputs("plan", &world.config_path, &world.hr_path);
     args.push("--detailed-exitcode".into());
-    run_args(against(&sim, KEY), &args)
+    run_args(against(sim, KEY), &args)
         .expect_code(0)
         .expect_stdout(&["No changes."]);
-    world.check_converged(&sim, &before);
+    world.check_converged(sim, before);
     let got = sim.state();
     let differ: Vec<(&String, Option<&UserState>, Option<&UserState>)> = want
         .keys()
@@ -293,4 +310,108 @@ fn sigkill_at_random_moments_then_a_clean_run_ends_as_an_undisturbed_run() {
     // The suite did kill runs, and some kill left a lock that the next run took over.
     assert!(killed >= TRIALS as usize, "only {killed} kills");
     assert!(takeovers > 0, "no kill left a lock to take over");
+}
+
+/// The sweep's account: 24 employees (every kind of action, several multi-step), planned
+/// with one request at a time, so that the n-th write is the same request in every run.
+fn sweep_world(dir: &Path) -> World {
+    let config = std::fs::read_to_string(repo("fixtures/safety/config.toml")).unwrap();
+    let serial = config.replace("concurrency = 8", "concurrency = 1");
+    assert_ne!(serial, config, "the fixture sets the concurrency");
+    let config_path = dir.join("config.toml");
+    std::fs::write(&config_path, serial).unwrap();
+    let hr = dir.join("hr.csv");
+    let people: Vec<Person> = workforce().into_iter().take(24).collect();
+    std::fs::write(&hr, csv(&people)).unwrap();
+    World::build(
+        config_path.to_str().unwrap(),
+        &hr,
+        Mix {
+            movers: 2,
+            leavers: 1,
+            new_hires: 3,
+            rehire: true,
+            email_change: true,
+            adoption: true,
+            absent: true,
+        },
+    )
+}
+
+/// Starts `apply`, and kills it with SIGKILL once the simulator holds its write number
+/// `write` at `stage`. Returns false when the run ended before reaching that write.
+fn kill_frozen(sim: &Sim, world: &World, dir: &Path, write: usize, stage: FreezeStage) -> bool {
+    sim.handle.freeze_at_write(write, stage);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"))
+        .arg("--no-progress")
+        .args(apply_args(world, &dir.join("report.json")))
+        .env("PAGERDUTY_API_URL", sim.url())
+        .env("PAGERDUTY_API_KEY", KEY)
+        .env("XDG_STATE_HOME", state_home())
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let killed = loop {
+        if sim.handle.frozen() {
+            let _ = child.kill();
+            break true;
+        }
+        if child.try_wait().unwrap().is_some() {
+            break false;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the run neither ended nor reached write {write}"
+        );
+        std::thread::sleep(Duration::from_micros(200));
+    };
+    child.wait().unwrap();
+    sim.handle.unfreeze();
+    killed
+}
+
+#[test]
+fn sigkill_at_every_write_before_and_after_pagerduty_applies_it_then_a_clean_run_converges() {
+    // Random moments (above) reach most places; this sweep reaches every one: for each
+    // write of an undisturbed run, the run is killed while that write waits for its answer,
+    // once before PagerDuty applied it and once after (the change made, the answer lost),
+    // then a clean run must end exactly as the undisturbed run did.
+    let dir = tempfile::tempdir().unwrap();
+    let world = sweep_world(dir.path());
+    let (want, writes) = {
+        let sim = Sim::start(world.seed.clone());
+        let before = world.snapshot(&sim);
+        apply(&sim, &world, &dir.path().join("undisturbed.json")).expect_code(0);
+        world.check_converged(&sim, &before);
+        (sim.state(), sim.handle.write_count())
+    };
+    assert!(writes >= 15, "{writes} writes: too few to sweep");
+    let mut killed = 0;
+    for write in 1..=writes {
+        for stage in [FreezeStage::BeforeCommit, FreezeStage::AfterCommit] {
+            let sim = Sim::start(world.seed.clone());
+            let before = world.snapshot(&sim);
+            let trial = tempfile::tempdir().unwrap();
+            let r = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                let was_killed = kill_frozen(&sim, &world, trial.path(), write, stage);
+                clean_run_matches(&sim, &world, &want, &before, trial.path());
+                was_killed
+            }));
+            match r {
+                Ok(k) => killed += usize::from(k),
+                Err(e) => panic!(
+                    "crash sweep: killed at write {write} of {writes} ({stage:?}): {}",
+                    message(&*e)
+                ),
+            }
+        }
+    }
+    // Every write of the undisturbed run was reached, twice: the same run, one request at a
+    // time, sends the same writes in the same order.
+    assert_eq!(killed, 2 * writes, "kills that reached their write");
+    eprintln!("crash sweep: {writes} writes, {killed} kills, every one converged");
 }

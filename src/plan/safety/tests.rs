@@ -367,7 +367,7 @@ fn a_licence_shortfall_names_how_many_are_missing() {
     assert_eq!(
         r,
         [
-            "the plan gives licence \"Full User\" (PFULL01) to 7 users but only 5 are free (2 of them released by the plan's deactivations): 2 missing; free allocations in PagerDuty (or name another licence in [roles]), then run again",
+            "the plan gives licence \"Full User\" (PFULL01) to 7 users but only 5 are free (2 of them released by the users this plan deactivates or deletes): 2 missing; free allocations in PagerDuty (or name another licence in [roles]), then run again",
             "the plan needs a licence allowing base role read_only_limited_user for 3 users, and PagerDuty can pick one for only 1 (licences allowing it: \"Stakeholder\"): 2 missing; free allocations in PagerDuty, then run again",
         ]
     );

@@ -1093,6 +1093,42 @@ fn renumbered_employee_ids_are_skipped_until_rekeyed() {
 }
 
 #[test]
+fn a_marker_is_not_rekeyed_when_its_email_is_also_on_a_skipped_hr_row() {
+    // --rekey-employee-ids re-keys a marker only to the one HR row that has the user's
+    // email. When a second row with that email was skipped (a row problem: it may be the
+    // real owner of the address), the email names more than one HR row, so the user keeps
+    // its marker and the row stays skipped as an identity conflict.
+    let cfg = std_config();
+    let (mut r, acct) = renumbered();
+    r.protected_emails
+        .insert(Email::normalise("a1@example.com"));
+    let rekey = Facts {
+        rekey: true,
+        ..Facts::default()
+    };
+    let p = plan_with(&acct, &r, &cfg, &rekey).unwrap();
+    let by_user = |id: &str| p.actions.iter().find(|a| a.user_id.as_deref() == Some(id));
+    assert!(
+        by_user("PA00001").is_none(),
+        "the user whose email is also on a skipped row is left alone: {:#?}",
+        p.actions
+    );
+    assert!(
+        p.skipped
+            .iter()
+            .any(|s| s.employee_id.as_deref() == Some("1101")
+                && matches!(s.reason, SkipCause::EmailOfAnotherEmployee { .. })),
+        "{:#?}",
+        p.skipped
+    );
+    // The other renumbered user, whose email names one row, is still re-keyed.
+    assert_eq!(
+        by_user("PA00002").and_then(|a| a.rekeyed_from.as_deref()),
+        Some("102")
+    );
+}
+
+#[test]
 fn a_deletion_frees_its_users_licence_for_the_plans_creates() {
     // As above, with leavers deleted: the deleted user's Full User seat is free for a new
     // hire (apply runs deletions first, with the deactivations), and no Stakeholder seat is
