@@ -43,6 +43,10 @@ pub struct Cli {
         value_name = "FORMAT"
     )]
     pub log_format: LogFormat,
+    /// Colour the text plan: auto (when stdout is a terminal, unless NO_COLOR is set to a
+    /// non-empty value or TERM is dumb), always (even with NO_COLOR), or never.
+    #[arg(long, value_enum, global = true, default_value_t, value_name = "WHEN")]
+    pub color: ColorChoice,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -430,4 +434,16 @@ pub struct DemoArgs {
         requires = "report"
     )]
     pub report_format: ReportFormat,
+}
+
+/// `--color`: when the text plan on stdout is coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ColorChoice {
+    /// When stdout is a terminal, `NO_COLOR` is unset or empty, and `TERM` is not `dumb`.
+    #[default]
+    Auto,
+    /// Always, even with `NO_COLOR` set or stdout piped.
+    Always,
+    /// Never.
+    Never,
 }

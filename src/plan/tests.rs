@@ -1863,3 +1863,5 @@ mod ownership;
 mod dated_ownership;
 
 mod deletion;
+
+mod explain;
