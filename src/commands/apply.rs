@@ -7,7 +7,8 @@
 use super::Failure;
 use super::common::{
     Ended, check_archive, check_report, client_from, finish_report, load_archive, marker_keys,
-    observe_and_plan_keyed, prompt, read_yes, refusal, settings, today, warn_archive, write_report,
+    observe_and_plan_keyed, prompt, read_yes, refusal, report_file, settings, today, warn_archive,
+    write_report,
 };
 use super::live_report::{LiveReport, WRITE_EVERY};
 use super::stop::{self, Stops};
@@ -44,7 +45,7 @@ use std::sync::Arc;
 /// [`Failure::Usage`] without `--yes` when stdin is not a terminal, or for a report or lock
 /// directory that cannot be written.
 pub(super) async fn run(a: ApplyArgs, printer: &Printer) -> Result<Exit, Failure> {
-    let file = a.report.as_deref().map(ReportFile::new);
+    let file = report_file(a.report.as_deref(), a.report_format);
     let mut notify = Notify::default();
     let result = match (
         notify_flag_or_env(&a),
