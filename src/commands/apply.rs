@@ -257,8 +257,8 @@ fn learn_notify(notify: &mut Notify, cfg: &Config) {
 }
 
 /// Takes the apply lock for the account of `s`, in `[safety] lock_dir` or else the
-/// machine-wide default ([`lock::default_lock_dir`], created when missing), warning when it
-/// is taken over from a process that no longer holds it.
+/// machine-wide default ([`lock::default_lock_dir`]), either created when missing (mode
+/// 0700), warning when it is taken over from a process that no longer holds it.
 ///
 /// # Errors
 /// [`Failure::Refused`] when another apply holds it, [`Failure::Usage`] when the lock file
@@ -266,16 +266,15 @@ fn learn_notify(notify: &mut Notify, cfg: &Config) {
 fn take_lock(cfg: &Config, s: &Connection, printer: &Printer) -> Result<ApplyLock, Failure> {
     let dir = match &cfg.safety.lock_dir {
         Some(d) => d.clone(),
-        None => {
-            let d = lock::default_lock_dir().ok_or_else(|| {
-                Failure::Usage(
-                    "no state directory is known for the apply lock (no home directory); set [safety] lock_dir".into(),
-                )
-            })?;
-            lock::create_lock_dir(&d).map_err(|e| Failure::Usage(e.to_string()))?;
-            d
-        }
+        None => lock::default_lock_dir().ok_or_else(|| {
+            Failure::Usage(
+                "no state directory is known for the apply lock (no home directory); set [safety] lock_dir".into(),
+            )
+        })?,
     };
+    // A configured directory that does not exist yet is created like the default one (a
+    // fresh volume, a first run), rather than refusing the run.
+    lock::create_lock_dir(&dir).map_err(|e| Failure::Usage(e.to_string()))?;
     let path = lock::lock_path(&dir, &s.api_url, s.api_key.expose_secret());
     let lock = ApplyLock::acquire(&path).map_err(|e| match e {
         lock::LockError::Held { .. } => Failure::Refused(e.to_string()),
