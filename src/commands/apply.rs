@@ -132,6 +132,7 @@ async fn apply_run(
             .ok_or_else(|| Failure::Usage("apply needs --hr (or --plan)".into()))?;
     let cfg = Config::load(&a.config)?;
     learn_notify(notify, &cfg);
+    not_ahead(&cfg, a.as_of.as_of, "--as-of")?;
     let roster = hr::read_file(&hr_path, &cfg)?;
     let s = settings(&cfg, &a.connection)?;
     notify.api_url = s.api_url.clone();
@@ -185,6 +186,7 @@ async fn apply_saved(
     let saved = SavedPlan::read(plan_path)?;
     saved.check_config(&a.config)?;
     saved.check_as_of(a.as_of.as_of)?;
+    not_ahead(&cfg, saved.as_of, "the saved plan's as-of day")?;
     let archive = load_archive(&cfg)?;
     warn_archive(&archive, printer);
     let roster = match &a.hr {
@@ -291,6 +293,24 @@ fn take_lock(cfg: &Config, s: &Connection, printer: &Printer) -> Result<ApplyLoc
         ));
     }
     Ok(lock)
+}
+
+/// Refuses an `apply` as of `as_of` when that day is after today in `[lifecycle]
+/// default_time_zone`: a dated change (a scheduled termination, a deletion, a future hire's
+/// create) would be applied before its date, and what is written cannot wait for the day.
+/// `plan` and `validate` preview a later day freely. `what` names where the day came from.
+///
+/// # Errors
+/// [`Failure::Usage`] (exit 64), before any request.
+fn not_ahead(cfg: &Config, as_of: Option<chrono::NaiveDate>, what: &str) -> Result<(), Failure> {
+    let now = today(cfg, None);
+    match as_of {
+        Some(day) if day > now => Err(Failure::Usage(format!(
+            "{what} {day} is after today ({now} in {}): apply writes only what is due, so that no dated change is applied early; preview that day with plan --as-of {day} (nothing was sent to PagerDuty)",
+            cfg.lifecycle.default_time_zone
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// The report of a run whose plan was empty.

@@ -380,7 +380,12 @@ fn workivate_offboards_by_its_termination_dates() {
         .expect_code(0)
         .expect_stdout(&["No changes.", "will be deactivated on 2027-01-01"]);
 
-    // January 1st, 2027: e9's termination comes due, and is applied once.
+    // John Doe (e2) is not touched.
+    let john = sim.user("test.email2+xxxx1@example.com.anytld");
+    assert!(marker_of(john.description.as_deref()).suspended.is_none());
+
+    // January 1st, 2027: e9's termination comes due, and is applied once. While that day
+    // is still ahead, apply refuses it (exit 64) and only the preview runs.
     let new_year = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
     on(&sim, &ws, "plan", new_year, &["--detailed-exitcode"])
         .expect_code(2)
@@ -388,6 +393,12 @@ fn workivate_offboards_by_its_termination_dates() {
             "user test3@example.hu (",
             "scheduled termination: termination date 2027-01-01 is today",
         ]);
+    if new_year > hr2pagerduty::commands::today(&cfg, None) {
+        on(&sim, &ws, "apply", new_year, &[])
+            .expect_code(64)
+            .expect_stderr(&["--as-of 2027-01-01 is after today"]);
+        return;
+    }
     on(&sim, &ws, "apply", new_year, &[]).expect_code(0);
     assert!(
         marker_of(sim.user("test3@example.hu").description.as_deref())
@@ -409,9 +420,6 @@ fn workivate_offboards_by_its_termination_dates() {
         (&json!([]), &json!([])),
         "{j:#}"
     );
-    // John Doe (e2) was never touched.
-    let john = sim.user("test.email2+xxxx1@example.com.anytld");
-    assert!(marker_of(john.description.as_deref()).suspended.is_none());
 }
 
 #[test]
@@ -453,4 +461,56 @@ fn a_bad_dated_setting_is_a_configuration_error_with_its_line() {
                 .expect_stderr(&[message, &format!("line {line}")]);
         }
     }
+}
+
+#[test]
+fn apply_refuses_a_day_after_today_which_plan_and_validate_preview() {
+    let config = config();
+    let cfg = Config::from_toml(&config, std::path::Path::new("c.toml")).unwrap();
+    let today = hr2pagerduty::commands::today(&cfg, None);
+    let tomorrow = today.succ_opt().unwrap();
+    // A termination dated tomorrow: due then, not now.
+    let hr = export(&[
+        row(1, "Active", "2020-01-01", ""),
+        row(2, "Active", "2020-01-01", &tomorrow.to_string()),
+    ]);
+    let ws = Workspace::new(&config, &hr);
+    let sim = sim_in_sync_as_of(&config, &hr, today);
+    on(&sim, &ws, "validate", tomorrow, &[]).expect_code(0);
+    on(&sim, &ws, "plan", tomorrow, &["--detailed-exitcode"])
+        .expect_code(2)
+        .expect_stdout(&["is today"]);
+    let requests = sim.requests().len();
+    on(&sim, &ws, "apply", tomorrow, &[])
+        .expect_code(64)
+        .expect_stderr(&[&format!(
+            "--as-of {tomorrow} is after today ({today} in Etc/UTC): apply writes only what is due"
+        )]);
+    assert_eq!(sim.requests().len(), requests, "no request");
+    // A plan saved as of tomorrow is refused the same way, with or without --as-of.
+    let saved = ws.path("tomorrow.json");
+    on(
+        &sim,
+        &ws,
+        "plan",
+        tomorrow,
+        &["--out", saved.to_str().unwrap()],
+    )
+    .expect_code(0);
+    let requests = sim.requests().len();
+    let mut a = args(&["apply", "--yes", "--config"]);
+    a.push(ws.config.display().to_string());
+    a.extend(args(&["--plan", saved.to_str().unwrap()]));
+    run(&sim, &a).expect_code(64).expect_stderr(&[&format!(
+        "the saved plan's as-of day {tomorrow} is after today"
+    )]);
+    a.extend(args(&["--as-of", &tomorrow.to_string()]));
+    run(&sim, &a).expect_code(64).expect_stderr(&[&format!(
+        "the saved plan's as-of day {tomorrow} is after today"
+    )]);
+    assert_eq!(sim.requests().len(), requests, "no request");
+    assert!(suspension(&sim, 2).is_none());
+    // Today itself is applied (nothing is due yet).
+    on(&sim, &ws, "apply", today, &[]).expect_code(0);
+    assert_eq!(sim.handle.write_count(), 0);
 }
