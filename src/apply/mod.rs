@@ -455,6 +455,7 @@ async fn run_action(
             role,
             teams,
             suspended_on,
+            termination_date,
         } = step
         {
             let Some(read) = record.take() else {
@@ -474,6 +475,7 @@ async fn run_action(
                 role.clone(),
                 teams.clone(),
                 *suspended_on,
+                *termination_date,
                 chrono::Utc::now(),
             );
             if let Err(e) = opts.archive.append(&entry) {

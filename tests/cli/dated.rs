@@ -514,3 +514,55 @@ fn apply_refuses_a_day_after_today_which_plan_and_validate_preview() {
     on(&sim, &ws, "apply", today, &[]).expect_code(0);
     assert_eq!(sim.handle.write_count(), 0);
 }
+
+#[test]
+fn a_leaver_deleted_on_its_termination_date_is_not_re_created_the_days_after() {
+    let config = config().replacen(
+        "on_leave = \"suspend\"\n",
+        "on_leave = \"suspend\"\ndeactivate = \"delete\"\narchive = \"archive.jsonl\"\n",
+        1,
+    );
+    let hr = export(&[
+        row(1, "Active", "2020-01-01", ""),
+        row(2, "Active", "2020-01-01", "2026-06-10"),
+    ]);
+    let ws = Workspace::new(&config, &hr);
+    let sim = sim_in_sync_as_of(&config, &hr, day(6, 1));
+    // June 10th: the scheduled termination is a deletion; the archive records the date.
+    on(&sim, &ws, "apply", day(6, 10), &[]).expect_code(0);
+    assert!(sim.handle.user_by_email("person2@example.com").is_none());
+    let archive = std::fs::read_to_string(ws.path("archive.jsonl")).unwrap();
+    let record: serde_json::Value = serde_json::from_str(archive.lines().last().unwrap()).unwrap();
+    assert_eq!(record["termination_date"], "2026-06-10");
+    // The day after and long after the catch-up days, the row still Active with its date:
+    // no re-create from the archive (no rehire), no conflict.
+    for d in [day(6, 11), day(7, 30), day(11, 30)] {
+        let p = on(
+            &sim,
+            &ws,
+            "plan",
+            d,
+            &["--format", "json", "--detailed-exitcode"],
+        );
+        p.expect_code(0);
+        let j = p.json();
+        assert_eq!(
+            (&j["actions"], &j["conflicts"]),
+            (&json!([]), &json!([])),
+            "{d}: {j:#}"
+        );
+        on(&sim, &ws, "apply", d, &[]).expect_code(0);
+        assert!(
+            sim.handle.user_by_email("person2@example.com").is_none(),
+            "{d}"
+        );
+    }
+    // HR removes the date (a rehire): re-created from the archive.
+    ws.write_hr(&export(&[
+        row(1, "Active", "2020-01-01", ""),
+        row(2, "Active", "2020-01-01", ""),
+    ]));
+    on(&sim, &ws, "plan", day(12, 1), &["--detailed-exitcode"])
+        .expect_code(2)
+        .expect_stdout(&["will be re-created from the archive of deleted user"]);
+}
