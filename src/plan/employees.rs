@@ -382,6 +382,14 @@ fn leaver_reason(cx: &Ctx<'_>, e: &Employee, cause: LeaverCause, by_email: bool)
                 format!("scheduled termination: termination date {date} is today")
             }
             None => format!("leaver: termination date {date} has passed (no status column)"),
+            Some(v) if dated::within_catch_up(cx.policy, cx.inp.today, date) => {
+                let days = (cx.inp.today - date).num_days();
+                format!(
+                    "scheduled termination overdue since {date} ({days} day{} ago; status {v:?} in HR; within [lifecycle] termination_catch_up_days = {})",
+                    if days == 1 { "" } else { "s" },
+                    cx.policy.termination_catch_up_days
+                )
+            }
             Some(v) if cx.policy.past_termination_date == PastTerminationDate::Date => format!(
                 "leaver: termination date {date} has passed; status {v:?} in HR, [lifecycle] past_termination_date = \"date\""
             ),

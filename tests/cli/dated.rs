@@ -448,6 +448,11 @@ fn a_bad_dated_setting_is_a_configuration_error_with_its_line() {
             "default_time_zone = \"Etc/UTC\"\npast_termination_date = \"hr\"\n",
             "unknown variant `hr`, expected `status` or `date`",
         ),
+        (
+            "default_time_zone = \"Etc/UTC\"\n",
+            "default_time_zone = \"Etc/UTC\"\ntermination_catch_up_days = 400\n",
+            "`lifecycle.termination_catch_up_days`: 400 is not a number of days from 0 to 365",
+        ),
     ] {
         let text = good.replacen(from, to, 1);
         let key = to.lines().last().unwrap().split(' ').next().unwrap();
@@ -460,6 +465,92 @@ fn a_bad_dated_setting_is_a_configuration_error_with_its_line() {
             r.expect_code(78)
                 .expect_stderr(&[message, &format!("line {line}")]);
         }
+    }
+}
+
+/// The simulator of [`sim_in_sync_as_of`] as of June 1st for `hr`, person 2's user given
+/// the ID `PLEAVE2`; with `duty`, an open incident is assigned to it (an on-call duty that
+/// blocks its deactivation).
+fn seed_with_duty(config: &str, hr: &[u8], duty: bool) -> hr2pagerduty::sim::Seed {
+    let cfg = Config::from_toml(config, std::path::Path::new("c.toml")).unwrap();
+    let roster = hr::read_bytes(hr, &cfg).unwrap();
+    let mut seed = base_seed();
+    let mut users = in_sync_users_as_of(&cfg, &roster, &seed, day(6, 1));
+    let leaver = users
+        .iter_mut()
+        .find(|u| u.email == "person2@example.com")
+        .unwrap();
+    leaver.id = Some("PLEAVE2".into());
+    seed.users.extend(users);
+    if duty {
+        seed.incidents = vec![
+            serde_json::from_value(json!({
+                "id": "Q0000000000007", "title": "Disk full", "status": "triggered",
+                "created_at": "2026-06-01T08:00:00Z",
+                "assignments": [{"assignee": {"id": "PLEAVE2", "type": "user_reference"}}]
+            }))
+            .unwrap(),
+        ];
+    }
+    seed
+}
+
+#[test]
+fn a_termination_blocked_on_its_date_is_applied_once_the_duty_is_handed_over() {
+    let config = config();
+    let hr = export(&[
+        row(1, "Active", "2020-01-01", ""),
+        // A scheduled termination on June 10th; the status stays Active.
+        row(2, "Active", "2020-01-01", "2026-06-10"),
+    ]);
+    let ws = Workspace::new(&config, &hr);
+    let sim = Sim::start(seed_with_duty(&config, &hr, true));
+    // June 10th (D) and 11th (D+1): the leaver has an open incident; the deactivation is
+    // blocked, nothing is written, and apply exits 1 each night. On D+1 the date has passed
+    // with the status still Active: the termination is still due (overdue), no conflict.
+    for (d, reason) in [
+        (
+            day(6, 10),
+            "scheduled termination: termination date 2026-06-10 is today",
+        ),
+        (
+            day(6, 11),
+            "scheduled termination overdue since 2026-06-10 (1 day ago; status \"Active\" in HR; within [lifecycle] termination_catch_up_days = 30)",
+        ),
+    ] {
+        let p = on(&sim, &ws, "plan", d, &["--format", "json"]);
+        p.expect_code(0);
+        let j = p.json();
+        let actions = j["actions"].as_array().unwrap();
+        assert_eq!(actions.len(), 1, "{d}: {j:#}");
+        assert_eq!(
+            (&actions[0]["action"], &actions[0]["reason"]),
+            (&json!("deactivate"), &json!(reason)),
+            "{d}"
+        );
+        assert!(actions[0]["blocked"].is_string(), "{d}: {j:#}");
+        assert_eq!(
+            (&j["conflicts"], &j["pending"]),
+            (&json!([]), &json!([])),
+            "{d}"
+        );
+        on(&sim, &ws, "apply", d, &[])
+            .expect_code(1)
+            .expect_stdout(&["1 blocked."]);
+        assert!(suspension(&sim, 2).is_none(), "{d}");
+        assert_eq!(sim.handle.write_count(), 0, "{d}");
+    }
+    // June 12th (D+2): the incident was handed over (the account without it); the
+    // suspension goes ahead, records the date, and stays after the catch-up days.
+    drop(sim);
+    let sim = Sim::start(seed_with_duty(&config, &hr, false));
+    on(&sim, &ws, "apply", day(6, 12), &[]).expect_code(0);
+    let s = suspension(&sim, 2).expect("person 2 suspended");
+    assert_eq!((s.on, s.termination_date), (day(6, 12), Some(day(6, 10))));
+    for d in [day(6, 12), day(7, 30)] {
+        on(&sim, &ws, "plan", d, &["--detailed-exitcode"])
+            .expect_code(0)
+            .expect_stdout(&["No changes."]);
     }
 }
 
