@@ -196,7 +196,8 @@ pub enum ReportFormat {
 pub struct AsOf {
     /// Read the export's dates (hire and termination dates) as of this day instead of
     /// today in `[lifecycle] default_time_zone`, and date suspensions with it; reproduces
-    /// an earlier run, or applies a night that was missed.
+    /// an earlier run, or applies a night that was missed. `apply` refuses a day after
+    /// today (exit 64); `plan` and `validate` preview one.
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub as_of: Option<chrono::NaiveDate>,
 }

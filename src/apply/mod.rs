@@ -484,6 +484,7 @@ async fn run_action(
             role,
             teams,
             suspended_on,
+            termination_date,
         } = step
         {
             let Some(read) = record.take() else {
@@ -503,6 +504,7 @@ async fn run_action(
                 role.clone(),
                 teams.clone(),
                 *suspended_on,
+                *termination_date,
                 chrono::Utc::now(),
             );
             if let Err(e) = opts.archive.append(&entry) {

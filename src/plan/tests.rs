@@ -160,7 +160,7 @@ pub(super) struct Account {
     pub(super) members: BTreeMap<TeamId, Vec<TeamMember>>,
     next_id: u32,
     /// What users hold on call; every user not named holds nothing (looked up, empty).
-    oncall: BTreeMap<UserId, OncallImpact>,
+    pub(super) oncall: BTreeMap<UserId, OncallImpact>,
 }
 
 impl Account {
@@ -1344,7 +1344,7 @@ fn nov_30() -> NaiveDate {
 }
 
 /// What a leaver on call holds: a policy, a schedule shift and an open incident.
-fn on_call() -> OncallImpact {
+pub(super) fn on_call() -> OncallImpact {
     use crate::ids::{EscalationPolicyId, IncidentId, ScheduleId};
     use crate::oncall::{IncidentRef, Named};
     OncallImpact {

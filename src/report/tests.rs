@@ -539,6 +539,7 @@ fn deletion_plan() -> Plan {
         role: crate::vocab::Role::Admin,
         teams: vec![],
         suspended_on: None,
+        termination_date: None,
     }];
     // Looked up: the user holds nothing, so the deletion goes ahead.
     delete.oncall = Some(OncallImpact::default());
