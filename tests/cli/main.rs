@@ -20,6 +20,7 @@ mod leak;
 mod listing;
 mod notify;
 mod oncall;
+mod oncall_layers;
 mod output;
 mod ownership;
 mod real;
