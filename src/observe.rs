@@ -98,17 +98,33 @@ pub const ONCALL_BATCH_USERS: usize = 50;
 /// things for each (a read-only key can plan but not apply).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// GET requests: listing and reading.
-    Read,
+    /// GET requests: listing and reading, of what the text names (see [`read_subject`]),
+    /// e.g. `users and teams` or `on-calls`.
+    Read(&'static str),
     /// POST, PUT and DELETE requests: applying.
     Write,
 }
 
+/// What a read of `path` (a request path without its query) reads, in the words of a 403
+/// hint: `on-calls`, `escalation policies`, `incidents`, `schedules` (the on-call
+/// look-ups before a deactivation), `licences`, or else `users and teams`.
+pub fn read_subject(path: &str) -> &'static str {
+    match path {
+        "/oncalls" => "on-calls",
+        p if p.starts_with("/escalation_policies") => "escalation policies",
+        p if p.starts_with("/incidents") => "incidents",
+        p if p.starts_with("/schedules") => "schedules",
+        "/licenses" | "/license_allocations" => "licences",
+        _ => "users and teams",
+    }
+}
+
 /// What to check when PagerDuty rejects the key (401) or refuses a request (403), for the
 /// account at `api_url`; `None` for other statuses. 401 means a bad or missing key, 403 a
-/// key not permitted to do this, e.g. a read-only key on a write (§1.3 and the HTTP
-/// meanings in `../shared/reference/PAGERDUTY_API.md`). The apply command uses the
-/// [`Access::Write`] form for failed actions.
+/// key not permitted to do this, e.g. a read-only key on a write, or a key that may not
+/// read what the [`Access::Read`] names (§1.3 and the HTTP meanings in
+/// `../shared/reference/PAGERDUTY_API.md`). The apply command uses the [`Access::Write`]
+/// form for failed actions.
 pub fn auth_hint(status: u16, api_url: &str, access: Access) -> Option<String> {
     match (status, access) {
         (401, _) => Some(format!(
@@ -117,8 +133,8 @@ pub fn auth_hint(status: u16, api_url: &str, access: Access) -> Option<String> {
         (403, Access::Write) => Some(format!(
             "PagerDuty refused a write (403): check that {ENV_API_KEY} is a full-access key (a read-only key can plan but not apply) for the account at {api_url}"
         )),
-        (403, Access::Read) => Some(format!(
-            "PagerDuty refused the request (403): check that {ENV_API_KEY} may read the users and teams of the account at {api_url}"
+        (403, Access::Read(what)) => Some(format!(
+            "PagerDuty refused the request (403): check that {ENV_API_KEY} may read the {what} of the account at {api_url}"
         )),
         _ => None,
     }
@@ -143,10 +159,12 @@ pub enum ObserveError {
         error: ApiError,
     },
     /// PagerDuty refused a read (403).
-    #[error("{}; {error}", hint(403, api_url))]
+    #[error("{}; {error}", auth_hint(403, api_url, Access::Read(what)).unwrap_or_default())]
     Forbidden {
         /// The account's API URL, named in the hint.
         api_url: String,
+        /// What the refused request read ([`read_subject`] of its path), named in the hint.
+        what: &'static str,
         /// The failed request.
         error: ApiError,
     },
@@ -157,7 +175,7 @@ pub enum ObserveError {
 
 /// The read hint for a status [`auth_hint`] knows.
 fn hint(status: u16, api_url: &str) -> String {
-    auth_hint(status, api_url, Access::Read).unwrap_or_default()
+    auth_hint(status, api_url, Access::Read("users and teams")).unwrap_or_default()
 }
 
 impl ObserveError {
@@ -169,7 +187,11 @@ impl ObserveError {
         } else {
             match error.status() {
                 Some(401) => ObserveError::Unauthorized { api_url, error },
-                Some(403) => ObserveError::Forbidden { api_url, error },
+                Some(403) => ObserveError::Forbidden {
+                    api_url,
+                    what: read_subject(error.path().unwrap_or_default()),
+                    error,
+                },
                 _ => ObserveError::Api(error),
             }
         }
@@ -463,7 +485,7 @@ mod tests {
     #[test]
     fn the_write_hint_differs_from_the_read_hint_only_for_403() {
         assert_eq!(
-            auth_hint(401, "u", Access::Read),
+            auth_hint(401, "u", Access::Read("users and teams")),
             auth_hint(401, "u", Access::Write)
         );
         assert!(
@@ -471,6 +493,27 @@ mod tests {
                 .unwrap()
                 .contains("a read-only key can plan but not apply")
         );
-        assert_eq!(auth_hint(404, "u", Access::Read), None);
+        assert_eq!(auth_hint(404, "u", Access::Read("users and teams")), None);
+    }
+
+    #[test]
+    fn a_refused_read_names_what_it_read() {
+        for (path, what) in [
+            ("/oncalls", "on-calls"),
+            ("/escalation_policies", "escalation policies"),
+            ("/incidents", "incidents"),
+            ("/schedules", "schedules"),
+            ("/licenses", "licences"),
+            ("/license_allocations", "licences"),
+            ("/users", "users and teams"),
+            ("/users/me", "users and teams"),
+            ("/teams/PT1/members", "users and teams"),
+        ] {
+            assert_eq!(read_subject(path), what, "{path}");
+        }
+        assert_eq!(
+            auth_hint(403, "u", Access::Read("on-calls")).unwrap(),
+            "PagerDuty refused the request (403): check that PAGERDUTY_API_KEY may read the on-calls of the account at u"
+        );
     }
 }

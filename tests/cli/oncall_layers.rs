@@ -3,7 +3,8 @@
 //! on-calls in the lookahead do not name them, and the policies that target users directly
 //! do not either, but PagerDuty refuses to take them off the policy's team (fact F32). The
 //! schedule listing (`GET /schedules`, its `users` and `escalation_policies`) finds them;
-//! the plan blocks them, and the apply leaves them alone.
+//! the plan blocks them, and the apply leaves them alone. Also: a refused on-call read
+//! names what was read.
 //!
 //! The account: team Ops (PTEAM01); schedule "Ops Weekly" (PSCHED1, layer Keep and Fred:
 //! Keep on call from yesterday for 40 days, then Fred, in 40 days, for a week); "Ops EP"
@@ -13,7 +14,7 @@
 use crate::support::safety::{Workspace, apply, args, plan, run};
 use crate::support::*;
 use chrono::{Duration, SecondsFormat, Utc};
-use hr2pagerduty::sim::Seed;
+use hr2pagerduty::sim::{Fault, FaultKind, Seed};
 use serde_json::{Value, json};
 
 const CONFIG: &str = r#"
@@ -202,4 +203,25 @@ fn a_saved_plan_is_refused_when_its_leaver_joined_a_schedule_since() {
         "user PFRED01 (fred@example.com): then escalation policies [], schedules [], incidents []; now escalation policies [PEPOPS1], schedules [PSCHED1], incidents []",
     ]);
     assert_eq!(sim.handle.write_count(), 0);
+}
+
+#[test]
+fn a_refused_on_call_read_names_what_was_read() {
+    for (path, what) in [
+        ("/oncalls", "on-calls"),
+        ("/schedules", "schedules"),
+        ("/escalation_policies", "escalation policies"),
+        ("/incidents", "incidents"),
+    ] {
+        let sim = Sim::start(seed(true));
+        sim.handle
+            .inject(Fault::new("GET", path, FaultKind::status(403)));
+        let ws = Workspace::new(CONFIG, HR.as_bytes());
+        let r = plan(&sim, &ws, &[]);
+        r.expect_code(1).expect_stderr(&[&format!(
+            "PagerDuty refused the request (403): check that PAGERDUTY_API_KEY may read the {what} of the account at {}; GET {path}: HTTP 403",
+            sim.url()
+        )]);
+        assert!(!r.stderr.contains("users and teams"), "{}", r.stderr);
+    }
 }
