@@ -11,13 +11,14 @@
 //! replaced): a description to parse; then the marker to build: employee ID (empty: none,
 //! an offboarding's record, built only when suspended), human text,
 //! suspension date (`YYYY-MM-DD`, any year chrono reads; not a date: not suspended), base
-//! role, termination date (not a date: none), leave (empty: not a leave), then team ID,
+//! role, termination date (not a date: none), leave (empty: not a leave), the deleted user
+//! whose archive a re-created user still restores (empty: none), then team ID,
 //! team name (empty: none) and team role, repeated.
 
 #![no_main]
 
 use chrono::NaiveDate;
-use hr2pagerduty::ids::{EmployeeId, TeamId};
+use hr2pagerduty::ids::{EmployeeId, TeamId, UserId};
 use hr2pagerduty::marker::{self, Marker, MarkerState, PREFIX, SavedMembership, Suspension};
 use hr2pagerduty::vocab::{Role, TeamRole};
 use libfuzzer_sys::fuzz_target;
@@ -55,8 +56,9 @@ fn check_built(f: &[String]) {
         role: Role::from(field(4)),
         termination_date: field(5).parse::<NaiveDate>().ok(),
         leave: !field(6).is_empty(),
+        from_archive: (!field(7).is_empty()).then(|| UserId::new(field(7))),
         teams: f
-            .get(7..)
+            .get(8..)
             .unwrap_or_default()
             .chunks(3)
             .map(|t| SavedMembership {

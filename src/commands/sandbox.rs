@@ -2,6 +2,7 @@
 //! and `apply` by hand.
 
 use super::Failure;
+use super::common::shell_word;
 use crate::cli::{SandboxArgs, SandboxFaults};
 use crate::config::{ENV_API_KEY, ENV_API_URL};
 use crate::exit::Exit;
@@ -21,22 +22,35 @@ pub(super) async fn run(a: SandboxArgs, printer: &Printer) -> Result<Exit, Failu
     seed.random_faults
         .validate()
         .map_err(|e| Failure::Usage(format!("fault flags: {e}")))?;
-    // A sandbox key is no secret (issue 10): the banner names the key to use.
-    let key = match seed.api_keys.first() {
-        Some(key) => key.key().to_string(),
-        None => "sandbox  # the seed lists no api_keys: any non-empty key is accepted".into(),
-    };
+    let key = banner_key(&seed);
     let faults = faults_summary(&seed.random_faults);
     let handle = sim::start(seed, a.port)
         .await
         .map_err(|e| Failure::Failed(format!("cannot listen on 127.0.0.1:{}: {e}", a.port)))?;
-    printer.out(&format!(
-        "PagerDuty simulator listening on {url}\n  export {ENV_API_URL}={url}\n  export {ENV_API_KEY}={key}\n{faults}Press Ctrl-C to stop.\n",
-        url = handle.url()
-    ));
+    printer.out(&banner(&handle.url(), &key, &faults));
     tokio::signal::ctrl_c().await.ok();
     handle.shutdown().await;
     Ok(Exit::Success)
+}
+
+/// The value to export as `PAGERDUTY_API_KEY` for this seed: its first `api_keys` entry,
+/// quoted for a POSIX shell when a shell would split or expand it. A sandbox key is no
+/// secret (issue 10), so the banner shows it; the key in the environment is never read
+/// here. A seed that lists no key accepts any non-empty one, which the value says.
+fn banner_key(seed: &sim::Seed) -> String {
+    match seed.api_keys.first() {
+        Some(key) => shell_word(key.key()),
+        None => "sandbox  # the seed lists no api_keys: any non-empty key is accepted".into(),
+    }
+}
+
+/// The banner: the URL, the two `export` lines to paste into another shell (`key` as
+/// [`banner_key`] gives it), the random faults line (`faults`, possibly empty), and how to
+/// stop.
+fn banner(url: &str, key: &str, faults: &str) -> String {
+    format!(
+        "PagerDuty simulator listening on {url}\n  export {ENV_API_URL}={url}\n  export {ENV_API_KEY}={key}\n{faults}Press Ctrl-C to stop.\n"
+    )
 }
 
 /// Applies the `--fault-*`, `--latency-*`, `--list-lag-ms` and `--requests-per-minute` flags
@@ -90,5 +104,35 @@ fn faults_summary(faults: &sim::RandomFaults) -> String {
         String::new()
     } else {
         format!("Random faults: {}\n", serde_json::Value::Object(changed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seed(json: &str) -> sim::Seed {
+        sim::Seed::from_json(json).unwrap()
+    }
+
+    #[test]
+    fn the_banner_exports_the_seeds_first_key_quoted_for_a_shell() {
+        let plain = seed(r#"{"api_keys": ["sandbox-key-not-secret", "second"]}"#);
+        let shown = banner("http://127.0.0.1:8080", &banner_key(&plain), "");
+        assert_eq!(
+            shown,
+            "PagerDuty simulator listening on http://127.0.0.1:8080\n  \
+             export PAGERDUTY_API_URL=http://127.0.0.1:8080\n  \
+             export PAGERDUTY_API_KEY=sandbox-key-not-secret\n\
+             Press Ctrl-C to stop.\n"
+        );
+        // A key a shell would split or expand is pasted back intact.
+        let odd = seed(
+            r#"{"api_keys": [{"key": "it's $HOME", "user": "bot@example.com"}],
+                         "users": [{"name": "Bot", "email": "bot@example.com", "role": "admin"}]}"#,
+        );
+        assert_eq!(banner_key(&odd), r"'it'\''s $HOME'");
+        let none = seed("{}");
+        assert!(banner_key(&none).starts_with("sandbox  # "));
     }
 }

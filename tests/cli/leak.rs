@@ -137,3 +137,79 @@ fn no_output_holds_the_key_or_the_webhook_through_500s() {
     sim.inject(Fault::new("GET", "/users", FaultKind::status(500)).times(6));
     every_command(&sim, "500");
 }
+
+/// `sandbox` prints a key to use (a sandbox key is no secret): the seed's, never the one in
+/// the environment, which a user who also runs against the real PagerDuty may well have
+/// exported. The sandbox is started at the most verbose level with [`KEY`] in its
+/// environment, then receives requests carrying its own key and [`KEY`] (a `plan` pointed
+/// at it from such a shell); neither its banner nor its logs hold [`KEY`] or a piece of it.
+#[test]
+fn the_sandbox_banner_names_the_seeds_key_and_never_the_environments() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("stderr.log");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"))
+        .args(["-vv", "sandbox", "--port", "0", "--seed"])
+        .arg(repo("samples/demo/seed.json"))
+        .env("PAGERDUTY_API_KEY", KEY)
+        .env("RUST_LOG", "trace")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("sandbox starts");
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut banner = String::new();
+    while !banner.ends_with("Press Ctrl-C to stop.\n") {
+        if out.read_line(&mut banner).unwrap() == 0 {
+            let _ = child.kill();
+            panic!("banner ended: {banner}");
+        }
+    }
+    // The seed's key is shown, ready to paste, and it works.
+    assert!(
+        banner.contains("\n  export PAGERDUTY_API_KEY=demo-key-not-secret\n"),
+        "{banner}"
+    );
+    let url = banner
+        .lines()
+        .find_map(|l| l.strip_prefix("  export PAGERDUTY_API_URL="))
+        .unwrap()
+        .to_string();
+    let statuses: Vec<u16> = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let http = reqwest::Client::new();
+            let mut statuses = Vec::new();
+            for key in ["demo-key-not-secret", KEY] {
+                let r = http
+                    .get(format!("{url}/users"))
+                    .header("Authorization", format!("Token token={key}"))
+                    .send()
+                    .await
+                    .unwrap();
+                statuses.push(r.status().as_u16());
+            }
+            statuses
+        });
+    assert_eq!(statuses, [200, 401]);
+    // Stopped as a user stops it (Ctrl-C), so that everything it logs is written.
+    let stopped = Command::new("kill")
+        .args(["-s", "INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    let stderr = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        stderr.contains("DEBUG") || stderr.contains("TRACE"),
+        "the logs are there: {stderr}"
+    );
+    assert_clean("sandbox", &[("stdout", banner + &rest), ("stderr", stderr)]);
+}

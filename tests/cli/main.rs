@@ -2,7 +2,8 @@
 //! (snapshots), the real exports, failures and recovery, and the safety checks (input
 //! integrity, thresholds, saved plans, apply-time re-checks), the on-call checks of
 //! deactivations, `sandbox` with fault flags, and the deactivation modes (deletion, the
-//! archive, rehires restored from it).
+//! archive, rehires restored from it), and the samples README's walk-through uses
+//! (`samples/real/*.seed.json` with their configurations, `samples/config.toml`).
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -29,6 +30,7 @@ mod safety_apply_time;
 mod safety_input;
 mod safety_saved_plan;
 mod safety_thresholds;
+mod samples;
 mod sandbox;
 mod snapshots;
 mod stops;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 /// Kills the sandbox (by its handle) when dropped, so a failing assertion never leaves one
 /// running.
-struct KillOnDrop(Child);
+pub(crate) struct KillOnDrop(Child);
 
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
@@ -22,8 +22,8 @@ fn repo(path: &str) -> PathBuf {
 }
 
 /// Starts `sandbox --seed SEED --port 0 ARGS...` and returns it with its banner (every line
-/// up to "Press Ctrl-C to stop.").
-fn sandbox(seed: &std::path::Path, args: &[&str]) -> (KillOnDrop, Vec<String>) {
+/// up to "Press Ctrl-C to stop."); also README's walk-through in `samples.rs`.
+pub(crate) fn sandbox(seed: &std::path::Path, args: &[&str]) -> (KillOnDrop, Vec<String>) {
     let mut child = KillOnDrop(
         Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"))
             .arg("sandbox")
