@@ -32,6 +32,10 @@ pub struct Cli {
     /// Never draw progress bars.
     #[arg(long, global = true)]
     pub no_progress: bool,
+    /// Colour the text plan: auto (when stdout is a terminal, unless NO_COLOR is set to a
+    /// non-empty value or TERM is dumb), always (even with NO_COLOR), or never.
+    #[arg(long, value_enum, global = true, default_value_t, value_name = "WHEN")]
+    pub color: ColorChoice,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -378,4 +382,16 @@ pub struct DemoArgs {
     /// Write the JSON apply report to FILE.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+}
+
+/// `--color`: when the text plan on stdout is coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ColorChoice {
+    /// When stdout is a terminal, `NO_COLOR` is unset or empty, and `TERM` is not `dumb`.
+    #[default]
+    Auto,
+    /// Always, even with `NO_COLOR` set or stdout piped.
+    Always,
+    /// Never.
+    Never,
 }

@@ -145,7 +145,11 @@ async fn apply_run(
         ))
         .await?;
     warn_archive(&planned.archive, printer);
-    printer.out(&report::render_plan(&planned.plan, &roster));
+    printer.out(&report::render_plan_styled(
+        &planned.plan,
+        &roster,
+        report::Paint::new(printer.color()),
+    ));
     if let Some(f) = refusal(&planned.plan, &cfg, a.safety) {
         return Err(f);
     }
@@ -225,7 +229,11 @@ async fn apply_saved(
         ));
     }
     let plan = saved.plan_for_apply(a.safety.allow_oncall_gaps);
-    printer.out(&report::render_plan(&plan, &roster));
+    printer.out(&report::render_plan_styled(
+        &plan,
+        &roster,
+        report::Paint::new(printer.color()),
+    ));
     if let Some(f) = refusal(&plan, &cfg, a.safety) {
         return Err(f);
     }
@@ -346,7 +354,7 @@ async fn confirm_and_execute(yes: bool, run: &Run<'_>) -> Result<Ended, Failure>
             return Ok(true);
         }
         // The answer is read on a blocking thread, so that a signal still ends the run.
-        prompt(run.printer);
+        prompt(run.printer, run.plan.invitations());
         tokio::task::spawn_blocking(read_yes)
             .await
             .map_err(|e| Failure::Failed(format!("the prompt failed: {e}")))?

@@ -274,11 +274,21 @@ pub(super) fn shell_word(word: &str) -> String {
     }
 }
 
-/// Asks on stdout whether to apply.
-pub(super) fn prompt(printer: &Printer) {
-    printer.out(
-        "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
-    );
+/// Asks on stdout whether to apply a plan that sends `invitations` invitation emails.
+pub(super) fn prompt(printer: &Printer, invitations: usize) {
+    printer.out(&prompt_text(invitations));
+}
+
+/// The confirmation question, in the manner of `terraform apply`; when the plan creates
+/// users it says how many invitation emails PagerDuty will send, since those cannot be
+/// taken back.
+fn prompt_text(invitations: usize) -> String {
+    let emails = report::invitations_sentence(invitations)
+        .map(|s| format!("  {s}\n"))
+        .unwrap_or_default();
+    format!(
+        "\nDo you want to perform these actions?\n{emails}  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
+    )
 }
 
 /// Reads one line from stdin and says whether it was `yes` (surrounding white space
@@ -380,6 +390,23 @@ mod tests {
         assert_eq!(shell_word("$HOME"), "'$HOME'");
         assert_eq!(shell_word("it's"), r"'it'\''s'");
         assert_eq!(shell_word(""), "''");
+    }
+
+    #[test]
+    fn the_prompt_says_how_many_invitation_emails_pagerduty_will_send() {
+        let out = crate::printer::tests::Sink::default();
+        let printer = Printer::to_writers(Box::new(out.clone()), Box::new(std::io::sink()), 0);
+        prompt(&printer, 3);
+        assert_eq!(
+            out.text(),
+            "\nDo you want to perform these actions?\n  PagerDuty will send 3 invitation emails (one per user created).\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
+        );
+        assert!(
+            prompt_text(1)
+                .contains("  PagerDuty will send 1 invitation email (one per user created).\n")
+        );
+        // Nothing to say when nobody is created.
+        assert!(!prompt_text(0).contains("invitation"), "{}", prompt_text(0));
     }
 
     #[test]

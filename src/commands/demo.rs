@@ -61,7 +61,11 @@ pub(super) async fn run(a: DemoArgs, printer: &Printer) -> Result<Exit, Failure>
         SafetyFlags::default(),
     )
     .await?;
-    printer.out(&report::render_plan(&planned.plan, &roster));
+    printer.out(&report::render_plan_styled(
+        &planned.plan,
+        &roster,
+        report::Paint::new(printer.color()),
+    ));
 
     printer.out("\n=== hr2pagerduty apply --yes ===\n\n");
     if let Some(f) = refusal(&planned.plan, &cfg, SafetyFlags::default()) {
@@ -95,7 +99,11 @@ pub(super) async fn run(a: DemoArgs, printer: &Printer) -> Result<Exit, Failure>
         SafetyFlags::default(),
     )
     .await?;
-    printer.out(&report::render_plan(&again.plan, &roster));
+    printer.out(&report::render_plan_styled(
+        &again.plan,
+        &roster,
+        report::Paint::new(printer.color()),
+    ));
     handle.shutdown().await;
     Ok(if again.plan.is_empty() {
         ended.exit

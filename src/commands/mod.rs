@@ -40,7 +40,7 @@ use crate::exit::Exit;
 use crate::hr::HrError;
 use crate::observe::ObserveError;
 use crate::plan::PlanError;
-use crate::printer::Printer;
+use crate::printer::{ColorChoice, Printer};
 use crate::report::RunStatus;
 use crate::saved_plan::{SavedPlanError, Stale};
 
@@ -126,12 +126,22 @@ impl From<SavedPlanError> for Failure {
 }
 
 /// Runs the parsed command line: results on stdout, errors on stderr (through a
-/// [`Printer`] on the process's streams, with the `-v` count and `--no-progress` of `cli`).
+/// [`Printer`] on the process's streams, with the `-v` count, `--no-progress` and
+/// `--color` of `cli`).
 /// A failure is printed as `Error: …` and gives its exit code; a run that would exit 0 or 2
 /// but could not write its stdout (other than to a closed pipe) exits 1.
 pub async fn run(cli: Cli) -> Exit {
-    let printer = Printer::stdio(cli.verbose, cli.no_progress);
+    let printer = Printer::stdio(cli.verbose, cli.no_progress).with_color(color_choice(cli.color));
     run_command(cli.command, &printer).await
+}
+
+/// The printer's [`ColorChoice`] for `--color`.
+fn color_choice(c: crate::cli::ColorChoice) -> ColorChoice {
+    match c {
+        crate::cli::ColorChoice::Auto => ColorChoice::Auto,
+        crate::cli::ColorChoice::Always => ColorChoice::Always,
+        crate::cli::ColorChoice::Never => ColorChoice::Never,
+    }
 }
 
 /// [`run`] with a printer of the caller's.

@@ -29,7 +29,11 @@ pub(super) async fn run(a: PlanArgs, printer: &Printer) -> Result<Exit, Failure>
         observe_and_plan(&client, &cfg, &roster, &bar, &s.api_url, as_of, a.safety).await?;
     warn_archive(&planned.archive, printer);
     match a.format {
-        Format::Text => printer.out(&report::render_plan(&planned.plan, &roster)),
+        Format::Text => printer.out(&report::render_plan_styled(
+            &planned.plan,
+            &roster,
+            report::Paint::new(printer.color()),
+        )),
         Format::Json => printer.out(&(pretty(&report::plan_json(&planned.plan, &roster)) + "\n")),
     }
     if let Some(f) = refusal(&planned.plan, &cfg, a.safety) {

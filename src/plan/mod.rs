@@ -98,7 +98,7 @@ mod skip;
 
 pub use contract::{
     Action, ActionKind, Change, DateConflict, Field, Guard, LicenseLabel, LicenseShortfall,
-    Pending, Plan, Population, ProbableDuplicate, Step, TeamsChange,
+    Pending, Plan, Population, ProbableDuplicate, RoleSource, Step, TeamSource, TeamsChange,
 };
 pub use policy::Policy;
 pub use preconditions::check_rules_offline;

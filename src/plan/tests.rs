@@ -1922,3 +1922,5 @@ mod ownership;
 mod dated_ownership;
 
 mod deletion;
+
+mod explain;

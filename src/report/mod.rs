@@ -7,7 +7,8 @@
 //!
 //! | file | output |
 //! |---|---|
-//! | `plan_text` | [`render_plan`], [`render_action`], [`summary_line`] |
+//! | `plan_text` | [`render_plan`], [`render_plan_styled`], [`render_action`], [`origin_line`], [`summary_line`], [`invitations_sentence`] |
+//! | `style` | [`Paint`]: whether the text plan carries ANSI colour, and its colours |
 //! | `plan_json` | [`plan_json`] |
 //! | `apply_text` | [`outcome_line`], [`render_apply`] |
 //! | `apply_json` | [`apply_json`], [`progress_json`], [`starting_json`], [`stopped_json`], [`requests_json`], [`RunStatus`], [`ApplySummary`] |
@@ -21,6 +22,7 @@ mod apply_text;
 pub mod file;
 mod plan_json;
 mod plan_text;
+mod style;
 mod validate;
 
 pub use apply_json::{
@@ -29,7 +31,11 @@ pub use apply_json::{
 };
 pub use apply_text::{outcome_line, render_apply};
 pub use plan_json::plan_json;
-pub use plan_text::{conflict_line, pending_line, render_action, render_plan, summary_line};
+pub use plan_text::{
+    conflict_line, invitations_sentence, origin_line, pending_line, render_action, render_plan,
+    render_plan_styled, summary_line,
+};
+pub use style::Paint;
 pub use validate::{Lifecycles, render_validate, validate_json};
 
 use crate::plan::ActionKind;

@@ -1,6 +1,6 @@
 //! A new hire: `POST /users` carrying the marker, then one `PUT` per team the rules give.
 
-use super::{active_marker, change, desired_labels, ruled_teams, status_words};
+use super::{active_marker, change, desired_labels, ruled_teams, status_words, team_sources};
 use crate::hr::Employee;
 use crate::marker;
 use crate::pagerduty::models::NewUser;
@@ -67,6 +67,8 @@ pub(in crate::plan) fn create(cx: &Ctx<'_>, e: &Employee) -> Action {
         steps,
         guard: None,
         line: Some(e.line),
+        role_rule: Some(cx.rules.role_source(e)),
+        team_rules: team_sources(cx, e),
         probable_duplicate: None,
         rekeyed_from: None,
         oncall: None,

@@ -14,6 +14,7 @@ use crate::pagerduty::models::{User, UserUpdate};
 use crate::plan::context::Ctx;
 use crate::plan::{Action, ActionKind, Field, Guard, Step, TeamsChange};
 use chrono::NaiveDate;
+use std::collections::BTreeMap;
 
 /// What a new suspension records besides the date, role and teams: the termination date
 /// when the date (not the status) decided, and whether it is a leave of absence (see
@@ -164,6 +165,8 @@ pub(in crate::plan) fn deactivate(
             email,
         }),
         line: e.map(|e| e.line),
+        role_rule: None,
+        team_rules: BTreeMap::new(),
         probable_duplicate: None,
         rekeyed_from: None,
         oncall: impact,

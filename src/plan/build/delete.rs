@@ -17,6 +17,7 @@ use crate::marker::Marker;
 use crate::pagerduty::models::User;
 use crate::plan::context::Ctx;
 use crate::plan::{Action, ActionKind, Field, Guard, Step, TeamsChange};
+use std::collections::BTreeMap;
 
 /// What happens to leaver `u`, which belongs to `employee_id` (`e` when the export lists
 /// the employee): with `[lifecycle] deactivate = "delete"`, a deletion, suspended or not;
@@ -125,6 +126,8 @@ fn delete(
             email,
         }),
         line: e.map(|e| e.line),
+        role_rule: None,
+        team_rules: BTreeMap::new(),
         probable_duplicate: None,
         rekeyed_from: None,
         oncall,

@@ -21,6 +21,7 @@ pub(super) use restore::restore;
 pub(super) use update::update;
 
 use super::context::{Ctx, Membership};
+use super::contract::TeamSource;
 use super::{Change, Field, Step};
 use crate::email::Email;
 use crate::hr::Employee;
@@ -220,6 +221,17 @@ fn ruled_teams(cx: &Ctx<'_>, e: &Employee) -> BTreeMap<TeamId, TeamRole> {
         .teams_for(e)
         .into_iter()
         .map(|(k, v)| (k, v.role))
+        .collect()
+}
+
+/// The `[[teams.rule]]` behind each governed membership the rules give `e`, by team name
+/// (the account's name, or the team ID when the account has no such team): what an
+/// action records in [`super::Action::team_rules`].
+fn team_sources(cx: &Ctx<'_>, e: &Employee) -> BTreeMap<String, TeamSource> {
+    cx.rules
+        .teams_for(e)
+        .into_iter()
+        .map(|(id, d)| (cx.team_name(&id), TeamSource(d.rule)))
         .collect()
 }
 

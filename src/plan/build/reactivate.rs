@@ -6,7 +6,7 @@
 
 use super::{
     active_marker, change, change_role, desired_labels, diff_fields, labels, membership_steps,
-    restorable, stakeholder_kept_off, status_words,
+    restorable, stakeholder_kept_off, status_words, team_sources,
 };
 use crate::hr::Employee;
 use crate::marker::{self, Suspension};
@@ -124,6 +124,8 @@ pub(in crate::plan) fn reactivate(
         steps,
         guard: None,
         line: Some(e.line),
+        role_rule: Some(cx.rules.role_source(e)),
+        team_rules: team_sources(cx, e),
         probable_duplicate: None,
         rekeyed_from: None,
         oncall: None,

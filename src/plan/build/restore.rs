@@ -8,7 +8,7 @@
 //! employee ID and sees as a rehire not yet finished, so the reactivation builder sends what
 //! is still missing (the contact restore reads what exists first, so it is idempotent).
 
-use super::{active_marker, change, desired_labels, restorable, status_words};
+use super::{active_marker, change, desired_labels, restorable, status_words, team_sources};
 use crate::archive::ArchiveRecord;
 use crate::hr::Employee;
 use crate::marker::{self, Marker, Suspension};
@@ -138,6 +138,8 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
         steps,
         guard: None,
         line: Some(e.line),
+        role_rule: Some(cx.rules.role_source(e)),
+        team_rules: team_sources(cx, e),
         probable_duplicate: None,
         rekeyed_from: None,
         oncall: None,

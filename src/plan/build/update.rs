@@ -5,7 +5,7 @@
 
 use super::{
     active_marker, change, change_role, desired_labels, diff_fields, labels, membership_steps,
-    ruled_teams, stakeholder_kept_off,
+    ruled_teams, stakeholder_kept_off, team_sources,
 };
 use crate::email::Email;
 use crate::hr::Employee;
@@ -128,6 +128,8 @@ pub(in crate::plan) fn update(
         steps,
         guard: None,
         line: Some(e.line),
+        role_rule: Some(cx.rules.role_source(e)),
+        team_rules: team_sources(cx, e),
         probable_duplicate: None,
         rekeyed_from: None,
         oncall: None,

@@ -26,6 +26,8 @@ fn plan(deactivations: usize, role_changes: usize, pop: Population) -> Plan {
         steps: vec![],
         guard: None,
         line: None,
+        role_rule: None,
+        team_rules: Default::default(),
         probable_duplicate: None,
         rekeyed_from: None,
         oncall: None,
