@@ -26,6 +26,7 @@ mod logging;
 mod marker_integrity;
 mod notify;
 mod oncall;
+mod oncall_layers;
 mod output;
 mod ownership;
 mod real;
