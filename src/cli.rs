@@ -32,6 +32,17 @@ pub struct Cli {
     /// Never draw progress bars.
     #[arg(long, global = true)]
     pub no_progress: bool,
+    /// Log format on stderr: text, or json (one JSON object per line, for a log collector;
+    /// an action's events carry its employee_id, pagerduty_user_id and action; no progress
+    /// bars).
+    #[arg(
+        long,
+        value_enum,
+        global = true,
+        default_value_t,
+        value_name = "FORMAT"
+    )]
+    pub log_format: LogFormat,
     /// Colour the text plan: auto (when stdout is a terminal, unless NO_COLOR is set to a
     /// non-empty value or TERM is dumb), always (even with NO_COLOR), or never.
     #[arg(long, value_enum, global = true, default_value_t, value_name = "WHEN")]
@@ -158,12 +169,35 @@ pub enum Format {
     Json,
 }
 
+/// The format of log events on stderr (`--log-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum LogFormat {
+    /// One line of text per event, for people.
+    #[default]
+    Text,
+    /// One JSON object per event and line.
+    Json,
+}
+
+/// The format of `--report FILE` (`--report-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ReportFormat {
+    /// The JSON apply report.
+    #[default]
+    Json,
+    /// One row per action, for spreadsheets (formula-like cells start with `'`).
+    Csv,
+    /// A summary line and a table, one row per action, for chat.
+    Markdown,
+}
+
 /// The day a run reads the export's dates as of.
 #[derive(Debug, Args, Clone, Copy, Default)]
 pub struct AsOf {
     /// Read the export's dates (hire and termination dates) as of this day instead of
     /// today in `[lifecycle] default_time_zone`, and date suspensions with it; reproduces
-    /// an earlier run, or applies a night that was missed.
+    /// an earlier run, or applies a night that was missed. `apply` refuses a day after
+    /// today (exit 64); `plan` and `validate` preview one.
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub as_of: Option<chrono::NaiveDate>,
 }
@@ -273,10 +307,20 @@ pub struct ApplyArgs {
     /// Apply without asking. Required when stdin is not a terminal.
     #[arg(long)]
     pub yes: bool,
-    /// Write the JSON apply report to FILE (replaced at the start by one saying the run is
-    /// in progress, then as actions end).
+    /// Write the apply report to FILE, in --report-format (replaced at the start by one
+    /// saying the run is in progress, then as actions end).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// The format of --report FILE: json (the whole report), csv (one row per action, for
+    /// spreadsheets) or markdown (a summary line and a table, for chat).
+    #[arg(
+        long,
+        value_enum,
+        default_value_t,
+        value_name = "FORMAT",
+        requires = "report"
+    )]
+    pub report_format: ReportFormat,
     /// POST a summary of the run (counts, failures, blocked deactivations, refusals) as
     /// Slack-compatible JSON `{"text": ...}` to this webhook at the end; overrides
     /// `HR2PAGERDUTY_NOTIFY_URL` and `[notify] url`. https only (http for loopback); the URL
@@ -379,9 +423,18 @@ pub struct SandboxFaults {
 /// `demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Write the JSON apply report to FILE.
+    /// Write the apply report to FILE, in --report-format.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// The format of --report FILE: json, csv or markdown (as for `apply`).
+    #[arg(
+        long,
+        value_enum,
+        default_value_t,
+        value_name = "FORMAT",
+        requires = "report"
+    )]
+    pub report_format: ReportFormat,
 }
 
 /// `--color`: when the text plan on stdout is coloured.

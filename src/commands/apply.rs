@@ -7,7 +7,8 @@
 use super::Failure;
 use super::common::{
     Ended, check_archive, check_report, client_from, finish_report, load_archive, marker_keys,
-    observe_and_plan_keyed, prompt, read_yes, refusal, settings, today, warn_archive, write_report,
+    observe_and_plan_keyed, prompt, read_yes, refusal, report_file, settings, today, warn_archive,
+    write_report,
 };
 use super::live_report::{LiveReport, WRITE_EVERY};
 use super::stop::{self, Stops};
@@ -44,7 +45,7 @@ use std::sync::Arc;
 /// [`Failure::Usage`] without `--yes` when stdin is not a terminal, or for a report or lock
 /// directory that cannot be written.
 pub(super) async fn run(a: ApplyArgs, printer: &Printer) -> Result<Exit, Failure> {
-    let file = a.report.as_deref().map(ReportFile::new);
+    let file = report_file(a.report.as_deref(), a.report_format);
     let mut notify = Notify::default();
     let result = match (
         notify_flag_or_env(&a),
@@ -133,6 +134,7 @@ async fn apply_run(
             .ok_or_else(|| Failure::Usage("apply needs --hr (or --plan)".into()))?;
     let cfg = Config::load(&a.config)?;
     learn_notify(notify, &cfg);
+    not_ahead(&cfg, a.as_of.as_of, "--as-of")?;
     let roster = hr::read_file(&hr_path, &cfg)?;
     let s = settings(&cfg, &a.connection)?;
     let keys = marker_keys()?;
@@ -198,6 +200,7 @@ async fn apply_saved(
     let saved = SavedPlan::read(plan_path)?;
     saved.check_config(&a.config)?;
     saved.check_as_of(a.as_of.as_of)?;
+    not_ahead(&cfg, saved.as_of, "the saved plan's as-of day")?;
     let archive = load_archive(&cfg)?;
     warn_archive(&archive, printer);
     let roster = match &a.hr {
@@ -304,8 +307,8 @@ fn learn_notify(notify: &mut Notify, cfg: &Config) {
 }
 
 /// Takes the apply lock for the account of `s`, in `[safety] lock_dir` or else the
-/// machine-wide default ([`lock::default_lock_dir`], created when missing), warning when it
-/// is taken over from a process that no longer holds it.
+/// machine-wide default ([`lock::default_lock_dir`]), either created when missing (mode
+/// 0700), warning when it is taken over from a process that no longer holds it.
 ///
 /// # Errors
 /// [`Failure::Refused`] when another apply holds it, [`Failure::Usage`] when the lock file
@@ -313,16 +316,15 @@ fn learn_notify(notify: &mut Notify, cfg: &Config) {
 fn take_lock(cfg: &Config, s: &Connection, printer: &Printer) -> Result<ApplyLock, Failure> {
     let dir = match &cfg.safety.lock_dir {
         Some(d) => d.clone(),
-        None => {
-            let d = lock::default_lock_dir().ok_or_else(|| {
-                Failure::Usage(
-                    "no state directory is known for the apply lock (no home directory); set [safety] lock_dir".into(),
-                )
-            })?;
-            lock::create_lock_dir(&d).map_err(|e| Failure::Usage(e.to_string()))?;
-            d
-        }
+        None => lock::default_lock_dir().ok_or_else(|| {
+            Failure::Usage(
+                "no state directory is known for the apply lock (no home directory); set [safety] lock_dir".into(),
+            )
+        })?,
     };
+    // A configured directory that does not exist yet is created like the default one (a
+    // fresh volume, a first run), rather than refusing the run.
+    lock::create_lock_dir(&dir).map_err(|e| Failure::Usage(e.to_string()))?;
     let path = lock::lock_path(&dir, &s.api_url, s.api_key.expose_secret());
     let lock = ApplyLock::acquire(&path).map_err(|e| match e {
         lock::LockError::Held { .. } => Failure::Refused(e.to_string()),
@@ -339,6 +341,24 @@ fn take_lock(cfg: &Config, s: &Connection, printer: &Printer) -> Result<ApplyLoc
         ));
     }
     Ok(lock)
+}
+
+/// Refuses an `apply` as of `as_of` when that day is after today in `[lifecycle]
+/// default_time_zone`: a dated change (a scheduled termination, a deletion, a future hire's
+/// create) would be applied before its date, and what is written cannot wait for the day.
+/// `plan` and `validate` preview a later day freely. `what` names where the day came from.
+///
+/// # Errors
+/// [`Failure::Usage`] (exit 64), before any request.
+fn not_ahead(cfg: &Config, as_of: Option<chrono::NaiveDate>, what: &str) -> Result<(), Failure> {
+    let now = today(cfg, None);
+    match as_of {
+        Some(day) if day > now => Err(Failure::Usage(format!(
+            "{what} {day} is after today ({now} in {}): apply writes only what is due, so that no dated change is applied early; preview that day with plan --as-of {day} (nothing was sent to PagerDuty)",
+            cfg.lifecycle.default_time_zone
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// The report of a run whose plan was empty.

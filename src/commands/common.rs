@@ -361,6 +361,16 @@ pub(super) struct Ended {
     pub(super) report: serde_json::Value,
 }
 
+/// The `--report FILE` of `apply` or `demo`, in its `--report-format`.
+pub(super) fn report_file(path: Option<&Path>, format: cli::ReportFormat) -> Option<ReportFile> {
+    let format = match format {
+        cli::ReportFormat::Json => report::ReportFormat::Json,
+        cli::ReportFormat::Csv => report::ReportFormat::Csv,
+        cli::ReportFormat::Markdown => report::ReportFormat::Markdown,
+    };
+    path.map(|p| ReportFile::new(p).with_format(format))
+}
+
 /// Finds out, before the first write and without touching an existing report, whether the
 /// report can be written.
 ///
@@ -384,7 +394,7 @@ pub(super) fn write_report(
     report: &serde_json::Value,
 ) -> Result<(), Failure> {
     match file {
-        Some(r) => r.write(&(pretty(report) + "\n")).map_err(|e| {
+        Some(r) => r.write_report(report).map_err(|e| {
             Failure::Failed(format!("cannot write report {}: {e}", r.path().display()))
         }),
         None => Ok(()),
@@ -410,7 +420,7 @@ pub(super) fn finish_report(
         Err(f) => {
             if let Some(r) = file.filter(|r| !r.unwritable()) {
                 let v = report::stopped_json(f.status(), f.exit().code(), Some(&f.to_string()));
-                if let Err(e) = r.write(&(pretty(&v) + "\n")) {
+                if let Err(e) = r.write_report(&v) {
                     printer.err(&format!(
                         "Warning: cannot write report {}: {e}",
                         r.path().display()

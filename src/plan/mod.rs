@@ -41,8 +41,8 @@
 //! # On-call checks
 //! Every deactivation and deletion carries the on-call duties of its user
 //! ([`Action::oncall`], from [`Inputs::oncall`]) and is blocked ([`Action::blocked`], by
-//! [`crate::oncall::check`])
-//! while the user is on an escalation policy, on call in the lookahead or assigned open
+//! [`crate::oncall::check`]) while the user is on an escalation policy (as a target or
+//! through a schedule), on a schedule, on call in the lookahead or assigned open
 //! incidents, unless [`Policy::allow_oncall_gaps`]. A user whose duties were not given is
 //! named in [`Plan::needs_oncall`] and their deactivation blocked until they are: the
 //! caller looks them up and plans again. A blocked action keeps its steps (a saved plan

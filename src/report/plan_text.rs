@@ -160,13 +160,13 @@ fn oncall_lines(out: &mut String, a: &Action) {
             let _ = writeln!(out, "  #   to unblock: {}", b.remedy());
         }
         (None, Some(i)) if i.is_empty() => {
-            let _ = writeln!(out, "  #   on call: {}", i.describe(None));
+            let _ = writeln!(out, "  #   on call: {}", i.describe());
         }
         (None, Some(i)) => {
             let _ = writeln!(
                 out,
                 "  #   on call: {}; going ahead anyway ({}), leaving these gaps",
-                i.describe(None),
+                i.describe(),
                 crate::oncall::ALLOW_FLAG
             );
         }

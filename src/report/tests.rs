@@ -539,6 +539,7 @@ fn deletion_plan() -> Plan {
         role: crate::vocab::Role::Admin,
         teams: vec![],
         suspended_on: None,
+        termination_date: None,
     }];
     // Looked up: the user holds nothing, so the deletion goes ahead.
     delete.oncall = Some(OncallImpact::default());
@@ -692,8 +693,8 @@ fn a_blocked_deactivation_names_what_the_user_holds_and_what_a_human_must_do() {
             "  # user al@example.com (PAL, employee 1001) is blocked: it will not be deactivated\n\
              \x20 #   because of deactivate\n\
              \x20 #   from HR line 2\n\
-             \x20 #   blocked: on escalation policy \"IT Operations EP\" (PEPOPS1); on call in the next 30 days through schedule \"Ops Primary\" (PSCHED1); 1 open incident assigned: \"Disk full\" (Q1)\n\
-             \x20 #   to unblock: take them off escalation policy \"IT Operations EP\" (PEPOPS1), as a target or on its schedules; hand their shifts on schedule \"Ops Primary\" (PSCHED1) to someone else; reassign or resolve incident \"Disk full\" (Q1); the next run then goes ahead (or rerun with --allow-oncall-gaps to go ahead now and leave these gaps)\n"
+             \x20 #   blocked: on escalation policy \"IT Operations EP\" (PEPOPS1); on schedule \"Ops Primary\" (PSCHED1); 1 open incident assigned: \"Disk full\" (Q1)\n\
+             \x20 #   to unblock: take them off escalation policy \"IT Operations EP\" (PEPOPS1), as a target or on its schedules; take them off schedule \"Ops Primary\" (PSCHED1), handing their shifts to someone else; reassign or resolve incident \"Disk full\" (Q1); the next run then goes ahead (or rerun with --allow-oncall-gaps to go ahead now and leave these gaps)\n"
         ),
         "{text}"
     );
@@ -701,7 +702,7 @@ fn a_blocked_deactivation_names_what_the_user_holds_and_what_a_human_must_do() {
         text.contains("  # user bo@example.com (PBO, employee 1001) will be deactivated (suspended)
   #   because of deactivate
   #   from HR line 2
-  #   on call: on escalation policy \"IT Operations EP\" (PEPOPS1); on call in the lookahead through schedule \"Ops Primary\" (PSCHED1); 1 open incident assigned: \"Disk full\" (Q1); going ahead anyway (--allow-oncall-gaps), leaving these gaps
+  #   on call: on escalation policy \"IT Operations EP\" (PEPOPS1); on schedule \"Ops Primary\" (PSCHED1); 1 open incident assigned: \"Disk full\" (Q1); going ahead anyway (--allow-oncall-gaps), leaving these gaps
 "),
         "{text}"
     );
@@ -725,7 +726,7 @@ fn a_blocked_deactivation_names_what_the_user_holds_and_what_a_human_must_do() {
     );
     assert_eq!(
         v["actions"][0]["blocked"],
-        "on escalation policy \"IT Operations EP\" (PEPOPS1); on call in the next 30 days through schedule \"Ops Primary\" (PSCHED1); 1 open incident assigned: \"Disk full\" (Q1)"
+        "on escalation policy \"IT Operations EP\" (PEPOPS1); on schedule \"Ops Primary\" (PSCHED1); 1 open incident assigned: \"Disk full\" (Q1)"
     );
     assert_eq!(v["actions"][1]["blocked"], serde_json::Value::Null);
 
