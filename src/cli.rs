@@ -41,6 +41,29 @@ pub struct Cli {
     /// commands that draw bars (plan, apply, demo) give it: accepted, not shown.
     #[arg(long, hide = true)]
     pub no_progress: bool,
+    /// Log format on stderr: text, or json (one JSON object per line, for a log collector;
+    /// an action's events carry its employee_id, pagerduty_user_id and action; no progress
+    /// bars).
+    #[arg(
+        long,
+        value_enum,
+        global = true,
+        default_value_t,
+        value_name = "FORMAT",
+        display_order = 901
+    )]
+    pub log_format: LogFormat,
+    /// Colour the text plan: auto (when stdout is a terminal, unless NO_COLOR is set to a
+    /// non-empty value or TERM is dumb), always (even with NO_COLOR), or never.
+    #[arg(
+        long,
+        value_enum,
+        global = true,
+        default_value_t,
+        value_name = "WHEN",
+        display_order = 902
+    )]
+    pub color: ColorChoice,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -254,12 +277,35 @@ pub enum Format {
     Json,
 }
 
+/// The format of log events on stderr (`--log-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum LogFormat {
+    /// One line of text per event, for people.
+    #[default]
+    Text,
+    /// One JSON object per event and line.
+    Json,
+}
+
+/// The format of `--report FILE` (`--report-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ReportFormat {
+    /// The JSON apply report.
+    #[default]
+    Json,
+    /// One row per action, for spreadsheets (formula-like cells start with `'`).
+    Csv,
+    /// A summary line and a table, one row per action, for chat.
+    Markdown,
+}
+
 /// The day a run reads the export's dates as of.
 #[derive(Debug, Args, Clone, Copy, Default)]
 pub struct AsOf {
     /// Read the export's dates (hire and termination dates) as of this day instead of
     /// today in `[lifecycle] default_time_zone`, and date suspensions with it; reproduces
-    /// an earlier run, or applies a night that was missed.
+    /// an earlier run, or applies a night that was missed. `apply` refuses a day after
+    /// today (exit 64); `plan` and `validate` preview one.
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub as_of: Option<chrono::NaiveDate>,
 }
@@ -392,10 +438,20 @@ pub struct ApplyArgs {
     /// Progress bars.
     #[command(flatten)]
     pub progress: ProgressFlag,
-    /// Write the JSON apply report to FILE (replaced at the start by one saying the run is
-    /// in progress, then as actions end).
+    /// Write the apply report to FILE, in --report-format (replaced at the start by one
+    /// saying the run is in progress, then as actions end).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// The format of --report FILE: json (the whole report), csv (one row per action, for
+    /// spreadsheets) or markdown (a summary line and a table, for chat).
+    #[arg(
+        long,
+        value_enum,
+        default_value_t,
+        value_name = "FORMAT",
+        requires = "report"
+    )]
+    pub report_format: ReportFormat,
     /// POST a summary of the run (counts, failures, blocked deactivations, refusals) as
     /// Slack-compatible JSON `{"text": ...}` to this webhook at the end; overrides
     /// `HR2PAGERDUTY_NOTIFY_URL` and `[notify] url`. https only (http for loopback); the URL
@@ -498,9 +554,18 @@ pub struct SandboxFaults {
 /// `demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Write the JSON apply report to FILE.
+    /// Write the apply report to FILE, in --report-format.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// The format of --report FILE: json, csv or markdown (as for `apply`).
+    #[arg(
+        long,
+        value_enum,
+        default_value_t,
+        value_name = "FORMAT",
+        requires = "report"
+    )]
+    pub report_format: ReportFormat,
     /// Progress bars.
     #[command(flatten)]
     pub progress: ProgressFlag,
@@ -510,7 +575,7 @@ pub struct DemoArgs {
 #[derive(Debug, Args, Clone, Copy, Default)]
 pub struct ProgressFlag {
     /// Never draw progress bars (they are drawn on stderr only when it is a terminal, and
-    /// never with -v).
+    /// never with -v or --log-format json).
     #[arg(long)]
     pub no_progress: bool,
 }
@@ -525,4 +590,16 @@ impl Command {
             _ => false,
         }
     }
+}
+
+/// `--color`: when the text plan on stdout is coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ColorChoice {
+    /// When stdout is a terminal, `NO_COLOR` is unset or empty, and `TERM` is not `dumb`.
+    #[default]
+    Auto,
+    /// Always, even with `NO_COLOR` set or stdout piped.
+    Always,
+    /// Never.
+    Never,
 }

@@ -5,8 +5,9 @@
 //! are drawn on stderr by the [`Progress`] that [`Printer::progress`] makes. Logging is a
 //! separate channel: `tracing` events, set up by `main` from `-v`/`RUST_LOG`, also on stderr.
 //! The printer owns the choices that shape what a person sees: verbosity (`-v` hides the
-//! progress bars, whose redraws would garble log lines), `--no-progress`, and colour (none
-//! today: a `--color` flag would be one more field here, read by `out` and `err`).
+//! progress bars, whose redraws would garble log lines), `--no-progress`, and colour on
+//! stdout ([`Printer::with_color`], [`wants_color`]): the commands ask [`Printer::color`]
+//! and tell the renderer, which never reads the environment itself.
 //!
 //! Writing never panics (unlike `print!`). A closed pipe (`hr2pagerduty plan | head -1`) is
 //! not an error: the reader went away, and the run still writes its report and exits with
@@ -16,8 +17,42 @@
 //! ignored: there is nowhere left to report them.
 
 use crate::progress::Progress;
-use std::io::Write;
+use std::ffi::OsStr;
+use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
+
+/// When stdout output may be coloured: `--color auto|always|never`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// When stdout is a terminal, `NO_COLOR` is unset or empty and `TERM` is not `dumb`.
+    #[default]
+    Auto,
+    /// Always: the flag wins over `NO_COLOR` and a pipe, as in ripgrep.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Whether to colour stdout, from the choice, the values of `NO_COLOR` and `TERM`, and
+/// whether stdout is a terminal. `NO_COLOR` set to a non-empty value turns colour off
+/// (<https://no-color.org>: "when present and not an empty string"), as does `TERM=dumb`;
+/// only [`ColorChoice::Always`] overrides them.
+pub fn wants_color(
+    choice: ColorChoice,
+    no_color: Option<&OsStr>,
+    term: Option<&OsStr>,
+    stdout_is_terminal: bool,
+) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            stdout_is_terminal
+                && no_color.is_none_or(OsStr::is_empty)
+                && term != Some(OsStr::new("dumb"))
+        }
+    }
+}
 
 /// The commands' stdout and stderr, with the verbosity and progress choice of the command
 /// line. Shared by reference (`&Printer` is `Send` and `Sync`), so an action's outcome
@@ -31,6 +66,10 @@ pub struct Printer {
     verbosity: u8,
     /// Whether progress bars may be drawn (on a terminal stderr).
     progress: bool,
+    /// Whether stdout is the process's and a terminal (false for [`Printer::to_writers`]).
+    stdout_is_terminal: bool,
+    /// Whether text written to stdout may carry colour ([`Printer::with_color`]).
+    color: bool,
 }
 
 impl std::fmt::Debug for Printer {
@@ -38,6 +77,7 @@ impl std::fmt::Debug for Printer {
         f.debug_struct("Printer")
             .field("verbosity", &self.verbosity)
             .field("progress", &self.progress)
+            .field("color", &self.color)
             .finish_non_exhaustive()
     }
 }
@@ -57,6 +97,8 @@ impl Printer {
             stdout_error: Mutex::new(None),
             verbosity,
             progress: !no_progress && verbosity == 0,
+            stdout_is_terminal: std::io::stdout().is_terminal(),
+            color: false,
         }
     }
 
@@ -73,7 +115,34 @@ impl Printer {
             stdout_error: Mutex::new(None),
             verbosity,
             progress: false,
+            stdout_is_terminal: false,
+            color: false,
         }
+    }
+
+    /// The printer with colour on stdout decided by `choice` ([`wants_color`] with this
+    /// process's `NO_COLOR` and `TERM`, and whether stdout is a terminal; a printer of
+    /// [`Printer::to_writers`] counts as not writing to a terminal). Without this call
+    /// there is no colour.
+    pub fn with_color(mut self, choice: ColorChoice) -> Printer {
+        self.color = wants_color(
+            choice,
+            std::env::var_os("NO_COLOR").as_deref(),
+            std::env::var_os("TERM").as_deref(),
+            self.stdout_is_terminal,
+        );
+        self
+    }
+
+    /// True when stdout is the process's and a terminal (false for
+    /// [`Printer::to_writers`]).
+    pub fn stdout_is_terminal(&self) -> bool {
+        self.stdout_is_terminal
+    }
+
+    /// True when text for stdout may be coloured.
+    pub fn color(&self) -> bool {
+        self.color
     }
 
     /// Writes `text` to stdout as it is (no newline added) and flushes it. A closed pipe is
@@ -206,6 +275,36 @@ pub(crate) mod tests {
         );
         p.err("lost");
         assert_eq!(p.stdout_error(), None);
+    }
+
+    #[test]
+    fn auto_colours_only_a_terminal_without_no_color_or_a_dumb_term() {
+        use ColorChoice::{Always, Auto, Never};
+        let none: Option<&OsStr> = None;
+        let set = Some(OsStr::new("1"));
+        let empty = Some(OsStr::new(""));
+        let xterm = Some(OsStr::new("xterm-256color"));
+        let dumb = Some(OsStr::new("dumb"));
+        assert!(wants_color(Auto, none, xterm, true));
+        assert!(wants_color(Auto, none, none, true));
+        // no-color.org: an empty NO_COLOR does not count.
+        assert!(wants_color(Auto, empty, xterm, true));
+        assert!(!wants_color(Auto, set, xterm, true));
+        assert!(!wants_color(Auto, none, dumb, true));
+        // A pipe or a file.
+        assert!(!wants_color(Auto, none, xterm, false));
+        // --color always wins over NO_COLOR and a pipe; never wins over a terminal.
+        assert!(wants_color(Always, set, dumb, false));
+        assert!(!wants_color(Never, none, xterm, true));
+    }
+
+    #[test]
+    fn a_printer_to_writers_colours_only_when_asked_always() {
+        let p = || Printer::to_writers(Box::new(Sink::default()), Box::new(Sink::default()), 0);
+        assert!(!p().color());
+        assert!(!p().with_color(ColorChoice::Auto).color());
+        assert!(!p().with_color(ColorChoice::Never).color());
+        assert!(p().with_color(ColorChoice::Always).color());
     }
 
     #[test]

@@ -12,9 +12,10 @@
 //!
 //! On-call duties: every deactivation in the plan records its user's on-call impact
 //! ([`crate::plan::Action::oncall`]), and the saved plan records when they were looked up
-//! ([`SavedPlan::oncall_as_of`]) and how far ahead. `apply --plan` looks them up again and
-//! refuses ([`Stale::Oncall`]) when a deactivation's impact changed (another escalation
-//! policy, schedule or incident, by ID); whether an unchanged impact blocks the action is
+//! ([`SavedPlan::oncall_as_of`]) and how far ahead. `apply --plan` looks them up again
+//! (the same look-ups as `plan`, the schedule listing included, so a leaver added to a
+//! schedule's layer since is seen) and refuses ([`Stale::Oncall`]) when a deactivation's
+//! impact changed (another escalation policy, schedule or incident, by ID); whether an unchanged impact blocks the action is
 //! decided again with that run's `--allow-oncall-gaps` ([`SavedPlan::plan_for_apply`]).
 //!
 //! This module owns the file format ([`SavedPlan`], [`KIND`], [`VERSION`]), the

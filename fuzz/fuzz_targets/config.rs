@@ -8,7 +8,10 @@
 
 #![no_main]
 
-use hr2pagerduty::config::{Config, ConfigError};
+use hr2pagerduty::config::{
+    Config, ConfigError, MAX_BURST, MAX_CONCURRENCY, MAX_CREATE_CONCURRENCY,
+    MAX_REQUESTS_PER_MINUTE,
+};
 use libfuzzer_sys::fuzz_target;
 use std::path::Path;
 
@@ -24,9 +27,10 @@ fuzz_target!(|data: &[u8]| {
             );
             // What validation promises the rest of the crate.
             let rpm = cfg.pagerduty.requests_per_minute;
-            assert!((1..=960).contains(&rpm));
-            assert!(rpm + cfg.pagerduty.burst <= 960);
-            assert!((1..=64).contains(&cfg.pagerduty.concurrency));
+            assert!((1..=MAX_REQUESTS_PER_MINUTE).contains(&rpm));
+            assert!((1..=MAX_BURST).contains(&cfg.pagerduty.burst));
+            assert!((1..=MAX_CONCURRENCY).contains(&cfg.pagerduty.concurrency));
+            assert!((1..=MAX_CREATE_CONCURRENCY).contains(&cfg.pagerduty.create_concurrency));
             assert!(cfg.lifecycle.suspended_role.is_known());
             assert!(cfg.roles.default.is_known());
         }

@@ -225,15 +225,7 @@ pub async fn apply(
                             let user = a.waits_for.clone().expect("checked above");
                             unsent(a, OutcomeStatus::Skipped, Cause::EmailNotFreed { user })
                         } else {
-                            let span = tracing::info_span!(
-                                "action",
-                                kind = %a.kind,
-                                email = %a.email,
-                                user_id = a.user_id.as_deref().unwrap_or("")
-                            );
-                            run_action(client, a, opts, &auth_stop)
-                                .instrument(span)
-                                .await
+                            run_logged(client, a, opts, &auth_stop).await
                         };
                         on_outcome(i, &o);
                         progress.inc();
@@ -251,6 +243,43 @@ pub async fn apply(
     let mut flat: Vec<(usize, Outcome)> = results.into_iter().flatten().collect();
     flat.sort_by_key(|(i, _)| *i);
     flat.into_iter().map(|(_, o)| o).collect()
+}
+
+/// [`run_action`] inside the action's tracing span, named `action`, whose fields every
+/// event of the action carries (README.md § Logging): `action` (the kind), `employee_id`
+/// (absent for a user no HR row names), `pagerduty_user_id` (a create's from the moment
+/// PagerDuty answered it) and `email`; then one info event, `action ended`, with the
+/// `outcome` and the `attempts`.
+async fn run_logged(
+    client: &Client,
+    a: &Action,
+    opts: &ApplyOptions,
+    auth_stop: &AtomicBool,
+) -> Outcome {
+    let span = tracing::info_span!(
+        "action",
+        action = %a.kind,
+        employee_id = tracing::field::Empty,
+        pagerduty_user_id = tracing::field::Empty,
+        email = %a.email,
+    );
+    if let Some(e) = &a.employee_id {
+        span.record("employee_id", e.as_str());
+    }
+    if let Some(u) = &a.user_id {
+        span.record("pagerduty_user_id", u.as_str());
+    }
+    async {
+        let o = run_action(client, a, opts, auth_stop).await;
+        tracing::info!(
+            outcome = o.status.as_str(),
+            attempts = o.attempts,
+            "action ended"
+        );
+        o
+    }
+    .instrument(span)
+    .await
 }
 
 /// Why the user a create found holding its email may not be adopted as employee
@@ -455,6 +484,7 @@ async fn run_action(
             role,
             teams,
             suspended_on,
+            termination_date,
         } = step
         {
             let Some(read) = record.take() else {
@@ -474,6 +504,7 @@ async fn run_action(
                 role.clone(),
                 teams.clone(),
                 *suspended_on,
+                *termination_date,
                 chrono::Utc::now(),
             );
             if let Err(e) = opts.archive.append(&entry) {
@@ -538,6 +569,7 @@ async fn run_action(
                         o.cause = Some(Cause::NotAdopted { user: id, why });
                         return o;
                     }
+                    tracing::Span::current().record("pagerduty_user_id", id.as_str());
                     o.user_id = Some(id);
                 }
                 o.steps_done += 1;

@@ -58,6 +58,8 @@ fn an_action_waiting_for_an_email_runs_after_its_holders_action_in_one_group() {
         steps: vec![],
         guard: None,
         line: None,
+        role_rule: None,
+        team_rules: Default::default(),
         probable_duplicate: None,
         rekeyed_from: None,
         oncall: None,

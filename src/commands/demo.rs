@@ -3,13 +3,15 @@
 
 use super::Failure;
 use super::apply::{Run, execute};
-use super::common::{check_report, client_from, observe_and_plan, refusal, today, write_report};
+use super::common::{
+    check_report, client_from, observe_and_plan, refusal, report_file, today, write_report,
+};
 use crate::cli::{DemoArgs, SafetyFlags};
 use crate::config::{Config, Connection};
 use crate::exit::Exit;
 use crate::hr;
 use crate::printer::Printer;
-use crate::report::{self, file::ReportFile};
+use crate::report;
 use crate::sim;
 use std::path::Path;
 
@@ -47,7 +49,7 @@ pub(super) async fn run(a: DemoArgs, printer: &Printer) -> Result<Exit, Failure>
         .map_err(Failure::Usage)?;
     let client = client_from(&cfg, &s)?;
     let bar = printer.progress();
-    let file = a.report.as_deref().map(ReportFile::new);
+    let file = report_file(a.report.as_deref(), a.report_format);
 
     printer.out("=== hr2pagerduty plan ===\n\n");
     let day = today(&cfg, None);
@@ -61,7 +63,11 @@ pub(super) async fn run(a: DemoArgs, printer: &Printer) -> Result<Exit, Failure>
         SafetyFlags::default(),
     )
     .await?;
-    printer.out(&report::render_plan(&planned.plan, &roster));
+    printer.out(&report::render_plan_styled(
+        &planned.plan,
+        &roster,
+        report::Paint::new(printer.color()),
+    ));
 
     printer.out("\n=== hr2pagerduty apply --yes ===\n\n");
     if let Some(f) = refusal(&planned.plan, &cfg, SafetyFlags::default()) {
@@ -95,7 +101,11 @@ pub(super) async fn run(a: DemoArgs, printer: &Printer) -> Result<Exit, Failure>
         SafetyFlags::default(),
     )
     .await?;
-    printer.out(&report::render_plan(&again.plan, &roster));
+    printer.out(&report::render_plan_styled(
+        &again.plan,
+        &roster,
+        report::Paint::new(printer.color()),
+    ));
     handle.shutdown().await;
     Ok(if again.plan.is_empty() {
         ended.exit

@@ -4,8 +4,8 @@
 
 use super::Failure;
 use super::common::{
-    client_from, load, log_requests, observe_and_plan, pretty, refusal, settings, shell_word,
-    today, warn_archive,
+    client_from, load, log_requests, marker_keys, observe_and_plan_keyed, pretty, refusal,
+    settings, shell_word, today, warn_archive,
 };
 use crate::cli::{Format, PlanArgs};
 use crate::exit::Exit;
@@ -17,22 +17,38 @@ use std::path::Path;
 /// Runs `plan`.
 ///
 /// # Errors
-/// Those of loading and [`observe_and_plan`]; [`Failure::Refused`] when a safety check
+/// Those of loading and [`super::common::observe_and_plan`]; [`Failure::Usage`] for a marker
+/// key that is refused; [`Failure::Refused`] when a safety check
 /// trips (after the plan is printed); [`Failure::Usage`] when the saved plan cannot be
 /// written or an input cannot be read again for its fingerprint.
 pub(super) async fn run(a: PlanArgs, printer: &Printer) -> Result<Exit, Failure> {
     check_out(a.out.as_deref())?;
     let (cfg, roster) = load(&a.inputs.config, &a.inputs.hr)?;
     let s = settings(&cfg, &a.connection)?;
+    let keys = marker_keys()?;
     let client = client_from(&cfg, &s)?;
     let bar = printer.progress();
     let as_of = today(&cfg, a.as_of.as_of);
-    let planned = observe_and_plan(&client, &cfg, &roster, &bar, &s.api_url, as_of, a.safety).await;
+    let planned = observe_and_plan_keyed(
+        &client,
+        &cfg,
+        &roster,
+        &bar,
+        &s.api_url,
+        as_of,
+        a.safety,
+        keys.as_ref(),
+    )
+    .await;
     log_requests(&client);
     let planned = planned?;
     warn_archive(&planned.archive, printer);
     match a.format {
-        Format::Text => printer.out(&report::render_plan(&planned.plan, &roster)),
+        Format::Text => printer.out(&report::render_plan_styled(
+            &planned.plan,
+            &roster,
+            report::Paint::new(printer.color()),
+        )),
         Format::Json => printer.out(&(pretty(&report::plan_json(&planned.plan, &roster)) + "\n")),
     }
     if let Some(f) = refusal(&planned.plan, &cfg, a.safety) {

@@ -9,6 +9,12 @@ use std::path::Path;
 
 /// Environment variable holding the API key.
 pub const ENV_API_KEY: &str = "PAGERDUTY_API_KEY";
+/// Environment variable holding the marker key: the secret of the HMAC every ownership
+/// marker carries when it is set ([`crate::marker::sign`]; README.md § Marker integrity).
+pub const ENV_MARKER_KEY: &str = "PAGERDUTY_MARKER_KEY";
+/// Environment variable holding the previous marker key during a rotation: markers signed
+/// with it still verify, and are signed again with [`ENV_MARKER_KEY`]'s.
+pub const ENV_MARKER_KEY_PREVIOUS: &str = "PAGERDUTY_MARKER_KEY_PREVIOUS";
 /// Environment variable overriding the API base URL.
 pub const ENV_API_URL: &str = "PAGERDUTY_API_URL";
 /// Environment variable naming the webhook `apply` POSTs its summary to (between

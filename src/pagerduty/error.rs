@@ -509,6 +509,17 @@ impl ApiError {
         }
     }
 
+    /// The request path (without the query string), for the errors of one request.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            ApiError::Status { path, .. }
+            | ApiError::Transport { path, .. }
+            | ApiError::Decode { path, .. }
+            | ApiError::OutcomeUnknown { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+
     /// PagerDuty's decoded error body (fact F25), when the last answer had one.
     pub fn body(&self) -> Option<&ApiErrorBody> {
         match self {

@@ -13,7 +13,7 @@ use crate::pagerduty::models::{NewUser, UserUpdate};
 use crate::vocab::{Role, TeamRole};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 /// What an action does to a user.
@@ -111,6 +111,42 @@ pub struct TeamsChange {
     pub new: Vec<String>,
 }
 
+/// What gave an action its base role: the first `[[roles.rule]]` whose `when` matched, or
+/// `[roles] default` when none did. Shown as `roles.rule #N` (1-based, in file order) or
+/// `default`, in the text and JSON plans (README.md § JSON plan, `role_rule`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleSource {
+    /// The `[[roles.rule]]` at this 1-based position.
+    Rule(usize),
+    /// `[roles] default`: no `[[roles.rule]]` matched.
+    Default,
+}
+
+impl fmt::Display for RoleSource {
+    /// `roles.rule #2`, or `default`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RoleSource::Rule(n) => write!(f, "roles.rule #{n}"),
+            RoleSource::Default => f.write_str("default"),
+        }
+    }
+}
+
+/// The `[[teams.rule]]` that gives a team membership: the first matching rule naming the
+/// team (its team role wins). A 1-based position in file order, shown as `teams.rule #N`
+/// (README.md § JSON plan, `team_rules`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TeamSource(pub usize);
+
+impl fmt::Display for TeamSource {
+    /// `teams.rule #1`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "teams.rule #{}", self.0)
+    }
+}
+
 /// One request [`crate::apply`] sends for an action, in order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "request", rename_all = "snake_case")]
@@ -145,6 +181,11 @@ pub enum Step {
         teams: Vec<SavedMembership>,
         /// When the user had been suspended, for a suspended user.
         suspended_on: Option<NaiveDate>,
+        /// The termination date that brought the deletion into effect, when a date
+        /// decided (recorded in the archive, so that the row keeping this date is not
+        /// taken for a rehire); absent from plans saved before it existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        termination_date: Option<NaiveDate>,
     },
     /// Re-creates on the user the contact methods and notification rules that the archive
     /// holds for the deleted user `from_user` (the previous PagerDuty ID): reads what the
@@ -192,8 +233,23 @@ pub struct Action {
     pub steps: Vec<Step>,
     /// The re-check for destructive actions.
     pub guard: Option<Guard>,
-    /// The HR line the employee came from.
+    /// The HR line the employee came from: the 1-based physical line of the export where
+    /// the row starts, as `validate` reports lines (the header is line 1); `None` for an
+    /// action no HR row decided (a leaver missing from the export, an unmanaged user
+    /// offboarded). Shown as `hr_line` in the JSON plan.
     pub line: Option<u64>,
+    /// What gave the base role this action sets or keeps: for the actions an active HR row
+    /// decides (create, update, reactivate, re-create from the archive); `None` for
+    /// deactivations and deletions, whose role the suspension or deletion decides, and for
+    /// actions with no HR row. Absent from saved plans made before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_rule: Option<RoleSource>,
+    /// For the same actions as [`Action::role_rule`]: every team membership the rules give
+    /// the employee, by team name, with the rule that gives it (memberships a rehire gets
+    /// back from its suspension record, of teams no rule names, are not listed). Empty for
+    /// the other actions; absent from saved plans made before it existed.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub team_rules: BTreeMap<String, TeamSource>,
     /// For an on-call checked action ([`ActionKind::is_oncall_checked`]): what the user
     /// holds in PagerDuty (escalation policies, on-call schedules, open incidents); `None`
     /// for other actions, or when it was not looked up.
@@ -280,6 +336,12 @@ impl Action {
             Step::RestoreContacts { from_user } => Some(from_user),
             _ => None,
         })
+    }
+
+    /// True when the action creates a user (`POST /users`: a create, or a rehire re-created
+    /// from the archive), for which PagerDuty sends the new user an invitation email.
+    pub fn creates_user(&self) -> bool {
+        self.steps.iter().any(|s| matches!(s, Step::CreateUser(_)))
     }
 
     /// True when the action will be attempted (it is not [`Action::blocked`]).
@@ -398,6 +460,16 @@ impl Plan {
         self.actions
             .iter()
             .filter(|a| a.kind == kind && a.attempted())
+            .count()
+    }
+
+    /// Invitation emails PagerDuty will send: one per user the plan creates
+    /// ([`Action::creates_user`]) in the actions that will be attempted. PagerDuty sends
+    /// every new user one (README.md § Ownership, "Invitation emails").
+    pub fn invitations(&self) -> usize {
+        self.actions
+            .iter()
+            .filter(|a| a.attempted() && a.creates_user())
             .count()
     }
 

@@ -14,6 +14,7 @@ use crate::vocab::{Role, TeamRole};
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::PlanError;
+use super::contract::RoleSource;
 use super::policy::Rules;
 
 /// A team rule with its team resolved to an ID.
@@ -138,6 +139,13 @@ impl ResolvedRules {
         self.role_rules
             .iter()
             .position(|(when, _)| condition_matches(when, e))
+    }
+
+    /// What gives `e` its base role: the first matching `[[roles.rule]]` (1-based), or
+    /// `roles.default`; the same rule [`ResolvedRules::role_for`] applies.
+    pub fn role_source(&self, e: &Employee) -> RoleSource {
+        self.role_rule_for(e)
+            .map_or(RoleSource::Default, |i| RoleSource::Rule(i + 1))
     }
 
     /// The governed-team memberships the rules give `e`, by team ID.

@@ -110,6 +110,12 @@ pub struct ApplySummary {
     pub skipped: usize,
     /// Deactivations not attempted because their user is on call (the run exits 1).
     pub blocked: usize,
+    /// Invitation emails PagerDuty sent: one per user this run created (`POST /users`
+    /// done, whatever the action's later steps did), re-creations from the archive
+    /// included. A create whose user was found instead (an unknown outcome, or "Email has
+    /// already been taken" after a retry) and adopted counts too: that user is almost
+    /// always the one this run's own request created.
+    pub invitations: usize,
 }
 
 /// Tallies outcomes.
@@ -119,6 +125,11 @@ pub fn apply_summary(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Appl
         ..ApplySummary::default()
     };
     for o in outcomes {
+        // `POST /users` is an action's first step (`crate::plan`), so a create counts once
+        // its first step is done.
+        if o.action.creates_user() && o.steps_done > 0 {
+            s.invitations += 1;
+        }
         match o.status {
             OutcomeStatus::Applied => match o.action.kind {
                 ActionKind::Create => s.created += 1,
@@ -152,7 +163,8 @@ fn outcome_json(o: &Outcome) -> Value {
 /// The JSON apply report of a run that reached the apply (or found nothing to apply):
 /// `status` and `exit_code` (how the run ended), `error` (null, or how many actions
 /// failed and how many were blocked), `summary` {created, updated, deactivated,
-/// reactivated, deleted, failed, not_started, interrupted, skipped, blocked}, `actions[]`
+/// reactivated, deleted, failed, not_started, interrupted, skipped, blocked, invitations},
+/// `actions[]`
 /// (the plan's fields plus `outcome` ∈
 /// applied|failed|skipped|blocked|not_started|interrupted, `error` text or null,
 /// `attempts` = HTTP requests sent for the action including retries and the re-check,

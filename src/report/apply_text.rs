@@ -91,7 +91,8 @@ pub fn outcome_line(o: &Outcome) -> String {
 /// deactivation or deletion was blocked, which also adds `, N blocked`; `Apply stopped
 /// early.` with `, N interrupted, N not started` when the run was stopped, after a line
 /// `Not started: N actions (why); the next run does them.` and one `Interrupted: …` line
-/// per action stopped part-way).
+/// per action stopped part-way), and `PagerDuty sent N invitation emails (one per user
+/// created).` when the run created users ([`super::ApplySummary::invitations`]).
 pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> String {
     let mut out = String::new();
     let mut problems = String::new();
@@ -198,5 +199,13 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
         );
     }
     out.push_str(".\n");
+    if s.invitations > 0 {
+        let _ = writeln!(
+            out,
+            "PagerDuty sent {} invitation email{} (one per user created).",
+            s.invitations,
+            if s.invitations == 1 { "" } else { "s" }
+        );
+    }
     out
 }

@@ -7,29 +7,40 @@
 //!
 //! | file | output |
 //! |---|---|
-//! | `plan_text` | [`render_plan`], [`render_action`], [`summary_line`] |
+//! | `plan_text` | [`render_plan`], [`render_plan_styled`], [`render_action`], [`origin_line`], [`summary_line`], [`invitations_sentence`] |
+//! | `style` | [`Paint`]: whether the text plan carries ANSI colour, and its colours |
 //! | `plan_json` | [`plan_json`] |
 //! | `apply_text` | [`outcome_line`], [`render_apply`] |
 //! | `apply_json` | [`apply_json`], [`progress_json`], [`starting_json`], [`stopped_json`], [`requests_json`], [`RunStatus`], [`ApplySummary`] |
+//! | `apply_table` | the apply report as CSV and Markdown ([`report_csv`], [`report_markdown`]), and [`render_report`] in a [`ReportFormat`] |
 //! | `validate` | [`render_validate`], [`validate_json`] |
 //!
 //! A new output format goes in a file of its own here, reading the same values.
 //! `report` reads [`crate::apply`]'s outcomes; `apply` does not import `report`.
 
 mod apply_json;
+mod apply_table;
 mod apply_text;
 pub mod file;
 mod plan_json;
 mod plan_text;
+mod style;
 mod validate;
 
 pub use apply_json::{
     ApplySummary, RunStatus, apply_json, apply_summary, progress_json, requests_json,
     starting_json, stopped_json,
 };
+pub use apply_table::{
+    ReportFormat, csv_cell, markdown_cell, render_report, report_csv, report_markdown,
+};
 pub use apply_text::{outcome_line, render_apply};
 pub use plan_json::plan_json;
-pub use plan_text::{conflict_line, pending_line, render_action, render_plan, summary_line};
+pub use plan_text::{
+    conflict_line, invitations_sentence, origin_line, pending_line, render_action, render_plan,
+    render_plan_styled, summary_line,
+};
+pub use style::Paint;
 pub use validate::{Lifecycles, render_validate, validate_json};
 
 use crate::plan::ActionKind;

@@ -27,6 +27,12 @@ pub(super) fn action_json(a: &Action) -> serde_json::Map<String, Value> {
         "reason": a.reason,
         "changes": changes_json(a),
         "hr_line": a.line,
+        "role_rule": a.role_rule.map(|r| r.to_string()),
+        "team_rules": a
+            .team_rules
+            .iter()
+            .map(|(team, rule)| (team.clone(), json!(rule.to_string())))
+            .collect::<serde_json::Map<_, _>>(),
     });
     let mut m = match v {
         Value::Object(m) => m,
@@ -94,7 +100,10 @@ pub(super) fn skipped_json(plan: &Plan, roster: &Roster) -> Vec<Value> {
 }
 
 /// The JSON plan: `actions[]` (one per user: `action`, `employee_id`, `email`,
-/// `pagerduty_user_id` or null, `reason`, `changes` {field: [old, new]} with `teams` as
+/// `pagerduty_user_id` or null, `reason`, `hr_line` (the HR row's line, or null),
+/// `role_rule` (`"roles.rule #N"` or `"default"`, null for a deactivation, a deletion or an
+/// action with no HR row), `team_rules` {team name: `"teams.rule #N"`} for every
+/// membership the rules give, `changes` {field: [old, new]} with `teams` as
 /// `[[old "team:role", …], [new …]]` and `license` as licence names; a create also carries
 /// `probable_duplicate`, null or {`pagerduty_user_id`, `name`, `email`}; on a rehire
 /// re-created from the archive, `previous_pagerduty_user_id`; a deactivation or deletion
@@ -105,8 +114,10 @@ pub(super) fn skipped_json(plan: &Plan, roster: &Roster) -> Vec<Value> {
 /// create, reactivate or deactivate, `on` `YYYY-MM-DD`), `conflicts[]` (past termination
 /// dates on rows the status calls active: `employee_id`, `email`, `hr_line`, `status`,
 /// `termination_date`, `decided_by` status or date), and `summary` {create, update,
-/// deactivate, reactivate, delete, unchanged, skipped, pending, conflicts, blocked}. The
-/// action counts are of actions that will be attempted; `blocked` counts the others.
+/// deactivate, reactivate, delete, unchanged, skipped, pending, conflicts, blocked,
+/// invitations}. The action counts are of actions that will be attempted; `blocked` counts
+/// the others; `invitations` the invitation emails PagerDuty will send, one per user
+/// created ([`Plan::invitations`]).
 /// `skipped` counts HR rows with problems plus people deliberately left alone.
 pub fn plan_json(plan: &Plan, roster: &Roster) -> Value {
     let pending: Vec<Value> = plan
@@ -153,6 +164,7 @@ pub fn plan_json(plan: &Plan, roster: &Roster) -> Value {
             "pending": plan.pending.len(),
             "conflicts": plan.conflicts.len(),
             "blocked": plan.blocked(),
+            "invitations": plan.invitations(),
         },
     })
 }

@@ -1,6 +1,9 @@
-//! The text plan, in the manner of `terraform plan`: one block per action with its reason
-//! and field-level `old → new` changes, what is skipped and why, and the summary line.
+//! The text plan, in the manner of `terraform plan`: one block per action with its reason,
+//! where it comes from (the HR line and the rules behind its role and teams) and
+//! field-level `old → new` changes, what is skipped and why, and the summary line. Coloured
+//! when the caller's [`Paint`] says so.
 
+use super::style::Paint;
 use super::symbol;
 use crate::hr::Roster;
 use crate::marker::{self, MarkerState};
@@ -55,6 +58,9 @@ fn describe_description(d: &Option<String>) -> String {
             ),
         },
     };
+    if p.sig.is_some() {
+        s.push_str(", signed");
+    }
     if !p.human.is_empty() {
         s.push_str(" + bio kept");
     }
@@ -70,17 +76,29 @@ enum Shape {
     Changed,
 }
 
-fn change_line(out: &mut String, c: &Change, width: usize, shape: Shape) {
+impl Shape {
+    /// The line's symbol, painted in the shape's colour.
+    fn mark(self, paint: Paint) -> String {
+        match self {
+            Shape::Added => paint.added("+"),
+            Shape::Removed => paint.removed("-"),
+            Shape::Changed => paint.changed("~"),
+        }
+    }
+}
+
+fn change_line(out: &mut String, c: &Change, width: usize, shape: Shape, paint: Paint) {
     let name = c.field.as_str();
     let (old, new) = if c.field == Field::Description {
         (describe_description(&c.old), describe_description(&c.new))
     } else {
         (quoted(&c.old), quoted(&c.new))
     };
+    let mark = shape.mark(paint);
     let _ = match shape {
-        Shape::Added => writeln!(out, "      + {name:<width$} = {new}"),
-        Shape::Removed => writeln!(out, "      - {name:<width$} = {old}"),
-        Shape::Changed => writeln!(out, "      ~ {name:<width$} = {old} → {new}"),
+        Shape::Added => writeln!(out, "      {mark} {name:<width$} = {new}"),
+        Shape::Removed => writeln!(out, "      {mark} {name:<width$} = {old}"),
+        Shape::Changed => writeln!(out, "      {mark} {name:<width$} = {old} → {new}"),
     };
 }
 
@@ -92,6 +110,30 @@ fn list(v: &[String]) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     )
+}
+
+/// Where an action comes from, for its comment line: `from HR line 1042; role by
+/// roles.rule #2; teams: IT Operations by teams.rule #1` (the role and teams only for an
+/// action the rules decide, the teams only when the rules give any), or `no HR row` for an
+/// action no HR row decided (a leaver missing from the export, an unmanaged user).
+pub fn origin_line(a: &Action) -> String {
+    let Some(line) = a.line else {
+        return "no HR row".into();
+    };
+    let mut out = format!("from HR line {line}");
+    if let Some(r) = &a.role_rule {
+        let _ = write!(out, "; role by {r}");
+    }
+    if !a.team_rules.is_empty() {
+        let teams = a
+            .team_rules
+            .iter()
+            .map(|(team, rule)| format!("{team} by {rule}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = write!(out, "; teams: {teams}");
+    }
+    out
 }
 
 fn headline(a: &Action) -> String {
@@ -118,13 +160,13 @@ fn oncall_lines(out: &mut String, a: &Action) {
             let _ = writeln!(out, "  #   to unblock: {}", b.remedy());
         }
         (None, Some(i)) if i.is_empty() => {
-            let _ = writeln!(out, "  #   on call: {}", i.describe(None));
+            let _ = writeln!(out, "  #   on call: {}", i.describe());
         }
         (None, Some(i)) => {
             let _ = writeln!(
                 out,
                 "  #   on call: {}; going ahead anyway ({}), leaving these gaps",
-                i.describe(None),
+                i.describe(),
                 crate::oncall::ALLOW_FLAG
             );
         }
@@ -138,12 +180,28 @@ fn oncall_lines(out: &mut String, a: &Action) {
     }
 }
 
-/// Renders one action as text: headline, reason, the on-call impact of a deactivation (and
-/// for a blocked one, what a human must do), and field-level changes.
+/// Renders one action as text: headline, reason, where it comes from ([`origin_line`]),
+/// the on-call impact of a deactivation (and for a blocked one, what a human must do), and
+/// field-level changes. Plain; see [`render_plan_styled`] for colour.
 pub fn render_action(a: &Action) -> String {
+    action_text(a, Paint::PLAIN)
+}
+
+/// [`render_action`] painted with `paint`: the headline bold (red for a deactivation or
+/// deletion), the block's symbol in the colour of the action kind and each change line's
+/// symbol in the colour of its shape.
+fn action_text(a: &Action, paint: Paint) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{}", headline(a));
+    let head = headline(a);
+    let (indent, head) = head.split_at(head.len() - head.trim_start().len());
+    let head = if a.kind.is_oncall_checked() {
+        paint.kind(a.kind, head)
+    } else {
+        paint.bold(head)
+    };
+    let _ = writeln!(out, "{indent}{head}");
     let _ = writeln!(out, "  #   {}", a.reason);
+    let _ = writeln!(out, "  #   {}", origin_line(a));
     if let Some(d) = &a.probable_duplicate {
         let _ = writeln!(
             out,
@@ -154,7 +212,12 @@ pub fn render_action(a: &Action) -> String {
     if a.kind.is_oncall_checked() {
         oncall_lines(&mut out, a);
     }
-    let _ = writeln!(out, "  {} user {:?} {{", symbol(a.kind), a.name);
+    let _ = writeln!(
+        out,
+        "  {} user {:?} {{",
+        paint.kind(a.kind, symbol(a.kind)),
+        a.name
+    );
     let width = a
         .changes
         .iter()
@@ -169,17 +232,18 @@ pub fn render_action(a: &Action) -> String {
         _ => Shape::Changed,
     };
     for c in &a.changes {
-        change_line(&mut out, c, width, shape);
+        change_line(&mut out, c, width, shape, paint);
     }
     if let Some(t) = &a.teams {
+        let mark = shape.mark(paint);
         if shape == Shape::Added {
-            let _ = writeln!(out, "      + {:<width$} = {}", "teams", list(&t.new));
+            let _ = writeln!(out, "      {mark} {:<width$} = {}", "teams", list(&t.new));
         } else if shape == Shape::Removed {
-            let _ = writeln!(out, "      - {:<width$} = {}", "teams", list(&t.old));
+            let _ = writeln!(out, "      {mark} {:<width$} = {}", "teams", list(&t.old));
         } else {
             let _ = writeln!(
                 out,
-                "      ~ {:<width$} = {} → {}",
+                "      {mark} {:<width$} = {} → {}",
                 "teams",
                 list(&t.old),
                 list(&t.new)
@@ -192,7 +256,9 @@ pub fn render_action(a: &Action) -> String {
 
 /// The closing line: `Plan: N to create, N to update, N to deactivate, N to reactivate.`,
 /// with `, N to delete` before the period when the plan deletes anyone, counting the actions
-/// that will be attempted, then ` N blocked (on call).` when some are blocked.
+/// that will be attempted, then ` N blocked (on call).` when some are blocked, and
+/// ` PagerDuty will send N invitation emails (one per user created).` when the plan
+/// creates users ([`Plan::invitations`]).
 pub fn summary_line(plan: &Plan) -> String {
     let deletes = plan.attempted(ActionKind::Delete);
     let mut line = format!(
@@ -211,7 +277,20 @@ pub fn summary_line(plan: &Plan) -> String {
     if blocked > 0 {
         let _ = write!(line, " {blocked} blocked (on call).");
     }
+    if let Some(n) = invitations_sentence(plan.invitations()) {
+        let _ = write!(line, " {n}");
+    }
     line
+}
+
+/// `PagerDuty will send N invitation email(s) (one per user created).`, or `None` for 0.
+pub fn invitations_sentence(n: usize) -> Option<String> {
+    (n > 0).then(|| {
+        format!(
+            "PagerDuty will send {n} invitation email{} (one per user created).",
+            if n == 1 { "" } else { "s" }
+        )
+    })
 }
 
 /// One pending change: who, what and when, and the date in the export that brings it.
@@ -300,8 +379,8 @@ fn skipped_words(plan: &Plan, hr_rows: usize) -> String {
 /// `PagerDuty matches the HR export (N unchanged).` when nothing is skipped, otherwise by
 /// `N unchanged; M skipped (see below) …` with what the skips are by where their causes
 /// lie ([`SkipSide`]: a problem in the HR export, a conflict in PagerDuty, left alone on
-/// purpose).
-pub fn render_plan(plan: &Plan, roster: &Roster) -> String {
+/// purpose). `paint` colours the text (or not).
+pub fn render_plan_styled(plan: &Plan, roster: &Roster, paint: Paint) -> String {
     let mut out = String::new();
     for n in &plan.notes {
         let _ = writeln!(out, "Note: {n}");
@@ -343,12 +422,12 @@ pub fn render_plan(plan: &Plan, roster: &Roster) -> String {
             "  ({})\n",
             present
                 .iter()
-                .map(|k| format!("{} {k}", symbol(*k)))
+                .map(|k| format!("{} {k}", paint.kind(*k, symbol(*k))))
                 .collect::<Vec<_>>()
                 .join(", ")
         );
         for a in &plan.actions {
-            out.push_str(&render_action(a));
+            out.push_str(&action_text(a, paint));
             out.push('\n');
         }
     }
@@ -386,7 +465,20 @@ pub fn render_plan(plan: &Plan, roster: &Roster) -> String {
         }
     }
     if !plan.is_empty() {
-        let _ = writeln!(out, "\n{}", summary_line(plan));
+        let line = summary_line(plan);
+        let line = match line.strip_prefix("Plan:") {
+            Some(rest) => format!("{}{rest}", paint.bold("Plan:")),
+            None => line,
+        };
+        let _ = writeln!(out, "\n{line}");
     }
     out
+}
+
+/// [`render_plan_styled`] without colour ([`Paint::PLAIN`]): the text plan as a file or a
+/// pipe gets it. With colour on, the words are the same; the headlines are bold (red for a
+/// deactivation or deletion) and the symbols of blocks, change lines and the legend are in
+/// their colours (see [`Paint`]).
+pub fn render_plan(plan: &Plan, roster: &Roster) -> String {
+    render_plan_styled(plan, roster, Paint::PLAIN)
 }

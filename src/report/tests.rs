@@ -32,6 +32,8 @@ fn action(
         }],
         guard: None,
         line: Some(2),
+        role_rule: None,
+        team_rules: Default::default(),
         probable_duplicate: None,
         rekeyed_from: None,
         oncall: None,
@@ -157,7 +159,7 @@ fn json_plan_has_the_documented_shape() {
     let v = plan_json(&plan, &roster);
     assert_eq!(
         v["summary"],
-        serde_json::json!({"create":1,"update":1,"deactivate":1,"reactivate":1,"delete":0,"unchanged":3,"skipped":2,"pending":0,"conflicts":0,"blocked":0})
+        serde_json::json!({"create":1,"update":1,"deactivate":1,"reactivate":1,"delete":0,"unchanged":3,"skipped":2,"pending":0,"conflicts":0,"blocked":0,"invitations":0})
     );
     assert!(
         v["actions"][0].get("oncall").is_none() && v["actions"][0].get("blocked").is_none(),
@@ -314,7 +316,7 @@ fn apply_report_counts_outcomes() {
     assert_eq!(v["error"], "1 of 4 actions failed");
     assert_eq!(
         v["summary"],
-        serde_json::json!({"created":1,"updated":0,"deactivated":1,"reactivated":0,"deleted":0,"failed":1,"not_started":0,"interrupted":0,"skipped":3,"blocked":0})
+        serde_json::json!({"created":1,"updated":0,"deactivated":1,"reactivated":0,"deleted":0,"failed":1,"not_started":0,"interrupted":0,"skipped":3,"blocked":0,"invitations":0})
     );
     assert_eq!(v["actions"][0]["pagerduty_user_id"], "PNEW");
     assert_eq!(v["actions"][1]["outcome"], "failed");
@@ -537,7 +539,7 @@ fn a_stopped_run_reports_why_with_zero_counts() {
             "status": "refused",
             "exit_code": 3,
             "error": "refused before any write: x",
-            "summary": {"created": 0, "updated": 0, "deactivated": 0, "reactivated": 0, "deleted": 0, "failed": 0, "not_started": 0, "interrupted": 0, "skipped": 0, "blocked": 0},
+            "summary": {"created": 0, "updated": 0, "deactivated": 0, "reactivated": 0, "deleted": 0, "failed": 0, "not_started": 0, "interrupted": 0, "skipped": 0, "blocked": 0, "invitations": 0},
             "actions": [],
             "skipped": [],
             "requests": null,
@@ -573,6 +575,7 @@ fn deletion_plan() -> Plan {
         role: crate::vocab::Role::Admin,
         teams: vec![],
         suspended_on: None,
+        termination_date: None,
     }];
     // Looked up: the user holds nothing, so the deletion goes ahead.
     delete.oncall = Some(OncallImpact::default());
@@ -602,7 +605,7 @@ fn a_deletion_and_a_re_creation_read_like_terraform_and_are_counted() {
     assert!(text.contains("  (^ reactivate, x delete)\n"), "{text}");
     assert!(
         text.contains(
-            "  # user cy@example.com (PCY, employee 1001) will be deleted (archived first; the PagerDuty ID is lost)\n  #   because of delete\n  #   on call: nothing: no escalation policy, no on-call shift in the lookahead, no open incident\n  x user \"Ada Lovelace\" {\n      - role  = \"admin\"\n      - teams = [\"Ops:manager\"]\n    }\n"
+            "  # user cy@example.com (PCY, employee 1001) will be deleted (archived first; the PagerDuty ID is lost)\n  #   because of delete\n  #   from HR line 2\n  #   on call: nothing: no escalation policy, no on-call shift in the lookahead, no open incident\n  x user \"Ada Lovelace\" {\n      - role  = \"admin\"\n      - teams = [\"Ops:manager\"]\n    }\n"
         ),
         "{text}"
     );
@@ -725,15 +728,17 @@ fn a_blocked_deactivation_names_what_the_user_holds_and_what_a_human_must_do() {
         text.contains(
             "  # user al@example.com (PAL, employee 1001) is blocked: it will not be deactivated\n\
              \x20 #   because of deactivate\n\
-             \x20 #   blocked: on escalation policy \"IT Operations EP\" (PEPOPS1); on call in the next 30 days through schedule \"Ops Primary\" (PSCHED1); 1 open incident assigned: \"Disk full\" (Q1)\n\
-             \x20 #   to unblock: take them off escalation policy \"IT Operations EP\" (PEPOPS1), as a target or on its schedules; hand their shifts on schedule \"Ops Primary\" (PSCHED1) to someone else; reassign or resolve incident \"Disk full\" (Q1); the next run then goes ahead (or rerun with --allow-oncall-gaps to go ahead now and leave these gaps)\n"
+             \x20 #   from HR line 2\n\
+             \x20 #   blocked: on escalation policy \"IT Operations EP\" (PEPOPS1); on schedule \"Ops Primary\" (PSCHED1); 1 open incident assigned: \"Disk full\" (Q1)\n\
+             \x20 #   to unblock: take them off escalation policy \"IT Operations EP\" (PEPOPS1), as a target or on its schedules; take them off schedule \"Ops Primary\" (PSCHED1), handing their shifts to someone else; reassign or resolve incident \"Disk full\" (Q1); the next run then goes ahead (or rerun with --allow-oncall-gaps to go ahead now and leave these gaps)\n"
         ),
         "{text}"
     );
     assert!(
         text.contains("  # user bo@example.com (PBO, employee 1001) will be deactivated (suspended)
   #   because of deactivate
-  #   on call: on escalation policy \"IT Operations EP\" (PEPOPS1); on call in the lookahead through schedule \"Ops Primary\" (PSCHED1); 1 open incident assigned: \"Disk full\" (Q1); going ahead anyway (--allow-oncall-gaps), leaving these gaps
+  #   from HR line 2
+  #   on call: on escalation policy \"IT Operations EP\" (PEPOPS1); on schedule \"Ops Primary\" (PSCHED1); 1 open incident assigned: \"Disk full\" (Q1); going ahead anyway (--allow-oncall-gaps), leaving these gaps
 "),
         "{text}"
     );
@@ -757,7 +762,7 @@ fn a_blocked_deactivation_names_what_the_user_holds_and_what_a_human_must_do() {
     );
     assert_eq!(
         v["actions"][0]["blocked"],
-        "on escalation policy \"IT Operations EP\" (PEPOPS1); on call in the next 30 days through schedule \"Ops Primary\" (PSCHED1); 1 open incident assigned: \"Disk full\" (Q1)"
+        "on escalation policy \"IT Operations EP\" (PEPOPS1); on schedule \"Ops Primary\" (PSCHED1); 1 open incident assigned: \"Disk full\" (Q1)"
     );
     assert_eq!(v["actions"][1]["blocked"], serde_json::Value::Null);
 
@@ -814,3 +819,5 @@ fn a_blocked_deactivation_names_what_the_user_holds_and_what_a_human_must_do() {
         outcome_line(&outcome)
     );
 }
+
+mod explain;

@@ -26,6 +26,8 @@ fn action(user_id: Option<&str>, email: &str) -> Action {
         steps: vec![],
         guard: None,
         line: None,
+        role_rule: None,
+        team_rules: Default::default(),
         probable_duplicate: None,
         rekeyed_from: None,
         oncall: None,
@@ -216,4 +218,41 @@ fn a_file_of_another_kind_or_version_is_refused_by_name() {
         SavedPlan::read(&dir.path().join("gone.json")),
         Err(SavedPlanError::Read { .. })
     ));
+}
+
+#[test]
+fn the_rules_an_action_names_round_trip_and_a_plan_saved_before_them_still_reads() {
+    use crate::plan::{RoleSource, TeamSource};
+    let mut a = action(None, "new@example.com");
+    a.line = Some(12);
+    a.role_rule = Some(RoleSource::Rule(2));
+    a.team_rules = BTreeMap::from([("IT Operations".to_string(), TeamSource(1))]);
+    let plan = Plan {
+        actions: vec![a, action(Some("P1"), "a@example.com")],
+        ..Plan::default()
+    };
+    let s = saved(plan, &[], &BTreeMap::new());
+    let mut v = serde_json::to_value(&s).unwrap();
+    assert_eq!(
+        v["plan"]["actions"][0]["role_rule"],
+        serde_json::json!({"rule": 2})
+    );
+    assert_eq!(
+        v["plan"]["actions"][0]["team_rules"],
+        serde_json::json!({"IT Operations": 1})
+    );
+    // An action without rules writes neither field, as saved plans did before them.
+    let second = v["plan"]["actions"][1].as_object().unwrap();
+    assert!(!second.contains_key("role_rule") && !second.contains_key("team_rules"));
+    let back: SavedPlan = serde_json::from_value(v.clone()).unwrap();
+    assert_eq!(back, s);
+    // A plan saved by a build before the fields existed reads, with no rules named.
+    let first = v["plan"]["actions"][0].as_object_mut().unwrap();
+    first.remove("role_rule");
+    first.remove("team_rules");
+    let old: SavedPlan = serde_json::from_value(v).unwrap();
+    assert_eq!(old.version, VERSION);
+    assert_eq!(old.plan.actions[0].role_rule, None);
+    assert!(old.plan.actions[0].team_rules.is_empty());
+    assert_eq!(old.plan.actions[0].line, Some(12));
 }

@@ -2,8 +2,9 @@
 //! (snapshots), the real exports, failures and recovery, and the safety checks (input
 //! integrity, thresholds, saved plans, apply-time re-checks), the on-call checks of
 //! deactivations, `sandbox` with fault flags, and the deactivation modes (deletion, the
-//! archive, rehires restored from it), and the samples README's walk-through uses
-//! (`samples/real/*.seed.json` with their configurations, `samples/config.toml`).
+//! archive, rehires restored from it), the samples README's walk-through uses
+//! (`samples/real/*.seed.json` with their configurations, `samples/config.toml`), and the
+//! explainable, coloured plan with its invitation counts.
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -14,14 +15,19 @@ mod delete;
 mod demo;
 mod deploy;
 mod doctor;
+mod explain;
 mod failures;
+mod formats;
 mod generate;
 mod key_file;
 mod leak;
 mod listing;
+mod logging;
+mod marker_integrity;
 mod newuser;
 mod notify;
 mod oncall;
+mod oncall_layers;
 mod output;
 mod ownership;
 mod real;

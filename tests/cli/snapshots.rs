@@ -584,3 +584,35 @@ fn demo_full_output() {
         Some("the apply's outcome lines are sorted by the test: demo applies with concurrency = 4"),
     );
 }
+
+// ---- colour ---------------------------------------------------------------------------------
+
+/// Escape characters shown as `\e`, so that the snapshot shows the colour codes.
+fn visible_escapes(text: &str) -> String {
+    text.replace('\x1b', "\\e")
+}
+
+#[test]
+fn plan_text_coloured_and_plain() {
+    let (_, sim) = demo_sim();
+    let base = ["plan", "--config", DEMO_CONFIG, "--hr", DEMO_HR];
+    let mut always = base.to_vec();
+    always.extend(["--color", "always"]);
+    let mut never = base.to_vec();
+    never.extend(["--color", "never"]);
+    let (coloured_run, coloured) = snap_run(against(&sim, KEY), &always);
+    let (plain_run, plain) = snap_run(against(&sim, KEY), &never);
+    // The same plan and words: only the escape codes differ.
+    let codes = regex::Regex::new("\x1b\\[[0-9;]*m").unwrap();
+    assert_eq!(
+        codes.replace_all(&coloured_run.stdout, ""),
+        plain_run.stdout
+    );
+    assert!(!plain_run.stdout.contains('\x1b'));
+    Redactions::new().assert(
+        "plan_text_color_always",
+        &visible_escapes(&coloured),
+        Some("escape characters shown as \\e"),
+    );
+    Redactions::new().assert("plan_text_color_never", &plain, None);
+}

@@ -8,12 +8,13 @@ use super::{change, collapse, labels, recorded_memberships};
 use crate::email::Email;
 use crate::hr::Employee;
 use crate::ids::EmployeeId;
-use crate::marker::{self, Marker, Suspension};
+use crate::marker::{Marker, Suspension};
 use crate::oncall;
 use crate::pagerduty::models::{User, UserUpdate};
 use crate::plan::context::Ctx;
 use crate::plan::{Action, ActionKind, Field, Guard, Step, TeamsChange};
 use chrono::NaiveDate;
+use std::collections::BTreeMap;
 
 /// What a new suspension records besides the date, role and teams: the termination date
 /// when the date (not the status) decided, and whether it is a leave of absence (see
@@ -102,7 +103,7 @@ pub(in crate::plan) fn deactivate(
         changes.extend(license.change);
     }
     if current_marker != Some(&want_marker) {
-        let d = marker::render(human, &want_marker);
+        let d = cx.render_marker(human, &want_marker);
         changes.push(change(
             Field::Description,
             u.description.clone(),
@@ -164,6 +165,8 @@ pub(in crate::plan) fn deactivate(
             email,
         }),
         line: e.map(|e| e.line),
+        role_rule: None,
+        team_rules: BTreeMap::new(),
         probable_duplicate: None,
         rekeyed_from: None,
         oncall: impact,

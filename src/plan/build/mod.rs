@@ -11,6 +11,7 @@ mod deactivate;
 mod delete;
 mod reactivate;
 mod restore;
+mod sign;
 mod update;
 
 pub(super) use create::create;
@@ -18,9 +19,11 @@ pub(super) use deactivate::{Record, deactivate, oncall_duties};
 pub(super) use delete::{leave, restorable_record};
 pub(super) use reactivate::reactivate;
 pub(super) use restore::restore;
+pub(super) use sign::sign;
 pub(super) use update::update;
 
 use super::context::{Ctx, Membership};
+use super::contract::TeamSource;
 use super::{Change, Field, Step};
 use crate::email::Email;
 use crate::hr::Employee;
@@ -220,6 +223,17 @@ fn ruled_teams(cx: &Ctx<'_>, e: &Employee) -> BTreeMap<TeamId, TeamRole> {
         .teams_for(e)
         .into_iter()
         .map(|(k, v)| (k, v.role))
+        .collect()
+}
+
+/// The `[[teams.rule]]` behind each governed membership the rules give `e`, by team name
+/// (the account's name, or the team ID when the account has no such team): what an
+/// action records in [`super::Action::team_rules`].
+fn team_sources(cx: &Ctx<'_>, e: &Employee) -> BTreeMap<String, TeamSource> {
+    cx.rules
+        .teams_for(e)
+        .into_iter()
+        .map(|(id, d)| (cx.team_name(&id), TeamSource(d.rule)))
         .collect()
 }
 

@@ -8,7 +8,7 @@
 //! employee ID and sees as a rehire not yet finished, so the reactivation builder sends what
 //! is still missing (the contact restore reads what exists first, so it is idempotent).
 
-use super::{active_marker, change, desired_labels, restorable, status_words};
+use super::{active_marker, change, desired_labels, restorable, status_words, team_sources};
 use crate::archive::ArchiveRecord;
 use crate::hr::Employee;
 use crate::marker::{self, Marker, Suspension};
@@ -55,7 +55,7 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
             from_archive: Some(r.pagerduty_user_id.clone()),
         }),
     };
-    let final_description = marker::render(&human, &active_marker(&e.employee_id));
+    let final_description = cx.render_marker(&human, &active_marker(&e.employee_id));
     let teams = restorable(cx, e, &role, &r.teams);
     let mut changes = vec![
         change(Field::Name, None, Some(e.name.clone())),
@@ -79,7 +79,7 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
         role: Some(role.clone()),
         time_zone: Some(tz),
         job_title,
-        description: Some(marker::render(&human, &restoring)),
+        description: Some(cx.render_marker(&human, &restoring)),
         color: old.color.clone(),
         license: license.send,
     })];
@@ -138,6 +138,8 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
         steps,
         guard: None,
         line: Some(e.line),
+        role_rule: Some(cx.rules.role_source(e)),
+        team_rules: team_sources(cx, e),
         probable_duplicate: None,
         rekeyed_from: None,
         oncall: None,
