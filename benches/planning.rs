@@ -201,6 +201,7 @@ fn synthetic(rows: usize, cfg: &Config, policy: &Policy, today: NaiveDate) -> Sy
         key_owner: None,
         licenses: &[],
         license_holders: None,
+        marker_keys: None,
     })
     .expect("the first plan");
     let mut users = vec![bot];
@@ -318,6 +319,7 @@ fn main() {
         key_owner: None,
         licenses: &[],
         license_holders: None,
+        marker_keys: None,
     })
     .expect("a plan");
     let cpu2 = thread_cpu();
@@ -338,6 +340,7 @@ fn main() {
         key_owner: None,
         licenses: &[],
         license_holders: None,
+        marker_keys: None,
     })
     .expect("a plan");
     let cpu3 = thread_cpu();

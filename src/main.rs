@@ -2,7 +2,7 @@
 //! run the command ([`hr2pagerduty::commands::run`]), exit with its code.
 
 use clap::Parser;
-use hr2pagerduty::cli::Cli;
+use hr2pagerduty::cli::{Cli, LogFormat};
 use hr2pagerduty::exit::Exit;
 use std::process::ExitCode;
 
@@ -26,14 +26,30 @@ fn main() -> ExitCode {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    // Colour only for a person at a terminal; a nightly job's log file gets plain text.
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .with_ansi(ansi)
-        .init();
+    match cli.log_format {
+        LogFormat::Text => {
+            // Colour only for a person at a terminal; a nightly job's log file gets plain text.
+            let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_writer(std::io::stderr)
+                .with_target(false)
+                .with_ansi(ansi)
+                .init();
+        }
+        // One object per line: the event's fields at the top level beside `timestamp` and
+        // `level`, and the fields of the span it happened in (an action's `employee_id`,
+        // `pagerduty_user_id`, `action`) under `span`.
+        LogFormat::Json => tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_target(false)
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -27,6 +27,17 @@
 //!   with `from_archive`: the deleted user's PagerDuty ID, whose archived contact methods
 //!   and notification rules are still to be restored.
 //!
+//! - `sig` (with `PAGERDUTY_MARKER_KEY` set, on every marker hr2pagerduty writes, as the
+//!   object's last field): 32 hex digits, the HMAC-SHA256 of the rest of the marker, cut to
+//!   128 bits ([`sign`] defines the canonical form and says why 128 bits are enough).
+//!   Markers without it are the same version and still read: with a key they are trusted
+//!   only where the user's email is the HR row's of the employee they name, and then
+//!   signed (README.md § Marker integrity).
+//!
+//! ```text
+//! hr2pagerduty:v1 {"employee_id":"3427","sig":"be3d6ace384446f1aaa8488ddbcf7469"}
+//! ```
+//!
 //! Every other line is human text and is kept exactly as written. A description with a
 //! marker line that does not parse (bad JSON, JSON that is not an object, an unknown version,
 //! two marker lines) yields
@@ -38,6 +49,9 @@ use crate::quote::quoted;
 use crate::vocab::{Role, TeamRole};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+
+pub mod sign;
+pub use sign::{MarkerKey, MarkerKeys, Verdict};
 
 /// What every marker line starts with.
 pub const PREFIX: &str = "hr2pagerduty:";
@@ -114,6 +128,9 @@ pub struct Parsed {
     pub human: String,
     /// The marker, if any.
     pub marker: MarkerState,
+    /// The `sig` field of a [`MarkerState::Valid`] marker as read (an empty string when it
+    /// is there but not a string), `None` when it has none; see [`sign`].
+    pub sig: Option<String>,
 }
 
 /// Splits `description` into human text and marker. Never fails: problems are reported as
@@ -137,7 +154,20 @@ pub fn parse(description: Option<&str>) -> Parsed {
         [one] => parse_line(one),
         many => MarkerState::Invalid(format!("{} marker lines; expected one", many.len())),
     };
-    Parsed { human, marker }
+    let sig = match (&marker, markers.as_slice()) {
+        (MarkerState::Valid(_), [one]) => sig_of(one),
+        _ => None,
+    };
+    Parsed { human, marker, sig }
+}
+
+/// The `sig` of a marker line that parsed: its string, an empty string for a `sig` that is
+/// not a string (which no key verifies), `None` without one.
+fn sig_of(line: &str) -> Option<String> {
+    let json = line.split_once(' ').map(|(_, j)| j.trim()).unwrap_or("");
+    let v = serde_json::from_str::<serde_json::Value>(json).ok()?;
+    let sig = v.get("sig")?;
+    Some(sig.as_str().unwrap_or("").to_string())
 }
 
 fn parse_line(line: &str) -> MarkerState {
@@ -259,13 +289,37 @@ pub fn render_line(marker: &Marker) -> String {
     format!("{PREFIX}{VERSION} {json}")
 }
 
+/// The marker line for `marker`, signed with `keys` when given: the line of
+/// [`render_line`] with `"sig":"<32 hex digits>"` as the object's last field
+/// ([`MarkerKeys::sign`]). Without keys, the unsigned line.
+pub fn render_line_with(marker: &Marker, keys: Option<&MarkerKeys>) -> String {
+    let line = render_line(marker);
+    let Some(keys) = keys else {
+        return line;
+    };
+    let sig = keys.sign(marker);
+    // The JSON object ends the line; a marker always has a field (employee or suspension).
+    match line.strip_suffix('}') {
+        Some(open) if open.ends_with('{') => format!("{open}\"sig\":\"{sig}\"}}"),
+        Some(open) => format!("{open},\"sig\":\"{sig}\"}}"),
+        None => line,
+    }
+}
+
 /// A full description: `human` (kept verbatim), then the marker line.
 pub fn render(human: &str, marker: &Marker) -> String {
+    render_with(human, marker, None)
+}
+
+/// A full description: `human` (kept verbatim), then the marker line signed with `keys`
+/// when given ([`render_line_with`]).
+pub fn render_with(human: &str, marker: &Marker, keys: Option<&MarkerKeys>) -> String {
     let human = human.trim_end();
+    let line = render_line_with(marker, keys);
     if human.is_empty() {
-        render_line(marker)
+        line
     } else {
-        format!("{human}\n{}", render_line(marker))
+        format!("{human}\n{line}")
     }
 }
 

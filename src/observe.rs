@@ -19,7 +19,8 @@
 //! The on-call look-up before planned deactivations goes the same way: the plan names the
 //! users whose on-call duties it needs (`Plan::needs_oncall`), [`Needs::oncall`] carries
 //! them here, and [`Observer::complete`] reads, for those users only, the escalation
-//! policies that target them, their on-calls in the lookahead and their open incidents
+//! policies that target them, their on-calls in the lookahead and their open incidents,
+//! and, once, every schedule with the users on it and the policies using it
 //! ([`crate::oncall`] says what each look-up is), into [`Account::oncall`].
 //!
 //! # Batching the on-call look-ups
@@ -31,17 +32,23 @@
 //! return a policy that targets none of a batch's users directly (its documentation says
 //! `user_ids[]` matches targets, so this is not expected), the policies of that batch's
 //! users are listed again one user at a time, so that no policy is given to the wrong user.
+//! The schedules (`GET /schedules`, all pages) are listed at the same time as the batches,
+//! once per run ([`Account::schedules`]) and only when some user is to be looked up, so
+//! their cost grows with the account's schedules, not with its users; every batch is then
+//! attributed with them.
 //!
 //! Imports: the client and its models (`pagerduty`), `ids`, `oncall`, `progress`, and the
 //! name of the API key variable and the default lookahead from `config`; never the
 //! planner.
 
-use crate::config::{DEFAULT_ONCALL_LOOKAHEAD_DAYS, ENV_API_KEY};
+use crate::config::{DEFAULT_API_URL, DEFAULT_ONCALL_LOOKAHEAD_DAYS, ENV_API_KEY, ENV_API_URL};
 use crate::ids::{LicenseId, TeamId, UserId};
-use crate::oncall::{self, Lookahead, OncallFacts, OncallImpact};
+use crate::oncall::{self, Lookahead, OncallFacts};
+use crate::pagerduty::models::incidents::Incident;
 use crate::pagerduty::models::licenses::LicenseWithCounts;
+use crate::pagerduty::models::oncall::{EscalationPolicy, Oncall, Schedule};
 use crate::pagerduty::models::{Team, TeamMember, User};
-use crate::pagerduty::{ApiError, Client};
+use crate::pagerduty::{ApiError, Client, TransportKind};
 use crate::progress::Progress;
 use futures::StreamExt;
 use std::collections::{BTreeMap, BTreeSet};
@@ -65,6 +72,9 @@ pub struct Account {
     /// The on-call duties of each user looked up so far, and the window they were looked
     /// up over ([`Observer::account`] opens the window from now).
     pub oncall: OncallFacts,
+    /// Every schedule (`GET /schedules`), once listed: the first on-call look-up lists them,
+    /// later ones reuse them. `None` until then.
+    pub schedules: Option<Vec<Schedule>>,
 }
 
 /// What a plan needs read beyond users and teams.
@@ -88,17 +98,33 @@ pub const ONCALL_BATCH_USERS: usize = 50;
 /// things for each (a read-only key can plan but not apply).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// GET requests: listing and reading.
-    Read,
+    /// GET requests: listing and reading, of what the text names (see [`read_subject`]),
+    /// e.g. `users and teams` or `on-calls`.
+    Read(&'static str),
     /// POST, PUT and DELETE requests: applying.
     Write,
 }
 
+/// What a read of `path` (a request path without its query) reads, in the words of a 403
+/// hint: `on-calls`, `escalation policies`, `incidents`, `schedules` (the on-call
+/// look-ups before a deactivation), `licences`, or else `users and teams`.
+pub fn read_subject(path: &str) -> &'static str {
+    match path {
+        "/oncalls" => "on-calls",
+        p if p.starts_with("/escalation_policies") => "escalation policies",
+        p if p.starts_with("/incidents") => "incidents",
+        p if p.starts_with("/schedules") => "schedules",
+        "/licenses" | "/license_allocations" => "licences",
+        _ => "users and teams",
+    }
+}
+
 /// What to check when PagerDuty rejects the key (401) or refuses a request (403), for the
 /// account at `api_url`; `None` for other statuses. 401 means a bad or missing key, 403 a
-/// key not permitted to do this, e.g. a read-only key on a write (§1.3 and the HTTP
-/// meanings in `../shared/reference/PAGERDUTY_API.md`). The apply command uses the
-/// [`Access::Write`] form for failed actions.
+/// key not permitted to do this, e.g. a read-only key on a write, or a key that may not
+/// read what the [`Access::Read`] names (§1.3 and the HTTP meanings in
+/// `../shared/reference/PAGERDUTY_API.md`). The apply command uses the [`Access::Write`]
+/// form for failed actions.
 pub fn auth_hint(status: u16, api_url: &str, access: Access) -> Option<String> {
     match (status, access) {
         (401, _) => Some(format!(
@@ -107,9 +133,70 @@ pub fn auth_hint(status: u16, api_url: &str, access: Access) -> Option<String> {
         (403, Access::Write) => Some(format!(
             "PagerDuty refused a write (403): check that {ENV_API_KEY} is a full-access key (a read-only key can plan but not apply) for the account at {api_url}"
         )),
-        (403, Access::Read) => Some(format!(
-            "PagerDuty refused the request (403): check that {ENV_API_KEY} may read the users and teams of the account at {api_url}"
+        (403, Access::Read(what)) => Some(format!(
+            "PagerDuty refused the request (403): check that {ENV_API_KEY} may read the {what} of the account at {api_url}"
         )),
+        _ => None,
+    }
+}
+
+/// What to check when a request to the account at `api_url` failed in a way that points at
+/// the URL rather than at PagerDuty; `None` for other failures:
+/// - the connection was refused: nothing listens there (a simulator or sandbox that is not
+///   running, a wrong port);
+/// - the TLS handshake was answered in plain HTTP: an `https://` URL for a plain-HTTP
+///   server such as the simulator (plain `http://` is allowed to loopback only);
+/// - a `GET` of a top-level path (`/users`, `/teams`, `/users/me`, …) answered 404, or any
+///   `GET` answered 404 when the URL has a path (`…/v2`): PagerDuty's API root has no path,
+///   and every request path is below it.
+pub fn connection_hint(error: &ApiError, api_url: &str) -> Option<String> {
+    let rest = api_url.split_once("://").map_or(api_url, |(_, r)| r);
+    let (host, base_path) = match rest.find('/') {
+        Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
+        None => (rest, ""),
+    };
+    match error {
+        ApiError::Transport {
+            kind: TransportKind::Refused,
+            ..
+        } => Some(format!(
+            "cannot connect to {api_url}: connection refused; is the simulator or sandbox running (`hr2pagerduty sandbox` prints its URL), and is the URL right? It comes from --api-url, {ENV_API_URL} or [pagerduty] api_url"
+        )),
+        ApiError::Transport {
+            kind: TransportKind::NotTls,
+            ..
+        } => {
+            let hostname = host.rsplit_once(':').map_or(host, |(h, _)| h);
+            let loopback = matches!(hostname, "127.0.0.1" | "localhost" | "[::1]");
+            Some(if loopback {
+                format!(
+                    "{api_url} does not speak TLS: the server speaks plain HTTP; use http:// (loopback only): http://{host}{base_path}"
+                )
+            } else {
+                format!(
+                    "{api_url} does not speak TLS: the server answered the TLS handshake in plain HTTP; check the host and port (plain http:// is allowed to loopback only)"
+                )
+            })
+        }
+        ApiError::Status {
+            method,
+            path,
+            status: 404,
+            ..
+        } if method.as_str() == "GET" => {
+            let below = path.strip_prefix(base_path).unwrap_or(path);
+            let top_level = below.matches('/').count() == 1 || below == "/users/me";
+            (top_level || !base_path.is_empty()).then(|| {
+                let drop = if base_path.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (drop {base_path})")
+                };
+                format!(
+                    "{api_url} answered 404 Not Found to GET {path}: the API URL should be the API root, e.g. {DEFAULT_API_URL}, with no path{drop}"
+                )
+            })
+        }
         _ => None,
     }
 }
@@ -133,10 +220,21 @@ pub enum ObserveError {
         error: ApiError,
     },
     /// PagerDuty refused a read (403).
-    #[error("{}; {error}", hint(403, api_url))]
+    #[error("{}; {error}", auth_hint(403, api_url, Access::Read(what)).unwrap_or_default())]
     Forbidden {
         /// The account's API URL, named in the hint.
         api_url: String,
+        /// What the refused request read ([`read_subject`] of its path), named in the hint.
+        what: &'static str,
+        /// The failed request.
+        error: ApiError,
+    },
+    /// The URL looks wrong: the connection was refused, an `https://` URL reached a
+    /// plain-HTTP server, or the API root answered 404 (see [`connection_hint`]).
+    #[error("{hint} ({error})")]
+    Url {
+        /// What to check, naming the URL.
+        hint: String,
         /// The failed request.
         error: ApiError,
     },
@@ -147,7 +245,7 @@ pub enum ObserveError {
 
 /// The read hint for a status [`auth_hint`] knows.
 fn hint(status: u16, api_url: &str) -> String {
-    auth_hint(status, api_url, Access::Read).unwrap_or_default()
+    auth_hint(status, api_url, Access::Read("users and teams")).unwrap_or_default()
 }
 
 impl ObserveError {
@@ -159,8 +257,15 @@ impl ObserveError {
         } else {
             match error.status() {
                 Some(401) => ObserveError::Unauthorized { api_url, error },
-                Some(403) => ObserveError::Forbidden { api_url, error },
-                _ => ObserveError::Api(error),
+                Some(403) => ObserveError::Forbidden {
+                    api_url,
+                    what: read_subject(error.path().unwrap_or_default()),
+                    error,
+                },
+                _ => match connection_hint(&error, &api_url) {
+                    Some(hint) => ObserveError::Url { hint, error },
+                    None => ObserveError::Api(error),
+                },
             }
         }
     }
@@ -211,6 +316,7 @@ impl<'a> Observer<'a> {
             teams: Vec::new(),
             members: BTreeMap::new(),
             oncall: OncallFacts::new(Lookahead::from_now(self.lookahead_days)),
+            schedules: None,
             key_owner: None,
             licenses: Vec::new(),
             license_holders: None,
@@ -283,7 +389,8 @@ impl<'a> Observer<'a> {
     /// members" stage; then, with [`Needs::license_holders`] and none read yet, every
     /// licence allocation (`GET /license_allocations`, all pages); then the on-call duties
     /// of each user in [`Needs::oncall`] not yet in [`Account::oncall`], over its window, in
-    /// batches (see the module docs), counted on a "looking up on-call duties" stage.
+    /// batches, with every schedule when [`Account::schedules`] were not listed yet (see
+    /// the module docs), counted on a "looking up on-call duties" stage.
     ///
     /// # Errors
     /// See [`ObserveError`]; a read that fails adds nothing of its own to `account` (team
@@ -353,7 +460,15 @@ impl<'a> Observer<'a> {
         progress.stage("looking up on-call duties", Some(wanted.len() as u64));
         let client = self.client;
         let window = account.oncall.lookahead;
-        let results: Vec<Result<BTreeMap<UserId, OncallImpact>, ApiError>> =
+        let listed = account.schedules.is_some();
+        let (schedules, results) = futures::join!(
+            async {
+                if listed {
+                    Ok(None)
+                } else {
+                    client.list_schedules().await.map(Some)
+                }
+            },
             futures::stream::iter(wanted.chunks(ONCALL_BATCH_USERS).map(<[UserId]>::to_vec))
                 .map(|batch| async move {
                     let r = look_up_batch(client, &batch, window).await;
@@ -363,39 +478,75 @@ impl<'a> Observer<'a> {
                     r
                 })
                 .buffer_unordered(self.concurrency)
-                .collect()
-                .await;
+                .collect::<Vec<Result<Vec<Answers>, ApiError>>>()
+        );
+        if let Some(listed) = schedules.map_err(self.error())? {
+            account.schedules = Some(listed);
+        }
+        let schedules = account.schedules.as_deref().unwrap_or_default();
         let mut read = BTreeMap::new();
         for r in results {
-            read.append(&mut r.map_err(self.error())?);
+            for a in r.map_err(self.error())? {
+                read.append(
+                    &mut oncall::attribute(
+                        &a.users,
+                        &a.policies,
+                        &a.oncalls,
+                        &a.incidents,
+                        schedules,
+                    )
+                    .impacts,
+                );
+            }
         }
         account.oncall.users.append(&mut read);
         Ok(())
     }
 }
 
-/// The on-call duties of one batch of users over `window`: the three listings at once,
-/// attributed per user ([`oncall::attribute`]); when the policies cannot be told apart
-/// ([`oncall::Attribution::unattributed`]), each user's policies are listed alone.
+/// The answers of one look-up, for [`oncall::attribute`]: `users` and the policies listed
+/// for exactly them, and the on-calls and open incidents of a batch holding them.
+struct Answers {
+    users: Vec<UserId>,
+    policies: Vec<EscalationPolicy>,
+    oncalls: Vec<Oncall>,
+    incidents: Vec<Incident>,
+}
+
+/// The on-call answers for one batch of users over `window`: the three listings at once,
+/// for the whole batch; when its policies cannot be told apart
+/// ([`oncall::Attribution::unattributed`]), each user's policies listed alone, one
+/// [`Answers`] per user.
 async fn look_up_batch(
     client: &Client,
     batch: &[UserId],
     window: Lookahead,
-) -> Result<BTreeMap<UserId, OncallImpact>, ApiError> {
+) -> Result<Vec<Answers>, ApiError> {
     let (policies, oncalls, incidents) = futures::try_join!(
         client.list_escalation_policies(batch, &[]),
         client.list_oncalls(batch, &[], window.since, window.until()),
         client.list_open_incidents(batch),
     )?;
-    let attribution = oncall::attribute(batch, &policies, &oncalls, &incidents);
-    if attribution.unattributed.is_empty() || batch.len() == 1 {
-        return Ok(attribution.impacts);
+    let apart = oncall::attribute(batch, &policies, &[], &[], &[])
+        .unattributed
+        .is_empty();
+    if apart || batch.len() == 1 {
+        return Ok(vec![Answers {
+            users: batch.to_vec(),
+            policies,
+            oncalls,
+            incidents,
+        }]);
     }
-    let mut out = BTreeMap::new();
+    let mut out = Vec::new();
     for user in batch {
         let one = std::slice::from_ref(user);
-        let policies = client.list_escalation_policies(one, &[]).await?;
-        out.append(&mut oncall::attribute(one, &policies, &oncalls, &incidents).impacts);
+        out.push(Answers {
+            users: one.to_vec(),
+            policies: client.list_escalation_policies(one, &[]).await?,
+            oncalls: oncalls.clone(),
+            incidents: incidents.clone(),
+        });
     }
     Ok(out)
 }
@@ -407,7 +558,7 @@ mod tests {
     #[test]
     fn the_write_hint_differs_from_the_read_hint_only_for_403() {
         assert_eq!(
-            auth_hint(401, "u", Access::Read),
+            auth_hint(401, "u", Access::Read("users and teams")),
             auth_hint(401, "u", Access::Write)
         );
         assert!(
@@ -415,6 +566,27 @@ mod tests {
                 .unwrap()
                 .contains("a read-only key can plan but not apply")
         );
-        assert_eq!(auth_hint(404, "u", Access::Read), None);
+        assert_eq!(auth_hint(404, "u", Access::Read("users and teams")), None);
+    }
+
+    #[test]
+    fn a_refused_read_names_what_it_read() {
+        for (path, what) in [
+            ("/oncalls", "on-calls"),
+            ("/escalation_policies", "escalation policies"),
+            ("/incidents", "incidents"),
+            ("/schedules", "schedules"),
+            ("/licenses", "licences"),
+            ("/license_allocations", "licences"),
+            ("/users", "users and teams"),
+            ("/users/me", "users and teams"),
+            ("/teams/PT1/members", "users and teams"),
+        ] {
+            assert_eq!(read_subject(path), what, "{path}");
+        }
+        assert_eq!(
+            auth_hint(403, "u", Access::Read("on-calls")).unwrap(),
+            "PagerDuty refused the request (403): check that PAGERDUTY_API_KEY may read the on-calls of the account at u"
+        );
     }
 }

@@ -1,9 +1,9 @@
 //! The on-call check of a deactivation: what a leaver holds in PagerDuty, and whether that
 //! blocks taking the user away.
 //!
-//! For each user a deactivation-like action would take away (a suspension today; a
-//! deletion or an offboarded unmanaged user later), [`crate::observe`] looks up three
-//! things, and only for those users (the cost grows with leavers, not with the workforce):
+//! For each user a deactivation-like action would take away (a suspension, a deletion, an
+//! offboarded unmanaged user), [`crate::observe`] looks up three things, and only for those
+//! users (the cost grows with leavers, not with the workforce):
 //!
 //! - the escalation policies that target the user: `GET /escalation_policies?user_ids[]=`
 //!   ("escalation policies on which any of the users is a target", OpenAPI
@@ -16,10 +16,22 @@
 //!   `GET /incidents?user_ids[]=&statuses[]=triggered&statuses[]=acknowledged&date_range=all`
 //!   (OpenAPI `listIncidents`: without `date_range=all` only the last month is searched).
 //!
+//! and, once per run when there is at least one such user, every schedule of the account
+//! (`GET /schedules`, OpenAPI `listSchedules`), each with its read-only `users` ("all of the
+//! users on the schedule") and `escalation_policies` ("all of the escalation policies that
+//! uses this schedule"). The on-calls show a schedule's user only for a shift inside the
+//! lookahead; the schedules show a user in a layer whose next shift is further away (or
+//! not computed yet), whom PagerDuty still counts as on the schedule's policies: it refuses
+//! to take them off a team one of those policies belongs to (fact F32), and a stakeholder
+//! role, which a suspension gives, "cannot be on schedules or EPs" (§3.2 of
+//! `../shared/reference/PAGERDUTY_API.md`). This listing grows with the account's
+//! schedules, not with its users.
+//!
 //! [`attribute`] turns the answers of one batched look-up (several `user_ids[]` in one
-//! request) into one [`OncallImpact`] per user: a policy belongs to the users it targets
-//! directly, an on-call to its `user`, an incident to its assignees. [`check`] decides
-//! whether an impact blocks the action (by default any escalation policy, any on-call in
+//! request) and the schedules into one [`OncallImpact`] per user: a policy belongs to the
+//! users it targets directly, an on-call to its `user`, an incident to its assignees, a
+//! schedule (and the policies using it) to the users it lists. [`check`] decides whether an
+//! impact blocks the action (by default any escalation policy, any schedule, any on-call in
 //! the lookahead, any open incident blocks; `--allow-oncall-gaps` lets them through), and a
 //! [`Blocked`] says why in words and what a human must do.
 //!
@@ -32,7 +44,7 @@
 
 use crate::ids::{EscalationPolicyId, IncidentId, ScheduleId, UserId};
 use crate::pagerduty::models::incidents::Incident;
-use crate::pagerduty::models::oncall::{EscalationPolicy, Oncall};
+use crate::pagerduty::models::oncall::{EscalationPolicy, Oncall, Schedule};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -64,10 +76,12 @@ pub struct IncidentRef {
 /// plan's `oncall` object. Each list is sorted by name (case-insensitively), then ID.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OncallImpact {
-    /// Escalation policies the user is on: as a target, or through a schedule with a shift
-    /// in the lookahead.
+    /// Escalation policies the user is on: as a target, through a schedule that lists them,
+    /// or through a schedule with a shift in the lookahead.
     pub escalation_policies: Vec<Named<EscalationPolicyId>>,
-    /// Schedules through which the user is on call in the lookahead.
+    /// Schedules the user is on: listed among the schedule's users (`GET /schedules`,
+    /// whenever their next shift is), or on call through it in the lookahead
+    /// (`GET /oncalls`).
     pub schedules: Vec<Named<ScheduleId>>,
     /// Triggered or acknowledged incidents assigned to the user, whatever their age.
     pub incidents: Vec<IncidentRef>,
@@ -186,8 +200,9 @@ pub struct Blocked {
 }
 
 /// Whether an action taking away the user with this `impact` is blocked: `None` when it may
-/// go ahead. By default it is blocked when the user is on an escalation policy, holds an
-/// on-call in the next `lookahead_days` days, or has open incidents, and when the impact was
+/// go ahead. By default it is blocked when the user is on an escalation policy (as a target
+/// or through a schedule), is on a schedule, holds an on-call in the next `lookahead_days`
+/// days, or has open incidents, and when the impact was
 /// not looked up (`impact` is `None`). `allow_gaps` (`--allow-oncall-gaps`) lets every such
 /// action through. Every deactivation-like action (suspension, deletion, offboarding) calls
 /// this with the facts [`crate::observe`] read for its user.
@@ -224,11 +239,12 @@ fn incident_names(v: &[IncidentRef]) -> String {
 }
 
 impl OncallImpact {
-    /// The impact in words, e.g. `on escalation policy "IT Operations EP" (PEPOPS1); on call
-    /// in the next 30 days through schedule "Ops Primary" (PSCHED1); 1 open incident
-    /// assigned: "Disk full" (Q1)` (`in the lookahead` when `lookahead_days` is `None`), or
+    /// The impact in words, e.g. `on escalation policy "IT Operations EP" (PEPOPS1); on
+    /// schedule "Ops Primary" (PSCHED1); 1 open incident assigned: "Disk full" (Q1)`, or
     /// `nothing: no escalation policy, no on-call shift in the lookahead, no open incident`.
-    pub fn describe(&self, lookahead_days: Option<u32>) -> String {
+    /// A schedule is named the same whether the user holds a shift in the lookahead or is
+    /// only in one of its layers: either way they are on it.
+    pub fn describe(&self) -> String {
         if self.is_empty() {
             return "nothing: no escalation policy, no on-call shift in the lookahead, no open incident"
                 .into();
@@ -246,12 +262,8 @@ impl OncallImpact {
             ));
         }
         if !self.schedules.is_empty() {
-            let when = match lookahead_days {
-                Some(d) => format!("in the next {d} days"),
-                None => "in the lookahead".into(),
-            };
             parts.push(format!(
-                "on call {when} through {} {}",
+                "on {} {}",
                 plural(self.schedules.len(), "schedule", "schedules"),
                 names(&self.schedules)
             ));
@@ -269,12 +281,11 @@ impl OncallImpact {
 }
 
 impl fmt::Display for Blocked {
-    /// The impact's [`OncallImpact::describe`] with the lookahead, or `its on-call duties
-    /// were not looked up`.
+    /// The impact's [`OncallImpact::describe`], or `its on-call duties were not looked up`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.impact {
             None => f.write_str("its on-call duties were not looked up"),
-            Some(i) => f.write_str(&i.describe(Some(self.lookahead_days))),
+            Some(i) => f.write_str(&i.describe()),
         }
     }
 }
@@ -302,7 +313,7 @@ impl Blocked {
         }
         if !i.schedules.is_empty() {
             steps.push(format!(
-                "hand their shifts on {} {} to someone else",
+                "take them off {} {}, handing their shifts to someone else",
                 plural(i.schedules.len(), "schedule", "schedules"),
                 names(&i.schedules)
             ));
@@ -336,20 +347,23 @@ pub struct Attribution {
 
 /// The impact of each of `users` from the answers of one look-up for all of them together
 /// (`user_ids[]` listing every one): `policies` from `GET /escalation_policies`, `oncalls`
-/// from `GET /oncalls`, `incidents` from `GET /incidents`.
+/// from `GET /oncalls`, `incidents` from `GET /incidents`, and `schedules` from
+/// `GET /schedules` (every schedule of the account, or none when they were not listed).
 ///
 /// Attribution: a policy goes to each of the users among its rules' user targets (for a
 /// look-up of one user, every policy returned is that user's, however it reaches them); an
-/// on-call to its `user` (its policy, and its schedule when it comes from one); an open
-/// incident to each of its assignees among `users` (a resolved incident, should one come
-/// back, is ignored). A policy's name is its `name`, else the on-call reference's
-/// `summary`, else its ID; a schedule's the reference's `summary`, else its ID; an
-/// incident's its `title`, else its `summary`, else its ID.
+/// on-call to its `user` (its policy, and its schedule when it comes from one); a schedule
+/// to each of its `users` among `users`, with every policy of its `escalation_policies`; an
+/// open incident to each of its assignees among `users` (a resolved incident, should one
+/// come back, is ignored). A policy's name is its `name` in `policies`, else a reference's
+/// `summary`, else its ID; a schedule's its `name`, else a reference's `summary`, else its
+/// ID; an incident's its `title`, else its `summary`, else its ID.
 pub fn attribute(
     users: &[UserId],
     policies: &[EscalationPolicy],
     oncalls: &[Oncall],
     incidents: &[Incident],
+    schedules: &[Schedule],
 ) -> Attribution {
     let wanted: BTreeSet<&UserId> = users.iter().collect();
     let mut policy_names: BTreeMap<&str, String> = BTreeMap::new();
@@ -402,6 +416,27 @@ pub fn attribute(
             a.schedules
                 .entry(s.id.clone())
                 .or_insert_with(|| s.summary.clone().unwrap_or_else(|| s.id.to_string()));
+        }
+    }
+    for s in schedules {
+        let name = if s.name.trim().is_empty() {
+            s.summary.clone().unwrap_or_else(|| s.id.to_string())
+        } else {
+            s.name.clone()
+        };
+        for u in &s.users {
+            let Some(a) = acc.get_mut(&u.id) else {
+                continue;
+            };
+            a.schedules.insert(s.id.clone(), name.clone());
+            for ep in &s.escalation_policies {
+                let ep_name = policy_names
+                    .get(ep.id.as_str())
+                    .cloned()
+                    .or_else(|| ep.summary.clone())
+                    .unwrap_or_else(|| ep.id.to_string());
+                a.policies.entry(ep.id.clone()).or_insert(ep_name);
+            }
         }
     }
     for i in incidents.iter().filter(|i| i.status.is_open()) {

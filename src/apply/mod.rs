@@ -258,15 +258,7 @@ async fn run_phases(
                             let user = a.waits_for.clone().expect("checked above");
                             unsent(a, OutcomeStatus::Skipped, Cause::EmailNotFreed { user })
                         } else {
-                            let span = tracing::info_span!(
-                                "action",
-                                kind = %a.kind,
-                                email = %a.email,
-                                user_id = a.user_id.as_deref().unwrap_or("")
-                            );
-                            run_action(client, a, opts, &auth_stop)
-                                .instrument(span)
-                                .await
+                            run_logged(client, a, opts, &auth_stop).await
                         };
                         on_outcome(i, &o);
                         progress.inc();
@@ -281,6 +273,43 @@ async fn run_phases(
         results.extend(done);
     }
     results
+}
+
+/// [`run_action`] inside the action's tracing span, named `action`, whose fields every
+/// event of the action carries (README.md § Logging): `action` (the kind), `employee_id`
+/// (absent for a user no HR row names), `pagerduty_user_id` (a create's from the moment
+/// PagerDuty answered it) and `email`; then one info event, `action ended`, with the
+/// `outcome` and the `attempts`.
+async fn run_logged(
+    client: &Client,
+    a: &Action,
+    opts: &ApplyOptions,
+    auth_stop: &AtomicBool,
+) -> Outcome {
+    let span = tracing::info_span!(
+        "action",
+        action = %a.kind,
+        employee_id = tracing::field::Empty,
+        pagerduty_user_id = tracing::field::Empty,
+        email = %a.email,
+    );
+    if let Some(e) = &a.employee_id {
+        span.record("employee_id", e.as_str());
+    }
+    if let Some(u) = &a.user_id {
+        span.record("pagerduty_user_id", u.as_str());
+    }
+    async {
+        let o = run_action(client, a, opts, auth_stop).await;
+        tracing::info!(
+            outcome = o.status.as_str(),
+            attempts = o.attempts,
+            "action ended"
+        );
+        o
+    }
+    .instrument(span)
+    .await
 }
 
 /// Why the user a create found holding its email may not be adopted as employee
@@ -316,10 +345,21 @@ pub fn adoption_update(found: &User, n: &NewUser) -> UserUpdate {
     let differs = |want: &Option<String>, have: &Option<String>| {
         want.as_ref().filter(|w| Some(*w) != have.as_ref()).cloned()
     };
-    let description = match marker::parse(n.description.as_deref()).marker {
-        MarkerState::Valid(m) => {
+    // The create's marker line as the planner wrote it (signed when the run has a marker
+    // key, README.md § Marker integrity), after the found user's human text.
+    let line = n.description.as_deref().and_then(|d| {
+        d.lines()
+            .map(str::trim)
+            .find(|l| l.starts_with(marker::PREFIX))
+    });
+    let description = match (marker::parse(n.description.as_deref()).marker, line) {
+        (MarkerState::Valid(_), Some(line)) => {
             let human = marker::parse(found.description.as_deref()).human;
-            Some(marker::render(&human, &m))
+            Some(if human.is_empty() {
+                line.to_string()
+            } else {
+                format!("{human}\n{line}")
+            })
         }
         _ => n.description.clone(),
     };
@@ -534,6 +574,7 @@ async fn run_action(
             role,
             teams,
             suspended_on,
+            termination_date,
         } = step
         {
             let Some(read) = record.take() else {
@@ -553,6 +594,7 @@ async fn run_action(
                 role.clone(),
                 teams.clone(),
                 *suspended_on,
+                *termination_date,
                 chrono::Utc::now(),
             );
             if let Err(e) = opts.archive.append(&entry) {
@@ -618,6 +660,7 @@ async fn run_action(
                         o.cause = Some(Cause::NotAdopted { user: id, why });
                         return o;
                     }
+                    tracing::Span::current().record("pagerduty_user_id", id.as_str());
                     o.user_id = Some(id.clone());
                     // An adopted user (found by email instead of created) is brought to the
                     // create's state before its team steps: otherwise it would keep its

@@ -32,6 +32,20 @@ pub enum OutcomeStatus {
     Interrupted,
 }
 
+impl OutcomeStatus {
+    /// The report's word for the status (`applied`, `not_started`...), as serde writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutcomeStatus::Applied => "applied",
+            OutcomeStatus::Failed => "failed",
+            OutcomeStatus::Skipped => "skipped",
+            OutcomeStatus::Blocked => "blocked",
+            OutcomeStatus::NotStarted => "not_started",
+            OutcomeStatus::Interrupted => "interrupted",
+        }
+    }
+}
+
 /// The result of one action.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Outcome {
@@ -408,6 +422,14 @@ mod tests {
         for (cause, words) in cases {
             assert_eq!(cause.to_string(), words);
             assert_eq!(serde_json::to_value(&cause).unwrap(), words);
+        }
+    }
+
+    #[test]
+    fn a_status_logs_the_word_the_report_writes() {
+        use OutcomeStatus::*;
+        for s in [Applied, Failed, Skipped, Blocked, NotStarted, Interrupted] {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
         }
     }
 }

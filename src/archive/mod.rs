@@ -67,6 +67,14 @@ pub struct ArchiveRecord {
     pub teams: Vec<SavedMembership>,
     /// The date the user had been suspended on, for a suspended user.
     pub suspended_on: Option<NaiveDate>,
+    /// The termination date that brought the deletion into effect: the row's date when
+    /// the date decided the leaver in delete mode, or the date the suspension's marker
+    /// recorded for a deletion by `delete_suspended_after_days`; `None` when the status
+    /// (or a missing row) decided. While the HR row still carries this date, the person is
+    /// not a rehire (README.md § Dated changes and leave). Absent in records written
+    /// before it existed, which read as `None`.
+    #[serde(default)]
+    pub termination_date: Option<NaiveDate>,
     /// The profile as PagerDuty returned it (name, email, time zone, job title,
     /// description, colour, …; contact methods and rules are below).
     pub user: User,
@@ -78,13 +86,15 @@ pub struct ArchiveRecord {
 
 impl ArchiveRecord {
     /// The record of `read` (the full read just before the deletion) for `employee_id`,
-    /// restoring `role` and `teams`, written at `archived_at`.
+    /// restoring `role` and `teams`, deleted for `termination_date` (if a date decided),
+    /// written at `archived_at`.
     pub fn new(
         read: UserRecord,
         employee_id: Option<EmployeeId>,
         role: Role,
         teams: Vec<SavedMembership>,
         suspended_on: Option<NaiveDate>,
+        termination_date: Option<NaiveDate>,
         archived_at: DateTime<Utc>,
     ) -> ArchiveRecord {
         ArchiveRecord {
@@ -97,6 +107,7 @@ impl ArchiveRecord {
             role,
             teams,
             suspended_on,
+            termination_date,
             user: read.user,
             contact_methods: read.contact_methods,
             notification_rules: read.notification_rules,

@@ -43,6 +43,7 @@ fn record(id: &str, employee: Option<&str>, email: &str, phone: &str, day: u32) 
             role: crate::vocab::TeamRole::Manager,
         }],
         None,
+        None,
         at(day),
     )
 }
@@ -204,4 +205,29 @@ fn lookups_take_the_latest_record_and_email_only_for_unmarked_users() {
         a.by_user(&"POLD001".into()).unwrap().contact_methods[0].address,
         "1"
     );
+}
+
+#[test]
+fn a_record_written_before_the_termination_date_field_reads_as_none() {
+    let r = record("PUSER01", Some("7"), "a@example.com", "5550100", 3);
+    let mut line = serde_json::to_value(&r).unwrap();
+    assert!(
+        line.as_object_mut()
+            .unwrap()
+            .remove("termination_date")
+            .is_some()
+    );
+    let back: ArchiveRecord = serde_json::from_value(line).unwrap();
+    assert_eq!(back.termination_date, None);
+    assert!(back.same_content(&r));
+    // And a record with the date keeps it.
+    let mut dated = r.clone();
+    dated.termination_date = chrono::NaiveDate::from_ymd_opt(2026, 12, 10);
+    let text = serde_json::to_string(&dated).unwrap();
+    assert!(
+        text.contains("\"termination_date\":\"2026-12-10\""),
+        "{text}"
+    );
+    let back: ArchiveRecord = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, dated);
 }

@@ -6,8 +6,9 @@
 
 use super::Failure;
 use super::common::{
-    Ended, check_archive, check_report, client_from, finish_report, load_archive, observe_and_plan,
-    prompt, read_yes, refusal, settings, today, warn_archive, write_report,
+    Ended, check_archive, check_report, client_from, finish_report, load_archive, log_config,
+    log_plan, log_requests, log_roster, marker_keys, observe_and_plan_keyed, prompt, read_yes,
+    refusal, report_file, settings, today, warn_archive, write_report,
 };
 use super::live_report::{LiveReport, WRITE_EVERY};
 use super::stop::{self, Stops};
@@ -15,14 +16,15 @@ use crate::apply::lock::{self, ApplyLock};
 use crate::apply::{self, ApplyOptions, Halt, Outcome, OutcomeStatus, Stop};
 use crate::archive::Archive;
 use crate::cli::ApplyArgs;
-use crate::config::{Config, Connection, ENV_NOTIFY_URL, NotifyUrl};
+use crate::config::{Config, Connection, ENV_MARKER_KEY, ENV_NOTIFY_URL, NotifyUrl};
 use crate::exit::Exit;
 use crate::hr::{self, Roster};
 use crate::ids::UserId;
+use crate::marker::{self, MarkerKeys, MarkerState, Verdict};
 use crate::notify;
 use crate::observe::{Access, Needs, ObserveError, Observer, auth_hint};
 use crate::pagerduty::Client;
-use crate::plan::Plan;
+use crate::plan::{Plan, Step};
 use crate::printer::Printer;
 use crate::progress::Progress;
 use crate::report::{self, RunStatus, file::ReportFile};
@@ -42,7 +44,7 @@ use std::sync::Arc;
 /// [`Failure::Usage`] without `--yes` when stdin is not a terminal, or for a report or lock
 /// directory that cannot be written.
 pub(super) async fn run(a: ApplyArgs, printer: &Printer) -> Result<Exit, Failure> {
-    let file = a.report.as_deref().map(ReportFile::new);
+    let file = report_file(a.report.as_deref(), a.report_format);
     let mut notify = Notify::default();
     let result = match (
         notify_flag_or_env(&a),
@@ -130,17 +132,28 @@ async fn apply_run(
         a.hr.clone()
             .ok_or_else(|| Failure::Usage("apply needs --hr (or --plan)".into()))?;
     let cfg = Config::load(&a.config)?;
+    log_config(&a.config);
     learn_notify(notify, &cfg);
+    not_ahead(&cfg, a.as_of.as_of, "--as-of")?;
     let roster = hr::read_file(&hr_path, &cfg)?;
+    log_roster(&hr_path, &roster);
     let s = settings(&cfg, &a.connection)?;
+    let keys = marker_keys()?;
     notify.api_url = s.api_url.clone();
     let client = client_from(&cfg, &s)?;
     let _lock = stops.race(take_lock(&client, &cfg, &s, printer)).await?;
     let bar = printer.progress();
     let as_of = today(&cfg, a.as_of.as_of);
     let planned = stops
-        .race(observe_and_plan(
-            &client, &cfg, &roster, &bar, &s.api_url, as_of, a.safety,
+        .race(observe_and_plan_keyed(
+            &client,
+            &cfg,
+            &roster,
+            &bar,
+            &s.api_url,
+            as_of,
+            a.safety,
+            keys.as_ref(),
         ))
         .await?;
     warn_archive(&planned.archive, printer);
@@ -184,10 +197,12 @@ async fn apply_saved(
     notify: &mut Notify,
 ) -> Result<Ended, Failure> {
     let cfg = Config::load(&a.config)?;
+    log_config(&a.config);
     learn_notify(notify, &cfg);
     let saved = SavedPlan::read(plan_path)?;
     saved.check_config(&a.config)?;
     saved.check_as_of(a.as_of.as_of)?;
+    not_ahead(&cfg, saved.as_of, "the saved plan's as-of day")?;
     let archive = load_archive(&cfg)?;
     warn_archive(&archive, printer);
     let roster = match &a.hr {
@@ -198,6 +213,7 @@ async fn apply_saved(
         None => Roster::default(),
     };
     let s = settings(&cfg, &a.connection)?;
+    let keys = marker_keys()?;
     notify.api_url = s.api_url.clone();
     saved.check_api_url(&s.api_url)?;
     let client = client_from(&cfg, &s)?;
@@ -228,6 +244,8 @@ async fn apply_saved(
         ));
     }
     let plan = saved.plan_for_apply(a.safety.allow_oncall_gaps);
+    log_plan(&plan);
+    warn_not_signed(&plan, keys.as_ref(), printer);
     printer.out(&report::render_plan_styled(
         &plan,
         &roster,
@@ -256,6 +274,34 @@ async fn apply_saved(
     confirm_and_execute(a.yes, &run).await
 }
 
+/// With marker keys, warns when the saved `plan` writes markers the current key did not
+/// sign (a plan made without the key, or before a rotation): they are sent as saved, since
+/// signing them now would vouch for a plan made without checking the markers it read, and
+/// the next run checks them like any marker in PagerDuty.
+fn warn_not_signed(plan: &Plan, keys: Option<&MarkerKeys>, printer: &Printer) {
+    let Some(keys) = keys else { return };
+    let descriptions = plan
+        .actions
+        .iter()
+        .flat_map(|a| &a.steps)
+        .filter_map(|s| match s {
+            Step::CreateUser(n) => n.description.as_deref(),
+            Step::UpdateUser(u) => u.description.as_deref(),
+            _ => None,
+        });
+    let not_signed = descriptions
+        .filter(|d| {
+            let p = marker::parse(Some(d));
+            matches!(&p.marker, MarkerState::Valid(m) if keys.check(m, p.sig.as_deref()) != Verdict::Current)
+        })
+        .count();
+    if not_signed > 0 {
+        printer.err(&format!(
+            "Warning: {not_signed} marker(s) this saved plan writes are not signed with {ENV_MARKER_KEY} (the plan was made without it or with another key); they are written as saved, and the next plan checks them (README.md § Marker integrity)"
+        ));
+    }
+}
+
 /// `[notify] url` of `cfg`, unless `--notify` or the environment already named one.
 fn learn_notify(notify: &mut Notify, cfg: &Config) {
     if notify.url.is_none() {
@@ -266,8 +312,8 @@ fn learn_notify(notify: &mut Notify, cfg: &Config) {
 /// Takes the apply lock for the account `client` reaches ([`lock::account_of`]: the web host
 /// of one user's `html_url`, read with one `GET /users?limit=1`, else the normalised API
 /// URL of `s`), in `[safety] lock_dir` or else the machine-wide default
-/// ([`lock::default_lock_dir`], created when missing), warning when it is taken over from a
-/// process that no longer holds it.
+/// ([`lock::default_lock_dir`]), either created when missing (mode 0700), warning when it
+/// is taken over from a process that no longer holds it.
 ///
 /// # Errors
 /// [`Failure::Refused`] when another apply holds it, [`Failure::Usage`] when the lock file
@@ -285,16 +331,15 @@ async fn take_lock(
         .map_err(|e| Failure::from(ObserveError::from_api(e, &s.api_url)))?;
     let dir = match &cfg.safety.lock_dir {
         Some(d) => d.clone(),
-        None => {
-            let d = lock::default_lock_dir().ok_or_else(|| {
-                Failure::Usage(
-                    "no state directory is known for the apply lock (no home directory); set [safety] lock_dir".into(),
-                )
-            })?;
-            lock::create_lock_dir(&d).map_err(|e| Failure::Usage(e.to_string()))?;
-            d
-        }
+        None => lock::default_lock_dir().ok_or_else(|| {
+            Failure::Usage(
+                "no state directory is known for the apply lock (no home directory); set [safety] lock_dir".into(),
+            )
+        })?,
     };
+    // A configured directory that does not exist yet is created like the default one (a
+    // fresh volume, a first run), rather than refusing the run.
+    lock::create_lock_dir(&dir).map_err(|e| Failure::Usage(e.to_string()))?;
     let path = lock::lock_path(&dir, &lock::account_of(web.as_deref(), &s.api_url));
     let lock = ApplyLock::acquire(&path).map_err(|e| match e {
         lock::LockError::Held { .. } => Failure::Refused(e.to_string()),
@@ -313,8 +358,27 @@ async fn take_lock(
     Ok(lock)
 }
 
+/// Refuses an `apply` as of `as_of` when that day is after today in `[lifecycle]
+/// default_time_zone`: a dated change (a scheduled termination, a deletion, a future hire's
+/// create) would be applied before its date, and what is written cannot wait for the day.
+/// `plan` and `validate` preview a later day freely. `what` names where the day came from.
+///
+/// # Errors
+/// [`Failure::Usage`] (exit 64), before any request.
+fn not_ahead(cfg: &Config, as_of: Option<chrono::NaiveDate>, what: &str) -> Result<(), Failure> {
+    let now = today(cfg, None);
+    match as_of {
+        Some(day) if day > now => Err(Failure::Usage(format!(
+            "{what} {day} is after today ({now} in {}): apply writes only what is due, so that no dated change is applied early; preview that day with plan --as-of {day} (nothing was sent to PagerDuty)",
+            cfg.lifecycle.default_time_zone
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// The report of a run whose plan was empty.
 fn no_changes(client: &Client, plan: &Plan, roster: &Roster) -> Ended {
+    log_requests(client);
     let stats = client.stats();
     Ended {
         exit: Exit::Success,
@@ -454,6 +518,7 @@ pub(super) async fn execute(run: &Run<'_>) -> Ended {
         () = flush => unreachable!("the flush loop never ends"),
     };
     let requests = report::requests_json(&before, &client.stats(), started.elapsed());
+    log_requests(client);
     // What was done is printed before the report is written: the writes have happened, so
     // a report that cannot be written must not also hide their outcome.
     printer.out(&report::render_apply(&outcomes, plan, roster));

@@ -3,13 +3,15 @@
 
 use super::Failure;
 use super::apply::{Run, execute};
-use super::common::{check_report, client_from, observe_and_plan, refusal, today, write_report};
+use super::common::{
+    check_report, client_from, observe_and_plan, refusal, report_file, today, write_report,
+};
 use crate::cli::{DemoArgs, SafetyFlags};
 use crate::config::{Config, Connection};
 use crate::exit::Exit;
 use crate::hr;
 use crate::printer::Printer;
-use crate::report::{self, file::ReportFile};
+use crate::report;
 use crate::sim;
 use std::path::Path;
 
@@ -47,7 +49,7 @@ pub(super) async fn run(a: DemoArgs, printer: &Printer) -> Result<Exit, Failure>
         .map_err(Failure::Usage)?;
     let client = client_from(&cfg, &s)?;
     let bar = printer.progress();
-    let file = a.report.as_deref().map(ReportFile::new);
+    let file = report_file(a.report.as_deref(), a.report_format);
 
     printer.out("=== hr2pagerduty plan ===\n\n");
     let day = today(&cfg, None);

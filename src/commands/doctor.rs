@@ -8,6 +8,7 @@
 //! |---|---|---|
 //! | `api_key` | `GET /users/me` | PagerDuty rejects the key (401) or cannot be reached; a 400 means an account-level key and passes (OpenAPI `getCurrentUser`) |
 //! | `write_access` | none | never (a note): a read-only key shows itself only by a 403 on a write |
+//! | `marker_key` | none | `PAGERDUTY_MARKER_KEY` (or `_PREVIOUS`) is set but refused (empty, too short); unset it is a note: markers are not signed |
 //! | `from_user` | `GET /users?query=` | no user has `[pagerduty] from` (fact F6) |
 //! | `vocabulary` | none | the time zone is not one of PagerDuty's 135, or a role is not in its enums |
 //! | `abilities` | `GET /abilities` | the account lacks `teams` while `[[teams.rule]]` exist (§5.1: 402 without it), or `read_only_users` while a stakeholder role is configured (fact F16) |
@@ -18,10 +19,13 @@
 //! `skipped`). Exit 0 only when no check failed; any failure is exit 1.
 
 use super::Failure;
-use super::common::{client_from, pretty, settings};
+use super::common::{client_from, log_requests, marker_keys, pretty, settings};
 use crate::cli::{DoctorArgs, Format};
-use crate::config::{Config, ENV_API_KEY};
+use crate::config::{Config, ENV_API_KEY, ENV_MARKER_KEY, ENV_MARKER_KEY_PREVIOUS};
 use crate::exit::Exit;
+use crate::marker::MarkerKeys;
+use crate::marker::sign::MIN_KEY_BYTES;
+use crate::observe::connection_hint;
 use crate::pagerduty::{ApiError, Client, KeyOwner, TransportKind};
 use crate::plan::Policy;
 use crate::plan::rules::ResolvedRules;
@@ -93,6 +97,7 @@ pub(super) async fn run(a: DoctorArgs, printer: &Printer) -> Result<Exit, Failur
     let s = settings(&cfg, &a.connection)?;
     let client = client_from(&cfg, &s)?;
     let checks = diagnose(&client, &cfg, &s.api_url).await;
+    log_requests(&client);
     let failed = checks.iter().any(|c| c.status == Status::Fail);
     match a.format {
         Format::Text => printer.out(&render_text(
@@ -121,6 +126,7 @@ async fn diagnose(client: &Client, cfg: &Config, api_url: &str) -> Vec<Check> {
         )
         .fix("use a full-access REST API key; with a read-only key plan works and apply fails with 403"),
     );
+    checks.push(marker_check(marker_keys()));
     let remote: [(&'static str, &'static str); 4] = [
         ("from_user", "From user"),
         ("abilities", "Abilities"),
@@ -147,10 +153,43 @@ async fn diagnose(client: &Client, cfg: &Config, api_url: &str) -> Vec<Check> {
     checks
 }
 
+/// Whether ownership markers are signed: passed with a usable `PAGERDUTY_MARKER_KEY`, a
+/// note without one (markers stay unsigned), failed for a key that is refused (every
+/// `plan` and `apply` would stop with exit 64).
+fn marker_check(keys: Result<Option<MarkerKeys>, Failure>) -> Check {
+    let (name, title) = ("marker_key", "Marker signing");
+    match keys {
+        Ok(Some(keys)) => Check::new(
+            name,
+            title,
+            Status::Pass,
+            format!(
+                "{ENV_MARKER_KEY} is set: every marker hr2pagerduty writes is signed, and a marker whose signature fails is not trusted{}",
+                if keys.has_previous() {
+                    format!("; markers signed with {ENV_MARKER_KEY_PREVIOUS} still verify and are signed again")
+                } else {
+                    String::new()
+                }
+            ),
+        ),
+        Ok(None) => Check::new(
+            name,
+            title,
+            Status::Note,
+            format!("{ENV_MARKER_KEY} is not set: ownership markers are not signed, so a user who edits their own profile can forge one"),
+        )
+        .fix(format!("set {ENV_MARKER_KEY} to a secret of at least {MIN_KEY_BYTES} bytes (openssl rand -hex 32) for plan and apply (README.md § Marker integrity)")),
+        Err(e) => Check::new(name, title, Status::Fail, e.to_string())
+            .fix(format!("set {ENV_MARKER_KEY} to a secret of at least {MIN_KEY_BYTES} bytes (openssl rand -hex 32), or unset it")),
+    }
+}
+
 /// A failed request as a failed check: the error (which never holds the key) and the fix
 /// for a refused key, an unreachable URL or a refused read.
 fn request_failed(name: &'static str, title: &'static str, e: &ApiError, api_url: &str) -> Check {
+    let hint = connection_hint(e, api_url);
     let fix = match e {
+        _ if hint.is_some() => hint.unwrap_or_default(),
         ApiError::Status { status: 401, .. } => format!(
             "check {ENV_API_KEY} (or the --api-key-file): PagerDuty rejected it; create a REST API key for the account at {api_url}"
         ),

@@ -5,7 +5,8 @@
 //! [`WRITE_EVERY_OUTCOMES`] outcomes, and once more when the run ends (by
 //! [`super::common::finish_report`]). Each write is
 //! atomic ([`ReportFile`]), so a run killed at any moment, even with SIGKILL, leaves a
-//! report that says it did not finish, never last night's.
+//! report that says it did not finish, never last night's. In every `--report-format`:
+//! CSV and Markdown show the actions not ended yet as `pending`.
 
 use crate::apply::Outcome;
 use crate::hr::Roster;
@@ -85,8 +86,7 @@ impl<'a> LiveReport<'a> {
             return;
         }
         let v = report::progress_json(&s.ended, self.plan, self.roster);
-        let text = super::common::pretty(&v) + "\n";
-        if let Err(e) = self.file.write(&text) {
+        if let Err(e) = self.file.write_report(&v) {
             // Said once: `unwritable` stops further attempts.
             self.printer.err(&format!(
                 "Warning: cannot write report {}: {e}",

@@ -127,12 +127,22 @@ impl From<SavedPlanError> for Failure {
 
 /// Runs the parsed command line: results on stdout, errors on stderr (through a
 /// [`Printer`] on the process's streams, with the `-v` count, `--no-progress` and
-/// `--color` of `cli`).
+/// `--color` of `cli`; `--log-format json` draws no progress bars either, so that stderr
+/// holds only JSON lines and the messages for people).
 /// A failure is printed as `Error: …` and gives its exit code; a run that would exit 0 or 2
 /// but could not write its stdout (other than to a closed pipe) exits 1.
 pub async fn run(cli: Cli) -> Exit {
-    let printer = Printer::stdio(cli.verbose, cli.no_progress).with_color(color_choice(cli.color));
+    let printer = stdio_printer(&cli);
     run_command(cli.command, &printer).await
+}
+
+/// The printer on the process's streams for `cli`: its `-v` count, its `--color`, and
+/// progress bars unless `--no-progress` or `--log-format json`.
+fn stdio_printer(cli: &Cli) -> Printer {
+    let json_logs = cli.log_format == crate::cli::LogFormat::Json;
+    // `--no-progress` is the command's, or the hidden global one older scripts give.
+    let no_progress = cli.no_progress || cli.command.no_progress() || json_logs;
+    Printer::stdio(cli.verbose, no_progress).with_color(color_choice(cli.color))
 }
 
 /// The printer's [`ColorChoice`] for `--color`.
@@ -202,6 +212,20 @@ mod tests {
         let printer = Printer::to_writers(Box::new(out), Box::new(err.clone()), 0);
         let code = run_command(command, &printer).await;
         (code, err.text())
+    }
+
+    #[test]
+    fn json_logs_draw_no_progress_bars() {
+        let printer = |args: &[&str]| {
+            let mut all = vec!["hr2pagerduty"];
+            all.extend(args);
+            all.extend(["completions", "bash"]);
+            format!("{:?}", stdio_printer(&Cli::try_parse_from(all).unwrap()))
+        };
+        assert!(printer(&[]).contains("progress: true"), "{}", printer(&[]));
+        assert!(printer(&["--log-format", "text"]).contains("progress: true"));
+        assert!(printer(&["--log-format", "json"]).contains("progress: false"));
+        assert!(printer(&["--no-progress"]).contains("progress: false"));
     }
 
     #[tokio::test]

@@ -144,6 +144,17 @@ pub const DEFAULT_PROVISION_DAYS_BEFORE_START: u32 = 0;
 /// Largest `[lifecycle] provision_days_before_start` validation accepts: 365 days (the
 /// smallest is 0). A hire date further ahead than a year is more likely a typo than a plan.
 pub const MAX_PROVISION_DAYS_BEFORE_START: u32 = 365;
+/// Default `[lifecycle] termination_catch_up_days`: a termination date up to 30 days old on
+/// a row the status still calls active is a scheduled termination still due, not a
+/// conflict, so that a termination blocked by on-call duties, refused by a safety cap, or
+/// missed (a night the job did not run, a crash) on its date is applied on a later night
+/// instead of turning into a leaver silently kept.
+pub const DEFAULT_TERMINATION_CATCH_UP_DAYS: u32 = 30;
+
+/// Largest `[lifecycle] termination_catch_up_days` validation accepts: 365 days (the
+/// smallest is 0, which makes every past termination date on an active row a conflict).
+pub const MAX_TERMINATION_CATCH_UP_DAYS: u32 = 365;
+
 /// Default `[lifecycle] oncall_lookahead_days`: a deactivation is blocked by an on-call
 /// shift that starts within the next 30 days (about one monthly rotation), so a leaver is
 /// not taken out of a rotation they are about to cover.

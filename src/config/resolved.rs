@@ -325,6 +325,11 @@ pub struct LifecycleConfig {
     pub provision_days_before_start: u32,
     /// Who decides when an active row carries a termination date before today.
     pub past_termination_date: PastTerminationDate,
+    /// `termination_catch_up_days` (0–365; default 30): a termination date at most this
+    /// many days before today, on a row the status calls active (or on leave) and not
+    /// before its hire date, is a scheduled termination still due (overdue), not a
+    /// conflict. 0: every past date on such a row is a conflict.
+    pub termination_catch_up_days: u32,
     /// What a leave of absence does to the user.
     pub on_leave: OnLeave,
     /// `oncall_lookahead_days`, 1–90: how far ahead an on-call shift blocks a deactivation
@@ -431,6 +436,10 @@ pub struct TeamRule {
     pub team: String,
     /// Team role: observer, responder or manager; always sent explicitly.
     pub role: TeamRole,
+    /// The 1-based line of its `team` key in the configuration file, for the messages of
+    /// mistakes found against the account (a team PagerDuty does not have); `None` for a
+    /// rule not read from a file.
+    pub line: Option<usize>,
 }
 
 /// `[safety]`, validated: limits checked before the first write. Defaults are the

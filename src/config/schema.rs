@@ -15,6 +15,7 @@ use super::defaults::{
     DEFAULT_MAX_REKEYS, DEFAULT_MAX_ROLE_CHANGE_PERCENT, DEFAULT_MAX_ROLE_CHANGES,
     DEFAULT_MAX_SHRINK_PERCENT, DEFAULT_ONCALL_LOOKAHEAD_DAYS, DEFAULT_PROVISION_DAYS_BEFORE_START,
     DEFAULT_RATE_LIMIT_WAIT_SECONDS, DEFAULT_REQUEST_TIMEOUT_SECONDS, DEFAULT_REQUESTS_PER_MINUTE,
+    DEFAULT_TERMINATION_CATCH_UP_DAYS,
 };
 use super::resolved::{
     Columns, Condition, DeactivationMode, Encoding, NameOrder, OnLeave, PastTerminationDate,
@@ -133,6 +134,8 @@ pub(super) struct LifecycleTable {
     pub provision_days_before_start: Spanned<i64>,
     #[serde(default)]
     pub past_termination_date: PastTerminationDate,
+    #[serde(default = "default_catch_up_days")]
+    pub termination_catch_up_days: Spanned<i64>,
     #[serde(default)]
     pub on_leave: OnLeave,
     #[serde(default = "default_deactivate")]
@@ -151,6 +154,10 @@ fn default_lookahead() -> Spanned<i64> {
 
 fn default_provision_days() -> Spanned<i64> {
     Spanned::new(0..0, i64::from(DEFAULT_PROVISION_DAYS_BEFORE_START))
+}
+
+fn default_catch_up_days() -> Spanned<i64> {
+    Spanned::new(0..0, i64::from(DEFAULT_TERMINATION_CATCH_UP_DAYS))
 }
 
 fn default_deactivate() -> Spanned<DeactivationMode> {
@@ -193,7 +200,7 @@ pub(super) struct TeamsTable {
 pub(super) struct TeamRuleTable {
     #[serde(default)]
     pub when: Condition,
-    pub team: String,
+    pub team: Spanned<String>,
     pub role: Spanned<TeamRole>,
 }
 

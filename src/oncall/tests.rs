@@ -37,6 +37,24 @@ fn incident(id: &str, title: &str, status: &str, assignees: &[&str]) -> Incident
     .unwrap()
 }
 
+/// A schedule as `GET /schedules` lists it (no `include[]`): its users and the policies
+/// using it, as `(id, summary)` references.
+fn schedule(id: &str, name: &str, users: &[&str], policies: &[(&str, &str)]) -> Schedule {
+    let users: Vec<_> = users
+        .iter()
+        .map(|u| json!({"id": u, "type": "user_reference"}))
+        .collect();
+    let policies: Vec<_> = policies
+        .iter()
+        .map(|(id, name)| json!({"id": id, "type": "escalation_policy_reference", "summary": name}))
+        .collect();
+    serde_json::from_value(json!({
+        "id": id, "type": "schedule", "name": name, "time_zone": "Etc/UTC",
+        "users": users, "escalation_policies": policies
+    }))
+    .unwrap()
+}
+
 fn ids(v: &[&str]) -> Vec<UserId> {
     v.iter().map(|s| UserId::new(*s)).collect()
 }
@@ -80,7 +98,7 @@ fn a_batched_answer_is_attributed_to_each_user_by_target_on_call_user_and_assign
         incident("Q1", "", "acknowledged", &["PALICE1"]),
         incident("Q3", "Fixed", "resolved", &["PFRANK1"]),
     ];
-    let a = attribute(&users, &policies, &oncalls, &incidents);
+    let a = attribute(&users, &policies, &oncalls, &incidents, &[]);
     assert!(a.unattributed.is_empty());
     let alice = &a.impacts[&UserId::new("PALICE1")];
     assert_eq!(
@@ -138,6 +156,7 @@ fn a_policy_targeting_none_of_the_batch_is_reported_unattributed() {
         &[policy("PEP1", "Ops", &[("PSCHED1", "schedule_reference")])],
         &[],
         &[],
+        &[],
     );
     assert_eq!(a.unattributed, vec![EscalationPolicyId::new("PEP1")]);
     assert!(a.impacts.values().all(OncallImpact::is_empty));
@@ -145,6 +164,7 @@ fn a_policy_targeting_none_of_the_batch_is_reported_unattributed() {
     let a = attribute(
         &ids(&["PBOB001"]),
         &[policy("PEP1", "Ops", &[("PSCHED1", "schedule_reference")])],
+        &[],
         &[],
         &[],
     );
@@ -171,6 +191,7 @@ fn only_an_empty_looked_up_impact_or_the_switch_lets_an_action_through() {
         &[policy("PEP1", "Ops", &[("PALICE1", "user_reference")])],
         &[oncall("PALICE1", "PEP1", "Ops", Some(("PS1", "Primary")))],
         &[incident("Q1", "Disk full", "triggered", &["PALICE1"])],
+        &[],
     )
     .impacts
     .remove(&UserId::new("PALICE1"))
@@ -178,11 +199,11 @@ fn only_an_empty_looked_up_impact_or_the_switch_lets_an_action_through() {
     let b = check(Some(&full), 30, false).unwrap();
     assert_eq!(
         b.to_string(),
-        "on escalation policy \"Ops\" (PEP1); on call in the next 30 days through schedule \"Primary\" (PS1); 1 open incident assigned: \"Disk full\" (Q1)"
+        "on escalation policy \"Ops\" (PEP1); on schedule \"Primary\" (PS1); 1 open incident assigned: \"Disk full\" (Q1)"
     );
     assert_eq!(
         b.remedy(),
-        "take them off escalation policy \"Ops\" (PEP1), as a target or on its schedules; hand their shifts on schedule \"Primary\" (PS1) to someone else; reassign or resolve incident \"Disk full\" (Q1); the next run then goes ahead (or rerun with --allow-oncall-gaps to go ahead now and leave these gaps)"
+        "take them off escalation policy \"Ops\" (PEP1), as a target or on its schedules; take them off schedule \"Primary\" (PS1), handing their shifts to someone else; reassign or resolve incident \"Disk full\" (Q1); the next run then goes ahead (or rerun with --allow-oncall-gaps to go ahead now and leave these gaps)"
     );
     assert_eq!(check(Some(&full), 30, true), None);
     assert_eq!(check(None, 30, true), None);
@@ -215,4 +236,99 @@ fn impacts_compare_by_id_and_the_window_renders_as_utc_seconds() {
     };
     assert_eq!(l.since_param(), "2026-03-02T09:00:00Z");
     assert_eq!(l.until_param(), "2026-04-01T09:00:00Z");
+}
+
+#[test]
+fn a_schedule_gives_its_listed_users_itself_and_the_policies_using_it() {
+    // Fred is in a layer of "Ops Weekly", which "Ops EP" uses; his next shift is beyond the
+    // lookahead, so no on-call names him. Keep holds a shift now (an on-call) and Amy is a
+    // direct target only. No policy uses "Spare"; an unnamed schedule is used by "Night EP".
+    let users = ids(&["PFRED01", "PKEEP01", "PAMY001"]);
+    let policies = [policy(
+        "PEPOPS1",
+        "Ops EP",
+        &[("PAMY001", "user_reference")],
+    )];
+    let oncalls = [oncall(
+        "PKEEP01",
+        "PEPOPS1",
+        "Ops EP",
+        Some(("PSCHED1", "the listed name wins over this summary")),
+    )];
+    let schedules = [
+        schedule(
+            "PSCHED1",
+            "Ops Weekly",
+            &["PKEEP01", "PFRED01", "PSTRANGER"],
+            &[(
+                "PEPOPS1",
+                "the policy listing's name wins over this summary",
+            )],
+        ),
+        schedule("PSPARE1", "Spare", &["PFRED01"], &[]),
+        schedule("PSNIGHT", "", &["PFRED01"], &[("PEPNITE", "Night EP")]),
+    ];
+    let a = attribute(&users, &policies, &oncalls, &[], &schedules);
+    let pairs = |v: Vec<(&str, &str)>| -> Vec<(String, String)> {
+        v.into_iter()
+            .map(|(i, n)| (i.to_string(), n.to_string()))
+            .collect()
+    };
+    let of = |u: &str| {
+        let i = &a.impacts[&UserId::new(u)];
+        (
+            i.escalation_policies
+                .iter()
+                .map(|n| (n.id.to_string(), n.name.clone()))
+                .collect::<Vec<_>>(),
+            i.schedules
+                .iter()
+                .map(|n| (n.id.to_string(), n.name.clone()))
+                .collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(
+        of("PFRED01"),
+        (
+            pairs(vec![("PEPNITE", "Night EP"), ("PEPOPS1", "Ops EP")]),
+            // Sorted by name: an unnamed schedule goes by its ID.
+            pairs(vec![
+                ("PSCHED1", "Ops Weekly"),
+                ("PSNIGHT", "PSNIGHT"),
+                ("PSPARE1", "Spare")
+            ])
+        )
+    );
+    assert_eq!(
+        of("PKEEP01"),
+        (
+            pairs(vec![("PEPOPS1", "Ops EP")]),
+            pairs(vec![("PSCHED1", "Ops Weekly")])
+        )
+    );
+    assert_eq!(of("PAMY001"), (pairs(vec![("PEPOPS1", "Ops EP")]), vec![]));
+    assert_eq!(
+        a.impacts.len(),
+        3,
+        "no entry for a listed user not asked for"
+    );
+
+    // Without the schedules Fred holds nothing and would go ahead; with them he is blocked,
+    // in words naming the policy and the schedule.
+    let without = attribute(&users, &policies, &oncalls, &[], &[]);
+    assert!(without.impacts[&UserId::new("PFRED01")].is_empty());
+    assert_eq!(
+        check(without.impacts.get(&UserId::new("PFRED01")), 30, false),
+        None
+    );
+    let only_ops = attribute(&users, &policies, &oncalls, &[], &schedules[..1]);
+    let b = check(only_ops.impacts.get(&UserId::new("PFRED01")), 30, false).unwrap();
+    assert_eq!(
+        b.to_string(),
+        "on escalation policy \"Ops EP\" (PEPOPS1); on schedule \"Ops Weekly\" (PSCHED1)"
+    );
+    assert_eq!(
+        b.remedy(),
+        "take them off escalation policy \"Ops EP\" (PEPOPS1), as a target or on its schedules; take them off schedule \"Ops Weekly\" (PSCHED1), handing their shifts to someone else; the next run then goes ahead (or rerun with --allow-oncall-gaps to go ahead now and leave these gaps)"
+    );
 }

@@ -34,7 +34,9 @@
 use super::error::{ApiError, IncompleteReason};
 use super::models::incidents::{Incident, IncidentsPage};
 use super::models::licenses::{LicenseAllocation, LicenseAllocationsPage};
-use super::models::oncall::{EscalationPoliciesPage, EscalationPolicy, Oncall, OncallsPage};
+use super::models::oncall::{
+    EscalationPoliciesPage, EscalationPolicy, Oncall, OncallsPage, Schedule, SchedulesPage,
+};
 use super::models::{Pagination, Team, TeamMember, TeamMembersPage, TeamsPage, User, UsersPage};
 use super::transport::{Request, Transport};
 use futures::StreamExt;
@@ -105,6 +107,16 @@ impl Page for EscalationPoliciesPage {
         (self.escalation_policies, self.page)
     }
     fn id(item: &EscalationPolicy) -> &str {
+        item.id.as_str()
+    }
+}
+
+impl Page for SchedulesPage {
+    type Item = Schedule;
+    fn into_parts(self) -> (Vec<Schedule>, Pagination) {
+        (self.schedules, self.page)
+    }
+    fn id(item: &Schedule) -> &str {
         item.id.as_str()
     }
 }

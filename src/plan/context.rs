@@ -6,9 +6,11 @@
 use super::Inputs;
 use super::handoff::Handoffs;
 use super::licenses::Licensing;
+use super::matching::Resign;
 use super::policy::Policy;
 use super::rules::ResolvedRules;
 use crate::ids::{EmployeeId, TeamId, UserId};
+use crate::marker::{self, Marker};
 use crate::pagerduty::models::User;
 use crate::vocab::TeamRole;
 use std::collections::{BTreeMap, BTreeSet};
@@ -47,6 +49,8 @@ pub(super) struct Ctx<'a> {
     pub(super) notes: Vec<String>,
     /// The account's licences and the licence changes the builders record.
     pub(super) licensing: Licensing<'a>,
+    /// Users whose trusted marker is to be signed again ([`super::matching::Index::resign`]).
+    pub(super) resign: BTreeMap<UserId, Resign>,
 }
 
 impl<'a> Ctx<'a> {
@@ -85,7 +89,14 @@ impl<'a> Ctx<'a> {
             handoffs: Handoffs::default(),
             notes: Vec::new(),
             licensing: Licensing::default(),
+            resign: BTreeMap::new(),
         }
+    }
+
+    /// The description `human` + the marker line of `m`, signed when the run has marker
+    /// keys: what every builder writes.
+    pub(super) fn render_marker(&self, human: &str, m: &Marker) -> String {
+        marker::render_with(human, m, self.inp.marker_keys)
     }
 
     /// The team's name, or its ID when the account has no such team.

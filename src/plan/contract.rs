@@ -181,6 +181,11 @@ pub enum Step {
         teams: Vec<SavedMembership>,
         /// When the user had been suspended, for a suspended user.
         suspended_on: Option<NaiveDate>,
+        /// The termination date that brought the deletion into effect, when a date
+        /// decided (recorded in the archive, so that the row keeping this date is not
+        /// taken for a rehire); absent from plans saved before it existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        termination_date: Option<NaiveDate>,
     },
     /// Re-creates on the user the contact methods and notification rules that the archive
     /// holds for the deleted user `from_user` (the previous PagerDuty ID): reads what the

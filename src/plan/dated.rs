@@ -18,18 +18,28 @@
 //!    - a termination date of today: a leaver (a scheduled termination comes due today);
 //!    - a termination date after today: a scheduled termination, pending until that date;
 //!    - a termination date before today: without a status column the date decides (a
-//!      leaver); a suspension that this very date brought into effect in an earlier run
-//!      stays (the user's marker records the date, see [`crate::marker::Suspension`]);
-//!      otherwise it is a conflict, which `[lifecycle] past_termination_date` decides
-//!      (`status`, the default: still employed; `date`: a leaver) and the plan reports;
+//!      leaver); a date at most `[lifecycle] termination_catch_up_days` days old (default
+//!      30) is a scheduled termination still due, "overdue" (a leaver: a termination that
+//!      was blocked by on-call duties, refused by a safety cap, or missed on its date is
+//!      applied on a later night instead of turning into a leaver silently kept); a
+//!      deactivation that this very date brought into effect in an earlier run stays
+//!      (the user's marker records the date, see [`crate::marker::Suspension`], and so
+//!      does the archive record of a deleted user, see
+//!      [`crate::archive::ArchiveRecord::termination_date`]); otherwise it is a conflict,
+//!      which `[lifecycle] past_termination_date` decides (`status`, the default: still
+//!      employed; `date`: a leaver) and the plan reports;
 //!    - on leave: `[lifecycle] on_leave = "keep"` keeps the user as an active employee's,
 //!      `"suspend"` suspends it.
 //!
 //! A scheduled termination is therefore applied on its date without HR changing the
-//! status, and is not undone the next day: the suspension records the date that brought
-//! it, and stays while the export keeps that date. A rehire shows in the export as a new
-//! hire date after the termination date, the termination date removed, or (when the
-//! status decided the termination) the status back to active.
+//! status (or on a later night, within the catch-up days, when it could not be applied on
+//! its date), and is not undone later: the suspension (or the deleted user's archive
+//! record) records the date that brought it, and stays while the export keeps that date. A
+//! rehire shows in the export as a new hire date after the termination date, the
+//! termination date removed or changed, or (when the status decided the termination) the
+//! status back to active. The trade-off of the catch-up: a rehire within the catch-up days
+//! whose row keeps the old termination date and carries no later hire date is offboarded
+//! again; such a rehire should carry the new hire date.
 
 use super::policy::Policy;
 use crate::config::{OnLeave, PastTerminationDate};
@@ -77,19 +87,32 @@ pub struct Dated {
     /// A termination date after today on a row that is not a leaver: the deactivation
     /// comes due on that date.
     pub termination_scheduled: Option<NaiveDate>,
-    /// A termination date before today on a row whose status says active (or on leave):
-    /// a conflict, decided by `[lifecycle] past_termination_date` and reported by the plan.
+    /// A termination date before today, older than `[lifecycle] termination_catch_up_days`,
+    /// on a row whose status says active (or on leave), that no earlier run applied: a
+    /// conflict, decided by `[lifecycle] past_termination_date` and reported by the plan.
     pub conflict: Option<NaiveDate>,
+    /// A termination date before today but within `termination_catch_up_days`, on a row
+    /// whose status says active (or on leave): a scheduled termination still due (the
+    /// standing is then a leaver by this date).
+    pub overdue: Option<NaiveDate>,
+}
+
+/// True when termination date `date`, before `today`, is at most
+/// `policy.termination_catch_up_days` days old: a scheduled termination still due.
+pub fn within_catch_up(policy: &Policy, today: NaiveDate, date: NaiveDate) -> bool {
+    date < today && (today - date).num_days() <= i64::from(policy.termination_catch_up_days)
 }
 
 /// What `e`'s status and dates mean on `today` under `policy`. `applied` is the
-/// termination date recorded in the suspension of `e`'s user, if a date brought one into
-/// effect in an earlier run (see the module docs).
+/// termination date recorded in the suspension of `e`'s user (or in the archive record of
+/// its deleted user), if a date brought the deactivation into effect in an earlier run (see
+/// the module docs).
 pub fn dated(e: &Employee, policy: &Policy, today: NaiveDate, applied: Option<NaiveDate>) -> Dated {
     let mut out = Dated {
         standing: Standing::Employed { on_leave: false },
         termination_scheduled: None,
         conflict: None,
+        overdue: None,
     };
     if e.status == Lifecycle::Terminated {
         out.standing = Standing::Leaver(LeaverCause::Status);
@@ -119,14 +142,19 @@ pub fn dated(e: &Employee, policy: &Policy, today: NaiveDate, applied: Option<Na
         return out;
     }
     if let Some(t) = termination {
+        // Only a status can contradict a date: without one the date decides anyway.
+        let overdue = e.status_value.is_some() && within_catch_up(policy, today, t);
         let date_decides = t == today
+            || overdue
             || e.status_value.is_none()
             || applied == Some(t)
             || policy.past_termination_date == PastTerminationDate::Date;
         if t > today {
             out.termination_scheduled = Some(t);
         } else {
-            if t < today && e.status_value.is_some() && applied != Some(t) {
+            if overdue {
+                out.overdue = Some(t);
+            } else if t < today && e.status_value.is_some() && applied != Some(t) {
                 out.conflict = Some(t);
             }
             if date_decides {
@@ -159,7 +187,11 @@ pub struct Counts {
     pub pending: usize,
     /// Of the others, termination dates after today.
     pub scheduled_terminations: usize,
-    /// Termination dates before today on rows the status calls active.
+    /// Of the leavers, termination dates before today but within
+    /// `termination_catch_up_days` on rows the status calls active: still due.
+    pub overdue_terminations: usize,
+    /// Termination dates before today, older than `termination_catch_up_days`, on rows the
+    /// status calls active.
     pub conflicts: usize,
 }
 
@@ -177,6 +209,7 @@ pub fn counts(roster: &Roster, policy: &Policy, today: NaiveDate) -> Counts {
             Standing::NotYetHired { .. } => c.pending += 1,
         }
         c.scheduled_terminations += usize::from(d.termination_scheduled.is_some());
+        c.overdue_terminations += usize::from(d.overdue.is_some());
         c.conflicts += usize::from(d.conflict.is_some());
     }
     c

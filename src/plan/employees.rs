@@ -16,7 +16,7 @@
 //! the identity-drift check does not count it before its hire date.
 
 use super::Tally;
-use super::build::{Record, create, leave, reactivate, restorable_record, restore, update};
+use super::build::{Record, create, leave, reactivate, restorable_record, restore, sign, update};
 use super::context::Ctx;
 use super::contract::{DateConflict, Pending};
 use super::dated::{self, Dated, LeaverCause, Standing};
@@ -60,7 +60,13 @@ pub(super) fn plan_employee<'a>(
         Found::ByMarker(u) | Found::ByEmail(u) => Some(*u),
         Found::Nobody | Found::Blocked { .. } => rekey.as_ref().map(|(u, _)| *u),
     };
-    let d = dated_of(index, matched, e, cx.policy, cx.inp.today);
+    // No user: the termination date for which the archive says this employee's user was
+    // deleted, if a date brought that deletion (the row keeping it is no rehire).
+    let deleted_for = match matched {
+        None => restorable_record(cx, e).and_then(|r| r.termination_date),
+        Some(_) => None,
+    };
+    let d = dated_of(index, matched, e, cx.policy, cx.inp.today, deleted_for);
     let not_yet_hired = matches!(d.standing, Standing::NotYetHired { .. });
     if matches!(d.standing, Standing::Employed { .. }) {
         t.hr_active += 1;
@@ -228,12 +234,21 @@ pub(super) fn plan_employee<'a>(
             a.rekeyed_from = rekeyed_from;
             t.out.actions.push(a);
         }
-        None => t.out.unchanged += 1,
+        // Nothing to do but perhaps signing the marker again.
+        None => match user
+            .zip(current_marker)
+            .and_then(|(u, m)| sign(cx, u, human, m, Some(e.line)))
+        {
+            Some(a) => t.out.actions.push(a),
+            None => t.out.unchanged += 1,
+        },
     }
 }
 
 /// How `e` stands today ([`dated::dated`]), given what matching `found` for it: the
-/// termination date a suspension recorded on its user counts as applied.
+/// termination date a suspension recorded on its user counts as applied. The archive is
+/// not read: this is for the email hand-offs, which only concern employed people whose
+/// user their marker found.
 pub(super) fn dated_for(
     index: &Index<'_>,
     found: &Found<'_>,
@@ -245,23 +260,27 @@ pub(super) fn dated_for(
         Found::ByMarker(u) | Found::ByEmail(u) => Some(*u),
         Found::Nobody | Found::Blocked { .. } => None,
     };
-    dated_of(index, matched, e, policy, today)
+    dated_of(index, matched, e, policy, today, None)
 }
 
 /// How `e` stands today when its row decided user `matched` (found, or taken over by a
-/// re-key): the termination date a suspension recorded on that user counts as applied.
+/// re-key): the termination date a suspension recorded on that user counts as applied, and
+/// so does `deleted_for`, the date the archive recorded for the deletion of `e`'s user when
+/// no user matched.
 fn dated_of(
     index: &Index<'_>,
     matched: Option<&User>,
     e: &Employee,
     policy: &Policy,
     today: NaiveDate,
+    deleted_for: Option<NaiveDate>,
 ) -> Dated {
-    // A termination date that brought the suspension of this employee's user into effect.
+    // A termination date that brought the deactivation of this employee's user into effect.
     let applied = matched
         .and_then(|u| index.marker(u))
         .and_then(|m| m.suspended.as_ref())
-        .and_then(|s| s.termination_date);
+        .and_then(|s| s.termination_date)
+        .or(deleted_for);
     dated::dated(e, policy, today, applied)
 }
 
@@ -370,6 +389,14 @@ fn leaver_reason(cx: &Ctx<'_>, e: &Employee, cause: LeaverCause, by_email: bool)
                 format!("scheduled termination: termination date {date} is today")
             }
             None => format!("leaver: termination date {date} has passed (no status column)"),
+            Some(v) if dated::within_catch_up(cx.policy, cx.inp.today, date) => {
+                let days = (cx.inp.today - date).num_days();
+                format!(
+                    "scheduled termination overdue since {date} ({days} day{} ago; status {v:?} in HR; within [lifecycle] termination_catch_up_days = {})",
+                    if days == 1 { "" } else { "s" },
+                    cx.policy.termination_catch_up_days
+                )
+            }
             Some(v) if cx.policy.past_termination_date == PastTerminationDate::Date => format!(
                 "leaver: termination date {date} has passed; status {v:?} in HR, [lifecycle] past_termination_date = \"date\""
             ),

@@ -8,7 +8,7 @@
 //! (then it is listed as skipped).
 
 use super::Tally;
-use super::build::{Record, deactivate, leave};
+use super::build::{Record, deactivate, leave, sign};
 use super::context::Ctx;
 use super::matching::Index;
 use super::ownership::untouchable;
@@ -63,7 +63,10 @@ pub(super) fn plan_users_without_row<'a>(
             why,
         ) {
             Some(a) => t.out.actions.push(a),
-            None => t.out.unchanged += 1,
+            None => match marker.and_then(|m| sign(cx, u, human, m, None)) {
+                Some(a) => t.out.actions.push(a),
+                None => t.out.unchanged += 1,
+            },
         }
     }
 }
@@ -113,7 +116,10 @@ fn plan_unmanaged<'a>(
             let human = index.human(u);
             match deactivate(cx, u, None, None, human, record, Record::default(), why) {
                 Some(a) => t.out.actions.push(a),
-                None => t.out.unchanged += 1,
+                None => match record.and_then(|m| sign(cx, u, human, m, None)) {
+                    Some(a) => t.out.actions.push(a),
+                    None => t.out.unchanged += 1,
+                },
             }
         }
     }

@@ -7,14 +7,47 @@
 //! employee's marker; the email finds a user whose marker (readable or not) names another
 //! employee; or no user matches but an unreadable marker seems to name this employee (a
 //! create would duplicate that user).
+//!
+//! With marker keys ([`super::Inputs::marker_keys`]) a marker is trusted only when its tag
+//! verifies ([`crate::marker::sign`]), or, unsigned, when the HR row of the employee it
+//! names has the user's email (and it records no suspension that this run would restore);
+//! an unsigned offboarding record is trusted while no HR row has the user's email. A marker
+//! that is not trusted is handled as an unreadable one (noted, matched by email only, its
+//! claimed employee ID still blocks a duplicate create). A trusted marker that is unsigned
+//! or signed with the previous key is to be signed again ([`Index::resign`]).
 
+use super::Inputs;
+use super::dated::{self, Standing};
 use super::skip::SkipCause;
 use crate::email::Email;
 use crate::hr::Employee;
-use crate::ids::EmployeeId;
-use crate::marker::{self, Marker, MarkerState, Parsed};
+use crate::ids::{EmployeeId, UserId};
+use crate::marker::{self, Marker, MarkerKeys, MarkerState, Parsed, Verdict};
 use crate::pagerduty::models::User;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Why a trusted marker is written again with the current key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Resign {
+    /// It has no `sig` (written before the key was set): the one-time migration.
+    Unsigned,
+    /// Its `sig` is the previous key's (`PAGERDUTY_MARKER_KEY_PREVIOUS`): a rotation.
+    Previous,
+}
+
+impl Resign {
+    /// The reason of an action that only signs the marker.
+    pub(super) fn reason(self) -> &'static str {
+        match self {
+            Resign::Unsigned => {
+                "sign marker: it was written unsigned (before PAGERDUTY_MARKER_KEY was set) and the user's email is the HR row's"
+            }
+            Resign::Previous => {
+                "re-sign marker: it is signed with PAGERDUTY_MARKER_KEY_PREVIOUS; the current key replaces it"
+            }
+        }
+    }
+}
 
 /// The account's users indexed by marker employee ID and by email.
 pub(super) struct Index<'a> {
@@ -28,6 +61,8 @@ pub(super) struct Index<'a> {
     claims: BTreeMap<EmployeeId, Vec<&'a User>>,
     /// One note per unreadable marker, in listing order.
     notes: Vec<String>,
+    /// Users whose trusted marker is to be signed again, and why.
+    resign: BTreeMap<UserId, Resign>,
 }
 
 /// What matching found for one employee.
@@ -51,17 +86,30 @@ pub(super) enum Found<'a> {
 }
 
 impl<'a> Index<'a> {
-    /// Indexes `users`, noting each unreadable marker.
-    pub(super) fn new(users: &'a [User]) -> Index<'a> {
+    /// Indexes the users of `inp`, noting each unreadable marker and, with marker keys,
+    /// each marker that is not trusted.
+    pub(super) fn new(inp: Inputs<'a>) -> Index<'a> {
+        let users = inp.users;
         let mut ix = Index {
             by_marker: BTreeMap::new(),
             parsed: BTreeMap::new(),
             by_email: BTreeMap::new(),
             claims: BTreeMap::new(),
             notes: Vec::new(),
+            resign: BTreeMap::new(),
         };
+        let trust = inp.marker_keys.map(|keys| Trust::new(inp, keys));
         for u in users {
-            let p = marker::parse(u.description.as_deref());
+            let mut p = marker::parse(u.description.as_deref());
+            if let (Some(trust), MarkerState::Valid(m)) = (&trust, &p.marker) {
+                match trust.check(u, m, p.sig.as_deref()) {
+                    Ok(None) => {}
+                    Ok(Some(why)) => {
+                        ix.resign.insert(u.id.clone(), why);
+                    }
+                    Err(why) => p.marker = MarkerState::Invalid(why),
+                }
+            }
             match &p.marker {
                 MarkerState::Valid(m) => {
                     if let Some(eid) = &m.employee_id {
@@ -93,6 +141,11 @@ impl<'a> Index<'a> {
     /// The notes about unreadable markers, in listing order.
     pub(super) fn notes(&self) -> &[String] {
         &self.notes
+    }
+
+    /// The users whose trusted marker is to be signed again with the current key, and why.
+    pub(super) fn resign(&self) -> &BTreeMap<UserId, Resign> {
+        &self.resign
     }
 
     /// The human text of `u`'s description (everything but the marker line).
@@ -176,5 +229,77 @@ impl<'a> Index<'a> {
             };
         }
         Found::Nobody
+    }
+}
+
+/// What deciding whether a marker is trusted reads: the keys, and the export's rows by
+/// employee ID and by email, with the policy and the date their standing needs.
+struct Trust<'a> {
+    keys: &'a MarkerKeys,
+    inp: Inputs<'a>,
+    rows: BTreeMap<&'a EmployeeId, &'a Employee>,
+    emails: BTreeSet<&'a Email>,
+}
+
+impl<'a> Trust<'a> {
+    fn new(inp: Inputs<'a>, keys: &'a MarkerKeys) -> Trust<'a> {
+        let mut rows = BTreeMap::new();
+        for e in &inp.roster.employees {
+            rows.entry(&e.employee_id).or_insert(e);
+        }
+        Trust {
+            keys,
+            inp,
+            rows,
+            emails: inp.roster.employees.iter().map(|e| &e.email).collect(),
+        }
+    }
+
+    /// Whether `u`'s readable marker `m` (with tag `sig`) is trusted: `Ok` with what
+    /// signing it again needs, or `Err` with why not (for the note).
+    fn check(&self, u: &User, m: &Marker, sig: Option<&str>) -> Result<Option<Resign>, String> {
+        let email = Email::normalise(&u.email);
+        match self.keys.check(m, sig) {
+            Verdict::Current => Ok(None),
+            Verdict::Previous => Ok(Some(Resign::Previous)),
+            Verdict::Failed => Err(format!(
+                "its signature does not verify with PAGERDUTY_MARKER_KEY{} (edited outside hr2pagerduty, or signed with a key this run does not hold)",
+                if self.keys.has_previous() {
+                    " or PAGERDUTY_MARKER_KEY_PREVIOUS"
+                } else {
+                    ""
+                }
+            )),
+            Verdict::Unsigned => match &m.employee_id {
+                None if self.emails.contains(&email) => Err(
+                    "it is an unsigned offboarding record and an HR row now has this user's email, so the record is not trusted to restore a role or teams".into(),
+                ),
+                None => Ok(Some(Resign::Unsigned)),
+                Some(eid) => match self.rows.get(eid) {
+                    None => Err(format!(
+                        "it is unsigned and no HR row of employee {eid} confirms it (a signed marker is needed to claim an employee ID the export does not list)"
+                    )),
+                    Some(e) if e.email != email => Err(format!(
+                        "it is unsigned and the HR row of employee {eid} (line {}) has another email",
+                        e.line
+                    )),
+                    Some(e) if m.suspended.is_some() && self.employed(e, m) => Err(format!(
+                        "it is unsigned and records a suspension while employee {eid} (line {}) is employed, so the record is not trusted to restore a role or teams",
+                        e.line
+                    )),
+                    Some(_) => Ok(Some(Resign::Unsigned)),
+                },
+            },
+        }
+    }
+
+    /// Whether `e` is provisioned today, with the termination date `m`'s suspension
+    /// records counted as applied (as the employee pass reads it).
+    fn employed(&self, e: &Employee, m: &Marker) -> bool {
+        let applied = m.suspended.as_ref().and_then(|s| s.termination_date);
+        matches!(
+            dated::dated(e, self.inp.policy, self.inp.today, applied).standing,
+            Standing::Employed { .. }
+        )
     }
 }

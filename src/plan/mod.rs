@@ -41,8 +41,8 @@
 //! # On-call checks
 //! Every deactivation and deletion carries the on-call duties of its user
 //! ([`Action::oncall`], from [`Inputs::oncall`]) and is blocked ([`Action::blocked`], by
-//! [`crate::oncall::check`])
-//! while the user is on an escalation policy, on call in the lookahead or assigned open
+//! [`crate::oncall::check`]) while the user is on an escalation policy (as a target or
+//! through a schedule), on a schedule, on call in the lookahead or assigned open
 //! incidents, unless [`Policy::allow_oncall_gaps`]. A user whose duties were not given is
 //! named in [`Plan::needs_oncall`] and their deactivation blocked until they are: the
 //! caller looks them up and plans again. A blocked action keeps its steps (a saved plan
@@ -102,11 +102,12 @@ pub use contract::{
 };
 pub use policy::Policy;
 pub use preconditions::check_rules_offline;
-pub use skip::{Skip, SkipCause, UnknownSkipCause};
+pub use skip::{Skip, SkipCause, SkipSide, UnknownSkipCause};
 
 use crate::archive::Archive;
 use crate::hr::Roster;
 use crate::ids::{LicenseId, TeamId, UserId};
+use crate::marker::MarkerKeys;
 use crate::oncall::OncallFacts;
 use crate::pagerduty::models::licenses::LicenseWithCounts;
 use crate::pagerduty::models::{Team, TeamMember, User};
@@ -158,6 +159,11 @@ pub struct Inputs<'a> {
     /// Who holds which licence (`GET /license_allocations`), when read; see
     /// [`Plan::needs_license_holders`].
     pub license_holders: Option<&'a BTreeMap<UserId, LicenseId>>,
+    /// The marker keys (`PAGERDUTY_MARKER_KEY` and, during a rotation, `..._PREVIOUS`, read
+    /// by the commands): with them every marker the plan writes is signed and a marker is
+    /// trusted only as [`crate::marker::sign`] and README.md § Marker integrity say;
+    /// `None` leaves markers unsigned, as before keys existed.
+    pub marker_keys: Option<&'a MarkerKeys>,
 }
 
 /// What the passes over employees and users gather.
@@ -193,7 +199,8 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
         .map_err(PlanError::Rules)?;
     let mut cx = Ctx::new(inp, rules);
     cx.licensing = licensing;
-    let index = Index::new(inp.users);
+    let index = Index::new(inp);
+    cx.resign = index.resign().clone();
     cx.handoffs = handoff::Handoffs::new(
         &index,
         &inp.roster.employees,
@@ -218,7 +225,22 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
     }
     let mut p = t.finish(cx, &index);
     p.license_shortfalls = shortfalls;
+    if inp.marker_keys.is_none() && p.actions.iter().any(writes_marker) {
+        p.notes.push(UNSIGNED_NOTE.into());
+    }
     Ok(p)
+}
+
+/// The note of a plan that writes markers without a key.
+pub const UNSIGNED_NOTE: &str = "the markers this plan writes are not signed: PAGERDUTY_MARKER_KEY is not set, so a marker edited in PagerDuty cannot be told from one hr2pagerduty wrote (README.md § Marker integrity)";
+
+/// Whether `a` writes a description (every description hr2pagerduty writes holds a marker).
+fn writes_marker(a: &Action) -> bool {
+    a.steps.iter().any(|s| match s {
+        Step::CreateUser(n) => n.description.is_some(),
+        Step::UpdateUser(u) => u.description.is_some(),
+        _ => false,
+    })
 }
 
 /// Leaves alone every user carrying the marker of an employee that another user's marker

@@ -43,6 +43,9 @@ pub struct Policy {
     /// `[lifecycle] past_termination_date`: who decides when an active row carries a
     /// termination date before today.
     pub past_termination_date: PastTerminationDate,
+    /// `[lifecycle] termination_catch_up_days`: a termination date at most this many days
+    /// old on a row the status calls active is a scheduled termination still due.
+    pub termination_catch_up_days: u32,
     /// `[lifecycle] on_leave`: keep or suspend the users of employees on leave.
     pub on_leave: OnLeave,
     /// `[lifecycle] deactivate`: whether leavers are suspended or deleted.
@@ -83,6 +86,7 @@ impl Policy {
             rekey_employee_ids: false,
             provision_days_before_start: cfg.lifecycle.provision_days_before_start,
             past_termination_date: cfg.lifecycle.past_termination_date,
+            termination_catch_up_days: cfg.lifecycle.termination_catch_up_days,
             on_leave: cfg.lifecycle.on_leave,
             rules: Rules {
                 default_role: cfg.roles.default.clone(),

@@ -532,6 +532,7 @@ fn observe_and_plan_ordered(
             key_owner: key,
             licenses: &[],
             license_holders: None,
+            marker_keys: None,
             archive: &crate::archive::Archive::default(),
         })
         .expect("the generated rules are valid")

@@ -98,10 +98,15 @@ fn deletion_cap(count: usize, max: usize, allow: Option<usize>) -> Option<String
 
 /// Every threshold the plan exceeds, as a message naming the setting and the override;
 /// empty when the plan may proceed.
+///
+/// The deactivation and deletion caps count the actions that will be attempted
+/// ([`Plan::attempted`]): a deactivation or deletion blocked by on-call duties
+/// ([`crate::oncall::check`]) sends nothing, so it takes no user away and does not count;
+/// with `--allow-oncall-gaps` none is blocked, and every one counts.
 pub fn check(plan: &Plan, safety: &SafetyConfig, overrides: Overrides) -> Vec<String> {
     let mut out = Vec::new();
     let managed = plan.population.managed_users;
-    let deactivations = plan.count(ActionKind::Deactivate);
+    let deactivations = plan.attempted(ActionKind::Deactivate);
     let deactivation_cap = Cap {
         what: "deactivations",
         key: "max_deactivations",
@@ -139,7 +144,7 @@ pub fn check(plan: &Plan, safety: &SafetyConfig, overrides: Overrides) -> Vec<St
     };
     out.extend(role_cap.check(role_changes, managed, overrides.allow_role_changes));
     out.extend(deletion_cap(
-        plan.count(ActionKind::Delete),
+        plan.attempted(ActionKind::Delete),
         safety.max_deletions,
         overrides.allow_deletions,
     ));

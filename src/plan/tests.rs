@@ -160,7 +160,7 @@ pub(super) struct Account {
     pub(super) members: BTreeMap<TeamId, Vec<TeamMember>>,
     next_id: u32,
     /// What users hold on call; every user not named holds nothing (looked up, empty).
-    oncall: BTreeMap<UserId, OncallImpact>,
+    pub(super) oncall: BTreeMap<UserId, OncallImpact>,
 }
 
 impl Account {
@@ -405,6 +405,7 @@ impl Account {
             key_owner: None,
             licenses: &[],
             license_holders: None,
+            marker_keys: None,
         })
         .unwrap()
     }
@@ -901,9 +902,18 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
         key_owner: None,
         licenses: &[],
         license_holders: None,
+        marker_keys: None,
     })
     .unwrap_err();
     assert!(err.to_string().contains("no team \"Nope\""), "{err}");
+    // The rule's line, as the configuration's own problems carry theirs.
+    let line = format!("{CONFIG}[[teams.rule]]\n").lines().count() + 1;
+    assert!(
+        err.to_string().contains(&format!(
+            "line {line}: teams.rule[1]: PagerDuty has no team"
+        )),
+        "{err}"
+    );
 
     let cfg = config("[[teams.rule]]\nteam = \"IT Operations\"\nrole = \"observer\"\n").to_owned();
     let mut cfg2 = cfg.clone();
@@ -928,6 +938,7 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
         key_owner: None,
         licenses: &[],
         license_holders: None,
+        marker_keys: None,
     })
     .unwrap_err();
     assert!(err.to_string().contains("refuses on teams"), "{err}");
@@ -1242,6 +1253,7 @@ fn creating_users_needs_a_from_user_that_exists() {
         key_owner: None,
         licenses: &[],
         license_holders: None,
+        marker_keys: None,
     })
     .unwrap_err();
     assert!(
@@ -1340,7 +1352,7 @@ fn nov_30() -> NaiveDate {
 }
 
 /// What a leaver on call holds: a policy, a schedule shift and an open incident.
-fn on_call() -> OncallImpact {
+pub(super) fn on_call() -> OncallImpact {
     use crate::ids::{EscalationPolicyId, IncidentId, ScheduleId};
     use crate::oncall::{IncidentRef, Named};
     OncallImpact {
@@ -1403,6 +1415,65 @@ fn a_leaver_on_call_is_blocked_every_run_until_free_or_allowed() {
     assert_eq!(p.blocked(), 0);
     acct.apply(&p, None);
     assert!(acct.plan(&r, &cfg).is_empty());
+}
+
+#[test]
+fn a_leaver_a_schedule_lists_is_blocked_through_its_policy_and_not_counted_by_the_cap() {
+    // No on-call names the leaver (their next shift is beyond the lookahead) and no policy
+    // targets them directly; the schedule listing shows them in "Ops Weekly", which
+    // "Ops EP" uses.
+    let (cfg, mut acct) = suspended_setup();
+    let r = roster(vec![emp(
+        "12",
+        "fa@example.com",
+        "Fa Gu",
+        Lifecycle::Terminated,
+        "IT",
+        "Manager",
+    )]);
+    let weekly: crate::pagerduty::models::oncall::Schedule = serde_json::from_value(serde_json::json!({
+        "id": "PSCHED1", "type": "schedule", "name": "Ops Weekly", "time_zone": "Etc/UTC",
+        "users": [{"id": "PFA0001", "type": "user_reference"}],
+        "escalation_policies": [{"id": "PEPOPS1", "type": "escalation_policy_reference", "summary": "Ops EP"}]
+    }))
+    .unwrap();
+    let leaver = [UserId::new("PFA0001")];
+    let mut found = crate::oncall::attribute(&leaver, &[], &[], &[], &[weekly]).impacts;
+    acct.oncall
+        .insert(leaver[0].clone(), found.remove(&leaver[0]).unwrap());
+    let p = acct.plan(&r, &cfg);
+    assert_eq!((p.count(ActionKind::Deactivate), p.blocked()), (1, 1));
+    let a = &p.actions[0];
+    let held = a.oncall.as_ref().unwrap();
+    assert_eq!(
+        (
+            held.escalation_policies[0].id.as_str(),
+            held.escalation_policies[0].name.as_str(),
+            held.schedules[0].id.as_str(),
+            held.schedules[0].name.as_str()
+        ),
+        ("PEPOPS1", "Ops EP", "PSCHED1", "Ops Weekly")
+    );
+    assert_eq!(
+        a.blocked.as_ref().unwrap().to_string(),
+        "on escalation policy \"Ops EP\" (PEPOPS1); on schedule \"Ops Weekly\" (PSCHED1)"
+    );
+    // Not attempted, so a cap of no deactivations at all still lets the plan through; with
+    // --allow-oncall-gaps it is attempted, and counted.
+    let none = crate::config::SafetyConfig {
+        max_deactivations: 0,
+        ..crate::config::SafetyConfig::default()
+    };
+    let caps = |p: &Plan| super::safety::check(p, &none, super::safety::Overrides::default());
+    assert_eq!(caps(&p), Vec::<String>::new());
+    let mut allow = Policy::from_config(&cfg);
+    allow.allow_oncall_gaps = true;
+    let p = acct.plan_with(&r, &allow, &acct.oncall_facts(), nov_30());
+    assert_eq!(p.attempted(ActionKind::Deactivate), 1);
+    assert_eq!(
+        caps(&p),
+        vec!["1 deactivations exceed [safety] max_deactivations = 0; review the plan, then rerun with --allow-deactivations 1".to_string()]
+    );
 }
 
 #[test]
@@ -1865,3 +1936,5 @@ mod dated_ownership;
 mod deletion;
 
 mod explain;
+
+mod signing;

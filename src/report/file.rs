@@ -5,8 +5,10 @@
 //! step (POSIX `rename(2)`), so a reader (or the next night's job) sees either the previous
 //! report or the new one, never an empty or half-written file, even when the run is killed
 //! with `kill -9`. The temporary file starts with `.` and ends with `.tmp`; it is removed
-//! when the write fails.
+//! when the write fails. The report is written in the file's [`ReportFormat`]
+//! ([`ReportFile::write_report`]).
 
+use super::apply_table::{ReportFormat, render_report};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -15,6 +17,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 #[derive(Debug)]
 pub struct ReportFile {
     path: PathBuf,
+    format: ReportFormat,
     unwritable: AtomicBool,
 }
 
@@ -22,12 +25,28 @@ pub struct ReportFile {
 static SEQUENCE: AtomicU32 = AtomicU32::new(0);
 
 impl ReportFile {
-    /// A report at `path`; nothing is touched yet.
+    /// A JSON report at `path`; nothing is touched yet.
     pub fn new(path: impl Into<PathBuf>) -> ReportFile {
         ReportFile {
             path: path.into(),
+            format: ReportFormat::Json,
             unwritable: AtomicBool::new(false),
         }
+    }
+
+    /// The same report, written in `format` (`--report-format`).
+    #[must_use]
+    pub fn with_format(self, format: ReportFormat) -> ReportFile {
+        ReportFile { format, ..self }
+    }
+
+    /// Replaces the report with the JSON apply report `report` rendered in the file's
+    /// format ([`render_report`]), as [`ReportFile::write`] does.
+    ///
+    /// # Errors
+    /// As [`ReportFile::write`].
+    pub fn write_report(&self, report: &serde_json::Value) -> std::io::Result<()> {
+        self.write(&render_report(report, self.format))
     }
 
     /// The path given.

@@ -12,12 +12,14 @@
 //! | `plan_json` | [`plan_json`] |
 //! | `apply_text` | [`outcome_line`], [`render_apply`] |
 //! | `apply_json` | [`apply_json`], [`progress_json`], [`starting_json`], [`stopped_json`], [`requests_json`], [`RunStatus`], [`ApplySummary`] |
+//! | `apply_table` | the apply report as CSV and Markdown ([`report_csv`], [`report_markdown`]), and [`render_report`] in a [`ReportFormat`] |
 //! | `validate` | [`render_validate`], [`validate_json`] |
 //!
 //! A new output format goes in a file of its own here, reading the same values.
 //! `report` reads [`crate::apply`]'s outcomes; `apply` does not import `report`.
 
 mod apply_json;
+mod apply_table;
 mod apply_text;
 pub mod file;
 mod plan_json;
@@ -28,6 +30,9 @@ mod validate;
 pub use apply_json::{
     ApplySummary, RunStatus, apply_json, apply_summary, progress_json, requests_json,
     starting_json, stopped_json,
+};
+pub use apply_table::{
+    ReportFormat, csv_cell, markdown_cell, render_report, report_csv, report_markdown,
 };
 pub use apply_text::{outcome_line, render_apply};
 pub use plan_json::plan_json;

@@ -441,6 +441,42 @@ fn apply_text_lists_every_outcome_like_terraform() {
 }
 
 #[test]
+fn skips_are_worded_by_their_cause_and_counted_as_listed() {
+    // Issue 10: one bad HR row read "PagerDuty does not match the HR export", and a row
+    // with two problems was counted once but listed twice.
+    let (mut plan, mut roster) = sample();
+    plan.actions.clear();
+    plan.skipped.clear();
+    plan.notes.clear();
+    let mut second = roster.problems[0].clone();
+    second.message = "the Status column is empty".into();
+    roster.problems.push(second);
+    let text = render_plan(&plan, &roster);
+    assert_eq!(
+        text,
+        "No changes. 3 unchanged; 1 skipped (see below) for a problem in the HR export.\n\n\
+         Skipped (1):\n  \
+         - HR line 7: email \"ken thompson@example.com\" in column ADEmail contains a space; the Status column is empty\n"
+    );
+    // A conflict in PagerDuty is worded as one.
+    plan.skipped.push(Skip {
+        employee_id: Some("1012".into()),
+        email: Some("eve@example.com".into()),
+        pagerduty_user_id: Some("PEVE".into()),
+        line: Some(9),
+        reason: SkipCause::EmployeeOnSeveralUsers,
+        not_yet_hired: false,
+    });
+    let text = render_plan(&plan, &roster);
+    assert!(
+        text.starts_with("No changes. 3 unchanged; 2 skipped (see below): 1 for a problem in the HR export, 1 for a conflict in PagerDuty to fix by hand.\n"),
+        "{text}"
+    );
+    let listed = text.lines().filter(|l| l.starts_with("  - ")).count();
+    assert!(text.contains(&format!("Skipped ({listed}):")), "{text}");
+}
+
+#[test]
 fn no_changes_with_people_skipped_does_not_claim_a_match() {
     let (mut plan, roster) = sample();
     plan.actions.clear();
@@ -448,7 +484,7 @@ fn no_changes_with_people_skipped_does_not_claim_a_match() {
     assert!(
         text.starts_with(
             "Note: user PX (x@example.com): ownership marker ignored: bad; matched by email only\n\n\
-             No changes. 3 unchanged; 2 skipped (see below): PagerDuty does not match the HR export for them.\n"
+             No changes. 3 unchanged; 2 skipped (see below): 1 for a problem in the HR export, 1 left alone on purpose (owner, API key user, protected or From user).\n"
         ),
         "{text}"
     );
@@ -541,6 +577,7 @@ fn deletion_plan() -> Plan {
         role: crate::vocab::Role::Admin,
         teams: vec![],
         suspended_on: None,
+        termination_date: None,
     }];
     // Looked up: the user holds nothing, so the deletion goes ahead.
     delete.oncall = Some(OncallImpact::default());
@@ -695,8 +732,8 @@ fn a_blocked_deactivation_names_what_the_user_holds_and_what_a_human_must_do() {
             "  # user al@example.com (PAL, employee 1001) is blocked: it will not be deactivated\n\
              \x20 #   because of deactivate\n\
              \x20 #   from HR line 2\n\
-             \x20 #   blocked: on escalation policy \"IT Operations EP\" (PEPOPS1); on call in the next 30 days through schedule \"Ops Primary\" (PSCHED1); 1 open incident assigned: \"Disk full\" (Q1)\n\
-             \x20 #   to unblock: take them off escalation policy \"IT Operations EP\" (PEPOPS1), as a target or on its schedules; hand their shifts on schedule \"Ops Primary\" (PSCHED1) to someone else; reassign or resolve incident \"Disk full\" (Q1); the next run then goes ahead (or rerun with --allow-oncall-gaps to go ahead now and leave these gaps)\n"
+             \x20 #   blocked: on escalation policy \"IT Operations EP\" (PEPOPS1); on schedule \"Ops Primary\" (PSCHED1); 1 open incident assigned: \"Disk full\" (Q1)\n\
+             \x20 #   to unblock: take them off escalation policy \"IT Operations EP\" (PEPOPS1), as a target or on its schedules; take them off schedule \"Ops Primary\" (PSCHED1), handing their shifts to someone else; reassign or resolve incident \"Disk full\" (Q1); the next run then goes ahead (or rerun with --allow-oncall-gaps to go ahead now and leave these gaps)\n"
         ),
         "{text}"
     );
@@ -704,7 +741,7 @@ fn a_blocked_deactivation_names_what_the_user_holds_and_what_a_human_must_do() {
         text.contains("  # user bo@example.com (PBO, employee 1001) will be deactivated (suspended)
   #   because of deactivate
   #   from HR line 2
-  #   on call: on escalation policy \"IT Operations EP\" (PEPOPS1); on call in the lookahead through schedule \"Ops Primary\" (PSCHED1); 1 open incident assigned: \"Disk full\" (Q1); going ahead anyway (--allow-oncall-gaps), leaving these gaps
+  #   on call: on escalation policy \"IT Operations EP\" (PEPOPS1); on schedule \"Ops Primary\" (PSCHED1); 1 open incident assigned: \"Disk full\" (Q1); going ahead anyway (--allow-oncall-gaps), leaving these gaps
 "),
         "{text}"
     );
@@ -728,7 +765,7 @@ fn a_blocked_deactivation_names_what_the_user_holds_and_what_a_human_must_do() {
     );
     assert_eq!(
         v["actions"][0]["blocked"],
-        "on escalation policy \"IT Operations EP\" (PEPOPS1); on call in the next 30 days through schedule \"Ops Primary\" (PSCHED1); 1 open incident assigned: \"Disk full\" (Q1)"
+        "on escalation policy \"IT Operations EP\" (PEPOPS1); on schedule \"Ops Primary\" (PSCHED1); 1 open incident assigned: \"Disk full\" (Q1)"
     );
     assert_eq!(v["actions"][1]["blocked"], serde_json::Value::Null);
 

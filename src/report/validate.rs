@@ -40,9 +40,18 @@ pub fn render_validate(roster: &Roster, l: &Lifecycles, path: &str) -> String {
         c.pending,
     );
     if l.dates_mapped {
+        // Overdue terminations (within termination_catch_up_days) are named only when
+        // there are some.
+        let overdue = match c.overdue_terminations {
+            0 => String::new(),
+            n => format!(
+                ", {} overdue (within termination_catch_up_days, counted as terminated)",
+                plural(n, "termination", "terminations")
+            ),
+        };
         let _ = writeln!(
             out,
-            "  dates as of {}: {} scheduled, {} on active rows",
+            "  dates as of {}: {} scheduled{overdue}, {} on active rows",
             l.as_of,
             plural(c.scheduled_terminations, "termination", "terminations"),
             plural(
@@ -70,7 +79,8 @@ pub fn render_validate(roster: &Roster, l: &Lifecycles, path: &str) -> String {
 }
 
 /// The `validate` summary as JSON: `rows_read`, `valid`, `as_of`, `active`, `on_leave`,
-/// `terminated`, `pending`, `scheduled_terminations`, `conflicts`, `invalid_rows`,
+/// `terminated`, `pending`, `scheduled_terminations`, `overdue_terminations`, `conflicts`,
+/// `invalid_rows`,
 /// `problems_by_kind` and `problems`.
 pub fn validate_json(roster: &Roster, l: &Lifecycles) -> Value {
     let c = &l.counts;
@@ -97,6 +107,7 @@ pub fn validate_json(roster: &Roster, l: &Lifecycles) -> Value {
         "terminated": c.terminated,
         "pending": c.pending,
         "scheduled_terminations": c.scheduled_terminations,
+        "overdue_terminations": c.overdue_terminations,
         "conflicts": c.conflicts,
         "invalid_rows": roster.invalid_rows(),
         "problems_by_kind": by_kind,

@@ -122,6 +122,29 @@ fn apply(sim: &Sim, world: &World, report: &Path) -> Run {
     run_args(against(sim, KEY), &apply_args(world, report))
 }
 
+/// Starts `apply` (the binary, in a process of its own) against `sim`, writing its report to
+/// `report` and its output to `stdout` and `stderr`.
+fn spawn_apply(
+    sim: &Sim,
+    world: &World,
+    report: &Path,
+    stdout: Stdio,
+    stderr: Stdio,
+) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"))
+        .arg("--no-progress")
+        .args(apply_args(world, report))
+        .env("PAGERDUTY_API_URL", sim.url())
+        .env("PAGERDUTY_API_KEY", KEY)
+        .env("XDG_STATE_HOME", state_home())
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(stderr)
+        .spawn()
+        .expect("the binary starts")
+}
+
 /// The apply lock of the simulator's account in the test process's state directory.
 fn lock_file(sim: &Sim) -> PathBuf {
     sim.lock_file(&state_home().join("hr2pagerduty"))
@@ -143,18 +166,7 @@ fn kill_at(sim: &Sim, world: &World, dir: &Path, writes: usize, extra_ms: u64) -
     let out = std::fs::File::create(dir.join("killed.out")).unwrap();
     let err = std::fs::File::create(dir.join("killed.err")).unwrap();
     let target = sim.handle.write_count() + writes;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"))
-        .arg("--no-progress")
-        .args(apply_args(world, &report))
-        .env("PAGERDUTY_API_URL", sim.url())
-        .env("PAGERDUTY_API_KEY", KEY)
-        .env("XDG_STATE_HOME", state_home())
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        .spawn()
-        .expect("the binary starts");
+    let mut child = spawn_apply(sim, world, &report, out.into(), err.into());
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -374,18 +386,13 @@ fn sweep_world(dir: &Path) -> World {
 /// `write` at `stage`. Returns false when the run ended before reaching that write.
 fn kill_frozen(sim: &Sim, world: &World, dir: &Path, write: usize, stage: FreezeStage) -> bool {
     sim.handle.freeze_at_write(write, stage);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"))
-        .arg("--no-progress")
-        .args(apply_args(world, &dir.join("report.json")))
-        .env("PAGERDUTY_API_URL", sim.url())
-        .env("PAGERDUTY_API_KEY", KEY)
-        .env("XDG_STATE_HOME", state_home())
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the binary starts");
+    let mut child = spawn_apply(
+        sim,
+        world,
+        &dir.join("report.json"),
+        Stdio::null(),
+        Stdio::null(),
+    );
     let deadline = Instant::now() + Duration::from_secs(60);
     let killed = loop {
         if sim.handle.frozen() {

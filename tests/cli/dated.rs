@@ -380,7 +380,12 @@ fn workivate_offboards_by_its_termination_dates() {
         .expect_code(0)
         .expect_stdout(&["No changes.", "will be deactivated on 2027-01-01"]);
 
-    // January 1st, 2027: e9's termination comes due, and is applied once.
+    // John Doe (e2) is not touched.
+    let john = sim.user("test.email2+xxxx1@example.com.anytld");
+    assert!(marker_of(john.description.as_deref()).suspended.is_none());
+
+    // January 1st, 2027: e9's termination comes due, and is applied once. While that day
+    // is still ahead, apply refuses it (exit 64) and only the preview runs.
     let new_year = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
     on(&sim, &ws, "plan", new_year, &["--detailed-exitcode"])
         .expect_code(2)
@@ -388,6 +393,12 @@ fn workivate_offboards_by_its_termination_dates() {
             "user test3@example.hu (",
             "scheduled termination: termination date 2027-01-01 is today",
         ]);
+    if new_year > hr2pagerduty::commands::today(&cfg, None) {
+        on(&sim, &ws, "apply", new_year, &[])
+            .expect_code(64)
+            .expect_stderr(&["--as-of 2027-01-01 is after today"]);
+        return;
+    }
     on(&sim, &ws, "apply", new_year, &[]).expect_code(0);
     assert!(
         marker_of(sim.user("test3@example.hu").description.as_deref())
@@ -409,9 +420,6 @@ fn workivate_offboards_by_its_termination_dates() {
         (&json!([]), &json!([])),
         "{j:#}"
     );
-    // John Doe (e2) was never touched.
-    let john = sim.user("test.email2+xxxx1@example.com.anytld");
-    assert!(marker_of(john.description.as_deref()).suspended.is_none());
 }
 
 #[test]
@@ -440,6 +448,11 @@ fn a_bad_dated_setting_is_a_configuration_error_with_its_line() {
             "default_time_zone = \"Etc/UTC\"\npast_termination_date = \"hr\"\n",
             "unknown variant `hr`, expected `status` or `date`",
         ),
+        (
+            "default_time_zone = \"Etc/UTC\"\n",
+            "default_time_zone = \"Etc/UTC\"\ntermination_catch_up_days = 400\n",
+            "`lifecycle.termination_catch_up_days`: 400 is not a number of days from 0 to 365",
+        ),
     ] {
         let text = good.replacen(from, to, 1);
         let key = to.lines().last().unwrap().split(' ').next().unwrap();
@@ -453,4 +466,194 @@ fn a_bad_dated_setting_is_a_configuration_error_with_its_line() {
                 .expect_stderr(&[message, &format!("line {line}")]);
         }
     }
+}
+
+/// The simulator of [`sim_in_sync_as_of`] as of June 1st for `hr`, person 2's user given
+/// the ID `PLEAVE2`; with `duty`, an open incident is assigned to it (an on-call duty that
+/// blocks its deactivation).
+fn seed_with_duty(config: &str, hr: &[u8], duty: bool) -> hr2pagerduty::sim::Seed {
+    let cfg = Config::from_toml(config, std::path::Path::new("c.toml")).unwrap();
+    let roster = hr::read_bytes(hr, &cfg).unwrap();
+    let mut seed = base_seed();
+    let mut users = in_sync_users_as_of(&cfg, &roster, &seed, day(6, 1));
+    let leaver = users
+        .iter_mut()
+        .find(|u| u.email == "person2@example.com")
+        .unwrap();
+    leaver.id = Some("PLEAVE2".into());
+    seed.users.extend(users);
+    if duty {
+        seed.incidents = vec![
+            serde_json::from_value(json!({
+                "id": "Q0000000000007", "title": "Disk full", "status": "triggered",
+                "created_at": "2026-06-01T08:00:00Z",
+                "assignments": [{"assignee": {"id": "PLEAVE2", "type": "user_reference"}}]
+            }))
+            .unwrap(),
+        ];
+    }
+    seed
+}
+
+#[test]
+fn a_termination_blocked_on_its_date_is_applied_once_the_duty_is_handed_over() {
+    let config = config();
+    let hr = export(&[
+        row(1, "Active", "2020-01-01", ""),
+        // A scheduled termination on June 10th; the status stays Active.
+        row(2, "Active", "2020-01-01", "2026-06-10"),
+    ]);
+    let ws = Workspace::new(&config, &hr);
+    let sim = Sim::start(seed_with_duty(&config, &hr, true));
+    // June 10th (D) and 11th (D+1): the leaver has an open incident; the deactivation is
+    // blocked, nothing is written, and apply exits 1 each night. On D+1 the date has passed
+    // with the status still Active: the termination is still due (overdue), no conflict.
+    for (d, reason) in [
+        (
+            day(6, 10),
+            "scheduled termination: termination date 2026-06-10 is today",
+        ),
+        (
+            day(6, 11),
+            "scheduled termination overdue since 2026-06-10 (1 day ago; status \"Active\" in HR; within [lifecycle] termination_catch_up_days = 30)",
+        ),
+    ] {
+        let p = on(&sim, &ws, "plan", d, &["--format", "json"]);
+        p.expect_code(0);
+        let j = p.json();
+        let actions = j["actions"].as_array().unwrap();
+        assert_eq!(actions.len(), 1, "{d}: {j:#}");
+        assert_eq!(
+            (&actions[0]["action"], &actions[0]["reason"]),
+            (&json!("deactivate"), &json!(reason)),
+            "{d}"
+        );
+        assert!(actions[0]["blocked"].is_string(), "{d}: {j:#}");
+        assert_eq!(
+            (&j["conflicts"], &j["pending"]),
+            (&json!([]), &json!([])),
+            "{d}"
+        );
+        on(&sim, &ws, "apply", d, &[])
+            .expect_code(1)
+            .expect_stdout(&["1 blocked."]);
+        assert!(suspension(&sim, 2).is_none(), "{d}");
+        assert_eq!(sim.handle.write_count(), 0, "{d}");
+    }
+    // June 12th (D+2): the incident was handed over (the account without it); the
+    // suspension goes ahead, records the date, and stays after the catch-up days.
+    drop(sim);
+    let sim = Sim::start(seed_with_duty(&config, &hr, false));
+    on(&sim, &ws, "apply", day(6, 12), &[]).expect_code(0);
+    let s = suspension(&sim, 2).expect("person 2 suspended");
+    assert_eq!((s.on, s.termination_date), (day(6, 12), Some(day(6, 10))));
+    for d in [day(6, 12), day(7, 30)] {
+        on(&sim, &ws, "plan", d, &["--detailed-exitcode"])
+            .expect_code(0)
+            .expect_stdout(&["No changes."]);
+    }
+}
+
+#[test]
+fn apply_refuses_a_day_after_today_which_plan_and_validate_preview() {
+    let config = config();
+    let cfg = Config::from_toml(&config, std::path::Path::new("c.toml")).unwrap();
+    let today = hr2pagerduty::commands::today(&cfg, None);
+    let tomorrow = today.succ_opt().unwrap();
+    // A termination dated tomorrow: due then, not now.
+    let hr = export(&[
+        row(1, "Active", "2020-01-01", ""),
+        row(2, "Active", "2020-01-01", &tomorrow.to_string()),
+    ]);
+    let ws = Workspace::new(&config, &hr);
+    let sim = sim_in_sync_as_of(&config, &hr, today);
+    on(&sim, &ws, "validate", tomorrow, &[]).expect_code(0);
+    on(&sim, &ws, "plan", tomorrow, &["--detailed-exitcode"])
+        .expect_code(2)
+        .expect_stdout(&["is today"]);
+    let requests = sim.requests().len();
+    on(&sim, &ws, "apply", tomorrow, &[])
+        .expect_code(64)
+        .expect_stderr(&[&format!(
+            "--as-of {tomorrow} is after today ({today} in Etc/UTC): apply writes only what is due"
+        )]);
+    assert_eq!(sim.requests().len(), requests, "no request");
+    // A plan saved as of tomorrow is refused the same way, with or without --as-of.
+    let saved = ws.path("tomorrow.json");
+    on(
+        &sim,
+        &ws,
+        "plan",
+        tomorrow,
+        &["--out", saved.to_str().unwrap()],
+    )
+    .expect_code(0);
+    let requests = sim.requests().len();
+    let mut a = args(&["apply", "--yes", "--config"]);
+    a.push(ws.config.display().to_string());
+    a.extend(args(&["--plan", saved.to_str().unwrap()]));
+    run(&sim, &a).expect_code(64).expect_stderr(&[&format!(
+        "the saved plan's as-of day {tomorrow} is after today"
+    )]);
+    a.extend(args(&["--as-of", &tomorrow.to_string()]));
+    run(&sim, &a).expect_code(64).expect_stderr(&[&format!(
+        "the saved plan's as-of day {tomorrow} is after today"
+    )]);
+    assert_eq!(sim.requests().len(), requests, "no request");
+    assert!(suspension(&sim, 2).is_none());
+    // Today itself is applied (nothing is due yet).
+    on(&sim, &ws, "apply", today, &[]).expect_code(0);
+    assert_eq!(sim.handle.write_count(), 0);
+}
+
+#[test]
+fn a_leaver_deleted_on_its_termination_date_is_not_re_created_the_days_after() {
+    let config = config().replacen(
+        "on_leave = \"suspend\"\n",
+        "on_leave = \"suspend\"\ndeactivate = \"delete\"\narchive = \"archive.jsonl\"\n",
+        1,
+    );
+    let hr = export(&[
+        row(1, "Active", "2020-01-01", ""),
+        row(2, "Active", "2020-01-01", "2026-06-10"),
+    ]);
+    let ws = Workspace::new(&config, &hr);
+    let sim = sim_in_sync_as_of(&config, &hr, day(6, 1));
+    // June 10th: the scheduled termination is a deletion; the archive records the date.
+    on(&sim, &ws, "apply", day(6, 10), &[]).expect_code(0);
+    assert!(sim.handle.user_by_email("person2@example.com").is_none());
+    let archive = std::fs::read_to_string(ws.path("archive.jsonl")).unwrap();
+    let record: serde_json::Value = serde_json::from_str(archive.lines().last().unwrap()).unwrap();
+    assert_eq!(record["termination_date"], "2026-06-10");
+    // The day after and long after the catch-up days, the row still Active with its date:
+    // no re-create from the archive (no rehire), no conflict.
+    for d in [day(6, 11), day(7, 30), day(11, 30)] {
+        let p = on(
+            &sim,
+            &ws,
+            "plan",
+            d,
+            &["--format", "json", "--detailed-exitcode"],
+        );
+        p.expect_code(0);
+        let j = p.json();
+        assert_eq!(
+            (&j["actions"], &j["conflicts"]),
+            (&json!([]), &json!([])),
+            "{d}: {j:#}"
+        );
+        on(&sim, &ws, "apply", d, &[]).expect_code(0);
+        assert!(
+            sim.handle.user_by_email("person2@example.com").is_none(),
+            "{d}"
+        );
+    }
+    // HR removes the date (a rehire): re-created from the archive.
+    ws.write_hr(&export(&[
+        row(1, "Active", "2020-01-01", ""),
+        row(2, "Active", "2020-01-01", ""),
+    ]));
+    on(&sim, &ws, "plan", day(12, 1), &["--detailed-exitcode"])
+        .expect_code(2)
+        .expect_stdout(&["will be re-created from the archive of deleted user"]);
 }

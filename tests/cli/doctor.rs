@@ -67,6 +67,7 @@ fn the_demo_account_passes_every_check_with_get_requests_only() {
         "account-level key",
         "note    Write access",
         "read-only key",
+        "note    Marker signing  PAGERDUTY_MARKER_KEY is not set",
         "pass    From user",
         "provisioning-bot@example.com is Provisioning Bot",
         "pass    Abilities",
@@ -74,7 +75,7 @@ fn the_demo_account_passes_every_check_with_get_requests_only() {
         "pass    Teams",
         "IT Operations",
         "pass    Licences",
-        "No check failed (6 passed, 1 note).",
+        "No check failed (6 passed, 2 notes).",
     ]);
     assert!(sim.writes().is_empty(), "{:?}", sim.writes());
     let paths: Vec<String> = sim.requests().iter().map(|r| r.path.clone()).collect();
@@ -87,6 +88,7 @@ fn the_demo_account_passes_every_check_with_get_requests_only() {
     assert_eq!(v["summary"]["fail"], 0);
     assert_eq!(v["api_url"], sim.url());
     assert_eq!(status(&v, "write_access"), "note");
+    assert_eq!(status(&v, "marker_key"), "note");
 }
 
 #[test]

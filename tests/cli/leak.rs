@@ -1,7 +1,10 @@
 //! The leak test: every command that holds the key (and `apply` with a notification
-//! webhook) at the most verbose log level (`-vv`, `RUST_LOG=trace`), through success, 401,
-//! 429 and 500 answers; stdout, stderr (the logs), the saved plan and the report are
-//! searched for the key, every 8-character piece of it, and the webhook URL's secret part.
+//! webhook) at the most verbose log level (`-vv`, `RUST_LOG=trace`), in both log formats
+//! (`--log-format text` and `json`, the JSON run's apply writing its report as Markdown),
+//! through success, 401, 429 and 500 answers; stdout, stderr (the logs), the saved plan and
+//! the report are searched for the key, every 8-character piece of it, and the webhook
+//! URL's secret part; the marker keys (`PAGERDUTY_MARKER_KEY`, `..._PREVIOUS`) are set for
+//! every run and searched for the same way.
 
 use crate::support::Sim;
 use crate::support::e2e::{KEY, demo_seed, hr2pd, run_args};
@@ -10,13 +13,18 @@ use hr2pagerduty::sim::{Fault, FaultKind};
 use std::path::Path;
 
 const HOOK_SECRET: &str = "hookSecretLeak5a4b3c2d";
+/// `PAGERDUTY_MARKER_KEY` and `PAGERDUTY_MARKER_KEY_PREVIOUS` of every run.
+const MARKER_KEY: &str = "markerKeyLeak-7d41c9a2e08b5f36-current";
+const MARKER_KEY_PREVIOUS: &str = "markerKeyLeak-1b2c3d4e5f60718a-previous";
 
-/// Every needle that must not appear: the key, each 8-character window of it, the hook.
+/// Every needle that must not appear: the API key and the marker keys, each 8-character
+/// window of them, the hook.
 fn needles() -> Vec<String> {
-    let mut out: Vec<String> = (0..=KEY.len() - 8)
-        .map(|i| KEY[i..i + 8].to_string())
-        .collect();
-    out.push(KEY.to_string());
+    let mut out = Vec::new();
+    for secret in [KEY, MARKER_KEY, MARKER_KEY_PREVIOUS] {
+        out.extend((0..=secret.len() - 8).map(|i| secret[i..i + 8].to_string()));
+        out.push(secret.to_string());
+    }
     out.push(HOOK_SECRET.to_string());
     out
 }
@@ -29,8 +37,22 @@ fn assert_clean(what: &str, texts: &[(&str, String)]) {
     }
 }
 
-/// Runs every command against `sim` and checks every output.
-fn every_command(sim: &Sim, what: &str) {
+/// Runs every command against a simulator from `start` in each log format (a fresh one
+/// each, since the apply changes the account) and checks every output. The two run side by
+/// side: most of their time is spent waiting out 429 pauses and retries.
+fn every_command(start: impl Fn() -> Sim + Sync, what: &str) {
+    std::thread::scope(|scope| {
+        for log_format in ["text", "json"] {
+            let start = &start;
+            scope.spawn(move || {
+                every_command_logging(&start(), &format!("{what}, {log_format} logs"), log_format);
+            });
+        }
+    });
+}
+
+/// Runs every command against `sim` with `--log-format log_format` and checks every output.
+fn every_command_logging(sim: &Sim, what: &str, log_format: &str) {
     let dir = tempfile::tempdir().unwrap();
     let plan_file = dir.path().join("plan.json");
     let report = dir.path().join("report.json");
@@ -83,14 +105,23 @@ fn every_command(sim: &Sim, what: &str) {
             s(&report),
             "--notify".into(),
             hook.clone(),
+            "--report-format".into(),
+            if log_format == "json" {
+                "markdown"
+            } else {
+                "json"
+            }
+            .into(),
         ],
     ];
     for args in commands {
         let mut cmd = hr2pd();
         cmd.env("PAGERDUTY_API_URL", sim.url())
             .env("PAGERDUTY_API_KEY", KEY)
+            .env("PAGERDUTY_MARKER_KEY", MARKER_KEY)
+            .env("PAGERDUTY_MARKER_KEY_PREVIOUS", MARKER_KEY_PREVIOUS)
             .env("RUST_LOG", "trace");
-        let mut all = vec!["-vv".to_string()];
+        let mut all = vec!["-vv".into(), "--log-format".into(), log_format.to_string()];
         all.extend(args.clone());
         let r = run_args(cmd, &all);
         let files: Vec<(&str, String)> = [("plan file", &plan_file), ("report", &report)]
@@ -112,30 +143,37 @@ fn every_command(sim: &Sim, what: &str) {
 
 #[test]
 fn no_output_holds_the_key_or_the_webhook_on_success() {
-    let sim = Sim::start(demo_seed());
-    every_command(&sim, "success");
+    every_command(|| Sim::start(demo_seed()), "success");
 }
 
 #[test]
 fn no_output_holds_the_key_or_the_webhook_when_the_key_is_rejected() {
-    let mut seed = demo_seed();
-    seed.api_keys = vec!["another-key-entirely".into()];
-    let sim = Sim::start(seed);
-    every_command(&sim, "401");
+    let start = || {
+        let mut seed = demo_seed();
+        seed.api_keys = vec!["another-key-entirely".into()];
+        Sim::start(seed)
+    };
+    every_command(start, "401");
 }
 
 #[test]
 fn no_output_holds_the_key_or_the_webhook_through_429s() {
-    let sim = Sim::start(demo_seed());
-    sim.inject(Fault::new("GET", "/users", FaultKind::status(429)).times(2));
-    every_command(&sim, "429");
+    let start = || {
+        let sim = Sim::start(demo_seed());
+        sim.inject(Fault::new("GET", "/users", FaultKind::status(429)).times(2));
+        sim
+    };
+    every_command(start, "429");
 }
 
 #[test]
 fn no_output_holds_the_key_or_the_webhook_through_500s() {
-    let sim = Sim::start(demo_seed());
-    sim.inject(Fault::new("GET", "/users", FaultKind::status(500)).times(6));
-    every_command(&sim, "500");
+    let start = || {
+        let sim = Sim::start(demo_seed());
+        sim.inject(Fault::new("GET", "/users", FaultKind::status(500)).times(6));
+        sim
+    };
+    every_command(start, "500");
 }
 
 /// `sandbox` prints a key to use (a sandbox key is no secret): the seed's, never the one in

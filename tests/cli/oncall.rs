@@ -11,7 +11,7 @@
 //! |---|---|---|
 //! | Alice (PALICE1) | Ops | a target of IT Operations EP |
 //! | Bob (PBOB001) | Ops | a shift on Ops Primary in 5 days, nothing else |
-//! | Carol (PCAROL1) | Ops | a shift on Night Watch in 60 days only |
+//! | Carol (PCAROL1) | Ops | in Night Watch's layer, with a shift in 60 days only |
 //! | Dave (PDAVE01) | Database | an incident acknowledged 120 days ago |
 //! | Erin (PERIN01) | Database | nothing (a resolved incident was hers) |
 //! | Frank (PFRANK1) | Ops | a target of IT Operations EP |
@@ -368,8 +368,8 @@ fn with_allow_oncall_gaps_the_deactivation_is_attempted_and_a_refusal_reported_o
 
 #[test]
 fn shifts_block_within_the_lookahead_and_open_incidents_whatever_their_age() {
-    // Bob: a shift in 5 days. Carol: a shift in 60 days only. Dave: an incident
-    // acknowledged 120 days ago. Erin: a resolved incident only.
+    // Bob: a shift in 5 days. Carol: in a layer, with a shift in 60 days only. Dave: an
+    // incident acknowledged 120 days ago. Erin: a resolved incident only.
     let (sim, ws) = setup(&["2", "3", "4", "5"], None);
     let v = plan_json(&sim, &ws, &[]);
     let bob = action(&v, "bob@example.com");
@@ -379,12 +379,18 @@ fn shifts_block_within_the_lookahead_and_open_incidents_whatever_their_age() {
         bob["blocked"]
             .as_str()
             .unwrap()
-            .contains("on call in the next 30 days through schedule \"Ops Primary\" (PSCHED1)"),
+            .contains("on schedule \"Ops Primary\" (PSCHED1)"),
         "{bob:#}"
     );
+    // Carol's shift is beyond the lookahead, but the schedule lists her: she is on it, and
+    // on the policy that uses it.
     let carol = action(&v, "carol@example.com");
-    assert_eq!(carol["blocked"], Value::Null, "{carol:#}");
-    assert!(named(carol, "schedules").is_empty());
+    assert_eq!(named(carol, "schedules"), vec!["PSCHED2"], "{carol:#}");
+    assert_eq!(named(carol, "escalation_policies"), vec!["PEPNITE"]);
+    assert_eq!(
+        carol["blocked"],
+        "on escalation policy \"Night EP\" (PEPNITE); on schedule \"Night Watch\" (PSCHED2)"
+    );
     let dave = action(&v, "dave@example.com");
     assert_eq!(
         dave["oncall"]["incidents"],
@@ -398,8 +404,8 @@ fn shifts_block_within_the_lookahead_and_open_incidents_whatever_their_age() {
     );
     let erin = action(&v, "erin@example.com");
     assert_eq!(erin["blocked"], Value::Null, "{erin:#}");
-    assert_eq!(v["summary"]["deactivate"], 2);
-    assert_eq!(v["summary"]["blocked"], 2);
+    assert_eq!(v["summary"]["deactivate"], 1);
+    assert_eq!(v["summary"]["blocked"], 3);
 
     let (run, report) = apply_report(&sim, &ws, &[]);
     run.expect_code(1);
@@ -418,20 +424,22 @@ fn shifts_block_within_the_lookahead_and_open_incidents_whatever_their_age() {
         outcomes,
         [
             ("bob@example.com", "blocked"),
-            ("carol@example.com", "applied"),
+            ("carol@example.com", "blocked"),
             ("dave@example.com", "blocked"),
             ("erin@example.com", "applied"),
         ]
         .map(|(a, b)| (a.to_string(), b.to_string()))
     );
-    assert!(writes_to(&sim, "PBOB001").is_empty() && writes_to(&sim, "PDAVE01").is_empty());
+    for id in ["PBOB001", "PCAROL1", "PDAVE01"] {
+        assert!(writes_to(&sim, id).is_empty(), "{id}");
+    }
     assert_eq!(
-        sim.user("carol@example.com").role.as_str(),
+        sim.user("erin@example.com").role.as_str(),
         "read_only_limited_user"
     );
 
-    // A lookahead of 90 days reaches Carol's shift in 60 days: her deactivation (done
-    // above) would have been blocked too.
+    // A lookahead of 90 days: the on-calls are looked up 90 days ahead, where Carol's shift
+    // is too.
     let (sim, ws) = setup(&["3"], None);
     std::fs::write(
         &ws.config,
@@ -444,21 +452,30 @@ fn shifts_block_within_the_lookahead_and_open_incidents_whatever_their_age() {
     let v = plan_json(&sim, &ws, &[]);
     let carol = action(&v, "carol@example.com");
     assert_eq!(named(carol, "schedules"), vec!["PSCHED2"], "{carol:#}");
-    assert!(
-        carol["blocked"]
-            .as_str()
+    let oncalls = sim
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/oncalls")
+        .unwrap();
+    let q: std::collections::BTreeMap<String, String> =
+        reqwest::Url::parse(&format!("http://x/?{}", oncalls.query))
             .unwrap()
-            .contains("in the next 90 days"),
-        "{carol:#}"
-    );
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+    let since: DateTime<Utc> = q["since"].parse().unwrap();
+    let until: DateTime<Utc> = q["until"].parse().unwrap();
+    assert_eq!(until - since, Duration::days(90), "{q:?}");
 }
 
 #[test]
 fn the_look_ups_are_sent_for_planned_deactivations_only() {
-    // Nobody leaves: no look-up at all (Frank, Alice and Gina are on policies).
+    // Nobody leaves: no look-up at all (Frank, Alice and Gina are on policies), and no
+    // schedule listing.
     let (sim, ws) = setup(&[], None);
     plan(&sim, &ws, &["--detailed-exitcode"]).expect_code(0);
     assert_eq!(lookups(&sim), vec![]);
+    assert!(sim.requests().iter().all(|r| r.path != "/schedules"));
     // Three leavers: one request per listing, naming exactly the three.
     let (sim, ws) = setup(&["3", "4", "5"], None);
     plan(&sim, &ws, &[]).expect_code(0);
@@ -471,6 +488,12 @@ fn the_look_ups_are_sent_for_planned_deactivations_only() {
     );
     let leavers: BTreeSet<String> = ["PCAROL1", "PDAVE01", "PERIN01"].map(String::from).into();
     assert!(sent.iter().all(|(_, ids)| *ids == leavers), "{sent:#?}");
+    // The schedules are listed once, whatever the number of leavers.
+    let listed = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/schedules");
+    assert_eq!(listed.count(), 1);
 }
 
 #[test]
@@ -503,8 +526,8 @@ fn an_oncall_lookahead_outside_1_to_90_days_is_a_configuration_error() {
 
 #[test]
 fn a_saved_plan_is_refused_when_a_deactivations_oncall_impact_changed() {
-    // Carol (free) and Dave (an incident) leave: the plan deactivates Carol, blocks Dave.
-    let (sim, ws) = setup(&["3", "4"], None);
+    // Dave (an incident) and Erin (free) leave: the plan blocks Dave, deactivates Erin.
+    let (sim, ws) = setup(&["4", "5"], None);
     let saved = ws.path("saved.json");
     plan(&sim, &ws, &["--out", saved.to_str().unwrap()]).expect_code(0);
     let file: Value = serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
@@ -515,15 +538,15 @@ fn a_saved_plan_is_refused_when_a_deactivations_oncall_impact_changed() {
         a.extend(args(&["--plan", saved.to_str().unwrap()]));
         run(sim, &a)
     };
-    // The same account again, on the same address, but Carol was paged an hour ago.
+    // The same account again, on the same address, but Erin was paged an hour ago.
     let port = sim.handle.addr().port();
     drop(sim);
-    let sim = Sim::start_on(seed(Some("PCAROL1")), port);
+    let sim = Sim::start_on(seed(Some("PERIN01")), port);
     apply_saved(&sim)
         .expect_code(3)
         .expect_stderr(&[
             "refused before any write: the on-call duties of users the plan deactivates changed since they were looked up (",
-            "user PCAROL1 (carol@example.com): then escalation policies [], schedules [], incidents []; now escalation policies [], schedules [], incidents [Q0000000000003]",
+            "user PERIN01 (erin@example.com): then escalation policies [], schedules [], incidents []; now escalation policies [], schedules [], incidents [Q0000000000003]",
         ]);
     assert_eq!(sim.handle.write_count(), 0);
     // Unchanged: applied as saved; Dave stays blocked, so the run still fails.
@@ -531,7 +554,7 @@ fn a_saved_plan_is_refused_when_a_deactivations_oncall_impact_changed() {
     let sim = Sim::start_on(seed(None), port);
     apply_saved(&sim).expect_code(1);
     assert_eq!(
-        sim.user("carol@example.com").role.as_str(),
+        sim.user("erin@example.com").role.as_str(),
         "read_only_limited_user"
     );
     assert!(writes_to(&sim, "PDAVE01").is_empty());

@@ -305,3 +305,33 @@ fn a_deactivation_whose_user_changed_after_the_plan_is_skipped_with_the_reason()
         "read_only_limited_user"
     );
 }
+
+#[test]
+fn a_configured_lock_dir_that_does_not_exist_is_created_owner_only() {
+    let people = workforce(1000, 5);
+    let config = format!(
+        "{}\n[safety]\nlock_dir = \"locks/apply\"\n",
+        safety_config()
+    );
+    let ws = Workspace::new(&config, &csv(&people));
+    let sim = sim_in_sync(base_seed(), &ws.config, &csv(&people));
+    let mut hr = people.clone();
+    hr[2].title = "Team Lead".into();
+    ws.write_hr(&csv(&hr));
+    let dir = ws.dir.path().join("locks/apply");
+    assert!(!dir.exists());
+    apply(&sim, &ws, &[]).expect_code(0);
+    assert!(dir.is_dir(), "created, with its parent");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+    }
+    // The lock was taken there (and released: the file is removed on exit).
+    assert!(!sim.lock_file(&dir).exists());
+    assert_eq!(
+        sim.user("person1002@example.com").job_title.as_deref(),
+        Some("Team Lead")
+    );
+}

@@ -1,7 +1,8 @@
 //! The on-call look-ups of `observe` against the simulator seeded with
 //! `fixtures/sim/oncall.json`: what each leaver holds is read in batched requests (several
 //! `user_ids[]` at once) and attributed to the right user, shifts only within the lookahead,
-//! open incidents whatever their age; and users already looked up are not looked up again.
+//! a schedule's listed users whatever their next shift, open incidents whatever their age;
+//! and users already looked up (and the schedules, once listed) are not looked up again.
 
 use hr2pagerduty::config::{Config, Connection};
 use hr2pagerduty::ids::UserId;
@@ -137,13 +138,31 @@ async fn every_leaver_is_looked_up_in_one_batch_and_given_exactly_what_they_hold
     assert_eq!(alice.schedules[0].name, "Ops Primary");
     assert_eq!(alice.incidents[0].title, "Disk full");
 
+    // The schedules were listed once, with the batch.
+    let schedules = || {
+        sim.requests()
+            .into_iter()
+            .filter(|r| r.path == "/schedules")
+            .count()
+    };
+    assert_eq!(schedules(), 1);
+
     // Users already looked up are not looked up again.
     observer.complete(&mut account, &needs).await.unwrap();
     assert_eq!(lookups(&sim).len(), 3);
+    // A new leaver is; the schedules already listed are not listed again.
+    let more = Needs {
+        oncall: users(&["PCAROL1", "PGONE00"]),
+        ..Needs::default()
+    };
+    observer.complete(&mut account, &more).await.unwrap();
+    assert_eq!(lookups(&sim).len(), 6);
+    assert_eq!(schedules(), 1);
+    assert!(account.oncall.users[&UserId::new("PGONE00")].is_empty());
 }
 
 #[tokio::test]
-async fn shifts_count_only_within_the_lookahead() {
+async fn shifts_count_only_within_the_lookahead_but_a_layer_whatever_the_shift() {
     let (sim, client, now) = fixture().await;
     let progress = Progress::hidden();
     let observer = Observer::new(&client, &progress, 4, "sim");
@@ -156,32 +175,44 @@ async fn shifts_count_only_within_the_lookahead() {
     // week ahead holds none of Bob's shifts: his March weeks are over, his June week far.
     let later: chrono::DateTime<chrono::Utc> = "2026-03-17T10:00:00Z".parse().unwrap();
     sim.set_clock(later);
-    let mut account = observer.account_of(vec![]);
-    account.oncall = OncallFacts::new(Lookahead {
-        since: later,
-        days: 7,
-    });
-    observer.complete(&mut account, &needs).await.unwrap();
-    assert!(
-        account.oncall.users[&UserId::new("PBOB001")].is_empty(),
-        "{:?}",
-        account.oncall.users
-    );
+    let week = client
+        .list_oncalls(
+            &[UserId::new("PBOB001")],
+            &[],
+            later,
+            later + chrono::Duration::days(7),
+        )
+        .await
+        .unwrap();
+    assert!(week.is_empty(), "{week:?}");
     // From the same moment, 90 days ahead reaches his June shift.
-    let mut account = observer.account_of(vec![]);
-    account.oncall = OncallFacts::new(Lookahead {
-        since: later,
-        days: 90,
-    });
-    observer.complete(&mut account, &needs).await.unwrap();
-    assert_eq!(
-        account.oncall.users[&UserId::new("PBOB001")]
-            .schedules
-            .iter()
-            .map(|s| s.id.as_str())
-            .collect::<Vec<_>>(),
-        vec!["PSCHED1"]
-    );
+    let quarter = client
+        .list_oncalls(
+            &[UserId::new("PBOB001")],
+            &[],
+            later,
+            later + chrono::Duration::days(90),
+        )
+        .await
+        .unwrap();
+    assert_eq!(quarter.len(), 1, "{quarter:?}");
+    // Either way he is in the schedule's layer, on the policy that uses it: the schedule
+    // listing says so whatever the window.
+    for days in [7, 90] {
+        let mut account = observer.account_of(vec![]);
+        account.oncall = OncallFacts::new(Lookahead { since: later, days });
+        observer.complete(&mut account, &needs).await.unwrap();
+        let (p, s, n) = ids(&account.oncall.users[&UserId::new("PBOB001")]);
+        assert_eq!(
+            (p, s, n),
+            (
+                vec!["PEPOPS1".to_string()],
+                vec!["PSCHED1".to_string()],
+                vec![]
+            ),
+            "{days} days"
+        );
+    }
     assert!(later > now);
 }
 
@@ -248,6 +279,7 @@ async fn a_batch_whose_policies_cannot_be_told_apart_is_looked_up_again_one_user
             "/escalation_policies" => page("escalation_policies", vec![]),
             "/oncalls" => page("oncalls", vec![]),
             "/incidents" => page("incidents", vec![]),
+            "/schedules" => page("schedules", vec![]),
             other => Reply::error(404, 2100, &format!("no {other}"), &[]),
         }
     })
@@ -275,4 +307,5 @@ async fn a_batch_whose_policies_cannot_be_told_apart_is_looked_up_again_one_user
     assert_eq!(per_path("/escalation_policies"), 3);
     assert_eq!(per_path("/oncalls"), 1);
     assert_eq!(per_path("/incidents"), 1);
+    assert_eq!(per_path("/schedules"), 1, "once, not per user");
 }

@@ -38,6 +38,8 @@ pub fn hr2pd() -> assert_cmd::Command {
     let mut c = assert_cmd::Command::cargo_bin("hr2pagerduty").expect("the binary is built");
     c.env_remove("PAGERDUTY_API_KEY")
         .env_remove("PAGERDUTY_API_URL")
+        .env_remove("PAGERDUTY_MARKER_KEY")
+        .env_remove("PAGERDUTY_MARKER_KEY_PREVIOUS")
         .env_remove("RUST_LOG")
         .env("XDG_STATE_HOME", state_home())
         .arg("--no-progress");

@@ -95,6 +95,7 @@ pub fn in_sync_users_as_of(
         key_owner: None,
         licenses: &[],
         license_holders: None,
+        marker_keys: None,
     })
     .unwrap();
     p.actions
@@ -242,6 +243,8 @@ fn command(url: &str, args: &[String]) -> std::process::Command {
         .args(args)
         .env("PAGERDUTY_API_URL", url)
         .env("PAGERDUTY_API_KEY", KEY)
+        .env_remove("PAGERDUTY_MARKER_KEY")
+        .env_remove("PAGERDUTY_MARKER_KEY_PREVIOUS")
         .env_remove("RUST_LOG")
         .env("XDG_STATE_HOME", super::e2e::state_home())
         .stdin(Stdio::null());
@@ -255,6 +258,8 @@ pub fn run_at(url: &str, args: &[String]) -> Run {
         .args(args)
         .env("PAGERDUTY_API_URL", url)
         .env("PAGERDUTY_API_KEY", KEY)
+        .env_remove("PAGERDUTY_MARKER_KEY")
+        .env_remove("PAGERDUTY_MARKER_KEY_PREVIOUS")
         .env_remove("RUST_LOG")
         .env("XDG_STATE_HOME", super::e2e::state_home())
         .write_stdin("");

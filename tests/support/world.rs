@@ -223,6 +223,7 @@ impl World {
             key_owner: None,
             licenses: &[],
             license_holders: None,
+            marker_keys: None,
         })
         .expect("the export plans against an empty account");
         let mut desired = BTreeMap::new();

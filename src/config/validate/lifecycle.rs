@@ -6,7 +6,8 @@ use super::Problems;
 use super::rules::check_role;
 use super::safety::relative_to_config;
 use crate::config::defaults::{
-    MAX_ONCALL_LOOKAHEAD_DAYS, MAX_PROVISION_DAYS_BEFORE_START, MIN_DELETE_SUSPENDED_AFTER_DAYS,
+    DEFAULT_TERMINATION_CATCH_UP_DAYS, MAX_ONCALL_LOOKAHEAD_DAYS, MAX_PROVISION_DAYS_BEFORE_START,
+    MAX_TERMINATION_CATCH_UP_DAYS, MIN_DELETE_SUSPENDED_AFTER_DAYS,
 };
 use crate::config::resolved::{DeactivationMode, LifecycleConfig};
 use crate::config::schema::LifecycleTable;
@@ -19,6 +20,7 @@ use std::path::Path;
 /// one of [`SUSPENDED_ROLES`] (PAGERDUTY_API.md §3.2); `default_time_zone` is one of
 /// PagerDuty's 135 (fact F19); every `protected` entry is an address PagerDuty accepts;
 /// `provision_days_before_start` is 0 to [`MAX_PROVISION_DAYS_BEFORE_START`];
+/// `termination_catch_up_days` is 0 to [`MAX_TERMINATION_CATCH_UP_DAYS`];
 /// `oncall_lookahead_days` is 1–90 (`GET /oncalls` looks at most 90 days ahead, OpenAPI
 /// `listOnCalls`); `delete_suspended_after_days` is at least
 /// [`MIN_DELETE_SUSPENDED_AFTER_DAYS`] and only set with `deactivate = "suspend"`; `archive`
@@ -72,6 +74,20 @@ pub(super) fn check(lc: &LifecycleTable, path: &Path, p: &mut Problems<'_>) -> L
                 ),
             );
             0
+        }
+    };
+    let catch_up = *lc.termination_catch_up_days.get_ref();
+    let termination_catch_up_days = match u32::try_from(catch_up) {
+        Ok(d) if d <= MAX_TERMINATION_CATCH_UP_DAYS => d,
+        _ => {
+            p.at(
+                "lifecycle.termination_catch_up_days",
+                lc.termination_catch_up_days.span(),
+                format!(
+                    "{catch_up} is not a number of days from 0 to {MAX_TERMINATION_CATCH_UP_DAYS}"
+                ),
+            );
+            DEFAULT_TERMINATION_CATCH_UP_DAYS
         }
     };
     let deactivate = *lc.deactivate.get_ref();
@@ -142,6 +158,7 @@ pub(super) fn check(lc: &LifecycleTable, path: &Path, p: &mut Problems<'_>) -> L
     LifecycleConfig {
         provision_days_before_start,
         past_termination_date: lc.past_termination_date,
+        termination_catch_up_days,
         on_leave: lc.on_leave,
         suspended_role: lc.suspended_role.get_ref().clone(),
         protected,

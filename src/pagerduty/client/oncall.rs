@@ -1,13 +1,15 @@
 //! The on-call look-ups made before a deactivation (issue 7): escalation policies, on-call
-//! shifts and open incidents of the users asked for, each a paginated listing over the one
-//! request layer. An `impl` block of [`Client`] kept apart so that `client.rs` stays the
+//! shifts and open incidents of the users asked for, and the account's schedules, each a
+//! paginated listing over the one request layer. An `impl` block of [`Client`] kept apart so that `client.rs` stays the
 //! home of the user and team calls.
 
 use super::{Client, listing_name};
 use crate::ids::{EscalationPolicyId, TeamId, UserId};
 use crate::pagerduty::error::ApiError;
 use crate::pagerduty::models::incidents::{Incident, IncidentsPage};
-use crate::pagerduty::models::oncall::{EscalationPoliciesPage, EscalationPolicy, Oncall};
+use crate::pagerduty::models::oncall::{
+    EscalationPoliciesPage, EscalationPolicy, Oncall, Schedule, SchedulesPage,
+};
 use crate::pagerduty::pagination::{KeyedOncallsPage, Listing, collect};
 use chrono::{DateTime, SecondsFormat, Utc};
 
@@ -107,6 +109,24 @@ impl Client {
                 &["incidents"],
                 &pairs,
             ),
+            &|_, _| {},
+        )
+        .await
+    }
+
+    /// Every schedule of the account, with the users on it and the escalation policies
+    /// that use it: `GET /schedules?limit=100&offset=…&total=true`, every page (OpenAPI
+    /// `listSchedules`; a `Schedule`'s read-only `users` are "all of the users on the
+    /// schedule" and its `escalation_policies` "all of the escalation policies that uses
+    /// this schedule"). No `include[]`: layers and rendered entries are not needed. More
+    /// than 10,000 schedules cannot be listed completely (fact F10).
+    ///
+    /// # Errors
+    /// As [`Client::list_users`].
+    pub async fn list_schedules(&self) -> Result<Vec<Schedule>, ApiError> {
+        collect::<SchedulesPage>(
+            &self.inner,
+            &Listing::new("schedules", &["schedules"], &[]),
             &|_, _| {},
         )
         .await

@@ -2,7 +2,7 @@
 
 use super::{active_marker, change, desired_labels, ruled_teams, status_words, team_sources};
 use crate::hr::Employee;
-use crate::marker;
+
 use crate::pagerduty::models::NewUser;
 use crate::plan::context::Ctx;
 use crate::plan::{Action, ActionKind, Field, Step, TeamsChange};
@@ -17,7 +17,7 @@ pub(in crate::plan) fn create(cx: &Ctx<'_>, e: &Employee) -> Action {
         .time_zone
         .clone()
         .unwrap_or_else(|| cx.policy.default_time_zone.clone());
-    let description = marker::render("", &active_marker(&e.employee_id));
+    let description = cx.render_marker("", &active_marker(&e.employee_id));
     let teams = ruled_teams(cx, e);
     let mut changes = vec![
         change(Field::Name, None, Some(e.name.clone())),

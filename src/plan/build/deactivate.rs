@@ -8,7 +8,7 @@ use super::{change, collapse, labels, recorded_memberships};
 use crate::email::Email;
 use crate::hr::Employee;
 use crate::ids::EmployeeId;
-use crate::marker::{self, Marker, Suspension};
+use crate::marker::{Marker, Suspension};
 use crate::oncall;
 use crate::pagerduty::models::{User, UserUpdate};
 use crate::plan::context::Ctx;
@@ -103,7 +103,7 @@ pub(in crate::plan) fn deactivate(
         changes.extend(license.change);
     }
     if current_marker != Some(&want_marker) {
-        let d = marker::render(human, &want_marker);
+        let d = cx.render_marker(human, &want_marker);
         changes.push(change(
             Field::Description,
             u.description.clone(),

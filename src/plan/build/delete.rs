@@ -17,6 +17,7 @@ use crate::marker::Marker;
 use crate::pagerduty::models::User;
 use crate::plan::context::Ctx;
 use crate::plan::{Action, ActionKind, Field, Guard, Step, TeamsChange};
+use chrono::NaiveDate;
 use std::collections::BTreeMap;
 
 /// What happens to leaver `u`, which belongs to `employee_id` (`e` when the export lists
@@ -44,9 +45,22 @@ pub(in crate::plan) fn leave(
     let Some(employee_id) = employee_id else {
         return deactivate(cx, u, None, e, human, current_marker, record, why);
     };
+    let marked_date = current_marker
+        .and_then(|m| m.suspended.as_ref())
+        .and_then(|s| s.termination_date);
     if policy.deactivate == DeactivationMode::Delete && !record.leave {
         let how = "[lifecycle] deactivate = \"delete\"".to_string();
-        return Some(delete(cx, u, employee_id, e, current_marker, why, how));
+        let date = record.termination_date.or(marked_date);
+        return Some(delete(
+            cx,
+            u,
+            employee_id,
+            e,
+            current_marker,
+            date,
+            why,
+            how,
+        ));
     }
     let suspension = deactivate(
         cx,
@@ -75,19 +89,23 @@ pub(in crate::plan) fn leave(
             s.on,
             if ago == 1 { "" } else { "s" }
         );
-        delete(cx, u, employee_id, e, current_marker, why, how)
+        let date = marked_date.or(record.termination_date);
+        delete(cx, u, employee_id, e, current_marker, date, why, how)
     })
 }
 
 /// The deletion of `u`: its record (the role and memberships to restore: the suspension's
-/// for a suspended user, else the current ones) is archived first, then the user deleted.
-/// `why` says why it is a leaver, `how` which setting deletes it.
+/// for a suspended user, else the current ones) is archived first, with `termination_date`,
+/// the date that brought the deletion into effect (if a date decided), then the user
+/// deleted. `why` says why it is a leaver, `how` which setting deletes it.
+#[allow(clippy::too_many_arguments)]
 fn delete(
     cx: &mut Ctx<'_>,
     u: &User,
     employee_id: &EmployeeId,
     e: Option<&Employee>,
     current_marker: Option<&Marker>,
+    termination_date: Option<NaiveDate>,
     why: String,
     how: String,
 ) -> Action {
@@ -120,6 +138,7 @@ fn delete(
             role,
             teams,
             suspended_on,
+            termination_date,
         }],
         guard: Some(Guard {
             employee_id: current_marker.and_then(|m| m.employee_id.clone()),

@@ -11,6 +11,7 @@ mod deactivate;
 mod delete;
 mod reactivate;
 mod restore;
+mod sign;
 mod update;
 
 pub(super) use create::create;
@@ -18,6 +19,7 @@ pub(super) use deactivate::{Record, deactivate, oncall_duties};
 pub(super) use delete::{leave, restorable_record};
 pub(super) use reactivate::reactivate;
 pub(super) use restore::restore;
+pub(super) use sign::sign;
 pub(super) use update::update;
 
 use super::context::{Ctx, Membership};

@@ -9,7 +9,7 @@ use super::{
     restorable, stakeholder_kept_off, status_words, team_sources,
 };
 use crate::hr::Employee;
-use crate::marker::{self, Suspension};
+use crate::marker::Suspension;
 use crate::pagerduty::models::{User, UserUpdate};
 use crate::plan::context::Ctx;
 use crate::plan::licenses::insert_change;
@@ -48,7 +48,7 @@ pub(in crate::plan) fn reactivate(
     let mut scope = cx.governed.clone();
     scope.extend(desired.keys().cloned());
     let (removals, additions) = membership_steps(cx, &current, desired, &scope);
-    let final_description = marker::render(human, &active_marker(&e.employee_id));
+    let final_description = cx.render_marker(human, &active_marker(&e.employee_id));
     changes.push(change(
         Field::Description,
         u.description.clone(),

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::email::Email;
 use crate::hr::Employee;
-use crate::marker::{self, MarkerState};
+use crate::marker::MarkerState;
 use crate::pagerduty::models::{User, UserUpdate};
 use crate::plan::context::Ctx;
 use crate::plan::licenses::insert_change;
@@ -46,8 +46,11 @@ pub(in crate::plan) fn update(
         insert_change(&mut changes, c);
     }
     let want_marker = active_marker(&e.employee_id);
-    if *state != MarkerState::Valid(want_marker.clone()) {
-        let d = marker::render(human, &want_marker);
+    // A trusted marker that is unsigned or signed with the previous key is signed again.
+    let resign = cx.resign.get(&u.id).copied();
+    let marker_current = *state == MarkerState::Valid(want_marker.clone());
+    if !marker_current || resign.is_some() {
+        let d = cx.render_marker(human, &want_marker);
         changes.push(change(
             Field::Description,
             u.description.clone(),
@@ -89,6 +92,9 @@ pub(in crate::plan) fn update(
             what.join(", "),
             e.employee_id
         ),
+        _ if what.is_empty() && marker_current && resign.is_some() => {
+            resign.map(|r| r.reason().to_string()).unwrap_or_default()
+        }
         _ if what.is_empty() => "ownership marker repaired".to_string(),
         _ => format!("mover: {} changed", what.join(", ")),
     };

@@ -2,7 +2,7 @@
 //! in-memory account of `plan::tests`, and plans again (on the same day or a later one),
 //! so every rule is checked through to `No changes.`
 
-use super::super::tests::{Account, CONFIG, emp, marked, owner, roster, user};
+use super::super::tests::{Account, CONFIG, emp, marked, on_call, owner, roster, user};
 use super::*;
 use crate::config::Config;
 use crate::hr::Employee;
@@ -190,7 +190,8 @@ fn a_termination_tomorrow_is_pending_then_applied_on_its_date_and_stays_applied(
 
 #[test]
 fn a_past_termination_date_on_an_active_row_is_a_conflict_the_setting_decides() {
-    let r = roster(vec![ann(Lifecycle::Active, None, Some(day(12, 2)))]);
+    // Older than the 30 catch-up days: no longer a scheduled termination still due.
+    let r = roster(vec![ann(Lifecycle::Active, None, Some(day(10, 2)))]);
     // status (the default): the employee stays, the conflict is reported.
     let cfg = cfg_with("");
     let p = with_ann().plan_on(&r, &cfg, day(12, 3));
@@ -199,7 +200,7 @@ fn a_past_termination_date_on_an_active_row_is_a_conflict_the_setting_decides() 
     let c = &p.conflicts[0];
     assert_eq!(
         (c.termination_date, c.decided_by, c.status.as_deref()),
-        (day(12, 2), PastTerminationDate::Status, Some("Active"))
+        (day(10, 2), PastTerminationDate::Status, Some("Active"))
     );
     assert_eq!(p.population.hr_active, 1);
     // date: a leaver, and the conflict is still reported.
@@ -389,6 +390,8 @@ fn counts_give_each_standing_as_of_the_day() {
         ann(Lifecycle::Active, None, None),
         ann(Lifecycle::Active, None, Some(day(12, 9))),
         ann(Lifecycle::Active, None, Some(day(1, 9))),
+        // Within the catch-up days: a leaver still due, not a conflict.
+        ann(Lifecycle::Active, None, Some(day(11, 20))),
         ann(Lifecycle::OnLeave, None, None),
         ann(Lifecycle::Terminated, None, None),
         ann(Lifecycle::Active, Some(day(12, 24)), None),
@@ -397,16 +400,113 @@ fn counts_give_each_standing_as_of_the_day() {
     for (i, x) in e.iter_mut().enumerate() {
         x.employee_id = i.to_string().into();
     }
-    let c = counts(&roster(e), &policy, day(12, 3));
+    let c = counts(&roster(e.clone()), &policy, day(12, 3));
     assert_eq!(
         c,
         Counts {
             active: 3,
             on_leave: 1,
-            terminated: 1,
+            terminated: 2,
             pending: 2,
             scheduled_terminations: 1,
+            overdue_terminations: 1,
             conflicts: 1,
         }
     );
+    // With no catch-up days, the same row is a conflict the status decides (kept active).
+    let none = Policy::from_config(&cfg_with("termination_catch_up_days = 0"));
+    let c0 = counts(&roster(e), &none, day(12, 3));
+    assert_eq!(
+        (
+            c0.active,
+            c0.terminated,
+            c0.overdue_terminations,
+            c0.conflicts
+        ),
+        (4, 1, 0, 2)
+    );
+}
+
+/// The reason of a termination still due `ago` days after its date, 2026-11-02.
+fn overdue_reason(ago: i64, catch_up: u32) -> String {
+    format!(
+        "scheduled termination overdue since 2026-11-02 ({ago} day{} ago; status \"Active\" in HR; within [lifecycle] termination_catch_up_days = {catch_up})",
+        if ago == 1 { "" } else { "s" }
+    )
+}
+
+#[test]
+fn a_termination_blocked_on_its_date_stays_due_for_the_catch_up_days_then_is_a_conflict() {
+    let cfg = cfg_with("");
+    let d = day(11, 2);
+    let r = roster(vec![ann(Lifecycle::Active, Some(day(1, 5)), Some(d))]);
+    let mut acct = with_ann();
+    // Ann is on call: every deactivation of hers is blocked until the duty is handed over.
+    acct.oncall.insert("PANN001".into(), on_call());
+    // D-1: pending on D.
+    let p = acct.plan_on(&r, &cfg, day(11, 1));
+    assert!(p.is_empty(), "{:#?}", p.actions);
+    assert_eq!(pending(&p), [(ActionKind::Deactivate, d)]);
+    assert!(p.conflicts.is_empty());
+    // D: a leaver, blocked; nothing is applied.
+    let p = acct.plan_on(&r, &cfg, d);
+    assert_eq!((kinds(&p), p.blocked()), (vec![ActionKind::Deactivate], 1));
+    acct.apply(&p, None);
+    assert!(ann_suspension(&acct).is_none());
+    // D+1 up to D+30 (the boundary): the date has passed and the status still says
+    // active, but the termination is still due: the same blocked deactivation, overdue,
+    // neither a conflict nor pending.
+    for ago in [1, 2, 30] {
+        let today = d + chrono::Days::new(ago);
+        let p = acct.plan_on(&r, &cfg, today);
+        assert_eq!(
+            (kinds(&p), p.blocked()),
+            (vec![ActionKind::Deactivate], 1),
+            "{today}"
+        );
+        assert_eq!(p.actions[0].reason, overdue_reason(ago as i64, 30));
+        assert!(p.conflicts.is_empty() && p.pending.is_empty(), "{p:#?}");
+        assert_eq!(p.population.hr_active, 0);
+    }
+    // D+31: too old; a conflict the status decides (kept active), as without catch-up.
+    let p = acct.plan_on(&r, &cfg, day(12, 3));
+    assert!(p.is_empty(), "{:#?}", p.actions);
+    assert_eq!(p.conflicts.len(), 1);
+    assert_eq!(p.conflicts[0].termination_date, d);
+    assert_eq!(p.population.hr_active, 1);
+    // termination_catch_up_days = 0 restores that from D+1 on.
+    let zero = cfg_with("termination_catch_up_days = 0");
+    let p = acct.plan_on(&r, &zero, day(11, 3));
+    assert!(p.is_empty() && p.conflicts.len() == 1, "{p:#?}");
+    // The duty handed over on D+2: suspended then, and it stays so after the window,
+    // since the suspension records the date.
+    acct.oncall.clear();
+    let p = acct.plan_on(&r, &cfg, day(11, 4));
+    assert_eq!((kinds(&p), p.blocked()), (vec![ActionKind::Deactivate], 0));
+    assert_eq!(p.actions[0].reason, overdue_reason(2, 30));
+    acct.apply(&p, None);
+    let s = ann_suspension(&acct).expect("suspended");
+    assert_eq!((s.on, s.termination_date), (day(11, 4), Some(d)));
+    for today in [day(11, 4), day(12, 2), day(12, 3), day(12, 31)] {
+        let p = acct.plan_on(&r, &cfg, today);
+        assert!(p.is_empty() && p.conflicts.is_empty(), "{today}: {p:#?}");
+    }
+}
+
+#[test]
+fn leave_follows_the_catch_up_rule_and_a_hire_after_the_date_voids_it() {
+    let cfg = cfg_with("");
+    let d = day(11, 2);
+    // On leave (kept by default) with a termination date two days old: still due.
+    let r = roster(vec![ann(Lifecycle::OnLeave, None, Some(d))]);
+    let mut acct = with_ann();
+    let p = acct.plan_on(&r, &cfg, day(11, 4));
+    assert_eq!(kinds(&p), [ActionKind::Deactivate]);
+    assert!(p.conflicts.is_empty());
+    acct.apply(&p, None);
+    assert!(acct.plan_on(&r, &cfg, day(11, 5)).is_empty());
+    // A hire date after the termination date: the date belongs to an earlier employment.
+    let r = roster(vec![ann(Lifecycle::Active, Some(day(11, 3)), Some(d))]);
+    let p = with_ann().plan_on(&r, &cfg, day(11, 4));
+    assert!(p.is_empty() && p.conflicts.is_empty(), "{p:#?}");
 }

@@ -425,3 +425,48 @@ fn deletion_cap_and_its_override() {
     };
     assert!(check(&p, &ten, Overrides::default()).is_empty());
 }
+
+#[test]
+fn blocked_deactivations_and_deletions_are_not_counted_by_their_caps() {
+    // Three deactivations and three deletions, two of each blocked by on-call duties: one of
+    // each will be attempted, within caps of 1.
+    let s = SafetyConfig {
+        max_deactivations: 1,
+        max_deletions: 1,
+        ..SafetyConfig::default()
+    };
+    let blocked = Some(crate::oncall::Blocked {
+        impact: Some(crate::oncall::OncallImpact::default()),
+        lookahead_days: 30,
+    });
+    let mut p = plan(3, 0, pop(10, 10, 7));
+    for a in plan(3, 0, pop(10, 10, 7)).actions {
+        p.actions.push(Action {
+            kind: ActionKind::Delete,
+            ..a
+        });
+    }
+    let mut gated = p.clone();
+    for kind in [ActionKind::Deactivate, ActionKind::Delete] {
+        for a in gated.actions.iter_mut().filter(|a| a.kind == kind).take(2) {
+            a.blocked = blocked.clone();
+        }
+    }
+    assert_eq!(
+        check(&gated, &s, Overrides::default()),
+        Vec::<String>::new()
+    );
+    // With none blocked (as under --allow-oncall-gaps) all three of each count.
+    assert_eq!(
+        check(&p, &s, Overrides::default()),
+        vec![
+            "3 deactivations exceed [safety] max_deactivations = 1; review the plan, then rerun with --allow-deactivations 3".to_string(),
+            "3 deletions exceed [safety] max_deletions = 1; a deletion cannot be undone (the archive re-creates a rehire under a new PagerDuty ID): review the plan, then rerun with --allow-deletions 3".to_string(),
+        ]
+    );
+    // One blocked of three: two attempted, over the cap, and the message counts two.
+    let mut one = p.clone();
+    one.actions[0].blocked = blocked;
+    let r = check(&one, &s, Overrides::default());
+    assert!(r[0].starts_with("2 deactivations exceed"), "{r:?}");
+}

@@ -54,6 +54,7 @@ fn plan_on(acct: &Account, r: &Roster, cfg: &Config, today: NaiveDate, rekey: bo
         key_owner: None,
         licenses: &[],
         license_holders: None,
+        marker_keys: None,
     })
     .unwrap()
 }

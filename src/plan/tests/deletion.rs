@@ -38,6 +38,17 @@ fn today() -> NaiveDate {
 }
 
 fn plan_with(acct: &Account, r: &Roster, cfg: &Config, archive: &Archive) -> Plan {
+    plan_on_day(acct, r, cfg, archive, today())
+}
+
+/// [`plan_with`] as of `today`.
+fn plan_on_day(
+    acct: &Account,
+    r: &Roster,
+    cfg: &Config,
+    archive: &Archive,
+    today: NaiveDate,
+) -> Plan {
     let teams = teams();
     plan(Inputs {
         roster: r,
@@ -45,12 +56,13 @@ fn plan_with(acct: &Account, r: &Roster, cfg: &Config, archive: &Archive) -> Pla
         teams: &teams,
         members: &acct.members,
         policy: &Policy::from_config(cfg),
-        today: today(),
+        today,
         archive,
         oncall: &acct.oncall_facts(),
         key_owner: None,
         licenses: &[],
         license_holders: None,
+        marker_keys: None,
     })
     .unwrap()
 }
@@ -152,6 +164,7 @@ fn record(id: &str, employee: Option<&str>) -> ArchiveRecord {
             role: TeamRole::Observer,
         }],
         None,
+        None,
         chrono::Utc.with_ymd_and_hms(2026, 10, 1, 2, 0, 0).unwrap(),
     )
 }
@@ -193,6 +206,7 @@ fn in_delete_mode_a_leaver_is_one_archived_deletion_that_converges() {
                     },
                 ],
                 suspended_on: None,
+                termination_date: None,
             }],
             "no team removal first: the deletion removes the memberships"
         );
@@ -245,6 +259,7 @@ fn in_delete_mode_a_user_suspended_before_is_deleted_with_what_its_marker_record
                 role: TeamRole::Observer
             }],
             suspended_on: NaiveDate::from_ymd_opt(2026, 11, 29),
+            termination_date: None,
         }]
     );
 }
@@ -522,6 +537,7 @@ fn the_key_owner_and_protected_users_are_never_deleted() {
         key_owner: Some(&key_owner),
         licenses: &[],
         license_holders: None,
+        marker_keys: None,
     })
     .unwrap();
     assert!(p.actions.is_empty(), "{:#?}", p.actions);
@@ -582,5 +598,142 @@ fn an_offboarded_unmanaged_user_is_suspended_and_never_deleted() {
             today() + chrono::Days::new(400),
         );
         assert!(later.is_empty(), "{:#?}", later.actions);
+    }
+}
+
+/// Applies `p` to `acct` as the executor does for its deletions: each deleted user's record
+/// (profile only; contacts are not modelled here) is appended to `archived` first, with
+/// what the step says to record, written on `on`.
+fn apply_archiving(acct: &mut Account, p: &Plan, archived: &mut Vec<ArchiveRecord>, on: NaiveDate) {
+    for a in p.actions.iter().filter(|a| a.attempted()) {
+        let Some(Step::DeleteUser {
+            role,
+            teams,
+            suspended_on,
+            termination_date,
+        }) = a.steps.first()
+        else {
+            continue;
+        };
+        let u = acct
+            .users
+            .iter()
+            .find(|u| Some(&u.id) == a.user_id.as_ref())
+            .unwrap();
+        archived.push(ArchiveRecord::new(
+            UserRecord {
+                user: u.clone(),
+                contact_methods: vec![],
+                notification_rules: vec![],
+            },
+            a.employee_id.clone(),
+            role.clone(),
+            teams.clone(),
+            *suspended_on,
+            *termination_date,
+            on.and_hms_opt(2, 0, 0).unwrap().and_utc(),
+        ));
+    }
+    acct.apply(p, None);
+}
+
+/// Fa Gu's row (employee 12, IT) with `status` and the dates.
+fn fa_row(status: Lifecycle, hired: Option<NaiveDate>, left: Option<NaiveDate>) -> Roster {
+    let mut e = emp("12", "fa@example.com", "Fa Gu", status, "IT", "Engineer");
+    e.hire_date = hired;
+    e.termination_date = left;
+    roster(vec![e])
+}
+
+fn kinds(p: &Plan) -> Vec<ActionKind> {
+    p.actions.iter().map(|a| a.kind).collect()
+}
+
+#[test]
+fn a_leaver_deleted_for_its_termination_date_is_not_re_created_while_the_row_keeps_it() {
+    let d = today();
+    let day = |n: u64| d + chrono::Days::new(n);
+    let leaving = fa_row(Lifecycle::Active, None, Some(d));
+    // Delete mode: the scheduled termination comes due on D and is a deletion that
+    // records the date.
+    let cfg = cfg_with(DELETE);
+    let mut acct = Account::new(vec![owner()]);
+    fa(&mut acct, marked("12"));
+    let mut archived = vec![];
+    let p = plan_on_day(&acct, &leaving, &cfg, &Archive::default(), d);
+    assert_eq!(kinds(&p), [ActionKind::Delete]);
+    assert!(
+        matches!(p.actions[0].steps.as_slice(), [Step::DeleteUser { termination_date, .. }] if *termination_date == Some(d)),
+        "{:?}",
+        p.actions[0].steps
+    );
+    apply_archiving(&mut acct, &p, &mut archived, d);
+    assert_eq!(archived[0].termination_date, Some(d));
+    // The days after, long past the catch-up days too: the row still carries the date and
+    // the status still says active, but no rehire is re-created from the archive.
+    let archive = Archive::in_memory(archived.clone());
+    for n in [0, 1, 30, 31, 400] {
+        let p = plan_on_day(&acct, &leaving, &cfg, &archive, day(n));
+        assert!(p.is_empty(), "D+{n}: {:#?}", p.actions);
+    }
+    // A record without the date (written before the field existed, or for a leaver the
+    // status decided) is re-created once the date is out of the catch-up days: the
+    // behaviour the field fixes.
+    let mut old = archived[0].clone();
+    old.termination_date = None;
+    let p = plan_on_day(
+        &acct,
+        &leaving,
+        &cfg,
+        &Archive::in_memory(vec![old]),
+        day(31),
+    );
+    assert_eq!(kinds(&p), [ActionKind::Reactivate]);
+    // A rehire still is: the date removed, a new hire date after it, or another date
+    // (here too old to be due: the status decides).
+    for back in [
+        fa_row(Lifecycle::Active, None, None),
+        fa_row(Lifecycle::Active, Some(day(20)), Some(d)),
+        fa_row(
+            Lifecycle::Active,
+            None,
+            Some(day(1) - chrono::Days::new(200)),
+        ),
+    ] {
+        let p = plan_on_day(&acct, &back, &cfg, &archive, day(40));
+        assert_eq!(kinds(&p), [ActionKind::Reactivate], "{p:#?}");
+        assert_eq!(
+            p.actions[0].restores_from().map(UserId::as_str),
+            Some("PFA0001")
+        );
+    }
+
+    // Suspend mode with delete_suspended_after_days: suspended on D (the marker records
+    // the date), deleted 5 days later with that date, then never re-created.
+    let cfg = cfg_with("delete_suspended_after_days = 5\narchive = \"a.jsonl\"\n");
+    let mut acct = Account::new(vec![owner()]);
+    fa(&mut acct, marked("12"));
+    let mut archived = vec![];
+    let p = plan_on_day(&acct, &leaving, &cfg, &Archive::default(), d);
+    assert_eq!(kinds(&p), [ActionKind::Deactivate]);
+    apply_archiving(&mut acct, &p, &mut archived, d);
+    let p = plan_on_day(
+        &acct,
+        &fa_row(Lifecycle::Terminated, None, Some(d)),
+        &cfg,
+        &Archive::default(),
+        day(5),
+    );
+    assert_eq!(kinds(&p), [ActionKind::Delete]);
+    apply_archiving(&mut acct, &p, &mut archived, day(5));
+    assert_eq!(
+        (archived[0].suspended_on, archived[0].termination_date),
+        (Some(d), Some(d)),
+        "the marker's date, although the status decided on the day of the deletion"
+    );
+    let archive = Archive::in_memory(archived);
+    for n in [6, 31, 400] {
+        let p = plan_on_day(&acct, &leaving, &cfg, &archive, day(n));
+        assert!(p.is_empty(), "D+{n}: {:#?}", p.actions);
     }
 }

@@ -33,6 +33,7 @@ fn plan_with(acct: &Account, r: &Roster, cfg: &Config, f: &Facts) -> Result<Plan
         key_owner: f.key_owner.as_ref(),
         licenses: &f.licenses,
         license_holders: f.holders.as_ref(),
+        marker_keys: None,
         archive: &crate::archive::Archive::default(),
     })
 }

@@ -1,0 +1,194 @@
+use super::*;
+use crate::marker::{
+    MarkerState, SavedMembership, Suspension, parse, render_line_with, render_with,
+};
+use crate::vocab::{Role, TeamRole};
+use chrono::NaiveDate;
+
+const KEY: &str = "0123456789abcdef0123456789abcdef";
+const OTHER: &str = "fedcba9876543210fedcba9876543210";
+
+fn keys(current: &str, previous: Option<&str>) -> MarkerKeys {
+    MarkerKeys::new(
+        MarkerKey::new("K", current).unwrap(),
+        previous.map(|p| MarkerKey::new("P", p).unwrap()),
+    )
+}
+
+fn active() -> Marker {
+    Marker {
+        employee_id: Some("3427".into()),
+        suspended: None,
+    }
+}
+
+fn suspended() -> Marker {
+    Marker {
+        employee_id: Some("3427".into()),
+        suspended: Some(Suspension {
+            on: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+            role: Role::Admin,
+            teams: vec![SavedMembership {
+                id: "PT4KHLK".into(),
+                name: Some("IT Operations".into()),
+                role: TeamRole::Manager,
+            }],
+            termination_date: None,
+            leave: false,
+            from_archive: None,
+        }),
+    }
+}
+
+/// The marker `line` says, with its `sig`.
+fn read(line: &str) -> (Marker, Option<String>) {
+    let p = parse(Some(line));
+    match p.marker {
+        MarkerState::Valid(m) => (m, p.sig),
+        other => panic!("{line}: {other:?}"),
+    }
+}
+
+/// The tags were computed outside this crate, with
+/// `printf '%s' "$CANONICAL" | openssl dgst -sha256 -hmac "$KEY"` cut to 32 hex digits: the
+/// canonical form and the tag are what README.md documents, and stay so.
+#[test]
+fn the_canonical_form_and_tag_are_stable_and_match_openssl() {
+    assert_eq!(
+        canonical(&active()),
+        r#"hr2pagerduty:v1 {"employee_id":"3427"}"#
+    );
+    let k = keys(KEY, None);
+    assert_eq!(k.sign(&active()), "be3d6ace384446f1aaa8488ddbcf7469");
+    assert_eq!(k.sign(&suspended()), "41138656b567d6f763c4abbefcb34aa7");
+    assert_eq!(
+        render_line_with(&active(), Some(&k)),
+        r#"hr2pagerduty:v1 {"employee_id":"3427","sig":"be3d6ace384446f1aaa8488ddbcf7469"}"#
+    );
+}
+
+#[test]
+fn a_signed_marker_round_trips_and_verifies_with_the_current_key_only() {
+    let k = keys(KEY, None);
+    for m in [active(), suspended()] {
+        let d = render_with("Ask me about Kafka.", &m, Some(&k));
+        let p = parse(Some(&d));
+        assert_eq!(p.human, "Ask me about Kafka.");
+        assert_eq!(p.marker, MarkerState::Valid(m.clone()));
+        assert_eq!(k.check(&m, p.sig.as_deref()), Verdict::Current);
+        assert_eq!(
+            keys(OTHER, None).check(&m, p.sig.as_deref()),
+            Verdict::Failed
+        );
+        // Unsigned rendering is today's v1 line, which still reads.
+        let (plain, sig) = read(&crate::marker::render_line(&m));
+        assert_eq!((plain, sig), (m.clone(), None));
+        assert_eq!(k.check(&m, None), Verdict::Unsigned);
+    }
+}
+
+#[test]
+fn the_previous_key_verifies_as_previous_during_a_rotation() {
+    let old = keys(OTHER, None);
+    let line = render_line_with(&suspended(), Some(&old));
+    let (m, sig) = read(&line);
+    let rotating = keys(KEY, Some(OTHER));
+    assert_eq!(rotating.check(&m, sig.as_deref()), Verdict::Previous);
+    // Without the previous key the old tag is just a tag that fails.
+    assert_eq!(keys(KEY, None).check(&m, sig.as_deref()), Verdict::Failed);
+    // Re-signed, it verifies with the current key.
+    let again = render_line_with(&m, Some(&rotating));
+    let (m2, sig2) = read(&again);
+    assert_eq!(rotating.check(&m2, sig2.as_deref()), Verdict::Current);
+}
+
+/// Each field that drives a decision, edited in a signed marker's text, breaks the tag.
+#[test]
+fn tampering_with_any_field_fails_the_check() {
+    let k = keys(KEY, None);
+    let mut full = suspended();
+    if let Some(s) = &mut full.suspended {
+        s.termination_date = NaiveDate::from_ymd_opt(2026, 11, 29);
+        s.leave = true;
+        s.from_archive = Some("POLD001".into());
+    }
+    let signed = render_line_with(&full, Some(&k));
+    let edits: [(&str, &str); 10] = [
+        (r#""employee_id":"3427""#, r#""employee_id":"3428""#),
+        (r#""on":"2026-11-30""#, r#""on":"2026-11-01""#),
+        (r#""role":"admin""#, r#""role":"owner""#),
+        (r#""id":"PT4KHLK""#, r#""id":"PT4KHLX""#),
+        (r#""name":"IT Operations""#, r#""name":"IT Ops""#),
+        (r#""role":"manager""#, r#""role":"responder""#),
+        (
+            r#""termination_date":"2026-11-29""#,
+            r#""termination_date":"2026-11-28""#,
+        ),
+        (r#""leave":true"#, r#""leave":false"#),
+        (r#""from_archive":"POLD001""#, r#""from_archive":"POLD002""#),
+        (
+            r#""teams":[{"id":"PT4KHLK","name":"IT Operations","role":"manager"}]"#,
+            r#""teams":[{"id":"PT4KHLK","name":"IT Operations","role":"manager"},{"id":"PEVIL01","role":"manager"}]"#,
+        ),
+    ];
+    for (from, to) in edits {
+        assert!(signed.contains(from), "{from} not in {signed}");
+        let forged = signed.replacen(from, to, 1);
+        let (m, sig) = read(&forged);
+        assert_ne!(m, full, "{to}");
+        assert_eq!(k.check(&m, sig.as_deref()), Verdict::Failed, "{forged}");
+    }
+    // Dropping the suspension record, or the whole tag's last digit, fails too.
+    let (m, sig) = read(&signed);
+    assert_eq!(k.check(&m, sig.as_deref()), Verdict::Current);
+    assert_eq!(k.check(&active(), sig.as_deref()), Verdict::Failed);
+    let short = sig.unwrap()[..31].to_string();
+    assert_eq!(k.check(&m, Some(&short)), Verdict::Failed);
+    assert_eq!(k.check(&m, Some("not hex")), Verdict::Failed);
+    assert_eq!(k.check(&m, Some("")), Verdict::Failed);
+}
+
+#[test]
+fn a_sig_that_is_not_a_string_reads_as_an_empty_tag() {
+    let (m, sig) = read(r#"hr2pagerduty:v1 {"employee_id":"3427","sig":7}"#);
+    assert_eq!(sig.as_deref(), Some(""));
+    assert_eq!(keys(KEY, None).check(&m, sig.as_deref()), Verdict::Failed);
+}
+
+#[test]
+fn keys_are_refused_empty_or_short_and_never_shown() {
+    let empty = MarkerKey::new("PAGERDUTY_MARKER_KEY", "  \n").unwrap_err();
+    assert!(
+        empty.contains("PAGERDUTY_MARKER_KEY is set but empty"),
+        "{empty}"
+    );
+    let short = MarkerKey::new("PAGERDUTY_MARKER_KEY", "tooshort-secret").unwrap_err();
+    assert!(
+        short.contains("15 bytes") && short.contains("at least 32"),
+        "{short}"
+    );
+    assert!(!short.contains("tooshort"), "{short}");
+    let k = keys(KEY, Some(OTHER));
+    let shown = format!("{k:?}");
+    assert!(
+        !shown.contains(&KEY[..8]) && !shown.contains(&OTHER[..8]),
+        "{shown}"
+    );
+    // A trailing newline (a key read from a file) is not part of the key.
+    let nl = MarkerKeys::new(MarkerKey::new("K", &format!("{KEY}\n")).unwrap(), None);
+    assert_eq!(nl.sign(&active()), k.sign(&active()));
+}
+
+#[test]
+fn resolve_reads_both_variables() {
+    let none = MarkerKeys::resolve(("A", None), ("B", None)).unwrap();
+    assert!(none.is_none());
+    let both = MarkerKeys::resolve(("A", Some(KEY)), ("B", Some(OTHER)))
+        .unwrap()
+        .unwrap();
+    assert!(both.has_previous());
+    let orphan = MarkerKeys::resolve(("A", None), ("B", Some(OTHER))).unwrap_err();
+    assert!(orphan.contains("B is set but A is not"), "{orphan}");
+    let empty = MarkerKeys::resolve(("A", Some("")), ("B", None)).unwrap_err();
+    assert!(empty.contains("A is set but empty"), "{empty}");
+}

@@ -1,0 +1,478 @@
+//! Marker integrity in the planner (README.md § Marker integrity): with marker keys, a
+//! forged marker takes over nothing, a forged suspension record restores nothing, and
+//! markers written before the key are signed once, outside the safety caps.
+
+use super::*;
+use crate::marker::{MarkerKey, MarkerKeys, SavedMembership, Suspension, Verdict};
+use crate::plan::safety::{self, Overrides};
+
+const KEY: &str = "0123456789abcdef0123456789abcdef-current";
+const OLD: &str = "fedcba9876543210fedcba9876543210-previous";
+
+fn keys() -> MarkerKeys {
+    MarkerKeys::new(MarkerKey::new("K", KEY).unwrap(), None)
+}
+
+fn rotating() -> MarkerKeys {
+    MarkerKeys::new(
+        MarkerKey::new("K", KEY).unwrap(),
+        Some(MarkerKey::new("P", OLD).unwrap()),
+    )
+}
+
+fn old_keys() -> MarkerKeys {
+    MarkerKeys::new(MarkerKey::new("K", OLD).unwrap(), None)
+}
+
+fn plan_keyed(acct: &Account, r: &Roster, cfg: &Config, keys: Option<&MarkerKeys>) -> Plan {
+    let teams = teams();
+    let policy = Policy::from_config(cfg);
+    plan(Inputs {
+        roster: r,
+        users: &acct.users,
+        teams: &teams,
+        members: &acct.members,
+        policy: &policy,
+        oncall: &acct.oncall_facts(),
+        today: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+        archive: &crate::archive::Archive::default(),
+        key_owner: None,
+        licenses: &[],
+        license_holders: None,
+        marker_keys: keys,
+    })
+    .unwrap()
+}
+
+fn active(eid: &str) -> Marker {
+    Marker {
+        employee_id: Some(eid.into()),
+        suspended: None,
+    }
+}
+
+fn signed(m: &Marker, k: &MarkerKeys) -> Option<String> {
+    Some(marker::render_with("", m, Some(k)))
+}
+
+fn ann() -> Employee {
+    emp(
+        "1001",
+        "ann@example.com",
+        "Ann Lee",
+        Lifecycle::Active,
+        "Sales",
+        "Rep",
+    )
+}
+
+/// Every description the plan writes, checked with `k`: each is signed with the current key.
+fn assert_all_signed(p: &Plan, k: &MarkerKeys) {
+    for a in &p.actions {
+        for s in &a.steps {
+            let d = match s {
+                Step::CreateUser(n) => n.description.as_deref(),
+                Step::UpdateUser(u) => u.description.as_deref(),
+                _ => None,
+            };
+            if let Some(d) = d {
+                let parsed = marker::parse(Some(d));
+                let MarkerState::Valid(m) = &parsed.marker else {
+                    panic!("{d}")
+                };
+                assert_eq!(k.check(m, parsed.sig.as_deref()), Verdict::Current, "{d}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_forged_marker_claiming_a_new_hires_employee_id_takes_nothing_over() {
+    let cfg = std_config();
+    let k = keys();
+    let bob = emp(
+        "1002",
+        "bob@example.com",
+        "Bob Day",
+        Lifecycle::Active,
+        "Sales",
+        "Rep",
+    );
+    let r = roster(vec![ann(), bob]);
+    // Mallory (no HR row) writes the new hire's employee ID into her own profile: once
+    // unsigned, once with a made-up tag.
+    for forged in [
+        r#"Hi!
+hr2pagerduty:v1 {"employee_id":"1002"}"#
+            .to_string(),
+        r#"hr2pagerduty:v1 {"employee_id":"1002","sig":"00112233445566778899aabbccddeeff"}"#
+            .to_string(),
+    ] {
+        let acct = Account::new(vec![
+            user(
+                "PANN",
+                "ann@example.com",
+                "Ann Lee",
+                Role::LimitedUser,
+                "Rep",
+                signed(&active("1001"), &k),
+            ),
+            user(
+                "PMAL",
+                "mal@example.com",
+                "Mal Lory",
+                Role::LimitedUser,
+                "Rep",
+                Some(forged.clone()),
+            ),
+        ]);
+        // Without the key the forgery works: the new hire's row updates Mallory's user.
+        let open = plan_keyed(&acct, &r, &cfg, None);
+        assert!(
+            open.actions
+                .iter()
+                .any(|a| a.user_id.as_deref() == Some("PMAL")
+                    && a.employee_id.as_deref() == Some("1002")),
+            "{:#?}",
+            open.actions
+        );
+        let p = plan_keyed(&acct, &r, &cfg, Some(&k));
+        assert!(
+            p.actions
+                .iter()
+                .all(|a| a.user_id.as_deref() != Some("PMAL")),
+            "{forged}: {:#?}",
+            p.actions
+        );
+        // The new hire is not given Mallory's user: the claim is a conflict for a person
+        // (README § Matching: a broken marker naming an employee blocks a duplicate).
+        let skip = p
+            .skipped
+            .iter()
+            .find(|s| s.employee_id.as_deref() == Some("1002"))
+            .unwrap_or_else(|| panic!("{forged}: {:#?}", p.skipped));
+        assert!(
+            matches!(&skip.reason, SkipCause::ClaimedByUnreadableMarker { users } if users == &[UserId::new("PMAL")]),
+            "{:?}",
+            skip.reason
+        );
+        assert!(
+            p.notes.iter().any(|n| n.contains("PMAL")
+                && n.contains("ownership marker ignored")
+                && (n.contains("signature does not verify") || n.contains("unsigned"))),
+            "{:?}",
+            p.notes
+        );
+        // Ann's signed marker is trusted: nothing to do for her.
+        assert!(
+            p.actions
+                .iter()
+                .all(|a| a.user_id.as_deref() != Some("PANN"))
+        );
+    }
+}
+
+fn record(role: Role, teams: Vec<SavedMembership>) -> Marker {
+    Marker {
+        employee_id: Some("1001".into()),
+        suspended: Some(Suspension {
+            on: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+            role,
+            teams,
+            termination_date: None,
+            leave: false,
+            from_archive: None,
+        }),
+    }
+}
+
+fn chess() -> SavedMembership {
+    SavedMembership {
+        id: "PTCHESS".into(),
+        name: Some("Chess Club".into()),
+        role: TeamRole::Manager,
+    }
+}
+
+/// The teams and role a plan's actions give PANN.
+fn given(p: &Plan) -> (Vec<String>, Option<Role>) {
+    let mut teams = Vec::new();
+    let mut role = None;
+    for a in p
+        .actions
+        .iter()
+        .filter(|a| a.user_id.as_deref() == Some("PANN"))
+    {
+        for s in &a.steps {
+            match s {
+                Step::SetTeamRole { team_id, .. } => teams.push(team_id.to_string()),
+                Step::UpdateUser(u) if u.role.is_some() => role = u.role.clone(),
+                _ => {}
+            }
+        }
+    }
+    (teams, role)
+}
+
+#[test]
+fn a_forged_suspension_record_does_not_drive_a_rehire() {
+    let cfg = std_config();
+    let k = keys();
+    let r = roster(vec![ann()]);
+    let suspended_user = |description: Option<String>| {
+        Account::new(vec![user(
+            "PANN",
+            "ann@example.com",
+            "Ann Lee",
+            Role::ReadOnlyLimitedUser,
+            "Rep",
+            description,
+        )])
+    };
+    // What hr2pagerduty recorded: a limited user on no team.
+    let genuine = signed(&record(Role::LimitedUser, vec![]), &k).unwrap();
+    // Ann, while suspended, edits the record to be put back on Chess Club, a team no rule
+    // names (a rehire's base role is the rules' anyway), keeping the tag.
+    let forged = genuine.replacen(
+        r#""role":"limited_user","teams":[]"#,
+        r#""role":"admin","teams":[{"id":"PTCHESS","name":"Chess Club","role":"manager"}]"#,
+        1,
+    );
+    assert_ne!(forged, genuine);
+    let acct = suspended_user(Some(forged.clone()));
+    // Without the key the edited record is restored.
+    let open = plan_keyed(&acct, &r, &cfg, None);
+    assert_eq!(
+        given(&open),
+        (vec!["PTCHESS".to_string()], Some(Role::LimitedUser))
+    );
+    // With it the record is not trusted: the rules decide (limited user, no team).
+    let p = plan_keyed(&acct, &r, &cfg, Some(&k));
+    assert_eq!(
+        given(&p),
+        (vec![], Some(Role::LimitedUser)),
+        "{:#?}",
+        p.actions
+    );
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.contains("PANN") && n.contains("signature does not verify"))
+    );
+    assert_all_signed(&p, &k);
+    // The same record signed by hr2pagerduty is restored as recorded.
+    let real = suspended_user(signed(&record(Role::Admin, vec![chess()]), &k));
+    let p = plan_keyed(&real, &r, &cfg, Some(&k));
+    assert_eq!(
+        given(&p),
+        (vec!["PTCHESS".to_string()], Some(Role::LimitedUser))
+    );
+    assert_eq!(p.actions[0].kind, ActionKind::Reactivate);
+    // An unsigned record (written before the key) on an employee HR calls employed is not
+    // trusted to restore either.
+    let unsigned = suspended_user(Some(marker::render(
+        "",
+        &record(Role::Admin, vec![chess()]),
+    )));
+    let p = plan_keyed(&unsigned, &r, &cfg, Some(&k));
+    assert_eq!(
+        given(&p),
+        (vec![], Some(Role::LimitedUser)),
+        "{:#?}",
+        p.actions
+    );
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.contains("unsigned and records a suspension"))
+    );
+}
+
+#[test]
+fn unsigned_markers_whose_email_matches_are_signed_once_outside_the_safety_caps() {
+    let cfg = std_config();
+    let k = keys();
+    let n = 60;
+    let mut employees = Vec::new();
+    let mut users = Vec::new();
+    for i in 0..n {
+        let id = format!("{}", 2000 + i);
+        let email = format!("p{i}@example.com");
+        employees.push(emp(
+            &id,
+            &email,
+            "Pat Doe",
+            Lifecycle::Active,
+            "Sales",
+            "Rep",
+        ));
+        users.push(user(
+            &format!("PU{i:03}"),
+            &email,
+            "Pat Doe",
+            Role::LimitedUser,
+            "Rep",
+            Some(format!("Pager fan.\n{}", marker::render("", &active(&id)))),
+        ));
+    }
+    // A leaver already suspended before the key: its record is signed, not suspended again.
+    employees.push(emp(
+        "3000",
+        "gone@example.com",
+        "Go Ne",
+        Lifecycle::Terminated,
+        "Sales",
+        "Rep",
+    ));
+    users.push(user(
+        "PGONE",
+        "gone@example.com",
+        "Go Ne",
+        Role::ReadOnlyLimitedUser,
+        "Rep",
+        Some(marker::render(
+            "",
+            &Marker {
+                employee_id: Some("3000".into()),
+                ..record(Role::LimitedUser, vec![])
+            },
+        )),
+    ));
+    let r = roster(employees);
+    let mut acct = Account::new(users);
+    // Without the key: nothing to do.
+    assert!(plan_keyed(&acct, &r, &cfg, None).is_empty());
+    let p = plan_keyed(&acct, &r, &cfg, Some(&k));
+    assert_eq!(p.actions.len(), n + 1, "{:#?}", p.actions);
+    for a in &p.actions {
+        assert_eq!(a.kind, ActionKind::Update, "{a:#?}");
+        assert!(a.reason.starts_with("sign marker"), "{}", a.reason);
+        assert_eq!(
+            a.changes.iter().map(|c| c.field).collect::<Vec<_>>(),
+            vec![Field::Description]
+        );
+        assert!(!a.changes_role());
+    }
+    // The bio is kept.
+    let first = p
+        .actions
+        .iter()
+        .find(|a| a.email.as_str() == "p0@example.com");
+    let d = first.unwrap().changes[0].new.as_deref().unwrap();
+    assert!(d.starts_with("Pager fan.\nhr2pagerduty:v1 {"), "{d}");
+    assert_all_signed(&p, &k);
+    assert_eq!(p.count(ActionKind::Deactivate), 0);
+    assert_eq!(
+        safety::check(&p, &cfg.safety, Overrides::default()),
+        Vec::<String>::new()
+    );
+    acct.apply(&p, None);
+    let again = plan_keyed(&acct, &r, &cfg, Some(&k));
+    assert!(again.is_empty(), "{:#?}", again.actions);
+    assert!(again.notes.is_empty(), "{:?}", again.notes);
+}
+
+#[test]
+fn an_unsigned_marker_whose_email_does_not_match_is_not_trusted() {
+    let cfg = std_config();
+    let k = keys();
+    // The HR row of employee 1001 has Ann's address; the user carrying 1001's unsigned
+    // marker has another.
+    let r = roster(vec![ann()]);
+    let acct = Account::new(vec![user(
+        "PX",
+        "x@example.com",
+        "Ann Lee",
+        Role::LimitedUser,
+        "Rep",
+        marked("1001"),
+    )]);
+    // Without the key the marker is trusted: an email change.
+    let open = plan_keyed(&acct, &r, &cfg, None);
+    assert_eq!(open.actions.len(), 1);
+    assert_eq!(open.actions[0].user_id.as_deref(), Some("PX"));
+    let p = plan_keyed(&acct, &r, &cfg, Some(&k));
+    assert!(p.actions.is_empty(), "{:#?}", p.actions);
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.contains("PX") && n.contains("has another email")),
+        "{:?}",
+        p.notes
+    );
+    // No duplicate is created: the row is left for a person, as for an unreadable marker.
+    assert!(matches!(
+        &p.skipped[0].reason,
+        SkipCause::ClaimedByUnreadableMarker { .. }
+    ));
+}
+
+#[test]
+fn markers_signed_with_the_previous_key_are_signed_again_with_the_current_one() {
+    let cfg = std_config();
+    let r = roster(vec![ann()]);
+    let mut acct = Account::new(vec![user(
+        "PANN",
+        "ann@example.com",
+        "Ann Lee",
+        Role::LimitedUser,
+        "Rep",
+        signed(&active("1001"), &old_keys()),
+    )]);
+    // Rotated without the previous key, the old tag fails.
+    let lost = plan_keyed(&acct, &r, &cfg, Some(&keys()));
+    assert!(
+        lost.notes
+            .iter()
+            .any(|n| n.contains("signature does not verify"))
+    );
+    let p = plan_keyed(&acct, &r, &cfg, Some(&rotating()));
+    assert_eq!(p.actions.len(), 1, "{:#?}", p.actions);
+    assert!(
+        p.actions[0].reason.starts_with("re-sign marker"),
+        "{}",
+        p.actions[0].reason
+    );
+    assert_all_signed(&p, &keys());
+    acct.apply(&p, None);
+    assert!(plan_keyed(&acct, &r, &cfg, Some(&keys())).is_empty());
+}
+
+#[test]
+fn every_marker_written_is_signed_and_a_plan_without_the_key_says_so() {
+    let cfg = std_config();
+    let k = keys();
+    let r = roster(vec![
+        ann(),
+        emp(
+            "1003",
+            "cy@example.com",
+            "Cy Ng",
+            Lifecycle::Terminated,
+            "IT",
+            "Manager",
+        ),
+    ]);
+    let mut acct = Account::new(vec![user(
+        "PCY",
+        "cy@example.com",
+        "Cy Ng",
+        Role::Admin,
+        "Manager",
+        signed(&active("1003"), &k),
+    )]);
+    acct.join("PCY", "PTITOPS", TeamRole::Responder);
+    let p = plan_keyed(&acct, &r, &cfg, Some(&k));
+    assert_eq!(p.count(ActionKind::Create), 1);
+    assert_eq!(p.count(ActionKind::Deactivate), 1);
+    assert_all_signed(&p, &k);
+    assert!(!p.notes.iter().any(|n| n == UNSIGNED_NOTE));
+    acct.apply(&p, None);
+    assert!(plan_keyed(&acct, &r, &cfg, Some(&k)).is_empty());
+    // The same account planned without the key trusts the signed markers as it did
+    // unsigned ones; a plan that writes markers says they are not signed.
+    let fresh = Account::new(vec![]);
+    let p = plan_keyed(&fresh, &r, &cfg, None);
+    assert!(p.notes.iter().any(|n| n == UNSIGNED_NOTE), "{:?}", p.notes);
+    assert!(plan_keyed(&acct, &r, &cfg, None).is_empty());
+}

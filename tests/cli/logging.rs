@@ -1,0 +1,84 @@
+//! End to end: `--log-format json` (one JSON object per log event on stderr, an action's
+//! events carrying its `employee_id`, `pagerduty_user_id` and `action`), against the
+//! simulator with the demo's inputs.
+
+use crate::support::e2e::*;
+use crate::support::*;
+use serde_json::Value;
+
+#[test]
+fn json_logs_are_one_object_per_line_and_an_action_s_events_name_it() {
+    let sim = Sim::start(demo_seed());
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let mut cmd = against(&sim, KEY);
+    cmd.args(["--log-format", "json", "-vv"]);
+    let mut args = inputs(
+        "apply",
+        &repo("samples/demo/config.toml"),
+        &repo("samples/demo/hr.csv"),
+    );
+    args.extend([
+        "--yes".into(),
+        "--report".into(),
+        report.display().to_string(),
+    ]);
+    let r = run_args(cmd, &args);
+    r.expect_code(0);
+    let events: Vec<Value> = r
+        .stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l:?}\n{r:?}")))
+        .collect();
+    for e in &events {
+        assert!(e["timestamp"].is_string() && e["level"].is_string(), "{e}");
+    }
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let actions = report["actions"].as_array().unwrap();
+    assert!(!actions.is_empty());
+    // Every event inside an action names that action: its employee, kind and user.
+    let in_action: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["span"]["name"] == "action")
+        .collect();
+    for e in &in_action {
+        let span = &e["span"];
+        let a = actions
+            .iter()
+            .find(|a| a["employee_id"] == span["employee_id"] && a["action"] == span["action"])
+            .unwrap_or_else(|| panic!("no action for {e}"));
+        // A create's ID is known from the moment PagerDuty answers the POST.
+        if let Some(id) = span.get("pagerduty_user_id") {
+            assert_eq!(id, &a["pagerduty_user_id"], "{e}");
+        } else {
+            assert_eq!(a["action"], "create", "{e}");
+        }
+    }
+    // Each action ends with one info event carrying all three fields and its outcome, and
+    // its requests (debug events) are logged inside it.
+    for a in actions {
+        let of_a = |e: &&&Value| {
+            e["span"]["employee_id"] == a["employee_id"] && e["span"]["action"] == a["action"]
+        };
+        let ended: Vec<&&Value> = in_action
+            .iter()
+            .filter(of_a)
+            .filter(|e| e["message"] == "action ended")
+            .collect();
+        assert_eq!(ended.len(), 1, "{a}\n{r:?}");
+        let e = ended[0];
+        assert_eq!(e["level"], "INFO");
+        assert_eq!(
+            e["span"]["pagerduty_user_id"], a["pagerduty_user_id"],
+            "{e}"
+        );
+        assert_eq!(e["outcome"], a["outcome"], "{e}");
+        assert_eq!(e["attempts"], a["attempts"], "{e}");
+        let requests = in_action
+            .iter()
+            .filter(of_a)
+            .filter(|e| e["level"] == "DEBUG")
+            .count();
+        assert!(requests > 0, "{a}\n{r:?}");
+    }
+}

@@ -1,0 +1,234 @@
+//! Marker integrity through the real binary against the simulator (README.md § Marker
+//! integrity): with `PAGERDUTY_MARKER_KEY`, `apply` writes signed markers and the next plan
+//! is empty; a marker edited in PagerDuty is caught; markers written before the key are
+//! signed once; keys that are empty or short are usage errors.
+
+use crate::support::safety::*;
+use crate::support::*;
+use hr2pagerduty::marker::{self, MarkerKey, MarkerKeys, MarkerState, Verdict};
+use serde_json::{Value, json};
+
+const MARKER_KEY: &str = "integrity-test-marker-key-0f9e8d7c6b5a4";
+
+/// `hr2pagerduty --no-progress CMD [--yes] --config C --hr H EXTRA` against `sim`, with
+/// `PAGERDUTY_MARKER_KEY` set to `key` when given (and unset otherwise).
+fn keyed(sim: &Sim, ws: &Workspace, cmd: &str, extra: &[&str], key: Option<&str>) -> Run {
+    let mut c = assert_cmd::Command::cargo_bin("hr2pagerduty").unwrap();
+    c.arg("--no-progress")
+        .arg(cmd)
+        .env("PAGERDUTY_API_URL", sim.url())
+        .env("PAGERDUTY_API_KEY", KEY)
+        .env_remove("PAGERDUTY_MARKER_KEY")
+        .env_remove("PAGERDUTY_MARKER_KEY_PREVIOUS")
+        .env_remove("RUST_LOG")
+        .env("XDG_STATE_HOME", e2e::state_home())
+        .write_stdin("");
+    if cmd == "apply" {
+        c.arg("--yes");
+    }
+    if cmd == "doctor" {
+        c.args(["--config", &ws.config.display().to_string()]);
+    } else {
+        c.args(ws.inputs());
+    }
+    c.args(extra);
+    if let Some(k) = key {
+        c.env("PAGERDUTY_MARKER_KEY", k);
+    }
+    let run = Run::from_output(c.output().unwrap());
+    assert!(
+        !run.stdout.contains(MARKER_KEY) && !run.stderr.contains(MARKER_KEY),
+        "{run:?}"
+    );
+    run
+}
+
+fn keys() -> MarkerKeys {
+    MarkerKeys::new(MarkerKey::new("K", MARKER_KEY).unwrap(), None)
+}
+
+/// How `keys` judge the marker of `email`'s user in the simulator.
+fn verdict(sim: &Sim, email: &str) -> Verdict {
+    let d = sim.user(email).description;
+    let p = marker::parse(d.as_deref());
+    match &p.marker {
+        MarkerState::Valid(m) => keys().check(m, p.sig.as_deref()),
+        other => panic!("{email}: {other:?}"),
+    }
+}
+
+fn json_of(run: &Run) -> Value {
+    serde_json::from_str(&run.stdout).unwrap_or_else(|_| panic!("{run:?}"))
+}
+
+#[test]
+fn apply_with_the_key_signs_every_marker_from_the_post_and_the_next_plan_is_empty() {
+    let people = workforce(1000, 4);
+    let ws = Workspace::new(&safety_config(), &csv(&people));
+    let sim = Sim::start(base_seed());
+    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY))
+        .expect_code(0)
+        .expect_stdout(&["4 created"]);
+    for p in &people {
+        assert_eq!(verdict(&sim, &p.email()), Verdict::Current, "{}", p.email());
+    }
+    // The POST itself carried the signed marker (a crash after it leaves a trusted user).
+    let posts: Vec<_> = sim
+        .writes()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path == "/users")
+        .collect();
+    assert_eq!(posts.len(), 4);
+    for r in &posts {
+        let body = r.body.as_ref().unwrap();
+        let d = body["user"]["description"].as_str().unwrap();
+        assert!(d.contains(r#","sig":""#), "{d}");
+    }
+    keyed(
+        &sim,
+        &ws,
+        "plan",
+        &["--detailed-exitcode"],
+        Some(MARKER_KEY),
+    )
+    .expect_code(0)
+    .expect_stdout(&["No changes."]);
+    // Signed markers read without the key too (as unsigned ones always did).
+    keyed(&sim, &ws, "plan", &["--detailed-exitcode"], None)
+        .expect_code(0)
+        .expect_stdout(&["No changes."]);
+}
+
+#[test]
+fn a_marker_tampered_with_in_pagerduty_is_caught() {
+    let mut people = workforce(1000, 3);
+    let ws = Workspace::new(&safety_config(), &csv(&people));
+    let sim = Sim::start(base_seed());
+    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY)).expect_code(0);
+    // A new hire, 1003, arrives; the user of 1001 rewrites its marker to claim 1003.
+    people.extend(workforce(1003, 1));
+    ws.write_hr(&csv(&people));
+    let victim = sim.user("person1001@example.com");
+    let forged = victim
+        .description
+        .clone()
+        .unwrap()
+        .replace(r#""employee_id":"1001""#, r#""employee_id":"1003""#);
+    sim.put_user(victim.id.as_str(), json!({ "description": forged }));
+    // Without the key the forgery would take the new hire's user over.
+    let open = json_of(&keyed(&sim, &ws, "plan", &["--format", "json"], None));
+    assert!(
+        open["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["pagerduty_user_id"] == victim.id.as_str() && a["employee_id"] == "1003"),
+        "{open}"
+    );
+    let run = keyed(&sim, &ws, "plan", &[], Some(MARKER_KEY));
+    run.expect_code(0).expect_stdout(&[
+        &format!("{}", victim.id),
+        "ownership marker ignored: its signature does not verify with PAGERDUTY_MARKER_KEY",
+    ]);
+    let v = json_of(&keyed(
+        &sim,
+        &ws,
+        "plan",
+        &["--format", "json"],
+        Some(MARKER_KEY),
+    ));
+    for a in v["actions"].as_array().unwrap() {
+        assert!(
+            !(a["pagerduty_user_id"] == victim.id.as_str() && a["employee_id"] == "1003"),
+            "{a}"
+        );
+        assert_ne!(
+            a["action"], "create",
+            "the claim is reported, not duplicated: {a}"
+        );
+    }
+    // Applying changes nothing of the new hire's; the forged user is left for a person.
+    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY)).expect_code(0);
+    assert_eq!(sim.user("person1001@example.com").description, Some(forged));
+}
+
+#[test]
+fn markers_written_before_the_key_are_signed_once_and_then_converge() {
+    let people = workforce(1000, 5);
+    let ws = Workspace::new(&safety_config(), &csv(&people));
+    let sim = sim_in_sync(base_seed(), &ws.config, &csv(&people));
+    for p in &people {
+        assert_eq!(verdict(&sim, &p.email()), Verdict::Unsigned);
+    }
+    let v = json_of(&keyed(
+        &sim,
+        &ws,
+        "plan",
+        &["--format", "json"],
+        Some(MARKER_KEY),
+    ));
+    let actions = v["actions"].as_array().unwrap();
+    assert_eq!(actions.len(), 5, "{v}");
+    assert!(
+        actions
+            .iter()
+            .all(|a| a["reason"].as_str().unwrap().starts_with("sign marker")),
+        "{v}"
+    );
+    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY))
+        .expect_code(0)
+        .expect_stdout(&["5 updated"]);
+    for p in &people {
+        assert_eq!(verdict(&sim, &p.email()), Verdict::Current);
+    }
+    keyed(
+        &sim,
+        &ws,
+        "plan",
+        &["--detailed-exitcode"],
+        Some(MARKER_KEY),
+    )
+    .expect_code(0)
+    .expect_stdout(&["No changes."]);
+}
+
+#[test]
+fn empty_or_short_keys_are_usage_errors_and_doctor_says_whether_markers_are_signed() {
+    let people = workforce(1000, 1);
+    let ws = Workspace::new(&safety_config(), &csv(&people));
+    let sim = Sim::start(base_seed());
+    for cmd in ["plan", "apply"] {
+        keyed(&sim, &ws, cmd, &[], Some(""))
+            .expect_code(64)
+            .expect_stderr(&["PAGERDUTY_MARKER_KEY is set but empty"]);
+        keyed(&sim, &ws, cmd, &[], Some("short-key"))
+            .expect_code(64)
+            .expect_stderr(&["PAGERDUTY_MARKER_KEY is 9 bytes long; it must be at least 32 bytes"]);
+    }
+    assert!(sim.writes().is_empty());
+    let check = |key: Option<&str>| {
+        let v = json_of(&keyed(&sim, &ws, "doctor", &["--format", "json"], key));
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["check"] == "marker_key")
+            .cloned()
+            .unwrap_or_else(|| panic!("{v}"))
+    };
+    let with = check(Some(MARKER_KEY));
+    assert_eq!(with["status"], "pass", "{with}");
+    let without = check(None);
+    assert_eq!(without["status"], "note", "{without}");
+    assert!(
+        without["detail"]
+            .as_str()
+            .unwrap()
+            .contains("ownership markers are not signed"),
+        "{without}"
+    );
+    // And the plan of a run that writes markers without the key says so.
+    keyed(&sim, &ws, "plan", &[], None)
+        .expect_code(0)
+        .expect_stdout(&["Note: the markers this plan writes are not signed"]);
+}
