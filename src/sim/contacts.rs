@@ -583,6 +583,16 @@ impl ContactBook {
             .collect()
     }
 
+    /// Removes the rule with ID `id` from `user`; false when the user has no such rule.
+    pub(crate) fn remove_rule(&mut self, user: &str, id: &str) -> bool {
+        let Some(rules) = self.rules.get_mut(user) else {
+            return false;
+        };
+        let before = rules.len();
+        rules.retain(|r| r.id != id);
+        rules.len() < before
+    }
+
     /// Forgets a deleted user's methods and rules.
     pub(crate) fn remove_user(&mut self, user: &str) {
         self.methods.remove(user);

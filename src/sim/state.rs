@@ -1064,6 +1064,44 @@ impl Account {
             .expect("just added"))
     }
 
+    /// `GET /users/{id}/notification_rules/{notification_rule_id}`.
+    ///
+    /// # Errors
+    /// 404/2100 for an unknown user, or a rule that is not one of the user's (OpenAPI
+    /// `getUserNotificationRule` lists 404).
+    pub(crate) fn notification_rule(
+        &self,
+        user: &str,
+        rule: &str,
+    ) -> Result<NotificationRule, SimError> {
+        if !self.users.contains_key(user) {
+            return Err(SimError::not_found());
+        }
+        self.contacts
+            .rule_of(user, rule, self)
+            .ok_or_else(SimError::not_found)
+    }
+
+    /// `DELETE /users/{id}/notification_rules/{notification_rule_id}`: removes one of the
+    /// user's rules, whichever it is (PagerDuty's default rule included). The operation
+    /// (`deleteUserNotificationRule`) documents 204, 401, 403, 404 and 429 and no 400, so
+    /// no rule is refused (Inf: whether PagerDuty keeps a user from deleting their last
+    /// rule is not documented).
+    ///
+    /// # Errors
+    /// 404/2100 for an unknown user, or a rule that is not one of the user's (a rule
+    /// already deleted included).
+    pub(crate) fn delete_notification_rule(
+        &mut self,
+        user: &str,
+        rule: &str,
+    ) -> Result<(), SimError> {
+        if !self.users.contains_key(user) || !self.contacts.remove_rule(user, rule) {
+            return Err(SimError::not_found());
+        }
+        Ok(())
+    }
+
     // ----- the other parts ---------------------------------------------------------------
 
     /// The current instant of the simulator's clock.
