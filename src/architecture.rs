@@ -277,16 +277,25 @@ fn paths(code: &str, module: &str) -> BTreeSet<String> {
                 .chars()
                 .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
                 .collect();
+            if code[at + tail.len()..].trim_start().starts_with('{') {
+                // `crate::config::{A, B}`: a use tree, read above item by item.
+                continue;
+            }
             let tail = tail.trim_end_matches(':');
             if tail.len() <= key.trim_end_matches(':').len() {
                 // `super::{...}` or `crate::*`: a use tree, read above.
                 continue;
             }
-            // Keep module segments only (lower-case), dropping a final item name.
-            let segs: Vec<&str> = tail
-                .split("::")
+            // Keep the module segments (lower-case) and the first item after them (a type,
+            // as a `use` names it: `config::UnmanagedUsers` of
+            // `crate::config::UnmanagedUsers::Offboard`), so that a row may allow single
+            // items of a module.
+            let all: Vec<&str> = tail.split("::").collect();
+            let modules = all
+                .iter()
                 .take_while(|s| s.chars().next().is_some_and(|c| !c.is_uppercase()))
-                .collect();
+                .count();
+            let segs = &all[..(modules + 1).min(all.len())];
             if let Some(r) = resolve(&segs.join("::")) {
                 out.insert(r);
             }
@@ -382,6 +391,25 @@ fn the_checker_resolves_paths() {
     assert!(p.contains("sim::seed"), "{p:?}");
     assert!(p.contains("ids::UserId"), "{p:?}");
     assert!(!p.contains("sim"), "{p:?}");
+    // A row may allow single items: a use tree and an inline path name the item, not
+    // its whole module.
+    let items: BTreeSet<String> = paths(
+        &code_only(
+            "use crate::config::{OnLeave, PERCENT_CAPS_MIN_USERS};\nfn f() { crate::config::UnmanagedUsers::Offboard; }",
+        ),
+        "plan::dated",
+    );
+    assert_eq!(
+        items,
+        BTreeSet::from(
+            [
+                "config::OnLeave",
+                "config::PERCENT_CAPS_MIN_USERS",
+                "config::UnmanagedUsers"
+            ]
+            .map(String::from)
+        )
+    );
     assert!(covers("pagerduty::models", "pagerduty::models::Role"));
     assert!(!covers("pagerduty::models", "pagerduty::client"));
     assert!(!covers("plan", "planner"));

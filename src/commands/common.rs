@@ -16,7 +16,7 @@ use crate::marker::MarkerKeys;
 use crate::observe::{Account, Needs, Observer};
 use crate::pagerduty::{Client, ClientConfig, RetryPolicy};
 use crate::plan::safety::{self, Overrides};
-use crate::plan::{self, Inputs, Plan, Policy};
+use crate::plan::{self, Inputs, Plan, Policy, SafetyPolicy};
 use crate::printer::Printer;
 use crate::progress::Progress;
 use crate::report::{self, file::ReportFile};
@@ -297,7 +297,7 @@ pub(super) fn refusal(p: &Plan, cfg: &Config, flags: SafetyFlags) -> Option<Fail
         allow_probable_duplicates: flags.allow_probable_duplicates,
         allow_rekeys: flags.allow_rekeys,
     };
-    let problems = safety::check(p, &cfg.safety, overrides);
+    let problems = safety::check(p, &SafetyPolicy::from_config(cfg), overrides);
     (!problems.is_empty()).then(|| {
         Failure::Refused(if problems.len() == 1 {
             problems[0].clone()

@@ -100,7 +100,7 @@ pub use contract::{
     Action, ActionKind, Change, DateConflict, Field, Guard, LicenseLabel, LicenseShortfall,
     Pending, Plan, Population, ProbableDuplicate, RoleSource, Step, TeamSource, TeamsChange,
 };
-pub use policy::Policy;
+pub use policy::{Policy, SafetyPolicy};
 pub use preconditions::check_rules_offline;
 pub use skip::{Skip, SkipCause, UnknownSkipCause};
 
