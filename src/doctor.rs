@@ -23,8 +23,8 @@
 use crate::config::{Config, ENV_API_KEY, ENV_MARKER_KEY, ENV_MARKER_KEY_PREVIOUS};
 use crate::marker::MarkerKeys;
 use crate::marker::sign::MIN_KEY_BYTES;
-use crate::observe::ObserveError;
 use crate::observe::preflight::{Asked, Preflight};
+use crate::observe::{ObserveError, connection_hint};
 use crate::pagerduty::models::Team;
 use crate::pagerduty::models::licenses::LicenseWithCounts;
 use crate::pagerduty::{ApiError, KeyOwner, TransportKind};
@@ -195,7 +195,9 @@ fn request_failed(
     api_url: &str,
 ) -> Check {
     let e = e.api_error();
+    let hint = connection_hint(e, api_url);
     let fix = match e {
+        _ if hint.is_some() => hint.unwrap_or_default(),
         ApiError::Status { status: 401, .. } => format!(
             "check {ENV_API_KEY} (or the --api-key-file): PagerDuty rejected it; create a REST API key for the account at {api_url}"
         ),

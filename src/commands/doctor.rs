@@ -8,7 +8,7 @@
 //! check failed; any failure is exit 1.
 
 use super::Failure;
-use super::common::{client_from, marker_keys, pretty, settings};
+use super::common::{client_from, log_requests, marker_keys, pretty, settings};
 use crate::cli::{DoctorArgs, Format};
 use crate::config::Config;
 use crate::doctor;
@@ -31,6 +31,7 @@ pub(super) async fn run(a: DoctorArgs, printer: &Printer) -> Result<Exit, Failur
     let hidden = Progress::hidden();
     let observer = Observer::new(&client, &hidden, cfg.pagerduty.concurrency, &s.api_url);
     let facts = observer.preflight(&doctor::asked(&cfg)).await;
+    log_requests(&client);
     let keys = marker_keys().map_err(|f| f.to_string());
     let checks = doctor::diagnose(&cfg, &facts, keys, &s.api_url);
     let config = a.config.display().to_string();
