@@ -35,7 +35,7 @@ use super::licenses::LicenseBook;
 use super::links::Lookup;
 use super::oncall::{OncallBook, SeedContext};
 use super::seed::{DEFAULT_ABILITIES, Seed, SeedUser};
-use super::shape::{collapse_spaces, is_email_shaped};
+use super::shape::{collapse_spaces, is_email_shaped, pagerduty_email};
 use crate::ids::{TeamId, UserId};
 use crate::pagerduty::models::contact::{ContactMethod, NotificationRule};
 use crate::pagerduty::models::incidents::Urgency;
@@ -517,7 +517,7 @@ impl Account {
             let id = if self.users.contains_key(user) {
                 Some(user.to_string())
             } else {
-                self.emails.get(&user.trim().to_lowercase()).cloned()
+                self.emails.get(&pagerduty_email(user.trim())).cloned()
             };
             match id {
                 Some(id) => {
@@ -653,7 +653,7 @@ impl Account {
 
     /// The user with this email, compared case-insensitively.
     pub(crate) fn user_by_email(&self, email: &str) -> Option<User> {
-        let email = email.trim().to_lowercase();
+        let email = pagerduty_email(email.trim());
         self.emails
             .get(&email)
             .and_then(|id| self.users.get(id))
@@ -1212,7 +1212,7 @@ impl Account {
             errors.push("Name is too long (maximum is 100 characters)".to_string());
         }
 
-        d.email = d.email.to_lowercase();
+        d.email = pagerduty_email(&d.email);
         let len = d.email.chars().count();
         if d.email.is_empty() {
             errors.push("Email can't be blank".to_string());
