@@ -17,7 +17,9 @@
 //!   record is then reused when identical (apart from `archived_at`), else written again.
 //!   A crash in the middle of a write leaves a last line without its newline, whose
 //!   deletion was never sent: reading skips it ([`Archive::torn_tail`]) and the next write
-//!   cuts it off before appending (the only bytes ever removed from the file).
+//!   cuts it off before appending (the only bytes ever removed from the file). A last line
+//!   without its newline that is a whole record (a file edited or copied by hand) is read
+//!   like any other, and the next write only adds its newline.
 //! - Reading happens in the commands, outside the pure planner, which gets the loaded
 //!   [`Archive`] as an input and only calls its lookups ([`Archive::by_employee`],
 //!   [`Archive::by_email`], [`Archive::by_user`]): the latest record wins.
