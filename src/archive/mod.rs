@@ -127,6 +127,13 @@ impl ArchiveRecord {
     pub fn deleted_on(&self) -> NaiveDate {
         self.archived_at.date_naive()
     }
+
+    /// The date the user was deleted in time zone `zone` (a tz database name, such as
+    /// `[lifecycle] default_time_zone`, in which the planner's "today" is taken); the UTC
+    /// date when the database has no such zone.
+    pub fn deleted_on_in(&self, zone: &str) -> NaiveDate {
+        crate::vocab::time_zones::date_in(zone, self.archived_at).unwrap_or(self.deleted_on())
+    }
 }
 
 /// The archive as loaded: every record in file order, and where it lives. The planner reads

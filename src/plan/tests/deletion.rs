@@ -737,3 +737,42 @@ fn a_leaver_deleted_for_its_termination_date_is_not_re_created_while_the_row_kee
         assert!(p.is_empty(), "D+{n}: {:#?}", p.actions);
     }
 }
+
+#[test]
+fn a_run_as_of_an_earlier_day_undoes_no_suspension_or_deletion_recorded_after_it() {
+    let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+    let rehire = leaver(Lifecycle::Active);
+    // Suspended on 30 November: a run as of 20 November leaves the user suspended.
+    let mut acct = Account::new(vec![owner()]);
+    suspended_fa(&mut acct, today());
+    let cfg = std_config();
+    let none = Archive::default();
+    let p = plan_on_day(&acct, &rehire, &cfg, &none, day(11, 20));
+    assert!(p.actions.is_empty(), "{:#?}", p.actions);
+    assert!(
+        p.notes.iter().any(|n| n.contains(
+            "PagerDuty user PFA0001 was suspended on 2026-11-30, after the as-of day 2026-11-20; not reactivated"
+        )),
+        "{:#?}",
+        p.notes
+    );
+    // As of that very day or later, the row decides as always: a rehire.
+    let p = plan_on_day(&acct, &rehire, &cfg, &none, today());
+    assert_eq!(p.count(ActionKind::Reactivate), 1, "{:#?}", p.actions);
+    // Deleted at 02:00 UTC on 1 October, 30 September in the configured zone: a run as of
+    // 20 September does not re-create it.
+    let cfg = cfg_with(DELETE);
+    let archive = Archive::in_memory(vec![record("POLD001", Some("12"))]);
+    let acct = Account::new(vec![owner()]);
+    let p = plan_on_day(&acct, &rehire, &cfg, &archive, day(9, 20));
+    assert!(p.actions.is_empty(), "{:#?}", p.actions);
+    assert!(
+        p.notes.iter().any(|n| n.contains(
+            "PagerDuty user POLD001 was deleted on 2026-09-30, after the as-of day 2026-09-20; not re-created from the archive"
+        )),
+        "{:#?}",
+        p.notes
+    );
+    let p = plan_on_day(&acct, &rehire, &cfg, &archive, day(9, 30));
+    assert_eq!(p.count(ActionKind::Reactivate), 1, "{:#?}", p.actions);
+}
