@@ -61,7 +61,7 @@ pub(in crate::plan) fn deactivate(
         },
         Some(s) => s,
         None => Suspension {
-            on: cx.inp.today,
+            on: cx.inp.run_day,
             role: u.role.clone(),
             teams: recorded_memberships(cx, u, &current),
             termination_date: record.termination_date,

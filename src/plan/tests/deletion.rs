@@ -49,6 +49,18 @@ fn plan_on_day(
     archive: &Archive,
     today: NaiveDate,
 ) -> Plan {
+    plan_as_of(acct, r, cfg, archive, today, today)
+}
+
+/// [`plan_with`] as of `today`, run on `run_day` (a later day for a back-dated run).
+fn plan_as_of(
+    acct: &Account,
+    r: &Roster,
+    cfg: &Config,
+    archive: &Archive,
+    today: NaiveDate,
+    run_day: NaiveDate,
+) -> Plan {
     let teams = teams();
     plan(Inputs {
         roster: r,
@@ -57,6 +69,7 @@ fn plan_on_day(
         members: &acct.members,
         policy: &Policy::from_config(cfg),
         today,
+        run_day,
         archive,
         oncall: &acct.oncall_facts(),
         key_owner: None,
@@ -532,6 +545,7 @@ fn the_key_owner_and_protected_users_are_never_deleted() {
         members: &acct.members,
         policy: &Policy::from_config(&cfg),
         today: today(),
+        run_day: today(),
         archive: &Archive::default(),
         oncall: &acct.oncall_facts(),
         key_owner: Some(&key_owner),
@@ -775,4 +789,43 @@ fn a_run_as_of_an_earlier_day_undoes_no_suspension_or_deletion_recorded_after_it
     );
     let p = plan_on_day(&acct, &rehire, &cfg, &archive, day(9, 30));
     assert_eq!(p.count(ActionKind::Reactivate), 1, "{:#?}", p.actions);
+}
+
+#[test]
+fn a_back_dated_suspension_is_dated_the_day_it_happens_and_its_grace_period_counts_from_it() {
+    let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+    let cfg = cfg_with("delete_suspended_after_days = 30\narchive = \"a.jsonl\"\n");
+    let none = Archive::default();
+    let mut acct = Account::new(vec![owner()]);
+    fa(&mut acct, marked("12"));
+    // Terminated on 15 November, applied on 30 November by a run as of 20 November.
+    let mut e = emp(
+        "12",
+        "fa@example.com",
+        "Fa Gu",
+        Lifecycle::Active,
+        "IT",
+        "Engineer",
+    );
+    e.termination_date = Some(day(11, 15));
+    let r = roster(vec![e]);
+    let p = plan_as_of(&acct, &r, &cfg, &none, day(11, 20), day(11, 30));
+    assert_eq!(p.count(ActionKind::Deactivate), 1, "{:#?}", p.actions);
+    acct.apply(&p, None);
+    let u = acct.users.iter().find(|u| u.id == "PFA0001").unwrap();
+    let MarkerState::Valid(m) = marker::parse(u.description.as_deref()).marker else {
+        panic!("{u:?}")
+    };
+    let s = m.suspended.expect("suspended");
+    assert_eq!(
+        (s.on, s.termination_date),
+        (day(11, 30), Some(day(11, 15))),
+        "dated the day it happened, for the termination date it applied"
+    );
+    // 30 days after the as-of day but 20 after the suspension: not deleted yet.
+    let p = plan_on_day(&acct, &r, &cfg, &none, day(12, 20));
+    assert_eq!(p.count(ActionKind::Delete), 0, "{:#?}", p.actions);
+    // 30 days after the suspension: deleted.
+    let p = plan_on_day(&acct, &r, &cfg, &none, day(12, 30));
+    assert_eq!(p.count(ActionKind::Delete), 1, "{:#?}", p.actions);
 }
