@@ -829,3 +829,49 @@ fn a_back_dated_suspension_is_dated_the_day_it_happens_and_its_grace_period_coun
     let p = plan_on_day(&acct, &r, &cfg, &none, day(12, 30));
     assert_eq!(p.count(ActionKind::Delete), 1, "{:#?}", p.actions);
 }
+
+#[test]
+fn a_person_suspended_on_leave_who_then_leaves_is_deleted_after_the_grace_period_from_that_day() {
+    let cfg = cfg_with("delete_suspended_after_days = 30\narchive = \"a.jsonl\"\n");
+    let none = Archive::default();
+    let long_ago = today() - chrono::Days::new(100);
+    let later = |n: u64| today() + chrono::Days::new(n);
+    // Terminated in HR, or gone from the export.
+    for r in [leaver(Lifecycle::Terminated), roster(vec![])] {
+        let mut acct = Account::new(vec![owner()]);
+        suspended_fa(&mut acct, long_ago);
+        let u = acct.users.iter_mut().find(|u| u.id == "PFA0001").unwrap();
+        let MarkerState::Valid(mut m) = marker::parse(u.description.as_deref()).marker else {
+            panic!("{u:?}")
+        };
+        m.suspended.as_mut().unwrap().leave = true;
+        u.description = Some(marker::render("Bio", &m));
+        let p = plan_with(&acct, &r, &cfg, &none);
+        assert_eq!(
+            (p.count(ActionKind::Deactivate), p.count(ActionKind::Delete)),
+            (1, 0),
+            "{:#?}",
+            p.actions
+        );
+        let reason = &p.actions[0].reason;
+        assert!(
+            reason.contains(&format!(
+                "suspended for a leave of absence since {long_ago}, its record now a termination's, dated {}",
+                today()
+            )),
+            "{reason}"
+        );
+        acct.apply(&p, None);
+        let u = acct.users.iter().find(|u| u.id == "PFA0001").unwrap();
+        let MarkerState::Valid(m) = marker::parse(u.description.as_deref()).marker else {
+            panic!("{u:?}")
+        };
+        let s = m.suspended.unwrap();
+        assert_eq!((s.leave, s.on, s.role), (false, today(), Role::Admin));
+        assert!(plan_with(&acct, &r, &cfg, &none).is_empty());
+        let p = plan_on_day(&acct, &r, &cfg, &none, later(29));
+        assert!(p.is_empty(), "{:#?}", p.actions);
+        let p = plan_on_day(&acct, &r, &cfg, &none, later(30));
+        assert_eq!(p.count(ActionKind::Delete), 1, "{:#?}", p.actions);
+    }
+}
