@@ -120,7 +120,7 @@ fn end_last_line(f: &mut File) -> std::io::Result<LastLine> {
 
 impl Archive {
     /// Reads the archive at `path`; a file that does not exist yet is an empty archive
-    /// (it is created by the first deletion). Blank lines are skipped. A last line without
+    /// (it is created by the first deletion), marked [`Archive::missing`]. Blank lines are skipped. A last line without
     /// a newline that is not a record is skipped too ([`Archive::torn_tail`]): a write a
     /// crash cut short, whose deletion was then not sent; the next append removes it.
     ///
@@ -133,9 +133,13 @@ impl Archive {
             path: path.to_path_buf(),
             source,
         };
+        let mut missing = false;
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                missing = true;
+                String::new()
+            }
             Err(e) => return Err(read_err(e)),
         };
         let mut records = Vec::new();
@@ -163,6 +167,7 @@ impl Archive {
             path: Some(path.to_path_buf()),
             records: Mutex::new(records),
             torn_tail,
+            missing,
         })
     }
 

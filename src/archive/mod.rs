@@ -147,6 +147,8 @@ pub struct Archive {
     /// The file ended with a line without its newline that is not a record (a write cut
     /// short by a crash); it was skipped.
     torn_tail: bool,
+    /// The configured file did not exist when loaded (read as an empty archive).
+    missing: bool,
 }
 
 impl Archive {
@@ -157,7 +159,25 @@ impl Archive {
             path: None,
             records: Mutex::new(records),
             torn_tail: false,
+            missing: false,
         }
+    }
+
+    /// An archive whose configured file `path` does not exist (as [`Archive::load`] reads
+    /// it): for tests of the planner.
+    pub fn missing_file(path: &std::path::Path) -> Archive {
+        Archive {
+            path: Some(path.to_path_buf()),
+            missing: true,
+            ..Archive::default()
+        }
+    }
+
+    /// True when a file is configured but did not exist when loaded: read as empty, though
+    /// it may be an archive that was lost or a path that is wrong, so that a deleted leaver
+    /// cannot be told from a new hire.
+    pub fn missing(&self) -> bool {
+        self.missing
     }
 
     /// The file, when one is configured.

@@ -14,6 +14,7 @@
 //! | `abilities` | `GET /abilities` | the account lacks `teams` while `[[teams.rule]]` exist (§5.1: 402 without it), or `read_only_users` while a stakeholder role is configured (fact F16) |
 //! | `teams` | `GET /teams` | a `[[teams.rule]]` team is missing or ambiguous |
 //! | `licenses` | `GET /licenses` | the account uses licences and none allows a configured base role (fact F20) |
+//! | `archive` | none | never (only with `[lifecycle] archive`): a note when the file does not exist, since a lost archive cannot be told from one not created yet |
 //!
 //! A rejected or unreachable key stops the checks that need the API (they are listed as
 //! `skipped`). Exit 0 only when no check failed; any failure is exit 1.
@@ -143,6 +144,7 @@ async fn diagnose(client: &Client, cfg: &Config, api_url: &str) -> Vec<Check> {
                 "not run: the API key check failed".into(),
             )
         }));
+        checks.extend(archive_check(cfg));
         return checks;
     }
     checks.push(from_check(client, cfg).await);
@@ -150,7 +152,32 @@ async fn diagnose(client: &Client, cfg: &Config, api_url: &str) -> Vec<Check> {
     checks.push(abilities_check(client, cfg).await);
     checks.push(teams_check(client, cfg).await);
     checks.push(licenses_check(client, cfg).await);
+    checks.extend(archive_check(cfg));
     checks
+}
+
+/// With `[lifecycle] archive` configured: passed when the file exists, a note when it does
+/// not (read as empty, so that a deleted leaver could not be told from a new hire, and the
+/// plan creates no row with a past termination date). `None` without an archive.
+fn archive_check(cfg: &Config) -> Option<Check> {
+    let path = cfg.lifecycle.archive.as_ref()?;
+    let (name, title) = ("archive", "Deletion archive");
+    Some(if path.exists() {
+        Check::new(
+            name,
+            title,
+            Status::Pass,
+            format!("{} exists", path.display()),
+        )
+    } else {
+        Check::new(
+            name,
+            title,
+            Status::Note,
+            format!("{} does not exist: plans read it as empty and create no row with a past termination date (a deleted leaver cannot be told from a new hire)", path.display()),
+        )
+        .fix("before the first deletion this is expected (the first deletion creates it); otherwise restore the file from the shared durable storage, or correct [lifecycle] archive")
+    })
 }
 
 /// Whether ownership markers are signed: passed with a usable `PAGERDUTY_MARKER_KEY`, a

@@ -186,6 +186,17 @@ pub(super) fn plan_employee<'a>(
     }
     list_pending(e, user, suspended.is_some(), &d, leaver_kind, t);
     let action = match (d.standing, user) {
+        (Standing::Employed { .. }, None) if unarchived_leaver(cx, e) => {
+            cx.notes.push(format!(
+                "employee {} (line {}): not created: the row carries termination date {}, which has passed, and the archive {} does not exist, so a deleted leaver cannot be told from a new hire; restore the archive file (it is the job's only local state), or, for a rehire, remove or correct the termination date in HR (or give a hire date after it)",
+                e.employee_id,
+                e.line,
+                e.termination_date.map(|d| d.to_string()).unwrap_or_default(),
+                cx.inp.archive.path().map(|p| p.display().to_string()).unwrap_or_default()
+            ));
+            t.out.unchanged += 1;
+            return;
+        }
         (Standing::Employed { .. }, None) => {
             let a = match restorable_record(cx, e) {
                 Some(r) => restore(cx, e, &r),
@@ -324,6 +335,16 @@ fn applied_later(
             ))
         }
     }
+}
+
+/// True when employee `e`, employed today with no user, carries a termination date that
+/// has passed (and is not before its hire date) while the configured archive file does not
+/// exist: a deleted leaver whose record was lost would be created as a new user with an
+/// invitation, so no create is made.
+fn unarchived_leaver(cx: &Ctx<'_>, e: &Employee) -> bool {
+    cx.inp.archive.missing()
+        && e.termination_date
+            .is_some_and(|t| t < cx.inp.today && e.hire_date.is_none_or(|h| t >= h))
 }
 
 /// True for the base roles that leave a user unable to respond: the stakeholder roles and

@@ -215,6 +215,12 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
     );
     let mut t = Tally::default();
     t.out.notes.extend_from_slice(index.notes());
+    if let Some(path) = inp.archive.path().filter(|_| inp.archive.missing()) {
+        t.out.notes.push(format!(
+            "the deletion archive {} does not exist: read as empty (it is created by the first deletion); if users were deleted before, it was lost or the path is wrong, and rows with a past termination date are not created",
+            path.display()
+        ));
+    }
     skip_duplicate_markers(&index, &mut t);
     for e in &inp.roster.employees {
         employees::plan_employee(&mut cx, &index, e, &mut t);

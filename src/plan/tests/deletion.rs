@@ -875,3 +875,45 @@ fn a_person_suspended_on_leave_who_then_leaves_is_deleted_after_the_grace_period
         assert_eq!(p.count(ActionKind::Delete), 1, "{:#?}", p.actions);
     }
 }
+
+#[test]
+fn without_the_archive_file_a_row_with_a_past_termination_date_is_not_created() {
+    let cfg = cfg_with(DELETE);
+    let acct = Account::new(vec![owner()]);
+    let mut e = emp(
+        "12",
+        "fa@example.com",
+        "Fa Gu",
+        Lifecycle::Active,
+        "IT",
+        "Engineer",
+    );
+    e.termination_date = Some(today() - chrono::Days::new(90));
+    let r = roster(vec![e.clone()]);
+    let missing = Archive::missing_file(Path::new("/srv/h2p/archive.jsonl"));
+    let p = plan_with(&acct, &r, &cfg, &missing);
+    assert_eq!(p.count(ActionKind::Create), 0, "{:#?}", p.actions);
+    assert!(
+        p.notes.iter().any(|n| n.contains(
+            "not created: the row carries termination date 2026-09-01, which has passed, and the archive /srv/h2p/archive.jsonl does not exist, so a deleted leaver cannot be told from a new hire"
+        )),
+        "{:#?}",
+        p.notes
+    );
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.starts_with("the deletion archive /srv/h2p/archive.jsonl does not exist")),
+        "{:#?}",
+        p.notes
+    );
+    // An existing (empty) archive: the row is a new hire as before; so is a row without a
+    // past termination date when the file is missing.
+    assert_eq!(
+        plan_with(&acct, &r, &cfg, &Archive::default()).count(ActionKind::Create),
+        1
+    );
+    e.termination_date = None;
+    let p = plan_with(&acct, &roster(vec![e]), &cfg, &missing);
+    assert_eq!(p.count(ActionKind::Create), 1, "{:#?}", p.actions);
+}
