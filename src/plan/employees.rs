@@ -79,6 +79,7 @@ pub(super) fn plan_employee<'a>(
             termination_date: date,
             decided_by: cx.policy.past_termination_date,
             line: e.line,
+            catch_up_days: cx.policy.termination_catch_up_days,
         });
     }
     let employed = matches!(d.standing, Standing::Employed { .. });
