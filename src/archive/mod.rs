@@ -123,7 +123,8 @@ impl ArchiveRecord {
         *self == o
     }
 
-    /// The date the user was deleted (the record's date, UTC).
+    /// The date the user was deleted (the record's date, UTC); what people read uses
+    /// [`ArchiveRecord::deleted_on_in`] with `[lifecycle] default_time_zone`.
     pub fn deleted_on(&self) -> NaiveDate {
         self.archived_at.date_naive()
     }

@@ -333,7 +333,8 @@ fn a_rehire_of_an_archived_person_is_re_created_and_an_interrupted_restore_finis
     assert_eq!(a.restores_from().map(UserId::as_str), Some("POLD001"));
     assert!(
         a.reason.contains(
-            "PagerDuty user POLD001 was deleted on 2026-10-01 and is re-created from the archive under a new PagerDuty ID (the ID changes), with 1 contact method, 1 notification rule and 1 team recorded (role admin before deletion)"
+            // Deleted at 02:00 UTC on 1 October: 30 September in America/New_York.
+            "PagerDuty user POLD001 was deleted on 2026-09-30 and is re-created from the archive under a new PagerDuty ID (the ID changes), with 1 contact method, 1 notification rule and 1 team recorded (role admin before deletion)"
         ),
         "{}",
         a.reason
