@@ -16,6 +16,7 @@
 //! | `abilities` | `GET /abilities` | the account lacks `teams` while `[[teams.rule]]` exist (§5.1: 402 without it), or `read_only_users` while a stakeholder role is configured (fact F16) |
 //! | `teams` | `GET /teams` | a `[[teams.rule]]` team is missing or ambiguous (the planner's own resolution, [`ResolvedRules::resolve`]) |
 //! | `licenses` | `GET /licenses` | the account uses licences and none allows a configured base role (fact F20; the planner's rule, [`licenses::allowing`]) |
+//! | `archive` | none | never (only with `[lifecycle] archive`): a note when the file does not exist, since a lost archive cannot be told from one not created yet |
 //!
 //! A rejected or unreachable key stops the checks that need the API (they are listed as
 //! `skipped`).
@@ -107,12 +108,14 @@ pub fn passed(checks: &[Check]) -> bool {
 }
 
 /// Every check, in the order of the module table, judged from `facts` (read with
-/// [`asked`]`(cfg)`) and the run's marker keys (`Err` holding why they are refused).
+/// [`asked`]`(cfg)`), the run's marker keys (`Err` holding why they are refused) and
+/// whether the configured `[lifecycle] archive` file exists (`None` without an archive).
 /// `api_url` is named in the fixes of the key check.
 pub fn diagnose(
     cfg: &Config,
     facts: &Preflight,
     marker_keys: Result<Option<MarkerKeys>, String>,
+    archive_exists: Option<bool>,
     api_url: &str,
 ) -> Vec<Check> {
     let mut checks = vec![key_check(&facts.key, api_url)];
@@ -145,6 +148,7 @@ pub fn diagnose(
             ]
             .map(|(name, title)| skipped(name, title)),
         );
+        checks.extend(archive_check(cfg, archive_exists));
         return checks;
     };
     checks.push(from_check(from, cfg));
@@ -152,7 +156,32 @@ pub fn diagnose(
     checks.push(abilities_check(facts.abilities.as_ref(), cfg));
     checks.push(teams_check(facts.teams.as_ref(), cfg));
     checks.push(licenses_check(licenses, cfg));
+    checks.extend(archive_check(cfg, archive_exists));
     checks
+}
+
+/// With `[lifecycle] archive` configured: passed when the file exists, a note when it does
+/// not (expected before the first deletion; otherwise a lost archive, and the plan then
+/// creates no row with a past termination date). `None` without an archive.
+fn archive_check(cfg: &Config, exists: Option<bool>) -> Option<Check> {
+    let path = cfg.lifecycle.archive.as_ref()?;
+    let (name, title) = ("archive", "Deletion archive");
+    Some(if exists == Some(true) {
+        Check::new(
+            name,
+            title,
+            Status::Pass,
+            format!("{} exists", path.display()),
+        )
+    } else {
+        Check::new(
+            name,
+            title,
+            Status::Note,
+            format!("{} does not exist: plans read it as empty and create no row with a past termination date (a deleted leaver cannot be told from a new hire)", path.display()),
+        )
+        .fix("before the first deletion this is expected (the first deletion creates it); otherwise restore the file from the shared durable storage, or correct [lifecycle] archive")
+    })
 }
 
 /// Whether ownership markers are signed: passed with a usable `PAGERDUTY_MARKER_KEY`, a

@@ -73,8 +73,10 @@ pub struct Marker {
 /// What a suspension took away, to be restored on rehire.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Suspension {
-    /// Date the suspension was planned ("today" of that run: the date in
-    /// `[lifecycle] default_time_zone`, or its `--as-of`), `YYYY-MM-DD`.
+    /// Date the suspension was planned, `YYYY-MM-DD`: the day that run really happened (the
+    /// date in `[lifecycle] default_time_zone`), also when it was as of an earlier day
+    /// (`--as-of`), so that `delete_suspended_after_days` counts from it. Markers written
+    /// before this rule may carry the as-of day.
     pub on: NaiveDate,
     /// Base role before suspension.
     pub role: Role,

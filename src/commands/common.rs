@@ -288,6 +288,8 @@ pub async fn observe_and_plan_keyed(
         ..Needs::default()
     };
     observer.complete(&mut account, &governed).await?;
+    // Suspensions are dated the day they really happen, whatever `--as-of` says.
+    let run_day = self::today(cfg, None);
     let compute = |account: &Account| {
         plan::plan(Inputs {
             roster,
@@ -297,6 +299,7 @@ pub async fn observe_and_plan_keyed(
             policy: &policy,
             oncall: &account.oncall,
             today,
+            run_day,
             archive: &archive,
             key_owner: account.key_owner.as_ref().map(|u| &u.id),
             licenses: &account.licenses,

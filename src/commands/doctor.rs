@@ -33,7 +33,8 @@ pub(super) async fn run(a: DoctorArgs, printer: &Printer) -> Result<Exit, Failur
     let facts = observer.preflight(&doctor::asked(&cfg)).await;
     log_requests(&client);
     let keys = marker_keys().map_err(|f| f.to_string());
-    let checks = doctor::diagnose(&cfg, &facts, keys, &s.api_url);
+    let archive_exists = cfg.lifecycle.archive.as_ref().map(|p| p.exists());
+    let checks = doctor::diagnose(&cfg, &facts, keys, archive_exists, &s.api_url);
     let config = a.config.display().to_string();
     match a.format {
         Format::Text => printer.out(&report::doctor_text(&config, &s.api_url, &checks)),

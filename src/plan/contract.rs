@@ -405,6 +405,10 @@ pub struct DateConflict {
     pub decided_by: PastTerminationDate,
     /// The HR line.
     pub line: u64,
+    /// `[lifecycle] termination_catch_up_days`: the date is older than that, so a
+    /// termination blocked or missed until then is no longer applied by itself.
+    #[serde(default)]
+    pub catch_up_days: u32,
 }
 
 impl DateConflict {

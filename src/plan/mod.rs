@@ -144,9 +144,14 @@ pub struct Inputs<'a> {
     /// [`Plan::needs_oncall`]), and the lookahead they were looked up over.
     pub oncall: &'a OncallFacts,
     /// "Today": the date in `[lifecycle] default_time_zone` (or the run's `--as-of`). The
-    /// dated rules of [`dated`] compare the export's dates with it, and suspension markers
-    /// record it.
+    /// dated rules of [`dated`] compare the export's dates with it.
     pub today: NaiveDate,
+    /// The day the run really happens: the date in `[lifecycle] default_time_zone`,
+    /// whatever `--as-of` says (equal to [`Inputs::today`] without it). Suspension markers
+    /// record it as `suspended.on`, so that `delete_suspended_after_days` counts from the
+    /// day a user was really suspended, not from the earlier day a back-dated run was as of
+    /// (the termination date the suspension was for is recorded apart).
+    pub run_day: NaiveDate,
     /// The deletion archive as read by the commands ([`Archive::in_memory`] when none is
     /// configured): a rehire with no user is re-created from their latest record, and a
     /// user whose restore was interrupted finishes it.
@@ -210,6 +215,12 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
     );
     let mut t = Tally::default();
     t.out.notes.extend_from_slice(index.notes());
+    if let Some(path) = inp.archive.path().filter(|_| inp.archive.missing()) {
+        t.out.notes.push(format!(
+            "the deletion archive {} does not exist: read as empty (it is created by the first deletion); if users were deleted before, it was lost or the path is wrong, and rows with a past termination date are not created",
+            path.display()
+        ));
+    }
     skip_duplicate_markers(&index, &mut t);
     for e in &inp.roster.employees {
         employees::plan_employee(&mut cx, &index, e, &mut t);

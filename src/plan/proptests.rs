@@ -529,6 +529,7 @@ fn observe_and_plan_ordered(
             policy: &policy,
             oncall: &oncall,
             today: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+            run_day: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
             key_owner: key,
             licenses: &[],
             license_holders: None,

@@ -50,6 +50,7 @@ fn plan_on(acct: &Account, r: &Roster, cfg: &Config, today: NaiveDate, rekey: bo
         policy: &policy,
         oncall: &acct.oncall_facts(),
         today,
+        run_day: today,
         archive: &crate::archive::Archive::default(),
         key_owner: None,
         licenses: &[],

@@ -35,6 +35,7 @@ fn plan_keyed(acct: &Account, r: &Roster, cfg: &Config, keys: Option<&MarkerKeys
         policy: &policy,
         oncall: &acct.oncall_facts(),
         today: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+        run_day: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
         archive: &crate::archive::Archive::default(),
         key_owner: None,
         licenses: &[],
