@@ -188,6 +188,14 @@ impl Layout {
         self.name(self.employee_id)
     }
 
+    /// Where the email comes from, for messages: `column ADEmail` or `[hr] email_template`.
+    pub(super) fn email_origin(&self) -> String {
+        match &self.email {
+            EmailSource::Column(i) => format!("column {}", self.name(*i)),
+            EmailSource::Template(_) => "[hr] email_template".to_string(),
+        }
+    }
+
     /// The header name of column `i` (`?` past the header's end).
     pub(super) fn name(&self, i: usize) -> &str {
         self.header.get(i).map_or("?", String::as_str)
