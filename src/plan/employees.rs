@@ -34,15 +34,15 @@ use crate::pagerduty::models::User;
 use crate::vocab::Role;
 use chrono::NaiveDate;
 
-/// Plans employee `e`: at most one action, or a skip, or one more unchanged; and any
-/// pending change and date conflict.
+/// Plans employee `e`, for whom matching found `found` ([`Index::find`]): at most one
+/// action, or a skip, or one more unchanged; and any pending change and date conflict.
 pub(super) fn plan_employee<'a>(
     cx: &mut Ctx<'a>,
     index: &Index<'a>,
     e: &Employee,
-    t: &mut Tally<'a>,
+    found: Found<'a>,
+    t: &mut Tally,
 ) {
-    let found = index.find(e);
     // With --rekey-employee-ids, the user whose marker names an employee the export no
     // longer lists and whose email is this row's.
     let rekey = match &found {
@@ -53,7 +53,9 @@ pub(super) fn plan_employee<'a>(
                 },
             user: Some(u),
             ..
-        } if rekeyable(cx, t, e, u, marker_employee_id) => Some((*u, marker_employee_id.clone())),
+        } if rekeyable(cx, index, t, e, u, marker_employee_id) => {
+            Some((*u, marker_employee_id.clone()))
+        }
         _ => None,
     };
     let matched = match &found {
@@ -114,9 +116,9 @@ pub(super) fn plan_employee<'a>(
                 }
                 _ => {
                     if let Some(u) = user {
-                        t.matched.insert(u.id.as_str());
+                        t.matched.insert(index.slot(u));
                         if decided {
-                            t.handled.insert(u.id.as_str());
+                            t.handled.insert(index.slot(u));
                         }
                     }
                     t.out.skipped.push(skip(user, reason));
@@ -126,8 +128,8 @@ pub(super) fn plan_employee<'a>(
         }
     };
     if let Some(u) = user {
-        t.handled.insert(u.id.as_str());
-        t.matched.insert(u.id.as_str());
+        t.handled.insert(index.slot(u));
+        t.matched.insert(index.slot(u));
         if let Some(why) = untouchable(u, Some(&e.email), &cx.policy.protected, cx.inp.key_owner) {
             let reason = SkipCause::Untouchable(why);
             t.out.skipped.push(skip(Some(u), reason));
@@ -164,7 +166,7 @@ pub(super) fn plan_employee<'a>(
                 e.employee_id, e.line, e.email, other.id, u.id, u.email
             ));
         }
-        t.managed.insert(u.id.as_str());
+        t.managed.insert(index.slot(u));
     } else if let Some(why) = protected_email(&e.email, &cx.policy.protected) {
         let reason = SkipCause::Untouchable(why);
         t.out.skipped.push(skip(None, reason));
@@ -358,10 +360,17 @@ fn suspends(role: &Role) -> bool {
 /// `--rekey-employee-ids`: the export no longer lists `old` (not even on a row with a
 /// problem), `e`'s email is on no row with a problem (so it names exactly one HR row), and
 /// `u` is not already settled (a duplicate marker).
-fn rekeyable(cx: &Ctx<'_>, t: &Tally<'_>, e: &Employee, u: &User, old: &EmployeeId) -> bool {
+fn rekeyable(
+    cx: &Ctx<'_>,
+    index: &Index<'_>,
+    t: &Tally,
+    e: &Employee,
+    u: &User,
+    old: &EmployeeId,
+) -> bool {
     let roster = cx.inp.roster;
     cx.policy.rekey_employee_ids
-        && !t.handled.contains(u.id.as_str())
+        && !t.handled.contains(index.slot(u))
         && !cx.roster_ids.contains(old.as_str())
         && !roster.protected_ids.contains(old)
         && !roster.protected_emails.contains(&e.email)
@@ -412,7 +421,7 @@ fn list_pending(
     suspended: bool,
     d: &Dated,
     leaver: ActionKind,
-    t: &mut Tally<'_>,
+    t: &mut Tally,
 ) {
     let entry = |kind, on, date| Pending {
         employee_id: e.employee_id.clone(),

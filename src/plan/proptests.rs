@@ -30,6 +30,7 @@ use crate::marker::{self, Marker, MarkerState};
 use crate::vocab::{Role, TeamRole};
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
+use std::collections::BTreeSet;
 use std::path::Path;
 
 /// Cases per property unless `PROPTEST_CASES` says otherwise.

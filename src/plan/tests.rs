@@ -10,6 +10,7 @@ use crate::marker::{self, Marker, MarkerState};
 use crate::oncall::{Lookahead, OncallFacts, OncallImpact};
 use crate::pagerduty::models::{Role, TeamReference, TeamRole, UserReference, UserUpdate};
 use crate::plan::ownership::Untouchable;
+use std::collections::BTreeSet;
 use std::path::Path;
 
 pub(super) const CONFIG: &str = r#"
