@@ -35,19 +35,29 @@ use hr2pagerduty::cli::SafetyFlags;
 use hr2pagerduty::commands::{client_config, observe_and_plan, today};
 use hr2pagerduty::config::{Config, Connection};
 use hr2pagerduty::hr;
-use hr2pagerduty::pagerduty::{Client, ClientStats};
+use hr2pagerduty::pagerduty::{Client, ClientStats, DEFAULT_CREATE_CONCURRENCY};
 use hr2pagerduty::plan::{ActionKind, Plan, Step};
 use hr2pagerduty::progress::Progress;
 use hr2pagerduty::sim::{self, Seed, SimHandle};
 use secrecy::SecretString;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// PagerDuty's budget per key (fact F27 in PAGERDUTY_API.md).
 const BUDGET: u32 = 960;
 /// The team the rule gives people of department IT/IS.
 const TEAM_ID: &str = "PITOPS1";
+
+/// A comma-separated list after `name` (or `default`), e.g. `--latencies 150,1000`.
+fn list<T: std::str::FromStr>(name: &str, default: &str) -> Vec<T> {
+    arg(name, default.to_string())
+        .split(',')
+        .filter_map(|v| v.trim().parse().ok())
+        .collect()
+}
 
 fn arg<T: std::str::FromStr>(name: &str, default: T) -> T {
     let args: Vec<String> = std::env::args().collect();
@@ -151,6 +161,8 @@ struct Run {
     /// 429 answers among all of them.
     answered_429: usize,
     secs: f64,
+    /// The create limit's mean over the run (sampled every millisecond).
+    mean_create_limit: f64,
     stats: ClientStats,
     failed: usize,
 }
@@ -165,6 +177,20 @@ async fn run(sim: &SimHandle, cfg: &Config, csv: &[u8]) -> Run {
     let progress = Progress::hidden();
     let before = sim.requests().len();
     let started = Instant::now();
+    // The create limit, sampled every millisecond while the run lasts (for its mean).
+    let samples = Arc::new((AtomicUsize::new(0), AtomicUsize::new(0)));
+    let sampler = tokio::spawn({
+        let (c, samples) = (client.clone(), samples.clone());
+        async move {
+            loop {
+                samples
+                    .0
+                    .fetch_add(c.stats().create_limit, Ordering::Relaxed);
+                samples.1.fetch_add(1, Ordering::Relaxed);
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            }
+        }
+    });
     let planned = observe_and_plan(
         &client,
         cfg,
@@ -186,6 +212,7 @@ async fn run(sim: &SimHandle, cfg: &Config, csv: &[u8]) -> Run {
     };
     let outcomes = apply::apply(&client, &planned.plan, &opts, &progress, &|_, _| {}).await;
     let secs = started.elapsed().as_secs_f64();
+    sampler.abort();
     let all = sim.requests();
     Run {
         plan: planned.plan,
@@ -193,6 +220,8 @@ async fn run(sim: &SimHandle, cfg: &Config, csv: &[u8]) -> Run {
         apply_requests: all.len() - planned_at,
         answered_429: all[before..].iter().filter(|r| r.status == 429).count(),
         secs,
+        mean_create_limit: samples.0.load(Ordering::Relaxed) as f64
+            / samples.1.load(Ordering::Relaxed).max(1) as f64,
         stats: client.stats(),
         failed: outcomes
             .iter()
@@ -215,7 +244,7 @@ impl Run {
         let s = &self.stats;
         format!(
             "{} requests in {:.2} s (x{scale} = {:.0} s at 960/min): budget use {:.1}%, 429s {} ({:.2}%), \
-             account locks {}, in flight peak {} (cap {}), creates in flight peak {} (limit at end {}), failed actions {}",
+             account locks {}, in flight peak {} (cap {}), creates in flight peak {} (limit: mean {:.1}, at end {}), failed actions {}",
             self.requests(),
             self.secs,
             self.secs * f64::from(scale),
@@ -226,6 +255,7 @@ impl Run {
             s.in_flight_peak,
             s.in_flight_limit,
             s.create_peak,
+            self.mean_create_limit,
             s.create_limit,
             self.failed,
         )
@@ -246,8 +276,10 @@ async fn onboard(people: usize, latency_ms: u64, scale: u32, lock: f64, settings
 }
 
 async fn figure_a(people: usize, scale: u32, lock: f64) {
-    for create_concurrency in [None, Some(32)] {
-        for latency in [150, 600, 1_000] {
+    let latencies: Vec<u64> = list("--latencies", "150,600,1000");
+    let ceilings: Vec<usize> = list("--create-concurrency", "0,4,32");
+    for create_concurrency in ceilings.into_iter().map(|c| (c > 0).then_some(c)) {
+        for &latency in &latencies {
             let settings = Settings {
                 create_concurrency,
                 ..Settings::default()
@@ -256,7 +288,8 @@ async fn figure_a(people: usize, scale: u32, lock: f64) {
             println!(
                 "a: {people} creates, {latency} ms (x{scale}: {} ms), create_concurrency {}: {}",
                 latency / u64::from(scale),
-                create_concurrency.map_or("4 (default)".into(), |c| c.to_string()),
+                create_concurrency.map_or(format!("{DEFAULT_CREATE_CONCURRENCY} (default)"), |c| c
+                    .to_string()),
                 r.line(scale)
             );
         }
