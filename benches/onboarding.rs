@@ -12,12 +12,15 @@
 //! Run: `cargo bench --bench onboarding` (prints one line per figure). Options after `--`:
 //! `--creates N` (default 5000; people of figure a), `--side N` (default 500; people of
 //! figure b), `--kinds N` (default 1000; people of figure c), `--scale N` (default 10),
-//! `--lock-percent P` (default 5), `--only a|b|c`.
+//! `--lock-percent P` (default 5), `--only a|b|c`, and for figure a `--latencies LIST`
+//! (default `150,600,1000`, in ms at 960/min) and `--create-concurrency LIST` (default
+//! `0,4,32`; 0 is the default configuration).
 //!
 //! Figures:
 //! - **a**, budget use: `--creates` new hires (half of them joining a team by rule) at
 //!   150, 600 and 1,000 ms equivalent latency with the default `[pagerduty]` settings, then
-//!   with `create_concurrency = 32`. Budget use is the requests the simulator answered (429s
+//!   with `create_concurrency = 4` (the default before it became 16) and 32. Each line also
+//!   gives the create limit's mean over the run (sampled every millisecond). Budget use is the requests the simulator answered (429s
 //!   included) over budget × the run's duration (listing, planning and applying).
 //! - **b**, side by side: `--side` new hires at `concurrency = 1` and at the default, at 150
 //!   and 600 ms equivalent latency, with the ratio of their durations.
