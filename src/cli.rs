@@ -10,12 +10,18 @@ Examples:
       Run plan, apply and a second plan against the built-in simulator.
   hr2pagerduty validate --config samples/config.toml --hr export.csv
       Check an export offline and list every row problem with its line.
-  PAGERDUTY_API_KEY=... hr2pagerduty plan --config samples/config.toml --hr export.csv
-      Show what would change (GET requests only).
+  PAGERDUTY_API_KEY=... hr2pagerduty doctor --config samples/config.toml
+      Before the first run: check the key and the account against the configuration.
+  PAGERDUTY_API_KEY=... hr2pagerduty plan --config samples/config.toml --hr export.csv --out plan.json
+      Show what would change (GET requests only) and save the plan for review.
+  PAGERDUTY_API_KEY=... hr2pagerduty apply --config samples/config.toml --plan plan.json
+      Apply exactly the reviewed plan.
   PAGERDUTY_API_KEY=... hr2pagerduty apply --config samples/config.toml --hr export.csv --yes --report report.json
       Apply the changes without a prompt, as a nightly job, and write a JSON report.
-  hr2pagerduty sandbox --seed fixtures/sim/basic.json --port 8080
-      Serve the PagerDuty simulator on http://127.0.0.1:8080.
+  hr2pagerduty sandbox --seed samples/demo/seed.json --port 8080
+      Serve the PagerDuty simulator on http://127.0.0.1:8080 for trying plan and apply.
+
+`hr2pagerduty COMMAND --help` shows each command's own examples.
 
 Exit codes: 0 success; 1 the run failed or left a deactivation undone (blocked, failed);
 2 plan --detailed-exitcode found changes; 3 refused before any write; 64 usage error;
@@ -26,11 +32,14 @@ Exit codes: 0 success; 1 the run failed or left a deactivation undone (blocked, 
 #[derive(Debug, Parser)]
 #[command(name = "hr2pagerduty", version, about, after_help = EXAMPLES)]
 pub struct Cli {
-    /// More logging on stderr: -v for info, -vv for debug (RUST_LOG overrides).
-    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    /// More logging on stderr: -v for info (the configuration and export read, the users
+    /// and teams listed, the plan's counts, the requests sent and the rate-limit budget
+    /// left), -vv for debug (every request); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, display_order = 900)]
     pub verbose: u8,
-    /// Never draw progress bars.
-    #[arg(long, global = true)]
+    /// `--no-progress` before the command, as scripts written before it moved to the
+    /// commands that draw bars (plan, apply, demo) give it: accepted, not shown.
+    #[arg(long, hide = true)]
     pub no_progress: bool,
     /// Log format on stderr: text, or json (one JSON object per line, for a log collector;
     /// an action's events carry its employee_id, pagerduty_user_id and action; no progress
@@ -40,12 +49,20 @@ pub struct Cli {
         value_enum,
         global = true,
         default_value_t,
-        value_name = "FORMAT"
+        value_name = "FORMAT",
+        display_order = 901
     )]
     pub log_format: LogFormat,
     /// Colour the text plan: auto (when stdout is a terminal, unless NO_COLOR is set to a
     /// non-empty value or TERM is dumb), always (even with NO_COLOR), or never.
-    #[arg(long, value_enum, global = true, default_value_t, value_name = "WHEN")]
+    #[arg(
+        long,
+        value_enum,
+        global = true,
+        default_value_t,
+        value_name = "WHEN",
+        display_order = 902
+    )]
     pub color: ColorChoice,
     /// The command.
     #[command(subcommand)]
@@ -56,19 +73,19 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check the configuration and the HR export offline; list every row problem.
-    #[command(after_help = EXAMPLES)]
+    #[command(after_help = VALIDATE_EXAMPLES)]
     Validate(ValidateArgs),
     /// Dry run: list PagerDuty (GET requests only) and show the changes.
-    #[command(after_help = EXAMPLES)]
+    #[command(after_help = PLAN_EXAMPLES)]
     Plan(PlanArgs),
     /// Compute the plan the same way and execute it.
-    #[command(after_help = EXAMPLES)]
+    #[command(after_help = APPLY_EXAMPLES)]
     Apply(ApplyArgs),
     /// Serve the built-in PagerDuty simulator on 127.0.0.1.
-    #[command(after_help = EXAMPLES)]
+    #[command(after_help = SANDBOX_EXAMPLES)]
     Sandbox(SandboxArgs),
     /// Plan, apply and plan again against the simulator, from built-in samples.
-    #[command(after_help = EXAMPLES)]
+    #[command(after_help = DEMO_EXAMPLES)]
     Demo(DemoArgs),
     /// Check, before the first run, that the key, the From user, the account's abilities,
     /// teams and licences fit the configuration (GET requests only). Exit 0 when every
@@ -97,6 +114,91 @@ Examples:
   hr2pagerduty man plan > /usr/local/share/man/man1/hr2pagerduty-plan.1
       Install the pages of hr2pagerduty and of its plan command.";
 
+/// The environment variables of the commands that talk to PagerDuty.
+macro_rules! environment {
+    () => {
+        "Environment:
+  PAGERDUTY_API_KEY   the REST API key, unless --api-key-file names a file holding it;
+                      never printed, logged or written
+  PAGERDUTY_API_URL   the API root, as --api-url (an empty value is refused)
+  RUST_LOG            the log filter, over -v (e.g. hr2pagerduty=debug)"
+    };
+}
+
+const VALIDATE_EXAMPLES: &str = "\
+Examples:
+  hr2pagerduty validate --config samples/demo/config.toml --hr samples/demo/hr.csv
+      Check the configuration and an export offline; each row problem is listed with its line.
+  hr2pagerduty validate --config config.toml --hr export.csv --format json
+      The same as JSON, e.g. for the step that hands the export over.
+
+Exit codes: 0 the export is usable; 64 usage error; 65 the HR export is unusable (damaged, or
+more invalid rows than [safety] max_invalid_rows_percent); 78 the configuration is invalid.";
+
+const PLAN_EXAMPLES: &str = concat!(
+    "\
+Examples:
+  hr2pagerduty plan --config samples/demo/config.toml --hr samples/demo/hr.csv
+      Show what would change, with GET requests only (against `hr2pagerduty sandbox`, say).
+  hr2pagerduty plan --config config.toml --hr export.csv --out plan.json
+      Also save the plan for review; then `hr2pagerduty apply --config config.toml --plan
+      plan.json` applies exactly it (the command is printed).
+  hr2pagerduty plan --config config.toml --hr export.csv --detailed-exitcode
+      For a scheduler or CI: exit 2 when there are changes, 0 when there are none.
+
+",
+    environment!(),
+    "
+
+Exit codes: 0 done (with --detailed-exitcode: no changes); 1 the run failed (PagerDuty
+unreachable, the key rejected, retries exhausted); 2 changes (with --detailed-exitcode only);
+3 refused (a safety check tripped, or the listing could not be proven complete); 64 usage
+error; 65 the HR export is unusable; 78 the configuration is invalid."
+);
+
+const APPLY_EXAMPLES: &str = concat!(
+    "\
+Examples:
+  hr2pagerduty apply --config samples/demo/config.toml --hr samples/demo/hr.csv
+      Show the plan and apply it after a typed yes (asked on the terminal, not on stdout).
+  hr2pagerduty apply --config config.toml --plan plan.json
+      Apply exactly a plan saved by `plan --out plan.json`, once nothing it touches changed.
+  hr2pagerduty apply --config config.toml --hr export.csv --yes --report report.json
+      A nightly job: no question, and a JSON report written as actions end.
+
+",
+    environment!(),
+    "
+  HR2PAGERDUTY_NOTIFY_URL  the webhook the run's summary is sent to, as --notify (a secret)
+
+Exit codes: 0 applied, nothing to do, or cancelled; 1 the run failed (an action failed, a
+deactivation was left undone, PagerDuty unreachable, --max-runtime ran out); 3 refused before
+any write (a safety check, an incomplete listing, a stale saved plan, another apply holds the
+lock); 64 usage error (no --yes without a terminal, among others); 65 the HR export is
+unusable; 78 the configuration is invalid; 130 interrupted by SIGINT; 143 stopped by SIGTERM."
+);
+
+const SANDBOX_EXAMPLES: &str = "\
+Examples:
+  hr2pagerduty sandbox --seed samples/demo/seed.json --port 8080
+      Serve the simulator on http://127.0.0.1:8080 and print the two variables to export;
+      then, in another shell: hr2pagerduty plan --config samples/demo/config.toml --hr
+      samples/demo/hr.csv
+  hr2pagerduty sandbox --seed samples/demo/seed.json --fault-seed 7 --fault-5xx-percent 5 --latency-ms 150
+      The same with reproducible random faults and latency.
+
+Exit codes: 0 stopped by Ctrl-C; 1 the port cannot be bound; 64 usage error (a seed that
+cannot be read, fault flags out of range).";
+
+const DEMO_EXAMPLES: &str = "\
+Examples:
+  hr2pagerduty demo
+      Plan, apply and plan again against the built-in simulator: no key, no network.
+  hr2pagerduty demo --report report.json
+      The same, and write the apply's JSON report.
+
+Exit codes: 0 the demo ran; 1 it failed.";
+
 /// A shell `completions` writes a script for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Shell {
@@ -124,15 +226,21 @@ pub struct ManArgs {
     pub command: Option<String>,
 }
 
-const DOCTOR_EXAMPLES: &str = "\
+const DOCTOR_EXAMPLES: &str = concat!(
+    "\
 Examples:
   PAGERDUTY_API_KEY=... hr2pagerduty doctor --config samples/config.toml
       Check the key and the account against the configuration; each check says what to do.
   PAGERDUTY_API_KEY=... hr2pagerduty doctor --config samples/config.toml --format json
       The same checks as JSON, for a deployment pipeline.
 
+",
+    environment!(),
+    "
+
 Exit codes: 0 every check passed (notes allowed); 1 a check failed (a rejected key
-included); 64 usage error (no key); 78 configuration invalid.";
+included); 64 usage error (no key); 78 configuration invalid."
+);
 
 /// `doctor`.
 #[derive(Debug, Args)]
@@ -219,13 +327,27 @@ pub struct ValidateArgs {
 /// Connection flags.
 #[derive(Debug, Args)]
 pub struct Connection {
-    /// API base URL; overrides `PAGERDUTY_API_URL` and `[pagerduty] api_url`.
-    #[arg(long, value_name = "URL")]
+    /// The API root: https://api.pagerduty.com (the default), https://api.eu.pagerduty.com,
+    /// or http://127.0.0.1:PORT for the sandbox; overrides `[pagerduty] api_url`. Given
+    /// empty (or `PAGERDUTY_API_URL` set but empty) it is a usage error, never production.
+    #[arg(long, value_name = "URL", env = crate::config::ENV_API_URL, hide_env_values = true, value_parser = api_url_value)]
     pub api_url: Option<String>,
-    /// Read the API key from this file instead of `PAGERDUTY_API_KEY` (refused, exit 64,
-    /// when the file, followed through symlinks, is readable by its group or others).
+    /// Read the API key from this file instead of the environment variable
+    /// `PAGERDUTY_API_KEY` (refused, exit 64, when the file, followed through symlinks, is
+    /// readable by its group or others).
     #[arg(long, value_name = "PATH")]
     pub api_key_file: Option<PathBuf>,
+}
+
+/// `--api-url` (or `PAGERDUTY_API_URL`, which clap passes here when the flag is absent):
+/// refused when empty, naming the variable when it is the one set empty.
+fn api_url_value(text: &str) -> Result<String, String> {
+    if !text.trim().is_empty() {
+        return Ok(text.to_string());
+    }
+    let env_empty = std::env::var_os(crate::config::ENV_API_URL)
+        .is_some_and(|v| v.to_string_lossy().trim().is_empty());
+    Err(crate::config::empty_api_url(env_empty))
 }
 
 /// One-run overrides of the `[safety]` caps.
@@ -272,9 +394,15 @@ pub struct PlanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
-    /// Exit 2 when the plan has changes (0 when none, 1 on error).
+    /// Exit 2 when the plan has changes (a plan holding only blocked deactivations
+    /// included), 0 when it has none; the other codes stay: 1 the run failed, 3 refused (a
+    /// safety check, an incomplete listing), 64 usage error, 65 HR export unusable, 78
+    /// configuration invalid.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Progress bars.
+    #[command(flatten)]
+    pub progress: ProgressFlag,
     /// Safety overrides.
     #[command(flatten)]
     pub safety: SafetyFlags,
@@ -307,6 +435,9 @@ pub struct ApplyArgs {
     /// Apply without asking. Required when stdin is not a terminal.
     #[arg(long)]
     pub yes: bool,
+    /// Progress bars.
+    #[command(flatten)]
+    pub progress: ProgressFlag,
     /// Write the apply report to FILE, in --report-format (replaced at the start by one
     /// saying the run is in progress, then as actions end).
     #[arg(long, value_name = "FILE")]
@@ -435,6 +566,30 @@ pub struct DemoArgs {
         requires = "report"
     )]
     pub report_format: ReportFormat,
+    /// Progress bars.
+    #[command(flatten)]
+    pub progress: ProgressFlag,
+}
+
+/// `--no-progress`, on the commands that draw progress bars (plan, apply, demo).
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct ProgressFlag {
+    /// Never draw progress bars (they are drawn on stderr only when it is a terminal, and
+    /// never with -v or --log-format json).
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+impl Command {
+    /// True when the command's own `--no-progress` was given.
+    pub fn no_progress(&self) -> bool {
+        match self {
+            Command::Plan(a) => a.progress.no_progress,
+            Command::Apply(a) => a.progress.no_progress,
+            Command::Demo(a) => a.progress.no_progress,
+            _ => false,
+        }
+    }
 }
 
 /// `--color`: when the text plan on stdout is coloured.

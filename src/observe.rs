@@ -41,14 +41,14 @@
 //! name of the API key variable and the default lookahead from `config`; never the
 //! planner.
 
-use crate::config::{DEFAULT_ONCALL_LOOKAHEAD_DAYS, ENV_API_KEY};
+use crate::config::{DEFAULT_API_URL, DEFAULT_ONCALL_LOOKAHEAD_DAYS, ENV_API_KEY, ENV_API_URL};
 use crate::ids::{LicenseId, TeamId, UserId};
 use crate::oncall::{self, Lookahead, OncallFacts};
 use crate::pagerduty::models::incidents::Incident;
 use crate::pagerduty::models::licenses::LicenseWithCounts;
 use crate::pagerduty::models::oncall::{EscalationPolicy, Oncall, Schedule};
 use crate::pagerduty::models::{Team, TeamMember, User};
-use crate::pagerduty::{ApiError, Client};
+use crate::pagerduty::{ApiError, Client, TransportKind};
 use crate::progress::Progress;
 use futures::StreamExt;
 use std::collections::{BTreeMap, BTreeSet};
@@ -140,6 +140,67 @@ pub fn auth_hint(status: u16, api_url: &str, access: Access) -> Option<String> {
     }
 }
 
+/// What to check when a request to the account at `api_url` failed in a way that points at
+/// the URL rather than at PagerDuty; `None` for other failures:
+/// - the connection was refused: nothing listens there (a simulator or sandbox that is not
+///   running, a wrong port);
+/// - the TLS handshake was answered in plain HTTP: an `https://` URL for a plain-HTTP
+///   server such as the simulator (plain `http://` is allowed to loopback only);
+/// - a `GET` of a top-level path (`/users`, `/teams`, `/users/me`, …) answered 404, or any
+///   `GET` answered 404 when the URL has a path (`…/v2`): PagerDuty's API root has no path,
+///   and every request path is below it.
+pub fn connection_hint(error: &ApiError, api_url: &str) -> Option<String> {
+    let rest = api_url.split_once("://").map_or(api_url, |(_, r)| r);
+    let (host, base_path) = match rest.find('/') {
+        Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
+        None => (rest, ""),
+    };
+    match error {
+        ApiError::Transport {
+            kind: TransportKind::Refused,
+            ..
+        } => Some(format!(
+            "cannot connect to {api_url}: connection refused; is the simulator or sandbox running (`hr2pagerduty sandbox` prints its URL), and is the URL right? It comes from --api-url, {ENV_API_URL} or [pagerduty] api_url"
+        )),
+        ApiError::Transport {
+            kind: TransportKind::NotTls,
+            ..
+        } => {
+            let hostname = host.rsplit_once(':').map_or(host, |(h, _)| h);
+            let loopback = matches!(hostname, "127.0.0.1" | "localhost" | "[::1]");
+            Some(if loopback {
+                format!(
+                    "{api_url} does not speak TLS: the server speaks plain HTTP; use http:// (loopback only): http://{host}{base_path}"
+                )
+            } else {
+                format!(
+                    "{api_url} does not speak TLS: the server answered the TLS handshake in plain HTTP; check the host and port (plain http:// is allowed to loopback only)"
+                )
+            })
+        }
+        ApiError::Status {
+            method,
+            path,
+            status: 404,
+            ..
+        } if method.as_str() == "GET" => {
+            let below = path.strip_prefix(base_path).unwrap_or(path);
+            let top_level = below.matches('/').count() == 1 || below == "/users/me";
+            (top_level || !base_path.is_empty()).then(|| {
+                let drop = if base_path.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (drop {base_path})")
+                };
+                format!(
+                    "{api_url} answered 404 Not Found to GET {path}: the API URL should be the API root, e.g. {DEFAULT_API_URL}, with no path{drop}"
+                )
+            })
+        }
+        _ => None,
+    }
+}
+
 /// A read that failed. The text is what the commands print after `Error: ` (an incomplete
 /// listing after `refused before any write: `).
 #[derive(Debug, thiserror::Error)]
@@ -168,6 +229,15 @@ pub enum ObserveError {
         /// The failed request.
         error: ApiError,
     },
+    /// The URL looks wrong: the connection was refused, an `https://` URL reached a
+    /// plain-HTTP server, or the API root answered 404 (see [`connection_hint`]).
+    #[error("{hint} ({error})")]
+    Url {
+        /// What to check, naming the URL.
+        hint: String,
+        /// The failed request.
+        error: ApiError,
+    },
     /// Any other failure: PagerDuty unreachable, retries exhausted, an unexpected answer.
     #[error("PagerDuty: {0}")]
     Api(ApiError),
@@ -192,7 +262,10 @@ impl ObserveError {
                     what: read_subject(error.path().unwrap_or_default()),
                     error,
                 },
-                _ => ObserveError::Api(error),
+                _ => match connection_hint(&error, &api_url) {
+                    Some(hint) => ObserveError::Url { hint, error },
+                    None => ObserveError::Api(error),
+                },
             }
         }
     }

@@ -134,6 +134,12 @@ impl Printer {
         self
     }
 
+    /// True when stdout is the process's and a terminal (false for
+    /// [`Printer::to_writers`]).
+    pub fn stdout_is_terminal(&self) -> bool {
+        self.stdout_is_terminal
+    }
+
     /// True when text for stdout may be coloured.
     pub fn color(&self) -> bool {
         self.color
@@ -159,6 +165,15 @@ impl Printer {
     pub fn err(&self, line: &str) {
         let mut stderr = lock(&self.stderr);
         let _ = writeln!(stderr, "{line}");
+        let _ = stderr.flush();
+    }
+
+    /// Writes `text` to stderr as it is (no newline added) and flushes it, ignoring write
+    /// errors: a question for the person at the terminal (the `apply` prompt), which must
+    /// not go to stdout, where `apply > log` would hide it in the log.
+    pub fn ask(&self, text: &str) {
+        let mut stderr = lock(&self.stderr);
+        let _ = stderr.write_all(text.as_bytes());
         let _ = stderr.flush();
     }
 
@@ -225,8 +240,9 @@ pub(crate) mod tests {
         p.out("No changes.\n");
         p.out("more");
         p.err("Warning: w");
+        p.ask("Enter a value: ");
         assert_eq!(out.text(), "No changes.\nmore");
-        assert_eq!(err.text(), "Warning: w\n");
+        assert_eq!(err.text(), "Warning: w\nEnter a value: ");
         assert_eq!(p.stdout_error(), None);
     }
 

@@ -54,6 +54,11 @@ pub struct SavedPlan {
     pub api_url: String,
     /// SHA-256 (hex) of the configuration file's bytes.
     pub config_sha256: String,
+    /// The configuration file the plan was made with (its canonical path), so that another
+    /// file is told apart from a changed one; `None` in a plan saved by a build that did
+    /// not record it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_path: Option<PathBuf>,
     /// SHA-256 (hex) of the HR export's bytes.
     pub hr_sha256: String,
     /// The day the plan read the export's dates as of ("today" of the run that made it,
@@ -86,6 +91,8 @@ pub struct Sources {
     pub api_url: String,
     /// SHA-256 of the configuration file's bytes.
     pub config_sha256: String,
+    /// The configuration file's canonical path, when it can be resolved.
+    pub config_path: Option<PathBuf>,
     /// SHA-256 of the HR export's bytes.
     pub hr_sha256: String,
 }
@@ -148,6 +155,26 @@ pub enum Stale {
     /// The configuration file's bytes differ from the ones the plan recorded.
     #[error("the configuration {0} changed since the plan was made; make a new plan")]
     Config(PathBuf),
+    /// The configuration given is another file than the one the plan was made with (and
+    /// its bytes differ).
+    #[error("the plan was made with the configuration {}, not {}; apply it with --config {}, or make a new plan with this one", then.display(), now.display(), then.display())]
+    OtherConfig {
+        /// The file the plan was made with.
+        then: PathBuf,
+        /// The file given.
+        now: PathBuf,
+    },
+    /// Every action of the plan is already done in PagerDuty: the plan was applied (by an
+    /// earlier `apply --plan`, or a run since did the same).
+    #[error(
+        "the plan (made {created_at}) was already applied: PagerDuty already shows every one of its {actions} actions done; there is nothing left to apply from it (a new plan shows what is left to do)"
+    )]
+    Applied {
+        /// When the plan was made.
+        created_at: String,
+        /// Actions in the plan.
+        actions: usize,
+    },
     /// The HR export given is not the one the plan was made from.
     #[error("the HR export {0} is not the one the plan was made from; make a new plan")]
     Hr(PathBuf),
@@ -225,6 +252,7 @@ impl SavedPlan {
             created_at,
             api_url: sources.api_url,
             config_sha256: sources.config_sha256,
+            config_path: sources.config_path,
             hr_sha256: sources.hr_sha256,
             as_of: Some(sources.as_of),
             teams_read: members.keys().cloned().collect(),
@@ -273,10 +301,19 @@ impl SavedPlan {
     /// Checks that the configuration file at `path` is the one the plan was made from.
     ///
     /// # Errors
-    /// [`SavedPlanError::Input`] when it cannot be read, [`Stale::Config`] when it differs.
+    /// [`SavedPlanError::Input`] when it cannot be read; when its bytes differ,
+    /// [`Stale::OtherConfig`] if the plan recorded another file, else [`Stale::Config`].
     pub fn check_config(&self, path: &Path) -> Result<(), SavedPlanError> {
         if file_sha256(path)? != self.config_sha256 {
-            return Err(Stale::Config(path.to_path_buf()).into());
+            let given = std::fs::canonicalize(path).ok();
+            return Err(match (&self.config_path, given) {
+                (Some(then), Some(now)) if *then != now => Stale::OtherConfig {
+                    then: then.clone(),
+                    now: path.to_path_buf(),
+                },
+                _ => Stale::Config(path.to_path_buf()),
+            }
+            .into());
         }
         Ok(())
     }
@@ -375,7 +412,8 @@ impl SavedPlan {
     /// [`SavedPlan::teams_read`]) against the plan's fingerprints.
     ///
     /// # Errors
-    /// [`Stale::Account`] with the lines of [`drift`].
+    /// [`Stale::Applied`] when the state differs because every action is already done
+    /// ([`already_done`]), else [`Stale::Account`] with the lines of [`drift`].
     pub fn check_account(
         &self,
         users: &[User],
@@ -384,6 +422,11 @@ impl SavedPlan {
         let lines = drift(self, users, members);
         if lines.is_empty() {
             Ok(())
+        } else if self.plan.actions.iter().all(|a| already_done(a, users)) {
+            Err(Stale::Applied {
+                created_at: self.created_at.clone(),
+                actions: self.plan.actions.len(),
+            })
         } else {
             Err(Stale::Account {
                 created_at: self.created_at.clone(),
@@ -495,8 +538,74 @@ pub fn oncall_drift(plan: &Plan, now: &OncallFacts) -> Vec<String> {
     out
 }
 
+/// The user `a` creates, when it exists now carrying the marker of `a`'s employee and its
+/// email: only hr2pagerduty writes that marker, so the create was done.
+fn created_user<'u>(a: &crate::plan::Action, users: &'u [User]) -> Option<&'u User> {
+    a.employee_id.as_ref()?;
+    users.iter().find(|u| {
+        Email::normalise(&u.email) == a.email
+            && matches!(marker::parse(u.description.as_deref()).marker,
+                MarkerState::Valid(m) if m.employee_id == a.employee_id)
+    })
+}
+
+/// True when PagerDuty (`users`) already shows `a` done: for a create, its user exists with
+/// the employee's marker and email ([`created_user`]); for a deletion, its user is gone;
+/// otherwise its user has every field the action changes at its new value (the licence,
+/// which is not a user field, aside) and, when the action changes teams, exactly the
+/// teams it ends with, by name. An action with nothing such to compare is not known done.
+pub fn already_done(a: &crate::plan::Action, users: &[User]) -> bool {
+    use crate::plan::{ActionKind, Field};
+    let Some(id) = &a.user_id else {
+        return created_user(a, users).is_some();
+    };
+    let user = users.iter().find(|u| &u.id == id);
+    if a.kind == ActionKind::Delete {
+        return user.is_none();
+    }
+    let Some(u) = user else { return false };
+    let mut compared = false;
+    for c in &a.changes {
+        let now: Option<String> = match c.field {
+            Field::License => continue,
+            Field::Name => Some(u.name.clone()),
+            Field::Email => Some(Email::normalise(&u.email).to_string()),
+            Field::Role => Some(u.role.to_string()),
+            Field::JobTitle => u.job_title.clone(),
+            Field::TimeZone => u.time_zone.clone(),
+            Field::Description => u.description.clone(),
+        };
+        let new = match c.field {
+            Field::Email => c.new.as_deref().map(|e| Email::normalise(e).to_string()),
+            _ => c.new.clone(),
+        };
+        if now != new {
+            return false;
+        }
+        compared = true;
+    }
+    if let Some(t) = &a.teams {
+        let want: BTreeSet<&str> = t
+            .new
+            .iter()
+            .map(|m| m.rsplit_once(':').map_or(m.as_str(), |(name, _)| name))
+            .collect();
+        let have: BTreeSet<&str> = u
+            .teams
+            .iter()
+            .filter_map(|r| r.name.as_deref().or(r.summary.as_deref()))
+            .collect();
+        if want != have {
+            return false;
+        }
+        compared = true;
+    }
+    compared
+}
+
 /// Why `saved` cannot be applied to the current state, one line per user; empty when every
-/// touched user is as it was and no user the plan creates exists yet.
+/// touched user is as it was and no user the plan creates exists yet. An action PagerDuty
+/// already shows done ([`already_done`]) says so.
 pub fn drift(
     saved: &SavedPlan,
     users: &[User],
@@ -508,12 +617,23 @@ pub fn drift(
         match &a.user_id {
             Some(id) => match (saved.users.get(id), now.get(id)) {
                 (Some(then), Some(now)) if then == now => {}
+                _ if already_done(a, users) => out.push(format!(
+                    "user {id} ({}): already done (PagerDuty shows the plan's {} applied)",
+                    a.email, a.kind
+                )),
                 (_, None) => out.push(format!("user {id} ({}) no longer exists", a.email)),
                 _ => out.push(format!(
                     "user {id} ({}) changed since the plan was made",
                     a.email
                 )),
             },
+            None if created_user(a, users).is_some() => {
+                let u = created_user(a, users).expect("just found");
+                out.push(format!(
+                    "the plan creates {}: already done (user {} carries its marker)",
+                    a.email, u.id
+                ));
+            }
             None => {
                 // The user that gives the email up first in this plan still holds it.
                 let taken_by_email = users.iter().find(|u| {

@@ -6,9 +6,9 @@
 
 use super::Failure;
 use super::common::{
-    Ended, check_archive, check_report, client_from, finish_report, load_archive, marker_keys,
-    observe_and_plan_keyed, prompt, read_yes, refusal, report_file, settings, today, warn_archive,
-    write_report,
+    Ended, check_archive, check_report, client_from, finish_report, load_archive, log_config,
+    log_plan, log_requests, log_roster, marker_keys, observe_and_plan_keyed, prompt, read_yes,
+    refusal, report_file, settings, today, warn_archive, write_report,
 };
 use super::live_report::{LiveReport, WRITE_EVERY};
 use super::stop::{self, Stops};
@@ -133,9 +133,11 @@ async fn apply_run(
         a.hr.clone()
             .ok_or_else(|| Failure::Usage("apply needs --hr (or --plan)".into()))?;
     let cfg = Config::load(&a.config)?;
+    log_config(&a.config);
     learn_notify(notify, &cfg);
     not_ahead(&cfg, a.as_of.as_of, "--as-of")?;
     let roster = hr::read_file(&hr_path, &cfg)?;
+    log_roster(&hr_path, &roster);
     let s = settings(&cfg, &a.connection)?;
     let keys = marker_keys()?;
     notify.api_url = s.api_url.clone();
@@ -196,6 +198,7 @@ async fn apply_saved(
     notify: &mut Notify,
 ) -> Result<Ended, Failure> {
     let cfg = Config::load(&a.config)?;
+    log_config(&a.config);
     learn_notify(notify, &cfg);
     let saved = SavedPlan::read(plan_path)?;
     saved.check_config(&a.config)?;
@@ -242,6 +245,7 @@ async fn apply_saved(
         ));
     }
     let plan = saved.plan_for_apply(a.safety.allow_oncall_gaps);
+    log_plan(&plan);
     warn_not_signed(&plan, keys.as_ref(), printer);
     printer.out(&report::render_plan_styled(
         &plan,
@@ -363,6 +367,7 @@ fn not_ahead(cfg: &Config, as_of: Option<chrono::NaiveDate>, what: &str) -> Resu
 
 /// The report of a run whose plan was empty.
 fn no_changes(client: &Client, plan: &Plan, roster: &Roster) -> Ended {
+    log_requests(client);
     let stats = client.stats();
     Ended {
         exit: Exit::Success,
@@ -502,6 +507,7 @@ pub(super) async fn execute(run: &Run<'_>) -> Ended {
         () = flush => unreachable!("the flush loop never ends"),
     };
     let requests = report::requests_json(&before, &client.stats(), started.elapsed());
+    log_requests(client);
     // What was done is printed before the report is written: the writes have happened, so
     // a report that cannot be written must not also hide their outcome.
     printer.out(&report::render_apply(&outcomes, plan, roster));

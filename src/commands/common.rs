@@ -34,8 +34,53 @@ use std::sync::Arc;
 /// [`Failure::Config`], [`Failure::Hr`].
 pub(super) fn load(config: &Path, hr_path: &Path) -> Result<(Config, Roster), Failure> {
     let cfg = Config::load(config)?;
+    log_config(config);
     let roster = hr::read_file(hr_path, &cfg)?;
+    log_roster(hr_path, &roster);
     Ok((cfg, roster))
+}
+
+/// Logs (at info, `-v`) that the configuration at `path` was read.
+pub(super) fn log_config(path: &Path) {
+    tracing::info!(path = %path.display(), "read the configuration {}", path.display());
+}
+
+/// Logs (at info, `-v`) what the export at `path` held.
+pub(super) fn log_roster(path: &Path, roster: &Roster) {
+    tracing::info!(
+        path = %path.display(),
+        rows = roster.rows_read,
+        valid = roster.employees.len(),
+        invalid_rows = roster.invalid_rows(),
+        "read the HR export {}: {} rows read, {} valid employees, rows with problems: {}",
+        path.display(),
+        roster.rows_read,
+        roster.employees.len(),
+        roster.invalid_rows()
+    );
+}
+
+/// Logs (at info, `-v`) the requests `client` sent so far and the rate-limit budget the
+/// latest answer reported (`ratelimit-remaining` of `ratelimit-limit`, fact F28).
+pub(super) fn log_requests(client: &Client) {
+    let st = client.stats();
+    let budget = match (st.ratelimit_remaining, st.ratelimit_limit) {
+        (Some(left), Some(limit)) => {
+            format!("; rate-limit budget: {left} of {limit} requests left in the window")
+        }
+        _ => String::new(),
+    };
+    tracing::info!(
+        requests = st.requests_sent,
+        retries = st.retries,
+        rate_limited = st.rate_limited,
+        ratelimit_remaining = st.ratelimit_remaining,
+        ratelimit_limit = st.ratelimit_limit,
+        "sent {} PagerDuty requests ({} retries, {} answered 429){budget}",
+        st.requests_sent,
+        st.retries,
+        st.rate_limited
+    );
 }
 
 /// The connection settings: `--api-url`, then the environment, then the configuration;
@@ -279,11 +324,43 @@ pub async fn observe_and_plan_keyed(
         p = compute(&account)?;
     }
     progress.finish();
+    tracing::info!(
+        users = account.users.len(),
+        teams = account.teams.len(),
+        teams_read = account.members.len(),
+        "listed {} users and {} teams; read the members of {} teams",
+        account.users.len(),
+        account.teams.len(),
+        account.members.len()
+    );
+    log_plan(&p);
     Ok(Planned {
         account,
         archive,
         plan: p,
     })
+}
+
+/// Logs (at info, `-v`) the plan's counts.
+pub(super) fn log_plan(p: &Plan) {
+    use plan::ActionKind as K;
+    tracing::info!(
+        create = p.count(K::Create),
+        update = p.count(K::Update),
+        deactivate = p.count(K::Deactivate),
+        reactivate = p.count(K::Reactivate),
+        delete = p.count(K::Delete),
+        skipped = p.skipped.len(),
+        unchanged = p.unchanged,
+        "planned {} creates, {} updates, {} deactivations, {} reactivations, {} deletions; {} skipped, {} unchanged",
+        p.count(K::Create),
+        p.count(K::Update),
+        p.count(K::Deactivate),
+        p.count(K::Reactivate),
+        p.count(K::Delete),
+        p.skipped.len(),
+        p.unchanged
+    );
 }
 
 /// The safety refusal for `plan` (with the `--allow-*` overrides of `flags`), if any:
@@ -321,20 +398,29 @@ pub(super) fn shell_word(word: &str) -> String {
     }
 }
 
-/// Asks on stdout whether to apply a plan that sends `invitations` invitation emails.
+/// Asks whether to apply a plan that sends `invitations` invitation emails, on stderr
+/// (the terminal: stdin is one, or apply refused to run), never on stdout, so that
+/// `apply > log` still shows the question. When stdout is not a terminal, the question
+/// says where the plan went.
 pub(super) fn prompt(printer: &Printer, invitations: usize) {
-    printer.out(&prompt_text(invitations));
+    printer.ask(&prompt_text(invitations, !printer.stdout_is_terminal()));
 }
 
 /// The confirmation question, in the manner of `terraform apply`; when the plan creates
 /// users it says how many invitation emails PagerDuty will send, since those cannot be
-/// taken back.
-fn prompt_text(invitations: usize) -> String {
+/// taken back, and with `plan_elsewhere` that the plan went to a stdout that is not this
+/// terminal.
+fn prompt_text(invitations: usize, plan_elsewhere: bool) -> String {
     let emails = report::invitations_sentence(invitations)
         .map(|s| format!("  {s}\n"))
         .unwrap_or_default();
+    let elsewhere = if plan_elsewhere {
+        " (the plan was written to stdout, which is not this terminal)"
+    } else {
+        ""
+    };
     format!(
-        "\nDo you want to perform these actions?\n{emails}  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
+        "\nDo you want to perform these actions?{elsewhere}\n{emails}  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
     )
 }
 
@@ -452,18 +538,23 @@ mod tests {
     #[test]
     fn the_prompt_says_how_many_invitation_emails_pagerduty_will_send() {
         let out = crate::printer::tests::Sink::default();
-        let printer = Printer::to_writers(Box::new(out.clone()), Box::new(std::io::sink()), 0);
+        let err = crate::printer::tests::Sink::default();
+        let printer = Printer::to_writers(Box::new(out.clone()), Box::new(err.clone()), 0);
         prompt(&printer, 3);
+        // On stderr, never stdout; a printer of writers is no terminal, so the question
+        // says where the plan went.
+        assert_eq!(out.text(), "");
         assert_eq!(
-            out.text(),
-            "\nDo you want to perform these actions?\n  PagerDuty will send 3 invitation emails (one per user created).\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
+            err.text(),
+            "\nDo you want to perform these actions? (the plan was written to stdout, which is not this terminal)\n  PagerDuty will send 3 invitation emails (one per user created).\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
         );
-        assert!(
-            prompt_text(1)
-                .contains("  PagerDuty will send 1 invitation email (one per user created).\n")
+        assert_eq!(
+            prompt_text(1, false),
+            "\nDo you want to perform these actions?\n  PagerDuty will send 1 invitation email (one per user created).\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
         );
         // Nothing to say when nobody is created.
-        assert!(!prompt_text(0).contains("invitation"), "{}", prompt_text(0));
+        let none = prompt_text(0, false);
+        assert!(!none.contains("invitation"), "{none}");
     }
 
     #[test]

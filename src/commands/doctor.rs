@@ -19,12 +19,13 @@
 //! `skipped`). Exit 0 only when no check failed; any failure is exit 1.
 
 use super::Failure;
-use super::common::{client_from, marker_keys, pretty, settings};
+use super::common::{client_from, log_requests, marker_keys, pretty, settings};
 use crate::cli::{DoctorArgs, Format};
 use crate::config::{Config, ENV_API_KEY, ENV_MARKER_KEY, ENV_MARKER_KEY_PREVIOUS};
 use crate::exit::Exit;
 use crate::marker::MarkerKeys;
 use crate::marker::sign::MIN_KEY_BYTES;
+use crate::observe::connection_hint;
 use crate::pagerduty::{ApiError, Client, KeyOwner, TransportKind};
 use crate::plan::Policy;
 use crate::plan::rules::ResolvedRules;
@@ -96,6 +97,7 @@ pub(super) async fn run(a: DoctorArgs, printer: &Printer) -> Result<Exit, Failur
     let s = settings(&cfg, &a.connection)?;
     let client = client_from(&cfg, &s)?;
     let checks = diagnose(&client, &cfg, &s.api_url).await;
+    log_requests(&client);
     let failed = checks.iter().any(|c| c.status == Status::Fail);
     match a.format {
         Format::Text => printer.out(&render_text(
@@ -185,7 +187,9 @@ fn marker_check(keys: Result<Option<MarkerKeys>, Failure>) -> Check {
 /// A failed request as a failed check: the error (which never holds the key) and the fix
 /// for a refused key, an unreachable URL or a refused read.
 fn request_failed(name: &'static str, title: &'static str, e: &ApiError, api_url: &str) -> Check {
+    let hint = connection_hint(e, api_url);
     let fix = match e {
+        _ if hint.is_some() => hint.unwrap_or_default(),
         ApiError::Status { status: 401, .. } => format!(
             "check {ENV_API_KEY} (or the --api-key-file): PagerDuty rejected it; create a REST API key for the account at {api_url}"
         ),

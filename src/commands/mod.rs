@@ -140,7 +140,9 @@ pub async fn run(cli: Cli) -> Exit {
 /// progress bars unless `--no-progress` or `--log-format json`.
 fn stdio_printer(cli: &Cli) -> Printer {
     let json_logs = cli.log_format == crate::cli::LogFormat::Json;
-    Printer::stdio(cli.verbose, cli.no_progress || json_logs).with_color(color_choice(cli.color))
+    // `--no-progress` is the command's, or the hidden global one older scripts give.
+    let no_progress = cli.no_progress || cli.command.no_progress() || json_logs;
+    Printer::stdio(cli.verbose, no_progress).with_color(color_choice(cli.color))
 }
 
 /// The printer's [`ColorChoice`] for `--color`.

@@ -4,13 +4,13 @@
 
 use super::Failure;
 use super::common::{
-    client_from, load, marker_keys, observe_and_plan_keyed, pretty, refusal, settings, shell_word,
-    today, warn_archive,
+    client_from, load, log_requests, marker_keys, observe_and_plan_keyed, pretty, refusal,
+    settings, shell_word, today, warn_archive,
 };
 use crate::cli::{Format, PlanArgs};
 use crate::exit::Exit;
 use crate::printer::Printer;
-use crate::report;
+use crate::report::{self, file::ReportFile};
 use crate::saved_plan::{SavedPlan, Sources, file_sha256};
 use std::path::Path;
 
@@ -22,6 +22,7 @@ use std::path::Path;
 /// trips (after the plan is printed); [`Failure::Usage`] when the saved plan cannot be
 /// written or an input cannot be read again for its fingerprint.
 pub(super) async fn run(a: PlanArgs, printer: &Printer) -> Result<Exit, Failure> {
+    check_out(a.out.as_deref())?;
     let (cfg, roster) = load(&a.inputs.config, &a.inputs.hr)?;
     let s = settings(&cfg, &a.connection)?;
     let keys = marker_keys()?;
@@ -38,7 +39,9 @@ pub(super) async fn run(a: PlanArgs, printer: &Printer) -> Result<Exit, Failure>
         a.safety,
         keys.as_ref(),
     )
-    .await?;
+    .await;
+    log_requests(&client);
+    let planned = planned?;
     warn_archive(&planned.archive, printer);
     match a.format {
         Format::Text => printer.out(&report::render_plan_styled(
@@ -56,6 +59,7 @@ pub(super) async fn run(a: PlanArgs, printer: &Printer) -> Result<Exit, Failure>
             as_of,
             api_url: s.api_url.clone(),
             config_sha256: file_sha256(&a.inputs.config)?,
+            config_path: std::fs::canonicalize(&a.inputs.config).ok(),
             hr_sha256: file_sha256(&a.inputs.hr)?,
         };
         let created_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -81,6 +85,24 @@ pub(super) async fn run(a: PlanArgs, printer: &Printer) -> Result<Exit, Failure>
     })
 }
 
+/// Finds out, before anything is read or listed, whether the saved plan can be written to
+/// `out` (its directory exists and takes a file; the path is not a directory), without
+/// touching a file already there.
+///
+/// # Errors
+/// [`Failure::Usage`] (exit 64) when it cannot.
+fn check_out(out: Option<&Path>) -> Result<(), Failure> {
+    match out {
+        Some(path) => ReportFile::new(path).check().map_err(|e| {
+            Failure::Usage(format!(
+                "cannot write the plan to {}: {e}; nothing was listed",
+                path.display()
+            ))
+        }),
+        None => Ok(()),
+    }
+}
+
 /// The command that applies the plan saved to `saved`: the configuration, the saved plan,
 /// the `--api-url`, the `--api-key-file` and the safety overrides the plan was made with (a saved plan is checked
 /// again when applied, so it needs the same overrides), the `--as-of` it was made with
@@ -95,7 +117,15 @@ fn apply_command(a: &PlanArgs, saved: &Path) -> String {
         "--plan".into(),
         saved.display().to_string(),
     ];
-    if let Some(url) = &a.connection.api_url {
+    // clap fills `--api-url` from `PAGERDUTY_API_URL` too; a URL that came from the
+    // variable is left to it, as the key is.
+    let from_env = std::env::var(crate::config::ENV_API_URL).ok();
+    if let Some(url) = a
+        .connection
+        .api_url
+        .as_ref()
+        .filter(|u| Some(*u) != from_env.as_ref())
+    {
         words.extend(["--api-url".into(), url.clone()]);
     }
     if let Some(path) = &a.connection.api_key_file {

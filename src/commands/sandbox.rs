@@ -23,6 +23,15 @@ pub(super) async fn run(a: SandboxArgs, printer: &Printer) -> Result<Exit, Failu
         .validate()
         .map_err(|e| Failure::Usage(format!("fault flags: {e}")))?;
     let key = banner_key(&seed);
+    tracing::info!(
+        seed = %a.seed.display(),
+        users = seed.users.len(),
+        teams = seed.teams.len(),
+        "read the seed {}: {} users, {} teams",
+        a.seed.display(),
+        seed.users.len(),
+        seed.teams.len()
+    );
     let faults = faults_summary(&seed.random_faults);
     let handle = sim::start(seed, a.port)
         .await

@@ -3,7 +3,7 @@
 //! and the rule checks that need no PagerDuty account.
 
 use super::Failure;
-use super::common::{pretty, today};
+use super::common::{log_config, log_roster, pretty, today};
 use crate::cli::{Format, ValidateArgs};
 use crate::config::Config;
 use crate::exit::Exit;
@@ -20,9 +20,11 @@ use crate::report::{self, Lifecycles};
 /// [`Failure::Rules`] for a rule mistake found offline.
 pub(super) fn run(a: ValidateArgs, printer: &Printer) -> Result<Exit, Failure> {
     let cfg = Config::load(&a.inputs.config)?;
+    log_config(&a.inputs.config);
     let bytes = hr::read_export(&a.inputs.hr)?;
     // Parse without the invalid-rows limit first, so every problem is listed before a refusal.
     let roster = hr::parse_bytes(&bytes, &cfg.hr)?;
+    log_roster(&a.inputs.hr, &roster);
     let policy = Policy::from_config(&cfg);
     let as_of = today(&cfg, a.as_of.as_of);
     let cols = &cfg.hr.columns;
@@ -39,7 +41,14 @@ pub(super) fn run(a: ValidateArgs, printer: &Printer) -> Result<Exit, Failure> {
         )),
         Format::Json => printer.out(&(pretty(&report::validate_json(&roster, &lifecycles)) + "\n")),
     }
-    hr::check_invalid_rows(&roster, cfg.safety.max_invalid_rows_percent)?;
+    if let Err(e) = hr::check_invalid_rows(&roster, cfg.safety.max_invalid_rows_percent) {
+        // The error line goes to stderr right after the last problem on stdout: a blank
+        // line keeps it from reading as one more problem.
+        if a.format == Format::Text {
+            printer.err("");
+        }
+        return Err(e.into());
+    }
     // Rule mistakes that need no PagerDuty account (a stakeholder role with a team).
     plan::check_rules_offline(&policy, &roster)?;
     Ok(Exit::Success)

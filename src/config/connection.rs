@@ -57,6 +57,20 @@ impl NotifyUrl {
     }
 }
 
+/// The message for an API URL given empty: by `PAGERDUTY_API_URL` when `from_env`, else by
+/// `--api-url`. It says what an empty value would otherwise have meant (production).
+pub fn empty_api_url(from_env: bool) -> String {
+    if from_env {
+        format!(
+            "{ENV_API_URL} is set but empty; set it to the API root (e.g. http://127.0.0.1:8080 for the sandbox) or unset it to use [pagerduty] api_url or {DEFAULT_API_URL} (an empty value never means production)"
+        )
+    } else {
+        format!(
+            "--api-url is empty; give the API root, e.g. http://127.0.0.1:8080 for the sandbox or {DEFAULT_API_URL} (an empty value never means production)"
+        )
+    }
+}
+
 /// Checks an API base URL: `https://` with a host, or plain `http://` only to a loopback
 /// address (`127.0.0.1`, `::1`, `localhost`: the simulator), since the API key travels in
 /// every request's `Authorization` header.
@@ -139,22 +153,30 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// Resolves the URL (`flag_url` > `env_url` (`PAGERDUTY_API_URL`, ignored when empty) >
-    /// `[pagerduty] api_url` of `cfg` > [`DEFAULT_API_URL`]), drops a trailing slash, checks
-    /// it with [`check_api_url`], and takes the key from `env_key` (`PAGERDUTY_API_KEY`,
-    /// trimmed). The caller reads the environment, so tests can pass values.
+    /// Resolves the URL (`flag_url` > `env_url` (`PAGERDUTY_API_URL`) > `[pagerduty]
+    /// api_url` of `cfg` > [`DEFAULT_API_URL`]), drops a trailing slash, checks it with
+    /// [`check_api_url`], and takes the key from `env_key` (`PAGERDUTY_API_KEY`, trimmed).
+    /// The caller reads the environment, so tests can pass values. A flag or variable that
+    /// is given but empty (or only white space) is refused rather than skipped: an empty
+    /// `PAGERDUTY_API_URL` meant for the simulator must not send the run to production.
     ///
     /// # Errors
-    /// The URL policy's message, or a message naming `PAGERDUTY_API_KEY` when it is unset
-    /// or empty (both usage errors, exit 64).
+    /// [`empty_api_url`]'s message, the URL policy's message, or a message naming
+    /// `PAGERDUTY_API_KEY` when it is unset or empty (all usage errors, exit 64).
     pub fn resolve(
         flag_url: Option<&str>,
         env_url: Option<&str>,
         env_key: Option<&str>,
         cfg: &Config,
     ) -> Result<Connection, String> {
+        if flag_url.is_some_and(|u| u.trim().is_empty()) {
+            return Err(empty_api_url(false));
+        }
+        if flag_url.is_none() && env_url.is_some_and(|u| u.trim().is_empty()) {
+            return Err(empty_api_url(true));
+        }
         let api_url = flag_url
-            .or(env_url.filter(|s| !s.is_empty()))
+            .or(env_url)
             .or(cfg.pagerduty.api_url.as_deref())
             .unwrap_or(DEFAULT_API_URL)
             .trim_end_matches('/')

@@ -436,6 +436,10 @@ pub struct TeamRule {
     pub team: String,
     /// Team role: observer, responder or manager; always sent explicitly.
     pub role: TeamRole,
+    /// The 1-based line of its `team` key in the configuration file, for the messages of
+    /// mistakes found against the account (a team PagerDuty does not have); `None` for a
+    /// rule not read from a file.
+    pub line: Option<usize>,
 }
 
 /// `[safety]`, validated: limits checked before the first write. Defaults are the

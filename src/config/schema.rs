@@ -200,7 +200,7 @@ pub(super) struct TeamsTable {
 pub(super) struct TeamRuleTable {
     #[serde(default)]
     pub when: Condition,
-    pub team: String,
+    pub team: Spanned<String>,
     pub role: Spanned<TeamRole>,
 }
 

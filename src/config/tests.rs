@@ -86,6 +86,20 @@ fn bad_role_and_unmapped_rule_field_are_reported_with_lines() {
     assert!(problems[0].message.contains("superuser"));
     assert_eq!(problems[1].key, "teams.rule[1].when.location");
     assert!(problems[1].message.contains("department"));
+    // teams.rule problems carry their line as roles.rule problems do (issue 10).
+    assert!(problems[1].line.is_some(), "{problems:?}");
+}
+
+#[test]
+fn a_team_rule_naming_no_team_is_reported_with_its_line() {
+    let text = GOOD.replace("team = \"IT Operations\"", "team = \" \"");
+    let line = text.lines().position(|l| l == "team = \" \"").unwrap() + 1;
+    let ConfigError::Invalid { problems, .. } = load(&text).unwrap_err() else {
+        panic!("not a validation error")
+    };
+    let got: Vec<(&str, Option<usize>)> =
+        problems.iter().map(|p| (p.key.as_str(), p.line)).collect();
+    assert_eq!(got, [("teams.rule[1].team", Some(line))]);
 }
 
 #[test]
@@ -178,6 +192,23 @@ fn settings_precedence_is_flag_then_env_then_file() {
             .unwrap_err()
             .contains("PAGERDUTY_API_KEY")
     );
+}
+
+#[test]
+fn an_empty_api_url_is_refused_and_never_means_production() {
+    let c = load(GOOD).unwrap();
+    for empty in ["", "  "] {
+        let err = Connection::resolve(None, Some(empty), Some("k"), &c).unwrap_err();
+        assert!(
+            err.starts_with("PAGERDUTY_API_URL is set but empty"),
+            "{err}"
+        );
+        let err = Connection::resolve(Some(empty), None, Some("k"), &c).unwrap_err();
+        assert!(err.starts_with("--api-url is empty"), "{err}");
+    }
+    // A flag given wins over an empty variable, as it wins over any.
+    let s = Connection::resolve(Some("http://127.0.0.1:9"), Some(""), Some("k"), &c).unwrap();
+    assert_eq!(s.api_url, "http://127.0.0.1:9");
 }
 
 #[test]

@@ -39,8 +39,16 @@ impl fmt::Display for StopReason {
 /// What went wrong below HTTP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransportKind {
-    /// No connection could be made (refused, DNS, TLS). The request was not sent.
+    /// No connection could be made (DNS, a TLS failure other than [`TransportKind::NotTls`],
+    /// the connect timeout). The request was not sent.
     Connect,
+    /// The connection was refused: nothing listens at the URL's host and port (a
+    /// simulator or sandbox that is not running, a wrong port). The request was not sent.
+    Refused,
+    /// The server's answer to the TLS handshake was not TLS: an `https://` URL pointing
+    /// at a server that speaks plain HTTP (as the simulator does). The request was not
+    /// sent.
+    NotTls,
     /// The per-request timeout (`request_timeout_seconds`) passed. The request may have
     /// been processed.
     Timeout,
@@ -55,6 +63,8 @@ impl fmt::Display for TransportKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             TransportKind::Connect => "could not connect",
+            TransportKind::Refused => "connection refused",
+            TransportKind::NotTls => "the server's answer is not TLS",
             TransportKind::Timeout => "timed out",
             TransportKind::Connection => "connection failed",
             TransportKind::Build => "could not build the request",

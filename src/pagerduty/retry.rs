@@ -7,7 +7,9 @@
 //! | 429 | wait `ratelimit-reset` seconds, every worker paused (fact F28); without the header, until the window's known reset, else backoff | the run's rate-limit wait ([`DEFAULT_RATE_LIMIT_WAIT`], 600 s), not attempts | not processed |
 //! | 5xx, 408 | retry with jittered exponential backoff | attempts and time | **unknown**: may have been processed |
 //! | timeout, connection reset or closed | retry with backoff | attempts and time | **unknown** |
-//! | connection refused, DNS, TLS | retry with backoff | attempts and time | not processed |
+//! | connection refused (nothing listens there) | retry with backoff | [`RetryPolicy::max_refused_attempts`] (2: one retry) and time | not processed |
+//! | TLS handshake answered with something that is not TLS (a plain-HTTP server) | fail at once: the same URL gets the same answer | | not processed |
+//! | DNS, another TLS failure, connect timeout | retry with backoff | attempts and time | not processed |
 //! | 400 "account could not be locked" on `POST /users` or `PUT /users/{id}` (a role or licence change takes a licence allocation) | retry with backoff (fact F30), fewer creates at once | time only | not processed |
 //! | 400 "User cannot be removed as they belong to an escalation policy on this team" | fail at once (fact F32: only a change to the policy helps) | | |
 //! | 401, 403 | fail at once | | |
@@ -28,6 +30,10 @@ use std::time::Duration;
 
 /// Default [`RetryPolicy::max_attempts`]: 5 attempts in all (the first plus 4 retries).
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
+/// Default [`RetryPolicy::max_refused_attempts`]: 2 attempts in all for a refused
+/// connection, so that a sandbox that is not running (or a wrong port) is reported within
+/// about a second instead of after every backoff wait.
+pub const DEFAULT_MAX_REFUSED_ATTEMPTS: u32 = 2;
 /// Default [`RetryPolicy::min_delay`]: 0.5 seconds before the first retry.
 pub const DEFAULT_MIN_DELAY: Duration = Duration::from_millis(500);
 /// Default [`RetryPolicy::max_delay`]: no single wait longer than 30 seconds.
@@ -55,6 +61,9 @@ pub struct RetryPolicy {
     /// Attempts in all, including the first (≥ 1), not counting 429s and account-lock
     /// answers. Default [`DEFAULT_MAX_ATTEMPTS`] (5).
     pub max_attempts: u32,
+    /// Attempts in all (≥ 1, at most `max_attempts`) for a request whose connection is
+    /// refused. Default [`DEFAULT_MAX_REFUSED_ATTEMPTS`] (2).
+    pub max_refused_attempts: u32,
     /// First backoff wait. Default [`DEFAULT_MIN_DELAY`] (0.5 s).
     pub min_delay: Duration,
     /// Longest single backoff wait. Default [`DEFAULT_MAX_DELAY`] (30 s).
@@ -70,10 +79,12 @@ pub struct RetryPolicy {
 }
 
 impl Default for RetryPolicy {
-    /// 5 attempts, 0.5 s first wait doubling to at most 30 s, jitter on, 120 s in all.
+    /// 5 attempts (2 for a refused connection), 0.5 s first wait doubling to at most 30 s,
+    /// jitter on, 120 s in all.
     fn default() -> Self {
         RetryPolicy {
             max_attempts: DEFAULT_MAX_ATTEMPTS,
+            max_refused_attempts: DEFAULT_MAX_REFUSED_ATTEMPTS,
             min_delay: DEFAULT_MIN_DELAY,
             max_delay: DEFAULT_MAX_DELAY,
             max_elapsed: DEFAULT_MAX_ELAPSED,
@@ -150,6 +161,9 @@ pub(crate) enum Verdict {
         /// The request may have taken effect.
         outcome_unknown: bool,
     },
+    /// The connection was refused: back off, then retry, within
+    /// [`RetryPolicy::max_refused_attempts`]. The request was not processed.
+    Refused,
 }
 
 /// Classifies an HTTP answer. `account_lock_retryable` is set for `POST /users` and
@@ -181,7 +195,8 @@ pub(crate) fn is_account_lock(body: &ApiErrorBody) -> bool {
 /// Classifies a failure below HTTP.
 pub(crate) fn classify_transport(kind: TransportKind) -> Verdict {
     match kind {
-        TransportKind::Build => Verdict::Fail,
+        TransportKind::Build | TransportKind::NotTls => Verdict::Fail,
+        TransportKind::Refused => Verdict::Refused,
         TransportKind::Connect => Verdict::Transient {
             outcome_unknown: false,
         },
@@ -191,17 +206,56 @@ pub(crate) fn classify_transport(kind: TransportKind) -> Verdict {
     }
 }
 
-/// Sorts a reqwest error into a [`TransportKind`].
+/// Sorts a reqwest error into a [`TransportKind`]: a connect error is [`TransportKind::Refused`]
+/// when an I/O error in its sources says the connection was refused, and
+/// [`TransportKind::NotTls`] when rustls found the server's first bytes not to be a TLS
+/// record (what an HTTP server answers to a TLS handshake).
 pub(crate) fn transport_kind(err: &reqwest::Error) -> TransportKind {
     if err.is_builder() {
         TransportKind::Build
     } else if err.is_connect() {
-        TransportKind::Connect
+        connect_kind(err)
     } else if err.is_timeout() {
         TransportKind::Timeout
     } else {
         TransportKind::Connection
     }
+}
+
+/// The kind of a connect error, from the errors in its sources (see [`transport_kind`]).
+fn connect_kind(err: &(dyn std::error::Error + 'static)) -> TransportKind {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = source {
+        if let Some(tls) = e.downcast_ref::<rustls::Error>()
+            && is_not_tls(tls)
+        {
+            return TransportKind::NotTls;
+        }
+        source = match e.downcast_ref::<std::io::Error>() {
+            Some(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+                return TransportKind::Refused;
+            }
+            // An I/O error's `source()` skips the error it wraps (rustls's, or another I/O
+            // error wrapping it): step into it instead.
+            Some(io) => match io.get_ref() {
+                Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+                None => e.source(),
+            },
+            None => e.source(),
+        };
+    }
+    TransportKind::Connect
+}
+
+/// True when rustls refused the server's bytes as no TLS record at all: an unknown record
+/// type (an HTTP answer starts with `H`, 0x48) or a record of an impossible size.
+fn is_not_tls(e: &rustls::Error) -> bool {
+    matches!(
+        e,
+        rustls::Error::InvalidMessage(
+            rustls::InvalidMessage::InvalidContentType | rustls::InvalidMessage::MessageTooLarge
+        )
+    )
 }
 
 /// Parses `ratelimit-reset` (seconds until the window resets, fact F28). Accepts integer or
@@ -281,6 +335,9 @@ mod tests {
             }
         );
         assert_eq!(classify_transport(TransportKind::Build), Verdict::Fail);
+        assert_eq!(classify_transport(TransportKind::Refused), Verdict::Refused);
+        // A plain-HTTP server answers every handshake the same way: no retry.
+        assert_eq!(classify_transport(TransportKind::NotTls), Verdict::Fail);
     }
 
     #[test]

@@ -437,12 +437,19 @@ impl Transport {
                     tokio::time::sleep(wait).await;
                     continue;
                 }
-                Verdict::Transient { outcome_unknown } => {
+                Verdict::Transient { .. } | Verdict::Refused => {
+                    let (outcome_unknown, max_attempts) = match verdict {
+                        Verdict::Transient { outcome_unknown } => {
+                            (outcome_unknown, policy.max_attempts)
+                        }
+                        // Nothing listens there: said after a retry, not after every wait.
+                        _ => (false, policy.max_refused_attempts.min(policy.max_attempts)),
+                    };
                     counted += 1;
                     after_unknown |= outcome_unknown;
                     let must_check = outcome_unknown && !req.idempotent();
                     let wait = backoff.next_wait();
-                    let stop = if counted >= policy.max_attempts {
+                    let stop = if counted >= max_attempts {
                         Some(StopReason::AttemptsExhausted)
                     } else if spent() + wait > policy.max_elapsed {
                         Some(StopReason::TimeExhausted)

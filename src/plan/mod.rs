@@ -102,7 +102,7 @@ pub use contract::{
 };
 pub use policy::Policy;
 pub use preconditions::check_rules_offline;
-pub use skip::{Skip, SkipCause, UnknownSkipCause};
+pub use skip::{Skip, SkipCause, SkipSide, UnknownSkipCause};
 
 use crate::archive::Archive;
 use crate::hr::Roster;

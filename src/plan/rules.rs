@@ -63,43 +63,44 @@ impl ResolvedRules {
         let mut team_rules = Vec::new();
         for (i, r) in rules.teams.iter().enumerate() {
             let wanted = r.team.trim();
+            // As the configuration's own problems are: `line N: ` first, when known.
+            let at = r.line.map(|l| format!("line {l}: ")).unwrap_or_default();
             let by_id: Vec<&Team> = teams.iter().filter(|t| t.id == wanted).collect();
             let by_name: Vec<&Team> = teams
                 .iter()
                 .filter(|t| t.name.trim().to_lowercase() == wanted.to_lowercase())
                 .collect();
-            let found =
-                if by_id.len() == 1 {
-                    Some(by_id[0])
-                } else if by_name.len() == 1 {
-                    Some(by_name[0])
-                } else if by_name.len() > 1 {
-                    problems.push(format!(
-                        "teams.rule[{}]: team {wanted:?} matches {} teams ({}); name it by ID",
-                        i + 1,
-                        by_name.len(),
-                        by_name
-                            .iter()
-                            .map(|t| t.id.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ));
-                    None
+            let found = if by_id.len() == 1 {
+                Some(by_id[0])
+            } else if by_name.len() == 1 {
+                Some(by_name[0])
+            } else if by_name.len() > 1 {
+                problems.push(format!(
+                    "{at}teams.rule[{}]: team {wanted:?} matches {} teams ({}); name it by ID",
+                    i + 1,
+                    by_name.len(),
+                    by_name
+                        .iter()
+                        .map(|t| t.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+                None
+            } else {
+                let mut names: Vec<&str> = teams.iter().map(|t| t.name.as_str()).collect();
+                names.sort_unstable();
+                let shown = if names.len() > 20 {
+                    format!("{}, … ({} in all)", names[..20].join(", "), names.len())
                 } else {
-                    let mut names: Vec<&str> = teams.iter().map(|t| t.name.as_str()).collect();
-                    names.sort_unstable();
-                    let shown = if names.len() > 20 {
-                        format!("{}, … ({} in all)", names[..20].join(", "), names.len())
-                    } else {
-                        names.join(", ")
-                    };
-                    problems.push(format!(
-                    "teams.rule[{}]: PagerDuty has no team {wanted:?} (by name or ID); teams: {}",
+                    names.join(", ")
+                };
+                problems.push(format!(
+                    "{at}teams.rule[{}]: PagerDuty has no team {wanted:?} (by name or ID); teams: {}",
                     i + 1,
                     if shown.is_empty() { "none".to_string() } else { shown }
                 ));
-                    None
-                };
+                None
+            };
             if let Some(t) = found {
                 team_rules.push(ResolvedTeamRule {
                     index: i + 1,

@@ -127,6 +127,49 @@ pub enum SkipCause {
     },
 }
 
+/// Where the cause of a skip lies, for the words that sum skips up (the text plan's
+/// `No changes.` line): what someone must fix, and where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SkipSide {
+    /// A problem in the HR export (a row with a problem, and the users its row would name).
+    Hr,
+    /// A conflict in PagerDuty to fix there by hand (markers, an email held by another
+    /// employee's user, a user someone else suspended).
+    PagerDuty,
+    /// Left alone on purpose: the account owner, the key's user, a protected user, the
+    /// `From` user.
+    Protected,
+}
+
+impl SkipSide {
+    /// Words for `n` skips of this side, after the count: `1 for a problem in the HR export`.
+    pub fn words(self) -> &'static str {
+        match self {
+            SkipSide::Hr => "for a problem in the HR export",
+            SkipSide::PagerDuty => "for a conflict in PagerDuty to fix by hand",
+            SkipSide::Protected => {
+                "left alone on purpose (owner, API key user, protected or From user)"
+            }
+        }
+    }
+}
+
+impl SkipCause {
+    /// Where this cause lies (see [`SkipSide`]).
+    pub fn side(&self) -> SkipSide {
+        match self {
+            SkipCause::HrRowProblem => SkipSide::Hr,
+            SkipCause::Untouchable(_) | SkipCause::FromUser => SkipSide::Protected,
+            SkipCause::DuplicateMarker { .. }
+            | SkipCause::EmployeeOnSeveralUsers
+            | SkipCause::EmailOfAnotherEmployee { .. }
+            | SkipCause::EmailOfAnotherUnreadableMarker { .. }
+            | SkipCause::ClaimedByUnreadableMarker { .. }
+            | SkipCause::SuspendedByOthers { .. } => SkipSide::PagerDuty,
+        }
+    }
+}
+
 /// The words of each cause, around its values (one more piece than values).
 mod words {
     pub const DUPLICATE_MARKER: &[&str] = &[

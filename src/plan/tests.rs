@@ -906,6 +906,14 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
     })
     .unwrap_err();
     assert!(err.to_string().contains("no team \"Nope\""), "{err}");
+    // The rule's line, as the configuration's own problems carry theirs.
+    let line = format!("{CONFIG}[[teams.rule]]\n").lines().count() + 1;
+    assert!(
+        err.to_string().contains(&format!(
+            "line {line}: teams.rule[1]: PagerDuty has no team"
+        )),
+        "{err}"
+    );
 
     let cfg = config("[[teams.rule]]\nteam = \"IT Operations\"\nrole = \"observer\"\n").to_owned();
     let mut cfg2 = cfg.clone();

@@ -232,6 +232,14 @@ const COUNTS: [(&str, &str); 10] = [
     ("skipped", "skipped"),
 ];
 
+/// `1 invitation email` / `N invitation emails`: the report's `summary.invitations`, the
+/// invitation emails PagerDuty sends to the users the run created (one per user added:
+/// `invitation_sent` and source S37 in `../shared/reference/PAGERDUTY_API.md`), named after
+/// the action counts.
+fn invitations_part(n: u64) -> String {
+    format!("{n} invitation email{}", if n == 1 { "" } else { "s" })
+}
+
 /// The Markdown report's first line, e.g. `**hr2pagerduty apply: failed** (exit 1) · 2
 /// created, 1 failed · 1 of 3 actions failed`; for a run in progress, `**hr2pagerduty
 /// apply: in progress** · 1 of 3 actions ended · 1 created`. Counts that are zero are left
@@ -250,13 +258,16 @@ pub fn summary_line(report: &Value) -> String {
             parts.push(format!("{ended} of {} actions ended", rows.len()));
         }
     }
-    let counts: Vec<String> = COUNTS
+    let mut counts: Vec<String> = COUNTS
         .iter()
         .filter_map(|(key, words)| match report["summary"][key].as_u64() {
             Some(n) if n > 0 => Some(format!("{n} {words}")),
             _ => None,
         })
         .collect();
+    if let Some(n) = report["summary"]["invitations"].as_u64().filter(|&n| n > 0) {
+        counts.push(invitations_part(n));
+    }
     if !counts.is_empty() {
         parts.push(counts.join(", "));
     }
@@ -306,7 +317,7 @@ mod tests {
             "error": "1 of 2 actions failed",
             "summary": {"created": 1, "updated": 0, "deactivated": 0, "reactivated": 0,
                 "deleted": 0, "failed": 1, "not_started": 0, "interrupted": 0,
-                "skipped": 3, "blocked": 0},
+                "skipped": 3, "blocked": 0, "invitations": 1},
             "actions": [
                 {"action": "create", "employee_id": "1001", "email": "ada@example.com",
                  "pagerduty_user_id": "PADA", "outcome": "applied", "error": null,
@@ -395,7 +406,7 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines[0],
-            "**hr2pagerduty apply: failed** (exit 1) · 1 created, 1 failed, 3 skipped · 1 of 2 actions failed"
+            "**hr2pagerduty apply: failed** (exit 1) · 1 created, 1 failed, 3 skipped, 1 invitation email · 1 of 2 actions failed"
         );
         assert_eq!(lines[1], "");
         assert_eq!(
@@ -427,7 +438,7 @@ mod tests {
         let md = report_markdown(&v);
         assert!(
             md.starts_with(
-                "**hr2pagerduty apply: in progress** · 1 of 2 actions ended · 1 created, 3 skipped\n"
+                "**hr2pagerduty apply: in progress** · 1 of 2 actions ended · 1 created, 3 skipped, 1 invitation email\n"
             ),
             "{md}"
         );

@@ -7,7 +7,7 @@ use super::style::Paint;
 use super::symbol;
 use crate::hr::Roster;
 use crate::marker::{self, MarkerState};
-use crate::plan::{Action, ActionKind, Change, DateConflict, Field, Pending, Plan};
+use crate::plan::{Action, ActionKind, Change, DateConflict, Field, Pending, Plan, SkipSide};
 use std::fmt::Write as _;
 
 fn verb(a: &Action) -> String {
@@ -332,12 +332,54 @@ pub fn conflict_line(c: &DateConflict) -> String {
     )
 }
 
+/// The HR rows with problems, in line order, each with its problems' messages joined by
+/// `; ` (a row may have several problems; it is one skipped row).
+fn skipped_rows(roster: &Roster) -> Vec<(u64, String)> {
+    let mut rows: Vec<(u64, String)> = Vec::new();
+    for p in &roster.problems {
+        match rows.last_mut() {
+            Some((line, text)) if *line == p.line => {
+                text.push_str("; ");
+                text.push_str(&p.message);
+            }
+            _ => rows.push((p.line, p.message.clone())),
+        }
+    }
+    rows
+}
+
+/// What `n` skips are, by where their causes lie: `1 skipped (see below) for a problem in
+/// the HR export` for one side, `3 skipped (see below): 1 for …, 2 for …` for several.
+fn skipped_words(plan: &Plan, hr_rows: usize) -> String {
+    let mut by_side: std::collections::BTreeMap<SkipSide, usize> = Default::default();
+    if hr_rows > 0 {
+        by_side.insert(SkipSide::Hr, hr_rows);
+    }
+    for s in &plan.skipped {
+        *by_side.entry(s.reason.side()).or_default() += 1;
+    }
+    let n: usize = by_side.values().sum();
+    if by_side.len() == 1 {
+        let side = by_side.keys().next().copied().unwrap_or(SkipSide::Hr);
+        format!("{n} skipped (see below) {}", side.words())
+    } else {
+        let parts: Vec<String> = by_side
+            .iter()
+            .map(|(side, k)| format!("{k} {}", side.words()))
+            .collect();
+        format!("{n} skipped (see below): {}", parts.join(", "))
+    }
+}
+
 /// The whole text plan, in the manner of `terraform plan`: notes, one block per action,
-/// what is skipped and why (HR row problems by line), the changes pending on a later date,
+/// what is skipped and why (HR rows with problems, one line per row, then the people and
+/// users skipped; `Skipped (N)` counts those lines), the changes pending on a later date,
 /// the date conflicts, then the summary line. When there is
 /// nothing to do the text starts with `No changes.`: followed by
 /// `PagerDuty matches the HR export (N unchanged).` when nothing is skipped, otherwise by
-/// `N unchanged; M skipped (see below): PagerDuty does not match the HR export for them.`
+/// `N unchanged; M skipped (see below) …` with what the skips are by where their causes
+/// lie ([`SkipSide`]: a problem in the HR export, a conflict in PagerDuty, left alone on
+/// purpose). `paint` colours the text (or not).
 pub fn render_plan_styled(plan: &Plan, roster: &Roster, paint: Paint) -> String {
     let mut out = String::new();
     for n in &plan.notes {
@@ -346,7 +388,8 @@ pub fn render_plan_styled(plan: &Plan, roster: &Roster, paint: Paint) -> String 
     if !plan.notes.is_empty() {
         out.push('\n');
     }
-    let skipped = plan.skipped.len() + roster.invalid_rows();
+    let rows = skipped_rows(roster);
+    let skipped = plan.skipped.len() + rows.len();
     if plan.is_empty() && skipped == 0 {
         let _ = writeln!(
             out,
@@ -354,11 +397,13 @@ pub fn render_plan_styled(plan: &Plan, roster: &Roster, paint: Paint) -> String 
             plan.unchanged
         );
     } else if plan.is_empty() {
-        // "matches the HR export" would be false for the people skipped.
+        // "matches the HR export" would be false for the people skipped; and a skip is
+        // worded by its cause: an HR row's problem is not PagerDuty's.
         let _ = writeln!(
             out,
-            "No changes. {} unchanged; {skipped} skipped (see below): PagerDuty does not match the HR export for them.",
-            plan.unchanged
+            "No changes. {} unchanged; {}.",
+            plan.unchanged,
+            skipped_words(plan, rows.len())
         );
     } else {
         let present: Vec<ActionKind> = [
@@ -391,8 +436,8 @@ pub fn render_plan_styled(plan: &Plan, roster: &Roster, paint: Paint) -> String 
             out.push('\n');
         }
         let _ = writeln!(out, "Skipped ({skipped}):");
-        for p in &roster.problems {
-            let _ = writeln!(out, "  - HR {p}");
+        for (line, problems) in &rows {
+            let _ = writeln!(out, "  - HR line {line}: {problems}");
         }
         for s in &plan.skipped {
             let who = [

@@ -439,6 +439,42 @@ fn apply_text_lists_every_outcome_like_terraform() {
 }
 
 #[test]
+fn skips_are_worded_by_their_cause_and_counted_as_listed() {
+    // Issue 10: one bad HR row read "PagerDuty does not match the HR export", and a row
+    // with two problems was counted once but listed twice.
+    let (mut plan, mut roster) = sample();
+    plan.actions.clear();
+    plan.skipped.clear();
+    plan.notes.clear();
+    let mut second = roster.problems[0].clone();
+    second.message = "the Status column is empty".into();
+    roster.problems.push(second);
+    let text = render_plan(&plan, &roster);
+    assert_eq!(
+        text,
+        "No changes. 3 unchanged; 1 skipped (see below) for a problem in the HR export.\n\n\
+         Skipped (1):\n  \
+         - HR line 7: email \"ken thompson@example.com\" in column ADEmail contains a space; the Status column is empty\n"
+    );
+    // A conflict in PagerDuty is worded as one.
+    plan.skipped.push(Skip {
+        employee_id: Some("1012".into()),
+        email: Some("eve@example.com".into()),
+        pagerduty_user_id: Some("PEVE".into()),
+        line: Some(9),
+        reason: SkipCause::EmployeeOnSeveralUsers,
+        not_yet_hired: false,
+    });
+    let text = render_plan(&plan, &roster);
+    assert!(
+        text.starts_with("No changes. 3 unchanged; 2 skipped (see below): 1 for a problem in the HR export, 1 for a conflict in PagerDuty to fix by hand.\n"),
+        "{text}"
+    );
+    let listed = text.lines().filter(|l| l.starts_with("  - ")).count();
+    assert!(text.contains(&format!("Skipped ({listed}):")), "{text}");
+}
+
+#[test]
 fn no_changes_with_people_skipped_does_not_claim_a_match() {
     let (mut plan, roster) = sample();
     plan.actions.clear();
@@ -446,7 +482,7 @@ fn no_changes_with_people_skipped_does_not_claim_a_match() {
     assert!(
         text.starts_with(
             "Note: user PX (x@example.com): ownership marker ignored: bad; matched by email only\n\n\
-             No changes. 3 unchanged; 2 skipped (see below): PagerDuty does not match the HR export for them.\n"
+             No changes. 3 unchanged; 2 skipped (see below): 1 for a problem in the HR export, 1 left alone on purpose (owner, API key user, protected or From user).\n"
         ),
         "{text}"
     );

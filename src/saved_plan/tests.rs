@@ -43,6 +43,7 @@ fn saved(plan: Plan, users: &[User], members: &BTreeMap<TeamId, Vec<TeamMember>>
         created_at: String::new(),
         api_url: String::new(),
         config_sha256: String::new(),
+        config_path: None,
         hr_sha256: String::new(),
         as_of: None,
         teams_read: BTreeSet::new(),
@@ -128,6 +129,7 @@ fn a_written_plan_reads_back_and_checks_its_inputs() {
         as_of: NaiveDate::from_ymd_opt(2026, 1, 2).unwrap(),
         api_url: "http://127.0.0.1:1".into(),
         config_sha256: file_sha256(&config).unwrap(),
+        config_path: std::fs::canonicalize(&config).ok(),
         hr_sha256: file_sha256(&hr).unwrap(),
     };
     let members = members("responder");

@@ -160,7 +160,12 @@ fn a_markdown_report_has_a_summary_line_and_one_table_row_per_action() {
         "{text}"
     );
     assert!(
-        lines[0].ends_with(&format!("{} skipped", s["skipped"])),
+        lines[0].ends_with(&format!(
+            "{} skipped, {} invitation email{}",
+            s["skipped"],
+            s["invitations"],
+            if s["invitations"] == 1 { "" } else { "s" }
+        )),
         "{text}"
     );
     assert_eq!(lines[1], "");

@@ -24,6 +24,7 @@ mod leak;
 mod listing;
 mod logging;
 mod marker_integrity;
+mod newuser;
 mod notify;
 mod oncall;
 mod oncall_layers;

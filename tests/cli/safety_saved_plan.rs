@@ -139,14 +139,14 @@ fn a_saved_plan_applies_exactly_its_actions() {
             "user person1006@example.com (",
         ]);
 
-    // The same saved plan cannot be applied twice: everything it touches has changed.
+    // The same saved plan cannot be applied twice, and says so (issue 10: it listed every
+    // create as "now exists" and every other action as a change since the plan).
     let writes = sim.handle.write_count();
     apply_saved(&sim, &ws, &saved, &[])
         .expect_code(3)
         .expect_stderr(&[
-            "Error: refused before any write: PagerDuty changed since the plan was made",
-            "the plan creates person2000@example.com, but user ",
-            "(person1005@example.com) changed since the plan was made",
+            "Error: refused before any write: the plan (made ",
+            "was already applied",
         ]);
     assert_eq!(sim.handle.write_count(), writes);
 }
@@ -266,4 +266,58 @@ fn a_saved_plan_refuses_other_inputs_and_a_user_it_would_create() {
             "  - the plan creates person2000@example.com, but user {hire} (person2000@example.com) now exists"
         )]);
     assert_eq!(sim.handle.write_count(), 1, "only the test's own POST");
+}
+
+#[test]
+fn a_saved_plan_applied_twice_says_it_was_already_applied() {
+    // Issue 10: the second `apply --plan` listed every create as "now exists" and every
+    // update as "changed since the plan was made".
+    let (sim, ws, _) = scenario();
+    let saved = save(&sim, &ws);
+    apply_saved(&sim, &ws, &saved, &[]).expect_code(0);
+    let writes = sim.handle.write_count();
+    let again = apply_saved(&sim, &ws, &saved, &[]);
+    again.expect_code(3).expect_stderr(&[
+        "Error: refused before any write: the plan (made ",
+        "was already applied: PagerDuty already shows every one of its 3 actions done",
+    ]);
+    assert!(!again.stderr.contains("now exists"), "{}", again.stderr);
+    assert!(!again.stderr.contains("changed since"), "{}", again.stderr);
+    assert_eq!(sim.handle.write_count(), writes, "nothing written");
+}
+
+#[test]
+fn a_saved_plan_applied_with_another_configuration_names_both_files() {
+    let (sim, ws, _) = scenario();
+    let saved = save(&sim, &ws);
+    let other = ws.path("other.toml");
+    let text = std::fs::read_to_string(&ws.config).unwrap();
+    std::fs::write(&other, format!("{text}\n# another file\n")).unwrap();
+    let mut a = args(&["apply", "--yes", "--config"]);
+    a.push(other.display().to_string());
+    a.push("--plan".into());
+    a.push(saved.display().to_string());
+    let r = run(&sim, &a);
+    r.expect_code(3).expect_stderr(&[&format!(
+        "Error: refused before any write: the plan was made with the configuration {}, not {}; apply it with --config {}",
+        std::fs::canonicalize(&ws.config).unwrap().display(),
+        other.display(),
+        std::fs::canonicalize(&ws.config).unwrap().display(),
+    )]);
+    assert!(!r.stderr.contains("changed since"), "{}", r.stderr);
+    assert_eq!(sim.handle.write_count(), 0);
+}
+
+#[test]
+fn plan_out_to_a_missing_directory_is_refused_before_listing() {
+    let (sim, ws, _) = scenario();
+    let before = sim.requests().len();
+    let out = ws.path("no/such/dir/plan.json");
+    plan(&sim, &ws, &["--out", out.to_str().unwrap()])
+        .expect_code(64)
+        .expect_stderr(&[&format!(
+            "Error: cannot write the plan to {}: ",
+            out.display()
+        )]);
+    assert_eq!(sim.requests().len(), before, "PagerDuty was listed first");
 }

@@ -630,8 +630,9 @@ async fn a_refused_connection_is_retried_then_reported() {
             stop,
             ..
         } => {
-            assert_eq!(*kind, hr2pagerduty::pagerduty::TransportKind::Connect);
-            assert_eq!((*attempts, *stop), (4, StopReason::AttemptsExhausted));
+            // Nothing listens there: one retry (max_refused_attempts), not max_attempts (4).
+            assert_eq!(*kind, hr2pagerduty::pagerduty::TransportKind::Refused);
+            assert_eq!((*attempts, *stop), (2, StopReason::AttemptsExhausted));
         }
         other => panic!("expected a transport error, got {other}"),
     }

@@ -34,18 +34,21 @@ impl<'t> Problems<'t> {
         }
     }
 
+    /// The 1-based line where `span` (a byte range of the source) starts.
+    pub(super) fn line_of(&self, span: Range<usize>) -> usize {
+        self.text[..span.start.min(self.text.len())]
+            .matches('\n')
+            .count()
+            + 1
+    }
+
     /// Records a problem at `span` (a byte range of the source). The empty span `0..0`,
     /// which defaulted values carry, has no line.
     pub(super) fn at(&mut self, key: &str, span: Range<usize>, message: String) {
         let line = if span.is_empty() && span.start == 0 {
             None
         } else {
-            Some(
-                self.text[..span.start.min(self.text.len())]
-                    .matches('\n')
-                    .count()
-                    + 1,
-            )
+            Some(self.line_of(span))
         };
         self.found.push(ConfigProblem {
             key: key.to_string(),

@@ -70,8 +70,12 @@ pub(super) fn check_teams(
     for (i, rule) in teams.rule.iter().enumerate() {
         let key = format!("teams.rule[{}]", i + 1);
         let r = rule.get_ref();
-        if r.team.trim().is_empty() {
-            p.at(&format!("{key}.team"), rule.span(), "names no team".into());
+        if r.team.get_ref().trim().is_empty() {
+            p.at(
+                &format!("{key}.team"),
+                r.team.span(),
+                "names no team".into(),
+            );
         }
         if !r.role.get_ref().is_known() {
             let given = r.role.get_ref().as_str();
@@ -93,8 +97,9 @@ pub(super) fn check_teams(
         check_when(p, &key, rule.span(), &r.when, available);
         rules.push(TeamRule {
             when: r.when.clone(),
-            team: r.team.trim().to_string(),
+            team: r.team.get_ref().trim().to_string(),
             role: r.role.get_ref().clone(),
+            line: Some(p.line_of(r.team.span())),
         });
     }
     TeamsConfig { rules }

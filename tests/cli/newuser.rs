@@ -1,0 +1,391 @@
+//! What a new user meets first (issue 10, "Found by a new user"): the `apply` prompt on the
+//! terminal even when stdout is redirected, an empty `PAGERDUTY_API_URL`, connection errors
+//! that name the URL and the likely fix, `--help` and `-v`, and the wording of skips and
+//! saved plans.
+//!
+//! Every network test talks to 127.0.0.1 only: the simulator, a closed port, a plain TCP
+//! listener.
+
+use crate::support::e2e::*;
+use crate::support::*;
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn demo_config() -> PathBuf {
+    repo("samples/demo/config.toml")
+}
+
+fn demo_hr() -> PathBuf {
+    repo("samples/demo/hr.csv")
+}
+
+// ---- The prompt ---------------------------------------------------------------------------
+
+/// A pseudo-terminal: the master side (what the person at the terminal sees and types) and
+/// the path of the slave side (the process's terminal).
+fn pty() -> (std::fs::File, PathBuf) {
+    use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).expect("a pty");
+    grantpt(&master).expect("grantpt");
+    unlockpt(&master).expect("unlockpt");
+    let name = ptsname(&master, Vec::new()).expect("ptsname");
+    let path = PathBuf::from(name.to_str().expect("a UTF-8 pty name"));
+    (std::fs::File::from(master), path)
+}
+
+/// What the terminal showed so far, read by a thread of its own (a read of the master side
+/// blocks while the process writes nothing).
+fn watch(mut master: std::fs::File) -> std::sync::Arc<std::sync::Mutex<String>> {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let out = seen.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = master.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            out.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    seen
+}
+
+/// Waits until the terminal shows `needle`; after 60 s kills `child` and fails.
+fn wait_for(
+    seen: &std::sync::Mutex<String>,
+    needle: &str,
+    child: &mut std::process::Child,
+) -> String {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let text = seen.lock().unwrap().clone();
+        if text.contains(needle) {
+            return text;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{needle:?} never showed on the terminal: {text:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn apply_asks_on_the_terminal_when_stdout_goes_to_a_log() {
+    // `apply > log` at a terminal: the question must reach the person, not the log.
+    let sim = Sim::start(demo_seed());
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let (master, slave) = pty();
+    let tty = || {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&slave)
+            .expect("the pty's slave side")
+    };
+    let mut args = inputs("apply", &demo_config(), &demo_hr());
+    args.insert(0, "--no-progress".into());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"))
+        .args(&args)
+        .env("PAGERDUTY_API_URL", sim.url())
+        .env("PAGERDUTY_API_KEY", KEY)
+        .env_remove("RUST_LOG")
+        .env("XDG_STATE_HOME", state_home())
+        .stdin(Stdio::from(tty()))
+        .stderr(Stdio::from(tty()))
+        .stdout(Stdio::from(std::fs::File::create(&log).unwrap()))
+        .spawn()
+        .expect("the binary runs");
+    let mut input = master.try_clone().unwrap();
+    let shown = watch(master);
+    let seen = wait_for(&shown, "Enter a value: ", &mut child);
+    assert!(
+        seen.contains("Do you want to perform these actions?")
+            && seen.contains("the plan was written to stdout"),
+        "{seen}"
+    );
+    input.write_all(b"yes\n").unwrap();
+    let status = child.wait().expect("the binary ends");
+    assert_eq!(status.code(), Some(0), "terminal: {seen}");
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("hr2pagerduty will perform the following actions:")
+            && logged.contains("Apply complete!"),
+        "{logged}"
+    );
+    assert!(
+        !logged.contains("Enter a value") && !logged.contains("Do you want"),
+        "the prompt went to stdout: {logged}"
+    );
+    assert!(!sim.writes().is_empty(), "the typed yes applied nothing");
+}
+
+// ---- The API URL ---------------------------------------------------------------------------
+
+#[test]
+fn an_empty_api_url_is_a_usage_error_naming_it_never_production() {
+    let args = inputs("plan", &demo_config(), &demo_hr());
+    let mut cmd = hr2pd();
+    cmd.env("PAGERDUTY_API_URL", "")
+        .env("PAGERDUTY_API_KEY", KEY);
+    let r = run_args(cmd, &args);
+    r.expect_code(64).expect_stderr(&[
+        "PAGERDUTY_API_URL is set but empty",
+        "never means production",
+    ]);
+
+    let mut with_flag = args.clone();
+    with_flag.extend(["--api-url".to_string(), String::new()]);
+    let mut cmd = hr2pd();
+    cmd.env("PAGERDUTY_API_KEY", KEY);
+    run_args(cmd, &with_flag)
+        .expect_code(64)
+        .expect_stderr(&["--api-url is empty"]);
+}
+
+/// `plan` of the demo's inputs against `url`, timed.
+fn plan_against(url: &str) -> (Run, Duration) {
+    let mut cmd = hr2pd();
+    cmd.env("PAGERDUTY_API_URL", url)
+        .env("PAGERDUTY_API_KEY", KEY);
+    let started = Instant::now();
+    let r = run_args(cmd, &inputs("plan", &demo_config(), &demo_hr()));
+    (r, started.elapsed())
+}
+
+#[test]
+fn a_refused_connection_names_the_url_and_the_fix_within_seconds() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let url = format!("http://127.0.0.1:{port}");
+    let (r, took) = plan_against(&url);
+    r.expect_code(1).expect_stderr(&[
+        &format!("cannot connect to {url}: connection refused"),
+        "is the simulator or sandbox running",
+        "after 2 attempts",
+    ]);
+    // Five attempts with their backoff took about 11 s; one retry takes about one.
+    assert!(took < Duration::from_secs(6), "took {took:?}: {}", r.stderr);
+}
+
+#[test]
+fn https_to_a_plain_http_server_says_to_use_http() {
+    // A plain TCP listener answering every connection as an HTTP server answers bytes it
+    // cannot parse (a TLS ClientHello among them).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            let mut buf = [0u8; 512];
+            let _ = conn.read(&mut buf);
+            let _ = conn.write_all(
+                b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+            );
+        }
+    });
+    let (r, _) = plan_against(&format!("https://127.0.0.1:{port}"));
+    r.expect_code(1).expect_stderr(&[&format!(
+        "https://127.0.0.1:{port} does not speak TLS: the server speaks plain HTTP; use http:// (loopback only): http://127.0.0.1:{port}"
+    )]);
+}
+
+#[test]
+fn an_api_url_with_a_path_answered_404_says_to_use_the_api_root() {
+    let sim = Sim::start(demo_seed());
+    let (r, _) = plan_against(&format!("{}/v2", sim.url()));
+    r.expect_code(1).expect_stderr(&[
+        "answered 404 Not Found to GET /v2/",
+        "the API URL should be the API root, e.g. https://api.pagerduty.com, with no path (drop /v2)",
+    ]);
+}
+
+// ---- validate ------------------------------------------------------------------------------
+
+#[test]
+fn validate_puts_a_blank_line_between_the_last_problem_and_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    let text = std::fs::read_to_string(demo_config()).unwrap();
+    std::fs::write(
+        &config,
+        text.replace(
+            "max_invalid_rows_percent = 10",
+            "max_invalid_rows_percent = 5",
+        ),
+    )
+    .unwrap();
+    let r = run_args(hr2pd(), &inputs("validate", &config, &demo_hr()));
+    r.expect_code(65);
+    assert!(r.stdout.ends_with("contains a space\n"), "{}", r.stdout);
+    assert!(
+        r.stderr
+            .starts_with("\nError: 1 of 11 rows (9.1%) failed validation"),
+        "{:?}",
+        r.stderr
+    );
+}
+
+// ---- -v ------------------------------------------------------------------------------------
+
+#[test]
+fn verbose_says_what_was_read_listed_and_sent() {
+    let r = run_args(hr2pd(), &{
+        let mut a = vec!["-v".to_string()];
+        a.extend(inputs("validate", &demo_config(), &demo_hr()));
+        a
+    });
+    r.expect_code(0).expect_stderr(&[
+        "read the configuration ",
+        "read the HR export ",
+        "11 rows read, 10 valid employees, rows with problems: 1",
+    ]);
+
+    let sim = Sim::start(demo_seed());
+    let mut a = vec!["-v".to_string()];
+    a.extend(inputs("plan", &demo_config(), &demo_hr()));
+    let r = run_args(against(&sim, KEY), &a);
+    r.expect_code(0).expect_stderr(&[
+        "read the configuration ",
+        "listed ",
+        " users and ",
+        "planned ",
+        "PagerDuty requests (",
+        "rate-limit budget: ",
+    ]);
+    assert!(!r.stderr.contains(KEY), "{}", r.stderr);
+    // Without -v: nothing on stderr.
+    let quiet = run_args(
+        against(&sim, KEY),
+        &inputs("plan", &demo_config(), &demo_hr()),
+    );
+    assert_eq!(quiet.stderr, "", "{}", quiet.stderr);
+}
+
+// ---- --help --------------------------------------------------------------------------------
+
+/// `hr2pagerduty [COMMAND] --help`, at a fixed width, with the variables set (their values
+/// must never show).
+fn help(command: Option<&str>) -> String {
+    let mut cmd = hr2pd();
+    cmd.env("COLUMNS", "100")
+        .env("PAGERDUTY_API_KEY", "help-KEY-value-7f3a")
+        .env("PAGERDUTY_API_URL", "http://127.0.0.1:1");
+    let mut args: Vec<&str> = command.into_iter().collect();
+    args.push("--help");
+    let r = run(cmd, &args);
+    r.expect_code(0);
+    assert!(!r.stdout.contains("help-KEY-value-7f3a"), "{}", r.stdout);
+    assert!(!r.stdout.contains("127.0.0.1:1"), "{}", r.stdout);
+    r.stdout
+}
+
+#[test]
+fn every_command_has_its_own_examples_and_only_its_own_flags() {
+    for (command, examples) in [
+        ("validate", &["hr2pagerduty validate --config"][..]),
+        (
+            "plan",
+            &[
+                "hr2pagerduty plan --config",
+                "--out plan.json",
+                "--detailed-exitcode\n",
+            ][..],
+        ),
+        (
+            "apply",
+            &[
+                "hr2pagerduty apply --config config.toml --plan plan.json",
+                "--yes --report",
+            ][..],
+        ),
+        (
+            "sandbox",
+            &["hr2pagerduty sandbox --seed samples/demo/seed.json"][..],
+        ),
+        ("demo", &["hr2pagerduty demo\n"][..]),
+        ("doctor", &["hr2pagerduty doctor --config"][..]),
+    ] {
+        let text = help(Some(command));
+        let after = text
+            .split("Examples:")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{text}"));
+        for e in examples {
+            assert!(after.contains(e), "{command}: {e:?} in {after}");
+        }
+        assert!(after.contains("Exit codes:"), "{command}: {after}");
+        // The examples are the command's own: no other command's line.
+        for other in ["validate", "plan", "apply", "sandbox", "demo", "doctor"] {
+            if other != command {
+                assert!(
+                    !after.contains(&format!("  hr2pagerduty {other} ")),
+                    "{command} shows {other}'s example: {after}"
+                );
+            }
+        }
+        let draws_bars = matches!(command, "plan" | "apply" | "demo");
+        assert_eq!(
+            text.contains("--no-progress"),
+            draws_bars,
+            "{command}: {text}"
+        );
+        let talks = matches!(command, "plan" | "apply" | "doctor");
+        assert_eq!(
+            text.contains("[env: PAGERDUTY_API_URL]"),
+            talks,
+            "{command}"
+        );
+        assert_eq!(
+            text.contains("PAGERDUTY_API_KEY   the REST API key"),
+            talks,
+            "{command}"
+        );
+    }
+    // (`hr2pd` gives --no-progress before the command, as scripts do: it still parses.)
+}
+
+#[test]
+fn detailed_exitcode_help_lists_every_code_plan_can_give() {
+    let text = help(Some("plan"));
+    let flag = text
+        .split("--detailed-exitcode\n")
+        .nth(1)
+        .and_then(|t| t.split("\n\n").next())
+        .unwrap_or_else(|| panic!("{text}"))
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    // plan exits with 0, 1, 2, 3, 64, 65 or 78 (src/exit.rs; README § Exit codes).
+    for code in [
+        "0 when",
+        "Exit 2",
+        "1 the run failed",
+        "3 refused",
+        "64 usage",
+        "65 HR",
+        "78 configuration",
+    ] {
+        assert!(flag.contains(code), "{code:?} missing from {flag}");
+    }
+}
+
+#[test]
+fn help_snapshots() {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| {
+        insta::assert_snapshot!("help", help(None));
+        for command in ["validate", "plan", "apply", "sandbox", "demo", "doctor"] {
+            insta::assert_snapshot!(format!("help_{command}"), help(Some(command)));
+        }
+    });
+}
