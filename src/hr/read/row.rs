@@ -5,7 +5,7 @@ use super::layout::{EmailSource, Layout, Names};
 use crate::config::NameOrder;
 use crate::email::{Email, EmailError};
 use crate::hr::{Employee, Lifecycle, ProblemKind, Roster, RowProblem, template};
-use crate::ids::EmployeeId;
+use crate::ids::{EmployeeId, MAX_EMPLOYEE_ID_LEN};
 use crate::quote::quoted;
 use crate::vocab::time_zone_aliases;
 use chrono::NaiveDate;
@@ -15,10 +15,6 @@ use std::collections::{BTreeMap, HashMap};
 /// Longest display name and job title PagerDuty accepts, in characters (OpenAPI
 /// `User.name.maxLength` and `User.job_title.maxLength`, fact F18 in `PAGERDUTY_API.md`).
 pub(super) const MAX_TEXT_LEN: usize = 100;
-
-/// Longest employee ID, in characters: it is recorded in every marker and echoed in every
-/// message about the employee.
-pub(super) const MAX_EMPLOYEE_ID_LEN: usize = 100;
 
 /// Largest cell, in bytes (64 KiB): a longer cell makes its row a problem. No mapped field
 /// needs more (PagerDuty's longest text fields hold 100 characters); a larger one is a
