@@ -182,6 +182,7 @@ async fn apply_run(
         stops: Some(stops),
         report: file,
         key_owner: planned.account.key_owner.as_ref().map(|u| &u.id),
+        marker_keys: keys.as_ref(),
     };
     confirm_and_execute(a.yes, &run).await
 }
@@ -271,6 +272,7 @@ async fn apply_saved(
         stops: Some(stops),
         report: file,
         key_owner: key_owner.as_ref().map(|u| &u.id),
+        marker_keys: keys.as_ref(),
     };
     confirm_and_execute(a.yes, &run).await
 }
@@ -406,6 +408,9 @@ pub(super) struct Run<'a> {
     pub(super) report: Option<&'a ReportFile>,
     /// The user that owns the API key (never written, re-checked before deactivations).
     pub(super) key_owner: Option<&'a UserId>,
+    /// The run's marker keys, which the re-check before a deactivation verifies markers
+    /// with (`None` without `PAGERDUTY_MARKER_KEY`).
+    pub(super) marker_keys: Option<&'a MarkerKeys>,
 }
 
 /// Asks for confirmation unless `yes`, then applies (the report path was checked first).
@@ -471,6 +476,7 @@ pub(super) async fn execute(run: &Run<'_>) -> Ended {
         stops,
         report: file,
         key_owner,
+        marker_keys,
     } = *run;
     let opts = ApplyOptions {
         concurrency: cfg.pagerduty.concurrency,
@@ -478,6 +484,7 @@ pub(super) async fn execute(run: &Run<'_>) -> Ended {
         archive: archive.clone(),
         stop: stops.map_or_else(Stop::never, Stops::stop),
         key_owner: key_owner.cloned(),
+        marker_keys: marker_keys.cloned(),
     };
     let live = file.map(|f| LiveReport::start(f, plan, roster, printer));
     let before = client.stats();

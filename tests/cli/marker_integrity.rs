@@ -232,3 +232,44 @@ fn empty_or_short_keys_are_usage_errors_and_doctor_says_whether_markers_are_sign
         .expect_code(0)
         .expect_stdout(&["Note: the markers this plan writes are not signed"]);
 }
+
+/// README § Marker integrity: a forged `suspended` record "restores nothing … and the
+/// marker is rewritten". A suspended leaver who edits their own signed marker (keeping the
+/// old `sig`) is planned as a deactivation matched by email; the re-check before it reads
+/// the marker with the same keys, so the deactivation goes ahead and rewrites the marker,
+/// and the next plan is empty (no skip, no endless loop).
+#[test]
+fn a_suspended_leaver_who_edits_their_signed_marker_gets_it_rewritten() {
+    let mut people = workforce(1000, 3);
+    let ws = Workspace::new(&safety_config(), &csv(&people));
+    let sim = Sim::start(base_seed());
+    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY)).expect_code(0);
+    people[1].status = "Terminated";
+    ws.write_hr(&csv(&people));
+    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY))
+        .expect_code(0)
+        .expect_stdout(&["1 deactivated"]);
+    let leaver = sim.user("person1001@example.com");
+    let signed = leaver.description.clone().unwrap();
+    assert!(signed.contains(r#""role":"limited_user""#), "{signed}");
+    let forged = signed.replace(r#""role":"limited_user""#, r#""role":"admin""#);
+    sim.put_user(leaver.id.as_str(), json!({ "description": forged }));
+    assert_eq!(verdict(&sim, "person1001@example.com"), Verdict::Failed);
+
+    let run = keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY));
+    run.expect_code(0).expect_stdout(&["1 deactivated"]);
+    assert!(!run.stdout.contains("re-check"), "{run:?}");
+    assert_eq!(verdict(&sim, "person1001@example.com"), Verdict::Current);
+    let m = e2e::marker_of(sim.user("person1001@example.com").description.as_deref());
+    let restores = m.suspended.expect("still suspended").role;
+    assert_ne!(restores.to_string(), "admin");
+    keyed(
+        &sim,
+        &ws,
+        "plan",
+        &["--detailed-exitcode"],
+        Some(MARKER_KEY),
+    )
+    .expect_code(0)
+    .expect_stdout(&["No changes."]);
+}
