@@ -373,6 +373,7 @@ pub(super) fn refusal(p: &Plan, cfg: &Config, flags: SafetyFlags) -> Option<Fail
         allow_deletions: flags.allow_deletions,
         allow_probable_duplicates: flags.allow_probable_duplicates,
         allow_rekeys: flags.allow_rekeys,
+        allow_new_marker_key: flags.allow_new_marker_key,
     };
     let problems = safety::check(p, &cfg.safety, overrides);
     (!problems.is_empty()).then(|| {

@@ -155,6 +155,9 @@ fn apply_command(a: &PlanArgs, saved: &Path) -> String {
     if a.safety.allow_oncall_gaps {
         words.push(crate::oncall::ALLOW_FLAG.into());
     }
+    if a.safety.allow_new_marker_key {
+        words.push("--allow-new-marker-key".into());
+    }
     words.push("--yes".into());
     words
         .iter()

@@ -98,7 +98,8 @@ mod skip;
 
 pub use contract::{
     Action, ActionKind, Change, DateConflict, Field, Guard, LicenseLabel, LicenseShortfall,
-    Pending, Plan, Population, ProbableDuplicate, RoleSource, Step, TeamSource, TeamsChange,
+    MarkerSignatures, Pending, Plan, Population, ProbableDuplicate, RoleSource, Step, TeamSource,
+    TeamsChange,
 };
 pub use policy::Policy;
 pub use preconditions::check_rules_offline;
@@ -210,6 +211,7 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
     );
     let mut t = Tally::default();
     t.out.notes.extend_from_slice(index.notes());
+    t.out.marker_signatures = index.signatures();
     skip_duplicate_markers(&index, &mut t);
     for e in &inp.roster.employees {
         employees::plan_employee(&mut cx, &index, e, &mut t);

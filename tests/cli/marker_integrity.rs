@@ -273,3 +273,44 @@ fn a_suspended_leaver_who_edits_their_signed_marker_gets_it_rewritten() {
     .expect_code(0)
     .expect_stdout(&["No changes."]);
 }
+
+/// A wrong `PAGERDUTY_MARKER_KEY` (none of the account's signed markers verifies) refuses
+/// `plan` and `apply` before any write, saying the key is probably wrong; a rotation with
+/// `PAGERDUTY_MARKER_KEY_PREVIOUS` proceeds, and `--allow-new-marker-key` overrides.
+#[test]
+fn a_wrong_marker_key_is_refused_before_any_write() {
+    const OTHER: &str = "another-marker-key-entirely-1a2b3c4d5e6f7";
+    let mut people = workforce(1000, 4);
+    let ws = Workspace::new(&safety_config(), &csv(&people));
+    let sim = Sim::start(base_seed());
+    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY)).expect_code(0);
+    people[0].title = "Lead".into();
+    ws.write_hr(&csv(&people));
+    let writes = sim.writes().len();
+    for cmd in ["plan", "apply"] {
+        let run = keyed(&sim, &ws, cmd, &[], Some(OTHER));
+        run.expect_code(3).expect_stderr(&[
+            "none of the 4 signed ownership markers in PagerDuty verifies with PAGERDUTY_MARKER_KEY",
+            "the key is probably wrong",
+            "--allow-new-marker-key",
+        ]);
+        assert!(!run.stderr.contains(OTHER), "{run:?}");
+    }
+    assert_eq!(sim.writes().len(), writes, "nothing was written");
+    // A rotation: the old key as the previous one.
+    let mut c = assert_cmd::Command::cargo_bin("hr2pagerduty").unwrap();
+    c.args(["--no-progress", "plan"])
+        .args(ws.inputs())
+        .env("PAGERDUTY_API_URL", sim.url())
+        .env("PAGERDUTY_API_KEY", KEY)
+        .env("PAGERDUTY_MARKER_KEY", OTHER)
+        .env("PAGERDUTY_MARKER_KEY_PREVIOUS", MARKER_KEY)
+        .env_remove("RUST_LOG")
+        .env("XDG_STATE_HOME", e2e::state_home());
+    Run::from_output(c.output().unwrap())
+        .expect_code(0)
+        .expect_stdout(&["re-sign marker"]);
+    // The override: the run goes on, matching by email and re-signing under the new key.
+    keyed(&sim, &ws, "apply", &["--allow-new-marker-key"], Some(OTHER)).expect_code(0);
+    assert_ne!(sim.writes().len(), writes);
+}
