@@ -212,7 +212,11 @@ async fn apply_saved(
             saved.check_hr(hr_path)?;
             hr::read_file(hr_path, &cfg)?
         }
-        None => Roster::default(),
+        // The rows the saved plan skipped for HR problems, listed and counted as with --hr.
+        None => Roster {
+            problems: saved.hr_problems.clone(),
+            ..Roster::default()
+        },
     };
     let s = settings(&cfg, &a.connection)?;
     let keys = marker_keys()?;
