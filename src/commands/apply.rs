@@ -250,7 +250,7 @@ async fn apply_saved(
         ));
     }
     let plan = saved.plan_for_apply(a.safety.allow_oncall_gaps);
-    log_plan(&plan);
+    log_plan(&plan, &roster);
     warn_not_signed(&plan, keys.as_ref(), printer);
     printer.out(&report::render_plan_styled(
         &plan,

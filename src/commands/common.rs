@@ -333,7 +333,7 @@ pub async fn observe_and_plan_keyed(
         account.teams.len(),
         account.members.len()
     );
-    log_plan(&p);
+    log_plan(&p, roster);
     Ok(Planned {
         account,
         archive,
@@ -341,16 +341,18 @@ pub async fn observe_and_plan_keyed(
     })
 }
 
-/// Logs (at info, `-v`) the plan's counts.
-pub(super) fn log_plan(p: &Plan) {
+/// Logs (at info, `-v`) the plan's counts; the skipped count includes the export's rows
+/// skipped for HR problems (`roster`), as the plan's `Skipped (N)` does.
+pub(super) fn log_plan(p: &Plan, roster: &Roster) {
     use plan::ActionKind as K;
+    let skipped = p.skipped.len() + roster.invalid_rows();
     tracing::info!(
         create = p.count(K::Create),
         update = p.count(K::Update),
         deactivate = p.count(K::Deactivate),
         reactivate = p.count(K::Reactivate),
         delete = p.count(K::Delete),
-        skipped = p.skipped.len(),
+        skipped,
         unchanged = p.unchanged,
         "planned {} creates, {} updates, {} deactivations, {} reactivations, {} deletions; {} skipped, {} unchanged",
         p.count(K::Create),
@@ -358,7 +360,7 @@ pub(super) fn log_plan(p: &Plan) {
         p.count(K::Deactivate),
         p.count(K::Reactivate),
         p.count(K::Delete),
-        p.skipped.len(),
+        skipped,
         p.unchanged
     );
 }

@@ -380,5 +380,10 @@ fn a_saved_plan_keeps_the_rows_skipped_for_hr_problems() {
     };
     assert_eq!(summary(&report_saved), json!(1));
     assert_eq!(summary(&report_saved), summary(&report_hr));
+    // The -v log line counts them too, as `Skipped (1)` does.
+    plan(&sim, &ws, &["-v"]).expect_stderr(&["0 deletions; 1 skipped, 25 unchanged"]);
+    apply_saved(&sim, &ws, &out, &["-v"])
+        .expect_code(0)
+        .expect_stderr(&["0 deletions; 1 skipped, 25 unchanged"]);
     assert_eq!(sim.handle.write_count(), 0);
 }
