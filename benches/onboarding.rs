@@ -214,6 +214,7 @@ async fn run(sim: &SimHandle, cfg: &Config, csv: &[u8]) -> Run {
         stop: Stop::never(),
         archive: planned.archive.clone(),
         key_owner: planned.account.key_owner.as_ref().map(|u| u.id.clone()),
+        marker_keys: None,
     };
     let outcomes = apply::apply(&client, &planned.plan, &opts, &progress, &|_, _| {}).await;
     let secs = started.elapsed().as_secs_f64();

@@ -380,6 +380,10 @@ pub struct SafetyFlags {
     /// lookahead or assigned open incidents (by default such deactivations are blocked).
     #[arg(long)]
     pub allow_oncall_gaps: bool,
+    /// Go on although no signed marker in PagerDuty verifies with PAGERDUTY_MARKER_KEY (a
+    /// rotation whose previous key is lost); by default that refuses the run (exit 3).
+    #[arg(long)]
+    pub allow_new_marker_key: bool,
 }
 
 /// `plan`.

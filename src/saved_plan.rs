@@ -26,6 +26,7 @@
 
 use crate::digest::sha256_hex;
 use crate::email::Email;
+use crate::hr::RowProblem;
 use crate::ids::{TeamId, UserId};
 use crate::marker::{self, MarkerState};
 use crate::oncall::{self, OncallFacts, OncallImpact};
@@ -78,6 +79,12 @@ pub struct SavedPlan {
     pub oncall_lookahead_days: Option<u32>,
     /// The plan.
     pub plan: Plan,
+    /// The export's rows skipped for a problem in HR ([`crate::hr::Roster::problems`]),
+    /// which the plan itself does not hold: `apply --plan` lists and counts them as
+    /// `apply --hr` does. Empty in a plan saved by a build that did not record them (it
+    /// still loads; such a plan shows no HR skips).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hr_problems: Vec<RowProblem>,
 }
 
 /// What a plan was computed from, besides the PagerDuty state: the API URL, the
@@ -258,6 +265,7 @@ impl SavedPlan {
             teams_read: members.keys().cloned().collect(),
             users: fingerprints(&plan, users, members),
             plan,
+            hr_problems: Vec::new(),
         }
     }
 

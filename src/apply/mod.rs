@@ -67,7 +67,7 @@ pub use stop::{Halt, Signal, Stop, StopSender};
 use crate::archive::{Archive, ArchiveRecord};
 use crate::email::Email;
 use crate::ids::{EmployeeId, EscalationPolicyId, TeamId, UserId};
-use crate::marker::{self, MarkerState};
+use crate::marker::{self, MarkerKeys, MarkerState, Verdict};
 use crate::oncall::Named;
 use crate::pagerduty::models::contact::{
     ContactMethodReference, ContactMethodType, NewNotificationRule, UserRecord,
@@ -102,6 +102,9 @@ pub struct ApplyOptions {
     pub key_owner: Option<UserId>,
     /// The run's stop ([`Stop::never`] when nothing can stop it early).
     pub stop: Stop,
+    /// The run's marker keys (`PAGERDUTY_MARKER_KEY`, `_PREVIOUS`), which the re-check
+    /// verifies markers with, as the planner did; `None` without a key.
+    pub marker_keys: Option<MarkerKeys>,
 }
 
 /// The groups of actions that run in sequence, in the order they run: every action on one
@@ -376,11 +379,19 @@ pub fn adoption_update(found: &User, n: &NewUser) -> UserUpdate {
 
 /// Why the re-read user no longer matches the guard, if it does not.
 ///
-/// A marker that names no employee (the suspension record of an offboarded unmanaged
-/// user) counts as no marker: such a user is matched by email.
+/// The marker is read as the planner reads it (`crate::plan::matching`): with the run's
+/// marker `keys`, a marker whose signature no key verifies counts as unreadable. An
+/// unreadable marker counts as no marker, unless it still appears to name an employee other
+/// than `employee_id` (the action's): the planner leaves such a user alone, so the re-check
+/// does too. So a leaver who edits their own signed marker is still deactivated, as planned,
+/// and the deactivation rewrites the marker. A marker that names no employee (the suspension
+/// record of an offboarded unmanaged user) counts as no marker: such a user is matched by
+/// email.
 fn recheck(
     user: &User,
     guard: &Guard,
+    employee_id: Option<&EmployeeId>,
+    keys: Option<&MarkerKeys>,
     protected: &BTreeSet<Email>,
     key_owner: Option<&UserId>,
 ) -> Option<Mismatch> {
@@ -388,9 +399,21 @@ fn recheck(
         return Some(Mismatch::Untouchable(why));
     }
     let email = Email::normalise(&user.email);
-    let found = match marker::parse(user.description.as_deref()).marker {
-        MarkerState::Valid(m) => m.employee_id,
-        _ => None,
+    let parsed = marker::parse(user.description.as_deref());
+    let trusted = match &parsed.marker {
+        MarkerState::Valid(m) => {
+            keys.is_none_or(|k| k.check(m, parsed.sig.as_deref()) != Verdict::Failed)
+        }
+        _ => false,
+    };
+    let found = match parsed.marker {
+        MarkerState::Valid(m) if trusted => m.employee_id,
+        MarkerState::Absent => None,
+        // Unreadable, or signed with no key of this run: what it claims, when that is
+        // another employee than the action's.
+        _ => marker::claimed_employee_id(user.description.as_deref())
+            .filter(|claim| Some(claim) != employee_id)
+            .filter(|_| guard.employee_id.is_none()),
     };
     match (found, &guard.employee_id) {
         (Some(found), Some(want)) if &found == want => None,
@@ -510,7 +533,14 @@ async fn run_action(
             }
             Ok(Some(u)) => {
                 o.attempts += 1;
-                if let Some(why) = recheck(&u, guard, &opts.protected, opts.key_owner.as_ref()) {
+                if let Some(why) = recheck(
+                    &u,
+                    guard,
+                    a.employee_id.as_ref(),
+                    opts.marker_keys.as_ref(),
+                    &opts.protected,
+                    opts.key_owner.as_ref(),
+                ) {
                     o.status = OutcomeStatus::Skipped;
                     o.cause = Some(Cause::Recheck(why));
                     return o;

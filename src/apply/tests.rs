@@ -195,7 +195,7 @@ fn recheck_finds_each_mismatch() {
     ];
     for (u, g, want) in cases {
         assert_eq!(
-            recheck(&u, g, &protected, None),
+            recheck(&u, g, None, None, &protected, None),
             want,
             "{u:?} against {g:?}"
         );
@@ -210,11 +210,13 @@ fn recheck_knows_the_key_owner_and_offboarding_records() {
         "hr2pagerduty:v1 {\"suspended\":{\"on\":\"2026-01-01\",\"role\":\"user\",\"teams\":[]}}";
     // An offboarded unmanaged user's record names no employee: still matched by email.
     let u = user("a@example.com", "user", Some(record));
-    assert_eq!(recheck(&u, &by_email, &protected, None), None);
+    assert_eq!(recheck(&u, &by_email, None, None, &protected, None), None);
     assert_eq!(
         recheck(
             &user("b@example.com", "user", Some(record)),
             &by_email,
+            None,
+            None,
             &protected,
             None
         ),
@@ -224,11 +226,90 @@ fn recheck_knows_the_key_owner_and_offboarding_records() {
     );
     // The user now owns the key this run uses ("PU" in `user`).
     assert_eq!(
-        recheck(&u, &by_email, &protected, Some(&UserId::new("PU"))),
+        recheck(
+            &u,
+            &by_email,
+            None,
+            None,
+            &protected,
+            Some(&UserId::new("PU"))
+        ),
         Some(Mismatch::Untouchable(Untouchable::KeyOwner))
     );
     assert_eq!(
-        recheck(&u, &by_email, &protected, Some(&UserId::new("POTHER1"))),
+        recheck(
+            &u,
+            &by_email,
+            None,
+            None,
+            &protected,
+            Some(&UserId::new("POTHER1"))
+        ),
+        None
+    );
+}
+
+#[test]
+fn recheck_reads_markers_with_the_keys_as_the_planner_does() {
+    use crate::marker::{Marker, MarkerKey, render_line_with};
+    let keys = MarkerKeys::new(
+        MarkerKey::new("K", "recheck-test-marker-key-0123456789abcdef").unwrap(),
+        None,
+    );
+    let protected = BTreeSet::new();
+    let by_email = guard(None, "a@example.com");
+    let me = EmployeeId::new("1003");
+    let signed = |id: &str| {
+        render_line_with(
+            &Marker {
+                employee_id: Some(EmployeeId::new(id)),
+                suspended: None,
+            },
+            Some(&keys),
+        )
+    };
+    // A leaver edits their own signed marker, keeping its old `sig`: the plan ignored that
+    // marker and matched the user by email, so the re-check does too.
+    let forged = signed("1003").replace(
+        r#""employee_id":"1003""#,
+        r#""employee_id":"1003","suspended":{"on":"2026-01-01","role":"admin","teams":[]}"#,
+    );
+    let u = user("a@example.com", "user", Some(&forged));
+    assert_eq!(
+        recheck(&u, &by_email, Some(&me), Some(&keys), &protected, None),
+        None
+    );
+    // Without the keys the same marker is read as the employee's (as a plan without them
+    // reads it).
+    assert_eq!(
+        recheck(&u, &by_email, Some(&me), None, &protected, None),
+        Some(Mismatch::MarkerAdded { found: me.clone() })
+    );
+    // A marker that does not verify but claims another employee leaves the user alone, as
+    // the planner does.
+    let other = signed("1003").replace("1003", "2000");
+    let u = user("a@example.com", "user", Some(&other));
+    assert_eq!(
+        recheck(&u, &by_email, Some(&me), Some(&keys), &protected, None),
+        Some(Mismatch::MarkerAdded {
+            found: "2000".into()
+        })
+    );
+    // A genuine signed marker is the employee's.
+    let u = user("a@example.com", "user", Some(&signed("1003")));
+    assert_eq!(
+        recheck(&u, &by_email, Some(&me), Some(&keys), &protected, None),
+        Some(Mismatch::MarkerAdded { found: me.clone() })
+    );
+    assert_eq!(
+        recheck(
+            &u,
+            &guard(Some("1003"), "a@example.com"),
+            Some(&me),
+            Some(&keys),
+            &protected,
+            None
+        ),
         None
     );
 }

@@ -181,6 +181,7 @@ async fn apply_run(
         stops: Some(stops),
         report: file,
         key_owner: planned.account.key_owner.as_ref().map(|u| &u.id),
+        marker_keys: keys.as_ref(),
     };
     confirm_and_execute(a.yes, &run).await
 }
@@ -210,7 +211,11 @@ async fn apply_saved(
             saved.check_hr(hr_path)?;
             hr::read_file(hr_path, &cfg)?
         }
-        None => Roster::default(),
+        // The rows the saved plan skipped for HR problems, listed and counted as with --hr.
+        None => Roster {
+            problems: saved.hr_problems.clone(),
+            ..Roster::default()
+        },
     };
     let s = settings(&cfg, &a.connection)?;
     let keys = marker_keys()?;
@@ -237,7 +242,7 @@ async fn apply_saved(
         ));
     }
     let plan = saved.plan_for_apply(a.safety.allow_oncall_gaps);
-    log_plan(&plan);
+    log_plan(&plan, &roster);
     warn_not_signed(&plan, keys.as_ref(), printer);
     printer.out(&report::render_plan_styled(
         &plan,
@@ -263,6 +268,7 @@ async fn apply_saved(
         stops: Some(stops),
         report: file,
         key_owner: account.key_owner.as_ref().map(|u| &u.id),
+        marker_keys: keys.as_ref(),
     };
     confirm_and_execute(a.yes, &run).await
 }
@@ -410,6 +416,9 @@ pub(super) struct Run<'a> {
     pub(super) report: Option<&'a ReportFile>,
     /// The user that owns the API key (never written, re-checked before deactivations).
     pub(super) key_owner: Option<&'a UserId>,
+    /// The run's marker keys, which the re-check before a deactivation verifies markers
+    /// with (`None` without `PAGERDUTY_MARKER_KEY`).
+    pub(super) marker_keys: Option<&'a MarkerKeys>,
 }
 
 /// Asks for confirmation unless `yes`, then applies (the report path was checked first).
@@ -475,6 +484,7 @@ pub(super) async fn execute(run: &Run<'_>) -> Ended {
         stops,
         report: file,
         key_owner,
+        marker_keys,
     } = *run;
     let opts = ApplyOptions {
         concurrency: cfg.pagerduty.concurrency,
@@ -482,6 +492,7 @@ pub(super) async fn execute(run: &Run<'_>) -> Ended {
         archive: archive.clone(),
         stop: stops.map_or_else(Stop::never, Stops::stop),
         key_owner: key_owner.cloned(),
+        marker_keys: marker_keys.cloned(),
     };
     let live = file.map(|f| LiveReport::start(f, plan, roster, printer));
     let before = client.stats();

@@ -335,7 +335,7 @@ pub async fn observe_and_plan_keyed(
         account.teams.len(),
         account.members.len()
     );
-    log_plan(&p);
+    log_plan(&p, roster);
     Ok(Planned {
         account,
         archive,
@@ -378,16 +378,18 @@ pub(super) async fn observe_for_saved(
     Ok(account)
 }
 
-/// Logs (at info, `-v`) the plan's counts.
-pub(super) fn log_plan(p: &Plan) {
+/// Logs (at info, `-v`) the plan's counts; the skipped count includes the export's rows
+/// skipped for HR problems (`roster`), as the plan's `Skipped (N)` does.
+pub(super) fn log_plan(p: &Plan, roster: &Roster) {
     use plan::ActionKind as K;
+    let skipped = p.skipped.len() + roster.invalid_rows();
     tracing::info!(
         create = p.count(K::Create),
         update = p.count(K::Update),
         deactivate = p.count(K::Deactivate),
         reactivate = p.count(K::Reactivate),
         delete = p.count(K::Delete),
-        skipped = p.skipped.len(),
+        skipped,
         unchanged = p.unchanged,
         "planned {} creates, {} updates, {} deactivations, {} reactivations, {} deletions; {} skipped, {} unchanged",
         p.count(K::Create),
@@ -395,7 +397,7 @@ pub(super) fn log_plan(p: &Plan) {
         p.count(K::Deactivate),
         p.count(K::Reactivate),
         p.count(K::Delete),
-        p.skipped.len(),
+        skipped,
         p.unchanged
     );
 }
@@ -410,6 +412,7 @@ pub(super) fn refusal(p: &Plan, cfg: &Config, flags: SafetyFlags) -> Option<Fail
         allow_deletions: flags.allow_deletions,
         allow_probable_duplicates: flags.allow_probable_duplicates,
         allow_rekeys: flags.allow_rekeys,
+        allow_new_marker_key: flags.allow_new_marker_key,
     };
     let problems = safety::check(p, &SafetyPolicy::from_config(cfg), overrides);
     (!problems.is_empty()).then(|| {

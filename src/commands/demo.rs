@@ -86,6 +86,8 @@ pub(super) async fn run(a: DemoArgs, printer: &Printer) -> Result<Exit, Failure>
         stops: None,
         report: None,
         key_owner: planned.account.key_owner.as_ref().map(|u| &u.id),
+        // The demo plans without marker keys (observe_and_plan), and re-checks as it planned.
+        marker_keys: None,
     };
     let ended = execute(&run).await;
     write_report(file.as_ref(), &ended.report)?;

@@ -63,7 +63,7 @@ pub(super) async fn run(a: PlanArgs, printer: &Printer) -> Result<Exit, Failure>
             hr_sha256: file_sha256(&a.inputs.hr)?,
         };
         let created_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let saved = SavedPlan::new(
+        let mut saved = SavedPlan::new(
             planned.plan.clone(),
             &planned.account.users,
             &planned.account.members,
@@ -71,6 +71,7 @@ pub(super) async fn run(a: PlanArgs, printer: &Printer) -> Result<Exit, Failure>
             created_at,
             &planned.account.oncall,
         );
+        saved.hr_problems = roster.problems.clone();
         saved.write(saved_path)?;
         printer.err(&format!(
             "Saved the plan to {}. To apply exactly these actions: {}",
@@ -154,6 +155,9 @@ fn apply_command(a: &PlanArgs, saved: &Path) -> String {
     }
     if a.safety.allow_oncall_gaps {
         words.push(crate::oncall::ALLOW_FLAG.into());
+    }
+    if a.safety.allow_new_marker_key {
+        words.push("--allow-new-marker-key".into());
     }
     words.push("--yes".into());
     words

@@ -103,7 +103,9 @@ impl Employee {
 }
 
 /// Kinds of row problems, for counting and tests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemKind {
     /// The employee ID cell is empty.
@@ -149,7 +151,7 @@ impl fmt::Display for ProblemKind {
 }
 
 /// A row that failed validation; it is skipped and its identity protected.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RowProblem {
     /// 1-based line where the row starts.
     pub line: u64,

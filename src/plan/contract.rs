@@ -453,6 +453,20 @@ pub struct Plan {
     /// Past termination dates on rows the status calls active, by HR line.
     #[serde(default)]
     pub conflicts: Vec<DateConflict>,
+    /// With marker keys: how the account's signed markers verified (`None` without a key).
+    /// Signed markers of which none verifies mean a wrong key, which refuses the run
+    /// ([`crate::plan::safety::check`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marker_signatures: Option<MarkerSignatures>,
+}
+
+/// How the markers that carry a `sig` verified with the run's marker keys.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarkerSignatures {
+    /// Readable markers carrying a `sig`.
+    pub signed: usize,
+    /// Of those, markers whose `sig` verifies with the current or the previous key.
+    pub verified: usize,
 }
 
 impl Plan {

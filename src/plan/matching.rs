@@ -16,9 +16,9 @@
 //! claimed employee ID still blocks a duplicate create). A trusted marker that is unsigned
 //! or signed with the previous key is to be signed again ([`Index::resign`]).
 
-use super::Inputs;
 use super::dated::{self, Standing};
 use super::skip::SkipCause;
+use super::{Inputs, MarkerSignatures};
 use crate::email::Email;
 use crate::hr::Employee;
 use crate::ids::{EmployeeId, UserId};
@@ -80,6 +80,8 @@ pub(super) struct Index<'a> {
     notes: Vec<String>,
     /// Users whose trusted marker is to be signed again, and why.
     resign: BTreeMap<UserId, Resign>,
+    /// With marker keys: how the signed markers verified.
+    signatures: Option<MarkerSignatures>,
 }
 
 /// What matching found for one employee.
@@ -117,11 +119,18 @@ impl<'a> Index<'a> {
             claims: HashMap::new(),
             notes: Vec::new(),
             resign: BTreeMap::new(),
+            signatures: inp.marker_keys.map(|_| MarkerSignatures::default()),
         };
         let trust = inp.marker_keys.map(|keys| Trust::new(inp, keys));
         for u in users {
             let mut p = marker::parse(u.description.as_deref());
             if let (Some(trust), MarkerState::Valid(m)) = (&trust, &p.marker) {
+                if let (Some(count), Some(sig)) = (&mut ix.signatures, p.sig.as_deref()) {
+                    count.signed += 1;
+                    if trust.keys.check(m, Some(sig)) != Verdict::Failed {
+                        count.verified += 1;
+                    }
+                }
                 match trust.check(u, m, p.sig.as_deref()) {
                     Ok(None) => {}
                     Ok(Some(why)) => {
@@ -184,6 +193,11 @@ impl<'a> Index<'a> {
     /// The notes about unreadable markers, in listing order.
     pub(super) fn notes(&self) -> &[String] {
         &self.notes
+    }
+
+    /// With marker keys, how the account's signed markers verified.
+    pub(super) fn signatures(&self) -> Option<MarkerSignatures> {
+        self.signatures
     }
 
     /// The users whose trusted marker is to be signed again with the current key, and why.

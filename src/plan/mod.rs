@@ -98,7 +98,8 @@ mod skip;
 
 pub use contract::{
     Action, ActionKind, Change, DateConflict, Field, Guard, LicenseLabel, LicenseShortfall,
-    Pending, Plan, Population, ProbableDuplicate, RoleSource, Step, TeamSource, TeamsChange,
+    MarkerSignatures, Pending, Plan, Population, ProbableDuplicate, RoleSource, Step, TeamSource,
+    TeamsChange,
 };
 pub use policy::{Policy, SafetyPolicy};
 pub use preconditions::check_rules_offline;
@@ -224,6 +225,7 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
             path.display()
         ));
     }
+    t.out.marker_signatures = index.signatures();
     skip_duplicate_markers(&index, &mut t);
     for (e, found) in inp.roster.employees.iter().zip(found) {
         employees::plan_employee(&mut cx, &index, e, found, &mut t);

@@ -24,6 +24,9 @@ pub struct Overrides {
     pub allow_probable_duplicates: Option<usize>,
     /// `--allow-rekeys N`: both re-key caps become N for this run.
     pub allow_rekeys: Option<usize>,
+    /// `--allow-new-marker-key`: signed markers of which none verifies do not refuse the run
+    /// (a rotation whose previous key is lost).
+    pub allow_new_marker_key: bool,
 }
 
 /// How many examples a refusal lists.
@@ -167,6 +170,7 @@ pub fn check(plan: &Plan, safety: &SafetyPolicy, overrides: Overrides) -> Vec<St
             overrides.allow_rekeys,
         ),
     );
+    out.extend(wrong_marker_key(plan, overrides));
     out.extend(probable_duplicates(plan, safety, overrides));
     out.extend(identity_drift(plan, safety));
     out.extend(plan.license_shortfalls.iter().map(license_words));
@@ -184,6 +188,22 @@ pub fn check(plan: &Plan, safety: &SafetyPolicy, overrides: Overrides) -> Vec<St
         }
     }
     out
+}
+
+/// The refusal when the account has signed markers and none of them verifies with the run's
+/// keys: the key is then almost certainly not the one that signed them (a typo, another
+/// account's secret), and such a run would treat every marker as forged and rewrite them
+/// all under that key. A real rotation passes the old key in `PAGERDUTY_MARKER_KEY_PREVIOUS`;
+/// `--allow-new-marker-key` is for one whose old key is lost.
+fn wrong_marker_key(plan: &Plan, overrides: Overrides) -> Option<String> {
+    let s = plan.marker_signatures?;
+    if s.signed == 0 || s.verified > 0 || overrides.allow_new_marker_key {
+        return None;
+    }
+    Some(format!(
+        "none of the {} signed ownership markers in PagerDuty verifies with PAGERDUTY_MARKER_KEY (or PAGERDUTY_MARKER_KEY_PREVIOUS): the key is probably wrong. Check that it is the secret the earlier runs used (compare `printf %s \"$PAGERDUTY_MARKER_KEY\" | sha256sum` on both sides); when rotating, set the old key in PAGERDUTY_MARKER_KEY_PREVIOUS; only if the old key is lost, rerun with --allow-new-marker-key (every signed marker is then treated as unreadable: matched by email and rewritten under the new key)",
+        s.signed
+    ))
 }
 
 /// The refusal for more probable duplicates than allowed, with the first examples.

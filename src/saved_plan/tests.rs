@@ -51,6 +51,7 @@ fn saved(plan: Plan, users: &[User], members: &BTreeMap<TeamId, Vec<TeamMember>>
         oncall_as_of: None,
         oncall_lookahead_days: None,
         plan,
+        hr_problems: Vec::new(),
     }
 }
 

@@ -232,3 +232,85 @@ fn empty_or_short_keys_are_usage_errors_and_doctor_says_whether_markers_are_sign
         .expect_code(0)
         .expect_stdout(&["Note: the markers this plan writes are not signed"]);
 }
+
+/// README § Marker integrity: a forged `suspended` record "restores nothing … and the
+/// marker is rewritten". A suspended leaver who edits their own signed marker (keeping the
+/// old `sig`) is planned as a deactivation matched by email; the re-check before it reads
+/// the marker with the same keys, so the deactivation goes ahead and rewrites the marker,
+/// and the next plan is empty (no skip, no endless loop).
+#[test]
+fn a_suspended_leaver_who_edits_their_signed_marker_gets_it_rewritten() {
+    let mut people = workforce(1000, 3);
+    let ws = Workspace::new(&safety_config(), &csv(&people));
+    let sim = Sim::start(base_seed());
+    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY)).expect_code(0);
+    people[1].status = "Terminated";
+    ws.write_hr(&csv(&people));
+    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY))
+        .expect_code(0)
+        .expect_stdout(&["1 deactivated"]);
+    let leaver = sim.user("person1001@example.com");
+    let signed = leaver.description.clone().unwrap();
+    assert!(signed.contains(r#""role":"limited_user""#), "{signed}");
+    let forged = signed.replace(r#""role":"limited_user""#, r#""role":"admin""#);
+    sim.put_user(leaver.id.as_str(), json!({ "description": forged }));
+    assert_eq!(verdict(&sim, "person1001@example.com"), Verdict::Failed);
+
+    let run = keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY));
+    run.expect_code(0).expect_stdout(&["1 deactivated"]);
+    assert!(!run.stdout.contains("re-check"), "{run:?}");
+    assert_eq!(verdict(&sim, "person1001@example.com"), Verdict::Current);
+    let m = e2e::marker_of(sim.user("person1001@example.com").description.as_deref());
+    let restores = m.suspended.expect("still suspended").role;
+    assert_ne!(restores.to_string(), "admin");
+    keyed(
+        &sim,
+        &ws,
+        "plan",
+        &["--detailed-exitcode"],
+        Some(MARKER_KEY),
+    )
+    .expect_code(0)
+    .expect_stdout(&["No changes."]);
+}
+
+/// A wrong `PAGERDUTY_MARKER_KEY` (none of the account's signed markers verifies) refuses
+/// `plan` and `apply` before any write, saying the key is probably wrong; a rotation with
+/// `PAGERDUTY_MARKER_KEY_PREVIOUS` proceeds, and `--allow-new-marker-key` overrides.
+#[test]
+fn a_wrong_marker_key_is_refused_before_any_write() {
+    const OTHER: &str = "another-marker-key-entirely-1a2b3c4d5e6f7";
+    let mut people = workforce(1000, 4);
+    let ws = Workspace::new(&safety_config(), &csv(&people));
+    let sim = Sim::start(base_seed());
+    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY)).expect_code(0);
+    people[0].title = "Lead".into();
+    ws.write_hr(&csv(&people));
+    let writes = sim.writes().len();
+    for cmd in ["plan", "apply"] {
+        let run = keyed(&sim, &ws, cmd, &[], Some(OTHER));
+        run.expect_code(3).expect_stderr(&[
+            "none of the 4 signed ownership markers in PagerDuty verifies with PAGERDUTY_MARKER_KEY",
+            "the key is probably wrong",
+            "--allow-new-marker-key",
+        ]);
+        assert!(!run.stderr.contains(OTHER), "{run:?}");
+    }
+    assert_eq!(sim.writes().len(), writes, "nothing was written");
+    // A rotation: the old key as the previous one.
+    let mut c = assert_cmd::Command::cargo_bin("hr2pagerduty").unwrap();
+    c.args(["--no-progress", "plan"])
+        .args(ws.inputs())
+        .env("PAGERDUTY_API_URL", sim.url())
+        .env("PAGERDUTY_API_KEY", KEY)
+        .env("PAGERDUTY_MARKER_KEY", OTHER)
+        .env("PAGERDUTY_MARKER_KEY_PREVIOUS", MARKER_KEY)
+        .env_remove("RUST_LOG")
+        .env("XDG_STATE_HOME", e2e::state_home());
+    Run::from_output(c.output().unwrap())
+        .expect_code(0)
+        .expect_stdout(&["re-sign marker"]);
+    // The override: the run goes on, matching by email and re-signing under the new key.
+    keyed(&sim, &ws, "apply", &["--allow-new-marker-key"], Some(OTHER)).expect_code(0);
+    assert_ne!(sim.writes().len(), writes);
+}

@@ -321,3 +321,69 @@ fn plan_out_to_a_missing_directory_is_refused_before_listing() {
         )]);
     assert_eq!(sim.requests().len(), before, "PagerDuty was listed first");
 }
+
+/// The export's rows skipped for HR problems are kept in the saved plan, and `apply --plan`
+/// (without `--hr`) lists and counts them exactly as `apply --hr` does, instead of saying
+/// that PagerDuty matches the export.
+#[test]
+fn a_saved_plan_keeps_the_rows_skipped_for_hr_problems() {
+    let people = workforce(1000, 25);
+    let ws = Workspace::new(&safety_config(), &csv(&people));
+    let sim = sim_in_sync(base_seed(), &ws.config, &csv(&people));
+    let mut hr = csv(&people);
+    hr.extend_from_slice(
+        b"2001,bad address@example.com,Given2001,Family2001,Active,Support,Agent,Etc/UTC,2020-01-01,\n",
+    );
+    ws.write_hr(&hr);
+    let out = ws.path("saved.json");
+    let planned = plan(&sim, &ws, &["--out", out.to_str().unwrap()]);
+    planned
+        .expect_code(0)
+        .expect_stdout(&["Skipped (1):", "HR line 27"]);
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(
+        saved["hr_problems"].as_array().map(Vec::len),
+        Some(1),
+        "{saved}"
+    );
+    assert_eq!(saved["hr_problems"][0]["line"], 27, "{saved}");
+    // The older layout (no hr_problems) still loads.
+    let mut old = saved.clone();
+    old.as_object_mut().unwrap().remove("hr_problems");
+    let old_path = ws.path("old.json");
+    std::fs::write(&old_path, old.to_string()).unwrap();
+    apply_saved(&sim, &ws, &old_path, &[]).expect_code(0);
+
+    let report_hr = ws.path("hr-report.json");
+    let with_hr = apply(&sim, &ws, &["--report", report_hr.to_str().unwrap()]);
+    with_hr.expect_code(0);
+    let report_saved = ws.path("saved-report.json");
+    let from_saved = apply_saved(
+        &sim,
+        &ws,
+        &out,
+        &["--report", report_saved.to_str().unwrap()],
+    );
+    from_saved
+        .expect_code(0)
+        .expect_stdout(&["Skipped (1):", "HR line 27"]);
+    assert!(
+        !from_saved
+            .stdout
+            .contains("PagerDuty matches the HR export"),
+        "{from_saved:?}"
+    );
+    assert_eq!(from_saved.stdout, with_hr.stdout);
+    let summary = |p: &std::path::Path| {
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+        v["summary"]["skipped"].clone()
+    };
+    assert_eq!(summary(&report_saved), json!(1));
+    assert_eq!(summary(&report_saved), summary(&report_hr));
+    // The -v log line counts them too, as `Skipped (1)` does.
+    plan(&sim, &ws, &["-v"]).expect_stderr(&["0 deletions; 1 skipped, 25 unchanged"]);
+    apply_saved(&sim, &ws, &out, &["-v"])
+        .expect_code(0)
+        .expect_stderr(&["0 deletions; 1 skipped, 25 unchanged"]);
+    assert_eq!(sim.handle.write_count(), 0);
+}

@@ -129,6 +129,7 @@ fn run_once(world: &World, sim: &Sim, client: &Client) -> RunResult {
             concurrency: cfg.pagerduty.concurrency,
             protected: cfg.lifecycle.protected.clone(),
             stop: apply::Stop::never(),
+            marker_keys: None,
             archive: planned.archive.clone(),
             key_owner: planned.account.key_owner.as_ref().map(|u| u.id.clone()),
         };

@@ -157,6 +157,7 @@ fn opts(cfg: &Config) -> ApplyOptions {
         protected: cfg.lifecycle.protected.clone(),
         archive: std::sync::Arc::new(hr2pagerduty::archive::Archive::default()),
         stop: apply::Stop::never(),
+        marker_keys: None,
         key_owner: None,
     }
 }

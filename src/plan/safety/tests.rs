@@ -470,3 +470,32 @@ fn blocked_deactivations_and_deletions_are_not_counted_by_their_caps() {
     let r = check(&one, &s, Overrides::default());
     assert!(r[0].starts_with("2 deactivations exceed"), "{r:?}");
 }
+
+#[test]
+fn signed_markers_none_of_which_verifies_refuse_the_run_unless_allowed() {
+    use crate::plan::MarkerSignatures;
+    let safety = SafetyPolicy::default();
+    let with = |signed, verified| Plan {
+        marker_signatures: Some(MarkerSignatures { signed, verified }),
+        ..Plan::default()
+    };
+    let refused = check(&with(11, 0), &safety, Overrides::default());
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(
+        refused[0].starts_with("none of the 11 signed ownership markers in PagerDuty verifies")
+            && refused[0].contains("the key is probably wrong")
+            && refused[0].contains("PAGERDUTY_MARKER_KEY_PREVIOUS")
+            && refused[0].contains("--allow-new-marker-key"),
+        "{refused:?}"
+    );
+    let allowed = Overrides {
+        allow_new_marker_key: true,
+        ..Overrides::default()
+    };
+    assert!(check(&with(11, 0), &safety, allowed).is_empty());
+    // One marker that verifies shows the key is right (the others are forged or edited).
+    assert!(check(&with(11, 1), &safety, Overrides::default()).is_empty());
+    // Nothing signed yet (the migration run), or no key at all: nothing to compare.
+    assert!(check(&with(0, 0), &safety, Overrides::default()).is_empty());
+    assert!(check(&Plan::default(), &safety, Overrides::default()).is_empty());
+}
