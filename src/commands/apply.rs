@@ -418,8 +418,8 @@ async fn confirm_and_execute(yes: bool, run: &Run<'_>) -> Result<Ended, Failure>
             return Ok(true);
         }
         // The answer is read on a blocking thread, so that a signal still ends the run.
-        prompt(run.printer, run.plan.invitations());
-        tokio::task::spawn_blocking(read_yes)
+        let tty = prompt(run.printer, run.plan.invitations());
+        tokio::task::spawn_blocking(move || read_yes(tty))
             .await
             .map_err(|e| Failure::Failed(format!("the prompt failed: {e}")))?
     };

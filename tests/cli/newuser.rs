@@ -125,6 +125,58 @@ fn apply_asks_on_the_terminal_when_stdout_goes_to_a_log() {
     assert!(!sim.writes().is_empty(), "the typed yes applied nothing");
 }
 
+#[test]
+fn apply_asks_on_the_controlling_terminal_when_stderr_goes_to_a_file() {
+    // `apply 2>err.txt` (or `> log 2>&1`) typed at a terminal: stdin is the terminal,
+    // stderr is not, so the question goes to /dev/tty, and the answer is read there.
+    use std::os::unix::process::CommandExt;
+    let sim = Sim::start(demo_seed());
+    let dir = tempfile::tempdir().unwrap();
+    let (log, err) = (dir.path().join("log"), dir.path().join("err.txt"));
+    let (master, slave) = pty();
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&slave)
+        .expect("the pty's slave side");
+    let mut args = inputs("apply", &demo_config(), &demo_hr());
+    args.push("--no-progress".into());
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"));
+    cmd.args(&args)
+        .env("PAGERDUTY_API_URL", sim.url())
+        .env("PAGERDUTY_API_KEY", KEY)
+        .env_remove("RUST_LOG")
+        .env("XDG_STATE_HOME", state_home())
+        .stdin(Stdio::from(tty))
+        .stderr(Stdio::from(std::fs::File::create(&err).unwrap()))
+        .stdout(Stdio::from(std::fs::File::create(&log).unwrap()));
+    // SAFETY: setsid and TIOCSCTTY are async-signal-safe system calls: the child gets a
+    // session of its own whose controlling terminal is the pty on its stdin.
+    unsafe {
+        cmd.pre_exec(|| {
+            rustix::process::setsid()?;
+            rustix::process::ioctl_tiocsctty(std::io::stdin())?;
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().expect("the binary runs");
+    let mut input = master.try_clone().unwrap();
+    let shown = watch(master);
+    let seen = wait_for(&shown, "Enter a value: ", &mut child);
+    assert!(seen.contains("Do you want to perform these actions?"), "{seen}");
+    input.write_all(b"yes\n").unwrap();
+    let status = child.wait().expect("the binary ends");
+    let errors = std::fs::read_to_string(&err).unwrap();
+    assert_eq!(status.code(), Some(0), "terminal: {seen}; stderr: {errors}");
+    assert!(
+        !errors.contains("Enter a value") && !errors.contains("Do you want"),
+        "the prompt went to the stderr file: {errors}"
+    );
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("Apply complete!"), "{logged}");
+    assert!(!sim.writes().is_empty(), "the typed yes applied nothing");
+}
+
 // ---- The API URL ---------------------------------------------------------------------------
 
 #[test]
