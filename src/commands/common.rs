@@ -100,6 +100,9 @@ pub(super) fn settings(cfg: &Config, flags: &cli::Connection) -> Result<Connecti
         Some(_) => None,
         None => std::env::var(ENV_API_KEY).ok(),
     };
+    if let Some(k) = &env_key {
+        crate::config::check_key_text(k.trim(), ENV_API_KEY).map_err(Failure::Usage)?;
+    }
     let key = file_key
         .as_ref()
         .map(|k| k.expose_secret())
