@@ -28,7 +28,9 @@
 //!   re-check `GET`, the marker `PUT`, one `DELETE` per team and the role `PUT`, or one `PUT`
 //!   when there is no team; reactivate: the role `PUT`, one membership per team, the marker
 //!   `PUT`, or one `PUT` when there is no team), and the requests of listing and planning
-//!   (pages, team members, the on-call look-ups for the planned deactivations).
+//!   (pages, team members, the on-call look-ups for the planned deactivations). The bench
+//!   takes no apply lock, so the `apply` command's one `GET /users?limit=1` naming the
+//!   account for it is in none of these figures (one request more per run).
 
 use hr2pagerduty::apply::{self, ApplyOptions, OutcomeStatus, Stop};
 use hr2pagerduty::cli::SafetyFlags;

@@ -117,6 +117,11 @@ id_type!(
     /// ownership marker ([`crate::marker`]).
     EmployeeId
 );
+
+/// Longest employee ID, in characters: it is recorded in every marker and echoed in every
+/// message about the employee. The HR reader refuses a longer one as a row problem, and a
+/// marker read from PagerDuty naming a longer one is invalid ([`crate::marker`]).
+pub const MAX_EMPLOYEE_ID_LEN: usize = 100;
 id_type!(
     /// A PagerDuty escalation policy ID (`EscalationPolicy.id`).
     EscalationPolicyId

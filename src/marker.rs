@@ -44,7 +44,8 @@
 //! [`MarkerState::Invalid`]: the run reports it, ignores the marker, and matches that user by
 //! email only.
 
-use crate::ids::{EmployeeId, TeamId, UserId};
+use crate::ids::{EmployeeId, MAX_EMPLOYEE_ID_LEN, TeamId, UserId};
+use crate::quote::quoted;
 use crate::vocab::{Role, TeamRole};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -174,7 +175,8 @@ fn parse_line(line: &str) -> MarkerState {
     let (version, json) = rest.split_once(' ').unwrap_or((rest, ""));
     if version != VERSION {
         return MarkerState::Invalid(format!(
-            "marker version {version:?} is not {VERSION:?} (written by another hr2pagerduty version?)"
+            "marker version {} is not {VERSION:?} (written by another hr2pagerduty version?)",
+            quoted(version)
         ));
     }
     let json = json.trim();
@@ -191,11 +193,18 @@ fn parse_line(line: &str) -> MarkerState {
         {
             MarkerState::Invalid("marker has an empty employee_id".into())
         }
+        Ok(Marker {
+            employee_id: Some(id),
+            ..
+        }) if id.as_str().chars().count() > MAX_EMPLOYEE_ID_LEN => MarkerState::Invalid(format!(
+            "marker's employee_id {} is longer than {MAX_EMPLOYEE_ID_LEN} characters",
+            quoted(id.as_str())
+        )),
         Ok(m) if m.employee_id.is_none() && m.suspended.is_none() => {
             MarkerState::Invalid("marker names no employee_id and records no suspension".into())
         }
         Ok(m) => MarkerState::Valid(m),
-        Err(e) => MarkerState::Invalid(format!("marker is not valid: {e}")),
+        Err(e) => MarkerState::Invalid(format!("marker is not valid: {}", bounded(&e.to_string()))),
     }
 }
 
@@ -239,7 +248,7 @@ pub fn claimed_employee_id(description: Option<&str>) -> Option<EmployeeId> {
                 && let Some(id) = v.get("employee_id").and_then(|x| x.as_str())
             {
                 return Some(id.trim().to_string())
-                    .filter(|s| !s.is_empty())
+                    .filter(|s| plausible_id(s))
                     .map(EmployeeId::new);
             }
             let key = "\"employee_id\"";
@@ -251,9 +260,25 @@ pub fn claimed_employee_id(description: Option<&str>) -> Option<EmployeeId> {
                 .strip_prefix('"')?;
             let id = &rest[..rest.find('"')?];
             Some(id.trim().to_string())
-                .filter(|s| !s.is_empty())
+                .filter(|s| plausible_id(s))
                 .map(EmployeeId::new)
         })
+}
+
+/// An employee ID a marker may name: not empty, and no longer than the HR side allows
+/// ([`MAX_EMPLOYEE_ID_LEN`]), so no employee of an export can own a longer one.
+fn plausible_id(id: &str) -> bool {
+    !id.is_empty() && id.chars().count() <= MAX_EMPLOYEE_ID_LEN
+}
+
+/// `text` (a parser's message, which may quote what it read: serde's "invalid type" names
+/// the value) as it is when short, else [`quoted`] at a bounded length.
+fn bounded(text: &str) -> String {
+    if text.chars().count() <= crate::quote::QUOTE_CHARS {
+        text.to_string()
+    } else {
+        quoted(text)
+    }
 }
 
 /// The marker line for `marker`, without a newline. Deterministic: the same marker always
@@ -318,6 +343,38 @@ mod tests {
                 from_archive: None,
             }),
         }
+    }
+
+    #[test]
+    fn an_employee_id_longer_than_hr_allows_is_invalid_and_quoted_short() {
+        let at_limit = "7".repeat(MAX_EMPLOYEE_ID_LEN);
+        let line = |id: &str| {
+            format!(
+                "{PREFIX}{VERSION} {}",
+                serde_json::json!({ "employee_id": id })
+            )
+        };
+        assert!(matches!(
+            parse(Some(&line(&at_limit))).marker,
+            MarkerState::Valid(_)
+        ));
+        let huge = "7".repeat(3_000_000);
+        let MarkerState::Invalid(why) = parse(Some(&line(&huge))).marker else {
+            panic!("a 3,000,000-character ID is not a valid marker")
+        };
+        assert!(why.len() < 300, "{} characters", why.len());
+        assert!(why.contains("(3000000 characters)"), "{why}");
+        assert!(why.ends_with("is longer than 100 characters"), "{why}");
+        // Nor does it claim that employee, read leniently.
+        assert_eq!(claimed_employee_id(Some(&line(&huge))), None);
+        let broken = format!("{PREFIX}{VERSION} {{\"employee_id\":\"{huge}");
+        assert_eq!(claimed_employee_id(Some(&broken)), None);
+        // A parser's message that quotes the value is cut too.
+        let typed = format!("{PREFIX}{VERSION} {{\"employee_id\":7,\"suspended\":\"{huge}\"}}");
+        let MarkerState::Invalid(why) = parse(Some(&typed)).marker else {
+            panic!("not a marker")
+        };
+        assert!(why.len() < 300, "{} characters", why.len());
     }
 
     #[test]

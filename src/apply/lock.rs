@@ -1,8 +1,11 @@
 //! The apply lock: one `apply` at a time per PagerDuty account.
 //!
-//! The lock is a file named after a fingerprint of the API URL and key (never the key
-//! itself), so it belongs to the account, not to a configuration: by default it lives in
-//! one machine-wide place per OS user ([`default_lock_dir`]: `$STATE_DIRECTORY` under systemd, else `$XDG_STATE_HOME/hr2pagerduty`,
+//! The lock is a file named after a fingerprint of the account ([`account_of`]): the web
+//! host every user's `html_url` carries (`acme.pagerduty.com`), read before the lock is
+//! taken, or a normalised API URL when the account has no user to show it. So it belongs to
+//! the account, not to a URL as written, a key or a configuration: by default it lives in
+//! one machine-wide place per OS user ([`default_lock_dir`]: `$STATE_DIRECTORY` under systemd, else
+//! `$XDG_STATE_HOME/hr2pagerduty`,
 //! else `~/.local/state/hr2pagerduty`), so two configurations for one account on one
 //! machine exclude each other, and no lock file lands in the configuration's folder;
 //! `[safety] lock_dir` replaces that directory (a directory shared by several users or
@@ -125,9 +128,55 @@ pub fn create_lock_dir(dir: &Path) -> Result<(), LockError> {
     })
 }
 
-/// The lock file's path in `dir` for the account behind `api_url` and `key`.
-pub fn lock_path(dir: &Path, api_url: &str, key: &str) -> PathBuf {
-    let digest = sha256_hex(format!("{api_url}\n{key}").as_bytes());
+/// The account an apply works on, as the lock names it: `web HOST` for the lower-cased host
+/// of `html_url` (any user's web URL, e.g. `https://acme.pagerduty.com/users/PXXXXXX`,
+/// `OpenAPI components.schemas.User.html_url`; every user of one account shares it, whatever
+/// key or API URL reached it), else `api URL` for [`normalise_api_url`] of `api_url` (an
+/// account with no user to show, or a user without a parsable `html_url`).
+pub fn account_of(html_url: Option<&str>, api_url: &str) -> String {
+    let web = html_url
+        .and_then(|u| reqwest::Url::parse(u).ok())
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+    match web {
+        Some(host) => format!("web {host}"),
+        None => format!("api {}", normalise_api_url(api_url)),
+    }
+}
+
+/// `api_url` as one account's address: scheme, lower-cased host (`localhost`, `127.0.0.1`
+/// and `::1` made one: `localhost`), port (the scheme's default when none is written) and
+/// path without a trailing slash. Text that is not a URL is kept, without trailing slashes.
+pub fn normalise_api_url(api_url: &str) -> String {
+    let Ok(url) = reqwest::Url::parse(api_url.trim()) else {
+        return api_url.trim().trim_end_matches('/').to_string();
+    };
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    let loopback = host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    let host = if loopback {
+        "localhost".to_string()
+    } else {
+        host
+    };
+    let port = url
+        .port_or_known_default()
+        .map(|p| format!(":{p}"))
+        .unwrap_or_default();
+    format!(
+        "{}://{host}{port}{}",
+        url.scheme(),
+        url.path().trim_end_matches('/')
+    )
+}
+
+/// The lock file's path in `dir` for `account` ([`account_of`]): a SHA-256 fingerprint of
+/// it, so the name holds neither a key (none goes into it) nor a host.
+pub fn lock_path(dir: &Path, account: &str) -> PathBuf {
+    let digest = sha256_hex(account.as_bytes());
     dir.join(format!("hr2pagerduty-{}.lock", &digest[..16]))
 }
 
@@ -256,7 +305,7 @@ mod tests {
     #[test]
     fn second_holder_is_refused_with_pid_and_age_and_drop_releases() {
         let dir = tempfile::tempdir().unwrap();
-        let path = lock_path(dir.path(), "http://127.0.0.1:1", "k");
+        let path = lock_path(dir.path(), &account_of(None, "http://127.0.0.1:1"));
         let first = ApplyLock::acquire(&path).unwrap();
         assert!(first.taken_over.is_none());
         let err = ApplyLock::acquire(&path).unwrap_err();
@@ -273,7 +322,7 @@ mod tests {
     #[test]
     fn a_file_left_by_a_dead_process_is_taken_over_and_reported() {
         let dir = tempfile::tempdir().unwrap();
-        let path = lock_path(dir.path(), "u", "k");
+        let path = lock_path(dir.path(), "web u.pagerduty.com");
         std::fs::write(&path, r#"{"pid":999999,"started":1000}"#).unwrap();
         let lock = ApplyLock::acquire(&path).unwrap();
         assert_eq!(
@@ -286,18 +335,46 @@ mod tests {
     }
 
     #[test]
-    fn the_file_name_hides_the_key() {
-        let p = lock_path(
-            Path::new("/tmp"),
-            "https://api.pagerduty.com",
-            "SECRETKEY123",
+    fn the_lock_is_the_accounts_whatever_the_url_as_written() {
+        let web = account_of(Some("https://Acme.PagerDuty.com/users/PXXXXXX"), "x");
+        assert_eq!(web, "web acme.pagerduty.com");
+        // Another API URL (or key) reaching the same account: the same lock.
+        assert_eq!(
+            account_of(
+                Some("https://acme.pagerduty.com/teams/P1"),
+                "http://other:1"
+            ),
+            web
         );
-        let name = p.file_name().unwrap().to_string_lossy().to_string();
-        assert!(!name.contains("SECRETKEY123"));
         assert_ne!(
-            p,
-            lock_path(Path::new("/tmp"), "https://api.pagerduty.com", "other")
+            account_of(Some("https://beta.pagerduty.com/users/P1"), "x"),
+            web
         );
+        // No user to show the account: the API URL, normalised.
+        let one = account_of(None, "http://127.0.0.1:8080/");
+        for same in [
+            "http://localhost:8080",
+            "http://LOCALHOST:8080//",
+            "http://[::1]:8080",
+        ] {
+            assert_eq!(account_of(None, same), one, "{same}");
+        }
+        assert_eq!(one, "api http://localhost:8080");
+        assert_ne!(account_of(None, "http://localhost:8081"), one);
+        assert_eq!(
+            normalise_api_url("https://API.pagerduty.com/"),
+            "https://api.pagerduty.com:443"
+        );
+        assert_eq!(
+            account_of(Some("not a url"), "https://api.pagerduty.com"),
+            "api https://api.pagerduty.com:443"
+        );
+        let name = lock_path(Path::new("/tmp"), &web)
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        assert!(!name.contains("acme"), "{name}");
         assert_eq!(age_text(Duration::from_secs(3723)), "1h 2m 3s");
     }
 }

@@ -41,7 +41,9 @@
 //! outcome was unknown, or PagerDuty answered "Email has already been taken") is adopted
 //! only when that user carries no marker or this employee's, and is neither the owner nor
 //! protected ([`adoption_refused`]); otherwise the action fails ([`Cause::NotAdopted`]).
-//! One person, one user.
+//! An adopted user is brought to the create's state ([`adoption_update`]: one `PUT` with
+//! the marker and the differing fields) before the create's team steps, and the outcome
+//! says it was adopted. One person, one user.
 //!
 //! An action that takes over an email another user gives up in the same run
 //! ([`Action::waits_for`]) runs in that user's group, after its action, and only when that
@@ -67,11 +69,11 @@ use crate::email::Email;
 use crate::ids::{EmployeeId, EscalationPolicyId, TeamId, UserId};
 use crate::marker::{self, MarkerState};
 use crate::oncall::Named;
-use crate::pagerduty::models::User;
 use crate::pagerduty::models::contact::{
     ContactMethodReference, ContactMethodType, NewNotificationRule, UserRecord,
 };
 use crate::pagerduty::models::oncall::TEAM_REMOVAL_BLOCKED;
+use crate::pagerduty::models::{NewUser, User, UserUpdate};
 use crate::pagerduty::{ApiError, Client};
 use crate::plan::ownership::untouchable;
 use crate::plan::{Action, ActionKind, Guard, Plan, Step};
@@ -169,6 +171,7 @@ fn unsent(a: &Action, status: OutcomeStatus, cause: Cause) -> Outcome {
         attempts: 0,
         steps_done: 0,
         http_status: None,
+        adopted: false,
     }
 }
 
@@ -186,7 +189,6 @@ pub async fn apply(
     progress: &Progress,
     on_outcome: &(dyn Fn(usize, &Outcome) + Sync),
 ) -> Vec<Outcome> {
-    let auth_stop = Arc::new(AtomicBool::new(false));
     // Deactivations and deletions first: the licences they release are counted as free for
     // the creates and role changes that follow (plan::LicenseShortfall).
     let (first, rest): (Vec<Vec<usize>>, Vec<Vec<usize>>) =
@@ -199,8 +201,39 @@ pub async fn apply(
             })
         });
     progress.stage("applying", Some(plan.actions.len() as u64));
+    // Once --max-runtime runs out, or a signal's grace period ends, the client sends no
+    // further request: a 429 pause or a retry's backoff ends at once (ApiError::Stopped).
+    let stop_sending = async {
+        let stop = &opts.stop;
+        if stop.halted_now().await != Halt::MaxRuntime {
+            stop.abandoned().await;
+        }
+        client.stop_sending();
+        std::future::pending::<()>().await;
+    };
+    let results = tokio::select! {
+        biased;
+        r = run_phases(client, plan, opts, progress, on_outcome, [first, rest]) => r,
+        () = stop_sending => unreachable!("pending once it has stopped the client"),
+    };
+    progress.finish();
+    let mut flat: Vec<(usize, Outcome)> = results.into_iter().flatten().collect();
+    flat.sort_by_key(|(i, _)| *i);
+    flat.into_iter().map(|(_, o)| o).collect()
+}
+
+/// The two phases of [`apply`] in turn, each group's outcomes with their plan indices.
+async fn run_phases(
+    client: &Client,
+    plan: &Plan,
+    opts: &ApplyOptions,
+    progress: &Progress,
+    on_outcome: &(dyn Fn(usize, &Outcome) + Sync),
+    phases: [Vec<Vec<usize>>; 2],
+) -> Vec<Vec<(usize, Outcome)>> {
+    let auth_stop = Arc::new(AtomicBool::new(false));
     let mut results: Vec<Vec<(usize, Outcome)>> = Vec::new();
-    for phase in [first, rest] {
+    for phase in phases {
         let done: Vec<Vec<(usize, Outcome)>> = futures::stream::iter(phase)
             .map(|idxs| {
                 let auth_stop = auth_stop.clone();
@@ -239,10 +272,7 @@ pub async fn apply(
             .await;
         results.extend(done);
     }
-    progress.finish();
-    let mut flat: Vec<(usize, Outcome)> = results.into_iter().flatten().collect();
-    flat.sort_by_key(|(i, _)| *i);
-    flat.into_iter().map(|(_, o)| o).collect()
+    results
 }
 
 /// [`run_action`] inside the action's tracing span, named `action`, whose fields every
@@ -307,6 +337,43 @@ pub fn adoption_refused(
     }
 }
 
+/// The partial update that brings `found`, a user a create adopted, to the create's state
+/// `n`: the fields that differ (name, role, time zone, job title), the licence the create
+/// names, and the description with the create's marker in place of any marker (the human
+/// text kept). The email is the one looked up.
+pub fn adoption_update(found: &User, n: &NewUser) -> UserUpdate {
+    let differs = |want: &Option<String>, have: &Option<String>| {
+        want.as_ref().filter(|w| Some(*w) != have.as_ref()).cloned()
+    };
+    // The create's marker line as the planner wrote it (signed when the run has a marker
+    // key, README.md § Marker integrity), after the found user's human text.
+    let line = n.description.as_deref().and_then(|d| {
+        d.lines()
+            .map(str::trim)
+            .find(|l| l.starts_with(marker::PREFIX))
+    });
+    let description = match (marker::parse(n.description.as_deref()).marker, line) {
+        (MarkerState::Valid(_), Some(line)) => {
+            let human = marker::parse(found.description.as_deref()).human;
+            Some(if human.is_empty() {
+                line.to_string()
+            } else {
+                format!("{human}\n{line}")
+            })
+        }
+        _ => n.description.clone(),
+    };
+    UserUpdate {
+        name: (n.name != found.name).then(|| n.name.clone()),
+        email: None,
+        role: n.role.clone().filter(|r| *r != found.role),
+        time_zone: differs(&n.time_zone, &found.time_zone),
+        job_title: differs(&n.job_title, &found.job_title),
+        description: differs(&description, &found.description),
+        license: n.license.clone(),
+    }
+}
+
 /// Why the re-read user no longer matches the guard, if it does not.
 ///
 /// A marker that names no employee (the suspension record of an offboarded unmanaged
@@ -364,6 +431,7 @@ async fn run_action(
         attempts: 0,
         steps_done: 0,
         http_status: None,
+        adopted: false,
     };
     let stop = &opts.stop;
     let interrupted = |o: &mut Outcome, abandoned: bool| {
@@ -372,6 +440,26 @@ async fn run_action(
             halt: stop.halted().unwrap_or(Halt::MaxRuntime),
             abandoned,
         });
+    };
+    // The client stopped sending (--max-runtime ran out, or a signal's grace period ended):
+    // an action that sent nothing was never started, any other is interrupted.
+    let stopped = |o: &mut Outcome, e: &ApiError| -> bool {
+        if !e.is_stopped() {
+            return false;
+        }
+        o.attempts += e.attempts();
+        let halt = stop.halted().unwrap_or(Halt::MaxRuntime);
+        if o.attempts == 0 && o.steps_done == 0 {
+            o.status = OutcomeStatus::NotStarted;
+            o.cause = Some(Cause::NotStarted(halt));
+        } else {
+            o.status = OutcomeStatus::Interrupted;
+            o.cause = Some(Cause::Interrupted {
+                halt,
+                abandoned: false,
+            });
+        }
+        true
     };
     let fail = |o: &mut Outcome, step: usize, e: ApiError, held_by: Option<HeldBy>| {
         // A 401 means the key itself is refused: every later request would be too. A 403
@@ -429,7 +517,9 @@ async fn run_action(
                 }
             }
             Err(e) => {
-                fail(&mut o, 0, e, None);
+                if !stopped(&mut o, &e) {
+                    fail(&mut o, 0, e, None);
+                }
                 return o;
             }
         }
@@ -526,7 +616,8 @@ async fn run_action(
                             )
                         })
                         .flatten();
-                    (s.attempts, Some((s.value.id, refused)))
+                    let found = s.recovered.then(|| s.value.clone());
+                    (s.attempts, Some((s.value.id, refused, found)))
                 }),
                 Step::UpdateUser(u) => match &o.user_id {
                     Some(id) => client.update_user(id, u).await.map(|s| (s.attempts, None)),
@@ -560,7 +651,7 @@ async fn run_action(
         match res {
             Ok((n, created)) => {
                 o.attempts += n;
-                if let Some((id, refused)) = created {
+                if let Some((id, refused, found)) = created {
                     if let Some(why) = refused {
                         // The email is held by a user that is not this employee's: one
                         // person, one user; nothing more is sent.
@@ -570,10 +661,34 @@ async fn run_action(
                         return o;
                     }
                     tracing::Span::current().record("pagerduty_user_id", id.as_str());
-                    o.user_id = Some(id);
+                    o.user_id = Some(id.clone());
+                    // An adopted user (found by email instead of created) is brought to the
+                    // create's state before its team steps: otherwise it would keep its
+                    // hand-made fields and no marker until the next night's plan.
+                    if let (Some(found), Step::CreateUser(n)) = (found, step) {
+                        let upd = adoption_update(&found, n);
+                        tracing::info!(user_id = %id, fields = ?upd, "create adopted the user holding its email");
+                        o.adopted = true;
+                        if !upd.is_empty() {
+                            let sent = unless_abandoned(stop, client.update_user(&id, &upd)).await;
+                            match sent {
+                                None => {
+                                    interrupted(&mut o, true);
+                                    return o;
+                                }
+                                Some(Ok(s)) => o.attempts += s.attempts,
+                                Some(Err(e)) if stopped(&mut o, &e) => return o,
+                                Some(Err(e)) => {
+                                    fail(&mut o, i, e, None);
+                                    return o;
+                                }
+                            }
+                        }
+                    }
                 }
                 o.steps_done += 1;
             }
+            Err(e) if stopped(&mut o, &e) => return o,
             Err(e) => {
                 tracing::info!(step = i + 1, error = %e, "action failed");
                 // A team that refuses to let the user go (e.g. "User cannot be removed as

@@ -7,9 +7,13 @@
 //! - once halted, no action starts (each is reported `not_started`);
 //! - halted by `--max-runtime`, an action in progress sends no further request either: the
 //!   request in flight finishes, then the action stops between two steps (`interrupted`);
+//!   the executor also stops the client ([`crate::pagerduty::Client::stop_sending`]), so a
+//!   request waiting for a 429 pause or a backoff is not sent (`interrupted`, or
+//!   `not_started` when its action had sent nothing);
 //! - halted by a signal, actions in progress go on until they end or until the sender says
 //!   *abandon* (the commands do after the grace period), which drops the request in flight
-//!   (`interrupted`; it may or may not have reached PagerDuty, as with a crash).
+//!   (`interrupted`; it may or may not have reached PagerDuty, as with a crash) and stops
+//!   the client as `--max-runtime` does.
 //!
 //! Every state an early stop leaves is one the next plan recognises and finishes (the step
 //! order of [`crate::plan`]).

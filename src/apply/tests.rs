@@ -45,6 +45,55 @@ fn a_found_user_is_adopted_only_without_a_marker_or_with_this_employees() {
 }
 
 #[test]
+fn an_adopted_user_gets_the_creates_fields_and_its_signed_marker_after_its_own_text() {
+    let keys = marker::MarkerKeys::new(
+        marker::MarkerKey::new("PAGERDUTY_MARKER_KEY", &"k".repeat(32)).unwrap(),
+        None,
+    );
+    let m = marker::Marker {
+        employee_id: Some(EmployeeId::new("1")),
+        suspended: None,
+    };
+    let n = NewUser {
+        kind: "user".into(),
+        name: "Ada Lovelace".into(),
+        email: "ada@example.com".into(),
+        role: Some(crate::vocab::Role::User),
+        time_zone: Some("Europe/London".into()),
+        job_title: None,
+        description: Some(marker::render_with("", &m, Some(&keys))),
+        color: None,
+        license: None,
+    };
+    let found = user("ada@example.com", "limited_user", Some("Made by hand"));
+    let upd = adoption_update(&found, &n);
+    assert_eq!(upd.name.as_deref(), Some("Ada Lovelace"));
+    assert_eq!(upd.role, Some(crate::vocab::Role::User));
+    assert_eq!(upd.email, None);
+    let description = upd.description.expect("the marker is written");
+    let parsed = marker::parse(Some(&description));
+    assert_eq!(parsed.human, "Made by hand");
+    assert_eq!(parsed.marker, MarkerState::Valid(m.clone()));
+    // Signed as the create would have written it, so the next run trusts it as is.
+    assert_eq!(
+        keys.check(&m, parsed.sig.as_deref()),
+        marker::Verdict::Current,
+        "{description}"
+    );
+    // A user already in the create's state is left as it is.
+    let mut same = found.clone();
+    same.name = n.name.clone();
+    same.role = crate::vocab::Role::User;
+    same.time_zone = n.time_zone.clone();
+    same.description = Some(description.clone());
+    assert!(
+        adoption_update(&same, &n).is_empty(),
+        "{:?}",
+        adoption_update(&same, &n)
+    );
+}
+
+#[test]
 fn an_action_waiting_for_an_email_runs_after_its_holders_action_in_one_group() {
     let action = |email: &str, user: Option<&str>, waits: Option<&str>| Action {
         kind: crate::plan::ActionKind::Update,

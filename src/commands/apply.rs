@@ -7,8 +7,8 @@
 use super::Failure;
 use super::common::{
     Ended, check_archive, check_report, client_from, finish_report, load_archive, log_config,
-    log_plan, log_requests, log_roster, marker_keys, observe_and_plan_keyed, prompt, read_yes,
-    refusal, report_file, settings, today, warn_archive, write_report,
+    log_plan, log_requests, log_roster, marker_keys, observe_and_plan_keyed, observe_for_saved,
+    prompt, read_yes, refusal, report_file, settings, today, warn_archive, write_report,
 };
 use super::live_report::{LiveReport, WRITE_EVERY};
 use super::stop::{self, Stops};
@@ -22,14 +22,13 @@ use crate::hr::{self, Roster};
 use crate::ids::UserId;
 use crate::marker::{self, MarkerKeys, MarkerState, Verdict};
 use crate::notify;
-use crate::observe::{Access, Needs, Observer, auth_hint};
+use crate::observe::{Access, Needs, ObserveError, auth_hint};
 use crate::pagerduty::Client;
 use crate::plan::{Plan, Step};
 use crate::printer::Printer;
 use crate::progress::Progress;
 use crate::report::{self, RunStatus, file::ReportFile};
 use crate::saved_plan::SavedPlan;
-use secrecy::ExposeSecret;
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::Path;
@@ -141,7 +140,7 @@ async fn apply_run(
     let keys = marker_keys()?;
     notify.api_url = s.api_url.clone();
     let client = client_from(&cfg, &s)?;
-    let _lock = take_lock(&cfg, &s, printer)?;
+    let _lock = stops.race(take_lock(&client, &cfg, &s, printer)).await?;
     let bar = printer.progress();
     let as_of = today(&cfg, a.as_of.as_of);
     let planned = stops
@@ -217,22 +216,15 @@ async fn apply_saved(
     notify.api_url = s.api_url.clone();
     saved.check_api_url(&s.api_url)?;
     let client = client_from(&cfg, &s)?;
-    let _lock = take_lock(&cfg, &s, printer)?;
+    let _lock = stops.race(take_lock(&client, &cfg, &s, printer)).await?;
     let bar = printer.progress();
-    let observer = Observer::new(&client, &bar, cfg.pagerduty.concurrency, &s.api_url)
-        .with_oncall_lookahead(cfg.lifecycle.oncall_lookahead_days);
-    let (account, key_owner) = stops
-        .race(async {
-            let mut account = observer.account_of(observer.users().await?);
-            let needs = Needs {
-                team_members: saved.teams_read.clone(),
-                license_holders: false,
-                oncall: saved.oncall_users(),
-            };
-            observer.complete(&mut account, &needs).await?;
-            let key_owner = observer.key_owner().await?;
-            Ok::<_, Failure>((account, key_owner))
-        })
+    let needs = Needs {
+        team_members: saved.teams_read.clone(),
+        license_holders: false,
+        oncall: saved.oncall_users(),
+    };
+    let account = stops
+        .race(observe_for_saved(&client, &cfg, &bar, &s.api_url, &needs))
         .await?;
     bar.finish();
     saved.check_account(&account.users, &account.members)?;
@@ -269,7 +261,7 @@ async fn apply_saved(
         printer,
         stops: Some(stops),
         report: file,
-        key_owner: key_owner.as_ref().map(|u| &u.id),
+        key_owner: account.key_owner.as_ref().map(|u| &u.id),
     };
     confirm_and_execute(a.yes, &run).await
 }
@@ -309,14 +301,26 @@ fn learn_notify(notify: &mut Notify, cfg: &Config) {
     }
 }
 
-/// Takes the apply lock for the account of `s`, in `[safety] lock_dir` or else the
-/// machine-wide default ([`lock::default_lock_dir`]), either created when missing (mode
-/// 0700), warning when it is taken over from a process that no longer holds it.
+/// Takes the apply lock for the account `client` reaches ([`lock::account_of`]: the web host
+/// of one user's `html_url`, read with one `GET /users?limit=1`, else the normalised API
+/// URL of `s`), in `[safety] lock_dir` or else the machine-wide default
+/// ([`lock::default_lock_dir`]), either created when missing (mode 0700), warning when it
+/// is taken over from a process that no longer holds it.
 ///
 /// # Errors
 /// [`Failure::Refused`] when another apply holds it, [`Failure::Usage`] when the lock file
-/// cannot be used or no default directory is known.
-fn take_lock(cfg: &Config, s: &Connection, printer: &Printer) -> Result<ApplyLock, Failure> {
+/// cannot be used or no default directory is known, [`Failure::Failed`] when the account
+/// cannot be read.
+async fn take_lock(
+    client: &Client,
+    cfg: &Config,
+    s: &Connection,
+    printer: &Printer,
+) -> Result<ApplyLock, Failure> {
+    let web = client
+        .account_web_url()
+        .await
+        .map_err(|e| Failure::from(ObserveError::from_api(e, &s.api_url)))?;
     let dir = match &cfg.safety.lock_dir {
         Some(d) => d.clone(),
         None => lock::default_lock_dir().ok_or_else(|| {
@@ -328,7 +332,7 @@ fn take_lock(cfg: &Config, s: &Connection, printer: &Printer) -> Result<ApplyLoc
     // A configured directory that does not exist yet is created like the default one (a
     // fresh volume, a first run), rather than refusing the run.
     lock::create_lock_dir(&dir).map_err(|e| Failure::Usage(e.to_string()))?;
-    let path = lock::lock_path(&dir, &s.api_url, s.api_key.expose_secret());
+    let path = lock::lock_path(&dir, &lock::account_of(web.as_deref(), &s.api_url));
     let lock = ApplyLock::acquire(&path).map_err(|e| match e {
         lock::LockError::Held { .. } => Failure::Refused(e.to_string()),
         lock::LockError::Io { .. } => Failure::Usage(e.to_string()),

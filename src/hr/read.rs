@@ -42,7 +42,8 @@ pub const MAX_EXPORT_BYTES: u64 = 256 * 1024 * 1024;
 
 pub use row::MAX_CELL_BYTES;
 
-/// The bytes of the export at `path`, at most [`MAX_EXPORT_BYTES`].
+/// The bytes of the export at `path`, at most [`MAX_EXPORT_BYTES`]: a larger file is
+/// refused by its size before it is read.
 ///
 /// # Errors
 /// [`HrError::Read`] when the file cannot be read, [`HrError::TooLarge`] above the limit.
@@ -53,6 +54,14 @@ pub fn read_export(path: &Path) -> Result<Vec<u8>, HrError> {
         source,
     };
     let file = std::fs::File::open(path).map_err(io)?;
+    // A regular file's size is known before a byte is read; the bounded read below still
+    // guards what has no size (a pipe) or grows while it is read.
+    if file.metadata().map_err(io)?.len() > MAX_EXPORT_BYTES {
+        return Err(HrError::TooLarge {
+            path: path.to_path_buf(),
+            limit: MAX_EXPORT_BYTES,
+        });
+    }
     let mut bytes = Vec::new();
     file.take(MAX_EXPORT_BYTES + 1)
         .read_to_end(&mut bytes)
@@ -237,5 +246,37 @@ mod tests {
         assert_eq!(starts("h,i\ra,b\rc,d\r"), [1, 2, 3]);
         assert_eq!(starts("h,i\na,b\rc,d\r\ne,f\n"), [1, 2, 3, 4]);
         assert_eq!(starts("h,i\r\"a\rx\",b\rc,d"), [1, 2, 4]);
+    }
+
+    /// Bytes this process has read so far (`rchar` of `/proc/self/io`, Linux).
+    #[cfg(target_os = "linux")]
+    fn bytes_read() -> u64 {
+        let io = std::fs::read_to_string("/proc/self/io").unwrap();
+        io.lines()
+            .find_map(|l| l.strip_prefix("rchar: "))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn an_export_over_the_limit_is_refused_by_its_size_before_it_is_read() {
+        use super::{HrError, read_export};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huge.csv");
+        // Sparse: 300 MB on paper, nothing on disk.
+        std::fs::File::create(&path)
+            .unwrap()
+            .set_len(300_000_000)
+            .unwrap();
+        let before = bytes_read();
+        let err = read_export(&path).unwrap_err();
+        let read = bytes_read() - before;
+        assert!(matches!(err, HrError::TooLarge { .. }), "{err}");
+        // Other tests of this process read too, but nowhere near the 256 MiB a read of
+        // this file would take.
+        assert!(read < 32 * 1024 * 1024, "{read} bytes read");
     }
 }

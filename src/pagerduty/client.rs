@@ -310,6 +310,28 @@ impl Client {
         Ok(Some(ex.decode::<UserEnvelope>()?.user))
     }
 
+    /// Stops this client and every clone of it from sending: from now on a request not yet
+    /// on the wire fails with [`ApiError::Stopped`], and a wait for a 429 pause, the
+    /// limiter or a retry's backoff ends at once; a request on the wire finishes. Called
+    /// when the run's `--max-runtime` runs out, or a signal's grace period ends.
+    pub fn stop_sending(&self) {
+        self.inner.stop_sending();
+    }
+
+    /// The web URL of one user of the account (`GET /users?limit=1`, the first user's
+    /// `html_url`, e.g. `https://acme.pagerduty.com/users/PXXXXXX`): it names the account
+    /// whatever API URL or key reached it. `None` when the account shows no user or the
+    /// user carries no `html_url`.
+    ///
+    /// # Errors
+    /// Any request error; [`ApiError::Decode`] for an unexpected body.
+    pub async fn account_web_url(&self) -> Result<Option<String>, ApiError> {
+        let req = Request::new(Method::GET, &["users"]).query("limit", "1");
+        let ex = self.inner.send(&req).await?;
+        let page = ex.decode::<UsersPage>()?;
+        Ok(page.users.into_iter().find_map(|u| u.html_url))
+    }
+
     /// The user that owns the API key: `GET /users/me`. `None` for an account-level key:
     /// the endpoint "will not work" with one and lists 400 among its answers (OpenAPI
     /// `getCurrentUser`), so a 400 means "an account key, which belongs to no user"; a 404
@@ -380,7 +402,9 @@ impl Client {
     /// [`ApiError::Status`] for refusals (400 with PagerDuty's reasons in
     /// [`ApiError::body`], 401, 402, 403), or after retries run out; the 400 "Email has
     /// already been taken" when no look-up found the user holding the email;
-    /// [`ApiError::OutcomeUnknown`] when the lookup itself failed.
+    /// [`ApiError::OutcomeUnknown`] when the lookup itself failed; [`ApiError::Stopped`]
+    /// when the run stopped ([`Client::stop_sending`]) before the POST or a look-up was
+    /// sent, with `outcome_unknown` once an attempt may have landed or found its email taken.
     pub async fn create_user(&self, user: &NewUser) -> Result<Sent<User>, ApiError> {
         let mut req =
             Request::new(Method::POST, &["users"]).json(&CreateUserRequest { user: user.clone() });
@@ -408,6 +432,15 @@ impl Client {
                         );
                         Err(e)
                     }
+                    // The run stopped during the look-up: the POST was sent and the email
+                    // is taken, so the action is interrupted (the next run's listing
+                    // settles whose user holds it), never an unknown outcome that fails it.
+                    Err(lookup) if lookup.is_stopped() => Err(ApiError::Stopped {
+                        method: Method::POST,
+                        path: "/users".into(),
+                        attempts: e.attempts(),
+                        outcome_unknown: true,
+                    }),
                     Err(lookup) => Err(ApiError::OutcomeUnknown {
                         method: Method::POST,
                         path: "/users".into(),
@@ -443,7 +476,8 @@ impl Client {
                 wait_ms = wait.as_millis() as u64,
                 "email taken but not found yet (listing lag); looking again"
             );
-            tokio::time::sleep(wait).await;
+            // A stop ends the wait; the next look-up is then refused (ApiError::Stopped).
+            self.inner.sleep_unless_stopped(wait).await;
         }
     }
 

@@ -438,6 +438,25 @@ pub enum ApiError {
         /// What went wrong.
         reason: IncompleteReason,
     },
+    /// The run is stopping ([`Client::stop_sending`](super::Client::stop_sending):
+    /// `--max-runtime` ran out, or a signal's grace period ended), so this request was not
+    /// sent (again): a wait for a 429 pause, for the limiter or for a retry's backoff ended
+    /// at once. `attempts` were sent before; with `outcome_unknown` the last of them may
+    /// have taken effect (the next run's listing settles it).
+    #[error(
+        "{method} {path}: not sent{}: the run is stopping",
+        if *attempts == 0 { String::new() } else { format!(" again after {attempts} attempt{}", plural(*attempts)) }
+    )]
+    Stopped {
+        /// HTTP method.
+        method: Method,
+        /// Request path.
+        path: String,
+        /// Attempts sent before the stop.
+        attempts: u32,
+        /// An attempt sent before the stop may have taken effect.
+        outcome_unknown: bool,
+    },
     /// The client configuration is unusable (bad base URL, zero rate, empty key).
     #[error("invalid PagerDuty client configuration: {0}")]
     Config(String),
@@ -493,7 +512,8 @@ impl ApiError {
             ApiError::Status { attempts, .. }
             | ApiError::Transport { attempts, .. }
             | ApiError::Decode { attempts, .. }
-            | ApiError::OutcomeUnknown { attempts, .. } => *attempts,
+            | ApiError::OutcomeUnknown { attempts, .. }
+            | ApiError::Stopped { attempts, .. } => *attempts,
             ApiError::IncompleteListing { .. } | ApiError::Config(_) => 0,
         }
     }
@@ -522,6 +542,12 @@ impl ApiError {
                 if *method == Method::GET
                     && body.code == Some(crate::pagerduty::models::error_codes::ARGUMENTS_CAUSED_ERROR)
         )
+    }
+
+    /// True when the request was not sent because the run is stopping
+    /// ([`ApiError::Stopped`]).
+    pub fn is_stopped(&self) -> bool {
+        matches!(self, ApiError::Stopped { .. })
     }
 
     /// True for 429 answers that outlasted the run's rate-limit wait budget.

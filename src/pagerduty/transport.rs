@@ -12,7 +12,10 @@
 //!   is sent again, and a 400 "Email has already been taken" after such an attempt means
 //!   the earlier attempt landed (fact F31);
 //! - a `DELETE` answered 404 after an attempt whose outcome was unknown means the earlier
-//!   attempt landed.
+//!   attempt landed;
+//! - once the run stops ([`Transport::stop_sending`]), no attempt starts: a wait at the
+//!   shared gate (a 429 pause, the limiter) or a retry's backoff ends at once with
+//!   [`ApiError::Stopped`]; an attempt already on the wire finishes.
 
 use super::budget::{Headers, shares_key_budget};
 use super::error::{ApiError, StopReason, TransportKind};
@@ -186,6 +189,8 @@ pub(crate) struct Transport {
     from: HeaderValue,
     pub(crate) throttle: Throttle,
     policy: RetryPolicy,
+    /// `true` once the run stops sending ([`Transport::stop_sending`]).
+    stopped: tokio::sync::watch::Sender<bool>,
 }
 
 impl Transport {
@@ -214,7 +219,35 @@ impl Transport {
             from,
             throttle,
             policy,
+            stopped: tokio::sync::watch::Sender::new(false),
         })
+    }
+
+    /// From now on no request is sent: waits for the shared gate or a backoff end at once,
+    /// and every request not yet on the wire fails with [`ApiError::Stopped`].
+    pub(crate) fn stop_sending(&self) {
+        self.stopped.send_replace(true);
+    }
+
+    /// True once [`Transport::stop_sending`] was called.
+    pub(crate) fn is_stopped(&self) -> bool {
+        *self.stopped.borrow()
+    }
+
+    /// Resolves once [`Transport::stop_sending`] is called.
+    async fn until_stopped(&self) {
+        let mut rx = self.stopped.subscribe();
+        // The sender lives in `self`, so the channel cannot close while this waits.
+        let _ = rx.wait_for(|s| *s).await;
+    }
+
+    /// Sleeps for `wait`, or less when the run stops first.
+    pub(crate) async fn sleep_unless_stopped(&self, wait: Duration) {
+        tokio::select! {
+            biased;
+            () = self.until_stopped() => {}
+            () = tokio::time::sleep(wait) => {}
+        }
     }
 
     pub(crate) fn base(&self) -> &Url {
@@ -290,8 +323,20 @@ impl Transport {
         let mut rate_limited_since: Option<Instant> = None;
         let mut after_unknown = false;
         loop {
+            let stopped = |attempts: u32, outcome_unknown: bool| ApiError::Stopped {
+                method: req.method.clone(),
+                path: path.clone(),
+                attempts,
+                outcome_unknown,
+            };
+            if self.is_stopped() {
+                return Err(stopped(attempts, after_unknown));
+            }
+            let Some((attempt, admitted)) = self.attempt(req, &url, &path, attempts + 1).await
+            else {
+                return Err(stopped(attempts, after_unknown));
+            };
             attempts += 1;
-            let (attempt, admitted) = self.attempt(req, &url, &path, attempts).await;
             if let Some(since) = rate_limited_since.take() {
                 rate_limited_for += admitted.saturating_duration_since(since);
             }
@@ -416,7 +461,7 @@ impl Transport {
                         "rate limited (429); pausing every request"
                     );
                     if !req.shares_budget {
-                        tokio::time::sleep(wait).await;
+                        self.sleep_unless_stopped(wait).await;
                     }
                     // The next attempt (and every other request) waits at the shared gate.
                     rate_limited_since = Some(Instant::now());
@@ -437,7 +482,7 @@ impl Transport {
                         wait_ms = wait.as_millis() as u64,
                         "account could not be locked; retrying"
                     );
-                    tokio::time::sleep(wait).await;
+                    self.sleep_unless_stopped(wait).await;
                     continue;
                 }
                 Verdict::Transient { .. } | Verdict::Refused => {
@@ -478,7 +523,10 @@ impl Transport {
                         cause = %last.describe(),
                         "transient failure; retrying"
                     );
-                    tokio::time::sleep(wait).await;
+                    self.sleep_unless_stopped(wait).await;
+                    if self.is_stopped() {
+                        return Err(stopped(attempts, after_unknown));
+                    }
                     if must_check {
                         match lookup {
                             Some(lookup) => {
@@ -530,6 +578,14 @@ impl Transport {
                 Ok(Some(Reply::Recovered { value, attempts }))
             }
             Ok(None) => Ok(None),
+            // The run stopped before the look-up was sent: the write may have landed; the
+            // next run's listing settles it.
+            Err(e) if e.is_stopped() => Err(ApiError::Stopped {
+                method: req.method.clone(),
+                path: path.to_string(),
+                attempts,
+                outcome_unknown: true,
+            }),
             Err(e) => Err(ApiError::OutcomeUnknown {
                 method: req.method.clone(),
                 path: path.to_string(),
@@ -541,15 +597,23 @@ impl Transport {
     }
 
     /// One attempt: admission through the throttle, send, read the whole answer, and let
-    /// the throttle learn from it. Returns the result and when the request was let out.
+    /// the throttle learn from it. Returns the result and when the request was let out;
+    /// `None` when the run stopped ([`Transport::stop_sending`]) before it was let out.
     async fn attempt(
         &self,
         req: &Request,
         url: &Url,
         path: &str,
         attempt: u32,
-    ) -> (Attempt, Instant) {
-        let _admission = self.throttle.admit(req.create_user).await;
+    ) -> Option<(Attempt, Instant)> {
+        let _admission = tokio::select! {
+            biased;
+            () = self.until_stopped() => return None,
+            admission = self.throttle.admit(req.create_user) => admission,
+        };
+        if self.is_stopped() {
+            return None;
+        }
         let admitted = Instant::now();
         let mut builder = self
             .http
@@ -661,7 +725,7 @@ impl Transport {
                 "pagerduty request failed"
             ),
         }
-        (result, admitted)
+        Some((result, admitted))
     }
 }
 

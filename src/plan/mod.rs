@@ -79,6 +79,7 @@
 //! - [`safety`]: the change thresholds checked on a finished plan.
 
 pub mod dated;
+pub mod licenses;
 pub mod ownership;
 pub mod policy;
 pub mod rules;
@@ -91,7 +92,6 @@ mod duplicates;
 mod employees;
 mod handoff;
 mod leavers;
-mod licenses;
 mod matching;
 mod preconditions;
 mod skip;
@@ -100,7 +100,7 @@ pub use contract::{
     Action, ActionKind, Change, DateConflict, Field, Guard, LicenseLabel, LicenseShortfall,
     Pending, Plan, Population, ProbableDuplicate, RoleSource, Step, TeamSource, TeamsChange,
 };
-pub use policy::Policy;
+pub use policy::{Policy, SafetyPolicy};
 pub use preconditions::check_rules_offline;
 pub use skip::{Skip, SkipCause, SkipSide, UnknownSkipCause};
 

@@ -23,7 +23,7 @@
 
 use super::tests::{Account, marked, owner, teams, user};
 use super::*;
-use crate::config::Config;
+use crate::config::{Config, UnmanagedUsers};
 use crate::email::Email;
 use crate::hr::Roster;
 use crate::marker::{self, Marker, MarkerState};
@@ -706,7 +706,7 @@ fn untouchable_users(
     key: Option<&UserId>,
 ) -> BTreeSet<UserId> {
     let hr_emails: BTreeSet<&Email> = roster.employees.iter().map(|e| &e.email).collect();
-    let offboard = cfg.lifecycle.unmanaged_users == crate::config::UnmanagedUsers::Offboard;
+    let offboard = cfg.lifecycle.unmanaged_users == UnmanagedUsers::Offboard;
     acct.users
         .iter()
         .filter(|u| {

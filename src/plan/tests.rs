@@ -1460,9 +1460,9 @@ fn a_leaver_a_schedule_lists_is_blocked_through_its_policy_and_not_counted_by_th
     );
     // Not attempted, so a cap of no deactivations at all still lets the plan through; with
     // --allow-oncall-gaps it is attempted, and counted.
-    let none = crate::config::SafetyConfig {
+    let none = SafetyPolicy {
         max_deactivations: 0,
-        ..crate::config::SafetyConfig::default()
+        ..SafetyPolicy::default()
     };
     let caps = |p: &Plan| super::safety::check(p, &none, super::safety::Overrides::default());
     assert_eq!(caps(&p), Vec::<String>::new());

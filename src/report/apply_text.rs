@@ -36,11 +36,20 @@ pub fn outcome_line(o: &Outcome) -> String {
                 who.push(format!("employee {e}"));
             }
             format!(
-                "  {} {} {} ({}): {} request{}",
+                "  {} {} {} ({}){}: {} request{}",
                 symbol(o.action.kind),
-                past(o.action.kind),
+                if o.adopted {
+                    "adopted"
+                } else {
+                    past(o.action.kind)
+                },
                 o.action.email,
                 who.join(", "),
+                if o.adopted {
+                    ", which already held the email"
+                } else {
+                    ""
+                },
                 o.attempts,
                 if o.attempts == 1 { "" } else { "s" }
             )

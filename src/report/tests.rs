@@ -301,6 +301,7 @@ fn apply_report_counts_outcomes() {
             attempts: 3,
             steps_done: 0,
             http_status: None,
+            adopted: false,
         })
         .collect();
     let v = apply_json(
@@ -362,6 +363,7 @@ fn outcomes(plan: &Plan, statuses: [OutcomeStatus; 4]) -> Vec<Outcome> {
             attempts,
             steps_done: 0,
             http_status: None,
+            adopted: false,
         })
         .collect()
 }
@@ -659,6 +661,7 @@ fn a_deletion_and_a_re_creation_read_like_terraform_and_are_counted() {
             attempts: 2,
             steps_done: 1,
             http_status: None,
+            adopted: false,
         })
         .collect();
     assert_eq!(
@@ -775,6 +778,7 @@ fn a_blocked_deactivation_names_what_the_user_holds_and_what_a_human_must_do() {
         attempts: 0,
         steps_done: 0,
         http_status: None,
+        adopted: false,
     };
     let one = Plan {
         actions: vec![blocked],

@@ -147,7 +147,7 @@ fn spawn_apply(
 
 /// The apply lock of the simulator's account in the test process's state directory.
 fn lock_file(sim: &Sim) -> PathBuf {
-    hr2pagerduty::apply::lock::lock_path(&state_home().join("hr2pagerduty"), &sim.url(), KEY)
+    sim.lock_file(&state_home().join("hr2pagerduty"))
 }
 
 /// What one killed run did.
@@ -206,6 +206,38 @@ fn undisturbed(world: &World) -> (BTreeMap<String, UserState>, usize) {
     apply(&sim, world, &dir.path().join("report.json")).expect_code(0);
     world.check_converged(&sim, &before);
     (sim.state(), sim.handle.write_count())
+}
+
+#[test]
+fn the_convergence_check_sees_a_second_user_carrying_one_employees_marker() {
+    // check_converged must be able to fail: after an undisturbed run, a second managed
+    // user carrying a copy of another one's marker.
+    let dir = tempfile::tempdir().unwrap();
+    let world = world(dir.path());
+    let sim = start(&world);
+    let before = world.snapshot(&sim);
+    apply(&sim, &world, &dir.path().join("report.json")).expect_code(0);
+    world.check_converged(&sim, &before);
+    // Two employees the run only kept in sync (none of the cast set apart).
+    let c = &world.cast;
+    let managed: Vec<String> = world
+        .desired
+        .iter()
+        .filter(|(e, _)| {
+            !(c.movers.contains(e)
+                || c.leavers.contains(e)
+                || c.new_hires.contains(e)
+                || c.rehire.as_ref() == Some(*e)
+                || c.adoption.as_ref() == Some(*e)
+                || c.email_change.as_ref().is_some_and(|(id, _)| id == *e)
+                || c.protected_row.as_ref().is_some_and(|(id, _)| id == *e))
+        })
+        .map(|(_, d)| d.user.email.clone())
+        .take(2)
+        .collect();
+    copy_marker(&sim, &managed[0], &managed[1]);
+    let why = panic_message(|| world.check_converged(&sim, &before));
+    assert!(why.contains("two users carry employee "), "{why}");
 }
 
 /// One trial: kills at moments from `moments`, a clean run, the checks. Returns whether

@@ -122,7 +122,9 @@ fn incomplete_user_listing_refuses_before_any_write() {
     let dir = tempfile::tempdir().unwrap();
     for (name, fault) in cases {
         let sim = Sim::start(two_page_seed());
-        sim.handle.inject(fault.clone());
+        // apply reads one user (`GET /users?limit=1`, the account's name for the lock)
+        // before it lists: the fault is for the listing, one matching request later.
+        sim.handle.inject(past_the_account_read(&fault));
         let report = dir.path().join(format!("{name}.json"));
         let apply = apply_demo(&sim, &report, &[]);
         apply.expect_code(3);

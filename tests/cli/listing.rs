@@ -127,8 +127,14 @@ fn the_ceiling_answer_at_a_low_offset_refuses_before_any_write() {
     )
     .skip(1);
     for cmd in ["plan", "apply"] {
-        sim.handle.inject(ceiling.clone());
-        let extra: &[&str] = if cmd == "apply" { &["--yes"] } else { &[] };
+        let extra: &[&str] = if cmd == "apply" {
+            // After the read that names the account for the lock (GET /users?limit=1).
+            sim.handle.inject(past_the_account_read(&ceiling));
+            &["--yes"]
+        } else {
+            sim.handle.inject(ceiling.clone());
+            &[]
+        };
         let run = run_args(against(&sim, KEY), &demo_args(cmd, extra));
         run.expect_code(3);
         for needle in [

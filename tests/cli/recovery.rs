@@ -82,13 +82,27 @@ fn converges(sim: &Sim) {
     );
     plan.expect_code(0);
     assert!(plan.stdout.contains("No changes."), "{}", plan.stdout);
+    assert_one_user_per_employee(sim);
+    assert_eq!(
+        sim.handle.users().len(),
+        undisturbed_user_count(&demo_config(), &repo("samples/demo/hr.csv")),
+        "as many users as an undisturbed run leaves"
+    );
 }
 
+/// How many users carry the marker of the employee whose user holds `email` (the sim
+/// refuses a second user with one email, so a duplicate would carry the marker under
+/// another address).
 fn count_users(sim: &Sim, email: &str) -> usize {
+    let employee = marker_of(sim.user(email).description.as_deref())
+        .employee_id
+        .expect("a managed user");
     sim.handle
         .users()
         .iter()
-        .filter(|u| u.email == email)
+        .filter(|u| {
+            marker::claimed_employee_id(u.description.as_deref()).as_ref() == Some(&employee)
+        })
         .count()
 }
 
@@ -731,4 +745,21 @@ fn a_rehire_into_a_stakeholder_role_does_not_restore_teams() {
     let mut args = inputs("plan", &cfg_path, &hr_path);
     args.push("--detailed-exitcode".into());
     run_args(against(&sim, KEY), &args).expect_code(0);
+}
+
+#[test]
+fn the_duplicate_checks_see_a_second_user_carrying_one_employees_marker() {
+    // The checks above must be able to fail: after an undisturbed run, a second user
+    // (Grace Hopper's) carrying a copy of John Backus's marker.
+    let sim = Sim::start(demo_seed());
+    let dir = tempfile::tempdir().unwrap();
+    apply_with_report(&sim, &demo_config(), &dir.path().join("r.json")).expect_code(0);
+    assert_eq!(count_users(&sim, "john.backus@example.com"), 1);
+    assert_one_user_per_employee(&sim);
+    copy_marker(&sim, "john.backus@example.com", "grace.hopper@example.com");
+    assert_eq!(count_users(&sim, "john.backus@example.com"), 2);
+    let why = panic_message(|| assert_one_user_per_employee(&sim));
+    assert!(why.contains("two users carry employee "), "{why}");
+    let why = panic_message(|| converges(&sim));
+    assert!(!why.is_empty());
 }

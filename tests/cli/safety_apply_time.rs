@@ -7,7 +7,7 @@
 use crate::support::e2e::state_home;
 use crate::support::safety::*;
 use crate::support::*;
-use hr2pagerduty::apply::lock::{ApplyLock, lock_path};
+use hr2pagerduty::apply::lock::ApplyLock;
 use hr2pagerduty::sim::{Fault, FaultKind};
 use serde_json::{Value, json};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -26,13 +26,27 @@ fn scenario() -> (Sim, Workspace) {
 /// The apply lock of `sim`'s account: in the machine-wide default directory (the test
 /// process's `XDG_STATE_HOME`), never in the configuration's directory.
 fn lock_file(sim: &Sim, ws: &Workspace) -> std::path::PathBuf {
-    let path = lock_path(&state_home().join("hr2pagerduty"), &sim.url(), KEY);
+    let path = sim.lock_file(&state_home().join("hr2pagerduty"));
     assert!(
-        !lock_path(ws.dir.path(), &sim.url(), KEY).exists(),
+        !sim.lock_file(ws.dir.path()).exists(),
         "no lock file in the configuration's directory"
     );
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     path
+}
+
+/// How many requests arrived after the first `before`, each checked to be the one read
+/// that names the account before the lock is taken (`GET /users?limit=1`).
+fn only_the_account_read(sim: &Sim, before: usize) -> usize {
+    let after = sim.requests();
+    for r in &after[before..] {
+        assert_eq!(
+            (r.method.as_str(), r.path.as_str(), r.query.as_str()),
+            ("GET", "/users", "limit=1"),
+            "{r:?}"
+        );
+    }
+    after.len() - before
 }
 
 fn apply_saved_args(ws: &Workspace, saved: &std::path::Path) -> Vec<String> {
@@ -64,9 +78,9 @@ fn an_apply_is_refused_while_another_process_holds_the_lock() {
         .expect_code(3)
         .expect_stderr(&[&expected]);
     assert_eq!(
-        sim.requests().len(),
-        requests,
-        "a refused apply sends nothing"
+        only_the_account_read(&sim, requests),
+        2,
+        "a refused apply sends only the read that names the account"
     );
     // plan takes no lock: it only reads.
     plan(&sim, &ws, &["--detailed-exitcode"]).expect_code(2);
@@ -82,14 +96,15 @@ fn an_apply_is_refused_while_another_process_holds_the_lock() {
 #[test]
 fn a_second_apply_process_is_refused_while_the_first_runs() {
     let (sim, ws) = scenario();
-    // The first apply holds the lock while its first listing request waits 3 s.
-    sim.inject(Fault::new("GET", "/users", FaultKind::Delay { ms: 3000 }));
+    // The first apply holds the lock while its first listing request waits 3 s (after the
+    // one read that names the account, which comes before the lock).
+    sim.inject(Fault::new("GET", "/users", FaultKind::Delay { ms: 3000 }).skip(1));
     let mut first_args = vec!["apply".to_string(), "--yes".to_string()];
     first_args.extend(ws.inputs());
     let first = spawn(&sim, &first_args);
     let first_pid = first.id();
     sim.wait_in_flight("the first apply's listing", |r| {
-        r.method == "GET" && r.path == "/users"
+        r.method == "GET" && r.path == "/users" && r.query != "limit=1"
     });
 
     let requests = sim.requests().len();
@@ -98,9 +113,9 @@ fn a_second_apply_process_is_refused_while_the_first_runs() {
         lock_file(&sim, &ws).display()
     )]);
     assert_eq!(
-        sim.requests().len(),
-        requests,
-        "the second apply sends nothing"
+        only_the_account_read(&sim, requests),
+        1,
+        "the second apply sends only the read that names the account"
     );
 
     wait(first)
@@ -143,13 +158,13 @@ fn a_lock_file_left_by_a_dead_process_is_reported_and_taken_over() {
 #[test]
 fn the_lock_of_a_killed_apply_is_taken_over_by_the_next_one() {
     let (sim, ws) = scenario();
-    sim.inject(Fault::new("GET", "/users", FaultKind::Delay { ms: 10_000 }));
+    sim.inject(Fault::new("GET", "/users", FaultKind::Delay { ms: 10_000 }).skip(1));
     let mut a = vec!["apply".to_string(), "--yes".to_string()];
     a.extend(ws.inputs());
     let mut killed = spawn(&sim, &a);
     let killed_pid = killed.id();
     sim.wait_in_flight("the first apply's listing", |r| {
-        r.method == "GET" && r.path == "/users"
+        r.method == "GET" && r.path == "/users" && r.query != "limit=1"
     });
     killed.kill().unwrap();
     killed.wait().unwrap();
@@ -314,7 +329,7 @@ fn a_configured_lock_dir_that_does_not_exist_is_created_owner_only() {
         assert_eq!(mode, 0o700);
     }
     // The lock was taken there (and released: the file is removed on exit).
-    assert!(!lock_path(&dir, &sim.url(), KEY).exists());
+    assert!(!sim.lock_file(&dir).exists());
     assert_eq!(
         sim.user("person1002@example.com").job_title.as_deref(),
         Some("Team Lead")
@@ -344,7 +359,7 @@ fn the_lock_dir_is_safety_lock_dir_then_state_directory_then_xdg_state_home() {
     // systemd's StateDirectory= (with ProtectHome=yes the home directory is out of reach).
     let (sim, ws) = scenario();
     let systemd = tempfile::tempdir().unwrap();
-    let held_path = lock_path(systemd.path(), &sim.url(), KEY);
+    let held_path = sim.lock_file(systemd.path());
     let held = ApplyLock::acquire(&held_path).unwrap();
     apply_under_systemd(&sim, &ws, systemd.path())
         .expect_code(3)
@@ -367,7 +382,7 @@ fn the_lock_dir_is_safety_lock_dir_then_state_directory_then_xdg_state_home() {
     hr[2].title = "Team Lead".into();
     ws.write_hr(&csv(&hr));
     std::fs::create_dir_all(ws.dir.path().join("locks")).unwrap();
-    let configured = lock_path(&ws.dir.path().join("locks"), &sim.url(), KEY);
+    let configured = sim.lock_file(&ws.dir.path().join("locks"));
     let held = ApplyLock::acquire(&configured).unwrap();
     apply_under_systemd(&sim, &ws, systemd.path())
         .expect_code(3)

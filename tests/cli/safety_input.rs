@@ -511,3 +511,55 @@ fn real_export_with_a_stray_quote_before_the_id_column_deactivates_nobody() {
     }
     assert_eq!(sim.handle.write_count(), 0);
 }
+
+#[test]
+fn a_marker_naming_a_huge_employee_id_is_invalid_and_quoted_at_a_bounded_length() {
+    use crate::support::e2e::{KEY as DEMO_KEY, against, demo_seed, run};
+    // A PagerDuty-side value hr2pagerduty never wrote: a marker naming an employee ID of
+    // 3,000,000 digits (HR refuses IDs over 100 characters).
+    let huge = "7".repeat(3_000_000);
+    let mut seed = demo_seed();
+    seed.users.push(hr2pagerduty::sim::SeedUser {
+        name: "Hostile Marker".into(),
+        email: "hostile@example.com".into(),
+        description: Some(format!(
+            "hr2pagerduty:v1 {}",
+            json!({ "employee_id": huge })
+        )),
+        ..Default::default()
+    });
+    let sim = Sim::start(seed);
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("plan.json");
+    let p = run(
+        against(&sim, DEMO_KEY),
+        &[
+            "plan",
+            "--config",
+            &repo("samples/demo/config.toml").display().to_string(),
+            "--hr",
+            &repo("samples/demo/hr.csv").display().to_string(),
+            "--out",
+            &saved.display().to_string(),
+        ],
+    );
+    assert!(p.code == 0 || p.code == 2, "{p:?}");
+    let text = format!("{}\n{}", p.stdout, p.stderr);
+    let longest = text.lines().map(str::len).max().unwrap_or(0);
+    assert!(longest < 1000, "a line of {longest} characters");
+    assert!(
+        text.contains("ownership marker ignored: marker's employee_id \"7777")
+            && text.contains("(3000000 characters) is longer than 100 characters"),
+        "{p:?}"
+    );
+    // The user is not taken for a leaver whose marker must be rewritten (which would copy
+    // the ID into the plan twice): it is unmanaged, matched by email only.
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.contains("hostile@example.com") && l.contains("deactivat")),
+        "{p:?}"
+    );
+    let size = std::fs::metadata(&saved).unwrap().len();
+    assert!(size < 100_000, "the saved plan is {size} bytes");
+}

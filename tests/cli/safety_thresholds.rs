@@ -5,6 +5,7 @@
 //! message, naming the `[safety]` key and the override, before any write; the override then
 //! lets exactly the planned changes through, and the next plan is empty.
 
+use crate::support::e2e::past_the_account_read;
 use crate::support::safety::*;
 use crate::support::*;
 use hr2pagerduty::sim::{Fault, FaultKind};
@@ -291,8 +292,16 @@ fn an_incomplete_listing_is_refused_before_any_write() {
     let mut hr = people.clone();
     hr[0].title = "Team Lead".into();
     let (sim, ws) = account(&people, &hr);
-    for run in [plan as fn(&Sim, &Workspace, &[&str]) -> Run, apply] {
-        sim.inject(Fault::new("GET", "/users", FaultKind::EndEarly));
+    let end_early = Fault::new("GET", "/users", FaultKind::EndEarly);
+    for (run, fault) in [
+        (
+            plan as fn(&Sim, &Workspace, &[&str]) -> Run,
+            end_early.clone(),
+        ),
+        // After the read that names the account for the lock (GET /users?limit=1).
+        (apply, past_the_account_read(&end_early)),
+    ] {
+        sim.inject(fault);
         run(&sim, &ws, &[]).expect_code(3).expect_stderr(&[
             "Error: refused before any write: ",
             "the listing cannot be proven complete, so nothing was written",

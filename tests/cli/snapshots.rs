@@ -25,7 +25,7 @@
 
 use crate::support::e2e::{KEY, against, demo_seed, hr2pd, state_home};
 use crate::support::{Run, Sim, root};
-use hr2pagerduty::apply::lock::{ApplyLock, lock_path};
+use hr2pagerduty::apply::lock::ApplyLock;
 use hr2pagerduty::sim::Seed;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -436,12 +436,22 @@ fn refusal_while_another_apply_holds_the_lock() {
     let config = config_copy(dir.path(), "config.toml", DEMO_CONFIG, &[]);
     let locks = state_home().join("hr2pagerduty");
     std::fs::create_dir_all(&locks).unwrap();
-    let _held = ApplyLock::acquire(&lock_path(&locks, &sim.url(), KEY)).unwrap();
+    let _held = ApplyLock::acquire(&sim.lock_file(&locks)).unwrap();
     let (_, apply) = snap_run(
         against(&sim, KEY),
         &["apply", "--config", arg(&config), "--hr", DEMO_HR, "--yes"],
     );
-    assert!(sim.handle.requests().is_empty());
+    let sent: Vec<_> = sim
+        .handle
+        .requests()
+        .into_iter()
+        .map(|r| format!("{} {}?{}", r.method, r.path, r.query))
+        .collect();
+    assert_eq!(
+        sent,
+        ["GET /users?limit=1"],
+        "only the read that names the account"
+    );
     Redactions::new()
         .tmp(dir.path())
         // The machine-wide lock directory: the test process's XDG_STATE_HOME.

@@ -12,7 +12,7 @@
 
 use crate::support::e2e::*;
 use crate::support::*;
-use hr2pagerduty::sim::{Fault, FaultKind};
+use hr2pagerduty::sim::{Fault, FaultKind, RandomFaults};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -128,11 +128,12 @@ fn converges(sim: &Sim, config: &Path, hr: &Path) -> Run {
         .concat(),
     );
     plan.expect_code(0).expect_stdout(&["No changes."]);
-    let users = sim.handle.users();
-    for u in &users {
-        let same = users.iter().filter(|v| v.email == u.email).count();
-        assert_eq!(same, 1, "{} has {same} users", u.email);
-    }
+    assert_one_user_per_employee(sim);
+    assert_eq!(
+        sim.handle.users().len(),
+        undisturbed_user_count(config, hr),
+        "as many users as an undisturbed run leaves"
+    );
     again
 }
 
@@ -323,7 +324,8 @@ fn max_runtime_stops_new_writes_lets_the_one_in_flight_finish_and_exits_1() {
 #[test]
 fn two_configurations_for_one_account_exclude_each_other_and_leave_no_lock_beside_them() {
     let sim = Sim::start(demo_seed());
-    sim.inject(Fault::new("GET", "/users", FaultKind::Delay { ms: 3000 }));
+    // After the read that names the account (before the lock), the listing waits 3 s.
+    sim.inject(Fault::new("GET", "/users", FaultKind::Delay { ms: 3000 }).skip(1));
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let (config_a, config_b) = (sequential_config(a.path()), sequential_config(b.path()));
     let first = spawn(
@@ -331,7 +333,7 @@ fn two_configurations_for_one_account_exclude_each_other_and_leave_no_lock_besid
         &apply_args(&config_a, &demo_hr(), &a.path().join("r.json"), &[]),
     );
     sim.wait_in_flight("the first apply's listing", |r| {
-        r.method == "GET" && r.path == "/users"
+        r.method == "GET" && r.path == "/users" && r.query != "limit=1"
     });
     let second = run_args(
         against(&sim, KEY),
@@ -349,6 +351,139 @@ fn two_configurations_for_one_account_exclude_each_other_and_leave_no_lock_besid
             .collect();
         assert!(names.iter().all(|n| !n.ends_with(".lock")), "{names:?}");
     }
+}
+
+#[test]
+fn the_lock_is_the_accounts_whatever_the_url_as_written_or_the_key() {
+    const OTHER_KEY: &str = "a-second-key-of-the-same-account";
+    let mut seed = demo_seed();
+    seed.api_keys.push(OTHER_KEY.into());
+    let sim = Sim::start(seed);
+    sim.inject(Fault::new("GET", "/users", FaultKind::Delay { ms: 4000 }).skip(1));
+    let dir = tempfile::tempdir().unwrap();
+    let config = sequential_config(dir.path());
+    assert!(sim.url().starts_with("http://127.0.0.1:"), "{}", sim.url());
+    let first = spawn(
+        &sim,
+        &apply_args(&config, &demo_hr(), &dir.path().join("r1.json"), &[]),
+    );
+    sim.wait_in_flight("the first apply's listing", |r| {
+        r.method == "GET" && r.path == "/users" && r.query != "limit=1"
+    });
+    let localhost = sim.url().replace("127.0.0.1", "localhost");
+    let mut by_name = against(&sim, KEY);
+    by_name.env("PAGERDUTY_API_URL", &localhost);
+    let mut by_other_key = against(&sim, OTHER_KEY);
+    by_other_key.env("PAGERDUTY_API_URL", format!("{localhost}/"));
+    for (what, cmd, report) in [
+        ("localhost", by_name, "r2.json"),
+        ("another key", by_other_key, "r3.json"),
+    ] {
+        run_args(
+            cmd,
+            &apply_args(&config, &demo_hr(), &dir.path().join(report), &[]),
+        )
+        .expect_code(3)
+        .expect_stderr(&["another apply holds the lock ", "wait for it to finish"]);
+        assert!(
+            sim.writes().is_empty(),
+            "{what}: nothing written while the first apply lists"
+        );
+    }
+    wait_at_most(first, Duration::from_secs(60)).expect_code(0);
+}
+
+/// The demo export plus `n` new hires in Production.
+fn many_hires_hr(dir: &Path, n: usize) -> PathBuf {
+    let mut text = std::fs::read_to_string(demo_hr()).unwrap();
+    for i in 0..n {
+        let id = 60_000 + i;
+        text.push_str(&format!(
+            "{id},First{id},Last{id},person{id}@example.com,Production Technician I,Production,Active\n"
+        ));
+    }
+    let path = dir.join("hires.csv");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn max_runtime_ends_a_429_pause_at_once_and_sends_nothing_after_the_deadline() {
+    // The reviewer's storm, made to land among the writes (a random one may land on the
+    // reads before the first write, which the read phase already ends at the deadline): two
+    // creates in a row answered 429 asking for a 45 s pause, far beyond an 8 s --max-runtime,
+    // every answer 30 ms late.
+    let mut seed = demo_seed();
+    seed.rate_limit.requests = 6000;
+    seed.random_faults = RandomFaults {
+        latency_ms: 30,
+        ..RandomFaults::default()
+    };
+    let sim = Sim::start(seed);
+    sim.inject(
+        Fault::new(
+            "POST",
+            "/users",
+            FaultKind::RateLimited { reset_seconds: 45 },
+        )
+        .skip(20)
+        .times(2),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo("samples/demo/config.toml")).unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        text.replace(
+            "requests_per_minute = 900\n",
+            "requests_per_minute = 6000\n",
+        )
+        .replace("concurrency = 4\n", "concurrency = 16\n")
+        .replace("[safety]\n", "[safety]\nmax_shrink_percent = 20\n"),
+    )
+    .unwrap();
+    let hr = many_hires_hr(dir.path(), 300);
+    let report = dir.path().join("r.json");
+    let deadline = Duration::from_secs(8);
+    let started = Instant::now();
+    let child = spawn(
+        &sim,
+        &apply_args(&config, &hr, &report, &["--max-runtime", "8s"]),
+    );
+    // Its output is read as it comes (a full pipe would hold the run before its writes).
+    let waiter = std::thread::spawn(move || {
+        let run = wait_at_most(child, Duration::from_secs(60));
+        (run, started.elapsed())
+    });
+    // A request counts when the simulator receives it: what has arrived by a second past
+    // the deadline is all that may ever arrive.
+    std::thread::sleep(deadline + Duration::from_secs(1));
+    let by_then = sim.requests().len();
+    let (run, took) = waiter.join().unwrap();
+    run.expect_code(1)
+        .expect_stderr(&["Error: --max-runtime 8s ran out: "]);
+    assert!(
+        took < deadline + Duration::from_secs(4),
+        "the run ended {took:?} after it started"
+    );
+    let paused = sim.requests().iter().filter(|r| r.status == 429).count();
+    assert!(paused > 0, "the storm paused the run before its deadline");
+    assert_eq!(
+        sim.requests().len(),
+        by_then,
+        "no request after the deadline (+1 s)"
+    );
+    let r = read_json(&report);
+    let o = outcomes(&r);
+    assert!(
+        o.iter().any(|s| s == "not_started" || s == "interrupted"),
+        "{o:?}"
+    );
+    assert!(
+        o.iter()
+            .all(|s| ["applied", "not_started", "interrupted"].contains(&s.as_str())),
+        "a stopped wait is not a failure: {o:?}"
+    );
 }
 
 /// The demo export plus a new hire who gets Edsger's old address (Edsger moves to

@@ -483,6 +483,49 @@ async fn a_create_that_finds_its_email_taken_adopts_only_a_user_that_may_be_this
     let adopted = of(&creates[0]);
     assert_eq!(adopted.status, OutcomeStatus::Applied, "{adopted:#?}");
     assert_eq!(adopted.user_id.as_ref(), Some(&by_hand.value.id));
+    assert!(adopted.adopted, "{adopted:#?}");
+    assert!(
+        hr2pagerduty::report::outcome_line(adopted).contains(" adopted "),
+        "{}",
+        hr2pagerduty::report::outcome_line(adopted)
+    );
+    // The adopted user is brought to the create's state: the HR name and role, this
+    // employee's marker, and the create's team memberships.
+    let Some(hr2pagerduty::plan::Step::CreateUser(wanted)) = adopted.action.steps.first() else {
+        panic!("{:#?}", adopted.action)
+    };
+    let now = sim
+        .users()
+        .into_iter()
+        .find(|u| u.id == by_hand.value.id)
+        .unwrap();
+    assert_eq!(now.name, wanted.name);
+    assert_eq!(Some(&now.role), wanted.role.as_ref());
+    assert_eq!(
+        marker::claimed_employee_id(now.description.as_deref()),
+        adopted.action.employee_id,
+        "{:?}",
+        now.description
+    );
+    // The next plan has nothing left for the adopted user.
+    let again = commands::observe_and_plan(
+        &client,
+        &cfg,
+        &roster,
+        &Progress::hidden(),
+        "sim",
+        commands::today(&cfg, None),
+        SafetyFlags::default(),
+    )
+    .await
+    .unwrap();
+    let left: Vec<_> = again
+        .plan
+        .actions
+        .iter()
+        .filter(|a| a.email.as_str() == creates[0])
+        .collect();
+    assert!(left.is_empty(), "{left:#?}");
     let refused = of(&creates[1]);
     assert_eq!(refused.status, OutcomeStatus::Failed);
     assert_eq!(

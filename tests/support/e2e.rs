@@ -10,7 +10,7 @@
 
 use super::{Run, Sim, repo};
 use hr2pagerduty::marker::{self, Marker, MarkerState};
-use hr2pagerduty::sim::Seed;
+use hr2pagerduty::sim::{Fault, Seed};
 use serde_json::Value;
 use std::path::Path;
 
@@ -102,4 +102,85 @@ pub fn summary(v: &Value) -> std::collections::BTreeMap<String, u64> {
         .iter()
         .map(|(k, n)| (k.clone(), n.as_u64().expect("a count")))
         .collect()
+}
+
+/// Panics when two users of `sim` carry one employee's marker (or an unreadable marker
+/// that still claims that employee): the duplicate a retried create could make. (Two users
+/// with one email cannot occur: the simulator refuses the second, as PagerDuty does.)
+pub fn assert_one_user_per_employee(sim: &Sim) {
+    let mut seen: std::collections::BTreeMap<String, String> = Default::default();
+    for u in sim.handle.users() {
+        let employee = match marker::parse(u.description.as_deref()).marker {
+            MarkerState::Valid(m) => m.employee_id.map(|e| e.to_string()),
+            _ => marker::claimed_employee_id(u.description.as_deref()).map(|e| e.to_string()),
+        };
+        if let Some(e) = employee
+            && let Some(other) = seen.insert(e.clone(), u.id.to_string())
+        {
+            panic!(
+                "two users carry employee {e}'s marker: {other} and {}",
+                u.id
+            );
+        }
+    }
+}
+
+/// How many users the demo seed holds after one undisturbed `apply --yes` of `hr` with
+/// `config` (run once per pair in this test process): what a disturbed run must end with.
+pub fn undisturbed_user_count(config: &Path, hr: &Path) -> usize {
+    static DONE: std::sync::Mutex<Vec<(String, String, usize)>> = std::sync::Mutex::new(Vec::new());
+    let key = (
+        std::fs::read_to_string(config).expect("the configuration"),
+        std::fs::read_to_string(hr).expect("the export"),
+    );
+    if let Some((_, _, n)) = DONE
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|(c, h, _)| (c, h) == (&key.0, &key.1))
+    {
+        return *n;
+    }
+    let sim = Sim::start(demo_seed());
+    let mut args = inputs("apply", config, hr);
+    args.push("--yes".into());
+    let run = run_args(against(&sim, KEY), &args);
+    assert_eq!(run.code, 0, "the undisturbed run: {run:?}");
+    let n = sim.handle.users().len();
+    DONE.lock().unwrap().push((key.0, key.1, n));
+    n
+}
+
+/// `fault` (scripted on `GET /users` as `plan` sends it) for `apply`, which first reads one
+/// user to name the account for its lock (`GET /users?limit=1`): one more matching request
+/// is let through, so the fault still lands on the listing.
+pub fn past_the_account_read(fault: &Fault) -> Fault {
+    assert_eq!(
+        (fault.method.as_str(), fault.path.as_str()),
+        ("GET", "/users")
+    );
+    fault.clone().skip(fault.skip + 1)
+}
+
+/// Writes, through the simulator's API as another tool would, the description (so the
+/// marker) of the user holding `holder` onto the user holding `onto`: two users then carry
+/// one employee's marker, the duplicate the convergence checks must catch (a second user
+/// with `holder`'s email cannot be made: the simulator refuses it, as PagerDuty does).
+pub fn copy_marker(sim: &Sim, holder: &str, onto: &str) {
+    let original = sim.user(holder);
+    let target = sim.user(onto);
+    sim.put_user(
+        target.id.as_str(),
+        serde_json::json!({ "description": original.description }),
+    );
+}
+
+/// The message of the panic `f` raises; panics when it raises none.
+pub fn panic_message(f: impl FnOnce()) -> String {
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .expect_err("the check should have failed");
+    err.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
 }

@@ -101,7 +101,16 @@ impl Sim {
 
     /// Starts a simulator for `seed` on `127.0.0.1:port` (0: any free port), e.g. to serve
     /// a changed account at the address a saved plan names, once the first is dropped.
-    pub fn start_on(seed: Seed, port: u16) -> Sim {
+    ///
+    /// Each simulator of a test process gets its own account subdomain (the seed's, or
+    /// `sim`, with `-tN` appended): the apply lock is keyed by the account, and the tests of
+    /// one process share one state directory, so simulators that shared a subdomain would
+    /// share one lock.
+    pub fn start_on(mut seed: Seed, port: u16) -> Sim {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let base = seed.subdomain.take().unwrap_or_else(|| "sim".to_string());
+        seed.subdomain = Some(format!("{base}-t{n}"));
         let key = seed
             .api_keys
             .first()
@@ -133,6 +142,17 @@ impl Sim {
     pub fn competing_load(&self, requests_per_minute: u32) -> sim::CompetingLoad {
         let _runtime = self.rt.enter();
         self.handle.competing_load(&self.key, requests_per_minute)
+    }
+
+    /// The apply lock file in `dir` of this simulator's account, named as `apply` names it:
+    /// by the web host of the first user's `html_url` (the simulator's subdomain), else by
+    /// the normalised URL.
+    pub fn lock_file(&self, dir: &std::path::Path) -> std::path::PathBuf {
+        let web = self.handle.users().into_iter().find_map(|u| u.html_url);
+        hr2pagerduty::apply::lock::lock_path(
+            dir,
+            &hr2pagerduty::apply::lock::account_of(web.as_deref(), &self.url()),
+        )
     }
 
     /// Every request received so far.

@@ -5,7 +5,7 @@ use super::layout::{EmailSource, Layout, Names};
 use crate::config::NameOrder;
 use crate::email::{Email, EmailError};
 use crate::hr::{Employee, Lifecycle, ProblemKind, Roster, RowProblem, template};
-use crate::ids::EmployeeId;
+use crate::ids::{EmployeeId, MAX_EMPLOYEE_ID_LEN};
 use crate::quote::quoted;
 use crate::vocab::time_zone_aliases;
 use chrono::NaiveDate;
@@ -16,14 +16,29 @@ use std::collections::{BTreeMap, HashMap};
 /// `User.name.maxLength` and `User.job_title.maxLength`, fact F18 in `PAGERDUTY_API.md`).
 pub(super) const MAX_TEXT_LEN: usize = 100;
 
-/// Longest employee ID, in characters: it is recorded in every marker and echoed in every
-/// message about the employee.
-pub(super) const MAX_EMPLOYEE_ID_LEN: usize = 100;
-
 /// Largest cell, in bytes (64 KiB): a longer cell makes its row a problem. No mapped field
 /// needs more (PagerDuty's longest text fields hold 100 characters); a larger one is a
 /// broken export, such as a quote that swallowed lines.
 pub const MAX_CELL_BYTES: usize = 64 * 1024;
+
+/// Where a row's email came from, for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum EmailOrigin {
+    /// The mapped email column, by its header.
+    Column(String),
+    /// Built by `[hr] email_template` from the names.
+    Template,
+}
+
+impl std::fmt::Display for EmailOrigin {
+    /// `column ADEmail` or `[hr] email_template`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EmailOrigin::Column(header) => write!(f, "column {header}"),
+            EmailOrigin::Template => f.write_str("[hr] email_template"),
+        }
+    }
+}
 
 fn collapse(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -38,7 +53,7 @@ pub(super) struct Row {
     /// The email text as normalised, valid or not, for [`RowProblem::email`].
     email_text: Option<String>,
     /// Where the email came from, for messages: `column ADEmail` or `[hr] email_template`.
-    email_origin: String,
+    email_origin: EmailOrigin,
     employee: Option<Employee>,
     problems: Vec<(ProblemKind, String)>,
     /// Every value a misaligned record holds (each cell, and each piece of a cell split at
@@ -133,7 +148,7 @@ pub(super) fn read_row(rec: &StringRecord, line: u64, l: &Layout) -> Row {
     let (email, email_text, email_origin) = match &l.email {
         EmailSource::Column(i) => {
             let raw = cell(*i);
-            let origin = format!("column {}", l.name(*i));
+            let origin = EmailOrigin::Column(l.name(*i).to_string());
             // Kept for the row problem (and protected): only an address PagerDuty could hold.
             let text = (!raw.is_empty() && raw.len() <= 4 * crate::email::MAX_LEN)
                 .then(|| Email::normalise(raw).as_str().to_string());
@@ -162,7 +177,7 @@ pub(super) fn read_row(rec: &StringRecord, line: u64, l: &Layout) -> Row {
             }
         }
         EmailSource::Template(t) => {
-            let origin = "[hr] email_template".to_string();
+            let origin = EmailOrigin::Template;
             if name.is_empty() {
                 (None, None, origin)
             } else {
@@ -398,10 +413,9 @@ pub(super) fn finish(mut rows: Vec<Row>, id_column: &str) -> Roster {
                 .map(|j| rows[*j].line)
                 .collect();
             let origin = &rows[i].email_origin;
-            let from = if origin.starts_with("column") {
-                format!("in {origin}")
-            } else {
-                format!("built by {origin}")
+            let from = match origin {
+                EmailOrigin::Column(_) => format!("in {origin}"),
+                EmailOrigin::Template => format!("built by {origin}"),
             };
             flags.push((
                 i,

@@ -136,6 +136,7 @@ fn the_apply_summary_counts_the_users_created_as_invitations_sent() {
         attempts: 1,
         steps_done,
         http_status: None,
+        adopted: false,
     };
     let outcomes = vec![
         // Created and on its team.
