@@ -25,48 +25,97 @@ Examples:
 
 Exit codes: 0 success; 1 the run failed or left a deactivation undone (blocked, failed);
 2 plan --detailed-exitcode found changes; 3 refused before any write; 64 usage error;
-65 HR input unusable; 78 configuration invalid; 130 apply interrupted by SIGINT;
-143 apply stopped by SIGTERM.";
+65 HR input unusable; 78 configuration invalid; 130 interrupted by SIGINT (apply stops
+cleanly; other commands end at once); 143 stopped by SIGTERM (likewise).";
 
 /// Provision PagerDuty users from an HR system's CSV export.
 #[derive(Debug, Parser)]
 #[command(name = "hr2pagerduty", version, about, after_help = EXAMPLES)]
 pub struct Cli {
+    /// `-v` before the command, as scripts written while it was a global flag give it:
+    /// added to the command's own `-v` count; not shown. Before a command that writes no
+    /// log (completions, man) it is ignored with a warning ([`Cli::ignored_flags`]).
+    #[arg(short, long, action = clap::ArgAction::Count, hide = true)]
+    pub verbose: u8,
+    /// `--no-progress` before the command, as scripts written before it moved to the
+    /// commands that draw bars (plan, apply, demo) give it: accepted there, not shown;
+    /// before any other command it is ignored with a warning ([`Cli::ignored_flags`]).
+    #[arg(long, hide = true)]
+    pub no_progress: bool,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+impl Cli {
+    /// The `-v` count: the command's own, plus any given before the command.
+    pub fn verbosity(&self) -> u8 {
+        let own = self.command.log_flags().map_or(0, |l| l.verbose);
+        own.saturating_add(self.verbose)
+    }
+
+    /// The command's `--log-format` (text for the commands that write no log).
+    pub fn log_format(&self) -> LogFormat {
+        self.command
+            .log_flags()
+            .map_or(LogFormat::Text, |l| l.log_format)
+    }
+
+    /// Warnings for the hidden forms given before a command on which they do nothing
+    /// (`--no-progress` before `validate`, `-v` before `man`): old scripts keep working,
+    /// and are told the flag was ignored instead of accepting it silently.
+    pub fn ignored_flags(&self) -> Vec<String> {
+        let name = self.command.name();
+        let mut warnings = Vec::new();
+        if self.no_progress && !self.command.draws_progress() {
+            warnings.push(format!(
+                "Warning: --no-progress does nothing on `{name}` (only plan, apply and demo draw progress bars); ignored"
+            ));
+        }
+        if self.verbose > 0 && self.command.log_flags().is_none() {
+            warnings.push(format!(
+                "Warning: -v does nothing on `{name}`, which writes no log; ignored"
+            ));
+        }
+        warnings
+    }
+}
+
+/// `-v` and `--log-format`, on the commands that log (every command but completions and
+/// man).
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct LogFlags {
     /// More logging on stderr: -v for info (the configuration and export read, the users
     /// and teams listed, the plan's counts, the requests sent and the rate-limit budget
     /// left), -vv for debug (every request); RUST_LOG overrides.
-    #[arg(short, long, action = clap::ArgAction::Count, global = true, display_order = 900)]
+    #[arg(short, long, action = clap::ArgAction::Count, display_order = 900)]
     pub verbose: u8,
-    /// `--no-progress` before the command, as scripts written before it moved to the
-    /// commands that draw bars (plan, apply, demo) give it: accepted, not shown.
-    #[arg(long, hide = true)]
-    pub no_progress: bool,
     /// Log format on stderr: text, or json (one JSON object per line, for a log collector;
     /// an action's events carry its employee_id, pagerduty_user_id and action; no progress
     /// bars).
     #[arg(
         long,
         value_enum,
-        global = true,
         default_value_t,
         value_name = "FORMAT",
         display_order = 901
     )]
     pub log_format: LogFormat,
+}
+
+/// `--color`, on the commands that print a text plan (plan, apply, demo).
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct ColorFlag {
     /// Colour the text plan: auto (when stdout is a terminal, unless NO_COLOR is set to a
     /// non-empty value or TERM is dumb), always (even with NO_COLOR), or never.
     #[arg(
         long,
         value_enum,
-        global = true,
         default_value_t,
         value_name = "WHEN",
         display_order = 902
     )]
     pub color: ColorChoice,
-    /// The command.
-    #[command(subcommand)]
-    pub command: Command,
 }
 
 /// The commands.
@@ -114,26 +163,55 @@ Examples:
   hr2pagerduty man plan > /usr/local/share/man/man1/hr2pagerduty-plan.1
       Install the pages of hr2pagerduty and of its plan command.";
 
-/// The environment variables of the commands that talk to PagerDuty.
-macro_rules! environment {
-    () => {
-        "Environment:
-  PAGERDUTY_API_KEY   the REST API key, unless --api-key-file names a file holding it;
-                      never printed, logged or written
-  PAGERDUTY_API_URL   the API root, as --api-url (an empty value is refused)
-  RUST_LOG            the log filter, over -v (e.g. hr2pagerduty=debug)"
+/// Lines of the `Environment:` block of each command's help, one per variable, so that
+/// every command lists each variable it reads once.
+macro_rules! env_line {
+    (api_key) => {
+        "\n  PAGERDUTY_API_KEY              the REST API key, unless --api-key-file names a file
+                                 holding it; never printed, logged or written"
+    };
+    (api_url) => {
+        "\n  PAGERDUTY_API_URL              the API root, as --api-url (an empty value is refused)"
+    };
+    (marker_key) => {
+        "\n  PAGERDUTY_MARKER_KEY           the secret (32 bytes or more) that signs ownership
+                                 markers; unset, markers are not signed (a secret)
+  PAGERDUTY_MARKER_KEY_PREVIOUS  the previous marker key, during a rotation"
+    };
+    (notify) => {
+        "\n  HR2PAGERDUTY_NOTIFY_URL        the webhook for the run's summary, as --notify (an
+                                 empty value is refused; a secret)"
+    };
+    (lock) => {
+        "\n  STATE_DIRECTORY                the apply lock's directory unless [safety] lock_dir is
+                                 set (systemd sets it from StateDirectory=)
+  XDG_STATE_HOME, HOME           else $XDG_STATE_HOME/hr2pagerduty, else
+                                 $HOME/.local/state/hr2pagerduty"
+    };
+    (color) => {
+        "\n  NO_COLOR                       non-empty: no colour under --color auto
+  TERM                           dumb: no colour under --color auto"
+    };
+    (log) => {
+        "\n  RUST_LOG                       the log filter, over -v (e.g. hr2pagerduty=debug)"
     };
 }
 
-const VALIDATE_EXAMPLES: &str = "\
+const VALIDATE_EXAMPLES: &str = concat!(
+    "\
 Examples:
   hr2pagerduty validate --config samples/demo/config.toml --hr samples/demo/hr.csv
       Check the configuration and an export offline; each row problem is listed with its line.
   hr2pagerduty validate --config config.toml --hr export.csv --format json
       The same as JSON, e.g. for the step that hands the export over.
 
+Environment:",
+    env_line!(log),
+    "
+
 Exit codes: 0 the export is usable; 64 usage error; 65 the HR export is unusable (damaged, or
-more invalid rows than [safety] max_invalid_rows_percent); 78 the configuration is invalid.";
+more invalid rows than [safety] max_invalid_rows_percent); 78 the configuration is invalid."
+);
 
 const PLAN_EXAMPLES: &str = concat!(
     "\
@@ -146,14 +224,19 @@ Examples:
   hr2pagerduty plan --config config.toml --hr export.csv --detailed-exitcode
       For a scheduler or CI: exit 2 when there are changes, 0 when there are none.
 
-",
-    environment!(),
+Environment:",
+    env_line!(api_key),
+    env_line!(api_url),
+    env_line!(marker_key),
+    env_line!(color),
+    env_line!(log),
     "
 
 Exit codes: 0 done (with --detailed-exitcode: no changes); 1 the run failed (PagerDuty
 unreachable, the key rejected, retries exhausted); 2 changes (with --detailed-exitcode only);
 3 refused (a safety check tripped, or the listing could not be proven complete); 64 usage
-error; 65 the HR export is unusable; 78 the configuration is invalid."
+error; 65 the HR export is unusable; 78 the configuration is invalid; 130 interrupted by
+SIGINT; 143 stopped by SIGTERM."
 );
 
 const APPLY_EXAMPLES: &str = concat!(
@@ -166,10 +249,15 @@ Examples:
   hr2pagerduty apply --config config.toml --hr export.csv --yes --report report.json
       A nightly job: no question, and a JSON report written as actions end.
 
-",
-    environment!(),
+Environment:",
+    env_line!(api_key),
+    env_line!(api_url),
+    env_line!(marker_key),
+    env_line!(notify),
+    env_line!(lock),
+    env_line!(color),
+    env_line!(log),
     "
-  HR2PAGERDUTY_NOTIFY_URL  the webhook the run's summary is sent to, as --notify (a secret)
 
 Exit codes: 0 applied, nothing to do, or cancelled; 1 the run failed (an action failed, a
 deactivation was left undone, PagerDuty unreachable, --max-runtime ran out); 3 refused before
@@ -178,7 +266,8 @@ lock); 64 usage error (no --yes without a terminal, among others); 65 the HR exp
 unusable; 78 the configuration is invalid; 130 interrupted by SIGINT; 143 stopped by SIGTERM."
 );
 
-const SANDBOX_EXAMPLES: &str = "\
+const SANDBOX_EXAMPLES: &str = concat!(
+    "\
 Examples:
   hr2pagerduty sandbox --seed samples/demo/seed.json --port 8080
       Serve the simulator on http://127.0.0.1:8080 and print the two variables to export;
@@ -187,17 +276,29 @@ Examples:
   hr2pagerduty sandbox --seed samples/demo/seed.json --fault-seed 7 --fault-5xx-percent 5 --latency-ms 150
       The same with reproducible random faults and latency.
 
-Exit codes: 0 stopped by Ctrl-C; 1 the port cannot be bound; 64 usage error (a seed that
-cannot be read, fault flags out of range).";
+Environment:",
+    env_line!(log),
+    "
 
-const DEMO_EXAMPLES: &str = "\
+Exit codes: 0 stopped by Ctrl-C; 1 the port cannot be bound; 64 usage error (a seed that
+cannot be read, fault flags out of range)."
+);
+
+const DEMO_EXAMPLES: &str = concat!(
+    "\
 Examples:
   hr2pagerduty demo
       Plan, apply and plan again against the built-in simulator: no key, no network.
   hr2pagerduty demo --report report.json
       The same, and write the apply's JSON report.
 
-Exit codes: 0 the demo ran; 1 it failed.";
+Environment:",
+    env_line!(color),
+    env_line!(log),
+    "
+
+Exit codes: 0 the demo ran; 1 it failed."
+);
 
 /// A shell `completions` writes a script for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -234,8 +335,11 @@ Examples:
   PAGERDUTY_API_KEY=... hr2pagerduty doctor --config samples/config.toml --format json
       The same checks as JSON, for a deployment pipeline.
 
-",
-    environment!(),
+Environment:",
+    env_line!(api_key),
+    env_line!(api_url),
+    env_line!(marker_key),
+    env_line!(log),
     "
 
 Exit codes: 0 every check passed (notes allowed); 1 a check failed (a rejected key
@@ -254,6 +358,9 @@ pub struct DoctorArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// Logging.
+    #[command(flatten)]
+    pub log: LogFlags,
 }
 
 /// Inputs every command that reads an export takes.
@@ -322,6 +429,9 @@ pub struct ValidateArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// Logging.
+    #[command(flatten)]
+    pub log: LogFlags,
 }
 
 /// Connection flags.
@@ -401,7 +511,7 @@ pub struct PlanArgs {
     /// Exit 2 when the plan has changes (a plan holding only blocked deactivations
     /// included), 0 when it has none; the other codes stay: 1 the run failed, 3 refused (a
     /// safety check, an incomplete listing), 64 usage error, 65 HR export unusable, 78
-    /// configuration invalid.
+    /// configuration invalid, 130 interrupted by SIGINT, 143 stopped by SIGTERM.
     #[arg(long)]
     pub detailed_exitcode: bool,
     /// Progress bars.
@@ -417,6 +527,12 @@ pub struct PlanArgs {
     /// computed from, for `apply --plan FILE`.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Colour.
+    #[command(flatten)]
+    pub color: ColorFlag,
+    /// Logging.
+    #[command(flatten)]
+    pub log: LogFlags,
 }
 
 /// `apply`.
@@ -458,9 +574,9 @@ pub struct ApplyArgs {
     pub report_format: ReportFormat,
     /// POST a summary of the run (counts, failures, blocked deactivations, refusals) as
     /// Slack-compatible JSON `{"text": ...}` to this webhook at the end; overrides
-    /// `HR2PAGERDUTY_NOTIFY_URL` and `[notify] url`. https only (http for loopback); the URL
-    /// is treated as a secret and never printed.
-    #[arg(long, value_name = "URL")]
+    /// `[notify] url`. https only (http for loopback); the URL is treated as a secret and
+    /// never printed. Given empty (or the variable set but empty) it is a usage error.
+    #[arg(long, value_name = "URL", env = crate::config::ENV_NOTIFY_URL, hide_env_values = true, value_parser = notify_url_value)]
     pub notify: Option<String>,
     /// Safety overrides.
     #[command(flatten)]
@@ -477,6 +593,28 @@ pub struct ApplyArgs {
     /// are abandoned (a second signal exits at once).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "10s")]
     pub grace_period: Duration,
+    /// Colour.
+    #[command(flatten)]
+    pub color: ColorFlag,
+    /// Logging.
+    #[command(flatten)]
+    pub log: LogFlags,
+}
+
+/// `--notify` (or `HR2PAGERDUTY_NOTIFY_URL`, which clap passes here when the flag is
+/// absent): refused when empty, as an empty `--api-url` is, instead of silently meaning no
+/// notification.
+fn notify_url_value(text: &str) -> Result<String, String> {
+    if !text.trim().is_empty() {
+        return Ok(text.to_string());
+    }
+    let env = crate::config::ENV_NOTIFY_URL;
+    let env_empty = std::env::var_os(env).is_some_and(|v| v.to_string_lossy().trim().is_empty());
+    Err(if env_empty {
+        format!("{env} is set but empty; unset it for no notification, or set the webhook URL")
+    } else {
+        "--notify is empty; give the webhook URL, or leave the flag out".to_string()
+    })
 }
 
 /// A humantime duration (`45m`, `10s`, `1h 30m`), above zero.
@@ -497,6 +635,9 @@ pub struct SandboxArgs {
     /// Port on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
+    /// Logging (before the faults, whose help heading would otherwise cover it).
+    #[command(flatten)]
+    pub log: LogFlags,
     /// Random faults, latency and budget, overriding the seed's `random_faults` and
     /// `rate_limit` field by field.
     #[command(flatten)]
@@ -573,6 +714,12 @@ pub struct DemoArgs {
     /// Progress bars.
     #[command(flatten)]
     pub progress: ProgressFlag,
+    /// Colour.
+    #[command(flatten)]
+    pub color: ColorFlag,
+    /// Logging.
+    #[command(flatten)]
+    pub log: LogFlags,
 }
 
 /// `--no-progress`, on the commands that draw progress bars (plan, apply, demo).
@@ -592,6 +739,52 @@ impl Command {
             Command::Apply(a) => a.progress.no_progress,
             Command::Demo(a) => a.progress.no_progress,
             _ => false,
+        }
+    }
+
+    /// True for the commands that draw progress bars (plan, apply, demo).
+    pub fn draws_progress(&self) -> bool {
+        matches!(
+            self,
+            Command::Plan(_) | Command::Apply(_) | Command::Demo(_)
+        )
+    }
+
+    /// `-v` and `--log-format` of the commands that log; `None` for completions and man.
+    pub fn log_flags(&self) -> Option<LogFlags> {
+        match self {
+            Command::Validate(a) => Some(a.log),
+            Command::Plan(a) => Some(a.log),
+            Command::Apply(a) => Some(a.log),
+            Command::Sandbox(a) => Some(a.log),
+            Command::Demo(a) => Some(a.log),
+            Command::Doctor(a) => Some(a.log),
+            Command::Completions(_) | Command::Man(_) => None,
+        }
+    }
+
+    /// `--color` of the commands that print a text plan (plan, apply, demo); `auto` for the
+    /// others, which print nothing coloured.
+    pub fn color(&self) -> ColorChoice {
+        match self {
+            Command::Plan(a) => a.color.color,
+            Command::Apply(a) => a.color.color,
+            Command::Demo(a) => a.color.color,
+            _ => ColorChoice::Auto,
+        }
+    }
+
+    /// The command's name on the command line.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Validate(_) => "validate",
+            Command::Plan(_) => "plan",
+            Command::Apply(_) => "apply",
+            Command::Sandbox(_) => "sandbox",
+            Command::Demo(_) => "demo",
+            Command::Doctor(_) => "doctor",
+            Command::Completions(_) => "completions",
+            Command::Man(_) => "man",
         }
     }
 }

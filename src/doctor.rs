@@ -228,7 +228,7 @@ fn request_failed(
     let fix = match e {
         _ if hint.is_some() => hint.unwrap_or_default(),
         ApiError::Status { status: 401, .. } => format!(
-            "check {ENV_API_KEY} (or the --api-key-file): PagerDuty rejected it; create a REST API key for the account at {api_url}"
+            "check {ENV_API_KEY} (or the --api-key-file): PagerDuty at {api_url} rejected it; an admin or the account owner creates a full-access REST API key in PagerDuty's web app under Integrations > API Access Keys (a user's own token: My Profile > User Settings > Create API User Token)"
         ),
         ApiError::Status { status: 403, .. } => format!(
             "check that {ENV_API_KEY} may read users, teams, abilities and licences of the account at {api_url}"

@@ -19,14 +19,14 @@ fn main() -> ExitCode {
             return code.into();
         }
     };
-    let default = match cli.verbose {
+    let default = match cli.verbosity() {
         0 => "warn",
         1 => "hr2pagerduty=info,warn",
         _ => "hr2pagerduty=debug,info",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    match cli.log_format {
+    match cli.log_format() {
         LogFormat::Text => {
             // Colour only for a person at a terminal; a nightly job's log file gets plain text.
             let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());

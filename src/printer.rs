@@ -70,6 +70,9 @@ pub struct Printer {
     stdout_is_terminal: bool,
     /// Whether text written to stdout may carry colour ([`Printer::with_color`]).
     color: bool,
+    /// Whether the streams are the process's ([`Printer::stdio`]), so that a question may
+    /// go to the controlling terminal instead ([`Printer::question_terminal`]).
+    process_streams: bool,
 }
 
 impl std::fmt::Debug for Printer {
@@ -99,6 +102,7 @@ impl Printer {
             progress: !no_progress && verbosity == 0,
             stdout_is_terminal: std::io::stdout().is_terminal(),
             color: false,
+            process_streams: true,
         }
     }
 
@@ -117,6 +121,7 @@ impl Printer {
             progress: false,
             stdout_is_terminal: false,
             color: false,
+            process_streams: false,
         }
     }
 
@@ -175,6 +180,23 @@ impl Printer {
         let mut stderr = lock(&self.stderr);
         let _ = stderr.write_all(text.as_bytes());
         let _ = stderr.flush();
+    }
+
+    /// The terminal to ask a question on when stderr is not one (`apply 2>err.txt` or
+    /// `apply > log 2>&1` typed at a terminal): the controlling terminal `/dev/tty`, opened
+    /// for reading and writing. `None` when stderr is a terminal, when the streams are not
+    /// the process's ([`Printer::to_writers`]), or when there is no controlling terminal
+    /// (a service, or a system without `/dev/tty`): then the question goes to stderr
+    /// ([`Printer::ask`]).
+    pub fn question_terminal(&self) -> Option<std::fs::File> {
+        if !self.process_streams || std::io::stderr().is_terminal() {
+            return None;
+        }
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/tty")
+            .ok()
     }
 
     /// The first stdout write error other than a closed pipe, as text, if any.

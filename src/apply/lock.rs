@@ -4,7 +4,8 @@
 //! host every user's `html_url` carries (`acme.pagerduty.com`), read before the lock is
 //! taken, or a normalised API URL when the account has no user to show it. So it belongs to
 //! the account, not to a URL as written, a key or a configuration: by default it lives in
-//! one machine-wide place per OS user ([`default_lock_dir`]: `$XDG_STATE_HOME/hr2pagerduty`,
+//! one machine-wide place per OS user ([`default_lock_dir`]: `$STATE_DIRECTORY` under systemd, else
+//! `$XDG_STATE_HOME/hr2pagerduty`,
 //! else `~/.local/state/hr2pagerduty`), so two configurations for one account on one
 //! machine exclude each other, and no lock file lands in the configuration's folder;
 //! `[safety] lock_dir` replaces that directory (a directory shared by several users or
@@ -84,15 +85,29 @@ fn now() -> u64 {
         .unwrap_or(0)
 }
 
-/// The machine-wide directory of lock files for this OS user: the state directory
-/// (`$XDG_STATE_HOME`, else `~/.local/state`, on Linux), else the runtime directory
-/// (`$XDG_RUNTIME_DIR`), else the local data directory (macOS, Windows), each with
-/// `hr2pagerduty` below it; `None` when none is known (no home directory).
+/// The machine-wide directory of lock files for this OS user, used when `[safety]
+/// lock_dir` is not set: `$STATE_DIRECTORY` when set (systemd sets it for a unit with
+/// `StateDirectory=`, e.g. `/var/lib/hr2pagerduty`, where a service with `ProtectHome=yes`
+/// can write; the first entry when it lists several), else the state directory
+/// (`$XDG_STATE_HOME`, else `$HOME/.local/state`, on Linux), else the runtime directory
+/// (`$XDG_RUNTIME_DIR`), else the local data directory (macOS, Windows), these with
+/// `hr2pagerduty` below them; `None` when none is known (no home directory).
 pub fn default_lock_dir() -> Option<PathBuf> {
-    dirs::state_dir()
-        .or_else(dirs::runtime_dir)
-        .or_else(dirs::data_local_dir)
-        .map(|d| d.join("hr2pagerduty"))
+    systemd_state_directory(std::env::var_os("STATE_DIRECTORY").as_deref()).or_else(|| {
+        dirs::state_dir()
+            .or_else(dirs::runtime_dir)
+            .or_else(dirs::data_local_dir)
+            .map(|d| d.join("hr2pagerduty"))
+    })
+}
+
+/// The directory a `STATE_DIRECTORY` value names: its first `:`-separated entry when that
+/// is an absolute path (systemd.exec(5): "a colon-separated list of absolute paths", one
+/// per `StateDirectory=` entry), else `None` (unset, empty, or not systemd's).
+fn systemd_state_directory(value: Option<&std::ffi::OsStr>) -> Option<PathBuf> {
+    let text = value?.to_str()?;
+    let first = PathBuf::from(text.split(':').next()?);
+    first.is_absolute().then_some(first)
 }
 
 /// Creates `dir` (and its parents) for lock files, readable by its owner only when new.
@@ -272,6 +287,20 @@ impl Drop for ApplyLock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn systemd_s_state_directory_is_its_first_absolute_entry() {
+        use std::ffi::OsStr;
+        let dir = |v: &str| systemd_state_directory(Some(OsStr::new(v)));
+        assert_eq!(
+            dir("/var/lib/hr2pagerduty"),
+            Some("/var/lib/hr2pagerduty".into())
+        );
+        assert_eq!(dir("/var/lib/a:/var/lib/b"), Some("/var/lib/a".into()));
+        assert_eq!(dir(""), None);
+        assert_eq!(dir("relative/dir"), None);
+        assert_eq!(systemd_state_directory(None), None);
+    }
 
     #[test]
     fn second_holder_is_refused_with_pid_and_age_and_drop_releases() {

@@ -16,7 +16,7 @@ use crate::apply::lock::{self, ApplyLock};
 use crate::apply::{self, ApplyOptions, Halt, Outcome, OutcomeStatus, Stop};
 use crate::archive::Archive;
 use crate::cli::ApplyArgs;
-use crate::config::{Config, Connection, ENV_MARKER_KEY, ENV_NOTIFY_URL, NotifyUrl};
+use crate::config::{Config, Connection, ENV_MARKER_KEY, NotifyUrl};
 use crate::exit::Exit;
 use crate::hr::{self, Roster};
 use crate::ids::UserId;
@@ -72,16 +72,15 @@ struct Notify {
     api_url: String,
 }
 
-/// `--notify`, else a non-empty `HR2PAGERDUTY_NOTIFY_URL`, checked by the API URL's policy.
+/// `--notify`, else `HR2PAGERDUTY_NOTIFY_URL` (clap reads it), checked by the API URL's policy.
 ///
 /// # Errors
 /// [`Failure::Usage`] (exit 64) for a URL the policy refuses (the message does not repeat
 /// it).
 fn notify_flag_or_env(a: &ApplyArgs) -> Result<Option<NotifyUrl>, Failure> {
-    let env = std::env::var(ENV_NOTIFY_URL)
-        .ok()
-        .filter(|s| !s.trim().is_empty());
-    match a.notify.as_deref().or(env.as_deref()) {
+    // clap has put `HR2PAGERDUTY_NOTIFY_URL` here when the flag is absent, and refused an
+    // empty value of either.
+    match a.notify.as_deref() {
         Some(url) => NotifyUrl::parse(url).map(Some).map_err(Failure::Usage),
         None => Ok(None),
     }
@@ -431,8 +430,8 @@ async fn confirm_and_execute(yes: bool, run: &Run<'_>) -> Result<Ended, Failure>
             return Ok(true);
         }
         // The answer is read on a blocking thread, so that a signal still ends the run.
-        prompt(run.printer, run.plan.invitations());
-        tokio::task::spawn_blocking(read_yes)
+        let tty = prompt(run.printer, run.plan.invitations());
+        tokio::task::spawn_blocking(move || read_yes(tty))
             .await
             .map_err(|e| Failure::Failed(format!("the prompt failed: {e}")))?
     };

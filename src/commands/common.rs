@@ -23,7 +23,7 @@ use crate::report::{self, file::ReportFile};
 use crate::vocab::time_zones;
 use chrono::NaiveDate;
 use secrecy::ExposeSecret;
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -100,6 +100,9 @@ pub(super) fn settings(cfg: &Config, flags: &cli::Connection) -> Result<Connecti
         Some(_) => None,
         None => std::env::var(ENV_API_KEY).ok(),
     };
+    if let Some(k) = &env_key {
+        crate::config::check_key_text(k.trim(), ENV_API_KEY).map_err(Failure::Usage)?;
+    }
     let key = file_key
         .as_ref()
         .map(|k| k.expose_secret())
@@ -438,12 +441,25 @@ pub(super) fn shell_word(word: &str) -> String {
     }
 }
 
-/// Asks whether to apply a plan that sends `invitations` invitation emails, on stderr
-/// (the terminal: stdin is one, or apply refused to run), never on stdout, so that
-/// `apply > log` still shows the question. When stdout is not a terminal, the question
-/// says where the plan went.
-pub(super) fn prompt(printer: &Printer, invitations: usize) {
-    printer.ask(&prompt_text(invitations, !printer.stdout_is_terminal()));
+/// Asks whether to apply a plan that sends `invitations` invitation emails, on the
+/// terminal, never on stdout, so that `apply > log` still shows the question: on stderr
+/// when it is a terminal, else on the controlling terminal `/dev/tty`
+/// ([`Printer::question_terminal`]; `apply > log 2>&1` at a terminal), else on stderr as
+/// the last resort. Returns the controlling terminal when the question went there: the
+/// answer is read from it ([`read_yes`]). When stdout is not a terminal, the question says
+/// where the plan went.
+pub(super) fn prompt(printer: &Printer, invitations: usize) -> Option<std::fs::File> {
+    let text = prompt_text(invitations, !printer.stdout_is_terminal());
+    if let Some(mut tty) = printer.question_terminal()
+        && tty
+            .write_all(text.as_bytes())
+            .and_then(|()| tty.flush())
+            .is_ok()
+    {
+        return Some(tty);
+    }
+    printer.ask(&text);
+    None
 }
 
 /// The confirmation question, in the manner of `terraform apply`; when the plan creates
@@ -464,17 +480,19 @@ fn prompt_text(invitations: usize, plan_elsewhere: bool) -> String {
     )
 }
 
-/// Reads one line from stdin and says whether it was `yes` (surrounding white space
-/// ignored). Blocks: call it off the async workers.
+/// Reads one line from `tty` (the terminal [`prompt`] asked on) or else from stdin, and
+/// says whether it was `yes` (surrounding white space ignored). Blocks: call it off the
+/// async workers.
 ///
 /// # Errors
-/// [`Failure::Usage`] when stdin cannot be read.
-pub(super) fn read_yes() -> Result<bool, Failure> {
+/// [`Failure::Usage`] when the answer cannot be read.
+pub(super) fn read_yes(tty: Option<std::fs::File>) -> Result<bool, Failure> {
     let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| Failure::Usage(format!("cannot read the answer: {e}")))?;
+    match tty {
+        Some(tty) => std::io::BufReader::new(tty).read_line(&mut line),
+        None => std::io::stdin().lock().read_line(&mut line),
+    }
+    .map_err(|e| Failure::Usage(format!("cannot read the answer: {e}")))?;
     Ok(line.trim() == "yes")
 }
 
@@ -580,7 +598,7 @@ mod tests {
         let out = crate::printer::tests::Sink::default();
         let err = crate::printer::tests::Sink::default();
         let printer = Printer::to_writers(Box::new(out.clone()), Box::new(err.clone()), 0);
-        prompt(&printer, 3);
+        assert!(prompt(&printer, 3).is_none());
         // On stderr, never stdout; a printer of writers is no terminal, so the question
         // says where the plan went.
         assert_eq!(out.text(), "");

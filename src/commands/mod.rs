@@ -133,16 +133,19 @@ impl From<SavedPlanError> for Failure {
 /// but could not write its stdout (other than to a closed pipe) exits 1.
 pub async fn run(cli: Cli) -> Exit {
     let printer = stdio_printer(&cli);
+    for warning in cli.ignored_flags() {
+        printer.err(&warning);
+    }
     run_command(cli.command, &printer).await
 }
 
 /// The printer on the process's streams for `cli`: its `-v` count, its `--color`, and
 /// progress bars unless `--no-progress` or `--log-format json`.
 fn stdio_printer(cli: &Cli) -> Printer {
-    let json_logs = cli.log_format == crate::cli::LogFormat::Json;
+    let json_logs = cli.log_format() == crate::cli::LogFormat::Json;
     // `--no-progress` is the command's, or the hidden global one older scripts give.
     let no_progress = cli.no_progress || cli.command.no_progress() || json_logs;
-    Printer::stdio(cli.verbose, no_progress).with_color(color_choice(cli.color))
+    Printer::stdio(cli.verbosity(), no_progress).with_color(color_choice(cli.command.color()))
 }
 
 /// The printer's [`ColorChoice`] for `--color`.
@@ -218,14 +221,24 @@ mod tests {
     fn json_logs_draw_no_progress_bars() {
         let printer = |args: &[&str]| {
             let mut all = vec!["hr2pagerduty"];
+            all.extend(["validate", "--config", "c.toml", "--hr", "hr.csv"]);
             all.extend(args);
-            all.extend(["completions", "bash"]);
             format!("{:?}", stdio_printer(&Cli::try_parse_from(all).unwrap()))
         };
         assert!(printer(&[]).contains("progress: true"), "{}", printer(&[]));
         assert!(printer(&["--log-format", "text"]).contains("progress: true"));
         assert!(printer(&["--log-format", "json"]).contains("progress: false"));
-        assert!(printer(&["--no-progress"]).contains("progress: false"));
+        let plan = Cli::try_parse_from([
+            "hr2pagerduty",
+            "--no-progress",
+            "plan",
+            "--config",
+            "c",
+            "--hr",
+            "h",
+        ])
+        .unwrap();
+        assert!(format!("{:?}", stdio_printer(&plan)).contains("progress: false"));
     }
 
     #[tokio::test]

@@ -139,7 +139,36 @@ pub fn read_key_file(path: &Path) -> Result<SecretString, String> {
     if key.is_empty() {
         return Err(format!("the API key file {shown} is empty"));
     }
+    check_key_text(key, &format!("the API key file {shown}"))?;
     Ok(SecretString::from(key.to_string()))
+}
+
+/// Checks that `key` (already trimmed of surrounding white space) is one line of printable
+/// ASCII, as an HTTP header value built from it must be: a key file of two lines, or a
+/// variable holding a line break or another control character, is refused here with a
+/// message naming `source` (e.g. `the API key file /etc/k` or `PAGERDUTY_API_KEY`) instead
+/// of failing later as an invalid header. The message never shows the key.
+///
+/// # Errors
+/// The message, for a usage error (exit 64).
+pub fn check_key_text(key: &str, source: &str) -> Result<(), String> {
+    if key.contains(['\n', '\r']) {
+        return Err(format!(
+            "{source} holds more than one line; it must hold the API key alone on one line (a trailing newline is allowed)"
+        ));
+    }
+    if let Some(c) = key.chars().find(|c| !(' '..='~').contains(c)) {
+        let what = if c.is_control() {
+            "a control character"
+        } else {
+            "a character outside printable ASCII"
+        };
+        return Err(format!(
+            "{source} contains {what} (U+{:04X}); a PagerDuty API key is one line of printable ASCII",
+            u32::from(c)
+        ));
+    }
+    Ok(())
 }
 
 /// Connection settings resolved from flags, environment and file, in that order of

@@ -57,6 +57,11 @@ pub enum TransportKind {
     Connection,
     /// The request could not be built (a bug or a bad base URL).
     Build,
+    /// The server answered with a redirect (HTTP 3xx). PagerDuty's REST API answers its
+    /// requests itself and never redirects, so the client follows none (a redirect could
+    /// carry the `Authorization` header elsewhere): the API URL is probably not the API
+    /// root (a web address, a proxy). The detail names the status and the `Location`.
+    Redirect,
 }
 
 impl fmt::Display for TransportKind {
@@ -68,6 +73,7 @@ impl fmt::Display for TransportKind {
             TransportKind::Timeout => "timed out",
             TransportKind::Connection => "connection failed",
             TransportKind::Build => "could not build the request",
+            TransportKind::Redirect => "redirected, which PagerDuty's REST API never does",
         })
     }
 }
@@ -340,10 +346,9 @@ fn needs_complete(what: &str) -> &'static str {
 pub enum ApiError {
     /// PagerDuty answered with a status that is not a success.
     #[error(
-        "{method} {path}: HTTP {status}{} ({stop} after {attempts} attempt{} in {:.1}s)",
+        "{method} {path}: HTTP {status}{} ({})",
         body_suffix(body.as_deref()),
-        plural(*attempts),
-        elapsed.as_secs_f64()
+        stop_suffix(*stop, *attempts, *elapsed)
     )]
     Status {
         /// HTTP method.
@@ -364,9 +369,8 @@ pub enum ApiError {
     },
     /// No usable HTTP answer: connection refused, timeout, connection dropped.
     #[error(
-        "{method} {path}: {kind}: {detail} ({stop} after {attempts} attempt{} in {:.1}s)",
-        plural(*attempts),
-        elapsed.as_secs_f64()
+        "{method} {path}: {kind}: {detail} ({})",
+        stop_suffix(*stop, *attempts, *elapsed)
     )]
     Transport {
         /// HTTP method.
@@ -460,6 +464,30 @@ pub enum ApiError {
 
 fn plural(n: u32) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+/// Why the client gave up, with the attempts and the time they took: `retries exhausted
+/// after 4 attempts in 3.2s`; for a final answer, `not retryable; 1 attempt in 0.1s`, or
+/// with earlier attempts retried for another reason (a 5xx, then a 404), `not retryable;
+/// 2 attempts in 0.4s, the last answered so`: never "not retryable after 2 attempts",
+/// which reads as if a final answer had been retried.
+fn stop_suffix(stop: StopReason, attempts: u32, elapsed: Duration) -> String {
+    let secs = elapsed.as_secs_f64();
+    match stop {
+        StopReason::NotRetryable if attempts > 1 => format!(
+            "not retryable; {attempts} attempts in {secs:.1}s, the earlier ones retried for a transient failure"
+        ),
+        StopReason::NotRetryable => {
+            format!(
+                "not retryable; {attempts} attempt{} in {secs:.1}s",
+                plural(attempts)
+            )
+        }
+        _ => format!(
+            "{stop} after {attempts} attempt{} in {secs:.1}s",
+            plural(attempts)
+        ),
+    }
 }
 
 fn lookup_suffix(lookup: Option<&ApiError>) -> String {

@@ -195,7 +195,7 @@ pub(crate) fn is_account_lock(body: &ApiErrorBody) -> bool {
 /// Classifies a failure below HTTP.
 pub(crate) fn classify_transport(kind: TransportKind) -> Verdict {
     match kind {
-        TransportKind::Build | TransportKind::NotTls => Verdict::Fail,
+        TransportKind::Build | TransportKind::NotTls | TransportKind::Redirect => Verdict::Fail,
         TransportKind::Refused => Verdict::Refused,
         TransportKind::Connect => Verdict::Transient {
             outcome_unknown: false,

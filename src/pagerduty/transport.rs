@@ -203,7 +203,10 @@ impl Transport {
         throttle: Throttle,
         policy: RetryPolicy,
     ) -> Result<Transport, ApiError> {
+        // PagerDuty's REST API never redirects; a redirect is reported, never followed (it
+        // could take the Authorization header to another host).
         let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(request_timeout)
             .connect_timeout(request_timeout)
             .user_agent(concat!("hr2pagerduty/", env!("CARGO_PKG_VERSION")))
@@ -637,7 +640,24 @@ impl Transport {
                         remaining: number("ratelimit-remaining"),
                         reset,
                     };
+                    let location = (300..400).contains(&status).then(|| {
+                        headers
+                            .get(reqwest::header::LOCATION)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("(no Location header)")
+                            .to_string()
+                    });
                     match response.bytes().await {
+                        Ok(_) if location.is_some() => {
+                            answered = Some((status, rate));
+                            Attempt::Failed {
+                                kind: TransportKind::Redirect,
+                                detail: format!(
+                                    "HTTP {status} to {}; the API URL must be the API root, e.g. https://api.pagerduty.com",
+                                    location.unwrap_or_default()
+                                ),
+                            }
+                        }
                         Ok(body) => {
                             answered = Some((status, rate));
                             Attempt::Http {

@@ -53,6 +53,18 @@ impl Seed {
         built: Result<T, SimError>,
     ) -> Result<T, SimError> {
         let mut problems = Vec::new();
+        // The simulator accepts `Authorization: Token token=<key>` only for a key without
+        // white space (F3), as a header carries it: a seed key that could never be
+        // accepted is refused here instead of being printed by the sandbox banner and then
+        // answered 401. The key itself is not repeated.
+        for (i, key) in self.api_keys.iter().enumerate() {
+            let k = key.key();
+            if k.is_empty() || k.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                problems.push(format!(
+                    "api_keys[{i}]: a key must be non-empty, without spaces or control characters (the simulator could never accept it in `Authorization: Token token=<key>`)"
+                ));
+            }
+        }
         if let Err(e) = self.random_faults.validate() {
             problems.push(format!("random_faults: {e}"));
         }
@@ -75,6 +87,22 @@ impl Seed {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_the_simulator_could_never_accept_is_refused_at_load() {
+        for bad in ["two words", "", "tab\there"] {
+            let json = serde_json::json!({ "api_keys": [bad] }).to_string();
+            let e = Seed::from_json(&json).unwrap_err().to_string();
+            assert!(
+                e.contains("api_keys[0]: a key must be non-empty, without spaces"),
+                "{e}"
+            );
+            if !bad.is_empty() {
+                assert!(!e.contains(bad), "the key is not repeated: {e}");
+            }
+        }
+        assert!(Seed::from_json(r#"{"api_keys":["no-space-key"]}"#).is_ok());
+    }
 
     #[test]
     fn empty_seed_has_documented_defaults() {

@@ -132,7 +132,7 @@ fn spawn_apply(
     stderr: Stdio,
 ) -> std::process::Child {
     Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"))
-        .arg("--no-progress")
+        .env_remove("STATE_DIRECTORY")
         .args(apply_args(world, report))
         .env("PAGERDUTY_API_URL", sim.url())
         .env("PAGERDUTY_API_KEY", KEY)

@@ -42,6 +42,15 @@ fn the_systemd_and_cron_samples_run_an_accepted_apply() {
         .next()
         .unwrap();
     assert_accepted(&cmd.split_whitespace().map(String::from).collect::<Vec<_>>());
+    // A skipped overlapping run has its own code, not flock's default 1 (a failure).
+    assert!(line.contains("flock -n -E 75 "), "{line}");
+    // Each schedule sets the marker key; systemd's StateDirectory= gives the lock a home
+    // that ProtectHome=yes leaves writable.
+    assert!(line.contains("PAGERDUTY_MARKER_KEY="), "{line}");
+    assert!(
+        service.contains("StateDirectory=hr2pagerduty\n")
+            && service.contains("PAGERDUTY_MARKER_KEY=")
+    );
 }
 
 #[test]
@@ -58,6 +67,7 @@ fn the_cronjob_reads_its_key_from_an_owner_only_secret_and_forbids_overlap() {
         "secretName: hr2pagerduty",
         "mountPath: /var/lib/hr2pagerduty",
         "claimName: hr2pagerduty-state",
+        "- name: PAGERDUTY_MARKER_KEY\n                  valueFrom:\n                    secretKeyRef:\n                      name: hr2pagerduty\n                      key: marker-key\n",
     ] {
         assert!(code.contains(needle), "cronjob.yaml lacks {needle}");
     }

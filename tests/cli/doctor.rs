@@ -120,7 +120,15 @@ fn a_rejected_key_fails_and_skips_the_checks_that_need_it() {
         "fail    API key",
         "401",
         "What to do: check PAGERDUTY_API_KEY",
+        "Integrations > API Access Keys",
     ]);
+    // The API URL is no place to create a key.
+    assert!(
+        !r.stdout
+            .contains("create a REST API key for the account at"),
+        "{}",
+        r.stdout
+    );
     assert!(
         !r.stdout.contains(wrong) && !r.stderr.contains(wrong),
         "{r:?}"

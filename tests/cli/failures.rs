@@ -1015,7 +1015,7 @@ fn sandbox_serves_the_seed_until_killed() {
     let seed_path = repo("fixtures/sim/basic.json");
     let mut child = KillOnDrop(
         std::process::Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"))
-            .args(["--no-progress", "sandbox", "--seed"])
+            .args(["sandbox", "--seed"])
             .arg(&seed_path)
             .args(["--port", "0"])
             .env_remove("PAGERDUTY_API_KEY")

@@ -211,7 +211,7 @@ fn a_killed_apply_leaves_a_csv_or_markdown_report_saying_what_was_pending() {
         let n = plan["actions"].as_array().unwrap().len();
         let report = dir.path().join("r.txt");
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"))
-            .arg("--no-progress")
+            .env_remove("STATE_DIRECTORY")
             .args(apply_args(&hr, &report, format, &[]))
             .env("PAGERDUTY_API_URL", sim.url())
             .env("PAGERDUTY_API_KEY", KEY)

@@ -103,3 +103,51 @@ fn symlinks_are_followed_to_the_file_whose_mode_counts() {
         "{r:?}"
     );
 }
+
+#[test]
+fn a_key_file_of_two_lines_or_a_key_with_a_control_character_is_a_usage_error() {
+    // Before: exit 1, "invalid PagerDuty client configuration: ... not allowed in a header".
+    let sim = Sim::start(demo_seed());
+    let dir = tempfile::tempdir().unwrap();
+    let two = dir.path().join("two-lines");
+    write_key(&two, 0o600);
+    std::fs::write(&two, format!("{KEY}\nsecond-line\n")).unwrap();
+    let r = plan_with(&sim, &two);
+    r.expect_code(64);
+    assert!(r.error().contains("holds more than one line"), "{r:?}");
+    assert!(!r.stderr.contains(KEY) && !r.stdout.contains(KEY));
+    // A trailing newline, even CRLF, is allowed.
+    let crlf = dir.path().join("crlf");
+    write_key(&crlf, 0o600);
+    std::fs::write(&crlf, format!("{KEY}\r\n")).unwrap();
+    plan_with(&sim, &crlf).expect_code(0);
+    let before = sim.requests().len();
+    let (config, hr) = (
+        repo("samples/demo/config.toml"),
+        repo("samples/demo/hr.csv"),
+    );
+    let args = [
+        "plan",
+        "--config",
+        config.to_str().unwrap(),
+        "--hr",
+        hr.to_str().unwrap(),
+    ];
+    for (key, says) in [
+        (format!("{KEY}\nx"), "holds more than one line"),
+        (
+            format!("{KEY}\u{1b}x"),
+            "contains a control character (U+001B)",
+        ),
+    ] {
+        let mut cmd = hr2pd();
+        cmd.env("PAGERDUTY_API_URL", sim.url())
+            .env("PAGERDUTY_API_KEY", &key);
+        let r = run(cmd, &args);
+        r.expect_code(64);
+        let e = r.error();
+        assert!(e.contains("PAGERDUTY_API_KEY") && e.contains(says), "{e}");
+        assert!(!r.stderr.contains(KEY) && !r.stdout.contains(KEY));
+    }
+    assert_eq!(sim.requests().len(), before, "a refused key sends nothing");
+}

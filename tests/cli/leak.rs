@@ -121,8 +121,8 @@ fn every_command_logging(sim: &Sim, what: &str, log_format: &str) {
             .env("PAGERDUTY_MARKER_KEY", MARKER_KEY)
             .env("PAGERDUTY_MARKER_KEY_PREVIOUS", MARKER_KEY_PREVIOUS)
             .env("RUST_LOG", "trace");
-        let mut all = vec!["-vv".into(), "--log-format".into(), log_format.to_string()];
-        all.extend(args.clone());
+        let mut all = args.clone();
+        all.extend(["-vv".into(), "--log-format".into(), log_format.to_string()]);
         let r = run_args(cmd, &all);
         let files: Vec<(&str, String)> = [("plan file", &plan_file), ("report", &report)]
             .into_iter()
@@ -189,7 +189,7 @@ fn the_sandbox_banner_names_the_seeds_key_and_never_the_environments() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("stderr.log");
     let mut child = Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"))
-        .args(["-vv", "sandbox", "--port", "0", "--seed"])
+        .args(["sandbox", "-vv", "--port", "0", "--seed"])
         .arg(repo("samples/demo/seed.json"))
         .env("PAGERDUTY_API_KEY", KEY)
         .env("RUST_LOG", "trace")

@@ -11,8 +11,7 @@ fn json_logs_are_one_object_per_line_and_an_action_s_events_name_it() {
     let sim = Sim::start(demo_seed());
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("r.json");
-    let mut cmd = against(&sim, KEY);
-    cmd.args(["--log-format", "json", "-vv"]);
+    let cmd = against(&sim, KEY);
     let mut args = inputs(
         "apply",
         &repo("samples/demo/config.toml"),
@@ -22,6 +21,9 @@ fn json_logs_are_one_object_per_line_and_an_action_s_events_name_it() {
         "--yes".into(),
         "--report".into(),
         report.display().to_string(),
+        "--log-format".into(),
+        "json".into(),
+        "-vv".into(),
     ]);
     let r = run_args(cmd, &args);
     r.expect_code(0);

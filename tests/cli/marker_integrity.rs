@@ -14,7 +14,7 @@ const MARKER_KEY: &str = "integrity-test-marker-key-0f9e8d7c6b5a4";
 /// `PAGERDUTY_MARKER_KEY` set to `key` when given (and unset otherwise).
 fn keyed(sim: &Sim, ws: &Workspace, cmd: &str, extra: &[&str], key: Option<&str>) -> Run {
     let mut c = assert_cmd::Command::cargo_bin("hr2pagerduty").unwrap();
-    c.arg("--no-progress")
+    c.env_remove("STATE_DIRECTORY")
         .arg(cmd)
         .env("PAGERDUTY_API_URL", sim.url())
         .env("PAGERDUTY_API_KEY", KEY)

@@ -125,6 +125,61 @@ fn apply_asks_on_the_terminal_when_stdout_goes_to_a_log() {
     assert!(!sim.writes().is_empty(), "the typed yes applied nothing");
 }
 
+#[test]
+fn apply_asks_on_the_controlling_terminal_when_stderr_goes_to_a_file() {
+    // `apply 2>err.txt` (or `> log 2>&1`) typed at a terminal: stdin is the terminal,
+    // stderr is not, so the question goes to /dev/tty, and the answer is read there.
+    use std::os::unix::process::CommandExt;
+    let sim = Sim::start(demo_seed());
+    let dir = tempfile::tempdir().unwrap();
+    let (log, err) = (dir.path().join("log"), dir.path().join("err.txt"));
+    let (master, slave) = pty();
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&slave)
+        .expect("the pty's slave side");
+    let mut args = inputs("apply", &demo_config(), &demo_hr());
+    args.push("--no-progress".into());
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"));
+    cmd.args(&args)
+        .env("PAGERDUTY_API_URL", sim.url())
+        .env("PAGERDUTY_API_KEY", KEY)
+        .env_remove("RUST_LOG")
+        .env("XDG_STATE_HOME", state_home())
+        .stdin(Stdio::from(tty))
+        .stderr(Stdio::from(std::fs::File::create(&err).unwrap()))
+        .stdout(Stdio::from(std::fs::File::create(&log).unwrap()));
+    // SAFETY: setsid and TIOCSCTTY are async-signal-safe system calls: the child gets a
+    // session of its own whose controlling terminal is the pty on its stdin.
+    unsafe {
+        cmd.pre_exec(|| {
+            rustix::process::setsid()?;
+            rustix::process::ioctl_tiocsctty(std::io::stdin())?;
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().expect("the binary runs");
+    let mut input = master.try_clone().unwrap();
+    let shown = watch(master);
+    let seen = wait_for(&shown, "Enter a value: ", &mut child);
+    assert!(
+        seen.contains("Do you want to perform these actions?"),
+        "{seen}"
+    );
+    input.write_all(b"yes\n").unwrap();
+    let status = child.wait().expect("the binary ends");
+    let errors = std::fs::read_to_string(&err).unwrap();
+    assert_eq!(status.code(), Some(0), "terminal: {seen}; stderr: {errors}");
+    assert!(
+        !errors.contains("Enter a value") && !errors.contains("Do you want"),
+        "the prompt went to the stderr file: {errors}"
+    );
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("Apply complete!"), "{logged}");
+    assert!(!sim.writes().is_empty(), "the typed yes applied nothing");
+}
+
 // ---- The API URL ---------------------------------------------------------------------------
 
 #[test]
@@ -343,13 +398,157 @@ fn every_command_has_its_own_examples_and_only_its_own_flags() {
             talks,
             "{command}"
         );
+        // Every variable the command reads is listed once in its Environment block; one
+        // it does not read, never.
+        let reads: &[&str] = match command {
+            "plan" => &[
+                "PAGERDUTY_API_KEY",
+                "PAGERDUTY_API_URL",
+                "PAGERDUTY_MARKER_KEY",
+                "PAGERDUTY_MARKER_KEY_PREVIOUS",
+                "NO_COLOR",
+                "TERM",
+                "RUST_LOG",
+            ],
+            "apply" => &[
+                "PAGERDUTY_API_KEY",
+                "PAGERDUTY_API_URL",
+                "PAGERDUTY_MARKER_KEY",
+                "PAGERDUTY_MARKER_KEY_PREVIOUS",
+                "HR2PAGERDUTY_NOTIFY_URL",
+                "STATE_DIRECTORY",
+                "XDG_STATE_HOME",
+                "NO_COLOR",
+                "TERM",
+                "RUST_LOG",
+            ],
+            "doctor" => &[
+                "PAGERDUTY_API_KEY",
+                "PAGERDUTY_API_URL",
+                "PAGERDUTY_MARKER_KEY",
+                "PAGERDUTY_MARKER_KEY_PREVIOUS",
+                "RUST_LOG",
+            ],
+            "demo" => &["NO_COLOR", "TERM", "RUST_LOG"],
+            _ => &["RUST_LOG"],
+        };
+        let env_block = text
+            .split("Environment:\n")
+            .nth(1)
+            .and_then(|t| t.split("\n\n").next())
+            .unwrap_or_else(|| panic!("{command} has no Environment block: {text}"));
+        let listed: Vec<&str> = env_block
+            .lines()
+            .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+            .flat_map(|l| l.split("  ").nth(1).unwrap_or("").split(", "))
+            .collect();
+        let mut want: Vec<&str> = reads.to_vec();
+        if command == "apply" {
+            want.push("HOME");
+        }
+        let (mut got, mut want) = (listed.clone(), want);
+        got.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(got, want, "{command}: {env_block}");
+        // Flags that do nothing on a command are not offered there.
+        let colours = matches!(command, "plan" | "apply" | "demo");
+        assert_eq!(text.contains("--color <WHEN>"), colours, "{command}");
+        assert!(
+            text.contains("--log-format <FORMAT>") && text.contains("-v, --verbose"),
+            "{command}"
+        );
         assert_eq!(
-            text.contains("PAGERDUTY_API_KEY   the REST API key"),
-            talks,
+            text.contains("[env: HR2PAGERDUTY_NOTIFY_URL]"),
+            command == "apply",
             "{command}"
         );
     }
-    // (`hr2pd` gives --no-progress before the command, as scripts do: it still parses.)
+    for command in ["completions", "man"] {
+        let text = help(Some(command));
+        for flag in [
+            "--color",
+            "--verbose",
+            "--log-format",
+            "--no-progress",
+            "Environment:",
+        ] {
+            assert!(!text.contains(flag), "{command} offers {flag}: {text}");
+        }
+    }
+}
+
+#[test]
+fn flags_given_where_they_do_nothing_are_refused_or_warned_about() {
+    // Per command: --color on validate, -v on man, --no-progress on validate: clap's usage
+    // error (64).
+    let validate = inputs("validate", &demo_config(), &demo_hr());
+    for (flag, args) in [
+        ("--color", {
+            let mut a = validate.clone();
+            a.extend(["--color".into(), "always".into()]);
+            a
+        }),
+        ("--no-progress", {
+            let mut a = validate.clone();
+            a.push("--no-progress".into());
+            a
+        }),
+        ("-v", vec!["man".into(), "-v".into()]),
+        (
+            "--log-format",
+            vec![
+                "completions".into(),
+                "bash".into(),
+                "--log-format".into(),
+                "json".into(),
+            ],
+        ),
+        (
+            "--color",
+            vec![
+                "doctor".into(),
+                "--config".into(),
+                "c.toml".into(),
+                "--color".into(),
+                "never".into(),
+            ],
+        ),
+    ] {
+        let r = run_args(hr2pd(), &args);
+        r.expect_code(64);
+        assert!(
+            r.stderr.contains(&format!("unexpected argument '{flag}")),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    // The hidden forms before the command, kept for scripts written while they were
+    // global: ignored with a warning where they mean nothing, never silently.
+    let mut a = vec!["--no-progress".to_string()];
+    a.extend(validate.clone());
+    let r = run_args(hr2pd(), &a);
+    r.expect_code(0);
+    assert!(
+        r.stderr
+            .contains("Warning: --no-progress does nothing on `validate`"),
+        "{}",
+        r.stderr
+    );
+    let r = run_args(
+        hr2pd(),
+        &["-v".to_string(), "completions".into(), "bash".into()],
+    );
+    r.expect_code(0);
+    assert!(
+        r.stderr
+            .contains("Warning: -v does nothing on `completions`"),
+        "{}",
+        r.stderr
+    );
+    // And the old global --color before the command is no more.
+    let mut a = vec!["--color".to_string(), "never".into()];
+    a.extend(validate);
+    run_args(hr2pd(), &a).expect_code(64);
 }
 
 #[test]
@@ -372,9 +571,22 @@ fn detailed_exitcode_help_lists_every_code_plan_can_give() {
         "64 usage",
         "65 HR",
         "78 configuration",
+        "130 interrupted by SIGINT",
+        "143 stopped by SIGTERM",
     ] {
         assert!(flag.contains(code), "{code:?} missing from {flag}");
     }
+    let after = text
+        .split("Exit codes:")
+        .nth(1)
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        after.contains("130 interrupted by SIGINT; 143 stopped by SIGTERM"),
+        "{after}"
+    );
 }
 
 #[test]

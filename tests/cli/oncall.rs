@@ -340,7 +340,7 @@ fn with_allow_oncall_gaps_the_deactivation_is_attempted_and_a_refusal_reported_o
         // PagerDuty's words, the policy that holds the user (Alice directly, Bob through
         // the schedule), and the membership left alone.
         assert!(error.contains(F32), "{error}");
-        assert!(error.contains("not retryable after 1 attempt"), "{error}");
+        assert!(error.contains("not retryable; 1 attempt"), "{error}");
         assert!(
             error.contains("held by escalation policy \"IT Operations EP\" (PEPOPS1) of team \"IT Operations\" (PTEAM01); the membership is left in place"),
             "{error}"

@@ -55,7 +55,7 @@ fn entries(dir: &Path) -> Vec<String> {
 /// The binary as a plain `std::process::Command` against `sim` (for custom stdio).
 fn raw(sim: &Sim, args: &[String]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"));
-    c.arg("--no-progress")
+    c.env_remove("STATE_DIRECTORY")
         .args(args)
         .env("PAGERDUTY_API_URL", sim.url())
         .env("PAGERDUTY_API_KEY", KEY)

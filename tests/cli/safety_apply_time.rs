@@ -335,3 +335,60 @@ fn a_configured_lock_dir_that_does_not_exist_is_created_owner_only() {
         Some("Team Lead")
     );
 }
+
+/// `apply --yes` of `ws` against `sim` with `STATE_DIRECTORY` set to `state_directory`
+/// (as systemd sets it for `StateDirectory=`) and the test's `XDG_STATE_HOME`.
+fn apply_under_systemd(sim: &Sim, ws: &Workspace, state_directory: &std::path::Path) -> Run {
+    let mut a = vec!["apply".to_string(), "--yes".to_string()];
+    a.extend(ws.inputs());
+    let mut cmd = assert_cmd::Command::cargo_bin("hr2pagerduty").unwrap();
+    cmd.args(&a)
+        .env("PAGERDUTY_API_URL", sim.url())
+        .env("PAGERDUTY_API_KEY", KEY)
+        .env_remove("PAGERDUTY_MARKER_KEY")
+        .env_remove("PAGERDUTY_MARKER_KEY_PREVIOUS")
+        .env_remove("RUST_LOG")
+        .env("XDG_STATE_HOME", state_home())
+        .env("STATE_DIRECTORY", state_directory)
+        .write_stdin("");
+    finish(cmd.output().unwrap())
+}
+
+#[test]
+fn the_lock_dir_is_safety_lock_dir_then_state_directory_then_xdg_state_home() {
+    // systemd's StateDirectory= (with ProtectHome=yes the home directory is out of reach).
+    let (sim, ws) = scenario();
+    let systemd = tempfile::tempdir().unwrap();
+    let held_path = sim.lock_file(systemd.path());
+    let held = ApplyLock::acquire(&held_path).unwrap();
+    apply_under_systemd(&sim, &ws, systemd.path())
+        .expect_code(3)
+        .expect_stderr(&[&format!(
+            "another apply holds the lock {}",
+            held_path.display()
+        )]);
+    drop(held);
+    // $STATE_DIRECTORY comes before $XDG_STATE_HOME: a lock held there is not this run's.
+    let xdg = lock_file(&sim, &ws);
+    let other = ApplyLock::acquire(&xdg).unwrap();
+    apply_under_systemd(&sim, &ws, systemd.path()).expect_code(0);
+    drop(other);
+    // [safety] lock_dir comes before $STATE_DIRECTORY.
+    let people = workforce(1000, 5);
+    let config = format!("{}\n[safety]\nlock_dir = \"locks\"\n", safety_config());
+    let ws = Workspace::new(&config, &csv(&people));
+    let sim = sim_in_sync(base_seed(), &ws.config, &csv(&people));
+    let mut hr = people.clone();
+    hr[2].title = "Team Lead".into();
+    ws.write_hr(&csv(&hr));
+    std::fs::create_dir_all(ws.dir.path().join("locks")).unwrap();
+    let configured = sim.lock_file(&ws.dir.path().join("locks"));
+    let held = ApplyLock::acquire(&configured).unwrap();
+    apply_under_systemd(&sim, &ws, systemd.path())
+        .expect_code(3)
+        .expect_stderr(&[&format!(
+            "another apply holds the lock {}",
+            configured.display()
+        )]);
+    drop(held);
+}

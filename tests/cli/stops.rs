@@ -50,7 +50,7 @@ fn apply_args(config: &Path, hr: &Path, report: &Path, extra: &[&str]) -> Vec<St
 /// The binary against `sim`, as a child process with its output piped.
 fn spawn(sim: &Sim, args: &[String]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"))
-        .arg("--no-progress")
+        .env_remove("STATE_DIRECTORY")
         .args(args)
         .env("PAGERDUTY_API_URL", sim.url())
         .env("PAGERDUTY_API_KEY", KEY)

@@ -706,3 +706,26 @@ async fn a_taken_email_whose_holder_never_shows_fails_after_a_bounded_number_of_
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_redirect_is_reported_with_its_location_and_never_followed() {
+    // PagerDuty's REST API never redirects; following one could send the key elsewhere.
+    let target = Server::scripted(vec![]).await;
+    let server = Server::scripted(vec![(
+        "GET /users/me",
+        Reply::empty(307).with_header("location", &format!("{}/users/me", target.url)),
+    )])
+    .await;
+    let client = Client::new(config(&server.url)).unwrap();
+    let e = client.current_user().await.unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.contains(&format!("HTTP 307 to {}/users/me", target.url))
+            && text.contains("redirected, which PagerDuty's REST API never does")
+            && text.contains("(not retryable; 1 attempt in "),
+        "{text}"
+    );
+    assert_eq!(e.attempts(), 1);
+    server.assert_done();
+    assert!(target.requests().is_empty(), "the redirect was followed");
+}

@@ -117,7 +117,7 @@ fn validate_of_an_export_with_a_huge_cell_prints_short_lines() {
     for format in ["text", "json"] {
         let out = assert_cmd::Command::cargo_bin("hr2pagerduty")
             .unwrap()
-            .args(["--no-progress", "validate", "--format", format, "--config"])
+            .args(["validate", "--format", format, "--config"])
             .arg(&config_path)
             .arg("--hr")
             .arg(&hr_path)

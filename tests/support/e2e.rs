@@ -42,7 +42,7 @@ pub fn hr2pd() -> assert_cmd::Command {
         .env_remove("PAGERDUTY_MARKER_KEY_PREVIOUS")
         .env_remove("RUST_LOG")
         .env("XDG_STATE_HOME", state_home())
-        .arg("--no-progress");
+        .env_remove("STATE_DIRECTORY");
     c
 }
 

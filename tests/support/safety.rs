@@ -240,7 +240,7 @@ impl Workspace {
 
 fn command(url: &str, args: &[String]) -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"));
-    cmd.arg("--no-progress")
+    cmd.env_remove("STATE_DIRECTORY")
         .args(args)
         .env("PAGERDUTY_API_URL", url)
         .env("PAGERDUTY_API_KEY", KEY)
@@ -255,7 +255,7 @@ fn command(url: &str, args: &[String]) -> std::process::Command {
 /// Runs `hr2pagerduty --no-progress ARGS` against `url` and waits for it.
 pub fn run_at(url: &str, args: &[String]) -> Run {
     let mut cmd = assert_cmd::Command::cargo_bin("hr2pagerduty").unwrap();
-    cmd.arg("--no-progress")
+    cmd.env_remove("STATE_DIRECTORY")
         .args(args)
         .env("PAGERDUTY_API_URL", url)
         .env("PAGERDUTY_API_KEY", KEY)
@@ -268,7 +268,7 @@ pub fn run_at(url: &str, args: &[String]) -> Run {
     finish(out)
 }
 
-fn finish(out: std::process::Output) -> Run {
+pub fn finish(out: std::process::Output) -> Run {
     let run = Run {
         code: out.status.code().expect("exited with a code"),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -18,7 +18,7 @@ fn status_error_names_everything_a_report_needs() {
     assert_eq!(
         e.to_string(),
         "POST /users: HTTP 400: Invalid Input Provided (code 2001): Email has already been taken \
-             (not retryable after 1 attempt in 0.1s)"
+             (not retryable; 1 attempt in 0.1s)"
     );
     assert!(e.body_mentions("email has already been taken"));
     assert!(!e.is_auth());
@@ -79,4 +79,30 @@ fn the_ceiling_answer_on_a_get_counts_as_an_incomplete_listing() {
         reason: IncompleteReason::EmptyPageWithMore { offset: 0 },
     };
     assert!(!teams.to_string().contains("deactivating"));
+}
+
+#[test]
+fn a_final_answer_after_retried_attempts_is_not_called_retried() {
+    let e = |attempts, stop| ApiError::Status {
+        method: Method::GET,
+        path: "/users".into(),
+        status: 404,
+        body: None,
+        attempts,
+        elapsed: Duration::from_millis(400),
+        stop,
+    };
+    let two = e(2, StopReason::NotRetryable).to_string();
+    assert!(!two.contains("not retryable after"), "{two}");
+    assert!(
+        two.ends_with(
+            "(not retryable; 2 attempts in 0.4s, the earlier ones retried for a transient failure)"
+        ),
+        "{two}"
+    );
+    let spent = e(4, StopReason::AttemptsExhausted).to_string();
+    assert!(
+        spent.ends_with("(retries exhausted after 4 attempts in 0.4s)"),
+        "{spent}"
+    );
 }
