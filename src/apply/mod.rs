@@ -201,20 +201,28 @@ pub async fn apply(
             })
         });
     progress.stage("applying", Some(plan.actions.len() as u64));
-    // Once --max-runtime runs out, or a signal's grace period ends, the client sends no
-    // further request: a 429 pause or a retry's backoff ends at once (ApiError::Stopped).
+    // One stop for every halt. Once the run halts (--max-runtime or a signal), an action
+    // that has sent nothing sends nothing: its first request, waiting at any gate (the
+    // in-flight cap, the create limit, a 429 pause, the limiter), ends at once and the
+    // action is not_started. Once --max-runtime runs out, or a signal's grace period ends,
+    // the client sends no further request at all: a 429 pause or a retry's backoff ends at
+    // once (ApiError::Stopped).
     let stop_sending = async {
         let stop = &opts.stop;
-        if stop.halted_now().await != Halt::MaxRuntime {
+        let halt = stop.halted_now().await;
+        client.stop_new_actions();
+        if halt != Halt::MaxRuntime {
             stop.abandoned().await;
         }
         client.stop_sending();
         std::future::pending::<()>().await;
     };
+    // The stop is polled first, so a halt reaches the client before a waiting request is
+    // let out on the same wake-up.
     let results = tokio::select! {
         biased;
-        r = run_phases(client, plan, opts, progress, on_outcome, [first, rest]) => r,
         () = stop_sending => unreachable!("pending once it has stopped the client"),
+        r = run_phases(client, plan, opts, progress, on_outcome, [first, rest]) => r,
     };
     progress.finish();
     let mut flat: Vec<(usize, Outcome)> = results.into_iter().flatten().collect();
@@ -258,7 +266,8 @@ async fn run_phases(
                             let user = a.waits_for.clone().expect("checked above");
                             unsent(a, OutcomeStatus::Skipped, Cause::EmailNotFreed { user })
                         } else {
-                            run_logged(client, a, opts, &auth_stop).await
+                            crate::pagerduty::in_action(run_logged(client, a, opts, &auth_stop))
+                                .await
                         };
                         on_outcome(i, &o);
                         progress.inc();

@@ -318,6 +318,15 @@ impl Client {
         self.inner.stop_sending();
     }
 
+    /// Stops every action that has sent nothing from sending: from now on the first
+    /// request of an action run in [`in_action`](super::in_action), waiting at any gate
+    /// (the in-flight cap, the create limit, a 429 pause, the limiter) or not yet there,
+    /// fails with [`ApiError::Stopped`] and no attempt; the requests of actions already
+    /// under way go on. Called when the run halts, for any reason.
+    pub fn stop_new_actions(&self) {
+        self.inner.stop_new_actions();
+    }
+
     /// The web URL of one user of the account (`GET /users?limit=1`, the first user's
     /// `html_url`, e.g. `https://acme.pagerduty.com/users/PXXXXXX`): it names the account
     /// whatever API URL or key reached it. `None` when the account shows no user or the
