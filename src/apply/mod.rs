@@ -626,7 +626,7 @@ async fn run_action(
                         })
                         .flatten();
                     let found = s.recovered.then(|| s.value.clone());
-                    (s.attempts, Some((s.value.id, refused, found)))
+                    (s.attempts, Some((s.value.id, refused, found, s.existed)))
                 }),
                 Step::UpdateUser(u) => match &o.user_id {
                     Some(id) => client.update_user(id, u).await.map(|s| (s.attempts, None)),
@@ -660,7 +660,7 @@ async fn run_action(
         match res {
             Ok((n, created)) => {
                 o.attempts += n;
-                if let Some((id, refused, found)) = created {
+                if let Some((id, refused, found, existed)) = created {
                     if let Some(why) = refused {
                         // The email is held by a user that is not this employee's: one
                         // person, one user; nothing more is sent.
@@ -677,7 +677,10 @@ async fn run_action(
                     if let (Some(found), Step::CreateUser(n)) = (found, step) {
                         let upd = adoption_update(&found, n);
                         tracing::info!(user_id = %id, fields = ?upd, "create adopted the user holding its email");
-                        o.adopted = true;
+                        // Adopted: the user was there before this run's POST (refused,
+                        // the email taken). A user found after an attempt whose answer
+                        // was lost is this run's own: created, and invited.
+                        o.adopted = existed;
                         if !upd.is_empty() {
                             let sent = unless_abandoned(stop, client.update_user(&id, &upd)).await;
                             match sent {

@@ -86,6 +86,10 @@ pub struct Sent<T> {
     /// The value was found by a look-up: the write took effect on an attempt whose answer
     /// was lost, or (a create) the email's holder already existed.
     pub recovered: bool,
+    /// (A create) PagerDuty refused the `POST` because the email was taken (fact F31) and
+    /// `value` is the user that already held it: this request created nothing, so
+    /// PagerDuty sent no invitation for it. `false` for a write that took effect.
+    pub existed: bool,
 }
 
 impl<T> Sent<T> {
@@ -103,11 +107,13 @@ impl<T> Sent<T> {
                 value: value(ex.decode::<E>()?),
                 attempts: ex.attempts,
                 recovered: false,
+                existed: false,
             },
             Reply::Recovered { value, attempts } => Sent {
                 value,
                 attempts,
                 recovered: true,
+                existed: false,
             },
         })
     }
@@ -432,6 +438,7 @@ impl Client {
                             value,
                             attempts: e.attempts(),
                             recovered: true,
+                            existed: true,
                         })
                     }
                     Ok(None) => {
@@ -512,6 +519,7 @@ impl Client {
             value: ex.decode::<UserEnvelope>()?.user,
             attempts: ex.attempts,
             recovered: false,
+            existed: false,
         })
     }
 
@@ -533,6 +541,7 @@ impl Client {
             value: (),
             attempts: ex.attempts,
             recovered: false,
+            existed: false,
         })
     }
 
@@ -600,6 +609,7 @@ impl Client {
             value: (),
             attempts: ex.attempts,
             recovered,
+            existed: false,
         })
     }
 
