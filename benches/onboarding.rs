@@ -12,12 +12,15 @@
 //! Run: `cargo bench --bench onboarding` (prints one line per figure). Options after `--`:
 //! `--creates N` (default 5000; people of figure a), `--side N` (default 500; people of
 //! figure b), `--kinds N` (default 1000; people of figure c), `--scale N` (default 10),
-//! `--lock-percent P` (default 5), `--only a|b|c`.
+//! `--lock-percent P` (default 5), `--only a|b|c`, and for figure a `--latencies LIST`
+//! (default `150,600,1000`, in ms at 960/min) and `--create-concurrency LIST` (default
+//! `0,4,32`; 0 is the default configuration).
 //!
 //! Figures:
 //! - **a**, budget use: `--creates` new hires (half of them joining a team by rule) at
 //!   150, 600 and 1,000 ms equivalent latency with the default `[pagerduty]` settings, then
-//!   with `create_concurrency = 32`. Budget use is the requests the simulator answered (429s
+//!   with `create_concurrency = 4` (the default before it became 16) and 32. Each line also
+//!   gives the create limit's mean over the run (sampled every millisecond). Budget use is the requests the simulator answered (429s
 //!   included) over budget × the run's duration (listing, planning and applying).
 //! - **b**, side by side: `--side` new hires at `concurrency = 1` and at the default, at 150
 //!   and 600 ms equivalent latency, with the ratio of their durations.
@@ -37,19 +40,29 @@ use hr2pagerduty::cli::SafetyFlags;
 use hr2pagerduty::commands::{client_config, observe_and_plan, today};
 use hr2pagerduty::config::{Config, Connection};
 use hr2pagerduty::hr;
-use hr2pagerduty::pagerduty::{Client, ClientStats};
+use hr2pagerduty::pagerduty::{Client, ClientStats, DEFAULT_CREATE_CONCURRENCY};
 use hr2pagerduty::plan::{ActionKind, Plan, Step};
 use hr2pagerduty::progress::Progress;
 use hr2pagerduty::sim::{self, Seed, SimHandle};
 use secrecy::SecretString;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// PagerDuty's budget per key (fact F27 in PAGERDUTY_API.md).
 const BUDGET: u32 = 960;
 /// The team the rule gives people of department IT/IS.
 const TEAM_ID: &str = "PITOPS1";
+
+/// A comma-separated list after `name` (or `default`), e.g. `--latencies 150,1000`.
+fn list<T: std::str::FromStr>(name: &str, default: &str) -> Vec<T> {
+    arg(name, default.to_string())
+        .split(',')
+        .filter_map(|v| v.trim().parse().ok())
+        .collect()
+}
 
 fn arg<T: std::str::FromStr>(name: &str, default: T) -> T {
     let args: Vec<String> = std::env::args().collect();
@@ -153,6 +166,8 @@ struct Run {
     /// 429 answers among all of them.
     answered_429: usize,
     secs: f64,
+    /// The create limit's mean over the run (sampled every millisecond).
+    mean_create_limit: f64,
     stats: ClientStats,
     failed: usize,
 }
@@ -167,6 +182,20 @@ async fn run(sim: &SimHandle, cfg: &Config, csv: &[u8]) -> Run {
     let progress = Progress::hidden();
     let before = sim.requests().len();
     let started = Instant::now();
+    // The create limit, sampled every millisecond while the run lasts (for its mean).
+    let samples = Arc::new((AtomicUsize::new(0), AtomicUsize::new(0)));
+    let sampler = tokio::spawn({
+        let (c, samples) = (client.clone(), samples.clone());
+        async move {
+            loop {
+                samples
+                    .0
+                    .fetch_add(c.stats().create_limit, Ordering::Relaxed);
+                samples.1.fetch_add(1, Ordering::Relaxed);
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            }
+        }
+    });
     let planned = observe_and_plan(
         &client,
         cfg,
@@ -188,6 +217,7 @@ async fn run(sim: &SimHandle, cfg: &Config, csv: &[u8]) -> Run {
     };
     let outcomes = apply::apply(&client, &planned.plan, &opts, &progress, &|_, _| {}).await;
     let secs = started.elapsed().as_secs_f64();
+    sampler.abort();
     let all = sim.requests();
     Run {
         plan: planned.plan,
@@ -195,6 +225,8 @@ async fn run(sim: &SimHandle, cfg: &Config, csv: &[u8]) -> Run {
         apply_requests: all.len() - planned_at,
         answered_429: all[before..].iter().filter(|r| r.status == 429).count(),
         secs,
+        mean_create_limit: samples.0.load(Ordering::Relaxed) as f64
+            / samples.1.load(Ordering::Relaxed).max(1) as f64,
         stats: client.stats(),
         failed: outcomes
             .iter()
@@ -217,7 +249,7 @@ impl Run {
         let s = &self.stats;
         format!(
             "{} requests in {:.2} s (x{scale} = {:.0} s at 960/min): budget use {:.1}%, 429s {} ({:.2}%), \
-             account locks {}, in flight peak {} (cap {}), creates in flight peak {} (limit at end {}), failed actions {}",
+             account locks {}, in flight peak {} (cap {}), creates in flight peak {} (limit: mean {:.1}, at end {}), failed actions {}",
             self.requests(),
             self.secs,
             self.secs * f64::from(scale),
@@ -228,6 +260,7 @@ impl Run {
             s.in_flight_peak,
             s.in_flight_limit,
             s.create_peak,
+            self.mean_create_limit,
             s.create_limit,
             self.failed,
         )
@@ -248,8 +281,10 @@ async fn onboard(people: usize, latency_ms: u64, scale: u32, lock: f64, settings
 }
 
 async fn figure_a(people: usize, scale: u32, lock: f64) {
-    for create_concurrency in [None, Some(32)] {
-        for latency in [150, 600, 1_000] {
+    let latencies: Vec<u64> = list("--latencies", "150,600,1000");
+    let ceilings: Vec<usize> = list("--create-concurrency", "0,4,32");
+    for create_concurrency in ceilings.into_iter().map(|c| (c > 0).then_some(c)) {
+        for &latency in &latencies {
             let settings = Settings {
                 create_concurrency,
                 ..Settings::default()
@@ -258,7 +293,8 @@ async fn figure_a(people: usize, scale: u32, lock: f64) {
             println!(
                 "a: {people} creates, {latency} ms (x{scale}: {} ms), create_concurrency {}: {}",
                 latency / u64::from(scale),
-                create_concurrency.map_or("4 (default)".into(), |c| c.to_string()),
+                create_concurrency.map_or(format!("{DEFAULT_CREATE_CONCURRENCY} (default)"), |c| c
+                    .to_string()),
                 r.line(scale)
             );
         }

@@ -75,8 +75,9 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The text of `code` without comments and string literals (so a doc comment mentioning
-/// `crate::x` is not an import).
+/// The text of `code` without comments, string literals (plain, byte and raw, each left
+/// as `""`) and char literals (so a doc comment or a string mentioning `crate::x` is not
+/// an import).
 fn code_only(code: &str) -> String {
     let b = code.as_bytes();
     let mut out = String::with_capacity(code.len());
@@ -92,6 +93,17 @@ fn code_only(code: &str) -> String {
                 i += 1;
             }
             i += 2;
+        } else if let Some(end) = raw_string_end(b, i) {
+            // `r"…"`, `r#"…"#`, `br"…"`: no escapes, ends at `"` and as many `#`.
+            i = end;
+            out.push_str("\"\"");
+        } else if b[i] == b'\'' && b.get(i + 1) == Some(&b'\\') {
+            // An escaped char literal such as '\"' or '\u{7f}'.
+            i += 2;
+            while i < b.len() && b[i] != b'\'' {
+                i += 1;
+            }
+            i += 1;
         } else if b[i] == b'"' {
             i += 1;
             while i < b.len() && b[i] != b'"' {
@@ -111,6 +123,35 @@ fn code_only(code: &str) -> String {
         }
     }
     out
+}
+
+/// When a raw string literal (`r"…"`, `r#"…"#`, `br"…"`, any number of `#`) starts at
+/// `i`, the index just past its end (or the end of `b` when it is not closed); `None`
+/// otherwise, e.g. for an identifier ending in `r` or a raw identifier (`r#type`).
+fn raw_string_end(b: &[u8], i: usize) -> Option<usize> {
+    let word_start = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
+    let r = match (b.get(i), b.get(i + 1)) {
+        (Some(b'r'), _) => i,
+        (Some(b'b'), Some(b'r')) => i + 1,
+        _ => return None,
+    };
+    if !word_start {
+        return None;
+    }
+    let hashes = b[r + 1..].iter().take_while(|c| **c == b'#').count();
+    let open = r + 1 + hashes;
+    if b.get(open) != Some(&b'"') {
+        return None;
+    }
+    let close: Vec<u8> = std::iter::once(b'"')
+        .chain(std::iter::repeat_n(b'#', hashes))
+        .collect();
+    Some(
+        b[open + 1..]
+            .windows(close.len())
+            .position(|w| w == close.as_slice())
+            .map_or(b.len(), |at| open + 1 + at + close.len()),
+    )
 }
 
 /// Expands `a::{b, c::{d, e}}` into `a::b`, `a::c::d`, `a::c::e`.
@@ -277,16 +318,25 @@ fn paths(code: &str, module: &str) -> BTreeSet<String> {
                 .chars()
                 .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
                 .collect();
+            if code[at + tail.len()..].trim_start().starts_with('{') {
+                // `crate::config::{A, B}`: a use tree, read above item by item.
+                continue;
+            }
             let tail = tail.trim_end_matches(':');
             if tail.len() <= key.trim_end_matches(':').len() {
                 // `super::{...}` or `crate::*`: a use tree, read above.
                 continue;
             }
-            // Keep module segments only (lower-case), dropping a final item name.
-            let segs: Vec<&str> = tail
-                .split("::")
+            // Keep the module segments (lower-case) and the first item after them (a type,
+            // as a `use` names it: `config::UnmanagedUsers` of
+            // `crate::config::UnmanagedUsers::Offboard`), so that a row may allow single
+            // items of a module.
+            let all: Vec<&str> = tail.split("::").collect();
+            let modules = all
+                .iter()
                 .take_while(|s| s.chars().next().is_some_and(|c| !c.is_uppercase()))
-                .collect();
+                .count();
+            let segs = &all[..(modules + 1).min(all.len())];
             if let Some(r) = resolve(&segs.join("::")) {
                 out.insert(r);
             }
@@ -361,6 +411,40 @@ fn every_module_imports_only_what_architecture_md_allows() {
 }
 
 #[test]
+fn raw_strings_and_char_literals_are_not_code() {
+    // A raw string's backslash escapes nothing, and its quotes end it only with its hashes:
+    // the paths inside are text, the paths after it are code.
+    let code = code_only(
+        r###"let a = r"C:\dir\"; crate::after_a::f();
+let b = r#"say "crate::hidden_b::x" twice"#; crate::after_b::g();
+let c = br##"a "# is not the end crate::hidden_c"##; crate::after_c::h();
+let q = '\"'; crate::after_q::i(); let r#type = 1; crate::after_raw_ident::j();
+let s = "crate::hidden_s";"###,
+    );
+    let p = paths(&code, "lib");
+    assert_eq!(
+        p,
+        BTreeSet::from(
+            [
+                "after_a::f",
+                "after_b::g",
+                "after_c::h",
+                "after_q::i",
+                "after_raw_ident::j"
+            ]
+            .map(String::from)
+        ),
+        "{code}"
+    );
+    assert_eq!(
+        raw_string_end(b"for\"x\"", 2),
+        None,
+        "an identifier ending in r"
+    );
+    assert_eq!(raw_string_end(b"r#\"a\"#;", 0), Some(6));
+}
+
+#[test]
 fn the_checker_resolves_paths() {
     let code = code_only(
         "use crate::pagerduty::models::{Role, TeamRole};\nuse super::{a, b::{c, self}};\n// crate::hidden\nfn f() { crate::marker::parse(x); let s = \"crate::nope\"; }\nmod tests { use super::*; use crate::ids::UserId; }",
@@ -382,6 +466,25 @@ fn the_checker_resolves_paths() {
     assert!(p.contains("sim::seed"), "{p:?}");
     assert!(p.contains("ids::UserId"), "{p:?}");
     assert!(!p.contains("sim"), "{p:?}");
+    // A row may allow single items: a use tree and an inline path name the item, not
+    // its whole module.
+    let items: BTreeSet<String> = paths(
+        &code_only(
+            "use crate::config::{OnLeave, PERCENT_CAPS_MIN_USERS};\nfn f() { crate::config::UnmanagedUsers::Offboard; }",
+        ),
+        "plan::dated",
+    );
+    assert_eq!(
+        items,
+        BTreeSet::from(
+            [
+                "config::OnLeave",
+                "config::PERCENT_CAPS_MIN_USERS",
+                "config::UnmanagedUsers"
+            ]
+            .map(String::from)
+        )
+    );
     assert!(covers("pagerduty::models", "pagerduty::models::Role"));
     assert!(!covers("pagerduty::models", "pagerduty::client"));
     assert!(!covers("plan", "planner"));

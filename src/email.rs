@@ -5,6 +5,7 @@
 //! is trimmed and lower-cased once, at the edge, and compared as a plain string afterwards.
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::fmt;
 
 /// Minimum length PagerDuty accepts for `email` (OpenAPI `User.email.minLength`; fact F18).
@@ -39,7 +40,21 @@ impl Email {
     /// Trims and lower-cases `raw` without checking its shape. Use for values PagerDuty
     /// already accepted (a listed user's email).
     pub fn normalise(raw: &str) -> Email {
-        Email(raw.trim().to_lowercase())
+        Email(Email::normalised(raw).into_owned())
+    }
+
+    /// `raw` trimmed and lower-cased, as [`Email::normalise`] makes it, borrowed when it is
+    /// already so (most listed addresses): for keys that need no copy.
+    pub fn normalised(raw: &str) -> Cow<'_, str> {
+        let trimmed = raw.trim();
+        if trimmed
+            .bytes()
+            .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+        {
+            Cow::Borrowed(trimmed)
+        } else {
+            Cow::Owned(trimmed.to_lowercase())
+        }
     }
 
     /// Normalises `raw`, then checks the shape PagerDuty's `format: email` and 6–100
@@ -82,6 +97,22 @@ impl Email {
         Ok(e)
     }
 
+    /// Whether `raw` normalises to this address (`Email::normalise(raw) == *self`), without
+    /// building the normalised copy for an ASCII `raw`: the planner compares every listed
+    /// user's email with its HR row's.
+    pub fn is_normal_form_of(&self, raw: &str) -> bool {
+        let trimmed = raw.trim();
+        if trimmed.is_ascii() {
+            trimmed.len() == self.0.len()
+                && trimmed
+                    .bytes()
+                    .zip(self.0.bytes())
+                    .all(|(a, b)| a.to_ascii_lowercase() == b)
+        } else {
+            Email::normalise(raw) == *self
+        }
+    }
+
     /// The normalised address.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -105,6 +136,36 @@ mod tests {
             "test4@example.com"
         );
         assert_eq!(Email::normalise("A@B.C"), Email::normalise("a@b.c"));
+    }
+
+    #[test]
+    fn is_normal_form_of_agrees_with_normalise() {
+        let e = Email::normalise("ann.lee@example.com");
+        for raw in [
+            "ann.lee@example.com",
+            " Ann.Lee@EXAMPLE.com\t",
+            "ann.lee@example.co",
+            "ann.lee@example.comm",
+            "ann.lée@example.com",
+            "",
+        ] {
+            assert_eq!(
+                e.is_normal_form_of(raw),
+                Email::normalise(raw) == e,
+                "{raw:?}"
+            );
+        }
+        for raw in [
+            "ann@example.com",
+            " Ann@example.com ",
+            "ZOË@example.com",
+            "zoë@x.io ",
+        ] {
+            assert_eq!(Email::normalised(raw), raw.trim().to_lowercase(), "{raw:?}");
+        }
+        let unicode = Email::normalise("ZOË@example.com");
+        assert!(unicode.is_normal_form_of(" Zoë@Example.COM"));
+        assert!(!unicode.is_normal_form_of("zoe@example.com"));
     }
 
     #[test]

@@ -23,7 +23,8 @@
 //! marker), [`oncall`] (what a leaver holds on call, and whether that blocks taking them
 //! away; read by observe, plan, apply, report and saved plans), [`digest`] (SHA-256),
 //! [`progress`] (the progress bars on stderr), [`quote`] (input echoed in messages at a
-//! bounded length), [`notify`] (the run summary `apply` POSTs to a chat webhook).
+//! bounded length), [`notify`] (the run summary `apply` POSTs to a chat webhook), [`doctor`]
+//! (the checks of the `doctor` command, judged from what [`observe`] read).
 #![deny(missing_docs)]
 
 pub mod apply;
@@ -34,6 +35,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod digest;
+pub mod doctor;
 pub mod email;
 pub mod exit;
 pub mod hr;

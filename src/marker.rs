@@ -73,8 +73,10 @@ pub struct Marker {
 /// What a suspension took away, to be restored on rehire.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Suspension {
-    /// Date the suspension was planned ("today" of that run: the date in
-    /// `[lifecycle] default_time_zone`, or its `--as-of`), `YYYY-MM-DD`.
+    /// Date the suspension was planned, `YYYY-MM-DD`: the day that run really happened (the
+    /// date in `[lifecycle] default_time_zone`), also when it was as of an earlier day
+    /// (`--as-of`), so that `delete_suspended_after_days` counts from it. Markers written
+    /// before this rule may carry the as-of day.
     pub on: NaiveDate,
     /// Base role before suspension.
     pub role: Role,
@@ -164,6 +166,11 @@ pub fn parse(description: Option<&str>) -> Parsed {
 /// The `sig` of a marker line that parsed: its string, an empty string for a `sig` that is
 /// not a string (which no key verifies), `None` without one.
 fn sig_of(line: &str) -> Option<String> {
+    // Without the text `"sig"` and without an escape (which could spell the key), no key is
+    // `sig`: most markers, and no need to read the JSON again.
+    if !line.contains("\"sig\"") && !line.contains('\\') {
+        return None;
+    }
     let json = line.split_once(' ').map(|(_, j)| j.trim()).unwrap_or("");
     let v = serde_json::from_str::<serde_json::Value>(json).ok()?;
     let sig = v.get("sig")?;
@@ -180,12 +187,17 @@ fn parse_line(line: &str) -> MarkerState {
         ));
     }
     let json = json.trim();
+    let parsed = serde_json::from_str::<Marker>(json);
     // serde also reads a struct from a JSON array of its fields in order (`["3427"]`), a
     // shape hr2pagerduty never writes and `claimed_employee_id` does not read: only objects.
-    if let Err(why) = objects_only(json) {
+    // A marker that parsed from text starting with `{` is an object, and with no
+    // suspension, it holds no other object to check: most markers.
+    let plain_object =
+        json.starts_with('{') && parsed.as_ref().is_ok_and(|m| m.suspended.is_none());
+    if !plain_object && let Err(why) = objects_only(json) {
         return MarkerState::Invalid(why);
     }
-    match serde_json::from_str::<Marker>(json) {
+    match parsed {
         Ok(m)
             if m.employee_id
                 .as_ref()

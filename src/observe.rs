@@ -37,6 +37,9 @@
 //! their cost grows with the account's schedules, not with its users; every batch is then
 //! attributed with them.
 //!
+//! What `doctor` reads before the first run (the key's owner, the `From` user, abilities,
+//! teams, licences) is [`Observer::preflight`], in [`preflight`].
+//!
 //! Imports: the client and its models (`pagerduty`), `ids`, `oncall`, `progress`, and the
 //! name of the API key variable and the default lookahead from `config`; never the
 //! planner.
@@ -52,6 +55,8 @@ use crate::pagerduty::{ApiError, Client, TransportKind};
 use crate::progress::Progress;
 use futures::StreamExt;
 use std::collections::{BTreeMap, BTreeSet};
+
+pub mod preflight;
 
 /// What was read from one PagerDuty account.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -249,6 +254,17 @@ fn hint(status: u16, api_url: &str) -> String {
 }
 
 impl ObserveError {
+    /// The failed request, whatever the class.
+    pub fn api_error(&self) -> &ApiError {
+        match self {
+            ObserveError::Incomplete(error)
+            | ObserveError::Unauthorized { error, .. }
+            | ObserveError::Forbidden { error, .. }
+            | ObserveError::Url { error, .. }
+            | ObserveError::Api(error) => error,
+        }
+    }
+
     /// Classifies a failed read of the account at `api_url`.
     pub fn from_api(error: ApiError, api_url: &str) -> ObserveError {
         let api_url = api_url.to_string();

@@ -1,13 +1,16 @@
 //! Restoring a re-created user's contact methods and notification rules from the archive
-//! (issue 7's rehire of a deleted person), one step of [`super::apply`]'s executor.
+//! (issue 7's rehire of a deleted person), one step of [`super::apply`]'s executor: the
+//! user ends with the archive's rules, PagerDuty's default rule deleted unless the archive
+//! has it.
 
 use super::*;
+use crate::ids::NotificationRuleId;
 
 /// What [`restore_contacts`] did.
 pub(super) struct Restored {
-    /// HTTP requests sent (the read and every create, retries included).
+    /// HTTP requests sent (the read, every create and every delete, retries included).
     pub(super) attempts: u32,
-    /// Creates PagerDuty refused (each reported; the others were still sent), or the error
+    /// Writes PagerDuty refused (each reported; the others were still sent), or the error
     /// that stopped the restore.
     pub(super) errors: Vec<ApiError>,
     /// Why nothing could be restored, when the archive lacks the record.
@@ -15,15 +18,30 @@ pub(super) struct Restored {
 }
 
 /// Restores on user `id` the contact methods and notification rules the archive holds for
-/// the deleted user `from`: one read of what the user has now
-/// ([`Client::get_user_record`]), then a `POST` for each archived contact method the user
-/// lacks (same type and address, [`ContactMethod::same_as`]) and each archived rule the user
-/// lacks (same contact method, urgency and delay), rules pointing at the new contact method
-/// IDs. Never created again: the archived default email method (the one with the old login
+/// the deleted user `from`, so that the user ends with the archive's rules and no other:
+/// 1. one read of what the user has now ([`Client::get_user_record`]);
+/// 2. a `POST` for each archived contact method the user lacks (same type and address,
+///    [`ContactMethod::same_as`]);
+/// 3. a `DELETE` for each rule the user has that no archived rule accounts for (same
+///    contact method, urgency and delay, pointing at the new contact method IDs): in a
+///    first run, the default rule PagerDuty gives every created user (a high-urgency rule
+///    on the default email method, §3.1), unless the archive has that very rule;
+/// 4. a `POST` for each archived rule the user lacks.
+///
+/// Deletes go before creates, so a create can never be refused as a duplicate of the
+/// default rule whatever PagerDuty's uniqueness rule covers ("Channel Start delay must be
+/// unique for a given contact method", S23, names no urgency). When the rules already
+/// match, no rule is deleted or created: the read is the only request they cost.
+///
+/// Never created again: the archived default email method (the one with the old login
 /// email, which PagerDuty made itself; its rules point at the new user's default method),
-/// and push methods (the mobile app makes them; their rules are skipped). Idempotent: a
-/// restore sent again after an interruption creates only what is still missing. A create
-/// refused with a 4xx (other than 401) is kept and the others are still sent.
+/// and push methods (the mobile app makes them; their rules are skipped). Rules on a push
+/// method of the new user are never deleted either (the app made them). When a contact
+/// method create is refused, no rule is deleted: the user keeps PagerDuty's default rule
+/// rather than lose a way to be reached before the archived ones are in place. Idempotent:
+/// a restore sent again after an interruption (a crash between any two requests) reads the
+/// user again and sends only what is still different. A create or delete refused with a
+/// 4xx (other than 401) is kept and the others are still sent.
 ///
 /// [`ContactMethod::same_as`]: crate::pagerduty::models::contact::ContactMethod::same_as
 pub(super) async fn restore_contacts(
@@ -65,6 +83,7 @@ pub(super) async fn restore_contacts(
     let new_login = Email::normalise(&now.user.email);
     // Old contact method ID → the new user's (ID, type).
     let mut ids: BTreeMap<&str, (String, ContactMethodType)> = BTreeMap::new();
+    let mut methods_complete = true;
     let default = now
         .contact_methods
         .iter()
@@ -97,34 +116,49 @@ pub(super) async fn restore_contacts(
                 if !go_on {
                     return done;
                 }
+                methods_complete = false;
             }
         }
     }
-    for rule in &r.notification_rules {
-        let Some((method, kind)) = ids.get(rule.contact_method.id.as_str()) else {
-            continue;
-        };
-        let exists = now.notification_rules.iter().any(|x| {
-            x.contact_method.id.as_str() == method
-                && x.urgency == rule.urgency
-                && x.start_delay_in_minutes == rule.start_delay_in_minutes
-        });
-        if exists {
-            continue;
+    // The rules the user must end with: each archived rule whose contact method is in
+    // place, pointing at the new contact method IDs.
+    let wanted: Vec<NewNotificationRule> = r
+        .notification_rules
+        .iter()
+        .filter_map(|rule| {
+            let (method, kind) = ids.get(rule.contact_method.id.as_str())?;
+            Some(NewNotificationRule {
+                kind: "assignment_notification_rule".into(),
+                start_delay_in_minutes: rule.start_delay_in_minutes,
+                contact_method: ContactMethodReference {
+                    id: method.as_str().into(),
+                    kind: kind.reference_type(),
+                    summary: None,
+                    self_url: None,
+                    html_url: None,
+                },
+                urgency: rule.urgency.clone(),
+            })
+        })
+        .collect();
+    let (missing, extra) = compare_rules(&now, &wanted);
+    if methods_complete {
+        for rule in extra {
+            match client.delete_notification_rule(id, rule).await {
+                Ok(sent) => done.attempts += sent.attempts,
+                Err(e) => {
+                    done.attempts += e.attempts();
+                    let go_on = refused(&e);
+                    done.errors.push(e);
+                    if !go_on {
+                        return done;
+                    }
+                }
+            }
         }
-        let new = NewNotificationRule {
-            kind: "assignment_notification_rule".into(),
-            start_delay_in_minutes: rule.start_delay_in_minutes,
-            contact_method: ContactMethodReference {
-                id: method.as_str().into(),
-                kind: kind.reference_type(),
-                summary: None,
-                self_url: None,
-                html_url: None,
-            },
-            urgency: rule.urgency.clone(),
-        };
-        match client.create_notification_rule(id, &new).await {
+    }
+    for new in missing {
+        match client.create_notification_rule(id, new).await {
             Ok(sent) => done.attempts += sent.attempts,
             Err(e) => {
                 done.attempts += e.attempts();
@@ -137,4 +171,165 @@ pub(super) async fn restore_contacts(
         }
     }
     done
+}
+
+/// Pairs the rules user record `now` has with the `wanted` ones (same contact method ID,
+/// urgency and delay, each rule paired at most once): the wanted rules no rule of the user
+/// matches (to create, in archive order), and the IDs of the user's rules no wanted rule
+/// matches (to delete, in PagerDuty's order), rules on push contact methods left out (the
+/// mobile app makes those).
+fn compare_rules<'a>(
+    now: &'a UserRecord,
+    wanted: &'a [NewNotificationRule],
+) -> (Vec<&'a NewNotificationRule>, Vec<&'a NotificationRuleId>) {
+    let mut open = vec![true; wanted.len()];
+    let mut extra = Vec::new();
+    for have in &now.notification_rules {
+        let paired = wanted.iter().enumerate().position(|(i, w)| {
+            open[i]
+                && have.contact_method.id == w.contact_method.id
+                && have.urgency == w.urgency
+                && have.start_delay_in_minutes == w.start_delay_in_minutes
+        });
+        if let Some(i) = paired {
+            open[i] = false;
+            continue;
+        }
+        let push = now
+            .contact_methods
+            .iter()
+            .find(|m| m.id == have.contact_method.id)
+            .map_or_else(
+                || have.contact_method.kind == ContactMethodType::Push.reference_type(),
+                |m| m.kind == ContactMethodType::Push,
+            );
+        if !push {
+            extra.push(&have.id);
+        }
+    }
+    let missing = wanted
+        .iter()
+        .zip(open)
+        .filter_map(|(w, open)| open.then_some(w))
+        .collect();
+    (missing, extra)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pagerduty::models::contact::{ContactMethod, NotificationRule};
+    use crate::pagerduty::models::incidents::Urgency;
+    use serde_json::json;
+
+    fn rule(id: &str, method: &str, kind: &str, urgency: &str, delay: u32) -> NotificationRule {
+        serde_json::from_value(json!({
+            "id": id, "start_delay_in_minutes": delay, "urgency": urgency,
+            "contact_method": {"id": method, "type": format!("{kind}_reference")},
+        }))
+        .unwrap()
+    }
+
+    fn wanted(method: &str, kind: &str, urgency: &str, delay: u32) -> NewNotificationRule {
+        NewNotificationRule {
+            kind: "assignment_notification_rule".into(),
+            start_delay_in_minutes: delay,
+            contact_method: ContactMethodReference {
+                id: method.into(),
+                kind: format!("{kind}_reference"),
+                summary: None,
+                self_url: None,
+                html_url: None,
+            },
+            urgency: Urgency::from(urgency),
+        }
+    }
+
+    /// A new user with PagerDuty's default email method and rule, a push method the app
+    /// made with a rule of its own, and `rules` besides.
+    fn record(rules: Vec<NotificationRule>) -> UserRecord {
+        let method = |id: &str, kind: &str, address: &str| -> ContactMethod {
+            serde_json::from_value(
+                json!({"id": id, "type": kind, "label": "L", "address": address}),
+            )
+            .unwrap()
+        };
+        let mut notification_rules = vec![
+            rule("PNRDEF1", "PCMDEF1", "email_contact_method", "high", 0),
+            rule(
+                "PNRPSH1",
+                "PCMPSH1",
+                "push_notification_contact_method",
+                "high",
+                0,
+            ),
+        ];
+        notification_rules.extend(rules);
+        UserRecord {
+            user: serde_json::from_value(json!({
+                "id": "PNEW001", "name": "Ann Lee", "email": "ann@example.com", "role": "user",
+            }))
+            .unwrap(),
+            contact_methods: vec![
+                method("PCMDEF1", "email_contact_method", "ann@example.com"),
+                method("PCMPSH1", "push_notification_contact_method", "token"),
+            ],
+            notification_rules,
+        }
+    }
+
+    fn ids(v: &[&NotificationRuleId]) -> Vec<String> {
+        v.iter().map(|id| id.to_string()).collect()
+    }
+
+    #[test]
+    fn the_default_rule_goes_unless_the_archive_has_it_and_push_rules_stay() {
+        // The archive has no rule: the default goes, the app's push rule stays.
+        let now = record(vec![]);
+        let (missing, extra) = compare_rules(&now, &[]);
+        assert!(missing.is_empty());
+        assert_eq!(ids(&extra), ["PNRDEF1"]);
+
+        // The archive has the default rule itself and a later one: nothing deleted, only
+        // the later one created.
+        let want = [
+            wanted("PCMDEF1", "email_contact_method", "high", 0),
+            wanted("PCMDEF1", "email_contact_method", "high", 5),
+        ];
+        let (missing, extra) = compare_rules(&now, &want);
+        assert!(extra.is_empty());
+        assert_eq!(missing, [&want[1]]);
+
+        // Same method and delay, other urgency: not the same rule.
+        let want = [wanted("PCMDEF1", "email_contact_method", "low", 0)];
+        let (missing, extra) = compare_rules(&now, &want);
+        assert_eq!(ids(&extra), ["PNRDEF1"]);
+        assert_eq!(missing, [&want[0]]);
+    }
+
+    #[test]
+    fn a_restore_resumed_after_a_crash_sends_only_what_is_still_different() {
+        // A first run created one archived rule and was killed before the second (the
+        // default rule already deleted): only the second is missing, nothing extra.
+        let mut now = record(vec![rule(
+            "PNRNEW1",
+            "PCMSMS1",
+            "sms_contact_method",
+            "high",
+            0,
+        )]);
+        now.notification_rules.remove(0);
+        let want = [
+            wanted("PCMSMS1", "sms_contact_method", "high", 0),
+            wanted("PCMSMS1", "sms_contact_method", "low", 10),
+        ];
+        let (missing, extra) = compare_rules(&now, &want);
+        assert!(extra.is_empty());
+        assert_eq!(missing, [&want[1]]);
+        // Each rule the user has is paired once: a second copy of a wanted rule is extra.
+        now.notification_rules
+            .push(rule("PNRNEW2", "PCMSMS1", "sms_contact_method", "high", 0));
+        let (_, extra) = compare_rules(&now, &want);
+        assert_eq!(ids(&extra), ["PNRNEW2"]);
+    }
 }

@@ -75,31 +75,52 @@ fn sync_dir(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Cuts off a last line without its newline (a write a crash cut short, whose deletion was
-/// therefore never sent), so that the next record starts on a line of its own and the
-/// fragment never becomes a complete, unreadable line. Says whether anything was cut.
-fn cut_torn_tail(f: &mut File) -> std::io::Result<bool> {
+/// What [`end_last_line`] did to a last line without its newline.
+#[derive(Debug, PartialEq, Eq)]
+enum LastLine {
+    /// The file was empty or ended with a newline: nothing to do.
+    Whole,
+    /// The line was a complete record ([`Archive::load`] read it): its newline was added.
+    Terminated,
+    /// The line was not a record (a write a crash cut short, which [`Archive::load`]
+    /// skipped): it was cut off.
+    Cut,
+}
+
+/// Makes the file end with a newline before an append, so that the next record starts on a
+/// line of its own. A last line without its newline is treated as [`Archive::load`] treats
+/// it: when it parses as a record (a file edited by hand, or copied by a tool that drops the
+/// final newline), it is kept and only its newline added, since it is the only copy of a
+/// deleted user; when it does not (a write a crash cut short, whose deletion was therefore
+/// never sent), it is cut off, so that the fragment never becomes a complete, unreadable line.
+fn end_last_line(f: &mut File) -> std::io::Result<LastLine> {
     let len = f.metadata()?.len();
     if len == 0 {
-        return Ok(false);
+        return Ok(LastLine::Whole);
     }
     f.seek(SeekFrom::Start(len - 1))?;
     let mut last = [0u8; 1];
     f.read_exact(&mut last)?;
     if last[0] == b'\n' {
-        return Ok(false);
+        return Ok(LastLine::Whole);
     }
     f.seek(SeekFrom::Start(0))?;
     let mut all = Vec::new();
     f.read_to_end(&mut all)?;
     let keep = all.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    let tail = std::str::from_utf8(&all[keep..]).unwrap_or("");
+    if tail.trim().is_empty() || parse_line(tail).is_ok() {
+        // The file is opened for appending: the newline lands at the end.
+        f.write_all(b"\n")?;
+        return Ok(LastLine::Terminated);
+    }
     f.set_len(keep as u64)?;
-    Ok(true)
+    Ok(LastLine::Cut)
 }
 
 impl Archive {
     /// Reads the archive at `path`; a file that does not exist yet is an empty archive
-    /// (it is created by the first deletion). Blank lines are skipped. A last line without
+    /// (it is created by the first deletion), marked [`Archive::missing`]. Blank lines are skipped. A last line without
     /// a newline that is not a record is skipped too ([`Archive::torn_tail`]): a write a
     /// crash cut short, whose deletion was then not sent; the next append removes it.
     ///
@@ -112,9 +133,13 @@ impl Archive {
             path: path.to_path_buf(),
             source,
         };
+        let mut missing = false;
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                missing = true;
+                String::new()
+            }
             Err(e) => return Err(read_err(e)),
         };
         let mut records = Vec::new();
@@ -142,6 +167,7 @@ impl Archive {
             path: Some(path.to_path_buf()),
             records: Mutex::new(records),
             torn_tail,
+            missing,
         })
     }
 
@@ -170,8 +196,9 @@ impl Archive {
     /// Makes `record` durable in the archive before the deletion it precedes: unless the
     /// latest record of the same user says the same ([`ArchiveRecord::same_content`]), in
     /// which case it is reused and `Ok(false)` returned, appends it as one line (first
-    /// cutting off a last line a crash left without its newline: that write was never
-    /// followed by its deletion), flushes and fsyncs the file,
+    /// ending a last line left without its newline: a record [`Archive::load`] read gets
+    /// its newline, a fragment it skipped, a write a crash cut short whose deletion was
+    /// never sent, is cut off), flushes and fsyncs the file,
     /// and the directory when the file was just created. Appends of one process are
     /// serialised. Without a file (an in-memory archive) the record is only kept in memory.
     ///
@@ -193,8 +220,14 @@ impl Archive {
                 source,
             };
             let (mut f, created) = open_append(path).map_err(write_err)?;
-            if cut_torn_tail(&mut f).map_err(write_err)? {
-                tracing::warn!(path = %path.display(), "cut off an incomplete last line of the archive");
+            match end_last_line(&mut f).map_err(write_err)? {
+                LastLine::Whole => {}
+                LastLine::Terminated => {
+                    tracing::info!(path = %path.display(), "added the missing newline after the archive's last record");
+                }
+                LastLine::Cut => {
+                    tracing::warn!(path = %path.display(), "cut off an incomplete last line of the archive");
+                }
             }
             // Serialising the crate's own record type cannot fail.
             let mut line = serde_json::to_string(record).expect("records serialise");

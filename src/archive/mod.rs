@@ -17,7 +17,9 @@
 //!   record is then reused when identical (apart from `archived_at`), else written again.
 //!   A crash in the middle of a write leaves a last line without its newline, whose
 //!   deletion was never sent: reading skips it ([`Archive::torn_tail`]) and the next write
-//!   cuts it off before appending (the only bytes ever removed from the file).
+//!   cuts it off before appending (the only bytes ever removed from the file). A last line
+//!   without its newline that is a whole record (a file edited or copied by hand) is read
+//!   like any other, and the next write only adds its newline.
 //! - Reading happens in the commands, outside the pure planner, which gets the loaded
 //!   [`Archive`] as an input and only calls its lookups ([`Archive::by_employee`],
 //!   [`Archive::by_email`], [`Archive::by_user`]): the latest record wins.
@@ -121,9 +123,17 @@ impl ArchiveRecord {
         *self == o
     }
 
-    /// The date the user was deleted (the record's date, UTC).
+    /// The date the user was deleted (the record's date, UTC); what people read uses
+    /// [`ArchiveRecord::deleted_on_in`] with `[lifecycle] default_time_zone`.
     pub fn deleted_on(&self) -> NaiveDate {
         self.archived_at.date_naive()
+    }
+
+    /// The date the user was deleted in time zone `zone` (a tz database name, such as
+    /// `[lifecycle] default_time_zone`, in which the planner's "today" is taken); the UTC
+    /// date when the database has no such zone.
+    pub fn deleted_on_in(&self, zone: &str) -> NaiveDate {
+        crate::vocab::time_zones::date_in(zone, self.archived_at).unwrap_or(self.deleted_on())
     }
 }
 
@@ -138,6 +148,8 @@ pub struct Archive {
     /// The file ended with a line without its newline that is not a record (a write cut
     /// short by a crash); it was skipped.
     torn_tail: bool,
+    /// The configured file did not exist when loaded (read as an empty archive).
+    missing: bool,
 }
 
 impl Archive {
@@ -148,7 +160,25 @@ impl Archive {
             path: None,
             records: Mutex::new(records),
             torn_tail: false,
+            missing: false,
         }
+    }
+
+    /// An archive whose configured file `path` does not exist (as [`Archive::load`] reads
+    /// it): for tests of the planner.
+    pub fn missing_file(path: &std::path::Path) -> Archive {
+        Archive {
+            path: Some(path.to_path_buf()),
+            missing: true,
+            ..Archive::default()
+        }
+    }
+
+    /// True when a file is configured but did not exist when loaded: read as empty, though
+    /// it may be an archive that was lost or a path that is wrong, so that a deleted leaver
+    /// cannot be told from a new hire.
+    pub fn missing(&self) -> bool {
+        self.missing
     }
 
     /// The file, when one is configured.

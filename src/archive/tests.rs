@@ -144,6 +144,26 @@ fn a_write_cut_short_is_skipped_and_cut_off_by_the_next_append() {
 }
 
 #[test]
+fn a_whole_last_record_without_its_newline_is_kept_by_the_next_append() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.jsonl");
+    let r = record("PANN001", Some("1005"), "ann@example.com", "5550100", 2);
+    let line = serde_json::to_string(&r).unwrap();
+    // A file edited by hand: the last record lost its newline, and load reads it.
+    std::fs::write(&path, &line).unwrap();
+    let a = Archive::load(&path).unwrap();
+    assert!(!a.torn_tail());
+    assert_eq!(a.records(), vec![r.clone()]);
+    let next = record("PBOB001", Some("1006"), "bob@example.com", "5550111", 3);
+    assert!(a.append(&next).unwrap());
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        format!("{line}\n{}\n", serde_json::to_string(&next).unwrap())
+    );
+    assert_eq!(Archive::load(&path).unwrap().records(), vec![r, next]);
+}
+
+#[test]
 fn a_damaged_complete_line_refuses_the_archive_with_its_line_number() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a.jsonl");

@@ -7,8 +7,8 @@
 use super::Failure;
 use super::common::{
     Ended, check_archive, check_report, client_from, finish_report, load_archive, log_config,
-    log_plan, log_requests, log_roster, marker_keys, observe_and_plan_keyed, prompt, read_yes,
-    refusal, report_file, settings, today, warn_archive, write_report,
+    log_plan, log_requests, log_roster, marker_keys, observe_and_plan_keyed, observe_for_saved,
+    prompt, read_yes, refusal, report_file, settings, today, warn_archive, write_report,
 };
 use super::live_report::{LiveReport, WRITE_EVERY};
 use super::stop::{self, Stops};
@@ -22,7 +22,7 @@ use crate::hr::{self, Roster};
 use crate::ids::UserId;
 use crate::marker::{self, MarkerKeys, MarkerState, Verdict};
 use crate::notify;
-use crate::observe::{Access, Needs, ObserveError, Observer, auth_hint};
+use crate::observe::{Access, Needs, ObserveError, auth_hint};
 use crate::pagerduty::Client;
 use crate::plan::{Plan, Step};
 use crate::printer::Printer;
@@ -219,20 +219,13 @@ async fn apply_saved(
     let client = client_from(&cfg, &s)?;
     let _lock = stops.race(take_lock(&client, &cfg, &s, printer)).await?;
     let bar = printer.progress();
-    let observer = Observer::new(&client, &bar, cfg.pagerduty.concurrency, &s.api_url)
-        .with_oncall_lookahead(cfg.lifecycle.oncall_lookahead_days);
-    let (account, key_owner) = stops
-        .race(async {
-            let mut account = observer.account_of(observer.users().await?);
-            let needs = Needs {
-                team_members: saved.teams_read.clone(),
-                license_holders: false,
-                oncall: saved.oncall_users(),
-            };
-            observer.complete(&mut account, &needs).await?;
-            let key_owner = observer.key_owner().await?;
-            Ok::<_, Failure>((account, key_owner))
-        })
+    let needs = Needs {
+        team_members: saved.teams_read.clone(),
+        license_holders: false,
+        oncall: saved.oncall_users(),
+    };
+    let account = stops
+        .race(observe_for_saved(&client, &cfg, &bar, &s.api_url, &needs))
         .await?;
     bar.finish();
     saved.check_account(&account.users, &account.members)?;
@@ -269,7 +262,7 @@ async fn apply_saved(
         printer,
         stops: Some(stops),
         report: file,
-        key_owner: key_owner.as_ref().map(|u| &u.id),
+        key_owner: account.key_owner.as_ref().map(|u| &u.id),
     };
     confirm_and_execute(a.yes, &run).await
 }

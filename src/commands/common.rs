@@ -16,7 +16,7 @@ use crate::marker::MarkerKeys;
 use crate::observe::{Account, Needs, Observer};
 use crate::pagerduty::{Client, ClientConfig, RetryPolicy};
 use crate::plan::safety::{self, Overrides};
-use crate::plan::{self, Inputs, Plan, Policy};
+use crate::plan::{self, Inputs, Plan, Policy, SafetyPolicy};
 use crate::printer::Printer;
 use crate::progress::Progress;
 use crate::report::{self, file::ReportFile};
@@ -277,8 +277,7 @@ pub async fn observe_and_plan_keyed(
     marker_keys: Option<&MarkerKeys>,
 ) -> Result<Planned, Failure> {
     let archive = load_archive(cfg)?;
-    let observer = Observer::new(client, progress, cfg.pagerduty.concurrency, api_url)
-        .with_oncall_lookahead(cfg.lifecycle.oncall_lookahead_days);
+    let observer = observer(client, cfg, progress, api_url);
     let mut account = observer.account().await?;
     let mut policy = Policy::from_config(cfg);
     policy.allow_oncall_gaps = flags.allow_oncall_gaps;
@@ -289,6 +288,8 @@ pub async fn observe_and_plan_keyed(
         ..Needs::default()
     };
     observer.complete(&mut account, &governed).await?;
+    // Suspensions are dated the day they really happen, whatever `--as-of` says.
+    let run_day = self::today(cfg, None);
     let compute = |account: &Account| {
         plan::plan(Inputs {
             roster,
@@ -298,6 +299,7 @@ pub async fn observe_and_plan_keyed(
             policy: &policy,
             oncall: &account.oncall,
             today,
+            run_day,
             archive: &archive,
             key_owner: account.key_owner.as_ref().map(|u| &u.id),
             licenses: &account.licenses,
@@ -341,6 +343,41 @@ pub async fn observe_and_plan_keyed(
     })
 }
 
+/// The observer of a run under `cfg`: the members of `[pagerduty] concurrency` teams at a
+/// time, on-calls looked up `[lifecycle] oncall_lookahead_days` ahead; what `plan`,
+/// `apply` and `apply --plan` all read through.
+fn observer<'a>(
+    client: &'a Client,
+    cfg: &Config,
+    progress: &'a Progress,
+    api_url: &'a str,
+) -> Observer<'a> {
+    Observer::new(client, progress, cfg.pagerduty.concurrency, api_url)
+        .with_oncall_lookahead(cfg.lifecycle.oncall_lookahead_days)
+}
+
+/// What `apply --plan` checks a saved plan against, GET requests only: every user (no
+/// teams, licences or licence holders), then the members of `needs.team_members` and the
+/// on-call duties of `needs.oncall`, then the API key's own user
+/// ([`Account::key_owner`]). `api_url` is named when PagerDuty rejects the key.
+///
+/// # Errors
+/// As [`observe_and_plan`]: [`Failure::Refused`] for a listing that cannot be proven
+/// complete, [`Failure::Failed`] for other failed reads.
+pub(super) async fn observe_for_saved(
+    client: &Client,
+    cfg: &Config,
+    progress: &Progress,
+    api_url: &str,
+    needs: &Needs,
+) -> Result<Account, Failure> {
+    let observer = observer(client, cfg, progress, api_url);
+    let mut account = observer.account_of(observer.users().await?);
+    observer.complete(&mut account, needs).await?;
+    account.key_owner = observer.key_owner().await?;
+    Ok(account)
+}
+
 /// Logs (at info, `-v`) the plan's counts.
 pub(super) fn log_plan(p: &Plan) {
     use plan::ActionKind as K;
@@ -374,7 +411,7 @@ pub(super) fn refusal(p: &Plan, cfg: &Config, flags: SafetyFlags) -> Option<Fail
         allow_probable_duplicates: flags.allow_probable_duplicates,
         allow_rekeys: flags.allow_rekeys,
     };
-    let problems = safety::check(p, &cfg.safety, overrides);
+    let problems = safety::check(p, &SafetyPolicy::from_config(cfg), overrides);
     (!problems.is_empty()).then(|| {
         Failure::Refused(if problems.len() == 1 {
             problems[0].clone()

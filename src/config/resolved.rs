@@ -370,7 +370,16 @@ impl OneOrMany {
     /// case-insensitively.
     pub fn matches(&self, value: &str) -> bool {
         let v = value.trim();
-        let eq = |a: &String| a.trim().to_lowercase() == v.to_lowercase();
+        // Rules are evaluated several times for every row: ASCII text (nearly every value)
+        // is compared in place, anything else lower-cased.
+        let eq = |a: &String| {
+            let a = a.trim();
+            if a.is_ascii() && v.is_ascii() {
+                a.eq_ignore_ascii_case(v)
+            } else {
+                a.to_lowercase() == v.to_lowercase()
+            }
+        };
         match self {
             OneOrMany::One(a) => eq(a),
             OneOrMany::Many(list) => list.iter().any(eq),

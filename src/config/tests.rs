@@ -50,7 +50,7 @@ fn a_complete_file_loads_with_defaults() {
     let c = load(GOOD).unwrap();
     assert_eq!(c.pagerduty.requests_per_minute, 960);
     assert_eq!(c.pagerduty.concurrency, 32);
-    assert_eq!(c.pagerduty.create_concurrency, 4);
+    assert_eq!(c.pagerduty.create_concurrency, 16);
     assert_eq!(
         c.pagerduty.rate_limit_wait,
         std::time::Duration::from_secs(600)

@@ -120,28 +120,28 @@ pub fn parse_bytes(bytes: &[u8], hr: &HrConfig) -> Result<Roster, HrError> {
             message: "a quote opened here is never closed, so the rest of the file would be read as one field".into(),
         });
     }
-    let mut records = csv::ReaderBuilder::new()
+    let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
-        .from_reader(text.as_bytes())
-        .into_records();
+        .from_reader(text.as_bytes());
     let csv_error = |e: csv::Error| HrError::Csv {
         line: e.position().map_or(0, csv::Position::line),
         message: e.to_string(),
     };
-    let header = match records.next() {
-        None => return Err(HrError::Empty { header_only: false }),
-        Some(r) => r.map_err(csv_error)?,
-    };
+    // One record, read into again for every row.
+    let mut rec = csv::StringRecord::new();
+    if !reader.read_record(&mut rec).map_err(csv_error)? {
+        return Err(HrError::Empty { header_only: false });
+    }
+    let header = rec.clone();
     let header: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
     let layout = layout::Layout::resolve(header, hr)?;
 
     let mut lines = LineCounter::new(&text);
     let mut rows = Vec::new();
     let mut last: Option<(u64, usize, bool)> = None;
-    for rec in records {
-        let rec = rec.map_err(csv_error)?;
+    while reader.read_record(&mut rec).map_err(csv_error)? {
         let line = lines.line_of(rec.position().map_or(0, csv::Position::byte) as usize);
         let blank = rec.iter().all(|f| f.trim().is_empty());
         last = Some((line, rec.len(), blank));
@@ -157,7 +157,7 @@ pub fn parse_bytes(bytes: &[u8], hr: &HrConfig) -> Result<Roster, HrError> {
     if let Some((line, fields, false)) = last {
         structure::check_cut_short(&text, line, fields, layout.width())?;
     }
-    Ok(row::finish(rows, layout.id_column()))
+    Ok(row::finish(rows, layout.id_column(), layout.email_origin()))
 }
 
 /// Turns the byte offset of a record into the 1-based line it starts on.

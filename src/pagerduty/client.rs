@@ -53,9 +53,11 @@ pub struct ClientConfig {
     /// latency, plus a margin) up to this value; the limiter, not this cap, keeps the key
     /// under its rate.
     pub concurrency: usize,
-    /// Overlapping `POST /users` at most. Halved when PagerDuty answers its transient
-    /// "account could not be locked" (fact F30), grown back by one after as many successful
-    /// creates as the limit. Default [`DEFAULT_CREATE_CONCURRENCY`].
+    /// Overlapping `POST /users` at most: the ceiling of the create limit, which starts at 4
+    /// (or this, when lower), grows by one after as many successful creates as the limit (up
+    /// to this and to the in-flight target), and halves when PagerDuty's transient "account
+    /// could not be locked" (fact F30) is frequent: more than a quarter of the last 32 create
+    /// answers. Default [`DEFAULT_CREATE_CONCURRENCY`].
     pub create_concurrency: usize,
     /// Time the whole run may spend paused by 429s (wall clock, counted once however many
     /// requests wait). A 429 is waited out (`ratelimit-reset`, fact F28) whatever the
@@ -69,9 +71,10 @@ pub struct ClientConfig {
     pub retry: RetryPolicy,
 }
 
-/// Default [`ClientConfig::create_concurrency`]: 4 overlapping `POST /users`, few enough that
-/// PagerDuty's account lock (fact F30) is rare.
-pub const DEFAULT_CREATE_CONCURRENCY: usize = 4;
+/// Default [`ClientConfig::create_concurrency`]: at most 16 overlapping `POST /users`. The
+/// limit in force starts at 4, so that PagerDuty's account lock (fact F30) is rare at
+/// first, and grows while creates succeed.
+pub const DEFAULT_CREATE_CONCURRENCY: usize = 16;
 
 /// The result of a write: the value, the attempts it took (1 = no retry), and whether it
 /// was *recovered*: the value comes from a look-up, not from the write's answer (an
@@ -398,8 +401,8 @@ impl Client {
     /// (facts F6, §4.1).
     ///
     /// At most `create_concurrency` creates are in flight at once. A transient account-lock
-    /// 400 (fact F30) lowers that limit and is retried with backoff, bounded by
-    /// [`RetryPolicy::max_elapsed`] only (not by attempts). The POST is never re-sent
+    /// 400 (fact F30) is retried with backoff (and lowers the create limit when it is
+    /// frequent), bounded by [`RetryPolicy::max_elapsed`] only (not by attempts). The POST is never re-sent
     /// blindly, and never creates a second user for one email:
     /// - when an attempt's outcome is unknown (timeout, dropped connection, 5xx), the user
     ///   is first looked up by email ([`Client::find_user_by_email`]); if found it is

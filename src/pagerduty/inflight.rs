@@ -11,9 +11,11 @@
 //!   longer than the latency), so that a few slow answers never hold every slot.
 //! - [`Latency`]: a moving average of answer times, the "latency" above.
 //! - [`Aimd`]: the limit on overlapping `POST /users`. PagerDuty can answer overlapping creates
-//!   with a transient 400 "account could not be locked" (fact F30), so the limit halves on that
-//!   error (at most once per `cooldown`) and grows by one after as many successful creates as
-//!   the limit, up to `create_concurrency`.
+//!   with a transient 400 "account could not be locked" (fact F30). The limit starts at 4
+//!   (or `create_concurrency`, when lower) and grows by one after as many successful creates
+//!   as the limit, up to `create_concurrency` and to the in-flight target; it halves (at
+//!   most once per `cooldown`) only when the lock is frequent, more than a quarter of the
+//!   last 32 create answers.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -173,46 +175,99 @@ impl Latency {
     }
 }
 
+/// The create limit a run starts at (or `create_concurrency`, when lower): few enough
+/// overlapping `POST /users` that PagerDuty's account lock (fact F30) is rare, before any
+/// answer says how the account takes more.
+pub(crate) const CREATE_START: usize = 4;
+/// The recent create answers whose share of account-lock answers decides a decrease.
+pub(crate) const LOCK_WINDOW: usize = 32;
+/// Fewest lock answers in the window that can make a decrease (so that two unlucky answers
+/// at the start of a window are not "frequent").
+pub(crate) const LOCK_MIN: usize = 4;
+/// The lock answers are frequent when they are more than `1 / LOCK_SHARE_DIVISOR` of the
+/// answers in the window (more than a quarter).
+///
+/// Why a quarter of 32: a lock answer costs one request and a backoff for its own create,
+/// so below a quarter the extra overlap buys more creates than the retries cost (at a
+/// quarter, a create takes 1.33 requests). At the onboarding benchmark's contention (the
+/// simulator refuses 5% of overlapping creates whatever their number) 9 locks or more among
+/// 32 answers have a chance of 1 in 50,000 (binomial), so background contention does not
+/// lower the limit, while a share of 30% does within a window or two (66% a window). 32
+/// answers are about two round trips at the default ceiling of 16.
+pub(crate) const LOCK_SHARE_DIVISOR: usize = 4;
+
 /// Additive increase, multiplicative decrease of the create limit (see the module docs).
+///
+/// The limit starts at [`CREATE_START`] (at most `max`). It grows by one after as many
+/// successful creates as the limit (about one per round trip when the limit is used),
+/// never above `max` nor above the bound the caller passes (the in-flight target of
+/// Little's law: more creates out than requests in flight would only queue). It halves
+/// when the account lock is frequent: among the last [`LOCK_WINDOW`] create answers, at
+/// least [`LOCK_MIN`] and more than a quarter were the lock. A lock answer alone is no
+/// reason to slow down: it is safe to retry (fact F30) and costs one request.
 #[derive(Debug)]
 pub(crate) struct Aimd {
     limit: usize,
     max: usize,
     successes: usize,
+    /// The latest create answers, oldest first: `true` for the account lock.
+    recent: std::collections::VecDeque<bool>,
+    locks: usize,
     last_decrease: Option<Instant>,
     cooldown: Duration,
 }
 
 impl Aimd {
-    /// Starts at `max` (≥ 1); decreases at most once per `cooldown`.
+    /// Starts at `min(CREATE_START, max)` (`max` ≥ 1); decreases at most once per
+    /// `cooldown`.
     pub(crate) fn new(max: usize, cooldown: Duration) -> Aimd {
         let max = max.max(1);
         Aimd {
-            limit: max,
+            limit: CREATE_START.min(max),
             max,
             successes: 0,
+            recent: std::collections::VecDeque::with_capacity(LOCK_WINDOW),
+            locks: 0,
             last_decrease: None,
             cooldown,
         }
     }
 
     /// The current limit.
-    #[cfg(test)]
-    fn limit(&self) -> usize {
+    pub(crate) fn limit(&self) -> usize {
         self.limit
     }
 
-    /// A create was refused with the account-lock error: halve the limit (at least 1),
-    /// unless it was halved less than `cooldown` ago. Returns the new limit when it changed.
+    fn remember(&mut self, lock: bool) {
+        if self.recent.len() == LOCK_WINDOW && self.recent.pop_front() == Some(true) {
+            self.locks -= 1;
+        }
+        self.recent.push_back(lock);
+        self.locks += usize::from(lock);
+    }
+
+    /// The lock answers are frequent (see the type's docs).
+    fn frequent(&self) -> bool {
+        self.locks >= LOCK_MIN && self.locks * LOCK_SHARE_DIVISOR > self.recent.len()
+    }
+
+    /// A create (or a user update) was refused with the account-lock error. Halves the limit
+    /// (at least 1) when lock answers have become frequent, unless it was halved less than
+    /// `cooldown` ago; the window then starts afresh, so that the next decrease needs new
+    /// evidence at the new limit. Returns the new limit when it changed.
     pub(crate) fn on_lock(&mut self, now: Instant) -> Option<usize> {
-        self.successes = 0;
-        if self
-            .last_decrease
-            .is_some_and(|t| now.duration_since(t) < self.cooldown)
+        self.remember(true);
+        if !self.frequent()
+            || self
+                .last_decrease
+                .is_some_and(|t| now.duration_since(t) < self.cooldown)
         {
             return None;
         }
         self.last_decrease = Some(now);
+        self.recent.clear();
+        self.locks = 0;
+        self.successes = 0;
         let halved = (self.limit / 2).max(1);
         (halved != self.limit).then(|| {
             self.limit = halved;
@@ -220,10 +275,13 @@ impl Aimd {
         })
     }
 
-    /// A create succeeded: after as many successes as the limit, raise it by one (up to
-    /// `max`). Returns the new limit when it changed.
-    pub(crate) fn on_success(&mut self) -> Option<usize> {
-        if self.limit >= self.max {
+    /// A create succeeded: after as many successes as the limit, raise it by one, up to
+    /// `max` and to `bound` (the in-flight target; a limit already above it stays). Returns
+    /// the new limit when it changed.
+    pub(crate) fn on_success(&mut self, bound: usize) -> Option<usize> {
+        self.remember(false);
+        if self.limit >= self.max.min(bound.max(1)) {
+            self.successes = 0;
             return None;
         }
         self.successes += 1;
@@ -265,24 +323,95 @@ mod tests {
         assert_eq!(l.get(), Duration::from_millis(500));
     }
 
-    #[test]
-    fn creates_halve_on_lock_errors_and_grow_back_one_by_one() {
-        let t0 = Instant::now();
-        let mut a = Aimd::new(8, Duration::from_millis(500));
-        assert_eq!(a.on_lock(t0), Some(4));
-        // A burst of lock errors from the same overlap halves once.
-        assert_eq!(a.on_lock(t0 + Duration::from_millis(100)), None);
-        assert_eq!(a.on_lock(t0 + Duration::from_millis(600)), Some(2));
-        assert_eq!(a.on_lock(t0 + Duration::from_millis(1200)), Some(1));
-        assert_eq!(a.on_lock(t0 + Duration::from_millis(1800)), None);
-        assert_eq!(a.limit(), 1);
-        assert_eq!(a.on_success(), Some(2));
-        assert_eq!(a.on_success(), None);
-        assert_eq!(a.on_success(), Some(3));
-        for _ in 0..2 {
-            assert_eq!(a.on_success(), None);
+    /// Feeds `n` successes with the bound `bound`; returns the limit after.
+    fn succeed(a: &mut Aimd, n: usize, bound: usize) -> usize {
+        for _ in 0..n {
+            a.on_success(bound);
         }
-        assert_eq!(a.on_success(), Some(4));
+        a.limit()
+    }
+
+    #[test]
+    fn the_create_limit_starts_at_four_and_grows_one_per_round_to_the_ceiling() {
+        assert_eq!(Aimd::new(16, Duration::ZERO).limit(), 4);
+        assert_eq!(Aimd::new(2, Duration::ZERO).limit(), 2);
+        let mut a = Aimd::new(16, Duration::ZERO);
+        // +1 after as many successes as the limit: 4 → 5 after 4, 5 → 6 after 5 more.
+        for _ in 0..3 {
+            assert_eq!(a.on_success(64), None);
+        }
+        assert_eq!(a.on_success(64), Some(5));
+        assert_eq!(succeed(&mut a, 4, 64), 5);
+        assert_eq!(a.on_success(64), Some(6));
+        // 6 + 7 + … + 15 successes more reach the ceiling, and it stays there.
+        assert_eq!(succeed(&mut a, (6..16).sum(), 64), 16);
+        assert_eq!(succeed(&mut a, 1000, 64), 16);
+    }
+
+    #[test]
+    fn the_create_limit_grows_no_further_than_the_in_flight_target() {
+        let mut a = Aimd::new(16, Duration::ZERO);
+        assert_eq!(succeed(&mut a, 1000, 6), 6);
+        // A lower target later does not lower the limit; a higher one lets it grow again.
+        assert_eq!(succeed(&mut a, 1000, 3), 6);
+        assert_eq!(succeed(&mut a, 1000, 9), 9);
+    }
+
+    #[test]
+    fn a_lock_answer_now_and_then_does_not_lower_the_create_limit() {
+        // One lock in 20 create answers (the benchmark's 5% contention), for long: the limit
+        // reaches the ceiling and stays, every lock answer retried at no cost but its request.
+        let t0 = Instant::now();
+        let mut a = Aimd::new(16, Duration::from_millis(500));
+        for i in 0..2000u64 {
+            if i % 20 == 19 {
+                assert_eq!(a.on_lock(t0 + Duration::from_secs(i)), None, "answer {i}");
+            } else {
+                a.on_success(64);
+            }
+        }
+        assert_eq!(a.limit(), 16);
+        // Eight locks among 32 answers are a quarter: not more than a quarter.
+        let mut a = Aimd::new(16, Duration::ZERO);
+        succeed(&mut a, 24, 64);
+        for i in 0..8 {
+            assert_eq!(a.on_lock(t0), None, "lock {i}");
+        }
+        assert_eq!(a.limit(), 8);
+    }
+
+    #[test]
+    fn frequent_lock_answers_halve_the_create_limit_once_per_cooldown() {
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let mut a = Aimd::new(16, ms(500));
+        assert_eq!(succeed(&mut a, (4..16).sum(), 64), 16);
+        // 24 successes then locks: the 9th lock makes 9 of the last 32 answers, more than a
+        // quarter.
+        succeed(&mut a, 24, 64);
+        for i in 0..8 {
+            assert_eq!(a.on_lock(t0), None, "lock {i}");
+        }
+        assert_eq!(a.on_lock(t0), Some(8));
+        // The window starts afresh: three locks in a row are not yet frequent, the fourth is
+        // (4 of 4), but within the cooldown it changes nothing.
+        for _ in 0..3 {
+            assert_eq!(a.on_lock(t0 + ms(600)), None);
+        }
+        assert_eq!(a.on_lock(t0 + ms(700)), Some(4));
+        for _ in 0..3 {
+            assert_eq!(a.on_lock(t0 + ms(800)), None);
+        }
+        assert_eq!(a.on_lock(t0 + ms(900)), None);
+        assert_eq!(a.on_lock(t0 + ms(1300)), Some(2));
+        // Successes grow it back one by one.
+        assert_eq!(succeed(&mut a, 2, 64), 3);
+        assert_eq!(succeed(&mut a, 3, 64), 4);
+        // And all locks, for long, take it to 1 and no lower.
+        for i in 0..40u64 {
+            a.on_lock(t0 + Duration::from_secs(2 + i));
+        }
+        assert_eq!(a.limit(), 1);
     }
 
     #[tokio::test]

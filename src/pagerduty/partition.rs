@@ -65,6 +65,7 @@ use super::error::{ApiError, IncompleteReason, OpenPartition};
 use super::models::{TeamsPage, User, UsersPage};
 use super::pagination::{self, Fetched, Listing, OFFSET_CEILING, PAGE_LIMIT, Remaining, Walk};
 use super::transport::Transport;
+use crate::email::Email;
 use futures::future::BoxFuture;
 use futures::stream::FuturesUnordered;
 use futures::{FutureExt, StreamExt};
@@ -276,8 +277,11 @@ impl<'a> Partitioner<'a> {
     /// Records the users of a page and the characters they show.
     fn absorb(&mut self, users: Vec<User>) {
         for u in users {
-            let email = u.email.to_lowercase();
-            let local = email.rsplit_once('@').map_or(email.as_str(), |(l, _)| l);
+            let email = Email::normalise(&u.email);
+            let local = email
+                .as_str()
+                .rsplit_once('@')
+                .map_or(email.as_str(), |(l, _)| l);
             self.email_chars.extend(local.chars());
             self.name_chars
                 .extend(u.name.to_lowercase().chars().filter(|c| *c != '@'));
@@ -413,8 +417,8 @@ impl<'a> Partitioner<'a> {
             Family::Email => {
                 let suffix = node.query.trim_end_matches('@');
                 for u in self.users.values() {
-                    let email = u.email.to_lowercase();
-                    let Some((local, _)) = email.rsplit_once('@') else {
+                    let email = Email::normalise(&u.email);
+                    let Some((local, _)) = email.as_str().rsplit_once('@') else {
                         continue;
                     };
                     if let Some(before) = local.strip_suffix(suffix)

@@ -1,9 +1,10 @@
 //! The gates every request passes, shared by all clones of a [`Client`](super::Client), in
 //! this order:
 //!
-//! 1. `POST /users` only: the create gate, at most `create_concurrency` creates in flight,
-//!    halved when PagerDuty answers its transient account-lock error (fact F30 in
-//!    `PAGERDUTY_API.md`) and grown back one by one ([`super::inflight::Aimd`]);
+//! 1. `POST /users` only: the create gate, at most `create_concurrency` creates in flight.
+//!    Its limit starts at 4, grows one by one while creates succeed (up to the in-flight
+//!    target of gate 2), and halves when PagerDuty's transient account-lock error (fact F30
+//!    in `PAGERDUTY_API.md`) becomes frequent ([`super::inflight::Aimd`]);
 //! 2. the in-flight gate: its cap follows Little's law, rate × measured latency plus a
 //!    margin, up to `concurrency` ([`super::inflight::in_flight_target`]). A request out for
 //!    longer than [`Throttle::stall_after`] (four times the latency, at least a second) is
@@ -223,6 +224,7 @@ impl Throttle {
         let budget = Budget::new(limits.requests_per_minute, limits.burst);
         let rate = budget.rate();
         let first_cap = in_flight_target(rate.per_second(), INITIAL_LATENCY, limits.concurrency);
+        let aimd = Aimd::new(limits.create_concurrency, limits.create_cooldown);
         let counters = Counters {
             ratelimit_remaining: AtomicI64::new(-1),
             ratelimit_limit: AtomicI64::new(-1),
@@ -230,8 +232,8 @@ impl Throttle {
         };
         Ok(Throttle {
             requests: Gate::new(first_cap, limits.concurrency),
-            creates: Gate::new(limits.create_concurrency, limits.create_concurrency),
-            aimd: Mutex::new(Aimd::new(limits.create_concurrency, limits.create_cooldown)),
+            creates: Gate::new(aimd.limit(), limits.create_concurrency),
+            aimd: Mutex::new(aimd),
             max_in_flight: limits.concurrency,
             cap: Mutex::new(Cap {
                 target: first_cap,
@@ -465,22 +467,24 @@ impl Throttle {
     }
 
     /// A `POST /users` or a `PUT /users/{id}` was refused with the account-lock error
-    /// (contention on the account's licences, which every create takes): count it and lower
-    /// the create limit.
+    /// (contention on the account's licences, which every create takes): count it, and lower
+    /// the create limit if the lock has become frequent ([`Aimd::on_lock`]).
     pub(crate) fn on_account_lock(&self) {
         self.counters.account_locks.fetch_add(1, Ordering::Relaxed);
         if let Some(limit) = lock(&self.aimd).on_lock(Instant::now()) {
             self.creates.set_limit(limit);
             tracing::info!(
                 create_limit = limit,
-                "account lock on create; fewer creates at once"
+                "frequent account locks on create; fewer creates at once"
             );
         }
     }
 
-    /// A `POST /users` succeeded: the create limit may grow back.
+    /// A `POST /users` succeeded: the create limit may grow, up to `create_concurrency` and
+    /// the in-flight target (Little's law).
     pub(crate) fn on_create_success(&self) {
-        if let Some(limit) = lock(&self.aimd).on_success() {
+        let bound = lock(&self.cap).target;
+        if let Some(limit) = lock(&self.aimd).on_success(bound) {
             self.creates.set_limit(limit);
         }
     }

@@ -13,6 +13,7 @@ use crate::ids::{EmployeeId, TeamId, UserId};
 use crate::marker::{self, Marker};
 use crate::pagerduty::models::User;
 use crate::vocab::TeamRole;
+use foldhash::{HashMap, HashMapExt, HashSet};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A user's membership in one team as the planner sees it.
@@ -31,12 +32,12 @@ pub(super) struct Ctx<'a> {
     pub(super) rules: ResolvedRules,
     /// Teams some rule names.
     pub(super) governed: BTreeSet<TeamId>,
-    /// The employee IDs of the export's valid rows.
-    pub(super) roster_ids: BTreeSet<&'a str>,
+    /// The employee IDs of the export's valid rows (looked up only).
+    pub(super) roster_ids: HashSet<&'a str>,
     /// Team ID → team name, for every team of the account.
     pub(super) team_names: BTreeMap<&'a str, &'a str>,
-    /// user ID → team ID → role, from the members listings.
-    roles_by_user: BTreeMap<&'a str, BTreeMap<&'a str, TeamRole>>,
+    /// user ID → team ID → role, from the members listings (looked up by user only).
+    roles_by_user: HashMap<&'a str, BTreeMap<&'a str, TeamRole>>,
     /// Teams whose members the plan needs but was not given.
     pub(super) needs: BTreeSet<TeamId>,
     /// Users whose on-call duties the plan needs but was not given.
@@ -57,7 +58,7 @@ impl<'a> Ctx<'a> {
     /// The context for `inp`, with its rules already resolved against the account's teams.
     pub(super) fn new(inp: Inputs<'a>, rules: ResolvedRules) -> Ctx<'a> {
         let governed = rules.governed();
-        let mut roles_by_user: BTreeMap<&str, BTreeMap<&str, TeamRole>> = BTreeMap::new();
+        let mut roles_by_user: HashMap<&str, BTreeMap<&str, TeamRole>> = HashMap::new();
         for (team, members) in inp.members {
             for m in members {
                 roles_by_user

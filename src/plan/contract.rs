@@ -189,8 +189,10 @@ pub enum Step {
     },
     /// Re-creates on the user the contact methods and notification rules that the archive
     /// holds for the deleted user `from_user` (the previous PagerDuty ID): reads what the
-    /// user has now (one `GET /users/{id}` with both included), then `POST`s only what is
-    /// missing, rules pointing at the new contact method IDs. PagerDuty's own default email
+    /// user has now (one `GET /users/{id}` with both included), `POST`s the missing contact
+    /// methods, `DELETE`s the rules the archive does not have (PagerDuty's default rule,
+    /// unless archived too), then `POST`s the missing rules, pointing at the new contact
+    /// method IDs, so the user ends with the archive's rules. PagerDuty's own default email
     /// method is never created again. Idempotent, so an interrupted restore is finished by
     /// sending it again. The contact details stay in the archive, not in the plan.
     RestoreContacts {
@@ -403,6 +405,10 @@ pub struct DateConflict {
     pub decided_by: PastTerminationDate,
     /// The HR line.
     pub line: u64,
+    /// `[lifecycle] termination_catch_up_days`: the date is older than that, so a
+    /// termination blocked or missed until then is no longer applied by itself.
+    #[serde(default)]
+    pub catch_up_days: u32,
 }
 
 impl DateConflict {

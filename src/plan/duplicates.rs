@@ -10,6 +10,7 @@
 
 use super::Tally;
 use super::contract::{ActionKind, ProbableDuplicate};
+use super::matching::Index;
 use crate::pagerduty::models::User;
 use std::collections::BTreeMap;
 
@@ -25,13 +26,13 @@ pub(super) fn comparable(name: &str) -> String {
 /// Flags each create in `t` whose name equals that of a user of `users` that no HR row
 /// matched (of several such namesakes, the one with the lowest user ID, so that the plan
 /// does not depend on the order PagerDuty lists users in).
-pub(super) fn flag(users: &[User], t: &mut Tally<'_>) {
+pub(super) fn flag(users: &[User], index: &Index<'_>, t: &mut Tally) {
     if !t.out.actions.iter().any(|a| a.kind == ActionKind::Create) {
         return;
     }
     let mut unmatched: BTreeMap<String, &User> = BTreeMap::new();
     for u in users {
-        if !t.matched.contains(u.id.as_str()) {
+        if !t.matched.contains(index.slot(u)) {
             let key = comparable(&u.name);
             if !key.is_empty() {
                 let first = unmatched.entry(key).or_insert(u);

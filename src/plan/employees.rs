@@ -34,15 +34,15 @@ use crate::pagerduty::models::User;
 use crate::vocab::Role;
 use chrono::NaiveDate;
 
-/// Plans employee `e`: at most one action, or a skip, or one more unchanged; and any
-/// pending change and date conflict.
+/// Plans employee `e`, for whom matching found `found` ([`Index::find`]): at most one
+/// action, or a skip, or one more unchanged; and any pending change and date conflict.
 pub(super) fn plan_employee<'a>(
     cx: &mut Ctx<'a>,
     index: &Index<'a>,
     e: &Employee,
-    t: &mut Tally<'a>,
+    found: Found<'a>,
+    t: &mut Tally,
 ) {
-    let found = index.find(e);
     // With --rekey-employee-ids, the user whose marker names an employee the export no
     // longer lists and whose email is this row's.
     let rekey = match &found {
@@ -53,7 +53,9 @@ pub(super) fn plan_employee<'a>(
                 },
             user: Some(u),
             ..
-        } if rekeyable(cx, t, e, u, marker_employee_id) => Some((*u, marker_employee_id.clone())),
+        } if rekeyable(cx, index, t, e, u, marker_employee_id) => {
+            Some((*u, marker_employee_id.clone()))
+        }
         _ => None,
     };
     let matched = match &found {
@@ -79,6 +81,7 @@ pub(super) fn plan_employee<'a>(
             termination_date: date,
             decided_by: cx.policy.past_termination_date,
             line: e.line,
+            catch_up_days: cx.policy.termination_catch_up_days,
         });
     }
     let employed = matches!(d.standing, Standing::Employed { .. });
@@ -113,9 +116,9 @@ pub(super) fn plan_employee<'a>(
                 }
                 _ => {
                     if let Some(u) = user {
-                        t.matched.insert(u.id.as_str());
+                        t.matched.insert(index.slot(u));
                         if decided {
-                            t.handled.insert(u.id.as_str());
+                            t.handled.insert(index.slot(u));
                         }
                     }
                     t.out.skipped.push(skip(user, reason));
@@ -125,8 +128,8 @@ pub(super) fn plan_employee<'a>(
         }
     };
     if let Some(u) = user {
-        t.handled.insert(u.id.as_str());
-        t.matched.insert(u.id.as_str());
+        t.handled.insert(index.slot(u));
+        t.matched.insert(index.slot(u));
         if let Some(why) = untouchable(u, Some(&e.email), &cx.policy.protected, cx.inp.key_owner) {
             let reason = SkipCause::Untouchable(why);
             t.out.skipped.push(skip(Some(u), reason));
@@ -163,7 +166,7 @@ pub(super) fn plan_employee<'a>(
                 e.employee_id, e.line, e.email, other.id, u.id, u.email
             ));
         }
-        t.managed.insert(u.id.as_str());
+        t.managed.insert(index.slot(u));
     } else if let Some(why) = protected_email(&e.email, &cx.policy.protected) {
         let reason = SkipCause::Untouchable(why);
         t.out.skipped.push(skip(None, reason));
@@ -176,8 +179,27 @@ pub(super) fn plan_employee<'a>(
         DeactivationMode::Delete => ActionKind::Delete,
         DeactivationMode::Suspend => ActionKind::Deactivate,
     };
+    // A suspension or a deletion recorded after the run's as-of day is never undone by
+    // that run (README.md § Dated changes and leave): a run as of an earlier day sees the
+    // account as that day would have had it only for what came due by then.
+    if let Some(kept) = applied_later(cx, e, user, suspended, d.standing) {
+        cx.notes.push(kept);
+        t.out.unchanged += 1;
+        return;
+    }
     list_pending(e, user, suspended.is_some(), &d, leaver_kind, t);
     let action = match (d.standing, user) {
+        (Standing::Employed { .. }, None) if unarchived_leaver(cx, e) => {
+            cx.notes.push(format!(
+                "employee {} (line {}): not created: the row carries termination date {}, which has passed, and the archive {} does not exist, so a deleted leaver cannot be told from a new hire; restore the archive file (it is the job's only local state), or, for a rehire, remove or correct the termination date in HR (or give a hire date after it)",
+                e.employee_id,
+                e.line,
+                e.termination_date.map(|d| d.to_string()).unwrap_or_default(),
+                cx.inp.archive.path().map(|p| p.display().to_string()).unwrap_or_default()
+            ));
+            t.out.unchanged += 1;
+            return;
+        }
         (Standing::Employed { .. }, None) => {
             let a = match restorable_record(cx, e) {
                 Some(r) => restore(cx, e, &r),
@@ -284,6 +306,50 @@ fn dated_of(
     dated::dated(e, policy, today, applied)
 }
 
+/// The note for employee `e`, employed as of the run's day, whose `user` was suspended
+/// (`suspended`), or whose deleted user the archive holds, on a day after the run's as-of
+/// day: that run leaves the person as they are. `None` when nothing later is recorded (or
+/// for a re-creation from the archive still being finished, which undoes nothing).
+fn applied_later(
+    cx: &Ctx<'_>,
+    e: &Employee,
+    user: Option<&User>,
+    suspended: Option<&crate::marker::Suspension>,
+    standing: Standing,
+) -> Option<String> {
+    if !matches!(standing, Standing::Employed { .. }) {
+        return None;
+    }
+    let today = cx.inp.today;
+    match user {
+        Some(u) => {
+            let s = suspended.filter(|s| s.from_archive.is_none() && s.on > today)?;
+            Some(format!(
+                "employee {} (line {}): PagerDuty user {} was suspended on {}, after the as-of day {today}; not reactivated (a run as of an earlier day does not undo what a later run applied; run without --as-of, or with a later one, to reactivate it)",
+                e.employee_id, e.line, u.id, s.on
+            ))
+        }
+        None => {
+            let r = restorable_record(cx, e)?;
+            let on = r.deleted_on_in(&cx.policy.default_time_zone);
+            (on > today).then(|| format!(
+                "employee {} (line {}): PagerDuty user {} was deleted on {on}, after the as-of day {today}; not re-created from the archive (a run as of an earlier day does not undo what a later run applied; run without --as-of, or with a later one, to re-create it)",
+                e.employee_id, e.line, r.pagerduty_user_id
+            ))
+        }
+    }
+}
+
+/// True when employee `e`, employed today with no user, carries a termination date that
+/// has passed (and is not before its hire date) while the configured archive file does not
+/// exist: a deleted leaver whose record was lost would be created as a new user with an
+/// invitation, so no create is made.
+fn unarchived_leaver(cx: &Ctx<'_>, e: &Employee) -> bool {
+    cx.inp.archive.missing()
+        && e.termination_date
+            .is_some_and(|t| t < cx.inp.today && e.hire_date.is_none_or(|h| t >= h))
+}
+
 /// True for the base roles that leave a user unable to respond: the stakeholder roles and
 /// `restricted_access` (PAGERDUTY_API.md §3.2), as a suspension by someone else would.
 fn suspends(role: &Role) -> bool {
@@ -294,10 +360,17 @@ fn suspends(role: &Role) -> bool {
 /// `--rekey-employee-ids`: the export no longer lists `old` (not even on a row with a
 /// problem), `e`'s email is on no row with a problem (so it names exactly one HR row), and
 /// `u` is not already settled (a duplicate marker).
-fn rekeyable(cx: &Ctx<'_>, t: &Tally<'_>, e: &Employee, u: &User, old: &EmployeeId) -> bool {
+fn rekeyable(
+    cx: &Ctx<'_>,
+    index: &Index<'_>,
+    t: &Tally,
+    e: &Employee,
+    u: &User,
+    old: &EmployeeId,
+) -> bool {
     let roster = cx.inp.roster;
     cx.policy.rekey_employee_ids
-        && !t.handled.contains(u.id.as_str())
+        && !t.handled.contains(index.slot(u))
         && !cx.roster_ids.contains(old.as_str())
         && !roster.protected_ids.contains(old)
         && !roster.protected_emails.contains(&e.email)
@@ -348,7 +421,7 @@ fn list_pending(
     suspended: bool,
     d: &Dated,
     leaver: ActionKind,
-    t: &mut Tally<'_>,
+    t: &mut Tally,
 ) {
     let entry = |kind, on, date| Pending {
         employee_id: e.employee_id.clone(),

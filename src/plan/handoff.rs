@@ -34,30 +34,31 @@ pub(super) struct Handoffs {
 }
 
 impl Handoffs {
-    /// Finds the moves of `employees` (those employed today) against the users of `index`.
+    /// Finds the moves of `employees` (those employed today) against the users of `index`;
+    /// `found` is what matching found for each employee ([`Index::find`]), in their order.
     pub(super) fn new(
         index: &Index<'_>,
         employees: &[Employee],
+        found: &[Found<'_>],
         policy: &Policy,
         today: NaiveDate,
         key_owner: Option<&UserId>,
     ) -> Handoffs {
         let mut h = Handoffs::default();
-        for e in employees {
-            let found = index.find(e);
-            let d = dated_for(index, &found, e, policy, today);
+        for (e, found) in employees.iter().zip(found) {
+            let d = dated_for(index, found, e, policy, today);
             if !matches!(d.standing, Standing::Employed { .. }) {
                 continue;
             }
-            let Found::ByMarker(u) = found else {
+            let Found::ByMarker(u) = *found else {
                 continue;
             };
-            let now = Email::normalise(&u.email);
-            if now == e.email
+            if e.email.is_normal_form_of(&u.email)
                 || untouchable(u, Some(&e.email), &policy.protected, key_owner).is_some()
             {
                 continue;
             }
+            let now = Email::normalise(&u.email);
             h.holders.insert(now.clone(), u.id.clone());
             h.wanted.insert(u.id.clone(), (now, e.email.clone()));
         }

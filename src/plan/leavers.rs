@@ -19,14 +19,10 @@ use crate::marker::{Marker, MarkerState};
 use crate::pagerduty::models::User;
 
 /// Plans every user of the account the employee pass did not decide.
-pub(super) fn plan_users_without_row<'a>(
-    cx: &mut Ctx<'a>,
-    index: &'a Index<'a>,
-    t: &mut Tally<'a>,
-) {
+pub(super) fn plan_users_without_row<'a>(cx: &mut Ctx<'a>, index: &'a Index<'a>, t: &mut Tally) {
     let inp = cx.inp;
     for u in inp.users {
-        if t.handled.contains(u.id.as_str()) {
+        if t.handled.contains(index.slot(u)) {
             continue;
         }
         let marker = index.marker(u);
@@ -49,7 +45,7 @@ pub(super) fn plan_users_without_row<'a>(
             t.out.skipped.push(Skip::user(eid, u, reason));
             continue;
         }
-        t.managed.insert(u.id.as_str());
+        t.managed.insert(index.slot(u));
         let why = format!("leaver: employee {eid} is not in the HR export");
         let human = index.human(u);
         match leave(
@@ -79,7 +75,7 @@ fn plan_unmanaged<'a>(
     index: &'a Index<'a>,
     u: &'a User,
     record: Option<&'a Marker>,
-    t: &mut Tally<'a>,
+    t: &mut Tally,
 ) {
     if matches!(index.state(u), MarkerState::Invalid(_)) {
         return;
@@ -111,7 +107,7 @@ fn plan_unmanaged<'a>(
                 t.out.skipped.push(Skip::unmanaged(u, reason));
                 return;
             }
-            t.managed.insert(u.id.as_str());
+            t.managed.insert(index.slot(u));
             let why = "offboard: no ownership marker and no HR row ([lifecycle] unmanaged_users = \"offboard\")".to_string();
             let human = index.human(u);
             match deactivate(cx, u, None, None, human, record, Record::default(), why) {

@@ -210,10 +210,7 @@ impl<'a> Licensing<'a> {
     }
 
     fn fitting(&self, role: &Role) -> Vec<&'a LicenseWithCounts> {
-        self.all
-            .iter()
-            .filter(|l| l.license.valid_roles.contains(role))
-            .collect()
+        allowing(self.all, role)
     }
 
     /// How the plan shows a licence PagerDuty picks for `role`.
@@ -439,6 +436,22 @@ impl<'a> Licensing<'a> {
         }
         (out, problems)
     }
+}
+
+/// The licences of `licenses` that allow base role `role` (their `valid_roles` hold it,
+/// fact F20), in the account's order: the planner's rule, which `doctor` checks too.
+pub fn allowing<'a>(licenses: &'a [LicenseWithCounts], role: &Role) -> Vec<&'a LicenseWithCounts> {
+    licenses
+        .iter()
+        .filter(|l| l.license.valid_roles.contains(role))
+        .collect()
+}
+
+/// True when licence `l` has no free allocation now (`allocations_available` is 0; `None`
+/// means no cap), the reading the ledger starts from: a create or role change given it
+/// fails with "License is not available" (§3.5) until one is freed.
+pub fn is_full(l: &LicenseWithCounts) -> bool {
+    l.allocations_available == Some(0)
 }
 
 fn reference(l: &LicenseWithCounts) -> LicenseReference {

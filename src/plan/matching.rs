@@ -24,6 +24,8 @@ use crate::hr::Employee;
 use crate::ids::{EmployeeId, UserId};
 use crate::marker::{self, Marker, MarkerKeys, MarkerState, Parsed, Verdict};
 use crate::pagerduty::models::User;
+use foldhash::{HashMap, HashMapExt};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Why a trusted marker is written again with the current key.
@@ -49,16 +51,31 @@ impl Resign {
     }
 }
 
-/// The account's users indexed by marker employee ID and by email.
+/// The account's users indexed by marker employee ID and by email. The hash maps are only
+/// looked up, never iterated (their order changes from run to run).
+///
+/// A user is known by its *slot* ([`Index::slot`]): its position in the listing, which
+/// the planner finds from the `&User` it holds (every one is borrowed from
+/// [`Inputs::users`]) without hashing its ID; users listed twice under one ID share one
+/// slot, as a map by user ID would. At 100,000 users, hashing IDs for every look-up was a
+/// third of planning time.
 pub(super) struct Index<'a> {
-    /// Employee ID → users whose valid marker names it, by user ID.
-    by_marker: BTreeMap<EmployeeId, Vec<&'a User>>,
-    /// User ID → its description split into human text and marker.
-    parsed: BTreeMap<&'a str, Parsed>,
+    /// The listing.
+    users: &'a [User],
+    /// When two listed users share an ID: each position's slot (the first position with
+    /// its ID). `None` when every ID is listed once (the slot is the position).
+    shared_ids: Option<Vec<usize>>,
+    /// Employee ID → the user whose valid marker names it.
+    by_marker: HashMap<EmployeeId, &'a User>,
+    /// Employee IDs several users' valid markers name → those users, by user ID.
+    marker_conflicts: BTreeMap<EmployeeId, Vec<&'a User>>,
+    /// By slot: the user's description split into human text and marker (of the last
+    /// user listed with that ID).
+    parsed: Vec<Parsed>,
     /// Normalised email → user (the last user listed, if two share an address).
-    by_email: BTreeMap<Email, &'a User>,
+    by_email: HashMap<Cow<'a, str>, &'a User>,
     /// Employee IDs that unreadable markers still appear to name → those users, by user ID.
-    claims: BTreeMap<EmployeeId, Vec<&'a User>>,
+    claims: HashMap<EmployeeId, Vec<&'a User>>,
     /// One note per unreadable marker, in listing order.
     notes: Vec<String>,
     /// Users whose trusted marker is to be signed again, and why.
@@ -91,10 +108,13 @@ impl<'a> Index<'a> {
     pub(super) fn new(inp: Inputs<'a>) -> Index<'a> {
         let users = inp.users;
         let mut ix = Index {
-            by_marker: BTreeMap::new(),
-            parsed: BTreeMap::new(),
-            by_email: BTreeMap::new(),
-            claims: BTreeMap::new(),
+            users,
+            shared_ids: shared_ids(users),
+            by_marker: HashMap::with_capacity(users.len()),
+            marker_conflicts: BTreeMap::new(),
+            parsed: Vec::with_capacity(users.len()),
+            by_email: HashMap::with_capacity(users.len()),
+            claims: HashMap::new(),
             notes: Vec::new(),
             resign: BTreeMap::new(),
         };
@@ -113,7 +133,14 @@ impl<'a> Index<'a> {
             match &p.marker {
                 MarkerState::Valid(m) => {
                     if let Some(eid) = &m.employee_id {
-                        ix.by_marker.entry(eid.clone()).or_default().push(u);
+                        if let Some(other) = ix.by_marker.get(eid) {
+                            ix.marker_conflicts
+                                .entry(eid.clone())
+                                .or_insert_with(|| vec![*other])
+                                .push(u);
+                        } else {
+                            ix.by_marker.insert(eid.clone(), u);
+                        }
                     }
                 }
                 MarkerState::Invalid(why) => {
@@ -127,13 +154,29 @@ impl<'a> Index<'a> {
                 }
                 MarkerState::Absent => {}
             }
-            ix.parsed.insert(u.id.as_str(), p);
-            ix.by_email.insert(Email::normalise(&u.email), u);
+            ix.parsed.push(p);
+            ix.by_email.insert(Email::normalised(&u.email), u);
+        }
+        // A user listed again under the same ID: its slot holds the last one's description.
+        if let Some(slots) = &ix.shared_ids {
+            for (at, &slot) in slots.iter().enumerate() {
+                if slot != at {
+                    ix.parsed[slot] = ix.parsed[at].clone();
+                }
+            }
         }
         // Users sharing a marker or a claim are named in user ID order, whatever the
-        // listing order, so the plan does not depend on it.
-        for users in ix.by_marker.values_mut().chain(ix.claims.values_mut()) {
+        // listing order, so the plan does not depend on it; the one a marker found first
+        // stands for the employee while several do.
+        for users in ix
+            .marker_conflicts
+            .values_mut()
+            .chain(ix.claims.values_mut())
+        {
             users.sort_by(|a, b| a.id.cmp(&b.id));
+        }
+        for (eid, users) in &ix.marker_conflicts {
+            ix.by_marker.insert(eid.clone(), users[0]);
         }
         ix
     }
@@ -148,14 +191,34 @@ impl<'a> Index<'a> {
         &self.resign
     }
 
+    /// The slot of `u`, a user of the listing (see [`Index`]): its position, found from
+    /// its address, or for a user borrowed from elsewhere, that of the listed user with its
+    /// ID.
+    ///
+    /// # Panics
+    /// When no listed user has `u`'s ID.
+    pub(super) fn slot(&self, u: &User) -> usize {
+        let size = std::mem::size_of::<User>().max(1);
+        let at = (u as *const User as usize).wrapping_sub(self.users.as_ptr() as usize) / size;
+        let at = if self.users.get(at).is_some_and(|x| std::ptr::eq(x, u)) {
+            at
+        } else {
+            self.users
+                .iter()
+                .position(|x| x.id == u.id)
+                .expect("the planner only handles users of the listing")
+        };
+        self.shared_ids.as_ref().map_or(at, |slots| slots[at])
+    }
+
     /// The human text of `u`'s description (everything but the marker line).
     pub(super) fn human(&self, u: &User) -> &str {
-        &self.parsed[u.id.as_str()].human
+        &self.parsed[self.slot(u)].human
     }
 
     /// What `u`'s description says about its marker.
     pub(super) fn state(&self, u: &User) -> &MarkerState {
-        &self.parsed[u.id.as_str()].marker
+        &self.parsed[self.slot(u)].marker
     }
 
     /// `u`'s marker, when it has a valid one.
@@ -168,28 +231,27 @@ impl<'a> Index<'a> {
 
     /// The user with this normalised email.
     pub(super) fn by_email(&self, email: &Email) -> Option<&'a User> {
-        self.by_email.get(email).copied()
+        self.by_email.get(email.as_str()).copied()
     }
 
-    /// Employee IDs whose marker more than one user carries, with those users.
+    /// Employee IDs whose marker more than one user carries, with those users, by
+    /// employee ID.
     pub(super) fn conflicts(&self) -> impl Iterator<Item = (&EmployeeId, &[&'a User])> {
-        self.by_marker
+        self.marker_conflicts
             .iter()
-            .filter(|(_, users)| users.len() > 1)
             .map(|(eid, users)| (eid, users.as_slice()))
     }
 
     /// Matches `e`: by marker, then by email.
     pub(super) fn find(&self, e: &Employee) -> Found<'a> {
-        let by_id = self.by_marker.get(&e.employee_id);
-        if by_id.is_some_and(|v| v.len() > 1) {
-            return Found::Blocked {
-                reason: SkipCause::EmployeeOnSeveralUsers,
-                user: None,
-                decided: false,
-            };
-        }
-        if let Some(u) = by_id.and_then(|v| v.first().copied()) {
+        if let Some(&u) = self.by_marker.get(&e.employee_id) {
+            if self.marker_conflicts.contains_key(&e.employee_id) {
+                return Found::Blocked {
+                    reason: SkipCause::EmployeeOnSeveralUsers,
+                    user: None,
+                    decided: false,
+                };
+            }
             return Found::ByMarker(u);
         }
         if let Some(u) = self.by_email(&e.email) {
@@ -229,6 +291,51 @@ impl<'a> Index<'a> {
             };
         }
         Found::Nobody
+    }
+}
+
+/// Each position's slot when two listed users share an ID (the first position with that
+/// ID), `None` when every ID is listed once.
+fn shared_ids(users: &[User]) -> Option<Vec<usize>> {
+    let mut first: HashMap<&str, usize> = HashMap::with_capacity(users.len());
+    let mut slots: Option<Vec<usize>> = None;
+    for (at, u) in users.iter().enumerate() {
+        let slot = *first.entry(u.id.as_str()).or_insert(at);
+        if slot != at {
+            slots.get_or_insert_with(|| (0..users.len()).collect())[at] = slot;
+        }
+    }
+    slots
+}
+
+/// A set of the listing's users by slot ([`Index::slot`]): inserting and asking cost no
+/// hashing.
+#[derive(Debug, Default)]
+pub(super) struct UserSet {
+    flags: Vec<bool>,
+    len: usize,
+}
+
+impl UserSet {
+    /// Adds the user in `slot`.
+    pub(super) fn insert(&mut self, slot: usize) {
+        if slot >= self.flags.len() {
+            self.flags.resize(slot + 1, false);
+        }
+        if !self.flags[slot] {
+            self.flags[slot] = true;
+            self.len += 1;
+        }
+    }
+
+    /// Whether the user in `slot` is in the set.
+    pub(super) fn contains(&self, slot: usize) -> bool {
+        self.flags.get(slot).copied().unwrap_or(false)
+    }
+
+    /// How many users the set holds.
+    pub(super) fn len(&self) -> usize {
+        self.len
     }
 }
 

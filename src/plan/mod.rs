@@ -79,6 +79,7 @@
 //! - [`safety`]: the change thresholds checked on a finished plan.
 
 pub mod dated;
+pub mod licenses;
 pub mod ownership;
 pub mod policy;
 pub mod rules;
@@ -91,7 +92,6 @@ mod duplicates;
 mod employees;
 mod handoff;
 mod leavers;
-mod licenses;
 mod matching;
 mod preconditions;
 mod skip;
@@ -100,7 +100,7 @@ pub use contract::{
     Action, ActionKind, Change, DateConflict, Field, Guard, LicenseLabel, LicenseShortfall,
     Pending, Plan, Population, ProbableDuplicate, RoleSource, Step, TeamSource, TeamsChange,
 };
-pub use policy::Policy;
+pub use policy::{Policy, SafetyPolicy};
 pub use preconditions::check_rules_offline;
 pub use skip::{Skip, SkipCause, SkipSide, UnknownSkipCause};
 
@@ -114,9 +114,9 @@ use crate::pagerduty::models::{Team, TeamMember, User};
 use chrono::NaiveDate;
 use context::Ctx;
 use licenses::Licensing;
-use matching::Index;
+use matching::{Index, UserSet};
 use rules::ResolvedRules;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// A mistake in the rules, found once PagerDuty's teams are known (exit 78).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -144,9 +144,14 @@ pub struct Inputs<'a> {
     /// [`Plan::needs_oncall`]), and the lookahead they were looked up over.
     pub oncall: &'a OncallFacts,
     /// "Today": the date in `[lifecycle] default_time_zone` (or the run's `--as-of`). The
-    /// dated rules of [`dated`] compare the export's dates with it, and suspension markers
-    /// record it.
+    /// dated rules of [`dated`] compare the export's dates with it.
     pub today: NaiveDate,
+    /// The day the run really happens: the date in `[lifecycle] default_time_zone`,
+    /// whatever `--as-of` says (equal to [`Inputs::today`] without it). Suspension markers
+    /// record it as `suspended.on`, so that `delete_suspended_after_days` counts from the
+    /// day a user was really suspended, not from the earlier day a back-dated run was as of
+    /// (the termination date the suspension was for is recorded apart).
+    pub run_day: NaiveDate,
     /// The deletion archive as read by the commands ([`Archive::in_memory`] when none is
     /// configured): a rehire with no user is re-created from their latest record, and a
     /// user whose restore was interrupted finishes it.
@@ -168,17 +173,17 @@ pub struct Inputs<'a> {
 
 /// What the passes over employees and users gather.
 #[derive(Default)]
-struct Tally<'a> {
+struct Tally {
     /// The plan so far (population, order and the actions' notes are set last).
     out: Plan,
     /// Users an employee decided (matched, or named by its skip): the pass over users
-    /// without an HR row leaves them out.
-    handled: BTreeSet<&'a str>,
+    /// without an HR row leaves them out. (These sets hold users by slot, [`Index::slot`].)
+    handled: UserSet,
     /// Users an HR row found (by marker or email, also when the row was then skipped): the
     /// others are what a create may probably duplicate.
-    matched: BTreeSet<&'a str>,
+    matched: UserSet,
     /// Users the run manages after adoption.
-    managed: BTreeSet<&'a str>,
+    managed: UserSet,
     /// Lines of [`PlanError::Rules`].
     problems: Vec<String>,
     /// Employees provisioned today (employed, by [`dated`]), for the shrink check.
@@ -201,21 +206,30 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
     cx.licensing = licensing;
     let index = Index::new(inp);
     cx.resign = index.resign().clone();
+    // What matching finds for each row, read by the hand-offs and by the pass itself.
+    let found: Vec<_> = inp.roster.employees.iter().map(|e| index.find(e)).collect();
     cx.handoffs = handoff::Handoffs::new(
         &index,
         &inp.roster.employees,
+        &found,
         inp.policy,
         inp.today,
         inp.key_owner,
     );
     let mut t = Tally::default();
     t.out.notes.extend_from_slice(index.notes());
+    if let Some(path) = inp.archive.path().filter(|_| inp.archive.missing()) {
+        t.out.notes.push(format!(
+            "the deletion archive {} does not exist: read as empty (it is created by the first deletion); if users were deleted before, it was lost or the path is wrong, and rows with a past termination date are not created",
+            path.display()
+        ));
+    }
     skip_duplicate_markers(&index, &mut t);
-    for e in &inp.roster.employees {
-        employees::plan_employee(&mut cx, &index, e, &mut t);
+    for (e, found) in inp.roster.employees.iter().zip(found) {
+        employees::plan_employee(&mut cx, &index, e, found, &mut t);
     }
     leavers::plan_users_without_row(&mut cx, &index, &mut t);
-    duplicates::flag(inp.users, &mut t);
+    duplicates::flag(inp.users, &index, &mut t);
     t.problems
         .extend(preconditions::from_user(&inp.policy.from, &index));
     let (shortfalls, license_problems) = cx.licensing.ledger();
@@ -245,11 +259,11 @@ fn writes_marker(a: &Action) -> bool {
 
 /// Leaves alone every user carrying the marker of an employee that another user's marker
 /// names too: which of them is the employee's is for a person to decide.
-fn skip_duplicate_markers<'a>(index: &Index<'a>, t: &mut Tally<'a>) {
+fn skip_duplicate_markers<'a>(index: &Index<'a>, t: &mut Tally) {
     for (eid, users) in index.conflicts() {
         let ids: Vec<UserId> = users.iter().map(|u| u.id.clone()).collect();
         for u in users {
-            t.handled.insert(u.id.as_str());
+            t.handled.insert(index.slot(u));
             t.out.skipped.push(Skip::user(
                 eid,
                 u,
@@ -262,11 +276,11 @@ fn skip_duplicate_markers<'a>(index: &Index<'a>, t: &mut Tally<'a>) {
     }
 }
 
-impl<'a> Tally<'a> {
+impl Tally {
     /// The finished plan: counts for the safety checks, actions and skips in their
     /// documented order, the teams whose members are needed, and the notes gathered while
     /// planning actions after the notes about users.
-    fn finish(self, mut cx: Ctx<'a>, index: &Index<'a>) -> Plan {
+    fn finish<'a>(self, mut cx: Ctx<'a>, index: &Index<'a>) -> Plan {
         let hr_active = self.hr_active;
         let Tally {
             mut out, managed, ..
@@ -277,7 +291,7 @@ impl<'a> Tally<'a> {
             managed_active_users: inp
                 .users
                 .iter()
-                .filter(|u| managed.contains(u.id.as_str()))
+                .filter(|u| managed.contains(index.slot(u)))
                 .filter(|u| index.marker(u).is_none_or(|m| m.suspended.is_none()))
                 .count(),
             hr_active,

@@ -43,8 +43,16 @@ pub fn untouchable(
     if key_owner == Some(&u.id) {
         return Some(Untouchable::KeyOwner);
     }
-    protected_email(&Email::normalise(&u.email), protected)
-        .or_else(|| hr_email.and_then(|e| protected_email(e, protected)))
+    // Asked for every matched user: a short list is scanned without normalising a copy.
+    let own = if protected.len() <= 16 {
+        protected
+            .iter()
+            .any(|p| p.is_normal_form_of(&u.email))
+            .then_some(Untouchable::Protected)
+    } else {
+        protected_email(&Email::normalise(&u.email), protected)
+    };
+    own.or_else(|| hr_email.and_then(|e| protected_email(e, protected)))
 }
 
 /// [`Untouchable::Protected`] when `email` (normalised) is in `protected`: the rule for an

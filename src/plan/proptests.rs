@@ -23,13 +23,14 @@
 
 use super::tests::{Account, marked, owner, teams, user};
 use super::*;
-use crate::config::Config;
+use crate::config::{Config, UnmanagedUsers};
 use crate::email::Email;
 use crate::hr::Roster;
 use crate::marker::{self, Marker, MarkerState};
 use crate::vocab::{Role, TeamRole};
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
+use std::collections::BTreeSet;
 use std::path::Path;
 
 /// Cases per property unless `PROPTEST_CASES` says otherwise.
@@ -529,6 +530,7 @@ fn observe_and_plan_ordered(
             policy: &policy,
             oncall: &oncall,
             today: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+            run_day: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
             key_owner: key,
             licenses: &[],
             license_holders: None,
@@ -706,7 +708,7 @@ fn untouchable_users(
     key: Option<&UserId>,
 ) -> BTreeSet<UserId> {
     let hr_emails: BTreeSet<&Email> = roster.employees.iter().map(|e| &e.email).collect();
-    let offboard = cfg.lifecycle.unmanaged_users == crate::config::UnmanagedUsers::Offboard;
+    let offboard = cfg.lifecycle.unmanaged_users == UnmanagedUsers::Offboard;
     acct.users
         .iter()
         .filter(|u| {

@@ -5,8 +5,9 @@
 //! deletion threshold). These checks refuse the whole run (exit 3); `plan` shows the same
 //! refusal. README.md § Safety lists each check, its default and its override.
 
+use super::policy::SafetyPolicy;
 use super::{ActionKind, LicenseShortfall, Plan, SkipCause};
-use crate::config::{PERCENT_CAPS_MIN_USERS, SafetyConfig};
+use crate::config::PERCENT_CAPS_MIN_USERS;
 
 /// One-run overrides from the command line.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -103,7 +104,7 @@ fn deletion_cap(count: usize, max: usize, allow: Option<usize>) -> Option<String
 /// ([`Plan::attempted`]): a deactivation or deletion blocked by on-call duties
 /// ([`crate::oncall::check`]) sends nothing, so it takes no user away and does not count;
 /// with `--allow-oncall-gaps` none is blocked, and every one counts.
-pub fn check(plan: &Plan, safety: &SafetyConfig, overrides: Overrides) -> Vec<String> {
+pub fn check(plan: &Plan, safety: &SafetyPolicy, overrides: Overrides) -> Vec<String> {
     let mut out = Vec::new();
     let managed = plan.population.managed_users;
     let deactivations = plan.attempted(ActionKind::Deactivate);
@@ -186,7 +187,7 @@ pub fn check(plan: &Plan, safety: &SafetyConfig, overrides: Overrides) -> Vec<St
 }
 
 /// The refusal for more probable duplicates than allowed, with the first examples.
-fn probable_duplicates(plan: &Plan, safety: &SafetyConfig, overrides: Overrides) -> Option<String> {
+fn probable_duplicates(plan: &Plan, safety: &SafetyPolicy, overrides: Overrides) -> Option<String> {
     let flagged: Vec<_> = plan
         .actions
         .iter()
@@ -228,7 +229,7 @@ fn probable_duplicates(plan: &Plan, safety: &SafetyConfig, overrides: Overrides)
 /// those users (a user skipped this way is not counted as managed). A future hire not
 /// provisioned yet ([`super::Skip::not_yet_hired`]) is not counted: nothing is done for it
 /// today either way, and `--rekey-employee-ids` re-keys only rows acted on today.
-fn identity_drift(plan: &Plan, safety: &SafetyConfig) -> Option<String> {
+fn identity_drift(plan: &Plan, safety: &SafetyPolicy) -> Option<String> {
     let conflicts: Vec<_> = plan
         .skipped
         .iter()

@@ -10,6 +10,7 @@ use crate::marker::{self, Marker, MarkerState};
 use crate::oncall::{Lookahead, OncallFacts, OncallImpact};
 use crate::pagerduty::models::{Role, TeamReference, TeamRole, UserReference, UserUpdate};
 use crate::plan::ownership::Untouchable;
+use std::collections::BTreeSet;
 use std::path::Path;
 
 pub(super) const CONFIG: &str = r#"
@@ -401,6 +402,7 @@ impl Account {
             policy,
             oncall,
             today,
+            run_day: today,
             archive: &crate::archive::Archive::default(),
             key_owner: None,
             licenses: &[],
@@ -898,6 +900,7 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
         policy: &Policy::from_config(&cfg),
         oncall: &OncallFacts::default(),
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        run_day: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
         archive: &crate::archive::Archive::default(),
         key_owner: None,
         licenses: &[],
@@ -934,6 +937,7 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
         policy: &Policy::from_config(&cfg2),
         oncall: &OncallFacts::default(),
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        run_day: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
         archive: &crate::archive::Archive::default(),
         key_owner: None,
         licenses: &[],
@@ -1249,6 +1253,7 @@ fn creating_users_needs_a_from_user_that_exists() {
         policy: &Policy::from_config(&cfg),
         oncall: &OncallFacts::default(),
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        run_day: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
         archive: &crate::archive::Archive::default(),
         key_owner: None,
         licenses: &[],
@@ -1460,9 +1465,9 @@ fn a_leaver_a_schedule_lists_is_blocked_through_its_policy_and_not_counted_by_th
     );
     // Not attempted, so a cap of no deactivations at all still lets the plan through; with
     // --allow-oncall-gaps it is attempted, and counted.
-    let none = crate::config::SafetyConfig {
+    let none = SafetyPolicy {
         max_deactivations: 0,
-        ..crate::config::SafetyConfig::default()
+        ..SafetyPolicy::default()
     };
     let caps = |p: &Plan| super::safety::check(p, &none, super::safety::Overrides::default());
     assert_eq!(caps(&p), Vec::<String>::new());

@@ -14,6 +14,7 @@
 //! | `apply_json` | [`apply_json`], [`progress_json`], [`starting_json`], [`stopped_json`], [`requests_json`], [`RunStatus`], [`ApplySummary`] |
 //! | `apply_table` | the apply report as CSV and Markdown ([`report_csv`], [`report_markdown`]), and [`render_report`] in a [`ReportFormat`] |
 //! | `validate` | [`render_validate`], [`validate_json`] |
+//! | `doctor` | [`doctor_text`], [`doctor_json`] |
 //!
 //! A new output format goes in a file of its own here, reading the same values.
 //! `report` reads [`crate::apply`]'s outcomes; `apply` does not import `report`.
@@ -21,6 +22,7 @@
 mod apply_json;
 mod apply_table;
 mod apply_text;
+mod doctor;
 pub mod file;
 mod plan_json;
 mod plan_text;
@@ -35,6 +37,7 @@ pub use apply_table::{
     ReportFormat, csv_cell, markdown_cell, render_report, report_csv, report_markdown,
 };
 pub use apply_text::{outcome_line, render_apply};
+pub use doctor::{doctor_json, doctor_text};
 pub use plan_json::plan_json;
 pub use plan_text::{
     conflict_line, invitations_sentence, origin_line, pending_line, render_action, render_plan,

@@ -322,14 +322,23 @@ pub fn conflict_line(c: &DateConflict) -> String {
     } else {
         "the date decides: deactivated"
     };
-    format!(
+    let mut line = format!(
         "{} (employee {}, line {}): termination date {} has passed but status {status:?} says active; {decided} ([lifecycle] past_termination_date = \"{}\")",
         c.email,
         c.employee_id,
         c.line,
         c.termination_date,
         c.decided_by.as_str()
-    )
+    );
+    if c.status_decides() && c.catch_up_days > 0 {
+        line.push_str(&format!(
+            "; the date passed more than {n} day{s} ago ([lifecycle] termination_catch_up_days = {n}), so a termination blocked or missed until then is no longer applied automatically: to apply it, run apply --as-of {d}, or mark the row terminated in HR",
+            n = c.catch_up_days,
+            s = if c.catch_up_days == 1 { "" } else { "s" },
+            d = c.termination_date,
+        ));
+    }
+    line
 }
 
 /// The HR rows with problems, in line order, each with its problems' messages joined by

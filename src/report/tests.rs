@@ -223,6 +223,7 @@ fn dated_sample() -> Plan {
             termination_date: d(3, 1),
             decided_by: serde_json::from_str("\"status\"").unwrap(),
             line: 5,
+            catch_up_days: 30,
         }],
         ..Plan::default()
     }
@@ -240,7 +241,7 @@ Pending (2):
   - alan@example.com (PALAN01, employee 1003) will be deactivated on 2026-12-31 (termination date)
 
 Date conflicts (1):
-  - kj@example.com (employee 1004, line 5): termination date 2026-03-01 has passed but status \"Active\" says active; the status decides: kept active ([lifecycle] past_termination_date = \"status\")
+  - kj@example.com (employee 1004, line 5): termination date 2026-03-01 has passed but status \"Active\" says active; the status decides: kept active ([lifecycle] past_termination_date = \"status\"); the date passed more than 30 days ago ([lifecycle] termination_catch_up_days = 30), so a termination blocked or missed until then is no longer applied automatically: to apply it, run apply --as-of 2026-03-01, or mark the row terminated in HR
 "
     );
 }

@@ -22,7 +22,7 @@ use super::error::SimError;
 use super::idgen::IdGenerator;
 use super::links::Lookup;
 use super::seed::{SeedContactMethod, SeedNotificationRule};
-use super::shape::is_email_shaped;
+use super::shape::{is_email_shaped, pagerduty_email};
 use crate::ids::{ContactMethodId, NotificationRuleId};
 use crate::pagerduty::models::contact::{
     ContactMethod, ContactMethodReference, ContactMethodType, NotificationRule,
@@ -143,7 +143,7 @@ impl ContactBook {
         let same = |m: &MethodRecord| {
             m.kind == d.kind
                 && if d.kind == ContactMethodType::Email {
-                    m.address.eq_ignore_ascii_case(&d.address)
+                    pagerduty_email(&m.address) == pagerduty_email(&d.address)
                 } else {
                     m.address == d.address && m.country_code == d.country_code
                 }
@@ -581,6 +581,16 @@ impl ContactBook {
                 .expect("serialisable")
             })
             .collect()
+    }
+
+    /// Removes the rule with ID `id` from `user`; false when the user has no such rule.
+    pub(crate) fn remove_rule(&mut self, user: &str, id: &str) -> bool {
+        let Some(rules) = self.rules.get_mut(user) else {
+            return false;
+        };
+        let before = rules.len();
+        rules.retain(|r| r.id != id);
+        rules.len() < before
     }
 
     /// Forgets a deleted user's methods and rules.

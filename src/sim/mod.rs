@@ -43,6 +43,8 @@
 //! | `GET /users/{id}/contact_methods/{contact_method_id}` | 200 `{contact_method}` | |
 //! | `GET /users/{id}/notification_rules` | 200 `{notification_rules}` | `urgency` = `high` (the documented default), `low` or `all` |
 //! | `POST /users/{id}/notification_rules` | 201 `{notification_rule}` | rules below |
+//! | `GET /users/{id}/notification_rules/{notification_rule_id}` | 200 `{notification_rule}` | |
+//! | `DELETE /users/{id}/notification_rules/{notification_rule_id}` | 204 | any of the user's rules, the default rule included; never refused (the operation lists no 400) |
 //! | `GET /teams` | 200 `{teams, …}` | `query` (case-insensitive substring of the name), pagination |
 //! | `GET /teams/{id}` | 200 `{team}` | |
 //! | `GET /teams/{id}/members` | 200 `{members: [{user, role}], …}` | `user` is a `user_reference`; pagination |
@@ -105,9 +107,11 @@
 //!   Offboarding shows such a user as an inactive placeholder; without Offboarding the docs
 //!   say nothing).
 //! - **Not found**: unknown user → 404/2100 "Not Found" (also on the contact-method and
-//!   notification-rule routes, whose OpenAPI response lists omit 404, Inf); unknown team →
-//!   404/6001 "Team Not Found" (the team is checked first on membership routes); unknown
-//!   policy, schedule, contact method → 404/2100.
+//!   notification-rule list and create routes, whose OpenAPI response lists omit 404, Inf);
+//!   unknown team → 404/6001 "Team Not Found" (the team is checked first on membership
+//!   routes); unknown policy, schedule, contact method, or a notification rule that is not
+//!   the user's (an already deleted one included; OpenAPI `getUserNotificationRule` and
+//!   `deleteUserNotificationRule` list 404) → 404/2100.
 //! - **Account owner** (F15, §4.2, §4.3): the seeded user with role `owner` (at most one)
 //!   cannot be updated (`PUT` → 403/2010 "Access Denied") or deleted (`DELETE` → 403/2010).
 //! - **Escalation policies** (OpenAPI `EscalationPolicy`, `EscalationRule`): 1 or more rules,
@@ -200,9 +204,9 @@
 //!
 //! Not modelled: writes to escalation policies, schedules and incidents; rotations computed
 //! from layers, schedule overrides and restrictions; services; Offboarding's incident
-//! reassignment; rendering in other time zones; updating or deleting contact methods and
-//! notification rules, push contact methods, on-call hand-off and status-update rules; the
-//! `From` user's permissions and the permissions of a user-level key; the restriction of
+//! reassignment; rendering in other time zones; updating or deleting contact methods;
+//! updating notification rules; push contact methods, on-call hand-off and status-update
+//! rules; the `From` user's permissions and the permissions of a user-level key; the restriction of
 //! fixed base roles to their default team role; `include[]` values other than those listed.
 //!
 //! # Request pipeline

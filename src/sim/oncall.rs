@@ -330,8 +330,7 @@ impl OncallBook {
             Target::User(u) => {
                 let r = lk.user_ref(u);
                 EscalationTarget {
-                    id: u.clone(),
-                    kind: r.kind,
+                    target: crate::pagerduty::models::oncall::Target::new(&r.kind, u.clone()),
                     summary: r.summary,
                     self_url: r.self_url,
                     html_url: r.html_url,
@@ -340,8 +339,7 @@ impl OncallBook {
             Target::Schedule(s) => {
                 let r = self.schedule_ref(s, lk);
                 EscalationTarget {
-                    id: s.clone(),
-                    kind: r.kind,
+                    target: crate::pagerduty::models::oncall::Target::new(&r.kind, s.clone()),
                     summary: r.summary,
                     self_url: r.self_url,
                     html_url: r.html_url,

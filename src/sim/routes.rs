@@ -60,6 +60,10 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
             "/users/{id}/notification_rules",
             get(list_notification_rules).post(create_notification_rule),
         )
+        .route(
+            "/users/{id}/notification_rules/{notification_rule_id}",
+            get(get_notification_rule).delete(delete_notification_rule),
+        )
         .route("/licenses", get(list_licenses))
         .route("/license_allocations", get(list_license_allocations))
         .route("/abilities", get(list_abilities))
@@ -454,6 +458,28 @@ async fn create_notification_rule(
         StatusCode::CREATED,
         NotificationRuleEnvelope { notification_rule },
     ))
+}
+
+/// `GET /users/{id}/notification_rules/{notification_rule_id}`: 200 `{notification_rule}`.
+async fn get_notification_rule(
+    State(shared): State<Arc<Shared>>,
+    Path((id, rule)): Path<(String, String)>,
+) -> Answer {
+    let notification_rule = lock(&shared.account).notification_rule(&id, &rule)?;
+    Ok(json(
+        StatusCode::OK,
+        NotificationRuleEnvelope { notification_rule },
+    ))
+}
+
+/// `DELETE /users/{id}/notification_rules/{notification_rule_id}`: 204 with no body
+/// (OpenAPI `deleteUserNotificationRule`); 404 for an unknown user or rule.
+async fn delete_notification_rule(
+    State(shared): State<Arc<Shared>>,
+    Path((id, rule)): Path<(String, String)>,
+) -> Answer {
+    lock(&shared.account).delete_notification_rule(&id, &rule)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 // ----- abilities --------------------------------------------------------------------------

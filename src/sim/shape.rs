@@ -1,10 +1,22 @@
 //! Shape checks shared by the account and its parts: PagerDuty's whitespace handling of
-//! names and a loose `format: email` check.
+//! names, its case-insensitive emails and a loose `format: email` check.
 
 /// Trims and collapses every run of whitespace to one space (§3.1: PagerDuty returned
 /// `"tf abcde"` for `"tf  abcde"`).
 pub(crate) fn collapse_spaces(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// An email as PagerDuty stores and compares it, in the simulator's model: lower-cased
+/// (fact F33: lookups are case-insensitive, and a mixed-case email comes back lower-cased).
+///
+/// This is deliberately not `crate::email::Email::normalise`, the client's normaliser: the
+/// simulator stands for PagerDuty's rule, not ours, so that a change to how hr2pagerduty
+/// normalises addresses (say, trimming more or folding differently) is tested against an
+/// account that still behaves like PagerDuty, instead of silently following it. Callers
+/// trim where PagerDuty's own handling trims.
+pub(crate) fn pagerduty_email(s: &str) -> String {
+    s.to_lowercase()
 }
 
 /// A loose `format: email` check: one `@`, non-empty local part, a dotted domain without

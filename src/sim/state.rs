@@ -35,7 +35,7 @@ use super::licenses::LicenseBook;
 use super::links::Lookup;
 use super::oncall::{OncallBook, SeedContext};
 use super::seed::{DEFAULT_ABILITIES, Seed, SeedUser};
-use super::shape::{collapse_spaces, is_email_shaped};
+use super::shape::{collapse_spaces, is_email_shaped, pagerduty_email};
 use crate::ids::{TeamId, UserId};
 use crate::pagerduty::models::contact::{ContactMethod, NotificationRule};
 use crate::pagerduty::models::incidents::Urgency;
@@ -517,7 +517,7 @@ impl Account {
             let id = if self.users.contains_key(user) {
                 Some(user.to_string())
             } else {
-                self.emails.get(&user.trim().to_lowercase()).cloned()
+                self.emails.get(&pagerduty_email(user.trim())).cloned()
             };
             match id {
                 Some(id) => {
@@ -653,7 +653,7 @@ impl Account {
 
     /// The user with this email, compared case-insensitively.
     pub(crate) fn user_by_email(&self, email: &str) -> Option<User> {
-        let email = email.trim().to_lowercase();
+        let email = pagerduty_email(email.trim());
         self.emails
             .get(&email)
             .and_then(|id| self.users.get(id))
@@ -1064,6 +1064,44 @@ impl Account {
             .expect("just added"))
     }
 
+    /// `GET /users/{id}/notification_rules/{notification_rule_id}`.
+    ///
+    /// # Errors
+    /// 404/2100 for an unknown user, or a rule that is not one of the user's (OpenAPI
+    /// `getUserNotificationRule` lists 404).
+    pub(crate) fn notification_rule(
+        &self,
+        user: &str,
+        rule: &str,
+    ) -> Result<NotificationRule, SimError> {
+        if !self.users.contains_key(user) {
+            return Err(SimError::not_found());
+        }
+        self.contacts
+            .rule_of(user, rule, self)
+            .ok_or_else(SimError::not_found)
+    }
+
+    /// `DELETE /users/{id}/notification_rules/{notification_rule_id}`: removes one of the
+    /// user's rules, whichever it is (PagerDuty's default rule included). The operation
+    /// (`deleteUserNotificationRule`) documents 204, 401, 403, 404 and 429 and no 400, so
+    /// no rule is refused (Inf: whether PagerDuty keeps a user from deleting their last
+    /// rule is not documented).
+    ///
+    /// # Errors
+    /// 404/2100 for an unknown user, or a rule that is not one of the user's (a rule
+    /// already deleted included).
+    pub(crate) fn delete_notification_rule(
+        &mut self,
+        user: &str,
+        rule: &str,
+    ) -> Result<(), SimError> {
+        if !self.users.contains_key(user) || !self.contacts.remove_rule(user, rule) {
+            return Err(SimError::not_found());
+        }
+        Ok(())
+    }
+
     // ----- the other parts ---------------------------------------------------------------
 
     /// The current instant of the simulator's clock.
@@ -1174,7 +1212,7 @@ impl Account {
             errors.push("Name is too long (maximum is 100 characters)".to_string());
         }
 
-        d.email = d.email.to_lowercase();
+        d.email = pagerduty_email(&d.email);
         let len = d.email.chars().count();
         if d.email.is_empty() {
             errors.push("Email can't be blank".to_string());

@@ -57,6 +57,12 @@ fn day(m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, m, d).unwrap()
 }
 
+/// The day a run really happens in the tests' `default_time_zone` (`Etc/UTC`): what a
+/// suspension records as `suspended.on`, whatever `--as-of` says.
+fn run_day() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
 /// A simulator holding the base seed plus the users an account in sync with `hr` as of
 /// `as_of` has, with every leave kept (so the leaves still have their active user).
 fn sim_in_sync_as_of(config: &str, hr: &[u8], as_of: NaiveDate) -> Sim {
@@ -159,7 +165,7 @@ fn each_dated_change_comes_due_on_its_day_is_applied_once_and_then_there_are_no_
     assert_eq!(sim.handle.write_count(), 0, "plan wrote");
     on(&sim, &ws, "apply", day(6, 1), &[]).expect_code(0);
     let s = suspension(&sim, 4).expect("person 4 suspended");
-    assert!(s.leave && s.on == day(6, 1), "{s:?}");
+    assert!(s.leave && s.on == run_day(), "{s:?}");
     let again = on(&sim, &ws, "plan", day(6, 1), &["--detailed-exitcode"]);
     again.expect_code(0).expect_stdout(&[
         "No changes.",
@@ -176,7 +182,7 @@ fn each_dated_change_comes_due_on_its_day_is_applied_once_and_then_there_are_no_
     ]);
     on(&sim, &ws, "apply", day(6, 10), &[]).expect_code(0);
     let s = suspension(&sim, 2).expect("person 2 suspended");
-    assert_eq!((s.on, s.termination_date), (day(6, 10), Some(day(6, 10))));
+    assert_eq!((s.on, s.termination_date), (run_day(), Some(day(6, 10))));
     // The day after, the date has passed: the termination stays applied (no
     // reactivation, no conflict); the future hire is still pending.
     let writes = sim.handle.write_count();
@@ -216,16 +222,25 @@ fn each_dated_change_comes_due_on_its_day_is_applied_once_and_then_there_are_no_
     );
     assert!(sim.handle.write_count() > writes);
 
-    // Back from leave: reactivated as a rehire is, then nothing more.
+    // Back from leave: not reactivated by a run as of a day before the suspension really
+    // happened (today), then reactivated as a rehire is, then nothing more.
     let mut back = rows.clone();
     back[3] = row(4, "Active", "2020-01-01", "");
     ws.write_hr(&export(&back));
-    let p = on(&sim, &ws, "plan", day(7, 1), &["--detailed-exitcode"]);
-    p.expect_code(2)
-        .expect_stdout(&["return from leave: status \"Active\" in HR; restores what the suspension of 2026-06-01 recorded"]);
-    on(&sim, &ws, "apply", day(7, 1), &[]).expect_code(0);
-    assert!(suspension(&sim, 4).is_none());
     on(&sim, &ws, "plan", day(7, 1), &["--detailed-exitcode"])
+        .expect_code(0)
+        .expect_stdout(&[&format!(
+            "was suspended on {}, after the as-of day 2026-07-01; not reactivated",
+            run_day()
+        )]);
+    let p = on(&sim, &ws, "plan", run_day(), &["--detailed-exitcode"]);
+    p.expect_code(2).expect_stdout(&[&format!(
+        "return from leave: status \"Active\" in HR; restores what the suspension of {} recorded",
+        run_day()
+    )]);
+    on(&sim, &ws, "apply", run_day(), &[]).expect_code(0);
+    assert!(suspension(&sim, 4).is_none());
+    on(&sim, &ws, "plan", run_day(), &["--detailed-exitcode"])
         .expect_code(0)
         .expect_stdout(&["No changes."]);
 }
@@ -279,7 +294,7 @@ fn as_of_is_a_date_and_a_saved_plan_keeps_the_day_it_was_made_as_of() {
     r.expect_code(0)
         .expect_stderr(&["Note: the plan was made as of 2026-06-10"]);
     let s = suspension(&sim, 2).expect("suspended");
-    assert_eq!((s.on, s.termination_date), (day(6, 10), Some(day(6, 10))));
+    assert_eq!((s.on, s.termination_date), (run_day(), Some(day(6, 10))));
 }
 
 #[test]
@@ -546,7 +561,7 @@ fn a_termination_blocked_on_its_date_is_applied_once_the_duty_is_handed_over() {
     let sim = Sim::start(seed_with_duty(&config, &hr, false));
     on(&sim, &ws, "apply", day(6, 12), &[]).expect_code(0);
     let s = suspension(&sim, 2).expect("person 2 suspended");
-    assert_eq!((s.on, s.termination_date), (day(6, 12), Some(day(6, 10))));
+    assert_eq!((s.on, s.termination_date), (run_day(), Some(day(6, 10))));
     for d in [day(6, 12), day(7, 30)] {
         on(&sim, &ws, "plan", d, &["--detailed-exitcode"])
             .expect_code(0)
@@ -648,12 +663,13 @@ fn a_leaver_deleted_on_its_termination_date_is_not_re_created_the_days_after() {
             "{d}"
         );
     }
-    // HR removes the date (a rehire): re-created from the archive.
+    // HR removes the date (a rehire): re-created from the archive, by a run as of the day
+    // the deletion really happened (an earlier as-of day does not undo it).
     ws.write_hr(&export(&[
         row(1, "Active", "2020-01-01", ""),
         row(2, "Active", "2020-01-01", ""),
     ]));
-    on(&sim, &ws, "plan", day(12, 1), &["--detailed-exitcode"])
+    on(&sim, &ws, "plan", run_day(), &["--detailed-exitcode"])
         .expect_code(2)
         .expect_stdout(&["will be re-created from the archive of deleted user"]);
 }

@@ -1058,3 +1058,6 @@ fn archive_problems_stop_the_run_before_any_write() {
     );
     assert!(case.sim.writes().is_empty());
 }
+
+// A restored user's notification rules equal the archive's (PagerDuty's default rule).
+mod rules;

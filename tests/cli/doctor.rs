@@ -273,3 +273,29 @@ fn a_failing_request_fails_its_check_only() {
         assert_eq!(status(&v, name), "pass", "{name}: {v}");
     }
 }
+
+#[test]
+fn a_configured_archive_that_does_not_exist_is_a_note_and_an_existing_one_passes() {
+    let sim = Sim::start(demo_seed());
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_from(dir.path(), "provisioning-bot@example.com");
+    let text = std::fs::read_to_string(&config).unwrap().replacen(
+        "[lifecycle]\n",
+        "[lifecycle]\ndeactivate = \"delete\"\narchive = \"archive.jsonl\"\n",
+        1,
+    );
+    std::fs::write(&config, text).unwrap();
+    let config = config.display().to_string();
+    let (_, v) = doctor_json(&sim, KEY, &config);
+    assert_eq!(status(&v, "archive"), "note", "{v:#}");
+    assert!(
+        check(&v, "archive")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("archive.jsonl does not exist"),
+        "{v:#}"
+    );
+    std::fs::write(dir.path().join("archive.jsonl"), "").unwrap();
+    let (_, v) = doctor_json(&sim, KEY, &config);
+    assert_eq!(status(&v, "archive"), "pass", "{v:#}");
+}

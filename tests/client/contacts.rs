@@ -192,3 +192,43 @@ async fn a_create_whose_answer_was_lost_is_found_by_listing_not_sent_twice() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_rule_delete_is_one_request_and_a_lost_answer_counts_as_done() {
+    let (sim, client) = start().await;
+    let rita = "PRITA01".into();
+    let sent = client
+        .delete_notification_rule(&rita, &"PNRHI01".into())
+        .await
+        .unwrap();
+    assert_eq!((sent.attempts, sent.recovered), (1, false));
+    let last = sim.requests().pop().unwrap();
+    assert_eq!(
+        (last.method.as_str(), last.path.as_str(), last.status),
+        ("DELETE", "/users/PRITA01/notification_rules/PNRHI01", 204)
+    );
+    // Applied, then the answer lost: the retry's 404 means the rule is gone.
+    sim.inject(Fault::new(
+        "DELETE",
+        "/users/*/notification_rules/*",
+        FaultKind::ApplyThenFail { status: 502 },
+    ));
+    let sent = client
+        .delete_notification_rule(&rita, &"PNRLO01".into())
+        .await
+        .unwrap();
+    assert_eq!((sent.attempts, sent.recovered), (2, true));
+    assert!(
+        client
+            .list_notification_rules(&rita)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A rule that is not there, with no earlier attempt: 404 is an error.
+    let e = client
+        .delete_notification_rule(&rita, &"PNRHI01".into())
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(404));
+}

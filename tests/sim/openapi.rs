@@ -1027,6 +1027,26 @@ async fn licence_contact_and_ability_bodies_match_the_spec() {
         let rule_schema = json!({"$ref": "#/components/schemas/NotificationRule"});
         assert_valid(&strict, &rule_schema, r, "included rule");
     }
+
+    // One rule read, then deleted: 204 with no body, as deleteUserNotificationRule says.
+    let rule = rules[1]["id"].as_str().unwrap();
+    let path = format!("/users/PALICE1/notification_rules/{rule}");
+    let body = c.get_valid(&strict, &path).await;
+    assert_eq!(body["notification_rule"]["id"], rule);
+    let (status, body) = c.call(Method::DELETE, &path, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    assert_eq!(body, Value::Null);
+    let documented = &strict.root["paths"]["/users/{id}/notification_rules/{notification_rule_id}"]
+        ["delete"]["responses"]["204"];
+    assert!(documented.is_object(), "204 is documented");
+    assert!(
+        documented.get("content").is_none(),
+        "and documented without a body"
+    );
+    let body = c
+        .get_valid(&strict, "/users/PALICE1/notification_rules?urgency=all")
+        .await;
+    assert_eq!(body["notification_rules"].as_array().unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -1099,6 +1119,20 @@ async fn on_call_error_bodies_and_status_codes() {
             &full,
             Method::GET,
             "/users/PALICE1/contact_methods/PNOPE00",
+            None,
+            404,
+        ),
+        (
+            &full,
+            Method::DELETE,
+            "/users/PALICE1/notification_rules/PNOPE00",
+            None,
+            404,
+        ),
+        (
+            &full,
+            Method::GET,
+            "/users/PALICE1/notification_rules/PNOPE00",
             None,
             404,
         ),

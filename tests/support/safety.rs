@@ -91,6 +91,7 @@ pub fn in_sync_users_as_of(
         policy: &Policy::from_config(cfg),
         oncall: &hr2pagerduty::oncall::OncallFacts::default(),
         today,
+        run_day: today,
         archive: &hr2pagerduty::archive::Archive::default(),
         key_owner: None,
         licenses: &[],

@@ -219,6 +219,7 @@ impl World {
             policy: &policy,
             oncall: &hr2pagerduty::oncall::OncallFacts::default(),
             today,
+            run_day: today,
             archive: &hr2pagerduty::archive::Archive::default(),
             key_owner: None,
             licenses: &[],

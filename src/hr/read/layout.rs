@@ -188,8 +188,35 @@ impl Layout {
         self.name(self.employee_id)
     }
 
+    /// Where the email comes from, for messages: `column ADEmail` or `[hr] email_template`.
+    pub(super) fn email_origin(&self) -> EmailOrigin<'_> {
+        match &self.email {
+            EmailSource::Column(i) => EmailOrigin::Column(self.name(*i)),
+            EmailSource::Template(_) => EmailOrigin::Template,
+        }
+    }
+
     /// The header name of column `i` (`?` past the header's end).
     pub(super) fn name(&self, i: usize) -> &str {
         self.header.get(i).map_or("?", String::as_str)
+    }
+}
+
+/// Where a row's email comes from, for messages ([`Layout::email_origin`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum EmailOrigin<'a> {
+    /// The mapped email column, by its header.
+    Column(&'a str),
+    /// Built by `[hr] email_template` from the names.
+    Template,
+}
+
+impl std::fmt::Display for EmailOrigin<'_> {
+    /// `column ADEmail` or `[hr] email_template`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EmailOrigin::Column(header) => write!(f, "column {header}"),
+            EmailOrigin::Template => f.write_str("[hr] email_template"),
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! One record validated into an [`Employee`] through the header's [`Layout`], and the checks
 //! across rows (duplicate employee IDs and emails) that finish the [`Roster`].
 
-use super::layout::{EmailSource, Layout, Names};
+use super::layout::{EmailOrigin, EmailSource, Layout, Names};
 use crate::config::NameOrder;
 use crate::email::{Email, EmailError};
 use crate::hr::{Employee, Lifecycle, ProblemKind, Roster, RowProblem, template};
@@ -10,7 +10,8 @@ use crate::quote::quoted;
 use crate::vocab::time_zone_aliases;
 use chrono::NaiveDate;
 use csv::StringRecord;
-use std::collections::{BTreeMap, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeMap;
 
 /// Longest display name and job title PagerDuty accepts, in characters (OpenAPI
 /// `User.name.maxLength` and `User.job_title.maxLength`, fact F18 in `PAGERDUTY_API.md`).
@@ -22,7 +23,16 @@ pub(super) const MAX_TEXT_LEN: usize = 100;
 pub const MAX_CELL_BYTES: usize = 64 * 1024;
 
 fn collapse(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    // Most cells hold single spaces between words already: copy those as they are.
+    let plain = !s.starts_with(' ')
+        && !s.ends_with(' ')
+        && !s.contains("  ")
+        && !s.chars().any(|c| c.is_whitespace() && c != ' ');
+    if plain {
+        s.to_string()
+    } else {
+        s.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
 }
 
 /// One data row after validation, before the duplicate checks.
@@ -31,10 +41,9 @@ pub(super) struct Row {
     employee_id: String,
     /// The valid email (from the column or the template), for duplicates and protection.
     email: Option<Email>,
-    /// The email text as normalised, valid or not, for [`RowProblem::email`].
+    /// The email text as normalised when it is not valid, for [`RowProblem::email`] (a
+    /// valid one is `email`).
     email_text: Option<String>,
-    /// Where the email came from, for messages: `column ADEmail` or `[hr] email_template`.
-    email_origin: String,
     employee: Option<Employee>,
     problems: Vec<(ProblemKind, String)>,
     /// Every value a misaligned record holds (each cell, and each piece of a cell split at
@@ -80,12 +89,14 @@ pub(super) fn read_row(rec: &StringRecord, line: u64, l: &Layout) -> Row {
         employee_id.clear();
     }
 
-    let (first_name, last_name, name_columns) = match l.names {
-        Names::Split { first, last } => (
-            collapse(cell(first)),
-            collapse(cell(last)),
-            format!("columns {} and {} are", l.name(first), l.name(last)),
-        ),
+    let name_columns = || match l.names {
+        Names::Split { first, last } => {
+            format!("columns {} and {} are", l.name(first), l.name(last))
+        }
+        Names::Full { column, .. } => format!("column {} is", l.name(column)),
+    };
+    let (first_name, last_name) = match l.names {
+        Names::Split { first, last } => (collapse(cell(first)), collapse(cell(last))),
         Names::Full { column, order } => {
             let v = cell(column);
             let (first, last) = match order {
@@ -104,12 +115,19 @@ pub(super) fn read_row(rec: &StringRecord, line: u64, l: &Layout) -> Row {
                     }
                 }
             };
-            (first, last, format!("column {} is", l.name(column)))
+            (first, last)
         }
     };
-    let name = collapse(&format!("{first_name} {last_name}"));
+    let name = match (first_name.is_empty(), last_name.is_empty()) {
+        (false, false) => format!("{first_name} {last_name}"),
+        (false, true) => first_name.clone(),
+        (true, _) => last_name.clone(),
+    };
     if name.is_empty() {
-        problems.push((ProblemKind::MissingName, format!("{name_columns} empty")));
+        problems.push((
+            ProblemKind::MissingName,
+            format!("{} empty", name_columns()),
+        ));
     } else if name.chars().any(char::is_control) {
         problems.push((
             ProblemKind::MissingName,
@@ -126,16 +144,13 @@ pub(super) fn read_row(rec: &StringRecord, line: u64, l: &Layout) -> Row {
         ));
     }
 
-    let (email, email_text, email_origin) = match &l.email {
+    let (email, email_text) = match &l.email {
         EmailSource::Column(i) => {
             let raw = cell(*i);
-            let origin = format!("column {}", l.name(*i));
-            // Kept for the row problem (and protected): only an address PagerDuty could hold.
-            let text = (!raw.is_empty() && raw.len() <= 4 * crate::email::MAX_LEN)
-                .then(|| Email::normalise(raw).as_str().to_string());
             match Email::parse(raw) {
-                Ok(e) => (Some(e), text, origin),
+                Ok(e) => (Some(e), None),
                 Err(err) => {
+                    let origin = l.email_origin();
                     let what = match err {
                         EmailError::Empty => format!("{origin} is empty"),
                         EmailError::Whitespace(_) => {
@@ -153,20 +168,20 @@ pub(super) fn read_row(rec: &StringRecord, line: u64, l: &Layout) -> Row {
                         ),
                     };
                     problems.push((ProblemKind::InvalidEmail, what));
-                    (None, text, origin)
+                    // Kept for the row problem (and protected): only an address PagerDuty
+                    // could hold.
+                    let text = (!raw.is_empty() && raw.len() <= 4 * crate::email::MAX_LEN)
+                        .then(|| Email::normalise(raw).as_str().to_string());
+                    (None, text)
                 }
             }
         }
         EmailSource::Template(t) => {
-            let origin = "[hr] email_template".to_string();
             if name.is_empty() {
-                (None, None, origin)
+                (None, None)
             } else {
                 match template::render(t, &first_name, &last_name) {
-                    Ok(e) => {
-                        let text = Some(e.as_str().to_string());
-                        (Some(e), text, origin)
-                    }
+                    Ok(e) => (Some(e), None),
                     Err(err) => {
                         problems.push((
                             ProblemKind::EmailTemplate,
@@ -176,7 +191,7 @@ pub(super) fn read_row(rec: &StringRecord, line: u64, l: &Layout) -> Row {
                                 quoted(&name)
                             ),
                         ));
-                        (None, None, origin)
+                        (None, None)
                     }
                 }
             }
@@ -334,11 +349,33 @@ pub(super) fn read_row(rec: &StringRecord, line: u64, l: &Layout) -> Row {
         employee_id,
         email,
         email_text,
-        email_origin,
         employee,
         problems,
         misaligned,
     }
+}
+
+/// The indices of the rows sharing a key with another row, one group per key, each group
+/// in row order (rows without a key are in none). Keys are borrowed, and a key seen once
+/// costs no allocation: most exports have no duplicate at all.
+fn groups<'a>(keys: impl Iterator<Item = Option<&'a str>>) -> Vec<Vec<usize>> {
+    let mut first: HashMap<&'a str, usize> = HashMap::new();
+    let mut shared: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, key) in keys.enumerate() {
+        let Some(key) = key else { continue };
+        match first.entry(key) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(i);
+            }
+            std::collections::hash_map::Entry::Occupied(o) => {
+                shared
+                    .entry(*o.get())
+                    .or_insert_with(|| vec![*o.get()])
+                    .push(i);
+            }
+        }
+    }
+    shared.into_values().collect()
 }
 
 fn also_on(lines: &[u64]) -> String {
@@ -356,19 +393,15 @@ fn also_on(lines: &[u64]) -> String {
 
 /// Flags every row whose employee ID or email is on another row, then splits the rows into
 /// valid employees and problems, and protects the identities of the skipped rows.
-pub(super) fn finish(mut rows: Vec<Row>, id_column: &str) -> Roster {
-    let mut by_id: HashMap<String, Vec<usize>> = HashMap::new();
-    let mut by_email: HashMap<Email, Vec<usize>> = HashMap::new();
-    for (i, r) in rows.iter().enumerate() {
-        if !r.employee_id.is_empty() {
-            by_id.entry(r.employee_id.clone()).or_default().push(i);
-        }
-        if let Some(e) = &r.email {
-            by_email.entry(e.clone()).or_default().push(i);
-        }
-    }
+/// `email_origin` is where the emails come from, for messages ([`Layout::email_origin`]).
+pub(super) fn finish(mut rows: Vec<Row>, id_column: &str, email_origin: EmailOrigin<'_>) -> Roster {
+    let ids: Vec<Vec<usize>> = groups(
+        rows.iter()
+            .map(|r| (!r.employee_id.is_empty()).then_some(r.employee_id.as_str())),
+    );
+    let emails: Vec<Vec<usize>> = groups(rows.iter().map(|r| r.email.as_ref().map(Email::as_str)));
     let mut flags: Vec<(usize, ProblemKind, String)> = Vec::new();
-    for (id, group) in by_id.iter().filter(|(_, g)| g.len() > 1) {
+    for group in &ids {
         for &i in group {
             let others: Vec<u64> = group
                 .iter()
@@ -380,33 +413,28 @@ pub(super) fn finish(mut rows: Vec<Row>, id_column: &str) -> Roster {
                 ProblemKind::DuplicateEmployeeId,
                 format!(
                     "employee ID {} in column {id_column} is {}",
-                    quoted(id),
+                    quoted(&rows[i].employee_id),
                     also_on(&others)
                 ),
             ));
         }
     }
-    for (email, group) in by_email.iter().filter(|(_, g)| g.len() > 1) {
+    let from = match email_origin {
+        EmailOrigin::Column(_) => format!("in {email_origin}"),
+        EmailOrigin::Template => format!("built by {email_origin}"),
+    };
+    for group in &emails {
         for &i in group {
             let others: Vec<u64> = group
                 .iter()
                 .filter(|j| **j != i)
                 .map(|j| rows[*j].line)
                 .collect();
-            let origin = &rows[i].email_origin;
-            let from = if origin.starts_with("column") {
-                format!("in {origin}")
-            } else {
-                format!("built by {origin}")
-            };
+            let email = rows[i].email.as_ref().map_or("", Email::as_str);
             flags.push((
                 i,
                 ProblemKind::DuplicateEmail,
-                format!(
-                    "email {} {from} is {}",
-                    quoted(email.as_str()),
-                    also_on(&others)
-                ),
+                format!("email {} {from} is {}", quoted(email), also_on(&others)),
             ));
         }
     }
@@ -446,10 +474,34 @@ pub(super) fn finish(mut rows: Vec<Row>, id_column: &str) -> Roster {
                 kind,
                 employee_id: (!r.employee_id.is_empty())
                     .then(|| EmployeeId::new(r.employee_id.clone())),
-                email: r.email_text.clone(),
+                email: r
+                    .email
+                    .as_ref()
+                    .map(|e| e.as_str().to_string())
+                    .or_else(|| r.email_text.clone()),
                 message,
             });
         }
     }
     roster
+}
+
+#[cfg(test)]
+mod tests {
+    use super::collapse;
+
+    #[test]
+    fn collapse_copies_plain_text_and_collapses_the_rest() {
+        for (s, want) in [
+            ("Ann Lee", "Ann Lee"),
+            (" Ann  Lee ", "Ann Lee"),
+            ("Ann\tLee", "Ann Lee"),
+            ("Ann\u{a0}Lee", "Ann Lee"),
+            ("Ann\nLee", "Ann Lee"),
+            ("", ""),
+            ("   ", ""),
+        ] {
+            assert_eq!(collapse(s), want, "{s:?}");
+        }
+    }
 }

@@ -1,10 +1,10 @@
 //! The calls around a deletion and a restore from the archive (issue 7): one user read in
-//! full with its contact methods and notification rules, and those listed and created
-//! again on a re-created user. An `impl` block of [`Client`] kept apart so that
+//! full with its contact methods and notification rules, and those listed, created again
+//! and (PagerDuty's default rule) deleted on a re-created user. An `impl` block of [`Client`] kept apart so that
 //! `client.rs` stays the home of the user and team calls.
 
 use super::{Client, Sent, UserEnvelope};
-use crate::ids::UserId;
+use crate::ids::{NotificationRuleId, UserId};
 use crate::pagerduty::error::ApiError;
 use crate::pagerduty::models::contact::{
     ContactMethod, ContactMethodEnvelope, ContactMethodsList, CreateContactMethodRequest,
@@ -153,5 +153,21 @@ impl Client {
         };
         let reply = self.inner.execute(&req, Some(&lookup)).await?;
         Sent::from_reply(reply, |e: NotificationRuleEnvelope| e.notification_rule)
+    }
+
+    /// Removes a notification rule: `DELETE /users/{id}/notification_rules/{rule_id}`,
+    /// answered 204 (OpenAPI `deleteUserNotificationRule`). A 404 after an attempt whose
+    /// outcome was unknown counts as done (`recovered: true`), as for every `DELETE`.
+    ///
+    /// # Errors
+    /// [`ApiError::Status`]: 404 for a user or rule that does not exist (otherwise), 403;
+    /// the request errors of every call.
+    pub async fn delete_notification_rule(
+        &self,
+        user_id: &UserId,
+        rule_id: &NotificationRuleId,
+    ) -> Result<Sent<()>, ApiError> {
+        self.delete(&["users", user_id, "notification_rules", rule_id])
+            .await
     }
 }

@@ -9,6 +9,7 @@
 
 use super::User;
 use super::incidents::Urgency;
+use crate::email::Email;
 use crate::ids::{ContactMethodId, NotificationRuleId};
 use crate::vocab::roles::string_enum;
 use serde::{Deserialize, Serialize};
@@ -274,12 +275,13 @@ pub struct UserRecord {
 
 impl ContactMethod {
     /// True when `other` is the same contact method in PagerDuty's sense: the same type and
-    /// address (emails compared case-insensitively; phone numbers with their country code),
+    /// address (emails compared through the one normaliser, [`Email::normalise`], since
+    /// PagerDuty compares them case-insensitively; phone numbers with their country code),
     /// which PagerDuty refuses twice on one user ("User Contact method must be unique", S23).
     pub fn same_as(&self, other: &NewContactMethod) -> bool {
         self.kind == other.kind
             && if self.kind == ContactMethodType::Email {
-                self.address.eq_ignore_ascii_case(&other.address)
+                Email::normalise(&self.address) == Email::normalise(&other.address)
             } else {
                 self.address == other.address && self.country_code == other.country_code
             }
@@ -332,5 +334,18 @@ mod tests {
         assert_eq!(rule.urgency, Urgency::High);
         let sms: ContactMethodType = serde_json::from_str("\"sms_contact_method\"").unwrap();
         assert!(sms.is_phone_number());
+    }
+    #[test]
+    fn the_same_email_contact_method_ignores_case_as_pagerduty_does() {
+        let cm: ContactMethod = serde_json::from_str(
+            r#"{"id": "PTDVERC", "type": "email_contact_method", "label": "Work",
+                "address": "Earline@Example.com"}"#,
+        )
+        .unwrap();
+        let mut other = cm.to_new();
+        other.address = "earline@EXAMPLE.COM".into();
+        assert!(cm.same_as(&other));
+        other.address = "earline2@example.com".into();
+        assert!(!cm.same_as(&other));
     }
 }

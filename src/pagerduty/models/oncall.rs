@@ -64,43 +64,145 @@ fn schedule_reference_type() -> String {
     "schedule_reference".to_string()
 }
 
-/// One target of an escalation rule (`EscalationTargetReference`): a user or a schedule.
+/// One target of an escalation rule (`EscalationTargetReference`): a user or a schedule,
+/// typed by its `type` ([`Target`]).
 ///
 /// `type` is one of `user_reference`, `schedule_reference`, `user`, `schedule` or
-/// `schedule_v3_reference` (OpenAPI enum); [`EscalationTarget::user_id`] and
+/// `schedule_v3_reference` (OpenAPI enum); another value decodes to [`Target::Other`], so
+/// a listing never fails on it. [`EscalationTarget::user_id`] and
 /// [`EscalationTarget::schedule_id`] read it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "WireTarget", into = "WireTarget")]
 pub struct EscalationTarget {
-    /// The user's or the schedule's ID, depending on `type`.
-    pub id: String,
-    /// `user_reference`, `schedule_reference`, ...
-    #[serde(rename = "type")]
-    pub kind: String,
+    /// What the target is (the `type`), with its `id` typed accordingly.
+    pub target: Target,
     /// Short human label (the user's or the schedule's name).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
     /// API URL of the target.
-    #[serde(rename = "self", default, skip_serializing_if = "Option::is_none")]
     pub self_url: Option<String>,
     /// Web URL of the target.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub html_url: Option<String>,
+}
+
+/// An escalation target's `type` and `id`, typed: the spelling of `type` is kept (a
+/// reference and a full object are both accepted, and written back as they came).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// `user_reference`.
+    UserReference(UserId),
+    /// `user` (a full user object).
+    User(UserId),
+    /// `schedule_reference`.
+    ScheduleReference(ScheduleId),
+    /// `schedule` (a full schedule object).
+    Schedule(ScheduleId),
+    /// `schedule_v3_reference`.
+    ScheduleV3Reference(ScheduleId),
+    /// A `type` outside the documented enum, kept verbatim with its `id`.
+    Other {
+        /// The `type` as sent.
+        kind: String,
+        /// The `id` as sent.
+        id: String,
+    },
+}
+
+impl Target {
+    /// Types the `id` of a target by its `type` (`kind`, the API spelling).
+    pub fn new(kind: &str, id: impl Into<String>) -> Target {
+        let id = id.into();
+        match kind {
+            "user_reference" => Target::UserReference(UserId::new(id)),
+            "user" => Target::User(UserId::new(id)),
+            "schedule_reference" => Target::ScheduleReference(ScheduleId::new(id)),
+            "schedule" => Target::Schedule(ScheduleId::new(id)),
+            "schedule_v3_reference" => Target::ScheduleV3Reference(ScheduleId::new(id)),
+            other => Target::Other {
+                kind: other.to_string(),
+                id,
+            },
+        }
+    }
+
+    /// The API spelling of `type`, e.g. `user_reference`.
+    pub fn kind(&self) -> &str {
+        match self {
+            Target::UserReference(_) => "user_reference",
+            Target::User(_) => "user",
+            Target::ScheduleReference(_) => "schedule_reference",
+            Target::Schedule(_) => "schedule",
+            Target::ScheduleV3Reference(_) => "schedule_v3_reference",
+            Target::Other { kind, .. } => kind,
+        }
+    }
+
+    /// The `id`, whatever the kind.
+    pub fn id(&self) -> &str {
+        match self {
+            Target::UserReference(u) | Target::User(u) => u.as_str(),
+            Target::ScheduleReference(s) | Target::Schedule(s) | Target::ScheduleV3Reference(s) => {
+                s.as_str()
+            }
+            Target::Other { id, .. } => id,
+        }
+    }
+}
+
+/// The wire shape of an [`EscalationTarget`], with `type` and `id` as strings.
+#[derive(Serialize, Deserialize)]
+struct WireTarget {
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    summary: Option<String>,
+    #[serde(rename = "self", default, skip_serializing_if = "Option::is_none")]
+    self_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    html_url: Option<String>,
+}
+
+impl From<WireTarget> for EscalationTarget {
+    fn from(w: WireTarget) -> Self {
+        EscalationTarget {
+            target: Target::new(&w.kind, w.id),
+            summary: w.summary,
+            self_url: w.self_url,
+            html_url: w.html_url,
+        }
+    }
+}
+
+impl From<EscalationTarget> for WireTarget {
+    fn from(t: EscalationTarget) -> Self {
+        WireTarget {
+            id: t.target.id().to_string(),
+            kind: t.target.kind().to_string(),
+            summary: t.summary,
+            self_url: t.self_url,
+            html_url: t.html_url,
+        }
+    }
 }
 
 impl EscalationTarget {
     /// The user ID when the target is a user (`user_reference` or `user`).
     pub fn user_id(&self) -> Option<UserId> {
-        matches!(self.kind.as_str(), "user_reference" | "user").then(|| UserId::new(&*self.id))
+        match &self.target {
+            Target::UserReference(u) | Target::User(u) => Some(u.clone()),
+            _ => None,
+        }
     }
 
     /// The schedule ID when the target is a schedule (`schedule_reference`, `schedule` or
     /// `schedule_v3_reference`).
     pub fn schedule_id(&self) -> Option<ScheduleId> {
-        matches!(
-            self.kind.as_str(),
-            "schedule_reference" | "schedule" | "schedule_v3_reference"
-        )
-        .then(|| ScheduleId::new(&*self.id))
+        match &self.target {
+            Target::ScheduleReference(s) | Target::Schedule(s) | Target::ScheduleV3Reference(s) => {
+                Some(s.clone())
+            }
+            _ => None,
+        }
     }
 }
 
@@ -374,5 +476,25 @@ mod tests {
             Some(ScheduleId::new("PI7DH85"))
         );
         assert_eq!(rule.targets[1].user_id(), None);
+    }
+
+    #[test]
+    fn a_target_keeps_its_type_and_id_through_a_round_trip() {
+        for (kind, user, schedule) in [
+            ("user_reference", true, false),
+            ("user", true, false),
+            ("schedule_reference", false, true),
+            ("schedule", false, true),
+            ("schedule_v3_reference", false, true),
+            ("team_reference", false, false),
+        ] {
+            let wire = serde_json::json!({"id": "PX1", "type": kind, "summary": "S"});
+            let t: EscalationTarget = serde_json::from_value(wire.clone()).unwrap();
+            assert_eq!(t.user_id().is_some(), user, "{kind}");
+            assert_eq!(t.schedule_id().is_some(), schedule, "{kind}");
+            assert_eq!(t.target.kind(), kind);
+            assert_eq!(t.target.id(), "PX1");
+            assert_eq!(serde_json::to_value(&t).unwrap(), wire, "{kind}");
+        }
     }
 }

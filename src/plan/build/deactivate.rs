@@ -18,7 +18,8 @@ use std::collections::BTreeMap;
 
 /// What a new suspension records besides the date, role and teams: the termination date
 /// when the date (not the status) decided, and whether it is a leave of absence (see
-/// [`Suspension`]). A suspension already under way keeps what it recorded.
+/// [`Suspension`]). A suspension already under way keeps what it recorded, except that a
+/// leave's becomes a termination's (dated the run's day) once the person is a leaver.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(in crate::plan) struct Record {
     /// [`Suspension::termination_date`].
@@ -53,7 +54,17 @@ pub(in crate::plan) fn deactivate(
     // cause; the HR row that now claims the user gives it this row's `record`, so that a
     // termination date that decided keeps deciding on later days.
     let adopted = employee_id.is_some() && current_marker.is_some_and(|m| m.employee_id.is_none());
+    // A user suspended for a leave of absence whose person has since become a leaver: the
+    // record becomes a termination's, dated today, so that `delete_suspended_after_days`
+    // counts from the day the person left (the leave was no termination).
+    let left_on_leave = existing.as_ref().is_some_and(|s| s.leave) && !record.leave;
     let suspension = match existing {
+        Some(s) if left_on_leave => Suspension {
+            on: cx.inp.run_day,
+            termination_date: record.termination_date,
+            leave: false,
+            ..s
+        },
         Some(s) if adopted => Suspension {
             termination_date: record.termination_date,
             leave: record.leave,
@@ -61,7 +72,7 @@ pub(in crate::plan) fn deactivate(
         },
         Some(s) => s,
         None => Suspension {
-            on: cx.inp.today,
+            on: cx.inp.run_day,
             role: u.role.clone(),
             teams: recorded_memberships(cx, u, &current),
             termination_date: record.termination_date,
@@ -141,7 +152,15 @@ pub(in crate::plan) fn deactivate(
         return None;
     }
     let old = labels(cx, &current, None);
-    let reason = if resuming {
+    let reason = if left_on_leave {
+        format!(
+            "{why}; suspended for a leave of absence since {}, its record now a termination's, dated {} (the day [lifecycle] delete_suspended_after_days counts from)",
+            current_marker
+                .and_then(|m| m.suspended.as_ref())
+                .map_or(cx.inp.run_day, |s| s.on),
+            cx.inp.run_day
+        )
+    } else if resuming {
         format!("{why}; finishing an interrupted suspension")
     } else {
         why

@@ -25,7 +25,6 @@ pub(super) use update::update;
 use super::context::{Ctx, Membership};
 use super::contract::TeamSource;
 use super::{Change, Field, Step};
-use crate::email::Email;
 use crate::hr::Employee;
 use crate::ids::{EmployeeId, TeamId};
 use crate::marker::{Marker, SavedMembership};
@@ -36,6 +35,24 @@ use std::collections::{BTreeMap, BTreeSet};
 /// `s` with runs of whitespace collapsed to one space, trimmed.
 pub(super) fn collapse(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Whether `collapse(s) == collapsed`, without building the collapsed copy.
+fn collapses_to(s: &str, collapsed: &str) -> bool {
+    let mut rest = collapsed;
+    for (i, word) in s.split_whitespace().enumerate() {
+        if i > 0 {
+            match rest.strip_prefix(' ') {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        }
+        match rest.strip_prefix(word) {
+            Some(r) => rest = r,
+            None => return false,
+        }
+    }
+    rest.is_empty()
 }
 
 /// `s` collapsed, `None` when empty.
@@ -79,7 +96,7 @@ fn diff_fields(
     changes: &mut Vec<Change>,
 ) -> Vec<&'static str> {
     let mut what = Vec::new();
-    if collapse(&u.name) != e.name {
+    if !collapses_to(&u.name, &e.name) {
         changes.push(change(
             Field::Name,
             Some(u.name.clone()),
@@ -88,7 +105,7 @@ fn diff_fields(
         upd.name = Some(e.name.clone());
         what.push("name");
     }
-    if Email::normalise(&u.email) != e.email && !cx.email_blocked.contains(&e.employee_id) {
+    if !e.email.is_normal_form_of(&u.email) && !cx.email_blocked.contains(&e.employee_id) {
         changes.push(change(
             Field::Email,
             Some(u.email.clone()),
@@ -338,5 +355,30 @@ impl Restorable {
             ));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{collapse, collapses_to};
+
+    #[test]
+    fn collapses_to_agrees_with_collapse() {
+        let cases = [
+            "Ann Lee",
+            " Ann  Lee ",
+            "Ann\tLee",
+            "Ann\u{a0}Lee",
+            "",
+            "   ",
+            "Ann",
+            "Ann Leex",
+            "AnnLee",
+        ];
+        for s in cases {
+            for c in cases {
+                assert_eq!(collapses_to(s, c), collapse(s) == c, "{s:?} vs {c:?}");
+            }
+        }
     }
 }

@@ -106,7 +106,7 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
         "rehire: {} in HR; PagerDuty user {} was deleted on {} and is re-created from the archive under a new PagerDuty ID (the ID changes), with {}, {} and {} recorded (role {} before deletion)",
         status_words(e),
         r.pagerduty_user_id,
-        r.deleted_on(),
+        r.deleted_on_in(&cx.policy.default_time_zone),
         plural(r.contact_methods.len(), "contact method"),
         plural(r.notification_rules.len(), "notification rule"),
         plural(r.teams.len(), "team"),

@@ -48,7 +48,7 @@ pub(in crate::plan) fn update(
     let want_marker = active_marker(&e.employee_id);
     // A trusted marker that is unsigned or signed with the previous key is signed again.
     let resign = cx.resign.get(&u.id).copied();
-    let marker_current = *state == MarkerState::Valid(want_marker.clone());
+    let marker_current = matches!(state, MarkerState::Valid(m) if *m == want_marker);
     if !marker_current || resign.is_some() {
         let d = cx.render_marker(human, &want_marker);
         changes.push(change(

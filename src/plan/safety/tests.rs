@@ -55,7 +55,7 @@ fn pop(managed: usize, active: usize, hr: usize) -> Population {
 
 #[test]
 fn absolute_deactivation_cap_and_its_override() {
-    let s = SafetyConfig::default();
+    let s = SafetyPolicy::default();
     let p = plan(26, 0, pop(1000, 1000, 990));
     let r = check(&p, &s, Overrides::default());
     assert_eq!(r.len(), 1);
@@ -91,7 +91,7 @@ fn absolute_deactivation_cap_and_its_override() {
 
 #[test]
 fn percentage_cap_applies_only_above_fifty_managed_users() {
-    let s = SafetyConfig::default();
+    let s = SafetyPolicy::default();
     let r = check(&plan(7, 0, pop(60, 60, 60)), &s, Overrides::default());
     assert!(
         r.len() == 1
@@ -109,9 +109,9 @@ fn percentage_cap_applies_only_above_fifty_managed_users() {
 
 #[test]
 fn reactivation_caps() {
-    let s = SafetyConfig {
+    let s = SafetyPolicy {
         max_reactivations: 1,
-        ..SafetyConfig::default()
+        ..SafetyPolicy::default()
     };
     let mut p = plan(0, 0, pop(10, 10, 10));
     for a in plan(2, 0, pop(10, 10, 10)).actions {
@@ -136,9 +136,9 @@ fn reactivation_caps() {
 
 #[test]
 fn role_change_caps() {
-    let s = SafetyConfig {
+    let s = SafetyPolicy {
         max_role_changes: 2,
-        ..SafetyConfig::default()
+        ..SafetyPolicy::default()
     };
     let r = check(&plan(0, 3, pop(10, 10, 10)), &s, Overrides::default());
     assert!(
@@ -160,7 +160,7 @@ fn role_change_caps() {
 
 #[test]
 fn shrink_check_catches_a_truncated_export() {
-    let s = SafetyConfig::default();
+    let s = SafetyPolicy::default();
     let r = check(
         &plan(0, 0, pop(100, 100, 80)),
         &s,
@@ -176,7 +176,7 @@ fn shrink_check_catches_a_truncated_export() {
 
 #[test]
 fn the_shrink_check_applies_only_above_fifty_managed_users() {
-    let s = SafetyConfig::default();
+    let s = SafetyPolicy::default();
     // One leaver in an account of 8 is 12.5%: max_deactivations governs there.
     assert!(check(&plan(1, 0, pop(8, 8, 7)), &s, Overrides::default()).is_empty());
     assert!(check(&plan(0, 0, pop(50, 50, 30)), &s, Overrides::default()).is_empty());
@@ -203,7 +203,7 @@ fn with_duplicates(n: usize) -> Plan {
 
 #[test]
 fn probable_duplicates_are_capped_with_examples() {
-    let s = SafetyConfig::default();
+    let s = SafetyPolicy::default();
     assert!(check(&with_duplicates(5), &s, Overrides::default()).is_empty());
     let r = check(&with_duplicates(6), &s, Overrides::default());
     assert_eq!(r.len(), 1, "{r:?}");
@@ -247,7 +247,7 @@ fn with_conflicts(n: usize, managed: usize) -> Plan {
 
 #[test]
 fn many_foreign_markers_are_refused_as_changed_employee_ids() {
-    let s = SafetyConfig::default();
+    let s = SafetyPolicy::default();
     assert!(check(&with_conflicts(5, 0), &s, Overrides::default()).is_empty());
     let r = check(&with_conflicts(6, 0), &s, Overrides::default());
     assert_eq!(r.len(), 1, "{r:?}");
@@ -261,9 +261,9 @@ fn many_foreign_markers_are_refused_as_changed_employee_ids() {
     );
     // The share, above 50 managed users (the skipped users count as managed): with
     // max_identity_conflicts raised, 5 of 55 (9.1%) passes and 7 of 57 (12.3%) does not.
-    let lax = SafetyConfig {
+    let lax = SafetyPolicy {
         max_identity_conflicts: 100,
-        ..SafetyConfig::default()
+        ..SafetyPolicy::default()
     };
     assert!(check(&with_conflicts(5, 50), &lax, Overrides::default()).is_empty());
     let r = check(&with_conflicts(7, 50), &lax, Overrides::default());
@@ -296,9 +296,9 @@ fn with_rekeys(n: usize, managed: usize) -> Plan {
 
 #[test]
 fn rekeys_are_capped_like_the_other_changes() {
-    let s = SafetyConfig {
+    let s = SafetyPolicy {
         max_rekeys: 2,
-        ..SafetyConfig::default()
+        ..SafetyPolicy::default()
     };
     let p = with_rekeys(3, 10);
     let r = check(&p, &s, Overrides::default());
@@ -316,12 +316,12 @@ fn rekeys_are_capped_like_the_other_changes() {
     // The share, above 50 managed users only, with its own setting: 11 of 100 is above
     // max_rekey_percent = 10 (the other shares raised out of the way); 11 of 50 is not
     // checked as a share.
-    let share = SafetyConfig {
+    let share = SafetyPolicy {
         max_rekeys: 100,
         max_rekey_percent: 10.0,
         max_role_change_percent: 100.0,
         max_deactivation_percent: 100.0,
-        ..SafetyConfig::default()
+        ..SafetyPolicy::default()
     };
     assert!(check(&with_rekeys(10, 100), &share, Overrides::default()).is_empty());
     let r = check(&with_rekeys(11, 100), &share, Overrides::default());
@@ -365,7 +365,7 @@ fn a_licence_shortfall_names_how_many_are_missing() {
             candidates: vec!["Stakeholder".into()],
         },
     ];
-    let r = check(&p, &SafetyConfig::default(), Overrides::default());
+    let r = check(&p, &SafetyPolicy::default(), Overrides::default());
     assert_eq!(
         r,
         [
@@ -377,9 +377,9 @@ fn a_licence_shortfall_names_how_many_are_missing() {
 
 #[test]
 fn deletion_cap_and_its_override() {
-    let s = SafetyConfig {
+    let s = SafetyPolicy {
         max_deletions: 2,
-        ..SafetyConfig::default()
+        ..SafetyPolicy::default()
     };
     let deletes = |n: usize| {
         let mut p = plan(0, 0, pop(1000, 1000, 1000));
@@ -410,18 +410,18 @@ fn deletion_cap_and_its_override() {
         "{r:?}"
     );
     // Deletions are not deactivations: the deactivation caps do not count them.
-    let many = SafetyConfig {
+    let many = SafetyPolicy {
         max_deletions: 100,
         max_deactivations: 1,
-        ..SafetyConfig::default()
+        ..SafetyPolicy::default()
     };
     assert!(check(&deletes(30), &many, Overrides::default()).is_empty());
     // No percentage: 9 deletions among 60 managed users (15%) are within a cap of 10.
     let mut p = deletes(9);
     p.population = pop(60, 60, 60);
-    let ten = SafetyConfig {
+    let ten = SafetyPolicy {
         max_deletions: 10,
-        ..SafetyConfig::default()
+        ..SafetyPolicy::default()
     };
     assert!(check(&p, &ten, Overrides::default()).is_empty());
 }
@@ -430,10 +430,10 @@ fn deletion_cap_and_its_override() {
 fn blocked_deactivations_and_deletions_are_not_counted_by_their_caps() {
     // Three deactivations and three deletions, two of each blocked by on-call duties: one of
     // each will be attempted, within caps of 1.
-    let s = SafetyConfig {
+    let s = SafetyPolicy {
         max_deactivations: 1,
         max_deletions: 1,
-        ..SafetyConfig::default()
+        ..SafetyPolicy::default()
     };
     let blocked = Some(crate::oncall::Blocked {
         impact: Some(crate::oncall::OncallImpact::default()),

@@ -5,7 +5,7 @@
 //! account, and plans again.
 
 use super::*;
-use crate::config::SafetyConfig;
+use crate::plan::SafetyPolicy;
 use crate::plan::safety::{self, Overrides};
 
 /// The planner tests' configuration with hire and termination dates mapped, a `Leave`
@@ -50,6 +50,7 @@ fn plan_on(acct: &Account, r: &Roster, cfg: &Config, today: NaiveDate, rekey: bo
         policy: &policy,
         oncall: &acct.oncall_facts(),
         today,
+        run_day: today,
         archive: &crate::archive::Archive::default(),
         key_owner: None,
         licenses: &[],
@@ -216,7 +217,7 @@ fn future_hires_under_another_employees_marker_count_as_identity_drift_only_from
     let cfg = dated_config("report", "");
     let (r, acct) = renumbered_future_hires();
     let drift = |p: &Plan| {
-        safety::check(p, &SafetyConfig::default(), Overrides::default())
+        safety::check(p, &SafetyPolicy::default(), Overrides::default())
             .into_iter()
             .filter(|w| w.contains("max_identity_conflicts"))
             .count()
@@ -321,7 +322,7 @@ fn a_future_hire_is_a_probable_duplicate_only_when_its_create_comes_due() {
     let before = plan_on(&acct, &r, &cfg, day(11, 30), false);
     assert!(before.actions.is_empty(), "{:#?}", before.actions);
     assert_eq!(before.pending.len(), 1);
-    assert!(safety::check(&before, &SafetyConfig::default(), Overrides::default()).is_empty());
+    assert!(safety::check(&before, &SafetyPolicy::default(), Overrides::default()).is_empty());
     let due = plan_on(&acct, &r, &cfg, day(12, 10), false);
     assert_eq!(due.count(ActionKind::Create), 1, "{:#?}", due.actions);
     assert_eq!(
@@ -372,9 +373,9 @@ fn the_shrink_check_counts_those_provisioned_today_and_only_above_fifty_users() 
     let suspend = dated_config("report", "on_leave = \"suspend\"");
     let keep = dated_config("report", "");
     // Deactivations are capped separately; here only the shrink check is looked at.
-    let lax = SafetyConfig {
+    let lax = SafetyPolicy {
         max_deactivation_percent: 100.0,
-        ..SafetyConfig::default()
+        ..SafetyPolicy::default()
     };
     let shrink = |p: &Plan| {
         safety::check(p, &lax, Overrides::default())
@@ -405,5 +406,5 @@ fn the_shrink_check_counts_those_provisioned_today_and_only_above_fifty_users() 
         (p.population.hr_active, p.population.managed_active_users),
         (7, 8)
     );
-    assert!(safety::check(&p, &SafetyConfig::default(), Overrides::default()).is_empty());
+    assert!(safety::check(&p, &SafetyPolicy::default(), Overrides::default()).is_empty());
 }

@@ -49,6 +49,18 @@ fn plan_on_day(
     archive: &Archive,
     today: NaiveDate,
 ) -> Plan {
+    plan_as_of(acct, r, cfg, archive, today, today)
+}
+
+/// [`plan_with`] as of `today`, run on `run_day` (a later day for a back-dated run).
+fn plan_as_of(
+    acct: &Account,
+    r: &Roster,
+    cfg: &Config,
+    archive: &Archive,
+    today: NaiveDate,
+    run_day: NaiveDate,
+) -> Plan {
     let teams = teams();
     plan(Inputs {
         roster: r,
@@ -57,6 +69,7 @@ fn plan_on_day(
         members: &acct.members,
         policy: &Policy::from_config(cfg),
         today,
+        run_day,
         archive,
         oncall: &acct.oncall_facts(),
         key_owner: None,
@@ -320,7 +333,8 @@ fn a_rehire_of_an_archived_person_is_re_created_and_an_interrupted_restore_finis
     assert_eq!(a.restores_from().map(UserId::as_str), Some("POLD001"));
     assert!(
         a.reason.contains(
-            "PagerDuty user POLD001 was deleted on 2026-10-01 and is re-created from the archive under a new PagerDuty ID (the ID changes), with 1 contact method, 1 notification rule and 1 team recorded (role admin before deletion)"
+            // Deleted at 02:00 UTC on 1 October: 30 September in America/New_York.
+            "PagerDuty user POLD001 was deleted on 2026-09-30 and is re-created from the archive under a new PagerDuty ID (the ID changes), with 1 contact method, 1 notification rule and 1 team recorded (role admin before deletion)"
         ),
         "{}",
         a.reason
@@ -532,6 +546,7 @@ fn the_key_owner_and_protected_users_are_never_deleted() {
         members: &acct.members,
         policy: &Policy::from_config(&cfg),
         today: today(),
+        run_day: today(),
         archive: &Archive::default(),
         oncall: &acct.oncall_facts(),
         key_owner: Some(&key_owner),
@@ -736,4 +751,170 @@ fn a_leaver_deleted_for_its_termination_date_is_not_re_created_while_the_row_kee
         let p = plan_on_day(&acct, &leaving, &cfg, &archive, day(n));
         assert!(p.is_empty(), "D+{n}: {:#?}", p.actions);
     }
+}
+
+#[test]
+fn a_run_as_of_an_earlier_day_undoes_no_suspension_or_deletion_recorded_after_it() {
+    let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+    let rehire = leaver(Lifecycle::Active);
+    // Suspended on 30 November: a run as of 20 November leaves the user suspended.
+    let mut acct = Account::new(vec![owner()]);
+    suspended_fa(&mut acct, today());
+    let cfg = std_config();
+    let none = Archive::default();
+    let p = plan_on_day(&acct, &rehire, &cfg, &none, day(11, 20));
+    assert!(p.actions.is_empty(), "{:#?}", p.actions);
+    assert!(
+        p.notes.iter().any(|n| n.contains(
+            "PagerDuty user PFA0001 was suspended on 2026-11-30, after the as-of day 2026-11-20; not reactivated"
+        )),
+        "{:#?}",
+        p.notes
+    );
+    // As of that very day or later, the row decides as always: a rehire.
+    let p = plan_on_day(&acct, &rehire, &cfg, &none, today());
+    assert_eq!(p.count(ActionKind::Reactivate), 1, "{:#?}", p.actions);
+    // Deleted at 02:00 UTC on 1 October, 30 September in the configured zone: a run as of
+    // 20 September does not re-create it.
+    let cfg = cfg_with(DELETE);
+    let archive = Archive::in_memory(vec![record("POLD001", Some("12"))]);
+    let acct = Account::new(vec![owner()]);
+    let p = plan_on_day(&acct, &rehire, &cfg, &archive, day(9, 20));
+    assert!(p.actions.is_empty(), "{:#?}", p.actions);
+    assert!(
+        p.notes.iter().any(|n| n.contains(
+            "PagerDuty user POLD001 was deleted on 2026-09-30, after the as-of day 2026-09-20; not re-created from the archive"
+        )),
+        "{:#?}",
+        p.notes
+    );
+    let p = plan_on_day(&acct, &rehire, &cfg, &archive, day(9, 30));
+    assert_eq!(p.count(ActionKind::Reactivate), 1, "{:#?}", p.actions);
+}
+
+#[test]
+fn a_back_dated_suspension_is_dated_the_day_it_happens_and_its_grace_period_counts_from_it() {
+    let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+    let cfg = cfg_with("delete_suspended_after_days = 30\narchive = \"a.jsonl\"\n");
+    let none = Archive::default();
+    let mut acct = Account::new(vec![owner()]);
+    fa(&mut acct, marked("12"));
+    // Terminated on 15 November, applied on 30 November by a run as of 20 November.
+    let mut e = emp(
+        "12",
+        "fa@example.com",
+        "Fa Gu",
+        Lifecycle::Active,
+        "IT",
+        "Engineer",
+    );
+    e.termination_date = Some(day(11, 15));
+    let r = roster(vec![e]);
+    let p = plan_as_of(&acct, &r, &cfg, &none, day(11, 20), day(11, 30));
+    assert_eq!(p.count(ActionKind::Deactivate), 1, "{:#?}", p.actions);
+    acct.apply(&p, None);
+    let u = acct.users.iter().find(|u| u.id == "PFA0001").unwrap();
+    let MarkerState::Valid(m) = marker::parse(u.description.as_deref()).marker else {
+        panic!("{u:?}")
+    };
+    let s = m.suspended.expect("suspended");
+    assert_eq!(
+        (s.on, s.termination_date),
+        (day(11, 30), Some(day(11, 15))),
+        "dated the day it happened, for the termination date it applied"
+    );
+    // 30 days after the as-of day but 20 after the suspension: not deleted yet.
+    let p = plan_on_day(&acct, &r, &cfg, &none, day(12, 20));
+    assert_eq!(p.count(ActionKind::Delete), 0, "{:#?}", p.actions);
+    // 30 days after the suspension: deleted.
+    let p = plan_on_day(&acct, &r, &cfg, &none, day(12, 30));
+    assert_eq!(p.count(ActionKind::Delete), 1, "{:#?}", p.actions);
+}
+
+#[test]
+fn a_person_suspended_on_leave_who_then_leaves_is_deleted_after_the_grace_period_from_that_day() {
+    let cfg = cfg_with("delete_suspended_after_days = 30\narchive = \"a.jsonl\"\n");
+    let none = Archive::default();
+    let long_ago = today() - chrono::Days::new(100);
+    let later = |n: u64| today() + chrono::Days::new(n);
+    // Terminated in HR, or gone from the export.
+    for r in [leaver(Lifecycle::Terminated), roster(vec![])] {
+        let mut acct = Account::new(vec![owner()]);
+        suspended_fa(&mut acct, long_ago);
+        let u = acct.users.iter_mut().find(|u| u.id == "PFA0001").unwrap();
+        let MarkerState::Valid(mut m) = marker::parse(u.description.as_deref()).marker else {
+            panic!("{u:?}")
+        };
+        m.suspended.as_mut().unwrap().leave = true;
+        u.description = Some(marker::render("Bio", &m));
+        let p = plan_with(&acct, &r, &cfg, &none);
+        assert_eq!(
+            (p.count(ActionKind::Deactivate), p.count(ActionKind::Delete)),
+            (1, 0),
+            "{:#?}",
+            p.actions
+        );
+        let reason = &p.actions[0].reason;
+        assert!(
+            reason.contains(&format!(
+                "suspended for a leave of absence since {long_ago}, its record now a termination's, dated {}",
+                today()
+            )),
+            "{reason}"
+        );
+        acct.apply(&p, None);
+        let u = acct.users.iter().find(|u| u.id == "PFA0001").unwrap();
+        let MarkerState::Valid(m) = marker::parse(u.description.as_deref()).marker else {
+            panic!("{u:?}")
+        };
+        let s = m.suspended.unwrap();
+        assert_eq!((s.leave, s.on, s.role), (false, today(), Role::Admin));
+        assert!(plan_with(&acct, &r, &cfg, &none).is_empty());
+        let p = plan_on_day(&acct, &r, &cfg, &none, later(29));
+        assert!(p.is_empty(), "{:#?}", p.actions);
+        let p = plan_on_day(&acct, &r, &cfg, &none, later(30));
+        assert_eq!(p.count(ActionKind::Delete), 1, "{:#?}", p.actions);
+    }
+}
+
+#[test]
+fn without_the_archive_file_a_row_with_a_past_termination_date_is_not_created() {
+    let cfg = cfg_with(DELETE);
+    let acct = Account::new(vec![owner()]);
+    let mut e = emp(
+        "12",
+        "fa@example.com",
+        "Fa Gu",
+        Lifecycle::Active,
+        "IT",
+        "Engineer",
+    );
+    e.termination_date = Some(today() - chrono::Days::new(90));
+    let r = roster(vec![e.clone()]);
+    let missing = Archive::missing_file(Path::new("/srv/h2p/archive.jsonl"));
+    let p = plan_with(&acct, &r, &cfg, &missing);
+    assert_eq!(p.count(ActionKind::Create), 0, "{:#?}", p.actions);
+    assert!(
+        p.notes.iter().any(|n| n.contains(
+            "not created: the row carries termination date 2026-09-01, which has passed, and the archive /srv/h2p/archive.jsonl does not exist, so a deleted leaver cannot be told from a new hire"
+        )),
+        "{:#?}",
+        p.notes
+    );
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.starts_with("the deletion archive /srv/h2p/archive.jsonl does not exist")),
+        "{:#?}",
+        p.notes
+    );
+    // An existing (empty) archive: the row is a new hire as before; so is a row without a
+    // past termination date when the file is missing.
+    assert_eq!(
+        plan_with(&acct, &r, &cfg, &Archive::default()).count(ActionKind::Create),
+        1
+    );
+    e.termination_date = None;
+    let p = plan_with(&acct, &roster(vec![e]), &cfg, &missing);
+    assert_eq!(p.count(ActionKind::Create), 1, "{:#?}", p.actions);
 }

@@ -30,6 +30,7 @@ fn plan_with(acct: &Account, r: &Roster, cfg: &Config, f: &Facts) -> Result<Plan
         policy: &policy,
         oncall: &acct.oncall_facts(),
         today: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+        run_day: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
         key_owner: f.key_owner.as_ref(),
         licenses: &f.licenses,
         license_holders: f.holders.as_ref(),

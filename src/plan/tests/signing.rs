@@ -35,6 +35,7 @@ fn plan_keyed(acct: &Account, r: &Roster, cfg: &Config, keys: Option<&MarkerKeys
         policy: &policy,
         oncall: &acct.oncall_facts(),
         today: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+        run_day: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
         archive: &crate::archive::Archive::default(),
         key_owner: None,
         licenses: &[],
@@ -363,7 +364,7 @@ fn unsigned_markers_whose_email_matches_are_signed_once_outside_the_safety_caps(
     assert_all_signed(&p, &k);
     assert_eq!(p.count(ActionKind::Deactivate), 0);
     assert_eq!(
-        safety::check(&p, &cfg.safety, Overrides::default()),
+        safety::check(&p, &SafetyPolicy::from_config(&cfg), Overrides::default()),
         Vec::<String>::new()
     );
     acct.apply(&p, None);

@@ -449,6 +449,87 @@ async fn notification_rules_are_validated_and_listed_by_urgency() {
 }
 
 #[tokio::test]
+async fn a_notification_rule_is_deleted_with_204_and_an_unknown_one_is_404() {
+    let api = api(SEED).await;
+    let a = api
+        .post_user(
+            Some("bot@example.com"),
+            json!({"name": "New Hire", "email": "new.hire@example.com"}),
+        )
+        .await;
+    let id = a.body["user"]["id"].as_str().unwrap().to_string();
+    let default = a.body["user"]["notification_rules"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let rule_path = format!("/users/{id}/notification_rules/{default}");
+    let a = api.get(&rule_path).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["notification_rule"]["id"], default.as_str());
+
+    // OpenAPI deleteUserNotificationRule: 204, no body.
+    let a = api.delete(&rule_path).await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT, "{}", a.body);
+    assert_eq!(a.body, Value::Null);
+    let a = api
+        .get(&format!("/users/{id}/notification_rules?urgency=all"))
+        .await;
+    assert_eq!(a.body["notification_rules"], json!([]));
+    let a = api.get(&format!("/users/{id}")).await;
+    assert!(
+        a.body["user"]["notification_rules"]
+            .as_array()
+            .is_none_or(Vec::is_empty),
+        "{}",
+        a.body
+    );
+    assert_eq!(
+        a.body["user"]["contact_methods"].as_array().unwrap().len(),
+        1,
+        "the contact method stays"
+    );
+
+    // Gone now: 404 on the rule, deleted again or read.
+    for a in [api.delete(&rule_path).await, api.get(&rule_path).await] {
+        assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.body);
+        assert_eq!(a.code(), Some(2100), "{}", a.body);
+    }
+    // Another user's rule is not this user's: 404, and it stays.
+    let rita = api
+        .get("/users/PRESP01/notification_rules?urgency=all")
+        .await;
+    let rita_rule = rita.body["notification_rules"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let a = api
+        .delete(&format!("/users/{id}/notification_rules/{rita_rule}"))
+        .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.body);
+    let a = api
+        .delete(&format!("/users/PNOPE00/notification_rules/{rita_rule}"))
+        .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.body);
+    assert_eq!(
+        api.get("/users/PRESP01/notification_rules?urgency=all")
+            .await
+            .body["notification_rules"],
+        rita.body["notification_rules"]
+    );
+    // Rita's own rule, through her path, goes.
+    let a = api
+        .delete(&format!("/users/PRESP01/notification_rules/{rita_rule}"))
+        .await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT, "{}", a.body);
+    assert_eq!(
+        api.get("/users/PRESP01/notification_rules?urgency=all")
+            .await
+            .body["notification_rules"],
+        json!([])
+    );
+}
+
+#[tokio::test]
 async fn abilities_are_listed_and_checked() {
     let api = api(SEED).await;
     let a = api.get("/abilities").await;

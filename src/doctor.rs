@@ -1,0 +1,549 @@
+//! The checks of `doctor`: whether a configuration can work against its account, judged
+//! from what [`crate::observe::preflight`] read, each with what was found and, unless it
+//! passed, what to do (README.md § Before the first run: doctor). Pure: facts in, checks
+//! out; `report::doctor_text` and `report::doctor_json` render them, and
+//! `commands::doctor` wires the three together.
+//!
+//! The checks, in order:
+//!
+//! | check | request | fails when |
+//! |---|---|---|
+//! | `api_key` | `GET /users/me` | PagerDuty rejects the key (401) or cannot be reached; a 400 means an account-level key and passes (OpenAPI `getCurrentUser`) |
+//! | `write_access` | none | never (a note): a read-only key shows itself only by a 403 on a write |
+//! | `marker_key` | none | `PAGERDUTY_MARKER_KEY` (or `_PREVIOUS`) is set but refused (empty, too short); unset it is a note: markers are not signed |
+//! | `from_user` | `GET /users?query=` | no user has `[pagerduty] from` (fact F6) |
+//! | `vocabulary` | none | the time zone is not one of PagerDuty's 135, or a role is not in its enums |
+//! | `abilities` | `GET /abilities` | the account lacks `teams` while `[[teams.rule]]` exist (§5.1: 402 without it), or `read_only_users` while a stakeholder role is configured (fact F16) |
+//! | `teams` | `GET /teams` | a `[[teams.rule]]` team is missing or ambiguous (the planner's own resolution, [`ResolvedRules::resolve`]) |
+//! | `licenses` | `GET /licenses` | the account uses licences and none allows a configured base role (fact F20; the planner's rule, [`licenses::allowing`]) |
+//! | `archive` | none | never (only with `[lifecycle] archive`): a note when the file does not exist, since a lost archive cannot be told from one not created yet |
+//!
+//! A rejected or unreachable key stops the checks that need the API (they are listed as
+//! `skipped`).
+
+use crate::config::{Config, ENV_API_KEY, ENV_MARKER_KEY, ENV_MARKER_KEY_PREVIOUS};
+use crate::marker::MarkerKeys;
+use crate::marker::sign::MIN_KEY_BYTES;
+use crate::observe::preflight::{Asked, Preflight};
+use crate::observe::{ObserveError, connection_hint};
+use crate::pagerduty::models::Team;
+use crate::pagerduty::models::licenses::LicenseWithCounts;
+use crate::pagerduty::{ApiError, KeyOwner, TransportKind};
+use crate::plan::rules::ResolvedRules;
+use crate::plan::{PlanError, Policy, licenses};
+use crate::vocab::{Role, time_zones};
+use std::collections::BTreeSet;
+
+/// How one check ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// The check passed.
+    Pass,
+    /// The check failed: the run would fail or be refused (exit 1).
+    Fail,
+    /// Something to know that is not a failure (does not change the exit code).
+    Note,
+    /// Not run, because an earlier check showed the API cannot be used.
+    Skipped,
+}
+
+impl Status {
+    /// The JSON and text name: `pass`, `fail`, `note` or `skipped`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Note => "note",
+            Status::Skipped => "skipped",
+        }
+    }
+}
+
+/// One check's result: a stable name (the JSON `check`), a title, the status, what was
+/// found and, unless it passed, what to do.
+#[derive(Debug, Clone)]
+pub struct Check {
+    /// The stable name (the JSON `check`), e.g. `api_key`.
+    pub name: &'static str,
+    /// The title people read, e.g. `API key`.
+    pub title: &'static str,
+    /// How it ended.
+    pub status: Status,
+    /// What was found.
+    pub detail: String,
+    /// What to do, unless it passed.
+    pub fix: Option<String>,
+}
+
+impl Check {
+    fn new(name: &'static str, title: &'static str, status: Status, detail: String) -> Check {
+        Check {
+            name,
+            title,
+            status,
+            detail,
+            fix: None,
+        }
+    }
+
+    fn fix(mut self, fix: impl Into<String>) -> Check {
+        self.fix = Some(fix.into());
+        self
+    }
+}
+
+/// What [`crate::observe::Observer::preflight`] should read for `cfg`: the abilities only
+/// when something configured needs one, the teams only when a `[[teams.rule]]` names one.
+pub fn asked(cfg: &Config) -> Asked {
+    Asked {
+        from: cfg.pagerduty.from.clone(),
+        abilities: !abilities_needed(cfg).0.is_empty(),
+        teams: !cfg.teams.rules.is_empty(),
+    }
+}
+
+/// True when no check failed (a note or a skip is not a failure).
+pub fn passed(checks: &[Check]) -> bool {
+    !checks.iter().any(|c| c.status == Status::Fail)
+}
+
+/// Every check, in the order of the module table, judged from `facts` (read with
+/// [`asked`]`(cfg)`), the run's marker keys (`Err` holding why they are refused) and
+/// whether the configured `[lifecycle] archive` file exists (`None` without an archive).
+/// `api_url` is named in the fixes of the key check.
+pub fn diagnose(
+    cfg: &Config,
+    facts: &Preflight,
+    marker_keys: Result<Option<MarkerKeys>, String>,
+    archive_exists: Option<bool>,
+    api_url: &str,
+) -> Vec<Check> {
+    let mut checks = vec![key_check(&facts.key, api_url)];
+    checks.push(
+        Check::new(
+            "write_access",
+            "Write access",
+            Status::Note,
+            "not checked: PagerDuty shows a read-only key only by refusing a write (403), and doctor writes nothing".into(),
+        )
+        .fix("use a full-access REST API key; with a read-only key plan works and apply fails with 403"),
+    );
+    checks.push(marker_check(marker_keys));
+    let skipped = |name, title| {
+        Check::new(
+            name,
+            title,
+            Status::Skipped,
+            "not run: the API key check failed".into(),
+        )
+    };
+    let (Some(from), Some(licenses)) = (&facts.from_user, &facts.licenses) else {
+        checks.push(vocabulary_check(cfg));
+        checks.extend(
+            [
+                ("from_user", "From user"),
+                ("abilities", "Abilities"),
+                ("teams", "Teams"),
+                ("licenses", "Licences"),
+            ]
+            .map(|(name, title)| skipped(name, title)),
+        );
+        checks.extend(archive_check(cfg, archive_exists));
+        return checks;
+    };
+    checks.push(from_check(from, cfg));
+    checks.push(vocabulary_check(cfg));
+    checks.push(abilities_check(facts.abilities.as_ref(), cfg));
+    checks.push(teams_check(facts.teams.as_ref(), cfg));
+    checks.push(licenses_check(licenses, cfg));
+    checks.extend(archive_check(cfg, archive_exists));
+    checks
+}
+
+/// With `[lifecycle] archive` configured: passed when the file exists, a note when it does
+/// not (expected before the first deletion; otherwise a lost archive, and the plan then
+/// creates no row with a past termination date). `None` without an archive.
+fn archive_check(cfg: &Config, exists: Option<bool>) -> Option<Check> {
+    let path = cfg.lifecycle.archive.as_ref()?;
+    let (name, title) = ("archive", "Deletion archive");
+    Some(if exists == Some(true) {
+        Check::new(
+            name,
+            title,
+            Status::Pass,
+            format!("{} exists", path.display()),
+        )
+    } else {
+        Check::new(
+            name,
+            title,
+            Status::Note,
+            format!("{} does not exist: plans read it as empty and create no row with a past termination date (a deleted leaver cannot be told from a new hire)", path.display()),
+        )
+        .fix("before the first deletion this is expected (the first deletion creates it); otherwise restore the file from the shared durable storage, or correct [lifecycle] archive")
+    })
+}
+
+/// Whether ownership markers are signed: passed with a usable `PAGERDUTY_MARKER_KEY`, a
+/// note without one (markers stay unsigned), failed for a key that is refused (every
+/// `plan` and `apply` would stop with exit 64).
+fn marker_check(keys: Result<Option<MarkerKeys>, String>) -> Check {
+    let (name, title) = ("marker_key", "Marker signing");
+    match keys {
+        Ok(Some(keys)) => Check::new(
+            name,
+            title,
+            Status::Pass,
+            format!(
+                "{ENV_MARKER_KEY} is set: every marker hr2pagerduty writes is signed, and a marker whose signature fails is not trusted{}",
+                if keys.has_previous() {
+                    format!("; markers signed with {ENV_MARKER_KEY_PREVIOUS} still verify and are signed again")
+                } else {
+                    String::new()
+                }
+            ),
+        ),
+        Ok(None) => Check::new(
+            name,
+            title,
+            Status::Note,
+            format!("{ENV_MARKER_KEY} is not set: ownership markers are not signed, so a user who edits their own profile can forge one"),
+        )
+        .fix(format!("set {ENV_MARKER_KEY} to a secret of at least {MIN_KEY_BYTES} bytes (openssl rand -hex 32) for plan and apply (README.md § Marker integrity)")),
+        Err(e) => Check::new(name, title, Status::Fail, e)
+            .fix(format!("set {ENV_MARKER_KEY} to a secret of at least {MIN_KEY_BYTES} bytes (openssl rand -hex 32), or unset it")),
+    }
+}
+
+/// A failed request as a failed check: the error (which never holds the key) and the fix
+/// for a refused key, an unreachable URL or a refused read.
+fn request_failed(
+    name: &'static str,
+    title: &'static str,
+    e: &ObserveError,
+    api_url: &str,
+) -> Check {
+    let e = e.api_error();
+    let hint = connection_hint(e, api_url);
+    let fix = match e {
+        _ if hint.is_some() => hint.unwrap_or_default(),
+        ApiError::Status { status: 401, .. } => format!(
+            "check {ENV_API_KEY} (or the --api-key-file): PagerDuty rejected it; create a REST API key for the account at {api_url}"
+        ),
+        ApiError::Status { status: 403, .. } => format!(
+            "check that {ENV_API_KEY} may read users, teams, abilities and licences of the account at {api_url}"
+        ),
+        ApiError::Transport {
+            kind: TransportKind::Connect,
+            ..
+        } => format!(
+            "check the API URL {api_url} ([pagerduty] api_url, PAGERDUTY_API_URL or --api-url) and the network"
+        ),
+        _ => "run doctor again; if it keeps failing, PagerDuty may be having trouble (status.pagerduty.com)".into(),
+    };
+    Check::new(
+        name,
+        title,
+        Status::Fail,
+        format!("the request failed: {e}"),
+    )
+    .fix(fix)
+}
+
+/// `GET /users/me`: a user (user-level key), a 400 (account-level key) or a failure.
+fn key_check(key: &Result<KeyOwner, ObserveError>, api_url: &str) -> Check {
+    const NAME: &str = "api_key";
+    const TITLE: &str = "API key";
+    match key {
+        Ok(KeyOwner::User(u)) => Check::new(
+            NAME,
+            TITLE,
+            Status::Pass,
+            format!(
+                "accepted: a user-level key of {} <{}> (base role {}); PagerDuty records the job's changes as made by this user",
+                u.name, u.email, u.role
+            ),
+        ),
+        Ok(KeyOwner::Account) => Check::new(
+            NAME,
+            TITLE,
+            Status::Pass,
+            "accepted: an account-level key (GET /users/me answered 400, so it belongs to no user); users are created in the name of the From user".into(),
+        ),
+        Err(e) => {
+            let c = request_failed(NAME, TITLE, e, api_url);
+            if let ApiError::Status { status: 401, .. } = e.api_error() {
+                Check {
+                    detail: format!("PagerDuty rejected the key (401): {}", e.api_error()),
+                    ..c
+                }
+            } else {
+                c
+            }
+        }
+    }
+}
+
+/// `[pagerduty] from` names an existing user (fact F6: `POST /users` needs it).
+fn from_check(
+    found: &Result<Option<crate::pagerduty::models::User>, ObserveError>,
+    cfg: &Config,
+) -> Check {
+    const NAME: &str = "from_user";
+    const TITLE: &str = "From user";
+    let from = &cfg.pagerduty.from;
+    match found {
+        Ok(Some(u)) => Check::new(
+            NAME,
+            TITLE,
+            Status::Pass,
+            format!("{from} is {} ({}, base role {})", u.name, u.id, u.role),
+        ),
+        Ok(None) => Check::new(
+            NAME,
+            TITLE,
+            Status::Fail,
+            format!("no user of the account has the email {from}; PagerDuty refuses POST /users without an existing user in From"),
+        )
+        .fix("set [pagerduty] from to the email of an existing user (an admin the job acts for), and list it in [lifecycle] protected"),
+        Err(e) => request_failed(NAME, TITLE, e, ""),
+    }
+}
+
+/// Every base role the configuration can give: `[roles] default`, each `[[roles.rule]]`
+/// role and `[lifecycle] suspended_role`, without repeats, in that order.
+fn configured_roles(cfg: &Config) -> Vec<Role> {
+    let mut out: Vec<Role> = Vec::new();
+    let all = std::iter::once(&cfg.roles.default)
+        .chain(cfg.roles.rules.iter().map(|r| &r.role))
+        .chain(std::iter::once(&cfg.lifecycle.suspended_role));
+    for r in all {
+        if !out.contains(r) {
+            out.push(r.clone());
+        }
+    }
+    out
+}
+
+/// The time zone is one of PagerDuty's and every role is in its enums (`Role::ALL`,
+/// `TeamRole::ALL`; `../shared/reference/pagerduty-time-zones.txt`).
+fn vocabulary_check(cfg: &Config) -> Check {
+    const NAME: &str = "vocabulary";
+    const TITLE: &str = "Vocabulary";
+    let mut problems = Vec::new();
+    let tz = &cfg.lifecycle.default_time_zone;
+    if !time_zones::is_valid_time_zone(tz) {
+        problems.push(format!(
+            "[lifecycle] default_time_zone {tz:?} is not one of PagerDuty's time zones"
+        ));
+    }
+    let roles = configured_roles(cfg);
+    for r in roles.iter().filter(|r| !r.is_known()) {
+        problems.push(format!("base role {r:?} is not one of PagerDuty's"));
+    }
+    for t in cfg.teams.rules.iter().filter(|t| !t.role.is_known()) {
+        problems.push(format!(
+            "team role {:?} is not one of PagerDuty's",
+            t.role.as_str()
+        ));
+    }
+    if problems.is_empty() {
+        let names: Vec<&str> = roles.iter().map(Role::as_str).collect();
+        Check::new(
+            NAME,
+            TITLE,
+            Status::Pass,
+            format!(
+                "time zone {tz} and base roles {} are PagerDuty's",
+                names.join(", ")
+            ),
+        )
+    } else {
+        Check::new(NAME, TITLE, Status::Fail, problems.join("; "))
+            .fix("use PagerDuty's names (README § Configuration lists them)")
+    }
+}
+
+/// The abilities the configuration needs: `teams` for `[[teams.rule]]` (team membership
+/// changes answer 402 without it, §5.1 of `PAGERDUTY_API.md`), `read_only_users` for a
+/// stakeholder base role (fact F16). `observer` and `restricted_access` need Advanced
+/// Permissions, for which PagerDuty documents no ability name (fact F16): a note.
+fn abilities_check(read: Option<&Result<BTreeSet<String>, ObserveError>>, cfg: &Config) -> Check {
+    const NAME: &str = "abilities";
+    const TITLE: &str = "Abilities";
+    let (needed, caveat) = abilities_needed(cfg);
+    let read = match read {
+        Some(read) if !needed.is_empty() => read,
+        _ => {
+            let detail = "no configured rule or role needs one".to_string();
+            return match caveat {
+                Some(c) => Check::new(NAME, TITLE, Status::Note, format!("{detail}; {c}")),
+                None => Check::new(NAME, TITLE, Status::Pass, detail),
+            };
+        }
+    };
+    let have = match read {
+        Ok(have) => have,
+        Err(e) => return request_failed(NAME, TITLE, e, ""),
+    };
+    let missing: Vec<String> = needed
+        .iter()
+        .filter(|(a, _)| !have.contains(*a))
+        .map(|(a, why)| format!("{a} (needed by {why})"))
+        .collect();
+    let with_caveat = |d: String| match &caveat {
+        Some(c) => format!("{d}; {c}"),
+        None => d,
+    };
+    if missing.is_empty() {
+        let names: Vec<&str> = needed.iter().map(|(a, _)| *a).collect();
+        Check::new(
+            NAME,
+            TITLE,
+            Status::Pass,
+            with_caveat(format!("the account has {}", names.join(" and "))),
+        )
+    } else {
+        Check::new(
+            NAME,
+            TITLE,
+            Status::Fail,
+            with_caveat(format!("the account lacks {}", missing.join(", "))),
+        )
+        .fix("change the PagerDuty plan to one with these abilities, or remove the rules and roles that need them")
+    }
+}
+
+/// The abilities `cfg` needs, each with what needs it, and the caveat for roles that need
+/// Advanced Permissions (no ability name to check).
+fn abilities_needed(cfg: &Config) -> (Vec<(&'static str, String)>, Option<String>) {
+    let roles = configured_roles(cfg);
+    let mut needed: Vec<(&'static str, String)> = Vec::new();
+    if !cfg.teams.rules.is_empty() {
+        needed.push(("teams", "[[teams.rule]] team memberships".into()));
+    }
+    let stakeholder: Vec<&str> = roles
+        .iter()
+        .filter(|r| r.is_stakeholder())
+        .map(Role::as_str)
+        .collect();
+    if !stakeholder.is_empty() {
+        needed.push((
+            "read_only_users",
+            format!("the stakeholder role {}", stakeholder.join(", ")),
+        ));
+    }
+    let advanced: Vec<&str> = roles
+        .iter()
+        .filter(|r| matches!(r, Role::Observer | Role::RestrictedAccess))
+        .map(Role::as_str)
+        .collect();
+    let caveat = (!advanced.is_empty()).then(|| {
+        format!(
+            "{} needs Advanced Permissions, which PagerDuty names no ability for: not checked",
+            advanced.join(" and ")
+        )
+    });
+    (needed, caveat)
+}
+
+/// Every `[[teams.rule]]` team exists, by ID or by name (the planner's own resolution).
+fn teams_check(read: Option<&Result<Vec<Team>, ObserveError>>, cfg: &Config) -> Check {
+    const NAME: &str = "teams";
+    const TITLE: &str = "Teams";
+    let Some(read) = read.filter(|_| !cfg.teams.rules.is_empty()) else {
+        return Check::new(
+            NAME,
+            TITLE,
+            Status::Pass,
+            "no [[teams.rule]] names a team".into(),
+        );
+    };
+    let teams = match read {
+        Ok(t) => t,
+        Err(e) => return request_failed(NAME, TITLE, e, ""),
+    };
+    let policy = Policy::from_config(cfg);
+    match ResolvedRules::resolve(&policy.rules, teams) {
+        Ok(_) => {
+            let names: BTreeSet<&str> = cfg.teams.rules.iter().map(|r| r.team.trim()).collect();
+            Check::new(
+                NAME,
+                TITLE,
+                Status::Pass,
+                format!(
+                    "every team the rules name exists: {}",
+                    names.into_iter().collect::<Vec<_>>().join(", ")
+                ),
+            )
+        }
+        Err(PlanError::Rules(problems)) => {
+            Check::new(NAME, TITLE, Status::Fail, problems.join("; ")).fix(
+                "create the team in PagerDuty, or correct the rule's team name (or give its ID)",
+            )
+        }
+    }
+}
+
+/// When the account uses licences, every configured base role is allowed by one of them
+/// (fact F20: the role must be in the licence's `valid_roles`); a role whose licences have
+/// no free allocation is a note (creates fail with "License is not available", §3.5).
+fn licenses_check(read: &Result<Vec<LicenseWithCounts>, ObserveError>, cfg: &Config) -> Check {
+    const NAME: &str = "licenses";
+    const TITLE: &str = "Licences";
+    // An account without licences (or one that cannot list them: 402, 403, 404) reads as
+    // none, in the client.
+    let licenses = match read {
+        Ok(l) => l,
+        Err(e) => return request_failed(NAME, TITLE, e, ""),
+    };
+    if licenses.is_empty() {
+        return Check::new(
+            NAME,
+            TITLE,
+            Status::Pass,
+            "the account has no licences to check".into(),
+        );
+    }
+    let mut refused = Vec::new();
+    let mut full = Vec::new();
+    for role in configured_roles(cfg) {
+        let fitting = licenses::allowing(licenses, &role);
+        if fitting.is_empty() {
+            refused.push(role.as_str().to_string());
+        } else if fitting.iter().all(|l| licenses::is_full(l)) {
+            full.push(role.as_str().to_string());
+        }
+    }
+    let full_note = (!full.is_empty()).then(|| {
+        format!(
+            "no licence for base role {} has a free allocation: creates with it fail until one is freed",
+            full.join(", ")
+        )
+    });
+    if !refused.is_empty() {
+        let mut detail = format!(
+            "no licence of the account allows base role {}",
+            refused.join(", ")
+        );
+        if let Some(n) = full_note {
+            detail = format!("{detail}; {n}");
+        }
+        return Check::new(NAME, TITLE, Status::Fail, detail).fix(
+            "use base roles the account's licences allow (GET /licenses lists their valid_roles)",
+        );
+    }
+    match full_note {
+        Some(n) => Check::new(NAME, TITLE, Status::Note, n)
+            .fix("free or buy licences before the next hire is created"),
+        None => Check::new(
+            NAME,
+            TITLE,
+            Status::Pass,
+            format!(
+                "every configured base role fits one of the account's {} licences",
+                licenses.len()
+            ),
+        ),
+    }
+}
