@@ -25,9 +25,40 @@ pub fn quoted(text: &str) -> String {
     }
 }
 
+/// The most characters of a value the JSON plan and report copy whole: 4,096, far more
+/// than any ordinary user field or description (a human's bio and the ownership marker).
+pub const JSON_VALUE_CHARS: usize = 4096;
+
+/// `text` whole when it has at most [`JSON_VALUE_CHARS`] characters; otherwise its first
+/// [`JSON_VALUE_CHARS`] characters, then `…`, then how long it was:
+/// `Aaaa… (200000 characters)`. For the values a JSON document copies from its inputs
+/// (a description read from PagerDuty, a marker naming a hostile employee ID), which stay
+/// strings (no escapes added: the JSON encoder escapes them).
+pub fn json_value(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(JSON_VALUE_CHARS) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some((cut, _)) => std::borrow::Cow::Owned(format!(
+            "{}… ({} characters)",
+            &text[..cut],
+            text.chars().count()
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_values_are_whole_up_to_the_bound_and_cut_with_their_length_beyond() {
+        let exact = "é".repeat(JSON_VALUE_CHARS);
+        assert_eq!(json_value(&exact), exact);
+        let long = format!("{}x", "é".repeat(JSON_VALUE_CHARS));
+        assert_eq!(
+            json_value(&long),
+            format!("{exact}… ({} characters)", JSON_VALUE_CHARS + 1)
+        );
+    }
 
     #[test]
     fn short_values_are_quoted_whole_and_long_ones_cut_with_their_length() {

@@ -204,20 +204,28 @@ pub async fn apply(
             })
         });
     progress.stage("applying", Some(plan.actions.len() as u64));
-    // Once --max-runtime runs out, or a signal's grace period ends, the client sends no
-    // further request: a 429 pause or a retry's backoff ends at once (ApiError::Stopped).
+    // One stop for every halt. Once the run halts (--max-runtime or a signal), an action
+    // that has sent nothing sends nothing: its first request, waiting at any gate (the
+    // in-flight cap, the create limit, a 429 pause, the limiter), ends at once and the
+    // action is not_started. Once --max-runtime runs out, or a signal's grace period ends,
+    // the client sends no further request at all: a 429 pause or a retry's backoff ends at
+    // once (ApiError::Stopped).
     let stop_sending = async {
         let stop = &opts.stop;
-        if stop.halted_now().await != Halt::MaxRuntime {
+        let halt = stop.halted_now().await;
+        client.stop_new_actions();
+        if halt != Halt::MaxRuntime {
             stop.abandoned().await;
         }
         client.stop_sending();
         std::future::pending::<()>().await;
     };
+    // The stop is polled first, so a halt reaches the client before a waiting request is
+    // let out on the same wake-up.
     let results = tokio::select! {
         biased;
-        r = run_phases(client, plan, opts, progress, on_outcome, [first, rest]) => r,
         () = stop_sending => unreachable!("pending once it has stopped the client"),
+        r = run_phases(client, plan, opts, progress, on_outcome, [first, rest]) => r,
     };
     progress.finish();
     let mut flat: Vec<(usize, Outcome)> = results.into_iter().flatten().collect();
@@ -261,7 +269,8 @@ async fn run_phases(
                             let user = a.waits_for.clone().expect("checked above");
                             unsent(a, OutcomeStatus::Skipped, Cause::EmailNotFreed { user })
                         } else {
-                            run_logged(client, a, opts, &auth_stop).await
+                            crate::pagerduty::in_action(run_logged(client, a, opts, &auth_stop))
+                                .await
                         };
                         on_outcome(i, &o);
                         progress.inc();
@@ -647,7 +656,7 @@ async fn run_action(
                         })
                         .flatten();
                     let found = s.recovered.then(|| s.value.clone());
-                    (s.attempts, Some((s.value.id, refused, found)))
+                    (s.attempts, Some((s.value.id, refused, found, s.existed)))
                 }),
                 Step::UpdateUser(u) => match &o.user_id {
                     Some(id) => client.update_user(id, u).await.map(|s| (s.attempts, None)),
@@ -681,7 +690,7 @@ async fn run_action(
         match res {
             Ok((n, created)) => {
                 o.attempts += n;
-                if let Some((id, refused, found)) = created {
+                if let Some((id, refused, found, existed)) = created {
                     if let Some(why) = refused {
                         // The email is held by a user that is not this employee's: one
                         // person, one user; nothing more is sent.
@@ -698,7 +707,10 @@ async fn run_action(
                     if let (Some(found), Step::CreateUser(n)) = (found, step) {
                         let upd = adoption_update(&found, n);
                         tracing::info!(user_id = %id, fields = ?upd, "create adopted the user holding its email");
-                        o.adopted = true;
+                        // Adopted: the user was there before this run's POST (refused,
+                        // the email taken). A user found after an attempt whose answer
+                        // was lost is this run's own: created, and invited.
+                        o.adopted = existed;
                         if !upd.is_empty() {
                             let sent = unless_abandoned(stop, client.update_user(&id, &upd)).await;
                             match sent {

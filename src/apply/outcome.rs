@@ -67,8 +67,10 @@ pub struct Outcome {
     pub steps_done: usize,
     /// The HTTP status of the answer that failed the action, when there was one.
     pub http_status: Option<u16>,
-    /// A create that found its email held by a user it may adopt (no marker, or this
-    /// employee's) and brought that user to the create's state instead of creating one.
+    /// A create whose `POST` PagerDuty refused because the email was taken, by a user it
+    /// may adopt (no marker, or this employee's): that user, which existed before the
+    /// run's request, was brought to the create's state instead of creating one (so no
+    /// invitation was sent). Reported as `adopted` in the JSON report.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub adopted: bool,
 }

@@ -4,7 +4,10 @@
 //!
 //! The commands own the [`StopSender`] (they listen for signals and keep the clock); the
 //! executor reads the [`Stop`] it is given:
-//! - once halted, no action starts (each is reported `not_started`);
+//! - once halted, for any reason, no action starts (each is reported `not_started`), and
+//!   an action that has sent nothing yet sends nothing: its first request, waiting for the
+//!   in-flight cap, the create limit, a 429 pause or the limiter, is not sent and the
+//!   action is `not_started` too ([`crate::pagerduty::Client::stop_new_actions`]);
 //! - halted by `--max-runtime`, an action in progress sends no further request either: the
 //!   request in flight finishes, then the action stops between two steps (`interrupted`);
 //!   the executor also stops the client ([`crate::pagerduty::Client::stop_sending`]), so a

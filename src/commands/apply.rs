@@ -536,7 +536,16 @@ pub(super) async fn execute(run: &Run<'_>) -> Ended {
     let stopped = outcomes
         .iter()
         .any(|o| matches!(o.cause, Some(apply::Cause::AuthenticationRejected)));
-    let halt = stops.and_then(Stops::halted);
+    let halt = stopped_early(stops.and_then(Stops::halted), &outcomes);
+    if let (Some(h), None) = (stops.and_then(Stops::halted), halt) {
+        printer.err(&format!(
+            "Note: {} came after every action had ended; the run is complete.",
+            match h {
+                Halt::Signal(s) => s.name().to_string(),
+                Halt::MaxRuntime => "--max-runtime".to_string(),
+            }
+        ));
+    }
     let (exit, status) = match halt {
         Some(Halt::Signal(s)) => (stop::signal_exit(s), RunStatus::Interrupted),
         Some(Halt::MaxRuntime) => (Exit::Failure, RunStatus::Failed),
@@ -545,15 +554,7 @@ pub(super) async fn execute(run: &Run<'_>) -> Ended {
     };
     let mut v = report::apply_json(status, exit.code(), &outcomes, plan, roster, requests);
     if let Some(h) = halt {
-        let left = outcomes
-            .iter()
-            .filter(|o| {
-                matches!(
-                    o.status,
-                    OutcomeStatus::NotStarted | OutcomeStatus::Interrupted
-                )
-            })
-            .count();
+        let left = unfinished(&outcomes);
         let why = match h {
             Halt::MaxRuntime => format!(
                 "--max-runtime {} ran out",
@@ -573,4 +574,87 @@ pub(super) async fn execute(run: &Run<'_>) -> Ended {
         v["error"] = serde_json::Value::String(message);
     }
     Ended { exit, report: v }
+}
+
+/// How many actions the run's stop left unfinished (not started or interrupted).
+fn unfinished(outcomes: &[Outcome]) -> usize {
+    outcomes
+        .iter()
+        .filter(|o| {
+            matches!(
+                o.status,
+                OutcomeStatus::NotStarted | OutcomeStatus::Interrupted
+            )
+        })
+        .count()
+}
+
+/// The halt that stopped the run early: `halt`, unless every action had ended when it
+/// came (a signal, or `--max-runtime` running out, after the last action): then the run
+/// is complete and ends as an undisturbed run would (exit 0 or 1, README.md § Exit
+/// codes), since 130 and 143 mean an apply the signal interrupted.
+fn stopped_early(halt: Option<Halt>, outcomes: &[Outcome]) -> Option<Halt> {
+    halt.filter(|_| unfinished(outcomes) > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apply::{Cause, Signal};
+    use crate::email::Email;
+    use crate::plan::{Action, ActionKind};
+
+    fn outcome(status: OutcomeStatus) -> Outcome {
+        let action = Action {
+            kind: ActionKind::Update,
+            employee_id: Some("1001".into()),
+            email: Email::normalise("ada@example.com"),
+            name: "Ada Lovelace".into(),
+            user_id: Some("PADA".into()),
+            reason: "job title changed".into(),
+            changes: vec![],
+            teams: None,
+            steps: vec![],
+            guard: None,
+            line: Some(2),
+            role_rule: None,
+            team_rules: Default::default(),
+            probable_duplicate: None,
+            rekeyed_from: None,
+            oncall: None,
+            blocked: None,
+            waits_for: None,
+        };
+        let halt = Halt::Signal(Signal::Terminate);
+        Outcome {
+            user_id: action.user_id.clone(),
+            action,
+            status,
+            cause: match status {
+                OutcomeStatus::NotStarted => Some(Cause::NotStarted(halt)),
+                _ => None,
+            },
+            attempts: 1,
+            steps_done: 1,
+            http_status: None,
+            adopted: false,
+        }
+    }
+
+    #[test]
+    fn a_stop_after_every_action_ended_leaves_the_run_complete() {
+        let term = Some(Halt::Signal(Signal::Terminate));
+        let ended = [
+            outcome(OutcomeStatus::Applied),
+            outcome(OutcomeStatus::Failed),
+        ];
+        assert_eq!(stopped_early(term, &ended), None);
+        assert_eq!(stopped_early(Some(Halt::MaxRuntime), &ended), None);
+        let cut = [
+            outcome(OutcomeStatus::Applied),
+            outcome(OutcomeStatus::NotStarted),
+        ];
+        assert_eq!(stopped_early(term, &cut), term);
+        assert_eq!(stopped_early(None, &cut), None);
+    }
 }

@@ -89,6 +89,10 @@ pub struct Sent<T> {
     /// The value was found by a look-up: the write took effect on an attempt whose answer
     /// was lost, or (a create) the email's holder already existed.
     pub recovered: bool,
+    /// (A create) PagerDuty refused the `POST` because the email was taken (fact F31) and
+    /// `value` is the user that already held it: this request created nothing, so
+    /// PagerDuty sent no invitation for it. `false` for a write that took effect.
+    pub existed: bool,
 }
 
 impl<T> Sent<T> {
@@ -106,11 +110,13 @@ impl<T> Sent<T> {
                 value: value(ex.decode::<E>()?),
                 attempts: ex.attempts,
                 recovered: false,
+                existed: false,
             },
             Reply::Recovered { value, attempts } => Sent {
                 value,
                 attempts,
                 recovered: true,
+                existed: false,
             },
         })
     }
@@ -321,6 +327,15 @@ impl Client {
         self.inner.stop_sending();
     }
 
+    /// Stops every action that has sent nothing from sending: from now on the first
+    /// request of an action run in [`in_action`](super::in_action), waiting at any gate
+    /// (the in-flight cap, the create limit, a 429 pause, the limiter) or not yet there,
+    /// fails with [`ApiError::Stopped`] and no attempt; the requests of actions already
+    /// under way go on. Called when the run halts, for any reason.
+    pub fn stop_new_actions(&self) {
+        self.inner.stop_new_actions();
+    }
+
     /// The web URL of one user of the account (`GET /users?limit=1`, the first user's
     /// `html_url`, e.g. `https://acme.pagerduty.com/users/PXXXXXX`): it names the account
     /// whatever API URL or key reached it. `None` when the account shows no user or the
@@ -426,6 +441,7 @@ impl Client {
                             value,
                             attempts: e.attempts(),
                             recovered: true,
+                            existed: true,
                         })
                     }
                     Ok(None) => {
@@ -506,6 +522,7 @@ impl Client {
             value: ex.decode::<UserEnvelope>()?.user,
             attempts: ex.attempts,
             recovered: false,
+            existed: false,
         })
     }
 
@@ -527,6 +544,7 @@ impl Client {
             value: (),
             attempts: ex.attempts,
             recovered: false,
+            existed: false,
         })
     }
 
@@ -594,6 +612,7 @@ impl Client {
             value: (),
             attempts: ex.attempts,
             recovered,
+            existed: false,
         })
     }
 

@@ -54,4 +54,4 @@ pub use retry::{
     DEFAULT_MIN_DELAY, DEFAULT_RATE_LIMIT_WAIT, RetryPolicy,
 };
 pub use throttle::ClientStats;
-pub use transport::ACCEPT_V2;
+pub use transport::{ACCEPT_V2, in_action};

@@ -15,7 +15,13 @@
 //!   attempt landed;
 //! - once the run stops ([`Transport::stop_sending`]), no attempt starts: a wait at the
 //!   shared gate (a 429 pause, the limiter) or a retry's backoff ends at once with
-//!   [`ApiError::Stopped`]; an attempt already on the wire finishes.
+//!   [`ApiError::Stopped`]; an attempt already on the wire finishes;
+//! - once the run halts ([`Transport::stop_new_actions`], any stop: `--max-runtime` or a
+//!   signal), an action that has sent nothing sends nothing: its first request, waiting at
+//!   any gate (the in-flight cap, the create limit, a 429 pause, the limiter), ends at once
+//!   with [`ApiError::Stopped`] and no attempt, while the requests of actions already
+//!   under way go on until [`Transport::stop_sending`]. An action is the future run in
+//!   [`in_action`]; a request outside one (the listing) is stopped by `stop_sending` only.
 
 use super::budget::{Headers, shares_key_budget};
 use super::error::{ApiError, StopReason, TransportKind};
@@ -30,6 +36,23 @@ use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 use std::time::Duration;
 use tokio::time::Instant;
+
+tokio::task_local! {
+    /// Whether the action being run has let a request out yet (see [`in_action`]).
+    static ACTION_SENT: std::cell::Cell<bool>;
+}
+
+/// Runs `fut` as one action: once the run halts ([`Transport::stop_new_actions`]), a
+/// request of `fut` is refused ([`ApiError::Stopped`], no attempt) unless an earlier
+/// request of `fut` was already let out.
+pub async fn in_action<F: std::future::Future>(fut: F) -> F::Output {
+    ACTION_SENT.scope(std::cell::Cell::new(false), fut).await
+}
+
+/// True inside [`in_action`] before the action's first request was let out.
+fn action_unsent() -> bool {
+    ACTION_SENT.try_with(|s| !s.get()).unwrap_or(false)
+}
 
 /// `Accept` pinning REST API v2 (fact F4).
 pub const ACCEPT_V2: &str = "application/vnd.pagerduty+json;version=2";
@@ -191,6 +214,8 @@ pub(crate) struct Transport {
     policy: RetryPolicy,
     /// `true` once the run stops sending ([`Transport::stop_sending`]).
     stopped: tokio::sync::watch::Sender<bool>,
+    /// `true` once the run halts ([`Transport::stop_new_actions`]).
+    halted: tokio::sync::watch::Sender<bool>,
 }
 
 impl Transport {
@@ -220,6 +245,7 @@ impl Transport {
             throttle,
             policy,
             stopped: tokio::sync::watch::Sender::new(false),
+            halted: tokio::sync::watch::Sender::new(false),
         })
     }
 
@@ -227,6 +253,26 @@ impl Transport {
     /// and every request not yet on the wire fails with [`ApiError::Stopped`].
     pub(crate) fn stop_sending(&self) {
         self.stopped.send_replace(true);
+    }
+
+    /// From now on an action that has sent nothing sends nothing ([`in_action`]): its
+    /// first request, waiting at any gate or not yet there, fails with
+    /// [`ApiError::Stopped`] and no attempt.
+    pub(crate) fn stop_new_actions(&self) {
+        self.halted.send_replace(true);
+    }
+
+    /// True when the request about to be let out must not be: the run stopped sending, or
+    /// it halted and the request is the first of its action.
+    fn refuses_now(&self) -> bool {
+        self.is_stopped() || (*self.halted.borrow() && action_unsent())
+    }
+
+    /// Resolves once a request of an action that has sent nothing is refused.
+    async fn until_halted(&self) {
+        let mut rx = self.halted.subscribe();
+        // The sender lives in `self`, so the channel cannot close while this waits.
+        let _ = rx.wait_for(|s| *s).await;
     }
 
     /// True once [`Transport::stop_sending`] was called.
@@ -329,7 +375,7 @@ impl Transport {
                 attempts,
                 outcome_unknown,
             };
-            if self.is_stopped() {
+            if self.refuses_now() {
                 return Err(stopped(attempts, after_unknown));
             }
             let Some((attempt, admitted)) = self.attempt(req, &url, &path, attempts + 1).await
@@ -606,14 +652,17 @@ impl Transport {
         path: &str,
         attempt: u32,
     ) -> Option<(Attempt, Instant)> {
+        let first = action_unsent();
         let _admission = tokio::select! {
             biased;
             () = self.until_stopped() => return None,
+            () = self.until_halted(), if first => return None,
             admission = self.throttle.admit(req.create_user) => admission,
         };
-        if self.is_stopped() {
+        if self.refuses_now() {
             return None;
         }
+        let _ = ACTION_SENT.try_with(|s| s.set(true));
         let admitted = Instant::now();
         let mut builder = self
             .http

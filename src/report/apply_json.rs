@@ -112,9 +112,10 @@ pub struct ApplySummary {
     pub blocked: usize,
     /// Invitation emails PagerDuty sent: one per user this run created (`POST /users`
     /// done, whatever the action's later steps did), re-creations from the archive
-    /// included. A create whose user was found instead (an unknown outcome, or "Email has
-    /// already been taken" after a retry) and adopted counts too: that user is almost
-    /// always the one this run's own request created.
+    /// included. A create whose user was found after an attempt whose answer was lost (an
+    /// unknown outcome, or "Email has already been taken" after a retry) counts too: that
+    /// user is the one this run's own request created. An adopted user
+    /// ([`Outcome::adopted`]: the `POST` refused, the email held before) does not.
     pub invitations: usize,
 }
 
@@ -127,7 +128,7 @@ pub fn apply_summary(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Appl
     for o in outcomes {
         // `POST /users` is an action's first step (`crate::plan`), so a create counts once
         // its first step is done.
-        if o.action.creates_user() && o.steps_done > 0 {
+        if o.action.creates_user() && o.steps_done > 0 && !o.adopted {
             s.invitations += 1;
         }
         match o.status {
@@ -153,6 +154,7 @@ fn outcome_json(o: &Outcome) -> Value {
     let mut m = action_json(&o.action);
     m.insert("pagerduty_user_id".into(), json!(o.user_id));
     m.insert("outcome".into(), json!(o.status));
+    m.insert("adopted".into(), json!(o.adopted));
     m.insert("error".into(), json!(o.cause));
     m.insert("attempts".into(), json!(o.attempts));
     m.insert("steps_done".into(), json!(o.steps_done));
@@ -167,6 +169,7 @@ fn outcome_json(o: &Outcome) -> Value {
 /// `actions[]`
 /// (the plan's fields plus `outcome` ∈
 /// applied|failed|skipped|blocked|not_started|interrupted, `error` text or null,
+/// `adopted` (a create that adopted the user already holding its email),
 /// `attempts` = HTTP requests sent for the action including retries and the re-check,
 /// `steps_done`/`steps_total`), `skipped[]` as in the plan, and `requests` (see
 /// [`requests_json`]).

@@ -4,12 +4,21 @@
 use super::FORMAT_VERSION;
 use crate::hr::Roster;
 use crate::plan::{Action, ActionKind, Plan};
+use crate::quote;
 use serde_json::{Value, json};
 
+/// Each changed field as `[old, new]`; a value longer than [`quote::JSON_VALUE_CHARS`]
+/// (a hostile description) is cut, with its length ([`quote::json_value`]).
 fn changes_json(a: &Action) -> Value {
+    fn bounded(v: &Option<String>) -> Option<std::borrow::Cow<'_, str>> {
+        v.as_deref().map(quote::json_value)
+    }
     let mut m = serde_json::Map::new();
     for c in &a.changes {
-        m.insert(c.field.as_str().into(), json!([c.old, c.new]));
+        m.insert(
+            c.field.as_str().into(),
+            json!([bounded(&c.old), bounded(&c.new)]),
+        );
     }
     if let Some(t) = &a.teams {
         m.insert("teams".into(), json!([t.old, t.new]));

@@ -826,3 +826,37 @@ fn a_blocked_deactivation_names_what_the_user_holds_and_what_a_human_must_do() {
 }
 
 mod explain;
+
+#[test]
+fn a_hostile_description_is_cut_in_the_json_plan_and_an_ordinary_one_kept_whole() {
+    let hostile = format!(
+        "hr2pagerduty:v1 {{\"employee_id\":\"{}\"}}",
+        "9".repeat(200_000)
+    );
+    let ordinary = "On call for the data platform.\nhr2pagerduty:v1 {\"employee_id\":\"3427\"}";
+    let plan = Plan {
+        actions: vec![action(
+            ActionKind::Update,
+            "ada@example.com",
+            Some("PADA"),
+            vec![c(Field::Description, Some(&hostile), Some(ordinary))],
+            None,
+        )],
+        ..Plan::default()
+    };
+    let v = plan_json(&plan, &Roster::default());
+    let d = &v["actions"][0]["changes"]["description"];
+    let old = d[0].as_str().unwrap();
+    assert!(old.len() < 5000, "{} bytes", old.len());
+    assert!(
+        old.starts_with("hr2pagerduty:v1 {\"employee_id\":\"999"),
+        "{old:.40}"
+    );
+    assert!(
+        old.ends_with(&format!("… ({} characters)", hostile.len())),
+        "{}",
+        &old[old.len() - 40..]
+    );
+    assert_eq!(d[1], ordinary);
+    assert!(serde_json::to_string(&v).unwrap().len() < 10_000);
+}

@@ -586,3 +586,56 @@ fn a_new_hire_is_not_created_when_the_email_change_it_waits_for_fails() {
         "A keeps it, alone"
     );
 }
+
+#[test]
+fn sigterm_while_creates_wait_for_a_create_slot_sends_none_of_them() {
+    // The reviewer's finding: four actions at a time, one create at a time, the first
+    // create held 2 s. The signal lands while the next creates wait for the create slot:
+    // they have sent nothing, so none is sent after the signal and each is `not_started`,
+    // as when --max-runtime runs out.
+    let sim = Sim::start(demo_seed());
+    sim.inject(Fault::new("POST", "/users", FaultKind::Delay { ms: 2000 }));
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo("samples/demo/config.toml")).unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        text.replace(
+            "concurrency = 4\n",
+            "concurrency = 4\ncreate_concurrency = 1\n",
+        )
+        .replace("[safety]\n", "[safety]\nmax_shrink_percent = 20\n"),
+    )
+    .unwrap();
+    let hr = many_hires_hr(dir.path(), 8);
+    let report = dir.path().join("r.json");
+    let child = spawn(&sim, &apply_args(&config, &hr, &report, &[]));
+    sim.wait_in_flight("the first create", |r| r.method == "POST");
+    // The other actions reach the create slot and wait there.
+    std::thread::sleep(Duration::from_millis(300));
+    signal(&child, "TERM");
+    let run = wait_at_most(child, Duration::from_secs(30));
+    run.expect_code(143);
+    let posts = sim.writes().iter().filter(|w| w.method == "POST").count();
+    assert_eq!(posts, 1, "only the create in flight at the signal was sent");
+    let r = read_json(&report);
+    let creates: Vec<&Value> = r["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["action"] == "create")
+        .collect();
+    assert!(creates.len() >= 8, "{r:#}");
+    assert_eq!(
+        creates.iter().filter(|a| a["outcome"] == "applied").count(),
+        1
+    );
+    assert!(
+        creates
+            .iter()
+            .filter(|a| a["outcome"] != "applied")
+            .all(|a| a["outcome"] == "not_started" && a["attempts"] == 0),
+        "{creates:#?}"
+    );
+    converges(&sim, &config, &hr);
+}

@@ -485,6 +485,16 @@ async fn a_create_that_finds_its_email_taken_adopts_only_a_user_that_may_be_this
     assert_eq!(adopted.status, OutcomeStatus::Applied, "{adopted:#?}");
     assert_eq!(adopted.user_id.as_ref(), Some(&by_hand.value.id));
     assert!(adopted.adopted, "{adopted:#?}");
+    // PagerDuty created no user for the adopted ones, so it sent no invitation for them:
+    // the invitations are the creates that made a user.
+    let made = outcomes
+        .iter()
+        .filter(|o| o.action.kind == ActionKind::Create && o.status == OutcomeStatus::Applied)
+        .filter(|o| !o.adopted)
+        .count();
+    let summary = hr2pagerduty::report::apply_summary(&outcomes, &obs.plan, &roster);
+    assert_eq!(summary.invitations, made, "{summary:?}");
+    assert!(summary.created > made, "{summary:?}");
     assert!(
         hr2pagerduty::report::outcome_line(adopted).contains(" adopted "),
         "{}",
