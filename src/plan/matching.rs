@@ -14,7 +14,9 @@
 //! an unsigned offboarding record is trusted while no HR row has the user's email. A marker
 //! that is not trusted is handled as an unreadable one (noted, matched by email only, its
 //! claimed employee ID still blocks a duplicate create). A trusted marker that is unsigned
-//! or signed with the previous key is to be signed again ([`Index::resign`]).
+//! or signed with the previous key is to be signed again ([`Index::resign`]). How each
+//! readable marker checked is kept ([`Index::checked`]) so that the plan shows the verdict
+//! it acted on ([`super::Action::marker_signature`]).
 
 use super::dated::{self, Standing};
 use super::skip::SkipCause;
