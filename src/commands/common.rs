@@ -416,6 +416,7 @@ pub(super) fn refusal(p: &Plan, cfg: &Config, flags: SafetyFlags) -> Option<Fail
         allow_probable_duplicates: flags.allow_probable_duplicates,
         allow_rekeys: flags.allow_rekeys,
         allow_new_marker_key: flags.allow_new_marker_key,
+        allow_unsigned_run: flags.allow_unsigned_run,
     };
     let problems = safety::check(p, &SafetyPolicy::from_config(cfg), overrides);
     (!problems.is_empty()).then(|| {
