@@ -6,8 +6,10 @@
 //! refusal. README.md § Safety lists each check, its default and its override.
 
 use super::policy::SafetyPolicy;
-use super::{ActionKind, LicenseShortfall, Plan, SkipCause};
+use super::{ActionKind, LicenseShortfall, Plan, SkipCause, Step};
 use crate::config::PERCENT_CAPS_MIN_USERS;
+use crate::vocab::Role;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One-run overrides from the command line.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -295,6 +297,64 @@ fn identity_drift(plan: &Plan, safety: &SafetyPolicy) -> Option<String> {
         "{count} HR rows are skipped because the user their email finds carries a marker naming another employee ID ({over}): the employee IDs appear to have changed (a new HR system, a prefix added?), so this run would match and offboard nobody; e.g. {}; if the IDs did change, rerun plan and apply with --rekey-employee-ids to re-key the markers of users whose email matches exactly one HR row",
         examples.join("; ")
     ))
+}
+
+/// The account abilities the plan's attempted actions need ([`Role::ability`], the rule
+/// `doctor` checks the configuration with), each with the base roles that need it and the
+/// emails of the users given each: the roles sent on `POST /users` and `PUT /users/{id}`
+/// (a suspension's `suspended_role`, a rule's role, a restored role). Empty when none does,
+/// and then the run need not read `GET /abilities`.
+pub fn abilities_needed(plan: &Plan) -> BTreeMap<&'static str, BTreeMap<Role, Vec<&str>>> {
+    let mut out: BTreeMap<&'static str, BTreeMap<Role, Vec<&str>>> = BTreeMap::new();
+    for a in plan.actions.iter().filter(|a| a.attempted()) {
+        let roles = a.steps.iter().filter_map(|s| match s {
+            Step::CreateUser(u) => u.role.as_ref(),
+            Step::UpdateUser(u) => u.role.as_ref(),
+            _ => None,
+        });
+        for role in roles {
+            if let Some(ability) = role.ability() {
+                let emails = out
+                    .entry(ability)
+                    .or_default()
+                    .entry(role.clone())
+                    .or_default();
+                if emails.last() != Some(&a.email.as_str()) {
+                    emails.push(a.email.as_str());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The refusal for each ability the plan needs ([`abilities_needed`]) that the account
+/// lacks (`have`: the names `GET /abilities` lists). PagerDuty answers such a role change
+/// 402 (code 2014) only at the suspension's last step, after the marker and the team
+/// removals were written, so the run is refused before its first write instead.
+pub fn missing_abilities(plan: &Plan, have: &BTreeSet<String>) -> Vec<String> {
+    abilities_needed(plan)
+        .into_iter()
+        .filter(|(ability, _)| !have.contains(*ability))
+        .map(|(ability, roles)| {
+            let users: BTreeSet<&str> = roles.values().flatten().copied().collect();
+            let examples: Vec<&str> = users.iter().take(EXAMPLES).copied().collect();
+            let more = if users.len() > EXAMPLES { ", …" } else { "" };
+            let names: Vec<&str> = roles.keys().map(Role::as_str).collect();
+            format!(
+                "the plan gives base {} {} to {} ({}{more}), which PagerDuty refuses (402) without the account's {ability} ability, and GET /abilities does not list it; give the account that ability (a PagerDuty plan with stakeholder users), or configure a base role that needs none ([lifecycle] suspended_role = \"restricted_access\" or \"observer\" for suspensions, [roles] for the rest), then run again",
+                if names.len() == 1 { "role" } else { "roles" },
+                names.join(", "),
+                count(users.len(), "user", "users"),
+                examples.join(", "),
+            )
+        })
+        .collect()
+}
+
+/// `n` and the word for it: `1 user`, `2 users`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// The refusal for a licence the plan would run out of.

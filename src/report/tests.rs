@@ -241,7 +241,7 @@ Pending (2):
   - alan@example.com (PALAN01, employee 1003) will be deactivated on 2026-12-31 (termination date)
 
 Date conflicts (1):
-  - kj@example.com (employee 1004, line 5): termination date 2026-03-01 has passed but status \"Active\" says active; the status decides: kept active ([lifecycle] past_termination_date = \"status\"); the date passed more than 30 days ago ([lifecycle] termination_catch_up_days = 30), so a termination blocked or missed until then is no longer applied automatically: to apply it, run apply --as-of 2026-03-01, or mark the row terminated in HR
+  - kj@example.com (employee 1004, line 5): termination date 2026-03-01 has passed but status \"Active\" does not say terminated; the status decides: kept active ([lifecycle] past_termination_date = \"status\"); the date passed more than 30 days ago ([lifecycle] termination_catch_up_days = 30), so a termination blocked or missed until then is no longer applied automatically: if the employee has left, mark the row terminated in HR; if not, clear or correct its stale termination date; [lifecycle] past_termination_date = \"date\" makes such dates decide for every row (plan --as-of 2026-03-01 previews that day for the whole export, not this row alone)
 "
     );
 }
@@ -260,9 +260,14 @@ fn json_plan_lists_pending_changes_and_conflicts() {
         v["conflicts"],
         serde_json::json!([{
             "employee_id": "1004", "email": "kj@example.com", "hr_line": 5, "status": "Active",
-            "termination_date": "2026-03-01", "decided_by": "status"
+            "termination_date": "2026-03-01", "decided_by": "status",
+            "fix": "if the employee has left, mark the row terminated in HR; if not, clear or correct its stale termination date; [lifecycle] past_termination_date = \"date\" makes such dates decide for every row (plan --as-of 2026-03-01 previews that day for the whole export, not this row alone)"
         }])
     );
+    // One row's conflict is never fixed by a whole-export run as of its date.
+    let text = render_plan(&dated_sample(), &Roster::default());
+    assert!(!text.contains("apply --as-of"), "{text}");
+    assert!(!v.to_string().contains("apply --as-of"));
     assert_eq!(v["summary"]["pending"], 2);
     assert_eq!(v["summary"]["conflicts"], 1);
 }
