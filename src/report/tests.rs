@@ -332,7 +332,7 @@ fn apply_report_counts_outcomes() {
     let text = render_apply(&outcomes, &plan, &roster);
     assert!(
         text.contains(
-            "Error: update of bo@example.com (PBO) failed after 3 attempts: step 1/1: boom"
+            "Error: update of bo@example.com (PBO) failed after 3 requests: step 1/1: boom"
         ),
         "{text}"
     );
@@ -827,6 +827,19 @@ fn a_blocked_deactivation_names_what_the_user_holds_and_what_a_human_must_do() {
             .starts_with("  x deactivate of al@example.com (PAL) not attempted: blocked: "),
         "{}",
         outcome_line(&outcome)
+    );
+    // A blocked deletion is not called a deactivation; both kinds blocked are both named.
+    let mut deletion = outcome.clone();
+    deletion.action.kind = ActionKind::Delete;
+    let text = render_apply(std::slice::from_ref(&deletion), &one, &Roster::default());
+    assert!(
+        text.contains("Apply finished with blocked deletions. "),
+        "{text}"
+    );
+    let text = render_apply(&[outcome, deletion], &one, &Roster::default());
+    assert!(
+        text.contains("Apply finished with blocked deactivations and deletions. "),
+        "{text}"
     );
 }
 
