@@ -739,3 +739,61 @@ fn a_leaver_deleted_on_its_termination_date_is_not_re_created_the_days_after() {
         .expect_code(2)
         .expect_stdout(&["will be re-created from the archive of deleted user"]);
 }
+
+#[test]
+fn a_future_start_past_its_hire_date_or_without_one_is_reported_not_dropped() {
+    let config = config();
+    let hr = export(&[
+        row(1, "Active", "2020-01-01", ""),
+        // Past its hire date on June 5th, still "Future Start": HR has not caught up.
+        row(6, "Future Start", "2026-05-01", ""),
+        // No hire date at all.
+        row(7, "Future Start", "", ""),
+        // Created inside its window (5 days ahead), then its hire date passes.
+        row(8, "Future Start", "2026-06-03", ""),
+    ]);
+    let ws = Workspace::new(&config, &hr);
+    let sim = sim_in_sync_as_of(&config, &hr, day(6, 1));
+    let eight = sim.user("person8@example.com").id.to_string();
+    let out = on(&sim, &ws, "plan", day(6, 5), &["--detailed-exitcode"]);
+    out.expect_code(0).expect_stdout(&[
+        "No changes.",
+        "Start date conflicts (3):",
+        "person6@example.com (employee 6, line 3): hire date 2026-05-01 has passed but status \"Future Start\" still says a future start; the status decides: not provisioned until HR catches up",
+        "person7@example.com (employee 7, line 4): status \"Future Start\" says a future start but the row has no hire date; the status decides: not provisioned",
+        &format!("person8@example.com (employee 8, line 5): hire date 2026-06-03 has passed but status \"Future Start\" still says a future start; the status decides: PagerDuty user {eight} is left as it is"),
+    ]);
+    let j = on(&sim, &ws, "plan", day(6, 5), &["--format", "json"]).json();
+    let lines: Vec<_> = j["start_conflicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["hr_line"].clone(),
+                c["hire_date"].clone(),
+                c["pagerduty_user_id"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            (json!(3), json!("2026-05-01"), json!(null)),
+            (json!(4), json!(null), json!(null)),
+            (json!(5), json!("2026-06-03"), json!(eight)),
+        ],
+        "{j:#}"
+    );
+    assert_eq!(j["summary"]["start_conflicts"], 3);
+    assert!(sim.handle.user_by_email("person6@example.com").is_none());
+    on(&sim, &ws, "validate", day(6, 5), &[])
+        .expect_code(0)
+        .expect_stdout(&[
+            "of the pending, 3 future starts whose hire date has passed or is missing",
+        ]);
+    // Inside person 8's window nothing is in conflict but the two others.
+    on(&sim, &ws, "plan", day(6, 2), &[])
+        .expect_code(0)
+        .expect_stdout(&["Start date conflicts (2):"]);
+}
