@@ -638,6 +638,7 @@ mod tests {
             team_rules: Default::default(),
             probable_duplicate: None,
             rekeyed_from: None,
+            marker_signature: None,
             oncall: None,
             blocked: None,
             waits_for: None,
