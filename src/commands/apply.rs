@@ -133,7 +133,12 @@ async fn apply_run(
     let cfg = Config::load(&a.config)?;
     log_config(&a.config);
     learn_notify(notify, &cfg);
-    not_ahead(&cfg, a.as_of.as_of, "--as-of")?;
+    not_ahead(
+        &cfg,
+        a.as_of.as_of,
+        "--as-of",
+        "preview that day with plan --as-of",
+    )?;
     let roster = hr::read_file(&hr_path, &cfg)?;
     log_roster(&hr_path, &roster);
     let s = settings(&cfg, &a.connection)?;
@@ -207,7 +212,12 @@ async fn apply_saved(
     let saved = SavedPlan::read(plan_path)?;
     saved.check_config(&a.config)?;
     saved.check_as_of(a.as_of.as_of)?;
-    not_ahead(&cfg, saved.as_of, "the saved plan's as-of day")?;
+    not_ahead(
+        &cfg,
+        saved.as_of,
+        "the saved plan's as-of day",
+        "apply this plan on or after",
+    )?;
     let archive = load_archive(&cfg)?;
     warn_archive(&archive, printer);
     let roster = match &a.hr {
@@ -366,15 +376,22 @@ async fn take_lock(
 /// Refuses an `apply` as of `as_of` when that day is after today in `[lifecycle]
 /// default_time_zone`: a dated change (a scheduled termination, a deletion, a future hire's
 /// create) would be applied before its date, and what is written cannot wait for the day.
-/// `plan` and `validate` preview a later day freely. `what` names where the day came from.
+/// `plan` and `validate` preview a later day freely. `what` names where the day came from;
+/// `instead` is what to do, followed by the day (`preview that day with plan --as-of` for
+/// `--as-of`; `apply this plan on or after` for a saved plan, which applies from its day on).
 ///
 /// # Errors
 /// [`Failure::Usage`] (exit 64), before any request.
-fn not_ahead(cfg: &Config, as_of: Option<chrono::NaiveDate>, what: &str) -> Result<(), Failure> {
+fn not_ahead(
+    cfg: &Config,
+    as_of: Option<chrono::NaiveDate>,
+    what: &str,
+    instead: &str,
+) -> Result<(), Failure> {
     let now = today(cfg, None);
     match as_of {
         Some(day) if day > now => Err(Failure::Usage(format!(
-            "{what} {day} is after today ({now} in {}): apply writes only what is due, so that no dated change is applied early; preview that day with plan --as-of {day} (nothing was sent to PagerDuty)",
+            "{what} {day} is after today ({now} in {}): apply writes only what is due, so that no dated change is applied early; {instead} {day} (nothing was sent to PagerDuty)",
             cfg.lifecycle.default_time_zone
         ))),
         _ => Ok(()),

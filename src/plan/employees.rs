@@ -18,7 +18,7 @@
 use super::Tally;
 use super::build::{Record, create, leave, reactivate, restorable_record, restore, sign, update};
 use super::context::Ctx;
-use super::contract::{DateConflict, Pending};
+use super::contract::{DateConflict, Pending, StartConflict};
 use super::dated::{self, Dated, LeaverCause, Standing};
 use super::matching::{Found, Index};
 use super::ownership::{protected_email, untouchable};
@@ -82,6 +82,16 @@ pub(super) fn plan_employee<'a>(
             decided_by: cx.policy.past_termination_date,
             line: e.line,
             catch_up_days: cx.policy.termination_catch_up_days,
+        });
+    }
+    if d.start_conflict {
+        t.out.start_conflicts.push(StartConflict {
+            employee_id: e.employee_id.clone(),
+            email: e.email.clone(),
+            status: e.status_value.clone(),
+            hire_date: e.hire_date,
+            user_id: matched.map(|u| u.id.clone()),
+            line: e.line,
         });
     }
     let employed = matches!(d.standing, Standing::Employed { .. });

@@ -9,6 +9,7 @@ use crate::hr::Roster;
 use crate::marker::{self, MarkerState};
 use crate::plan::{
     Action, ActionKind, Change, DateConflict, Field, MarkerTrust, Pending, Plan, SkipSide,
+    StartConflict,
 };
 use std::fmt::Write as _;
 
@@ -384,6 +385,34 @@ pub fn conflict_fix(c: &DateConflict) -> String {
     }
 }
 
+/// One start date conflict: the row, its status and hire date (or that it has none), and
+/// that the status decides until HR catches up.
+pub fn start_conflict_line(c: &StartConflict) -> String {
+    let status = c.status.as_deref().unwrap_or("pending");
+    let date = match c.hire_date {
+        Some(d) => {
+            format!("hire date {d} has passed but status {status:?} still says a future start")
+        }
+        None => format!("status {status:?} says a future start but the row has no hire date"),
+    };
+    let kept = match &c.user_id {
+        Some(id) => format!("PagerDuty user {id} is left as it is"),
+        None => "not provisioned".to_string(),
+    };
+    let fix = match c.hire_date {
+        Some(_) => {
+            "mark the row active in HR once the person has started, or remove it if they will not"
+        }
+        None => {
+            "give the row its hire date in HR (with [hr.columns] hire_date mapped), or mark it active once the person has started"
+        }
+    };
+    format!(
+        "{} (employee {}, line {}): {date}; the status decides: {kept} until HR catches up ({fix})",
+        c.email, c.employee_id, c.line
+    )
+}
+
 /// The HR rows with problems, in line order, each with its problems' messages joined by
 /// `; ` (a row may have several problems; it is one skipped row).
 fn skipped_rows(roster: &Roster) -> Vec<(u64, String)> {
@@ -426,7 +455,7 @@ fn skipped_words(plan: &Plan, hr_rows: usize) -> String {
 /// The whole text plan, in the manner of `terraform plan`: notes, one block per action,
 /// what is skipped and why (HR rows with problems, one line per row, then the people and
 /// users skipped; `Skipped (N)` counts those lines), the changes pending on a later date,
-/// the date conflicts, then the summary line. When there is
+/// the date conflicts, the start date conflicts, then the summary line. When there is
 /// nothing to do the text starts with `No changes.`: followed by
 /// `PagerDuty matches the HR export (N unchanged).` when nothing is skipped, otherwise by
 /// `N unchanged; M skipped (see below) …` with what the skips are by where their causes
@@ -514,6 +543,16 @@ pub fn render_plan_styled(plan: &Plan, roster: &Roster, paint: Paint) -> String 
         let _ = writeln!(out, "\nDate conflicts ({}):", plan.conflicts.len());
         for c in &plan.conflicts {
             let _ = writeln!(out, "  - {}", conflict_line(c));
+        }
+    }
+    if !plan.start_conflicts.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nStart date conflicts ({}):",
+            plan.start_conflicts.len()
+        );
+        for c in &plan.start_conflicts {
+            let _ = writeln!(out, "  - {}", start_conflict_line(c));
         }
     }
     if !plan.is_empty() {
