@@ -448,8 +448,8 @@ pub struct Connection {
     #[arg(long, value_name = "URL", env = crate::config::ENV_API_URL, hide_env_values = true, value_parser = api_url_value)]
     pub api_url: Option<String>,
     /// Read the API key from this file instead of the environment variable
-    /// `PAGERDUTY_API_KEY` (refused, exit 64, when the file, followed through symlinks, is
-    /// readable by its group or others).
+    /// `PAGERDUTY_API_KEY` (refused, exit 64, when the file, followed through symlinks,
+    /// gives its group or others any permission, read or write: chmod 600).
     #[arg(long, value_name = "PATH")]
     pub api_key_file: Option<PathBuf>,
 }
