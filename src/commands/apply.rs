@@ -46,6 +46,8 @@ use std::sync::Arc;
 pub(super) async fn run(a: ApplyArgs, printer: &Printer) -> Result<Exit, Failure> {
     let file = report_file(a.report.as_deref(), a.report_format);
     let mut notify = Notify::default();
+    // clap has put PAGERDUTY_API_URL here when --api-url is absent.
+    notify.learn_api_url(a.connection.api_url.as_deref());
     let result = match (
         notify_flag_or_env(&a),
         Stops::start(a.max_runtime, a.grace_period),
@@ -57,7 +59,7 @@ pub(super) async fn run(a: ApplyArgs, printer: &Printer) -> Result<Exit, Failure
         (Err(f), _) | (_, Err(f)) => Err(f),
     };
     if let Some(url) = &notify.url {
-        send_notification(url, &result, &notify.api_url, printer).await;
+        send_notification(url, &result, notify.account(), printer).await;
     }
     finish_report(file.as_ref(), result, printer)
 }
@@ -68,8 +70,29 @@ struct Notify {
     /// The webhook: `--notify`, else `HR2PAGERDUTY_NOTIFY_URL`, else `[notify] url` once the
     /// configuration is loaded.
     url: Option<NotifyUrl>,
-    /// The account's API URL, once resolved (empty before).
-    api_url: String,
+    /// The account's API URL as far as it is known: `--api-url` or `PAGERDUTY_API_URL` from
+    /// the start, else `[pagerduty] api_url` (or the default) once the configuration is
+    /// loaded, and the resolved one after that; `None` while none is known.
+    api_url: Option<String>,
+}
+
+impl Notify {
+    /// The URL the summary names: [`Notify::api_url`] or `(API URL not resolved)`.
+    fn account(&self) -> &str {
+        self.api_url.as_deref().unwrap_or("(API URL not resolved)")
+    }
+
+    /// Learns `url` (from a flag, the environment or the configuration) unless one is known;
+    /// a URL the API URL policy refuses is not named.
+    fn learn_api_url(&mut self, url: Option<&str>) {
+        if self.api_url.is_none()
+            && let Some(u) = url.map(|u| u.trim().trim_end_matches('/'))
+            && !u.is_empty()
+            && crate::config::check_api_url(u).is_ok()
+        {
+            self.api_url = Some(u.to_string());
+        }
+    }
 }
 
 /// `--notify`, else `HR2PAGERDUTY_NOTIFY_URL` (clap reads it), checked by the API URL's policy.
@@ -143,7 +166,7 @@ async fn apply_run(
     log_roster(&hr_path, &roster);
     let s = settings(&cfg, &a.connection)?;
     let keys = marker_keys()?;
-    notify.api_url = s.api_url.clone();
+    notify.api_url = Some(s.api_url.clone());
     let client = client_from(&cfg, &s)?;
     let _lock = stops.race(take_lock(&client, &cfg, &s, printer)).await?;
     let bar = printer.progress();
@@ -233,7 +256,7 @@ async fn apply_saved(
     };
     let s = settings(&cfg, &a.connection)?;
     let keys = marker_keys()?;
-    notify.api_url = s.api_url.clone();
+    notify.api_url = Some(s.api_url.clone());
     saved.check_api_url(&s.api_url)?;
     let client = client_from(&cfg, &s)?;
     let _lock = stops.race(take_lock(&client, &cfg, &s, printer)).await?;
@@ -317,11 +340,18 @@ fn warn_not_signed(plan: &Plan, keys: Option<&MarkerKeys>, printer: &Printer) {
     }
 }
 
-/// `[notify] url` of `cfg`, unless `--notify` or the environment already named one.
+/// `[notify] url` of `cfg`, unless `--notify` or the environment already named one; and
+/// `[pagerduty] api_url` (or the default) as the account named, unless one is known.
 fn learn_notify(notify: &mut Notify, cfg: &Config) {
     if notify.url.is_none() {
         notify.url = cfg.notify.url.clone();
     }
+    notify.learn_api_url(Some(
+        cfg.pagerduty
+            .api_url
+            .as_deref()
+            .unwrap_or(crate::config::DEFAULT_API_URL),
+    ));
 }
 
 /// Takes the apply lock for the account `client` reaches ([`lock::account_of`]: the web host
