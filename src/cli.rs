@@ -21,7 +21,9 @@ Examples:
   hr2pagerduty sandbox --seed samples/demo/seed.json --port 8080
       Serve the PagerDuty simulator on http://127.0.0.1:8080 for trying plan and apply.
 
-`hr2pagerduty COMMAND --help` shows each command's own examples.
+`hr2pagerduty COMMAND --help` shows each command's own examples. samples/deploy/ holds
+systemd, cron and Kubernetes schedules for the nightly apply; set PAGERDUTY_MARKER_KEY
+(a secret of at least 32 bytes) for every run, so that ownership markers are signed.
 
 Exit codes: 0 success; 1 the run failed or left a deactivation undone (blocked, failed);
 2 plan --detailed-exitcode found changes; 3 refused before any write; 64 usage error;
@@ -448,8 +450,8 @@ pub struct Connection {
     #[arg(long, value_name = "URL", env = crate::config::ENV_API_URL, hide_env_values = true, value_parser = api_url_value)]
     pub api_url: Option<String>,
     /// Read the API key from this file instead of the environment variable
-    /// `PAGERDUTY_API_KEY` (refused, exit 64, when the file, followed through symlinks, is
-    /// readable by its group or others).
+    /// `PAGERDUTY_API_KEY` (refused, exit 64, when the file, followed through symlinks,
+    /// gives its group or others any permission, read or write: chmod 600).
     #[arg(long, value_name = "PATH")]
     pub api_key_file: Option<PathBuf>,
 }
@@ -585,7 +587,9 @@ pub struct ApplyArgs {
     /// POST a summary of the run (counts, failures, blocked deactivations, refusals) as
     /// Slack-compatible JSON `{"text": ...}` to this webhook at the end; overrides
     /// `[notify] url`. https only (http for loopback); the URL is treated as a secret and
-    /// never printed. Given empty (or the variable set but empty) it is a usage error.
+    /// never printed. Prefer `HR2PAGERDUTY_NOTIFY_URL`: a command line is visible to
+    /// every user of the machine (ps). Given empty (or the variable set but empty) it is a
+    /// usage error.
     #[arg(long, value_name = "URL", env = crate::config::ENV_NOTIFY_URL, hide_env_values = true, value_parser = notify_url_value)]
     pub notify: Option<String>,
     /// Safety overrides.
