@@ -476,28 +476,19 @@ impl Client {
     /// The user holding `email`, which PagerDuty says is taken: looked up again while the
     /// look-up finds nothing (it lags behind creates), within the retry policy's bounds.
     async fn find_email_holder(&self, email: &Email) -> Result<Option<User>, ApiError> {
-        let policy = *self.inner.policy();
-        let mut backoff = policy.backoff();
-        let started = tokio::time::Instant::now();
-        let mut looked = 0;
-        loop {
-            looked += 1;
-            if let Some(u) = self.find_user_by_email(email).await? {
-                return Ok(Some(u));
-            }
-            let wait = backoff.next_wait();
-            if looked >= policy.max_attempts || started.elapsed() + wait > policy.max_elapsed {
-                return Ok(None);
-            }
-            tracing::info!(
-                email = %email,
-                looked,
-                wait_ms = wait.as_millis() as u64,
-                "email taken but not found yet (listing lag); looking again"
-            );
-            // A stop ends the wait; the next look-up is then refused (ApiError::Stopped).
-            self.inner.sleep_unless_stopped(wait).await;
-        }
+        self.inner
+            .until_found(
+                || self.find_user_by_email(email),
+                |looked, wait| {
+                    tracing::info!(
+                        email = %email,
+                        looked,
+                        wait_ms = wait.as_millis() as u64,
+                        "email taken but not found yet (listing lag); looking again"
+                    );
+                },
+            )
+            .await
     }
 
     /// Changes a user: `PUT /users/{id}` with `{"user": {...}}` holding only the fields of
