@@ -287,6 +287,23 @@ impl ObserveError {
     }
 }
 
+/// The web URL of one user of the account at `api_url`, which names the account whatever
+/// API URL or key reached it (`GET /users?limit=1`, see [`Client::account_web_url`]);
+/// `None` when the account shows no user or the user carries no `html_url`. The apply lock
+/// is keyed by it.
+///
+/// # Errors
+/// See [`ObserveError`].
+pub async fn account_web_url(
+    client: &Client,
+    api_url: &str,
+) -> Result<Option<String>, ObserveError> {
+    client
+        .account_web_url()
+        .await
+        .map_err(|e| ObserveError::from_api(e, api_url))
+}
+
 /// Reads one account through a client, with progress.
 #[derive(Debug, Clone, Copy)]
 pub struct Observer<'a> {

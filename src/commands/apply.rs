@@ -22,7 +22,7 @@ use crate::hr::{self, Roster};
 use crate::ids::UserId;
 use crate::marker::{self, MarkerKeys, MarkerState, Verdict};
 use crate::notify;
-use crate::observe::{Access, Needs, ObserveError, auth_hint};
+use crate::observe::{self, Access, Needs, auth_hint};
 use crate::pagerduty::Client;
 use crate::plan::{Plan, Step};
 use crate::printer::Printer;
@@ -323,10 +323,7 @@ async fn take_lock(
     s: &Connection,
     printer: &Printer,
 ) -> Result<ApplyLock, Failure> {
-    let web = client
-        .account_web_url()
-        .await
-        .map_err(|e| Failure::from(ObserveError::from_api(e, &s.api_url)))?;
+    let web = observe::account_web_url(client, &s.api_url).await?;
     let dir = match &cfg.safety.lock_dir {
         Some(d) => d.clone(),
         None => lock::default_lock_dir().ok_or_else(|| {

@@ -57,7 +57,9 @@ pub struct ClientConfig {
     /// (or this, when lower), grows by one after as many successful creates as the limit (up
     /// to this and to the in-flight target), and halves when PagerDuty's transient "account
     /// could not be locked" (fact F30) is frequent: more than a quarter of the last 32 create
-    /// answers. Default [`DEFAULT_CREATE_CONCURRENCY`].
+    /// answers. The commands fill it from `[pagerduty] create_concurrency`, whose default
+    /// and its reason are `config::DEFAULT_CREATE_CONCURRENCY` (the client has none of its
+    /// own: it imports nothing of the configuration).
     pub create_concurrency: usize,
     /// Time the whole run may spend paused by 429s (wall clock, counted once however many
     /// requests wait). A 429 is waited out (`ratelimit-reset`, fact F28) whatever the
@@ -70,11 +72,6 @@ pub struct ClientConfig {
     /// Retry bounds; see [`RetryPolicy`].
     pub retry: RetryPolicy,
 }
-
-/// Default [`ClientConfig::create_concurrency`]: at most 16 overlapping `POST /users`. The
-/// limit in force starts at 4, so that PagerDuty's account lock (fact F30) is rare at
-/// first, and grows while creates succeed.
-pub const DEFAULT_CREATE_CONCURRENCY: usize = 16;
 
 /// The result of a write: the value, the attempts it took (1 = no retry), and whether it
 /// was *recovered*: the value comes from a look-up, not from the write's answer (an

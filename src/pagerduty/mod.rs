@@ -45,7 +45,7 @@ mod throttle;
 mod transport;
 
 pub use budget::DOCUMENTED_REQUESTS_PER_MINUTE;
-pub use client::{Client, ClientConfig, DEFAULT_CREATE_CONCURRENCY, KeyOwner, Sent};
+pub use client::{Client, ClientConfig, KeyOwner, Sent};
 pub use error::{ApiError, IncompleteReason, OpenPartition, StopReason, TransportKind};
 pub use pagination::{OFFSET_CEILING, PAGE_LIMIT};
 pub use partition::MAX_PARTITIONS;
