@@ -114,6 +114,7 @@ fn an_action_waiting_for_an_email_runs_after_its_holders_action_in_one_group() {
         team_rules: Default::default(),
         probable_duplicate: None,
         rekeyed_from: None,
+        marker_signature: None,
         oncall: None,
         blocked: None,
         waits_for: waits.map(UserId::new),

@@ -31,6 +31,7 @@ fn action(user_id: Option<&str>, email: &str) -> Action {
         team_rules: Default::default(),
         probable_duplicate: None,
         rekeyed_from: None,
+        marker_signature: None,
         oncall: None,
         blocked: None,
         waits_for: None,

@@ -20,6 +20,7 @@ fn outcome(status: OutcomeStatus) -> Outcome {
         team_rules: Default::default(),
         probable_duplicate: None,
         rekeyed_from: None,
+        marker_signature: None,
         oncall: None,
         blocked: None,
         waits_for: None,

@@ -71,6 +71,7 @@ pub(in crate::plan) fn create(cx: &Ctx<'_>, e: &Employee) -> Action {
         team_rules: team_sources(cx, e),
         probable_duplicate: None,
         rekeyed_from: None,
+        marker_signature: None,
         oncall: None,
         blocked: None,
         waits_for: None,

@@ -188,6 +188,7 @@ pub(in crate::plan) fn deactivate(
         team_rules: BTreeMap::new(),
         probable_duplicate: None,
         rekeyed_from: None,
+        marker_signature: None,
         oncall: impact,
         blocked,
         waits_for: None,

@@ -149,6 +149,7 @@ fn delete(
         team_rules: BTreeMap::new(),
         probable_duplicate: None,
         rekeyed_from: None,
+        marker_signature: None,
         oncall,
         blocked,
         waits_for: None,

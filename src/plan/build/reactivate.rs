@@ -128,6 +128,7 @@ pub(in crate::plan) fn reactivate(
         team_rules: team_sources(cx, e),
         probable_duplicate: None,
         rekeyed_from: None,
+        marker_signature: None,
         oncall: None,
         blocked: None,
         waits_for: None,

@@ -142,6 +142,7 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
         team_rules: team_sources(cx, e),
         probable_duplicate: None,
         rekeyed_from: None,
+        marker_signature: None,
         oncall: None,
         blocked: None,
         waits_for: None,

@@ -47,6 +47,7 @@ pub(in crate::plan) fn sign(
         line,
         probable_duplicate: None,
         rekeyed_from: None,
+        marker_signature: None,
         oncall: None,
         blocked: None,
         waits_for: None,

@@ -138,6 +138,7 @@ pub(in crate::plan) fn update(
         team_rules: team_sources(cx, e),
         probable_duplicate: None,
         rekeyed_from: None,
+        marker_signature: None,
         oncall: None,
         blocked: None,
         waits_for: None,

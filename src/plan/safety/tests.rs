@@ -30,6 +30,7 @@ fn plan(deactivations: usize, role_changes: usize, pop: Population) -> Plan {
         team_rules: Default::default(),
         probable_duplicate: None,
         rekeyed_from: None,
+        marker_signature: None,
         oncall: None,
         blocked: None,
         waits_for: None,
@@ -288,6 +289,7 @@ fn with_rekeys(n: usize, managed: usize) -> Plan {
             kind: ActionKind::Update,
             changes: vec![],
             rekeyed_from: Some("old".into()),
+            marker_signature: None,
             ..a
         });
     }
