@@ -84,6 +84,9 @@ pub struct Account {
     /// Every schedule (`GET /schedules`), once listed: the first on-call look-up lists them,
     /// later ones reuse them. `None` until then.
     pub schedules: Option<Vec<Schedule>>,
+    /// The account's abilities by name (`GET /abilities`), once read (the commands ask for
+    /// them only when the plan gives a base role that needs one).
+    pub abilities: Option<BTreeSet<String>>,
 }
 
 /// What a plan needs read beyond users and teams.
@@ -96,6 +99,8 @@ pub struct Needs {
     /// Users whose on-call duties to look up (users about to be deactivated); users already
     /// looked up are not looked up again.
     pub oncall: BTreeSet<UserId>,
+    /// Read the account's abilities (once: not again when already read).
+    pub abilities: bool,
 }
 
 /// Users per on-call look-up request (`user_ids[]` pairs in one query): about 1,200
@@ -169,6 +174,7 @@ impl<'a> Observer<'a> {
             key_owner: None,
             licenses: Vec::new(),
             license_holders: None,
+            abilities: None,
         }
     }
 
@@ -236,10 +242,11 @@ impl<'a> Observer<'a> {
     /// [`Needs::team_members`] not yet in [`Account::members`] (`GET
     /// /teams/{id}/members`), `concurrency` teams at a time, counted on a "reading team
     /// members" stage; then, with [`Needs::license_holders`] and none read yet, every
-    /// licence allocation (`GET /license_allocations`, all pages); then the on-call duties
-    /// of each user in [`Needs::oncall`] not yet in [`Account::oncall`], over its window, in
-    /// batches, with every schedule when [`Account::schedules`] were not listed yet (see
-    /// the module docs), counted on a "looking up on-call duties" stage.
+    /// licence allocation (`GET /license_allocations`, all pages); then, with
+    /// [`Needs::abilities`] and none read yet, the abilities (`GET /abilities`); then the
+    /// on-call duties of each user in [`Needs::oncall`] not yet in [`Account::oncall`], over
+    /// its window, in batches, with every schedule when [`Account::schedules`] were not
+    /// listed yet (see the module docs), counted on a "looking up on-call duties" stage.
     ///
     /// # Errors
     /// See [`ObserveError`]; a read that fails adds nothing of its own to `account` (team
@@ -247,7 +254,19 @@ impl<'a> Observer<'a> {
     pub async fn complete(&self, account: &mut Account, needs: &Needs) -> Result<(), ObserveError> {
         self.read_members(account, needs).await?;
         self.read_license_holders(account, needs).await?;
+        if needs.abilities && account.abilities.is_none() {
+            account.abilities = Some(self.abilities().await?);
+        }
         self.read_oncall(account, needs).await
+    }
+
+    /// The account's abilities by name (`GET /abilities`).
+    ///
+    /// # Errors
+    /// See [`ObserveError`].
+    pub async fn abilities(&self) -> Result<BTreeSet<String>, ObserveError> {
+        let list = self.client.abilities().await.map_err(self.error())?;
+        Ok(list.into_iter().collect())
     }
 
     async fn read_members(&self, account: &mut Account, needs: &Needs) -> Result<(), ObserveError> {

@@ -24,7 +24,7 @@ use crate::marker::{self, MarkerKeys, MarkerState, Verdict};
 use crate::notify;
 use crate::observe::{self, Access, Needs, auth_hint};
 use crate::pagerduty::Client;
-use crate::plan::{Plan, Step};
+use crate::plan::{Plan, Step, safety};
 use crate::printer::Printer;
 use crate::progress::Progress;
 use crate::report::{self, RunStatus, file::ReportFile};
@@ -161,7 +161,12 @@ async fn apply_run(
         &roster,
         report::Paint::new(printer.color()),
     ));
-    if let Some(f) = refusal(&planned.plan, &cfg, a.safety) {
+    if let Some(f) = refusal(
+        &planned.plan,
+        &cfg,
+        a.safety,
+        planned.account.abilities.as_ref(),
+    ) {
         return Err(f);
     }
     if planned.plan.is_empty() {
@@ -223,10 +228,13 @@ async fn apply_saved(
     let client = client_from(&cfg, &s)?;
     let _lock = stops.race(take_lock(&client, &cfg, &s, printer)).await?;
     let bar = printer.progress();
+    let plan = saved.plan_for_apply(a.safety.allow_oncall_gaps);
     let needs = Needs {
         team_members: saved.teams_read.clone(),
         license_holders: false,
         oncall: saved.oncall_users(),
+        // Re-checked, as at plan time: the account may have lost an ability since.
+        abilities: !safety::abilities_needed(&plan).is_empty(),
     };
     let account = stops
         .race(observe_for_saved(&client, &cfg, &bar, &s.api_url, &needs))
@@ -240,7 +248,6 @@ async fn apply_saved(
             "Note: the plan was made as of {made}; it is applied as saved, so changes pending since then are not in it (make a new plan to include them)."
         ));
     }
-    let plan = saved.plan_for_apply(a.safety.allow_oncall_gaps);
     log_plan(&plan, &roster);
     warn_not_signed(&plan, keys.as_ref(), printer);
     printer.out(&report::render_plan_styled(
@@ -248,7 +255,7 @@ async fn apply_saved(
         &roster,
         report::Paint::new(printer.color()),
     ));
-    if let Some(f) = refusal(&plan, &cfg, a.safety) {
+    if let Some(f) = refusal(&plan, &cfg, a.safety, account.abilities.as_ref()) {
         return Err(f);
     }
     if plan.is_empty() {

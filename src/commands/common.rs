@@ -23,6 +23,7 @@ use crate::report::{self, file::ReportFile};
 use crate::vocab::time_zones;
 use chrono::NaiveDate;
 use secrecy::ExposeSecret;
+use std::collections::BTreeSet;
 use std::io::{BufRead, Write};
 use std::path::Path;
 use std::sync::Arc;
@@ -236,7 +237,8 @@ pub fn today(cfg: &Config, as_of: Option<NaiveDate>) -> NaiveDate {
 /// run before any request) and PagerDuty (users, teams, the API key's own user, licences,
 /// members of the teams the rules name and of the teams whose roles a suspension or a
 /// deletion must record, who holds which licence when the plan needs it, and the on-call
-/// duties of the users about to be deactivated or deleted) and computes the plan for
+/// duties of the users about to be deactivated or deleted; the abilities when the plan
+/// gives a base role that needs one) and computes the plan for
 /// `roster` under `cfg`, as of `today` (see [`today`]), with `flags.allow_oncall_gaps`
 /// letting on-call users' deactivations and deletions through and
 /// `flags.rekey_employee_ids` (`--rekey-employee-ids`) re-keying markers. GET requests
@@ -324,9 +326,14 @@ pub async fn observe_and_plan_keyed(
             team_members: p.needs_team_members.clone(),
             license_holders: p.needs_license_holders,
             oncall: p.needs_oncall.clone(),
+            abilities: false,
         };
         observer.complete(&mut account, &more).await?;
         p = compute(&account)?;
+    }
+    // The abilities decide no action, only whether the run may start (`refusal`).
+    if !safety::abilities_needed(&p).is_empty() {
+        account.abilities = Some(observer.abilities().await?);
     }
     progress.finish();
     tracing::info!(
@@ -360,8 +367,9 @@ fn observer<'a>(
 }
 
 /// What `apply --plan` checks a saved plan against, GET requests only: every user (no
-/// teams, licences or licence holders), then the members of `needs.team_members` and the
-/// on-call duties of `needs.oncall`, then the API key's own user
+/// teams, licences or licence holders), then the members of `needs.team_members`, the
+/// abilities with `needs.abilities` and the on-call duties of `needs.oncall`, then the API
+/// key's own user
 /// ([`Account::key_owner`]). `api_url` is named when PagerDuty rejects the key.
 ///
 /// # Errors
@@ -406,8 +414,15 @@ pub(super) fn log_plan(p: &Plan, roster: &Roster) {
 }
 
 /// The safety refusal for `plan` (with the `--allow-*` overrides of `flags`), if any:
-/// every tripped check, one per line.
-pub(super) fn refusal(p: &Plan, cfg: &Config, flags: SafetyFlags) -> Option<Failure> {
+/// every tripped check, one per line. `abilities` are the account's (`GET /abilities`),
+/// read when the plan gives a base role that needs one ([`safety::abilities_needed`]);
+/// one it lacks refuses the run ([`safety::missing_abilities`]).
+pub(super) fn refusal(
+    p: &Plan,
+    cfg: &Config,
+    flags: SafetyFlags,
+    abilities: Option<&BTreeSet<String>>,
+) -> Option<Failure> {
     let overrides = Overrides {
         allow_deactivations: flags.allow_deactivations,
         allow_role_changes: flags.allow_role_changes,
@@ -417,7 +432,10 @@ pub(super) fn refusal(p: &Plan, cfg: &Config, flags: SafetyFlags) -> Option<Fail
         allow_rekeys: flags.allow_rekeys,
         allow_new_marker_key: flags.allow_new_marker_key,
     };
-    let problems = safety::check(p, &SafetyPolicy::from_config(cfg), overrides);
+    let mut problems = safety::check(p, &SafetyPolicy::from_config(cfg), overrides);
+    if let Some(have) = abilities {
+        problems.extend(safety::missing_abilities(p, have));
+    }
     (!problems.is_empty()).then(|| {
         Failure::Refused(if problems.len() == 1 {
             problems[0].clone()

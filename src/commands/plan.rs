@@ -51,7 +51,12 @@ pub(super) async fn run(a: PlanArgs, printer: &Printer) -> Result<Exit, Failure>
         )),
         Format::Json => printer.out(&(pretty(&report::plan_json(&planned.plan, &roster)) + "\n")),
     }
-    if let Some(f) = refusal(&planned.plan, &cfg, a.safety) {
+    if let Some(f) = refusal(
+        &planned.plan,
+        &cfg,
+        a.safety,
+        planned.account.abilities.as_ref(),
+    ) {
         return Err(f);
     }
     if let Some(saved_path) = &a.out {

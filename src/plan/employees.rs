@@ -239,6 +239,10 @@ pub(super) fn plan_employee<'a>(
                 why,
             )
         }
+        (Standing::Leaver(LeaverCause::TerminationDate(date)), None) if d.overdue.is_some() => {
+            deleted_overdue_note(cx, e, date);
+            None
+        }
         (Standing::Leaver(_), None) | (Standing::NotYetHired { .. }, _) => None,
     };
     match action {
@@ -265,6 +269,22 @@ pub(super) fn plan_employee<'a>(
             None => t.out.unchanged += 1,
         },
     }
+}
+
+/// The note for `e`, a row whose status does not say terminated but whose termination
+/// `date` is recent enough to be still due (`[lifecycle] termination_catch_up_days`), and
+/// whose user was deleted and archived by an earlier run that the status decided (the
+/// record carries no date): nothing to do, but a rehire written as the status back to
+/// active, with the old date kept, would otherwise go unmentioned.
+fn deleted_overdue_note(cx: &mut Ctx<'_>, e: &Employee, date: NaiveDate) {
+    let Some(r) = restorable_record(cx, e) else {
+        return;
+    };
+    let status = e.status_value.as_deref().unwrap_or("");
+    cx.notes.push(format!(
+        "employee {} (line {}): status {status:?} with termination date {date}, within [lifecycle] termination_catch_up_days = {}: treated as an overdue termination; nothing to do, since PagerDuty user {} was deleted and archived; if this is a rehire, give a hire date after the termination date (or remove the date) in HR, and the user is re-created from the archive",
+        e.employee_id, e.line, cx.policy.termination_catch_up_days, r.pagerduty_user_id
+    ));
 }
 
 /// How `e` stands today ([`dated::dated`]), given what matching `found` for it: the

@@ -128,7 +128,7 @@ pub(super) fn skipped_json(plan: &Plan, roster: &Roster) -> Vec<Value> {
 /// `notes[]`, `pending[]` (changes that come due later: `employee_id`, `email`, `action`
 /// create, reactivate or deactivate, `on` `YYYY-MM-DD`), `conflicts[]` (past termination
 /// dates on rows the status calls active: `employee_id`, `email`, `hr_line`, `status`,
-/// `termination_date`, `decided_by` status or date), and `summary` {create, update,
+/// `termination_date`, `decided_by` status or date, `fix`: what to do, in words), and `summary` {create, update,
 /// deactivate, reactivate, delete, unchanged, skipped, pending, conflicts, blocked,
 /// invitations}. The action counts are of actions that will be attempted; `blocked` counts
 /// the others; `invitations` the invitation emails PagerDuty will send, one per user
@@ -158,6 +158,7 @@ pub fn plan_json(plan: &Plan, roster: &Roster) -> Value {
                 "status": c.status,
                 "termination_date": c.termination_date,
                 "decided_by": c.decided_by,
+                "fix": super::plan_text::conflict_fix(c),
             })
         })
         .collect();

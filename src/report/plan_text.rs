@@ -338,16 +338,19 @@ pub fn pending_line(p: &Pending) -> String {
     format!("{} ({}) {what}", p.email, who.join(", "))
 }
 
-/// One date conflict: the row, the dates, and what decided.
+/// One date conflict: the row, the dates, what decided, and what to do ([`conflict_fix`]).
 pub fn conflict_line(c: &DateConflict) -> String {
-    let status = c.status.as_deref().unwrap_or("active");
+    let status = match &c.status {
+        Some(s) => format!("status {s:?} does not say terminated"),
+        None => "the row has no status".to_string(),
+    };
     let decided = if c.status_decides() {
         "the status decides: kept active"
     } else {
         "the date decides: deactivated"
     };
     let mut line = format!(
-        "{} (employee {}, line {}): termination date {} has passed but status {status:?} says active; {decided} ([lifecycle] past_termination_date = \"{}\")",
+        "{} (employee {}, line {}): termination date {} has passed but {status}; {decided} ([lifecycle] past_termination_date = \"{}\")",
         c.email,
         c.employee_id,
         c.line,
@@ -356,13 +359,29 @@ pub fn conflict_line(c: &DateConflict) -> String {
     );
     if c.status_decides() && c.catch_up_days > 0 {
         line.push_str(&format!(
-            "; the date passed more than {n} day{s} ago ([lifecycle] termination_catch_up_days = {n}), so a termination blocked or missed until then is no longer applied automatically: to apply it, run apply --as-of {d}, or mark the row terminated in HR",
+            "; the date passed more than {n} day{s} ago ([lifecycle] termination_catch_up_days = {n}), so a termination blocked or missed until then is no longer applied automatically",
             n = c.catch_up_days,
             s = if c.catch_up_days == 1 { "" } else { "s" },
-            d = c.termination_date,
         ));
     }
+    line.push_str(": ");
+    line.push_str(&conflict_fix(c));
     line
+}
+
+/// What an operator should do about one date conflict: fix the HR row (its status or its
+/// stale date), or change the policy for every row. Never a run `--as-of` the date: that
+/// applies every change due on that day across the whole export, not this row's alone, so
+/// `plan --as-of` is named only as a preview.
+pub fn conflict_fix(c: &DateConflict) -> String {
+    if c.status_decides() {
+        format!(
+            "if the employee has left, mark the row terminated in HR; if not, clear or correct its stale termination date; [lifecycle] past_termination_date = \"date\" makes such dates decide for every row (plan --as-of {} previews that day for the whole export, not this row alone)",
+            c.termination_date
+        )
+    } else {
+        "if the employee is still employed, clear or correct the stale termination date in HR (past_termination_date = \"status\" lets the status decide for every row)".to_string()
+    }
 }
 
 /// The HR rows with problems, in line order, each with its problems' messages joined by

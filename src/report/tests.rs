@@ -296,7 +296,7 @@ Pending (2):
   - alan@example.com (PALAN01, employee 1003) will be deactivated on 2026-12-31 (termination date)
 
 Date conflicts (1):
-  - kj@example.com (employee 1004, line 5): termination date 2026-03-01 has passed but status \"Active\" says active; the status decides: kept active ([lifecycle] past_termination_date = \"status\"); the date passed more than 30 days ago ([lifecycle] termination_catch_up_days = 30), so a termination blocked or missed until then is no longer applied automatically: to apply it, run apply --as-of 2026-03-01, or mark the row terminated in HR
+  - kj@example.com (employee 1004, line 5): termination date 2026-03-01 has passed but status \"Active\" does not say terminated; the status decides: kept active ([lifecycle] past_termination_date = \"status\"); the date passed more than 30 days ago ([lifecycle] termination_catch_up_days = 30), so a termination blocked or missed until then is no longer applied automatically: if the employee has left, mark the row terminated in HR; if not, clear or correct its stale termination date; [lifecycle] past_termination_date = \"date\" makes such dates decide for every row (plan --as-of 2026-03-01 previews that day for the whole export, not this row alone)
 "
     );
 }
@@ -315,9 +315,14 @@ fn json_plan_lists_pending_changes_and_conflicts() {
         v["conflicts"],
         serde_json::json!([{
             "employee_id": "1004", "email": "kj@example.com", "hr_line": 5, "status": "Active",
-            "termination_date": "2026-03-01", "decided_by": "status"
+            "termination_date": "2026-03-01", "decided_by": "status",
+            "fix": "if the employee has left, mark the row terminated in HR; if not, clear or correct its stale termination date; [lifecycle] past_termination_date = \"date\" makes such dates decide for every row (plan --as-of 2026-03-01 previews that day for the whole export, not this row alone)"
         }])
     );
+    // One row's conflict is never fixed by a whole-export run as of its date.
+    let text = render_plan(&dated_sample(), &Roster::default());
+    assert!(!text.contains("apply --as-of"), "{text}");
+    assert!(!v.to_string().contains("apply --as-of"));
     assert_eq!(v["summary"]["pending"], 2);
     assert_eq!(v["summary"]["conflicts"], 1);
 }
@@ -382,7 +387,7 @@ fn apply_report_counts_outcomes() {
     let text = render_apply(&outcomes, &plan, &roster);
     assert!(
         text.contains(
-            "Error: update of bo@example.com (PBO) failed after 3 attempts: step 1/1: boom"
+            "Error: update of bo@example.com (PBO) failed after 3 requests: step 1/1: boom"
         ),
         "{text}"
     );
@@ -877,6 +882,19 @@ fn a_blocked_deactivation_names_what_the_user_holds_and_what_a_human_must_do() {
             .starts_with("  x deactivate of al@example.com (PAL) not attempted: blocked: "),
         "{}",
         outcome_line(&outcome)
+    );
+    // A blocked deletion is not called a deactivation; both kinds blocked are both named.
+    let mut deletion = outcome.clone();
+    deletion.action.kind = ActionKind::Delete;
+    let text = render_apply(std::slice::from_ref(&deletion), &one, &Roster::default());
+    assert!(
+        text.contains("Apply finished with blocked deletions. "),
+        "{text}"
+    );
+    let text = render_apply(&[outcome, deletion], &one, &Roster::default());
+    assert!(
+        text.contains("Apply finished with blocked deactivations and deletions. "),
+        "{text}"
     );
 }
 

@@ -155,7 +155,8 @@ fn each_dated_change_comes_due_on_its_day_is_applied_once_and_then_there_are_no_
         j["conflicts"],
         json!([{
             "employee_id": "5", "email": "person5@example.com", "hr_line": 6, "status": "Active",
-            "termination_date": "2026-01-01", "decided_by": "status"
+            "termination_date": "2026-01-01", "decided_by": "status",
+            "fix": "if the employee has left, mark the row terminated in HR; if not, clear or correct its stale termination date; [lifecycle] past_termination_date = \"date\" makes such dates decide for every row (plan --as-of 2026-01-01 previews that day for the whole export, not this row alone)"
         }])
     );
     assert_eq!(
@@ -171,7 +172,7 @@ fn each_dated_change_comes_due_on_its_day_is_applied_once_and_then_there_are_no_
         "No changes.",
         "Pending (2):\n  - person2@example.com (",
         ") will be deactivated on 2026-06-10 (termination date)\n  - person3@example.com (employee 3) will be created on 2026-06-15 (hire date 2026-06-20)\n",
-        "Date conflicts (1):\n  - person5@example.com (employee 5, line 6): termination date 2026-01-01 has passed but status \"Active\" says active; the status decides: kept active",
+        "Date conflicts (1):\n  - person5@example.com (employee 5, line 6): termination date 2026-01-01 has passed but status \"Active\" does not say terminated; the status decides: kept active",
     ]);
 
     // June 10th: the scheduled termination comes due, the status still Active.
