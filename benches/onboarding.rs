@@ -38,9 +38,9 @@
 use hr2pagerduty::apply::{self, ApplyOptions, OutcomeStatus, Stop};
 use hr2pagerduty::cli::SafetyFlags;
 use hr2pagerduty::commands::{client_config, observe_and_plan, today};
-use hr2pagerduty::config::{Config, Connection};
+use hr2pagerduty::config::{Config, Connection, DEFAULT_CREATE_CONCURRENCY};
 use hr2pagerduty::hr;
-use hr2pagerduty::pagerduty::{Client, ClientStats, DEFAULT_CREATE_CONCURRENCY};
+use hr2pagerduty::pagerduty::{Client, ClientStats};
 use hr2pagerduty::plan::{ActionKind, Plan, Step};
 use hr2pagerduty::progress::Progress;
 use hr2pagerduty::sim::{self, Seed, SimHandle};

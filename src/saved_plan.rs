@@ -25,17 +25,21 @@
 //! [`Stale`] for a plan whose inputs or account changed (refused, exit 3).
 
 use crate::digest::sha256_hex;
-use crate::email::Email;
 use crate::hr::RowProblem;
 use crate::ids::{TeamId, UserId};
-use crate::marker::{self, MarkerState};
-use crate::oncall::{self, OncallFacts, OncallImpact};
+use crate::oncall::{self, OncallFacts};
 use crate::pagerduty::models::{TeamMember, User};
 use crate::plan::Plan;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+
+mod fingerprint;
+
+pub use fingerprint::{
+    already_done, drift, fingerprints, memberships, oncall_drift, user_fingerprint,
+};
 
 /// What the `kind` field of a saved plan says.
 pub const KIND: &str = "hr2pagerduty-saved-plan";
@@ -442,225 +446,6 @@ impl SavedPlan {
             })
         }
     }
-}
-
-/// Team memberships (with roles where read) by user ID.
-pub fn memberships(
-    members: &BTreeMap<TeamId, Vec<TeamMember>>,
-) -> BTreeMap<&str, BTreeMap<&str, &str>> {
-    let mut out: BTreeMap<&str, BTreeMap<&str, &str>> = BTreeMap::new();
-    for (team, list) in members {
-        for m in list {
-            out.entry(m.user.id.as_str())
-                .or_default()
-                .insert(team.as_str(), m.role.as_str());
-        }
-    }
-    out
-}
-
-/// The fingerprint of one user: SHA-256 over the fields the plan reads and writes.
-pub fn user_fingerprint(u: &User, roles: Option<&BTreeMap<&str, &str>>) -> String {
-    let mut teams: Vec<String> = u
-        .teams
-        .iter()
-        .map(|t| {
-            let role = roles
-                .and_then(|r| r.get(t.id.as_str()))
-                .copied()
-                .unwrap_or("?");
-            format!("{}:{role}", t.id)
-        })
-        .collect();
-    teams.sort();
-    let canonical = serde_json::json!([
-        u.id,
-        u.name,
-        Email::normalise(&u.email),
-        u.role,
-        u.job_title,
-        u.time_zone,
-        u.description,
-        teams,
-    ]);
-    sha256_hex(canonical.to_string().as_bytes())
-}
-
-/// Fingerprints of every user `plan` touches.
-pub fn fingerprints(
-    plan: &Plan,
-    users: &[User],
-    members: &BTreeMap<TeamId, Vec<TeamMember>>,
-) -> BTreeMap<UserId, String> {
-    let roles = memberships(members);
-    let touched: BTreeSet<&str> = plan
-        .actions
-        .iter()
-        .filter_map(|a| a.user_id.as_deref())
-        .collect();
-    users
-        .iter()
-        .filter(|u| touched.contains(u.id.as_str()))
-        .map(|u| (u.id.clone(), user_fingerprint(u, roles.get(u.id.as_str()))))
-        .collect()
-}
-
-/// The IDs an impact names, as `[A, B]` lists for messages.
-fn ids_text(i: Option<&OncallImpact>) -> String {
-    match i {
-        None => "not looked up".into(),
-        Some(i) => {
-            let (p, s, n) = i.ids();
-            format!(
-                "escalation policies [{}], schedules [{}], incidents [{}]",
-                p.join(", "),
-                s.join(", "),
-                n.join(", ")
-            )
-        }
-    }
-}
-
-/// Why the on-call duties looked up now (`now`) differ from those `plan` recorded, one line
-/// per deactivation whose impact changed (compared by ID, see
-/// [`OncallImpact::same_as`]); empty when none did.
-pub fn oncall_drift(plan: &Plan, now: &OncallFacts) -> Vec<String> {
-    let mut out = Vec::new();
-    for a in plan.actions.iter().filter(|a| a.kind.is_oncall_checked()) {
-        let Some(id) = &a.user_id else { continue };
-        let then = a.oncall.as_ref();
-        let current = now.users.get(id);
-        let same = match (then, current) {
-            (Some(t), Some(c)) => t.same_as(c),
-            _ => false,
-        };
-        if !same {
-            out.push(format!(
-                "user {id} ({}): then {}; now {}",
-                a.email,
-                ids_text(then),
-                ids_text(current)
-            ));
-        }
-    }
-    out
-}
-
-/// The user `a` creates, when it exists now carrying the marker of `a`'s employee and its
-/// email: only hr2pagerduty writes that marker, so the create was done.
-fn created_user<'u>(a: &crate::plan::Action, users: &'u [User]) -> Option<&'u User> {
-    a.employee_id.as_ref()?;
-    users.iter().find(|u| {
-        Email::normalise(&u.email) == a.email
-            && matches!(marker::parse(u.description.as_deref()).marker,
-                MarkerState::Valid(m) if m.employee_id == a.employee_id)
-    })
-}
-
-/// True when PagerDuty (`users`) already shows `a` done: for a create, its user exists with
-/// the employee's marker and email ([`created_user`]); for a deletion, its user is gone;
-/// otherwise its user has every field the action changes at its new value (the licence,
-/// which is not a user field, aside) and, when the action changes teams, exactly the
-/// teams it ends with, by name. An action with nothing such to compare is not known done.
-pub fn already_done(a: &crate::plan::Action, users: &[User]) -> bool {
-    use crate::plan::{ActionKind, Field};
-    let Some(id) = &a.user_id else {
-        return created_user(a, users).is_some();
-    };
-    let user = users.iter().find(|u| &u.id == id);
-    if a.kind == ActionKind::Delete {
-        return user.is_none();
-    }
-    let Some(u) = user else { return false };
-    let mut compared = false;
-    for c in &a.changes {
-        let now: Option<String> = match c.field {
-            Field::License => continue,
-            Field::Name => Some(u.name.clone()),
-            Field::Email => Some(Email::normalise(&u.email).to_string()),
-            Field::Role => Some(u.role.to_string()),
-            Field::JobTitle => u.job_title.clone(),
-            Field::TimeZone => u.time_zone.clone(),
-            Field::Description => u.description.clone(),
-        };
-        let new = match c.field {
-            Field::Email => c.new.as_deref().map(|e| Email::normalise(e).to_string()),
-            _ => c.new.clone(),
-        };
-        if now != new {
-            return false;
-        }
-        compared = true;
-    }
-    if let Some(t) = &a.teams {
-        let want: BTreeSet<&str> = t
-            .new
-            .iter()
-            .map(|m| m.rsplit_once(':').map_or(m.as_str(), |(name, _)| name))
-            .collect();
-        let have: BTreeSet<&str> = u
-            .teams
-            .iter()
-            .filter_map(|r| r.name.as_deref().or(r.summary.as_deref()))
-            .collect();
-        if want != have {
-            return false;
-        }
-        compared = true;
-    }
-    compared
-}
-
-/// Why `saved` cannot be applied to the current state, one line per user; empty when every
-/// touched user is as it was and no user the plan creates exists yet. An action PagerDuty
-/// already shows done ([`already_done`]) says so.
-pub fn drift(
-    saved: &SavedPlan,
-    users: &[User],
-    members: &BTreeMap<TeamId, Vec<TeamMember>>,
-) -> Vec<String> {
-    let now = fingerprints(&saved.plan, users, members);
-    let mut out = Vec::new();
-    for a in &saved.plan.actions {
-        match &a.user_id {
-            Some(id) => match (saved.users.get(id), now.get(id)) {
-                (Some(then), Some(now)) if then == now => {}
-                _ if already_done(a, users) => out.push(format!(
-                    "user {id} ({}): already done (PagerDuty shows the plan's {} applied)",
-                    a.email, a.kind
-                )),
-                (_, None) => out.push(format!("user {id} ({}) no longer exists", a.email)),
-                _ => out.push(format!(
-                    "user {id} ({}) changed since the plan was made",
-                    a.email
-                )),
-            },
-            None if created_user(a, users).is_some() => {
-                let u = created_user(a, users).expect("just found");
-                out.push(format!(
-                    "the plan creates {}: already done (user {} carries its marker)",
-                    a.email, u.id
-                ));
-            }
-            None => {
-                // The user that gives the email up first in this plan still holds it.
-                let taken_by_email = users.iter().find(|u| {
-                    Email::normalise(&u.email) == a.email && a.waits_for.as_ref() != Some(&u.id)
-                });
-                let taken_by_marker = users.iter().find(|u| {
-                    matches!(marker::parse(u.description.as_deref()).marker,
-                        MarkerState::Valid(m) if m.employee_id.is_some() && m.employee_id == a.employee_id)
-                });
-                if let Some(u) = taken_by_email.or(taken_by_marker) {
-                    out.push(format!(
-                        "the plan creates {}, but user {} ({}) now exists",
-                        a.email, u.id, u.email
-                    ));
-                }
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use crate::hr::{self, Roster};
 use crate::ids::UserId;
 use crate::marker::{self, MarkerKeys, MarkerState, Verdict};
 use crate::notify;
-use crate::observe::{Access, Needs, ObserveError, auth_hint};
+use crate::observe::{self, Access, Needs, auth_hint};
 use crate::pagerduty::Client;
 use crate::plan::{Plan, Step, safety};
 use crate::printer::Printer;
@@ -370,10 +370,7 @@ async fn take_lock(
     s: &Connection,
     printer: &Printer,
 ) -> Result<ApplyLock, Failure> {
-    let web = client
-        .account_web_url()
-        .await
-        .map_err(|e| Failure::from(ObserveError::from_api(e, &s.api_url)))?;
+    let web = observe::account_web_url(client, &s.api_url).await?;
     let dir = match &cfg.safety.lock_dir {
         Some(d) => d.clone(),
         None => lock::default_lock_dir().ok_or_else(|| {
@@ -652,64 +649,4 @@ fn stopped_early(halt: Option<Halt>, outcomes: &[Outcome]) -> Option<Halt> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::apply::{Cause, Signal};
-    use crate::email::Email;
-    use crate::plan::{Action, ActionKind};
-
-    fn outcome(status: OutcomeStatus) -> Outcome {
-        let action = Action {
-            kind: ActionKind::Update,
-            employee_id: Some("1001".into()),
-            email: Email::normalise("ada@example.com"),
-            name: "Ada Lovelace".into(),
-            user_id: Some("PADA".into()),
-            reason: "job title changed".into(),
-            changes: vec![],
-            teams: None,
-            steps: vec![],
-            guard: None,
-            line: Some(2),
-            role_rule: None,
-            team_rules: Default::default(),
-            probable_duplicate: None,
-            rekeyed_from: None,
-            marker_signature: None,
-            oncall: None,
-            blocked: None,
-            waits_for: None,
-        };
-        let halt = Halt::Signal(Signal::Terminate);
-        Outcome {
-            user_id: action.user_id.clone(),
-            action,
-            status,
-            cause: match status {
-                OutcomeStatus::NotStarted => Some(Cause::NotStarted(halt)),
-                _ => None,
-            },
-            attempts: 1,
-            steps_done: 1,
-            http_status: None,
-            adopted: false,
-        }
-    }
-
-    #[test]
-    fn a_stop_after_every_action_ended_leaves_the_run_complete() {
-        let term = Some(Halt::Signal(Signal::Terminate));
-        let ended = [
-            outcome(OutcomeStatus::Applied),
-            outcome(OutcomeStatus::Failed),
-        ];
-        assert_eq!(stopped_early(term, &ended), None);
-        assert_eq!(stopped_early(Some(Halt::MaxRuntime), &ended), None);
-        let cut = [
-            outcome(OutcomeStatus::Applied),
-            outcome(OutcomeStatus::NotStarted),
-        ];
-        assert_eq!(stopped_early(term, &cut), term);
-        assert_eq!(stopped_early(None, &cut), None);
-    }
-}
+mod tests;
