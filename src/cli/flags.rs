@@ -123,6 +123,11 @@ pub struct SafetyFlags {
     /// rotation whose previous key is lost); by default that refuses the run (exit 3).
     #[arg(long)]
     pub allow_new_marker_key: bool,
+    /// Go on without PAGERDUTY_MARKER_KEY although markers in PagerDuty are signed (signing
+    /// stopped on purpose); by default that refuses the run (exit 3), since a run without
+    /// the key trusts forged markers.
+    #[arg(long)]
+    pub allow_unsigned_run: bool,
 }
 
 /// Inputs every command that reads an export takes.

@@ -431,6 +431,7 @@ pub(super) fn refusal(
         allow_probable_duplicates: flags.allow_probable_duplicates,
         allow_rekeys: flags.allow_rekeys,
         allow_new_marker_key: flags.allow_new_marker_key,
+        allow_unsigned_run: flags.allow_unsigned_run,
     };
     let mut problems = safety::check(p, &SafetyPolicy::from_config(cfg), overrides);
     if let Some(have) = abilities {

@@ -188,6 +188,9 @@ fn apply_command(a: &PlanArgs, saved: &Path) -> String {
     if a.safety.allow_new_marker_key {
         words.push("--allow-new-marker-key".into());
     }
+    if a.safety.allow_unsigned_run {
+        words.push("--allow-unsigned-run".into());
+    }
     words.push("--yes".into());
     words
         .iter()

@@ -522,6 +522,15 @@ pub struct Plan {
     /// ([`crate::plan::safety::check`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub marker_signatures: Option<MarkerSignatures>,
+    /// Without marker keys: how many readable markers in the account carry a `sig`. A run
+    /// without the key cannot tell a forged marker from a signed one, so any such marker
+    /// refuses the run ([`crate::plan::safety::check`]) unless `--allow-unsigned-run`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unchecked_signed_markers: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// How the markers that carry a `sig` verified with the run's marker keys.

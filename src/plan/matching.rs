@@ -84,6 +84,8 @@ pub(super) struct Index<'a> {
     resign: BTreeMap<UserId, Resign>,
     /// With marker keys: how the signed markers verified.
     signatures: Option<MarkerSignatures>,
+    /// Without marker keys: readable markers that carry a `sig` (which this run cannot check).
+    unchecked_signed: usize,
     /// By slot, with marker keys: how the user's readable marker checked (`None` without
     /// keys or a readable marker).
     checked: Vec<Option<MarkerTrust>>,
@@ -125,12 +127,16 @@ impl<'a> Index<'a> {
             notes: Vec::new(),
             resign: BTreeMap::new(),
             signatures: inp.marker_keys.map(|_| MarkerSignatures::default()),
+            unchecked_signed: 0,
             checked: Vec::with_capacity(users.len()),
         };
         let trust = inp.marker_keys.map(|keys| Trust::new(inp, keys));
         for u in users {
             let mut p = marker::parse(u.description.as_deref());
             let mut checked = None;
+            if trust.is_none() && p.sig.is_some() && matches!(p.marker, MarkerState::Valid(_)) {
+                ix.unchecked_signed += 1;
+            }
             if let (Some(trust), MarkerState::Valid(m)) = (&trust, &p.marker) {
                 let verdict = trust.keys.check(m, p.sig.as_deref());
                 if let (Some(count), Some(_)) = (&mut ix.signatures, &p.sig) {
@@ -216,6 +222,11 @@ impl<'a> Index<'a> {
     /// With marker keys, how the account's signed markers verified.
     pub(super) fn signatures(&self) -> Option<MarkerSignatures> {
         self.signatures
+    }
+
+    /// Without marker keys, how many readable markers carry a `sig` (0 with keys).
+    pub(super) fn unchecked_signed(&self) -> usize {
+        self.unchecked_signed
     }
 
     /// The users whose trusted marker is to be signed again with the current key, and why.

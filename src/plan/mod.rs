@@ -226,6 +226,7 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
         ));
     }
     t.out.marker_signatures = index.signatures();
+    t.out.unchecked_signed_markers = index.unchecked_signed();
     skip_duplicate_markers(&index, &mut t);
     for (e, found) in inp.roster.employees.iter().zip(found) {
         employees::plan_employee(&mut cx, &index, e, found, &mut t);

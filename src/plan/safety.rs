@@ -29,6 +29,9 @@ pub struct Overrides {
     /// `--allow-new-marker-key`: signed markers of which none verifies do not refuse the run
     /// (a rotation whose previous key is lost).
     pub allow_new_marker_key: bool,
+    /// `--allow-unsigned-run`: signed markers in the account do not refuse a run without
+    /// PAGERDUTY_MARKER_KEY.
+    pub allow_unsigned_run: bool,
 }
 
 /// How many examples a refusal lists.
@@ -201,6 +204,7 @@ pub fn check(plan: &Plan, safety: &SafetyPolicy, overrides: Overrides) -> Vec<St
         ),
     );
     out.extend(wrong_marker_key(plan, overrides));
+    out.extend(missing_marker_key(plan, overrides));
     out.extend(probable_duplicates(plan, safety, overrides));
     out.extend(identity_drift(plan, safety));
     out.extend(plan.license_shortfalls.iter().map(license_words));
@@ -233,6 +237,25 @@ fn wrong_marker_key(plan: &Plan, overrides: Overrides) -> Option<String> {
     Some(format!(
         "none of the {} signed ownership markers in PagerDuty verifies with PAGERDUTY_MARKER_KEY (or PAGERDUTY_MARKER_KEY_PREVIOUS): the key is probably wrong. Check that it is the secret the earlier runs used (compare `printf %s \"$PAGERDUTY_MARKER_KEY\" | sha256sum` on both sides); when rotating, set the old key in PAGERDUTY_MARKER_KEY_PREVIOUS; only if the old key is lost, rerun with --allow-new-marker-key (every signed marker is then treated as unreadable: matched by email and rewritten under the new key)",
         s.signed
+    ))
+}
+
+/// The refusal when the run has no marker key and the account holds signed markers: the
+/// earlier runs signed them, so this run is missing its key (an unset variable, an optional
+/// environment file that was not read), and without it every marker, forged ones included,
+/// would be trusted as unsigned markers were before signing began.
+fn missing_marker_key(plan: &Plan, overrides: Overrides) -> Option<String> {
+    let n = plan.unchecked_signed_markers;
+    if n == 0 || overrides.allow_unsigned_run {
+        return None;
+    }
+    let markers = if n == 1 {
+        "marker in PagerDuty is"
+    } else {
+        "markers in PagerDuty are"
+    };
+    Some(format!(
+        "PAGERDUTY_MARKER_KEY is not set, but {n} ownership {markers} signed: earlier runs used a key, and without it this run cannot tell a forged marker from a genuine one. Set PAGERDUTY_MARKER_KEY to the secret the earlier runs used (check that the scheduler reads its environment file); only to stop signing on purpose, rerun with --allow-unsigned-run (every marker is then trusted unchecked)"
     ))
 }
 

@@ -51,6 +51,13 @@ fn the_systemd_and_cron_samples_run_an_accepted_apply() {
         service.contains("StateDirectory=hr2pagerduty\n")
             && service.contains("PAGERDUTY_MARKER_KEY=")
     );
+    // The environment file holding the key is required: with "-" a missing file would
+    // run the job without the key.
+    assert!(
+        service.contains("\nEnvironmentFile=/etc/hr2pagerduty/env\n")
+            && !service.contains("EnvironmentFile=-"),
+        "{service}"
+    );
 }
 
 #[test]

@@ -93,10 +93,16 @@ fn apply_with_the_key_signs_every_marker_from_the_post_and_the_next_plan_is_empt
     )
     .expect_code(0)
     .expect_stdout(&["No changes."]);
-    // Signed markers read without the key too (as unsigned ones always did).
-    keyed(&sim, &ws, "plan", &["--detailed-exitcode"], None)
-        .expect_code(0)
-        .expect_stdout(&["No changes."]);
+    // Signed markers read without the key too, when the operator says signing stopped.
+    keyed(
+        &sim,
+        &ws,
+        "plan",
+        &["--detailed-exitcode", "--allow-unsigned-run"],
+        None,
+    )
+    .expect_code(0)
+    .expect_stdout(&["No changes."]);
 }
 
 #[test]
@@ -116,7 +122,13 @@ fn a_marker_tampered_with_in_pagerduty_is_caught() {
         .replace(r#""employee_id":"1001""#, r#""employee_id":"1003""#);
     sim.put_user(victim.id.as_str(), json!({ "description": forged }));
     // Without the key the forgery would take the new hire's user over.
-    let open = json_of(&keyed(&sim, &ws, "plan", &["--format", "json"], None));
+    let open = json_of(&keyed(
+        &sim,
+        &ws,
+        "plan",
+        &["--format", "json", "--allow-unsigned-run"],
+        None,
+    ));
     assert!(
         open["actions"]
             .as_array()
@@ -361,4 +373,56 @@ fn a_wrong_marker_key_is_refused_before_any_write() {
     // The override: the run goes on, matching by email and re-signing under the new key.
     keyed(&sim, &ws, "apply", &["--allow-new-marker-key"], Some(OTHER)).expect_code(0);
     assert_ne!(sim.writes().len(), writes);
+}
+
+#[test]
+fn a_run_without_the_key_on_signed_markers_is_refused_before_any_write() {
+    let mut people = workforce(1000, 3);
+    let ws = Workspace::new(&safety_config(), &csv(&people));
+    let sim = Sim::start(base_seed());
+    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY)).expect_code(0);
+    // The reviewer's attack: a forged claim on a new hire's ID, applied without the key.
+    people.extend(workforce(1003, 1));
+    ws.write_hr(&csv(&people));
+    let victim = sim.user("person1001@example.com");
+    sim.put_user(
+        victim.id.as_str(),
+        json!({ "description": r#"hr2pagerduty:v1 {"employee_id":"1003","sig":"00112233445566778899aabbccddeeff"}"# }),
+    );
+    let writes = sim.writes().len();
+    for cmd in ["plan", "apply"] {
+        keyed(&sim, &ws, cmd, &[], None)
+            .expect_code(3)
+            .expect_stderr(&[
+                "PAGERDUTY_MARKER_KEY is not set, but 3 ownership markers in PagerDuty are signed",
+                "--allow-unsigned-run",
+            ]);
+    }
+    // A plan saved without the key is refused at apply --plan too.
+    let saved = ws.path("unsigned.plan.json");
+    let saved = saved.to_str().unwrap();
+    keyed(
+        &sim,
+        &ws,
+        "plan",
+        &["--allow-unsigned-run", "--out", saved],
+        None,
+    )
+    .expect_code(0);
+    let mut c = assert_cmd::Command::cargo_bin("hr2pagerduty").unwrap();
+    c.args(["--no-progress", "apply", "--yes", "--config"])
+        .arg(&ws.config)
+        .args(["--plan", saved])
+        .env("PAGERDUTY_API_URL", sim.url())
+        .env("PAGERDUTY_API_KEY", KEY)
+        .env_remove("PAGERDUTY_MARKER_KEY")
+        .env_remove("PAGERDUTY_MARKER_KEY_PREVIOUS")
+        .env_remove("STATE_DIRECTORY")
+        .env_remove("RUST_LOG")
+        .env("XDG_STATE_HOME", e2e::state_home());
+    Run::from_output(c.output().unwrap())
+        .expect_code(3)
+        .expect_stderr(&["PAGERDUTY_MARKER_KEY is not set", "--allow-unsigned-run"]);
+    assert_eq!(sim.writes().len(), writes, "nothing was written");
+    assert_eq!(sim.user("person1001@example.com").id, victim.id);
 }

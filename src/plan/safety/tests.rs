@@ -504,6 +504,31 @@ fn signed_markers_none_of_which_verifies_refuse_the_run_unless_allowed() {
 }
 
 #[test]
+fn signed_markers_read_without_a_key_refuse_the_run_unless_allowed() {
+    let safety = SafetyPolicy::default();
+    let with = |n| Plan {
+        unchecked_signed_markers: n,
+        ..Plan::default()
+    };
+    let refused = check(&with(1), &safety, Overrides::default());
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(
+        refused[0].starts_with(
+            "PAGERDUTY_MARKER_KEY is not set, but 1 ownership marker in PagerDuty is signed"
+        ),
+        "{refused:?}"
+    );
+    assert!(refused[0].contains("--allow-unsigned-run"), "{refused:?}");
+    let allowed = Overrides {
+        allow_unsigned_run: true,
+        ..Overrides::default()
+    };
+    assert!(check(&with(4), &safety, allowed).is_empty());
+    // No signed marker (signing never began): nothing refuses.
+    assert!(check(&with(0), &safety, Overrides::default()).is_empty());
+}
+
+#[test]
 fn a_count_of_one_is_worded_in_the_singular() {
     let none = SafetyPolicy {
         max_deactivations: 0,
