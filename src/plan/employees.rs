@@ -69,7 +69,7 @@ pub(super) fn plan_employee<'a>(
     }
     match choose_action(cx, index, e, &target, &d, t) {
         Choice::Done => {}
-        Choice::Act(a) => push_action(a, e, index, &target, rekeyed_from, t),
+        Choice::Act(a) => push_action(*a, e, index, &target, rekeyed_from, t),
         // Nothing to do but perhaps signing the marker again.
         Choice::Nothing => {
             let user = target.user;
@@ -98,8 +98,8 @@ struct Target<'a> {
 
 /// What the builders decided for an employee's row.
 enum Choice {
-    /// One action.
-    Act(Action),
+    /// One action (boxed: the other variants carry nothing).
+    Act(Box<Action>),
     /// No action: the row may still sign its user's marker again, or count as unchanged.
     Nothing,
     /// Already recorded (a note and one more unchanged).
@@ -345,7 +345,7 @@ fn choose_action(
         }
         (Standing::Leaver(_), None) | (Standing::NotYetHired { .. }, _) => None,
     };
-    action.map_or(Choice::Nothing, Choice::Act)
+    action.map_or(Choice::Nothing, |a| Choice::Act(Box::new(a)))
 }
 
 /// What a leaver's offboarding record says of why it left.
