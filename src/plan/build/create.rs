@@ -50,11 +50,7 @@ pub(in crate::plan) fn create(cx: &Ctx<'_>, e: &Employee) -> Action {
     }
     let new_teams = desired_labels(cx, &teams);
     Action {
-        kind: ActionKind::Create,
         employee_id: Some(e.employee_id.clone()),
-        email: e.email.clone(),
-        name: e.name.clone(),
-        user_id: None,
         reason: format!(
             "new hire: {} in HR, no PagerDuty user with this employee ID or email",
             status_words(e)
@@ -65,14 +61,9 @@ pub(in crate::plan) fn create(cx: &Ctx<'_>, e: &Employee) -> Action {
             new: new_teams,
         }),
         steps,
-        guard: None,
         line: Some(e.line),
         role_rule: Some(cx.rules.role_source(e)),
         team_rules: team_sources(cx, e),
-        probable_duplicate: None,
-        rekeyed_from: None,
-        oncall: None,
-        blocked: None,
-        waits_for: None,
+        ..Action::new(ActionKind::Create, e.email.clone(), e.name.clone())
     }
 }

@@ -113,23 +113,15 @@ pub(in crate::plan) fn reactivate(
     let old = labels(cx, &current, None);
     let new = desired_labels(cx, desired);
     Action {
-        kind: ActionKind::Reactivate,
         employee_id: Some(e.employee_id.clone()),
-        email: e.email.clone(),
-        name: e.name.clone(),
         user_id: Some(u.id.clone()),
         reason,
         changes,
         teams: (old != new).then_some(TeamsChange { old, new }),
         steps,
-        guard: None,
         line: Some(e.line),
         role_rule: Some(cx.rules.role_source(e)),
         team_rules: team_sources(cx, e),
-        probable_duplicate: None,
-        rekeyed_from: None,
-        oncall: None,
-        blocked: None,
-        waits_for: None,
+        ..Action::new(ActionKind::Reactivate, e.email.clone(), e.name.clone())
     }
 }

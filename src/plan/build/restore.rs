@@ -124,11 +124,7 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
     reason.push_str(&teams.reason_suffix(&role));
     let new_teams = desired_labels(cx, &teams.desired);
     Action {
-        kind: ActionKind::Reactivate,
         employee_id: Some(e.employee_id.clone()),
-        email: e.email.clone(),
-        name: e.name.clone(),
-        user_id: None,
         reason,
         changes,
         teams: (!new_teams.is_empty()).then(|| TeamsChange {
@@ -136,14 +132,9 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
             new: new_teams,
         }),
         steps,
-        guard: None,
         line: Some(e.line),
         role_rule: Some(cx.rules.role_source(e)),
         team_rules: team_sources(cx, e),
-        probable_duplicate: None,
-        rekeyed_from: None,
-        oncall: None,
-        blocked: None,
-        waits_for: None,
+        ..Action::new(ActionKind::Reactivate, e.email.clone(), e.name.clone())
     }
 }

@@ -118,28 +118,21 @@ pub(in crate::plan) fn update(
         steps.extend(additions);
         steps.extend(removals);
     }
+    let email = if cx.email_blocked.contains(&e.employee_id) {
+        Email::normalise(&u.email)
+    } else {
+        e.email.clone()
+    };
     Some(Action {
-        kind: ActionKind::Update,
         employee_id: Some(e.employee_id.clone()),
-        email: if cx.email_blocked.contains(&e.employee_id) {
-            Email::normalise(&u.email)
-        } else {
-            e.email.clone()
-        },
-        name: e.name.clone(),
         user_id: Some(u.id.clone()),
         reason,
         changes,
         teams,
         steps,
-        guard: None,
         line: Some(e.line),
         role_rule: Some(cx.rules.role_source(e)),
         team_rules: team_sources(cx, e),
-        probable_duplicate: None,
-        rekeyed_from: None,
-        oncall: None,
-        blocked: None,
-        waits_for: None,
+        ..Action::new(ActionKind::Update, email, e.name.clone())
     })
 }

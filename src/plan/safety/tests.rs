@@ -7,12 +7,7 @@ use crate::plan::{Action, Change, Field, Population};
 
 fn plan(deactivations: usize, role_changes: usize, pop: Population) -> Plan {
     let mk = |kind, role: bool| Action {
-        kind,
-        employee_id: None,
-        email: Email::normalise("x@example.com"),
-        name: "X".into(),
         user_id: Some("P".into()),
-        reason: String::new(),
         changes: if role {
             vec![Change {
                 field: Field::Role,
@@ -22,17 +17,7 @@ fn plan(deactivations: usize, role_changes: usize, pop: Population) -> Plan {
         } else {
             vec![]
         },
-        teams: None,
-        steps: vec![],
-        guard: None,
-        line: None,
-        role_rule: None,
-        team_rules: Default::default(),
-        probable_duplicate: None,
-        rekeyed_from: None,
-        oncall: None,
-        blocked: None,
-        waits_for: None,
+        ..Action::new(kind, Email::normalise("x@example.com"), "X".into())
     };
     let mut actions: Vec<Action> = (0..deactivations)
         .map(|_| mk(ActionKind::Deactivate, true))
