@@ -156,18 +156,6 @@ async fn apply_run(
         ))
         .await?;
     warn_archive(&planned.archive, printer);
-    printer.out(&report::render_plan_styled(
-        &planned.plan,
-        &roster,
-        report::Paint::new(printer.color()),
-    ));
-    if let Some(f) = refusal(&planned.plan, &cfg, a.safety) {
-        return Err(f);
-    }
-    if planned.plan.is_empty() {
-        return Ok(no_changes(&client, &planned.plan, &roster));
-    }
-    check_archive(&planned.plan, &planned.archive)?;
     let run = Run {
         client: &client,
         cfg: &cfg,
@@ -182,7 +170,7 @@ async fn apply_run(
         key_owner: planned.account.key_owner.as_ref().map(|u| &u.id),
         marker_keys: keys.as_ref(),
     };
-    confirm_and_execute(a.yes, &run).await
+    show_and_apply(a, &run).await
 }
 
 /// `apply --plan FILE`: check the saved plan against its inputs, the current PagerDuty
@@ -243,18 +231,6 @@ async fn apply_saved(
     let plan = saved.plan_for_apply(a.safety.allow_oncall_gaps);
     log_plan(&plan, &roster);
     warn_not_signed(&plan, keys.as_ref(), printer);
-    printer.out(&report::render_plan_styled(
-        &plan,
-        &roster,
-        report::Paint::new(printer.color()),
-    ));
-    if let Some(f) = refusal(&plan, &cfg, a.safety) {
-        return Err(f);
-    }
-    if plan.is_empty() {
-        return Ok(no_changes(&client, &plan, &roster));
-    }
-    check_archive(&plan, &archive)?;
     let run = Run {
         client: &client,
         cfg: &cfg,
@@ -269,7 +245,32 @@ async fn apply_saved(
         key_owner: account.key_owner.as_ref().map(|u| &u.id),
         marker_keys: keys.as_ref(),
     };
-    confirm_and_execute(a.yes, &run).await
+    show_and_apply(a, &run).await
+}
+
+/// The end of both kinds of `apply`, once `run` holds the plan: prints the plan, refuses it
+/// when a safety cap is exceeded (`a.safety` the overrides), ends without a write when it
+/// is empty, checks the archive can take its deletions, then asks (unless `--yes`) and
+/// applies.
+///
+/// # Errors
+/// The safety refusal, an archive that cannot be written, or what
+/// [`confirm_and_execute`] returns.
+async fn show_and_apply(a: &ApplyArgs, run: &Run<'_>) -> Result<Ended, Failure> {
+    let printer = run.printer;
+    printer.out(&report::render_plan_styled(
+        run.plan,
+        run.roster,
+        report::Paint::new(printer.color()),
+    ));
+    if let Some(f) = refusal(run.plan, run.cfg, a.safety) {
+        return Err(f);
+    }
+    if run.plan.is_empty() {
+        return Ok(no_changes(run.client, run.plan, run.roster));
+    }
+    check_archive(run.plan, run.archive)?;
+    confirm_and_execute(a.yes, run).await
 }
 
 /// With marker keys, warns when the saved `plan` writes markers the current key did not
