@@ -1,4 +1,5 @@
 use super::*;
+use crate::email::Email;
 use crate::plan::{Action, ActionKind};
 
 fn user(id: &str, email: &str, title: &str) -> User {
