@@ -6,9 +6,9 @@
 
 use super::Failure;
 use super::common::{
-    Ended, check_archive, check_report, client_from, finish_report, load_archive, log_config,
-    log_plan, log_requests, log_roster, marker_keys, observe_and_plan_keyed, observe_for_saved,
-    prompt, read_yes, refusal, report_file, settings, today, warn_archive, write_report,
+    Ended, check_archive, check_report, client_from, finish_report, log_config, log_requests,
+    log_roster, marker_keys, plan_options, prompt, read_yes, refusal, report_file, settings,
+    warn_archive, write_report,
 };
 use super::live_report::{LiveReport, WRITE_EVERY};
 use super::stop::{self, Stops};
@@ -24,6 +24,7 @@ use crate::marker::{self, MarkerKeys, MarkerState, Verdict};
 use crate::notify;
 use crate::observe::{Access, Needs, ObserveError, auth_hint};
 use crate::pagerduty::Client;
+use crate::pipeline::{load_archive, log_plan, observe_and_plan_keyed, observe_for_saved, today};
 use crate::plan::{Plan, Step};
 use crate::printer::Printer;
 use crate::progress::Progress;
@@ -151,7 +152,7 @@ async fn apply_run(
             &bar,
             &s.api_url,
             as_of,
-            a.safety,
+            plan_options(a.safety),
             keys.as_ref(),
         ))
         .await?;
