@@ -6,11 +6,12 @@
 
 use super::Failure;
 use super::common::{
-    Ended, check_archive, check_report, client_from, finish_report, log_config, log_requests,
-    log_roster, marker_keys, plan_options, prompt, read_yes, refusal, report_file, settings,
-    warn_archive, write_report,
+    check_archive, client_from, log_config, log_requests, log_roster, marker_keys, plan_options,
+    refusal, settings, warn_archive,
 };
 use super::live_report::{LiveReport, WRITE_EVERY};
+use super::prompt::{prompt, read_yes};
+use super::report_file::{Ended, check_report, finish_report, report_file, write_report};
 use super::stop::{self, Stops};
 use crate::apply::lock::{self, ApplyLock};
 use crate::apply::{self, ApplyOptions, Halt, Outcome, OutcomeStatus, Stop};

@@ -1,7 +1,6 @@
 //! What several commands share: loading the configuration and the export, resolving the
-//! connection settings and building the client, the observe-and-plan loop, the safety
-//! refusal, the report-file lifecycle of `apply` and `demo`, the confirmation prompt and
-//! shell quoting.
+//! connection settings and the marker keys, building the client, the archive's warnings
+//! and checks, and the safety refusal.
 
 use super::Failure;
 use crate::archive::Archive;
@@ -10,7 +9,6 @@ use crate::config::{
     Config, Connection, ENV_API_KEY, ENV_API_URL, ENV_MARKER_KEY, ENV_MARKER_KEY_PREVIOUS,
     read_key_file,
 };
-use crate::exit::Exit;
 use crate::hr::{self, Roster};
 use crate::marker::MarkerKeys;
 use crate::pagerduty::Client;
@@ -18,9 +16,7 @@ use crate::pipeline::{PlanOptions, client_config};
 use crate::plan::safety::{self, Overrides};
 use crate::plan::{self, Plan, SafetyPolicy};
 use crate::printer::Printer;
-use crate::report::{self, file::ReportFile};
 use secrecy::ExposeSecret;
-use std::io::{BufRead, Write};
 use std::path::Path;
 
 /// The configuration at `config` and the export at `hr_path`, read with it (the
@@ -197,213 +193,4 @@ pub(super) fn refusal(p: &Plan, cfg: &Config, flags: SafetyFlags) -> Option<Fail
             format!("\n  - {}", problems.join("\n  - "))
         })
     })
-}
-
-/// `word` as one shell word: unchanged when it holds only characters no POSIX shell
-/// treats specially, otherwise in single quotes (a `'` inside becomes `'\''`).
-pub(super) fn shell_word(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_-./:=@%+,".contains(c));
-    if plain {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
-    }
-}
-
-/// Asks whether to apply a plan that sends `invitations` invitation emails, on the
-/// terminal, never on stdout, so that `apply > log` still shows the question: on stderr
-/// when it is a terminal, else on the controlling terminal `/dev/tty`
-/// ([`Printer::question_terminal`]; `apply > log 2>&1` at a terminal), else on stderr as
-/// the last resort. Returns the controlling terminal when the question went there: the
-/// answer is read from it ([`read_yes`]). When stdout is not a terminal, the question says
-/// where the plan went.
-pub(super) fn prompt(printer: &Printer, invitations: usize) -> Option<std::fs::File> {
-    let text = prompt_text(invitations, !printer.stdout_is_terminal());
-    if let Some(mut tty) = printer.question_terminal()
-        && tty
-            .write_all(text.as_bytes())
-            .and_then(|()| tty.flush())
-            .is_ok()
-    {
-        return Some(tty);
-    }
-    printer.ask(&text);
-    None
-}
-
-/// The confirmation question, in the manner of `terraform apply`; when the plan creates
-/// users it says how many invitation emails PagerDuty will send, since those cannot be
-/// taken back, and with `plan_elsewhere` that the plan went to a stdout that is not this
-/// terminal.
-fn prompt_text(invitations: usize, plan_elsewhere: bool) -> String {
-    let emails = report::invitations_sentence(invitations)
-        .map(|s| format!("  {s}\n"))
-        .unwrap_or_default();
-    let elsewhere = if plan_elsewhere {
-        " (the plan was written to stdout, which is not this terminal)"
-    } else {
-        ""
-    };
-    format!(
-        "\nDo you want to perform these actions?{elsewhere}\n{emails}  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
-    )
-}
-
-/// Reads one line from `tty` (the terminal [`prompt`] asked on) or else from stdin, and
-/// says whether it was `yes` (surrounding white space ignored). Blocks: call it off the
-/// async workers.
-///
-/// # Errors
-/// [`Failure::Usage`] when the answer cannot be read.
-pub(super) fn read_yes(tty: Option<std::fs::File>) -> Result<bool, Failure> {
-    let mut line = String::new();
-    match tty {
-        Some(tty) => std::io::BufReader::new(tty).read_line(&mut line),
-        None => std::io::stdin().lock().read_line(&mut line),
-    }
-    .map_err(|e| Failure::Usage(format!("cannot read the answer: {e}")))?;
-    Ok(line.trim() == "yes")
-}
-
-/// How a run that got to its end went: the exit code and the apply report to write.
-#[derive(Debug)]
-pub(super) struct Ended {
-    /// The exit code.
-    pub(super) exit: Exit,
-    /// The JSON apply report.
-    pub(super) report: serde_json::Value,
-}
-
-/// The `--report FILE` of `apply` or `demo`, in its `--report-format`.
-pub(super) fn report_file(path: Option<&Path>, format: cli::ReportFormat) -> Option<ReportFile> {
-    let format = match format {
-        cli::ReportFormat::Json => report::ReportFormat::Json,
-        cli::ReportFormat::Csv => report::ReportFormat::Csv,
-        cli::ReportFormat::Markdown => report::ReportFormat::Markdown,
-    };
-    path.map(|p| ReportFile::new(p).with_format(format))
-}
-
-/// Finds out, before the first write and without touching an existing report, whether the
-/// report can be written.
-///
-/// # Errors
-/// [`Failure::Usage`] (exit 64) when it cannot.
-pub(super) fn check_report(report: Option<&ReportFile>) -> Result<(), Failure> {
-    match report {
-        Some(r) => r.check().map_err(|e| {
-            Failure::Usage(format!("cannot write report {}: {e}", r.path().display()))
-        }),
-        None => Ok(()),
-    }
-}
-
-/// Replaces the report atomically with `report`.
-///
-/// # Errors
-/// [`Failure::Failed`] (exit 1) when it cannot be written.
-pub(super) fn write_report(
-    file: Option<&ReportFile>,
-    report: &serde_json::Value,
-) -> Result<(), Failure> {
-    match file {
-        Some(r) => r.write_report(report).map_err(|e| {
-            Failure::Failed(format!("cannot write report {}: {e}", r.path().display()))
-        }),
-        None => Ok(()),
-    }
-}
-
-/// Writes the report of a run that ended (its own report) or stopped (a report saying
-/// why, with the exit code), and passes the result on. A report that cannot be written
-/// after a stop is a warning: the stop's own error is the one that matters.
-///
-/// # Errors
-/// The stop's [`Failure`], or [`write_report`]'s.
-pub(super) fn finish_report(
-    file: Option<&ReportFile>,
-    result: Result<Ended, Failure>,
-    printer: &Printer,
-) -> Result<Exit, Failure> {
-    match result {
-        Ok(ended) => {
-            write_report(file, &ended.report)?;
-            Ok(ended.exit)
-        }
-        Err(f) => {
-            if let Some(r) = file.filter(|r| !r.unwritable()) {
-                let v = report::stopped_json(f.status(), f.exit().code(), Some(&f.to_string()));
-                if let Err(e) = r.write_report(&v) {
-                    printer.err(&format!(
-                        "Warning: cannot write report {}: {e}",
-                        r.path().display()
-                    ));
-                }
-            }
-            Err(f)
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shell_words_are_quoted_only_when_a_shell_would_split_or_expand_them() {
-        assert_eq!(shell_word("samples/config.toml"), "samples/config.toml");
-        assert_eq!(
-            shell_word("--api-url=http://127.0.0.1:8080"),
-            "--api-url=http://127.0.0.1:8080"
-        );
-        assert_eq!(shell_word("my plan.json"), "'my plan.json'");
-        assert_eq!(shell_word("$HOME"), "'$HOME'");
-        assert_eq!(shell_word("it's"), r"'it'\''s'");
-        assert_eq!(shell_word(""), "''");
-    }
-
-    #[test]
-    fn the_prompt_says_how_many_invitation_emails_pagerduty_will_send() {
-        let out = crate::printer::tests::Sink::default();
-        let err = crate::printer::tests::Sink::default();
-        let printer = Printer::to_writers(Box::new(out.clone()), Box::new(err.clone()), 0);
-        assert!(prompt(&printer, 3).is_none());
-        // On stderr, never stdout; a printer of writers is no terminal, so the question
-        // says where the plan went.
-        assert_eq!(out.text(), "");
-        assert_eq!(
-            err.text(),
-            "\nDo you want to perform these actions? (the plan was written to stdout, which is not this terminal)\n  PagerDuty will send 3 invitation emails (one per user created).\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
-        );
-        assert_eq!(
-            prompt_text(1, false),
-            "\nDo you want to perform these actions?\n  PagerDuty will send 1 invitation email (one per user created).\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
-        );
-        // Nothing to say when nobody is created.
-        let none = prompt_text(0, false);
-        assert!(!none.contains("invitation"), "{none}");
-    }
-
-    #[test]
-    fn a_stopped_run_replaces_the_report_with_why_and_keeps_its_exit_code() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("r.json");
-        std::fs::write(&path, "last night's").unwrap();
-        let file = ReportFile::new(&path);
-        let printer = Printer::to_writers(Box::new(std::io::sink()), Box::new(std::io::sink()), 0);
-        let result = finish_report(
-            Some(&file),
-            Err(Failure::Refused("a check tripped".into())),
-            &printer,
-        );
-        assert_eq!(result.unwrap_err().exit(), Exit::Refused);
-        let v: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        assert_eq!(v["status"], "refused");
-        assert_eq!(v["exit_code"], 3);
-        assert_eq!(v["error"], "refused before any write: a check tripped");
-    }
 }

@@ -3,7 +3,8 @@
 
 use super::Failure;
 use super::apply::{Run, execute};
-use super::common::{check_report, client_from, refusal, report_file, write_report};
+use super::common::{client_from, refusal};
+use super::report_file::{check_report, report_file, write_report};
 use crate::cli::{DemoArgs, SafetyFlags};
 use crate::config::{Config, Connection};
 use crate::exit::Exit;

@@ -11,7 +11,9 @@
 //! | `doctor` | `doctor`: checks of the key and the account against a configuration, GET requests only |
 //! | `stop` | what stops an `apply` early: SIGINT, SIGTERM, `--max-runtime` |
 //! | `live_report` | the `--report FILE` of an `apply` in progress, rewritten as actions end |
-//! | `common` | what several commands share: loading the inputs, the client, the safety flags as the planner's options ([`crate::pipeline::PlanOptions`]), the safety refusal, the report-file lifecycle, the confirmation prompt, shell quoting |
+//! | `prompt` | the confirmation question of `apply` and reading its answer |
+//! | `report_file` | the `--report FILE` of `apply` and `demo` over a run: checked, in progress, ended or stopped |
+//! | `common` | what several commands share: loading the inputs, the client, the safety flags as the planner's options ([`crate::pipeline::PlanOptions`]), the archive's checks, the safety refusal |
 //!
 //! A command reads its inputs, calls the library (config → hr → pagerduty → observe →
 //! plan → apply → report), prints through the [`Printer`] and returns an [`Exit`] or a
@@ -27,6 +29,8 @@ mod doctor;
 mod generate;
 mod live_report;
 mod plan;
+mod prompt;
+mod report_file;
 mod sandbox;
 mod stop;
 mod validate;

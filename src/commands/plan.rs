@@ -5,12 +5,13 @@
 use super::Failure;
 use super::common::{
     client_from, load, log_requests, marker_keys, plan_options, pretty, refusal, settings,
-    shell_word, warn_archive,
+    warn_archive,
 };
 use crate::cli::{Format, PlanArgs};
 use crate::exit::Exit;
 use crate::pipeline::{observe_and_plan_keyed, today};
 use crate::printer::Printer;
+use crate::quote::shell_word;
 use crate::report::{self, file::ReportFile};
 use crate::saved_plan::{SavedPlan, Sources, file_sha256};
 use std::path::Path;
