@@ -8,7 +8,7 @@
 //! employee ID and sees as a rehire not yet finished, so the reactivation builder sends what
 //! is still missing (the contact restore reads what exists first, so it is idempotent).
 
-use super::{active_marker, change, desired_labels, restorable, status_words, team_sources};
+use super::{active_marker, change, desired_labels, for_row, restorable, status_words};
 use crate::archive::ArchiveRecord;
 use crate::hr::Employee;
 use crate::marker::{self, Marker, Suspension};
@@ -124,7 +124,6 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
     reason.push_str(&teams.reason_suffix(&role));
     let new_teams = desired_labels(cx, &teams.desired);
     Action {
-        employee_id: Some(e.employee_id.clone()),
         reason,
         changes,
         teams: (!new_teams.is_empty()).then(|| TeamsChange {
@@ -132,9 +131,6 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
             new: new_teams,
         }),
         steps,
-        line: Some(e.line),
-        role_rule: Some(cx.rules.role_source(e)),
-        team_rules: team_sources(cx, e),
-        ..Action::new(ActionKind::Reactivate, e.email.clone(), e.name.clone())
+        ..for_row(cx, ActionKind::Reactivate, e)
     }
 }

@@ -4,8 +4,8 @@
 //! (fact F17), so the removals come first and the `PUT` last.
 
 use super::{
-    active_marker, change, change_role, desired_labels, diff_fields, labels, membership_steps,
-    ruled_teams, stakeholder_kept_off, team_sources,
+    active_marker, change, change_role, desired_labels, diff_fields, for_row, labels,
+    membership_steps, ruled_teams, stakeholder_kept_off,
 };
 use crate::email::Email;
 use crate::hr::Employee;
@@ -124,15 +124,12 @@ pub(in crate::plan) fn update(
         e.email.clone()
     };
     Some(Action {
-        employee_id: Some(e.employee_id.clone()),
         user_id: Some(u.id.clone()),
         reason,
         changes,
         teams,
         steps,
-        line: Some(e.line),
-        role_rule: Some(cx.rules.role_source(e)),
-        team_rules: team_sources(cx, e),
-        ..Action::new(ActionKind::Update, email, e.name.clone())
+        email,
+        ..for_row(cx, ActionKind::Update, e)
     })
 }
