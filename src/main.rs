@@ -56,7 +56,9 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("Error: cannot start the async runtime: {e}");
+            hr2pagerduty::printer::stderr_line(&format!(
+                "Error: cannot start the async runtime: {e}"
+            ));
             return Exit::Failure.into();
         }
     };

@@ -91,6 +91,16 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// Writes `line` and a newline to the process's stderr, ignoring write errors (a closed
+/// pipe included, where `eprintln!` would panic). For tasks that outlive the borrowed
+/// [`Printer`] of a command, such as the signal listener of `apply`, whose messages are
+/// about the process itself.
+pub fn stderr_line(line: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "{line}");
+    let _ = stderr.flush();
+}
+
 impl Printer {
     /// The process's stdout and stderr. `verbosity` is the `-v` count; progress bars are
     /// drawn only when `verbosity` is 0, `no_progress` is false and stderr is a terminal.

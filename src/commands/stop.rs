@@ -60,15 +60,17 @@ impl Stops {
                     seen += 1;
                     if seen > 1 {
                         // A second signal: exit at once, leaving the in-progress report.
-                        eprintln!("{} again: exiting at once", got.name());
+                        crate::printer::stderr_line(&format!("{} again: exiting at once", got.name()));
                         std::process::exit(i32::from(signal_exit(got).code()));
                     }
-                    eprintln!(
+                    // Halt first: the message is a courtesy, and writing it may fail (a
+                    // closed stderr pipe), which must never cost the stop.
+                    s.halt(Halt::Signal(got));
+                    crate::printer::stderr_line(&format!(
                         "{} received: no new action starts; actions in progress get {} to finish (send it again to exit at once)",
                         got.name(),
                         humantime::format_duration(grace)
-                    );
-                    s.halt(Halt::Signal(got));
+                    ));
                     let s = s.clone();
                     tokio::spawn(async move {
                         tokio::time::sleep(grace).await;

@@ -525,12 +525,13 @@ impl ApiError {
     }
 
     /// True when a listing could not be proven complete (the application exits 3 before
-    /// any write): [`ApiError::IncompleteListing`], and also a `GET` refused with PagerDuty's
-    /// offset-ceiling answer (400, code 2002 "Arguments Caused Error", facts F10 and §4.5),
-    /// whatever its offset, should one reach the caller without the paginator (which turns
-    /// it into [`IncompleteReason::CeilingAnswer`]).
+    /// any write): [`ApiError::IncompleteListing`]. Every listing's pages go through the
+    /// paginator, which turns PagerDuty's offset-ceiling answer (400, code 2002 "Arguments
+    /// Caused Error", facts F10 and §4.5), whatever its offset, into
+    /// [`IncompleteReason::CeilingAnswer`]; the same answer to a read that is not a listing
+    /// page (`GET /users/me`, say) is a plain HTTP failure, not a listing problem.
     pub fn is_incomplete_listing(&self) -> bool {
-        matches!(self, ApiError::IncompleteListing { .. }) || self.is_ceiling_answer()
+        matches!(self, ApiError::IncompleteListing { .. })
     }
 
     /// True for a `GET` answered 400 with code 2002 "Arguments Caused Error": PagerDuty's

@@ -209,6 +209,32 @@ fn sigint_before_the_first_write_changes_nothing() {
     assert!(sim.writes().is_empty());
 }
 
+/// A scheduler that closed the job's stderr (a log pipe whose reader died) must not cost
+/// the stop: the signal halts the run even though its message cannot be written.
+#[test]
+fn sigint_with_stderr_closed_still_stops_the_run() {
+    let sim = Sim::start(demo_seed());
+    sim.inject(Fault::new("GET", "/users", FaultKind::Delay { ms: 5000 }));
+    let dir = tempfile::tempdir().unwrap();
+    let config = sequential_config(dir.path());
+    let report = dir.path().join("r.json");
+    let mut child = spawn(&sim, &apply_args(&config, &demo_hr(), &report, &[]));
+    // Close the read end of the child's stderr: every write to it now fails (EPIPE).
+    drop(child.stderr.take());
+    sim.wait_in_flight("the listing", |r| r.method == "GET" && r.path == "/users");
+    signal(&child, "INT");
+    let started = Instant::now();
+    let status = child.wait().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(read_json(&report)["status"], "interrupted");
+    assert!(sim.writes().is_empty(), "{:?}", sim.writes());
+}
+
 #[test]
 fn a_second_signal_exits_at_once_and_leaves_the_report_in_progress() {
     let sim = Sim::start(demo_seed());

@@ -44,7 +44,7 @@ fn ceiling_reason_says_what_was_not_sent() {
 }
 
 #[test]
-fn the_ceiling_answer_on_a_get_counts_as_an_incomplete_listing() {
+fn the_ceiling_answer_is_recognised_and_only_the_paginators_verdict_is_an_incomplete_listing() {
     let answer = |method: Method, code: i64| ApiError::Status {
         method,
         path: "/users".into(),
@@ -58,9 +58,11 @@ fn the_ceiling_answer_on_a_get_counts_as_an_incomplete_listing() {
         elapsed: Duration::ZERO,
         stop: StopReason::NotRetryable,
     };
-    assert!(answer(Method::GET, 2002).is_incomplete_listing());
-    assert!(!answer(Method::GET, 2001).is_incomplete_listing());
-    assert!(!answer(Method::POST, 2002).is_incomplete_listing());
+    assert!(answer(Method::GET, 2002).is_ceiling_answer());
+    assert!(!answer(Method::GET, 2001).is_ceiling_answer());
+    assert!(!answer(Method::POST, 2002).is_ceiling_answer());
+    // Outside a listing's pages (the paginator converts those), it is a plain HTTP error.
+    assert!(!answer(Method::GET, 2002).is_incomplete_listing());
     let users = ApiError::IncompleteListing {
         what: "users".into(),
         reason: IncompleteReason::CeilingAnswer {
