@@ -445,10 +445,10 @@ pub struct TeamRule {
 }
 
 /// The list of the `[safety]` caps the planner checks, written once: each as its doc, then
-/// `field: type = default`. It calls macro `$then` with the list, so that the resolved
-/// [`SafetyCaps`] (fields and defaults) and the copy from the schema
-/// (`validate::safety`) are both made from it; the planner reads the caps as
-/// `plan::SafetyPolicy`, this same struct.
+/// `field: type = default`. It calls macro `$then` with the list, so that the schema's
+/// `SafetyTable` (keys and defaults), the resolved [`SafetyCaps`] (fields and defaults)
+/// and the copy from one to the other (`validate::safety`) are all made from it; the
+/// planner reads the caps as `plan::SafetyPolicy`, this same struct.
 macro_rules! safety_caps {
     ($then:ident) => {
         $then! {
