@@ -151,16 +151,21 @@ pub enum Command {
 
 const COMPLETIONS_EXAMPLES: &str = "\
 Examples:
+  mkdir -p ~/.local/share/bash-completion/completions
   hr2pagerduty completions bash > ~/.local/share/bash-completion/completions/hr2pagerduty
-  hr2pagerduty completions zsh > \"${fpath[1]}/_hr2pagerduty\"
+  mkdir -p ~/.zfunc
+  hr2pagerduty completions zsh > ~/.zfunc/_hr2pagerduty
+      With fpath=(~/.zfunc $fpath) before compinit in ~/.zshrc.
+  mkdir -p ~/.config/fish/completions
   hr2pagerduty completions fish > ~/.config/fish/completions/hr2pagerduty.fish";
 
 const MAN_EXAMPLES: &str = "\
 Examples:
   hr2pagerduty man | man -l -
       Read the manual page now.
-  hr2pagerduty man > /usr/local/share/man/man1/hr2pagerduty.1
-  hr2pagerduty man plan > /usr/local/share/man/man1/hr2pagerduty-plan.1
+  sudo install -d /usr/local/share/man/man1
+  hr2pagerduty man | sudo tee /usr/local/share/man/man1/hr2pagerduty.1 >/dev/null
+  hr2pagerduty man plan | sudo tee /usr/local/share/man/man1/hr2pagerduty-plan.1 >/dev/null
       Install the pages of hr2pagerduty and of its plan command.";
 
 /// Lines of the `Environment:` block of each command's help, one per variable, so that

@@ -227,8 +227,15 @@ fn request_failed(
     let hint = connection_hint(e, api_url);
     let fix = match e {
         _ if hint.is_some() => hint.unwrap_or_default(),
+        // The menu paths as PagerDuty's "API Access Keys" page gives them
+        // (https://support.pagerduty.com/docs/api-access-keys, "Generate a General Access
+        // REST API Key": admins and the account owner; "Integrations > Developer Tools > API
+        // Access Keys", "Create New API Key", "Read-only API Key" optional), and for a
+        // user's own key its older "Generating API Keys" page
+        // (https://support.pagerduty.com/docs/generating-api-keys: with Advanced
+        // Permissions, "on the User Settings tab of their user profile").
         ApiError::Status { status: 401, .. } => format!(
-            "check {ENV_API_KEY} (or the --api-key-file): PagerDuty at {api_url} rejected it; an admin or the account owner creates a full-access REST API key in PagerDuty's web app under Integrations > API Access Keys (a user's own token: My Profile > User Settings > Create API User Token)"
+            "check {ENV_API_KEY} (or the --api-key-file): PagerDuty at {api_url} rejected it; an admin or the account owner creates a general access REST API key in PagerDuty's web app under Integrations > Developer Tools > API Access Keys > Create New API Key, leaving Read-only API Key unchecked (on an account with Advanced Permissions, a user's own key is made on the User Settings tab of their profile)"
         ),
         ApiError::Status { status: 403, .. } => format!(
             "check that {ENV_API_KEY} may read users, teams, abilities and licences of the account at {api_url}"

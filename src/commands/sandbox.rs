@@ -16,8 +16,8 @@ use crate::sim;
 /// [`Failure::Usage`] for an unreadable seed, [`Failure::Failed`] when the port cannot be
 /// bound.
 pub(super) async fn run(a: SandboxArgs, printer: &Printer) -> Result<Exit, Failure> {
-    let mut seed = sim::Seed::from_file(&a.seed)
-        .map_err(|e| Failure::Usage(format!("seed {}: {e}", a.seed.display())))?;
+    // The error names the file and what is wrong (`Seed::from_file`): reported as it is.
+    let mut seed = sim::Seed::from_file(&a.seed).map_err(|e| Failure::Usage(e.to_string()))?;
     override_faults(&mut seed, &a.faults);
     seed.random_faults
         .validate()

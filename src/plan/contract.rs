@@ -275,6 +275,46 @@ pub struct Action {
     /// (`--rekey-employee-ids`), counted by `[safety] max_rekeys`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rekeyed_from: Option<EmployeeId>,
+    /// With marker keys: how the readable marker the user carried when the plan was made
+    /// checked against them (README.md § Marker integrity), so that the old side of a
+    /// description change says whether its signature held. `None` without keys, for a
+    /// user with no readable marker, for a create, and in saved plans made before it
+    /// existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marker_signature: Option<MarkerTrust>,
+}
+
+/// How a user's readable marker checked against the run's marker keys
+/// ([`crate::marker::MarkerKeys::check`], then the planner's trust rule for unsigned
+/// markers, README.md § Marker integrity). Shown as `marker_signature` in the JSON plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MarkerTrust {
+    /// Its `sig` verifies with `PAGERDUTY_MARKER_KEY`: trusted.
+    Valid,
+    /// Its `sig` verifies with `PAGERDUTY_MARKER_KEY_PREVIOUS`: trusted, signed again.
+    PreviousKey,
+    /// No `sig`, and trusted (its HR row has the user's email): signed by this run.
+    Unsigned,
+    /// No `sig`, and not trusted (no HR row confirms it): ignored, matched by email only.
+    UnsignedNotTrusted,
+    /// A `sig` that no key verifies (edited, forged, or signed with a key this run does
+    /// not hold): ignored, matched by email only.
+    Invalid,
+}
+
+impl MarkerTrust {
+    /// In words, for the text plan: `signature valid`, `signed with the previous key`,
+    /// `unsigned`, `unsigned, not trusted: ignored`, `signature invalid: ignored`.
+    pub fn words(self) -> &'static str {
+        match self {
+            MarkerTrust::Valid => "signature valid",
+            MarkerTrust::PreviousKey => "signed with the previous key",
+            MarkerTrust::Unsigned => "unsigned",
+            MarkerTrust::UnsignedNotTrusted => "unsigned, not trusted: ignored",
+            MarkerTrust::Invalid => "signature invalid: ignored",
+        }
+    }
 }
 
 /// An existing PagerDuty user that a planned create would probably duplicate.
@@ -328,8 +368,9 @@ pub struct LicenseLabel {
 impl Action {
     /// An action of `kind` giving its user `email` and display `name`, with every other
     /// field empty (no employee, user, reason, change, step, guard, line, rule, on-call
-    /// facts, block, hand-off, probable duplicate or re-key): the builders and tests state
-    /// only what differs, with `Action { field, ..Action::new(kind, email, name) }`.
+    /// facts, block, hand-off, probable duplicate, re-key or marker signature): the
+    /// builders and tests state only what differs, with
+    /// `Action { field, ..Action::new(kind, email, name) }`.
     pub fn new(kind: ActionKind, email: Email, name: String) -> Action {
         Action {
             kind,
@@ -350,6 +391,7 @@ impl Action {
             waits_for: None,
             probable_duplicate: None,
             rekeyed_from: None,
+            marker_signature: None,
         }
     }
 

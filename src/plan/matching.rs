@@ -14,11 +14,13 @@
 //! an unsigned offboarding record is trusted while no HR row has the user's email. A marker
 //! that is not trusted is handled as an unreadable one (noted, matched by email only, its
 //! claimed employee ID still blocks a duplicate create). A trusted marker that is unsigned
-//! or signed with the previous key is to be signed again ([`Index::resign`]).
+//! or signed with the previous key is to be signed again ([`Index::resign`]). How each
+//! readable marker checked is kept ([`Index::checked`]) so that the plan shows the verdict
+//! it acted on ([`super::Action::marker_signature`]).
 
 use super::dated::{self, Standing};
 use super::skip::SkipCause;
-use super::{Inputs, MarkerSignatures};
+use super::{Inputs, MarkerSignatures, MarkerTrust};
 use crate::email::Email;
 use crate::hr::Employee;
 use crate::ids::{EmployeeId, UserId};
@@ -82,6 +84,9 @@ pub(super) struct Index<'a> {
     resign: BTreeMap<UserId, Resign>,
     /// With marker keys: how the signed markers verified.
     signatures: Option<MarkerSignatures>,
+    /// By slot, with marker keys: how the user's readable marker checked (`None` without
+    /// keys or a readable marker).
+    checked: Vec<Option<MarkerTrust>>,
 }
 
 /// What matching found for one employee.
@@ -120,18 +125,29 @@ impl<'a> Index<'a> {
             notes: Vec::new(),
             resign: BTreeMap::new(),
             signatures: inp.marker_keys.map(|_| MarkerSignatures::default()),
+            checked: Vec::with_capacity(users.len()),
         };
         let trust = inp.marker_keys.map(|keys| Trust::new(inp, keys));
         for u in users {
             let mut p = marker::parse(u.description.as_deref());
+            let mut checked = None;
             if let (Some(trust), MarkerState::Valid(m)) = (&trust, &p.marker) {
-                if let (Some(count), Some(sig)) = (&mut ix.signatures, p.sig.as_deref()) {
+                let verdict = trust.keys.check(m, p.sig.as_deref());
+                if let (Some(count), Some(_)) = (&mut ix.signatures, &p.sig) {
                     count.signed += 1;
-                    if trust.keys.check(m, Some(sig)) != Verdict::Failed {
+                    if verdict != Verdict::Failed {
                         count.verified += 1;
                     }
                 }
-                match trust.check(u, m, p.sig.as_deref()) {
+                let decided = trust.check(u, m, verdict);
+                checked = Some(match (verdict, &decided) {
+                    (Verdict::Current, _) => MarkerTrust::Valid,
+                    (Verdict::Previous, _) => MarkerTrust::PreviousKey,
+                    (Verdict::Failed, _) => MarkerTrust::Invalid,
+                    (Verdict::Unsigned, Ok(_)) => MarkerTrust::Unsigned,
+                    (Verdict::Unsigned, Err(_)) => MarkerTrust::UnsignedNotTrusted,
+                });
+                match decided {
                     Ok(None) => {}
                     Ok(Some(why)) => {
                         ix.resign.insert(u.id.clone(), why);
@@ -139,6 +155,7 @@ impl<'a> Index<'a> {
                     Err(why) => p.marker = MarkerState::Invalid(why),
                 }
             }
+            ix.checked.push(checked);
             match &p.marker {
                 MarkerState::Valid(m) => {
                     if let Some(eid) = &m.employee_id {
@@ -171,6 +188,7 @@ impl<'a> Index<'a> {
             for (at, &slot) in slots.iter().enumerate() {
                 if slot != at {
                     ix.parsed[slot] = ix.parsed[at].clone();
+                    ix.checked[slot] = ix.checked[at];
                 }
             }
         }
@@ -223,6 +241,11 @@ impl<'a> Index<'a> {
                 .expect("the planner only handles users of the listing")
         };
         self.shared_ids.as_ref().map_or(at, |slots| slots[at])
+    }
+
+    /// With marker keys, how `u`'s readable marker checked against them.
+    pub(super) fn checked(&self, u: &User) -> Option<MarkerTrust> {
+        self.checked[self.slot(u)]
     }
 
     /// The human text of `u`'s description (everything but the marker line).
@@ -376,11 +399,11 @@ impl<'a> Trust<'a> {
         }
     }
 
-    /// Whether `u`'s readable marker `m` (with tag `sig`) is trusted: `Ok` with what
-    /// signing it again needs, or `Err` with why not (for the note).
-    fn check(&self, u: &User, m: &Marker, sig: Option<&str>) -> Result<Option<Resign>, String> {
+    /// Whether `u`'s readable marker `m`, whose tag checked as `verdict`, is trusted: `Ok`
+    /// with what signing it again needs, or `Err` with why not (for the note).
+    fn check(&self, u: &User, m: &Marker, verdict: Verdict) -> Result<Option<Resign>, String> {
         let email = Email::normalise(&u.email);
-        match self.keys.check(m, sig) {
+        match verdict {
             Verdict::Current => Ok(None),
             Verdict::Previous => Ok(Some(Resign::Previous)),
             Verdict::Failed => Err(format!(

@@ -98,8 +98,8 @@ mod skip;
 
 pub use contract::{
     Action, ActionKind, Change, DateConflict, Field, Guard, LicenseLabel, LicenseShortfall,
-    MarkerSignatures, Pending, Plan, Population, ProbableDuplicate, RoleSource, Step, TeamSource,
-    TeamsChange,
+    MarkerSignatures, MarkerTrust, Pending, Plan, Population, ProbableDuplicate, RoleSource, Step,
+    TeamSource, TeamsChange,
 };
 pub use policy::{Policy, SafetyPolicy};
 pub use preconditions::check_rules_offline;
@@ -305,6 +305,9 @@ impl Tally {
             (a.email.as_deref(), a.pagerduty_user_id.as_deref())
                 .cmp(&(b.email.as_deref(), b.pagerduty_user_id.as_deref()))
         });
+        if inp.marker_keys.is_some() {
+            mark_signatures(&mut out.actions, inp.users, index);
+        }
         out.pending
             .sort_by(|a, b| (a.on, a.email.as_str()).cmp(&(b.on, b.email.as_str())));
         out.conflicts.sort_by_key(|c| c.line);
@@ -313,6 +316,27 @@ impl Tally {
         out.needs_oncall = std::mem::take(&mut cx.needs_oncall);
         out.notes.append(&mut cx.notes);
         out
+    }
+}
+
+/// Records on each action how its user's marker checked against the marker keys
+/// ([`Action::marker_signature`]), so that the plan shows the verdict the planner acted on
+/// (nothing without keys). One pass over the listing, looking up only the actions' users.
+fn mark_signatures(actions: &mut [Action], users: &[User], index: &Index<'_>) {
+    let by_user: foldhash::HashMap<&str, usize> = actions
+        .iter()
+        .enumerate()
+        .filter_map(|(at, a)| a.user_id.as_deref().map(|id| (id, at)))
+        .collect();
+    if by_user.is_empty() {
+        return;
+    }
+    let found: Vec<(usize, MarkerTrust)> = users
+        .iter()
+        .filter_map(|u| Some((*by_user.get(u.id.as_str())?, index.checked(u)?)))
+        .collect();
+    for (at, verdict) in found {
+        actions[at].marker_signature = Some(verdict);
     }
 }
 

@@ -70,6 +70,10 @@ pub(super) fn action_json(a: &Action) -> serde_json::Map<String, Value> {
     if let Some(old) = &a.rekeyed_from {
         m.insert("rekeyed_from".into(), json!(old));
     }
+    // Only with marker keys, for a user that carried a readable marker.
+    if let Some(t) = a.marker_signature {
+        m.insert("marker_signature".into(), json!(t));
+    }
     if a.kind.is_oncall_checked() {
         m.insert("oncall".into(), json!(a.oncall));
         m.insert(
@@ -118,7 +122,9 @@ pub(super) fn skipped_json(plan: &Plan, roster: &Roster) -> Vec<Value> {
 /// re-created from the archive, `previous_pagerduty_user_id`; a deactivation or deletion
 /// carries `oncall` {escalation_policies: [{id, name}], schedules: [{id, name}], incidents:
 /// [{id, title}]} or null, and `blocked`: null or why it is not attempted, in words; an
-/// action that re-keys a marker carries `rekeyed_from`, the old employee ID), `skipped[]`,
+/// action that re-keys a marker carries `rekeyed_from`, the old employee ID; with marker
+/// keys, an action whose user carried a readable marker carries `marker_signature`, how it
+/// checked: [`crate::plan::MarkerTrust`] in snake case), `skipped[]`,
 /// `notes[]`, `pending[]` (changes that come due later: `employee_id`, `email`, `action`
 /// create, reactivate or deactivate, `on` `YYYY-MM-DD`), `conflicts[]` (past termination
 /// dates on rows the status calls active: `employee_id`, `email`, `hr_line`, `status`,

@@ -7,7 +7,9 @@ use super::style::Paint;
 use super::symbol;
 use crate::hr::Roster;
 use crate::marker::{self, MarkerState};
-use crate::plan::{Action, ActionKind, Change, DateConflict, Field, Pending, Plan, SkipSide};
+use crate::plan::{
+    Action, ActionKind, Change, DateConflict, Field, MarkerTrust, Pending, Plan, SkipSide,
+};
 use std::fmt::Write as _;
 
 fn verb(a: &Action) -> String {
@@ -32,11 +34,22 @@ fn quoted(v: &Option<String>) -> String {
     }
 }
 
+/// What the text plan says about a description's signature.
+#[derive(Clone, Copy)]
+enum Sig {
+    /// The user's description as the plan found it, with how its marker checked against
+    /// the marker keys (`None`: no keys, so a `sig` was not checked).
+    Found(Option<MarkerTrust>),
+    /// A description the plan writes: signed with the current key when it has a `sig`.
+    Written,
+}
+
 /// A short account of a description for the text plan: the marker's meaning rather than
-/// its JSON, plus whether human text is kept.
-fn describe_description(d: &Option<String>) -> String {
+/// its JSON, whether its signature held, and whether human text is kept.
+fn describe_description(d: &Option<String>, sig: Sig) -> String {
     let Some(d) = d else { return "null".into() };
     let p = marker::parse(Some(d));
+    let readable = matches!(p.marker, MarkerState::Valid(_));
     let mut s = match p.marker {
         MarkerState::Absent => "no marker".to_string(),
         MarkerState::Invalid(_) => "unreadable marker".to_string(),
@@ -58,8 +71,16 @@ fn describe_description(d: &Option<String>) -> String {
             ),
         },
     };
-    if p.sig.is_some() {
-        s.push_str(", signed");
+    if readable {
+        match (sig, p.sig.is_some()) {
+            (Sig::Found(Some(t)), _) => {
+                s.push_str(", ");
+                s.push_str(t.words());
+            }
+            (Sig::Found(None), true) => s.push_str(", signed, not checked"),
+            (Sig::Written, true) => s.push_str(", signed"),
+            (_, false) => {}
+        }
     }
     if !p.human.is_empty() {
         s.push_str(" + bio kept");
@@ -87,10 +108,13 @@ impl Shape {
     }
 }
 
-fn change_line(out: &mut String, c: &Change, width: usize, shape: Shape, paint: Paint) {
+fn change_line(out: &mut String, a: &Action, c: &Change, width: usize, shape: Shape, paint: Paint) {
     let name = c.field.as_str();
     let (old, new) = if c.field == Field::Description {
-        (describe_description(&c.old), describe_description(&c.new))
+        (
+            describe_description(&c.old, Sig::Found(a.marker_signature)),
+            describe_description(&c.new, Sig::Written),
+        )
     } else {
         (quoted(&c.old), quoted(&c.new))
     };
@@ -232,7 +256,7 @@ fn action_text(a: &Action, paint: Paint) -> String {
         _ => Shape::Changed,
     };
     for c in &a.changes {
-        change_line(&mut out, c, width, shape, paint);
+        change_line(&mut out, a, c, width, shape, paint);
     }
     if let Some(t) = &a.teams {
         let mark = shape.mark(paint);

@@ -180,6 +180,60 @@ fn json_plan_has_the_documented_shape() {
     assert_eq!(v["skipped"][1]["pagerduty_user_id"], "POWN");
 }
 
+/// The old side of a description change says how the planner judged its marker's
+/// signature, not merely that it has a `sig`: a tag that failed the check reads
+/// "signature invalid", in the text and the JSON plan alike.
+#[test]
+fn a_description_change_shows_how_the_old_markers_signature_checked() {
+    use crate::plan::MarkerTrust;
+    let old = r#"hr2pagerduty:v1 {"employee_id":"1001","sig":"00112233445566778899aabbccddeeff"}"#;
+    let new = r#"hr2pagerduty:v1 {"employee_id":"1001","sig":"ffeeddccbbaa99887766554433221100"}"#;
+    let with = |verdict| {
+        let mut a = action(
+            ActionKind::Update,
+            "ada@example.com",
+            Some("PADA"),
+            vec![c(Field::Description, Some(old), Some(new))],
+            None,
+        );
+        a.marker_signature = verdict;
+        a
+    };
+    let line = |a: &Action| {
+        render_action(a)
+            .lines()
+            .find(|l| l.contains("description"))
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    let invalid = with(Some(MarkerTrust::Invalid));
+    assert_eq!(
+        line(&invalid),
+        "~ description = [marker: employee 1001, signature invalid: ignored] → [marker: employee 1001, signed]"
+    );
+    assert_eq!(
+        line(&with(Some(MarkerTrust::Valid))),
+        "~ description = [marker: employee 1001, signature valid] → [marker: employee 1001, signed]"
+    );
+    assert!(
+        line(&with(Some(MarkerTrust::PreviousKey)))
+            .starts_with("~ description = [marker: employee 1001, signed with the previous key] →")
+    );
+    // Without marker keys the tag was never checked, and the plan says so.
+    assert!(
+        line(&with(None))
+            .starts_with("~ description = [marker: employee 1001, signed, not checked] →")
+    );
+    let plan = Plan {
+        actions: vec![invalid, with(None)],
+        ..Plan::default()
+    };
+    let v = plan_json(&plan, &Roster::default());
+    assert_eq!(v["actions"][0]["marker_signature"], "invalid");
+    assert!(v["actions"][1].get("marker_signature").is_none());
+}
+
 /// A plan with nothing to do today: a future hire, a scheduled termination and a past
 /// termination date kept by the status.
 fn dated_sample() -> Plan {

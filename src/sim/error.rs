@@ -31,6 +31,16 @@ pub enum SimError {
     /// separated by "; ".
     #[error("invalid seed: {0}")]
     Seed(String),
+    /// A seed file that was read but is not a valid seed ([`super::Seed::from_file`]): the
+    /// one message that names the file, then what is wrong as [`SimError::Seed`] words it.
+    #[error("invalid seed file {}: {problem}", path.display())]
+    SeedFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong: malformed JSON (with line and column), an unknown field, or each
+        /// broken rule, separated by "; ".
+        problem: String,
+    },
     /// The seed file could not be read.
     #[error("cannot read seed file {}: {message}", path.display())]
     Io {

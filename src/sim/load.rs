@@ -22,18 +22,22 @@ impl Seed {
         Ok(seed)
     }
 
-    /// Reads, parses and validates a seed file.
+    /// Reads, parses and validates a seed file. Its errors are the only place the file's
+    /// name enters a seed message, so a caller reports them as they are.
     ///
     /// # Errors
-    /// [`SimError::Io`] when the file cannot be read; otherwise as [`Seed::from_json`], with
-    /// the path added to the message.
+    /// [`SimError::Io`] when the file cannot be read; [`SimError::SeedFile`] (the file,
+    /// then what [`Seed::from_json`] found) when it is not a valid seed.
     pub fn from_file(path: &Path) -> Result<Seed, SimError> {
         let text = std::fs::read_to_string(path).map_err(|e| SimError::Io {
             path: path.to_path_buf(),
             message: e.to_string(),
         })?;
         Seed::from_json(&text).map_err(|e| match e {
-            SimError::Seed(m) => SimError::Seed(format!("{}: {m}", path.display())),
+            SimError::Seed(problem) => SimError::SeedFile {
+                path: path.to_path_buf(),
+                problem,
+            },
             other => other,
         })
     }
@@ -192,7 +196,14 @@ mod tests {
         let path = dir.path().join("seed.json");
         std::fs::write(&path, r#"{"users":[{"name":"","email":"x@y.io"}]}"#).unwrap();
         let e = Seed::from_file(&path).unwrap_err();
-        assert!(e.to_string().contains("seed.json"), "{e}");
+        // The file once, then what is wrong.
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "invalid seed file {}: users[0] (x@y.io): Name can't be blank",
+                path.display()
+            )
+        );
         let e = Seed::from_file(&dir.path().join("missing.json")).unwrap_err();
         assert!(matches!(e, SimError::Io { .. }));
     }

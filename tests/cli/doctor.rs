@@ -120,7 +120,7 @@ fn a_rejected_key_fails_and_skips_the_checks_that_need_it() {
         "fail    API key",
         "401",
         "What to do: check PAGERDUTY_API_KEY",
-        "Integrations > API Access Keys",
+        "Integrations > Developer Tools > API Access Keys > Create New API Key",
     ]);
     // The API URL is no place to create a key.
     assert!(

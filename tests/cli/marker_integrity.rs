@@ -152,6 +152,54 @@ fn a_marker_tampered_with_in_pagerduty_is_caught() {
     assert_eq!(sim.user("person1001@example.com").description, Some(forged));
 }
 
+/// A marker whose tag no longer verifies is shown as what the planner took it for: the
+/// plan's old side says "signature invalid: ignored" (not "signed"), in the text and the
+/// JSON plan (`marker_signature`), while the rewritten marker is signed.
+#[test]
+fn a_marker_whose_signature_fails_is_shown_as_invalid_in_the_plan() {
+    let people = workforce(1000, 2);
+    let ws = Workspace::new(&safety_config(), &csv(&people));
+    let sim = Sim::start(base_seed());
+    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY)).expect_code(0);
+    let u = sim.user("person1000@example.com");
+    let signed = u.description.clone().unwrap();
+    // One digit of the tag changed; everything else (employee 1000) is as written.
+    let at = signed.rfind(r#"""#).unwrap() - 1;
+    let digit = if &signed[at..at + 1] == "0" { "1" } else { "0" };
+    let edited = format!("{}{digit}{}", &signed[..at], &signed[at + 1..]);
+    sim.put_user(u.id.as_str(), json!({ "description": edited }));
+    assert_eq!(verdict(&sim, "person1000@example.com"), Verdict::Failed);
+
+    let text = keyed(&sim, &ws, "plan", &[], Some(MARKER_KEY));
+    text.expect_code(0).expect_stdout(&[
+        "ownership marker ignored: its signature does not verify",
+        "description = [marker: employee 1000, signature invalid: ignored] → [marker: employee 1000, signed]",
+    ]);
+    let v = json_of(&keyed(
+        &sim,
+        &ws,
+        "plan",
+        &["--format", "json"],
+        Some(MARKER_KEY),
+    ));
+    let actions = v["actions"].as_array().unwrap();
+    assert_eq!(actions.len(), 1, "{v}");
+    assert_eq!(actions[0]["pagerduty_user_id"], u.id.as_str(), "{v}");
+    assert_eq!(actions[0]["marker_signature"], "invalid", "{v}");
+    // Applied, the marker is signed again and the next plan is empty.
+    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY)).expect_code(0);
+    assert_eq!(verdict(&sim, "person1000@example.com"), Verdict::Current);
+    keyed(
+        &sim,
+        &ws,
+        "plan",
+        &["--detailed-exitcode"],
+        Some(MARKER_KEY),
+    )
+    .expect_code(0)
+    .expect_stdout(&["No changes."]);
+}
+
 #[test]
 fn markers_written_before_the_key_are_signed_once_and_then_converge() {
     let people = workforce(1000, 5);

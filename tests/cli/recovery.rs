@@ -763,3 +763,93 @@ fn the_duplicate_checks_see_a_second_user_carrying_one_employees_marker() {
     let why = panic_message(|| converges(&sim));
     assert!(!why.is_empty());
 }
+
+/// Issue 9, end to end: a create whose `POST` PagerDuty refuses because the email was taken
+/// after the listing (here by a user made by hand, with no marker, while the run's first
+/// write is held in flight) adopts that user, and the JSON report marks it `"adopted":
+/// true` (no invitation counted for it); the creates that made their users say
+/// `"adopted": false`. A create whose answer was lost (commit-then-fail) finds the user its
+/// own request made: that one is created and invited, not adopted (the test above), so a
+/// refused `POST` is how `adopted` is reached through the binary.
+#[test]
+fn a_create_that_finds_its_email_taken_adopts_the_user_and_the_report_says_adopted() {
+    let sim = Sim::start(demo_seed());
+    // Deactivations run before creates: the first one's marker write is held 1.5 s, while
+    // the new hire's address gets a user.
+    sim.inject(Fault::new("PUT", "/users/*", FaultKind::Delay { ms: 1500 }));
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let mut args = inputs("apply", &demo_config(), &repo("samples/demo/hr.csv"));
+    args.extend([
+        "--yes".into(),
+        "--report".into(),
+        report.display().to_string(),
+    ]);
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"))
+        .env_remove("STATE_DIRECTORY")
+        .args(&args)
+        .env("PAGERDUTY_API_URL", sim.url())
+        .env("PAGERDUTY_API_KEY", KEY)
+        .env("XDG_STATE_HOME", state_home())
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    sim.wait_in_flight("the first deactivation", |r| r.method == "PUT");
+    assert!(
+        !sim.requests().iter().any(|r| r.method == "POST"),
+        "no create has started"
+    );
+    let taken = "john.backus@example.com";
+    // Made by an admin in the web app, as another tool would (the demo's `From` user).
+    let url = format!("{}/users", sim.url());
+    let status = sim.block_on(async move {
+        reqwest::Client::new()
+            .post(url)
+            .header("Authorization", format!("Token token={KEY}"))
+            .header("Accept", "application/vnd.pagerduty+json;version=2")
+            .header("From", "provisioning-bot@example.com")
+            .json(&json!({"user": {"type": "user", "name": "Made By Hand", "email": taken}}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    });
+    assert_eq!(status, 201);
+    let by_hand = sim.user(taken).id;
+    let run = Run::from_output(child.wait_with_output().unwrap());
+    run.expect_code(0);
+    let r = read_json(&report);
+    let adopted = outcome(&r, taken);
+    assert_eq!(
+        (&adopted["action"], &adopted["outcome"], &adopted["adopted"]),
+        (&json!("create"), &json!("applied"), &json!(true)),
+        "{adopted:#}"
+    );
+    assert_eq!(
+        adopted["pagerduty_user_id"],
+        by_hand.as_str(),
+        "{adopted:#}"
+    );
+    for e in ["frances.allen@example.com", "margaret.hamilton@example.com"] {
+        let a = outcome(&r, e);
+        assert_eq!(
+            (&a["outcome"], &a["adopted"]),
+            (&json!("applied"), &json!(false)),
+            "{a:#}"
+        );
+    }
+    assert_eq!(r["summary"]["created"], 3, "{:#}", r["summary"]);
+    assert_eq!(r["summary"]["invitations"], 2, "{:#}", r["summary"]);
+    // One person, one user: the hand-made user now carries John's marker.
+    assert_eq!(count_users(&sim, taken), 1);
+    assert_eq!(sim.user(taken).id, by_hand);
+    run_args(
+        against(&sim, KEY),
+        &demo_args("plan", &["--detailed-exitcode"]),
+    )
+    .expect_code(0);
+}

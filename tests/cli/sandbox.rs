@@ -186,3 +186,52 @@ fn without_api_keys_the_banner_says_any_key_works_and_bad_flags_are_usage_errors
         "{stderr}"
     );
 }
+
+/// A bad seed file is reported once, on one line that names the file once and says what is
+/// wrong: a broken rule, malformed JSON, or a file that cannot be read (exit 64). The path
+/// used to be named twice (`seed F: invalid seed: F: ...`), built by the loader and again
+/// by the command.
+#[test]
+fn a_bad_seed_file_is_one_error_naming_the_file_once_and_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = dir.path().join("rule.json");
+    std::fs::write(&rule, r#"{"users":[{"name":"","email":"x@y.io"}]}"#).unwrap();
+    let json = dir.path().join("json.json");
+    std::fs::write(&json, "{\"users\": [\n").unwrap();
+    let missing = dir.path().join("missing.json");
+    for (path, what) in [
+        (
+            &rule,
+            "invalid seed file {}: users[0] (x@y.io): Name can't be blank",
+        ),
+        (
+            &json,
+            "invalid seed file {}: not a seed: EOF while parsing a list at line 2 column 0",
+        ),
+        (
+            &missing,
+            "cannot read seed file {}: No such file or directory",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"))
+            .arg("sandbox")
+            .arg("--seed")
+            .arg(path)
+            .args(["--port", "0", "-vv"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(64), "{out:?}");
+        assert!(out.stdout.is_empty(), "{out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let shown = path.display().to_string();
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{stderr}");
+        let expected = format!("Error: {}", what.replace("{}", &shown));
+        assert!(
+            lines[0].starts_with(&expected),
+            "{stderr}\nwanted {expected}"
+        );
+        assert_eq!(stderr.matches(&shown).count(), 1, "{stderr}");
+    }
+}

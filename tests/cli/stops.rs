@@ -665,3 +665,65 @@ fn sigterm_while_creates_wait_for_a_create_slot_sends_none_of_them() {
     );
     converges(&sim, &config, &hr);
 }
+
+/// A plan whose only action is one `PUT` (a job title changed in HR), against an account
+/// otherwise in sync, with that `PUT` held `hold_ms` in flight.
+fn one_update_held(hold_ms: u64) -> (Sim, crate::support::safety::Workspace) {
+    use crate::support::safety::*;
+    let mut people = workforce(1000, 3);
+    let ws = Workspace::new(&safety_config(), &csv(&people));
+    let sim = sim_in_sync(base_seed(), &ws.config, &csv(&people));
+    people[0].title = "Lead".into();
+    ws.write_hr(&csv(&people));
+    sim.inject(Fault::new(
+        "PUT",
+        "/users/*",
+        FaultKind::Delay { ms: hold_ms },
+    ));
+    (sim, ws)
+}
+
+/// Issue 9 review F4, end to end: a stop (SIGTERM, or `--max-runtime` running out) that
+/// leaves no action unfinished (here it lands while the plan's last and only action has
+/// its one request in flight, which then ends) interrupts nothing: the report says
+/// `applied` with exit code 0, as an undisturbed run, not `interrupted` / 143 or `failed`
+/// / 1, and stderr says the stop came after every action had ended.
+#[test]
+fn a_stop_that_leaves_no_action_unfinished_reports_the_run_complete() {
+    for (stop, extra, note) in [
+        (
+            "SIGTERM",
+            vec![],
+            "Note: SIGTERM came after every action had ended",
+        ),
+        (
+            "--max-runtime",
+            vec!["--max-runtime", "3s"],
+            "Note: --max-runtime came after every action had ended",
+        ),
+    ] {
+        let (sim, ws) = one_update_held(5000);
+        let report = ws.path("r.json");
+        // The safety fixtures' own key (`safety::spawn`), not the demo's.
+        let child =
+            crate::support::safety::spawn(&sim, &apply_args(&ws.config, &ws.hr, &report, &extra));
+        sim.wait_in_flight("the update", |r| r.method == "PUT");
+        if stop == "SIGTERM" {
+            signal(&child, "TERM");
+        }
+        let started = Instant::now();
+        let run = crate::support::safety::wait(child);
+        assert!(started.elapsed() < Duration::from_secs(30), "{stop}");
+        run.expect_code(0).expect_stderr(&[note]);
+        assert!(!run.stderr.contains("Error:"), "{stop}: {run:?}");
+        let r = read_json(&report);
+        assert_eq!(
+            (&r["status"], &r["exit_code"]),
+            (&"applied".into(), &0.into()),
+            "{stop}: {r:#}"
+        );
+        assert_eq!(outcomes(&r), ["applied"], "{stop}: {r:#}");
+        assert_eq!(r["summary"]["updated"], 1, "{stop}: {r:#}");
+        assert_eq!(sim.writes().len(), 1, "{stop}: {:?}", sim.writes());
+    }
+}

@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::marker::{MarkerKey, MarkerKeys, SavedMembership, Suspension, Verdict};
+use crate::plan::MarkerTrust;
 use crate::plan::safety::{self, Overrides};
 
 const KEY: &str = "0123456789abcdef0123456789abcdef-current";
@@ -476,4 +477,121 @@ fn every_marker_written_is_signed_and_a_plan_without_the_key_says_so() {
     let p = plan_keyed(&fresh, &r, &cfg, None);
     assert!(p.notes.iter().any(|n| n == UNSIGNED_NOTE), "{:?}", p.notes);
     assert!(plan_keyed(&acct, &r, &cfg, None).is_empty());
+}
+
+/// Each action carries how its user's marker checked ([`Action::marker_signature`]), the
+/// verdict the planner acted on, so that the plan can show it: a tampered tag is
+/// `Invalid` (the user matched by email only), not the "signed" its `sig` field suggests.
+#[test]
+fn each_action_records_how_its_users_marker_checked() {
+    let cfg = std_config();
+    let k = rotating();
+    let row = |id: &str, who: &str| {
+        emp(
+            id,
+            &format!("{who}@example.com"),
+            "Pat Doe",
+            Lifecycle::Active,
+            "Sales",
+            "Rep",
+        )
+    };
+    let r = roster(vec![
+        row("1001", "ann"),
+        row("1002", "bob"),
+        row("1003", "cat"),
+        row("1004", "dan"),
+        row("1005", "eve"),
+    ]);
+    let current = signed(&active("1001"), &k).unwrap();
+    // Dan's tag has one digit changed: his marker still reads "employee 1004" with a `sig`.
+    let dan = signed(&active("1004"), &k).unwrap();
+    let last = dan.len() - 3;
+    let flipped = if &dan[last..last + 1] == "0" {
+        "1"
+    } else {
+        "0"
+    };
+    let tampered = format!("{}{flipped}{}", &dan[..last], &dan[last + 1..]);
+    assert_ne!(tampered, dan);
+    // Eve carries an unsigned offboarding record although an HR row has her email.
+    let offboarded = Marker {
+        employee_id: None,
+        ..record(Role::LimitedUser, vec![])
+    };
+    let acct = Account::new(vec![
+        // Ann's name differs, so her (valid) marker's user gets an update.
+        user(
+            "PANN",
+            "ann@example.com",
+            "Ann Lee",
+            Role::LimitedUser,
+            "Rep",
+            Some(current),
+        ),
+        user(
+            "PBOB",
+            "bob@example.com",
+            "Pat Doe",
+            Role::LimitedUser,
+            "Rep",
+            signed(&active("1002"), &old_keys()),
+        ),
+        user(
+            "PCAT",
+            "cat@example.com",
+            "Pat Doe",
+            Role::LimitedUser,
+            "Rep",
+            marked("1003"),
+        ),
+        user(
+            "PDAN",
+            "dan@example.com",
+            "Pat Doe",
+            Role::LimitedUser,
+            "Rep",
+            Some(tampered),
+        ),
+        user(
+            "PEVE",
+            "eve@example.com",
+            "Pat Doe",
+            Role::ReadOnlyLimitedUser,
+            "Rep",
+            Some(marker::render("", &offboarded)),
+        ),
+    ]);
+    let p = plan_keyed(&acct, &r, &cfg, Some(&k));
+    let verdicts: Vec<_> = p
+        .actions
+        .iter()
+        .map(|a| (a.user_id.as_deref().unwrap(), a.marker_signature))
+        .collect();
+    assert_eq!(
+        verdicts,
+        vec![
+            ("PANN", Some(MarkerTrust::Valid)),
+            ("PBOB", Some(MarkerTrust::PreviousKey)),
+            ("PCAT", Some(MarkerTrust::Unsigned)),
+            ("PDAN", Some(MarkerTrust::Invalid)),
+            ("PEVE", Some(MarkerTrust::UnsignedNotTrusted)),
+        ],
+        "{:#?}",
+        p.actions
+    );
+    // Dan was matched by email only and his marker is rewritten, signed.
+    let dan = &p.actions[3];
+    assert!(
+        dan.changes.iter().any(|c| c.field == Field::Description),
+        "{dan:#?}"
+    );
+    assert_all_signed(&p, &keys());
+    // Without keys nothing is checked, and the plan says nothing about it.
+    let open = plan_keyed(&acct, &r, &cfg, None);
+    assert!(
+        open.actions.iter().all(|a| a.marker_signature.is_none()),
+        "{:#?}",
+        open.actions
+    );
 }
