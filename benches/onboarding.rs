@@ -36,9 +36,9 @@
 //!   account for it is in none of these figures (one request more per run).
 
 use hr2pagerduty::apply::{self, ApplyOptions, OutcomeStatus, Stop};
-use hr2pagerduty::config::{Config, Connection};
+use hr2pagerduty::config::{Config, Connection, DEFAULT_CREATE_CONCURRENCY};
 use hr2pagerduty::hr;
-use hr2pagerduty::pagerduty::{Client, ClientStats, DEFAULT_CREATE_CONCURRENCY};
+use hr2pagerduty::pagerduty::{Client, ClientStats};
 use hr2pagerduty::pipeline::{PlanOptions, client_config, observe_and_plan, today};
 use hr2pagerduty::plan::{ActionKind, Plan, Step};
 use hr2pagerduty::progress::Progress;

@@ -32,7 +32,7 @@ use crate::pagerduty::{ApiError, KeyOwner, TransportKind};
 use crate::plan::rules::ResolvedRules;
 use crate::plan::{PlanError, Policy, licenses};
 use crate::vocab::{Role, time_zones};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How one check ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -429,15 +429,19 @@ fn abilities_needed(cfg: &Config) -> (Vec<(&'static str, String)>, Option<String
     if !cfg.teams.rules.is_empty() {
         needed.push(("teams", "[[teams.rule]] team memberships".into()));
     }
-    let stakeholder: Vec<&str> = roles
-        .iter()
-        .filter(|r| r.is_stakeholder())
-        .map(Role::as_str)
-        .collect();
-    if !stakeholder.is_empty() {
+    // One rule with the run's own check (`plan::safety::missing_abilities`): the ability
+    // each base role needs is `Role::ability`.
+    let mut by_ability: BTreeMap<&'static str, Vec<&str>> = BTreeMap::new();
+    for r in &roles {
+        if let Some(a) = r.ability() {
+            by_ability.entry(a).or_default().push(r.as_str());
+        }
+    }
+    for (ability, with) in by_ability {
+        let what = if with.len() == 1 { "role" } else { "roles" };
         needed.push((
-            "read_only_users",
-            format!("the stakeholder role {}", stakeholder.join(", ")),
+            ability,
+            format!("the stakeholder {what} {}", with.join(", ")),
         ));
     }
     let advanced: Vec<&str> = roles

@@ -5,7 +5,9 @@
 //! `text` field; Mattermost and Microsoft Teams' Slack-compatible connectors read the same
 //! shape). The text is made from the JSON apply report of the run, whatever way it ended:
 //! the status and exit code, the counts (deletions only when there are some), the failed
-//! actions, the blocked deactivations and deletions, and a refusal's reason. The request has a 10-second timeout ([`TIMEOUT`]) and follows no
+//! actions, the blocked deactivations and deletions, and a refusal's reason. Every `&`, `<`
+//! and `>` of the text is escaped as Slack's message formatting requires ([`slack_escape`]),
+//! so a name or error message like `<!channel>` is shown, not obeyed. The request has a 10-second timeout ([`TIMEOUT`]) and follows no
 //! redirect; the URL, a secret like the API key, appears in no message (a failed request's
 //! error is reported without it).
 
@@ -78,7 +80,20 @@ pub fn summary_text(report: &Value, api_url: &str) -> String {
         };
         lines.push(format!("{label}: {e}"));
     }
-    lines.join("\n")
+    slack_escape(&lines.join("\n"))
+}
+
+/// `text` with `&`, `<` and `>` written as `&amp;`, `&lt;` and `&gt;`: the three characters
+/// Slack's message formatting reads as markup (`<!channel>`, `<@U123>`, `<url|label>`) and
+/// asks senders to escape, and the only ones
+/// (<https://api.slack.com/reference/surfaces/formatting#escaping>). The text has no markup
+/// of its own, so all of it is escaped: the escalation policy names, emails and error
+/// messages it quotes come from PagerDuty and the HR export.
+pub fn slack_escape(text: &str) -> String {
+    // `&` first, so the entities written for `<` and `>` are not escaped again.
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// `create jane@example.com (employee 1042): error text`.
@@ -177,6 +192,29 @@ mod tests {
             text.ends_with("\nRefused: refused before any write: 9 deactivations"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn names_and_errors_cannot_mention_the_channel() {
+        let report = json!({
+            "status": "failed", "exit_code": 1, "error": "stopped: <!here> & more",
+            "summary": {"blocked": 1},
+            "actions": [
+                {"action": "deactivate", "email": "c@example.com", "outcome": "blocked", "error": null,
+                 "blocked": "on call in escalation policy IT Ops <!channel> EP"}
+            ]
+        });
+        let text = summary_text(&report, "https://api.pagerduty.com");
+        assert!(
+            text.contains("- deactivate c@example.com: on call in escalation policy IT Ops &lt;!channel&gt; EP"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("\nError: stopped: &lt;!here&gt; &amp; more"),
+            "{text}"
+        );
+        assert!(!text.contains('<') && !text.contains('>'), "{text}");
+        assert_eq!(slack_escape("a&lt;b<c>"), "a&amp;lt;b&lt;c&gt;");
     }
 
     #[test]

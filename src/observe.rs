@@ -38,25 +38,29 @@
 //! attributed with them.
 //!
 //! What `doctor` reads before the first run (the key's owner, the `From` user, abilities,
-//! teams, licences) is [`Observer::preflight`], in [`preflight`].
+//! teams, licences) is [`Observer::preflight`], in [`preflight`]. How a failed read is told
+//! ([`ObserveError`] and the hints naming what to check) is in `error`.
 //!
 //! Imports: the client and its models (`pagerduty`), `ids`, `oncall`, `progress`, and the
 //! name of the API key variable and the default lookahead from `config`; never the
 //! planner.
 
-use crate::config::{DEFAULT_API_URL, DEFAULT_ONCALL_LOOKAHEAD_DAYS, ENV_API_KEY, ENV_API_URL};
+use crate::config::DEFAULT_ONCALL_LOOKAHEAD_DAYS;
 use crate::ids::{LicenseId, TeamId, UserId};
 use crate::oncall::{self, Lookahead, OncallFacts};
 use crate::pagerduty::models::incidents::Incident;
 use crate::pagerduty::models::licenses::LicenseWithCounts;
 use crate::pagerduty::models::oncall::{EscalationPolicy, Oncall, Schedule};
 use crate::pagerduty::models::{Team, TeamMember, User};
-use crate::pagerduty::{ApiError, Client, TransportKind};
+use crate::pagerduty::{ApiError, Client};
 use crate::progress::Progress;
 use futures::StreamExt;
 use std::collections::{BTreeMap, BTreeSet};
 
+mod error;
 pub mod preflight;
+
+pub use error::{Access, ObserveError, auth_hint, connection_hint, read_subject};
 
 /// What was read from one PagerDuty account.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -80,6 +84,9 @@ pub struct Account {
     /// Every schedule (`GET /schedules`), once listed: the first on-call look-up lists them,
     /// later ones reuse them. `None` until then.
     pub schedules: Option<Vec<Schedule>>,
+    /// The account's abilities by name (`GET /abilities`), once read (the commands ask for
+    /// them only when the plan gives a base role that needs one).
+    pub abilities: Option<BTreeSet<String>>,
 }
 
 /// What a plan needs read beyond users and teams.
@@ -92,6 +99,8 @@ pub struct Needs {
     /// Users whose on-call duties to look up (users about to be deactivated); users already
     /// looked up are not looked up again.
     pub oncall: BTreeSet<UserId>,
+    /// Read the account's abilities (once: not again when already read).
+    pub abilities: bool,
 }
 
 /// Users per on-call look-up request (`user_ids[]` pairs in one query): about 1,200
@@ -99,192 +108,21 @@ pub struct Needs {
 /// lengths servers accept. See the module docs.
 pub const ONCALL_BATCH_USERS: usize = 50;
 
-/// Whether a request that PagerDuty refused was a read or a write: a 403 means different
-/// things for each (a read-only key can plan but not apply).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// GET requests: listing and reading, of what the text names (see [`read_subject`]),
-    /// e.g. `users and teams` or `on-calls`.
-    Read(&'static str),
-    /// POST, PUT and DELETE requests: applying.
-    Write,
-}
-
-/// What a read of `path` (a request path without its query) reads, in the words of a 403
-/// hint: `on-calls`, `escalation policies`, `incidents`, `schedules` (the on-call
-/// look-ups before a deactivation), `licences`, or else `users and teams`.
-pub fn read_subject(path: &str) -> &'static str {
-    match path {
-        "/oncalls" => "on-calls",
-        p if p.starts_with("/escalation_policies") => "escalation policies",
-        p if p.starts_with("/incidents") => "incidents",
-        p if p.starts_with("/schedules") => "schedules",
-        "/licenses" | "/license_allocations" => "licences",
-        _ => "users and teams",
-    }
-}
-
-/// What to check when PagerDuty rejects the key (401) or refuses a request (403), for the
-/// account at `api_url`; `None` for other statuses. 401 means a bad or missing key, 403 a
-/// key not permitted to do this, e.g. a read-only key on a write, or a key that may not
-/// read what the [`Access::Read`] names (§1.3 and the HTTP meanings in
-/// `../shared/reference/PAGERDUTY_API.md`). The apply command uses the [`Access::Write`]
-/// form for failed actions.
-pub fn auth_hint(status: u16, api_url: &str, access: Access) -> Option<String> {
-    match (status, access) {
-        (401, _) => Some(format!(
-            "PagerDuty rejected the API key (401): check {ENV_API_KEY} (and that it belongs to the account at {api_url})"
-        )),
-        (403, Access::Write) => Some(format!(
-            "PagerDuty refused a write (403): check that {ENV_API_KEY} is a full-access key (a read-only key can plan but not apply) for the account at {api_url}"
-        )),
-        (403, Access::Read(what)) => Some(format!(
-            "PagerDuty refused the request (403): check that {ENV_API_KEY} may read the {what} of the account at {api_url}"
-        )),
-        _ => None,
-    }
-}
-
-/// What to check when a request to the account at `api_url` failed in a way that points at
-/// the URL rather than at PagerDuty; `None` for other failures:
-/// - the connection was refused: nothing listens there (a simulator or sandbox that is not
-///   running, a wrong port);
-/// - the TLS handshake was answered in plain HTTP: an `https://` URL for a plain-HTTP
-///   server such as the simulator (plain `http://` is allowed to loopback only);
-/// - a `GET` of a top-level path (`/users`, `/teams`, `/users/me`, …) answered 404, or any
-///   `GET` answered 404 when the URL has a path (`…/v2`): PagerDuty's API root has no path,
-///   and every request path is below it.
-pub fn connection_hint(error: &ApiError, api_url: &str) -> Option<String> {
-    let rest = api_url.split_once("://").map_or(api_url, |(_, r)| r);
-    let (host, base_path) = match rest.find('/') {
-        Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
-        None => (rest, ""),
-    };
-    match error {
-        ApiError::Transport {
-            kind: TransportKind::Refused,
-            ..
-        } => Some(format!(
-            "cannot connect to {api_url}: connection refused; is the simulator or sandbox running (`hr2pagerduty sandbox` prints its URL), and is the URL right? It comes from --api-url, {ENV_API_URL} or [pagerduty] api_url"
-        )),
-        ApiError::Transport {
-            kind: TransportKind::NotTls,
-            ..
-        } => {
-            let hostname = host.rsplit_once(':').map_or(host, |(h, _)| h);
-            let loopback = matches!(hostname, "127.0.0.1" | "localhost" | "[::1]");
-            Some(if loopback {
-                format!(
-                    "{api_url} does not speak TLS: the server speaks plain HTTP; use http:// (loopback only): http://{host}{base_path}"
-                )
-            } else {
-                format!(
-                    "{api_url} does not speak TLS: the server answered the TLS handshake in plain HTTP; check the host and port (plain http:// is allowed to loopback only)"
-                )
-            })
-        }
-        ApiError::Status {
-            method,
-            path,
-            status: 404,
-            ..
-        } if method.as_str() == "GET" => {
-            let below = path.strip_prefix(base_path).unwrap_or(path);
-            let top_level = below.matches('/').count() == 1 || below == "/users/me";
-            (top_level || !base_path.is_empty()).then(|| {
-                let drop = if base_path.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (drop {base_path})")
-                };
-                format!(
-                    "{api_url} answered 404 Not Found to GET {path}: the API URL should be the API root, e.g. {DEFAULT_API_URL}, with no path{drop}"
-                )
-            })
-        }
-        _ => None,
-    }
-}
-
-/// A read that failed. The text is what the commands print after `Error: ` (an incomplete
-/// listing after `refused before any write: `).
-#[derive(Debug, thiserror::Error)]
-pub enum ObserveError {
-    /// A listing cannot be proven complete ([`ApiError::is_incomplete_listing`]: a page
-    /// check failed, PagerDuty gave its offset-ceiling answer, or a partitioned user listing
-    /// did not reach the unfiltered `total`), so a plan from it could deactivate users it
-    /// missed or create users who exist (refused, exit 3).
-    #[error("{0}; the listing cannot be proven complete, so nothing was written")]
-    Incomplete(ApiError),
-    /// PagerDuty rejected the key (401).
-    #[error("{}; {error}", hint(401, api_url))]
-    Unauthorized {
-        /// The account's API URL, named in the hint.
-        api_url: String,
-        /// The failed request.
-        error: ApiError,
-    },
-    /// PagerDuty refused a read (403).
-    #[error("{}; {error}", auth_hint(403, api_url, Access::Read(what)).unwrap_or_default())]
-    Forbidden {
-        /// The account's API URL, named in the hint.
-        api_url: String,
-        /// What the refused request read ([`read_subject`] of its path), named in the hint.
-        what: &'static str,
-        /// The failed request.
-        error: ApiError,
-    },
-    /// The URL looks wrong: the connection was refused, an `https://` URL reached a
-    /// plain-HTTP server, or the API root answered 404 (see [`connection_hint`]).
-    #[error("{hint} ({error})")]
-    Url {
-        /// What to check, naming the URL.
-        hint: String,
-        /// The failed request.
-        error: ApiError,
-    },
-    /// Any other failure: PagerDuty unreachable, retries exhausted, an unexpected answer.
-    #[error("PagerDuty: {0}")]
-    Api(ApiError),
-}
-
-/// The read hint for a status [`auth_hint`] knows.
-fn hint(status: u16, api_url: &str) -> String {
-    auth_hint(status, api_url, Access::Read("users and teams")).unwrap_or_default()
-}
-
-impl ObserveError {
-    /// The failed request, whatever the class.
-    pub fn api_error(&self) -> &ApiError {
-        match self {
-            ObserveError::Incomplete(error)
-            | ObserveError::Unauthorized { error, .. }
-            | ObserveError::Forbidden { error, .. }
-            | ObserveError::Url { error, .. }
-            | ObserveError::Api(error) => error,
-        }
-    }
-
-    /// Classifies a failed read of the account at `api_url`.
-    pub fn from_api(error: ApiError, api_url: &str) -> ObserveError {
-        let api_url = api_url.to_string();
-        if error.is_incomplete_listing() {
-            ObserveError::Incomplete(error)
-        } else {
-            match error.status() {
-                Some(401) => ObserveError::Unauthorized { api_url, error },
-                Some(403) => ObserveError::Forbidden {
-                    api_url,
-                    what: read_subject(error.path().unwrap_or_default()),
-                    error,
-                },
-                _ => match connection_hint(&error, &api_url) {
-                    Some(hint) => ObserveError::Url { hint, error },
-                    None => ObserveError::Api(error),
-                },
-            }
-        }
-    }
+/// The web URL of one user of the account at `api_url`, which names the account whatever
+/// API URL or key reached it (`GET /users?limit=1`, see [`Client::account_web_url`]);
+/// `None` when the account shows no user or the user carries no `html_url`. The apply lock
+/// is keyed by it.
+///
+/// # Errors
+/// See [`ObserveError`].
+pub async fn account_web_url(
+    client: &Client,
+    api_url: &str,
+) -> Result<Option<String>, ObserveError> {
+    client
+        .account_web_url()
+        .await
+        .map_err(|e| ObserveError::from_api(e, api_url))
 }
 
 /// Reads one account through a client, with progress.
@@ -336,6 +174,7 @@ impl<'a> Observer<'a> {
             key_owner: None,
             licenses: Vec::new(),
             license_holders: None,
+            abilities: None,
         }
     }
 
@@ -403,10 +242,11 @@ impl<'a> Observer<'a> {
     /// [`Needs::team_members`] not yet in [`Account::members`] (`GET
     /// /teams/{id}/members`), `concurrency` teams at a time, counted on a "reading team
     /// members" stage; then, with [`Needs::license_holders`] and none read yet, every
-    /// licence allocation (`GET /license_allocations`, all pages); then the on-call duties
-    /// of each user in [`Needs::oncall`] not yet in [`Account::oncall`], over its window, in
-    /// batches, with every schedule when [`Account::schedules`] were not listed yet (see
-    /// the module docs), counted on a "looking up on-call duties" stage.
+    /// licence allocation (`GET /license_allocations`, all pages); then, with
+    /// [`Needs::abilities`] and none read yet, the abilities (`GET /abilities`); then the
+    /// on-call duties of each user in [`Needs::oncall`] not yet in [`Account::oncall`], over
+    /// its window, in batches, with every schedule when [`Account::schedules`] were not
+    /// listed yet (see the module docs), counted on a "looking up on-call duties" stage.
     ///
     /// # Errors
     /// See [`ObserveError`]; a read that fails adds nothing of its own to `account` (team
@@ -414,7 +254,19 @@ impl<'a> Observer<'a> {
     pub async fn complete(&self, account: &mut Account, needs: &Needs) -> Result<(), ObserveError> {
         self.read_members(account, needs).await?;
         self.read_license_holders(account, needs).await?;
+        if needs.abilities && account.abilities.is_none() {
+            account.abilities = Some(self.abilities().await?);
+        }
         self.read_oncall(account, needs).await
+    }
+
+    /// The account's abilities by name (`GET /abilities`).
+    ///
+    /// # Errors
+    /// See [`ObserveError`].
+    pub async fn abilities(&self) -> Result<BTreeSet<String>, ObserveError> {
+        let list = self.client.abilities().await.map_err(self.error())?;
+        Ok(list.into_iter().collect())
     }
 
     async fn read_members(&self, account: &mut Account, needs: &Needs) -> Result<(), ObserveError> {
@@ -565,44 +417,4 @@ async fn look_up_batch(
         });
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_write_hint_differs_from_the_read_hint_only_for_403() {
-        assert_eq!(
-            auth_hint(401, "u", Access::Read("users and teams")),
-            auth_hint(401, "u", Access::Write)
-        );
-        assert!(
-            auth_hint(403, "u", Access::Write)
-                .unwrap()
-                .contains("a read-only key can plan but not apply")
-        );
-        assert_eq!(auth_hint(404, "u", Access::Read("users and teams")), None);
-    }
-
-    #[test]
-    fn a_refused_read_names_what_it_read() {
-        for (path, what) in [
-            ("/oncalls", "on-calls"),
-            ("/escalation_policies", "escalation policies"),
-            ("/incidents", "incidents"),
-            ("/schedules", "schedules"),
-            ("/licenses", "licences"),
-            ("/license_allocations", "licences"),
-            ("/users", "users and teams"),
-            ("/users/me", "users and teams"),
-            ("/teams/PT1/members", "users and teams"),
-        ] {
-            assert_eq!(read_subject(path), what, "{path}");
-        }
-        assert_eq!(
-            auth_hint(403, "u", Access::Read("on-calls")).unwrap(),
-            "PagerDuty refused the request (403): check that PAGERDUTY_API_KEY may read the on-calls of the account at u"
-        );
-    }
 }

@@ -103,7 +103,8 @@ pub fn today(cfg: &Config, as_of: Option<NaiveDate>) -> NaiveDate {
 /// run before any request) and PagerDuty (users, teams, the API key's own user, licences,
 /// members of the teams the rules name and of the teams whose roles a suspension or a
 /// deletion must record, who holds which licence when the plan needs it, and the on-call
-/// duties of the users about to be deactivated or deleted) and computes the plan for
+/// duties of the users about to be deactivated or deleted; the abilities when the plan
+/// gives a base role that needs one) and computes the plan for
 /// `roster` under `cfg`, as of `today` (see [`today`]), with `options.allow_oncall_gaps`
 /// letting on-call users' deactivations and deletions through and
 /// `options.rekey_employee_ids` (`--rekey-employee-ids`) re-keying markers. GET requests
@@ -193,9 +194,15 @@ pub async fn observe_and_plan_keyed(
             team_members: p.needs_team_members.clone(),
             license_holders: p.needs_license_holders,
             oncall: p.needs_oncall.clone(),
+            abilities: false,
         };
         observer.complete(&mut account, &more).await?;
         p = compute(&account)?;
+    }
+    // The abilities decide no action, only whether the run may start (the commands'
+    // safety refusal).
+    if !plan::safety::abilities_needed(&p).is_empty() {
+        account.abilities = Some(observer.abilities().await?);
     }
     progress.finish();
     tracing::info!(
@@ -229,8 +236,9 @@ fn observer<'a>(
 }
 
 /// What `apply --plan` checks a saved plan against, GET requests only: every user (no
-/// teams, licences or licence holders), then the members of `needs.team_members` and the
-/// on-call duties of `needs.oncall`, then the API key's own user
+/// teams, licences or licence holders), then the members of `needs.team_members`, the
+/// abilities with `needs.abilities` and the on-call duties of `needs.oncall`, then the API
+/// key's own user
 /// ([`Account::key_owner`]). `api_url` is named when PagerDuty rejects the key.
 ///
 /// # Errors

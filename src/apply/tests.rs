@@ -1,5 +1,8 @@
 use super::*;
 use crate::ids::EmployeeId;
+use crate::marker::{self, MarkerState};
+use crate::pagerduty::models::{NewUser, User};
+use crate::plan::Guard;
 use crate::plan::ownership::Untouchable;
 
 fn user(email: &str, role: &str, description: Option<&str>) -> User {

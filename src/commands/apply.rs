@@ -23,10 +23,10 @@ use crate::hr::{self, Roster};
 use crate::ids::UserId;
 use crate::marker::{self, MarkerKeys, MarkerState, Verdict};
 use crate::notify;
-use crate::observe::{Access, Needs, ObserveError, auth_hint};
+use crate::observe::{self, Access, Needs, auth_hint};
 use crate::pagerduty::Client;
 use crate::pipeline::{load_archive, log_plan, observe_and_plan_keyed, observe_for_saved, today};
-use crate::plan::{Plan, Step};
+use crate::plan::{Plan, Step, safety};
 use crate::printer::Printer;
 use crate::progress::Progress;
 use crate::report::{self, RunStatus, file::ReportFile};
@@ -48,6 +48,8 @@ use std::sync::Arc;
 pub(super) async fn run(a: ApplyArgs, printer: &Printer) -> Result<Exit, Failure> {
     let file = report_file(a.report.as_deref(), a.report_format);
     let mut notify = Notify::default();
+    // clap has put PAGERDUTY_API_URL here when --api-url is absent.
+    notify.learn_api_url(a.connection.api_url.as_deref());
     let result = match (
         notify_flag_or_env(&a),
         Stops::start(a.max_runtime, a.grace_period),
@@ -59,7 +61,7 @@ pub(super) async fn run(a: ApplyArgs, printer: &Printer) -> Result<Exit, Failure
         (Err(f), _) | (_, Err(f)) => Err(f),
     };
     if let Some(url) = &notify.url {
-        send_notification(url, &result, &notify.api_url, printer).await;
+        send_notification(url, &result, notify.account(), printer).await;
     }
     finish_report(file.as_ref(), result, printer)
 }
@@ -70,8 +72,29 @@ struct Notify {
     /// The webhook: `--notify`, else `HR2PAGERDUTY_NOTIFY_URL`, else `[notify] url` once the
     /// configuration is loaded.
     url: Option<NotifyUrl>,
-    /// The account's API URL, once resolved (empty before).
-    api_url: String,
+    /// The account's API URL as far as it is known: `--api-url` or `PAGERDUTY_API_URL` from
+    /// the start, else `[pagerduty] api_url` (or the default) once the configuration is
+    /// loaded, and the resolved one after that; `None` while none is known.
+    api_url: Option<String>,
+}
+
+impl Notify {
+    /// The URL the summary names: [`Notify::api_url`] or `(API URL not resolved)`.
+    fn account(&self) -> &str {
+        self.api_url.as_deref().unwrap_or("(API URL not resolved)")
+    }
+
+    /// Learns `url` (from a flag, the environment or the configuration) unless one is known;
+    /// a URL the API URL policy refuses is not named.
+    fn learn_api_url(&mut self, url: Option<&str>) {
+        if self.api_url.is_none()
+            && let Some(u) = url.map(|u| u.trim().trim_end_matches('/'))
+            && !u.is_empty()
+            && crate::config::check_api_url(u).is_ok()
+        {
+            self.api_url = Some(u.to_string());
+        }
+    }
 }
 
 /// `--notify`, else `HR2PAGERDUTY_NOTIFY_URL` (clap reads it), checked by the API URL's policy.
@@ -135,12 +158,17 @@ async fn apply_run(
     let cfg = Config::load(&a.config)?;
     log_config(&a.config);
     learn_notify(notify, &cfg);
-    not_ahead(&cfg, a.as_of.as_of, "--as-of")?;
+    not_ahead(
+        &cfg,
+        a.as_of.as_of,
+        "--as-of",
+        "preview that day with plan --as-of",
+    )?;
     let roster = hr::read_file(&hr_path, &cfg)?;
     log_roster(&hr_path, &roster);
     let s = settings(&cfg, &a.connection)?;
     let keys = marker_keys()?;
-    notify.api_url = s.api_url.clone();
+    notify.api_url = Some(s.api_url.clone());
     let client = client_from(&cfg, &s)?;
     let _lock = stops.race(take_lock(&client, &cfg, &s, printer)).await?;
     let bar = printer.progress();
@@ -172,7 +200,7 @@ async fn apply_run(
         key_owner: planned.account.key_owner.as_ref().map(|u| &u.id),
         marker_keys: keys.as_ref(),
     };
-    show_and_apply(a, &run).await
+    show_and_apply(a, &run, planned.account.abilities.as_ref()).await
 }
 
 /// `apply --plan FILE`: check the saved plan against its inputs, the current PagerDuty
@@ -192,7 +220,12 @@ async fn apply_saved(
     let saved = SavedPlan::read(plan_path)?;
     saved.check_config(&a.config)?;
     saved.check_as_of(a.as_of.as_of)?;
-    not_ahead(&cfg, saved.as_of, "the saved plan's as-of day")?;
+    not_ahead(
+        &cfg,
+        saved.as_of,
+        "the saved plan's as-of day",
+        "apply this plan on or after",
+    )?;
     let archive = load_archive(&cfg)?;
     warn_archive(&archive, printer);
     let roster = match &a.hr {
@@ -208,15 +241,18 @@ async fn apply_saved(
     };
     let s = settings(&cfg, &a.connection)?;
     let keys = marker_keys()?;
-    notify.api_url = s.api_url.clone();
+    notify.api_url = Some(s.api_url.clone());
     saved.check_api_url(&s.api_url)?;
     let client = client_from(&cfg, &s)?;
     let _lock = stops.race(take_lock(&client, &cfg, &s, printer)).await?;
     let bar = printer.progress();
+    let plan = saved.plan_for_apply(a.safety.allow_oncall_gaps);
     let needs = Needs {
         team_members: saved.teams_read.clone(),
         license_holders: false,
         oncall: saved.oncall_users(),
+        // Re-checked, as at plan time: the account may have lost an ability since.
+        abilities: !safety::abilities_needed(&plan).is_empty(),
     };
     let account = stops
         .race(observe_for_saved(&client, &cfg, &bar, &s.api_url, &needs))
@@ -230,7 +266,6 @@ async fn apply_saved(
             "Note: the plan was made as of {made}; it is applied as saved, so changes pending since then are not in it (make a new plan to include them)."
         ));
     }
-    let plan = saved.plan_for_apply(a.safety.allow_oncall_gaps);
     log_plan(&plan, &roster);
     warn_not_signed(&plan, keys.as_ref(), printer);
     let run = Run {
@@ -247,25 +282,30 @@ async fn apply_saved(
         key_owner: account.key_owner.as_ref().map(|u| &u.id),
         marker_keys: keys.as_ref(),
     };
-    show_and_apply(a, &run).await
+    show_and_apply(a, &run, account.abilities.as_ref()).await
 }
 
 /// The end of both kinds of `apply`, once `run` holds the plan: prints the plan, refuses it
-/// when a safety cap is exceeded (`a.safety` the overrides), ends without a write when it
-/// is empty, checks the archive can take its deletions, then asks (unless `--yes`) and
-/// applies.
+/// when a safety cap is exceeded (`a.safety` the overrides) or it gives a role needing an
+/// ability the account lacks (`abilities`, read when the plan gives such a role), ends
+/// without a write when it is empty, checks the archive can take its deletions, then asks
+/// (unless `--yes`) and applies.
 ///
 /// # Errors
 /// The safety refusal, an archive that cannot be written, or what
 /// [`confirm_and_execute`] returns.
-async fn show_and_apply(a: &ApplyArgs, run: &Run<'_>) -> Result<Ended, Failure> {
+async fn show_and_apply(
+    a: &ApplyArgs,
+    run: &Run<'_>,
+    abilities: Option<&BTreeSet<String>>,
+) -> Result<Ended, Failure> {
     let printer = run.printer;
     printer.out(&report::render_plan_styled(
         run.plan,
         run.roster,
         report::Paint::new(printer.color()),
     ));
-    if let Some(f) = refusal(run.plan, run.cfg, a.safety) {
+    if let Some(f) = refusal(run.plan, run.cfg, a.safety, abilities) {
         return Err(f);
     }
     if run.plan.is_empty() {
@@ -303,11 +343,18 @@ fn warn_not_signed(plan: &Plan, keys: Option<&MarkerKeys>, printer: &Printer) {
     }
 }
 
-/// `[notify] url` of `cfg`, unless `--notify` or the environment already named one.
+/// `[notify] url` of `cfg`, unless `--notify` or the environment already named one; and
+/// `[pagerduty] api_url` (or the default) as the account named, unless one is known.
 fn learn_notify(notify: &mut Notify, cfg: &Config) {
     if notify.url.is_none() {
         notify.url = cfg.notify.url.clone();
     }
+    notify.learn_api_url(Some(
+        cfg.pagerduty
+            .api_url
+            .as_deref()
+            .unwrap_or(crate::config::DEFAULT_API_URL),
+    ));
 }
 
 /// Takes the apply lock for the account `client` reaches ([`lock::account_of`]: the web host
@@ -326,10 +373,7 @@ async fn take_lock(
     s: &Connection,
     printer: &Printer,
 ) -> Result<ApplyLock, Failure> {
-    let web = client
-        .account_web_url()
-        .await
-        .map_err(|e| Failure::from(ObserveError::from_api(e, &s.api_url)))?;
+    let web = observe::account_web_url(client, &s.api_url).await?;
     let dir = match &cfg.safety.lock_dir {
         Some(d) => d.clone(),
         None => lock::default_lock_dir().ok_or_else(|| {
@@ -362,15 +406,22 @@ async fn take_lock(
 /// Refuses an `apply` as of `as_of` when that day is after today in `[lifecycle]
 /// default_time_zone`: a dated change (a scheduled termination, a deletion, a future hire's
 /// create) would be applied before its date, and what is written cannot wait for the day.
-/// `plan` and `validate` preview a later day freely. `what` names where the day came from.
+/// `plan` and `validate` preview a later day freely. `what` names where the day came from;
+/// `instead` is what to do, followed by the day (`preview that day with plan --as-of` for
+/// `--as-of`; `apply this plan on or after` for a saved plan, which applies from its day on).
 ///
 /// # Errors
 /// [`Failure::Usage`] (exit 64), before any request.
-fn not_ahead(cfg: &Config, as_of: Option<chrono::NaiveDate>, what: &str) -> Result<(), Failure> {
+fn not_ahead(
+    cfg: &Config,
+    as_of: Option<chrono::NaiveDate>,
+    what: &str,
+    instead: &str,
+) -> Result<(), Failure> {
     let now = today(cfg, None);
     match as_of {
         Some(day) if day > now => Err(Failure::Usage(format!(
-            "{what} {day} is after today ({now} in {}): apply writes only what is due, so that no dated change is applied early; preview that day with plan --as-of {day} (nothing was sent to PagerDuty)",
+            "{what} {day} is after today ({now} in {}): apply writes only what is due, so that no dated change is applied early; {instead} {day} (nothing was sent to PagerDuty)",
             cfg.lifecycle.default_time_zone
         ))),
         _ => Ok(()),
@@ -601,54 +652,4 @@ fn stopped_early(halt: Option<Halt>, outcomes: &[Outcome]) -> Option<Halt> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::apply::{Cause, Signal};
-    use crate::email::Email;
-    use crate::plan::{Action, ActionKind};
-
-    fn outcome(status: OutcomeStatus) -> Outcome {
-        let action = Action {
-            employee_id: Some("1001".into()),
-            user_id: Some("PADA".into()),
-            reason: "job title changed".into(),
-            line: Some(2),
-            ..Action::new(
-                ActionKind::Update,
-                Email::normalise("ada@example.com"),
-                "Ada Lovelace".into(),
-            )
-        };
-        let halt = Halt::Signal(Signal::Terminate);
-        Outcome {
-            user_id: action.user_id.clone(),
-            action,
-            status,
-            cause: match status {
-                OutcomeStatus::NotStarted => Some(Cause::NotStarted(halt)),
-                _ => None,
-            },
-            attempts: 1,
-            steps_done: 1,
-            http_status: None,
-            adopted: false,
-        }
-    }
-
-    #[test]
-    fn a_stop_after_every_action_ended_leaves_the_run_complete() {
-        let term = Some(Halt::Signal(Signal::Terminate));
-        let ended = [
-            outcome(OutcomeStatus::Applied),
-            outcome(OutcomeStatus::Failed),
-        ];
-        assert_eq!(stopped_early(term, &ended), None);
-        assert_eq!(stopped_early(Some(Halt::MaxRuntime), &ended), None);
-        let cut = [
-            outcome(OutcomeStatus::Applied),
-            outcome(OutcomeStatus::NotStarted),
-        ];
-        assert_eq!(stopped_early(term, &cut), term);
-        assert_eq!(stopped_early(None, &cut), None);
-    }
-}
+mod tests;

@@ -17,6 +17,7 @@ use crate::plan::safety::{self, Overrides};
 use crate::plan::{self, Plan, SafetyPolicy};
 use crate::printer::Printer;
 use secrecy::ExposeSecret;
+use std::collections::BTreeSet;
 use std::path::Path;
 
 /// The configuration at `config` and the export at `hr_path`, read with it (the
@@ -174,8 +175,15 @@ pub(super) fn check_archive(plan: &Plan, archive: &Archive) -> Result<(), Failur
 }
 
 /// The safety refusal for `plan` (with the `--allow-*` overrides of `flags`), if any:
-/// every tripped check, one per line.
-pub(super) fn refusal(p: &Plan, cfg: &Config, flags: SafetyFlags) -> Option<Failure> {
+/// every tripped check, one per line. `abilities` are the account's (`GET /abilities`),
+/// read when the plan gives a base role that needs one ([`safety::abilities_needed`]);
+/// one it lacks refuses the run ([`safety::missing_abilities`]).
+pub(super) fn refusal(
+    p: &Plan,
+    cfg: &Config,
+    flags: SafetyFlags,
+    abilities: Option<&BTreeSet<String>>,
+) -> Option<Failure> {
     let overrides = Overrides {
         allow_deactivations: flags.allow_deactivations,
         allow_role_changes: flags.allow_role_changes,
@@ -185,7 +193,10 @@ pub(super) fn refusal(p: &Plan, cfg: &Config, flags: SafetyFlags) -> Option<Fail
         allow_rekeys: flags.allow_rekeys,
         allow_new_marker_key: flags.allow_new_marker_key,
     };
-    let problems = safety::check(p, &SafetyPolicy::from_config(cfg), overrides);
+    let mut problems = safety::check(p, &SafetyPolicy::from_config(cfg), overrides);
+    if let Some(have) = abilities {
+        problems.extend(safety::missing_abilities(p, have));
+    }
     (!problems.is_empty()).then(|| {
         Failure::Refused(if problems.len() == 1 {
             problems[0].clone()

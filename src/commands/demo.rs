@@ -70,7 +70,12 @@ pub(super) async fn run(a: DemoArgs, printer: &Printer) -> Result<Exit, Failure>
     ));
 
     printer.out("\n=== hr2pagerduty apply --yes ===\n\n");
-    if let Some(f) = refusal(&planned.plan, &cfg, SafetyFlags::default()) {
+    if let Some(f) = refusal(
+        &planned.plan,
+        &cfg,
+        SafetyFlags::default(),
+        planned.account.abilities.as_ref(),
+    ) {
         return Err(f);
     }
     check_report(file.as_ref())?;

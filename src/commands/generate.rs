@@ -26,7 +26,8 @@ pub(super) fn completions(a: &CompletionsArgs, printer: &Printer) -> Result<Exit
 }
 
 /// Prints the manual page of `hr2pagerduty`, or of the command `a.command`
-/// (`hr2pagerduty-plan(1)`), in roff on stdout.
+/// (`hr2pagerduty-plan(1)`), in roff on stdout; each names `hr2pagerduty VERSION` as its
+/// source in the `.TH` line.
 ///
 /// # Errors
 /// [`Failure::Usage`] for a command that does not exist.
@@ -53,7 +54,10 @@ pub(super) fn man(a: &ManArgs, printer: &Printer) -> Result<Exit, Failure> {
         }
     };
     let mut out = Vec::new();
+    // The footer's source is the package and its version on every page: clap_mangen takes it
+    // from the command's own version, which only the top-level command has.
     clap_mangen::Man::new(page)
+        .source(format!("{BIN} {}", env!("CARGO_PKG_VERSION")))
         .render(&mut out)
         .map_err(|e| Failure::Failed(format!("cannot render the manual page: {e}")))?;
     printer.out(&String::from_utf8_lossy(&out));

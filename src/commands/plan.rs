@@ -53,7 +53,12 @@ pub(super) async fn run(a: PlanArgs, printer: &Printer) -> Result<Exit, Failure>
         )),
         Format::Json => printer.out(&(pretty(&report::plan_json(&planned.plan, &roster)) + "\n")),
     }
-    if let Some(f) = refusal(&planned.plan, &cfg, a.safety) {
+    if let Some(f) = refusal(
+        &planned.plan,
+        &cfg,
+        a.safety,
+        planned.account.abilities.as_ref(),
+    ) {
         return Err(f);
     }
     if let Some(saved_path) = &a.out {
@@ -75,10 +80,11 @@ pub(super) async fn run(a: PlanArgs, printer: &Printer) -> Result<Exit, Failure>
         );
         saved.hr_problems = roster.problems.clone();
         saved.write(saved_path)?;
-        printer.err(&format!(
-            "Saved the plan to {}. To apply exactly these actions: {}",
-            saved_path.display(),
-            apply_command(&a, saved_path)
+        printer.err(&saved_message(
+            saved_path,
+            as_of,
+            today(&cfg, None),
+            &apply_command(&a, saved_path),
         ));
     }
     Ok(if a.detailed_exitcode && !planned.plan.is_empty() {
@@ -86,6 +92,29 @@ pub(super) async fn run(a: PlanArgs, printer: &Printer) -> Result<Exit, Failure>
     } else {
         Exit::Success
     })
+}
+
+/// What `plan --out` says once the plan is saved to `saved`: the command that applies it
+/// (`command`). A plan made as of `as_of`, a day after `today`, cannot be applied before that
+/// day (`apply` refuses it with exit 64, so that no dated change is written early), so the
+/// message says from which day the command works.
+fn saved_message(
+    saved: &Path,
+    as_of: chrono::NaiveDate,
+    today: chrono::NaiveDate,
+    command: &str,
+) -> String {
+    if as_of > today {
+        format!(
+            "Saved the plan to {}, made as of {as_of}, after today ({today}): apply refuses it before {as_of} (exit 64). On or after {as_of}, to apply exactly these actions: {command}",
+            saved.display()
+        )
+    } else {
+        format!(
+            "Saved the plan to {}. To apply exactly these actions: {command}",
+            saved.display()
+        )
+    }
 }
 
 /// Finds out, before anything is read or listed, whether the saved plan can be written to

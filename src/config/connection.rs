@@ -104,12 +104,13 @@ pub fn url_allowed(parsed: &reqwest::Url) -> bool {
 /// Reads the API key from `path` (`--api-key-file`), trimmed of surrounding white space
 /// (a trailing newline), as a [`SecretString`]. On Unix the file, followed through
 /// symlinks (a Kubernetes Secret volume links each key to a file in a timestamped
-/// directory), must not be readable by its group or by others (mode bits `0o044`): a key
-/// others can read is refused rather than used. The messages name the path and the mode,
+/// directory), must give its group and others no permission at all (mode bits `0o077`): a
+/// key others can read, or replace with their own (`0620`), is refused rather than used. The messages name the path and the mode,
 /// never the key.
 ///
 /// # Errors
-/// A message when the file cannot be read, is group- or world-readable, or holds no key
+/// A message when the file cannot be read, gives its group or others any permission
+/// (read, write or execute), or holds no key
 /// (a usage error, exit 64).
 pub fn read_key_file(path: &Path) -> Result<SecretString, String> {
     let shown = path.display();
@@ -122,14 +123,23 @@ pub fn read_key_file(path: &Path) -> Result<SecretString, String> {
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o044 != 0 {
+        if mode & 0o077 != 0 {
+            // The widest class that has a bit, and what it may do: `readable by its
+            // group (mode 0640)`, `writable by its group (mode 0620)`, `readable and
+            // writable by everyone (mode 0666)`.
+            let (who, bits) = if mode & 0o007 != 0 {
+                ("everyone", mode & 0o007)
+            } else {
+                ("its group", (mode >> 3) & 0o007)
+            };
+            let can: Vec<&str> = [(0o4, "readable"), (0o2, "writable"), (0o1, "executable")]
+                .into_iter()
+                .filter(|(bit, _)| bits & bit != 0)
+                .map(|(_, word)| word)
+                .collect();
             return Err(format!(
-                "the API key file {shown} is readable by {} (mode {mode:04o}); make it readable by its owner only (chmod 600 {shown}; in Kubernetes mount the Secret with defaultMode: 0400)",
-                if mode & 0o004 != 0 {
-                    "everyone"
-                } else {
-                    "its group"
-                }
+                "the API key file {shown} is {} by {who} (mode {mode:04o}); make it readable by its owner only (chmod 600 {shown}; in Kubernetes mount the Secret with defaultMode: 0400)",
+                can.join(" and ")
             ));
         }
     }
@@ -191,7 +201,8 @@ impl Connection {
     ///
     /// # Errors
     /// [`empty_api_url`]'s message, the URL policy's message, or a message naming
-    /// `PAGERDUTY_API_KEY` when it is unset or empty (all usage errors, exit 64).
+    /// `PAGERDUTY_API_KEY` and `--api-key-file` when the key is unset or empty (all usage
+    /// errors, exit 64).
     pub fn resolve(
         flag_url: Option<&str>,
         env_url: Option<&str>,
@@ -216,7 +227,7 @@ impl Connection {
             .filter(|k| !k.is_empty())
             .ok_or_else(|| {
                 format!(
-                    "{ENV_API_KEY} is not set or is empty; export the PagerDuty REST API key in it"
+                    "{ENV_API_KEY} is not set or is empty and --api-key-file was not given; export the PagerDuty REST API key in it, or pass --api-key-file FILE (the key in a file only its owner can read)"
                 )
             })?;
         Ok(Connection {

@@ -65,13 +65,7 @@ impl Observer<'_> {
                 .map_err(&err),
         );
         if asked.abilities {
-            out.abilities = Some(
-                self.client
-                    .abilities()
-                    .await
-                    .map(|list| list.into_iter().collect())
-                    .map_err(&err),
-            );
+            out.abilities = Some(self.abilities().await);
         }
         if asked.teams {
             out.teams = Some(self.client.list_teams().await.map_err(&err));

@@ -5,9 +5,8 @@ use super::models::licenses::{
     AbilitiesList, LicenseAllocationsPage, LicenseWithCounts, LicensesList,
 };
 use super::models::{
-    CreateUserRequest, EMAIL_TAKEN, NewUser, Team, TeamMember, TeamMembersPage,
-    TeamMembershipRequest, TeamRole, TeamsPage, UpdateUserRequest, User, UserEnvelope, UserUpdate,
-    UsersPage,
+    Team, TeamMember, TeamMembersPage, TeamMembershipRequest, TeamRole, TeamsPage,
+    UpdateUserRequest, User, UserEnvelope, UserUpdate, UsersPage,
 };
 use super::pagination::{self, Listing, OFFSET_CEILING, PAGE_LIMIT, collect};
 use super::partition;
@@ -16,7 +15,6 @@ use super::throttle::{ClientStats, Limits, Throttle};
 use super::transport::{NotFound, Reply, Request, Transport};
 use crate::email::Email;
 use crate::ids::{LicenseId, TeamId, UserId};
-use futures::FutureExt;
 use reqwest::header::HeaderValue;
 use reqwest::{Method, Url};
 use secrecy::{ExposeSecret, SecretString};
@@ -57,7 +55,9 @@ pub struct ClientConfig {
     /// (or this, when lower), grows by one after as many successful creates as the limit (up
     /// to this and to the in-flight target), and halves when PagerDuty's transient "account
     /// could not be locked" (fact F30) is frequent: more than a quarter of the last 32 create
-    /// answers. Default [`DEFAULT_CREATE_CONCURRENCY`].
+    /// answers. The commands fill it from `[pagerduty] create_concurrency`, whose default
+    /// and its reason are `config::DEFAULT_CREATE_CONCURRENCY` (the client has none of its
+    /// own: it imports nothing of the configuration).
     pub create_concurrency: usize,
     /// Time the whole run may spend paused by 429s (wall clock, counted once however many
     /// requests wait). A 429 is waited out (`ratelimit-reset`, fact F28) whatever the
@@ -70,11 +70,6 @@ pub struct ClientConfig {
     /// Retry bounds; see [`RetryPolicy`].
     pub retry: RetryPolicy,
 }
-
-/// Default [`ClientConfig::create_concurrency`]: at most 16 overlapping `POST /users`. The
-/// limit in force starts at 4, so that PagerDuty's account lock (fact F30) is rare at
-/// first, and grows while creates succeed.
-pub const DEFAULT_CREATE_CONCURRENCY: usize = 16;
 
 /// The result of a write: the value, the attempts it took (1 = no retry), and whether it
 /// was *recovered*: the value comes from a look-up, not from the write's answer (an
@@ -397,109 +392,6 @@ impl Client {
         Ok(all.into_iter().map(|a| (a.user.id, a.license.id)).collect())
     }
 
-    /// Creates a user: `POST /users` with `From: <from>` and body `{"user": {...}}`
-    /// (facts F6, §4.1).
-    ///
-    /// At most `create_concurrency` creates are in flight at once. A transient account-lock
-    /// 400 (fact F30) is retried with backoff (and lowers the create limit when it is
-    /// frequent), bounded by [`RetryPolicy::max_elapsed`] only (not by attempts). The POST is never re-sent
-    /// blindly, and never creates a second user for one email:
-    /// - when an attempt's outcome is unknown (timeout, dropped connection, 5xx), the user
-    ///   is first looked up by email ([`Client::find_user_by_email`]); if found it is
-    ///   returned with `recovered: true`, and only if absent is the POST sent again;
-    /// - when PagerDuty answers "Email has already been taken" (fact F31), on the first
-    ///   attempt or a re-send, the user holding the email is looked up and returned with
-    ///   `recovered: true`. The look-up lags behind creates as listings do, so an empty
-    ///   answer is asked again after the retry policy's backoff waits, up to
-    ///   [`RetryPolicy::max_attempts`] look-ups within [`RetryPolicy::max_elapsed`].
-    ///
-    /// A `recovered` user may be someone else's: whether to adopt it is the caller's
-    /// decision (the executor checks its marker, owner and protected status).
-    ///
-    /// # Errors
-    /// [`ApiError::Status`] for refusals (400 with PagerDuty's reasons in
-    /// [`ApiError::body`], 401, 402, 403), or after retries run out; the 400 "Email has
-    /// already been taken" when no look-up found the user holding the email;
-    /// [`ApiError::OutcomeUnknown`] when the lookup itself failed; [`ApiError::Stopped`]
-    /// when the run stopped ([`Client::stop_sending`]) before the POST or a look-up was
-    /// sent, with `outcome_unknown` once an attempt may have landed or found its email taken.
-    pub async fn create_user(&self, user: &NewUser) -> Result<Sent<User>, ApiError> {
-        let mut req =
-            Request::new(Method::POST, &["users"]).json(&CreateUserRequest { user: user.clone() });
-        req.send_from = true;
-        req.account_lock_retryable = true;
-        req.create_user = true;
-        let email = Email::normalise(&user.email);
-        let lookup = || self.find_user_by_email(&email).boxed();
-        match self.inner.execute(&req, Some(&lookup)).await {
-            Ok(reply) => Sent::from_reply(reply, |e: UserEnvelope| e.user),
-            Err(e) if e.status() == Some(400) && e.body_mentions(EMAIL_TAKEN) => {
-                match self.find_email_holder(&email).await {
-                    Ok(Some(value)) => {
-                        self.inner.throttle.count_recovered();
-                        Ok(Sent {
-                            value,
-                            attempts: e.attempts(),
-                            recovered: true,
-                            existed: true,
-                        })
-                    }
-                    Ok(None) => {
-                        tracing::warn!(
-                            email = %email,
-                            "POST /users: email already taken, but no look-up found its user"
-                        );
-                        Err(e)
-                    }
-                    // The run stopped during the look-up: the POST was sent and the email
-                    // is taken, so the action is interrupted (the next run's listing
-                    // settles whose user holds it), never an unknown outcome that fails it.
-                    Err(lookup) if lookup.is_stopped() => Err(ApiError::Stopped {
-                        method: Method::POST,
-                        path: "/users".into(),
-                        attempts: e.attempts(),
-                        outcome_unknown: true,
-                    }),
-                    Err(lookup) => Err(ApiError::OutcomeUnknown {
-                        method: Method::POST,
-                        path: "/users".into(),
-                        cause: "HTTP 400: Email has already been taken".into(),
-                        attempts: e.attempts(),
-                        lookup: Some(Box::new(lookup)),
-                    }),
-                }
-            }
-            Err(e) => Err(e),
-        }
-    }
-
-    /// The user holding `email`, which PagerDuty says is taken: looked up again while the
-    /// look-up finds nothing (it lags behind creates), within the retry policy's bounds.
-    async fn find_email_holder(&self, email: &Email) -> Result<Option<User>, ApiError> {
-        let policy = *self.inner.policy();
-        let mut backoff = policy.backoff();
-        let started = tokio::time::Instant::now();
-        let mut looked = 0;
-        loop {
-            looked += 1;
-            if let Some(u) = self.find_user_by_email(email).await? {
-                return Ok(Some(u));
-            }
-            let wait = backoff.next_wait();
-            if looked >= policy.max_attempts || started.elapsed() + wait > policy.max_elapsed {
-                return Ok(None);
-            }
-            tracing::info!(
-                email = %email,
-                looked,
-                wait_ms = wait.as_millis() as u64,
-                "email taken but not found yet (listing lag); looking again"
-            );
-            // A stop ends the wait; the next look-up is then refused (ApiError::Stopped).
-            self.inner.sleep_unless_stopped(wait).await;
-        }
-    }
-
     /// Changes a user: `PUT /users/{id}` with `{"user": {...}}` holding only the fields of
     /// `update` that are `Some` (a partial update, fact F34): an unchanged role or a licence
     /// that is not set is never sent. A role or licence change takes a licence allocation,
@@ -649,6 +541,7 @@ fn listing_name(what: &str, users: usize, teams: &[TeamId]) -> String {
 }
 
 mod contact;
+mod create;
 mod oncall;
 #[cfg(test)]
 mod tests;

@@ -5,11 +5,11 @@
 //! | Piece | Role |
 //! |---|---|
 //! | [`Client`] | typed calls (`list_users`, `create_user`, …); cheap to clone, all clones share the layers below |
-//! | `transport` | builds each request (headers, URL), sends it, classifies the result, runs the retry loop |
+//! | `transport` | builds each request (headers, URL) and sends it: one attempt (`attempt`), the retry loop (`retry_loop`), the look-ups after an unknown outcome (`unknown`) |
 //! | `throttle` | the gates every attempt passes, in order: create cap (`POST /users`), adaptive in-flight cap, shared pause, pace, one `governor` limiter; the counters behind [`ClientStats`] |
 //! | `budget` | the key's budget: configured, and as the server states it (`ratelimit-limit`, `-remaining`, `-reset` of user and team answers): the limiter's rate, the pace and the pause before a 429 |
 //! | `inflight` | the adjustable gates, Little's law for the in-flight cap, the moving latency, the create limit's AIMD |
-//! | `retry` | [`RetryPolicy`] and the one classification table (what is retried, and whether a failed request may still have taken effect) |
+//! | `retry` | [`RetryPolicy`], the one classification table (what is retried, and whether a failed request may still have taken effect) and `Retries`, the bookkeeping every retry draws its wait and bounds from |
 //! | `pagination` | the one offset paginator: the first page, then the rest concurrently once `total` is known, and its completeness checks |
 //! | `partition` | `GET /users` beyond the 10,000 offset ceiling: filtered partitions, each walked by the paginator, complete when the distinct users seen equal the unfiltered `total` |
 //! | [`ApiError`] | every failure, with method, path, status, PagerDuty's error body, attempts and elapsed time |
@@ -45,7 +45,7 @@ mod throttle;
 mod transport;
 
 pub use budget::DOCUMENTED_REQUESTS_PER_MINUTE;
-pub use client::{Client, ClientConfig, DEFAULT_CREATE_CONCURRENCY, KeyOwner, Sent};
+pub use client::{Client, ClientConfig, KeyOwner, Sent};
 pub use error::{ApiError, IncompleteReason, OpenPartition, StopReason, TransportKind};
 pub use pagination::{OFFSET_CEILING, PAGE_LIMIT};
 pub use partition::MAX_PARTITIONS;

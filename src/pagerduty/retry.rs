@@ -23,10 +23,11 @@
 //! [`Client::create_user`](super::Client::create_user)). `GET`, `PUT` and `DELETE` are
 //! idempotent and are retried as they are.
 
-use super::error::{TransportKind, body_mentions};
+use super::error::{StopReason, TransportKind, body_mentions};
 use super::models::{ACCOUNT_LOCK_ERROR, ApiErrorBody};
 use backon::{BackoffBuilder, ExponentialBuilder};
 use std::time::Duration;
+use tokio::time::Instant;
 
 /// Default [`RetryPolicy::max_attempts`]: 5 attempts in all (the first plus 4 retries).
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
@@ -140,6 +141,108 @@ impl Backoff {
     /// The next wait, jitter included, capped at `max_delay`.
     pub(crate) fn next_wait(&mut self) -> Duration {
         self.waits.next().unwrap_or(self.max).min(self.max)
+    }
+}
+
+/// The retry bookkeeping of one request, or of one look-up asked again while it finds
+/// nothing: the backoff waits in order, the attempts that count against
+/// [`RetryPolicy::max_attempts`], and the time spent, less what was spent waiting out 429s
+/// (which [`RetryPolicy::max_elapsed`] does not count). Every retry of the client draws
+/// its wait and checks its bounds here, so that one policy bounds them all.
+#[derive(Debug)]
+pub(crate) struct Retries {
+    policy: RetryPolicy,
+    /// Waits after transient failures and account locks.
+    backoff: Backoff,
+    /// Waits after a 429 that says nothing of its reset (see [`RetryPolicy::rate_limit_wait`]).
+    bare_429_backoff: Backoff,
+    started: Instant,
+    /// Attempts that count against `max_attempts` (not 429s, not account locks).
+    counted: u32,
+    /// Time spent waiting out 429s, which `max_elapsed` does not count.
+    rate_limited_for: Duration,
+    /// When the wait for a 429 began, until the next attempt is let out.
+    rate_limited_since: Option<Instant>,
+}
+
+impl Retries {
+    /// The bookkeeping of a request starting now under `policy`.
+    pub(crate) fn new(policy: &RetryPolicy) -> Retries {
+        Retries {
+            policy: *policy,
+            backoff: policy.backoff(),
+            bare_429_backoff: policy.backoff(),
+            started: Instant::now(),
+            counted: 0,
+            rate_limited_for: Duration::ZERO,
+            rate_limited_since: None,
+        }
+    }
+
+    /// Wall-clock time since the request started, 429 waits included.
+    pub(crate) fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// Time since the request started that counts against `max_elapsed`: 429 waits left out.
+    fn spent(&self) -> Duration {
+        self.elapsed().saturating_sub(self.rate_limited_for)
+    }
+
+    /// The counted attempts so far (see [`Retries::counted_retry`]).
+    pub(crate) fn counted(&self) -> u32 {
+        self.counted
+    }
+
+    /// After a counted attempt failed: the wait before the next one, or why there is none
+    /// ([`StopReason::AttemptsExhausted`] once `max_attempts` counted attempts were made,
+    /// at most `policy.max_attempts`; [`StopReason::TimeExhausted`] when the wait would end
+    /// past `max_elapsed`).
+    pub(crate) fn counted_retry(&mut self, max_attempts: u32) -> Result<Duration, StopReason> {
+        self.counted += 1;
+        let wait = self.backoff.next_wait();
+        if self.counted >= max_attempts.min(self.policy.max_attempts) {
+            Err(StopReason::AttemptsExhausted)
+        } else if self.spent() + wait > self.policy.max_elapsed {
+            Err(StopReason::TimeExhausted)
+        } else {
+            Ok(wait)
+        }
+    }
+
+    /// After an attempt bounded by time only (the account lock, fact F30): the wait before
+    /// the next one, or [`StopReason::TimeExhausted`] when it would end past `max_elapsed`.
+    pub(crate) fn timed_retry(&mut self) -> Result<Duration, StopReason> {
+        let wait = self.backoff.next_wait();
+        if self.spent() + wait > self.policy.max_elapsed {
+            Err(StopReason::TimeExhausted)
+        } else {
+            Ok(wait)
+        }
+    }
+
+    /// The wait after a 429 (see [`RetryPolicy::rate_limit_wait`]); the time from now
+    /// until the next attempt is let out ([`Retries::admitted`]) is not counted against
+    /// `max_elapsed`.
+    pub(crate) fn rate_limited(
+        &mut self,
+        reset: Option<Duration>,
+        known_reset: Option<Duration>,
+    ) -> Duration {
+        self.policy
+            .rate_limit_wait(reset, known_reset, &mut self.bare_429_backoff)
+    }
+
+    /// The 429 wait has begun: from now until [`Retries::admitted`] is not counted.
+    pub(crate) fn rate_limit_wait_begins(&mut self) {
+        self.rate_limited_since = Some(Instant::now());
+    }
+
+    /// An attempt was let out at `at`: ends an uncounted 429 wait.
+    pub(crate) fn admitted(&mut self, at: Instant) {
+        if let Some(since) = self.rate_limited_since.take() {
+            self.rate_limited_for += at.saturating_duration_since(since);
+        }
     }
 }
 
@@ -370,6 +473,54 @@ mod tests {
             "{waits:?}"
         );
         assert_eq!(waits[5], Duration::from_millis(700));
+    }
+
+    #[test]
+    fn counted_retries_stop_at_the_attempts_and_timed_ones_at_the_time() {
+        let ms = Duration::from_millis;
+        // backon multiplies floats: compare whole milliseconds.
+        let whole = |r: Result<Duration, StopReason>| r.map(|d| d.as_millis());
+        let p = RetryPolicy {
+            max_attempts: 3,
+            max_refused_attempts: 2,
+            min_delay: ms(100),
+            max_elapsed: ms(250),
+            jitter: false,
+            ..RetryPolicy::default()
+        };
+        // Attempts: the third counted failure is the last (3 attempts in all).
+        let mut r = Retries::new(&RetryPolicy {
+            max_elapsed: Duration::from_secs(60),
+            ..p
+        });
+        assert_eq!(whole(r.counted_retry(p.max_attempts)), Ok(100));
+        assert_eq!(whole(r.counted_retry(p.max_attempts)), Ok(200));
+        assert_eq!(
+            r.counted_retry(p.max_attempts),
+            Err(StopReason::AttemptsExhausted)
+        );
+        assert_eq!(r.counted(), 3);
+        // A smaller bound (refused connections) never exceeds the policy's.
+        let mut r = Retries::new(&p);
+        assert_eq!(whole(r.counted_retry(p.max_refused_attempts)), Ok(100));
+        assert_eq!(
+            r.counted_retry(p.max_refused_attempts),
+            Err(StopReason::AttemptsExhausted)
+        );
+        assert_eq!(r.counted_retry(99), Err(StopReason::AttemptsExhausted));
+        // Time only (the account lock): no attempt bound, but no wait past max_elapsed.
+        let mut r = Retries::new(&p);
+        assert_eq!(whole(r.timed_retry()), Ok(100));
+        assert_eq!(whole(r.timed_retry()), Ok(200));
+        assert_eq!(r.timed_retry(), Err(StopReason::TimeExhausted));
+        // The counted bound checks the time too.
+        let mut r = Retries::new(&RetryPolicy {
+            max_attempts: 10,
+            ..p
+        });
+        r.counted_retry(10).unwrap();
+        r.counted_retry(10).unwrap();
+        assert_eq!(r.counted_retry(10), Err(StopReason::TimeExhausted));
     }
 
     #[test]

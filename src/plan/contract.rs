@@ -488,6 +488,27 @@ impl DateConflict {
     }
 }
 
+/// A row whose status is `[hr.status] pending` (a future start) but whose hire date has
+/// passed, or which has no hire date: HR has not caught up (the person has started, or will
+/// not start, and the status says neither; or no date says when to provision). The status
+/// decides: the employee is not provisioned (an existing user is left as it is), and the
+/// plan reports each such row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartConflict {
+    /// The employee.
+    pub employee_id: EmployeeId,
+    /// The employee's email.
+    pub email: Email,
+    /// The status value as the export writes it.
+    pub status: Option<String>,
+    /// The hire date, before today; `None` when the row has none.
+    pub hire_date: Option<NaiveDate>,
+    /// The PagerDuty user the row matched, left as it is; `None` when there is none.
+    pub user_id: Option<UserId>,
+    /// The HR line.
+    pub line: u64,
+}
+
 /// The plan: actions, people left alone, and notes for the reader.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
@@ -522,6 +543,9 @@ pub struct Plan {
     /// Past termination dates on rows the status calls active, by HR line.
     #[serde(default)]
     pub conflicts: Vec<DateConflict>,
+    /// Future starts whose hire date has passed or is missing, by HR line.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub start_conflicts: Vec<StartConflict>,
     /// With marker keys: how the account's signed markers verified (`None` without a key).
     /// Signed markers of which none verifies mean a wrong key, which refuses the run
     /// ([`crate::plan::safety::check`]).

@@ -10,8 +10,11 @@
 //!    window, from `provision_days_before_start` days before the hire date to the hire
 //!    date itself; before the window it is pending with the date the create comes due.
 //!    Without a hire date, or once the hire date has passed and the status still says
-//!    pending, it is not provisioned: the status decides. Its termination date is not read
-//!    (in the exports seen, a future start's exit date is one of an earlier employment).
+//!    pending, it is not provisioned: the status decides, and the row is a start date
+//!    conflict ([`Dated::start_conflict`]) that the plan reports, since HR has not caught up
+//!    (the person has started, or will never start, and the status says neither) or gives
+//!    no date to provision by. Its termination date is not read (in the exports seen, a
+//!    future start's exit date is one of an earlier employment).
 //! 4. Any other row (status active or on leave, or an export without a status column):
 //!    - a hire date more than `provision_days_before_start` days ahead: not provisioned
 //!      yet, pending with the date the create comes due;
@@ -95,6 +98,10 @@ pub struct Dated {
     /// whose status says active (or on leave): a scheduled termination still due (the
     /// standing is then a leaver by this date).
     pub overdue: Option<NaiveDate>,
+    /// A `pending` status (a future start) whose hire date has passed, or which has no hire
+    /// date: not provisioned (the status decides), and reported by the plan as a start date
+    /// conflict, an HR record that has not caught up.
+    pub start_conflict: bool,
 }
 
 /// True when termination date `date`, before `today`, is at most
@@ -113,6 +120,7 @@ pub fn dated(e: &Employee, policy: &Policy, today: NaiveDate, applied: Option<Na
         termination_scheduled: None,
         conflict: None,
         overdue: None,
+        start_conflict: false,
     };
     if e.status == Lifecycle::Terminated {
         out.standing = Standing::Leaver(LeaverCause::Status);
@@ -132,7 +140,10 @@ pub fn dated(e: &Employee, policy: &Policy, today: NaiveDate, applied: Option<Na
                 Standing::Employed { on_leave: false }
             }
             (Some(_), Some(d)) if today < d => Standing::NotYetHired { from: Some(d) },
-            _ => Standing::NotYetHired { from: None },
+            _ => {
+                out.start_conflict = true;
+                Standing::NotYetHired { from: None }
+            }
         };
         return out;
     }
@@ -193,6 +204,9 @@ pub struct Counts {
     /// Termination dates before today, older than `termination_catch_up_days`, on rows the
     /// status calls active.
     pub conflicts: usize,
+    /// Of the pending, future starts whose hire date has passed or is missing
+    /// ([`Dated::start_conflict`]).
+    pub start_conflicts: usize,
 }
 
 /// [`Counts`] of `roster`'s valid employees on `today` under `policy`.
@@ -211,6 +225,7 @@ pub fn counts(roster: &Roster, policy: &Policy, today: NaiveDate) -> Counts {
         c.scheduled_terminations += usize::from(d.termination_scheduled.is_some());
         c.overdue_terminations += usize::from(d.overdue.is_some());
         c.conflicts += usize::from(d.conflict.is_some());
+        c.start_conflicts += usize::from(d.start_conflict);
     }
     c
 }

@@ -98,8 +98,8 @@ mod skip;
 
 pub use contract::{
     Action, ActionKind, Change, DateConflict, Field, Guard, LicenseLabel, LicenseShortfall,
-    MarkerSignatures, MarkerTrust, Pending, Plan, Population, ProbableDuplicate, RoleSource, Step,
-    TeamSource, TeamsChange,
+    MarkerSignatures, MarkerTrust, Pending, Plan, Population, ProbableDuplicate, RoleSource,
+    StartConflict, Step, TeamSource, TeamsChange,
 };
 pub use policy::{Policy, SafetyPolicy};
 pub use preconditions::check_rules_offline;
@@ -311,6 +311,7 @@ impl Tally {
         out.pending
             .sort_by(|a, b| (a.on, a.email.as_str()).cmp(&(b.on, b.email.as_str())));
         out.conflicts.sort_by_key(|c| c.line);
+        out.start_conflicts.sort_by_key(|c| c.line);
         out.needs_team_members = std::mem::take(&mut cx.needs);
         out.needs_license_holders = cx.licensing.needs_holders();
         out.needs_oncall = std::mem::take(&mut cx.needs_oncall);

@@ -6,8 +6,10 @@
 //! refusal. README.md § Safety lists each check, its default and its override.
 
 use super::policy::SafetyPolicy;
-use super::{ActionKind, LicenseShortfall, Plan, SkipCause};
+use super::{ActionKind, LicenseShortfall, Plan, SkipCause, Step};
 use crate::config::PERCENT_CAPS_MIN_USERS;
+use crate::vocab::Role;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One-run overrides from the command line.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -42,7 +44,10 @@ fn percent(part: usize, whole: usize) -> f64 {
 
 /// One cap family (deactivations or role changes) and its settings.
 struct Cap<'a> {
+    /// What is counted, plural (`deactivations`).
     what: &'a str,
+    /// The same, singular (`deactivation`), for a count of 1.
+    one: &'a str,
     /// The `[safety]` key of the count cap.
     key: &'a str,
     /// The `[safety]` key of the percentage cap (not `key` + `_percent`: the keys are
@@ -58,26 +63,37 @@ impl Cap<'_> {
     fn check(&self, count: usize, managed: usize, allow: Option<usize>) -> Option<String> {
         let Cap {
             what,
+            one,
             key,
             percent_key,
             flag,
             max,
             max_percent,
         } = *self;
+        let (counted, verb) = if count == 1 {
+            (format!("1 {one}"), ("exceeds", "is"))
+        } else {
+            (format!("{count} {what}"), ("exceed", "are"))
+        };
         if let Some(n) = allow {
             return (count > n).then(|| {
-                format!("{count} {what} exceed {flag} {n}; review the plan and raise it if this is intended")
+                format!(
+                    "{counted} {} {flag} {n}; review the plan and raise it if this is intended",
+                    verb.0
+                )
             });
         }
         if count > max {
             return Some(format!(
-                "{count} {what} exceed [safety] {key} = {max}; review the plan, then rerun with {flag} {count}"
+                "{counted} {} [safety] {key} = {max}; review the plan, then rerun with {flag} {count}",
+                verb.0
             ));
         }
         let pct = percent(count, managed);
         if managed > PERCENT_CAPS_MIN_USERS && pct > max_percent {
             return Some(format!(
-                "{count} {what} are {pct:.1}% of the {managed} users hr2pagerduty manages, above [safety] {percent_key} = {max_percent}; review the plan, then rerun with {flag} {count}"
+                "{counted} {} {pct:.1}% of the {managed} users hr2pagerduty manages, above [safety] {percent_key} = {max_percent}; review the plan, then rerun with {flag} {count}",
+                verb.1
             ));
         }
         None
@@ -90,13 +106,23 @@ impl Cap<'_> {
 fn deletion_cap(count: usize, max: usize, allow: Option<usize>) -> Option<String> {
     match allow {
         Some(n) => (count > n).then(|| {
-            format!("{count} deletions exceed --allow-deletions {n}; review the plan and raise it if this is intended")
+            format!("{} --allow-deletions {n}; review the plan and raise it if this is intended", deletions_exceed(count))
         }),
         None => (count > max).then(|| {
             format!(
-                "{count} deletions exceed [safety] max_deletions = {max}; a deletion cannot be undone (the archive re-creates a rehire under a new PagerDuty ID): review the plan, then rerun with --allow-deletions {count}"
+                "{} [safety] max_deletions = {max}; a deletion cannot be undone (the archive re-creates a rehire under a new PagerDuty ID): review the plan, then rerun with --allow-deletions {count}",
+                deletions_exceed(count)
             )
         }),
+    }
+}
+
+/// `N deletions exceed`, or `1 deletion exceeds`.
+fn deletions_exceed(count: usize) -> String {
+    if count == 1 {
+        "1 deletion exceeds".into()
+    } else {
+        format!("{count} deletions exceed")
     }
 }
 
@@ -113,6 +139,7 @@ pub fn check(plan: &Plan, safety: &SafetyPolicy, overrides: Overrides) -> Vec<St
     let deactivations = plan.attempted(ActionKind::Deactivate);
     let deactivation_cap = Cap {
         what: "deactivations",
+        one: "deactivation",
         key: "max_deactivations",
         percent_key: "max_deactivation_percent",
         flag: "--allow-deactivations",
@@ -122,6 +149,7 @@ pub fn check(plan: &Plan, safety: &SafetyPolicy, overrides: Overrides) -> Vec<St
     out.extend(deactivation_cap.check(deactivations, managed, overrides.allow_deactivations));
     let reactivation_cap = Cap {
         what: "reactivations",
+        one: "reactivation",
         key: "max_reactivations",
         percent_key: "max_reactivation_percent",
         flag: "--allow-reactivations",
@@ -140,6 +168,7 @@ pub fn check(plan: &Plan, safety: &SafetyPolicy, overrides: Overrides) -> Vec<St
         .count();
     let role_cap = Cap {
         what: "role changes",
+        one: "role change",
         key: "max_role_changes",
         percent_key: "max_role_change_percent",
         flag: "--allow-role-changes",
@@ -154,6 +183,7 @@ pub fn check(plan: &Plan, safety: &SafetyPolicy, overrides: Overrides) -> Vec<St
     ));
     let rekey_cap = Cap {
         what: "re-keyed markers",
+        one: "re-keyed marker",
         key: "max_rekeys",
         percent_key: "max_rekey_percent",
         flag: "--allow-rekeys",
@@ -238,7 +268,12 @@ fn probable_duplicates(plan: &Plan, safety: &SafetyPolicy, overrides: Overrides)
         })
         .collect();
     Some(format!(
-        "{count} planned creates have the name of an existing PagerDuty user that no HR row matched, above {setting} (probable duplicates, each sent an invitation: is [hr] email_template or the email domain wrong?); e.g. {}; if they are new people, rerun with --allow-probable-duplicates {count}",
+        "{} the name of an existing PagerDuty user that no HR row matched, above {setting} (probable duplicates, each sent an invitation: is [hr] email_template or the email domain wrong?); e.g. {}; if they are new people, rerun with --allow-probable-duplicates {count}",
+        if count == 1 {
+            "1 planned create has".to_string()
+        } else {
+            format!("{count} planned creates have")
+        },
         examples.join(", ")
     ))
 }
@@ -292,9 +327,73 @@ fn identity_drift(plan: &Plan, safety: &SafetyPolicy) -> Option<String> {
         })
         .collect();
     Some(format!(
-        "{count} HR rows are skipped because the user their email finds carries a marker naming another employee ID ({over}): the employee IDs appear to have changed (a new HR system, a prefix added?), so this run would match and offboard nobody; e.g. {}; if the IDs did change, rerun plan and apply with --rekey-employee-ids to re-key the markers of users whose email matches exactly one HR row",
+        "{} skipped because the user their email finds carries a marker naming another employee ID ({over}): the employee IDs appear to have changed (a new HR system, a prefix added?), so this run would match and offboard nobody; e.g. {}; if the IDs did change, rerun plan and apply with --rekey-employee-ids to re-key the markers of users whose email matches exactly one HR row",
+        if count == 1 {
+            "1 HR row is".to_string()
+        } else {
+            format!("{count} HR rows are")
+        },
         examples.join("; ")
     ))
+}
+
+/// The account abilities the plan's attempted actions need ([`Role::ability`], the rule
+/// `doctor` checks the configuration with), each with the base roles that need it and the
+/// emails of the users given each: the roles sent on `POST /users` and `PUT /users/{id}`
+/// (a suspension's `suspended_role`, a rule's role, a restored role). Empty when none does,
+/// and then the run need not read `GET /abilities`.
+pub fn abilities_needed(plan: &Plan) -> BTreeMap<&'static str, BTreeMap<Role, Vec<&str>>> {
+    let mut out: BTreeMap<&'static str, BTreeMap<Role, Vec<&str>>> = BTreeMap::new();
+    for a in plan.actions.iter().filter(|a| a.attempted()) {
+        let roles = a.steps.iter().filter_map(|s| match s {
+            Step::CreateUser(u) => u.role.as_ref(),
+            Step::UpdateUser(u) => u.role.as_ref(),
+            _ => None,
+        });
+        for role in roles {
+            if let Some(ability) = role.ability() {
+                let emails = out
+                    .entry(ability)
+                    .or_default()
+                    .entry(role.clone())
+                    .or_default();
+                if emails.last() != Some(&a.email.as_str()) {
+                    emails.push(a.email.as_str());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The refusal for each ability the plan needs ([`abilities_needed`]) that the account
+/// lacks (`have`: the names `GET /abilities` lists). PagerDuty answers such a role change
+/// 402 (code 2014) only at the suspension's last step, after the marker and the team
+/// removals were written, so the run is refused before its first write instead.
+pub fn missing_abilities(plan: &Plan, have: &BTreeSet<String>) -> Vec<String> {
+    abilities_needed(plan)
+        .into_iter()
+        .filter(|(ability, _)| !have.contains(*ability))
+        .map(|(ability, roles)| {
+            let users: BTreeSet<&str> = roles.values().flatten().copied().collect();
+            let examples: Vec<&str> = users.iter().take(EXAMPLES).copied().collect();
+            let more = if users.len() > EXAMPLES { ", …" } else { "" };
+            let names: Vec<&str> = roles.keys().map(Role::as_str).collect();
+            format!(
+                "the plan gives base {} {} to {} ({}{more}), which PagerDuty refuses (402) without the account's {ability} ability, and GET /abilities does not list it; give the account that ability (a PagerDuty plan with stakeholder users), or configure a base role that needs none ([lifecycle] suspended_role = \"restricted_access\" or \"observer\" for suspensions, [roles] for the rest), then run again",
+                if names.len() == 1 { "role" } else { "roles" },
+                names.join(", "),
+                count(users.len() as u64, "user", "users"),
+                examples.join(", "),
+            )
+        })
+        .collect()
+}
+
+/// `n` and the word for it: `1 user`, `2 users`.
+fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n: u64 = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// The refusal for a licence the plan would run out of.
@@ -309,17 +408,21 @@ fn license_words(s: &LicenseShortfall) -> String {
     };
     match (&s.license, &s.role) {
         (Some(l), _) => format!(
-            "the plan gives licence {:?} ({}) to {} users but only {} are free{released}: {} missing; free allocations in PagerDuty (or name another licence in [roles]), then run again",
+            "the plan gives licence {:?} ({}) to {} but only {} free{released}: {} missing; free allocations in PagerDuty (or name another licence in [roles]), then run again",
             l.name,
             l.id,
-            s.needed,
-            s.available,
+            count(s.needed, "user", "users"),
+            if s.available == 1 {
+                "1 is".to_string()
+            } else {
+                format!("{} are", s.available)
+            },
             s.missing()
         ),
         (None, role) => format!(
-            "the plan needs a licence allowing base role {} for {} users, and PagerDuty can pick one for only {} (licences allowing it: {}){released}: {} missing; free allocations in PagerDuty, then run again",
+            "the plan needs a licence allowing base role {} for {}, and PagerDuty can pick one for only {} (licences allowing it: {}){released}: {} missing; free allocations in PagerDuty, then run again",
             role.as_ref().map(|r| r.as_str()).unwrap_or("?"),
-            s.needed,
+            count(s.needed, "user", "users"),
             s.available,
             s.candidates
                 .iter()

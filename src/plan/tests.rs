@@ -1477,7 +1477,7 @@ fn a_leaver_a_schedule_lists_is_blocked_through_its_policy_and_not_counted_by_th
     assert_eq!(p.attempted(ActionKind::Deactivate), 1);
     assert_eq!(
         caps(&p),
-        vec!["1 deactivations exceed [safety] max_deactivations = 0; review the plan, then rerun with --allow-deactivations 1".to_string()]
+        vec!["1 deactivation exceeds [safety] max_deactivations = 0; review the plan, then rerun with --allow-deactivations 1".to_string()]
     );
 }
 

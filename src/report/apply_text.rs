@@ -91,13 +91,16 @@ pub fn outcome_line(o: &Outcome) -> String {
 
 /// Text after an apply, in the manner of `terraform apply` (the per-action lines of
 /// [`outcome_line`] are printed as actions end): each failure
-/// (`Error: KIND of EMAIL (ID) failed after N attempts: …`), apply-time skip
+/// (`Error: KIND of EMAIL (ID) failed after N requests: …`, counting every HTTP request of
+/// the action, retries and re-checks included; the cause then says how often its last
+/// request was tried), apply-time skip
 /// (`Skipped: KIND of EMAIL (ID): …`) and blocked deactivation
 /// (`Blocked: KIND of EMAIL (ID): blocked: …` and `  To unblock: …`), then
 /// `Apply complete! N created, N updated, N deactivated, N reactivated, N failed, N skipped.`
 /// (`, N deleted` after the reactivations when anyone was deleted; `Apply finished with
-/// failures.` when an action failed, `Apply finished with blocked deactivations.` when a
-/// deactivation or deletion was blocked, which also adds `, N blocked`; `Apply stopped
+/// failures.` when an action failed, `Apply finished with blocked deactivations.` (or
+/// `deletions`, or `deactivations and deletions`, as blocked) when a deactivation or deletion
+/// was blocked, which also adds `, N blocked`; `Apply stopped
 /// early.` with `, N interrupted, N not started` when the run was stopped, after a line
 /// `Not started: N actions (why); the next run does them.` and one `Interrupted: …` line
 /// per action stopped part-way), and `PagerDuty sent N invitation emails (one per user
@@ -115,7 +118,7 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
             OutcomeStatus::Failed => {
                 let _ = writeln!(
                     problems,
-                    "Error: {} of {who} failed after {} attempt{}: {}",
+                    "Error: {} of {who} failed after {} request{}: {}",
                     o.action.kind,
                     o.attempts,
                     if o.attempts == 1 { "" } else { "s" },
@@ -181,7 +184,16 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
     } else if s.failed > 0 {
         "Apply finished with failures."
     } else if s.blocked > 0 {
-        "Apply finished with blocked deactivations."
+        let blocked = |kind| {
+            outcomes
+                .iter()
+                .any(|o| o.status == OutcomeStatus::Blocked && o.action.kind == kind)
+        };
+        match (blocked(ActionKind::Deactivate), blocked(ActionKind::Delete)) {
+            (true, true) => "Apply finished with blocked deactivations and deletions.",
+            (false, true) => "Apply finished with blocked deletions.",
+            _ => "Apply finished with blocked deactivations.",
+        }
     } else {
         "Apply complete!"
     };

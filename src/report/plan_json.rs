@@ -128,9 +128,12 @@ pub(super) fn skipped_json(plan: &Plan, roster: &Roster) -> Vec<Value> {
 /// `notes[]`, `pending[]` (changes that come due later: `employee_id`, `email`, `action`
 /// create, reactivate or deactivate, `on` `YYYY-MM-DD`), `conflicts[]` (past termination
 /// dates on rows the status calls active: `employee_id`, `email`, `hr_line`, `status`,
-/// `termination_date`, `decided_by` status or date), and `summary` {create, update,
-/// deactivate, reactivate, delete, unchanged, skipped, pending, conflicts, blocked,
-/// invitations}. The action counts are of actions that will be attempted; `blocked` counts
+/// `termination_date`, `decided_by` status or date, `fix`: what to do, in words),
+/// `start_conflicts[]` (rows whose status
+/// says a future start while their hire date has passed or is missing: `employee_id`,
+/// `email`, `hr_line`, `status`, `hire_date` or null, `pagerduty_user_id` or null), and
+/// `summary` {create, update, deactivate, reactivate, delete, unchanged, skipped, pending,
+/// conflicts, start_conflicts, blocked, invitations}. The action counts are of actions that will be attempted; `blocked` counts
 /// the others; `invitations` the invitation emails PagerDuty will send, one per user
 /// created ([`Plan::invitations`]).
 /// `skipped` counts HR rows with problems plus people deliberately left alone.
@@ -158,6 +161,21 @@ pub fn plan_json(plan: &Plan, roster: &Roster) -> Value {
                 "status": c.status,
                 "termination_date": c.termination_date,
                 "decided_by": c.decided_by,
+                "fix": super::plan_text::conflict_fix(c),
+            })
+        })
+        .collect();
+    let start_conflicts: Vec<Value> = plan
+        .start_conflicts
+        .iter()
+        .map(|c| {
+            json!({
+                "employee_id": c.employee_id,
+                "email": c.email,
+                "hr_line": c.line,
+                "status": c.status,
+                "hire_date": c.hire_date,
+                "pagerduty_user_id": c.user_id,
             })
         })
         .collect();
@@ -168,6 +186,7 @@ pub fn plan_json(plan: &Plan, roster: &Roster) -> Value {
         "notes": plan.notes,
         "pending": pending,
         "conflicts": conflicts,
+        "start_conflicts": start_conflicts,
         "summary": {
             "create": plan.attempted(ActionKind::Create),
             "update": plan.attempted(ActionKind::Update),
@@ -178,6 +197,7 @@ pub fn plan_json(plan: &Plan, roster: &Roster) -> Value {
             "skipped": plan.skipped.len() + roster.invalid_rows(),
             "pending": plan.pending.len(),
             "conflicts": plan.conflicts.len(),
+            "start_conflicts": plan.start_conflicts.len(),
             "blocked": plan.blocked(),
             "invitations": plan.invitations(),
         },

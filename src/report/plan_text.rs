@@ -9,6 +9,7 @@ use crate::hr::Roster;
 use crate::marker::{self, MarkerState};
 use crate::plan::{
     Action, ActionKind, Change, DateConflict, Field, MarkerTrust, Pending, Plan, SkipSide,
+    StartConflict,
 };
 use std::fmt::Write as _;
 
@@ -338,16 +339,19 @@ pub fn pending_line(p: &Pending) -> String {
     format!("{} ({}) {what}", p.email, who.join(", "))
 }
 
-/// One date conflict: the row, the dates, and what decided.
+/// One date conflict: the row, the dates, what decided, and what to do ([`conflict_fix`]).
 pub fn conflict_line(c: &DateConflict) -> String {
-    let status = c.status.as_deref().unwrap_or("active");
+    let status = match &c.status {
+        Some(s) => format!("status {s:?} does not say terminated"),
+        None => "the row has no status".to_string(),
+    };
     let decided = if c.status_decides() {
         "the status decides: kept active"
     } else {
         "the date decides: deactivated"
     };
     let mut line = format!(
-        "{} (employee {}, line {}): termination date {} has passed but status {status:?} says active; {decided} ([lifecycle] past_termination_date = \"{}\")",
+        "{} (employee {}, line {}): termination date {} has passed but {status}; {decided} ([lifecycle] past_termination_date = \"{}\")",
         c.email,
         c.employee_id,
         c.line,
@@ -356,13 +360,57 @@ pub fn conflict_line(c: &DateConflict) -> String {
     );
     if c.status_decides() && c.catch_up_days > 0 {
         line.push_str(&format!(
-            "; the date passed more than {n} day{s} ago ([lifecycle] termination_catch_up_days = {n}), so a termination blocked or missed until then is no longer applied automatically: to apply it, run apply --as-of {d}, or mark the row terminated in HR",
+            "; the date passed more than {n} day{s} ago ([lifecycle] termination_catch_up_days = {n}), so a termination blocked or missed until then is no longer applied automatically",
             n = c.catch_up_days,
             s = if c.catch_up_days == 1 { "" } else { "s" },
-            d = c.termination_date,
         ));
     }
+    line.push_str(": ");
+    line.push_str(&conflict_fix(c));
     line
+}
+
+/// What an operator should do about one date conflict: fix the HR row (its status or its
+/// stale date), or change the policy for every row. Never a run `--as-of` the date: that
+/// applies every change due on that day across the whole export, not this row's alone, so
+/// `plan --as-of` is named only as a preview.
+pub fn conflict_fix(c: &DateConflict) -> String {
+    if c.status_decides() {
+        format!(
+            "if the employee has left, mark the row terminated in HR; if not, clear or correct its stale termination date; [lifecycle] past_termination_date = \"date\" makes such dates decide for every row (plan --as-of {} previews that day for the whole export, not this row alone)",
+            c.termination_date
+        )
+    } else {
+        "if the employee is still employed, clear or correct the stale termination date in HR (past_termination_date = \"status\" lets the status decide for every row)".to_string()
+    }
+}
+
+/// One start date conflict: the row, its status and hire date (or that it has none), and
+/// that the status decides until HR catches up.
+pub fn start_conflict_line(c: &StartConflict) -> String {
+    let status = c.status.as_deref().unwrap_or("pending");
+    let date = match c.hire_date {
+        Some(d) => {
+            format!("hire date {d} has passed but status {status:?} still says a future start")
+        }
+        None => format!("status {status:?} says a future start but the row has no hire date"),
+    };
+    let kept = match &c.user_id {
+        Some(id) => format!("PagerDuty user {id} is left as it is"),
+        None => "not provisioned".to_string(),
+    };
+    let fix = match c.hire_date {
+        Some(_) => {
+            "mark the row active in HR once the person has started, or remove it if they will not"
+        }
+        None => {
+            "give the row its hire date in HR (with [hr.columns] hire_date mapped), or mark it active once the person has started"
+        }
+    };
+    format!(
+        "{} (employee {}, line {}): {date}; the status decides: {kept} until HR catches up ({fix})",
+        c.email, c.employee_id, c.line
+    )
 }
 
 /// The HR rows with problems, in line order, each with its problems' messages joined by
@@ -407,7 +455,7 @@ fn skipped_words(plan: &Plan, hr_rows: usize) -> String {
 /// The whole text plan, in the manner of `terraform plan`: notes, one block per action,
 /// what is skipped and why (HR rows with problems, one line per row, then the people and
 /// users skipped; `Skipped (N)` counts those lines), the changes pending on a later date,
-/// the date conflicts, then the summary line. When there is
+/// the date conflicts, the start date conflicts, then the summary line. When there is
 /// nothing to do the text starts with `No changes.`: followed by
 /// `PagerDuty matches the HR export (N unchanged).` when nothing is skipped, otherwise by
 /// `N unchanged; M skipped (see below) …` with what the skips are by where their causes
@@ -495,6 +543,16 @@ pub fn render_plan_styled(plan: &Plan, roster: &Roster, paint: Paint) -> String 
         let _ = writeln!(out, "\nDate conflicts ({}):", plan.conflicts.len());
         for c in &plan.conflicts {
             let _ = writeln!(out, "  - {}", conflict_line(c));
+        }
+    }
+    if !plan.start_conflicts.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nStart date conflicts ({}):",
+            plan.start_conflicts.len()
+        );
+        for c in &plan.start_conflicts {
+            let _ = writeln!(out, "  - {}", start_conflict_line(c));
         }
     }
     if !plan.is_empty() {

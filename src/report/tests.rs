@@ -7,7 +7,7 @@ use crate::ids::{EscalationPolicyId, IncidentId, ScheduleId, UserId};
 use crate::oncall::{self, IncidentRef, Named, OncallImpact};
 use crate::pagerduty::ClientStats;
 use crate::plan::ownership::Untouchable;
-use crate::plan::{Action, ActionKind, Change, DateConflict, Field, Pending, Plan};
+use crate::plan::{Action, ActionKind, Change, DateConflict, Field, Pending, Plan, StartConflict};
 use crate::plan::{Skip, SkipCause, Step, TeamsChange};
 
 fn action(
@@ -149,7 +149,7 @@ fn json_plan_has_the_documented_shape() {
     let v = plan_json(&plan, &roster);
     assert_eq!(
         v["summary"],
-        serde_json::json!({"create":1,"update":1,"deactivate":1,"reactivate":1,"delete":0,"unchanged":3,"skipped":2,"pending":0,"conflicts":0,"blocked":0,"invitations":0})
+        serde_json::json!({"create":1,"update":1,"deactivate":1,"reactivate":1,"delete":0,"unchanged":3,"skipped":2,"pending":0,"conflicts":0,"start_conflicts":0,"blocked":0,"invitations":0})
     );
     assert!(
         v["actions"][0].get("oncall").is_none() && v["actions"][0].get("blocked").is_none(),
@@ -269,6 +269,24 @@ fn dated_sample() -> Plan {
             line: 5,
             catch_up_days: 30,
         }],
+        start_conflicts: vec![
+            StartConflict {
+                employee_id: "1011".into(),
+                email: Email::normalise("mae@example.com"),
+                status: Some("Future Start".into()),
+                hire_date: Some(d(11, 2)),
+                user_id: Some("PMAE001".into()),
+                line: 12,
+            },
+            StartConflict {
+                employee_id: "1012".into(),
+                email: Email::normalise("ida@example.com"),
+                status: Some("Future Start".into()),
+                hire_date: None,
+                user_id: None,
+                line: 13,
+            },
+        ],
         ..Plan::default()
     }
 }
@@ -285,7 +303,11 @@ Pending (2):
   - alan@example.com (PALAN01, employee 1003) will be deactivated on 2026-12-31 (termination date)
 
 Date conflicts (1):
-  - kj@example.com (employee 1004, line 5): termination date 2026-03-01 has passed but status \"Active\" says active; the status decides: kept active ([lifecycle] past_termination_date = \"status\"); the date passed more than 30 days ago ([lifecycle] termination_catch_up_days = 30), so a termination blocked or missed until then is no longer applied automatically: to apply it, run apply --as-of 2026-03-01, or mark the row terminated in HR
+  - kj@example.com (employee 1004, line 5): termination date 2026-03-01 has passed but status \"Active\" does not say terminated; the status decides: kept active ([lifecycle] past_termination_date = \"status\"); the date passed more than 30 days ago ([lifecycle] termination_catch_up_days = 30), so a termination blocked or missed until then is no longer applied automatically: if the employee has left, mark the row terminated in HR; if not, clear or correct its stale termination date; [lifecycle] past_termination_date = \"date\" makes such dates decide for every row (plan --as-of 2026-03-01 previews that day for the whole export, not this row alone)
+
+Start date conflicts (2):
+  - mae@example.com (employee 1011, line 12): hire date 2026-11-02 has passed but status \"Future Start\" still says a future start; the status decides: PagerDuty user PMAE001 is left as it is until HR catches up (mark the row active in HR once the person has started, or remove it if they will not)
+  - ida@example.com (employee 1012, line 13): status \"Future Start\" says a future start but the row has no hire date; the status decides: not provisioned until HR catches up (give the row its hire date in HR (with [hr.columns] hire_date mapped), or mark it active once the person has started)
 "
     );
 }
@@ -304,11 +326,26 @@ fn json_plan_lists_pending_changes_and_conflicts() {
         v["conflicts"],
         serde_json::json!([{
             "employee_id": "1004", "email": "kj@example.com", "hr_line": 5, "status": "Active",
-            "termination_date": "2026-03-01", "decided_by": "status"
+            "termination_date": "2026-03-01", "decided_by": "status",
+            "fix": "if the employee has left, mark the row terminated in HR; if not, clear or correct its stale termination date; [lifecycle] past_termination_date = \"date\" makes such dates decide for every row (plan --as-of 2026-03-01 previews that day for the whole export, not this row alone)"
         }])
+    );
+    // One row's conflict is never fixed by a whole-export run as of its date.
+    let text = render_plan(&dated_sample(), &Roster::default());
+    assert!(!text.contains("apply --as-of"), "{text}");
+    assert!(!v.to_string().contains("apply --as-of"));
+    assert_eq!(
+        v["start_conflicts"],
+        serde_json::json!([
+            {"employee_id": "1011", "email": "mae@example.com", "hr_line": 12,
+             "status": "Future Start", "hire_date": "2026-11-02", "pagerduty_user_id": "PMAE001"},
+            {"employee_id": "1012", "email": "ida@example.com", "hr_line": 13,
+             "status": "Future Start", "hire_date": null, "pagerduty_user_id": null}
+        ])
     );
     assert_eq!(v["summary"]["pending"], 2);
     assert_eq!(v["summary"]["conflicts"], 1);
+    assert_eq!(v["summary"]["start_conflicts"], 2);
 }
 
 #[test]
@@ -371,7 +408,7 @@ fn apply_report_counts_outcomes() {
     let text = render_apply(&outcomes, &plan, &roster);
     assert!(
         text.contains(
-            "Error: update of bo@example.com (PBO) failed after 3 attempts: step 1/1: boom"
+            "Error: update of bo@example.com (PBO) failed after 3 requests: step 1/1: boom"
         ),
         "{text}"
     );
@@ -866,6 +903,19 @@ fn a_blocked_deactivation_names_what_the_user_holds_and_what_a_human_must_do() {
             .starts_with("  x deactivate of al@example.com (PAL) not attempted: blocked: "),
         "{}",
         outcome_line(&outcome)
+    );
+    // A blocked deletion is not called a deactivation; both kinds blocked are both named.
+    let mut deletion = outcome.clone();
+    deletion.action.kind = ActionKind::Delete;
+    let text = render_apply(std::slice::from_ref(&deletion), &one, &Roster::default());
+    assert!(
+        text.contains("Apply finished with blocked deletions. "),
+        "{text}"
+    );
+    let text = render_apply(&[outcome, deletion], &one, &Roster::default());
+    assert!(
+        text.contains("Apply finished with blocked deactivations and deletions. "),
+        "{text}"
     );
 }
 

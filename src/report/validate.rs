@@ -61,6 +61,13 @@ pub fn render_validate(roster: &Roster, l: &Lifecycles, path: &str) -> String {
             ),
         );
     }
+    if c.start_conflicts > 0 {
+        let _ = writeln!(
+            out,
+            "  of the pending, {} whose hire date has passed or is missing (start date conflicts: not provisioned until HR catches up)",
+            plural(c.start_conflicts, "future start", "future starts"),
+        );
+    }
     let _ = writeln!(out, "  rows with problems: {}", roster.invalid_rows());
     let pc = roster.problem_counts();
     for (k, n) in &pc {
@@ -80,7 +87,7 @@ pub fn render_validate(roster: &Roster, l: &Lifecycles, path: &str) -> String {
 
 /// The `validate` summary as JSON: `rows_read`, `valid`, `as_of`, `active`, `on_leave`,
 /// `terminated`, `pending`, `scheduled_terminations`, `overdue_terminations`, `conflicts`,
-/// `invalid_rows`,
+/// `start_conflicts`, `invalid_rows`,
 /// `problems_by_kind` and `problems`.
 pub fn validate_json(roster: &Roster, l: &Lifecycles) -> Value {
     let c = &l.counts;
@@ -109,6 +116,7 @@ pub fn validate_json(roster: &Roster, l: &Lifecycles) -> Value {
         "scheduled_terminations": c.scheduled_terminations,
         "overdue_terminations": c.overdue_terminations,
         "conflicts": c.conflicts,
+        "start_conflicts": c.start_conflicts,
         "invalid_rows": roster.invalid_rows(),
         "problems_by_kind": by_kind,
         "problems": roster.problems,

@@ -102,10 +102,14 @@
 //!   OpenAPI `deleteUser`: "Returns 400 if the user has assigned incidents"; Offboarding's
 //!   automatic reassignment is not modelled); while the user is the only target of an
 //!   escalation rule (Inf: a rule has at least one target, OpenAPI `EscalationRule.targets`
-//!   `minItems: 1`). A deleted user's references stay in policies, schedules and on-calls,
-//!   with the old name as `summary`, and `GET` of the user → 404 (F24; §4.3: PagerDuty's
-//!   Offboarding shows such a user as an inactive placeholder; without Offboarding the docs
-//!   say nothing).
+//!   `minItems: 1`). A deleted user's references stay in policies and schedules, with the
+//!   old name as `summary`, and `GET` of the user → 404 (F24; §4.3: PagerDuty's Offboarding
+//!   shows such a user as an inactive placeholder; without Offboarding the docs say
+//!   nothing). Such a leftover reference targets nobody: `user_ids[]` on
+//!   `GET /escalation_policies` and `GET /oncalls` no longer finds the deleted user, its
+//!   levels and shifts are no on-calls, and it counts neither as a rule's other target
+//!   (deleting the last live target of a rule is refused) nor as reached by a team's policy
+//!   (§4.3: Offboarding removes the user from schedules and escalation policies; Inf).
 //! - **Not found**: unknown user → 404/2100 "Not Found" (also on the contact-method and
 //!   notification-rule list and create routes, whose OpenAPI response lists omit 404, Inf);
 //!   unknown team → 404/6001 "Team Not Found" (the team is checked first on membership

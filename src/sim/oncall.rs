@@ -171,6 +171,9 @@ struct Entry<'a> {
 pub(crate) struct OncallBook {
     policies: BTreeMap<String, PolicyRecord>,
     schedules: BTreeMap<String, ScheduleRecord>,
+    /// Users deleted since the seed: their references stay in rules, layers and shifts
+    /// (F24), but they are no longer anyone's target nor on call (see [`Self::forget_user`]).
+    deleted: HashSet<String>,
 }
 
 impl OncallBook {
@@ -182,6 +185,23 @@ impl OncallBook {
     /// The team of a policy, if it has one.
     pub(crate) fn policy_team(&self, id: &str) -> Option<&str> {
         self.policies.get(id).and_then(|p| p.team.as_deref())
+    }
+
+    /// Records that `user` was deleted (`DELETE /users/{id}`). Its references stay where they
+    /// are, with the old name as `summary` (F24: "Other objects may still refer to the
+    /// deleted user as a reference"), as the inactive placeholder PagerDuty's Offboarding
+    /// shows; but a deleted user is no longer a user that a rule targets or a schedule puts
+    /// on call (S27, S38: the user is removed from schedules and escalation policies). So
+    /// `user_ids[]` on `GET /escalation_policies` and `GET /oncalls` no longer finds it, its
+    /// shifts and levels are no on-calls, and it no longer counts among a rule's targets
+    /// when another target is deleted or removed from a team.
+    pub(crate) fn forget_user(&mut self, user: &str) {
+        self.deleted.insert(user.to_string());
+    }
+
+    /// True when `user` is a live user (not deleted since the seed).
+    fn live(&self, user: &str) -> bool {
+        !self.deleted.contains(user)
     }
 
     // ----- rules -------------------------------------------------------------------------
@@ -200,19 +220,21 @@ impl OncallBook {
             .unwrap_or_default()
     }
 
-    fn targets_directly(p: &PolicyRecord, user: &str) -> bool {
-        p.rules
-            .iter()
-            .any(|r| r.targets.contains(&Target::User(user.to_string())))
+    fn targets_directly(&self, p: &PolicyRecord, user: &str) -> bool {
+        self.live(user)
+            && p.rules
+                .iter()
+                .any(|r| r.targets.contains(&Target::User(user.to_string())))
     }
 
     fn reaches(&self, p: &PolicyRecord, user: &str) -> bool {
-        p.rules.iter().any(|r| {
-            r.targets.iter().any(|t| match t {
-                Target::User(u) => u == user,
-                Target::Schedule(s) => self.members(s).contains(user),
+        self.live(user)
+            && p.rules.iter().any(|r| {
+                r.targets.iter().any(|t| match t {
+                    Target::User(u) => u == user,
+                    Target::Schedule(s) => self.members(s).contains(user),
+                })
             })
-        })
     }
 
     /// The policies of `team` that reach `user`, directly or through a schedule, as
@@ -229,12 +251,18 @@ impl OncallBook {
 
     /// The rules whose only target is `user`, as `(policy name, policy id, level)`: deleting
     /// the user would leave such a rule without a target, which a rule may not be (OpenAPI
-    /// `EscalationRule.targets` `minItems: 1`; Inf).
+    /// `EscalationRule.targets` `minItems: 1`; Inf). Deleted users' leftover references are
+    /// no targets ([`Self::forget_user`]).
     pub(crate) fn sole_target_of(&self, user: &str) -> Vec<(&str, &str, usize)> {
         let mut found = Vec::new();
+        let me = Target::User(user.to_string());
         for p in self.sorted_policies() {
             for (i, r) in p.rules.iter().enumerate() {
-                if r.targets == [Target::User(user.to_string())] {
+                let mut live = r.targets.iter().filter(|t| match t {
+                    Target::User(u) => self.live(u),
+                    Target::Schedule(_) => true,
+                });
+                if live.next() == Some(&me) && live.next().is_none() {
                     found.push((p.name.as_str(), p.id.as_str(), i + 1));
                 }
             }
@@ -262,7 +290,7 @@ impl OncallBook {
                     .is_none_or(|q| p.name.to_lowercase().contains(q.as_str()))
             })
             .filter(|p| {
-                f.user_ids.is_empty() || f.user_ids.iter().any(|u| Self::targets_directly(p, u))
+                f.user_ids.is_empty() || f.user_ids.iter().any(|u| self.targets_directly(p, u))
             })
             .filter(|p| {
                 f.team_ids.is_empty() || p.team.as_ref().is_some_and(|t| f.team_ids.contains(t))
@@ -520,7 +548,8 @@ impl OncallBook {
             }
         }
         entries.retain(|e| {
-            (f.user_ids.is_empty() || f.user_ids.iter().any(|u| u == e.user))
+            self.live(e.user)
+                && (f.user_ids.is_empty() || f.user_ids.iter().any(|u| u == e.user))
                 && (f.policy_ids.is_empty() || f.policy_ids.contains(&e.policy.id))
                 && (f.schedule_ids.is_empty()
                     || match e.schedule {

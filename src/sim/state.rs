@@ -936,6 +936,7 @@ impl Account {
         self.remove_memberships_of(id);
         self.licenses.release(id);
         self.contacts.remove_user(id);
+        self.oncall.forget_user(id);
         Ok(())
     }
 

@@ -116,6 +116,14 @@ impl Role {
         matches!(self, Role::ReadOnlyUser | Role::ReadOnlyLimitedUser)
     }
 
+    /// The account ability PagerDuty requires before it gives a user this base role, if
+    /// one: `read_only_users` for the stakeholder roles (fact F16; a `PUT` or `POST` without
+    /// it answers 402, code 2014). `observer` and `restricted_access` need Advanced
+    /// Permissions, which has no ability name: `None`.
+    pub fn ability(&self) -> Option<&'static str> {
+        self.is_stakeholder().then_some("read_only_users")
+    }
+
     /// Why PagerDuty no longer accepts this value, when it is a base role it deprecated
     /// ([`DEPRECATED_ROLES`]).
     pub fn deprecation(&self) -> Option<&'static str> {

@@ -155,7 +155,8 @@ fn each_dated_change_comes_due_on_its_day_is_applied_once_and_then_there_are_no_
         j["conflicts"],
         json!([{
             "employee_id": "5", "email": "person5@example.com", "hr_line": 6, "status": "Active",
-            "termination_date": "2026-01-01", "decided_by": "status"
+            "termination_date": "2026-01-01", "decided_by": "status",
+            "fix": "if the employee has left, mark the row terminated in HR; if not, clear or correct its stale termination date; [lifecycle] past_termination_date = \"date\" makes such dates decide for every row (plan --as-of 2026-01-01 previews that day for the whole export, not this row alone)"
         }])
     );
     assert_eq!(
@@ -171,7 +172,7 @@ fn each_dated_change_comes_due_on_its_day_is_applied_once_and_then_there_are_no_
         "No changes.",
         "Pending (2):\n  - person2@example.com (",
         ") will be deactivated on 2026-06-10 (termination date)\n  - person3@example.com (employee 3) will be created on 2026-06-15 (hire date 2026-06-20)\n",
-        "Date conflicts (1):\n  - person5@example.com (employee 5, line 6): termination date 2026-01-01 has passed but status \"Active\" says active; the status decides: kept active",
+        "Date conflicts (1):\n  - person5@example.com (employee 5, line 6): termination date 2026-01-01 has passed but status \"Active\" does not say terminated; the status decides: kept active",
     ]);
 
     // June 10th: the scheduled termination comes due, the status still Active.
@@ -621,6 +622,72 @@ fn apply_refuses_a_day_after_today_which_plan_and_validate_preview() {
     assert_eq!(sim.handle.write_count(), 0);
 }
 
+/// The command `plan --out` prints, split into words (without the program name).
+fn printed_command(plan: &Run) -> Vec<String> {
+    plan.stderr
+        .split_once("exactly these actions: ")
+        .map(|(_, cmd)| cmd.split_whitespace().skip(1).map(String::from).collect())
+        .unwrap_or_else(|| panic!("no command in\n{}", plan.stderr))
+}
+
+#[test]
+fn a_plan_saved_for_a_later_day_says_from_which_day_its_printed_command_applies_it() {
+    let config = config();
+    let cfg = Config::from_toml(&config, std::path::Path::new("c.toml")).unwrap();
+    let today = hr2pagerduty::pipeline::today(&cfg, None);
+    let (yesterday, tomorrow) = (today.pred_opt().unwrap(), today.succ_opt().unwrap());
+    // Person 2 leaves tomorrow, person 3 left yesterday (still due, within the catch-up).
+    let hr = export(&[
+        row(1, "Active", "2020-01-01", ""),
+        row(2, "Active", "2020-01-01", &tomorrow.to_string()),
+        row(3, "Active", "2020-01-01", &yesterday.to_string()),
+    ]);
+    let ws = Workspace::new(&config, &hr);
+    let sim = sim_in_sync_as_of(&config, &hr, yesterday.pred_opt().unwrap());
+    // Saved as of tomorrow: the message says the command works only from that day on, and
+    // the command, run today, is refused with the same words (exit 64, no request).
+    let later = ws.path("tomorrow.json");
+    let out = on(
+        &sim,
+        &ws,
+        "plan",
+        tomorrow,
+        &["--out", later.to_str().unwrap()],
+    );
+    out.expect_code(0).expect_stderr(&[&format!(
+        "made as of {tomorrow}, after today ({today}): apply refuses it before {tomorrow} (exit 64). On or after {tomorrow}, to apply exactly these actions: hr2pagerduty apply "
+    )]);
+    let words = printed_command(&out);
+    assert!(
+        words.ends_with(&args(&["--as-of", &tomorrow.to_string(), "--yes"])),
+        "{words:?}"
+    );
+    let requests = sim.requests().len();
+    run(&sim, &words).expect_code(64).expect_stderr(&[&format!(
+        "the saved plan's as-of day {tomorrow} is after today ({today} in Etc/UTC): apply writes only what is due, so that no dated change is applied early; apply this plan on or after {tomorrow}"
+    )]);
+    assert_eq!(sim.requests().len(), requests, "no request");
+    // Once its day has come (here: a plan saved as of yesterday, applied today), the printed
+    // command applies it: exactly its deactivation, not the termination due tomorrow.
+    let earlier = ws.path("yesterday.json");
+    let out = on(
+        &sim,
+        &ws,
+        "plan",
+        yesterday,
+        &["--out", earlier.to_str().unwrap()],
+    );
+    out.expect_code(0)
+        .expect_stderr(&["Saved the plan to ", ". To apply exactly these actions: "]);
+    assert!(!out.stderr.contains("after today"), "{}", out.stderr);
+    run(&sim, &printed_command(&out)).expect_code(0);
+    assert_eq!(
+        suspension(&sim, 3).map(|s| s.termination_date),
+        Some(Some(yesterday))
+    );
+    assert!(suspension(&sim, 2).is_none());
+}
+
 #[test]
 fn a_leaver_deleted_on_its_termination_date_is_not_re_created_the_days_after() {
     let config = config().replacen(
@@ -672,4 +739,62 @@ fn a_leaver_deleted_on_its_termination_date_is_not_re_created_the_days_after() {
     on(&sim, &ws, "plan", run_day(), &["--detailed-exitcode"])
         .expect_code(2)
         .expect_stdout(&["will be re-created from the archive of deleted user"]);
+}
+
+#[test]
+fn a_future_start_past_its_hire_date_or_without_one_is_reported_not_dropped() {
+    let config = config();
+    let hr = export(&[
+        row(1, "Active", "2020-01-01", ""),
+        // Past its hire date on June 5th, still "Future Start": HR has not caught up.
+        row(6, "Future Start", "2026-05-01", ""),
+        // No hire date at all.
+        row(7, "Future Start", "", ""),
+        // Created inside its window (5 days ahead), then its hire date passes.
+        row(8, "Future Start", "2026-06-03", ""),
+    ]);
+    let ws = Workspace::new(&config, &hr);
+    let sim = sim_in_sync_as_of(&config, &hr, day(6, 1));
+    let eight = sim.user("person8@example.com").id.to_string();
+    let out = on(&sim, &ws, "plan", day(6, 5), &["--detailed-exitcode"]);
+    out.expect_code(0).expect_stdout(&[
+        "No changes.",
+        "Start date conflicts (3):",
+        "person6@example.com (employee 6, line 3): hire date 2026-05-01 has passed but status \"Future Start\" still says a future start; the status decides: not provisioned until HR catches up",
+        "person7@example.com (employee 7, line 4): status \"Future Start\" says a future start but the row has no hire date; the status decides: not provisioned",
+        &format!("person8@example.com (employee 8, line 5): hire date 2026-06-03 has passed but status \"Future Start\" still says a future start; the status decides: PagerDuty user {eight} is left as it is"),
+    ]);
+    let j = on(&sim, &ws, "plan", day(6, 5), &["--format", "json"]).json();
+    let lines: Vec<_> = j["start_conflicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["hr_line"].clone(),
+                c["hire_date"].clone(),
+                c["pagerduty_user_id"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            (json!(3), json!("2026-05-01"), json!(null)),
+            (json!(4), json!(null), json!(null)),
+            (json!(5), json!("2026-06-03"), json!(eight)),
+        ],
+        "{j:#}"
+    );
+    assert_eq!(j["summary"]["start_conflicts"], 3);
+    assert!(sim.handle.user_by_email("person6@example.com").is_none());
+    on(&sim, &ws, "validate", day(6, 5), &[])
+        .expect_code(0)
+        .expect_stdout(&[
+            "of the pending, 3 future starts whose hire date has passed or is missing",
+        ]);
+    // Inside person 8's window nothing is in conflict but the two others.
+    on(&sim, &ws, "plan", day(6, 2), &[])
+        .expect_code(0)
+        .expect_stdout(&["Start date conflicts (2):"]);
 }

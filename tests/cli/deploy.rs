@@ -86,3 +86,104 @@ fn the_cronjob_reads_its_key_from_an_owner_only_secret_and_forbids_overlap() {
     assert!(args.contains(&"--api-key-file=/var/run/secrets/hr2pagerduty/api-key".into()));
     assert_accepted(&args);
 }
+
+/// `[lifecycle] default_time_zone` of `samples/config.toml`.
+fn sample_zone() -> String {
+    let cfg = std::fs::read_to_string(repo("samples/config.toml")).unwrap();
+    let line = cfg
+        .lines()
+        .find(|l| l.starts_with("default_time_zone = "))
+        .unwrap();
+    line.split('"').nth(1).unwrap().to_string()
+}
+
+/// Runs the shell `script` (with `/srv/hr/export.csv` replaced by a temporary file) against
+/// an export written now and one two days old: the first passes (exit 0), the second fails.
+fn assert_guard_refuses_a_stale_export(script: &str) {
+    assert!(
+        script.contains("find /srv/hr/export.csv -mmin -1440"),
+        "{script}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("export.csv");
+    std::fs::write(&export, "x\n").unwrap();
+    let script = script.replace("/srv/hr/export.csv", export.to_str().unwrap());
+    let sh = |s: &str| {
+        std::process::Command::new("sh")
+            .args(["-c", s])
+            .output()
+            .unwrap()
+            .status
+    };
+    assert!(sh(&script).success(), "a fresh export is refused: {script}");
+    let old = std::process::Command::new("touch")
+        .args(["-d", "2 days ago", export.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(old.success());
+    assert!(!sh(&script).success(), "a stale export passes: {script}");
+    std::fs::remove_file(&export).unwrap();
+    assert!(!sh(&script).success(), "a missing export passes: {script}");
+}
+
+#[test]
+fn each_schedule_bounds_the_run_checks_the_exports_age_and_runs_in_the_configs_zone() {
+    let zone = sample_zone();
+    // systemd: --max-runtime 45m, TimeoutStartSec above it and the 10 s grace period, the
+    // guard before the run, a dated copy of every report.
+    let service = std::fs::read_to_string(repo("samples/deploy/hr2pagerduty.service")).unwrap();
+    assert!(service.contains("--max-runtime 45m"), "{service}");
+    assert!(service.contains("\nTimeoutStartSec=50min\n"), "{service}");
+    let pre = service
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStartPre=/bin/sh -c '"))
+        .unwrap()
+        .trim_end_matches('\'')
+        .replace("$$", "$");
+    assert_guard_refuses_a_stale_export(&pre);
+    assert!(
+        service.contains("ExecStopPost=") && service.contains("reports/$$(date +%%F).json"),
+        "{service}"
+    );
+    let timer = std::fs::read_to_string(repo("samples/deploy/hr2pagerduty.timer")).unwrap();
+    assert!(
+        timer.contains(&format!("OnCalendar=*-*-* 02:30:00 {zone}\n")),
+        "{timer}"
+    );
+    // cron: the guard's condition, the bound, a dated report.
+    let cron = std::fs::read_to_string(repo("samples/deploy/crontab")).unwrap();
+    let line = cron.lines().find(|l| !l.starts_with('#')).unwrap();
+    let cond = line
+        .split("; if ")
+        .nth(1)
+        .unwrap()
+        .split("; then")
+        .next()
+        .unwrap();
+    assert_guard_refuses_a_stale_export(&format!("if {cond}; then exit 1; fi"));
+    assert!(line.contains("d=$(date +\\%F);"), "{line}");
+    assert!(line.contains("--max-runtime 45m --report /var/lib/hr2pagerduty/reports/$d.json"));
+    assert!(
+        cron.contains("logrotate"),
+        "who rotates the log is not said"
+    );
+    // Kubernetes: timeZone, the deadline, the lock directory without a lock_dir, the guard.
+    let yaml = std::fs::read_to_string(repo("samples/deploy/cronjob.yaml")).unwrap();
+    assert!(
+        yaml.contains(&format!("  timeZone: \"{zone}\"\n")),
+        "{yaml}"
+    );
+    assert!(yaml.contains("      activeDeadlineSeconds: 3000\n"));
+    assert!(yaml.contains("                - --max-runtime=45m\n"));
+    assert!(yaml.contains(
+        "                - name: STATE_DIRECTORY\n                  value: /var/lib/hr2pagerduty\n"
+    ));
+    assert!(yaml.contains("kubectl create configmap hr2pagerduty-config --from-file=config.toml="));
+    let guard = yaml
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("test -n \"$(find "))
+        .unwrap();
+    assert_guard_refuses_a_stale_export(guard);
+    assert!(yaml.contains("--report=\"/var/lib/hr2pagerduty/reports/$(date +%F).json\""));
+}

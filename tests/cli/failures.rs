@@ -369,7 +369,7 @@ fn a_permanently_refused_update_fails_alone() {
     assert_eq!(grace_puts, 1, "a 400 is not retried");
     assert!(
         apply.stdout.contains(
-            "Error: update of grace.hopper@example.com (PGRACE1) failed after 1 attempt: step 1/1: PUT /users/PGRACE1: HTTP 400"
+            "Error: update of grace.hopper@example.com (PGRACE1) failed after 1 request: step 1/1: PUT /users/PGRACE1: HTTP 400"
         ) && apply.stdout.contains("Job title is locked by policy"),
         "{}",
         apply.stdout

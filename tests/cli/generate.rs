@@ -83,6 +83,8 @@ fn the_manual_page_is_roff_for_the_tool_and_for_each_command() {
     let r = run(hr2pd(), &["man"]);
     r.expect_code(0)
         .expect_stdout(&[".TH hr2pagerduty 1", ".SH NAME", ".SH SUBCOMMANDS"]);
+    let source = format!("\"hr2pagerduty {}\"", env!("CARGO_PKG_VERSION"));
+    assert!(r.stdout.contains(&source), "{}", &r.stdout[..200]);
     for c in COMMANDS {
         assert!(
             r.stdout.contains(&format!("hr2pagerduty\\-{c}(1)")),
@@ -95,6 +97,8 @@ fn the_manual_page_is_roff_for_the_tool_and_for_each_command() {
         "detailed\\-exitcode",
         "api\\-key\\-file",
     ]);
+    let th = plan.stdout.lines().find(|l| l.starts_with(".TH ")).unwrap();
+    assert!(th.contains(&source), "{th}");
     let r = run(hr2pd(), &["man", "nosuch"]);
     r.expect_code(64);
     assert!(r.error().contains("no command \"nosuch\""), "{r:?}");

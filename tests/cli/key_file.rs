@@ -47,23 +47,25 @@ fn a_key_file_only_its_owner_can_read_is_used_over_the_environment() {
 }
 
 #[test]
-fn a_key_file_its_group_or_others_can_read_is_refused_before_any_request() {
+fn a_key_file_its_group_or_others_can_read_or_write_is_refused_before_any_request() {
     let sim = Sim::start(demo_seed());
     let dir = tempfile::tempdir().unwrap();
     for (mode, who) in [
-        (0o644, "everyone"),
-        (0o640, "its group"),
-        (0o604, "everyone"),
+        (0o644, "readable by everyone"),
+        (0o640, "readable by its group"),
+        (0o604, "readable by everyone"),
+        // Writable only: others could put their own key in it.
+        (0o620, "writable by its group"),
+        (0o602, "writable by everyone"),
+        (0o660, "readable and writable by its group"),
+        (0o610, "executable by its group"),
     ] {
         let key = dir.path().join(format!("key-{mode:o}"));
         write_key(&key, mode);
         let r = plan_with(&sim, &key);
         r.expect_code(64);
         let e = r.error();
-        assert!(
-            e.contains(&format!("is readable by {who} (mode 0{mode:o})")),
-            "{e}"
-        );
+        assert!(e.contains(&format!("is {who} (mode 0{mode:o})")), "{e}");
         assert!(e.contains("chmod 600"), "{e}");
         assert!(!r.stderr.contains(KEY) && !r.stdout.contains(KEY));
     }

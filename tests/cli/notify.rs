@@ -266,3 +266,80 @@ fn a_webhook_outside_the_url_policy_is_a_usage_error_that_does_not_repeat_it() {
     assert!(r.stderr.contains("notify.url"), "{r:?}");
     assert_hidden(&r, &report, url);
 }
+
+#[test]
+fn a_run_stopped_before_connecting_names_the_account_url_it_was_given() {
+    let sim = Sim::start(demo_seed());
+    let hook = Receiver::start(StatusCode::OK);
+    let dir = tempfile::tempdir().unwrap();
+    let config = demo_config();
+    let hr = repo("samples/demo/hr.csv");
+    let args = |extra: &[&str]| {
+        let mut v = inputs("apply", &config, &hr);
+        v.extend(["--notify".to_string(), hook.url()]);
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    // No --yes and stdin not a terminal: exit 64 before the configuration is read; the
+    // URL of PAGERDUTY_API_URL is named.
+    let mut cmd = against(&sim, KEY);
+    cmd.env_remove("HR2PAGERDUTY_NOTIFY_URL");
+    run_args(cmd, &args(&[])).expect_code(64);
+    // No URL at all yet: said so, not an empty string.
+    let mut cmd = crate::support::e2e::hr2pd();
+    cmd.env_remove("HR2PAGERDUTY_NOTIFY_URL")
+        .env_remove("PAGERDUTY_API_URL");
+    run_args(cmd, &args(&[])).expect_code(64);
+    // No key (after the configuration): its default URL, as the run would have used.
+    let mut cmd = crate::support::e2e::hr2pd();
+    cmd.env_remove("HR2PAGERDUTY_NOTIFY_URL")
+        .env_remove("PAGERDUTY_API_URL")
+        .env_remove("PAGERDUTY_API_KEY");
+    let report = dir.path().join("r.json");
+    run_args(
+        cmd,
+        &args(&["--yes", "--report", &report.display().to_string()]),
+    )
+    .expect_code(64);
+    let texts: Vec<String> = hook
+        .bodies()
+        .iter()
+        .map(|(_, b)| b["text"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(texts.len(), 3, "{texts:?}");
+    assert!(
+        texts[0].starts_with(&format!("hr2pagerduty apply against {}: ", sim.url())),
+        "{texts:?}"
+    );
+    assert!(
+        texts[1].starts_with("hr2pagerduty apply against (API URL not resolved): "),
+        "{texts:?}"
+    );
+    assert!(
+        texts[2].starts_with("hr2pagerduty apply against https://api.pagerduty.com: "),
+        "{texts:?}"
+    );
+}
+
+#[test]
+fn a_hostile_name_in_the_summary_is_escaped_for_slack() {
+    let sim = Sim::start(demo_seed());
+    let hook = Receiver::start(StatusCode::OK);
+    let dir = tempfile::tempdir().unwrap();
+    // The error names the missing HR export, whose name is Slack markup.
+    let hr = dir.path().join("<!channel> & <!here>.csv");
+    let mut cmd = against(&sim, KEY);
+    cmd.env_remove("HR2PAGERDUTY_NOTIFY_URL");
+    let mut args = inputs("apply", &demo_config(), &hr);
+    args.extend(["--yes".to_string(), "--notify".to_string(), hook.url()]);
+    let r = run_args(cmd, &args);
+    assert_ne!(r.code, 0, "{r:?}");
+    let bodies = hook.bodies();
+    assert_eq!(bodies.len(), 1, "{bodies:?}");
+    let text = bodies[0].1["text"].as_str().unwrap();
+    assert!(
+        text.contains("&lt;!channel&gt; &amp; &lt;!here&gt;.csv"),
+        "{text}"
+    );
+    assert!(!text.contains('<') && !text.contains('>'), "{text}");
+}

@@ -347,7 +347,7 @@ fn licences_are_counted_before_any_write_and_deactivations_free_their_seats() {
     ws.write_hr(&csv(&hr));
     let before = sim.handle.write_count();
     plan(&sim, &ws, &[]).expect_code(3).expect_stderr(&[
-        "the plan gives licence \"Full User\" (PFULL01) to 3 users but only 1 are free: 2 missing",
+        "the plan gives licence \"Full User\" (PFULL01) to 3 users but only 1 is free: 2 missing",
     ]);
     apply(&sim, &ws, &[]).expect_code(3);
     assert_eq!(sim.handle.write_count(), before);

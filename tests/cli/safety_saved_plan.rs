@@ -6,8 +6,11 @@
 
 use crate::support::safety::*;
 use crate::support::*;
+use hr2pagerduty::config::Config;
+use hr2pagerduty::hr;
 use hr2pagerduty::plan::Step;
 use hr2pagerduty::saved_plan::SavedPlan;
+use hr2pagerduty::sim::Seed;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -386,4 +389,69 @@ fn a_saved_plan_keeps_the_rows_skipped_for_hr_problems() {
         .expect_code(0)
         .expect_stderr(&["0 deletions; 1 skipped, 25 unchanged"]);
     assert_eq!(sim.handle.write_count(), 0);
+}
+
+/// `base_seed()` with an account in sync with `people` under the safety configuration, and
+/// the abilities `abilities` (PagerDuty's four when `None`).
+fn in_sync_seed(ws: &Workspace, people: &[Person], abilities: Option<&[&str]>) -> Seed {
+    let cfg = Config::load(&ws.config).unwrap();
+    let roster = hr::read_bytes(&csv(people), &cfg).unwrap();
+    let mut seed = base_seed();
+    let users = in_sync_users(&cfg, &roster, &seed);
+    seed.users.extend(users);
+    seed.abilities = abilities.map(|a| a.iter().map(|s| s.to_string()).collect());
+    seed
+}
+
+/// A suspension gives `[lifecycle] suspended_role` (`read_only_limited_user`), which needs
+/// the `read_only_users` ability; PagerDuty answers the role change 402 only at the
+/// suspension's last step, after the marker and the team removals, so an account without
+/// that ability must refuse the run before its first write, in `plan`, `apply` and
+/// `apply --plan` alike, naming the ability, the role and what to do.
+#[test]
+fn a_role_needing_an_ability_the_account_lacks_refuses_before_any_write() {
+    let mut people = workforce(1000, 4);
+    for p in &mut people[..2] {
+        p.department = "Engineering";
+    }
+    let ws = Workspace::new(&safety_config(), &csv(&people));
+    let mut hr = people.clone();
+    hr[1].status = "Terminated";
+    ws.write_hr(&csv(&hr));
+    let needles = [
+        "refused before any write: the plan gives base role read_only_limited_user to 1 user (person1001@example.com), which PagerDuty refuses (402) without the account's read_only_users ability",
+        "[lifecycle] suspended_role = \"restricted_access\" or \"observer\"",
+    ];
+    let abilities_read = |sim: &Sim| {
+        sim.requests()
+            .iter()
+            .filter(|r| r.method == "GET" && r.path == "/abilities")
+            .count()
+    };
+
+    // With the ability: the plan reads GET /abilities once, and is saved.
+    let sim = Sim::start(in_sync_seed(&ws, &people, None));
+    let saved = ws.path("saved.json");
+    plan(&sim, &ws, &["--out", saved.to_str().unwrap()]).expect_code(0);
+    assert_eq!(abilities_read(&sim), 1);
+
+    // The same account on the same address, without the ability.
+    let port = sim.handle.addr().port();
+    drop(sim);
+    let sim = Sim::start_on(in_sync_seed(&ws, &people, Some(&["teams"])), port);
+    plan(&sim, &ws, &[]).expect_code(3).expect_stderr(&needles);
+    apply(&sim, &ws, &[]).expect_code(3).expect_stderr(&needles);
+    apply_saved(&sim, &ws, &saved, &[])
+        .expect_code(3)
+        .expect_stderr(&needles);
+    assert_eq!(sim.handle.write_count(), 0, "nothing was written");
+    let carol = sim.user("person1001@example.com");
+    assert_eq!(carol.role.as_str(), "limited_user");
+    assert!(!carol.description.unwrap_or_default().contains("suspended"));
+
+    // A plan that gives no such role never asks.
+    ws.write_hr(&csv(&people));
+    let before = abilities_read(&sim);
+    plan(&sim, &ws, &[]).expect_code(0);
+    assert_eq!(abilities_read(&sim), before);
 }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::pagerduty::models::NewUser;
 
 fn config(url: &str) -> ClientConfig {
     ClientConfig {

@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::hr::Employee;
 use crate::marker::{self, MarkerState};
 use crate::pagerduty::models::{Role, TeamRole};
-use crate::plan::{ActionKind, Plan};
+use crate::plan::{ActionKind, Plan, StartConflict};
 use std::path::Path;
 
 /// The planner tests' configuration with hire and termination dates mapped, a `leave`
@@ -139,16 +139,52 @@ fn a_pending_status_is_provisioned_only_inside_its_hire_dates_window() {
     assert_eq!(pending(&p), [(ActionKind::Create, day(12, 7))]);
     let p = acct.plan_on(&r, &cfg, day(12, 10));
     assert_eq!(kinds(&p), [ActionKind::Create]);
+    assert!(p.start_conflicts.is_empty(), "{:#?}", p.start_conflicts);
     acct.apply(&p, None);
+    let ann_id = acct
+        .users
+        .iter()
+        .find(|u| u.email == "ann@example.com")
+        .unwrap()
+        .id
+        .clone();
     // Past the hire date with the status still pending, the status decides: the user stays
-    // as it is, neither updated nor suspended.
+    // as it is, neither updated nor suspended; the row is reported as a start date conflict.
     let p = acct.plan_on(&r, &cfg, day(12, 12));
     assert!(p.is_empty() && p.pending.is_empty(), "{p:#?}");
-    // Without a hire date nothing brings it: not provisioned, not listed as pending.
+    let conflict = StartConflict {
+        employee_id: "7".into(),
+        email: r.employees[0].email.clone(),
+        status: Some("Pending".into()),
+        hire_date: Some(day(12, 10)),
+        user_id: Some(ann_id),
+        line: 8,
+    };
+    assert_eq!(p.start_conflicts, std::slice::from_ref(&conflict));
+    // Without a user it is not created, and reported the same way.
+    let p = Account::new(vec![owner()]).plan_on(&r, &cfg, day(12, 11));
+    assert!(p.is_empty() && p.pending.is_empty(), "{p:#?}");
+    assert_eq!(
+        p.start_conflicts,
+        [StartConflict {
+            user_id: None,
+            ..conflict.clone()
+        }]
+    );
+    // Without a hire date nothing brings it: not provisioned, not listed as pending, but
+    // reported.
     let r = roster(vec![ann(Lifecycle::Pending, None, None)]);
     let p = Account::new(vec![owner()]).plan_on(&r, &cfg, day(12, 6));
     assert!(p.is_empty() && p.pending.is_empty());
     assert_eq!(p.unchanged, 1);
+    assert_eq!(
+        p.start_conflicts,
+        [StartConflict {
+            user_id: None,
+            hire_date: None,
+            ..conflict
+        }]
+    );
 }
 
 #[test]
@@ -411,6 +447,7 @@ fn counts_give_each_standing_as_of_the_day() {
             scheduled_terminations: 1,
             overdue_terminations: 1,
             conflicts: 1,
+            start_conflicts: 1,
         }
     );
     // With no catch-up days, the same row is a conflict the status decides (kept active).

@@ -18,7 +18,7 @@
 use super::Tally;
 use super::build::{Record, create, leave, reactivate, restorable_record, restore, sign, update};
 use super::context::Ctx;
-use super::contract::{DateConflict, Pending};
+use super::contract::{DateConflict, Pending, StartConflict};
 use super::dated::{self, Dated, LeaverCause, Standing};
 use super::matching::{Found, Index};
 use super::ownership::{protected_email, untouchable};
@@ -134,7 +134,7 @@ fn rekey_target<'a>(
 }
 
 /// How `e` stands today, its row deciding user `matched` (or none); counts it among the
-/// active HR rows when employed, and records its date conflict.
+/// active HR rows when employed, and records its date conflict and its start conflict.
 fn standing_today(
     cx: &Ctx<'_>,
     index: &Index<'_>,
@@ -161,6 +161,16 @@ fn standing_today(
             decided_by: cx.policy.past_termination_date,
             line: e.line,
             catch_up_days: cx.policy.termination_catch_up_days,
+        });
+    }
+    if d.start_conflict {
+        t.out.start_conflicts.push(StartConflict {
+            employee_id: e.employee_id.clone(),
+            email: e.email.clone(),
+            status: e.status_value.clone(),
+            hire_date: e.hire_date,
+            user_id: matched.map(|u| u.id.clone()),
+            line: e.line,
         });
     }
     d
@@ -346,6 +356,10 @@ fn choose_action(
             let id = Some(&e.employee_id);
             leave(cx, u, id, Some(e), human, current_marker, record, why)
         }
+        (Standing::Leaver(LeaverCause::TerminationDate(date)), None) if d.overdue.is_some() => {
+            deleted_overdue_note(cx, e, date);
+            None
+        }
         (Standing::Leaver(_), None) | (Standing::NotYetHired { .. }, _) => None,
     };
     action.map_or(Choice::Nothing, |a| Choice::Act(Box::new(a)))
@@ -388,6 +402,22 @@ fn push_action(
     }
     a.rekeyed_from = rekeyed_from;
     t.out.actions.push(a);
+}
+
+/// The note for `e`, a row whose status does not say terminated but whose termination
+/// `date` is recent enough to be still due (`[lifecycle] termination_catch_up_days`), and
+/// whose user was deleted and archived by an earlier run that the status decided (the
+/// record carries no date): nothing to do, but a rehire written as the status back to
+/// active, with the old date kept, would otherwise go unmentioned.
+fn deleted_overdue_note(cx: &mut Ctx<'_>, e: &Employee, date: NaiveDate) {
+    let Some(r) = restorable_record(cx, e) else {
+        return;
+    };
+    let status = e.status_value.as_deref().unwrap_or("");
+    cx.notes.push(format!(
+        "employee {} (line {}): status {status:?} with termination date {date}, within [lifecycle] termination_catch_up_days = {}: treated as an overdue termination; nothing to do, since PagerDuty user {} was deleted and archived; if this is a rehire, give a hire date after the termination date (or remove the date) in HR, and the user is re-created from the archive",
+        e.employee_id, e.line, cx.policy.termination_catch_up_days, r.pagerduty_user_id
+    ));
 }
 
 /// How `e` stands today ([`dated::dated`]), given what matching `found` for it: the

@@ -4,6 +4,7 @@
 use super::*;
 use crate::email::Email;
 use crate::plan::{Action, Change, Field, Population};
+use crate::vocab::Role;
 
 fn plan(deactivations: usize, role_changes: usize, pop: Population) -> Plan {
     let mk = |kind, role: bool| Action {
@@ -483,4 +484,90 @@ fn signed_markers_none_of_which_verifies_refuse_the_run_unless_allowed() {
     // Nothing signed yet (the migration run), or no key at all: nothing to compare.
     assert!(check(&with(0, 0), &safety, Overrides::default()).is_empty());
     assert!(check(&Plan::default(), &safety, Overrides::default()).is_empty());
+}
+
+#[test]
+fn a_count_of_one_is_worded_in_the_singular() {
+    let none = SafetyPolicy {
+        max_deactivations: 0,
+        max_deletions: 0,
+        ..SafetyPolicy::default()
+    };
+    let mut p = plan(1, 0, pop(10, 10, 10));
+    p.actions.push(Action {
+        kind: ActionKind::Delete,
+        ..p.actions[0].clone()
+    });
+    p.license_shortfalls = vec![LicenseShortfall {
+        license: Some(crate::plan::LicenseLabel {
+            id: "PFULL01".into(),
+            name: "Full User".into(),
+        }),
+        role: None,
+        needed: 1,
+        available: 0,
+        released: 0,
+        candidates: vec![],
+    }];
+    let r = check(&p, &none, Overrides::default());
+    assert!(
+        r[0].starts_with("1 deactivation exceeds [safety] max_deactivations = 0;"),
+        "{r:#?}"
+    );
+    assert!(
+        r[1].starts_with("1 deletion exceeds [safety] max_deletions = 0;"),
+        "{r:#?}"
+    );
+    assert!(
+        r[2].starts_with(
+            "the plan gives licence \"Full User\" (PFULL01) to 1 user but only 0 are free:"
+        ),
+        "{r:#?}"
+    );
+    let allow = Overrides {
+        allow_deactivations: Some(0),
+        ..Overrides::default()
+    };
+    assert!(
+        check(&p, &none, allow)[0].starts_with("1 deactivation exceeds --allow-deactivations 0;")
+    );
+}
+
+#[test]
+fn a_role_needing_an_ability_the_account_lacks_is_refused_naming_the_users() {
+    use crate::pagerduty::models::UserUpdate;
+    let mut p = plan(4, 0, pop(10, 10, 10));
+    for (i, a) in p.actions.iter_mut().enumerate() {
+        a.email = Email::normalise(&format!("u{i}@example.com"));
+        a.steps = vec![Step::UpdateUser(UserUpdate {
+            role: Some(if i == 0 {
+                Role::ReadOnlyUser
+            } else {
+                Role::ReadOnlyLimitedUser
+            }),
+            ..UserUpdate::default()
+        })];
+    }
+    // A blocked action sends nothing: not counted.
+    p.actions[3].blocked = Some(crate::oncall::Blocked {
+        impact: None,
+        lookahead_days: 7,
+    });
+    let needed = abilities_needed(&p);
+    assert_eq!(
+        needed.keys().copied().collect::<Vec<_>>(),
+        ["read_only_users"]
+    );
+    let have: BTreeSet<String> = ["teams".to_string()].into();
+    let r = missing_abilities(&p, &have);
+    assert_eq!(r.len(), 1);
+    assert!(
+        r[0].starts_with("the plan gives base roles read_only_user, read_only_limited_user to 3 users (u0@example.com, u1@example.com, u2@example.com), which PagerDuty refuses (402) without the account's read_only_users ability"),
+        "{}",
+        r[0]
+    );
+    let have: BTreeSet<String> = ["teams".to_string(), "read_only_users".to_string()].into();
+    assert!(missing_abilities(&p, &have).is_empty());
+    // No role that needs one: nothing to read.
+    assert!(abilities_needed(&plan(2, 0, pop(10, 10, 10))).is_empty());
 }

@@ -918,3 +918,58 @@ fn without_the_archive_file_a_row_with_a_past_termination_date_is_not_created() 
     let p = plan_with(&acct, &roster(vec![e]), &cfg, &missing);
     assert_eq!(p.count(ActionKind::Create), 1, "{:#?}", p.actions);
 }
+
+#[test]
+fn a_row_back_to_active_keeping_a_due_date_after_a_deletion_by_status_is_named() {
+    let d = today();
+    let left = d - chrono::Days::new(6);
+    let cfg = cfg_with(DELETE);
+    let mut acct = Account::new(vec![owner()]);
+    fa(&mut acct, marked("12"));
+    let mut archived = vec![];
+    // Deleted because the status said terminated: the record carries no date.
+    let p = plan_on_day(
+        &acct,
+        &fa_row(Lifecycle::Terminated, None, Some(left)),
+        &cfg,
+        &Archive::default(),
+        d,
+    );
+    assert_eq!(kinds(&p), [ActionKind::Delete]);
+    apply_archiving(&mut acct, &p, &mut archived, d);
+    assert_eq!(archived[0].termination_date, None);
+    // The status back to active, the date kept and still due: an overdue termination,
+    // nothing to do, but the plan names the person and how a rehire is written.
+    let archive = Archive::in_memory(archived);
+    let p = plan_on_day(
+        &acct,
+        &fa_row(Lifecycle::Active, None, Some(left)),
+        &cfg,
+        &archive,
+        d,
+    );
+    assert!(p.actions.is_empty(), "{:#?}", p.actions);
+    let note = p
+        .notes
+        .iter()
+        .find(|n| n.starts_with("employee 12 (line "))
+        .unwrap_or_else(|| panic!("{:#?}", p.notes));
+    assert!(
+        note.contains("treated as an overdue termination; nothing to do, since PagerDuty user PFA0001 was deleted and archived; if this is a rehire, give a hire date after the termination date"),
+        "{note}"
+    );
+    // With a hire date after it, the rehire is re-created, and no such note.
+    let p = plan_on_day(
+        &acct,
+        &fa_row(Lifecycle::Active, Some(d), Some(left)),
+        &cfg,
+        &archive,
+        d,
+    );
+    assert_eq!(kinds(&p), [ActionKind::Reactivate]);
+    assert!(
+        !p.notes.iter().any(|n| n.contains("overdue termination")),
+        "{:#?}",
+        p.notes
+    );
+}

@@ -441,6 +441,16 @@ async fn user_deletion_is_refused_with_open_incidents_or_as_a_rules_only_target(
     assert!(api.sim.user_by_email("carol@example.com").is_some());
 
     // Erin shares her level with Alice: she can go, and the policy still names her (F24).
+    let erin_policies = "/escalation_policies?user_ids[]=PERIN01";
+    let erin_oncalls = "/oncalls?user_ids[]=PERIN01";
+    assert_eq!(
+        field(&api.get(erin_policies).await, "escalation_policies", "id"),
+        ["PEPOPS1"]
+    );
+    assert_eq!(
+        oncalls(&api.get(erin_oncalls).await),
+        [oc(2, "PERIN01", "-", "-")]
+    );
     assert_eq!(
         api.delete("/users/PERIN01").await.status,
         StatusCode::NO_CONTENT
@@ -455,16 +465,40 @@ async fn user_deletion_is_refused_with_open_incidents_or_as_a_rules_only_target(
         (&target["id"], &target["summary"]),
         (&json!("PERIN01"), &json!("Erin Second"))
     );
-    // Bob is only in the schedule: deletable; his shift stays in the final schedule.
+    // But the leftover reference targets nobody: no policy, no on-call finds her, and Alice
+    // is now the only live target of level 2.
+    assert_eq!(
+        field(&api.get(erin_policies).await, "escalation_policies", "id"),
+        Vec::<&str>::new()
+    );
+    assert_eq!(oncalls(&api.get(erin_oncalls).await), []);
+    let a = api.delete("/users/PALICE1").await;
+    assert_eq!(a.errors().len(), 2, "{}", a.body);
+    assert!(
+        a.errors()[1]
+            .contains("only target of level 2 of escalation policy IT Operations EP (PEPOPS1)"),
+        "{}",
+        a.body
+    );
+    // Bob is only in the schedule: deletable; his shift stays in the final schedule as a
+    // reference, but he is no longer on call.
+    assert_eq!(
+        oncalls(&api.get("/oncalls?schedule_ids[]=PSCHED1").await),
+        [oc(1, "PBOB001", "PSCHED1", "2026-03-02T09:00:00Z")]
+    );
     assert_eq!(
         api.delete("/users/PBOB001").await.status,
         StatusCode::NO_CONTENT
     );
     let a = api.get("/oncalls?schedule_ids[]=PSCHED1").await;
-    assert_eq!(
-        oncalls(&a),
-        [oc(1, "PBOB001", "PSCHED1", "2026-03-02T09:00:00Z")]
-    );
+    assert_eq!(oncalls(&a), []);
+    let a = api
+        .get("/schedules/PSCHED1?since=2026-03-02T09:00:00Z&until=2026-03-03T09:00:00Z")
+        .await;
+    let entries = a.body["schedule"]["final_schedule"]["rendered_schedule_entries"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{}", a.body));
+    assert_eq!(entries[0]["user"]["id"], "PBOB001", "{}", a.body);
 }
 
 #[tokio::test]

@@ -1,0 +1,64 @@
+//! The re-check before a destructive action (a deactivation or deletion): the user read
+//! again must still match the action's [`Guard`], the marker read as the planner reads it.
+
+use super::Mismatch;
+use crate::email::Email;
+use crate::ids::{EmployeeId, UserId};
+use crate::marker::{self, MarkerKeys, MarkerState, Verdict};
+use crate::pagerduty::models::User;
+use crate::plan::Guard;
+use crate::plan::ownership::untouchable;
+use std::collections::BTreeSet;
+
+/// Why the re-read user no longer matches the guard, if it does not.
+///
+/// The marker is read as the planner reads it (`crate::plan::matching`): with the run's
+/// marker `keys`, a marker whose signature no key verifies counts as unreadable. An
+/// unreadable marker counts as no marker, unless it still appears to name an employee other
+/// than `employee_id` (the action's): the planner leaves such a user alone, so the re-check
+/// does too. So a leaver who edits their own signed marker is still deactivated, as planned,
+/// and the deactivation rewrites the marker. A marker that names no employee (the suspension
+/// record of an offboarded unmanaged user) counts as no marker: such a user is matched by
+/// email.
+pub(super) fn recheck(
+    user: &User,
+    guard: &Guard,
+    employee_id: Option<&EmployeeId>,
+    keys: Option<&MarkerKeys>,
+    protected: &BTreeSet<Email>,
+    key_owner: Option<&UserId>,
+) -> Option<Mismatch> {
+    if let Some(why) = untouchable(user, None, protected, key_owner) {
+        return Some(Mismatch::Untouchable(why));
+    }
+    let email = Email::normalise(&user.email);
+    let parsed = marker::parse(user.description.as_deref());
+    let trusted = match &parsed.marker {
+        MarkerState::Valid(m) => {
+            keys.is_none_or(|k| k.check(m, parsed.sig.as_deref()) != Verdict::Failed)
+        }
+        _ => false,
+    };
+    let found = match parsed.marker {
+        MarkerState::Valid(m) if trusted => m.employee_id,
+        MarkerState::Absent => None,
+        // Unreadable, or signed with no key of this run: what it claims, when that is
+        // another employee than the action's.
+        _ => marker::claimed_employee_id(user.description.as_deref())
+            .filter(|claim| Some(claim) != employee_id)
+            .filter(|_| guard.employee_id.is_none()),
+    };
+    match (found, &guard.employee_id) {
+        (Some(found), Some(want)) if &found == want => None,
+        (Some(found), Some(want)) => Some(Mismatch::MarkerNamesAnother {
+            found,
+            expected: want.clone(),
+        }),
+        (Some(found), None) => Some(Mismatch::MarkerAdded { found }),
+        (None, Some(want)) => Some(Mismatch::MarkerGone {
+            expected: want.clone(),
+        }),
+        (None, None) if email == guard.email => None,
+        (None, None) => Some(Mismatch::EmailChanged { now: email }),
+    }
+}

@@ -1,0 +1,180 @@
+//! The flag groups several commands share (logging, colour, progress, connection, the
+//! safety overrides, the inputs, the output formats, `--as-of`), each flattened into the
+//! commands' own argument structs ([`super::args`]).
+
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+
+/// `-v` and `--log-format`, on the commands that log (every command but completions and
+/// man).
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct LogFlags {
+    /// More logging on stderr: -v for info (the configuration and export read, the users
+    /// and teams listed, the plan's counts, the requests sent and the rate-limit budget
+    /// left), -vv for debug (every request); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, display_order = 900)]
+    pub verbose: u8,
+    /// Log format on stderr: text, or json (one JSON object per line, for a log collector;
+    /// an action's events carry its employee_id, pagerduty_user_id and action; no progress
+    /// bars).
+    #[arg(
+        long,
+        value_enum,
+        default_value_t,
+        value_name = "FORMAT",
+        display_order = 901
+    )]
+    pub log_format: LogFormat,
+}
+
+/// `--color`, on the commands that print a text plan (plan, apply, demo).
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct ColorFlag {
+    /// Colour the text plan: auto (when stdout is a terminal, unless NO_COLOR is set to a
+    /// non-empty value or TERM is dumb), always (even with NO_COLOR), or never.
+    #[arg(
+        long,
+        value_enum,
+        default_value_t,
+        value_name = "WHEN",
+        display_order = 902
+    )]
+    pub color: ColorChoice,
+}
+
+/// `--color`: when the text plan on stdout is coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ColorChoice {
+    /// When stdout is a terminal, `NO_COLOR` is unset or empty, and `TERM` is not `dumb`.
+    #[default]
+    Auto,
+    /// Always, even with `NO_COLOR` set or stdout piped.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// `--no-progress`, on the commands that draw progress bars (plan, apply, demo).
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct ProgressFlag {
+    /// Never draw progress bars (they are drawn on stderr only when it is a terminal, and
+    /// never with -v or --log-format json).
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// Connection flags.
+#[derive(Debug, Args)]
+pub struct Connection {
+    /// The API root: https://api.pagerduty.com (the default), https://api.eu.pagerduty.com,
+    /// or http://127.0.0.1:PORT for the sandbox; overrides `[pagerduty] api_url`. Given
+    /// empty (or `PAGERDUTY_API_URL` set but empty) it is a usage error, never production.
+    #[arg(long, value_name = "URL", env = crate::config::ENV_API_URL, hide_env_values = true, value_parser = api_url_value)]
+    pub api_url: Option<String>,
+    /// Read the API key from this file instead of the environment variable
+    /// `PAGERDUTY_API_KEY` (refused, exit 64, when the file, followed through symlinks,
+    /// gives its group or others any permission, read or write: chmod 600).
+    #[arg(long, value_name = "PATH")]
+    pub api_key_file: Option<PathBuf>,
+}
+
+/// `--api-url` (or `PAGERDUTY_API_URL`, which clap passes here when the flag is absent):
+/// refused when empty, naming the variable when it is the one set empty.
+fn api_url_value(text: &str) -> Result<String, String> {
+    if !text.trim().is_empty() {
+        return Ok(text.to_string());
+    }
+    let env_empty = std::env::var_os(crate::config::ENV_API_URL)
+        .is_some_and(|v| v.to_string_lossy().trim().is_empty());
+    Err(crate::config::empty_api_url(env_empty))
+}
+
+/// One-run overrides of the `[safety]` caps.
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct SafetyFlags {
+    /// Raise both deactivation caps (count and percent) to N for this run.
+    #[arg(long, value_name = "N")]
+    pub allow_deactivations: Option<usize>,
+    /// Raise both role-change caps (count and percent) to N for this run.
+    #[arg(long, value_name = "N")]
+    pub allow_role_changes: Option<usize>,
+    /// Raise both reactivation caps (count and percent) to N for this run.
+    #[arg(long, value_name = "N")]
+    pub allow_reactivations: Option<usize>,
+    /// Raise the deletion cap ([safety] max_deletions) to N for this run.
+    #[arg(long, value_name = "N")]
+    pub allow_deletions: Option<usize>,
+    /// Raise the probable-duplicate cap (max_probable_duplicates) to N for this run: creates
+    /// whose name equals that of an existing user no HR row matched.
+    #[arg(long, value_name = "N")]
+    pub allow_probable_duplicates: Option<usize>,
+    /// Raise both re-key caps (count and percent) to N for this run.
+    #[arg(long, value_name = "N")]
+    pub allow_rekeys: Option<usize>,
+    /// Re-key the marker of each user whose email matches exactly one HR row when the
+    /// marker names an employee the export no longer lists (employee IDs that changed).
+    #[arg(long)]
+    pub rekey_employee_ids: bool,
+    /// Deactivate users even while they are on an escalation policy, on call in the
+    /// lookahead or assigned open incidents (by default such deactivations are blocked).
+    #[arg(long)]
+    pub allow_oncall_gaps: bool,
+    /// Go on although no signed marker in PagerDuty verifies with PAGERDUTY_MARKER_KEY (a
+    /// rotation whose previous key is lost); by default that refuses the run (exit 3).
+    #[arg(long)]
+    pub allow_new_marker_key: bool,
+}
+
+/// Inputs every command that reads an export takes.
+#[derive(Debug, Args)]
+pub struct Inputs {
+    /// The TOML configuration file.
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// The HR export (CSV).
+    #[arg(long, value_name = "FILE")]
+    pub hr: PathBuf,
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    /// Human-readable text.
+    #[default]
+    Text,
+    /// JSON on stdout.
+    Json,
+}
+
+/// The format of log events on stderr (`--log-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum LogFormat {
+    /// One line of text per event, for people.
+    #[default]
+    Text,
+    /// One JSON object per event and line.
+    Json,
+}
+
+/// The format of `--report FILE` (`--report-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ReportFormat {
+    /// The JSON apply report.
+    #[default]
+    Json,
+    /// One row per action, for spreadsheets (formula-like cells start with `'`).
+    Csv,
+    /// A summary line and a table, one row per action, for chat.
+    Markdown,
+}
+
+/// The day a run reads the export's dates as of.
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct AsOf {
+    /// Read the export's dates (hire and termination dates) as of this day instead of
+    /// today in `[lifecycle] default_time_zone`, and date suspensions with it; reproduces
+    /// an earlier run, or applies a night that was missed. `apply` refuses a day after
+    /// today (exit 64); `plan` and `validate` preview one.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<chrono::NaiveDate>,
+}
