@@ -11,9 +11,9 @@
 //! `--`: `--full` adds the unscaled partitioned listing (25,000 users at 150 ms and 960/min,
 //! about 25 s).
 
-use hr2pagerduty::commands::client_config;
 use hr2pagerduty::config::{Config, Connection};
 use hr2pagerduty::pagerduty::Client;
+use hr2pagerduty::pipeline::client_config;
 use hr2pagerduty::sim::{self, Seed, SeedUser};
 use secrecy::SecretString;
 use std::time::Instant;

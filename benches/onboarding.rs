@@ -36,11 +36,10 @@
 //!   account for it is in none of these figures (one request more per run).
 
 use hr2pagerduty::apply::{self, ApplyOptions, OutcomeStatus, Stop};
-use hr2pagerduty::cli::SafetyFlags;
-use hr2pagerduty::commands::{client_config, observe_and_plan, today};
 use hr2pagerduty::config::{Config, Connection, DEFAULT_CREATE_CONCURRENCY};
 use hr2pagerduty::hr;
 use hr2pagerduty::pagerduty::{Client, ClientStats};
+use hr2pagerduty::pipeline::{PlanOptions, client_config, observe_and_plan, today};
 use hr2pagerduty::plan::{ActionKind, Plan, Step};
 use hr2pagerduty::progress::Progress;
 use hr2pagerduty::sim::{self, Seed, SimHandle};
@@ -203,7 +202,7 @@ async fn run(sim: &SimHandle, cfg: &Config, csv: &[u8]) -> Run {
         &progress,
         &connection.api_url,
         today(cfg, None),
-        SafetyFlags::default(),
+        PlanOptions::default(),
     )
     .await
     .unwrap_or_else(|e| panic!("planning failed: {e:?}"));

@@ -45,6 +45,7 @@ pub mod notify;
 pub mod observe;
 pub mod oncall;
 pub mod pagerduty;
+pub mod pipeline;
 pub mod plan;
 pub mod printer;
 pub mod progress;

@@ -64,7 +64,8 @@ pub struct Printer {
     stdout_error: Mutex<Option<String>>,
     /// `-v` count: 0 quiet, 1 info, 2 or more debug.
     verbosity: u8,
-    /// Whether progress bars may be drawn (on a terminal stderr).
+    /// Whether progress bars may be drawn (`-v` and `--no-progress` not given; never for
+    /// [`Printer::to_writers`]); [`Printer::progress`] draws them only on a terminal stderr.
     progress: bool,
     /// Whether stdout is the process's and a terminal (false for [`Printer::to_writers`]).
     stdout_is_terminal: bool,
@@ -219,10 +220,12 @@ impl Printer {
         self.verbosity
     }
 
-    /// A progress display for one run: drawn on stderr when the printer allows bars and
-    /// stderr is a terminal, hidden otherwise.
+    /// A progress display for one run: drawn on stderr when the printer draws bars (its
+    /// stderr is the process's and a terminal, `-v` and `--no-progress` not given), hidden
+    /// otherwise.
     pub fn progress(&self) -> Progress {
-        Progress::new(self.progress)
+        // Bars are drawn on the process's stderr: only when that is this printer's stderr.
+        Progress::new(self.progress && self.process_streams && std::io::stderr().is_terminal())
     }
 }
 

@@ -18,7 +18,6 @@
 //! four decimals), per minute when below one per second.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressFinish, ProgressState, ProgressStyle};
-use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -87,9 +86,10 @@ fn style(shape: Shape) -> ProgressStyle {
 }
 
 impl Progress {
-    /// Drawn on stderr when `enabled` and stderr is a terminal; hidden otherwise.
+    /// Drawn on the process's stderr when `enabled`, hidden otherwise; whoever owns stderr
+    /// decides (`Printer::progress`: only when its stderr is the process's and a terminal).
     pub fn new(enabled: bool) -> Progress {
-        if enabled && std::io::stderr().is_terminal() {
+        if enabled {
             Progress::with_target(
                 Arc::new(ProgressDrawTarget::stderr),
                 Some(Duration::from_millis(100)),

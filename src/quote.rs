@@ -45,6 +45,20 @@ pub fn json_value(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// `word` as one shell word: unchanged when it holds only characters no POSIX shell
+/// treats specially, otherwise in single quotes (a `'` inside becomes `'\''`).
+pub fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./:=@%+,".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,5 +87,18 @@ mod tests {
             format!("\"{}…\" (2000000 characters)", "é".repeat(QUOTE_CHARS))
         );
         assert!(q.len() < 300);
+    }
+
+    #[test]
+    fn shell_words_are_quoted_only_when_a_shell_would_split_or_expand_them() {
+        assert_eq!(shell_word("samples/config.toml"), "samples/config.toml");
+        assert_eq!(
+            shell_word("--api-url=http://127.0.0.1:8080"),
+            "--api-url=http://127.0.0.1:8080"
+        );
+        assert_eq!(shell_word("my plan.json"), "'my plan.json'");
+        assert_eq!(shell_word("$HOME"), "'$HOME'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word(""), "''");
     }
 }

@@ -99,25 +99,13 @@ fn an_adopted_user_gets_the_creates_fields_and_its_signed_marker_after_its_own_t
 #[test]
 fn an_action_waiting_for_an_email_runs_after_its_holders_action_in_one_group() {
     let action = |email: &str, user: Option<&str>, waits: Option<&str>| Action {
-        kind: crate::plan::ActionKind::Update,
-        employee_id: None,
-        email: Email::normalise(email),
-        name: "N".into(),
         user_id: user.map(UserId::new),
-        reason: String::new(),
-        changes: vec![],
-        teams: None,
-        steps: vec![],
-        guard: None,
-        line: None,
-        role_rule: None,
-        team_rules: Default::default(),
-        probable_duplicate: None,
-        rekeyed_from: None,
-        marker_signature: None,
-        oncall: None,
-        blocked: None,
         waits_for: waits.map(UserId::new),
+        ..Action::new(
+            crate::plan::ActionKind::Update,
+            Email::normalise(email),
+            "N".into(),
+        )
     };
     let plan = Plan {
         actions: vec![

@@ -6,11 +6,12 @@
 
 use super::Failure;
 use super::common::{
-    Ended, check_archive, check_report, client_from, finish_report, load_archive, log_config,
-    log_plan, log_requests, log_roster, marker_keys, observe_and_plan_keyed, observe_for_saved,
-    prompt, read_yes, refusal, report_file, settings, today, warn_archive, write_report,
+    check_archive, client_from, log_config, log_requests, log_roster, marker_keys, plan_options,
+    refusal, settings, warn_archive,
 };
 use super::live_report::{LiveReport, WRITE_EVERY};
+use super::prompt::{prompt, read_yes};
+use super::report_file::{Ended, check_report, finish_report, report_file, write_report};
 use super::stop::{self, Stops};
 use crate::apply::lock::{self, ApplyLock};
 use crate::apply::{self, ApplyOptions, Halt, Outcome, OutcomeStatus, Stop};
@@ -24,6 +25,7 @@ use crate::marker::{self, MarkerKeys, MarkerState, Verdict};
 use crate::notify;
 use crate::observe::{self, Access, Needs, auth_hint};
 use crate::pagerduty::Client;
+use crate::pipeline::{load_archive, log_plan, observe_and_plan_keyed, observe_for_saved, today};
 use crate::plan::{Plan, Step, safety};
 use crate::printer::Printer;
 use crate::progress::Progress;
@@ -179,28 +181,11 @@ async fn apply_run(
             &bar,
             &s.api_url,
             as_of,
-            a.safety,
+            plan_options(a.safety),
             keys.as_ref(),
         ))
         .await?;
     warn_archive(&planned.archive, printer);
-    printer.out(&report::render_plan_styled(
-        &planned.plan,
-        &roster,
-        report::Paint::new(printer.color()),
-    ));
-    if let Some(f) = refusal(
-        &planned.plan,
-        &cfg,
-        a.safety,
-        planned.account.abilities.as_ref(),
-    ) {
-        return Err(f);
-    }
-    if planned.plan.is_empty() {
-        return Ok(no_changes(&client, &planned.plan, &roster));
-    }
-    check_archive(&planned.plan, &planned.archive)?;
     let run = Run {
         client: &client,
         cfg: &cfg,
@@ -215,7 +200,7 @@ async fn apply_run(
         key_owner: planned.account.key_owner.as_ref().map(|u| &u.id),
         marker_keys: keys.as_ref(),
     };
-    confirm_and_execute(a.yes, &run).await
+    show_and_apply(a, &run, planned.account.abilities.as_ref()).await
 }
 
 /// `apply --plan FILE`: check the saved plan against its inputs, the current PagerDuty
@@ -283,18 +268,6 @@ async fn apply_saved(
     }
     log_plan(&plan, &roster);
     warn_not_signed(&plan, keys.as_ref(), printer);
-    printer.out(&report::render_plan_styled(
-        &plan,
-        &roster,
-        report::Paint::new(printer.color()),
-    ));
-    if let Some(f) = refusal(&plan, &cfg, a.safety, account.abilities.as_ref()) {
-        return Err(f);
-    }
-    if plan.is_empty() {
-        return Ok(no_changes(&client, &plan, &roster));
-    }
-    check_archive(&plan, &archive)?;
     let run = Run {
         client: &client,
         cfg: &cfg,
@@ -309,7 +282,37 @@ async fn apply_saved(
         key_owner: account.key_owner.as_ref().map(|u| &u.id),
         marker_keys: keys.as_ref(),
     };
-    confirm_and_execute(a.yes, &run).await
+    show_and_apply(a, &run, account.abilities.as_ref()).await
+}
+
+/// The end of both kinds of `apply`, once `run` holds the plan: prints the plan, refuses it
+/// when a safety cap is exceeded (`a.safety` the overrides) or it gives a role needing an
+/// ability the account lacks (`abilities`, read when the plan gives such a role), ends
+/// without a write when it is empty, checks the archive can take its deletions, then asks
+/// (unless `--yes`) and applies.
+///
+/// # Errors
+/// The safety refusal, an archive that cannot be written, or what
+/// [`confirm_and_execute`] returns.
+async fn show_and_apply(
+    a: &ApplyArgs,
+    run: &Run<'_>,
+    abilities: Option<&BTreeSet<String>>,
+) -> Result<Ended, Failure> {
+    let printer = run.printer;
+    printer.out(&report::render_plan_styled(
+        run.plan,
+        run.roster,
+        report::Paint::new(printer.color()),
+    ));
+    if let Some(f) = refusal(run.plan, run.cfg, a.safety, abilities) {
+        return Err(f);
+    }
+    if run.plan.is_empty() {
+        return Ok(no_changes(run.client, run.plan, run.roster));
+    }
+    check_archive(run.plan, run.archive)?;
+    confirm_and_execute(a.yes, run).await
 }
 
 /// With marker keys, warns when the saved `plan` writes markers the current key did not

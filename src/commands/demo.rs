@@ -3,13 +3,13 @@
 
 use super::Failure;
 use super::apply::{Run, execute};
-use super::common::{
-    check_report, client_from, observe_and_plan, refusal, report_file, today, write_report,
-};
+use super::common::{client_from, refusal};
+use super::report_file::{check_report, report_file, write_report};
 use crate::cli::{DemoArgs, SafetyFlags};
 use crate::config::{Config, Connection};
 use crate::exit::Exit;
 use crate::hr;
+use crate::pipeline::{PlanOptions, observe_and_plan, today};
 use crate::printer::Printer;
 use crate::report;
 use crate::sim;
@@ -60,7 +60,7 @@ pub(super) async fn run(a: DemoArgs, printer: &Printer) -> Result<Exit, Failure>
         &bar,
         &s.api_url,
         day,
-        SafetyFlags::default(),
+        PlanOptions::default(),
     )
     .await?;
     printer.out(&report::render_plan_styled(
@@ -105,7 +105,7 @@ pub(super) async fn run(a: DemoArgs, printer: &Printer) -> Result<Exit, Failure>
         &bar,
         &s.api_url,
         day,
-        SafetyFlags::default(),
+        PlanOptions::default(),
     )
     .await?;
     printer.out(&report::render_plan_styled(

@@ -11,7 +11,9 @@
 //! | `doctor` | `doctor`: checks of the key and the account against a configuration, GET requests only |
 //! | `stop` | what stops an `apply` early: SIGINT, SIGTERM, `--max-runtime` |
 //! | `live_report` | the `--report FILE` of an `apply` in progress, rewritten as actions end |
-//! | `common` | what several commands share: loading the inputs, the client, the observe-and-plan loop ([`observe_and_plan`]), the safety refusal, the report-file lifecycle, the confirmation prompt, shell quoting |
+//! | `prompt` | the confirmation question of `apply` and reading its answer |
+//! | `report_file` | the `--report FILE` of `apply` and `demo` over a run: checked, in progress, ended or stopped |
+//! | `common` | what several commands share: loading the inputs, the client, the safety flags as the planner's options ([`crate::pipeline::PlanOptions`]), the archive's checks, the safety refusal |
 //!
 //! A command reads its inputs, calls the library (config → hr → pagerduty → observe →
 //! plan → apply → report), prints through the [`Printer`] and returns an [`Exit`] or a
@@ -27,18 +29,20 @@ mod doctor;
 mod generate;
 mod live_report;
 mod plan;
+mod prompt;
+mod report_file;
 mod sandbox;
 mod stop;
 mod validate;
 
-pub use common::{Planned, client_config, observe_and_plan, today};
-
 use crate::apply::Signal;
+use crate::archive::ArchiveError;
 use crate::cli::{Cli, Command};
 use crate::config::ConfigError;
 use crate::exit::Exit;
 use crate::hr::HrError;
 use crate::observe::ObserveError;
+use crate::pipeline::PipelineError;
 use crate::plan::PlanError;
 use crate::printer::{ColorChoice, Printer};
 use crate::report::RunStatus;
@@ -108,6 +112,25 @@ impl From<ObserveError> for Failure {
 }
 
 /// A saved plan that no longer fits what it was made from refuses (exit 3).
+impl From<PipelineError> for Failure {
+    /// An archive that cannot be read is a usage error (exit 64), rule mistakes a
+    /// configuration error (78), and PagerDuty's failures as [`ObserveError`]'s.
+    fn from(e: PipelineError) -> Failure {
+        match e {
+            PipelineError::Archive(e) => Failure::Usage(e.to_string()),
+            PipelineError::Observe(e) => Failure::from(e),
+            PipelineError::Rules(e) => Failure::Rules(e),
+        }
+    }
+}
+
+impl From<ArchiveError> for Failure {
+    /// An archive that cannot be read is a usage error (exit 64).
+    fn from(e: ArchiveError) -> Failure {
+        Failure::Usage(e.to_string())
+    }
+}
+
 impl From<Stale> for Failure {
     fn from(e: Stale) -> Failure {
         Failure::Refused(e.to_string())

@@ -4,12 +4,14 @@
 
 use super::Failure;
 use super::common::{
-    client_from, load, log_requests, marker_keys, observe_and_plan_keyed, pretty, refusal,
-    settings, shell_word, today, warn_archive,
+    client_from, load, log_requests, marker_keys, plan_options, pretty, refusal, settings,
+    warn_archive,
 };
 use crate::cli::{Format, PlanArgs};
 use crate::exit::Exit;
+use crate::pipeline::{observe_and_plan_keyed, today};
 use crate::printer::Printer;
+use crate::quote::shell_word;
 use crate::report::{self, file::ReportFile};
 use crate::saved_plan::{SavedPlan, Sources, file_sha256};
 use std::path::Path;
@@ -17,7 +19,7 @@ use std::path::Path;
 /// Runs `plan`.
 ///
 /// # Errors
-/// Those of loading and [`super::common::observe_and_plan`]; [`Failure::Usage`] for a marker
+/// Those of loading and [`crate::pipeline::observe_and_plan`]; [`Failure::Usage`] for a marker
 /// key that is refused; [`Failure::Refused`] when a safety check
 /// trips (after the plan is printed); [`Failure::Usage`] when the saved plan cannot be
 /// written or an input cannot be read again for its fingerprint.
@@ -36,7 +38,7 @@ pub(super) async fn run(a: PlanArgs, printer: &Printer) -> Result<Exit, Failure>
         &bar,
         &s.api_url,
         as_of,
-        a.safety,
+        plan_options(a.safety),
         keys.as_ref(),
     )
     .await;

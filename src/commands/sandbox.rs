@@ -2,11 +2,11 @@
 //! and `apply` by hand.
 
 use super::Failure;
-use super::common::shell_word;
 use crate::cli::{SandboxArgs, SandboxFaults};
 use crate::config::{ENV_API_KEY, ENV_API_URL};
 use crate::exit::Exit;
 use crate::printer::Printer;
+use crate::quote::shell_word;
 use crate::sim;
 
 /// Runs `sandbox`: starts the simulator from the seed file, prints its URL and the

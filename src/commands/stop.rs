@@ -120,9 +120,9 @@ impl Stops {
     ///
     /// # Errors
     /// `fut`'s error, or [`Stops::failure`].
-    pub(super) async fn race<T>(
+    pub(super) async fn race<T, E: Into<Failure>>(
         &self,
-        fut: impl std::future::Future<Output = Result<T, Failure>>,
+        fut: impl std::future::Future<Output = Result<T, E>>,
     ) -> Result<T, Failure> {
         if let Some(h) = self.halted() {
             return Err(self.failure(h));
@@ -131,7 +131,7 @@ impl Stops {
         tokio::select! {
             biased;
             h = stop.halted_now() => Err(self.failure(h)),
-            r = fut => r,
+            r = fut => r.map_err(Into::into),
         }
     }
 

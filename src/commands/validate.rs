@@ -3,11 +3,12 @@
 //! and the rule checks that need no PagerDuty account.
 
 use super::Failure;
-use super::common::{log_config, log_roster, pretty, today};
+use super::common::{log_config, log_roster, pretty};
 use crate::cli::{Format, ValidateArgs};
 use crate::config::Config;
 use crate::exit::Exit;
 use crate::hr;
+use crate::pipeline::today;
 use crate::plan::{self, Policy, dated};
 use crate::printer::Printer;
 use crate::report::{self, Lifecycles};

@@ -36,7 +36,7 @@ pub use error::{ConfigError, ConfigProblem};
 pub use resolved::{
     Columns, Condition, Config, DeactivationMode, Encoding, HrConfig, LifecycleConfig, NameOrder,
     NotifyConfig, OnLeave, OneOrMany, PagerDutyConfig, PastTerminationDate, RULE_FIELDS, RoleRule,
-    RolesConfig, SafetyConfig, StatusMap, TeamRule, TeamsConfig, UnmanagedUsers,
+    RolesConfig, SafetyCaps, SafetyConfig, StatusMap, TeamRule, TeamsConfig, UnmanagedUsers,
 };
 
 use std::path::Path;

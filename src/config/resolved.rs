@@ -14,14 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::defaults::{
-    DEFAULT_MAX_DEACTIVATION_PERCENT, DEFAULT_MAX_DEACTIVATIONS, DEFAULT_MAX_DELETIONS,
-    DEFAULT_MAX_IDENTITY_CONFLICT_PERCENT, DEFAULT_MAX_IDENTITY_CONFLICTS,
-    DEFAULT_MAX_INVALID_ROWS_PERCENT, DEFAULT_MAX_PROBABLE_DUPLICATES,
-    DEFAULT_MAX_REACTIVATION_PERCENT, DEFAULT_MAX_REACTIVATIONS, DEFAULT_MAX_REKEY_PERCENT,
-    DEFAULT_MAX_REKEYS, DEFAULT_MAX_ROLE_CHANGE_PERCENT, DEFAULT_MAX_ROLE_CHANGES,
-    DEFAULT_MAX_SHRINK_PERCENT,
-};
+use super::defaults::DEFAULT_MAX_INVALID_ROWS_PERCENT;
 
 /// A loaded and validated configuration file; README.md § Configuration documents every
 /// key. Build it with [`Config::load`](super::Config::load) or
@@ -451,6 +444,80 @@ pub struct TeamRule {
     pub line: Option<usize>,
 }
 
+/// The list of the `[safety]` caps the planner checks, written once: each as its doc, then
+/// `field: type = default`. It calls macro `$then` with the list, so that the schema's
+/// `SafetyTable` (keys and defaults), the resolved [`SafetyCaps`] (fields and defaults)
+/// and the copy from one to the other (`validate::safety`) are all made from it; the
+/// planner reads the caps as `plan::SafetyPolicy`, this same struct.
+macro_rules! safety_caps {
+    ($then:ident) => {
+        $then! {
+            /// Refuse when more users than this would be deactivated.
+            max_deactivations: usize = $crate::config::DEFAULT_MAX_DEACTIVATIONS,
+            /// Refuse when more than this share (percent, 0–100) of managed users would be
+            /// deactivated; applies only above
+            /// [`PERCENT_CAPS_MIN_USERS`](crate::config::PERCENT_CAPS_MIN_USERS) managed
+            /// users.
+            max_deactivation_percent: f64 = $crate::config::DEFAULT_MAX_DEACTIVATION_PERCENT,
+            /// Refuse when more suspended users than this would be reactivated (a status
+            /// value mapped to the wrong state brings leavers back).
+            max_reactivations: usize = $crate::config::DEFAULT_MAX_REACTIVATIONS,
+            /// Share (percent) version of `max_reactivations`, same 50-user floor.
+            max_reactivation_percent: f64 = $crate::config::DEFAULT_MAX_REACTIVATION_PERCENT,
+            /// Refuse when more updates than this would change a base role.
+            max_role_changes: usize = $crate::config::DEFAULT_MAX_ROLE_CHANGES,
+            /// Share (percent, 0–100) version of `max_role_changes`, same 50-user floor.
+            max_role_change_percent: f64 = $crate::config::DEFAULT_MAX_ROLE_CHANGE_PERCENT,
+            /// Refuse when the export's active count is this many percent (0–100) below the
+            /// active users the job manages.
+            max_shrink_percent: f64 = $crate::config::DEFAULT_MAX_SHRINK_PERCENT,
+            /// Refuse when more users than this would be deleted (no percentage: a deletion
+            /// cannot be undone).
+            max_deletions: usize = $crate::config::DEFAULT_MAX_DELETIONS,
+            /// Refuse when more planned creates than this look like duplicates of existing
+            /// users (same name, no HR row matched that user).
+            max_probable_duplicates: usize = $crate::config::DEFAULT_MAX_PROBABLE_DUPLICATES,
+            /// Refuse when more HR rows than this are skipped because the user their email
+            /// finds carries a marker naming another employee ID (employee IDs that appear
+            /// to have changed).
+            max_identity_conflicts: usize = $crate::config::DEFAULT_MAX_IDENTITY_CONFLICTS,
+            /// Share (percent, 0–100) version of `max_identity_conflicts`, same 50-user
+            /// floor.
+            max_identity_conflict_percent: f64 =
+                $crate::config::DEFAULT_MAX_IDENTITY_CONFLICT_PERCENT,
+            /// Refuse when more markers than this would be re-keyed
+            /// (`--rekey-employee-ids`).
+            max_rekeys: usize = $crate::config::DEFAULT_MAX_REKEYS,
+            /// Share (percent, 0–100) version of `max_rekeys`, same 50-user floor.
+            max_rekey_percent: f64 = $crate::config::DEFAULT_MAX_REKEY_PERCENT,
+        }
+    };
+}
+pub(super) use safety_caps;
+
+/// Makes [`SafetyCaps`] and its defaults from the list [`safety_caps`] passes.
+macro_rules! caps_struct {
+    ($($(#[$doc:meta])* $field:ident: $ty:ty = $default:expr,)*) => {
+        /// The `[safety]` caps the planner checks before the first write (`[safety]`
+        /// without the invalid-rows limit, which `hr` applies, and the lock directory).
+        /// Each field is the `[safety]` key of the same name (README.md § Safety);
+        /// percentages are 0–100. Defaults are the `DEFAULT_*` values of
+        /// [`super::defaults`].
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct SafetyCaps {
+            $($(#[$doc])* pub $field: $ty,)*
+        }
+
+        impl Default for SafetyCaps {
+            /// The documented defaults.
+            fn default() -> Self {
+                SafetyCaps { $($field: $default,)* }
+            }
+        }
+    };
+}
+safety_caps!(caps_struct);
+
 /// `[safety]`, validated: limits checked before the first write. Defaults are the
 /// `DEFAULT_*` values of [`super::defaults`]; README § Safety lists them with their
 /// overrides.
@@ -458,40 +525,8 @@ pub struct TeamRule {
 pub struct SafetyConfig {
     /// Refuse when more than this share of rows (percent, 0–100) fail validation.
     pub max_invalid_rows_percent: f64,
-    /// Refuse when more users than this would be deactivated.
-    pub max_deactivations: usize,
-    /// Refuse when more than this share (percent, 0–100) of managed users would be
-    /// deactivated; applies only above
-    /// [`PERCENT_CAPS_MIN_USERS`](super::PERCENT_CAPS_MIN_USERS) managed users.
-    pub max_deactivation_percent: f64,
-    /// Refuse when more suspended users than this would be reactivated (a status value
-    /// mapped to the wrong state brings leavers back).
-    pub max_reactivations: usize,
-    /// Share (percent) version of `max_reactivations`, same 50-user floor.
-    pub max_reactivation_percent: f64,
-    /// Refuse when more updates than this would change a base role.
-    pub max_role_changes: usize,
-    /// Share (percent, 0–100) version of `max_role_changes`, same 50-user floor.
-    pub max_role_change_percent: f64,
-    /// Refuse when the export's active count is this many percent (0–100) below the active
-    /// users the job manages.
-    pub max_shrink_percent: f64,
-    /// Refuse when more users than this would be deleted (no percentage: a deletion cannot
-    /// be undone).
-    pub max_deletions: usize,
-    /// Refuse when more planned creates than this look like duplicates of existing users
-    /// (same name, no HR row matched that user).
-    pub max_probable_duplicates: usize,
-    /// Refuse when more HR rows than this are skipped because the user their email finds
-    /// carries a marker naming another employee ID (employee IDs that appear to have
-    /// changed).
-    pub max_identity_conflicts: usize,
-    /// Share (percent, 0–100) version of `max_identity_conflicts`, same 50-user floor.
-    pub max_identity_conflict_percent: f64,
-    /// Refuse when more markers than this would be re-keyed (`--rekey-employee-ids`).
-    pub max_rekeys: usize,
-    /// Share (percent, 0–100) version of `max_rekeys`, same 50-user floor.
-    pub max_rekey_percent: f64,
+    /// The caps the planner checks.
+    pub caps: SafetyCaps,
     /// Directory for the apply lock file when `lock_dir` is set (relative to the
     /// configuration file's directory unless absolute); `None` for the machine-wide default
     /// (the user's state directory, see `apply::lock::default_lock_dir`).
@@ -503,19 +538,7 @@ impl Default for SafetyConfig {
     fn default() -> Self {
         SafetyConfig {
             max_invalid_rows_percent: DEFAULT_MAX_INVALID_ROWS_PERCENT,
-            max_deactivations: DEFAULT_MAX_DEACTIVATIONS,
-            max_deactivation_percent: DEFAULT_MAX_DEACTIVATION_PERCENT,
-            max_reactivations: DEFAULT_MAX_REACTIVATIONS,
-            max_reactivation_percent: DEFAULT_MAX_REACTIVATION_PERCENT,
-            max_role_changes: DEFAULT_MAX_ROLE_CHANGES,
-            max_role_change_percent: DEFAULT_MAX_ROLE_CHANGE_PERCENT,
-            max_shrink_percent: DEFAULT_MAX_SHRINK_PERCENT,
-            max_deletions: DEFAULT_MAX_DELETIONS,
-            max_probable_duplicates: DEFAULT_MAX_PROBABLE_DUPLICATES,
-            max_identity_conflicts: DEFAULT_MAX_IDENTITY_CONFLICTS,
-            max_identity_conflict_percent: DEFAULT_MAX_IDENTITY_CONFLICT_PERCENT,
-            max_rekeys: DEFAULT_MAX_REKEYS,
-            max_rekey_percent: DEFAULT_MAX_REKEY_PERCENT,
+            caps: SafetyCaps::default(),
             lock_dir: None,
         }
     }

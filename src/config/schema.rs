@@ -8,18 +8,14 @@
 
 use super::defaults::{
     DEFAULT_BURST, DEFAULT_CONCURRENCY, DEFAULT_CREATE_CONCURRENCY,
-    DEFAULT_MAX_DEACTIVATION_PERCENT, DEFAULT_MAX_DEACTIVATIONS, DEFAULT_MAX_DELETIONS,
-    DEFAULT_MAX_IDENTITY_CONFLICT_PERCENT, DEFAULT_MAX_IDENTITY_CONFLICTS,
-    DEFAULT_MAX_INVALID_ROWS_PERCENT, DEFAULT_MAX_PROBABLE_DUPLICATES,
-    DEFAULT_MAX_REACTIVATION_PERCENT, DEFAULT_MAX_REACTIVATIONS, DEFAULT_MAX_REKEY_PERCENT,
-    DEFAULT_MAX_REKEYS, DEFAULT_MAX_ROLE_CHANGE_PERCENT, DEFAULT_MAX_ROLE_CHANGES,
-    DEFAULT_MAX_SHRINK_PERCENT, DEFAULT_ONCALL_LOOKAHEAD_DAYS, DEFAULT_PROVISION_DAYS_BEFORE_START,
-    DEFAULT_RATE_LIMIT_WAIT_SECONDS, DEFAULT_REQUEST_TIMEOUT_SECONDS, DEFAULT_REQUESTS_PER_MINUTE,
+    DEFAULT_MAX_INVALID_ROWS_PERCENT, DEFAULT_ONCALL_LOOKAHEAD_DAYS,
+    DEFAULT_PROVISION_DAYS_BEFORE_START, DEFAULT_RATE_LIMIT_WAIT_SECONDS,
+    DEFAULT_REQUEST_TIMEOUT_SECONDS, DEFAULT_REQUESTS_PER_MINUTE,
     DEFAULT_TERMINATION_CATCH_UP_DAYS,
 };
 use super::resolved::{
     Columns, Condition, DeactivationMode, Encoding, NameOrder, OnLeave, PastTerminationDate,
-    StatusMap, UnmanagedUsers,
+    StatusMap, UnmanagedUsers, safety_caps,
 };
 use crate::vocab::{Role, TeamRole};
 use serde::Deserialize;
@@ -204,103 +200,29 @@ pub(super) struct TeamRuleTable {
     pub role: Spanned<TeamRole>,
 }
 
-/// `[safety]`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "struct SafetyConfig")]
-pub(super) struct SafetyTable {
-    #[serde(default = "d_invalid")]
-    pub max_invalid_rows_percent: f64,
-    #[serde(default = "d_deact")]
-    pub max_deactivations: usize,
-    #[serde(default = "d_deact_pct")]
-    pub max_deactivation_percent: f64,
-    #[serde(default = "d_react")]
-    pub max_reactivations: usize,
-    #[serde(default = "d_react_pct")]
-    pub max_reactivation_percent: f64,
-    #[serde(default = "d_role")]
-    pub max_role_changes: usize,
-    #[serde(default = "d_role_pct")]
-    pub max_role_change_percent: f64,
-    #[serde(default = "d_shrink")]
-    pub max_shrink_percent: f64,
-    #[serde(default = "d_deletions")]
-    pub max_deletions: usize,
-    #[serde(default = "d_dup")]
-    pub max_probable_duplicates: usize,
-    #[serde(default = "d_ident")]
-    pub max_identity_conflicts: usize,
-    #[serde(default = "d_ident_pct")]
-    pub max_identity_conflict_percent: f64,
-    #[serde(default = "d_rekey")]
-    pub max_rekeys: usize,
-    #[serde(default = "d_rekey_pct")]
-    pub max_rekey_percent: f64,
-    #[serde(default)]
-    pub lock_dir: Option<PathBuf>,
-}
-
-fn d_invalid() -> f64 {
-    DEFAULT_MAX_INVALID_ROWS_PERCENT
-}
-fn d_deact() -> usize {
-    DEFAULT_MAX_DEACTIVATIONS
-}
-fn d_deact_pct() -> f64 {
-    DEFAULT_MAX_DEACTIVATION_PERCENT
-}
-fn d_react() -> usize {
-    DEFAULT_MAX_REACTIVATIONS
-}
-fn d_react_pct() -> f64 {
-    DEFAULT_MAX_REACTIVATION_PERCENT
-}
-fn d_role() -> usize {
-    DEFAULT_MAX_ROLE_CHANGES
-}
-fn d_role_pct() -> f64 {
-    DEFAULT_MAX_ROLE_CHANGE_PERCENT
-}
-fn d_shrink() -> f64 {
-    DEFAULT_MAX_SHRINK_PERCENT
-}
-fn d_deletions() -> usize {
-    DEFAULT_MAX_DELETIONS
-}
-fn d_dup() -> usize {
-    DEFAULT_MAX_PROBABLE_DUPLICATES
-}
-fn d_ident() -> usize {
-    DEFAULT_MAX_IDENTITY_CONFLICTS
-}
-fn d_ident_pct() -> f64 {
-    DEFAULT_MAX_IDENTITY_CONFLICT_PERCENT
-}
-fn d_rekey() -> usize {
-    DEFAULT_MAX_REKEYS
-}
-fn d_rekey_pct() -> f64 {
-    DEFAULT_MAX_REKEY_PERCENT
-}
-
-impl Default for SafetyTable {
-    fn default() -> Self {
-        SafetyTable {
-            max_invalid_rows_percent: d_invalid(),
-            max_deactivations: d_deact(),
-            max_deactivation_percent: d_deact_pct(),
-            max_reactivations: d_react(),
-            max_reactivation_percent: d_react_pct(),
-            max_role_changes: d_role(),
-            max_role_change_percent: d_role_pct(),
-            max_shrink_percent: d_shrink(),
-            max_deletions: d_deletions(),
-            max_probable_duplicates: d_dup(),
-            max_identity_conflicts: d_ident(),
-            max_identity_conflict_percent: d_ident_pct(),
-            max_rekeys: d_rekey(),
-            max_rekey_percent: d_rekey_pct(),
-            lock_dir: None,
+/// Makes [`SafetyTable`] and its defaults from the list of caps [`safety_caps`] passes,
+/// between the invalid-rows limit and the lock directory (the order of the keys in
+/// serde's "expected one of" message).
+macro_rules! safety_table {
+    ($($(#[$doc:meta])* $field:ident: $ty:ty = $default:expr,)*) => {
+        /// `[safety]`; a key left out takes its default.
+        #[derive(Debug, Deserialize)]
+        #[serde(default, deny_unknown_fields, expecting = "struct SafetyConfig")]
+        pub(super) struct SafetyTable {
+            pub max_invalid_rows_percent: f64,
+            $(pub $field: $ty,)*
+            pub lock_dir: Option<PathBuf>,
         }
-    }
+
+        impl Default for SafetyTable {
+            fn default() -> Self {
+                SafetyTable {
+                    max_invalid_rows_percent: DEFAULT_MAX_INVALID_ROWS_PERCENT,
+                    $($field: $default,)*
+                    lock_dir: None,
+                }
+            }
+        }
+    };
 }
+safety_caps!(safety_table);

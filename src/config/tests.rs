@@ -56,7 +56,7 @@ fn a_complete_file_loads_with_defaults() {
         std::time::Duration::from_secs(600)
     );
     assert_eq!(c.roles.rules.len(), 1);
-    assert_eq!(c.safety.max_deactivations, 25);
+    assert_eq!(c.safety.caps.max_deactivations, 25);
     assert_eq!(c.hr.delimiter, b',');
 }
 
@@ -458,10 +458,10 @@ fn licences_are_named_by_nonempty_strings_and_the_new_caps_have_defaults() {
     let c = load(&ok).unwrap();
     assert_eq!(c.roles.default_license.as_deref(), Some("Full User"));
     assert_eq!(c.roles.rules[0].license.as_deref(), Some("PFULL01"));
-    assert_eq!(c.safety.max_probable_duplicates, 5);
-    assert_eq!(c.safety.max_identity_conflicts, 5);
-    assert_eq!(c.safety.max_identity_conflict_percent, 10.0);
-    assert_eq!(c.safety.max_rekeys, 25);
+    assert_eq!(c.safety.caps.max_probable_duplicates, 5);
+    assert_eq!(c.safety.caps.max_identity_conflicts, 5);
+    assert_eq!(c.safety.caps.max_identity_conflict_percent, 10.0);
+    assert_eq!(c.safety.caps.max_rekeys, 25);
     let offboard = GOOD.replace(
         "default_time_zone",
         "unmanaged_users = \"offboard\"\ndefault_time_zone",
@@ -571,7 +571,7 @@ fn leavers_are_suspended_by_default_and_nothing_is_deleted() {
     assert_eq!(c.lifecycle.delete_suspended_after_days, None);
     assert_eq!(c.lifecycle.archive, None);
     assert!(!c.lifecycle.deletes());
-    assert_eq!(c.safety.max_deletions, 10);
+    assert_eq!(c.safety.caps.max_deletions, 10);
 }
 
 #[test]

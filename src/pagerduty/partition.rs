@@ -66,6 +66,7 @@ use super::models::{TeamsPage, User, UsersPage};
 use super::pagination::{self, Fetched, Listing, OFFSET_CEILING, PAGE_LIMIT, Remaining, Walk};
 use super::transport::Transport;
 use crate::email::Email;
+use crate::ids::{TeamId, UserId};
 use futures::future::BoxFuture;
 use futures::stream::FuturesUnordered;
 use futures::{FutureExt, StreamExt};
@@ -102,7 +103,7 @@ struct Node {
     /// `query`; empty for none.
     query: String,
     /// `team_ids[]`, when split by team.
-    team: Option<String>,
+    team: Option<TeamId>,
     family: Family,
     /// The partition this one narrows (not set for team splits).
     parent: Option<usize>,
@@ -165,7 +166,7 @@ struct Partitioner<'a> {
     base: Listing,
     total: u64,
     nodes: Vec<Node>,
-    users: HashMap<String, User>,
+    users: HashMap<UserId, User>,
     /// Characters seen in local parts and in names (lower-cased).
     email_chars: BTreeSet<char>,
     name_chars: BTreeSet<char>,
@@ -223,7 +224,7 @@ impl<'a> Partitioner<'a> {
     fn add(
         &mut self,
         query: String,
-        team: Option<String>,
+        team: Option<TeamId>,
         family: Family,
         parent: Option<usize>,
     ) -> Result<usize, ApiError> {
@@ -269,7 +270,7 @@ impl<'a> Partitioner<'a> {
             l = l.with("query", node.query.clone());
         }
         if let Some(t) = &node.team {
-            l = l.with("team_ids[]", t.clone());
+            l = l.with("team_ids[]", t.as_str());
         }
         l
     }
@@ -285,7 +286,7 @@ impl<'a> Partitioner<'a> {
             self.email_chars.extend(local.chars());
             self.name_chars
                 .extend(u.name.to_lowercase().chars().filter(|c| *c != '@'));
-            self.users.entry(u.id.as_str().to_string()).or_insert(u);
+            self.users.entry(u.id.clone()).or_insert(u);
         }
         (self.progress)(self.users.len(), Some(self.total));
     }
@@ -534,13 +535,10 @@ impl<'a> Partitioner<'a> {
 
     /// Every team's ID (`GET /teams`, through the same paginator); none, with a note, when
     /// that listing is itself incomplete.
-    async fn team_ids(&mut self) -> Result<Vec<String>, ApiError> {
+    async fn team_ids(&mut self) -> Result<Vec<TeamId>, ApiError> {
         let listing = Listing::new("teams", &["teams"], &[]);
         match pagination::collect::<TeamsPage>(self.transport, &listing, &|_, _| {}).await {
-            Ok(teams) => Ok(teams
-                .into_iter()
-                .map(|t| t.id.as_str().to_string())
-                .collect()),
+            Ok(teams) => Ok(teams.into_iter().map(|t| t.id).collect()),
             Err(e @ ApiError::IncompleteListing { .. }) => {
                 self.notes.push(format!("no split by team: {e}"));
                 Ok(Vec::new())

@@ -366,6 +366,35 @@ pub struct LicenseLabel {
 }
 
 impl Action {
+    /// An action of `kind` giving its user `email` and display `name`, with every other
+    /// field empty (no employee, user, reason, change, step, guard, line, rule, on-call
+    /// facts, block, hand-off, probable duplicate, re-key or marker signature): the
+    /// builders and tests state only what differs, with
+    /// `Action { field, ..Action::new(kind, email, name) }`.
+    pub fn new(kind: ActionKind, email: Email, name: String) -> Action {
+        Action {
+            kind,
+            employee_id: None,
+            email,
+            name,
+            user_id: None,
+            reason: String::new(),
+            changes: Vec::new(),
+            teams: None,
+            steps: Vec::new(),
+            guard: None,
+            line: None,
+            role_rule: None,
+            team_rules: BTreeMap::new(),
+            oncall: None,
+            blocked: None,
+            waits_for: None,
+            probable_duplicate: None,
+            rekeyed_from: None,
+            marker_signature: None,
+        }
+    }
+
     /// True when the action changes the base role (counted by the role-change safety cap).
     pub fn changes_role(&self) -> bool {
         self.changes.iter().any(|c| c.field == Field::Role)

@@ -9,7 +9,7 @@
 //! configuration's vocabulary (`DeactivationMode`, `OnLeave`, ...).
 
 use crate::config::{
-    Config, DeactivationMode, OnLeave, PastTerminationDate, RoleRule, SafetyConfig, TeamRule,
+    Config, DeactivationMode, OnLeave, PastTerminationDate, RoleRule, SafetyCaps, TeamRule,
     UnmanagedUsers,
 };
 use crate::email::Email;
@@ -106,72 +106,17 @@ impl Policy {
     }
 }
 
-/// The `[safety]` caps [`super::safety::check`] reads, as plain values: `[safety]` without
-/// what is not the planner's business (the invalid-rows limit, which `hr` applies, and the
-/// lock directory, which the commands use). Each field is the `[safety]` key of the same
-/// name (README.md § Safety); percentages are 0–100.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SafetyPolicy {
-    /// `max_deactivations`: most deactivations (attempted ones).
-    pub max_deactivations: usize,
-    /// `max_deactivation_percent`: most deactivations as a share of managed users.
-    pub max_deactivation_percent: f64,
-    /// `max_reactivations`: most reactivations.
-    pub max_reactivations: usize,
-    /// `max_reactivation_percent`: most reactivations as a share of managed users.
-    pub max_reactivation_percent: f64,
-    /// `max_role_changes`: most updates that change a base role.
-    pub max_role_changes: usize,
-    /// `max_role_change_percent`: the same as a share of managed users.
-    pub max_role_change_percent: f64,
-    /// `max_shrink_percent`: most the export's active count may fall below the active
-    /// users managed.
-    pub max_shrink_percent: f64,
-    /// `max_deletions`: most deletions (attempted ones).
-    pub max_deletions: usize,
-    /// `max_probable_duplicates`: most creates that look like duplicates.
-    pub max_probable_duplicates: usize,
-    /// `max_identity_conflicts`: most rows skipped for a marker naming another employee.
-    pub max_identity_conflicts: usize,
-    /// `max_identity_conflict_percent`: the same as a share.
-    pub max_identity_conflict_percent: f64,
-    /// `max_rekeys`: most markers re-keyed.
-    pub max_rekeys: usize,
-    /// `max_rekey_percent`: the same as a share of managed users.
-    pub max_rekey_percent: f64,
-}
+/// The `[safety]` caps [`super::safety::check`] reads, as plain values: the configuration's
+/// [`SafetyCaps`] (`[safety]` without what is not the planner's business: the invalid-rows
+/// limit, which `hr` applies, and the lock directory, which the commands use). Each field
+/// is the `[safety]` key of the same name (README.md § Safety); percentages are 0–100;
+/// the default is the documented defaults.
+pub type SafetyPolicy = SafetyCaps;
 
 impl SafetyPolicy {
     /// The caps of a validated configuration's `[safety]`.
     pub fn from_config(cfg: &Config) -> SafetyPolicy {
-        SafetyPolicy::from(&cfg.safety)
-    }
-}
-
-impl From<&SafetyConfig> for SafetyPolicy {
-    fn from(s: &SafetyConfig) -> SafetyPolicy {
-        SafetyPolicy {
-            max_deactivations: s.max_deactivations,
-            max_deactivation_percent: s.max_deactivation_percent,
-            max_reactivations: s.max_reactivations,
-            max_reactivation_percent: s.max_reactivation_percent,
-            max_role_changes: s.max_role_changes,
-            max_role_change_percent: s.max_role_change_percent,
-            max_shrink_percent: s.max_shrink_percent,
-            max_deletions: s.max_deletions,
-            max_probable_duplicates: s.max_probable_duplicates,
-            max_identity_conflicts: s.max_identity_conflicts,
-            max_identity_conflict_percent: s.max_identity_conflict_percent,
-            max_rekeys: s.max_rekeys,
-            max_rekey_percent: s.max_rekey_percent,
-        }
-    }
-}
-
-impl Default for SafetyPolicy {
-    /// The documented defaults of `[safety]`.
-    fn default() -> Self {
-        SafetyPolicy::from(&SafetyConfig::default())
+        cfg.safety.caps.clone()
     }
 }
 

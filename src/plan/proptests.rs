@@ -8,7 +8,7 @@
 //! ungoverned teams) and an
 //! HR export (actives, leavers, rehires, email changes, movers, pending hires, rows with
 //! problems), written as CSV and read by [`crate::hr::parse_bytes`] with one of eight
-//! configurations. The planner sees the account as `commands::common` shows it: the
+//! configurations. The planner sees the account as `pipeline::observe_and_plan` shows it: the
 //! members of the governed teams, then, when the plan asks, of the teams it needs.
 //!
 //! Properties:
@@ -499,7 +499,7 @@ fn governed(cfg: &Config) -> BTreeSet<TeamId> {
         .governed()
 }
 
-/// Plans as `commands::common` does: with the members of the governed teams, then, when
+/// Plans as `pipeline::observe_and_plan` does: with the members of the governed teams, then, when
 /// the plan needs more, again with those added. The second plan needs nothing more.
 fn observe_and_plan(acct: &Account, roster: &Roster, cfg: &Config, key: Option<&UserId>) -> Plan {
     observe_and_plan_ordered(acct, &teams(), roster, cfg, key)

@@ -18,10 +18,7 @@ fn action(
     teams: Option<TeamsChange>,
 ) -> Action {
     Action {
-        kind,
         employee_id: Some("1001".into()),
-        email: Email::normalise(email),
-        name: "Ada Lovelace".into(),
         user_id: user.map(UserId::from),
         reason: format!("because of {kind}"),
         changes,
@@ -30,16 +27,8 @@ fn action(
             team_id: "PT1".into(),
             team: "Ops".into(),
         }],
-        guard: None,
         line: Some(2),
-        role_rule: None,
-        team_rules: Default::default(),
-        probable_duplicate: None,
-        rekeyed_from: None,
-        marker_signature: None,
-        oncall: None,
-        blocked: None,
-        waits_for: None,
+        ..Action::new(kind, Email::normalise(email), "Ada Lovelace".into())
     }
 }
 

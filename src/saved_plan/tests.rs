@@ -12,29 +12,17 @@ fn user(id: &str, email: &str, title: &str) -> User {
 
 fn action(user_id: Option<&str>, email: &str) -> Action {
     Action {
-        kind: if user_id.is_some() {
-            ActionKind::Update
-        } else {
-            ActionKind::Create
-        },
         employee_id: Some("7".into()),
-        email: Email::normalise(email),
-        name: "N".into(),
         user_id: user_id.map(UserId::from),
-        reason: String::new(),
-        changes: vec![],
-        teams: None,
-        steps: vec![],
-        guard: None,
-        line: None,
-        role_rule: None,
-        team_rules: Default::default(),
-        probable_duplicate: None,
-        rekeyed_from: None,
-        marker_signature: None,
-        oncall: None,
-        blocked: None,
-        waits_for: None,
+        ..Action::new(
+            if user_id.is_some() {
+                ActionKind::Update
+            } else {
+                ActionKind::Create
+            },
+            Email::normalise(email),
+            "N".into(),
+        )
     }
 }
 

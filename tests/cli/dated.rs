@@ -409,7 +409,7 @@ fn workivate_offboards_by_its_termination_dates() {
             "user test3@example.hu (",
             "scheduled termination: termination date 2027-01-01 is today",
         ]);
-    if new_year > hr2pagerduty::commands::today(&cfg, None) {
+    if new_year > hr2pagerduty::pipeline::today(&cfg, None) {
         on(&sim, &ws, "apply", new_year, &[])
             .expect_code(64)
             .expect_stderr(&["--as-of 2027-01-01 is after today"]);
@@ -574,7 +574,7 @@ fn a_termination_blocked_on_its_date_is_applied_once_the_duty_is_handed_over() {
 fn apply_refuses_a_day_after_today_which_plan_and_validate_preview() {
     let config = config();
     let cfg = Config::from_toml(&config, std::path::Path::new("c.toml")).unwrap();
-    let today = hr2pagerduty::commands::today(&cfg, None);
+    let today = hr2pagerduty::pipeline::today(&cfg, None);
     let tomorrow = today.succ_opt().unwrap();
     // A termination dated tomorrow: due then, not now.
     let hr = export(&[
@@ -634,7 +634,7 @@ fn printed_command(plan: &Run) -> Vec<String> {
 fn a_plan_saved_for_a_later_day_says_from_which_day_its_printed_command_applies_it() {
     let config = config();
     let cfg = Config::from_toml(&config, std::path::Path::new("c.toml")).unwrap();
-    let today = hr2pagerduty::commands::today(&cfg, None);
+    let today = hr2pagerduty::pipeline::today(&cfg, None);
     let (yesterday, tomorrow) = (today.pred_opt().unwrap(), today.succ_opt().unwrap());
     // Person 2 leaves tomorrow, person 3 left yesterday (still due, within the catch-up).
     let hr = export(&[

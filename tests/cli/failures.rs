@@ -965,7 +965,7 @@ fn validate_kaggle() {
     assert!(
         today.stdout.contains(&format!(
             "  dates as of {}: 0 terminations scheduled, {dated_employed} past termination dates on active rows\n",
-            hr2pagerduty::commands::today(&hr2pagerduty::config::Config::load(&cfg).unwrap(), None)
+            hr2pagerduty::pipeline::today(&hr2pagerduty::config::Config::load(&cfg).unwrap(), None)
         )),
         "{}",
         today.stdout

@@ -5,7 +5,7 @@
 //! creates). After at most two runs the account holds exactly the desired state, with no
 //! duplicate user, and a further plan says `No changes.`.
 //!
-//! Each run is what `apply` does below the command line (`commands::observe_and_plan`,
+//! Each run is what `apply` does below the command line (`pipeline::observe_and_plan`,
 //! then `apply::apply`), in the test process, so the client's budget can be scaled with the
 //! simulator's (the tool itself is capped at PagerDuty's 960 requests per minute) and the
 //! request timeout made short: the suite takes seconds to minutes, not hours.
@@ -20,10 +20,9 @@ use crate::support::Sim;
 use crate::support::safety::{Person, csv};
 use crate::support::world::{Mix, World};
 use hr2pagerduty::apply::{self, ApplyOptions, Outcome, OutcomeStatus};
-use hr2pagerduty::cli::SafetyFlags;
-use hr2pagerduty::commands;
 use hr2pagerduty::config::Connection;
 use hr2pagerduty::pagerduty::Client;
+use hr2pagerduty::pipeline::{self, PlanOptions};
 use hr2pagerduty::progress::Progress;
 use hr2pagerduty::report;
 use hr2pagerduty::sim::RandomFaults;
@@ -73,7 +72,7 @@ fn client(world: &World, sim: &Sim) -> Client {
     let cfg = &world.cfg;
     let conn =
         Connection::resolve(Some(&sim.url()), None, Some(crate::support::e2e::KEY), cfg).unwrap();
-    let mut c = commands::client_config(cfg, &conn);
+    let mut c = pipeline::client_config(cfg, &conn);
     c.requests_per_minute *= SCALE;
     c.burst *= SCALE;
     c.request_timeout = REQUEST_TIMEOUT;
@@ -106,14 +105,14 @@ impl RunResult {
 fn run_once(world: &World, sim: &Sim, client: &Client) -> RunResult {
     let cfg = &world.cfg;
     sim.block_on(async {
-        let planned = match commands::observe_and_plan(
+        let planned = match pipeline::observe_and_plan(
             client,
             cfg,
             &world.roster,
             &Progress::hidden(),
             "sim",
-            commands::today(cfg, None),
-            SafetyFlags::default(),
+            pipeline::today(cfg, None),
+            PlanOptions::default(),
         )
         .await
         {
@@ -219,14 +218,14 @@ fn converge(name: &str, world: &World, fault_seed: u64) {
     world.check_converged(&sim, &before);
 
     // A further plan, still under the faults: nothing to do.
-    let r = sim.block_on(commands::observe_and_plan(
+    let r = sim.block_on(pipeline::observe_and_plan(
         &client,
         &world.cfg,
         &world.roster,
         &Progress::hidden(),
         "sim",
-        commands::today(&world.cfg, None),
-        SafetyFlags::default(),
+        pipeline::today(&world.cfg, None),
+        PlanOptions::default(),
     ));
     let planned = r.unwrap_or_else(|e| panic!("{name}: the last plan failed: {e:?}"));
     let text = report::render_plan(&planned.plan, &world.roster);

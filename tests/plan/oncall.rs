@@ -39,7 +39,7 @@ async fn fixture() -> (sim::SimHandle, Client, chrono::DateTime<chrono::Utc>) {
     let handle = sim::start(seed, 0).await.unwrap();
     let cfg = Config::from_toml(CONFIG, Path::new("c.toml")).unwrap();
     let s = Connection::resolve(Some(&handle.url()), None, Some("test-key-123"), &cfg).unwrap();
-    let client = Client::new(hr2pagerduty::commands::client_config(&cfg, &s)).unwrap();
+    let client = Client::new(hr2pagerduty::pipeline::client_config(&cfg, &s)).unwrap();
     let now = "2026-03-02T09:00:00Z".parse().unwrap();
     (handle, client, now)
 }

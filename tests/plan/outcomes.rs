@@ -2,16 +2,16 @@
 //! refused request affects an apply: a 403 fails only its own action, and a team that
 //! refuses to let a leaver go does not keep the leaver on every other team.
 //! Library-level: the simulator in-process, the demo's inputs, `observe::Observer`,
-//! `commands::observe_and_plan` and `apply::apply`.
+//! `pipeline::observe_and_plan` and `apply::apply`.
 
 use hr2pagerduty::apply::{self, ApplyOptions, Cause, OutcomeStatus};
-use hr2pagerduty::cli::SafetyFlags;
-use hr2pagerduty::commands::{self, demo::files};
+use hr2pagerduty::commands::demo::files;
 use hr2pagerduty::config::{Config, Connection};
 use hr2pagerduty::ids::TeamId;
 use hr2pagerduty::observe::{Account, Needs, ObserveError, Observer};
 use hr2pagerduty::pagerduty::Client;
 use hr2pagerduty::pagerduty::models::{TeamMember, User};
+use hr2pagerduty::pipeline::{self, PlanOptions};
 use hr2pagerduty::plan::Step;
 use hr2pagerduty::progress::Progress;
 use hr2pagerduty::sim::faults::{Fault, FaultKind};
@@ -34,7 +34,7 @@ async fn setup(fault: Fault) -> (sim::SimHandle, Client, Config, hr::Roster) {
 /// A client of the simulator at `sim`, sending `key`.
 fn client(sim: &sim::SimHandle, cfg: &Config, key: &str) -> Client {
     let s = Connection::resolve(Some(&sim.url()), None, Some(key), cfg).unwrap();
-    Client::new(commands::client_config(cfg, &s)).unwrap()
+    Client::new(pipeline::client_config(cfg, &s)).unwrap()
 }
 
 /// A fault that never fires: a clean run.
@@ -166,14 +166,14 @@ fn opts(cfg: &Config) -> ApplyOptions {
 async fn a_403_fails_its_own_action_and_the_run_goes_on() {
     let fault = Fault::new("PUT", "/users/PBARB01", FaultKind::status(403)).always();
     let (_sim, client, cfg, roster) = setup(fault).await;
-    let obs = commands::observe_and_plan(
+    let obs = pipeline::observe_and_plan(
         &client,
         &cfg,
         &roster,
         &Progress::hidden(),
         "sim",
-        commands::today(&cfg, None),
-        SafetyFlags::default(),
+        pipeline::today(&cfg, None),
+        PlanOptions::default(),
     )
     .await
     .unwrap();
@@ -217,14 +217,14 @@ async fn a_team_that_refuses_a_removal_does_not_keep_the_leaver_on_other_teams()
     )
     .always();
     let (sim, client, cfg, roster) = setup(fault).await;
-    let obs = commands::observe_and_plan(
+    let obs = pipeline::observe_and_plan(
         &client,
         &cfg,
         &roster,
         &Progress::hidden(),
         "sim",
-        commands::today(&cfg, None),
-        SafetyFlags::default(),
+        pipeline::today(&cfg, None),
+        PlanOptions::default(),
     )
     .await
     .unwrap();
@@ -276,14 +276,14 @@ async fn a_team_that_refuses_a_removal_does_not_keep_the_leaver_on_other_teams()
         "the record was written first"
     );
     // The next plan finishes what is left: one removal, then the role.
-    let again = commands::observe_and_plan(
+    let again = pipeline::observe_and_plan(
         &client,
         &cfg,
         &roster,
         &Progress::hidden(),
         "sim",
-        commands::today(&cfg, None),
-        SafetyFlags::default(),
+        pipeline::today(&cfg, None),
+        PlanOptions::default(),
     )
     .await
     .unwrap();
@@ -304,14 +304,14 @@ async fn a_team_that_refuses_a_removal_does_not_keep_the_leaver_on_other_teams()
 #[tokio::test]
 async fn each_outcome_is_reported_as_its_action_ends() {
     let (_sim, client, cfg, roster) = setup(no_fault()).await;
-    let obs = commands::observe_and_plan(
+    let obs = pipeline::observe_and_plan(
         &client,
         &cfg,
         &roster,
         &Progress::hidden(),
         "sim",
-        commands::today(&cfg, None),
-        SafetyFlags::default(),
+        pipeline::today(&cfg, None),
+        PlanOptions::default(),
     )
     .await
     .unwrap();
@@ -347,14 +347,14 @@ async fn each_outcome_is_reported_as_its_action_ends() {
 async fn a_401_stops_new_actions_which_are_skipped_as_not_attempted() {
     let fault = Fault::new("PUT", "/users/PBARB01", FaultKind::status(401)).always();
     let (sim, client, cfg, roster) = setup(fault).await;
-    let obs = commands::observe_and_plan(
+    let obs = pipeline::observe_and_plan(
         &client,
         &cfg,
         &roster,
         &Progress::hidden(),
         "sim",
-        commands::today(&cfg, None),
-        SafetyFlags::default(),
+        pipeline::today(&cfg, None),
+        PlanOptions::default(),
     )
     .await
     .unwrap();
@@ -421,14 +421,14 @@ async fn a_create_that_finds_its_email_taken_adopts_only_a_user_that_may_be_this
     use hr2pagerduty::pagerduty::models::{NewUser, Role};
     use hr2pagerduty::plan::ActionKind;
     let (sim, client, cfg, roster) = setup(no_fault()).await;
-    let obs = commands::observe_and_plan(
+    let obs = pipeline::observe_and_plan(
         &client,
         &cfg,
         &roster,
         &Progress::hidden(),
         "sim",
-        commands::today(&cfg, None),
-        SafetyFlags::default(),
+        pipeline::today(&cfg, None),
+        PlanOptions::default(),
     )
     .await
     .unwrap();
@@ -519,14 +519,14 @@ async fn a_create_that_finds_its_email_taken_adopts_only_a_user_that_may_be_this
         now.description
     );
     // The next plan has nothing left for the adopted user.
-    let again = commands::observe_and_plan(
+    let again = pipeline::observe_and_plan(
         &client,
         &cfg,
         &roster,
         &Progress::hidden(),
         "sim",
-        commands::today(&cfg, None),
-        SafetyFlags::default(),
+        pipeline::today(&cfg, None),
+        PlanOptions::default(),
     )
     .await
     .unwrap();

@@ -66,7 +66,7 @@ fn seed_teams(seed: &Seed) -> Vec<Team> {
 /// The users an account must hold to be in sync with `roster` under `cfg`: the export
 /// planned against an account without users, each planned create turned into a seed user.
 pub fn in_sync_users(cfg: &Config, roster: &Roster, base: &Seed) -> Vec<SeedUser> {
-    in_sync_users_as_of(cfg, roster, base, hr2pagerduty::commands::today(cfg, None))
+    in_sync_users_as_of(cfg, roster, base, hr2pagerduty::pipeline::today(cfg, None))
 }
 
 /// [`in_sync_users`] with the export's dates read as of `today` (the `--as-of` the runs

@@ -173,7 +173,7 @@ impl World {
     ) -> World {
         let config_path = repo(config);
         let cfg = Config::load(&config_path).unwrap_or_else(|e| panic!("{config}: {e}"));
-        let today = hr2pagerduty::commands::today(&cfg, as_of);
+        let today = hr2pagerduty::pipeline::today(&cfg, as_of);
         let policy = Policy::from_config(&cfg);
         let standing = |e: &Employee| dated::dated(e, &policy, today, None).standing;
         let roster = hr::read_file(hr_path, &cfg).unwrap_or_else(|e| panic!("{e}"));

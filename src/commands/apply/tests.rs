@@ -5,25 +5,15 @@ use crate::plan::{Action, ActionKind};
 
 fn outcome(status: OutcomeStatus) -> Outcome {
     let action = Action {
-        kind: ActionKind::Update,
         employee_id: Some("1001".into()),
-        email: Email::normalise("ada@example.com"),
-        name: "Ada Lovelace".into(),
         user_id: Some("PADA".into()),
         reason: "job title changed".into(),
-        changes: vec![],
-        teams: None,
-        steps: vec![],
-        guard: None,
         line: Some(2),
-        role_rule: None,
-        team_rules: Default::default(),
-        probable_duplicate: None,
-        rekeyed_from: None,
-        marker_signature: None,
-        oncall: None,
-        blocked: None,
-        waits_for: None,
+        ..Action::new(
+            ActionKind::Update,
+            Email::normalise("ada@example.com"),
+            "Ada Lovelace".into(),
+        )
     };
     let halt = Halt::Signal(Signal::Terminate);
     Outcome {

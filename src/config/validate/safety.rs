@@ -1,7 +1,7 @@
 //! `[safety]`: the limits that refuse a run before any write.
 
 use super::Problems;
-use crate::config::resolved::SafetyConfig;
+use crate::config::resolved::{SafetyCaps, SafetyConfig, safety_caps};
 use crate::config::schema::SafetyTable;
 use std::path::{Path, PathBuf};
 
@@ -50,21 +50,15 @@ pub(super) fn check(s: &SafetyTable, path: &Path, p: &mut Problems<'_>) -> Safet
         }
     }
     let lock_dir = s.lock_dir.as_ref().map(|d| relative_to_config(d, path));
+    /// Copies each cap of the list from the schema's table.
+    macro_rules! caps_of {
+        ($($(#[$doc:meta])* $field:ident: $ty:ty = $default:expr,)*) => {
+            SafetyCaps { $($field: s.$field,)* }
+        };
+    }
     SafetyConfig {
         max_invalid_rows_percent: s.max_invalid_rows_percent,
-        max_deactivations: s.max_deactivations,
-        max_deactivation_percent: s.max_deactivation_percent,
-        max_reactivations: s.max_reactivations,
-        max_reactivation_percent: s.max_reactivation_percent,
-        max_role_changes: s.max_role_changes,
-        max_role_change_percent: s.max_role_change_percent,
-        max_shrink_percent: s.max_shrink_percent,
-        max_deletions: s.max_deletions,
-        max_probable_duplicates: s.max_probable_duplicates,
-        max_identity_conflicts: s.max_identity_conflicts,
-        max_identity_conflict_percent: s.max_identity_conflict_percent,
-        max_rekeys: s.max_rekeys,
-        max_rekey_percent: s.max_rekey_percent,
+        caps: safety_caps!(caps_of),
         lock_dir,
     }
 }

@@ -1,6 +1,6 @@
 //! A new hire: `POST /users` carrying the marker, then one `PUT` per team the rules give.
 
-use super::{active_marker, change, desired_labels, ruled_teams, status_words, team_sources};
+use super::{active_marker, change, desired_labels, for_row, ruled_teams, status_words};
 use crate::hr::Employee;
 
 use crate::pagerduty::models::NewUser;
@@ -50,11 +50,6 @@ pub(in crate::plan) fn create(cx: &Ctx<'_>, e: &Employee) -> Action {
     }
     let new_teams = desired_labels(cx, &teams);
     Action {
-        kind: ActionKind::Create,
-        employee_id: Some(e.employee_id.clone()),
-        email: e.email.clone(),
-        name: e.name.clone(),
-        user_id: None,
         reason: format!(
             "new hire: {} in HR, no PagerDuty user with this employee ID or email",
             status_words(e)
@@ -65,15 +60,6 @@ pub(in crate::plan) fn create(cx: &Ctx<'_>, e: &Employee) -> Action {
             new: new_teams,
         }),
         steps,
-        guard: None,
-        line: Some(e.line),
-        role_rule: Some(cx.rules.role_source(e)),
-        team_rules: team_sources(cx, e),
-        probable_duplicate: None,
-        rekeyed_from: None,
-        marker_signature: None,
-        oncall: None,
-        blocked: None,
-        waits_for: None,
+        ..for_row(cx, ActionKind::Create, e)
     }
 }

@@ -14,7 +14,6 @@ use crate::pagerduty::models::{User, UserUpdate};
 use crate::plan::context::Ctx;
 use crate::plan::{Action, ActionKind, Field, Guard, Step, TeamsChange};
 use chrono::NaiveDate;
-use std::collections::BTreeMap;
 
 /// What a new suspension records besides the date, role and teams: the termination date
 /// when the date (not the status) decided, and whether it is a leave of absence (see
@@ -170,10 +169,7 @@ pub(in crate::plan) fn deactivate(
         cx.needs_oncall.insert(u.id.clone());
     }
     Some(Action {
-        kind: ActionKind::Deactivate,
         employee_id: employee_id.cloned(),
-        email: email.clone(),
-        name: collapse(&u.name),
         user_id: Some(u.id.clone()),
         reason,
         changes,
@@ -181,17 +177,12 @@ pub(in crate::plan) fn deactivate(
         steps,
         guard: Some(Guard {
             employee_id: current_marker.and_then(|m| m.employee_id.clone()),
-            email,
+            email: email.clone(),
         }),
         line: e.map(|e| e.line),
-        role_rule: None,
-        team_rules: BTreeMap::new(),
-        probable_duplicate: None,
-        rekeyed_from: None,
-        marker_signature: None,
         oncall: impact,
         blocked,
-        waits_for: None,
+        ..Action::new(ActionKind::Deactivate, email, collapse(&u.name))
     })
 }
 

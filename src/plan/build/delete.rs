@@ -18,7 +18,6 @@ use crate::pagerduty::models::User;
 use crate::plan::context::Ctx;
 use crate::plan::{Action, ActionKind, Field, Guard, Step, TeamsChange};
 use chrono::NaiveDate;
-use std::collections::BTreeMap;
 
 /// What happens to leaver `u`, which belongs to `employee_id` (`e` when the export lists
 /// the employee): with `[lifecycle] deactivate = "delete"`, a deletion, suspended or not;
@@ -124,10 +123,7 @@ fn delete(
         cx.licensing.for_deletion(u);
     }
     Action {
-        kind: ActionKind::Delete,
         employee_id: Some(employee_id.clone()),
-        email: email.clone(),
-        name: collapse(&u.name),
         user_id: Some(u.id.clone()),
         reason: format!(
             "{why}; {how}: the user's record (profile, contact methods, notification rules, teams) is archived, then the user is deleted; a rehire is re-created from the archive under a new PagerDuty ID"
@@ -142,17 +138,12 @@ fn delete(
         }],
         guard: Some(Guard {
             employee_id: current_marker.and_then(|m| m.employee_id.clone()),
-            email,
+            email: email.clone(),
         }),
         line: e.map(|e| e.line),
-        role_rule: None,
-        team_rules: BTreeMap::new(),
-        probable_duplicate: None,
-        rekeyed_from: None,
-        marker_signature: None,
         oncall,
         blocked,
-        waits_for: None,
+        ..Action::new(ActionKind::Delete, email, collapse(&u.name))
     }
 }
 

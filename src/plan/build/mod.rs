@@ -24,7 +24,7 @@ pub(super) use update::update;
 
 use super::context::{Ctx, Membership};
 use super::contract::TeamSource;
-use super::{Change, Field, Step};
+use super::{Action, ActionKind, Change, Field, Step};
 use crate::hr::Employee;
 use crate::ids::{EmployeeId, TeamId};
 use crate::marker::{Marker, SavedMembership};
@@ -241,6 +241,20 @@ fn ruled_teams(cx: &Ctx<'_>, e: &Employee) -> BTreeMap<TeamId, TeamRole> {
         .into_iter()
         .map(|(k, v)| (k, v.role))
         .collect()
+}
+
+/// An action of `kind` that the active HR row `e` decides (a create, an update, a
+/// reactivation, a re-creation from the archive): `e`'s employee ID, email, display name
+/// and line, and what gave the role and the team memberships the rules give it; the
+/// builder adds the rest.
+fn for_row(cx: &Ctx<'_>, kind: ActionKind, e: &Employee) -> Action {
+    Action {
+        employee_id: Some(e.employee_id.clone()),
+        line: Some(e.line),
+        role_rule: Some(cx.rules.role_source(e)),
+        team_rules: team_sources(cx, e),
+        ..Action::new(kind, e.email.clone(), e.name.clone())
+    }
 }
 
 /// The `[[teams.rule]]` behind each governed membership the rules give `e`, by team name

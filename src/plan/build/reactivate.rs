@@ -5,8 +5,8 @@
 //! is resumed by the next plan.
 
 use super::{
-    active_marker, change, change_role, desired_labels, diff_fields, labels, membership_steps,
-    restorable, stakeholder_kept_off, status_words, team_sources,
+    active_marker, change, change_role, desired_labels, diff_fields, for_row, labels,
+    membership_steps, restorable, stakeholder_kept_off, status_words,
 };
 use crate::hr::Employee;
 use crate::marker::Suspension;
@@ -113,24 +113,11 @@ pub(in crate::plan) fn reactivate(
     let old = labels(cx, &current, None);
     let new = desired_labels(cx, desired);
     Action {
-        kind: ActionKind::Reactivate,
-        employee_id: Some(e.employee_id.clone()),
-        email: e.email.clone(),
-        name: e.name.clone(),
         user_id: Some(u.id.clone()),
         reason,
         changes,
         teams: (old != new).then_some(TeamsChange { old, new }),
         steps,
-        guard: None,
-        line: Some(e.line),
-        role_rule: Some(cx.rules.role_source(e)),
-        team_rules: team_sources(cx, e),
-        probable_duplicate: None,
-        rekeyed_from: None,
-        marker_signature: None,
-        oncall: None,
-        blocked: None,
-        waits_for: None,
+        ..for_row(cx, ActionKind::Reactivate, e)
     }
 }

@@ -8,7 +8,7 @@
 //! employee ID and sees as a rehire not yet finished, so the reactivation builder sends what
 //! is still missing (the contact restore reads what exists first, so it is idempotent).
 
-use super::{active_marker, change, desired_labels, restorable, status_words, team_sources};
+use super::{active_marker, change, desired_labels, for_row, restorable, status_words};
 use crate::archive::ArchiveRecord;
 use crate::hr::Employee;
 use crate::marker::{self, Marker, Suspension};
@@ -124,11 +124,6 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
     reason.push_str(&teams.reason_suffix(&role));
     let new_teams = desired_labels(cx, &teams.desired);
     Action {
-        kind: ActionKind::Reactivate,
-        employee_id: Some(e.employee_id.clone()),
-        email: e.email.clone(),
-        name: e.name.clone(),
-        user_id: None,
         reason,
         changes,
         teams: (!new_teams.is_empty()).then(|| TeamsChange {
@@ -136,15 +131,6 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
             new: new_teams,
         }),
         steps,
-        guard: None,
-        line: Some(e.line),
-        role_rule: Some(cx.rules.role_source(e)),
-        team_rules: team_sources(cx, e),
-        probable_duplicate: None,
-        rekeyed_from: None,
-        marker_signature: None,
-        oncall: None,
-        blocked: None,
-        waits_for: None,
+        ..for_row(cx, ActionKind::Reactivate, e)
     }
 }

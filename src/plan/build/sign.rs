@@ -27,10 +27,7 @@ pub(in crate::plan) fn sign(
         return None;
     }
     Some(Action {
-        kind: ActionKind::Update,
         employee_id: m.employee_id.clone(),
-        email: Email::normalise(&u.email),
-        name: u.name.clone(),
         user_id: Some(u.id.clone()),
         reason: why.reason().to_string(),
         changes: vec![change(
@@ -38,21 +35,17 @@ pub(in crate::plan) fn sign(
             u.description.clone(),
             Some(d.clone()),
         )],
-        teams: None,
         steps: vec![Step::UpdateUser(UserUpdate {
             description: Some(d),
             ..UserUpdate::default()
         })],
-        guard: None,
         line,
-        probable_duplicate: None,
-        rekeyed_from: None,
-        marker_signature: None,
-        oncall: None,
-        blocked: None,
-        waits_for: None,
-        // Signing decides no role and no team: nothing to explain beyond the reason.
-        role_rule: None,
-        team_rules: Default::default(),
+        // Signing decides no role and no team (none is set): nothing to explain beyond the
+        // reason.
+        ..Action::new(
+            ActionKind::Update,
+            Email::normalise(&u.email),
+            u.name.clone(),
+        )
     })
 }

@@ -4,8 +4,8 @@
 //! (fact F17), so the removals come first and the `PUT` last.
 
 use super::{
-    active_marker, change, change_role, desired_labels, diff_fields, labels, membership_steps,
-    ruled_teams, stakeholder_kept_off, team_sources,
+    active_marker, change, change_role, desired_labels, diff_fields, for_row, labels,
+    membership_steps, ruled_teams, stakeholder_kept_off,
 };
 use crate::email::Email;
 use crate::hr::Employee;
@@ -118,29 +118,18 @@ pub(in crate::plan) fn update(
         steps.extend(additions);
         steps.extend(removals);
     }
+    let email = if cx.email_blocked.contains(&e.employee_id) {
+        Email::normalise(&u.email)
+    } else {
+        e.email.clone()
+    };
     Some(Action {
-        kind: ActionKind::Update,
-        employee_id: Some(e.employee_id.clone()),
-        email: if cx.email_blocked.contains(&e.employee_id) {
-            Email::normalise(&u.email)
-        } else {
-            e.email.clone()
-        },
-        name: e.name.clone(),
         user_id: Some(u.id.clone()),
         reason,
         changes,
         teams,
         steps,
-        guard: None,
-        line: Some(e.line),
-        role_rule: Some(cx.rules.role_source(e)),
-        team_rules: team_sources(cx, e),
-        probable_duplicate: None,
-        rekeyed_from: None,
-        marker_signature: None,
-        oncall: None,
-        blocked: None,
-        waits_for: None,
+        email,
+        ..for_row(cx, ActionKind::Update, e)
     })
 }

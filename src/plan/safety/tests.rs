@@ -8,12 +8,7 @@ use crate::vocab::Role;
 
 fn plan(deactivations: usize, role_changes: usize, pop: Population) -> Plan {
     let mk = |kind, role: bool| Action {
-        kind,
-        employee_id: None,
-        email: Email::normalise("x@example.com"),
-        name: "X".into(),
         user_id: Some("P".into()),
-        reason: String::new(),
         changes: if role {
             vec![Change {
                 field: Field::Role,
@@ -23,18 +18,7 @@ fn plan(deactivations: usize, role_changes: usize, pop: Population) -> Plan {
         } else {
             vec![]
         },
-        teams: None,
-        steps: vec![],
-        guard: None,
-        line: None,
-        role_rule: None,
-        team_rules: Default::default(),
-        probable_duplicate: None,
-        rekeyed_from: None,
-        marker_signature: None,
-        oncall: None,
-        blocked: None,
-        waits_for: None,
+        ..Action::new(kind, Email::normalise("x@example.com"), "X".into())
     };
     let mut actions: Vec<Action> = (0..deactivations)
         .map(|_| mk(ActionKind::Deactivate, true))
@@ -290,7 +274,6 @@ fn with_rekeys(n: usize, managed: usize) -> Plan {
             kind: ActionKind::Update,
             changes: vec![],
             rekeyed_from: Some("old".into()),
-            marker_signature: None,
             ..a
         });
     }

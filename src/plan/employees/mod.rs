@@ -25,14 +25,17 @@ use super::ownership::{protected_email, untouchable};
 use super::policy::Policy;
 use super::preconditions::check_stakeholder;
 use super::skip::{Skip, SkipCause};
-use super::{Action, ActionKind, Step};
-use crate::config::{DeactivationMode, PastTerminationDate};
+use super::{Action, ActionKind};
+use crate::config::DeactivationMode;
 use crate::hr::Employee;
-use crate::ids::EmployeeId;
+use crate::ids::{EmployeeId, UserId};
 use crate::marker::MarkerState;
 use crate::pagerduty::models::User;
 use crate::vocab::Role;
 use chrono::NaiveDate;
+use reasons::{applied_later, explain_record, leaver_reason};
+
+mod reasons;
 
 /// Plans employee `e`, for whom matching found `found` ([`Index::find`]): at most one
 /// action, or a skip, or one more unchanged; and any pending change and date conflict.
@@ -45,7 +48,77 @@ pub(super) fn plan_employee<'a>(
 ) {
     // With --rekey-employee-ids, the user whose marker names an employee the export no
     // longer lists and whose email is this row's.
-    let rekey = match &found {
+    let rekey = rekey_target(cx, index, t, e, &found);
+    let matched = match &found {
+        Found::ByMarker(u) | Found::ByEmail(u) => Some(*u),
+        Found::Nobody | Found::Blocked { .. } => rekey.as_ref().map(|(u, _)| *u),
+    };
+    let d = standing_today(cx, index, e, matched, t);
+    // Nothing is written for a future hire today, so its marker is not re-keyed either.
+    let not_yet_hired = matches!(d.standing, Standing::NotYetHired { .. });
+    let rekeyed_from = rekey.filter(|_| !not_yet_hired).map(|(_, old)| old);
+    let Some(mut target) = claim(cx, index, e, found, rekeyed_from.is_some(), &d, t) else {
+        return;
+    };
+    if let Some(u) = target.user {
+        let Some(waits_for) = settle_user(cx, index, e, u, &target, &d, t) else {
+            return;
+        };
+        target.waits_for = target.waits_for.or(waits_for);
+    } else if let Some(why) = protected_email(&e.email, &cx.policy.protected) {
+        let reason = SkipCause::Untouchable(why);
+        t.out.skipped.push(employee_skip(e, None, reason, &d));
+        return;
+    }
+    match choose_action(cx, index, e, &target, &d, t) {
+        Choice::Done => {}
+        Choice::Act(a) => push_action(*a, e, index, &target, rekeyed_from, t),
+        // Nothing to do but perhaps signing the marker again.
+        Choice::Nothing => {
+            let user = target.user;
+            let human = user.map(|u| index.human(u)).unwrap_or_default();
+            match user
+                .zip(user.and_then(|u| index.marker(u)))
+                .and_then(|(u, m)| sign(cx, u, human, m, Some(e.line)))
+            {
+                Some(a) => t.out.actions.push(a),
+                None => t.out.unchanged += 1,
+            }
+        }
+    }
+}
+
+/// The user an employee's row decides once matching and the email hand-offs are settled.
+struct Target<'a> {
+    /// The user, or `None` for a row that creates (or restores) one.
+    user: Option<&'a User>,
+    /// Whether `user` was found by email rather than by its marker.
+    matched_by_email: bool,
+    /// The user whose email change, earlier in this run, frees the email this employee's
+    /// action needs (see `handoff`).
+    waits_for: Option<UserId>,
+}
+
+/// What the builders decided for an employee's row.
+enum Choice {
+    /// One action (boxed: the other variants carry nothing).
+    Act(Box<Action>),
+    /// No action: the row may still sign its user's marker again, or count as unchanged.
+    Nothing,
+    /// Already recorded (a note and one more unchanged).
+    Done,
+}
+
+/// Under `--rekey-employee-ids`, the user that `found` blocked because its marker names an
+/// employee the export no longer lists, when [`rekeyable`]; with that old employee ID.
+fn rekey_target<'a>(
+    cx: &Ctx<'_>,
+    index: &Index<'_>,
+    t: &Tally,
+    e: &Employee,
+    found: &Found<'a>,
+) -> Option<(&'a User, EmployeeId)> {
+    match found {
         Found::Blocked {
             reason:
                 SkipCause::EmailOfAnotherEmployee {
@@ -57,11 +130,18 @@ pub(super) fn plan_employee<'a>(
             Some((*u, marker_employee_id.clone()))
         }
         _ => None,
-    };
-    let matched = match &found {
-        Found::ByMarker(u) | Found::ByEmail(u) => Some(*u),
-        Found::Nobody | Found::Blocked { .. } => rekey.as_ref().map(|(u, _)| *u),
-    };
+    }
+}
+
+/// How `e` stands today, its row deciding user `matched` (or none); counts it among the
+/// active HR rows when employed, and records its date conflict and its start conflict.
+fn standing_today(
+    cx: &Ctx<'_>,
+    index: &Index<'_>,
+    e: &Employee,
+    matched: Option<&User>,
+    t: &mut Tally,
+) -> Dated {
     // No user: the termination date for which the archive says this employee's user was
     // deleted, if a date brought that deletion (the row keeping it is no rehire).
     let deleted_for = match matched {
@@ -69,7 +149,6 @@ pub(super) fn plan_employee<'a>(
         Some(_) => None,
     };
     let d = dated_of(index, matched, e, cx.policy, cx.inp.today, deleted_for);
-    let not_yet_hired = matches!(d.standing, Standing::NotYetHired { .. });
     if matches!(d.standing, Standing::Employed { .. }) {
         t.hr_active += 1;
     }
@@ -94,21 +173,39 @@ pub(super) fn plan_employee<'a>(
             line: e.line,
         });
     }
-    let employed = matches!(d.standing, Standing::Employed { .. });
-    // The user whose email change, earlier in this run, frees the email this employee's
-    // action needs (see `handoff`).
-    let mut waits_for = None;
-    // Nothing is written for a future hire today, so its marker is not re-keyed either.
-    let rekeyed_from = rekey.filter(|_| !not_yet_hired).map(|(_, old)| old);
-    let skip = |user: Option<&User>, reason| Skip {
-        not_yet_hired,
+    d
+}
+
+/// The skip of employee `e` (with its `user`, if any), marked when it is not hired yet.
+fn employee_skip(e: &Employee, user: Option<&User>, reason: SkipCause, d: &Dated) -> Skip {
+    Skip {
+        not_yet_hired: matches!(d.standing, Standing::NotYetHired { .. }),
         ..Skip::employee(e, user, reason)
+    }
+}
+
+/// The user `found` gives `e` (`rekeyed` when a re-key takes over a blocked one). A blocked
+/// match is a skip (`None`), unless the user holding the address gives it up earlier in
+/// this run: then `e` has no user and waits for that one.
+fn claim<'a>(
+    cx: &Ctx<'_>,
+    index: &Index<'a>,
+    e: &Employee,
+    found: Found<'a>,
+    rekeyed: bool,
+    d: &Dated,
+    t: &mut Tally,
+) -> Option<Target<'a>> {
+    let target = |user, matched_by_email| Target {
+        user,
+        matched_by_email,
+        waits_for: None,
     };
-    let (user, matched_by_email) = match found {
-        Found::ByMarker(u) => (Some(u), false),
-        Found::ByEmail(u) => (Some(u), true),
-        Found::Nobody => (None, false),
-        Found::Blocked { user: Some(u), .. } if rekeyed_from.is_some() => (Some(u), true),
+    match found {
+        Found::ByMarker(u) => Some(target(Some(u), false)),
+        Found::ByEmail(u) => Some(target(Some(u), true)),
+        Found::Nobody => Some(target(None, false)),
+        Found::Blocked { user: Some(u), .. } if rekeyed => Some(target(Some(u), true)),
         Found::Blocked {
             reason,
             user,
@@ -118,12 +215,13 @@ pub(super) fn plan_employee<'a>(
                 SkipCause::EmailOfAnotherEmployee { user, .. } => Some(user),
                 _ => None,
             };
+            let employed = matches!(d.standing, Standing::Employed { .. });
             match cx.handoffs.freed_by(&e.email) {
                 // A's user gives this address up in this run: no user holds it for us.
-                Some(by) if Some(by) == holder && employed => {
-                    waits_for = Some(by.clone());
-                    (None, false)
-                }
+                Some(by) if Some(by) == holder && employed => Some(Target {
+                    waits_for: Some(by.clone()),
+                    ..target(None, false)
+                }),
                 _ => {
                     if let Some(u) = user {
                         t.matched.insert(index.slot(u));
@@ -131,57 +229,84 @@ pub(super) fn plan_employee<'a>(
                             t.handled.insert(index.slot(u));
                         }
                     }
-                    t.out.skipped.push(skip(user, reason));
-                    return;
+                    t.out.skipped.push(employee_skip(e, user, reason, d));
+                    None
                 }
             }
         }
-    };
-    if let Some(u) = user {
-        t.handled.insert(index.slot(u));
-        t.matched.insert(index.slot(u));
-        if let Some(why) = untouchable(u, Some(&e.email), &cx.policy.protected, cx.inp.key_owner) {
-            let reason = SkipCause::Untouchable(why);
-            t.out.skipped.push(skip(Some(u), reason));
-            return;
-        }
-        if matches!(d.standing, Standing::Employed { .. })
-            && matched_by_email
-            && *index.state(u) == MarkerState::Absent
-            && suspends(&u.role)
-            && cx.rules.role_for(e) != u.role
-        {
-            let reason = SkipCause::SuspendedByOthers {
-                role: u.role.clone(),
-            };
-            t.out.skipped.push(skip(Some(u), reason));
-            return;
-        }
-        // An email change onto an address another user already holds would be refused
-        // ("Email has already been taken", fact F31) every night: keep the old address,
-        // apply the other changes, and say why.
-        let holder = index.by_email(&e.email).filter(|o| o.id != u.id);
-        if let Some(other) = holder
-            && employed
-            && cx.handoffs.freed_by(&e.email) == Some(&other.id)
-        {
-            // The holder gives the address up first in this run: take it after that.
-            waits_for = Some(other.id.clone());
-        } else if let Some(other) = holder
-            && !matches!(d.standing, Standing::Leaver(_))
-        {
-            cx.email_blocked.insert(e.employee_id.clone());
-            cx.notes.push(format!(
-                "employee {} (line {}): HR gives email {} but PagerDuty user {} already has it; user {} keeps {} until this is resolved by hand",
-                e.employee_id, e.line, e.email, other.id, u.id, u.email
-            ));
-        }
-        t.managed.insert(index.slot(u));
-    } else if let Some(why) = protected_email(&e.email, &cx.policy.protected) {
-        let reason = SkipCause::Untouchable(why);
-        t.out.skipped.push(skip(None, reason));
-        return;
     }
+}
+
+/// Settles user `u` of `e`'s row: marks it handled and matched, skips it when it is
+/// untouchable or suspended by someone else (`None`), and resolves an email another user
+/// holds: the user to wait for when that one gives it up earlier in this run, else a note
+/// (the user keeps its address). Marks it managed when it is not skipped.
+fn settle_user(
+    cx: &mut Ctx<'_>,
+    index: &Index<'_>,
+    e: &Employee,
+    u: &User,
+    target: &Target<'_>,
+    d: &Dated,
+    t: &mut Tally,
+) -> Option<Option<UserId>> {
+    t.handled.insert(index.slot(u));
+    t.matched.insert(index.slot(u));
+    if let Some(why) = untouchable(u, Some(&e.email), &cx.policy.protected, cx.inp.key_owner) {
+        let reason = SkipCause::Untouchable(why);
+        t.out.skipped.push(employee_skip(e, Some(u), reason, d));
+        return None;
+    }
+    let employed = matches!(d.standing, Standing::Employed { .. });
+    if employed
+        && target.matched_by_email
+        && *index.state(u) == MarkerState::Absent
+        && suspends(&u.role)
+        && cx.rules.role_for(e) != u.role
+    {
+        let reason = SkipCause::SuspendedByOthers {
+            role: u.role.clone(),
+        };
+        t.out.skipped.push(employee_skip(e, Some(u), reason, d));
+        return None;
+    }
+    // An email change onto an address another user already holds would be refused
+    // ("Email has already been taken", fact F31) every night: keep the old address,
+    // apply the other changes, and say why.
+    let mut waits_for = None;
+    let holder = index.by_email(&e.email).filter(|o| o.id != u.id);
+    if let Some(other) = holder
+        && employed
+        && cx.handoffs.freed_by(&e.email) == Some(&other.id)
+    {
+        // The holder gives the address up first in this run: take it after that.
+        waits_for = Some(other.id.clone());
+    } else if let Some(other) = holder
+        && !matches!(d.standing, Standing::Leaver(_))
+    {
+        cx.email_blocked.insert(e.employee_id.clone());
+        cx.notes.push(format!(
+            "employee {} (line {}): HR gives email {} but PagerDuty user {} already has it; user {} keeps {} until this is resolved by hand",
+            e.employee_id, e.line, e.email, other.id, u.id, u.email
+        ));
+    }
+    t.managed.insert(index.slot(u));
+    Some(waits_for)
+}
+
+/// The action `e`'s standing calls for on `target`: a create or a restore from the archive,
+/// an update or a reactivation, a leaver's deactivation or deletion; and the changes that
+/// come due later, listed as pending. A row kept as it is by a later run's suspension or
+/// deletion, or with no user and a passed termination date but no archive, is a note.
+fn choose_action(
+    cx: &mut Ctx<'_>,
+    index: &Index<'_>,
+    e: &Employee,
+    target: &Target<'_>,
+    d: &Dated,
+    t: &mut Tally,
+) -> Choice {
+    let user = target.user;
     let human = user.map(|u| index.human(u)).unwrap_or_default();
     let current_marker = user.and_then(|u| index.marker(u));
     let suspended = current_marker.and_then(|m| m.suspended.as_ref());
@@ -195,9 +320,9 @@ pub(super) fn plan_employee<'a>(
     if let Some(kept) = applied_later(cx, e, user, suspended, d.standing) {
         cx.notes.push(kept);
         t.out.unchanged += 1;
-        return;
+        return Choice::Done;
     }
-    list_pending(e, user, suspended.is_some(), &d, leaver_kind, t);
+    list_pending(e, user, suspended.is_some(), d, leaver_kind, t);
     let action = match (d.standing, user) {
         (Standing::Employed { .. }, None) if unarchived_leaver(cx, e) => {
             cx.notes.push(format!(
@@ -208,7 +333,7 @@ pub(super) fn plan_employee<'a>(
                 cx.inp.archive.path().map(|p| p.display().to_string()).unwrap_or_default()
             ));
             t.out.unchanged += 1;
-            return;
+            return Choice::Done;
         }
         (Standing::Employed { .. }, None) => {
             let a = match restorable_record(cx, e) {
@@ -222,32 +347,14 @@ pub(super) fn plan_employee<'a>(
             check_stakeholder(cx, e, &mut t.problems);
             match suspended {
                 Some(s) => Some(reactivate(cx, e, u, human, s)),
-                None => update(cx, e, u, human, matched_by_email, index.state(u)),
+                None => update(cx, e, u, human, target.matched_by_email, index.state(u)),
             }
         }
         (Standing::Leaver(cause), Some(u)) => {
-            let record = match cause {
-                LeaverCause::Status => Record::default(),
-                LeaverCause::TerminationDate(date) => Record {
-                    termination_date: Some(date),
-                    leave: false,
-                },
-                LeaverCause::Leave => Record {
-                    termination_date: None,
-                    leave: true,
-                },
-            };
-            let why = leaver_reason(cx, e, cause, matched_by_email);
-            leave(
-                cx,
-                u,
-                Some(&e.employee_id),
-                Some(e),
-                human,
-                current_marker,
-                record,
-                why,
-            )
+            let why = leaver_reason(cx, e, cause, target.matched_by_email);
+            let record = leaver_record(cause);
+            let id = Some(&e.employee_id);
+            leave(cx, u, id, Some(e), human, current_marker, record, why)
         }
         (Standing::Leaver(LeaverCause::TerminationDate(date)), None) if d.overdue.is_some() => {
             deleted_overdue_note(cx, e, date);
@@ -255,30 +362,46 @@ pub(super) fn plan_employee<'a>(
         }
         (Standing::Leaver(_), None) | (Standing::NotYetHired { .. }, _) => None,
     };
-    match action {
-        Some(mut a) => {
-            if let Some(by) = waits_for {
-                a.reason.push_str(&format!(
-                    "; takes over {} from PagerDuty user {by}, whose email changes first in this run",
-                    e.email
-                ));
-                a.waits_for = Some(by);
-            }
-            if let Some(u) = user {
-                explain_record(&mut a, e, u, index, rekeyed_from.as_ref());
-            }
-            a.rekeyed_from = rekeyed_from;
-            t.out.actions.push(a);
-        }
-        // Nothing to do but perhaps signing the marker again.
-        None => match user
-            .zip(current_marker)
-            .and_then(|(u, m)| sign(cx, u, human, m, Some(e.line)))
-        {
-            Some(a) => t.out.actions.push(a),
-            None => t.out.unchanged += 1,
+    action.map_or(Choice::Nothing, |a| Choice::Act(Box::new(a)))
+}
+
+/// What a leaver's offboarding record says of why it left.
+fn leaver_record(cause: LeaverCause) -> Record {
+    match cause {
+        LeaverCause::Status => Record::default(),
+        LeaverCause::TerminationDate(date) => Record {
+            termination_date: Some(date),
+            leave: false,
+        },
+        LeaverCause::Leave => Record {
+            termination_date: None,
+            leave: true,
         },
     }
+}
+
+/// Adds action `a` for `e` to the plan, with the hand-off it waits for, the words for what
+/// it does to the user's record, and the employee ID its marker is re-keyed from.
+fn push_action(
+    mut a: Action,
+    e: &Employee,
+    index: &Index<'_>,
+    target: &Target<'_>,
+    rekeyed_from: Option<EmployeeId>,
+    t: &mut Tally,
+) {
+    if let Some(by) = &target.waits_for {
+        a.reason.push_str(&format!(
+            "; takes over {} from PagerDuty user {by}, whose email changes first in this run",
+            e.email
+        ));
+        a.waits_for = Some(by.clone());
+    }
+    if let Some(u) = target.user {
+        explain_record(&mut a, e, u, index, rekeyed_from.as_ref());
+    }
+    a.rekeyed_from = rekeyed_from;
+    t.out.actions.push(a);
 }
 
 /// The note for `e`, a row whose status does not say terminated but whose termination
@@ -336,40 +459,6 @@ fn dated_of(
     dated::dated(e, policy, today, applied)
 }
 
-/// The note for employee `e`, employed as of the run's day, whose `user` was suspended
-/// (`suspended`), or whose deleted user the archive holds, on a day after the run's as-of
-/// day: that run leaves the person as they are. `None` when nothing later is recorded (or
-/// for a re-creation from the archive still being finished, which undoes nothing).
-fn applied_later(
-    cx: &Ctx<'_>,
-    e: &Employee,
-    user: Option<&User>,
-    suspended: Option<&crate::marker::Suspension>,
-    standing: Standing,
-) -> Option<String> {
-    if !matches!(standing, Standing::Employed { .. }) {
-        return None;
-    }
-    let today = cx.inp.today;
-    match user {
-        Some(u) => {
-            let s = suspended.filter(|s| s.from_archive.is_none() && s.on > today)?;
-            Some(format!(
-                "employee {} (line {}): PagerDuty user {} was suspended on {}, after the as-of day {today}; not reactivated (a run as of an earlier day does not undo what a later run applied; run without --as-of, or with a later one, to reactivate it)",
-                e.employee_id, e.line, u.id, s.on
-            ))
-        }
-        None => {
-            let r = restorable_record(cx, e)?;
-            let on = r.deleted_on_in(&cx.policy.default_time_zone);
-            (on > today).then(|| format!(
-                "employee {} (line {}): PagerDuty user {} was deleted on {on}, after the as-of day {today}; not re-created from the archive (a run as of an earlier day does not undo what a later run applied; run without --as-of, or with a later one, to re-create it)",
-                e.employee_id, e.line, r.pagerduty_user_id
-            ))
-        }
-    }
-}
-
 /// True when employee `e`, employed today with no user, carries a termination date that
 /// has passed (and is not before its hire date) while the configured archive file does not
 /// exist: a deleted leaver whose record was lost would be created as a new user with an
@@ -406,41 +495,6 @@ fn rekeyable(
         && !roster.protected_emails.contains(&e.email)
 }
 
-/// Words for what the action does to the user's record beyond the builder's reason: the
-/// re-key of its marker, or the employee ID an offboarding record gains; and, for a
-/// deactivation of a user already suspended that only rewrites the marker, a reason that
-/// says so instead of "finishing an interrupted suspension".
-fn explain_record(
-    a: &mut Action,
-    e: &Employee,
-    u: &User,
-    index: &Index<'_>,
-    rekeyed_from: Option<&EmployeeId>,
-) {
-    let marker = index.marker(u);
-    let offboarded = marker.is_some_and(|m| m.employee_id.is_none());
-    let only_marker = a.kind == ActionKind::Deactivate
-        && marker.is_some_and(|m| m.suspended.is_some())
-        && matches!(a.steps.as_slice(), [Step::UpdateUser(upd)]
-            if upd.role.is_none() && upd.description.is_some());
-    let record = match (rekeyed_from, offboarded) {
-        (Some(old), _) => Some(format!(
-            "re-keys the marker from employee {old} to employee {} (--rekey-employee-ids; the export no longer lists {old} and this row has the user's email)",
-            e.employee_id
-        )),
-        (None, true) => Some(format!(
-            "the user was suspended as an unmanaged user ([lifecycle] unmanaged_users = \"offboard\"); matched by email, its record now names employee {}",
-            e.employee_id
-        )),
-        (None, false) => None,
-    };
-    match (record, only_marker) {
-        (Some(r), true) => a.reason = format!("leaver already suspended: {r}"),
-        (Some(r), false) => a.reason = format!("{}; {r}", a.reason),
-        (None, _) => {}
-    }
-}
-
 /// Lists what comes due for `e` on a later date: the create (or, for a `user` already
 /// suspended, the reactivation) of a future hire, and a scheduled termination. A future
 /// hire whose user is already active gets nothing: it is left as it is until the date.
@@ -474,40 +528,4 @@ fn list_pending(
     {
         t.out.pending.push(entry(leaver, date, date));
     }
-}
-
-/// The reason of a leaver's deactivation.
-fn leaver_reason(cx: &Ctx<'_>, e: &Employee, cause: LeaverCause, by_email: bool) -> String {
-    let status = e.status_value.as_deref();
-    let mut why = match cause {
-        LeaverCause::Status => {
-            format!("leaver: status {:?} in HR", status.unwrap_or("terminated"))
-        }
-        LeaverCause::Leave => format!(
-            "leave of absence: status {:?} in HR; [lifecycle] on_leave = \"suspend\"",
-            status.unwrap_or("leave")
-        ),
-        LeaverCause::TerminationDate(date) => match status {
-            _ if date == cx.inp.today => {
-                format!("scheduled termination: termination date {date} is today")
-            }
-            None => format!("leaver: termination date {date} has passed (no status column)"),
-            Some(v) if dated::within_catch_up(cx.policy, cx.inp.today, date) => {
-                let days = (cx.inp.today - date).num_days();
-                format!(
-                    "scheduled termination overdue since {date} ({days} day{} ago; status {v:?} in HR; within [lifecycle] termination_catch_up_days = {})",
-                    if days == 1 { "" } else { "s" },
-                    cx.policy.termination_catch_up_days
-                )
-            }
-            Some(v) if cx.policy.past_termination_date == PastTerminationDate::Date => format!(
-                "leaver: termination date {date} has passed; status {v:?} in HR, [lifecycle] past_termination_date = \"date\""
-            ),
-            Some(_) => format!("scheduled termination: termination date {date} has passed"),
-        },
-    };
-    if by_email {
-        why.push_str(" (matched by email)");
-    }
-    why
 }

@@ -18,8 +18,9 @@
 //! impact changed (another escalation policy, schedule or incident, by ID); whether an unchanged impact blocks the action is
 //! decided again with that run's `--allow-oncall-gaps` ([`SavedPlan::plan_for_apply`]).
 //!
-//! This module owns the file format ([`SavedPlan`], [`KIND`], [`VERSION`]), the
-//! fingerprints, the drift check and reading and writing the file; the planner
+//! This module owns the file format ([`SavedPlan`], [`KIND`], [`VERSION`]) and reading and
+//! writing the file; `checks` the fingerprints and every check against the inputs, the
+//! account and the on-call duties (the drift check); the planner
 //! ([`crate::plan`]) knows nothing of saved plans. Errors: [`SavedPlanError`] for a file
 //! that cannot be read, parsed or written (a usage error, exit 64 in the commands), and
 //! [`Stale`] for a plan whose inputs or account changed (refused, exit 3).
@@ -27,7 +28,7 @@
 use crate::digest::sha256_hex;
 use crate::hr::RowProblem;
 use crate::ids::{TeamId, UserId};
-use crate::oncall::{self, OncallFacts};
+use crate::oncall::OncallFacts;
 use crate::pagerduty::models::{TeamMember, User};
 use crate::plan::Plan;
 use chrono::NaiveDate;
@@ -35,11 +36,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-mod fingerprint;
-
-pub use fingerprint::{
-    already_done, drift, fingerprints, memberships, oncall_drift, user_fingerprint,
-};
+mod checks;
+pub use checks::{already_done, drift, fingerprints, memberships, oncall_drift, user_fingerprint};
 
 /// What the `kind` field of a saved plan says.
 pub const KIND: &str = "hr2pagerduty-saved-plan";
@@ -308,143 +306,6 @@ impl SavedPlan {
             });
         }
         Ok(saved)
-    }
-
-    /// Checks that the configuration file at `path` is the one the plan was made from.
-    ///
-    /// # Errors
-    /// [`SavedPlanError::Input`] when it cannot be read; when its bytes differ,
-    /// [`Stale::OtherConfig`] if the plan recorded another file, else [`Stale::Config`].
-    pub fn check_config(&self, path: &Path) -> Result<(), SavedPlanError> {
-        if file_sha256(path)? != self.config_sha256 {
-            let given = std::fs::canonicalize(path).ok();
-            return Err(match (&self.config_path, given) {
-                (Some(then), Some(now)) if *then != now => Stale::OtherConfig {
-                    then: then.clone(),
-                    now: path.to_path_buf(),
-                },
-                _ => Stale::Config(path.to_path_buf()),
-            }
-            .into());
-        }
-        Ok(())
-    }
-
-    /// Checks that the HR export at `path` is the one the plan was made from.
-    ///
-    /// # Errors
-    /// [`SavedPlanError::Input`] when it cannot be read, [`Stale::Hr`] when it differs.
-    pub fn check_hr(&self, path: &Path) -> Result<(), SavedPlanError> {
-        if file_sha256(path)? != self.hr_sha256 {
-            return Err(Stale::Hr(path.to_path_buf()).into());
-        }
-        Ok(())
-    }
-
-    /// Checks that `as_of` (the `--as-of` of `apply --plan`, when given) is the day the plan
-    /// was made as of. Without `--as-of` any day passes: nothing is recomputed, and the
-    /// saved actions are applied as reviewed.
-    ///
-    /// # Errors
-    /// [`Stale::AsOf`].
-    pub fn check_as_of(&self, as_of: Option<NaiveDate>) -> Result<(), Stale> {
-        match as_of {
-            Some(now) if self.as_of != Some(now) => Err(Stale::AsOf {
-                then: self.as_of,
-                now,
-            }),
-            _ => Ok(()),
-        }
-    }
-
-    /// Checks that this run's API URL is the plan's.
-    ///
-    /// # Errors
-    /// [`Stale::ApiUrl`].
-    pub fn check_api_url(&self, api_url: &str) -> Result<(), Stale> {
-        if api_url != self.api_url {
-            return Err(Stale::ApiUrl {
-                then: self.api_url.clone(),
-                now: api_url.to_string(),
-            });
-        }
-        Ok(())
-    }
-
-    /// The users whose on-call duties the plan recorded: those of its on-call checked
-    /// actions (deactivations).
-    pub fn oncall_users(&self) -> BTreeSet<UserId> {
-        self.plan
-            .actions
-            .iter()
-            .filter(|a| a.kind.is_oncall_checked())
-            .filter_map(|a| a.user_id.clone())
-            .collect()
-    }
-
-    /// Checks the on-call duties looked up now (`now`) against those the plan recorded for
-    /// each deactivation.
-    ///
-    /// # Errors
-    /// [`Stale::Oncall`] with the lines of [`oncall_drift`].
-    pub fn check_oncall(&self, now: &OncallFacts) -> Result<(), Stale> {
-        let lines = oncall_drift(&self.plan, now);
-        if lines.is_empty() {
-            Ok(())
-        } else {
-            Err(Stale::Oncall {
-                as_of: self
-                    .oncall_as_of
-                    .clone()
-                    .unwrap_or_else(|| "never: the plan predates on-call checks".into()),
-                lines,
-            })
-        }
-    }
-
-    /// The plan to apply: the saved one, with whether each deactivation is blocked decided
-    /// again from its recorded impact ([`oncall::check`]) under this run's
-    /// `--allow-oncall-gaps` (`allow_gaps`). Call it after [`SavedPlan::check_oncall`].
-    pub fn plan_for_apply(&self, allow_gaps: bool) -> Plan {
-        let mut plan = self.plan.clone();
-        // A plan without the lookahead predates on-call checks: it has no deactivation that
-        // `check_oncall` lets through, so the value is never shown.
-        let days = self.oncall_lookahead_days.unwrap_or_default();
-        for a in plan
-            .actions
-            .iter_mut()
-            .filter(|a| a.kind.is_oncall_checked())
-        {
-            a.blocked = oncall::check(a.oncall.as_ref(), days, allow_gaps);
-        }
-        plan
-    }
-
-    /// Checks the current PagerDuty state (`users`, and `members` of the teams in
-    /// [`SavedPlan::teams_read`]) against the plan's fingerprints.
-    ///
-    /// # Errors
-    /// [`Stale::Applied`] when the state differs because every action is already done
-    /// ([`already_done`]), else [`Stale::Account`] with the lines of [`drift`].
-    pub fn check_account(
-        &self,
-        users: &[User],
-        members: &BTreeMap<TeamId, Vec<TeamMember>>,
-    ) -> Result<(), Stale> {
-        let lines = drift(self, users, members);
-        if lines.is_empty() {
-            Ok(())
-        } else if self.plan.actions.iter().all(|a| already_done(a, users)) {
-            Err(Stale::Applied {
-                created_at: self.created_at.clone(),
-                actions: self.plan.actions.len(),
-            })
-        } else {
-            Err(Stale::Account {
-                created_at: self.created_at.clone(),
-                lines,
-            })
-        }
     }
 }
 
