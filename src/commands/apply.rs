@@ -17,12 +17,11 @@ use crate::apply::lock::{self, ApplyLock};
 use crate::apply::{self, ApplyOptions, Halt, Outcome, OutcomeStatus, Stop};
 use crate::archive::Archive;
 use crate::cli::ApplyArgs;
-use crate::config::{Config, Connection, ENV_MARKER_KEY, NotifyUrl};
+use crate::config::{Config, Connection, ENV_MARKER_KEY};
 use crate::exit::Exit;
 use crate::hr::{self, Roster};
 use crate::ids::UserId;
 use crate::marker::{self, MarkerKeys, MarkerState, Verdict};
-use crate::notify;
 use crate::observe::{self, Access, Needs, auth_hint};
 use crate::pagerduty::Client;
 use crate::pipeline::{load_archive, log_plan, observe_and_plan_keyed, observe_for_saved, today};
@@ -35,6 +34,7 @@ use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::Arc;
+use webhook::{Notify, learn_notify, notify_flag_or_env, send_notification};
 
 /// Runs `apply`: whatever happens after the arguments are parsed, `--report FILE` is
 /// replaced with a report of how the run ended (see [`RunStatus`]), and the notification
@@ -64,72 +64,6 @@ pub(super) async fn run(a: ApplyArgs, printer: &Printer) -> Result<Exit, Failure
         send_notification(url, &result, notify.account(), printer).await;
     }
     finish_report(file.as_ref(), result, printer)
-}
-
-/// Where the run's summary goes and the account it names, as far as the run got to know.
-#[derive(Debug, Default)]
-struct Notify {
-    /// The webhook: `--notify`, else `HR2PAGERDUTY_NOTIFY_URL`, else `[notify] url` once the
-    /// configuration is loaded.
-    url: Option<NotifyUrl>,
-    /// The account's API URL as far as it is known: `--api-url` or `PAGERDUTY_API_URL` from
-    /// the start, else `[pagerduty] api_url` (or the default) once the configuration is
-    /// loaded, and the resolved one after that; `None` while none is known.
-    api_url: Option<String>,
-}
-
-impl Notify {
-    /// The URL the summary names: [`Notify::api_url`] or `(API URL not resolved)`.
-    fn account(&self) -> &str {
-        self.api_url.as_deref().unwrap_or("(API URL not resolved)")
-    }
-
-    /// Learns `url` (from a flag, the environment or the configuration) unless one is known;
-    /// a URL the API URL policy refuses is not named.
-    fn learn_api_url(&mut self, url: Option<&str>) {
-        if self.api_url.is_none()
-            && let Some(u) = url.map(|u| u.trim().trim_end_matches('/'))
-            && !u.is_empty()
-            && crate::config::check_api_url(u).is_ok()
-        {
-            self.api_url = Some(u.to_string());
-        }
-    }
-}
-
-/// `--notify`, else `HR2PAGERDUTY_NOTIFY_URL` (clap reads it), checked by the API URL's policy.
-///
-/// # Errors
-/// [`Failure::Usage`] (exit 64) for a URL the policy refuses (the message does not repeat
-/// it).
-fn notify_flag_or_env(a: &ApplyArgs) -> Result<Option<NotifyUrl>, Failure> {
-    // clap has put `HR2PAGERDUTY_NOTIFY_URL` here when the flag is absent, and refused an
-    // empty value of either.
-    match a.notify.as_deref() {
-        Some(url) => NotifyUrl::parse(url).map(Some).map_err(Failure::Usage),
-        None => Ok(None),
-    }
-}
-
-/// Sends the summary of `result` (the report the run writes, or would write) to `url`; a
-/// failure is a warning on stderr and changes nothing else.
-async fn send_notification(
-    url: &NotifyUrl,
-    result: &Result<Ended, Failure>,
-    api_url: &str,
-    printer: &Printer,
-) {
-    let report = match result {
-        Ok(ended) => ended.report.clone(),
-        Err(f) => report::stopped_json(f.status(), f.exit().code(), Some(&f.to_string())),
-    };
-    let text = notify::summary_text(&report, api_url);
-    match notify::send(url, &text).await {
-        Ok(()) => tracing::info!("sent the run summary to the notification webhook"),
-        Err(e) => printer.err(&format!(
-            "Warning: the run summary could not be sent to the notification webhook: {e}"
-        )),
-    }
 }
 
 async fn apply_run(
@@ -341,20 +275,6 @@ fn warn_not_signed(plan: &Plan, keys: Option<&MarkerKeys>, printer: &Printer) {
             "Warning: {not_signed} marker(s) this saved plan writes are not signed with {ENV_MARKER_KEY} (the plan was made without it or with another key); they are written as saved, and the next plan checks them (README.md § Marker integrity)"
         ));
     }
-}
-
-/// `[notify] url` of `cfg`, unless `--notify` or the environment already named one; and
-/// `[pagerduty] api_url` (or the default) as the account named, unless one is known.
-fn learn_notify(notify: &mut Notify, cfg: &Config) {
-    if notify.url.is_none() {
-        notify.url = cfg.notify.url.clone();
-    }
-    notify.learn_api_url(Some(
-        cfg.pagerduty
-            .api_url
-            .as_deref()
-            .unwrap_or(crate::config::DEFAULT_API_URL),
-    ));
 }
 
 /// Takes the apply lock for the account `client` reaches ([`lock::account_of`]: the web host
@@ -650,6 +570,8 @@ fn unfinished(outcomes: &[Outcome]) -> usize {
 fn stopped_early(halt: Option<Halt>, outcomes: &[Outcome]) -> Option<Halt> {
     halt.filter(|_| unfinished(outcomes) > 0)
 }
+
+mod webhook;
 
 #[cfg(test)]
 mod tests;
