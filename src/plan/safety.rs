@@ -73,30 +73,26 @@ impl Cap<'_> {
             max,
             max_percent,
         } = *self;
-        let (counted, verb) = if count == 1 {
-            (format!("1 {one}"), ("exceeds", "is"))
-        } else {
-            (format!("{count} {what}"), ("exceed", "are"))
-        };
         if let Some(n) = allow {
             return (count > n).then(|| {
                 format!(
-                    "{counted} {} {flag} {n}; review the plan and raise it if this is intended",
-                    verb.0
+                    "{} {flag} {n}; review the plan and raise it if this is intended",
+                    exceed(count, one, what)
                 )
             });
         }
         if count > max {
             return Some(format!(
-                "{counted} {} [safety] {key} = {max}; review the plan, then rerun with {flag} {count}",
-                verb.0
+                "{} [safety] {key} = {max}; review the plan, then rerun with {flag} {count}",
+                exceed(count, one, what)
             ));
         }
         let pct = percent(count, managed);
         if managed > PERCENT_CAPS_MIN_USERS && pct > max_percent {
             return Some(format!(
-                "{counted} {} {pct:.1}% of the {managed} users hr2pagerduty manages, above [safety] {percent_key} = {max_percent}; review the plan, then rerun with {flag} {count}",
-                verb.1
+                "{} {} {pct:.1}% of the {managed} users hr2pagerduty manages, above [safety] {percent_key} = {max_percent}; review the plan, then rerun with {flag} {count}",
+                count_of(count, one, what),
+                if count == 1 { "is" } else { "are" }
             ));
         }
         None
@@ -109,24 +105,29 @@ impl Cap<'_> {
 fn deletion_cap(count: usize, max: usize, allow: Option<usize>) -> Option<String> {
     match allow {
         Some(n) => (count > n).then(|| {
-            format!("{} --allow-deletions {n}; review the plan and raise it if this is intended", deletions_exceed(count))
+            format!("{} --allow-deletions {n}; review the plan and raise it if this is intended", exceed(count, "deletion", "deletions"))
         }),
         None => (count > max).then(|| {
             format!(
                 "{} [safety] max_deletions = {max}; a deletion cannot be undone (the archive re-creates a rehire under a new PagerDuty ID): review the plan, then rerun with --allow-deletions {count}",
-                deletions_exceed(count)
+                exceed(count, "deletion", "deletions")
             )
         }),
     }
 }
 
-/// `N deletions exceed`, or `1 deletion exceeds`.
-fn deletions_exceed(count: usize) -> String {
-    if count == 1 {
-        "1 deletion exceeds".into()
-    } else {
-        format!("{count} deletions exceed")
-    }
+/// `1 deletion exceeds`, or `N deletions exceed`: the start of a cap's refusal.
+fn exceed(n: usize, one: &str, many: &str) -> String {
+    format!(
+        "{} {}",
+        count_of(n, one, many),
+        if n == 1 { "exceeds" } else { "exceed" }
+    )
+}
+
+/// [`count`] of a `usize`.
+fn count_of(n: usize, one: &str, many: &str) -> String {
+    count(n as u64, one, many)
 }
 
 /// Every threshold the plan exceeds, as a message naming the setting and the override;
