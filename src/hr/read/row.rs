@@ -7,15 +7,12 @@ use crate::email::{Email, EmailError};
 use crate::hr::{Employee, Lifecycle, ProblemKind, Roster, RowProblem, template};
 use crate::ids::{EmployeeId, MAX_EMPLOYEE_ID_LEN};
 use crate::quote::quoted;
+use crate::vocab::limits::{JOB_TITLE_MAX_CHARS, NAME_MAX_CHARS};
 use crate::vocab::time_zone_aliases;
 use chrono::NaiveDate;
 use csv::StringRecord;
 use foldhash::{HashMap, HashMapExt};
 use std::collections::BTreeMap;
-
-/// Longest display name and job title PagerDuty accepts, in characters (OpenAPI
-/// `User.name.maxLength` and `User.job_title.maxLength`, fact F18 in `PAGERDUTY_API.md`).
-pub(super) const MAX_TEXT_LEN: usize = 100;
 
 /// Largest cell, in bytes (64 KiB): a longer cell makes its row a problem. No mapped field
 /// needs more (PagerDuty's longest text fields hold 100 characters); a larger one is a
@@ -228,11 +225,11 @@ fn check_name(name: &str, l: &Layout, problems: &mut Problems) {
             ProblemKind::MissingName,
             format!("name {} contains a control character", quoted(name)),
         ));
-    } else if name.chars().count() > MAX_TEXT_LEN {
+    } else if name.chars().count() > NAME_MAX_CHARS {
         problems.push((
             ProblemKind::TooLong,
             format!(
-                "name {} has {} characters; PagerDuty accepts at most {MAX_TEXT_LEN}",
+                "name {} has {} characters; PagerDuty accepts at most {NAME_MAX_CHARS}",
                 quoted(name),
                 name.chars().count()
             ),
@@ -400,11 +397,11 @@ fn read_job_title(rec: &StringRecord, l: &Layout, problems: &mut Problems) -> Op
     let i = l.job_title?;
     let v = collapse(cell(rec, i));
     let n = v.chars().count();
-    if n > MAX_TEXT_LEN {
+    if n > JOB_TITLE_MAX_CHARS {
         problems.push((
             ProblemKind::TooLong,
             format!(
-                "job title in column {} has {n} characters; PagerDuty accepts at most {MAX_TEXT_LEN}",
+                "job title in column {} has {n} characters; PagerDuty accepts at most {JOB_TITLE_MAX_CHARS}",
                 l.name(i)
             ),
         ));
