@@ -75,6 +75,15 @@ pub enum IncompleteReason {
         /// Items a full page holds (the `limit` of the first answer).
         expected: usize,
     },
+    /// A partitioned listing reached its count, but the unfiltered `total`, asked again at
+    /// the end, differs from the one it started with: users were added or deleted during
+    /// the listing, so the users seen are not proven to be the account's.
+    RecountChanged {
+        /// `total` when the listing began.
+        first: u64,
+        /// `total` when it ended.
+        now: u64,
+    },
     /// A page reported another `total` than the first page: the account changed during the
     /// listing.
     TotalChanged {
@@ -197,6 +206,10 @@ impl fmt::Display for IncompleteReason {
             } => write!(
                 f,
                 "the page at offset {offset} held {received} items, not a full page of {expected}"
+            ),
+            IncompleteReason::RecountChanged { first, now } => write!(
+                f,
+                "total was {first} when the listing began and {now} when it ended; the account changed during the listing"
             ),
             IncompleteReason::TotalChanged { offset, first, now } => write!(
                 f,
