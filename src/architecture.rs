@@ -3,9 +3,11 @@
 //! ARCHITECTURE.md § "Allowed imports" is a table: one row per module (a path below `src/`,
 //! such as `plan` or `sim::seed`), and in its second column the modules it may use, each
 //! in backticks (a path prefix: `pagerduty::models` allows `crate::pagerduty::models::User`
-//! but not `crate::pagerduty::Client`). This test reads that table and every `.rs` file
-//! under `src/`, resolves each `crate::…`, `super::…` and `hr2pagerduty::…` path to the
-//! module it names, and fails when:
+//! but not `crate::pagerduty::Client`; text in parentheses is a remark). This test reads
+//! that table and every `.rs` file under `src/`, resolves each `crate::…`, `super::…` and
+//! `hr2pagerduty::…` path (in `use` trees, in code, under a name given to the crate root,
+//! and in an attribute's path string such as serde's `with = "…"`) to the module it names,
+//! and fails when:
 //! - a file belongs to no row (a new module must be added to the table),
 //! - a path leaves its own top-level module for one the row does not allow, or
 //! - a module with a row of its own (`sim::seed`) uses a sibling the row does not allow.
@@ -29,7 +31,13 @@ fn rules(doc: &str) -> BTreeMap<String, Vec<String>> {
         if cells.len() < 2 {
             continue;
         }
-        let module = cells[0].trim().trim_matches('`').to_string();
+        // A row names its module in backticks; the header (`module`) and the separator
+        // row do not.
+        let first = cells[0].trim();
+        if !first.starts_with('`') {
+            continue;
+        }
+        let module = first.trim_matches('`').to_string();
         if module.is_empty()
             || module.starts_with('-')
             || !module
@@ -38,13 +46,29 @@ fn rules(doc: &str) -> BTreeMap<String, Vec<String>> {
         {
             continue;
         }
-        let allowed: Vec<String> = cells[1]
+        let allowed: Vec<String> = without_remarks(cells[1])
             .split('`')
             .skip(1)
             .step_by(2)
             .map(str::to_string)
             .collect();
         out.insert(module, allowed);
+    }
+    out
+}
+
+/// `text` without its parenthesised remarks (nested or not): the words in backticks there
+/// explain an allowance and allow nothing.
+fn without_remarks(text: &str) -> String {
+    let mut depth = 0usize;
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
     }
     out
 }
@@ -77,10 +101,14 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 /// The text of `code` without comments, string literals (plain, byte and raw, each left
 /// as `""`) and char literals (so a doc comment or a string mentioning `crate::x` is not
-/// an import).
+/// an import). One kind of string stays: inside an attribute (`#[…]`, `#![…]`), a plain
+/// string holding only a path as a value (`key = "…"`), such as serde's `default = "crate::config::defaults::f"`
+/// or `with = "…"`, which names a function as code does.
 fn code_only(code: &str) -> String {
     let b = code.as_bytes();
     let mut out = String::with_capacity(code.len());
+    // The depth of `[` inside the attribute being read; 0 outside attributes.
+    let mut attr_depth = 0usize;
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'/' && b.get(i + 1) == Some(&b'/') {
@@ -105,6 +133,7 @@ fn code_only(code: &str) -> String {
             }
             i += 1;
         } else if b[i] == b'"' {
+            let open = i + 1;
             i += 1;
             while i < b.len() && b[i] != b'"' {
                 if b[i] == b'\\' {
@@ -112,12 +141,31 @@ fn code_only(code: &str) -> String {
                 }
                 i += 1;
             }
+            let text = &code[open..i.min(b.len())];
             i += 1;
-            out.push_str("\"\"");
+            let a_path = !text.is_empty()
+                && text
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == ':');
+            // `key = "a::path"`, not a message such as `#[error("…")]`.
+            let a_value = out.trim_end().ends_with('=');
+            if attr_depth > 0 && a_path && a_value {
+                out.push('"');
+                out.push_str(text);
+                out.push('"');
+            } else {
+                out.push_str("\"\"");
+            }
         } else if b[i] == b'\'' && b.get(i + 2) == Some(&b'\'') {
             // A char literal such as '"'.
             i += 3;
         } else {
+            match b[i] {
+                b'[' if attr_depth > 0 => attr_depth += 1,
+                b'[' if out.ends_with('#') || out.ends_with("#!") => attr_depth = 1,
+                b']' => attr_depth = attr_depth.saturating_sub(1),
+                _ => {}
+            }
             out.push(b[i] as char);
             i += 1;
         }
@@ -241,9 +289,61 @@ fn regions(code: &str, module: &str) -> Vec<(String, String)> {
     out
 }
 
+/// The statements `use …;` of `code`: for each, the byte range of the statement and its
+/// tree (the text between `use` and `;`).
+fn use_statements(code: &str) -> Vec<(std::ops::Range<usize>, &str)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = code[from..].find("use ") {
+        let at = from + i;
+        from = at + 4;
+        if code[..at]
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_')
+        {
+            continue;
+        }
+        let end = code[from..].find(';').map_or(code.len(), |e| from + e);
+        out.push((at..end, &code[from..end]));
+        from = end;
+    }
+    out
+}
+
+/// The names `code` gives the crate root: `X` of `use crate as X;` (or
+/// `use hr2pagerduty as X;`) and of `extern crate self as X;`.
+fn crate_aliases(code: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for (_, tree) in use_statements(code) {
+        for p in expand(tree) {
+            if let Some((name, alias)) = p.split_once(" as ")
+                && matches!(name.trim(), "crate" | "hr2pagerduty" | "::hr2pagerduty")
+            {
+                out.insert(alias.trim().to_string());
+            }
+        }
+    }
+    let words: Vec<&str> = code
+        .split(|c: char| c.is_whitespace() || c == ';')
+        .filter(|w| !w.is_empty())
+        .collect();
+    for w in words.windows(5) {
+        if w[0] == "extern"
+            && w[1] == "crate"
+            && matches!(w[2], "self" | "hr2pagerduty")
+            && w[3] == "as"
+        {
+            out.insert(w[4].to_string());
+        }
+    }
+    out
+}
+
 /// Every crate-internal path `code` (one region, see [`regions`]) names, resolved to an
 /// absolute module path (without `crate::`), from module `module`. A glob (`a::*`) names
-/// the module `a`.
+/// the module `a`. A name `code` gives the crate root ([`crate_aliases`]) counts as
+/// `crate`.
 fn paths(code: &str, module: &str) -> BTreeSet<String> {
     let own: Vec<&str> = if module == "lib" || module == "main" {
         vec![]
@@ -255,6 +355,7 @@ fn paths(code: &str, module: &str) -> BTreeSet<String> {
     } else {
         own[..own.len() - 1].to_vec()
     };
+    let aliases = crate_aliases(code);
     let resolve = |path: &str| -> Option<String> {
         let path = path.split(" as ").next().unwrap_or(path).trim();
         let path = path.trim_end_matches("::*").trim_end_matches('*');
@@ -265,6 +366,7 @@ fn paths(code: &str, module: &str) -> BTreeSet<String> {
             .collect();
         match segs.first().copied() {
             Some("crate") | Some("hr2pagerduty") => Some(segs[1..].join("::")),
+            Some(alias) if aliases.contains(alias) => Some(segs[1..].join("::")),
             Some("super") => {
                 let mut base = parent.clone();
                 let mut rest = &segs[1..];
@@ -286,31 +388,33 @@ fn paths(code: &str, module: &str) -> BTreeSet<String> {
     };
     let mut out = BTreeSet::new();
     // `use` trees, which may span lines.
-    let mut rest = code;
-    while let Some(i) = rest.find("use ") {
-        let before = rest[..i].chars().last();
-        let after = &rest[i + 4..];
-        rest = after;
-        if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
-            continue;
-        }
-        let end = after.find(';').unwrap_or(after.len());
-        for p in expand(&after[..end]) {
+    let uses = use_statements(code);
+    for (_, tree) in &uses {
+        for p in expand(tree) {
             if let Some(r) = resolve(&p) {
                 out.insert(r);
             }
         }
     }
-    // Inline paths such as `crate::marker::parse(...)`.
-    for key in ["crate::", "super::", "hr2pagerduty::"] {
+    // Inline paths such as `crate::marker::parse(...)`, `-> crate::config::Config {` or
+    // `root::pagerduty::Client` after `use crate as root;`; the paths of a `use` statement
+    // were read above, item by item.
+    let keys: Vec<String> = ["crate", "super", "hr2pagerduty"]
+        .into_iter()
+        .map(String::from)
+        .chain(aliases.iter().cloned())
+        .map(|k| format!("{k}::"))
+        .collect();
+    for key in &keys {
         let mut from = 0;
-        while let Some(i) = code[from..].find(key) {
+        while let Some(i) = code[from..].find(key.as_str()) {
             let at = from + i;
             from = at + key.len();
             if code[..at]
                 .chars()
                 .last()
                 .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':')
+                || uses.iter().any(|(range, _)| range.contains(&at))
             {
                 continue;
             }
@@ -318,13 +422,8 @@ fn paths(code: &str, module: &str) -> BTreeSet<String> {
                 .chars()
                 .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
                 .collect();
-            if code[at + tail.len()..].trim_start().starts_with('{') {
-                // `crate::config::{A, B}`: a use tree, read above item by item.
-                continue;
-            }
             let tail = tail.trim_end_matches(':');
             if tail.len() <= key.trim_end_matches(':').len() {
-                // `super::{...}` or `crate::*`: a use tree, read above.
                 continue;
             }
             // Keep the module segments (lower-case) and the first item after them (a type,
@@ -485,7 +584,63 @@ fn the_checker_resolves_paths() {
             .map(String::from)
         )
     );
+    // A path followed by `{` outside a `use` is code: a return type, a struct literal, a
+    // condition, a loop's iterator, an `impl`'s type.
+    let braced = paths(
+        &code_only(
+            "fn f() -> crate::config::Config {\n    crate::pagerduty::ClientConfig { a: 1 };\n    if n > crate::limits::DEFAULT_BURST {}\n    for i in crate::items::ITEMS {}\n}\nimpl T for crate::things::Y {}",
+        ),
+        "report",
+    );
+    for expected in [
+        "config::Config",
+        "pagerduty::ClientConfig",
+        "limits::DEFAULT_BURST",
+        "items::ITEMS",
+        "things::Y",
+    ] {
+        assert!(braced.contains(expected), "{expected}: {braced:?}");
+    }
+    // A name given to the crate root counts as `crate`, in paths and in `use` trees.
+    for alias in ["use crate as root;", "extern crate self as root;"] {
+        let aliased = paths(
+            &code_only(&format!(
+                "{alias}\nuse root::ids::UserId;\nfn f() {{ root::pagerduty::Client::new(); }}"
+            )),
+            "report",
+        );
+        assert!(
+            aliased.contains("pagerduty::Client"),
+            "{alias}: {aliased:?}"
+        );
+        assert!(aliased.contains("ids::UserId"), "{alias}: {aliased:?}");
+    }
+    // An attribute's string naming a path is code; other strings, and a message in an
+    // attribute, are not.
+    let attributes = paths(
+        &code_only(
+            "#[serde(default = \"crate::config::defaults::f\", with = \"crate::codec\")]\n#[error(\"crate::hidden_message\")]\nstruct S;\nlet s = \"crate::hidden_string\";",
+        ),
+        "report",
+    );
+    assert_eq!(
+        attributes,
+        BTreeSet::from(["config::defaults::f", "codec"].map(String::from))
+    );
     assert!(covers("pagerduty::models", "pagerduty::models::Role"));
     assert!(!covers("pagerduty::models", "pagerduty::client"));
     assert!(!covers("plan", "planner"));
+}
+
+#[test]
+fn the_table_is_read_without_its_header_and_remarks() {
+    let doc = "## Allowed imports\n\n| module | may import |\n|---|---|\n| `a` | `b`, `c` (`d`: why; (`e`)) |\n| `f` | nothing (`g`) |\n\n## Next\n| `h` | `i` |\n";
+    let rules = rules(doc);
+    assert_eq!(
+        rules,
+        BTreeMap::from([
+            ("a".to_string(), vec!["b".to_string(), "c".to_string()]),
+            ("f".to_string(), vec![]),
+        ])
+    );
 }
