@@ -10,7 +10,8 @@
 //! and fails when:
 //! - a file belongs to no row (a new module must be added to the table),
 //! - a path leaves its own top-level module for one the row does not allow, or
-//! - a module with a row of its own (`sim::seed`) uses a sibling the row does not allow.
+//! - a module with a row of its own (`sim::seed`) uses a sibling the row does not allow, or
+//! - a row allows a module or item that none of its files uses (a hole in the table).
 //!
 //! So the document and the code cannot drift apart: changing either without the other
 //! fails `cargo test`.
@@ -464,6 +465,8 @@ fn every_module_imports_only_what_architecture_md_allows() {
     rust_files(&src, &mut files);
     files.sort();
     let mut problems = Vec::new();
+    // (row, allowance) pairs some file of the row uses.
+    let mut used: BTreeSet<(String, String)> = BTreeSet::new();
     for file in &files {
         let module = module_of(&src, file);
         let shown = file.strip_prefix(root).unwrap_or(file).display();
@@ -494,7 +497,9 @@ fn every_module_imports_only_what_architecture_md_allows() {
             if inside_row || (same_top && !row.contains("::")) {
                 continue;
             }
-            if allowed.iter().any(|a| covers(a, &path)) {
+            let covering: Vec<&String> = allowed.iter().filter(|a| covers(a, &path)).collect();
+            if !covering.is_empty() {
+                used.extend(covering.into_iter().map(|a| (row.clone(), a.clone())));
                 continue;
             }
             problems.push(format!(
@@ -502,9 +507,19 @@ fn every_module_imports_only_what_architecture_md_allows() {
             ));
         }
     }
+    // An allowance no file uses is a hole: the table would let a new import in unseen.
+    for (row, allowed) in &rules {
+        for a in allowed {
+            if !used.contains(&(row.clone(), a.clone())) {
+                problems.push(format!(
+                    "row `{row}` allows `{a}`, which no file of the row uses: remove it"
+                ));
+            }
+        }
+    }
     assert!(
         problems.is_empty(),
-        "imports that ARCHITECTURE.md § Allowed imports does not allow:\n  {}",
+        "imports that ARCHITECTURE.md § Allowed imports does not allow, and allowances no file uses:\n  {}",
         problems.join("\n  ")
     );
 }
