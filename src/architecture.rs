@@ -659,3 +659,31 @@ fn the_table_is_read_without_its_header_and_remarks() {
         ])
     );
 }
+
+#[test]
+fn the_pure_modules_read_no_clock() {
+    // ARCHITECTURE.md calls the planner, the on-call rules and the doctor's judgement pure:
+    // the time they reason about is handed to them, never read.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let src = root.join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut clocks = Vec::new();
+    for file in &files {
+        let module = module_of(&src, file);
+        let top = module.split("::").next().unwrap_or("");
+        if !matches!(top, "plan" | "oncall" | "doctor") {
+            continue;
+        }
+        let code = code_only(&std::fs::read_to_string(file).expect("readable"));
+        for clock in ["Utc::now", "Local::now", "SystemTime::now", "Instant::now"] {
+            if code.contains(clock) {
+                clocks.push(format!("{}: {clock}", file.display()));
+            }
+        }
+    }
+    assert!(
+        clocks.is_empty(),
+        "pure modules reading the clock: {clocks:?}"
+    );
+}

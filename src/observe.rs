@@ -169,7 +169,10 @@ impl<'a> Observer<'a> {
             users,
             teams: Vec::new(),
             members: BTreeMap::new(),
-            oncall: OncallFacts::new(Lookahead::from_now(self.lookahead_days)),
+            oncall: OncallFacts::new(Lookahead {
+                since: chrono::Utc::now(),
+                days: self.lookahead_days,
+            }),
             schedules: None,
             key_owner: None,
             licenses: Vec::new(),

@@ -40,7 +40,9 @@
 //! the user is on one of the team's escalation policies, fact F32 in
 //! `../shared/reference/PAGERDUTY_API.md`).
 //!
-//! Pure: no I/O. Imports only the ids and the API models.
+//! Pure: no I/O and no clock (the window's start is read by [`crate::observe`]). Imports
+//! only the ids, the API models and, for the default window, the configuration's
+//! `DEFAULT_ONCALL_LOOKAHEAD_DAYS`.
 
 use crate::ids::{EscalationPolicyId, IncidentId, ScheduleId, UserId};
 use crate::pagerduty::models::incidents::Incident;
@@ -131,14 +133,6 @@ pub struct Lookahead {
 }
 
 impl Lookahead {
-    /// The window of `days` days from now.
-    pub fn from_now(days: u32) -> Lookahead {
-        Lookahead {
-            since: Utc::now(),
-            days,
-        }
-    }
-
     /// End of the window: `since` plus `days` days.
     pub fn until(&self) -> DateTime<Utc> {
         self.since + Duration::days(i64::from(self.days))
