@@ -626,3 +626,44 @@ fn plan_text_coloured_and_plain() {
     );
     Redactions::new().assert("plan_text_color_never", &plain, None);
 }
+
+#[test]
+fn doctor_text_and_json() {
+    let (_, sim) = demo_sim();
+    let (_, text) = snap_run(against(&sim, KEY), &["doctor", "--config", DEMO_CONFIG]);
+    let (_, json) = snap_run(
+        against(&sim, KEY),
+        &["doctor", "--config", DEMO_CONFIG, "--format", "json"],
+    );
+    let r = Redactions::new();
+    r.assert("doctor_text", &text, None);
+    r.assert("doctor_json", &json, None);
+}
+
+#[test]
+fn apply_report_csv_and_markdown() {
+    for format in ["csv", "markdown"] {
+        let (seed, sim) = demo_sim();
+        let dir = tempfile::tempdir().unwrap();
+        let config = config_copy(dir.path(), "config.toml", DEMO_CONFIG, &[SEQUENTIAL]);
+        let report = dir.path().join(format!("report.{format}"));
+        snap_run(
+            against(&sim, KEY),
+            &[
+                "apply",
+                "--config",
+                arg(&config),
+                "--hr",
+                DEMO_HR,
+                "--yes",
+                "--report",
+                arg(&report),
+                "--report-format",
+                format,
+            ],
+        );
+        let r = Redactions::new().tmp(dir.path()).new_ids(&sim, &seed);
+        let seq = Some("applied with concurrency = 1 (a copy of samples/demo/config.toml)");
+        r.assert(&format!("apply_yes_report_{format}"), &read(&report), seq);
+    }
+}
