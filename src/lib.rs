@@ -14,8 +14,11 @@
 //! machines). [`saved_plan`] holds the `plan --out` file format and its checks, beside the
 //! planner. [`commands`] sits on top: one file per command, printing through a
 //! [`printer::Printer`]; [`cli`] is the command line and [`exit`] the documented exit codes.
-//! [`sim`], a PagerDuty simulator for tests and the demo, shares only
-//! [`pagerduty::models`] and [`vocab`] with the rest. [`vocab`] holds PagerDuty's
+//! [`pipeline`] wires the stages from the inputs to a plan once, for the commands, tests
+//! and benches (the client's configuration, today, the archive, the observe-and-plan loop).
+//! [`archive`] is the one piece of local state: the deletion archive the planner reads and
+//! `apply` appends to. [`sim`], a PagerDuty simulator for tests and the demo, shares only
+//! [`pagerduty::models`], [`ids`] and [`vocab`] with the rest. [`vocab`] holds PagerDuty's
 //! vocabularies without I/O (base and team roles, time zones), which config, hr, the client
 //! and the simulator all read.
 //!

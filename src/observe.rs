@@ -9,8 +9,8 @@
 //! What is read is an [`Account`]: users and teams, the user that owns the API key
 //! (`GET /users/me`) and the account's licences ([`Observer::account`]), then the members
 //! of the teams in a [`Needs`] and, when asked, who holds which licence
-//! ([`Observer::complete`]). This module does not plan: the
-//! commands layer drives the loop, asking for the members of the teams the rules govern,
+//! ([`Observer::complete`]). This module does not plan:
+//! `pipeline::observe_and_plan` drives the loop, asking for the members of the teams the rules govern,
 //! planning, then asking for what the plan says it still needs
 //! (`Plan::needs_team_members` in `plan`: teams whose roles a suspension must record)
 //! and planning again. `apply --plan` reads the users ([`Observer::users`]) and the members

@@ -19,8 +19,8 @@
 //! plan → apply → report), prints through the [`Printer`] and returns an [`Exit`] or a
 //! [`Failure`], which [`run`] prints and maps to its exit code. Nothing here calls
 //! `process::exit`, except a second SIGINT or SIGTERM during `apply`, which ends the
-//! process at once (`stop`); `main` turns the [`Exit`] into the process status. A new command (e.g.
-//! `doctor`) is a file here, a variant of [`crate::cli::Command`] and one arm in [`run`].
+//! process at once (`stop`); `main` turns the [`Exit`] into the process status. A new command is a
+//! file here (as `doctor` was), a variant of [`crate::cli::Command`] and one arm in [`run`].
 
 mod apply;
 mod common;

@@ -1,12 +1,20 @@
 //! [`Policy`]: everything the planner reads from the configuration, as plain values.
 //!
 //! The planner never sees the whole [`Config`]: how the export is read, the request budget
-//! and the request budget are other modules' business. A `Policy` is built once per run
+//! and the API connection are other modules' business. A `Policy` is built once per run
 //! with [`Policy::from_config`], and the caps a finished plan is checked against are a
 //! [`SafetyPolicy`] ([`SafetyPolicy::from_config`]); tests may build either field by
 //! field. This is the one file of the planner that reads the configuration itself
 //! (ARCHITECTURE.md gives it a row of its own); the rest of `plan` imports only the
 //! configuration's vocabulary (`DeactivationMode`, `OnLeave`, ...).
+//!
+//! Two shapes are the configuration's own, reused rather than copied: [`SafetyPolicy`] is
+//! `config::SafetyCaps`, and [`Rules`] holds `config::RoleRule` and `config::TeamRule`.
+//! Both are already plain, validated, span-free values whose fields are exactly what the
+//! planner reads (the caps, a rule's conditions and what it gives); a copy would be a
+//! second list of the same fields to keep in step with the `[safety]`, `[roles]` and
+//! `[teams]` schemas. This file is where that coupling is allowed (its row imports all of
+//! `config`).
 
 use crate::config::{
     Config, DeactivationMode, OnLeave, PastTerminationDate, RoleRule, SafetyCaps, TeamRule,
