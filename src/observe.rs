@@ -52,7 +52,7 @@ use crate::pagerduty::models::incidents::Incident;
 use crate::pagerduty::models::licenses::LicenseWithCounts;
 use crate::pagerduty::models::oncall::{EscalationPolicy, Oncall, Schedule};
 use crate::pagerduty::models::{Team, TeamMember, User};
-use crate::pagerduty::{ApiError, Client};
+use crate::pagerduty::{ApiError, Client, KeyOwner};
 use crate::progress::Progress;
 use futures::StreamExt;
 use std::collections::{BTreeMap, BTreeSet};
@@ -214,12 +214,15 @@ impl<'a> Observer<'a> {
     }
 
     /// The user that owns the API key: `GET /users/me`, `None` for an account-level key
-    /// (see [`Client::current_user`]).
+    /// (see [`Client::key_owner`], which `doctor`'s key check reads too).
     ///
     /// # Errors
     /// See [`ObserveError`].
     pub async fn key_owner(&self) -> Result<Option<User>, ObserveError> {
-        self.client.current_user().await.map_err(self.error())
+        match self.client.key_owner().await.map_err(self.error())? {
+            KeyOwner::User(user) => Ok(Some(*user)),
+            KeyOwner::Account => Ok(None),
+        }
     }
 
     /// Users, then teams, the API key's own user and the licences (those three at once);

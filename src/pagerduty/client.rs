@@ -345,24 +345,6 @@ impl Client {
         Ok(page.users.into_iter().find_map(|u| u.html_url))
     }
 
-    /// The user that owns the API key: `GET /users/me`. `None` for an account-level key:
-    /// the endpoint "will not work" with one and lists 400 among its answers (OpenAPI
-    /// `getCurrentUser`), so a 400 means "an account key, which belongs to no user"; a 404
-    /// (the key's user is gone) is `None` too.
-    ///
-    /// # Errors
-    /// Any other request error; [`ApiError::Decode`] for an unexpected body.
-    pub async fn current_user(&self) -> Result<Option<User>, ApiError> {
-        let mut req = Request::new(Method::GET, &["users", "me"]);
-        req.not_found = NotFound::Answer;
-        match self.inner.send(&req).await {
-            Ok(ex) if ex.status == 404 => Ok(None),
-            Ok(ex) => Ok(Some(ex.decode::<UserEnvelope>()?.user)),
-            Err(e) if e.status() == Some(400) => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-
     /// The account's licences with their counts: `GET /licenses` (not paginated, §3.5 of
     /// `PAGERDUTY_API.md`). An account without licences answers an empty list; a 402 (the
     /// account lacks the ability), 403 or 404 is read as "no licences" too, so that the
@@ -463,13 +445,18 @@ impl Client {
         self.delete(&["users", id]).await
     }
 
-    /// The user owning the API key: `GET /users/me`. PagerDuty answers 400 for an
-    /// account-level key, which belongs to no user (OpenAPI `getCurrentUser`: "This will not
-    /// work if the request is made with an account-level access token"; 400 is among its
-    /// answers), so a 400 is [`KeyOwner::Account`] rather than an error.
+    /// The user owning the API key: `GET /users/me`, the one reader of that endpoint (the
+    /// planner's key owner and `doctor`'s key check both come from here). PagerDuty answers
+    /// 400 for an account-level key, which belongs to no user (OpenAPI `getCurrentUser`:
+    /// "This will not work if the request is made with an account-level access token"; its
+    /// answers are 200, 400 and 429 only; §2 of `PAGERDUTY_API.md`: `GET /users/me`
+    /// exists for user-level tokens), so a 400 is [`KeyOwner::Account`] rather than an
+    /// error. A 404 is not among the documented answers, so it is not read as any kind of
+    /// key: it is an error (a wrong API URL answers 404 too, and `observe` hints at that).
     ///
     /// # Errors
-    /// Any other request error (401 for a rejected key).
+    /// Any other request error (401 for a rejected key, [`ApiError::Status`] for a 404);
+    /// [`ApiError::Decode`] for an unexpected body.
     pub async fn key_owner(&self) -> Result<KeyOwner, ApiError> {
         let req = Request::new(Method::GET, &["users", "me"]);
         match self.inner.send(&req).await {

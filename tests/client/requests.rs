@@ -717,7 +717,7 @@ async fn a_redirect_is_reported_with_its_location_and_never_followed() {
     )])
     .await;
     let client = Client::new(config(&server.url)).unwrap();
-    let e = client.current_user().await.unwrap_err();
+    let e = client.key_owner().await.unwrap_err();
     let text = e.to_string();
     assert!(
         text.contains(&format!("HTTP 307 to {}/users/me", target.url))
@@ -728,4 +728,64 @@ async fn a_redirect_is_reported_with_its_location_and_never_followed() {
     assert_eq!(e.attempts(), 1);
     server.assert_done();
     assert!(target.requests().is_empty(), "the redirect was followed");
+}
+
+/// `GET /users/me` answered `reply`, read once as the planner reads it
+/// (`Observer::key_owner`) and once as `doctor` does (`Observer::preflight`'s key).
+async fn key_owner_both_ways(
+    reply: impl Fn() -> Reply,
+) -> (
+    Result<Option<String>, String>,
+    Result<Option<String>, String>,
+) {
+    use hr2pagerduty::observe::Observer;
+    use hr2pagerduty::observe::preflight::Asked;
+    use hr2pagerduty::pagerduty::KeyOwner;
+    use hr2pagerduty::progress::Progress;
+    let server =
+        Server::scripted(vec![("GET /users/me", reply()), ("GET /users/me", reply())]).await;
+    let client = Client::new(config(&server.url)).unwrap();
+    let progress = Progress::hidden();
+    let observer = Observer::new(&client, &progress, 1, &server.url);
+    let planner = observer
+        .key_owner()
+        .await
+        .map(|u| u.map(|u| u.id.to_string()))
+        .map_err(|e| e.to_string());
+    let asked = Asked {
+        from: hr2pagerduty::email::Email::normalise("nobody@example.com"),
+        abilities: false,
+        teams: false,
+    };
+    let doctor = match observer.preflight(&asked).await.key {
+        Ok(KeyOwner::User(u)) => Ok(Some(u.id.to_string())),
+        Ok(KeyOwner::Account) => Ok(None),
+        Err(e) => Err(e.to_string()),
+    };
+    (planner, doctor)
+}
+
+#[tokio::test]
+async fn the_planner_and_doctor_read_the_key_owner_by_one_rule() {
+    // 200: the key's user; 400 (an account-level key, OpenAPI `getCurrentUser`): no user.
+    let (planner, doctor) = key_owner_both_ways(|| {
+        Reply::json(200, json!({"user": user_with("PKEY001", "k@example.com")}))
+    })
+    .await;
+    assert_eq!(planner, Ok(Some("PKEY001".to_string())));
+    assert_eq!(doctor, planner);
+    let (planner, doctor) =
+        key_owner_both_ways(|| Reply::error(400, 2001, "Invalid Input Provided", &[])).await;
+    assert_eq!(planner, Ok(None));
+    assert_eq!(doctor, planner);
+    // 404 is not among the documented answers: an error for both, never "no user".
+    let (planner, doctor) = key_owner_both_ways(|| Reply::error(404, 2100, "Not Found", &[])).await;
+    assert!(
+        planner.as_ref().is_err_and(|e| e.contains("404")),
+        "{planner:?}"
+    );
+    assert!(
+        doctor.as_ref().is_err_and(|e| e.contains("404")),
+        "{doctor:?}"
+    );
 }
