@@ -13,15 +13,10 @@ const MARKER_KEY: &str = "integrity-test-marker-key-0f9e8d7c6b5a4";
 /// `hr2pagerduty --no-progress CMD [--yes] --config C --hr H EXTRA` against `sim`, with
 /// `PAGERDUTY_MARKER_KEY` set to `key` when given (and unset otherwise).
 fn keyed(sim: &Sim, ws: &Workspace, cmd: &str, extra: &[&str], key: Option<&str>) -> Run {
-    let mut c = assert_cmd::Command::cargo_bin("hr2pagerduty").unwrap();
-    c.env_remove("STATE_DIRECTORY")
-        .arg(cmd)
+    let mut c = e2e::hr2pd();
+    c.arg(cmd)
         .env("PAGERDUTY_API_URL", sim.url())
         .env("PAGERDUTY_API_KEY", KEY)
-        .env_remove("PAGERDUTY_MARKER_KEY")
-        .env_remove("PAGERDUTY_MARKER_KEY_PREVIOUS")
-        .env_remove("RUST_LOG")
-        .env("XDG_STATE_HOME", e2e::state_home())
         .write_stdin("");
     if cmd == "apply" {
         c.arg("--yes");
@@ -358,15 +353,13 @@ fn a_wrong_marker_key_is_refused_before_any_write() {
     }
     assert_eq!(sim.writes().len(), writes, "nothing was written");
     // A rotation: the old key as the previous one.
-    let mut c = assert_cmd::Command::cargo_bin("hr2pagerduty").unwrap();
+    let mut c = e2e::hr2pd();
     c.args(["--no-progress", "plan"])
         .args(ws.inputs())
         .env("PAGERDUTY_API_URL", sim.url())
         .env("PAGERDUTY_API_KEY", KEY)
         .env("PAGERDUTY_MARKER_KEY", OTHER)
-        .env("PAGERDUTY_MARKER_KEY_PREVIOUS", MARKER_KEY)
-        .env_remove("RUST_LOG")
-        .env("XDG_STATE_HOME", e2e::state_home());
+        .env("PAGERDUTY_MARKER_KEY_PREVIOUS", MARKER_KEY);
     Run::from_output(c.output().unwrap())
         .expect_code(0)
         .expect_stdout(&["re-sign marker"]);
@@ -409,17 +402,12 @@ fn a_run_without_the_key_on_signed_markers_is_refused_before_any_write() {
         None,
     )
     .expect_code(0);
-    let mut c = assert_cmd::Command::cargo_bin("hr2pagerduty").unwrap();
+    let mut c = e2e::hr2pd();
     c.args(["--no-progress", "apply", "--yes", "--config"])
         .arg(&ws.config)
         .args(["--plan", saved])
         .env("PAGERDUTY_API_URL", sim.url())
-        .env("PAGERDUTY_API_KEY", KEY)
-        .env_remove("PAGERDUTY_MARKER_KEY")
-        .env_remove("PAGERDUTY_MARKER_KEY_PREVIOUS")
-        .env_remove("STATE_DIRECTORY")
-        .env_remove("RUST_LOG")
-        .env("XDG_STATE_HOME", e2e::state_home());
+        .env("PAGERDUTY_API_KEY", KEY);
     Run::from_output(c.output().unwrap())
         .expect_code(3)
         .expect_stderr(&["PAGERDUTY_MARKER_KEY is not set", "--allow-unsigned-run"]);

@@ -341,14 +341,10 @@ fn a_configured_lock_dir_that_does_not_exist_is_created_owner_only() {
 fn apply_under_systemd(sim: &Sim, ws: &Workspace, state_directory: &std::path::Path) -> Run {
     let mut a = vec!["apply".to_string(), "--yes".to_string()];
     a.extend(ws.inputs());
-    let mut cmd = assert_cmd::Command::cargo_bin("hr2pagerduty").unwrap();
+    let mut cmd = crate::support::e2e::hr2pd();
     cmd.args(&a)
         .env("PAGERDUTY_API_URL", sim.url())
         .env("PAGERDUTY_API_KEY", KEY)
-        .env_remove("PAGERDUTY_MARKER_KEY")
-        .env_remove("PAGERDUTY_MARKER_KEY_PREVIOUS")
-        .env_remove("RUST_LOG")
-        .env("XDG_STATE_HOME", state_home())
         .env("STATE_DIRECTORY", state_directory)
         .write_stdin("");
     finish(cmd.output().unwrap())

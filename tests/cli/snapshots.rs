@@ -41,11 +41,7 @@ fn snap_run(mut cmd: assert_cmd::Command, args: &[&str]) -> (Run, String) {
         .args(args)
         .output()
         .expect("the binary runs");
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
+    let run = Run::from_output(out);
     assert!(
         !run.stdout.contains(KEY) && !run.stderr.contains(KEY),
         "the API key was printed: {run:?}"

@@ -115,8 +115,7 @@ fn validate_of_an_export_with_a_huge_cell_prints_short_lines() {
     )
     .unwrap();
     for format in ["text", "json"] {
-        let out = assert_cmd::Command::cargo_bin("hr2pagerduty")
-            .unwrap()
+        let out = crate::support::e2e::hr2pd()
             .args(["validate", "--format", format, "--config"])
             .arg(&config_path)
             .arg("--hr")

@@ -1,6 +1,5 @@
 //! `validate` finds the rule mistakes that need no PagerDuty account.
 
-use assert_cmd::Command;
 use std::path::Path;
 
 #[test]
@@ -15,10 +14,7 @@ fn validate_refuses_a_stakeholder_role_with_a_team_offline() {
         );
     let cfg_path = dir.path().join("config.toml");
     std::fs::write(&cfg_path, cfg).unwrap();
-    let out = Command::cargo_bin("hr2pagerduty")
-        .unwrap()
-        .env_remove("PAGERDUTY_API_KEY")
-        .env_remove("PAGERDUTY_API_URL")
+    let out = crate::support::e2e::hr2pd()
         .args(["validate", "--config"])
         .arg(&cfg_path)
         .arg("--hr")

@@ -32,10 +32,12 @@ pub fn state_home() -> &'static Path {
         .path()
 }
 
-/// The binary with a clean environment, `XDG_STATE_HOME` at [`state_home`], and
-/// `--no-progress`.
-pub fn hr2pd() -> assert_cmd::Command {
-    let mut c = assert_cmd::Command::cargo_bin("hr2pagerduty").expect("the binary is built");
+/// The binary with a clean environment: none of the test process's PagerDuty and marker
+/// variables, `RUST_LOG` or `STATE_DIRECTORY`, and `XDG_STATE_HOME` at [`state_home`]
+/// (so the apply lock never lands in the user's state directory). The one set-up every
+/// test running the binary starts from ([`hr2pd`], the safety helpers).
+pub fn binary() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"));
     c.env_remove("PAGERDUTY_API_KEY")
         .env_remove("PAGERDUTY_API_URL")
         .env_remove("PAGERDUTY_MARKER_KEY")
@@ -44,6 +46,11 @@ pub fn hr2pd() -> assert_cmd::Command {
         .env("XDG_STATE_HOME", state_home())
         .env_remove("STATE_DIRECTORY");
     c
+}
+
+/// [`binary`] as an `assert_cmd` command.
+pub fn hr2pd() -> assert_cmd::Command {
+    assert_cmd::Command::from_std(binary())
 }
 
 /// The binary pointed at `sim` with `key`.
@@ -56,12 +63,7 @@ pub fn against(sim: &Sim, key: &str) -> assert_cmd::Command {
 
 /// Runs `cmd` with `args` and collects the result.
 pub fn run(mut cmd: assert_cmd::Command, args: &[&str]) -> Run {
-    let out = cmd.args(args).output().expect("the binary runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::from_output(cmd.args(args).output().expect("the binary runs"))
 }
 
 /// `--config C --hr H` for a command.

@@ -239,41 +239,28 @@ impl Workspace {
 }
 
 fn command(url: &str, args: &[String]) -> std::process::Command {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"));
-    cmd.env_remove("STATE_DIRECTORY")
-        .args(args)
+    let mut cmd = super::e2e::binary();
+    cmd.args(args)
         .env("PAGERDUTY_API_URL", url)
         .env("PAGERDUTY_API_KEY", KEY)
-        .env_remove("PAGERDUTY_MARKER_KEY")
-        .env_remove("PAGERDUTY_MARKER_KEY_PREVIOUS")
-        .env_remove("RUST_LOG")
-        .env("XDG_STATE_HOME", super::e2e::state_home())
         .stdin(Stdio::null());
     cmd
 }
 
 /// Runs `hr2pagerduty --no-progress ARGS` against `url` and waits for it.
 pub fn run_at(url: &str, args: &[String]) -> Run {
-    let mut cmd = assert_cmd::Command::cargo_bin("hr2pagerduty").unwrap();
-    cmd.env_remove("STATE_DIRECTORY")
-        .args(args)
+    let mut cmd = super::e2e::hr2pd();
+    cmd.args(args)
         .env("PAGERDUTY_API_URL", url)
         .env("PAGERDUTY_API_KEY", KEY)
-        .env_remove("PAGERDUTY_MARKER_KEY")
-        .env_remove("PAGERDUTY_MARKER_KEY_PREVIOUS")
-        .env_remove("RUST_LOG")
-        .env("XDG_STATE_HOME", super::e2e::state_home())
         .write_stdin("");
     let out = cmd.output().unwrap();
     finish(out)
 }
 
 pub fn finish(out: std::process::Output) -> Run {
-    let run = Run {
-        code: out.status.code().expect("exited with a code"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
+    assert!(out.status.code().is_some(), "exited with a code: {out:?}");
+    let run = Run::from_output(out);
     assert!(
         !run.stdout.contains(KEY) && !run.stderr.contains(KEY),
         "the API key was printed:\n{run:?}"

@@ -7,7 +7,7 @@
 
 use super::*;
 use hr2pagerduty::sim::FreezeStage;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Instant;
 
 /// Nia (employee 1003, Sales: no team): the default email and an SMS method, and no
@@ -276,16 +276,12 @@ fn a_refused_contact_method_keeps_the_default_rule_until_the_next_run_restores_i
 /// number `write` at `stage`. Returns false when the run ended before reaching that write.
 fn kill_frozen(case: &Case, write: usize, stage: FreezeStage) -> bool {
     case.sim.handle.freeze_at_write(write, stage);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"))
+    let mut child = crate::support::e2e::binary()
         .arg("--no-progress")
         .args(inputs("apply", &case.config, &case.hr))
         .arg("--yes")
         .env("PAGERDUTY_API_URL", case.sim.url())
         .env("PAGERDUTY_API_KEY", KEY)
-        .env("XDG_STATE_HOME", state_home())
-        .env_remove("RUST_LOG")
-        .env_remove("PAGERDUTY_MARKER_KEY")
-        .env_remove("PAGERDUTY_MARKER_KEY_PREVIOUS")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
