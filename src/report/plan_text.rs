@@ -530,7 +530,17 @@ pub fn render_plan_styled(plan: &Plan, roster: &Roster, paint: Paint) -> String 
             .flatten()
             .collect::<Vec<_>>()
             .join(", ");
-            let _ = writeln!(out, "  - {who}: {}", s.reason);
+            // `!` marks the skips a person must settle (`SkipCause::needs_attention`).
+            let mark = if s.reason.needs_attention() { '!' } else { '-' };
+            let _ = writeln!(out, "  {mark} {who}: {}", s.reason);
+        }
+        let attention = plan.needs_attention().count();
+        if attention > 0 {
+            let _ = writeln!(
+                out,
+                "{attention} of these need{} a person (marked !): until settled, a person's access is wrong, and apply applies everything else, then exits 1.",
+                if attention == 1 { "s" } else { "" }
+            );
         }
     }
     if !plan.pending.is_empty() {

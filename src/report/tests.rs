@@ -554,8 +554,16 @@ fn skips_are_worded_by_their_cause_and_counted_as_listed() {
         text.starts_with("No changes. 3 unchanged; 2 skipped (see below): 1 for a problem in the HR export, 1 for a conflict in PagerDuty to fix by hand.\n"),
         "{text}"
     );
-    let listed = text.lines().filter(|l| l.starts_with("  - ")).count();
+    // A skip that needs a person is marked `!` and counted apart.
+    let listed = text
+        .lines()
+        .filter(|l| l.starts_with("  - ") || l.starts_with("  ! "))
+        .count();
     assert!(text.contains(&format!("Skipped ({listed}):")), "{text}");
+    assert!(
+        text.contains("  ! eve@example.com, PEVE, employee 1012: several PagerDuty users carry this employee's marker\n1 of these needs a person (marked !)"),
+        "{text}"
+    );
 }
 
 #[test]
