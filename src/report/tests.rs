@@ -216,9 +216,21 @@ fn a_description_change_shows_how_the_old_markers_signature_checked() {
         line(&with(Some(MarkerTrust::Valid))),
         "~ description = [marker: employee 1001, signature valid] → [marker: employee 1001, signed]"
     );
-    assert!(
-        line(&with(Some(MarkerTrust::PreviousKey)))
-            .starts_with("~ description = [marker: employee 1001, signed with the previous key] →")
+    // A re-sign, or the first signature, shows one side: what changes is the signature.
+    assert_eq!(
+        line(&with(Some(MarkerTrust::PreviousKey))),
+        "~ description = [marker: employee 1001, signed (was signed with the previous key)]"
+    );
+    let mut first = with(Some(MarkerTrust::Unsigned));
+    first.changes[0].old = Some(
+        r#"Pager fan.
+hr2pagerduty:v1 {"employee_id":"1001"}"#
+            .into(),
+    );
+    first.changes[0].new = Some(format!("Pager fan.\n{new}"));
+    assert_eq!(
+        line(&first),
+        "~ description = [marker: employee 1001, signed (was unsigned) + bio kept]"
     );
     // Without marker keys the tag was never checked, and the plan says so.
     assert!(
