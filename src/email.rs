@@ -8,10 +8,9 @@ use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::fmt;
 
-/// Minimum length PagerDuty accepts for `email` (OpenAPI `User.email.minLength`; fact F18).
-pub const MIN_LEN: usize = 6;
-/// Maximum length PagerDuty accepts for `email` (OpenAPI `User.email.maxLength`; fact F18).
-pub const MAX_LEN: usize = 100;
+/// Shortest and longest `email` PagerDuty accepts, in characters (OpenAPI
+/// `User.email.minLength` and `maxLength`; fact F18): defined in [`crate::vocab::limits`].
+pub use crate::vocab::limits::{EMAIL_MAX_CHARS as MAX_LEN, EMAIL_MIN_CHARS as MIN_LEN};
 
 /// A normalised email address: trimmed and lower-cased. Construct with [`Email::normalise`]
 /// (no validation) or [`Email::parse`] (validated for PagerDuty).

@@ -186,15 +186,8 @@ pub async fn observe_and_plan_keyed(
     // team, and the teams of suspensions need neither), so two rounds settle (a third is a
     // guard).
     for _ in 0..3 {
-        if p.needs_team_members.is_empty() && !p.needs_license_holders && p.needs_oncall.is_empty()
-        {
+        let Some(more) = still_needed(&p) else {
             break;
-        }
-        let more = Needs {
-            team_members: p.needs_team_members.clone(),
-            license_holders: p.needs_license_holders,
-            oncall: p.needs_oncall.clone(),
-            abilities: false,
         };
         observer.complete(&mut account, &more).await?;
         p = compute(&account)?;
@@ -220,6 +213,20 @@ pub async fn observe_and_plan_keyed(
         archive,
         plan: p,
     })
+}
+
+/// What plan `p` asks to be read before it is computed again: the members of
+/// [`Plan::needs_team_members`], the licence holders ([`Plan::needs_license_holders`]) and
+/// the on-call duties of [`Plan::needs_oncall`]; `None` when it needs nothing more. The
+/// abilities are not among them: they decide no action, and are read once, after.
+fn still_needed(p: &Plan) -> Option<Needs> {
+    let more = Needs {
+        team_members: p.needs_team_members.clone(),
+        license_holders: p.needs_license_holders,
+        oncall: p.needs_oncall.clone(),
+        abilities: false,
+    };
+    (more != Needs::default()).then_some(more)
 }
 
 /// The observer of a run under `cfg`: the members of `[pagerduty] concurrency` teams at a

@@ -121,18 +121,10 @@ async fn apply_run(
         .await?;
     warn_archive(&planned.archive, printer);
     let run = Run {
-        client: &client,
-        cfg: &cfg,
-        plan: &planned.plan,
-        roster: &roster,
-        archive: &planned.archive,
-        progress: &bar,
-        api_url: &s.api_url,
-        printer,
         stops: Some(stops),
         report: file,
-        key_owner: planned.account.key_owner.as_ref().map(|u| &u.id),
         marker_keys: keys.as_ref(),
+        ..Run::planned(&client, &cfg, &planned, &roster, &bar, &s.api_url, printer)
     };
     show_and_apply(a, &run, planned.account.abilities.as_ref()).await
 }

@@ -8,11 +8,14 @@ use super::report_file::{check_report, report_file, write_report};
 use crate::cli::{DemoArgs, SafetyFlags};
 use crate::config::{Config, Connection};
 use crate::exit::Exit;
-use crate::hr;
-use crate::pipeline::{PlanOptions, observe_and_plan, today};
+use crate::hr::{self, Roster};
+use crate::pagerduty::Client;
+use crate::pipeline::{PlanOptions, Planned, observe_and_plan, today};
 use crate::printer::Printer;
+use crate::progress::Progress;
 use crate::report;
 use crate::sim;
+use chrono::NaiveDate;
 use std::path::Path;
 
 /// The demo's embedded inputs: configuration, HR export and simulator seed, from `samples/demo/`.
@@ -53,21 +56,7 @@ pub(super) async fn run(a: DemoArgs, printer: &Printer) -> Result<Exit, Failure>
 
     printer.out("=== hr2pagerduty plan ===\n\n");
     let day = today(&cfg, None);
-    let planned = observe_and_plan(
-        &client,
-        &cfg,
-        &roster,
-        &bar,
-        &s.api_url,
-        day,
-        PlanOptions::default(),
-    )
-    .await?;
-    printer.out(&report::render_plan_styled(
-        &planned.plan,
-        &roster,
-        report::Paint::new(printer.color()),
-    ));
+    let planned = plan_and_print(&client, &cfg, &roster, &bar, &s.api_url, day, printer).await?;
 
     printer.out("\n=== hr2pagerduty apply --yes ===\n\n");
     if let Some(f) = refusal(
@@ -79,44 +68,51 @@ pub(super) async fn run(a: DemoArgs, printer: &Printer) -> Result<Exit, Failure>
         return Err(f);
     }
     check_report(file.as_ref())?;
-    let run = Run {
-        client: &client,
-        cfg: &cfg,
-        plan: &planned.plan,
-        roster: &roster,
-        archive: &planned.archive,
-        progress: &bar,
-        api_url: &s.api_url,
-        printer,
-        stops: None,
-        report: None,
-        key_owner: planned.account.key_owner.as_ref().map(|u| &u.id),
-        // The demo plans without marker keys (observe_and_plan), and re-checks as it planned.
-        marker_keys: None,
-    };
+    // Nothing stops the demo early, and it plans without marker keys (observe_and_plan), so
+    // it re-checks as it planned (Run::planned has none).
+    let run = Run::planned(&client, &cfg, &planned, &roster, &bar, &s.api_url, printer);
     let ended = execute(&run).await;
     write_report(file.as_ref(), &ended.report)?;
 
     printer.out("\n=== hr2pagerduty plan (again) ===\n\n");
-    let again = observe_and_plan(
-        &client,
-        &cfg,
-        &roster,
-        &bar,
-        &s.api_url,
-        day,
-        PlanOptions::default(),
-    )
-    .await?;
-    printer.out(&report::render_plan_styled(
-        &again.plan,
-        &roster,
-        report::Paint::new(printer.color()),
-    ));
+    let again = plan_and_print(&client, &cfg, &roster, &bar, &s.api_url, day, printer).await?;
     handle.shutdown().await;
     Ok(if again.plan.is_empty() {
         ended.exit
     } else {
         Exit::Failure
     })
+}
+
+/// Plans `roster` under `cfg` against the simulator at `api_url` as of `day` (no marker
+/// keys, no flags), through `client` with `bar` showing the listing, and prints the text
+/// plan: what the demo does before and after it applies.
+///
+/// # Errors
+/// Those of [`observe_and_plan`].
+async fn plan_and_print(
+    client: &Client,
+    cfg: &Config,
+    roster: &Roster,
+    bar: &Progress,
+    api_url: &str,
+    day: NaiveDate,
+    printer: &Printer,
+) -> Result<Planned, Failure> {
+    let planned = observe_and_plan(
+        client,
+        cfg,
+        roster,
+        bar,
+        api_url,
+        day,
+        PlanOptions::default(),
+    )
+    .await?;
+    printer.out(&report::render_plan_styled(
+        &planned.plan,
+        roster,
+        report::Paint::new(printer.color()),
+    ));
+    Ok(planned)
 }

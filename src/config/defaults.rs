@@ -2,16 +2,14 @@
 //! README.md § Configuration lists the same values per key; a change here is a change of
 //! documented behaviour.
 
-/// PagerDuty's documented per-key budget: 960 requests per minute for an account API key.
-/// Source: developer docs "REST API Rate Limits" (S7), fact F27 in `PAGERDUTY_API.md`.
-pub const PAGERDUTY_REQUESTS_PER_MINUTE: u32 = 960;
+use crate::vocab::limits::{DEFAULT_RATE_LIMIT_WAIT, REQUESTS_PER_MINUTE};
 
 /// Default `[pagerduty] requests_per_minute`: PagerDuty's 960. The client never sends
 /// faster than the limit the server advertises minus the burst (950 per minute against
 /// PagerDuty, so no 60-second window exceeds 960), and slows down when
 /// `ratelimit-remaining` shows another tool spending the same key; 900, the former
 /// default, left 6% of the key unused.
-pub const DEFAULT_REQUESTS_PER_MINUTE: u32 = PAGERDUTY_REQUESTS_PER_MINUTE;
+pub const DEFAULT_REQUESTS_PER_MINUTE: u32 = REQUESTS_PER_MINUTE;
 
 /// Largest `[pagerduty] requests_per_minute` validation accepts: 1,000,000, for a
 /// simulator with a scaled-up budget. Above PagerDuty's 960 the client logs a warning
@@ -38,8 +36,9 @@ pub const DEFAULT_CREATE_CONCURRENCY: usize = 16;
 pub const MAX_CREATE_CONCURRENCY: usize = 64;
 
 /// Default `[pagerduty] rate_limit_wait_seconds`: the whole run may spend 600 seconds (ten
-/// of PagerDuty's one-minute windows) paused by 429s before a 429 fails its request.
-pub const DEFAULT_RATE_LIMIT_WAIT_SECONDS: u64 = 600;
+/// of PagerDuty's one-minute windows) paused by 429s before a 429 fails its request; the
+/// client's own default, [`DEFAULT_RATE_LIMIT_WAIT`], in seconds.
+pub const DEFAULT_RATE_LIMIT_WAIT_SECONDS: u64 = DEFAULT_RATE_LIMIT_WAIT.as_secs();
 
 /// Largest `[pagerduty] rate_limit_wait_seconds` validation accepts: a day (the smallest
 /// is 1).

@@ -27,14 +27,13 @@
 //! 3. **Pause.** When nothing usable remains, every worker waits for the reset: no 429 needs
 //!    to arrive first. A 429 itself is handled by the request layer (it waits out the reset).
 
+use crate::vocab::limits::{RATE_LIMIT_WINDOW, REQUESTS_PER_MINUTE};
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// PagerDuty's documented budget per account API key, in requests per minute (fact F27).
-pub const DOCUMENTED_REQUESTS_PER_MINUTE: u32 = 960;
 /// PagerDuty's rate-limit window (fact F27: "per minute"); the longest window the client
 /// assumes.
-const LONGEST_WINDOW: Duration = Duration::from_secs(60);
+const LONGEST_WINDOW: Duration = RATE_LIMIT_WINDOW;
 const MINUTE: Duration = Duration::from_secs(60);
 
 /// True when answers to this path describe the key's shared budget: the user and team
@@ -255,7 +254,7 @@ impl Budget {
             (Some(l), Some(w)) => Some(per_minute(l, w)),
             _ => None,
         };
-        if !self.warning_decided && self.configured_rpm > DOCUMENTED_REQUESTS_PER_MINUTE {
+        if !self.warning_decided && self.configured_rpm > REQUESTS_PER_MINUTE {
             self.warning_decided = true;
             let using = self.rate.requests_per_minute().floor();
             match advertised {
@@ -263,13 +262,13 @@ impl Budget {
                 Some(a) => {
                     advice.warning = Some(format!(
                         "requests_per_minute = {} is above PagerDuty's documented {} per key (fact F27) and the server advertises {a:.0} per minute; using {using:.0}",
-                        self.configured_rpm, DOCUMENTED_REQUESTS_PER_MINUTE
+                        self.configured_rpm, REQUESTS_PER_MINUTE
                     ))
                 }
                 None => {
                     advice.warning = Some(format!(
                         "requests_per_minute = {} is above PagerDuty's documented {} per key (fact F27) and the server advertises no limit; expect 429s",
-                        self.configured_rpm, DOCUMENTED_REQUESTS_PER_MINUTE
+                        self.configured_rpm, REQUESTS_PER_MINUTE
                     ))
                 }
             }

@@ -44,7 +44,6 @@ mod retry;
 mod throttle;
 mod transport;
 
-pub use budget::DOCUMENTED_REQUESTS_PER_MINUTE;
 pub use client::{Client, ClientConfig, KeyOwner, Sent};
 pub use error::{ApiError, IncompleteReason, OpenPartition, StopReason, TransportKind};
 pub use pagination::{OFFSET_CEILING, PAGE_LIMIT};

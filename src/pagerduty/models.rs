@@ -121,11 +121,14 @@ pub struct User {
     /// Teams the user belongs to (references; full objects with `include[]=teams`).
     #[serde(default)]
     pub teams: Vec<TeamReference>,
-    /// Contact methods, as references or full objects; not interpreted.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Contact methods, as references or full objects; not interpreted. Written even when
+    /// empty, as PagerDuty's user objects always carry the array
+    /// (`../shared/data/pagerduty/list_users_openapi_example_*.json`).
+    #[serde(default)]
     pub contact_methods: Vec<serde_json::Value>,
-    /// Notification rules, as references or full objects; not interpreted.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Notification rules, as references or full objects; not interpreted. Written even when
+    /// empty, like `contact_methods`.
+    #[serde(default)]
     pub notification_rules: Vec<serde_json::Value>,
 }
 

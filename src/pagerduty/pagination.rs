@@ -45,10 +45,9 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 use std::collections::{BTreeMap, HashSet};
 
-/// Page size requested: PagerDuty's maximum (fact F9).
-pub const PAGE_LIMIT: u32 = 100;
-/// `offset + limit` may not exceed this (fact F10).
-pub const OFFSET_CEILING: u32 = 10_000;
+/// Page size requested, PagerDuty's maximum (fact F9), and the offset ceiling (fact F10):
+/// defined in [`crate::vocab::limits`].
+pub use crate::vocab::limits::{OFFSET_CEILING, PAGE_LIMIT};
 
 /// A page type of a classic-paginated listing.
 pub(crate) trait Page: DeserializeOwned {

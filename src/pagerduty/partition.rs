@@ -14,7 +14,10 @@
 //! Completeness is proven by counting, never assumed from what a filter should match: the
 //! unfiltered first page gives `total` N; every partition is walked by the one paginator
 //! (`pagination`, with all its checks); the listing is complete when the distinct user IDs
-//! seen reach N, and stops there (partitions not yet walked are then not needed). More than N
+//! seen reach N, and stops there (partitions not yet walked are then not needed), after one
+//! last unfiltered request that must still answer `total` N (a user added after its
+//! partition was walked would otherwise be missed while the count closes:
+//! [`IncompleteReason::RecountChanged`]). More than N
 //! distinct users means the account changed ([`IncompleteReason::TotalExceeded`]). When
 //! every filter below is used up short of N, the listing is incomplete
 //! ([`IncompleteReason::Unreached`], naming the partitions that could not be narrowed).
@@ -308,6 +311,9 @@ impl<'a> Partitioner<'a> {
             while let Some(event) = self.pending.next().await {
                 self.handle(event)?;
                 if self.complete()? {
+                    // Partitions still in flight are not needed: cancel them first.
+                    self.pending = FuturesUnordered::new();
+                    recount(&self.base, self.transport, self.total).await?;
                     return Ok(self.finish());
                 }
             }
@@ -565,5 +571,24 @@ impl<'a> Partitioner<'a> {
             open,
             notes: self.notes.clone(),
         })
+    }
+}
+
+/// Asks the unfiltered `total` of `base` once more (one request, `limit=1`), once the
+/// distinct users seen reached `total`, the first one: a user added after its partition was
+/// walked is missing from the users seen, and without this check the count would still
+/// close.
+///
+/// # Errors
+/// [`IncompleteReason::RecountChanged`] when it differs, [`IncompleteReason::MissingTotal`]
+/// when the answer has none; any request error.
+async fn recount(base: &Listing, transport: &Transport, total: u64) -> Result<(), ApiError> {
+    let page = base.page::<UsersPage>(transport, 0, 1).await?;
+    match page.meta.total {
+        Some(now) if now == total => Ok(()),
+        Some(now) => Err(base.incomplete(IncompleteReason::RecountChanged { first: total, now })),
+        None => Err(base.incomplete(IncompleteReason::MissingTotal {
+            filter: "(no filter)".to_string(),
+        })),
     }
 }

@@ -47,8 +47,9 @@ pub const DEFAULT_MAX_ELAPSED: Duration = Duration::from_secs(120);
 pub const DEFAULT_FACTOR: f32 = 2.0;
 /// Default [`ClientConfig::rate_limit_wait`](super::ClientConfig::rate_limit_wait): the whole
 /// run may spend 600 seconds (ten of PagerDuty's one-minute windows, fact F27) paused by 429s
-/// before a 429 fails its request.
-pub const DEFAULT_RATE_LIMIT_WAIT: Duration = Duration::from_secs(600);
+/// before a 429 fails its request. Defined once in [`crate::vocab::limits`], where the
+/// configuration's default reads it too.
+pub use crate::vocab::limits::DEFAULT_RATE_LIMIT_WAIT;
 
 /// How hard the request layer tries one request. One value serves every request (reads,
 /// writes, the lookups that check an unknown `POST`).

@@ -15,7 +15,7 @@
 //!    when an answer says the window's budget is spent;
 //! 4. the pace: when `ratelimit-remaining` / `ratelimit-reset` say the window would run out
 //!    at the limiter's rate, requests are spaced evenly until the reset
-//!    ([`super::budget`]);
+//!    ([`super::budget`]; the spacing itself in `pacer`);
 //! 5. one `governor` direct rate limiter (as lychee's per-host limiter, STYLE.md §1) at the
 //!    effective budget: `requests_per_minute` with an explicit `burst`, or less when the
 //!    server advertises less (`ratelimit-limit`, re-read from every user and team answer);
@@ -25,15 +25,15 @@
 //! Retries go through the same gates as first attempts. The counters here feed
 //! [`ClientStats`].
 
-use super::budget::{Budget, Headers, Pace, Rate};
+use super::budget::{Budget, Headers, Rate};
 use super::error::ApiError;
 use super::inflight::{Aimd, Gate, Latency, Slot, in_flight_target};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use pacer::Pacer;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
-use tokio::sync::Notify;
 use tokio::time::Instant;
 
 /// The latency assumed before the first answer, for the first in-flight cap.
@@ -527,80 +527,7 @@ impl Throttle {
     }
 }
 
-/// Even spacing of requests while a [`Pace`] applies: a request goes when the previous one
-/// went at least `interval` ago. Waiters re-read the pace when it becomes less strict.
-#[derive(Default)]
-struct Pacer {
-    state: Mutex<PaceState>,
-    loosened: Notify,
-}
-
-#[derive(Default)]
-struct PaceState {
-    pace: Option<Pace>,
-    last: Option<Instant>,
-}
-
-impl Pacer {
-    fn current(&self, now: Instant) -> Option<Pace> {
-        lock(&self.state).pace.filter(|p| p.until > now)
-    }
-
-    fn set(&self, pace: Option<Pace>) {
-        let mut s = lock(&self.state);
-        let loosened = match (s.pace, pace) {
-            (Some(old), Some(new)) => new.interval < old.interval || new.until < old.until,
-            (Some(_), None) => true,
-            (None, _) => false,
-        };
-        s.pace = pace;
-        drop(s);
-        if loosened {
-            self.loosened.notify_waiters();
-        }
-    }
-
-    /// Waits for this request's turn; returns the time waited (zero when no pace held it).
-    async fn wait(&self) -> Duration {
-        let started = Instant::now();
-        let mut slept = false;
-        let waited = |slept: bool| {
-            if slept {
-                started.elapsed()
-            } else {
-                Duration::ZERO
-            }
-        };
-        loop {
-            let loosened = self.loosened.notified();
-            tokio::pin!(loosened);
-            loosened.as_mut().enable();
-            let wake = {
-                let mut s = lock(&self.state);
-                let now = Instant::now();
-                match s.pace.filter(|p| p.until > now) {
-                    None => {
-                        s.last = Some(now);
-                        return waited(slept);
-                    }
-                    Some(p) => {
-                        let due = s.last.map_or(now, |l| l + p.interval);
-                        if due <= now {
-                            s.last = Some(now);
-                            return waited(slept);
-                        }
-                        due.min(p.until)
-                    }
-                }
-            };
-            tokio::select! {
-                _ = tokio::time::sleep_until(wake) => {}
-                _ = &mut loosened => {}
-            }
-            slept = true;
-        }
-    }
-}
+mod pacer;
 
 #[cfg(test)]
 mod tests;

@@ -15,13 +15,12 @@
 
 use super::error::SimError;
 use crate::pagerduty::models::{Pagination, error_codes};
+use crate::vocab::limits::{OFFSET_CEILING, PAGE_LIMIT};
 
 /// Page size when `limit` is absent (S8).
 pub const DEFAULT_LIMIT: u32 = 25;
-/// Largest page size (S8); larger requests are clamped.
-pub const MAX_LIMIT: u32 = 100;
-/// Largest `offset + limit` PagerDuty accepts (S8, fact F10).
-pub const MAX_WINDOW: u64 = 10_000;
+// The largest page size (S8, fact F9; larger requests are clamped) and the largest `offset +
+// limit` PagerDuty accepts (S8, fact F10) are `vocab::limits::{PAGE_LIMIT, OFFSET_CEILING}`.
 
 /// A listing fault that distorts one page (see [`super::FaultKind`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,7 +51,7 @@ impl PageRequest {
         let limit = match get("limit") {
             None => DEFAULT_LIMIT,
             Some(v) => match v.trim().parse::<i64>() {
-                Ok(n) if n >= 1 => n.min(i64::from(MAX_LIMIT)) as u32,
+                Ok(n) if n >= 1 => n.min(i64::from(PAGE_LIMIT)) as u32,
                 _ => {
                     return Err(SimError::invalid_input(vec![format!(
                         "limit must be a positive integer, got {v:?}"
@@ -71,7 +70,7 @@ impl PageRequest {
                 }
             },
         };
-        if u64::from(offset) + u64::from(limit) > MAX_WINDOW {
+        if u64::from(offset) + u64::from(limit) > u64::from(OFFSET_CEILING) {
             return Err(SimError::api(
                 400,
                 error_codes::ARGUMENTS_CAUSED_ERROR,

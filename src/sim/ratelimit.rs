@@ -15,16 +15,19 @@
 //! refused it.
 
 use super::faults::path_matches;
+use crate::vocab::limits::{RATE_LIMIT_WINDOW, REQUESTS_PER_MINUTE};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// Requests per window PagerDuty allows an account API key (fact F27).
-pub const DEFAULT_REQUESTS: u32 = 960;
-/// Length of PagerDuty's rate-limit window in seconds (fact F27: "per minute").
-pub const DEFAULT_WINDOW_SECONDS: u64 = 60;
+/// Requests per window of a seed that names none: what PagerDuty allows an account API key
+/// (fact F27, [`REQUESTS_PER_MINUTE`]).
+pub const DEFAULT_REQUESTS: u32 = REQUESTS_PER_MINUTE;
+/// Length of the window of a seed that names none, in seconds: PagerDuty's rate-limit window
+/// (fact F27: "per minute", [`RATE_LIMIT_WINDOW`]).
+pub const DEFAULT_WINDOW_SECONDS: u64 = RATE_LIMIT_WINDOW.as_secs();
 
 /// An extra limit of one endpoint, on top of the key's budget (`PAGERDUTY_API.md` §6).
 ///

@@ -44,19 +44,12 @@ use crate::pagerduty::models::{
     CreateUserRequest, EMAIL_TAKEN, LicenseReference, Role, Team, TeamMember, TeamReference,
     TeamRole, UpdateUserRequest, User, UserReference, error_codes,
 };
+use crate::vocab::limits::{EMAIL_MAX_CHARS, EMAIL_MIN_CHARS, JOB_TITLE_MAX_CHARS, NAME_MAX_CHARS};
 use crate::vocab::time_zones::is_valid_time_zone;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-/// Longest accepted user name (OpenAPI `User.name.maxLength`; F18).
-pub const MAX_NAME_CHARS: usize = 100;
-/// Shortest accepted email (OpenAPI `User.email.minLength`; F18).
-pub const MIN_EMAIL_CHARS: usize = 6;
-/// Longest accepted email (OpenAPI `User.email.maxLength`; F18).
-pub const MAX_EMAIL_CHARS: usize = 100;
-/// Longest accepted job title (OpenAPI `User.job_title.maxLength`; F18).
-pub const MAX_JOB_TITLE_CHARS: usize = 100;
 /// Longest team name (OpenAPI `Team.name.maxLength`).
 pub const MAX_TEAM_NAME_CHARS: usize = 100;
 /// Longest team description (OpenAPI `Team.description.maxLength`).
@@ -1209,7 +1202,7 @@ impl Account {
         d.name = collapse_spaces(&d.name);
         if d.name.is_empty() {
             errors.push("Name can't be blank".to_string());
-        } else if d.name.chars().count() > MAX_NAME_CHARS {
+        } else if d.name.chars().count() > NAME_MAX_CHARS {
             errors.push("Name is too long (maximum is 100 characters)".to_string());
         }
 
@@ -1217,9 +1210,9 @@ impl Account {
         let len = d.email.chars().count();
         if d.email.is_empty() {
             errors.push("Email can't be blank".to_string());
-        } else if len < MIN_EMAIL_CHARS {
+        } else if len < EMAIL_MIN_CHARS {
             errors.push("Email is too short (minimum is 6 characters)".to_string());
-        } else if len > MAX_EMAIL_CHARS {
+        } else if len > EMAIL_MAX_CHARS {
             errors.push("Email is too long (maximum is 100 characters)".to_string());
         } else if !is_email_shaped(&d.email) {
             errors.push("Email is invalid".to_string());
@@ -1245,7 +1238,7 @@ impl Account {
             errors.push("Time zone is not a valid tzinfo identifier".to_string());
         }
         if let Some(t) = &d.job_title
-            && t.chars().count() > MAX_JOB_TITLE_CHARS
+            && t.chars().count() > JOB_TITLE_MAX_CHARS
         {
             errors.push("Job title is too long (maximum is 100 characters)".to_string());
         }

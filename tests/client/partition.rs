@@ -136,7 +136,7 @@ async fn an_account_of_25000_users_is_listed_completely_by_partitions() {
     );
 
     // Every request stays within the ceiling, asks for `total`, and filters by `query`
-    // (email suffixes) after the first.
+    // (email suffixes) after the first, but for the last: the recount of one user.
     let requests = sim.requests();
     let mut queries = BTreeSet::new();
     for (i, r) in requests.iter().enumerate() {
@@ -149,7 +149,15 @@ async fn an_account_of_25000_users_is_listed_completely_by_partitions() {
         // 0: still in flight when the count was reached (then dropped).
         assert!(matches!(r.status, 0 | 200), "{}: {}", r.status, r.query);
         match get("query") {
-            None => assert_eq!(i, 0, "only the first request is unfiltered"),
+            None if i == 0 => {}
+            None => {
+                assert_eq!(
+                    i,
+                    requests.len() - 1,
+                    "only the first and last are unfiltered"
+                );
+                assert_eq!((offset, limit), (0, 1), "the recount asks one user");
+            }
             Some(query) => {
                 assert!(query.ends_with('@'), "{query}");
                 queries.insert(query);
@@ -349,4 +357,40 @@ async fn a_server_that_ignores_query_never_yields_a_complete_listing() {
         other => panic!("{other:?}"),
     }
     assert!(server.lines().len() <= MAX_PARTITIONS);
+}
+
+#[tokio::test]
+async fn a_user_added_during_a_partitioned_listing_makes_it_incomplete() {
+    // 12,000 users named by prefix; from the second unfiltered request on (the recount at
+    // the end: the partitions all carry `query`), the account holds one user more, who
+    // was added after the partition that would list them was walked.
+    let inner = name_prefix_server(12_000);
+    let unfiltered = std::sync::atomic::AtomicUsize::new(0);
+    let server = Server::start(move |r| {
+        let reply = inner(r);
+        let later = r.q("query").is_none()
+            && unfiltered.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0;
+        match reply {
+            Reply::Json(status, headers, mut body) if later => {
+                body["total"] = json!(12_001);
+                Reply::Json(status, headers, body)
+            }
+            other => other,
+        }
+    })
+    .await;
+    let err = client(&server.url)
+        .list_users(&|_, _| {})
+        .await
+        .unwrap_err();
+    match reason(err) {
+        IncompleteReason::RecountChanged { first, now } => {
+            assert_eq!((first, now), (12_000, 12_001));
+        }
+        other => panic!("{other:?}"),
+    }
+    // The recount is one request of one item, after every partition.
+    let last = server.lines().last().cloned().unwrap();
+    assert!(last.contains("limit=1&offset=0&total=true"), "{last}");
+    assert!(!last.contains("query="), "{last}");
 }

@@ -4,11 +4,12 @@ use super::Problems;
 use crate::config::connection::check_api_url;
 use crate::config::defaults::{
     MAX_BURST, MAX_CONCURRENCY, MAX_CREATE_CONCURRENCY, MAX_RATE_LIMIT_WAIT_SECONDS,
-    MAX_REQUEST_TIMEOUT_SECONDS, MAX_REQUESTS_PER_MINUTE, PAGERDUTY_REQUESTS_PER_MINUTE,
+    MAX_REQUEST_TIMEOUT_SECONDS, MAX_REQUESTS_PER_MINUTE,
 };
 use crate::config::resolved::PagerDutyConfig;
 use crate::config::schema::PagerDutyTable;
 use crate::email::Email;
+use crate::vocab::limits::REQUESTS_PER_MINUTE;
 use std::time::Duration;
 
 /// Checks `[pagerduty]`: `from` is an address PagerDuty accepts; `requests_per_minute`
@@ -38,7 +39,7 @@ pub(super) fn check(pd: &PagerDutyTable, p: &mut Problems<'_>) -> PagerDutyConfi
             "pagerduty.requests_per_minute",
             pd.requests_per_minute.span(),
             format!(
-                "{rpm} is outside 1..={MAX_REQUESTS_PER_MINUTE}; PagerDuty allows {PAGERDUTY_REQUESTS_PER_MINUTE} requests per minute per key"
+                "{rpm} is outside 1..={MAX_REQUESTS_PER_MINUTE}; PagerDuty allows {REQUESTS_PER_MINUTE} requests per minute per key"
             ),
         );
     }

@@ -7,15 +7,12 @@ use crate::email::{Email, EmailError};
 use crate::hr::{Employee, Lifecycle, ProblemKind, Roster, RowProblem, template};
 use crate::ids::{EmployeeId, MAX_EMPLOYEE_ID_LEN};
 use crate::quote::quoted;
+use crate::vocab::limits::{JOB_TITLE_MAX_CHARS, NAME_MAX_CHARS};
 use crate::vocab::time_zone_aliases;
 use chrono::NaiveDate;
 use csv::StringRecord;
 use foldhash::{HashMap, HashMapExt};
 use std::collections::BTreeMap;
-
-/// Longest display name and job title PagerDuty accepts, in characters (OpenAPI
-/// `User.name.maxLength` and `User.job_title.maxLength`, fact F18 in `PAGERDUTY_API.md`).
-pub(super) const MAX_TEXT_LEN: usize = 100;
 
 /// Largest cell, in bytes (64 KiB): a longer cell makes its row a problem. No mapped field
 /// needs more (PagerDuty's longest text fields hold 100 characters); a larger one is a
@@ -228,11 +225,11 @@ fn check_name(name: &str, l: &Layout, problems: &mut Problems) {
             ProblemKind::MissingName,
             format!("name {} contains a control character", quoted(name)),
         ));
-    } else if name.chars().count() > MAX_TEXT_LEN {
+    } else if name.chars().count() > NAME_MAX_CHARS {
         problems.push((
             ProblemKind::TooLong,
             format!(
-                "name {} has {} characters; PagerDuty accepts at most {MAX_TEXT_LEN}",
+                "name {} has {} characters; PagerDuty accepts at most {NAME_MAX_CHARS}",
                 quoted(name),
                 name.chars().count()
             ),
@@ -400,11 +397,11 @@ fn read_job_title(rec: &StringRecord, l: &Layout, problems: &mut Problems) -> Op
     let i = l.job_title?;
     let v = collapse(cell(rec, i));
     let n = v.chars().count();
-    if n > MAX_TEXT_LEN {
+    if n > JOB_TITLE_MAX_CHARS {
         problems.push((
             ProblemKind::TooLong,
             format!(
-                "job title in column {} has {n} characters; PagerDuty accepts at most {MAX_TEXT_LEN}",
+                "job title in column {} has {n} characters; PagerDuty accepts at most {JOB_TITLE_MAX_CHARS}",
                 l.name(i)
             ),
         ));
@@ -466,6 +463,28 @@ fn also_on(lines: &[u64]) -> String {
     }
 }
 
+/// Adds to `flags` one problem of `kind` per row of each of `groups` (rows sharing a value),
+/// worded by `message` from the row's index and where the value is also found
+/// ([`also_on`]: the other rows' lines).
+fn flag_shared(
+    rows: &[Row],
+    groups: &[Vec<usize>],
+    kind: ProblemKind,
+    flags: &mut Vec<(usize, ProblemKind, String)>,
+    message: impl Fn(usize, String) -> String,
+) {
+    for group in groups {
+        for &i in group {
+            let others: Vec<u64> = group
+                .iter()
+                .filter(|j| **j != i)
+                .map(|j| rows[*j].line)
+                .collect();
+            flags.push((i, kind, message(i, also_on(&others))));
+        }
+    }
+}
+
 /// Flags every row whose employee ID or email is on another row, then splits the rows into
 /// valid employees and problems, and protects the identities of the skipped rows.
 /// `email_origin` is where the emails come from, for messages ([`Layout::email_origin`]).
@@ -476,43 +495,32 @@ pub(super) fn finish(mut rows: Vec<Row>, id_column: &str, email_origin: EmailOri
     );
     let emails: Vec<Vec<usize>> = groups(rows.iter().map(|r| r.email.as_ref().map(Email::as_str)));
     let mut flags: Vec<(usize, ProblemKind, String)> = Vec::new();
-    for group in &ids {
-        for &i in group {
-            let others: Vec<u64> = group
-                .iter()
-                .filter(|j| **j != i)
-                .map(|j| rows[*j].line)
-                .collect();
-            flags.push((
-                i,
-                ProblemKind::DuplicateEmployeeId,
-                format!(
-                    "employee ID {} in column {id_column} is {}",
-                    quoted(&rows[i].employee_id),
-                    also_on(&others)
-                ),
-            ));
-        }
-    }
+    flag_shared(
+        &rows,
+        &ids,
+        ProblemKind::DuplicateEmployeeId,
+        &mut flags,
+        |i, also| {
+            format!(
+                "employee ID {} in column {id_column} is {also}",
+                quoted(&rows[i].employee_id)
+            )
+        },
+    );
     let from = match email_origin {
         EmailOrigin::Column(_) => format!("in {email_origin}"),
         EmailOrigin::Template => format!("built by {email_origin}"),
     };
-    for group in &emails {
-        for &i in group {
-            let others: Vec<u64> = group
-                .iter()
-                .filter(|j| **j != i)
-                .map(|j| rows[*j].line)
-                .collect();
+    flag_shared(
+        &rows,
+        &emails,
+        ProblemKind::DuplicateEmail,
+        &mut flags,
+        |i, also| {
             let email = rows[i].email.as_ref().map_or("", Email::as_str);
-            flags.push((
-                i,
-                ProblemKind::DuplicateEmail,
-                format!("email {} {from} is {}", quoted(email), also_on(&others)),
-            ));
-        }
-    }
+            format!("email {} {from} is {also}", quoted(email))
+        },
+    );
     flags.sort_by_key(|(i, kind, _)| (*i, *kind));
     for (i, kind, message) in flags {
         rows[i].problems.push((kind, message));

@@ -7,13 +7,14 @@
 use super::{change, collapse, labels, recorded_memberships};
 use crate::email::Email;
 use crate::hr::Employee;
-use crate::ids::EmployeeId;
+use crate::ids::{EmployeeId, TeamId};
 use crate::marker::{Marker, Suspension};
 use crate::oncall;
 use crate::pagerduty::models::{User, UserUpdate};
-use crate::plan::context::Ctx;
-use crate::plan::{Action, ActionKind, Field, Guard, Step, TeamsChange};
+use crate::plan::context::{Ctx, Membership};
+use crate::plan::{Action, ActionKind, Change, Field, Guard, Step, TeamsChange};
 use chrono::NaiveDate;
+use std::collections::BTreeMap;
 
 /// What a new suspension records besides the date, role and teams: the termination date
 /// when the date (not the status) decided, and whether it is a leave of absence (see
@@ -57,28 +58,7 @@ pub(in crate::plan) fn deactivate(
     // record becomes a termination's, dated today, so that `delete_suspended_after_days`
     // counts from the day the person left (the leave was no termination).
     let left_on_leave = existing.as_ref().is_some_and(|s| s.leave) && !record.leave;
-    let suspension = match existing {
-        Some(s) if left_on_leave => Suspension {
-            on: cx.inp.run_day,
-            termination_date: record.termination_date,
-            leave: false,
-            ..s
-        },
-        Some(s) if adopted => Suspension {
-            termination_date: record.termination_date,
-            leave: record.leave,
-            ..s
-        },
-        Some(s) => s,
-        None => Suspension {
-            on: cx.inp.run_day,
-            role: u.role.clone(),
-            teams: recorded_memberships(cx, u, &current),
-            termination_date: record.termination_date,
-            leave: record.leave,
-            from_archive: None,
-        },
-    };
+    let suspension = suspension(cx, u, &current, existing, record, adopted, left_on_leave);
     let want_marker = Marker {
         employee_id: employee_id.cloned(),
         suspended: Some(suspension),
@@ -92,78 +72,14 @@ pub(in crate::plan) fn deactivate(
         cx.policy.allow_oncall_gaps,
     );
     let mut changes = Vec::new();
-    let mut marker_update = UserUpdate::default();
-    let mut role_update = UserUpdate::default();
-    if u.role != cx.policy.suspended_role {
-        changes.push(change(
-            Field::Role,
-            Some(u.role.to_string()),
-            Some(cx.policy.suspended_role.to_string()),
-        ));
-        role_update.role = Some(cx.policy.suspended_role.clone());
-        // A blocked deactivation is not attempted: its licence change is shown, but it
-        // releases no allocation for the plan's creates and role changes.
-        let license = if blocked.is_some() {
-            cx.licensing
-                .for_blocked_deactivation(u, &cx.policy.suspended_role)
-        } else {
-            cx.licensing
-                .for_existing(u, &cx.policy.suspended_role, None, true)
-        };
-        changes.extend(license.change);
-    }
-    if current_marker != Some(&want_marker) {
-        let d = cx.render_marker(human, &want_marker);
-        changes.push(change(
-            Field::Description,
-            u.description.clone(),
-            Some(d.clone()),
-        ));
-        marker_update.description = Some(d);
-    }
-    let removals: Vec<Step> = current
-        .values()
-        .map(|m| Step::RemoveFromTeam {
-            team_id: m.team_id.clone(),
-            team: cx.team_name(&m.team_id),
-        })
-        .collect();
-    // The marker is written first. A stakeholder role cannot hold team memberships (fact
-    // F17), so with a stakeholder `suspended_role` and teams to leave, the role changes
-    // last; otherwise role and marker go in one request.
-    let mut steps = Vec::new();
-    if cx.policy.suspended_role.is_stakeholder() && !removals.is_empty() {
-        if !marker_update.is_empty() {
-            steps.push(Step::UpdateUser(marker_update));
-        }
-        steps.extend(removals);
-        if !role_update.is_empty() {
-            steps.push(Step::UpdateUser(role_update));
-        }
-    } else {
-        marker_update.role = role_update.role;
-        if !marker_update.is_empty() {
-            steps.push(Step::UpdateUser(marker_update));
-        }
-        steps.extend(removals);
-    }
+    let role_update = suspended_role(cx, u, blocked.is_some(), &mut changes);
+    let marker_update = marker_rewrite(cx, u, human, current_marker, &want_marker, &mut changes);
+    let steps = suspension_steps(cx, &current, marker_update, role_update);
     if steps.is_empty() {
         return None;
     }
     let old = labels(cx, &current, None);
-    let reason = if left_on_leave {
-        format!(
-            "{why}; suspended for a leave of absence since {}, its record now a termination's, dated {} (the day [lifecycle] delete_suspended_after_days counts from)",
-            current_marker
-                .and_then(|m| m.suspended.as_ref())
-                .map_or(cx.inp.run_day, |s| s.on),
-            cx.inp.run_day
-        )
-    } else if resuming {
-        format!("{why}; finishing an interrupted suspension")
-    } else {
-        why
-    };
+    let reason = reason(cx, why, current_marker, left_on_leave, resuming);
     let email = Email::normalise(&u.email);
     if impact.is_none() {
         cx.needs_oncall.insert(u.id.clone());
@@ -184,6 +100,152 @@ pub(in crate::plan) fn deactivate(
         blocked,
         ..Action::new(ActionKind::Deactivate, email, collapse(&u.name))
     })
+}
+
+/// The suspension record the marker of `u` should hold: `existing` as it is (an
+/// interrupted suspension keeps what it recorded), a leave's record turned into a
+/// termination's dated the run's day (`left_on_leave`), an offboarding record given the
+/// claiming row's `record` (`adopted`), or a new one: the run's day, `u`'s role and its
+/// `current` teams.
+fn suspension(
+    cx: &mut Ctx<'_>,
+    u: &User,
+    current: &BTreeMap<TeamId, Membership>,
+    existing: Option<Suspension>,
+    record: Record,
+    adopted: bool,
+    left_on_leave: bool,
+) -> Suspension {
+    match existing {
+        Some(s) if left_on_leave => Suspension {
+            on: cx.inp.run_day,
+            termination_date: record.termination_date,
+            leave: false,
+            ..s
+        },
+        Some(s) if adopted => Suspension {
+            termination_date: record.termination_date,
+            leave: record.leave,
+            ..s
+        },
+        Some(s) => s,
+        None => Suspension {
+            on: cx.inp.run_day,
+            role: u.role.clone(),
+            teams: recorded_memberships(cx, u, current),
+            termination_date: record.termination_date,
+            leave: record.leave,
+            from_archive: None,
+        },
+    }
+}
+
+/// The change to `[lifecycle] suspended_role`, with its licence change, added to
+/// `changes`; an empty update when `u` already has that role. A `blocked` deactivation is
+/// not attempted: its licence change is shown, but it releases no allocation for the
+/// plan's creates and role changes.
+fn suspended_role(cx: &Ctx<'_>, u: &User, blocked: bool, changes: &mut Vec<Change>) -> UserUpdate {
+    let mut role_update = UserUpdate::default();
+    if u.role != cx.policy.suspended_role {
+        changes.push(change(
+            Field::Role,
+            Some(u.role.to_string()),
+            Some(cx.policy.suspended_role.to_string()),
+        ));
+        role_update.role = Some(cx.policy.suspended_role.clone());
+        let license = if blocked {
+            cx.licensing
+                .for_blocked_deactivation(u, &cx.policy.suspended_role)
+        } else {
+            cx.licensing
+                .for_existing(u, &cx.policy.suspended_role, None, true)
+        };
+        changes.extend(license.change);
+    }
+    role_update
+}
+
+/// The description of `u` rewritten around `want_marker` (`human` kept), its change added
+/// to `changes`; an empty update when `current_marker` is already that marker.
+fn marker_rewrite(
+    cx: &Ctx<'_>,
+    u: &User,
+    human: &str,
+    current_marker: Option<&Marker>,
+    want_marker: &Marker,
+    changes: &mut Vec<Change>,
+) -> UserUpdate {
+    let mut marker_update = UserUpdate::default();
+    if current_marker != Some(want_marker) {
+        let d = cx.render_marker(human, want_marker);
+        changes.push(change(
+            Field::Description,
+            u.description.clone(),
+            Some(d.clone()),
+        ));
+        marker_update.description = Some(d);
+    }
+    marker_update
+}
+
+/// The requests of a suspension: the marker first, then one removal per `current` team.
+/// A stakeholder role cannot hold team memberships (fact F17), so with a stakeholder
+/// `suspended_role` and teams to leave, the role changes last; otherwise role and marker go
+/// in one request. Empty when there is nothing to do.
+fn suspension_steps(
+    cx: &Ctx<'_>,
+    current: &BTreeMap<TeamId, Membership>,
+    mut marker_update: UserUpdate,
+    role_update: UserUpdate,
+) -> Vec<Step> {
+    let removals: Vec<Step> = current
+        .values()
+        .map(|m| Step::RemoveFromTeam {
+            team_id: m.team_id.clone(),
+            team: cx.team_name(&m.team_id),
+        })
+        .collect();
+    let mut steps = Vec::new();
+    if cx.policy.suspended_role.is_stakeholder() && !removals.is_empty() {
+        if !marker_update.is_empty() {
+            steps.push(Step::UpdateUser(marker_update));
+        }
+        steps.extend(removals);
+        if !role_update.is_empty() {
+            steps.push(Step::UpdateUser(role_update));
+        }
+    } else {
+        marker_update.role = role_update.role;
+        if !marker_update.is_empty() {
+            steps.push(Step::UpdateUser(marker_update));
+        }
+        steps.extend(removals);
+    }
+    steps
+}
+
+/// The action's reason: `why`, and for a suspension already under way, that it is being
+/// finished, or (`left_on_leave`) that a leave's record now is a termination's.
+fn reason(
+    cx: &Ctx<'_>,
+    why: String,
+    current_marker: Option<&Marker>,
+    left_on_leave: bool,
+    resuming: bool,
+) -> String {
+    if left_on_leave {
+        format!(
+            "{why}; suspended for a leave of absence since {}, its record now a termination's, dated {} (the day [lifecycle] delete_suspended_after_days counts from)",
+            current_marker
+                .and_then(|m| m.suspended.as_ref())
+                .map_or(cx.inp.run_day, |s| s.on),
+            cx.inp.run_day
+        )
+    } else if resuming {
+        format!("{why}; finishing an interrupted suspension")
+    } else {
+        why
+    }
 }
 
 /// The on-call duties of `u`, about to be taken away (suspended or deleted), and whether

@@ -24,6 +24,7 @@ pub(super) use update::update;
 
 use super::context::{Ctx, Membership};
 use super::contract::TeamSource;
+use super::licenses::insert_change;
 use super::{Action, ActionKind, Change, Field, Step};
 use crate::hr::Employee;
 use crate::ids::{EmployeeId, TeamId};
@@ -151,6 +152,28 @@ fn change_role(changes: &mut Vec<Change>, upd: &mut UserUpdate, old: &Role, new:
         change(Field::Role, Some(old.to_string()), Some(new.to_string())),
     );
     upd.role = Some(new);
+}
+
+/// The licence `u` needs for the base role it ends with (`upd`'s new role, else its own)
+/// under the rules matching `e`: sent in `upd` when it changes, its change inserted in
+/// `changes` at its place. True when the update sends a licence. An update and a
+/// reactivation both use it.
+fn license_for_existing(
+    cx: &Ctx<'_>,
+    e: &Employee,
+    u: &User,
+    upd: &mut UserUpdate,
+    changes: &mut Vec<Change>,
+) -> bool {
+    let named = cx.licensing.named_for(cx.rules.role_rule_for(e));
+    let new_role = upd.role.clone().unwrap_or_else(|| u.role.clone());
+    let license = cx.licensing.for_existing(u, &new_role, named, false);
+    let sent = license.send.is_some();
+    upd.license = license.send;
+    if let Some(c) = license.change {
+        insert_change(changes, c);
+    }
+    sent
 }
 
 /// True when the rules give `u` (matched to `e`) the stakeholder base role `role` while `u`

@@ -6,14 +6,16 @@
 
 use super::{
     active_marker, change, change_role, desired_labels, diff_fields, for_row, labels,
-    membership_steps, restorable, stakeholder_kept_off, status_words,
+    license_for_existing, membership_steps, restorable, stakeholder_kept_off, status_words,
 };
+use crate::archive::ArchiveRecord;
 use crate::hr::Employee;
+use crate::ids::UserId;
 use crate::marker::Suspension;
 use crate::pagerduty::models::{User, UserUpdate};
 use crate::plan::context::Ctx;
-use crate::plan::licenses::insert_change;
 use crate::plan::{Action, ActionKind, Field, Step, TeamsChange};
+use crate::vocab::Role;
 
 /// The reactivation of `u`, suspended as `s` records, for active employee `e`. `human` is
 /// the text of `u`'s description around the marker.
@@ -34,14 +36,8 @@ pub(in crate::plan) fn reactivate(
     if u.role != role && !stakeholder_kept_off(cx, e, u, &current, &role) {
         change_role(&mut changes, &mut upd, &u.role, role.clone());
     }
-    let named = cx.licensing.named_for(cx.rules.role_rule_for(e));
     // The licence follows the role the user ends with (the rules' one unless kept off).
-    let new_role = upd.role.clone().unwrap_or_else(|| u.role.clone());
-    let license = cx.licensing.for_existing(u, &new_role, named, false);
-    upd.license = license.send;
-    if let Some(c) = license.change {
-        insert_change(&mut changes, c);
-    }
+    license_for_existing(cx, e, u, &mut upd, &mut changes);
     // Desired memberships: the rules for governed teams, the marker for the others.
     let teams = restorable(cx, e, &role, &s.teams);
     let desired = &teams.desired;
@@ -66,6 +62,39 @@ pub(in crate::plan) fn reactivate(
         }),
         _ => None,
     };
+    let steps = ordered_steps(
+        upd,
+        removals,
+        additions,
+        restore_contacts,
+        final_description,
+    );
+    let archived = archived.as_ref().map(|(id, r)| (*id, r.as_ref()));
+    let mut reason = reason(e, s, archived, &role);
+    reason.push_str(&teams.reason_suffix(&role));
+    let old = labels(cx, &current, None);
+    let new = desired_labels(cx, desired);
+    Action {
+        user_id: Some(u.id.clone()),
+        reason,
+        changes,
+        teams: (old != new).then_some(TeamsChange { old, new }),
+        steps,
+        ..for_row(cx, ActionKind::Reactivate, e)
+    }
+}
+
+/// The reactivation's requests in order: the team `removals`; then either one `PUT` of
+/// `upd` with the marker cleared (`final_description`), or, when teams are added or
+/// archived contacts restored (`restore_contacts`), the `PUT` of `upd`, the `additions`,
+/// the restore, and the marker cleared last.
+fn ordered_steps(
+    mut upd: UserUpdate,
+    removals: Vec<Step>,
+    additions: Vec<Step>,
+    restore_contacts: Option<Step>,
+    final_description: String,
+) -> Vec<Step> {
     let mut steps = removals;
     if additions.is_empty() && restore_contacts.is_none() {
         upd.description = Some(final_description);
@@ -81,6 +110,19 @@ pub(in crate::plan) fn reactivate(
             ..UserUpdate::default()
         }));
     }
+    steps
+}
+
+/// The reactivation's reason: a rehire or a return from leave restoring what suspension
+/// `s` recorded, or the end of a restore from the archive (`archived`: the deleted user and
+/// its record, if the archive has it); and a role the rules now give (`role`) other than
+/// the recorded one.
+fn reason(
+    e: &Employee,
+    s: &Suspension,
+    archived: Option<(&UserId, Option<&ArchiveRecord>)>,
+    role: &Role,
+) -> String {
     let mut reason = match &archived {
         None => format!(
             "{}: {} in HR; restores what the suspension of {} recorded",
@@ -103,21 +145,11 @@ pub(in crate::plan) fn reactivate(
             s.on
         ),
     };
-    if role != s.role {
+    if *role != s.role {
         reason.push_str(&format!(
             " (rules now give role {role}; it was {} before suspension)",
             s.role
         ));
     }
-    reason.push_str(&teams.reason_suffix(&role));
-    let old = labels(cx, &current, None);
-    let new = desired_labels(cx, desired);
-    Action {
-        user_id: Some(u.id.clone()),
-        reason,
-        changes,
-        teams: (old != new).then_some(TeamsChange { old, new }),
-        steps,
-        ..for_row(cx, ActionKind::Reactivate, e)
-    }
+    reason
 }

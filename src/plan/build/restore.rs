@@ -11,11 +11,14 @@
 use super::{active_marker, change, desired_labels, for_row, restorable, status_words};
 use crate::archive::ArchiveRecord;
 use crate::hr::Employee;
+use crate::ids::TeamId;
 use crate::marker::{self, Marker, Suspension};
 use crate::pagerduty::models::NewUser;
 use crate::pagerduty::models::contact::ContactMethodType;
 use crate::plan::context::Ctx;
 use crate::plan::{Action, ActionKind, Field, Step, TeamsChange};
+use crate::vocab::{Role, TeamRole};
+use std::collections::BTreeMap;
 
 fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
@@ -83,7 +86,33 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
         color: old.color.clone(),
         license: license.send,
     })];
-    for (id, team_role) in &teams.desired {
+    steps.extend(restore_steps(cx, r, &teams.desired, final_description));
+    let mut reason = reason(cx, e, r, &role);
+    reason.push_str(&teams.reason_suffix(&role));
+    let new_teams = desired_labels(cx, &teams.desired);
+    Action {
+        reason,
+        changes,
+        teams: (!new_teams.is_empty()).then(|| TeamsChange {
+            old: vec![],
+            new: new_teams,
+        }),
+        steps,
+        ..for_row(cx, ActionKind::Reactivate, e)
+    }
+}
+
+/// The requests after the `POST /users`: one `PUT` per team of `desired`, the archived
+/// contact methods and notification rules of record `r`, then the marker without
+/// `suspended` (`final_description`), last.
+fn restore_steps(
+    cx: &Ctx<'_>,
+    r: &ArchiveRecord,
+    desired: &BTreeMap<TeamId, TeamRole>,
+    final_description: String,
+) -> Vec<Step> {
+    let mut steps = Vec::new();
+    for (id, team_role) in desired {
         steps.push(Step::SetTeamRole {
             team_id: id.clone(),
             team: cx.team_name(id),
@@ -97,6 +126,13 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
         description: Some(final_description),
         ..Default::default()
     }));
+    steps
+}
+
+/// The rehire's reason: the deleted user of record `r`, what the archive restores, a role
+/// the rules now give (`role`) other than the archived one, and the push contact methods
+/// that are not restored.
+fn reason(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord, role: &Role) -> String {
     let push = r
         .contact_methods
         .iter()
@@ -112,7 +148,7 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
         plural(r.teams.len(), "team"),
         r.role,
     );
-    if role != r.role {
+    if *role != r.role {
         reason.push_str(&format!("; rules now give role {role}"));
     }
     if push > 0 {
@@ -121,16 +157,5 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
             plural(push, "push contact method")
         ));
     }
-    reason.push_str(&teams.reason_suffix(&role));
-    let new_teams = desired_labels(cx, &teams.desired);
-    Action {
-        reason,
-        changes,
-        teams: (!new_teams.is_empty()).then(|| TeamsChange {
-            old: vec![],
-            new: new_teams,
-        }),
-        steps,
-        ..for_row(cx, ActionKind::Reactivate, e)
-    }
+    reason
 }

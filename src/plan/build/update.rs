@@ -5,14 +5,14 @@
 
 use super::{
     active_marker, change, change_role, desired_labels, diff_fields, for_row, labels,
-    membership_steps, ruled_teams, stakeholder_kept_off,
+    license_for_existing, membership_steps, ruled_teams, stakeholder_kept_off,
 };
 use crate::email::Email;
 use crate::hr::Employee;
 use crate::marker::MarkerState;
 use crate::pagerduty::models::{User, UserUpdate};
 use crate::plan::context::Ctx;
-use crate::plan::licenses::insert_change;
+use crate::plan::matching::Resign;
 use crate::plan::{Action, ActionKind, Field, Step, TeamsChange};
 
 /// The update that brings `u` in line with active employee `e`; `None` when nothing
@@ -35,15 +35,8 @@ pub(in crate::plan) fn update(
         change_role(&mut changes, &mut upd, &u.role, role.clone());
         what.push("role (by rules)");
     }
-    let new_role = upd.role.clone().unwrap_or_else(|| u.role.clone());
-    let named = cx.licensing.named_for(cx.rules.role_rule_for(e));
-    let license = cx.licensing.for_existing(u, &new_role, named, false);
-    if license.send.is_some() {
+    if license_for_existing(cx, e, u, &mut upd, &mut changes) {
         what.push("licence (by rules)");
-    }
-    upd.license = license.send;
-    if let Some(c) = license.change {
-        insert_change(&mut changes, c);
     }
     let want_marker = active_marker(&e.employee_id);
     // A trusted marker that is unsigned or signed with the previous key is signed again.
@@ -71,7 +64,36 @@ pub(in crate::plan) fn update(
         old: labels(cx, &current, Some(&cx.governed)),
         new: desired_labels(cx, &desired),
     });
-    let reason = match state {
+    let reason = reason(e, state, matched_by_email, &what, marker_current, resign);
+    let steps = ordered_steps(u, upd, removals, additions);
+    let email = if cx.email_blocked.contains(&e.employee_id) {
+        Email::normalise(&u.email)
+    } else {
+        e.email.clone()
+    };
+    Some(Action {
+        user_id: Some(u.id.clone()),
+        reason,
+        changes,
+        teams,
+        steps,
+        email,
+        ..for_row(cx, ActionKind::Update, e)
+    })
+}
+
+/// The update's reason: an adoption (`u` matched by email, no marker), a replaced
+/// unreadable marker, a mover (`what` changed; by employee ID when the email changed), a
+/// marker signed again (`resign`, nothing else to do), or a repaired marker.
+fn reason(
+    e: &Employee,
+    state: &MarkerState,
+    matched_by_email: bool,
+    what: &[&str],
+    marker_current: bool,
+    resign: Option<Resign>,
+) -> String {
+    match state {
         MarkerState::Absent if matched_by_email => {
             let mut r =
                 "adopt: PagerDuty user matched by email; add the ownership marker".to_string();
@@ -97,7 +119,17 @@ pub(in crate::plan) fn update(
         }
         _ if what.is_empty() => "ownership marker repaired".to_string(),
         _ => format!("mover: {} changed", what.join(", ")),
-    };
+    }
+}
+
+/// The update's requests in order: the `PUT` of `upd` (when not empty), team `additions`
+/// and `removals` of `u`.
+fn ordered_steps(
+    u: &User,
+    upd: UserUpdate,
+    removals: Vec<Step>,
+    additions: Vec<Step>,
+) -> Vec<Step> {
     // Stakeholders hold no teams (fact F17): a role becoming one goes after the removals.
     // Otherwise the new memberships are added before the old ones are removed, so that a
     // removal PagerDuty refuses (fact F32) leaves the user on both teams, never on neither;
@@ -118,18 +150,5 @@ pub(in crate::plan) fn update(
         steps.extend(additions);
         steps.extend(removals);
     }
-    let email = if cx.email_blocked.contains(&e.employee_id) {
-        Email::normalise(&u.email)
-    } else {
-        e.email.clone()
-    };
-    Some(Action {
-        user_id: Some(u.id.clone()),
-        reason,
-        changes,
-        teams,
-        steps,
-        email,
-        ..for_row(cx, ActionKind::Update, e)
-    })
+    steps
 }

@@ -274,10 +274,18 @@ async fn created_users_get_a_default_email_method_and_rule() {
         .await;
     assert_eq!(a.body["users"][0]["contact_methods"][0]["label"], "Default");
 
-    // Seeded users carry what the seed lists: the bot nothing, Rita her phone.
+    // Seeded users carry what the seed lists: the bot nothing (empty arrays, as PagerDuty's
+    // user objects always hold both), Rita her phone.
     let bot = api.get("/users/PBOT001").await;
-    assert!(
-        bot.body["user"].get("contact_methods").is_none(),
+    assert_eq!(
+        bot.body["user"]["contact_methods"],
+        json!([]),
+        "{}",
+        bot.body
+    );
+    assert_eq!(
+        bot.body["user"]["notification_rules"],
+        json!([]),
         "{}",
         bot.body
     );
