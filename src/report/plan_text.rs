@@ -136,11 +136,12 @@ fn resigned(a: &Action, c: &Change) -> Option<String> {
 
 fn change_line(out: &mut String, a: &Action, c: &Change, width: usize, shape: Shape, paint: Paint) {
     let name = c.field.as_str();
-    if c.field == Field::Description && shape == Shape::Changed {
-        if let Some(one) = resigned(a, c) {
-            let _ = writeln!(out, "      {} {name:<width$} = {one}", shape.mark(paint));
-            return;
-        }
+    if c.field == Field::Description
+        && shape == Shape::Changed
+        && let Some(one) = resigned(a, c)
+    {
+        let _ = writeln!(out, "      {} {name:<width$} = {one}", shape.mark(paint));
+        return;
     }
     let (old, new) = if c.field == Field::Description {
         (

@@ -703,14 +703,7 @@ fn a_copied_marker_is_a_dispute_that_needs_a_person_and_lists_each_user_once() {
         .collect();
     assert_eq!(users, ["PANN", "PLEAV"], "{:#?}", p.skipped);
     assert_eq!(p.needs_attention().count(), 2);
-    let text = crate::report::render_plan(&p, &r);
-    let listed = text
-        .lines()
-        .filter(|l| l.starts_with("  - ") || l.starts_with("  ! "))
-        .count();
-    assert!(text.contains(&format!("Skipped ({listed}):")), "{text}");
-    assert_eq!(listed, 2, "{text}");
-    assert!(text.contains("2 of these need a person"), "{text}");
+    // The text form (one `!` line each) is checked end to end in tests/cli/marker_integrity.rs.
 }
 
 /// Issue 10: a forged claim on a new hire's employee ID skips the hire: a dispute that
