@@ -24,8 +24,9 @@ pub const MAX_LISTED: usize = 10;
 
 /// The text for a run whose JSON apply report is `report` (see
 /// [`crate::report::apply_json`] and [`crate::report::stopped_json`]) against the account at
-/// `api_url`: one headline (status, exit code), the counts, and one line per failed or
-/// blocked action (at most [`MAX_LISTED`] of each) or the run's error.
+/// `api_url`: one headline (status, exit code), the counts, one line per failed or
+/// blocked action and per skip that needs a person (`skipped[].needs_attention`; at most
+/// [`MAX_LISTED`] of each), and the run's error.
 pub fn summary_text(report: &Value, api_url: &str) -> String {
     let status = report["status"].as_str().unwrap_or("unknown");
     let exit = report["exit_code"].as_u64().unwrap_or(1);
@@ -70,6 +71,20 @@ pub fn summary_text(report: &Value, api_url: &str) -> String {
         }
         if of.len() > MAX_LISTED {
             lines.push(format!("- and {} more", of.len() - MAX_LISTED));
+        }
+    }
+    // The skips a person must settle (`needs_attention`), named like the failures.
+    let attention: Vec<&Value> = report["skipped"]
+        .as_array()
+        .map(|s| s.iter().filter(|s| s["needs_attention"] == true).collect())
+        .unwrap_or_default();
+    if !attention.is_empty() {
+        lines.push(format!("Skipped, needs a person ({}):", attention.len()));
+        for s in attention.iter().take(MAX_LISTED) {
+            lines.push(format!("- {}", skip_line(s)));
+        }
+        if attention.len() > MAX_LISTED {
+            lines.push(format!("- and {} more", attention.len() - MAX_LISTED));
         }
     }
     if let Some(e) = report["error"].as_str() {
@@ -117,6 +132,23 @@ fn action_line(a: &Value) -> String {
         other => line.push_str(&format!(": {other}")),
     }
     line
+}
+
+/// `jane@example.com (PJANE01, employee 1042): reason`.
+fn skip_line(s: &Value) -> String {
+    let ids: Vec<String> = [
+        s["pagerduty_user_id"].as_str().map(str::to_string),
+        s["employee_id"].as_str().map(|e| format!("employee {e}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let who = s["email"].as_str().unwrap_or("?");
+    let reason = s["reason"].as_str().unwrap_or("");
+    match ids.is_empty() {
+        true => format!("{who}: {reason}"),
+        false => format!("{who} ({}): {reason}", ids.join(", ")),
+    }
 }
 
 /// POSTs `{"text": text}` to `url` with a [`TIMEOUT`] and no redirects.
@@ -215,6 +247,29 @@ mod tests {
         );
         assert!(!text.contains('<') && !text.contains('>'), "{text}");
         assert_eq!(slack_escape("a&lt;b<c>"), "a&amp;lt;b&lt;c&gt;");
+    }
+
+    #[test]
+    fn skips_that_need_a_person_are_named_and_the_others_are_not() {
+        let report = json!({
+            "status": "failed", "exit_code": 1, "error": "1 skipped needs a person (skipped[].needs_attention)",
+            "summary": {"skipped": 2},
+            "actions": [],
+            "skipped": [
+                {"employee_id": "1009", "email": "lea@example.com", "pagerduty_user_id": "PLEA", "hr_line": null,
+                 "reason": "2 PagerDuty users (PCOPY, PLEA) carry the marker for employee 1009; fix by hand", "needs_attention": true},
+                {"employee_id": null, "email": "owner@example.com", "pagerduty_user_id": "POWN", "hr_line": null,
+                 "reason": "account owner: never changed", "needs_attention": false}
+            ]
+        });
+        let text = summary_text(&report, "https://api.pagerduty.com");
+        assert!(
+            text.contains(
+                "\nSkipped, needs a person (1):\n- lea@example.com (PLEA, employee 1009): 2 PagerDuty users (PCOPY, PLEA) carry the marker for employee 1009; fix by hand\nError: 1 skipped needs a person"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("owner@"), "{text}");
     }
 
     #[test]

@@ -23,10 +23,11 @@ Examples:
 systemd, cron and Kubernetes schedules for the nightly apply; set PAGERDUTY_MARKER_KEY
 (a secret of at least 32 bytes) for every run, so that ownership markers are signed.
 
-Exit codes: 0 success; 1 the run failed or left a deactivation undone (blocked, failed);
-2 plan --detailed-exitcode found changes; 3 refused before any write; 64 usage error;
-65 HR input unusable; 78 configuration invalid; 130 interrupted by SIGINT (apply stops
-cleanly; other commands end at once); 143 stopped by SIGTERM (likewise).";
+Exit codes: 0 success; 1 the run failed, left a deactivation undone (blocked, failed), or
+applied the rest of a plan whose skips need a person; 2 plan --detailed-exitcode found
+changes; 3 refused before any write; 64 usage error; 65 HR input unusable; 78 configuration
+invalid; 130 interrupted by SIGINT (apply stops cleanly; other commands end at once); 143
+stopped by SIGTERM (likewise).";
 
 pub(super) const COMPLETIONS_EXAMPLES: &str = "\
 Examples:
@@ -144,10 +145,11 @@ Environment:",
     "
 
 Exit codes: 0 applied, nothing to do, or cancelled; 1 the run failed (an action failed, a
-deactivation was left undone, PagerDuty unreachable, --max-runtime ran out); 3 refused before
-any write (a safety check, an incomplete listing, a stale saved plan, another apply holds the
-lock); 64 usage error (no --yes without a terminal, among others); 65 the HR export is
-unusable; 78 the configuration is invalid; 130 interrupted by SIGINT; 143 stopped by SIGTERM."
+deactivation was left undone, a skip needs a person (the rest applied), PagerDuty
+unreachable, --max-runtime ran out); 3 refused before any write (a safety check, an
+incomplete listing, a stale saved plan, another apply holds the lock); 64 usage error (no
+--yes without a terminal, among others); 65 the HR export is unusable; 78 the configuration
+is invalid; 130 interrupted by SIGINT; 143 stopped by SIGTERM."
 );
 
 pub(super) const SANDBOX_EXAMPLES: &str = concat!(

@@ -235,7 +235,7 @@ async fn show_and_apply(
         return Err(f);
     }
     if run.plan.is_empty() {
-        return Ok(no_changes(run.client, run.plan, run.roster));
+        return Ok(no_changes(run.client, run.plan, run.roster, printer));
     }
     check_archive(run.plan, run.archive)?;
     confirm_and_execute(a.yes, run).await
@@ -340,15 +340,26 @@ fn not_ahead(
     }
 }
 
-/// The report of a run whose plan was empty.
-fn no_changes(client: &Client, plan: &Plan, roster: &Roster) -> Ended {
+/// The report of a run whose plan was empty: `no_changes`, unless skips need a person
+/// ([`Plan::needs_attention`]): then the run failed (exit 1), as after an apply.
+fn no_changes(client: &Client, plan: &Plan, roster: &Roster, printer: &Printer) -> Ended {
     log_requests(client);
     let stats = client.stats();
+    let (exit, status) = match plan.needs_attention().count() {
+        0 => (Exit::Success, RunStatus::NoChanges),
+        n => {
+            printer.err(&format!(
+                "Error: nothing to apply, but {n} skipped need{} a person (marked ! under Skipped above); until settled, a person's access is wrong, so the run exits 1.",
+                if n == 1 { "s" } else { "" }
+            ));
+            (Exit::Failure, RunStatus::Failed)
+        }
+    };
     Ended {
-        exit: Exit::Success,
+        exit,
         report: report::apply_json(
-            RunStatus::NoChanges,
-            Exit::Success.code(),
+            status,
+            exit.code(),
             &[],
             plan,
             roster,
@@ -494,11 +505,13 @@ pub(super) async fn execute(run: &Run<'_>) -> Ended {
     if let Some(hint) = apply_auth_hint(&outcomes, api_url) {
         printer.err(&format!("Error: {hint}"));
     }
-    // A blocked deactivation leaves a leaver with access: the run fails so that the
-    // scheduler alerts, as it does for a failed action.
+    // A blocked deactivation leaves a leaver with access, and a skip that needs a person
+    // leaves someone's access wrong: the run fails so that the scheduler alerts, as it
+    // does for a failed action.
     let failed = outcomes
         .iter()
-        .any(|o| matches!(o.status, OutcomeStatus::Failed | OutcomeStatus::Blocked));
+        .any(|o| matches!(o.status, OutcomeStatus::Failed | OutcomeStatus::Blocked))
+        || plan.needs_attention().next().is_some();
     let stopped = outcomes
         .iter()
         .any(|o| matches!(o.cause, Some(apply::Cause::AuthenticationRejected)));

@@ -15,8 +15,9 @@ use super::ownership::untouchable;
 use super::skip::{Skip, SkipCause};
 use crate::config::UnmanagedUsers;
 use crate::email::Email;
-use crate::marker::{Marker, MarkerState};
+use crate::marker::{self, Marker, MarkerState};
 use crate::pagerduty::models::User;
+use crate::vocab::SUSPENDED_ROLES;
 
 /// Plans every user of the account the employee pass did not decide.
 pub(super) fn plan_users_without_row<'a>(cx: &mut Ctx<'a>, index: &'a Index<'a>, t: &mut Tally) {
@@ -68,8 +69,10 @@ pub(super) fn plan_users_without_row<'a>(cx: &mut Ctx<'a>, index: &'a Index<'a>,
 }
 
 /// A user with no marker naming an employee (none at all, or the suspension record of an
-/// earlier offboarding) and no HR row. An unreadable marker is noted by the index and left
-/// alone in every mode: it may name an employee.
+/// earlier offboarding) and no HR row. An unreadable or untrusted marker is noted by the
+/// index and left alone in every mode: it may name an employee. When it seems to name one
+/// the export does not list and the user still holds a role or teams, it may hide a
+/// leaver: it is a skip that needs a person ([`untrusted_leaver`]).
 fn plan_unmanaged<'a>(
     cx: &mut Ctx<'a>,
     index: &'a Index<'a>,
@@ -78,6 +81,9 @@ fn plan_unmanaged<'a>(
     t: &mut Tally,
 ) {
     if matches!(index.state(u), MarkerState::Invalid(_)) {
+        if let Some(skip) = untrusted_leaver(cx, index, u) {
+            t.out.skipped.push(skip);
+        }
         return;
     }
     let never = untouchable(u, None, &cx.policy.protected, cx.inp.key_owner);
@@ -119,6 +125,33 @@ fn plan_unmanaged<'a>(
             }
         }
     }
+}
+
+/// The skip of `u`, whose marker the run does not use, when that marker seems to name an
+/// employee the export does not list (nor an HR row with a problem), and `u` still holds
+/// access (a base role other than a suspended one, or a team), and is not a user
+/// hr2pagerduty never writes: a leaver whose marker was written before the key, or a
+/// forgery; only a person can tell. A user already without access is only noted.
+fn untrusted_leaver(cx: &Ctx<'_>, index: &Index<'_>, u: &User) -> Option<Skip> {
+    let eid = marker::claimed_employee_id(u.description.as_deref())?;
+    let inp = cx.inp;
+    if cx.roster_ids.contains(eid.as_str())
+        || inp.roster.protected_ids.contains(&eid)
+        || inp_row_problem(cx, u)
+        || untouchable(u, None, &cx.policy.protected, inp.key_owner).is_some()
+    {
+        return None;
+    }
+    let access = !SUSPENDED_ROLES.contains(&u.role) || !u.teams.is_empty();
+    access.then(|| {
+        Skip::user(
+            &eid,
+            u,
+            SkipCause::UntrustedLeaverMarker {
+                fault: index.fault(u),
+            },
+        )
+    })
 }
 
 /// True when an HR row with a problem this run names `u`'s email: its missing row is no

@@ -19,7 +19,7 @@
 //! it acted on ([`super::Action::marker_signature`]).
 
 use super::dated::{self, Standing};
-use super::skip::SkipCause;
+use super::skip::{MarkerFault, SkipCause};
 use super::{Inputs, MarkerSignatures, MarkerTrust};
 use crate::email::Email;
 use crate::hr::Employee;
@@ -259,6 +259,16 @@ impl<'a> Index<'a> {
         self.checked[self.slot(u)]
     }
 
+    /// Why `u`'s marker, which the run does not use, is not used: its signature failed,
+    /// it is unsigned and unconfirmed, or else it cannot be read.
+    pub(super) fn fault(&self, u: &User) -> MarkerFault {
+        match self.checked(u) {
+            Some(MarkerTrust::Invalid) => MarkerFault::SignatureInvalid,
+            Some(MarkerTrust::UnsignedNotTrusted) => MarkerFault::Unsigned,
+            _ => MarkerFault::Unreadable,
+        }
+    }
+
     /// The human text of `u`'s description (everything but the marker line).
     pub(super) fn human(&self, u: &User) -> &str {
         &self.parsed[self.slot(u)].human
@@ -317,6 +327,7 @@ impl<'a> Index<'a> {
                     .map(|other| SkipCause::EmailOfAnotherUnreadableMarker {
                         user: u.id.clone(),
                         claimed_employee_id: other,
+                        fault: self.fault(u),
                     }),
             };
             return match foreign {
@@ -333,6 +344,7 @@ impl<'a> Index<'a> {
             return Found::Blocked {
                 reason: SkipCause::ClaimedByUnreadableMarker {
                     users: claimants.iter().map(|u| u.id.clone()).collect(),
+                    fault: self.fault(claimants[0]),
                 },
                 user: claimants.first().copied(),
                 decided: false,

@@ -103,7 +103,7 @@ pub use contract::{
 };
 pub use policy::{Policy, SafetyPolicy};
 pub use preconditions::check_rules_offline;
-pub use skip::{Skip, SkipCause, SkipSide, UnknownSkipCause};
+pub use skip::{MarkerFault, Skip, SkipCause, SkipSide, UnknownSkipCause};
 
 use crate::archive::Archive;
 use crate::hr::Roster;
@@ -279,6 +279,24 @@ fn skip_duplicate_markers<'a>(index: &Index<'a>, t: &mut Tally) {
     }
 }
 
+/// Drops the duplicate-marker skip of a user that another skip names already (an HR row
+/// whose email finds a user carrying a copy of another employee's marker): that skip says
+/// which employee the marker names, so the user is listed once, and `Skipped (N)` counts
+/// the lines listed.
+fn one_line_per_marker_copy(skipped: &mut Vec<Skip>) {
+    let named: std::collections::BTreeSet<UserId> = skipped
+        .iter()
+        .filter(|s| !matches!(s.reason, SkipCause::DuplicateMarker { .. }))
+        .filter_map(|s| s.pagerduty_user_id.clone())
+        .collect();
+    skipped.retain(|s| {
+        !matches!(s.reason, SkipCause::DuplicateMarker { .. })
+            || s.pagerduty_user_id
+                .as_ref()
+                .is_none_or(|id| !named.contains(id))
+    });
+}
+
 impl Tally {
     /// The finished plan: counts for the safety checks, actions and skips in their
     /// documented order, the teams whose members are needed, and the notes gathered while
@@ -306,6 +324,7 @@ impl Tally {
             (a.email.as_deref(), a.pagerduty_user_id.as_deref())
                 .cmp(&(b.email.as_deref(), b.pagerduty_user_id.as_deref()))
         });
+        one_line_per_marker_copy(&mut out.skipped);
         if inp.marker_keys.is_some() {
             mark_signatures(&mut out.actions, inp.users, index);
         }

@@ -95,19 +95,33 @@ pub enum SkipCause {
         /// The employee its marker names.
         marker_employee_id: EmployeeId,
     },
-    /// On the employee: the user with the employee's email carries an unreadable marker
-    /// that seems to name another employee.
+    /// On the employee: the user with the employee's email carries a marker the run does
+    /// not use (`fault` says why) that seems to name another employee.
     EmailOfAnotherUnreadableMarker {
         /// The user holding the email.
         user: UserId,
-        /// The employee its unreadable marker seems to name.
+        /// The employee its marker seems to name.
         claimed_employee_id: EmployeeId,
+        /// Why the marker is not used.
+        fault: MarkerFault,
     },
-    /// On the employee: no user matches, but the unreadable markers of `users` seem to name
-    /// this employee, so a create would duplicate them.
+    /// On the employee: no user matches, but the markers of `users`, which the run does not
+    /// use (`fault` says why, of the first), seem to name this employee, so a create would
+    /// duplicate them.
     ClaimedByUnreadableMarker {
         /// The users with such a marker, in the order listed.
         users: Vec<UserId>,
+        /// Why the (first) marker is not used.
+        fault: MarkerFault,
+    },
+    /// On a user whose marker the run does not use (`fault` says why) and seems to name an
+    /// employee the export does not list, and who still holds a role or teams: it may be a
+    /// leaver (markers written before `PAGERDUTY_MARKER_KEY` was set are unsigned), but
+    /// nothing proves the marker is hr2pagerduty's, so the user is not deactivated. A
+    /// person must settle it: the user keeps its access until then.
+    UntrustedLeaverMarker {
+        /// Why the marker is not used.
+        fault: MarkerFault,
     },
     /// The user (or, for an employee no user matches, the email HR gives) is never written.
     Untouchable(Untouchable),
@@ -125,6 +139,39 @@ pub enum SkipCause {
         /// The user's base role.
         role: Role,
     },
+}
+
+/// Why a marker that seems to name an employee is not used by the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarkerFault {
+    /// It cannot be read (bad JSON, an unknown version, two marker lines, ...).
+    Unreadable,
+    /// It is unsigned while `PAGERDUTY_MARKER_KEY` is set, and no HR row confirms it (the
+    /// HR row of the employee it names does not have the user's email, or there is none).
+    Unsigned,
+    /// Its signature does not verify with the run's marker keys.
+    SignatureInvalid,
+}
+
+impl MarkerFault {
+    const ALL: [MarkerFault; 3] = [
+        MarkerFault::Unreadable,
+        MarkerFault::Unsigned,
+        MarkerFault::SignatureInvalid,
+    ];
+
+    /// The words for it inside a skip reason: `marker (unsigned and unconfirmed)`.
+    pub fn words(self) -> &'static str {
+        match self {
+            MarkerFault::Unreadable => "unreadable",
+            MarkerFault::Unsigned => "unsigned and unconfirmed",
+            MarkerFault::SignatureInvalid => "signature invalid",
+        }
+    }
+
+    fn read(text: &str) -> Option<MarkerFault> {
+        MarkerFault::ALL.into_iter().find(|f| f.words() == text)
+    }
 }
 
 /// Where the cause of a skip lies, for the words that sum skips up (the text plan's
@@ -155,6 +202,18 @@ impl SkipSide {
 }
 
 impl SkipCause {
+    /// Whether this skip needs a person: a marker dispute, a marker that cannot be trusted
+    /// while it hides a leaver or blocks a hire, an email another employee's user holds, a
+    /// user someone else suspended. Until someone acts, a person's access is wrong (a
+    /// leaver keeps theirs, an employee has none), so `apply` applies everything else and
+    /// then exits 1 (README.md § What to alert on). Not the skips made on purpose (owner,
+    /// API key user, protected, `From` user), nor an HR row's problem (the row is listed,
+    /// and too many of them refuse the export, exit 65): these are the
+    /// [`SkipSide::PagerDuty`] ones.
+    pub fn needs_attention(&self) -> bool {
+        self.side() == SkipSide::PagerDuty
+    }
+
     /// Where this cause lies (see [`SkipSide`]).
     pub fn side(&self) -> SkipSide {
         match self {
@@ -165,6 +224,7 @@ impl SkipCause {
             | SkipCause::EmailOfAnotherEmployee { .. }
             | SkipCause::EmailOfAnotherUnreadableMarker { .. }
             | SkipCause::ClaimedByUnreadableMarker { .. }
+            | SkipCause::UntrustedLeaverMarker { .. }
             | SkipCause::SuspendedByOthers { .. } => SkipSide::PagerDuty,
         }
     }
@@ -187,12 +247,18 @@ mod words {
     ];
     pub const EMAIL_OF_ANOTHER_UNREADABLE_MARKER: &[&str] = &[
         "email belongs to PagerDuty user ",
-        " whose unreadable marker seems to name employee ",
-        "; fix that marker",
+        " whose marker (",
+        ") seems to name employee ",
+        "; if that user is this employee, remove that marker line and the next run adopts it by email",
     ];
     pub const CLAIMED_BY_UNREADABLE_MARKER: &[&str] = &[
         "PagerDuty user ",
-        " carries an unreadable marker that seems to name this employee; fix or remove that marker line, and the next run matches it",
+        " carries a marker (",
+        ") that seems to name this employee; if that user is this employee, set its email in PagerDuty to this HR row's and the next run matches it; if not, remove that marker line and the next run creates this employee",
+    ];
+    pub const UNTRUSTED_LEAVER_MARKER: &[&str] = &[
+        "the HR export does not list the employee this user's marker (",
+        ") seems to name, but the marker cannot be trusted, so the user is not deactivated and keeps its role and teams; if it is that former employee, suspend it by hand in PagerDuty; if not, remove that marker line",
     ];
     pub const OWNER: &[&str] = &["account owner: never changed"];
     pub const KEY_OWNER: &[&str] = &["owns the API key this run uses: never changed"];
@@ -206,6 +272,14 @@ mod words {
     pub const PROTECTED: &[&str] = &["protected by [lifecycle] protected: never changed"];
     pub const HR_ROW_PROBLEM: &[&str] =
         &["the HR row for this employee has a problem this run; not deactivated"];
+}
+
+impl super::Plan {
+    /// The skips that need a person ([`SkipCause::needs_attention`]), in the plan's order:
+    /// `apply` exits 1 while there are any.
+    pub fn needs_attention(&self) -> impl Iterator<Item = &Skip> {
+        self.skipped.iter().filter(|s| s.reason.needs_attention())
+    }
 }
 
 /// `words` with `values` between them.
@@ -273,13 +347,23 @@ impl SkipCause {
             SkipCause::EmailOfAnotherUnreadableMarker {
                 user,
                 claimed_employee_id,
+                fault,
             } => (
                 words::EMAIL_OF_ANOTHER_UNREADABLE_MARKER,
-                vec![user.to_string(), claimed_employee_id.to_string()],
+                vec![
+                    user.to_string(),
+                    fault.words().to_string(),
+                    claimed_employee_id.to_string(),
+                ],
             ),
-            SkipCause::ClaimedByUnreadableMarker { users } => {
-                (words::CLAIMED_BY_UNREADABLE_MARKER, vec![id_list(users)])
-            }
+            SkipCause::ClaimedByUnreadableMarker { users, fault } => (
+                words::CLAIMED_BY_UNREADABLE_MARKER,
+                vec![id_list(users), fault.words().to_string()],
+            ),
+            SkipCause::UntrustedLeaverMarker { fault } => (
+                words::UNTRUSTED_LEAVER_MARKER,
+                vec![fault.words().to_string()],
+            ),
             SkipCause::Untouchable(Untouchable::Owner) => (words::OWNER, vec![]),
             SkipCause::Untouchable(Untouchable::KeyOwner) => (words::KEY_OWNER, vec![]),
             SkipCause::FromUser => (words::FROM_USER, vec![]),
@@ -322,7 +406,8 @@ impl SkipCause {
         if let Some(v) = holes(text, words::EMAIL_OF_ANOTHER_UNREADABLE_MARKER) {
             return Some(SkipCause::EmailOfAnotherUnreadableMarker {
                 user: UserId::new(v[0]),
-                claimed_employee_id: EmployeeId::new(v[1]),
+                claimed_employee_id: EmployeeId::new(v[2]),
+                fault: MarkerFault::read(v[1])?,
             });
         }
         if let Some(v) = holes(text, words::EMAIL_OF_ANOTHER_EMPLOYEE) {
@@ -334,6 +419,12 @@ impl SkipCause {
         if let Some(v) = holes(text, words::CLAIMED_BY_UNREADABLE_MARKER) {
             return Some(SkipCause::ClaimedByUnreadableMarker {
                 users: parse_id_list(v[0]),
+                fault: MarkerFault::read(v[1])?,
+            });
+        }
+        if let Some(v) = holes(text, words::UNTRUSTED_LEAVER_MARKER) {
+            return Some(SkipCause::UntrustedLeaverMarker {
+                fault: MarkerFault::read(v[0])?,
             });
         }
         if let Some(v) = holes(text, words::SUSPENDED_BY_OTHERS) {
@@ -405,9 +496,26 @@ mod tests {
             SkipCause::EmailOfAnotherUnreadableMarker {
                 user: "PUNRD02".into(),
                 claimed_employee_id: "2998".into(),
+                fault: MarkerFault::Unreadable,
             },
             SkipCause::ClaimedByUnreadableMarker {
                 users: vec!["PUNRD01".into()],
+                fault: MarkerFault::Unreadable,
+            },
+            SkipCause::ClaimedByUnreadableMarker {
+                users: vec!["PUNSG01".into()],
+                fault: MarkerFault::Unsigned,
+            },
+            SkipCause::EmailOfAnotherUnreadableMarker {
+                user: "PBADS01".into(),
+                claimed_employee_id: "2997".into(),
+                fault: MarkerFault::SignatureInvalid,
+            },
+            SkipCause::UntrustedLeaverMarker {
+                fault: MarkerFault::Unsigned,
+            },
+            SkipCause::UntrustedLeaverMarker {
+                fault: MarkerFault::SignatureInvalid,
             },
             SkipCause::Untouchable(Untouchable::Owner),
             SkipCause::Untouchable(Untouchable::Protected),
@@ -429,8 +537,12 @@ mod tests {
                 "2 PagerDuty users (PDUPA01, PDUPB01) carry the marker for employee 2001; fix by hand",
                 "several PagerDuty users carry this employee's marker",
                 "email belongs to PagerDuty user PFORE01 whose marker names employee 2999",
-                "email belongs to PagerDuty user PUNRD02 whose unreadable marker seems to name employee 2998; fix that marker",
-                "PagerDuty user PUNRD01 carries an unreadable marker that seems to name this employee; fix or remove that marker line, and the next run matches it",
+                "email belongs to PagerDuty user PUNRD02 whose marker (unreadable) seems to name employee 2998; if that user is this employee, remove that marker line and the next run adopts it by email",
+                "PagerDuty user PUNRD01 carries a marker (unreadable) that seems to name this employee; if that user is this employee, set its email in PagerDuty to this HR row's and the next run matches it; if not, remove that marker line and the next run creates this employee",
+                "PagerDuty user PUNSG01 carries a marker (unsigned and unconfirmed) that seems to name this employee; if that user is this employee, set its email in PagerDuty to this HR row's and the next run matches it; if not, remove that marker line and the next run creates this employee",
+                "email belongs to PagerDuty user PBADS01 whose marker (signature invalid) seems to name employee 2997; if that user is this employee, remove that marker line and the next run adopts it by email",
+                "the HR export does not list the employee this user's marker (unsigned and unconfirmed) seems to name, but the marker cannot be trusted, so the user is not deactivated and keeps its role and teams; if it is that former employee, suspend it by hand in PagerDuty; if not, remove that marker line",
+                "the HR export does not list the employee this user's marker (signature invalid) seems to name, but the marker cannot be trusted, so the user is not deactivated and keeps its role and teams; if it is that former employee, suspend it by hand in PagerDuty; if not, remove that marker line",
                 "account owner: never changed",
                 "protected by [lifecycle] protected: never changed",
                 "the HR row for this employee has a problem this run; not deactivated",
@@ -474,10 +586,26 @@ mod tests {
                 SkipCause::EmailOfAnotherUnreadableMarker {
                     user: "PA".into(),
                     claimed_employee_id: odd.into(),
+                    fault: MarkerFault::Unsigned,
                 },
             ] {
                 assert_eq!(cause.to_string().parse::<SkipCause>(), Ok(cause.clone()));
             }
+        }
+    }
+
+    #[test]
+    fn only_the_conflicts_in_pagerduty_need_a_person() {
+        let attention: Vec<bool> = every_cause()
+            .iter()
+            .map(SkipCause::needs_attention)
+            .collect();
+        for (cause, needs) in every_cause().iter().zip(attention) {
+            let on_purpose = matches!(
+                cause,
+                SkipCause::Untouchable(_) | SkipCause::FromUser | SkipCause::HrRowProblem
+            );
+            assert_eq!(needs, !on_purpose, "{cause:?}");
         }
     }
 

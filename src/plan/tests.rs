@@ -1293,7 +1293,8 @@ fn a_broken_marker_naming_an_employee_blocks_a_duplicate_create() {
     assert_eq!(
         p.skipped[0].reason,
         SkipCause::ClaimedByUnreadableMarker {
-            users: vec!["PED".into()]
+            users: vec!["PED".into()],
+            fault: MarkerFault::Unreadable,
         },
         "{:?}",
         p.skipped
@@ -1323,6 +1324,7 @@ fn a_broken_marker_naming_an_employee_blocks_a_duplicate_create() {
         SkipCause::EmailOfAnotherUnreadableMarker {
             user: "PED".into(),
             claimed_employee_id: "80".into(),
+            fault: MarkerFault::Unreadable,
         },
         "{:?}",
         p.skipped
@@ -1707,6 +1709,7 @@ fn users_sharing_a_marker_are_named_in_id_order_whatever_the_listing_order() {
     }));
     assert!(causes.contains(&&SkipCause::ClaimedByUnreadableMarker {
         users: vec!["PC".into(), "PD".into()],
+        fault: MarkerFault::Unreadable,
     }));
     let claimed = listed
         .skipped

@@ -149,6 +149,18 @@ pub fn apply_summary(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Appl
     s
 }
 
+/// `2 skipped need a person (skipped[].needs_attention)`, when the plan has skips a person
+/// must settle ([`Plan::needs_attention`]): the run then ends `failed`, exit 1.
+pub(super) fn attention_words(plan: &Plan) -> Option<String> {
+    match plan.needs_attention().count() {
+        0 => None,
+        n => Some(format!(
+            "{n} skipped need{} a person (skipped[].needs_attention)",
+            if n == 1 { "s" } else { "" }
+        )),
+    }
+}
+
 /// One action of the report: the plan's fields, then how it ended.
 fn outcome_json(o: &Outcome) -> Value {
     let mut m = action_json(&o.action);
@@ -164,7 +176,7 @@ fn outcome_json(o: &Outcome) -> Value {
 
 /// The JSON apply report of a run that reached the apply (or found nothing to apply):
 /// `status` and `exit_code` (how the run ended), `error` (null, or how many actions
-/// failed and how many were blocked), `summary` {created, updated, deactivated,
+/// failed and how many were blocked, and how many skips need a person, [`attention_words`]), `summary` {created, updated, deactivated,
 /// reactivated, deleted, failed, not_started, interrupted, skipped, blocked, invitations},
 /// `actions[]`
 /// (the plan's fields plus `outcome` ∈
@@ -189,6 +201,10 @@ pub fn apply_json(
         (f, 0) => Some(format!("{f} {of_n} failed")),
         (0, b) => Some(format!("{b} {of_n} blocked (on call)")),
         (f, b) => Some(format!("{f} {of_n} failed, {b} blocked (on call)")),
+    };
+    let error = match (error, attention_words(plan)) {
+        (Some(e), Some(a)) => Some(format!("{e}; {a}")),
+        (e, a) => e.or(a),
     };
     json!({
         "format_version": FORMAT_VERSION,

@@ -103,8 +103,11 @@ pub fn outcome_line(o: &Outcome) -> String {
 /// was blocked, which also adds `, N blocked`; `Apply stopped
 /// early.` with `, N interrupted, N not started` when the run was stopped, after a line
 /// `Not started: N actions (why); the next run does them.` and one `Interrupted: …` line
-/// per action stopped part-way), and `PagerDuty sent N invitation emails (one per user
-/// created).` when the run created users ([`super::ApplySummary::invitations`]).
+/// per action stopped part-way; `Apply finished with skips that need a person.` after a
+/// line `Needs a person: N skipped …` when the plan has skips a person must settle,
+/// [`Plan::needs_attention`], and nothing failed or was blocked), and `PagerDuty sent N
+/// invitation emails (one per user created).` when the run created users
+/// ([`super::ApplySummary::invitations`]).
 pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> String {
     let mut out = String::new();
     let mut problems = String::new();
@@ -170,6 +173,13 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
             cause_words(first, "")
         );
     }
+    let attention = plan.needs_attention().count();
+    if attention > 0 {
+        let _ = writeln!(
+            problems,
+            "Needs a person: {attention} skipped (marked ! under Skipped in the plan above); until settled, a person's access is wrong, so the run exits 1."
+        );
+    }
     if !out.is_empty() && !problems.is_empty() {
         out.push('\n');
     }
@@ -183,6 +193,8 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
         "Apply stopped early."
     } else if s.failed > 0 {
         "Apply finished with failures."
+    } else if s.blocked == 0 && attention > 0 {
+        "Apply finished with skips that need a person."
     } else if s.blocked > 0 {
         let blocked = |kind| {
             outcomes

@@ -84,7 +84,9 @@ pub(super) fn action_json(a: &Action) -> serde_json::Map<String, Value> {
     m
 }
 
-/// One skipped person or row, as JSON: HR row problems first (by line), then plan skips.
+/// One skipped person or row, as JSON: HR row problems first (by line), then plan skips;
+/// each with `needs_attention`, true for the skips a person must settle
+/// ([`crate::plan::SkipCause::needs_attention`]; never for an HR row's problem).
 pub(super) fn skipped_json(plan: &Plan, roster: &Roster) -> Vec<Value> {
     let mut out: Vec<Value> = roster
         .problems
@@ -97,6 +99,7 @@ pub(super) fn skipped_json(plan: &Plan, roster: &Roster) -> Vec<Value> {
                 "hr_line": p.line,
                 "problem": p.kind,
                 "reason": p.message,
+                "needs_attention": false,
             })
         })
         .collect();
@@ -107,6 +110,7 @@ pub(super) fn skipped_json(plan: &Plan, roster: &Roster) -> Vec<Value> {
             "pagerduty_user_id": s.pagerduty_user_id,
             "hr_line": s.line,
             "reason": s.reason,
+            "needs_attention": s.reason.needs_attention(),
         })
     }));
     out

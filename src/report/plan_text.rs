@@ -109,8 +109,40 @@ impl Shape {
     }
 }
 
+/// For a description change that only signs the marker (the same marker and human text,
+/// unsigned before, or signed with the previous key): one side, `[marker: employee 1001,
+/// signed (was unsigned)]`, since the two sides would read alike but for the signature. A
+/// marker whose signature failed keeps both sides (what was ignored, what is written).
+fn resigned(a: &Action, c: &Change) -> Option<String> {
+    let (old, new) = (
+        marker::parse(c.old.as_deref()),
+        marker::parse(c.new.as_deref()),
+    );
+    let same = matches!((&old.marker, &new.marker), (MarkerState::Valid(o), MarkerState::Valid(n)) if o == n)
+        && old.human == new.human
+        && new.sig.is_some()
+        && (old.sig.is_none() || a.marker_signature == Some(MarkerTrust::PreviousKey));
+    if !same {
+        return None;
+    }
+    let was = a.marker_signature.map_or("unsigned", MarkerTrust::words);
+    let new = describe_description(&c.new, Sig::Written);
+    let body = new.strip_prefix('[')?.strip_suffix(']')?;
+    Some(format!(
+        "[{}]",
+        body.replacen(", signed", &format!(", signed (was {was})"), 1)
+    ))
+}
+
 fn change_line(out: &mut String, a: &Action, c: &Change, width: usize, shape: Shape, paint: Paint) {
     let name = c.field.as_str();
+    if c.field == Field::Description
+        && shape == Shape::Changed
+        && let Some(one) = resigned(a, c)
+    {
+        let _ = writeln!(out, "      {} {name:<width$} = {one}", shape.mark(paint));
+        return;
+    }
     let (old, new) = if c.field == Field::Description {
         (
             describe_description(&c.old, Sig::Found(a.marker_signature)),
@@ -530,7 +562,17 @@ pub fn render_plan_styled(plan: &Plan, roster: &Roster, paint: Paint) -> String 
             .flatten()
             .collect::<Vec<_>>()
             .join(", ");
-            let _ = writeln!(out, "  - {who}: {}", s.reason);
+            // `!` marks the skips a person must settle (`SkipCause::needs_attention`).
+            let mark = if s.reason.needs_attention() { '!' } else { '-' };
+            let _ = writeln!(out, "  {mark} {who}: {}", s.reason);
+        }
+        let attention = plan.needs_attention().count();
+        if attention > 0 {
+            let _ = writeln!(
+                out,
+                "{attention} of these need{} a person (marked !): until settled, a person's access is wrong, and apply applies everything else, then exits 1.",
+                if attention == 1 { "s" } else { "" }
+            );
         }
     }
     if !plan.pending.is_empty() {

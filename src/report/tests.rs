@@ -216,9 +216,21 @@ fn a_description_change_shows_how_the_old_markers_signature_checked() {
         line(&with(Some(MarkerTrust::Valid))),
         "~ description = [marker: employee 1001, signature valid] → [marker: employee 1001, signed]"
     );
-    assert!(
-        line(&with(Some(MarkerTrust::PreviousKey)))
-            .starts_with("~ description = [marker: employee 1001, signed with the previous key] →")
+    // A re-sign, or the first signature, shows one side: what changes is the signature.
+    assert_eq!(
+        line(&with(Some(MarkerTrust::PreviousKey))),
+        "~ description = [marker: employee 1001, signed (was signed with the previous key)]"
+    );
+    let mut first = with(Some(MarkerTrust::Unsigned));
+    first.changes[0].old = Some(
+        r#"Pager fan.
+hr2pagerduty:v1 {"employee_id":"1001"}"#
+            .into(),
+    );
+    first.changes[0].new = Some(format!("Pager fan.\n{new}"));
+    assert_eq!(
+        line(&first),
+        "~ description = [marker: employee 1001, signed (was unsigned) + bio kept]"
     );
     // Without marker keys the tag was never checked, and the plan says so.
     assert!(
@@ -554,8 +566,16 @@ fn skips_are_worded_by_their_cause_and_counted_as_listed() {
         text.starts_with("No changes. 3 unchanged; 2 skipped (see below): 1 for a problem in the HR export, 1 for a conflict in PagerDuty to fix by hand.\n"),
         "{text}"
     );
-    let listed = text.lines().filter(|l| l.starts_with("  - ")).count();
+    // A skip that needs a person is marked `!` and counted apart.
+    let listed = text
+        .lines()
+        .filter(|l| l.starts_with("  - ") || l.starts_with("  ! "))
+        .count();
     assert!(text.contains(&format!("Skipped ({listed}):")), "{text}");
+    assert!(
+        text.contains("  ! eve@example.com, PEVE, employee 1012: several PagerDuty users carry this employee's marker\n1 of these needs a person (marked !)"),
+        "{text}"
+    );
 }
 
 #[test]

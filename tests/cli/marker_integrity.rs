@@ -155,8 +155,64 @@ fn a_marker_tampered_with_in_pagerduty_is_caught() {
         );
     }
     // Applying changes nothing of the new hire's; the forged user is left for a person.
-    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY)).expect_code(0);
+    // Issue 10: the dispute needs a person, so the run applies the rest and exits 1, the
+    // report says `failed` and marks the skips, and the notification names them.
+    people.extend(workforce(1004, 1));
+    ws.write_hr(&csv(&people));
+    let hook = crate::notify::Receiver::start(axum::http::StatusCode::OK);
+    let report = ws.path("report.json");
+    let url = hook.url();
+    let run = keyed(
+        &sim,
+        &ws,
+        "apply",
+        &["--report", &report.display().to_string(), "--notify", &url],
+        Some(MARKER_KEY),
+    );
+    run.expect_code(1).expect_stdout(&[
+        "1 created",
+        "Apply finished with skips that need a person.",
+        "2 of these need a person (marked !)",
+    ]);
     assert_eq!(sim.user("person1001@example.com").description, Some(forged));
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(v["status"], "failed", "{v:#}");
+    assert_eq!(v["exit_code"], 1);
+    let attention: Vec<&Value> = v["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["needs_attention"] == true)
+        .collect();
+    assert_eq!(attention.len(), 2, "{v:#}");
+    assert!(
+        attention.iter().any(|s| s["employee_id"] == "1003"
+            && s["reason"]
+                .as_str()
+                .unwrap()
+                .contains("(signature invalid)")),
+        "{v:#}"
+    );
+    assert_eq!(
+        v["error"],
+        "2 skipped need a person (skipped[].needs_attention)"
+    );
+    let bodies = hook.bodies();
+    let text = bodies[0].1["text"].as_str().unwrap();
+    assert!(
+        text.contains("Skipped, needs a person (2):\n- person1001@example.com"),
+        "{text}"
+    );
+    // `plan` keeps its exit codes, and says so.
+    keyed(
+        &sim,
+        &ws,
+        "plan",
+        &["--detailed-exitcode"],
+        Some(MARKER_KEY),
+    )
+    .expect_code(0)
+    .expect_stdout(&["2 of these need a person (marked !)"]);
 }
 
 /// A marker whose tag no longer verifies is shown as what the planner took it for: the

@@ -277,7 +277,11 @@ fn a_user_suspended_by_someone_else_is_reported_and_left_alone() {
         "person1001@example.com, P",
         "PagerDuty user has no ownership marker and base role read_only_limited_user, as if suspended by someone other than hr2pagerduty: left alone (a conflict)",
     ]);
-    apply(&sim, &ws, &[]).expect_code(0);
+    // Left alone, but an employee HR calls active lacks access: a skip that needs a person,
+    // so apply exits 1 (issue 10).
+    apply(&sim, &ws, &[])
+        .expect_code(1)
+        .expect_stderr(&["1 skipped needs a person"]);
     assert_eq!(sim.user("person1001@example.com"), before, "not adopted");
     let (_, v) = json_plan(&sim, &ws, &[]);
     assert_eq!(v["summary"]["skipped"], 1, "{v:#}");

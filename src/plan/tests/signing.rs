@@ -154,7 +154,7 @@ hr2pagerduty:v1 {"employee_id":"1002"}"#
             .find(|s| s.employee_id.as_deref() == Some("1002"))
             .unwrap_or_else(|| panic!("{forged}: {:#?}", p.skipped));
         assert!(
-            matches!(&skip.reason, SkipCause::ClaimedByUnreadableMarker { users } if users == &[UserId::new("PMAL")]),
+            matches!(&skip.reason, SkipCause::ClaimedByUnreadableMarker { users, .. } if users == &[UserId::new("PMAL")]),
             "{:?}",
             skip.reason
         );
@@ -594,4 +594,145 @@ fn each_action_records_how_its_users_marker_checked() {
         "{:#?}",
         open.actions
     );
+}
+
+/// Issue 10: after the key is set, a leaver whose unsigned marker no HR row confirms (the
+/// export no longer lists the employee) was only a note, kept its role and teams, and
+/// `apply` exited 0. It is a skip that needs a person; once suspended by hand, a note again.
+#[test]
+fn a_leaver_behind_an_untrusted_marker_is_a_skip_that_needs_a_person() {
+    let cfg = std_config();
+    let k = keys();
+    let r = roster(vec![ann()]);
+    let old = |role: Role| {
+        user(
+            "POLD",
+            "old@example.com",
+            "Ol D",
+            role,
+            "Rep",
+            marked("1010"),
+        )
+    };
+    let ann_user = user(
+        "PANN",
+        "ann@example.com",
+        "Ann Lee",
+        Role::LimitedUser,
+        "Rep",
+        signed(&active("1001"), &k),
+    );
+    let acct = Account::new(vec![ann_user.clone(), old(Role::Admin)]);
+    let p = plan_keyed(&acct, &r, &cfg, Some(&k));
+    assert!(p.is_empty(), "{:#?}", p.actions);
+    let skip = p
+        .skipped
+        .iter()
+        .find(|s| s.pagerduty_user_id.as_deref() == Some("POLD"))
+        .unwrap_or_else(|| panic!("{:#?}", p.skipped));
+    assert_eq!(
+        skip.reason,
+        SkipCause::UntrustedLeaverMarker {
+            fault: crate::plan::MarkerFault::Unsigned
+        }
+    );
+    assert_eq!(skip.employee_id.as_deref(), Some("1010"));
+    assert_eq!(p.needs_attention().count(), 1);
+    // A forged signature names its fault.
+    let mut forged = old(Role::Admin);
+    forged.description = Some(
+        r#"hr2pagerduty:v1 {"employee_id":"1010","sig":"00112233445566778899aabbccddeeff"}"#.into(),
+    );
+    let p = plan_keyed(
+        &Account::new(vec![ann_user.clone(), forged]),
+        &r,
+        &cfg,
+        Some(&k),
+    );
+    assert!(
+        matches!(
+            p.needs_attention().next().map(|s| &s.reason),
+            Some(SkipCause::UntrustedLeaverMarker {
+                fault: crate::plan::MarkerFault::SignatureInvalid
+            })
+        ),
+        "{:#?}",
+        p.skipped
+    );
+    // Suspended by hand (a suspended role, no team): nothing is wrong any more, a note only.
+    let p = plan_keyed(
+        &Account::new(vec![ann_user, old(Role::ReadOnlyLimitedUser)]),
+        &r,
+        &cfg,
+        Some(&k),
+    );
+    assert!(p.skipped.is_empty(), "{:#?}", p.skipped);
+    assert!(p.notes.iter().any(|n| n.contains("POLD")), "{:?}", p.notes);
+}
+
+/// Issue 10: a leaver's signed marker copied onto another employee's user left both
+/// skipped, the copier listed twice (once per cause), and the dispute needed no one.
+#[test]
+fn a_copied_marker_is_a_dispute_that_needs_a_person_and_lists_each_user_once() {
+    let cfg = std_config();
+    let k = keys();
+    let r = roster(vec![ann()]);
+    let leaver = user(
+        "PLEAV",
+        "leav@example.com",
+        "Lea Ver",
+        Role::LimitedUser,
+        "Rep",
+        signed(&active("1009"), &k),
+    );
+    // Ann replaces her own marker with a copy of the leaver's.
+    let ann_copy = user(
+        "PANN",
+        "ann@example.com",
+        "Ann Lee",
+        Role::LimitedUser,
+        "Rep",
+        signed(&active("1009"), &k),
+    );
+    let p = plan_keyed(&Account::new(vec![ann_copy, leaver]), &r, &cfg, Some(&k));
+    assert!(p.is_empty(), "{:#?}", p.actions);
+    let users: Vec<&str> = p
+        .skipped
+        .iter()
+        .filter_map(|s| s.pagerduty_user_id.as_deref())
+        .collect();
+    assert_eq!(users, ["PANN", "PLEAV"], "{:#?}", p.skipped);
+    assert_eq!(p.needs_attention().count(), 2);
+    // The text form (one `!` line each) is checked end to end in tests/cli/marker_integrity.rs.
+}
+
+/// Issue 10: a forged claim on a new hire's employee ID skips the hire: a dispute that
+/// needs a person, worded by what is wrong with the marker, with advice that creates no
+/// duplicate of a person whose email changed.
+#[test]
+fn a_forged_claim_on_a_new_hire_needs_a_person_and_says_what_is_wrong() {
+    let cfg = std_config();
+    let k = keys();
+    let r = roster(vec![ann()]);
+    let mal = user(
+        "PMAL",
+        "mal@example.com",
+        "Mal Lory",
+        Role::LimitedUser,
+        "Rep",
+        marked("1001"),
+    );
+    let p = plan_keyed(&Account::new(vec![mal]), &r, &cfg, Some(&k));
+    let skip = &p.skipped[0];
+    assert!(skip.reason.needs_attention());
+    let words = skip.reason.to_string();
+    assert!(
+        words.contains("(unsigned and unconfirmed)") && !words.contains("unreadable"),
+        "{words}"
+    );
+    assert!(
+        words.contains("set its email in PagerDuty to this HR row's"),
+        "{words}"
+    );
+    assert!(!words.contains("fix or remove that marker line"), "{words}");
 }
