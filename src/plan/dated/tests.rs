@@ -638,3 +638,63 @@ fn leave_follows_the_catch_up_rule_and_a_hire_after_the_date_voids_it() {
     let p = with_ann().plan_on(&r, &cfg, day(11, 4));
     assert!(p.is_empty() && p.conflicts.is_empty(), "{p:#?}");
 }
+
+#[test]
+fn a_row_back_to_active_keeping_a_due_date_after_a_suspension_by_status_is_named() {
+    let cfg = cfg_with("");
+    let left = day(11, 2);
+    let mut acct = with_ann();
+    // Suspended because the status said terminated: the record carries no date.
+    let r = roster(vec![ann(
+        Lifecycle::Terminated,
+        Some(day(1, 5)),
+        Some(left),
+    )]);
+    let p = acct.plan_on(&r, &cfg, day(11, 3));
+    assert_eq!(kinds(&p), [ActionKind::Deactivate]);
+    acct.apply(&p, None);
+    assert_eq!(ann_suspension(&acct).unwrap().termination_date, None);
+    // The status back to active, the date kept and still due: an overdue termination,
+    // nothing to do (the user is suspended already, and is not reactivated), but the plan
+    // names the person and how a rehire is written.
+    let back = roster(vec![ann(Lifecycle::Active, Some(day(1, 5)), Some(left))]);
+    let p = acct.plan_on(&back, &cfg, day(11, 6));
+    assert!(p.actions.is_empty(), "{:#?}", p.actions);
+    let note = p
+        .notes
+        .iter()
+        .find(|n| n.starts_with("employee 7 (line "))
+        .unwrap_or_else(|| panic!("{:#?}", p.notes));
+    assert!(
+        note.contains("status \"Active\" with termination date 2026-11-02, within [lifecycle] termination_catch_up_days = 30: treated as an overdue termination; nothing to do, since PagerDuty user PANN001 was suspended on "),
+        "{note}"
+    );
+    assert!(
+        note.ends_with("; not reactivated; if this is a rehire, give a hire date after the termination date (or remove the date) in HR, and the user is reactivated"),
+        "{note}"
+    );
+    // After the catch-up days it is a conflict the status decides: reactivated, no note.
+    let p = acct.plan_on(&back, &cfg, day(12, 3));
+    assert_eq!(kinds(&p), [ActionKind::Reactivate]);
+    assert!(!p.notes.iter().any(|n| n.contains("overdue termination")));
+    // With a hire date after it, the rehire is reactivated at once, and no such note.
+    let rehired = roster(vec![ann(Lifecycle::Active, Some(day(11, 5)), Some(left))]);
+    let p = acct.plan_on(&rehired, &cfg, day(11, 6));
+    assert_eq!(kinds(&p), [ActionKind::Reactivate]);
+    assert!(
+        !p.notes.iter().any(|n| n.contains("overdue termination")),
+        "{:#?}",
+        p.notes
+    );
+    // A suspension the date itself brought stays with no note: it is the documented rule.
+    let mut dated_acct = with_ann();
+    let r = roster(vec![ann(Lifecycle::Active, Some(day(1, 5)), Some(left))]);
+    dated_acct.apply(&dated_acct.plan_on(&r, &cfg, left), None);
+    assert_eq!(
+        ann_suspension(&dated_acct).unwrap().termination_date,
+        Some(left)
+    );
+    let p = dated_acct.plan_on(&r, &cfg, day(11, 6));
+    assert!(p.is_empty(), "{:#?}", p.actions);
+    assert!(!p.notes.iter().any(|n| n.contains("overdue termination")));
+}

@@ -361,6 +361,12 @@ fn choose_action(
             if let Some(stamp) = pending_stamp(cx, e, u, human, current_marker, cause, &a) {
                 t.out.actions.push(stamp);
             }
+            if a.is_none()
+                && let (LeaverCause::TerminationDate(date), Some(_), Some(s)) =
+                    (cause, d.overdue, suspended)
+            {
+                suspended_overdue_note(cx, e, u, s, date);
+            }
             a
         }
         (Standing::Leaver(LeaverCause::TerminationDate(date)), None) if d.overdue.is_some() => {
@@ -449,6 +455,31 @@ fn deleted_overdue_note(cx: &mut Ctx<'_>, e: &Employee, date: NaiveDate) {
     cx.notes.push(format!(
         "employee {} (line {}): status {status:?} with termination date {date}, within [lifecycle] termination_catch_up_days = {}: treated as an overdue termination; nothing to do, since PagerDuty user {} was deleted and archived; if this is a rehire, give a hire date after the termination date (or remove the date) in HR, and the user is re-created from the archive",
         e.employee_id, e.line, cx.policy.termination_catch_up_days, r.pagerduty_user_id
+    ));
+}
+
+/// The note for `e`, a row whose status does not say terminated but whose termination
+/// `date` is recent enough to be still due (`[lifecycle] termination_catch_up_days`), and
+/// whose user `u` an earlier run suspended already (suspension `s`) for another reason than
+/// this date (the status said terminated, or a leave): the deactivation is done, so there
+/// is nothing to do, but a rehire written as the status back to active, with the old date
+/// kept, would otherwise go unmentioned (the suspend-mode twin of
+/// [`deleted_overdue_note`]).
+fn suspended_overdue_note(
+    cx: &mut Ctx<'_>,
+    e: &Employee,
+    u: &User,
+    s: &crate::marker::Suspension,
+    date: NaiveDate,
+) {
+    if s.termination_date == Some(date) {
+        // The date brought the suspension: it stays while the row keeps it, as documented.
+        return;
+    }
+    let status = e.status_value.as_deref().unwrap_or("");
+    cx.notes.push(format!(
+        "employee {} (line {}): status {status:?} with termination date {date}, within [lifecycle] termination_catch_up_days = {}: treated as an overdue termination; nothing to do, since PagerDuty user {} was suspended on {}; not reactivated; if this is a rehire, give a hire date after the termination date (or remove the date) in HR, and the user is reactivated",
+        e.employee_id, e.line, cx.policy.termination_catch_up_days, u.id, s.on
     ));
 }
 
