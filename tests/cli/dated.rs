@@ -560,9 +560,20 @@ fn a_termination_blocked_on_its_date_stays_due_until_the_duty_is_handed_over() {
         .expect_code(0)
         .expect_stdout(&["termination pending: stamp the ownership marker"]);
     let role = sim.user("person2@example.com").role.clone();
-    on(&sim, &ws, "apply", day(6, 10), &[])
-        .expect_code(1)
-        .expect_stdout(&["1 blocked."]);
+    // Applied from a saved plan: the stamp is one of its actions like any other.
+    let saved = ws.path("stamp.json");
+    on(
+        &sim,
+        &ws,
+        "plan",
+        day(6, 10),
+        &["--out", saved.to_str().unwrap()],
+    )
+    .expect_code(0);
+    let mut a = args(&["apply", "--yes", "--config"]);
+    a.push(ws.config.display().to_string());
+    a.extend(args(&["--plan", saved.to_str().unwrap()]));
+    run(&sim, &a).expect_code(1).expect_stdout(&["1 blocked."]);
     assert_eq!(stamp(&sim, 2), Some(day(6, 10)));
     assert!(suspension(&sim, 2).is_none());
     assert_eq!(sim.handle.write_count(), 1, "the stamp alone");

@@ -698,3 +698,65 @@ fn a_row_back_to_active_keeping_a_due_date_after_a_suspension_by_status_is_named
     assert!(p.is_empty(), "{:#?}", p.actions);
     assert!(!p.notes.iter().any(|n| n.contains("overdue termination")));
 }
+
+#[test]
+fn a_stamp_whose_signature_fails_keeps_nothing_due() {
+    use crate::marker::{MarkerKey, MarkerKeys};
+    let keys = MarkerKeys::new(
+        MarkerKey::new("K", "0123456789abcdef0123456789abcdef-current").unwrap(),
+        None,
+    );
+    let cfg = cfg_with("");
+    let policy = Policy::from_config(&cfg);
+    let d = day(11, 2);
+    let r = roster(vec![ann(Lifecycle::Active, Some(day(1, 5)), Some(d))]);
+    let keyed = |acct: &Account, today| {
+        let teams = super::super::tests::teams();
+        crate::plan::plan(crate::plan::Inputs {
+            roster: &r,
+            users: &acct.users,
+            teams: &teams,
+            members: &acct.members,
+            policy: &policy,
+            oncall: &acct.oncall_facts(),
+            today,
+            run_day: today,
+            archive: &crate::archive::Archive::default(),
+            key_owner: None,
+            licenses: &[],
+            license_holders: None,
+            marker_keys: Some(&keys),
+        })
+        .unwrap()
+    };
+    let signed = |m: &marker::Marker| Some(marker::render_with("", m, Some(&keys)));
+    let mut acct = with_ann();
+    acct.users[1].description = signed(&marker::Marker {
+        employee_id: Some("7".into()),
+        suspended: None,
+        pending_termination: None,
+    });
+    acct.oncall.insert("PANN001".into(), on_call());
+    // D, signed: the stamp is written signed, and keeps the termination due on D+31.
+    let p = keyed(&acct, d);
+    assert_eq!(kinds(&p), [ActionKind::Update, ActionKind::Deactivate]);
+    acct.apply(&p, None);
+    assert_eq!(ann_stamp(&acct), Some(d));
+    let p = keyed(&acct, day(12, 3));
+    assert_eq!(
+        (kinds(&p), p.blocked(), p.conflicts.len()),
+        (vec![ActionKind::Deactivate], 1, 0)
+    );
+    // The stamp edited in PagerDuty (its date moved): the signature fails, the marker is
+    // ignored like any marker that fails the check, and the stamp keeps nothing due.
+    let stamped = acct.users[1].description.clone().unwrap();
+    acct.users[1].description = Some(stamped.replace("2026-11-02", "2026-11-03"));
+    let p = keyed(&acct, day(12, 3));
+    assert!(
+        !p.actions.iter().any(|a| a.kind == ActionKind::Deactivate),
+        "{:#?}",
+        p.actions
+    );
+    assert_eq!(p.conflicts.len(), 1, "{p:#?}");
+    assert_eq!(p.conflicts[0].termination_date, d);
+}
