@@ -721,7 +721,8 @@ fn a_stamp_whose_signature_fails_keeps_nothing_due() {
             oncall: &acct.oncall_facts(),
             today,
             run_day: today,
-            archive: &crate::archive::Archive::default(),
+            // The empty in-memory archive, as the other planner tests use.
+            archive: &Default::default(),
             key_owner: None,
             licenses: &[],
             license_holders: None,
