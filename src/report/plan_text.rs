@@ -56,8 +56,11 @@ fn describe_description(d: &Option<String>, sig: Sig) -> String {
         MarkerState::Invalid(_) => "unreadable marker".to_string(),
         MarkerState::Valid(m) => match m.suspended {
             None => format!(
-                "marker: employee {}",
-                m.employee_id.map(|e| e.to_string()).unwrap_or_default()
+                "marker: employee {}{}",
+                m.employee_id.map(|e| e.to_string()).unwrap_or_default(),
+                m.pending_termination
+                    .map(|d| format!(", termination pending {d}"))
+                    .unwrap_or_default()
             ),
             Some(s) => format!(
                 "marker: {}, suspended {} (restores role {}, {} team{})",

@@ -246,6 +246,31 @@ hr2pagerduty:v1 {"employee_id":"1001"}"#
     assert!(v["actions"][1].get("marker_signature").is_none());
 }
 
+/// The termination-pending stamp shows in the text plan's account of a marker, so that the
+/// stamp's update is not drawn as a change from a marker to the same marker.
+#[test]
+fn a_termination_pending_stamp_shows_in_the_marker_account() {
+    let old = r#"hr2pagerduty:v1 {"employee_id":"2"}"#;
+    let new = r#"hr2pagerduty:v1 {"employee_id":"2","pending_termination":"2026-10-20"}"#;
+    let a = action(
+        ActionKind::Update,
+        "gina@example.com",
+        Some("PGINA"),
+        vec![c(Field::Description, Some(old), Some(new))],
+        None,
+    );
+    let line = render_action(&a)
+        .lines()
+        .find(|l| l.contains("description"))
+        .unwrap()
+        .trim()
+        .to_string();
+    assert_eq!(
+        line,
+        "~ description = [marker: employee 2] → [marker: employee 2, termination pending 2026-10-20]"
+    );
+}
+
 /// A plan with nothing to do today: a future hire, a scheduled termination and a past
 /// termination date kept by the status.
 fn dated_sample() -> Plan {
