@@ -63,6 +63,27 @@ pub struct ProgressFlag {
     pub no_progress: bool,
 }
 
+/// `--report FILE` and `--report-format`, on the commands that apply (apply, demo): one
+/// definition, so both say the same.
+#[derive(Debug, Args)]
+pub struct ReportFlags {
+    /// Write the apply report to FILE, in --report-format (`apply` replaces it at the start
+    /// by one saying the run is in progress, then as actions end; `demo` writes it at the
+    /// end).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// The format of --report FILE: json (the whole report), csv (one row per action, for
+    /// spreadsheets) or markdown (a summary line and a table, for chat).
+    #[arg(
+        long,
+        value_enum,
+        default_value_t,
+        value_name = "FORMAT",
+        requires = "report"
+    )]
+    pub report_format: ReportFormat,
+}
+
 /// Connection flags.
 #[derive(Debug, Args)]
 pub struct Connection {
@@ -182,4 +203,32 @@ pub struct AsOf {
     /// today (exit 64); `plan` and `validate` preview one.
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub as_of: Option<chrono::NaiveDate>,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// `apply` and `demo` take `--report` and `--report-format` from one definition: the
+    /// same help words, the same value names.
+    #[test]
+    fn apply_and_demo_describe_the_report_flags_alike() {
+        let cli = crate::cli::Cli::command();
+        let describe = |command: &str, id: &str| {
+            let arg = cli
+                .find_subcommand(command)
+                .and_then(|c| c.get_arguments().find(|a| a.get_id() == id))
+                .unwrap_or_else(|| panic!("{command} has no {id}"));
+            (
+                arg.get_help().map(ToString::to_string),
+                arg.get_long_help().map(ToString::to_string),
+                arg.get_value_names().map(<[_]>::to_vec),
+            )
+        };
+        for id in ["report", "report_format"] {
+            let apply = describe("apply", id);
+            assert!(apply.0.is_some(), "--{id} has help");
+            assert_eq!(apply, describe("demo", id), "--{id}");
+        }
+    }
 }
