@@ -30,8 +30,9 @@ pub struct LogFlags {
 /// `--color`, on the commands that print a text plan (plan, apply, demo).
 #[derive(Debug, Args, Clone, Copy, Default)]
 pub struct ColorFlag {
-    /// Colour the text plan: auto (when stdout is a terminal, unless NO_COLOR is set to a
-    /// non-empty value or TERM is dumb), always (even with NO_COLOR), or never.
+    /// Colour the text plan and the log lines: auto (the plan when stdout is a terminal, the
+    /// log lines when stderr is, unless NO_COLOR is set to a non-empty value or TERM is
+    /// dumb), always (even with NO_COLOR), or never.
     #[arg(
         long,
         value_enum,
@@ -42,13 +43,14 @@ pub struct ColorFlag {
     pub color: ColorChoice,
 }
 
-/// `--color`: when the text plan on stdout is coloured.
+/// `--color`: when the text plan on stdout and the log lines on stderr are coloured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum ColorChoice {
-    /// When stdout is a terminal, `NO_COLOR` is unset or empty, and `TERM` is not `dumb`.
+    /// When the stream (stdout, stderr for the log lines) is a terminal, `NO_COLOR` is unset
+    /// or empty, and `TERM` is not `dumb`.
     #[default]
     Auto,
-    /// Always, even with `NO_COLOR` set or stdout piped.
+    /// Always, even with `NO_COLOR` set or the stream piped.
     Always,
     /// Never.
     Never,
