@@ -4,6 +4,7 @@
 //! renamed field changes the saved-plan layout).
 
 use super::skip::Skip;
+use crate::config::RuleLabel;
 use crate::email::Email;
 use crate::ids::{EmployeeId, LicenseId, TeamId, UserId};
 use crate::marker::SavedMembership;
@@ -129,7 +130,7 @@ impl fmt::Display for RoleSource {
     /// `roles.rule #2`, or `default`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RoleSource::Rule(n) => write!(f, "roles.rule #{n}"),
+            RoleSource::Rule(n) => RuleLabel::Role(*n).fmt(f),
             RoleSource::Default => f.write_str("default"),
         }
     }
@@ -145,7 +146,7 @@ pub struct TeamSource(pub usize);
 impl fmt::Display for TeamSource {
     /// `teams.rule #1`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "teams.rule #{}", self.0)
+        RuleLabel::Team(self.0).fmt(f)
     }
 }
 
