@@ -46,7 +46,7 @@ use webhook::{Notify, learn_notify, notify_flag_or_env, send_notification};
 /// [`Failure::Usage`] without `--yes` when stdin is not a terminal, or for a report or lock
 /// directory that cannot be written.
 pub(super) async fn run(a: ApplyArgs, printer: &Printer) -> Result<Exit, Failure> {
-    let file = report_file(a.report.as_deref(), a.report_format);
+    let file = report_file(a.report.report.as_deref(), a.report.report_format);
     let mut notify = Notify::default();
     // clap has put PAGERDUTY_API_URL here when --api-url is absent.
     notify.learn_api_url(a.connection.api_url.as_deref());

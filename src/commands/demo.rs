@@ -52,7 +52,7 @@ pub(super) async fn run(a: DemoArgs, printer: &Printer) -> Result<Exit, Failure>
         .map_err(Failure::Usage)?;
     let client = client_from(&cfg, &s)?;
     let bar = printer.progress();
-    let file = report_file(a.report.as_deref(), a.report_format);
+    let file = report_file(a.report.report.as_deref(), a.report.report_format);
 
     printer.out("=== hr2pagerduty plan ===\n\n");
     let day = today(&cfg, None);

@@ -171,6 +171,13 @@ fn stdio_printer(cli: &Cli) -> Printer {
     Printer::stdio(cli.verbosity(), no_progress).with_color(color_choice(cli.command.color()))
 }
 
+/// Whether `main` colours the log lines on stderr for `cli`: `--color` (`auto` for a
+/// command without it), `NO_COLOR` and `TERM` decide as they do for the text plan, with
+/// whether stderr is a terminal ([`crate::printer::stderr_wants_color`]).
+pub fn log_color(cli: &Cli) -> bool {
+    crate::printer::stderr_wants_color(color_choice(cli.command.color()))
+}
+
 /// The printer's [`ColorChoice`] for `--color`.
 fn color_choice(c: crate::cli::ColorChoice) -> ColorChoice {
     match c {

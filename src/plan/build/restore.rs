@@ -16,7 +16,7 @@ use crate::marker::{self, Marker, Suspension};
 use crate::pagerduty::models::NewUser;
 use crate::pagerduty::models::contact::ContactMethodType;
 use crate::plan::context::Ctx;
-use crate::plan::{Action, ActionKind, Field, Step, TeamsChange};
+use crate::plan::{Action, ActionKind, Field, Step, TeamSource, TeamsChange};
 use crate::vocab::{Role, TeamRole};
 use std::collections::BTreeMap;
 
@@ -99,6 +99,7 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
             new: new_teams,
         }),
         steps,
+        team_rules: teams.sources(cx, e, TeamSource::DeletionArchive),
         ..for_row(cx, ActionKind::Reactivate, e)
     }
 }
