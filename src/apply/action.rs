@@ -13,8 +13,7 @@ use super::{
 };
 use crate::archive::ArchiveRecord;
 use crate::pagerduty::models::contact::UserRecord;
-use crate::pagerduty::models::oncall::TEAM_REMOVAL_BLOCKED;
-use crate::pagerduty::{ApiError, Client};
+use crate::pagerduty::{ApiError, Client, Refusal};
 use crate::plan::{Action, ActionKind, Step};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -317,13 +316,15 @@ pub(super) async fn run_action(
                 // A team that refuses to let the user go (e.g. "User cannot be removed as
                 // they belong to an escalation policy on this team", fact F32) should not
                 // keep the user on every other team: try the remaining removals, then stop.
-                let refused_removal = matches!(step, Step::RemoveFromTeam { .. })
-                    && e.status()
-                        .is_some_and(|c| (400..500).contains(&c) && c != 401);
-                let held_by = match (step, &o.user_id) {
-                    (Step::RemoveFromTeam { team_id, team }, Some(user))
-                        if e.status() == Some(400) && e.body_mentions(TEAM_REMOVAL_BLOCKED) =>
-                    {
+                let refusal = e.refusal();
+                let refused_removal =
+                    matches!(step, Step::RemoveFromTeam { .. }) && refusal.is_some();
+                let held_by = match (step, &o.user_id, refusal) {
+                    (
+                        Step::RemoveFromTeam { team_id, team },
+                        Some(user),
+                        Some(Refusal::TeamRemovalBlocked),
+                    ) => {
                         let policies = policies_holding(client, team_id, user).await;
                         Some(HeldBy {
                             team: team_id.clone(),

@@ -75,10 +75,6 @@ pub(super) async fn restore_contacts(
         }
     };
     done.attempts += 1;
-    let refused = |e: &ApiError| {
-        e.status()
-            .is_some_and(|c| (400..500).contains(&c) && c != 401)
-    };
     let old_login = Email::normalise(&r.user.email);
     let new_login = Email::normalise(&now.user.email);
     // Old contact method ID → the new user's (ID, type).
@@ -111,7 +107,7 @@ pub(super) async fn restore_contacts(
             }
             Err(e) => {
                 done.attempts += e.attempts();
-                let go_on = refused(&e);
+                let go_on = e.refusal().is_some();
                 done.errors.push(e);
                 if !go_on {
                     return done;
@@ -148,7 +144,7 @@ pub(super) async fn restore_contacts(
                 Ok(sent) => done.attempts += sent.attempts,
                 Err(e) => {
                     done.attempts += e.attempts();
-                    let go_on = refused(&e);
+                    let go_on = e.refusal().is_some();
                     done.errors.push(e);
                     if !go_on {
                         return done;
@@ -162,7 +158,7 @@ pub(super) async fn restore_contacts(
             Ok(sent) => done.attempts += sent.attempts,
             Err(e) => {
                 done.attempts += e.attempts();
-                let go_on = refused(&e);
+                let go_on = e.refusal().is_some();
                 done.errors.push(e);
                 if !go_on {
                     return done;

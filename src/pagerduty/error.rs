@@ -11,7 +11,9 @@ use std::fmt;
 use std::time::Duration;
 
 mod incomplete;
+mod refusal;
 pub use incomplete::{IncompleteReason, OpenPartition};
+pub use refusal::Refusal;
 
 /// Why the request layer stopped trying.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -338,22 +340,22 @@ impl ApiError {
         }
     }
 
-    /// True when PagerDuty's error body lists `text` among its `errors[]` or as its
-    /// `message` (exact, case-insensitive compare), e.g.
-    /// [`EMAIL_TAKEN`](super::models::EMAIL_TAKEN).
+    /// True when PagerDuty's error body holds `text` as a case-insensitive substring of its
+    /// `message` or of one of its `errors[]`. For diagnostics and tests: the refusals the
+    /// application acts on are read by [`ApiError::refusal`].
     pub fn body_mentions(&self, text: &str) -> bool {
-        self.body().is_some_and(|b| body_mentions(b, text))
+        self.body().is_some_and(|b| refusal::mentions(b, text))
     }
-}
 
-/// True when `text` occurs (case-insensitively) in the body's message or one of its errors.
-pub(crate) fn body_mentions(body: &ApiErrorBody, text: &str) -> bool {
-    let needle = text.to_lowercase();
-    body.message.to_lowercase().contains(&needle)
-        || body
-            .errors
-            .iter()
-            .any(|e| e.to_lowercase().contains(&needle))
+    /// Which refusal PagerDuty's answer is, for an [`ApiError::Status`] that refuses the
+    /// request for good (a 4xx other than 401, see [`Refusal`]); `None` for every other
+    /// failure, which may be worth another try or stops the whole run.
+    pub fn refusal(&self) -> Option<Refusal> {
+        match self {
+            ApiError::Status { status, body, .. } => Refusal::classify(*status, body.as_deref()),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]
