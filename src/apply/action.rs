@@ -9,7 +9,8 @@ use super::holding::policies_holding;
 use super::recheck::recheck;
 use super::restore::restore_contacts;
 use super::{
-    ApplyOptions, Cause, Halt, HeldBy, Mismatch, Outcome, OutcomeStatus, StepFailure, Stop,
+    ApplyOptions, Cause, Halt, HeldBy, Mismatch, Outcome, OutcomeStatus, StepError, StepFailure,
+    Stop,
 };
 use crate::archive::ArchiveRecord;
 use crate::pagerduty::models::contact::UserRecord;
@@ -85,7 +86,7 @@ pub(super) async fn run_action(
         let failure = StepFailure {
             step: step + 1,
             steps: a.steps.len(),
-            error: e.to_string(),
+            error: StepError::from_api(&e),
             held_by,
         };
         match &mut o.cause {
@@ -143,7 +144,7 @@ pub(super) async fn run_action(
             }
         }
     }
-    let refuse = |o: &mut Outcome, step: usize, error: String| {
+    let refuse = |o: &mut Outcome, step: usize, error: StepError| {
         o.status = OutcomeStatus::Failed;
         let failure = StepFailure {
             step: step + 1,
@@ -200,11 +201,7 @@ pub(super) async fn run_action(
                 unreachable!("a deletion carries a guard, so its user was read above")
             };
             if opts.archive.path().is_none() {
-                refuse(
-                    &mut o,
-                    i,
-                    "no [lifecycle] archive is configured, so the user was not deleted".into(),
-                );
+                refuse(&mut o, i, StepError::NoArchive);
                 return o;
             }
             let entry = ArchiveRecord::new(
@@ -217,7 +214,7 @@ pub(super) async fn run_action(
                 chrono::Utc::now(),
             );
             if let Err(e) = opts.archive.append(&entry) {
-                refuse(&mut o, i, format!("{e}; the user was not deleted"));
+                refuse(&mut o, i, StepError::ArchiveNotWritten(e.to_string()));
                 return o;
             }
         }
