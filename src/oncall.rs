@@ -339,6 +339,16 @@ pub struct Attribution {
     pub unattributed: Vec<EscalationPolicyId>,
 }
 
+/// The users `policy`'s rules target directly (a schedule target is not followed), in rule
+/// order, a user once per target.
+pub fn user_targets(policy: &EscalationPolicy) -> impl Iterator<Item = UserId> + '_ {
+    policy
+        .escalation_rules
+        .iter()
+        .flat_map(|r| r.targets.iter())
+        .filter_map(|t| t.user_id())
+}
+
 /// The impact of each of `users` from the answers of one look-up for all of them together
 /// (`user_ids[]` listing every one): `policies` from `GET /escalation_policies`, `oncalls`
 /// from `GET /oncalls`, `incidents` from `GET /incidents`, and `schedules` from
@@ -374,13 +384,8 @@ pub fn attribute(
         users.iter().map(|u| (u.clone(), Acc::default())).collect();
     let mut unattributed = Vec::new();
     for p in policies {
-        let mut targeted: BTreeSet<UserId> = p
-            .escalation_rules
-            .iter()
-            .flat_map(|r| r.targets.iter())
-            .filter_map(|t| t.user_id())
-            .filter(|u| wanted.contains(u))
-            .collect();
+        let mut targeted: BTreeSet<UserId> =
+            user_targets(p).filter(|u| wanted.contains(u)).collect();
         if targeted.is_empty() {
             match users {
                 [only] => {
