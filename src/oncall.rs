@@ -47,6 +47,7 @@
 use crate::ids::{EscalationPolicyId, IncidentId, ScheduleId, UserId};
 use crate::pagerduty::models::incidents::Incident;
 use crate::pagerduty::models::oncall::{EscalationPolicy, Oncall, Schedule};
+use crate::words::plural;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -212,10 +213,6 @@ pub fn check(
         impact: impact.cloned(),
         lookahead_days,
     })
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    if n == 1 { one.into() } else { many.into() }
 }
 
 fn names<Id: fmt::Display>(v: &[Named<Id>]) -> String {

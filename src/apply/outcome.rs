@@ -9,6 +9,7 @@ use crate::oncall::{Blocked, Named};
 use crate::pagerduty::{ApiError, Refusal, TransportKind};
 use crate::plan::Action;
 use crate::plan::ownership::Untouchable;
+use crate::words::plural;
 use serde::{Serialize, Serializer};
 use std::fmt;
 
@@ -262,7 +263,7 @@ impl fmt::Display for HeldBy {
             ps => write!(
                 f,
                 "held by escalation polic{} {} of {team}",
-                if ps.len() == 1 { "y" } else { "ies" },
+                plural(ps.len(), "y", "ies"),
                 ps.iter()
                     .map(|p| format!("{:?} ({})", p.name, p.id))
                     .collect::<Vec<_>>()

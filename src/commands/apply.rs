@@ -26,6 +26,7 @@ use crate::plan::{Plan, Step, safety};
 use crate::printer::Printer;
 use crate::report::{self, RunStatus, file::ReportFile};
 use crate::saved_plan::SavedPlan;
+use crate::words::plural;
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::Path;
@@ -345,7 +346,7 @@ fn no_changes(client: &Client, plan: &Plan, roster: &Roster, printer: &Printer) 
         n => {
             printer.err(&format!(
                 "Error: nothing to apply, but {n} skipped need{} a person (marked ! under Skipped above); until settled, a person's access is wrong, so the run exits 1.",
-                if n == 1 { "s" } else { "" }
+                plural(n, "s", "")
             ));
             (Exit::Failure, RunStatus::Failed)
         }

@@ -22,6 +22,7 @@ use crate::plan::Plan;
 use crate::printer::Printer;
 use crate::progress::Progress;
 use crate::report::{self, RunStatus, file::ReportFile};
+use crate::words::plural;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -204,7 +205,7 @@ pub(super) async fn execute(run: &Run<'_>) -> Ended {
         let message = format!(
             "{why}: {left} of {} action{} not finished (not started or interrupted); the next run finishes them",
             outcomes.len(),
-            if outcomes.len() == 1 { "" } else { "s" }
+            plural(outcomes.len(), "", "s")
         );
         printer.err(&format!("Error: {message}"));
         v["error"] = serde_json::Value::String(message);

@@ -6,6 +6,7 @@
 //! check Debug and Display).
 
 use crate::pagerduty::models::ApiErrorBody;
+use crate::words::plural;
 use reqwest::Method;
 use std::fmt;
 use std::time::Duration;
@@ -202,7 +203,7 @@ pub enum ApiError {
     /// have taken effect (the next run's listing settles it).
     #[error(
         "{method} {path}: not sent{}: the run is stopping",
-        if *attempts == 0 { String::new() } else { format!(" again after {attempts} attempt{}", plural(*attempts)) }
+        if *attempts == 0 { String::new() } else { format!(" again after {attempts} attempt{}", plural(*attempts, "", "s")) }
     )]
     Stopped {
         /// HTTP method.
@@ -219,10 +220,6 @@ pub enum ApiError {
     Config(String),
 }
 
-fn plural(n: u32) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
-
 /// Why the client gave up, with the attempts and the time they took: `retries exhausted
 /// after 4 attempts in 3.2s`; for a final answer, `not retryable; 1 attempt in 0.1s`, or
 /// with earlier attempts retried for another reason (a 5xx, then a 404), `not retryable;
@@ -237,12 +234,12 @@ fn stop_suffix(stop: StopReason, attempts: u32, elapsed: Duration) -> String {
         StopReason::NotRetryable => {
             format!(
                 "not retryable; {attempts} attempt{} in {secs:.1}s",
-                plural(attempts)
+                plural(attempts, "", "s")
             )
         }
         _ => format!(
             "{stop} after {attempts} attempt{} in {secs:.1}s",
-            plural(attempts)
+            plural(attempts, "", "s")
         ),
     }
 }
