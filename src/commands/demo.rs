@@ -2,8 +2,8 @@
 //! [`files`] (built into the binary), so it needs no key, no network and no flags.
 
 use super::Failure;
-use super::apply::{Run, execute};
 use super::common::{client_from, refusal};
+use super::execute::{Run, execute};
 use super::report_file::{check_report, report_file, write_report};
 use crate::cli::{DemoArgs, SafetyFlags};
 use crate::config::{Config, Connection};

@@ -9,6 +9,7 @@
 //! | [`demo`] | `demo`: plan, apply and plan again against the simulator |
 //! | `generate` | `completions` (shell scripts) and `man` (roff), from the clap definitions |
 //! | `doctor` | `doctor`: checks of the key and the account against a configuration, GET requests only |
+//! | `execute` | a run of a plan, for `apply` and `demo`: `Run`, executing it, printing the outcomes, how it ended |
 //! | `stop` | what stops an `apply` early: SIGINT, SIGTERM, `--max-runtime` |
 //! | `live_report` | the `--report FILE` of an `apply` in progress, rewritten as actions end |
 //! | `prompt` | the confirmation question of `apply` and reading its answer |
@@ -26,6 +27,7 @@ mod apply;
 mod common;
 pub mod demo;
 mod doctor;
+mod execute;
 mod generate;
 mod live_report;
 mod plan;

@@ -1,5 +1,5 @@
 use super::*;
-use crate::apply::{Cause, Halt, Mismatch, Outcome, OutcomeStatus, Signal, StepFailure};
+use crate::apply::{Cause, Halt, Mismatch, Outcome, OutcomeStatus, Signal, StepError, StepFailure};
 use crate::email::Email;
 use crate::hr::Roster;
 use crate::hr::{ProblemKind, RowProblem};
@@ -406,7 +406,9 @@ fn apply_report_counts_outcomes() {
                 OutcomeStatus::Failed => Some(Cause::Failed(vec![StepFailure {
                     step: 1,
                     steps: 1,
-                    error: "boom".into(),
+                    error: StepError::Client {
+                        text: "boom".into(),
+                    },
                     held_by: None,
                 }])),
                 OutcomeStatus::Skipped => Some(Cause::AuthenticationRejected),
@@ -466,7 +468,10 @@ fn outcomes(plan: &Plan, statuses: [OutcomeStatus; 4]) -> Vec<Outcome> {
                 OutcomeStatus::Failed => Some(Cause::Failed(vec![StepFailure {
                     step: 1,
                     steps: 1,
-                    error: "PUT /users/PBO: HTTP 400".into(),
+                    error: StepError::Refused {
+                        refusal: crate::pagerduty::Refusal::Other { status: 400 },
+                        text: "PUT /users/PBO: HTTP 400".into(),
+                    },
                     held_by: None,
                 }])),
                 OutcomeStatus::Skipped => Some(Cause::Recheck(Mismatch::Gone)),

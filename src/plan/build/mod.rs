@@ -31,6 +31,7 @@ use crate::ids::{EmployeeId, TeamId};
 use crate::marker::{Marker, SavedMembership};
 use crate::pagerduty::models::{User, UserUpdate};
 use crate::vocab::{Role, TeamRole};
+use crate::words::plural;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// `s` with runs of whitespace collapsed to one space, trimmed.
@@ -397,16 +398,16 @@ impl Restorable {
         if !gone.is_empty() {
             out.push_str(&format!(
                 "; recorded team{} {} no longer exist{} and {} not restored",
-                if gone.len() == 1 { "" } else { "s" },
+                plural(gone.len(), "", "s"),
                 gone.join(", "),
-                if gone.len() == 1 { "s" } else { "" },
-                if gone.len() == 1 { "is" } else { "are" },
+                plural(gone.len(), "s", ""),
+                plural(gone.len(), "is", "are"),
             ));
         }
         if !refused.is_empty() {
             out.push_str(&format!(
                 "; recorded team{} {} not restored: PagerDuty refuses role {role} on teams",
-                if refused.len() == 1 { "" } else { "s" },
+                plural(refused.len(), "", "s"),
                 refused.join(", "),
             ));
         }

@@ -158,7 +158,10 @@ fn the_apply_summary_counts_the_users_created_as_invitations_sent() {
             OutcomeStatus::Failed => Some(Cause::Failed(vec![StepFailure {
                 step: 2,
                 steps: 2,
-                error: "PUT /teams: HTTP 500".into(),
+                error: StepError::Status {
+                    status: 500,
+                    text: "PUT /teams: HTTP 500".into(),
+                },
                 held_by: None,
             }])),
             OutcomeStatus::NotStarted => Some(Cause::NotStarted(Halt::MaxRuntime)),
