@@ -69,7 +69,7 @@ use recheck::recheck;
 pub use outcome::{Cause, HeldBy, Mismatch, NotAdoptable, Outcome, OutcomeStatus, StepFailure};
 pub use stop::{Halt, Signal, Stop, StopSender};
 
-use crate::archive::Archive;
+use crate::archive::ArchiveFile;
 use crate::email::Email;
 use crate::ids::{EscalationPolicyId, TeamId, UserId};
 use crate::marker::MarkerKeys;
@@ -97,8 +97,8 @@ pub struct ApplyOptions {
     pub protected: BTreeSet<Email>,
     /// The deletion archive the plan was made with: a deletion writes its record there
     /// before the `DELETE`, a restore reads the deleted user's record from it. Without a
-    /// file ([`Archive::in_memory`]) no deletion is sent.
-    pub archive: Arc<Archive>,
+    /// file ([`ArchiveFile::none`]) no deletion is sent.
+    pub archive: Arc<ArchiveFile>,
     /// The user that owns the API key (`GET /users/me`; `None` for an account-level key):
     /// never written.
     pub key_owner: Option<UserId>,

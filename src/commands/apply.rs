@@ -15,7 +15,7 @@ use super::report_file::{Ended, check_report, finish_report, report_file, write_
 use super::stop::{self, Stops};
 use crate::apply::lock::{self, ApplyLock};
 use crate::apply::{self, ApplyOptions, Halt, Outcome, OutcomeStatus, Stop};
-use crate::archive::Archive;
+use crate::archive::ArchiveFile;
 use crate::cli::ApplyArgs;
 use crate::config::{Config, Connection, ENV_MARKER_KEY};
 use crate::exit::Exit;
@@ -152,8 +152,8 @@ async fn apply_saved(
         "the saved plan's as-of day",
         "apply this plan on or after",
     )?;
-    let archive = load_archive(&cfg)?;
-    warn_archive(&archive, printer);
+    let (archive, snapshot) = load_archive(&cfg)?;
+    warn_archive(&snapshot, printer);
     let roster = match &a.hr {
         Some(hr_path) => {
             saved.check_hr(hr_path)?;
@@ -378,8 +378,9 @@ pub(super) struct Run<'a> {
     pub(super) plan: &'a Plan,
     /// The export the plan was made from (empty for a saved plan applied without `--hr`).
     pub(super) roster: &'a Roster,
-    /// The deletion archive the plan was made with.
-    pub(super) archive: &'a Arc<Archive>,
+    /// The deletion archive's file the plan was made with (its records loaded), which
+    /// each deletion appends to.
+    pub(super) archive: &'a Arc<ArchiveFile>,
     /// The run's progress display.
     pub(super) progress: &'a Progress,
     /// The account's API URL, named in the 401/403 hint.

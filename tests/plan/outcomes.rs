@@ -155,7 +155,7 @@ fn opts(cfg: &Config) -> ApplyOptions {
     ApplyOptions {
         concurrency: 4,
         protected: cfg.lifecycle.protected.clone(),
-        archive: std::sync::Arc::new(hr2pagerduty::archive::Archive::default()),
+        archive: std::sync::Arc::new(hr2pagerduty::archive::ArchiveFile::none()),
         stop: apply::Stop::never(),
         marker_keys: None,
         key_owner: None,
