@@ -103,7 +103,7 @@ pub use contract::{
 };
 pub use policy::{Policy, SafetyPolicy};
 pub use preconditions::check_rules_offline;
-pub use skip::{MarkerFault, Skip, SkipCause, SkipSide, UnknownSkipCause};
+pub use skip::{MarkerFault, Skip, SkipCause, SkipSide};
 
 use crate::archive::Archive;
 use crate::hr::Roster;
