@@ -131,6 +131,15 @@ id_type!(
     ScheduleId
 );
 id_type!(
+    /// A PagerDuty escalation rule ID (`EscalationRule.id`, one rule of an escalation
+    /// policy).
+    EscalationRuleId
+);
+id_type!(
+    /// A PagerDuty schedule layer ID (`ScheduleLayer.id`, one layer of a schedule).
+    ScheduleLayerId
+);
+id_type!(
     /// A PagerDuty incident ID (`Incident.id`).
     IncidentId
 );

@@ -96,6 +96,7 @@ mod matching;
 mod preconditions;
 mod skip;
 
+pub use context::TeamRolesByUser;
 pub use contract::{
     Action, ActionKind, Change, DateConflict, Field, Guard, LicenseLabel, LicenseShortfall,
     MarkerSignatures, MarkerTrust, Pending, Plan, Population, ProbableDuplicate, RoleSource,
