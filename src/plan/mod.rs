@@ -363,6 +363,8 @@ fn mark_signatures(actions: &mut [Action], users: &[User], index: &Index<'_>) {
 }
 
 #[cfg(test)]
+mod fixture;
+#[cfg(test)]
 mod tests;
 
 #[cfg(test)]

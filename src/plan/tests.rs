@@ -13,44 +13,7 @@ use crate::plan::ownership::Untouchable;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-pub(super) const CONFIG: &str = r#"
-[pagerduty]
-from = "bot@example.com"
-
-[hr.columns]
-employee_id = "id"
-email = "email"
-first_name = "first"
-last_name = "last"
-status = "status"
-job_title = "title"
-department = "dept"
-
-[hr.status]
-active = ["Active"]
-terminated = ["Terminated"]
-pending = ["Future Start"]
-
-[lifecycle]
-suspended_role = "read_only_limited_user"
-protected = ["vip@example.com", "bot@example.com"]
-default_time_zone = "America/New_York"
-unmanaged_users = "report"
-
-[roles]
-default = "limited_user"
-[[roles.rule]]
-when = { dept = "x" }
-role = "admin"
-"#;
-
-pub(super) fn config(extra: &str) -> Config {
-    let text = format!("{CONFIG}{extra}").replace(
-        "when = { dept = \"x\" }",
-        "when = { department = \"IT\", job_title = \"Manager\" }",
-    );
-    Config::from_toml(&text, Path::new("t.toml")).unwrap()
-}
+pub(super) use super::fixture::{CONFIG, config, parse};
 
 pub(super) fn std_config() -> Config {
     config(

@@ -6,32 +6,8 @@
 
 use super::*;
 use crate::plan::SafetyPolicy;
+use crate::plan::fixture::dated_config;
 use crate::plan::safety::{self, Overrides};
-
-/// The planner tests' configuration with hire and termination dates mapped, a `Leave`
-/// status value, `[lifecycle] unmanaged_users = unmanaged` and `lifecycle` lines added to
-/// `[lifecycle]`.
-fn dated_config(unmanaged: &str, lifecycle: &str) -> Config {
-    let text = CONFIG
-        .replace("when = { dept = \"x\" }", "when = { department = \"IT\" }")
-        .replace(
-            "[hr.columns]",
-            "[hr]\ndate_format = \"%Y-%m-%d\"\n\n[hr.columns]",
-        )
-        .replace(
-            "department = \"dept\"\n",
-            "department = \"dept\"\nhire_date = \"hired\"\ntermination_date = \"left\"\n",
-        )
-        .replace(
-            "pending = [\"Future Start\"]",
-            "pending = [\"Future Start\"]\nleave = [\"Leave\"]",
-        )
-        .replace(
-            "unmanaged_users = \"report\"",
-            &format!("unmanaged_users = \"{unmanaged}\"\n{lifecycle}"),
-        );
-    Config::from_toml(&text, Path::new("t.toml")).unwrap()
-}
 
 fn day(m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, m, d).unwrap()

@@ -48,13 +48,7 @@ fn reasons(p: &Plan) -> Vec<(String, SkipCause)> {
 
 /// The tests' configuration text (as [`config`] makes it), with `from` replaced by `to`.
 fn config_text_with(from: &str, to: &str) -> Config {
-    let text = CONFIG
-        .replace(
-            "when = { dept = \"x\" }",
-            "when = { department = \"IT\", job_title = \"Manager\" }",
-        )
-        .replace(from, to);
-    Config::from_toml(&text, Path::new("t.toml")).unwrap()
+    crate::plan::fixture::config_replacing(from, to)
 }
 
 fn unmanaged_config(mode: &str) -> Config {
