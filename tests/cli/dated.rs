@@ -266,6 +266,18 @@ fn as_of_is_a_date_and_a_saved_plan_keeps_the_day_it_was_made_as_of() {
         let r = run(&sim, &a);
         r.expect_code(64).expect_stderr(&["--as-of"]);
     }
+    // Dates chrono alone accepts: a two-digit year (read as the year 26), one-digit month and
+    // day, and a year no export means. Each is refused, saying what is wanted.
+    for (given, says) in [
+        ("26-06-10", "YYYY-MM-DD"),
+        ("2026-6-10", "YYYY-MM-DD"),
+        ("0001-01-01", "before 1970"),
+    ] {
+        let mut a = args(&["plan"]);
+        a.extend(ws.inputs());
+        a.extend(args(&["--as-of", given]));
+        run(&sim, &a).expect_code(64).expect_stderr(&[says]);
+    }
     // plan --out as of the termination day: the hint repeats --as-of, the file records it.
     let saved = ws.path("saved.json");
     let p = on(

@@ -20,7 +20,7 @@ pub(super) use delete::{leave, restorable_record};
 pub(super) use reactivate::reactivate;
 pub(super) use restore::restore;
 pub(super) use sign::sign;
-pub(super) use update::update;
+pub(super) use update::{MARKER_ONLY_REASON, update};
 
 use super::context::{Ctx, Membership};
 use super::contract::TeamSource;

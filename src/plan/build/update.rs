@@ -82,6 +82,10 @@ pub(in crate::plan) fn update(
     })
 }
 
+/// The reason of an update that only rewrites a marker that is not as this version writes it
+/// (a re-key's reason replaces it, see `plan::employees::reasons`).
+pub(in crate::plan) const MARKER_ONLY_REASON: &str = "ownership marker repaired";
+
 /// The update's reason: an adoption (`u` matched by email, no marker), a replaced
 /// unreadable marker, a mover (`what` changed; by employee ID when the email changed), a
 /// marker signed again (`resign`, nothing else to do), or a repaired marker.
@@ -117,7 +121,7 @@ fn reason(
         _ if what.is_empty() && marker_current && resign.is_some() => {
             resign.map(|r| r.reason().to_string()).unwrap_or_default()
         }
-        _ if what.is_empty() => "ownership marker repaired".to_string(),
+        _ if what.is_empty() => MARKER_ONLY_REASON.to_string(),
         _ => format!("mover: {} changed", what.join(", ")),
     }
 }
