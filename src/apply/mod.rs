@@ -117,7 +117,7 @@ fn groups(plan: &Plan) -> Vec<Vec<usize>> {
         .actions
         .iter()
         .enumerate()
-        .filter_map(|(i, a)| a.user_id.as_deref().map(|u| (u, i)))
+        .filter_map(|(i, a)| a.user_id.as_ref().map(|id| id.as_str()).map(|u| (u, i)))
         .collect();
     // The group key of action i and how many hand-offs it waits behind.
     let key_of = |mut i: usize| -> (String, usize) {

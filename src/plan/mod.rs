@@ -319,11 +319,18 @@ impl Tally {
             hr_active,
         };
         out.actions.sort_by(|a, b| {
-            (a.email.as_str(), a.user_id.as_deref()).cmp(&(b.email.as_str(), b.user_id.as_deref()))
+            (a.email.as_str(), a.user_id.as_ref().map(|id| id.as_str()))
+                .cmp(&(b.email.as_str(), b.user_id.as_ref().map(|id| id.as_str())))
         });
         out.skipped.sort_by(|a, b| {
-            (a.email.as_deref(), a.pagerduty_user_id.as_deref())
-                .cmp(&(b.email.as_deref(), b.pagerduty_user_id.as_deref()))
+            (
+                a.email.as_deref(),
+                a.pagerduty_user_id.as_ref().map(|id| id.as_str()),
+            )
+                .cmp(&(
+                    b.email.as_deref(),
+                    b.pagerduty_user_id.as_ref().map(|id| id.as_str()),
+                ))
         });
         one_line_per_marker_copy(&mut out.skipped);
         if inp.marker_keys.is_some() {
@@ -348,7 +355,7 @@ fn mark_signatures(actions: &mut [Action], users: &[User], index: &Index<'_>) {
     let by_user: foldhash::HashMap<&str, usize> = actions
         .iter()
         .enumerate()
-        .filter_map(|(at, a)| a.user_id.as_deref().map(|id| (id, at)))
+        .filter_map(|(at, a)| a.user_id.as_ref().map(|id| id.as_str()).map(|id| (id, at)))
         .collect();
     if by_user.is_empty() {
         return;

@@ -426,7 +426,7 @@ fn scenario_account(s: &Scenario) -> Account {
     for (id, teams) in teams_of {
         for (t, r) in teams.iter().enumerate() {
             if let Some(r) = r {
-                acct.join(&id, TEAMS[t], TEAM_ROLES[*r].clone());
+                acct.join(id.as_str(), TEAMS[t], TEAM_ROLES[*r].clone());
             }
         }
     }
@@ -583,7 +583,7 @@ fn snapshot(acct: &Account) -> Snapshot {
             teams.iter().map(|(t, _)| t.as_str()).collect(),
             "the model's team references and members agree"
         );
-        let key = if u.id.starts_with("PNEW") {
+        let key = if u.id.as_str().starts_with("PNEW") {
             format!("new {}", Email::normalise(&u.email))
         } else {
             u.id.to_string()

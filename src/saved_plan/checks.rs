@@ -191,7 +191,7 @@ pub fn fingerprints(
     let touched: BTreeSet<&str> = plan
         .actions
         .iter()
-        .filter_map(|a| a.user_id.as_deref())
+        .filter_map(|a| a.user_id.as_ref().map(|id| id.as_str()))
         .collect();
     users
         .iter()

@@ -401,7 +401,10 @@ async fn a_401_stops_new_actions_which_are_skipped_as_not_attempted() {
                 "  ? {} of {} ({}) skipped: not attempted: authentication was rejected",
                 o.action.kind,
                 o.action.email,
-                o.user_id.as_deref().unwrap_or("no PagerDuty ID")
+                o.user_id
+                    .as_ref()
+                    .map(|id| id.as_str())
+                    .unwrap_or("no PagerDuty ID")
             )
         );
     }

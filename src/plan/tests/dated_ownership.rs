@@ -125,14 +125,23 @@ fn an_offboarded_user_claimed_by_a_dated_leaver_keeps_the_cause_of_its_suspensio
     let m = marker_of(&acct, "PCARL01");
     let s = m.suspended.unwrap();
     assert_eq!(
-        (m.employee_id.as_deref(), s.on, s.termination_date, s.leave),
+        (
+            m.employee_id.as_ref().map(|id| id.as_str()),
+            s.on,
+            s.termination_date,
+            s.leave
+        ),
         (Some("7"), day(11, 29), Some(day(11, 30)), false),
         "the offboarding date and role stay; the termination date that decided is recorded"
     );
     let m = marker_of(&acct, "PDANA01");
     let s = m.suspended.unwrap();
     assert_eq!(
-        (m.employee_id.as_deref(), s.termination_date, s.leave),
+        (
+            m.employee_id.as_ref().map(|id| id.as_str()),
+            s.termination_date,
+            s.leave
+        ),
         (Some("8"), None, true)
     );
 
@@ -144,7 +153,10 @@ fn an_offboarded_user_claimed_by_a_dated_leaver_keeps_the_cause_of_its_suspensio
     assert!(p.conflicts.is_empty(), "{:#?}", p.conflicts);
     assert_eq!(p.actions.len(), 1, "{:#?}", p.actions);
     assert_eq!(p.actions[0].kind, ActionKind::Reactivate);
-    assert_eq!(p.actions[0].user_id.as_deref(), Some("PDANA01"));
+    assert_eq!(
+        p.actions[0].user_id.as_ref().map(|id| id.as_str()),
+        Some("PDANA01")
+    );
     assert!(
         p.actions[0].reason.starts_with("return from leave"),
         "{}",
