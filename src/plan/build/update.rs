@@ -64,7 +64,15 @@ pub(in crate::plan) fn update(
         old: labels(cx, &current, Some(&cx.governed)),
         new: desired_labels(cx, &desired),
     });
-    let reason = reason(e, state, matched_by_email, &what, marker_current, resign);
+    let mut reason = reason(e, state, matched_by_email, &what, marker_current, resign);
+    if let MarkerState::Valid(m) = state
+        && let Some(date) = m.pending_termination
+    {
+        // The row is employed again: its termination date changed or went.
+        reason.push_str(&format!(
+            "; the termination-pending stamp {date} is removed from the marker: HR no longer gives that termination date"
+        ));
+    }
     let steps = ordered_steps(u, upd, removals, additions);
     let email = if cx.email_blocked.contains(&e.employee_id) {
         Email::normalise(&u.email)

@@ -283,7 +283,8 @@ fn offboard_deactivates_unmarked_users_without_a_row_and_a_later_row_brings_them
         marker::parse(carl.description.as_deref()).marker,
         MarkerState::Valid(Marker {
             employee_id: Some("40".into()),
-            suspended: None
+            suspended: None,
+            pending_termination: None,
         })
     );
     assert!(plan_with(&acct, &back, &cfg, &facts).unwrap().is_empty());
