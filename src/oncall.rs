@@ -56,6 +56,12 @@ use std::fmt;
 /// The switch that lets blocked deactivations through, named in every [`Blocked`] remedy.
 pub const ALLOW_FLAG: &str = "--allow-oncall-gaps";
 
+/// What [`Blocked::remedy`] adds to the override for a user on an escalation policy: the
+/// override suspends them, but PagerDuty still refuses to remove them from a team whose
+/// escalation policy they are on (fact F32 in `../shared/reference/PAGERDUTY_API.md`), and
+/// the suspension stays unfinished until they are taken off it.
+const EP_TEAM_CAVEAT: &str = "; PagerDuty still refuses to remove them from a team whose escalation policy they are on, so that membership, and the suspension, stay unfinished until they are taken off the policy";
+
 /// An escalation policy or a schedule, by ID and name (the API's `name`, or a reference's
 /// `summary` where the API gives no name, or the ID when it gives neither).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -316,8 +322,15 @@ impl Blocked {
                 incident_names(&i.incidents)
             ));
         }
+        // PagerDuty refuses to take a user off a team while they are on one of its
+        // escalation policies (fact F32), so the override cannot finish such a suspension.
+        let refused = if i.escalation_policies.is_empty() {
+            ""
+        } else {
+            EP_TEAM_CAVEAT
+        };
         format!(
-            "{}; the next run then goes ahead (or rerun with {ALLOW_FLAG} to go ahead now and leave these gaps)",
+            "{}; the next run then goes ahead (or rerun with {ALLOW_FLAG} to go ahead now and leave these gaps{refused})",
             steps.join("; ")
         )
     }

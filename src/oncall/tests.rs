@@ -203,7 +203,7 @@ fn only_an_empty_looked_up_impact_or_the_switch_lets_an_action_through() {
     );
     assert_eq!(
         b.remedy(),
-        "take them off escalation policy \"Ops\" (PEP1), as a target or on its schedules; take them off schedule \"Primary\" (PS1), handing their shifts to someone else; reassign or resolve incident \"Disk full\" (Q1); the next run then goes ahead (or rerun with --allow-oncall-gaps to go ahead now and leave these gaps)"
+        "take them off escalation policy \"Ops\" (PEP1), as a target or on its schedules; take them off schedule \"Primary\" (PS1), handing their shifts to someone else; reassign or resolve incident \"Disk full\" (Q1); the next run then goes ahead (or rerun with --allow-oncall-gaps to go ahead now and leave these gaps; PagerDuty still refuses to remove them from a team whose escalation policy they are on, so that membership, and the suspension, stay unfinished until they are taken off the policy)"
     );
     assert_eq!(check(Some(&full), 30, true), None);
     assert_eq!(check(None, 30, true), None);
@@ -329,6 +329,6 @@ fn a_schedule_gives_its_listed_users_itself_and_the_policies_using_it() {
     );
     assert_eq!(
         b.remedy(),
-        "take them off escalation policy \"Ops EP\" (PEPOPS1), as a target or on its schedules; take them off schedule \"Ops Weekly\" (PSCHED1), handing their shifts to someone else; the next run then goes ahead (or rerun with --allow-oncall-gaps to go ahead now and leave these gaps)"
+        "take them off escalation policy \"Ops EP\" (PEPOPS1), as a target or on its schedules; take them off schedule \"Ops Weekly\" (PSCHED1), handing their shifts to someone else; the next run then goes ahead (or rerun with --allow-oncall-gaps to go ahead now and leave these gaps; PagerDuty still refuses to remove them from a team whose escalation policy they are on, so that membership, and the suspension, stay unfinished until they are taken off the policy)"
     );
 }

@@ -865,7 +865,7 @@ fn a_blocked_deactivation_names_what_the_user_holds_and_what_a_human_must_do() {
              \x20 #   because of deactivate\n\
              \x20 #   from HR line 2\n\
              \x20 #   blocked: on escalation policy \"IT Operations EP\" (PEPOPS1); on schedule \"Ops Primary\" (PSCHED1); 1 open incident assigned: \"Disk full\" (Q1)\n\
-             \x20 #   to unblock: take them off escalation policy \"IT Operations EP\" (PEPOPS1), as a target or on its schedules; take them off schedule \"Ops Primary\" (PSCHED1), handing their shifts to someone else; reassign or resolve incident \"Disk full\" (Q1); the next run then goes ahead (or rerun with --allow-oncall-gaps to go ahead now and leave these gaps)\n"
+             \x20 #   to unblock: take them off escalation policy \"IT Operations EP\" (PEPOPS1), as a target or on its schedules; take them off schedule \"Ops Primary\" (PSCHED1), handing their shifts to someone else; reassign or resolve incident \"Disk full\" (Q1); the next run then goes ahead (or rerun with --allow-oncall-gaps to go ahead now and leave these gaps; PagerDuty still refuses to remove them from a team whose escalation policy they are on, so that membership, and the suspension, stay unfinished until they are taken off the policy)\n"
         ),
         "{text}"
     );

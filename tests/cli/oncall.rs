@@ -255,7 +255,7 @@ fn a_leaver_on_an_escalation_policy_is_blocked_in_plan_and_apply_until_someone_a
     for needle in [
         "  # user alice@example.com (PALICE1, employee 1) is blocked: it will not be deactivated\n",
         "  #   blocked: on escalation policy \"IT Operations EP\" (PEPOPS1)\n",
-        "  #   to unblock: take them off escalation policy \"IT Operations EP\" (PEPOPS1), as a target or on its schedules; the next run then goes ahead (or rerun with --allow-oncall-gaps to go ahead now and leave these gaps)\n",
+        "  #   to unblock: take them off escalation policy \"IT Operations EP\" (PEPOPS1), as a target or on its schedules; the next run then goes ahead (or rerun with --allow-oncall-gaps to go ahead now and leave these gaps; PagerDuty still refuses to remove them from a team whose escalation policy they are on, so that membership, and the suspension, stay unfinished until they are taken off the policy)\n",
         "Plan: 0 to create, 0 to update, 0 to deactivate, 0 to reactivate. 1 blocked (on call).",
     ] {
         assert!(text.contains(needle), "{needle}\n--- in\n{text}");
