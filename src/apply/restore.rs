@@ -18,7 +18,9 @@ pub(super) struct Restored {
 }
 
 /// Restores on user `id` the contact methods and notification rules the archive holds for
-/// the deleted user `from`, so that the user ends with the archive's rules and no other:
+/// the deleted user `from` ([`Archive::restorable`]: with those of the records it links
+/// back to when `from` was itself a restore not finished), so that the user ends with the
+/// archive's rules and no other:
 /// 1. one read of what the user has now ([`Client::get_user_record`]);
 /// 2. a `POST` for each archived contact method the user lacks (same type and address,
 ///    [`ContactMethod::same_as`]);
@@ -55,7 +57,7 @@ pub(super) async fn restore_contacts(
         errors: Vec::new(),
         missing: None,
     };
-    let Some(r) = archive.by_user(from) else {
+    let Some(r) = archive.restorable(from) else {
         done.missing = Some(format!(
             "the archive has no record of deleted user {from}; its contact methods and notification rules cannot be restored"
         ));

@@ -23,12 +23,17 @@
 //! - Reading happens in the commands, outside the pure planner, which gets the loaded
 //!   [`Archive`] as an input and only calls its lookups ([`Archive::by_employee`],
 //!   [`Archive::by_email`], [`Archive::by_user`]): the latest record wins.
+//! - A rehire restores [`Archive::restorable`]: the latest record, with the contact methods
+//!   and notification rules of the records it links back to when its user was itself a
+//!   restore not finished (`lineage`), so that leaving again mid-restore loses nothing.
 //!
 //! `file` holds the I/O: [`Archive::load`], [`Archive::check_writable`], [`Archive::append`].
 
 mod file;
+mod lineage;
 
 pub use file::ArchiveError;
+pub use lineage::{merged, restored_from};
 
 use crate::email::Email;
 use crate::ids::{EmployeeId, UserId};
