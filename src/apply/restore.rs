@@ -4,7 +4,9 @@
 //! has it.
 
 use super::*;
-use crate::ids::NotificationRuleId;
+use crate::ids::{ContactMethodId, NotificationRuleId};
+use crate::marker::{self, MarkerKeys, MarkerState};
+use crate::pagerduty::models::UserUpdate;
 
 /// What [`restore_contacts`] did.
 pub(super) struct Restored {
@@ -45,12 +47,20 @@ pub(super) struct Restored {
 /// user again and sends only what is still different. A create or delete refused with a
 /// 4xx (other than 401) is kept and the others are still sent.
 ///
+/// A contact method create PagerDuty refuses with 400 (an address it will not take) is
+/// not sent again: its archived ID is added to the marker's `suspended.refused` (one more
+/// `PUT` of the description, signed with `keys` when set), which the user still carries
+/// with `from_archive`, so the link to the archive stays while the restore is failed; the
+/// next run skips the methods listed there and finishes without them (the plan names
+/// them).
+///
 /// [`ContactMethod::same_as`]: crate::pagerduty::models::contact::ContactMethod::same_as
 pub(super) async fn restore_contacts(
     client: &Client,
     archive: &Archive,
     id: &UserId,
     from: &UserId,
+    keys: Option<&MarkerKeys>,
 ) -> Restored {
     let mut done = Restored {
         attempts: 0,
@@ -81,6 +91,16 @@ pub(super) async fn restore_contacts(
         e.status()
             .is_some_and(|c| (400..500).contains(&c) && c != 401)
     };
+    let parsed = marker::parse(now.user.description.as_deref());
+    let refused_before: Vec<ContactMethodId> = match &parsed.marker {
+        MarkerState::Valid(m) => m
+            .suspended
+            .as_ref()
+            .map(|s| s.refused.clone())
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let mut refused_now: Vec<ContactMethodId> = Vec::new();
     let old_login = Email::normalise(&r.user.email);
     let new_login = Email::normalise(&now.user.email);
     // Old contact method ID → the new user's (ID, type).
@@ -105,6 +125,10 @@ pub(super) async fn restore_contacts(
             ids.insert(m.id.as_str(), (have.id.to_string(), have.kind.clone()));
             continue;
         }
+        if refused_before.contains(&m.id) {
+            methods_complete = false;
+            continue;
+        }
         match client.create_contact_method(id, &want).await {
             Ok(sent) => {
                 done.attempts += sent.attempts;
@@ -114,6 +138,9 @@ pub(super) async fn restore_contacts(
             Err(e) => {
                 done.attempts += e.attempts();
                 let go_on = refused(&e);
+                if e.status() == Some(400) {
+                    refused_now.push(m.id.clone());
+                }
                 done.errors.push(e);
                 if !go_on {
                     return done;
@@ -169,6 +196,23 @@ pub(super) async fn restore_contacts(
                 if !go_on {
                     return done;
                 }
+            }
+        }
+    }
+    // The refused methods join the marker, so that the next run sends them no more.
+    if let (MarkerState::Valid(mut m), false) = (parsed.marker, refused_now.is_empty())
+        && let Some(s) = m.suspended.as_mut()
+    {
+        s.refused.extend(refused_now);
+        let update = UserUpdate {
+            description: Some(marker::render_with(&parsed.human, &m, keys)),
+            ..UserUpdate::default()
+        };
+        match client.update_user(id, &update).await {
+            Ok(sent) => done.attempts += sent.attempts,
+            Err(e) => {
+                done.attempts += e.attempts();
+                done.errors.push(e);
             }
         }
     }

@@ -271,6 +271,7 @@ fn linked(
             termination_date: None,
             leave: false,
             from_archive: Some(f.into()),
+            refused: Vec::new(),
         }),
     };
     r.user.description = Some(crate::marker::render("bio", &m));

@@ -503,6 +503,7 @@ fn delete_suspended_after_days_deletes_an_old_suspension_and_keeps_a_recent_one(
                     termination_date: None,
                     leave: false,
                     from_archive: None,
+                    refused: Vec::new(),
                 }),
             },
         ));
@@ -680,6 +681,7 @@ fn an_old_suspension_of_a_leaver_on_call_is_not_deleted() {
                 termination_date: None,
                 leave: false,
                 from_archive: None,
+                refused: Vec::new(),
             }),
         },
     ));
@@ -1076,6 +1078,66 @@ fn a_rehire_who_leaves_again_mid_restore_loses_no_archived_contact_method() {
         ],
         "the first record's rules, none lost and none twice"
     );
+    case.assert_no_changes();
+}
+
+#[test]
+fn a_contact_method_pagerduty_refuses_is_reported_once_and_not_sent_again() {
+    let case = Case::new(
+        DELETE_MODE,
+        "",
+        vec![ann(), lee()],
+        json!({}),
+        &[ANN_ROW, LEE_LEFT],
+    );
+    case.run("apply", &[]).expect_code(0);
+    case.set_rows(&[ANN_ROW, LEE_BACK]);
+    // PagerDuty refuses every contact method create of the restore, for good.
+    case.sim.handle.inject(
+        Fault::new(
+            "POST",
+            "/users/*/contact_methods",
+            FaultKind::Status {
+                status: 400,
+                code: Some(2001),
+                message: Some("Invalid Input Provided".into()),
+                errors: vec!["Address is invalid".into()],
+            },
+        )
+        .always(),
+    );
+    let run = case.run("apply", &[]);
+    run.expect_code(1);
+    assert!(
+        run.stdout.contains("Address is invalid"),
+        "PagerDuty's reason: {}",
+        run.stdout
+    );
+    let u = case.sim.user("lee@example.com");
+    let s = marker_of(u.description.as_deref()).suspended.unwrap();
+    assert_eq!(s.from_archive.as_deref(), Some("PLEE001"), "still linked");
+    let mut refused: Vec<&str> = s.refused.iter().map(|id| id.as_str()).collect();
+    refused.sort();
+    assert_eq!(refused, ["PCMLEE2", "PCMLEE3"], "the SMS and phone methods");
+    // The next plan names them; its apply sends them no more and finishes the restore.
+    let v = case.plan_json(&[]);
+    let reason = v["actions"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("2 archived contact methods that PagerDuty refused in an earlier run (HTTP 400, reported then) are not sent again"),
+        "{reason}"
+    );
+    let path = format!("/users/{}/contact_methods", u.id);
+    let before = case.requests_to(&path).len();
+    let run = case.run("apply", &[]);
+    run.expect_code(0);
+    assert!(!run.stdout.contains("Address is invalid"), "{}", run.stdout);
+    let posts = case.requests_to(&path)[before..]
+        .iter()
+        .filter(|r| r.starts_with("POST"))
+        .count();
+    assert_eq!(posts, 0, "not sent again");
+    let u = case.sim.user("lee@example.com");
+    assert_eq!(marker_of(u.description.as_deref()).suspended, None);
     case.assert_no_changes();
 }
 

@@ -476,6 +476,7 @@ impl World {
                             termination_date: None,
                             leave: false,
                             from_archive: None,
+                            refused: Vec::new(),
                         }),
                     },
                 ));

@@ -136,6 +136,7 @@ fn suspension(
             termination_date: record.termination_date,
             leave: record.leave,
             from_archive: None,
+            refused: Vec::new(),
         },
     }
 }

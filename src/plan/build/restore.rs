@@ -56,6 +56,7 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
             termination_date: None,
             leave: false,
             from_archive: Some(r.pagerduty_user_id.clone()),
+            refused: Vec::new(),
         }),
     };
     let final_description = cx.render_marker(&human, &active_marker(&e.employee_id));

@@ -121,6 +121,7 @@ fn suspended_marker(eid: &str, on: NaiveDate, from_archive: Option<&str>) -> Opt
                 termination_date: None,
                 leave: false,
                 from_archive: from_archive.map(UserId::new),
+                refused: Vec::new(),
             }),
         },
     ))
