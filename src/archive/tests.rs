@@ -273,6 +273,7 @@ fn linked(
             from_archive: Some(f.into()),
             refused: Vec::new(),
         }),
+        pending_termination: None,
     };
     r.user.description = Some(crate::marker::render("bio", &m));
     r.contact_methods = methods

@@ -150,6 +150,7 @@ pub(super) fn marked(eid: &str) -> Option<String> {
         &Marker {
             employee_id: Some(eid.into()),
             suspended: None,
+            pending_termination: None,
         },
     ))
 }
@@ -1623,6 +1624,7 @@ fn a_rehire_on_an_unruled_team_keeps_its_role_instead_of_a_refused_stakeholder_r
             from_archive: None,
             refused: Vec::new(),
         }),
+        pending_termination: None,
     };
     let mut acct = Account::new(vec![user(
         "PRE",

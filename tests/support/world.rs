@@ -175,7 +175,7 @@ impl World {
         let cfg = Config::load(&config_path).unwrap_or_else(|e| panic!("{config}: {e}"));
         let today = hr2pagerduty::pipeline::today(&cfg, as_of);
         let policy = Policy::from_config(&cfg);
-        let standing = |e: &Employee| dated::dated(e, &policy, today, None).standing;
+        let standing = |e: &Employee| dated::dated(e, &policy, today, None, None).standing;
         let roster = hr::read_file(hr_path, &cfg).unwrap_or_else(|e| panic!("{e}"));
 
         // Teams: every team the rules name, plus one no rule names.
@@ -478,6 +478,7 @@ impl World {
                             from_archive: None,
                             refused: Vec::new(),
                         }),
+                        pending_termination: None,
                     },
                 ));
             }
@@ -490,6 +491,7 @@ impl World {
                     &Marker {
                         employee_id: Some(eid.clone()),
                         suspended: None,
+                        pending_termination: None,
                     },
                 ));
             }
@@ -506,6 +508,7 @@ impl World {
                 description: Some(marker::render_line(&Marker {
                     employee_id: Some(ABSENT_ID.into()),
                     suspended: None,
+                    pending_termination: None,
                 })),
                 color: None,
                 teams: memberships(&self.absent_teams()),
@@ -523,6 +526,7 @@ impl World {
                 description: Some(marker::render_line(&Marker {
                     employee_id: Some(eid.clone()),
                     suspended: None,
+                    pending_termination: None,
                 })),
                 color: None,
                 teams: vec![],

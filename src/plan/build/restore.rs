@@ -58,6 +58,7 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
             from_archive: Some(r.pagerduty_user_id.clone()),
             refused: Vec::new(),
         }),
+        pending_termination: None,
     };
     let final_description = cx.render_marker(&human, &active_marker(&e.employee_id));
     let teams = restorable(cx, e, &role, &r.teams);

@@ -64,7 +64,15 @@ pub(in crate::plan) fn update(
         old: labels(cx, &current, Some(&cx.governed)),
         new: desired_labels(cx, &desired),
     });
-    let reason = reason(e, state, matched_by_email, &what, marker_current, resign);
+    let mut reason = reason(e, state, matched_by_email, &what, marker_current, resign);
+    if let MarkerState::Valid(m) = state
+        && let Some(date) = m.pending_termination
+    {
+        // The row is employed again: its termination date changed or went.
+        reason.push_str(&format!(
+            "; the termination-pending stamp {date} is removed from the marker: HR no longer gives that termination date"
+        ));
+    }
     let steps = ordered_steps(u, upd, removals, additions);
     let email = if cx.email_blocked.contains(&e.employee_id) {
         Email::normalise(&u.email)
@@ -81,6 +89,10 @@ pub(in crate::plan) fn update(
         ..for_row(cx, ActionKind::Update, e)
     })
 }
+
+/// The reason of an update that only rewrites a marker that is not as this version writes it
+/// (a re-key's reason replaces it, see `plan::employees::reasons`).
+pub(in crate::plan) const MARKER_ONLY_REASON: &str = "ownership marker repaired";
 
 /// The update's reason: an adoption (`u` matched by email, no marker), a replaced
 /// unreadable marker, a mover (`what` changed; by employee ID when the email changed), a
@@ -117,7 +129,7 @@ fn reason(
         _ if what.is_empty() && marker_current && resign.is_some() => {
             resign.map(|r| r.reason().to_string()).unwrap_or_default()
         }
-        _ if what.is_empty() => "ownership marker repaired".to_string(),
+        _ if what.is_empty() => MARKER_ONLY_REASON.to_string(),
         _ => format!("mover: {} changed", what.join(", ")),
     }
 }

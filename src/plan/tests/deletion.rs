@@ -123,6 +123,7 @@ fn suspended_marker(eid: &str, on: NaiveDate, from_archive: Option<&str>) -> Opt
                 from_archive: from_archive.map(UserId::new),
                 refused: Vec::new(),
             }),
+            pending_termination: None,
         },
     ))
 }

@@ -50,6 +50,7 @@ fn active(eid: &str) -> Marker {
     Marker {
         employee_id: Some(eid.into()),
         suspended: None,
+        pending_termination: None,
     }
 }
 
@@ -186,6 +187,7 @@ fn record(role: Role, teams: Vec<SavedMembership>) -> Marker {
             from_archive: None,
             refused: Vec::new(),
         }),
+        pending_termination: None,
     }
 }
 
