@@ -6,6 +6,7 @@
 use super::*;
 use crate::ids::{ContactMethodId, NotificationRuleId};
 use crate::marker::{self, MarkerKeys, MarkerState};
+use crate::pagerduty::Refusal;
 use crate::pagerduty::models::UserUpdate;
 
 /// What [`restore_contacts`] did.
@@ -15,8 +16,8 @@ pub(super) struct Restored {
     /// Writes PagerDuty refused (each reported; the others were still sent), or the error
     /// that stopped the restore.
     pub(super) errors: Vec<ApiError>,
-    /// Why nothing could be restored, when the archive lacks the record.
-    pub(super) missing: Option<String>,
+    /// Why nothing could be restored: the archive lacks the record, or the user is gone.
+    pub(super) missing: Option<StepError>,
 }
 
 /// Restores on user `id` the contact methods and notification rules the archive holds for
@@ -68,16 +69,14 @@ pub(super) async fn restore_contacts(
         missing: None,
     };
     let Some(r) = archive.restorable(from) else {
-        done.missing = Some(format!(
-            "the archive has no record of deleted user {from}; its contact methods and notification rules cannot be restored"
-        ));
+        done.missing = Some(StepError::NotArchived { from: from.clone() });
         return done;
     };
     let now = match client.get_user_record(id).await {
         Ok(Some(now)) => now,
         Ok(None) => {
             done.attempts += 1;
-            done.missing = Some(format!("user {id} no longer exists"));
+            done.missing = Some(StepError::UserGone { user: id.clone() });
             return done;
         }
         Err(e) => {
@@ -87,10 +86,6 @@ pub(super) async fn restore_contacts(
         }
     };
     done.attempts += 1;
-    let refused = |e: &ApiError| {
-        e.status()
-            .is_some_and(|c| (400..500).contains(&c) && c != 401)
-    };
     let parsed = marker::parse(now.user.description.as_deref());
     let refused_before: Vec<ContactMethodId> = match &parsed.marker {
         MarkerState::Valid(m) => m
@@ -137,8 +132,10 @@ pub(super) async fn restore_contacts(
             }
             Err(e) => {
                 done.attempts += e.attempts();
-                let go_on = refused(&e);
-                if e.status() == Some(400) {
+                let refusal = e.refusal();
+                let go_on = refusal.is_some();
+                // Bad arguments: this address is not one PagerDuty takes.
+                if refusal == Some(Refusal::Other { status: 400 }) {
                     refused_now.push(m.id.clone());
                 }
                 done.errors.push(e);
@@ -177,7 +174,7 @@ pub(super) async fn restore_contacts(
                 Ok(sent) => done.attempts += sent.attempts,
                 Err(e) => {
                     done.attempts += e.attempts();
-                    let go_on = refused(&e);
+                    let go_on = e.refusal().is_some();
                     done.errors.push(e);
                     if !go_on {
                         return done;
@@ -191,7 +188,7 @@ pub(super) async fn restore_contacts(
             Ok(sent) => done.attempts += sent.attempts,
             Err(e) => {
                 done.attempts += e.attempts();
-                let go_on = refused(&e);
+                let go_on = e.refusal().is_some();
                 done.errors.push(e);
                 if !go_on {
                     return done;
