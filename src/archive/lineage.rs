@@ -38,7 +38,9 @@ impl Archive {
             if chain.iter().any(|r| r.pagerduty_user_id == id) {
                 break;
             }
-            let Some(r) = self.by_user(&id) else { break };
+            let Some(r) = self.by_user(&id).cloned() else {
+                break;
+            };
             next = restored_from(&r);
             chain.push(r);
         }

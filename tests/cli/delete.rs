@@ -332,7 +332,7 @@ fn delete_mode_archives_a_leaver_in_full_then_deletes_it_and_converges() {
     assert_eq!(records.len(), 1);
     let rec = &records[0];
     assert_eq!(rec.pagerduty_user_id.as_str(), "PLEE001");
-    assert_eq!(rec.employee_id.as_deref(), Some("1002"));
+    assert_eq!(rec.employee_id.as_ref().map(|id| id.as_str()), Some("1002"));
     assert_eq!(rec.email.as_str(), "lee@example.com");
     assert_eq!(rec.role, Role::LimitedUser);
     assert_eq!(
@@ -962,7 +962,10 @@ fn an_interrupted_restore_is_finished_by_the_next_run_without_duplicates() {
     let u = case.sim.user("lee@example.com");
     let m = marker_of(u.description.as_deref());
     assert_eq!(
-        m.suspended.and_then(|s| s.from_archive).as_deref(),
+        m.suspended
+            .and_then(|s| s.from_archive)
+            .as_ref()
+            .map(|id| id.as_str()),
         Some("PLEE001"),
         "the marker still says what is left to restore"
     );
@@ -1018,7 +1021,8 @@ fn a_rehire_who_leaves_again_mid_restore_loses_no_archived_contact_method() {
         marker_of(half.description.as_deref())
             .suspended
             .and_then(|s| s.from_archive)
-            .as_deref(),
+            .as_ref()
+            .map(|id| id.as_str()),
         Some("PLEE001")
     );
     let (methods, _) = case.contacts(half.id.as_str());
@@ -1118,7 +1122,11 @@ fn a_contact_method_pagerduty_refuses_is_reported_once_and_not_sent_again() {
     );
     let u = case.sim.user("lee@example.com");
     let s = marker_of(u.description.as_deref()).suspended.unwrap();
-    assert_eq!(s.from_archive.as_deref(), Some("PLEE001"), "still linked");
+    assert_eq!(
+        s.from_archive.as_ref().map(|id| id.as_str()),
+        Some("PLEE001"),
+        "still linked"
+    );
     let mut refused: Vec<&str> = s.refused.iter().map(|id| id.as_str()).collect();
     refused.sort();
     assert_eq!(refused, ["PCMLEE2", "PCMLEE3"], "the SMS and phone methods");

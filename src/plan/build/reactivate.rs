@@ -69,7 +69,6 @@ pub(in crate::plan) fn reactivate(
         restore_contacts,
         final_description,
     );
-    let archived = archived.as_ref().map(|(id, r)| (*id, r.as_ref()));
     let mut reason = reason(e, s, archived, &role);
     reason.push_str(&teams.reason_suffix(&role));
     let old = labels(cx, &current, None);
