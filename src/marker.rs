@@ -25,7 +25,8 @@
 //!   (`[lifecycle] on_leave = "suspend"`), so that the return is named as such. A user
 //!   re-created from the deletion archive ([`crate::archive`]) carries it too until the restore is finished,
 //!   with `from_archive`: the deleted user's PagerDuty ID, whose archived contact methods
-//!   and notification rules are still to be restored.
+//!   and notification rules are still to be restored, and `refused`: the archived contact
+//!   method IDs PagerDuty refused with 400 in an earlier run, not sent again.
 //!
 //! - `pending_termination` (`YYYY-MM-DD`, present only on a user not yet suspended): the
 //!   termination-pending stamp, the export's termination date of a dated termination that
@@ -54,7 +55,7 @@
 //! [`MarkerState::Invalid`]: the run reports it, ignores the marker, and matches that user by
 //! email only.
 
-use crate::ids::{EmployeeId, MAX_EMPLOYEE_ID_LEN, TeamId, UserId};
+use crate::ids::{ContactMethodId, EmployeeId, MAX_EMPLOYEE_ID_LEN, TeamId, UserId};
 use crate::quote::quoted;
 use crate::vocab::{Role, TeamRole};
 use chrono::NaiveDate;
@@ -117,6 +118,12 @@ pub struct Suspension {
     /// (its PagerDuty ID; the new user has another).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_archive: Option<UserId>,
+    /// With `from_archive`: the archived contact methods (their IDs in the archive record,
+    /// never an address) whose `POST` PagerDuty refused with 400 in an earlier run of this
+    /// restore. The restore sends them no more and finishes without them; the plan names
+    /// them. Absent when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<ContactMethodId>,
 }
 
 /// One team membership recorded at suspension.
@@ -373,6 +380,7 @@ mod tests {
                 termination_date: None,
                 leave: false,
                 from_archive: None,
+                refused: Vec::new(),
             }),
             pending_termination: None,
         }

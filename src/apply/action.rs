@@ -173,7 +173,8 @@ pub(super) async fn run_action(
             let Some(id) = o.user_id.clone() else {
                 unreachable!("the planner puts CreateUser first")
             };
-            let done = restore_contacts(client, &opts.archive, &id, from_user).await;
+            let keys = opts.marker_keys.as_ref();
+            let done = restore_contacts(client, &opts.archive, &id, from_user, keys).await;
             o.attempts += done.attempts;
             let failed = !done.errors.is_empty() || done.missing.is_some();
             if let Some(why) = done.missing {

@@ -4,7 +4,10 @@
 //! has it.
 
 use super::*;
-use crate::ids::NotificationRuleId;
+use crate::ids::{ContactMethodId, NotificationRuleId};
+use crate::marker::{self, MarkerKeys, MarkerState};
+use crate::pagerduty::Refusal;
+use crate::pagerduty::models::UserUpdate;
 
 /// What [`restore_contacts`] did.
 pub(super) struct Restored {
@@ -18,7 +21,9 @@ pub(super) struct Restored {
 }
 
 /// Restores on user `id` the contact methods and notification rules the archive holds for
-/// the deleted user `from`, so that the user ends with the archive's rules and no other:
+/// the deleted user `from` ([`Archive::restorable`]: with those of the records it links
+/// back to when `from` was itself a restore not finished), so that the user ends with the
+/// archive's rules and no other:
 /// 1. one read of what the user has now ([`Client::get_user_record`]);
 /// 2. a `POST` for each archived contact method the user lacks (same type and address,
 ///    [`ContactMethod::same_as`]);
@@ -43,19 +48,27 @@ pub(super) struct Restored {
 /// user again and sends only what is still different. A create or delete refused with a
 /// 4xx (other than 401) is kept and the others are still sent.
 ///
+/// A contact method create PagerDuty refuses with 400 (an address it will not take) is
+/// not sent again: its archived ID is added to the marker's `suspended.refused` (one more
+/// `PUT` of the description, signed with `keys` when set), which the user still carries
+/// with `from_archive`, so the link to the archive stays while the restore is failed; the
+/// next run skips the methods listed there and finishes without them (the plan names
+/// them).
+///
 /// [`ContactMethod::same_as`]: crate::pagerduty::models::contact::ContactMethod::same_as
 pub(super) async fn restore_contacts(
     client: &Client,
     archive: &ArchiveFile,
     id: &UserId,
     from: &UserId,
+    keys: Option<&MarkerKeys>,
 ) -> Restored {
     let mut done = Restored {
         attempts: 0,
         errors: Vec::new(),
         missing: None,
     };
-    let Some(r) = archive.by_user(from) else {
+    let Some(r) = archive.restorable(from) else {
         done.missing = Some(StepError::NotArchived { from: from.clone() });
         return done;
     };
@@ -73,6 +86,16 @@ pub(super) async fn restore_contacts(
         }
     };
     done.attempts += 1;
+    let parsed = marker::parse(now.user.description.as_deref());
+    let refused_before: Vec<ContactMethodId> = match &parsed.marker {
+        MarkerState::Valid(m) => m
+            .suspended
+            .as_ref()
+            .map(|s| s.refused.clone())
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let mut refused_now: Vec<ContactMethodId> = Vec::new();
     let old_login = Email::normalise(&r.user.email);
     let new_login = Email::normalise(&now.user.email);
     // Old contact method ID → the new user's (ID, type).
@@ -97,6 +120,10 @@ pub(super) async fn restore_contacts(
             ids.insert(m.id.as_str(), (have.id.to_string(), have.kind.clone()));
             continue;
         }
+        if refused_before.contains(&m.id) {
+            methods_complete = false;
+            continue;
+        }
         match client.create_contact_method(id, &want).await {
             Ok(sent) => {
                 done.attempts += sent.attempts;
@@ -105,7 +132,12 @@ pub(super) async fn restore_contacts(
             }
             Err(e) => {
                 done.attempts += e.attempts();
-                let go_on = e.refusal().is_some();
+                let refusal = e.refusal();
+                let go_on = refusal.is_some();
+                // Bad arguments: this address is not one PagerDuty takes.
+                if refusal == Some(Refusal::Other { status: 400 }) {
+                    refused_now.push(m.id.clone());
+                }
                 done.errors.push(e);
                 if !go_on {
                     return done;
@@ -161,6 +193,23 @@ pub(super) async fn restore_contacts(
                 if !go_on {
                     return done;
                 }
+            }
+        }
+    }
+    // The refused methods join the marker, so that the next run sends them no more.
+    if let (MarkerState::Valid(mut m), false) = (parsed.marker, refused_now.is_empty())
+        && let Some(s) = m.suspended.as_mut()
+    {
+        s.refused.extend(refused_now);
+        let update = UserUpdate {
+            description: Some(marker::render_with(&parsed.human, &m, keys)),
+            ..UserUpdate::default()
+        };
+        match client.update_user(id, &update).await {
+            Ok(sent) => done.attempts += sent.attempts,
+            Err(e) => {
+                done.attempts += e.attempts();
+                done.errors.push(e);
             }
         }
     }

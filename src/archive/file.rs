@@ -171,6 +171,13 @@ impl ArchiveFile {
             .cloned()
     }
 
+    /// What a rehire of deleted user `id` restores, from the records loaded or appended:
+    /// [`Archive::restorable`] (its latest record with the contact methods and rules of the
+    /// records it links back to).
+    pub fn restorable(&self, id: &UserId) -> Option<ArchiveRecord> {
+        Archive::in_memory(self.lock().clone()).restorable(id)
+    }
+
     /// Reads the file into a snapshot, and remembers its records for the appends; a file
     /// that does not exist yet is an empty archive (it is created by the first deletion),
     /// marked [`Archive::missing`]. Blank lines are skipped. A last line without a newline

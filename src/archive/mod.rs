@@ -24,14 +24,19 @@
 //!   an immutable snapshot of the records as read (no file, no lock), with its lookups
 //!   ([`Archive::by_employee`], [`Archive::by_email`], [`Archive::by_user`]): the latest
 //!   record wins.
+//! - A rehire restores [`Archive::restorable`]: the latest record, with the contact methods
+//!   and notification rules of the records it links back to when its user was itself a
+//!   restore not finished (`lineage`), so that leaving again mid-restore loses nothing.
 //!
 //! `file` holds the I/O, in [`ArchiveFile`], which only the commands and the executor
 //! hold: [`ArchiveFile::load`] (the file into a snapshot), [`ArchiveFile::check_writable`],
 //! [`ArchiveFile::append`].
 
 mod file;
+mod lineage;
 
 pub use file::{ArchiveError, ArchiveFile};
+pub use lineage::{merged, restored_from};
 
 use crate::email::Email;
 use crate::ids::{EmployeeId, UserId};

@@ -259,3 +259,143 @@ fn a_record_written_before_the_termination_date_field_reads_as_none() {
     let back: ArchiveRecord = serde_json::from_str(&text).unwrap();
     assert_eq!(back, dated);
 }
+
+/// A record of `id` with `methods` (`(id, type, address)`) and `rules` (`(method, urgency,
+/// delay)`), whose description's marker names `from` as the deleted user its restore was
+/// unfinished from.
+fn linked(
+    id: &str,
+    from: Option<&str>,
+    methods: &[(&str, &str, &str)],
+    rules: &[(&str, &str, u32)],
+) -> ArchiveRecord {
+    let mut r = record(id, Some("1005"), "ann@example.com", "5550100", 2);
+    let m = crate::marker::Marker {
+        employee_id: Some("1005".into()),
+        suspended: from.map(|f| crate::marker::Suspension {
+            on: at(2).date_naive(),
+            role: Role::Admin,
+            teams: vec![],
+            termination_date: None,
+            leave: false,
+            from_archive: Some(f.into()),
+            refused: Vec::new(),
+        }),
+        pending_termination: None,
+    };
+    r.user.description = Some(crate::marker::render("bio", &m));
+    r.contact_methods = methods
+        .iter()
+        .map(|(id, kind, address)| {
+            serde_json::from_value(serde_json::json!({
+                "id": id, "type": kind, "label": "L", "address": address, "country_code": 44,
+            }))
+            .unwrap()
+        })
+        .collect();
+    r.notification_rules = rules
+        .iter()
+        .enumerate()
+        .map(|(i, (method, urgency, delay))| {
+            serde_json::from_value(serde_json::json!({
+                "id": format!("PNR{id}{i}"), "start_delay_in_minutes": delay, "urgency": urgency,
+                "contact_method": {"id": method, "type": "x_reference"},
+            }))
+            .unwrap()
+        })
+        .collect();
+    r
+}
+
+#[test]
+fn a_record_of_an_unfinished_restore_is_restored_with_the_records_it_links_back_to() {
+    const EMAIL: &str = "email_contact_method";
+    const SMS: &str = "sms_contact_method";
+    // P1 was deleted in full; P2 re-created from it got its SMS method but not its phone
+    // one, then was deleted; P3, re-created from P2, was deleted right after its create.
+    let p1 = linked(
+        "P1",
+        None,
+        &[
+            ("PCM11", EMAIL, "ann@example.com"),
+            ("PCM12", SMS, "5550100"),
+            ("PCM13", "phone_contact_method", "5550199"),
+        ],
+        &[
+            ("PCM11", "high", 0),
+            ("PCM12", "high", 0),
+            ("PCM13", "low", 5),
+        ],
+    );
+    let p2 = linked(
+        "P2",
+        Some("P1"),
+        &[
+            ("PCM21", EMAIL, "ANN@example.com"),
+            ("PCM22", SMS, "5550100"),
+        ],
+        &[
+            ("PCM21", "high", 0),
+            ("PCM22", "high", 0),
+            ("PCM22", "low", 10),
+        ],
+    );
+    let p3 = linked(
+        "P3",
+        Some("P2"),
+        &[("PCM31", EMAIL, "ann@example.com")],
+        &[("PCM31", "high", 0)],
+    );
+    let archive = Archive::in_memory(vec![p1.clone(), p2, p3]);
+    let ids = |l: Vec<ArchiveRecord>| -> Vec<String> {
+        l.iter().map(|r| r.pagerduty_user_id.to_string()).collect()
+    };
+    assert_eq!(ids(archive.lineage(&"P3".into())), ["P3", "P2", "P1"]);
+    let r = archive.restorable(&"P3".into()).unwrap();
+    assert_eq!(
+        r.pagerduty_user_id.as_str(),
+        "P3",
+        "the latest record's profile"
+    );
+    let methods: Vec<&str> = r.contact_methods.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(methods, ["PCM31", "PCM22", "PCM13"], "each method once");
+    let rules: Vec<(&str, &str, u32)> = r
+        .notification_rules
+        .iter()
+        .map(|n| {
+            let m = n.contact_method.id.as_str();
+            (m, n.urgency.as_str(), n.start_delay_in_minutes)
+        })
+        .collect();
+    // PagerDuty's default rule of P3 and P2 (unfinished) is not taken from them, P1's is;
+    // P2's own low-urgency rule is kept; P1's rules point at the methods taken.
+    assert_eq!(
+        rules,
+        [
+            ("PCM22", "high", 0),
+            ("PCM22", "low", 10),
+            ("PCM31", "high", 0),
+            ("PCM13", "low", 5),
+        ]
+    );
+    // A record restored in full (no link) comes back as written.
+    assert_eq!(archive.restorable(&"P1".into()), Some(p1));
+    assert_eq!(archive.restorable(&"P9".into()), None);
+}
+
+#[test]
+fn a_link_to_a_missing_or_already_followed_record_ends_the_lineage() {
+    let a = linked("PA", Some("PB"), &[], &[]);
+    let b = linked("PB", Some("PA"), &[], &[]);
+    let c = linked("PC", Some("PGONE"), &[], &[]);
+    let archive = Archive::in_memory(vec![a, b, c]);
+    let ids = |id: &str| -> Vec<String> {
+        archive
+            .lineage(&id.into())
+            .iter()
+            .map(|r| r.pagerduty_user_id.to_string())
+            .collect()
+    };
+    assert_eq!(ids("PA"), ["PA", "PB"]);
+    assert_eq!(ids("PC"), ["PC"]);
+}

@@ -242,7 +242,8 @@ pub enum Step {
         termination_date: Option<NaiveDate>,
     },
     /// Re-creates on the user the contact methods and notification rules that the archive
-    /// holds for the deleted user `from_user` (the previous PagerDuty ID): reads what the
+    /// holds for the deleted user `from_user` (the previous PagerDuty ID; with the records
+    /// it links back to, [`crate::archive::Archive::restorable`]): reads what the
     /// user has now (one `GET /users/{id}` with both included), `POST`s the missing contact
     /// methods, `DELETE`s the rules the archive does not have (PagerDuty's default rule,
     /// unless archived too), then `POST`s the missing rules, pointing at the new contact

@@ -369,6 +369,7 @@ fn suspension(role: usize, teams: &[(usize, usize)]) -> marker::Suspension {
         termination_date: None,
         leave: false,
         from_archive: None,
+        refused: Vec::new(),
     }
 }
 

@@ -1592,6 +1592,7 @@ fn a_rehire_on_an_unruled_team_keeps_its_role_instead_of_a_refused_stakeholder_r
             termination_date: None,
             leave: false,
             from_archive: None,
+            refused: Vec::new(),
         }),
         pending_termination: None,
     };

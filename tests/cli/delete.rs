@@ -504,6 +504,7 @@ fn delete_suspended_after_days_deletes_an_old_suspension_and_keeps_a_recent_one(
                     termination_date: None,
                     leave: false,
                     from_archive: None,
+                    refused: Vec::new(),
                 }),
                 pending_termination: None,
             },
@@ -682,6 +683,7 @@ fn an_old_suspension_of_a_leaver_on_call_is_not_deleted() {
                 termination_date: None,
                 leave: false,
                 from_archive: None,
+                refused: Vec::new(),
             }),
             pending_termination: None,
         },
@@ -981,6 +983,172 @@ fn an_interrupted_restore_is_finished_by_the_next_run_without_duplicates() {
     let (methods, rules) = case.contacts(u.id.as_str());
     assert_eq!(methods.len(), 3, "no duplicate contact method");
     assert_eq!(rules.len(), 4, "no duplicate rule");
+    case.assert_no_changes();
+}
+
+#[test]
+fn a_rehire_who_leaves_again_mid_restore_loses_no_archived_contact_method() {
+    let case = Case::new(
+        DELETE_MODE,
+        "",
+        vec![ann(), lee()],
+        json!({}),
+        &[ANN_ROW, LEE_LEFT],
+    );
+    case.run("apply", &[]).expect_code(0);
+    case.set_rows(&[ANN_ROW, LEE_BACK]);
+    // The re-creation's first contact method POST is refused, as PagerDuty refuses an
+    // address it will not take: the restore stops unfinished, the marker says so.
+    case.sim.handle.inject(Fault::new(
+        "POST",
+        "/users/*/contact_methods",
+        FaultKind::Status {
+            status: 400,
+            code: Some(2001),
+            message: Some("Invalid Input Provided".into()),
+            errors: vec!["Address is invalid".into()],
+        },
+    ));
+    let run = case.run("apply", &[]);
+    run.expect_code(1);
+    assert!(
+        run.stdout.contains("Address is invalid"),
+        "PagerDuty's reason: {}",
+        run.stdout
+    );
+    let half = case.sim.user("lee@example.com");
+    assert_eq!(
+        marker_of(half.description.as_deref())
+            .suspended
+            .and_then(|s| s.from_archive)
+            .as_ref()
+            .map(|id| id.as_str()),
+        Some("PLEE001")
+    );
+    let (methods, _) = case.contacts(half.id.as_str());
+    assert!(methods.len() < 3, "the restore is unfinished: {methods:?}");
+    // Lee leaves again before any run finishes it: the half-restored user is archived (with
+    // what it had) and deleted.
+    case.set_rows(&[ANN_ROW, LEE_LEFT]);
+    case.run("apply", &[]).expect_code(0);
+    let records = case.records();
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[1].pagerduty_user_id, half.id);
+    assert!(records[1].contact_methods.len() < 3);
+    // Rehired again: everything the first record held is back, each once.
+    case.set_rows(&[ANN_ROW, LEE_BACK]);
+    let v = case.plan_json(&[]);
+    let reason = v["actions"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("with 3 contact methods, 4 notification rules and 2 teams recorded"),
+        "{reason}"
+    );
+    case.run("apply", &[]).expect_code(0);
+    let u = case.sim.user("lee@example.com");
+    assert_eq!(marker_of(u.description.as_deref()).suspended, None);
+    let (methods, rules) = case.contacts(u.id.as_str());
+    let address = |id: &str| {
+        methods
+            .iter()
+            .find(|m| m.id.as_str() == id)
+            .map(|m| (m.kind.as_str().to_string(), m.address.clone()))
+            .unwrap()
+    };
+    let mut got: Vec<(String, String)> = methods.iter().map(|m| address(m.id.as_str())).collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("email_contact_method".into(), "lee@example.com".into()),
+            ("phone_contact_method".into(), "7700900456".into()),
+            ("sms_contact_method".into(), "7700900123".into()),
+        ]
+    );
+    let mut got: Vec<(String, String, u32)> = rules
+        .iter()
+        .map(|r| {
+            (
+                address(r.contact_method.id.as_str()).1,
+                r.urgency.as_str().to_string(),
+                r.start_delay_in_minutes,
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("7700900123".into(), "high".into(), 0),
+            ("7700900123".into(), "low".into(), 10),
+            ("7700900456".into(), "high".into(), 5),
+            ("lee@example.com".into(), "high".into(), 0),
+        ],
+        "the first record's rules, none lost and none twice"
+    );
+    case.assert_no_changes();
+}
+
+#[test]
+fn a_contact_method_pagerduty_refuses_is_reported_once_and_not_sent_again() {
+    let case = Case::new(
+        DELETE_MODE,
+        "",
+        vec![ann(), lee()],
+        json!({}),
+        &[ANN_ROW, LEE_LEFT],
+    );
+    case.run("apply", &[]).expect_code(0);
+    case.set_rows(&[ANN_ROW, LEE_BACK]);
+    // PagerDuty refuses every contact method create of the restore, for good.
+    case.sim.handle.inject(
+        Fault::new(
+            "POST",
+            "/users/*/contact_methods",
+            FaultKind::Status {
+                status: 400,
+                code: Some(2001),
+                message: Some("Invalid Input Provided".into()),
+                errors: vec!["Address is invalid".into()],
+            },
+        )
+        .always(),
+    );
+    let run = case.run("apply", &[]);
+    run.expect_code(1);
+    assert!(
+        run.stdout.contains("Address is invalid"),
+        "PagerDuty's reason: {}",
+        run.stdout
+    );
+    let u = case.sim.user("lee@example.com");
+    let s = marker_of(u.description.as_deref()).suspended.unwrap();
+    assert_eq!(
+        s.from_archive.as_ref().map(|id| id.as_str()),
+        Some("PLEE001"),
+        "still linked"
+    );
+    let mut refused: Vec<&str> = s.refused.iter().map(|id| id.as_str()).collect();
+    refused.sort();
+    assert_eq!(refused, ["PCMLEE2", "PCMLEE3"], "the SMS and phone methods");
+    // The next plan names them; its apply sends them no more and finishes the restore.
+    let v = case.plan_json(&[]);
+    let reason = v["actions"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("2 archived contact methods that PagerDuty refused in an earlier run (HTTP 400, reported then) are not sent again"),
+        "{reason}"
+    );
+    let path = format!("/users/{}/contact_methods", u.id);
+    let before = case.requests_to(&path).len();
+    let run = case.run("apply", &[]);
+    run.expect_code(0);
+    assert!(!run.stdout.contains("Address is invalid"), "{}", run.stdout);
+    let posts = case.requests_to(&path)[before..]
+        .iter()
+        .filter(|r| r.starts_with("POST"))
+        .count();
+    assert_eq!(posts, 0, "not sent again");
+    let u = case.sim.user("lee@example.com");
+    assert_eq!(marker_of(u.description.as_deref()).suspended, None);
     case.assert_no_changes();
 }
 

@@ -488,6 +488,7 @@ impl World {
                             termination_date: None,
                             leave: false,
                             from_archive: None,
+                            refused: Vec::new(),
                         }),
                         pending_termination: None,
                     },

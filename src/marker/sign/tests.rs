@@ -37,6 +37,7 @@ fn suspended() -> Marker {
             termination_date: None,
             leave: false,
             from_archive: None,
+            refused: Vec::new(),
         }),
         pending_termination: None,
     }

@@ -137,6 +137,7 @@ fn suspension(
             termination_date: record.termination_date,
             leave: record.leave,
             from_archive: None,
+            refused: Vec::new(),
         },
     }
 }

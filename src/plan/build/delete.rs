@@ -151,12 +151,20 @@ fn delete(
 /// The archive record to re-create active employee `e` from, when no user matched them:
 /// the latest record of their employee ID, or, failing that, of an unmarked user with their
 /// email; only when that deleted user is not in the account (a record whose `DELETE`
-/// PagerDuty refused describes a user that still exists).
+/// PagerDuty refused describes a user that still exists). The record comes with the
+/// contact methods and rules of the records it links back to ([`Archive::restorable`]),
+/// as the executor restores them.
+///
+/// [`Archive::restorable`]: crate::archive::Archive::restorable
 pub(in crate::plan) fn restorable_record(cx: &Ctx<'_>, e: &Employee) -> Option<ArchiveRecord> {
     let archive = cx.inp.archive;
     let r = archive
         .by_employee(&e.employee_id)
         .or_else(|| archive.by_email(&e.email))?;
     let exists = cx.inp.users.iter().any(|u| u.id == r.pagerduty_user_id);
-    (!exists).then(|| r.clone())
+    (!exists).then(|| {
+        archive
+            .restorable(&r.pagerduty_user_id)
+            .unwrap_or_else(|| r.clone())
+    })
 }

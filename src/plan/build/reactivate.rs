@@ -151,5 +151,16 @@ fn reason(
             s.role
         ));
     }
+    if archived.is_some() && !s.refused.is_empty() {
+        let n = s.refused.len();
+        reason.push_str(&format!(
+            "; {n} archived contact method{} that PagerDuty refused in an earlier run (HTTP 400, reported then) {} not sent again: add {} by hand (the archive keeps {}: {})",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "is" } else { "are" },
+            if n == 1 { "it" } else { "them" },
+            if n == 1 { "it" } else { "them" },
+            s.refused.iter().map(|id| id.as_str()).collect::<Vec<_>>().join(", "),
+        ));
+    }
     reason
 }

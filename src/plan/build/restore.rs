@@ -53,6 +53,7 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
             termination_date: None,
             leave: false,
             from_archive: Some(r.pagerduty_user_id.clone()),
+            refused: Vec::new(),
         }),
         pending_termination: None,
     };

@@ -6,7 +6,7 @@ use super::*;
 use crate::archive::{Archive, ArchiveRecord};
 use crate::ids::EmployeeId;
 use crate::marker::{SavedMembership, Suspension};
-use crate::pagerduty::models::contact::UserRecord;
+use crate::pagerduty::models::contact::{ContactMethod, NotificationRule, UserRecord};
 use crate::plan::fixture::deletion_config;
 use chrono::TimeZone;
 
@@ -100,6 +100,7 @@ fn suspended_marker(eid: &str, on: NaiveDate, from_archive: Option<&str>) -> Opt
                 termination_date: None,
                 leave: false,
                 from_archive: from_archive.map(UserId::new),
+                refused: Vec::new(),
             }),
             pending_termination: None,
         },
@@ -435,6 +436,95 @@ fn a_rehire_s_restored_team_names_the_record_it_comes_from() {
     let p = plan_with(&Account::new(vec![owner()]), &rehire, &cfg, &archive);
     assert_eq!(kinds(&p), [ActionKind::Reactivate], "{p:#?}");
     assert_eq!(p.actions[0].team_rules, rules(TeamSource::DeletionArchive));
+}
+
+#[test]
+fn a_rehire_who_leaves_again_mid_restore_gets_back_everything_archived_before() {
+    let cfg = deletion_config("report", DELETE);
+    let today = today();
+    let mut archived = vec![record("POLD001", Some("12"))];
+    let mut acct = Account::new(vec![owner()]);
+    // The rehire's run stops right after its POST /users: the new user has only what
+    // PagerDuty gives every new user (the login email method and a high-urgency rule at 0
+    // minutes on it) and a marker still naming the deleted user.
+    let p = plan_with(
+        &acct,
+        &leaver(Lifecycle::Active),
+        &cfg,
+        &Archive::in_memory(archived.clone()),
+    );
+    acct.apply(&p, Some(1));
+    let half = acct
+        .users
+        .iter()
+        .find(|u| u.email == "fa@example.com")
+        .unwrap()
+        .id
+        .clone();
+    assert_ne!(half.as_str(), "POLD001");
+    // The person leaves again before a run finishes the restore: the half-restored user is
+    // deleted, and its record (what it had then) is the latest.
+    let p = plan_with(
+        &acct,
+        &leaver(Lifecycle::Terminated),
+        &cfg,
+        &Archive::in_memory(archived.clone()),
+    );
+    assert_eq!(kinds(&p), [ActionKind::Delete], "{:#?}", p.actions);
+    apply_archiving(&mut acct, &p, &mut archived, today);
+    let latest = archived.last_mut().unwrap();
+    assert_eq!(latest.pagerduty_user_id, half);
+    let pd_default: (ContactMethod, NotificationRule) = (
+        serde_json::from_value(serde_json::json!({
+            "id": "PCMDEF1", "type": "email_contact_method", "label": "Default",
+            "address": "fa@example.com",
+        }))
+        .unwrap(),
+        serde_json::from_value(serde_json::json!({
+            "id": "PNRDEF1", "start_delay_in_minutes": 0, "urgency": "high",
+            "contact_method": {"id": "PCMDEF1", "type": "email_contact_method_reference"},
+        }))
+        .unwrap(),
+    );
+    latest.contact_methods = vec![pd_default.0];
+    latest.notification_rules = vec![pd_default.1];
+    assert!(acct.users.iter().all(|u| u.id != half), "deleted");
+    // Rehired again: restored from the latest record, with the SMS method and rule of the
+    // one before it, which the unfinished restore never sent; not PagerDuty's default rule,
+    // which a finished restore would have deleted.
+    let archive = Archive::in_memory(archived);
+    let p = plan_with(&acct, &leaver(Lifecycle::Active), &cfg, &archive);
+    assert_eq!(p.actions.len(), 1, "{:#?}", p.actions);
+    let a = &p.actions[0];
+    assert_eq!(a.restores_from(), Some(&half));
+    assert!(
+        a.reason
+            .contains("with 2 contact methods, 1 notification rule and 1 team recorded"),
+        "{}",
+        a.reason
+    );
+    let r = archive.restorable(&half).unwrap();
+    let methods: Vec<(&str, &str)> = r
+        .contact_methods
+        .iter()
+        .map(|m| (m.id.as_str(), m.address.as_str()))
+        .collect();
+    assert_eq!(
+        methods,
+        [("PCMDEF1", "fa@example.com"), ("PCMSMS1", "5550100")]
+    );
+    let rules: Vec<(&str, &str, u32)> = r
+        .notification_rules
+        .iter()
+        .map(|n| {
+            (
+                n.contact_method.id.as_str(),
+                n.urgency.as_str(),
+                n.start_delay_in_minutes,
+            )
+        })
+        .collect();
+    assert_eq!(rules, [("PCMSMS1", "high", 0)]);
 }
 
 #[test]

@@ -185,6 +185,7 @@ fn record(role: Role, teams: Vec<SavedMembership>) -> Marker {
             termination_date: None,
             leave: false,
             from_archive: None,
+            refused: Vec::new(),
         }),
         pending_termination: None,
     }
