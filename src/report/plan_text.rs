@@ -12,7 +12,10 @@ use crate::plan::{
     StartConflict,
 };
 use crate::words::plural;
+use description::{Sig, describe_description};
 use std::fmt::Write as _;
+
+mod description;
 
 fn verb(a: &Action) -> String {
     match a.kind {
@@ -34,63 +37,6 @@ fn quoted(v: &Option<String>) -> String {
         Some(s) => format!("{s:?}"),
         None => "null".into(),
     }
-}
-
-/// What the text plan says about a description's signature.
-#[derive(Clone, Copy)]
-enum Sig {
-    /// The user's description as the plan found it, with how its marker checked against
-    /// the marker keys (`None`: no keys, so a `sig` was not checked).
-    Found(Option<MarkerTrust>),
-    /// A description the plan writes: signed with the current key when it has a `sig`.
-    Written,
-}
-
-/// A short account of a description for the text plan: the marker's meaning rather than
-/// its JSON, whether its signature held, and whether human text is kept.
-fn describe_description(d: &Option<String>, sig: Sig) -> String {
-    let Some(d) = d else { return "null".into() };
-    let p = marker::parse(Some(d));
-    let readable = matches!(p.marker, MarkerState::Valid(_));
-    let mut s = match p.marker {
-        MarkerState::Absent => "no marker".to_string(),
-        MarkerState::Invalid(_) => "unreadable marker".to_string(),
-        MarkerState::Valid(m) => match m.suspended {
-            None => format!(
-                "marker: employee {}{}",
-                m.employee_id.map(|e| e.to_string()).unwrap_or_default(),
-                m.pending_termination
-                    .map(|d| format!(", termination pending {d}"))
-                    .unwrap_or_default()
-            ),
-            Some(s) => format!(
-                "marker: {}, suspended {} (restores role {}, {} team{})",
-                match &m.employee_id {
-                    Some(e) => format!("employee {e}"),
-                    None => "no employee (offboarded unmanaged user)".to_string(),
-                },
-                s.on,
-                s.role,
-                s.teams.len(),
-                plural(s.teams.len(), "", "s")
-            ),
-        },
-    };
-    if readable {
-        match (sig, p.sig.is_some()) {
-            (Sig::Found(Some(t)), _) => {
-                s.push_str(", ");
-                s.push_str(t.words());
-            }
-            (Sig::Found(None), true) => s.push_str(", signed, not checked"),
-            (Sig::Written, true) => s.push_str(", signed"),
-            (_, false) => {}
-        }
-    }
-    if !p.human.is_empty() {
-        s.push_str(" + bio kept");
-    }
-    format!("[{s}]")
 }
 
 /// How a change line shows its values: `+ new` for a new user, `- old` for a deleted one,
