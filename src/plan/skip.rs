@@ -151,13 +151,17 @@ pub enum MarkerFault {
     Unsigned,
     /// Its signature does not verify with the run's marker keys.
     SignatureInvalid,
+    /// Its signature is genuine but not bound to this user (made before the binding), and
+    /// no HR row confirms it.
+    Unbound,
 }
 
 impl MarkerFault {
-    const ALL: [MarkerFault; 3] = [
+    const ALL: [MarkerFault; 4] = [
         MarkerFault::Unreadable,
         MarkerFault::Unsigned,
         MarkerFault::SignatureInvalid,
+        MarkerFault::Unbound,
     ];
 
     /// The words for it inside a skip reason: `marker (unsigned and unconfirmed)`.
@@ -166,6 +170,7 @@ impl MarkerFault {
             MarkerFault::Unreadable => "unreadable",
             MarkerFault::Unsigned => "unsigned and unconfirmed",
             MarkerFault::SignatureInvalid => "signature invalid",
+            MarkerFault::Unbound => "signed, not bound, and unconfirmed",
         }
     }
 

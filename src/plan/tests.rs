@@ -1946,3 +1946,5 @@ mod deletion;
 mod explain;
 
 mod signing;
+
+mod binding;

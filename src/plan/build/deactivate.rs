@@ -177,7 +177,7 @@ fn marker_rewrite(
 ) -> UserUpdate {
     let mut marker_update = UserUpdate::default();
     if current_marker != Some(want_marker) {
-        let d = cx.render_marker(human, want_marker);
+        let d = cx.render_marker(human, want_marker, &u.email);
         changes.push(change(
             Field::Description,
             u.description.clone(),

@@ -58,7 +58,8 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
             from_archive: Some(r.pagerduty_user_id.clone()),
         }),
     };
-    let final_description = cx.render_marker(&human, &active_marker(&e.employee_id));
+    let final_description =
+        cx.render_marker(&human, &active_marker(&e.employee_id), e.email.as_str());
     let teams = restorable(cx, e, &role, &r.teams);
     let mut changes = vec![
         change(Field::Name, None, Some(e.name.clone())),
@@ -82,7 +83,7 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
         role: Some(role.clone()),
         time_zone: Some(tz),
         job_title,
-        description: Some(cx.render_marker(&human, &restoring)),
+        description: Some(cx.render_marker(&human, &restoring, e.email.as_str())),
         color: old.color.clone(),
         license: license.send,
     })];
