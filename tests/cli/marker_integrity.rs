@@ -8,11 +8,17 @@ use crate::support::*;
 use hr2pagerduty::marker::{self, MarkerKey, MarkerKeys, MarkerState, Verdict};
 use serde_json::{Value, json};
 
-const MARKER_KEY: &str = "integrity-test-marker-key-0f9e8d7c6b5a4";
+pub(super) const MARKER_KEY: &str = "integrity-test-marker-key-0f9e8d7c6b5a4";
 
 /// `hr2pagerduty --no-progress CMD [--yes] --config C --hr H EXTRA` against `sim`, with
 /// `PAGERDUTY_MARKER_KEY` set to `key` when given (and unset otherwise).
-fn keyed(sim: &Sim, ws: &Workspace, cmd: &str, extra: &[&str], key: Option<&str>) -> Run {
+pub(super) fn keyed(
+    sim: &Sim,
+    ws: &Workspace,
+    cmd: &str,
+    extra: &[&str],
+    key: Option<&str>,
+) -> Run {
     let mut c = e2e::hr2pd();
     c.arg(cmd)
         .env("PAGERDUTY_API_URL", sim.url())
@@ -43,7 +49,7 @@ fn keys() -> MarkerKeys {
 }
 
 /// How `keys` judge the marker of `email`'s user in the simulator.
-fn verdict(sim: &Sim, email: &str) -> Verdict {
+pub(super) fn verdict(sim: &Sim, email: &str) -> Verdict {
     let d = sim.user(email).description;
     let p = marker::parse(d.as_deref());
     match &p.marker {
@@ -52,7 +58,7 @@ fn verdict(sim: &Sim, email: &str) -> Verdict {
     }
 }
 
-fn json_of(run: &Run) -> Value {
+pub(super) fn json_of(run: &Run) -> Value {
     serde_json::from_str(&run.stdout).unwrap_or_else(|_| panic!("{run:?}"))
 }
 
