@@ -7,7 +7,7 @@
 use super::Failure;
 use super::common::{
     check_archive, client_from, log_config, log_requests, log_roster, marker_keys, plan_options,
-    refusal, settings, warn_archive,
+    refusal, refused_on_markers, settings, warn_archive,
 };
 use super::live_report::{LiveReport, WRITE_EVERY};
 use super::prompt::{prompt, read_yes};
@@ -229,6 +229,9 @@ async fn show_and_apply(
     abilities: Option<&BTreeSet<String>>,
 ) -> Result<Ended, Failure> {
     let printer = run.printer;
+    if let Some(f) = refused_on_markers(run.plan, run.cfg, a.safety, abilities) {
+        return Err(f);
+    }
     printer.out(&report::render_plan_styled(
         run.plan,
         run.roster,

@@ -246,6 +246,13 @@ fn wrong_marker_key(plan: &Plan, overrides: Overrides) -> Option<String> {
     ))
 }
 
+/// The refusal for the run's marker keys alone (a wrong key, or none on a signed account),
+/// also among [`check`]'s: a plan built on a key that cannot be right trusts or ignores
+/// every marker wrongly, so the commands print this refusal instead of that plan.
+pub fn marker_key_refusal(plan: &Plan, overrides: Overrides) -> Option<String> {
+    wrong_marker_key(plan, overrides).or_else(|| missing_marker_key(plan, overrides))
+}
+
 /// How many signed markers that no key verifies (with a key), or that cannot be checked
 /// (without one), a run treats as forged instead of refusing: up to 5, like
 /// `[safety] max_identity_conflicts`'s default. Users can write a `sig` into their own

@@ -449,12 +449,16 @@ fn a_run_without_the_key_on_signed_markers_is_refused_before_any_write() {
     );
     let writes = sim.writes().len();
     for cmd in ["plan", "apply"] {
-        keyed(&sim, &ws, cmd, &[], None)
-            .expect_code(3)
-            .expect_stderr(&[
-                "PAGERDUTY_MARKER_KEY is not set, but 6 ownership markers in PagerDuty are signed (among them P",
-                "--allow-unsigned-run",
-            ]);
+        let run = keyed(&sim, &ws, cmd, &[], None);
+        run.expect_code(3).expect_stderr(&[
+            "PAGERDUTY_MARKER_KEY is not set, but 6 ownership markers in PagerDuty are signed (among them P",
+            "--allow-unsigned-run",
+        ]);
+        // The refusal alone: no plan built on trusting every marker unchecked.
+        assert!(
+            !run.stdout.contains("Plan:") && !run.stdout.contains("# user"),
+            "{run:?}"
+        );
     }
     // A plan saved without the key is refused at apply --plan too.
     let saved = ws.path("unsigned.plan.json");
