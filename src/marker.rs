@@ -27,6 +27,16 @@
 //!   with `from_archive`: the deleted user's PagerDuty ID, whose archived contact methods
 //!   and notification rules are still to be restored.
 //!
+//! - `pending_termination` (`YYYY-MM-DD`, present only on a user not yet suspended): the
+//!   termination-pending stamp, the export's termination date of a dated termination that
+//!   came due while on-call duties blocked it, so that it stays due beyond
+//!   `[lifecycle] termination_catch_up_days` while the export keeps that date
+//!   ([`Marker::pending_termination`]).
+//!
+//! ```text
+//! hr2pagerduty:v1 {"employee_id":"3427","pending_termination":"2026-11-30"}
+//! ```
+//!
 //! - `sig` (with `PAGERDUTY_MARKER_KEY` set, on every marker hr2pagerduty writes, as the
 //!   object's last field): 32 hex digits, the HMAC-SHA256 of the rest of the marker and
 //!   of the email of the user carrying it, cut to 128 bits ([`sign`] defines the
@@ -69,6 +79,16 @@ pub struct Marker {
     /// Present while the user is suspended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suspended: Option<Suspension>,
+    /// The termination-pending stamp: the HR termination date of a dated termination that
+    /// came due but was not applied because on-call duties blocked it
+    /// ([`crate::oncall::check`]). While the export keeps this date the termination stays
+    /// due, also once it is older than `[lifecycle] termination_catch_up_days`
+    /// ([`crate::plan::dated::dated`]). Written alone (no offboarding change) by the run
+    /// that first finds the termination blocked; dropped by every other marker hr2pagerduty
+    /// writes (the suspension, or an active employee's marker when HR changes or clears the
+    /// date). Absent from markers without one, so those render as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_termination: Option<NaiveDate>,
 }
 
 /// What a suspension took away, to be restored on rehire.
@@ -360,6 +380,7 @@ mod tests {
                 leave: false,
                 from_archive: None,
             }),
+            pending_termination: None,
         }
     }
 
@@ -456,6 +477,7 @@ mod tests {
         let m = Marker {
             employee_id: Some("1".into()),
             suspended: None,
+            pending_termination: None,
         };
         assert_eq!(render("", &m), r#"hr2pagerduty:v1 {"employee_id":"1"}"#);
         assert_eq!(parse(None).marker, MarkerState::Absent);
@@ -520,6 +542,7 @@ mod tests {
         let m = Marker {
             employee_id: Some("7".into()),
             suspended: None,
+            pending_termination: None,
         };
         assert_eq!(p.marker, MarkerState::Valid(m.clone()));
         let again = render(&p.human, &m);
@@ -564,6 +587,7 @@ mod tests {
             MarkerState::Valid(Marker {
                 employee_id: Some("3427".into()),
                 suspended: None,
+                pending_termination: None,
             })
         );
     }

@@ -56,6 +56,7 @@ fn an_adopted_user_gets_the_creates_fields_and_its_signed_marker_after_its_own_t
     let m = marker::Marker {
         employee_id: Some(EmployeeId::new("1")),
         suspended: None,
+        pending_termination: None,
     };
     let n = NewUser {
         kind: "user".into(),
@@ -256,6 +257,7 @@ fn recheck_reads_markers_with_the_keys_as_the_planner_does() {
             &Marker {
                 employee_id: Some(EmployeeId::new(id)),
                 suspended: None,
+                pending_termination: None,
             },
             Some(&keys),
             "a@example.com",

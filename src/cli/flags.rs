@@ -180,6 +180,33 @@ pub struct AsOf {
     /// today in `[lifecycle] default_time_zone`, and date suspensions with it; reproduces
     /// an earlier run, or applies a night that was missed. `apply` refuses a day after
     /// today (exit 64); `plan` and `validate` preview one.
-    #[arg(long, value_name = "YYYY-MM-DD")]
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = as_of_value)]
     pub as_of: Option<chrono::NaiveDate>,
+}
+
+/// The first year `--as-of` accepts: no HR export read today dates from before 1970, and a
+/// year under it is almost always a two-digit year or a typing slip.
+const AS_OF_FIRST_YEAR: i32 = 1970;
+
+/// `--as-of`'s value: exactly `YYYY-MM-DD` (four-digit year, two-digit month and day, as
+/// ISO 8601 writes a calendar date), a real day, in [`AS_OF_FIRST_YEAR`] or later.
+/// chrono alone would read `26-12-07` as the year 26 and `2026-1-5` as 5 January.
+fn as_of_value(text: &str) -> Result<chrono::NaiveDate, String> {
+    let shape = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    let day = shape
+        .then(|| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+        .flatten();
+    match day {
+        Some(d) if chrono::Datelike::year(&d) >= AS_OF_FIRST_YEAR => Ok(d),
+        Some(_) => Err(format!(
+            "{text:?} is before {AS_OF_FIRST_YEAR}; give the day as YYYY-MM-DD with a four-digit year"
+        )),
+        None => Err(format!(
+            "{text:?} is not a day written YYYY-MM-DD (four-digit year, two-digit month and day), e.g. 2026-12-07"
+        )),
+    }
 }

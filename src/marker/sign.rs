@@ -12,15 +12,15 @@
 //! ([`super::render_line`]): `hr2pagerduty:v1 `, then the compact JSON object (no white
 //! space) with the fields in the documented order (`employee_id`, `suspended` with `on`,
 //! `role`, `teams` (`id`, `name`, `role` each, in the order written), `termination_date`,
-//! `leave`, `from_archive`), optional fields that are absent and `leave: false` left out,
+//! `leave`, `from_archive`), `pending_termination`), optional fields that are absent and `leave: false` left out,
 //! strings escaped as JSON requires and nothing more (`serde_json`'s compact writer). The
 //! verifier parses the marker and renders that form again, so every field that drives a
-//! decision (the employee ID, the suspension date, role, teams, termination date, leave
-//! and archive restore) is covered, and the version prefix keeps a tag from serving another
-//! format. Unknown JSON fields, which no decision reads, are not covered. The verifier
-//! accepts any JSON that parses to the same marker (other white space, fields in another
-//! order, unknown fields, a `sig` in upper-case hex): the tag vouches for what the marker
-//! means, not for its spelling.
+//! decision (the employee ID, the suspension date, role, teams, termination date, leave,
+//! archive restore and termination-pending stamp) is covered, and the version prefix keeps
+//! a tag from serving another format. Unknown JSON fields, which no decision reads, are not
+//! covered. The verifier accepts any JSON that parses to the same marker (other white
+//! space, fields in another order, unknown fields, a `sig` in upper-case hex): the tag
+//! vouches for what the marker means, not for its spelling.
 //!
 //! # Binding to the carrier
 //! Then a newline (which the compact JSON line never holds), `user:`, and the email of the

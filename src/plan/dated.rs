@@ -24,7 +24,10 @@
 //!      leaver); a date at most `[lifecycle] termination_catch_up_days` days old (default
 //!      30) is a scheduled termination still due, "overdue" (a leaver: a termination that
 //!      was blocked by on-call duties, refused by a safety cap, or missed on its date is
-//!      applied on a later night instead of turning into a leaver silently kept); a
+//!      applied on a later night instead of turning into a leaver silently kept); one
+//!      blocked by on-call duties stays due beyond the catch-up days too, as long as the
+//!      row keeps that date: the run that first found it blocked stamped the user's
+//!      marker with it ([`crate::marker::Marker::pending_termination`]); a
 //!      deactivation that this very date brought into effect in an earlier run stays
 //!      (the user's marker records the date, see [`crate::marker::Suspension`], and so
 //!      does the archive record of a deleted user, see
@@ -94,9 +97,10 @@ pub struct Dated {
     /// on a row whose status says active (or on leave), that no earlier run applied: a
     /// conflict, decided by `[lifecycle] past_termination_date` and reported by the plan.
     pub conflict: Option<NaiveDate>,
-    /// A termination date before today but within `termination_catch_up_days`, on a row
-    /// whose status says active (or on leave): a scheduled termination still due (the
-    /// standing is then a leaver by this date).
+    /// A termination date before today but within `termination_catch_up_days` (or older,
+    /// when the user's termination-pending stamp names it), on a row whose status says
+    /// active (or on leave): a scheduled termination still due (the standing is then a
+    /// leaver by this date).
     pub overdue: Option<NaiveDate>,
     /// A `pending` status (a future start) whose hire date has passed, or which has no hire
     /// date: not provisioned (the status decides), and reported by the plan as a start date
@@ -113,8 +117,17 @@ pub fn within_catch_up(policy: &Policy, today: NaiveDate, date: NaiveDate) -> bo
 /// What `e`'s status and dates mean on `today` under `policy`. `applied` is the
 /// termination date recorded in the suspension of `e`'s user (or in the archive record of
 /// its deleted user), if a date brought the deactivation into effect in an earlier run (see
-/// the module docs).
-pub fn dated(e: &Employee, policy: &Policy, today: NaiveDate, applied: Option<NaiveDate>) -> Dated {
+/// the module docs). `stamped` is the termination-pending stamp of `e`'s user's trusted
+/// marker ([`crate::marker::Marker::pending_termination`]): a termination an earlier run
+/// found due but blocked; while it equals the row's termination date, that termination
+/// stays due (overdue) however old the date is.
+pub fn dated(
+    e: &Employee,
+    policy: &Policy,
+    today: NaiveDate,
+    applied: Option<NaiveDate>,
+    stamped: Option<NaiveDate>,
+) -> Dated {
     let mut out = Dated {
         standing: Standing::Employed { on_leave: false },
         termination_scheduled: None,
@@ -154,7 +167,9 @@ pub fn dated(e: &Employee, policy: &Policy, today: NaiveDate, applied: Option<Na
     }
     if let Some(t) = termination {
         // Only a status can contradict a date: without one the date decides anyway.
-        let overdue = e.status_value.is_some() && within_catch_up(policy, today, t);
+        // A stamp for this very date keeps a blocked termination due past the catch-up.
+        let overdue = e.status_value.is_some()
+            && (within_catch_up(policy, today, t) || (stamped == Some(t) && t < today));
         let date_decides = t == today
             || overdue
             || e.status_value.is_none()
@@ -213,7 +228,7 @@ pub struct Counts {
 pub fn counts(roster: &Roster, policy: &Policy, today: NaiveDate) -> Counts {
     let mut c = Counts::default();
     for e in &roster.employees {
-        let d = dated(e, policy, today, None);
+        let d = dated(e, policy, today, None, None);
         match d.standing {
             Standing::Employed { on_leave: false } => c.active += 1,
             Standing::Employed { on_leave: true } | Standing::Leaver(LeaverCause::Leave) => {

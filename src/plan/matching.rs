@@ -544,7 +544,14 @@ impl<'a> Trust<'a> {
     fn employed(&self, e: &Employee, m: &Marker) -> bool {
         let applied = m.suspended.as_ref().and_then(|s| s.termination_date);
         matches!(
-            dated::dated(e, self.inp.policy, self.inp.today, applied).standing,
+            dated::dated(
+                e,
+                self.inp.policy,
+                self.inp.today,
+                applied,
+                m.pending_termination
+            )
+            .standing,
             Standing::Employed { .. }
         )
     }

@@ -377,14 +377,17 @@ fn description(mark: &MarkSpec, bio: bool) -> Option<String> {
         MarkSpec::Active(i) => with(Marker {
             employee_id: Some(employee_id(*i).into()),
             suspended: None,
+            pending_termination: None,
         }),
         MarkSpec::Suspended(i, role, teams) => with(Marker {
             employee_id: Some(employee_id(*i).into()),
             suspended: Some(suspension(*role, teams)),
+            pending_termination: None,
         }),
         MarkSpec::Offboarded(role, teams) => with(Marker {
             employee_id: None,
             suspended: Some(suspension(*role, teams)),
+            pending_termination: None,
         }),
         MarkSpec::Broken(Some(i)) => Some(format!(
             "{human}\nhr2pagerduty:v2 {{\"employee_id\":\"{}\"}}",

@@ -150,6 +150,7 @@ pub(super) fn marked(eid: &str) -> Option<String> {
         &Marker {
             employee_id: Some(eid.into()),
             suspended: None,
+            pending_termination: None,
         },
     ))
 }
@@ -1622,6 +1623,7 @@ fn a_rehire_on_an_unruled_team_keeps_its_role_instead_of_a_refused_stakeholder_r
             leave: false,
             from_archive: None,
         }),
+        pending_termination: None,
     };
     let mut acct = Account::new(vec![user(
         "PRE",

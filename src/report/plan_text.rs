@@ -392,7 +392,7 @@ pub fn conflict_line(c: &DateConflict) -> String {
     );
     if c.status_decides() && c.catch_up_days > 0 {
         line.push_str(&format!(
-            "; the date passed more than {n} day{s} ago ([lifecycle] termination_catch_up_days = {n}), so a termination blocked or missed until then is no longer applied automatically",
+            "; the date passed more than {n} day{s} ago ([lifecycle] termination_catch_up_days = {n}), so a termination missed until then (or blocked with no termination-pending stamp on its user) is no longer applied automatically",
             n = c.catch_up_days,
             s = if c.catch_up_days == 1 { "" } else { "s" },
         ));

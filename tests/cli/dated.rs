@@ -266,6 +266,18 @@ fn as_of_is_a_date_and_a_saved_plan_keeps_the_day_it_was_made_as_of() {
         let r = run(&sim, &a);
         r.expect_code(64).expect_stderr(&["--as-of"]);
     }
+    // Dates chrono alone accepts: a two-digit year (read as the year 26), one-digit month and
+    // day, and a year no export means. Each is refused, saying what is wanted.
+    for (given, says) in [
+        ("26-06-10", "YYYY-MM-DD"),
+        ("2026-6-10", "YYYY-MM-DD"),
+        ("0001-01-01", "before 1970"),
+    ] {
+        let mut a = args(&["plan"]);
+        a.extend(ws.inputs());
+        a.extend(args(&["--as-of", given]));
+        run(&sim, &a).expect_code(64).expect_stderr(&[says]);
+    }
     // plan --out as of the termination day: the hint repeats --as-of, the file records it.
     let saved = ws.path("saved.json");
     let p = on(
@@ -511,8 +523,18 @@ fn seed_with_duty(config: &str, hr: &[u8], duty: bool) -> hr2pagerduty::sim::See
     seed
 }
 
+/// The termination-pending stamp of person `id`'s marker.
+fn stamp(sim: &Sim, id: u32) -> Option<NaiveDate> {
+    marker_of(
+        sim.user(&format!("person{id}@example.com"))
+            .description
+            .as_deref(),
+    )
+    .pending_termination
+}
+
 #[test]
-fn a_termination_blocked_on_its_date_is_applied_once_the_duty_is_handed_over() {
+fn a_termination_blocked_on_its_date_stays_due_until_the_duty_is_handed_over() {
     let config = config();
     let hr = export(&[
         row(1, "Active", "2020-01-01", ""),
@@ -521,29 +543,63 @@ fn a_termination_blocked_on_its_date_is_applied_once_the_duty_is_handed_over() {
     ]);
     let ws = Workspace::new(&config, &hr);
     let sim = Sim::start(seed_with_duty(&config, &hr, true));
-    // June 10th (D) and 11th (D+1): the leaver has an open incident; the deactivation is
-    // blocked, nothing is written, and apply exits 1 each night. On D+1 the date has passed
-    // with the status still Active: the termination is still due (overdue), no conflict.
-    for (d, reason) in [
-        (
-            day(6, 10),
-            "scheduled termination: termination date 2026-06-10 is today",
-        ),
-        (
-            day(6, 11),
-            "scheduled termination overdue since 2026-06-10 (1 day ago; status \"Active\" in HR; within [lifecycle] termination_catch_up_days = 30)",
-        ),
-    ] {
+    // June 10th (D): the leaver has an open incident; the deactivation is blocked and
+    // apply exits 1. Its one write is the termination-pending stamp, a marker update that
+    // offboards nothing (one PUT of the description, role and teams as they were).
+    let p = on(&sim, &ws, "plan", day(6, 10), &["--format", "json"]);
+    p.expect_code(0);
+    let j = p.json();
+    let actions = j["actions"].as_array().unwrap();
+    assert_eq!(actions.len(), 2, "{j:#}");
+    assert_eq!(
+        (&actions[0]["action"], &actions[0]["blocked"]),
+        (&json!("update"), &json!(null)),
+        "{j:#}"
+    );
+    let reason = actions[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("termination pending: stamp the ownership marker with termination date 2026-06-10, whose deactivation is blocked"),
+        "{reason}"
+    );
+    assert_eq!(actions[1]["action"], json!("deactivate"));
+    assert!(actions[1]["blocked"].is_string(), "{j:#}");
+    assert_eq!(
+        (&j["summary"]["update"], &j["summary"]["blocked"]),
+        (&json!(1), &json!(1)),
+        "{j:#}"
+    );
+    on(&sim, &ws, "plan", day(6, 10), &[])
+        .expect_code(0)
+        .expect_stdout(&["termination pending: stamp the ownership marker"]);
+    let role = sim.user("person2@example.com").role.clone();
+    // Applied from a saved plan: the stamp is one of its actions like any other.
+    let saved = ws.path("stamp.json");
+    on(
+        &sim,
+        &ws,
+        "plan",
+        day(6, 10),
+        &["--out", saved.to_str().unwrap()],
+    )
+    .expect_code(0);
+    let mut a = args(&["apply", "--yes", "--config"]);
+    a.push(ws.config.display().to_string());
+    a.extend(args(&["--plan", saved.to_str().unwrap()]));
+    run(&sim, &a).expect_code(1).expect_stdout(&["1 blocked."]);
+    assert_eq!(stamp(&sim, 2), Some(day(6, 10)));
+    assert!(suspension(&sim, 2).is_none());
+    assert_eq!(sim.handle.write_count(), 1, "the stamp alone");
+    assert_eq!(sim.user("person2@example.com").role, role);
+    // June 11th (D+1) and July 11th (D+31, beyond termination_catch_up_days = 30): still
+    // due (the stamp names the row's date), still blocked, apply exits 1, no conflict and
+    // no further write.
+    for d in [day(6, 11), day(7, 11), day(9, 1)] {
         let p = on(&sim, &ws, "plan", d, &["--format", "json"]);
         p.expect_code(0);
         let j = p.json();
         let actions = j["actions"].as_array().unwrap();
         assert_eq!(actions.len(), 1, "{d}: {j:#}");
-        assert_eq!(
-            (&actions[0]["action"], &actions[0]["reason"]),
-            (&json!("deactivate"), &json!(reason)),
-            "{d}"
-        );
+        assert_eq!(actions[0]["action"], json!("deactivate"), "{d}");
         assert!(actions[0]["blocked"].is_string(), "{d}: {j:#}");
         assert_eq!(
             (&j["conflicts"], &j["pending"]),
@@ -553,17 +609,25 @@ fn a_termination_blocked_on_its_date_is_applied_once_the_duty_is_handed_over() {
         on(&sim, &ws, "apply", d, &[])
             .expect_code(1)
             .expect_stdout(&["1 blocked."]);
-        assert!(suspension(&sim, 2).is_none(), "{d}");
-        assert_eq!(sim.handle.write_count(), 0, "{d}");
+        assert_eq!(sim.handle.write_count(), 1, "{d}");
     }
-    // June 12th (D+2): the incident was handed over (the account without it); the
-    // suspension goes ahead, records the date, and stays after the catch-up days.
+    // The incident was handed over (the account as it is now, without it): on D+40 the
+    // suspension goes ahead, records the date, replaces the stamp, and stays.
+    let stamped = sim.user("person2@example.com").description.clone();
     drop(sim);
-    let sim = Sim::start(seed_with_duty(&config, &hr, false));
-    on(&sim, &ws, "apply", day(6, 12), &[]).expect_code(0);
+    let mut seed = seed_with_duty(&config, &hr, false);
+    let leaver = seed
+        .users
+        .iter_mut()
+        .find(|u| u.email == "person2@example.com")
+        .unwrap();
+    leaver.description = stamped;
+    let sim = Sim::start(seed);
+    on(&sim, &ws, "apply", day(7, 20), &[]).expect_code(0);
     let s = suspension(&sim, 2).expect("person 2 suspended");
     assert_eq!((s.on, s.termination_date), (run_day(), Some(day(6, 10))));
-    for d in [day(6, 12), day(7, 30)] {
+    assert_eq!(stamp(&sim, 2), None);
+    for d in [day(7, 20), day(9, 30)] {
         on(&sim, &ws, "plan", d, &["--detailed-exitcode"])
             .expect_code(0)
             .expect_stdout(&["No changes."]);

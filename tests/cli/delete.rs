@@ -25,6 +25,7 @@ fn marker_of_employee(eid: &str) -> String {
         &Marker {
             employee_id: Some(eid.into()),
             suspended: None,
+            pending_termination: None,
         },
     )
 }
@@ -504,6 +505,7 @@ fn delete_suspended_after_days_deletes_an_old_suspension_and_keeps_a_recent_one(
                     leave: false,
                     from_archive: None,
                 }),
+                pending_termination: None,
             },
         ));
         u
@@ -681,6 +683,7 @@ fn an_old_suspension_of_a_leaver_on_call_is_not_deleted() {
                 leave: false,
                 from_archive: None,
             }),
+            pending_termination: None,
         },
     ));
     let extra = json!({

@@ -402,6 +402,7 @@ fn a_user_changed_after_the_listing_is_not_deactivated() {
                 &json!({"user": {"description": marker::render_line(&marker::Marker {
                     employee_id: Some("1012".into()),
                     suspended: None,
+                    pending_termination: None,
                 })}}),
             )
             .send()

@@ -175,7 +175,7 @@ impl World {
         let cfg = Config::load(&config_path).unwrap_or_else(|e| panic!("{config}: {e}"));
         let today = hr2pagerduty::pipeline::today(&cfg, as_of);
         let policy = Policy::from_config(&cfg);
-        let standing = |e: &Employee| dated::dated(e, &policy, today, None).standing;
+        let standing = |e: &Employee| dated::dated(e, &policy, today, None, None).standing;
         let roster = hr::read_file(hr_path, &cfg).unwrap_or_else(|e| panic!("{e}"));
 
         // Teams: every team the rules name, plus one no rule names.
@@ -477,6 +477,7 @@ impl World {
                             leave: false,
                             from_archive: None,
                         }),
+                        pending_termination: None,
                     },
                 ));
             }
@@ -489,6 +490,7 @@ impl World {
                     &Marker {
                         employee_id: Some(eid.clone()),
                         suspended: None,
+                        pending_termination: None,
                     },
                 ));
             }
@@ -505,6 +507,7 @@ impl World {
                 description: Some(marker::render_line(&Marker {
                     employee_id: Some(ABSENT_ID.into()),
                     suspended: None,
+                    pending_termination: None,
                 })),
                 color: None,
                 teams: memberships(&self.absent_teams()),
@@ -522,6 +525,7 @@ impl World {
                 description: Some(marker::render_line(&Marker {
                     employee_id: Some(eid.clone()),
                     suspended: None,
+                    pending_termination: None,
                 })),
                 color: None,
                 teams: vec![],

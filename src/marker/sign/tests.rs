@@ -21,6 +21,7 @@ fn active() -> Marker {
     Marker {
         employee_id: Some("3427".into()),
         suspended: None,
+        pending_termination: None,
     }
 }
 
@@ -39,6 +40,7 @@ fn suspended() -> Marker {
             leave: false,
             from_archive: None,
         }),
+        pending_termination: None,
     }
 }
 
@@ -242,4 +244,39 @@ fn resolve_reads_both_variables() {
     assert!(orphan.contains("B is set but A is not"), "{orphan}");
     let empty = MarkerKeys::resolve(("A", Some("")), ("B", None)).unwrap_err();
     assert!(empty.contains("A is set but empty"), "{empty}");
+}
+
+/// The termination-pending stamp drives a decision (a blocked termination stays due), so
+/// the tag covers it: an edited or added stamp fails the check, and a marker without one
+/// renders (and so verifies) exactly as before the field existed.
+#[test]
+fn the_tag_covers_the_termination_pending_stamp() {
+    let k = keys(KEY, None);
+    let stamped = Marker {
+        pending_termination: NaiveDate::from_ymd_opt(2026, 11, 2),
+        ..active()
+    };
+    let line = render_line_with(&stamped, Some(&k), ANN);
+    assert!(
+        line.starts_with(
+            r#"hr2pagerduty:v1 {"employee_id":"3427","pending_termination":"2026-11-02","sig":""#
+        ),
+        "{line}"
+    );
+    let (m, sig) = read(&line);
+    assert_eq!(m, stamped);
+    assert_eq!(k.check(&m, sig.as_deref(), ANN), Verdict::Current);
+    let edited = line.replace("2026-11-02", "2026-12-02");
+    let (m, sig) = read(&edited);
+    assert_eq!(k.check(&m, sig.as_deref(), ANN), Verdict::Failed);
+    // The active marker's signature, moved onto a stamped marker, fails too.
+    let plain = render_line_with(&active(), Some(&k), ANN);
+    assert!(!plain.contains("pending_termination"), "{plain}");
+    let added = plain.replace(
+        r#""3427","#,
+        r#""3427","pending_termination":"2026-11-02","#,
+    );
+    let (m, sig) = read(&added);
+    assert_eq!(m, stamped);
+    assert_eq!(k.check(&m, sig.as_deref(), ANN), Verdict::Failed);
 }

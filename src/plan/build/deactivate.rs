@@ -62,6 +62,7 @@ pub(in crate::plan) fn deactivate(
     let want_marker = Marker {
         employee_id: employee_id.cloned(),
         suspended: Some(suspension),
+        pending_termination: None,
     };
     // The user's on-call duties, when looked up, and whether they block the action (they
     // are asked for below, only when there is something to do).
@@ -266,4 +267,56 @@ pub(in crate::plan) fn oncall_duties(
         cx.policy.allow_oncall_gaps,
     );
     (impact, blocked)
+}
+
+/// The termination-pending stamp of `u` (README.md § Dated changes and leave): a marker
+/// write alone (one `PUT /users/{id}` of the description; no role, no team), recording
+/// `date`, the export's termination date of a dated termination due today whose
+/// deactivation on-call duties block, so that it stays due after
+/// `[lifecycle] termination_catch_up_days` while the export keeps that date
+/// ([`crate::plan::dated::dated`]). `current` is `u`'s trusted marker, which must name
+/// `e`'s employee and record no suspension; `None` when it already carries this stamp.
+/// It changes no role and deactivates no one, so no safety cap counts it.
+pub(in crate::plan) fn stamp_pending(
+    cx: &Ctx<'_>,
+    u: &User,
+    e: &Employee,
+    human: &str,
+    current: &Marker,
+    date: NaiveDate,
+) -> Option<Action> {
+    if current.suspended.is_some()
+        || current.employee_id.as_ref() != Some(&e.employee_id)
+        || current.pending_termination == Some(date)
+    {
+        return None;
+    }
+    let want = Marker {
+        pending_termination: Some(date),
+        ..current.clone()
+    };
+    let d = cx.render_marker(human, &want, &u.email);
+    let n = cx.policy.termination_catch_up_days;
+    Some(Action {
+        employee_id: Some(e.employee_id.clone()),
+        user_id: Some(u.id.clone()),
+        reason: format!(
+            "termination pending: stamp the ownership marker with termination date {date}, whose deactivation is blocked, so that it stays due after [lifecycle] termination_catch_up_days = {n} while HR keeps that date; a marker write only, nothing is offboarded"
+        ),
+        changes: vec![change(
+            Field::Description,
+            u.description.clone(),
+            Some(d.clone()),
+        )],
+        steps: vec![Step::UpdateUser(UserUpdate {
+            description: Some(d),
+            ..UserUpdate::default()
+        })],
+        line: Some(e.line),
+        ..Action::new(
+            ActionKind::Update,
+            Email::normalise(&u.email),
+            collapse(&u.name),
+        )
+    })
 }

@@ -15,12 +15,12 @@ mod sign;
 mod update;
 
 pub(super) use create::create;
-pub(super) use deactivate::{Record, deactivate, oncall_duties};
+pub(super) use deactivate::{Record, deactivate, oncall_duties, stamp_pending};
 pub(super) use delete::{leave, restorable_record};
 pub(super) use reactivate::reactivate;
 pub(super) use restore::restore;
 pub(super) use sign::sign;
-pub(super) use update::update;
+pub(super) use update::{MARKER_ONLY_REASON, update};
 
 use super::context::{Ctx, Membership};
 use super::contract::TeamSource;
@@ -84,6 +84,7 @@ fn active_marker(employee_id: &EmployeeId) -> Marker {
     Marker {
         employee_id: Some(employee_id.clone()),
         suspended: None,
+        pending_termination: None,
     }
 }
 

@@ -54,6 +54,7 @@ pub(in crate::plan) fn reactivate(
         let record = Marker {
             employee_id: Some(e.employee_id.clone()),
             suspended: Some(s.clone()),
+            pending_termination: None,
         };
         cx.render_marker(human, &record, &carrier)
     });

@@ -57,6 +57,7 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
             leave: false,
             from_archive: Some(r.pagerduty_user_id.clone()),
         }),
+        pending_termination: None,
     };
     let final_description =
         cx.render_marker(&human, &active_marker(&e.employee_id), e.email.as_str());

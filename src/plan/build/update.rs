@@ -95,7 +95,7 @@ pub(in crate::plan) fn update(
         }
         (ActionKind::Reactivate, r)
     } else {
-        let r = reason(
+        let mut r = reason(
             e,
             state,
             fault,
@@ -104,6 +104,14 @@ pub(in crate::plan) fn update(
             marker_current,
             resign,
         );
+        if let MarkerState::Valid(m) = state
+            && let Some(date) = m.pending_termination
+        {
+            // The row is employed again: its termination date changed or went.
+            r.push_str(&format!(
+                "; the termination-pending stamp {date} is removed from the marker: HR no longer gives that termination date"
+            ));
+        }
         (ActionKind::Update, r)
     };
     let steps = ordered_steps(u, upd, removals, additions);
@@ -122,6 +130,10 @@ pub(in crate::plan) fn update(
         ..for_row(cx, kind, e)
     })
 }
+
+/// The reason of an update that only rewrites a marker that is not as this version writes it
+/// (a re-key's reason replaces it, see `plan::employees::reasons`).
+pub(in crate::plan) const MARKER_ONLY_REASON: &str = "ownership marker repaired";
 
 /// The update's reason: an adoption (`u` matched by email, no marker), a replaced
 /// unreadable marker, a mover (`what` changed; by employee ID when the email changed), a
@@ -168,7 +180,7 @@ fn reason(
         _ if what.is_empty() && marker_current && resign.is_some() => {
             resign.map(|r| r.reason().to_string()).unwrap_or_default()
         }
-        _ if what.is_empty() => "ownership marker repaired".to_string(),
+        _ if what.is_empty() => MARKER_ONLY_REASON.to_string(),
         _ => format!("mover: {} changed", what.join(", ")),
     }
 }

@@ -52,7 +52,8 @@ pub struct DateConflict {
     /// The HR line.
     pub line: u64,
     /// `[lifecycle] termination_catch_up_days`: the date is older than that, so a
-    /// termination blocked or missed until then is no longer applied by itself.
+    /// termination missed until then is no longer applied by itself (a blocked one stays
+    /// due while its user carries the termination-pending stamp, and is no conflict).
     #[serde(default)]
     pub catch_up_days: u32,
 }

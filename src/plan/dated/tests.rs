@@ -394,7 +394,7 @@ fn a_termination_date_before_the_hire_date_is_ignored() {
     let cfg = cfg_with("past_termination_date = \"date\"");
     let e = ann(Lifecycle::Active, Some(day(3, 1)), Some(day(2, 1)));
     let policy = Policy::from_config(&cfg);
-    let d = dated(&e, &policy, day(12, 3), None);
+    let d = dated(&e, &policy, day(12, 3), None, None);
     assert_eq!(d.standing, Standing::Employed { on_leave: false });
     assert_eq!((d.conflict, d.termination_scheduled), (None, None));
 }
@@ -472,8 +472,24 @@ fn overdue_reason(ago: i64, catch_up: u32) -> String {
     )
 }
 
+/// Ann's trusted marker's termination-pending stamp.
+fn ann_stamp(acct: &Account) -> Option<NaiveDate> {
+    let u = acct.users.iter().find(|u| u.id == "PANN001").unwrap();
+    match marker::parse(u.description.as_deref()).marker {
+        MarkerState::Valid(m) => m.pending_termination,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The reason of the action that stamps the marker with termination date `d`.
+fn stamp_reason(d: NaiveDate) -> String {
+    format!(
+        "termination pending: stamp the ownership marker with termination date {d}, whose deactivation is blocked, so that it stays due after [lifecycle] termination_catch_up_days = 30 while HR keeps that date; a marker write only, nothing is offboarded"
+    )
+}
+
 #[test]
-fn a_termination_blocked_on_its_date_stays_due_for_the_catch_up_days_then_is_a_conflict() {
+fn a_termination_blocked_on_its_date_is_stamped_and_stays_due_after_the_catch_up_days() {
     let cfg = cfg_with("");
     let d = day(11, 2);
     let r = roster(vec![ann(Lifecycle::Active, Some(day(1, 5)), Some(d))]);
@@ -485,15 +501,32 @@ fn a_termination_blocked_on_its_date_stays_due_for_the_catch_up_days_then_is_a_c
     assert!(p.is_empty(), "{:#?}", p.actions);
     assert_eq!(pending(&p), [(ActionKind::Deactivate, d)]);
     assert!(p.conflicts.is_empty());
-    // D: a leaver, blocked; nothing is applied.
+    // D: a leaver, blocked; the only write is the stamp, a marker update (first, so that
+    // it runs before the deactivation), which changes no role and counts against no cap.
     let p = acct.plan_on(&r, &cfg, d);
-    assert_eq!((kinds(&p), p.blocked()), (vec![ActionKind::Deactivate], 1));
+    assert_eq!(
+        (kinds(&p), p.blocked()),
+        (vec![ActionKind::Update, ActionKind::Deactivate], 1)
+    );
+    let stamp = &p.actions[0];
+    assert_eq!(stamp.reason, stamp_reason(d));
+    assert!(stamp.blocked.is_none() && !stamp.changes_role() && stamp.teams.is_none());
+    assert_eq!(
+        stamp.changes.iter().map(|c| c.field).collect::<Vec<_>>(),
+        [crate::plan::Field::Description]
+    );
+    assert_eq!(stamp.steps.len(), 1);
     acct.apply(&p, None);
     assert!(ann_suspension(&acct).is_none());
-    // D+1 up to D+30 (the boundary): the date has passed and the status still says
-    // active, but the termination is still due: the same blocked deactivation, overdue,
-    // neither a conflict nor pending.
-    for ago in [1, 2, 30] {
+    assert_eq!(ann_stamp(&acct), Some(d));
+    assert_eq!(
+        acct.users[1].role,
+        Role::LimitedUser,
+        "the stamp offboards nothing"
+    );
+    // D+1 up to D+30 (the boundary): the same blocked deactivation, overdue, neither a
+    // conflict nor pending; no second stamp.
+    for ago in [0, 1, 2, 30] {
         let today = d + chrono::Days::new(ago);
         let p = acct.plan_on(&r, &cfg, today);
         assert_eq!(
@@ -501,32 +534,90 @@ fn a_termination_blocked_on_its_date_stays_due_for_the_catch_up_days_then_is_a_c
             (vec![ActionKind::Deactivate], 1),
             "{today}"
         );
-        assert_eq!(p.actions[0].reason, overdue_reason(ago as i64, 30));
+        if ago > 0 {
+            assert_eq!(p.actions[0].reason, overdue_reason(ago as i64, 30));
+        }
         assert!(p.conflicts.is_empty() && p.pending.is_empty(), "{p:#?}");
         assert_eq!(p.population.hr_active, 0);
     }
-    // D+31: too old; a conflict the status decides (kept active), as without catch-up.
-    let p = acct.plan_on(&r, &cfg, day(12, 3));
-    assert!(p.is_empty(), "{:#?}", p.actions);
-    assert_eq!(p.conflicts.len(), 1);
-    assert_eq!(p.conflicts[0].termination_date, d);
-    assert_eq!(p.population.hr_active, 1);
-    // termination_catch_up_days = 0 restores that from D+1 on.
+    // D+31 and long after: the stamp keeps it due, still blocked; no conflict, and
+    // termination_catch_up_days = 0 changes nothing for it.
     let zero = cfg_with("termination_catch_up_days = 0");
-    let p = acct.plan_on(&r, &zero, day(11, 3));
-    assert!(p.is_empty() && p.conflicts.len() == 1, "{p:#?}");
-    // The duty handed over on D+2: suspended then, and it stays so after the window,
-    // since the suspension records the date.
+    for (cfg, today) in [(&cfg, day(12, 3)), (&cfg, day(12, 31)), (&zero, day(11, 3))] {
+        let p = acct.plan_on(&r, cfg, today);
+        assert_eq!(
+            (kinds(&p), p.blocked()),
+            (vec![ActionKind::Deactivate], 1),
+            "{today}"
+        );
+        assert!(p.conflicts.is_empty(), "{p:#?}");
+        assert_eq!(p.population.hr_active, 0);
+    }
+    // The duty handed over on D+40: suspended then; the suspension replaces the stamp,
+    // and it stays so, since the suspension records the date.
     acct.oncall.clear();
-    let p = acct.plan_on(&r, &cfg, day(11, 4));
+    let p = acct.plan_on(&r, &cfg, day(12, 12));
     assert_eq!((kinds(&p), p.blocked()), (vec![ActionKind::Deactivate], 0));
-    assert_eq!(p.actions[0].reason, overdue_reason(2, 30));
     acct.apply(&p, None);
     let s = ann_suspension(&acct).expect("suspended");
-    assert_eq!((s.on, s.termination_date), (day(11, 4), Some(d)));
-    for today in [day(11, 4), day(12, 2), day(12, 3), day(12, 31)] {
+    assert_eq!((s.on, s.termination_date), (day(12, 12), Some(d)));
+    assert_eq!(ann_stamp(&acct), None);
+    for today in [day(12, 12), day(12, 31)] {
         let p = acct.plan_on(&r, &cfg, today);
         assert!(p.is_empty() && p.conflicts.is_empty(), "{today}: {p:#?}");
+    }
+}
+
+#[test]
+fn a_stamp_for_another_date_keeps_nothing_due_and_is_removed() {
+    let cfg = cfg_with("");
+    let d = day(11, 2);
+    let mut acct = with_ann();
+    acct.oncall.insert("PANN001".into(), on_call());
+    let r = roster(vec![ann(Lifecycle::Active, Some(day(1, 5)), Some(d))]);
+    acct.apply(&acct.plan_on(&r, &cfg, d), None);
+    assert_eq!(ann_stamp(&acct), Some(d));
+    // Without the stamp, D+31 is a conflict the status decides (kept active): the
+    // stamp is what keeps the termination due.
+    let policy = Policy::from_config(&cfg);
+    let e = ann(Lifecycle::Active, Some(day(1, 5)), Some(d));
+    let without = dated(&e, &policy, day(12, 3), None, None);
+    assert_eq!(without.conflict, Some(d));
+    assert_eq!(without.standing, Standing::Employed { on_leave: false });
+    let with = dated(&e, &policy, day(12, 3), None, Some(d));
+    assert_eq!((with.conflict, with.overdue), (None, Some(d)));
+    assert_eq!(
+        with.standing,
+        Standing::Leaver(LeaverCause::TerminationDate(d))
+    );
+    // A stamp of another date counts for nothing.
+    let other = dated(&e, &policy, day(12, 3), None, Some(day(11, 1)));
+    assert_eq!(other, without);
+    // HR corrects the date (an older one, a future one) or clears it: the row decides as
+    // without a stamp, and the stamp is removed by a marker update.
+    for left in [Some(day(10, 1)), Some(day(12, 20)), None] {
+        let r = roster(vec![ann(Lifecycle::Active, Some(day(1, 5)), left)]);
+        let mut acct = acct.clone();
+        let p = acct.plan_on(&r, &cfg, day(12, 3));
+        assert_eq!(
+            (kinds(&p), p.blocked()),
+            (vec![ActionKind::Update], 0),
+            "{left:?}"
+        );
+        let a = &p.actions[0];
+        assert!(
+            a.reason.ends_with("; the termination-pending stamp 2026-11-02 is removed from the marker: HR no longer gives that termination date"),
+            "{}",
+            a.reason
+        );
+        assert_eq!(
+            p.conflicts.len(),
+            usize::from(left == Some(day(10, 1))),
+            "{left:?}"
+        );
+        acct.apply(&p, None);
+        assert_eq!(ann_stamp(&acct), None);
+        assert!(acct.plan_on(&r, &cfg, day(12, 3)).is_empty(), "{left:?}");
     }
 }
 
@@ -546,4 +637,128 @@ fn leave_follows_the_catch_up_rule_and_a_hire_after_the_date_voids_it() {
     let r = roster(vec![ann(Lifecycle::Active, Some(day(11, 3)), Some(d))]);
     let p = with_ann().plan_on(&r, &cfg, day(11, 4));
     assert!(p.is_empty() && p.conflicts.is_empty(), "{p:#?}");
+}
+
+#[test]
+fn a_row_back_to_active_keeping_a_due_date_after_a_suspension_by_status_is_named() {
+    let cfg = cfg_with("");
+    let left = day(11, 2);
+    let mut acct = with_ann();
+    // Suspended because the status said terminated: the record carries no date.
+    let r = roster(vec![ann(
+        Lifecycle::Terminated,
+        Some(day(1, 5)),
+        Some(left),
+    )]);
+    let p = acct.plan_on(&r, &cfg, day(11, 3));
+    assert_eq!(kinds(&p), [ActionKind::Deactivate]);
+    acct.apply(&p, None);
+    assert_eq!(ann_suspension(&acct).unwrap().termination_date, None);
+    // The status back to active, the date kept and still due: an overdue termination,
+    // nothing to do (the user is suspended already, and is not reactivated), but the plan
+    // names the person and how a rehire is written.
+    let back = roster(vec![ann(Lifecycle::Active, Some(day(1, 5)), Some(left))]);
+    let p = acct.plan_on(&back, &cfg, day(11, 6));
+    assert!(p.actions.is_empty(), "{:#?}", p.actions);
+    let note = p
+        .notes
+        .iter()
+        .find(|n| n.starts_with("employee 7 (line "))
+        .unwrap_or_else(|| panic!("{:#?}", p.notes));
+    assert!(
+        note.contains("status \"Active\" with termination date 2026-11-02, within [lifecycle] termination_catch_up_days = 30: treated as an overdue termination; nothing to do, since PagerDuty user PANN001 was suspended on "),
+        "{note}"
+    );
+    assert!(
+        note.ends_with("; not reactivated; if this is a rehire, give a hire date after the termination date (or remove the date) in HR, and the user is reactivated"),
+        "{note}"
+    );
+    // After the catch-up days it is a conflict the status decides: reactivated, no note.
+    let p = acct.plan_on(&back, &cfg, day(12, 3));
+    assert_eq!(kinds(&p), [ActionKind::Reactivate]);
+    assert!(!p.notes.iter().any(|n| n.contains("overdue termination")));
+    // With a hire date after it, the rehire is reactivated at once, and no such note.
+    let rehired = roster(vec![ann(Lifecycle::Active, Some(day(11, 5)), Some(left))]);
+    let p = acct.plan_on(&rehired, &cfg, day(11, 6));
+    assert_eq!(kinds(&p), [ActionKind::Reactivate]);
+    assert!(
+        !p.notes.iter().any(|n| n.contains("overdue termination")),
+        "{:#?}",
+        p.notes
+    );
+    // A suspension the date itself brought stays with no note: it is the documented rule.
+    let mut dated_acct = with_ann();
+    let r = roster(vec![ann(Lifecycle::Active, Some(day(1, 5)), Some(left))]);
+    dated_acct.apply(&dated_acct.plan_on(&r, &cfg, left), None);
+    assert_eq!(
+        ann_suspension(&dated_acct).unwrap().termination_date,
+        Some(left)
+    );
+    let p = dated_acct.plan_on(&r, &cfg, day(11, 6));
+    assert!(p.is_empty(), "{:#?}", p.actions);
+    assert!(!p.notes.iter().any(|n| n.contains("overdue termination")));
+}
+
+#[test]
+fn a_stamp_whose_signature_fails_keeps_nothing_due() {
+    use crate::marker::{MarkerKey, MarkerKeys};
+    let keys = MarkerKeys::new(
+        MarkerKey::new("K", "0123456789abcdef0123456789abcdef-current").unwrap(),
+        None,
+    );
+    let cfg = cfg_with("");
+    let policy = Policy::from_config(&cfg);
+    let d = day(11, 2);
+    let r = roster(vec![ann(Lifecycle::Active, Some(day(1, 5)), Some(d))]);
+    let keyed = |acct: &Account, today| {
+        let teams = super::super::tests::teams();
+        crate::plan::plan(crate::plan::Inputs {
+            roster: &r,
+            users: &acct.users,
+            teams: &teams,
+            members: &acct.members,
+            policy: &policy,
+            oncall: &acct.oncall_facts(),
+            today,
+            run_day: today,
+            // The empty in-memory archive, as the other planner tests use.
+            archive: &Default::default(),
+            key_owner: None,
+            licenses: &[],
+            license_holders: None,
+            marker_keys: Some(&keys),
+        })
+        .unwrap()
+    };
+    let mut acct = with_ann();
+    let carrier = acct.users[1].email.clone();
+    let signed = |m: &marker::Marker| Some(marker::render_with("", m, Some(&keys), &carrier));
+    acct.users[1].description = signed(&marker::Marker {
+        employee_id: Some("7".into()),
+        suspended: None,
+        pending_termination: None,
+    });
+    acct.oncall.insert("PANN001".into(), on_call());
+    // D, signed: the stamp is written signed, and keeps the termination due on D+31.
+    let p = keyed(&acct, d);
+    assert_eq!(kinds(&p), [ActionKind::Update, ActionKind::Deactivate]);
+    acct.apply(&p, None);
+    assert_eq!(ann_stamp(&acct), Some(d));
+    let p = keyed(&acct, day(12, 3));
+    assert_eq!(
+        (kinds(&p), p.blocked(), p.conflicts.len()),
+        (vec![ActionKind::Deactivate], 1, 0)
+    );
+    // The stamp edited in PagerDuty (its date moved): the signature fails, the marker is
+    // ignored like any marker that fails the check, and the stamp keeps nothing due.
+    let stamped = acct.users[1].description.clone().unwrap();
+    acct.users[1].description = Some(stamped.replace("2026-11-02", "2026-11-03"));
+    let p = keyed(&acct, day(12, 3));
+    assert!(
+        !p.actions.iter().any(|a| a.kind == ActionKind::Deactivate),
+        "{:#?}",
+        p.actions
+    );
+    assert_eq!(p.conflicts.len(), 1, "{p:#?}");
+    assert_eq!(p.conflicts[0].termination_date, d);
 }

@@ -16,7 +16,9 @@
 //! the identity-drift check does not count it before its hire date.
 
 use super::Tally;
-use super::build::{Record, create, leave, reactivate, restorable_record, restore, sign, update};
+use super::build::{
+    Record, create, leave, reactivate, restorable_record, restore, sign, stamp_pending, update,
+};
 use super::context::Ctx;
 use super::contract::{DateConflict, Pending, StartConflict};
 use super::dated::{self, Dated, LeaverCause, Standing};
@@ -26,10 +28,10 @@ use super::policy::Policy;
 use super::preconditions::check_stakeholder;
 use super::skip::{Skip, SkipCause};
 use super::{Action, ActionKind};
-use crate::config::DeactivationMode;
+use crate::config::{DeactivationMode, PastTerminationDate};
 use crate::hr::Employee;
 use crate::ids::{EmployeeId, UserId};
-use crate::marker::MarkerState;
+use crate::marker::{Marker, MarkerState};
 use crate::pagerduty::models::User;
 use crate::vocab::Role;
 use chrono::NaiveDate;
@@ -365,7 +367,18 @@ fn choose_action(
             let why = leaver_reason(cx, e, cause, target.matched_by_email);
             let record = leaver_record(cause);
             let id = Some(&e.employee_id);
-            leave(cx, u, id, Some(e), human, current_marker, record, why)
+            let a = leave(cx, u, id, Some(e), human, current_marker, record, why);
+            // Pushed first, so that it runs before the deactivation of the same user.
+            if let Some(stamp) = pending_stamp(cx, e, u, human, current_marker, cause, &a) {
+                t.out.actions.push(stamp);
+            }
+            if a.is_none()
+                && let (LeaverCause::TerminationDate(date), Some(_), Some(s)) =
+                    (cause, d.overdue, suspended)
+            {
+                suspended_overdue_note(cx, e, u, s, date);
+            }
+            a
         }
         (Standing::Leaver(LeaverCause::TerminationDate(date)), None) if d.overdue.is_some() => {
             deleted_overdue_note(cx, e, date);
@@ -374,6 +387,31 @@ fn choose_action(
         (Standing::Leaver(_), None) | (Standing::NotYetHired { .. }, _) => None,
     };
     action.map_or(Choice::Nothing, |a| Choice::Act(Box::new(a)))
+}
+
+/// The termination-pending stamp for leaver `e` (user `u`, trusted marker `current`),
+/// when `cause` is a termination date that only the catch-up days keep due (the status
+/// says active and `[lifecycle] past_termination_date = "status"`) and its deactivation `a`
+/// is blocked: see [`stamp_pending`].
+fn pending_stamp(
+    cx: &Ctx<'_>,
+    e: &Employee,
+    u: &User,
+    human: &str,
+    current: Option<&Marker>,
+    cause: LeaverCause,
+    a: &Option<Action>,
+) -> Option<Action> {
+    let LeaverCause::TerminationDate(date) = cause else {
+        return None;
+    };
+    let blocked = a.as_ref().is_some_and(|a| a.blocked.is_some());
+    let catch_up_decides =
+        e.status_value.is_some() && cx.policy.past_termination_date == PastTerminationDate::Status;
+    if !blocked || !catch_up_decides {
+        return None;
+    }
+    stamp_pending(cx, u, e, human, current?, date)
 }
 
 /// What a leaver's offboarding record says of why it left.
@@ -431,6 +469,31 @@ fn deleted_overdue_note(cx: &mut Ctx<'_>, e: &Employee, date: NaiveDate) {
     ));
 }
 
+/// The note for `e`, a row whose status does not say terminated but whose termination
+/// `date` is recent enough to be still due (`[lifecycle] termination_catch_up_days`), and
+/// whose user `u` an earlier run suspended already (suspension `s`) for another reason than
+/// this date (the status said terminated, or a leave): the deactivation is done, so there
+/// is nothing to do, but a rehire written as the status back to active, with the old date
+/// kept, would otherwise go unmentioned (the suspend-mode twin of
+/// [`deleted_overdue_note`]).
+fn suspended_overdue_note(
+    cx: &mut Ctx<'_>,
+    e: &Employee,
+    u: &User,
+    s: &crate::marker::Suspension,
+    date: NaiveDate,
+) {
+    if s.termination_date == Some(date) {
+        // The date brought the suspension: it stays while the row keeps it, as documented.
+        return;
+    }
+    let status = e.status_value.as_deref().unwrap_or("");
+    cx.notes.push(format!(
+        "employee {} (line {}): status {status:?} with termination date {date}, within [lifecycle] termination_catch_up_days = {}: treated as an overdue termination; nothing to do, since PagerDuty user {} was suspended on {}; not reactivated; if this is a rehire, give a hire date after the termination date (or remove the date) in HR, and the user is reactivated",
+        e.employee_id, e.line, cx.policy.termination_catch_up_days, u.id, s.on
+    ));
+}
+
 /// How `e` stands today ([`dated::dated`]), given what matching `found` for it: the
 /// termination date a suspension recorded on its user counts as applied. The archive is
 /// not read: this is for the email hand-offs, which only concern employed people whose
@@ -461,13 +524,15 @@ fn dated_of(
     today: NaiveDate,
     deleted_for: Option<NaiveDate>,
 ) -> Dated {
+    let marker = matched.and_then(|u| index.marker(u));
     // A termination date that brought the deactivation of this employee's user into effect.
-    let applied = matched
-        .and_then(|u| index.marker(u))
+    let applied = marker
         .and_then(|m| m.suspended.as_ref())
         .and_then(|s| s.termination_date)
         .or(deleted_for);
-    dated::dated(e, policy, today, applied)
+    // A termination an earlier run found due and blocked (a trusted marker's stamp).
+    let stamped = marker.and_then(|m| m.pending_termination);
+    dated::dated(e, policy, today, applied, stamped)
 }
 
 /// True when employee `e`, employed today with no user, carries a termination date that

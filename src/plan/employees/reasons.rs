@@ -76,6 +76,9 @@ pub(super) fn explain_record(
     };
     match (record, only_marker) {
         (Some(r), true) => a.reason = format!("leaver already suspended: {r}"),
+        // Nothing but the marker changes: the re-key (or the record's new employee ID) is the
+        // whole reason, not a repair of something broken.
+        (Some(r), false) if a.reason == crate::plan::build::MARKER_ONLY_REASON => a.reason = r,
         (Some(r), false) => a.reason = format!("{}; {r}", a.reason),
         (None, _) => {}
     }

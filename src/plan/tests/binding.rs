@@ -41,6 +41,7 @@ fn active(eid: &str) -> Marker {
     Marker {
         employee_id: Some(eid.into()),
         suspended: None,
+        pending_termination: None,
     }
 }
 
@@ -60,6 +61,7 @@ fn admin_record(eid: &str) -> Marker {
             leave: false,
             from_archive: None,
         }),
+        pending_termination: None,
     }
 }
 

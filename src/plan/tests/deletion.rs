@@ -122,6 +122,7 @@ fn suspended_marker(eid: &str, on: NaiveDate, from_archive: Option<&str>) -> Opt
                 leave: false,
                 from_archive: from_archive.map(UserId::new),
             }),
+            pending_termination: None,
         },
     ))
 }

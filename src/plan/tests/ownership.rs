@@ -285,7 +285,8 @@ fn offboard_deactivates_unmarked_users_without_a_row_and_a_later_row_brings_them
         marker::parse(carl.description.as_deref()).marker,
         MarkerState::Valid(Marker {
             employee_id: Some("40".into()),
-            suspended: None
+            suspended: None,
+            pending_termination: None,
         })
     );
     assert!(plan_with(&acct, &back, &cfg, &facts).unwrap().is_empty());
@@ -1057,6 +1058,8 @@ fn renumbered_employee_ids_are_skipped_until_rekeyed() {
         "{}",
         a1.reason
     );
+    // Nothing was broken: a re-key is not called a repair.
+    assert!(!a1.reason.contains("repaired"), "{}", a1.reason);
     assert!(a1.changes.iter().any(|c| c.field == Field::Description));
     let a2 = by_user("PA00002").unwrap();
     assert_eq!(

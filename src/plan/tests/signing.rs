@@ -50,6 +50,7 @@ fn active(eid: &str) -> Marker {
     Marker {
         employee_id: Some(eid.into()),
         suspended: None,
+        pending_termination: None,
     }
 }
 
@@ -194,6 +195,7 @@ fn record(role: Role, teams: Vec<SavedMembership>) -> Marker {
             leave: false,
             from_archive: None,
         }),
+        pending_termination: None,
     }
 }
 
