@@ -32,6 +32,7 @@ use crate::pagerduty::{ApiError, KeyOwner, TransportKind};
 use crate::plan::rules::ResolvedRules;
 use crate::plan::{PlanError, Policy, licenses};
 use crate::vocab::{Role, time_zones};
+use crate::words::plural;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// How one check ended.
@@ -438,7 +439,7 @@ fn abilities_needed(cfg: &Config) -> (Vec<(&'static str, String)>, Option<String
         }
     }
     for (ability, with) in by_ability {
-        let what = if with.len() == 1 { "role" } else { "roles" };
+        let what = plural(with.len(), "role", "roles");
         needed.push((
             ability,
             format!("the stakeholder {what} {}", with.join(", ")),

@@ -25,7 +25,7 @@
 //! Small shared pieces: [`ids`] (ID newtypes), [`email`], [`marker`] (the ownership
 //! marker), [`oncall`] (what a leaver holds on call, and whether that blocks taking them
 //! away; read by observe, plan, apply, report and saved plans), [`digest`] (SHA-256),
-//! [`progress`] (the progress bars on stderr), [`quote`] (input echoed in messages at a
+//! [`progress`] (the progress bars on stderr), [`words`] (the plural of a counted word), [`quote`] (input echoed in messages at a
 //! bounded length), [`notify`] (the run summary `apply` POSTs to a chat webhook), [`doctor`]
 //! (the checks of the `doctor` command, judged from what [`observe`] read).
 #![deny(missing_docs)]
@@ -57,3 +57,4 @@ pub mod report;
 pub mod saved_plan;
 pub mod sim;
 pub mod vocab;
+pub mod words;

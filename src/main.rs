@@ -28,8 +28,9 @@ fn main() -> ExitCode {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     match cli.log_format() {
         LogFormat::Text => {
-            // Colour only for a person at a terminal; a nightly job's log file gets plain text.
-            let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            // As for the text plan: `--color`, `NO_COLOR`, `TERM` and whether stderr is a
+            // terminal, so that a nightly job's log file gets plain text.
+            let ansi = hr2pagerduty::commands::log_color(&cli);
             tracing_subscriber::fmt()
                 .with_env_filter(filter)
                 .with_writer(std::io::stderr)

@@ -47,6 +47,7 @@
 use crate::ids::{EscalationPolicyId, IncidentId, ScheduleId, UserId};
 use crate::pagerduty::models::incidents::Incident;
 use crate::pagerduty::models::oncall::{EscalationPolicy, Oncall, Schedule};
+use crate::words::plural;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -214,10 +215,6 @@ pub fn check(
     })
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    if n == 1 { one.into() } else { many.into() }
-}
-
 fn names<Id: fmt::Display>(v: &[Named<Id>]) -> String {
     v.iter()
         .map(|n| format!("{:?} ({})", n.name, n.id))
@@ -339,6 +336,16 @@ pub struct Attribution {
     pub unattributed: Vec<EscalationPolicyId>,
 }
 
+/// The users `policy`'s rules target directly (a schedule target is not followed), in rule
+/// order, a user once per target.
+pub fn user_targets(policy: &EscalationPolicy) -> impl Iterator<Item = UserId> + '_ {
+    policy
+        .escalation_rules
+        .iter()
+        .flat_map(|r| r.targets.iter())
+        .filter_map(|t| t.user_id())
+}
+
 /// The impact of each of `users` from the answers of one look-up for all of them together
 /// (`user_ids[]` listing every one): `policies` from `GET /escalation_policies`, `oncalls`
 /// from `GET /oncalls`, `incidents` from `GET /incidents`, and `schedules` from
@@ -374,13 +381,8 @@ pub fn attribute(
         users.iter().map(|u| (u.clone(), Acc::default())).collect();
     let mut unattributed = Vec::new();
     for p in policies {
-        let mut targeted: BTreeSet<UserId> = p
-            .escalation_rules
-            .iter()
-            .flat_map(|r| r.targets.iter())
-            .filter_map(|t| t.user_id())
-            .filter(|u| wanted.contains(u))
-            .collect();
+        let mut targeted: BTreeSet<UserId> =
+            user_targets(p).filter(|u| wanted.contains(u)).collect();
         if targeted.is_empty() {
             match users {
                 [only] => {

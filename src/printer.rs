@@ -7,7 +7,8 @@
 //! The printer owns the choices that shape what a person sees: verbosity (`-v` hides the
 //! progress bars, whose redraws would garble log lines), `--no-progress`, and colour on
 //! stdout ([`Printer::with_color`], [`wants_color`]): the commands ask [`Printer::color`]
-//! and tell the renderer, which never reads the environment itself.
+//! and tell the renderer, which never reads the environment itself. The same rule decides
+//! whether the log lines on stderr are coloured ([`stderr_wants_color`], for `main`).
 //!
 //! Writing never panics (unlike `print!`). A closed pipe (`hr2pagerduty plan | head -1`) is
 //! not an error: the reader went away, and the run still writes its report and exits with
@@ -52,6 +53,24 @@ pub fn wants_color(
                 && term != Some(OsStr::new("dumb"))
         }
     }
+}
+
+/// Whether the log lines `tracing` writes on stderr (`--log-format text`) may be coloured:
+/// the rule of [`wants_color`] for stdout, with the same `choice` (`--color`), this process's
+/// `NO_COLOR` and `TERM`, and whether stderr is a terminal.
+pub fn stderr_wants_color(choice: ColorChoice) -> bool {
+    wants_color_here(choice, std::io::stderr().is_terminal())
+}
+
+/// [`wants_color`] with this process's `NO_COLOR` and `TERM`, for a stream that is a
+/// terminal or not.
+fn wants_color_here(choice: ColorChoice, is_terminal: bool) -> bool {
+    wants_color(
+        choice,
+        std::env::var_os("NO_COLOR").as_deref(),
+        std::env::var_os("TERM").as_deref(),
+        is_terminal,
+    )
 }
 
 /// The commands' stdout and stderr, with the verbosity and progress choice of the command
@@ -141,12 +160,7 @@ impl Printer {
     /// [`Printer::to_writers`] counts as not writing to a terminal). Without this call
     /// there is no colour.
     pub fn with_color(mut self, choice: ColorChoice) -> Printer {
-        self.color = wants_color(
-            choice,
-            std::env::var_os("NO_COLOR").as_deref(),
-            std::env::var_os("TERM").as_deref(),
-            self.stdout_is_terminal,
-        );
+        self.color = wants_color_here(choice, self.stdout_is_terminal);
         self
     }
 

@@ -9,12 +9,12 @@ use super::holding::policies_holding;
 use super::recheck::recheck;
 use super::restore::restore_contacts;
 use super::{
-    ApplyOptions, Cause, Halt, HeldBy, Mismatch, Outcome, OutcomeStatus, StepFailure, Stop,
+    ApplyOptions, Cause, Halt, HeldBy, Mismatch, Outcome, OutcomeStatus, StepError, StepFailure,
+    Stop,
 };
 use crate::archive::ArchiveRecord;
 use crate::pagerduty::models::contact::UserRecord;
-use crate::pagerduty::models::oncall::TEAM_REMOVAL_BLOCKED;
-use crate::pagerduty::{ApiError, Client};
+use crate::pagerduty::{ApiError, Client, Refusal};
 use crate::plan::{Action, ActionKind, Step};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -86,7 +86,7 @@ pub(super) async fn run_action(
         let failure = StepFailure {
             step: step + 1,
             steps: a.steps.len(),
-            error: e.to_string(),
+            error: StepError::from_api(&e),
             held_by,
         };
         match &mut o.cause {
@@ -144,7 +144,7 @@ pub(super) async fn run_action(
             }
         }
     }
-    let refuse = |o: &mut Outcome, step: usize, error: String| {
+    let refuse = |o: &mut Outcome, step: usize, error: StepError| {
         o.status = OutcomeStatus::Failed;
         let failure = StepFailure {
             step: step + 1,
@@ -201,11 +201,7 @@ pub(super) async fn run_action(
                 unreachable!("a deletion carries a guard, so its user was read above")
             };
             if opts.archive.path().is_none() {
-                refuse(
-                    &mut o,
-                    i,
-                    "no [lifecycle] archive is configured, so the user was not deleted".into(),
-                );
+                refuse(&mut o, i, StepError::NoArchive);
                 return o;
             }
             let entry = ArchiveRecord::new(
@@ -218,7 +214,7 @@ pub(super) async fn run_action(
                 chrono::Utc::now(),
             );
             if let Err(e) = opts.archive.append(&entry) {
-                refuse(&mut o, i, format!("{e}; the user was not deleted"));
+                refuse(&mut o, i, StepError::ArchiveNotWritten(e.to_string()));
                 return o;
             }
         }
@@ -317,13 +313,15 @@ pub(super) async fn run_action(
                 // A team that refuses to let the user go (e.g. "User cannot be removed as
                 // they belong to an escalation policy on this team", fact F32) should not
                 // keep the user on every other team: try the remaining removals, then stop.
-                let refused_removal = matches!(step, Step::RemoveFromTeam { .. })
-                    && e.status()
-                        .is_some_and(|c| (400..500).contains(&c) && c != 401);
-                let held_by = match (step, &o.user_id) {
-                    (Step::RemoveFromTeam { team_id, team }, Some(user))
-                        if e.status() == Some(400) && e.body_mentions(TEAM_REMOVAL_BLOCKED) =>
-                    {
+                let refusal = e.refusal();
+                let refused_removal =
+                    matches!(step, Step::RemoveFromTeam { .. }) && refusal.is_some();
+                let held_by = match (step, &o.user_id, refusal) {
+                    (
+                        Step::RemoveFromTeam { team_id, team },
+                        Some(user),
+                        Some(Refusal::TeamRemovalBlocked),
+                    ) => {
                         let policies = policies_holding(client, team_id, user).await;
                         Some(HeldBy {
                             team: team_id.clone(),

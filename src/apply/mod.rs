@@ -66,7 +66,9 @@ pub use adopt::{adoption_refused, adoption_update};
 #[cfg(test)]
 use recheck::recheck;
 
-pub use outcome::{Cause, HeldBy, Mismatch, NotAdoptable, Outcome, OutcomeStatus, StepFailure};
+pub use outcome::{
+    Cause, HeldBy, Mismatch, NotAdoptable, Outcome, OutcomeStatus, StepError, StepFailure,
+};
 pub use stop::{Halt, Signal, Stop, StopSender};
 
 use crate::archive::Archive;

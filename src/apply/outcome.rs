@@ -6,8 +6,10 @@ use super::stop::Halt;
 use crate::email::Email;
 use crate::ids::{EmployeeId, EscalationPolicyId, TeamId, UserId};
 use crate::oncall::{Blocked, Named};
+use crate::pagerduty::{ApiError, Refusal, TransportKind};
 use crate::plan::Action;
 use crate::plan::ownership::Untouchable;
+use crate::words::plural;
 use serde::{Serialize, Serializer};
 use std::fmt;
 
@@ -136,12 +138,108 @@ pub struct StepFailure {
     pub step: usize,
     /// The number of steps of the action.
     pub steps: usize,
-    /// The client's error, in its words (request, HTTP status, PagerDuty's message).
-    pub error: String,
+    /// What failed: PagerDuty's answer, the transport, or a condition the step needs.
+    pub error: StepError,
     /// For a team removal PagerDuty refused because the user is on one of the team's
     /// escalation policies (fact F32): the team, and the policies found holding the user
     /// (empty when none could be named); the membership is left in place.
     pub held_by: Option<HeldBy>,
+}
+
+/// Why one step of an action failed. The client's failures keep the client's words
+/// (request, HTTP status, PagerDuty's message, attempts); the conditions a step needs are
+/// worded by [`fmt::Display`], which the report writes as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepError {
+    /// PagerDuty refused the request for good (a 4xx other than 401,
+    /// [`ApiError::refusal`]): which refusal, and the client's words.
+    Refused {
+        /// Which refusal.
+        refusal: Refusal,
+        /// The client's error, in its words.
+        text: String,
+    },
+    /// PagerDuty answered with another failure: a 401 (the key is refused), a 5xx or
+    /// another status the client's retries did not get past.
+    Status {
+        /// The HTTP status of the last answer.
+        status: u16,
+        /// The client's error, in its words.
+        text: String,
+    },
+    /// No usable answer (no connection, a timeout, a connection dropped).
+    Transport {
+        /// What failed below HTTP.
+        kind: TransportKind,
+        /// The client's error, in its words.
+        text: String,
+    },
+    /// A `POST` whose outcome is unknown and could not be checked, so it was not sent
+    /// again ([`ApiError::OutcomeUnknown`]).
+    OutcomeUnknown {
+        /// The client's error, in its words.
+        text: String,
+    },
+    /// Another failure of the client (an answer that could not be decoded, say).
+    Client {
+        /// The client's error, in its words.
+        text: String,
+    },
+    /// A restore's archive holds no record of the deleted user it restores from.
+    NotArchived {
+        /// The deleted user.
+        from: UserId,
+    },
+    /// A restore's user no longer exists when its contact methods are read.
+    UserGone {
+        /// The user.
+        user: UserId,
+    },
+    /// A deletion without a `[lifecycle] archive` configured: its user was not deleted.
+    NoArchive,
+    /// A deletion whose archive record could not be written (the archive's error, in its
+    /// words): its user was not deleted.
+    ArchiveNotWritten(String),
+}
+
+impl StepError {
+    /// The step error of the client's `e`, classified by its kind, in its words.
+    pub fn from_api(e: &ApiError) -> StepError {
+        let text = e.to_string();
+        if let Some(refusal) = e.refusal() {
+            return StepError::Refused { refusal, text };
+        }
+        match e {
+            ApiError::Status { status, .. } => StepError::Status {
+                status: *status,
+                text,
+            },
+            ApiError::Transport { kind, .. } => StepError::Transport { kind: *kind, text },
+            ApiError::OutcomeUnknown { .. } => StepError::OutcomeUnknown { text },
+            _ => StepError::Client { text },
+        }
+    }
+}
+
+impl fmt::Display for StepError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StepError::Refused { text, .. }
+            | StepError::Status { text, .. }
+            | StepError::Transport { text, .. }
+            | StepError::OutcomeUnknown { text }
+            | StepError::Client { text } => f.write_str(text),
+            StepError::NotArchived { from } => write!(
+                f,
+                "the archive has no record of deleted user {from}; its contact methods and notification rules cannot be restored"
+            ),
+            StepError::UserGone { user } => write!(f, "user {user} no longer exists"),
+            StepError::NoArchive => {
+                f.write_str("no [lifecycle] archive is configured, so the user was not deleted")
+            }
+            StepError::ArchiveNotWritten(e) => write!(f, "{e}; the user was not deleted"),
+        }
+    }
 }
 
 /// Who keeps a user on a team whose removal PagerDuty refused (fact F32).
@@ -165,7 +263,7 @@ impl fmt::Display for HeldBy {
             ps => write!(
                 f,
                 "held by escalation polic{} {} of {team}",
-                if ps.len() == 1 { "y" } else { "ies" },
+                plural(ps.len(), "y", "ies"),
                 ps.iter()
                     .map(|p| format!("{:?} ({})", p.name, p.id))
                     .collect::<Vec<_>>()
@@ -311,11 +409,100 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_client_error_keeps_its_words_and_says_its_kind() {
+        use crate::pagerduty::StopReason;
+        use crate::pagerduty::models::ApiErrorBody;
+        use reqwest::Method;
+        use std::time::Duration;
+        let status = |status: u16, errors: &[&str]| ApiError::Status {
+            method: Method::DELETE,
+            path: "/teams/PT1/users/PU1".into(),
+            status,
+            body: Some(Box::new(ApiErrorBody {
+                code: Some(2001),
+                message: "Invalid Input Provided".into(),
+                errors: errors.iter().map(|e| e.to_string()).collect(),
+            })),
+            attempts: 1,
+            elapsed: Duration::from_millis(100),
+            stop: StopReason::NotRetryable,
+        };
+        let held = status(
+            400,
+            &["User cannot be removed as they belong to an escalation policy on this team"],
+        );
+        let e = StepError::from_api(&held);
+        assert!(
+            matches!(
+                e,
+                StepError::Refused {
+                    refusal: Refusal::TeamRemovalBlocked,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert_eq!(e.to_string(), held.to_string());
+        let key = status(401, &[]);
+        assert!(matches!(
+            StepError::from_api(&key),
+            StepError::Status { status: 401, .. }
+        ));
+        let timeout = ApiError::Transport {
+            method: Method::PUT,
+            path: "/users/PU1".into(),
+            kind: TransportKind::Timeout,
+            detail: "operation timed out".into(),
+            attempts: 4,
+            elapsed: Duration::from_secs(30),
+            stop: StopReason::AttemptsExhausted,
+        };
+        let e = StepError::from_api(&timeout);
+        assert!(matches!(
+            e,
+            StepError::Transport {
+                kind: TransportKind::Timeout,
+                ..
+            }
+        ));
+        assert_eq!(e.to_string(), timeout.to_string());
+    }
+
+    #[test]
+    fn the_conditions_of_a_step_keep_their_words() {
+        let cases = [
+            (
+                StepError::NotArchived {
+                    from: UserId::new("POLD"),
+                },
+                "the archive has no record of deleted user POLD; its contact methods and notification rules cannot be restored",
+            ),
+            (
+                StepError::UserGone {
+                    user: UserId::new("PNEW"),
+                },
+                "user PNEW no longer exists",
+            ),
+            (
+                StepError::NoArchive,
+                "no [lifecycle] archive is configured, so the user was not deleted",
+            ),
+            (
+                StepError::ArchiveNotWritten("disk full".into()),
+                "disk full; the user was not deleted",
+            ),
+        ];
+        for (e, words) in cases {
+            assert_eq!(e.to_string(), words);
+        }
+    }
+
+    #[test]
     fn causes_keep_their_words() {
         let failure = |step, error: &str| StepFailure {
             step,
             steps: 3,
-            error: error.into(),
+            error: StepError::Client { text: error.into() },
             held_by: None,
         };
         let cases = [

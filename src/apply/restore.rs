@@ -13,8 +13,8 @@ pub(super) struct Restored {
     /// Writes PagerDuty refused (each reported; the others were still sent), or the error
     /// that stopped the restore.
     pub(super) errors: Vec<ApiError>,
-    /// Why nothing could be restored, when the archive lacks the record.
-    pub(super) missing: Option<String>,
+    /// Why nothing could be restored: the archive lacks the record, or the user is gone.
+    pub(super) missing: Option<StepError>,
 }
 
 /// Restores on user `id` the contact methods and notification rules the archive holds for
@@ -56,16 +56,14 @@ pub(super) async fn restore_contacts(
         missing: None,
     };
     let Some(r) = archive.by_user(from) else {
-        done.missing = Some(format!(
-            "the archive has no record of deleted user {from}; its contact methods and notification rules cannot be restored"
-        ));
+        done.missing = Some(StepError::NotArchived { from: from.clone() });
         return done;
     };
     let now = match client.get_user_record(id).await {
         Ok(Some(now)) => now,
         Ok(None) => {
             done.attempts += 1;
-            done.missing = Some(format!("user {id} no longer exists"));
+            done.missing = Some(StepError::UserGone { user: id.clone() });
             return done;
         }
         Err(e) => {
@@ -75,10 +73,6 @@ pub(super) async fn restore_contacts(
         }
     };
     done.attempts += 1;
-    let refused = |e: &ApiError| {
-        e.status()
-            .is_some_and(|c| (400..500).contains(&c) && c != 401)
-    };
     let old_login = Email::normalise(&r.user.email);
     let new_login = Email::normalise(&now.user.email);
     // Old contact method ID → the new user's (ID, type).
@@ -111,7 +105,7 @@ pub(super) async fn restore_contacts(
             }
             Err(e) => {
                 done.attempts += e.attempts();
-                let go_on = refused(&e);
+                let go_on = e.refusal().is_some();
                 done.errors.push(e);
                 if !go_on {
                     return done;
@@ -148,7 +142,7 @@ pub(super) async fn restore_contacts(
                 Ok(sent) => done.attempts += sent.attempts,
                 Err(e) => {
                     done.attempts += e.attempts();
-                    let go_on = refused(&e);
+                    let go_on = e.refusal().is_some();
                     done.errors.push(e);
                     if !go_on {
                         return done;
@@ -162,7 +156,7 @@ pub(super) async fn restore_contacts(
             Ok(sent) => done.attempts += sent.attempts,
             Err(e) => {
                 done.attempts += e.attempts();
-                let go_on = refused(&e);
+                let go_on = e.refusal().is_some();
                 done.errors.push(e);
                 if !go_on {
                     return done;

@@ -3,7 +3,7 @@
 //! [`super::flags`].
 
 use super::flags::{
-    AsOf, ColorFlag, Connection, Format, Inputs, LogFlags, ProgressFlag, ReportFormat, SafetyFlags,
+    AsOf, ColorFlag, Connection, Format, Inputs, LogFlags, ProgressFlag, ReportFlags, SafetyFlags,
 };
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -105,20 +105,9 @@ pub struct ApplyArgs {
     /// Progress bars.
     #[command(flatten)]
     pub progress: ProgressFlag,
-    /// Write the apply report to FILE, in --report-format (replaced at the start by one
-    /// saying the run is in progress, then as actions end).
-    #[arg(long, value_name = "FILE")]
-    pub report: Option<PathBuf>,
-    /// The format of --report FILE: json (the whole report), csv (one row per action, for
-    /// spreadsheets) or markdown (a summary line and a table, for chat).
-    #[arg(
-        long,
-        value_enum,
-        default_value_t,
-        value_name = "FORMAT",
-        requires = "report"
-    )]
-    pub report_format: ReportFormat,
+    /// The apply report file.
+    #[command(flatten)]
+    pub report: ReportFlags,
     /// POST a summary of the run (counts, failures, blocked deactivations, refusals) as
     /// Slack-compatible JSON `{"text": ...}` to this webhook at the end; overrides
     /// `[notify] url`. https only (http for loopback); the URL is treated as a secret and
@@ -248,18 +237,9 @@ pub struct SandboxFaults {
 /// `demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Write the apply report to FILE, in --report-format.
-    #[arg(long, value_name = "FILE")]
-    pub report: Option<PathBuf>,
-    /// The format of --report FILE: json, csv or markdown (as for `apply`).
-    #[arg(
-        long,
-        value_enum,
-        default_value_t,
-        value_name = "FORMAT",
-        requires = "report"
-    )]
-    pub report_format: ReportFormat,
+    /// The apply report file.
+    #[command(flatten)]
+    pub report: ReportFlags,
     /// Progress bars.
     #[command(flatten)]
     pub progress: ProgressFlag,

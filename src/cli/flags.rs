@@ -30,8 +30,9 @@ pub struct LogFlags {
 /// `--color`, on the commands that print a text plan (plan, apply, demo).
 #[derive(Debug, Args, Clone, Copy, Default)]
 pub struct ColorFlag {
-    /// Colour the text plan: auto (when stdout is a terminal, unless NO_COLOR is set to a
-    /// non-empty value or TERM is dumb), always (even with NO_COLOR), or never.
+    /// Colour the text plan and the log lines: auto (the plan when stdout is a terminal, the
+    /// log lines when stderr is, unless NO_COLOR is set to a non-empty value or TERM is
+    /// dumb), always (even with NO_COLOR), or never.
     #[arg(
         long,
         value_enum,
@@ -42,13 +43,14 @@ pub struct ColorFlag {
     pub color: ColorChoice,
 }
 
-/// `--color`: when the text plan on stdout is coloured.
+/// `--color`: when the text plan on stdout and the log lines on stderr are coloured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum ColorChoice {
-    /// When stdout is a terminal, `NO_COLOR` is unset or empty, and `TERM` is not `dumb`.
+    /// When the stream (stdout, stderr for the log lines) is a terminal, `NO_COLOR` is unset
+    /// or empty, and `TERM` is not `dumb`.
     #[default]
     Auto,
-    /// Always, even with `NO_COLOR` set or stdout piped.
+    /// Always, even with `NO_COLOR` set or the stream piped.
     Always,
     /// Never.
     Never,
@@ -61,6 +63,27 @@ pub struct ProgressFlag {
     /// never with -v or --log-format json).
     #[arg(long)]
     pub no_progress: bool,
+}
+
+/// `--report FILE` and `--report-format`, on the commands that apply (apply, demo): one
+/// definition, so both say the same.
+#[derive(Debug, Args)]
+pub struct ReportFlags {
+    /// Write the apply report to FILE, in --report-format (`apply` replaces it at the start
+    /// by one saying the run is in progress, then as actions end; `demo` writes it at the
+    /// end).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// The format of --report FILE: json (the whole report), csv (one row per action, for
+    /// spreadsheets) or markdown (a summary line and a table, for chat).
+    #[arg(
+        long,
+        value_enum,
+        default_value_t,
+        value_name = "FORMAT",
+        requires = "report"
+    )]
+    pub report_format: ReportFormat,
 }
 
 /// Connection flags.
@@ -208,5 +231,33 @@ fn as_of_value(text: &str) -> Result<chrono::NaiveDate, String> {
         None => Err(format!(
             "{text:?} is not a day written YYYY-MM-DD (four-digit year, two-digit month and day), e.g. 2026-12-07"
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// `apply` and `demo` take `--report` and `--report-format` from one definition: the
+    /// same help words, the same value names.
+    #[test]
+    fn apply_and_demo_describe_the_report_flags_alike() {
+        let cli = crate::cli::Cli::command();
+        let describe = |command: &str, id: &str| {
+            let arg = cli
+                .find_subcommand(command)
+                .and_then(|c| c.get_arguments().find(|a| a.get_id() == id))
+                .unwrap_or_else(|| panic!("{command} has no {id}"));
+            (
+                arg.get_help().map(ToString::to_string),
+                arg.get_long_help().map(ToString::to_string),
+                arg.get_value_names().map(<[_]>::to_vec),
+            )
+        };
+        for id in ["report", "report_format"] {
+            let apply = describe("apply", id);
+            assert!(apply.0.is_some(), "--{id} has help");
+            assert_eq!(apply, describe("demo", id), "--{id}");
+        }
     }
 }

@@ -14,7 +14,7 @@ pub use args::{
 };
 pub use flags::{
     AsOf, ColorChoice, ColorFlag, Connection, Format, Inputs, LogFlags, LogFormat, ProgressFlag,
-    ReportFormat, SafetyFlags,
+    ReportFlags, ReportFormat, SafetyFlags,
 };
 
 use clap::{Parser, Subcommand};

@@ -1,39 +1,35 @@
 //! `apply` and `apply --plan FILE`: compute the plan (or check a saved one against its
 //! inputs and the account), print it, refuse as `plan` would, ask unless `--yes`, take the
 //! apply lock, execute, and replace `--report FILE` however the run ends: first with a
-//! report saying the run is in progress, then as actions end (`live_report`), and once
-//! more at the end. SIGINT, SIGTERM and `--max-runtime` stop the run early (`stop`).
+//! report saying the run is in progress, then as actions end (`live_report`, through
+//! `execute`, which `demo` shares), and once more at the end. SIGINT, SIGTERM and `--max-runtime` stop the run early (`stop`).
 
 use super::Failure;
 use super::common::{
     check_archive, client_from, log_config, log_requests, log_roster, marker_keys, plan_options,
     refusal, refused_on_markers, settings, warn_archive,
 };
-use super::live_report::{LiveReport, WRITE_EVERY};
+use super::execute::{Run, execute};
 use super::prompt::{prompt, read_yes};
 use super::report_file::{Ended, check_report, finish_report, report_file, write_report};
-use super::stop::{self, Stops};
+use super::stop::Stops;
 use crate::apply::lock::{self, ApplyLock};
-use crate::apply::{self, ApplyOptions, Halt, Outcome, OutcomeStatus, Stop};
-use crate::archive::Archive;
 use crate::cli::{ApplyArgs, SafetyFlags};
 use crate::config::{Config, Connection, ENV_MARKER_KEY};
 use crate::exit::Exit;
 use crate::hr::{self, Roster};
-use crate::ids::UserId;
 use crate::marker::{self, MarkerKeys, MarkerState, Verdict};
-use crate::observe::{self, Access, Needs, auth_hint};
+use crate::observe::{self, Needs};
 use crate::pagerduty::Client;
 use crate::pipeline::{load_archive, log_plan, observe_and_plan_keyed, observe_for_saved, today};
 use crate::plan::{Plan, Step, safety};
 use crate::printer::Printer;
-use crate::progress::Progress;
 use crate::report::{self, RunStatus, file::ReportFile};
 use crate::saved_plan::SavedPlan;
+use crate::words::plural;
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::Path;
-use std::sync::Arc;
 use webhook::{Notify, learn_notify, notify_flag_or_env, send_notification};
 
 /// Runs `apply`: whatever happens after the arguments are parsed, `--report FILE` is
@@ -46,7 +42,7 @@ use webhook::{Notify, learn_notify, notify_flag_or_env, send_notification};
 /// [`Failure::Usage`] without `--yes` when stdin is not a terminal, or for a report or lock
 /// directory that cannot be written.
 pub(super) async fn run(a: ApplyArgs, printer: &Printer) -> Result<Exit, Failure> {
-    let file = report_file(a.report.as_deref(), a.report_format);
+    let file = report_file(a.report.report.as_deref(), a.report.report_format);
     let mut notify = Notify::default();
     // clap has put PAGERDUTY_API_URL here when --api-url is absent.
     notify.learn_api_url(a.connection.api_url.as_deref());
@@ -374,7 +370,7 @@ fn no_changes(client: &Client, plan: &Plan, roster: &Roster, printer: &Printer) 
         n => {
             printer.err(&format!(
                 "Error: nothing to apply, but {n} skipped need{} a person (marked ! under Skipped above); until settled, a person's access is wrong, so the run exits 1.",
-                if n == 1 { "s" } else { "" }
+                plural(n, "s", "")
             ));
             (Exit::Failure, RunStatus::Failed)
         }
@@ -390,35 +386,6 @@ fn no_changes(client: &Client, plan: &Plan, roster: &Roster, printer: &Printer) 
             report::requests_json(&stats, &stats, std::time::Duration::ZERO),
         ),
     }
-}
-
-/// What an apply works with, once the plan is known.
-pub(super) struct Run<'a> {
-    /// The client (its counters give the report's `requests`).
-    pub(super) client: &'a Client,
-    /// The configuration (`concurrency`, `[lifecycle] protected`).
-    pub(super) cfg: &'a Config,
-    /// The plan to apply.
-    pub(super) plan: &'a Plan,
-    /// The export the plan was made from (empty for a saved plan applied without `--hr`).
-    pub(super) roster: &'a Roster,
-    /// The deletion archive the plan was made with.
-    pub(super) archive: &'a Arc<Archive>,
-    /// The run's progress display.
-    pub(super) progress: &'a Progress,
-    /// The account's API URL, named in the 401/403 hint.
-    pub(super) api_url: &'a str,
-    /// Where output goes.
-    pub(super) printer: &'a Printer,
-    /// What stops the run early (`None`: nothing does, as in `demo`).
-    pub(super) stops: Option<&'a Stops>,
-    /// The `--report FILE`, rewritten as actions end.
-    pub(super) report: Option<&'a ReportFile>,
-    /// The user that owns the API key (never written, re-checked before deactivations).
-    pub(super) key_owner: Option<&'a UserId>,
-    /// The run's marker keys, which the re-check before a deactivation verifies markers
-    /// with (`None` without `PAGERDUTY_MARKER_KEY`).
-    pub(super) marker_keys: Option<&'a MarkerKeys>,
 }
 
 /// Asks for confirmation unless `yes`, then applies (the report path was checked first).
@@ -454,153 +421,4 @@ async fn confirm_and_execute(yes: bool, run: &Run<'_>) -> Result<Ended, Failure>
     Ok(execute(run).await)
 }
 
-/// What to check when actions failed because PagerDuty rejected the key (401) or refused
-/// the writes (403).
-fn apply_auth_hint(outcomes: &[Outcome], api_url: &str) -> Option<String> {
-    let statuses: BTreeSet<u16> = outcomes
-        .iter()
-        .filter(|o| o.status == OutcomeStatus::Failed)
-        .filter_map(|o| o.http_status)
-        .collect();
-    [401, 403]
-        .into_iter()
-        .find(|s| statuses.contains(s))
-        .and_then(|s| auth_hint(s, api_url, Access::Write))
-}
-
-/// Applies the plan and prints what was done: each outcome as its action ends, then the
-/// summary. The `requests` of the report are the apply's own, from a snapshot of the
-/// client's counters taken just before it starts.
-pub(super) async fn execute(run: &Run<'_>) -> Ended {
-    let Run {
-        client,
-        cfg,
-        plan,
-        roster,
-        archive,
-        progress,
-        api_url,
-        printer,
-        stops,
-        report: file,
-        key_owner,
-        marker_keys,
-    } = *run;
-    let opts = ApplyOptions {
-        concurrency: cfg.pagerduty.concurrency,
-        protected: cfg.lifecycle.protected.clone(),
-        archive: archive.clone(),
-        stop: stops.map_or_else(Stop::never, Stops::stop),
-        key_owner: key_owner.cloned(),
-        marker_keys: marker_keys.cloned(),
-    };
-    let live = file.map(|f| LiveReport::start(f, plan, roster, printer));
-    let before = client.stats();
-    let started = std::time::Instant::now();
-    let on_outcome = |i: usize, o: &Outcome| {
-        if let Some(live) = &live {
-            live.record(i, o);
-        }
-        // Actions never started are counted once at the end, not listed one by one.
-        if o.status != OutcomeStatus::NotStarted {
-            let line = report::outcome_line(o) + "\n";
-            progress.suspend(|| printer.out(&line));
-        }
-    };
-    let work = apply::apply(client, plan, &opts, progress, &on_outcome);
-    // Outcomes that ended while no other did are written within a second too.
-    let flush = async {
-        loop {
-            tokio::time::sleep(WRITE_EVERY).await;
-            if let Some(live) = &live {
-                live.flush();
-            }
-        }
-    };
-    let outcomes: Vec<Outcome> = tokio::select! {
-        outcomes = work => outcomes,
-        () = flush => unreachable!("the flush loop never ends"),
-    };
-    let requests = report::requests_json(&before, &client.stats(), started.elapsed());
-    log_requests(client);
-    // What was done is printed before the report is written: the writes have happened, so
-    // a report that cannot be written must not also hide their outcome.
-    printer.out(&report::render_apply(&outcomes, plan, roster));
-    if let Some(hint) = apply_auth_hint(&outcomes, api_url) {
-        printer.err(&format!("Error: {hint}"));
-    }
-    // A blocked deactivation leaves a leaver with access, and a skip that needs a person
-    // leaves someone's access wrong: the run fails so that the scheduler alerts, as it
-    // does for a failed action.
-    let failed = outcomes
-        .iter()
-        .any(|o| matches!(o.status, OutcomeStatus::Failed | OutcomeStatus::Blocked))
-        || plan.needs_attention().next().is_some();
-    let stopped = outcomes
-        .iter()
-        .any(|o| matches!(o.cause, Some(apply::Cause::AuthenticationRejected)));
-    let halt = stopped_early(stops.and_then(Stops::halted), &outcomes);
-    if let (Some(h), None) = (stops.and_then(Stops::halted), halt) {
-        printer.err(&format!(
-            "Note: {} came after every action had ended; the run is complete.",
-            match h {
-                Halt::Signal(s) => s.name().to_string(),
-                Halt::MaxRuntime => "--max-runtime".to_string(),
-            }
-        ));
-    }
-    let (exit, status) = match halt {
-        Some(Halt::Signal(s)) => (stop::signal_exit(s), RunStatus::Interrupted),
-        Some(Halt::MaxRuntime) => (Exit::Failure, RunStatus::Failed),
-        None if failed || stopped => (Exit::Failure, RunStatus::Failed),
-        None => (Exit::Success, RunStatus::Applied),
-    };
-    let mut v = report::apply_json(status, exit.code(), &outcomes, plan, roster, requests);
-    if let Some(h) = halt {
-        let left = unfinished(&outcomes);
-        let why = match h {
-            Halt::MaxRuntime => format!(
-                "--max-runtime {} ran out",
-                stops
-                    .and_then(Stops::max_runtime)
-                    .map(|d| humantime::format_duration(d).to_string())
-                    .unwrap_or_default()
-            ),
-            Halt::Signal(s) => format!("interrupted by {}", s.name()),
-        };
-        let message = format!(
-            "{why}: {left} of {} action{} not finished (not started or interrupted); the next run finishes them",
-            outcomes.len(),
-            if outcomes.len() == 1 { "" } else { "s" }
-        );
-        printer.err(&format!("Error: {message}"));
-        v["error"] = serde_json::Value::String(message);
-    }
-    Ended { exit, report: v }
-}
-
-/// How many actions the run's stop left unfinished (not started or interrupted).
-fn unfinished(outcomes: &[Outcome]) -> usize {
-    outcomes
-        .iter()
-        .filter(|o| {
-            matches!(
-                o.status,
-                OutcomeStatus::NotStarted | OutcomeStatus::Interrupted
-            )
-        })
-        .count()
-}
-
-/// The halt that stopped the run early: `halt`, unless every action had ended when it
-/// came (a signal, or `--max-runtime` running out, after the last action): then the run
-/// is complete and ends as an undisturbed run would (exit 0 or 1, README.md § Exit
-/// codes), since 130 and 143 mean an apply the signal interrupted.
-fn stopped_early(halt: Option<Halt>, outcomes: &[Outcome]) -> Option<Halt> {
-    halt.filter(|_| unfinished(outcomes) > 0)
-}
-
 mod webhook;
-
-#[cfg(test)]
-mod tests;

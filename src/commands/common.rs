@@ -3,7 +3,6 @@
 //! and checks, and the safety refusal.
 
 use super::Failure;
-use super::apply::Run;
 use crate::archive::Archive;
 use crate::cli::{self, SafetyFlags};
 use crate::config::{
@@ -13,11 +12,10 @@ use crate::config::{
 use crate::hr::{self, Roster};
 use crate::marker::MarkerKeys;
 use crate::pagerduty::Client;
-use crate::pipeline::{PlanOptions, Planned, client_config};
+use crate::pipeline::{PlanOptions, client_config};
 use crate::plan::safety::{self, Overrides};
 use crate::plan::{self, Plan, SafetyPolicy};
 use crate::printer::Printer;
-use crate::progress::Progress;
 use secrecy::ExposeSecret;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -224,38 +222,5 @@ fn overrides(flags: SafetyFlags) -> Overrides {
         allow_rekeys: flags.allow_rekeys,
         allow_new_marker_key: flags.allow_new_marker_key,
         allow_unsigned_run: flags.allow_unsigned_run,
-    }
-}
-
-// The run of a plan just made, as `apply` and `demo` both set it up; `apply` adds what
-// stops it and the report file.
-impl<'a> Run<'a> {
-    /// A run of the plan in `planned` (with its archive and the API key's owner), made from
-    /// `roster`, through `client` under `cfg`, shown on `progress` and `printer`: nothing
-    /// stops it early, no report file, no marker keys. A caller sets those it has with
-    /// `Run { field, ..Run::planned(...) }`.
-    pub(in crate::commands) fn planned(
-        client: &'a Client,
-        cfg: &'a Config,
-        planned: &'a Planned,
-        roster: &'a Roster,
-        progress: &'a Progress,
-        api_url: &'a str,
-        printer: &'a Printer,
-    ) -> Run<'a> {
-        Run {
-            client,
-            cfg,
-            plan: &planned.plan,
-            roster,
-            archive: &planned.archive,
-            progress,
-            api_url,
-            printer,
-            stops: None,
-            report: None,
-            key_owner: planned.account.key_owner.as_ref().map(|u| &u.id),
-            marker_keys: None,
-        }
     }
 }

@@ -2,8 +2,8 @@
 //! [`files`] (built into the binary), so it needs no key, no network and no flags.
 
 use super::Failure;
-use super::apply::{Run, execute};
 use super::common::{client_from, refusal};
+use super::execute::{Run, execute};
 use super::report_file::{check_report, report_file, write_report};
 use crate::cli::{DemoArgs, SafetyFlags};
 use crate::config::{Config, Connection};
@@ -52,7 +52,7 @@ pub(super) async fn run(a: DemoArgs, printer: &Printer) -> Result<Exit, Failure>
         .map_err(Failure::Usage)?;
     let client = client_from(&cfg, &s)?;
     let bar = printer.progress();
-    let file = report_file(a.report.as_deref(), a.report_format);
+    let file = report_file(a.report.report.as_deref(), a.report.report_format);
 
     printer.out("=== hr2pagerduty plan ===\n\n");
     let day = today(&cfg, None);

@@ -9,6 +9,7 @@
 //! | [`demo`] | `demo`: plan, apply and plan again against the simulator |
 //! | `generate` | `completions` (shell scripts) and `man` (roff), from the clap definitions |
 //! | `doctor` | `doctor`: checks of the key and the account against a configuration, GET requests only |
+//! | `execute` | a run of a plan, for `apply` and `demo`: `Run`, executing it, printing the outcomes, how it ended |
 //! | `stop` | what stops an `apply` early: SIGINT, SIGTERM, `--max-runtime` |
 //! | `live_report` | the `--report FILE` of an `apply` in progress, rewritten as actions end |
 //! | `prompt` | the confirmation question of `apply` and reading its answer |
@@ -26,6 +27,7 @@ mod apply;
 mod common;
 pub mod demo;
 mod doctor;
+mod execute;
 mod generate;
 mod live_report;
 mod plan;
@@ -169,6 +171,13 @@ fn stdio_printer(cli: &Cli) -> Printer {
     // `--no-progress` is the command's, or the hidden global one older scripts give.
     let no_progress = cli.no_progress || cli.command.no_progress() || json_logs;
     Printer::stdio(cli.verbosity(), no_progress).with_color(color_choice(cli.command.color()))
+}
+
+/// Whether `main` colours the log lines on stderr for `cli`: `--color` (`auto` for a
+/// command without it), `NO_COLOR` and `TERM` decide as they do for the text plan, with
+/// whether stderr is a terminal ([`crate::printer::stderr_wants_color`]).
+pub fn log_color(cli: &Cli) -> bool {
+    crate::printer::stderr_wants_color(color_choice(cli.command.color()))
 }
 
 /// The printer's [`ColorChoice`] for `--color`.

@@ -162,6 +162,5 @@ pub const MAX_TERMINATION_CATCH_UP_DAYS: u32 = 365;
 pub const DEFAULT_ONCALL_LOOKAHEAD_DAYS: u32 = 30;
 
 /// Largest `[lifecycle] oncall_lookahead_days` validation accepts (the smallest is 1):
-/// `GET /oncalls` looks at most 90 days ahead ("On-call shifts are limited to 90 days in
-/// the future", OpenAPI `listOnCalls` `since`/`until`).
-pub const MAX_ONCALL_LOOKAHEAD_DAYS: u32 = 90;
+/// PagerDuty's limit, [`crate::vocab::limits::ONCALLS_MAX_DAYS_AHEAD`] (90 days).
+pub const MAX_ONCALL_LOOKAHEAD_DAYS: u32 = crate::vocab::limits::ONCALLS_MAX_DAYS_AHEAD;

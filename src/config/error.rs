@@ -37,7 +37,8 @@ pub enum ConfigError {
 /// One validation problem: the key, the line it is on (1-based, when known) and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigProblem {
-    /// Dotted key, e.g. `roles.rule[2].role`.
+    /// Dotted key, e.g. `pagerduty.api_url`; a key inside a rule after its label
+    /// ([`crate::config::RuleLabel::key`]), e.g. `roles.rule #2 role`.
     pub key: String,
     /// 1-based line of the key, when known.
     pub line: Option<usize>,

@@ -17,6 +17,7 @@
 //! | [`connection`] | [`Connection`]: API URL (flag > environment > file > default), key, URL policy |
 //! | [`defaults`] | every `DEFAULT_*` value and bound, with its reason |
 //! | `error` | [`ConfigError`], [`ConfigProblem`] |
+//! | `rule_label` | [`RuleLabel`]: `roles.rule #N`, `teams.rule #N`, the one name of a rule in errors and plans |
 //!
 //! Imports: [`crate::vocab`] (roles, time zones) and [`crate::email`]; never the client.
 
@@ -24,6 +25,7 @@ pub mod connection;
 pub mod defaults;
 mod error;
 mod resolved;
+mod rule_label;
 mod schema;
 mod validate;
 
@@ -38,6 +40,7 @@ pub use resolved::{
     NotifyConfig, OnLeave, OneOrMany, PagerDutyConfig, PastTerminationDate, RULE_FIELDS, RoleRule,
     RolesConfig, SafetyCaps, SafetyConfig, StatusMap, TeamRule, TeamsConfig, UnmanagedUsers,
 };
+pub use rule_label::RuleLabel;
 
 use std::path::Path;
 

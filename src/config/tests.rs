@@ -81,10 +81,10 @@ fn bad_role_and_unmapped_rule_field_are_reported_with_lines() {
         panic!("{err}")
     };
     assert_eq!(problems.len(), 2, "{problems:?}");
-    assert_eq!(problems[0].key, "roles.rule[1].role");
+    assert_eq!(problems[0].key, "roles.rule #1 role");
     assert_eq!(problems[0].line, Some(30));
     assert!(problems[0].message.contains("superuser"));
-    assert_eq!(problems[1].key, "teams.rule[1].when.location");
+    assert_eq!(problems[1].key, "teams.rule #1 when.location");
     assert!(problems[1].message.contains("department"));
     // teams.rule problems carry their line as roles.rule problems do (issue 10).
     assert!(problems[1].line.is_some(), "{problems:?}");
@@ -99,7 +99,7 @@ fn a_team_rule_naming_no_team_is_reported_with_its_line() {
     };
     let got: Vec<(&str, Option<usize>)> =
         problems.iter().map(|p| (p.key.as_str(), p.line)).collect();
-    assert_eq!(got, [("teams.rule[1].team", Some(line))]);
+    assert_eq!(got, [("teams.rule #1 team", Some(line))]);
 }
 
 #[test]
@@ -364,7 +364,7 @@ fn problems_without_a_span_have_no_line_and_keep_section_order() {
         keys,
         [
             ("hr.name_order", None),
-            ("teams.rule[1].role", Some(38)),
+            ("teams.rule #1 role", Some(38)),
             ("safety.max_shrink_percent", None),
         ]
     );
@@ -398,8 +398,8 @@ fn deprecated_and_misplaced_roles_are_reported_with_their_lines() {
         got,
         [
             ("roles.default", Some(27)),
-            ("roles.rule[1].role", Some(30)),
-            ("teams.rule[1].role", Some(35)),
+            ("roles.rule #1 role", Some(30)),
+            ("teams.rule #1 role", Some(35)),
         ],
         "{problems:#?}"
     );
@@ -452,7 +452,7 @@ fn licences_are_named_by_nonempty_strings_and_the_new_caps_have_defaults() {
     assert_eq!(problems.len(), 1, "{problems:#?}");
     assert_eq!(
         (problems[0].key.as_str(), problems[0].line),
-        ("roles.rule[1].license", Some(32))
+        ("roles.rule #1 license", Some(32))
     );
     let ok = text.replace("license = \"  \"", "license = \" PFULL01 \"");
     let c = load(&ok).unwrap();

@@ -15,6 +15,7 @@ use super::throttle::{ClientStats, Limits, Throttle};
 use super::transport::{NotFound, Reply, Request, Transport};
 use crate::email::Email;
 use crate::ids::{LicenseId, TeamId, UserId};
+use crate::words::plural;
 use reqwest::header::HeaderValue;
 use reqwest::{Method, Url};
 use secrecy::{ExposeSecret, SecretString};
@@ -517,7 +518,7 @@ pub enum KeyOwner {
 fn listing_name(what: &str, users: usize, teams: &[TeamId]) -> String {
     let mut of = Vec::new();
     if users > 0 {
-        of.push(format!("{users} user{}", if users == 1 { "" } else { "s" }));
+        of.push(format!("{users} user{}", plural(users, "", "s")));
     }
     of.extend(teams.iter().map(|t| format!("team {t}")));
     if of.is_empty() {

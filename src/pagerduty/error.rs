@@ -6,12 +6,15 @@
 //! check Debug and Display).
 
 use crate::pagerduty::models::ApiErrorBody;
+use crate::words::plural;
 use reqwest::Method;
 use std::fmt;
 use std::time::Duration;
 
 mod incomplete;
+mod refusal;
 pub use incomplete::{IncompleteReason, OpenPartition};
+pub use refusal::Refusal;
 
 /// Why the request layer stopped trying.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,7 +203,7 @@ pub enum ApiError {
     /// have taken effect (the next run's listing settles it).
     #[error(
         "{method} {path}: not sent{}: the run is stopping",
-        if *attempts == 0 { String::new() } else { format!(" again after {attempts} attempt{}", plural(*attempts)) }
+        if *attempts == 0 { String::new() } else { format!(" again after {attempts} attempt{}", plural(*attempts, "", "s")) }
     )]
     Stopped {
         /// HTTP method.
@@ -217,10 +220,6 @@ pub enum ApiError {
     Config(String),
 }
 
-fn plural(n: u32) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
-
 /// Why the client gave up, with the attempts and the time they took: `retries exhausted
 /// after 4 attempts in 3.2s`; for a final answer, `not retryable; 1 attempt in 0.1s`, or
 /// with earlier attempts retried for another reason (a 5xx, then a 404), `not retryable;
@@ -235,12 +234,12 @@ fn stop_suffix(stop: StopReason, attempts: u32, elapsed: Duration) -> String {
         StopReason::NotRetryable => {
             format!(
                 "not retryable; {attempts} attempt{} in {secs:.1}s",
-                plural(attempts)
+                plural(attempts, "", "s")
             )
         }
         _ => format!(
             "{stop} after {attempts} attempt{} in {secs:.1}s",
-            plural(attempts)
+            plural(attempts, "", "s")
         ),
     }
 }
@@ -338,22 +337,22 @@ impl ApiError {
         }
     }
 
-    /// True when PagerDuty's error body lists `text` among its `errors[]` or as its
-    /// `message` (exact, case-insensitive compare), e.g.
-    /// [`EMAIL_TAKEN`](super::models::EMAIL_TAKEN).
+    /// True when PagerDuty's error body holds `text` as a case-insensitive substring of its
+    /// `message` or of one of its `errors[]`. For diagnostics and tests: the refusals the
+    /// application acts on are read by [`ApiError::refusal`].
     pub fn body_mentions(&self, text: &str) -> bool {
-        self.body().is_some_and(|b| body_mentions(b, text))
+        self.body().is_some_and(|b| refusal::mentions(b, text))
     }
-}
 
-/// True when `text` occurs (case-insensitively) in the body's message or one of its errors.
-pub(crate) fn body_mentions(body: &ApiErrorBody, text: &str) -> bool {
-    let needle = text.to_lowercase();
-    body.message.to_lowercase().contains(&needle)
-        || body
-            .errors
-            .iter()
-            .any(|e| e.to_lowercase().contains(&needle))
+    /// Which refusal PagerDuty's answer is, for an [`ApiError::Status`] that refuses the
+    /// request for good (a 4xx other than 401, see [`Refusal`]); `None` for every other
+    /// failure, which may be worth another try or stops the whole run.
+    pub fn refusal(&self) -> Option<Refusal> {
+        match self {
+            ApiError::Status { status, body, .. } => Refusal::classify(*status, body.as_deref()),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]

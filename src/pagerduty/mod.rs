@@ -45,7 +45,7 @@ mod throttle;
 mod transport;
 
 pub use client::{Client, ClientConfig, KeyOwner, Sent};
-pub use error::{ApiError, IncompleteReason, OpenPartition, StopReason, TransportKind};
+pub use error::{ApiError, IncompleteReason, OpenPartition, Refusal, StopReason, TransportKind};
 pub use pagination::{OFFSET_CEILING, PAGE_LIMIT};
 pub use partition::MAX_PARTITIONS;
 pub use retry::{

@@ -125,20 +125,26 @@ struct Node {
     walk: Option<Walk>,
 }
 
+/// A partition's filter as messages name it: `query=ab team_ids[]=P1`, or `(no filter)`
+/// for the unfiltered listing (an empty `query`, no team).
+fn filter_words(query: &str, team: Option<&TeamId>) -> String {
+    let mut parts = Vec::new();
+    if !query.is_empty() {
+        parts.push(format!("query={query}"));
+    }
+    if let Some(t) = team {
+        parts.push(format!("team_ids[]={t}"));
+    }
+    if parts.is_empty() {
+        "(no filter)".to_string()
+    } else {
+        parts.join(" ")
+    }
+}
+
 impl Node {
     fn filter(&self) -> String {
-        let mut parts = Vec::new();
-        if !self.query.is_empty() {
-            parts.push(format!("query={}", self.query));
-        }
-        if let Some(t) = &self.team {
-            parts.push(format!("team_ids[]={t}"));
-        }
-        if parts.is_empty() {
-            "(no filter)".to_string()
-        } else {
-            parts.join(" ")
-        }
+        filter_words(&self.query, self.team.as_ref())
     }
 
     fn child_query(&self, c: char) -> String {
@@ -588,7 +594,22 @@ async fn recount(base: &Listing, transport: &Transport, total: u64) -> Result<()
         Some(now) if now == total => Ok(()),
         Some(now) => Err(base.incomplete(IncompleteReason::RecountChanged { first: total, now })),
         None => Err(base.incomplete(IncompleteReason::MissingTotal {
-            filter: "(no filter)".to_string(),
+            filter: filter_words("", None),
         })),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::filter_words;
+    use crate::ids::TeamId;
+
+    /// The recount's error and a partition's name the unfiltered listing with the same words.
+    #[test]
+    fn the_unfiltered_listing_has_one_name() {
+        assert_eq!(filter_words("", None), "(no filter)");
+        let team = TeamId::from("PT1");
+        assert_eq!(filter_words("ab", Some(&team)), "query=ab team_ids[]=PT1");
+        assert_eq!(filter_words("", Some(&team)), "team_ids[]=PT1");
     }
 }

@@ -23,8 +23,8 @@
 //! [`Client::create_user`](super::Client::create_user)). `GET`, `PUT` and `DELETE` are
 //! idempotent and are retried as they are.
 
-use super::error::{StopReason, TransportKind, body_mentions};
-use super::models::{ACCOUNT_LOCK_ERROR, ApiErrorBody};
+use super::error::{Refusal, StopReason, TransportKind};
+use super::models::ApiErrorBody;
 use backon::{BackoffBuilder, ExponentialBuilder};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -283,17 +283,13 @@ pub(crate) fn classify_status(
         408 | 500..=599 => Verdict::Transient {
             outcome_unknown: true,
         },
-        400 if account_lock_retryable && body.is_some_and(is_account_lock) => Verdict::AccountLock,
+        400 if account_lock_retryable
+            && Refusal::classify(status, body) == Some(Refusal::AccountLocked) =>
+        {
+            Verdict::AccountLock
+        }
         _ => Verdict::Fail,
     }
-}
-
-/// True for PagerDuty's transient account-lock failure (fact F30). Matched on the tail of
-/// the documented text so a rewording of the "License error:" prefix still matches.
-pub(crate) fn is_account_lock(body: &ApiErrorBody) -> bool {
-    const TAIL: &str = "account could not be locked";
-    debug_assert!(ACCOUNT_LOCK_ERROR.ends_with(TAIL));
-    body_mentions(body, TAIL)
 }
 
 /// Classifies a failure below HTTP.
@@ -372,6 +368,7 @@ pub(crate) fn parse_reset(value: Option<&str>) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pagerduty::models::ACCOUNT_LOCK_ERROR;
 
     fn body(errors: &[&str]) -> ApiErrorBody {
         ApiErrorBody {

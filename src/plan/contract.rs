@@ -4,6 +4,7 @@
 //! renamed field changes the saved-plan layout).
 
 use super::skip::Skip;
+use crate::config::RuleLabel;
 use crate::email::Email;
 use crate::ids::{EmployeeId, LicenseId, TeamId, UserId};
 use crate::marker::SavedMembership;
@@ -129,23 +130,74 @@ impl fmt::Display for RoleSource {
     /// `roles.rule #2`, or `default`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RoleSource::Rule(n) => write!(f, "roles.rule #{n}"),
+            RoleSource::Rule(n) => RuleLabel::Role(*n).fmt(f),
             RoleSource::Default => f.write_str("default"),
         }
     }
 }
 
-/// The `[[teams.rule]]` that gives a team membership: the first matching rule naming the
-/// team (its team role wins). A 1-based position in file order, shown as `teams.rule #N`
-/// (README.md § JSON plan, `team_rules`).
+/// What gives a team membership: the first matching `[[teams.rule]]` naming the team (its
+/// team role wins), or, for a team no rule names that a rehire gets back, the record it was
+/// kept in. Shown as `teams.rule #N` (1-based, in file order), `suspension record` or
+/// `deletion archive` (README.md § JSON plan, `team_rules`). A saved plan holds a rule as
+/// its number and a record as `"suspension_record"` or `"deletion_archive"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct TeamSource(pub usize);
+#[serde(from = "SavedTeamSource", into = "SavedTeamSource")]
+pub enum TeamSource {
+    /// The `[[teams.rule]]` at this 1-based position.
+    Rule(usize),
+    /// The suspension record in the user's marker: a rehire (or a return from leave)
+    /// gets back the memberships suspension removed.
+    SuspensionRecord,
+    /// The user's record in the deletion archive: a rehire re-created from it gets back
+    /// the memberships recorded before deletion.
+    DeletionArchive,
+}
 
 impl fmt::Display for TeamSource {
-    /// `teams.rule #1`.
+    /// `teams.rule #1`, `suspension record` or `deletion archive`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "teams.rule #{}", self.0)
+        match self {
+            TeamSource::Rule(n) => RuleLabel::Team(*n).fmt(f),
+            TeamSource::SuspensionRecord => f.write_str("suspension record"),
+            TeamSource::DeletionArchive => f.write_str("deletion archive"),
+        }
+    }
+}
+
+/// [`TeamSource`] in a saved plan: a rule's number (as saved plans always held it), or
+/// the record's name.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum SavedTeamSource {
+    Rule(usize),
+    Record(SavedRecord),
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum SavedRecord {
+    SuspensionRecord,
+    DeletionArchive,
+}
+
+impl From<SavedTeamSource> for TeamSource {
+    fn from(s: SavedTeamSource) -> Self {
+        match s {
+            SavedTeamSource::Rule(n) => TeamSource::Rule(n),
+            SavedTeamSource::Record(SavedRecord::SuspensionRecord) => TeamSource::SuspensionRecord,
+            SavedTeamSource::Record(SavedRecord::DeletionArchive) => TeamSource::DeletionArchive,
+        }
+    }
+}
+
+impl From<TeamSource> for SavedTeamSource {
+    fn from(s: TeamSource) -> Self {
+        match s {
+            TeamSource::Rule(n) => SavedTeamSource::Rule(n),
+            TeamSource::SuspensionRecord => SavedTeamSource::Record(SavedRecord::SuspensionRecord),
+            TeamSource::DeletionArchive => SavedTeamSource::Record(SavedRecord::DeletionArchive),
+        }
     }
 }
 
@@ -249,9 +301,10 @@ pub struct Action {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_rule: Option<RoleSource>,
     /// For the same actions as [`Action::role_rule`]: every team membership the rules give
-    /// the employee, by team name, with the rule that gives it (memberships a rehire gets
-    /// back from its suspension record, of teams no rule names, are not listed). Empty for
-    /// the other actions; absent from saved plans made before it existed.
+    /// the employee, by team name, with the rule that gives it, and the memberships a
+    /// rehire gets back on teams no rule names, with the record they were kept in
+    /// ([`TeamSource`]). Empty for the other actions; absent from saved plans made before
+    /// it existed.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub team_rules: BTreeMap<String, TeamSource>,
     /// For an on-call checked action ([`ActionKind::is_oncall_checked`]): what the user

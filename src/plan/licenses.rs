@@ -26,6 +26,7 @@
 
 use super::contract::{Change, Field, LicenseLabel, LicenseShortfall};
 use super::policy::Rules;
+use crate::config::RuleLabel;
 use crate::ids::{LicenseId, UserId};
 use crate::pagerduty::models::licenses::LicenseWithCounts;
 use crate::pagerduty::models::{LicenseReference, User};
@@ -169,11 +170,12 @@ impl<'a> Licensing<'a> {
         fits("roles.default", &rules.default_role, default, &mut problems);
         let mut by_rule = Vec::new();
         for (i, r) in rules.roles.iter().enumerate() {
-            let key = format!("roles.rule[{}]", i + 1);
+            let label = RuleLabel::Role(i + 1);
+            let key = label.to_string();
             let own = r
                 .license
                 .as_deref()
-                .and_then(|w| find(&format!("{key}.license"), w, &mut problems));
+                .and_then(|w| find(&label.key("license"), w, &mut problems));
             let effective = if r.license.is_some() { own } else { default };
             fits(&key, &r.role, effective, &mut problems);
             by_rule.push(effective);

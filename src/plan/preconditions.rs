@@ -7,6 +7,7 @@ use super::context::Ctx;
 use super::matching::Index;
 use super::policy::Policy;
 use super::rules::ResolvedRules;
+use crate::config::RuleLabel;
 use crate::email::Email;
 use crate::hr::{Employee, Lifecycle, Roster};
 use crate::ids::TeamId;
@@ -39,10 +40,10 @@ fn stakeholder_problems(
     if role.is_stakeholder() {
         for (team, d) in rules.teams_for(e) {
             problems.push(format!(
-                "employee {} (line {}): the roles give {role}, which PagerDuty refuses on teams, but teams.rule[{}] adds team {:?}",
+                "employee {} (line {}): the roles give {role}, which PagerDuty refuses on teams, but {} adds team {:?}",
                 e.employee_id,
                 e.line,
-                d.rule,
+                RuleLabel::Team(d.rule),
                 team_name(&team)
             ));
         }

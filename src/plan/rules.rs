@@ -6,7 +6,7 @@
 //! is *governed*: memberships in it are kept exactly as the rules say. Other teams are never
 //! touched, except by suspension, which removes every membership and records it.
 
-use crate::config::Condition;
+use crate::config::{Condition, RuleLabel};
 use crate::hr::Employee;
 use crate::ids::TeamId;
 use crate::pagerduty::models::Team;
@@ -76,8 +76,8 @@ impl ResolvedRules {
                 Some(by_name[0])
             } else if by_name.len() > 1 {
                 problems.push(format!(
-                    "{at}teams.rule[{}]: team {wanted:?} matches {} teams ({}); name it by ID",
-                    i + 1,
+                    "{at}{}: team {wanted:?} matches {} teams ({}); name it by ID",
+                    RuleLabel::Team(i + 1),
                     by_name.len(),
                     by_name
                         .iter()
@@ -95,9 +95,13 @@ impl ResolvedRules {
                     names.join(", ")
                 };
                 problems.push(format!(
-                    "{at}teams.rule[{}]: PagerDuty has no team {wanted:?} (by name or ID); teams: {}",
-                    i + 1,
-                    if shown.is_empty() { "none".to_string() } else { shown }
+                    "{at}{}: PagerDuty has no team {wanted:?} (by name or ID); teams: {}",
+                    RuleLabel::Team(i + 1),
+                    if shown.is_empty() {
+                        "none".to_string()
+                    } else {
+                        shown
+                    }
                 ));
                 None
             };

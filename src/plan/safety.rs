@@ -9,6 +9,7 @@ use super::policy::SafetyPolicy;
 use super::{ActionKind, LicenseShortfall, Plan, SkipCause, Step};
 use crate::config::PERCENT_CAPS_MIN_USERS;
 use crate::vocab::Role;
+use crate::words::plural;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One-run overrides from the command line.
@@ -92,7 +93,7 @@ impl Cap<'_> {
             return Some(format!(
                 "{} {} {pct:.1}% of the {managed} users hr2pagerduty manages, above [safety] {percent_key} = {max_percent}; review the plan, then rerun with {flag} {count}",
                 count_of(count, one, what),
-                if count == 1 { "is" } else { "are" }
+                plural(count, "is", "are")
             ));
         }
         None
@@ -121,7 +122,7 @@ fn exceed(n: usize, one: &str, many: &str) -> String {
     format!(
         "{} {}",
         count_of(n, one, many),
-        if n == 1 { "exceeds" } else { "exceed" }
+        plural(n, "exceeds", "exceed")
     )
 }
 
@@ -424,7 +425,7 @@ pub fn missing_abilities(plan: &Plan, have: &BTreeSet<String>) -> Vec<String> {
             let names: Vec<&str> = roles.keys().map(Role::as_str).collect();
             format!(
                 "the plan gives base {} {} to {} ({}{more}), which PagerDuty refuses (402) without the account's {ability} ability, and GET /abilities does not list it; give the account that ability (a PagerDuty plan with stakeholder users), or configure a base role that needs none ([lifecycle] suspended_role = \"restricted_access\" or \"observer\" for suspensions, [roles] for the rest), then run again",
-                if names.len() == 1 { "role" } else { "roles" },
+                plural(names.len(), "role", "roles"),
                 names.join(", "),
                 count(users.len() as u64, "user", "users"),
                 examples.join(", "),
@@ -436,7 +437,7 @@ pub fn missing_abilities(plan: &Plan, have: &BTreeSet<String>) -> Vec<String> {
 /// `n` and the word for it: `1 user`, `2 users`.
 fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
     let n: u64 = n.into();
-    format!("{n} {}", if n == 1 { one } else { many })
+    format!("{n} {}", plural(n, one, many))
 }
 
 /// The refusal for a licence the plan would run out of.

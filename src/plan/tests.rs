@@ -914,7 +914,7 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
     let line = format!("{CONFIG}[[teams.rule]]\n").lines().count() + 1;
     assert!(
         err.to_string().contains(&format!(
-            "line {line}: teams.rule[1]: PagerDuty has no team"
+            "line {line}: teams.rule #1: PagerDuty has no team"
         )),
         "{err}"
     );

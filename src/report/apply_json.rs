@@ -8,6 +8,7 @@ use crate::apply::{Outcome, OutcomeStatus};
 use crate::hr::Roster;
 use crate::pagerduty::ClientStats;
 use crate::plan::{ActionKind, Plan};
+use crate::words::plural;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -156,7 +157,7 @@ pub(super) fn attention_words(plan: &Plan) -> Option<String> {
         0 => None,
         n => Some(format!(
             "{n} skipped need{} a person (skipped[].needs_attention)",
-            if n == 1 { "s" } else { "" }
+            plural(n, "s", "")
         )),
     }
 }
@@ -195,7 +196,7 @@ pub fn apply_json(
 ) -> Value {
     let summary = apply_summary(outcomes, plan, roster);
     let n = outcomes.len();
-    let of_n = format!("of {n} action{}", if n == 1 { "" } else { "s" });
+    let of_n = format!("of {n} action{}", plural(n, "", "s"));
     let error = match (summary.failed, summary.blocked) {
         (0, 0) => None,
         (f, 0) => Some(format!("{f} {of_n} failed")),

@@ -14,6 +14,7 @@
 //! in progress, the counts, the run's error), then a GitHub-flavoured Markdown table whose
 //! cells have `\`, `|` and line breaks escaped ([`markdown_cell`]).
 
+use crate::words::plural;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -237,7 +238,7 @@ const COUNTS: [(&str, &str); 10] = [
 /// `invitation_sent` and source S37 in `../shared/reference/PAGERDUTY_API.md`), named after
 /// the action counts.
 fn invitations_part(n: u64) -> String {
-    format!("{n} invitation email{}", if n == 1 { "" } else { "s" })
+    format!("{n} invitation email{}", plural(n, "", "s"))
 }
 
 /// The Markdown report's first line, e.g. `**hr2pagerduty apply: failed** (exit 1) · 2

@@ -6,6 +6,7 @@ use super::symbol;
 use crate::apply::{Outcome, OutcomeStatus};
 use crate::hr::Roster;
 use crate::plan::{ActionKind, Plan};
+use crate::words::plural;
 use std::fmt::Write as _;
 
 fn past(kind: ActionKind) -> &'static str {
@@ -51,7 +52,7 @@ pub fn outcome_line(o: &Outcome) -> String {
                     ""
                 },
                 o.attempts,
-                if o.attempts == 1 { "" } else { "s" }
+                plural(o.attempts, "", "s")
             )
         }
         OutcomeStatus::Failed => format!(
@@ -124,7 +125,7 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
                     "Error: {} of {who} failed after {} request{}: {}",
                     o.action.kind,
                     o.attempts,
-                    if o.attempts == 1 { "" } else { "s" },
+                    plural(o.attempts, "", "s"),
                     cause_words(o, "unknown error")
                 );
             }
@@ -169,7 +170,7 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
             problems,
             "Not started: {} action{} ({}); the next run does them.",
             not_started.len(),
-            if not_started.len() == 1 { "" } else { "s" },
+            plural(not_started.len(), "", "s"),
             cause_words(first, "")
         );
     }
@@ -237,7 +238,7 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
             out,
             "PagerDuty sent {} invitation email{} (one per user created).",
             s.invitations,
-            if s.invitations == 1 { "" } else { "s" }
+            plural(s.invitations, "", "s")
         );
     }
     out

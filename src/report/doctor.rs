@@ -2,6 +2,7 @@
 //! machines.
 
 use crate::doctor::{Check, Status};
+use crate::words::plural;
 use serde_json::json;
 
 /// The text report of `doctor` for the configuration file `config` (as given) and the
@@ -25,7 +26,7 @@ pub fn doctor_text(config: &str, api_url: &str, checks: &[Check]) -> String {
     let failed = count(Status::Fail);
     out.push('\n');
     let notes = count(Status::Note);
-    let notes = format!("{notes} note{}", if notes == 1 { "" } else { "s" });
+    let notes = format!("{notes} note{}", plural(notes, "", "s"));
     out.push_str(&if failed == 0 {
         format!(
             "No check failed ({} passed, {notes}).\n",
@@ -34,7 +35,7 @@ pub fn doctor_text(config: &str, api_url: &str, checks: &[Check]) -> String {
     } else {
         format!(
             "{failed} check{} failed ({} passed, {notes}, {} skipped).\n",
-            if failed == 1 { "" } else { "s" },
+            plural(failed, "", "s"),
             count(Status::Pass),
             count(Status::Skipped)
         )

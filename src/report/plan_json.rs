@@ -120,7 +120,8 @@ pub(super) fn skipped_json(plan: &Plan, roster: &Roster) -> Vec<Value> {
 /// `pagerduty_user_id` or null, `reason`, `hr_line` (the HR row's line, or null),
 /// `role_rule` (`"roles.rule #N"` or `"default"`, null for a deactivation, a deletion or an
 /// action with no HR row), `team_rules` {team name: `"teams.rule #N"`} for every
-/// membership the rules give, `changes` {field: [old, new]} with `teams` as
+/// membership the rules give, and `"suspension record"` or `"deletion archive"` for a
+/// membership no rule names that a rehire gets back, `changes` {field: [old, new]} with `teams` as
 /// `[[old "team:role", …], [new …]]` and `license` as licence names; a create also carries
 /// `probable_duplicate`, null or {`pagerduty_user_id`, `name`, `email`}; on a rehire
 /// re-created from the archive, `previous_pagerduty_user_id`; a deactivation or deletion

@@ -11,6 +11,7 @@ use crate::plan::{
     Action, ActionKind, Change, DateConflict, Field, MarkerTrust, Pending, Plan, SkipSide,
     StartConflict,
 };
+use crate::words::plural;
 use std::fmt::Write as _;
 
 fn verb(a: &Action) -> String {
@@ -56,8 +57,11 @@ fn describe_description(d: &Option<String>, sig: Sig) -> String {
         MarkerState::Invalid(_) => "unreadable marker".to_string(),
         MarkerState::Valid(m) => match m.suspended {
             None => format!(
-                "marker: employee {}",
-                m.employee_id.map(|e| e.to_string()).unwrap_or_default()
+                "marker: employee {}{}",
+                m.employee_id.map(|e| e.to_string()).unwrap_or_default(),
+                m.pending_termination
+                    .map(|d| format!(", termination pending {d}"))
+                    .unwrap_or_default()
             ),
             Some(s) => format!(
                 "marker: {}, suspended {} (restores role {}, {} team{})",
@@ -68,7 +72,7 @@ fn describe_description(d: &Option<String>, sig: Sig) -> String {
                 s.on,
                 s.role,
                 s.teams.len(),
-                if s.teams.len() == 1 { "" } else { "s" }
+                plural(s.teams.len(), "", "s")
             ),
         },
     };
@@ -345,7 +349,7 @@ pub fn invitations_sentence(n: usize) -> Option<String> {
     (n > 0).then(|| {
         format!(
             "PagerDuty will send {n} invitation email{} (one per user created).",
-            if n == 1 { "" } else { "s" }
+            plural(n, "", "s")
         )
     })
 }
@@ -394,7 +398,7 @@ pub fn conflict_line(c: &DateConflict) -> String {
         line.push_str(&format!(
             "; the date passed more than {n} day{s} ago ([lifecycle] termination_catch_up_days = {n}), so a termination missed until then (or blocked with no termination-pending stamp on its user) is no longer applied automatically",
             n = c.catch_up_days,
-            s = if c.catch_up_days == 1 { "" } else { "s" },
+            s = plural(c.catch_up_days, "", "s"),
         ));
     }
     line.push_str(": ");
@@ -571,7 +575,7 @@ pub fn render_plan_styled(plan: &Plan, roster: &Roster, paint: Paint) -> String 
             let _ = writeln!(
                 out,
                 "{attention} of these need{} a person (marked !): until settled, a person's access is wrong, and apply applies everything else, then exits 1.",
-                if attention == 1 { "s" } else { "" }
+                plural(attention, "s", "")
             );
         }
     }

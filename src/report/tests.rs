@@ -1,5 +1,5 @@
 use super::*;
-use crate::apply::{Cause, Halt, Mismatch, Outcome, OutcomeStatus, Signal, StepFailure};
+use crate::apply::{Cause, Halt, Mismatch, Outcome, OutcomeStatus, Signal, StepError, StepFailure};
 use crate::email::Email;
 use crate::hr::Roster;
 use crate::hr::{ProblemKind, RowProblem};
@@ -246,6 +246,31 @@ hr2pagerduty:v1 {"employee_id":"1001"}"#
     assert!(v["actions"][1].get("marker_signature").is_none());
 }
 
+/// The termination-pending stamp shows in the text plan's account of a marker, so that the
+/// stamp's update is not drawn as a change from a marker to the same marker.
+#[test]
+fn a_termination_pending_stamp_shows_in_the_marker_account() {
+    let old = r#"hr2pagerduty:v1 {"employee_id":"2"}"#;
+    let new = r#"hr2pagerduty:v1 {"employee_id":"2","pending_termination":"2026-10-20"}"#;
+    let a = action(
+        ActionKind::Update,
+        "gina@example.com",
+        Some("PGINA"),
+        vec![c(Field::Description, Some(old), Some(new))],
+        None,
+    );
+    let line = render_action(&a)
+        .lines()
+        .find(|l| l.contains("description"))
+        .unwrap()
+        .trim()
+        .to_string();
+    assert_eq!(
+        line,
+        "~ description = [marker: employee 2] → [marker: employee 2, termination pending 2026-10-20]"
+    );
+}
+
 /// A plan with nothing to do today: a future hire, a scheduled termination and a past
 /// termination date kept by the status.
 fn dated_sample() -> Plan {
@@ -381,7 +406,9 @@ fn apply_report_counts_outcomes() {
                 OutcomeStatus::Failed => Some(Cause::Failed(vec![StepFailure {
                     step: 1,
                     steps: 1,
-                    error: "boom".into(),
+                    error: StepError::Client {
+                        text: "boom".into(),
+                    },
                     held_by: None,
                 }])),
                 OutcomeStatus::Skipped => Some(Cause::AuthenticationRejected),
@@ -441,7 +468,10 @@ fn outcomes(plan: &Plan, statuses: [OutcomeStatus; 4]) -> Vec<Outcome> {
                 OutcomeStatus::Failed => Some(Cause::Failed(vec![StepFailure {
                     step: 1,
                     steps: 1,
-                    error: "PUT /users/PBO: HTTP 400".into(),
+                    error: StepError::Refused {
+                        refusal: crate::pagerduty::Refusal::Other { status: 400 },
+                        text: "PUT /users/PBO: HTTP 400".into(),
+                    },
                     held_by: None,
                 }])),
                 OutcomeStatus::Skipped => Some(Cause::Recheck(Mismatch::Gone)),

@@ -3,6 +3,7 @@
 use super::FORMAT_VERSION;
 use crate::hr::{ProblemKind, Roster};
 use crate::plan::dated::Counts;
+use crate::words::plural;
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 use std::fmt::Write as _;
@@ -17,10 +18,6 @@ pub struct Lifecycles {
     pub dates_mapped: bool,
     /// The counts (see [`crate::plan::dated::counts`]).
     pub counts: Counts,
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// The `validate` summary: rows read, valid employees by lifecycle state as of `l.as_of`
@@ -45,15 +42,17 @@ pub fn render_validate(roster: &Roster, l: &Lifecycles, path: &str) -> String {
         let overdue = match c.overdue_terminations {
             0 => String::new(),
             n => format!(
-                ", {} overdue (within termination_catch_up_days, counted as terminated)",
+                ", {n} {} overdue (within termination_catch_up_days, counted as terminated)",
                 plural(n, "termination", "terminations")
             ),
         };
         let _ = writeln!(
             out,
-            "  dates as of {}: {} scheduled{overdue}, {} on active rows",
+            "  dates as of {}: {} {} scheduled{overdue}, {} {} on active rows",
             l.as_of,
+            c.scheduled_terminations,
             plural(c.scheduled_terminations, "termination", "terminations"),
+            c.conflicts,
             plural(
                 c.conflicts,
                 "past termination date",
@@ -64,7 +63,8 @@ pub fn render_validate(roster: &Roster, l: &Lifecycles, path: &str) -> String {
     if c.start_conflicts > 0 {
         let _ = writeln!(
             out,
-            "  of the pending, {} whose hire date has passed or is missing (start date conflicts: not provisioned until HR catches up)",
+            "  of the pending, {} {} whose hire date has passed or is missing (start date conflicts: not provisioned until HR catches up)",
+            c.start_conflicts,
             plural(c.start_conflicts, "future start", "future starts"),
         );
     }

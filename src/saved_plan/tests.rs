@@ -217,7 +217,11 @@ fn the_rules_an_action_names_round_trip_and_a_plan_saved_before_them_still_reads
     let mut a = action(None, "new@example.com");
     a.line = Some(12);
     a.role_rule = Some(RoleSource::Rule(2));
-    a.team_rules = BTreeMap::from([("IT Operations".to_string(), TeamSource(1))]);
+    a.team_rules = BTreeMap::from([
+        ("IT Operations".to_string(), TeamSource::Rule(1)),
+        ("Chess Club".to_string(), TeamSource::SuspensionRecord),
+        ("Go Club".to_string(), TeamSource::DeletionArchive),
+    ]);
     let plan = Plan {
         actions: vec![a, action(Some("P1"), "a@example.com")],
         ..Plan::default()
@@ -230,7 +234,7 @@ fn the_rules_an_action_names_round_trip_and_a_plan_saved_before_them_still_reads
     );
     assert_eq!(
         v["plan"]["actions"][0]["team_rules"],
-        serde_json::json!({"IT Operations": 1})
+        serde_json::json!({"IT Operations": 1, "Chess Club": "suspension_record", "Go Club": "deletion_archive"})
     );
     // An action without rules writes neither field, as saved plans did before them.
     let second = v["plan"]["actions"][1].as_object().unwrap();

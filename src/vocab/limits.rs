@@ -33,6 +33,12 @@ pub const PAGE_LIMIT: u32 = 100;
 /// `../shared/reference/PAGERDUTY_API.md`, §2): the most items one listing walk reaches.
 pub const OFFSET_CEILING: u32 = 10_000;
 
+/// Furthest ahead `GET /oncalls` looks, in days: "On-call shifts are limited to 90 days in
+/// the future" (OpenAPI `listOnCalls`, its `since` and `until` parameters). The on-call
+/// look-up before a deactivation and the look-up of the policies holding a user on a team
+/// both stay inside it.
+pub const ONCALLS_MAX_DAYS_AHEAD: u32 = 90;
+
 /// Longest user `name` PagerDuty accepts, in characters (OpenAPI `User.name.maxLength`;
 /// fact F18 in `../shared/reference/PAGERDUTY_API.md`, §3.1).
 pub const NAME_MAX_CHARS: usize = 100;

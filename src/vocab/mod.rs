@@ -9,7 +9,7 @@
 //!
 //! | module | holds |
 //! |---|---|
-//! | [`limits`] | [`limits::REQUESTS_PER_MINUTE`] (F27), [`limits::PAGE_LIMIT`] (F9), [`limits::OFFSET_CEILING`] (F10), the user fields' lengths (F18), and the rate-limit wait the configuration and the client share by default |
+//! | [`limits`] | [`limits::REQUESTS_PER_MINUTE`] (F27), [`limits::PAGE_LIMIT`] (F9), [`limits::OFFSET_CEILING`] (F10), [`limits::ONCALLS_MAX_DAYS_AHEAD`] (OpenAPI `listOnCalls`), the user fields' lengths (F18), and the rate-limit wait the configuration and the client share by default |
 //! | [`roles`] | [`Role`], [`TeamRole`], [`SUSPENDED_ROLES`]; `Role::is_stakeholder` (fact F17) |
 //! | [`time_zones`] | [`time_zones::TIME_ZONES`], PagerDuty's 135 identifiers (fact F19), and the exact check |
 //! | [`time_zone_aliases`] | HR spellings (`US/Mountain`, `Europe/Kyiv`) of those zones, and [`time_zone_aliases::resolve`] |

@@ -59,13 +59,14 @@ fn the_json_and_text_plans_name_each_actions_hr_line_and_rules() {
         margaret["team_rules"],
         json!({"IT Operations": "teams.rule #2"})
     );
-    // A rehire: the rules give the role and the governed teams.
+    // A rehire: the rules give the role and the governed teams; Chess Club, which no rule
+    // names, comes back from the suspension record in her marker.
     let katherine = action(&plan, "katherine.johnson@example.com");
     assert_eq!(katherine["action"], "reactivate");
     assert_eq!(katherine["role_rule"], "roles.rule #2");
     assert_eq!(
         katherine["team_rules"],
-        json!({"Production": "teams.rule #3"})
+        json!({"Chess Club": "suspension record", "Production": "teams.rule #3"})
     );
     // A leaver in the export: its line, no rules. A leaver missing from it: no line.
     let alan = action(&plan, "alan.turing@example.com");
@@ -88,6 +89,7 @@ fn the_json_and_text_plans_name_each_actions_hr_line_and_rules() {
     text.expect_code(0).expect_stdout(&[
         "  #   new hire: status \"Active\" in HR, no PagerDuty user with this employee ID or email\n  #   from HR line 10; role by roles.rule #2; teams: Sales by teams.rule #4\n  + user \"John Backus\" {\n",
         "  #   from HR line 8; role by default; teams: IT Operations by teams.rule #2\n",
+        "  #   from HR line 5; role by roles.rule #2; teams: Chess Club by suspension record, Production by teams.rule #3\n",
         "  #   leaver: status \"Voluntarily Terminated\" in HR\n  #   from HR line 4\n",
         "  #   leaver: employee 1099 is not in the HR export\n  #   no HR row\n",
         "Plan: 3 to create, 3 to update, 2 to deactivate, 1 to reactivate. PagerDuty will send 3 invitation emails (one per user created).\n",

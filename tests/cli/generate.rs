@@ -124,3 +124,25 @@ fn the_manual_page_is_roff_for_the_tool_and_for_each_command() {
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
+
+/// The bash script and the manual pages (the tool's and `apply`'s, whose flags are the most)
+/// as snapshots: a change of the clap definitions shows up in review as a change of what
+/// users install. The version is filtered out, so a release alone changes nothing.
+#[test]
+fn completion_and_manual_snapshots() {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.add_filter(&regex::escape(env!("CARGO_PKG_VERSION")), "[version]");
+    settings.bind(|| {
+        for (name, args) in [
+            ("completions_bash", &["completions", "bash"][..]),
+            ("man", &["man"][..]),
+            ("man_apply", &["man", "apply"][..]),
+        ] {
+            let r = run(hr2pd(), args);
+            r.expect_code(0);
+            insta::assert_snapshot!(name, r.stdout);
+        }
+    });
+}

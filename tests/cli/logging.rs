@@ -84,3 +84,33 @@ fn json_logs_are_one_object_per_line_and_an_action_s_events_name_it() {
         assert!(requests > 0, "{a}\n{r:?}");
     }
 }
+
+/// The text log lines on stderr follow `--color` as the text plan does: `always` colours
+/// them even though stderr is a pipe here, `never` and `auto` (a pipe) do not.
+#[test]
+fn text_log_colour_follows_the_color_flag() {
+    let sim = Sim::start(demo_seed());
+    let stderr_for = |color: &str| {
+        let mut args = inputs(
+            "plan",
+            &repo("samples/demo/config.toml"),
+            &repo("samples/demo/hr.csv"),
+        );
+        args.extend(["-v".into(), "--color".into(), color.into()]);
+        let r = run_args(against(&sim, KEY), &args);
+        r.expect_code(0);
+        assert!(r.stderr.contains("INFO"), "{r:?}");
+        r.stderr
+    };
+    assert!(
+        stderr_for("always").contains("\u{1b}["),
+        "no ANSI code with --color always"
+    );
+    for color in ["never", "auto"] {
+        let stderr = stderr_for(color);
+        assert!(
+            !stderr.contains('\u{1b}'),
+            "ANSI code with --color {color}: {stderr:?}"
+        );
+    }
+}

@@ -306,14 +306,14 @@ fn a_deprecated_or_unknown_role_stops_validate_plan_and_apply_with_its_line() {
     v.extend(ws.inputs());
     for run in [run(&sim, &v), plan(&sim, &ws, &[]), apply(&sim, &ws, &[])] {
         run.expect_code(78).expect_stderr(&[
-            &format!("line {line}: `roles.rule[1].role`: \"team_responder\" is a legacy base role PagerDuty deprecated on 2019-04-26"),
+            &format!("line {line}: `roles.rule #1 role`: \"team_responder\" is a legacy base role PagerDuty deprecated on 2019-04-26"),
         ]);
     }
     let team = safety_config().replace("role = \"responder\"", "role = \"lead\"");
     std::fs::write(&ws.config, team).unwrap();
     plan(&sim, &ws, &[])
         .expect_code(78)
-        .expect_stderr(&["`teams.rule[1].role`: \"lead\" is not a team role"]);
+        .expect_stderr(&["`teams.rule #1 role`: \"lead\" is not a team role"]);
     assert_eq!(sim.handle.write_count(), 0);
 }
 

@@ -25,7 +25,7 @@ fn validate_refuses_a_stakeholder_role_with_a_team_offline() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     // Frances Allen (line 9) is in Production: the default read_only_user plus a team.
     assert!(
-        stderr.contains("employee 1008 (line 9): the roles give read_only_user, which PagerDuty refuses on teams, but teams.rule[3] adds team \"Production\""),
+        stderr.contains("employee 1008 (line 9): the roles give read_only_user, which PagerDuty refuses on teams, but teams.rule #3 adds team \"Production\""),
         "{stderr}"
     );
 }

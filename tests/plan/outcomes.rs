@@ -4,13 +4,13 @@
 //! Library-level: the simulator in-process, the demo's inputs, `observe::Observer`,
 //! `pipeline::observe_and_plan` and `apply::apply`.
 
-use hr2pagerduty::apply::{self, ApplyOptions, Cause, OutcomeStatus};
+use hr2pagerduty::apply::{self, ApplyOptions, Cause, OutcomeStatus, StepError};
 use hr2pagerduty::commands::demo::files;
 use hr2pagerduty::config::{Config, Connection};
 use hr2pagerduty::ids::TeamId;
 use hr2pagerduty::observe::{Account, Needs, ObserveError, Observer};
-use hr2pagerduty::pagerduty::Client;
 use hr2pagerduty::pagerduty::models::{TeamMember, User};
+use hr2pagerduty::pagerduty::{Client, Refusal};
 use hr2pagerduty::pipeline::{self, PlanOptions};
 use hr2pagerduty::plan::Step;
 use hr2pagerduty::progress::Progress;
@@ -254,8 +254,13 @@ async fn a_team_that_refuses_a_removal_does_not_keep_the_leaver_on_other_teams()
     assert_eq!(failures.len(), 1, "{failures:?}");
     assert_eq!(failures[0].step, refused + 1);
     assert_eq!(failures[0].steps, alan.action.steps.len());
+    // PagerDuty's refusal of fact F32, classified, in the client's words.
     assert!(
-        failures[0].error.contains("escalation policy"),
+        matches!(
+            &failures[0].error,
+            StepError::Refused { refusal: Refusal::TeamRemovalBlocked, text }
+                if text.contains("escalation policy")
+        ),
         "{failures:?}"
     );
     // Chess Club let him go; IT Operations did not; the stakeholder role waits for it.

@@ -1,6 +1,7 @@
 //! `[roles]` and `[[teams.rule]]`: the roles rules give and the fields they test.
 
 use super::Problems;
+use crate::config::RuleLabel;
 use crate::config::resolved::{Condition, OneOrMany, RoleRule, RolesConfig, TeamRule, TeamsConfig};
 use crate::config::schema::{RolesTable, TeamsTable};
 use crate::vocab::{Role, TeamRole};
@@ -22,11 +23,11 @@ pub(super) fn check_roles(
     let default_license = check_license(p, "roles.default_license", roles.default_license.as_ref());
     let mut rules = Vec::new();
     for (i, rule) in roles.rule.iter().enumerate() {
-        let key = format!("roles.rule[{}]", i + 1);
+        let label = RuleLabel::Role(i + 1);
         let r = rule.get_ref();
-        check_role(p, &format!("{key}.role"), &r.role);
-        check_when(p, &key, rule.span(), &r.when, available);
-        let license = check_license(p, &format!("{key}.license"), r.license.as_ref());
+        check_role(p, &label.key("role"), &r.role);
+        check_when(p, label, rule.span(), &r.when, available);
+        let license = check_license(p, &label.key("license"), r.license.as_ref());
         rules.push(RoleRule {
             when: r.when.clone(),
             role: r.role.get_ref().clone(),
@@ -68,14 +69,10 @@ pub(super) fn check_teams(
 ) -> TeamsConfig {
     let mut rules = Vec::new();
     for (i, rule) in teams.rule.iter().enumerate() {
-        let key = format!("teams.rule[{}]", i + 1);
+        let label = RuleLabel::Team(i + 1);
         let r = rule.get_ref();
         if r.team.get_ref().trim().is_empty() {
-            p.at(
-                &format!("{key}.team"),
-                r.team.span(),
-                "names no team".into(),
-            );
+            p.at(&label.key("team"), r.team.span(), "names no team".into());
         }
         if !r.role.get_ref().is_known() {
             let given = r.role.get_ref().as_str();
@@ -89,12 +86,12 @@ pub(super) fn check_teams(
                     .unwrap_or_default(),
             };
             p.at(
-                &format!("{key}.role"),
+                &label.key("role"),
                 r.role.span(),
                 format!("{given:?} is not a team role; use observer, responder or manager{hint}"),
             );
         }
-        check_when(p, &key, rule.span(), &r.when, available);
+        check_when(p, label, rule.span(), &r.when, available);
         rules.push(TeamRule {
             when: r.when.clone(),
             team: r.team.get_ref().trim().to_string(),
@@ -136,7 +133,7 @@ pub(super) fn check_role(p: &mut Problems<'_>, key: &str, role: &Spanned<Role>) 
 
 fn check_when(
     p: &mut Problems<'_>,
-    key: &str,
+    rule: RuleLabel,
     span: Range<usize>,
     when: &Condition,
     available: &[String],
@@ -144,7 +141,7 @@ fn check_when(
     for (field, value) in when {
         if !available.iter().any(|a| a == field) {
             p.at(
-                &format!("{key}.when.{field}"),
+                &rule.key(&format!("when.{field}")),
                 span.clone(),
                 format!(
                     "`{field}` is not a mapped field; rules can test: {}",
@@ -156,7 +153,7 @@ fn check_when(
             && v.is_empty()
         {
             p.at(
-                &format!("{key}.when.{field}"),
+                &rule.key(&format!("when.{field}")),
                 span.clone(),
                 "an empty list matches nobody".into(),
             );

@@ -6,8 +6,8 @@
 
 use super::{Client, Sent};
 use crate::email::Email;
-use crate::pagerduty::error::ApiError;
-use crate::pagerduty::models::{CreateUserRequest, EMAIL_TAKEN, NewUser, User, UserEnvelope};
+use crate::pagerduty::error::{ApiError, Refusal};
+use crate::pagerduty::models::{CreateUserRequest, NewUser, User, UserEnvelope};
 use crate::pagerduty::transport::Request;
 use futures::FutureExt;
 use reqwest::Method;
@@ -49,7 +49,7 @@ impl Client {
         let lookup = || self.find_user_by_email(&email).boxed();
         match self.inner.execute(&req, Some(&lookup)).await {
             Ok(reply) => Sent::from_reply(reply, |e: UserEnvelope| e.user),
-            Err(e) if e.status() == Some(400) && e.body_mentions(EMAIL_TAKEN) => {
+            Err(e) if e.refusal() == Some(Refusal::EmailTaken) => {
                 match self.find_email_holder(&email).await {
                     Ok(Some(value)) => {
                         self.inner.throttle.count_recovered();

@@ -10,12 +10,12 @@
 use super::Transport;
 use super::request::{Lookup, Reply};
 use super::retry_loop::{Last, Sending};
-use crate::pagerduty::error::{ApiError, body_mentions};
-use crate::pagerduty::models::EMAIL_TAKEN;
+use crate::pagerduty::error::{ApiError, Refusal};
 
 /// True when `last` is PagerDuty's 400 "Email has already been taken" (fact F31).
 pub(super) fn refused_as_duplicate(last: &Last) -> bool {
-    matches!(last, Last::Status { status: 400, body: Some(b) } if body_mentions(b, EMAIL_TAKEN))
+    matches!(last, Last::Status { status, body }
+        if Refusal::classify(*status, body.as_ref()) == Some(Refusal::EmailTaken))
 }
 
 impl Transport {

@@ -17,6 +17,7 @@ use crate::marker::Marker;
 use crate::pagerduty::models::User;
 use crate::plan::context::Ctx;
 use crate::plan::{Action, ActionKind, Field, Guard, Step, TeamsChange};
+use crate::words::plural;
 use chrono::NaiveDate;
 
 /// What happens to leaver `u`, which belongs to `employee_id` (`e` when the export lists
@@ -86,7 +87,7 @@ pub(in crate::plan) fn leave(
         let how = format!(
             "suspended on {}, {ago} day{} ago ([lifecycle] delete_suspended_after_days = {days})",
             s.on,
-            if ago == 1 { "" } else { "s" }
+            plural(ago, "", "s")
         );
         let date = marked_date.or(record.termination_date);
         delete(cx, u, employee_id, e, current_marker, date, why, how)

@@ -31,6 +31,7 @@ use crate::ids::{EmployeeId, TeamId};
 use crate::marker::{Marker, SavedMembership};
 use crate::pagerduty::models::{User, UserUpdate};
 use crate::vocab::{Role, TeamRole};
+use crate::words::plural;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// `s` with runs of whitespace collapsed to one space, trimmed.
@@ -288,7 +289,7 @@ fn team_sources(cx: &Ctx<'_>, e: &Employee) -> BTreeMap<String, TeamSource> {
     cx.rules
         .teams_for(e)
         .into_iter()
-        .map(|(id, d)| (cx.team_name(&id), TeamSource(d.rule)))
+        .map(|(id, d)| (cx.team_name(&id), TeamSource::Rule(d.rule)))
         .collect()
 }
 
@@ -334,6 +335,8 @@ struct Restorable {
     /// The memberships to have: the rules' for governed teams, the recorded ones for the
     /// others.
     desired: BTreeMap<TeamId, TeamRole>,
+    /// The recorded memberships kept in `desired` (teams no rule names).
+    kept: Vec<TeamId>,
     /// Recorded teams (`"Name" (ID)`) that no longer exist.
     gone: Vec<String>,
     /// Recorded teams PagerDuty would refuse because the rules now give a stakeholder role.
@@ -346,6 +349,7 @@ struct Restorable {
 /// give `role`, a stakeholder role (fact F17).
 fn restorable(cx: &Ctx<'_>, e: &Employee, role: &Role, recorded: &[SavedMembership]) -> Restorable {
     let mut desired = ruled_teams(cx, e);
+    let mut kept = Vec::new();
     let mut gone = Vec::new();
     let mut refused = Vec::new();
     for t in recorded {
@@ -362,16 +366,31 @@ fn restorable(cx: &Ctx<'_>, e: &Employee, role: &Role, recorded: &[SavedMembersh
             refused.push(label);
         } else {
             desired.insert(t.id.clone(), t.role.clone());
+            kept.push(t.id.clone());
         }
     }
     Restorable {
         desired,
+        kept,
         gone,
         refused,
     }
 }
 
 impl Restorable {
+    /// What gives each membership `e` gets back, by team name: the rules' (as
+    /// [`team_sources`]), and `record` for the recorded ones kept.
+    fn sources(
+        &self,
+        cx: &Ctx<'_>,
+        e: &Employee,
+        record: TeamSource,
+    ) -> BTreeMap<String, TeamSource> {
+        let mut sources = team_sources(cx, e);
+        sources.extend(self.kept.iter().map(|id| (cx.team_name(id), record)));
+        sources
+    }
+
     /// What the reason adds about recorded teams not restored (empty when none).
     fn reason_suffix(&self, role: &Role) -> String {
         let mut out = String::new();
@@ -379,16 +398,16 @@ impl Restorable {
         if !gone.is_empty() {
             out.push_str(&format!(
                 "; recorded team{} {} no longer exist{} and {} not restored",
-                if gone.len() == 1 { "" } else { "s" },
+                plural(gone.len(), "", "s"),
                 gone.join(", "),
-                if gone.len() == 1 { "s" } else { "" },
-                if gone.len() == 1 { "is" } else { "are" },
+                plural(gone.len(), "s", ""),
+                plural(gone.len(), "is", "are"),
             ));
         }
         if !refused.is_empty() {
             out.push_str(&format!(
                 "; recorded team{} {} not restored: PagerDuty refuses role {role} on teams",
-                if refused.len() == 1 { "" } else { "s" },
+                plural(refused.len(), "", "s"),
                 refused.join(", "),
             ));
         }

@@ -14,7 +14,7 @@ use crate::ids::UserId;
 use crate::marker::{Marker, Suspension};
 use crate::pagerduty::models::{User, UserUpdate};
 use crate::plan::context::Ctx;
-use crate::plan::{Action, ActionKind, Field, Step, TeamsChange};
+use crate::plan::{Action, ActionKind, Field, Step, TeamSource, TeamsChange};
 use crate::vocab::Role;
 
 /// The reactivation of `u`, suspended as `s` records, for active employee `e`. `human` is
@@ -94,6 +94,7 @@ pub(in crate::plan) fn reactivate(
         changes,
         teams: (old != new).then_some(TeamsChange { old, new }),
         steps,
+        team_rules: teams.sources(cx, e, TeamSource::SuspensionRecord),
         ..for_row(cx, ActionKind::Reactivate, e)
     }
 }

@@ -16,13 +16,10 @@ use crate::marker::{self, Marker, Suspension};
 use crate::pagerduty::models::NewUser;
 use crate::pagerduty::models::contact::ContactMethodType;
 use crate::plan::context::Ctx;
-use crate::plan::{Action, ActionKind, Field, Step, TeamsChange};
+use crate::plan::{Action, ActionKind, Field, Step, TeamSource, TeamsChange};
 use crate::vocab::{Role, TeamRole};
+use crate::words::plural;
 use std::collections::BTreeMap;
-
-fn plural(n: usize, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
-}
 
 /// The re-creation of active employee `e` from the archive record `r` of their deleted
 /// user. Name, email, job title and time zone come from the export as on a create (the
@@ -100,6 +97,7 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
             new: new_teams,
         }),
         steps,
+        team_rules: teams.sources(cx, e, TeamSource::DeletionArchive),
         ..for_row(cx, ActionKind::Reactivate, e)
     }
 }
@@ -141,13 +139,16 @@ fn reason(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord, role: &Role) -> String 
         .filter(|m| m.kind == ContactMethodType::Push)
         .count();
     let mut reason = format!(
-        "rehire: {} in HR; PagerDuty user {} was deleted on {} and is re-created from the archive under a new PagerDuty ID (the ID changes), with {}, {} and {} recorded (role {} before deletion)",
+        "rehire: {} in HR; PagerDuty user {} was deleted on {} and is re-created from the archive under a new PagerDuty ID (the ID changes), with {} contact {}, {} notification {} and {} {} recorded (role {} before deletion)",
         status_words(e),
         r.pagerduty_user_id,
         r.deleted_on_in(&cx.policy.default_time_zone),
-        plural(r.contact_methods.len(), "contact method"),
-        plural(r.notification_rules.len(), "notification rule"),
-        plural(r.teams.len(), "team"),
+        r.contact_methods.len(),
+        plural(r.contact_methods.len(), "method", "methods"),
+        r.notification_rules.len(),
+        plural(r.notification_rules.len(), "rule", "rules"),
+        r.teams.len(),
+        plural(r.teams.len(), "team", "teams"),
         r.role,
     );
     if *role != r.role {
@@ -155,8 +156,8 @@ fn reason(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord, role: &Role) -> String 
     }
     if push > 0 {
         reason.push_str(&format!(
-            "; {} not restored: the PagerDuty mobile app makes them",
-            plural(push, "push contact method")
+            "; {push} push contact {} not restored: the PagerDuty mobile app makes them",
+            plural(push, "method", "methods")
         ));
     }
     reason

@@ -46,7 +46,17 @@ pub(in crate::plan) fn update(
     if license_for_existing(cx, e, u, &mut upd, &mut changes) {
         what.push("licence (by rules)");
     }
-    let want_marker = active_marker(&e.employee_id);
+    let mut want_marker = active_marker(&e.employee_id);
+    // The termination-pending stamp stays while HR gives its date, also in a run as of an
+    // earlier day, when that date is still ahead (README.md § Dated changes and leave: a
+    // run as of an earlier day never undoes what was recorded after it).
+    let stamp = match state {
+        MarkerState::Valid(m) => m.pending_termination,
+        _ => None,
+    };
+    if stamp.is_some() && stamp == e.termination_date {
+        want_marker.pending_termination = stamp;
+    }
     // A trusted marker that is unsigned or signed with the previous key is signed again,
     // and so is one whose user's email this update changes (the tag is bound to it), in
     // the same request.
@@ -95,7 +105,7 @@ pub(in crate::plan) fn update(
         }
         (ActionKind::Reactivate, r)
     } else {
-        let mut r = reason(
+        let mut reason = reason(
             e,
             state,
             fault,
@@ -104,15 +114,18 @@ pub(in crate::plan) fn update(
             marker_current,
             resign,
         );
-        if let MarkerState::Valid(m) = state
-            && let Some(date) = m.pending_termination
-        {
+        if let Some(date) = stamp.filter(|_| want_marker.pending_termination.is_none()) {
             // The row is employed again: its termination date changed or went.
-            r.push_str(&format!(
-                "; the termination-pending stamp {date} is removed from the marker: HR no longer gives that termination date"
-            ));
+            let removed = format!(
+                "the termination-pending stamp {date} is removed from the marker: HR no longer gives that termination date"
+            );
+            if reason == MARKER_ONLY_REASON {
+                reason = removed;
+            } else {
+                reason = format!("{reason}; {removed}");
+            }
         }
-        (ActionKind::Update, r)
+        (ActionKind::Update, reason)
     };
     let steps = ordered_steps(u, upd, removals, additions);
     let email = if cx.email_blocked.contains(&e.employee_id) {

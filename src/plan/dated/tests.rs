@@ -590,6 +590,16 @@ fn a_stamp_for_another_date_keeps_nothing_due_and_is_removed() {
         with.standing,
         Standing::Leaver(LeaverCause::TerminationDate(d))
     );
+    // A run as of a day before the stamped date (replaying a missed night), HR still
+    // giving that date: the termination is pending again that day, and the stamp stays.
+    for before in [day(10, 20), day(11, 1)] {
+        let p = acct.plan_on(&r, &cfg, before);
+        assert!(
+            p.actions.is_empty(),
+            "as of {before}: {:?}",
+            p.actions.iter().map(|a| &a.reason).collect::<Vec<_>>()
+        );
+    }
     // A stamp of another date counts for nothing.
     let other = dated(&e, &policy, day(12, 3), None, Some(day(11, 1)));
     assert_eq!(other, without);
@@ -605,10 +615,10 @@ fn a_stamp_for_another_date_keeps_nothing_due_and_is_removed() {
             "{left:?}"
         );
         let a = &p.actions[0];
-        assert!(
-            a.reason.ends_with("; the termination-pending stamp 2026-11-02 is removed from the marker: HR no longer gives that termination date"),
-            "{}",
-            a.reason
+        // Nothing else changes: the removal is the whole reason, not a "repair".
+        assert_eq!(
+            a.reason,
+            "the termination-pending stamp 2026-11-02 is removed from the marker: HR no longer gives that termination date",
         );
         assert_eq!(
             p.conflicts.len(),

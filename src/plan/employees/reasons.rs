@@ -11,6 +11,7 @@ use crate::plan::context::Ctx;
 use crate::plan::dated::{self, LeaverCause, Standing};
 use crate::plan::matching::Index;
 use crate::plan::{Action, ActionKind, Step};
+use crate::words::plural;
 
 /// The note for employee `e`, employed as of the run's day, whose `user` was suspended
 /// (`suspended`), or whose deleted user the archive holds, on a day after the run's as-of
@@ -109,7 +110,7 @@ pub(super) fn leaver_reason(
                 let days = (cx.inp.today - date).num_days();
                 format!(
                     "scheduled termination overdue since {date} ({days} day{} ago; status {v:?} in HR; within [lifecycle] termination_catch_up_days = {})",
-                    if days == 1 { "" } else { "s" },
+                    plural(days, "", "s"),
                     cx.policy.termination_catch_up_days
                 )
             }

@@ -426,6 +426,32 @@ fn a_rehire_of_an_archived_person_is_re_created_and_an_interrupted_restore_finis
     assert!(plan_with(&acct, &rehire, &cfg, &Archive::default()).is_empty());
 }
 
+/// A rehire's memberships each name their source: the rule for the team a rule gives, and
+/// for the team no rule names, the record it is restored from (the suspension record in the
+/// marker, or the deletion archive).
+#[test]
+fn a_rehire_s_restored_team_names_the_record_it_comes_from() {
+    let rules = |source| {
+        BTreeMap::from([
+            ("Chess Club".to_string(), source),
+            ("IT Operations".to_string(), TeamSource::Rule(1)),
+        ])
+    };
+    let cfg = cfg_with(DELETE);
+    let rehire = leaver(Lifecycle::Active);
+    // Suspended yesterday, back in HR today: the marker's suspension record.
+    let mut acct = Account::new(vec![owner()]);
+    suspended_fa(&mut acct, today() - chrono::Days::new(1));
+    let p = plan_with(&acct, &rehire, &cfg, &Archive::default());
+    assert_eq!(kinds(&p), [ActionKind::Reactivate], "{p:#?}");
+    assert_eq!(p.actions[0].team_rules, rules(TeamSource::SuspensionRecord));
+    // Deleted, re-created from the archive record.
+    let archive = Archive::in_memory(vec![record("POLD001", Some("12"))]);
+    let p = plan_with(&Account::new(vec![owner()]), &rehire, &cfg, &archive);
+    assert_eq!(kinds(&p), [ActionKind::Reactivate], "{p:#?}");
+    assert_eq!(p.actions[0].team_rules, rules(TeamSource::DeletionArchive));
+}
+
 #[test]
 fn an_unmarked_users_record_is_found_by_email_and_a_user_that_still_exists_is_not_restored() {
     let cfg = cfg_with(DELETE);

@@ -64,7 +64,7 @@ fn a_new_admin_names_roles_rule_2_and_teams_rule_1_and_its_hr_line() {
     // Rule #3 names the same team: the first matching rule gives the membership.
     assert_eq!(
         a.team_rules,
-        BTreeMap::from([("IT Operations".to_string(), TeamSource(1))])
+        BTreeMap::from([("IT Operations".to_string(), TeamSource::Rule(1))])
     );
     assert_eq!(a.team_rules["IT Operations"].to_string(), "teams.rule #1");
     assert_eq!(
@@ -108,14 +108,14 @@ fn the_first_matching_role_rule_is_named_and_no_match_is_the_default() {
     assert_eq!(ivy.role_rule, Some(RoleSource::Rule(1)));
     assert_eq!(
         ivy.team_rules,
-        BTreeMap::from([("IT Operations".to_string(), TeamSource(1))])
+        BTreeMap::from([("IT Operations".to_string(), TeamSource::Rule(1))])
     );
     let sam = action_of(&p, "sam.sales@example.com");
     assert_eq!(sam.role_rule, Some(RoleSource::Default));
     assert_eq!(sam.role_rule.unwrap().to_string(), "default");
     assert_eq!(
         sam.team_rules,
-        BTreeMap::from([("Managers".to_string(), TeamSource(2))])
+        BTreeMap::from([("Managers".to_string(), TeamSource::Rule(2))])
     );
     let otto = action_of(&p, "otto.other@example.com");
     assert_eq!(otto.role_rule, Some(RoleSource::Default));
@@ -176,7 +176,7 @@ fn a_mover_names_its_rules_but_leavers_name_none_and_a_leaver_without_a_row_no_l
     assert_eq!(mover.role_rule, Some(RoleSource::Rule(2)));
     assert_eq!(
         mover.team_rules,
-        BTreeMap::from([("IT Operations".to_string(), TeamSource(1))])
+        BTreeMap::from([("IT Operations".to_string(), TeamSource::Rule(1))])
     );
     // A leaver's role is the suspension's, not a rule's; its row still names its line.
     let left = action_of(&p, "lee.ver@example.com");

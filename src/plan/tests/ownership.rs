@@ -790,7 +790,7 @@ fn licence_mistakes_are_rule_problems() {
     let cfg = licensed_config("default_license = \"Full User\"").with_rule_role(Role::ReadOnlyUser);
     let err = plan_with(&acct, &r, &cfg, &f).unwrap_err().to_string();
     assert!(
-        err.contains("roles.rule[1]: licence \"Full User\""),
+        err.contains("roles.rule #1: licence \"Full User\""),
         "{err}"
     );
     let none = Facts::default();

@@ -29,13 +29,44 @@ fn explained() -> (Plan, Roster) {
     create.line = Some(1042);
     create.role_rule = Some(RoleSource::Rule(2));
     create.team_rules = BTreeMap::from([
-        ("IT Operations".to_string(), TeamSource(1)),
-        ("Ops".to_string(), TeamSource(3)),
+        ("IT Operations".to_string(), TeamSource::Rule(1)),
+        ("Ops".to_string(), TeamSource::Rule(3)),
     ]);
     create.steps.insert(0, post("ada@example.com"));
     plan.actions[1].role_rule = Some(RoleSource::Default);
     plan.actions[3].line = None;
     (plan, roster)
+}
+
+/// A rehire's memberships name where each comes from: a rule, or the suspension record (a
+/// team no rule names) or the deletion archive it was kept in.
+#[test]
+fn a_rehire_s_restored_teams_name_the_record_in_both_plans() {
+    let (mut plan, roster) = sample();
+    let update = &mut plan.actions[1];
+    update.team_rules = BTreeMap::from([
+        ("Chess Club".to_string(), TeamSource::SuspensionRecord),
+        ("Go Club".to_string(), TeamSource::DeletionArchive),
+        ("IT Operations".to_string(), TeamSource::Rule(1)),
+    ]);
+    assert_eq!(
+        origin_line(&plan.actions[1]),
+        "from HR line 2; teams: Chess Club by suspension record, Go Club by deletion archive, IT Operations by teams.rule #1"
+    );
+    assert!(
+        render_plan(&plan, &roster).contains(
+            "#   from HR line 2; teams: Chess Club by suspension record, Go Club by deletion archive, IT Operations by teams.rule #1\n"
+        )
+    );
+    let v = plan_json(&plan, &roster);
+    assert_eq!(
+        v["actions"][1]["team_rules"],
+        serde_json::json!({
+            "Chess Club": "suspension record",
+            "Go Club": "deletion archive",
+            "IT Operations": "teams.rule #1"
+        })
+    );
 }
 
 #[test]
@@ -127,7 +158,10 @@ fn the_apply_summary_counts_the_users_created_as_invitations_sent() {
             OutcomeStatus::Failed => Some(Cause::Failed(vec![StepFailure {
                 step: 2,
                 steps: 2,
-                error: "PUT /teams: HTTP 500".into(),
+                error: StepError::Status {
+                    status: 500,
+                    text: "PUT /teams: HTTP 500".into(),
+                },
                 held_by: None,
             }])),
             OutcomeStatus::NotStarted => Some(Cause::NotStarted(Halt::MaxRuntime)),
