@@ -211,7 +211,7 @@ async fn run(sim: &SimHandle, cfg: &Config, csv: &[u8]) -> Run {
         concurrency: cfg.pagerduty.concurrency,
         protected: cfg.lifecycle.protected.clone(),
         stop: Stop::never(),
-        archive: planned.archive.clone(),
+        archive: planned.archive_file.clone(),
         key_owner: planned.account.key_owner.as_ref().map(|u| u.id.clone()),
         marker_keys: None,
     };

@@ -9,6 +9,11 @@
 //!
 //! No validation happens here: PagerDuty IDs come from PagerDuty (or the simulator), and
 //! employee IDs are checked by [`crate::hr`] when a row is read.
+//!
+//! An ID does not dereference to `str`, so it never passes silently where a `&str` is
+//! wanted (a URL segment, a map keyed by another kind of ID): the string is asked for by
+//! name, [`UserId::as_str`], or rendered with `Display`; `AsRef<str>` and `Borrow<str>`
+//! remain for generic string code and for looking a typed key up by `&str`.
 
 use serde::{Deserialize, Serialize};
 use std::borrow::Borrow;
@@ -60,15 +65,6 @@ macro_rules! id_type {
         impl From<$name> for String {
             fn from(id: $name) -> Self {
                 id.0
-            }
-        }
-
-        /// Read access to the string, so that `Option<Id>::as_deref` and `&str` parameters
-        /// work; there is no conversion from one ID kind to another.
-        impl std::ops::Deref for $name {
-            type Target = str;
-            fn deref(&self) -> &str {
-                &self.0
             }
         }
 
@@ -129,6 +125,15 @@ id_type!(
 id_type!(
     /// A PagerDuty schedule ID (`Schedule.id`).
     ScheduleId
+);
+id_type!(
+    /// A PagerDuty escalation rule ID (`EscalationRule.id`, one rule of an escalation
+    /// policy).
+    EscalationRuleId
+);
+id_type!(
+    /// A PagerDuty schedule layer ID (`ScheduleLayer.id`, one layer of a schedule).
+    ScheduleLayerId
 );
 id_type!(
     /// A PagerDuty incident ID (`Incident.id`).

@@ -508,7 +508,11 @@ mod tests {
             "hr2pagerduty:v2 {\"employee_id\":\"1005\"}",
             "Bio\nhr2pagerduty:v1 {\"employee_id\": \"1005\", oops",
         ] {
-            assert_eq!(claimed_employee_id(Some(d)).as_deref(), Some("1005"), "{d}");
+            assert_eq!(
+                claimed_employee_id(Some(d)).as_ref().map(|id| id.as_str()),
+                Some("1005"),
+                "{d}"
+            );
         }
         assert_eq!(claimed_employee_id(Some("hr2pagerduty:v1 {oops")), None);
         assert_eq!(claimed_employee_id(Some("just a bio")), None);

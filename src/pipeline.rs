@@ -6,7 +6,7 @@
 //! `apply --plan` reads to check a saved plan ([`observe_for_saved`]). No output but logs:
 //! the commands print.
 
-use crate::archive::{Archive, ArchiveError};
+use crate::archive::{Archive, ArchiveError, ArchiveFile};
 use crate::config::{Config, Connection};
 use crate::hr::Roster;
 use crate::marker::MarkerKeys;
@@ -61,18 +61,22 @@ pub fn client_config(cfg: &Config, connection: &Connection) -> ClientConfig {
     }
 }
 
-/// The deletion archive `[lifecycle] archive` names (an empty in-memory one when none is
-/// configured). A file that does not exist yet is an empty archive.
+/// The deletion archive `[lifecycle] archive` names: its file (for the executor's appends;
+/// [`ArchiveFile::none`] when none is configured) and the snapshot read from it (for the
+/// planner; empty when none is configured). A file that does not exist yet is an empty
+/// archive.
 ///
 /// # Errors
 /// [`ArchiveError`] when it cannot be read or a complete line is not a record (a usage
 /// error in the commands, exit 64: like a lock directory or a saved plan that cannot be
 /// read, the setting is valid and the file system, or the file, refuses it).
-pub fn load_archive(cfg: &Config) -> Result<Arc<Archive>, ArchiveError> {
-    match &cfg.lifecycle.archive {
-        Some(path) => Archive::load(path).map(Arc::new),
-        None => Ok(Arc::new(Archive::in_memory(Vec::new()))),
-    }
+pub fn load_archive(cfg: &Config) -> Result<(Arc<ArchiveFile>, Arc<Archive>), ArchiveError> {
+    let file = match &cfg.lifecycle.archive {
+        Some(path) => ArchiveFile::at(path),
+        None => ArchiveFile::none(),
+    };
+    let snapshot = file.load()?;
+    Ok((Arc::new(file), Arc::new(snapshot)))
 }
 
 /// What [`observe_and_plan`] read from PagerDuty and the archive, and the plan computed
@@ -81,8 +85,11 @@ pub fn load_archive(cfg: &Config) -> Result<Arc<Archive>, ArchiveError> {
 pub struct Planned {
     /// Users, teams, and the members of every team read.
     pub account: Account,
-    /// The deletion archive, as read before planning ([`load_archive`]).
+    /// The deletion archive, as read before planning ([`load_archive`]): what the plan was
+    /// made from.
     pub archive: Arc<Archive>,
+    /// The archive's file, which the executor appends to before each deletion.
+    pub archive_file: Arc<ArchiveFile>,
     /// The plan.
     pub plan: Plan,
 }
@@ -149,7 +156,7 @@ pub async fn observe_and_plan_keyed(
     options: PlanOptions,
     marker_keys: Option<&MarkerKeys>,
 ) -> Result<Planned, PipelineError> {
-    let archive = load_archive(cfg)?;
+    let (archive_file, archive) = load_archive(cfg)?;
     let observer = observer(client, cfg, progress, api_url);
     let mut account = observer.account().await?;
     let mut policy = Policy::from_config(cfg);
@@ -211,6 +218,7 @@ pub async fn observe_and_plan_keyed(
     Ok(Planned {
         account,
         archive,
+        archive_file,
         plan: p,
     })
 }

@@ -71,7 +71,7 @@ pub use outcome::{
 };
 pub use stop::{Halt, Signal, Stop, StopSender};
 
-use crate::archive::Archive;
+use crate::archive::ArchiveFile;
 use crate::email::Email;
 use crate::ids::{EscalationPolicyId, TeamId, UserId};
 use crate::marker::MarkerKeys;
@@ -99,8 +99,8 @@ pub struct ApplyOptions {
     pub protected: BTreeSet<Email>,
     /// The deletion archive the plan was made with: a deletion writes its record there
     /// before the `DELETE`, a restore reads the deleted user's record from it. Without a
-    /// file ([`Archive::in_memory`]) no deletion is sent.
-    pub archive: Arc<Archive>,
+    /// file ([`ArchiveFile::none`]) no deletion is sent.
+    pub archive: Arc<ArchiveFile>,
     /// The user that owns the API key (`GET /users/me`; `None` for an account-level key):
     /// never written.
     pub key_owner: Option<UserId>,
@@ -119,7 +119,7 @@ fn groups(plan: &Plan) -> Vec<Vec<usize>> {
         .actions
         .iter()
         .enumerate()
-        .filter_map(|(i, a)| a.user_id.as_deref().map(|u| (u, i)))
+        .filter_map(|(i, a)| a.user_id.as_ref().map(|id| id.as_str()).map(|u| (u, i)))
         .collect();
     // The group key of action i and how many hand-offs it waits behind.
     let key_of = |mut i: usize| -> (String, usize) {

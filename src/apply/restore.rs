@@ -46,7 +46,7 @@ pub(super) struct Restored {
 /// [`ContactMethod::same_as`]: crate::pagerduty::models::contact::ContactMethod::same_as
 pub(super) async fn restore_contacts(
     client: &Client,
-    archive: &Archive,
+    archive: &ArchiveFile,
     id: &UserId,
     from: &UserId,
 ) -> Restored {

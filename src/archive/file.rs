@@ -1,6 +1,9 @@
-//! Reading and appending the archive file (see the module docs of [`super`]).
+//! Reading and appending the archive file (see the module docs of [`super`]): the
+//! [`ArchiveFile`] the commands and the executor hold; the planner only sees the
+//! [`Archive`] snapshot [`ArchiveFile::load`] returns.
 
 use super::{Archive, ArchiveRecord, KIND, VERSION};
+use crate::ids::UserId;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -80,15 +83,15 @@ fn sync_dir(path: &Path) -> std::io::Result<()> {
 enum LastLine {
     /// The file was empty or ended with a newline: nothing to do.
     Whole,
-    /// The line was a complete record ([`Archive::load`] read it): its newline was added.
+    /// The line was a complete record ([`ArchiveFile::load`] read it): its newline was added.
     Terminated,
-    /// The line was not a record (a write a crash cut short, which [`Archive::load`]
+    /// The line was not a record (a write a crash cut short, which [`ArchiveFile::load`]
     /// skipped): it was cut off.
     Cut,
 }
 
 /// Makes the file end with a newline before an append, so that the next record starts on a
-/// line of its own. A last line without its newline is treated as [`Archive::load`] treats
+/// line of its own. A last line without its newline is treated as [`ArchiveFile::load`] treats
 /// it: when it parses as a record (a file edited by hand, or copied by a tool that drops the
 /// final newline), it is kept and only its newline added, since it is the only copy of a
 /// deleted user; when it does not (a write a crash cut short, whose deletion was therefore
@@ -118,17 +121,71 @@ fn end_last_line(f: &mut File) -> std::io::Result<LastLine> {
     Ok(LastLine::Cut)
 }
 
-impl Archive {
-    /// Reads the archive at `path`; a file that does not exist yet is an empty archive
-    /// (it is created by the first deletion), marked [`Archive::missing`]. Blank lines are skipped. A last line without
-    /// a newline that is not a record is skipped too ([`Archive::torn_tail`]): a write a
-    /// crash cut short, whose deletion was then not sent; the next append removes it.
+/// The archive's file, `[lifecycle] archive`, as the commands and the executor hold it:
+/// reading it into a snapshot ([`ArchiveFile::load`]), the writability check and the
+/// durable append before each `DELETE`. It remembers the records loaded and appended, so
+/// that an append can reuse an identical latest record and a restore find the record it
+/// restores from; appends of one process are serialised by its lock. Without a file
+/// ([`ArchiveFile::none`], the default) nothing is read and records are only kept in
+/// memory.
+#[derive(Debug, Default)]
+pub struct ArchiveFile {
+    /// The file, or `None` when no archive is configured.
+    path: Option<PathBuf>,
+    /// Every record loaded or appended, in the order written.
+    records: Mutex<Vec<ArchiveRecord>>,
+}
+
+impl ArchiveFile {
+    /// The archive at `path`, not read yet (no I/O).
+    pub fn at(path: &Path) -> ArchiveFile {
+        ArchiveFile {
+            path: Some(path.to_path_buf()),
+            records: Mutex::default(),
+        }
+    }
+
+    /// No archive configured: [`ArchiveFile::load`] gives an empty snapshot, nothing is
+    /// ever written.
+    pub fn none() -> ArchiveFile {
+        ArchiveFile::default()
+    }
+
+    /// The file, when one is configured.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<ArchiveRecord>> {
+        // A panic while holding the lock leaves the list whole (pushes are atomic).
+        self.records.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The latest record, loaded or appended, of the PagerDuty user `id` (a copy): what a
+    /// restore re-creates contact methods and notification rules from.
+    pub fn by_user(&self, id: &UserId) -> Option<ArchiveRecord> {
+        self.lock()
+            .iter()
+            .rev()
+            .find(|r| &r.pagerduty_user_id == id)
+            .cloned()
+    }
+
+    /// Reads the file into a snapshot, and remembers its records for the appends; a file
+    /// that does not exist yet is an empty archive (it is created by the first deletion),
+    /// marked [`Archive::missing`]. Blank lines are skipped. A last line without a newline
+    /// that is not a record is skipped too ([`Archive::torn_tail`]): a write a crash cut
+    /// short, whose deletion was then not sent; the next append removes it. Without a file,
+    /// an empty snapshot.
     ///
     /// # Errors
     /// [`ArchiveError::Read`] (a directory, no permission, invalid UTF-8),
     /// [`ArchiveError::Corrupt`] for a complete line that is not a record of [`KIND`]
     /// version [`VERSION`].
-    pub fn load(path: &Path) -> Result<Archive, ArchiveError> {
+    pub fn load(&self) -> Result<Archive, ArchiveError> {
+        let Some(path) = self.path.as_deref() else {
+            return Ok(Archive::in_memory(self.lock().clone()));
+        };
         let read_err = |source| ArchiveError::Read {
             path: path.to_path_buf(),
             source,
@@ -163,9 +220,10 @@ impl Archive {
                 }
             }
         }
+        self.lock().clone_from(&records);
         Ok(Archive {
             path: Some(path.to_path_buf()),
-            records: Mutex::new(records),
+            records,
             torn_tail,
             missing,
         })
@@ -177,7 +235,7 @@ impl Archive {
     ///
     /// # Errors
     /// [`ArchiveError::Write`] (a missing or read-only directory, a path that is a
-    /// directory); none without a file ([`Archive::in_memory`]).
+    /// directory); none without a file ([`ArchiveFile::none`]).
     pub fn check_writable(&self) -> Result<(), ArchiveError> {
         let Some(path) = &self.path else {
             return Ok(());
@@ -196,11 +254,11 @@ impl Archive {
     /// Makes `record` durable in the archive before the deletion it precedes: unless the
     /// latest record of the same user says the same ([`ArchiveRecord::same_content`]), in
     /// which case it is reused and `Ok(false)` returned, appends it as one line (first
-    /// ending a last line left without its newline: a record [`Archive::load`] read gets
+    /// ending a last line left without its newline: a record [`ArchiveFile::load`] read gets
     /// its newline, a fragment it skipped, a write a crash cut short whose deletion was
     /// never sent, is cut off), flushes and fsyncs the file,
     /// and the directory when the file was just created. Appends of one process are
-    /// serialised. Without a file (an in-memory archive) the record is only kept in memory.
+    /// serialised. Without a file ([`ArchiveFile::none`]) the record is only kept in memory.
     ///
     /// # Errors
     /// [`ArchiveError::Write`]: then nothing may be deleted.

@@ -12,7 +12,7 @@
 //! - Before a `DELETE /users/{id}` is sent, the executor reads the user in full
 //!   (`GET /users/{id}?include[]=contact_methods&include[]=notification_rules`),
 //!   appends its record, flushes and fsyncs the file (and, when it was just created, its
-//!   directory), and only then sends the request ([`Archive::append`]).
+//!   directory), and only then sends the request ([`ArchiveFile::append`]).
 //! - A crash between the write and the DELETE leaves a user the next run deletes again; the
 //!   record is then reused when identical (apart from `archived_at`), else written again.
 //!   A crash in the middle of a write leaves a last line without its newline, whose
@@ -20,15 +20,18 @@
 //!   cuts it off before appending (the only bytes ever removed from the file). A last line
 //!   without its newline that is a whole record (a file edited or copied by hand) is read
 //!   like any other, and the next write only adds its newline.
-//! - Reading happens in the commands, outside the pure planner, which gets the loaded
-//!   [`Archive`] as an input and only calls its lookups ([`Archive::by_employee`],
-//!   [`Archive::by_email`], [`Archive::by_user`]): the latest record wins.
+//! - Reading happens in the commands, outside the pure planner, which gets an [`Archive`]:
+//!   an immutable snapshot of the records as read (no file, no lock), with its lookups
+//!   ([`Archive::by_employee`], [`Archive::by_email`], [`Archive::by_user`]): the latest
+//!   record wins.
 //!
-//! `file` holds the I/O: [`Archive::load`], [`Archive::check_writable`], [`Archive::append`].
+//! `file` holds the I/O, in [`ArchiveFile`], which only the commands and the executor
+//! hold: [`ArchiveFile::load`] (the file into a snapshot), [`ArchiveFile::check_writable`],
+//! [`ArchiveFile::append`].
 
 mod file;
 
-pub use file::ArchiveError;
+pub use file::{ArchiveError, ArchiveFile};
 
 use crate::email::Email;
 use crate::ids::{EmployeeId, UserId};
@@ -39,7 +42,6 @@ use crate::vocab::Role;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
-use std::sync::Mutex;
 
 /// What the `kind` field of every record says.
 pub const KIND: &str = "hr2pagerduty-archive";
@@ -137,14 +139,16 @@ impl ArchiveRecord {
     }
 }
 
-/// The archive as loaded: every record in file order, and where it lives. The planner reads
-/// it through the lookups only; [`Archive::append`] adds to both the file and this value.
-#[derive(Debug, Default)]
+/// The archive as read, an immutable snapshot: every record in file order, and where it
+/// was read from (named in messages). What the planner reads: no file access, no lock.
+/// [`ArchiveFile::load`] makes one; appends during a run change the file, not a snapshot.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Archive {
-    /// The file, or `None` when no archive is configured (no deletion, no restore).
+    /// The file it was read from, or `None` when no archive is configured (no deletion, no
+    /// restore).
     path: Option<PathBuf>,
     /// Every record, in the order written.
-    records: Mutex<Vec<ArchiveRecord>>,
+    records: Vec<ArchiveRecord>,
     /// The file ended with a line without its newline that is not a record (a write cut
     /// short by a crash); it was skipped.
     torn_tail: bool,
@@ -157,15 +161,13 @@ impl Archive {
     /// and for tests of the planner.
     pub fn in_memory(records: Vec<ArchiveRecord>) -> Archive {
         Archive {
-            path: None,
-            records: Mutex::new(records),
-            torn_tail: false,
-            missing: false,
+            records,
+            ..Archive::default()
         }
     }
 
-    /// An archive whose configured file `path` does not exist (as [`Archive::load`] reads
-    /// it): for tests of the planner.
+    /// An archive whose configured file `path` does not exist (as [`ArchiveFile::load`]
+    /// reads it): for tests of the planner.
     pub fn missing_file(path: &std::path::Path) -> Archive {
         Archive {
             path: Some(path.to_path_buf()),
@@ -181,7 +183,7 @@ impl Archive {
         self.missing
     }
 
-    /// The file, when one is configured.
+    /// The file it was read from, when one is configured.
     pub fn path(&self) -> Option<&std::path::Path> {
         self.path.as_deref()
     }
@@ -191,33 +193,28 @@ impl Archive {
         self.torn_tail
     }
 
-    /// Every record, in file order (a copy).
-    pub fn records(&self) -> Vec<ArchiveRecord> {
-        self.lock().clone()
+    /// Every record, in file order.
+    pub fn records(&self) -> &[ArchiveRecord] {
+        &self.records
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<ArchiveRecord>> {
-        // A panic while holding the lock leaves the list whole (pushes are atomic).
-        self.records.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn last(&self, pred: impl Fn(&ArchiveRecord) -> bool) -> Option<ArchiveRecord> {
-        self.lock().iter().rev().find(|r| pred(r)).cloned()
+    fn last(&self, pred: impl Fn(&ArchiveRecord) -> bool) -> Option<&ArchiveRecord> {
+        self.records.iter().rev().find(|r| pred(r))
     }
 
     /// The latest record of a user whose marker named `employee_id`.
-    pub fn by_employee(&self, employee_id: &EmployeeId) -> Option<ArchiveRecord> {
+    pub fn by_employee(&self, employee_id: &EmployeeId) -> Option<&ArchiveRecord> {
         self.last(|r| r.employee_id.as_ref() == Some(employee_id))
     }
 
     /// The latest record of an unmarked user (no employee ID) whose login email was
     /// `email`.
-    pub fn by_email(&self, email: &Email) -> Option<ArchiveRecord> {
+    pub fn by_email(&self, email: &Email) -> Option<&ArchiveRecord> {
         self.last(|r| r.employee_id.is_none() && &r.email == email)
     }
 
     /// The latest record of the PagerDuty user `id`.
-    pub fn by_user(&self, id: &UserId) -> Option<ArchiveRecord> {
+    pub fn by_user(&self, id: &UserId) -> Option<&ArchiveRecord> {
         self.last(|r| &r.pagerduty_user_id == id)
     }
 }

@@ -4,6 +4,14 @@
 use super::*;
 use crate::pagerduty::models::contact::{ContactMethod, NotificationRule};
 use chrono::TimeZone;
+use std::path::Path;
+
+/// The file at `path` and the snapshot read from it.
+fn load(path: &Path) -> (ArchiveFile, Archive) {
+    let file = ArchiveFile::at(path);
+    let snapshot = file.load().unwrap();
+    (file, snapshot)
+}
 
 fn read(id: &str, email: &str, phone: &str) -> UserRecord {
     let user: User = serde_json::from_value(serde_json::json!({
@@ -81,11 +89,12 @@ fn a_record_is_one_json_line_with_the_whole_user() {
 fn a_missing_file_is_an_empty_archive_and_the_first_append_creates_it_private() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("archive.jsonl");
-    let a = Archive::load(&path).unwrap();
+    let (f, a) = load(&path);
     assert!(a.records().is_empty() && !a.torn_tail());
     assert!(!path.exists(), "reading creates nothing");
     let r = record("PANN001", Some("1005"), "ann@example.com", "5550100", 2);
-    assert!(a.append(&r).unwrap());
+    assert!(f.append(&r).unwrap());
+    assert!(a.records().is_empty(), "a snapshot does not change");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -100,29 +109,27 @@ fn a_missing_file_is_an_empty_archive_and_the_first_append_creates_it_private() 
         r
     );
     // Loaded again, the record is there.
-    assert_eq!(Archive::load(&path).unwrap().records(), vec![r]);
+    assert_eq!(load(&path).1.records(), vec![r]);
 }
 
 #[test]
 fn an_identical_record_is_reused_and_a_changed_one_appended() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a.jsonl");
-    let a = Archive::load(&path).unwrap();
+    let (f, _) = load(&path);
     let r = record("PANN001", Some("1005"), "ann@example.com", "5550100", 2);
-    assert!(a.append(&r).unwrap());
+    assert!(f.append(&r).unwrap());
     // The next night, the same user read again (the DELETE was refused): reused.
     let again = record("PANN001", Some("1005"), "ann@example.com", "5550100", 3);
-    assert!(!Archive::load(&path).unwrap().append(&again).unwrap());
+    assert!(!load(&path).0.append(&again).unwrap());
     assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 1);
     // A new phone number since: written again, and the latest record wins.
     let changed = record("PANN001", Some("1005"), "ann@example.com", "5550199", 4);
-    let a = Archive::load(&path).unwrap();
-    assert!(a.append(&changed).unwrap());
+    let (f, _) = load(&path);
+    assert!(f.append(&changed).unwrap());
+    assert_eq!(f.by_user(&"PANN001".into()).as_ref(), Some(&changed));
     assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 2);
-    assert_eq!(
-        Archive::load(&path).unwrap().by_user(&"PANN001".into()),
-        Some(changed)
-    );
+    assert_eq!(load(&path).1.by_user(&"PANN001".into()), Some(&changed));
 }
 
 #[test]
@@ -132,12 +139,12 @@ fn a_write_cut_short_is_skipped_and_cut_off_by_the_next_append() {
     let r = record("PANN001", Some("1005"), "ann@example.com", "5550100", 2);
     let line = serde_json::to_string(&r).unwrap();
     std::fs::write(&path, format!("{line}\n{}", &line[..40])).unwrap();
-    let a = Archive::load(&path).unwrap();
+    let (f, a) = load(&path);
     assert!(a.torn_tail());
     assert_eq!(a.records(), vec![r.clone()]);
     let next = record("PBOB001", Some("1006"), "bob@example.com", "5550111", 3);
-    assert!(a.append(&next).unwrap());
-    let a = Archive::load(&path).unwrap();
+    assert!(f.append(&next).unwrap());
+    let (_, a) = load(&path);
     assert!(!a.torn_tail());
     assert_eq!(a.records(), vec![r, next]);
     assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 2);
@@ -151,16 +158,16 @@ fn a_whole_last_record_without_its_newline_is_kept_by_the_next_append() {
     let line = serde_json::to_string(&r).unwrap();
     // A file edited by hand: the last record lost its newline, and load reads it.
     std::fs::write(&path, &line).unwrap();
-    let a = Archive::load(&path).unwrap();
+    let (f, a) = load(&path);
     assert!(!a.torn_tail());
     assert_eq!(a.records(), vec![r.clone()]);
     let next = record("PBOB001", Some("1006"), "bob@example.com", "5550111", 3);
-    assert!(a.append(&next).unwrap());
+    assert!(f.append(&next).unwrap());
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
         format!("{line}\n{}\n", serde_json::to_string(&next).unwrap())
     );
-    assert_eq!(Archive::load(&path).unwrap().records(), vec![r, next]);
+    assert_eq!(load(&path).1.records(), vec![r, next]);
 }
 
 #[test]
@@ -170,7 +177,7 @@ fn a_damaged_complete_line_refuses_the_archive_with_its_line_number() {
     let r = record("PANN001", Some("1005"), "ann@example.com", "5550100", 2);
     let line = serde_json::to_string(&r).unwrap();
     std::fs::write(&path, format!("{line}\n\n{{\"kind\": oops\n{line}\n")).unwrap();
-    let e = Archive::load(&path).unwrap_err();
+    let e = ArchiveFile::at(&path).load().unwrap_err();
     assert!(matches!(e, ArchiveError::Corrupt { line: 3, .. }), "{e}");
     assert!(
         e.to_string()
@@ -179,26 +186,26 @@ fn a_damaged_complete_line_refuses_the_archive_with_its_line_number() {
     );
     let other = line.replace("\"version\":1", "\"version\":2");
     std::fs::write(&path, format!("{other}\n")).unwrap();
-    let e = Archive::load(&path).unwrap_err().to_string();
+    let e = ArchiveFile::at(&path).load().unwrap_err().to_string();
     assert!(e.contains("line 1") && e.contains("version 2"), "{e}");
     // A directory is not an archive.
-    let e = Archive::load(dir.path()).unwrap_err();
+    let e = ArchiveFile::at(dir.path()).load().unwrap_err();
     assert!(matches!(e, ArchiveError::Read { .. }), "{e}");
 }
 
 #[test]
 fn an_archive_in_a_missing_directory_cannot_be_written() {
     let dir = tempfile::tempdir().unwrap();
-    let a = Archive::load(&dir.path().join("no/such/dir/a.jsonl")).unwrap();
+    let (a, _) = load(&dir.path().join("no/such/dir/a.jsonl"));
     let e = a.check_writable().unwrap_err();
     assert!(matches!(e, ArchiveError::Write { .. }), "{e}");
     let r = record("PANN001", Some("1005"), "ann@example.com", "5550100", 2);
     assert!(a.append(&r).is_err());
     assert!(
-        a.records().is_empty(),
+        a.by_user(&"PANN001".into()).is_none(),
         "a record that was not written is not kept"
     );
-    let ok = Archive::load(&dir.path().join("a.jsonl")).unwrap();
+    let (ok, _) = load(&dir.path().join("a.jsonl"));
     ok.check_writable().unwrap();
     assert!(dir.path().join("a.jsonl").exists());
 }
@@ -213,6 +220,7 @@ fn lookups_take_the_latest_record_and_email_only_for_unmarked_users() {
     let ann = a.by_employee(&"1005".into()).unwrap();
     assert_eq!(ann.pagerduty_user_id.as_str(), "PNEW001");
     assert_eq!(a.by_employee(&"9999".into()), None);
+    assert!(ArchiveFile::none().load().unwrap().records().is_empty());
     assert_eq!(
         a.by_email(&Email::normalise("Carl@example.com"))
             .unwrap()

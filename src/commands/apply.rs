@@ -148,8 +148,8 @@ async fn apply_saved(
         "the saved plan's as-of day",
         "apply this plan on or after",
     )?;
-    let archive = load_archive(&cfg)?;
-    warn_archive(&archive, printer);
+    let (archive, snapshot) = load_archive(&cfg)?;
+    warn_archive(&snapshot, printer);
     let roster = match &a.hr {
         Some(hr_path) => {
             saved.check_hr(hr_path)?;

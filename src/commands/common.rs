@@ -3,7 +3,7 @@
 //! and checks, and the safety refusal.
 
 use super::Failure;
-use crate::archive::Archive;
+use crate::archive::{Archive, ArchiveFile};
 use crate::cli::{self, SafetyFlags};
 use crate::config::{
     Config, Connection, ENV_API_KEY, ENV_API_URL, ENV_MARKER_KEY, ENV_MARKER_KEY_PREVIOUS,
@@ -165,7 +165,7 @@ pub(super) fn warn_archive(archive: &Archive, printer: &Printer) {
 ///
 /// # Errors
 /// [`Failure::Usage`] (exit 64), before anything is written.
-pub(super) fn check_archive(plan: &Plan, archive: &Archive) -> Result<(), Failure> {
+pub(super) fn check_archive(plan: &Plan, archive: &ArchiveFile) -> Result<(), Failure> {
     if plan.attempted(plan::ActionKind::Delete) == 0 {
         return Ok(());
     }

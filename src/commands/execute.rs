@@ -9,7 +9,7 @@ use super::live_report::{LiveReport, WRITE_EVERY};
 use super::report_file::Ended;
 use super::stop::{self, Stops};
 use crate::apply::{self, ApplyOptions, Halt, Outcome, OutcomeStatus, Stop};
-use crate::archive::Archive;
+use crate::archive::ArchiveFile;
 use crate::config::Config;
 use crate::exit::Exit;
 use crate::hr::Roster;
@@ -37,7 +37,7 @@ pub(in crate::commands) struct Run<'a> {
     /// The export the plan was made from (empty for a saved plan applied without `--hr`).
     pub(super) roster: &'a Roster,
     /// The deletion archive the plan was made with.
-    pub(super) archive: &'a Arc<Archive>,
+    pub(super) archive: &'a Arc<ArchiveFile>,
     /// The run's progress display.
     pub(super) progress: &'a Progress,
     /// The account's API URL, named in the 401/403 hint.
@@ -76,7 +76,7 @@ impl<'a> Run<'a> {
             cfg,
             plan: &planned.plan,
             roster,
-            archive: &planned.archive,
+            archive: &planned.archive_file,
             progress,
             api_url,
             printer,

@@ -273,7 +273,7 @@ impl Client {
     pub async fn list_team_members(&self, team_id: &TeamId) -> Result<Vec<TeamMember>, ApiError> {
         let listing = Listing::new(
             &format!("members of team {team_id}"),
-            &["teams", team_id, "members"],
+            &["teams", team_id.as_str(), "members"],
             &[],
         );
         collect::<TeamMembersPage>(&self.inner, &listing, &|_, _| {}).await
@@ -306,7 +306,8 @@ impl Client {
     /// # Errors
     /// Any request error other than 404; [`ApiError::Decode`] for an unexpected body.
     pub async fn get_user(&self, id: &UserId) -> Result<Option<User>, ApiError> {
-        let mut req = Request::new(Method::GET, &["users", id]).query("include[]", "teams");
+        let mut req =
+            Request::new(Method::GET, &["users", id.as_str()]).query("include[]", "teams");
         req.not_found = NotFound::Answer;
         let ex = self.inner.send(&req).await?;
         if ex.status == 404 {
@@ -388,7 +389,7 @@ impl Client {
         id: &UserId,
         update: &UserUpdate,
     ) -> Result<Sent<User>, ApiError> {
-        let mut req = Request::new(Method::PUT, &["users", id]).json(&UpdateUserRequest {
+        let mut req = Request::new(Method::PUT, &["users", id.as_str()]).json(&UpdateUserRequest {
             user: update.clone(),
         });
         req.account_lock_retryable = true;
@@ -412,8 +413,11 @@ impl Client {
         user_id: &UserId,
         role: &TeamRole,
     ) -> Result<Sent<()>, ApiError> {
-        let req = Request::new(Method::PUT, &["teams", team_id, "users", user_id])
-            .json(&TeamMembershipRequest { role: role.clone() });
+        let req = Request::new(
+            Method::PUT,
+            &["teams", team_id.as_str(), "users", user_id.as_str()],
+        )
+        .json(&TeamMembershipRequest { role: role.clone() });
         let ex = self.inner.send(&req).await?;
         Ok(Sent {
             value: (),
@@ -434,7 +438,8 @@ impl Client {
         team_id: &TeamId,
         user_id: &UserId,
     ) -> Result<Sent<()>, ApiError> {
-        self.delete(&["teams", team_id, "users", user_id]).await
+        self.delete(&["teams", team_id.as_str(), "users", user_id.as_str()])
+            .await
     }
 
     /// Deletes a user: `DELETE /users/{id}` (PagerDuty has no deactivation, fact F21). A
@@ -443,7 +448,7 @@ impl Client {
     /// # Errors
     /// [`ApiError::Status`], e.g. 400 for a user with assigned incidents (fact F22), 404.
     pub async fn delete_user(&self, id: &UserId) -> Result<Sent<()>, ApiError> {
-        self.delete(&["users", id]).await
+        self.delete(&["users", id.as_str()]).await
     }
 
     /// The user owning the API key: `GET /users/me`, the one reader of that endpoint (the

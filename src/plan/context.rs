@@ -11,9 +11,9 @@ use super::policy::Policy;
 use super::rules::ResolvedRules;
 use crate::ids::{EmployeeId, TeamId, UserId};
 use crate::marker::{self, Marker};
-use crate::pagerduty::models::User;
+use crate::pagerduty::models::{TeamMember, User};
 use crate::vocab::TeamRole;
-use foldhash::{HashMap, HashMapExt, HashSet};
+use foldhash::HashSet;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A user's membership in one team as the planner sees it.
@@ -22,6 +22,31 @@ pub(super) struct Membership {
     pub(super) team_id: TeamId,
     /// `None` when the team's members were not fetched.
     pub(super) role: Option<TeamRole>,
+}
+
+/// The team roles the members listings give, by user: user ID → team ID → team role. Built
+/// once per planning run (and by [`crate::saved_plan`] for its fingerprints) from the
+/// members of every team read.
+#[derive(Debug, Clone, Default)]
+pub struct TeamRolesByUser<'a>(BTreeMap<&'a UserId, BTreeMap<&'a TeamId, &'a TeamRole>>);
+
+impl<'a> TeamRolesByUser<'a> {
+    /// The index of `members` (team ID → the members listing of that team).
+    pub fn new(members: &'a BTreeMap<TeamId, Vec<TeamMember>>) -> TeamRolesByUser<'a> {
+        let mut out: BTreeMap<&UserId, BTreeMap<&TeamId, &TeamRole>> = BTreeMap::new();
+        for (team, list) in members {
+            for m in list {
+                out.entry(&m.user.id).or_default().insert(team, &m.role);
+            }
+        }
+        TeamRolesByUser(out)
+    }
+
+    /// The teams `user` is listed in, with its role in each; `None` when no listing read
+    /// names it.
+    pub fn of(&self, user: &UserId) -> Option<&BTreeMap<&'a TeamId, &'a TeamRole>> {
+        self.0.get(user)
+    }
 }
 
 /// The state of one planning run.
@@ -35,9 +60,9 @@ pub(super) struct Ctx<'a> {
     /// The employee IDs of the export's valid rows (looked up only).
     pub(super) roster_ids: HashSet<&'a str>,
     /// Team ID → team name, for every team of the account.
-    pub(super) team_names: BTreeMap<&'a str, &'a str>,
+    pub(super) team_names: BTreeMap<&'a TeamId, &'a str>,
     /// user ID → team ID → role, from the members listings (looked up by user only).
-    roles_by_user: HashMap<&'a str, BTreeMap<&'a str, TeamRole>>,
+    roles_by_user: TeamRolesByUser<'a>,
     /// Teams whose members the plan needs but was not given.
     pub(super) needs: BTreeSet<TeamId>,
     /// Users whose on-call duties the plan needs but was not given.
@@ -58,15 +83,7 @@ impl<'a> Ctx<'a> {
     /// The context for `inp`, with its rules already resolved against the account's teams.
     pub(super) fn new(inp: Inputs<'a>, rules: ResolvedRules) -> Ctx<'a> {
         let governed = rules.governed();
-        let mut roles_by_user: HashMap<&str, BTreeMap<&str, TeamRole>> = HashMap::new();
-        for (team, members) in inp.members {
-            for m in members {
-                roles_by_user
-                    .entry(m.user.id.as_str())
-                    .or_default()
-                    .insert(team.as_str(), m.role.clone());
-            }
-        }
+        let roles_by_user = TeamRolesByUser::new(inp.members);
         Ctx {
             inp,
             policy: inp.policy,
@@ -78,11 +95,7 @@ impl<'a> Ctx<'a> {
                 .iter()
                 .map(|e| e.employee_id.as_str())
                 .collect(),
-            team_names: inp
-                .teams
-                .iter()
-                .map(|t| (t.id.as_str(), t.name.as_str()))
-                .collect(),
+            team_names: inp.teams.iter().map(|t| (&t.id, t.name.as_str())).collect(),
             roles_by_user,
             needs: BTreeSet::new(),
             needs_oncall: BTreeSet::new(),
@@ -102,8 +115,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// The team's name, or its ID when the account has no such team.
-    pub(super) fn team_name(&self, id: impl AsRef<str>) -> String {
-        let id = id.as_ref();
+    pub(super) fn team_name(&self, id: &TeamId) -> String {
         self.team_names
             .get(id)
             .map(|s| s.to_string())
@@ -111,17 +123,17 @@ impl<'a> Ctx<'a> {
     }
 
     /// `"Team name:team role"`, as [`super::TeamsChange`] lists memberships.
-    pub(super) fn label(&self, id: impl AsRef<str>, role: &TeamRole) -> String {
+    pub(super) fn label(&self, id: &TeamId, role: &TeamRole) -> String {
         format!("{}:{}", self.team_name(id), role)
     }
 
     /// Every membership of `u`: its team references, plus any members listing naming it.
     pub(super) fn memberships(&self, u: &User) -> BTreeMap<TeamId, Membership> {
         let mut out = BTreeMap::new();
-        let fetched = self.roles_by_user.get(u.id.as_str());
+        let fetched = self.roles_by_user.of(&u.id);
         for t in &u.teams {
             let role = if self.inp.members.contains_key(&t.id) {
-                fetched.and_then(|m| m.get(t.id.as_str())).cloned()
+                fetched.and_then(|m| m.get(&t.id)).map(|r| (*r).clone())
             } else {
                 None
             };
@@ -136,10 +148,10 @@ impl<'a> Ctx<'a> {
         if let Some(m) = fetched {
             for (team, role) in m {
                 out.insert(
-                    TeamId::new(*team),
+                    (*team).clone(),
                     Membership {
-                        team_id: TeamId::new(*team),
-                        role: Some(role.clone()),
+                        team_id: (*team).clone(),
+                        role: Some((*role).clone()),
                     },
                 );
             }

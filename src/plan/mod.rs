@@ -96,6 +96,7 @@ mod matching;
 mod preconditions;
 mod skip;
 
+pub use context::TeamRolesByUser;
 pub use contract::{
     Action, ActionKind, Change, DateConflict, FailedSignature, Field, Guard, LicenseLabel,
     LicenseShortfall, MarkerSignatures, MarkerTrust, Pending, Plan, Population, ProbableDuplicate,
@@ -103,7 +104,7 @@ pub use contract::{
 };
 pub use policy::{Policy, SafetyPolicy};
 pub use preconditions::check_rules_offline;
-pub use skip::{MarkerFault, Skip, SkipCause, SkipSide, UnknownSkipCause};
+pub use skip::{MarkerFault, Skip, SkipCause, SkipSide};
 
 use crate::archive::Archive;
 use crate::hr::Roster;
@@ -319,11 +320,18 @@ impl Tally {
             hr_active,
         };
         out.actions.sort_by(|a, b| {
-            (a.email.as_str(), a.user_id.as_deref()).cmp(&(b.email.as_str(), b.user_id.as_deref()))
+            (a.email.as_str(), a.user_id.as_ref().map(|id| id.as_str()))
+                .cmp(&(b.email.as_str(), b.user_id.as_ref().map(|id| id.as_str())))
         });
         out.skipped.sort_by(|a, b| {
-            (a.email.as_deref(), a.pagerduty_user_id.as_deref())
-                .cmp(&(b.email.as_deref(), b.pagerduty_user_id.as_deref()))
+            (
+                a.email.as_deref(),
+                a.pagerduty_user_id.as_ref().map(|id| id.as_str()),
+            )
+                .cmp(&(
+                    b.email.as_deref(),
+                    b.pagerduty_user_id.as_ref().map(|id| id.as_str()),
+                ))
         });
         one_line_per_marker_copy(&mut out.skipped);
         if inp.marker_keys.is_some() {
@@ -348,7 +356,7 @@ fn mark_signatures(actions: &mut [Action], users: &[User], index: &Index<'_>) {
     let by_user: foldhash::HashMap<&str, usize> = actions
         .iter()
         .enumerate()
-        .filter_map(|(at, a)| a.user_id.as_deref().map(|id| (id, at)))
+        .filter_map(|(at, a)| a.user_id.as_ref().map(|id| id.as_str()).map(|id| (id, at)))
         .collect();
     if by_user.is_empty() {
         return;
@@ -362,6 +370,8 @@ fn mark_signatures(actions: &mut [Action], users: &[User], index: &Index<'_>) {
     }
 }
 
+#[cfg(test)]
+mod fixture;
 #[cfg(test)]
 mod tests;
 

@@ -13,8 +13,12 @@ use crate::pagerduty::models::User;
 use crate::vocab::Role;
 use std::collections::BTreeSet;
 
-/// Why a user is never written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Why a user is never written. Serialised as a snake_case tag (`key_owner`) inside a
+/// saved plan's skip causes.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Untouchable {
     /// The account owner (base role `owner`).
     Owner,

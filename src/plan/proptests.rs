@@ -21,6 +21,7 @@
 //! Cases per property: 64 by default (so `cargo test` stays fast), `PROPTEST_CASES`
 //! overrides it (e.g. `PROPTEST_CASES=5000 cargo test --lib plan::proptests`).
 
+use super::fixture;
 use super::tests::{Account, marked, owner, teams, user};
 use super::*;
 use crate::config::{Config, UnmanagedUsers};
@@ -31,7 +32,6 @@ use crate::vocab::{Role, TeamRole};
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
 use std::collections::BTreeSet;
-use std::path::Path;
 
 /// Cases per property unless `PROPTEST_CASES` says otherwise.
 const DEFAULT_CASES: u32 = 64;
@@ -276,67 +276,15 @@ fn scenario() -> impl Strategy<Value = Scenario> {
 /// The configuration of a case: the columns of the generated export, two governed teams
 /// (IT Operations by name, Managers by ID), Chess Club ungoverned.
 fn scenario_config(s: &Scenario) -> Config {
-    let board = if s.board_stakeholders {
-        "[[roles.rule]]\nwhen = { department = \"Board\" }\nrole = \"read_only_user\"\n"
-    } else {
-        ""
-    };
-    let text = format!(
-        r#"
-[pagerduty]
-from = "bot@example.com"
-
-[hr.columns]
-employee_id = "id"
-email = "email"
-first_name = "first"
-last_name = "last"
-status = "status"
-job_title = "title"
-department = "dept"
-time_zone = "tz"
-
-[hr.status]
-active = ["Active"]
-terminated = ["Terminated"]
-pending = ["Future Start"]
-
-[lifecycle]
-suspended_role = "{suspended_role}"
-protected = ["vip@example.com", "bot@example.com"]
-default_time_zone = "America/New_York"
-unmanaged_users = "{unmanaged}"
-
-[roles]
-default = "limited_user"
-[[roles.rule]]
-when = {{ department = "IT", job_title = "Manager" }}
-role = "admin"
-{board}[[roles.rule]]
-when = {{ job_title = "Manager" }}
-role = "user"
-
-[[teams.rule]]
-when = {{ department = "IT" }}
-team = "IT Operations"
-role = "responder"
-[[teams.rule]]
-when = {{ department = "IT", job_title = "Manager" }}
-team = "PTMGRS1"
-role = "manager"
-[[teams.rule]]
-when = {{ department = "Sales", job_title = "Manager" }}
-team = "Managers"
-role = "observer"
-"#,
-        suspended_role = if s.stakeholder_suspension {
+    fixture::scenario_config(
+        if s.stakeholder_suspension {
             "read_only_limited_user"
         } else {
             "observer"
         },
-        unmanaged = ["ignore", "report", "offboard"][usize::from(s.unmanaged)],
-    );
-    Config::from_toml(&text, Path::new("prop.toml")).expect("the generated configuration is valid")
+        ["ignore", "report", "offboard"][usize::from(s.unmanaged)],
+        s.board_stakeholders,
+    )
 }
 
 /// The export of a case, as CSV read by the real reader (row problems included).
@@ -481,7 +429,7 @@ fn scenario_account(s: &Scenario) -> Account {
     for (id, teams) in teams_of {
         for (t, r) in teams.iter().enumerate() {
             if let Some(r) = r {
-                acct.join(&id, TEAMS[t], TEAM_ROLES[*r].clone());
+                acct.join(id.as_str(), TEAMS[t], TEAM_ROLES[*r].clone());
             }
         }
     }
@@ -638,7 +586,7 @@ fn snapshot(acct: &Account) -> Snapshot {
             teams.iter().map(|(t, _)| t.as_str()).collect(),
             "the model's team references and members agree"
         );
-        let key = if u.id.starts_with("PNEW") {
+        let key = if u.id.as_str().starts_with("PNEW") {
             format!("new {}", Email::normalise(&u.email))
         } else {
             u.id.to_string()

@@ -29,7 +29,11 @@ fn cause_words(o: &Outcome, absent: &str) -> String {
 /// The line printed as an action ends, in the manner of `terraform apply`:
 /// `  + created EMAIL (ID, employee N): K requests`, or the `Error:`/`Skipped:` line.
 pub fn outcome_line(o: &Outcome) -> String {
-    let who_id = o.user_id.as_deref().unwrap_or("no PagerDuty ID");
+    let who_id = o
+        .user_id
+        .as_ref()
+        .map(|id| id.as_str())
+        .unwrap_or("no PagerDuty ID");
     match o.status {
         OutcomeStatus::Applied => {
             let mut who = vec![who_id.to_string()];
@@ -116,7 +120,10 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
         let who = format!(
             "{} ({})",
             o.action.email,
-            o.user_id.as_deref().unwrap_or("no PagerDuty ID")
+            o.user_id
+                .as_ref()
+                .map(|id| id.as_str())
+                .unwrap_or("no PagerDuty ID")
         );
         match o.status {
             OutcomeStatus::Failed => {

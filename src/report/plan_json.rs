@@ -109,7 +109,7 @@ pub(super) fn skipped_json(plan: &Plan, roster: &Roster) -> Vec<Value> {
             "email": s.email,
             "pagerduty_user_id": s.pagerduty_user_id,
             "hr_line": s.line,
-            "reason": s.reason,
+            "reason": s.reason.to_string(),
             "needs_attention": s.reason.needs_attention(),
         })
     }));

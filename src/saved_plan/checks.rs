@@ -10,7 +10,8 @@ use crate::ids::{TeamId, UserId};
 use crate::marker::{self, MarkerState};
 use crate::oncall::{self, OncallFacts, OncallImpact};
 use crate::pagerduty::models::{TeamMember, User};
-use crate::plan::Plan;
+use crate::plan::{Plan, TeamRolesByUser};
+use crate::vocab::TeamRole;
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -154,31 +155,15 @@ impl SavedPlan {
     }
 }
 
-/// Team memberships (with roles where read) by user ID.
-pub fn memberships(
-    members: &BTreeMap<TeamId, Vec<TeamMember>>,
-) -> BTreeMap<&str, BTreeMap<&str, &str>> {
-    let mut out: BTreeMap<&str, BTreeMap<&str, &str>> = BTreeMap::new();
-    for (team, list) in members {
-        for m in list {
-            out.entry(m.user.id.as_str())
-                .or_default()
-                .insert(team.as_str(), m.role.as_str());
-        }
-    }
-    out
-}
-
 /// The fingerprint of one user: SHA-256 over the fields the plan reads and writes.
-pub fn user_fingerprint(u: &User, roles: Option<&BTreeMap<&str, &str>>) -> String {
+/// `roles` are the user's team roles from the members listings read
+/// ([`TeamRolesByUser::of`]); a team without one reads as `?`.
+pub fn user_fingerprint(u: &User, roles: Option<&BTreeMap<&TeamId, &TeamRole>>) -> String {
     let mut teams: Vec<String> = u
         .teams
         .iter()
         .map(|t| {
-            let role = roles
-                .and_then(|r| r.get(t.id.as_str()))
-                .copied()
-                .unwrap_or("?");
+            let role = roles.and_then(|r| r.get(&t.id)).map_or("?", |r| r.as_str());
             format!("{}:{role}", t.id)
         })
         .collect();
@@ -202,16 +187,16 @@ pub fn fingerprints(
     users: &[User],
     members: &BTreeMap<TeamId, Vec<TeamMember>>,
 ) -> BTreeMap<UserId, String> {
-    let roles = memberships(members);
+    let roles = TeamRolesByUser::new(members);
     let touched: BTreeSet<&str> = plan
         .actions
         .iter()
-        .filter_map(|a| a.user_id.as_deref())
+        .filter_map(|a| a.user_id.as_ref().map(|id| id.as_str()))
         .collect();
     users
         .iter()
         .filter(|u| touched.contains(u.id.as_str()))
-        .map(|u| (u.id.clone(), user_fingerprint(u, roles.get(u.id.as_str()))))
+        .map(|u| (u.id.clone(), user_fingerprint(u, roles.of(&u.id))))
         .collect()
 }
 

@@ -37,12 +37,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 mod checks;
-pub use checks::{already_done, drift, fingerprints, memberships, oncall_drift, user_fingerprint};
+pub use checks::{already_done, drift, fingerprints, oncall_drift, user_fingerprint};
 
 /// What the `kind` field of a saved plan says.
 pub const KIND: &str = "hr2pagerduty-saved-plan";
-/// The saved-plan layout version this build reads and writes.
-pub const VERSION: u32 = 1;
+/// The saved-plan layout version this build reads and writes. Version 2 stores each skip's
+/// cause as its tag and values ([`crate::plan::SkipCause`]) where version 1 stored its
+/// words; a file of version 1 is refused ([`SavedPlanError::Version`]): a plan is made
+/// again in seconds, and guessing a cause back from its words is what the tag ended.
+pub const VERSION: u32 = 2;
 
 /// A plan saved for review, with what it was computed from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -126,8 +129,11 @@ pub enum SavedPlanError {
         /// Where the JSON does not fit.
         source: serde_json::Error,
     },
-    /// The file is a saved plan of another kind or layout version.
-    #[error("{path} is a {kind:?} version {version}, not an {KIND} version {VERSION}")]
+    /// The file is a saved plan of another kind or layout version (made by another version
+    /// of hr2pagerduty).
+    #[error(
+        "{path} is a {kind:?} version {version}, not an {KIND} version {VERSION}: it was made by another version of hr2pagerduty; make the plan again with this one (plan --out)"
+    )]
     Version {
         /// The file.
         path: PathBuf,
@@ -293,20 +299,29 @@ impl SavedPlan {
             path: path.to_path_buf(),
             source,
         })?;
-        let saved: SavedPlan =
-            serde_json::from_str(&text).map_err(|source| SavedPlanError::Parse {
-                path: path.to_path_buf(),
-                source,
-            })?;
-        if saved.kind != KIND || saved.version != VERSION {
+        let parse_err = |source| SavedPlanError::Parse {
+            path: path.to_path_buf(),
+            source,
+        };
+        // The kind and version first, so that a layout of another version is refused by
+        // its version, not by the first field that no longer fits.
+        let header: Header = serde_json::from_str(&text).map_err(parse_err)?;
+        if header.kind != KIND || header.version != VERSION {
             return Err(SavedPlanError::Version {
                 path: path.to_path_buf(),
-                kind: saved.kind,
-                version: saved.version,
+                kind: header.kind,
+                version: header.version,
             });
         }
-        Ok(saved)
+        serde_json::from_str(&text).map_err(parse_err)
     }
+}
+
+/// The fields every saved-plan layout starts with.
+#[derive(Deserialize)]
+struct Header {
+    kind: String,
+    version: u32,
 }
 
 #[cfg(test)]

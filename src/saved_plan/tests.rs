@@ -190,13 +190,13 @@ fn a_file_of_another_kind_or_version_is_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.json");
     let mut s = saved(Plan::default(), &[], &BTreeMap::new());
-    s.version = 2;
+    s.version = 3;
     s.write(&path).unwrap();
     let e = SavedPlan::read(&path).unwrap_err();
     assert_eq!(
         e.to_string(),
         format!(
-            "{} is a \"hr2pagerduty-saved-plan\" version 2, not an hr2pagerduty-saved-plan version 1",
+            "{} is a \"hr2pagerduty-saved-plan\" version 3, not an hr2pagerduty-saved-plan version 2: it was made by another version of hr2pagerduty; make the plan again with this one (plan --out)",
             path.display()
         )
     );
@@ -209,6 +209,44 @@ fn a_file_of_another_kind_or_version_is_refused_by_name() {
         SavedPlan::read(&dir.path().join("gone.json")),
         Err(SavedPlanError::Read { .. })
     ));
+}
+
+#[test]
+fn a_plan_of_the_build_that_stored_skip_causes_as_words_is_refused_by_its_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.json");
+    let mut plan = Plan::default();
+    plan.skipped.push(crate::plan::Skip {
+        employee_id: None,
+        email: Some("owner@example.com".into()),
+        pagerduty_user_id: Some("POWNER1".into()),
+        line: None,
+        reason: crate::plan::SkipCause::FromUser,
+        not_yet_hired: false,
+    });
+    let s = saved(plan, &[], &BTreeMap::new());
+    s.write(&path).unwrap();
+    // This build's own file reads back, the cause by its tag.
+    assert_eq!(SavedPlan::read(&path).unwrap(), s);
+    let mut v = serde_json::to_value(&s).unwrap();
+    assert_eq!(
+        v["plan"]["skipped"][0]["reason"],
+        serde_json::json!({"cause": "from_user"})
+    );
+    // The previous layout: version 1, the cause as its words.
+    v["version"] = 1.into();
+    v["plan"]["skipped"][0]["reason"] = crate::plan::SkipCause::FromUser.to_string().into();
+    std::fs::write(&path, v.to_string()).unwrap();
+    let e = SavedPlan::read(&path).unwrap_err();
+    assert!(
+        matches!(e, SavedPlanError::Version { version: 1, .. }),
+        "{e}"
+    );
+    assert!(
+        e.to_string()
+            .contains("version 1, not an hr2pagerduty-saved-plan version 2: it was made by another version of hr2pagerduty"),
+        "{e}"
+    );
 }
 
 #[test]

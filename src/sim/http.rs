@@ -364,7 +364,7 @@ async fn create_user(
     let user = account.create_user(from.as_deref(), &body)?;
     if lag_ms > 0 {
         let listable_at = Instant::now() + Duration::from_millis(lag_ms);
-        lock(&shared.lag).created(&user.id, listable_at);
+        lock(&shared.lag).created(user.id.as_str(), listable_at);
     }
     drop(account);
     Ok(json(StatusCode::CREATED, UserEnvelope { user }))

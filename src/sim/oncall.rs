@@ -339,7 +339,7 @@ impl OncallBook {
                 .rules
                 .iter()
                 .map(|r| EscalationRule {
-                    id: Some(r.id.clone()),
+                    id: Some(r.id.clone().into()),
                     escalation_delay_in_minutes: r.delay,
                     targets: r.targets.iter().map(|t| self.target(t, lk)).collect(),
                 })
@@ -461,7 +461,7 @@ impl OncallBook {
                 s.layers
                     .iter()
                     .map(|l| ScheduleLayer {
-                        id: Some(l.id.clone()),
+                        id: Some(l.id.clone().into()),
                         name: Some(l.name.clone()),
                         start: render(l.start),
                         end: l.end.map(render),

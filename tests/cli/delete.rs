@@ -332,7 +332,7 @@ fn delete_mode_archives_a_leaver_in_full_then_deletes_it_and_converges() {
     assert_eq!(records.len(), 1);
     let rec = &records[0];
     assert_eq!(rec.pagerduty_user_id.as_str(), "PLEE001");
-    assert_eq!(rec.employee_id.as_deref(), Some("1002"));
+    assert_eq!(rec.employee_id.as_ref().map(|id| id.as_str()), Some("1002"));
     assert_eq!(rec.email.as_str(), "lee@example.com");
     assert_eq!(rec.role, Role::LimitedUser);
     assert_eq!(
@@ -960,7 +960,10 @@ fn an_interrupted_restore_is_finished_by_the_next_run_without_duplicates() {
     let u = case.sim.user("lee@example.com");
     let m = marker_of(u.description.as_deref());
     assert_eq!(
-        m.suspended.and_then(|s| s.from_archive).as_deref(),
+        m.suspended
+            .and_then(|s| s.from_archive)
+            .as_ref()
+            .map(|id| id.as_str()),
         Some("PLEE001"),
         "the marker still says what is left to restore"
     );

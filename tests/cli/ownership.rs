@@ -134,7 +134,7 @@ fn offboarding_deactivates_unmarked_users_without_a_row_and_a_later_row_reactiva
         .expect_stdout(&["1 deactivated"]);
     let carl = sim.user("carl@contractor.example.net");
     assert_eq!(carl.role.as_str(), "read_only_limited_user");
-    assert!(sim.memberships(&carl.id).is_empty());
+    assert!(sim.memberships(carl.id.as_str()).is_empty());
     let m = marker_json(&sim, "carl@contractor.example.net");
     assert!(m.get("employee_id").is_none(), "{m}");
     assert_eq!(m["suspended"]["role"], "user");

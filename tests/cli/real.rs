@@ -222,7 +222,7 @@ fn workivate_round_trip() {
             absent: true,
         },
     );
-    assert_eq!(w.cast.rehire.as_deref(), Some("e2"));
+    assert_eq!(w.cast.rehire.as_ref().map(|id| id.as_str()), Some("e2"));
     assert!(w.cast.protected_row.is_some());
     round_trip(&w);
 }

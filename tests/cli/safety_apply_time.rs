@@ -238,9 +238,18 @@ fn a_deactivation_whose_user_changed_after_the_plan_is_skipped_with_the_reason()
         "a deactivation re-checks before its first write: {:#?}",
         sim.writes()
     );
-    sim.put_user(&gone_marker, json!({"description": "Edited by hand"}));
-    sim.put_user(&now_protected, json!({"email": "audit@example.com"}));
-    sim.put_user(&email_matched, json!({"email": "someone.else@example.com"}));
+    sim.put_user(
+        gone_marker.as_str(),
+        json!({"description": "Edited by hand"}),
+    );
+    sim.put_user(
+        now_protected.as_str(),
+        json!({"email": "audit@example.com"}),
+    );
+    sim.put_user(
+        email_matched.as_str(),
+        json!({"email": "someone.else@example.com"}),
+    );
     let status = sim.api(reqwest::Method::DELETE, &format!("/users/{deleted}"), None);
     assert_eq!(status, 204);
 
@@ -270,18 +279,18 @@ fn a_deactivation_whose_user_changed_after_the_plan_is_skipped_with_the_reason()
             .unwrap()
     };
     assert_eq!(
-        outcome(&gone_marker),
+        outcome(gone_marker.as_str()),
         (
             json!("skipped"),
             json!("re-check: the user's marker for employee 1000 is gone"),
             json!(0)
         )
     );
-    assert_eq!(outcome(&now_protected).0, json!("skipped"));
-    assert_eq!(outcome(&deleted).0, json!("skipped"));
-    assert_eq!(outcome(&email_matched).0, json!("skipped"));
-    assert_eq!(outcome(&control).0, json!("applied"));
-    assert_eq!(outcome(&mover).0, json!("applied"));
+    assert_eq!(outcome(now_protected.as_str()).0, json!("skipped"));
+    assert_eq!(outcome(deleted.as_str()).0, json!("skipped"));
+    assert_eq!(outcome(email_matched.as_str()).0, json!("skipped"));
+    assert_eq!(outcome(control.as_str()).0, json!("applied"));
+    assert_eq!(outcome(mover.as_str()).0, json!("applied"));
 
     // The only writes to the victims are the test's own edits.
     for victim in [&gone_marker, &now_protected, &email_matched] {

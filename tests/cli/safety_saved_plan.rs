@@ -162,7 +162,7 @@ fn a_saved_plan_refuses_when_a_user_it_touches_changed() {
     let leaver = sim.user("person1001@example.com").id;
 
     // Someone edits the mover's job title in PagerDuty after the review.
-    sim.put_user(&mover, json!({"job_title": "Changed Elsewhere"}));
+    sim.put_user(mover.as_str(), json!({"job_title": "Changed Elsewhere"}));
     apply_saved(&sim, &ws, &saved, &[])
         .expect_code(3)
         .expect_stderr(&[
@@ -173,7 +173,7 @@ fn a_saved_plan_refuses_when_a_user_it_touches_changed() {
     assert_eq!(sim.handle.write_count(), 1, "only the test's own edit");
 
     // The leaver leaves the team by hand: a membership is part of what was reviewed.
-    sim.put_user(&mover, json!({"job_title": "Agent"}));
+    sim.put_user(mover.as_str(), json!({"job_title": "Agent"}));
     let status = sim.api(
         Method::DELETE,
         &format!("/teams/PTENG01/users/{leaver}"),
@@ -198,7 +198,10 @@ fn a_saved_plan_refuses_when_a_user_it_touches_changed() {
     );
     assert_eq!(status, 204);
     let bystander = sim.user("person1008@example.com").id;
-    sim.put_user(&bystander, json!({"job_title": "Changed Elsewhere"}));
+    sim.put_user(
+        bystander.as_str(),
+        json!({"job_title": "Changed Elsewhere"}),
+    );
     let before = sim.writes().len();
     apply_saved(&sim, &ws, &saved, &[])
         .expect_code(0)

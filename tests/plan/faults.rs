@@ -129,7 +129,7 @@ fn run_once(world: &World, sim: &Sim, client: &Client) -> RunResult {
             protected: cfg.lifecycle.protected.clone(),
             stop: apply::Stop::never(),
             marker_keys: None,
-            archive: planned.archive.clone(),
+            archive: planned.archive_file.clone(),
             key_owner: planned.account.key_owner.as_ref().map(|u| u.id.clone()),
         };
         let outcomes = apply::apply(

@@ -155,7 +155,7 @@ fn opts(cfg: &Config) -> ApplyOptions {
     ApplyOptions {
         concurrency: 4,
         protected: cfg.lifecycle.protected.clone(),
-        archive: std::sync::Arc::new(hr2pagerduty::archive::Archive::default()),
+        archive: std::sync::Arc::new(hr2pagerduty::archive::ArchiveFile::none()),
         stop: apply::Stop::never(),
         marker_keys: None,
         key_owner: None,
@@ -406,7 +406,10 @@ async fn a_401_stops_new_actions_which_are_skipped_as_not_attempted() {
                 "  ? {} of {} ({}) skipped: not attempted: authentication was rejected",
                 o.action.kind,
                 o.action.email,
-                o.user_id.as_deref().unwrap_or("no PagerDuty ID")
+                o.user_id
+                    .as_ref()
+                    .map(|id| id.as_str())
+                    .unwrap_or("no PagerDuty ID")
             )
         );
     }

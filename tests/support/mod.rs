@@ -179,7 +179,7 @@ impl Sim {
     pub fn memberships(&self, user_id: &str) -> BTreeSet<(TeamId, TeamRole)> {
         let mut out = BTreeSet::new();
         for t in self.handle.teams() {
-            for m in self.handle.team_members(&t.id) {
+            for m in self.handle.team_members(t.id.as_str()) {
                 if m.user.id == user_id {
                     out.insert((t.id.clone(), m.role.clone()));
                 }
@@ -193,7 +193,7 @@ impl Sim {
     pub fn all_memberships(&self) -> BTreeMap<String, BTreeSet<(TeamId, TeamRole)>> {
         let mut out: BTreeMap<String, BTreeSet<(TeamId, TeamRole)>> = BTreeMap::new();
         for t in self.handle.teams() {
-            for m in self.handle.team_members(&t.id) {
+            for m in self.handle.team_members(t.id.as_str()) {
                 out.entry(m.user.id.to_string())
                     .or_default()
                     .insert((t.id.clone(), m.role.clone()));

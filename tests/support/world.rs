@@ -188,7 +188,10 @@ impl World {
             }
         }
         team_names.insert(UNRULED_ID.into(), UNRULED_NAME.into());
-        let teams: Vec<Team> = team_names.iter().map(|(id, n)| team(id, n)).collect();
+        let teams: Vec<Team> = team_names
+            .iter()
+            .map(|(id, n)| team(id.as_str(), n))
+            .collect();
 
         // Leavers (by status or by a termination date that decides today) are planned as if
         // active, to get the user they had.
@@ -257,7 +260,7 @@ impl World {
             .iter()
             .filter(|e| e.status == Lifecycle::Active)
             .filter(|e| standing(e) == Standing::Employed { on_leave: false })
-            .filter(|e| !role_of(&e.employee_id).is_stakeholder())
+            .filter(|e| !role_of(e.employee_id.as_str()).is_stakeholder())
             .map(|e| e.employee_id.clone())
             .collect();
         let wanted = usize::from(mix.rehire)
@@ -334,7 +337,10 @@ impl World {
     }
 
     fn labels<'a>(&self, teams: impl IntoIterator<Item = (&'a TeamId, &'a TeamRole)>) -> Value {
-        let mut v: Vec<String> = teams.into_iter().map(|(t, r)| self.label(t, r)).collect();
+        let mut v: Vec<String> = teams
+            .into_iter()
+            .map(|(t, r)| self.label(t.as_str(), r))
+            .collect();
         v.sort();
         json!(v)
     }
@@ -351,7 +357,13 @@ impl World {
     /// The memberships a leaver's user had before the run.
     pub fn leaver_teams(&self, eid: &str) -> BTreeMap<TeamId, TeamRole> {
         let mut t = self.desired[eid].teams.clone();
-        if self.cast.leaver_with_unruled_team.as_deref() == Some(eid) {
+        if self
+            .cast
+            .leaver_with_unruled_team
+            .as_ref()
+            .map(|id| id.as_str())
+            == Some(eid)
+        {
             t.insert(UNRULED_ID.into(), TeamRole::Observer);
         }
         t
@@ -445,9 +457,9 @@ impl World {
             if set_apart.contains(eid) {
                 continue;
             }
-            let mut u = self.seed_user(eid);
+            let mut u = self.seed_user(eid.as_str());
             if c.movers.contains(eid) {
-                let (field, old, _) = self.moved(eid);
+                let (field, old, _) = self.moved(eid.as_str());
                 match field {
                     "job_title" => u.job_title = Some(old),
                     _ => u.name = old,
@@ -471,7 +483,7 @@ impl World {
                         employee_id: Some(eid.clone()),
                         suspended: Some(Suspension {
                             on: SUSPENDED_ON.parse().expect("date"),
-                            role: self.role(eid),
+                            role: self.role(eid.as_str()),
                             teams: self.saved(&teams),
                             termination_date: None,
                             leave: false,
@@ -481,10 +493,13 @@ impl World {
                     },
                 ));
             }
-            if c.leavers.contains(eid) && !leaver_extra_done && !self.role(eid).is_stakeholder() {
+            if c.leavers.contains(eid)
+                && !leaver_extra_done
+                && !self.role(eid.as_str()).is_stakeholder()
+            {
                 leaver_extra_done = true;
                 self.cast.leaver_with_unruled_team = Some(eid.clone());
-                u.teams = memberships(&self.leaver_teams(eid));
+                u.teams = memberships(&self.leaver_teams(eid.as_str()));
                 u.description = Some(marker::render(
                     "On call for the plant floor.",
                     &Marker {
@@ -586,7 +601,7 @@ impl World {
         let c = &self.cast;
         let mut out = BTreeMap::new();
         for eid in &c.movers {
-            let (field, old, new) = self.moved(eid);
+            let (field, old, new) = self.moved(eid.as_str());
             out.insert(
                 eid.clone(),
                 Expected {
@@ -637,7 +652,7 @@ impl World {
                             "role".to_string(),
                             json!([
                                 self.suspended_role().to_string(),
-                                self.role(eid).to_string()
+                                self.role(eid.as_str()).to_string()
                             ]),
                         ),
                         (
@@ -651,7 +666,7 @@ impl World {
         for eid in &c.leavers {
             out.insert(
                 eid.clone(),
-                self.deactivation(self.role(eid), &self.leaver_teams(eid)),
+                self.deactivation(self.role(eid.as_str()), &self.leaver_teams(eid.as_str())),
             );
         }
         if c.absent_email.is_some() {
@@ -679,7 +694,7 @@ impl World {
                         ("email".to_string(), json!([null, d.user.email])),
                         (
                             "role".to_string(),
-                            json!([null, self.role(eid).to_string()]),
+                            json!([null, self.role(eid.as_str()).to_string()]),
                         ),
                     ]),
                 },
@@ -821,8 +836,8 @@ impl World {
             let email = &self.desired[eid].user.email;
             let u = user(email);
             assert_eq!(u.id, before[email].id, "rehire kept its ID");
-            assert_eq!(u.role, self.role(eid));
-            assert_eq!(teams_of(&u.id), pairs(&self.rehire_teams()));
+            assert_eq!(u.role, self.role(eid.as_str()));
+            assert_eq!(teams_of(u.id.as_str()), pairs(&self.rehire_teams()));
             let m = marker_of(u.description.as_deref());
             assert_eq!(
                 (
@@ -845,8 +860,8 @@ impl World {
                 (
                     eid.clone(),
                     self.desired[eid].user.email.clone(),
-                    self.role(eid),
-                    self.leaver_teams(eid),
+                    self.role(eid.as_str()),
+                    self.leaver_teams(eid.as_str()),
                 )
             })
             .collect();
@@ -863,7 +878,7 @@ impl World {
             assert_eq!(u.id, before[&email].id);
             assert_eq!(u.role, self.suspended_role(), "{email}");
             assert!(u.teams.is_empty(), "{email} still on {:?}", u.teams);
-            assert!(teams_of(&u.id).is_empty(), "{email}");
+            assert!(teams_of(u.id.as_str()).is_empty(), "{email}");
             let m = marker_of(u.description.as_deref());
             assert_eq!(m.employee_id.as_ref(), Some(&eid));
             let s = m
@@ -873,7 +888,7 @@ impl World {
             let recorded: BTreeSet<(TeamId, TeamRole)> =
                 s.teams.into_iter().map(|t| (t.id, t.role)).collect();
             assert_eq!(recorded, pairs(&teams), "{email}");
-            if c.leaver_with_unruled_team.as_deref() == Some(eid.as_str()) {
+            if c.leaver_with_unruled_team.as_ref().map(|id| id.as_str()) == Some(eid.as_str()) {
                 assert_eq!(
                     super::e2e::human_of(u.description.as_deref()),
                     "On call for the plant floor."
@@ -919,7 +934,7 @@ impl World {
                 Some(eid)
             );
             assert_eq!(Some(u.role.clone()), d.user.role);
-            assert_eq!(teams_of(&u.id), pairs(&d.teams));
+            assert_eq!(teams_of(u.id.as_str()), pairs(&d.teams));
         }
         // Every POST /users was for a new hire, and each new hire's was answered with a
         // success once at most (no duplicate user). Without faults that is exactly once;

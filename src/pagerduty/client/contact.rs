@@ -25,7 +25,7 @@ impl Client {
     /// Any request error other than 404; [`ApiError::Decode`] for an unexpected body (a
     /// contact method or rule that is not a full object included).
     pub async fn get_user_record(&self, id: &UserId) -> Result<Option<UserRecord>, ApiError> {
-        let mut req = Request::new(Method::GET, &["users", id])
+        let mut req = Request::new(Method::GET, &["users", id.as_str()])
             .query("include[]", "contact_methods")
             .query("include[]", "notification_rules");
         req.not_found = NotFound::Answer;
@@ -64,7 +64,7 @@ impl Client {
         &self,
         user_id: &UserId,
     ) -> Result<Vec<ContactMethod>, ApiError> {
-        let req = Request::new(Method::GET, &["users", user_id, "contact_methods"]);
+        let req = Request::new(Method::GET, &["users", user_id.as_str(), "contact_methods"]);
         let ex = self.inner.send(&req).await?;
         Ok(ex.decode::<ContactMethodsList>()?.contact_methods)
     }
@@ -79,8 +79,11 @@ impl Client {
         &self,
         user_id: &UserId,
     ) -> Result<Vec<NotificationRule>, ApiError> {
-        let req = Request::new(Method::GET, &["users", user_id, "notification_rules"])
-            .query("urgency", "all");
+        let req = Request::new(
+            Method::GET,
+            &["users", user_id.as_str(), "notification_rules"],
+        )
+        .query("urgency", "all");
         let ex = self.inner.send(&req).await?;
         Ok(ex.decode::<NotificationRulesList>()?.notification_rules)
     }
@@ -99,11 +102,13 @@ impl Client {
         user_id: &UserId,
         method: &NewContactMethod,
     ) -> Result<Sent<ContactMethod>, ApiError> {
-        let req = Request::new(Method::POST, &["users", user_id, "contact_methods"]).json(
-            &CreateContactMethodRequest {
-                contact_method: method.clone(),
-            },
-        );
+        let req = Request::new(
+            Method::POST,
+            &["users", user_id.as_str(), "contact_methods"],
+        )
+        .json(&CreateContactMethodRequest {
+            contact_method: method.clone(),
+        });
         let lookup = || {
             async move {
                 Ok(self
@@ -132,11 +137,13 @@ impl Client {
         user_id: &UserId,
         rule: &NewNotificationRule,
     ) -> Result<Sent<NotificationRule>, ApiError> {
-        let req = Request::new(Method::POST, &["users", user_id, "notification_rules"]).json(
-            &CreateNotificationRuleRequest {
-                notification_rule: rule.clone(),
-            },
-        );
+        let req = Request::new(
+            Method::POST,
+            &["users", user_id.as_str(), "notification_rules"],
+        )
+        .json(&CreateNotificationRuleRequest {
+            notification_rule: rule.clone(),
+        });
         let lookup = || {
             async move {
                 Ok(self
@@ -167,7 +174,12 @@ impl Client {
         user_id: &UserId,
         rule_id: &NotificationRuleId,
     ) -> Result<Sent<()>, ApiError> {
-        self.delete(&["users", user_id, "notification_rules", rule_id])
-            .await
+        self.delete(&[
+            "users",
+            user_id.as_str(),
+            "notification_rules",
+            rule_id.as_str(),
+        ])
+        .await
     }
 }

@@ -9,7 +9,7 @@
 //! requested) time zone, so they decode with their offset.
 
 use super::{Pagination, TeamReference, UserReference};
-use crate::ids::{EscalationPolicyId, ScheduleId, UserId};
+use crate::ids::{EscalationPolicyId, EscalationRuleId, ScheduleId, ScheduleLayerId, UserId};
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
@@ -212,7 +212,7 @@ impl EscalationTarget {
 pub struct EscalationRule {
     /// Rule ID (read-only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<EscalationRuleId>,
     /// Minutes before an unacknowledged incident escalates away from this rule.
     pub escalation_delay_in_minutes: u32,
     /// The users and schedules notified at this level.
@@ -293,7 +293,7 @@ pub struct ScheduleLayerUser {
 pub struct ScheduleLayer {
     /// Layer ID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<ScheduleLayerId>,
     /// Layer name, e.g. `Layer 1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,

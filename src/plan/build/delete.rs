@@ -158,5 +158,5 @@ pub(in crate::plan) fn restorable_record(cx: &Ctx<'_>, e: &Employee) -> Option<A
         .by_employee(&e.employee_id)
         .or_else(|| archive.by_email(&e.email))?;
     let exists = cx.inp.users.iter().any(|u| u.id == r.pagerduty_user_id);
-    (!exists).then_some(r)
+    (!exists).then(|| r.clone())
 }

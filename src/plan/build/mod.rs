@@ -313,7 +313,7 @@ fn recorded_memberships(
         };
         teams.push(SavedMembership {
             id: m.team_id.clone(),
-            name: cx.team_names.get(m.team_id.as_str()).map(|s| s.to_string()),
+            name: cx.team_names.get(&m.team_id).map(|s| s.to_string()),
             role,
         });
     }
@@ -360,7 +360,7 @@ fn restorable(cx: &Ctx<'_>, e: &Employee, role: &Role, recorded: &[SavedMembersh
             Some(n) => format!("{n:?} ({})", t.id),
             None => t.id.to_string(),
         };
-        if !cx.team_names.contains_key(t.id.as_str()) {
+        if !cx.team_names.contains_key(&t.id) {
             gone.push(label);
         } else if role.is_stakeholder() {
             refused.push(label);

@@ -83,7 +83,6 @@ pub(in crate::plan) fn reactivate(
         final_description,
         rebound,
     );
-    let archived = archived.as_ref().map(|(id, r)| (*id, r.as_ref()));
     let mut reason = reason(e, s, archived, &role);
     reason.push_str(&teams.reason_suffix(&role));
     let old = labels(cx, &current, None);

@@ -120,7 +120,7 @@ fn ann_signed() -> User {
 fn action_on<'p>(p: &'p Plan, user: &str) -> Option<&'p Action> {
     p.actions
         .iter()
-        .find(|a| a.user_id.as_deref() == Some(user))
+        .find(|a| a.user_id.as_ref().map(|id| id.as_str()) == Some(user))
 }
 
 /// Every description the plan writes verifies (bound, current key) for the email its user
@@ -292,7 +292,7 @@ fn a_signed_marker_copied_onto_another_user_takes_nothing_over() {
     let skip = p
         .skipped
         .iter()
-        .find(|s| s.employee_id.as_deref() == Some("1002"))
+        .find(|s| s.employee_id.as_ref().map(|id| id.as_str()) == Some("1002"))
         .expect("the employee is skipped");
     assert_eq!(
         skip.reason,

@@ -6,32 +6,8 @@
 
 use super::*;
 use crate::plan::SafetyPolicy;
+use crate::plan::fixture::dated_config;
 use crate::plan::safety::{self, Overrides};
-
-/// The planner tests' configuration with hire and termination dates mapped, a `Leave`
-/// status value, `[lifecycle] unmanaged_users = unmanaged` and `lifecycle` lines added to
-/// `[lifecycle]`.
-fn dated_config(unmanaged: &str, lifecycle: &str) -> Config {
-    let text = CONFIG
-        .replace("when = { dept = \"x\" }", "when = { department = \"IT\" }")
-        .replace(
-            "[hr.columns]",
-            "[hr]\ndate_format = \"%Y-%m-%d\"\n\n[hr.columns]",
-        )
-        .replace(
-            "department = \"dept\"\n",
-            "department = \"dept\"\nhire_date = \"hired\"\ntermination_date = \"left\"\n",
-        )
-        .replace(
-            "pending = [\"Future Start\"]",
-            "pending = [\"Future Start\"]\nleave = [\"Leave\"]",
-        )
-        .replace(
-            "unmanaged_users = \"report\"",
-            &format!("unmanaged_users = \"{unmanaged}\"\n{lifecycle}"),
-        );
-    Config::from_toml(&text, Path::new("t.toml")).unwrap()
-}
 
 fn day(m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, m, d).unwrap()
@@ -149,14 +125,23 @@ fn an_offboarded_user_claimed_by_a_dated_leaver_keeps_the_cause_of_its_suspensio
     let m = marker_of(&acct, "PCARL01");
     let s = m.suspended.unwrap();
     assert_eq!(
-        (m.employee_id.as_deref(), s.on, s.termination_date, s.leave),
+        (
+            m.employee_id.as_ref().map(|id| id.as_str()),
+            s.on,
+            s.termination_date,
+            s.leave
+        ),
         (Some("7"), day(11, 29), Some(day(11, 30)), false),
         "the offboarding date and role stay; the termination date that decided is recorded"
     );
     let m = marker_of(&acct, "PDANA01");
     let s = m.suspended.unwrap();
     assert_eq!(
-        (m.employee_id.as_deref(), s.termination_date, s.leave),
+        (
+            m.employee_id.as_ref().map(|id| id.as_str()),
+            s.termination_date,
+            s.leave
+        ),
         (Some("8"), None, true)
     );
 
@@ -168,7 +153,10 @@ fn an_offboarded_user_claimed_by_a_dated_leaver_keeps_the_cause_of_its_suspensio
     assert!(p.conflicts.is_empty(), "{:#?}", p.conflicts);
     assert_eq!(p.actions.len(), 1, "{:#?}", p.actions);
     assert_eq!(p.actions[0].kind, ActionKind::Reactivate);
-    assert_eq!(p.actions[0].user_id.as_deref(), Some("PDANA01"));
+    assert_eq!(
+        p.actions[0].user_id.as_ref().map(|id| id.as_str()),
+        Some("PDANA01")
+    );
     assert!(
         p.actions[0].reason.starts_with("return from leave"),
         "{}",

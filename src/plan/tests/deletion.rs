@@ -7,31 +7,10 @@ use crate::archive::{Archive, ArchiveRecord};
 use crate::ids::EmployeeId;
 use crate::marker::{SavedMembership, Suspension};
 use crate::pagerduty::models::contact::UserRecord;
+use crate::plan::fixture::deletion_config;
 use chrono::TimeZone;
 
 const DELETE: &str = "deactivate = \"delete\"\narchive = \"a.jsonl\"\n";
-
-/// The standard config with `lifecycle` added to its `[lifecycle]` table.
-fn cfg_with(lifecycle: &str) -> Config {
-    cfg_unmanaged("report", lifecycle)
-}
-
-/// [`cfg_with`], with `[lifecycle] unmanaged_users = unmanaged`.
-fn cfg_unmanaged(unmanaged: &str, lifecycle: &str) -> Config {
-    let mut text = format!(
-        "{CONFIG}[[teams.rule]]\nwhen = {{ department = \"IT\" }}\nteam = \"IT Operations\"\nrole = \"responder\"\n"
-    );
-    text = text
-        .replace(
-            "unmanaged_users = \"report\"",
-            &format!("unmanaged_users = \"{unmanaged}\"\n{lifecycle}"),
-        )
-        .replace(
-            "when = { dept = \"x\" }",
-            "when = { department = \"IT\", job_title = \"Manager\" }",
-        );
-    Config::from_toml(&text, Path::new("t.toml")).unwrap()
-}
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
@@ -185,7 +164,7 @@ fn record(id: &str, employee: Option<&str>) -> ArchiveRecord {
 
 #[test]
 fn in_delete_mode_a_leaver_is_one_archived_deletion_that_converges() {
-    let cfg = cfg_with(DELETE);
+    let cfg = deletion_config("report", DELETE);
     let mut acct = Account::new(vec![owner()]);
     fa(&mut acct, Some(format!("Bio\n{}", marked("12").unwrap())));
     let none = Archive::default();
@@ -194,7 +173,7 @@ fn in_delete_mode_a_leaver_is_one_archived_deletion_that_converges() {
         assert_eq!(p.actions.len(), 1, "{:#?}", p.actions);
         let a = &p.actions[0];
         assert_eq!(a.kind, ActionKind::Delete);
-        assert_eq!(a.user_id.as_deref(), Some("PFA0001"));
+        assert_eq!(a.user_id.as_ref().map(|id| id.as_str()), Some("PFA0001"));
         assert_eq!(
             a.guard,
             Some(Guard {
@@ -253,7 +232,7 @@ fn in_delete_mode_a_leaver_is_one_archived_deletion_that_converges() {
 
 #[test]
 fn in_delete_mode_a_user_suspended_before_is_deleted_with_what_its_marker_recorded() {
-    let cfg = cfg_with(DELETE);
+    let cfg = deletion_config("report", DELETE);
     let mut acct = Account::new(vec![owner()]);
     suspended_fa(&mut acct, NaiveDate::from_ymd_opt(2026, 11, 29).unwrap());
     let p = plan_with(
@@ -280,7 +259,10 @@ fn in_delete_mode_a_user_suspended_before_is_deleted_with_what_its_marker_record
 
 #[test]
 fn an_old_suspension_is_deleted_a_recent_one_kept_and_a_new_leaver_suspended_first() {
-    let cfg = cfg_with("delete_suspended_after_days = 30\narchive = \"a.jsonl\"\n");
+    let cfg = deletion_config(
+        "report",
+        "delete_suspended_after_days = 30\narchive = \"a.jsonl\"\n",
+    );
     let none = Archive::default();
     let days_ago = |n: u64| today() - chrono::Days::new(n);
     for (ago, deleted) in [(31, true), (30, true), (29, false), (5, false)] {
@@ -323,7 +305,7 @@ fn an_old_suspension_is_deleted_a_recent_one_kept_and_a_new_leaver_suspended_fir
 
 #[test]
 fn a_rehire_of_an_archived_person_is_re_created_and_an_interrupted_restore_finishes() {
-    let cfg = cfg_with(DELETE);
+    let cfg = deletion_config("report", DELETE);
     let archive = Archive::in_memory(vec![record("POLD001", Some("12"))]);
     let rehire = leaver(Lifecycle::Active);
     let mut acct = Account::new(vec![owner()]);
@@ -354,7 +336,10 @@ fn a_rehire_of_an_archived_person_is_re_created_and_an_interrupted_restore_finis
         panic!("{n:?}")
     };
     let s = m.suspended.expect("a restore in progress");
-    assert_eq!(s.from_archive.as_deref(), Some("POLD001"));
+    assert_eq!(
+        s.from_archive.as_ref().map(|id| id.as_str()),
+        Some("POLD001")
+    );
     assert!(n.description.as_deref().unwrap().starts_with("Pager fan\n"));
     assert_eq!(
         a.steps[1..],
@@ -437,7 +422,7 @@ fn a_rehire_s_restored_team_names_the_record_it_comes_from() {
             ("IT Operations".to_string(), TeamSource::Rule(1)),
         ])
     };
-    let cfg = cfg_with(DELETE);
+    let cfg = deletion_config("report", DELETE);
     let rehire = leaver(Lifecycle::Active);
     // Suspended yesterday, back in HR today: the marker's suspension record.
     let mut acct = Account::new(vec![owner()]);
@@ -454,7 +439,7 @@ fn a_rehire_s_restored_team_names_the_record_it_comes_from() {
 
 #[test]
 fn an_unmarked_users_record_is_found_by_email_and_a_user_that_still_exists_is_not_restored() {
-    let cfg = cfg_with(DELETE);
+    let cfg = deletion_config("report", DELETE);
     let rehire = leaver(Lifecycle::Active);
     let acct = Account::new(vec![owner()]);
     let by_email = Archive::in_memory(vec![record("POLD002", None)]);
@@ -491,8 +476,14 @@ fn an_unmarked_users_record_is_found_by_email_and_a_user_that_still_exists_is_no
 fn a_deletion_is_on_call_checked_and_blocked_like_a_suspension() {
     let none = Archive::default();
     let r = leaver(Lifecycle::Terminated);
-    let old_suspension = cfg_with("delete_suspended_after_days = 30\narchive = \"a.jsonl\"\n");
-    for (cfg, suspended) in [(cfg_with(DELETE), false), (old_suspension, true)] {
+    let old_suspension = deletion_config(
+        "report",
+        "delete_suspended_after_days = 30\narchive = \"a.jsonl\"\n",
+    );
+    for (cfg, suspended) in [
+        (deletion_config("report", DELETE), false),
+        (old_suspension, true),
+    ] {
         let mut acct = Account::new(vec![owner()]);
         if suspended {
             suspended_fa(&mut acct, today() - chrono::Days::new(40));
@@ -552,7 +543,7 @@ fn a_deletion_is_on_call_checked_and_blocked_like_a_suspension() {
 
 #[test]
 fn the_key_owner_and_protected_users_are_never_deleted() {
-    let cfg = cfg_with(DELETE);
+    let cfg = deletion_config("report", DELETE);
     let mut acct = Account::new(vec![owner()]);
     // Two leavers by marker: Fa Gu owns the API key, the other's email is protected.
     fa(&mut acct, marked("12"));
@@ -612,7 +603,7 @@ fn an_offboarded_unmanaged_user_is_suspended_and_never_deleted() {
         DELETE,
         "delete_suspended_after_days = 30\narchive = \"a.jsonl\"\n",
     ] {
-        let cfg = cfg_unmanaged("offboard", lifecycle);
+        let cfg = deletion_config("offboard", lifecycle);
         let mut acct = Account::new(vec![owner()]);
         acct.users.push(user(
             "PUN0001",
@@ -626,7 +617,11 @@ fn an_offboarded_unmanaged_user_is_suspended_and_never_deleted() {
         assert_eq!(p.actions.len(), 1, "{:#?}", p.actions);
         let a = &p.actions[0];
         assert_eq!(
-            (a.kind, a.user_id.as_deref(), a.employee_id.as_ref()),
+            (
+                a.kind,
+                a.user_id.as_ref().map(|id| id.as_str()),
+                a.employee_id.as_ref()
+            ),
             (ActionKind::Deactivate, Some("PUN0001"), None),
             "suspended with a record that names no employee, not deleted"
         );
@@ -698,7 +693,7 @@ fn a_leaver_deleted_for_its_termination_date_is_not_re_created_while_the_row_kee
     let leaving = fa_row(Lifecycle::Active, None, Some(d));
     // Delete mode: the scheduled termination comes due on D and is a deletion that
     // records the date.
-    let cfg = cfg_with(DELETE);
+    let cfg = deletion_config("report", DELETE);
     let mut acct = Account::new(vec![owner()]);
     fa(&mut acct, marked("12"));
     let mut archived = vec![];
@@ -752,7 +747,10 @@ fn a_leaver_deleted_for_its_termination_date_is_not_re_created_while_the_row_kee
 
     // Suspend mode with delete_suspended_after_days: suspended on D (the marker records
     // the date), deleted 5 days later with that date, then never re-created.
-    let cfg = cfg_with("delete_suspended_after_days = 5\narchive = \"a.jsonl\"\n");
+    let cfg = deletion_config(
+        "report",
+        "delete_suspended_after_days = 5\narchive = \"a.jsonl\"\n",
+    );
     let mut acct = Account::new(vec![owner()]);
     fa(&mut acct, marked("12"));
     let mut archived = vec![];
@@ -803,7 +801,7 @@ fn a_run_as_of_an_earlier_day_undoes_no_suspension_or_deletion_recorded_after_it
     assert_eq!(p.count(ActionKind::Reactivate), 1, "{:#?}", p.actions);
     // Deleted at 02:00 UTC on 1 October, 30 September in the configured zone: a run as of
     // 20 September does not re-create it.
-    let cfg = cfg_with(DELETE);
+    let cfg = deletion_config("report", DELETE);
     let archive = Archive::in_memory(vec![record("POLD001", Some("12"))]);
     let acct = Account::new(vec![owner()]);
     let p = plan_on_day(&acct, &rehire, &cfg, &archive, day(9, 20));
@@ -822,7 +820,10 @@ fn a_run_as_of_an_earlier_day_undoes_no_suspension_or_deletion_recorded_after_it
 #[test]
 fn a_back_dated_suspension_is_dated_the_day_it_happens_and_its_grace_period_counts_from_it() {
     let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
-    let cfg = cfg_with("delete_suspended_after_days = 30\narchive = \"a.jsonl\"\n");
+    let cfg = deletion_config(
+        "report",
+        "delete_suspended_after_days = 30\narchive = \"a.jsonl\"\n",
+    );
     let none = Archive::default();
     let mut acct = Account::new(vec![owner()]);
     fa(&mut acct, marked("12"));
@@ -860,7 +861,10 @@ fn a_back_dated_suspension_is_dated_the_day_it_happens_and_its_grace_period_coun
 
 #[test]
 fn a_person_suspended_on_leave_who_then_leaves_is_deleted_after_the_grace_period_from_that_day() {
-    let cfg = cfg_with("delete_suspended_after_days = 30\narchive = \"a.jsonl\"\n");
+    let cfg = deletion_config(
+        "report",
+        "delete_suspended_after_days = 30\narchive = \"a.jsonl\"\n",
+    );
     let none = Archive::default();
     let long_ago = today() - chrono::Days::new(100);
     let later = |n: u64| today() + chrono::Days::new(n);
@@ -906,7 +910,7 @@ fn a_person_suspended_on_leave_who_then_leaves_is_deleted_after_the_grace_period
 
 #[test]
 fn without_the_archive_file_a_row_with_a_past_termination_date_is_not_created() {
-    let cfg = cfg_with(DELETE);
+    let cfg = deletion_config("report", DELETE);
     let acct = Account::new(vec![owner()]);
     let mut e = emp(
         "12",
@@ -950,7 +954,7 @@ fn without_the_archive_file_a_row_with_a_past_termination_date_is_not_created() 
 fn a_row_back_to_active_keeping_a_due_date_after_a_deletion_by_status_is_named() {
     let d = today();
     let left = d - chrono::Days::new(6);
-    let cfg = cfg_with(DELETE);
+    let cfg = deletion_config("report", DELETE);
     let mut acct = Account::new(vec![owner()]);
     fa(&mut acct, marked("12"));
     let mut archived = vec![];

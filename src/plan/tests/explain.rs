@@ -29,8 +29,7 @@ role = "manager"
 fn explain_config() -> Config {
     let one_rule = "[[roles.rule]]\nwhen = { dept = \"x\" }\nrole = \"admin\"\n";
     assert_eq!(CONFIG.matches(one_rule).count(), 1);
-    let text = CONFIG.replace(one_rule, RULES);
-    Config::from_toml(&text, Path::new("t.toml")).unwrap()
+    parse(&CONFIG.replace(one_rule, RULES))
 }
 
 fn action_of<'p>(p: &'p Plan, email: &str) -> &'p Action {
