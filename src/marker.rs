@@ -39,8 +39,9 @@
 //! ```
 //!
 //! - `sig` (with `PAGERDUTY_MARKER_KEY` set, on every marker hr2pagerduty writes, as the
-//!   object's last field): 32 hex digits, the HMAC-SHA256 of the rest of the marker, cut to
-//!   128 bits ([`sign`] defines the canonical form and says why 128 bits are enough).
+//!   object's last field): 32 hex digits, the HMAC-SHA256 of the rest of the marker and
+//!   of the email of the user carrying it, cut to 128 bits ([`sign`] defines the
+//!   canonical form and says why 128 bits are enough).
 //!   Markers without it are the same version and still read: with a key they are trusted
 //!   only where the user's email is the HR row's of the employee they name, and then
 //!   signed (README.md § Marker integrity).
@@ -328,15 +329,15 @@ pub fn render_line(marker: &Marker) -> String {
     format!("{PREFIX}{VERSION} {json}")
 }
 
-/// The marker line for `marker`, signed with `keys` when given: the line of
-/// [`render_line`] with `"sig":"<32 hex digits>"` as the object's last field
-/// ([`MarkerKeys::sign`]). Without keys, the unsigned line.
-pub fn render_line_with(marker: &Marker, keys: Option<&MarkerKeys>) -> String {
+/// The marker line for `marker` on the user with email `carrier`, signed with `keys` when
+/// given: the line of [`render_line`] with `"sig":"<32 hex digits>"` as the object's last
+/// field ([`MarkerKeys::sign`], bound to `carrier`). Without keys, the unsigned line.
+pub fn render_line_with(marker: &Marker, keys: Option<&MarkerKeys>, carrier: &str) -> String {
     let line = render_line(marker);
     let Some(keys) = keys else {
         return line;
     };
-    let sig = keys.sign(marker);
+    let sig = keys.sign(marker, carrier);
     // The JSON object ends the line; a marker always has a field (employee or suspension).
     match line.strip_suffix('}') {
         Some(open) if open.ends_with('{') => format!("{open}\"sig\":\"{sig}\"}}"),
@@ -347,14 +348,19 @@ pub fn render_line_with(marker: &Marker, keys: Option<&MarkerKeys>) -> String {
 
 /// A full description: `human` (kept verbatim), then the marker line.
 pub fn render(human: &str, marker: &Marker) -> String {
-    render_with(human, marker, None)
+    render_with(human, marker, None, "")
 }
 
 /// A full description: `human` (kept verbatim), then the marker line signed with `keys`
-/// when given ([`render_line_with`]).
-pub fn render_with(human: &str, marker: &Marker, keys: Option<&MarkerKeys>) -> String {
+/// when given, for the user with email `carrier` ([`render_line_with`]).
+pub fn render_with(
+    human: &str,
+    marker: &Marker,
+    keys: Option<&MarkerKeys>,
+    carrier: &str,
+) -> String {
     let human = human.trim_end();
-    let line = render_line_with(marker, keys);
+    let line = render_line_with(marker, keys, carrier);
     if human.is_empty() {
         line
     } else {

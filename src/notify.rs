@@ -25,8 +25,10 @@ pub const MAX_LISTED: usize = 10;
 /// The text for a run whose JSON apply report is `report` (see
 /// [`crate::report::apply_json`] and [`crate::report::stopped_json`]) against the account at
 /// `api_url`: one headline (status, exit code), the counts, one line per failed or
-/// blocked action and per skip that needs a person (`skipped[].needs_attention`; at most
-/// [`MAX_LISTED`] of each), and the run's error.
+/// blocked action, per action on a user whose ownership marker was not trusted
+/// (`actions[].marker_signature` `invalid`, `unsigned_not_trusted` or
+/// `unbound_not_trusted`), and per skip that needs a person (`skipped[].needs_attention`;
+/// at most [`MAX_LISTED`] of each), and the run's error.
 pub fn summary_text(report: &Value, api_url: &str) -> String {
     let status = report["status"].as_str().unwrap_or("unknown");
     let exit = report["exit_code"].as_u64().unwrap_or(1);
@@ -71,6 +73,33 @@ pub fn summary_text(report: &Value, api_url: &str) -> String {
         }
         if of.len() > MAX_LISTED {
             lines.push(format!("- and {} more", of.len() - MAX_LISTED));
+        }
+    }
+    // Actions on users whose ownership marker was not trusted (its signature failed, or it
+    // is unsigned or unbound and unconfirmed): a forgery or a hand edit someone may want
+    // to look at, whatever the action did.
+    let untrusted: Vec<(&Value, &str)> = actions
+        .iter()
+        .filter_map(|a| {
+            let words = match a["marker_signature"].as_str()? {
+                "invalid" => "signature invalid",
+                "unsigned_not_trusted" => "unsigned and unconfirmed",
+                "unbound_not_trusted" => "signed, not bound, and unconfirmed",
+                _ => return None,
+            };
+            Some((a, words))
+        })
+        .collect();
+    if !untrusted.is_empty() {
+        lines.push(format!(
+            "Ownership markers not trusted ({}):",
+            untrusted.len()
+        ));
+        for (a, words) in untrusted.iter().take(MAX_LISTED) {
+            lines.push(format!("- {}: marker {words}", action_line(a)));
+        }
+        if untrusted.len() > MAX_LISTED {
+            lines.push(format!("- and {} more", untrusted.len() - MAX_LISTED));
         }
     }
     // The skips a person must settle (`needs_attention`), named like the failures.
@@ -270,6 +299,33 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("owner@"), "{text}");
+    }
+
+    #[test]
+    fn actions_on_users_whose_marker_was_not_trusted_are_named() {
+        let report = json!({
+            "status": "applied", "exit_code": 0,
+            "summary": {"created": 0, "updated": 1, "deactivated": 0, "reactivated": 1,
+                        "failed": 0, "blocked": 0, "skipped": 0},
+            "actions": [
+                {"action": "reactivate", "email": "alan@example.com", "employee_id": "1003",
+                 "outcome": "applied", "error": null, "marker_signature": "unsigned_not_trusted"},
+                {"action": "update", "email": "ada@example.com", "employee_id": "1001",
+                 "outcome": "applied", "error": null, "marker_signature": "invalid"},
+                {"action": "update", "email": "kat@example.com", "employee_id": "1004",
+                 "outcome": "applied", "error": null, "marker_signature": "valid"},
+            ],
+            "skipped": [],
+            "error": null,
+        });
+        let text = summary_text(&report, "https://api.pagerduty.com");
+        assert!(
+            text.contains(
+                "Ownership markers not trusted (2):\n- reactivate alan@example.com (employee 1003): marker unsigned and unconfirmed\n- update ada@example.com (employee 1001): marker signature invalid"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("kat@example.com"), "{text}");
     }
 
     #[test]

@@ -13,7 +13,9 @@ use std::collections::BTreeSet;
 /// Why the re-read user no longer matches the guard, if it does not.
 ///
 /// The marker is read as the planner reads it (`crate::plan::matching`): with the run's
-/// marker `keys`, a marker whose signature no key verifies counts as unreadable. An
+/// marker `keys`, a marker whose signature no key verifies counts as unreadable, and so does
+/// an unsigned or unbound one where the plan did not trust it (its guard names no
+/// employee: the planner matched the user by email). An
 /// unreadable marker counts as no marker, unless it still appears to name an employee other
 /// than `employee_id` (the action's): the planner leaves such a user alone, so the re-check
 /// does too. So a leaver who edits their own signed marker is still deactivated, as planned,
@@ -34,9 +36,15 @@ pub(super) fn recheck(
     let email = Email::normalise(&user.email);
     let parsed = marker::parse(user.description.as_deref());
     let trusted = match &parsed.marker {
-        MarkerState::Valid(m) => {
-            keys.is_none_or(|k| k.check(m, parsed.sig.as_deref()) != Verdict::Failed)
-        }
+        MarkerState::Valid(m) => keys.is_none_or(|k| {
+            match k.check(m, parsed.sig.as_deref(), &user.email) {
+                Verdict::Current | Verdict::Previous => true,
+                Verdict::Failed => false,
+                // Trusted only where the planner trusted it (then the guard names its
+                // employee): its rule needs the export and the account.
+                Verdict::Unsigned | Verdict::Unbound => guard.employee_id.is_some(),
+            }
+        }),
         _ => false,
     };
     let found = match parsed.marker {

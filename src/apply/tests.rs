@@ -65,7 +65,7 @@ fn an_adopted_user_gets_the_creates_fields_and_its_signed_marker_after_its_own_t
         role: Some(crate::vocab::Role::User),
         time_zone: Some("Europe/London".into()),
         job_title: None,
-        description: Some(marker::render_with("", &m, Some(&keys))),
+        description: Some(marker::render_with("", &m, Some(&keys), "ada@example.com")),
         color: None,
         license: None,
     };
@@ -80,7 +80,7 @@ fn an_adopted_user_gets_the_creates_fields_and_its_signed_marker_after_its_own_t
     assert_eq!(parsed.marker, MarkerState::Valid(m.clone()));
     // Signed as the create would have written it, so the next run trusts it as is.
     assert_eq!(
-        keys.check(&m, parsed.sig.as_deref()),
+        keys.check(&m, parsed.sig.as_deref(), &found.email),
         marker::Verdict::Current,
         "{description}"
     );
@@ -260,6 +260,7 @@ fn recheck_reads_markers_with_the_keys_as_the_planner_does() {
                 pending_termination: None,
             },
             Some(&keys),
+            "a@example.com",
         )
     };
     // A leaver edits their own signed marker, keeping its old `sig`: the plan ignored that

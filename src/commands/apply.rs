@@ -7,14 +7,14 @@
 use super::Failure;
 use super::common::{
     check_archive, client_from, log_config, log_requests, log_roster, marker_keys, plan_options,
-    refusal, settings, warn_archive,
+    refusal, refused_on_markers, settings, warn_archive,
 };
 use super::execute::{Run, execute};
 use super::prompt::{prompt, read_yes};
 use super::report_file::{Ended, check_report, finish_report, report_file, write_report};
 use super::stop::Stops;
 use crate::apply::lock::{self, ApplyLock};
-use crate::cli::ApplyArgs;
+use crate::cli::{ApplyArgs, SafetyFlags};
 use crate::config::{Config, Connection, ENV_MARKER_KEY};
 use crate::exit::Exit;
 use crate::hr::{self, Roster};
@@ -163,6 +163,9 @@ async fn apply_saved(
     };
     let s = settings(&cfg, &a.connection)?;
     let keys = marker_keys()?;
+    if let Some(f) = saved_with_key_applied_without(&saved.plan, keys.as_ref(), a.safety) {
+        return Err(f);
+    }
     notify.api_url = Some(s.api_url.clone());
     saved.check_api_url(&s.api_url)?;
     let client = client_from(&cfg, &s)?;
@@ -222,6 +225,9 @@ async fn show_and_apply(
     abilities: Option<&BTreeSet<String>>,
 ) -> Result<Ended, Failure> {
     let printer = run.printer;
+    if let Some(f) = refused_on_markers(run.plan, run.cfg, a.safety, abilities) {
+        return Err(f);
+    }
     printer.out(&report::render_plan_styled(
         run.plan,
         run.roster,
@@ -237,25 +243,43 @@ async fn show_and_apply(
     confirm_and_execute(a.yes, run).await
 }
 
+/// The refusal of a saved `plan` made with `PAGERDUTY_MARKER_KEY` (it says how the
+/// account's signed markers verified) applied without it (`keys` is `None`), as a `plan`
+/// without the key on that account is refused: the re-checks before deactivations would
+/// read every marker unchecked. `--allow-unsigned-run` overrides, as for `plan`.
+fn saved_with_key_applied_without(
+    plan: &Plan,
+    keys: Option<&MarkerKeys>,
+    flags: SafetyFlags,
+) -> Option<Failure> {
+    (keys.is_none() && plan.marker_signatures.is_some() && !flags.allow_unsigned_run).then(|| {
+        Failure::Refused(format!(
+            "this plan was made with {ENV_MARKER_KEY}, which is not set for this apply: without it the re-checks before deactivations cannot tell a forged ownership marker from a genuine one. Set {ENV_MARKER_KEY} to the secret the plan was made with (check that the scheduler reads its environment file); only to stop signing on purpose, rerun with --allow-unsigned-run"
+        ))
+    })
+}
+
 /// With marker keys, warns when the saved `plan` writes markers the current key did not
 /// sign (a plan made without the key, or before a rotation): they are sent as saved, since
 /// signing them now would vouch for a plan made without checking the markers it read, and
 /// the next run checks them like any marker in PagerDuty.
 fn warn_not_signed(plan: &Plan, keys: Option<&MarkerKeys>, printer: &Printer) {
     let Some(keys) = keys else { return };
-    let descriptions = plan
-        .actions
-        .iter()
-        .flat_map(|a| &a.steps)
-        .filter_map(|s| match s {
-            Step::CreateUser(n) => n.description.as_deref(),
-            Step::UpdateUser(u) => u.description.as_deref(),
+    // Each written description with the email its user has once the request is done.
+    let descriptions = plan.actions.iter().flat_map(|a| {
+        a.steps.iter().filter_map(move |s| match s {
+            Step::CreateUser(n) => n.description.as_deref().map(|d| (d, n.email.as_str())),
+            Step::UpdateUser(u) => u
+                .description
+                .as_deref()
+                .map(|d| (d, u.email.as_deref().unwrap_or(a.email.as_str()))),
             _ => None,
-        });
+        })
+    });
     let not_signed = descriptions
-        .filter(|d| {
+        .filter(|(d, carrier)| {
             let p = marker::parse(Some(d));
-            matches!(&p.marker, MarkerState::Valid(m) if keys.check(m, p.sig.as_deref()) != Verdict::Current)
+            matches!(&p.marker, MarkerState::Valid(m) if keys.check(m, p.sig.as_deref(), carrier) != Verdict::Current)
         })
         .count();
     if not_signed > 0 {

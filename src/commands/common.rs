@@ -184,16 +184,7 @@ pub(super) fn refusal(
     flags: SafetyFlags,
     abilities: Option<&BTreeSet<String>>,
 ) -> Option<Failure> {
-    let overrides = Overrides {
-        allow_deactivations: flags.allow_deactivations,
-        allow_role_changes: flags.allow_role_changes,
-        allow_reactivations: flags.allow_reactivations,
-        allow_deletions: flags.allow_deletions,
-        allow_probable_duplicates: flags.allow_probable_duplicates,
-        allow_rekeys: flags.allow_rekeys,
-        allow_new_marker_key: flags.allow_new_marker_key,
-        allow_unsigned_run: flags.allow_unsigned_run,
-    };
+    let overrides = overrides(flags);
     let mut problems = safety::check(p, &SafetyPolicy::from_config(cfg), overrides);
     if let Some(have) = abilities {
         problems.extend(safety::missing_abilities(p, have));
@@ -205,4 +196,31 @@ pub(super) fn refusal(
             format!("\n  - {}", problems.join("\n  - "))
         })
     })
+}
+
+/// [`refusal`], when the run's marker keys alone refuse `p` (a wrong key, or none on a
+/// signed account: [`safety::marker_key_refusal`]): then the plan, built on markers read
+/// wrongly, is not printed at all, only the refusal.
+pub(super) fn refused_on_markers(
+    p: &Plan,
+    cfg: &Config,
+    flags: SafetyFlags,
+    abilities: Option<&BTreeSet<String>>,
+) -> Option<Failure> {
+    safety::marker_key_refusal(p, overrides(flags))?;
+    refusal(p, cfg, flags, abilities)
+}
+
+/// The safety overrides `flags` give.
+fn overrides(flags: SafetyFlags) -> Overrides {
+    Overrides {
+        allow_deactivations: flags.allow_deactivations,
+        allow_role_changes: flags.allow_role_changes,
+        allow_reactivations: flags.allow_reactivations,
+        allow_deletions: flags.allow_deletions,
+        allow_probable_duplicates: flags.allow_probable_duplicates,
+        allow_rekeys: flags.allow_rekeys,
+        allow_new_marker_key: flags.allow_new_marker_key,
+        allow_unsigned_run: flags.allow_unsigned_run,
+    }
 }

@@ -4,8 +4,8 @@
 
 use super::Failure;
 use super::common::{
-    client_from, load, log_requests, marker_keys, plan_options, pretty, refusal, settings,
-    warn_archive,
+    client_from, load, log_requests, marker_keys, plan_options, pretty, refusal,
+    refused_on_markers, settings, warn_archive,
 };
 use crate::cli::{Format, PlanArgs};
 use crate::exit::Exit;
@@ -45,6 +45,10 @@ pub(super) async fn run(a: PlanArgs, printer: &Printer) -> Result<Exit, Failure>
     log_requests(&client);
     let planned = planned?;
     warn_archive(&planned.archive, printer);
+    let abilities = planned.account.abilities.as_ref();
+    if let Some(f) = refused_on_markers(&planned.plan, &cfg, a.safety, abilities) {
+        return Err(f);
+    }
     match a.format {
         Format::Text => printer.out(&report::render_plan_styled(
             &planned.plan,

@@ -16,8 +16,21 @@
 //! strings escaped as JSON requires and nothing more (`serde_json`'s compact writer). The
 //! verifier parses the marker and renders that form again, so every field that drives a
 //! decision (the employee ID, the suspension date, role, teams, termination date, leave,
-//! archive restore and termination-pending stamp) is covered, and the version prefix keeps a tag from serving another
-//! format. Unknown JSON fields, which no decision reads, are not covered.
+//! archive restore and termination-pending stamp) is covered, and the version prefix keeps
+//! a tag from serving another format. Unknown JSON fields, which no decision reads, are not
+//! covered. The verifier accepts any JSON that parses to the same marker (other white
+//! space, fields in another order, unknown fields, a `sig` in upper-case hex): the tag
+//! vouches for what the marker means, not for its spelling.
+//!
+//! # Binding to the carrier
+//! Then a newline (which the compact JSON line never holds), `user:`, and the email of the
+//! user that carries the marker, as PagerDuty holds it, normalised
+//! ([`crate::email::Email::normalise`]): [`canonical_for`]. So a marker copied onto another
+//! user does not verify there (a replay), and a user whose email an admin changed by hand
+//! fails the check until a run re-signs it. hr2pagerduty re-signs the marker in the same
+//! `PUT` that changes an email. Tags made before the binding existed (over the line alone,
+//! [`canonical`]) verify as [`Verdict::Unbound`]: the planner trusts them only where the
+//! user's email is the HR row's, like unsigned markers, and signs them bound.
 //!
 //! # Tag
 //! `sig` is the first 16 bytes (128 bits) of the HMAC-SHA256, as 32 lower-case hex digits.
@@ -31,6 +44,7 @@
 //! this crate repeats it.
 
 use super::{Marker, render_line};
+use crate::email::Email;
 use hmac::{Hmac, KeyInit, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
@@ -76,21 +90,21 @@ impl MarkerKey {
         Ok(MarkerKey(SecretString::from(key.to_string())))
     }
 
-    fn mac(&self, m: &Marker) -> Hmac<Sha256> {
+    fn mac(&self, bytes: &str) -> Hmac<Sha256> {
         // HMAC takes a key of any length, so this cannot fail.
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.0.expose_secret().as_bytes())
             .expect("HMAC accepts every key length");
-        mac.update(canonical(m).as_bytes());
+        mac.update(bytes.as_bytes());
         mac
     }
 
-    fn tag(&self, m: &Marker) -> String {
-        let full = self.mac(m).finalize().into_bytes();
+    fn tag(&self, bytes: &str) -> String {
+        let full = self.mac(bytes).finalize().into_bytes();
         hex::encode(&full[..SIG_BYTES])
     }
 
-    fn verifies(&self, m: &Marker, tag: &[u8]) -> bool {
-        tag.len() == SIG_BYTES && self.mac(m).verify_truncated_left(tag).is_ok()
+    fn verifies(&self, bytes: &str, tag: &[u8]) -> bool {
+        tag.len() == SIG_BYTES && self.mac(bytes).verify_truncated_left(tag).is_ok()
     }
 }
 
@@ -105,10 +119,15 @@ pub struct MarkerKeys {
 /// What checking a marker's tag found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
-    /// Signed with the current key.
+    /// Signed with the current key, bound to the user that carries it.
     Current,
-    /// Signed with the previous key: trusted, and to be signed again with the current one.
+    /// Signed with the previous key, bound: trusted, and to be signed again with the
+    /// current one.
     Previous,
+    /// Signed with the current or the previous key by the construction before the binding
+    /// (over the marker alone, [`canonical`]): genuine, but it could have been copied from
+    /// another user, so it is trusted only as an unsigned one is, and signed again bound.
+    Unbound,
     /// No `sig`: written before the key was set (or by hand).
     Unsigned,
     /// A `sig` that no key verifies: forged, edited by hand, or signed with a key this run
@@ -154,33 +173,52 @@ impl MarkerKeys {
         self.previous.is_some()
     }
 
-    /// The `sig` of `m` under the current key: 32 lower-case hex digits.
-    pub fn sign(&self, m: &Marker) -> String {
-        self.current.tag(m)
+    /// The `sig` of `m` carried by the user with email `carrier` (as PagerDuty holds it, or
+    /// will once the `PUT` that writes the marker is done), under the current key: 32
+    /// lower-case hex digits.
+    pub fn sign(&self, m: &Marker, carrier: &str) -> String {
+        self.current.tag(&canonical_for(m, carrier))
     }
 
     /// Checks `sig` (the marker's `sig` field as read, `None` when it has none) against
-    /// `m`, with the current key, then the previous one. Constant-time per key.
-    pub fn check(&self, m: &Marker, sig: Option<&str>) -> Verdict {
+    /// `m` on the user with email `carrier`: bound with the current key, then the previous
+    /// one, then unbound ([`Verdict::Unbound`]) with either. Constant-time per key.
+    pub fn check(&self, m: &Marker, sig: Option<&str>, carrier: &str) -> Verdict {
         let Some(sig) = sig else {
             return Verdict::Unsigned;
         };
         let Ok(tag) = hex::decode(sig) else {
             return Verdict::Failed;
         };
-        if self.current.verifies(m, &tag) {
+        let bound = canonical_for(m, carrier);
+        let previous = self.previous.as_ref();
+        if self.current.verifies(&bound, &tag) {
             Verdict::Current
-        } else if self.previous.as_ref().is_some_and(|k| k.verifies(m, &tag)) {
+        } else if previous.is_some_and(|k| k.verifies(&bound, &tag)) {
             Verdict::Previous
         } else {
-            Verdict::Failed
+            let unbound = canonical(m);
+            if self.current.verifies(&unbound, &tag)
+                || previous.is_some_and(|k| k.verifies(&unbound, &tag))
+            {
+                Verdict::Unbound
+            } else {
+                Verdict::Failed
+            }
         }
     }
 }
 
-/// The bytes a tag covers: the marker line without `sig` (see the module docs).
+/// The bytes an unbound tag covers (the construction before the binding): the marker line
+/// without `sig` (see the module docs).
 pub fn canonical(m: &Marker) -> String {
     render_line(m)
+}
+
+/// The bytes a tag covers: [`canonical`], a newline, `user:` and the carrier's email,
+/// normalised ([`Email::normalised`]), so that the tag holds only on that user.
+pub fn canonical_for(m: &Marker, carrier: &str) -> String {
+    format!("{}\nuser:{}", render_line(m), Email::normalised(carrier))
 }
 
 #[cfg(test)]

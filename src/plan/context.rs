@@ -108,9 +108,10 @@ impl<'a> Ctx<'a> {
     }
 
     /// The description `human` + the marker line of `m`, signed when the run has marker
-    /// keys: what every builder writes.
-    pub(super) fn render_marker(&self, human: &str, m: &Marker) -> String {
-        marker::render_with(human, m, self.inp.marker_keys)
+    /// keys for the user whose email (as PagerDuty will hold it once the request that
+    /// writes the description is done) is `carrier`: what every builder writes.
+    pub(super) fn render_marker(&self, human: &str, m: &Marker, carrier: &str) -> String {
+        marker::render_with(human, m, self.inp.marker_keys, carrier)
     }
 
     /// The team's name, or its ID when the account has no such team.

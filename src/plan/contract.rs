@@ -352,6 +352,12 @@ pub enum MarkerTrust {
     PreviousKey,
     /// No `sig`, and trusted (its HR row has the user's email): signed by this run.
     Unsigned,
+    /// A `sig` made before tags were bound to their user ([`crate::marker::Verdict::Unbound`]),
+    /// and trusted (its HR row has the user's email): signed again, bound, by this run.
+    Unbound,
+    /// A `sig` made before tags were bound to their user, and not trusted (no HR row
+    /// confirms it): ignored, matched by email only.
+    UnboundNotTrusted,
     /// No `sig`, and not trusted (no HR row confirms it): ignored, matched by email only.
     UnsignedNotTrusted,
     /// A `sig` that no key verifies (edited, forged, or signed with a key this run does
@@ -367,6 +373,8 @@ impl MarkerTrust {
             MarkerTrust::Valid => "signature valid",
             MarkerTrust::PreviousKey => "signed with the previous key",
             MarkerTrust::Unsigned => "unsigned",
+            MarkerTrust::Unbound => "signed, not bound",
+            MarkerTrust::UnboundNotTrusted => "signed, not bound, not trusted: ignored",
             MarkerTrust::UnsignedNotTrusted => "unsigned, not trusted: ignored",
             MarkerTrust::Invalid => "signature invalid: ignored",
         }
@@ -535,6 +543,10 @@ pub struct Plan {
     /// refuses the run ([`crate::plan::safety::check`]) unless `--allow-unsigned-run`.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub unchecked_signed_markers: usize,
+    /// Without marker keys: the first users (at most [`MarkerSignatures::EXAMPLES`]) whose
+    /// readable marker carries a `sig`, for the refusal.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unchecked_signed_users: Vec<FailedSignature>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -542,12 +554,50 @@ fn is_zero(n: &usize) -> bool {
 }
 
 /// How the markers that carry a `sig` verified with the run's marker keys.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MarkerSignatures {
     /// Readable markers carrying a `sig`.
     pub signed: usize,
-    /// Of those, markers whose `sig` verifies with the current or the previous key.
+    /// Of those, markers whose `sig` verifies with the current or the previous key (bound
+    /// to their user or not).
     pub verified: usize,
+    /// The first users (at most [`MarkerSignatures::EXAMPLES`], in listing order) whose
+    /// `sig` verifies with no key, for the messages.
+    #[serde(default)]
+    pub failing: Vec<FailedSignature>,
+}
+
+/// A user whose marker's `sig` verifies with no key of the run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedSignature {
+    /// The user's PagerDuty ID.
+    pub user_id: UserId,
+    /// Its email, as PagerDuty holds it.
+    pub email: String,
+}
+
+impl MarkerSignatures {
+    /// How many failing users are kept for the messages.
+    pub const EXAMPLES: usize = 3;
+
+    /// Counts nothing; keeps `u` among the first failing users.
+    pub(crate) fn note_failed(&mut self, u: &crate::pagerduty::models::User) {
+        if self.failing.len() < Self::EXAMPLES {
+            self.failing.push(FailedSignature {
+                user_id: u.id.clone(),
+                email: u.email.clone(),
+            });
+        }
+    }
+
+    /// The failing users in words: `PX1 (a@example.com), PX2 (b@example.com)`.
+    pub fn failing_words(&self) -> String {
+        self.failing
+            .iter()
+            .map(|f| format!("{} ({})", f.user_id, f.email))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 impl Plan {

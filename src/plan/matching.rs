@@ -20,7 +20,7 @@
 
 use super::dated::{self, Standing};
 use super::skip::{MarkerFault, SkipCause};
-use super::{Inputs, MarkerSignatures, MarkerTrust};
+use super::{FailedSignature, Inputs, MarkerSignatures, MarkerTrust};
 use crate::email::Email;
 use crate::hr::Employee;
 use crate::ids::{EmployeeId, UserId};
@@ -37,6 +37,8 @@ pub(super) enum Resign {
     Unsigned,
     /// Its `sig` is the previous key's (`PAGERDUTY_MARKER_KEY_PREVIOUS`): a rotation.
     Previous,
+    /// Its `sig` is genuine but not bound to the user carrying it (made before the binding).
+    Unbound,
 }
 
 impl Resign {
@@ -48,6 +50,9 @@ impl Resign {
             }
             Resign::Previous => {
                 "re-sign marker: it is signed with PAGERDUTY_MARKER_KEY_PREVIOUS; the current key replaces it"
+            }
+            Resign::Unbound => {
+                "re-sign marker: its signature is not bound to this user (made before the binding) and the user's email is the HR row's"
             }
         }
     }
@@ -86,6 +91,8 @@ pub(super) struct Index<'a> {
     signatures: Option<MarkerSignatures>,
     /// Without marker keys: readable markers that carry a `sig` (which this run cannot check).
     unchecked_signed: usize,
+    /// Without marker keys: the first users of those.
+    unchecked_signed_users: Vec<FailedSignature>,
     /// By slot, with marker keys: how the user's readable marker checked (`None` without
     /// keys or a readable marker).
     checked: Vec<Option<MarkerTrust>>,
@@ -128,20 +135,59 @@ impl<'a> Index<'a> {
             resign: BTreeMap::new(),
             signatures: inp.marker_keys.map(|_| MarkerSignatures::default()),
             unchecked_signed: 0,
+            unchecked_signed_users: Vec::new(),
             checked: Vec::with_capacity(users.len()),
         };
-        let trust = inp.marker_keys.map(|keys| Trust::new(inp, keys));
-        for u in users {
-            let mut p = marker::parse(u.description.as_deref());
+        let mut trust = inp.marker_keys.map(|keys| Trust::new(inp, keys));
+        // Every description read, and with keys each readable marker's verdict, first: the
+        // trust rule for unsigned markers depends on whether any marker verifies.
+        let read: Vec<(Parsed, Option<Verdict>)> = users
+            .iter()
+            .map(|u| {
+                let p = marker::parse(u.description.as_deref());
+                let verdict = match (&trust, &p.marker) {
+                    (Some(t), MarkerState::Valid(m)) => {
+                        Some(t.keys.check(m, p.sig.as_deref(), &u.email))
+                    }
+                    _ => None,
+                };
+                (p, verdict)
+            })
+            .collect();
+        if let Some(t) = &mut trust {
+            t.migrated = read.iter().any(|(_, v)| {
+                matches!(
+                    v,
+                    Some(Verdict::Current | Verdict::Previous | Verdict::Unbound)
+                )
+            });
+        }
+        for (u, (mut p, verdict)) in users.iter().zip(read) {
             let mut checked = None;
             if trust.is_none() && p.sig.is_some() && matches!(p.marker, MarkerState::Valid(_)) {
                 ix.unchecked_signed += 1;
+                if ix.unchecked_signed_users.len() < MarkerSignatures::EXAMPLES {
+                    ix.unchecked_signed_users.push(FailedSignature {
+                        user_id: u.id.clone(),
+                        email: u.email.clone(),
+                    });
+                }
+                // A run without the key reads every marker unchecked, unsigned ones too, so
+                // a signed one is read so as well; more than a few refuse the run
+                // (`safety::missing_marker_key`).
+                ix.notes.push(format!(
+                    "user {} ({}): its ownership marker carries a signature that this run cannot check (PAGERDUTY_MARKER_KEY is not set); read unchecked, like every marker of a run without the key",
+                    u.id, u.email
+                ));
             }
-            if let (Some(trust), MarkerState::Valid(m)) = (&trust, &p.marker) {
-                let verdict = trust.keys.check(m, p.sig.as_deref());
+            if let (Some(trust), MarkerState::Valid(m), Some(verdict)) =
+                (&trust, &p.marker, verdict)
+            {
                 if let (Some(count), Some(_)) = (&mut ix.signatures, &p.sig) {
                     count.signed += 1;
-                    if verdict != Verdict::Failed {
+                    if verdict == Verdict::Failed {
+                        count.note_failed(u);
+                    } else {
                         count.verified += 1;
                     }
                 }
@@ -150,6 +196,8 @@ impl<'a> Index<'a> {
                     (Verdict::Current, _) => MarkerTrust::Valid,
                     (Verdict::Previous, _) => MarkerTrust::PreviousKey,
                     (Verdict::Failed, _) => MarkerTrust::Invalid,
+                    (Verdict::Unbound, Ok(_)) => MarkerTrust::Unbound,
+                    (Verdict::Unbound, Err(_)) => MarkerTrust::UnboundNotTrusted,
                     (Verdict::Unsigned, Ok(_)) => MarkerTrust::Unsigned,
                     (Verdict::Unsigned, Err(_)) => MarkerTrust::UnsignedNotTrusted,
                 });
@@ -221,12 +269,17 @@ impl<'a> Index<'a> {
 
     /// With marker keys, how the account's signed markers verified.
     pub(super) fn signatures(&self) -> Option<MarkerSignatures> {
-        self.signatures
+        self.signatures.clone()
     }
 
     /// Without marker keys, how many readable markers carry a `sig` (0 with keys).
     pub(super) fn unchecked_signed(&self) -> usize {
         self.unchecked_signed
+    }
+
+    /// Without marker keys, the first users whose readable marker carries a `sig`.
+    pub(super) fn unchecked_signed_users(&self) -> &[FailedSignature] {
+        &self.unchecked_signed_users
     }
 
     /// The users whose trusted marker is to be signed again with the current key, and why.
@@ -265,6 +318,7 @@ impl<'a> Index<'a> {
         match self.checked(u) {
             Some(MarkerTrust::Invalid) => MarkerFault::SignatureInvalid,
             Some(MarkerTrust::UnsignedNotTrusted) => MarkerFault::Unsigned,
+            Some(MarkerTrust::UnboundNotTrusted) => MarkerFault::Unbound,
             _ => MarkerFault::Unreadable,
         }
     }
@@ -406,6 +460,10 @@ struct Trust<'a> {
     inp: Inputs<'a>,
     rows: BTreeMap<&'a EmployeeId, &'a Employee>,
     emails: BTreeSet<&'a Email>,
+    /// Whether some marker of the account verifies with the run's keys: the one-time
+    /// migration of unsigned markers happened, so an unsigned suspension record is no
+    /// longer hr2pagerduty's (README.md § Marker integrity).
+    migrated: bool,
 }
 
 impl<'a> Trust<'a> {
@@ -419,6 +477,7 @@ impl<'a> Trust<'a> {
             inp,
             rows,
             emails: inp.roster.employees.iter().map(|e| &e.email).collect(),
+            migrated: false,
         }
     }
 
@@ -437,26 +496,46 @@ impl<'a> Trust<'a> {
                     ""
                 }
             )),
-            Verdict::Unsigned => match &m.employee_id {
-                None if self.emails.contains(&email) => Err(
-                    "it is an unsigned offboarding record and an HR row now has this user's email, so the record is not trusted to restore a role or teams".into(),
+            Verdict::Unsigned if self.migrated && m.suspended.is_some() => Err(
+                "it is unsigned and records a suspension, but other markers of this account verify (the one-time signing of unsigned markers is over), so the record is not trusted to restore a role or teams".into(),
+            ),
+            Verdict::Unbound | Verdict::Unsigned => {
+                let (what, why) = if verdict == Verdict::Unbound {
+                    ("its signature is not bound to this user", Resign::Unbound)
+                } else {
+                    ("it is unsigned", Resign::Unsigned)
+                };
+                self.confirmed(m, &email, verdict == Verdict::Unsigned)
+                    .map(|()| Some(why))
+                    .map_err(|e| format!("{what} and {e}"))
+            }
+        }
+    }
+
+    /// `Ok` when the export confirms marker `m`, which is not bound to the user with
+    /// `email`: the HR row of the employee it names has that email (and, when `strict`,
+    /// it records no suspension while the employee is employed); an offboarding record
+    /// while no HR row has that email. `Err` says why not, after "it is unsigned and".
+    fn confirmed(&self, m: &Marker, email: &Email, strict: bool) -> Result<(), String> {
+        match &m.employee_id {
+                None if self.emails.contains(email) => Err(
+                    "is an offboarding record while an HR row now has this user's email, so the record is not trusted to restore a role or teams".into(),
                 ),
-                None => Ok(Some(Resign::Unsigned)),
+                None => Ok(()),
                 Some(eid) => match self.rows.get(eid) {
                     None => Err(format!(
-                        "it is unsigned and no HR row of employee {eid} confirms it (a signed marker is needed to claim an employee ID the export does not list)"
+                        "no HR row of employee {eid} confirms it (a signed marker is needed to claim an employee ID the export does not list)"
                     )),
-                    Some(e) if e.email != email => Err(format!(
-                        "it is unsigned and the HR row of employee {eid} (line {}) has another email",
+                    Some(e) if e.email != *email => Err(format!(
+                        "the HR row of employee {eid} (line {}) has another email",
                         e.line
                     )),
-                    Some(e) if m.suspended.is_some() && self.employed(e, m) => Err(format!(
-                        "it is unsigned and records a suspension while employee {eid} (line {}) is employed, so the record is not trusted to restore a role or teams",
+                    Some(e) if strict && m.suspended.is_some() && self.employed(e, m) => Err(format!(
+                        "records a suspension while employee {eid} (line {}) is employed, so the record is not trusted to restore a role or teams",
                         e.line
                     )),
-                    Some(_) => Ok(Some(Resign::Unsigned)),
+                    Some(_) => Ok(()),
                 },
-            },
         }
     }
 

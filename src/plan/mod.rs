@@ -98,9 +98,9 @@ mod skip;
 
 pub use context::TeamRolesByUser;
 pub use contract::{
-    Action, ActionKind, Change, DateConflict, Field, Guard, LicenseLabel, LicenseShortfall,
-    MarkerSignatures, MarkerTrust, Pending, Plan, Population, ProbableDuplicate, RoleSource,
-    StartConflict, Step, TeamSource, TeamsChange,
+    Action, ActionKind, Change, DateConflict, FailedSignature, Field, Guard, LicenseLabel,
+    LicenseShortfall, MarkerSignatures, MarkerTrust, Pending, Plan, Population, ProbableDuplicate,
+    RoleSource, StartConflict, Step, TeamSource, TeamsChange,
 };
 pub use policy::{Policy, SafetyPolicy};
 pub use preconditions::check_rules_offline;
@@ -228,6 +228,7 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
     }
     t.out.marker_signatures = index.signatures();
     t.out.unchecked_signed_markers = index.unchecked_signed();
+    t.out.unchecked_signed_users = index.unchecked_signed_users().to_vec();
     skip_duplicate_markers(&index, &mut t);
     for (e, found) in inp.roster.employees.iter().zip(found) {
         employees::plan_employee(&mut cx, &index, e, found, &mut t);

@@ -231,16 +231,34 @@ pub fn check(plan: &Plan, safety: &SafetyPolicy, overrides: Overrides) -> Vec<St
 /// account's secret), and such a run would treat every marker as forged and rewrite them
 /// all under that key. A real rotation passes the old key in `PAGERDUTY_MARKER_KEY_PREVIOUS`;
 /// `--allow-new-marker-key` is for one whose old key is lost.
+///
+/// Only more than [`FORGED_SIGNATURES_TOLERATED`] such markers refuse: users can write a
+/// `sig` into their own profile, and a few forged ones must not halt every run. Up to that
+/// many are treated as forged (ignored, reported, matched by email only).
 fn wrong_marker_key(plan: &Plan, overrides: Overrides) -> Option<String> {
-    let s = plan.marker_signatures?;
-    if s.signed == 0 || s.verified > 0 || overrides.allow_new_marker_key {
+    let s = plan.marker_signatures.as_ref()?;
+    if s.signed <= FORGED_SIGNATURES_TOLERATED || s.verified > 0 || overrides.allow_new_marker_key {
         return None;
     }
     Some(format!(
-        "none of the {} signed ownership markers in PagerDuty verifies with PAGERDUTY_MARKER_KEY (or PAGERDUTY_MARKER_KEY_PREVIOUS): the key is probably wrong. Check that it is the secret the earlier runs used (compare `printf %s \"$PAGERDUTY_MARKER_KEY\" | sha256sum` on both sides); when rotating, set the old key in PAGERDUTY_MARKER_KEY_PREVIOUS; only if the old key is lost, rerun with --allow-new-marker-key (every signed marker is then treated as unreadable: matched by email and rewritten under the new key)",
-        s.signed
+        "none of the {} signed ownership markers in PagerDuty verifies with PAGERDUTY_MARKER_KEY (or PAGERDUTY_MARKER_KEY_PREVIOUS), among them {}: the key is probably wrong. Check that it is the secret the earlier runs used (compare `printf %s \"$PAGERDUTY_MARKER_KEY\" | sha256sum` on both sides); when rotating, set the old key in PAGERDUTY_MARKER_KEY_PREVIOUS; only if the old key is lost, rerun with --allow-new-marker-key (every signed marker is then treated as unreadable: matched by email and rewritten under the new key)",
+        s.signed,
+        s.failing_words()
     ))
 }
+
+/// The refusal for the run's marker keys alone (a wrong key, or none on a signed account),
+/// also among [`check`]'s: a plan built on a key that cannot be right trusts or ignores
+/// every marker wrongly, so the commands print this refusal instead of that plan.
+pub fn marker_key_refusal(plan: &Plan, overrides: Overrides) -> Option<String> {
+    wrong_marker_key(plan, overrides).or_else(|| missing_marker_key(plan, overrides))
+}
+
+/// How many signed markers that no key verifies (with a key), or that cannot be checked
+/// (without one), a run treats as forged instead of refusing: up to 5, like
+/// `[safety] max_identity_conflicts`'s default. Users can write a `sig` into their own
+/// profile; an account that earlier runs really signed holds a marker on every managed user.
+pub const FORGED_SIGNATURES_TOLERATED: usize = 5;
 
 /// The refusal when the run has no marker key and the account holds signed markers: the
 /// earlier runs signed them, so this run is missing its key (an unset variable, an optional
@@ -248,16 +266,17 @@ fn wrong_marker_key(plan: &Plan, overrides: Overrides) -> Option<String> {
 /// would be trusted as unsigned markers were before signing began.
 fn missing_marker_key(plan: &Plan, overrides: Overrides) -> Option<String> {
     let n = plan.unchecked_signed_markers;
-    if n == 0 || overrides.allow_unsigned_run {
+    if n <= FORGED_SIGNATURES_TOLERATED || overrides.allow_unsigned_run {
         return None;
     }
-    let markers = if n == 1 {
-        "marker in PagerDuty is"
-    } else {
-        "markers in PagerDuty are"
-    };
+    let among = plan
+        .unchecked_signed_users
+        .iter()
+        .map(|f| format!("{} ({})", f.user_id, f.email))
+        .collect::<Vec<_>>()
+        .join(", ");
     Some(format!(
-        "PAGERDUTY_MARKER_KEY is not set, but {n} ownership {markers} signed: earlier runs used a key, and without it this run cannot tell a forged marker from a genuine one. Set PAGERDUTY_MARKER_KEY to the secret the earlier runs used (check that the scheduler reads its environment file); only to stop signing on purpose, rerun with --allow-unsigned-run (every marker is then trusted unchecked)"
+        "PAGERDUTY_MARKER_KEY is not set, but {n} ownership markers in PagerDuty are signed (among them {among}): earlier runs used a key, and without it this run cannot tell a forged marker from a genuine one. Set PAGERDUTY_MARKER_KEY to the secret the earlier runs used (check that the scheduler reads its environment file); only to stop signing on purpose, rerun with --allow-unsigned-run (every marker is then trusted unchecked)"
     ))
 }
 

@@ -157,6 +157,9 @@ pub enum MarkerFault {
     Unsigned,
     /// Its signature does not verify with the run's marker keys.
     SignatureInvalid,
+    /// Its signature is genuine but not bound to this user (made before the binding), and
+    /// no HR row confirms it.
+    Unbound,
 }
 
 impl MarkerFault {
@@ -166,6 +169,7 @@ impl MarkerFault {
             MarkerFault::Unreadable => "unreadable",
             MarkerFault::Unsigned => "unsigned and unconfirmed",
             MarkerFault::SignatureInvalid => "signature invalid",
+            MarkerFault::Unbound => "signed, not bound, and unconfirmed",
         }
     }
 }

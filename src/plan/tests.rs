@@ -1926,3 +1926,5 @@ mod deletion;
 mod explain;
 
 mod signing;
+
+mod binding;

@@ -23,6 +23,7 @@ mod key_file;
 mod leak;
 mod listing;
 mod logging;
+mod marker_binding;
 mod marker_integrity;
 mod newuser;
 mod notify;

@@ -8,11 +8,17 @@ use crate::support::*;
 use hr2pagerduty::marker::{self, MarkerKey, MarkerKeys, MarkerState, Verdict};
 use serde_json::{Value, json};
 
-const MARKER_KEY: &str = "integrity-test-marker-key-0f9e8d7c6b5a4";
+pub(super) const MARKER_KEY: &str = "integrity-test-marker-key-0f9e8d7c6b5a4";
 
 /// `hr2pagerduty --no-progress CMD [--yes] --config C --hr H EXTRA` against `sim`, with
 /// `PAGERDUTY_MARKER_KEY` set to `key` when given (and unset otherwise).
-fn keyed(sim: &Sim, ws: &Workspace, cmd: &str, extra: &[&str], key: Option<&str>) -> Run {
+pub(super) fn keyed(
+    sim: &Sim,
+    ws: &Workspace,
+    cmd: &str,
+    extra: &[&str],
+    key: Option<&str>,
+) -> Run {
     let mut c = e2e::hr2pd();
     c.arg(cmd)
         .env("PAGERDUTY_API_URL", sim.url())
@@ -43,16 +49,16 @@ fn keys() -> MarkerKeys {
 }
 
 /// How `keys` judge the marker of `email`'s user in the simulator.
-fn verdict(sim: &Sim, email: &str) -> Verdict {
+pub(super) fn verdict(sim: &Sim, email: &str) -> Verdict {
     let d = sim.user(email).description;
     let p = marker::parse(d.as_deref());
     match &p.marker {
-        MarkerState::Valid(m) => keys().check(m, p.sig.as_deref()),
+        MarkerState::Valid(m) => keys().check(m, p.sig.as_deref(), email),
         other => panic!("{email}: {other:?}"),
     }
 }
 
-fn json_of(run: &Run) -> Value {
+pub(super) fn json_of(run: &Run) -> Value {
     serde_json::from_str(&run.stdout).unwrap_or_else(|_| panic!("{run:?}"))
 }
 
@@ -391,7 +397,8 @@ fn a_suspended_leaver_who_edits_their_signed_marker_gets_it_rewritten() {
 #[test]
 fn a_wrong_marker_key_is_refused_before_any_write() {
     const OTHER: &str = "another-marker-key-entirely-1a2b3c4d5e6f7";
-    let mut people = workforce(1000, 4);
+    // More signed markers than a run treats as forged (5).
+    let mut people = workforce(1000, 6);
     let ws = Workspace::new(&safety_config(), &csv(&people));
     let sim = Sim::start(base_seed());
     keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY)).expect_code(0);
@@ -401,7 +408,8 @@ fn a_wrong_marker_key_is_refused_before_any_write() {
     for cmd in ["plan", "apply"] {
         let run = keyed(&sim, &ws, cmd, &[], Some(OTHER));
         run.expect_code(3).expect_stderr(&[
-            "none of the 4 signed ownership markers in PagerDuty verifies with PAGERDUTY_MARKER_KEY",
+            "none of the 6 signed ownership markers in PagerDuty verifies with PAGERDUTY_MARKER_KEY",
+            "among them P",
             "the key is probably wrong",
             "--allow-new-marker-key",
         ]);
@@ -426,26 +434,31 @@ fn a_wrong_marker_key_is_refused_before_any_write() {
 
 #[test]
 fn a_run_without_the_key_on_signed_markers_is_refused_before_any_write() {
-    let mut people = workforce(1000, 3);
+    // More signed markers than a run treats as forged (5).
+    let mut people = workforce(1000, 6);
     let ws = Workspace::new(&safety_config(), &csv(&people));
     let sim = Sim::start(base_seed());
     keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY)).expect_code(0);
     // The reviewer's attack: a forged claim on a new hire's ID, applied without the key.
-    people.extend(workforce(1003, 1));
+    people.extend(workforce(1006, 1));
     ws.write_hr(&csv(&people));
     let victim = sim.user("person1001@example.com");
     sim.put_user(
         victim.id.as_str(),
-        json!({ "description": r#"hr2pagerduty:v1 {"employee_id":"1003","sig":"00112233445566778899aabbccddeeff"}"# }),
+        json!({ "description": r#"hr2pagerduty:v1 {"employee_id":"1006","sig":"00112233445566778899aabbccddeeff"}"# }),
     );
     let writes = sim.writes().len();
     for cmd in ["plan", "apply"] {
-        keyed(&sim, &ws, cmd, &[], None)
-            .expect_code(3)
-            .expect_stderr(&[
-                "PAGERDUTY_MARKER_KEY is not set, but 3 ownership markers in PagerDuty are signed",
-                "--allow-unsigned-run",
-            ]);
+        let run = keyed(&sim, &ws, cmd, &[], None);
+        run.expect_code(3).expect_stderr(&[
+            "PAGERDUTY_MARKER_KEY is not set, but 6 ownership markers in PagerDuty are signed (among them P",
+            "--allow-unsigned-run",
+        ]);
+        // The refusal alone: no plan built on trusting every marker unchecked.
+        assert!(
+            !run.stdout.contains("Plan:") && !run.stdout.contains("# user"),
+            "{run:?}"
+        );
     }
     // A plan saved without the key is refused at apply --plan too.
     let saved = ws.path("unsigned.plan.json");

@@ -7,6 +7,8 @@ use chrono::NaiveDate;
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
 const OTHER: &str = "fedcba9876543210fedcba9876543210";
+/// The email of the user carrying the markers of these tests.
+const ANN: &str = "ann@example.com";
 
 fn keys(current: &str, previous: Option<&str>) -> MarkerKeys {
     MarkerKeys::new(
@@ -53,20 +55,59 @@ fn read(line: &str) -> (Marker, Option<String>) {
 }
 
 /// The tags were computed outside this crate, with
-/// `printf '%s' "$CANONICAL" | openssl dgst -sha256 -hmac "$KEY"` cut to 32 hex digits: the
-/// canonical form and the tag are what README.md documents, and stay so.
+/// `printf '%s\nuser:%s' "$CANONICAL" ann@example.com | openssl dgst -sha256 -hmac "$KEY"`
+/// (and, unbound, `printf '%s' "$CANONICAL" | ...`) cut to 32 hex digits: the canonical
+/// form and the tag are what README.md documents, and stay so.
 #[test]
 fn the_canonical_form_and_tag_are_stable_and_match_openssl() {
     assert_eq!(
         canonical(&active()),
         r#"hr2pagerduty:v1 {"employee_id":"3427"}"#
     );
-    let k = keys(KEY, None);
-    assert_eq!(k.sign(&active()), "be3d6ace384446f1aaa8488ddbcf7469");
-    assert_eq!(k.sign(&suspended()), "41138656b567d6f763c4abbefcb34aa7");
     assert_eq!(
-        render_line_with(&active(), Some(&k)),
-        r#"hr2pagerduty:v1 {"employee_id":"3427","sig":"be3d6ace384446f1aaa8488ddbcf7469"}"#
+        canonical_for(&active(), " Ann@Example.com "),
+        "hr2pagerduty:v1 {\"employee_id\":\"3427\"}\nuser:ann@example.com"
+    );
+    let k = keys(KEY, None);
+    assert_eq!(k.sign(&active(), ANN), "97a710c266c576066e059094303ca855");
+    assert_eq!(
+        render_line_with(&active(), Some(&k), ANN),
+        r#"hr2pagerduty:v1 {"employee_id":"3427","sig":"97a710c266c576066e059094303ca855"}"#
+    );
+    // The tag of the construction before the binding still verifies, as unbound.
+    let unbound = Some("be3d6ace384446f1aaa8488ddbcf7469");
+    assert_eq!(k.check(&active(), unbound, ANN), Verdict::Unbound);
+    assert_eq!(
+        keys(OTHER, Some(KEY)).check(&active(), unbound, ANN),
+        Verdict::Unbound
+    );
+    assert_eq!(
+        keys(OTHER, None).check(&active(), unbound, ANN),
+        Verdict::Failed
+    );
+}
+
+/// A signed marker copied onto another user (a replay) does not verify there; nor does
+/// one whose user's email changed outside hr2pagerduty. Case and white space of the
+/// email as PagerDuty holds it do not matter.
+#[test]
+fn a_tag_is_bound_to_the_email_of_the_user_carrying_it() {
+    let k = keys(KEY, None);
+    let (m, sig) = read(&render_line_with(&suspended(), Some(&k), ANN));
+    assert_eq!(k.check(&m, sig.as_deref(), ANN), Verdict::Current);
+    assert_eq!(
+        k.check(&m, sig.as_deref(), " ANN@example.COM"),
+        Verdict::Current
+    );
+    assert_eq!(
+        k.check(&m, sig.as_deref(), "carl@example.com"),
+        Verdict::Failed
+    );
+    let rotating = keys(OTHER, Some(KEY));
+    assert_eq!(rotating.check(&m, sig.as_deref(), ANN), Verdict::Previous);
+    assert_eq!(
+        rotating.check(&m, sig.as_deref(), "carl@example.com"),
+        Verdict::Failed
     );
 }
 
@@ -74,35 +115,38 @@ fn the_canonical_form_and_tag_are_stable_and_match_openssl() {
 fn a_signed_marker_round_trips_and_verifies_with_the_current_key_only() {
     let k = keys(KEY, None);
     for m in [active(), suspended()] {
-        let d = render_with("Ask me about Kafka.", &m, Some(&k));
+        let d = render_with("Ask me about Kafka.", &m, Some(&k), ANN);
         let p = parse(Some(&d));
         assert_eq!(p.human, "Ask me about Kafka.");
         assert_eq!(p.marker, MarkerState::Valid(m.clone()));
-        assert_eq!(k.check(&m, p.sig.as_deref()), Verdict::Current);
+        assert_eq!(k.check(&m, p.sig.as_deref(), ANN), Verdict::Current);
         assert_eq!(
-            keys(OTHER, None).check(&m, p.sig.as_deref()),
+            keys(OTHER, None).check(&m, p.sig.as_deref(), ANN),
             Verdict::Failed
         );
         // Unsigned rendering is today's v1 line, which still reads.
         let (plain, sig) = read(&crate::marker::render_line(&m));
         assert_eq!((plain, sig), (m.clone(), None));
-        assert_eq!(k.check(&m, None), Verdict::Unsigned);
+        assert_eq!(k.check(&m, None, ANN), Verdict::Unsigned);
     }
 }
 
 #[test]
 fn the_previous_key_verifies_as_previous_during_a_rotation() {
     let old = keys(OTHER, None);
-    let line = render_line_with(&suspended(), Some(&old));
+    let line = render_line_with(&suspended(), Some(&old), ANN);
     let (m, sig) = read(&line);
     let rotating = keys(KEY, Some(OTHER));
-    assert_eq!(rotating.check(&m, sig.as_deref()), Verdict::Previous);
+    assert_eq!(rotating.check(&m, sig.as_deref(), ANN), Verdict::Previous);
     // Without the previous key the old tag is just a tag that fails.
-    assert_eq!(keys(KEY, None).check(&m, sig.as_deref()), Verdict::Failed);
+    assert_eq!(
+        keys(KEY, None).check(&m, sig.as_deref(), ANN),
+        Verdict::Failed
+    );
     // Re-signed, it verifies with the current key.
-    let again = render_line_with(&m, Some(&rotating));
+    let again = render_line_with(&m, Some(&rotating), ANN);
     let (m2, sig2) = read(&again);
-    assert_eq!(rotating.check(&m2, sig2.as_deref()), Verdict::Current);
+    assert_eq!(rotating.check(&m2, sig2.as_deref(), ANN), Verdict::Current);
 }
 
 /// Each field that drives a decision, edited in a signed marker's text, breaks the tag.
@@ -115,7 +159,7 @@ fn tampering_with_any_field_fails_the_check() {
         s.leave = true;
         s.from_archive = Some("POLD001".into());
     }
-    let signed = render_line_with(&full, Some(&k));
+    let signed = render_line_with(&full, Some(&k), ANN);
     let edits: [(&str, &str); 10] = [
         (r#""employee_id":"3427""#, r#""employee_id":"3428""#),
         (r#""on":"2026-11-30""#, r#""on":"2026-11-01""#),
@@ -139,23 +183,30 @@ fn tampering_with_any_field_fails_the_check() {
         let forged = signed.replacen(from, to, 1);
         let (m, sig) = read(&forged);
         assert_ne!(m, full, "{to}");
-        assert_eq!(k.check(&m, sig.as_deref()), Verdict::Failed, "{forged}");
+        assert_eq!(
+            k.check(&m, sig.as_deref(), ANN),
+            Verdict::Failed,
+            "{forged}"
+        );
     }
     // Dropping the suspension record, or the whole tag's last digit, fails too.
     let (m, sig) = read(&signed);
-    assert_eq!(k.check(&m, sig.as_deref()), Verdict::Current);
-    assert_eq!(k.check(&active(), sig.as_deref()), Verdict::Failed);
+    assert_eq!(k.check(&m, sig.as_deref(), ANN), Verdict::Current);
+    assert_eq!(k.check(&active(), sig.as_deref(), ANN), Verdict::Failed);
     let short = sig.unwrap()[..31].to_string();
-    assert_eq!(k.check(&m, Some(&short)), Verdict::Failed);
-    assert_eq!(k.check(&m, Some("not hex")), Verdict::Failed);
-    assert_eq!(k.check(&m, Some("")), Verdict::Failed);
+    assert_eq!(k.check(&m, Some(&short), ANN), Verdict::Failed);
+    assert_eq!(k.check(&m, Some("not hex"), ANN), Verdict::Failed);
+    assert_eq!(k.check(&m, Some(""), ANN), Verdict::Failed);
 }
 
 #[test]
 fn a_sig_that_is_not_a_string_reads_as_an_empty_tag() {
     let (m, sig) = read(r#"hr2pagerduty:v1 {"employee_id":"3427","sig":7}"#);
     assert_eq!(sig.as_deref(), Some(""));
-    assert_eq!(keys(KEY, None).check(&m, sig.as_deref()), Verdict::Failed);
+    assert_eq!(
+        keys(KEY, None).check(&m, sig.as_deref(), ANN),
+        Verdict::Failed
+    );
 }
 
 #[test]
@@ -179,7 +230,7 @@ fn keys_are_refused_empty_or_short_and_never_shown() {
     );
     // A trailing newline (a key read from a file) is not part of the key.
     let nl = MarkerKeys::new(MarkerKey::new("K", &format!("{KEY}\n")).unwrap(), None);
-    assert_eq!(nl.sign(&active()), k.sign(&active()));
+    assert_eq!(nl.sign(&active(), ANN), k.sign(&active(), ANN));
 }
 
 #[test]
@@ -206,7 +257,7 @@ fn the_tag_covers_the_termination_pending_stamp() {
         pending_termination: NaiveDate::from_ymd_opt(2026, 11, 2),
         ..active()
     };
-    let line = render_line_with(&stamped, Some(&k));
+    let line = render_line_with(&stamped, Some(&k), ANN);
     assert!(
         line.starts_with(
             r#"hr2pagerduty:v1 {"employee_id":"3427","pending_termination":"2026-11-02","sig":""#
@@ -215,12 +266,12 @@ fn the_tag_covers_the_termination_pending_stamp() {
     );
     let (m, sig) = read(&line);
     assert_eq!(m, stamped);
-    assert_eq!(k.check(&m, sig.as_deref()), Verdict::Current);
+    assert_eq!(k.check(&m, sig.as_deref(), ANN), Verdict::Current);
     let edited = line.replace("2026-11-02", "2026-12-02");
     let (m, sig) = read(&edited);
-    assert_eq!(k.check(&m, sig.as_deref()), Verdict::Failed);
+    assert_eq!(k.check(&m, sig.as_deref(), ANN), Verdict::Failed);
     // The active marker's signature, moved onto a stamped marker, fails too.
-    let plain = render_line_with(&active(), Some(&k));
+    let plain = render_line_with(&active(), Some(&k), ANN);
     assert!(!plain.contains("pending_termination"), "{plain}");
     let added = plain.replace(
         r#""3427","#,
@@ -228,5 +279,5 @@ fn the_tag_covers_the_termination_pending_stamp() {
     );
     let (m, sig) = read(&added);
     assert_eq!(m, stamped);
-    assert_eq!(k.check(&m, sig.as_deref()), Verdict::Failed);
+    assert_eq!(k.check(&m, sig.as_deref(), ANN), Verdict::Failed);
 }

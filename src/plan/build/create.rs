@@ -17,7 +17,7 @@ pub(in crate::plan) fn create(cx: &Ctx<'_>, e: &Employee) -> Action {
         .time_zone
         .clone()
         .unwrap_or_else(|| cx.policy.default_time_zone.clone());
-    let description = cx.render_marker("", &active_marker(&e.employee_id));
+    let description = cx.render_marker("", &active_marker(&e.employee_id), e.email.as_str());
     let teams = ruled_teams(cx, e);
     let mut changes = vec![
         change(Field::Name, None, Some(e.name.clone())),

@@ -179,7 +179,7 @@ fn marker_rewrite(
 ) -> UserUpdate {
     let mut marker_update = UserUpdate::default();
     if current_marker != Some(want_marker) {
-        let d = cx.render_marker(human, want_marker);
+        let d = cx.render_marker(human, want_marker, &u.email);
         changes.push(change(
             Field::Description,
             u.description.clone(),
@@ -296,7 +296,7 @@ pub(in crate::plan) fn stamp_pending(
         pending_termination: Some(date),
         ..current.clone()
     };
-    let d = cx.render_marker(human, &want);
+    let d = cx.render_marker(human, &want, &u.email);
     let n = cx.policy.termination_catch_up_days;
     Some(Action {
         employee_id: Some(e.employee_id.clone()),

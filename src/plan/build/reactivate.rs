@@ -11,7 +11,7 @@ use super::{
 use crate::archive::ArchiveRecord;
 use crate::hr::Employee;
 use crate::ids::UserId;
-use crate::marker::Suspension;
+use crate::marker::{Marker, Suspension};
 use crate::pagerduty::models::{User, UserUpdate};
 use crate::plan::context::Ctx;
 use crate::plan::{Action, ActionKind, Field, Step, TeamSource, TeamsChange};
@@ -44,7 +44,20 @@ pub(in crate::plan) fn reactivate(
     let mut scope = cx.governed.clone();
     scope.extend(desired.keys().cloned());
     let (removals, additions) = membership_steps(cx, &current, desired, &scope);
-    let final_description = cx.render_marker(human, &active_marker(&e.employee_id));
+    // The tag is bound to the user's email: the one this reactivation's `PUT` sets.
+    let carrier = upd.email.clone().unwrap_or_else(|| u.email.clone());
+    let final_description = cx.render_marker(human, &active_marker(&e.employee_id), &carrier);
+    // When the email changes in a first `PUT` and the marker is cleared in a later one, the
+    // first carries the suspension record signed for the new email, so that a run stopped
+    // in between still finds a record that verifies.
+    let rebound = (upd.email.is_some() && cx.inp.marker_keys.is_some()).then(|| {
+        let record = Marker {
+            employee_id: Some(e.employee_id.clone()),
+            suspended: Some(s.clone()),
+            pending_termination: None,
+        };
+        cx.render_marker(human, &record, &carrier)
+    });
     changes.push(change(
         Field::Description,
         u.description.clone(),
@@ -68,6 +81,7 @@ pub(in crate::plan) fn reactivate(
         additions,
         restore_contacts,
         final_description,
+        rebound,
     );
     let mut reason = reason(e, s, archived, &role);
     reason.push_str(&teams.reason_suffix(&role));
@@ -87,13 +101,15 @@ pub(in crate::plan) fn reactivate(
 /// The reactivation's requests in order: the team `removals`; then either one `PUT` of
 /// `upd` with the marker cleared (`final_description`), or, when teams are added or
 /// archived contacts restored (`restore_contacts`), the `PUT` of `upd`, the `additions`,
-/// the restore, and the marker cleared last.
+/// the restore, and the marker cleared last. `rebound` (the suspension record signed for a
+/// new email) goes with a first `PUT` that changes the email.
 fn ordered_steps(
     mut upd: UserUpdate,
     removals: Vec<Step>,
     additions: Vec<Step>,
     restore_contacts: Option<Step>,
     final_description: String,
+    rebound: Option<String>,
 ) -> Vec<Step> {
     let mut steps = removals;
     if additions.is_empty() && restore_contacts.is_none() {
@@ -101,6 +117,9 @@ fn ordered_steps(
         steps.push(Step::UpdateUser(upd));
     } else {
         if !upd.is_empty() {
+            if upd.email.is_some() {
+                upd.description = rebound;
+            }
             steps.push(Step::UpdateUser(upd));
         }
         steps.extend(additions);

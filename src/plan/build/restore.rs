@@ -57,7 +57,8 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
         }),
         pending_termination: None,
     };
-    let final_description = cx.render_marker(&human, &active_marker(&e.employee_id));
+    let final_description =
+        cx.render_marker(&human, &active_marker(&e.employee_id), e.email.as_str());
     let teams = restorable(cx, e, &role, &r.teams);
     let mut changes = vec![
         change(Field::Name, None, Some(e.name.clone())),
@@ -81,7 +82,7 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
         role: Some(role.clone()),
         time_zone: Some(tz),
         job_title,
-        description: Some(cx.render_marker(&human, &restoring)),
+        description: Some(cx.render_marker(&human, &restoring, e.email.as_str())),
         color: old.color.clone(),
         license: license.send,
     })];

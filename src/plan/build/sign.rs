@@ -22,7 +22,7 @@ pub(in crate::plan) fn sign(
     line: Option<u64>,
 ) -> Option<Action> {
     let why = cx.resign.get(&u.id)?;
-    let d = cx.render_marker(human, m);
+    let d = cx.render_marker(human, m, &u.email);
     if u.description.as_deref() == Some(d.as_str()) {
         return None;
     }

@@ -5,19 +5,26 @@
 
 use super::{
     active_marker, change, change_role, desired_labels, diff_fields, for_row, labels,
-    license_for_existing, membership_steps, ruled_teams, stakeholder_kept_off,
+    license_for_existing, membership_steps, ruled_teams, stakeholder_kept_off, status_words,
 };
 use crate::email::Email;
 use crate::hr::Employee;
-use crate::marker::MarkerState;
+use crate::marker::{self, Marker, MarkerState};
 use crate::pagerduty::models::{User, UserUpdate};
 use crate::plan::context::Ctx;
 use crate::plan::matching::Resign;
+use crate::plan::skip::MarkerFault;
 use crate::plan::{Action, ActionKind, Field, Step, TeamsChange};
 
 /// The update that brings `u` in line with active employee `e`; `None` when nothing
 /// differs. `human` is the text of `u`'s description around the marker, `state` its
-/// marker as read, `matched_by_email` how `u` was found.
+/// marker as read, `fault` why an unusable one is not used, `matched_by_email` how `u` was
+/// found.
+///
+/// A user whose marker is a suspension record the run does not trust (its signature fails,
+/// or it is unsigned or unbound and unconfirmed) is a rehire all the same: the action is a
+/// reactivation (counted by the reactivation caps) that gives only what the rules give,
+/// and its reason says why the record is not restored.
 pub(in crate::plan) fn update(
     cx: &mut Ctx<'_>,
     e: &Employee,
@@ -25,6 +32,7 @@ pub(in crate::plan) fn update(
     human: &str,
     matched_by_email: bool,
     state: &MarkerState,
+    fault: MarkerFault,
 ) -> Option<Action> {
     let mut upd = UserUpdate::default();
     let mut changes = Vec::new();
@@ -49,11 +57,15 @@ pub(in crate::plan) fn update(
     if stamp.is_some() && stamp == e.termination_date {
         want_marker.pending_termination = stamp;
     }
-    // A trusted marker that is unsigned or signed with the previous key is signed again.
+    // A trusted marker that is unsigned or signed with the previous key is signed again,
+    // and so is one whose user's email this update changes (the tag is bound to it), in
+    // the same request.
     let resign = cx.resign.get(&u.id).copied();
     let marker_current = matches!(state, MarkerState::Valid(m) if *m == want_marker);
-    if !marker_current || resign.is_some() {
-        let d = cx.render_marker(human, &want_marker);
+    let rebind = upd.email.is_some() && cx.inp.marker_keys.is_some();
+    if !marker_current || resign.is_some() || rebind {
+        let carrier = upd.email.clone().unwrap_or_else(|| u.email.clone());
+        let d = cx.render_marker(human, &want_marker, &carrier);
         changes.push(change(
             Field::Description,
             u.description.clone(),
@@ -74,18 +86,47 @@ pub(in crate::plan) fn update(
         old: labels(cx, &current, Some(&cx.governed)),
         new: desired_labels(cx, &desired),
     });
-    let mut reason = reason(e, state, matched_by_email, &what, marker_current, resign);
-    if let Some(date) = stamp.filter(|_| want_marker.pending_termination.is_none()) {
-        // The row is employed again: its termination date changed or went.
-        let removed = format!(
-            "the termination-pending stamp {date} is removed from the marker: HR no longer gives that termination date"
+    let untrusted_record = matches!(state, MarkerState::Invalid(_))
+        && matches!(
+            marker::parse(u.description.as_deref()).marker,
+            MarkerState::Valid(Marker {
+                suspended: Some(_),
+                ..
+            })
         );
-        if reason == MARKER_ONLY_REASON {
-            reason = removed;
-        } else {
-            reason = format!("{reason}; {removed}");
+    let (kind, reason) = if untrusted_record {
+        let mut r = format!(
+            "rehire: {} in HR; the suspension record on this user is not trusted ({}), so it restores nothing: role and teams are the rules' (role {role})",
+            status_words(e),
+            fault.words()
+        );
+        if !what.is_empty() {
+            r.push_str(&format!("; changed: {}", what.join(", ")));
         }
-    }
+        (ActionKind::Reactivate, r)
+    } else {
+        let mut reason = reason(
+            e,
+            state,
+            fault,
+            matched_by_email,
+            &what,
+            marker_current,
+            resign,
+        );
+        if let Some(date) = stamp.filter(|_| want_marker.pending_termination.is_none()) {
+            // The row is employed again: its termination date changed or went.
+            let removed = format!(
+                "the termination-pending stamp {date} is removed from the marker: HR no longer gives that termination date"
+            );
+            if reason == MARKER_ONLY_REASON {
+                reason = removed;
+            } else {
+                reason = format!("{reason}; {removed}");
+            }
+        }
+        (ActionKind::Update, reason)
+    };
     let steps = ordered_steps(u, upd, removals, additions);
     let email = if cx.email_blocked.contains(&e.employee_id) {
         Email::normalise(&u.email)
@@ -99,7 +140,7 @@ pub(in crate::plan) fn update(
         teams,
         steps,
         email,
-        ..for_row(cx, ActionKind::Update, e)
+        ..for_row(cx, kind, e)
     })
 }
 
@@ -113,6 +154,7 @@ pub(in crate::plan) const MARKER_ONLY_REASON: &str = "ownership marker repaired"
 fn reason(
     e: &Employee,
     state: &MarkerState,
+    fault: MarkerFault,
     matched_by_email: bool,
     what: &[&str],
     marker_current: bool,
@@ -128,7 +170,16 @@ fn reason(
             r
         }
         MarkerState::Invalid(_) => {
-            let mut r = "unreadable ownership marker replaced (matched by email)".to_string();
+            let mut r = match fault {
+                MarkerFault::Unreadable => {
+                    "unreadable ownership marker replaced (matched by email)".to_string()
+                }
+                // A marker that reads but is not trusted: the verdict's words.
+                _ => format!(
+                    "ownership marker replaced: {} (matched by email)",
+                    fault.words()
+                ),
+            };
             if !what.is_empty() {
                 r.push_str(&format!("; changed: {}", what.join(", ")));
             }

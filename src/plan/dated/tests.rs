@@ -702,13 +702,14 @@ fn a_stamp_whose_signature_fails_keeps_nothing_due() {
         })
         .unwrap()
     };
-    let signed = |m: &marker::Marker| Some(marker::render_with("", m, Some(&keys)));
     let mut acct = with_ann();
-    acct.users[1].description = signed(&marker::Marker {
+    let carrier = acct.users[1].email.clone();
+    let active = marker::Marker {
         employee_id: Some("7".into()),
         suspended: None,
         pending_termination: None,
-    });
+    };
+    acct.users[1].description = Some(marker::render_with("", &active, Some(&keys), &carrier));
     acct.oncall.insert("PANN001".into(), on_call());
     // D, signed: the stamp is written signed, and keeps the termination due on D+31.
     let p = keyed(&acct, d);

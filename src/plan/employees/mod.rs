@@ -349,7 +349,18 @@ fn choose_action(
             check_stakeholder(cx, e, &mut t.problems);
             match suspended {
                 Some(s) => Some(reactivate(cx, e, u, human, s)),
-                None => update(cx, e, u, human, target.matched_by_email, index.state(u)),
+                None => {
+                    let state = index.state(u);
+                    update(
+                        cx,
+                        e,
+                        u,
+                        human,
+                        target.matched_by_email,
+                        state,
+                        index.fault(u),
+                    )
+                }
             }
         }
         (Standing::Leaver(cause), Some(u)) => {

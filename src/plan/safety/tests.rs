@@ -462,13 +462,17 @@ fn signed_markers_none_of_which_verifies_refuse_the_run_unless_allowed() {
     use crate::plan::MarkerSignatures;
     let safety = SafetyPolicy::default();
     let with = |signed, verified| Plan {
-        marker_signatures: Some(MarkerSignatures { signed, verified }),
+        marker_signatures: Some(MarkerSignatures {
+            signed,
+            verified,
+            failing: examples(),
+        }),
         ..Plan::default()
     };
     let refused = check(&with(11, 0), &safety, Overrides::default());
     assert_eq!(refused.len(), 1, "{refused:?}");
     assert!(
-        refused[0].starts_with("none of the 11 signed ownership markers in PagerDuty verifies")
+        refused[0].starts_with("none of the 11 signed ownership markers in PagerDuty verifies with PAGERDUTY_MARKER_KEY (or PAGERDUTY_MARKER_KEY_PREVIOUS), among them PA (a@example.com), PB (b@example.com):")
             && refused[0].contains("the key is probably wrong")
             && refused[0].contains("PAGERDUTY_MARKER_KEY_PREVIOUS")
             && refused[0].contains("--allow-new-marker-key"),
@@ -481,8 +485,13 @@ fn signed_markers_none_of_which_verifies_refuse_the_run_unless_allowed() {
     assert!(check(&with(11, 0), &safety, allowed).is_empty());
     // One marker that verifies shows the key is right (the others are forged or edited).
     assert!(check(&with(11, 1), &safety, Overrides::default()).is_empty());
-    // Nothing signed yet (the migration run), or no key at all: nothing to compare.
+    // Nothing signed yet (the migration run), or no key at all: nothing to compare; and up
+    // to 5 signed markers of which none verifies are forgeries a user can write into their
+    // own profile (the planner ignores them), not a wrong key.
     assert!(check(&with(0, 0), &safety, Overrides::default()).is_empty());
+    assert!(check(&with(1, 0), &safety, Overrides::default()).is_empty());
+    assert!(check(&with(5, 0), &safety, Overrides::default()).is_empty());
+    assert_eq!(check(&with(6, 0), &safety, Overrides::default()).len(), 1);
     assert!(check(&Plan::default(), &safety, Overrides::default()).is_empty());
 }
 
@@ -491,13 +500,14 @@ fn signed_markers_read_without_a_key_refuse_the_run_unless_allowed() {
     let safety = SafetyPolicy::default();
     let with = |n| Plan {
         unchecked_signed_markers: n,
+        unchecked_signed_users: examples(),
         ..Plan::default()
     };
-    let refused = check(&with(1), &safety, Overrides::default());
+    let refused = check(&with(6), &safety, Overrides::default());
     assert_eq!(refused.len(), 1, "{refused:?}");
     assert!(
         refused[0].starts_with(
-            "PAGERDUTY_MARKER_KEY is not set, but 1 ownership marker in PagerDuty is signed"
+            "PAGERDUTY_MARKER_KEY is not set, but 6 ownership markers in PagerDuty are signed (among them PA (a@example.com), PB (b@example.com)):"
         ),
         "{refused:?}"
     );
@@ -506,7 +516,13 @@ fn signed_markers_read_without_a_key_refuse_the_run_unless_allowed() {
         allow_unsigned_run: true,
         ..Overrides::default()
     };
-    assert!(check(&with(4), &safety, allowed).is_empty());
+    assert!(check(&with(6), &safety, allowed).is_empty());
+    // Up to FORGED_SIGNATURES_TOLERATED (5) signed markers, which users can write into
+    // their own profiles, do not refuse: a run without the key reads every marker
+    // unchecked anyway.
+    assert_eq!(crate::plan::safety::FORGED_SIGNATURES_TOLERATED, 5);
+    assert!(check(&with(5), &safety, Overrides::default()).is_empty());
+    assert!(check(&with(1), &safety, Overrides::default()).is_empty());
     // No signed marker (signing never began): nothing refuses.
     assert!(check(&with(0), &safety, Overrides::default()).is_empty());
 }
@@ -595,4 +611,15 @@ fn a_role_needing_an_ability_the_account_lacks_is_refused_naming_the_users() {
     assert!(missing_abilities(&p, &have).is_empty());
     // No role that needs one: nothing to read.
     assert!(abilities_needed(&plan(2, 0, pop(10, 10, 10))).is_empty());
+}
+
+/// Two users whose signed markers fail, as the planner lists them for the refusals.
+fn examples() -> Vec<crate::plan::FailedSignature> {
+    ["a", "b"]
+        .into_iter()
+        .map(|n| crate::plan::FailedSignature {
+            user_id: format!("P{}", n.to_uppercase()).as_str().into(),
+            email: format!("{n}@example.com"),
+        })
+        .collect()
 }

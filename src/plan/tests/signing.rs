@@ -54,8 +54,9 @@ fn active(eid: &str) -> Marker {
     }
 }
 
-fn signed(m: &Marker, k: &MarkerKeys) -> Option<String> {
-    Some(marker::render_with("", m, Some(k)))
+/// The description of `m` alone, signed with `k` for the user with email `carrier`.
+fn signed_for(carrier: &str, m: &Marker, k: &MarkerKeys) -> Option<String> {
+    Some(marker::render_with("", m, Some(k), carrier))
 }
 
 fn ann() -> Employee {
@@ -69,21 +70,29 @@ fn ann() -> Employee {
     )
 }
 
-/// Every description the plan writes, checked with `k`: each is signed with the current key.
+/// Every description the plan writes, checked with `k`: each is signed with the current key,
+/// bound to the email its user has once the request is done.
 fn assert_all_signed(p: &Plan, k: &MarkerKeys) {
     for a in &p.actions {
         for s in &a.steps {
             let d = match s {
-                Step::CreateUser(n) => n.description.as_deref(),
-                Step::UpdateUser(u) => u.description.as_deref(),
+                Step::CreateUser(n) => n.description.as_deref().map(|d| (d, n.email.as_str())),
+                Step::UpdateUser(u) => u
+                    .description
+                    .as_deref()
+                    .map(|d| (d, u.email.as_deref().unwrap_or(a.email.as_str()))),
                 _ => None,
             };
-            if let Some(d) = d {
+            if let Some((d, carrier)) = d {
                 let parsed = marker::parse(Some(d));
                 let MarkerState::Valid(m) = &parsed.marker else {
                     panic!("{d}")
                 };
-                assert_eq!(k.check(m, parsed.sig.as_deref()), Verdict::Current, "{d}");
+                assert_eq!(
+                    k.check(m, parsed.sig.as_deref(), carrier),
+                    Verdict::Current,
+                    "{d}"
+                );
             }
         }
     }
@@ -118,7 +127,7 @@ hr2pagerduty:v1 {"employee_id":"1002"}"#
                 "Ann Lee",
                 Role::LimitedUser,
                 "Rep",
-                signed(&active("1001"), &k),
+                signed_for("ann@example.com", &active("1001"), &k),
             ),
             user(
                 "PMAL",
@@ -235,7 +244,7 @@ fn a_forged_suspension_record_does_not_drive_a_rehire() {
         )])
     };
     // What hr2pagerduty recorded: a limited user on no team.
-    let genuine = signed(&record(Role::LimitedUser, vec![]), &k).unwrap();
+    let genuine = signed_for("ann@example.com", &record(Role::LimitedUser, vec![]), &k).unwrap();
     // Ann, while suspended, edits the record to be put back on Chess Club, a team no rule
     // names (a rehire's base role is the rules' anyway), keeping the tag.
     let forged = genuine.replacen(
@@ -266,7 +275,11 @@ fn a_forged_suspension_record_does_not_drive_a_rehire() {
     );
     assert_all_signed(&p, &k);
     // The same record signed by hr2pagerduty is restored as recorded.
-    let real = suspended_user(signed(&record(Role::Admin, vec![chess()]), &k));
+    let real = suspended_user(signed_for(
+        "ann@example.com",
+        &record(Role::Admin, vec![chess()]),
+        &k,
+    ));
     let p = plan_keyed(&real, &r, &cfg, Some(&k));
     assert_eq!(
         given(&p),
@@ -425,7 +438,7 @@ fn markers_signed_with_the_previous_key_are_signed_again_with_the_current_one() 
         "Ann Lee",
         Role::LimitedUser,
         "Rep",
-        signed(&active("1001"), &old_keys()),
+        signed_for("ann@example.com", &active("1001"), &old_keys()),
     )]);
     // Rotated without the previous key, the old tag fails.
     let lost = plan_keyed(&acct, &r, &cfg, Some(&keys()));
@@ -467,7 +480,7 @@ fn every_marker_written_is_signed_and_a_plan_without_the_key_says_so() {
         "Cy Ng",
         Role::Admin,
         "Manager",
-        signed(&active("1003"), &k),
+        signed_for("cy@example.com", &active("1003"), &k),
     )]);
     acct.join("PCY", "PTITOPS", TeamRole::Responder);
     let p = plan_keyed(&acct, &r, &cfg, Some(&k));
@@ -509,9 +522,9 @@ fn each_action_records_how_its_users_marker_checked() {
         row("1004", "dan"),
         row("1005", "eve"),
     ]);
-    let current = signed(&active("1001"), &k).unwrap();
+    let current = signed_for("ann@example.com", &active("1001"), &k).unwrap();
     // Dan's tag has one digit changed: his marker still reads "employee 1004" with a `sig`.
-    let dan = signed(&active("1004"), &k).unwrap();
+    let dan = signed_for("dan@example.com", &active("1004"), &k).unwrap();
     let last = dan.len() - 3;
     let flipped = if &dan[last..last + 1] == "0" {
         "1"
@@ -541,7 +554,7 @@ fn each_action_records_how_its_users_marker_checked() {
             "Pat Doe",
             Role::LimitedUser,
             "Rep",
-            signed(&active("1002"), &old_keys()),
+            signed_for("bob@example.com", &active("1002"), &old_keys()),
         ),
         user(
             "PCAT",
@@ -631,7 +644,7 @@ fn a_leaver_behind_an_untrusted_marker_is_a_skip_that_needs_a_person() {
         "Ann Lee",
         Role::LimitedUser,
         "Rep",
-        signed(&active("1001"), &k),
+        signed_for("ann@example.com", &active("1001"), &k),
     );
     let acct = Account::new(vec![ann_user.clone(), old(Role::Admin)]);
     let p = plan_keyed(&acct, &r, &cfg, Some(&k));
@@ -697,7 +710,7 @@ fn a_copied_marker_is_a_dispute_that_needs_a_person_and_lists_each_user_once() {
         "Lea Ver",
         Role::LimitedUser,
         "Rep",
-        signed(&active("1009"), &k),
+        signed_for("leav@example.com", &active("1009"), &k),
     );
     // Ann replaces her own marker with a copy of the leaver's.
     let ann_copy = user(
@@ -706,7 +719,7 @@ fn a_copied_marker_is_a_dispute_that_needs_a_person_and_lists_each_user_once() {
         "Ann Lee",
         Role::LimitedUser,
         "Rep",
-        signed(&active("1009"), &k),
+        signed_for("ann@example.com", &active("1009"), &k),
     );
     let p = plan_keyed(&Account::new(vec![ann_copy, leaver]), &r, &cfg, Some(&k));
     assert!(p.is_empty(), "{:#?}", p.actions);
