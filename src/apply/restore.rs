@@ -202,7 +202,12 @@ pub(super) async fn restore_contacts(
     {
         s.refused.extend(refused_now);
         let update = UserUpdate {
-            description: Some(marker::render_with(&parsed.human, &m, keys)),
+            description: Some(marker::render_with(
+                &parsed.human,
+                &m,
+                keys,
+                &now.user.email,
+            )),
             ..UserUpdate::default()
         };
         match client.update_user(id, &update).await {

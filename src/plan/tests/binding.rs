@@ -60,6 +60,7 @@ fn admin_record(eid: &str) -> Marker {
             termination_date: None,
             leave: false,
             from_archive: None,
+            refused: Vec::new(),
         }),
         pending_termination: None,
     }
