@@ -14,13 +14,14 @@
 //! an offboarding's record, built only when suspended), human text,
 //! suspension date (`YYYY-MM-DD`, any year chrono reads; not a date: not suspended), base
 //! role, termination date (not a date: none), leave (empty: not a leave), the deleted user
-//! whose archive a re-created user still restores (empty: none), then team ID,
-//! team name (empty: none) and team role, repeated.
+//! whose archive a re-created user still restores (empty: none), the termination-pending
+//! stamp (not a date: none), the contact method IDs a restore was refused (comma-separated,
+//! empty: none), then team ID, team name (empty: none) and team role, repeated.
 
 #![no_main]
 
 use chrono::NaiveDate;
-use hr2pagerduty::ids::{EmployeeId, MAX_EMPLOYEE_ID_LEN, TeamId, UserId};
+use hr2pagerduty::ids::{ContactMethodId, EmployeeId, MAX_EMPLOYEE_ID_LEN, TeamId, UserId};
 use hr2pagerduty::marker::{self, Marker, MarkerState, PREFIX, SavedMembership, Suspension};
 use hr2pagerduty::vocab::{Role, TeamRole};
 use libfuzzer_sys::fuzz_target;
@@ -59,8 +60,13 @@ fn check_built(f: &[String]) {
         termination_date: field(5).parse::<NaiveDate>().ok(),
         leave: !field(6).is_empty(),
         from_archive: (!field(7).is_empty()).then(|| UserId::new(field(7))),
+        refused: field(9)
+            .split(',')
+            .filter(|id| !id.is_empty())
+            .map(ContactMethodId::new)
+            .collect(),
         teams: f
-            .get(8..)
+            .get(10..)
             .unwrap_or_default()
             .chunks(3)
             .map(|t| SavedMembership {
@@ -78,13 +84,13 @@ fn check_built(f: &[String]) {
     let m = Marker {
         employee_id,
         suspended,
+        pending_termination: field(8).parse::<NaiveDate>().ok(),
     };
     let line = marker::render_line(&m);
     assert!(!line.contains(['\n', '\r']), "one line: {line:?}");
     let d = marker::render(human, &m);
     let p = marker::parse(Some(&d));
-    if m
-        .employee_id
+    if m.employee_id
         .as_ref()
         .is_some_and(|id| id.as_str().chars().count() > MAX_EMPLOYEE_ID_LEN)
     {
