@@ -96,20 +96,18 @@ pub(super) async fn restore_contacts(
         _ => Vec::new(),
     };
     let mut refused_now: Vec<ContactMethodId> = Vec::new();
-    let old_login = Email::normalise(&r.user.email);
-    let new_login = Email::normalise(&now.user.email);
     // Old contact method ID → the new user's (ID, type).
     let mut ids: BTreeMap<&str, (String, ContactMethodType)> = BTreeMap::new();
     let mut methods_complete = true;
     let default = now
         .contact_methods
         .iter()
-        .find(|m| m.kind == ContactMethodType::Email && Email::normalise(&m.address) == new_login);
+        .find(|m| m.is_login_email(&now.user.email));
     for m in &r.contact_methods {
         if m.kind == ContactMethodType::Push {
             continue;
         }
-        if m.kind == ContactMethodType::Email && Email::normalise(&m.address) == old_login {
+        if m.is_login_email(&r.user.email) {
             if let Some(d) = default {
                 ids.insert(m.id.as_str(), (d.id.to_string(), d.kind.clone()));
             }

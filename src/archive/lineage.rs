@@ -10,10 +10,9 @@
 //! record with the contact methods and notification rules of every record on the way.
 
 use super::{Archive, ArchiveRecord};
-use crate::email::Email;
 use crate::ids::{ContactMethodId, UserId};
 use crate::marker::{self, MarkerState};
-use crate::pagerduty::models::contact::{ContactMethod, ContactMethodType, NotificationRule};
+use crate::pagerduty::models::contact::{ContactMethod, NotificationRule};
 use crate::pagerduty::models::incidents::Urgency;
 use std::collections::BTreeMap;
 
@@ -59,13 +58,6 @@ impl Archive {
     }
 }
 
-/// True when `m` is the default email method of `r`'s user: an email method with its
-/// login email, which PagerDuty makes itself on every create.
-fn is_login(r: &ArchiveRecord, m: &ContactMethod) -> bool {
-    m.kind == ContactMethodType::Email
-        && Email::normalise(&m.address) == Email::normalise(&r.user.email)
-}
-
 /// The contact methods and notification rules of `chain` (latest first), each once:
 /// - every method of the latest record, then those of the earlier ones that no method
 ///   already taken has (same type and address, [`ContactMethod::same_as`]); an earlier
@@ -83,7 +75,7 @@ pub fn merged(chain: &[ArchiveRecord]) -> (Vec<ContactMethod>, Vec<NotificationR
     let latest_login = latest
         .contact_methods
         .iter()
-        .find(|m| is_login(latest, m))
+        .find(|m| m.is_login_email(&latest.user.email))
         .map(|m| m.id.clone());
     let mut methods: Vec<ContactMethod> = latest.contact_methods.clone();
     // Each record's method ID → the ID of the method taken in its place.
@@ -93,7 +85,10 @@ pub fn merged(chain: &[ArchiveRecord]) -> (Vec<ContactMethod>, Vec<NotificationR
         .collect();
     for r in &chain[1..] {
         for m in &r.contact_methods {
-            let login = is_login(r, m).then(|| latest_login.clone()).flatten();
+            let login = m
+                .is_login_email(&r.user.email)
+                .then(|| latest_login.clone())
+                .flatten();
             let taken = login.or_else(|| {
                 let want = m.to_new();
                 methods
@@ -119,7 +114,7 @@ pub fn merged(chain: &[ArchiveRecord]) -> (Vec<ContactMethod>, Vec<NotificationR
                 && rule.start_delay_in_minutes == 0
                 && r.contact_methods
                     .iter()
-                    .any(|m| &m.id == on && is_login(r, m));
+                    .any(|m| &m.id == on && m.is_login_email(&r.user.email));
             if default {
                 continue;
             }

@@ -274,6 +274,14 @@ pub struct UserRecord {
 }
 
 impl ContactMethod {
+    /// True when this is the email method of the login address `login` (compared through
+    /// [`Email::normalise`]): the one PagerDuty creates itself with every user, so a
+    /// restore maps it to the new user's instead of sending it.
+    pub fn is_login_email(&self, login: &str) -> bool {
+        self.kind == ContactMethodType::Email
+            && Email::normalise(&self.address) == Email::normalise(login)
+    }
+
     /// True when `other` is the same contact method in PagerDuty's sense: the same type and
     /// address (emails compared through the one normaliser, [`Email::normalise`], since
     /// PagerDuty compares them case-insensitively; phone numbers with their country code),

@@ -4,6 +4,7 @@
 //! tags made before the binding are trusted as unsigned ones are and signed again bound,
 //! and a rehire whose record is not trusted is a reactivation that restores nothing.
 
+use super::signing::active;
 use super::*;
 use crate::marker::{MarkerKey, MarkerKeys, SavedMembership, Suspension, Verdict, sign};
 use crate::plan::MarkerTrust;
@@ -16,33 +17,9 @@ fn keys() -> MarkerKeys {
     MarkerKeys::new(MarkerKey::new("K", KEY).unwrap(), None)
 }
 
+/// The plan of `r` against `acct` under the standard configuration, with `keys`.
 fn plan_keyed(acct: &Account, r: &Roster, keys: Option<&MarkerKeys>) -> Plan {
-    let teams = teams();
-    let policy = Policy::from_config(&std_config());
-    plan(Inputs {
-        roster: r,
-        users: &acct.users,
-        teams: &teams,
-        members: &acct.members,
-        policy: &policy,
-        oncall: &acct.oncall_facts(),
-        today: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
-        run_day: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
-        archive: &crate::archive::Archive::default(),
-        key_owner: None,
-        licenses: &[],
-        license_holders: None,
-        marker_keys: keys,
-    })
-    .unwrap()
-}
-
-fn active(eid: &str) -> Marker {
-    Marker {
-        employee_id: Some(eid.into()),
-        suspended: None,
-        pending_termination: None,
-    }
+    super::signing::plan_keyed(acct, r, &std_config(), keys)
 }
 
 /// The suspension record of employee `eid`: admin on Chess Club (a team no rule names).

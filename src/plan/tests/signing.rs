@@ -25,7 +25,14 @@ fn old_keys() -> MarkerKeys {
     MarkerKeys::new(MarkerKey::new("K", OLD).unwrap(), None)
 }
 
-fn plan_keyed(acct: &Account, r: &Roster, cfg: &Config, keys: Option<&MarkerKeys>) -> Plan {
+/// The plan of `r` against `acct` under `cfg` on 2026-11-30, with `keys` (also used by
+/// the binding tests).
+pub(super) fn plan_keyed(
+    acct: &Account,
+    r: &Roster,
+    cfg: &Config,
+    keys: Option<&MarkerKeys>,
+) -> Plan {
     let teams = teams();
     let policy = Policy::from_config(cfg);
     plan(Inputs {
@@ -46,7 +53,8 @@ fn plan_keyed(acct: &Account, r: &Roster, cfg: &Config, keys: Option<&MarkerKeys
     .unwrap()
 }
 
-fn active(eid: &str) -> Marker {
+/// The marker of active employee `eid`.
+pub(super) fn active(eid: &str) -> Marker {
     Marker {
         employee_id: Some(eid.into()),
         suspended: None,
