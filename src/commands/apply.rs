@@ -183,7 +183,7 @@ async fn apply_saved(
         .race(observe_for_saved(&client, &cfg, &bar, &s.api_url, &needs))
         .await?;
     bar.finish();
-    saved.check_account(&account.users, &account.members)?;
+    saved.check_account(&plan, &account.users, &account.members)?;
     saved.check_oncall(&account.oncall)?;
     let made = saved.as_of.filter(|_| a.as_of.as_of.is_none());
     if let Some(made) = made.filter(|d| *d != today(&cfg, None)) {

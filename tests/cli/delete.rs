@@ -599,6 +599,10 @@ fn a_deletion_of_a_leaver_on_call_is_blocked_with_no_archive_record_and_no_reque
         "  #   blocked: 1 open incident assigned: \"Disk full\" (Q0000000000001)\n",
         "  # user sol@example.com (PSOL001, employee 1006) is blocked: it will not be deleted\n",
         "  #   blocked: on escalation policy \"Sol EP\" (PEPSOL1)\n",
+        // Advice true to a deletion: no team removal or suspension, and no override where
+        // PagerDuty refuses the DELETE anyway.
+        "  #   to unblock: reassign or resolve incident \"Disk full\" (Q0000000000001) (PagerDuty refuses to delete a user with open incidents assigned); the next run then deletes them (--allow-oncall-gaps cannot help while incidents are assigned to them: PagerDuty refuses the deletion)\n",
+        "  #   to unblock: take them off escalation policy \"Sol EP\" (PEPSOL1), as a target or on its schedules (PagerDuty refuses to delete the only target of a level of an escalation policy); the next run then deletes them (or rerun with --allow-oncall-gaps to delete them now and leave these gaps; PagerDuty still refuses it where they are the only target of a level, until another target is added there)\n",
         "Plan: 0 to create, 0 to update, 0 to deactivate, 0 to reactivate. 2 blocked (on call).\n",
     ] {
         assert!(
@@ -634,6 +638,13 @@ fn a_deletion_of_a_leaver_on_call_is_blocked_with_no_archive_record_and_no_reque
     assert!(
         run.stdout.contains(
             "Blocked: delete of ivy@example.com (PIVY001): blocked: 1 open incident assigned"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(
+            "  To unblock: reassign or resolve incident \"Disk full\" (Q0000000000001) (PagerDuty refuses to delete a user with open incidents assigned)"
         ),
         "{}",
         run.stdout
