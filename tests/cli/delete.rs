@@ -1185,8 +1185,9 @@ fn archive_problems_stop_the_run_before_any_write() {
     );
     case.run("plan", &[]).expect_code(78);
 
-    // A directory that does not exist: plan reads an empty archive; apply cannot write it,
-    // a usage error (64) found before the first write, like an unwritable lock_dir.
+    // A folder that does not exist (a share not mounted, a wrong path): plan and apply
+    // both stop, a usage error (64) like an unwritable lock_dir, saying the folder must
+    // exist; hr2pagerduty does not create it.
     let case = Case::new(
         "deactivate = \"delete\"\narchive = \"no/such/dir/archive.jsonl\"",
         "",
@@ -1194,19 +1195,23 @@ fn archive_problems_stop_the_run_before_any_write() {
         json!({}),
         &[ANN_ROW, LEE_LEFT],
     );
-    case.run("plan", &[]).expect_code(0);
-    let apply = case.run("apply", &[]);
-    apply.expect_code(64);
-    assert!(
-        apply.stderr.contains("cannot write the archive"),
-        "{}",
-        apply.stderr
-    );
-    assert!(
-        apply.stderr.contains("no/such/dir/archive.jsonl"),
-        "{}",
-        apply.stderr
-    );
+    for cmd in ["plan", "apply"] {
+        let r = case.run(cmd, &[]);
+        r.expect_code(64);
+        for needle in [
+            "the folder of the archive ",
+            "no/such/dir/archive.jsonl does not exist; create it (mode 0700",
+            "hr2pagerduty does not create it",
+        ] {
+            assert!(r.stderr.contains(needle), "{cmd}: {needle}\n{}", r.stderr);
+        }
+        assert!(
+            !r.stderr.contains("created by the first deletion"),
+            "{}",
+            r.stderr
+        );
+    }
+    assert!(!case.dir.path().join("no").exists(), "no folder created");
     assert!(case.sim.writes().is_empty());
 
     // A path that is a directory, or a damaged line: the archive cannot be read (64), and

@@ -433,8 +433,16 @@ fn a_rehire_s_restored_team_names_the_record_it_comes_from() {
     assert_eq!(p.actions[0].team_rules, rules(TeamSource::SuspensionRecord));
     // Deleted, re-created from the archive record.
     let archive = Archive::in_memory(vec![record("POLD001", Some("12"))]);
-    let p = plan_with(&Account::new(vec![owner()]), &rehire, &cfg, &archive);
+    let mut acct = Account::new(vec![owner()]);
+    let p = plan_with(&acct, &rehire, &cfg, &archive);
     assert_eq!(kinds(&p), [ActionKind::Reactivate], "{p:#?}");
+    assert_eq!(p.actions[0].team_rules, rules(TeamSource::DeletionArchive));
+    // Stopped after the create: the plan that finishes the restore still names the
+    // deletion archive (the marker only carries its record meanwhile).
+    acct.apply(&p, Some(1));
+    let p = plan_with(&acct, &rehire, &cfg, &archive);
+    assert_eq!(kinds(&p), [ActionKind::Reactivate], "{p:#?}");
+    assert!(p.actions[0].user_id.is_some(), "{p:#?}");
     assert_eq!(p.actions[0].team_rules, rules(TeamSource::DeletionArchive));
 }
 
