@@ -349,7 +349,7 @@ impl Blocked {
         let mut steps = Vec::new();
         if !i.escalation_policies.is_empty() {
             steps.push(format!(
-                "take them off {} {}, as a target or on {} schedules (PagerDuty refuses to delete the only target of a level of an escalation policy)",
+                "take them off {} {}, as a target or on {} schedules",
                 plural(
                     i.escalation_policies.len(),
                     "escalation policy",

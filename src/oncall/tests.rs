@@ -354,7 +354,7 @@ fn a_blocked_deletion_s_advice_names_what_pagerduty_refuses_a_delete_for() {
     });
     assert_eq!(
         on_ep.deletion_remedy(),
-        "take them off escalation policy \"DB EP\" (PEP1), as a target or on its schedules (PagerDuty refuses to delete the only target of a level of an escalation policy); the next run then deletes them (or rerun with --allow-oncall-gaps to delete them now and leave these gaps; PagerDuty still refuses it where they are the only target of a level, until another target is added there)"
+        "take them off escalation policy \"DB EP\" (PEP1), as a target or on its schedules; the next run then deletes them (or rerun with --allow-oncall-gaps to delete them now and leave these gaps; PagerDuty still refuses it where they are the only target of a level, until another target is added there)"
     );
     let with_incident = blocked(OncallImpact {
         schedules: vec![sched()],
