@@ -7,7 +7,7 @@
 use super::adopt::{adoption_refused, adoption_update};
 use super::holding::policies_holding;
 use super::recheck::recheck;
-use super::restore::restore_contacts;
+use super::restore::{Rehire, restore_contacts};
 use super::{
     ApplyOptions, Cause, Halt, HeldBy, Mismatch, Outcome, OutcomeStatus, StepError, StepFailure,
     Stop,
@@ -174,7 +174,11 @@ pub(super) async fn run_action(
                 unreachable!("the planner puts CreateUser first")
             };
             let keys = opts.marker_keys.as_ref();
-            let done = restore_contacts(client, &opts.archive, &id, from_user, keys).await;
+            let rehire = Rehire {
+                user: &id,
+                from: from_user,
+            };
+            let done = restore_contacts(client, &opts.archive, rehire, keys).await;
             o.attempts += done.attempts;
             let failed = !done.errors.is_empty() || done.missing.is_some();
             if let Some(why) = done.missing {

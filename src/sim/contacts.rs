@@ -22,6 +22,7 @@ use super::error::SimError;
 use super::idgen::IdGenerator;
 use super::seed::{SeedContactMethod, SeedNotificationRule};
 use super::shape::{is_email_shaped, pagerduty_email};
+use crate::ids::{NotificationRuleId, UserId};
 use crate::pagerduty::models::contact::ContactMethodType;
 use crate::pagerduty::models::incidents::Urgency;
 use serde_json::{Map, Value};
@@ -429,12 +430,12 @@ impl ContactBook {
     }
 
     /// Removes the rule with ID `id` from `user`; false when the user has no such rule.
-    pub(crate) fn remove_rule(&mut self, user: &str, id: &str) -> bool {
-        let Some(rules) = self.rules.get_mut(user) else {
+    pub(crate) fn remove_rule(&mut self, user: &UserId, id: &NotificationRuleId) -> bool {
+        let Some(rules) = self.rules.get_mut(user.as_str()) else {
             return false;
         };
         let before = rules.len();
-        rules.retain(|r| r.id != id);
+        rules.retain(|r| r.id != id.as_str());
         rules.len() < before
     }
 
