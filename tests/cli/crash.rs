@@ -107,19 +107,12 @@ fn start(world: &World) -> Sim {
     Sim::start(seed)
 }
 
-fn apply_args(world: &World, report: &Path) -> Vec<String> {
-    let mut a = inputs("apply", &world.config_path, &world.hr_path);
-    a.extend([
-        "--yes".into(),
-        "--report".into(),
-        report.display().to_string(),
-    ]);
-    a
-}
-
 /// Runs the binary to the end.
 fn apply(sim: &Sim, world: &World, report: &Path) -> Run {
-    run_args(against(sim, KEY), &apply_args(world, report))
+    run_args(
+        against(sim, KEY),
+        &apply_args(&world.config_path, &world.hr_path, report, &[]),
+    )
 }
 
 /// Starts `apply` (the binary, in a process of its own) against `sim`, writing its report to
@@ -133,7 +126,7 @@ fn spawn_apply(
 ) -> std::process::Child {
     Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"))
         .env_remove("STATE_DIRECTORY")
-        .args(apply_args(world, report))
+        .args(apply_args(&world.config_path, &world.hr_path, report, &[]))
         .env("PAGERDUTY_API_URL", sim.url())
         .env("PAGERDUTY_API_KEY", KEY)
         .env("XDG_STATE_HOME", state_home())

@@ -906,26 +906,8 @@ fn a_rehire_is_re_created_from_the_archive_with_contact_methods_rules_and_teams(
         ],
         "the default email method is PagerDuty's own, not a second one"
     );
-    let address = |id: &str| {
-        methods
-            .iter()
-            .find(|m| m.id.as_str() == id)
-            .map(|m| m.address.clone())
-            .unwrap()
-    };
-    let mut got: Vec<(String, String, u32)> = rules
-        .iter()
-        .map(|r| {
-            (
-                address(r.contact_method.id.as_str()),
-                r.urgency.as_str().to_string(),
-                r.start_delay_in_minutes,
-            )
-        })
-        .collect();
-    got.sort();
     assert_eq!(
-        got,
+        rules_by_address(&methods, &rules),
         [
             ("7700900123".into(), "high".into(), 0),
             ("7700900123".into(), "low".into(), 10),
@@ -1047,14 +1029,10 @@ fn a_rehire_who_leaves_again_mid_restore_loses_no_archived_contact_method() {
     let u = case.sim.user("lee@example.com");
     assert_eq!(marker_of(u.description.as_deref()).suspended, None);
     let (methods, rules) = case.contacts(u.id.as_str());
-    let address = |id: &str| {
-        methods
-            .iter()
-            .find(|m| m.id.as_str() == id)
-            .map(|m| (m.kind.as_str().to_string(), m.address.clone()))
-            .unwrap()
-    };
-    let mut got: Vec<(String, String)> = methods.iter().map(|m| address(m.id.as_str())).collect();
+    let mut got: Vec<(String, String)> = methods
+        .iter()
+        .map(|m| (m.kind.as_str().to_string(), m.address.clone()))
+        .collect();
     got.sort();
     assert_eq!(
         got,
@@ -1064,19 +1042,8 @@ fn a_rehire_who_leaves_again_mid_restore_loses_no_archived_contact_method() {
             ("sms_contact_method".into(), "7700900123".into()),
         ]
     );
-    let mut got: Vec<(String, String, u32)> = rules
-        .iter()
-        .map(|r| {
-            (
-                address(r.contact_method.id.as_str()).1,
-                r.urgency.as_str().to_string(),
-                r.start_delay_in_minutes,
-            )
-        })
-        .collect();
-    got.sort();
     assert_eq!(
-        got,
+        rules_by_address(&methods, &rules),
         [
             ("7700900123".into(), "high".into(), 0),
             ("7700900123".into(), "low".into(), 10),

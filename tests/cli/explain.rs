@@ -13,11 +13,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 fn demo_plan_args(extra: &[&str]) -> Vec<String> {
-    let mut v = inputs(
-        "plan",
-        &repo("samples/demo/config.toml"),
-        &repo("samples/demo/hr.csv"),
-    );
+    let mut v = inputs("plan", &demo_config(), &demo_hr());
     v.extend(extra.iter().map(|s| s.to_string()));
     v
 }
@@ -101,11 +97,7 @@ fn the_apply_summary_and_report_count_the_invitations_sent() {
     let sim = Sim::start(demo_seed());
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("report.json");
-    let mut args = inputs(
-        "apply",
-        &repo("samples/demo/config.toml"),
-        &repo("samples/demo/hr.csv"),
-    );
+    let mut args = inputs("apply", &demo_config(), &demo_hr());
     args.extend([
         "--yes".into(),
         "--report".into(),
@@ -228,8 +220,8 @@ fn a_terminal_gets_colour_unless_no_color_is_set() {
 #[test]
 fn the_prompt_says_how_many_invitation_emails_pagerduty_will_send() {
     let sim = Sim::start(demo_seed());
-    let config: PathBuf = repo("samples/demo/config.toml");
-    let args = inputs("apply", &config, &repo("samples/demo/hr.csv"));
+    let config: PathBuf = demo_config();
+    let args = inputs("apply", &config, &demo_hr());
     // Any answer but "yes" cancels: nothing is written.
     let shown = on_terminal(&sim, &args, "no\n", &[("NO_COLOR", "1")]);
     assert!(

@@ -11,10 +11,7 @@ use std::path::PathBuf;
 
 /// `CMD --config demo --hr demo` plus `extra`.
 fn demo_args(cmd: &str, extra: &[&str]) -> Vec<String> {
-    let (c, h): (PathBuf, PathBuf) = (
-        repo("samples/demo/config.toml"),
-        repo("samples/demo/hr.csv"),
-    );
+    let (c, h): (PathBuf, PathBuf) = (demo_config(), demo_hr());
     let mut v = inputs(cmd, &c, &h);
     v.extend(extra.iter().map(|s| s.to_string()));
     v

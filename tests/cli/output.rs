@@ -15,33 +15,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn demo_config() -> PathBuf {
-    repo("samples/demo/config.toml")
-}
-
-fn demo_hr() -> PathBuf {
-    repo("samples/demo/hr.csv")
-}
-
-/// `apply --config C --hr H --yes --report R` plus `extra`.
-fn apply_args(config: &Path, hr: &Path, report: &Path, extra: &[&str]) -> Vec<String> {
-    let mut v = inputs("apply", config, hr);
-    v.extend(["--yes".to_string(), "--report".to_string()]);
-    v.push(report.display().to_string());
-    v.extend(extra.iter().map(|s| s.to_string()));
-    v
-}
-
-fn read_json(p: &Path) -> Value {
-    let bytes = std::fs::read(p).expect("report written");
-    serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-        panic!(
-            "the report is not JSON ({e}): {:?}",
-            String::from_utf8_lossy(&bytes)
-        )
-    })
-}
-
 /// The names in `dir`, sorted.
 fn entries(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)

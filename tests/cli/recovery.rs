@@ -17,31 +17,16 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 fn demo_args(cmd: &str, extra: &[&str]) -> Vec<String> {
-    let mut v = inputs(
-        cmd,
-        &repo("samples/demo/config.toml"),
-        &repo("samples/demo/hr.csv"),
-    );
+    let mut v = inputs(cmd, &demo_config(), &demo_hr());
     v.extend(extra.iter().map(|s| s.to_string()));
     v
 }
 
 fn apply_with_report(sim: &Sim, config: &Path, report: &Path) -> Run {
-    let mut args = inputs("apply", config, &repo("samples/demo/hr.csv"));
-    args.extend([
-        "--yes".into(),
-        "--report".into(),
-        report.display().to_string(),
-    ]);
-    run_args(against(sim, KEY), &args)
-}
-
-fn demo_config() -> PathBuf {
-    repo("samples/demo/config.toml")
-}
-
-fn read_json(p: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(p).expect("report written")).expect("report is JSON")
+    run_args(
+        against(sim, KEY),
+        &apply_args(config, &demo_hr(), report, &[]),
+    )
 }
 
 /// The outcome of the action for `email` in a report.
@@ -85,7 +70,7 @@ fn converges(sim: &Sim) {
     assert_one_user_per_employee(sim);
     assert_eq!(
         sim.handle.users().len(),
-        undisturbed_user_count(&demo_config(), &repo("samples/demo/hr.csv")),
+        undisturbed_user_count(&demo_config(), &demo_hr()),
         "as many users as an undisturbed run leaves"
     );
 }
@@ -528,7 +513,7 @@ fn a_mover_into_a_stakeholder_role_on_an_unruled_team_does_not_fail_every_night(
     let cfg_path = dir.path().join("config.toml");
     std::fs::write(&cfg_path, cfg).unwrap();
     // Alan Turing stays and moves to the Executive Office; he is on Chess Club (no rule).
-    let hr = std::fs::read_to_string(repo("samples/demo/hr.csv")).unwrap().replace(
+    let hr = std::fs::read_to_string(demo_hr()).unwrap().replace(
         "1003,Alan,Turing,alan.turing@example.com,Sr. Network Engineer,IT/IS,Voluntarily Terminated",
         "1003,Alan,Turing,alan.turing@example.com,Chief of Staff,Executive Office,Active",
     );
@@ -570,7 +555,7 @@ fn too_many_deactivations_are_refused_until_allowed() {
     let sim = Sim::start(demo_seed());
     let dir = tempfile::tempdir().unwrap();
     let cfg = config_with("max_deactivations = 1", dir.path());
-    let hr = repo("samples/demo/hr.csv");
+    let hr = demo_hr();
     for cmd in ["plan", "apply"] {
         let mut args = inputs(cmd, &cfg, &hr);
         if cmd == "apply" {
@@ -606,7 +591,7 @@ fn a_shrunken_export_in_a_small_account_is_left_to_max_deactivations() {
     // remain. Like the percentage caps, the shrink check applies only above 50 managed
     // users; in this small account max_deactivations governs, so the leavers go through,
     // unless max_deactivations is lower than their number.
-    let full = std::fs::read_to_string(repo("samples/demo/hr.csv")).unwrap();
+    let full = std::fs::read_to_string(demo_hr()).unwrap();
     let cut: String = full
         .lines()
         .filter(|l| !l.contains(",Production,"))
@@ -704,7 +689,7 @@ fn a_rehire_into_a_stakeholder_role_does_not_restore_teams() {
     assert!(cfg.contains("Executive Office"));
     let cfg_path = dir.path().join("config.toml");
     std::fs::write(&cfg_path, cfg).unwrap();
-    let hr = std::fs::read_to_string(repo("samples/demo/hr.csv")).unwrap().replace(
+    let hr = std::fs::read_to_string(demo_hr()).unwrap().replace(
         "1004,Katherine,Johnson,katherine.johnson@example.com,Production Manager,Production,Active",
         "1004,Katherine,Johnson,katherine.johnson@example.com,Chief of Staff,Executive Office,Active",
     );
@@ -780,7 +765,7 @@ fn a_create_that_finds_its_email_taken_adopts_the_user_and_the_report_says_adopt
     sim.inject(Fault::new("PUT", "/users/*", FaultKind::Delay { ms: 1500 }));
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("r.json");
-    let mut args = inputs("apply", &demo_config(), &repo("samples/demo/hr.csv"));
+    let mut args = inputs("apply", &demo_config(), &demo_hr());
     args.extend([
         "--yes".into(),
         "--report".into(),

@@ -13,6 +13,7 @@
 //! | [`e2e`] | running the binary against a simulator with `assert_cmd`, readers for its output |
 //! | [`world`] | a simulated account for a real export and the checks of its state after `apply` |
 //! | [`safety`] | the safety tests' workspace, synthetic workforces and accounts in sync with an export |
+//! | [`signed`] | the marker-integrity tests' runs with a marker key, signed accounts and verdicts |
 //!
 //! Every network test talks to 127.0.0.1 only: the simulator and the scripted server bind
 //! there, and the binary is pointed at them through `PAGERDUTY_API_URL`.
@@ -21,6 +22,7 @@
 pub mod client;
 pub mod e2e;
 pub mod safety;
+pub mod signed;
 pub mod world;
 
 use hr2pagerduty::ids::TeamId;

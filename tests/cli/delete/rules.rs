@@ -59,22 +59,7 @@ fn dev_rules() -> Vec<(String, String, u32)> {
 fn rules_of(case: &Case, email: &str) -> (Vec<(String, String, u32)>, usize) {
     let u = case.sim.user(email);
     let (methods, rules) = case.contacts(u.id.as_str());
-    let mut got: Vec<(String, String, u32)> = rules
-        .iter()
-        .map(|r| {
-            let m = methods
-                .iter()
-                .find(|m| m.id == r.contact_method.id)
-                .expect("a rule points at one of the user's contact methods");
-            (
-                m.address.clone(),
-                r.urgency.as_str().to_string(),
-                r.start_delay_in_minutes,
-            )
-        })
-        .collect();
-    got.sort();
-    (got, methods.len())
+    (rules_by_address(&methods, &rules), methods.len())
 }
 
 /// Users in the simulator with this email (0 or 1: emails are unique in PagerDuty).
