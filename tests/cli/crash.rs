@@ -28,7 +28,7 @@ use hr2pagerduty::sim::{FreezeStage, RandomFaults};
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 /// The seed of the kill moments.
@@ -124,14 +124,8 @@ fn spawn_apply(
     stdout: Stdio,
     stderr: Stdio,
 ) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"))
-        .env_remove("STATE_DIRECTORY")
-        .args(apply_args(&world.config_path, &world.hr_path, report, &[]))
-        .env("PAGERDUTY_API_URL", sim.url())
-        .env("PAGERDUTY_API_KEY", KEY)
-        .env("XDG_STATE_HOME", state_home())
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
+    let args = apply_args(&world.config_path, &world.hr_path, report, &[]);
+    command_against(sim, &args)
         .stdout(stdout)
         .stderr(stderr)
         .spawn()
@@ -379,31 +373,14 @@ fn sweep_world(dir: &Path) -> World {
 /// `write` at `stage`. Returns false when the run ended before reaching that write.
 fn kill_frozen(sim: &Sim, world: &World, dir: &Path, write: usize, stage: FreezeStage) -> bool {
     sim.handle.freeze_at_write(write, stage);
-    let mut child = spawn_apply(
+    let child = spawn_apply(
         sim,
         world,
         &dir.join("report.json"),
         Stdio::null(),
         Stdio::null(),
     );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let killed = loop {
-        if sim.handle.frozen() {
-            let _ = child.kill();
-            break true;
-        }
-        if child.try_wait().unwrap().is_some() {
-            break false;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the run neither ended nor reached write {write}"
-        );
-        std::thread::sleep(Duration::from_micros(200));
-    };
-    child.wait().unwrap();
-    sim.handle.unfreeze();
-    killed
+    sim.kill_when_frozen(child, write)
 }
 
 #[test]

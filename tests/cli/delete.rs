@@ -237,6 +237,28 @@ fn lee() -> Value {
               "contact_method": {"id": "PCMLEE2", "type": "sms_contact_method_reference"}}]})
 }
 
+/// Lee's four rules as (address, urgency, delay), sorted ([`rules_by_address`]): what a
+/// rehire restored from the archive ends with.
+fn lee_rules() -> Vec<(String, String, u32)> {
+    vec![
+        ("7700900123".into(), "high".into(), 0),
+        ("7700900123".into(), "low".into(), 10),
+        ("7700900456".into(), "high".into(), 5),
+        ("lee@example.com".into(), "high".into(), 0),
+    ]
+}
+
+/// Delete mode with Ann (staying) and Lee (terminated in the export) in the account.
+fn lee_leaving() -> Case {
+    Case::new(
+        DELETE_MODE,
+        "",
+        vec![ann(), lee()],
+        json!({}),
+        &[ANN_ROW, LEE_LEFT],
+    )
+}
+
 const LEE_LEFT: &str = "1002,lee@example.com,Lee,Leaver,Terminated,Ops";
 const LEE_BACK: &str = "1002,lee@example.com,Lee,Leaver,Active,Ops";
 
@@ -265,13 +287,7 @@ fn mode(p: &Path) -> u32 {
 
 #[test]
 fn delete_mode_archives_a_leaver_in_full_then_deletes_it_and_converges() {
-    let case = Case::new(
-        DELETE_MODE,
-        "",
-        vec![ann(), lee()],
-        json!({}),
-        &[ANN_ROW, LEE_LEFT],
-    );
+    let case = lee_leaving();
     let text = case.run("plan", &[]);
     text.expect_code(0);
     assert!(
@@ -378,13 +394,7 @@ fn delete_mode_archives_a_leaver_in_full_then_deletes_it_and_converges() {
 
 #[test]
 fn the_archive_line_is_on_disk_before_the_delete_reaches_pagerduty() {
-    let case = Case::new(
-        DELETE_MODE,
-        "",
-        vec![ann(), lee()],
-        json!({}),
-        &[ANN_ROW, LEE_LEFT],
-    );
+    let case = lee_leaving();
     // The DELETE is held 3 s by the simulator: look at the archive while it is in flight.
     case.sim.handle.inject(Fault::new(
         "DELETE",
@@ -405,13 +415,7 @@ fn the_archive_line_is_on_disk_before_the_delete_reaches_pagerduty() {
 
     // A DELETE that fails (as after a crash between the write and the request) leaves the
     // user and the record; the next run reuses the record and deletes.
-    let case = Case::new(
-        DELETE_MODE,
-        "",
-        vec![ann(), lee()],
-        json!({}),
-        &[ANN_ROW, LEE_LEFT],
-    );
+    let case = lee_leaving();
     case.sim.handle.inject(Fault::new(
         "DELETE",
         "/users/*",
@@ -711,13 +715,7 @@ fn an_old_suspension_of_a_leaver_on_call_is_not_deleted() {
 
 #[test]
 fn a_saved_plan_is_refused_when_a_deletions_oncall_duties_changed() {
-    let mut case = Case::new(
-        DELETE_MODE,
-        "",
-        vec![ann(), lee()],
-        json!({}),
-        &[ANN_ROW, LEE_LEFT],
-    );
+    let mut case = lee_leaving();
     let saved = case.dir.path().join("saved.json");
     case.run("plan", &["--out", saved.to_str().unwrap()])
         .expect_code(0);
@@ -826,13 +824,7 @@ fn a_delete_pagerduty_refuses_is_reported_once_not_retried_and_the_user_stays() 
 
 #[test]
 fn a_rehire_is_re_created_from_the_archive_with_contact_methods_rules_and_teams() {
-    let case = Case::new(
-        DELETE_MODE,
-        "",
-        vec![ann(), lee()],
-        json!({}),
-        &[ANN_ROW, LEE_LEFT],
-    );
+    let case = lee_leaving();
     case.run("apply", &[]).expect_code(0);
     assert!(case.sim.handle.user_by_email("lee@example.com").is_none());
 
@@ -908,12 +900,7 @@ fn a_rehire_is_re_created_from_the_archive_with_contact_methods_rules_and_teams(
     );
     assert_eq!(
         rules_by_address(&methods, &rules),
-        [
-            ("7700900123".into(), "high".into(), 0),
-            ("7700900123".into(), "low".into(), 10),
-            ("7700900456".into(), "high".into(), 5),
-            ("lee@example.com".into(), "high".into(), 0),
-        ],
+        lee_rules(),
         "every rule points at the new contact method IDs"
     );
     case.assert_no_changes();
@@ -921,13 +908,7 @@ fn a_rehire_is_re_created_from_the_archive_with_contact_methods_rules_and_teams(
 
 #[test]
 fn an_interrupted_restore_is_finished_by_the_next_run_without_duplicates() {
-    let case = Case::new(
-        DELETE_MODE,
-        "",
-        vec![ann(), lee()],
-        json!({}),
-        &[ANN_ROW, LEE_LEFT],
-    );
+    let case = lee_leaving();
     case.run("apply", &[]).expect_code(0);
     case.set_rows(&[ANN_ROW, LEE_BACK]);
     // The second rule is refused: the restore stops with the marker still saying so.
@@ -970,13 +951,7 @@ fn an_interrupted_restore_is_finished_by_the_next_run_without_duplicates() {
 
 #[test]
 fn a_rehire_who_leaves_again_mid_restore_loses_no_archived_contact_method() {
-    let case = Case::new(
-        DELETE_MODE,
-        "",
-        vec![ann(), lee()],
-        json!({}),
-        &[ANN_ROW, LEE_LEFT],
-    );
+    let case = lee_leaving();
     case.run("apply", &[]).expect_code(0);
     case.set_rows(&[ANN_ROW, LEE_BACK]);
     // The re-creation's first contact method POST is refused, as PagerDuty refuses an
@@ -1044,12 +1019,7 @@ fn a_rehire_who_leaves_again_mid_restore_loses_no_archived_contact_method() {
     );
     assert_eq!(
         rules_by_address(&methods, &rules),
-        [
-            ("7700900123".into(), "high".into(), 0),
-            ("7700900123".into(), "low".into(), 10),
-            ("7700900456".into(), "high".into(), 5),
-            ("lee@example.com".into(), "high".into(), 0),
-        ],
+        lee_rules(),
         "the first record's rules, none lost and none twice"
     );
     case.assert_no_changes();
@@ -1057,13 +1027,7 @@ fn a_rehire_who_leaves_again_mid_restore_loses_no_archived_contact_method() {
 
 #[test]
 fn a_contact_method_pagerduty_refuses_is_reported_once_and_not_sent_again() {
-    let case = Case::new(
-        DELETE_MODE,
-        "",
-        vec![ann(), lee()],
-        json!({}),
-        &[ANN_ROW, LEE_LEFT],
-    );
+    let case = lee_leaving();
     case.run("apply", &[]).expect_code(0);
     case.set_rows(&[ANN_ROW, LEE_BACK]);
     // PagerDuty refuses every contact method create of the restore, for good.
@@ -1181,13 +1145,7 @@ fn archive_problems_stop_the_run_before_any_write() {
         "{}",
         plan.stderr
     );
-    let case = Case::new(
-        DELETE_MODE,
-        "",
-        vec![ann(), lee()],
-        json!({}),
-        &[ANN_ROW, LEE_LEFT],
-    );
+    let case = lee_leaving();
     std::fs::write(case.archive(), "{\"kind\": \"something else\"}\n").unwrap();
     let plan = case.run("plan", &[]);
     plan.expect_code(64);

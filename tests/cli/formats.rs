@@ -10,7 +10,6 @@ use crate::support::*;
 use hr2pagerduty::sim::{Fault, FaultKind};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 /// The new hire's employee ID: a formula (with a pipe, for the Markdown table).
 const FORMULA_ID: &str = "=cmd|' /C calc'!A0";
@@ -208,30 +207,12 @@ fn a_killed_apply_leaves_a_csv_or_markdown_report_saying_what_was_pending() {
         let plan = json_plan(&sim, &hr);
         let n = plan["actions"].as_array().unwrap().len();
         let report = dir.path().join("r.txt");
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"))
-            .env_remove("STATE_DIRECTORY")
-            .args(apply_formatted(&hr, &report, format, &[]))
-            .env("PAGERDUTY_API_URL", sim.url())
-            .env("PAGERDUTY_API_KEY", KEY)
-            .env_remove("RUST_LOG")
-            .env("XDG_STATE_HOME", state_home())
-            .stdin(std::process::Stdio::null())
+        let child = command_against(&sim, &apply_formatted(&hr, &report, format, &[]))
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !sim
-            .handle
-            .requests()
-            .iter()
-            .any(|r| r.method == "POST" && r.status == 0)
-        {
-            assert!(Instant::now() < deadline, "the create never arrived");
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
+        sim.kill_during_a_create(child);
         let text = std::fs::read_to_string(&report).unwrap();
         let outcomes: Vec<String> = if format == "csv" {
             csv::Reader::from_reader(text.as_bytes())

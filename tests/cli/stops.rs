@@ -37,14 +37,7 @@ fn sequential_config(dir: &Path) -> PathBuf {
 
 /// The binary against `sim`, as a child process with its output piped.
 fn spawn(sim: &Sim, args: &[String]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"))
-        .env_remove("STATE_DIRECTORY")
-        .args(args)
-        .env("PAGERDUTY_API_URL", sim.url())
-        .env("PAGERDUTY_API_KEY", KEY)
-        .env("XDG_STATE_HOME", state_home())
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
+    command_against(sim, args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -55,6 +55,17 @@ pub fn hr2pd() -> assert_cmd::Command {
     assert_cmd::Command::from_std(binary())
 }
 
+/// [`binary`] pointed at `sim` with [`KEY`], given `args`, stdin closed: for a test that
+/// spawns the run itself and chooses what becomes of its stdout and stderr.
+pub fn command_against(sim: &Sim, args: &[String]) -> std::process::Command {
+    let mut c = binary();
+    c.args(args)
+        .env("PAGERDUTY_API_URL", sim.url())
+        .env("PAGERDUTY_API_KEY", KEY)
+        .stdin(std::process::Stdio::null());
+    c
+}
+
 /// The binary pointed at `sim` with `key`.
 pub fn against(sim: &Sim, key: &str) -> assert_cmd::Command {
     let mut c = hr2pd();

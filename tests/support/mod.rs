@@ -231,6 +231,48 @@ impl Sim {
         self.handle.inject(fault);
     }
 
+    /// Kills `child` (SIGKILL) once the simulator holds the write it was told to freeze at
+    /// (`handle.freeze_at_write(write, ..)`), waits for it and lets the simulator go on;
+    /// false when the run ended before reaching that write. Waits at most 60 s.
+    pub fn kill_when_frozen(&self, mut child: std::process::Child, write: usize) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let killed = loop {
+            if self.handle.frozen() {
+                let _ = child.kill();
+                break true;
+            }
+            if child.try_wait().unwrap().is_some() {
+                break false;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the run neither ended nor reached write {write}"
+            );
+            std::thread::sleep(Duration::from_micros(200));
+        };
+        child.wait().unwrap();
+        self.handle.unfreeze();
+        killed
+    }
+
+    /// Waits (at most 30 s) until a `POST` has arrived and is not answered yet (a create
+    /// held by a delay fault), then kills `child` (SIGKILL) and waits for it: a run killed
+    /// while under way.
+    pub fn kill_during_a_create(&self, mut child: std::process::Child) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !self
+            .handle
+            .requests()
+            .iter()
+            .any(|r| r.method == "POST" && r.status == 0)
+        {
+            assert!(Instant::now() < deadline, "the create never arrived");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+    }
+
     /// Runs a future on the simulator's runtime while it keeps serving (for code that wants
     /// the runtime, e.g. an HTTP client in the test).
     pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
