@@ -80,6 +80,39 @@ pub fn line_start(bytes: &[u8], line: usize) -> usize {
         .unwrap()
 }
 
+/// The plan of `roster` under `policy`, as of `today`, against an account holding `teams`
+/// and no user but `cfg`'s `from` bot (`PBOTSYN`, which creating users needs): the creates
+/// that bring such an account in sync with the export, which the support modules turn
+/// into seed users.
+pub fn plan_against_empty(
+    cfg: &hr2pagerduty::config::Config,
+    policy: &hr2pagerduty::plan::Policy,
+    roster: &hr2pagerduty::hr::Roster,
+    teams: &[hr2pagerduty::pagerduty::models::Team],
+    today: chrono::NaiveDate,
+) -> hr2pagerduty::plan::Plan {
+    let bot: User = serde_json::from_value(serde_json::json!({
+        "id": "PBOTSYN", "name": "Sync Bot", "email": cfg.pagerduty.from.as_str(), "role": "admin"
+    }))
+    .expect("bot user");
+    hr2pagerduty::plan::plan(hr2pagerduty::plan::Inputs {
+        roster,
+        users: std::slice::from_ref(&bot),
+        teams,
+        members: &BTreeMap::new(),
+        policy,
+        oncall: &hr2pagerduty::oncall::OncallFacts::default(),
+        today,
+        run_day: today,
+        archive: &hr2pagerduty::archive::Archive::default(),
+        key_owner: None,
+        licenses: &[],
+        license_holders: None,
+        marker_keys: None,
+    })
+    .expect("the export plans against an empty account")
+}
+
 // ---- The simulator ---------------------------------------------------------------------------
 
 /// A simulator started in this test process on 127.0.0.1 (any free port), on a tokio runtime
