@@ -27,7 +27,7 @@ use crate::support::*;
 use hr2pagerduty::sim::{FreezeStage, RandomFaults};
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -130,11 +130,6 @@ fn spawn_apply(
         .stderr(stderr)
         .spawn()
         .expect("the binary starts")
-}
-
-/// The apply lock of the simulator's account in the test process's state directory.
-fn lock_file(sim: &Sim) -> PathBuf {
-    sim.lock_file(&state_home().join("hr2pagerduty"))
 }
 
 /// What one killed run did.

@@ -19,14 +19,6 @@ use std::collections::BTreeSet;
 use std::io::BufRead;
 use std::path::Path;
 
-/// `CMD --config demo --hr demo` plus `extra`.
-fn demo_args(cmd: &str, extra: &[&str]) -> Vec<String> {
-    let (c, h) = (demo_config(), demo_hr());
-    let mut v = inputs(cmd, &c, &h);
-    v.extend(extra.iter().map(|s| s.to_string()));
-    v
-}
-
 fn apply_demo(sim: &Sim, report: &Path, extra: &[&str]) -> Run {
     let mut args = demo_args("apply", &["--yes", "--report"]);
     args.push(report.display().to_string());

@@ -16,27 +16,11 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-fn demo_args(cmd: &str, extra: &[&str]) -> Vec<String> {
-    let mut v = inputs(cmd, &demo_config(), &demo_hr());
-    v.extend(extra.iter().map(|s| s.to_string()));
-    v
-}
-
 fn apply_with_report(sim: &Sim, config: &Path, report: &Path) -> Run {
     run_args(
         against(sim, KEY),
         &apply_args(config, &demo_hr(), report, &[]),
     )
-}
-
-/// The outcome of the action for `email` in a report.
-fn outcome<'a>(report: &'a Value, email: &str) -> &'a Value {
-    report["actions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["email"] == email)
-        .unwrap_or_else(|| panic!("no action for {email} in {report:#}"))
 }
 
 /// `(action, email)` of every action in a JSON plan.
@@ -101,7 +85,7 @@ fn an_interrupted_create_is_finished_without_a_duplicate() {
     let report = dir.path().join("report.json");
     apply_with_report(&sim, &demo_config(), &report).expect_code(1);
     let r = read_json(&report);
-    let john = outcome(&r, "john.backus@example.com");
+    let john = action_of(&r, "john.backus@example.com");
     assert_eq!(
         (&john["outcome"], &john["steps_done"], &john["steps_total"]),
         (&json!("failed"), &json!(1), &json!(2)),
@@ -251,7 +235,7 @@ fn a_create_whose_answer_is_lost_is_recovered_not_repeated() {
             "margaret.hamilton@example.com",
         ] {
             assert_eq!(count_users(&sim, e), 1, "{name}: {e}");
-            let a = outcome(&r, e);
+            let a = action_of(&r, e);
             assert_eq!(a["outcome"], "applied", "{name}: {a:#}");
             assert_eq!(
                 a["pagerduty_user_id"].as_str(),
@@ -400,7 +384,7 @@ fn a_user_changed_after_the_listing_is_not_deactivated() {
     let run = child.join().unwrap();
     run.expect_code(0);
     let r = read_json(&report);
-    let dennis = outcome(&r, "dennis.ritchie@example.com");
+    let dennis = action_of(&r, "dennis.ritchie@example.com");
     assert_eq!(dennis["outcome"], "skipped", "{dennis:#}");
     assert_eq!(
         dennis["error"],
@@ -809,7 +793,7 @@ fn a_create_that_finds_its_email_taken_adopts_the_user_and_the_report_says_adopt
     let run = Run::from_output(child.wait_with_output().unwrap());
     run.expect_code(0);
     let r = read_json(&report);
-    let adopted = outcome(&r, taken);
+    let adopted = action_of(&r, taken);
     assert_eq!(
         (&adopted["action"], &adopted["outcome"], &adopted["adopted"]),
         (&json!("create"), &json!("applied"), &json!(true)),
@@ -821,7 +805,7 @@ fn a_create_that_finds_its_email_taken_adopts_the_user_and_the_report_says_adopt
         "{adopted:#}"
     );
     for e in ["frances.allen@example.com", "margaret.hamilton@example.com"] {
-        let a = outcome(&r, e);
+        let a = action_of(&r, e);
         assert_eq!(
             (&a["outcome"], &a["adopted"]),
             (&json!("applied"), &json!(false)),

@@ -100,6 +100,31 @@ pub fn demo_hr() -> PathBuf {
     repo("samples/demo/hr.csv")
 }
 
+/// `CMD --config C --hr H` with the demo's inputs ([`demo_config`], [`demo_hr`]), plus
+/// `extra`.
+pub fn demo_args(cmd: &str, extra: &[&str]) -> Vec<String> {
+    let mut v = inputs(cmd, &demo_config(), &demo_hr());
+    v.extend(extra.iter().map(|s| s.to_string()));
+    v
+}
+
+/// The action for `email` in a JSON plan or report (`actions[]`), or a panic showing the
+/// document.
+pub fn action_of<'v>(v: &'v Value, email: &str) -> &'v Value {
+    v["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["email"] == email)
+        .unwrap_or_else(|| panic!("no action for {email}: {v:#}"))
+}
+
+/// The apply lock of `sim`'s account in the state directory of this test process's runs
+/// ([`state_home`]).
+pub fn lock_file(sim: &Sim) -> PathBuf {
+    sim.lock_file(&state_home().join("hr2pagerduty"))
+}
+
 /// `apply --config CONFIG --hr HR --yes --report REPORT` plus `extra`.
 pub fn apply_args(config: &Path, hr: &Path, report: &Path, extra: &[&str]) -> Vec<String> {
     let mut v = inputs("apply", config, hr);

@@ -272,6 +272,14 @@ pub fn wait(child: Child) -> Run {
     finish(child.wait_with_output().unwrap())
 }
 
+/// The next plan of `ws` against `sim` is empty and says so (`--detailed-exitcode` exit 0,
+/// `No changes.`).
+pub fn converged(sim: &Sim, ws: &Workspace) {
+    plan(sim, ws, &["--detailed-exitcode"])
+        .expect_code(0)
+        .expect_stdout(&["No changes."]);
+}
+
 /// `plan` with the workspace's inputs and `extra` arguments.
 pub fn plan(sim: &Sim, ws: &Workspace, extra: &[&str]) -> Run {
     let mut args = vec!["plan".to_string()];

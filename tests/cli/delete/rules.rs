@@ -162,15 +162,7 @@ fn a_restored_users_rules_are_the_archives_with_pagerdutys_default_rule_deleted(
     // SMS method's POST, the default rule's DELETE, the marker's PUT; Dev the same plus
     // the Ops membership and three rule POSTs.
     let r: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
-    let attempts = |email: &str| {
-        r["actions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["email"] == email)
-            .unwrap_or_else(|| panic!("no action for {email}: {r:#}"))["attempts"]
-            .clone()
-    };
+    let attempts = |email: &str| action_of(&r, email)["attempts"].clone();
     assert_eq!(attempts("nia@example.com"), 5, "{r:#}");
     assert_eq!(attempts("dev@example.com"), 9, "{r:#}");
     case.assert_no_changes();
