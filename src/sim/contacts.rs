@@ -21,7 +21,7 @@
 use super::error::SimError;
 use super::idgen::IdGenerator;
 use super::seed::{SeedContactMethod, SeedNotificationRule};
-use super::shape::{is_email_shaped, pagerduty_email};
+use super::shape::{envelope, is_email_shaped, pagerduty_email};
 use crate::ids::{NotificationRuleId, UserId};
 use crate::pagerduty::models::contact::ContactMethodType;
 use crate::pagerduty::models::incidents::Urgency;
@@ -154,15 +154,7 @@ impl ContactBook {
     /// # Errors
     /// 400/2001 with every problem (rules in the module docs).
     pub(crate) fn read_method(&self, user: &str, body: &Value) -> Result<MethodDraft, SimError> {
-        let obj = body
-            .get("contact_method")
-            .and_then(Value::as_object)
-            .ok_or_else(|| {
-                SimError::invalid_input(vec![
-                    "The request body must be a JSON object like {\"contact_method\": {...}}"
-                        .to_string(),
-                ])
-            })?;
+        let obj = envelope(body, "contact_method")?;
         let mut errors = Vec::new();
         let kind = match obj.get("type") {
             Some(Value::String(t)) => ContactMethodType::from(t.as_str()),
@@ -354,15 +346,7 @@ impl ContactBook {
     /// # Errors
     /// 400/2001 with every problem (rules in the module docs).
     pub(crate) fn read_rule(&self, user: &str, body: &Value) -> Result<RuleDraft, SimError> {
-        let obj = body
-            .get("notification_rule")
-            .and_then(Value::as_object)
-            .ok_or_else(|| {
-                SimError::invalid_input(vec![
-                    "The request body must be a JSON object like {\"notification_rule\": {...}}"
-                        .to_string(),
-                ])
-            })?;
+        let obj = envelope(body, "notification_rule")?;
         let mut errors = Vec::new();
         match obj.get("type") {
             Some(Value::String(t)) if t == "assignment_notification_rule" => {}

@@ -35,7 +35,7 @@ use super::licenses::LicenseBook;
 use super::links::Lookup;
 use super::oncall::{OncallBook, SeedContext};
 use super::seed::{DEFAULT_ABILITIES, Seed, SeedUser};
-use super::shape::{collapse_spaces, is_email_shaped, pagerduty_email};
+use super::shape::{collapse_spaces, envelope, is_email_shaped, pagerduty_email};
 use crate::ids::{NotificationRuleId, TeamId, UserId};
 use crate::pagerduty::models::contact::{ContactMethod, NotificationRule};
 use crate::pagerduty::models::incidents::Urgency;
@@ -1369,11 +1369,7 @@ fn seed_draft(u: &SeedUser) -> Draft {
 
 /// The `user` object of a `{"user": {...}}` body.
 fn user_object(body: &Value) -> Result<&Map<String, Value>, SimError> {
-    body.get("user").and_then(Value::as_object).ok_or_else(|| {
-        SimError::invalid_input(vec![
-            "The request body must be a JSON object like {\"user\": {...}}".to_string(),
-        ])
-    })
+    envelope(body, "user")
 }
 
 /// The team role a member gets when none is given: observer for Observer, Stakeholder and
