@@ -113,6 +113,35 @@ pub fn plan_against_empty(
     .expect("the export plans against an empty account")
 }
 
+/// `bytes` with a `"` inserted at the start of the fifth field (after the fourth comma)
+/// of 1-based `line`: a quote that nothing closes in an export that quotes nothing.
+pub fn stray_quote_in_fifth_field(bytes: &[u8], line: usize) -> Vec<u8> {
+    let at = line_start(bytes, line);
+    let field = at
+        + bytes[at..]
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b',')
+            .nth(4)
+            .unwrap()
+            .0
+        + 1;
+    let mut damaged = bytes.to_vec();
+    damaged.insert(field, b'"');
+    damaged
+}
+
+/// `bytes` with a `"` inserted at the start of the first field of 1-based `line` that
+/// begins with `field` (after its comma).
+pub fn stray_quote_before(bytes: &[u8], line: usize, field: &str) -> Vec<u8> {
+    let at = line_start(bytes, line);
+    let text = String::from_utf8_lossy(&bytes[at..line_start(bytes, line + 1)]).into_owned();
+    let position = at + text.find(&format!(",{field}")).unwrap() + 1;
+    let mut damaged = bytes.to_vec();
+    damaged.insert(position, b'"');
+    damaged
+}
+
 // ---- The simulator ---------------------------------------------------------------------------
 
 /// A simulator started in this test process on 127.0.0.1 (any free port), on a tokio runtime
