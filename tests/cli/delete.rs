@@ -583,8 +583,8 @@ fn ivy_and_sol(lifecycle: &str) -> Case {
     Case::new(lifecycle, "", users, extra, &rows)
 }
 
-/// The action for `id` in a JSON plan or report.
-fn action_of<'a>(v: &'a Value, id: &str) -> &'a Value {
+/// The action for the PagerDuty user `id` in a JSON plan or report.
+fn action_for_user<'a>(v: &'a Value, id: &str) -> &'a Value {
     v["actions"]
         .as_array()
         .unwrap()
@@ -614,7 +614,7 @@ fn a_deletion_of_a_leaver_on_call_is_blocked_with_no_archive_record_and_no_reque
     let first = case.plan_json(&[]);
     assert_eq!(first["summary"]["delete"], 0, "{first:#}");
     assert_eq!(first["summary"]["blocked"], 2, "{first:#}");
-    let ivy = action_of(&first, "PIVY001");
+    let ivy = action_for_user(&first, "PIVY001");
     assert_eq!(ivy["action"], "delete");
     assert_eq!(
         ivy["oncall"],
@@ -626,7 +626,7 @@ fn a_deletion_of_a_leaver_on_call_is_blocked_with_no_archive_record_and_no_reque
         "1 open incident assigned: \"Disk full\" (Q0000000000001)"
     );
     assert_eq!(
-        action_of(&first, "PSOL001")["oncall"]["escalation_policies"],
+        action_for_user(&first, "PSOL001")["oncall"]["escalation_policies"],
         json!([{"id": "PEPSOL1", "name": "Sol EP"}])
     );
 
@@ -647,7 +647,7 @@ fn a_deletion_of_a_leaver_on_call_is_blocked_with_no_archive_record_and_no_reque
     assert_eq!(r["summary"]["blocked"], 2);
     assert_eq!(r["summary"]["deleted"], 0);
     for id in ["PIVY001", "PSOL001"] {
-        let a = action_of(&r, id);
+        let a = action_for_user(&r, id);
         assert_eq!(
             (a["outcome"].clone(), a["attempts"].clone()),
             (json!("blocked"), json!(0)),
@@ -705,7 +705,7 @@ fn an_old_suspension_of_a_leaver_on_call_is_not_deleted() {
     );
     let as_of = today.to_string();
     let v = case.plan_json(&["--as-of", &as_of]);
-    let a = action_of(&v, "PSOL001");
+    let a = action_for_user(&v, "PSOL001");
     assert_eq!(a["action"], "delete", "{v:#}");
     assert_eq!(a["blocked"], "on escalation policy \"Sol EP\" (PEPSOL1)");
     case.run("apply", &["--as-of", &as_of]).expect_code(1);
@@ -771,7 +771,7 @@ fn a_delete_pagerduty_refuses_is_reported_once_not_retried_and_the_user_stays() 
     run.expect_code(1);
     let r: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     let error = |id: &str| {
-        let a = action_of(&r, id);
+        let a = action_for_user(&r, id);
         (
             a["outcome"].clone(),
             a["error"].as_str().unwrap().to_string(),
