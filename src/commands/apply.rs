@@ -97,7 +97,7 @@ async fn apply_run(
     let roster = hr::read_file(&hr_path, &cfg)?;
     log_roster(&hr_path, &roster);
     let s = settings(&cfg, &a.connection)?;
-    let keys = marker_keys()?;
+    let keys = marker_keys(&a.connection)?;
     notify.api_url = Some(s.api_url.clone());
     let client = client_from(&cfg, &s)?;
     let _lock = stops.race(take_lock(&client, &cfg, &s, printer)).await?;
@@ -162,7 +162,7 @@ async fn apply_saved(
         },
     };
     let s = settings(&cfg, &a.connection)?;
-    let keys = marker_keys()?;
+    let keys = marker_keys(&a.connection)?;
     if let Some(f) = saved_with_key_applied_without(&saved.plan, keys.as_ref(), a.safety) {
         return Err(f);
     }
