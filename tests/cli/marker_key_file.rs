@@ -3,7 +3,9 @@
 //! with exit 64 before any request when the group or others have a permission), used over
 //! the environment variables, and named (never shown) by `doctor`.
 
-use crate::marker_integrity::{MARKER_KEY, json_of, keyed, verdict};
+use crate::marker_integrity::{
+    MARKER_KEY, doctor_marker_check, keyed, keyed_plan_is_empty, verdict,
+};
 use crate::support::safety::*;
 use crate::support::*;
 use hr2pagerduty::marker::Verdict;
@@ -58,15 +60,7 @@ fn apply_signs_with_the_key_file_over_the_environment_and_a_plan_with_the_variab
         assert_eq!(verdict(&sim, &p.email()), Verdict::Current, "{}", p.email());
     }
     // The same key from the variable reads every marker as valid: nothing to do.
-    keyed(
-        &sim,
-        &ws,
-        "plan",
-        &["--detailed-exitcode"],
-        Some(MARKER_KEY),
-    )
-    .expect_code(0)
-    .expect_stdout(&["No changes."]);
+    keyed_plan_is_empty(&sim, &ws);
 }
 
 #[test]
@@ -154,19 +148,7 @@ fn doctor_names_where_the_marker_key_came_from_and_never_the_key() {
     let sim = Sim::start(base_seed());
     let dir = tempfile::tempdir().unwrap();
     let file = key_file(&dir.path().join("marker-key"), MARKER_KEY, 0o600);
-    let check = |extra: &[&str], env: Option<&str>| {
-        let mut all = vec!["--format", "json"];
-        all.extend(extra);
-        let run = keyed(&sim, &ws, "doctor", &all, env);
-        let v = json_of(&run);
-        v["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["check"] == "marker_key")
-            .cloned()
-            .unwrap_or_else(|| panic!("{v}"))
-    };
+    let check = |extra: &[&str], env: Option<&str>| doctor_marker_check(&sim, &ws, extra, env);
     let from_file = check(&["--marker-key-file", arg(&file)], Some(OTHER_KEY));
     assert_eq!(from_file["status"], "pass", "{from_file}");
     let detail = from_file["detail"].as_str().unwrap();
