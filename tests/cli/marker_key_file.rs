@@ -3,10 +3,8 @@
 //! with exit 64 before any request when the group or others have a permission), used over
 //! the environment variables, and named (never shown) by `doctor`.
 
-use crate::marker_integrity::{
-    MARKER_KEY, doctor_marker_check, keyed, keyed_plan_is_empty, verdict,
-};
 use crate::support::safety::*;
+use crate::support::signed::*;
 use crate::support::*;
 use hr2pagerduty::marker::Verdict;
 use std::os::unix::fs::{PermissionsExt, symlink};
