@@ -102,7 +102,7 @@ pub use contract::{
     LicenseShortfall, MarkerSignatures, MarkerTrust, Pending, Plan, Population, ProbableDuplicate,
     RoleSource, StartConflict, Step, TeamSource, TeamsChange,
 };
-pub use policy::{Policy, SafetyPolicy};
+pub use policy::Policy;
 pub use preconditions::check_rules_offline;
 pub use skip::{MarkerFault, Skip, SkipCause, SkipSide};
 

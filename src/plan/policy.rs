@@ -2,14 +2,16 @@
 //!
 //! The planner never sees the whole [`Config`]: how the export is read, the request budget
 //! and the API connection are other modules' business. A `Policy` is built once per run
-//! with [`Policy::from_config`], and the caps a finished plan is checked against are a
-//! [`SafetyPolicy`] ([`SafetyPolicy::from_config`]); tests may build either field by
-//! field. This is the one file of the planner that reads the configuration itself
+//! with [`Policy::from_config`], and the caps a finished plan is checked against are the
+//! configuration's [`SafetyCaps`](crate::config::SafetyCaps) (`[safety]` without what is not the planner's business:
+//! the invalid-rows limit, which `hr` applies, and the lock directory, which the commands
+//! use), which [`super::safety::check`] takes; tests may build either field by field. This is the one file of the planner that reads the configuration itself
 //! (ARCHITECTURE.md gives it a row of its own); the rest of `plan` imports only the
 //! configuration's vocabulary (`DeactivationMode`, `OnLeave`, ...).
 //!
-//! Two shapes are the configuration's own, reused rather than copied: [`SafetyPolicy`] is
-//! `config::SafetyCaps`, and [`Rules`] holds `config::RoleRule` and `config::TeamRule`.
+//! Two shapes are the configuration's own, reused rather than copied: the caps are
+//! `config::SafetyCaps` itself (named so, not under a second name), and [`Rules`] holds
+//! `config::RoleRule` and `config::TeamRule`.
 //! Both are already plain, validated, span-free values whose fields are exactly what the
 //! planner reads (the caps, a rule's conditions and what it gives); a copy would be a
 //! second list of the same fields to keep in step with the `[safety]`, `[roles]` and
@@ -17,8 +19,7 @@
 //! `config`).
 
 use crate::config::{
-    Config, DeactivationMode, OnLeave, PastTerminationDate, RoleRule, SafetyCaps, TeamRule,
-    UnmanagedUsers,
+    Config, DeactivationMode, OnLeave, PastTerminationDate, RoleRule, TeamRule, UnmanagedUsers,
 };
 use crate::email::Email;
 use crate::vocab::Role;
@@ -111,20 +112,6 @@ impl Policy {
             delete_suspended_after_days: cfg.lifecycle.delete_suspended_after_days,
             allow_oncall_gaps: false,
         }
-    }
-}
-
-/// The `[safety]` caps [`super::safety::check`] reads, as plain values: the configuration's
-/// [`SafetyCaps`] (`[safety]` without what is not the planner's business: the invalid-rows
-/// limit, which `hr` applies, and the lock directory, which the commands use). Each field
-/// is the `[safety]` key of the same name (README.md § Safety); percentages are 0–100;
-/// the default is the documented defaults.
-pub type SafetyPolicy = SafetyCaps;
-
-impl SafetyPolicy {
-    /// The caps of a validated configuration's `[safety]`.
-    pub fn from_config(cfg: &Config) -> SafetyPolicy {
-        cfg.safety.caps.clone()
     }
 }
 
