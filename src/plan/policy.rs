@@ -124,71 +124,50 @@ impl From<&Config> for Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::fixture::{
+        config, config_replacing, config_without_job_title, deletion_config,
+    };
     use crate::vocab::TeamRole;
-    use std::path::Path;
 
-    const CONFIG: &str = r#"
-[pagerduty]
-from = "Bot@Example.com"
-
-[hr.columns]
-employee_id = "id"
-email = "email"
-first_name = "first"
-last_name = "last"
-department = "dept"
-
-[lifecycle]
-suspended_role = "observer"
-protected = ["vip@example.com"]
-default_time_zone = "Europe/Kiev"
-unmanaged_users = "report"
-
-[roles]
-default = "limited_user"
-[[roles.rule]]
-when = { department = "IT" }
-role = "admin"
-
-[[teams.rule]]
-team = " Ops "
-role = "manager"
-"#;
-
-    fn policy(text: &str) -> Policy {
-        Policy::from_config(&Config::from_toml(text, Path::new("p.toml")).unwrap())
-    }
+    /// A team rule whose name has spaces around it.
+    const OPS: &str = "[[teams.rule]]\nteam = \" Ops \"\nrole = \"manager\"\n";
 
     #[test]
     fn a_policy_carries_what_the_planner_reads() {
-        let p = policy(CONFIG);
-        assert_eq!(p.from.as_str(), "bot@example.com");
-        assert_eq!(p.suspended_role, Role::Observer);
+        let shouting = config_replacing("from = \"bot@example.com\"", "from = \"Bot@Example.com\"");
+        assert_eq!(
+            Policy::from_config(&shouting).from.as_str(),
+            "bot@example.com"
+        );
+        let p = Policy::from_config(&config(OPS));
+        assert_eq!(p.suspended_role, Role::ReadOnlyLimitedUser);
         assert!(p.protected.contains(&Email::normalise("VIP@example.com")));
         assert_eq!(p.unmanaged_users, UnmanagedUsers::Report);
-        assert_eq!(p.default_time_zone, "Europe/Kiev");
-        assert!(!p.sync_job_title);
+        assert_eq!(p.default_time_zone, "America/New_York");
         assert_eq!(p.rules.default_role, Role::LimitedUser);
         assert_eq!(p.rules.roles.len(), 1);
         assert_eq!(p.rules.roles[0].role, Role::Admin);
+        assert_eq!(p.rules.teams.len(), 1);
         assert_eq!(p.rules.teams[0].team, "Ops");
         assert_eq!(p.rules.teams[0].role, TeamRole::Manager);
         assert_eq!(p.deactivate, DeactivationMode::Suspend);
         assert_eq!(p.delete_suspended_after_days, None);
-        let deleting = CONFIG.replace(
-            "unmanaged_users = \"report\"",
-            "unmanaged_users = \"report\"\ndelete_suspended_after_days = 60\narchive = \"a.jsonl\"",
+        let deleting = deletion_config(
+            "report",
+            "delete_suspended_after_days = 60\narchive = \"a.jsonl\"",
         );
-        assert_eq!(policy(&deleting).delete_suspended_after_days, Some(60));
+        assert_eq!(
+            Policy::from_config(&deleting).delete_suspended_after_days,
+            Some(60)
+        );
     }
 
     #[test]
     fn job_titles_are_synced_only_when_the_column_is_mapped() {
-        let mapped = CONFIG.replace(
-            "department = \"dept\"",
-            "department = \"dept\"\njob_title = \"t\"",
-        );
-        assert!(policy(&mapped).sync_job_title);
-        assert!(!policy(CONFIG).sync_job_title);
+        // The fixture maps the job title column (`title`).
+        assert!(Policy::from_config(&config("")).sync_job_title);
+        let unmapped = config_without_job_title();
+        assert_eq!(unmapped.hr.columns.job_title, None);
+        assert!(!Policy::from_config(&unmapped).sync_job_title);
     }
 }
