@@ -7,6 +7,7 @@
 
 use super::{ActionKind, LicenseShortfall, Plan, SkipCause, Step};
 use crate::config::{PERCENT_CAPS_MIN_USERS, SafetyCaps};
+use crate::email::Email;
 use crate::vocab::Role;
 use crate::words::plural;
 use std::collections::{BTreeMap, BTreeSet};
@@ -365,7 +366,7 @@ fn identity_drift(plan: &Plan, safety: &SafetyCaps) -> Option<String> {
                     .as_ref()
                     .map(|e| e.to_string())
                     .unwrap_or_default(),
-                s.email.as_deref().unwrap_or("")
+                s.email.as_ref().map_or("", Email::as_str)
             )
         })
         .collect();

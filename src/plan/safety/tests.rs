@@ -180,7 +180,7 @@ fn with_duplicates(n: usize) -> Plan {
         a.probable_duplicate = Some(crate::plan::ProbableDuplicate {
             user_id: format!("POLD{i:03}").into(),
             name: format!("Person {i}"),
-            email: format!("p{i}@old.example"),
+            email: Email::normalise(&format!("p{i}@old.example")),
         });
         p.actions.push(a);
     }
@@ -218,7 +218,7 @@ fn with_conflicts(n: usize, managed: usize) -> Plan {
     for i in 0..n {
         p.skipped.push(crate::plan::Skip {
             employee_id: Some(format!("E-{i}").into()),
-            email: Some(format!("p{i}@example.com")),
+            email: Some(Email::normalise(&format!("p{i}@example.com"))),
             pagerduty_user_id: Some(format!("P{i:06}").into()),
             line: Some(2 + i as u64),
             reason: SkipCause::EmailOfAnotherEmployee {
