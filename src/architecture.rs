@@ -11,13 +11,22 @@
 //! - a file belongs to no row (a new module must be added to the table),
 //! - a path leaves its own top-level module for one the row does not allow, or
 //! - a module with a row of its own (`sim::seed`) uses a sibling the row does not allow, or
-//! - a row allows a module or item that none of its files uses (a hole in the table).
+//! - a row allows a module or item that none of its files uses (a hole in the table), or
+//! - a file of `src/commands` uses another command (`commands`: only the pieces the
+//!   commands share, listed in the section, are shared).
+//!
+//! A path through a re-export (`pub use`, `pub type`) is checked twice: as written, and as
+//! the item's owner (`reexports`), so that no module reaches an item its row does not
+//! allow through a third module's name for it.
 //!
 //! So the document and the code cannot drift apart: changing either without the other
 //! fails `cargo test`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+
+mod commands;
+mod reexports;
 
 /// Module path → allowed path prefixes, from ARCHITECTURE.md.
 fn rules(doc: &str) -> BTreeMap<String, Vec<String>> {
@@ -341,52 +350,53 @@ fn crate_aliases(code: &str) -> BTreeSet<String> {
     out
 }
 
-/// Every crate-internal path `code` (one region, see [`regions`]) names, resolved to an
-/// absolute module path (without `crate::`), from module `module`. A glob (`a::*`) names
-/// the module `a`. A name `code` gives the crate root ([`crate_aliases`]) counts as
-/// `crate`.
-fn paths(code: &str, module: &str) -> BTreeSet<String> {
+/// `path` (a `crate::…`, `super::…`, `self::…` or `hr2pagerduty::…` path, or one that starts
+/// with a name in `aliases` for the crate root) as seen from module `module`, resolved to
+/// an absolute module path without `crate::`; `None` for any other path (a local name, an
+/// external crate).
+fn resolve(path: &str, module: &str, aliases: &BTreeSet<String>) -> Option<String> {
     let own: Vec<&str> = if module == "lib" || module == "main" {
         vec![]
     } else {
         module.split("::").collect()
     };
-    let parent: Vec<&str> = if own.is_empty() {
-        vec![]
-    } else {
-        own[..own.len() - 1].to_vec()
-    };
-    let aliases = crate_aliases(code);
-    let resolve = |path: &str| -> Option<String> {
-        let path = path.split(" as ").next().unwrap_or(path).trim();
-        let path = path.trim_end_matches("::*").trim_end_matches('*');
-        let segs: Vec<&str> = path
-            .split("::")
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .collect();
-        match segs.first().copied() {
-            Some("crate") | Some("hr2pagerduty") => Some(segs[1..].join("::")),
-            Some(alias) if aliases.contains(alias) => Some(segs[1..].join("::")),
-            Some("super") => {
-                let mut base = parent.clone();
-                let mut rest = &segs[1..];
-                while rest.first() == Some(&"super") {
-                    base.pop();
-                    rest = &rest[1..];
-                }
-                let mut all: Vec<&str> = base;
-                all.extend(rest.iter().copied());
-                Some(all.join("::"))
+    let parent: Vec<&str> = own[..own.len().saturating_sub(1)].to_vec();
+    let path = path.split(" as ").next().unwrap_or(path).trim();
+    let path = path.trim_end_matches("::*").trim_end_matches('*');
+    let segs: Vec<&str> = path
+        .split("::")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    match segs.first().copied() {
+        Some("crate") | Some("hr2pagerduty") => Some(segs[1..].join("::")),
+        Some(alias) if aliases.contains(alias) => Some(segs[1..].join("::")),
+        Some("super") => {
+            let mut base = parent;
+            let mut rest = &segs[1..];
+            while rest.first() == Some(&"super") {
+                base.pop();
+                rest = &rest[1..];
             }
-            Some("self") => {
-                let mut all = own.clone();
-                all.extend(segs[1..].iter().copied());
-                Some(all.join("::"))
-            }
-            _ => None,
+            base.extend(rest.iter().copied());
+            Some(base.join("::"))
         }
-    };
+        Some("self") => {
+            let mut all = own;
+            all.extend(segs[1..].iter().copied());
+            Some(all.join("::"))
+        }
+        _ => None,
+    }
+}
+
+/// Every crate-internal path `code` (one region, see [`regions`]) names, resolved to an
+/// absolute module path (without `crate::`), from module `module`. A glob (`a::*`) names
+/// the module `a`. A name `code` gives the crate root ([`crate_aliases`]) counts as
+/// `crate`.
+fn paths(code: &str, module: &str) -> BTreeSet<String> {
+    let aliases = crate_aliases(code);
+    let resolve = |path: &str| resolve(path, module, &aliases);
     let mut out = BTreeSet::new();
     // `use` trees, which may span lines.
     let uses = use_statements(code);
@@ -467,14 +477,29 @@ fn every_module_imports_only_what_architecture_md_allows() {
     let mut problems = Vec::new();
     // (row, allowance) pairs some file of the row uses.
     let mut used: BTreeSet<(String, String)> = BTreeSet::new();
-    for file in &files {
-        let module = module_of(&src, file);
+    let code: Vec<(String, String)> = files
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f).expect("readable");
+            (module_of(&src, f), code_only(&text))
+        })
+        .collect();
+    let names = reexports::reexports(&code);
+    let shared = commands::shared_pieces(&doc);
+    let commands: BTreeSet<String> = code
+        .iter()
+        .filter_map(|(m, _)| {
+            let mut s = m.split("::");
+            (s.next() == Some("commands")).then(|| s.next().map(|c| format!("commands::{c}")))?
+        })
+        .collect();
+    for (file, (module, code)) in files.iter().zip(&code) {
         let shown = file.strip_prefix(root).unwrap_or(file).display();
         let top = module.split("::").next().unwrap_or("").to_string();
         // The most specific row covering this file's module.
         let row = rules
             .keys()
-            .filter(|r| covers(r, &module))
+            .filter(|r| covers(r, module))
             .max_by_key(|r| r.len());
         let Some(row) = row else {
             problems.push(format!(
@@ -483,28 +508,38 @@ fn every_module_imports_only_what_architecture_md_allows() {
             continue;
         };
         let allowed = &rules[row];
-        let code = code_only(&std::fs::read_to_string(file).expect("readable"));
-        let found: BTreeSet<String> = regions(&code, &module)
+        let found: BTreeSet<String> = regions(code, module)
             .into_iter()
             .flat_map(|(m, text)| paths(&text, &m))
             .collect();
-        for path in found {
-            let target_top = path.split("::").next().unwrap_or("");
-            let inside_row = covers(row, &path);
-            let same_top = target_top == top;
-            // Inside the file's own top-level module, only a row for a sub-module
-            // (e.g. `sim::seed`) restricts which siblings it may use.
-            if inside_row || (same_top && !row.contains("::")) {
-                continue;
+        for written in found {
+            // The path as written, and the item's owner behind any re-export.
+            let owner = reexports::see_through(&names, &written);
+            for path in [&written, &owner] {
+                if let Some(p) = commands::other_command(module, path, &commands, &shared) {
+                    problems.push(format!("{shown}: {p}"));
+                }
+                let target_top = path.split("::").next().unwrap_or("");
+                let inside_row = covers(row, path);
+                let same_top = target_top == top;
+                // Inside the file's own top-level module, only a row for a sub-module
+                // (e.g. `sim::seed`) restricts which siblings it may use.
+                if inside_row || (same_top && !row.contains("::")) {
+                    continue;
+                }
+                let covering: Vec<&String> = allowed.iter().filter(|a| covers(a, path)).collect();
+                if !covering.is_empty() {
+                    used.extend(covering.into_iter().map(|a| (row.clone(), a.clone())));
+                    continue;
+                }
+                let through = match path == &written {
+                    true => String::new(),
+                    false => format!(" (the item behind `{written}`)"),
+                };
+                problems.push(format!(
+                    "{shown}: `{module}` uses `{path}`{through}, which its row `{row}` does not allow"
+                ));
             }
-            let covering: Vec<&String> = allowed.iter().filter(|a| covers(a, &path)).collect();
-            if !covering.is_empty() {
-                used.extend(covering.into_iter().map(|a| (row.clone(), a.clone())));
-                continue;
-            }
-            problems.push(format!(
-                "{shown}: `{module}` uses `{path}`, which its row `{row}` does not allow"
-            ));
         }
     }
     // An allowance no file uses is a hole: the table would let a new import in unseen.

@@ -54,13 +54,13 @@ use crate::pagerduty::models::oncall::{EscalationPolicy, Oncall, Schedule};
 use crate::pagerduty::models::{Team, TeamMember, User};
 use crate::pagerduty::{ApiError, Client, KeyOwner};
 use crate::progress::Progress;
-use futures::StreamExt;
+use futures::{StreamExt, TryFutureExt};
 use std::collections::{BTreeMap, BTreeSet};
 
 mod error;
 pub mod preflight;
 
-pub use error::{Access, ObserveError, auth_hint, connection_hint, read_subject};
+pub use error::{Access, ObserveError, Subject, auth_hint, connection_hint};
 
 /// What was read from one PagerDuty account.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -122,7 +122,7 @@ pub async fn account_web_url(
     client
         .account_web_url()
         .await
-        .map_err(|e| ObserveError::from_api(e, api_url))
+        .map_err(|e| ObserveError::from_api(e, api_url, Subject::UsersAndTeams))
 }
 
 /// Reads one account through a client, with progress.
@@ -181,8 +181,9 @@ impl<'a> Observer<'a> {
         }
     }
 
-    fn error(&self) -> impl Fn(ApiError) -> ObserveError + '_ {
-        move |e| ObserveError::from_api(e, self.api_url)
+    /// The error of a failed read of `what`.
+    fn error(&self, what: Subject) -> impl Fn(ApiError) -> ObserveError + '_ {
+        move |e| ObserveError::from_api(e, self.api_url, what)
     }
 
     /// Lists every user (`GET /users`, all pages), counting users on a "listing users"
@@ -201,7 +202,7 @@ impl<'a> Observer<'a> {
                 }
             })
             .await
-            .map_err(self.error())
+            .map_err(self.error(Subject::UsersAndTeams))
     }
 
     /// Lists every team (`GET /teams`, all pages) on a "listing teams" stage.
@@ -210,7 +211,10 @@ impl<'a> Observer<'a> {
     /// See [`ObserveError`].
     pub async fn teams(&self) -> Result<Vec<Team>, ObserveError> {
         self.progress.stage("listing teams", None);
-        self.client.list_teams().await.map_err(self.error())
+        self.client
+            .list_teams()
+            .await
+            .map_err(self.error(Subject::UsersAndTeams))
     }
 
     /// The user that owns the API key: `GET /users/me`, `None` for an account-level key
@@ -219,7 +223,12 @@ impl<'a> Observer<'a> {
     /// # Errors
     /// See [`ObserveError`].
     pub async fn key_owner(&self) -> Result<Option<User>, ObserveError> {
-        match self.client.key_owner().await.map_err(self.error())? {
+        match self
+            .client
+            .key_owner()
+            .await
+            .map_err(self.error(Subject::UsersAndTeams))?
+        {
             KeyOwner::User(user) => Ok(Some(*user)),
             KeyOwner::Account => Ok(None),
         }
@@ -234,7 +243,10 @@ impl<'a> Observer<'a> {
         let users = self.users().await?;
         let (teams, key_owner, licenses) =
             futures::try_join!(self.teams(), self.key_owner(), async {
-                self.client.list_licenses().await.map_err(self.error())
+                self.client
+                    .list_licenses()
+                    .await
+                    .map_err(self.error(Subject::Licences))
             },)?;
         Ok(Account {
             teams,
@@ -271,7 +283,11 @@ impl<'a> Observer<'a> {
     /// # Errors
     /// See [`ObserveError`].
     pub async fn abilities(&self) -> Result<BTreeSet<String>, ObserveError> {
-        let list = self.client.abilities().await.map_err(self.error())?;
+        let list = self
+            .client
+            .abilities()
+            .await
+            .map_err(self.error(Subject::UsersAndTeams))?;
         Ok(list.into_iter().collect())
     }
 
@@ -297,7 +313,7 @@ impl<'a> Observer<'a> {
                 .await;
         let mut read = BTreeMap::new();
         for (id, r) in results {
-            read.insert(id, r.map_err(self.error())?);
+            read.insert(id, r.map_err(self.error(Subject::UsersAndTeams))?);
         }
         account.members.append(&mut read);
         Ok(())
@@ -314,7 +330,7 @@ impl<'a> Observer<'a> {
                 self.client
                     .list_license_holders()
                     .await
-                    .map_err(self.error())?,
+                    .map_err(self.error(Subject::Licences))?,
             );
         }
         Ok(())
@@ -352,15 +368,15 @@ impl<'a> Observer<'a> {
                     r
                 })
                 .buffer_unordered(self.concurrency)
-                .collect::<Vec<Result<Vec<Answers>, ApiError>>>()
+                .collect::<Vec<Result<Vec<Answers>, (Subject, ApiError)>>>()
         );
-        if let Some(listed) = schedules.map_err(self.error())? {
+        if let Some(listed) = schedules.map_err(self.error(Subject::Schedules))? {
             account.schedules = Some(listed);
         }
         let schedules = account.schedules.as_deref().unwrap_or_default();
         let mut read = BTreeMap::new();
         for r in results {
-            for a in r.map_err(self.error())? {
+            for a in r.map_err(|(what, e)| self.error(what)(e))? {
                 read.append(
                     &mut oncall::attribute(
                         &a.users,
@@ -390,16 +406,23 @@ struct Answers {
 /// The on-call answers for one batch of users over `window`: the three listings at once,
 /// for the whole batch; when its policies cannot be told apart
 /// ([`oncall::Attribution::unattributed`]), each user's policies listed alone, one
-/// [`Answers`] per user.
+/// [`Answers`] per user. A failed request comes with what it read.
 async fn look_up_batch(
     client: &Client,
     batch: &[UserId],
     window: Lookahead,
-) -> Result<Vec<Answers>, ApiError> {
+) -> Result<Vec<Answers>, (Subject, ApiError)> {
+    let of = |what: Subject| move |e: ApiError| (what, e);
     let (policies, oncalls, incidents) = futures::try_join!(
-        client.list_escalation_policies(batch, &[]),
-        client.list_oncalls(batch, &[], window.since, window.until()),
-        client.list_open_incidents(batch),
+        client
+            .list_escalation_policies(batch, &[])
+            .map_err(of(Subject::EscalationPolicies)),
+        client
+            .list_oncalls(batch, &[], window.since, window.until())
+            .map_err(of(Subject::Oncalls)),
+        client
+            .list_open_incidents(batch)
+            .map_err(of(Subject::Incidents)),
     )?;
     let apart = oncall::attribute(batch, &policies, &[], &[], &[])
         .unattributed
@@ -417,7 +440,10 @@ async fn look_up_batch(
         let one = std::slice::from_ref(user);
         out.push(Answers {
             users: one.to_vec(),
-            policies: client.list_escalation_policies(one, &[]).await?,
+            policies: client
+                .list_escalation_policies(one, &[])
+                .await
+                .map_err(of(Subject::EscalationPolicies))?,
             oncalls: oncalls.clone(),
             incidents: incidents.clone(),
         });

@@ -380,7 +380,7 @@ fn no_changes(client: &Client, plan: &Plan, roster: &Roster, printer: &Printer) 
     };
     Ended {
         exit,
-        report: report::apply_json(
+        report: report::ApplyReport::new(
             status,
             exit.code(),
             &[],
@@ -417,7 +417,7 @@ async fn confirm_and_execute(yes: bool, run: &Run<'_>) -> Result<Ended, Failure>
         run.printer.out("\nApply cancelled; nothing was changed.\n");
         return Ok(Ended {
             exit: Exit::Success,
-            report: report::stopped_json(RunStatus::Cancelled, Exit::Success.code(), None),
+            report: report::ApplyReport::stopped(RunStatus::Cancelled, Exit::Success.code(), None),
         });
     }
     run.printer.out("\n");

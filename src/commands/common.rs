@@ -15,7 +15,7 @@ use crate::marker::MarkerKeys;
 use crate::pagerduty::Client;
 use crate::pipeline::{PlanOptions, client_config};
 use crate::plan::safety::{self, Overrides};
-use crate::plan::{self, Plan, SafetyPolicy};
+use crate::plan::{self, Plan};
 use crate::printer::Printer;
 use secrecy::ExposeSecret;
 use std::collections::BTreeSet;
@@ -237,7 +237,7 @@ pub(super) fn refusal(
     abilities: Option<&BTreeSet<String>>,
 ) -> Option<Failure> {
     let overrides = overrides(flags);
-    let mut problems = safety::check(p, &SafetyPolicy::from_config(cfg), overrides);
+    let mut problems = safety::check(p, &cfg.safety.caps, overrides);
     if let Some(have) = abilities {
         problems.extend(safety::missing_abilities(p, have));
     }

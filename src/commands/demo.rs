@@ -72,7 +72,7 @@ pub(super) async fn run(a: DemoArgs, printer: &Printer) -> Result<Exit, Failure>
     // it re-checks as it planned (Run::planned has none).
     let run = Run::planned(&client, &cfg, &planned, &roster, &bar, &s.api_url, printer);
     let ended = execute(&run).await;
-    write_report(file.as_ref(), &ended.report)?;
+    write_report(file.as_ref(), &ended.report.json())?;
 
     printer.out("\n=== hr2pagerduty plan (again) ===\n\n");
     let again = plan_and_print(&client, &cfg, &roster, &bar, &s.api_url, day, printer).await?;

@@ -189,7 +189,7 @@ pub(super) async fn execute(run: &Run<'_>) -> Ended {
         None if failed || stopped => (Exit::Failure, RunStatus::Failed),
         None => (Exit::Success, RunStatus::Applied),
     };
-    let mut v = report::apply_json(status, exit.code(), &outcomes, plan, roster, requests);
+    let mut r = report::ApplyReport::new(status, exit.code(), &outcomes, plan, roster, requests);
     if let Some(h) = halt {
         let left = unfinished(&outcomes);
         let why = match h {
@@ -208,9 +208,9 @@ pub(super) async fn execute(run: &Run<'_>) -> Ended {
             plural(outcomes.len(), "", "s")
         );
         printer.err(&format!("Error: {message}"));
-        v["error"] = serde_json::Value::String(message);
+        r.error = Some(message);
     }
-    Ended { exit, report: v }
+    Ended { exit, report: r }
 }
 
 /// How many actions the run's stop left unfinished (not started or interrupted).

@@ -14,8 +14,8 @@ use std::path::Path;
 pub(super) struct Ended {
     /// The exit code.
     pub(super) exit: Exit,
-    /// The JSON apply report.
-    pub(super) report: serde_json::Value,
+    /// The apply report (written as [`report::ApplyReport::json`]).
+    pub(super) report: report::ApplyReport,
 }
 
 /// The `--report FILE` of `apply` or `demo`, in its `--report-format`.
@@ -71,7 +71,7 @@ pub(super) fn finish_report(
 ) -> Result<Exit, Failure> {
     match result {
         Ok(ended) => {
-            write_report(file, &ended.report)?;
+            write_report(file, &ended.report.json())?;
             Ok(ended.exit)
         }
         Err(f) => {

@@ -448,7 +448,7 @@ pub struct TeamRule {
 /// `field: type = default`. It calls macro `$then` with the list, so that the schema's
 /// `SafetyTable` (keys and defaults), the resolved [`SafetyCaps`] (fields and defaults)
 /// and the copy from one to the other (`validate::safety`) are all made from it; the
-/// planner reads the caps as `plan::SafetyPolicy`, this same struct.
+/// planner's `plan::safety::check` reads this same struct.
 macro_rules! safety_caps {
     ($then:ident) => {
         $then! {

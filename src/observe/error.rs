@@ -2,7 +2,7 @@
 //! listing, a key PagerDuty rejects or refuses, a URL that looks wrong, anything else), and
 //! the hints name what to check: [`auth_hint`] for 401 and 403 (reads and, for the apply
 //! command's failed actions, writes), [`connection_hint`] for a URL that points nowhere
-//! useful, [`read_subject`] for what a refused read read.
+//! useful; what a refused read read is a [`Subject`] its caller names.
 
 use crate::config::{DEFAULT_API_URL, ENV_API_KEY, ENV_API_URL};
 use crate::pagerduty::{ApiError, TransportKind};
@@ -11,24 +11,43 @@ use crate::pagerduty::{ApiError, TransportKind};
 /// things for each (a read-only key can plan but not apply).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// GET requests: listing and reading, of what the text names (see [`read_subject`]),
-    /// e.g. `users and teams` or `on-calls`.
-    Read(&'static str),
+    /// GET requests: listing and reading, of the [`Subject`] named.
+    Read(Subject),
     /// POST, PUT and DELETE requests: applying.
     Write,
 }
 
-/// What a read of `path` (a request path without its query) reads, in the words of a 403
-/// hint: `on-calls`, `escalation policies`, `incidents`, `schedules` (the on-call
-/// look-ups before a deactivation), `licences`, or else `users and teams`.
-pub fn read_subject(path: &str) -> &'static str {
-    match path {
-        "/oncalls" => "on-calls",
-        p if p.starts_with("/escalation_policies") => "escalation policies",
-        p if p.starts_with("/incidents") => "incidents",
-        p if p.starts_with("/schedules") => "schedules",
-        "/licenses" | "/license_allocations" => "licences",
-        _ => "users and teams",
+/// What a read reads, as the reader knows it (never worked out from the request's path),
+/// named in a 403 hint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// Users, teams, team members, the key's own user, the abilities, the account's web
+    /// URL: what every plan reads.
+    UsersAndTeams,
+    /// `GET /oncalls`, an on-call look-up before a deactivation.
+    Oncalls,
+    /// `GET /escalation_policies`, an on-call look-up.
+    EscalationPolicies,
+    /// `GET /incidents`, an on-call look-up.
+    Incidents,
+    /// `GET /schedules`, an on-call look-up.
+    Schedules,
+    /// `GET /licenses` and `GET /license_allocations`.
+    Licences,
+}
+
+impl Subject {
+    /// The words of a 403 hint: `on-calls`, `escalation policies`, `incidents`,
+    /// `schedules`, `licences`, `users and teams`.
+    pub fn words(self) -> &'static str {
+        match self {
+            Subject::UsersAndTeams => "users and teams",
+            Subject::Oncalls => "on-calls",
+            Subject::EscalationPolicies => "escalation policies",
+            Subject::Incidents => "incidents",
+            Subject::Schedules => "schedules",
+            Subject::Licences => "licences",
+        }
     }
 }
 
@@ -47,7 +66,8 @@ pub fn auth_hint(status: u16, api_url: &str, access: Access) -> Option<String> {
             "PagerDuty refused a write (403): check that {ENV_API_KEY} is a full-access key (a read-only key can plan but not apply) for the account at {api_url}"
         )),
         (403, Access::Read(what)) => Some(format!(
-            "PagerDuty refused the request (403): check that {ENV_API_KEY} may read the {what} of the account at {api_url}"
+            "PagerDuty refused the request (403): check that {ENV_API_KEY} may read the {} of the account at {api_url}",
+            what.words()
         )),
         _ => None,
     }
@@ -133,12 +153,12 @@ pub enum ObserveError {
         error: ApiError,
     },
     /// PagerDuty refused a read (403).
-    #[error("{}; {error}", auth_hint(403, api_url, Access::Read(what)).unwrap_or_default())]
+    #[error("{}; {error}", auth_hint(403, api_url, Access::Read(*what)).unwrap_or_default())]
     Forbidden {
         /// The account's API URL, named in the hint.
         api_url: String,
-        /// What the refused request read ([`read_subject`] of its path), named in the hint.
-        what: &'static str,
+        /// What the refused request read, named in the hint.
+        what: Subject,
         /// The failed request.
         error: ApiError,
     },
@@ -158,7 +178,7 @@ pub enum ObserveError {
 
 /// The read hint for a status [`auth_hint`] knows.
 fn hint(status: u16, api_url: &str) -> String {
-    auth_hint(status, api_url, Access::Read("users and teams")).unwrap_or_default()
+    auth_hint(status, api_url, Access::Read(Subject::UsersAndTeams)).unwrap_or_default()
 }
 
 impl ObserveError {
@@ -173,8 +193,8 @@ impl ObserveError {
         }
     }
 
-    /// Classifies a failed read of the account at `api_url`.
-    pub fn from_api(error: ApiError, api_url: &str) -> ObserveError {
+    /// Classifies a failed read of `what` from the account at `api_url`.
+    pub fn from_api(error: ApiError, api_url: &str, what: Subject) -> ObserveError {
         let api_url = api_url.to_string();
         if error.is_incomplete_listing() {
             ObserveError::Incomplete(error)
@@ -183,7 +203,7 @@ impl ObserveError {
                 Some(401) => ObserveError::Unauthorized { api_url, error },
                 Some(403) => ObserveError::Forbidden {
                     api_url,
-                    what: read_subject(error.path().unwrap_or_default()),
+                    what,
                     error,
                 },
                 _ => match connection_hint(&error, &api_url) {
@@ -202,7 +222,7 @@ mod tests {
     #[test]
     fn the_write_hint_differs_from_the_read_hint_only_for_403() {
         assert_eq!(
-            auth_hint(401, "u", Access::Read("users and teams")),
+            auth_hint(401, "u", Access::Read(Subject::UsersAndTeams)),
             auth_hint(401, "u", Access::Write)
         );
         assert!(
@@ -210,26 +230,43 @@ mod tests {
                 .unwrap()
                 .contains("a read-only key can plan but not apply")
         );
-        assert_eq!(auth_hint(404, "u", Access::Read("users and teams")), None);
+        assert_eq!(
+            auth_hint(404, "u", Access::Read(Subject::UsersAndTeams)),
+            None
+        );
     }
 
     #[test]
-    fn a_refused_read_names_what_it_read() {
-        for (path, what) in [
-            ("/oncalls", "on-calls"),
-            ("/escalation_policies", "escalation policies"),
-            ("/incidents", "incidents"),
-            ("/schedules", "schedules"),
-            ("/licenses", "licences"),
-            ("/license_allocations", "licences"),
-            ("/users", "users and teams"),
-            ("/users/me", "users and teams"),
-            ("/teams/PT1/members", "users and teams"),
-        ] {
-            assert_eq!(read_subject(path), what, "{path}");
-        }
+    fn a_refused_read_names_the_subject_its_reader_gave() {
+        let forbidden = |path: &str| ApiError::Status {
+            method: reqwest::Method::GET,
+            path: path.to_string(),
+            status: 403,
+            body: None,
+            attempts: 1,
+            elapsed: std::time::Duration::ZERO,
+            stop: crate::pagerduty::StopReason::NotRetryable,
+        };
+        // The subject is the reader's, whatever the path says.
+        let e = ObserveError::from_api(forbidden("/users"), "u", Subject::Schedules);
+        assert!(
+            matches!(
+                e,
+                ObserveError::Forbidden {
+                    what: Subject::Schedules,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(
+            e.to_string().starts_with(
+                "PagerDuty refused the request (403): check that PAGERDUTY_API_KEY may read the schedules of the account at u; "
+            ),
+            "{e}"
+        );
         assert_eq!(
-            auth_hint(403, "u", Access::Read("on-calls")).unwrap(),
+            auth_hint(403, "u", Access::Read(Subject::Oncalls)).unwrap(),
             "PagerDuty refused the request (403): check that PAGERDUTY_API_KEY may read the on-calls of the account at u"
         );
     }

@@ -7,7 +7,7 @@
 //! failed key read: what needs the API is then not read at all. Judging the facts (which
 //! check passes) is `crate::doctor`'s job; this module only reads.
 
-use super::{ObserveError, Observer};
+use super::{ObserveError, Observer, Subject};
 use crate::email::Email;
 use crate::pagerduty::KeyOwner;
 use crate::pagerduty::models::licenses::LicenseWithCounts;
@@ -46,7 +46,7 @@ impl Observer<'_> {
     /// Reads the key's owner, then (unless that failed) the `From` user, the abilities and
     /// teams when `asked`, and the licences, one request after the other.
     pub async fn preflight(&self, asked: &Asked) -> Preflight {
-        let err = self.error();
+        let err = self.error(Subject::UsersAndTeams);
         let key = self.client.key_owner().await.map_err(&err);
         let mut out = Preflight {
             key,
@@ -70,7 +70,8 @@ impl Observer<'_> {
         if asked.teams {
             out.teams = Some(self.client.list_teams().await.map_err(&err));
         }
-        out.licenses = Some(self.client.list_licenses().await.map_err(&err));
+        let licences = self.error(Subject::Licences);
+        out.licenses = Some(self.client.list_licenses().await.map_err(licences));
         out
     }
 }

@@ -388,8 +388,8 @@ pub struct ProbableDuplicate {
     pub user_id: UserId,
     /// Its name as PagerDuty has it.
     pub name: String,
-    /// Its email.
-    pub email: String,
+    /// Its email (normalised; PagerDuty returns emails lower-cased, fact F33).
+    pub email: Email,
 }
 
 /// A licence the plan would run out of, counted before any write (fact F20: every user

@@ -11,6 +11,7 @@
 use super::Tally;
 use super::contract::{ActionKind, ProbableDuplicate};
 use super::matching::Index;
+use crate::email::Email;
 use crate::pagerduty::models::User;
 use std::collections::BTreeMap;
 
@@ -55,7 +56,7 @@ pub(super) fn flag(users: &[User], index: &Index<'_>, t: &mut Tally) {
             a.probable_duplicate = Some(ProbableDuplicate {
                 user_id: u.id.clone(),
                 name: u.name.clone(),
-                email: u.email.clone(),
+                email: Email::normalise(&u.email),
             });
         }
     }

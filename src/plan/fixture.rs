@@ -70,6 +70,16 @@ fn lifecycle(text: &str, unmanaged: &str, lifecycle: &str) -> String {
     )
 }
 
+/// [`CONFIG`] without its job title column, with IT as admins (the standard rule asks for
+/// a job title).
+pub(super) fn config_without_job_title() -> Config {
+    parse(
+        &CONFIG
+            .replace(ROLE_WHEN, "when = { department = \"IT\" }")
+            .replace("job_title = \"title\"\n", ""),
+    )
+}
+
 /// The deletion tests' configuration: [`config`] with the IT Operations team rule,
 /// `unmanaged_users = unmanaged` and `lifecycle` lines in `[lifecycle]`.
 pub(super) fn deletion_config(unmanaged: &str, lifecycle_lines: &str) -> Config {

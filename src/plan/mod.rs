@@ -102,11 +102,12 @@ pub use contract::{
     LicenseShortfall, MarkerSignatures, MarkerTrust, Pending, Plan, Population, ProbableDuplicate,
     RoleSource, StartConflict, Step, TeamSource, TeamsChange,
 };
-pub use policy::{Policy, SafetyPolicy};
+pub use policy::Policy;
 pub use preconditions::check_rules_offline;
 pub use skip::{MarkerFault, Skip, SkipCause, SkipSide};
 
 use crate::archive::Archive;
+use crate::email::Email;
 use crate::hr::Roster;
 use crate::ids::{LicenseId, TeamId, UserId};
 use crate::marker::MarkerKeys;
@@ -325,11 +326,11 @@ impl Tally {
         });
         out.skipped.sort_by(|a, b| {
             (
-                a.email.as_deref(),
+                a.email.as_ref().map(Email::as_str),
                 a.pagerduty_user_id.as_ref().map(|id| id.as_str()),
             )
                 .cmp(&(
-                    b.email.as_deref(),
+                    b.email.as_ref().map(Email::as_str),
                     b.pagerduty_user_id.as_ref().map(|id| id.as_str()),
                 ))
         });

@@ -2,14 +2,16 @@
 //!
 //! The planner never sees the whole [`Config`]: how the export is read, the request budget
 //! and the API connection are other modules' business. A `Policy` is built once per run
-//! with [`Policy::from_config`], and the caps a finished plan is checked against are a
-//! [`SafetyPolicy`] ([`SafetyPolicy::from_config`]); tests may build either field by
-//! field. This is the one file of the planner that reads the configuration itself
+//! with [`Policy::from_config`], and the caps a finished plan is checked against are the
+//! configuration's [`SafetyCaps`](crate::config::SafetyCaps) (`[safety]` without what is not the planner's business:
+//! the invalid-rows limit, which `hr` applies, and the lock directory, which the commands
+//! use), which [`super::safety::check`] takes; tests may build either field by field. This is the one file of the planner that reads the configuration itself
 //! (ARCHITECTURE.md gives it a row of its own); the rest of `plan` imports only the
 //! configuration's vocabulary (`DeactivationMode`, `OnLeave`, ...).
 //!
-//! Two shapes are the configuration's own, reused rather than copied: [`SafetyPolicy`] is
-//! `config::SafetyCaps`, and [`Rules`] holds `config::RoleRule` and `config::TeamRule`.
+//! Two shapes are the configuration's own, reused rather than copied: the caps are
+//! `config::SafetyCaps` itself (named so, not under a second name), and [`Rules`] holds
+//! `config::RoleRule` and `config::TeamRule`.
 //! Both are already plain, validated, span-free values whose fields are exactly what the
 //! planner reads (the caps, a rule's conditions and what it gives); a copy would be a
 //! second list of the same fields to keep in step with the `[safety]`, `[roles]` and
@@ -17,8 +19,7 @@
 //! `config`).
 
 use crate::config::{
-    Config, DeactivationMode, OnLeave, PastTerminationDate, RoleRule, SafetyCaps, TeamRule,
-    UnmanagedUsers,
+    Config, DeactivationMode, OnLeave, PastTerminationDate, RoleRule, TeamRule, UnmanagedUsers,
 };
 use crate::email::Email;
 use crate::vocab::Role;
@@ -114,20 +115,6 @@ impl Policy {
     }
 }
 
-/// The `[safety]` caps [`super::safety::check`] reads, as plain values: the configuration's
-/// [`SafetyCaps`] (`[safety]` without what is not the planner's business: the invalid-rows
-/// limit, which `hr` applies, and the lock directory, which the commands use). Each field
-/// is the `[safety]` key of the same name (README.md § Safety); percentages are 0–100;
-/// the default is the documented defaults.
-pub type SafetyPolicy = SafetyCaps;
-
-impl SafetyPolicy {
-    /// The caps of a validated configuration's `[safety]`.
-    pub fn from_config(cfg: &Config) -> SafetyPolicy {
-        cfg.safety.caps.clone()
-    }
-}
-
 impl From<&Config> for Policy {
     fn from(cfg: &Config) -> Policy {
         Policy::from_config(cfg)
@@ -137,71 +124,50 @@ impl From<&Config> for Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::fixture::{
+        config, config_replacing, config_without_job_title, deletion_config,
+    };
     use crate::vocab::TeamRole;
-    use std::path::Path;
 
-    const CONFIG: &str = r#"
-[pagerduty]
-from = "Bot@Example.com"
-
-[hr.columns]
-employee_id = "id"
-email = "email"
-first_name = "first"
-last_name = "last"
-department = "dept"
-
-[lifecycle]
-suspended_role = "observer"
-protected = ["vip@example.com"]
-default_time_zone = "Europe/Kiev"
-unmanaged_users = "report"
-
-[roles]
-default = "limited_user"
-[[roles.rule]]
-when = { department = "IT" }
-role = "admin"
-
-[[teams.rule]]
-team = " Ops "
-role = "manager"
-"#;
-
-    fn policy(text: &str) -> Policy {
-        Policy::from_config(&Config::from_toml(text, Path::new("p.toml")).unwrap())
-    }
+    /// A team rule whose name has spaces around it.
+    const OPS: &str = "[[teams.rule]]\nteam = \" Ops \"\nrole = \"manager\"\n";
 
     #[test]
     fn a_policy_carries_what_the_planner_reads() {
-        let p = policy(CONFIG);
-        assert_eq!(p.from.as_str(), "bot@example.com");
-        assert_eq!(p.suspended_role, Role::Observer);
+        let shouting = config_replacing("from = \"bot@example.com\"", "from = \"Bot@Example.com\"");
+        assert_eq!(
+            Policy::from_config(&shouting).from.as_str(),
+            "bot@example.com"
+        );
+        let p = Policy::from_config(&config(OPS));
+        assert_eq!(p.suspended_role, Role::ReadOnlyLimitedUser);
         assert!(p.protected.contains(&Email::normalise("VIP@example.com")));
         assert_eq!(p.unmanaged_users, UnmanagedUsers::Report);
-        assert_eq!(p.default_time_zone, "Europe/Kiev");
-        assert!(!p.sync_job_title);
+        assert_eq!(p.default_time_zone, "America/New_York");
         assert_eq!(p.rules.default_role, Role::LimitedUser);
         assert_eq!(p.rules.roles.len(), 1);
         assert_eq!(p.rules.roles[0].role, Role::Admin);
+        assert_eq!(p.rules.teams.len(), 1);
         assert_eq!(p.rules.teams[0].team, "Ops");
         assert_eq!(p.rules.teams[0].role, TeamRole::Manager);
         assert_eq!(p.deactivate, DeactivationMode::Suspend);
         assert_eq!(p.delete_suspended_after_days, None);
-        let deleting = CONFIG.replace(
-            "unmanaged_users = \"report\"",
-            "unmanaged_users = \"report\"\ndelete_suspended_after_days = 60\narchive = \"a.jsonl\"",
+        let deleting = deletion_config(
+            "report",
+            "delete_suspended_after_days = 60\narchive = \"a.jsonl\"",
         );
-        assert_eq!(policy(&deleting).delete_suspended_after_days, Some(60));
+        assert_eq!(
+            Policy::from_config(&deleting).delete_suspended_after_days,
+            Some(60)
+        );
     }
 
     #[test]
     fn job_titles_are_synced_only_when_the_column_is_mapped() {
-        let mapped = CONFIG.replace(
-            "department = \"dept\"",
-            "department = \"dept\"\njob_title = \"t\"",
-        );
-        assert!(policy(&mapped).sync_job_title);
-        assert!(!policy(CONFIG).sync_job_title);
+        // The fixture maps the job title column (`title`).
+        assert!(Policy::from_config(&config("")).sync_job_title);
+        let unmapped = config_without_job_title();
+        assert_eq!(unmapped.hr.columns.job_title, None);
+        assert!(!Policy::from_config(&unmapped).sync_job_title);
     }
 }

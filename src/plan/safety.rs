@@ -5,9 +5,9 @@
 //! deletion threshold). These checks refuse the whole run (exit 3); `plan` shows the same
 //! refusal. README.md § Safety lists each check, its default and its override.
 
-use super::policy::SafetyPolicy;
 use super::{ActionKind, LicenseShortfall, Plan, SkipCause, Step};
-use crate::config::PERCENT_CAPS_MIN_USERS;
+use crate::config::{PERCENT_CAPS_MIN_USERS, SafetyCaps};
+use crate::email::Email;
 use crate::vocab::Role;
 use crate::words::plural;
 use std::collections::{BTreeMap, BTreeSet};
@@ -138,7 +138,7 @@ fn count_of(n: usize, one: &str, many: &str) -> String {
 /// ([`Plan::attempted`]): a deactivation or deletion blocked by on-call duties
 /// ([`crate::oncall::check`]) sends nothing, so it takes no user away and does not count;
 /// with `--allow-oncall-gaps` none is blocked, and every one counts.
-pub fn check(plan: &Plan, safety: &SafetyPolicy, overrides: Overrides) -> Vec<String> {
+pub fn check(plan: &Plan, safety: &SafetyCaps, overrides: Overrides) -> Vec<String> {
     let mut out = Vec::new();
     let managed = plan.population.managed_users;
     let deactivations = plan.attempted(ActionKind::Deactivate);
@@ -281,7 +281,7 @@ fn missing_marker_key(plan: &Plan, overrides: Overrides) -> Option<String> {
 }
 
 /// The refusal for more probable duplicates than allowed, with the first examples.
-fn probable_duplicates(plan: &Plan, safety: &SafetyPolicy, overrides: Overrides) -> Option<String> {
+fn probable_duplicates(plan: &Plan, safety: &SafetyCaps, overrides: Overrides) -> Option<String> {
     let flagged: Vec<_> = plan
         .actions
         .iter()
@@ -328,7 +328,7 @@ fn probable_duplicates(plan: &Plan, safety: &SafetyPolicy, overrides: Overrides)
 /// those users (a user skipped this way is not counted as managed). A future hire not
 /// provisioned yet ([`super::Skip::not_yet_hired`]) is not counted: nothing is done for it
 /// today either way, and `--rekey-employee-ids` re-keys only rows acted on today.
-fn identity_drift(plan: &Plan, safety: &SafetyPolicy) -> Option<String> {
+fn identity_drift(plan: &Plan, safety: &SafetyCaps) -> Option<String> {
     let conflicts: Vec<_> = plan
         .skipped
         .iter()
@@ -366,7 +366,7 @@ fn identity_drift(plan: &Plan, safety: &SafetyPolicy) -> Option<String> {
                     .as_ref()
                     .map(|e| e.to_string())
                     .unwrap_or_default(),
-                s.email.as_deref().unwrap_or("")
+                s.email.as_ref().map_or("", Email::as_str)
             )
         })
         .collect();

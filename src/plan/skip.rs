@@ -7,6 +7,7 @@
 //! the words, so rewording a cause changes no file format.
 
 use super::ownership::Untouchable;
+use crate::email::Email;
 use crate::hr::Employee;
 use crate::ids::{EmployeeId, UserId};
 use crate::pagerduty::models::User;
@@ -19,8 +20,9 @@ use std::fmt;
 pub struct Skip {
     /// Employee ID, when known.
     pub employee_id: Option<EmployeeId>,
-    /// Email, when known.
-    pub email: Option<String>,
+    /// Email, when known: the HR row's, or the PagerDuty user's (normalised; PagerDuty
+    /// returns emails lower-cased, fact F33, so this is the text it shows).
+    pub email: Option<Email>,
     /// PagerDuty user ID, when one is involved.
     pub pagerduty_user_id: Option<UserId>,
     /// HR line, when an HR row is involved.
@@ -39,7 +41,7 @@ impl Skip {
     pub(super) fn employee(e: &Employee, user: Option<&User>, reason: SkipCause) -> Skip {
         Skip {
             employee_id: Some(e.employee_id.clone()),
-            email: Some(e.email.to_string()),
+            email: Some(e.email.clone()),
             pagerduty_user_id: user.map(|u| u.id.clone()),
             line: Some(e.line),
             reason,
@@ -53,7 +55,7 @@ impl Skip {
     pub(super) fn unmanaged(u: &User, reason: SkipCause) -> Skip {
         Skip {
             employee_id: None,
-            email: Some(u.email.clone()),
+            email: Some(Email::normalise(&u.email)),
             pagerduty_user_id: Some(u.id.clone()),
             line: None,
             reason,
@@ -65,7 +67,7 @@ impl Skip {
     pub(super) fn user(employee_id: &EmployeeId, u: &User, reason: SkipCause) -> Skip {
         Skip {
             employee_id: Some(employee_id.clone()),
-            email: Some(u.email.clone()),
+            email: Some(Email::normalise(&u.email)),
             pagerduty_user_id: Some(u.id.clone()),
             line: None,
             reason,

@@ -2,14 +2,15 @@
 //! the first few, to model a crash) so convergence can be checked without a network.
 
 use super::*;
-use crate::config::Config;
+use crate::config::{Config, SafetyCaps};
 use crate::email::Email;
 use crate::hr::{Employee, Lifecycle, Roster};
 use crate::ids::UserId;
 use crate::marker::{self, Marker, MarkerState};
 use crate::oncall::{Lookahead, OncallFacts, OncallImpact};
-use crate::pagerduty::models::{Role, TeamReference, TeamRole, UserReference, UserUpdate};
+use crate::pagerduty::models::{TeamReference, UserReference, UserUpdate};
 use crate::plan::ownership::Untouchable;
+use crate::vocab::{Role, TeamRole};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -1424,9 +1425,9 @@ fn a_leaver_a_schedule_lists_is_blocked_through_its_policy_and_not_counted_by_th
     );
     // Not attempted, so a cap of no deactivations at all still lets the plan through; with
     // --allow-oncall-gaps it is attempted, and counted.
-    let none = SafetyPolicy {
+    let none = SafetyCaps {
         max_deactivations: 0,
-        ..SafetyPolicy::default()
+        ..SafetyCaps::default()
     };
     let caps = |p: &Plan| super::safety::check(p, &none, super::safety::Overrides::default());
     assert_eq!(caps(&p), Vec::<String>::new());

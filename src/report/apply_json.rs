@@ -3,11 +3,11 @@
 //! request counters.
 
 use super::FORMAT_VERSION;
-use super::plan_json::{action_json, skipped_json};
+use super::plan_json::{action_json, skipped_json, skipped_values};
 use crate::apply::{Outcome, OutcomeStatus};
-use crate::hr::Roster;
+use crate::hr::{Roster, RowProblem};
 use crate::pagerduty::ClientStats;
-use crate::plan::{ActionKind, Plan};
+use crate::plan::{ActionKind, Plan, Skip};
 use crate::words::plural;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -85,6 +85,24 @@ pub enum RunStatus {
     /// Stopped by SIGINT (exit 130) or SIGTERM (exit 143): actions never started are
     /// `not_started`, actions stopped part-way `interrupted`.
     Interrupted,
+}
+
+impl RunStatus {
+    /// The report's `status` value: `applied`, `no_changes`, `in_progress`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Applied => "applied",
+            RunStatus::NoChanges => "no_changes",
+            RunStatus::Failed => "failed",
+            RunStatus::Cancelled => "cancelled",
+            RunStatus::Refused => "refused",
+            RunStatus::UsageError => "usage_error",
+            RunStatus::HrUnusable => "hr_unusable",
+            RunStatus::ConfigInvalid => "config_invalid",
+            RunStatus::InProgress => "in_progress",
+            RunStatus::Interrupted => "interrupted",
+        }
+    }
 }
 
 /// Counts of an apply, as the report's `summary`.
@@ -175,17 +193,106 @@ fn outcome_json(o: &Outcome) -> Value {
     Value::Object(m)
 }
 
+/// The apply report of a run, as values: what the JSON apply report ([`ApplyReport::json`])
+/// is written from, and what the notification (`crate::notify`) reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApplyReport {
+    /// How the run ended.
+    pub status: RunStatus,
+    /// The run's exit code.
+    pub exit_code: u8,
+    /// Why the run failed or stopped, or how many actions failed or were blocked and how
+    /// many skips need a person; `None` when nothing is wrong.
+    pub error: Option<String>,
+    /// The counts.
+    pub summary: ApplySummary,
+    /// Each action's outcome, in the plan's order.
+    pub outcomes: Vec<Outcome>,
+    /// The HR rows with problems, by line.
+    pub problems: Vec<RowProblem>,
+    /// The people and users the plan left alone.
+    pub skipped: Vec<Skip>,
+    /// The request counters ([`requests_json`]), or null.
+    pub requests: Value,
+}
+
+impl ApplyReport {
+    /// The report of a run that reached the apply (or found nothing to apply); its `error`
+    /// says how many actions failed and how many were blocked, and how many skips need a
+    /// person ([`attention_words`]), or is `None`.
+    pub fn new(
+        status: RunStatus,
+        exit_code: u8,
+        outcomes: &[Outcome],
+        plan: &Plan,
+        roster: &Roster,
+        requests: Value,
+    ) -> ApplyReport {
+        let summary = apply_summary(outcomes, plan, roster);
+        let n = outcomes.len();
+        let of_n = format!("of {n} action{}", plural(n, "", "s"));
+        let error = match (summary.failed, summary.blocked) {
+            (0, 0) => None,
+            (f, 0) => Some(format!("{f} {of_n} failed")),
+            (0, b) => Some(format!("{b} {of_n} blocked (on call)")),
+            (f, b) => Some(format!("{f} {of_n} failed, {b} blocked (on call)")),
+        };
+        let error = match (error, attention_words(plan)) {
+            (Some(e), Some(a)) => Some(format!("{e}; {a}")),
+            (e, a) => e.or(a),
+        };
+        ApplyReport {
+            status,
+            exit_code,
+            error,
+            summary,
+            outcomes: outcomes.to_vec(),
+            problems: roster.problems.clone(),
+            skipped: plan.skipped.clone(),
+            requests,
+        }
+    }
+
+    /// The report of a run that stopped without applying anything: `error` is the message
+    /// printed (`None` for a cancelled run), the counts are zeros, and there are no
+    /// actions, skips or request counters.
+    pub fn stopped(status: RunStatus, exit_code: u8, error: Option<&str>) -> ApplyReport {
+        ApplyReport {
+            status,
+            exit_code,
+            error: error.map(str::to_string),
+            summary: ApplySummary::default(),
+            outcomes: Vec::new(),
+            problems: Vec::new(),
+            skipped: Vec::new(),
+            requests: Value::Null,
+        }
+    }
+
+    /// The JSON apply report: `status` and `exit_code` (how the run ended), `error`,
+    /// `summary` {created, updated, deactivated, reactivated, deleted, failed, not_started,
+    /// interrupted, skipped, blocked, invitations}, `actions[]` (the plan's fields plus
+    /// `outcome` ∈ applied|failed|skipped|blocked|not_started|interrupted, `error` text or
+    /// null, `adopted` (a create that adopted the user already holding its email),
+    /// `attempts` = HTTP requests sent for the action including retries and the re-check,
+    /// `steps_done`/`steps_total`), `skipped[]` as in the plan, and `requests` (see
+    /// [`requests_json`]).
+    pub fn json(&self) -> Value {
+        json!({
+            "format_version": FORMAT_VERSION,
+            "status": self.status,
+            "exit_code": self.exit_code,
+            "error": self.error,
+            "summary": self.summary,
+            "actions": self.outcomes.iter().map(outcome_json).collect::<Vec<_>>(),
+            "skipped": skipped_values(&self.problems, &self.skipped),
+            "requests": self.requests,
+        })
+    }
+}
+
 /// The JSON apply report of a run that reached the apply (or found nothing to apply):
-/// `status` and `exit_code` (how the run ended), `error` (null, or how many actions
-/// failed and how many were blocked, and how many skips need a person, [`attention_words`]), `summary` {created, updated, deactivated,
-/// reactivated, deleted, failed, not_started, interrupted, skipped, blocked, invitations},
-/// `actions[]`
-/// (the plan's fields plus `outcome` ∈
-/// applied|failed|skipped|blocked|not_started|interrupted, `error` text or null,
-/// `adopted` (a create that adopted the user already holding its email),
-/// `attempts` = HTTP requests sent for the action including retries and the re-check,
-/// `steps_done`/`steps_total`), `skipped[]` as in the plan, and `requests` (see
-/// [`requests_json`]).
+/// [`ApplyReport::new`] as JSON ([`ApplyReport::json`]).
 pub fn apply_json(
     status: RunStatus,
     exit_code: u8,
@@ -194,29 +301,7 @@ pub fn apply_json(
     roster: &Roster,
     requests: Value,
 ) -> Value {
-    let summary = apply_summary(outcomes, plan, roster);
-    let n = outcomes.len();
-    let of_n = format!("of {n} action{}", plural(n, "", "s"));
-    let error = match (summary.failed, summary.blocked) {
-        (0, 0) => None,
-        (f, 0) => Some(format!("{f} {of_n} failed")),
-        (0, b) => Some(format!("{b} {of_n} blocked (on call)")),
-        (f, b) => Some(format!("{f} {of_n} failed, {b} blocked (on call)")),
-    };
-    let error = match (error, attention_words(plan)) {
-        (Some(e), Some(a)) => Some(format!("{e}; {a}")),
-        (e, a) => e.or(a),
-    };
-    json!({
-        "format_version": FORMAT_VERSION,
-        "status": status,
-        "exit_code": exit_code,
-        "error": error,
-        "summary": summary,
-        "actions": outcomes.iter().map(outcome_json).collect::<Vec<_>>(),
-        "skipped": skipped_json(plan, roster),
-        "requests": requests,
-    })
+    ApplyReport::new(status, exit_code, outcomes, plan, roster, requests).json()
 }
 
 /// The report of an apply in progress: [`apply_json`]'s layout with `status`
@@ -261,19 +346,10 @@ pub fn starting_json() -> Value {
     v
 }
 
-/// The JSON apply report of a run that stopped without applying anything: `status`,
-/// `exit_code`, `error` (the message printed, or null for a cancelled run), a `summary` of
-/// zeros, empty `actions` and `skipped`, and `requests` null. Same layout as
-/// [`apply_json`], so a reader needs no second parser.
+/// The JSON apply report of a run that stopped without applying anything
+/// ([`ApplyReport::stopped`]): `status`, `exit_code`, `error` (the message printed, or null
+/// for a cancelled run), a `summary` of zeros, empty `actions` and `skipped`, and
+/// `requests` null. Same layout as [`apply_json`], so a reader needs no second parser.
 pub fn stopped_json(status: RunStatus, exit_code: u8, error: Option<&str>) -> Value {
-    json!({
-        "format_version": FORMAT_VERSION,
-        "status": status,
-        "exit_code": exit_code,
-        "error": error,
-        "summary": ApplySummary::default(),
-        "actions": [],
-        "skipped": [],
-        "requests": null,
-    })
+    ApplyReport::stopped(status, exit_code, error).json()
 }

@@ -30,7 +30,7 @@ mod style;
 mod validate;
 
 pub use apply_json::{
-    ApplySummary, RunStatus, apply_json, apply_summary, progress_json, requests_json,
+    ApplyReport, ApplySummary, RunStatus, apply_json, apply_summary, progress_json, requests_json,
     starting_json, stopped_json,
 };
 pub use apply_table::{

@@ -2,8 +2,8 @@
 //! per-skip objects the JSON apply report shares with it.
 
 use super::FORMAT_VERSION;
-use crate::hr::Roster;
-use crate::plan::{Action, ActionKind, Plan};
+use crate::hr::{Roster, RowProblem};
+use crate::plan::{Action, ActionKind, Plan, Skip};
 use crate::quote;
 use serde_json::{Value, json};
 
@@ -88,8 +88,12 @@ pub(super) fn action_json(a: &Action) -> serde_json::Map<String, Value> {
 /// each with `needs_attention`, true for the skips a person must settle
 /// ([`crate::plan::SkipCause::needs_attention`]; never for an HR row's problem).
 pub(super) fn skipped_json(plan: &Plan, roster: &Roster) -> Vec<Value> {
-    let mut out: Vec<Value> = roster
-        .problems
+    skipped_values(&roster.problems, &plan.skipped)
+}
+
+/// [`skipped_json`] of the HR rows' `problems` and the plan's `skipped`.
+pub(super) fn skipped_values(problems: &[RowProblem], skipped: &[Skip]) -> Vec<Value> {
+    let mut out: Vec<Value> = problems
         .iter()
         .map(|p| {
             json!({
@@ -103,7 +107,7 @@ pub(super) fn skipped_json(plan: &Plan, roster: &Roster) -> Vec<Value> {
             })
         })
         .collect();
-    out.extend(plan.skipped.iter().map(|s| {
+    out.extend(skipped.iter().map(|s| {
         json!({
             "employee_id": s.employee_id,
             "email": s.email,

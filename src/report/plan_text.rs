@@ -5,6 +5,7 @@
 
 use super::style::Paint;
 use super::symbol;
+use crate::email::Email;
 use crate::hr::Roster;
 use crate::marker::{self, MarkerState};
 use crate::plan::{
@@ -520,7 +521,7 @@ pub fn render_plan_styled(plan: &Plan, roster: &Roster, paint: Paint) -> String 
         }
         for s in &plan.skipped {
             let who = [
-                s.email.clone(),
+                s.email.as_ref().map(Email::to_string),
                 s.pagerduty_user_id.as_ref().map(|id| id.to_string()),
                 s.employee_id.as_ref().map(|e| format!("employee {e}")),
             ]

@@ -97,7 +97,7 @@ fn sample() -> (Plan, Roster) {
         ],
         skipped: vec![Skip {
             employee_id: None,
-            email: Some("owner@example.com".into()),
+            email: Some(crate::email::Email::normalise("owner@example.com")),
             pagerduty_user_id: Some("POWN".into()),
             line: None,
             reason: SkipCause::Untouchable(Untouchable::Owner),
@@ -624,7 +624,7 @@ fn skips_are_worded_by_their_cause_and_counted_as_listed() {
     // A conflict in PagerDuty is worded as one.
     plan.skipped.push(Skip {
         employee_id: Some("1012".into()),
-        email: Some("eve@example.com".into()),
+        email: Some(crate::email::Email::normalise("eve@example.com")),
         pagerduty_user_id: Some("PEVE".into()),
         line: Some(9),
         reason: SkipCause::EmployeeOnSeveralUsers,

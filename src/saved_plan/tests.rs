@@ -220,7 +220,7 @@ fn a_plan_of_the_build_that_stored_skip_causes_as_words_is_refused_by_its_versio
     let mut plan = Plan::default();
     plan.skipped.push(crate::plan::Skip {
         employee_id: None,
-        email: Some("owner@example.com".into()),
+        email: Some(crate::email::Email::normalise("owner@example.com")),
         pagerduty_user_id: Some("POWNER1".into()),
         line: None,
         reason: crate::plan::SkipCause::FromUser,

@@ -12,7 +12,7 @@ use super::ratelimit::{DEFAULT_REQUESTS, DEFAULT_WINDOW_SECONDS, EndpointRateLim
 use crate::pagerduty::models::contact::ContactMethodType;
 use crate::pagerduty::models::incidents::{IncidentStatus, Urgency};
 use crate::pagerduty::models::licenses::RoleGroup;
-use crate::pagerduty::models::{Role, TeamRole};
+use crate::vocab::{Role, TeamRole};
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -64,7 +64,7 @@ pub(super) async fn send_notification(
 ) {
     let report = match result {
         Ok(ended) => ended.report.clone(),
-        Err(f) => report::stopped_json(f.status(), f.exit().code(), Some(&f.to_string())),
+        Err(f) => report::ApplyReport::stopped(f.status(), f.exit().code(), Some(&f.to_string())),
     };
     let text = notify::summary_text(&report, api_url);
     match notify::send(url, &text).await {

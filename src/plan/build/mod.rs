@@ -6,6 +6,7 @@
 //! [`super::Action`], with its steps in the crash-safe order the module docs of
 //! [`crate::plan`] describe.
 
+mod cause;
 mod create;
 mod deactivate;
 mod delete;
@@ -14,13 +15,14 @@ mod restore;
 mod sign;
 mod update;
 
+pub(super) use cause::UpdateReason;
 pub(super) use create::create;
 pub(super) use deactivate::{Record, deactivate, oncall_duties, stamp_pending};
 pub(super) use delete::{leave, other_person_record, restorable_record};
 pub(super) use reactivate::reactivate;
 pub(super) use restore::restore;
 pub(super) use sign::{marker_write, sign};
-pub(super) use update::{MARKER_ONLY_REASON, update};
+pub(super) use update::update;
 
 use super::context::{Ctx, Membership};
 use super::contract::TeamSource;
@@ -32,6 +34,7 @@ use crate::marker::{Marker, SavedMembership};
 use crate::pagerduty::models::{User, UserUpdate};
 use crate::vocab::{Role, TeamRole};
 use crate::words::plural;
+use cause::{Changed, ChangedFields};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// `s` with runs of whitespace collapsed to one space, trimmed.
@@ -90,15 +93,15 @@ fn active_marker(employee_id: &EmployeeId) -> Marker {
 }
 
 /// Field differences between an employee and a user, applied to `upd` and `changes`.
-/// Returns the names of the fields that changed, for the reason.
+/// Returns the fields that changed, for the reason.
 fn diff_fields(
     cx: &Ctx<'_>,
     e: &Employee,
     u: &User,
     upd: &mut UserUpdate,
     changes: &mut Vec<Change>,
-) -> Vec<&'static str> {
-    let mut what = Vec::new();
+) -> ChangedFields {
+    let mut what = ChangedFields::default();
     if !collapses_to(&u.name, &e.name) {
         changes.push(change(
             Field::Name,
@@ -106,7 +109,7 @@ fn diff_fields(
             Some(e.name.clone()),
         ));
         upd.name = Some(e.name.clone());
-        what.push("name");
+        what.insert(Changed::Name);
     }
     if !e.email.is_normal_form_of(&u.email) && !cx.email_blocked.contains(&e.employee_id) {
         changes.push(change(
@@ -115,7 +118,7 @@ fn diff_fields(
             Some(e.email.to_string()),
         ));
         upd.email = Some(e.email.to_string());
-        what.push("email");
+        what.insert(Changed::Email);
     }
     if cx.policy.sync_job_title {
         let old = opt_text(u.job_title.as_deref());
@@ -126,7 +129,7 @@ fn diff_fields(
                 e.job_title.clone(),
             ));
             upd.job_title = Some(e.job_title.clone().unwrap_or_default());
-            what.push("job title");
+            what.insert(Changed::JobTitle);
         }
     }
     if let Some(tz) = &e.time_zone
@@ -138,7 +141,7 @@ fn diff_fields(
             Some(tz.clone()),
         ));
         upd.time_zone = Some(tz.clone());
-        what.push("time zone");
+        what.insert(Changed::TimeZone);
     }
     what
 }

@@ -3,6 +3,7 @@
 //! goes), except when the base role becomes a stakeholder role: stakeholders hold no teams
 //! (fact F17), so the removals come first and the `PUT` last.
 
+use super::cause::{Changed, ChangedFields, UpdateCause, UpdateReason};
 use super::{
     active_marker, change, change_role, desired_labels, diff_fields, for_row, labels,
     license_for_existing, membership_steps, ruled_teams, stakeholder_kept_off, status_words,
@@ -19,7 +20,8 @@ use crate::plan::{Action, ActionKind, Field, Step, TeamsChange};
 /// The update that brings `u` in line with active employee `e`; `None` when nothing
 /// differs. `human` is the text of `u`'s description around the marker, `state` its
 /// marker as read, `fault` why an unusable one is not used, `matched_by_email` how `u` was
-/// found.
+/// found. Returns the action with its reason as a typed value (rendered into
+/// [`Action::reason`]).
 ///
 /// A user whose marker is a suspension record the run does not trust (its signature fails,
 /// or it is unsigned or unbound and unconfirmed) is a rehire all the same: the action is a
@@ -33,7 +35,7 @@ pub(in crate::plan) fn update(
     matched_by_email: bool,
     state: &MarkerState,
     fault: MarkerFault,
-) -> Option<Action> {
+) -> Option<(Action, UpdateReason)> {
     let mut upd = UserUpdate::default();
     let mut changes = Vec::new();
     let mut what = diff_fields(cx, e, u, &mut upd, &mut changes);
@@ -41,10 +43,10 @@ pub(in crate::plan) fn update(
     let current = cx.memberships(u);
     if u.role != role && !stakeholder_kept_off(cx, e, u, &current, &role) {
         change_role(&mut changes, &mut upd, &u.role, role.clone());
-        what.push("role (by rules)");
+        what.insert(Changed::Role);
     }
     if license_for_existing(cx, e, u, &mut upd, &mut changes) {
-        what.push("licence (by rules)");
+        what.insert(Changed::License);
     }
     let mut want_marker = active_marker(&e.employee_id);
     // The termination-pending stamp stays while HR gives its date, also in a run as of an
@@ -77,7 +79,7 @@ pub(in crate::plan) fn update(
     let desired = ruled_teams(cx, e);
     let (removals, additions) = membership_steps(cx, &current, &desired, &cx.governed);
     if !removals.is_empty() || !additions.is_empty() {
-        what.push("team memberships (by rules)");
+        what.insert(Changed::Teams);
     }
     if upd.is_empty() && removals.is_empty() && additions.is_empty() {
         return None;
@@ -94,18 +96,15 @@ pub(in crate::plan) fn update(
                 ..
             })
         );
-    let (kind, reason) = if untrusted_record {
-        let mut r = format!(
-            "rehire: {} in HR; the suspension record on this user is not trusted ({}), so it restores nothing: role and teams are the rules' (role {role})",
-            status_words(e),
-            fault.words()
-        );
-        if !what.is_empty() {
-            r.push_str(&format!("; changed: {}", what.join(", ")));
-        }
-        (ActionKind::Reactivate, r)
+    let (kind, cause, stamp_removed) = if untrusted_record {
+        let cause = UpdateCause::UntrustedRecord {
+            status: status_words(e),
+            fault,
+            role,
+        };
+        (ActionKind::Reactivate, cause, None)
     } else {
-        let mut reason = reason(
+        let cause = update_cause(
             e,
             state,
             fault,
@@ -114,18 +113,14 @@ pub(in crate::plan) fn update(
             marker_current,
             resign,
         );
-        if let Some(date) = stamp.filter(|_| want_marker.pending_termination.is_none()) {
-            // The row is employed again: its termination date changed or went.
-            let removed = format!(
-                "the termination-pending stamp {date} is removed from the marker: HR no longer gives that termination date"
-            );
-            if reason == MARKER_ONLY_REASON {
-                reason = removed;
-            } else {
-                reason = format!("{reason}; {removed}");
-            }
-        }
-        (ActionKind::Update, reason)
+        // The row is employed again: its termination date changed or went.
+        let removed = stamp.filter(|_| want_marker.pending_termination.is_none());
+        (ActionKind::Update, cause, removed)
+    };
+    let why = UpdateReason {
+        cause,
+        changed: what,
+        stamp_removed,
     };
     let steps = ordered_steps(u, upd, removals, additions);
     let email = if cx.email_blocked.contains(&e.employee_id) {
@@ -133,68 +128,44 @@ pub(in crate::plan) fn update(
     } else {
         e.email.clone()
     };
-    Some(Action {
+    let action = Action {
         user_id: Some(u.id.clone()),
-        reason,
+        reason: why.render(),
         changes,
         teams,
         steps,
         email,
         ..for_row(cx, kind, e)
-    })
+    };
+    Some((action, why))
 }
 
-/// The reason of an update that only rewrites a marker that is not as this version writes it
-/// (a re-key's reason replaces it, see `plan::employees::reasons`).
-pub(in crate::plan) const MARKER_ONLY_REASON: &str = "ownership marker repaired";
-
-/// The update's reason: an adoption (`u` matched by email, no marker), a replaced
+/// The update's cause: an adoption (`u` matched by email, no marker), a replaced
 /// unreadable marker, a mover (`what` changed; by employee ID when the email changed), a
 /// marker signed again (`resign`, nothing else to do), or a repaired marker.
-fn reason(
+fn update_cause(
     e: &Employee,
     state: &MarkerState,
     fault: MarkerFault,
     matched_by_email: bool,
-    what: &[&str],
+    what: &ChangedFields,
     marker_current: bool,
     resign: Option<Resign>,
-) -> String {
+) -> UpdateCause {
     match state {
-        MarkerState::Absent if matched_by_email => {
-            let mut r =
-                "adopt: PagerDuty user matched by email; add the ownership marker".to_string();
-            if !what.is_empty() {
-                r.push_str(&format!("; changed: {}", what.join(", ")));
-            }
-            r
-        }
-        MarkerState::Invalid(_) => {
-            let mut r = match fault {
-                MarkerFault::Unreadable => {
-                    "unreadable ownership marker replaced (matched by email)".to_string()
-                }
-                // A marker that reads but is not trusted: the verdict's words.
-                _ => format!(
-                    "ownership marker replaced: {} (matched by email)",
-                    fault.words()
-                ),
-            };
-            if !what.is_empty() {
-                r.push_str(&format!("; changed: {}", what.join(", ")));
-            }
-            r
-        }
-        _ if what.contains(&"email") && !matched_by_email => format!(
-            "mover: {} changed in HR (matched by employee ID {})",
-            what.join(", "),
-            e.employee_id
-        ),
-        _ if what.is_empty() && marker_current && resign.is_some() => {
-            resign.map(|r| r.reason().to_string()).unwrap_or_default()
-        }
-        _ if what.is_empty() => MARKER_ONLY_REASON.to_string(),
-        _ => format!("mover: {} changed", what.join(", ")),
+        MarkerState::Absent if matched_by_email => UpdateCause::Adopt,
+        MarkerState::Invalid(_) => UpdateCause::MarkerReplaced(fault),
+        _ if what.contains(Changed::Email) && !matched_by_email => UpdateCause::Mover {
+            by_employee_id: Some(e.employee_id.clone()),
+        },
+        _ if what.is_empty() && marker_current => match resign {
+            Some(r) => UpdateCause::Resign(r),
+            None => UpdateCause::MarkerRepaired,
+        },
+        _ if what.is_empty() => UpdateCause::MarkerRepaired,
+        _ => UpdateCause::Mover {
+            by_employee_id: None,
+        },
     }
 }
 

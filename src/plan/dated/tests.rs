@@ -7,8 +7,8 @@ use super::super::tests::{Account, emp, marked, on_call, owner, roster, user};
 use super::*;
 use crate::hr::Employee;
 use crate::marker::{self, MarkerState};
-use crate::pagerduty::models::{Role, TeamRole};
 use crate::plan::{ActionKind, Plan, StartConflict};
+use crate::vocab::{Role, TeamRole};
 
 fn day(m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, m, d).unwrap()

@@ -17,8 +17,8 @@
 
 use super::Tally;
 use super::build::{
-    Record, create, leave, other_person_record, reactivate, restorable_record, restore, sign,
-    stamp_pending, update,
+    Record, UpdateReason, create, leave, other_person_record, reactivate, restorable_record,
+    restore, sign, stamp_pending, update,
 };
 use super::context::Ctx;
 use super::contract::{DateConflict, Pending, StartConflict};
@@ -75,7 +75,7 @@ pub(super) fn plan_employee<'a>(
     }
     match choose_action(cx, index, e, &target, &d, t) {
         Choice::Done => {}
-        Choice::Act(a) => push_action(*a, e, index, &target, rekeyed_from, t),
+        Choice::Act(a, why) => push_action(*a, why, e, index, &target, rekeyed_from, t),
         // Nothing to do but perhaps signing the marker again.
         Choice::Nothing => {
             let user = target.user;
@@ -104,8 +104,9 @@ struct Target<'a> {
 
 /// What the builders decided for an employee's row.
 enum Choice {
-    /// One action (boxed: the other variants carry nothing).
-    Act(Box<Action>),
+    /// One action (boxed: the other variants carry nothing), with its reason as a typed
+    /// value when it is an update.
+    Act(Box<Action>, Option<UpdateReason>),
     /// No action: the row may still sign its user's marker again, or count as unchanged.
     Nothing,
     /// Already recorded (a note and one more unchanged).
@@ -326,6 +327,7 @@ fn choose_action(
         return Choice::Done;
     }
     list_pending(e, user, suspended.is_some(), d, leaver_kind, t);
+    let mut why = None;
     let action = match (d.standing, user) {
         (Standing::Employed { .. }, None) if unarchived_leaver(cx, e) => {
             cx.notes.push(format!(
@@ -352,14 +354,12 @@ fn choose_action(
                 Some(s) => Some(reactivate(cx, e, u, human, s)),
                 None => {
                     let state = index.state(u);
-                    update(
-                        cx,
-                        e,
-                        u,
-                        human,
-                        target.matched_by_email,
-                        state,
-                        index.fault(u),
+                    let matched_by_email = target.matched_by_email;
+                    update(cx, e, u, human, matched_by_email, state, index.fault(u)).map(
+                        |(a, r)| {
+                            why = Some(r);
+                            a
+                        },
                     )
                 }
             }
@@ -387,7 +387,7 @@ fn choose_action(
         }
         (Standing::Leaver(_), None) | (Standing::NotYetHired { .. }, _) => None,
     };
-    action.map_or(Choice::Nothing, |a| Choice::Act(Box::new(a)))
+    action.map_or(Choice::Nothing, |a| Choice::Act(Box::new(a), why))
 }
 
 /// The termination-pending stamp for leaver `e` (user `u`, trusted marker `current`),
@@ -431,15 +431,21 @@ fn leaver_record(cause: LeaverCause) -> Record {
 }
 
 /// Adds action `a` for `e` to the plan, with the hand-off it waits for, the words for what
-/// it does to the user's record, and the employee ID its marker is re-keyed from.
+/// it does to the user's record, and the employee ID its marker is re-keyed from. `why` is
+/// the reason of an update, as a typed value.
 fn push_action(
     mut a: Action,
+    why: Option<UpdateReason>,
     e: &Employee,
     index: &Index<'_>,
     target: &Target<'_>,
     rekeyed_from: Option<EmployeeId>,
     t: &mut Tally,
 ) {
+    // Only the builder's reason alone is replaced by the record's words, not one that
+    // names a hand-off too.
+    let marker_only =
+        target.waits_for.is_none() && why.as_ref().is_some_and(UpdateReason::is_marker_only);
     if let Some(by) = &target.waits_for {
         a.reason.push_str(&format!(
             "; takes over {} from PagerDuty user {by}, whose email changes first in this run",
@@ -448,7 +454,7 @@ fn push_action(
         a.waits_for = Some(by.clone());
     }
     if let Some(u) = target.user {
-        explain_record(&mut a, e, u, index, rekeyed_from.as_ref());
+        explain_record(&mut a, marker_only, e, u, index, rekeyed_from.as_ref());
     }
     a.rekeyed_from = rekeyed_from;
     t.out.actions.push(a);

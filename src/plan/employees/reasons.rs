@@ -50,9 +50,12 @@ pub(super) fn applied_later(
 /// Words for what the action does to the user's record beyond the builder's reason: the
 /// re-key of its marker, or the employee ID an offboarding record gains; and, for a
 /// deactivation of a user already suspended that only rewrites the marker, a reason that
-/// says so instead of "finishing an interrupted suspension".
+/// says so instead of "finishing an interrupted suspension". `marker_only`: `a`'s reason
+/// is only the repair of its marker ([`crate::plan::build::UpdateReason::is_marker_only`]),
+/// which these words replace.
 pub(super) fn explain_record(
     a: &mut Action,
+    marker_only: bool,
     e: &Employee,
     u: &User,
     index: &Index<'_>,
@@ -79,7 +82,7 @@ pub(super) fn explain_record(
         (Some(r), true) => a.reason = format!("leaver already suspended: {r}"),
         // Nothing but the marker changes: the re-key (or the record's new employee ID) is the
         // whole reason, not a repair of something broken.
-        (Some(r), false) if a.reason == crate::plan::build::MARKER_ONLY_REASON => a.reason = r,
+        (Some(r), false) if marker_only => a.reason = r,
         (Some(r), false) => a.reason = format!("{}; {r}", a.reason),
         (None, _) => {}
     }

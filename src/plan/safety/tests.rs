@@ -41,7 +41,7 @@ fn pop(managed: usize, active: usize, hr: usize) -> Population {
 
 #[test]
 fn absolute_deactivation_cap_and_its_override() {
-    let s = SafetyPolicy::default();
+    let s = SafetyCaps::default();
     let p = plan(26, 0, pop(1000, 1000, 990));
     let r = check(&p, &s, Overrides::default());
     assert_eq!(r.len(), 1);
@@ -77,7 +77,7 @@ fn absolute_deactivation_cap_and_its_override() {
 
 #[test]
 fn percentage_cap_applies_only_above_fifty_managed_users() {
-    let s = SafetyPolicy::default();
+    let s = SafetyCaps::default();
     let r = check(&plan(7, 0, pop(60, 60, 60)), &s, Overrides::default());
     assert!(
         r.len() == 1
@@ -95,9 +95,9 @@ fn percentage_cap_applies_only_above_fifty_managed_users() {
 
 #[test]
 fn reactivation_caps() {
-    let s = SafetyPolicy {
+    let s = SafetyCaps {
         max_reactivations: 1,
-        ..SafetyPolicy::default()
+        ..SafetyCaps::default()
     };
     let mut p = plan(0, 0, pop(10, 10, 10));
     for a in plan(2, 0, pop(10, 10, 10)).actions {
@@ -122,9 +122,9 @@ fn reactivation_caps() {
 
 #[test]
 fn role_change_caps() {
-    let s = SafetyPolicy {
+    let s = SafetyCaps {
         max_role_changes: 2,
-        ..SafetyPolicy::default()
+        ..SafetyCaps::default()
     };
     let r = check(&plan(0, 3, pop(10, 10, 10)), &s, Overrides::default());
     assert!(
@@ -146,7 +146,7 @@ fn role_change_caps() {
 
 #[test]
 fn shrink_check_catches_a_truncated_export() {
-    let s = SafetyPolicy::default();
+    let s = SafetyCaps::default();
     let r = check(
         &plan(0, 0, pop(100, 100, 80)),
         &s,
@@ -162,7 +162,7 @@ fn shrink_check_catches_a_truncated_export() {
 
 #[test]
 fn the_shrink_check_applies_only_above_fifty_managed_users() {
-    let s = SafetyPolicy::default();
+    let s = SafetyCaps::default();
     // One leaver in an account of 8 is 12.5%: max_deactivations governs there.
     assert!(check(&plan(1, 0, pop(8, 8, 7)), &s, Overrides::default()).is_empty());
     assert!(check(&plan(0, 0, pop(50, 50, 30)), &s, Overrides::default()).is_empty());
@@ -180,7 +180,7 @@ fn with_duplicates(n: usize) -> Plan {
         a.probable_duplicate = Some(crate::plan::ProbableDuplicate {
             user_id: format!("POLD{i:03}").into(),
             name: format!("Person {i}"),
-            email: format!("p{i}@old.example"),
+            email: Email::normalise(&format!("p{i}@old.example")),
         });
         p.actions.push(a);
     }
@@ -189,7 +189,7 @@ fn with_duplicates(n: usize) -> Plan {
 
 #[test]
 fn probable_duplicates_are_capped_with_examples() {
-    let s = SafetyPolicy::default();
+    let s = SafetyCaps::default();
     assert!(check(&with_duplicates(5), &s, Overrides::default()).is_empty());
     let r = check(&with_duplicates(6), &s, Overrides::default());
     assert_eq!(r.len(), 1, "{r:?}");
@@ -218,7 +218,7 @@ fn with_conflicts(n: usize, managed: usize) -> Plan {
     for i in 0..n {
         p.skipped.push(crate::plan::Skip {
             employee_id: Some(format!("E-{i}").into()),
-            email: Some(format!("p{i}@example.com")),
+            email: Some(Email::normalise(&format!("p{i}@example.com"))),
             pagerduty_user_id: Some(format!("P{i:06}").into()),
             line: Some(2 + i as u64),
             reason: SkipCause::EmailOfAnotherEmployee {
@@ -233,7 +233,7 @@ fn with_conflicts(n: usize, managed: usize) -> Plan {
 
 #[test]
 fn many_foreign_markers_are_refused_as_changed_employee_ids() {
-    let s = SafetyPolicy::default();
+    let s = SafetyCaps::default();
     assert!(check(&with_conflicts(5, 0), &s, Overrides::default()).is_empty());
     let r = check(&with_conflicts(6, 0), &s, Overrides::default());
     assert_eq!(r.len(), 1, "{r:?}");
@@ -247,9 +247,9 @@ fn many_foreign_markers_are_refused_as_changed_employee_ids() {
     );
     // The share, above 50 managed users (the skipped users count as managed): with
     // max_identity_conflicts raised, 5 of 55 (9.1%) passes and 7 of 57 (12.3%) does not.
-    let lax = SafetyPolicy {
+    let lax = SafetyCaps {
         max_identity_conflicts: 100,
-        ..SafetyPolicy::default()
+        ..SafetyCaps::default()
     };
     assert!(check(&with_conflicts(5, 50), &lax, Overrides::default()).is_empty());
     let r = check(&with_conflicts(7, 50), &lax, Overrides::default());
@@ -282,9 +282,9 @@ fn with_rekeys(n: usize, managed: usize) -> Plan {
 
 #[test]
 fn rekeys_are_capped_like_the_other_changes() {
-    let s = SafetyPolicy {
+    let s = SafetyCaps {
         max_rekeys: 2,
-        ..SafetyPolicy::default()
+        ..SafetyCaps::default()
     };
     let p = with_rekeys(3, 10);
     let r = check(&p, &s, Overrides::default());
@@ -302,12 +302,12 @@ fn rekeys_are_capped_like_the_other_changes() {
     // The share, above 50 managed users only, with its own setting: 11 of 100 is above
     // max_rekey_percent = 10 (the other shares raised out of the way); 11 of 50 is not
     // checked as a share.
-    let share = SafetyPolicy {
+    let share = SafetyCaps {
         max_rekeys: 100,
         max_rekey_percent: 10.0,
         max_role_change_percent: 100.0,
         max_deactivation_percent: 100.0,
-        ..SafetyPolicy::default()
+        ..SafetyCaps::default()
     };
     assert!(check(&with_rekeys(10, 100), &share, Overrides::default()).is_empty());
     let r = check(&with_rekeys(11, 100), &share, Overrides::default());
@@ -351,7 +351,7 @@ fn a_licence_shortfall_names_how_many_are_missing() {
             candidates: vec!["Stakeholder".into()],
         },
     ];
-    let r = check(&p, &SafetyPolicy::default(), Overrides::default());
+    let r = check(&p, &SafetyCaps::default(), Overrides::default());
     assert_eq!(
         r,
         [
@@ -363,9 +363,9 @@ fn a_licence_shortfall_names_how_many_are_missing() {
 
 #[test]
 fn deletion_cap_and_its_override() {
-    let s = SafetyPolicy {
+    let s = SafetyCaps {
         max_deletions: 2,
-        ..SafetyPolicy::default()
+        ..SafetyCaps::default()
     };
     let deletes = |n: usize| {
         let mut p = plan(0, 0, pop(1000, 1000, 1000));
@@ -396,18 +396,18 @@ fn deletion_cap_and_its_override() {
         "{r:?}"
     );
     // Deletions are not deactivations: the deactivation caps do not count them.
-    let many = SafetyPolicy {
+    let many = SafetyCaps {
         max_deletions: 100,
         max_deactivations: 1,
-        ..SafetyPolicy::default()
+        ..SafetyCaps::default()
     };
     assert!(check(&deletes(30), &many, Overrides::default()).is_empty());
     // No percentage: 9 deletions among 60 managed users (15%) are within a cap of 10.
     let mut p = deletes(9);
     p.population = pop(60, 60, 60);
-    let ten = SafetyPolicy {
+    let ten = SafetyCaps {
         max_deletions: 10,
-        ..SafetyPolicy::default()
+        ..SafetyCaps::default()
     };
     assert!(check(&p, &ten, Overrides::default()).is_empty());
 }
@@ -416,10 +416,10 @@ fn deletion_cap_and_its_override() {
 fn blocked_deactivations_and_deletions_are_not_counted_by_their_caps() {
     // Three deactivations and three deletions, two of each blocked by on-call duties: one of
     // each will be attempted, within caps of 1.
-    let s = SafetyPolicy {
+    let s = SafetyCaps {
         max_deactivations: 1,
         max_deletions: 1,
-        ..SafetyPolicy::default()
+        ..SafetyCaps::default()
     };
     let blocked = Some(crate::oncall::Blocked {
         impact: Some(crate::oncall::OncallImpact::default()),
@@ -460,7 +460,7 @@ fn blocked_deactivations_and_deletions_are_not_counted_by_their_caps() {
 #[test]
 fn signed_markers_none_of_which_verifies_refuse_the_run_unless_allowed() {
     use crate::plan::MarkerSignatures;
-    let safety = SafetyPolicy::default();
+    let safety = SafetyCaps::default();
     let with = |signed, verified| Plan {
         marker_signatures: Some(MarkerSignatures {
             signed,
@@ -497,7 +497,7 @@ fn signed_markers_none_of_which_verifies_refuse_the_run_unless_allowed() {
 
 #[test]
 fn signed_markers_read_without_a_key_refuse_the_run_unless_allowed() {
-    let safety = SafetyPolicy::default();
+    let safety = SafetyCaps::default();
     let with = |n| Plan {
         unchecked_signed_markers: n,
         unchecked_signed_users: examples(),
@@ -529,10 +529,10 @@ fn signed_markers_read_without_a_key_refuse_the_run_unless_allowed() {
 
 #[test]
 fn a_count_of_one_is_worded_in_the_singular() {
-    let none = SafetyPolicy {
+    let none = SafetyCaps {
         max_deactivations: 0,
         max_deletions: 0,
-        ..SafetyPolicy::default()
+        ..SafetyCaps::default()
     };
     let mut p = plan(1, 0, pop(10, 10, 10));
     p.actions.push(Action {

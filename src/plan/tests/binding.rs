@@ -233,7 +233,7 @@ fn an_unsigned_suspension_record_is_not_signed_once_other_markers_verify() {
         allow_reactivations: Some(0),
         ..Overrides::default()
     };
-    let refused = safety::check(&p, &SafetyPolicy::default(), capped);
+    let refused = safety::check(&p, &SafetyCaps::default(), capped);
     assert!(
         refused.iter().any(|r| r.contains("reactivation")),
         "{refused:?}"
@@ -409,7 +409,7 @@ fn an_unbound_tag_is_trusted_only_where_the_email_is_the_hr_rows_and_is_signed_a
         p.skipped
     );
     // An unbound tag verifies with a key: the account is not "none verifies".
-    assert!(safety::check(&p, &SafetyPolicy::default(), Overrides::default()).is_empty());
+    assert!(safety::check(&p, &SafetyCaps::default(), Overrides::default()).is_empty());
     assert_all_bound(&p);
     acct.apply(&p, None);
     let p = plan_keyed(&acct, &r, Some(&k));
@@ -444,7 +444,7 @@ fn a_few_forged_signatures_never_refuse_a_run() {
     ]);
     for keys in [Some(&k), None] {
         let p = plan_keyed(&acct, &r, keys);
-        let refused = safety::check(&p, &SafetyPolicy::default(), Overrides::default());
+        let refused = safety::check(&p, &SafetyCaps::default(), Overrides::default());
         assert!(refused.is_empty(), "{refused:?}");
         assert!(p.notes.iter().any(|n| n.contains("PMAL")), "{:?}", p.notes);
     }
@@ -464,7 +464,7 @@ fn a_few_forged_signatures_never_refuse_a_run() {
         ));
     }
     let p = plan_keyed(&Account::new(users), &r, Some(&k));
-    let refused = safety::check(&p, &SafetyPolicy::default(), Overrides::default());
+    let refused = safety::check(&p, &SafetyCaps::default(), Overrides::default());
     assert_eq!(refused.len(), 1, "{refused:?}");
     assert!(
         refused[0].contains("among them PMAL0 (mal0@example.com), PMAL1 (mal1@example.com), PMAL2 (mal2@example.com)"),

@@ -5,7 +5,7 @@
 //! account, and plans again.
 
 use super::*;
-use crate::plan::SafetyPolicy;
+use crate::config::SafetyCaps;
 use crate::plan::fixture::dated_config;
 use crate::plan::safety::{self, Overrides};
 
@@ -205,7 +205,7 @@ fn future_hires_under_another_employees_marker_count_as_identity_drift_only_from
     let cfg = dated_config("report", "");
     let (r, acct) = renumbered_future_hires();
     let drift = |p: &Plan| {
-        safety::check(p, &SafetyPolicy::default(), Overrides::default())
+        safety::check(p, &SafetyCaps::default(), Overrides::default())
             .into_iter()
             .filter(|w| w.contains("max_identity_conflicts"))
             .count()
@@ -310,7 +310,7 @@ fn a_future_hire_is_a_probable_duplicate_only_when_its_create_comes_due() {
     let before = plan_on(&acct, &r, &cfg, day(11, 30), false);
     assert!(before.actions.is_empty(), "{:#?}", before.actions);
     assert_eq!(before.pending.len(), 1);
-    assert!(safety::check(&before, &SafetyPolicy::default(), Overrides::default()).is_empty());
+    assert!(safety::check(&before, &SafetyCaps::default(), Overrides::default()).is_empty());
     let due = plan_on(&acct, &r, &cfg, day(12, 10), false);
     assert_eq!(due.count(ActionKind::Create), 1, "{:#?}", due.actions);
     assert_eq!(
@@ -361,9 +361,9 @@ fn the_shrink_check_counts_those_provisioned_today_and_only_above_fifty_users() 
     let suspend = dated_config("report", "on_leave = \"suspend\"");
     let keep = dated_config("report", "");
     // Deactivations are capped separately; here only the shrink check is looked at.
-    let lax = SafetyPolicy {
+    let lax = SafetyCaps {
         max_deactivation_percent: 100.0,
-        ..SafetyPolicy::default()
+        ..SafetyCaps::default()
     };
     let shrink = |p: &Plan| {
         safety::check(p, &lax, Overrides::default())
@@ -394,5 +394,5 @@ fn the_shrink_check_counts_those_provisioned_today_and_only_above_fifty_users() 
         (p.population.hr_active, p.population.managed_active_users),
         (7, 8)
     );
-    assert!(safety::check(&p, &SafetyPolicy::default(), Overrides::default()).is_empty());
+    assert!(safety::check(&p, &SafetyCaps::default(), Overrides::default()).is_empty());
 }

@@ -746,7 +746,12 @@ fn the_key_owner_and_protected_users_are_never_deleted() {
     let mut why: Vec<(String, SkipCause)> = p
         .skipped
         .iter()
-        .map(|s| (s.email.clone().unwrap_or_default(), s.reason.clone()))
+        .map(|s| {
+            (
+                s.email.as_ref().map(Email::to_string).unwrap_or_default(),
+                s.reason.clone(),
+            )
+        })
         .collect();
     why.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(

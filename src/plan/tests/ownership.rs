@@ -42,7 +42,12 @@ fn plan_with(acct: &Account, r: &Roster, cfg: &Config, f: &Facts) -> Result<Plan
 fn reasons(p: &Plan) -> Vec<(String, SkipCause)> {
     p.skipped
         .iter()
-        .map(|s| (s.email.clone().unwrap_or_default(), s.reason.clone()))
+        .map(|s| {
+            (
+                s.email.as_ref().map(Email::to_string).unwrap_or_default(),
+                s.reason.clone(),
+            )
+        })
         .collect()
 }
 

@@ -389,7 +389,7 @@ fn unsigned_markers_whose_email_matches_are_signed_once_outside_the_safety_caps(
     assert_all_signed(&p, &k);
     assert_eq!(p.count(ActionKind::Deactivate), 0);
     assert_eq!(
-        safety::check(&p, &SafetyPolicy::from_config(&cfg), Overrides::default()),
+        safety::check(&p, &cfg.safety.caps, Overrides::default()),
         Vec::<String>::new()
     );
     acct.apply(&p, None);

@@ -1,0 +1,250 @@
+//! Why an update is planned, as typed values: the fields it changes ([`ChangedFields`]) and
+//! its cause ([`UpdateCause`]), rendered to the words of the plan's reason in one place
+//! ([`UpdateReason::render`]). Code decides on these values, never on the words.
+
+use crate::ids::EmployeeId;
+use crate::plan::matching::Resign;
+use crate::plan::skip::MarkerFault;
+use crate::vocab::Role;
+use chrono::NaiveDate;
+use std::collections::BTreeSet;
+
+/// What of a user an update (or a rehire) changes, in the order reasons list them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(in crate::plan) enum Changed {
+    /// The display name.
+    Name,
+    /// The login email.
+    Email,
+    /// The job title.
+    JobTitle,
+    /// The time zone.
+    TimeZone,
+    /// The base role the rules give.
+    Role,
+    /// The licence a rule names.
+    License,
+    /// The memberships of governed teams the rules give.
+    Teams,
+}
+
+impl Changed {
+    /// The words for it in a reason: `job title`, `role (by rules)`.
+    fn words(self) -> &'static str {
+        match self {
+            Changed::Name => "name",
+            Changed::Email => "email",
+            Changed::JobTitle => "job title",
+            Changed::TimeZone => "time zone",
+            Changed::Role => "role (by rules)",
+            Changed::License => "licence (by rules)",
+            Changed::Teams => "team memberships (by rules)",
+        }
+    }
+}
+
+/// The set of what an update changes; listed in [`Changed`]'s order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(in crate::plan) struct ChangedFields(BTreeSet<Changed>);
+
+impl ChangedFields {
+    /// Adds `c`.
+    pub(in crate::plan) fn insert(&mut self, c: Changed) {
+        self.0.insert(c);
+    }
+
+    /// Whether `c` changes.
+    pub(in crate::plan) fn contains(&self, c: Changed) -> bool {
+        self.0.contains(&c)
+    }
+
+    /// Whether nothing changes.
+    pub(in crate::plan) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `name, email, role (by rules)`.
+    fn words(&self) -> String {
+        let words: Vec<&str> = self.0.iter().map(|c| c.words()).collect();
+        words.join(", ")
+    }
+
+    /// `; changed: name, email` after a reason, or nothing when nothing changes.
+    fn suffix(&self) -> String {
+        if self.is_empty() {
+            String::new()
+        } else {
+            format!("; changed: {}", self.words())
+        }
+    }
+}
+
+/// Why an update is planned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(in crate::plan) enum UpdateCause {
+    /// A rehire whose suspension record the run does not trust (`fault`): it restores
+    /// nothing, and gives the rules' `role`; `status` is how the export lists the row.
+    UntrustedRecord {
+        /// `status "Active"` or `listed`.
+        status: String,
+        /// Why the record is not trusted.
+        fault: MarkerFault,
+        /// The role the rules give.
+        role: Role,
+    },
+    /// A user matched by email, without a marker: adopted.
+    Adopt,
+    /// A marker that is unreadable or not trusted (`fault`), replaced.
+    MarkerReplaced(MarkerFault),
+    /// An employee whose fields changed in HR; `by_employee_id` when the email is among
+    /// them and the user was found by its marker's employee ID.
+    Mover {
+        /// The employee ID the user was matched by, when its email changes.
+        by_employee_id: Option<EmployeeId>,
+    },
+    /// Nothing but the marker signed again.
+    Resign(Resign),
+    /// Nothing but a marker that is not as this version writes it.
+    MarkerRepaired,
+}
+
+/// An update's reason: its cause, what it changes and the termination-pending stamp it
+/// removes (HR no longer gives that date).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(in crate::plan) struct UpdateReason {
+    /// Why.
+    pub(in crate::plan) cause: UpdateCause,
+    /// What changes.
+    pub(in crate::plan) changed: ChangedFields,
+    /// The date of the stamp the update removes from the marker.
+    pub(in crate::plan) stamp_removed: Option<NaiveDate>,
+}
+
+impl UpdateReason {
+    /// Whether the reason is only the repair of the marker, which the words for a re-key
+    /// (or an offboarded user's record) replace (see `plan::employees::reasons`).
+    pub(in crate::plan) fn is_marker_only(&self) -> bool {
+        self.cause == UpdateCause::MarkerRepaired && self.stamp_removed.is_none()
+    }
+
+    /// The words of the reason, as the plan shows them.
+    pub(in crate::plan) fn render(&self) -> String {
+        let changed = &self.changed;
+        let cause = match &self.cause {
+            UpdateCause::UntrustedRecord {
+                status,
+                fault,
+                role,
+            } => format!(
+                "rehire: {status} in HR; the suspension record on this user is not trusted ({}), so it restores nothing: role and teams are the rules' (role {role}){}",
+                fault.words(),
+                changed.suffix()
+            ),
+            UpdateCause::Adopt => format!(
+                "adopt: PagerDuty user matched by email; add the ownership marker{}",
+                changed.suffix()
+            ),
+            UpdateCause::MarkerReplaced(MarkerFault::Unreadable) => format!(
+                "unreadable ownership marker replaced (matched by email){}",
+                changed.suffix()
+            ),
+            // A marker that reads but is not trusted: the verdict's words.
+            UpdateCause::MarkerReplaced(fault) => format!(
+                "ownership marker replaced: {} (matched by email){}",
+                fault.words(),
+                changed.suffix()
+            ),
+            UpdateCause::Mover {
+                by_employee_id: Some(id),
+            } => format!(
+                "mover: {} changed in HR (matched by employee ID {id})",
+                changed.words()
+            ),
+            UpdateCause::Mover {
+                by_employee_id: None,
+            } => format!("mover: {} changed", changed.words()),
+            UpdateCause::Resign(r) => r.reason().to_string(),
+            UpdateCause::MarkerRepaired => "ownership marker repaired".to_string(),
+        };
+        let Some(date) = self.stamp_removed else {
+            return cause;
+        };
+        let removed = format!(
+            "the termination-pending stamp {date} is removed from the marker: HR no longer gives that termination date"
+        );
+        if self.cause == UpdateCause::MarkerRepaired {
+            removed
+        } else {
+            format!("{cause}; {removed}")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn changed(cs: &[Changed]) -> ChangedFields {
+        let mut f = ChangedFields::default();
+        for c in cs {
+            f.insert(*c);
+        }
+        f
+    }
+
+    fn reason(cause: UpdateCause, cs: &[Changed], stamp: Option<NaiveDate>) -> UpdateReason {
+        UpdateReason {
+            cause,
+            changed: changed(cs),
+            stamp_removed: stamp,
+        }
+    }
+
+    #[test]
+    fn changed_fields_are_listed_in_one_order_whatever_the_insertion_order() {
+        let f = changed(&[Changed::Teams, Changed::Email, Changed::Role, Changed::Name]);
+        assert_eq!(
+            f.words(),
+            "name, email, role (by rules), team memberships (by rules)"
+        );
+        assert!(f.contains(Changed::Email) && !f.contains(Changed::TimeZone));
+        assert_eq!(ChangedFields::default().suffix(), "");
+    }
+
+    #[test]
+    fn a_mover_matched_by_employee_id_names_it() {
+        let id = EmployeeId::from("E7".to_string());
+        let r = reason(
+            UpdateCause::Mover {
+                by_employee_id: Some(id),
+            },
+            &[Changed::Email, Changed::JobTitle],
+            None,
+        );
+        assert_eq!(
+            r.render(),
+            "mover: email, job title changed in HR (matched by employee ID E7)"
+        );
+        assert!(!r.is_marker_only());
+    }
+
+    #[test]
+    fn only_a_bare_marker_repair_is_marker_only() {
+        let date = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        let bare = reason(UpdateCause::MarkerRepaired, &[], None);
+        assert!(bare.is_marker_only());
+        assert_eq!(bare.render(), "ownership marker repaired");
+        // The stamp's removal replaces a bare repair, and follows any other cause.
+        let stamp = reason(UpdateCause::MarkerRepaired, &[], Some(date));
+        assert!(!stamp.is_marker_only());
+        assert_eq!(
+            stamp.render(),
+            "the termination-pending stamp 2026-03-01 is removed from the marker: HR no longer gives that termination date"
+        );
+        let adopt = reason(UpdateCause::Adopt, &[Changed::Name], Some(date));
+        assert!(!adopt.is_marker_only());
+        assert!(adopt.render().starts_with(
+            "adopt: PagerDuty user matched by email; add the ownership marker; changed: name; the termination-pending stamp 2026-03-01"
+        ));
+    }
+}
