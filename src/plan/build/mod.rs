@@ -29,6 +29,7 @@ use super::{Action, ActionKind, Change, Field, Step};
 use crate::hr::Employee;
 use crate::ids::{EmployeeId, TeamId};
 use crate::marker::{Marker, SavedMembership};
+use crate::oncall::RefusedRemoval;
 use crate::pagerduty::models::{User, UserUpdate};
 use crate::vocab::{Role, TeamRole};
 use crate::words::plural;
@@ -235,6 +236,41 @@ fn membership_steps(
         }
     }
     (removals, additions)
+}
+
+/// `removals` (team removal steps of `u`) split into those to send and those PagerDuty
+/// will refuse because `u` is on an escalation policy of the team (fact F32,
+/// [`crate::oncall::OncallFacts::refused_removals`]), which are not sent. When `u`'s
+/// on-call duties were not looked up and there is a removal, `u` joins
+/// [`crate::plan::Plan::needs_oncall`] and every removal is kept: the caller looks them up
+/// and plans again.
+fn hold_refused_removals(
+    cx: &mut Ctx<'_>,
+    u: &User,
+    removals: Vec<Step>,
+) -> (Vec<Step>, Vec<RefusedRemoval>) {
+    if removals.is_empty() {
+        return (removals, Vec::new());
+    }
+    if !cx.inp.oncall.users.contains_key(&u.id) {
+        cx.needs_oncall.insert(u.id.clone());
+        return (removals, Vec::new());
+    }
+    let refused = cx.inp.oncall.refused_removals(
+        &u.id,
+        removals.iter().filter_map(|s| match s {
+            Step::RemoveFromTeam { team_id, team } => Some((team_id, team.clone())),
+            _ => None,
+        }),
+    );
+    let kept = removals
+        .into_iter()
+        .filter(|s| {
+            !matches!(s, Step::RemoveFromTeam { team_id, .. }
+                if refused.iter().any(|r| &r.team_id == team_id))
+        })
+        .collect();
+    (kept, refused)
 }
 
 /// The sorted labels of the memberships `m` (within `scope`, when given); a membership
