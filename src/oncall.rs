@@ -35,6 +35,11 @@
 //! the lookahead, any open incident blocks; `--allow-oncall-gaps` lets them through), and a
 //! [`Blocked`] says why in words and what a human must do.
 //!
+//! The same look-ups are made for a mover with a planned team removal, and every policy an
+//! impact names comes with its teams ([`OncallFacts::policy_teams`]): [`refused_removals`]
+//! says which removals PagerDuty will refuse (fact F32), which [`check`] blocks whatever the
+//! override says, and which an update leaves out.
+//!
 //! hr2pagerduty never edits schedules, escalation policies or incidents: blocking is how it
 //! avoids leaving a gap in a rotation (and PagerDuty refuses the team removal anyway while
 //! the user is on one of the team's escalation policies, fact F32 in
@@ -233,16 +238,7 @@ impl RefusedRemoval {
     /// What a human must do: `take them off escalation policy "IT Operations EP" (PEPOPS1),
     /// as a target or on its schedules`.
     pub fn remedy(&self) -> String {
-        format!(
-            "take them off {} {}, as a target or on {} schedules",
-            plural(
-                self.escalation_policies.len(),
-                "escalation policy",
-                "escalation policies"
-            ),
-            names(&self.escalation_policies),
-            plural(self.escalation_policies.len(), "its", "their")
-        )
+        off_policies(&self.escalation_policies)
     }
 }
 
@@ -334,6 +330,16 @@ fn names<Id: fmt::Display>(v: &[Named<Id>]) -> String {
         .join(", ")
 }
 
+/// `take them off escalation policy "Ops EP" (PEPOPS1), as a target or on its schedules`.
+fn off_policies(v: &[Named<EscalationPolicyId>]) -> String {
+    format!(
+        "take them off {} {}, as a target or on {} schedules",
+        plural(v.len(), "escalation policy", "escalation policies"),
+        names(v),
+        plural(v.len(), "its", "their")
+    )
+}
+
 fn incident_names(v: &[IncidentRef]) -> String {
     v.iter()
         .map(|i| format!("{:?} ({})", i.title, i.id))
@@ -415,16 +421,7 @@ impl Blocked {
         };
         let mut steps = Vec::new();
         if !i.escalation_policies.is_empty() {
-            steps.push(format!(
-                "take them off {} {}, as a target or on {} schedules",
-                plural(
-                    i.escalation_policies.len(),
-                    "escalation policy",
-                    "escalation policies"
-                ),
-                names(&i.escalation_policies),
-                plural(i.escalation_policies.len(), "its", "their")
-            ));
+            steps.push(off_policies(&i.escalation_policies));
         }
         if !i.schedules.is_empty() {
             steps.push(format!(

@@ -1500,10 +1500,10 @@ fn a_leaver_whose_duties_were_not_looked_up_is_blocked_and_named_as_needed() {
     assert!(p.needs_oncall.is_empty() && p.blocked() == 0);
 }
 
-#[test]
-fn a_mover_joins_the_new_team_before_leaving_the_old_one() {
+/// Gu (PGU0001) moves from manager to engineer: into IT Operations, out of Managers
+/// (PTMGRS1).
+pub(super) fn mover() -> (Config, Account, Roster) {
     let cfg = std_config();
-    // Manager → engineer: out of Managers, into IT Operations.
     let r = roster(vec![emp(
         "21",
         "gu@example.com",
@@ -1521,6 +1521,12 @@ fn a_mover_joins_the_new_team_before_leaving_the_old_one() {
         marked("21"),
     )]);
     acct.join("PGU0001", "PTMGRS1", TeamRole::Manager);
+    (cfg, acct, r)
+}
+
+#[test]
+fn a_mover_joins_the_new_team_before_leaving_the_old_one() {
+    let (cfg, mut acct, r) = mover();
     let p = acct.plan(&r, &cfg);
     let steps = &p.actions[0].steps;
     let put = steps.iter().position(|s| matches!(s, Step::UpdateUser(_)));

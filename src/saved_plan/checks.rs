@@ -80,7 +80,7 @@ impl SavedPlan {
 
     /// The users whose on-call duties the plan recorded: those of its on-call checked
     /// actions (deactivations) and of its actions with a team removal, sent or refused
-    /// ([`removes_teams`]).
+    /// (`removes_teams`).
     pub fn oncall_users(&self) -> BTreeSet<UserId> {
         self.plan
             .actions
@@ -241,7 +241,7 @@ fn removed_teams(a: &Action) -> Vec<(&TeamId, String)> {
 
 /// True when `a` is an update with a team removal, sent or refused: its user's on-call
 /// duties decide which removals PagerDuty refuses (fact F32).
-pub fn removes_teams(a: &Action) -> bool {
+pub(super) fn removes_teams(a: &Action) -> bool {
     a.kind == ActionKind::Update && !removed_teams(a).is_empty()
 }
 
@@ -281,7 +281,7 @@ fn refused_ids(r: &[RefusedRemoval]) -> BTreeSet<(&str, BTreeSet<&str>)> {
 /// Why the on-call duties looked up now (`now`) differ from those `plan` recorded, one line
 /// per deactivation whose impact changed (compared by ID, see
 /// [`OncallImpact::same_as`]) and one per action whose team removals PagerDuty refuses
-/// changed (a deactivation's, or a mover's, [`removes_teams`]: compared by team and policy
+/// changed (a deactivation's, or a mover's, `removes_teams`: compared by team and policy
 /// IDs, from the policies' teams looked up now); empty when none did.
 pub fn oncall_drift(plan: &Plan, now: &OncallFacts) -> Vec<String> {
     let mut out = Vec::new();

@@ -234,6 +234,21 @@ fn apply_report(sim: &Sim, ws: &Workspace, extra: &[&str]) -> (Run, Value) {
     (run, r)
 }
 
+/// `apply --yes --plan saved` with the workspace's configuration.
+fn apply_saved(sim: &Sim, ws: &Workspace, saved: &std::path::Path) -> Run {
+    let mut a = args(&["apply", "--yes", "--config", ws.config.to_str().unwrap()]);
+    a.extend(args(&["--plan", saved.to_str().unwrap()]));
+    run(sim, &a)
+}
+
+/// The same account address served again from `seed` (what someone changed in PagerDuty
+/// between two runs); `sim` is stopped first.
+fn restart(sim: Sim, seed: Seed) -> Sim {
+    let port = sim.handle.addr().port();
+    drop(sim);
+    Sim::start_on(seed, port)
+}
+
 /// Writes (POST, PUT, DELETE) whose path names `user_id`.
 fn writes_to(sim: &Sim, user_id: &str) -> Vec<RecordedRequest> {
     sim.writes()
@@ -415,9 +430,7 @@ fn a_leaver_taken_off_the_policy_is_deactivated_by_the_next_apply() {
     apply(&sim, &ws, &["--allow-oncall-gaps"]).expect_code(1);
     assert_eq!(sim.handle.write_count(), 0);
     // Someone takes Alice off IT Operations EP; the account is otherwise as it was.
-    let port = sim.handle.addr().port();
-    drop(sim);
-    let sim = Sim::start_on(seed_changed(None, &["PALICE1"], &[]), port);
+    let sim = restart(sim, seed_changed(None, &["PALICE1"], &[]));
     let (run, report) = apply_report(&sim, &ws, &[]);
     run.expect_code(0);
     assert_eq!(report["summary"]["deactivated"], 1);
@@ -598,15 +611,9 @@ fn a_saved_plan_is_refused_when_a_deactivations_oncall_impact_changed() {
     let file: Value = serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
     assert_eq!(file["oncall_lookahead_days"], 30);
     assert!(file["oncall_as_of"].as_str().unwrap().ends_with('Z'));
-    let apply_saved = |sim: &Sim| {
-        let mut a = args(&["apply", "--yes", "--config", ws.config.to_str().unwrap()]);
-        a.extend(args(&["--plan", saved.to_str().unwrap()]));
-        run(sim, &a)
-    };
+    let apply_saved = |sim: &Sim| apply_saved(sim, &ws, &saved);
     // The same account again, on the same address, but Erin was paged an hour ago.
-    let port = sim.handle.addr().port();
-    drop(sim);
-    let sim = Sim::start_on(seed(Some("PERIN01")), port);
+    let sim = restart(sim, seed(Some("PERIN01")));
     apply_saved(&sim)
         .expect_code(3)
         .expect_stderr(&[
@@ -615,8 +622,7 @@ fn a_saved_plan_is_refused_when_a_deactivations_oncall_impact_changed() {
         ]);
     assert_eq!(sim.handle.write_count(), 0);
     // Unchanged: applied as saved; Dave stays blocked, so the run still fails.
-    drop(sim);
-    let sim = Sim::start_on(seed(None), port);
+    let sim = restart(sim, seed(None));
     apply_saved(&sim).expect_code(1);
     assert_eq!(
         sim.user("erin@example.com").role.as_str(),
@@ -718,11 +724,9 @@ fn a_movers_refused_removal_is_forecast_not_sent_and_fails_every_apply_until_som
     assert_eq!(sim.handle.write_count(), writes);
 
     // Someone takes Frank off the policy: the next apply removes him, and nothing is left.
-    let port = sim.handle.addr().port();
-    drop(sim);
-    let sim = Sim::start_on(
+    let sim = restart(
+        sim,
         seed_changed(None, &["PFRANK1"], &[("PFRANK1", "PTEAM02")]),
-        port,
     );
     let (run, report) = apply_report(&sim, &ws, &[]);
     run.expect_code(0);
@@ -744,24 +748,17 @@ fn a_saved_plan_is_refused_when_a_movers_refused_removal_changed() {
     let (sim, ws) = setup(&[], Some(("6", "Database")));
     let saved = ws.path("saved.json");
     plan(&sim, &ws, &["--out", saved.to_str().unwrap()]).expect_code(0);
-    let apply_saved = |sim: &Sim| {
-        let mut a = args(&["apply", "--yes", "--config", ws.config.to_str().unwrap()]);
-        a.extend(args(&["--plan", saved.to_str().unwrap()]));
-        run(sim, &a)
-    };
+    let apply_saved = |sim: &Sim| apply_saved(sim, &ws, &saved);
     // Frank was taken off the policy since: the plan would leave a removal undone that
     // PagerDuty now allows, so it is refused; make a new plan.
-    let port = sim.handle.addr().port();
-    drop(sim);
-    let sim = Sim::start_on(seed_changed(None, &["PFRANK1"], &[]), port);
+    let sim = restart(sim, seed_changed(None, &["PFRANK1"], &[]));
     apply_saved(&sim).expect_code(3).expect_stderr(&[
         "the on-call duties of users the plan deactivates or takes off a team changed since they were looked up (",
         "user PFRANK1 (frank@example.com): team removals PagerDuty refuses (team [escalation policies]) then PTEAM01 [PEPOPS1]; now none",
     ]);
     assert_eq!(sim.handle.write_count(), 0);
     // Unchanged: applied as saved, the add only; the refused removal fails the run.
-    drop(sim);
-    let sim = Sim::start_on(seed(None), port);
+    let sim = restart(sim, seed(None));
     apply_saved(&sim).expect_code(1);
     let sent: Vec<(String, String)> = writes_to(&sim, "PFRANK1")
         .into_iter()
