@@ -228,7 +228,10 @@ const COUNTS: [(&str, &str); 11] = [
     ("deleted", "deleted"),
     ("failed", "failed"),
     ("blocked", "blocked (on call)"),
-    ("blocked_team_removals", "team removals blocked (escalation policy)"),
+    (
+        "blocked_team_removals",
+        "team removals blocked (escalation policy)",
+    ),
     ("interrupted", "interrupted"),
     ("not_started", "not started"),
     ("skipped", "skipped"),
