@@ -180,9 +180,12 @@ fn license_for_existing(
 }
 
 /// True when the rules give `u` (matched to `e`) the stakeholder base role `role` while `u`
-/// is on a team no rule names (in `current`, its memberships): PagerDuty refuses
-/// stakeholders on teams (fact F17) and such teams are never touched, so the role is left
-/// as it is, with a note saying why. An update and a reactivation both apply the rest.
+/// is on a team no rule names (in `current`, its memberships), or on a team the rules take
+/// them off but whose removal PagerDuty refuses while they are on one of its escalation
+/// policies (fact F32, [`crate::oncall::OncallFacts::refused_removals`]): PagerDuty refuses
+/// stakeholders on teams (fact F17) and such teams are never touched (or cannot be left), so
+/// the role is left as it is, with a note saying why. An update and a reactivation both
+/// apply the rest.
 fn stakeholder_kept_off(
     cx: &mut Ctx<'_>,
     e: &Employee,
@@ -190,12 +193,36 @@ fn stakeholder_kept_off(
     current: &BTreeMap<TeamId, Membership>,
     role: &Role,
 ) -> bool {
+    if u.role == *role || !role.is_stakeholder() {
+        return false;
+    }
+    let desired = ruled_teams(cx, e);
+    let refused = cx.inp.oncall.refused_removals(
+        &u.id,
+        current
+            .keys()
+            .filter(|t| cx.governed.contains(*t) && !desired.contains_key(*t))
+            .map(|t| (t, cx.team_name(t))),
+    );
+    if let Some(r) = refused.first() {
+        cx.notes.push(format!(
+            "employee {} (line {}): the rules give {role}, which PagerDuty refuses on teams, but user {} cannot leave team {:?} ({}) while on its escalation policies; role left at {} until a person does this: {}",
+            e.employee_id,
+            e.line,
+            u.id,
+            r.team,
+            r.team_id,
+            u.role,
+            r.remedy()
+        ));
+        return true;
+    }
     let unruled: Vec<String> = current
         .keys()
         .filter(|t| !cx.governed.contains(*t))
         .map(|t| cx.team_name(t))
         .collect();
-    if u.role == *role || !role.is_stakeholder() || unruled.is_empty() {
+    if unruled.is_empty() {
         return false;
     }
     cx.notes.push(format!(

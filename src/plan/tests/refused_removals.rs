@@ -196,3 +196,63 @@ fn a_movers_duties_are_asked_for_only_with_a_removal_and_a_policy_of_another_tea
     acct.apply(&p, None);
     assert!(acct.plan(&r, &cfg).is_empty());
 }
+
+#[test]
+fn a_move_into_a_stakeholder_role_keeps_the_role_while_a_team_removal_is_refused() {
+    // Sales gets no team and the stakeholder default role; Ha is on IT Operations, whose
+    // policy she is on: she cannot leave the team, so a stakeholder role (which holds no
+    // teams, F17) would be refused too.
+    let mut cfg = std_config();
+    cfg.roles.default = Role::ReadOnlyUser;
+    let r = roster(vec![emp(
+        "22",
+        "ha@example.com",
+        "Ha Iv",
+        Lifecycle::Active,
+        "Sales",
+        "Rep",
+    )]);
+    let mut acct = Account::new(vec![user(
+        "PHA0001",
+        "ha@example.com",
+        "Ha Iv",
+        Role::LimitedUser,
+        "Rep",
+        marked("22"),
+    )]);
+    acct.join("PHA0001", "PTITOPS", TeamRole::Responder);
+    on_policy(
+        &mut acct,
+        "PHA0001",
+        "PEPOPS1",
+        "IT Operations EP",
+        Some("PTITOPS"),
+    );
+    let p = acct.plan(&r, &cfg);
+    let a = &p.actions[0];
+    assert_eq!(a.refused_removals.len(), 1, "{a:#?}");
+    assert!(
+        !a.changes.iter().any(|c| c.field == Field::Role)
+            && a.steps
+                .iter()
+                .all(|s| !matches!(s, Step::UpdateUser(UserUpdate { role: Some(_), .. }))),
+        "the role stays: {a:#?}"
+    );
+    assert!(
+        p.notes.iter().any(|n| n.contains(
+            "cannot leave team \"IT Operations\" (PTITOPS) while on its escalation policies; role left at limited_user until a person does this: take them off escalation policy \"IT Operations EP\" (PEPOPS1)"
+        )),
+        "{:?}",
+        p.notes
+    );
+    // Nothing PagerDuty refuses is sent (the in-memory account would panic), and the next
+    // plan says the same.
+    acct.apply(&p, None);
+    assert_eq!(acct.plan(&r, &cfg), p);
+    // Off the policy: removal, then the stakeholder role, and the plan converges.
+    acct.oncall.clear();
+    let p = acct.plan(&r, &cfg);
+    assert!(p.actions[0].changes.iter().any(|c| c.field == Field::Role));
+    acct.apply(&p, None);
+    assert!(acct.plan(&r, &cfg).is_empty());
+}
