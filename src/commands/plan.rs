@@ -4,12 +4,12 @@
 
 use super::Failure;
 use super::common::{
-    client_from, load, log_requests, marker_keys, plan_options, pretty, refusal,
-    refused_on_markers, settings, warn_archive,
+    Connected, connect, load, log_requests, marker_keys, plan_options, pretty, refusal,
+    refused_on_markers, warn_archive,
 };
 use crate::cli::{Format, PlanArgs};
 use crate::exit::Exit;
-use crate::pipeline::{observe_and_plan_keyed, today};
+use crate::pipeline::{observe_and_plan, today};
 use crate::printer::Printer;
 use crate::quote::shell_word;
 use crate::report::{self, file::ReportFile};
@@ -26,20 +26,21 @@ use std::path::Path;
 pub(super) async fn run(a: PlanArgs, printer: &Printer) -> Result<Exit, Failure> {
     check_out(a.out.as_deref())?;
     let (cfg, roster) = load(&a.inputs.config, &a.inputs.hr)?;
-    let s = settings(&cfg, &a.connection)?;
-    let keys = marker_keys()?;
-    let client = client_from(&cfg, &s)?;
+    let Connected {
+        settings: s,
+        client,
+    } = connect(&cfg, &a.connection)?;
+    let keys = marker_keys(&a.connection)?;
     let bar = printer.progress();
     let as_of = today(&cfg, a.as_of.as_of);
-    let planned = observe_and_plan_keyed(
+    let planned = observe_and_plan(
         &client,
         &cfg,
         &roster,
         &bar,
         &s.api_url,
         as_of,
-        plan_options(a.safety),
-        keys.as_ref(),
+        plan_options(a.safety, keys.as_ref()),
     )
     .await;
     log_requests(&client);
@@ -140,7 +141,7 @@ fn check_out(out: Option<&Path>) -> Result<(), Failure> {
 }
 
 /// The command that applies the plan saved to `saved`: the configuration, the saved plan,
-/// the `--api-url`, the `--api-key-file` and the safety overrides the plan was made with (a saved plan is checked
+/// the `--api-url`, the `--api-key-file`, the marker key files and the safety overrides the plan was made with (a saved plan is checked
 /// again when applied, so it needs the same overrides), the `--as-of` it was made with
 /// (checked against the plan's), and `--yes` (the plan has been reviewed), each word
 /// quoted for a POSIX shell.
@@ -164,8 +165,18 @@ fn apply_command(a: &PlanArgs, saved: &Path) -> String {
     {
         words.extend(["--api-url".into(), url.clone()]);
     }
-    if let Some(path) = &a.connection.api_key_file {
-        words.extend(["--api-key-file".into(), path.display().to_string()]);
+    let files = [
+        ("--api-key-file", &a.connection.api_key_file),
+        ("--marker-key-file", &a.connection.marker_key_file),
+        (
+            "--marker-key-previous-file",
+            &a.connection.marker_key_previous_file,
+        ),
+    ];
+    for (flag, path) in files {
+        if let Some(path) = path {
+            words.extend([flag.into(), path.display().to_string()]);
+        }
     }
     if let Some(n) = a.safety.allow_deactivations {
         words.extend(["--allow-deactivations".into(), n.to_string()]);

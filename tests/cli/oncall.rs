@@ -17,6 +17,7 @@
 //! | Frank (PFRANK1) | Ops | a target of IT Operations EP |
 //! | Gina (PGINA01) | Ops | a target of Night EP |
 
+use crate::support::e2e::action_of;
 use crate::support::safety::{Workspace, apply, args, plan, run};
 use crate::support::*;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
@@ -198,16 +199,6 @@ fn setup(leavers: &[&str], moved: Option<(&str, &str)>) -> (Sim, Workspace) {
     (sim, ws)
 }
 
-/// The action for `email` in a JSON plan or report.
-fn action<'a>(v: &'a Value, email: &str) -> &'a Value {
-    v["actions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["email"] == email)
-        .unwrap_or_else(|| panic!("no action for {email}: {v:#}"))
-}
-
 /// The IDs of one list of an action's `oncall` object.
 fn named(a: &Value, list: &str) -> Vec<String> {
     a["oncall"][list]
@@ -300,7 +291,7 @@ fn a_leaver_on_an_escalation_policy_is_blocked_in_plan_and_apply_until_someone_a
         assert!(text.contains(needle), "{needle}\n--- in\n{text}");
     }
     let first = plan_json(&sim, &ws, &[]);
-    let alice = action(&first, "alice@example.com");
+    let alice = action_of(&first, "alice@example.com");
     assert_eq!(alice["action"], "deactivate");
     assert_eq!(
         alice["oncall"],
@@ -327,7 +318,7 @@ fn a_leaver_on_an_escalation_policy_is_blocked_in_plan_and_apply_until_someone_a
     assert_eq!(report["exit_code"], 1);
     assert_eq!(report["error"], "1 of 1 action blocked (on call)");
     assert_eq!(report["summary"]["blocked"], 1);
-    let a = action(&report, "alice@example.com");
+    let a = action_of(&report, "alice@example.com");
     assert_eq!(
         (a["outcome"].clone(), a["attempts"].clone()),
         (json!("blocked"), json!(0))
@@ -355,7 +346,7 @@ fn with_allow_oncall_gaps_a_leaver_on_a_policy_of_their_team_stays_blocked_and_n
     let (sim, ws) = setup(&["1", "2", "3"], None);
     let v = plan_json(&sim, &ws, &["--allow-oncall-gaps"]);
     for who in ["alice@example.com", "bob@example.com"] {
-        let a = action(&v, who);
+        let a = action_of(&v, who);
         assert!(
             a["blocked"].as_str().unwrap().ends_with(
                 "so --allow-oncall-gaps cannot help: the deactivation could not be finished"
@@ -368,7 +359,7 @@ fn with_allow_oncall_gaps_a_leaver_on_a_policy_of_their_team_stays_blocked_and_n
             "{a:#}"
         );
     }
-    let carol = action(&v, "carol@example.com");
+    let carol = action_of(&v, "carol@example.com");
     assert_eq!(carol["blocked"], Value::Null, "{carol:#}");
     assert_eq!(carol["blocked_team_removals"], json!([]));
     assert_eq!(
@@ -403,13 +394,16 @@ fn with_allow_oncall_gaps_a_leaver_on_a_policy_of_their_team_stays_blocked_and_n
         ("alice@example.com", "PALICE1"),
         ("bob@example.com", "PBOB001"),
     ] {
-        assert_eq!(action(&report, who)["outcome"], "blocked");
+        assert_eq!(action_of(&report, who)["outcome"], "blocked");
         // No suspension record, no team removal: not a single write.
         assert!(writes_to(&sim, id).is_empty(), "{id}");
         assert!(!sim.user(who).description.unwrap().contains("suspended"));
         assert!(sim.memberships(id).iter().any(|(t, _)| t == "PTEAM01"));
     }
-    assert_eq!(action(&report, "carol@example.com")["outcome"], "applied");
+    assert_eq!(
+        action_of(&report, "carol@example.com")["outcome"],
+        "applied"
+    );
     assert_eq!(
         sim.user("carol@example.com").role.as_str(),
         "read_only_limited_user"
@@ -417,8 +411,8 @@ fn with_allow_oncall_gaps_a_leaver_on_a_policy_of_their_team_stays_blocked_and_n
     // Every night the same, until someone acts.
     let again = plan_json(&sim, &ws, &["--allow-oncall-gaps"]);
     assert_eq!(
-        action(&again, "alice@example.com"),
-        action(&v, "alice@example.com")
+        action_of(&again, "alice@example.com"),
+        action_of(&v, "alice@example.com")
     );
     apply(&sim, &ws, &["--allow-oncall-gaps"]).expect_code(1);
     assert!(writes_to(&sim, "PALICE1").is_empty());
@@ -450,7 +444,7 @@ fn shifts_block_within_the_lookahead_and_open_incidents_whatever_their_age() {
     // incident acknowledged 120 days ago. Erin: a resolved incident only.
     let (sim, ws) = setup(&["2", "3", "4", "5"], None);
     let v = plan_json(&sim, &ws, &[]);
-    let bob = action(&v, "bob@example.com");
+    let bob = action_of(&v, "bob@example.com");
     assert_eq!(named(bob, "schedules"), vec!["PSCHED1"]);
     assert_eq!(named(bob, "escalation_policies"), vec!["PEPOPS1"]);
     assert!(
@@ -462,14 +456,14 @@ fn shifts_block_within_the_lookahead_and_open_incidents_whatever_their_age() {
     );
     // Carol's shift is beyond the lookahead, but the schedule lists her: she is on it, and
     // on the policy that uses it.
-    let carol = action(&v, "carol@example.com");
+    let carol = action_of(&v, "carol@example.com");
     assert_eq!(named(carol, "schedules"), vec!["PSCHED2"], "{carol:#}");
     assert_eq!(named(carol, "escalation_policies"), vec!["PEPNITE"]);
     assert_eq!(
         carol["blocked"],
         "on escalation policy \"Night EP\" (PEPNITE); on schedule \"Night Watch\" (PSCHED2)"
     );
-    let dave = action(&v, "dave@example.com");
+    let dave = action_of(&v, "dave@example.com");
     assert_eq!(
         dave["oncall"]["incidents"],
         json!([{"id": "Q0000000000001", "title": "Replication stuck"}])
@@ -480,7 +474,7 @@ fn shifts_block_within_the_lookahead_and_open_incidents_whatever_their_age() {
             .unwrap()
             .contains("1 open incident assigned")
     );
-    let erin = action(&v, "erin@example.com");
+    let erin = action_of(&v, "erin@example.com");
     assert_eq!(erin["blocked"], Value::Null, "{erin:#}");
     assert_eq!(v["summary"]["deactivate"], 1);
     assert_eq!(v["summary"]["blocked"], 3);
@@ -528,7 +522,7 @@ fn shifts_block_within_the_lookahead_and_open_incidents_whatever_their_age() {
     )
     .unwrap();
     let v = plan_json(&sim, &ws, &[]);
-    let carol = action(&v, "carol@example.com");
+    let carol = action_of(&v, "carol@example.com");
     assert_eq!(named(carol, "schedules"), vec!["PSCHED2"], "{carol:#}");
     let oncalls = sim
         .requests()
@@ -660,7 +654,7 @@ fn a_movers_refused_removal_is_forecast_not_sent_and_fails_every_apply_until_som
         "{sent:#?}"
     );
     let first = plan_json(&sim, &ws, &[]);
-    let frank = action(&first, "frank@example.com");
+    let frank = action_of(&first, "frank@example.com");
     assert_eq!(frank["action"], "update");
     assert_eq!(
         frank["blocked_team_removals"],
@@ -703,7 +697,10 @@ fn a_movers_refused_removal_is_forecast_not_sent_and_fails_every_apply_until_som
     );
     assert_eq!(report["summary"]["blocked_team_removals"], 1);
     assert_eq!(report["summary"]["blocked"], 0);
-    assert_eq!(action(&report, "frank@example.com")["outcome"], "applied");
+    assert_eq!(
+        action_of(&report, "frank@example.com")["outcome"],
+        "applied"
+    );
     let teams: BTreeSet<String> = sim
         .memberships("PFRANK1")
         .into_iter()
