@@ -248,6 +248,7 @@ mod tests {
             blocked: Some(Blocked {
                 impact: None,
                 lookahead_days: 90,
+                refused: Vec::new(),
             }),
             ..action(kind, email, employee)
         };
@@ -265,6 +266,7 @@ mod tests {
         Blocked {
             impact: None,
             lookahead_days: 90,
+            refused: Vec::new(),
         }
         .to_string()
     }

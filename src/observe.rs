@@ -21,7 +21,12 @@
 //! them here, and [`Observer::complete`] reads, for those users only, the escalation
 //! policies that target them, their on-calls in the lookahead and their open incidents,
 //! and, once, every schedule with the users on it and the policies using it
-//! ([`crate::oncall`] says what each look-up is), into [`Account::oncall`].
+//! ([`crate::oncall`] says what each look-up is), into [`Account::oncall`]. The planner asks
+//! for the users of planned deactivations and deletions, and for movers with a planned
+//! team removal (whether PagerDuty will refuse it, fact F32). Each policy's teams come with
+//! it ([`OncallFacts::policy_teams`]): from the listing by `user_ids[]` for the policies
+//! that target a user, and one `GET /escalation_policies/{id}` for each policy that reaches
+//! a user only through a schedule or an on-call (its reference carries no teams).
 //!
 //! # Batching the on-call look-ups
 //! The three listings each accept several `user_ids[]` at once, and each answer says which
@@ -46,7 +51,7 @@
 //! planner.
 
 use crate::config::DEFAULT_ONCALL_LOOKAHEAD_DAYS;
-use crate::ids::{LicenseId, TeamId, UserId};
+use crate::ids::{EscalationPolicyId, LicenseId, TeamId, UserId};
 use crate::oncall::{self, Lookahead, OncallFacts};
 use crate::pagerduty::models::incidents::Incident;
 use crate::pagerduty::models::licenses::LicenseWithCounts;
@@ -375,6 +380,7 @@ impl<'a> Observer<'a> {
         }
         let schedules = account.schedules.as_deref().unwrap_or_default();
         let mut read = BTreeMap::new();
+        let mut teams = BTreeMap::new();
         for r in results {
             for a in r.map_err(|(what, e)| self.error(what)(e))? {
                 read.append(
@@ -387,11 +393,59 @@ impl<'a> Observer<'a> {
                     )
                     .impacts,
                 );
+                teams.extend(a.policies.iter().map(policy_teams));
             }
         }
+        let more = self.read_policy_teams(&read, &teams, account).await?;
+        teams.extend(more);
         account.oncall.users.append(&mut read);
+        account.oncall.policy_teams.append(&mut teams);
         Ok(())
     }
+
+    /// The teams of the policies `impacts` name that neither `listed` (the policies the
+    /// listings by `user_ids[]` gave in full) nor `account` already hold: a policy reaching a
+    /// user only through a schedule or an on-call comes as a reference, without its `teams`.
+    /// One `GET /escalation_policies/{id}` per such policy, `concurrency` at a time under the
+    /// client's shared limiter; a policy gone since (404) has no team.
+    async fn read_policy_teams(
+        &self,
+        impacts: &BTreeMap<UserId, oncall::OncallImpact>,
+        listed: &BTreeMap<EscalationPolicyId, Vec<TeamId>>,
+        account: &Account,
+    ) -> Result<Vec<(EscalationPolicyId, Vec<TeamId>)>, ObserveError> {
+        let missing: BTreeSet<EscalationPolicyId> = impacts
+            .values()
+            .flat_map(|i| i.escalation_policies.iter().map(|p| p.id.clone()))
+            .filter(|id| !listed.contains_key(id) && !account.oncall.policy_teams.contains_key(id))
+            .collect();
+        let client = self.client;
+        let results: Vec<(
+            EscalationPolicyId,
+            Result<Option<EscalationPolicy>, ApiError>,
+        )> = futures::stream::iter(missing)
+            .map(|id| async move {
+                let r = client.get_escalation_policy(&id).await;
+                (id, r)
+            })
+            .buffer_unordered(self.concurrency)
+            .collect()
+            .await;
+        let mut out = Vec::new();
+        for (id, r) in results {
+            let teams = r
+                .map_err(self.error(Subject::EscalationPolicies))?
+                .map(|p| policy_teams(&p).1)
+                .unwrap_or_default();
+            out.push((id, teams));
+        }
+        Ok(out)
+    }
+}
+
+/// A policy's ID and its teams' IDs (`EscalationPolicy.teams`).
+fn policy_teams(p: &EscalationPolicy) -> (EscalationPolicyId, Vec<TeamId>) {
+    (p.id.clone(), p.teams.iter().map(|t| t.id.clone()).collect())
 }
 
 /// The answers of one look-up, for [`oncall::attribute`]: `users` and the policies listed

@@ -35,6 +35,11 @@
 //! the lookahead, any open incident blocks; `--allow-oncall-gaps` lets them through), and a
 //! [`Blocked`] says why in words and what a human must do.
 //!
+//! The same look-ups are made for a mover with a planned team removal, and every policy an
+//! impact names comes with its teams ([`OncallFacts::policy_teams`]): [`refused_removals`]
+//! says which removals PagerDuty will refuse (fact F32), which [`check`] blocks whatever the
+//! override says, and which an update leaves out.
+//!
 //! hr2pagerduty never edits schedules, escalation policies or incidents: blocking is how it
 //! avoids leaving a gap in a rotation (and PagerDuty refuses the team removal anyway while
 //! the user is on one of the team's escalation policies, fact F32 in
@@ -44,7 +49,7 @@
 //! only the ids, the API models and, for the default window, the configuration's
 //! `DEFAULT_ONCALL_LOOKAHEAD_DAYS`.
 
-use crate::ids::{EscalationPolicyId, IncidentId, ScheduleId, UserId};
+use crate::ids::{EscalationPolicyId, IncidentId, ScheduleId, TeamId, UserId};
 use crate::pagerduty::models::incidents::Incident;
 use crate::pagerduty::models::oncall::{EscalationPolicy, Oncall, Schedule};
 use crate::words::plural;
@@ -55,12 +60,6 @@ use std::fmt;
 
 /// The switch that lets blocked deactivations through, named in every [`Blocked`] remedy.
 pub const ALLOW_FLAG: &str = "--allow-oncall-gaps";
-
-/// What [`Blocked::remedy`] adds to the override for a user on an escalation policy: the
-/// override suspends them, but PagerDuty still refuses to remove them from a team whose
-/// escalation policy they are on (fact F32 in `../shared/reference/PAGERDUTY_API.md`), and
-/// the suspension stays unfinished until they are taken off it.
-const EP_TEAM_CAVEAT: &str = "; PagerDuty still refuses to remove them from a team whose escalation policy they are on, so that membership, and the suspension, stay unfinished until they are taken off the policy";
 
 /// An escalation policy or a schedule, by ID and name (the API's `name`, or a reference's
 /// `summary` where the API gives no name, or the ID when it gives neither).
@@ -156,14 +155,23 @@ impl Lookahead {
     }
 }
 
-/// What was looked up: the window, and the impact of every user looked up (an empty impact
-/// for a user who holds nothing; no entry for a user not looked up).
+/// What was looked up: the window, the impact of every user looked up (an empty impact
+/// for a user who holds nothing; no entry for a user not looked up), and the teams of every
+/// escalation policy those impacts name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OncallFacts {
     /// The window the on-calls were looked up over.
     pub lookahead: Lookahead,
     /// Impact by user.
     pub users: BTreeMap<UserId, OncallImpact>,
+    /// The teams of each escalation policy named in [`OncallFacts::users`]: the policy's
+    /// `teams` (OpenAPI `EscalationPolicy.teams`, "Team associated with the policy"; at most
+    /// one), as `GET /escalation_policies?user_ids[]=` lists it for a policy that targets the
+    /// user, or `GET /escalation_policies/{id}` for one reached only through a schedule or
+    /// an on-call. PagerDuty refuses to remove a user from these teams while the user is on
+    /// the policy (fact F32), see [`refused_removals`]. A policy with no entry has no team
+    /// as far as the planner knows (a policy deleted since, or facts built by hand).
+    pub policy_teams: BTreeMap<EscalationPolicyId, Vec<TeamId>>,
 }
 
 impl OncallFacts {
@@ -172,8 +180,93 @@ impl OncallFacts {
         OncallFacts {
             lookahead,
             users: BTreeMap::new(),
+            policy_teams: BTreeMap::new(),
         }
     }
+
+    /// The team removals among `teams` (team ID and name) that PagerDuty will refuse for
+    /// `user`, by [`refused_removals`] over this user's impact; empty when the user was not
+    /// looked up.
+    pub fn refused_removals<'t>(
+        &self,
+        user: &UserId,
+        teams: impl IntoIterator<Item = (&'t TeamId, String)>,
+    ) -> Vec<RefusedRemoval> {
+        self.users
+            .get(user)
+            .map(|i| refused_removals(i, &self.policy_teams, teams))
+            .unwrap_or_default()
+    }
+}
+
+/// A team removal PagerDuty will refuse (400/2001, "User cannot be removed as they belong to
+/// an escalation policy on this team", fact F32): the team, and the escalation policies of
+/// that team the user is on (as a target, or through a schedule). hr2pagerduty never edits
+/// escalation policies, so such a removal is not sent: a deactivation with one is blocked
+/// whatever `--allow-oncall-gaps` says, and a mover's is left out of the update (the JSON
+/// plan's `blocked_team_removals`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RefusedRemoval {
+    /// The team the user would leave.
+    pub team_id: TeamId,
+    /// Its name.
+    pub team: String,
+    /// The team's escalation policies the user is on, sorted as in [`OncallImpact`].
+    pub escalation_policies: Vec<Named<EscalationPolicyId>>,
+}
+
+impl fmt::Display for RefusedRemoval {
+    /// `PagerDuty refuses to remove them from team "IT Operations" (PTEAM01) while they are
+    /// on its escalation policy "IT Operations EP" (PEPOPS1)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "PagerDuty refuses to remove them from team {:?} ({}) while they are on its {} {}",
+            self.team,
+            self.team_id,
+            plural(
+                self.escalation_policies.len(),
+                "escalation policy",
+                "escalation policies"
+            ),
+            names(&self.escalation_policies)
+        )
+    }
+}
+
+impl RefusedRemoval {
+    /// What a human must do: `take them off escalation policy "IT Operations EP" (PEPOPS1),
+    /// as a target or on its schedules`.
+    pub fn remedy(&self) -> String {
+        off_policies(&self.escalation_policies)
+    }
+}
+
+/// The removals among `teams` (team ID and name, in the order given) that PagerDuty will
+/// refuse for a user with this `impact`: a team one of the user's escalation policies
+/// belongs to (`policy_teams`, see [`OncallFacts::policy_teams`]). Each names the team's
+/// policies the user is on.
+pub fn refused_removals<'t>(
+    impact: &OncallImpact,
+    policy_teams: &BTreeMap<EscalationPolicyId, Vec<TeamId>>,
+    teams: impl IntoIterator<Item = (&'t TeamId, String)>,
+) -> Vec<RefusedRemoval> {
+    teams
+        .into_iter()
+        .filter_map(|(team_id, team)| {
+            let escalation_policies: Vec<Named<EscalationPolicyId>> = impact
+                .escalation_policies
+                .iter()
+                .filter(|p| policy_teams.get(&p.id).is_some_and(|t| t.contains(team_id)))
+                .cloned()
+                .collect();
+            (!escalation_policies.is_empty()).then(|| RefusedRemoval {
+                team_id: team_id.clone(),
+                team,
+                escalation_policies,
+            })
+        })
+        .collect()
 }
 
 impl Default for OncallFacts {
@@ -198,6 +291,11 @@ pub struct Blocked {
     pub impact: Option<OncallImpact>,
     /// The lookahead of the on-call look-up, in days.
     pub lookahead_days: u32,
+    /// The action's team removals PagerDuty would refuse ([`refused_removals`]): while there
+    /// is one, `--allow-oncall-gaps` cannot let the action through. Empty in saved plans
+    /// made before it existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<RefusedRemoval>,
 }
 
 /// Whether an action taking away the user with this `impact` is blocked: `None` when it may
@@ -205,19 +303,23 @@ pub struct Blocked {
 /// or through a schedule), is on a schedule, holds an on-call in the next `lookahead_days`
 /// days, or has open incidents, and when the impact was
 /// not looked up (`impact` is `None`). `allow_gaps` (`--allow-oncall-gaps`) lets every such
-/// action through. Every deactivation-like action (suspension, deletion, offboarding) calls
-/// this with the facts [`crate::observe`] read for its user.
+/// action through, except one with `refused` team removals ([`refused_removals`]): PagerDuty
+/// would refuse those, leaving the user half taken away, so that action stays blocked.
+/// Every deactivation-like action (suspension, deletion, offboarding) calls this with the
+/// facts [`crate::observe`] read for its user.
 pub fn check(
     impact: Option<&OncallImpact>,
     lookahead_days: u32,
     allow_gaps: bool,
+    refused: &[RefusedRemoval],
 ) -> Option<Blocked> {
-    if allow_gaps || impact.is_some_and(OncallImpact::is_empty) {
+    if refused.is_empty() && (allow_gaps || impact.is_some_and(OncallImpact::is_empty)) {
         return None;
     }
     Some(Blocked {
         impact: impact.cloned(),
         lookahead_days,
+        refused: refused.to_vec(),
     })
 }
 
@@ -226,6 +328,16 @@ fn names<Id: fmt::Display>(v: &[Named<Id>]) -> String {
         .map(|n| format!("{:?} ({})", n.name, n.id))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// `take them off escalation policy "Ops EP" (PEPOPS1), as a target or on its schedules`.
+fn off_policies(v: &[Named<EscalationPolicyId>]) -> String {
+    format!(
+        "take them off {} {}, as a target or on {} schedules",
+        plural(v.len(), "escalation policy", "escalation policies"),
+        names(v),
+        plural(v.len(), "its", "their")
+    )
 }
 
 fn incident_names(v: &[IncidentRef]) -> String {
@@ -278,12 +390,24 @@ impl OncallImpact {
 }
 
 impl fmt::Display for Blocked {
-    /// The impact's [`OncallImpact::describe`], or `its on-call duties were not looked up`.
+    /// The impact's [`OncallImpact::describe`], or `its on-call duties were not looked up`;
+    /// then each refused team removal ([`RefusedRemoval`]'s words), and that
+    /// `--allow-oncall-gaps` cannot help.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.impact {
-            None => f.write_str("its on-call duties were not looked up"),
-            Some(i) => f.write_str(&i.describe()),
+            None => f.write_str("its on-call duties were not looked up")?,
+            Some(i) => f.write_str(&i.describe())?,
         }
+        for r in &self.refused {
+            write!(f, "; {r}")?;
+        }
+        if !self.refused.is_empty() {
+            write!(
+                f,
+                ", so {ALLOW_FLAG} cannot help: the deactivation could not be finished"
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -297,16 +421,7 @@ impl Blocked {
         };
         let mut steps = Vec::new();
         if !i.escalation_policies.is_empty() {
-            steps.push(format!(
-                "take them off {} {}, as a target or on {} schedules",
-                plural(
-                    i.escalation_policies.len(),
-                    "escalation policy",
-                    "escalation policies"
-                ),
-                names(&i.escalation_policies),
-                plural(i.escalation_policies.len(), "its", "their")
-            ));
+            steps.push(off_policies(&i.escalation_policies));
         }
         if !i.schedules.is_empty() {
             steps.push(format!(
@@ -323,16 +438,29 @@ impl Blocked {
             ));
         }
         // PagerDuty refuses to take a user off a team while they are on one of its
-        // escalation policies (fact F32), so the override cannot finish such a suspension.
-        let refused = if i.escalation_policies.is_empty() {
-            ""
+        // escalation policies (fact F32): the override cannot finish such a deactivation,
+        // so it is not offered.
+        if self.refused.is_empty() {
+            format!(
+                "{}; the next run then goes ahead (or rerun with {ALLOW_FLAG} to go ahead now and leave these gaps)",
+                steps.join("; ")
+            )
         } else {
-            EP_TEAM_CAVEAT
-        };
-        format!(
-            "{}; the next run then goes ahead (or rerun with {ALLOW_FLAG} to go ahead now and leave these gaps{refused})",
-            steps.join("; ")
-        )
+            format!(
+                "{}; the next run then goes ahead ({ALLOW_FLAG} cannot: PagerDuty refuses the team {} while they are on {})",
+                steps.join("; "),
+                plural(self.refused.len(), "removal", "removals"),
+                names(
+                    &self
+                        .refused
+                        .iter()
+                        .flat_map(|r| r.escalation_policies.iter().cloned())
+                        .collect::<BTreeSet<_>>()
+                        .into_iter()
+                        .collect::<Vec<_>>()
+                )
+            )
+        }
     }
 }
 

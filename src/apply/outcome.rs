@@ -604,6 +604,7 @@ mod tests {
                 Cause::Blocked(Blocked {
                     impact: None,
                     lookahead_days: 30,
+                    refused: Vec::new(),
                 }),
                 "blocked: its on-call duties were not looked up",
             ),

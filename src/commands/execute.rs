@@ -163,13 +163,14 @@ pub(super) async fn execute(run: &Run<'_>) -> Ended {
     if let Some(hint) = apply_auth_hint(&outcomes, api_url) {
         printer.err(&format!("Error: {hint}"));
     }
-    // A blocked deactivation leaves a leaver with access, and a skip that needs a person
-    // leaves someone's access wrong: the run fails so that the scheduler alerts, as it
-    // does for a failed action.
-    let failed = outcomes
-        .iter()
-        .any(|o| matches!(o.status, OutcomeStatus::Failed | OutcomeStatus::Blocked))
-        || plan.needs_attention().next().is_some();
+    // A blocked deactivation leaves a leaver with access, a team removal PagerDuty refuses
+    // (left out of a mover's update) leaves a mover on their old team, and a skip that
+    // needs a person leaves someone's access wrong: the run fails so that the scheduler
+    // alerts, as it does for a failed action.
+    let failed = outcomes.iter().any(|o| {
+        matches!(o.status, OutcomeStatus::Failed | OutcomeStatus::Blocked)
+            || !o.action.refused_removals.is_empty()
+    }) || plan.needs_attention().next().is_some();
     let stopped = outcomes
         .iter()
         .any(|o| matches!(o.cause, Some(apply::Cause::AuthenticationRejected)));

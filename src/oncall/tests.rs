@@ -178,12 +178,13 @@ fn a_policy_targeting_none_of_the_batch_is_reported_unattributed() {
 #[test]
 fn only_an_empty_looked_up_impact_or_the_switch_lets_an_action_through() {
     let empty = OncallImpact::default();
-    assert_eq!(check(Some(&empty), 30, false), None);
+    assert_eq!(check(Some(&empty), 30, false, &[]), None);
     assert_eq!(
-        check(None, 30, false),
+        check(None, 30, false, &[]),
         Some(Blocked {
             impact: None,
-            lookahead_days: 30
+            lookahead_days: 30,
+            refused: Vec::new(),
         })
     );
     let full = attribute(
@@ -196,19 +197,19 @@ fn only_an_empty_looked_up_impact_or_the_switch_lets_an_action_through() {
     .impacts
     .remove(&UserId::new("PALICE1"))
     .unwrap();
-    let b = check(Some(&full), 30, false).unwrap();
+    let b = check(Some(&full), 30, false, &[]).unwrap();
     assert_eq!(
         b.to_string(),
         "on escalation policy \"Ops\" (PEP1); on schedule \"Primary\" (PS1); 1 open incident assigned: \"Disk full\" (Q1)"
     );
     assert_eq!(
         b.remedy(),
-        "take them off escalation policy \"Ops\" (PEP1), as a target or on its schedules; take them off schedule \"Primary\" (PS1), handing their shifts to someone else; reassign or resolve incident \"Disk full\" (Q1); the next run then goes ahead (or rerun with --allow-oncall-gaps to go ahead now and leave these gaps; PagerDuty still refuses to remove them from a team whose escalation policy they are on, so that membership, and the suspension, stay unfinished until they are taken off the policy)"
+        "take them off escalation policy \"Ops\" (PEP1), as a target or on its schedules; take them off schedule \"Primary\" (PS1), handing their shifts to someone else; reassign or resolve incident \"Disk full\" (Q1); the next run then goes ahead (or rerun with --allow-oncall-gaps to go ahead now and leave these gaps)"
     );
-    assert_eq!(check(Some(&full), 30, true), None);
-    assert_eq!(check(None, 30, true), None);
+    assert_eq!(check(Some(&full), 30, true, &[]), None);
+    assert_eq!(check(None, 30, true, &[]), None);
     assert_eq!(
-        check(None, 30, false).unwrap().to_string(),
+        check(None, 30, false, &[]).unwrap().to_string(),
         "its on-call duties were not looked up"
     );
 }
@@ -318,18 +319,87 @@ fn a_schedule_gives_its_listed_users_itself_and_the_policies_using_it() {
     let without = attribute(&users, &policies, &oncalls, &[], &[]);
     assert!(without.impacts[&UserId::new("PFRED01")].is_empty());
     assert_eq!(
-        check(without.impacts.get(&UserId::new("PFRED01")), 30, false),
+        check(without.impacts.get(&UserId::new("PFRED01")), 30, false, &[]),
         None
     );
     let only_ops = attribute(&users, &policies, &oncalls, &[], &schedules[..1]);
-    let b = check(only_ops.impacts.get(&UserId::new("PFRED01")), 30, false).unwrap();
+    let b = check(
+        only_ops.impacts.get(&UserId::new("PFRED01")),
+        30,
+        false,
+        &[],
+    )
+    .unwrap();
     assert_eq!(
         b.to_string(),
         "on escalation policy \"Ops EP\" (PEPOPS1); on schedule \"Ops Weekly\" (PSCHED1)"
     );
     assert_eq!(
         b.remedy(),
-        "take them off escalation policy \"Ops EP\" (PEPOPS1), as a target or on its schedules; take them off schedule \"Ops Weekly\" (PSCHED1), handing their shifts to someone else; the next run then goes ahead (or rerun with --allow-oncall-gaps to go ahead now and leave these gaps; PagerDuty still refuses to remove them from a team whose escalation policy they are on, so that membership, and the suspension, stay unfinished until they are taken off the policy)"
+        "take them off escalation policy \"Ops EP\" (PEPOPS1), as a target or on its schedules; take them off schedule \"Ops Weekly\" (PSCHED1), handing their shifts to someone else; the next run then goes ahead (or rerun with --allow-oncall-gaps to go ahead now and leave these gaps)"
+    );
+}
+
+#[test]
+fn a_removal_from_a_team_of_one_of_the_users_policies_is_refused_and_no_switch_lets_it_through() {
+    let named = |id: &str, name: &str| Named {
+        id: EscalationPolicyId::new(id),
+        name: name.into(),
+    };
+    let impact = OncallImpact {
+        escalation_policies: vec![named("PEPNITE", "Night EP"), named("PEPOPS1", "Ops EP")],
+        ..OncallImpact::default()
+    };
+    let ops = TeamId::new("PTEAM01");
+    let db = TeamId::new("PTEAM02");
+    // Ops EP belongs to the Ops team; Night EP to none; a third policy (unknown to the
+    // user) to Database.
+    let policy_teams = BTreeMap::from([
+        (EscalationPolicyId::new("PEPOPS1"), vec![ops.clone()]),
+        (EscalationPolicyId::new("PEPNITE"), vec![]),
+        (EscalationPolicyId::new("PEPDB01"), vec![db.clone()]),
+    ]);
+    let refused = refused_removals(
+        &impact,
+        &policy_teams,
+        [(&ops, "Ops".to_string()), (&db, "Database".to_string())],
+    );
+    assert_eq!(
+        refused,
+        vec![RefusedRemoval {
+            team_id: ops.clone(),
+            team: "Ops".into(),
+            escalation_policies: vec![named("PEPOPS1", "Ops EP")],
+        }],
+        "only the team whose policy the user is on"
+    );
+    assert_eq!(
+        refused[0].to_string(),
+        "PagerDuty refuses to remove them from team \"Ops\" (PTEAM01) while they are on its escalation policy \"Ops EP\" (PEPOPS1)"
+    );
+    // The override lets the gaps through, never a removal PagerDuty refuses.
+    assert_eq!(check(Some(&impact), 30, true, &[]), None);
+    let b = check(Some(&impact), 30, true, &refused).expect("blocked even with the switch");
+    assert_eq!(
+        b.to_string(),
+        "on escalation policies \"Night EP\" (PEPNITE), \"Ops EP\" (PEPOPS1); PagerDuty refuses to remove them from team \"Ops\" (PTEAM01) while they are on its escalation policy \"Ops EP\" (PEPOPS1), so --allow-oncall-gaps cannot help: the deactivation could not be finished"
+    );
+    assert_eq!(
+        b.remedy(),
+        "take them off escalation policies \"Night EP\" (PEPNITE), \"Ops EP\" (PEPOPS1), as a target or on their schedules; the next run then goes ahead (--allow-oncall-gaps cannot: PagerDuty refuses the team removal while they are on \"Ops EP\" (PEPOPS1))"
+    );
+    // The facts give the same answer by user; a user not looked up has none.
+    let mut facts = OncallFacts::default();
+    facts.users.insert(UserId::new("PALICE1"), impact);
+    facts.policy_teams = policy_teams;
+    assert_eq!(
+        facts.refused_removals(&UserId::new("PALICE1"), [(&ops, "Ops".to_string())]),
+        refused
+    );
+    assert!(
+        facts
+            .refused_removals(&UserId::new("PBOB001"), [(&ops, "Ops".to_string())])
+            .is_empty()
     );
 }
 
@@ -347,7 +417,7 @@ fn a_blocked_deletion_s_advice_names_what_pagerduty_refuses_a_delete_for() {
         id: ScheduleId::new("PS1"),
         name: "Primary".into(),
     };
-    let blocked = |impact: OncallImpact| check(Some(&impact), 30, false).unwrap();
+    let blocked = |impact: OncallImpact| check(Some(&impact), 30, false, &[]).unwrap();
     let on_ep = blocked(OncallImpact {
         escalation_policies: vec![ep()],
         ..Default::default()

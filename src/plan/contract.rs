@@ -8,7 +8,7 @@ use crate::config::RuleLabel;
 use crate::email::Email;
 use crate::ids::{EmployeeId, LicenseId, TeamId, UserId};
 use crate::marker::SavedMembership;
-use crate::oncall::{Blocked, OncallImpact};
+use crate::oncall::{Blocked, OncallImpact, RefusedRemoval};
 use crate::pagerduty::models::{NewUser, UserUpdate};
 use crate::vocab::{Role, TeamRole};
 use chrono::NaiveDate;
@@ -317,6 +317,14 @@ pub struct Action {
     /// ahead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked: Option<Blocked>,
+    /// The team removals of this action that PagerDuty will refuse while the user is on one
+    /// of the team's escalation policies (fact F32, [`crate::oncall::refused_removals`]).
+    /// A deactivation with any is [`Action::blocked`] even with `--allow-oncall-gaps`; an
+    /// update (a mover) leaves them out of its [`Action::steps`] and does the rest. Either
+    /// way the run that applies it exits 1 (README.md § Exit codes). Empty for other actions;
+    /// absent from saved plans made before it existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refused_removals: Vec<RefusedRemoval>,
     /// The user whose email change, in the same run, frees the email this action gives its
     /// user (an address handed from one person to another): [`crate::apply`] runs this
     /// action after that user's action, and only once its email change was done. `None`
@@ -452,6 +460,7 @@ impl Action {
             team_rules: BTreeMap::new(),
             oncall: None,
             blocked: None,
+            refused_removals: Vec::new(),
             waits_for: None,
             probable_duplicate: None,
             rekeyed_from: None,
@@ -627,6 +636,18 @@ impl Plan {
     /// Number of blocked actions ([`Action::blocked`]).
     pub fn blocked(&self) -> usize {
         self.actions.iter().filter(|a| !a.attempted()).count()
+    }
+
+    /// Number of planned team removals left out of updates because PagerDuty will refuse
+    /// them ([`Action::refused_removals`] of the actions that are not blocked; a blocked
+    /// deactivation's are counted by [`Plan::blocked`]). The JSON plan's and report's
+    /// `summary.blocked_team_removals`.
+    pub fn blocked_team_removals(&self) -> usize {
+        self.actions
+            .iter()
+            .filter(|a| a.attempted())
+            .map(|a| a.refused_removals.len())
+            .sum()
     }
 
     /// True when there is nothing to do.

@@ -46,7 +46,13 @@
 //! incidents, unless [`Policy::allow_oncall_gaps`]. A user whose duties were not given is
 //! named in [`Plan::needs_oncall`] and their deactivation blocked until they are: the
 //! caller looks them up and plans again. A blocked action keeps its steps (a saved plan
-//! applied later with the override sends them) but is not attempted.
+//! applied later with the override sends them) but is not attempted. A deactivation whose
+//! team removal PagerDuty would refuse (the user is on an escalation policy of that team,
+//! [`crate::oncall::OncallFacts::policy_teams`], fact F32) is blocked even with the
+//! override ([`Action::refused_removals`]). A mover with a planned team removal is looked
+//! up too (named in [`Plan::needs_oncall`] until then, the removal planned as usual), and a
+//! removal PagerDuty would refuse is left out of the update's steps and listed in
+//! [`Action::refused_removals`] ([`Plan::blocked_team_removals`] counts them).
 //!
 //! # Emails handed over
 //! When one person's email changes and another person (a new hire, or a user moving too)

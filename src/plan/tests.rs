@@ -127,6 +127,9 @@ pub(super) struct Account {
     next_id: u32,
     /// What users hold on call; every user not named holds nothing (looked up, empty).
     pub(super) oncall: BTreeMap<UserId, OncallImpact>,
+    /// The teams of the escalation policies in `oncall` ([`OncallFacts::policy_teams`]):
+    /// a member on one of them cannot be removed from its team (fact F32).
+    pub(super) policy_teams: BTreeMap<crate::ids::EscalationPolicyId, Vec<TeamId>>,
 }
 
 impl Account {
@@ -149,6 +152,7 @@ impl Account {
             members,
             next_id: 1,
             oncall: BTreeMap::new(),
+            policy_teams: BTreeMap::new(),
         }
     }
 
@@ -213,7 +217,8 @@ impl Account {
     /// the user is on a team (F17; the simulator's rule); `PUT /teams/{id}/users/{user}`
     /// adds the user or changes its team role, and refuses a stakeholder user (F17) or an
     /// unknown team (404); `DELETE /teams/{id}/users/{user}` removes the membership, and
-    /// succeeds for a non-member. The error is the refusal, in words.
+    /// succeeds for a non-member, but refuses a member on an escalation policy of the team
+    /// (`oncall` and `policy_teams`, fact F32). The error is the refusal, in words.
     pub(super) fn step(&mut self, uid: &mut Option<UserId>, step: &Step) -> Result<(), String> {
         let taken = |users: &[User], email: &str, by: Option<&UserId>| {
             users
@@ -303,6 +308,19 @@ impl Account {
                 if !self.users.iter().any(|u| u.id == id) {
                     return Err("404: no such user".into());
                 }
+                let member = self.members[team_id].iter().any(|m| m.user.id == id);
+                let held = self.oncall.get(&id).is_some_and(|i| {
+                    i.escalation_policies.iter().any(|p| {
+                        self.policy_teams
+                            .get(&p.id)
+                            .is_some_and(|t| t.contains(team_id))
+                    })
+                });
+                if member && held {
+                    return Err(format!(
+                        "400: User cannot be removed as they belong to an escalation policy on this team ({team_id}, F32)"
+                    ));
+                }
                 self.leave(id.as_str(), team_id.as_str());
             }
             Step::DeleteUser { .. } => {
@@ -333,6 +351,7 @@ impl Account {
                 self.oncall.get(&u.id).cloned().unwrap_or_default(),
             );
         }
+        facts.policy_teams = self.policy_teams.clone();
         facts
     }
 
@@ -1457,7 +1476,8 @@ fn a_leaver_whose_duties_were_not_looked_up_is_blocked_and_named_as_needed() {
         a.blocked,
         Some(crate::oncall::Blocked {
             impact: None,
-            lookahead_days: 14
+            lookahead_days: 14,
+            refused: Vec::new(),
         })
     );
     // Only deactivations are looked up: a plan with none needs nobody.
@@ -1467,10 +1487,10 @@ fn a_leaver_whose_duties_were_not_looked_up_is_blocked_and_named_as_needed() {
     assert!(p.needs_oncall.is_empty() && p.blocked() == 0);
 }
 
-#[test]
-fn a_mover_joins_the_new_team_before_leaving_the_old_one() {
+/// Gu (PGU0001) moves from manager to engineer: into IT Operations, out of Managers
+/// (PTMGRS1).
+pub(super) fn mover() -> (Config, Account, Roster) {
     let cfg = std_config();
-    // Manager → engineer: out of Managers, into IT Operations.
     let r = roster(vec![emp(
         "21",
         "gu@example.com",
@@ -1488,6 +1508,12 @@ fn a_mover_joins_the_new_team_before_leaving_the_old_one() {
         marked("21"),
     )]);
     acct.join("PGU0001", "PTMGRS1", TeamRole::Manager);
+    (cfg, acct, r)
+}
+
+#[test]
+fn a_mover_joins_the_new_team_before_leaving_the_old_one() {
+    let (cfg, mut acct, r) = mover();
     let p = acct.plan(&r, &cfg);
     let steps = &p.actions[0].steps;
     let put = steps.iter().position(|s| matches!(s, Step::UpdateUser(_)));
@@ -1915,3 +1941,5 @@ mod explain;
 mod signing;
 
 mod binding;
+
+mod refused_removals;

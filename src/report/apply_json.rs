@@ -129,6 +129,11 @@ pub struct ApplySummary {
     pub skipped: usize,
     /// Deactivations not attempted because their user is on call (the run exits 1).
     pub blocked: usize,
+    /// Team removals the plan left out of updates because PagerDuty refuses them while the
+    /// user is on one of the team's escalation policies (fact F32): the rest of each
+    /// update was applied, the membership stays, and the run exits 1. Counted apart from
+    /// `blocked`, which counts actions not attempted.
+    pub blocked_team_removals: usize,
     /// Invitation emails PagerDuty sent: one per user this run created (`POST /users`
     /// done, whatever the action's later steps did), re-creations from the archive
     /// included. A create whose user was found after an attempt whose answer was lost (an
@@ -149,6 +154,9 @@ pub fn apply_summary(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Appl
         // its first step is done.
         if o.action.creates_user() && o.steps_done > 0 && !o.adopted {
             s.invitations += 1;
+        }
+        if o.status != OutcomeStatus::Blocked {
+            s.blocked_team_removals += o.action.refused_removals.len();
         }
         match o.status {
             OutcomeStatus::Applied => match o.action.kind {
@@ -237,6 +245,16 @@ impl ApplyReport {
             (0, b) => Some(format!("{b} {of_n} blocked (on call)")),
             (f, b) => Some(format!("{f} {of_n} failed, {b} blocked (on call)")),
         };
+        let error = match (error, summary.blocked_team_removals) {
+            (e, 0) => e,
+            (e, r) => {
+                let words = format!(
+                    "{r} team {} blocked (escalation policy)",
+                    plural(r, "removal", "removals")
+                );
+                Some(e.map_or(words.clone(), |e| format!("{e}; {words}")))
+            }
+        };
         let error = match (error, attention_words(plan)) {
             (Some(e), Some(a)) => Some(format!("{e}; {a}")),
             (e, a) => e.or(a),
@@ -269,9 +287,12 @@ impl ApplyReport {
         }
     }
 
-    /// The JSON apply report: `status` and `exit_code` (how the run ended), `error`,
-    /// `summary` {created, updated, deactivated, reactivated, deleted, failed, not_started,
-    /// interrupted, skipped, blocked, invitations}, `actions[]` (the plan's fields plus
+    /// The JSON apply report: `status` and `exit_code` (how the run ended), `error` (null,
+    /// or how many actions failed, how many were blocked, how many team removals were
+    /// blocked (`N team removals blocked (escalation policy)`), and how many skips need a
+    /// person, [`attention_words`]), `summary` {created, updated, deactivated, reactivated,
+    /// deleted, failed, not_started, interrupted, skipped, blocked, blocked_team_removals,
+    /// invitations}, `actions[]` (the plan's fields plus
     /// `outcome` ∈ applied|failed|skipped|blocked|not_started|interrupted, `error` text or
     /// null, `adopted` (a create that adopted the user already holding its email),
     /// `attempts` = HTTP requests sent for the action including retries and the re-check,

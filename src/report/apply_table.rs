@@ -238,7 +238,7 @@ pub fn markdown_cell(value: &str) -> String {
 }
 
 /// The report's counts worth naming, in this order, as `(summary key, words)`.
-const COUNTS: [(&str, &str); 10] = [
+const COUNTS: [(&str, &str); 11] = [
     ("created", "created"),
     ("updated", "updated"),
     ("deactivated", "deactivated"),
@@ -246,6 +246,10 @@ const COUNTS: [(&str, &str); 10] = [
     ("deleted", "deleted"),
     ("failed", "failed"),
     ("blocked", "blocked (on call)"),
+    (
+        "blocked_team_removals",
+        "team removals blocked (escalation policy)",
+    ),
     ("interrupted", "interrupted"),
     ("not_started", "not started"),
     ("skipped", "skipped"),

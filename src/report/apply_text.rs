@@ -100,12 +100,16 @@ pub fn outcome_line(o: &Outcome) -> String {
 /// the action, retries and re-checks included; the cause then says how often its last
 /// request was tried), apply-time skip
 /// (`Skipped: KIND of EMAIL (ID): …`) and blocked deactivation
-/// (`Blocked: KIND of EMAIL (ID): blocked: …` and `  To unblock: …`), then
+/// (`Blocked: KIND of EMAIL (ID): blocked: …` and `  To unblock: …`), and team removal the
+/// plan left out because PagerDuty refuses it (`Blocked: team removal of EMAIL (ID): …` and
+/// `  To unblock: …`), then
 /// `Apply complete! N created, N updated, N deactivated, N reactivated, N failed, N skipped.`
 /// (`, N deleted` after the reactivations when anyone was deleted; `Apply finished with
 /// failures.` when an action failed, `Apply finished with blocked deactivations.` (or
 /// `deletions`, or `deactivations and deletions`, as blocked) when a deactivation or deletion
-/// was blocked, which also adds `, N blocked`; `Apply stopped
+/// was blocked, which also adds `, N blocked`; `Apply finished with blocked team removals.`
+/// when nothing failed or was blocked but a planned team removal was left out, which adds
+/// `, N team removals blocked`; `Apply stopped
 /// early.` with `, N interrupted, N not started` when the run was stopped, after a line
 /// `Not started: N actions (why); the next run does them.` and one `Interrupted: …` line
 /// per action stopped part-way; `Apply finished with skips that need a person.` after a
@@ -171,6 +175,19 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
             }
             OutcomeStatus::Applied | OutcomeStatus::NotStarted => {}
         }
+        if o.status != OutcomeStatus::Blocked {
+            for r in &o.action.refused_removals {
+                let _ = writeln!(
+                    problems,
+                    "Blocked: team removal of {who}: {r}; the membership is left in place"
+                );
+                let _ = writeln!(
+                    problems,
+                    "  To unblock: {}; the next run then removes them from the team",
+                    r.remedy()
+                );
+            }
+        }
     }
     let not_started: Vec<&Outcome> = outcomes
         .iter()
@@ -205,6 +222,8 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
         "Apply stopped early."
     } else if s.failed > 0 {
         "Apply finished with failures."
+    } else if s.blocked == 0 && s.blocked_team_removals > 0 {
+        "Apply finished with blocked team removals."
     } else if s.blocked == 0 && attention > 0 {
         "Apply finished with skips that need a person."
     } else if s.blocked > 0 {
@@ -225,6 +244,13 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
         format!(", {} blocked", s.blocked)
     } else {
         String::new()
+    };
+    let blocked = match s.blocked_team_removals {
+        0 => blocked,
+        r => format!(
+            "{blocked}, {r} team {} blocked",
+            plural(r, "removal", "removals")
+        ),
     };
     let deleted = if s.deleted > 0 {
         format!(", {} deleted", s.deleted)

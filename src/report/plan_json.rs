@@ -81,7 +81,31 @@ pub(super) fn action_json(a: &Action) -> serde_json::Map<String, Value> {
             json!(a.blocked.as_ref().map(ToString::to_string)),
         );
     }
+    if matches!(a.kind, ActionKind::Update | ActionKind::Deactivate) {
+        m.insert(
+            "blocked_team_removals".into(),
+            blocked_team_removals_json(a),
+        );
+    }
     m
+}
+
+/// An action's team removals PagerDuty will refuse ([`Action::refused_removals`]), as
+/// `[{team: {id, name}, escalation_policies: [{id, name}], reason, remedy}]`.
+pub(super) fn blocked_team_removals_json(a: &Action) -> Value {
+    Value::Array(
+        a.refused_removals
+            .iter()
+            .map(|r| {
+                json!({
+                    "team": {"id": r.team_id, "name": r.team},
+                    "escalation_policies": r.escalation_policies,
+                    "reason": r.to_string(),
+                    "remedy": r.remedy(),
+                })
+            })
+            .collect(),
+    )
 }
 
 /// One skipped person or row, as JSON: HR row problems first (by line), then plan skips;
@@ -131,6 +155,10 @@ pub(super) fn skipped_values(problems: &[RowProblem], skipped: &[Skip]) -> Vec<V
 /// re-created from the archive, `previous_pagerduty_user_id`; a deactivation or deletion
 /// carries `oncall` {escalation_policies: [{id, name}], schedules: [{id, name}], incidents:
 /// [{id, title}]} or null, and `blocked`: null or why it is not attempted, in words; an
+/// update or a deactivation carries `blocked_team_removals`, the team removals PagerDuty
+/// will refuse while the user is on one of the team's escalation policies (fact F32), each
+/// `{team: {id, name}, escalation_policies: [{id, name}], reason, remedy}` (empty when
+/// none; an update does not send them, a deactivation with any is blocked); an
 /// action that re-keys a marker carries `rekeyed_from`, the old employee ID; with marker
 /// keys, an action whose user carried a readable marker carries `marker_signature`, how it
 /// checked: [`crate::plan::MarkerTrust`] in snake case), `skipped[]`,
@@ -142,8 +170,9 @@ pub(super) fn skipped_values(problems: &[RowProblem], skipped: &[Skip]) -> Vec<V
 /// says a future start while their hire date has passed or is missing: `employee_id`,
 /// `email`, `hr_line`, `status`, `hire_date` or null, `pagerduty_user_id` or null), and
 /// `summary` {create, update, deactivate, reactivate, delete, unchanged, skipped, pending,
-/// conflicts, start_conflicts, blocked, invitations}. The action counts are of actions that will be attempted; `blocked` counts
-/// the others; `invitations` the invitation emails PagerDuty will send, one per user
+/// conflicts, start_conflicts, blocked, blocked_team_removals, invitations}. The action counts are of actions that will be attempted; `blocked` counts
+/// the others; `blocked_team_removals` the refused removals of the updates that go ahead
+/// ([`Plan::blocked_team_removals`]); `invitations` the invitation emails PagerDuty will send, one per user
 /// created ([`Plan::invitations`]).
 /// `skipped` counts HR rows with problems plus people deliberately left alone.
 pub fn plan_json(plan: &Plan, roster: &Roster) -> Value {
@@ -208,6 +237,7 @@ pub fn plan_json(plan: &Plan, roster: &Roster) -> Value {
             "conflicts": plan.conflicts.len(),
             "start_conflicts": plan.start_conflicts.len(),
             "blocked": plan.blocked(),
+            "blocked_team_removals": plan.blocked_team_removals(),
             "invitations": plan.invitations(),
         },
     })

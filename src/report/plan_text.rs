@@ -204,6 +204,22 @@ fn oncall_lines(out: &mut String, a: &Action) {
     }
 }
 
+/// The lines of an update's team removals PagerDuty will refuse ([`Action::refused_removals`]):
+/// why each is not sent, and what a human must do.
+fn refused_lines(out: &mut String, a: &Action) {
+    for r in &a.refused_removals {
+        let _ = writeln!(
+            out,
+            "  #   team removal blocked: {r}; the membership stays, the rest of the update goes ahead"
+        );
+        let _ = writeln!(
+            out,
+            "  #   to unblock: {}; the next run then removes them from the team",
+            r.remedy()
+        );
+    }
+}
+
 /// Renders one action as text: headline, reason, where it comes from ([`origin_line`]),
 /// the on-call impact of a deactivation (and for a blocked one, what a human must do), and
 /// field-level changes. Plain; see [`render_plan_styled`] for colour.
@@ -235,6 +251,8 @@ fn action_text(a: &Action, paint: Paint) -> String {
     }
     if a.kind.is_oncall_checked() {
         oncall_lines(&mut out, a);
+    } else {
+        refused_lines(&mut out, a);
     }
     let _ = writeln!(
         out,
@@ -280,7 +298,9 @@ fn action_text(a: &Action, paint: Paint) -> String {
 
 /// The closing line: `Plan: N to create, N to update, N to deactivate, N to reactivate.`,
 /// with `, N to delete` before the period when the plan deletes anyone, counting the actions
-/// that will be attempted, then ` N blocked (on call).` when some are blocked, and
+/// that will be attempted, then ` N blocked (on call).` when some are blocked,
+/// ` N team removals blocked (escalation policy).` when updates leave out removals
+/// PagerDuty will refuse ([`Plan::blocked_team_removals`]), and
 /// ` PagerDuty will send N invitation emails (one per user created).` when the plan
 /// creates users ([`Plan::invitations`]).
 pub fn summary_line(plan: &Plan) -> String {
@@ -300,6 +320,14 @@ pub fn summary_line(plan: &Plan) -> String {
     let blocked = plan.blocked();
     if blocked > 0 {
         let _ = write!(line, " {blocked} blocked (on call).");
+    }
+    let removals = plan.blocked_team_removals();
+    if removals > 0 {
+        let _ = write!(
+            line,
+            " {removals} team {} blocked (escalation policy).",
+            plural(removals, "removal", "removals")
+        );
     }
     if let Some(n) = invitations_sentence(plan.invitations()) {
         let _ = write!(line, " {n}");

@@ -149,7 +149,7 @@ fn json_plan_has_the_documented_shape() {
     let v = plan_json(&plan, &roster);
     assert_eq!(
         v["summary"],
-        serde_json::json!({"create":1,"update":1,"deactivate":1,"reactivate":1,"delete":0,"unchanged":3,"skipped":2,"pending":0,"conflicts":0,"start_conflicts":0,"blocked":0,"invitations":0})
+        serde_json::json!({"create":1,"update":1,"deactivate":1,"reactivate":1,"delete":0,"unchanged":3,"skipped":2,"pending":0,"conflicts":0,"start_conflicts":0,"blocked":0,"blocked_team_removals":0,"invitations":0})
     );
     assert!(
         v["actions"][0].get("oncall").is_none() && v["actions"][0].get("blocked").is_none(),
@@ -160,6 +160,16 @@ fn json_plan_has_the_documented_shape() {
         serde_json::json!({"escalation_policies": [], "schedules": [], "incidents": []})
     );
     assert_eq!(v["actions"][2]["blocked"], serde_json::Value::Null);
+    // Updates and deactivations carry the team removals PagerDuty refuses, none here.
+    assert_eq!(
+        v["actions"][1]["blocked_team_removals"],
+        serde_json::json!([])
+    );
+    assert_eq!(
+        v["actions"][2]["blocked_team_removals"],
+        serde_json::json!([])
+    );
+    assert!(v["actions"][0].get("blocked_team_removals").is_none());
     let create = &v["actions"][0];
     assert_eq!(create["action"], "create");
     assert_eq!(create["pagerduty_user_id"], serde_json::Value::Null);
@@ -477,7 +487,7 @@ fn apply_report_counts_outcomes() {
     assert_eq!(v["error"], "1 of 4 actions failed");
     assert_eq!(
         v["summary"],
-        serde_json::json!({"created":1,"updated":0,"deactivated":1,"reactivated":0,"deleted":0,"failed":1,"not_started":0,"interrupted":0,"skipped":3,"blocked":0,"invitations":0})
+        serde_json::json!({"created":1,"updated":0,"deactivated":1,"reactivated":0,"deleted":0,"failed":1,"not_started":0,"interrupted":0,"skipped":3,"blocked":0,"blocked_team_removals":0,"invitations":0})
     );
     assert_eq!(v["actions"][0]["pagerduty_user_id"], "PNEW");
     assert_eq!(v["actions"][1]["outcome"], "failed");
@@ -712,7 +722,7 @@ fn a_stopped_run_reports_why_with_zero_counts() {
             "status": "refused",
             "exit_code": 3,
             "error": "refused before any write: x",
-            "summary": {"created": 0, "updated": 0, "deactivated": 0, "reactivated": 0, "deleted": 0, "failed": 0, "not_started": 0, "interrupted": 0, "skipped": 0, "blocked": 0, "invitations": 0},
+            "summary": {"created": 0, "updated": 0, "deactivated": 0, "reactivated": 0, "deleted": 0, "failed": 0, "not_started": 0, "interrupted": 0, "skipped": 0, "blocked": 0, "blocked_team_removals": 0, "invitations": 0},
             "actions": [],
             "skipped": [],
             "requests": null,
@@ -871,7 +881,7 @@ fn a_blocked_deactivation_names_what_the_user_holds_and_what_a_human_must_do() {
         None,
     );
     blocked.oncall = Some(held());
-    blocked.blocked = oncall::check(blocked.oncall.as_ref(), 30, false);
+    blocked.blocked = oncall::check(blocked.oncall.as_ref(), 30, false, &[]);
     let mut allowed = action(
         ActionKind::Deactivate,
         "bo@example.com",
@@ -891,7 +901,7 @@ fn a_blocked_deactivation_names_what_the_user_holds_and_what_a_human_must_do() {
              \x20 #   because of deactivate\n\
              \x20 #   from HR line 2\n\
              \x20 #   blocked: on escalation policy \"IT Operations EP\" (PEPOPS1); on schedule \"Ops Primary\" (PSCHED1); 1 open incident assigned: \"Disk full\" (Q1)\n\
-             \x20 #   to unblock: take them off escalation policy \"IT Operations EP\" (PEPOPS1), as a target or on its schedules; take them off schedule \"Ops Primary\" (PSCHED1), handing their shifts to someone else; reassign or resolve incident \"Disk full\" (Q1); the next run then goes ahead (or rerun with --allow-oncall-gaps to go ahead now and leave these gaps; PagerDuty still refuses to remove them from a team whose escalation policy they are on, so that membership, and the suspension, stay unfinished until they are taken off the policy)\n"
+             \x20 #   to unblock: take them off escalation policy \"IT Operations EP\" (PEPOPS1), as a target or on its schedules; take them off schedule \"Ops Primary\" (PSCHED1), handing their shifts to someone else; reassign or resolve incident \"Disk full\" (Q1); the next run then goes ahead (or rerun with --allow-oncall-gaps to go ahead now and leave these gaps)\n"
         ),
         "{text}"
     );
@@ -1029,4 +1039,82 @@ fn a_hostile_description_is_cut_in_the_json_plan_and_an_ordinary_one_kept_whole(
     );
     assert_eq!(d[1], ordinary);
     assert!(serde_json::to_string(&v).unwrap().len() < 10_000);
+}
+
+#[test]
+fn a_movers_refused_team_removal_is_shown_counted_apart_and_fails_the_run() {
+    let mut mover = action(
+        ActionKind::Update,
+        "fr@example.com",
+        Some("PFR"),
+        vec![],
+        Some(TeamsChange {
+            old: vec!["Ops:responder".into()],
+            new: vec!["Database:responder".into()],
+        }),
+    );
+    mover.steps = vec![Step::SetTeamRole {
+        team_id: "PT2".into(),
+        team: "Database".into(),
+        role: crate::vocab::TeamRole::Responder,
+    }];
+    mover.refused_removals = vec![oncall::RefusedRemoval {
+        team_id: "PT1".into(),
+        team: "Ops".into(),
+        escalation_policies: held().escalation_policies,
+    }];
+    let plan = Plan {
+        actions: vec![mover],
+        ..Plan::default()
+    };
+    let text = render_plan(&plan, &Roster::default());
+    for needle in [
+        "  #   team removal blocked: PagerDuty refuses to remove them from team \"Ops\" (PT1) while they are on its escalation policy \"IT Operations EP\" (PEPOPS1); the membership stays, the rest of the update goes ahead\n",
+        "  #   to unblock: take them off escalation policy \"IT Operations EP\" (PEPOPS1), as a target or on its schedules; the next run then removes them from the team\n",
+        "Plan: 0 to create, 1 to update, 0 to deactivate, 0 to reactivate. 1 team removal blocked (escalation policy).",
+    ] {
+        assert!(text.contains(needle), "{needle}\n--- in\n{text}");
+    }
+    let v = plan_json(&plan, &Roster::default());
+    assert_eq!(v["summary"]["blocked"], 0, "the update itself goes ahead");
+    assert_eq!(v["summary"]["blocked_team_removals"], 1);
+    assert_eq!(
+        v["actions"][0]["blocked_team_removals"][0]["team"],
+        serde_json::json!({"id": "PT1", "name": "Ops"})
+    );
+    assert_eq!(
+        v["actions"][0]["blocked_team_removals"][0]["escalation_policies"],
+        serde_json::json!([{"id": "PEPOPS1", "name": "IT Operations EP"}])
+    );
+    let outcomes = vec![Outcome {
+        action: plan.actions[0].clone(),
+        status: OutcomeStatus::Applied,
+        user_id: Some("PFR".into()),
+        cause: None,
+        attempts: 1,
+        steps_done: 1,
+        http_status: None,
+        adopted: false,
+    }];
+    let v = apply_json(
+        RunStatus::Failed,
+        1,
+        &outcomes,
+        &plan,
+        &Roster::default(),
+        serde_json::json!({}),
+    );
+    assert_eq!(v["summary"]["updated"], 1);
+    assert_eq!(v["summary"]["blocked"], 0);
+    assert_eq!(v["summary"]["blocked_team_removals"], 1);
+    assert_eq!(v["error"], "1 team removal blocked (escalation policy)");
+    let text = render_apply(&outcomes, &plan, &Roster::default());
+    assert!(
+        text.contains("Blocked: team removal of fr@example.com (PFR): PagerDuty refuses to remove them from team \"Ops\" (PT1) while they are on its escalation policy \"IT Operations EP\" (PEPOPS1); the membership is left in place\n"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("Apply finished with blocked team removals. 0 created, 1 updated, 0 deactivated, 0 reactivated, 0 failed, 0 skipped, 1 team removal blocked.\n"),
+        "{text}"
+    );
 }

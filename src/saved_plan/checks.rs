@@ -8,9 +8,9 @@ use crate::digest::sha256_hex;
 use crate::email::Email;
 use crate::ids::{TeamId, UserId};
 use crate::marker::{self, MarkerState};
-use crate::oncall::{self, OncallFacts, OncallImpact};
+use crate::oncall::{self, OncallFacts, OncallImpact, RefusedRemoval};
 use crate::pagerduty::models::{TeamMember, User};
-use crate::plan::{Plan, TeamRolesByUser};
+use crate::plan::{Action, ActionKind, Plan, Step, TeamRolesByUser};
 use crate::vocab::TeamRole;
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
@@ -79,12 +79,13 @@ impl SavedPlan {
     }
 
     /// The users whose on-call duties the plan recorded: those of its on-call checked
-    /// actions (deactivations).
+    /// actions (deactivations) and of its actions with a team removal, sent or refused
+    /// (`removes_teams`).
     pub fn oncall_users(&self) -> BTreeSet<UserId> {
         self.plan
             .actions
             .iter()
-            .filter(|a| a.kind.is_oncall_checked())
+            .filter(|a| a.kind.is_oncall_checked() || removes_teams(a))
             .filter_map(|a| a.user_id.clone())
             .collect()
     }
@@ -122,7 +123,7 @@ impl SavedPlan {
             .iter_mut()
             .filter(|a| a.kind.is_oncall_checked())
         {
-            a.blocked = oncall::check(a.oncall.as_ref(), days, allow_gaps);
+            a.blocked = oncall::check(a.oncall.as_ref(), days, allow_gaps, &a.refused_removals);
         }
         plan
     }
@@ -226,16 +227,84 @@ fn ids_text(i: Option<&OncallImpact>) -> String {
     }
 }
 
+/// The teams `a` takes its user off, or would but PagerDuty refuses: its
+/// `DELETE /teams/{id}/users/{user_id}` steps and its [`Action::refused_removals`], by ID
+/// with the team's name.
+fn removed_teams(a: &Action) -> Vec<(&TeamId, String)> {
+    let mut teams: Vec<(&TeamId, String)> = a
+        .steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::RemoveFromTeam { team_id, team } => Some((team_id, team.clone())),
+            _ => None,
+        })
+        .chain(
+            a.refused_removals
+                .iter()
+                .map(|r| (&r.team_id, r.team.clone())),
+        )
+        .collect();
+    teams.sort();
+    teams.dedup_by(|x, y| x.0 == y.0);
+    teams
+}
+
+/// True when `a` is an update with a team removal, sent or refused: its user's on-call
+/// duties decide which removals PagerDuty refuses (fact F32).
+pub(super) fn removes_teams(a: &Action) -> bool {
+    a.kind == ActionKind::Update && !removed_teams(a).is_empty()
+}
+
+/// The refused removals as `team [policies]` words, for messages.
+fn refused_text(r: &[RefusedRemoval]) -> String {
+    if r.is_empty() {
+        return "none".into();
+    }
+    r.iter()
+        .map(|r| {
+            let ids: Vec<&str> = r
+                .escalation_policies
+                .iter()
+                .map(|p| p.id.as_str())
+                .collect();
+            format!("{} [{}]", r.team_id, ids.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The refused removals `r` by ID: each team with its policies' IDs.
+fn refused_ids(r: &[RefusedRemoval]) -> BTreeSet<(&str, BTreeSet<&str>)> {
+    r.iter()
+        .map(|r| {
+            (
+                r.team_id.as_str(),
+                r.escalation_policies
+                    .iter()
+                    .map(|p| p.id.as_str())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
 /// Why the on-call duties looked up now (`now`) differ from those `plan` recorded, one line
 /// per deactivation whose impact changed (compared by ID, see
-/// [`OncallImpact::same_as`]); empty when none did.
+/// [`OncallImpact::same_as`]) and one per action whose team removals PagerDuty refuses
+/// changed (a deactivation's, or a mover's, `removes_teams`: compared by team and policy
+/// IDs, from the policies' teams looked up now); empty when none did.
 pub fn oncall_drift(plan: &Plan, now: &OncallFacts) -> Vec<String> {
     let mut out = Vec::new();
-    for a in plan.actions.iter().filter(|a| a.kind.is_oncall_checked()) {
+    for a in plan
+        .actions
+        .iter()
+        .filter(|a| a.kind.is_oncall_checked() || removes_teams(a))
+    {
         let Some(id) = &a.user_id else { continue };
         let then = a.oncall.as_ref();
         let current = now.users.get(id);
         let same = match (then, current) {
+            _ if !a.kind.is_oncall_checked() => true,
             (Some(t), Some(c)) => t.same_as(c),
             _ => false,
         };
@@ -245,6 +314,21 @@ pub fn oncall_drift(plan: &Plan, now: &OncallFacts) -> Vec<String> {
                 a.email,
                 ids_text(then),
                 ids_text(current)
+            ));
+            continue;
+        }
+        let refused = now.refused_removals(id, removed_teams(a));
+        let looked_up = current.is_some();
+        if !looked_up || refused_ids(&refused) != refused_ids(&a.refused_removals) {
+            out.push(format!(
+                "user {id} ({}): team removals PagerDuty refuses (team [escalation policies]) then {}; now {}",
+                a.email,
+                refused_text(&a.refused_removals),
+                if looked_up {
+                    refused_text(&refused)
+                } else {
+                    "not looked up".to_string()
+                }
             ));
         }
     }

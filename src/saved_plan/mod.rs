@@ -213,10 +213,11 @@ pub enum Stale {
         /// The API URL of this run.
         now: String,
     },
-    /// The on-call duties of a deactivation's user changed: one line per user (see
+    /// The on-call duties of a deactivation's user, or the team removals PagerDuty refuses of an
+    /// action that takes its user off a team, changed: one line per user (see
     /// [`oncall_drift`]).
     #[error(
-        "the on-call duties of users the plan deactivates changed since they were looked up ({as_of}); make a new plan:\n  - {}",
+        "the on-call duties of users the plan deactivates or takes off a team changed since they were looked up ({as_of}); make a new plan:\n  - {}",
         lines.join("\n  - ")
     )]
     Oncall {

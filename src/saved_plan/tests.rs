@@ -332,7 +332,7 @@ fn a_stamp_this_plan_wrote_before_a_blocked_deactivation_counts_as_its_own_actio
             new: Some("read_only_limited_user".into()),
         }],
         oncall: Some(impact.clone()),
-        blocked: crate::oncall::check(Some(&impact), 30, false),
+        blocked: crate::oncall::check(Some(&impact), 30, false, &[]),
         ..action(Some("P1"), "a@example.com")
     };
     let plan = Plan {

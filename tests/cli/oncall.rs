@@ -89,16 +89,31 @@ fn at(t: DateTime<Utc>) -> String {
 /// The account described in the module docs, in sync with [`hr`] when nobody left;
 /// `extra_incident` assigns one more open incident to that user (for a changed impact).
 fn seed(extra_incident: Option<&str>) -> Seed {
+    seed_changed(extra_incident, &[], &[])
+}
+
+/// [`seed`], with the users `off_policy` taken off IT Operations EP's level 2 (someone
+/// took them off the policy) and the memberships `also_on` (user ID, team ID) added, as a
+/// responder.
+fn seed_changed(
+    extra_incident: Option<&str>,
+    off_policy: &[&str],
+    also_on: &[(&str, &str)],
+) -> Seed {
     let now = Utc::now();
     let team_of = |dept: &str| if dept == "Ops" { "PTEAM01" } else { "PTEAM02" };
     let users: Vec<Value> = PEOPLE
         .iter()
         .map(|(eid, id, first, last, dept)| {
+            let teams: Vec<Value> = std::iter::once(team_of(dept))
+                .chain(also_on.iter().filter(|(u, _)| u == id).map(|(_, t)| *t))
+                .map(|t| json!({"team": t, "role": "responder"}))
+                .collect();
             json!({
                 "id": id, "name": format!("{first} {last}"), "email": email(first),
                 "role": "limited_user",
                 "description": format!("hr2pagerduty:v1 {{\"employee_id\":\"{eid}\"}}"),
-                "teams": [{"team": team_of(dept), "role": "responder"}]
+                "teams": teams
             })
         })
         .chain([
@@ -125,6 +140,11 @@ fn seed(extra_incident: Option<&str>) -> Seed {
             "assignments": [{"assignee": {"id": user, "type": "user_reference"}}]}),
         );
     }
+    let level_2: Vec<Value> = ["PALICE1", "PFRANK1"]
+        .into_iter()
+        .filter(|u| !off_policy.contains(u))
+        .map(|u| json!({"id": u, "type": "user_reference"}))
+        .collect();
     let seed = json!({
         "api_keys": [crate::support::safety::KEY],
         "teams": [{"id": "PTEAM01", "name": "IT Operations"}, {"id": "PTEAM02", "name": "Database"}],
@@ -141,8 +161,7 @@ fn seed(extra_incident: Option<&str>) -> Seed {
             {"id": "PEPOPS1", "name": "IT Operations EP", "teams": [{"id": "PTEAM01", "type": "team_reference"}],
              "escalation_rules": [
                {"escalation_delay_in_minutes": 15, "targets": [{"id": "PSCHED1", "type": "schedule_reference"}]},
-               {"escalation_delay_in_minutes": 30, "targets": [
-                 {"id": "PALICE1", "type": "user_reference"}, {"id": "PFRANK1", "type": "user_reference"}]}]},
+               {"escalation_delay_in_minutes": 30, "targets": level_2}]},
             {"id": "PEPNITE", "name": "Night EP",
              "escalation_rules": [{"escalation_delay_in_minutes": 30, "targets": [
                {"id": "PSCHED2", "type": "schedule_reference"}, {"id": "PGINA01", "type": "user_reference"}]}]}
@@ -206,6 +225,21 @@ fn apply_report(sim: &Sim, ws: &Workspace, extra: &[&str]) -> (Run, Value) {
     (run, r)
 }
 
+/// `apply --yes --plan saved` with the workspace's configuration.
+fn apply_saved(sim: &Sim, ws: &Workspace, saved: &std::path::Path) -> Run {
+    let mut a = args(&["apply", "--yes", "--config", ws.config.to_str().unwrap()]);
+    a.extend(args(&["--plan", saved.to_str().unwrap()]));
+    run(sim, &a)
+}
+
+/// The same account address served again from `seed` (what someone changed in PagerDuty
+/// between two runs); `sim` is stopped first.
+fn restart(sim: Sim, seed: Seed) -> Sim {
+    let port = sim.handle.addr().port();
+    drop(sim);
+    Sim::start_on(seed, port)
+}
+
 /// Writes (POST, PUT, DELETE) whose path names `user_id`.
 fn writes_to(sim: &Sim, user_id: &str) -> Vec<RecordedRequest> {
     sim.writes()
@@ -234,7 +268,12 @@ fn lookups(sim: &Sim) -> Vec<(String, BTreeSet<String>)> {
         .collect()
 }
 
-const F32: &str = "User cannot be removed as they belong to an escalation policy on this team";
+/// Why Alice's deactivation is blocked: on IT Operations EP, which belongs to her team, so
+/// PagerDuty refuses her team removal (F32) and the override cannot help.
+const ALICE_BLOCKED: &str = "on escalation policy \"IT Operations EP\" (PEPOPS1); PagerDuty refuses to remove them from team \"IT Operations\" (PTEAM01) while they are on its escalation policy \"IT Operations EP\" (PEPOPS1), so --allow-oncall-gaps cannot help: the deactivation could not be finished";
+
+/// What a human must do for Alice: take her off the policy; the override is not offered.
+const ALICE_REMEDY: &str = "take them off escalation policy \"IT Operations EP\" (PEPOPS1), as a target or on its schedules; the next run then goes ahead (--allow-oncall-gaps cannot: PagerDuty refuses the team removal while they are on \"IT Operations EP\" (PEPOPS1))";
 
 #[test]
 fn a_leaver_on_an_escalation_policy_is_blocked_in_plan_and_apply_until_someone_acts() {
@@ -245,8 +284,8 @@ fn a_leaver_on_an_escalation_policy_is_blocked_in_plan_and_apply_until_someone_a
         .clone();
     for needle in [
         "  # user alice@example.com (PALICE1, employee 1) is blocked: it will not be deactivated\n",
-        "  #   blocked: on escalation policy \"IT Operations EP\" (PEPOPS1)\n",
-        "  #   to unblock: take them off escalation policy \"IT Operations EP\" (PEPOPS1), as a target or on its schedules; the next run then goes ahead (or rerun with --allow-oncall-gaps to go ahead now and leave these gaps; PagerDuty still refuses to remove them from a team whose escalation policy they are on, so that membership, and the suspension, stay unfinished until they are taken off the policy)\n",
+        &format!("  #   blocked: {ALICE_BLOCKED}\n"),
+        &format!("  #   to unblock: {ALICE_REMEDY}\n"),
         "Plan: 0 to create, 0 to update, 0 to deactivate, 0 to reactivate. 1 blocked (on call).",
     ] {
         assert!(text.contains(needle), "{needle}\n--- in\n{text}");
@@ -259,9 +298,13 @@ fn a_leaver_on_an_escalation_policy_is_blocked_in_plan_and_apply_until_someone_a
         json!({"escalation_policies": [{"id": "PEPOPS1", "name": "IT Operations EP"}],
                "schedules": [], "incidents": []})
     );
+    assert_eq!(alice["blocked"], ALICE_BLOCKED);
     assert_eq!(
-        alice["blocked"],
-        "on escalation policy \"IT Operations EP\" (PEPOPS1)"
+        alice["blocked_team_removals"],
+        json!([{"team": {"id": "PTEAM01", "name": "IT Operations"},
+                "escalation_policies": [{"id": "PEPOPS1", "name": "IT Operations EP"}],
+                "reason": "PagerDuty refuses to remove them from team \"IT Operations\" (PTEAM01) while they are on its escalation policy \"IT Operations EP\" (PEPOPS1)",
+                "remedy": "take them off escalation policy \"IT Operations EP\" (PEPOPS1), as a target or on its schedules"}])
     );
     assert_eq!(first["summary"]["deactivate"], 0);
     assert_eq!(first["summary"]["blocked"], 1);
@@ -295,66 +338,104 @@ fn a_leaver_on_an_escalation_policy_is_blocked_in_plan_and_apply_until_someone_a
 }
 
 #[test]
-fn with_allow_oncall_gaps_the_deactivation_is_attempted_and_a_refusal_reported_once() {
-    let (sim, ws) = setup(&["1", "2"], None);
+fn with_allow_oncall_gaps_a_leaver_on_a_policy_of_their_team_stays_blocked_and_nothing_is_written()
+{
+    // Alice (a target of IT Operations EP) and Bob (on its schedule) are on a policy of
+    // their team, IT Operations: PagerDuty would refuse their team removal, so the override
+    // cannot help. Carol is on Night EP, which has no team: the override lets her through.
+    let (sim, ws) = setup(&["1", "2", "3"], None);
     let v = plan_json(&sim, &ws, &["--allow-oncall-gaps"]);
     for who in ["alice@example.com", "bob@example.com"] {
         let a = action_of(&v, who);
-        assert_eq!(a["blocked"], Value::Null, "{a:#}");
-        assert_eq!(named(a, "escalation_policies"), vec!["PEPOPS1"], "{a:#}");
+        assert!(
+            a["blocked"].as_str().unwrap().ends_with(
+                "so --allow-oncall-gaps cannot help: the deactivation could not be finished"
+            ),
+            "{a:#}"
+        );
+        assert_eq!(
+            a["blocked_team_removals"][0]["escalation_policies"],
+            json!([{"id": "PEPOPS1", "name": "IT Operations EP"}]),
+            "{a:#}"
+        );
     }
+    let carol = action_of(&v, "carol@example.com");
+    assert_eq!(carol["blocked"], Value::Null, "{carol:#}");
+    assert_eq!(carol["blocked_team_removals"], json!([]));
     assert_eq!(
-        named(action_of(&v, "bob@example.com"), "schedules"),
-        vec!["PSCHED1"]
+        (
+            v["summary"]["deactivate"].clone(),
+            v["summary"]["blocked"].clone()
+        ),
+        (json!(1), json!(2))
     );
     let text = plan(&sim, &ws, &["--allow-oncall-gaps"])
         .expect_code(0)
         .stdout
         .clone();
-    assert!(
-        text.contains("going ahead anyway (--allow-oncall-gaps), leaving these gaps"),
-        "{text}"
-    );
+    for needle in [
+        &format!("  #   to unblock: {ALICE_REMEDY}\n"),
+        "going ahead anyway (--allow-oncall-gaps), leaving these gaps",
+    ] {
+        assert!(text.contains(needle), "{needle}\n--- in\n{text}");
+    }
 
     let (run, report) = apply_report(&sim, &ws, &["--allow-oncall-gaps"]);
     run.expect_code(1);
     assert_eq!(report["status"], "failed");
-    assert_eq!(report["summary"]["failed"], 2);
-    assert_eq!(report["summary"]["blocked"], 0);
+    assert_eq!(
+        (
+            report["summary"]["failed"].clone(),
+            report["summary"]["blocked"].clone()
+        ),
+        (json!(0), json!(2))
+    );
     for (who, id) in [
         ("alice@example.com", "PALICE1"),
         ("bob@example.com", "PBOB001"),
     ] {
-        let a = action_of(&report, who);
-        assert_eq!(a["outcome"], "failed", "{a:#}");
-        let error = a["error"].as_str().unwrap();
-        // PagerDuty's words, the policy that holds the user (Alice directly, Bob through
-        // the schedule), and the membership left alone.
-        assert!(error.contains(F32), "{error}");
-        assert!(error.contains("not retryable; 1 attempt"), "{error}");
-        assert!(
-            error.contains("held by escalation policy \"IT Operations EP\" (PEPOPS1) of team \"IT Operations\" (PTEAM01); the membership is left in place"),
-            "{error}"
-        );
-        // The refused DELETE was sent once, never retried; the record was written first.
-        let deletes: Vec<_> = writes_to(&sim, id)
-            .into_iter()
-            .filter(|r| r.method == "DELETE")
-            .collect();
-        assert_eq!(deletes.len(), 1, "{deletes:#?}");
-        assert_eq!(deletes[0].status, 400);
-        let u = sim.user(who);
-        assert!(u.description.unwrap().contains("\"suspended\""));
-        assert_eq!(
-            u.role.as_str(),
-            "limited_user",
-            "the stakeholder role waits"
-        );
+        assert_eq!(action_of(&report, who)["outcome"], "blocked");
+        // No suspension record, no team removal: not a single write.
+        assert!(writes_to(&sim, id).is_empty(), "{id}");
+        assert!(!sim.user(who).description.unwrap().contains("suspended"));
         assert!(sim.memberships(id).iter().any(|(t, _)| t == "PTEAM01"));
     }
-    // PagerDuty's refusal appears once per action in the report.
-    let all = report.to_string();
-    assert_eq!(all.matches(F32).count(), 2, "{report:#}");
+    assert_eq!(
+        action_of(&report, "carol@example.com")["outcome"],
+        "applied"
+    );
+    assert_eq!(
+        sim.user("carol@example.com").role.as_str(),
+        "read_only_limited_user"
+    );
+    // Every night the same, until someone acts.
+    let again = plan_json(&sim, &ws, &["--allow-oncall-gaps"]);
+    assert_eq!(
+        action_of(&again, "alice@example.com"),
+        action_of(&v, "alice@example.com")
+    );
+    apply(&sim, &ws, &["--allow-oncall-gaps"]).expect_code(1);
+    assert!(writes_to(&sim, "PALICE1").is_empty());
+}
+
+#[test]
+fn a_leaver_taken_off_the_policy_is_deactivated_by_the_next_apply() {
+    let (sim, ws) = setup(&["1"], None);
+    apply(&sim, &ws, &["--allow-oncall-gaps"]).expect_code(1);
+    assert_eq!(sim.handle.write_count(), 0);
+    // Someone takes Alice off IT Operations EP; the account is otherwise as it was.
+    let sim = restart(sim, seed_changed(None, &["PALICE1"], &[]));
+    let (run, report) = apply_report(&sim, &ws, &[]);
+    run.expect_code(0);
+    assert_eq!(report["summary"]["deactivated"], 1);
+    assert_eq!(
+        sim.user("alice@example.com").role.as_str(),
+        "read_only_limited_user"
+    );
+    assert!(sim.memberships("PALICE1").is_empty());
+    plan(&sim, &ws, &["--detailed-exitcode"])
+        .expect_code(0)
+        .expect_stdout(&["No changes."]);
 }
 
 #[test]
@@ -524,25 +605,18 @@ fn a_saved_plan_is_refused_when_a_deactivations_oncall_impact_changed() {
     let file: Value = serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
     assert_eq!(file["oncall_lookahead_days"], 30);
     assert!(file["oncall_as_of"].as_str().unwrap().ends_with('Z'));
-    let apply_saved = |sim: &Sim| {
-        let mut a = args(&["apply", "--yes", "--config", ws.config.to_str().unwrap()]);
-        a.extend(args(&["--plan", saved.to_str().unwrap()]));
-        run(sim, &a)
-    };
+    let apply_saved = |sim: &Sim| apply_saved(sim, &ws, &saved);
     // The same account again, on the same address, but Erin was paged an hour ago.
-    let port = sim.handle.addr().port();
-    drop(sim);
-    let sim = Sim::start_on(seed(Some("PERIN01")), port);
+    let sim = restart(sim, seed(Some("PERIN01")));
     apply_saved(&sim)
         .expect_code(3)
         .expect_stderr(&[
-            "refused before any write: the on-call duties of users the plan deactivates changed since they were looked up (",
+            "refused before any write: the on-call duties of users the plan deactivates or takes off a team changed since they were looked up (",
             "user PERIN01 (erin@example.com): then escalation policies [], schedules [], incidents []; now escalation policies [], schedules [], incidents [Q0000000000003]",
         ]);
     assert_eq!(sim.handle.write_count(), 0);
     // Unchanged: applied as saved; Dave stays blocked, so the run still fails.
-    drop(sim);
-    let sim = Sim::start_on(seed(None), port);
+    let sim = restart(sim, seed(None));
     apply_saved(&sim).expect_code(1);
     assert_eq!(
         sim.user("erin@example.com").role.as_str(),
@@ -551,49 +625,149 @@ fn a_saved_plan_is_refused_when_a_deactivations_oncall_impact_changed() {
     assert!(writes_to(&sim, "PDAVE01").is_empty());
 }
 
+/// What the text plan says of Frank's removal from IT Operations, which PagerDuty refuses
+/// while he is on IT Operations EP.
+const FRANK_REMOVAL: [&str; 2] = [
+    "  #   team removal blocked: PagerDuty refuses to remove them from team \"IT Operations\" (PTEAM01) while they are on its escalation policy \"IT Operations EP\" (PEPOPS1); the membership stays, the rest of the update goes ahead\n",
+    "  #   to unblock: take them off escalation policy \"IT Operations EP\" (PEPOPS1), as a target or on its schedules; the next run then removes them from the team\n",
+];
+
 #[test]
-fn a_mover_joins_the_new_team_first_and_a_refused_removal_names_the_policy() {
+fn a_movers_refused_removal_is_forecast_not_sent_and_fails_every_apply_until_someone_acts() {
     // Frank, a target of IT Operations EP, moves from Ops to Database.
     let (sim, ws) = setup(&[], Some(("6", "Database")));
+    let text = plan(&sim, &ws, &["--detailed-exitcode"])
+        .expect_code(2)
+        .stdout
+        .clone();
+    for needle in FRANK_REMOVAL.iter().copied().chain([
+        "Plan: 0 to create, 1 to update, 0 to deactivate, 0 to reactivate. 1 team removal blocked (escalation policy).",
+    ]) {
+        assert!(text.contains(needle), "{needle}\n--- in\n{text}");
+    }
+    // The escalation policies were looked up for the mover alone, since he leaves a team.
+    let sent = lookups(&sim);
+    assert!(!sent.is_empty());
+    assert!(
+        sent.iter()
+            .all(|(_, ids)| *ids == BTreeSet::from(["PFRANK1".to_string()])),
+        "{sent:#?}"
+    );
+    let first = plan_json(&sim, &ws, &[]);
+    let frank = action_of(&first, "frank@example.com");
+    assert_eq!(frank["action"], "update");
+    assert_eq!(
+        frank["blocked_team_removals"],
+        json!([{"team": {"id": "PTEAM01", "name": "IT Operations"},
+                "escalation_policies": [{"id": "PEPOPS1", "name": "IT Operations EP"}],
+                "reason": "PagerDuty refuses to remove them from team \"IT Operations\" (PTEAM01) while they are on its escalation policy \"IT Operations EP\" (PEPOPS1)",
+                "remedy": "take them off escalation policy \"IT Operations EP\" (PEPOPS1), as a target or on its schedules"}])
+    );
+    assert_eq!(
+        (
+            first["summary"]["blocked"].clone(),
+            first["summary"]["blocked_team_removals"].clone()
+        ),
+        (json!(0), json!(1))
+    );
+
     let (run, report) = apply_report(&sim, &ws, &[]);
-    run.expect_code(1);
-    let frank: Vec<(String, String, u16)> = writes_to(&sim, "PFRANK1")
+    run.expect_code(1).expect_stdout(&[
+        "Blocked: team removal of frank@example.com (PFRANK1): PagerDuty refuses to remove them from team \"IT Operations\" (PTEAM01) while they are on its escalation policy \"IT Operations EP\" (PEPOPS1); the membership is left in place",
+        "Apply finished with blocked team removals. 0 created, 1 updated, 0 deactivated, 0 reactivated, 0 failed, 0 skipped, 1 team removal blocked.",
+    ]);
+    // The add was sent; the removal was not.
+    let frank_writes: Vec<(String, String, u16)> = writes_to(&sim, "PFRANK1")
         .into_iter()
         .map(|r| (r.method, r.path, r.status))
         .collect();
     assert_eq!(
-        frank,
-        vec![
-            (
-                "PUT".to_string(),
-                "/teams/PTEAM02/users/PFRANK1".to_string(),
-                204
-            ),
-            (
-                "DELETE".to_string(),
-                "/teams/PTEAM01/users/PFRANK1".to_string(),
-                400
-            ),
-        ],
-        "the new membership first, the refused removal once"
+        frank_writes,
+        vec![(
+            "PUT".to_string(),
+            "/teams/PTEAM02/users/PFRANK1".to_string(),
+            204
+        )]
     );
-    let a = action_of(&report, "frank@example.com");
-    assert_eq!(a["outcome"], "failed");
-    let error = a["error"].as_str().unwrap();
-    assert!(error.contains(F32), "{error}");
-    assert!(
-        error.ends_with("; held by escalation policy \"IT Operations EP\" (PEPOPS1) of team \"IT Operations\" (PTEAM01); the membership is left in place"),
-        "{error}"
+    assert_eq!(report["status"], "failed");
+    assert_eq!(report["exit_code"], 1);
+    assert_eq!(
+        report["error"],
+        "1 team removal blocked (escalation policy)"
     );
-    // On both teams now: the add happened, the old membership stays until the policy
-    // changes. No on-call look-up was made for a mover.
+    assert_eq!(report["summary"]["blocked_team_removals"], 1);
+    assert_eq!(report["summary"]["blocked"], 0);
+    assert_eq!(
+        action_of(&report, "frank@example.com")["outcome"],
+        "applied"
+    );
     let teams: BTreeSet<String> = sim
         .memberships("PFRANK1")
         .into_iter()
         .map(|(t, _)| t.to_string())
         .collect();
     assert_eq!(teams, BTreeSet::from(["PTEAM01".into(), "PTEAM02".into()]));
-    assert_eq!(lookups(&sim), vec![]);
+
+    // The next night: the same blocked removal, nothing sent, and exit 1 again.
+    let next = plan(&sim, &ws, &["--detailed-exitcode"])
+        .expect_code(2)
+        .stdout
+        .clone();
+    for needle in FRANK_REMOVAL {
+        assert!(next.contains(needle), "{needle}\n--- in\n{next}");
+    }
+    let writes = sim.handle.write_count();
+    apply(&sim, &ws, &[]).expect_code(1);
+    assert_eq!(sim.handle.write_count(), writes);
+
+    // Someone takes Frank off the policy: the next apply removes him, and nothing is left.
+    let sim = restart(
+        sim,
+        seed_changed(None, &["PFRANK1"], &[("PFRANK1", "PTEAM02")]),
+    );
+    let (run, report) = apply_report(&sim, &ws, &[]);
+    run.expect_code(0);
+    assert_eq!(report["summary"]["blocked_team_removals"], 0);
+    assert_eq!(
+        sim.memberships("PFRANK1")
+            .into_iter()
+            .map(|(t, _)| t.to_string())
+            .collect::<Vec<_>>(),
+        vec!["PTEAM02".to_string()]
+    );
+    plan(&sim, &ws, &["--detailed-exitcode"])
+        .expect_code(0)
+        .expect_stdout(&["No changes."]);
+}
+
+#[test]
+fn a_saved_plan_is_refused_when_a_movers_refused_removal_changed() {
+    let (sim, ws) = setup(&[], Some(("6", "Database")));
+    let saved = ws.path("saved.json");
+    plan(&sim, &ws, &["--out", saved.to_str().unwrap()]).expect_code(0);
+    let apply_saved = |sim: &Sim| apply_saved(sim, &ws, &saved);
+    // Frank was taken off the policy since: the plan would leave a removal undone that
+    // PagerDuty now allows, so it is refused; make a new plan.
+    let sim = restart(sim, seed_changed(None, &["PFRANK1"], &[]));
+    apply_saved(&sim).expect_code(3).expect_stderr(&[
+        "the on-call duties of users the plan deactivates or takes off a team changed since they were looked up (",
+        "user PFRANK1 (frank@example.com): team removals PagerDuty refuses (team [escalation policies]) then PTEAM01 [PEPOPS1]; now none",
+    ]);
+    assert_eq!(sim.handle.write_count(), 0);
+    // Unchanged: applied as saved, the add only; the refused removal fails the run.
+    let sim = restart(sim, seed(None));
+    apply_saved(&sim).expect_code(1);
+    let sent: Vec<(String, String)> = writes_to(&sim, "PFRANK1")
+        .into_iter()
+        .map(|r| (r.method, r.path))
+        .collect();
+    assert_eq!(
+        sent,
+        vec![(
+            "PUT".to_string(),
+            "/teams/PTEAM02/users/PFRANK1".to_string()
+        )]
+    );
 }
 
 #[test]

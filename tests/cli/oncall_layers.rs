@@ -120,8 +120,9 @@ fn requests_to(sim: &Sim, path: &str) -> usize {
     sim.requests().iter().filter(|r| r.path == path).count()
 }
 
-const BLOCKED: &str =
-    "on escalation policy \"Ops EP\" (PEPOPS1); on schedule \"Ops Weekly\" (PSCHED1)";
+/// Fred's duties, and the team removal PagerDuty refuses: Ops EP belongs to his team Ops,
+/// and a schedule it uses lists him (F32, through a schedule).
+const BLOCKED: &str = "on escalation policy \"Ops EP\" (PEPOPS1); on schedule \"Ops Weekly\" (PSCHED1); PagerDuty refuses to remove them from team \"Ops\" (PTEAM01) while they are on its escalation policy \"Ops EP\" (PEPOPS1), so --allow-oncall-gaps cannot help: the deactivation could not be finished";
 
 #[test]
 fn a_leaver_in_a_schedule_layer_with_no_shift_in_the_lookahead_is_blocked_not_attempted() {
@@ -137,8 +138,10 @@ fn a_leaver_in_a_schedule_layer_with_no_shift_in_the_lookahead_is_blocked_not_at
     ] {
         assert!(text.contains(&needle), "{needle}\n--- in\n{text}");
     }
-    // One schedule listing per run, as the leaver's on-calls are looked up.
+    // One schedule listing per run, as the leaver's on-calls are looked up; Ops EP reaches
+    // Fred only through the schedule, so its teams are read from the policy itself.
     assert_eq!(requests_to(&sim, "/schedules"), 1);
+    assert_eq!(requests_to(&sim, "/escalation_policies/PEPOPS1"), 1);
 
     let v = plan(&sim, &ws, &["--format", "json"]).expect_code(0).json();
     let a = fred(&v);
@@ -249,7 +252,7 @@ fn a_saved_plan_is_refused_when_its_leaver_joined_a_schedule_since() {
     let mut a = args(&["apply", "--yes", "--config", ws.config.to_str().unwrap()]);
     a.extend(args(&["--plan", saved.to_str().unwrap()]));
     run(&sim, &a).expect_code(3).expect_stderr(&[
-        "refused before any write: the on-call duties of users the plan deactivates changed since they were looked up (",
+        "refused before any write: the on-call duties of users the plan deactivates or takes off a team changed since they were looked up (",
         "user PFRED01 (fred@example.com): then escalation policies [], schedules [], incidents []; now escalation policies [PEPOPS1], schedules [PSCHED1], incidents []",
     ]);
     assert_eq!(sim.handle.write_count(), 0);

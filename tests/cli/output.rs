@@ -26,7 +26,7 @@ fn entries(dir: &Path) -> Vec<String> {
 
 /// The summary of a report that applied nothing.
 fn zero_summary() -> Value {
-    json!({"created": 0, "updated": 0, "deactivated": 0, "reactivated": 0, "deleted": 0, "failed": 0, "not_started": 0, "interrupted": 0, "skipped": 0, "blocked": 0, "invitations": 0})
+    json!({"created": 0, "updated": 0, "deactivated": 0, "reactivated": 0, "deleted": 0, "failed": 0, "not_started": 0, "interrupted": 0, "skipped": 0, "blocked": 0, "blocked_team_removals": 0, "invitations": 0})
 }
 
 // ---------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 //! and users already looked up (and the schedules, once listed) are not looked up again.
 
 use hr2pagerduty::config::{Config, Connection};
-use hr2pagerduty::ids::UserId;
+use hr2pagerduty::ids::{EscalationPolicyId, TeamId, UserId};
 use hr2pagerduty::observe::{Needs, ONCALL_BATCH_USERS, Observer};
 use hr2pagerduty::oncall::{Lookahead, OncallFacts, OncallImpact};
 use hr2pagerduty::pagerduty::Client;
@@ -133,6 +133,27 @@ async fn every_leaver_is_looked_up_in_one_batch_and_given_exactly_what_they_hold
     assert_eq!(of("PERIN01"), (v(&["PEPOPS1"]), v(&[]), v(&[])));
     // On the team, on no policy, no shift, no incident.
     assert!(account.oncall.users[&UserId::new("PFRANK1")].is_empty());
+    // Each policy named comes with its team, from the listing by user_ids[] (both policies
+    // target one of the batch directly), so no policy is read on its own.
+    assert_eq!(
+        account.oncall.policy_teams,
+        std::collections::BTreeMap::from([
+            (
+                EscalationPolicyId::new("PEPDB01"),
+                vec![TeamId::new("PTEAM02")]
+            ),
+            (
+                EscalationPolicyId::new("PEPOPS1"),
+                vec![TeamId::new("PTEAM01")]
+            ),
+        ])
+    );
+    assert!(
+        sim.requests()
+            .iter()
+            .all(|r| !r.path.starts_with("/escalation_policies/")),
+        "no policy read by ID"
+    );
     let alice = &account.oncall.users[&UserId::new("PALICE1")];
     assert_eq!(alice.escalation_policies[0].name, "IT Operations EP");
     assert_eq!(alice.schedules[0].name, "Ops Primary");
@@ -159,6 +180,47 @@ async fn every_leaver_is_looked_up_in_one_batch_and_given_exactly_what_they_hold
     assert_eq!(lookups(&sim).len(), 6);
     assert_eq!(schedules(), 1);
     assert!(account.oncall.users[&UserId::new("PGONE00")].is_empty());
+}
+
+#[tokio::test]
+async fn the_team_of_a_policy_reached_only_through_a_schedule_is_read_by_id_once() {
+    // Bob is on IT Operations EP only through its schedule: the listing by user_ids[] does
+    // not return the policy, so its teams are read from GET /escalation_policies/{id}.
+    let (sim, client, now) = fixture().await;
+    let progress = Progress::hidden();
+    let observer = Observer::new(&client, &progress, 4, "sim");
+    let mut account = observer.account_of(vec![]);
+    account.oncall = OncallFacts::new(Lookahead {
+        since: now,
+        days: 30,
+    });
+    let needs = Needs {
+        oncall: users(&["PBOB001"]),
+        ..Needs::default()
+    };
+    observer.complete(&mut account, &needs).await.unwrap();
+    assert_eq!(
+        account.oncall.policy_teams,
+        std::collections::BTreeMap::from([(
+            EscalationPolicyId::new("PEPOPS1"),
+            vec![TeamId::new("PTEAM01")]
+        )])
+    );
+    let by_id = || {
+        sim.requests()
+            .into_iter()
+            .filter(|r| r.path == "/escalation_policies/PEPOPS1")
+            .count()
+    };
+    assert_eq!(by_id(), 1);
+    // Alice, a direct target, brings the policy in the listing with its teams: not read by
+    // ID again.
+    let more = Needs {
+        oncall: users(&["PALICE1"]),
+        ..Needs::default()
+    };
+    observer.complete(&mut account, &more).await.unwrap();
+    assert_eq!(by_id(), 1);
 }
 
 #[tokio::test]

@@ -8,10 +8,13 @@ use crate::ids::{EscalationPolicyId, TeamId, UserId};
 use crate::pagerduty::error::ApiError;
 use crate::pagerduty::models::incidents::{Incident, IncidentsPage};
 use crate::pagerduty::models::oncall::{
-    EscalationPoliciesPage, EscalationPolicy, Oncall, Schedule, SchedulesPage,
+    EscalationPoliciesPage, EscalationPolicy, EscalationPolicyEnvelope, Oncall, Schedule,
+    SchedulesPage,
 };
 use crate::pagerduty::pagination::{KeyedOncallsPage, Listing, collect};
+use crate::pagerduty::transport::{NotFound, Request};
 use chrono::{DateTime, SecondsFormat, Utc};
+use reqwest::Method;
 
 impl Client {
     /// The escalation policies on which any of `user_ids` is a target and, when `team_ids`
@@ -130,5 +133,27 @@ impl Client {
             &|_, _| {},
         )
         .await
+    }
+
+    /// One escalation policy, with its `teams`: `GET /escalation_policies/{id}` (OpenAPI
+    /// `getEscalationPolicy`); `None` on 404 (a policy deleted since it was named). The
+    /// on-call look-up reads it for a policy that reaches a user only through a schedule or
+    /// an on-call, whose teams the listing by `user_ids[]` does not give.
+    ///
+    /// # Errors
+    /// Any request error other than 404; [`ApiError::Decode`] for an unexpected body.
+    pub async fn get_escalation_policy(
+        &self,
+        id: &EscalationPolicyId,
+    ) -> Result<Option<EscalationPolicy>, ApiError> {
+        let mut req = Request::new(Method::GET, &["escalation_policies", id.as_str()]);
+        req.not_found = NotFound::Answer;
+        let ex = self.inner.send(&req).await?;
+        if ex.status == 404 {
+            return Ok(None);
+        }
+        Ok(Some(
+            ex.decode::<EscalationPolicyEnvelope>()?.escalation_policy,
+        ))
     }
 }

@@ -2,7 +2,9 @@
 //! is written first, then one `DELETE` per team, then `[lifecycle] suspended_role` (or role
 //! and marker in one request when the role is not a stakeholder role or there is no team to
 //! leave). The action carries the user's on-call duties and is blocked by them
-//! ([`crate::oncall::check`]).
+//! ([`crate::oncall::check`]), and, whatever `--allow-oncall-gaps` says, by a team
+//! removal PagerDuty will refuse because the user is on an escalation policy of that team
+//! (fact F32, [`crate::oncall::refused_removals`]): nothing of it is written.
 
 use super::{change, collapse, labels, marker_write, recorded_memberships};
 use crate::email::Email;
@@ -66,11 +68,18 @@ pub(in crate::plan) fn deactivate(
     };
     // The user's on-call duties, when looked up, and whether they block the action (they
     // are asked for below, only when there is something to do).
+    // A team removal PagerDuty will refuse (fact F32) blocks it even with the override:
+    // the suspension could not be finished.
     let impact = cx.inp.oncall.users.get(&u.id).cloned();
+    let refused = cx
+        .inp
+        .oncall
+        .refused_removals(&u.id, current.keys().map(|t| (t, cx.team_name(t))));
     let blocked = oncall::check(
         impact.as_ref(),
         cx.inp.oncall.lookahead.days,
         cx.policy.allow_oncall_gaps,
+        &refused,
     );
     let mut changes = Vec::new();
     let role_update = suspended_role(cx, u, blocked.is_some(), &mut changes);
@@ -99,6 +108,7 @@ pub(in crate::plan) fn deactivate(
         line: e.map(|e| e.line),
         oncall: impact,
         blocked,
+        refused_removals: refused,
         ..Action::new(ActionKind::Deactivate, email, collapse(&u.name))
     })
 }
@@ -262,10 +272,12 @@ pub(in crate::plan) fn oncall_duties(
     if impact.is_none() {
         cx.needs_oncall.insert(u.id.clone());
     }
+    // A deletion leaves no team by a team removal: nothing PagerDuty refuses for fact F32.
     let blocked = oncall::check(
         impact.as_ref(),
         cx.inp.oncall.lookahead.days,
         cx.policy.allow_oncall_gaps,
+        &[],
     );
     (impact, blocked)
 }

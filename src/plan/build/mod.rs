@@ -31,6 +31,7 @@ use super::{Action, ActionKind, Change, Field, Step};
 use crate::hr::Employee;
 use crate::ids::{EmployeeId, TeamId};
 use crate::marker::{Marker, SavedMembership};
+use crate::oncall::RefusedRemoval;
 use crate::pagerduty::models::{User, UserUpdate};
 use crate::vocab::{Role, TeamRole};
 use crate::words::plural;
@@ -182,9 +183,12 @@ fn license_for_existing(
 }
 
 /// True when the rules give `u` (matched to `e`) the stakeholder base role `role` while `u`
-/// is on a team no rule names (in `current`, its memberships): PagerDuty refuses
-/// stakeholders on teams (fact F17) and such teams are never touched, so the role is left
-/// as it is, with a note saying why. An update and a reactivation both apply the rest.
+/// is on a team no rule names (in `current`, its memberships), or on a team the rules take
+/// them off but whose removal PagerDuty refuses while they are on one of its escalation
+/// policies (fact F32, [`crate::oncall::OncallFacts::refused_removals`]): PagerDuty refuses
+/// stakeholders on teams (fact F17) and such teams are never touched (or cannot be left), so
+/// the role is left as it is, with a note saying why. An update and a reactivation both
+/// apply the rest.
 fn stakeholder_kept_off(
     cx: &mut Ctx<'_>,
     e: &Employee,
@@ -192,12 +196,36 @@ fn stakeholder_kept_off(
     current: &BTreeMap<TeamId, Membership>,
     role: &Role,
 ) -> bool {
+    if u.role == *role || !role.is_stakeholder() {
+        return false;
+    }
+    let desired = ruled_teams(cx, e);
+    let refused = cx.inp.oncall.refused_removals(
+        &u.id,
+        current
+            .keys()
+            .filter(|t| cx.governed.contains(*t) && !desired.contains_key(*t))
+            .map(|t| (t, cx.team_name(t))),
+    );
+    if let Some(r) = refused.first() {
+        cx.notes.push(format!(
+            "employee {} (line {}): the rules give {role}, which PagerDuty refuses on teams, but user {} cannot leave team {:?} ({}) while on its escalation policies; role left at {} until a person does this: {}",
+            e.employee_id,
+            e.line,
+            u.id,
+            r.team,
+            r.team_id,
+            u.role,
+            r.remedy()
+        ));
+        return true;
+    }
     let unruled: Vec<String> = current
         .keys()
         .filter(|t| !cx.governed.contains(*t))
         .map(|t| cx.team_name(t))
         .collect();
-    if u.role == *role || !role.is_stakeholder() || unruled.is_empty() {
+    if unruled.is_empty() {
         return false;
     }
     cx.notes.push(format!(
@@ -238,6 +266,41 @@ fn membership_steps(
         }
     }
     (removals, additions)
+}
+
+/// `removals` (team removal steps of `u`) split into those to send and those PagerDuty
+/// will refuse because `u` is on an escalation policy of the team (fact F32,
+/// [`crate::oncall::OncallFacts::refused_removals`]), which are not sent. When `u`'s
+/// on-call duties were not looked up and there is a removal, `u` joins
+/// [`crate::plan::Plan::needs_oncall`] and every removal is kept: the caller looks them up
+/// and plans again.
+fn hold_refused_removals(
+    cx: &mut Ctx<'_>,
+    u: &User,
+    removals: Vec<Step>,
+) -> (Vec<Step>, Vec<RefusedRemoval>) {
+    if removals.is_empty() {
+        return (removals, Vec::new());
+    }
+    if !cx.inp.oncall.users.contains_key(&u.id) {
+        cx.needs_oncall.insert(u.id.clone());
+        return (removals, Vec::new());
+    }
+    let refused = cx.inp.oncall.refused_removals(
+        &u.id,
+        removals.iter().filter_map(|s| match s {
+            Step::RemoveFromTeam { team_id, team } => Some((team_id, team.clone())),
+            _ => None,
+        }),
+    );
+    let kept = removals
+        .into_iter()
+        .filter(|s| {
+            !matches!(s, Step::RemoveFromTeam { team_id, .. }
+                if refused.iter().any(|r| &r.team_id == team_id))
+        })
+        .collect();
+    (kept, refused)
 }
 
 /// The sorted labels of the memberships `m` (within `scope`, when given); a membership

@@ -1,12 +1,15 @@
 //! A mover, an adoption or a repair: one partial `PUT /users/{id}` with only the changed
 //! fields, then team additions, then team removals (the new membership before the old one
 //! goes), except when the base role becomes a stakeholder role: stakeholders hold no teams
-//! (fact F17), so the removals come first and the `PUT` last.
+//! (fact F17), so the removals come first and the `PUT` last. A removal PagerDuty will
+//! refuse while the user is on an escalation policy of the team (fact F32) is not sent
+//! ([`crate::plan::Action::refused_removals`]).
 
 use super::cause::{Changed, ChangedFields, UpdateCause, UpdateReason};
 use super::{
-    active_marker, change, change_role, desired_labels, diff_fields, for_row, labels,
-    license_for_existing, membership_steps, ruled_teams, stakeholder_kept_off, status_words,
+    active_marker, change, change_role, desired_labels, diff_fields, for_row,
+    hold_refused_removals, labels, license_for_existing, membership_steps, ruled_teams,
+    stakeholder_kept_off, status_words,
 };
 use crate::email::Email;
 use crate::hr::Employee;
@@ -122,6 +125,8 @@ pub(in crate::plan) fn update(
         changed: what,
         stamp_removed,
     };
+    // A removal PagerDuty will refuse (fact F32) is not sent; the rest goes ahead.
+    let (removals, refused_removals) = hold_refused_removals(cx, u, removals);
     let steps = ordered_steps(u, upd, removals, additions);
     let email = if cx.email_blocked.contains(&e.employee_id) {
         Email::normalise(&u.email)
@@ -135,6 +140,7 @@ pub(in crate::plan) fn update(
         teams,
         steps,
         email,
+        refused_removals,
         ..for_row(cx, kind, e)
     };
     Some((action, why))
