@@ -280,6 +280,7 @@ fn linked(
             leave: false,
             from_archive: Some(f.into()),
             refused: Vec::new(),
+            reactivating: false,
         }),
         pending_termination: None,
     };

@@ -26,6 +26,7 @@ use crate::hr::Employee;
 use crate::ids::{EmployeeId, UserId};
 use crate::marker::{self, Marker, MarkerKeys, MarkerState, Parsed, Verdict};
 use crate::pagerduty::models::User;
+use crate::vocab::SUSPENDED_ROLES;
 use foldhash::{HashMap, HashMapExt};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -39,6 +40,9 @@ pub(super) enum Resign {
     Previous,
     /// Its `sig` is genuine but not bound to the user carrying it (made before the binding).
     Unbound,
+    /// It records a suspension on a user who is not suspended (see [`Trust::stale`]): the
+    /// record is dropped from the marker.
+    StaleRecord,
 }
 
 impl Resign {
@@ -53,6 +57,9 @@ impl Resign {
             }
             Resign::Unbound => {
                 "re-sign marker: its signature is not bound to this user (made before the binding) and the user's email is the HR row's"
+            }
+            Resign::StaleRecord => {
+                "stale suspension record removed from the marker: the user is not suspended (its base role is not a suspended one), so the record restores nothing"
             }
         }
     }
@@ -202,6 +209,17 @@ impl<'a> Index<'a> {
                     (Verdict::Unsigned, Err(_)) => MarkerTrust::UnsignedNotTrusted,
                 });
                 match decided {
+                    Ok(_) if trust.stale(u, m) => {
+                        ix.notes.push(format!(
+                            "user {} ({}): the suspension record in its ownership marker is ignored: the user is not suspended (base role {}), so the record is stale (pasted back into the profile, or left by an earlier version's interrupted reactivation); it restores nothing and is removed from the marker",
+                            u.id, u.email, u.role
+                        ));
+                        ix.resign.insert(u.id.clone(), Resign::StaleRecord);
+                        p.marker = MarkerState::Valid(Marker {
+                            suspended: None,
+                            ..m.clone()
+                        });
+                    }
                     Ok(None) => {}
                     Ok(Some(why)) => {
                         ix.resign.insert(u.id.clone(), why);
@@ -537,6 +555,26 @@ impl<'a> Trust<'a> {
                     Some(_) => Ok(()),
                 },
         }
+    }
+
+    /// Whether trusted marker `m` on `u` records a suspension that `u` is no longer in: `u`
+    /// has a base role other than the suspended ones ([`SUSPENDED_ROLES`]), the record is
+    /// neither a reactivation under way (`reactivating`) nor a restore from the archive
+    /// (`from_archive`), and the HR row of the employee it names is provisioned today. A
+    /// user can paste an old record of its own, validly signed, back into its profile;
+    /// honoured, it would give back teams an admin removed since. A leaver's record is
+    /// kept (a suspension interrupted before its role is set resumes from it).
+    fn stale(&self, u: &User, m: &Marker) -> bool {
+        let Some(s) = &m.suspended else {
+            return false;
+        };
+        !s.reactivating
+            && s.from_archive.is_none()
+            && !SUSPENDED_ROLES.contains(&u.role)
+            && m.employee_id
+                .as_ref()
+                .and_then(|eid| self.rows.get(eid))
+                .is_some_and(|e| self.employed(e, m))
     }
 
     /// Whether `e` is provisioned today, with the termination date `m`'s suspension

@@ -40,6 +40,7 @@ fn suspended() -> Marker {
             leave: false,
             from_archive: None,
             refused: Vec::new(),
+            reactivating: false,
         }),
         pending_termination: None,
     }

@@ -138,6 +138,7 @@ fn suspension(
             leave: record.leave,
             from_archive: None,
             refused: Vec::new(),
+            reactivating: false,
         },
     }
 }

@@ -38,6 +38,7 @@ fn admin_record(eid: &str) -> Marker {
             leave: false,
             from_archive: None,
             refused: Vec::new(),
+            reactivating: false,
         }),
         pending_termination: None,
     }

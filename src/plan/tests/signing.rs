@@ -203,6 +203,7 @@ fn record(role: Role, teams: Vec<SavedMembership>) -> Marker {
             leave: false,
             from_archive: None,
             refused: Vec::new(),
+            reactivating: false,
         }),
         pending_termination: None,
     }
@@ -770,4 +771,79 @@ fn a_forged_claim_on_a_new_hire_needs_a_person_and_says_what_is_wrong() {
         "{words}"
     );
     assert!(!words.contains("fix or remove that marker line"), "{words}");
+}
+
+#[test]
+fn an_old_signed_suspension_record_pasted_back_by_an_active_user_restores_nothing() {
+    let cfg = std_config();
+    let k = keys();
+    let r = roster(vec![ann()]);
+    // Ann's own record from her last suspension, validly signed for her email: it put her
+    // on Chess Club, which an admin has removed her from since her rehire.
+    let old = signed_for(
+        "ann@example.com",
+        &record(Role::LimitedUser, vec![chess()]),
+        &k,
+    );
+    let pasted = Account::new(vec![user(
+        "PANN",
+        "ann@example.com",
+        "Ann Lee",
+        Role::LimitedUser,
+        "Rep",
+        old.clone(),
+    )]);
+    let p = plan_keyed(&pasted, &r, &cfg, Some(&k));
+    // No reactivation, no team: one marker update that drops the record.
+    assert_eq!(given(&p), (vec![], None), "{:#?}", p.actions);
+    assert_eq!(kinds_of(&p), [ActionKind::Update]);
+    assert!(
+        p.actions[0]
+            .reason
+            .starts_with("stale suspension record removed"),
+        "{}",
+        p.actions[0].reason
+    );
+    let Some(Step::UpdateUser(upd)) = p.actions[0].steps.first() else {
+        panic!("{:#?}", p.actions[0].steps)
+    };
+    assert_eq!(
+        marker::parse(upd.description.as_deref()).marker,
+        MarkerState::Valid(active("1001"))
+    );
+    assert!(p.notes.iter().any(|n| n.contains("PANN")
+        && n.contains("suspension record in its ownership marker is ignored")));
+    assert_all_signed(&p, &k);
+    // Applied, the next plan has nothing to do.
+    let mut acct = pasted.clone();
+    acct.apply(&p, None);
+    assert!(plan_keyed(&acct, &r, &cfg, Some(&k)).is_empty());
+    // The same record on Ann while she holds a suspended role is a rehire, as recorded.
+    let mut suspended = pasted.clone();
+    suspended.users[0].role = Role::ReadOnlyLimitedUser;
+    let p = plan_keyed(&suspended, &r, &cfg, Some(&k));
+    assert_eq!(kinds_of(&p), [ActionKind::Reactivate]);
+    assert_eq!(
+        given(&p),
+        (vec!["PTCHESS".to_string()], Some(Role::LimitedUser))
+    );
+    // Its first `PUT` gives the role back and flags the record `reactivating`: a run
+    // stopped after it finishes the reactivation, though Ann has her role back.
+    let Some(Step::UpdateUser(first)) = p.actions[0].steps.first() else {
+        panic!("{:#?}", p.actions[0].steps)
+    };
+    let MarkerState::Valid(m) = marker::parse(first.description.as_deref()).marker else {
+        panic!("{first:?}")
+    };
+    assert!(m.suspended.as_ref().is_some_and(|s| s.reactivating));
+    suspended.apply(&p, Some(1));
+    assert_eq!(suspended.users[0].role, Role::LimitedUser);
+    let p = plan_keyed(&suspended, &r, &cfg, Some(&k));
+    assert_eq!(kinds_of(&p), [ActionKind::Reactivate], "{:#?}", p.actions);
+    assert_eq!(given(&p), (vec!["PTCHESS".to_string()], None));
+}
+
+/// The kinds of a plan's actions, in order.
+fn kinds_of(p: &Plan) -> Vec<ActionKind> {
+    p.actions.iter().map(|a| a.kind).collect()
 }
