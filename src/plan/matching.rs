@@ -394,6 +394,11 @@ impl<'a> Index<'a> {
                         user: u.id.clone(),
                         marker_employee_id: other.clone(),
                     }),
+                // A marker whose signature fails is treated as absent (README.md § Marker
+                // integrity): the user is this row's by email, whoever the forged marker
+                // names, so that a leaver cannot escape its deactivation by writing a claim
+                // to another employee. Its claim still blocks that employee's create.
+                None if self.fault(u) == MarkerFault::SignatureInvalid => None,
                 None => marker::claimed_employee_id(u.description.as_deref())
                     .filter(|other| *other != e.employee_id)
                     .map(|other| SkipCause::EmailOfAnotherUnreadableMarker {
