@@ -103,6 +103,9 @@ pub(super) struct Index<'a> {
     /// By slot, with marker keys: how the user's readable marker checked (`None` without
     /// keys or a readable marker).
     checked: Vec<Option<MarkerTrust>>,
+    /// With marker keys, whether some marker of the account verifies (the one-time
+    /// migration happened): see [`Index::migrated`].
+    migrated: bool,
 }
 
 /// What matching found for one employee.
@@ -144,6 +147,7 @@ impl<'a> Index<'a> {
             unchecked_signed: 0,
             unchecked_signed_users: Vec::new(),
             checked: Vec::with_capacity(users.len()),
+            migrated: false,
         };
         let mut trust = inp.marker_keys.map(|keys| Trust::new(inp, keys));
         // Every description read, and with keys each readable marker's verdict, first: the
@@ -168,6 +172,7 @@ impl<'a> Index<'a> {
                     Some(Verdict::Current | Verdict::Previous | Verdict::Unbound)
                 )
             });
+            ix.migrated = t.migrated;
         }
         for (u, (mut p, verdict)) in users.iter().zip(read) {
             let mut checked = None;
@@ -298,6 +303,14 @@ impl<'a> Index<'a> {
     /// Without marker keys, the first users whose readable marker carries a `sig`.
     pub(super) fn unchecked_signed_users(&self) -> &[FailedSignature] {
         &self.unchecked_signed_users
+    }
+
+    /// With marker keys, whether some marker of the account verifies with them: the account
+    /// is migrated, so a user without a signed marker whom only its email ties to an
+    /// employee is no longer taken on trust when that gives it more access
+    /// (`plan::employees`, [`SkipCause::UnconfirmedAdoption`]).
+    pub(super) fn migrated(&self) -> bool {
+        self.migrated
     }
 
     /// The users whose trusted marker is to be signed again with the current key, and why.

@@ -203,13 +203,31 @@ fn an_unsigned_suspension_record_is_not_signed_once_other_markers_verify() {
     assert!(a.reason.starts_with("sign marker"), "{}", a.reason);
     assert_all_bound(&p);
 
-    // Finding 4: the rehire of that user (HR active again) is a reactivation, counted as
-    // one, that restores nothing of the record and says why.
+    // The rehire of that user (HR active again) would give its suspended user a working
+    // role on the strength of its email alone (the record is not trusted): a skip that
+    // needs a person (review r10-d #2).
     let back = roster(vec![
         person("1001", "Ann Lee", Lifecycle::Active),
         person("1002", "Bob Day", Lifecycle::Active),
     ]);
-    let acct = Account::new(vec![ann_signed(), bob]);
+    let acct = Account::new(vec![ann_signed(), bob.clone()]);
+    let p = plan_keyed(&acct, &back, Some(&k));
+    assert!(action_on(&p, "PBOB").is_none(), "{:#?}", p.actions);
+    assert!(
+        p.needs_attention().any(|s| s.reason
+            == SkipCause::UnconfirmedAdoption {
+                from: Role::ReadOnlyLimitedUser,
+                to: Role::LimitedUser,
+                manager_on: vec![],
+            }),
+        "{:#?}",
+        p.skipped
+    );
+    // Finding 4: once a person has given it its role back, the rehire is a reactivation,
+    // counted as one, that restores nothing of the record and says why.
+    let mut confirmed = bob;
+    confirmed.role = Role::LimitedUser;
+    let acct = Account::new(vec![ann_signed(), confirmed]);
     let p = plan_keyed(&acct, &back, Some(&k));
     let a = action_on(&p, "PBOB").expect("the rehire is planned");
     assert_eq!(a.kind, ActionKind::Reactivate, "{a:#?}");
