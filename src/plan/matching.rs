@@ -4,8 +4,8 @@
 //! employee).
 //!
 //! Three situations leave an employee alone instead of matching: several users carry the
-//! employee's marker; the email finds a user whose marker (readable or not) names another
-//! employee; or no user matches but an unreadable marker seems to name this employee (a
+//! employee's marker; the email finds a user whose marker (readable or not, but not one
+//! whose signature fails) names another employee; or no user matches but an unreadable marker seems to name this employee (a
 //! create would duplicate that user).
 //!
 //! With marker keys ([`super::Inputs::marker_keys`]) a marker is trusted only when its tag
@@ -14,7 +14,11 @@
 //! an unsigned offboarding record is trusted while no HR row has the user's email. A marker
 //! that is not trusted is handled as an unreadable one (noted, matched by email only, its
 //! claimed employee ID still blocks a duplicate create). A trusted marker that is unsigned
-//! or signed with the previous key is to be signed again ([`Index::resign`]). How each
+//! or signed with the previous key is to be signed again ([`Index::resign`]). A trusted
+//! suspension record on a user who is no longer suspended while HR calls the employee
+//! employed is stale (a record pasted back, `Trust::stale`): dropped from the marker,
+//! noted, and the marker rewritten. A marker whose signature fails is treated as absent
+//! when its user's email finds an HR row, whoever it names. How each
 //! readable marker checked is kept ([`Index::checked`]) so that the plan shows the verdict
 //! it acted on ([`super::Action::marker_signature`]).
 
