@@ -26,7 +26,9 @@
 //!   re-created from the deletion archive ([`crate::archive`]) carries it too until the restore is finished,
 //!   with `from_archive`: the deleted user's PagerDuty ID, whose archived contact methods
 //!   and notification rules are still to be restored, and `refused`: the archived contact
-//!   method IDs PagerDuty refused with 400 in an earlier run, not sent again.
+//!   method IDs PagerDuty refused with 400 in an earlier run, not sent again. A
+//!   reactivation under way (its role given back, its teams not all restored yet) writes
+//!   `reactivating: true` into the record until it clears it.
 //!
 //! - `pending_termination` (`YYYY-MM-DD`, present only on a user not yet suspended): the
 //!   termination-pending stamp, the export's termination date of a dated termination that
@@ -125,6 +127,13 @@ pub struct Suspension {
     /// them. Absent when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub refused: Vec<ContactMethodId>,
+    /// True once a reactivation has begun: its first `PUT` gives the role back and writes
+    /// the record again with this flag, and the last `PUT` clears the record. A record
+    /// on a user who no longer has a suspended base role is honoured only with this flag
+    /// (or `from_archive`): otherwise it is stale, or pasted back by the user
+    /// (README.md § Marker integrity). Absent when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reactivating: bool,
 }
 
 /// One team membership recorded at suspension.
@@ -389,6 +398,7 @@ mod tests {
                 leave: false,
                 from_archive: None,
                 refused: Vec::new(),
+                reactivating: false,
             }),
             pending_termination: None,
         }

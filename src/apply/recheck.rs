@@ -15,11 +15,12 @@ use std::collections::BTreeSet;
 /// The marker is read as the planner reads it (`crate::plan::matching`): with the run's
 /// marker `keys`, a marker whose signature no key verifies counts as unreadable, and so does
 /// an unsigned or unbound one where the plan did not trust it (its guard names no
-/// employee: the planner matched the user by email). An
-/// unreadable marker counts as no marker, unless it still appears to name an employee other
-/// than `employee_id` (the action's): the planner leaves such a user alone, so the re-check
-/// does too. So a leaver who edits their own signed marker is still deactivated, as planned,
-/// and the deactivation rewrites the marker. A marker that names no employee (the suspension
+/// employee: the planner matched the user by email). A marker whose signature fails counts
+/// as no marker, whatever it names; an unreadable or unconfirmed one too, unless it still
+/// appears to name an employee other than `employee_id` (the action's): the planner leaves
+/// such a user alone, so the re-check does too. So a leaver who edits their own signed
+/// marker, or forges a claim to another employee, is still deactivated, as planned, and the
+/// deactivation rewrites the marker. A marker that names no employee (the suspension
 /// record of an offboarded unmanaged user) counts as no marker: such a user is matched by
 /// email.
 pub(super) fn recheck(
@@ -35,21 +36,24 @@ pub(super) fn recheck(
     }
     let email = Email::normalise(&user.email);
     let parsed = marker::parse(user.description.as_deref());
-    let trusted = match &parsed.marker {
-        MarkerState::Valid(m) => keys.is_none_or(|k| {
-            match k.check(m, parsed.sig.as_deref(), &user.email) {
-                Verdict::Current | Verdict::Previous => true,
-                Verdict::Failed => false,
-                // Trusted only where the planner trusted it (then the guard names its
-                // employee): its rule needs the export and the account.
-                Verdict::Unsigned | Verdict::Unbound => guard.employee_id.is_some(),
-            }
-        }),
+    let verdict = match (&parsed.marker, keys) {
+        (MarkerState::Valid(m), Some(k)) => Some(k.check(m, parsed.sig.as_deref(), &user.email)),
+        _ => None,
+    };
+    let trusted = match (&parsed.marker, verdict) {
+        (MarkerState::Valid(_), None) => true,
+        (_, Some(Verdict::Current | Verdict::Previous)) => true,
+        // Trusted only where the planner trusted it (then the guard names its employee):
+        // its rule needs the export and the account.
+        (_, Some(Verdict::Unsigned | Verdict::Unbound)) => guard.employee_id.is_some(),
         _ => false,
     };
     let found = match parsed.marker {
         MarkerState::Valid(m) if trusted => m.employee_id,
         MarkerState::Absent => None,
+        // A signature that fails: treated as absent, as the planner does (it matches such a
+        // user by email, whoever the marker names).
+        MarkerState::Valid(_) if verdict == Some(Verdict::Failed) => None,
         // Unreadable, or signed with no key of this run: what it claims, when that is
         // another employee than the action's.
         _ => marker::claimed_employee_id(user.description.as_deref())

@@ -280,10 +280,18 @@ fn recheck_reads_markers_with_the_keys_as_the_planner_does() {
         recheck(&u, &by_email, Some(&me), None, &protected, None),
         Some(Mismatch::MarkerAdded { found: me.clone() })
     );
-    // A marker that does not verify but claims another employee leaves the user alone, as
-    // the planner does.
+    // A marker that does not verify counts as none, whoever it claims (a leaver forging a
+    // claim to another employee is still deactivated), as the planner reads it.
     let other = signed("1003").replace("1003", "2000");
     let u = user("a@example.com", "user", Some(&other));
+    assert_eq!(
+        recheck(&u, &by_email, Some(&me), Some(&keys), &protected, None),
+        None
+    );
+    // An unsigned one the plan did not trust, claiming another employee, leaves the user
+    // alone, as the planner does.
+    let unsigned = r#"hr2pagerduty:v1 {"employee_id":"2000"}"#;
+    let u = user("a@example.com", "user", Some(unsigned));
     assert_eq!(
         recheck(&u, &by_email, Some(&me), Some(&keys), &protected, None),
         Some(Mismatch::MarkerAdded {

@@ -292,6 +292,7 @@ fn linked(
             leave: false,
             from_archive: Some(f.into()),
             refused: Vec::new(),
+            reactivating: false,
         }),
         pending_termination: None,
     };

@@ -12,7 +12,7 @@
 //! ([`super::render_line`]): `hr2pagerduty:v1 `, then the compact JSON object (no white
 //! space) with the fields in the documented order (`employee_id`, `suspended` with `on`,
 //! `role`, `teams` (`id`, `name`, `role` each, in the order written), `termination_date`,
-//! `leave`, `from_archive`, `refused`), `pending_termination`), optional fields that are absent and `leave: false` left out,
+//! `leave`, `from_archive`, `refused`, `reactivating`), `pending_termination`), optional fields that are absent and `leave: false` or `reactivating: false` left out,
 //! strings escaped as JSON requires and nothing more (`serde_json`'s compact writer). The
 //! verifier parses the marker and renders that form again, so every field that drives a
 //! decision (the employee ID, the suspension date, role, teams, termination date, leave,

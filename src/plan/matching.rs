@@ -4,8 +4,8 @@
 //! employee).
 //!
 //! Three situations leave an employee alone instead of matching: several users carry the
-//! employee's marker; the email finds a user whose marker (readable or not) names another
-//! employee; or no user matches but an unreadable marker seems to name this employee (a
+//! employee's marker; the email finds a user whose marker (readable or not, but not one
+//! whose signature fails) names another employee; or no user matches but an unreadable marker seems to name this employee (a
 //! create would duplicate that user).
 //!
 //! With marker keys ([`super::Inputs::marker_keys`]) a marker is trusted only when its tag
@@ -14,7 +14,11 @@
 //! an unsigned offboarding record is trusted while no HR row has the user's email. A marker
 //! that is not trusted is handled as an unreadable one (noted, matched by email only, its
 //! claimed employee ID still blocks a duplicate create). A trusted marker that is unsigned
-//! or signed with the previous key is to be signed again ([`Index::resign`]). How each
+//! or signed with the previous key is to be signed again ([`Index::resign`]). A trusted
+//! suspension record on a user who is no longer suspended while HR calls the employee
+//! employed is stale (a record pasted back, `Trust::stale`): dropped from the marker,
+//! noted, and the marker rewritten. A marker whose signature fails is treated as absent
+//! when its user's email finds an HR row, whoever it names. How each
 //! readable marker checked is kept ([`Index::checked`]) so that the plan shows the verdict
 //! it acted on ([`super::Action::marker_signature`]).
 
@@ -26,6 +30,7 @@ use crate::hr::Employee;
 use crate::ids::{EmployeeId, UserId};
 use crate::marker::{self, Marker, MarkerKeys, MarkerState, Parsed, Verdict};
 use crate::pagerduty::models::User;
+use crate::vocab::SUSPENDED_ROLES;
 use foldhash::{HashMap, HashMapExt};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -39,6 +44,9 @@ pub(super) enum Resign {
     Previous,
     /// Its `sig` is genuine but not bound to the user carrying it (made before the binding).
     Unbound,
+    /// It records a suspension on a user who is not suspended (see [`Trust::stale`]): the
+    /// record is dropped from the marker.
+    StaleRecord,
 }
 
 impl Resign {
@@ -53,6 +61,9 @@ impl Resign {
             }
             Resign::Unbound => {
                 "re-sign marker: its signature is not bound to this user (made before the binding) and the user's email is the HR row's"
+            }
+            Resign::StaleRecord => {
+                "stale suspension record removed from the marker: the user is not suspended (its base role is not a suspended one), so the record restores nothing"
             }
         }
     }
@@ -96,6 +107,9 @@ pub(super) struct Index<'a> {
     /// By slot, with marker keys: how the user's readable marker checked (`None` without
     /// keys or a readable marker).
     checked: Vec<Option<MarkerTrust>>,
+    /// With marker keys, whether some marker of the account verifies (the one-time
+    /// migration happened): see [`Index::migrated`].
+    migrated: bool,
 }
 
 /// What matching found for one employee.
@@ -137,6 +151,7 @@ impl<'a> Index<'a> {
             unchecked_signed: 0,
             unchecked_signed_users: Vec::new(),
             checked: Vec::with_capacity(users.len()),
+            migrated: false,
         };
         let mut trust = inp.marker_keys.map(|keys| Trust::new(inp, keys));
         // Every description read, and with keys each readable marker's verdict, first: the
@@ -161,6 +176,7 @@ impl<'a> Index<'a> {
                     Some(Verdict::Current | Verdict::Previous | Verdict::Unbound)
                 )
             });
+            ix.migrated = t.migrated;
         }
         for (u, (mut p, verdict)) in users.iter().zip(read) {
             let mut checked = None;
@@ -202,6 +218,17 @@ impl<'a> Index<'a> {
                     (Verdict::Unsigned, Err(_)) => MarkerTrust::UnsignedNotTrusted,
                 });
                 match decided {
+                    Ok(_) if trust.stale(u, m) => {
+                        ix.notes.push(format!(
+                            "user {} ({}): the suspension record in its ownership marker is ignored: the user is not suspended (base role {}), so the record is stale (pasted back into the profile, or left by an earlier version's interrupted reactivation); it restores nothing and is removed from the marker",
+                            u.id, u.email, u.role
+                        ));
+                        ix.resign.insert(u.id.clone(), Resign::StaleRecord);
+                        p.marker = MarkerState::Valid(Marker {
+                            suspended: None,
+                            ..m.clone()
+                        });
+                    }
                     Ok(None) => {}
                     Ok(Some(why)) => {
                         ix.resign.insert(u.id.clone(), why);
@@ -280,6 +307,14 @@ impl<'a> Index<'a> {
     /// Without marker keys, the first users whose readable marker carries a `sig`.
     pub(super) fn unchecked_signed_users(&self) -> &[FailedSignature] {
         &self.unchecked_signed_users
+    }
+
+    /// With marker keys, whether some marker of the account verifies with them: the account
+    /// is migrated, so a user without a signed marker whom only its email ties to an
+    /// employee is no longer taken on trust when that gives it more access
+    /// (`plan::employees`, [`SkipCause::UnconfirmedAdoption`]).
+    pub(super) fn migrated(&self) -> bool {
+        self.migrated
     }
 
     /// The users whose trusted marker is to be signed again with the current key, and why.
@@ -376,6 +411,11 @@ impl<'a> Index<'a> {
                         user: u.id.clone(),
                         marker_employee_id: other.clone(),
                     }),
+                // A marker whose signature fails is treated as absent (README.md § Marker
+                // integrity): the user is this row's by email, whoever the forged marker
+                // names, so that a leaver cannot escape its deactivation by writing a claim
+                // to another employee. Its claim still blocks that employee's create.
+                None if self.fault(u) == MarkerFault::SignatureInvalid => None,
                 None => marker::claimed_employee_id(u.description.as_deref())
                     .filter(|other| *other != e.employee_id)
                     .map(|other| SkipCause::EmailOfAnotherUnreadableMarker {
@@ -537,6 +577,26 @@ impl<'a> Trust<'a> {
                     Some(_) => Ok(()),
                 },
         }
+    }
+
+    /// Whether trusted marker `m` on `u` records a suspension that `u` is no longer in: `u`
+    /// has a base role other than the suspended ones ([`SUSPENDED_ROLES`]), the record is
+    /// neither a reactivation under way (`reactivating`) nor a restore from the archive
+    /// (`from_archive`), and the HR row of the employee it names is provisioned today. A
+    /// user can paste an old record of its own, validly signed, back into its profile;
+    /// honoured, it would give back teams an admin removed since. A leaver's record is
+    /// kept (a suspension interrupted before its role is set resumes from it).
+    fn stale(&self, u: &User, m: &Marker) -> bool {
+        let Some(s) = &m.suspended else {
+            return false;
+        };
+        !s.reactivating
+            && s.from_archive.is_none()
+            && !SUSPENDED_ROLES.contains(&u.role)
+            && m.employee_id
+                .as_ref()
+                .and_then(|eid| self.rows.get(eid))
+                .is_some_and(|e| self.employed(e, m))
     }
 
     /// Whether `e` is provisioned today, with the termination date `m`'s suspension

@@ -358,19 +358,23 @@ impl Tally {
 
 /// Records on each action how its user's marker checked against the marker keys
 /// ([`Action::marker_signature`]), so that the plan shows the verdict the planner acted on
-/// (nothing without keys). One pass over the listing, looking up only the actions' users.
+/// (nothing without keys). One pass over the listing, looking up only the actions' users;
+/// every action of a user is marked (a termination-pending stamp and the deactivation it
+/// goes with are two actions on one user).
 fn mark_signatures(actions: &mut [Action], users: &[User], index: &Index<'_>) {
-    let by_user: foldhash::HashMap<&str, usize> = actions
-        .iter()
-        .enumerate()
-        .filter_map(|(at, a)| a.user_id.as_ref().map(|id| id.as_str()).map(|id| (id, at)))
-        .collect();
+    let mut by_user: foldhash::HashMap<&str, Vec<usize>> = foldhash::HashMap::default();
+    for (at, a) in actions.iter().enumerate() {
+        if let Some(id) = &a.user_id {
+            by_user.entry(id.as_str()).or_default().push(at);
+        }
+    }
     if by_user.is_empty() {
         return;
     }
     let found: Vec<(usize, MarkerTrust)> = users
         .iter()
-        .filter_map(|u| Some((*by_user.get(u.id.as_str())?, index.checked(u)?)))
+        .filter_map(|u| Some((by_user.get(u.id.as_str())?, index.checked(u)?)))
+        .flat_map(|(ats, verdict)| ats.iter().map(move |&at| (at, verdict)))
         .collect();
     for (at, verdict) in found {
         actions[at].marker_signature = Some(verdict);

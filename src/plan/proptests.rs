@@ -370,6 +370,7 @@ fn suspension(role: usize, teams: &[(usize, usize)]) -> marker::Suspension {
         leave: false,
         from_archive: None,
         refused: Vec::new(),
+        reactivating: false,
     }
 }
 

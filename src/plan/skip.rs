@@ -145,6 +145,22 @@ pub enum SkipCause {
         /// The user's base role.
         role: Role,
     },
+    /// On an employee active in HR whose user, in an account whose markers are signed
+    /// (some verifies), carries no trusted signed marker and is tied to the employee only
+    /// by its email (matched by email, or an unsigned marker the email confirms), when
+    /// taking it over would raise its base role (`from` to `to`, PagerDuty's order,
+    /// [`Role::raised_to`]) or give it the manager role on `manager_on` teams. Users can
+    /// set their own email in PagerDuty: one who takes a new hire's address would be given
+    /// the hire's access. A person checks that the user is this employee and gives the
+    /// role by hand; the next run then adopts it and signs its marker.
+    UnconfirmedAdoption {
+        /// The user's base role.
+        from: Role,
+        /// The base role the rules give the employee.
+        to: Role,
+        /// The teams (names) on which the rules give the manager role the user lacks.
+        manager_on: Vec<String>,
+    },
 }
 
 /// Why a marker that seems to name an employee is not used by the run. Serialised as a
@@ -227,7 +243,8 @@ impl SkipCause {
             | SkipCause::EmailOfAnotherUnreadableMarker { .. }
             | SkipCause::ClaimedByUnreadableMarker { .. }
             | SkipCause::UntrustedLeaverMarker { .. }
-            | SkipCause::SuspendedByOthers { .. } => SkipSide::PagerDuty,
+            | SkipCause::SuspendedByOthers { .. }
+            | SkipCause::UnconfirmedAdoption { .. } => SkipSide::PagerDuty,
         }
     }
 }
@@ -270,6 +287,10 @@ mod words {
     pub const SUSPENDED_BY_OTHERS: &[&str] = &[
         "PagerDuty user has no ownership marker and base role ",
         ", as if suspended by someone other than hr2pagerduty: left alone (a conflict); give it back a working role by hand, or fix the HR status",
+    ];
+    pub const UNCONFIRMED_ADOPTION: &[&str] = &[
+        "PagerDuty user has no signed ownership marker and only its email ties it to this employee (users can change their own email), while other markers of this account verify; taking it over would give it ",
+        ": left alone; check that the user is this employee, then give it that access by hand in PagerDuty, and the next run adopts it and signs its marker",
     ];
     pub const PROTECTED: &[&str] = &["protected by [lifecycle] protected: never changed"];
     pub const HR_ROW_PROBLEM: &[&str] =
@@ -349,6 +370,20 @@ impl SkipCause {
             SkipCause::SuspendedByOthers { role } => {
                 (words::SUSPENDED_BY_OTHERS, vec![role.to_string()])
             }
+            SkipCause::UnconfirmedAdoption {
+                from,
+                to,
+                manager_on,
+            } => {
+                let mut more = Vec::new();
+                if from.raised_to(to) {
+                    more.push(format!("base role {to} (it has {from})"));
+                }
+                if !manager_on.is_empty() {
+                    more.push(format!("the manager role on {}", manager_on.join(", ")));
+                }
+                (words::UNCONFIRMED_ADOPTION, vec![more.join(" and ")])
+            }
             SkipCause::Untouchable(Untouchable::Protected) => (words::PROTECTED, vec![]),
             SkipCause::HrRowProblem => (words::HR_ROW_PROBLEM, vec![]),
         }
@@ -410,6 +445,11 @@ mod tests {
                 role: Role::ReadOnlyLimitedUser,
             },
             SkipCause::FromUser,
+            SkipCause::UnconfirmedAdoption {
+                from: Role::LimitedUser,
+                to: Role::Admin,
+                manager_on: vec!["IT Managers".into()],
+            },
         ]
     }
 
@@ -434,6 +474,7 @@ mod tests {
                 "owns the API key this run uses: never changed",
                 "PagerDuty user has no ownership marker and base role read_only_limited_user, as if suspended by someone other than hr2pagerduty: left alone (a conflict); give it back a working role by hand, or fix the HR status",
                 "the [pagerduty] from user, which creates need: not offboarded (list it under [lifecycle] protected)",
+                "PagerDuty user has no signed ownership marker and only its email ties it to this employee (users can change their own email), while other markers of this account verify; taking it over would give it base role admin (it has limited_user) and the manager role on IT Managers: left alone; check that the user is this employee, then give it that access by hand in PagerDuty, and the next run adopts it and signs its marker",
             ]
         );
     }
@@ -487,6 +528,7 @@ mod tests {
                 "untouchable",
                 "suspended_by_others",
                 "from_user",
+                "unconfirmed_adoption",
             ]
         );
         let [dup, owner, fault, role] =

@@ -1606,6 +1606,7 @@ fn a_rehire_on_an_unruled_team_keeps_its_role_instead_of_a_refused_stakeholder_r
             leave: false,
             from_archive: None,
             refused: Vec::new(),
+            reactivating: false,
         }),
         pending_termination: None,
     };

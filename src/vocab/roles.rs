@@ -116,6 +116,34 @@ impl Role {
         matches!(self, Role::ReadOnlyUser | Role::ReadOnlyLimitedUser)
     }
 
+    /// Where the role stands in PagerDuty's order of base roles, most rights first
+    /// (PAGERDUTY_API.md §3.2's table: `owner`, `admin`, `user`, `limited_user`, `observer`,
+    /// `restricted_access`, `read_only_user`, `read_only_limited_user`): a higher number
+    /// gives more rights. `None` for a value outside the documented enum.
+    pub fn rank(&self) -> Option<u8> {
+        Some(match self {
+            Role::ReadOnlyLimitedUser => 0,
+            Role::ReadOnlyUser => 1,
+            Role::RestrictedAccess => 2,
+            Role::Observer => 3,
+            Role::LimitedUser => 4,
+            Role::User => 5,
+            Role::Admin => 6,
+            Role::Owner => 7,
+            Role::Other(_) => return None,
+        })
+    }
+
+    /// Whether changing a user's base role from `self` to `to` gives it more rights
+    /// ([`Role::rank`]); a change from or to a value outside the documented enum counts as
+    /// one, since its rights are unknown.
+    pub fn raised_to(&self, to: &Role) -> bool {
+        match (self.rank(), to.rank()) {
+            (Some(from), Some(to)) => to > from,
+            _ => self != to,
+        }
+    }
+
     /// The account ability PagerDuty requires before it gives a user this base role, if
     /// one: `read_only_users` for the stakeholder roles (fact F16; a `PUT` or `POST` without
     /// it answers 402, code 2014). `observer` and `restricted_access` need Advanced
@@ -197,6 +225,30 @@ pub const SUSPENDED_ROLES: [Role; 4] = [
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn roles_rank_as_pagerduty_orders_their_rights() {
+        let order = [
+            Role::ReadOnlyLimitedUser,
+            Role::ReadOnlyUser,
+            Role::RestrictedAccess,
+            Role::Observer,
+            Role::LimitedUser,
+            Role::User,
+            Role::Admin,
+            Role::Owner,
+        ];
+        assert_eq!(order.len(), Role::ALL.len());
+        for (i, low) in order.iter().enumerate() {
+            for high in &order[i + 1..] {
+                assert!(low.raised_to(high) && !high.raised_to(low), "{low} {high}");
+            }
+            assert!(!low.raised_to(low));
+        }
+        let odd = Role::Other("team_responder".into());
+        assert!(odd.raised_to(&Role::Observer) && Role::Admin.raised_to(&odd));
+        assert!(!odd.raised_to(&odd.clone()));
+    }
 
     #[test]
     fn unknown_roles_survive_a_round_trip() {

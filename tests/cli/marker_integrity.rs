@@ -91,9 +91,11 @@ fn a_marker_tampered_with_in_pagerduty_is_caught() {
             "the claim is reported, not duplicated: {a}"
         );
     }
-    // Applying changes nothing of the new hire's; the forged user is left for a person.
-    // Issue 10: the dispute needs a person, so the run applies the rest and exits 1, the
-    // report says `failed` and marks the skips, and the notification names them.
+    // Applying changes nothing of the new hire's. The forged marker is treated as absent:
+    // the user is 1001's by its email, and its marker is written again for 1001 (review
+    // r10-d #3). The claim still blocks the new hire's create in this run, a skip that needs
+    // a person: the run applies the rest and exits 1, the report says `failed` and marks the
+    // skip, and the notification names it.
     people.extend(workforce(1004, 1));
     ws.write_hr(&csv(&people));
     let hook = crate::notify::Receiver::start(axum::http::StatusCode::OK);
@@ -108,10 +110,16 @@ fn a_marker_tampered_with_in_pagerduty_is_caught() {
     );
     run.expect_code(1).expect_stdout(&[
         "1 created",
+        "1 updated",
         "Apply finished with skips that need a person.",
-        "2 of these need a person (marked !)",
+        "1 of these needs a person (marked !)",
     ]);
-    assert_eq!(sim.user("person1001@example.com").description, Some(forged));
+    assert_eq!(verdict(&sim, "person1001@example.com"), Verdict::Current);
+    let m = e2e::marker_of(sim.user("person1001@example.com").description.as_deref());
+    assert_eq!(
+        m.employee_id.map(|id| id.to_string()).as_deref(),
+        Some("1001")
+    );
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(v["status"], "failed", "{v:#}");
     assert_eq!(v["exit_code"], 1);
@@ -121,7 +129,7 @@ fn a_marker_tampered_with_in_pagerduty_is_caught() {
         .iter()
         .filter(|s| s["needs_attention"] == true)
         .collect();
-    assert_eq!(attention.len(), 2, "{v:#}");
+    assert_eq!(attention.len(), 1, "{v:#}");
     assert!(
         attention.iter().any(|s| s["employee_id"] == "1003"
             && s["reason"]
@@ -132,24 +140,15 @@ fn a_marker_tampered_with_in_pagerduty_is_caught() {
     );
     assert_eq!(
         v["error"],
-        "2 skipped need a person (skipped[].needs_attention)"
+        "1 skipped needs a person (skipped[].needs_attention)"
     );
     let bodies = hook.bodies();
     let text = bodies[0].1["text"].as_str().unwrap();
-    assert!(
-        text.contains("Skipped, needs a person (2):\n- person1001@example.com"),
-        "{text}"
-    );
-    // `plan` keeps its exit codes, and says so.
-    keyed(
-        &sim,
-        &ws,
-        "plan",
-        &["--detailed-exitcode"],
-        Some(MARKER_KEY),
-    )
-    .expect_code(0)
-    .expect_stdout(&["2 of these need a person (marked !)"]);
+    assert!(text.contains("Skipped, needs a person (1):"), "{text}");
+    // With the forged line gone, the next run creates the new hire; no one needs a person.
+    let run = keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY));
+    run.expect_code(0).expect_stdout(&["1 created"]);
+    assert_eq!(verdict(&sim, "person1003@example.com"), Verdict::Current);
 }
 
 /// A marker whose tag no longer verifies is shown as what the planner took it for: the
@@ -265,6 +264,37 @@ fn a_suspended_leaver_who_edits_their_signed_marker_gets_it_rewritten() {
     let restores = m.suspended.expect("still suspended").role;
     assert_ne!(restores.to_string(), "admin");
     keyed_plan_is_empty(&sim, &ws);
+}
+
+/// Review r10-d #3: a leaver still in the export (terminated) writes a claim with a made-up
+/// `sig` to another employee, who has a verified user. The marker fails the check and is
+/// treated as absent: the leaver's own row matches by email and the user is deactivated
+/// (the apply re-check reads the marker the same way), its marker replaced; nothing is left
+/// for a person.
+#[test]
+fn a_leaver_who_forges_a_claim_to_another_employee_is_still_deactivated() {
+    let mut people = workforce(1000, 3);
+    let ws = Workspace::new(&safety_config(), &csv(&people));
+    let sim = Sim::start(base_seed());
+    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY)).expect_code(0);
+    let leaver = sim.user("person1001@example.com");
+    sim.put_user(
+        leaver.id.as_str(),
+        json!({ "description": r#"hr2pagerduty:v1 {"employee_id":"1002","sig":"00000000000000000000000000000000"}"# }),
+    );
+    people[1].status = "Terminated";
+    ws.write_hr(&csv(&people));
+    let run = keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY));
+    run.expect_code(0).expect_stdout(&["1 deactivated"]);
+    assert!(!run.stdout.contains("re-check"), "{run:?}");
+    assert_eq!(verdict(&sim, "person1001@example.com"), Verdict::Current);
+    let m = e2e::marker_of(sim.user("person1001@example.com").description.as_deref());
+    assert_eq!(
+        m.employee_id.map(|id| id.to_string()).as_deref(),
+        Some("1001")
+    );
+    assert!(m.suspended.is_some());
+    assert_eq!(verdict(&sim, "person1002@example.com"), Verdict::Current);
 }
 
 /// A wrong `PAGERDUTY_MARKER_KEY` (none of the account's signed markers verifies) refuses

@@ -470,6 +470,7 @@ impl World {
                             leave: false,
                             from_archive: None,
                             refused: Vec::new(),
+                            reactivating: false,
                         }),
                         pending_termination: None,
                     },

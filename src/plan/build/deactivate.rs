@@ -148,6 +148,7 @@ fn suspension(
             leave: record.leave,
             from_archive: None,
             refused: Vec::new(),
+            reactivating: false,
         },
     }
 }

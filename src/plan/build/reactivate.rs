@@ -47,17 +47,19 @@ pub(in crate::plan) fn reactivate(
     // The tag is bound to the user's email: the one this reactivation's `PUT` sets.
     let carrier = upd.email.clone().unwrap_or_else(|| u.email.clone());
     let final_description = cx.render_marker(human, &active_marker(&e.employee_id), &carrier);
-    // When the email changes in a first `PUT` and the marker is cleared in a later one, the
-    // first carries the suspension record signed for the new email, so that a run stopped
-    // in between still finds a record that verifies.
-    let rebound = (upd.email.is_some() && cx.inp.marker_keys.is_some()).then(|| {
-        let record = Marker {
-            employee_id: Some(e.employee_id.clone()),
-            suspended: Some(s.clone()),
-            pending_termination: None,
-        };
-        cx.render_marker(human, &record, &carrier)
-    });
+    // When the marker is cleared in a later `PUT` than the first, the first carries the
+    // suspension record flagged `reactivating` (signed for the email it sets), so that a
+    // run stopped in between still finds a record that verifies and that it honours on a
+    // user who has its role back (README.md § Marker integrity).
+    let record = Marker {
+        employee_id: Some(e.employee_id.clone()),
+        suspended: Some(Suspension {
+            reactivating: true,
+            ..s.clone()
+        }),
+        pending_termination: None,
+    };
+    let under_way = cx.render_marker(human, &record, &carrier);
     changes.push(change(
         Field::Description,
         u.description.clone(),
@@ -81,7 +83,7 @@ pub(in crate::plan) fn reactivate(
         additions,
         restore_contacts,
         final_description,
-        rebound,
+        under_way,
     );
     let mut reason = reason(e, s, archived, &role);
     reason.push_str(&teams.reason_suffix(&role));
@@ -111,15 +113,15 @@ pub(in crate::plan) fn reactivate(
 /// The reactivation's requests in order: the team `removals`; then either one `PUT` of
 /// `upd` with the marker cleared (`final_description`), or, when teams are added or
 /// archived contacts restored (`restore_contacts`), the `PUT` of `upd`, the `additions`,
-/// the restore, and the marker cleared last. `rebound` (the suspension record signed for a
-/// new email) goes with a first `PUT` that changes the email.
+/// the restore, and the marker cleared last. `under_way` (the suspension record flagged
+/// `reactivating`, signed for the email `upd` sets) goes with that first `PUT`.
 fn ordered_steps(
     mut upd: UserUpdate,
     removals: Vec<Step>,
     additions: Vec<Step>,
     restore_contacts: Option<Step>,
     final_description: String,
-    rebound: Option<String>,
+    under_way: String,
 ) -> Vec<Step> {
     let mut steps = removals;
     if additions.is_empty() && restore_contacts.is_none() {
@@ -127,9 +129,7 @@ fn ordered_steps(
         steps.push(Step::UpdateUser(upd));
     } else {
         if !upd.is_empty() {
-            if upd.email.is_some() {
-                upd.description = rebound;
-            }
+            upd.description = Some(under_way);
             steps.push(Step::UpdateUser(upd));
         }
         steps.extend(additions);

@@ -54,6 +54,7 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
             leave: false,
             from_archive: Some(r.pagerduty_user_id.clone()),
             refused: Vec::new(),
+            reactivating: false,
         }),
         pending_termination: None,
     };

@@ -714,6 +714,15 @@ fn a_stamp_whose_signature_fails_keeps_nothing_due() {
     // D, signed: the stamp is written signed, and keeps the termination due on D+31.
     let p = keyed(&acct, d);
     assert_eq!(kinds(&p), [ActionKind::Update, ActionKind::Deactivate]);
+    // Both actions on Ann's user say how her marker checked, the stamp too (the text plan
+    // reads `signature valid` from it, not `signed, not checked`).
+    assert_eq!(
+        p.actions
+            .iter()
+            .map(|a| a.marker_signature)
+            .collect::<Vec<_>>(),
+        [Some(crate::plan::MarkerTrust::Valid); 2]
+    );
     acct.apply(&p, None);
     assert_eq!(ann_stamp(&acct), Some(d));
     let p = keyed(&acct, day(12, 3));

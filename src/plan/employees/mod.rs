@@ -23,7 +23,7 @@ use super::build::{
 use super::context::Ctx;
 use super::contract::{DateConflict, Pending, StartConflict};
 use super::dated::{self, Dated, LeaverCause, Standing};
-use super::matching::{Found, Index};
+use super::matching::{Found, Index, Resign};
 use super::ownership::{protected_email, untouchable};
 use super::policy::Policy;
 use super::preconditions::check_stakeholder;
@@ -34,7 +34,7 @@ use crate::hr::Employee;
 use crate::ids::{EmployeeId, UserId};
 use crate::marker::{Marker, MarkerState};
 use crate::pagerduty::models::User;
-use crate::vocab::Role;
+use crate::vocab::{Role, TeamRole};
 use chrono::NaiveDate;
 use reasons::{applied_later, explain_record, leaver_reason};
 
@@ -271,6 +271,10 @@ fn settle_user(
         let reason = SkipCause::SuspendedByOthers {
             role: u.role.clone(),
         };
+        t.out.skipped.push(employee_skip(e, Some(u), reason, d));
+        return None;
+    }
+    if employed && let Some(reason) = unconfirmed_adoption(cx, index, e, u, target) {
         t.out.skipped.push(employee_skip(e, Some(u), reason, d));
         return None;
     }
@@ -550,6 +554,50 @@ fn unarchived_leaver(cx: &Ctx<'_>, e: &Employee) -> bool {
     cx.inp.archive.missing()
         && e.termination_date
             .is_some_and(|t| t < cx.inp.today && e.hire_date.is_none_or(|h| t >= h))
+}
+
+/// The skip of employed `e`'s user `u` when only its email ties it to `e` (matched by
+/// email without a trusted marker, or an unsigned marker the email confirms) in an account
+/// whose markers are signed ([`Index::migrated`]), and taking it over would raise its base
+/// role ([`Role::raised_to`]) or give it the manager role on a team: users can set their
+/// own email, so one who takes a new hire's address would be given the hire's access
+/// (README.md § Marker integrity). An adoption that raises nothing still happens; so does
+/// every adoption of an account not migrated yet (the first run with the key).
+fn unconfirmed_adoption(
+    cx: &mut Ctx<'_>,
+    index: &Index<'_>,
+    e: &Employee,
+    u: &User,
+    target: &Target<'_>,
+) -> Option<SkipCause> {
+    let by_email_only = match index.marker(u) {
+        None => target.matched_by_email,
+        Some(_) => cx.resign.get(&u.id) == Some(&Resign::Unsigned),
+    };
+    if !index.migrated() || !by_email_only {
+        return None;
+    }
+    let to = cx.rules.role_for(e);
+    let current = cx.memberships(u);
+    let mut manager_on = Vec::new();
+    for (team, want) in cx.rules.teams_for(e) {
+        if want.role != TeamRole::Manager {
+            continue;
+        }
+        let has = current.get(&team).map(|m| m.role.clone());
+        if has == Some(None) {
+            // Its members were not read: ask for them, and count it as given until known.
+            cx.needs.insert(team.clone());
+        }
+        if has != Some(Some(TeamRole::Manager)) {
+            manager_on.push(cx.team_name(&team));
+        }
+    }
+    (u.role.raised_to(&to) || !manager_on.is_empty()).then(|| SkipCause::UnconfirmedAdoption {
+        from: u.role.clone(),
+        to,
+        manager_on,
+    })
 }
 
 /// True for the base roles that leave a user unable to respond: the stakeholder roles and

@@ -38,6 +38,7 @@ fn admin_record(eid: &str) -> Marker {
             leave: false,
             from_archive: None,
             refused: Vec::new(),
+            reactivating: false,
         }),
         pending_termination: None,
     }
@@ -202,13 +203,31 @@ fn an_unsigned_suspension_record_is_not_signed_once_other_markers_verify() {
     assert!(a.reason.starts_with("sign marker"), "{}", a.reason);
     assert_all_bound(&p);
 
-    // Finding 4: the rehire of that user (HR active again) is a reactivation, counted as
-    // one, that restores nothing of the record and says why.
+    // The rehire of that user (HR active again) would give its suspended user a working
+    // role on the strength of its email alone (the record is not trusted): a skip that
+    // needs a person (review r10-d #2).
     let back = roster(vec![
         person("1001", "Ann Lee", Lifecycle::Active),
         person("1002", "Bob Day", Lifecycle::Active),
     ]);
-    let acct = Account::new(vec![ann_signed(), bob]);
+    let acct = Account::new(vec![ann_signed(), bob.clone()]);
+    let p = plan_keyed(&acct, &back, Some(&k));
+    assert!(action_on(&p, "PBOB").is_none(), "{:#?}", p.actions);
+    assert!(
+        p.needs_attention().any(|s| s.reason
+            == SkipCause::UnconfirmedAdoption {
+                from: Role::ReadOnlyLimitedUser,
+                to: Role::LimitedUser,
+                manager_on: vec![],
+            }),
+        "{:#?}",
+        p.skipped
+    );
+    // Finding 4: once a person has given it its role back, the rehire is a reactivation,
+    // counted as one, that restores nothing of the record and says why.
+    let mut confirmed = bob;
+    confirmed.role = Role::LimitedUser;
+    let acct = Account::new(vec![ann_signed(), confirmed]);
     let p = plan_keyed(&acct, &back, Some(&k));
     let a = action_on(&p, "PBOB").expect("the rehire is planned");
     assert_eq!(a.kind, ActionKind::Reactivate, "{a:#?}");
@@ -469,5 +488,56 @@ fn a_few_forged_signatures_never_refuse_a_run() {
     assert!(
         refused[0].contains("among them PMAL0 (mal0@example.com), PMAL1 (mal1@example.com), PMAL2 (mal2@example.com)"),
         "{refused:?}"
+    );
+}
+
+/// Review r10-d #3: a leaver writes a claim with a made-up `sig` to another employee, one
+/// who has a verified user already. The marker fails the check, so it is treated as absent
+/// and the leaver's own row, which has its email, decides the user: it is deactivated (its
+/// marker replaced), not left for a person with its role and teams.
+#[test]
+fn a_leaver_forging_a_claim_to_another_employee_is_still_deactivated() {
+    let k = keys();
+    let r = roster(vec![
+        person("1001", "Ann Lee", Lifecycle::Active),
+        person("1002", "Bob Day", Lifecycle::Terminated),
+    ]);
+    let forged = Some(
+        r#"hr2pagerduty:v1 {"employee_id":"1001","sig":"00000000000000000000000000000000"}"#
+            .to_string(),
+    );
+    let bob = pd_user("PBOB", "bob@example.com", Role::Admin, forged);
+    let p = plan_keyed(&Account::new(vec![ann_signed(), bob]), &r, Some(&k));
+    let a = action_on(&p, "PBOB").unwrap_or_else(|| panic!("{:#?}", p.skipped));
+    assert_eq!(a.kind, ActionKind::Deactivate);
+    assert_eq!(a.marker_signature, Some(MarkerTrust::Invalid));
+    assert_eq!(p.needs_attention().count(), 0, "{:#?}", p.skipped);
+    assert!(action_on(&p, "PANN").is_none(), "{:#?}", p.actions);
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.contains("PBOB") && n.contains("signature does not verify")),
+        "{:#?}",
+        p.notes
+    );
+    assert_all_bound(&p);
+    // A valid marker of another employee on the leaver's user is still a conflict left
+    // for a person (the copy and rehire rules read valid markers only).
+    let copy = pd_user(
+        "PBOB",
+        "bob@example.com",
+        Role::Admin,
+        bound("bob@example.com", &active("1003")),
+    );
+    let p = plan_keyed(&Account::new(vec![ann_signed(), copy]), &r, Some(&k));
+    assert!(action_on(&p, "PBOB").is_none(), "{:#?}", p.actions);
+    assert!(
+        p.skipped.iter().any(|s| matches!(
+            &s.reason,
+            SkipCause::EmailOfAnotherEmployee { marker_employee_id, .. }
+                if marker_employee_id.as_str() == "1003"
+        )),
+        "{:#?}",
+        p.skipped
     );
 }

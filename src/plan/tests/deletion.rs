@@ -101,6 +101,7 @@ fn suspended_marker(eid: &str, on: NaiveDate, from_archive: Option<&str>) -> Opt
                 leave: false,
                 from_archive: from_archive.map(UserId::new),
                 refused: Vec::new(),
+                reactivating: false,
             }),
             pending_termination: None,
         },

@@ -203,6 +203,7 @@ fn record(role: Role, teams: Vec<SavedMembership>) -> Marker {
             leave: false,
             from_archive: None,
             refused: Vec::new(),
+            reactivating: false,
         }),
         pending_termination: None,
     }
@@ -584,7 +585,9 @@ fn each_action_records_how_its_users_marker_checked() {
             "PEVE",
             "eve@example.com",
             "Pat Doe",
-            Role::ReadOnlyLimitedUser,
+            // A working role: from a suspended one, taking the user over on its email
+            // alone would need a person (review r10-d #2).
+            Role::LimitedUser,
             "Rep",
             Some(marker::render("", &offboarded)),
         ),
@@ -770,4 +773,187 @@ fn a_forged_claim_on_a_new_hire_needs_a_person_and_says_what_is_wrong() {
         "{words}"
     );
     assert!(!words.contains("fix or remove that marker line"), "{words}");
+}
+
+#[test]
+fn an_old_signed_suspension_record_pasted_back_by_an_active_user_restores_nothing() {
+    let cfg = std_config();
+    let k = keys();
+    let r = roster(vec![ann()]);
+    // Ann's own record from her last suspension, validly signed for her email: it put her
+    // on Chess Club, which an admin has removed her from since her rehire.
+    let old = signed_for(
+        "ann@example.com",
+        &record(Role::LimitedUser, vec![chess()]),
+        &k,
+    );
+    let pasted = Account::new(vec![user(
+        "PANN",
+        "ann@example.com",
+        "Ann Lee",
+        Role::LimitedUser,
+        "Rep",
+        old.clone(),
+    )]);
+    let p = plan_keyed(&pasted, &r, &cfg, Some(&k));
+    // No reactivation, no team: one marker update that drops the record.
+    assert_eq!(given(&p), (vec![], None), "{:#?}", p.actions);
+    assert_eq!(kinds_of(&p), [ActionKind::Update]);
+    assert!(
+        p.actions[0]
+            .reason
+            .starts_with("stale suspension record removed"),
+        "{}",
+        p.actions[0].reason
+    );
+    let Some(Step::UpdateUser(upd)) = p.actions[0].steps.first() else {
+        panic!("{:#?}", p.actions[0].steps)
+    };
+    assert_eq!(
+        marker::parse(upd.description.as_deref()).marker,
+        MarkerState::Valid(active("1001"))
+    );
+    assert!(p.notes.iter().any(|n| n.contains("PANN")
+        && n.contains("suspension record in its ownership marker is ignored")));
+    assert_all_signed(&p, &k);
+    // Applied, the next plan has nothing to do.
+    let mut acct = pasted.clone();
+    acct.apply(&p, None);
+    assert!(plan_keyed(&acct, &r, &cfg, Some(&k)).is_empty());
+    // The same record on Ann while she holds a suspended role is a rehire, as recorded.
+    let mut suspended = pasted.clone();
+    suspended.users[0].role = Role::ReadOnlyLimitedUser;
+    let p = plan_keyed(&suspended, &r, &cfg, Some(&k));
+    assert_eq!(kinds_of(&p), [ActionKind::Reactivate]);
+    assert_eq!(
+        given(&p),
+        (vec!["PTCHESS".to_string()], Some(Role::LimitedUser))
+    );
+    // Its first `PUT` gives the role back and flags the record `reactivating`: a run
+    // stopped after it finishes the reactivation, though Ann has her role back.
+    let Some(Step::UpdateUser(first)) = p.actions[0].steps.first() else {
+        panic!("{:#?}", p.actions[0].steps)
+    };
+    let MarkerState::Valid(m) = marker::parse(first.description.as_deref()).marker else {
+        panic!("{first:?}")
+    };
+    assert!(m.suspended.as_ref().is_some_and(|s| s.reactivating));
+    suspended.apply(&p, Some(1));
+    assert_eq!(suspended.users[0].role, Role::LimitedUser);
+    let p = plan_keyed(&suspended, &r, &cfg, Some(&k));
+    assert_eq!(kinds_of(&p), [ActionKind::Reactivate], "{:#?}", p.actions);
+    assert_eq!(given(&p), (vec!["PTCHESS".to_string()], None));
+}
+
+/// The kinds of a plan's actions, in order.
+fn kinds_of(p: &Plan) -> Vec<ActionKind> {
+    p.actions.iter().map(|a| a.kind).collect()
+}
+
+/// Review r10-d #2: in an account whose markers are signed, a user without a marker who
+/// sets its own email to a new hire's address is not given the hire's admin role and
+/// manager team role on the strength of the email alone; a plain adoption still happens,
+/// and so does every adoption on the first run with the key.
+#[test]
+fn an_adoption_by_email_that_raises_access_in_a_signed_account_needs_a_person() {
+    let cfg = std_config();
+    let k = keys();
+    let hal = emp(
+        "1012",
+        "hal@example.com",
+        "Hal Nine",
+        Lifecycle::Active,
+        "IT",
+        "Manager",
+    );
+    let r = roster(vec![ann(), hal]);
+    let ann_user = |description| {
+        user(
+            "PANN",
+            "ann@example.com",
+            "Ann Lee",
+            Role::LimitedUser,
+            "Rep",
+            description,
+        )
+    };
+    // Carl, unmarked, took the new hire's address.
+    let carl = || {
+        user(
+            "PCARL",
+            "hal@example.com",
+            "Hal Nine",
+            Role::LimitedUser,
+            "Manager",
+            None,
+        )
+    };
+    let signed = Account::new(vec![
+        ann_user(signed_for("ann@example.com", &active("1001"), &k)),
+        carl(),
+    ]);
+    let p = plan_keyed(&signed, &r, &cfg, Some(&k));
+    assert!(
+        p.actions
+            .iter()
+            .all(|a| a.user_id.as_ref().map(|id| id.as_str()) != Some("PCARL")),
+        "{:#?}",
+        p.actions
+    );
+    assert_eq!(p.count(ActionKind::Create), 0);
+    let skip = p
+        .needs_attention()
+        .find(|s| s.pagerduty_user_id.as_ref().map(|id| id.as_str()) == Some("PCARL"))
+        .unwrap_or_else(|| panic!("{:#?}", p.skipped));
+    assert_eq!(
+        skip.reason,
+        SkipCause::UnconfirmedAdoption {
+            from: Role::LimitedUser,
+            to: Role::Admin,
+            manager_on: vec!["Managers".into()],
+        }
+    );
+    // The first run with the key (no marker verifies yet) adopts as before.
+    let first = Account::new(vec![ann_user(marked("1001")), carl()]);
+    let p = plan_keyed(&first, &r, &cfg, Some(&k));
+    let a = p
+        .actions
+        .iter()
+        .find(|a| a.user_id.as_ref().map(|id| id.as_str()) == Some("PCARL"))
+        .unwrap_or_else(|| panic!("{:#?}", p.skipped));
+    assert!(a.reason.starts_with("adopt:"), "{}", a.reason);
+    // A person confirms the user and gives the access by hand: the next run adopts it and
+    // signs its marker, raising nothing.
+    let mut confirmed = signed.clone();
+    confirmed.users[1].role = Role::Admin;
+    confirmed.join("PCARL", "PTMGRS1", TeamRole::Manager);
+    let p = plan_keyed(&confirmed, &r, &cfg, Some(&k));
+    let a = p
+        .actions
+        .iter()
+        .find(|a| a.user_id.as_ref().map(|id| id.as_str()) == Some("PCARL"))
+        .unwrap_or_else(|| panic!("{:#?}", p.skipped));
+    assert!(a.reason.starts_with("adopt:"), "{}", a.reason);
+    assert!(!a.changes_role());
+    assert_eq!(p.needs_attention().count(), 0, "{:#?}", p.skipped);
+    assert_all_signed(&p, &k);
+    // An adoption that raises nothing (a sales rep's role, no team) needs no one.
+    let rep = emp(
+        "1013",
+        "rep@example.com",
+        "Rita Rep",
+        Lifecycle::Active,
+        "Sales",
+        "Rep",
+    );
+    let mut plain = signed.clone();
+    plain.users[1].email = "rep@example.com".into();
+    let p = plan_keyed(&plain, &roster(vec![ann(), rep]), &cfg, Some(&k));
+    let a = p
+        .actions
+        .iter()
+        .find(|a| a.user_id.as_ref().map(|id| id.as_str()) == Some("PCARL"))
+        .unwrap_or_else(|| panic!("{:#?}", p.skipped));
+    assert!(a.reason.starts_with("adopt:"), "{}", a.reason);
+    assert_eq!(p.needs_attention().count(), 0, "{:#?}", p.skipped);
 }
