@@ -27,8 +27,9 @@ pub const MAX_LISTED: usize = 10;
 /// `api_url`: one headline (status, exit code), the counts, one line per failed or
 /// blocked action, per action on a user whose ownership marker was not trusted
 /// (`actions[].marker_signature` `invalid`, `unsigned_not_trusted` or
-/// `unbound_not_trusted`), and per skip that needs a person (`skipped[].needs_attention`;
-/// at most [`MAX_LISTED`] of each), and the run's error.
+/// `unbound_not_trusted`), per note on a marker the run did not trust (`marker_notes[]`),
+/// and per skip that needs a person (`skipped[].needs_attention`; at most [`MAX_LISTED`] of
+/// each), and the run's error.
 pub fn summary_text(report: &Value, api_url: &str) -> String {
     let status = report["status"].as_str().unwrap_or("unknown");
     let exit = report["exit_code"].as_u64().unwrap_or(1);
@@ -100,6 +101,21 @@ pub fn summary_text(report: &Value, api_url: &str) -> String {
         }
         if untrusted.len() > MAX_LISTED {
             lines.push(format!("- and {} more", untrusted.len() - MAX_LISTED));
+        }
+    }
+    // The planner's notes on markers it did not trust (`marker_notes`), users with no
+    // action among them: a forged or copied marker shows nowhere else.
+    let notes = report["marker_notes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if !notes.is_empty() {
+        lines.push(format!("Ownership marker notes ({}):", notes.len()));
+        for n in notes.iter().take(MAX_LISTED) {
+            lines.push(format!("- {}", n.as_str().unwrap_or_default()));
+        }
+        if notes.len() > MAX_LISTED {
+            lines.push(format!("- and {} more", notes.len() - MAX_LISTED));
         }
     }
     // The skips a person must settle (`needs_attention`), named like the failures.
@@ -326,6 +342,23 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("kat@example.com"), "{text}");
+        assert!(!text.contains("Ownership marker notes"), "{text}");
+    }
+
+    #[test]
+    fn notes_on_markers_not_trusted_are_listed() {
+        let report = json!({
+            "status": "applied", "exit_code": 0,
+            "summary": {"created": 0, "updated": 0, "deactivated": 0, "reactivated": 0,
+                        "failed": 0, "blocked": 0, "skipped": 0},
+            "actions": [], "skipped": [], "error": null,
+            "marker_notes": ["user PCARL (carl@example.net): ownership marker ignored: its signature does not verify; matched by email only"],
+        });
+        let text = summary_text(&report, "https://api.pagerduty.com");
+        assert!(
+            text.contains("Ownership marker notes (1):\n- user PCARL (carl@example.net): ownership marker ignored: its signature does not verify; matched by email only"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -184,8 +184,9 @@ fn outcome_json(o: &Outcome) -> Value {
 /// applied|failed|skipped|blocked|not_started|interrupted, `error` text or null,
 /// `adopted` (a create that adopted the user already holding its email),
 /// `attempts` = HTTP requests sent for the action including retries and the re-check,
-/// `steps_done`/`steps_total`), `skipped[]` as in the plan, and `requests` (see
-/// [`requests_json`]).
+/// `steps_done`/`steps_total`), `skipped[]` as in the plan, `marker_notes[]` (the plan's
+/// notes about ownership markers it did not trust, [`Plan::marker_notes`]), and `requests`
+/// (see [`requests_json`]).
 pub fn apply_json(
     status: RunStatus,
     exit_code: u8,
@@ -215,6 +216,7 @@ pub fn apply_json(
         "summary": summary,
         "actions": outcomes.iter().map(outcome_json).collect::<Vec<_>>(),
         "skipped": skipped_json(plan, roster),
+        "marker_notes": plan.marker_notes,
         "requests": requests,
     })
 }
@@ -249,6 +251,7 @@ pub fn progress_json(ended: &[Option<Outcome>], plan: &Plan, roster: &Roster) ->
         "summary": apply_summary(&done, plan, roster),
         "actions": actions,
         "skipped": skipped_json(plan, roster),
+        "marker_notes": plan.marker_notes,
         "requests": null,
     })
 }
@@ -263,7 +266,7 @@ pub fn starting_json() -> Value {
 
 /// The JSON apply report of a run that stopped without applying anything: `status`,
 /// `exit_code`, `error` (the message printed, or null for a cancelled run), a `summary` of
-/// zeros, empty `actions` and `skipped`, and `requests` null. Same layout as
+/// zeros, empty `actions`, `skipped` and `marker_notes`, and `requests` null. Same layout as
 /// [`apply_json`], so a reader needs no second parser.
 pub fn stopped_json(status: RunStatus, exit_code: u8, error: Option<&str>) -> Value {
     json!({
@@ -274,6 +277,7 @@ pub fn stopped_json(status: RunStatus, exit_code: u8, error: Option<&str>) -> Va
         "summary": ApplySummary::default(),
         "actions": [],
         "skipped": [],
+        "marker_notes": [],
         "requests": null,
     })
 }
