@@ -211,10 +211,21 @@ fn marker_check(keys: Result<Option<MarkerKeys>, String>) -> Check {
             format!("{ENV_MARKER_KEY} is not set: ownership markers are not signed, so a user who edits their own profile can forge one"),
         )
         .fix(format!("set {ENV_MARKER_KEY} to a secret of at least {MIN_KEY_BYTES} bytes (openssl rand -hex 32) for plan and apply (README.md § Marker integrity)")),
-        Err(e) => Check::new(name, title, Status::Fail, e)
-            .fix(format!("set {ENV_MARKER_KEY} to a secret of at least {MIN_KEY_BYTES} bytes (openssl rand -hex 32), or unset it")),
+        Err(e) => {
+            // The fix names the variable the refusal is about: the previous key alone, the
+            // previous key refused, or the current key refused.
+            let fix = if !e.starts_with(ENV_MARKER_KEY_PREVIOUS) {
+                format!("set {ENV_MARKER_KEY} to a secret of at least {MIN_KEY_BYTES} bytes (openssl rand -hex 32), or unset it")
+            } else if e.contains(&format!("but {ENV_MARKER_KEY} is not")) {
+                format!("during a rotation set {ENV_MARKER_KEY} to the new key as well; otherwise unset {ENV_MARKER_KEY_PREVIOUS}")
+            } else {
+                format!("set {ENV_MARKER_KEY_PREVIOUS} to the old key (at least {MIN_KEY_BYTES} bytes), or unset it once no marker is signed with it")
+            };
+            Check::new(name, title, Status::Fail, e).fix(fix)
+        }
     }
 }
+
 
 /// A failed request as a failed check: the error (which never holds the key) and the fix
 /// for a refused key, an unreachable URL or a refused read.
@@ -557,5 +568,42 @@ fn licenses_check(read: &Result<Vec<LicenseWithCounts>, ObserveError>, cfg: &Con
                 licenses.len()
             ),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fix for a refused key names the variable at fault: `_PREVIOUS` set alone (review
+    /// r10-d) or refused, else the current key.
+    #[test]
+    fn a_refused_marker_key_gets_the_fix_for_its_variable() {
+        let fix = |current: Option<&str>, previous: Option<&str>| {
+            let keys = MarkerKeys::resolve(
+                (ENV_MARKER_KEY, current),
+                (ENV_MARKER_KEY_PREVIOUS, previous),
+            );
+            let c = marker_check(keys);
+            assert_eq!(c.status, Status::Fail, "{c:?}");
+            c.fix.unwrap()
+        };
+        let long = "0123456789abcdef0123456789abcdef-long";
+        let alone = fix(None, Some(long));
+        assert!(
+            alone.contains(&format!("otherwise unset {ENV_MARKER_KEY_PREVIOUS}")),
+            "{alone}"
+        );
+        let short_previous = fix(Some(long), Some("short"));
+        assert!(
+            short_previous.starts_with(&format!("set {ENV_MARKER_KEY_PREVIOUS} to the old key")),
+            "{short_previous}"
+        );
+        let short = fix(Some("short"), None);
+        assert!(
+            short.starts_with(&format!("set {ENV_MARKER_KEY} to a secret")),
+            "{short}"
+        );
+        assert!(short.ends_with("or unset it"), "{short}");
     }
 }

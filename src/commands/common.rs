@@ -81,8 +81,8 @@ pub(super) fn log_requests(client: &Client) {
 /// `PAGERDUTY_API_KEY`.
 ///
 /// # Errors
-/// [`Failure::Usage`]: no key, a key file that cannot be read or that others can read, or
-/// an API URL that is not allowed.
+/// [`Failure::Usage`]: no key, a key that is not UTF-8, a key file that cannot be read or
+/// that others can read, or an API URL that is not allowed.
 pub(super) fn settings(cfg: &Config, flags: &cli::Connection) -> Result<Connection, Failure> {
     let env_url = std::env::var(ENV_API_URL).ok();
     let file_key = match &flags.api_key_file {
@@ -91,7 +91,7 @@ pub(super) fn settings(cfg: &Config, flags: &cli::Connection) -> Result<Connecti
     };
     let env_key = match &file_key {
         Some(_) => None,
-        None => std::env::var(ENV_API_KEY).ok(),
+        None => env_text(ENV_API_KEY)?,
     };
     if let Some(k) = &env_key {
         crate::config::check_key_text(k.trim(), ENV_API_KEY).map_err(Failure::Usage)?;
@@ -111,20 +111,28 @@ pub(super) fn settings(cfg: &Config, flags: &cli::Connection) -> Result<Connecti
 /// [`Failure::Usage`] (exit 64): a key that is empty, shorter than
 /// [`crate::marker::sign::MIN_KEY_BYTES`] or not UTF-8, or a previous key without a current one.
 pub(super) fn marker_keys() -> Result<Option<MarkerKeys>, Failure> {
-    let read = |name: &str| match std::env::var(name) {
-        Ok(v) => Ok(Some(v)),
-        Err(std::env::VarError::NotPresent) => Ok(None),
-        Err(std::env::VarError::NotUnicode(_)) => {
-            Err(Failure::Usage(format!("{name} is not valid UTF-8")))
-        }
-    };
-    let current = read(ENV_MARKER_KEY)?;
-    let previous = read(ENV_MARKER_KEY_PREVIOUS)?;
+    let current = env_text(ENV_MARKER_KEY)?;
+    let previous = env_text(ENV_MARKER_KEY_PREVIOUS)?;
     MarkerKeys::resolve(
         (ENV_MARKER_KEY, current.as_deref()),
         (ENV_MARKER_KEY_PREVIOUS, previous.as_deref()),
     )
     .map_err(Failure::Usage)
+}
+
+/// The secret in the environment variable `name`, `None` when it is unset.
+///
+/// # Errors
+/// [`Failure::Usage`] (exit 64) when it is not valid UTF-8: no key is, and reading it as
+/// unset would give the wrong advice. The message names the variable, never its bytes.
+fn env_text(name: &str) -> Result<Option<String>, Failure> {
+    match std::env::var(name) {
+        Ok(v) => Ok(Some(v)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(Failure::Usage(format!(
+            "{name} is not valid UTF-8, so it is not a valid key (a file read with the wrong encoding, or stray bytes); export the key as plain text"
+        ))),
+    }
 }
 
 /// The planner's options a command's safety flags give ([`PlanOptions`]).
