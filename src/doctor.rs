@@ -226,7 +226,6 @@ fn marker_check(keys: Result<Option<MarkerKeys>, String>) -> Check {
     }
 }
 
-
 /// A failed request as a failed check: the error (which never holds the key) and the fix
 /// for a refused key, an unreachable URL or a refused read.
 fn request_failed(

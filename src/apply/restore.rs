@@ -6,8 +6,8 @@
 use super::*;
 use crate::ids::{ContactMethodId, NotificationRuleId};
 use crate::marker::{self, MarkerKeys, MarkerState};
-use crate::pagerduty::Refusal;
 use crate::pagerduty::models::UserUpdate;
+use crate::pagerduty::{Refusal, Sent};
 
 /// What [`restore_contacts`] did.
 pub(super) struct Restored {
@@ -20,8 +20,39 @@ pub(super) struct Restored {
     pub(super) missing: Option<StepError>,
 }
 
-/// Restores on user `id` the contact methods and notification rules the archive holds for
-/// the deleted user `from` ([`Archive::restorable`]: with those of the records it links
+impl Restored {
+    /// Counts the attempts of one write of the restore, keeping its error if it failed;
+    /// whether the restore goes on after it: `true` when it succeeded or PagerDuty refused
+    /// it ([`ApiError::refusal`]: a 4xx other than 401, reported while the others are still
+    /// sent), `false` for any other failure, which stops the restore.
+    fn record<T>(&mut self, sent: Result<Sent<T>, ApiError>) -> bool {
+        match sent {
+            Ok(sent) => {
+                self.attempts += sent.attempts;
+                true
+            }
+            Err(e) => {
+                self.attempts += e.attempts();
+                let go_on = e.refusal().is_some();
+                self.errors.push(e);
+                go_on
+            }
+        }
+    }
+}
+
+/// The two users of a restore, both PagerDuty user IDs and so named rather than passed in
+/// a row: the re-created user written to, and the deleted user whose archive record is
+/// restored.
+pub(super) struct Rehire<'a> {
+    /// The re-created user (the action's `POST /users`).
+    pub(super) user: &'a UserId,
+    /// The deleted user ([`crate::plan::Step::RestoreContacts`]'s `from_user`).
+    pub(super) from: &'a UserId,
+}
+
+/// Restores on user `rehire.user` (`id` below) the contact methods and notification rules
+/// the archive holds for the deleted user `rehire.from` (`from`) ([`Archive::restorable`]: with those of the records it links
 /// back to when `from` was itself a restore not finished), so that the user ends with the
 /// archive's rules and no other:
 /// 1. one read of what the user has now ([`Client::get_user_record`]);
@@ -59,10 +90,10 @@ pub(super) struct Restored {
 pub(super) async fn restore_contacts(
     client: &Client,
     archive: &ArchiveFile,
-    id: &UserId,
-    from: &UserId,
+    rehire: Rehire<'_>,
     keys: Option<&MarkerKeys>,
 ) -> Restored {
+    let Rehire { user: id, from } = rehire;
     let mut done = Restored {
         attempts: 0,
         errors: Vec::new(),
@@ -168,30 +199,14 @@ pub(super) async fn restore_contacts(
     let (missing, extra) = compare_rules(&now, &wanted);
     if methods_complete {
         for rule in extra {
-            match client.delete_notification_rule(id, rule).await {
-                Ok(sent) => done.attempts += sent.attempts,
-                Err(e) => {
-                    done.attempts += e.attempts();
-                    let go_on = e.refusal().is_some();
-                    done.errors.push(e);
-                    if !go_on {
-                        return done;
-                    }
-                }
+            if !done.record(client.delete_notification_rule(id, rule).await) {
+                return done;
             }
         }
     }
     for new in missing {
-        match client.create_notification_rule(id, new).await {
-            Ok(sent) => done.attempts += sent.attempts,
-            Err(e) => {
-                done.attempts += e.attempts();
-                let go_on = e.refusal().is_some();
-                done.errors.push(e);
-                if !go_on {
-                    return done;
-                }
-            }
+        if !done.record(client.create_notification_rule(id, new).await) {
+            return done;
         }
     }
     // The refused methods join the marker, so that the next run sends them no more.
@@ -208,13 +223,8 @@ pub(super) async fn restore_contacts(
             )),
             ..UserUpdate::default()
         };
-        match client.update_user(id, &update).await {
-            Ok(sent) => done.attempts += sent.attempts,
-            Err(e) => {
-                done.attempts += e.attempts();
-                done.errors.push(e);
-            }
-        }
+        // The restore's last write: nothing follows it that a failure could stop.
+        done.record(client.update_user(id, &update).await);
     }
     done
 }
