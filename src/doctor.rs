@@ -260,8 +260,18 @@ fn marker_check(keys: Result<Option<MarkerKeys>, String>, sources: &MarkerKeySou
             format!("{ENV_MARKER_KEY} is not set and --marker-key-file was not given: ownership markers are not signed, so a user who edits their own profile can forge one"),
         )
         .fix(format!("put a secret of at least {MIN_KEY_BYTES} bytes (openssl rand -hex 32) in a file only the job's user can read and pass --marker-key-file FILE (or set {ENV_MARKER_KEY}) for plan and apply (README.md § Marker integrity)")),
-        Err(e) => Check::new(name, title, Status::Fail, e)
-            .fix(format!("give a secret of at least {MIN_KEY_BYTES} bytes (openssl rand -hex 32) in a file only its owner can read (--marker-key-file) or in {ENV_MARKER_KEY}, or neither")),
+        Err(e) => {
+            // The fix names the source the refusal is about: the previous key given alone,
+            // the previous key refused, or the current key.
+            let fix = if !e.starts_with(&sources.previous) {
+                format!("give a secret of at least {MIN_KEY_BYTES} bytes (openssl rand -hex 32) in a file only its owner can read (--marker-key-file) or in {ENV_MARKER_KEY}, or neither")
+            } else if e.contains(&format!("but {} is not", sources.current)) {
+                format!("during a rotation give the new key as well ({}); otherwise remove {} (unset it, or drop --marker-key-previous-file)", sources.current, sources.previous)
+            } else {
+                format!("give the old key (at least {MIN_KEY_BYTES} bytes) in {}, or remove it once no marker is signed with it", sources.previous)
+            };
+            Check::new(name, title, Status::Fail, e).fix(fix)
+        }
     }
 }
 
@@ -606,5 +616,44 @@ fn licenses_check(read: &Result<Vec<LicenseWithCounts>, ObserveError>, cfg: &Con
                 licenses.len()
             ),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fix for a refused key names the variable at fault: `_PREVIOUS` set alone (review
+    /// r10-d) or refused, else the current key.
+    #[test]
+    fn a_refused_marker_key_gets_the_fix_for_its_variable() {
+        let fix = |current: Option<&str>, previous: Option<&str>| {
+            let keys = MarkerKeys::resolve(
+                (ENV_MARKER_KEY, current),
+                (ENV_MARKER_KEY_PREVIOUS, previous),
+            );
+            let c = marker_check(keys, &MarkerKeySources::default());
+            assert_eq!(c.status, Status::Fail, "{c:?}");
+            c.fix.unwrap()
+        };
+        let long = "0123456789abcdef0123456789abcdef-long";
+        let alone = fix(None, Some(long));
+        assert!(
+            alone.contains(&format!("otherwise remove {ENV_MARKER_KEY_PREVIOUS}")),
+            "{alone}"
+        );
+        let short_previous = fix(Some(long), Some("short"));
+        assert!(
+            short_previous.starts_with(&format!(
+                "give the old key (at least {MIN_KEY_BYTES} bytes) in {ENV_MARKER_KEY_PREVIOUS}"
+            )),
+            "{short_previous}"
+        );
+        let short = fix(Some("short"), None);
+        assert!(short.starts_with("give a secret of at least"), "{short}");
+        assert!(
+            short.ends_with(&format!("or in {ENV_MARKER_KEY}, or neither")),
+            "{short}"
+        );
     }
 }

@@ -30,7 +30,8 @@ pub const MAX_LISTED: usize = 10;
 /// one headline (status, exit code), the counts, one line per failed or blocked action,
 /// per action on a user whose ownership marker was not trusted (signature invalid, or
 /// unsigned or unbound and unconfirmed: `marker_signature` `invalid`,
-/// `unsigned_not_trusted` or `unbound_not_trusted` in the JSON), and per skip that needs a
+/// `unsigned_not_trusted` or `unbound_not_trusted` in the JSON), per note on a marker the
+/// run did not trust ([`ApplyReport::marker_notes`]), and per skip that needs a
 /// person ([`crate::plan::SkipCause::needs_attention`]; at most [`MAX_LISTED`] of each),
 /// and the run's error.
 pub fn summary_text(report: &ApplyReport, api_url: &str) -> String {
@@ -100,6 +101,18 @@ pub fn summary_text(report: &ApplyReport, api_url: &str) -> String {
         }
         if untrusted.len() > MAX_LISTED {
             lines.push(format!("- and {} more", untrusted.len() - MAX_LISTED));
+        }
+    }
+    // The planner's notes on markers it did not trust (`marker_notes`), users with no
+    // action among them: a forged or copied marker shows nowhere else.
+    let notes = &report.marker_notes;
+    if !notes.is_empty() {
+        lines.push(format!("Ownership marker notes ({}):", notes.len()));
+        for n in notes.iter().take(MAX_LISTED) {
+            lines.push(format!("- {n}"));
+        }
+        if notes.len() > MAX_LISTED {
+            lines.push(format!("- and {} more", notes.len() - MAX_LISTED));
         }
     }
     // The skips a person must settle (`needs_attention`), named like the failures; an HR
@@ -455,6 +468,20 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("kat@example.com"), "{text}");
+        assert!(!text.contains("Ownership marker notes"), "{text}");
+    }
+
+    #[test]
+    fn notes_on_markers_not_trusted_are_listed() {
+        let mut report = report(RunStatus::Applied, 0, vec![]);
+        report.marker_notes = vec![
+            "user PCARL (carl@example.net): ownership marker ignored: its signature does not verify; matched by email only".into(),
+        ];
+        let text = summary_text(&report, "https://api.pagerduty.com");
+        assert!(
+            text.contains("Ownership marker notes (1):\n- user PCARL (carl@example.net): ownership marker ignored: its signature does not verify; matched by email only"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -122,9 +122,10 @@ Environment:",
 
 Exit codes: 0 done (with --detailed-exitcode: no changes); 1 the run failed (PagerDuty
 unreachable, the key rejected, retries exhausted); 2 changes (with --detailed-exitcode only);
-3 refused (a safety check tripped, or the listing could not be proven complete); 64 usage
-error; 65 the HR export is unusable; 78 the configuration is invalid; 130 interrupted by
-SIGINT; 143 stopped by SIGTERM."
+3 refused (a safety check tripped, a marker key that is wrong or missing while markers are
+signed, or the listing could not be proven complete); 64 usage error; 65 the HR export is
+unusable; 78 the configuration is invalid; 130 interrupted by SIGINT; 143 stopped by
+SIGTERM."
 );
 
 pub(super) const APPLY_EXAMPLES: &str = concat!(
@@ -151,10 +152,11 @@ Environment:",
 
 Exit codes: 0 applied, nothing to do, or cancelled; 1 the run failed (an action failed, a
 deactivation was left undone, a skip needs a person (the rest applied), PagerDuty
-unreachable, --max-runtime ran out); 3 refused before any write (a safety check, an
-incomplete listing, a stale saved plan, another apply holds the lock); 64 usage error (no
---yes without a terminal, among others); 65 the HR export is unusable; 78 the configuration
-is invalid; 130 interrupted by SIGINT; 143 stopped by SIGTERM."
+unreachable, --max-runtime ran out); 3 refused before any write (a safety check, a marker
+key that is wrong or missing while markers are signed, also for a saved plan, an incomplete
+listing, a stale saved plan, another apply holds the lock); 64 usage error (no --yes without
+a terminal, among others); 65 the HR export is unusable; 78 the configuration is invalid;
+130 interrupted by SIGINT; 143 stopped by SIGTERM."
 );
 
 pub(super) const SANDBOX_EXAMPLES: &str = concat!(

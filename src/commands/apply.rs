@@ -20,7 +20,7 @@ use crate::exit::Exit;
 use crate::hr::{self, Roster};
 use crate::marker::{self, MarkerKeys, MarkerState, Verdict};
 use crate::observe::{self, Needs};
-use crate::pagerduty::Client;
+use crate::pagerduty::{Client, models::User};
 use crate::pipeline::{load_archive, log_plan, observe_and_plan, observe_for_saved, today};
 use crate::plan::{Plan, Step, safety};
 use crate::printer::Printer;
@@ -186,6 +186,9 @@ async fn apply_saved(
         .race(observe_for_saved(&client, &cfg, &bar, &s.api_url, &needs))
         .await?;
     bar.finish();
+    if let Some(f) = saved_with_another_key(&account.users, keys.as_ref(), a.safety) {
+        return Err(f);
+    }
     saved.check_account(&plan, &account.users, &account.members)?;
     saved.check_oncall(&account.oncall)?;
     let made = saved.as_of.filter(|_| a.as_of.as_of.is_none());
@@ -260,6 +263,23 @@ fn saved_with_key_applied_without(
             "this plan was made with {ENV_MARKER_KEY}, which is not set for this apply: without it the re-checks before deactivations cannot tell a forged ownership marker from a genuine one. Give the secret the plan was made with, with --marker-key-file FILE or {ENV_MARKER_KEY} (check that the scheduler passes it); only to stop signing on purpose, rerun with --allow-unsigned-run"
         ))
     })
+}
+
+/// The refusal of a saved plan applied with a `PAGERDUTY_MARKER_KEY` (and `_PREVIOUS`) that
+/// verifies none of the signed markers the account holds now (`users`), by `plan`'s rule and
+/// in its words ([`safety::wrong_key_for`]): the saved plan's own counts were taken with
+/// the keys of the `plan` run, and this run would sign and re-check markers with a key that
+/// is probably wrong. `--allow-new-marker-key` overrides, as for `plan`.
+fn saved_with_another_key(
+    users: &[User],
+    keys: Option<&MarkerKeys>,
+    flags: SafetyFlags,
+) -> Option<Failure> {
+    let overrides = safety::Overrides {
+        allow_new_marker_key: flags.allow_new_marker_key,
+        ..safety::Overrides::default()
+    };
+    safety::wrong_key_for(&safety::signatures_of(users, keys?), overrides).map(Failure::Refused)
 }
 
 /// With marker keys, warns when the saved `plan` writes markers the current key did not

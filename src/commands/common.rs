@@ -82,8 +82,8 @@ pub(super) fn log_requests(client: &Client) {
 /// `PAGERDUTY_API_KEY`.
 ///
 /// # Errors
-/// [`Failure::Usage`]: no key, a key file that cannot be read or that others can read, or
-/// an API URL that is not allowed.
+/// [`Failure::Usage`]: no key, a key that is not UTF-8, a key file that cannot be read or
+/// that others can read, or an API URL that is not allowed.
 fn settings(cfg: &Config, flags: &cli::Connection) -> Result<Connection, Failure> {
     let env_url = std::env::var(ENV_API_URL).ok();
     let file_key = match &flags.api_key_file {
@@ -92,7 +92,7 @@ fn settings(cfg: &Config, flags: &cli::Connection) -> Result<Connection, Failure
     };
     let env_key = match &file_key {
         Some(_) => None,
-        None => std::env::var(ENV_API_KEY).ok(),
+        None => env_text(ENV_API_KEY)?,
     };
     if let Some(k) = &env_key {
         crate::config::check_key_text(k.trim(), ENV_API_KEY).map_err(Failure::Usage)?;
@@ -120,13 +120,7 @@ pub(super) fn marker_keys(flags: &cli::Connection) -> Result<Option<MarkerKeys>,
             let key = read_secret_file(path, "marker key").map_err(Failure::Usage)?;
             return Ok(Some(key.expose_secret().to_string()));
         }
-        match std::env::var(name) {
-            Ok(v) => Ok(Some(v)),
-            Err(std::env::VarError::NotPresent) => Ok(None),
-            Err(std::env::VarError::NotUnicode(_)) => {
-                Err(Failure::Usage(format!("{name} is not valid UTF-8")))
-            }
-        }
+        env_text(name)
     };
     let sources = marker_key_sources(flags);
     let current = read(flags.marker_key_file.as_deref(), ENV_MARKER_KEY)?;
@@ -139,6 +133,21 @@ pub(super) fn marker_keys(flags: &cli::Connection) -> Result<Option<MarkerKeys>,
         (&sources.previous, previous.as_deref()),
     )
     .map_err(Failure::Usage)
+}
+
+/// The secret in the environment variable `name`, `None` when it is unset.
+///
+/// # Errors
+/// [`Failure::Usage`] (exit 64) when it is not valid UTF-8: no key is, and reading it as
+/// unset would give the wrong advice. The message names the variable, never its bytes.
+fn env_text(name: &str) -> Result<Option<String>, Failure> {
+    match std::env::var(name) {
+        Ok(v) => Ok(Some(v)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(Failure::Usage(format!(
+            "{name} is not valid UTF-8, so it is not a valid key (a file read with the wrong encoding, or stray bytes); export the key as plain text"
+        ))),
+    }
 }
 
 /// Where [`marker_keys`] reads each key from, in words (never the key): `the marker key

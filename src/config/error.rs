@@ -16,7 +16,8 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     /// TOML syntax, an unknown key, a missing key or a wrongly typed value. The message
-    /// from the `toml` crate names the key and shows the line.
+    /// from the `toml` crate names the key and shows the line, with the lines that may hold
+    /// the `[notify] url` (a secret) redacted.
     #[error("invalid configuration {path}: {message}")]
     Parse {
         /// The file.

@@ -17,6 +17,7 @@
 //! | [`connection`] | [`Connection`]: API URL (flag > environment > file > default), key, URL policy |
 //! | [`defaults`] | every `DEFAULT_*` value and bound, with its reason |
 //! | `error` | [`ConfigError`], [`ConfigProblem`] |
+//! | `redact` (private) | the `[notify] url`, a secret, out of TOML errors' quoted lines |
 //! | `rule_label` | [`RuleLabel`]: `roles.rule #N`, `teams.rule #N`, the one name of a rule in errors and plans |
 //!
 //! Imports: [`crate::vocab`] (roles, time zones) and [`crate::email`]; never the client.
@@ -24,6 +25,7 @@
 pub mod connection;
 pub mod defaults;
 mod error;
+mod redact;
 mod resolved;
 mod rule_label;
 mod schema;
@@ -67,7 +69,7 @@ impl Config {
     pub fn from_toml(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let file: schema::File = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: path.to_path_buf(),
-            message: e.to_string().trim_end().to_string(),
+            message: redact::toml_error(e, text),
         })?;
         validate::config(file, text, path).map_err(|problems| ConfigError::Invalid {
             path: path.to_path_buf(),

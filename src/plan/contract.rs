@@ -517,6 +517,13 @@ pub struct Plan {
     pub unchanged: usize,
     /// Things the reader should know that change nothing (unreadable markers, unmanaged users).
     pub notes: Vec<String>,
+    /// The notes about ownership markers the run did not trust (ignored as unreadable,
+    /// forged, copied or bound to another user; or, without the key, read unchecked though
+    /// signed), one per user in listing order; also the first of [`Plan::notes`]. The apply
+    /// report carries them as `marker_notes` and the notification lists them, since a
+    /// tampered marker on a user with no action shows nowhere else.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub marker_notes: Vec<String>,
     /// Teams whose members (with roles) the plan needs but was not given; the caller fetches
     /// them and plans again.
     pub needs_team_members: BTreeSet<TeamId>,

@@ -227,6 +227,7 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
     );
     let mut t = Tally::default();
     t.out.notes.extend_from_slice(index.notes());
+    t.out.marker_notes = index.notes().to_vec();
     if let Some(path) = inp.archive.path().filter(|_| inp.archive.missing()) {
         t.out.notes.push(format!(
             "the deletion archive {} does not exist: read as empty (it is created by the first deletion); if users were deleted before, it was lost or the path is wrong, and rows with a past termination date are not created",

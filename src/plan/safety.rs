@@ -5,9 +5,11 @@
 //! deletion threshold). These checks refuse the whole run (exit 3); `plan` shows the same
 //! refusal. README.md § Safety lists each check, its default and its override.
 
-use super::{ActionKind, LicenseShortfall, Plan, SkipCause, Step};
+use super::{ActionKind, LicenseShortfall, MarkerSignatures, Plan, SkipCause, Step};
 use crate::config::{PERCENT_CAPS_MIN_USERS, SafetyCaps};
 use crate::email::Email;
+use crate::marker::{self, MarkerKeys, MarkerState, Verdict};
+use crate::pagerduty::models::User;
 use crate::vocab::Role;
 use crate::words::plural;
 use std::collections::{BTreeMap, BTreeSet};
@@ -236,7 +238,13 @@ pub fn check(plan: &Plan, safety: &SafetyCaps, overrides: Overrides) -> Vec<Stri
 /// `sig` into their own profile, and a few forged ones must not halt every run. Up to that
 /// many are treated as forged (ignored, reported, matched by email only).
 fn wrong_marker_key(plan: &Plan, overrides: Overrides) -> Option<String> {
-    let s = plan.marker_signatures.as_ref()?;
+    wrong_key_for(plan.marker_signatures.as_ref()?, overrides)
+}
+
+/// [`wrong_marker_key`]'s rule and words for the counts `s`, wherever they were taken:
+/// `apply --plan` counts the markers the account holds now ([`signatures_of`]) with the
+/// apply's keys, since the saved plan's counts were taken with the keys of the `plan` run.
+pub fn wrong_key_for(s: &MarkerSignatures, overrides: Overrides) -> Option<String> {
     if s.signed <= FORGED_SIGNATURES_TOLERATED || s.verified > 0 || overrides.allow_new_marker_key {
         return None;
     }
@@ -245,6 +253,27 @@ fn wrong_marker_key(plan: &Plan, overrides: Overrides) -> Option<String> {
         s.signed,
         s.failing_words()
     ))
+}
+
+/// How the readable markers of `users` that carry a `sig` verify with `keys`, counted as the
+/// planner counts them for [`Plan::marker_signatures`]: `signed` readable markers with a
+/// `sig`, `verified` those that verify with the current or the previous key (bound or not),
+/// the first failing users in listing order.
+pub fn signatures_of(users: &[User], keys: &MarkerKeys) -> MarkerSignatures {
+    let mut out = MarkerSignatures::default();
+    for u in users {
+        let p = marker::parse(u.description.as_deref());
+        let (MarkerState::Valid(m), Some(sig)) = (&p.marker, p.sig.as_deref()) else {
+            continue;
+        };
+        out.signed += 1;
+        if keys.check(m, Some(sig), &u.email) == Verdict::Failed {
+            out.note_failed(u);
+        } else {
+            out.verified += 1;
+        }
+    }
+    out
 }
 
 /// The refusal for the run's marker keys alone (a wrong key, or none on a signed account),

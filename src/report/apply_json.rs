@@ -220,6 +220,9 @@ pub struct ApplyReport {
     pub problems: Vec<RowProblem>,
     /// The people and users the plan left alone.
     pub skipped: Vec<Skip>,
+    /// The plan's notes on ownership markers it did not trust ([`Plan::marker_notes`]),
+    /// users with no action among them.
+    pub marker_notes: Vec<String>,
     /// The request counters ([`requests_json`]), or null.
     pub requests: Value,
 }
@@ -267,6 +270,7 @@ impl ApplyReport {
             outcomes: outcomes.to_vec(),
             problems: roster.problems.clone(),
             skipped: plan.skipped.clone(),
+            marker_notes: plan.marker_notes.clone(),
             requests,
         }
     }
@@ -283,6 +287,7 @@ impl ApplyReport {
             outcomes: Vec::new(),
             problems: Vec::new(),
             skipped: Vec::new(),
+            marker_notes: Vec::new(),
             requests: Value::Null,
         }
     }
@@ -296,8 +301,9 @@ impl ApplyReport {
     /// `outcome` ∈ applied|failed|skipped|blocked|not_started|interrupted, `error` text or
     /// null, `adopted` (a create that adopted the user already holding its email),
     /// `attempts` = HTTP requests sent for the action including retries and the re-check,
-    /// `steps_done`/`steps_total`), `skipped[]` as in the plan, and `requests` (see
-    /// [`requests_json`]).
+    /// `steps_done`/`steps_total`), `skipped[]` as in the plan, `marker_notes[]` (the plan's
+    /// notes about ownership markers it did not trust, [`Plan::marker_notes`]), and
+    /// `requests` (see [`requests_json`]).
     pub fn json(&self) -> Value {
         json!({
             "format_version": FORMAT_VERSION,
@@ -307,6 +313,7 @@ impl ApplyReport {
             "summary": self.summary,
             "actions": self.outcomes.iter().map(outcome_json).collect::<Vec<_>>(),
             "skipped": skipped_values(&self.problems, &self.skipped),
+            "marker_notes": self.marker_notes,
             "requests": self.requests,
         })
     }
@@ -355,6 +362,7 @@ pub fn progress_json(ended: &[Option<Outcome>], plan: &Plan, roster: &Roster) ->
         "summary": apply_summary(&done, plan, roster),
         "actions": actions,
         "skipped": skipped_json(plan, roster),
+        "marker_notes": plan.marker_notes,
         "requests": null,
     })
 }

@@ -493,6 +493,22 @@ fn apply_report_counts_outcomes() {
     assert_eq!(v["actions"][1]["outcome"], "failed");
     assert_eq!(v["actions"][1]["error"], "step 1/1: boom");
     assert_eq!(v["actions"][1]["attempts"], 3);
+    // The plan's notes on markers it did not trust, and only those.
+    assert_eq!(v["marker_notes"], serde_json::json!([]));
+    let mut noted = plan.clone();
+    noted
+        .notes
+        .push("user PX (x@example.com) has no ownership marker and no HR row".into());
+    noted.marker_notes = vec!["user PM (m@example.com): ownership marker ignored: forged".into()];
+    let w = apply_json(
+        RunStatus::Applied,
+        0,
+        &outcomes,
+        &noted,
+        &roster,
+        serde_json::json!({}),
+    );
+    assert_eq!(w["marker_notes"], serde_json::json!(noted.marker_notes));
     let text = render_apply(&outcomes, &plan, &roster);
     assert!(
         text.contains(
@@ -725,6 +741,7 @@ fn a_stopped_run_reports_why_with_zero_counts() {
             "summary": {"created": 0, "updated": 0, "deactivated": 0, "reactivated": 0, "deleted": 0, "failed": 0, "not_started": 0, "interrupted": 0, "skipped": 0, "blocked": 0, "blocked_team_removals": 0, "invitations": 0},
             "actions": [],
             "skipped": [],
+            "marker_notes": [],
             "requests": null,
         })
     );

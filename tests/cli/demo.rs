@@ -37,3 +37,31 @@ fn demo_runs_plan_apply_plan_and_converges() {
     // The demo's simulator listens on 127.0.0.1 only.
     assert!(out.contains("running on http://127.0.0.1:"), "{out}");
 }
+
+/// The demo plans without marker keys whatever the environment holds; with
+/// `PAGERDUTY_MARKER_KEY` set it says it ignores it instead of "is not set" (review r10-d),
+/// and without it the planner's note stands.
+#[test]
+fn demo_says_it_ignores_a_marker_key_that_is_set() {
+    let key = "demo-test-marker-key-0123456789abcdef0123";
+    let mut cmd = hr2pd();
+    cmd.env("PAGERDUTY_MARKER_KEY", key);
+    let keyed = run(cmd, &["demo"]);
+    keyed.expect_code(0);
+    assert!(
+        keyed.stdout.contains("Note: the markers this plan writes are not signed: the demo ignores PAGERDUTY_MARKER_KEY"),
+        "{keyed:?}"
+    );
+    assert!(
+        !keyed.stdout.contains("PAGERDUTY_MARKER_KEY is not set"),
+        "{keyed:?}"
+    );
+    assert!(!keyed.stdout.contains(key) && !keyed.stderr.contains(key));
+    let plain = run(hr2pd(), &["demo"]);
+    plain.expect_code(0);
+    assert!(
+        plain.stdout.contains("PAGERDUTY_MARKER_KEY is not set"),
+        "{plain:?}"
+    );
+    assert!(!plain.stdout.contains("the demo ignores"), "{plain:?}");
+}

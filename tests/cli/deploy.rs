@@ -73,6 +73,8 @@ fn the_cronjob_reads_its_key_from_an_owner_only_secret_and_forbids_overlap() {
         .join("\n");
     for needle in [
         "concurrencyPolicy: Forbid",
+        // The job calls no Kubernetes API: no service account token in the pod.
+        "          restartPolicy: Never\n          automountServiceAccountToken: false",
         "defaultMode: 0400",
         "secretName: hr2pagerduty",
         "mountPath: /var/lib/hr2pagerduty",

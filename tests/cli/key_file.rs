@@ -151,5 +151,23 @@ fn a_key_file_of_two_lines_or_a_key_with_a_control_character_is_a_usage_error() 
         assert!(e.contains("PAGERDUTY_API_KEY") && e.contains(says), "{e}");
         assert!(!r.stderr.contains(KEY) && !r.stdout.contains(KEY));
     }
+    // A key that is not UTF-8 (review r10-d): said so, not "is not set or is empty".
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let mut bytes = KEY.as_bytes().to_vec();
+        bytes.push(0xff);
+        let mut cmd = hr2pd();
+        cmd.env("PAGERDUTY_API_URL", sim.url())
+            .env("PAGERDUTY_API_KEY", std::ffi::OsStr::from_bytes(&bytes));
+        let r = run(cmd, &args);
+        r.expect_code(64);
+        let e = r.error();
+        assert!(
+            e.contains("PAGERDUTY_API_KEY is not valid UTF-8, so it is not a valid key"),
+            "{e}"
+        );
+        assert!(!e.contains("is not set"), "{e}");
+        assert!(!r.stderr.contains(KEY) && !r.stdout.contains(KEY));
+    }
     assert_eq!(sim.requests().len(), before, "a refused key sends nothing");
 }

@@ -324,6 +324,79 @@ fn no_output_holds_a_secret_when_500s_exhaust_the_retries() {
     });
 }
 
+/// A `[notify] url` that the configuration cannot take, in each way the file can be wrong
+/// on its line: TOML syntax (an array, an unterminated string, the key twice, the table as
+/// a string), and a URL the validation refuses (plain http to another host). `validate` and
+/// `plan` exit 78 naming the line, the TOML errors with their caret, and neither output
+/// holds the URL's secret part.
+#[test]
+fn no_configuration_error_holds_the_webhook() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string(repo("samples/demo/config.toml")).unwrap();
+    let lines = base.lines().count();
+    // Three secret path segments of 8 characters or more, as needles() takes them.
+    let path = "services/T0LeakWorkspace/B0LeakChannel/hookSecretLeak5a4b3c2d";
+    let hook = format!("http://127.0.0.1:9/{path}");
+    let remote = format!("http://hooks.example.com/{path}");
+    let cases = [
+        (
+            "array",
+            format!("\n[notify]\nurl = [\"{hook}\"]\n"),
+            3,
+            true,
+        ),
+        (
+            "unterminated",
+            format!("\n[notify]\nurl = \"{hook}\n"),
+            3,
+            true,
+        ),
+        (
+            "duplicate",
+            format!("\n[notify]\nurl = \"{hook}\"\nurl = \"{hook}\"\n"),
+            4,
+            true,
+        ),
+        (
+            "table as a string",
+            format!("\nnotify = \"{hook}\"\n"),
+            2,
+            true,
+        ),
+        (
+            "refused URL",
+            format!("\n[notify]\nurl = \"{remote}\"\n"),
+            3,
+            false,
+        ),
+    ];
+    let hr = repo("samples/demo/hr.csv");
+    for (what, tail, line, caret) in cases {
+        let config = dir.path().join("config.toml");
+        std::fs::write(&config, format!("{base}{tail}")).unwrap();
+        for cmd in ["validate", "plan"] {
+            let mut c = hr2pd();
+            c.env("PAGERDUTY_API_KEY", KEY)
+                .env("PAGERDUTY_API_URL", "http://127.0.0.1:9");
+            let r = run_args(c, &crate::support::e2e::inputs(cmd, &config, &hr));
+            assert_eq!(r.code, 78, "{what}, {cmd}: {r:?}");
+            assert_clean(
+                &format!("{what}, {cmd}"),
+                &hook,
+                &[
+                    ("stdout".into(), r.stdout.clone()),
+                    ("stderr".into(), r.stderr.clone()),
+                ],
+            );
+            assert!(
+                r.stderr.contains(&format!("line {}", lines + line)),
+                "{what}, {cmd}: {r:?}"
+            );
+            assert_eq!(r.stderr.contains('^'), caret, "{what}, {cmd}: {r:?}");
+        }
+    }
+}
+
 /// `sandbox` prints a key to use (a sandbox key is no secret): the seed's, never the one in
 /// the environment, which a user who also runs against the real PagerDuty may well have
 /// exported. The sandbox is started at the most verbose level with [`KEY`] in its

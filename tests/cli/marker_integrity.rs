@@ -307,9 +307,25 @@ fn a_wrong_marker_key_is_refused_before_any_write() {
     let (mut people, ws, sim) = signed_account(6);
     people[0].title = "Lead".into();
     ws.write_hr(&csv(&people));
+    // A plan saved with the right key, applied with the wrong one (review r10-d #6): the
+    // account's markers are counted again with the apply's key, by plan's rule.
+    let saved = ws.path("keyed.plan.json");
+    let saved = saved.to_str().unwrap();
+    keyed(&sim, &ws, "plan", &["--out", saved], Some(MARKER_KEY)).expect_code(0);
     let writes = sim.writes().len();
-    for cmd in ["plan", "apply"] {
-        let run = keyed(&sim, &ws, cmd, &[], Some(OTHER));
+    for cmd in ["plan", "apply", "apply --plan"] {
+        let run = if cmd == "apply --plan" {
+            let mut c = e2e::hr2pd();
+            c.args(["--no-progress", "apply", "--yes", "--config"])
+                .arg(&ws.config)
+                .args(["--plan", saved])
+                .env("PAGERDUTY_API_URL", sim.url())
+                .env("PAGERDUTY_API_KEY", KEY)
+                .env("PAGERDUTY_MARKER_KEY", OTHER);
+            Run::from_output(c.output().unwrap())
+        } else {
+            keyed(&sim, &ws, cmd, &[], Some(OTHER))
+        };
         run.expect_code(3).expect_stderr(&[
             "none of the 6 signed ownership markers in PagerDuty verifies with PAGERDUTY_MARKER_KEY",
             "among them P",

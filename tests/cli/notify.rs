@@ -333,3 +333,74 @@ fn a_hostile_name_in_the_summary_is_escaped_for_slack() {
     );
     assert!(!text.contains('<') && !text.contains('>'), "{text}");
 }
+
+/// Review r10-d #7: a signed marker copied onto a user that gets no action (the unmanaged
+/// contractor takes Ada's) was noted on stdout only. The JSON report carries the note in
+/// `marker_notes` and the notification lists it.
+#[test]
+fn a_copied_marker_on_a_user_with_no_action_is_in_the_report_and_the_notification() {
+    let sim = Sim::start(demo_seed());
+    let hook = Receiver::start(StatusCode::OK);
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let key = [(
+        "PAGERDUTY_MARKER_KEY",
+        "notify-test-marker-key-0123456789abcdef",
+    )];
+    // Exit 1 with the key: the demo has skips that need a person; Ada's marker is signed.
+    apply(&sim, &demo_config(), &report, &[], &key).expect_code(1);
+    let ada = sim.user("ada.lovelace@example.com");
+    assert!(
+        ada.description
+            .as_deref()
+            .is_some_and(|d| d.contains("\"sig\"")),
+        "{ada:?}"
+    );
+    let carl = sim.user("carl@contractor.example.net");
+    sim.put_user(
+        carl.id.as_str(),
+        serde_json::json!({ "description": ada.description }),
+    );
+    let r = apply(
+        &sim,
+        &demo_config(),
+        &report,
+        &["--notify", &hook.url()],
+        &key,
+    );
+    assert_hidden(&r, &report, &hook.url());
+    let rep: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let on_carl = |n: &&Value| n.as_str().is_some_and(|n| n.contains(carl.id.as_str()));
+    let notes: Vec<&Value> = rep["marker_notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(on_carl)
+        .collect();
+    assert_eq!(notes.len(), 1, "{rep}");
+    let note = notes[0].as_str().unwrap();
+    assert!(
+        note.contains("ownership marker ignored: its signature does not verify"),
+        "{note}"
+    );
+    assert!(
+        !rep["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["pagerduty_user_id"] == carl.id.as_str()),
+        "the contractor gets no action: {rep}"
+    );
+    let bodies = hook.bodies();
+    assert_eq!(bodies.len(), 1, "{bodies:?}");
+    let text = bodies[0].1["text"].as_str().unwrap();
+    let listed = rep["marker_notes"].as_array().unwrap().len();
+    assert!(
+        text.contains(&format!("Ownership marker notes ({listed}):")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&hr2pagerduty::notify::slack_escape(note)),
+        "{text}"
+    );
+}

@@ -957,3 +957,59 @@ fn an_adoption_by_email_that_raises_access_in_a_signed_account_needs_a_person() 
     assert!(a.reason.starts_with("adopt:"), "{}", a.reason);
     assert_eq!(p.needs_attention().count(), 0, "{:#?}", p.skipped);
 }
+
+/// `apply --plan` counts the account's signed markers again with its own keys
+/// ([`safety::signatures_of`]): the counts are the planner's for the same users and keys,
+/// and a key that verifies none of more than five is refused in `plan`'s words.
+#[test]
+fn the_saved_plan_recount_of_signed_markers_is_the_planners() {
+    let cfg = std_config();
+    let k = keys();
+    let mut users: Vec<User> = (1..=6)
+        .map(|i| {
+            let email = format!("u{i}@example.com");
+            let d = signed_for(&email, &active(&format!("10{i:02}")), &k);
+            user(&format!("PU{i}"), &email, "U", Role::LimitedUser, "Rep", d)
+        })
+        .collect();
+    users.push(user(
+        "PFORGED",
+        "f@example.com",
+        "F",
+        Role::LimitedUser,
+        "Rep",
+        Some(
+            r#"hr2pagerduty:v1 {"employee_id":"1099","sig":"00112233445566778899aabbccddeeff"}"#
+                .into(),
+        ),
+    ));
+    users.push(user(
+        "PPLAIN",
+        "p@example.com",
+        "P",
+        Role::LimitedUser,
+        "Rep",
+        Some(r#"hr2pagerduty:v1 {"employee_id":"1098"}"#.into()),
+    ));
+    let acct = Account::new(users);
+    let r = roster(vec![ann()]);
+    for keys in [keys(), rotating(), old_keys()] {
+        let planned = plan_keyed(&acct, &r, &cfg, Some(&keys)).marker_signatures;
+        assert_eq!(Some(safety::signatures_of(&acct.users, &keys)), planned);
+    }
+    let right = safety::signatures_of(&acct.users, &k);
+    assert_eq!((right.signed, right.verified), (7, 6));
+    assert_eq!(safety::wrong_key_for(&right, Overrides::default()), None);
+    let wrong = safety::signatures_of(&acct.users, &old_keys());
+    assert_eq!((wrong.signed, wrong.verified), (7, 0));
+    let refused = safety::wrong_key_for(&wrong, Overrides::default()).unwrap();
+    assert!(
+        refused.starts_with("none of the 7 signed ownership markers in PagerDuty verifies with PAGERDUTY_MARKER_KEY (or PAGERDUTY_MARKER_KEY_PREVIOUS), among them PU1 (u1@example.com)"),
+        "{refused}"
+    );
+    let allowed = Overrides {
+        allow_new_marker_key: true,
+        ..Overrides::default()
+    };
+    assert_eq!(safety::wrong_key_for(&wrong, allowed), None);
+}
