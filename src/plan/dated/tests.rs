@@ -734,3 +734,51 @@ fn a_stamp_whose_signature_fails_keeps_nothing_due() {
     assert_eq!(p.conflicts.len(), 1, "{p:#?}");
     assert_eq!(p.conflicts[0].termination_date, d);
 }
+
+#[test]
+fn without_a_status_column_a_stamp_whose_date_hr_no_longer_gives_is_removed() {
+    let cfg = dated_config("report", "");
+    let unstated = dated_config_without_status();
+    let d = day(11, 2);
+    let mut stamped = with_ann();
+    stamped.oncall.insert("PANN001".into(), on_call());
+    let r = roster(vec![ann(Lifecycle::Active, Some(day(1, 5)), Some(d))]);
+    stamped.apply(&stamped.plan_on(&r, &cfg, d), None);
+    assert_eq!(ann_stamp(&stamped), Some(d));
+    // The export loses its status column (the date decides), and HR gives another date
+    // or none. Still on call, so a leaver's deactivation is blocked: the stamp for D must
+    // go all the same, since HR no longer gives D.
+    for left in [None, Some(day(12, 20)), Some(day(11, 20)), Some(day(10, 1))] {
+        let r = roster(vec![ann_unstated(Some(day(1, 5)), left)]);
+        let mut acct = stamped.clone();
+        let p = acct.plan_on(&r, &unstated, day(12, 3));
+        if left.is_some_and(|l| l < day(12, 3)) {
+            // A leaver by the new date, blocked: the removal is a marker write of its own,
+            // before the blocked deactivation.
+            assert_eq!(
+                (kinds(&p), p.blocked()),
+                (vec![ActionKind::Update, ActionKind::Deactivate], 1),
+                "{left:?}"
+            );
+            assert_eq!(
+                p.actions[0].reason,
+                "the termination-pending stamp 2026-11-02 is removed from the marker: HR no longer gives that termination date"
+            );
+        }
+        acct.apply(&p, None);
+        assert_eq!(ann_stamp(&acct), None, "{left:?}: {:#?}", p.actions);
+        let again = acct.plan_on(&r, &unstated, day(12, 3));
+        assert!(
+            !again.actions.iter().any(|a| a.kind == ActionKind::Update),
+            "{left:?}: {:#?}",
+            again.actions
+        );
+    }
+    // HR still gives D: the date decides, the deactivation is blocked, the stamp stays.
+    let r = roster(vec![ann_unstated(Some(day(1, 5)), Some(d))]);
+    let mut acct = stamped.clone();
+    let p = acct.plan_on(&r, &unstated, day(12, 3));
+    assert_eq!((kinds(&p), p.blocked()), (vec![ActionKind::Deactivate], 1));
+    acct.apply(&p, None);
+    assert_eq!(ann_stamp(&acct), Some(d));
+}

@@ -389,10 +389,13 @@ fn choose_action(
     action.map_or(Choice::Nothing, |a| Choice::Act(Box::new(a)))
 }
 
-/// The termination-pending stamp for leaver `e` (user `u`, trusted marker `current`),
-/// when `cause` is a termination date that only the catch-up days keep due (the status
-/// says active and `[lifecycle] past_termination_date = "status"`) and its deactivation `a`
-/// is blocked: see [`stamp_pending`].
+/// The termination-pending stamp for leaver `e` (user `u`, trusted marker `current`) whose
+/// deactivation `a` is blocked (see [`stamp_pending`]): written when `cause` is a
+/// termination date that only the catch-up days keep due (the status says active and
+/// `[lifecycle] past_termination_date = "status"`); otherwise a stamp the marker carries
+/// stays only while HR gives its date, and is removed when HR no longer does (the row's
+/// date changed, or no status column makes the date decide anyway), as an employed row's
+/// update removes it.
 fn pending_stamp(
     cx: &Ctx<'_>,
     e: &Employee,
@@ -402,16 +405,17 @@ fn pending_stamp(
     cause: LeaverCause,
     a: &Option<Action>,
 ) -> Option<Action> {
-    let LeaverCause::TerminationDate(date) = cause else {
-        return None;
-    };
     let blocked = a.as_ref().is_some_and(|a| a.blocked.is_some());
+    let current = current.filter(|_| blocked)?;
     let catch_up_decides =
         e.status_value.is_some() && cx.policy.past_termination_date == PastTerminationDate::Status;
-    if !blocked || !catch_up_decides {
-        return None;
-    }
-    stamp_pending(cx, u, e, human, current?, date)
+    let want = match cause {
+        LeaverCause::TerminationDate(date) if catch_up_decides => Some(date),
+        _ => current
+            .pending_termination
+            .filter(|d| Some(*d) == e.termination_date),
+    };
+    stamp_pending(cx, u, e, human, current, want)
 }
 
 /// What a leaver's offboarding record says of why it left.
