@@ -19,7 +19,7 @@
 //! it acted on ([`super::Action::marker_signature`]).
 
 use super::dated::{self, Standing};
-use super::skip::{MarkerFault, SkipCause};
+use super::skip::{MarkerFault, SkipCause, UnverifiedMarker};
 use super::{FailedSignature, Inputs, MarkerSignatures, MarkerTrust};
 use crate::email::Email;
 use crate::hr::Employee;
@@ -96,6 +96,9 @@ pub(super) struct Index<'a> {
     /// By slot, with marker keys: how the user's readable marker checked (`None` without
     /// keys or a readable marker).
     checked: Vec<Option<MarkerTrust>>,
+    /// With marker keys: whether some marker of the account verifies with them (the
+    /// one-time signing of unsigned markers happened).
+    migrated: bool,
 }
 
 /// What matching found for one employee.
@@ -137,6 +140,7 @@ impl<'a> Index<'a> {
             unchecked_signed: 0,
             unchecked_signed_users: Vec::new(),
             checked: Vec::with_capacity(users.len()),
+            migrated: false,
         };
         let mut trust = inp.marker_keys.map(|keys| Trust::new(inp, keys));
         // Every description read, and with keys each readable marker's verdict, first: the
@@ -161,6 +165,7 @@ impl<'a> Index<'a> {
                     Some(Verdict::Current | Verdict::Previous | Verdict::Unbound)
                 )
             });
+            ix.migrated = t.migrated;
         }
         for (u, (mut p, verdict)) in users.iter().zip(read) {
             let mut checked = None;
@@ -310,6 +315,29 @@ impl<'a> Index<'a> {
     /// With marker keys, how `u`'s readable marker checked against them.
     pub(super) fn checked(&self, u: &User) -> Option<MarkerTrust> {
         self.checked[self.slot(u)]
+    }
+
+    /// With marker keys, whether some marker of the account verifies with them: the
+    /// account is migrated to signed markers, so hr2pagerduty's own markers are signed.
+    pub(super) fn migrated(&self) -> bool {
+        self.migrated
+    }
+
+    /// With marker keys, what `u`'s marker is short of one whose tag verifies (with the
+    /// current or the previous key, bound or made before the binding): `None` when it
+    /// verifies, or without keys.
+    pub(super) fn unverified(&self, u: &User) -> Option<UnverifiedMarker> {
+        self.signatures.as_ref()?;
+        match (self.checked(u), self.state(u)) {
+            (Some(MarkerTrust::Valid | MarkerTrust::PreviousKey | MarkerTrust::Unbound), _) => None,
+            (_, MarkerState::Absent) => Some(UnverifiedMarker::Absent),
+            (Some(MarkerTrust::Unsigned | MarkerTrust::UnsignedNotTrusted), _) => {
+                Some(UnverifiedMarker::Unsigned)
+            }
+            (Some(MarkerTrust::Invalid), _) => Some(UnverifiedMarker::SignatureInvalid),
+            (Some(MarkerTrust::UnboundNotTrusted), _) => Some(UnverifiedMarker::Unbound),
+            (None, _) => Some(UnverifiedMarker::Unreadable),
+        }
     }
 
     /// Why `u`'s marker, which the run does not use, is not used: its signature failed,

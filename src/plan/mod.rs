@@ -104,7 +104,7 @@ pub use contract::{
 };
 pub use policy::{Policy, SafetyPolicy};
 pub use preconditions::check_rules_offline;
-pub use skip::{MarkerFault, Skip, SkipCause, SkipSide};
+pub use skip::{MarkerFault, Skip, SkipCause, SkipSide, UnverifiedMarker};
 
 use crate::archive::Archive;
 use crate::hr::Roster;

@@ -11,6 +11,7 @@ use crate::hr::Employee;
 use crate::ids::{EmployeeId, UserId};
 use crate::pagerduty::models::User;
 use crate::vocab::Role;
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -143,6 +144,51 @@ pub enum SkipCause {
         /// The user's base role.
         role: Role,
     },
+    /// On an employee whose row's termination date passed more than
+    /// `[lifecycle] termination_catch_up_days` ago while the status says active (a date
+    /// conflict the status would decide), whose user's marker does not verify with
+    /// `PAGERDUTY_MARKER_KEY` (`marker` says how) in an account whose markers do: the
+    /// termination-pending stamp that keeps a blocked termination due could have been
+    /// removed from it in PagerDuty (by the leaver, who may edit their own profile), so
+    /// the user is not kept on as an employee silently. A person must settle it in HR.
+    PastTerminationUnverified {
+        /// The row's termination date.
+        termination_date: NaiveDate,
+        /// `[lifecycle] termination_catch_up_days`.
+        catch_up_days: u32,
+        /// What the user's marker is short of a verified one.
+        marker: UnverifiedMarker,
+    },
+}
+
+/// What a user's marker is short of one whose tag verifies with the run's marker keys.
+/// Serialised as a snake_case tag (`signature_invalid`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnverifiedMarker {
+    /// No marker line.
+    Absent,
+    /// Unsigned (trusted or not by its HR row).
+    Unsigned,
+    /// It cannot be read.
+    Unreadable,
+    /// Its signature does not verify.
+    SignatureInvalid,
+    /// Signed before the binding and not confirmed by an HR row.
+    Unbound,
+}
+
+impl UnverifiedMarker {
+    /// The words after "this user's ownership marker is ".
+    pub fn words(self) -> &'static str {
+        match self {
+            UnverifiedMarker::Absent => "missing",
+            UnverifiedMarker::Unsigned => "unsigned",
+            UnverifiedMarker::Unreadable => "unreadable",
+            UnverifiedMarker::SignatureInvalid => "edited or forged (signature invalid)",
+            UnverifiedMarker::Unbound => "signed, not bound to it, and unconfirmed",
+        }
+    }
 }
 
 /// Why a marker that seems to name an employee is not used by the run. Serialised as a
@@ -225,7 +271,8 @@ impl SkipCause {
             | SkipCause::EmailOfAnotherUnreadableMarker { .. }
             | SkipCause::ClaimedByUnreadableMarker { .. }
             | SkipCause::UntrustedLeaverMarker { .. }
-            | SkipCause::SuspendedByOthers { .. } => SkipSide::PagerDuty,
+            | SkipCause::SuspendedByOthers { .. }
+            | SkipCause::PastTerminationUnverified { .. } => SkipSide::PagerDuty,
         }
     }
 }
@@ -268,6 +315,12 @@ mod words {
     pub const SUSPENDED_BY_OTHERS: &[&str] = &[
         "PagerDuty user has no ownership marker and base role ",
         ", as if suspended by someone other than hr2pagerduty: left alone (a conflict); give it back a working role by hand, or fix the HR status",
+    ];
+    pub const PAST_TERMINATION_UNVERIFIED: &[&str] = &[
+        "termination date ",
+        " passed more than ",
+        " days ago ([lifecycle] termination_catch_up_days) while the status says active, and this user's ownership marker is ",
+        " while other markers of the account verify with PAGERDUTY_MARKER_KEY: a termination-pending stamp may have been removed from it, so the user is not kept on silently (nothing is written; it keeps its access until settled); if the employee has left, mark the row terminated in HR; if not, clear or correct the stale termination date in HR",
     ];
     pub const PROTECTED: &[&str] = &["protected by [lifecycle] protected: never changed"];
     pub const HR_ROW_PROBLEM: &[&str] =
@@ -348,6 +401,18 @@ impl SkipCause {
                 (words::SUSPENDED_BY_OTHERS, vec![role.to_string()])
             }
             SkipCause::Untouchable(Untouchable::Protected) => (words::PROTECTED, vec![]),
+            SkipCause::PastTerminationUnverified {
+                termination_date,
+                catch_up_days,
+                marker,
+            } => (
+                words::PAST_TERMINATION_UNVERIFIED,
+                vec![
+                    termination_date.to_string(),
+                    catch_up_days.to_string(),
+                    marker.words().to_string(),
+                ],
+            ),
             SkipCause::HrRowProblem => (words::HR_ROW_PROBLEM, vec![]),
         }
     }
@@ -408,6 +473,11 @@ mod tests {
                 role: Role::ReadOnlyLimitedUser,
             },
             SkipCause::FromUser,
+            SkipCause::PastTerminationUnverified {
+                termination_date: NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
+                catch_up_days: 30,
+                marker: UnverifiedMarker::Unsigned,
+            },
         ]
     }
 
@@ -432,6 +502,7 @@ mod tests {
                 "owns the API key this run uses: never changed",
                 "PagerDuty user has no ownership marker and base role read_only_limited_user, as if suspended by someone other than hr2pagerduty: left alone (a conflict); give it back a working role by hand, or fix the HR status",
                 "the [pagerduty] from user, which creates need: not offboarded (list it under [lifecycle] protected)",
+                "termination date 2026-11-02 passed more than 30 days ago ([lifecycle] termination_catch_up_days) while the status says active, and this user's ownership marker is unsigned while other markers of the account verify with PAGERDUTY_MARKER_KEY: a termination-pending stamp may have been removed from it, so the user is not kept on silently (nothing is written; it keeps its access until settled); if the employee has left, mark the row terminated in HR; if not, clear or correct the stale termination date in HR",
             ]
         );
     }
@@ -485,6 +556,7 @@ mod tests {
                 "untouchable",
                 "suspended_by_others",
                 "from_user",
+                "past_termination_unverified",
             ]
         );
         let [dup, owner, fault, role] =
@@ -508,6 +580,10 @@ mod tests {
         assert_eq!(
             serde_json::to_value(SkipCause::FromUser).unwrap(),
             serde_json::json!({"cause": "from_user"})
+        );
+        assert_eq!(
+            serde_json::to_value(&every_cause()[15]).unwrap(),
+            serde_json::json!({"cause": "past_termination_unverified", "details": {"termination_date": "2026-11-02", "catch_up_days": 30, "marker": "unsigned"}})
         );
     }
 

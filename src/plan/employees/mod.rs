@@ -33,7 +33,7 @@ use crate::hr::Employee;
 use crate::ids::{EmployeeId, UserId};
 use crate::marker::{Marker, MarkerState};
 use crate::pagerduty::models::User;
-use crate::vocab::Role;
+use crate::vocab::{Role, SUSPENDED_ROLES};
 use chrono::NaiveDate;
 use reasons::{applied_later, explain_record, leaver_reason};
 
@@ -269,6 +269,10 @@ fn settle_user(
         let reason = SkipCause::SuspendedByOthers {
             role: u.role.clone(),
         };
+        t.out.skipped.push(employee_skip(e, Some(u), reason, d));
+        return None;
+    }
+    if let Some(reason) = unproven_stale_termination(cx, index, u, d) {
         t.out.skipped.push(employee_skip(e, Some(u), reason, d));
         return None;
     }
@@ -547,6 +551,35 @@ fn unarchived_leaver(cx: &Ctx<'_>, e: &Employee) -> bool {
     cx.inp.archive.missing()
         && e.termination_date
             .is_some_and(|t| t < cx.inp.today && e.hire_date.is_none_or(|h| t >= h))
+}
+
+/// The skip of an employee kept on by a date conflict (`d.conflict`: a termination date
+/// older than the catch-up days, which the status decides) whose user `u`'s marker does not
+/// verify ([`Index::unverified`]: missing, unsigned, edited) in an account whose markers do
+/// ([`Index::migrated`]). A termination blocked on its date stays due past the catch-up days
+/// only by the signed stamp in the user's marker, and a leaver may edit their own profile:
+/// replacing the marker with an unsigned one naming their employee ID (trusted by its
+/// email, then signed again without the stamp) or deleting it (matched by email) would
+/// otherwise keep them active for good, listed only as a date conflict. Such a user is
+/// never written or kept silently while it holds access: a skip that needs a person,
+/// settled in HR.
+fn unproven_stale_termination(
+    cx: &Ctx<'_>,
+    index: &Index<'_>,
+    u: &User,
+    d: &Dated,
+) -> Option<SkipCause> {
+    let termination_date = d.conflict?;
+    let employed = matches!(d.standing, Standing::Employed { .. });
+    // A user already without access (a suspended role, no team) keeps nothing it should
+    // lose: the row decides as for any conflict.
+    let access = !SUSPENDED_ROLES.contains(&u.role) || !u.teams.is_empty();
+    let marker = index.unverified(u)?;
+    (employed && access && index.migrated()).then_some(SkipCause::PastTerminationUnverified {
+        termination_date,
+        catch_up_days: cx.policy.termination_catch_up_days,
+        marker,
+    })
 }
 
 /// True for the base roles that leave a user unable to respond: the stakeholder roles and
