@@ -420,6 +420,36 @@ impl LicenseShortfall {
     }
 }
 
+/// One licence change a plan brings, as its licence ledger counts it
+/// ([`crate::plan::licenses::ledger`]); kept in the plan ([`Plan::license_moves`]) so that
+/// `apply --plan` counts the saved plan's needs again against the licences free then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenseMove {
+    /// The user whose licence changes (`None` for a create).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<UserId>,
+    /// Made by a deactivation or deletion, which apply runs first: its `from` licence is
+    /// released for the other moves.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deactivation: bool,
+    /// The licence the user holds now (`None` for a create, or a user holding none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<LicenseId>,
+    /// Where it goes (`None` for a deletion: the allocation is released, none is taken).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<LicenseTarget>,
+}
+
+/// Where a user's licence goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LicenseTarget {
+    /// The licence a rule names (sent with the request).
+    Named(LicenseLabel),
+    /// The one PagerDuty picks for this base role (fact F20, §3.5; not sent).
+    Picked(Role),
+}
+
 /// A licence's ID and name, for messages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LicenseLabel {
@@ -518,6 +548,11 @@ pub struct Plan {
     /// Licences the plan would run out of; any refuses the run (exit 3).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub license_shortfalls: Vec<LicenseShortfall>,
+    /// The licence changes the plan's actions bring, in the order the builders recorded
+    /// them (empty where the account has no licences): what its licence ledger counted,
+    /// for `apply --plan` to count again against the licences free when it runs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub license_moves: Vec<LicenseMove>,
     /// Users of on-call checked actions whose on-call duties the plan was not given (their
     /// actions are blocked until they are); the caller looks them up and plans again.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
