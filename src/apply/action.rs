@@ -169,12 +169,13 @@ pub(super) async fn run_action(
         }
         // A restore is its own sequence of reads and creates (idempotent: the next run
         // finishes one that was stopped).
-        if let Step::RestoreContacts { from_user } = step {
+        if let Step::RestoreContacts { from_user, record } = step {
             let Some(id) = o.user_id.clone() else {
                 unreachable!("the planner puts CreateUser first")
             };
             let keys = opts.marker_keys.as_ref();
-            let done = restore_contacts(client, &opts.archive, &id, from_user, keys).await;
+            let from = (from_user, record.as_ref());
+            let done = restore_contacts(client, &opts.archive, &id, from, keys).await;
             o.attempts += done.attempts;
             let failed = !done.errors.is_empty() || done.missing.is_some();
             if let Some(why) = done.missing {

@@ -7,7 +7,7 @@ use super::skip::Skip;
 use crate::config::RuleLabel;
 use crate::email::Email;
 use crate::ids::{EmployeeId, LicenseId, TeamId, UserId};
-use crate::marker::SavedMembership;
+use crate::marker::{Marker, SavedMembership};
 use crate::oncall::{Blocked, OncallImpact};
 use crate::pagerduty::models::{NewUser, UserUpdate};
 use crate::vocab::{Role, TeamRole};
@@ -253,6 +253,15 @@ pub enum Step {
     RestoreContacts {
         /// The deleted user whose record to restore.
         from_user: UserId,
+        /// The marker the user carries while the restore runs, as the plan made or verified
+        /// it (a create's restoring record; a reactivation's trusted suspension record):
+        /// the contact methods PagerDuty refused at an earlier restore
+        /// ([`crate::marker::Suspension::refused`]) are taken from it, not from the user's
+        /// description as read at apply time, which nothing verifies then, and a method
+        /// refused now is recorded by writing this marker again. `None` in a plan saved
+        /// before it existed: nothing is skipped and nothing is recorded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        record: Option<Marker>,
     },
 }
 
@@ -498,7 +507,7 @@ impl Action {
     /// ID changes), if it does.
     pub fn restores_from(&self) -> Option<&UserId> {
         self.steps.iter().find_map(|s| match s {
-            Step::RestoreContacts { from_user } => Some(from_user),
+            Step::RestoreContacts { from_user, .. } => Some(from_user),
             _ => None,
         })
     }
