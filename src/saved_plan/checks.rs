@@ -1,7 +1,8 @@
 //! What `apply --plan` checks a saved plan against: the inputs it was made from
 //! (configuration, export, as-of day, API URL), the fingerprints of the users it touches
 //! (name, email, role, job title, time zone, description and team memberships), the users
-//! its creates would make, and its deactivations' on-call duties.
+//! its creates would make, its deactivations' on-call duties, and the licences its changes
+//! need against those free now.
 
 use super::{SavedPlan, SavedPlanError, Stale, file_sha256};
 use crate::digest::sha256_hex;
