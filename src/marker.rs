@@ -372,7 +372,9 @@ pub fn render_with(
 mod tests {
     use super::*;
 
-    fn suspended() -> Marker {
+    /// A suspension record (employee 3427, admin, manager of IT Operations), for the marker
+    /// tests and the signing tests.
+    pub(super) fn suspended() -> Marker {
         Marker {
             employee_id: Some("3427".into()),
             suspended: Some(Suspension {

@@ -492,5 +492,26 @@ pub fn attribute(
     }
 }
 
+/// A test fixture shared by the planner's and the report's tests: what a leaver on call
+/// holds, one of each kind (a policy, a schedule shift and an open incident).
+#[cfg(test)]
+pub(crate) fn held_fixture() -> OncallImpact {
+    use crate::ids::{EscalationPolicyId, IncidentId, ScheduleId};
+    OncallImpact {
+        escalation_policies: vec![Named {
+            id: EscalationPolicyId::new("PEPOPS1"),
+            name: "IT Operations EP".into(),
+        }],
+        schedules: vec![Named {
+            id: ScheduleId::new("PSCHED1"),
+            name: "Ops Primary".into(),
+        }],
+        incidents: vec![IncidentRef {
+            id: IncidentId::new("Q1"),
+            title: "Disk full".into(),
+        }],
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -32,14 +32,19 @@ pub enum PipelineError {
     Rules(#[from] PlanError),
 }
 
-/// What a run lets the planner do beyond its configuration: the `--allow-oncall-gaps` and
-/// `--rekey-employee-ids` flags. The default allows neither.
+/// What a run gives the planner beyond its configuration: the `--allow-oncall-gaps` and
+/// `--rekey-employee-ids` flags, and the run's marker keys. The default allows neither and
+/// has no key.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct PlanOptions {
+pub struct PlanOptions<'a> {
     /// Let the deactivations and deletions of users with on-call duties through.
     pub allow_oncall_gaps: bool,
     /// Re-key the markers of users whose employee ID changed, matched by email.
     pub rekey_employee_ids: bool,
+    /// The run's marker keys (read by the commands from the environment), which the
+    /// planner signs with and checks markers against ([`Inputs::marker_keys`]); `None`
+    /// without `PAGERDUTY_MARKER_KEY`.
+    pub marker_keys: Option<&'a MarkerKeys>,
 }
 
 /// The client's configuration for this run: URL and key from `connection`; `From`, rate,
@@ -114,7 +119,8 @@ pub fn today(cfg: &Config, as_of: Option<NaiveDate>) -> NaiveDate {
 /// gives a base role that needs one) and computes the plan for
 /// `roster` under `cfg`, as of `today` (see [`today`]), with `options.allow_oncall_gaps`
 /// letting on-call users' deactivations and deletions through and
-/// `options.rekey_employee_ids` (`--rekey-employee-ids`) re-keying markers. GET requests
+/// `options.rekey_employee_ids` (`--rekey-employee-ids`) re-keying markers, and
+/// `options.marker_keys` signing and checking them. GET requests
 /// only. `api_url` is the account's API URL, named when PagerDuty rejects the key. The
 /// planner is run again while its plan needs more ([`Plan::needs_team_members`],
 /// [`Plan::needs_license_holders`], [`Plan::needs_oncall`]); reading them is
@@ -134,27 +140,7 @@ pub async fn observe_and_plan(
     progress: &Progress,
     api_url: &str,
     today: NaiveDate,
-    options: PlanOptions,
-) -> Result<Planned, PipelineError> {
-    observe_and_plan_keyed(client, cfg, roster, progress, api_url, today, options, None).await
-}
-
-/// [`observe_and_plan`] with the run's marker keys (read by the commands from the
-/// environment), which the planner
-/// signs with and checks markers against ([`Inputs::marker_keys`]).
-///
-/// # Errors
-/// Those of [`observe_and_plan`].
-#[allow(clippy::too_many_arguments)]
-pub async fn observe_and_plan_keyed(
-    client: &Client,
-    cfg: &Config,
-    roster: &Roster,
-    progress: &Progress,
-    api_url: &str,
-    today: NaiveDate,
-    options: PlanOptions,
-    marker_keys: Option<&MarkerKeys>,
+    options: PlanOptions<'_>,
 ) -> Result<Planned, PipelineError> {
     let (archive_file, archive) = load_archive(cfg)?;
     let observer = observer(client, cfg, progress, api_url);
@@ -184,7 +170,7 @@ pub async fn observe_and_plan_keyed(
             key_owner: account.key_owner.as_ref().map(|u| &u.id),
             licenses: &account.licenses,
             license_holders: account.license_holders.as_ref(),
-            marker_keys,
+            marker_keys: options.marker_keys,
         })
     };
     let mut p = compute(&account)?;

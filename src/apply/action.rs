@@ -7,15 +7,19 @@
 use super::adopt::{adoption_refused, adoption_update};
 use super::holding::policies_holding;
 use super::recheck::recheck;
-use super::restore::restore_contacts;
+use super::restore::{Rehire, restore_contacts};
 use super::{
-    ApplyOptions, Cause, Halt, HeldBy, Mismatch, Outcome, OutcomeStatus, StepError, StepFailure,
-    Stop,
+    ApplyOptions, Cause, Halt, HeldBy, Mismatch, NotAdoptable, Outcome, OutcomeStatus, StepError,
+    StepFailure, Stop,
 };
 use crate::archive::ArchiveRecord;
+use crate::ids::UserId;
+use crate::marker::Marker;
+use crate::pagerduty::models::User;
 use crate::pagerduty::models::contact::UserRecord;
 use crate::pagerduty::{ApiError, Client, Refusal};
 use crate::plan::{Action, ActionKind, Step};
+use std::ops::ControlFlow::{self, Break, Continue};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// `fut`, or `None` once the run's stop abandons actions in progress (the future is
@@ -28,14 +32,38 @@ async fn unless_abandoned<T>(stop: &Stop, fut: impl std::future::Future<Output =
     }
 }
 
+/// What the phases of one action share: the client, the action, the run's options and the
+/// flag that stops the run when PagerDuty rejects the key.
+struct Exec<'a> {
+    client: &'a Client,
+    a: &'a Action,
+    opts: &'a ApplyOptions,
+    auth_stop: &'a AtomicBool,
+}
+
+/// What a create step's answer brings (see [`Exec::send`]): the user's ID, why adopting it
+/// is refused (a user found by email that is not this employee's), the user found when the
+/// create was recovered by a look-up, and whether it existed before this run's `POST`.
+type Created = (UserId, Option<NotAdoptable>, Option<User>, bool);
+
 /// Runs action `a`'s steps in order and says how it ended; sets `auth_stop` when PagerDuty
-/// rejects the key (401), so that no further action starts.
+/// rejects the key (401), so that no further action starts. The phases: the re-check of a
+/// destructive action's user ([`Exec::recheck_user`]), then for each step a restore
+/// ([`Exec::restore`]), a deletion's archive record ([`Exec::archive`]) or the step's
+/// request ([`Exec::send`], a create's answer handled by [`Exec::created`], a failure by
+/// [`Exec::step_failed`]).
 pub(super) async fn run_action(
     client: &Client,
     a: &Action,
     opts: &ApplyOptions,
     auth_stop: &AtomicBool,
 ) -> Outcome {
+    let x = Exec {
+        client,
+        a,
+        opts,
+        auth_stop,
+    };
     let mut o = Outcome {
         action: a.clone(),
         status: OutcomeStatus::Applied,
@@ -47,21 +75,78 @@ pub(super) async fn run_action(
         adopted: false,
     };
     let stop = &opts.stop;
-    let interrupted = |o: &mut Outcome, abandoned: bool| {
+    // The user's full record, read with the re-check of a deletion: what the archive keeps.
+    let Continue(mut record) = x.recheck_user(&mut o).await else {
+        return o;
+    };
+    let mut removals_only = false;
+    for (i, step) in a.steps.iter().enumerate() {
+        if removals_only && !matches!(step, Step::RemoveFromTeam { .. }) {
+            break;
+        }
+        // --max-runtime: the request in flight has finished; no new one starts.
+        if stop.halted() == Some(Halt::MaxRuntime) && o.status == OutcomeStatus::Applied {
+            x.interrupted(&mut o, false);
+            return o;
+        }
+        // A restore is its own sequence of reads and creates (idempotent: the next run
+        // finishes one that was stopped).
+        if let Step::RestoreContacts { from_user, record } = step {
+            if x.restore(&mut o, i, from_user, record.as_ref())
+                .await
+                .is_break()
+            {
+                return o;
+            }
+            continue;
+        }
+        if x.archive(&mut o, i, step, &mut record).is_break() {
+            return o;
+        }
+        let Some(res) = unless_abandoned(stop, x.send(&o, step)).await else {
+            x.interrupted(&mut o, true);
+            return o;
+        };
+        match res {
+            Ok((n, created)) => {
+                o.attempts += n;
+                if let Some(created) = created
+                    && x.created(&mut o, i, step, created).await.is_break()
+                {
+                    return o;
+                }
+                o.steps_done += 1;
+            }
+            Err(e) if x.stopped(&mut o, &e) => return o,
+            Err(e) => match x.step_failed(&mut o, i, step, e).await {
+                Break(()) => return o,
+                Continue(()) => removals_only = true,
+            },
+        }
+    }
+    o
+}
+
+impl Exec<'_> {
+    /// Marks `o` interrupted by the run's stop (`abandoned`: a request in flight was
+    /// dropped).
+    fn interrupted(&self, o: &mut Outcome, abandoned: bool) {
         o.status = OutcomeStatus::Interrupted;
         o.cause = Some(Cause::Interrupted {
-            halt: stop.halted().unwrap_or(Halt::MaxRuntime),
+            halt: self.opts.stop.halted().unwrap_or(Halt::MaxRuntime),
             abandoned,
         });
-    };
-    // The client stopped sending (--max-runtime ran out, or a signal's grace period ended):
-    // an action that sent nothing was never started, any other is interrupted.
-    let stopped = |o: &mut Outcome, e: &ApiError| -> bool {
+    }
+
+    /// Whether `e` says the client stopped sending (--max-runtime ran out, or a signal's
+    /// grace period ended); if so, `o` ends: an action that sent nothing was never started,
+    /// any other is interrupted.
+    fn stopped(&self, o: &mut Outcome, e: &ApiError) -> bool {
         if !e.is_stopped() {
             return false;
         }
         o.attempts += e.attempts();
-        let halt = stop.halted().unwrap_or(Halt::MaxRuntime);
+        let halt = self.opts.stop.halted().unwrap_or(Halt::MaxRuntime);
         if o.attempts == 0 && o.steps_done == 0 {
             o.status = OutcomeStatus::NotStarted;
             o.cause = Some(Cause::NotStarted(halt));
@@ -73,20 +158,40 @@ pub(super) async fn run_action(
             });
         }
         true
-    };
-    let fail = |o: &mut Outcome, step: usize, e: ApiError, held_by: Option<HeldBy>| {
+    }
+
+    /// Records that step `step` (0-based) failed with `e` (`held_by`: the policies keeping
+    /// the user on a team that refused the removal); sets the run's `auth_stop` on a 401.
+    fn fail(&self, o: &mut Outcome, step: usize, e: ApiError, held_by: Option<HeldBy>) {
         // A 401 means the key itself is refused: every later request would be too. A 403
         // is about this request (e.g. the account owner), so only this action fails.
         if e.status() == Some(401) {
-            auth_stop.store(true, Ordering::SeqCst);
+            self.auth_stop.store(true, Ordering::SeqCst);
         }
         o.attempts += e.attempts();
         o.http_status = e.status().or(o.http_status);
+        self.push_failure(o, step, StepError::from_api(&e), held_by);
+    }
+
+    /// Records that step `step` (0-based) could not be done, for `error`, without a
+    /// request's failure.
+    fn refuse(&self, o: &mut Outcome, step: usize, error: StepError) {
+        self.push_failure(o, step, error, None);
+    }
+
+    /// Marks `o` failed at step `step` (0-based) with `error`, keeping the failures before.
+    fn push_failure(
+        &self,
+        o: &mut Outcome,
+        step: usize,
+        error: StepError,
+        held_by: Option<HeldBy>,
+    ) {
         o.status = OutcomeStatus::Failed;
         let failure = StepFailure {
             step: step + 1,
-            steps: a.steps.len(),
-            error: StepError::from_api(&e),
+            steps: self.a.steps.len(),
+            error,
             held_by,
         };
         match &mut o.cause {
@@ -94,10 +199,18 @@ pub(super) async fn run_action(
             Some(Cause::Failed(failures)) => failures.push(failure),
             _ => o.cause = Some(Cause::Failed(vec![failure])),
         }
-    };
-    // The user's full record, read with the re-check of a deletion: what the archive keeps.
-    let mut record: Option<UserRecord> = None;
-    if let (Some(guard), Some(id)) = (&a.guard, &a.user_id) {
+    }
+
+    /// The re-check of a destructive action (one with a guard): reads its user again (a
+    /// deletion's full record, which it returns for the archive) and ends the action
+    /// (`Break`) when the user is gone, no longer what the plan saw ([`recheck`]), the read
+    /// failed or the run stopped. `Continue(None)` for an action without a guard.
+    async fn recheck_user(&self, o: &mut Outcome) -> ControlFlow<(), Option<UserRecord>> {
+        let (a, opts, client, stop) = (self.a, self.opts, self.client, &self.opts.stop);
+        let mut record: Option<UserRecord> = None;
+        let (Some(guard), Some(id)) = (&a.guard, &a.user_id) else {
+            return Continue(record);
+        };
         let read = if a.kind == ActionKind::Delete {
             unless_abandoned(stop, async {
                 client.get_user_record(id).await.map(|r| {
@@ -111,15 +224,15 @@ pub(super) async fn run_action(
             unless_abandoned(stop, client.get_user(id)).await
         };
         let Some(read) = read else {
-            interrupted(&mut o, true);
-            return o;
+            self.interrupted(o, true);
+            return Break(());
         };
         match read {
             Ok(None) => {
                 o.attempts += 1;
                 o.status = OutcomeStatus::Skipped;
                 o.cause = Some(Cause::Recheck(Mismatch::Gone));
-                return o;
+                Break(())
             }
             Ok(Some(u)) => {
                 o.attempts += 1;
@@ -133,213 +246,231 @@ pub(super) async fn run_action(
                 ) {
                     o.status = OutcomeStatus::Skipped;
                     o.cause = Some(Cause::Recheck(why));
-                    return o;
+                    return Break(());
                 }
+                Continue(record)
             }
             Err(e) => {
-                if !stopped(&mut o, &e) {
-                    fail(&mut o, 0, e, None);
+                if !self.stopped(o, &e) {
+                    self.fail(o, 0, e, None);
                 }
-                return o;
+                Break(())
             }
         }
     }
-    let refuse = |o: &mut Outcome, step: usize, error: StepError| {
-        o.status = OutcomeStatus::Failed;
-        let failure = StepFailure {
-            step: step + 1,
-            steps: a.steps.len(),
-            error,
-            held_by: None,
+
+    /// Step `i`, a restore of the deleted user `from_user`'s contact methods and rules onto
+    /// the user just created ([`restore_contacts`]), which carries marker `record` as the
+    /// plan made or verified it; `Break` when any of it failed.
+    async fn restore(
+        &self,
+        o: &mut Outcome,
+        i: usize,
+        from_user: &UserId,
+        record: Option<&Marker>,
+    ) -> ControlFlow<()> {
+        let Some(id) = o.user_id.clone() else {
+            unreachable!("the planner puts CreateUser first")
         };
-        match &mut o.cause {
-            Some(Cause::Failed(failures)) => failures.push(failure),
-            _ => o.cause = Some(Cause::Failed(vec![failure])),
+        let keys = self.opts.marker_keys.as_ref();
+        let rehire = Rehire {
+            user: &id,
+            from: from_user,
+            record,
+        };
+        let done = restore_contacts(self.client, &self.opts.archive, rehire, keys).await;
+        o.attempts += done.attempts;
+        let failed = !done.errors.is_empty() || done.missing.is_some();
+        if let Some(why) = done.missing {
+            self.refuse(o, i, why);
         }
-    };
-    let mut removals_only = false;
-    for (i, step) in a.steps.iter().enumerate() {
-        if removals_only && !matches!(step, Step::RemoveFromTeam { .. }) {
-            break;
+        for e in done.errors {
+            self.fail(o, i, e, None);
         }
-        // --max-runtime: the request in flight has finished; no new one starts.
-        if stop.halted() == Some(Halt::MaxRuntime) && o.status == OutcomeStatus::Applied {
-            interrupted(&mut o, false);
-            return o;
+        if failed {
+            return Break(());
         }
-        // A restore is its own sequence of reads and creates (idempotent: the next run
-        // finishes one that was stopped).
-        if let Step::RestoreContacts { from_user, record } = step {
-            let Some(id) = o.user_id.clone() else {
-                unreachable!("the planner puts CreateUser first")
-            };
-            let keys = opts.marker_keys.as_ref();
-            let from = (from_user, record.as_ref());
-            let done = restore_contacts(client, &opts.archive, &id, from, keys).await;
-            o.attempts += done.attempts;
-            let failed = !done.errors.is_empty() || done.missing.is_some();
-            if let Some(why) = done.missing {
-                refuse(&mut o, i, why);
-            }
-            for e in done.errors {
-                fail(&mut o, i, e, None);
-            }
-            if failed {
-                return o;
-            }
-            o.steps_done += 1;
-            continue;
-        }
-        // A deletion: the record is durable in the archive before the DELETE is sent (see
-        // crate::archive).
-        if let Step::DeleteUser {
+        o.steps_done += 1;
+        Continue(())
+    }
+
+    /// Before step `i` when it is a deletion: makes the user's `record` (read by the
+    /// re-check) durable in the archive before the `DELETE` is sent (see crate::archive);
+    /// `Break` when there is no archive or it cannot be written. Other steps pass.
+    fn archive(
+        &self,
+        o: &mut Outcome,
+        i: usize,
+        step: &Step,
+        record: &mut Option<UserRecord>,
+    ) -> ControlFlow<()> {
+        let Step::DeleteUser {
             role,
             teams,
             suspended_on,
             termination_date,
         } = step
-        {
-            let Some(read) = record.take() else {
-                unreachable!("a deletion carries a guard, so its user was read above")
-            };
-            if opts.archive.path().is_none() {
-                refuse(&mut o, i, StepError::NoArchive);
-                return o;
-            }
-            let entry = ArchiveRecord::new(
-                read,
-                a.employee_id.clone(),
-                role.clone(),
-                teams.clone(),
-                *suspended_on,
-                *termination_date,
-                chrono::Utc::now(),
-            );
-            if let Err(e) = opts.archive.append(&entry) {
-                refuse(&mut o, i, StepError::ArchiveNotWritten(e.to_string()));
-                return o;
-            }
+        else {
+            return Continue(());
+        };
+        let Some(read) = record.take() else {
+            unreachable!("a deletion carries a guard, so its user was read above")
+        };
+        if self.opts.archive.path().is_none() {
+            self.refuse(o, i, StepError::NoArchive);
+            return Break(());
         }
-        let send = async {
-            match step {
-                Step::CreateUser(n) => client.create_user(n).await.map(|s| {
-                    let refused = s
-                        .recovered
-                        .then(|| {
-                            adoption_refused(
-                                &s.value,
-                                a.employee_id.as_ref(),
-                                &opts.protected,
-                                opts.key_owner.as_ref(),
-                            )
-                        })
-                        .flatten();
-                    let found = s.recovered.then(|| s.value.clone());
-                    (s.attempts, Some((s.value.id, refused, found, s.existed)))
-                }),
-                Step::UpdateUser(u) => match &o.user_id {
-                    Some(id) => client.update_user(id, u).await.map(|s| (s.attempts, None)),
-                    None => unreachable!("the planner puts CreateUser first"),
-                },
-                Step::SetTeamRole { team_id, role, .. } => match &o.user_id {
-                    Some(id) => client
-                        .set_team_role(team_id, id, role)
-                        .await
-                        .map(|s| (s.attempts, None)),
-                    None => unreachable!("the planner puts CreateUser first"),
-                },
-                Step::RemoveFromTeam { team_id, .. } => match &o.user_id {
-                    Some(id) => client
-                        .remove_from_team(team_id, id)
-                        .await
-                        .map(|s| (s.attempts, None)),
-                    None => unreachable!("the planner puts CreateUser first"),
-                },
-                Step::DeleteUser { .. } => match &o.user_id {
-                    Some(id) => client.delete_user(id).await.map(|s| (s.attempts, None)),
-                    None => unreachable!("a deletion names its user"),
-                },
-                Step::RestoreContacts { .. } => unreachable!("a restore is run above"),
-            }
+        let entry = ArchiveRecord::new(
+            read,
+            self.a.employee_id.clone(),
+            role.clone(),
+            teams.clone(),
+            *suspended_on,
+            *termination_date,
+            chrono::Utc::now(),
+        );
+        if let Err(e) = self.opts.archive.append(&entry) {
+            self.refuse(o, i, StepError::ArchiveNotWritten(e.to_string()));
+            return Break(());
+        }
+        Continue(())
+    }
+
+    /// Sends `step`'s request for the user of `o`: its attempts, and for a create what
+    /// [`Created`] says (with the adoption refusal for a user found by email).
+    async fn send(&self, o: &Outcome, step: &Step) -> Result<(u32, Option<Created>), ApiError> {
+        let (a, opts, client) = (self.a, self.opts, self.client);
+        match step {
+            Step::CreateUser(n) => client.create_user(n).await.map(|s| {
+                let refused = s
+                    .recovered
+                    .then(|| {
+                        adoption_refused(
+                            &s.value,
+                            a.employee_id.as_ref(),
+                            &opts.protected,
+                            opts.key_owner.as_ref(),
+                        )
+                    })
+                    .flatten();
+                let found = s.recovered.then(|| s.value.clone());
+                (s.attempts, Some((s.value.id, refused, found, s.existed)))
+            }),
+            Step::UpdateUser(u) => match &o.user_id {
+                Some(id) => client.update_user(id, u).await.map(|s| (s.attempts, None)),
+                None => unreachable!("the planner puts CreateUser first"),
+            },
+            Step::SetTeamRole { team_id, role, .. } => match &o.user_id {
+                Some(id) => client
+                    .set_team_role(team_id, id, role)
+                    .await
+                    .map(|s| (s.attempts, None)),
+                None => unreachable!("the planner puts CreateUser first"),
+            },
+            Step::RemoveFromTeam { team_id, .. } => match &o.user_id {
+                Some(id) => client
+                    .remove_from_team(team_id, id)
+                    .await
+                    .map(|s| (s.attempts, None)),
+                None => unreachable!("the planner puts CreateUser first"),
+            },
+            Step::DeleteUser { .. } => match &o.user_id {
+                Some(id) => client.delete_user(id).await.map(|s| (s.attempts, None)),
+                None => unreachable!("a deletion names its user"),
+            },
+            Step::RestoreContacts { .. } => unreachable!("a restore is run above"),
+        }
+    }
+
+    /// A create step `i`'s answer: the action ends (`Break`) when the email is held by a
+    /// user that is not this employee's; otherwise the user's ID is the action's, and an
+    /// adopted user (found by email instead of created) is brought to the create's state
+    /// ([`adoption_update`]) before the team steps.
+    async fn created(
+        &self,
+        o: &mut Outcome,
+        i: usize,
+        step: &Step,
+        (id, refused, found, existed): Created,
+    ) -> ControlFlow<()> {
+        if let Some(why) = refused {
+            // The email is held by a user that is not this employee's: one
+            // person, one user; nothing more is sent.
+            tracing::warn!(user_id = %id, reason = %why, "create found the email held by another user");
+            o.status = OutcomeStatus::Failed;
+            o.cause = Some(Cause::NotAdopted { user: id, why });
+            return Break(());
+        }
+        tracing::Span::current().record("pagerduty_user_id", id.as_str());
+        o.user_id = Some(id.clone());
+        // An adopted user (found by email instead of created) is brought to the
+        // create's state before its team steps: otherwise it would keep its
+        // hand-made fields and no marker until the next night's plan.
+        let (Some(found), Step::CreateUser(n)) = (found, step) else {
+            return Continue(());
         };
-        let Some(res) = unless_abandoned(stop, send).await else {
-            interrupted(&mut o, true);
-            return o;
-        };
-        match res {
-            Ok((n, created)) => {
-                o.attempts += n;
-                if let Some((id, refused, found, existed)) = created {
-                    if let Some(why) = refused {
-                        // The email is held by a user that is not this employee's: one
-                        // person, one user; nothing more is sent.
-                        tracing::warn!(user_id = %id, reason = %why, "create found the email held by another user");
-                        o.status = OutcomeStatus::Failed;
-                        o.cause = Some(Cause::NotAdopted { user: id, why });
-                        return o;
-                    }
-                    tracing::Span::current().record("pagerduty_user_id", id.as_str());
-                    o.user_id = Some(id.clone());
-                    // An adopted user (found by email instead of created) is brought to the
-                    // create's state before its team steps: otherwise it would keep its
-                    // hand-made fields and no marker until the next night's plan.
-                    if let (Some(found), Step::CreateUser(n)) = (found, step) {
-                        let upd = adoption_update(&found, n);
-                        tracing::info!(user_id = %id, fields = ?upd, "create adopted the user holding its email");
-                        // Adopted: the user was there before this run's POST (refused,
-                        // the email taken). A user found after an attempt whose answer
-                        // was lost is this run's own: created, and invited.
-                        o.adopted = existed;
-                        if !upd.is_empty() {
-                            let sent = unless_abandoned(stop, client.update_user(&id, &upd)).await;
-                            match sent {
-                                None => {
-                                    interrupted(&mut o, true);
-                                    return o;
-                                }
-                                Some(Ok(s)) => o.attempts += s.attempts,
-                                Some(Err(e)) if stopped(&mut o, &e) => return o,
-                                Some(Err(e)) => {
-                                    fail(&mut o, i, e, None);
-                                    return o;
-                                }
-                            }
-                        }
-                    }
-                }
-                o.steps_done += 1;
+        let upd = adoption_update(&found, n);
+        tracing::info!(user_id = %id, fields = ?upd, "create adopted the user holding its email");
+        // Adopted: the user was there before this run's POST (refused,
+        // the email taken). A user found after an attempt whose answer
+        // was lost is this run's own: created, and invited.
+        o.adopted = existed;
+        if upd.is_empty() {
+            return Continue(());
+        }
+        let sent = unless_abandoned(&self.opts.stop, self.client.update_user(&id, &upd)).await;
+        match sent {
+            None => {
+                self.interrupted(o, true);
+                Break(())
             }
-            Err(e) if stopped(&mut o, &e) => return o,
-            Err(e) => {
-                tracing::info!(step = i + 1, error = %e, "action failed");
-                // A team that refuses to let the user go (e.g. "User cannot be removed as
-                // they belong to an escalation policy on this team", fact F32) should not
-                // keep the user on every other team: try the remaining removals, then stop.
-                let refusal = e.refusal();
-                let refused_removal =
-                    matches!(step, Step::RemoveFromTeam { .. }) && refusal.is_some();
-                let held_by = match (step, &o.user_id, refusal) {
-                    (
-                        Step::RemoveFromTeam { team_id, team },
-                        Some(user),
-                        Some(Refusal::TeamRemovalBlocked),
-                    ) => {
-                        let policies = policies_holding(client, team_id, user).await;
-                        Some(HeldBy {
-                            team: team_id.clone(),
-                            team_name: team.clone(),
-                            policies,
-                        })
-                    }
-                    _ => None,
-                };
-                fail(&mut o, i, e, held_by);
-                if !refused_removal {
-                    return o;
-                }
-                removals_only = true;
+            Some(Ok(s)) => {
+                o.attempts += s.attempts;
+                Continue(())
+            }
+            Some(Err(e)) if self.stopped(o, &e) => Break(()),
+            Some(Err(e)) => {
+                self.fail(o, i, e, None);
+                Break(())
             }
         }
     }
-    o
+
+    /// Step `i` failed with `e` (not a stop): recorded, with the policies holding the user
+    /// when a team refused to let it go. A team that refuses to let the user go (e.g. "User
+    /// cannot be removed as they belong to an escalation policy on this team", fact F32)
+    /// should not keep the user on every other team: `Continue` to try the remaining
+    /// removals, then stop; `Break` after any other failure.
+    async fn step_failed(
+        &self,
+        o: &mut Outcome,
+        i: usize,
+        step: &Step,
+        e: ApiError,
+    ) -> ControlFlow<()> {
+        tracing::info!(step = i + 1, error = %e, "action failed");
+        let refusal = e.refusal();
+        let refused_removal = matches!(step, Step::RemoveFromTeam { .. }) && refusal.is_some();
+        let held_by = match (step, &o.user_id, refusal) {
+            (
+                Step::RemoveFromTeam { team_id, team },
+                Some(user),
+                Some(Refusal::TeamRemovalBlocked),
+            ) => {
+                let policies = policies_holding(self.client, team_id, user).await;
+                Some(HeldBy {
+                    team: team_id.clone(),
+                    team_name: team.clone(),
+                    policies,
+                })
+            }
+            _ => None,
+        };
+        self.fail(o, i, e, held_by);
+        if refused_removal {
+            Continue(())
+        } else {
+            Break(())
+        }
+    }
 }

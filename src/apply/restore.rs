@@ -6,8 +6,8 @@
 use super::*;
 use crate::ids::{ContactMethodId, NotificationRuleId};
 use crate::marker::{self, Marker, MarkerKeys};
-use crate::pagerduty::Refusal;
 use crate::pagerduty::models::UserUpdate;
+use crate::pagerduty::{Refusal, Sent};
 
 /// What [`restore_contacts`] did.
 pub(super) struct Restored {
@@ -20,8 +20,42 @@ pub(super) struct Restored {
     pub(super) missing: Option<StepError>,
 }
 
-/// Restores on user `id` the contact methods and notification rules the archive holds for
-/// the deleted user `from` ([`Archive::restorable`]: with those of the records it links
+impl Restored {
+    /// Counts the attempts of one write of the restore, keeping its error if it failed;
+    /// whether the restore goes on after it: `true` when it succeeded or PagerDuty refused
+    /// it ([`ApiError::refusal`]: a 4xx other than 401, reported while the others are still
+    /// sent), `false` for any other failure, which stops the restore.
+    fn record<T>(&mut self, sent: Result<Sent<T>, ApiError>) -> bool {
+        match sent {
+            Ok(sent) => {
+                self.attempts += sent.attempts;
+                true
+            }
+            Err(e) => {
+                self.attempts += e.attempts();
+                let go_on = e.refusal().is_some();
+                self.errors.push(e);
+                go_on
+            }
+        }
+    }
+}
+
+/// The two users of a restore, both PagerDuty user IDs and so named rather than passed in
+/// a row: the re-created user written to, and the deleted user whose archive record is
+/// restored; with the marker the plan made or verified for the first.
+pub(super) struct Rehire<'a> {
+    /// The re-created user (the action's `POST /users`).
+    pub(super) user: &'a UserId,
+    /// The deleted user ([`crate::plan::Step::RestoreContacts`]'s `from_user`).
+    pub(super) from: &'a UserId,
+    /// The marker `user` carries while the restore runs, as the plan made or verified it
+    /// ([`crate::plan::Step::RestoreContacts`]'s `record`); `None` from a plan saved before.
+    pub(super) record: Option<&'a Marker>,
+}
+
+/// Restores on user `rehire.user` (`id` below) the contact methods and notification rules
+/// the archive holds for the deleted user `rehire.from` (`from`) ([`Archive::restorable`]: with those of the records it links
 /// back to when `from` was itself a restore not finished), so that the user ends with the
 /// archive's rules and no other:
 /// 1. one read of what the user has now ([`Client::get_user_record`]);
@@ -55,22 +89,26 @@ pub(super) struct Restored {
 /// next run skips the methods listed there and finishes without them (the plan names
 /// them).
 ///
-/// The marker read and written is `record`, the one the plan made or verified for the user
-/// (see [`crate::plan::Step::RestoreContacts`]), never the description as read now: the user may edit
-/// their own profile between the plan and this request, and nothing verifies it here, so a
-/// `refused` list written there would make the restore skip those contact methods, and a
-/// record changed there would be signed by the write. Only the human text around the
-/// marker is taken from the user as read. Without `record` (a plan saved before it) no
-/// method is skipped and none is recorded.
+/// The marker read and written is `rehire.record`, the one the plan made or verified for
+/// the user (see [`crate::plan::Step::RestoreContacts`]), never the description as read
+/// now: the user may edit their own profile between the plan and this request, and nothing
+/// verifies it here, so a `refused` list written there would make the restore skip those
+/// contact methods, and a record changed there would be signed by the write. Only the human
+/// text around the marker is taken from the user as read. Without a record (a plan saved
+/// before it) no method is skipped and none is recorded.
 ///
 /// [`ContactMethod::same_as`]: crate::pagerduty::models::contact::ContactMethod::same_as
 pub(super) async fn restore_contacts(
     client: &Client,
     archive: &ArchiveFile,
-    id: &UserId,
-    (from, record): (&UserId, Option<&Marker>),
+    rehire: Rehire<'_>,
     keys: Option<&MarkerKeys>,
 ) -> Restored {
+    let Rehire {
+        user: id,
+        from,
+        record,
+    } = rehire;
     let mut done = Restored {
         attempts: 0,
         errors: Vec::new(),
@@ -171,30 +209,14 @@ pub(super) async fn restore_contacts(
     let (missing, extra) = compare_rules(&now, &wanted);
     if methods_complete {
         for rule in extra {
-            match client.delete_notification_rule(id, rule).await {
-                Ok(sent) => done.attempts += sent.attempts,
-                Err(e) => {
-                    done.attempts += e.attempts();
-                    let go_on = e.refusal().is_some();
-                    done.errors.push(e);
-                    if !go_on {
-                        return done;
-                    }
-                }
+            if !done.record(client.delete_notification_rule(id, rule).await) {
+                return done;
             }
         }
     }
     for new in missing {
-        match client.create_notification_rule(id, new).await {
-            Ok(sent) => done.attempts += sent.attempts,
-            Err(e) => {
-                done.attempts += e.attempts();
-                let go_on = e.refusal().is_some();
-                done.errors.push(e);
-                if !go_on {
-                    return done;
-                }
-            }
+        if !done.record(client.create_notification_rule(id, new).await) {
+            return done;
         }
     }
     // The refused methods join the marker, so that the next run sends them no more.
@@ -207,13 +229,8 @@ pub(super) async fn restore_contacts(
             description: Some(marker::render_with(&human, &m, keys, &now.user.email)),
             ..UserUpdate::default()
         };
-        match client.update_user(id, &update).await {
-            Ok(sent) => done.attempts += sent.attempts,
-            Err(e) => {
-                done.attempts += e.attempts();
-                done.errors.push(e);
-            }
-        }
+        // The restore's last write: nothing follows it that a failure could stop.
+        done.record(client.update_user(id, &update).await);
     }
     done
 }

@@ -6,8 +6,8 @@
 
 use super::Failure;
 use super::common::{
-    check_archive, client_from, log_config, log_requests, log_roster, marker_keys, plan_options,
-    refusal, refused_on_markers, settings, warn_archive,
+    Connected, check_archive, connect, log_config, log_requests, log_roster, marker_keys,
+    plan_options, refusal, refused_on_markers, warn_archive,
 };
 use super::execute::{Run, execute};
 use super::prompt::{prompt, read_yes};
@@ -21,7 +21,7 @@ use crate::hr::{self, Roster};
 use crate::marker::{self, MarkerKeys, MarkerState, Verdict};
 use crate::observe::{self, Needs};
 use crate::pagerduty::Client;
-use crate::pipeline::{load_archive, log_plan, observe_and_plan_keyed, observe_for_saved, today};
+use crate::pipeline::{load_archive, log_plan, observe_and_plan, observe_for_saved, today};
 use crate::plan::{Plan, Step, safety};
 use crate::printer::Printer;
 use crate::report::{self, RunStatus, file::ReportFile};
@@ -96,23 +96,24 @@ async fn apply_run(
     )?;
     let roster = hr::read_file(&hr_path, &cfg)?;
     log_roster(&hr_path, &roster);
-    let s = settings(&cfg, &a.connection)?;
+    let Connected {
+        settings: s,
+        client,
+    } = connect(&cfg, &a.connection)?;
     let keys = marker_keys()?;
     notify.api_url = Some(s.api_url.clone());
-    let client = client_from(&cfg, &s)?;
     let _lock = stops.race(take_lock(&client, &cfg, &s, printer)).await?;
     let bar = printer.progress();
     let as_of = today(&cfg, a.as_of.as_of);
     let planned = stops
-        .race(observe_and_plan_keyed(
+        .race(observe_and_plan(
             &client,
             &cfg,
             &roster,
             &bar,
             &s.api_url,
             as_of,
-            plan_options(a.safety),
-            keys.as_ref(),
+            plan_options(a.safety, keys.as_ref()),
         ))
         .await?;
     warn_archive(&planned.archive, printer);
@@ -161,14 +162,16 @@ async fn apply_saved(
             ..Roster::default()
         },
     };
-    let s = settings(&cfg, &a.connection)?;
+    let Connected {
+        settings: s,
+        client,
+    } = connect(&cfg, &a.connection)?;
     let keys = marker_keys()?;
     if let Some(f) = saved_with_key_applied_without(&saved.plan, keys.as_ref(), a.safety) {
         return Err(f);
     }
     notify.api_url = Some(s.api_url.clone());
     saved.check_api_url(&s.api_url)?;
-    let client = client_from(&cfg, &s)?;
     let _lock = stops.race(take_lock(&client, &cfg, &s, printer)).await?;
     let bar = printer.progress();
     let mut plan = saved.plan_for_apply(a.safety.allow_oncall_gaps);

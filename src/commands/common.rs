@@ -1,5 +1,5 @@
 //! What several commands share: loading the configuration and the export, resolving the
-//! connection settings and the marker keys, building the client, the archive's warnings
+//! connection settings and building the client ([`connect`]), the marker keys, the archive's warnings
 //! and checks, and the safety refusal.
 
 use super::Failure;
@@ -83,7 +83,7 @@ pub(super) fn log_requests(client: &Client) {
 /// # Errors
 /// [`Failure::Usage`]: no key, a key file that cannot be read or that others can read, or
 /// an API URL that is not allowed.
-pub(super) fn settings(cfg: &Config, flags: &cli::Connection) -> Result<Connection, Failure> {
+fn settings(cfg: &Config, flags: &cli::Connection) -> Result<Connection, Failure> {
     let env_url = std::env::var(ENV_API_URL).ok();
     let file_key = match &flags.api_key_file {
         Some(path) => Some(read_key_file(path).map_err(Failure::Usage)?),
@@ -127,12 +127,34 @@ pub(super) fn marker_keys() -> Result<Option<MarkerKeys>, Failure> {
     .map_err(Failure::Usage)
 }
 
-/// The planner's options a command's safety flags give ([`PlanOptions`]).
-pub(super) fn plan_options(flags: SafetyFlags) -> PlanOptions {
+/// The planner's options a command's safety flags and the run's marker keys give
+/// ([`PlanOptions`]).
+pub(super) fn plan_options(flags: SafetyFlags, keys: Option<&MarkerKeys>) -> PlanOptions<'_> {
     PlanOptions {
         allow_oncall_gaps: flags.allow_oncall_gaps,
         rekey_employee_ids: flags.rekey_employee_ids,
+        marker_keys: keys,
     }
+}
+
+/// A command's way to PagerDuty: the connection settings and the client built from them.
+pub(super) struct Connected {
+    /// URL and key ([`settings`]).
+    pub(super) settings: Connection,
+    /// The client for them, with `[pagerduty]`'s `From`, rate, burst, concurrency and
+    /// timeouts ([`client_from`]).
+    pub(super) client: Client,
+}
+
+/// The connection settings of `flags` ([`settings`]) and the client for them and `cfg`
+/// ([`client_from`]): the set-up of every command that talks to the account.
+///
+/// # Errors
+/// Those of [`settings`] ([`Failure::Usage`]) and of [`client_from`] ([`Failure::Failed`]).
+pub(super) fn connect(cfg: &Config, flags: &cli::Connection) -> Result<Connected, Failure> {
+    let settings = settings(cfg, flags)?;
+    let client = client_from(cfg, &settings)?;
+    Ok(Connected { settings, client })
 }
 
 /// The client for `connection` and the `[pagerduty]` section of `cfg` ([`client_config`]).

@@ -68,7 +68,7 @@ pub(super) async fn run(a: DemoArgs, printer: &Printer) -> Result<Exit, Failure>
         return Err(f);
     }
     check_report(file.as_ref())?;
-    // Nothing stops the demo early, and it plans without marker keys (observe_and_plan), so
+    // Nothing stops the demo early, and it plans without marker keys (PlanOptions::default), so
     // it re-checks as it planned (Run::planned has none).
     let run = Run::planned(&client, &cfg, &planned, &roster, &bar, &s.api_url, printer);
     let ended = execute(&run).await;

@@ -8,7 +8,7 @@
 //! check failed; any failure is exit 1.
 
 use super::Failure;
-use super::common::{client_from, log_requests, marker_keys, pretty, settings};
+use super::common::{Connected, connect, log_requests, marker_keys, pretty};
 use crate::cli::{DoctorArgs, Format};
 use crate::config::Config;
 use crate::doctor;
@@ -26,8 +26,10 @@ use crate::report;
 /// exit 1 after all checks are printed.
 pub(super) async fn run(a: DoctorArgs, printer: &Printer) -> Result<Exit, Failure> {
     let cfg = Config::load(&a.config)?;
-    let s = settings(&cfg, &a.connection)?;
-    let client = client_from(&cfg, &s)?;
+    let Connected {
+        settings: s,
+        client,
+    } = connect(&cfg, &a.connection)?;
     let hidden = Progress::hidden();
     let observer = Observer::new(&client, &hidden, cfg.pagerduty.concurrency, &s.api_url);
     let facts = observer.preflight(&doctor::asked(&cfg)).await;

@@ -4,12 +4,12 @@
 
 use super::Failure;
 use super::common::{
-    client_from, load, log_requests, marker_keys, plan_options, pretty, refusal,
-    refused_on_markers, settings, warn_archive,
+    Connected, connect, load, log_requests, marker_keys, plan_options, pretty, refusal,
+    refused_on_markers, warn_archive,
 };
 use crate::cli::{Format, PlanArgs};
 use crate::exit::Exit;
-use crate::pipeline::{observe_and_plan_keyed, today};
+use crate::pipeline::{observe_and_plan, today};
 use crate::printer::Printer;
 use crate::quote::shell_word;
 use crate::report::{self, file::ReportFile};
@@ -26,20 +26,21 @@ use std::path::Path;
 pub(super) async fn run(a: PlanArgs, printer: &Printer) -> Result<Exit, Failure> {
     check_out(a.out.as_deref())?;
     let (cfg, roster) = load(&a.inputs.config, &a.inputs.hr)?;
-    let s = settings(&cfg, &a.connection)?;
+    let Connected {
+        settings: s,
+        client,
+    } = connect(&cfg, &a.connection)?;
     let keys = marker_keys()?;
-    let client = client_from(&cfg, &s)?;
     let bar = printer.progress();
     let as_of = today(&cfg, a.as_of.as_of);
-    let planned = observe_and_plan_keyed(
+    let planned = observe_and_plan(
         &client,
         &cfg,
         &roster,
         &bar,
         &s.api_url,
         as_of,
-        plan_options(a.safety),
-        keys.as_ref(),
+        plan_options(a.safety, keys.as_ref()),
     )
     .await;
     log_requests(&client);

@@ -58,7 +58,7 @@ pub(super) struct Ctx<'a> {
     /// Teams some rule names.
     pub(super) governed: BTreeSet<TeamId>,
     /// The employee IDs of the export's valid rows (looked up only).
-    pub(super) roster_ids: HashSet<&'a str>,
+    pub(super) roster_ids: HashSet<&'a EmployeeId>,
     /// Team ID → team name, for every team of the account.
     pub(super) team_names: BTreeMap<&'a TeamId, &'a str>,
     /// user ID → team ID → role, from the members listings (looked up by user only).
@@ -93,7 +93,7 @@ impl<'a> Ctx<'a> {
                 .roster
                 .employees
                 .iter()
-                .map(|e| e.employee_id.as_str())
+                .map(|e| &e.employee_id)
                 .collect(),
             team_names: inp.teams.iter().map(|t| (&t.id, t.name.as_str())).collect(),
             roles_by_user,

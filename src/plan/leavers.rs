@@ -31,7 +31,7 @@ pub(super) fn plan_users_without_row<'a>(cx: &mut Ctx<'a>, index: &'a Index<'a>,
             plan_unmanaged(cx, index, u, marker, t);
             continue;
         };
-        if cx.roster_ids.contains(eid.as_str()) {
+        if cx.roster_ids.contains(eid) {
             continue;
         }
         let email = Email::normalise(&u.email);
@@ -135,7 +135,7 @@ fn plan_unmanaged<'a>(
 fn untrusted_leaver(cx: &Ctx<'_>, index: &Index<'_>, u: &User) -> Option<Skip> {
     let eid = marker::claimed_employee_id(u.description.as_deref())?;
     let inp = cx.inp;
-    if cx.roster_ids.contains(eid.as_str())
+    if cx.roster_ids.contains(&eid)
         || inp.roster.protected_ids.contains(&eid)
         || inp_row_problem(cx, u)
         || untouchable(u, None, &cx.policy.protected, inp.key_owner).is_some()

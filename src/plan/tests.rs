@@ -1329,24 +1329,10 @@ fn nov_30() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
 }
 
-/// What a leaver on call holds: a policy, a schedule shift and an open incident.
+/// What a leaver on call holds: a policy, a schedule shift and an open incident
+/// ([`crate::oncall::held_fixture`]).
 pub(super) fn on_call() -> OncallImpact {
-    use crate::ids::{EscalationPolicyId, IncidentId, ScheduleId};
-    use crate::oncall::{IncidentRef, Named};
-    OncallImpact {
-        escalation_policies: vec![Named {
-            id: EscalationPolicyId::new("PEPOPS1"),
-            name: "IT Operations EP".into(),
-        }],
-        schedules: vec![Named {
-            id: ScheduleId::new("PSCHED1"),
-            name: "Ops Primary".into(),
-        }],
-        incidents: vec![IncidentRef {
-            id: IncidentId::new("Q1"),
-            title: "Disk full".into(),
-        }],
-    }
+    crate::oncall::held_fixture()
 }
 
 #[test]

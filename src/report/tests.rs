@@ -3,8 +3,8 @@ use crate::apply::{Cause, Halt, Mismatch, Outcome, OutcomeStatus, Signal, StepEr
 use crate::email::Email;
 use crate::hr::Roster;
 use crate::hr::{ProblemKind, RowProblem};
-use crate::ids::{EscalationPolicyId, IncidentId, ScheduleId, UserId};
-use crate::oncall::{self, IncidentRef, Named, OncallImpact};
+use crate::ids::UserId;
+use crate::oncall::{self, OncallImpact};
 use crate::pagerduty::ClientStats;
 use crate::plan::ownership::Untouchable;
 use crate::plan::{Action, ActionKind, Change, DateConflict, Field, Pending, Plan, StartConflict};
@@ -818,22 +818,9 @@ fn a_deletion_and_a_re_creation_read_like_terraform_and_are_counted() {
     );
 }
 
-/// An impact naming one of each kind of object.
+/// An impact naming one of each kind of object ([`crate::oncall::held_fixture`]).
 fn held() -> OncallImpact {
-    OncallImpact {
-        escalation_policies: vec![Named {
-            id: EscalationPolicyId::new("PEPOPS1"),
-            name: "IT Operations EP".into(),
-        }],
-        schedules: vec![Named {
-            id: ScheduleId::new("PSCHED1"),
-            name: "Ops Primary".into(),
-        }],
-        incidents: vec![IncidentRef {
-            id: IncidentId::new("Q1"),
-            title: "Disk full".into(),
-        }],
-    }
+    oncall::held_fixture()
 }
 
 #[test]

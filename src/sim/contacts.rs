@@ -21,7 +21,8 @@
 use super::error::SimError;
 use super::idgen::IdGenerator;
 use super::seed::{SeedContactMethod, SeedNotificationRule};
-use super::shape::{is_email_shaped, pagerduty_email};
+use super::shape::{envelope, is_email_shaped, pagerduty_email};
+use crate::ids::{NotificationRuleId, UserId};
 use crate::pagerduty::models::contact::ContactMethodType;
 use crate::pagerduty::models::incidents::Urgency;
 use serde_json::{Map, Value};
@@ -153,15 +154,7 @@ impl ContactBook {
     /// # Errors
     /// 400/2001 with every problem (rules in the module docs).
     pub(crate) fn read_method(&self, user: &str, body: &Value) -> Result<MethodDraft, SimError> {
-        let obj = body
-            .get("contact_method")
-            .and_then(Value::as_object)
-            .ok_or_else(|| {
-                SimError::invalid_input(vec![
-                    "The request body must be a JSON object like {\"contact_method\": {...}}"
-                        .to_string(),
-                ])
-            })?;
+        let obj = envelope(body, "contact_method")?;
         let mut errors = Vec::new();
         let kind = match obj.get("type") {
             Some(Value::String(t)) => ContactMethodType::from(t.as_str()),
@@ -353,15 +346,7 @@ impl ContactBook {
     /// # Errors
     /// 400/2001 with every problem (rules in the module docs).
     pub(crate) fn read_rule(&self, user: &str, body: &Value) -> Result<RuleDraft, SimError> {
-        let obj = body
-            .get("notification_rule")
-            .and_then(Value::as_object)
-            .ok_or_else(|| {
-                SimError::invalid_input(vec![
-                    "The request body must be a JSON object like {\"notification_rule\": {...}}"
-                        .to_string(),
-                ])
-            })?;
+        let obj = envelope(body, "notification_rule")?;
         let mut errors = Vec::new();
         match obj.get("type") {
             Some(Value::String(t)) if t == "assignment_notification_rule" => {}
@@ -429,12 +414,12 @@ impl ContactBook {
     }
 
     /// Removes the rule with ID `id` from `user`; false when the user has no such rule.
-    pub(crate) fn remove_rule(&mut self, user: &str, id: &str) -> bool {
-        let Some(rules) = self.rules.get_mut(user) else {
+    pub(crate) fn remove_rule(&mut self, user: &UserId, id: &NotificationRuleId) -> bool {
+        let Some(rules) = self.rules.get_mut(user.as_str()) else {
             return false;
         };
         let before = rules.len();
-        rules.retain(|r| r.id != id);
+        rules.retain(|r| r.id != id.as_str());
         rules.len() < before
     }
 

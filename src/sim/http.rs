@@ -14,6 +14,7 @@ use super::paging::{self, PageFault, PageRequest};
 use super::random::{Counted, Counters, RandomFaults, RandomState};
 use super::ratelimit::RateLimiter;
 use super::state::{Account, Includes, UserFilter};
+use crate::ids::{TeamId, UserId};
 use crate::pagerduty::models::{TeamMembersPage, TeamsPage, UserEnvelope, UsersPage};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -414,7 +415,7 @@ async fn team_members(
 
 async fn set_membership(
     State(shared): State<Arc<Shared>>,
-    Path((team_id, user_id)): Path<(String, String)>,
+    Path((team_id, user_id)): Path<(TeamId, UserId)>,
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Answer {
@@ -425,7 +426,7 @@ async fn set_membership(
 
 async fn remove_membership(
     State(shared): State<Arc<Shared>>,
-    Path((team_id, user_id)): Path<(String, String)>,
+    Path((team_id, user_id)): Path<(TeamId, UserId)>,
 ) -> Answer {
     lock(&shared.account).remove_membership(&team_id, &user_id)?;
     Ok(StatusCode::NO_CONTENT.into_response())

@@ -19,7 +19,7 @@
 use super::error::SimError;
 use super::links::Lookup;
 use super::seed::{SeedLicense, SeedReference};
-use crate::ids::LicenseId;
+use crate::ids::{LicenseId, UserId};
 use crate::pagerduty::models::Role;
 use crate::pagerduty::models::licenses::{
     LICENSE_NOT_AVAILABLE, License, LicenseWithCounts, RoleGroup,
@@ -225,8 +225,12 @@ impl LicenseBook {
     }
 
     /// Gives `user` the licence `id` from `now` (keeps the allocation time when unchanged).
-    pub(crate) fn assign(&mut self, user: &str, id: &str, now: DateTime<Utc>) {
-        if self.allocations.get(user).is_some_and(|(l, _)| l == id) {
+    pub(crate) fn assign(&mut self, user: &UserId, id: &LicenseId, now: DateTime<Utc>) {
+        if self
+            .allocations
+            .get(user.as_str())
+            .is_some_and(|(l, _)| l == id.as_str())
+        {
             return;
         }
         self.allocations
@@ -336,7 +340,7 @@ mod tests {
         let mut b = book();
         // Picked: the first licence allowing the role with room.
         assert_eq!(b.resolve(&Role::User, None, None).unwrap(), "PFULL01");
-        b.assign("PUSER03", "PFULL01", Utc::now());
+        b.assign(&"PUSER03".into(), &"PFULL01".into(), Utc::now());
         // Full is now used up: the spare is picked.
         assert_eq!(b.resolve(&Role::User, None, None).unwrap(), "PFULL02");
         // The admin role only fits the full licence, which has no room left.

@@ -16,7 +16,7 @@ use super::clock::render;
 use super::error::SimError;
 use super::idgen::IdGenerator;
 use super::links::Lookup;
-use crate::ids::{EscalationPolicyId, ScheduleId};
+use crate::ids::{EscalationPolicyId, ScheduleId, TeamId, UserId};
 use crate::pagerduty::models::oncall::{
     EscalationPolicy, EscalationPolicyReference, EscalationRule, EscalationTarget, Oncall,
     Schedule, ScheduleEntry, ScheduleLayer, ScheduleLayerUser, ScheduleReference, SubSchedule,
@@ -241,10 +241,10 @@ impl OncallBook {
     /// `(id, name)`: while there is one, PagerDuty refuses to remove the user from the team
     /// (fact F32; "through a schedule" is Inf, from the Terraform provider's issue #292 in S20,
     /// a membership that could not be removed while the user was in a schedule).
-    pub(crate) fn team_policies_reaching(&self, team: &str, user: &str) -> Vec<(&str, &str)> {
+    pub(crate) fn team_policies_reaching(&self, team: &TeamId, user: &UserId) -> Vec<(&str, &str)> {
         self.sorted_policies()
             .into_iter()
-            .filter(|p| p.team.as_deref() == Some(team) && self.reaches(p, user))
+            .filter(|p| p.team.as_deref() == Some(team.as_str()) && self.reaches(p, user.as_str()))
             .map(|p| (p.id.as_str(), p.name.as_str()))
             .collect()
     }

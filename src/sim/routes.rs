@@ -13,6 +13,7 @@ use super::oncall::{
 };
 use super::paging::{self, PageFault, PageRequest};
 use super::state::Account;
+use crate::ids::{NotificationRuleId, UserId};
 use crate::pagerduty::models::contact::{
     ContactMethodEnvelope, ContactMethodsList, NotificationRuleEnvelope, NotificationRulesList,
 };
@@ -463,7 +464,7 @@ async fn create_notification_rule(
 /// `GET /users/{id}/notification_rules/{notification_rule_id}`: 200 `{notification_rule}`.
 async fn get_notification_rule(
     State(shared): State<Arc<Shared>>,
-    Path((id, rule)): Path<(String, String)>,
+    Path((id, rule)): Path<(UserId, NotificationRuleId)>,
 ) -> Answer {
     let notification_rule = lock(&shared.account).notification_rule(&id, &rule)?;
     Ok(json(
@@ -476,7 +477,7 @@ async fn get_notification_rule(
 /// (OpenAPI `deleteUserNotificationRule`); 404 for an unknown user or rule.
 async fn delete_notification_rule(
     State(shared): State<Arc<Shared>>,
-    Path((id, rule)): Path<(String, String)>,
+    Path((id, rule)): Path<(UserId, NotificationRuleId)>,
 ) -> Answer {
     lock(&shared.account).delete_notification_rule(&id, &rule)?;
     Ok(StatusCode::NO_CONTENT.into_response())

@@ -1,5 +1,6 @@
 //! Shape checks shared by the account and its parts: PagerDuty's whitespace handling of
-//! names, its case-insensitive emails and a loose `format: email` check.
+//! names, its case-insensitive emails, a loose `format: email` check and the `{"key": {...}}`
+//! envelope of the request bodies.
 
 /// Trims and collapses every run of whitespace to one space (§3.1: PagerDuty returned
 /// `"tf abcde"` for `"tf  abcde"`).
@@ -30,6 +31,24 @@ pub(crate) fn is_email_shaped(s: &str) -> bool {
         && domain.contains('.')
         && domain.split('.').all(|label| !label.is_empty())
         && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// The `key` object of a `{"key": {...}}` request body (`user`, `contact_method`,
+/// `notification_rule`).
+///
+/// # Errors
+/// 400/2001 naming the body's expected shape when `body` holds no such object.
+pub(crate) fn envelope<'a>(
+    body: &'a serde_json::Value,
+    key: &str,
+) -> Result<&'a serde_json::Map<String, serde_json::Value>, super::error::SimError> {
+    body.get(key)
+        .and_then(serde_json::Value::as_object)
+        .ok_or_else(|| {
+            super::error::SimError::invalid_input(vec![format!(
+                "The request body must be a JSON object like {{\"{key}\": {{...}}}}"
+            )])
+        })
 }
 
 #[cfg(test)]

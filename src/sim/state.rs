@@ -35,8 +35,8 @@ use super::licenses::LicenseBook;
 use super::links::Lookup;
 use super::oncall::{OncallBook, SeedContext};
 use super::seed::{DEFAULT_ABILITIES, Seed, SeedUser};
-use super::shape::{collapse_spaces, is_email_shaped, pagerduty_email};
-use crate::ids::{TeamId, UserId};
+use super::shape::{collapse_spaces, envelope, is_email_shaped, pagerduty_email};
+use crate::ids::{NotificationRuleId, TeamId, UserId};
 use crate::pagerduty::models::contact::{ContactMethod, NotificationRule};
 use crate::pagerduty::models::incidents::Urgency;
 use crate::pagerduty::models::oncall::TEAM_REMOVAL_BLOCKED;
@@ -365,8 +365,8 @@ impl Account {
                     errors.push(format!("team {:?}: {}", m.team, first_detail(&e)));
                     continue;
                 }
-                let team_id = team.id.clone();
-                account.insert_membership(&team_id, &id, role);
+                let team_id = TeamId::new(team.id.clone());
+                account.insert_membership(&team_id, &UserId::new(id.clone()), role);
             }
             problems.extend(errors.into_iter().map(|e| format!("{entry}: {e}")));
             account.insert_user(id, draft, false);
@@ -552,7 +552,7 @@ impl Account {
         );
     }
 
-    fn insert_membership(&mut self, team_id: &str, user_id: &str, role: TeamRole) {
+    fn insert_membership(&mut self, team_id: &TeamId, user_id: &UserId, role: TeamRole) {
         self.memberships
             .insert((team_id.to_string(), user_id.to_string()), role);
         self.user_teams
@@ -766,7 +766,8 @@ impl Account {
         let email = draft.email.clone();
         self.insert_user(id.clone(), draft, true);
         if let Some(license) = license {
-            self.licenses.assign(&id, &license, self.clock.now());
+            self.licenses
+                .assign(&UserId::new(id.clone()), &license.into(), self.clock.now());
         }
         self.contacts
             .add_defaults(&id, &email, &mut self.object_ids);
@@ -859,7 +860,8 @@ impl Account {
                 None
             };
         if let Some(license) = license {
-            self.licenses.assign(id, &license, self.clock.now());
+            self.licenses
+                .assign(&id.into(), &license.into(), self.clock.now());
         }
         let user = self.users.get_mut(id).expect("checked above");
         self.order
@@ -942,15 +944,18 @@ impl Account {
     /// user; 400/2001 for a role outside the enum or a stakeholder user (F17).
     pub(crate) fn set_membership(
         &mut self,
-        team_id: &str,
-        user_id: &str,
+        team_id: &TeamId,
+        user_id: &UserId,
         body: Option<&Value>,
     ) -> Result<(), SimError> {
         self.require_ability("teams")?;
-        if !self.teams.contains_key(team_id) {
+        if !self.teams.contains_key(team_id.as_str()) {
             return Err(SimError::team_not_found());
         }
-        let user = self.users.get(user_id).ok_or_else(SimError::not_found)?;
+        let user = self
+            .users
+            .get(user_id.as_str())
+            .ok_or_else(SimError::not_found)?;
         let role = match body {
             None => None,
             Some(Value::Object(map)) => match map.get("role") {
@@ -985,14 +990,14 @@ impl Account {
     /// `oncall`).
     pub(crate) fn remove_membership(
         &mut self,
-        team_id: &str,
-        user_id: &str,
+        team_id: &TeamId,
+        user_id: &UserId,
     ) -> Result<(), SimError> {
         self.require_ability("teams")?;
-        if !self.teams.contains_key(team_id) {
+        if !self.teams.contains_key(team_id.as_str()) {
             return Err(SimError::team_not_found());
         }
-        if !self.users.contains_key(user_id) {
+        if !self.users.contains_key(user_id.as_str()) {
             return Err(SimError::not_found());
         }
         let key = (team_id.to_string(), user_id.to_string());
@@ -1065,14 +1070,14 @@ impl Account {
     /// `getUserNotificationRule` lists 404).
     pub(crate) fn notification_rule(
         &self,
-        user: &str,
-        rule: &str,
+        user: &UserId,
+        rule: &NotificationRuleId,
     ) -> Result<NotificationRule, SimError> {
-        if !self.users.contains_key(user) {
+        if !self.users.contains_key(user.as_str()) {
             return Err(SimError::not_found());
         }
         self.contacts
-            .rule_of(user, rule, self)
+            .rule_of(user.as_str(), rule.as_str(), self)
             .ok_or_else(SimError::not_found)
     }
 
@@ -1087,10 +1092,10 @@ impl Account {
     /// already deleted included).
     pub(crate) fn delete_notification_rule(
         &mut self,
-        user: &str,
-        rule: &str,
+        user: &UserId,
+        rule: &NotificationRuleId,
     ) -> Result<(), SimError> {
-        if !self.users.contains_key(user) || !self.contacts.remove_rule(user, rule) {
+        if !self.users.contains_key(user.as_str()) || !self.contacts.remove_rule(user, rule) {
             return Err(SimError::not_found());
         }
         Ok(())
@@ -1364,11 +1369,7 @@ fn seed_draft(u: &SeedUser) -> Draft {
 
 /// The `user` object of a `{"user": {...}}` body.
 fn user_object(body: &Value) -> Result<&Map<String, Value>, SimError> {
-    body.get("user").and_then(Value::as_object).ok_or_else(|| {
-        SimError::invalid_input(vec![
-            "The request body must be a JSON object like {\"user\": {...}}".to_string(),
-        ])
-    })
+    envelope(body, "user")
 }
 
 /// The team role a member gets when none is given: observer for Observer, Stakeholder and
@@ -1463,7 +1464,8 @@ mod tests {
             team_ids: vec!["PTEAM01".into()],
         };
         assert_eq!(a.user_ids(&ops), ["PUSER02"]);
-        a.set_membership("PTEAM01", "PUSER01", None).unwrap();
+        a.set_membership(&"PTEAM01".into(), &"PUSER01".into(), None)
+            .unwrap();
         assert_eq!(a.user_ids(&ops), ["PUSER02", "PUSER01"]);
         assert_eq!(
             a.get_user("PUSER01", Includes::default())
@@ -1472,7 +1474,8 @@ mod tests {
                 .len(),
             1
         );
-        a.remove_membership("PTEAM01", "PUSER02").unwrap();
+        a.remove_membership(&"PTEAM01".into(), &"PUSER02".into())
+            .unwrap();
         assert_eq!(a.user_ids(&ops), ["PUSER01"]);
         let by_query = UserFilter {
             query: Some("A@EXAMPLE".into()),
@@ -1497,7 +1500,8 @@ mod tests {
             .update_user("PUSER01", &json!({"user":{"role":"read_only_user"}}))
             .unwrap_err();
         assert_eq!(e.status(), 400);
-        a.remove_membership("PTEAM01", "PUSER01").unwrap();
+        a.remove_membership(&"PTEAM01".into(), &"PUSER01".into())
+            .unwrap();
         let u = a
             .update_user("PUSER01", &json!({"user":{"role":"read_only_user"}}))
             .unwrap();

@@ -27,8 +27,8 @@ use crate::support::*;
 use hr2pagerduty::sim::{FreezeStage, RandomFaults};
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 /// The seed of the kill moments.
@@ -107,19 +107,12 @@ fn start(world: &World) -> Sim {
     Sim::start(seed)
 }
 
-fn apply_args(world: &World, report: &Path) -> Vec<String> {
-    let mut a = inputs("apply", &world.config_path, &world.hr_path);
-    a.extend([
-        "--yes".into(),
-        "--report".into(),
-        report.display().to_string(),
-    ]);
-    a
-}
-
 /// Runs the binary to the end.
 fn apply(sim: &Sim, world: &World, report: &Path) -> Run {
-    run_args(against(sim, KEY), &apply_args(world, report))
+    run_args(
+        against(sim, KEY),
+        &apply_args(&world.config_path, &world.hr_path, report, &[]),
+    )
 }
 
 /// Starts `apply` (the binary, in a process of its own) against `sim`, writing its report to
@@ -131,23 +124,12 @@ fn spawn_apply(
     stdout: Stdio,
     stderr: Stdio,
 ) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"))
-        .env_remove("STATE_DIRECTORY")
-        .args(apply_args(world, report))
-        .env("PAGERDUTY_API_URL", sim.url())
-        .env("PAGERDUTY_API_KEY", KEY)
-        .env("XDG_STATE_HOME", state_home())
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
+    let args = apply_args(&world.config_path, &world.hr_path, report, &[]);
+    command_against(sim, &args)
         .stdout(stdout)
         .stderr(stderr)
         .spawn()
         .expect("the binary starts")
-}
-
-/// The apply lock of the simulator's account in the test process's state directory.
-fn lock_file(sim: &Sim) -> PathBuf {
-    sim.lock_file(&state_home().join("hr2pagerduty"))
 }
 
 /// What one killed run did.
@@ -386,31 +368,14 @@ fn sweep_world(dir: &Path) -> World {
 /// `write` at `stage`. Returns false when the run ended before reaching that write.
 fn kill_frozen(sim: &Sim, world: &World, dir: &Path, write: usize, stage: FreezeStage) -> bool {
     sim.handle.freeze_at_write(write, stage);
-    let mut child = spawn_apply(
+    let child = spawn_apply(
         sim,
         world,
         &dir.join("report.json"),
         Stdio::null(),
         Stdio::null(),
     );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let killed = loop {
-        if sim.handle.frozen() {
-            let _ = child.kill();
-            break true;
-        }
-        if child.try_wait().unwrap().is_some() {
-            break false;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the run neither ended nor reached write {write}"
-        );
-        std::thread::sleep(Duration::from_micros(200));
-    };
-    child.wait().unwrap();
-    sim.handle.unfreeze();
-    killed
+    sim.kill_when_frozen(child, write)
 }
 
 #[test]

@@ -237,6 +237,28 @@ fn lee() -> Value {
               "contact_method": {"id": "PCMLEE2", "type": "sms_contact_method_reference"}}]})
 }
 
+/// Lee's four rules as (address, urgency, delay), sorted ([`rules_by_address`]): what a
+/// rehire restored from the archive ends with.
+fn lee_rules() -> Vec<(String, String, u32)> {
+    vec![
+        ("7700900123".into(), "high".into(), 0),
+        ("7700900123".into(), "low".into(), 10),
+        ("7700900456".into(), "high".into(), 5),
+        ("lee@example.com".into(), "high".into(), 0),
+    ]
+}
+
+/// Delete mode with Ann (staying) and Lee (terminated in the export) in the account.
+fn lee_leaving() -> Case {
+    Case::new(
+        DELETE_MODE,
+        "",
+        vec![ann(), lee()],
+        json!({}),
+        &[ANN_ROW, LEE_LEFT],
+    )
+}
+
 const LEE_LEFT: &str = "1002,lee@example.com,Lee,Leaver,Terminated,Ops";
 const LEE_BACK: &str = "1002,lee@example.com,Lee,Leaver,Active,Ops";
 
@@ -265,13 +287,7 @@ fn mode(p: &Path) -> u32 {
 
 #[test]
 fn delete_mode_archives_a_leaver_in_full_then_deletes_it_and_converges() {
-    let case = Case::new(
-        DELETE_MODE,
-        "",
-        vec![ann(), lee()],
-        json!({}),
-        &[ANN_ROW, LEE_LEFT],
-    );
+    let case = lee_leaving();
     let text = case.run("plan", &[]);
     text.expect_code(0);
     assert!(
@@ -378,13 +394,7 @@ fn delete_mode_archives_a_leaver_in_full_then_deletes_it_and_converges() {
 
 #[test]
 fn the_archive_line_is_on_disk_before_the_delete_reaches_pagerduty() {
-    let case = Case::new(
-        DELETE_MODE,
-        "",
-        vec![ann(), lee()],
-        json!({}),
-        &[ANN_ROW, LEE_LEFT],
-    );
+    let case = lee_leaving();
     // The DELETE is held 3 s by the simulator: look at the archive while it is in flight.
     case.sim.handle.inject(Fault::new(
         "DELETE",
@@ -405,13 +415,7 @@ fn the_archive_line_is_on_disk_before_the_delete_reaches_pagerduty() {
 
     // A DELETE that fails (as after a crash between the write and the request) leaves the
     // user and the record; the next run reuses the record and deletes.
-    let case = Case::new(
-        DELETE_MODE,
-        "",
-        vec![ann(), lee()],
-        json!({}),
-        &[ANN_ROW, LEE_LEFT],
-    );
+    let case = lee_leaving();
     case.sim.handle.inject(Fault::new(
         "DELETE",
         "/users/*",
@@ -579,8 +583,8 @@ fn ivy_and_sol(lifecycle: &str) -> Case {
     Case::new(lifecycle, "", users, extra, &rows)
 }
 
-/// The action for `id` in a JSON plan or report.
-fn action_of<'a>(v: &'a Value, id: &str) -> &'a Value {
+/// The action for the PagerDuty user `id` in a JSON plan or report.
+fn action_for_user<'a>(v: &'a Value, id: &str) -> &'a Value {
     v["actions"]
         .as_array()
         .unwrap()
@@ -610,7 +614,7 @@ fn a_deletion_of_a_leaver_on_call_is_blocked_with_no_archive_record_and_no_reque
     let first = case.plan_json(&[]);
     assert_eq!(first["summary"]["delete"], 0, "{first:#}");
     assert_eq!(first["summary"]["blocked"], 2, "{first:#}");
-    let ivy = action_of(&first, "PIVY001");
+    let ivy = action_for_user(&first, "PIVY001");
     assert_eq!(ivy["action"], "delete");
     assert_eq!(
         ivy["oncall"],
@@ -622,7 +626,7 @@ fn a_deletion_of_a_leaver_on_call_is_blocked_with_no_archive_record_and_no_reque
         "1 open incident assigned: \"Disk full\" (Q0000000000001)"
     );
     assert_eq!(
-        action_of(&first, "PSOL001")["oncall"]["escalation_policies"],
+        action_for_user(&first, "PSOL001")["oncall"]["escalation_policies"],
         json!([{"id": "PEPSOL1", "name": "Sol EP"}])
     );
 
@@ -643,7 +647,7 @@ fn a_deletion_of_a_leaver_on_call_is_blocked_with_no_archive_record_and_no_reque
     assert_eq!(r["summary"]["blocked"], 2);
     assert_eq!(r["summary"]["deleted"], 0);
     for id in ["PIVY001", "PSOL001"] {
-        let a = action_of(&r, id);
+        let a = action_for_user(&r, id);
         assert_eq!(
             (a["outcome"].clone(), a["attempts"].clone()),
             (json!("blocked"), json!(0)),
@@ -701,7 +705,7 @@ fn an_old_suspension_of_a_leaver_on_call_is_not_deleted() {
     );
     let as_of = today.to_string();
     let v = case.plan_json(&["--as-of", &as_of]);
-    let a = action_of(&v, "PSOL001");
+    let a = action_for_user(&v, "PSOL001");
     assert_eq!(a["action"], "delete", "{v:#}");
     assert_eq!(a["blocked"], "on escalation policy \"Sol EP\" (PEPSOL1)");
     case.run("apply", &["--as-of", &as_of]).expect_code(1);
@@ -711,13 +715,7 @@ fn an_old_suspension_of_a_leaver_on_call_is_not_deleted() {
 
 #[test]
 fn a_saved_plan_is_refused_when_a_deletions_oncall_duties_changed() {
-    let mut case = Case::new(
-        DELETE_MODE,
-        "",
-        vec![ann(), lee()],
-        json!({}),
-        &[ANN_ROW, LEE_LEFT],
-    );
+    let mut case = lee_leaving();
     let saved = case.dir.path().join("saved.json");
     case.run("plan", &["--out", saved.to_str().unwrap()])
         .expect_code(0);
@@ -773,7 +771,7 @@ fn a_delete_pagerduty_refuses_is_reported_once_not_retried_and_the_user_stays() 
     run.expect_code(1);
     let r: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     let error = |id: &str| {
-        let a = action_of(&r, id);
+        let a = action_for_user(&r, id);
         (
             a["outcome"].clone(),
             a["error"].as_str().unwrap().to_string(),
@@ -826,13 +824,7 @@ fn a_delete_pagerduty_refuses_is_reported_once_not_retried_and_the_user_stays() 
 
 #[test]
 fn a_rehire_is_re_created_from_the_archive_with_contact_methods_rules_and_teams() {
-    let case = Case::new(
-        DELETE_MODE,
-        "",
-        vec![ann(), lee()],
-        json!({}),
-        &[ANN_ROW, LEE_LEFT],
-    );
+    let case = lee_leaving();
     case.run("apply", &[]).expect_code(0);
     assert!(case.sim.handle.user_by_email("lee@example.com").is_none());
 
@@ -906,32 +898,9 @@ fn a_rehire_is_re_created_from_the_archive_with_contact_methods_rules_and_teams(
         ],
         "the default email method is PagerDuty's own, not a second one"
     );
-    let address = |id: &str| {
-        methods
-            .iter()
-            .find(|m| m.id.as_str() == id)
-            .map(|m| m.address.clone())
-            .unwrap()
-    };
-    let mut got: Vec<(String, String, u32)> = rules
-        .iter()
-        .map(|r| {
-            (
-                address(r.contact_method.id.as_str()),
-                r.urgency.as_str().to_string(),
-                r.start_delay_in_minutes,
-            )
-        })
-        .collect();
-    got.sort();
     assert_eq!(
-        got,
-        [
-            ("7700900123".into(), "high".into(), 0),
-            ("7700900123".into(), "low".into(), 10),
-            ("7700900456".into(), "high".into(), 5),
-            ("lee@example.com".into(), "high".into(), 0),
-        ],
+        rules_by_address(&methods, &rules),
+        lee_rules(),
         "every rule points at the new contact method IDs"
     );
     case.assert_no_changes();
@@ -939,13 +908,7 @@ fn a_rehire_is_re_created_from_the_archive_with_contact_methods_rules_and_teams(
 
 #[test]
 fn an_interrupted_restore_is_finished_by_the_next_run_without_duplicates() {
-    let case = Case::new(
-        DELETE_MODE,
-        "",
-        vec![ann(), lee()],
-        json!({}),
-        &[ANN_ROW, LEE_LEFT],
-    );
+    let case = lee_leaving();
     case.run("apply", &[]).expect_code(0);
     case.set_rows(&[ANN_ROW, LEE_BACK]);
     // The second rule is refused: the restore stops with the marker still saying so.
@@ -988,13 +951,7 @@ fn an_interrupted_restore_is_finished_by_the_next_run_without_duplicates() {
 
 #[test]
 fn a_rehire_who_leaves_again_mid_restore_loses_no_archived_contact_method() {
-    let case = Case::new(
-        DELETE_MODE,
-        "",
-        vec![ann(), lee()],
-        json!({}),
-        &[ANN_ROW, LEE_LEFT],
-    );
+    let case = lee_leaving();
     case.run("apply", &[]).expect_code(0);
     case.set_rows(&[ANN_ROW, LEE_BACK]);
     // The re-creation's first contact method POST is refused, as PagerDuty refuses an
@@ -1047,14 +1004,10 @@ fn a_rehire_who_leaves_again_mid_restore_loses_no_archived_contact_method() {
     let u = case.sim.user("lee@example.com");
     assert_eq!(marker_of(u.description.as_deref()).suspended, None);
     let (methods, rules) = case.contacts(u.id.as_str());
-    let address = |id: &str| {
-        methods
-            .iter()
-            .find(|m| m.id.as_str() == id)
-            .map(|m| (m.kind.as_str().to_string(), m.address.clone()))
-            .unwrap()
-    };
-    let mut got: Vec<(String, String)> = methods.iter().map(|m| address(m.id.as_str())).collect();
+    let mut got: Vec<(String, String)> = methods
+        .iter()
+        .map(|m| (m.kind.as_str().to_string(), m.address.clone()))
+        .collect();
     got.sort();
     assert_eq!(
         got,
@@ -1064,25 +1017,9 @@ fn a_rehire_who_leaves_again_mid_restore_loses_no_archived_contact_method() {
             ("sms_contact_method".into(), "7700900123".into()),
         ]
     );
-    let mut got: Vec<(String, String, u32)> = rules
-        .iter()
-        .map(|r| {
-            (
-                address(r.contact_method.id.as_str()).1,
-                r.urgency.as_str().to_string(),
-                r.start_delay_in_minutes,
-            )
-        })
-        .collect();
-    got.sort();
     assert_eq!(
-        got,
-        [
-            ("7700900123".into(), "high".into(), 0),
-            ("7700900123".into(), "low".into(), 10),
-            ("7700900456".into(), "high".into(), 5),
-            ("lee@example.com".into(), "high".into(), 0),
-        ],
+        rules_by_address(&methods, &rules),
+        lee_rules(),
         "the first record's rules, none lost and none twice"
     );
     case.assert_no_changes();
@@ -1090,13 +1027,7 @@ fn a_rehire_who_leaves_again_mid_restore_loses_no_archived_contact_method() {
 
 #[test]
 fn a_contact_method_pagerduty_refuses_is_reported_once_and_not_sent_again() {
-    let case = Case::new(
-        DELETE_MODE,
-        "",
-        vec![ann(), lee()],
-        json!({}),
-        &[ANN_ROW, LEE_LEFT],
-    );
+    let case = lee_leaving();
     case.run("apply", &[]).expect_code(0);
     case.set_rows(&[ANN_ROW, LEE_BACK]);
     // PagerDuty refuses every contact method create of the restore, for good.
@@ -1273,13 +1204,7 @@ fn archive_problems_stop_the_run_before_any_write() {
         "{}",
         plan.stderr
     );
-    let case = Case::new(
-        DELETE_MODE,
-        "",
-        vec![ann(), lee()],
-        json!({}),
-        &[ANN_ROW, LEE_LEFT],
-    );
+    let case = lee_leaving();
     std::fs::write(case.archive(), "{\"kind\": \"something else\"}\n").unwrap();
     let plan = case.run("plan", &[]);
     plan.expect_code(64);

@@ -21,10 +21,9 @@ fn config_from(dir: &Path, from: &str) -> PathBuf {
     path
 }
 
+/// The demo's configuration ([`crate::support::e2e::demo_config`]) as an argument.
 fn demo_config() -> String {
-    crate::support::repo("samples/demo/config.toml")
-        .display()
-        .to_string()
+    crate::support::e2e::demo_config().display().to_string()
 }
 
 /// `doctor --config CONFIG --format json` against `sim` with `key`: exit code and JSON.

@@ -13,23 +13,9 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 fn demo_plan_args(extra: &[&str]) -> Vec<String> {
-    let mut v = inputs(
-        "plan",
-        &repo("samples/demo/config.toml"),
-        &repo("samples/demo/hr.csv"),
-    );
+    let mut v = inputs("plan", &demo_config(), &demo_hr());
     v.extend(extra.iter().map(|s| s.to_string()));
     v
-}
-
-/// The JSON action of `email`.
-fn action<'v>(plan: &'v Value, email: &str) -> &'v Value {
-    plan["actions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["email"] == email)
-        .unwrap_or_else(|| panic!("no action for {email}: {plan:#}"))
 }
 
 /// True when `text` holds an ANSI SGR sequence.
@@ -46,13 +32,13 @@ fn the_json_and_text_plans_name_each_actions_hr_line_and_rules() {
     // samples/demo/hr.csv: the header is line 1, employee 1009 is on line 10. He is an
     // Area Sales Manager in Sales: role by the second [[roles.rule]], team by the fourth
     // [[teams.rule]].
-    let john = action(&plan, "john.backus@example.com");
+    let john = action_of(&plan, "john.backus@example.com");
     assert_eq!(john["hr_line"], 10);
     assert_eq!(john["role_rule"], "roles.rule #2");
     assert_eq!(john["team_rules"], json!({"Sales": "teams.rule #4"}));
     // No role rule matches a Sr. Network Engineer: the default; IT/IS gives IT Operations by
     // the second team rule (the first needs the IT Manager title).
-    let margaret = action(&plan, "margaret.hamilton@example.com");
+    let margaret = action_of(&plan, "margaret.hamilton@example.com");
     assert_eq!(margaret["hr_line"], 8);
     assert_eq!(margaret["role_rule"], "default");
     assert_eq!(
@@ -61,7 +47,7 @@ fn the_json_and_text_plans_name_each_actions_hr_line_and_rules() {
     );
     // A rehire: the rules give the role and the governed teams; Chess Club, which no rule
     // names, comes back from the suspension record in her marker.
-    let katherine = action(&plan, "katherine.johnson@example.com");
+    let katherine = action_of(&plan, "katherine.johnson@example.com");
     assert_eq!(katherine["action"], "reactivate");
     assert_eq!(katherine["role_rule"], "roles.rule #2");
     assert_eq!(
@@ -69,12 +55,12 @@ fn the_json_and_text_plans_name_each_actions_hr_line_and_rules() {
         json!({"Chess Club": "suspension record", "Production": "teams.rule #3"})
     );
     // A leaver in the export: its line, no rules. A leaver missing from it: no line.
-    let alan = action(&plan, "alan.turing@example.com");
+    let alan = action_of(&plan, "alan.turing@example.com");
     assert_eq!(
         (&alan["hr_line"], &alan["role_rule"], &alan["team_rules"]),
         (&json!(4), &Value::Null, &json!({}))
     );
-    let dennis = action(&plan, "dennis.ritchie@example.com");
+    let dennis = action_of(&plan, "dennis.ritchie@example.com");
     assert_eq!(
         (
             &dennis["hr_line"],
@@ -101,11 +87,7 @@ fn the_apply_summary_and_report_count_the_invitations_sent() {
     let sim = Sim::start(demo_seed());
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("report.json");
-    let mut args = inputs(
-        "apply",
-        &repo("samples/demo/config.toml"),
-        &repo("samples/demo/hr.csv"),
-    );
+    let mut args = inputs("apply", &demo_config(), &demo_hr());
     args.extend([
         "--yes".into(),
         "--report".into(),
@@ -126,7 +108,7 @@ fn the_apply_summary_and_report_count_the_invitations_sent() {
     let v: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     assert_eq!(v["summary"]["invitations"], 3);
     assert_eq!(v["summary"]["created"], 3);
-    let john = action(&v, "john.backus@example.com");
+    let john = action_of(&v, "john.backus@example.com");
     assert_eq!(john["role_rule"], "roles.rule #2");
     assert_eq!(john["outcome"], "applied");
 }
@@ -228,8 +210,8 @@ fn a_terminal_gets_colour_unless_no_color_is_set() {
 #[test]
 fn the_prompt_says_how_many_invitation_emails_pagerduty_will_send() {
     let sim = Sim::start(demo_seed());
-    let config: PathBuf = repo("samples/demo/config.toml");
-    let args = inputs("apply", &config, &repo("samples/demo/hr.csv"));
+    let config: PathBuf = demo_config();
+    let args = inputs("apply", &config, &demo_hr());
     // Any answer but "yes" cancels: nothing is written.
     let shown = on_terminal(&sim, &args, "no\n", &[("NO_COLOR", "1")]);
     assert!(

@@ -17,33 +17,13 @@ use hr2pagerduty::sim::{Fault, FaultKind, Seed, SeedUser};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::io::BufRead;
-use std::path::{Path, PathBuf};
-
-fn demo_config() -> PathBuf {
-    repo("samples/demo/config.toml")
-}
-
-fn demo_hr() -> PathBuf {
-    repo("samples/demo/hr.csv")
-}
-
-/// `CMD --config demo --hr demo` plus `extra`.
-fn demo_args(cmd: &str, extra: &[&str]) -> Vec<String> {
-    let (c, h) = (demo_config(), demo_hr());
-    let mut v = inputs(cmd, &c, &h);
-    v.extend(extra.iter().map(|s| s.to_string()));
-    v
-}
+use std::path::Path;
 
 fn apply_demo(sim: &Sim, report: &Path, extra: &[&str]) -> Run {
     let mut args = demo_args("apply", &["--yes", "--report"]);
     args.push(report.display().to_string());
     args.extend(extra.iter().map(|s| s.to_string()));
     run_args(against(sim, KEY), &args)
-}
-
-fn read_json(p: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(p).expect("report written")).expect("report is JSON")
 }
 
 /// The demo's plan is fully applied: the state checks that matter for each kind.

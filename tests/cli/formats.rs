@@ -10,14 +10,13 @@ use crate::support::*;
 use hr2pagerduty::sim::{Fault, FaultKind};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 /// The new hire's employee ID: a formula (with a pipe, for the Markdown table).
 const FORMULA_ID: &str = "=cmd|' /C calc'!A0";
 
 /// The demo export plus a new hire with [`FORMULA_ID`], written in `dir`.
 fn hr_with_formula(dir: &Path) -> PathBuf {
-    let mut text = std::fs::read_to_string(repo("samples/demo/hr.csv")).unwrap();
+    let mut text = std::fs::read_to_string(demo_hr()).unwrap();
     text.push_str(&format!(
         "{FORMULA_ID},Eve,Formula,eve.formula@example.com,Network Engineer,IT/IS,Active\n"
     ));
@@ -28,24 +27,18 @@ fn hr_with_formula(dir: &Path) -> PathBuf {
 
 /// The JSON plan of `hr` against `sim` (GET requests only).
 fn json_plan(sim: &Sim, hr: &Path) -> Value {
-    let mut args = inputs("plan", &repo("samples/demo/config.toml"), hr);
+    let mut args = inputs("plan", &demo_config(), hr);
     args.extend(["--format".into(), "json".into()]);
     let r = run_args(against(sim, KEY), &args);
     r.expect_code(0);
     r.json()
 }
 
-/// `apply --yes --report REPORT --report-format FORMAT` of `hr`, plus `extra`.
-fn apply_args(hr: &Path, report: &Path, format: &str, extra: &[&str]) -> Vec<String> {
-    let mut v = inputs("apply", &repo("samples/demo/config.toml"), hr);
-    v.extend(
-        ["--yes", "--report", &report.display().to_string()]
-            .iter()
-            .map(|s| s.to_string()),
-    );
-    v.extend(["--report-format".into(), format.into()]);
-    v.extend(extra.iter().map(|s| s.to_string()));
-    v
+/// `apply --yes --report REPORT --report-format FORMAT` of `hr` with the demo's
+/// configuration, plus `extra`.
+fn apply_formatted(hr: &Path, report: &Path, format: &str, extra: &[&str]) -> Vec<String> {
+    let extra = [&["--report-format", format], extra].concat();
+    apply_args(&demo_config(), hr, report, &extra)
 }
 
 /// A JSON value as a cell: a string, or empty for null.
@@ -95,7 +88,11 @@ fn a_csv_report_has_one_row_per_action_and_no_formula() {
     let hr = hr_with_formula(dir.path());
     let plan = json_plan(&sim, &hr);
     let report = dir.path().join("r.csv");
-    run_args(against(&sim, KEY), &apply_args(&hr, &report, "csv", &[])).expect_code(0);
+    run_args(
+        against(&sim, KEY),
+        &apply_formatted(&hr, &report, "csv", &[]),
+    )
+    .expect_code(0);
 
     let text = std::fs::read_to_string(&report).unwrap();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
@@ -144,7 +141,7 @@ fn a_markdown_report_has_a_summary_line_and_one_table_row_per_action() {
     let report = dir.path().join("r.md");
     run_args(
         against(&sim, KEY),
-        &apply_args(&hr, &report, "markdown", &[]),
+        &apply_formatted(&hr, &report, "markdown", &[]),
     )
     .expect_code(0);
 
@@ -206,34 +203,16 @@ fn a_killed_apply_leaves_a_csv_or_markdown_report_saying_what_was_pending() {
             FaultKind::Delay { ms: 10_000 },
         ));
         let dir = tempfile::tempdir().unwrap();
-        let hr = repo("samples/demo/hr.csv");
+        let hr = demo_hr();
         let plan = json_plan(&sim, &hr);
         let n = plan["actions"].as_array().unwrap().len();
         let report = dir.path().join("r.txt");
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"))
-            .env_remove("STATE_DIRECTORY")
-            .args(apply_args(&hr, &report, format, &[]))
-            .env("PAGERDUTY_API_URL", sim.url())
-            .env("PAGERDUTY_API_KEY", KEY)
-            .env_remove("RUST_LOG")
-            .env("XDG_STATE_HOME", state_home())
-            .stdin(std::process::Stdio::null())
+        let child = command_against(&sim, &apply_formatted(&hr, &report, format, &[]))
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !sim
-            .handle
-            .requests()
-            .iter()
-            .any(|r| r.method == "POST" && r.status == 0)
-        {
-            assert!(Instant::now() < deadline, "the create never arrived");
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
+        sim.kill_during_a_create(child);
         let text = std::fs::read_to_string(&report).unwrap();
         let outcomes: Vec<String> = if format == "csv" {
             csv::Reader::from_reader(text.as_bytes())
@@ -261,8 +240,8 @@ fn a_killed_apply_leaves_a_csv_or_markdown_report_saying_what_was_pending() {
 
 #[test]
 fn a_report_format_without_a_report_is_a_usage_error() {
-    let hr = repo("samples/demo/hr.csv");
-    let mut args = inputs("apply", &repo("samples/demo/config.toml"), &hr);
+    let hr = demo_hr();
+    let mut args = inputs("apply", &demo_config(), &hr);
     args.extend(["--yes".into(), "--report-format".into(), "csv".into()]);
     let r = run_args(hr2pd(), &args);
     r.expect_code(64).expect_stderr(&["--report"]);

@@ -7,18 +7,6 @@ use crate::support::e2e::*;
 use crate::support::*;
 use hr2pagerduty::pagerduty::models::Role;
 use hr2pagerduty::sim::{Fault, FaultKind, Seed, SeedUser};
-use std::path::PathBuf;
-
-/// `CMD --config demo --hr demo` plus `extra`.
-fn demo_args(cmd: &str, extra: &[&str]) -> Vec<String> {
-    let (c, h): (PathBuf, PathBuf) = (
-        repo("samples/demo/config.toml"),
-        repo("samples/demo/hr.csv"),
-    );
-    let mut v = inputs(cmd, &c, &h);
-    v.extend(extra.iter().map(|s| s.to_string()));
-    v
-}
 
 fn unmanaged(name: String, email: String) -> SeedUser {
     SeedUser {

@@ -12,11 +12,7 @@ fn json_logs_are_one_object_per_line_and_an_action_s_events_name_it() {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("r.json");
     let cmd = against(&sim, KEY);
-    let mut args = inputs(
-        "apply",
-        &repo("samples/demo/config.toml"),
-        &repo("samples/demo/hr.csv"),
-    );
+    let mut args = inputs("apply", &demo_config(), &demo_hr());
     args.extend([
         "--yes".into(),
         "--report".into(),
@@ -91,11 +87,7 @@ fn json_logs_are_one_object_per_line_and_an_action_s_events_name_it() {
 fn text_log_colour_follows_the_color_flag() {
     let sim = Sim::start(demo_seed());
     let stderr_for = |color: &str| {
-        let mut args = inputs(
-            "plan",
-            &repo("samples/demo/config.toml"),
-            &repo("samples/demo/hr.csv"),
-        );
+        let mut args = inputs("plan", &demo_config(), &demo_hr());
         args.extend(["-v".into(), "--color".into(), color.into()]);
         let r = run_args(against(&sim, KEY), &args);
         r.expect_code(0);

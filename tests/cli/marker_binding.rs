@@ -4,8 +4,8 @@
 //! onto a contractor takes nothing over once the employee's user is deleted; a plan saved
 //! with the key is not applied without it.
 
-use super::marker_integrity::{MARKER_KEY, json_of, keyed, verdict};
 use crate::support::safety::*;
+use crate::support::signed::*;
 use crate::support::*;
 use hr2pagerduty::marker::{self, Verdict};
 use hr2pagerduty::vocab::Role;
@@ -16,15 +16,8 @@ use serde_json::json;
 /// reactivation (refused by `--allow-reactivations 0`) that gives the rules' role.
 #[test]
 fn a_leaver_who_strips_the_signature_from_their_record_gets_nothing_back_at_the_rehire() {
-    let mut people = workforce(1000, 3);
-    let ws = Workspace::new(&safety_config(), &csv(&people));
-    let sim = Sim::start(base_seed());
-    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY)).expect_code(0);
-    people[1].status = "Terminated";
-    ws.write_hr(&csv(&people));
-    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY))
-        .expect_code(0)
-        .expect_stdout(&["1 deactivated"]);
+    let (mut people, ws, sim) = signed_account(3);
+    deactivate_signed(&mut people, &ws, &sim, 1);
     let email = "person1001@example.com";
     let leaver = sim.user(email);
     let mut m = e2e::marker_of(leaver.description.as_deref());
@@ -69,10 +62,7 @@ fn a_leaver_who_strips_the_signature_from_their_record_gets_nothing_back_at_the_
 /// contractor keeps its email and role), no duplicate create, a skip that needs a person.
 #[test]
 fn a_signed_marker_copied_onto_a_contractor_takes_nothing_over() {
-    let mut people = workforce(1000, 3);
-    let ws = Workspace::new(&safety_config(), &csv(&people));
-    let sim = Sim::start(base_seed());
-    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY)).expect_code(0);
+    let (mut people, ws, sim) = signed_account(3);
     let status = sim.api(
         reqwest::Method::POST,
         "/users",
@@ -84,11 +74,7 @@ fn a_signed_marker_copied_onto_a_contractor_takes_nothing_over() {
         }})),
     );
     assert_eq!(status, 201);
-    people[1].status = "Terminated";
-    ws.write_hr(&csv(&people));
-    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY))
-        .expect_code(0)
-        .expect_stdout(&["1 deactivated"]);
+    deactivate_signed(&mut people, &ws, &sim, 1);
     let leaver = sim.user("person1001@example.com");
     let carl = sim.user("carl@example.com");
     sim.put_user(
@@ -104,13 +90,7 @@ fn a_signed_marker_copied_onto_a_contractor_takes_nothing_over() {
     people[1].status = "Active";
     ws.write_hr(&csv(&people));
 
-    let v = json_of(&keyed(
-        &sim,
-        &ws,
-        "plan",
-        &["--format", "json"],
-        Some(MARKER_KEY),
-    ));
+    let v = keyed(&sim, &ws, "plan", &["--format", "json"], Some(MARKER_KEY)).json();
     for a in v["actions"].as_array().unwrap() {
         assert_ne!(a["pagerduty_user_id"], carl.id.as_str(), "{a}");
         assert_ne!(a["action"], "create", "{a}");
@@ -136,10 +116,7 @@ fn a_signed_marker_copied_onto_a_contractor_takes_nothing_over() {
 /// `--allow-unsigned-run`.
 #[test]
 fn a_plan_saved_with_the_key_is_not_applied_without_it() {
-    let mut people = workforce(1000, 2);
-    let ws = Workspace::new(&safety_config(), &csv(&people));
-    let sim = Sim::start(base_seed());
-    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY)).expect_code(0);
+    let (mut people, ws, sim) = signed_account(2);
     people[0].title = "Lead".into();
     ws.write_hr(&csv(&people));
     let saved = ws.path("keyed.plan.json");

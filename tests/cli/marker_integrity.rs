@@ -4,63 +4,10 @@
 //! signed once; keys that are empty or short are usage errors.
 
 use crate::support::safety::*;
+use crate::support::signed::*;
 use crate::support::*;
-use hr2pagerduty::marker::{self, MarkerKey, MarkerKeys, MarkerState, Verdict};
+use hr2pagerduty::marker::Verdict;
 use serde_json::{Value, json};
-
-pub(super) const MARKER_KEY: &str = "integrity-test-marker-key-0f9e8d7c6b5a4";
-
-/// `hr2pagerduty --no-progress CMD [--yes] --config C --hr H EXTRA` against `sim`, with
-/// `PAGERDUTY_MARKER_KEY` set to `key` when given (and unset otherwise).
-pub(super) fn keyed(
-    sim: &Sim,
-    ws: &Workspace,
-    cmd: &str,
-    extra: &[&str],
-    key: Option<&str>,
-) -> Run {
-    let mut c = e2e::hr2pd();
-    c.arg(cmd)
-        .env("PAGERDUTY_API_URL", sim.url())
-        .env("PAGERDUTY_API_KEY", KEY)
-        .write_stdin("");
-    if cmd == "apply" {
-        c.arg("--yes");
-    }
-    if cmd == "doctor" {
-        c.args(["--config", &ws.config.display().to_string()]);
-    } else {
-        c.args(ws.inputs());
-    }
-    c.args(extra);
-    if let Some(k) = key {
-        c.env("PAGERDUTY_MARKER_KEY", k);
-    }
-    let run = Run::from_output(c.output().unwrap());
-    assert!(
-        !run.stdout.contains(MARKER_KEY) && !run.stderr.contains(MARKER_KEY),
-        "{run:?}"
-    );
-    run
-}
-
-fn keys() -> MarkerKeys {
-    MarkerKeys::new(MarkerKey::new("K", MARKER_KEY).unwrap(), None)
-}
-
-/// How `keys` judge the marker of `email`'s user in the simulator.
-pub(super) fn verdict(sim: &Sim, email: &str) -> Verdict {
-    let d = sim.user(email).description;
-    let p = marker::parse(d.as_deref());
-    match &p.marker {
-        MarkerState::Valid(m) => keys().check(m, p.sig.as_deref(), email),
-        other => panic!("{email}: {other:?}"),
-    }
-}
-
-pub(super) fn json_of(run: &Run) -> Value {
-    serde_json::from_str(&run.stdout).unwrap_or_else(|_| panic!("{run:?}"))
-}
 
 #[test]
 fn apply_with_the_key_signs_every_marker_from_the_post_and_the_next_plan_is_empty() {
@@ -108,10 +55,7 @@ fn apply_with_the_key_signs_every_marker_from_the_post_and_the_next_plan_is_empt
 
 #[test]
 fn a_marker_tampered_with_in_pagerduty_is_caught() {
-    let mut people = workforce(1000, 3);
-    let ws = Workspace::new(&safety_config(), &csv(&people));
-    let sim = Sim::start(base_seed());
-    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY)).expect_code(0);
+    let (mut people, ws, sim) = signed_account(3);
     // A new hire, 1003, arrives; the user of 1001 rewrites its marker to claim 1003.
     people.extend(workforce(1003, 1));
     ws.write_hr(&csv(&people));
@@ -123,13 +67,14 @@ fn a_marker_tampered_with_in_pagerduty_is_caught() {
         .replace(r#""employee_id":"1001""#, r#""employee_id":"1003""#);
     sim.put_user(victim.id.as_str(), json!({ "description": forged }));
     // Without the key the forgery would take the new hire's user over.
-    let open = json_of(&keyed(
+    let open = keyed(
         &sim,
         &ws,
         "plan",
         &["--format", "json", "--allow-unsigned-run"],
         None,
-    ));
+    )
+    .json();
     assert!(
         open["actions"]
             .as_array()
@@ -143,13 +88,7 @@ fn a_marker_tampered_with_in_pagerduty_is_caught() {
         &format!("{}", victim.id),
         "ownership marker ignored: its signature does not verify with PAGERDUTY_MARKER_KEY",
     ]);
-    let v = json_of(&keyed(
-        &sim,
-        &ws,
-        "plan",
-        &["--format", "json"],
-        Some(MARKER_KEY),
-    ));
+    let v = keyed(&sim, &ws, "plan", &["--format", "json"], Some(MARKER_KEY)).json();
     for a in v["actions"].as_array().unwrap() {
         assert!(
             !(a["pagerduty_user_id"] == victim.id.as_str() && a["employee_id"] == "1003"),
@@ -226,10 +165,7 @@ fn a_marker_tampered_with_in_pagerduty_is_caught() {
 /// JSON plan (`marker_signature`), while the rewritten marker is signed.
 #[test]
 fn a_marker_whose_signature_fails_is_shown_as_invalid_in_the_plan() {
-    let people = workforce(1000, 2);
-    let ws = Workspace::new(&safety_config(), &csv(&people));
-    let sim = Sim::start(base_seed());
-    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY)).expect_code(0);
+    let (_, ws, sim) = signed_account(2);
     let u = sim.user("person1000@example.com");
     let signed = u.description.clone().unwrap();
     // One digit of the tag changed; everything else (employee 1000) is as written.
@@ -244,13 +180,7 @@ fn a_marker_whose_signature_fails_is_shown_as_invalid_in_the_plan() {
         "ownership marker ignored: its signature does not verify",
         "description = [marker: employee 1000, signature invalid: ignored] → [marker: employee 1000, signed]",
     ]);
-    let v = json_of(&keyed(
-        &sim,
-        &ws,
-        "plan",
-        &["--format", "json"],
-        Some(MARKER_KEY),
-    ));
+    let v = keyed(&sim, &ws, "plan", &["--format", "json"], Some(MARKER_KEY)).json();
     let actions = v["actions"].as_array().unwrap();
     assert_eq!(actions.len(), 1, "{v}");
     assert_eq!(actions[0]["pagerduty_user_id"], u.id.as_str(), "{v}");
@@ -277,13 +207,7 @@ fn markers_written_before_the_key_are_signed_once_and_then_converge() {
     for p in &people {
         assert_eq!(verdict(&sim, &p.email()), Verdict::Unsigned);
     }
-    let v = json_of(&keyed(
-        &sim,
-        &ws,
-        "plan",
-        &["--format", "json"],
-        Some(MARKER_KEY),
-    ));
+    let v = keyed(&sim, &ws, "plan", &["--format", "json"], Some(MARKER_KEY)).json();
     let actions = v["actions"].as_array().unwrap();
     assert_eq!(actions.len(), 5, "{v}");
     assert!(
@@ -324,7 +248,7 @@ fn empty_or_short_keys_are_usage_errors_and_doctor_says_whether_markers_are_sign
     }
     assert!(sim.writes().is_empty());
     let check = |key: Option<&str>| {
-        let v = json_of(&keyed(&sim, &ws, "doctor", &["--format", "json"], key));
+        let v = keyed(&sim, &ws, "doctor", &["--format", "json"], key).json();
         v["checks"]
             .as_array()
             .unwrap()
@@ -357,15 +281,8 @@ fn empty_or_short_keys_are_usage_errors_and_doctor_says_whether_markers_are_sign
 /// and the next plan is empty (no skip, no endless loop).
 #[test]
 fn a_suspended_leaver_who_edits_their_signed_marker_gets_it_rewritten() {
-    let mut people = workforce(1000, 3);
-    let ws = Workspace::new(&safety_config(), &csv(&people));
-    let sim = Sim::start(base_seed());
-    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY)).expect_code(0);
-    people[1].status = "Terminated";
-    ws.write_hr(&csv(&people));
-    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY))
-        .expect_code(0)
-        .expect_stdout(&["1 deactivated"]);
+    let (mut people, ws, sim) = signed_account(3);
+    deactivate_signed(&mut people, &ws, &sim, 1);
     let leaver = sim.user("person1001@example.com");
     let signed = leaver.description.clone().unwrap();
     assert!(signed.contains(r#""role":"limited_user""#), "{signed}");
@@ -398,10 +315,7 @@ fn a_suspended_leaver_who_edits_their_signed_marker_gets_it_rewritten() {
 fn a_wrong_marker_key_is_refused_before_any_write() {
     const OTHER: &str = "another-marker-key-entirely-1a2b3c4d5e6f7";
     // More signed markers than a run treats as forged (5).
-    let mut people = workforce(1000, 6);
-    let ws = Workspace::new(&safety_config(), &csv(&people));
-    let sim = Sim::start(base_seed());
-    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY)).expect_code(0);
+    let (mut people, ws, sim) = signed_account(6);
     people[0].title = "Lead".into();
     ws.write_hr(&csv(&people));
     let writes = sim.writes().len();
@@ -435,10 +349,7 @@ fn a_wrong_marker_key_is_refused_before_any_write() {
 #[test]
 fn a_run_without_the_key_on_signed_markers_is_refused_before_any_write() {
     // More signed markers than a run treats as forged (5).
-    let mut people = workforce(1000, 6);
-    let ws = Workspace::new(&safety_config(), &csv(&people));
-    let sim = Sim::start(base_seed());
-    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY)).expect_code(0);
+    let (mut people, ws, sim) = signed_account(6);
     // The reviewer's attack: a forged claim on a new hire's ID, applied without the key.
     people.extend(workforce(1006, 1));
     ws.write_hr(&csv(&people));

@@ -13,14 +13,6 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn demo_config() -> PathBuf {
-    repo("samples/demo/config.toml")
-}
-
-fn demo_hr() -> PathBuf {
-    repo("samples/demo/hr.csv")
-}
-
 // ---- The prompt ---------------------------------------------------------------------------
 
 /// A pseudo-terminal: the master side (what the person at the terminal sees and types) and

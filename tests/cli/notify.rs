@@ -4,14 +4,15 @@
 //! and the URL, a secret, is printed nowhere.
 
 use crate::support::Sim;
-use crate::support::e2e::{KEY, against, demo_seed, inputs, run_args};
-use crate::support::repo;
+use crate::support::e2e::{
+    KEY, against, apply_args, demo_config, demo_hr, demo_seed, inputs, run_args,
+};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 /// A webhook receiver on 127.0.0.1 recording `(path, body)` of every POST and answering
@@ -79,18 +80,7 @@ fn apply(
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut args = inputs("apply", config, &repo("samples/demo/hr.csv"));
-    args.extend([
-        "--yes".into(),
-        "--report".into(),
-        report.display().to_string(),
-    ]);
-    args.extend(extra.iter().map(|s| s.to_string()));
-    run_args(cmd, &args)
-}
-
-fn demo_config() -> PathBuf {
-    repo("samples/demo/config.toml")
+    run_args(cmd, &apply_args(config, &demo_hr(), report, extra))
 }
 
 /// Panics when the webhook URL, or its secret segment, appears in the run's output or
@@ -273,7 +263,7 @@ fn a_run_stopped_before_connecting_names_the_account_url_it_was_given() {
     let hook = Receiver::start(StatusCode::OK);
     let dir = tempfile::tempdir().unwrap();
     let config = demo_config();
-    let hr = repo("samples/demo/hr.csv");
+    let hr = demo_hr();
     let args = |extra: &[&str]| {
         let mut v = inputs("apply", &config, &hr);
         v.extend(["--notify".to_string(), hook.url()]);

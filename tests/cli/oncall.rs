@@ -17,6 +17,7 @@
 //! | Frank (PFRANK1) | Ops | a target of IT Operations EP |
 //! | Gina (PGINA01) | Ops | a target of Night EP |
 
+use crate::support::e2e::action_of;
 use crate::support::safety::{Workspace, apply, args, plan, run};
 use crate::support::*;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
@@ -179,16 +180,6 @@ fn setup(leavers: &[&str], moved: Option<(&str, &str)>) -> (Sim, Workspace) {
     (sim, ws)
 }
 
-/// The action for `email` in a JSON plan or report.
-fn action<'a>(v: &'a Value, email: &str) -> &'a Value {
-    v["actions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["email"] == email)
-        .unwrap_or_else(|| panic!("no action for {email}: {v:#}"))
-}
-
 /// The IDs of one list of an action's `oncall` object.
 fn named(a: &Value, list: &str) -> Vec<String> {
     a["oncall"][list]
@@ -261,7 +252,7 @@ fn a_leaver_on_an_escalation_policy_is_blocked_in_plan_and_apply_until_someone_a
         assert!(text.contains(needle), "{needle}\n--- in\n{text}");
     }
     let first = plan_json(&sim, &ws, &[]);
-    let alice = action(&first, "alice@example.com");
+    let alice = action_of(&first, "alice@example.com");
     assert_eq!(alice["action"], "deactivate");
     assert_eq!(
         alice["oncall"],
@@ -284,7 +275,7 @@ fn a_leaver_on_an_escalation_policy_is_blocked_in_plan_and_apply_until_someone_a
     assert_eq!(report["exit_code"], 1);
     assert_eq!(report["error"], "1 of 1 action blocked (on call)");
     assert_eq!(report["summary"]["blocked"], 1);
-    let a = action(&report, "alice@example.com");
+    let a = action_of(&report, "alice@example.com");
     assert_eq!(
         (a["outcome"].clone(), a["attempts"].clone()),
         (json!("blocked"), json!(0))
@@ -308,12 +299,12 @@ fn with_allow_oncall_gaps_the_deactivation_is_attempted_and_a_refusal_reported_o
     let (sim, ws) = setup(&["1", "2"], None);
     let v = plan_json(&sim, &ws, &["--allow-oncall-gaps"]);
     for who in ["alice@example.com", "bob@example.com"] {
-        let a = action(&v, who);
+        let a = action_of(&v, who);
         assert_eq!(a["blocked"], Value::Null, "{a:#}");
         assert_eq!(named(a, "escalation_policies"), vec!["PEPOPS1"], "{a:#}");
     }
     assert_eq!(
-        named(action(&v, "bob@example.com"), "schedules"),
+        named(action_of(&v, "bob@example.com"), "schedules"),
         vec!["PSCHED1"]
     );
     let text = plan(&sim, &ws, &["--allow-oncall-gaps"])
@@ -334,7 +325,7 @@ fn with_allow_oncall_gaps_the_deactivation_is_attempted_and_a_refusal_reported_o
         ("alice@example.com", "PALICE1"),
         ("bob@example.com", "PBOB001"),
     ] {
-        let a = action(&report, who);
+        let a = action_of(&report, who);
         assert_eq!(a["outcome"], "failed", "{a:#}");
         let error = a["error"].as_str().unwrap();
         // PagerDuty's words, the policy that holds the user (Alice directly, Bob through
@@ -372,7 +363,7 @@ fn shifts_block_within_the_lookahead_and_open_incidents_whatever_their_age() {
     // incident acknowledged 120 days ago. Erin: a resolved incident only.
     let (sim, ws) = setup(&["2", "3", "4", "5"], None);
     let v = plan_json(&sim, &ws, &[]);
-    let bob = action(&v, "bob@example.com");
+    let bob = action_of(&v, "bob@example.com");
     assert_eq!(named(bob, "schedules"), vec!["PSCHED1"]);
     assert_eq!(named(bob, "escalation_policies"), vec!["PEPOPS1"]);
     assert!(
@@ -384,14 +375,14 @@ fn shifts_block_within_the_lookahead_and_open_incidents_whatever_their_age() {
     );
     // Carol's shift is beyond the lookahead, but the schedule lists her: she is on it, and
     // on the policy that uses it.
-    let carol = action(&v, "carol@example.com");
+    let carol = action_of(&v, "carol@example.com");
     assert_eq!(named(carol, "schedules"), vec!["PSCHED2"], "{carol:#}");
     assert_eq!(named(carol, "escalation_policies"), vec!["PEPNITE"]);
     assert_eq!(
         carol["blocked"],
         "on escalation policy \"Night EP\" (PEPNITE); on schedule \"Night Watch\" (PSCHED2)"
     );
-    let dave = action(&v, "dave@example.com");
+    let dave = action_of(&v, "dave@example.com");
     assert_eq!(
         dave["oncall"]["incidents"],
         json!([{"id": "Q0000000000001", "title": "Replication stuck"}])
@@ -402,7 +393,7 @@ fn shifts_block_within_the_lookahead_and_open_incidents_whatever_their_age() {
             .unwrap()
             .contains("1 open incident assigned")
     );
-    let erin = action(&v, "erin@example.com");
+    let erin = action_of(&v, "erin@example.com");
     assert_eq!(erin["blocked"], Value::Null, "{erin:#}");
     assert_eq!(v["summary"]["deactivate"], 1);
     assert_eq!(v["summary"]["blocked"], 3);
@@ -450,7 +441,7 @@ fn shifts_block_within_the_lookahead_and_open_incidents_whatever_their_age() {
     )
     .unwrap();
     let v = plan_json(&sim, &ws, &[]);
-    let carol = action(&v, "carol@example.com");
+    let carol = action_of(&v, "carol@example.com");
     assert_eq!(named(carol, "schedules"), vec!["PSCHED2"], "{carol:#}");
     let oncalls = sim
         .requests()
@@ -586,7 +577,7 @@ fn a_mover_joins_the_new_team_first_and_a_refused_removal_names_the_policy() {
         ],
         "the new membership first, the refused removal once"
     );
-    let a = action(&report, "frank@example.com");
+    let a = action_of(&report, "frank@example.com");
     assert_eq!(a["outcome"], "failed");
     let error = a["error"].as_str().unwrap();
     assert!(error.contains(F32), "{error}");

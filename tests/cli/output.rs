@@ -13,34 +13,6 @@ use hr2pagerduty::sim::{Fault, FaultKind};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-fn demo_config() -> PathBuf {
-    repo("samples/demo/config.toml")
-}
-
-fn demo_hr() -> PathBuf {
-    repo("samples/demo/hr.csv")
-}
-
-/// `apply --config C --hr H --yes --report R` plus `extra`.
-fn apply_args(config: &Path, hr: &Path, report: &Path, extra: &[&str]) -> Vec<String> {
-    let mut v = inputs("apply", config, hr);
-    v.extend(["--yes".to_string(), "--report".to_string()]);
-    v.push(report.display().to_string());
-    v.extend(extra.iter().map(|s| s.to_string()));
-    v
-}
-
-fn read_json(p: &Path) -> Value {
-    let bytes = std::fs::read(p).expect("report written");
-    serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-        panic!(
-            "the report is not JSON ({e}): {:?}",
-            String::from_utf8_lossy(&bytes)
-        )
-    })
-}
 
 /// The names in `dir`, sorted.
 fn entries(dir: &Path) -> Vec<String> {
@@ -50,19 +22,6 @@ fn entries(dir: &Path) -> Vec<String> {
         .collect();
     v.sort();
     v
-}
-
-/// The binary as a plain `std::process::Command` against `sim` (for custom stdio).
-fn raw(sim: &Sim, args: &[String]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"));
-    c.env_remove("STATE_DIRECTORY")
-        .args(args)
-        .env("PAGERDUTY_API_URL", sim.url())
-        .env("PAGERDUTY_API_KEY", KEY)
-        .env_remove("RUST_LOG")
-        .env("XDG_STATE_HOME", state_home())
-        .stdin(Stdio::null());
-    c
 }
 
 /// The summary of a report that applied nothing.
@@ -294,23 +253,12 @@ fn a_killed_apply_leaves_a_whole_report_saying_it_did_not_finish() {
     let report = reports.join("r.json");
     let previous = "{\"format_version\":\"1\",\"status\":\"no_changes\"}\n";
     std::fs::write(&report, previous).unwrap();
-    let mut child = raw(&sim, &apply_args(&config, &demo_hr(), &report, &[]))
+    let child = command_against(&sim, &apply_args(&config, &demo_hr(), &report, &[]))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !sim
-        .handle
-        .requests()
-        .iter()
-        .any(|r| r.method == "POST" && r.status == 0)
-    {
-        assert!(Instant::now() < deadline, "the create never arrived");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
+    sim.kill_during_a_create(child);
     // Last night's report is gone: the one left says this run never finished, whole.
     let left: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap())
         .expect("the report left is whole JSON");
@@ -354,7 +302,7 @@ fn a_closed_stdout_neither_panics_nor_loses_the_report() {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("r.json");
     let (code, stderr) = run_with_stdout(
-        raw(&sim, &apply_args(&demo_config(), &demo_hr(), &report, &[])),
+        command_against(&sim, &apply_args(&demo_config(), &demo_hr(), &report, &[])),
         closed_pipe(),
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
@@ -380,7 +328,7 @@ fn a_closed_stdout_neither_panics_nor_loses_the_report() {
             eprintln!("skipped: /dev/full not present");
         }
         for (what, stdout) in stdouts {
-            let (got, stderr) = run_with_stdout(raw(&sim, args), stdout);
+            let (got, stderr) = run_with_stdout(command_against(&sim, args), stdout);
             assert!(!stderr.contains("panicked"), "{args:?} {what}: {stderr}");
             if what == "/dev/full" {
                 assert_eq!(got, 1, "{args:?} {what}: {stderr}");

@@ -19,13 +19,6 @@ fn in_sync(config: &str, seed: Seed, people: &[Person]) -> (Sim, Workspace) {
     (sim, ws)
 }
 
-/// The next plan is empty and says so.
-fn converged(sim: &Sim, ws: &Workspace) {
-    plan(sim, ws, &["--detailed-exitcode"])
-        .expect_code(0)
-        .expect_stdout(&["No changes."]);
-}
-
 /// A seeded user without a marker.
 fn unmarked(name: &str, email: &str, role: &str) -> SeedUser {
     serde_json::from_value(json!({"name": name, "email": email, "role": role})).unwrap()

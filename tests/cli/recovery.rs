@@ -16,42 +16,11 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-fn demo_args(cmd: &str, extra: &[&str]) -> Vec<String> {
-    let mut v = inputs(
-        cmd,
-        &repo("samples/demo/config.toml"),
-        &repo("samples/demo/hr.csv"),
-    );
-    v.extend(extra.iter().map(|s| s.to_string()));
-    v
-}
-
 fn apply_with_report(sim: &Sim, config: &Path, report: &Path) -> Run {
-    let mut args = inputs("apply", config, &repo("samples/demo/hr.csv"));
-    args.extend([
-        "--yes".into(),
-        "--report".into(),
-        report.display().to_string(),
-    ]);
-    run_args(against(sim, KEY), &args)
-}
-
-fn demo_config() -> PathBuf {
-    repo("samples/demo/config.toml")
-}
-
-fn read_json(p: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(p).expect("report written")).expect("report is JSON")
-}
-
-/// The outcome of the action for `email` in a report.
-fn outcome<'a>(report: &'a Value, email: &str) -> &'a Value {
-    report["actions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["email"] == email)
-        .unwrap_or_else(|| panic!("no action for {email} in {report:#}"))
+    run_args(
+        against(sim, KEY),
+        &apply_args(config, &demo_hr(), report, &[]),
+    )
 }
 
 /// `(action, email)` of every action in a JSON plan.
@@ -85,7 +54,7 @@ fn converges(sim: &Sim) {
     assert_one_user_per_employee(sim);
     assert_eq!(
         sim.handle.users().len(),
-        undisturbed_user_count(&demo_config(), &repo("samples/demo/hr.csv")),
+        undisturbed_user_count(&demo_config(), &demo_hr()),
         "as many users as an undisturbed run leaves"
     );
 }
@@ -116,7 +85,7 @@ fn an_interrupted_create_is_finished_without_a_duplicate() {
     let report = dir.path().join("report.json");
     apply_with_report(&sim, &demo_config(), &report).expect_code(1);
     let r = read_json(&report);
-    let john = outcome(&r, "john.backus@example.com");
+    let john = action_of(&r, "john.backus@example.com");
     assert_eq!(
         (&john["outcome"], &john["steps_done"], &john["steps_total"]),
         (&json!("failed"), &json!(1), &json!(2)),
@@ -266,7 +235,7 @@ fn a_create_whose_answer_is_lost_is_recovered_not_repeated() {
             "margaret.hamilton@example.com",
         ] {
             assert_eq!(count_users(&sim, e), 1, "{name}: {e}");
-            let a = outcome(&r, e);
+            let a = action_of(&r, e);
             assert_eq!(a["outcome"], "applied", "{name}: {a:#}");
             assert_eq!(
                 a["pagerduty_user_id"].as_str(),
@@ -415,7 +384,7 @@ fn a_user_changed_after_the_listing_is_not_deactivated() {
     let run = child.join().unwrap();
     run.expect_code(0);
     let r = read_json(&report);
-    let dennis = outcome(&r, "dennis.ritchie@example.com");
+    let dennis = action_of(&r, "dennis.ritchie@example.com");
     assert_eq!(dennis["outcome"], "skipped", "{dennis:#}");
     assert_eq!(
         dennis["error"],
@@ -528,7 +497,7 @@ fn a_mover_into_a_stakeholder_role_on_an_unruled_team_does_not_fail_every_night(
     let cfg_path = dir.path().join("config.toml");
     std::fs::write(&cfg_path, cfg).unwrap();
     // Alan Turing stays and moves to the Executive Office; he is on Chess Club (no rule).
-    let hr = std::fs::read_to_string(repo("samples/demo/hr.csv")).unwrap().replace(
+    let hr = std::fs::read_to_string(demo_hr()).unwrap().replace(
         "1003,Alan,Turing,alan.turing@example.com,Sr. Network Engineer,IT/IS,Voluntarily Terminated",
         "1003,Alan,Turing,alan.turing@example.com,Chief of Staff,Executive Office,Active",
     );
@@ -570,7 +539,7 @@ fn too_many_deactivations_are_refused_until_allowed() {
     let sim = Sim::start(demo_seed());
     let dir = tempfile::tempdir().unwrap();
     let cfg = config_with("max_deactivations = 1", dir.path());
-    let hr = repo("samples/demo/hr.csv");
+    let hr = demo_hr();
     for cmd in ["plan", "apply"] {
         let mut args = inputs(cmd, &cfg, &hr);
         if cmd == "apply" {
@@ -606,7 +575,7 @@ fn a_shrunken_export_in_a_small_account_is_left_to_max_deactivations() {
     // remain. Like the percentage caps, the shrink check applies only above 50 managed
     // users; in this small account max_deactivations governs, so the leavers go through,
     // unless max_deactivations is lower than their number.
-    let full = std::fs::read_to_string(repo("samples/demo/hr.csv")).unwrap();
+    let full = std::fs::read_to_string(demo_hr()).unwrap();
     let cut: String = full
         .lines()
         .filter(|l| !l.contains(",Production,"))
@@ -704,7 +673,7 @@ fn a_rehire_into_a_stakeholder_role_does_not_restore_teams() {
     assert!(cfg.contains("Executive Office"));
     let cfg_path = dir.path().join("config.toml");
     std::fs::write(&cfg_path, cfg).unwrap();
-    let hr = std::fs::read_to_string(repo("samples/demo/hr.csv")).unwrap().replace(
+    let hr = std::fs::read_to_string(demo_hr()).unwrap().replace(
         "1004,Katherine,Johnson,katherine.johnson@example.com,Production Manager,Production,Active",
         "1004,Katherine,Johnson,katherine.johnson@example.com,Chief of Staff,Executive Office,Active",
     );
@@ -780,7 +749,7 @@ fn a_create_that_finds_its_email_taken_adopts_the_user_and_the_report_says_adopt
     sim.inject(Fault::new("PUT", "/users/*", FaultKind::Delay { ms: 1500 }));
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("r.json");
-    let mut args = inputs("apply", &demo_config(), &repo("samples/demo/hr.csv"));
+    let mut args = inputs("apply", &demo_config(), &demo_hr());
     args.extend([
         "--yes".into(),
         "--report".into(),
@@ -824,7 +793,7 @@ fn a_create_that_finds_its_email_taken_adopts_the_user_and_the_report_says_adopt
     let run = Run::from_output(child.wait_with_output().unwrap());
     run.expect_code(0);
     let r = read_json(&report);
-    let adopted = outcome(&r, taken);
+    let adopted = action_of(&r, taken);
     assert_eq!(
         (&adopted["action"], &adopted["outcome"], &adopted["adopted"]),
         (&json!("create"), &json!("applied"), &json!(true)),
@@ -836,7 +805,7 @@ fn a_create_that_finds_its_email_taken_adopts_the_user_and_the_report_says_adopt
         "{adopted:#}"
     );
     for e in ["frances.allen@example.com", "margaret.hamilton@example.com"] {
-        let a = outcome(&r, e);
+        let a = action_of(&r, e);
         assert_eq!(
             (&a["outcome"], &a["adopted"]),
             (&json!("applied"), &json!(false)),

@@ -4,7 +4,6 @@
 //! deactivation just before its first request (a user changed in between is skipped with
 //! the reason; the other actions are applied).
 
-use crate::support::e2e::state_home;
 use crate::support::safety::*;
 use crate::support::*;
 use hr2pagerduty::apply::lock::ApplyLock;
@@ -26,7 +25,7 @@ fn scenario() -> (Sim, Workspace) {
 /// The apply lock of `sim`'s account: in the machine-wide default directory (the test
 /// process's `XDG_STATE_HOME`), never in the configuration's directory.
 fn lock_file(sim: &Sim, ws: &Workspace) -> std::path::PathBuf {
-    let path = sim.lock_file(&state_home().join("hr2pagerduty"));
+    let path = e2e::lock_file(sim);
     assert!(
         !sim.lock_file(ws.dir.path()).exists(),
         "no lock file in the configuration's directory"

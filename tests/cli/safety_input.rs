@@ -293,18 +293,7 @@ fn real_exports_with_a_stray_quote_exit_65() {
         return;
     };
     // A quote at the start of the Title field of line 1000 is never closed.
-    let at = line_start(&kaggle, 1000);
-    let title = at
-        + kaggle[at..]
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| **b == b',')
-            .nth(4)
-            .unwrap()
-            .0
-        + 1;
-    let mut damaged = kaggle.clone();
-    damaged.insert(title, b'"');
+    let damaged = stray_quote_in_fifth_field(&kaggle, 1000);
     kaggle_unusable(
         &damaged,
         &["Error: HR export is damaged from line 1000", "never closed"],
@@ -315,11 +304,7 @@ fn real_exports_with_a_stray_quote_exit_65() {
     let Some(hrd) = shared_hr_bytes("HRDataset_v14.csv") else {
         return;
     };
-    let at = line_start(&hrd, 10);
-    let line = String::from_utf8_lossy(&hrd[at..line_start(&hrd, 11)]).into_owned();
-    let position = at + line.find(",Production Technician").unwrap() + 1;
-    let mut damaged = hrd.clone();
-    damaged.insert(position, b'"');
+    let damaged = stray_quote_before(&hrd, 10, "Production Technician");
     assert_unusable(
         &real_config("hrdataset.toml"),
         &damaged,

@@ -42,13 +42,6 @@ fn both_refuse(sim: &Sim, ws: &Workspace, extra: &[&str], needles: &[&str]) {
     assert_eq!(sim.handle.write_count(), before, "a refusal writes nothing");
 }
 
-/// The next plan is empty.
-fn converged(sim: &Sim, ws: &Workspace) {
-    plan(sim, ws, &["--detailed-exitcode"])
-        .expect_code(0)
-        .expect_stdout(&["No changes."]);
-}
-
 /// The user IDs of `people` in the simulator.
 fn ids(sim: &Sim, people: &[Person]) -> Vec<String> {
     let mut v: Vec<String> = people

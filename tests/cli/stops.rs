@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 /// `max_shrink_percent` of 10, as any night with that share of leavers would; README's
 /// advice for small accounts (raise it) is followed.
 fn sequential_config(dir: &Path) -> PathBuf {
-    let text = std::fs::read_to_string(repo("samples/demo/config.toml")).unwrap();
+    let text = std::fs::read_to_string(demo_config()).unwrap();
     assert_eq!(text.matches("concurrency = 4\n").count(), 1);
     assert_eq!(text.matches("[safety]\n").count(), 1);
     let path = dir.join("config.toml");
@@ -35,28 +35,9 @@ fn sequential_config(dir: &Path) -> PathBuf {
     path
 }
 
-/// `apply --yes --report REPORT` of the demo export with `config`, and `extra`.
-fn apply_args(config: &Path, hr: &Path, report: &Path, extra: &[&str]) -> Vec<String> {
-    let mut a = inputs("apply", config, hr);
-    a.extend([
-        "--yes".into(),
-        "--report".into(),
-        report.display().to_string(),
-    ]);
-    a.extend(extra.iter().map(|s| s.to_string()));
-    a
-}
-
 /// The binary against `sim`, as a child process with its output piped.
 fn spawn(sim: &Sim, args: &[String]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_hr2pagerduty"))
-        .env_remove("STATE_DIRECTORY")
-        .args(args)
-        .env("PAGERDUTY_API_URL", sim.url())
-        .env("PAGERDUTY_API_KEY", KEY)
-        .env("XDG_STATE_HOME", state_home())
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
+    command_against(sim, args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -81,10 +62,6 @@ fn wait_at_most(child: Child, limit: Duration) -> Run {
     Run::from_output(out)
 }
 
-fn read_json(p: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(p).expect("a report")).expect("the report is JSON")
-}
-
 /// The outcomes of a report, in plan order.
 fn outcomes(report: &Value) -> Vec<String> {
     report["actions"]
@@ -104,10 +81,6 @@ fn deactivations(report: &Value) -> usize {
         .iter()
         .filter(|a| a["action"] == "deactivate")
         .count()
-}
-
-fn demo_hr() -> PathBuf {
-    repo("samples/demo/hr.csv")
 }
 
 /// An apply without faults finishes the job, and a plan after it says `No changes.`; no
@@ -456,7 +429,7 @@ fn max_runtime_ends_a_429_pause_at_once_and_sends_nothing_after_the_deadline() {
         .times(2),
     );
     let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(repo("samples/demo/config.toml")).unwrap();
+    let text = std::fs::read_to_string(demo_config()).unwrap();
     let config = dir.path().join("config.toml");
     std::fs::write(
         &config,
@@ -528,7 +501,7 @@ fn handoff_hr(dir: &Path) -> PathBuf {
 fn an_email_handed_to_a_new_hire_converges_in_one_run() {
     let sim = Sim::start(demo_seed());
     let dir = tempfile::tempdir().unwrap();
-    let config = repo("samples/demo/config.toml");
+    let config = demo_config();
     let hr = handoff_hr(dir.path());
     let plan = run_args(against(&sim, KEY), &inputs("plan", &config, &hr));
     plan.expect_code(0).expect_stdout(&[
@@ -581,7 +554,7 @@ fn a_new_hire_is_not_created_when_the_email_change_it_waits_for_fails() {
     let sim = Sim::start(demo_seed());
     sim.inject(Fault::new("PUT", "/users/PEDSG01", FaultKind::status(400)).always());
     let dir = tempfile::tempdir().unwrap();
-    let config = repo("samples/demo/config.toml");
+    let config = demo_config();
     let hr = handoff_hr(dir.path());
     let report = dir.path().join("r.json");
     run_args(against(&sim, KEY), &apply_args(&config, &hr, &report, &[])).expect_code(1);
@@ -623,7 +596,7 @@ fn sigterm_while_creates_wait_for_a_create_slot_sends_none_of_them() {
     let sim = Sim::start(demo_seed());
     sim.inject(Fault::new("POST", "/users", FaultKind::Delay { ms: 2000 }));
     let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(repo("samples/demo/config.toml")).unwrap();
+    let text = std::fs::read_to_string(demo_config()).unwrap();
     let config = dir.path().join("config.toml");
     std::fs::write(
         &config,

@@ -1,7 +1,7 @@
 //! Writes, headers and the retry policy against a scripted server.
 
 use crate::support::client::*;
-use hr2pagerduty::pagerduty::models::{NewUser, Role, TeamRole, UserUpdate};
+use hr2pagerduty::pagerduty::models::{Role, TeamRole, UserUpdate};
 use hr2pagerduty::pagerduty::{ApiError, Client, StopReason};
 use serde_json::json;
 use std::sync::{Arc, Mutex};
@@ -9,20 +9,6 @@ use std::time::Duration;
 
 const LOCK: &str =
     "License error: Unable to perform request at this time. account could not be locked";
-
-fn new_user(email: &str) -> NewUser {
-    NewUser {
-        kind: "user".into(),
-        name: "New Hire".into(),
-        email: email.into(),
-        role: Some(Role::LimitedUser),
-        time_zone: Some("Europe/London".into()),
-        job_title: None,
-        description: Some("managed by hr2pagerduty".into()),
-        color: None,
-        license: None,
-    }
-}
 
 fn created(id: &str, email: &str) -> Reply {
     Reply::json(201, json!({"user": user_with(id, email)}))

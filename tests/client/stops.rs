@@ -4,7 +4,7 @@
 //! that would fail its action. The waits scripted here are 30 s; each test allows 5 s.
 
 use crate::support::client::*;
-use hr2pagerduty::pagerduty::models::{NewUser, Role};
+use hr2pagerduty::pagerduty::models::NewUser;
 use hr2pagerduty::pagerduty::{ApiError, Client, RetryPolicy};
 use std::time::{Duration, Instant};
 
@@ -26,17 +26,11 @@ fn long_backoff() -> RetryPolicy {
     }
 }
 
-fn new_user(email: &str) -> NewUser {
+/// [`new_user`] without a description.
+fn new_hire(email: &str) -> NewUser {
     NewUser {
-        kind: "user".into(),
-        name: "New Hire".into(),
-        email: email.into(),
-        role: Some(Role::LimitedUser),
-        time_zone: Some("Europe/London".into()),
-        job_title: None,
         description: None,
-        color: None,
-        license: None,
+        ..new_user(email)
     }
 }
 
@@ -131,7 +125,7 @@ async fn a_stop_during_the_look_up_for_a_taken_email_interrupts_the_create() {
     let client = Client::new(cfg).unwrap();
     let creating = tokio::spawn({
         let c = client.clone();
-        async move { c.create_user(&new_user("new@example.com")).await }
+        async move { c.create_user(&new_hire("new@example.com")).await }
     });
     // The POST and the first look-up.
     server.wait_for(2).await;
@@ -171,7 +165,7 @@ async fn a_stop_before_the_look_up_of_an_unknown_create_reports_it_stopped() {
     let client = Client::new(cfg).unwrap();
     let creating = tokio::spawn({
         let c = client.clone();
-        async move { c.create_user(&new_user("new@example.com")).await }
+        async move { c.create_user(&new_hire("new@example.com")).await }
     });
     server.wait_for(1).await;
     client.stop_sending();

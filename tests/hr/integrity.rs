@@ -2,7 +2,9 @@
 //! `fixtures/hr/` and on damaged copies of the real exports made at test time in a temporary
 //! directory (skipped with a notice when `../shared` is absent).
 
-use crate::support::{hr_fixture, root, shared_hr_bytes};
+use crate::support::{
+    hr_fixture, line_start, root, shared_hr_bytes, stray_quote_before, stray_quote_in_fifth_field,
+};
 use hr2pagerduty::config::Config;
 use hr2pagerduty::hr::{self, HrError, Lifecycle, ProblemKind, Roster};
 use std::path::{Path, PathBuf};
@@ -450,20 +452,6 @@ fn line_of(bytes: &[u8], offset: usize) -> u64 {
     bytes[..offset].iter().filter(|b| **b == b'\n').count() as u64 + 1
 }
 
-/// Byte offset where 1-based `line` starts.
-fn line_start(bytes: &[u8], line: u64) -> usize {
-    if line == 1 {
-        return 0;
-    }
-    bytes
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| **b == b'\n')
-        .nth(line as usize - 2)
-        .map(|(i, _)| i + 1)
-        .unwrap()
-}
-
 #[test]
 fn real_exports_cut_short_mid_row_are_refused() {
     let Some(kaggle) = shared_hr_bytes("kaggle_employee_data_all_in_one.csv") else {
@@ -591,18 +579,7 @@ fn real_exports_with_a_stray_quote_are_refused() {
     let Some(kaggle) = shared_hr_bytes("kaggle_employee_data_all_in_one.csv") else {
         return;
     };
-    let at = line_start(&kaggle, 1000);
-    let title = at
-        + kaggle[at..]
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| **b == b',')
-            .nth(4)
-            .unwrap()
-            .0
-        + 1;
-    let mut damaged = kaggle.clone();
-    damaged.insert(title, b'"');
+    let damaged = stray_quote_in_fifth_field(&kaggle, 1000);
     let err = read_variant(&damaged, &sample("kaggle.toml")).unwrap_err();
     assert!(
         matches!(err, HrError::Structure { line: 1000, .. }),
@@ -615,11 +592,7 @@ fn real_exports_with_a_stray_quote_are_refused() {
     let Some(hrd) = shared_hr_bytes("HRDataset_v14.csv") else {
         return;
     };
-    let at = line_start(&hrd, 10);
-    let line_text = String::from_utf8_lossy(&hrd[at..line_start(&hrd, 11)]).to_string();
-    let position = at + line_text.find(",Production Technician").unwrap() + 1;
-    let mut damaged = hrd.clone();
-    damaged.insert(position, b'"');
+    let damaged = stray_quote_before(&hrd, 10, "Production Technician");
     let err = read_variant(&damaged, &sample("hrdataset.toml")).unwrap_err();
     assert!(
         matches!(err, HrError::Structure { line: 10, .. }),

@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use hr2pagerduty::email::Email;
+use hr2pagerduty::pagerduty::models::{NewUser, Role};
 use hr2pagerduty::pagerduty::{ClientConfig, RetryPolicy};
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -307,6 +308,22 @@ pub fn config(url: &str) -> ClientConfig {
         rate_limit_wait: Duration::from_secs(10),
         request_timeout: Duration::from_secs(2),
         retry: fast_retry(),
+    }
+}
+
+/// The create body of a new hire with `email` (a Responder in Europe/London, with a
+/// description and no licence).
+pub fn new_user(email: &str) -> NewUser {
+    NewUser {
+        kind: "user".into(),
+        name: "New Hire".into(),
+        email: email.into(),
+        role: Some(Role::LimitedUser),
+        time_zone: Some("Europe/London".into()),
+        job_title: None,
+        description: Some("managed by hr2pagerduty".into()),
+        color: None,
+        license: None,
     }
 }
 

@@ -1,6 +1,7 @@
-//! Helpers of the end-to-end tests (`tests/cli/{demo,failures,output,real,recovery,snapshots}.rs`):
-//! the real binary run against a simulator held by the test process (see [`super::Sim`]),
-//! and small readers for what the binary prints.
+//! Helpers of the end-to-end tests (`tests/cli/*.rs`): the real binary run against a
+//! simulator held by the test process (see [`super::Sim`]), the demo's inputs and the
+//! arguments of an `apply` with a report, and small readers for what the binary prints
+//! and writes.
 //!
 //! The simulator runs on a tokio multi-thread runtime owned by the test, bound to
 //! 127.0.0.1; the binary (run with `assert_cmd`, which blocks the test thread) talks to it
@@ -10,9 +11,10 @@
 
 use super::{Run, Sim, repo};
 use hr2pagerduty::marker::{self, Marker, MarkerState};
+use hr2pagerduty::pagerduty::models::contact::{ContactMethod, NotificationRule};
 use hr2pagerduty::sim::{Fault, Seed};
 use serde_json::Value;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The API key every test seed accepts: distinctive, so a leak anywhere is found by search.
 pub const KEY: &str = "e2e-KEY-4be1f07c93d2a58e";
@@ -53,6 +55,17 @@ pub fn hr2pd() -> assert_cmd::Command {
     assert_cmd::Command::from_std(binary())
 }
 
+/// [`binary`] pointed at `sim` with [`KEY`], given `args`, stdin closed: for a test that
+/// spawns the run itself and chooses what becomes of its stdout and stderr.
+pub fn command_against(sim: &Sim, args: &[String]) -> std::process::Command {
+    let mut c = binary();
+    c.args(args)
+        .env("PAGERDUTY_API_URL", sim.url())
+        .env("PAGERDUTY_API_KEY", KEY)
+        .stdin(std::process::Stdio::null());
+    c
+}
+
 /// The binary pointed at `sim` with `key`.
 pub fn against(sim: &Sim, key: &str) -> assert_cmd::Command {
     let mut c = hr2pd();
@@ -75,6 +88,87 @@ pub fn inputs<'a>(cmd: &'a str, config: &'a Path, hr: &'a Path) -> Vec<String> {
         "--hr".into(),
         hr.display().to_string(),
     ]
+}
+
+/// The demo's configuration, `samples/demo/config.toml`.
+pub fn demo_config() -> PathBuf {
+    repo("samples/demo/config.toml")
+}
+
+/// The demo's export, `samples/demo/hr.csv`.
+pub fn demo_hr() -> PathBuf {
+    repo("samples/demo/hr.csv")
+}
+
+/// `CMD --config C --hr H` with the demo's inputs ([`demo_config`], [`demo_hr`]), plus
+/// `extra`.
+pub fn demo_args(cmd: &str, extra: &[&str]) -> Vec<String> {
+    let mut v = inputs(cmd, &demo_config(), &demo_hr());
+    v.extend(extra.iter().map(|s| s.to_string()));
+    v
+}
+
+/// The action for `email` in a JSON plan or report (`actions[]`), or a panic showing the
+/// document.
+pub fn action_of<'v>(v: &'v Value, email: &str) -> &'v Value {
+    v["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["email"] == email)
+        .unwrap_or_else(|| panic!("no action for {email}: {v:#}"))
+}
+
+/// The apply lock of `sim`'s account in the state directory of this test process's runs
+/// ([`state_home`]).
+pub fn lock_file(sim: &Sim) -> PathBuf {
+    sim.lock_file(&state_home().join("hr2pagerduty"))
+}
+
+/// `apply --config CONFIG --hr HR --yes --report REPORT` plus `extra`.
+pub fn apply_args(config: &Path, hr: &Path, report: &Path, extra: &[&str]) -> Vec<String> {
+    let mut v = inputs("apply", config, hr);
+    v.extend(["--yes".to_string(), "--report".to_string()]);
+    v.push(report.display().to_string());
+    v.extend(extra.iter().map(|s| s.to_string()));
+    v
+}
+
+/// The JSON file at `p` (a report the binary wrote), or a panic saying it is missing or
+/// showing what it holds instead.
+pub fn read_json(p: &Path) -> Value {
+    let bytes = std::fs::read(p).expect("report written");
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+        panic!(
+            "the report is not JSON ({e}): {:?}",
+            String::from_utf8_lossy(&bytes)
+        )
+    })
+}
+
+/// A user's notification `rules` as (the address of the contact method of `methods` each
+/// points at, urgency, delay in minutes), sorted: what a restore from the archive must end
+/// with, whatever new IDs PagerDuty gave the contact methods.
+pub fn rules_by_address(
+    methods: &[ContactMethod],
+    rules: &[NotificationRule],
+) -> Vec<(String, String, u32)> {
+    let mut got: Vec<(String, String, u32)> = rules
+        .iter()
+        .map(|r| {
+            let m = methods
+                .iter()
+                .find(|m| m.id == r.contact_method.id)
+                .expect("a rule points at one of the user's contact methods");
+            (
+                m.address.clone(),
+                r.urgency.as_str().to_string(),
+                r.start_delay_in_minutes,
+            )
+        })
+        .collect();
+    got.sort();
+    got
 }
 
 /// Runs `cmd` with owned arguments.

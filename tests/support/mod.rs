@@ -13,6 +13,7 @@
 //! | [`e2e`] | running the binary against a simulator with `assert_cmd`, readers for its output |
 //! | [`world`] | a simulated account for a real export and the checks of its state after `apply` |
 //! | [`safety`] | the safety tests' workspace, synthetic workforces and accounts in sync with an export |
+//! | [`signed`] | the marker-integrity tests' runs with a marker key, signed accounts and verdicts |
 //!
 //! Every network test talks to 127.0.0.1 only: the simulator and the scripted server bind
 //! there, and the binary is pointed at them through `PAGERDUTY_API_URL`.
@@ -21,6 +22,7 @@
 pub mod client;
 pub mod e2e;
 pub mod safety;
+pub mod signed;
 pub mod world;
 
 use hr2pagerduty::ids::TeamId;
@@ -76,6 +78,68 @@ pub fn line_start(bytes: &[u8], line: usize) -> usize {
         .nth(line - 2)
         .map(|(i, _)| i + 1)
         .unwrap()
+}
+
+/// The plan of `roster` under `policy`, as of `today`, against an account holding `teams`
+/// and no user but `cfg`'s `from` bot (`PBOTSYN`, which creating users needs): the creates
+/// that bring such an account in sync with the export, which the support modules turn
+/// into seed users.
+pub fn plan_against_empty(
+    cfg: &hr2pagerduty::config::Config,
+    policy: &hr2pagerduty::plan::Policy,
+    roster: &hr2pagerduty::hr::Roster,
+    teams: &[hr2pagerduty::pagerduty::models::Team],
+    today: chrono::NaiveDate,
+) -> hr2pagerduty::plan::Plan {
+    let bot: User = serde_json::from_value(serde_json::json!({
+        "id": "PBOTSYN", "name": "Sync Bot", "email": cfg.pagerduty.from.as_str(), "role": "admin"
+    }))
+    .expect("bot user");
+    hr2pagerduty::plan::plan(hr2pagerduty::plan::Inputs {
+        roster,
+        users: std::slice::from_ref(&bot),
+        teams,
+        members: &BTreeMap::new(),
+        policy,
+        oncall: &hr2pagerduty::oncall::OncallFacts::default(),
+        today,
+        run_day: today,
+        archive: &hr2pagerduty::archive::Archive::default(),
+        key_owner: None,
+        licenses: &[],
+        license_holders: None,
+        marker_keys: None,
+    })
+    .expect("the export plans against an empty account")
+}
+
+/// `bytes` with a `"` inserted at the start of the fifth field (after the fourth comma)
+/// of 1-based `line`: a quote that nothing closes in an export that quotes nothing.
+pub fn stray_quote_in_fifth_field(bytes: &[u8], line: usize) -> Vec<u8> {
+    let at = line_start(bytes, line);
+    let field = at
+        + bytes[at..]
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b',')
+            .nth(4)
+            .unwrap()
+            .0
+        + 1;
+    let mut damaged = bytes.to_vec();
+    damaged.insert(field, b'"');
+    damaged
+}
+
+/// `bytes` with a `"` inserted at the start of the first field of 1-based `line` that
+/// begins with `field` (after its comma).
+pub fn stray_quote_before(bytes: &[u8], line: usize, field: &str) -> Vec<u8> {
+    let at = line_start(bytes, line);
+    let text = String::from_utf8_lossy(&bytes[at..line_start(bytes, line + 1)]).into_owned();
+    let position = at + text.find(&format!(",{field}")).unwrap() + 1;
+    let mut damaged = bytes.to_vec();
+    damaged.insert(position, b'"');
+    damaged
 }
 
 // ---- The simulator ---------------------------------------------------------------------------
@@ -227,6 +291,48 @@ impl Sim {
     /// Adds a fault.
     pub fn inject(&self, fault: Fault) {
         self.handle.inject(fault);
+    }
+
+    /// Kills `child` (SIGKILL) once the simulator holds the write it was told to freeze at
+    /// (`handle.freeze_at_write(write, ..)`), waits for it and lets the simulator go on;
+    /// false when the run ended before reaching that write. Waits at most 60 s.
+    pub fn kill_when_frozen(&self, mut child: std::process::Child, write: usize) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let killed = loop {
+            if self.handle.frozen() {
+                let _ = child.kill();
+                break true;
+            }
+            if child.try_wait().unwrap().is_some() {
+                break false;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the run neither ended nor reached write {write}"
+            );
+            std::thread::sleep(Duration::from_micros(200));
+        };
+        child.wait().unwrap();
+        self.handle.unfreeze();
+        killed
+    }
+
+    /// Waits (at most 30 s) until a `POST` has arrived and is not answered yet (a create
+    /// held by a delay fault), then kills `child` (SIGKILL) and waits for it: a run killed
+    /// while under way.
+    pub fn kill_during_a_create(&self, mut child: std::process::Child) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !self
+            .handle
+            .requests()
+            .iter()
+            .any(|r| r.method == "POST" && r.status == 0)
+        {
+            assert!(Instant::now() < deadline, "the create never arrived");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
     }
 
     /// Runs a future on the simulator's runtime while it keeps serving (for code that wants

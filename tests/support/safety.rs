@@ -11,13 +11,12 @@
 //! marker, role, title, time zone and team memberships the tool itself would have written.
 #![allow(dead_code)]
 
-use super::{Run, Sim, root};
+use super::{Run, Sim, plan_against_empty, root};
 use hr2pagerduty::config::Config;
 use hr2pagerduty::hr::{self, Roster};
 use hr2pagerduty::pagerduty::models::Team;
-use hr2pagerduty::plan::{self, ActionKind, Inputs, Policy, Step};
+use hr2pagerduty::plan::{ActionKind, Policy, Step};
 use hr2pagerduty::sim::{Seed, SeedMembership, SeedUser};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 
@@ -77,28 +76,14 @@ pub fn in_sync_users_as_of(
     base: &Seed,
     today: chrono::NaiveDate,
 ) -> Vec<SeedUser> {
-    let teams = seed_teams(base);
     // Creating users needs the `from` bot in the account (the base seed holds it).
-    let bot: hr2pagerduty::pagerduty::models::User = serde_json::from_value(serde_json::json!({
-        "id": "PBOTSYN", "name": "Sync Bot", "email": cfg.pagerduty.from.as_str(), "role": "admin"
-    }))
-    .expect("bot user");
-    let p = plan::plan(Inputs {
+    let p = plan_against_empty(
+        cfg,
+        &Policy::from_config(cfg),
         roster,
-        users: std::slice::from_ref(&bot),
-        teams: &teams,
-        members: &BTreeMap::new(),
-        policy: &Policy::from_config(cfg),
-        oncall: &hr2pagerduty::oncall::OncallFacts::default(),
+        &seed_teams(base),
         today,
-        run_day: today,
-        archive: &hr2pagerduty::archive::Archive::default(),
-        key_owner: None,
-        licenses: &[],
-        license_holders: None,
-        marker_keys: None,
-    })
-    .unwrap();
+    );
     p.actions
         .iter()
         .map(|a| {
@@ -285,6 +270,14 @@ pub fn spawn(sim: &Sim, args: &[String]) -> Child {
 /// Waits for a spawned run.
 pub fn wait(child: Child) -> Run {
     finish(child.wait_with_output().unwrap())
+}
+
+/// The next plan of `ws` against `sim` is empty and says so (`--detailed-exitcode` exit 0,
+/// `No changes.`).
+pub fn converged(sim: &Sim, ws: &Workspace) {
+    plan(sim, ws, &["--detailed-exitcode"])
+        .expect_code(0)
+        .expect_stdout(&["No changes."]);
 }
 
 /// `plan` with the workspace's inputs and `extra` arguments.

@@ -8,14 +8,14 @@
 //! the plan must contain exactly the actions [`World::expected`] lists.
 
 use super::e2e::{KEY, marker_of};
-use super::{Sim, repo};
+use super::{Sim, plan_against_empty, repo};
 use hr2pagerduty::config::Config;
 use hr2pagerduty::hr::{self, Employee, Lifecycle, Roster};
 use hr2pagerduty::ids::{EmployeeId, TeamId};
 use hr2pagerduty::marker::{self, Marker, SavedMembership, Suspension};
 use hr2pagerduty::pagerduty::models::{NewUser, Role, Team, TeamRole, User};
 use hr2pagerduty::plan::dated::{self, Standing};
-use hr2pagerduty::plan::{self, ActionKind, Inputs, Policy, Step};
+use hr2pagerduty::plan::{ActionKind, Policy, Step};
 use hr2pagerduty::sim::{Seed, SeedMembership, SeedTeam, SeedUser};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -210,26 +210,7 @@ impl World {
             }
         }
         // Creating users needs the `from` bot in the account (it is seeded below too).
-        let bot: hr2pagerduty::pagerduty::models::User = serde_json::from_value(serde_json::json!({
-            "id": "PBOTSYN", "name": "Sync Bot", "email": cfg.pagerduty.from.as_str(), "role": "admin"
-        }))
-        .expect("bot user");
-        let empty = plan::plan(Inputs {
-            roster: &everyone,
-            users: std::slice::from_ref(&bot),
-            teams: &teams,
-            members: &BTreeMap::new(),
-            policy: &policy,
-            oncall: &hr2pagerduty::oncall::OncallFacts::default(),
-            today,
-            run_day: today,
-            archive: &hr2pagerduty::archive::Archive::default(),
-            key_owner: None,
-            licenses: &[],
-            license_holders: None,
-            marker_keys: None,
-        })
-        .expect("the export plans against an empty account");
+        let empty = plan_against_empty(&cfg, &policy, &everyone, &teams, today);
         let mut desired = BTreeMap::new();
         for a in empty.actions {
             assert_eq!(a.kind, ActionKind::Create, "{a:?}");

@@ -1,8 +1,6 @@
 use super::*;
-use crate::marker::{
-    MarkerState, SavedMembership, Suspension, parse, render_line_with, render_with,
-};
-use crate::vocab::{Role, TeamRole};
+use crate::marker::tests::suspended;
+use crate::marker::{MarkerState, parse, render_line_with, render_with};
 use chrono::NaiveDate;
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
@@ -21,26 +19,6 @@ fn active() -> Marker {
     Marker {
         employee_id: Some("3427".into()),
         suspended: None,
-        pending_termination: None,
-    }
-}
-
-fn suspended() -> Marker {
-    Marker {
-        employee_id: Some("3427".into()),
-        suspended: Some(Suspension {
-            on: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
-            role: Role::Admin,
-            teams: vec![SavedMembership {
-                id: "PT4KHLK".into(),
-                name: Some("IT Operations".into()),
-                role: TeamRole::Manager,
-            }],
-            termination_date: None,
-            leave: false,
-            from_archive: None,
-            refused: Vec::new(),
-        }),
         pending_termination: None,
     }
 }

@@ -4,7 +4,7 @@
 //! leave). The action carries the user's on-call duties and is blocked by them
 //! ([`crate::oncall::check`]).
 
-use super::{change, collapse, labels, recorded_memberships};
+use super::{change, collapse, labels, marker_write, recorded_memberships};
 use crate::email::Email;
 use crate::hr::Employee;
 use crate::ids::{EmployeeId, TeamId};
@@ -309,24 +309,12 @@ pub(in crate::plan) fn stamp_pending(
         ),
         (None, None) => return None,
     };
-    Some(Action {
-        employee_id: Some(e.employee_id.clone()),
-        user_id: Some(u.id.clone()),
+    Some(marker_write(
+        u,
+        d,
+        Some(e.employee_id.clone()),
+        collapse(&u.name),
         reason,
-        changes: vec![change(
-            Field::Description,
-            u.description.clone(),
-            Some(d.clone()),
-        )],
-        steps: vec![Step::UpdateUser(UserUpdate {
-            description: Some(d),
-            ..UserUpdate::default()
-        })],
-        line: Some(e.line),
-        ..Action::new(
-            ActionKind::Update,
-            Email::normalise(&u.email),
-            collapse(&u.name),
-        )
-    })
+        Some(e.line),
+    ))
 }

@@ -19,7 +19,7 @@ pub(super) use deactivate::{Record, deactivate, oncall_duties, stamp_pending};
 pub(super) use delete::{leave, restorable_record};
 pub(super) use reactivate::reactivate;
 pub(super) use restore::restore;
-pub(super) use sign::sign;
+pub(super) use sign::{marker_write, sign};
 pub(super) use update::{MARKER_ONLY_REASON, update};
 
 use super::context::{Ctx, Membership};

@@ -603,7 +603,7 @@ fn rekeyable(
     let roster = cx.inp.roster;
     cx.policy.rekey_employee_ids
         && !t.handled.contains(index.slot(u))
-        && !cx.roster_ids.contains(old.as_str())
+        && !cx.roster_ids.contains(old)
         && !roster.protected_ids.contains(old)
         && !roster.protected_emails.contains(&e.email)
 }

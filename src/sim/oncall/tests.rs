@@ -113,11 +113,18 @@ fn shifts_in_range_and_direct_targets_are_on_call() {
 fn team_removal_and_sole_target_rules() {
     let b = book(SEED).unwrap();
     assert_eq!(
-        b.team_policies_reaching("PTEAM01", "PUSER02"),
+        b.team_policies_reaching(&"PTEAM01".into(), &"PUSER02".into()),
         [("PEPOL01", "Ops")]
     );
-    assert_eq!(b.team_policies_reaching("PTEAM01", "PUSER01").len(), 1);
-    assert!(b.team_policies_reaching("PTEAM02", "PUSER01").is_empty());
+    assert_eq!(
+        b.team_policies_reaching(&"PTEAM01".into(), &"PUSER01".into())
+            .len(),
+        1
+    );
+    assert!(
+        b.team_policies_reaching(&"PTEAM02".into(), &"PUSER01".into())
+            .is_empty()
+    );
     assert_eq!(b.sole_target_of("PUSER01"), [("Ops", "PEPOL01", 2)]);
     assert!(b.sole_target_of("PUSER02").is_empty());
     // The user filter of policies is about direct targets only.

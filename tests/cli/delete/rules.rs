@@ -8,7 +8,6 @@
 use super::*;
 use hr2pagerduty::sim::FreezeStage;
 use std::process::Stdio;
-use std::time::Instant;
 
 /// Nia (employee 1003, Sales: no team): the default email and an SMS method, and no
 /// notification rule at all.
@@ -59,22 +58,7 @@ fn dev_rules() -> Vec<(String, String, u32)> {
 fn rules_of(case: &Case, email: &str) -> (Vec<(String, String, u32)>, usize) {
     let u = case.sim.user(email);
     let (methods, rules) = case.contacts(u.id.as_str());
-    let mut got: Vec<(String, String, u32)> = rules
-        .iter()
-        .map(|r| {
-            let m = methods
-                .iter()
-                .find(|m| m.id == r.contact_method.id)
-                .expect("a rule points at one of the user's contact methods");
-            (
-                m.address.clone(),
-                r.urgency.as_str().to_string(),
-                r.start_delay_in_minutes,
-            )
-        })
-        .collect();
-    got.sort();
-    (got, methods.len())
+    (rules_by_address(&methods, &rules), methods.len())
 }
 
 /// Users in the simulator with this email (0 or 1: emails are unique in PagerDuty).
@@ -178,15 +162,7 @@ fn a_restored_users_rules_are_the_archives_with_pagerdutys_default_rule_deleted(
     // SMS method's POST, the default rule's DELETE, the marker's PUT; Dev the same plus
     // the Ops membership and three rule POSTs.
     let r: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
-    let attempts = |email: &str| {
-        r["actions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["email"] == email)
-            .unwrap_or_else(|| panic!("no action for {email}: {r:#}"))["attempts"]
-            .clone()
-    };
+    let attempts = |email: &str| action_of(&r, email)["attempts"].clone();
     assert_eq!(attempts("nia@example.com"), 5, "{r:#}");
     assert_eq!(attempts("dev@example.com"), 9, "{r:#}");
     case.assert_no_changes();
@@ -196,13 +172,7 @@ fn a_restored_users_rules_are_the_archives_with_pagerdutys_default_rule_deleted(
 fn a_restore_whose_rules_already_match_sends_no_rule_delete() {
     // Lee's archive has PagerDuty's default rule itself (the login email at once, high):
     // the new user's default rule is the archived one, so no DELETE and no POST of it.
-    let case = Case::new(
-        DELETE_MODE,
-        "",
-        vec![ann(), lee()],
-        json!({}),
-        &[ANN_ROW, LEE_LEFT],
-    );
+    let case = lee_leaving();
     case.run("apply", &[]).expect_code(0);
     case.set_rows(&[ANN_ROW, LEE_BACK]);
     let report = case.dir.path().join("report.json");
@@ -287,7 +257,7 @@ fn a_refused_contact_method_keeps_the_default_rule_and_is_not_sent_again() {
 /// number `write` at `stage`. Returns false when the run ended before reaching that write.
 fn kill_frozen(case: &Case, write: usize, stage: FreezeStage) -> bool {
     case.sim.handle.freeze_at_write(write, stage);
-    let mut child = crate::support::e2e::binary()
+    let child = crate::support::e2e::binary()
         .arg("--no-progress")
         .args(inputs("apply", &case.config, &case.hr))
         .arg("--yes")
@@ -298,24 +268,7 @@ fn kill_frozen(case: &Case, write: usize, stage: FreezeStage) -> bool {
         .stderr(Stdio::null())
         .spawn()
         .expect("the binary starts");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let killed = loop {
-        if case.sim.handle.frozen() {
-            let _ = child.kill();
-            break true;
-        }
-        if child.try_wait().unwrap().is_some() {
-            break false;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the run neither ended nor reached write {write}"
-        );
-        std::thread::sleep(Duration::from_micros(200));
-    };
-    child.wait().unwrap();
-    case.sim.handle.unfreeze();
-    killed
+    case.sim.kill_when_frozen(child, write)
 }
 
 #[test]
