@@ -10,7 +10,7 @@
 //! |---|---|---|
 //! | `api_key` | `GET /users/me` | PagerDuty rejects the key (401) or cannot be reached; a 400 means an account-level key and passes (OpenAPI `getCurrentUser`) |
 //! | `write_access` | none | never (a note): a read-only key shows itself only by a 403 on a write |
-//! | `marker_key` | none | `PAGERDUTY_MARKER_KEY` (or `_PREVIOUS`) is set but refused (empty, too short); unset it is a note: markers are not signed |
+//! | `marker_key` | none | the marker key (`--marker-key-file` or `PAGERDUTY_MARKER_KEY`, and the previous one) is refused (a key file others can read, empty, too short); passed, it names where the key was read from (never the key); unset it is a note: markers are not signed |
 //! | `from_user` | `GET /users?query=` | no user has `[pagerduty] from` (fact F6) |
 //! | `vocabulary` | none | the time zone is not one of PagerDuty's 135, or a role is not in its enums |
 //! | `abilities` | `GET /abilities` | the account lacks `teams` while `[[teams.rule]]` exist (§5.1: 402 without it), or `read_only_users` while a stakeholder role is configured (fact F16) |
@@ -108,14 +108,38 @@ pub fn passed(checks: &[Check]) -> bool {
     !checks.iter().any(|c| c.status == Status::Fail)
 }
 
+/// Where a run reads each marker key from, in words, as the `marker_key` check names it
+/// (never the key): `the marker key file PATH` (`--marker-key-file`,
+/// `--marker-key-previous-file`) or the variable's name (`PAGERDUTY_MARKER_KEY`,
+/// `PAGERDUTY_MARKER_KEY_PREVIOUS`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarkerKeySources {
+    /// Where the current key is read from.
+    pub current: String,
+    /// Where the previous key (a rotation's) is read from.
+    pub previous: String,
+}
+
+impl Default for MarkerKeySources {
+    /// Both keys from the environment.
+    fn default() -> Self {
+        MarkerKeySources {
+            current: ENV_MARKER_KEY.into(),
+            previous: ENV_MARKER_KEY_PREVIOUS.into(),
+        }
+    }
+}
+
 /// Every check, in the order of the module table, judged from `facts` (read with
-/// [`asked`]`(cfg)`), the run's marker keys (`Err` holding why they are refused) and
+/// [`asked`]`(cfg)`), the run's marker keys (`Err` holding why they are refused) with
+/// where they are read from (`sources`), and
 /// whether the configured `[lifecycle] archive` file exists (`None` without an archive).
 /// `api_url` is named in the fixes of the key check.
 pub fn diagnose(
     cfg: &Config,
     facts: &Preflight,
     marker_keys: Result<Option<MarkerKeys>, String>,
+    sources: &MarkerKeySources,
     archive_exists: Option<bool>,
     api_url: &str,
 ) -> Vec<Check> {
@@ -129,7 +153,7 @@ pub fn diagnose(
         )
         .fix("use a full-access REST API key; with a read-only key plan works and apply fails with 403"),
     );
-    checks.push(marker_check(marker_keys));
+    checks.push(marker_check(marker_keys, sources));
     let skipped = |name, title| {
         Check::new(
             name,
@@ -185,10 +209,10 @@ fn archive_check(cfg: &Config, exists: Option<bool>) -> Option<Check> {
     })
 }
 
-/// Whether ownership markers are signed: passed with a usable `PAGERDUTY_MARKER_KEY`, a
-/// note without one (markers stay unsigned), failed for a key that is refused (every
-/// `plan` and `apply` would stop with exit 64).
-fn marker_check(keys: Result<Option<MarkerKeys>, String>) -> Check {
+/// Whether ownership markers are signed: passed with a usable marker key (naming where it
+/// was read from, `sources`), a note without one (markers stay unsigned), failed for a key
+/// that is refused (every `plan` and `apply` would stop with exit 64).
+fn marker_check(keys: Result<Option<MarkerKeys>, String>, sources: &MarkerKeySources) -> Check {
     let (name, title) = ("marker_key", "Marker signing");
     match keys {
         Ok(Some(keys)) => Check::new(
@@ -196,9 +220,10 @@ fn marker_check(keys: Result<Option<MarkerKeys>, String>) -> Check {
             title,
             Status::Pass,
             format!(
-                "{ENV_MARKER_KEY} is set: every marker hr2pagerduty writes is signed, and a marker whose signature fails is not trusted{}",
+                "the marker key is read from {}: every marker hr2pagerduty writes is signed, and a marker whose signature fails is not trusted{}",
+                sources.current,
                 if keys.has_previous() {
-                    format!("; markers signed with {ENV_MARKER_KEY_PREVIOUS} still verify and are signed again")
+                    format!("; markers signed with the previous key (read from {}) still verify and are signed again", sources.previous)
                 } else {
                     String::new()
                 }
@@ -208,11 +233,11 @@ fn marker_check(keys: Result<Option<MarkerKeys>, String>) -> Check {
             name,
             title,
             Status::Note,
-            format!("{ENV_MARKER_KEY} is not set: ownership markers are not signed, so a user who edits their own profile can forge one"),
+            format!("{ENV_MARKER_KEY} is not set and --marker-key-file was not given: ownership markers are not signed, so a user who edits their own profile can forge one"),
         )
-        .fix(format!("set {ENV_MARKER_KEY} to a secret of at least {MIN_KEY_BYTES} bytes (openssl rand -hex 32) for plan and apply (README.md § Marker integrity)")),
+        .fix(format!("put a secret of at least {MIN_KEY_BYTES} bytes (openssl rand -hex 32) in a file only the job's user can read and pass --marker-key-file FILE (or set {ENV_MARKER_KEY}) for plan and apply (README.md § Marker integrity)")),
         Err(e) => Check::new(name, title, Status::Fail, e)
-            .fix(format!("set {ENV_MARKER_KEY} to a secret of at least {MIN_KEY_BYTES} bytes (openssl rand -hex 32), or unset it")),
+            .fix(format!("give a secret of at least {MIN_KEY_BYTES} bytes (openssl rand -hex 32) in a file only its owner can read (--marker-key-file) or in {ENV_MARKER_KEY}, or neither")),
     }
 }
 

@@ -99,6 +99,16 @@ pub struct Connection {
     /// gives its group or others any permission, read or write: chmod 600).
     #[arg(long, value_name = "PATH")]
     pub api_key_file: Option<PathBuf>,
+    /// Read the marker key from this file instead of the environment variable
+    /// `PAGERDUTY_MARKER_KEY`: one line of at least 32 bytes, checked as --api-key-file is
+    /// (refused, exit 64, when the file, followed through symlinks, gives its group or
+    /// others any permission: chmod 600; doctor reports it as a failed check).
+    #[arg(long, value_name = "PATH")]
+    pub marker_key_file: Option<PathBuf>,
+    /// Read the previous marker key (during a rotation) from this file instead of
+    /// `PAGERDUTY_MARKER_KEY_PREVIOUS` (the same checks as --marker-key-file).
+    #[arg(long, value_name = "PATH")]
+    pub marker_key_previous_file: Option<PathBuf>,
 }
 
 /// `--api-url` (or `PAGERDUTY_API_URL`, which clap passes here when the flag is absent):

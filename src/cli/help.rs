@@ -20,8 +20,9 @@ Examples:
       Serve the PagerDuty simulator on http://127.0.0.1:8080 for trying plan and apply.
 
 `hr2pagerduty COMMAND --help` shows each command's own examples. samples/deploy/ holds
-systemd, cron and Kubernetes schedules for the nightly apply; set PAGERDUTY_MARKER_KEY
-(a secret of at least 32 bytes) for every run, so that ownership markers are signed.
+systemd, cron and Kubernetes schedules for the nightly apply; give every run the marker
+key (a secret of at least 32 bytes: --marker-key-file FILE, a file only its owner can read,
+or PAGERDUTY_MARKER_KEY), so that ownership markers are signed.
 
 Exit codes: 0 success; 1 the run failed, left a deactivation undone (blocked, failed), or
 applied the rest of a plan whose skips need a person; 2 plan --detailed-exitcode found
@@ -60,8 +61,10 @@ macro_rules! env_line {
     };
     (marker_key) => {
         "\n  PAGERDUTY_MARKER_KEY           the secret (32 bytes or more) that signs ownership
-                                 markers; unset, markers are not signed (a secret)
-  PAGERDUTY_MARKER_KEY_PREVIOUS  the previous marker key, during a rotation"
+                                 markers, unless --marker-key-file names a file holding
+                                 it; neither given, markers are not signed (a secret)
+  PAGERDUTY_MARKER_KEY_PREVIOUS  the previous marker key, during a rotation, unless
+                                 --marker-key-previous-file names its file"
     };
     (notify) => {
         "\n  HR2PAGERDUTY_NOTIFY_URL        the webhook for the run's summary, as --notify (an
@@ -131,8 +134,10 @@ Examples:
       Show the plan and apply it after a typed yes (asked on the terminal, not on stdout).
   hr2pagerduty apply --config config.toml --plan plan.json
       Apply exactly a plan saved by `plan --out plan.json`, once nothing it touches changed.
-  hr2pagerduty apply --config config.toml --hr export.csv --yes --report report.json
-      A nightly job: no question, and a JSON report written as actions end.
+  hr2pagerduty apply --config config.toml --hr export.csv --yes --report report.json \\
+      --api-key-file /etc/hr2pagerduty/api-key --marker-key-file /etc/hr2pagerduty/marker-key
+      A nightly job: no question, the secrets in files only its user can read (chmod 600),
+      and a JSON report written as actions end.
 
 Environment:",
     env_line!(api_key),
@@ -193,6 +198,9 @@ Examples:
       Check the key and the account against the configuration; each check says what to do.
   PAGERDUTY_API_KEY=... hr2pagerduty doctor --config samples/config.toml --format json
       The same checks as JSON, for a deployment pipeline.
+  hr2pagerduty doctor --config config.toml --api-key-file api-key --marker-key-file marker-key
+      The same with the keys in files, as the nightly job reads them; the Marker signing
+      check names the file the marker key came from (never the key).
 
 Environment:",
     env_line!(api_key),

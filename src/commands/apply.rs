@@ -100,7 +100,7 @@ async fn apply_run(
         settings: s,
         client,
     } = connect(&cfg, &a.connection)?;
-    let keys = marker_keys()?;
+    let keys = marker_keys(&a.connection)?;
     notify.api_url = Some(s.api_url.clone());
     let _lock = stops.race(take_lock(&client, &cfg, &s, printer)).await?;
     let bar = printer.progress();
@@ -166,7 +166,7 @@ async fn apply_saved(
         settings: s,
         client,
     } = connect(&cfg, &a.connection)?;
-    let keys = marker_keys()?;
+    let keys = marker_keys(&a.connection)?;
     if let Some(f) = saved_with_key_applied_without(&saved.plan, keys.as_ref(), a.safety) {
         return Err(f);
     }
@@ -271,7 +271,7 @@ fn saved_with_key_applied_without(
 ) -> Option<Failure> {
     (keys.is_none() && plan.marker_signatures.is_some() && !flags.allow_unsigned_run).then(|| {
         Failure::Refused(format!(
-            "this plan was made with {ENV_MARKER_KEY}, which is not set for this apply: without it the re-checks before deactivations cannot tell a forged ownership marker from a genuine one. Set {ENV_MARKER_KEY} to the secret the plan was made with (check that the scheduler reads its environment file); only to stop signing on purpose, rerun with --allow-unsigned-run"
+            "this plan was made with {ENV_MARKER_KEY}, which is not set for this apply: without it the re-checks before deactivations cannot tell a forged ownership marker from a genuine one. Give the secret the plan was made with, with --marker-key-file FILE or {ENV_MARKER_KEY} (check that the scheduler passes it); only to stop signing on purpose, rerun with --allow-unsigned-run"
         ))
     })
 }

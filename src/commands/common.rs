@@ -7,8 +7,9 @@ use crate::archive::{Archive, ArchiveFile};
 use crate::cli::{self, SafetyFlags};
 use crate::config::{
     Config, Connection, ENV_API_KEY, ENV_API_URL, ENV_MARKER_KEY, ENV_MARKER_KEY_PREVIOUS,
-    read_key_file,
+    read_key_file, read_secret_file,
 };
+use crate::doctor::MarkerKeySources;
 use crate::hr::{self, Roster};
 use crate::marker::MarkerKeys;
 use crate::pagerduty::Client;
@@ -104,27 +105,56 @@ fn settings(cfg: &Config, flags: &cli::Connection) -> Result<Connection, Failure
         .map_err(Failure::Usage)
 }
 
-/// The marker keys of this run: `PAGERDUTY_MARKER_KEY` and, during a rotation,
-/// `PAGERDUTY_MARKER_KEY_PREVIOUS` ([`MarkerKeys::resolve`]); `None` when the first is unset.
+/// The marker keys of this run: `--marker-key-file` (read by [`read_secret_file`], the
+/// checks of `--api-key-file`) or else `PAGERDUTY_MARKER_KEY`, and, during a rotation,
+/// `--marker-key-previous-file` or else `PAGERDUTY_MARKER_KEY_PREVIOUS`
+/// ([`MarkerKeys::resolve`]); `None` when no current key is given.
 ///
 /// # Errors
-/// [`Failure::Usage`] (exit 64): a key that is empty, shorter than
-/// [`crate::marker::sign::MIN_KEY_BYTES`] or not UTF-8, or a previous key without a current one.
-pub(super) fn marker_keys() -> Result<Option<MarkerKeys>, Failure> {
-    let read = |name: &str| match std::env::var(name) {
-        Ok(v) => Ok(Some(v)),
-        Err(std::env::VarError::NotPresent) => Ok(None),
-        Err(std::env::VarError::NotUnicode(_)) => {
-            Err(Failure::Usage(format!("{name} is not valid UTF-8")))
+/// [`Failure::Usage`] (exit 64): a key file that cannot be read or that its group or others
+/// can use, a key that is empty, shorter than [`crate::marker::sign::MIN_KEY_BYTES`] or
+/// not UTF-8, or a previous key without a current one.
+pub(super) fn marker_keys(flags: &cli::Connection) -> Result<Option<MarkerKeys>, Failure> {
+    let read = |file: Option<&Path>, name: &str| -> Result<Option<String>, Failure> {
+        if let Some(path) = file {
+            let key = read_secret_file(path, "marker key").map_err(Failure::Usage)?;
+            return Ok(Some(key.expose_secret().to_string()));
+        }
+        match std::env::var(name) {
+            Ok(v) => Ok(Some(v)),
+            Err(std::env::VarError::NotPresent) => Ok(None),
+            Err(std::env::VarError::NotUnicode(_)) => {
+                Err(Failure::Usage(format!("{name} is not valid UTF-8")))
+            }
         }
     };
-    let current = read(ENV_MARKER_KEY)?;
-    let previous = read(ENV_MARKER_KEY_PREVIOUS)?;
+    let sources = marker_key_sources(flags);
+    let current = read(flags.marker_key_file.as_deref(), ENV_MARKER_KEY)?;
+    let previous = read(
+        flags.marker_key_previous_file.as_deref(),
+        ENV_MARKER_KEY_PREVIOUS,
+    )?;
     MarkerKeys::resolve(
-        (ENV_MARKER_KEY, current.as_deref()),
-        (ENV_MARKER_KEY_PREVIOUS, previous.as_deref()),
+        (&sources.current, current.as_deref()),
+        (&sources.previous, previous.as_deref()),
     )
     .map_err(Failure::Usage)
+}
+
+/// Where [`marker_keys`] reads each key from, in words (never the key): `the marker key
+/// file PATH` when the flag is given, else the variable's name.
+pub(super) fn marker_key_sources(flags: &cli::Connection) -> MarkerKeySources {
+    let named = |file: Option<&Path>, name: &str| match file {
+        Some(p) => format!("the marker key file {}", p.display()),
+        None => name.to_string(),
+    };
+    MarkerKeySources {
+        current: named(flags.marker_key_file.as_deref(), ENV_MARKER_KEY),
+        previous: named(
+            flags.marker_key_previous_file.as_deref(),
+            ENV_MARKER_KEY_PREVIOUS,
+        ),
+    }
 }
 
 /// The planner's options a command's safety flags and the run's marker keys give

@@ -8,7 +8,7 @@
 //! check failed; any failure is exit 1.
 
 use super::Failure;
-use super::common::{Connected, connect, log_requests, marker_keys, pretty};
+use super::common::{Connected, connect, log_requests, marker_key_sources, marker_keys, pretty};
 use crate::cli::{DoctorArgs, Format};
 use crate::config::Config;
 use crate::doctor;
@@ -34,9 +34,10 @@ pub(super) async fn run(a: DoctorArgs, printer: &Printer) -> Result<Exit, Failur
     let observer = Observer::new(&client, &hidden, cfg.pagerduty.concurrency, &s.api_url);
     let facts = observer.preflight(&doctor::asked(&cfg)).await;
     log_requests(&client);
-    let keys = marker_keys().map_err(|f| f.to_string());
+    let keys = marker_keys(&a.connection).map_err(|f| f.to_string());
+    let sources = marker_key_sources(&a.connection);
     let archive_exists = cfg.lifecycle.archive.as_ref().map(|p| p.exists());
-    let checks = doctor::diagnose(&cfg, &facts, keys, archive_exists, &s.api_url);
+    let checks = doctor::diagnose(&cfg, &facts, keys, &sources, archive_exists, &s.api_url);
     let config = a.config.display().to_string();
     match a.format {
         Format::Text => printer.out(&report::doctor_text(&config, &s.api_url, &checks)),

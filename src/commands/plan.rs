@@ -30,7 +30,7 @@ pub(super) async fn run(a: PlanArgs, printer: &Printer) -> Result<Exit, Failure>
         settings: s,
         client,
     } = connect(&cfg, &a.connection)?;
-    let keys = marker_keys()?;
+    let keys = marker_keys(&a.connection)?;
     let bar = printer.progress();
     let as_of = today(&cfg, a.as_of.as_of);
     let planned = observe_and_plan(
@@ -141,7 +141,7 @@ fn check_out(out: Option<&Path>) -> Result<(), Failure> {
 }
 
 /// The command that applies the plan saved to `saved`: the configuration, the saved plan,
-/// the `--api-url`, the `--api-key-file` and the safety overrides the plan was made with (a saved plan is checked
+/// the `--api-url`, the `--api-key-file`, the marker key files and the safety overrides the plan was made with (a saved plan is checked
 /// again when applied, so it needs the same overrides), the `--as-of` it was made with
 /// (checked against the plan's), and `--yes` (the plan has been reviewed), each word
 /// quoted for a POSIX shell.
@@ -165,8 +165,18 @@ fn apply_command(a: &PlanArgs, saved: &Path) -> String {
     {
         words.extend(["--api-url".into(), url.clone()]);
     }
-    if let Some(path) = &a.connection.api_key_file {
-        words.extend(["--api-key-file".into(), path.display().to_string()]);
+    let files = [
+        ("--api-key-file", &a.connection.api_key_file),
+        ("--marker-key-file", &a.connection.marker_key_file),
+        (
+            "--marker-key-previous-file",
+            &a.connection.marker_key_previous_file,
+        ),
+    ];
+    for (flag, path) in files {
+        if let Some(path) = path {
+            words.extend([flag.into(), path.display().to_string()]);
+        }
     }
     if let Some(n) = a.safety.allow_deactivations {
         words.extend(["--allow-deactivations".into(), n.to_string()]);

@@ -101,23 +101,33 @@ pub fn url_allowed(parsed: &reqwest::Url) -> bool {
     }
 }
 
-/// Reads the API key from `path` (`--api-key-file`), trimmed of surrounding white space
-/// (a trailing newline), as a [`SecretString`]. On Unix the file, followed through
+/// Reads the API key from `path` (`--api-key-file`): [`read_secret_file`] for the secret
+/// named `API key`.
+///
+/// # Errors
+/// As [`read_secret_file`].
+pub fn read_key_file(path: &Path) -> Result<SecretString, String> {
+    read_secret_file(path, "API key")
+}
+
+/// Reads a secret, called `what` in the messages (`API key` for `--api-key-file`, `marker
+/// key` for `--marker-key-file`), from `path`, trimmed of surrounding white space (a
+/// trailing newline), as a [`SecretString`]. On Unix the file, followed through
 /// symlinks (a Kubernetes Secret volume links each key to a file in a timestamped
 /// directory), must give its group and others no permission at all (mode bits `0o077`): a
-/// key others can read, or replace with their own (`0620`), is refused rather than used. The messages name the path and the mode,
-/// never the key.
+/// key others can read, or replace with their own (`0620`), is refused rather than used.
+/// The messages name the path and the mode, never the secret.
 ///
 /// # Errors
 /// A message when the file cannot be read, gives its group or others any permission
-/// (read, write or execute), or holds no key
-/// (a usage error, exit 64).
-pub fn read_key_file(path: &Path) -> Result<SecretString, String> {
+/// (read, write or execute), holds no secret, or holds more than one line or a character
+/// outside printable ASCII ([`check_key_text`]) (a usage error, exit 64).
+pub fn read_secret_file(path: &Path, what: &str) -> Result<SecretString, String> {
     let shown = path.display();
-    let meta = std::fs::metadata(path)
-        .map_err(|e| format!("cannot read the API key file {shown}: {e}"))?;
+    let meta =
+        std::fs::metadata(path).map_err(|e| format!("cannot read the {what} file {shown}: {e}"))?;
     if !meta.is_file() {
-        return Err(format!("the API key file {shown} is not a file"));
+        return Err(format!("the {what} file {shown} is not a file"));
     }
     #[cfg(unix)]
     {
@@ -138,18 +148,18 @@ pub fn read_key_file(path: &Path) -> Result<SecretString, String> {
                 .map(|(_, word)| word)
                 .collect();
             return Err(format!(
-                "the API key file {shown} is {} by {who} (mode {mode:04o}); make it readable by its owner only (chmod 600 {shown}; in Kubernetes mount the Secret with defaultMode: 0400)",
+                "the {what} file {shown} is {} by {who} (mode {mode:04o}); make it readable by its owner only (chmod 600 {shown}; in Kubernetes mount the Secret with defaultMode: 0400)",
                 can.join(" and ")
             ));
         }
     }
     let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read the API key file {shown}: {e}"))?;
+        .map_err(|e| format!("cannot read the {what} file {shown}: {e}"))?;
     let key = text.trim();
     if key.is_empty() {
-        return Err(format!("the API key file {shown} is empty"));
+        return Err(format!("the {what} file {shown} is empty"));
     }
-    check_key_text(key, &format!("the API key file {shown}"))?;
+    check_secret_text(key, &format!("the {what} file {shown}"), what)?;
     Ok(SecretString::from(key.to_string()))
 }
 
@@ -162,19 +172,28 @@ pub fn read_key_file(path: &Path) -> Result<SecretString, String> {
 /// # Errors
 /// The message, for a usage error (exit 64).
 pub fn check_key_text(key: &str, source: &str) -> Result<(), String> {
+    check_secret_text(key, source, "API key")
+}
+
+/// [`check_key_text`] for the secret called `what` (`API key`, `marker key`).
+fn check_secret_text(key: &str, source: &str, what: &str) -> Result<(), String> {
     if key.contains(['\n', '\r']) {
         return Err(format!(
-            "{source} holds more than one line; it must hold the API key alone on one line (a trailing newline is allowed)"
+            "{source} holds more than one line; it must hold the {what} alone on one line (a trailing newline is allowed)"
         ));
     }
     if let Some(c) = key.chars().find(|c| !(' '..='~').contains(c)) {
-        let what = if c.is_control() {
+        let kind = if c.is_control() {
             "a control character"
         } else {
             "a character outside printable ASCII"
         };
+        let rule = match what {
+            "API key" => "a PagerDuty API key is one line of printable ASCII",
+            _ => "a secret read from a file is one line of printable ASCII",
+        };
         return Err(format!(
-            "{source} contains {what} (U+{:04X}); a PagerDuty API key is one line of printable ASCII",
+            "{source} contains {kind} (U+{:04X}); {rule}",
             u32::from(c)
         ));
     }

@@ -276,7 +276,7 @@ fn missing_marker_key(plan: &Plan, overrides: Overrides) -> Option<String> {
         .collect::<Vec<_>>()
         .join(", ");
     Some(format!(
-        "PAGERDUTY_MARKER_KEY is not set, but {n} ownership markers in PagerDuty are signed (among them {among}): earlier runs used a key, and without it this run cannot tell a forged marker from a genuine one. Set PAGERDUTY_MARKER_KEY to the secret the earlier runs used (check that the scheduler reads its environment file); only to stop signing on purpose, rerun with --allow-unsigned-run (every marker is then trusted unchecked)"
+        "PAGERDUTY_MARKER_KEY is not set, but {n} ownership markers in PagerDuty are signed (among them {among}): earlier runs used a key, and without it this run cannot tell a forged marker from a genuine one. Give the secret the earlier runs used with --marker-key-file FILE or PAGERDUTY_MARKER_KEY (check that the scheduler passes it); only to stop signing on purpose, rerun with --allow-unsigned-run (every marker is then trusted unchecked)"
     ))
 }
 

@@ -183,14 +183,32 @@ pub fn csv_cell(value: &str) -> Cow<'_, str> {
     }
 }
 
+/// The last row of the CSV report of a run in progress ([`report_csv`]): action `run`,
+/// outcome `in_progress` and this error. The run's own report replaces it when the run
+/// ends, so a file that still holds it belongs to a run that never finished (killed with
+/// SIGKILL, or its machine lost), even when every action above it has an outcome or the
+/// run had not planned yet.
+pub const UNFINISHED_RUN: &str = "the run has not finished: it is still going or it was killed (the report of a run that ends replaces this row)";
+
 /// The CSV report: the header ([`COLUMNS`]) and one record per action, every cell through
-/// [`csv_cell`], quoted where the value needs it (RFC 4180, by the `csv` crate). A report
-/// with no actions (a run refused, or one that has not planned yet) is the header alone.
+/// [`csv_cell`], quoted where the value needs it (RFC 4180, by the `csv` crate); for a run
+/// in progress (`status` `in_progress`), one more record: `run`, `in_progress` and
+/// [`UNFINISHED_RUN`] in the error column. A report of a run that ended with no actions
+/// (a run refused) is the header alone.
 pub fn report_csv(report: &Value) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     // Writing to a Vec cannot fail; a record with the header's width is always accepted.
     let _ = w.write_record(COLUMNS);
-    for row in rows(report) {
+    let mut all = rows(report);
+    if report["status"] == "in_progress" {
+        all.push(Row {
+            action: "run".into(),
+            outcome: "in_progress".into(),
+            error: UNFINISHED_RUN.into(),
+            ..Row::default()
+        });
+    }
+    for row in all {
         let _ = w.write_record(row.cells().map(csv_cell).iter().map(|c| c.as_bytes()));
     }
     let bytes = w.into_inner().unwrap_or_default();
@@ -449,7 +467,13 @@ mod tests {
             .records()
             .map(|r| r.unwrap()[1].to_string())
             .collect();
-        assert_eq!(outcomes, ["applied", "pending"]);
+        assert_eq!(outcomes, ["applied", "pending", "in_progress"]);
+        let last = csv.lines().last().unwrap();
+        assert_eq!(last, format!("run,in_progress,,,,,{UNFINISHED_RUN}"));
+        // Before the plan is known (the report written at start), the row alone says so.
+        let start = report_csv(&super::super::starting_json());
+        assert_eq!(start.lines().nth(1), Some(last));
+        assert_eq!(start.lines().count(), 2);
         let json: Value = serde_json::from_str(&render_report(&v, ReportFormat::Json)).unwrap();
         assert_eq!(json, v);
     }

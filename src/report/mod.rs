@@ -34,7 +34,8 @@ pub use apply_json::{
     starting_json, stopped_json,
 };
 pub use apply_table::{
-    ReportFormat, csv_cell, markdown_cell, render_report, report_csv, report_markdown,
+    ReportFormat, UNFINISHED_RUN, csv_cell, markdown_cell, render_report, report_csv,
+    report_markdown,
 };
 pub use apply_text::{outcome_line, render_apply};
 pub use doctor::{doctor_json, doctor_text};

@@ -419,3 +419,82 @@ fn sigkill_at_every_write_before_and_after_pagerduty_applies_it_then_a_clean_run
     assert_eq!(killed, 2 * writes, "kills that reached their write");
     eprintln!("crash sweep: {writes} writes, {killed} kills, every one converged");
 }
+
+/// Whether the report `text`, in `--report-format format`, says that its run did not
+/// finish: JSON `status` `in_progress` with a null `exit_code`; CSV whose last row is the
+/// `run,in_progress` row; Markdown whose first line says `in progress`.
+fn says_unfinished(format: &str, text: &str) -> bool {
+    match format {
+        "json" => {
+            let v: serde_json::Value = serde_json::from_str(text).expect("the report is JSON");
+            v["status"] == "in_progress" && v["exit_code"].is_null()
+        }
+        "csv" => {
+            text.lines().last()
+                == Some(&format!(
+                    "run,in_progress,,,,,{}",
+                    hr2pagerduty::report::UNFINISHED_RUN
+                ))
+        }
+        _ => text.starts_with("**hr2pagerduty apply: in progress**"),
+    }
+}
+
+#[test]
+fn sigkill_mid_apply_leaves_a_report_saying_the_run_did_not_finish_in_every_format() {
+    // The report is replaced by an in-progress one before the first write, and by the
+    // run's own report only at the end: a run killed with SIGKILL while its first write,
+    // or a later one, waits for PagerDuty's answer leaves a report that says it did not
+    // finish (never last night's, never one that looks finished), in each report format;
+    // the next run's report replaces it.
+    let dir = tempfile::tempdir().unwrap();
+    let world = sweep_world(dir.path());
+    for write in [1, 8] {
+        for format in ["json", "csv", "markdown"] {
+            let sim = Sim::start(world.seed.clone());
+            let report = dir.path().join(format!("report-{write}.{format}"));
+            std::fs::write(&report, "last night's report\n").unwrap();
+            let args = apply_args(
+                &world.config_path,
+                &world.hr_path,
+                &report,
+                &["--report-format", format],
+            );
+            sim.handle.freeze_at_write(write, FreezeStage::BeforeCommit);
+            let child = command_against(&sim, &args)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("the binary starts");
+            assert!(
+                sim.kill_when_frozen(child, write),
+                "ended before write {write}"
+            );
+            let left = std::fs::read_to_string(&report).unwrap();
+            assert!(
+                says_unfinished(format, &left),
+                "killed at write {write}, {format}:\n{left}"
+            );
+            if format == "json" {
+                // Actions not ended yet are pending (outcomes are written at most once a
+                // second, so those that ended just before the kill may be pending too).
+                let v: serde_json::Value = serde_json::from_str(&left).unwrap();
+                let pending = v["actions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|a| a["outcome"] == "pending")
+                    .count();
+                assert!(pending > 0, "{v:#}");
+            }
+            // The next run (taking over the stale lock) replaces it with its own report.
+            run_args(against(&sim, KEY), &args).expect_code(0);
+            let done = std::fs::read_to_string(&report).unwrap();
+            assert!(!says_unfinished(format, &done), "{format}:\n{done}");
+            assert!(
+                !done.contains("in_progress") && !done.contains("in progress"),
+                "{done}"
+            );
+        }
+    }
+}

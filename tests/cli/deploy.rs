@@ -44,20 +44,23 @@ fn the_systemd_and_cron_samples_run_an_accepted_apply() {
     assert_accepted(&cmd.split_whitespace().map(String::from).collect::<Vec<_>>());
     // A skipped overlapping run has its own code, not flock's default 1 (a failure).
     assert!(line.contains("flock -n -E 75 "), "{line}");
-    // Each schedule sets the marker key; systemd's StateDirectory= gives the lock a home
-    // that ProtectHome=yes leaves writable.
-    assert!(line.contains("PAGERDUTY_MARKER_KEY="), "{line}");
-    assert!(
-        service.contains("StateDirectory=hr2pagerduty\n")
-            && service.contains("PAGERDUTY_MARKER_KEY=")
-    );
-    // The environment file holding the key is required: with "-" a missing file would
-    // run the job without the key.
-    assert!(
-        service.contains("\nEnvironmentFile=/etc/hr2pagerduty/env\n")
-            && !service.contains("EnvironmentFile=-"),
-        "{service}"
-    );
+    // Each schedule reads the marker key from an owner-only file, checked as the API key
+    // file is (a missing file is exit 64, so the job never runs without the key), and none
+    // takes it from the environment or from a `cat` nobody checks; systemd's
+    // StateDirectory= gives the lock a home that ProtectHome=yes leaves writable.
+    let marker_file = "--marker-key-file /etc/hr2pagerduty/marker-key";
+    assert!(cmd.contains(marker_file), "{line}");
+    assert!(exec.contains(marker_file), "{service}");
+    for text in [&cron, &service] {
+        let code: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+        assert!(
+            !code
+                .iter()
+                .any(|l| l.contains("PAGERDUTY_MARKER_KEY") || l.contains("cat ")),
+            "{text}"
+        );
+    }
+    assert!(service.contains("StateDirectory=hr2pagerduty\n"));
 }
 
 #[test]
@@ -74,7 +77,8 @@ fn the_cronjob_reads_its_key_from_an_owner_only_secret_and_forbids_overlap() {
         "secretName: hr2pagerduty",
         "mountPath: /var/lib/hr2pagerduty",
         "claimName: hr2pagerduty-state",
-        "- name: PAGERDUTY_MARKER_KEY\n                  valueFrom:\n                    secretKeyRef:\n                      name: hr2pagerduty\n                      key: marker-key\n",
+        // Both keys are items of the one Secret volume mounted with mode 0400.
+        "secretName: hr2pagerduty\n                defaultMode: 0400\n                items:\n                  - key: api-key\n                    path: api-key\n                  - key: marker-key\n                    path: marker-key\n",
     ] {
         assert!(code.contains(needle), "cronjob.yaml lacks {needle}");
     }
@@ -91,6 +95,8 @@ fn the_cronjob_reads_its_key_from_an_owner_only_secret_and_forbids_overlap() {
         .collect();
     assert_eq!(args[0], "apply");
     assert!(args.contains(&"--api-key-file=/var/run/secrets/hr2pagerduty/api-key".into()));
+    assert!(args.contains(&"--marker-key-file=/var/run/secrets/hr2pagerduty/marker-key".into()));
+    assert!(!code.contains("PAGERDUTY_MARKER_KEY"), "{code}");
     assert_accepted(&args);
 }
 

@@ -215,10 +215,13 @@ fn a_killed_apply_leaves_a_csv_or_markdown_report_saying_what_was_pending() {
         sim.kill_during_a_create(child);
         let text = std::fs::read_to_string(&report).unwrap();
         let outcomes: Vec<String> = if format == "csv" {
-            csv::Reader::from_reader(text.as_bytes())
+            let mut rows: Vec<String> = csv::Reader::from_reader(text.as_bytes())
                 .records()
                 .map(|r| r.unwrap()[1].to_string())
-                .collect()
+                .collect();
+            // The last row says the run has not finished.
+            assert_eq!(rows.pop().as_deref(), Some("in_progress"), "{text}");
+            rows
         } else {
             assert!(
                 text.starts_with("**hr2pagerduty apply: in progress** · "),

@@ -1,179 +1,327 @@
-//! The leak test: every command that holds the key (and `apply` with a notification
-//! webhook) at the most verbose log level (`-vv`, `RUST_LOG=trace`), in both log formats
-//! (`--log-format text` and `json`, the JSON run's apply writing its report as Markdown),
-//! through success, 401, 429 and 500 answers; stdout, stderr (the logs), the saved plan and
-//! the report are searched for the key, every 8-character piece of it, and the webhook
-//! URL's secret part; the marker keys (`PAGERDUTY_MARKER_KEY`, `..._PREVIOUS`) are set for
-//! every run and searched for the same way.
+//! The leak test: no output of any command holds a secret, at the most verbose log level
+//! (`-vv` and `RUST_LOG=trace`), in both log formats, through four ways PagerDuty answers.
+//!
+//! - Secrets: the API key ([`KEY`]), the marker keys ([`MARKER_KEY`],
+//!   [`MARKER_KEY_PREVIOUS`]) and the notification webhook URL (the receiver's
+//!   [`Receiver::url`]); each secret whole and every 8-character piece of it (the URL's
+//!   three secret path segments piece by piece, and the URL whole).
+//! - Commands, each on a fresh simulator (so that every one meets the faults): `validate`;
+//!   `plan --out FILE`; `plan --format json`; `doctor` in text and JSON; `apply --yes` with
+//!   `--report` in each `--report-format` (json, csv, markdown) and the webhook; `apply
+//!   --plan FILE` (of a plan made on the same simulator before its faults) with the webhook;
+//!   `demo --report` in each report format (the built-in simulator, with the secrets in
+//!   its environment); `completions bash|zsh|fish`; `man` and `man apply`.
+//! - The secrets' sources: with `--log-format text`, every secret from the environment
+//!   (`PAGERDUTY_API_KEY`, `PAGERDUTY_MARKER_KEY`, `PAGERDUTY_MARKER_KEY_PREVIOUS`, `--notify
+//!   URL`); with `--log-format json`, the keys from `--api-key-file`, `--marker-key-file` and
+//!   `--marker-key-previous-file` (the variables set too) and the webhook from
+//!   `HR2PAGERDUTY_NOTIFY_URL`.
+//! - Answers: success; 401 (the simulator knows another key); 429 (the first two `GET
+//!   /users` of each command answered 429 with `ratelimit-reset: 1`, then served); 500 (the
+//!   first five `GET /users` of each command answered 500: the retries run out and the
+//!   command fails).
+//! - Searched: stdout, stderr (the logs: text lines, or one JSON object per line), every
+//!   file the command left in its directory (the saved plan, the report in its format),
+//!   and every notification body the webhook received. `sandbox` is the last test's.
 
+use crate::notify::Receiver;
 use crate::support::Sim;
 use crate::support::e2e::{KEY, demo_seed, hr2pd, run_args};
 use crate::support::repo;
-use hr2pagerduty::sim::{Fault, FaultKind};
-use std::path::Path;
+use axum::http::StatusCode;
+use hr2pagerduty::sim::{Fault, FaultKind, Seed};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 
-const HOOK_SECRET: &str = "hookSecretLeak5a4b3c2d";
-/// `PAGERDUTY_MARKER_KEY` and `PAGERDUTY_MARKER_KEY_PREVIOUS` of every run.
-const MARKER_KEY: &str = "markerKeyLeak-7d41c9a2e08b5f36-current";
-const MARKER_KEY_PREVIOUS: &str = "markerKeyLeak-1b2c3d4e5f60718a-previous";
+/// `PAGERDUTY_MARKER_KEY` of every run (no English word in it, so that no 8-character
+/// piece of it is ordinary text).
+const MARKER_KEY: &str = "mKq7d41c9a2e08b5f36XqZ0rT4wYvLp93hGk2Ns8";
+/// `PAGERDUTY_MARKER_KEY_PREVIOUS` of every run.
+const MARKER_KEY_PREVIOUS: &str = "pVx1b2c3d4e5f60718aZ9yW8vU7tS6rQ5pO4nM3j";
 
-/// Every needle that must not appear: the API key and the marker keys, each 8-character
-/// window of them, the hook.
-fn needles() -> Vec<String> {
-    let mut out = Vec::new();
-    for secret in [KEY, MARKER_KEY, MARKER_KEY_PREVIOUS] {
+/// Every needle that must not appear: each secret and each 8-character window of it. The
+/// webhook's secret parts are its last three path segments (a Slack URL's workspace,
+/// channel and token), each searched the same way, and the URL whole.
+fn needles(hook: &str) -> Vec<String> {
+    let mut secrets = vec![KEY, MARKER_KEY, MARKER_KEY_PREVIOUS];
+    let segments: Vec<&str> = hook.rsplit('/').take(3).collect();
+    secrets.extend(segments);
+    let mut out = vec![hook.to_string()];
+    for secret in secrets {
+        assert!(secret.len() >= 8, "{secret}");
         out.extend((0..=secret.len() - 8).map(|i| secret[i..i + 8].to_string()));
         out.push(secret.to_string());
     }
-    out.push(HOOK_SECRET.to_string());
     out
 }
 
-fn assert_clean(what: &str, texts: &[(&str, String)]) {
+fn assert_clean(what: &str, hook: &str, texts: &[(String, String)]) {
+    let needles = needles(hook);
     for (name, text) in texts {
-        for n in needles() {
-            assert!(!text.contains(&n), "{what}: {name} contains {n:?}");
+        for n in &needles {
+            assert!(!text.contains(n.as_str()), "{what}: {name} contains {n:?}");
         }
     }
 }
 
-/// Runs every command against a simulator from `start` in each log format (a fresh one
-/// each, since the apply changes the account) and checks every output. The two run side by
-/// side: most of their time is spent waiting out 429 pauses and retries.
-fn every_command(start: impl Fn() -> Sim + Sync, what: &str) {
+/// How the simulator answers: its seed, and the faults injected before each command.
+struct Answers {
+    what: &'static str,
+    seed: fn() -> Seed,
+    faults: fn(&Sim),
+}
+
+/// One command of the list, in a directory of its own.
+struct Command {
+    args: Vec<String>,
+    /// Talks to the simulator (a fresh one, faults injected).
+    sim: bool,
+    /// Takes `--api-url`, `--api-key-file` and the marker key files.
+    connection: bool,
+    /// Takes `--notify` (an apply).
+    notify: bool,
+    /// Takes `-vv` and `--log-format`.
+    logs: bool,
+    /// An `apply --plan`: the plan is made first, on the same simulator, before the faults.
+    saved_plan: bool,
+}
+
+fn command(args: &[&str]) -> Command {
+    let name = args[0];
+    Command {
+        args: args.iter().map(|a| a.to_string()).collect(),
+        sim: matches!(name, "plan" | "doctor" | "apply"),
+        connection: matches!(name, "plan" | "doctor" | "apply"),
+        notify: name == "apply",
+        logs: !matches!(name, "completions" | "man"),
+        saved_plan: args.contains(&"--plan"),
+    }
+}
+
+/// Every command of the list (module documentation), with the demo's inputs; `plan.json`
+/// and `report.*` are relative to the command's directory.
+fn commands(config: &str, hr: &str) -> Vec<Command> {
+    let inputs = |cmd: &'static str| vec![cmd, "--config", config, "--hr", hr];
+    let mut out = vec![
+        command(&inputs("validate")),
+        command(&[inputs("plan"), vec!["--out", "plan.json"]].concat()),
+        command(&[inputs("plan"), vec!["--format", "json"]].concat()),
+        command(&["doctor", "--config", config]),
+        command(&["doctor", "--config", config, "--format", "json"]),
+    ];
+    for (format, file) in [
+        ("json", "report.json"),
+        ("csv", "report.csv"),
+        ("markdown", "report.md"),
+    ] {
+        let report = ["--yes", "--report", file, "--report-format", format];
+        out.push(command(&[inputs("apply"), report.to_vec()].concat()));
+    }
+    out.push(command(&[
+        "apply",
+        "--config",
+        config,
+        "--plan",
+        "plan.json",
+        "--yes",
+        "--report",
+        "report.json",
+    ]));
+    for (format, file) in [
+        ("json", "report.json"),
+        ("csv", "report.csv"),
+        ("markdown", "report.md"),
+    ] {
+        out.push(command(&[
+            "demo",
+            "--report",
+            file,
+            "--report-format",
+            format,
+        ]));
+    }
+    for shell in ["bash", "zsh", "fish"] {
+        out.push(command(&["completions", shell]));
+    }
+    out.push(command(&["man"]));
+    out.push(command(&["man", "apply"]));
+    out
+}
+
+/// Every file in `dir` as `(name, text)`.
+fn files_in(dir: &Path) -> Vec<(String, String)> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            let text = String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned();
+            (format!("file {}", p.display()), text)
+        })
+        .collect()
+}
+
+/// `path` holding `secret` and a newline, readable by its owner only.
+fn secret_file(path: PathBuf, secret: &str) -> PathBuf {
+    std::fs::write(&path, format!("{secret}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    path
+}
+
+/// Runs every command with both log formats side by side (most of the time is spent
+/// waiting out 429 pauses and retries).
+fn every_command(answers: Answers) {
     std::thread::scope(|scope| {
         for log_format in ["text", "json"] {
-            let start = &start;
-            scope.spawn(move || {
-                every_command_logging(&start(), &format!("{what}, {log_format} logs"), log_format);
-            });
+            let answers = &answers;
+            scope.spawn(move || every_command_logging(answers, log_format));
         }
     });
 }
 
-/// Runs every command against `sim` with `--log-format log_format` and checks every output.
-fn every_command_logging(sim: &Sim, what: &str, log_format: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let plan_file = dir.path().join("plan.json");
-    let report = dir.path().join("report.json");
-    let config = repo("samples/demo/config.toml");
-    let hr = repo("samples/demo/hr.csv");
-    let hook = format!("http://127.0.0.1:9/services/T0/B0/{HOOK_SECRET}");
-    let s = |p: &Path| p.display().to_string();
-    let commands: Vec<Vec<String>> = vec![
-        vec![
-            "validate".into(),
-            "--config".into(),
-            s(&config),
-            "--hr".into(),
-            s(&hr),
-        ],
-        vec![
-            "plan".into(),
-            "--config".into(),
-            s(&config),
-            "--hr".into(),
-            s(&hr),
-            "--out".into(),
-            s(&plan_file),
-        ],
-        vec![
-            "plan".into(),
-            "--config".into(),
-            s(&config),
-            "--hr".into(),
-            s(&hr),
-            "--format".into(),
-            "json".into(),
-        ],
-        vec!["doctor".into(), "--config".into(), s(&config)],
-        vec![
-            "doctor".into(),
-            "--config".into(),
-            s(&config),
-            "--format".into(),
-            "json".into(),
-        ],
-        vec![
-            "apply".into(),
-            "--config".into(),
-            s(&config),
-            "--hr".into(),
-            s(&hr),
-            "--yes".into(),
-            "--report".into(),
-            s(&report),
-            "--notify".into(),
-            hook.clone(),
-            "--report-format".into(),
-            if log_format == "json" {
-                "markdown"
-            } else {
-                "json"
-            }
-            .into(),
-        ],
+/// Runs every command with `--log-format log_format` (where it is taken) against
+/// simulators answering as `answers` says, and checks every output.
+fn every_command_logging(answers: &Answers, log_format: &str) {
+    let receiver = Receiver::start(StatusCode::OK);
+    let hook = receiver.url();
+    let keys = tempfile::tempdir().unwrap();
+    let key_files = [
+        (
+            "--api-key-file",
+            secret_file(keys.path().join("api-key"), KEY),
+        ),
+        (
+            "--marker-key-file",
+            secret_file(keys.path().join("marker-key"), MARKER_KEY),
+        ),
+        (
+            "--marker-key-previous-file",
+            secret_file(keys.path().join("marker-key-previous"), MARKER_KEY_PREVIOUS),
+        ),
     ];
-    for args in commands {
-        let mut cmd = hr2pd();
-        cmd.env("PAGERDUTY_API_URL", sim.url())
-            .env("PAGERDUTY_API_KEY", KEY)
-            .env("PAGERDUTY_MARKER_KEY", MARKER_KEY)
-            .env("PAGERDUTY_MARKER_KEY_PREVIOUS", MARKER_KEY_PREVIOUS)
-            .env("RUST_LOG", "trace");
-        let mut all = args.clone();
-        all.extend(["-vv".into(), "--log-format".into(), log_format.to_string()]);
-        let r = run_args(cmd, &all);
-        let files: Vec<(&str, String)> = [("plan file", &plan_file), ("report", &report)]
-            .into_iter()
-            .map(|(n, p)| (n, std::fs::read_to_string(p).unwrap_or_default()))
-            .collect();
-        let mut texts = vec![("stdout", r.stdout.clone()), ("stderr", r.stderr.clone())];
-        texts.extend(files);
-        assert_clean(&format!("{what}: {}", args.join(" ")), &texts);
-        // The logs are there: the most verbose level does print.
-        if args[0] != "validate" {
+    let config = repo("samples/demo/config.toml").display().to_string();
+    let hr = repo("samples/demo/hr.csv").display().to_string();
+    for c in commands(&config, &hr) {
+        let what = format!("{}, {log_format} logs: {}", answers.what, c.args.join(" "));
+        let dir = tempfile::tempdir().unwrap();
+        let sim = c.sim.then(|| Sim::start((answers.seed)()));
+        let mut args = c.args.clone();
+        if c.logs {
+            args.extend(["-vv".into(), "--log-format".into(), log_format.into()]);
+        }
+        if c.connection && log_format == "json" {
+            for (flag, path) in &key_files {
+                args.extend([flag.to_string(), path.display().to_string()]);
+            }
+        }
+        if c.notify && log_format == "text" {
+            args.extend(["--notify".into(), hook.clone()]);
+        }
+        let base = || {
+            let mut cmd = hr2pd();
+            cmd.current_dir(dir.path())
+                .env("PAGERDUTY_API_KEY", KEY)
+                .env("PAGERDUTY_MARKER_KEY", MARKER_KEY)
+                .env("PAGERDUTY_MARKER_KEY_PREVIOUS", MARKER_KEY_PREVIOUS)
+                .env("STATE_DIRECTORY", dir.path())
+                .env("RUST_LOG", "trace");
+            if log_format == "json" {
+                cmd.env("HR2PAGERDUTY_NOTIFY_URL", &hook);
+            }
+            if let Some(sim) = &sim {
+                cmd.env("PAGERDUTY_API_URL", sim.url());
+            }
+            cmd
+        };
+        if c.saved_plan {
+            let plan = [
+                "plan",
+                "--config",
+                &config,
+                "--hr",
+                &hr,
+                "--out",
+                "plan.json",
+            ];
+            let made = run_args(base(), &plan.map(String::from));
+            assert_clean(&what, &hook, &[("plan's stderr".into(), made.stderr)]);
+        }
+        if let Some(sim) = &sim {
+            (answers.faults)(sim);
+        }
+        let received = receiver.bodies().len();
+        let r = run_args(base(), &args);
+        let mut texts = vec![
+            ("stdout".to_string(), r.stdout.clone()),
+            ("stderr".to_string(), r.stderr.clone()),
+        ];
+        texts.extend(files_in(dir.path()));
+        let bodies = receiver.bodies();
+        for (path, body) in &bodies[received..] {
+            texts.push((format!("notification to {path}"), body.to_string()));
+        }
+        assert_clean(&what, &hook, &texts);
+        // The outputs are there to search: the logs at the most verbose level, the
+        // notification of each apply, the page or script of completions and man.
+        if c.logs && c.args[0] != "validate" {
             assert!(
                 r.stderr.contains("TRACE") || r.stderr.contains("DEBUG"),
                 "{what}: {r:?}"
             );
         }
+        if c.notify {
+            assert!(bodies.len() > received, "{what}: no notification\n{r:?}");
+        }
+        if !c.logs {
+            r.expect_code(0);
+            assert!(r.stdout.len() > 1000, "{what}: {r:?}");
+        }
     }
 }
 
 #[test]
-fn no_output_holds_the_key_or_the_webhook_on_success() {
-    every_command(|| Sim::start(demo_seed()), "success");
+fn no_output_holds_a_secret_on_success() {
+    every_command(Answers {
+        what: "success",
+        seed: demo_seed,
+        faults: |_| {},
+    });
 }
 
 #[test]
-fn no_output_holds_the_key_or_the_webhook_when_the_key_is_rejected() {
-    let start = || {
-        let mut seed = demo_seed();
-        seed.api_keys = vec!["another-key-entirely".into()];
-        Sim::start(seed)
-    };
-    every_command(start, "401");
+fn no_output_holds_a_secret_when_the_key_is_rejected() {
+    every_command(Answers {
+        what: "401",
+        seed: || {
+            let mut seed = demo_seed();
+            seed.api_keys = vec!["another-key-entirely".into()];
+            seed
+        },
+        faults: |_| {},
+    });
 }
 
 #[test]
-fn no_output_holds_the_key_or_the_webhook_through_429s() {
-    let start = || {
-        let sim = Sim::start(demo_seed());
-        sim.inject(Fault::new("GET", "/users", FaultKind::status(429)).times(2));
-        sim
-    };
-    every_command(start, "429");
+fn no_output_holds_a_secret_through_429s() {
+    every_command(Answers {
+        what: "429",
+        seed: demo_seed,
+        faults: |sim| {
+            let limited = FaultKind::RateLimited { reset_seconds: 1 };
+            sim.inject(Fault::new("GET", "/users", limited).times(2));
+        },
+    });
 }
 
 #[test]
-fn no_output_holds_the_key_or_the_webhook_through_500s() {
-    let start = || {
-        let sim = Sim::start(demo_seed());
-        sim.inject(Fault::new("GET", "/users", FaultKind::status(500)).times(6));
-        sim
-    };
-    every_command(start, "500");
+fn no_output_holds_a_secret_when_500s_exhaust_the_retries() {
+    every_command(Answers {
+        what: "500",
+        seed: demo_seed,
+        faults: |sim| {
+            sim.inject(Fault::new("GET", "/users", FaultKind::status(500)).times(5));
+        },
+    });
 }
 
 /// `sandbox` prints a key to use (a sandbox key is no secret): the seed's, never the one in
@@ -249,5 +397,9 @@ fn the_sandbox_banner_names_the_seeds_key_and_never_the_environments() {
         stderr.contains("DEBUG") || stderr.contains("TRACE"),
         "the logs are there: {stderr}"
     );
-    assert_clean("sandbox", &[("stdout", banner + &rest), ("stderr", stderr)]);
+    assert_clean(
+        "sandbox",
+        "http://127.0.0.1:9/services/T0SANDBOX/B0SANDBOX/notUsedHere0",
+        &[("stdout".into(), banner + &rest), ("stderr".into(), stderr)],
+    );
 }

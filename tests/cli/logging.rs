@@ -72,6 +72,25 @@ fn json_logs_are_one_object_per_line_and_an_action_s_events_name_it() {
         );
         assert_eq!(e["outcome"], a["outcome"], "{e}");
         assert_eq!(e["attempts"], a["attempts"], "{e}");
+        // A create: its POST's own event comes before the ID is known; every event after
+        // it (the team requests, the end) carries the ID PagerDuty answered with.
+        if a["action"] == "create" {
+            let mine: Vec<&&Value> = in_action.iter().filter(of_a).collect();
+            let post = mine
+                .iter()
+                .position(|e| e["method"] == "POST" && e["path"] == "/users")
+                .unwrap_or_else(|| panic!("no POST /users event for {a}\n{r:?}"));
+            assert!(mine.len() > post + 1, "{a}\n{r:?}");
+            for e in &mine[post + 1..] {
+                assert_eq!(
+                    e["span"]["pagerduty_user_id"], a["pagerduty_user_id"],
+                    "an event after the create's POST answered: {e}"
+                );
+            }
+            for e in &mine[..=post] {
+                assert!(e["span"].get("pagerduty_user_id").is_none(), "{e}");
+            }
+        }
         let requests = in_action
             .iter()
             .filter(of_a)

@@ -25,6 +25,7 @@ mod listing;
 mod logging;
 mod marker_binding;
 mod marker_integrity;
+mod marker_key_file;
 mod newuser;
 mod notify;
 mod oncall;

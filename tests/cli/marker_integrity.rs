@@ -32,15 +32,7 @@ fn apply_with_the_key_signs_every_marker_from_the_post_and_the_next_plan_is_empt
         let d = body["user"]["description"].as_str().unwrap();
         assert!(d.contains(r#","sig":""#), "{d}");
     }
-    keyed(
-        &sim,
-        &ws,
-        "plan",
-        &["--detailed-exitcode"],
-        Some(MARKER_KEY),
-    )
-    .expect_code(0)
-    .expect_stdout(&["No changes."]);
+    keyed_plan_is_empty(&sim, &ws);
     // Signed markers read without the key too, when the operator says signing stopped.
     keyed(
         &sim,
@@ -188,15 +180,7 @@ fn a_marker_whose_signature_fails_is_shown_as_invalid_in_the_plan() {
     // Applied, the marker is signed again and the next plan is empty.
     keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY)).expect_code(0);
     assert_eq!(verdict(&sim, "person1000@example.com"), Verdict::Current);
-    keyed(
-        &sim,
-        &ws,
-        "plan",
-        &["--detailed-exitcode"],
-        Some(MARKER_KEY),
-    )
-    .expect_code(0)
-    .expect_stdout(&["No changes."]);
+    keyed_plan_is_empty(&sim, &ws);
 }
 
 #[test]
@@ -222,15 +206,7 @@ fn markers_written_before_the_key_are_signed_once_and_then_converge() {
     for p in &people {
         assert_eq!(verdict(&sim, &p.email()), Verdict::Current);
     }
-    keyed(
-        &sim,
-        &ws,
-        "plan",
-        &["--detailed-exitcode"],
-        Some(MARKER_KEY),
-    )
-    .expect_code(0)
-    .expect_stdout(&["No changes."]);
+    keyed_plan_is_empty(&sim, &ws);
 }
 
 #[test]
@@ -247,16 +223,7 @@ fn empty_or_short_keys_are_usage_errors_and_doctor_says_whether_markers_are_sign
             .expect_stderr(&["PAGERDUTY_MARKER_KEY is 9 bytes long; it must be at least 32 bytes"]);
     }
     assert!(sim.writes().is_empty());
-    let check = |key: Option<&str>| {
-        let v = keyed(&sim, &ws, "doctor", &["--format", "json"], key).json();
-        v["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["check"] == "marker_key")
-            .cloned()
-            .unwrap_or_else(|| panic!("{v}"))
-    };
+    let check = |key: Option<&str>| doctor_marker_check(&sim, &ws, &[], key);
     let with = check(Some(MARKER_KEY));
     assert_eq!(with["status"], "pass", "{with}");
     let without = check(None);
@@ -297,15 +264,7 @@ fn a_suspended_leaver_who_edits_their_signed_marker_gets_it_rewritten() {
     let m = e2e::marker_of(sim.user("person1001@example.com").description.as_deref());
     let restores = m.suspended.expect("still suspended").role;
     assert_ne!(restores.to_string(), "admin");
-    keyed(
-        &sim,
-        &ws,
-        "plan",
-        &["--detailed-exitcode"],
-        Some(MARKER_KEY),
-    )
-    .expect_code(0)
-    .expect_stdout(&["No changes."]);
+    keyed_plan_is_empty(&sim, &ws);
 }
 
 /// A wrong `PAGERDUTY_MARKER_KEY` (none of the account's signed markers verifies) refuses

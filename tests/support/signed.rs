@@ -75,3 +75,30 @@ pub fn deactivate_signed(people: &mut [Person], ws: &Workspace, sim: &Sim, i: us
         .expect_code(0)
         .expect_stdout(&["1 deactivated"]);
 }
+
+/// `plan --detailed-exitcode` with [`MARKER_KEY`] finds nothing to do (exit 0).
+pub fn keyed_plan_is_empty(sim: &Sim, ws: &Workspace) {
+    keyed(sim, ws, "plan", &["--detailed-exitcode"], Some(MARKER_KEY))
+        .expect_code(0)
+        .expect_stdout(&["No changes."]);
+}
+
+/// The `marker_key` check of `doctor --format json EXTRA` with `PAGERDUTY_MARKER_KEY` set
+/// to `key` when given.
+pub fn doctor_marker_check(
+    sim: &Sim,
+    ws: &Workspace,
+    extra: &[&str],
+    key: Option<&str>,
+) -> serde_json::Value {
+    let mut all = vec!["--format", "json"];
+    all.extend(extra);
+    let v = keyed(sim, ws, "doctor", &all, key).json();
+    v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "marker_key")
+        .cloned()
+        .unwrap_or_else(|| panic!("{v}"))
+}
