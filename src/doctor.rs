@@ -16,7 +16,7 @@
 //! | `abilities` | `GET /abilities` | the account lacks `teams` while `[[teams.rule]]` exist (§5.1: 402 without it), or `read_only_users` while a stakeholder role is configured (fact F16) |
 //! | `teams` | `GET /teams` | a `[[teams.rule]]` team is missing or ambiguous (the planner's own resolution, [`ResolvedRules::resolve`]) |
 //! | `licenses` | `GET /licenses` | the account uses licences and none allows a configured base role (fact F20; the planner's rule, [`licenses::allowing`]) |
-//! | `archive` | none | never (only with `[lifecycle] archive`): a note when the file does not exist, since a lost archive cannot be told from one not created yet |
+//! | `archive` | none | only with `[lifecycle] archive`: fails when its folder does not exist (plan and apply stop); a note when the file does not exist, since a lost archive cannot be told from one not created yet |
 //!
 //! A rejected or unreachable key stops the checks that need the API (they are listed as
 //! `skipped`).
@@ -133,14 +133,14 @@ impl Default for MarkerKeySources {
 /// Every check, in the order of the module table, judged from `facts` (read with
 /// [`asked`]`(cfg)`), the run's marker keys (`Err` holding why they are refused) with
 /// where they are read from (`sources`), and
-/// whether the configured `[lifecycle] archive` file exists (`None` without an archive).
+/// how the configured `[lifecycle] archive` stands (`None` without an archive).
 /// `api_url` is named in the fixes of the key check.
 pub fn diagnose(
     cfg: &Config,
     facts: &Preflight,
     marker_keys: Result<Option<MarkerKeys>, String>,
     sources: &MarkerKeySources,
-    archive_exists: Option<bool>,
+    archive: Option<ArchivePresence>,
     api_url: &str,
 ) -> Vec<Check> {
     let mut checks = vec![key_check(&facts.key, api_url)];
@@ -173,7 +173,7 @@ pub fn diagnose(
             ]
             .map(|(name, title)| skipped(name, title)),
         );
-        checks.extend(archive_check(cfg, archive_exists));
+        checks.extend(archive_check(cfg, archive));
         return checks;
     };
     checks.push(from_check(from, cfg));
@@ -181,23 +181,47 @@ pub fn diagnose(
     checks.push(abilities_check(facts.abilities.as_ref(), cfg));
     checks.push(teams_check(facts.teams.as_ref(), cfg));
     checks.push(licenses_check(licenses, cfg));
-    checks.extend(archive_check(cfg, archive_exists));
+    checks.extend(archive_check(cfg, archive));
     checks
+}
+
+/// What the file system shows of the configured `[lifecycle] archive`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArchivePresence {
+    /// The file exists.
+    Exists,
+    /// The file does not exist, its folder does (the first deletion creates the file).
+    Missing,
+    /// The folder the file is to be in does not exist: `plan` and `apply` stop (exit 64),
+    /// since hr2pagerduty never creates it ([`crate::archive::ArchiveError::NoFolder`]).
+    NoFolder,
 }
 
 /// With `[lifecycle] archive` configured: passed when the file exists, a note when it does
 /// not (expected before the first deletion; otherwise a lost archive, and the plan then
-/// creates no row with a past termination date). `None` without an archive.
-fn archive_check(cfg: &Config, exists: Option<bool>) -> Option<Check> {
+/// creates no row with a past termination date), failed when its folder does not exist.
+/// `None` without an archive.
+fn archive_check(cfg: &Config, presence: Option<ArchivePresence>) -> Option<Check> {
     let path = cfg.lifecycle.archive.as_ref()?;
     let (name, title) = ("archive", "Deletion archive");
-    Some(if exists == Some(true) {
+    Some(if presence == Some(ArchivePresence::Exists) {
         Check::new(
             name,
             title,
             Status::Pass,
             format!("{} exists", path.display()),
         )
+    } else if presence == Some(ArchivePresence::NoFolder) {
+        Check::new(
+            name,
+            title,
+            Status::Fail,
+            format!(
+                "the folder of {} does not exist: plan and apply stop (exit 64)",
+                path.display()
+            ),
+        )
+        .fix(crate::archive::NO_FOLDER_FIX)
     } else {
         Check::new(
             name,

@@ -336,6 +336,61 @@ impl Blocked {
     }
 }
 
+impl Blocked {
+    /// What a human must do before a blocked deletion can go ahead, ending with what the
+    /// override would do. A deletion removes no team membership and writes no suspension;
+    /// PagerDuty refuses the `DELETE` of a user with assigned open incidents (fact F22) and
+    /// of the only target of an escalation rule level (a rule needs a target; the simulator
+    /// models both, `sim::state`), so the override is offered only where it can succeed.
+    pub fn deletion_remedy(&self) -> String {
+        let Some(i) = &self.impact else {
+            return self.remedy();
+        };
+        let mut steps = Vec::new();
+        if !i.escalation_policies.is_empty() {
+            steps.push(format!(
+                "take them off {} {}, as a target or on {} schedules",
+                plural(
+                    i.escalation_policies.len(),
+                    "escalation policy",
+                    "escalation policies"
+                ),
+                names(&i.escalation_policies),
+                plural(i.escalation_policies.len(), "its", "their")
+            ));
+        }
+        if !i.schedules.is_empty() {
+            steps.push(format!(
+                "take them off {} {}, handing their shifts to someone else",
+                plural(i.schedules.len(), "schedule", "schedules"),
+                names(&i.schedules)
+            ));
+        }
+        if !i.incidents.is_empty() {
+            steps.push(format!(
+                "reassign or resolve {} {} (PagerDuty refuses to delete a user with open incidents assigned)",
+                plural(i.incidents.len(), "incident", "incidents"),
+                incident_names(&i.incidents)
+            ));
+        }
+        let overridden = if !i.incidents.is_empty() {
+            format!(
+                "{ALLOW_FLAG} cannot help while incidents are assigned to them: PagerDuty refuses the deletion"
+            )
+        } else if !i.escalation_policies.is_empty() {
+            format!(
+                "or rerun with {ALLOW_FLAG} to delete them now and leave these gaps; PagerDuty still refuses it where they are the only target of a level, until another target is added there"
+            )
+        } else {
+            format!("or rerun with {ALLOW_FLAG} to delete them now and leave these gaps")
+        };
+        format!(
+            "{}; the next run then deletes them ({overridden})",
+            steps.join("; ")
+        )
+    }
+}
+
 /// One batched look-up turned into impacts: [`Attribution::impacts`] has an entry for every
 /// user looked up; [`Attribution::unattributed`] lists policies the answer held that
 /// target none of the users directly.

@@ -69,12 +69,13 @@ pub fn client_config(cfg: &Config, connection: &Connection) -> ClientConfig {
 /// The deletion archive `[lifecycle] archive` names: its file (for the executor's appends;
 /// [`ArchiveFile::none`] when none is configured) and the snapshot read from it (for the
 /// planner; empty when none is configured). A file that does not exist yet is an empty
-/// archive.
+/// archive, when its folder exists.
 ///
 /// # Errors
-/// [`ArchiveError`] when it cannot be read or a complete line is not a record (a usage
-/// error in the commands, exit 64: like a lock directory or a saved plan that cannot be
-/// read, the setting is valid and the file system, or the file, refuses it).
+/// [`ArchiveError`] when it cannot be read, its folder does not exist, or a complete line
+/// is not a record (a usage error in the commands, exit 64: like a lock directory or a
+/// saved plan that cannot be read, the setting is valid and the file system, or the file,
+/// refuses it).
 pub fn load_archive(cfg: &Config) -> Result<(Arc<ArchiveFile>, Arc<Archive>), ArchiveError> {
     let file = match &cfg.lifecycle.archive {
         Some(path) => ArchiveFile::at(path),

@@ -34,6 +34,16 @@ pub enum ArchiveError {
         /// What does not fit.
         message: String,
     },
+    /// The file does not exist and neither does the folder it is to be in. hr2pagerduty
+    /// does not create the folder: the archive must be on durable storage every machine
+    /// that runs the job shares, and a missing folder is most often such a share not
+    /// mounted, or a wrong path; an archive written to a local folder instead would be lost
+    /// to the next machine.
+    #[error("the folder of the archive {path} does not exist; {NO_FOLDER_FIX}")]
+    NoFolder {
+        /// The archive.
+        path: PathBuf,
+    },
     /// The file cannot be created, opened for appending, written or synced.
     #[error("cannot write the archive {path}: {source}")]
     Write {
@@ -42,6 +52,18 @@ pub enum ArchiveError {
         /// The I/O error.
         source: std::io::Error,
     },
+}
+
+/// What to do about an archive whose folder does not exist ([`ArchiveError::NoFolder`]).
+pub const NO_FOLDER_FIX: &str = "create it (mode 0700: the archive holds phone numbers) on the durable storage every machine that runs the job shares, or correct [lifecycle] archive; hr2pagerduty does not create it, since a missing folder is most often a share that is not mounted";
+
+/// True when the folder archive file `path` is to be in exists (a bare file name: the
+/// working folder).
+pub fn folder_exists(path: &Path) -> bool {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.is_dir(),
+        _ => true,
+    }
 }
 
 /// Opens `path` for appending, creating it with mode 0600 (it holds phone numbers); says
@@ -180,12 +202,13 @@ impl ArchiveFile {
 
     /// Reads the file into a snapshot, and remembers its records for the appends; a file
     /// that does not exist yet is an empty archive (it is created by the first deletion),
-    /// marked [`Archive::missing`]. Blank lines are skipped. A last line without a newline
+    /// marked [`Archive::missing`], when its folder exists. Blank lines are skipped. A last line without a newline
     /// that is not a record is skipped too ([`Archive::torn_tail`]): a write a crash cut
     /// short, whose deletion was then not sent; the next append removes it. Without a file,
     /// an empty snapshot.
     ///
     /// # Errors
+    /// [`ArchiveError::NoFolder`] when neither the file nor its folder exists,
     /// [`ArchiveError::Read`] (a directory, no permission, invalid UTF-8),
     /// [`ArchiveError::Corrupt`] for a complete line that is not a record of [`KIND`]
     /// version [`VERSION`].
@@ -200,6 +223,11 @@ impl ArchiveFile {
         let mut missing = false;
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !folder_exists(path) => {
+                return Err(ArchiveError::NoFolder {
+                    path: path.to_path_buf(),
+                });
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 missing = true;
                 String::new()

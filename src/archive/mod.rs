@@ -35,7 +35,7 @@
 mod file;
 mod lineage;
 
-pub use file::{ArchiveError, ArchiveFile};
+pub use file::{ArchiveError, ArchiveFile, NO_FOLDER_FIX, folder_exists};
 pub use lineage::{merged, restored_from};
 
 use crate::email::Email;

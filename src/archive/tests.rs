@@ -194,9 +194,21 @@ fn a_damaged_complete_line_refuses_the_archive_with_its_line_number() {
 }
 
 #[test]
-fn an_archive_in_a_missing_directory_cannot_be_written() {
+fn an_archive_in_a_missing_directory_cannot_be_read_or_written() {
     let dir = tempfile::tempdir().unwrap();
-    let (a, _) = load(&dir.path().join("no/such/dir/a.jsonl"));
+    let path = dir.path().join("no/such/dir/a.jsonl");
+    let a = ArchiveFile::at(&path);
+    // Read before any plan: a missing folder is not "an archive not created yet".
+    let e = a.load().unwrap_err();
+    assert!(matches!(e, ArchiveError::NoFolder { .. }), "{e}");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "the folder of the archive {} does not exist; {NO_FOLDER_FIX}",
+            path.display()
+        )
+    );
+    assert!(!dir.path().join("no").exists(), "no folder created");
     let e = a.check_writable().unwrap_err();
     assert!(matches!(e, ArchiveError::Write { .. }), "{e}");
     let r = record("PANN001", Some("1005"), "ann@example.com", "5550100", 2);

@@ -193,7 +193,7 @@ async fn apply_saved(
         ))
         .await?;
     bar.finish();
-    saved.check_account(&account.users, &account.members)?;
+    saved.check_account(&plan, &account.users, &account.members)?;
     saved.check_oncall(&account.oncall)?;
     // The licences counted again against those free now, as `plan` counts them: one used up
     // since the plan was made refuses it before any write (exit 3), like a plan that runs out.

@@ -36,8 +36,8 @@ pub(super) async fn run(a: DoctorArgs, printer: &Printer) -> Result<Exit, Failur
     log_requests(&client);
     let keys = marker_keys(&a.connection).map_err(|f| f.to_string());
     let sources = marker_key_sources(&a.connection);
-    let archive_exists = cfg.lifecycle.archive.as_ref().map(|p| p.exists());
-    let checks = doctor::diagnose(&cfg, &facts, keys, &sources, archive_exists, &s.api_url);
+    let archive = cfg.lifecycle.archive.as_deref().map(archive_presence);
+    let checks = doctor::diagnose(&cfg, &facts, keys, &sources, archive, &s.api_url);
     let config = a.config.display().to_string();
     match a.format {
         Format::Text => printer.out(&report::doctor_text(&config, &s.api_url, &checks)),
@@ -51,4 +51,15 @@ pub(super) async fn run(a: DoctorArgs, printer: &Printer) -> Result<Exit, Failur
     } else {
         Exit::Failure
     })
+}
+
+/// How the archive file `path` stands now, for the doctor's check.
+fn archive_presence(path: &std::path::Path) -> doctor::ArchivePresence {
+    if path.exists() {
+        doctor::ArchivePresence::Exists
+    } else if crate::archive::folder_exists(path) {
+        doctor::ArchivePresence::Missing
+    } else {
+        doctor::ArchivePresence::NoFolder
+    }
 }

@@ -332,3 +332,58 @@ fn a_schedule_gives_its_listed_users_itself_and_the_policies_using_it() {
         "take them off escalation policy \"Ops EP\" (PEPOPS1), as a target or on its schedules; take them off schedule \"Ops Weekly\" (PSCHED1), handing their shifts to someone else; the next run then goes ahead (or rerun with --allow-oncall-gaps to go ahead now and leave these gaps; PagerDuty still refuses to remove them from a team whose escalation policy they are on, so that membership, and the suspension, stay unfinished until they are taken off the policy)"
     );
 }
+
+/// A blocked deletion's advice speaks of a deletion (no team removal, no suspension), and
+/// offers the override only as far as PagerDuty lets a `DELETE` through: never with open
+/// incidents assigned, with a warning where the user may be an escalation level's only
+/// target, plainly for schedules alone.
+#[test]
+fn a_blocked_deletion_s_advice_names_what_pagerduty_refuses_a_delete_for() {
+    let ep = || Named {
+        id: EscalationPolicyId::new("PEP1"),
+        name: "DB EP".into(),
+    };
+    let sched = || Named {
+        id: ScheduleId::new("PS1"),
+        name: "Primary".into(),
+    };
+    let blocked = |impact: OncallImpact| check(Some(&impact), 30, false).unwrap();
+    let on_ep = blocked(OncallImpact {
+        escalation_policies: vec![ep()],
+        ..Default::default()
+    });
+    assert_eq!(
+        on_ep.deletion_remedy(),
+        "take them off escalation policy \"DB EP\" (PEP1), as a target or on its schedules; the next run then deletes them (or rerun with --allow-oncall-gaps to delete them now and leave these gaps; PagerDuty still refuses it where they are the only target of a level, until another target is added there)"
+    );
+    let with_incident = blocked(OncallImpact {
+        schedules: vec![sched()],
+        incidents: vec![IncidentRef {
+            id: IncidentId::new("Q1"),
+            title: "Disk full".into(),
+        }],
+        ..Default::default()
+    });
+    assert_eq!(
+        with_incident.deletion_remedy(),
+        "take them off schedule \"Primary\" (PS1), handing their shifts to someone else; reassign or resolve incident \"Disk full\" (Q1) (PagerDuty refuses to delete a user with open incidents assigned); the next run then deletes them (--allow-oncall-gaps cannot help while incidents are assigned to them: PagerDuty refuses the deletion)"
+    );
+    let on_schedule = blocked(OncallImpact {
+        schedules: vec![sched()],
+        ..Default::default()
+    });
+    assert!(
+        on_schedule
+            .deletion_remedy()
+            .ends_with("the next run then deletes them (or rerun with --allow-oncall-gaps to delete them now and leave these gaps)"),
+        "{}",
+        on_schedule.deletion_remedy()
+    );
+    for b in [&on_ep, &with_incident, &on_schedule] {
+        let words = b.deletion_remedy();
+        assert!(
+            !words.contains("team") && !words.contains("suspension"),
+            "{words}"
+        );
+    }
+}

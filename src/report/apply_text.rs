@@ -152,7 +152,11 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
                     cause_words(o, "blocked")
                 );
                 if let Some(b) = &o.action.blocked {
-                    let _ = writeln!(problems, "  To unblock: {}", b.remedy());
+                    let _ = writeln!(
+                        problems,
+                        "  To unblock: {}",
+                        super::plan_text::remedy(o.action.kind, b)
+                    );
                 }
             }
             OutcomeStatus::Interrupted => {

@@ -105,6 +105,12 @@ fn change_line(out: &mut String, a: &Action, c: &Change, width: usize, shape: Sh
     let _ = match shape {
         Shape::Added => writeln!(out, "      {mark} {name:<width$} = {new}"),
         Shape::Removed => writeln!(out, "      {mark} {name:<width$} = {old}"),
+        // Two descriptions whose short accounts agree still differ in their record (a
+        // team's name or role in a suspension record): said once, not as `x → x`.
+        Shape::Changed if old == new => writeln!(
+            out,
+            "      {mark} {name:<width$} = {new} (details of its record change; --format json shows them)"
+        ),
         Shape::Changed => writeln!(out, "      {mark} {name:<width$} = {old} → {new}"),
     };
 }
@@ -158,13 +164,23 @@ fn headline(a: &Action) -> String {
     format!("  # user {} ({}) {verb}", a.email, who.join(", "))
 }
 
+/// What a human must do for blocked action of `kind` (`b`): a deletion has no team
+/// removal or suspension, and PagerDuty refuses some `DELETE`s that the override cannot
+/// force.
+pub(super) fn remedy(kind: ActionKind, b: &crate::oncall::Blocked) -> String {
+    match kind {
+        ActionKind::Delete => b.deletion_remedy(),
+        _ => b.remedy(),
+    }
+}
+
 /// The on-call lines of an on-call checked action: what the user holds, and for a blocked
 /// action why and what a human must do.
 fn oncall_lines(out: &mut String, a: &Action) {
     match (&a.blocked, &a.oncall) {
         (Some(b), _) => {
             let _ = writeln!(out, "  #   blocked: {b}");
-            let _ = writeln!(out, "  #   to unblock: {}", b.remedy());
+            let _ = writeln!(out, "  #   to unblock: {}", remedy(a.kind, b));
         }
         (None, Some(i)) if i.is_empty() => {
             let _ = writeln!(out, "  #   on call: {}", i.describe());

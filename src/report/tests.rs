@@ -271,6 +271,45 @@ fn a_termination_pending_stamp_shows_in_the_marker_account() {
     );
 }
 
+/// A suspension record's kind shows in the text plan's account of a marker: a leave that
+/// turns into a termination (and a leave into a dated one) is not drawn as a change from a
+/// marker to the same marker; and two descriptions whose accounts still agree (a recorded
+/// team's role changes) are said once, not as `x → x`.
+#[test]
+fn a_suspension_record_s_kind_shows_in_the_marker_account() {
+    let leave = r#"hr2pagerduty:v1 {"employee_id":"12","suspended":{"on":"2026-12-07","role":"limited_user","teams":[{"id":"PTEAM02","name":"DB","role":"responder"}],"leave":true}}"#;
+    let term = r#"hr2pagerduty:v1 {"employee_id":"12","suspended":{"on":"2026-12-07","role":"limited_user","teams":[{"id":"PTEAM02","name":"DB","role":"responder"}]}}"#;
+    let dated = r#"hr2pagerduty:v1 {"employee_id":"12","suspended":{"on":"2026-12-07","role":"limited_user","teams":[{"id":"PTEAM02","name":"DB","role":"responder"}],"termination_date":"2026-12-01"}}"#;
+    let observer = r#"hr2pagerduty:v1 {"employee_id":"12","suspended":{"on":"2026-12-07","role":"limited_user","teams":[{"id":"PTEAM02","name":"DB","role":"observer"}]}}"#;
+    let line = |old: &str, new: &str| {
+        let a = action(
+            ActionKind::Deactivate,
+            "leo@example.com",
+            Some("PLEO001"),
+            vec![c(Field::Description, Some(old), Some(new))],
+            None,
+        );
+        render_action(&a)
+            .lines()
+            .find(|l| l.contains("description"))
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    assert_eq!(
+        line(leave, term),
+        "~ description = [marker: employee 12, suspended 2026-12-07 on leave (restores role limited_user, 1 team)] → [marker: employee 12, suspended 2026-12-07 (restores role limited_user, 1 team)]"
+    );
+    assert_eq!(
+        line(leave, dated),
+        "~ description = [marker: employee 12, suspended 2026-12-07 on leave (restores role limited_user, 1 team)] → [marker: employee 12, suspended 2026-12-07 for termination date 2026-12-01 (restores role limited_user, 1 team)]"
+    );
+    assert_eq!(
+        line(term, observer),
+        "~ description = [marker: employee 12, suspended 2026-12-07 (restores role limited_user, 1 team)] (details of its record change; --format json shows them)"
+    );
+}
+
 /// A plan with nothing to do today: a future hire, a scheduled termination and a past
 /// termination date kept by the status.
 fn dated_sample() -> Plan {

@@ -162,23 +162,33 @@ impl SavedPlan {
     }
 
     /// Checks the current PagerDuty state (`users`, and `members` of the teams in
-    /// [`SavedPlan::teams_read`]) against the plan's fingerprints.
+    /// [`SavedPlan::teams_read`]) against the plan's fingerprints. `plan` is the plan this
+    /// run applies ([`SavedPlan::plan_for_apply`]): an action it blocks is not attempted, so
+    /// it is nothing left to apply.
     ///
     /// # Errors
     /// [`Stale::Applied`] when the state differs because every action is already done
-    /// ([`already_done`]), else [`Stale::Account`] with the lines of [`drift`].
+    /// ([`already_done`]) or blocked in `plan`, else [`Stale::Account`] with the lines of
+    /// [`drift`].
     pub fn check_account(
         &self,
+        plan: &Plan,
         users: &[User],
         members: &BTreeMap<TeamId, Vec<TeamMember>>,
     ) -> Result<(), Stale> {
         let lines = drift(self, users, members);
+        let blocked = plan.actions.iter().filter(|a| a.blocked.is_some()).count();
         if lines.is_empty() {
             Ok(())
-        } else if self.plan.actions.iter().all(|a| already_done(a, users)) {
+        } else if plan
+            .actions
+            .iter()
+            .all(|a| a.blocked.is_some() || already_done(a, users))
+        {
             Err(Stale::Applied {
                 created_at: self.created_at.clone(),
                 actions: self.plan.actions.len(),
+                blocked,
             })
         } else {
             Err(Stale::Account {
@@ -340,6 +350,21 @@ pub fn already_done(a: &crate::plan::Action, users: &[User]) -> bool {
     compared
 }
 
+/// Another action of `plan` on `a`'s user that PagerDuty already shows done: what changed
+/// the user since the plan was made, when `a` itself is not done.
+fn own_done<'p>(
+    plan: &'p Plan,
+    a: &crate::plan::Action,
+    users: &[User],
+) -> Option<&'p crate::plan::Action> {
+    plan.actions.iter().find(|o| {
+        !std::ptr::eq(*o, a)
+            && o.user_id.is_some()
+            && o.user_id == a.user_id
+            && already_done(o, users)
+    })
+}
+
 /// Why `saved` cannot be applied to the current state, one line per user; empty when every
 /// touched user is as it was and no user the plan creates exists yet. An action PagerDuty
 /// already shows done ([`already_done`]) says so.
@@ -359,6 +384,15 @@ pub fn drift(
                     a.email, a.kind
                 )),
                 (_, None) => out.push(format!("user {id} ({}) no longer exists", a.email)),
+                // The user changed because another action of this plan on it was applied
+                // (a termination-pending stamp before its blocked deactivation): this plan's
+                // own write, not someone else's.
+                _ if own_done(&saved.plan, a, users).is_some() => out.push(format!(
+                    "user {id} ({}): changed by this plan's own {} (already applied); its {} is not done",
+                    a.email,
+                    own_done(&saved.plan, a, users).expect("just found").kind,
+                    a.kind
+                )),
                 _ => out.push(format!(
                     "user {id} ({}) changed since the plan was made",
                     a.email

@@ -182,13 +182,17 @@ pub enum Stale {
     /// Every action of the plan is already done in PagerDuty: the plan was applied (by an
     /// earlier `apply --plan`, or a run since did the same).
     #[error(
-        "the plan (made {created_at}) was already applied: PagerDuty already shows every one of its {actions} actions done; there is nothing left to apply from it (a new plan shows what is left to do)"
+        "the plan (made {created_at}) was already applied: PagerDuty already shows every one of its {actions} actions done{}; there is nothing left to apply from it (a new plan shows what is left to do)",
+        blocked_words(*blocked)
     )]
     Applied {
         /// When the plan was made.
         created_at: String,
         /// Actions in the plan.
         actions: usize,
+        /// Of them, the actions blocked on call in this run: never attempted, so not done,
+        /// but nothing this run would write either.
+        blocked: usize,
     },
     /// The HR export given is not the one the plan was made from.
     #[error("the HR export {0} is not the one the plan was made from; make a new plan")]
@@ -232,6 +236,18 @@ pub enum Stale {
         /// What changed, one line per user.
         lines: Vec<String>,
     },
+}
+
+/// What [`Stale::Applied`] says of its `blocked` actions (nothing when none).
+fn blocked_words(blocked: usize) -> String {
+    match blocked {
+        0 => String::new(),
+        n => format!(
+            ", but for {n} blocked on call, which {} not attempted (rerun with --allow-oncall-gaps to attempt {})",
+            crate::words::plural(n, "is", "are"),
+            crate::words::plural(n, "it", "them")
+        ),
+    }
 }
 
 /// SHA-256 (hex) of the bytes of the file at `path`.

@@ -141,7 +141,7 @@ fn a_written_plan_reads_back_and_checks_its_inputs() {
     back.check_config(&config).unwrap();
     back.check_hr(&hr).unwrap();
     back.check_api_url("http://127.0.0.1:1").unwrap();
-    back.check_account(&users, &members).unwrap();
+    back.check_account(&back.plan, &users, &members).unwrap();
     // The day of the dates is recorded; --as-of must name it, no --as-of passes.
     assert_eq!(back.as_of, NaiveDate::from_ymd_opt(2026, 1, 2));
     back.check_as_of(None).unwrap();
@@ -180,7 +180,9 @@ fn a_written_plan_reads_back_and_checks_its_inputs() {
         "the plan was made against http://127.0.0.1:1, not https://api.pagerduty.com"
     );
     assert_eq!(
-        back.check_account(&[], &members).unwrap_err().to_string(),
+        back.check_account(&back.plan, &[], &members)
+            .unwrap_err()
+            .to_string(),
         "PagerDuty changed since the plan was made (2026-01-02T03:04:05Z); make a new plan:\n  - user P1 (a@example.com) no longer exists"
     );
 }
@@ -288,6 +290,79 @@ fn the_rules_an_action_names_round_trip_and_a_plan_saved_before_them_still_reads
     assert_eq!(old.plan.actions[0].role_rule, None);
     assert!(old.plan.actions[0].team_rules.is_empty());
     assert_eq!(old.plan.actions[0].line, Some(12));
+}
+
+/// A saved plan whose only write to a user was its own termination-pending stamp (the
+/// user's deactivation blocked on call): applied again, it is refused as already applied,
+/// the stamp counted as this plan's own action done; with the deactivation let through
+/// (`--allow-oncall-gaps`) there is something left, and the user's line says the change
+/// was this plan's own.
+#[test]
+fn a_stamp_this_plan_wrote_before_a_blocked_deactivation_counts_as_its_own_action_done() {
+    use crate::plan::{Change, Field};
+    let marked = |d: &str| -> User {
+        serde_json::from_value(serde_json::json!({
+            "id": "P1", "name": "N", "email": "a@example.com", "role": "limited_user",
+            "description": d, "teams": [{"id": "PT1"}]
+        }))
+        .unwrap()
+    };
+    let before = r#"hr2pagerduty:v1 {"employee_id":"7"}"#;
+    let stamped = r#"hr2pagerduty:v1 {"employee_id":"7","pending_termination":"2026-12-07"}"#;
+    let stamp = Action {
+        changes: vec![Change {
+            field: Field::Description,
+            old: Some(before.into()),
+            new: Some(stamped.into()),
+        }],
+        ..action(Some("P1"), "a@example.com")
+    };
+    let impact = crate::oncall::OncallImpact {
+        schedules: vec![crate::oncall::Named {
+            id: crate::ids::ScheduleId::new("PS1"),
+            name: "Primary".into(),
+        }],
+        ..Default::default()
+    };
+    let deactivate = Action {
+        kind: ActionKind::Deactivate,
+        changes: vec![Change {
+            field: Field::Role,
+            old: Some("limited_user".into()),
+            new: Some("read_only_limited_user".into()),
+        }],
+        oncall: Some(impact.clone()),
+        blocked: crate::oncall::check(Some(&impact), 30, false),
+        ..action(Some("P1"), "a@example.com")
+    };
+    let plan = Plan {
+        actions: vec![stamp, deactivate],
+        ..Plan::default()
+    };
+    let mut s = saved(plan, &[marked(before)], &members("responder"));
+    s.oncall_lookahead_days = Some(30);
+    let now = [marked(stamped)];
+    assert_eq!(
+        drift(&s, &now, &members("responder")),
+        [
+            "user P1 (a@example.com): already done (PagerDuty shows the plan's update applied)",
+            "user P1 (a@example.com): changed by this plan's own update (already applied); its deactivate is not done"
+        ]
+    );
+    let again = s.plan_for_apply(false);
+    let e = s
+        .check_account(&again, &now, &members("responder"))
+        .unwrap_err();
+    assert!(matches!(e, Stale::Applied { blocked: 1, .. }), "{e}");
+    assert_eq!(
+        e.to_string(),
+        "the plan (made ) was already applied: PagerDuty already shows every one of its 2 actions done, but for 1 blocked on call, which is not attempted (rerun with --allow-oncall-gaps to attempt it); there is nothing left to apply from it (a new plan shows what is left to do)"
+    );
+    let gaps = s.plan_for_apply(true);
+    let e = s
+        .check_account(&gaps, &now, &members("responder"))
+        .unwrap_err();
+    assert!(matches!(e, Stale::Account { .. }), "{e}");
 }
 
 /// `apply --plan` counts the saved plan's licence changes again against the licences free

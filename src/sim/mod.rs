@@ -126,7 +126,9 @@
 //!   a user reached through it; issue 7 relies on `GET /oncalls` to reveal such users).
 //! - **Schedules**: on-call shifts are the seed's `final_schedule.rendered_schedule_entries`,
 //!   not computed from the layers (which are shown as seeded). A schedule's `users` are its
-//!   layers' users and the users of its shifts; its `escalation_policies` the policies that
+//!   layers' users only ("the users on the schedule", OpenAPI `Schedule.users`): a shift
+//!   held through an override (a seeded entry for a user on no layer) shows only in
+//!   `GET /oncalls`; its `escalation_policies` the policies that
 //!   target it. Shifts are rendered over `since`..`until`, by default now to two weeks later
 //!   ("Defaults to 2 weeks after since if a since is given"; from now without either, Inf),
 //!   cut at the bounds unless `overflow=true` (OpenAPI `overflow`).

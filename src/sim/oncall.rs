@@ -8,7 +8,8 @@
 //!   escalation rule must be provided", `createEscalationPolicy`), and at most one team
 //!   ("Only one team may be associated with the policy", `EscalationPolicy.teams`);
 //! - a schedule's on-call shifts are its seeded final-schedule entries (not computed from the
-//!   layers); its users are its layers' users and the users of its shifts;
+//!   layers); its users are its layers' users only (OpenAPI `Schedule.users`: "the users
+//!   on the schedule"), so a shift held through an override shows in `GET /oncalls` alone;
 //! - a user is on call for a level either directly (a permanent on-call: no schedule, null
 //!   start and end, OpenAPI `Oncall.start`) or during a shift of a targeted schedule.
 
@@ -206,7 +207,9 @@ impl OncallBook {
 
     // ----- rules -------------------------------------------------------------------------
 
-    /// The users of a schedule: its layers' users and the users of its shifts.
+    /// The users of a schedule: its layers' users ("the users on the schedule", OpenAPI
+    /// `Schedule.users`). A user who holds a shift only through an override is not among
+    /// them; `GET /oncalls` alone shows that shift.
     fn members(&self, schedule: &str) -> BTreeSet<&str> {
         self.schedules
             .get(schedule)
@@ -214,7 +217,6 @@ impl OncallBook {
                 s.layers
                     .iter()
                     .flat_map(|l| l.users.iter().map(String::as_str))
-                    .chain(s.shifts.iter().map(|sh| sh.user.as_str()))
                     .collect()
             })
             .unwrap_or_default()

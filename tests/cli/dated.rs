@@ -590,6 +590,14 @@ fn a_termination_blocked_on_its_date_stays_due_until_the_duty_is_handed_over() {
     assert!(suspension(&sim, 2).is_none());
     assert_eq!(sim.handle.write_count(), 1, "the stamp alone");
     assert_eq!(sim.user("person2@example.com").role, role);
+    // Applied again: the stamp is the plan's own action done and the deactivation stays
+    // blocked, so the plan is already applied (not "PagerDuty changed").
+    let again = run(&sim, &a);
+    again.expect_code(3).expect_stderr(&[
+        "was already applied: PagerDuty already shows every one of its 2 actions done, but for 1 blocked on call, which is not attempted (rerun with --allow-oncall-gaps to attempt it)",
+    ]);
+    assert!(!again.stderr.contains("changed since"), "{}", again.stderr);
+    assert_eq!(sim.handle.write_count(), 1, "nothing more written");
     // June 11th (D+1) and July 11th (D+31, beyond termination_catch_up_days = 30): still
     // due (the stamp names the row's date), still blocked, apply exits 1, no conflict and
     // no further write.

@@ -603,6 +603,10 @@ fn a_deletion_of_a_leaver_on_call_is_blocked_with_no_archive_record_and_no_reque
         "  #   blocked: 1 open incident assigned: \"Disk full\" (Q0000000000001)\n",
         "  # user sol@example.com (PSOL001, employee 1006) is blocked: it will not be deleted\n",
         "  #   blocked: on escalation policy \"Sol EP\" (PEPSOL1)\n",
+        // Advice true to a deletion: no team removal or suspension, and no override where
+        // PagerDuty refuses the DELETE anyway.
+        "  #   to unblock: reassign or resolve incident \"Disk full\" (Q0000000000001) (PagerDuty refuses to delete a user with open incidents assigned); the next run then deletes them (--allow-oncall-gaps cannot help while incidents are assigned to them: PagerDuty refuses the deletion)\n",
+        "  #   to unblock: take them off escalation policy \"Sol EP\" (PEPSOL1), as a target or on its schedules; the next run then deletes them (or rerun with --allow-oncall-gaps to delete them now and leave these gaps; PagerDuty still refuses it where they are the only target of a level, until another target is added there)\n",
         "Plan: 0 to create, 0 to update, 0 to deactivate, 0 to reactivate. 2 blocked (on call).\n",
     ] {
         assert!(
@@ -638,6 +642,13 @@ fn a_deletion_of_a_leaver_on_call_is_blocked_with_no_archive_record_and_no_reque
     assert!(
         run.stdout.contains(
             "Blocked: delete of ivy@example.com (PIVY001): blocked: 1 open incident assigned"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(
+            "  To unblock: reassign or resolve incident \"Disk full\" (Q0000000000001) (PagerDuty refuses to delete a user with open incidents assigned)"
         ),
         "{}",
         run.stdout
@@ -847,6 +858,13 @@ fn a_rehire_is_re_created_from_the_archive_with_contact_methods_rules_and_teams(
         a["reason"]
             .as_str()
             .unwrap()
+            .contains("PagerDuty user PLEE001 (\"Lee Leaver\", lee@example.com) was deleted on "),
+        "the archived name and email: {a:#}"
+    );
+    assert!(
+        a["reason"]
+            .as_str()
+            .unwrap()
             .contains("under a new PagerDuty ID (the ID changes)"),
         "{a:#}"
     );
@@ -903,6 +921,67 @@ fn a_rehire_is_re_created_from_the_archive_with_contact_methods_rules_and_teams(
         lee_rules(),
         "every rule points at the new contact method IDs"
     );
+    case.assert_no_changes();
+}
+
+/// HR gives a deleted leaver's employee ID to someone else (another name, another email):
+/// a plain create, which restores nothing of the ex-employee (no bio, time zone, colour,
+/// teams, phone numbers or rules pointing at them) and names the record it leaves alone.
+#[test]
+fn a_new_hire_given_a_deleted_leaver_s_employee_id_is_created_with_nothing_restored() {
+    let case = Case::new(
+        DELETE_MODE,
+        "",
+        vec![ann(), lee()],
+        json!({}),
+        &[ANN_ROW, LEE_LEFT],
+    );
+    case.run("apply", &[]).expect_code(0);
+    case.set_rows(&[ANN_ROW, "1002,petra@example.com,Petra,Newhire,Active,Ops"]);
+    let text = case.run("plan", &[]);
+    text.expect_code(0);
+    for needle in [
+        "  # user petra@example.com (employee 1002) will be created\n",
+        "the archive holds deleted user PLEE001 (\"Lee Leaver\", lee@example.com) under employee ID 1002, but with another name and email, so this is another person who was given the ID: nothing is restored from that record\n",
+    ] {
+        assert!(
+            text.stdout.contains(needle),
+            "{needle}\n--- in\n{}",
+            text.stdout
+        );
+    }
+    let v = case.plan_json(&[]);
+    let a = &v["actions"][0];
+    assert_eq!(a["action"], "create", "{a:#}");
+    assert_eq!(v["summary"]["create"], 1);
+    assert!(
+        a.get("previous_pagerduty_user_id")
+            .is_none_or(Value::is_null),
+        "{a:#}"
+    );
+
+    case.run("apply", &[]).expect_code(0);
+    let u = case.sim.user("petra@example.com");
+    assert_ne!(u.time_zone.as_deref(), Some("Europe/Lisbon"));
+    assert_ne!(
+        u.color.as_deref(),
+        Some("purple"),
+        "PagerDuty's colour, not Lee's"
+    );
+    assert_eq!(human_of(u.description.as_deref()), "");
+    assert_eq!(
+        case.sim.memberships(u.id.as_str()),
+        [("PTOPS01".into(), TeamRole::Responder)].into(),
+        "the rules' team only"
+    );
+    let (methods, rules) = case.contacts(u.id.as_str());
+    let addresses: Vec<&str> = methods.iter().map(|m| m.address.as_str()).collect();
+    assert_eq!(
+        addresses,
+        ["petra@example.com"],
+        "PagerDuty's default method only"
+    );
+    assert_eq!(rules.len(), 1, "PagerDuty's default rule only: {rules:?}");
     case.assert_no_changes();
 }
 
@@ -1164,8 +1243,9 @@ fn archive_problems_stop_the_run_before_any_write() {
     );
     case.run("plan", &[]).expect_code(78);
 
-    // A directory that does not exist: plan reads an empty archive; apply cannot write it,
-    // a usage error (64) found before the first write, like an unwritable lock_dir.
+    // A folder that does not exist (a share not mounted, a wrong path): plan and apply
+    // both stop, a usage error (64) like an unwritable lock_dir, saying the folder must
+    // exist; hr2pagerduty does not create it.
     let case = Case::new(
         "deactivate = \"delete\"\narchive = \"no/such/dir/archive.jsonl\"",
         "",
@@ -1173,19 +1253,23 @@ fn archive_problems_stop_the_run_before_any_write() {
         json!({}),
         &[ANN_ROW, LEE_LEFT],
     );
-    case.run("plan", &[]).expect_code(0);
-    let apply = case.run("apply", &[]);
-    apply.expect_code(64);
-    assert!(
-        apply.stderr.contains("cannot write the archive"),
-        "{}",
-        apply.stderr
-    );
-    assert!(
-        apply.stderr.contains("no/such/dir/archive.jsonl"),
-        "{}",
-        apply.stderr
-    );
+    for cmd in ["plan", "apply"] {
+        let r = case.run(cmd, &[]);
+        r.expect_code(64);
+        for needle in [
+            "the folder of the archive ",
+            "no/such/dir/archive.jsonl does not exist; create it (mode 0700",
+            "hr2pagerduty does not create it",
+        ] {
+            assert!(r.stderr.contains(needle), "{cmd}: {needle}\n{}", r.stderr);
+        }
+        assert!(
+            !r.stderr.contains("created by the first deletion"),
+            "{}",
+            r.stderr
+        );
+    }
+    assert!(!case.dir.path().join("no").exists(), "no folder created");
     assert!(case.sim.writes().is_empty());
 
     // A path that is a directory, or a damaged line: the archive cannot be read (64), and

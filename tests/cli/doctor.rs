@@ -306,3 +306,37 @@ fn a_configured_archive_that_does_not_exist_is_a_note_and_an_existing_one_passes
     let (_, v) = doctor_json(&sim, KEY, &config);
     assert_eq!(status(&v, "archive"), "pass", "{v:#}");
 }
+
+/// An archive whose folder does not exist fails the check (plan and apply would stop with
+/// exit 64), with what to do; doctor creates nothing.
+#[test]
+fn an_archive_whose_folder_does_not_exist_fails_the_check() {
+    let sim = Sim::start(demo_seed());
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_from(dir.path(), "provisioning-bot@example.com");
+    let text = std::fs::read_to_string(&config).unwrap().replacen(
+        "[lifecycle]\n",
+        "[lifecycle]\ndeactivate = \"delete\"\narchive = \"arch6/a.jsonl\"\n",
+        1,
+    );
+    std::fs::write(&config, text).unwrap();
+    let config = config.display().to_string();
+    let (_, v) = doctor_json(&sim, KEY, &config);
+    assert_eq!(status(&v, "archive"), "fail", "{v:#}");
+    let c = check(&v, "archive");
+    assert!(
+        c["detail"]
+            .as_str()
+            .unwrap()
+            .contains("arch6/a.jsonl does not exist: plan and apply stop (exit 64)"),
+        "{v:#}"
+    );
+    assert!(
+        c["fix"]
+            .as_str()
+            .unwrap()
+            .starts_with("create it (mode 0700"),
+        "{v:#}"
+    );
+    assert!(!dir.path().join("arch6").exists());
+}

@@ -58,6 +58,13 @@ const HR: &str = "EmployeeID,Email,FirstName,LastName,Status
 /// The account of the module docs; without `fred_in_layer`, Fred is in no layer and holds
 /// no shift (on no schedule at all).
 fn seed(fred_in_layer: bool) -> Seed {
+    account(fred_in_layer, fred_in_layer.then_some((40, 47)))
+}
+
+/// The account of the module docs, Fred in the layer or not (`fred_in_layer`), holding the
+/// shift `fred_shift` (from and to, in days from now) or none. A shift for a user in no
+/// layer is one held through an override.
+fn account(fred_in_layer: bool, fred_shift: Option<(i64, i64)>) -> Seed {
     let now = Utc::now();
     let at = |days: i64| (now + Duration::days(days)).to_rfc3339_opts(SecondsFormat::Secs, true);
     let marker = |e: &str| format!("hr2pagerduty:v1 {{\"employee_id\":\"{e}\"}}");
@@ -67,8 +74,10 @@ fn seed(fred_in_layer: bool) -> Seed {
                                  "start": at(-1), "end": at(40)})];
     if fred_in_layer {
         layer.push(user_ref("PFRED01"));
+    }
+    if let Some((from, to)) = fred_shift {
         shifts.push(json!({"user": {"id": "PFRED01", "type": "user_reference"},
-                           "start": at(40), "end": at(47)}));
+                           "start": at(from), "end": at(to)}));
     }
     let seed = json!({
         "api_keys": [crate::support::safety::KEY],
@@ -181,6 +190,47 @@ fn a_leaver_in_a_schedule_layer_with_no_shift_in_the_lookahead_is_blocked_not_at
         .expect_code(1)
         .expect_stdout(&["Blocked: deactivate of fred@example.com (PFRED01)"]);
     assert_eq!(sim.handle.write_count(), 0);
+}
+
+/// A shift held through an override (Fred on no layer, on call in 20 days for a week): a
+/// schedule's `users` are its layers' users, so only `GET /oncalls` shows it, and
+/// `[lifecycle] oncall_lookahead_days` decides. Beyond a 14-day lookahead it does not block
+/// (the deactivation is applied, team removal included, and converges); within a 30-day
+/// one it blocks.
+#[test]
+fn an_override_shift_blocks_within_the_lookahead_and_not_beyond_it() {
+    let with_lookahead = |days: u32| {
+        CONFIG.replace(
+            "default_time_zone = \"Etc/UTC\"",
+            &format!("default_time_zone = \"Etc/UTC\"\noncall_lookahead_days = {days}"),
+        )
+    };
+    let sim = Sim::start(account(false, Some((20, 27))));
+    let within = Workspace::new(&with_lookahead(30), HR.as_bytes());
+    let v = plan(&sim, &within, &["--format", "json"])
+        .expect_code(0)
+        .json();
+    assert_eq!(fred(&v)["blocked"], BLOCKED, "{v:#}");
+    assert_eq!(v["summary"]["blocked"], 1);
+
+    let beyond = Workspace::new(&with_lookahead(14), HR.as_bytes());
+    let v = plan(&sim, &beyond, &["--format", "json"])
+        .expect_code(0)
+        .json();
+    let a = fred(&v);
+    assert_eq!(a["blocked"], Value::Null, "{a:#}");
+    assert_eq!(
+        a["oncall"],
+        json!({"escalation_policies": [], "schedules": [], "incidents": []})
+    );
+    assert_eq!(v["summary"]["deactivate"], 1);
+    apply(&sim, &beyond, &[]).expect_code(0);
+    let now = sim.user("fred@example.com");
+    assert_eq!(now.role.as_str(), "read_only_limited_user");
+    assert!(sim.memberships("PFRED01").is_empty());
+    plan(&sim, &beyond, &[])
+        .expect_code(0)
+        .expect_stdout(&["No changes."]);
 }
 
 #[test]

@@ -1,14 +1,21 @@
 //! A new hire: `POST /users` carrying the marker, then one `PUT` per team the rules give.
 
 use super::{active_marker, change, desired_labels, for_row, ruled_teams, status_words};
+use crate::archive::ArchiveRecord;
 use crate::hr::Employee;
 
 use crate::pagerduty::models::NewUser;
 use crate::plan::context::Ctx;
 use crate::plan::{Action, ActionKind, Field, Step, TeamsChange};
 
-/// The create action for an active employee no user matches.
-pub(in crate::plan) fn create(cx: &Ctx<'_>, e: &Employee) -> Action {
+/// The create action for an active employee no user matches. `reused` is the archive
+/// record of a deleted user whose marker named `e`'s employee ID but who is someone else
+/// ([`super::delete::same_person`]): nothing of it is restored, and the reason says so.
+pub(in crate::plan) fn create(
+    cx: &Ctx<'_>,
+    e: &Employee,
+    reused: Option<&ArchiveRecord>,
+) -> Action {
     let role = cx.rules.role_for(e);
     let license = cx
         .licensing
@@ -49,11 +56,18 @@ pub(in crate::plan) fn create(cx: &Ctx<'_>, e: &Employee) -> Action {
         });
     }
     let new_teams = desired_labels(cx, &teams);
+    let mut reason = format!(
+        "new hire: {} in HR, no PagerDuty user with this employee ID or email",
+        status_words(e)
+    );
+    if let Some(r) = reused {
+        reason.push_str(&format!(
+            "; the archive holds deleted user {} ({:?}, {}) under employee ID {}, but with another name and email, so this is another person who was given the ID: nothing is restored from that record",
+            r.pagerduty_user_id, r.user.name, r.email, e.employee_id
+        ));
+    }
     Action {
-        reason: format!(
-            "new hire: {} in HR, no PagerDuty user with this employee ID or email",
-            status_words(e)
-        ),
+        reason,
         changes,
         teams: (!new_teams.is_empty()).then(|| TeamsChange {
             old: vec![],

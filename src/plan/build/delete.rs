@@ -16,6 +16,7 @@ use crate::ids::EmployeeId;
 use crate::marker::Marker;
 use crate::pagerduty::models::User;
 use crate::plan::context::Ctx;
+use crate::plan::duplicates::comparable;
 use crate::plan::{Action, ActionKind, Field, Guard, Step, TeamsChange};
 use crate::words::plural;
 use chrono::NaiveDate;
@@ -151,15 +152,17 @@ fn delete(
 /// The archive record to re-create active employee `e` from, when no user matched them:
 /// the latest record of their employee ID, or, failing that, of an unmarked user with their
 /// email; only when that deleted user is not in the account (a record whose `DELETE`
-/// PagerDuty refused describes a user that still exists). The record comes with the
-/// contact methods and rules of the records it links back to ([`Archive::restorable`]),
-/// as the executor restores them.
+/// PagerDuty refused describes a user that still exists), and only when the record is
+/// plausibly the same person ([`same_person`]: HR reuses employee IDs). The record comes
+/// with the contact methods and rules of the records it links back to
+/// ([`Archive::restorable`]), as the executor restores them.
 ///
 /// [`Archive::restorable`]: crate::archive::Archive::restorable
 pub(in crate::plan) fn restorable_record(cx: &Ctx<'_>, e: &Employee) -> Option<ArchiveRecord> {
     let archive = cx.inp.archive;
     let r = archive
         .by_employee(&e.employee_id)
+        .filter(|r| same_person(r, e))
         .or_else(|| archive.by_email(&e.email))?;
     let exists = cx.inp.users.iter().any(|u| u.id == r.pagerduty_user_id);
     (!exists).then(|| {
@@ -167,4 +170,25 @@ pub(in crate::plan) fn restorable_record(cx: &Ctx<'_>, e: &Employee) -> Option<A
             .restorable(&r.pagerduty_user_id)
             .unwrap_or_else(|| r.clone())
     })
+}
+
+/// The archive record of a deleted user (not in the account) whose marker named `e`'s
+/// employee ID but who is not plausibly `e` ([`same_person`]): HR gave the ID to someone
+/// else. `e` is then created afresh, restoring nothing, and the create names this record.
+pub(in crate::plan) fn other_person_record<'a>(
+    cx: &Ctx<'a>,
+    e: &Employee,
+) -> Option<&'a ArchiveRecord> {
+    let r = cx.inp.archive.by_employee(&e.employee_id)?;
+    let exists = cx.inp.users.iter().any(|u| u.id == r.pagerduty_user_id);
+    (!exists && !same_person(r, e)).then_some(r)
+}
+
+/// Whether archive record `r` is plausibly employee `e`: the archived login email is `e`'s
+/// email, or the archived name equals `e`'s name as the probable-duplicate check compares
+/// names (trimmed, whitespace collapsed, case- and diacritic-insensitive). A record that
+/// is neither is another person who held the employee ID: restoring it would hand them the
+/// ex-employee's phone numbers and notification rules (README.md § Deactivation modes).
+pub(in crate::plan) fn same_person(r: &ArchiveRecord, e: &Employee) -> bool {
+    r.email == e.email || comparable(&r.user.name) == comparable(&e.name)
 }

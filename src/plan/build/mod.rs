@@ -16,7 +16,7 @@ mod update;
 
 pub(super) use create::create;
 pub(super) use deactivate::{Record, deactivate, oncall_duties, stamp_pending};
-pub(super) use delete::{leave, restorable_record};
+pub(super) use delete::{leave, other_person_record, restorable_record};
 pub(super) use reactivate::reactivate;
 pub(super) use restore::restore;
 pub(super) use sign::{marker_write, sign};

@@ -99,7 +99,17 @@ pub(in crate::plan) fn reactivate(
         changes,
         teams: (old != new).then_some(TeamsChange { old, new }),
         steps,
-        team_rules: teams.sources(cx, e, TeamSource::SuspensionRecord),
+        // A re-creation's record is the archive's, copied into the marker while the restore
+        // is unfinished: the teams still come from the deletion archive.
+        team_rules: teams.sources(
+            cx,
+            e,
+            if s.from_archive.is_some() {
+                TeamSource::DeletionArchive
+            } else {
+                TeamSource::SuspensionRecord
+            },
+        ),
         ..for_row(cx, ActionKind::Reactivate, e)
     }
 }

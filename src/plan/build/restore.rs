@@ -139,7 +139,8 @@ fn restore_steps(
     steps
 }
 
-/// The rehire's reason: the deleted user of record `r`, what the archive restores, a role
+/// The rehire's reason: the deleted user of record `r` (ID, archived name and email, so
+/// that a reader sees whom the archive takes the person for), what the archive restores, a role
 /// the rules now give (`role`) other than the archived one, and the push contact methods
 /// that are not restored.
 fn reason(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord, role: &Role) -> String {
@@ -149,9 +150,11 @@ fn reason(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord, role: &Role) -> String 
         .filter(|m| m.kind == ContactMethodType::Push)
         .count();
     let mut reason = format!(
-        "rehire: {} in HR; PagerDuty user {} was deleted on {} and is re-created from the archive under a new PagerDuty ID (the ID changes), with {} contact {}, {} notification {} and {} {} recorded (role {} before deletion)",
+        "rehire: {} in HR; PagerDuty user {} ({:?}, {}) was deleted on {} and is re-created from the archive under a new PagerDuty ID (the ID changes), with {} contact {}, {} notification {} and {} {} recorded (role {} before deletion)",
         status_words(e),
         r.pagerduty_user_id,
+        r.user.name,
+        r.email,
         r.deleted_on_in(&cx.policy.default_time_zone),
         r.contact_methods.len(),
         plural(r.contact_methods.len(), "method", "methods"),

@@ -17,7 +17,8 @@
 
 use super::Tally;
 use super::build::{
-    Record, create, leave, reactivate, restorable_record, restore, sign, stamp_pending, update,
+    Record, create, leave, other_person_record, reactivate, restorable_record, restore, sign,
+    stamp_pending, update,
 };
 use super::context::Ctx;
 use super::contract::{DateConflict, Pending, StartConflict};
@@ -344,7 +345,7 @@ fn choose_action(
         (Standing::Employed { .. }, None) => {
             let a = match restorable_record(cx, e) {
                 Some(r) => restore(cx, e, &r),
-                None => create(cx, e),
+                None => create(cx, e, other_person_record(cx, e)),
             };
             check_stakeholder(cx, e, &mut t.problems);
             Some(a)

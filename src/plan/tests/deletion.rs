@@ -318,7 +318,7 @@ fn a_rehire_of_an_archived_person_is_re_created_and_an_interrupted_restore_finis
     assert!(
         a.reason.contains(
             // Deleted at 02:00 UTC on 1 October: 30 September in America/New_York.
-            "PagerDuty user POLD001 was deleted on 2026-09-30 and is re-created from the archive under a new PagerDuty ID (the ID changes), with 1 contact method, 1 notification rule and 1 team recorded (role admin before deletion)"
+            "PagerDuty user POLD001 (\"Fa Gu\", fa@example.com) was deleted on 2026-09-30 and is re-created from the archive under a new PagerDuty ID (the ID changes), with 1 contact method, 1 notification rule and 1 team recorded (role admin before deletion)"
         ),
         "{}",
         a.reason
@@ -438,8 +438,16 @@ fn a_rehire_s_restored_team_names_the_record_it_comes_from() {
     assert_eq!(p.actions[0].team_rules, rules(TeamSource::SuspensionRecord));
     // Deleted, re-created from the archive record.
     let archive = Archive::in_memory(vec![record("POLD001", Some("12"))]);
-    let p = plan_with(&Account::new(vec![owner()]), &rehire, &cfg, &archive);
+    let mut acct = Account::new(vec![owner()]);
+    let p = plan_with(&acct, &rehire, &cfg, &archive);
     assert_eq!(kinds(&p), [ActionKind::Reactivate], "{p:#?}");
+    assert_eq!(p.actions[0].team_rules, rules(TeamSource::DeletionArchive));
+    // Stopped after the create: the plan that finishes the restore still names the
+    // deletion archive (the marker only carries its record meanwhile).
+    acct.apply(&p, Some(1));
+    let p = plan_with(&acct, &rehire, &cfg, &archive);
+    assert_eq!(kinds(&p), [ActionKind::Reactivate], "{p:#?}");
+    assert!(p.actions[0].user_id.is_some(), "{p:#?}");
     assert_eq!(p.actions[0].team_rules, rules(TeamSource::DeletionArchive));
 }
 
@@ -565,6 +573,77 @@ fn an_unmarked_users_record_is_found_by_email_and_a_user_that_still_exists_is_no
         .find(|a| a.email.as_str() == "fa@example.com")
         .unwrap();
     assert_eq!(a.kind, ActionKind::Create, "{a:#?}");
+}
+
+/// HR reuses employee IDs: a row with the archived person's employee ID is re-created from
+/// the record only when it is plausibly that person (the same email, or the same name as
+/// the probable-duplicate check compares names); anyone else is a plain create that
+/// restores nothing (no contact methods or rules pointing at the ex-employee's phone) and
+/// names the record it leaves alone.
+#[test]
+fn a_reused_employee_id_restores_nothing_unless_the_name_or_email_is_the_archived_person_s() {
+    let cfg = deletion_config("report", DELETE);
+    let acct = Account::new(vec![owner()]);
+    let archive = Archive::in_memory(vec![record("POLD001", Some("12"))]);
+    let row = |email: &str, name: &str| {
+        roster(vec![emp(
+            "12",
+            email,
+            name,
+            Lifecycle::Active,
+            "IT",
+            "Engineer",
+        )])
+    };
+    let p = plan_with(
+        &acct,
+        &row("petra@example.com", "Petra Newhire"),
+        &cfg,
+        &archive,
+    );
+    assert_eq!(p.actions.len(), 1, "{:#?}", p.actions);
+    let a = &p.actions[0];
+    assert_eq!(a.kind, ActionKind::Create, "{a:#?}");
+    assert_eq!(a.restores_from(), None);
+    assert!(
+        !a.steps
+            .iter()
+            .any(|s| matches!(s, Step::RestoreContacts { .. })),
+        "{:?}",
+        a.steps
+    );
+    let Step::CreateUser(n) = &a.steps[0] else {
+        panic!("{:?}", a.steps)
+    };
+    assert_eq!(n.color, None, "nothing of the record");
+    assert_ne!(n.time_zone.as_deref(), Some("Europe/Lisbon"));
+    assert!(!n.description.as_deref().unwrap().contains("Pager fan"));
+    assert!(
+        a.reason.contains(
+            "the archive holds deleted user POLD001 (\"Fa Gu\", fa@example.com) under employee ID 12, but with another name and email, so this is another person who was given the ID: nothing is restored from that record"
+        ),
+        "{}",
+        a.reason
+    );
+    // The same person: by email (a new name), or by name compared as the duplicate check
+    // compares names (a new email).
+    for (email, name) in [
+        ("fa@example.com", "Fa Gu-Lopes"),
+        ("fa.gu@example.com", "  FA   Gú "),
+    ] {
+        let p = plan_with(&acct, &row(email, name), &cfg, &archive);
+        let a = &p.actions[0];
+        assert_eq!(
+            (a.kind, a.restores_from().map(UserId::as_str)),
+            (ActionKind::Reactivate, Some("POLD001")),
+            "{email} {name}: {a:#?}"
+        );
+        assert!(
+            a.reason.contains("(\"Fa Gu\", fa@example.com)"),
+            "{}",
+            a.reason
+        );
+    }
 }
 
 #[test]

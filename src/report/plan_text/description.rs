@@ -34,12 +34,13 @@ pub(super) fn describe_description(d: &Option<String>, sig: Sig) -> String {
                     .unwrap_or_default()
             ),
             Some(s) => format!(
-                "marker: {}, suspended {} (restores role {}, {} team{})",
+                "marker: {}, suspended {}{} (restores role {}, {} team{})",
                 match &m.employee_id {
                     Some(e) => format!("employee {e}"),
                     None => "no employee (offboarded unmanaged user)".to_string(),
                 },
                 s.on,
+                suspension_kind(&s),
                 s.role,
                 s.teams.len(),
                 plural(s.teams.len(), "", "s")
@@ -61,4 +62,29 @@ pub(super) fn describe_description(d: &Option<String>, sig: Sig) -> String {
         s.push_str(" + bio kept");
     }
     format!("[{s}]")
+}
+
+/// What kind of suspension record `s` is, for its short account: on leave, for a
+/// termination date, or a re-creation from the archive not yet finished (empty for a
+/// termination the status decided). A record that turns from one kind into another (a
+/// leave into a termination) then reads differently on the two sides of its change.
+fn suspension_kind(s: &crate::marker::Suspension) -> String {
+    let mut out = String::new();
+    if s.leave {
+        out.push_str(" on leave");
+    }
+    if let Some(d) = s.termination_date {
+        out.push_str(&format!(" for termination date {d}"));
+    }
+    if let Some(from) = &s.from_archive {
+        out.push_str(&format!(", restore from deleted user {from} unfinished"));
+        if !s.refused.is_empty() {
+            out.push_str(&format!(
+                ", {} contact method{} refused",
+                s.refused.len(),
+                plural(s.refused.len(), "", "s")
+            ));
+        }
+    }
+    out
 }

@@ -47,7 +47,9 @@ fn book(json: &str) -> Result<OncallBook, Vec<String>> {
 }
 
 const SEED: &str = r#"{
-  "schedules": [{"id": "PSCHED1", "name": "Primary", "final_schedule": {"rendered_schedule_entries": [
+  "schedules": [{"id": "PSCHED1", "name": "Primary",
+    "schedule_layers": [{"name": "Weekly", "users": [{"user": {"id": "PUSER02", "type": "user_reference"}}]}],
+    "final_schedule": {"rendered_schedule_entries": [
     {"user": {"id": "PUSER02", "type": "user_reference"}, "start": "2026-03-01T00:00:00Z", "end": "2026-03-08T00:00:00Z"},
     {"user": {"id": "PUSER03", "type": "user_reference"}, "start": "2026-03-08T00:00:00Z", "end": "2026-03-15T00:00:00Z"},
     {"user": {"id": "PUSER02", "type": "user_reference"}, "start": "2026-07-01T00:00:00Z", "end": "2026-07-08T00:00:00Z"}]}}],
@@ -120,6 +122,12 @@ fn team_removal_and_sole_target_rules() {
         b.team_policies_reaching(&"PTEAM01".into(), &"PUSER01".into())
             .len(),
         1
+    );
+    // PUSER03 holds a shift through an override, on no layer: not among the schedule's
+    // users, so the policy does not reach them.
+    assert!(
+        b.team_policies_reaching(&"PTEAM01".into(), &"PUSER03".into())
+            .is_empty()
     );
     assert!(
         b.team_policies_reaching(&"PTEAM02".into(), &"PUSER01".into())

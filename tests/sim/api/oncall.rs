@@ -200,6 +200,54 @@ async fn schedules_list_and_get_with_layers_and_the_final_schedule() {
     );
 }
 
+/// A shift held through an override (Frank, on no layer, on call for a week in March): a
+/// schedule's `users` are "the users on the schedule" (OpenAPI `Schedule.users`), its
+/// layers' users, so Frank is not among them; `GET /oncalls` alone shows his shift, and
+/// only when its range reaches it.
+#[tokio::test]
+async fn an_override_shift_shows_in_the_on_calls_but_not_among_the_schedule_s_users() {
+    let mut seed: Value = serde_json::from_str(SEED).unwrap();
+    seed["schedules"][0]["final_schedule"]["rendered_schedule_entries"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"user": {"id": "PFRANK1", "type": "user_reference"},
+                     "start": "2026-03-23T09:00:00Z", "end": "2026-03-30T09:00:00Z"}));
+    let api = api(&seed.to_string()).await;
+    for path in ["/schedules", "/schedules/PSCHED1"] {
+        let a = api.get(path).await;
+        let s = match path {
+            "/schedules" => &items(&a, "schedules")[0],
+            _ => &a.body["schedule"],
+        };
+        assert_eq!(
+            field_of(s, "users", "id"),
+            ["PALICE1", "PBOB001"],
+            "{path}: {s:#}"
+        );
+    }
+    let within = api
+        .get("/oncalls?user_ids[]=PFRANK1&since=2026-03-02T09:00:00Z&until=2026-04-01T09:00:00Z")
+        .await;
+    assert_eq!(
+        oncalls(&within),
+        [oc(1, "PFRANK1", "PSCHED1", "2026-03-23T09:00:00Z")]
+    );
+    let beyond = api
+        .get("/oncalls?user_ids[]=PFRANK1&since=2026-03-02T09:00:00Z&until=2026-03-16T09:00:00Z")
+        .await;
+    assert!(oncalls(&beyond).is_empty(), "{}", beyond.body);
+}
+
+/// The `key` of each item of the list `name` of object `v`.
+fn field_of<'a>(v: &'a Value, name: &str, key: &str) -> Vec<&'a str> {
+    v[name]
+        .as_array()
+        .unwrap_or_else(|| panic!("no {name}: {v:#}"))
+        .iter()
+        .map(|x| x[key].as_str().unwrap())
+        .collect()
+}
+
 #[tokio::test]
 async fn oncalls_show_shifts_and_permanent_direct_targets() {
     let api = api(SEED).await;
