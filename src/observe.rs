@@ -239,6 +239,18 @@ impl<'a> Observer<'a> {
         }
     }
 
+    /// The account's licences with their allocation counts (`GET /licenses`); empty when
+    /// it has none.
+    ///
+    /// # Errors
+    /// See [`ObserveError`].
+    pub async fn licenses(&self) -> Result<Vec<LicenseWithCounts>, ObserveError> {
+        self.client
+            .list_licenses()
+            .await
+            .map_err(self.error(Subject::Licences))
+    }
+
     /// Users, then teams, the API key's own user and the licences (those three at once);
     /// no team members yet.
     ///
@@ -247,12 +259,7 @@ impl<'a> Observer<'a> {
     pub async fn account(&self) -> Result<Account, ObserveError> {
         let users = self.users().await?;
         let (teams, key_owner, licenses) =
-            futures::try_join!(self.teams(), self.key_owner(), async {
-                self.client
-                    .list_licenses()
-                    .await
-                    .map_err(self.error(Subject::Licences))
-            },)?;
+            futures::try_join!(self.teams(), self.key_owner(), self.licenses())?;
         Ok(Account {
             teams,
             key_owner,

@@ -238,10 +238,11 @@ fn observer<'a>(
 }
 
 /// What `apply --plan` checks a saved plan against, GET requests only: every user (no
-/// teams, licences or licence holders), then the members of `needs.team_members`, the
-/// abilities with `needs.abilities` and the on-call duties of `needs.oncall`, then the API
-/// key's own user
-/// ([`Account::key_owner`]). `api_url` is named when PagerDuty rejects the key.
+/// teams or licence holders), then the members of `needs.team_members`, the abilities with
+/// `needs.abilities` and the on-call duties of `needs.oncall`, then the API key's own user
+/// ([`Account::key_owner`]) and, with `licenses` (a saved plan that changes licences), the
+/// account's licences with their free allocations (`GET /licenses`). `api_url` is named
+/// when PagerDuty rejects the key.
 ///
 /// # Errors
 /// [`ObserveError::Incomplete`] for a listing that cannot be proven complete, the other
@@ -252,11 +253,15 @@ pub async fn observe_for_saved(
     progress: &Progress,
     api_url: &str,
     needs: &Needs,
+    licenses: bool,
 ) -> Result<Account, ObserveError> {
     let observer = observer(client, cfg, progress, api_url);
     let mut account = observer.account_of(observer.users().await?);
     observer.complete(&mut account, needs).await?;
     account.key_owner = observer.key_owner().await?;
+    if licenses {
+        account.licenses = observer.licenses().await?;
+    }
     Ok(account)
 }
 

@@ -14,6 +14,7 @@ use super::{
 };
 use crate::archive::ArchiveRecord;
 use crate::ids::UserId;
+use crate::marker::Marker;
 use crate::pagerduty::models::User;
 use crate::pagerduty::models::contact::UserRecord;
 use crate::pagerduty::{ApiError, Client, Refusal};
@@ -90,8 +91,11 @@ pub(super) async fn run_action(
         }
         // A restore is its own sequence of reads and creates (idempotent: the next run
         // finishes one that was stopped).
-        if let Step::RestoreContacts { from_user } = step {
-            if x.restore(&mut o, i, from_user).await.is_break() {
+        if let Step::RestoreContacts { from_user, record } = step {
+            if x.restore(&mut o, i, from_user, record.as_ref())
+                .await
+                .is_break()
+            {
                 return o;
             }
             continue;
@@ -256,8 +260,15 @@ impl Exec<'_> {
     }
 
     /// Step `i`, a restore of the deleted user `from_user`'s contact methods and rules onto
-    /// the user just created ([`restore_contacts`]); `Break` when any of it failed.
-    async fn restore(&self, o: &mut Outcome, i: usize, from_user: &UserId) -> ControlFlow<()> {
+    /// the user just created ([`restore_contacts`]), which carries marker `record` as the
+    /// plan made or verified it; `Break` when any of it failed.
+    async fn restore(
+        &self,
+        o: &mut Outcome,
+        i: usize,
+        from_user: &UserId,
+        record: Option<&Marker>,
+    ) -> ControlFlow<()> {
         let Some(id) = o.user_id.clone() else {
             unreachable!("the planner puts CreateUser first")
         };
@@ -265,6 +276,7 @@ impl Exec<'_> {
         let rehire = Rehire {
             user: &id,
             from: from_user,
+            record,
         };
         let done = restore_contacts(self.client, &self.opts.archive, rehire, keys).await;
         o.attempts += done.attempts;

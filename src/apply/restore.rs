@@ -5,7 +5,7 @@
 
 use super::*;
 use crate::ids::{ContactMethodId, NotificationRuleId};
-use crate::marker::{self, MarkerKeys, MarkerState};
+use crate::marker::{self, Marker, MarkerKeys};
 use crate::pagerduty::models::UserUpdate;
 use crate::pagerduty::{Refusal, Sent};
 
@@ -43,12 +43,15 @@ impl Restored {
 
 /// The two users of a restore, both PagerDuty user IDs and so named rather than passed in
 /// a row: the re-created user written to, and the deleted user whose archive record is
-/// restored.
+/// restored; with the marker the plan made or verified for the first.
 pub(super) struct Rehire<'a> {
     /// The re-created user (the action's `POST /users`).
     pub(super) user: &'a UserId,
     /// The deleted user ([`crate::plan::Step::RestoreContacts`]'s `from_user`).
     pub(super) from: &'a UserId,
+    /// The marker `user` carries while the restore runs, as the plan made or verified it
+    /// ([`crate::plan::Step::RestoreContacts`]'s `record`); `None` from a plan saved before.
+    pub(super) record: Option<&'a Marker>,
 }
 
 /// Restores on user `rehire.user` (`id` below) the contact methods and notification rules
@@ -86,6 +89,14 @@ pub(super) struct Rehire<'a> {
 /// next run skips the methods listed there and finishes without them (the plan names
 /// them).
 ///
+/// The marker read and written is `rehire.record`, the one the plan made or verified for
+/// the user (see [`crate::plan::Step::RestoreContacts`]), never the description as read
+/// now: the user may edit their own profile between the plan and this request, and nothing
+/// verifies it here, so a `refused` list written there would make the restore skip those
+/// contact methods, and a record changed there would be signed by the write. Only the human
+/// text around the marker is taken from the user as read. Without a record (a plan saved
+/// before it) no method is skipped and none is recorded.
+///
 /// [`ContactMethod::same_as`]: crate::pagerduty::models::contact::ContactMethod::same_as
 pub(super) async fn restore_contacts(
     client: &Client,
@@ -93,7 +104,11 @@ pub(super) async fn restore_contacts(
     rehire: Rehire<'_>,
     keys: Option<&MarkerKeys>,
 ) -> Restored {
-    let Rehire { user: id, from } = rehire;
+    let Rehire {
+        user: id,
+        from,
+        record,
+    } = rehire;
     let mut done = Restored {
         attempts: 0,
         errors: Vec::new(),
@@ -117,15 +132,10 @@ pub(super) async fn restore_contacts(
         }
     };
     done.attempts += 1;
-    let parsed = marker::parse(now.user.description.as_deref());
-    let refused_before: Vec<ContactMethodId> = match &parsed.marker {
-        MarkerState::Valid(m) => m
-            .suspended
-            .as_ref()
-            .map(|s| s.refused.clone())
-            .unwrap_or_default(),
-        _ => Vec::new(),
-    };
+    let refused_before: Vec<ContactMethodId> = record
+        .and_then(|m| m.suspended.as_ref())
+        .map(|s| s.refused.clone())
+        .unwrap_or_default();
     let mut refused_now: Vec<ContactMethodId> = Vec::new();
     // Old contact method ID → the new user's (ID, type).
     let mut ids: BTreeMap<&str, (String, ContactMethodType)> = BTreeMap::new();
@@ -210,17 +220,13 @@ pub(super) async fn restore_contacts(
         }
     }
     // The refused methods join the marker, so that the next run sends them no more.
-    if let (MarkerState::Valid(mut m), false) = (parsed.marker, refused_now.is_empty())
+    if let (Some(mut m), false) = (record.cloned(), refused_now.is_empty())
         && let Some(s) = m.suspended.as_mut()
     {
         s.refused.extend(refused_now);
+        let human = marker::parse(now.user.description.as_deref()).human;
         let update = UserUpdate {
-            description: Some(marker::render_with(
-                &parsed.human,
-                &m,
-                keys,
-                &now.user.email,
-            )),
+            description: Some(marker::render_with(&human, &m, keys, &now.user.email)),
             ..UserUpdate::default()
         };
         // The restore's last write: nothing follows it that a failure could stop.

@@ -174,7 +174,7 @@ async fn apply_saved(
     saved.check_api_url(&s.api_url)?;
     let _lock = stops.race(take_lock(&client, &cfg, &s, printer)).await?;
     let bar = printer.progress();
-    let plan = saved.plan_for_apply(a.safety.allow_oncall_gaps);
+    let mut plan = saved.plan_for_apply(a.safety.allow_oncall_gaps);
     let needs = Needs {
         team_members: saved.teams_read.clone(),
         license_holders: false,
@@ -183,7 +183,14 @@ async fn apply_saved(
         abilities: !safety::abilities_needed(&plan).is_empty(),
     };
     let account = stops
-        .race(observe_for_saved(&client, &cfg, &bar, &s.api_url, &needs))
+        .race(observe_for_saved(
+            &client,
+            &cfg,
+            &bar,
+            &s.api_url,
+            &needs,
+            !plan.license_moves.is_empty(),
+        ))
         .await?;
     bar.finish();
     if let Some(f) = saved_with_another_key(&account.users, keys.as_ref(), a.safety) {
@@ -191,6 +198,13 @@ async fn apply_saved(
     }
     saved.check_account(&plan, &account.users, &account.members)?;
     saved.check_oncall(&account.oncall)?;
+    // The licences counted again against those free now, as `plan` counts them: one used up
+    // since the plan was made refuses it before any write (exit 3), like a plan that runs out.
+    let (shortfalls, problems) = SavedPlan::license_shortfalls(&plan, &account.licenses);
+    if !problems.is_empty() {
+        return Err(Failure::Refused(problems.join("; ")));
+    }
+    plan.license_shortfalls = shortfalls;
     let made = saved.as_of.filter(|_| a.as_of.as_of.is_none());
     if let Some(made) = made.filter(|d| *d != today(&cfg, None)) {
         printer.err(&format!(

@@ -7,7 +7,7 @@ use super::skip::Skip;
 use crate::config::RuleLabel;
 use crate::email::Email;
 use crate::ids::{EmployeeId, LicenseId, TeamId, UserId};
-use crate::marker::SavedMembership;
+use crate::marker::{Marker, SavedMembership};
 use crate::oncall::{Blocked, OncallImpact, RefusedRemoval};
 use crate::pagerduty::models::{NewUser, UserUpdate};
 use crate::vocab::{Role, TeamRole};
@@ -253,6 +253,15 @@ pub enum Step {
     RestoreContacts {
         /// The deleted user whose record to restore.
         from_user: UserId,
+        /// The marker the user carries while the restore runs, as the plan made or verified
+        /// it (a create's restoring record; a reactivation's trusted suspension record):
+        /// the contact methods PagerDuty refused at an earlier restore
+        /// ([`crate::marker::Suspension::refused`]) are taken from it, not from the user's
+        /// description as read at apply time, which nothing verifies then, and a method
+        /// refused now is recorded by writing this marker again. `None` in a plan saved
+        /// before it existed: nothing is skipped and nothing is recorded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        record: Option<Marker>,
     },
 }
 
@@ -428,6 +437,36 @@ impl LicenseShortfall {
     }
 }
 
+/// One licence change a plan brings, as its licence ledger counts it
+/// ([`crate::plan::licenses::ledger`]); kept in the plan ([`Plan::license_moves`]) so that
+/// `apply --plan` counts the saved plan's needs again against the licences free then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenseMove {
+    /// The user whose licence changes (`None` for a create).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<UserId>,
+    /// Made by a deactivation or deletion, which apply runs first: its `from` licence is
+    /// released for the other moves.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deactivation: bool,
+    /// The licence the user holds now (`None` for a create, or a user holding none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<LicenseId>,
+    /// Where it goes (`None` for a deletion: the allocation is released, none is taken).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<LicenseTarget>,
+}
+
+/// Where a user's licence goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LicenseTarget {
+    /// The licence a rule names (sent with the request).
+    Named(LicenseLabel),
+    /// The one PagerDuty picks for this base role (fact F20, §3.5; not sent).
+    Picked(Role),
+}
+
 /// A licence's ID and name, for messages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LicenseLabel {
@@ -477,7 +516,7 @@ impl Action {
     /// ID changes), if it does.
     pub fn restores_from(&self) -> Option<&UserId> {
         self.steps.iter().find_map(|s| match s {
-            Step::RestoreContacts { from_user } => Some(from_user),
+            Step::RestoreContacts { from_user, .. } => Some(from_user),
             _ => None,
         })
     }
@@ -534,6 +573,11 @@ pub struct Plan {
     /// Licences the plan would run out of; any refuses the run (exit 3).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub license_shortfalls: Vec<LicenseShortfall>,
+    /// The licence changes the plan's actions bring, in the order the builders recorded
+    /// them (empty where the account has no licences): what its licence ledger counted,
+    /// for `apply --plan` to count again against the licences free when it runs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub license_moves: Vec<LicenseMove>,
     /// Users of on-call checked actions whose on-call duties the plan was not given (their
     /// actions are blocked until they are); the caller looks them up and plans again.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]

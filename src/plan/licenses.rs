@@ -24,7 +24,7 @@
 //! Who holds which licence comes from `GET /license_allocations`, read only when the plan
 //! needs it ([`super::Plan::needs_license_holders`]).
 
-use super::contract::{Change, Field, LicenseLabel, LicenseShortfall};
+use super::contract::{Change, Field, LicenseLabel, LicenseMove, LicenseShortfall, LicenseTarget};
 use super::policy::Rules;
 use crate::config::RuleLabel;
 use crate::ids::{LicenseId, UserId};
@@ -33,26 +33,6 @@ use crate::pagerduty::models::{LicenseReference, User};
 use crate::vocab::Role;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
-
-/// Where a user's licence goes.
-#[derive(Debug, Clone)]
-enum Target<'a> {
-    /// The licence a rule names.
-    Named(&'a LicenseWithCounts),
-    /// The one PagerDuty picks for this base role.
-    Picked(Role),
-}
-
-/// One licence change the plan brings, for the ledger.
-#[derive(Debug, Clone)]
-struct Move<'a> {
-    /// Made by a deactivation (applied before the other actions).
-    deactivation: bool,
-    /// The licence the user holds now (`None` for a create, or a user holding none).
-    from: Option<LicenseId>,
-    /// Where it goes (`None` for a deletion: the allocation is released, none is taken).
-    to: Option<Target<'a>>,
-}
 
 /// What a builder adds to an action for the licence.
 #[derive(Debug, Default)]
@@ -72,7 +52,7 @@ pub(super) struct Licensing<'a> {
     by_rule: Vec<Option<&'a LicenseWithCounts>>,
     /// `[roles] default_license`, resolved.
     default: Option<&'a LicenseWithCounts>,
-    moves: RefCell<Vec<Move<'a>>>,
+    moves: RefCell<Vec<LicenseMove>>,
     needs_holders: Cell<bool>,
 }
 
@@ -243,10 +223,11 @@ impl<'a> Licensing<'a> {
             return Effect::default();
         }
         let to = match named {
-            Some(l) => Target::Named(l),
-            None => Target::Picked(role.clone()),
+            Some(l) => LicenseTarget::Named(label(l)),
+            None => LicenseTarget::Picked(role.clone()),
         };
-        self.moves.borrow_mut().push(Move {
+        self.moves.borrow_mut().push(LicenseMove {
+            user_id: None,
             deactivation: false,
             from: None,
             to: Some(to),
@@ -287,7 +268,8 @@ impl<'a> Licensing<'a> {
             return;
         };
         if let Some(from) = holders.get(&u.id) {
-            self.moves.borrow_mut().push(Move {
+            self.moves.borrow_mut().push(LicenseMove {
+                user_id: Some(u.id.clone()),
                 deactivation: true,
                 from: Some(from.clone()),
                 to: None,
@@ -317,22 +299,23 @@ impl<'a> Licensing<'a> {
         let current = from.as_ref().and_then(|id| self.by_id(id));
         let to = match named {
             Some(l) if from.as_ref() == Some(&l.license.id) => return Effect::default(),
-            Some(l) => Target::Named(l),
+            Some(l) => LicenseTarget::Named(label(l)),
             None if current.is_some_and(|c| c.license.valid_roles.contains(role)) => {
                 return Effect::default();
             }
-            None => Target::Picked(role.clone()),
+            None => LicenseTarget::Picked(role.clone()),
         };
         let old = match (&from, current) {
             (_, Some(c)) => Some(c.license.name.clone()),
             (Some(id), None) => Some(id.to_string()),
             (None, None) => None,
         };
-        let (new, send) = match &to {
-            Target::Named(l) => (l.license.name.clone(), Some(reference(l))),
-            Target::Picked(r) => (self.picked_words(r), None),
+        let (new, send) = match (&to, named) {
+            (LicenseTarget::Named(_), Some(l)) => (l.license.name.clone(), Some(reference(l))),
+            (_, _) => (self.picked_words(role), None),
         };
-        self.moves.borrow_mut().push(Move {
+        self.moves.borrow_mut().push(LicenseMove {
+            user_id: Some(u.id.clone()),
             deactivation,
             from,
             to: Some(to),
@@ -347,97 +330,126 @@ impl<'a> Licensing<'a> {
         }
     }
 
-    /// Counts the licences the recorded changes need against those free (plus those the
-    /// deactivations release): the licences the plan would run out of, and one rule
-    /// problem per base role that no licence of the account allows.
-    pub(super) fn ledger(&self) -> (Vec<LicenseShortfall>, Vec<String>) {
-        let moves = self.moves.borrow();
-        let mut released: BTreeMap<&str, u64> = BTreeMap::new();
-        let mut needed: BTreeMap<&str, u64> = BTreeMap::new();
-        for m in moves.iter() {
-            if m.deactivation
-                && let Some(from) = &m.from
-            {
-                *released.entry(from.as_str()).or_default() += 1;
-            }
-            if let Some(Target::Named(l)) = &m.to {
-                *needed.entry(l.license.id.as_str()).or_default() += 1;
-            }
-        }
-        // What is left of each licence after the named needs: `None` = no cap.
-        let mut left: BTreeMap<&str, Option<u64>> = BTreeMap::new();
-        let mut out = Vec::new();
-        for l in self.all {
-            let id = l.license.id.as_str();
-            let rel = released.get(id).copied().unwrap_or(0);
-            let need = needed.get(id).copied().unwrap_or(0);
-            let available = l.allocations_available.map(|free| free + rel);
-            if let Some(avail) = available
-                && need > avail
-            {
-                out.push(LicenseShortfall {
-                    license: Some(label(l)),
-                    role: None,
-                    needed: need,
-                    available: avail,
-                    released: rel,
-                    candidates: vec![],
-                });
-            }
-            left.insert(id, available.map(|a| a.saturating_sub(need)));
-        }
-        let mut picked: BTreeMap<Role, (u64, u64)> = BTreeMap::new();
-        let mut problems = Vec::new();
-        for m in moves.iter() {
-            let Some(Target::Picked(role)) = &m.to else {
-                continue;
-            };
-            let fitting = self.fitting(role);
-            if fitting.is_empty() {
-                let line = format!(
-                    "no licence of the account (GET /licenses: {}) allows base role {role}, which the plan gives; PagerDuty would refuse it",
-                    names(&self.all.iter().collect::<Vec<_>>()).join(", ")
-                );
-                if !problems.contains(&line) {
-                    problems.push(line);
-                }
-                continue;
-            }
-            let entry = picked.entry(role.clone()).or_default();
-            entry.0 += 1;
-            let room = fitting.iter().find_map(|l| {
-                let id = l.license.id.as_str();
-                match left.get(id).copied().flatten() {
-                    None => Some((id, None)),
-                    Some(n) if n > 0 => Some((id, Some(n - 1))),
-                    Some(_) => None,
-                }
-            });
-            match room {
-                Some((id, rest)) => {
-                    left.insert(id, rest);
-                }
-                None => entry.1 += 1,
-            }
-        }
-        for (role, (need, missing)) in picked {
-            if missing > 0 {
-                let fitting = self.fitting(&role);
-                out.push(LicenseShortfall {
-                    license: None,
-                    released: fitting
-                        .iter()
-                        .map(|l| released.get(l.license.id.as_str()).copied().unwrap_or(0))
-                        .sum(),
-                    candidates: names(&fitting),
-                    role: Some(role),
-                    needed: need,
-                    available: need - missing,
-                });
-            }
-        }
-        (out, problems)
+    /// The licence changes recorded, in order (see [`super::Plan::license_moves`]).
+    pub(super) fn moves(&self) -> Vec<LicenseMove> {
+        self.moves.borrow().clone()
     }
+
+    /// [`ledger`] of the recorded changes against the account's licences.
+    pub(super) fn ledger(&self) -> (Vec<LicenseShortfall>, Vec<String>) {
+        ledger(self.all, &self.moves.borrow())
+    }
+}
+
+/// Counts the licences that `moves` need against those of `all` free now
+/// (`allocations_available`) plus those the deactivations and deletions among them release
+/// (apply runs those first): the licences the plan would run out of, and one rule problem
+/// per base role that no licence of `all` allows. The planner counts its own changes so;
+/// `apply --plan` counts a saved plan's again against the licences listed when it runs. A
+/// named licence that `all` no longer lists has nothing free.
+pub fn ledger(
+    all: &[LicenseWithCounts],
+    moves: &[LicenseMove],
+) -> (Vec<LicenseShortfall>, Vec<String>) {
+    let mut released: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut needed: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut unlisted: BTreeMap<&str, (&LicenseLabel, u64)> = BTreeMap::new();
+    for m in moves {
+        if m.deactivation
+            && let Some(from) = &m.from
+        {
+            *released.entry(from.as_str()).or_default() += 1;
+        }
+        if let Some(LicenseTarget::Named(l)) = &m.to {
+            *needed.entry(l.id.as_str()).or_default() += 1;
+            if !all.iter().any(|x| x.license.id == l.id) {
+                unlisted.entry(l.id.as_str()).or_insert((l, 0)).1 += 1;
+            }
+        }
+    }
+    // What is left of each licence after the named needs: `None` = no cap.
+    let mut left: BTreeMap<&str, Option<u64>> = BTreeMap::new();
+    let mut out = Vec::new();
+    for l in all {
+        let id = l.license.id.as_str();
+        let rel = released.get(id).copied().unwrap_or(0);
+        let need = needed.get(id).copied().unwrap_or(0);
+        let available = l.allocations_available.map(|free| free + rel);
+        if let Some(avail) = available
+            && need > avail
+        {
+            out.push(LicenseShortfall {
+                license: Some(label(l)),
+                role: None,
+                needed: need,
+                available: avail,
+                released: rel,
+                candidates: vec![],
+            });
+        }
+        left.insert(id, available.map(|a| a.saturating_sub(need)));
+    }
+    for (l, need) in unlisted.into_values() {
+        out.push(LicenseShortfall {
+            license: Some(l.clone()),
+            role: None,
+            needed: need,
+            available: 0,
+            released: 0,
+            candidates: vec![],
+        });
+    }
+    let mut picked: BTreeMap<Role, (u64, u64)> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for m in moves {
+        let Some(LicenseTarget::Picked(role)) = &m.to else {
+            continue;
+        };
+        let fitting = allowing(all, role);
+        if fitting.is_empty() {
+            let line = format!(
+                "no licence of the account (GET /licenses: {}) allows base role {role}, which the plan gives; PagerDuty would refuse it",
+                names(&all.iter().collect::<Vec<_>>()).join(", ")
+            );
+            if !problems.contains(&line) {
+                problems.push(line);
+            }
+            continue;
+        }
+        let entry = picked.entry(role.clone()).or_default();
+        entry.0 += 1;
+        let room = fitting.iter().find_map(|l| {
+            let id = l.license.id.as_str();
+            match left.get(id).copied().flatten() {
+                None => Some((id, None)),
+                Some(n) if n > 0 => Some((id, Some(n - 1))),
+                Some(_) => None,
+            }
+        });
+        match room {
+            Some((id, rest)) => {
+                left.insert(id, rest);
+            }
+            None => entry.1 += 1,
+        }
+    }
+    for (role, (need, missing)) in picked {
+        if missing > 0 {
+            let fitting = allowing(all, &role);
+            out.push(LicenseShortfall {
+                license: None,
+                released: fitting
+                    .iter()
+                    .map(|l| released.get(l.license.id.as_str()).copied().unwrap_or(0))
+                    .sum(),
+                candidates: names(&fitting),
+                role: Some(role),
+                needed: need,
+                available: need - missing,
+            });
+        }
+    }
+    (out, problems)
 }
 
 /// The licences of `licenses` that allow base role `role` (their `valid_roles` hold it,

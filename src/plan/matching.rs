@@ -23,7 +23,7 @@
 //! it acted on ([`super::Action::marker_signature`]).
 
 use super::dated::{self, Standing};
-use super::skip::{MarkerFault, SkipCause};
+use super::skip::{MarkerFault, SkipCause, UnverifiedMarker};
 use super::{FailedSignature, Inputs, MarkerSignatures, MarkerTrust};
 use crate::email::Email;
 use crate::hr::Employee;
@@ -312,7 +312,9 @@ impl<'a> Index<'a> {
     /// With marker keys, whether some marker of the account verifies with them: the account
     /// is migrated, so a user without a signed marker whom only its email ties to an
     /// employee is no longer taken on trust when that gives it more access
-    /// (`plan::employees`, [`SkipCause::UnconfirmedAdoption`]).
+    /// (`plan::employees`, [`SkipCause::UnconfirmedAdoption`]), and a stale termination
+    /// date on a user whose marker does not verify needs a person
+    /// ([`SkipCause::PastTerminationUnverified`]).
     pub(super) fn migrated(&self) -> bool {
         self.migrated
     }
@@ -345,6 +347,23 @@ impl<'a> Index<'a> {
     /// With marker keys, how `u`'s readable marker checked against them.
     pub(super) fn checked(&self, u: &User) -> Option<MarkerTrust> {
         self.checked[self.slot(u)]
+    }
+
+    /// With marker keys, what `u`'s marker is short of one whose tag verifies (with the
+    /// current or the previous key, bound or made before the binding): `None` when it
+    /// verifies, or without keys.
+    pub(super) fn unverified(&self, u: &User) -> Option<UnverifiedMarker> {
+        self.signatures.as_ref()?;
+        match (self.checked(u), self.state(u)) {
+            (Some(MarkerTrust::Valid | MarkerTrust::PreviousKey | MarkerTrust::Unbound), _) => None,
+            (_, MarkerState::Absent) => Some(UnverifiedMarker::Absent),
+            (Some(MarkerTrust::Unsigned | MarkerTrust::UnsignedNotTrusted), _) => {
+                Some(UnverifiedMarker::Unsigned)
+            }
+            (Some(MarkerTrust::Invalid), _) => Some(UnverifiedMarker::SignatureInvalid),
+            (Some(MarkerTrust::UnboundNotTrusted), _) => Some(UnverifiedMarker::Unbound),
+            (None, _) => Some(UnverifiedMarker::Unreadable),
+        }
     }
 
     /// Why `u`'s marker, which the run does not use, is not used: its signature failed,

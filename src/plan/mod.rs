@@ -105,12 +105,12 @@ mod skip;
 pub use context::TeamRolesByUser;
 pub use contract::{
     Action, ActionKind, Change, DateConflict, FailedSignature, Field, Guard, LicenseLabel,
-    LicenseShortfall, MarkerSignatures, MarkerTrust, Pending, Plan, Population, ProbableDuplicate,
-    RoleSource, StartConflict, Step, TeamSource, TeamsChange,
+    LicenseMove, LicenseShortfall, LicenseTarget, MarkerSignatures, MarkerTrust, Pending, Plan,
+    Population, ProbableDuplicate, RoleSource, StartConflict, Step, TeamSource, TeamsChange,
 };
 pub use policy::Policy;
 pub use preconditions::check_rules_offline;
-pub use skip::{MarkerFault, Skip, SkipCause, SkipSide};
+pub use skip::{MarkerFault, Skip, SkipCause, SkipSide, UnverifiedMarker};
 
 use crate::archive::Archive;
 use crate::email::Email;
@@ -250,8 +250,10 @@ pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
     if !t.problems.is_empty() {
         return Err(PlanError::Rules(t.problems));
     }
+    let license_moves = cx.licensing.moves();
     let mut p = t.finish(cx, &index);
     p.license_shortfalls = shortfalls;
+    p.license_moves = license_moves;
     if inp.marker_keys.is_none() && p.actions.iter().any(writes_marker) {
         p.notes.push(UNSIGNED_NOTE.into());
     }

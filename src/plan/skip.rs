@@ -12,6 +12,7 @@ use crate::hr::Employee;
 use crate::ids::{EmployeeId, UserId};
 use crate::pagerduty::models::User;
 use crate::vocab::Role;
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -161,6 +162,51 @@ pub enum SkipCause {
         /// The teams (names) on which the rules give the manager role the user lacks.
         manager_on: Vec<String>,
     },
+    /// On an employee whose row's termination date passed more than
+    /// `[lifecycle] termination_catch_up_days` ago while the status says active (a date
+    /// conflict the status would decide), whose user's marker does not verify with
+    /// `PAGERDUTY_MARKER_KEY` (`marker` says how) in an account whose markers do: the
+    /// termination-pending stamp that keeps a blocked termination due could have been
+    /// removed from it in PagerDuty (by the leaver, who may edit their own profile), so
+    /// the user is not kept on as an employee silently. A person must settle it in HR.
+    PastTerminationUnverified {
+        /// The row's termination date.
+        termination_date: NaiveDate,
+        /// `[lifecycle] termination_catch_up_days`.
+        catch_up_days: u32,
+        /// What the user's marker is short of a verified one.
+        marker: UnverifiedMarker,
+    },
+}
+
+/// What a user's marker is short of one whose tag verifies with the run's marker keys.
+/// Serialised as a snake_case tag (`signature_invalid`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnverifiedMarker {
+    /// No marker line.
+    Absent,
+    /// Unsigned (trusted or not by its HR row).
+    Unsigned,
+    /// It cannot be read.
+    Unreadable,
+    /// Its signature does not verify.
+    SignatureInvalid,
+    /// Signed before the binding and not confirmed by an HR row.
+    Unbound,
+}
+
+impl UnverifiedMarker {
+    /// The words after "this user's ownership marker is ".
+    pub fn words(self) -> &'static str {
+        match self {
+            UnverifiedMarker::Absent => "missing",
+            UnverifiedMarker::Unsigned => "unsigned",
+            UnverifiedMarker::Unreadable => "unreadable",
+            UnverifiedMarker::SignatureInvalid => "edited or forged (signature invalid)",
+            UnverifiedMarker::Unbound => "signed, not bound to it, and unconfirmed",
+        }
+    }
 }
 
 /// Why a marker that seems to name an employee is not used by the run. Serialised as a
@@ -244,7 +290,8 @@ impl SkipCause {
             | SkipCause::ClaimedByUnreadableMarker { .. }
             | SkipCause::UntrustedLeaverMarker { .. }
             | SkipCause::SuspendedByOthers { .. }
-            | SkipCause::UnconfirmedAdoption { .. } => SkipSide::PagerDuty,
+            | SkipCause::UnconfirmedAdoption { .. }
+            | SkipCause::PastTerminationUnverified { .. } => SkipSide::PagerDuty,
         }
     }
 }
@@ -291,6 +338,12 @@ mod words {
     pub const UNCONFIRMED_ADOPTION: &[&str] = &[
         "PagerDuty user has no signed ownership marker and only its email ties it to this employee (users can change their own email), while other markers of this account verify; taking it over would give it ",
         ": left alone; check that the user is this employee, then give it that access by hand in PagerDuty, and the next run adopts it and signs its marker",
+    ];
+    pub const PAST_TERMINATION_UNVERIFIED: &[&str] = &[
+        "termination date ",
+        " passed more than ",
+        " days ago ([lifecycle] termination_catch_up_days) while the status says active, and this user's ownership marker is ",
+        " while other markers of the account verify with PAGERDUTY_MARKER_KEY: a termination-pending stamp may have been removed from it, so the user is not kept on silently (nothing is written; it keeps its access until settled); if the employee has left, mark the row terminated in HR; if not, clear or correct the stale termination date in HR",
     ];
     pub const PROTECTED: &[&str] = &["protected by [lifecycle] protected: never changed"];
     pub const HR_ROW_PROBLEM: &[&str] =
@@ -385,6 +438,18 @@ impl SkipCause {
                 (words::UNCONFIRMED_ADOPTION, vec![more.join(" and ")])
             }
             SkipCause::Untouchable(Untouchable::Protected) => (words::PROTECTED, vec![]),
+            SkipCause::PastTerminationUnverified {
+                termination_date,
+                catch_up_days,
+                marker,
+            } => (
+                words::PAST_TERMINATION_UNVERIFIED,
+                vec![
+                    termination_date.to_string(),
+                    catch_up_days.to_string(),
+                    marker.words().to_string(),
+                ],
+            ),
             SkipCause::HrRowProblem => (words::HR_ROW_PROBLEM, vec![]),
         }
     }
@@ -450,6 +515,11 @@ mod tests {
                 to: Role::Admin,
                 manager_on: vec!["IT Managers".into()],
             },
+            SkipCause::PastTerminationUnverified {
+                termination_date: NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
+                catch_up_days: 30,
+                marker: UnverifiedMarker::Unsigned,
+            },
         ]
     }
 
@@ -475,6 +545,7 @@ mod tests {
                 "PagerDuty user has no ownership marker and base role read_only_limited_user, as if suspended by someone other than hr2pagerduty: left alone (a conflict); give it back a working role by hand, or fix the HR status",
                 "the [pagerduty] from user, which creates need: not offboarded (list it under [lifecycle] protected)",
                 "PagerDuty user has no signed ownership marker and only its email ties it to this employee (users can change their own email), while other markers of this account verify; taking it over would give it base role admin (it has limited_user) and the manager role on IT Managers: left alone; check that the user is this employee, then give it that access by hand in PagerDuty, and the next run adopts it and signs its marker",
+                "termination date 2026-11-02 passed more than 30 days ago ([lifecycle] termination_catch_up_days) while the status says active, and this user's ownership marker is unsigned while other markers of the account verify with PAGERDUTY_MARKER_KEY: a termination-pending stamp may have been removed from it, so the user is not kept on silently (nothing is written; it keeps its access until settled); if the employee has left, mark the row terminated in HR; if not, clear or correct the stale termination date in HR",
             ]
         );
     }
@@ -529,6 +600,7 @@ mod tests {
                 "suspended_by_others",
                 "from_user",
                 "unconfirmed_adoption",
+                "past_termination_unverified",
             ]
         );
         let [dup, owner, fault, role] =
@@ -552,6 +624,10 @@ mod tests {
         assert_eq!(
             serde_json::to_value(SkipCause::FromUser).unwrap(),
             serde_json::json!({"cause": "from_user"})
+        );
+        assert_eq!(
+            serde_json::to_value(&every_cause()[15]).unwrap(),
+            serde_json::json!({"cause": "past_termination_unverified", "details": {"termination_date": "2026-11-02", "catch_up_days": 30, "marker": "unsigned"}})
         );
     }
 

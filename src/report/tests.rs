@@ -791,6 +791,7 @@ fn deletion_plan() -> Plan {
     );
     restore.steps = vec![Step::RestoreContacts {
         from_user: "POLD001".into(),
+        record: None,
     }];
     Plan {
         actions: vec![delete, restore],

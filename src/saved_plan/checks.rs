@@ -1,7 +1,8 @@
 //! What `apply --plan` checks a saved plan against: the inputs it was made from
 //! (configuration, export, as-of day, API URL), the fingerprints of the users it touches
 //! (name, email, role, job title, time zone, description and team memberships), the users
-//! its creates would make, and its deactivations' on-call duties.
+//! its creates would make, its deactivations' on-call duties, and the licences its changes
+//! need against those free now.
 
 use super::{SavedPlan, SavedPlanError, Stale, file_sha256};
 use crate::digest::sha256_hex;
@@ -9,8 +10,10 @@ use crate::email::Email;
 use crate::ids::{TeamId, UserId};
 use crate::marker::{self, MarkerState};
 use crate::oncall::{self, OncallFacts, OncallImpact, RefusedRemoval};
+use crate::pagerduty::models::licenses::LicenseWithCounts;
 use crate::pagerduty::models::{TeamMember, User};
-use crate::plan::{Action, ActionKind, Plan, Step, TeamRolesByUser};
+use crate::plan::licenses;
+use crate::plan::{Action, ActionKind, LicenseMove, LicenseShortfall, Plan, Step, TeamRolesByUser};
 use crate::vocab::TeamRole;
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
@@ -126,6 +129,37 @@ impl SavedPlan {
             a.blocked = oncall::check(a.oncall.as_ref(), days, allow_gaps, &a.refused_removals);
         }
         plan
+    }
+
+    /// The licences the saved plan would run out of if applied now: its licence changes
+    /// ([`Plan::license_moves`]) counted again by the planner's ledger
+    /// ([`licenses::ledger`]) against `now`, the account's licences as listed by this run
+    /// (`GET /licenses`, free allocations included), leaving out the release of a
+    /// deactivation that `plan` (the plan to apply, [`SavedPlan::plan_for_apply`]) blocks:
+    /// it runs no request. With the rule problems of a base role no licence of `now`
+    /// allows. Both empty for a plan that changes no licence.
+    pub fn license_shortfalls(
+        plan: &Plan,
+        now: &[LicenseWithCounts],
+    ) -> (Vec<LicenseShortfall>, Vec<String>) {
+        let blocked: BTreeSet<&UserId> = plan
+            .actions
+            .iter()
+            .filter(|a| a.kind.is_oncall_checked() && a.blocked.is_some())
+            .filter_map(|a| a.user_id.as_ref())
+            .collect();
+        let moves: Vec<LicenseMove> = plan
+            .license_moves
+            .iter()
+            .filter(|m| {
+                !(m.deactivation && m.user_id.as_ref().is_some_and(|u| blocked.contains(u)))
+            })
+            .cloned()
+            .collect();
+        if moves.is_empty() {
+            return (Vec::new(), Vec::new());
+        }
+        licenses::ledger(now, &moves)
     }
 
     /// Checks the current PagerDuty state (`users`, and `members` of the teams in

@@ -364,3 +364,82 @@ fn a_stamp_this_plan_wrote_before_a_blocked_deactivation_counts_as_its_own_actio
         .unwrap_err();
     assert!(matches!(e, Stale::Account { .. }), "{e}");
 }
+
+/// `apply --plan` counts the saved plan's licence changes again against the licences free
+/// when it runs: a seat taken since is missing, and a deactivation blocked now releases
+/// nothing.
+#[test]
+fn licences_are_counted_again_against_those_free_now() {
+    use crate::oncall::Blocked;
+    use crate::pagerduty::models::licenses::LicenseWithCounts;
+    use crate::plan::{LicenseLabel, LicenseMove, LicenseTarget};
+    let full = |free: u64| -> Vec<LicenseWithCounts> {
+        serde_json::from_value(serde_json::json!([{
+            "id": "PFULL01", "name": "Full User", "allocations_available": free,
+            "valid_roles": ["limited_user", "user"]
+        }]))
+        .unwrap()
+    };
+    let named = LicenseTarget::Named(LicenseLabel {
+        id: "PFULL01".into(),
+        name: "Full User".into(),
+    });
+    let mut leaver = Action {
+        kind: ActionKind::Deactivate,
+        ..action(Some("PLEFT01"), "left@example.com")
+    };
+    let mut plan = Plan {
+        actions: vec![leaver.clone()],
+        license_moves: vec![
+            LicenseMove {
+                user_id: Some("PLEFT01".into()),
+                deactivation: true,
+                from: Some("PFULL01".into()),
+                to: None,
+            },
+            LicenseMove {
+                user_id: None,
+                deactivation: false,
+                from: None,
+                to: Some(named.clone()),
+            },
+            LicenseMove {
+                user_id: None,
+                deactivation: false,
+                from: None,
+                to: Some(named),
+            },
+        ],
+        ..Plan::default()
+    };
+    // One free and one released by the leaver: enough for the two creates.
+    let (short, problems) = SavedPlan::license_shortfalls(&plan, &full(1));
+    assert!(short.is_empty() && problems.is_empty(), "{short:?}");
+    // The free seat taken since the plan was made: one missing.
+    let (short, _) = SavedPlan::license_shortfalls(&plan, &full(0));
+    assert_eq!(
+        short
+            .iter()
+            .map(|s| (s.needed, s.available))
+            .collect::<Vec<_>>(),
+        [(2, 1)]
+    );
+    // The leaver's deactivation blocked now: it releases nothing.
+    leaver.blocked = Some(Blocked {
+        impact: None,
+        lookahead_days: 30,
+        refused: Vec::new(),
+    });
+    plan.actions = vec![leaver];
+    let (short, _) = SavedPlan::license_shortfalls(&plan, &full(1));
+    assert_eq!(
+        short
+            .iter()
+            .map(|s| (s.needed, s.available))
+            .collect::<Vec<_>>(),
+        [(2, 1)]
+    );
+    // A plan that changes no licence needs no count.
+    let (short, _) = SavedPlan::license_shortfalls(&Plan::default(), &[]);
+    assert!(short.is_empty());
+}

@@ -1164,6 +1164,65 @@ fn a_contact_method_pagerduty_refuses_is_reported_once_and_not_sent_again() {
     case.assert_no_changes();
 }
 
+/// Fresh review: the restore read the contact methods to skip (`suspended.refused`) from
+/// the user's description as it was at apply time, which nothing verifies then: a list
+/// written there after the plan (the rehire editing their own profile mid-run) made the
+/// restore skip those methods and finish without them. It reads them from the marker the
+/// plan made or verified, so the list written mid-run changes nothing.
+#[test]
+fn a_refused_list_written_into_the_marker_mid_restore_skips_no_contact_method() {
+    let case = Case::new(
+        DELETE_MODE,
+        "",
+        vec![ann(), lee()],
+        json!({}),
+        &[ANN_ROW, LEE_LEFT],
+    );
+    case.run("apply", &[]).expect_code(0);
+    case.set_rows(&[ANN_ROW, LEE_BACK]);
+    // The re-created user's first team PUT is held: the rehire edits their profile then,
+    // listing the SMS and phone methods as refused.
+    case.sim.handle.inject(Fault::new(
+        "PUT",
+        "/teams/*/users/*",
+        FaultKind::Delay { ms: 3000 },
+    ));
+    let mut args = inputs("apply", &case.config, &case.hr);
+    args.push("--yes".into());
+    let cmd = against(&case.sim, KEY);
+    let apply = std::thread::spawn(move || run_args(cmd, &args));
+    case.sim
+        .wait_in_flight("the restore's first team PUT", |r| {
+            r.method == "PUT" && r.path.starts_with("/teams/")
+        });
+    let u = case.sim.user("lee@example.com");
+    let parsed = marker::parse(u.description.as_deref());
+    let marker::MarkerState::Valid(mut m) = parsed.marker else {
+        panic!("{:?}", u.description)
+    };
+    m.suspended.as_mut().expect("a restore in progress").refused =
+        vec!["PCMLEE2".into(), "PCMLEE3".into()];
+    case.sim.put_user(
+        u.id.as_str(),
+        json!({"description": marker::render(&parsed.human, &m)}),
+    );
+    apply.join().unwrap().expect_code(0);
+    let u = case.sim.user("lee@example.com");
+    let (methods, _) = case.contacts(u.id.as_str());
+    let mut kinds: Vec<&str> = methods.iter().map(|m| m.kind.as_str()).collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        [
+            "email_contact_method",
+            "phone_contact_method",
+            "sms_contact_method"
+        ],
+        "every archived method restored"
+    );
+    assert_eq!(marker_of(u.description.as_deref()).suspended, None);
+}
+
 #[test]
 fn archive_problems_stop_the_run_before_any_write() {
     // No archive while deleting: a configuration error (78), found offline by validate.

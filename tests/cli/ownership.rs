@@ -395,6 +395,54 @@ fn licences_are_counted_before_any_write_and_deactivations_free_their_seats() {
     converged(&sim, &ws);
 }
 
+/// Fresh review: `apply --plan` did not count licences again, so a saved plan made while
+/// one Full User seat was free, applied after someone else took it, failed its create with
+/// "License is not available" instead of being refused before any write as `plan` is.
+#[test]
+fn apply_plan_counts_licences_again_and_refuses_one_used_up_since() {
+    let people = workforce(1000, 3);
+    let ws = Workspace::new(&safety_config(), &csv(&people));
+    let sim = sim_in_sync(licensed_seed(1, 5), &ws.config, &csv(&people));
+    std::fs::write(&ws.config, licensed_config()).unwrap();
+    converged(&sim, &ws);
+    let mut hr = people.clone();
+    hr.extend(workforce(2000, 1));
+    ws.write_hr(&csv(&hr));
+    let saved = ws.path("plan.json");
+    let saved_arg = saved.display().to_string();
+    plan(&sim, &ws, &["--out", &saved_arg]).expect_code(0);
+    let mut apply_saved = vec!["apply".to_string(), "--yes".to_string()];
+    apply_saved.extend(ws.inputs());
+    apply_saved.extend(["--plan".to_string(), saved_arg.clone()]);
+    // Another tool takes the last Full User seat.
+    let other = json!({"user": {
+        "type": "user", "name": "Other Tool", "email": "other@example.com",
+        "role": "limited_user", "license": {"id": "PFULL01", "type": "license_reference"}
+    }});
+    assert_eq!(sim.api(reqwest::Method::POST, "/users", Some(other)), 201);
+    let before = sim.handle.write_count();
+    run(&sim, &apply_saved).expect_code(3).expect_stderr(&[
+        "the plan gives licence \"Full User\" (PFULL01) to 1 user but only 0 are free: 1 missing",
+    ]);
+    assert_eq!(sim.handle.write_count(), before, "refused before any write");
+    assert!(
+        !sim.requests()
+            .iter()
+            .any(|r| r.method == "POST" && r.path == "/users" && r.status != 201),
+        "no create was attempted"
+    );
+    // The seat freed again (that user deleted): the same saved plan applies.
+    let id = sim.user("other@example.com").id;
+    assert_eq!(
+        sim.api(reqwest::Method::DELETE, &format!("/users/{id}"), None),
+        204
+    );
+    run(&sim, &apply_saved)
+        .expect_code(0)
+        .expect_stdout(&["1 created"]);
+    converged(&sim, &ws);
+}
+
 #[test]
 fn a_role_change_never_echoes_the_licence_and_licence_errors_are_reported_once() {
     let people = workforce(1000, 2);

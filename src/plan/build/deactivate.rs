@@ -285,11 +285,13 @@ pub(in crate::plan) fn oncall_duties(
 
 /// The termination-pending stamp of `u` (README.md § Dated changes and leave): a marker
 /// write alone (one `PUT /users/{id}` of the description; no role, no team), recording
-/// `date`, the export's termination date of a dated termination due today whose
+/// `want`, the export's termination date of a dated termination due today whose
 /// deactivation on-call duties block, so that it stays due after
 /// `[lifecycle] termination_catch_up_days` while the export keeps that date
-/// ([`crate::plan::dated::dated`]). `current` is `u`'s trusted marker, which must name
-/// `e`'s employee and record no suspension; `None` when it already carries this stamp.
+/// ([`crate::plan::dated::dated`]); or, with `want` `None`, removing a stamp whose date HR
+/// no longer gives from a leaver whose deactivation is blocked (no suspension record
+/// replaces it this run). `current` is `u`'s trusted marker, which must name `e`'s
+/// employee and record no suspension; `None` when it already carries `want`.
 /// It changes no role and deactivates no one, so no safety cap counts it.
 pub(in crate::plan) fn stamp_pending(
     cx: &Ctx<'_>,
@@ -297,28 +299,35 @@ pub(in crate::plan) fn stamp_pending(
     e: &Employee,
     human: &str,
     current: &Marker,
-    date: NaiveDate,
+    want: Option<NaiveDate>,
 ) -> Option<Action> {
     if current.suspended.is_some()
         || current.employee_id.as_ref() != Some(&e.employee_id)
-        || current.pending_termination == Some(date)
+        || current.pending_termination == want
     {
         return None;
     }
-    let want = Marker {
-        pending_termination: Some(date),
+    let marker = Marker {
+        pending_termination: want,
         ..current.clone()
     };
-    let d = cx.render_marker(human, &want, &u.email);
+    let d = cx.render_marker(human, &marker, &u.email);
     let n = cx.policy.termination_catch_up_days;
+    let reason = match (want, current.pending_termination) {
+        (Some(date), _) => format!(
+            "termination pending: stamp the ownership marker with termination date {date}, whose deactivation is blocked, so that it stays due after [lifecycle] termination_catch_up_days = {n} while HR keeps that date; a marker write only, nothing is offboarded"
+        ),
+        (None, Some(old)) => format!(
+            "the termination-pending stamp {old} is removed from the marker: HR no longer gives that termination date"
+        ),
+        (None, None) => return None,
+    };
     Some(marker_write(
         u,
         d,
         Some(e.employee_id.clone()),
         collapse(&u.name),
-        format!(
-            "termination pending: stamp the ownership marker with termination date {date}, whose deactivation is blocked, so that it stays due after [lifecycle] termination_catch_up_days = {n} while HR keeps that date; a marker write only, nothing is offboarded"
-        ),
+        reason,
         Some(e.line),
     ))
 }

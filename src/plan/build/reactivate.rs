@@ -74,6 +74,12 @@ pub(in crate::plan) fn reactivate(
     let restore_contacts = match &archived {
         Some((id, Some(_))) => Some(Step::RestoreContacts {
             from_user: (*id).clone(),
+            // The record as this run trusted it: the restore reads its refused methods.
+            record: Some(Marker {
+                employee_id: Some(e.employee_id.clone()),
+                suspended: Some(s.clone()),
+                pending_termination: None,
+            }),
         }),
         _ => None,
     };

@@ -87,7 +87,13 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
         color: old.color.clone(),
         license: license.send,
     })];
-    steps.extend(restore_steps(cx, r, &teams.desired, final_description));
+    steps.extend(restore_steps(
+        cx,
+        r,
+        &teams.desired,
+        restoring,
+        final_description,
+    ));
     let mut reason = reason(cx, e, r, &role);
     reason.push_str(&teams.reason_suffix(&role));
     let new_teams = desired_labels(cx, &teams.desired);
@@ -105,12 +111,14 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
 }
 
 /// The requests after the `POST /users`: one `PUT` per team of `desired`, the archived
-/// contact methods and notification rules of record `r`, then the marker without
-/// `suspended` (`final_description`), last.
+/// contact methods and notification rules of record `r` (the user carrying marker
+/// `restoring`, which the create writes), then the marker without `suspended`
+/// (`final_description`), last.
 fn restore_steps(
     cx: &Ctx<'_>,
     r: &ArchiveRecord,
     desired: &BTreeMap<TeamId, TeamRole>,
+    restoring: Marker,
     final_description: String,
 ) -> Vec<Step> {
     let mut steps = Vec::new();
@@ -123,6 +131,7 @@ fn restore_steps(
     }
     steps.push(Step::RestoreContacts {
         from_user: r.pagerduty_user_id.clone(),
+        record: Some(restoring),
     });
     steps.push(Step::UpdateUser(crate::pagerduty::models::UserUpdate {
         description: Some(final_description),

@@ -743,3 +743,222 @@ fn a_stamp_whose_signature_fails_keeps_nothing_due() {
     assert_eq!(p.conflicts.len(), 1, "{p:#?}");
     assert_eq!(p.conflicts[0].termination_date, d);
 }
+
+#[test]
+fn without_a_status_column_a_stamp_whose_date_hr_no_longer_gives_is_removed() {
+    let cfg = dated_config("report", "");
+    let unstated = dated_config_without_status();
+    let d = day(11, 2);
+    let mut stamped = with_ann();
+    stamped.oncall.insert("PANN001".into(), on_call());
+    let r = roster(vec![ann(Lifecycle::Active, Some(day(1, 5)), Some(d))]);
+    stamped.apply(&stamped.plan_on(&r, &cfg, d), None);
+    assert_eq!(ann_stamp(&stamped), Some(d));
+    // The export loses its status column (the date decides), and HR gives another date
+    // or none. Still on call, so a leaver's deactivation is blocked: the stamp for D must
+    // go all the same, since HR no longer gives D.
+    for left in [None, Some(day(12, 20)), Some(day(11, 20)), Some(day(10, 1))] {
+        let r = roster(vec![ann_unstated(Some(day(1, 5)), left)]);
+        let mut acct = stamped.clone();
+        let p = acct.plan_on(&r, &unstated, day(12, 3));
+        if left.is_some_and(|l| l < day(12, 3)) {
+            // A leaver by the new date, blocked: the removal is a marker write of its own,
+            // before the blocked deactivation.
+            assert_eq!(
+                (kinds(&p), p.blocked()),
+                (vec![ActionKind::Update, ActionKind::Deactivate], 1),
+                "{left:?}"
+            );
+            assert_eq!(
+                p.actions[0].reason,
+                "the termination-pending stamp 2026-11-02 is removed from the marker: HR no longer gives that termination date"
+            );
+        }
+        acct.apply(&p, None);
+        assert_eq!(ann_stamp(&acct), None, "{left:?}: {:#?}", p.actions);
+        let again = acct.plan_on(&r, &unstated, day(12, 3));
+        assert!(
+            !again.actions.iter().any(|a| a.kind == ActionKind::Update),
+            "{left:?}: {:#?}",
+            again.actions
+        );
+    }
+    // HR still gives D: the date decides, the deactivation is blocked, the stamp stays.
+    let r = roster(vec![ann_unstated(Some(day(1, 5)), Some(d))]);
+    let mut acct = stamped.clone();
+    let p = acct.plan_on(&r, &unstated, day(12, 3));
+    assert_eq!((kinds(&p), p.blocked()), (vec![ActionKind::Deactivate], 1));
+    acct.apply(&p, None);
+    assert_eq!(ann_stamp(&acct), Some(d));
+}
+
+/// Fresh review of issues 7 and 10: with the key set, a leaver whose termination was
+/// blocked and stamped could edit their own profile, replacing the signed marker with an
+/// unsigned one naming their own employee ID (trusted by its email, then signed again
+/// without the stamp) or deleting it (matched by email): after the catch-up days the
+/// termination was a date conflict the status decides, and the leaver stayed active for
+/// good, silently. In an account whose markers verify, such a user is a skip that needs a
+/// person, and nothing is written for it.
+#[test]
+fn a_stamp_removed_in_a_signed_account_leaves_a_skip_that_needs_a_person() {
+    use crate::marker::{MarkerKey, MarkerKeys};
+    use crate::plan::{SkipCause, UnverifiedMarker};
+    let keys = MarkerKeys::new(
+        MarkerKey::new("K", "0123456789abcdef0123456789abcdef-current").unwrap(),
+        None,
+    );
+    let cfg = dated_config("report", "");
+    let policy = Policy::from_config(&cfg);
+    let d = day(11, 2);
+    let cal = emp(
+        "8",
+        "cal@example.com",
+        "Cal Day",
+        Lifecycle::Active,
+        "Sales",
+        "Rep",
+    );
+    let r = roster(vec![ann(Lifecycle::Active, Some(day(1, 5)), Some(d)), cal]);
+    let keyed = |acct: &Account, today| {
+        let teams = super::super::tests::teams();
+        crate::plan::plan(crate::plan::Inputs {
+            roster: &r,
+            users: &acct.users,
+            teams: &teams,
+            members: &acct.members,
+            policy: &policy,
+            oncall: &acct.oncall_facts(),
+            today,
+            run_day: today,
+            archive: &Default::default(),
+            key_owner: None,
+            licenses: &[],
+            license_holders: None,
+            marker_keys: Some(&keys),
+        })
+        .unwrap()
+    };
+    let active = |eid: &str| marker::Marker {
+        employee_id: Some(eid.into()),
+        suspended: None,
+        pending_termination: None,
+    };
+    let mut acct = with_ann();
+    acct.users.push(user(
+        "PCAL001",
+        "cal@example.com",
+        "Cal Day",
+        Role::LimitedUser,
+        "Rep",
+        None,
+    ));
+    for (id, eid) in [("PANN001", "7"), ("PCAL001", "8")] {
+        let i = acct.users.iter().position(|u| u.id == id).unwrap();
+        let carrier = acct.users[i].email.clone();
+        acct.users[i].description =
+            Some(marker::render_with("", &active(eid), Some(&keys), &carrier));
+    }
+    acct.oncall.insert("PANN001".into(), on_call());
+    acct.apply(&keyed(&acct, d), None);
+    assert_eq!(ann_stamp(&acct), Some(d));
+    // Untouched, the stamp keeps the termination due after the catch-up days.
+    let p = keyed(&acct, day(12, 3));
+    assert_eq!((kinds(&p), p.blocked()), (vec![ActionKind::Deactivate], 1));
+    assert!(p.skipped.is_empty() && p.conflicts.is_empty(), "{p:#?}");
+    let stamped = acct.users[1].description.clone().unwrap();
+    let unsigned = marker::render_with("", &active("7"), None, "ann@example.com");
+    for (edited, what) in [
+        (Some(unsigned), UnverifiedMarker::Unsigned),
+        (None, UnverifiedMarker::Absent),
+        (Some("Sales rep".to_string()), UnverifiedMarker::Absent),
+        (
+            Some(stamped.replace("2026-11-02", "2026-11-03")),
+            UnverifiedMarker::SignatureInvalid,
+        ),
+    ] {
+        let mut acct = acct.clone();
+        acct.users[1].description = edited;
+        let p = keyed(&acct, day(12, 3));
+        assert!(
+            !p.actions.iter().any(|a| a
+                .user_id
+                .as_ref()
+                .is_some_and(|id| id.as_str() == "PANN001")),
+            "{what:?}: nothing is written for Ann: {:#?}",
+            p.actions
+        );
+        let skips: Vec<&SkipCause> = p.needs_attention().map(|s| &s.reason).collect();
+        assert_eq!(
+            skips,
+            [&SkipCause::PastTerminationUnverified {
+                termination_date: d,
+                catch_up_days: 30,
+                marker: what,
+            }],
+            "{what:?}"
+        );
+        assert_eq!(
+            p.skipped[0]
+                .pagerduty_user_id
+                .as_ref()
+                .map(|id| id.as_str()),
+            Some("PANN001")
+        );
+        // Still listed as the date conflict it is.
+        assert_eq!(p.conflicts.len(), 1, "{what:?}");
+        // HR settles it: the row marked terminated (a leaver, blocked, stamped again
+        // where the marker is trusted), or the stale date cleared (an employee, whose
+        // marker is written again, signed).
+        let settled = |status, left| {
+            let mut r2 = r.clone();
+            r2.employees[0] = ann(status, Some(day(1, 5)), left);
+            r2
+        };
+        for r2 in [
+            settled(Lifecycle::Terminated, Some(d)),
+            settled(Lifecycle::Active, None),
+        ] {
+            let teams = super::super::tests::teams();
+            let p = crate::plan::plan(crate::plan::Inputs {
+                roster: &r2,
+                users: &acct.users,
+                teams: &teams,
+                members: &acct.members,
+                policy: &policy,
+                oncall: &acct.oncall_facts(),
+                today: day(12, 3),
+                run_day: day(12, 3),
+                archive: &Default::default(),
+                key_owner: None,
+                licenses: &[],
+                license_holders: None,
+                marker_keys: Some(&keys),
+            })
+            .unwrap();
+            assert_eq!(p.needs_attention().count(), 0, "{what:?}: {:#?}", p.skipped);
+        }
+    }
+    // Cal, whose marker verifies, with an old termination date and no stamp: the date
+    // conflict the status decides, as before (nothing suggests a stamp was removed).
+    let mut old_date = r.clone();
+    old_date.employees[1].termination_date = Some(day(10, 1));
+    let teams = super::super::tests::teams();
+    let p = crate::plan::plan(crate::plan::Inputs {
+        roster: &old_date,
+        users: &acct.users,
+        teams: &teams,
+        members: &acct.members,
+        policy: &policy,
+        oncall: &acct.oncall_facts(),
+        today: day(12, 3),
+        run_day: day(12, 3),
+        archive: &Default::default(),
+        key_owner: None,
+        licenses: &[],
+        license_holders: None,
+        marker_keys: Some(&keys),
+    })
+    .unwrap();
+    assert_eq!(p.needs_attention().count(), 0, "{:#?}", p.skipped);
+    assert_eq!(p.conflicts.len(), 1);
+}

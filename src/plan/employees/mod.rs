@@ -34,7 +34,7 @@ use crate::hr::Employee;
 use crate::ids::{EmployeeId, UserId};
 use crate::marker::{Marker, MarkerState};
 use crate::pagerduty::models::User;
-use crate::vocab::{Role, TeamRole};
+use crate::vocab::{Role, SUSPENDED_ROLES, TeamRole};
 use chrono::NaiveDate;
 use reasons::{applied_later, explain_record, leaver_reason};
 
@@ -274,6 +274,10 @@ fn settle_user(
         t.out.skipped.push(employee_skip(e, Some(u), reason, d));
         return None;
     }
+    if let Some(reason) = unproven_stale_termination(cx, index, u, d) {
+        t.out.skipped.push(employee_skip(e, Some(u), reason, d));
+        return None;
+    }
     if employed && let Some(reason) = unconfirmed_adoption(cx, index, e, u, target) {
         t.out.skipped.push(employee_skip(e, Some(u), reason, d));
         return None;
@@ -394,10 +398,13 @@ fn choose_action(
     action.map_or(Choice::Nothing, |a| Choice::Act(Box::new(a), why))
 }
 
-/// The termination-pending stamp for leaver `e` (user `u`, trusted marker `current`),
-/// when `cause` is a termination date that only the catch-up days keep due (the status
-/// says active and `[lifecycle] past_termination_date = "status"`) and its deactivation `a`
-/// is blocked: see [`stamp_pending`].
+/// The termination-pending stamp for leaver `e` (user `u`, trusted marker `current`) whose
+/// deactivation `a` is blocked (see [`stamp_pending`]): written when `cause` is a
+/// termination date that only the catch-up days keep due (the status says active and
+/// `[lifecycle] past_termination_date = "status"`); otherwise a stamp the marker carries
+/// stays only while HR gives its date, and is removed when HR no longer does (the row's
+/// date changed, or no status column makes the date decide anyway), as an employed row's
+/// update removes it.
 fn pending_stamp(
     cx: &Ctx<'_>,
     e: &Employee,
@@ -407,16 +414,17 @@ fn pending_stamp(
     cause: LeaverCause,
     a: &Option<Action>,
 ) -> Option<Action> {
-    let LeaverCause::TerminationDate(date) = cause else {
-        return None;
-    };
     let blocked = a.as_ref().is_some_and(|a| a.blocked.is_some());
+    let current = current.filter(|_| blocked)?;
     let catch_up_decides =
         e.status_value.is_some() && cx.policy.past_termination_date == PastTerminationDate::Status;
-    if !blocked || !catch_up_decides {
-        return None;
-    }
-    stamp_pending(cx, u, e, human, current?, date)
+    let want = match cause {
+        LeaverCause::TerminationDate(date) if catch_up_decides => Some(date),
+        _ => current
+            .pending_termination
+            .filter(|d| Some(*d) == e.termination_date),
+    };
+    stamp_pending(cx, u, e, human, current, want)
 }
 
 /// What a leaver's offboarding record says of why it left.
@@ -597,6 +605,35 @@ fn unconfirmed_adoption(
         from: u.role.clone(),
         to,
         manager_on,
+    })
+}
+
+/// The skip of an employee kept on by a date conflict (`d.conflict`: a termination date
+/// older than the catch-up days, which the status decides) whose user `u`'s marker does not
+/// verify ([`Index::unverified`]: missing, unsigned, edited) in an account whose markers do
+/// ([`Index::migrated`]). A termination blocked on its date stays due past the catch-up days
+/// only by the signed stamp in the user's marker, and a leaver may edit their own profile:
+/// replacing the marker with an unsigned one naming their employee ID (trusted by its
+/// email, then signed again without the stamp) or deleting it (matched by email) would
+/// otherwise keep them active for good, listed only as a date conflict. Such a user is
+/// never written or kept silently while it holds access: a skip that needs a person,
+/// settled in HR.
+fn unproven_stale_termination(
+    cx: &Ctx<'_>,
+    index: &Index<'_>,
+    u: &User,
+    d: &Dated,
+) -> Option<SkipCause> {
+    let termination_date = d.conflict?;
+    let employed = matches!(d.standing, Standing::Employed { .. });
+    // A user already without access (a suspended role, no team) keeps nothing it should
+    // lose: the row decides as for any conflict.
+    let access = !SUSPENDED_ROLES.contains(&u.role) || !u.teams.is_empty();
+    let marker = index.unverified(u)?;
+    (employed && access && index.migrated()).then_some(SkipCause::PastTerminationUnverified {
+        termination_date,
+        catch_up_days: cx.policy.termination_catch_up_days,
+        marker,
     })
 }
 

@@ -337,6 +337,7 @@ fn a_rehire_of_an_archived_person_is_re_created_and_an_interrupted_restore_finis
     let MarkerState::Valid(m) = marker::parse(n.description.as_deref()).marker else {
         panic!("{n:?}")
     };
+    let restoring = m.clone();
     let s = m.suspended.expect("a restore in progress");
     assert_eq!(
         s.from_archive.as_ref().map(|id| id.as_str()),
@@ -357,7 +358,9 @@ fn a_rehire_of_an_archived_person_is_re_created_and_an_interrupted_restore_finis
                 role: TeamRole::Responder
             },
             Step::RestoreContacts {
-                from_user: "POLD001".into()
+                from_user: "POLD001".into(),
+                // The restore reads and writes the marker the plan made, not the user's.
+                record: Some(restoring.clone()),
             },
             Step::UpdateUser(UserUpdate {
                 description: Some(format!("Pager fan\n{}", marked("12").unwrap())),
@@ -387,7 +390,9 @@ fn a_rehire_of_an_archived_person_is_re_created_and_an_interrupted_restore_finis
         a2.steps[a2.steps.len() - 2..],
         [
             Step::RestoreContacts {
-                from_user: "POLD001".into()
+                from_user: "POLD001".into(),
+                // The restore reads and writes the marker the plan made, not the user's.
+                record: Some(restoring.clone()),
             },
             Step::UpdateUser(UserUpdate {
                 description: Some(format!("Pager fan\n{}", marked("12").unwrap())),
