@@ -626,7 +626,7 @@ mod tests {
             serde_json::json!({"cause": "from_user"})
         );
         assert_eq!(
-            serde_json::to_value(&every_cause()[15]).unwrap(),
+            serde_json::to_value(&every_cause()[16]).unwrap(),
             serde_json::json!({"cause": "past_termination_unverified", "details": {"termination_date": "2026-11-02", "catch_up_days": 30, "marker": "unsigned"}})
         );
     }
