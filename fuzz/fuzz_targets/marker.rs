@@ -13,7 +13,8 @@
 //! replaced): a description to parse; then the marker to build: employee ID (empty: none,
 //! an offboarding's record, built only when suspended), human text,
 //! suspension date (`YYYY-MM-DD`, any year chrono reads; not a date: not suspended), base
-//! role, termination date (not a date: none), leave (empty: not a leave), the deleted user
+//! role, termination date (not a date: none), leave and reactivation (an `r` in it: a
+//! reactivation under way; any other character: a leave; empty: neither), the deleted user
 //! whose archive a re-created user still restores (empty: none), the termination-pending
 //! stamp (not a date: none), the contact method IDs a restore was refused (comma-separated,
 //! empty: none), then team ID, team name (empty: none) and team role, repeated.
@@ -58,7 +59,8 @@ fn check_built(f: &[String]) {
         on,
         role: Role::from(field(4)),
         termination_date: field(5).parse::<NaiveDate>().ok(),
-        leave: !field(6).is_empty(),
+        leave: field(6).chars().any(|c| c != 'r'),
+        reactivating: field(6).contains('r'),
         from_archive: (!field(7).is_empty()).then(|| UserId::new(field(7))),
         refused: field(9)
             .split(',')
