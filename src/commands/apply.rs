@@ -274,7 +274,7 @@ fn saved_with_key_applied_without(
 ) -> Option<Failure> {
     (keys.is_none() && plan.marker_signatures.is_some() && !flags.allow_unsigned_run).then(|| {
         Failure::Refused(format!(
-            "this plan was made with {ENV_MARKER_KEY}, which is not set for this apply: without it the re-checks before deactivations cannot tell a forged ownership marker from a genuine one. Give the secret the plan was made with, with --marker-key-file FILE or {ENV_MARKER_KEY} (check that the scheduler passes it); only to stop signing on purpose, rerun with --allow-unsigned-run"
+            "this plan was made with a marker key ({ENV_MARKER_KEY} or --marker-key-file), and none is given for this apply: without it the re-checks before deactivations cannot tell a forged ownership marker from a genuine one. Give the secret the plan was made with, with --marker-key-file FILE or {ENV_MARKER_KEY} (check that the scheduler passes it); only to stop signing on purpose, rerun with --allow-unsigned-run"
         ))
     })
 }

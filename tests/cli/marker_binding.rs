@@ -134,7 +134,7 @@ fn a_plan_saved_with_the_key_is_not_applied_without_it() {
         Run::from_output(c.output().unwrap())
     };
     apply_saved(&[]).expect_code(3).expect_stderr(&[
-        "this plan was made with PAGERDUTY_MARKER_KEY, which is not set for this apply",
+        "this plan was made with a marker key (PAGERDUTY_MARKER_KEY or --marker-key-file), and none is given for this apply",
         "--allow-unsigned-run",
     ]);
     assert_eq!(sim.writes().len(), writes, "nothing was written");
