@@ -340,6 +340,14 @@ fn off_policies(v: &[Named<EscalationPolicyId>]) -> String {
     )
 }
 
+fn off_schedules(v: &[Named<ScheduleId>]) -> String {
+    format!(
+        "take them off {} {}, handing their shifts to someone else",
+        plural(v.len(), "schedule", "schedules"),
+        names(v)
+    )
+}
+
 fn incident_names(v: &[IncidentRef]) -> String {
     v.iter()
         .map(|i| format!("{:?} ({})", i.title, i.id))
@@ -424,11 +432,7 @@ impl Blocked {
             steps.push(off_policies(&i.escalation_policies));
         }
         if !i.schedules.is_empty() {
-            steps.push(format!(
-                "take them off {} {}, handing their shifts to someone else",
-                plural(i.schedules.len(), "schedule", "schedules"),
-                names(&i.schedules)
-            ));
+            steps.push(off_schedules(&i.schedules));
         }
         if !i.incidents.is_empty() {
             steps.push(format!(
@@ -476,23 +480,10 @@ impl Blocked {
         };
         let mut steps = Vec::new();
         if !i.escalation_policies.is_empty() {
-            steps.push(format!(
-                "take them off {} {}, as a target or on {} schedules",
-                plural(
-                    i.escalation_policies.len(),
-                    "escalation policy",
-                    "escalation policies"
-                ),
-                names(&i.escalation_policies),
-                plural(i.escalation_policies.len(), "its", "their")
-            ));
+            steps.push(off_policies(&i.escalation_policies));
         }
         if !i.schedules.is_empty() {
-            steps.push(format!(
-                "take them off {} {}, handing their shifts to someone else",
-                plural(i.schedules.len(), "schedule", "schedules"),
-                names(&i.schedules)
-            ));
+            steps.push(off_schedules(&i.schedules));
         }
         if !i.incidents.is_empty() {
             steps.push(format!(
