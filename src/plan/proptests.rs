@@ -476,19 +476,12 @@ fn observe_and_plan_ordered(
             .map(|(t, m)| (t.clone(), m.clone()))
             .collect();
         plan(Inputs {
-            roster: r,
             users: &acct.users,
             teams,
             members: &members,
-            policy: &policy,
             oncall: &oncall,
-            today: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
-            run_day: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
             key_owner: key,
-            licenses: &[],
-            license_holders: None,
-            marker_keys: None,
-            archive: &crate::archive::Archive::default(),
+            ..fixture::inputs(r, &policy, NaiveDate::from_ymd_opt(2026, 11, 30).unwrap())
         })
         .expect("the generated rules are valid")
     };

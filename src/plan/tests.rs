@@ -379,19 +379,11 @@ impl Account {
     ) -> Plan {
         let teams = teams();
         plan(Inputs {
-            roster,
             users: &self.users,
             teams: &teams,
             members: &self.members,
-            policy,
             oncall,
-            today,
-            run_day: today,
-            archive: &crate::archive::Archive::default(),
-            key_owner: None,
-            licenses: &[],
-            license_holders: None,
-            marker_keys: None,
+            ..fixture::inputs(roster, policy, today)
         })
         .unwrap()
     }
@@ -877,19 +869,12 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
     let cfg = config("[[teams.rule]]\nteam = \"Nope\"\nrole = \"observer\"\n");
     let teams = teams();
     let err = plan(Inputs {
-        roster: &roster(vec![]),
-        users: &[],
         teams: &teams,
-        members: &BTreeMap::new(),
-        policy: &Policy::from_config(&cfg),
-        oncall: &OncallFacts::default(),
-        today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-        run_day: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-        archive: &crate::archive::Archive::default(),
-        key_owner: None,
-        licenses: &[],
-        license_holders: None,
-        marker_keys: None,
+        ..fixture::inputs(
+            &roster(vec![]),
+            &Policy::from_config(&cfg),
+            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        )
     })
     .unwrap_err();
     assert!(err.to_string().contains("no team \"Nope\""), "{err}");
@@ -914,19 +899,12 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
         "Rep",
     )]);
     let err = plan(Inputs {
-        roster: &r,
-        users: &[],
         teams: &teams,
-        members: &BTreeMap::new(),
-        policy: &Policy::from_config(&cfg2),
-        oncall: &OncallFacts::default(),
-        today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-        run_day: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-        archive: &crate::archive::Archive::default(),
-        key_owner: None,
-        licenses: &[],
-        license_holders: None,
-        marker_keys: None,
+        ..fixture::inputs(
+            &r,
+            &Policy::from_config(&cfg2),
+            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        )
     })
     .unwrap_err();
     assert!(err.to_string().contains("refuses on teams"), "{err}");
@@ -1231,19 +1209,14 @@ fn creating_users_needs_a_from_user_that_exists() {
     acct.users.retain(|u| u.id != "PBOT");
     let teams = teams();
     let err = plan(Inputs {
-        roster: &r,
         users: &acct.users,
         teams: &teams,
         members: &acct.members,
-        policy: &Policy::from_config(&cfg),
-        oncall: &OncallFacts::default(),
-        today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-        run_day: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-        archive: &crate::archive::Archive::default(),
-        key_owner: None,
-        licenses: &[],
-        license_holders: None,
-        marker_keys: None,
+        ..fixture::inputs(
+            &r,
+            &Policy::from_config(&cfg),
+            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        )
     })
     .unwrap_err();
     assert!(

@@ -2,7 +2,7 @@
 //! in-memory account of `plan::tests`, and plans again (on the same day or a later one),
 //! so every rule is checked through to `No changes.`
 
-use super::super::fixture::{dated_config, dated_config_without_status};
+use super::super::fixture::{dated_config, dated_config_without_status, inputs};
 use super::super::tests::{Account, emp, marked, on_call, owner, roster, user};
 use super::*;
 use crate::hr::Employee;
@@ -685,20 +685,12 @@ fn a_stamp_whose_signature_fails_keeps_nothing_due() {
     let keyed = |acct: &Account, today| {
         let teams = super::super::tests::teams();
         crate::plan::plan(crate::plan::Inputs {
-            roster: &r,
             users: &acct.users,
             teams: &teams,
             members: &acct.members,
-            policy: &policy,
             oncall: &acct.oncall_facts(),
-            today,
-            run_day: today,
-            // The empty in-memory archive, as the other planner tests use.
-            archive: &Default::default(),
-            key_owner: None,
-            licenses: &[],
-            license_holders: None,
             marker_keys: Some(&keys),
+            ..inputs(&r, &policy, today)
         })
         .unwrap()
     };
@@ -822,19 +814,12 @@ fn a_stamp_removed_in_a_signed_account_leaves_a_skip_that_needs_a_person() {
     let keyed = |acct: &Account, today| {
         let teams = super::super::tests::teams();
         crate::plan::plan(crate::plan::Inputs {
-            roster: &r,
             users: &acct.users,
             teams: &teams,
             members: &acct.members,
-            policy: &policy,
             oncall: &acct.oncall_facts(),
-            today,
-            run_day: today,
-            archive: &Default::default(),
-            key_owner: None,
-            licenses: &[],
-            license_holders: None,
             marker_keys: Some(&keys),
+            ..inputs(&r, &policy, today)
         })
         .unwrap()
     };
@@ -920,19 +905,12 @@ fn a_stamp_removed_in_a_signed_account_leaves_a_skip_that_needs_a_person() {
         ] {
             let teams = super::super::tests::teams();
             let p = crate::plan::plan(crate::plan::Inputs {
-                roster: &r2,
                 users: &acct.users,
                 teams: &teams,
                 members: &acct.members,
-                policy: &policy,
                 oncall: &acct.oncall_facts(),
-                today: day(12, 3),
-                run_day: day(12, 3),
-                archive: &Default::default(),
-                key_owner: None,
-                licenses: &[],
-                license_holders: None,
                 marker_keys: Some(&keys),
+                ..inputs(&r2, &policy, day(12, 3))
             })
             .unwrap();
             assert_eq!(p.needs_attention().count(), 0, "{what:?}: {:#?}", p.skipped);
@@ -944,19 +922,12 @@ fn a_stamp_removed_in_a_signed_account_leaves_a_skip_that_needs_a_person() {
     old_date.employees[1].termination_date = Some(day(10, 1));
     let teams = super::super::tests::teams();
     let p = crate::plan::plan(crate::plan::Inputs {
-        roster: &old_date,
         users: &acct.users,
         teams: &teams,
         members: &acct.members,
-        policy: &policy,
         oncall: &acct.oncall_facts(),
-        today: day(12, 3),
-        run_day: day(12, 3),
-        archive: &Default::default(),
-        key_owner: None,
-        licenses: &[],
-        license_holders: None,
         marker_keys: Some(&keys),
+        ..inputs(&old_date, &policy, day(12, 3))
     })
     .unwrap();
     assert_eq!(p.needs_attention().count(), 0, "{:#?}", p.skipped);

@@ -19,19 +19,11 @@ fn plan_on(acct: &Account, r: &Roster, cfg: &Config, today: NaiveDate, rekey: bo
     let mut policy = Policy::from_config(cfg);
     policy.rekey_employee_ids = rekey;
     plan(Inputs {
-        roster: r,
         users: &acct.users,
         teams: &teams,
         members: &acct.members,
-        policy: &policy,
         oncall: &acct.oncall_facts(),
-        today,
-        run_day: today,
-        archive: &crate::archive::Archive::default(),
-        key_owner: None,
-        licenses: &[],
-        license_holders: None,
-        marker_keys: None,
+        ..fixture::inputs(r, &policy, today)
     })
     .unwrap()
 }

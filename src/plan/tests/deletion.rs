@@ -42,19 +42,13 @@ fn plan_as_of(
 ) -> Plan {
     let teams = teams();
     plan(Inputs {
-        roster: r,
         users: &acct.users,
         teams: &teams,
         members: &acct.members,
-        policy: &Policy::from_config(cfg),
-        today,
+        oncall: &acct.oncall_facts(),
         run_day,
         archive,
-        oncall: &acct.oncall_facts(),
-        key_owner: None,
-        licenses: &[],
-        license_holders: None,
-        marker_keys: None,
+        ..fixture::inputs(r, &Policy::from_config(cfg), today)
     })
     .unwrap()
 }
@@ -733,19 +727,12 @@ fn the_key_owner_and_protected_users_are_never_deleted() {
     let teams = teams();
     let key_owner = UserId::new("PFA0001");
     let p = plan(Inputs {
-        roster: &roster(vec![]),
         users: &acct.users,
         teams: &teams,
         members: &acct.members,
-        policy: &Policy::from_config(&cfg),
-        today: today(),
-        run_day: today(),
-        archive: &Archive::default(),
         oncall: &acct.oncall_facts(),
         key_owner: Some(&key_owner),
-        licenses: &[],
-        license_holders: None,
-        marker_keys: None,
+        ..fixture::inputs(&roster(vec![]), &Policy::from_config(&cfg), today())
     })
     .unwrap();
     assert!(p.actions.is_empty(), "{:#?}", p.actions);

@@ -36,19 +36,12 @@ pub(super) fn plan_keyed(
     let teams = teams();
     let policy = Policy::from_config(cfg);
     plan(Inputs {
-        roster: r,
         users: &acct.users,
         teams: &teams,
         members: &acct.members,
-        policy: &policy,
         oncall: &acct.oncall_facts(),
-        today: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
-        run_day: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
-        archive: &crate::archive::Archive::default(),
-        key_owner: None,
-        licenses: &[],
-        license_holders: None,
         marker_keys: keys,
+        ..fixture::inputs(r, &policy, NaiveDate::from_ymd_opt(2026, 11, 30).unwrap())
     })
     .unwrap()
 }
