@@ -6,6 +6,7 @@ use crate::config::{Config, SafetyCaps};
 use crate::email::Email;
 use crate::hr::{Employee, Lifecycle, Roster};
 use crate::ids::UserId;
+pub(super) use crate::marker::tests::suspension_record;
 use crate::marker::{self, Marker, MarkerState};
 use crate::oncall::{Lookahead, OncallFacts, OncallImpact};
 use crate::pagerduty::models::{TeamReference, UserReference, UserUpdate};
@@ -1569,20 +1570,12 @@ fn a_rehire_on_an_unruled_team_keeps_its_role_instead_of_a_refused_stakeholder_r
         "Sales",
         "Analyst",
     )]);
-    let record = Marker {
-        employee_id: Some("61".into()),
-        suspended: Some(marker::Suspension {
-            on: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
-            role: Role::Admin,
-            teams: vec![],
-            termination_date: None,
-            leave: false,
-            from_archive: None,
-            refused: Vec::new(),
-            reactivating: false,
-        }),
-        pending_termination: None,
-    };
+    let record = suspension_record(
+        "61",
+        NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+        Role::Admin,
+        vec![],
+    );
     let mut acct = Account::new(vec![user(
         "PRE",
         "re@example.com",

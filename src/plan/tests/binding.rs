@@ -4,9 +4,9 @@
 //! tags made before the binding are trusted as unsigned ones are and signed again bound,
 //! and a rehire whose record is not trusted is a reactivation that restores nothing.
 
-use super::signing::active;
+use super::signing::{active, chess};
 use super::*;
-use crate::marker::{MarkerKey, MarkerKeys, SavedMembership, Suspension, Verdict, sign};
+use crate::marker::{MarkerKey, MarkerKeys, Verdict, sign};
 use crate::plan::MarkerTrust;
 use crate::plan::safety::{self, Overrides};
 use crate::plan::skip::MarkerFault;
@@ -24,24 +24,12 @@ fn plan_keyed(acct: &Account, r: &Roster, keys: Option<&MarkerKeys>) -> Plan {
 
 /// The suspension record of employee `eid`: admin on Chess Club (a team no rule names).
 fn admin_record(eid: &str) -> Marker {
-    Marker {
-        employee_id: Some(eid.into()),
-        suspended: Some(Suspension {
-            on: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
-            role: Role::Admin,
-            teams: vec![SavedMembership {
-                id: "PTCHESS".into(),
-                name: Some("Chess Club".into()),
-                role: TeamRole::Manager,
-            }],
-            termination_date: None,
-            leave: false,
-            from_archive: None,
-            refused: Vec::new(),
-            reactivating: false,
-        }),
-        pending_termination: None,
-    }
+    suspension_record(
+        eid,
+        NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+        Role::Admin,
+        vec![chess()],
+    )
 }
 
 /// `m` signed with `keys()` for the user with email `carrier` (bound).

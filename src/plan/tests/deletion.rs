@@ -5,7 +5,7 @@
 use super::*;
 use crate::archive::{Archive, ArchiveRecord};
 use crate::ids::EmployeeId;
-use crate::marker::{SavedMembership, Suspension};
+use crate::marker::SavedMembership;
 use crate::pagerduty::models::contact::{ContactMethod, NotificationRule, UserRecord};
 use crate::plan::fixture::deletion_config;
 use chrono::TimeZone;
@@ -79,27 +79,16 @@ fn fa(acct: &mut Account, description: Option<String>) {
 }
 
 fn suspended_marker(eid: &str, on: NaiveDate, from_archive: Option<&str>) -> Option<String> {
-    Some(marker::render(
-        "Bio",
-        &Marker {
-            employee_id: Some(eid.into()),
-            suspended: Some(Suspension {
-                on,
-                role: Role::Admin,
-                teams: vec![SavedMembership {
-                    id: "PTCHESS".into(),
-                    name: Some("Chess Club".into()),
-                    role: TeamRole::Observer,
-                }],
-                termination_date: None,
-                leave: false,
-                from_archive: from_archive.map(UserId::new),
-                refused: Vec::new(),
-                reactivating: false,
-            }),
-            pending_termination: None,
-        },
-    ))
+    let chess = SavedMembership {
+        id: "PTCHESS".into(),
+        name: Some("Chess Club".into()),
+        role: TeamRole::Observer,
+    };
+    let mut m = suspension_record(eid, on, Role::Admin, vec![chess]);
+    if let Some(s) = m.suspended.as_mut() {
+        s.from_archive = from_archive.map(UserId::new);
+    }
+    Some(marker::render("Bio", &m))
 }
 
 /// A suspended Fa Gu (no teams, stakeholder role), suspended on `on`.

@@ -3,7 +3,7 @@
 //! markers written before the key are signed once, outside the safety caps.
 
 use super::*;
-use crate::marker::{MarkerKey, MarkerKeys, SavedMembership, Suspension, Verdict};
+use crate::marker::{MarkerKey, MarkerKeys, SavedMembership, Verdict};
 use crate::plan::MarkerTrust;
 use crate::plan::safety::{self, Overrides};
 
@@ -186,23 +186,15 @@ hr2pagerduty:v1 {"employee_id":"1002"}"#
 }
 
 fn record(role: Role, teams: Vec<SavedMembership>) -> Marker {
-    Marker {
-        employee_id: Some("1001".into()),
-        suspended: Some(Suspension {
-            on: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
-            role,
-            teams,
-            termination_date: None,
-            leave: false,
-            from_archive: None,
-            refused: Vec::new(),
-            reactivating: false,
-        }),
-        pending_termination: None,
-    }
+    suspension_record(
+        "1001",
+        NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+        role,
+        teams,
+    )
 }
 
-fn chess() -> SavedMembership {
+pub(super) fn chess() -> SavedMembership {
     SavedMembership {
         id: "PTCHESS".into(),
         name: Some("Chess Club".into()),
