@@ -370,6 +370,20 @@ impl Account {
         )
     }
 
+    /// The plan of `inputs` (from [`fixture::inputs`], with whatever else a test gives:
+    /// marker keys, an archive, a key owner, licences) against this account: its users,
+    /// members and on-call facts and the test teams take the place of the inputs' own.
+    pub(super) fn plan_of(&self, inputs: Inputs<'_>) -> Result<Plan, PlanError> {
+        let teams = teams();
+        plan(Inputs {
+            users: &self.users,
+            teams: &teams,
+            members: &self.members,
+            oncall: &self.oncall_facts(),
+            ..inputs
+        })
+    }
+
     /// The plan under `policy`, with the on-call facts `oncall`, as of `today`.
     pub(super) fn plan_with(
         &self,
@@ -1513,8 +1527,10 @@ fn a_mover_joins_the_new_team_before_leaving_the_old_one() {
     assert!(acct.plan(&r, &cfg).is_empty());
 }
 
-#[test]
-fn a_move_into_a_stakeholder_role_leaves_teams_before_the_role_changes() {
+/// Ha Iv (employee 22, Sales), a limited user and responder on IT Operations, whom the
+/// configuration now gives the stakeholder default role (`read_only_user`) and no team:
+/// a move into a stakeholder role, which holds no teams (F17).
+pub(super) fn stakeholder_mover() -> (Config, Roster, Account) {
     let mut cfg = std_config();
     cfg.roles.default = Role::ReadOnlyUser;
     // Sales gets no team from the rules, and the stakeholder default role.
@@ -1535,6 +1551,12 @@ fn a_move_into_a_stakeholder_role_leaves_teams_before_the_role_changes() {
         marked("22"),
     )]);
     acct.join("PHA0001", "PTITOPS", TeamRole::Responder);
+    (cfg, r, acct)
+}
+
+#[test]
+fn a_move_into_a_stakeholder_role_leaves_teams_before_the_role_changes() {
+    let (cfg, r, mut acct) = stakeholder_mover();
     let p = acct.plan(&r, &cfg);
     let steps = &p.actions[0].steps;
     assert!(

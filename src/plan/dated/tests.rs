@@ -683,12 +683,7 @@ fn a_stamp_whose_signature_fails_keeps_nothing_due() {
     let d = day(11, 2);
     let r = roster(vec![ann(Lifecycle::Active, Some(day(1, 5)), Some(d))]);
     let keyed = |acct: &Account, today| {
-        let teams = super::super::tests::teams();
-        crate::plan::plan(crate::plan::Inputs {
-            users: &acct.users,
-            teams: &teams,
-            members: &acct.members,
-            oncall: &acct.oncall_facts(),
+        acct.plan_of(crate::plan::Inputs {
             marker_keys: Some(&keys),
             ..inputs(&r, &policy, today)
         })
@@ -812,12 +807,7 @@ fn a_stamp_removed_in_a_signed_account_leaves_a_skip_that_needs_a_person() {
     );
     let r = roster(vec![ann(Lifecycle::Active, Some(day(1, 5)), Some(d)), cal]);
     let keyed = |acct: &Account, today| {
-        let teams = super::super::tests::teams();
-        crate::plan::plan(crate::plan::Inputs {
-            users: &acct.users,
-            teams: &teams,
-            members: &acct.members,
-            oncall: &acct.oncall_facts(),
+        acct.plan_of(crate::plan::Inputs {
             marker_keys: Some(&keys),
             ..inputs(&r, &policy, today)
         })
@@ -903,16 +893,12 @@ fn a_stamp_removed_in_a_signed_account_leaves_a_skip_that_needs_a_person() {
             settled(Lifecycle::Terminated, Some(d)),
             settled(Lifecycle::Active, None),
         ] {
-            let teams = super::super::tests::teams();
-            let p = crate::plan::plan(crate::plan::Inputs {
-                users: &acct.users,
-                teams: &teams,
-                members: &acct.members,
-                oncall: &acct.oncall_facts(),
-                marker_keys: Some(&keys),
-                ..inputs(&r2, &policy, day(12, 3))
-            })
-            .unwrap();
+            let p = acct
+                .plan_of(crate::plan::Inputs {
+                    marker_keys: Some(&keys),
+                    ..inputs(&r2, &policy, day(12, 3))
+                })
+                .unwrap();
             assert_eq!(p.needs_attention().count(), 0, "{what:?}: {:#?}", p.skipped);
         }
     }
@@ -920,16 +906,12 @@ fn a_stamp_removed_in_a_signed_account_leaves_a_skip_that_needs_a_person() {
     // conflict the status decides, as before (nothing suggests a stamp was removed).
     let mut old_date = r.clone();
     old_date.employees[1].termination_date = Some(day(10, 1));
-    let teams = super::super::tests::teams();
-    let p = crate::plan::plan(crate::plan::Inputs {
-        users: &acct.users,
-        teams: &teams,
-        members: &acct.members,
-        oncall: &acct.oncall_facts(),
-        marker_keys: Some(&keys),
-        ..inputs(&old_date, &policy, day(12, 3))
-    })
-    .unwrap();
+    let p = acct
+        .plan_of(crate::plan::Inputs {
+            marker_keys: Some(&keys),
+            ..inputs(&old_date, &policy, day(12, 3))
+        })
+        .unwrap();
     assert_eq!(p.needs_attention().count(), 0, "{:#?}", p.skipped);
     assert_eq!(p.conflicts.len(), 1);
 }

@@ -40,12 +40,7 @@ fn plan_as_of(
     today: NaiveDate,
     run_day: NaiveDate,
 ) -> Plan {
-    let teams = teams();
-    plan(Inputs {
-        users: &acct.users,
-        teams: &teams,
-        members: &acct.members,
-        oncall: &acct.oncall_facts(),
+    acct.plan_of(Inputs {
         run_day,
         archive,
         ..fixture::inputs(r, &Policy::from_config(cfg), today)
@@ -713,17 +708,13 @@ fn the_key_owner_and_protected_users_are_never_deleted() {
         "Engineer",
         marked("14"),
     ));
-    let teams = teams();
     let key_owner = UserId::new("PFA0001");
-    let p = plan(Inputs {
-        users: &acct.users,
-        teams: &teams,
-        members: &acct.members,
-        oncall: &acct.oncall_facts(),
-        key_owner: Some(&key_owner),
-        ..fixture::inputs(&roster(vec![]), &Policy::from_config(&cfg), today())
-    })
-    .unwrap();
+    let p = acct
+        .plan_of(Inputs {
+            key_owner: Some(&key_owner),
+            ..fixture::inputs(&roster(vec![]), &Policy::from_config(&cfg), today())
+        })
+        .unwrap();
     assert!(p.actions.is_empty(), "{:#?}", p.actions);
     let mut why: Vec<(String, SkipCause)> = p
         .skipped

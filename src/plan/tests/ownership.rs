@@ -18,15 +18,10 @@ struct Facts {
 }
 
 fn plan_with(acct: &Account, r: &Roster, cfg: &Config, f: &Facts) -> Result<Plan, PlanError> {
-    let teams = teams();
     let mut policy = Policy::from_config(cfg);
     policy.rekey_employee_ids = f.rekey;
     policy.allow_oncall_gaps = f.allow_oncall_gaps;
-    plan(Inputs {
-        users: &acct.users,
-        teams: &teams,
-        members: &acct.members,
-        oncall: &acct.oncall_facts(),
+    acct.plan_of(Inputs {
         key_owner: f.key_owner.as_ref(),
         licenses: &f.licenses,
         license_holders: f.holders.as_ref(),

@@ -33,13 +33,8 @@ pub(super) fn plan_keyed(
     cfg: &Config,
     keys: Option<&MarkerKeys>,
 ) -> Plan {
-    let teams = teams();
     let policy = Policy::from_config(cfg);
-    plan(Inputs {
-        users: &acct.users,
-        teams: &teams,
-        members: &acct.members,
-        oncall: &acct.oncall_facts(),
+    acct.plan_of(Inputs {
         marker_keys: keys,
         ..fixture::inputs(r, &policy, NaiveDate::from_ymd_opt(2026, 11, 30).unwrap())
     })
