@@ -6,7 +6,7 @@
 
 use super::signing::{active, chess};
 use super::*;
-use crate::marker::{MarkerKey, MarkerKeys, Verdict, sign};
+use crate::marker::{MarkerKey, MarkerKeys, sign};
 use crate::plan::MarkerTrust;
 use crate::plan::safety::{self, Overrides};
 use crate::plan::skip::MarkerFault;
@@ -93,30 +93,7 @@ fn action_on<'p>(p: &'p Plan, user: &str) -> Option<&'p Action> {
 /// Every description the plan writes verifies (bound, current key) for the email its user
 /// has once the request is done.
 fn assert_all_bound(p: &Plan) {
-    let k = keys();
-    for a in &p.actions {
-        for s in &a.steps {
-            let d = match s {
-                Step::CreateUser(n) => n.description.as_deref().map(|d| (d, n.email.clone())),
-                Step::UpdateUser(u) => u.description.as_deref().map(|d| {
-                    let carrier = u.email.clone().unwrap_or_else(|| a.email.to_string());
-                    (d, carrier)
-                }),
-                _ => None,
-            };
-            if let Some((d, carrier)) = d {
-                let parsed = marker::parse(Some(d));
-                let MarkerState::Valid(m) = &parsed.marker else {
-                    panic!("{d}")
-                };
-                assert_eq!(
-                    k.check(m, parsed.sig.as_deref(), &carrier),
-                    Verdict::Current,
-                    "{d} on {carrier}"
-                );
-            }
-        }
-    }
+    super::signing::assert_all_signed(p, &keys());
 }
 
 /// Finding 1 of the review: in an account whose markers are signed, a leaver strips `sig`

@@ -68,7 +68,7 @@ fn ann() -> Employee {
 
 /// Every description the plan writes, checked with `k`: each is signed with the current key,
 /// bound to the email its user has once the request is done.
-fn assert_all_signed(p: &Plan, k: &MarkerKeys) {
+pub(super) fn assert_all_signed(p: &Plan, k: &MarkerKeys) {
     for a in &p.actions {
         for s in &a.steps {
             let d = match s {
