@@ -420,6 +420,27 @@ impl fmt::Display for Blocked {
     }
 }
 
+/// What takes the duties of `i` off a user, in order: off its escalation policies, off its
+/// schedules, its open incidents reassigned or resolved (with `incidents_why` after them,
+/// empty for nothing), each step only where the user holds something.
+fn remedy_steps(i: &OncallImpact, incidents_why: &str) -> Vec<String> {
+    let mut steps = Vec::new();
+    if !i.escalation_policies.is_empty() {
+        steps.push(off_policies(&i.escalation_policies));
+    }
+    if !i.schedules.is_empty() {
+        steps.push(off_schedules(&i.schedules));
+    }
+    if !i.incidents.is_empty() {
+        steps.push(format!(
+            "reassign or resolve {} {}{incidents_why}",
+            plural(i.incidents.len(), "incident", "incidents"),
+            incident_names(&i.incidents)
+        ));
+    }
+    steps
+}
+
 impl Blocked {
     /// What a human must do before the action can go ahead, ending with the override.
     pub fn remedy(&self) -> String {
@@ -428,20 +449,7 @@ impl Blocked {
                 "run again so that their on-call duties are looked up, or use {ALLOW_FLAG}"
             );
         };
-        let mut steps = Vec::new();
-        if !i.escalation_policies.is_empty() {
-            steps.push(off_policies(&i.escalation_policies));
-        }
-        if !i.schedules.is_empty() {
-            steps.push(off_schedules(&i.schedules));
-        }
-        if !i.incidents.is_empty() {
-            steps.push(format!(
-                "reassign or resolve {} {}",
-                plural(i.incidents.len(), "incident", "incidents"),
-                incident_names(&i.incidents)
-            ));
-        }
+        let steps = remedy_steps(i, "");
         // PagerDuty refuses to take a user off a team while they are on one of its
         // escalation policies (fact F32): the override cannot finish such a deactivation,
         // so it is not offered.
@@ -479,20 +487,10 @@ impl Blocked {
         let Some(i) = &self.impact else {
             return self.remedy();
         };
-        let mut steps = Vec::new();
-        if !i.escalation_policies.is_empty() {
-            steps.push(off_policies(&i.escalation_policies));
-        }
-        if !i.schedules.is_empty() {
-            steps.push(off_schedules(&i.schedules));
-        }
-        if !i.incidents.is_empty() {
-            steps.push(format!(
-                "reassign or resolve {} {} (PagerDuty refuses to delete a user with open incidents assigned)",
-                plural(i.incidents.len(), "incident", "incidents"),
-                incident_names(&i.incidents)
-            ));
-        }
+        let steps = remedy_steps(
+            i,
+            " (PagerDuty refuses to delete a user with open incidents assigned)",
+        );
         let overridden = if !i.incidents.is_empty() {
             format!(
                 "{ALLOW_FLAG} cannot help while incidents are assigned to them: PagerDuty refuses the deletion"
