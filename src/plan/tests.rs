@@ -404,6 +404,14 @@ impl Account {
     }
 }
 
+/// The current marker key (`PAGERDUTY_MARKER_KEY`) of the tests' signed accounts.
+pub(super) const SIGNING_KEY: &str = "0123456789abcdef0123456789abcdef-current";
+
+/// [`SIGNING_KEY`] alone, without a previous key.
+pub(super) fn signing_keys() -> marker::MarkerKeys {
+    marker::MarkerKeys::new(marker::MarkerKey::new("K", SIGNING_KEY).unwrap(), None)
+}
+
 pub(super) fn roster(employees: Vec<Employee>) -> Roster {
     Roster {
         rows_read: employees.len(),

@@ -3,7 +3,7 @@
 //! so every rule is checked through to `No changes.`
 
 use super::super::fixture::{dated_config, dated_config_without_status, inputs};
-use super::super::tests::{Account, emp, marked, on_call, owner, roster, user};
+use super::super::tests::{Account, emp, marked, on_call, owner, roster, signing_keys, user};
 use super::*;
 use crate::hr::Employee;
 use crate::marker::{self, MarkerState};
@@ -673,11 +673,7 @@ fn a_row_back_to_active_keeping_a_due_date_after_a_suspension_by_status_is_named
 
 #[test]
 fn a_stamp_whose_signature_fails_keeps_nothing_due() {
-    use crate::marker::{MarkerKey, MarkerKeys};
-    let keys = MarkerKeys::new(
-        MarkerKey::new("K", "0123456789abcdef0123456789abcdef-current").unwrap(),
-        None,
-    );
+    let keys = signing_keys();
     let cfg = dated_config("report", "");
     let policy = Policy::from_config(&cfg);
     let d = day(11, 2);
@@ -788,12 +784,8 @@ fn without_a_status_column_a_stamp_whose_date_hr_no_longer_gives_is_removed() {
 /// person, and nothing is written for it.
 #[test]
 fn a_stamp_removed_in_a_signed_account_leaves_a_skip_that_needs_a_person() {
-    use crate::marker::{MarkerKey, MarkerKeys};
     use crate::plan::{SkipCause, UnverifiedMarker};
-    let keys = MarkerKeys::new(
-        MarkerKey::new("K", "0123456789abcdef0123456789abcdef-current").unwrap(),
-        None,
-    );
+    let keys = signing_keys();
     let cfg = dated_config("report", "");
     let policy = Policy::from_config(&cfg);
     let d = day(11, 2);

@@ -7,11 +7,11 @@ use crate::marker::{MarkerKey, MarkerKeys, SavedMembership, Verdict};
 use crate::plan::MarkerTrust;
 use crate::plan::safety::{self, Overrides};
 
-const KEY: &str = "0123456789abcdef0123456789abcdef-current";
+const KEY: &str = SIGNING_KEY;
 const OLD: &str = "fedcba9876543210fedcba9876543210-previous";
 
 fn keys() -> MarkerKeys {
-    MarkerKeys::new(MarkerKey::new("K", KEY).unwrap(), None)
+    signing_keys()
 }
 
 fn rotating() -> MarkerKeys {
