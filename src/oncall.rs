@@ -296,6 +296,58 @@ pub struct Blocked {
     /// made before it existed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub refused: Vec<RefusedRemoval>,
+    /// True for an update whose only changes are [`Blocked::refused`] team removals (a
+    /// mover on an escalation policy of the team the rules take them off): with those left
+    /// out nothing is left to send, so the action is blocked rather than shown as an update
+    /// that sends nothing ([`Blocked::refused_removals_only`]). Absent (false) for the
+    /// blocks of deactivations and deletions, and in saved plans made before it existed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub removals_only: bool,
+}
+
+/// What keeps a blocked action from being attempted, for the counts of the plan's and the
+/// apply's summaries ([`blocked_words`]): the user's on-call duties, which
+/// `--allow-oncall-gaps` lets through, or a team removal PagerDuty refuses while the user
+/// is on one of the team's escalation policies ([`RefusedRemoval`]), which nothing but a
+/// person taking them off the policy clears.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BlockCause {
+    /// On call (an escalation policy, a schedule, an on-call shift, an open incident), or
+    /// duties not looked up: `on call`.
+    OnCall,
+    /// A team removal PagerDuty refuses: `on their team's escalation policy`.
+    TeamEscalationPolicy,
+}
+
+impl BlockCause {
+    /// The cause in the words of the summaries.
+    pub fn words(self) -> &'static str {
+        match self {
+            BlockCause::OnCall => "on call",
+            BlockCause::TeamEscalationPolicy => "on their team's escalation policy",
+        }
+    }
+}
+
+/// The causes of `blocks` in words, for the summaries' `N blocked (…)`: one cause alone
+/// (`on call`, `on their team's escalation policy`), or each cause with its count
+/// (`2 on call, 1 on their team's escalation policy`); `None` when there is no block.
+pub fn blocked_words<'b>(blocks: impl IntoIterator<Item = &'b Blocked>) -> Option<String> {
+    let mut by_cause: BTreeMap<BlockCause, usize> = BTreeMap::new();
+    for b in blocks {
+        *by_cause.entry(b.cause()).or_default() += 1;
+    }
+    match by_cause.len() {
+        0 => None,
+        1 => by_cause.keys().next().map(|c| c.words().to_string()),
+        _ => Some(
+            by_cause
+                .iter()
+                .map(|(c, n)| format!("{n} {}", c.words()))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+    }
 }
 
 /// Whether an action taking away the user with this `impact` is blocked: `None` when it may
@@ -320,6 +372,7 @@ pub fn check(
         impact: impact.cloned(),
         lookahead_days,
         refused: refused.to_vec(),
+        removals_only: false,
     })
 }
 
@@ -400,8 +453,17 @@ impl OncallImpact {
 impl fmt::Display for Blocked {
     /// The impact's [`OncallImpact::describe`], or `its on-call duties were not looked up`;
     /// then each refused team removal ([`RefusedRemoval`]'s words), and that
-    /// `--allow-oncall-gaps` cannot help.
+    /// `--allow-oncall-gaps` cannot help. For an update of refused removals alone
+    /// ([`Blocked::removals_only`]): each refused removal, and that nothing is left to send.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.removals_only {
+            let words: Vec<String> = self.refused.iter().map(ToString::to_string).collect();
+            return write!(
+                f,
+                "{}; the update has nothing else to change, so nothing is sent",
+                words.join("; ")
+            );
+        }
         match &self.impact {
             None => f.write_str("its on-call duties were not looked up")?,
             Some(i) => f.write_str(&i.describe())?,
@@ -420,8 +482,42 @@ impl fmt::Display for Blocked {
 }
 
 impl Blocked {
+    /// The block of an update whose only changes are the team removals `refused`, which
+    /// PagerDuty refuses while the user (with on-call `impact`, as looked up) is on one of
+    /// the team's escalation policies: nothing is left to send. `None` when `refused` is
+    /// empty.
+    pub fn refused_removals_only(
+        impact: Option<&OncallImpact>,
+        lookahead_days: u32,
+        refused: &[RefusedRemoval],
+    ) -> Option<Blocked> {
+        (!refused.is_empty()).then(|| Blocked {
+            impact: impact.cloned(),
+            lookahead_days,
+            refused: refused.to_vec(),
+            removals_only: true,
+        })
+    }
+
+    /// What keeps the action from going ahead: a refused team removal when there is one
+    /// (the override cannot help), else the on-call duties.
+    pub fn cause(&self) -> BlockCause {
+        if self.refused.is_empty() {
+            BlockCause::OnCall
+        } else {
+            BlockCause::TeamEscalationPolicy
+        }
+    }
+
     /// What a human must do before the action can go ahead, ending with the override.
     pub fn remedy(&self) -> String {
+        if self.removals_only {
+            let steps: Vec<String> = self.refused.iter().map(RefusedRemoval::remedy).collect();
+            return format!(
+                "{}; the next run then removes them from the team ({ALLOW_FLAG} cannot: PagerDuty refuses the removal while they are on the policy)",
+                steps.join("; ")
+            );
+        }
         let Some(i) = &self.impact else {
             return format!(
                 "run again so that their on-call duties are looked up, or use {ALLOW_FLAG}"

@@ -136,8 +136,9 @@ pub enum SkipCause {
     /// `unmanaged_users = "offboard"`, an unmarked user whose email an HR row names): that
     /// HR row has a problem this run, so the missing row is no proof of a leaver.
     HrRowProblem,
-    /// On an unmanaged user that `unmanaged_users = "offboard"` would deactivate: it is the
-    /// `[pagerduty] from` user, which every create names (fact F6).
+    /// On a leaver, or an unmanaged user that `unmanaged_users = "offboard"` would
+    /// deactivate, who is the `[pagerduty] from` user, which every create names (fact F6):
+    /// never deactivated or deleted; `from` must be changed first.
     FromUser,
     /// On an employee active in HR whose user, matched by email, carries no marker and a
     /// base role that suspends it (a stakeholder role or `restricted_access`) other than the
@@ -329,7 +330,7 @@ mod words {
     pub const OWNER: &[&str] = &["account owner: never changed"];
     pub const KEY_OWNER: &[&str] = &["owns the API key this run uses: never changed"];
     pub const FROM_USER: &[&str] = &[
-        "the [pagerduty] from user, which creates need: not offboarded (list it under [lifecycle] protected)",
+        "the [pagerduty] from user, which every create names in its From header: never deactivated or deleted; change [pagerduty] from to another user first (the next run then offboards this one), or list it under [lifecycle] protected to keep it",
     ];
     pub const SUSPENDED_BY_OTHERS: &[&str] = &[
         "PagerDuty user has no ownership marker and base role ",
@@ -543,7 +544,7 @@ mod tests {
                 "the HR row for this employee has a problem this run; not deactivated",
                 "owns the API key this run uses: never changed",
                 "PagerDuty user has no ownership marker and base role read_only_limited_user, as if suspended by someone other than hr2pagerduty: left alone (a conflict); give it back a working role by hand, or fix the HR status",
-                "the [pagerduty] from user, which creates need: not offboarded (list it under [lifecycle] protected)",
+                "the [pagerduty] from user, which every create names in its From header: never deactivated or deleted; change [pagerduty] from to another user first (the next run then offboards this one), or list it under [lifecycle] protected to keep it",
                 "PagerDuty user has no signed ownership marker and only its email ties it to this employee (users can change their own email), while other markers of this account verify; taking it over would give it base role admin (it has limited_user) and the manager role on IT Managers: left alone; check that the user is this employee, then give it that access by hand in PagerDuty, and the next run adopts it and signs its marker",
                 "termination date 2026-11-02 passed more than 30 days ago ([lifecycle] termination_catch_up_days) while the status says active, and this user's ownership marker is unsigned while other markers of the account verify with PAGERDUTY_MARKER_KEY: a termination-pending stamp may have been removed from it, so the user is not kept on silently (nothing is written; it keeps its access until settled); if the employee has left, mark the row terminated in HR; if not, clear or correct the stale termination date in HR",
             ]
