@@ -20,9 +20,10 @@ pub struct Blocked {
     pub impact: Option<OncallImpact>,
     /// The lookahead of the on-call look-up, in days.
     pub lookahead_days: u32,
-    /// The action's team removals PagerDuty would refuse ([`refused_removals`]): while there
-    /// is one, `--allow-oncall-gaps` cannot let the action through. Empty in saved plans
-    /// made before it existed.
+    /// The action's team removals PagerDuty would refuse
+    /// ([`refused_removals`](super::refused_removals)): while there is one,
+    /// `--allow-oncall-gaps` cannot let the action through. Empty in saved plans made
+    /// before it existed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub refused: Vec<RefusedRemoval>,
     /// True for an update whose only changes are [`Blocked::refused`] team removals (a
@@ -82,9 +83,9 @@ pub fn blocked_words<'b>(blocks: impl IntoIterator<Item = &'b Blocked>) -> Optio
 /// Whether an action taking away the user with this `impact` is blocked: `None` when it may
 /// go ahead. By default it is blocked when the user is on an escalation policy (as a target
 /// or through a schedule), is on a schedule, holds an on-call in the next `lookahead_days`
-/// days, or has open incidents, and when the impact was
-/// not looked up (`impact` is `None`). `allow_gaps` (`--allow-oncall-gaps`) lets every such
-/// action through, except one with `refused` team removals ([`refused_removals`]): PagerDuty
+/// days, or has open incidents, and when the impact was not looked up (`impact` is
+/// `None`). `allow_gaps` (`--allow-oncall-gaps`) lets every such action through, except one
+/// with `refused` team removals ([`refused_removals`](super::refused_removals)): PagerDuty
 /// would refuse those, leaving the user half taken away, so that action stays blocked.
 /// Every deactivation-like action (suspension, deletion, offboarding) calls this with the
 /// facts [`crate::observe`] read for its user.
