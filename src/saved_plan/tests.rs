@@ -462,3 +462,26 @@ fn licences_are_counted_again_against_those_free_now() {
     let (short, _) = SavedPlan::license_shortfalls(&Plan::default(), &[]);
     assert!(short.is_empty());
 }
+
+#[test]
+fn an_already_applied_plan_offers_the_override_only_for_the_actions_blocked_on_call() {
+    let words = |blocked, held| {
+        Stale::Applied {
+            created_at: String::new(),
+            actions: 3,
+            blocked,
+            held,
+        }
+        .to_string()
+    };
+    assert!(
+        words(1, 1).contains(", but for 1 blocked on their team's escalation policy, which is not attempted (--allow-oncall-gaps cannot help: someone must take them off the policy first)"),
+        "{}",
+        words(1, 1)
+    );
+    assert!(
+        words(3, 1).contains(", but for 3 blocked (2 on call, 1 on their team's escalation policy), which are not attempted (rerun with --allow-oncall-gaps to attempt the 2 on call)"),
+        "{}",
+        words(3, 1)
+    );
+}
