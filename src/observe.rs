@@ -43,12 +43,14 @@
 //! attributed with them.
 //!
 //! What `doctor` reads before the first run (the key's owner, the `From` user, abilities,
-//! teams, licences) is [`Observer::preflight`], in [`preflight`]. How a failed read is told
+//! teams, licences) is [`Observer::preflight`], in [`preflight`]. Which escalation policies
+//! keep a user on a team after PagerDuty refused the removal, which `apply` reports, is
+//! [`policies_holding`], in `holding`. How a failed read is told
 //! ([`ObserveError`] and the hints naming what to check) is in `error`.
 //!
 //! Imports: the client and its models (`pagerduty`), `ids`, `oncall`, `progress`, and the
-//! name of the API key variable and the default lookahead from `config`; never the
-//! planner.
+//! name of the API key variable and the default lookahead from `config`, how far ahead
+//! `GET /oncalls` lists from `vocab::limits`; never the planner.
 
 use crate::config::DEFAULT_ONCALL_LOOKAHEAD_DAYS;
 use crate::ids::{EscalationPolicyId, LicenseId, TeamId, UserId};
@@ -63,9 +65,11 @@ use futures::{StreamExt, TryFutureExt};
 use std::collections::{BTreeMap, BTreeSet};
 
 mod error;
+mod holding;
 pub mod preflight;
 
 pub use error::{Access, ObserveError, Subject, auth_hint, connection_hint};
+pub use holding::{holding_window, policies_holding};
 
 /// What was read from one PagerDuty account.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -54,7 +54,6 @@
 
 mod action;
 mod adopt;
-mod holding;
 pub mod lock;
 mod outcome;
 mod recheck;
@@ -73,9 +72,8 @@ pub use stop::{Halt, Signal, Stop, StopSender};
 
 use crate::archive::ArchiveFile;
 use crate::email::Email;
-use crate::ids::{EscalationPolicyId, TeamId, UserId};
+use crate::ids::UserId;
 use crate::marker::MarkerKeys;
-use crate::oncall::Named;
 use crate::pagerduty::models::contact::{
     ContactMethodReference, ContactMethodType, NewNotificationRule, UserRecord,
 };
