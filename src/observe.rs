@@ -49,10 +49,9 @@
 //! ([`ObserveError`] and the hints naming what to check) is in `error`.
 //!
 //! Imports: the client and its models (`pagerduty`), `ids`, `oncall`, `progress`, and the
-//! name of the API key variable and the default lookahead from `config`, how far ahead
+//! name of the API key variable from `config`, the default lookahead and how far ahead
 //! `GET /oncalls` lists from `vocab::limits`; never the planner.
 
-use crate::config::DEFAULT_ONCALL_LOOKAHEAD_DAYS;
 use crate::ids::{EscalationPolicyId, LicenseId, TeamId, UserId};
 use crate::oncall::{self, Lookahead, OncallFacts};
 use crate::pagerduty::models::incidents::Incident;
@@ -61,6 +60,7 @@ use crate::pagerduty::models::oncall::{EscalationPolicy, Oncall, Schedule};
 use crate::pagerduty::models::{Team, TeamMember, User};
 use crate::pagerduty::{ApiError, Client, KeyOwner};
 use crate::progress::Progress;
+use crate::vocab::limits::DEFAULT_ONCALL_LOOKAHEAD_DAYS;
 use futures::{StreamExt, TryFutureExt};
 use std::collections::{BTreeMap, BTreeSet};
 

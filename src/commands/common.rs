@@ -150,6 +150,14 @@ fn env_text(name: &str) -> Result<Option<String>, Failure> {
     }
 }
 
+/// Whether `PAGERDUTY_MARKER_KEY` or `PAGERDUTY_MARKER_KEY_PREVIOUS` is set (to anything,
+/// even empty): what `demo`, which reads neither, tells the user it ignores.
+pub(super) fn marker_key_variables_set() -> bool {
+    [ENV_MARKER_KEY, ENV_MARKER_KEY_PREVIOUS]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some())
+}
+
 /// Where [`marker_keys`] reads each key from, in words (never the key): `the marker key
 /// file PATH` when the flag is given, else the variable's name.
 pub(super) fn marker_key_sources(flags: &cli::Connection) -> MarkerKeySources {

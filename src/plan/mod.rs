@@ -209,6 +209,16 @@ struct Tally {
 /// does not allow the rule's role, or no licence allows a role the plan gives (fact F20).
 pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
     let rules = ResolvedRules::resolve(&inp.policy.rules, inp.teams)?;
+    plan_with_rules(inp, rules)
+}
+
+/// [`plan`] with the rules already resolved (`rules`, from [`ResolvedRules::resolve`] of
+/// `inp.policy.rules` against `inp.teams`): `pipeline` resolves them once per run, to learn
+/// the governed teams before the first plan, and plans every round with them.
+///
+/// # Errors
+/// As [`plan`], but for the rule resolution's own.
+pub fn plan_with_rules(inp: Inputs<'_>, rules: ResolvedRules) -> Result<Plan, PlanError> {
     let licensing = Licensing::resolve(&inp.policy.rules, inp.licenses, inp.license_holders)
         .map_err(PlanError::Rules)?;
     let mut cx = Ctx::new(inp, rules);
