@@ -20,7 +20,8 @@
 //! allow through a third module's name for it.
 //!
 //! The parts: the table's reader (`table`), the import scanner (`scan`), the re-exports
-//! (`reexports`) and the rule between commands (`commands`); the checks are here.
+//! (`reexports`), the rule between commands (`commands`) and what makes a pure module
+//! impure (`purity`); the checks are here.
 //!
 //! So the document and the code cannot drift apart: changing either without the other
 //! fails `cargo test`.
@@ -32,6 +33,7 @@ use scan::{code_only, paths, regions};
 use table::{covers, rules};
 
 mod commands;
+mod purity;
 mod reexports;
 mod scan;
 mod table;
@@ -163,54 +165,43 @@ fn every_module_imports_only_what_architecture_md_allows() {
 #[test]
 fn the_pure_modules_read_no_clock_file_environment_lock_or_randomness() {
     // ARCHITECTURE.md calls the planner, the on-call rules and the doctor's judgement pure:
-    // the time they reason about is handed to them, never read, and they do no I/O, hold
-    // no lock and draw no random number (their test-only files aside).
+    // the time they reason about is handed to them, never read, and they do no I/O, start
+    // no process or thread, hold no lock or process-wide state, draw no random number and
+    // print nothing. Their modules compiled for tests only (declared under `#[cfg(test)]`)
+    // may set themselves up from the environment (PROPTEST_CASES).
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let src = root.join("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
-    let mut clocks = Vec::new();
-    for file in &files {
-        let module = module_of(&src, file);
+    files.sort();
+    let code: Vec<(String, String)> = files
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f).expect("readable");
+            (module_of(&src, f), code_only(&text))
+        })
+        .collect();
+    let test_only: BTreeSet<String> = code
+        .iter()
+        .flat_map(|(m, c)| purity::test_only_modules(c, m))
+        .collect();
+    let mut found = Vec::new();
+    for (file, (module, code)) in files.iter().zip(&code) {
         let top = module.split("::").next().unwrap_or("");
         if !matches!(top, "plan" | "oncall" | "doctor") {
             continue;
         }
-        // Test-only files may set themselves up from the environment (PROPTEST_CASES).
-        let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        let test_only = matches!(name, "tests.rs" | "proptests.rs" | "fixture.rs")
-            || file.components().any(|c| c.as_os_str() == "tests");
-        if test_only {
-            continue;
-        }
-        let code = code_only(&std::fs::read_to_string(file).expect("readable"));
-        // The clock, the file system, the environment, the runtime, locks and randomness.
-        for impure in [
-            "Utc::now",
-            "Local::now",
-            "Utc::today",
-            "Local::today",
-            "SystemTime::now",
-            "Instant::now",
-            "std::fs",
-            "std::env",
-            "std::io::stdin",
-            "std::net",
-            "tokio",
-            "reqwest",
-            "Mutex",
-            "RwLock",
-            "rand::",
-            "println!",
-            "eprintln!",
-        ] {
-            if code.contains(impure) {
-                clocks.push(format!("{}: {impure}", file.display()));
+        for (m, text) in regions(code, module) {
+            if test_only.iter().any(|t| covers(t, &m)) {
+                continue;
+            }
+            for impure in purity::impurities(&text) {
+                found.push(format!("{} (`{m}`): {impure}", file.display()));
             }
         }
     }
     assert!(
-        clocks.is_empty(),
-        "pure modules reading the clock, files, the environment, a runtime, a lock or randomness: {clocks:?}"
+        found.is_empty(),
+        "pure modules reading the clock, files, the environment, a runtime, a lock or randomness, or printing: {found:?}"
     );
 }
