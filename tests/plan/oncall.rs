@@ -365,3 +365,30 @@ async fn a_batch_whose_policies_cannot_be_told_apart_is_looked_up_again_one_user
     assert_eq!(per_path("/incidents"), 1);
     assert_eq!(per_path("/schedules"), 1, "once, not per user");
 }
+
+#[tokio::test]
+async fn the_policies_holding_a_user_on_a_team_are_the_teams_policies_that_target_them() {
+    let (sim, client, _) = fixture().await;
+    let holding = |team: &str, user: &str| {
+        let (team, user) = (TeamId::new(team), UserId::new(user));
+        let client = &client;
+        async move {
+            hr2pagerduty::observe::policies_holding(client, &team, &user)
+                .await
+                .into_iter()
+                .map(|p| (p.id.to_string(), p.name))
+                .collect::<Vec<_>>()
+        }
+    };
+    // IT Operations' policy names Alice in its second rule: found without `GET /oncalls`.
+    assert_eq!(
+        holding("PTEAM01", "PALICE1").await,
+        [("PEPOPS1".to_string(), "IT Operations EP".to_string())]
+    );
+    assert!(sim.requests().iter().all(|r| r.path != "/oncalls"));
+    // The Database team's one policy targets Carol alone and no schedule: nothing holds
+    // Alice there.
+    assert_eq!(holding("PTEAM02", "PALICE1").await, []);
+    // A team without policies: nothing, and no on-call look-up.
+    assert_eq!(holding("PNOTEAM", "PALICE1").await, []);
+}
