@@ -434,7 +434,9 @@ impl<'a> Index<'a> {
                 // A marker whose signature fails is treated as absent (README.md § Marker
                 // integrity): the user is this row's by email, whoever the forged marker
                 // names, so that a leaver cannot escape its deactivation by writing a claim
-                // to another employee. Its claim still blocks that employee's create.
+                // to another employee. Its claim still blocks that employee's create, and
+                // the employee pass adopts no such user for an employed row when the claim
+                // is another employee's (`employees::guards::foreign_unverified_claim`).
                 None if self.fault(u) == MarkerFault::SignatureInvalid => None,
                 None => marker::claimed_employee_id(u.description.as_deref())
                     .filter(|other| *other != e.employee_id)

@@ -40,7 +40,8 @@ use reasons::{applied_later, explain_record, leaver_reason};
 mod guards;
 mod reasons;
 use guards::{
-    rekeyable, suspends, unarchived_leaver, unconfirmed_adoption, unproven_stale_termination,
+    foreign_unverified_claim, rekeyable, suspends, unarchived_leaver, unconfirmed_adoption,
+    unproven_stale_termination,
 };
 
 /// Plans employee `e`, for whom matching found `found` ([`Index::find`]): at most one
@@ -261,6 +262,12 @@ fn settle_user(
     t.matched.insert(index.slot(u));
     if let Some(why) = untouchable(u, Some(&e.email), &cx.policy.protected, cx.inp.key_owner) {
         let reason = SkipCause::Untouchable(why);
+        t.out.skipped.push(employee_skip(e, Some(u), reason, d));
+        return None;
+    }
+    if !matches!(d.standing, Standing::Leaver(_))
+        && let Some(reason) = foreign_unverified_claim(index, e, u, target)
+    {
         t.out.skipped.push(employee_skip(e, Some(u), reason, d));
         return None;
     }
