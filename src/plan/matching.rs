@@ -171,13 +171,15 @@ impl<'a> Index<'a> {
             })
             .collect();
         if let Some(t) = &mut trust {
-            t.migrated = read.iter().any(|(_, v)| {
+            ix.migrated = read.iter().any(|(_, v)| {
                 matches!(
                     v,
                     Some(Verdict::Current | Verdict::Previous | Verdict::Unbound)
                 )
             });
-            ix.migrated = t.migrated;
+            // `--finish-marker-migration`: unsigned markers are read as on the first run
+            // with the key, to finish a migration that stopped part-way.
+            t.migrated = ix.migrated && !inp.policy.finish_marker_migration;
         }
         for (u, (mut p, verdict)) in users.iter().zip(read) {
             let mut checked = None;

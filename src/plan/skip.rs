@@ -378,16 +378,58 @@ mod words {
         " days ago ([lifecycle] termination_catch_up_days) while the status says active, and this user's ownership marker is ",
         " while other markers of the account verify with PAGERDUTY_MARKER_KEY: a termination-pending stamp may have been removed from it, so the user is not kept on silently (nothing is written; it keeps its access until settled); if the employee has left, mark the row terminated in HR; if not, clear or correct the stale termination date in HR",
     ];
+    /// After [`PAST_TERMINATION_UNVERIFIED`] on an unsigned marker: the likelier cause.
+    pub const UNFINISHED_MIGRATION: &str = "; if many users are listed so, the first apply with PAGERDUTY_MARKER_KEY most likely stopped before signing every marker: then run apply once with --finish-marker-migration, which trusts and signs the unsigned markers whose email is the HR row's, as that first apply would have";
     pub const PROTECTED: &[&str] = &["protected by [lifecycle] protected: never changed"];
     pub const HR_ROW_PROBLEM: &[&str] =
         &["the HR row for this employee has a problem this run; not deactivated"];
 }
 
 impl super::Plan {
+    /// More skips than this of an unsigned marker with a stale termination date say that
+    /// the first apply with the key stopped part-way ([`super::Plan::unfinished_migration`]),
+    /// rather than that each user edited their own marker (as many forged signatures say a
+    /// wrong key, `safety::FORGED_SIGNATURES_TOLERATED`).
+    pub const UNFINISHED_MIGRATION_AFTER: usize = 5;
+
     /// The skips that need a person ([`SkipCause::needs_attention`]), in the plan's order:
     /// `apply` exits 1 while there are any.
     pub fn needs_attention(&self) -> impl Iterator<Item = &Skip> {
         self.skipped.iter().filter(|s| s.reason.needs_attention())
+    }
+
+    /// How many skips are a stale termination date on an unsigned marker
+    /// ([`SkipCause::PastTerminationUnverified`]), when more than
+    /// [`Self::UNFINISHED_MIGRATION_AFTER`]: the likely cause is a first apply with
+    /// `PAGERDUTY_MARKER_KEY` that stopped before signing every marker, not users who each
+    /// replaced their own, and `--finish-marker-migration` finishes it.
+    pub fn unfinished_migration(&self) -> Option<usize> {
+        let n = self
+            .skipped
+            .iter()
+            .filter(|s| {
+                matches!(
+                    s.reason,
+                    SkipCause::PastTerminationUnverified {
+                        marker: UnverifiedMarker::Unsigned,
+                        ..
+                    }
+                )
+            })
+            .count();
+        (n > Self::UNFINISHED_MIGRATION_AFTER).then_some(n)
+    }
+
+    /// What the skips that need a person mean until settled, for the line that counts
+    /// them: that a person's access is wrong, or, for an unfinished migration
+    /// ([`Self::unfinished_migration`]), what is most likely wrong and the way out.
+    pub fn attention_consequence(&self) -> String {
+        match self.unfinished_migration() {
+            None => "until settled, a person's access is wrong".into(),
+            Some(n) => format!(
+                "{n} of them are unsigned markers with a stale termination date while other markers verify, most likely a first apply with PAGERDUTY_MARKER_KEY that stopped before signing every marker: run apply once with --finish-marker-migration (review its plan first)"
+            ),
+        }
     }
 }
 
@@ -511,6 +553,10 @@ impl SkipCause {
                     termination_date.to_string(),
                     catch_up_days.to_string(),
                     marker.words().to_string(),
+                    match marker {
+                        UnverifiedMarker::Unsigned => words::UNFINISHED_MIGRATION.to_string(),
+                        _ => String::new(),
+                    },
                 ],
             ),
             SkipCause::HrRowProblem => (words::HR_ROW_PROBLEM, vec![]),

@@ -12,7 +12,7 @@ use crate::plan::Tally;
 use crate::plan::context::Ctx;
 use crate::plan::dated::{Dated, Standing};
 use crate::plan::matching::{Index, Resign};
-use crate::plan::skip::{MarkerFault, SkipCause};
+use crate::plan::skip::{MarkerFault, SkipCause, UnverifiedMarker};
 use crate::vocab::{Role, SUSPENDED_ROLES, TeamRole};
 
 /// True when employee `e`, employed today with no user, carries a termination date that
@@ -42,7 +42,11 @@ pub(super) fn unconfirmed_adoption(
 ) -> Option<SkipCause> {
     let by_email_only = match index.marker(u) {
         None => target.matched_by_email,
-        Some(_) => cx.resign.get(&u.id) == Some(&Resign::Unsigned),
+        // `--finish-marker-migration` trusts an unsigned marker the email confirms as the
+        // first run with the key does.
+        Some(_) => {
+            cx.resign.get(&u.id) == Some(&Resign::Unsigned) && !cx.policy.finish_marker_migration
+        }
     };
     if !index.migrated() || !by_email_only {
         return None;
@@ -129,11 +133,18 @@ pub(super) fn unproven_stale_termination(
     // lose: the row decides as for any conflict.
     let access = !SUSPENDED_ROLES.contains(&u.role) || !u.teams.is_empty();
     let marker = index.unverified(u)?;
-    (employed && access && index.migrated()).then_some(SkipCause::PastTerminationUnverified {
-        termination_date,
-        catch_up_days: cx.policy.termination_catch_up_days,
-        marker,
-    })
+    // `--finish-marker-migration`: an unsigned marker its HR row confirms (trusted, so
+    // read) is taken as the first run with the key takes it, stamp and all.
+    let finishing = cx.policy.finish_marker_migration
+        && marker == UnverifiedMarker::Unsigned
+        && index.marker(u).is_some();
+    (employed && access && index.migrated() && !finishing).then_some(
+        SkipCause::PastTerminationUnverified {
+            termination_date,
+            catch_up_days: cx.policy.termination_catch_up_days,
+            marker,
+        },
+    )
 }
 
 /// True for the base roles that leave a user unable to respond: the stakeholder roles and

@@ -370,3 +370,116 @@ fn a_leaver_whose_marker_does_not_verify_and_no_row_matches_is_not_kept_on_silen
         p.skipped
     );
 }
+
+/// The plan of `r` against `acct` under `cfg` on 2026-11-30 with the key, and with
+/// `--finish-marker-migration` when `finish`.
+fn plan_finishing(acct: &Account, r: &Roster, cfg: &Config, finish: bool) -> Plan {
+    let teams = teams();
+    let mut policy = Policy::from_config(cfg);
+    policy.finish_marker_migration = finish;
+    let k = keys();
+    plan(Inputs {
+        roster: r,
+        users: &acct.users,
+        teams: &teams,
+        members: &acct.members,
+        policy: &policy,
+        oncall: &acct.oncall_facts(),
+        today: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+        run_day: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+        archive: &crate::archive::Archive::default(),
+        key_owner: None,
+        licenses: &[],
+        license_holders: None,
+        marker_keys: Some(&k),
+    })
+    .unwrap()
+}
+
+/// r10f #3: a first apply with the key that stopped part-way leaves unsigned markers
+/// beside signed ones; on rows whose termination date is older than the catch-up days (an
+/// active status deciding), each is a skip that needs a person, every night. Many at once
+/// say so in the count line; `--finish-marker-migration` signs them as the first run would
+/// have, and the next run has nothing to do and nothing to settle. A user without a marker
+/// that only its email ties to a new hire is still guarded.
+#[test]
+fn an_interrupted_migration_is_finished_by_one_run_with_the_flag() {
+    let cfg = super::super::fixture::dated_config("report", "");
+    let stale = NaiveDate::from_ymd_opt(2026, 1, 15);
+    let mut rows = vec![ann()];
+    let mut users = vec![ann_user()];
+    for i in 0..6 {
+        let id = format!("20{i:02}");
+        let email = format!("p{i}@example.com");
+        rows.push(Employee {
+            termination_date: stale,
+            ..emp(&id, &email, "Pat Old", Lifecycle::Active, "Sales", "Rep")
+        });
+        // Written before the key: the stopped apply never signed it.
+        users.push(user(
+            &format!("PU{i:02}"),
+            &email,
+            "Pat Old",
+            Role::LimitedUser,
+            "Rep",
+            marked(&id),
+        ));
+    }
+    rows.push(radia());
+    users.push(user(
+        "PCARL",
+        "radia@example.com",
+        "Carl Taker",
+        Role::LimitedUser,
+        "Rep",
+        None,
+    ));
+    let r = roster(rows);
+    let mut acct = Account::new(users);
+    // Night after night without the flag: the same skips, nothing written for them.
+    let p = plan_finishing(&acct, &r, &cfg, false);
+    let stuck = p
+        .needs_attention()
+        .filter(|s| matches!(s.reason, SkipCause::PastTerminationUnverified { .. }))
+        .count();
+    assert_eq!(stuck, 6, "{:#?}", p.skipped);
+    assert_eq!(p.unfinished_migration(), Some(6));
+    assert!(
+        p.attention_consequence()
+            .contains("run apply once with --finish-marker-migration"),
+        "{}",
+        p.attention_consequence()
+    );
+    let words = p
+        .skipped
+        .iter()
+        .find(|s| matches!(s.reason, SkipCause::PastTerminationUnverified { .. }))
+        .unwrap()
+        .reason
+        .to_string();
+    assert!(words.contains("--finish-marker-migration"), "{words}");
+    // The flag's run: each unsigned marker is signed, outside the caps, as the first keyed
+    // run does; the hire's address taken by Carl stays a skip.
+    let p = plan_finishing(&acct, &r, &cfg, true);
+    let signs = p
+        .actions
+        .iter()
+        .filter(|a| a.reason.starts_with("sign marker"))
+        .count();
+    assert_eq!(signs, 6, "{:#?}", p.actions);
+    assert_eq!(p.actions.len(), 6, "{:#?}", p.actions);
+    assert!(p.actions.iter().all(|a| !a.changes_role()));
+    let attention: Vec<&SkipCause> = p.needs_attention().map(|s| &s.reason).collect();
+    assert!(
+        matches!(attention[..], [SkipCause::UnconfirmedAdoption { .. }]),
+        "{attention:#?}"
+    );
+    acct.apply(&p, None);
+    // The next night, without the flag: the date conflicts are listed as before the key,
+    // no stuck skip is left.
+    let p = plan_finishing(&acct, &r, &cfg, false);
+    assert!(p.actions.is_empty(), "{:#?}", p.actions);
+    assert_eq!(p.conflicts.len(), 6);
+    assert_eq!(p.needs_attention().count(), 1, "{:#?}", p.skipped);
+    assert_eq!(p.unfinished_migration(), None);
+}
