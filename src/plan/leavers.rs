@@ -158,9 +158,11 @@ fn plan_unverified<'a>(cx: &mut Ctx<'a>, index: &'a Index<'a>, u: &'a User, t: &
     };
     let claimed = marker::claimed_employee_id(u.description.as_deref());
     if cx.policy.unmanaged_users != UnmanagedUsers::Offboard {
-        t.out.skipped.push(match &claimed {
-            Some(eid) => Skip::user(eid, u, cause),
-            None => Skip::unmanaged(u, cause),
+        // The claim to an employee the export lists is named in the words only: the skip
+        // is not that employee's.
+        t.out.skipped.push(match (&claimed, &cause) {
+            (Some(eid), SkipCause::UntrustedLeaverMarker { .. }) => Skip::user(eid, u, cause),
+            _ => Skip::unmanaged(u, cause),
         });
         return;
     }

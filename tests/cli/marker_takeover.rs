@@ -163,7 +163,7 @@ fn a_leaver_hiding_behind_a_forged_claim_needs_a_person_or_is_offboarded() {
             continue;
         }
         let line = format!(
-            "! {email}, {id}, employee 1000: this user's ownership marker (signature invalid) seems to name employee 1000, whom the HR export lists, but no HR row matches this user"
+            "! {email}, {id}: this user's ownership marker (signature invalid) seems to name employee 1000, whom the HR export lists, but no HR row matches this user"
         );
         keyed(&sim, &ws, "plan", &[], Some(MARKER_KEY))
             .expect_code(0)

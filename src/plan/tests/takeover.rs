@@ -336,6 +336,8 @@ fn a_leaver_whose_marker_does_not_verify_and_no_row_matches_is_not_kept_on_silen
             );
             let words = skip.reason.to_string();
             assert!(words.contains("may be a leaver hiding"), "{words}");
+            // Not the skip of the employee its marker claims.
+            assert_eq!(skip.employee_id, None, "{case} {mode:?}");
         }
         let mut cfg = std_config();
         cfg.lifecycle.unmanaged_users = UnmanagedUsers::Offboard;
