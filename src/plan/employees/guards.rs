@@ -82,7 +82,7 @@ pub(super) fn unconfirmed_adoption(
     })
 }
 
-/// The skip of `e`'s row (not a leaver's) whose user `u`, found by its email, carries a
+/// The skip of `e`'s row (standing `d`, not a leaver's) whose user `u`, found by its email, carries a
 /// marker whose signature fails while it seems to name another employee (listed in the
 /// export or not). Matching treats such a marker as absent, so that a leaver who forges a
 /// claim is still deactivated by its own row; but a user who sets their own email to a new
@@ -95,8 +95,10 @@ pub(super) fn foreign_unverified_claim(
     e: &Employee,
     u: &User,
     target: &Target<'_>,
+    d: &Dated,
 ) -> Option<SkipCause> {
-    if !target.matched_by_email
+    if matches!(d.standing, Standing::Leaver(_))
+        || !target.matched_by_email
         || index.marker(u).is_some()
         || index.fault(u) != MarkerFault::SignatureInvalid
     {

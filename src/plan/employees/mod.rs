@@ -30,6 +30,7 @@ use super::preconditions::check_stakeholder;
 use super::skip::{Skip, SkipCause};
 use super::{Action, ActionKind};
 use crate::config::{DeactivationMode, PastTerminationDate};
+use crate::email::Email;
 use crate::hr::Employee;
 use crate::ids::{EmployeeId, UserId};
 use crate::marker::{Marker, MarkerState};
@@ -265,9 +266,16 @@ fn settle_user(
         t.out.skipped.push(employee_skip(e, Some(u), reason, d));
         return None;
     }
-    if !matches!(d.standing, Standing::Leaver(_))
-        && let Some(reason) = foreign_unverified_claim(index, e, u, target)
-    {
+    // Every create names the `[pagerduty] from` user in its From header (fact F6): a
+    // leaver who is that user is never deactivated or deleted, so that the run's creates
+    // (and every later night's) keep working; a person changes `from` first.
+    if matches!(d.standing, Standing::Leaver(_)) && Email::normalise(&u.email) == cx.policy.from {
+        t.out
+            .skipped
+            .push(employee_skip(e, Some(u), SkipCause::FromUser, d));
+        return None;
+    }
+    if let Some(reason) = foreign_unverified_claim(index, e, u, target, d) {
         t.out.skipped.push(employee_skip(e, Some(u), reason, d));
         return None;
     }
