@@ -184,6 +184,7 @@ pub(super) fn plan_options(flags: SafetyFlags, keys: Option<&MarkerKeys>) -> Pla
     PlanOptions {
         allow_oncall_gaps: flags.allow_oncall_gaps,
         rekey_employee_ids: flags.rekey_employee_ids,
+        finish_marker_migration: flags.finish_marker_migration,
         marker_keys: keys,
     }
 }
