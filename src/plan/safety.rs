@@ -352,8 +352,10 @@ fn probable_duplicates(plan: &Plan, safety: &SafetyCaps, overrides: Overrides) -
 }
 
 /// The refusal when many HR rows are skipped because the user their email finds carries a
-/// marker naming another employee: the employee IDs appear to have changed, and such a run
-/// would match nobody and offboard nobody. The share is taken of the managed users plus
+/// marker naming another employee, or because the user their marker finds has another email
+/// while theirs is on another managed user ([`SkipCause::MarkerEmailConflict`]: IDs
+/// renumbered onto old values): the employee IDs appear to have changed, and such a run
+/// would match nobody and offboard nobody, or the wrong people. The share is taken of the managed users plus
 /// those users (a user skipped this way is not counted as managed). A future hire not
 /// provisioned yet ([`super::Skip::not_yet_hired`]) is not counted: nothing is done for it
 /// today either way, and `--rekey-employee-ids` re-keys only rows acted on today.
@@ -365,6 +367,10 @@ fn identity_drift(plan: &Plan, safety: &SafetyCaps) -> Option<String> {
         .filter_map(|s| match &s.reason {
             SkipCause::EmailOfAnotherEmployee {
                 marker_employee_id, ..
+            }
+            | SkipCause::MarkerEmailConflict {
+                holder_employee_id: marker_employee_id,
+                ..
             } => Some((s, marker_employee_id)),
             _ => None,
         })
