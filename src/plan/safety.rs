@@ -309,14 +309,19 @@ fn missing_marker_key(plan: &Plan, overrides: Overrides) -> Option<String> {
     ))
 }
 
-/// The refusal for more probable duplicates than allowed, with the first examples.
+/// The refusal for more probable duplicates than allowed, with the first examples. A
+/// planned deactivation of a flagged create's namesake (an unmanaged user offboarded in the
+/// same run, [`super::duplicates::offboarded_namesakes`]) counts too: a wrong email
+/// template would otherwise create the duplicates and suspend the real people at once.
 fn probable_duplicates(plan: &Plan, safety: &SafetyCaps, overrides: Overrides) -> Option<String> {
     let flagged: Vec<_> = plan
         .actions
         .iter()
         .filter_map(|a| a.probable_duplicate.as_ref().map(|d| (a, d)))
         .collect();
-    let count = flagged.len();
+    let namesakes = super::duplicates::offboarded_namesakes(&plan.actions).count();
+    let creates = flagged.len();
+    let count = creates + namesakes;
     let (limit, setting) = match overrides.allow_probable_duplicates {
         Some(n) => (n, format!("--allow-probable-duplicates {n}")),
         None => (
@@ -342,10 +347,13 @@ fn probable_duplicates(plan: &Plan, safety: &SafetyCaps, overrides: Overrides) -
         .collect();
     Some(format!(
         "{} the name of an existing PagerDuty user that no HR row matched, above {setting} (probable duplicates, each sent an invitation: is [hr] email_template or the email domain wrong?); e.g. {}; if they are new people, rerun with --allow-probable-duplicates {count}",
-        if count == 1 {
-            "1 planned create has".to_string()
-        } else {
-            format!("{count} planned creates have")
+        match (creates, namesakes) {
+            (1, 0) => "1 planned create has".to_string(),
+            (n, 0) => format!("{n} planned creates have"),
+            (n, m) => format!(
+                "{count} probable duplicates: {n} planned {} whose namesakes, offboarded as unmanaged users in the same run, are {m} of the planned deactivations; the creates have",
+                crate::words::plural(n, "create", "creates")
+            ),
         },
         examples.join(", ")
     ))

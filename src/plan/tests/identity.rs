@@ -1,6 +1,7 @@
 //! Planner tests of the evidence against a match by marker (`matching::evidence`): an
 //! employee ID that HR reused for another person, and employee IDs renumbered onto old
-//! values (reversed, shuffled, shifted by one), with `--rekey-employee-ids` as the way out.
+//! values (reversed, shuffled, shifted by one), with `--rekey-employee-ids` as the way out;
+//! and an unmanaged namesake of a probable duplicate offboarded in the same run.
 
 use super::*;
 use crate::config::SafetyCaps;
@@ -240,4 +241,75 @@ fn ids_renumbered_onto_old_values_are_refused_then_rekeyed() {
         }
         assert!(plan_rekey(&acct, &r, &cfg, false).is_empty(), "{what}");
     }
+}
+
+#[test]
+fn offboarding_the_namesake_of_a_probable_duplicate_counts_against_the_same_cap() {
+    // A wrong email domain under unmanaged_users = "offboard": 3 creates that duplicate
+    // 3 unmarked users, whom the same run would suspend as unmanaged.
+    let cfg = crate::plan::fixture::config_replacing(
+        "unmanaged_users = \"report\"",
+        "unmanaged_users = \"offboard\"",
+    );
+    let names = ["Ann Lee", "Bo Kim", "Cy Ng"];
+    let r = roster(
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let email = format!("{}@wrong.example", n.replace(' ', "."));
+                emp(
+                    &format!("{}", 40 + i),
+                    &email,
+                    n,
+                    Lifecycle::Active,
+                    "Sales",
+                    "Rep",
+                )
+            })
+            .collect(),
+    );
+    let acct = Account::new(
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let email = format!("{}@example.com", n.replace(' ', "."));
+                user(&format!("PN{i}"), &email, n, Role::LimitedUser, "Rep", None)
+            })
+            .collect(),
+    );
+    let p = acct.plan(&r, &cfg);
+    assert_eq!(p.count(ActionKind::Create), 3);
+    let namesakes: Vec<&Action> = p
+        .actions
+        .iter()
+        .filter(|a| a.kind == ActionKind::Deactivate && a.reason.contains("probable duplicate"))
+        .collect();
+    assert_eq!(namesakes.len(), 3, "{:#?}", p.actions);
+    assert!(
+        namesakes[0]
+            .reason
+            .contains("this plan also creates \"Ann Lee\" <ann.lee@wrong.example>"),
+        "{}",
+        namesakes[0].reason
+    );
+    // 3 creates alone pass the default cap of 5; with their 3 namesakes' suspensions, 6 do not.
+    let refused = safety::check(&p, &SafetyCaps::default(), Overrides::default());
+    assert!(
+        refused.iter().any(
+            |r| r.starts_with("6 probable duplicates: 3 planned creates")
+                && r.contains("--allow-probable-duplicates 6")
+        ),
+        "{refused:?}"
+    );
+    let allowed = Overrides {
+        allow_probable_duplicates: Some(6),
+        ..Overrides::default()
+    };
+    assert!(
+        safety::check(&p, &SafetyCaps::default(), allowed)
+            .iter()
+            .all(|r| !r.contains("probable duplicate")),
+    );
 }
