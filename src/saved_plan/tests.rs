@@ -106,23 +106,21 @@ fn a_create_whose_user_appeared_is_drift() {
 
 #[test]
 fn a_create_stopped_before_its_team_requests_is_not_counted_as_applied() {
-    use crate::pagerduty::models::NewUser;
     use crate::plan::Step;
-    use crate::vocab::{Role, TeamRole};
     let marker = r#"hr2pagerduty:v1 {"employee_id":"7"}"#;
     let create = Action {
         steps: vec![
-            Step::CreateUser(NewUser {
-                role: Some(Role::LimitedUser),
-                ..serde_json::from_value(serde_json::json!({
-                    "name": "N", "email": "new@example.com", "description": marker
+            Step::CreateUser(
+                serde_json::from_value(serde_json::json!({
+                    "name": "N", "email": "new@example.com", "description": marker,
+                    "role": "limited_user"
                 }))
-                .unwrap()
-            }),
+                .unwrap(),
+            ),
             Step::SetTeamRole {
                 team_id: TeamId::new("PT1"),
                 team: "Ops".into(),
-                role: TeamRole::Responder,
+                role: serde_json::from_value(serde_json::json!("responder")).unwrap(),
             },
         ],
         ..action(None, "new@example.com")
