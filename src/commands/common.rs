@@ -6,8 +6,8 @@ use super::Failure;
 use crate::archive::{Archive, ArchiveFile};
 use crate::cli::{self, SafetyFlags};
 use crate::config::{
-    Config, Connection, ENV_API_KEY, ENV_API_URL, ENV_MARKER_KEY, ENV_MARKER_KEY_PREVIOUS,
-    read_key_file, read_secret_file,
+    Config, Connection, ENV_API_KEY, ENV_MARKER_KEY, ENV_MARKER_KEY_PREVIOUS, read_key_file,
+    read_secret_file,
 };
 use crate::doctor::MarkerKeySources;
 use crate::hr::{self, Roster};
@@ -85,7 +85,6 @@ pub(super) fn log_requests(client: &Client) {
 /// [`Failure::Usage`]: no key, a key that is not UTF-8, a key file that cannot be read or
 /// that others can read, or an API URL that is not allowed.
 fn settings(cfg: &Config, flags: &cli::Connection) -> Result<Connection, Failure> {
-    let env_url = std::env::var(ENV_API_URL).ok();
     let file_key = match &flags.api_key_file {
         Some(path) => Some(read_key_file(path).map_err(Failure::Usage)?),
         None => None,
@@ -101,8 +100,8 @@ fn settings(cfg: &Config, flags: &cli::Connection) -> Result<Connection, Failure
         .as_ref()
         .map(|k| k.expose_secret())
         .or(env_key.as_deref());
-    Connection::resolve(flags.api_url.as_deref(), env_url.as_deref(), key, cfg)
-        .map_err(Failure::Usage)
+    let (flag_url, env_url) = flags.api_url_given();
+    Connection::resolve(flag_url, env_url, key, cfg).map_err(Failure::Usage)
 }
 
 /// The marker keys of this run: `--marker-key-file` (read by [`read_secret_file`], the
@@ -148,6 +147,14 @@ fn env_text(name: &str) -> Result<Option<String>, Failure> {
             "{name} is not valid UTF-8, so it is not a valid key (a file read with the wrong encoding, or stray bytes); export the key as plain text"
         ))),
     }
+}
+
+/// Whether `PAGERDUTY_MARKER_KEY` or `PAGERDUTY_MARKER_KEY_PREVIOUS` is set (to anything,
+/// even empty): what `demo`, which reads neither, tells the user it ignores.
+pub(super) fn marker_key_variables_set() -> bool {
+    [ENV_MARKER_KEY, ENV_MARKER_KEY_PREVIOUS]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some())
 }
 
 /// Where [`marker_keys`] reads each key from, in words (never the key): `the marker key

@@ -200,20 +200,53 @@ fn check_secret_text(key: &str, source: &str, what: &str) -> Result<(), String> 
     Ok(())
 }
 
+/// Where a run's API URL came from, in the order of precedence [`api_url_of`] applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiUrlSource {
+    /// `--api-url` on the command line.
+    Flag,
+    /// `PAGERDUTY_API_URL`.
+    Environment,
+    /// `[pagerduty] api_url` of the configuration file.
+    File,
+    /// None of them: [`DEFAULT_API_URL`].
+    Default,
+}
+
+/// The API URL a run uses, as given (neither trimmed nor checked), and where it comes
+/// from: `flag` (`--api-url`), else `env` (`PAGERDUTY_API_URL`), else `[pagerduty] api_url`
+/// of `cfg`, else [`DEFAULT_API_URL`]. The one statement of that precedence: the
+/// connection ([`Connection::resolve`]) and the account a notification names before the
+/// connection is resolved both read it.
+pub fn api_url_of<'a>(
+    flag: Option<&'a str>,
+    env: Option<&'a str>,
+    cfg: &'a Config,
+) -> (&'a str, ApiUrlSource) {
+    match (flag, env, cfg.pagerduty.api_url.as_deref()) {
+        (Some(u), _, _) => (u, ApiUrlSource::Flag),
+        (None, Some(u), _) => (u, ApiUrlSource::Environment),
+        (None, None, Some(u)) => (u, ApiUrlSource::File),
+        (None, None, None) => (DEFAULT_API_URL, ApiUrlSource::Default),
+    }
+}
+
 /// Connection settings resolved from flags, environment and file, in that order of
 /// precedence. The key is held as a [`secrecy::SecretString`] and never printed.
 #[derive(Debug, Clone)]
 pub struct Connection {
     /// API base URL without a trailing slash.
     pub api_url: String,
+    /// Where [`Connection::api_url`] came from.
+    pub api_url_source: ApiUrlSource,
     /// The API key (`PAGERDUTY_API_KEY`).
     pub api_key: SecretString,
 }
 
 impl Connection {
-    /// Resolves the URL (`flag_url` > `env_url` (`PAGERDUTY_API_URL`) > `[pagerduty]
-    /// api_url` of `cfg` > [`DEFAULT_API_URL`]), drops a trailing slash, checks it with
-    /// [`check_api_url`], and takes the key from `env_key` (`PAGERDUTY_API_KEY`, trimmed).
+    /// Resolves the URL ([`api_url_of`]: `flag_url` > `env_url` (`PAGERDUTY_API_URL`) >
+    /// `[pagerduty] api_url` of `cfg` > [`DEFAULT_API_URL`]) and records where it came from,
+    /// drops a trailing slash, checks it with [`check_api_url`], and takes the key from `env_key` (`PAGERDUTY_API_KEY`, trimmed).
     /// The caller reads the environment, so tests can pass values. A flag or variable that
     /// is given but empty (or only white space) is refused rather than skipped: an empty
     /// `PAGERDUTY_API_URL` meant for the simulator must not send the run to production.
@@ -234,12 +267,8 @@ impl Connection {
         if flag_url.is_none() && env_url.is_some_and(|u| u.trim().is_empty()) {
             return Err(empty_api_url(true));
         }
-        let api_url = flag_url
-            .or(env_url)
-            .or(cfg.pagerduty.api_url.as_deref())
-            .unwrap_or(DEFAULT_API_URL)
-            .trim_end_matches('/')
-            .to_string();
+        let (api_url, api_url_source) = api_url_of(flag_url, env_url, cfg);
+        let api_url = api_url.trim_end_matches('/').to_string();
         check_api_url(&api_url)?;
         let key = env_key
             .map(str::trim)
@@ -251,6 +280,7 @@ impl Connection {
             })?;
         Ok(Connection {
             api_url,
+            api_url_source,
             api_key: SecretString::from(key.to_string()),
         })
     }
