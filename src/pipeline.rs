@@ -41,6 +41,9 @@ pub struct PlanOptions<'a> {
     pub allow_oncall_gaps: bool,
     /// Re-key the markers of users whose employee ID changed, matched by email.
     pub rekey_employee_ids: bool,
+    /// `--finish-marker-migration`: trust and sign unsigned markers as on the first run
+    /// with the key ([`Policy::finish_marker_migration`]).
+    pub finish_marker_migration: bool,
     /// The run's marker keys (read by the commands from the environment), which the
     /// planner signs with and checks markers against ([`Inputs::marker_keys`]); `None`
     /// without `PAGERDUTY_MARKER_KEY`.
@@ -149,6 +152,7 @@ pub async fn observe_and_plan(
     let mut policy = Policy::from_config(cfg);
     policy.allow_oncall_gaps = options.allow_oncall_gaps;
     policy.rekey_employee_ids = options.rekey_employee_ids;
+    policy.finish_marker_migration = options.finish_marker_migration;
     let rules = plan::rules::ResolvedRules::resolve(&policy.rules, &account.teams)?;
     let governed = Needs {
         team_members: rules.governed(),

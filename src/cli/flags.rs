@@ -176,6 +176,12 @@ pub struct SafetyFlags {
     /// the key trusts forged markers.
     #[arg(long)]
     pub allow_unsigned_run: bool,
+    /// Finish the one-time signing of unsigned markers that a first run with
+    /// PAGERDUTY_MARKER_KEY left part-way (stopped or killed): for this run, unsigned
+    /// markers are trusted and signed as on that first run (where the user's email is the
+    /// HR row's). Only for that case: it also trusts an unsigned copy a user pasted.
+    #[arg(long)]
+    pub finish_marker_migration: bool,
 }
 
 /// Inputs every command that reads an export takes.

@@ -406,8 +406,9 @@ fn no_changes(client: &Client, plan: &Plan, roster: &Roster, printer: &Printer) 
         0 => (Exit::Success, RunStatus::NoChanges),
         n => {
             printer.err(&format!(
-                "Error: nothing to apply, but {n} skipped need{} a person (marked ! under Skipped above); until settled, a person's access is wrong, so the run exits 1.",
-                plural(n, "s", "")
+                "Error: nothing to apply, but {n} skipped need{} a person (marked ! under Skipped above); {}, so the run exits 1.",
+                plural(n, "s", ""),
+                plan.attention_consequence()
             ));
             (Exit::Failure, RunStatus::Failed)
         }

@@ -111,15 +111,20 @@ fn settings(cfg: &Config, flags: &cli::Connection) -> Result<Connection, Failure
 ///
 /// # Errors
 /// [`Failure::Usage`] (exit 64): a key file that cannot be read or that its group or others
-/// can use, a key that is empty, shorter than [`crate::marker::sign::MIN_KEY_BYTES`] or
-/// not UTF-8, or a previous key without a current one.
+/// can use, a key that is empty, shorter than [`crate::marker::sign::MIN_KEY_BYTES`],
+/// not UTF-8, or (file or variable alike) of more than one line or with a control character
+/// ([`crate::config::check_marker_key_text`]), or a previous key without a current one.
 pub(super) fn marker_keys(flags: &cli::Connection) -> Result<Option<MarkerKeys>, Failure> {
     let read = |file: Option<&Path>, name: &str| -> Result<Option<String>, Failure> {
         if let Some(path) = file {
             let key = read_secret_file(path, "marker key").map_err(Failure::Usage)?;
             return Ok(Some(key.expose_secret().to_string()));
         }
-        env_text(name)
+        let text = env_text(name)?;
+        if let Some(t) = &text {
+            crate::config::check_marker_key_text(t, name).map_err(Failure::Usage)?;
+        }
+        Ok(text)
     };
     let sources = marker_key_sources(flags);
     let current = read(flags.marker_key_file.as_deref(), ENV_MARKER_KEY)?;
@@ -179,6 +184,7 @@ pub(super) fn plan_options(flags: SafetyFlags, keys: Option<&MarkerKeys>) -> Pla
     PlanOptions {
         allow_oncall_gaps: flags.allow_oncall_gaps,
         rekey_employee_ids: flags.rekey_employee_ids,
+        finish_marker_migration: flags.finish_marker_migration,
         marker_keys: keys,
     }
 }

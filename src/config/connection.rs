@@ -175,6 +175,18 @@ pub fn check_key_text(key: &str, source: &str) -> Result<(), String> {
     check_secret_text(key, source, "API key")
 }
 
+/// [`check_key_text`] for a marker key (`PAGERDUTY_MARKER_KEY`,
+/// `PAGERDUTY_MARKER_KEY_PREVIOUS`): the same rule as a key file's, so that a variable
+/// holding a line break or a tab is refused as the file would be (README.md § Exit codes,
+/// 64), never used to sign. `key` is trimmed of surrounding white space first, as a file's
+/// is. The message names `source`, never the key.
+///
+/// # Errors
+/// The message, for a usage error (exit 64).
+pub fn check_marker_key_text(key: &str, source: &str) -> Result<(), String> {
+    check_secret_text(key.trim(), source, "marker key")
+}
+
 /// [`check_key_text`] for the secret called `what` (`API key`, `marker key`).
 fn check_secret_text(key: &str, source: &str, what: &str) -> Result<(), String> {
     if key.contains(['\n', '\r']) {
@@ -190,7 +202,7 @@ fn check_secret_text(key: &str, source: &str, what: &str) -> Result<(), String> 
         };
         let rule = match what {
             "API key" => "a PagerDuty API key is one line of printable ASCII",
-            _ => "a secret read from a file is one line of printable ASCII",
+            _ => "a secret is one line of printable ASCII",
         };
         return Err(format!(
             "{source} contains {kind} (U+{:04X}); {rule}",

@@ -644,9 +644,9 @@ fn shuffle<T>(v: &mut [T], seed: u64) {
 }
 
 /// Users hr2pagerduty must leave exactly as they are: the owner, the API key's user,
-/// protected emails, and users whose email no row of the export gives with an unreadable
-/// marker, or (unless `unmanaged_users = "offboard"`) with no marker naming an employee (none,
-/// or an offboarding's record). By user ID.
+/// protected emails, and (unless `unmanaged_users = "offboard"`, which deactivates them)
+/// users whose email no row of the export gives with an unreadable marker or with no marker
+/// naming an employee (none, or an offboarding's record). By user ID.
 fn untouchable_users(
     acct: &Account,
     roster: &Roster,
@@ -660,8 +660,7 @@ fn untouchable_users(
         .filter(|u| {
             let unmanaged = match marker::parse(u.description.as_deref()).marker {
                 MarkerState::Valid(m) => m.employee_id.is_none() && !offboard,
-                MarkerState::Invalid(_) => true,
-                MarkerState::Absent => !offboard,
+                MarkerState::Invalid(_) | MarkerState::Absent => !offboard,
             } && !hr_emails.contains(&Email::normalise(&u.email));
             u.role == Role::Owner
                 || key == Some(&u.id)

@@ -708,7 +708,8 @@ fn leaver_is_suspended_marker_first_then_teams_removed() {
         a.guard,
         Some(Guard {
             employee_id: Some("12".into()),
-            email: Email::normalise("fa@example.com")
+            email: Email::normalise("fa@example.com"),
+            claimed: None,
         })
     );
     let Step::UpdateUser(upd) = &a.steps[0] else {
@@ -1947,6 +1948,8 @@ mod deletion;
 mod explain;
 
 mod signing;
+
+mod takeover;
 
 mod binding;
 

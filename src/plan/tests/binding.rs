@@ -184,6 +184,7 @@ fn an_unsigned_suspension_record_is_not_signed_once_other_markers_verify() {
                 from: Role::ReadOnlyLimitedUser,
                 to: Role::LimitedUser,
                 manager_on: vec![],
+                joins: vec![],
             }),
         "{:#?}",
         p.skipped

@@ -158,7 +158,8 @@ fn in_delete_mode_a_leaver_is_one_archived_deletion_that_converges() {
             a.guard,
             Some(Guard {
                 employee_id: Some("12".into()),
-                email: Email::normalise("fa@example.com")
+                email: Email::normalise("fa@example.com"),
+                claimed: None,
             }),
             "re-checked like a suspension"
         );

@@ -178,7 +178,8 @@ fn offboard_deactivates_unmarked_users_without_a_row_and_a_later_row_brings_them
         a.guard,
         Some(Guard {
             employee_id: None,
-            email: Email::normalise("carl@contractor.example.net")
+            email: Email::normalise("carl@contractor.example.net"),
+            claimed: None,
         })
     );
     assert_eq!(p.population.managed_users, 1);

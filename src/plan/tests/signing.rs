@@ -899,6 +899,7 @@ fn an_adoption_by_email_that_raises_access_in_a_signed_account_needs_a_person() 
             from: Role::LimitedUser,
             to: Role::Admin,
             manager_on: vec!["Managers".into()],
+            joins: vec!["IT Operations".into()],
         }
     );
     // The first run with the key (no marker verifies yet) adopts as before.
@@ -915,6 +916,7 @@ fn an_adoption_by_email_that_raises_access_in_a_signed_account_needs_a_person() 
     let mut confirmed = signed.clone();
     confirmed.users[1].role = Role::Admin;
     confirmed.join("PCARL", "PTMGRS1", TeamRole::Manager);
+    confirmed.join("PCARL", "PTITOPS", TeamRole::Responder);
     let p = plan_keyed(&confirmed, &r, &cfg, Some(&k));
     let a = p
         .actions
