@@ -318,6 +318,28 @@ fn incident_names(v: &[IncidentRef]) -> String {
 }
 
 impl OncallImpact {
+    /// What a human must do about this impact, one step per kind present: off the
+    /// escalation policies, off the schedules, then the open incidents reassigned or
+    /// resolved, the incident step ending with `incidents_why` (empty for none, or e.g.
+    /// ` (PagerDuty refuses to delete a user with open incidents assigned)`).
+    fn remedy_steps(&self, incidents_why: &str) -> Vec<String> {
+        let mut steps = Vec::new();
+        if !self.escalation_policies.is_empty() {
+            steps.push(off_policies(&self.escalation_policies));
+        }
+        if !self.schedules.is_empty() {
+            steps.push(off_schedules(&self.schedules));
+        }
+        if !self.incidents.is_empty() {
+            steps.push(format!(
+                "reassign or resolve {} {}{incidents_why}",
+                plural(self.incidents.len(), "incident", "incidents"),
+                incident_names(&self.incidents)
+            ));
+        }
+        steps
+    }
+
     /// The impact in words, e.g. `on escalation policy "IT Operations EP" (PEPOPS1); on
     /// schedule "Ops Primary" (PSCHED1); 1 open incident assigned: "Disk full" (Q1)`, or
     /// `nothing: no escalation policy, no on-call shift in the lookahead, no open incident`.

@@ -3,9 +3,7 @@
 //! must do, and its cause in the summaries' words ([`BlockCause`], [`blocked_words`]).
 //! Pure, like the rest of [`crate::oncall`].
 
-use super::{
-    ALLOW_FLAG, OncallImpact, RefusedRemoval, incident_names, names, off_policies, off_schedules,
-};
+use super::{ALLOW_FLAG, OncallImpact, RefusedRemoval, names};
 use crate::words::plural;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -179,20 +177,7 @@ impl Blocked {
                 "run again so that their on-call duties are looked up, or use {ALLOW_FLAG}"
             );
         };
-        let mut steps = Vec::new();
-        if !i.escalation_policies.is_empty() {
-            steps.push(off_policies(&i.escalation_policies));
-        }
-        if !i.schedules.is_empty() {
-            steps.push(off_schedules(&i.schedules));
-        }
-        if !i.incidents.is_empty() {
-            steps.push(format!(
-                "reassign or resolve {} {}",
-                plural(i.incidents.len(), "incident", "incidents"),
-                incident_names(&i.incidents)
-            ));
-        }
+        let steps = i.remedy_steps("");
         // PagerDuty refuses to take a user off a team while they are on one of its
         // escalation policies (fact F32): the override cannot finish such a deactivation,
         // so it is not offered.
@@ -230,20 +215,8 @@ impl Blocked {
         let Some(i) = &self.impact else {
             return self.remedy();
         };
-        let mut steps = Vec::new();
-        if !i.escalation_policies.is_empty() {
-            steps.push(off_policies(&i.escalation_policies));
-        }
-        if !i.schedules.is_empty() {
-            steps.push(off_schedules(&i.schedules));
-        }
-        if !i.incidents.is_empty() {
-            steps.push(format!(
-                "reassign or resolve {} {} (PagerDuty refuses to delete a user with open incidents assigned)",
-                plural(i.incidents.len(), "incident", "incidents"),
-                incident_names(&i.incidents)
-            ));
-        }
+        let steps =
+            i.remedy_steps(" (PagerDuty refuses to delete a user with open incidents assigned)");
         let overridden = if !i.incidents.is_empty() {
             format!(
                 "{ALLOW_FLAG} cannot help while incidents are assigned to them: PagerDuty refuses the deletion"
