@@ -81,15 +81,22 @@ pub(super) fn offboarded_namesakes(actions: &[Action]) -> impl Iterator<Item = &
 }
 
 /// Adds to the reason of each deactivation of a flagged create's namesake
-/// ([`offboarded_namesakes`]) which create has its name.
+/// ([`offboarded_namesakes`]) which create has its name (the one with the lowest email, of
+/// several).
 fn flag_namesakes(actions: &mut [Action]) {
-    let creates: BTreeMap<UserId, (String, Email)> = actions
-        .iter()
-        .filter_map(|a| {
-            let d = a.probable_duplicate.as_ref()?;
-            Some((d.user_id.clone(), (a.name.clone(), a.email.clone())))
-        })
-        .collect();
+    // Of several creates with one namesake, the one with the lowest email, so that the
+    // words do not depend on the order of the export.
+    let mut creates: BTreeMap<UserId, (String, Email)> = BTreeMap::new();
+    for a in actions.iter() {
+        if let Some(d) = &a.probable_duplicate {
+            let entry = creates
+                .entry(d.user_id.clone())
+                .or_insert_with(|| (a.name.clone(), a.email.clone()));
+            if a.email < entry.1 {
+                *entry = (a.name.clone(), a.email.clone());
+            }
+        }
+    }
     let ids: BTreeSet<UserId> = offboarded_namesakes(actions)
         .filter_map(|a| a.user_id.clone())
         .collect();
