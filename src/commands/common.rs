@@ -120,7 +120,11 @@ pub(super) fn marker_keys(flags: &cli::Connection) -> Result<Option<MarkerKeys>,
             let key = read_secret_file(path, "marker key").map_err(Failure::Usage)?;
             return Ok(Some(key.expose_secret().to_string()));
         }
-        env_text(name)
+        let text = env_text(name)?;
+        if let Some(t) = &text {
+            crate::config::check_marker_key_text(t.trim(), name).map_err(Failure::Usage)?;
+        }
+        Ok(text)
     };
     let sources = marker_key_sources(flags);
     let current = read(flags.marker_key_file.as_deref(), ENV_MARKER_KEY)?;

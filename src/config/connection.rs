@@ -175,6 +175,17 @@ pub fn check_key_text(key: &str, source: &str) -> Result<(), String> {
     check_secret_text(key, source, "API key")
 }
 
+/// [`check_key_text`] for a marker key (`PAGERDUTY_MARKER_KEY`,
+/// `PAGERDUTY_MARKER_KEY_PREVIOUS`, or a marker key file): the one check every marker key
+/// source goes through, so a variable holding a line break or a tab is refused as the same
+/// key in a file is. `key` is already trimmed; the message names `source`, never the key.
+///
+/// # Errors
+/// The message, for a usage error (exit 64).
+pub fn check_marker_key_text(key: &str, source: &str) -> Result<(), String> {
+    check_secret_text(key, source, "marker key")
+}
+
 /// [`check_key_text`] for the secret called `what` (`API key`, `marker key`).
 fn check_secret_text(key: &str, source: &str, what: &str) -> Result<(), String> {
     if key.contains(['\n', '\r']) {

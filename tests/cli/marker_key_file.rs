@@ -228,3 +228,55 @@ fn the_saved_plan_s_apply_command_names_the_marker_key_files() {
     Run::from_output(c.output().unwrap()).expect_code(0);
     assert_eq!(verdict(&sim, &people[0].email()), Verdict::Current);
 }
+
+#[test]
+fn a_marker_key_variable_with_a_line_break_or_a_tab_is_refused_as_the_same_key_in_a_file_is() {
+    let people = workforce(1000, 1);
+    let ws = Workspace::new(&safety_config(), &csv(&people));
+    let sim = Sim::start(base_seed());
+    let two_lines = format!("{MARKER_KEY}\n{OTHER_KEY}");
+    let tab = format!("{MARKER_KEY}\t{OTHER_KEY}");
+    for (var, value, says) in [
+        (
+            "PAGERDUTY_MARKER_KEY",
+            &two_lines,
+            "holds more than one line",
+        ),
+        (
+            "PAGERDUTY_MARKER_KEY",
+            &tab,
+            "contains a control character (U+0009)",
+        ),
+        (
+            "PAGERDUTY_MARKER_KEY_PREVIOUS",
+            &two_lines,
+            "holds more than one line",
+        ),
+    ] {
+        for cmd in ["plan", "apply"] {
+            let mut c = e2e::hr2pd();
+            c.arg(cmd)
+                .args(ws.inputs())
+                .args(["--yes"].iter().filter(|_| cmd == "apply"))
+                .env("PAGERDUTY_API_URL", sim.url())
+                .env("PAGERDUTY_API_KEY", KEY)
+                .env("PAGERDUTY_MARKER_KEY", OTHER_KEY)
+                .env(var, value)
+                .write_stdin("");
+            let r = Run::from_output(c.output().unwrap());
+            r.expect_code(64).expect_stderr(&[&format!("{var} {says}")]);
+            assert!(!r.stderr.contains(MARKER_KEY), "{r:?}");
+        }
+    }
+    assert!(sim.requests().is_empty(), "{:?}", sim.requests());
+    // doctor fails its marker_key check instead of passing the key.
+    let check = doctor_marker_check(&sim, &ws, &[], Some(&tab));
+    assert_eq!(check["status"], "fail", "{check}");
+    assert!(
+        check["detail"]
+            .as_str()
+            .unwrap()
+            .contains("PAGERDUTY_MARKER_KEY contains a control character"),
+        "{check}"
+    );
+}
