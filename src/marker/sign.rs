@@ -146,7 +146,8 @@ impl MarkerKeys {
     ///
     /// # Errors
     /// [`MarkerKey::new`]'s message for a key that is set but empty or too short, and a
-    /// message when `previous` is set without `current`.
+    /// message when `previous` is set without `current` (naming both ways to give the
+    /// current key: `current`'s name and `--marker-key-file`).
     pub fn resolve(
         current: (&str, Option<&str>),
         previous: (&str, Option<&str>),
@@ -161,7 +162,7 @@ impl MarkerKeys {
                 previous_key,
             ))),
             None if previous_key.is_some() => Err(format!(
-                "{} is set but {} is not: during a rotation set both (the new key in {}), or neither",
+                "{} is set but {} is not and --marker-key-file was not given: during a rotation give the new key as well (in a file only its owner can read, with --marker-key-file FILE, or in {}), or neither",
                 previous.0, current.0, current.0
             )),
             None => Ok(None),

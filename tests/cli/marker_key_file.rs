@@ -280,3 +280,27 @@ fn a_marker_key_variable_with_a_line_break_or_a_tab_is_refused_as_the_same_key_i
         "{check}"
     );
 }
+
+#[test]
+fn a_previous_key_alone_is_refused_naming_both_ways_to_give_the_current_one() {
+    let people = workforce(1000, 1);
+    let ws = Workspace::new(&safety_config(), &csv(&people));
+    let sim = Sim::start(base_seed());
+    let dir = tempfile::tempdir().unwrap();
+    let old = key_file(&dir.path().join("old"), OTHER_KEY, 0o600);
+    let previous = ["--marker-key-previous-file", arg(&old)];
+    let r = keyed(&sim, &ws, "plan", &previous, None);
+    let e = r.expect_code(64).error();
+    assert!(
+        e.contains("but PAGERDUTY_MARKER_KEY is not and --marker-key-file was not given")
+            && e.contains("with --marker-key-file FILE, or in PAGERDUTY_MARKER_KEY"),
+        "{e}"
+    );
+    let check = doctor_marker_check(&sim, &ws, &previous, None);
+    assert_eq!(check["status"], "fail", "{check}");
+    let fix = check["fix"].as_str().unwrap();
+    assert!(
+        fix.contains("(--marker-key-file FILE, or PAGERDUTY_MARKER_KEY)"),
+        "{check}"
+    );
+}
