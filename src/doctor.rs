@@ -21,7 +21,7 @@
 //! A rejected or unreachable key stops the checks that need the API (they are listed as
 //! `skipped`).
 
-use crate::config::{Config, ENV_API_KEY, ENV_MARKER_KEY, ENV_MARKER_KEY_PREVIOUS};
+use crate::config::{Config, ENV_MARKER_KEY, ENV_MARKER_KEY_PREVIOUS};
 use crate::marker::MarkerKeys;
 use crate::observe::preflight::{Asked, Preflight};
 use crate::observe::{ObserveError, connection_hint};
@@ -137,7 +137,9 @@ impl Default for MarkerKeySources {
 /// [`asked`]`(cfg)`), the run's marker keys (`Err` holding why they are refused) with
 /// where they are read from (`sources`), and
 /// how the configured `[lifecycle] archive` stands (`None` without an archive).
-/// `api_url` is named in the fixes of the key check.
+/// `api_url` is named in the fixes of the key check, and `api_key_source`, where the API
+/// key was read from in words (`PAGERDUTY_API_KEY` or `the API key file PATH`), in its
+/// detail and fixes.
 pub fn diagnose(
     cfg: &Config,
     facts: &Preflight,
@@ -145,8 +147,9 @@ pub fn diagnose(
     sources: &MarkerKeySources,
     archive: Option<ArchivePresence>,
     api_url: &str,
+    api_key_source: &str,
 ) -> Vec<Check> {
-    let mut checks = vec![key_check(&facts.key, api_url)];
+    let mut checks = vec![key_check(&facts.key, api_url, api_key_source)];
     checks.push(
         Check::new(
             "write_access",
@@ -195,6 +198,7 @@ fn request_failed(
     title: &'static str,
     e: &ObserveError,
     api_url: &str,
+    key_source: &str,
 ) -> Check {
     let e = e.api_error();
     let hint = connection_hint(e, api_url);
@@ -208,10 +212,10 @@ fn request_failed(
         // (https://support.pagerduty.com/docs/generating-api-keys: with Advanced
         // Permissions, "on the User Settings tab of their user profile").
         ApiError::Status { status: 401, .. } => format!(
-            "check {ENV_API_KEY} (or the --api-key-file): PagerDuty at {api_url} rejected it; an admin or the account owner creates a general access REST API key in PagerDuty's web app under Integrations > Developer Tools > API Access Keys > Create New API Key, leaving Read-only API Key unchecked (on an account with Advanced Permissions, a user's own key is made on the User Settings tab of their profile)"
+            "check the key read from {key_source}: PagerDuty at {api_url} rejected it; an admin or the account owner creates a general access REST API key in PagerDuty's web app under Integrations > Developer Tools > API Access Keys > Create New API Key, leaving Read-only API Key unchecked (on an account with Advanced Permissions, a user's own key is made on the User Settings tab of their profile)"
         ),
         ApiError::Status { status: 403, .. } => format!(
-            "check that {ENV_API_KEY} may read users, teams, abilities and licences of the account at {api_url}"
+            "check that the key read from {key_source} may read users, teams, abilities and licences of the account at {api_url}"
         ),
         ApiError::Transport {
             kind: TransportKind::Connect,
@@ -230,8 +234,9 @@ fn request_failed(
     .fix(fix)
 }
 
-/// `GET /users/me`: a user (user-level key), a 400 (account-level key) or a failure.
-fn key_check(key: &Result<KeyOwner, ObserveError>, api_url: &str) -> Check {
+/// `GET /users/me`: a user (user-level key), a 400 (account-level key) or a failure; the
+/// detail and the fix name where the key was read from (`key_source`), never the key.
+fn key_check(key: &Result<KeyOwner, ObserveError>, api_url: &str, key_source: &str) -> Check {
     const NAME: &str = "api_key";
     const TITLE: &str = "API key";
     match key {
@@ -240,7 +245,7 @@ fn key_check(key: &Result<KeyOwner, ObserveError>, api_url: &str) -> Check {
             TITLE,
             Status::Pass,
             format!(
-                "accepted: a user-level key of {} <{}> (base role {}); PagerDuty records the job's changes as made by this user",
+                "accepted (read from {key_source}): a user-level key of {} <{}> (base role {}); PagerDuty records the job's changes as made by this user",
                 u.name, u.email, u.role
             ),
         ),
@@ -248,10 +253,12 @@ fn key_check(key: &Result<KeyOwner, ObserveError>, api_url: &str) -> Check {
             NAME,
             TITLE,
             Status::Pass,
-            "accepted: an account-level key (GET /users/me answered 400, so it belongs to no user); users are created in the name of the From user".into(),
+            format!(
+                "accepted (read from {key_source}): an account-level key (GET /users/me answered 400, so it belongs to no user); users are created in the name of the From user"
+            ),
         ),
         Err(e) => {
-            let c = request_failed(NAME, TITLE, e, api_url);
+            let c = request_failed(NAME, TITLE, e, api_url, key_source);
             if let ApiError::Status { status: 401, .. } = e.api_error() {
                 Check {
                     detail: format!("PagerDuty rejected the key (401): {}", e.api_error()),
@@ -286,7 +293,7 @@ fn from_check(
             format!("no user of the account has the email {from}; PagerDuty refuses POST /users without an existing user in From"),
         )
         .fix("set [pagerduty] from to the email of an existing user (an admin the job acts for), and list it in [lifecycle] protected"),
-        Err(e) => request_failed(NAME, TITLE, e, ""),
+        Err(e) => request_failed(NAME, TITLE, e, "", "the API key"),
     }
 }
 
@@ -325,7 +332,7 @@ fn abilities_check(read: Option<&Result<BTreeSet<String>, ObserveError>>, cfg: &
     };
     let have = match read {
         Ok(have) => have,
-        Err(e) => return request_failed(NAME, TITLE, e, ""),
+        Err(e) => return request_failed(NAME, TITLE, e, "", "the API key"),
     };
     let missing: Vec<String> = needed
         .iter()
@@ -406,7 +413,7 @@ fn teams_check(read: Option<&Result<Vec<Team>, ObserveError>>, cfg: &Config) -> 
     };
     let teams = match read {
         Ok(t) => t,
-        Err(e) => return request_failed(NAME, TITLE, e, ""),
+        Err(e) => return request_failed(NAME, TITLE, e, "", "the API key"),
     };
     let policy = Policy::from_config(cfg);
     match ResolvedRules::resolve(&policy.rules, teams) {
@@ -440,7 +447,7 @@ fn licenses_check(read: &Result<Vec<LicenseWithCounts>, ObserveError>, cfg: &Con
     // none, in the client.
     let licenses = match read {
         Ok(l) => l,
-        Err(e) => return request_failed(NAME, TITLE, e, ""),
+        Err(e) => return request_failed(NAME, TITLE, e, "", "the API key"),
     };
     if licenses.is_empty() {
         return Check::new(

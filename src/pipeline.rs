@@ -41,6 +41,9 @@ pub struct PlanOptions<'a> {
     pub allow_oncall_gaps: bool,
     /// Re-key the markers of users whose employee ID changed, matched by email.
     pub rekey_employee_ids: bool,
+    /// `--finish-marker-migration`: trust and sign unsigned markers as on the first run
+    /// with the key ([`Policy::finish_marker_migration`]).
+    pub finish_marker_migration: bool,
     /// The run's marker keys (read by the commands from the environment), which the
     /// planner signs with and checks markers against ([`Inputs::marker_keys`]); `None`
     /// without `PAGERDUTY_MARKER_KEY`.
@@ -149,6 +152,7 @@ pub async fn observe_and_plan(
     let mut policy = Policy::from_config(cfg);
     policy.allow_oncall_gaps = options.allow_oncall_gaps;
     policy.rekey_employee_ids = options.rekey_employee_ids;
+    policy.finish_marker_migration = options.finish_marker_migration;
     let rules = plan::rules::ResolvedRules::resolve(&policy.rules, &account.teams)?;
     let governed = Needs {
         team_members: rules.governed(),
@@ -158,21 +162,24 @@ pub async fn observe_and_plan(
     // Suspensions are dated the day they really happen, whatever `--as-of` says.
     let run_day = self::today(cfg, None);
     let compute = |account: &Account| {
-        plan::plan(Inputs {
-            roster,
-            users: &account.users,
-            teams: &account.teams,
-            members: &account.members,
-            policy: &policy,
-            oncall: &account.oncall,
-            today,
-            run_day,
-            archive: &archive,
-            key_owner: account.key_owner.as_ref().map(|u| &u.id),
-            licenses: &account.licenses,
-            license_holders: account.license_holders.as_ref(),
-            marker_keys: options.marker_keys,
-        })
+        plan::plan_with_rules(
+            Inputs {
+                roster,
+                users: &account.users,
+                teams: &account.teams,
+                members: &account.members,
+                policy: &policy,
+                oncall: &account.oncall,
+                today,
+                run_day,
+                archive: &archive,
+                key_owner: account.key_owner.as_ref().map(|u| &u.id),
+                licenses: &account.licenses,
+                license_holders: account.license_holders.as_ref(),
+                marker_keys: options.marker_keys,
+            },
+            rules.clone(),
+        )
     };
     let mut p = compute(&account)?;
     // Each round reads only what is still missing; the needs depend on the actions, which

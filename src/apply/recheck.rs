@@ -55,9 +55,10 @@ pub(super) fn recheck(
         // user by email, whoever the marker names).
         MarkerState::Valid(_) if verdict == Some(Verdict::Failed) => None,
         // Unreadable, or signed with no key of this run: what it claims, when that is
-        // another employee than the action's.
+        // another employee than the action's, and not the claim the plan saw and acted on.
         _ => marker::claimed_employee_id(user.description.as_deref())
             .filter(|claim| Some(claim) != employee_id)
+            .filter(|claim| Some(claim) != guard.claimed.as_ref())
             .filter(|_| guard.employee_id.is_none()),
     };
     match (found, &guard.employee_id) {

@@ -127,6 +127,7 @@ fn guard(employee_id: Option<&str>, email: &str) -> Guard {
     Guard {
         employee_id: employee_id.map(EmployeeId::new),
         email: Email::normalise(email),
+        claimed: None,
     }
 }
 
@@ -193,6 +194,45 @@ fn recheck_finds_each_mismatch() {
             "{u:?} against {g:?}"
         );
     }
+}
+
+/// r10f #2: an unmanaged user offboarded although its unused marker claims someone (two
+/// marker lines) is re-checked against the claim the plan saw: the same claim passes, a
+/// claim made since does not.
+#[test]
+fn recheck_takes_the_claim_the_plan_acted_on_for_no_marker_added() {
+    let protected = BTreeSet::new();
+    let two_lines =
+        "hr2pagerduty:v1 {\"employee_id\":\"1001\"}\nhr2pagerduty:v1 {\"employee_id\":\"1003\"}";
+    let u = user("a@example.com", "user", Some(two_lines));
+    let seen = Guard {
+        claimed: Some(EmployeeId::new("1001")),
+        ..guard(None, "a@example.com")
+    };
+    assert_eq!(recheck(&u, &seen, None, None, &protected, None), None);
+    assert_eq!(
+        recheck(
+            &u,
+            &guard(None, "a@example.com"),
+            None,
+            None,
+            &protected,
+            None
+        ),
+        Some(Mismatch::MarkerAdded {
+            found: "1001".into()
+        })
+    );
+    let other = Guard {
+        claimed: Some(EmployeeId::new("1002")),
+        ..guard(None, "a@example.com")
+    };
+    assert_eq!(
+        recheck(&u, &other, None, None, &protected, None),
+        Some(Mismatch::MarkerAdded {
+            found: "1001".into()
+        })
+    );
 }
 
 #[test]

@@ -101,7 +101,7 @@ async fn apply_run(
         client,
     } = connect(&cfg, &a.connection)?;
     let keys = marker_keys(&a.connection)?;
-    notify.api_url = Some(s.api_url.clone());
+    notify.resolved(&s);
     let _lock = stops.race(take_lock(&client, &cfg, &s, printer)).await?;
     let bar = printer.progress();
     let as_of = today(&cfg, a.as_of.as_of);
@@ -170,7 +170,7 @@ async fn apply_saved(
     if let Some(f) = saved_with_key_applied_without(&saved.plan, keys.as_ref(), a.safety) {
         return Err(f);
     }
-    notify.api_url = Some(s.api_url.clone());
+    notify.resolved(&s);
     saved.check_api_url(&s.api_url)?;
     let _lock = stops.race(take_lock(&client, &cfg, &s, printer)).await?;
     let bar = printer.progress();
@@ -406,8 +406,9 @@ fn no_changes(client: &Client, plan: &Plan, roster: &Roster, printer: &Printer) 
         0 => (Exit::Success, RunStatus::NoChanges),
         n => {
             printer.err(&format!(
-                "Error: nothing to apply, but {n} skipped need{} a person (marked ! under Skipped above); until settled, a person's access is wrong, so the run exits 1.",
-                plural(n, "s", "")
+                "Error: nothing to apply, but {n} skipped need{} a person (marked ! under Skipped above); {}, so the run exits 1.",
+                plural(n, "s", ""),
+                plan.attention_consequence()
             ));
             (Exit::Failure, RunStatus::Failed)
         }

@@ -2,11 +2,11 @@
 //! [`files`] (built into the binary), so it needs no key, no network and no flags.
 
 use super::Failure;
-use super::common::{client_from, refusal};
+use super::common::{client_from, marker_key_variables_set, refusal};
 use super::execute::{Run, execute};
 use super::report_file::{check_report, report_file, write_report};
 use crate::cli::{DemoArgs, SafetyFlags};
-use crate::config::{Config, Connection, ENV_MARKER_KEY, ENV_MARKER_KEY_PREVIOUS};
+use crate::config::{Config, Connection};
 use crate::exit::Exit;
 use crate::hr::{self, Roster};
 use crate::pagerduty::Client;
@@ -116,10 +116,7 @@ async fn plan_and_print(
     .await?;
     // The planner's note says the key is not set; with one in the environment the demo
     // says instead that it ignores it.
-    if [ENV_MARKER_KEY, ENV_MARKER_KEY_PREVIOUS]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some())
-    {
+    if marker_key_variables_set() {
         for n in planned
             .plan
             .notes

@@ -37,7 +37,19 @@ pub(super) async fn run(a: DoctorArgs, printer: &Printer) -> Result<Exit, Failur
     let keys = marker_keys(&a.connection).map_err(|f| f.to_string());
     let sources = marker_key_sources(&a.connection);
     let archive = cfg.lifecycle.archive.as_deref().map(archive_presence);
-    let checks = doctor::diagnose(&cfg, &facts, keys, &sources, archive, &s.api_url);
+    let key_source = match &a.connection.api_key_file {
+        Some(p) => format!("the API key file {}", p.display()),
+        None => crate::config::ENV_API_KEY.to_string(),
+    };
+    let checks = doctor::diagnose(
+        &cfg,
+        &facts,
+        keys,
+        &sources,
+        archive,
+        &s.api_url,
+        &key_source,
+    );
     let config = a.config.display().to_string();
     match a.format {
         Format::Text => printer.out(&report::doctor_text(&config, &s.api_url, &checks)),

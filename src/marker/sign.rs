@@ -146,8 +146,7 @@ impl MarkerKeys {
     ///
     /// # Errors
     /// [`MarkerKey::new`]'s message for a key that is set but empty or too short, and a
-    /// message when `previous` is set without `current` (naming both ways to give the
-    /// current key: `current`'s name and `--marker-key-file`).
+    /// message when `previous` is set without `current`.
     pub fn resolve(
         current: (&str, Option<&str>),
         previous: (&str, Option<&str>),
@@ -162,7 +161,7 @@ impl MarkerKeys {
                 previous_key,
             ))),
             None if previous_key.is_some() => Err(format!(
-                "{} is set but {} is not and --marker-key-file was not given: during a rotation give the new key as well (in a file only its owner can read, with --marker-key-file FILE, or in {}), or neither",
+                "{} is set but {} is not (and --marker-key-file is not given): during a rotation give both, the new key in {} or in a file named by --marker-key-file, or neither",
                 previous.0, current.0, current.0
             )),
             None => Ok(None),

@@ -278,6 +278,13 @@ pub struct Guard {
     pub employee_id: Option<EmployeeId>,
     /// The user's email at plan time (checked when there is no marker).
     pub email: Email,
+    /// The employee ID the user's marker, which the plan did not use (its signature
+    /// failed, it could not be read, or it was unsigned and unconfirmed), seemed to name at
+    /// plan time (`plan::leavers`: an unmanaged user offboarded although its marker claims
+    /// someone): the re-check takes the same claim for no marker added since. Absent from
+    /// other actions and from saved plans made before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claimed: Option<EmployeeId>,
 }
 
 /// One planned change to one user.

@@ -6,7 +6,10 @@
 //! `"offboard"` (HR authoritative for everyone) deactivated like a leaver, with a suspension
 //! record that names no employee, unless it is a user hr2pagerduty never writes, the
 //! `[pagerduty] from` user that creates need, or an HR row with a problem names its email
-//! (then it is listed as skipped).
+//! (then it is listed as skipped). A user whose marker is present but not used (it does not
+//! verify, cannot be read, or is unsigned and unconfirmed) and who still holds access may
+//! be a leaver hiding behind an edited marker: a skip that needs a person, or with
+//! `"offboard"` deactivated like an unmanaged user.
 
 use super::Tally;
 use super::build::{Record, deactivate, leave, sign};
@@ -72,10 +75,8 @@ pub(super) fn plan_users_without_row<'a>(cx: &mut Ctx<'a>, index: &'a Index<'a>,
 }
 
 /// A user with no marker naming an employee (none at all, or the suspension record of an
-/// earlier offboarding) and no HR row. An unreadable or untrusted marker is noted by the
-/// index and left alone in every mode: it may name an employee. When it seems to name one
-/// the export does not list and the user still holds a role or teams, it may hide a
-/// leaver: it is a skip that needs a person ([`untrusted_leaver`]).
+/// earlier offboarding) and no HR row. A user whose marker is present but not used (it
+/// does not verify, cannot be read, or is unsigned and unconfirmed) is [`plan_unverified`]'s.
 fn plan_unmanaged<'a>(
     cx: &mut Ctx<'a>,
     index: &'a Index<'a>,
@@ -84,9 +85,7 @@ fn plan_unmanaged<'a>(
     t: &mut Tally,
 ) {
     if matches!(index.state(u), MarkerState::Invalid(_)) {
-        if let Some(skip) = untrusted_leaver(cx, index, u) {
-            t.out.skipped.push(skip);
-        }
+        plan_unverified(cx, index, u, t);
         return;
     }
     let never = untouchable(u, None, &cx.policy.protected, cx.inp.key_owner);
@@ -107,53 +106,121 @@ fn plan_unmanaged<'a>(
             }
         }
         UnmanagedUsers::Offboard => {
-            let reason = match never {
-                Some(why) => Some(SkipCause::Untouchable(why)),
-                None if Email::normalise(&u.email) == cx.policy.from => Some(SkipCause::FromUser),
-                None => inp_row_problem(cx, u).then_some(SkipCause::HrRowProblem),
-            };
-            if let Some(reason) = reason {
-                t.out.skipped.push(Skip::unmanaged(u, reason));
-                return;
-            }
-            t.managed.insert(index.slot(u));
             let why = "offboard: no ownership marker and no HR row ([lifecycle] unmanaged_users = \"offboard\")".to_string();
-            let human = index.human(u);
-            match deactivate(cx, u, None, None, human, record, Record::default(), why) {
-                Some(a) => t.out.actions.push(a),
-                None => match record.and_then(|m| sign(cx, u, human, m, None)) {
-                    Some(a) => t.out.actions.push(a),
-                    None => t.out.unchanged += 1,
-                },
-            }
+            offboard(cx, index, u, record, why, t);
         }
     }
 }
 
-/// The skip of `u`, whose marker the run does not use, when that marker seems to name an
-/// employee the export does not list (nor an HR row with a problem), and `u` still holds
-/// access (a base role other than a suspended one, or a team), and is not a user
-/// hr2pagerduty never writes: a leaver whose marker was written before the key, or a
-/// forgery; only a person can tell. A user already without access is only noted.
-fn untrusted_leaver(cx: &Ctx<'_>, index: &Index<'_>, u: &User) -> Option<Skip> {
-    let eid = marker::claimed_employee_id(u.description.as_deref())?;
+/// Deactivates unmanaged user `u` (`record`: its offboarding record, if any) for `why`,
+/// unless it is a user hr2pagerduty never writes, the `[pagerduty] from` user, or an HR
+/// row with a problem names its email (then it is listed as skipped).
+fn offboard<'a>(
+    cx: &mut Ctx<'a>,
+    index: &'a Index<'a>,
+    u: &'a User,
+    record: Option<&'a Marker>,
+    why: String,
+    t: &mut Tally,
+) -> Option<()> {
+    let reason = match untouchable(u, None, &cx.policy.protected, cx.inp.key_owner) {
+        Some(why) => Some(SkipCause::Untouchable(why)),
+        None if Email::normalise(&u.email) == cx.policy.from => Some(SkipCause::FromUser),
+        None => inp_row_problem(cx, u).then_some(SkipCause::HrRowProblem),
+    };
+    if let Some(reason) = reason {
+        t.out.skipped.push(Skip::unmanaged(u, reason));
+        return None;
+    }
+    t.managed.insert(index.slot(u));
+    let human = index.human(u);
+    match deactivate(cx, u, None, None, human, record, Record::default(), why) {
+        Some(a) => t.out.actions.push(a),
+        None => match record.and_then(|m| sign(cx, u, human, m, None)) {
+            Some(a) => t.out.actions.push(a),
+            None => t.out.unchanged += 1,
+        },
+    }
+    Some(())
+}
+
+/// A user no HR row matched (neither by a marker that verifies nor by email) whose marker
+/// is present but not used (noted by the index): its signature fails, it cannot be read
+/// (several marker lines among them), or it is unsigned and unconfirmed. A leaver can edit
+/// their own profile, so such a user that still holds access (a base role other than a
+/// suspended one, or a team) may be a leaver hiding, whatever the marker claims: a skip
+/// that needs a person in every `unmanaged_users` mode ([`untrusted_leaver`]), and with
+/// `"offboard"` deactivated like any unmanaged user, its claim recorded in the action's
+/// guard for the re-check. Left alone (the index's note only): a user already without
+/// access, a user hr2pagerduty never writes, one whose marker claims an employee whose
+/// HR row has a problem this run, and one an HR row's skip already names (its marker
+/// blocks that employee's create, [`SkipCause::ClaimedByUnreadableMarker`]).
+fn plan_unverified<'a>(cx: &mut Ctx<'a>, index: &'a Index<'a>, u: &'a User, t: &mut Tally) {
+    let Some(cause) = untrusted_leaver(cx, index, u, t) else {
+        return;
+    };
+    let claimed = marker::claimed_employee_id(u.description.as_deref());
+    if cx.policy.unmanaged_users != UnmanagedUsers::Offboard {
+        // The claim to an employee the export lists is named in the words only: the skip
+        // is not that employee's.
+        t.out.skipped.push(match (&claimed, &cause) {
+            (Some(eid), SkipCause::UntrustedLeaverMarker { .. }) => Skip::user(eid, u, cause),
+            _ => Skip::unmanaged(u, cause),
+        });
+        return;
+    }
+    let why = format!(
+        "offboard: its ownership marker is not used ({}) and no HR row matches it, so it may be a leaver hiding behind an edited marker ([lifecycle] unmanaged_users = \"offboard\")",
+        index.fault(u).words()
+    );
+    let before = t.out.actions.len();
+    if offboard(cx, index, u, None, why, t).is_some()
+        && let Some(a) = t.out.actions.get_mut(before)
+        && let Some(g) = a.guard.as_mut()
+    {
+        // The re-check reads an unused marker by what it claims: the same claim is no
+        // marker added since the plan.
+        g.claimed = claimed;
+    }
+}
+
+/// Why `u`, whose marker the run does not use and which no HR row matched, is not left
+/// alone: it still holds access (a base role other than a suspended one, or a team), is
+/// not a user hr2pagerduty never writes, no HR row's skip names it already, and no HR row
+/// with a problem names its email or the employee its marker seems to name. The cause is
+/// [`SkipCause::UntrustedLeaverMarker`] when the marker seems to name an employee the
+/// export does not list (a leaver whose marker was written before the key, or a forgery;
+/// only a person can tell), else [`SkipCause::UnverifiedMarkerWithoutRow`] (a claim to a
+/// listed employee, whose row matched another user, or no readable claim at all).
+fn untrusted_leaver(cx: &Ctx<'_>, index: &Index<'_>, u: &User, t: &Tally) -> Option<SkipCause> {
+    let claimed = marker::claimed_employee_id(u.description.as_deref());
     let inp = cx.inp;
-    if cx.roster_ids.contains(&eid)
-        || inp.roster.protected_ids.contains(&eid)
+    let access = !SUSPENDED_ROLES.contains(&u.role) || !u.teams.is_empty();
+    if !access
+        || claimed_in_a_skip(t, u)
+        || claimed
+            .as_ref()
+            .is_some_and(|eid| inp.roster.protected_ids.contains(eid))
         || inp_row_problem(cx, u)
         || untouchable(u, None, &cx.policy.protected, inp.key_owner).is_some()
     {
         return None;
     }
-    let access = !SUSPENDED_ROLES.contains(&u.role) || !u.teams.is_empty();
-    access.then(|| {
-        Skip::user(
-            &eid,
-            u,
-            SkipCause::UntrustedLeaverMarker {
-                fault: index.fault(u),
-            },
-        )
+    let fault = index.fault(u);
+    Some(match claimed {
+        Some(eid) if !cx.roster_ids.contains(&eid) => SkipCause::UntrustedLeaverMarker { fault },
+        claimed_employee_id => SkipCause::UnverifiedMarkerWithoutRow {
+            fault,
+            claimed_employee_id,
+        },
+    })
+}
+
+/// True when an HR row's skip already names `u` among the users whose unused markers
+/// claim its employee ([`SkipCause::ClaimedByUnreadableMarker`]): listed once, there.
+fn claimed_in_a_skip(t: &Tally, u: &User) -> bool {
+    t.out.skipped.iter().any(|s| {
+        matches!(&s.reason, SkipCause::ClaimedByUnreadableMarker { users, .. } if users.contains(&u.id))
     })
 }
 

@@ -171,13 +171,15 @@ impl<'a> Index<'a> {
             })
             .collect();
         if let Some(t) = &mut trust {
-            t.migrated = read.iter().any(|(_, v)| {
+            ix.migrated = read.iter().any(|(_, v)| {
                 matches!(
                     v,
                     Some(Verdict::Current | Verdict::Previous | Verdict::Unbound)
                 )
             });
-            ix.migrated = t.migrated;
+            // `--finish-marker-migration`: unsigned markers are read as on the first run
+            // with the key, to finish a migration that stopped part-way.
+            t.migrated = ix.migrated && !inp.policy.finish_marker_migration;
         }
         for (u, (mut p, verdict)) in users.iter().zip(read) {
             let mut checked = None;
@@ -434,7 +436,9 @@ impl<'a> Index<'a> {
                 // A marker whose signature fails is treated as absent (README.md § Marker
                 // integrity): the user is this row's by email, whoever the forged marker
                 // names, so that a leaver cannot escape its deactivation by writing a claim
-                // to another employee. Its claim still blocks that employee's create.
+                // to another employee. Its claim still blocks that employee's create, and
+                // the employee pass adopts no such user for an employed row when the claim
+                // is another employee's (`employees::guards::foreign_unverified_claim`).
                 None if self.fault(u) == MarkerFault::SignatureInvalid => None,
                 None => marker::claimed_employee_id(u.description.as_deref())
                     .filter(|other| *other != e.employee_id)

@@ -51,6 +51,12 @@ pub struct Policy {
     /// an HR row whose email finds a user whose marker names an employee the export no
     /// longer lists re-keys that marker instead of being skipped.
     pub rekey_employee_ids: bool,
+    /// `--finish-marker-migration` (a run option; `false` from the configuration): unsigned
+    /// markers are trusted and signed as on the first run with `PAGERDUTY_MARKER_KEY`,
+    /// although other markers of the account verify, to finish a first keyed apply that
+    /// stopped part-way (README.md § Marker integrity). A user without a marker found by
+    /// email is still guarded as in any signed account.
+    pub finish_marker_migration: bool,
     /// `[lifecycle] provision_days_before_start`: a future hire is created this many days
     /// before the hire date.
     pub provision_days_before_start: u32,
@@ -98,6 +104,7 @@ impl Policy {
             default_time_zone: cfg.lifecycle.default_time_zone.clone(),
             sync_job_title: cfg.hr.columns.job_title.is_some(),
             rekey_employee_ids: false,
+            finish_marker_migration: false,
             provision_days_before_start: cfg.lifecycle.provision_days_before_start,
             past_termination_date: cfg.lifecycle.past_termination_date,
             termination_catch_up_days: cfg.lifecycle.termination_catch_up_days,
@@ -112,12 +119,6 @@ impl Policy {
             delete_suspended_after_days: cfg.lifecycle.delete_suspended_after_days,
             allow_oncall_gaps: false,
         }
-    }
-}
-
-impl From<&Config> for Policy {
-    fn from(cfg: &Config) -> Policy {
-        Policy::from_config(cfg)
     }
 }
 

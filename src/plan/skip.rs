@@ -130,6 +130,20 @@ pub enum SkipCause {
         /// Why the marker is not used.
         fault: MarkerFault,
     },
+    /// On a user whose marker is present but not used (`fault` says why: its signature
+    /// fails, it cannot be read, several marker lines among them, or it is unsigned and
+    /// unconfirmed), whom no HR row matches (by a marker that verifies or by email), and
+    /// who still holds a role or teams, while its marker seems to name `claimed_employee_id`,
+    /// an employee the export lists (whose row matched another user), or no employee that
+    /// can be read. A leaver may edit their own profile to claim someone else: the user may
+    /// be a leaver hiding, so it is not kept on silently. With `unmanaged_users = "offboard"`
+    /// it is deactivated instead (README.md § Marker integrity).
+    UnverifiedMarkerWithoutRow {
+        /// Why the marker is not used.
+        fault: MarkerFault,
+        /// The listed employee the marker seems to name, if it names one that can be read.
+        claimed_employee_id: Option<EmployeeId>,
+    },
     /// The user (or, for an employee no user matches, the email HR gives) is never written.
     Untouchable(Untouchable),
     /// On a marked user whose employee the export does not list (or, with
@@ -151,10 +165,11 @@ pub enum SkipCause {
     /// (some verifies), carries no trusted signed marker and is tied to the employee only
     /// by its email (matched by email, or an unsigned marker the email confirms), when
     /// taking it over would raise its base role (`from` to `to`, PagerDuty's order,
-    /// [`Role::raised_to`]) or give it the manager role on `manager_on` teams. Users can
-    /// set their own email in PagerDuty: one who takes a new hire's address would be given
-    /// the hire's access. A person checks that the user is this employee and gives the
-    /// role by hand; the next run then adopts it and signs its marker.
+    /// [`Role::raised_to`]), give it the manager role on `manager_on` teams, or make it a
+    /// member of `joins` teams (any team role). Users can set their own email in
+    /// PagerDuty: one who takes a new hire's address would be given the hire's access. A
+    /// person checks that the user is this employee and gives the role and teams by hand;
+    /// the next run then adopts it and signs its marker.
     UnconfirmedAdoption {
         /// The user's base role.
         from: Role,
@@ -162,6 +177,10 @@ pub enum SkipCause {
         to: Role,
         /// The teams (names) on which the rules give the manager role the user lacks.
         manager_on: Vec<String>,
+        /// The teams (names) the rules make it a member of (with a role other than
+        /// manager) that it is not on. Absent from saved plans made before it existed.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        joins: Vec<String>,
     },
     /// On an employee whose row's termination date passed more than
     /// `[lifecycle] termination_catch_up_days` ago while the status says active (a date
@@ -290,6 +309,7 @@ impl SkipCause {
             | SkipCause::EmailOfAnotherUnreadableMarker { .. }
             | SkipCause::ClaimedByUnreadableMarker { .. }
             | SkipCause::UntrustedLeaverMarker { .. }
+            | SkipCause::UnverifiedMarkerWithoutRow { .. }
             | SkipCause::SuspendedByOthers { .. }
             | SkipCause::UnconfirmedAdoption { .. }
             | SkipCause::PastTerminationUnverified { .. } => SkipSide::PagerDuty,
@@ -327,6 +347,19 @@ mod words {
         "the HR export does not list the employee this user's marker (",
         ") seems to name, but the marker cannot be trusted, so the user is not deactivated and keeps its role and teams; if it is that former employee, suspend it by hand in PagerDuty; if not, remove that marker line",
     ];
+    pub const UNVERIFIED_MARKER_CLAIMING_LISTED: &[&str] = &[
+        "this user's ownership marker (",
+        ") seems to name employee ",
+        ", whom the HR export lists, but no HR row matches this user (by a marker that verifies, or by its email)",
+        "",
+    ];
+    pub const UNVERIFIED_MARKER_CLAIMING_NONE: &[&str] = &[
+        "this user's ownership marker (",
+        ") names no employee that can be read, and no HR row matches this user (by its email)",
+        "",
+    ];
+    /// The end of both: why it needs a person, and the ways out.
+    pub const UNVERIFIED_MARKER_WITHOUT_ROW_END: &str = ": it still holds a role or teams and may be a leaver hiding behind an edited marker, so it is not kept on silently; not deactivated (it keeps its access until settled; [lifecycle] unmanaged_users = \"offboard\" deactivates it); if it is a former employee, suspend it by hand in PagerDuty; if it is a current employee, set its email in PagerDuty to its HR row's and remove that marker line";
     pub const OWNER: &[&str] = &["account owner: never changed"];
     pub const KEY_OWNER: &[&str] = &["owns the API key this run uses: never changed"];
     pub const FROM_USER: &[&str] = &[
@@ -346,16 +379,58 @@ mod words {
         " days ago ([lifecycle] termination_catch_up_days) while the status says active, and this user's ownership marker is ",
         " while other markers of the account verify with PAGERDUTY_MARKER_KEY: a termination-pending stamp may have been removed from it, so the user is not kept on silently (nothing is written; it keeps its access until settled); if the employee has left, mark the row terminated in HR; if not, clear or correct the stale termination date in HR",
     ];
+    /// After [`PAST_TERMINATION_UNVERIFIED`] on an unsigned marker: the likelier cause.
+    pub const UNFINISHED_MIGRATION: &str = "; if many users are listed so, the first apply with PAGERDUTY_MARKER_KEY most likely stopped before signing every marker: then run apply once with --finish-marker-migration, which trusts and signs the unsigned markers whose email is the HR row's, as that first apply would have";
     pub const PROTECTED: &[&str] = &["protected by [lifecycle] protected: never changed"];
     pub const HR_ROW_PROBLEM: &[&str] =
         &["the HR row for this employee has a problem this run; not deactivated"];
 }
 
 impl super::Plan {
+    /// More skips than this of an unsigned marker with a stale termination date say that
+    /// the first apply with the key stopped part-way ([`super::Plan::unfinished_migration`]),
+    /// rather than that each user edited their own marker (as many forged signatures say a
+    /// wrong key, `safety::FORGED_SIGNATURES_TOLERATED`).
+    pub const UNFINISHED_MIGRATION_AFTER: usize = 5;
+
     /// The skips that need a person ([`SkipCause::needs_attention`]), in the plan's order:
     /// `apply` exits 1 while there are any.
     pub fn needs_attention(&self) -> impl Iterator<Item = &Skip> {
         self.skipped.iter().filter(|s| s.reason.needs_attention())
+    }
+
+    /// How many skips are a stale termination date on an unsigned marker
+    /// ([`SkipCause::PastTerminationUnverified`]), when more than
+    /// [`Self::UNFINISHED_MIGRATION_AFTER`]: the likely cause is a first apply with
+    /// `PAGERDUTY_MARKER_KEY` that stopped before signing every marker, not users who each
+    /// replaced their own, and `--finish-marker-migration` finishes it.
+    pub fn unfinished_migration(&self) -> Option<usize> {
+        let n = self
+            .skipped
+            .iter()
+            .filter(|s| {
+                matches!(
+                    s.reason,
+                    SkipCause::PastTerminationUnverified {
+                        marker: UnverifiedMarker::Unsigned,
+                        ..
+                    }
+                )
+            })
+            .count();
+        (n > Self::UNFINISHED_MIGRATION_AFTER).then_some(n)
+    }
+
+    /// What the skips that need a person mean until settled, for the line that counts
+    /// them: that a person's access is wrong, or, for an unfinished migration
+    /// ([`Self::unfinished_migration`]), what is most likely wrong and the way out.
+    pub fn attention_consequence(&self) -> String {
+        match self.unfinished_migration() {
+            None => "until settled, a person's access is wrong".into(),
+            Some(n) => format!(
+                "{n} of them are unsigned markers with a stale termination date while other markers verify, most likely a first apply with PAGERDUTY_MARKER_KEY that stopped before signing every marker: run apply once with --finish-marker-migration (review its plan first)"
+            ),
+        }
     }
 }
 
@@ -418,6 +493,27 @@ impl SkipCause {
                 words::UNTRUSTED_LEAVER_MARKER,
                 vec![fault.words().to_string()],
             ),
+            SkipCause::UnverifiedMarkerWithoutRow {
+                fault,
+                claimed_employee_id: Some(eid),
+            } => (
+                words::UNVERIFIED_MARKER_CLAIMING_LISTED,
+                vec![
+                    fault.words().to_string(),
+                    eid.to_string(),
+                    words::UNVERIFIED_MARKER_WITHOUT_ROW_END.to_string(),
+                ],
+            ),
+            SkipCause::UnverifiedMarkerWithoutRow {
+                fault,
+                claimed_employee_id: None,
+            } => (
+                words::UNVERIFIED_MARKER_CLAIMING_NONE,
+                vec![
+                    fault.words().to_string(),
+                    words::UNVERIFIED_MARKER_WITHOUT_ROW_END.to_string(),
+                ],
+            ),
             SkipCause::Untouchable(Untouchable::Owner) => (words::OWNER, vec![]),
             SkipCause::Untouchable(Untouchable::KeyOwner) => (words::KEY_OWNER, vec![]),
             SkipCause::FromUser => (words::FROM_USER, vec![]),
@@ -428,6 +524,7 @@ impl SkipCause {
                 from,
                 to,
                 manager_on,
+                joins,
             } => {
                 let mut more = Vec::new();
                 if from.raised_to(to) {
@@ -436,7 +533,15 @@ impl SkipCause {
                 if !manager_on.is_empty() {
                     more.push(format!("the manager role on {}", manager_on.join(", ")));
                 }
-                (words::UNCONFIRMED_ADOPTION, vec![more.join(" and ")])
+                if !joins.is_empty() {
+                    more.push(format!("membership of {}", joins.join(", ")));
+                }
+                let last = more.pop().unwrap_or_default();
+                let said = match more.is_empty() {
+                    true => last,
+                    false => format!("{} and {last}", more.join(", ")),
+                };
+                (words::UNCONFIRMED_ADOPTION, vec![said])
             }
             SkipCause::Untouchable(Untouchable::Protected) => (words::PROTECTED, vec![]),
             SkipCause::PastTerminationUnverified {
@@ -449,6 +554,10 @@ impl SkipCause {
                     termination_date.to_string(),
                     catch_up_days.to_string(),
                     marker.words().to_string(),
+                    match marker {
+                        UnverifiedMarker::Unsigned => words::UNFINISHED_MIGRATION.to_string(),
+                        _ => String::new(),
+                    },
                 ],
             ),
             SkipCause::HrRowProblem => (words::HR_ROW_PROBLEM, vec![]),

@@ -230,7 +230,8 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
     if attention > 0 {
         let _ = writeln!(
             problems,
-            "Needs a person: {attention} skipped (marked ! under Skipped in the plan above); until settled, a person's access is wrong, so the run exits 1."
+            "Needs a person: {attention} skipped (marked ! under Skipped in the plan above); {}, so the run exits 1.",
+            plan.attention_consequence()
         );
     }
     if !out.is_empty() && !problems.is_empty() {

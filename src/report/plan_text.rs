@@ -579,8 +579,9 @@ pub fn render_plan_styled(plan: &Plan, roster: &Roster, paint: Paint) -> String 
         if attention > 0 {
             let _ = writeln!(
                 out,
-                "{attention} of these need{} a person (marked !): until settled, a person's access is wrong, and apply applies everything else, then exits 1.",
-                plural(attention, "s", "")
+                "{attention} of these need{} a person (marked !): {}, and apply applies everything else, then exits 1.",
+                plural(attention, "s", ""),
+                plan.attention_consequence()
             );
         }
     }

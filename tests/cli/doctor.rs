@@ -118,9 +118,39 @@ fn a_rejected_key_fails_and_skips_the_checks_that_need_it() {
     r.expect_code(1).expect_stdout(&[
         "fail    API key",
         "401",
-        "What to do: check PAGERDUTY_API_KEY",
+        "What to do: check the key read from PAGERDUTY_API_KEY",
         "Integrations > Developer Tools > API Access Keys > Create New API Key",
     ]);
+    // A key from --api-key-file is named by its file, in the detail and the fix alike.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("api-key");
+    std::fs::write(&file, format!("{wrong}\n")).unwrap();
+    std::fs::set_permissions(
+        &file,
+        <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o600),
+    )
+    .unwrap();
+    let mut cmd = against(&sim, wrong);
+    cmd.env_remove("PAGERDUTY_API_KEY");
+    let shown = file.display().to_string();
+    let from_file = run(
+        cmd,
+        &[
+            "doctor",
+            "--config",
+            &demo_config(),
+            "--api-key-file",
+            &shown,
+        ],
+    );
+    from_file.expect_code(1).expect_stdout(&[&format!(
+        "What to do: check the key read from the API key file {shown}"
+    )]);
+    assert!(
+        !from_file.stdout.contains("PAGERDUTY_API_KEY:"),
+        "{}",
+        from_file.stdout
+    );
     // The API URL is no place to create a key.
     assert!(
         !r.stdout

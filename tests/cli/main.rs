@@ -26,6 +26,7 @@ mod logging;
 mod marker_binding;
 mod marker_integrity;
 mod marker_key_file;
+mod marker_takeover;
 mod newuser;
 mod notify;
 mod oncall;

@@ -92,10 +92,12 @@ fn a_marker_tampered_with_in_pagerduty_is_caught() {
         );
     }
     // Applying changes nothing of the new hire's. The forged marker is treated as absent:
-    // the user is 1001's by its email, and its marker is written again for 1001 (review
-    // r10-d #3). The claim still blocks the new hire's create in this run, a skip that needs
-    // a person: the run applies the rest and exits 1, the report says `failed` and marks the
-    // skip, and the notification names it.
+    // the user is found by its email, but, since the marker names another employee, its
+    // row adopts nothing and writes nothing (fresh review r10f #1: a user who took a new
+    // hire's address looks the same), a skip that names the claimed employee. The claim
+    // still blocks the new hire's create in this run: two skips that need a person. The
+    // run applies the rest and exits 1, the report says `failed` and marks the skips, and
+    // the notification names them.
     people.extend(workforce(1004, 1));
     ws.write_hr(&csv(&people));
     let hook = crate::notify::Receiver::start(axum::http::StatusCode::OK);
@@ -110,16 +112,15 @@ fn a_marker_tampered_with_in_pagerduty_is_caught() {
     );
     run.expect_code(1).expect_stdout(&[
         "1 created",
-        "1 updated",
+        "0 updated",
         "Apply finished with skips that need a person.",
-        "1 of these needs a person (marked !)",
+        "2 of these need a person (marked !)",
+        &format!(
+            "! person1001@example.com, {}, employee 1001: email belongs to PagerDuty user {} whose marker (signature invalid) seems to name employee 1003",
+            victim.id, victim.id
+        ),
     ]);
-    assert_eq!(verdict(&sim, "person1001@example.com"), Verdict::Current);
-    let m = e2e::marker_of(sim.user("person1001@example.com").description.as_deref());
-    assert_eq!(
-        m.employee_id.map(|id| id.to_string()).as_deref(),
-        Some("1001")
-    );
+    assert_eq!(verdict(&sim, "person1001@example.com"), Verdict::Failed);
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(v["status"], "failed", "{v:#}");
     assert_eq!(v["exit_code"], 1);
@@ -129,7 +130,7 @@ fn a_marker_tampered_with_in_pagerduty_is_caught() {
         .iter()
         .filter(|s| s["needs_attention"] == true)
         .collect();
-    assert_eq!(attention.len(), 1, "{v:#}");
+    assert_eq!(attention.len(), 2, "{v:#}");
     assert!(
         attention.iter().any(|s| s["employee_id"] == "1003"
             && s["reason"]
@@ -140,15 +141,19 @@ fn a_marker_tampered_with_in_pagerduty_is_caught() {
     );
     assert_eq!(
         v["error"],
-        "1 skipped needs a person (skipped[].needs_attention)"
+        "2 skipped need a person (skipped[].needs_attention)"
     );
     let bodies = hook.bodies();
     let text = bodies[0].1["text"].as_str().unwrap();
-    assert!(text.contains("Skipped, needs a person (1):"), "{text}");
-    // With the forged line gone, the next run creates the new hire; no one needs a person.
+    assert!(text.contains("Skipped, needs a person (2):"), "{text}");
+    // README's way out: a person removes the forged line. The next run adopts the user for
+    // 1001 by its email (raising nothing) and creates the new hire; no one needs a person.
+    sim.put_user(victim.id.as_str(), json!({ "description": "" }));
     let run = keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY));
-    run.expect_code(0).expect_stdout(&["1 created"]);
+    run.expect_code(0)
+        .expect_stdout(&["1 created", "1 updated"]);
     assert_eq!(verdict(&sim, "person1003@example.com"), Verdict::Current);
+    assert_eq!(verdict(&sim, "person1001@example.com"), Verdict::Current);
 }
 
 /// A marker whose tag no longer verifies is shown as what the planner took it for: the
@@ -185,8 +190,7 @@ fn a_marker_whose_signature_fails_is_shown_as_invalid_in_the_plan() {
 #[test]
 fn markers_written_before_the_key_are_signed_once_and_then_converge() {
     let people = workforce(1000, 5);
-    let ws = Workspace::new(&safety_config(), &csv(&people));
-    let sim = sim_in_sync(base_seed(), &ws.config, &csv(&people));
+    let (ws, sim) = in_sync(base_seed(), &people);
     for p in &people {
         assert_eq!(verdict(&sim, &p.email()), Verdict::Unsigned);
     }

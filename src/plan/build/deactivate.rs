@@ -104,6 +104,7 @@ pub(in crate::plan) fn deactivate(
         guard: Some(Guard {
             employee_id: current_marker.and_then(|m| m.employee_id.clone()),
             email: email.clone(),
+            claimed: None,
         }),
         line: e.map(|e| e.line),
         oncall: impact,

@@ -139,6 +139,7 @@ fn delete(
         guard: Some(Guard {
             employee_id: current_marker.and_then(|m| m.employee_id.clone()),
             email: email.clone(),
+            claimed: None,
         }),
         line: e.map(|e| e.line),
         oncall,

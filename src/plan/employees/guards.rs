@@ -6,12 +6,13 @@
 use super::Target;
 use crate::hr::Employee;
 use crate::ids::EmployeeId;
+use crate::marker;
 use crate::pagerduty::models::User;
 use crate::plan::Tally;
 use crate::plan::context::Ctx;
 use crate::plan::dated::{Dated, Standing};
 use crate::plan::matching::{Index, Resign};
-use crate::plan::skip::SkipCause;
+use crate::plan::skip::{MarkerFault, SkipCause, UnverifiedMarker};
 use crate::vocab::{Role, SUSPENDED_ROLES, TeamRole};
 
 /// True when employee `e`, employed today with no user, carries a termination date that
@@ -27,8 +28,9 @@ pub(super) fn unarchived_leaver(cx: &Ctx<'_>, e: &Employee) -> bool {
 /// The skip of employed `e`'s user `u` when only its email ties it to `e` (matched by
 /// email without a trusted marker, or an unsigned marker the email confirms) in an account
 /// whose markers are signed ([`Index::migrated`]), and taking it over would raise its base
-/// role ([`Role::raised_to`]) or give it the manager role on a team: users can set their
-/// own email, so one who takes a new hire's address would be given the hire's access
+/// role ([`Role::raised_to`]), give it the manager role on a team, or put it on a team it
+/// is not on (any team role): users can set their own email, so one who takes a new hire's
+/// address would be given the hire's access
 /// (README.md § Marker integrity). An adoption that raises nothing still happens; so does
 /// every adoption of an account not migrated yet (the first run with the key).
 pub(super) fn unconfirmed_adoption(
@@ -40,7 +42,11 @@ pub(super) fn unconfirmed_adoption(
 ) -> Option<SkipCause> {
     let by_email_only = match index.marker(u) {
         None => target.matched_by_email,
-        Some(_) => cx.resign.get(&u.id) == Some(&Resign::Unsigned),
+        // `--finish-marker-migration` trusts an unsigned marker the email confirms as the
+        // first run with the key does.
+        Some(_) => {
+            cx.resign.get(&u.id) == Some(&Resign::Unsigned) && !cx.policy.finish_marker_migration
+        }
     };
     if !index.migrated() || !by_email_only {
         return None;
@@ -48,11 +54,17 @@ pub(super) fn unconfirmed_adoption(
     let to = cx.rules.role_for(e);
     let current = cx.memberships(u);
     let mut manager_on = Vec::new();
+    let mut joins = Vec::new();
     for (team, want) in cx.rules.teams_for(e) {
+        let has = current.get(&team).map(|m| m.role.clone());
         if want.role != TeamRole::Manager {
+            // Any team the user is not on is access it lacks: on-call duties, incidents and
+            // services of that team (a new hire's teams are announced with the hire).
+            if has.is_none() {
+                joins.push(cx.team_name(&team));
+            }
             continue;
         }
-        let has = current.get(&team).map(|m| m.role.clone());
         if has == Some(None) {
             // Its members were not read: ask for them, and count it as given until known.
             cx.needs.insert(team.clone());
@@ -61,10 +73,43 @@ pub(super) fn unconfirmed_adoption(
             manager_on.push(cx.team_name(&team));
         }
     }
-    (u.role.raised_to(&to) || !manager_on.is_empty()).then(|| SkipCause::UnconfirmedAdoption {
+    let raises = u.role.raised_to(&to) || !manager_on.is_empty() || !joins.is_empty();
+    raises.then(|| SkipCause::UnconfirmedAdoption {
         from: u.role.clone(),
         to,
         manager_on,
+        joins,
+    })
+}
+
+/// The skip of `e`'s row (standing `d`, not a leaver's) whose user `u`, found by its email, carries a
+/// marker whose signature fails while it seems to name another employee (listed in the
+/// export or not). Matching treats such a marker as absent, so that a leaver who forges a
+/// claim is still deactivated by its own row; but a user who sets their own email to a new
+/// hire's address breaks the signature of their marker (the email is signed): adopted, it
+/// would be given the hire's access and its marker signed again as the hire's, while the
+/// employee it names escapes its deactivation or is created a second time. Nothing is
+/// written: the claim keeps blocking a create of the employee it names.
+pub(super) fn foreign_unverified_claim(
+    index: &Index<'_>,
+    e: &Employee,
+    u: &User,
+    target: &Target<'_>,
+    d: &Dated,
+) -> Option<SkipCause> {
+    if matches!(d.standing, Standing::Leaver(_))
+        || !target.matched_by_email
+        || index.marker(u).is_some()
+        || index.fault(u) != MarkerFault::SignatureInvalid
+    {
+        return None;
+    }
+    let claimed = marker::claimed_employee_id(u.description.as_deref())
+        .filter(|other| *other != e.employee_id)?;
+    Some(SkipCause::EmailOfAnotherUnreadableMarker {
+        user: u.id.clone(),
+        claimed_employee_id: claimed,
+        fault: MarkerFault::SignatureInvalid,
     })
 }
 
@@ -90,11 +135,18 @@ pub(super) fn unproven_stale_termination(
     // lose: the row decides as for any conflict.
     let access = !SUSPENDED_ROLES.contains(&u.role) || !u.teams.is_empty();
     let marker = index.unverified(u)?;
-    (employed && access && index.migrated()).then_some(SkipCause::PastTerminationUnverified {
-        termination_date,
-        catch_up_days: cx.policy.termination_catch_up_days,
-        marker,
-    })
+    // `--finish-marker-migration`: an unsigned marker its HR row confirms (trusted, so
+    // read) is taken as the first run with the key takes it, stamp and all.
+    let finishing = cx.policy.finish_marker_migration
+        && marker == UnverifiedMarker::Unsigned
+        && index.marker(u).is_some();
+    (employed && access && index.migrated() && !finishing).then_some(
+        SkipCause::PastTerminationUnverified {
+            termination_date,
+            catch_up_days: cx.policy.termination_catch_up_days,
+            marker,
+        },
+    )
 }
 
 /// True for the base roles that leave a user unable to respond: the stakeholder roles and

@@ -41,7 +41,8 @@ use reasons::{applied_later, explain_record, leaver_reason};
 mod guards;
 mod reasons;
 use guards::{
-    rekeyable, suspends, unarchived_leaver, unconfirmed_adoption, unproven_stale_termination,
+    foreign_unverified_claim, rekeyable, suspends, unarchived_leaver, unconfirmed_adoption,
+    unproven_stale_termination,
 };
 
 /// Plans employee `e`, for whom matching found `found` ([`Index::find`]): at most one
@@ -272,6 +273,10 @@ fn settle_user(
         t.out
             .skipped
             .push(employee_skip(e, Some(u), SkipCause::FromUser, d));
+        return None;
+    }
+    if let Some(reason) = foreign_unverified_claim(index, e, u, target, d) {
+        t.out.skipped.push(employee_skip(e, Some(u), reason, d));
         return None;
     }
     let employed = matches!(d.standing, Standing::Employed { .. });

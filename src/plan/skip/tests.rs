@@ -47,11 +47,32 @@ fn every_cause() -> Vec<SkipCause> {
             from: Role::LimitedUser,
             to: Role::Admin,
             manager_on: vec!["IT Managers".into()],
+            joins: vec![],
         },
         SkipCause::PastTerminationUnverified {
             termination_date: NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
             catch_up_days: 30,
             marker: UnverifiedMarker::Unsigned,
+        },
+        SkipCause::UnconfirmedAdoption {
+            from: Role::LimitedUser,
+            to: Role::Admin,
+            manager_on: vec!["IT Managers".into()],
+            joins: vec!["IT Operations".into(), "Chess Club".into()],
+        },
+        SkipCause::UnconfirmedAdoption {
+            from: Role::LimitedUser,
+            to: Role::LimitedUser,
+            manager_on: vec![],
+            joins: vec!["IT Operations".into()],
+        },
+        SkipCause::UnverifiedMarkerWithoutRow {
+            fault: MarkerFault::SignatureInvalid,
+            claimed_employee_id: Some("2002".into()),
+        },
+        SkipCause::UnverifiedMarkerWithoutRow {
+            fault: MarkerFault::Unreadable,
+            claimed_employee_id: None,
         },
     ]
 }
@@ -78,7 +99,11 @@ fn the_words_are_the_documented_ones() {
             "PagerDuty user has no ownership marker and base role read_only_limited_user, as if suspended by someone other than hr2pagerduty: left alone (a conflict); give it back a working role by hand, or fix the HR status",
             "the [pagerduty] from user, which every create names in its From header: never deactivated or deleted; change [pagerduty] from to another user first (the next run then offboards this one), or list it under [lifecycle] protected to keep it",
             "PagerDuty user has no signed ownership marker and only its email ties it to this employee (users can change their own email), while other markers of this account verify; taking it over would give it base role admin (it has limited_user) and the manager role on IT Managers: left alone; check that the user is this employee, then give it that access by hand in PagerDuty, and the next run adopts it and signs its marker",
-            "termination date 2026-11-02 passed more than 30 days ago ([lifecycle] termination_catch_up_days) while the status says active, and this user's ownership marker is unsigned while other markers of the account verify with PAGERDUTY_MARKER_KEY: a termination-pending stamp may have been removed from it, so the user is not kept on silently (nothing is written; it keeps its access until settled); if the employee has left, mark the row terminated in HR; if not, clear or correct the stale termination date in HR",
+            "termination date 2026-11-02 passed more than 30 days ago ([lifecycle] termination_catch_up_days) while the status says active, and this user's ownership marker is unsigned while other markers of the account verify with PAGERDUTY_MARKER_KEY: a termination-pending stamp may have been removed from it, so the user is not kept on silently (nothing is written; it keeps its access until settled); if the employee has left, mark the row terminated in HR; if not, clear or correct the stale termination date in HR; if many users are listed so, the first apply with PAGERDUTY_MARKER_KEY most likely stopped before signing every marker: then run apply once with --finish-marker-migration, which trusts and signs the unsigned markers whose email is the HR row's, as that first apply would have",
+            "PagerDuty user has no signed ownership marker and only its email ties it to this employee (users can change their own email), while other markers of this account verify; taking it over would give it base role admin (it has limited_user), the manager role on IT Managers and membership of IT Operations, Chess Club: left alone; check that the user is this employee, then give it that access by hand in PagerDuty, and the next run adopts it and signs its marker",
+            "PagerDuty user has no signed ownership marker and only its email ties it to this employee (users can change their own email), while other markers of this account verify; taking it over would give it membership of IT Operations: left alone; check that the user is this employee, then give it that access by hand in PagerDuty, and the next run adopts it and signs its marker",
+            "this user's ownership marker (signature invalid) seems to name employee 2002, whom the HR export lists, but no HR row matches this user (by a marker that verifies, or by its email): it still holds a role or teams and may be a leaver hiding behind an edited marker, so it is not kept on silently; not deactivated (it keeps its access until settled; [lifecycle] unmanaged_users = \"offboard\" deactivates it); if it is a former employee, suspend it by hand in PagerDuty; if it is a current employee, set its email in PagerDuty to its HR row's and remove that marker line",
+            "this user's ownership marker (unreadable) names no employee that can be read, and no HR row matches this user (by its email): it still holds a role or teams and may be a leaver hiding behind an edited marker, so it is not kept on silently; not deactivated (it keeps its access until settled; [lifecycle] unmanaged_users = \"offboard\" deactivates it); if it is a former employee, suspend it by hand in PagerDuty; if it is a current employee, set its email in PagerDuty to its HR row's and remove that marker line",
         ]
     );
 }
@@ -134,6 +159,10 @@ fn the_stored_tags_are_stable_snake_case() {
             "from_user",
             "unconfirmed_adoption",
             "past_termination_unverified",
+            "unconfirmed_adoption",
+            "unconfirmed_adoption",
+            "unverified_marker_without_row",
+            "unverified_marker_without_row",
         ]
     );
     let [dup, owner, fault, role] =
@@ -161,6 +190,16 @@ fn the_stored_tags_are_stable_snake_case() {
     assert_eq!(
         serde_json::to_value(&every_cause()[16]).unwrap(),
         serde_json::json!({"cause": "past_termination_unverified", "details": {"termination_date": "2026-11-02", "catch_up_days": 30, "marker": "unsigned"}})
+    );
+    // Without teams to join, an unconfirmed adoption is stored as before `joins` existed,
+    // so that saved plans of either build read back.
+    assert_eq!(
+        serde_json::to_value(&every_cause()[15]).unwrap(),
+        serde_json::json!({"cause": "unconfirmed_adoption", "details": {"from": "limited_user", "to": "admin", "manager_on": ["IT Managers"]}})
+    );
+    assert_eq!(
+        serde_json::to_value(&every_cause()[18]).unwrap()["details"]["joins"],
+        serde_json::json!(["IT Operations"])
     );
 }
 
