@@ -15,7 +15,7 @@
 //! | `vocabulary` | none | the time zone is not one of PagerDuty's 135, or a role is not in its enums |
 //! | `abilities` | `GET /abilities` | the account lacks `teams` while `[[teams.rule]]` exist (§5.1: 402 without it), or `read_only_users` while a stakeholder role is configured (fact F16) |
 //! | `teams` | `GET /teams` | a `[[teams.rule]]` team is missing or ambiguous (the planner's own resolution, [`ResolvedRules::resolve`]) |
-//! | `licenses` | `GET /licenses` | the account uses licences and none allows a configured base role (fact F20; the planner's rule, [`licenses::allowing`]) |
+//! | `licenses` | `GET /licenses` | a licence a rule names (`default_license`, a rule's `license`) is not the account's or does not allow the rule's role ([`licenses::rule_problems`], the planner's check, exit 78 in `plan`); or the account uses licences and none allows a configured base role (fact F20; the planner's rule, [`licenses::allowing`]) |
 //! | `archive` | none | only with `[lifecycle] archive`: fails when its folder does not exist (plan and apply stop); a note when the file does not exist, since a lost archive cannot be told from one not created yet |
 //!
 //! A rejected or unreachable key stops the checks that need the API (they are listed as
@@ -437,9 +437,11 @@ fn teams_check(read: Option<&Result<Vec<Team>, ObserveError>>, cfg: &Config) -> 
     }
 }
 
-/// When the account uses licences, every configured base role is allowed by one of them
-/// (fact F20: the role must be in the licence's `valid_roles`); a role whose licences have
-/// no free allocation is a note (creates fail with "License is not available", §3.5).
+/// The licences the rules name resolve and allow their roles ([`licenses::rule_problems`],
+/// the planner's own check); when the account uses licences, every configured base role
+/// is allowed by one of them (fact F20: the role must be in the licence's `valid_roles`); a
+/// role whose licences have no free allocation is a note (creates fail with "License is
+/// not available", §3.5).
 fn licenses_check(read: &Result<Vec<LicenseWithCounts>, ObserveError>, cfg: &Config) -> Check {
     const NAME: &str = "licenses";
     const TITLE: &str = "Licences";
@@ -449,6 +451,13 @@ fn licenses_check(read: &Result<Vec<LicenseWithCounts>, ObserveError>, cfg: &Con
         Ok(l) => l,
         Err(e) => return request_failed(NAME, TITLE, e, "", "the API key"),
     };
+    // The licences the rules name, checked as the planner checks them (exit 78 there).
+    let problems = licenses::rule_problems(&Policy::from_config(cfg).rules, licenses);
+    if !problems.is_empty() {
+        return Check::new(NAME, TITLE, Status::Fail, problems.join("; ")).fix(
+            "correct [roles] default_license and each rule's license: a licence of the account (GET /licenses), by ID or name, whose valid_roles hold the role",
+        );
+    }
     if licenses.is_empty() {
         return Check::new(
             NAME,

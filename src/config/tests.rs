@@ -672,3 +672,35 @@ fn deletion_without_an_archive_and_contradictory_settings_are_refused_with_lines
         .to_string();
     assert!(err.contains("unknown variant `remove`"), "{err}");
 }
+
+#[test]
+fn samples_config_toml_shows_every_lifecycle_key_that_readme_documents() {
+    // The demo configuration says samples/config.toml documents every key: each key of
+    // README's [lifecycle] table is set or shown commented out in its [lifecycle] section.
+    let readme = include_str!("../../README.md");
+    let table = readme
+        .split("### `[lifecycle]`")
+        .nth(1)
+        .and_then(|t| t.split("\n### ").next())
+        .unwrap();
+    let keys: Vec<&str> = table
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `")?.split('`').next())
+        .collect();
+    assert!(keys.contains(&"termination_catch_up_days"), "{keys:?}");
+    let sample = include_str!("../../samples/config.toml");
+    let section = sample
+        .split("\n[lifecycle]\n")
+        .nth(1)
+        .and_then(|s| s.split("\n[").next())
+        .unwrap();
+    for key in keys {
+        assert!(
+            section.lines().any(|l| {
+                let l = l.trim_start_matches('#').trim_start();
+                l.starts_with(&format!("{key} =")) || l.starts_with(&format!("{key}="))
+            }),
+            "samples/config.toml [lifecycle] does not show {key}"
+        );
+    }
+}

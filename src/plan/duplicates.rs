@@ -9,11 +9,12 @@
 //! them ([`super::safety`]).
 
 use super::Tally;
-use super::contract::{ActionKind, ProbableDuplicate};
+use super::contract::{Action, ActionKind, ProbableDuplicate};
 use super::matching::Index;
 use crate::email::Email;
+use crate::ids::UserId;
 use crate::pagerduty::models::User;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// `name` as the comparison sees it.
 pub(super) fn comparable(name: &str) -> String {
@@ -58,6 +59,50 @@ pub(super) fn flag(users: &[User], index: &Index<'_>, t: &mut Tally) {
                 name: u.name.clone(),
                 email: Email::normalise(&u.email),
             });
+        }
+    }
+    flag_namesakes(&mut t.out.actions);
+}
+
+/// The deactivations among `actions` of a user that a flagged create would duplicate
+/// ([`ProbableDuplicate::user_id`]): unmanaged users that `unmanaged_users = "offboard"`
+/// suspends in the run that creates their namesakes. Counted with the creates by
+/// `[safety] max_probable_duplicates`.
+pub(super) fn offboarded_namesakes(actions: &[Action]) -> impl Iterator<Item = &Action> {
+    let namesakes: BTreeSet<&UserId> = actions
+        .iter()
+        .filter_map(|a| a.probable_duplicate.as_ref().map(|d| &d.user_id))
+        .collect();
+    actions.iter().filter(move |a| {
+        a.kind == ActionKind::Deactivate
+            && a.employee_id.is_none()
+            && a.user_id.as_ref().is_some_and(|id| namesakes.contains(id))
+    })
+}
+
+/// Adds to the reason of each deactivation of a flagged create's namesake
+/// ([`offboarded_namesakes`]) which create has its name.
+fn flag_namesakes(actions: &mut [Action]) {
+    let creates: BTreeMap<UserId, (String, Email)> = actions
+        .iter()
+        .filter_map(|a| {
+            let d = a.probable_duplicate.as_ref()?;
+            Some((d.user_id.clone(), (a.name.clone(), a.email.clone())))
+        })
+        .collect();
+    let ids: BTreeSet<UserId> = offboarded_namesakes(actions)
+        .filter_map(|a| a.user_id.clone())
+        .collect();
+    for a in actions.iter_mut() {
+        if let Some((name, email)) = a
+            .user_id
+            .as_ref()
+            .filter(|id| ids.contains(*id))
+            .and_then(|id| creates.get(id))
+        {
+            a.reason.push_str(&format!(
+                "; probable duplicate: this plan also creates {name:?} <{email}> with this user's name (is [hr] email_template or the email domain wrong?), counted by [safety] max_probable_duplicates"
+            ));
         }
     }
 }

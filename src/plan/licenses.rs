@@ -464,6 +464,17 @@ pub fn ledger(
     (out, problems)
 }
 
+/// The licence mistakes of `rules` against the account's `licenses` (`GET /licenses`; empty
+/// when the account has none), one line each, as the planner finds them before a plan
+/// ([`Licensing::resolve`]: a licence named while the account lists none, a name matching
+/// no licence or several, a licence that does not allow its rule's role), so that `doctor`
+/// fails whatever `plan` would refuse as a configuration error (exit 78). Empty when none.
+pub fn rule_problems(rules: &Rules, licenses: &[LicenseWithCounts]) -> Vec<String> {
+    Licensing::resolve(rules, licenses, None)
+        .err()
+        .unwrap_or_default()
+}
+
 /// The licences of `licenses` that allow base role `role` (their `valid_roles` hold it,
 /// fact F20), in the account's order: the planner's rule, which `doctor` checks too.
 pub fn allowing<'a>(licenses: &'a [LicenseWithCounts], role: &Role) -> Vec<&'a LicenseWithCounts> {

@@ -34,6 +34,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use trust::Trust;
 
+pub(super) mod evidence;
 mod trust;
 
 /// Why a trusted marker is written again with the current key.
@@ -111,6 +112,10 @@ pub(super) struct Index<'a> {
     /// With marker keys, whether some marker of the account verifies (the one-time
     /// migration happened): see [`Index::migrated`].
     migrated: bool,
+    /// Under `--rekey-employee-ids`: users re-keyed to the row whose email they hold
+    /// although the export lists the employee their marker names (see
+    /// [`Index::rekey_overlaps`]), with the row's employee ID.
+    overlap_rekeys: BTreeMap<UserId, EmployeeId>,
 }
 
 /// What matching found for one employee.
@@ -153,6 +158,7 @@ impl<'a> Index<'a> {
             unchecked_signed_users: Vec::new(),
             checked: Vec::with_capacity(users.len()),
             migrated: false,
+            overlap_rekeys: BTreeMap::new(),
         };
         let mut trust = inp.marker_keys.map(|keys| Trust::new(inp, keys));
         // Every description read, and with keys each readable marker's verdict, first: the
@@ -312,6 +318,12 @@ impl<'a> Index<'a> {
         &self.unchecked_signed_users
     }
 
+    /// Under `--rekey-employee-ids`, the users re-keyed to a row although another row's
+    /// marker points at them (set by [`Index::rekey_overlaps`]), with that row's ID.
+    pub(super) fn overlap_rekey(&self, u: &User) -> Option<&EmployeeId> {
+        self.overlap_rekeys.get(&u.id)
+    }
+
     /// With marker keys, whether some marker of the account verifies with them: the account
     /// is migrated, so a user without a signed marker whom only its email ties to an
     /// employee is no longer taken on trust when that gives it more access
@@ -411,9 +423,15 @@ impl<'a> Index<'a> {
             .map(|(eid, users)| (eid, users.as_slice()))
     }
 
-    /// Matches `e`: by marker, then by email.
+    /// Matches `e`: by marker, then by email. A user that `--rekey-employee-ids` re-keys to
+    /// another row ([`Index::rekey_overlaps`]) is not `e`'s by its marker.
     pub(super) fn find(&self, e: &Employee) -> Found<'a> {
-        if let Some(&u) = self.by_marker.get(&e.employee_id) {
+        let by_marker = self.by_marker.get(&e.employee_id).filter(|u| {
+            self.overlap_rekeys
+                .get(&u.id)
+                .is_none_or(|to| *to == e.employee_id)
+        });
+        if let Some(&u) = by_marker {
             if self.marker_conflicts.contains_key(&e.employee_id) {
                 return Found::Blocked {
                     reason: SkipCause::EmployeeOnSeveralUsers,

@@ -309,14 +309,19 @@ fn missing_marker_key(plan: &Plan, overrides: Overrides) -> Option<String> {
     ))
 }
 
-/// The refusal for more probable duplicates than allowed, with the first examples.
+/// The refusal for more probable duplicates than allowed, with the first examples. A
+/// planned deactivation of a flagged create's namesake (an unmanaged user offboarded in the
+/// same run, [`super::duplicates::offboarded_namesakes`]) counts too: a wrong email
+/// template would otherwise create the duplicates and suspend the real people at once.
 fn probable_duplicates(plan: &Plan, safety: &SafetyCaps, overrides: Overrides) -> Option<String> {
     let flagged: Vec<_> = plan
         .actions
         .iter()
         .filter_map(|a| a.probable_duplicate.as_ref().map(|d| (a, d)))
         .collect();
-    let count = flagged.len();
+    let namesakes = super::duplicates::offboarded_namesakes(&plan.actions).count();
+    let creates = flagged.len();
+    let count = creates + namesakes;
     let (limit, setting) = match overrides.allow_probable_duplicates {
         Some(n) => (n, format!("--allow-probable-duplicates {n}")),
         None => (
@@ -342,18 +347,23 @@ fn probable_duplicates(plan: &Plan, safety: &SafetyCaps, overrides: Overrides) -
         .collect();
     Some(format!(
         "{} the name of an existing PagerDuty user that no HR row matched, above {setting} (probable duplicates, each sent an invitation: is [hr] email_template or the email domain wrong?); e.g. {}; if they are new people, rerun with --allow-probable-duplicates {count}",
-        if count == 1 {
-            "1 planned create has".to_string()
-        } else {
-            format!("{count} planned creates have")
+        match (creates, namesakes) {
+            (1, 0) => "1 planned create has".to_string(),
+            (n, 0) => format!("{n} planned creates have"),
+            (n, m) => format!(
+                "{count} probable duplicates: {n} planned {} whose namesakes, offboarded as unmanaged users in the same run, are {m} of the planned deactivations; the creates have",
+                crate::words::plural(n, "create", "creates")
+            ),
         },
         examples.join(", ")
     ))
 }
 
 /// The refusal when many HR rows are skipped because the user their email finds carries a
-/// marker naming another employee: the employee IDs appear to have changed, and such a run
-/// would match nobody and offboard nobody. The share is taken of the managed users plus
+/// marker naming another employee, or because the user their marker finds has another email
+/// while theirs is on another managed user ([`SkipCause::MarkerEmailConflict`]: IDs
+/// renumbered onto old values): the employee IDs appear to have changed, and such a run
+/// would match nobody and offboard nobody, or the wrong people. The share is taken of the managed users plus
 /// those users (a user skipped this way is not counted as managed). A future hire not
 /// provisioned yet ([`super::Skip::not_yet_hired`]) is not counted: nothing is done for it
 /// today either way, and `--rekey-employee-ids` re-keys only rows acted on today.
@@ -365,6 +375,10 @@ fn identity_drift(plan: &Plan, safety: &SafetyCaps) -> Option<String> {
         .filter_map(|s| match &s.reason {
             SkipCause::EmailOfAnotherEmployee {
                 marker_employee_id, ..
+            }
+            | SkipCause::MarkerEmailConflict {
+                holder_employee_id: marker_employee_id,
+                ..
             } => Some((s, marker_employee_id)),
             _ => None,
         })

@@ -102,6 +102,33 @@ pub enum SkipCause {
         /// The employee its marker names.
         marker_employee_id: EmployeeId,
     },
+    /// On the employee: the user whose marker names the employee ID (`user`) has neither
+    /// the row's email nor a plausibly same name (README.md § Matching): HR may have reused
+    /// the employee ID for another person, and writing would hand that person the old
+    /// user's record (contact methods, notification rules, teams). Nothing is written.
+    EmployeeIdReused {
+        /// The user the marker finds.
+        user: UserId,
+        /// Its name, as PagerDuty shows it.
+        name: String,
+        /// Its email (normalised).
+        email: Email,
+    },
+    /// On the employee: the user whose marker names the employee ID (`user`, email
+    /// `user_email`) has another email, while the row's email is on user `holder`, whose
+    /// marker names employee `holder_employee_id`, and that user keeps it in this run.
+    /// The two facts disagree (employee IDs renumbered onto old values?), so neither user
+    /// is written for this row; counted as an identity conflict ([`super::safety`]).
+    MarkerEmailConflict {
+        /// The user the marker finds.
+        user: UserId,
+        /// Its email (normalised).
+        user_email: Email,
+        /// The user holding the row's email.
+        holder: UserId,
+        /// The employee the holder's marker names.
+        holder_employee_id: EmployeeId,
+    },
     /// On the employee: the user with the employee's email carries a marker the run does
     /// not use (`fault` says why) that seems to name another employee.
     EmailOfAnotherUnreadableMarker {
@@ -306,6 +333,8 @@ impl SkipCause {
             SkipCause::DuplicateMarker { .. }
             | SkipCause::EmployeeOnSeveralUsers
             | SkipCause::EmailOfAnotherEmployee { .. }
+            | SkipCause::EmployeeIdReused { .. }
+            | SkipCause::MarkerEmailConflict { .. }
             | SkipCause::EmailOfAnotherUnreadableMarker { .. }
             | SkipCause::ClaimedByUnreadableMarker { .. }
             | SkipCause::UntrustedLeaverMarker { .. }
@@ -331,6 +360,19 @@ mod words {
         "email belongs to PagerDuty user ",
         " whose marker names employee ",
         "",
+    ];
+    pub const EMPLOYEE_ID_REUSED: &[&str] = &[
+        "this employee ID's marker is on PagerDuty user ",
+        " (",
+        ", ",
+        "), whose name and email are not this HR row's: HR may have reused the employee ID for another person, so nothing is written; if it is the same person, set that PagerDuty user's email to this HR row's and the next run matches it; if not, remove the marker line from that user, and the next run creates this employee",
+    ];
+    pub const MARKER_EMAIL_CONFLICT: &[&str] = &[
+        "this employee ID's marker is on PagerDuty user ",
+        " (",
+        "), but this HR row's email belongs to PagerDuty user ",
+        ", whose marker names employee ",
+        ": conflicting evidence (employee IDs renumbered onto old values?), so neither user is written for this row; if the employee IDs changed, rerun plan and apply with --rekey-employee-ids; if not, fix the marker or the email by hand",
     ];
     pub const EMAIL_OF_ANOTHER_UNREADABLE_MARKER: &[&str] = &[
         "email belongs to PagerDuty user ",
@@ -472,6 +514,28 @@ impl SkipCause {
             } => (
                 words::EMAIL_OF_ANOTHER_EMPLOYEE,
                 vec![user.to_string(), marker_employee_id.to_string()],
+            ),
+            SkipCause::EmployeeIdReused { user, name, email } => (
+                words::EMPLOYEE_ID_REUSED,
+                vec![
+                    user.to_string(),
+                    crate::quote::quoted(name),
+                    email.to_string(),
+                ],
+            ),
+            SkipCause::MarkerEmailConflict {
+                user,
+                user_email,
+                holder,
+                holder_employee_id,
+            } => (
+                words::MARKER_EMAIL_CONFLICT,
+                vec![
+                    user.to_string(),
+                    user_email.to_string(),
+                    holder.to_string(),
+                    holder_employee_id.to_string(),
+                ],
             ),
             SkipCause::EmailOfAnotherUnreadableMarker {
                 user,

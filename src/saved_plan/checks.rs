@@ -402,15 +402,43 @@ fn created_user<'u>(a: &crate::plan::Action, users: &'u [User]) -> Option<&'u Us
     })
 }
 
+/// What create `a` has not made yet of its user `u` (which carries its marker): the base
+/// role it sets, and each team it puts `u` on (a team `PUT` gives the membership and its
+/// role in one request). Empty when the create is finished; a run stopped after the
+/// `POST /users` and before the team requests leaves it unfinished.
+fn create_unfinished(a: &crate::plan::Action, u: &User) -> Vec<String> {
+    use crate::plan::Step;
+    let mut out = Vec::new();
+    for step in &a.steps {
+        match step {
+            Step::CreateUser(n) => {
+                if let Some(role) = n.role.as_ref().filter(|r| **r != u.role) {
+                    out.push(format!("base role {role} (it has {})", u.role));
+                }
+            }
+            Step::SetTeamRole {
+                team_id,
+                team,
+                role,
+            } if !u.teams.iter().any(|t| t.id == *team_id) => {
+                out.push(format!("{team} ({team_id}) as {role}"));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 /// True when PagerDuty (`users`) already shows `a` done: for a create, its user exists with
-/// the employee's marker and email ([`created_user`]); for a deletion, its user is gone;
+/// the employee's marker and email ([`created_user`]) and the role and teams the create
+/// sets ([`create_unfinished`]); for a deletion, its user is gone;
 /// otherwise its user has every field the action changes at its new value (the licence,
 /// which is not a user field, aside) and, when the action changes teams, exactly the
 /// teams it ends with, by name. An action with nothing such to compare is not known done.
 pub fn already_done(a: &crate::plan::Action, users: &[User]) -> bool {
     use crate::plan::{ActionKind, Field};
     let Some(id) = &a.user_id else {
-        return created_user(a, users).is_some();
+        return created_user(a, users).is_some_and(|u| create_unfinished(a, u).is_empty());
     };
     let user = users.iter().find(|u| &u.id == id);
     if a.kind == ActionKind::Delete {
@@ -506,10 +534,20 @@ pub fn drift(
             },
             None if created_user(a, users).is_some() => {
                 let u = created_user(a, users).expect("just found");
-                out.push(format!(
-                    "the plan creates {}: already done (user {} carries its marker)",
-                    a.email, u.id
-                ));
+                let missing = create_unfinished(a, u);
+                out.push(if missing.is_empty() {
+                    format!(
+                        "the plan creates {}: already done (user {} carries its marker)",
+                        a.email, u.id
+                    )
+                } else {
+                    format!(
+                        "the plan creates {}: only partly done (user {} carries its marker but not yet {}); a new plan finishes it",
+                        a.email,
+                        u.id,
+                        missing.join(", ")
+                    )
+                });
             }
             None => {
                 // The user that gives the email up first in this plan still holds it.

@@ -105,6 +105,59 @@ fn a_create_whose_user_appeared_is_drift() {
 }
 
 #[test]
+fn a_create_stopped_before_its_team_requests_is_not_counted_as_applied() {
+    use crate::plan::Step;
+    let marker = r#"hr2pagerduty:v1 {"employee_id":"7"}"#;
+    let create = Action {
+        steps: vec![
+            Step::CreateUser(
+                serde_json::from_value(serde_json::json!({
+                    "name": "N", "email": "new@example.com", "description": marker,
+                    "role": "limited_user"
+                }))
+                .unwrap(),
+            ),
+            Step::SetTeamRole {
+                team_id: TeamId::new("PT1"),
+                team: "Ops".into(),
+                role: serde_json::from_value(serde_json::json!("responder")).unwrap(),
+            },
+        ],
+        ..action(None, "new@example.com")
+    };
+    let plan = Plan {
+        actions: vec![create],
+        ..Plan::default()
+    };
+    let s = saved(plan, &[], &BTreeMap::new());
+    let created = |teams: serde_json::Value| -> User {
+        serde_json::from_value(serde_json::json!({
+            "id": "P9", "name": "N", "email": "new@example.com", "role": "limited_user",
+            "description": marker, "teams": teams
+        }))
+        .unwrap()
+    };
+    // Stopped after POST /users: the marker is there, the team membership is not.
+    let half = [created(serde_json::json!([]))];
+    let e = s
+        .check_account(&s.plan, &half, &BTreeMap::new())
+        .unwrap_err();
+    assert!(matches!(e, Stale::Account { .. }), "{e}");
+    assert!(
+        e.to_string().contains(
+            "the plan creates new@example.com: only partly done (user P9 carries its marker but not yet Ops (PT1) as responder); a new plan finishes it"
+        ),
+        "{e}"
+    );
+    // Finished: already applied.
+    let done = [created(serde_json::json!([{"id": "PT1"}]))];
+    let e = s
+        .check_account(&s.plan, &done, &BTreeMap::new())
+        .unwrap_err();
+    assert!(matches!(e, Stale::Applied { .. }), "{e}");
+}
+
+#[test]
 fn a_written_plan_reads_back_and_checks_its_inputs() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");

@@ -370,3 +370,47 @@ fn an_archive_whose_folder_does_not_exist_fails_the_check() {
     );
     assert!(!dir.path().join("arch6").exists());
 }
+
+#[test]
+fn a_licence_the_rules_name_that_plan_refuses_fails_doctor_too() {
+    let sim = Sim::start(licensed(serde_json::json!([
+        {"id": "PFULL01", "name": "Full",
+         "valid_roles": ["owner", "admin", "user", "limited_user", "observer", "restricted_access"]},
+        {"id": "PSTAKE1", "name": "Stakeholder", "valid_roles": ["read_only_user", "read_only_limited_user"]}
+    ])));
+    let dir = tempfile::tempdir().unwrap();
+    let demo = std::fs::read_to_string(crate::support::repo("samples/demo/config.toml")).unwrap();
+    for (extra, words) in [
+        // The default role does not fit the default licence.
+        (
+            "default_license = \"Stakeholder\"\n",
+            "roles.default: licence \"Stakeholder\" (PSTAKE1) does not allow base role limited_user",
+        ),
+        // A licence that is not the account's.
+        (
+            "default_license = \"Nope\"\n",
+            "roles.default_license: PagerDuty has no licence \"Nope\"",
+        ),
+    ] {
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            demo.replacen("[roles]\n", &format!("[roles]\n{extra}"), 1),
+        )
+        .unwrap();
+        let config = path.display().to_string();
+        let (code, v) = doctor_json(&sim, KEY, &config);
+        assert_eq!(code, 1, "{extra}: {v}");
+        assert_eq!(status(&v, "licenses"), "fail", "{v}");
+        let detail = check(&v, "licenses")["detail"].as_str().unwrap();
+        assert!(detail.contains(words), "{detail}");
+        // plan refuses the same configuration with the same words, exit 78.
+        let hr = crate::support::e2e::demo_hr().display().to_string();
+        let p = run(
+            against(&sim, KEY),
+            &["plan", "--config", &config, "--hr", &hr],
+        );
+        assert_eq!(p.code, 78, "{p:?}");
+        assert!(p.stderr.contains(words), "{}", p.stderr);
+    }
+}

@@ -19,6 +19,7 @@ mod explain;
 mod failures;
 mod formats;
 mod generate;
+mod identity;
 mod key_file;
 mod leak;
 mod listing;

@@ -58,7 +58,9 @@ fn a_marker_tampered_with_in_pagerduty_is_caught() {
         .unwrap()
         .replace(r#""employee_id":"1001""#, r#""employee_id":"1003""#);
     sim.put_user(victim.id.as_str(), json!({ "description": forged }));
-    // Without the key the forgery would take the new hire's user over.
+    // Without the key the claim reads as a marker: only the user's other name and email
+    // keep the new hire's row off it (README § Matching: an employee ID found on another
+    // person's user), a skip that needs a person.
     let open = keyed(
         &sim,
         &ws,
@@ -72,7 +74,20 @@ fn a_marker_tampered_with_in_pagerduty_is_caught() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|a| a["pagerduty_user_id"] == victim.id.as_str() && a["employee_id"] == "1003"),
+            .all(|a| a["employee_id"] != "1003"),
+        "{open}"
+    );
+    assert!(
+        open["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["employee_id"] == "1003"
+                && s["pagerduty_user_id"] == victim.id.as_str()
+                && s["reason"]
+                    .as_str()
+                    .unwrap()
+                    .contains("HR may have reused the employee ID")),
         "{open}"
     );
     let run = keyed(&sim, &ws, "plan", &[], Some(MARKER_KEY));

@@ -449,10 +449,11 @@ fn an_unwritable_report_is_refused_before_the_first_write() {
 }
 
 #[test]
-/// Two employees who swap emails cannot be renamed by PagerDuty one at a time (each PUT
-/// would be refused with "Email has already been taken"). The plan keeps both addresses,
-/// says why in a note, and applies everything else, so no request fails every night.
-fn two_employees_swapping_emails_are_reported_not_retried_every_night() {
+/// Two employees whose users hold each other's emails: each row's marker finds one user
+/// while its email is on the other, which keeps it (PagerDuty would refuse each PUT with
+/// "Email has already been taken"). That is conflicting evidence: neither user is written,
+/// each row is a skip that needs a person (apply exits 1), and no request fails every night.
+fn two_employees_swapping_emails_are_left_for_a_person_not_retried_every_night() {
     let mut seed = demo_seed();
     // In PagerDuty, Ada has Grace's address and Grace has Ada's; the markers are right.
     for u in &mut seed.users {
@@ -465,7 +466,8 @@ fn two_employees_swapping_emails_are_reported_not_retried_every_night() {
     let sim = Sim::start(seed);
     let dir = tempfile::tempdir().unwrap();
     for i in 0..2 {
-        apply_with_report(&sim, &demo_config(), &dir.path().join(format!("{i}.json")));
+        let run = apply_with_report(&sim, &demo_config(), &dir.path().join(format!("{i}.json")));
+        run.expect_code(1);
     }
     let plan = run_args(
         against(&sim, KEY),
@@ -474,17 +476,18 @@ fn two_employees_swapping_emails_are_reported_not_retried_every_night() {
     plan.expect_code(0);
     assert!(
         plan.stdout.contains(
-            "HR gives email grace.hopper@example.com but PagerDuty user PADA001 already has it"
+            "this employee ID's marker is on PagerDuty user PGRACE1 (ada.lovelace@example.com), but this HR row's email belongs to PagerDuty user PADA001"
         ),
         "{}",
         plan.stdout
     );
-    // Grace's job title (a separate change in the same update) landed.
+    // Nothing was written to either user: Grace keeps her old job title.
     assert_eq!(sim.user("ada.lovelace@example.com").id, "PGRACE1");
-    assert_eq!(
+    assert_ne!(
         sim.user("ada.lovelace@example.com").job_title.as_deref(),
         Some("Network Architect")
     );
+    assert_eq!(sim.user("grace.hopper@example.com").id, "PADA001");
 }
 
 #[test]

@@ -157,8 +157,9 @@ pub(super) fn suspends(role: &Role) -> bool {
 
 /// Whether `e`'s row may take over user `u`, whose marker names `old`, under
 /// `--rekey-employee-ids`: the export no longer lists `old` (not even on a row with a
-/// problem), `e`'s email is on no row with a problem (so it names exactly one HR row), and
-/// `u` is not already settled (a duplicate marker).
+/// problem), or matching re-keys `u` to `e` although it does ([`Index::overlap_rekey`]:
+/// IDs reversed, shuffled, shifted); `e`'s email is on no row with a problem (so it names
+/// exactly one HR row), and `u` is not already settled (a duplicate marker).
 pub(super) fn rekeyable(
     cx: &Ctx<'_>,
     index: &Index<'_>,
@@ -170,7 +171,7 @@ pub(super) fn rekeyable(
     let roster = cx.inp.roster;
     cx.policy.rekey_employee_ids
         && !t.handled.contains(index.slot(u))
-        && !cx.roster_ids.contains(old)
+        && (!cx.roster_ids.contains(old) || index.overlap_rekey(u) == Some(&e.employee_id))
         && !roster.protected_ids.contains(old)
         && !roster.protected_emails.contains(&e.email)
 }

@@ -238,6 +238,13 @@ fn claim<'a>(
                             t.handled.insert(index.slot(u));
                         }
                     }
+                    // The holder of the row's email is named by the conflict: not a leaver.
+                    if let SkipCause::MarkerEmailConflict { .. } = reason
+                        && let Some(h) = index.by_email(&e.email)
+                    {
+                        t.matched.insert(index.slot(h));
+                        t.handled.insert(index.slot(h));
+                    }
                     t.out.skipped.push(employee_skip(e, user, reason, d));
                     None
                 }

@@ -134,15 +134,23 @@ hr2pagerduty:v1 {"employee_id":"1002"}"#
                 Some(forged.clone()),
             ),
         ]);
-        // Without the key the forgery works: the new hire's row updates Mallory's user.
+        // Without the key the claim is read as a marker: only Mallory's other name and
+        // email keep the new hire's row off her user (README § Matching: an employee ID
+        // found on another person's user), and the row waits for a person.
         let open = plan_keyed(&acct, &r, &cfg, None);
         assert!(
             open.actions
                 .iter()
-                .any(|a| a.user_id.as_ref().map(|id| id.as_str()) == Some("PMAL")
-                    && a.employee_id.as_ref().map(|id| id.as_str()) == Some("1002")),
+                .all(|a| a.user_id.as_ref().map(|id| id.as_str()) != Some("PMAL")),
             "{:#?}",
             open.actions
+        );
+        assert!(
+            open.skipped.iter().any(|s| s.employee_id.as_ref().map(|id| id.as_str())
+                == Some("1002")
+                && matches!(&s.reason, SkipCause::EmployeeIdReused { user, .. } if user.as_str() == "PMAL")),
+            "{:#?}",
+            open.skipped
         );
         let p = plan_keyed(&acct, &r, &cfg, Some(&k));
         assert!(

@@ -1,0 +1,315 @@
+//! Planner tests of the evidence against a match by marker (`matching::evidence`): an
+//! employee ID that HR reused for another person, and employee IDs renumbered onto old
+//! values (reversed, shuffled, shifted by one), with `--rekey-employee-ids` as the way out;
+//! and an unmanaged namesake of a probable duplicate offboarded in the same run.
+
+use super::*;
+use crate::config::SafetyCaps;
+use crate::plan::safety::{self, Overrides};
+
+fn rob(status: Lifecycle, email: &str, name: &str) -> Employee {
+    emp("23", email, name, status, "Sales", "Rep")
+}
+
+/// The plan of `r` against `acct`, with `--rekey-employee-ids` when `rekey`.
+fn plan_rekey(acct: &Account, r: &Roster, cfg: &Config, rekey: bool) -> Plan {
+    let mut policy = Policy::from_config(cfg);
+    policy.rekey_employee_ids = rekey;
+    let today = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    acct.plan_with(r, &policy, &acct.oncall_facts(), today)
+}
+
+fn reused(p: &Plan) -> Vec<(&str, &str)> {
+    p.skipped
+        .iter()
+        .filter_map(|s| match &s.reason {
+            SkipCause::EmployeeIdReused { user, .. } => Some((
+                s.employee_id.as_ref().map_or("", |id| id.as_str()),
+                user.as_str(),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_reused_employee_id_does_not_hand_a_suspended_leavers_user_to_a_new_hire() {
+    let cfg = std_config();
+    let mut acct = Account::new(vec![user(
+        "PROB",
+        "rob@example.com",
+        "Rob Moved",
+        Role::LimitedUser,
+        "Rep",
+        marked("23"),
+    )]);
+    acct.join("PROB", "PTCHESS", TeamRole::Observer);
+    let left = roster(vec![rob(
+        Lifecycle::Terminated,
+        "rob@example.com",
+        "Rob Moved",
+    )]);
+    let p = acct.plan(&left, &cfg);
+    assert_eq!(p.count(ActionKind::Deactivate), 1);
+    acct.apply(&p, None);
+    let suspended = acct.users[0].clone();
+
+    // HR gives Rob's old employee ID to Zoe: another name, another email.
+    let zoe = roster(vec![rob(
+        Lifecycle::Active,
+        "zoe@example.com",
+        "Zoe Newhire",
+    )]);
+    let p = acct.plan(&zoe, &cfg);
+    assert!(p.actions.is_empty(), "{:#?}", p.actions);
+    assert_eq!(reused(&p), [("23", "PROB")], "{:#?}", p.skipped);
+    let skip = &p.skipped[0];
+    assert!(skip.reason.needs_attention());
+    let words = skip.reason.to_string();
+    for part in [
+        "PROB",
+        "\"Rob Moved\"",
+        "rob@example.com",
+        "reused the employee ID",
+        "set that PagerDuty user's email to this HR row's",
+        "remove the marker line from that user",
+    ] {
+        assert!(words.contains(part), "{part}: {words}");
+    }
+    acct.apply(&p, None);
+    assert_eq!(acct.users[0], suspended, "nothing was written");
+
+    // The same person rehired under a new email and a new first name is still Rob's user.
+    let back = roster(vec![rob(
+        Lifecycle::Active,
+        "r.moved@example.com",
+        "Robert Moved",
+    )]);
+    let p = acct.plan(&back, &cfg);
+    assert_eq!(p.count(ActionKind::Reactivate), 1, "{:#?}", p.skipped);
+    acct.apply(&p, None);
+    assert!(acct.plan(&back, &cfg).is_empty());
+}
+
+#[test]
+fn a_reused_employee_id_does_not_rename_an_active_user_into_a_mover() {
+    let cfg = std_config();
+    let acct = Account::new(vec![user(
+        "PKAY",
+        "kay@example.com",
+        "Kay Old",
+        Role::LimitedUser,
+        "Rep",
+        marked("23"),
+    )]);
+    // Kay left and HR gave her ID to Nia the same night; Kay's row is gone.
+    let nia = roster(vec![rob(Lifecycle::Active, "nia@example.com", "Nia New")]);
+    let p = acct.plan(&nia, &cfg);
+    assert!(p.actions.is_empty(), "{:#?}", p.actions);
+    assert_eq!(reused(&p), [("23", "PKAY")]);
+    // A name change that keeps the last name (a marriage ends, say) is an update.
+    let renamed = roster(vec![rob(
+        Lifecycle::Active,
+        "kim.old@example.com",
+        "Kim Old",
+    )]);
+    let p = acct.plan(&renamed, &cfg);
+    assert_eq!(p.count(ActionKind::Update), 1, "{:#?}", p.skipped);
+    assert!(p.skipped.is_empty());
+}
+
+/// `n` people with users marked by IDs `1..=n` (`pN@`, name `N PersonN` in words, base role
+/// limited_user), and the export in which person `i` carries ID `ids[i - 1]`, person 1
+/// an IT manager (the admin rule).
+fn renumbered(ids: &[u32]) -> (Account, Roster) {
+    let users = (1..=ids.len())
+        .map(|i| {
+            user(
+                &format!("PU{i:04}"),
+                &format!("p{i}@example.com"),
+                &format!("{} Person{i}", NUMBERS[i]),
+                Role::LimitedUser,
+                "Rep",
+                marked(&i.to_string()),
+            )
+        })
+        .collect();
+    let rows = ids
+        .iter()
+        .enumerate()
+        .map(|(at, id)| {
+            let i = at + 1;
+            let (dept, title) = if i == 1 {
+                ("IT", "Manager")
+            } else {
+                ("Sales", "Rep")
+            };
+            emp(
+                &id.to_string(),
+                &format!("p{i}@example.com"),
+                &format!("{} Person{i}", NUMBERS[i]),
+                Lifecycle::Active,
+                dept,
+                title,
+            )
+        })
+        .collect();
+    (Account::new(users), roster(rows))
+}
+
+/// A word per number, so that no two test people share a first or a last name.
+const NUMBERS: [&str; 10] = [
+    "Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine",
+];
+
+#[test]
+fn ids_renumbered_onto_old_values_are_refused_then_rekeyed() {
+    let cfg = std_config();
+    let caps = SafetyCaps::default();
+    for (what, ids) in [
+        ("reversed", vec![8, 7, 6, 5, 4, 3, 2, 1]),
+        ("shuffled", vec![3, 1, 2, 6, 4, 5, 8, 7]),
+        ("shifted by one", vec![2, 3, 4, 5, 6, 7, 8, 9]),
+    ] {
+        let (mut acct, r) = renumbered(&ids);
+        let p = plan_rekey(&acct, &r, &cfg, false);
+        // No user is written for the wrong person: no name, role or team change.
+        assert!(
+            p.actions.iter().all(|a| a.kind == ActionKind::Create),
+            "{what}: {:#?}",
+            p.actions
+        );
+        assert_eq!(p.count(ActionKind::Deactivate), 0, "{what}");
+        let conflicts = p
+            .skipped
+            .iter()
+            .filter(|s| {
+                matches!(
+                    s.reason,
+                    SkipCause::MarkerEmailConflict { .. }
+                        | SkipCause::EmailOfAnotherEmployee { .. }
+                )
+            })
+            .count();
+        assert!(conflicts >= 7, "{what}: {:#?}", p.skipped);
+        let refused = safety::check(&p, &caps, Overrides::default());
+        assert!(
+            refused
+                .iter()
+                .any(|r| r.contains("employee IDs appear to have changed")),
+            "{what}: {refused:?}"
+        );
+
+        // --rekey-employee-ids re-keys each user to the row with its email.
+        let p = plan_rekey(&acct, &r, &cfg, true);
+        assert!(p.skipped.is_empty(), "{what}: {:#?}", p.skipped);
+        for a in &p.actions {
+            let i: usize = a.email.as_str()[1..]
+                .split('@')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert_eq!(
+                a.user_id.as_ref().map(|id| id.as_str()),
+                Some(format!("PU{i:04}").as_str()),
+                "{what}: {a:#?}"
+            );
+            assert!(a.rekeyed_from.is_some(), "{what}: {a:#?}");
+        }
+        let rekeyed = p
+            .actions
+            .iter()
+            .filter(|a| a.rekeyed_from.is_some())
+            .count();
+        assert_eq!(rekeyed, ids.len(), "{what}");
+        acct.apply(&p, None);
+        let admins: Vec<&str> = acct
+            .users
+            .iter()
+            .filter(|u| u.role == Role::Admin && u.email.starts_with('p'))
+            .map(|u| u.email.as_str())
+            .collect();
+        assert_eq!(
+            admins,
+            ["p1@example.com"],
+            "{what}: admin to the IT manager only"
+        );
+        for u in acct.users.iter().filter(|u| u.email.starts_with('p')) {
+            let i: usize = u.email[1..].split('@').next().unwrap().parse().unwrap();
+            assert_eq!(u.name, format!("{} Person{i}", NUMBERS[i]), "{what}");
+        }
+        assert!(plan_rekey(&acct, &r, &cfg, false).is_empty(), "{what}");
+    }
+}
+
+#[test]
+fn offboarding_the_namesake_of_a_probable_duplicate_counts_against_the_same_cap() {
+    // A wrong email domain under unmanaged_users = "offboard": 3 creates that duplicate
+    // 3 unmarked users, whom the same run would suspend as unmanaged.
+    let cfg = crate::plan::fixture::config_replacing(
+        "unmanaged_users = \"report\"",
+        "unmanaged_users = \"offboard\"",
+    );
+    let names = ["Ann Lee", "Bo Kim", "Cy Ng"];
+    let r = roster(
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let email = format!("{}@wrong.example", n.replace(' ', "."));
+                emp(
+                    &format!("{}", 40 + i),
+                    &email,
+                    n,
+                    Lifecycle::Active,
+                    "Sales",
+                    "Rep",
+                )
+            })
+            .collect(),
+    );
+    let acct = Account::new(
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let email = format!("{}@example.com", n.replace(' ', "."));
+                user(&format!("PN{i}"), &email, n, Role::LimitedUser, "Rep", None)
+            })
+            .collect(),
+    );
+    let p = acct.plan(&r, &cfg);
+    assert_eq!(p.count(ActionKind::Create), 3);
+    let namesakes: Vec<&Action> = p
+        .actions
+        .iter()
+        .filter(|a| a.kind == ActionKind::Deactivate && a.reason.contains("probable duplicate"))
+        .collect();
+    assert_eq!(namesakes.len(), 3, "{:#?}", p.actions);
+    assert!(
+        namesakes[0]
+            .reason
+            .contains("this plan also creates \"Ann Lee\" <ann.lee@wrong.example>"),
+        "{}",
+        namesakes[0].reason
+    );
+    // 3 creates alone pass the default cap of 5; with their 3 namesakes' suspensions, 6 do not.
+    let refused = safety::check(&p, &SafetyCaps::default(), Overrides::default());
+    assert!(
+        refused.iter().any(
+            |r| r.starts_with("6 probable duplicates: 3 planned creates")
+                && r.contains("--allow-probable-duplicates 6")
+        ),
+        "{refused:?}"
+    );
+    let allowed = Overrides {
+        allow_probable_duplicates: Some(6),
+        ..Overrides::default()
+    };
+    assert!(
+        safety::check(&p, &SafetyCaps::default(), allowed)
+            .iter()
+            .all(|r| !r.contains("probable duplicate")),
+    );
+}
