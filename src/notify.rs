@@ -14,6 +14,7 @@
 
 use crate::apply::{Outcome, OutcomeStatus};
 use crate::config::NotifyUrl;
+use crate::pagerduty::{TransportKind, transport_kind};
 use crate::plan::{ActionKind, MarkerTrust, Skip};
 use crate::report::ApplyReport;
 use serde_json::json;
@@ -218,12 +219,14 @@ pub async fn send(url: &NotifyUrl, text: &str) -> Result<(), String> {
         .send()
         .await
         .map_err(|e| {
-            let kind = if e.is_timeout() {
-                "timed out"
-            } else if e.is_connect() {
-                "could not connect"
-            } else {
-                "failed"
+            // The API client's classification of the same reqwest errors, so an https://
+            // URL to a plain-HTTP receiver gets the hint the API URL gets.
+            let kind = match transport_kind(&e) {
+                TransportKind::NotTls => "could not connect: the receiver's answer to the TLS handshake is not TLS, so the https:// URL points at a server that speaks plain HTTP; check the URL's scheme and port",
+                TransportKind::Refused => "could not connect: connection refused",
+                TransportKind::Connect => "could not connect",
+                TransportKind::Timeout => "timed out",
+                _ => "failed",
             };
             format!("the request {kind} ({})", e.without_url())
         })?;

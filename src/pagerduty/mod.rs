@@ -50,7 +50,7 @@ pub use pagination::{OFFSET_CEILING, PAGE_LIMIT};
 pub use partition::MAX_PARTITIONS;
 pub use retry::{
     DEFAULT_FACTOR, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_DELAY, DEFAULT_MAX_ELAPSED,
-    DEFAULT_MIN_DELAY, DEFAULT_RATE_LIMIT_WAIT, RetryPolicy,
+    DEFAULT_MIN_DELAY, DEFAULT_RATE_LIMIT_WAIT, RetryPolicy, transport_kind,
 };
 pub use throttle::ClientStats;
 pub use transport::{ACCEPT_V2, in_action};

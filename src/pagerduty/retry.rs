@@ -309,8 +309,9 @@ pub(crate) fn classify_transport(kind: TransportKind) -> Verdict {
 /// Sorts a reqwest error into a [`TransportKind`]: a connect error is [`TransportKind::Refused`]
 /// when an I/O error in its sources says the connection was refused, and
 /// [`TransportKind::NotTls`] when rustls found the server's first bytes not to be a TLS
-/// record (what an HTTP server answers to a TLS handshake).
-pub(crate) fn transport_kind(err: &reqwest::Error) -> TransportKind {
+/// record (what an HTTP server answers to a TLS handshake). Also sorts the notification
+/// webhook's errors (`notify::send`), so both name the same causes.
+pub fn transport_kind(err: &reqwest::Error) -> TransportKind {
     if err.is_builder() {
         TransportKind::Build
     } else if err.is_connect() {

@@ -227,9 +227,19 @@ fn a_failed_notification_is_a_warning_and_changes_nothing_else() {
     let sim = Sim::start(demo_seed());
     let r = apply(&sim, &demo_config(), &report, &["--notify", &url], &[]);
     r.expect_code(0).expect_stderr(&[
-        "Warning: the run summary could not be sent to the notification webhook: the request could not connect",
+        "Warning: the run summary could not be sent to the notification webhook: the request could not connect: connection refused",
     ]);
     assert_hidden(&r, &report, &url);
+    // An https:// URL to a receiver that speaks plain HTTP: the same hint as the API URL's.
+    let plain = Receiver::start(StatusCode::OK);
+    let url = plain.url().replacen("http://", "https://", 1);
+    let sim = Sim::start(demo_seed());
+    let r = apply(&sim, &demo_config(), &report, &["--notify", &url], &[]);
+    r.expect_code(0).expect_stderr(&[
+        "the request could not connect: the receiver's answer to the TLS handshake is not TLS, so the https:// URL points at a server that speaks plain HTTP",
+    ]);
+    assert_hidden(&r, &report, &url);
+    assert!(plain.bodies().is_empty());
 }
 
 #[test]
