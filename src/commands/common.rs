@@ -15,7 +15,7 @@ use crate::marker::MarkerKeys;
 use crate::pagerduty::Client;
 use crate::pipeline::{PlanOptions, client_config};
 use crate::plan::safety::{self, Overrides};
-use crate::plan::{self, Plan};
+use crate::plan::{self, Plan, Unkeyed};
 use crate::printer::Printer;
 use secrecy::ExposeSecret;
 use std::collections::BTreeSet;
@@ -173,6 +173,7 @@ pub(super) fn plan_options(flags: SafetyFlags, keys: Option<&MarkerKeys>) -> Pla
         allow_oncall_gaps: flags.allow_oncall_gaps,
         rekey_employee_ids: flags.rekey_employee_ids,
         marker_keys: keys,
+        unkeyed: Unkeyed::NotSet,
     }
 }
 

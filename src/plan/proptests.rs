@@ -488,6 +488,7 @@ fn observe_and_plan_ordered(
             licenses: &[],
             license_holders: None,
             marker_keys: None,
+            unkeyed: crate::plan::Unkeyed::NotSet,
             archive: &crate::archive::Archive::default(),
         })
         .expect("the generated rules are valid")

@@ -392,6 +392,7 @@ impl Account {
             licenses: &[],
             license_holders: None,
             marker_keys: None,
+            unkeyed: crate::plan::Unkeyed::NotSet,
         })
         .unwrap()
     }
@@ -442,7 +443,10 @@ fn new_hire_is_created_with_marker_rules_and_teams_then_converges() {
     );
     assert_eq!(
         a.teams.as_ref().unwrap().new,
-        vec!["IT Operations:responder", "Managers:manager"]
+        [
+            TeamMembership::from("IT Operations:responder"),
+            "Managers:manager".into()
+        ]
     );
     assert_eq!(a.steps.len(), 3);
     acct.apply(&p, None);
@@ -890,6 +894,7 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
         licenses: &[],
         license_holders: None,
         marker_keys: None,
+        unkeyed: crate::plan::Unkeyed::NotSet,
     })
     .unwrap_err();
     assert!(err.to_string().contains("no team \"Nope\""), "{err}");
@@ -927,6 +932,7 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
         licenses: &[],
         license_holders: None,
         marker_keys: None,
+        unkeyed: crate::plan::Unkeyed::NotSet,
     })
     .unwrap_err();
     assert!(err.to_string().contains("refuses on teams"), "{err}");
@@ -1244,6 +1250,7 @@ fn creating_users_needs_a_from_user_that_exists() {
         licenses: &[],
         license_holders: None,
         marker_keys: None,
+        unkeyed: crate::plan::Unkeyed::NotSet,
     })
     .unwrap_err();
     assert!(

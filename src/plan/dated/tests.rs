@@ -699,6 +699,7 @@ fn a_stamp_whose_signature_fails_keeps_nothing_due() {
             licenses: &[],
             license_holders: None,
             marker_keys: Some(&keys),
+            unkeyed: crate::plan::Unkeyed::NotSet,
         })
         .unwrap()
     };
@@ -835,6 +836,7 @@ fn a_stamp_removed_in_a_signed_account_leaves_a_skip_that_needs_a_person() {
             licenses: &[],
             license_holders: None,
             marker_keys: Some(&keys),
+            unkeyed: crate::plan::Unkeyed::NotSet,
         })
         .unwrap()
     };
@@ -933,6 +935,7 @@ fn a_stamp_removed_in_a_signed_account_leaves_a_skip_that_needs_a_person() {
                 licenses: &[],
                 license_holders: None,
                 marker_keys: Some(&keys),
+                unkeyed: crate::plan::Unkeyed::NotSet,
             })
             .unwrap();
             assert_eq!(p.needs_attention().count(), 0, "{what:?}: {:#?}", p.skipped);
@@ -957,6 +960,7 @@ fn a_stamp_removed_in_a_signed_account_leaves_a_skip_that_needs_a_person() {
         licenses: &[],
         license_holders: None,
         marker_keys: Some(&keys),
+        unkeyed: crate::plan::Unkeyed::NotSet,
     })
     .unwrap();
     assert_eq!(p.needs_attention().count(), 0, "{:#?}", p.skipped);

@@ -32,6 +32,7 @@ fn plan_on(acct: &Account, r: &Roster, cfg: &Config, today: NaiveDate, rekey: bo
         licenses: &[],
         license_holders: None,
         marker_keys: None,
+        unkeyed: crate::plan::Unkeyed::NotSet,
     })
     .unwrap()
 }

@@ -55,6 +55,7 @@ fn plan_as_of(
         licenses: &[],
         license_holders: None,
         marker_keys: None,
+        unkeyed: crate::plan::Unkeyed::NotSet,
     })
     .unwrap()
 }
@@ -215,7 +216,10 @@ fn in_delete_mode_a_leaver_is_one_archived_deletion_that_converges() {
         );
         assert_eq!(
             a.teams.as_ref().unwrap().old,
-            ["Chess Club:observer", "IT Operations:responder"]
+            [
+                TeamMembership::from("Chess Club:observer"),
+                "IT Operations:responder".into()
+            ]
         );
         assert!(
             a.reason
@@ -746,6 +750,7 @@ fn the_key_owner_and_protected_users_are_never_deleted() {
         licenses: &[],
         license_holders: None,
         marker_keys: None,
+        unkeyed: crate::plan::Unkeyed::NotSet,
     })
     .unwrap();
     assert!(p.actions.is_empty(), "{:#?}", p.actions);

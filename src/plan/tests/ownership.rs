@@ -35,6 +35,7 @@ fn plan_with(acct: &Account, r: &Roster, cfg: &Config, f: &Facts) -> Result<Plan
         licenses: &f.licenses,
         license_holders: f.holders.as_ref(),
         marker_keys: None,
+        unkeyed: crate::plan::Unkeyed::NotSet,
         archive: &crate::archive::Archive::default(),
     })
 }

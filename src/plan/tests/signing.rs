@@ -33,6 +33,17 @@ pub(super) fn plan_keyed(
     cfg: &Config,
     keys: Option<&MarkerKeys>,
 ) -> Plan {
+    plan_unkeyed(acct, r, cfg, keys, Unkeyed::NotSet)
+}
+
+/// [`plan_keyed`], with `unkeyed` saying why the run has no keys.
+fn plan_unkeyed(
+    acct: &Account,
+    r: &Roster,
+    cfg: &Config,
+    keys: Option<&MarkerKeys>,
+    unkeyed: Unkeyed,
+) -> Plan {
     let teams = teams();
     let policy = Policy::from_config(cfg);
     plan(Inputs {
@@ -49,6 +60,7 @@ pub(super) fn plan_keyed(
         licenses: &[],
         license_holders: None,
         marker_keys: keys,
+        unkeyed,
     })
     .unwrap()
 }
@@ -496,15 +508,49 @@ fn every_marker_written_is_signed_and_a_plan_without_the_key_says_so() {
     assert_eq!(p.count(ActionKind::Create), 1);
     assert_eq!(p.count(ActionKind::Deactivate), 1);
     assert_all_signed(&p, &k);
-    assert!(!p.notes.iter().any(|n| n == UNSIGNED_NOTE));
+    assert!(!p.notes.iter().any(|n| n == Unkeyed::NotSet.note()));
     acct.apply(&p, None);
     assert!(plan_keyed(&acct, &r, &cfg, Some(&k)).is_empty());
     // The same account planned without the key trusts the signed markers as it did
     // unsigned ones; a plan that writes markers says they are not signed.
     let fresh = Account::new(vec![]);
     let p = plan_keyed(&fresh, &r, &cfg, None);
-    assert!(p.notes.iter().any(|n| n == UNSIGNED_NOTE), "{:?}", p.notes);
+    assert!(
+        p.notes.iter().any(|n| n == Unkeyed::NotSet.note()),
+        "{:?}",
+        p.notes
+    );
     assert!(plan_keyed(&acct, &r, &cfg, None).is_empty());
+}
+
+/// The note of a plan that writes unsigned markers says why the run has no keys, as the
+/// input names it (the demo ignores a key that is set); a keyed run has no such note.
+#[test]
+fn the_unsigned_note_says_why_the_run_has_no_key() {
+    let cfg = std_config();
+    let r = roster(vec![ann()]);
+    let fresh = Account::new(vec![]);
+    let notes = |keys, unkeyed| plan_unkeyed(&fresh, &r, &cfg, keys, unkeyed).notes;
+    let ignored = notes(None, Unkeyed::Ignored);
+    assert!(
+        ignored.iter().any(|n| n == Unkeyed::Ignored.note()),
+        "{ignored:?}"
+    );
+    assert!(
+        !ignored.iter().any(|n| n == Unkeyed::NotSet.note()),
+        "{ignored:?}"
+    );
+    assert!(
+        Unkeyed::Ignored
+            .note()
+            .contains("the demo ignores PAGERDUTY_MARKER_KEY")
+    );
+    let k = keys();
+    let keyed = notes(Some(&k), Unkeyed::Ignored);
+    assert!(
+        !keyed.iter().any(|n| n.contains("are not signed")),
+        "{keyed:?}"
+    );
 }
 
 /// Each action carries how its user's marker checked ([`Action::marker_signature`]), the
