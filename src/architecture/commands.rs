@@ -2,7 +2,7 @@
 //! pieces the commands share, which ARCHITECTURE.md § Allowed imports lists in its line
 //! `Shared by the commands: …`; every other module of `commands` is a command.
 
-use super::covers;
+use super::table::covers;
 use std::collections::BTreeSet;
 
 /// The shared pieces (`commands::common`, …) named in backticks on the line of `doc` that
@@ -12,7 +12,7 @@ pub(super) fn shared_pieces(doc: &str) -> BTreeSet<String> {
         .lines()
         .find(|l| l.trim_start().starts_with("Shared by the commands:"))
         .expect("ARCHITECTURE.md has a line \"Shared by the commands: ...\"");
-    super::without_remarks(line)
+    super::table::without_remarks(line)
         .split('`')
         .skip(1)
         .step_by(2)

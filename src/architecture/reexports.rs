@@ -4,7 +4,7 @@
 //! `config::SafetyCaps`). The import test resolves every path through these names to the
 //! item's owner and checks the owner against the row as well.
 
-use super::{expand, regions, resolve, use_statements};
+use super::scan::{expand, regions, resolve, use_statements};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Whether the statement starting at byte `at` of `code` is declared `pub` (`pub`,
@@ -116,7 +116,7 @@ pub(super) fn see_through(names: &BTreeMap<String, String>, path: &str) -> Strin
     for _ in 0..16 {
         let step = names
             .iter()
-            .filter(|(name, _)| super::covers(name, &path))
+            .filter(|(name, _)| super::table::covers(name, &path))
             .max_by_key(|(name, _)| name.len());
         match step {
             Some((name, target)) if *target != path => {
@@ -134,7 +134,7 @@ pub(super) fn see_through(names: &BTreeMap<String, String>, path: &str) -> Strin
 
 #[cfg(test)]
 mod tests {
-    use super::super::code_only;
+    use super::super::scan::code_only;
     use super::*;
 
     fn names(files: &[(&str, &str)]) -> BTreeMap<String, String> {

@@ -1,4 +1,6 @@
 use super::*;
+use crate::pagerduty::models::incidents::Incident;
+use crate::pagerduty::models::oncall::{EscalationPolicy, Oncall, Schedule};
 use serde_json::json;
 
 fn policy(id: &str, name: &str, targets: &[(&str, &str)]) -> EscalationPolicy {

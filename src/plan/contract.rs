@@ -6,7 +6,7 @@
 use super::skip::Skip;
 use crate::config::RuleLabel;
 use crate::email::Email;
-use crate::ids::{EmployeeId, LicenseId, TeamId, UserId};
+use crate::ids::{EmployeeId, TeamId, UserId};
 use crate::marker::{Marker, SavedMembership};
 use crate::oncall::{Blocked, OncallImpact, RefusedRemoval};
 use crate::pagerduty::models::{NewUser, UserUpdate};
@@ -18,6 +18,10 @@ use std::fmt;
 
 mod dates;
 pub use dates::{DateConflict, Pending, StartConflict};
+mod licenses;
+pub use licenses::{LicenseLabel, LicenseMove, LicenseShortfall, LicenseTarget};
+mod signatures;
+pub use signatures::{FailedSignature, MarkerSignatures, MarkerTrust};
 
 /// What an action does to a user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -423,47 +427,6 @@ pub struct Action {
     pub marker_signature: Option<MarkerTrust>,
 }
 
-/// How a user's readable marker checked against the run's marker keys
-/// ([`crate::marker::MarkerKeys::check`], then the planner's trust rule for unsigned
-/// markers, README.md § Marker integrity). Shown as `marker_signature` in the JSON plan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MarkerTrust {
-    /// Its `sig` verifies with `PAGERDUTY_MARKER_KEY`: trusted.
-    Valid,
-    /// Its `sig` verifies with `PAGERDUTY_MARKER_KEY_PREVIOUS`: trusted, signed again.
-    PreviousKey,
-    /// No `sig`, and trusted (its HR row has the user's email): signed by this run.
-    Unsigned,
-    /// A `sig` made before tags were bound to their user ([`crate::marker::Verdict::Unbound`]),
-    /// and trusted (its HR row has the user's email): signed again, bound, by this run.
-    Unbound,
-    /// A `sig` made before tags were bound to their user, and not trusted (no HR row
-    /// confirms it): ignored, matched by email only.
-    UnboundNotTrusted,
-    /// No `sig`, and not trusted (no HR row confirms it): ignored, matched by email only.
-    UnsignedNotTrusted,
-    /// A `sig` that no key verifies (edited, forged, or signed with a key this run does
-    /// not hold): ignored, matched by email only.
-    Invalid,
-}
-
-impl MarkerTrust {
-    /// In words, for the text plan: `signature valid`, `signed with the previous key`,
-    /// `unsigned`, `unsigned, not trusted: ignored`, `signature invalid: ignored`.
-    pub fn words(self) -> &'static str {
-        match self {
-            MarkerTrust::Valid => "signature valid",
-            MarkerTrust::PreviousKey => "signed with the previous key",
-            MarkerTrust::Unsigned => "unsigned",
-            MarkerTrust::Unbound => "signed, not bound",
-            MarkerTrust::UnboundNotTrusted => "signed, not bound, not trusted: ignored",
-            MarkerTrust::UnsignedNotTrusted => "unsigned, not trusted: ignored",
-            MarkerTrust::Invalid => "signature invalid: ignored",
-        }
-    }
-}
-
 /// An existing PagerDuty user that a planned create would probably duplicate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProbableDuplicate {
@@ -473,73 +436,6 @@ pub struct ProbableDuplicate {
     pub name: String,
     /// Its email (normalised; PagerDuty returns emails lower-cased, fact F33).
     pub email: Email,
-}
-
-/// A licence the plan would run out of, counted before any write (fact F20: every user
-/// holds a licence that allows its base role; a licence without a free allocation is
-/// refused with "License is not available", §3.5).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LicenseShortfall {
-    /// The licence a rule names (`None` when PagerDuty would pick one for `role`).
-    pub license: Option<LicenseLabel>,
-    /// For a licence PagerDuty picks: the base role that needs one.
-    pub role: Option<Role>,
-    /// Users the plan gives this licence (or, for `role`, a licence allowing it).
-    pub needed: u64,
-    /// Allocations free for them: free now plus those the plan's deactivations release
-    /// first (for `role`: what the licences allowing it have left after the plan's other
-    /// needs).
-    pub available: u64,
-    /// Of `available`, the allocations deactivations release.
-    pub released: u64,
-    /// The licences that allow `role`, by name (empty for a named licence).
-    pub candidates: Vec<String>,
-}
-
-impl LicenseShortfall {
-    /// Licences missing: `needed - available`.
-    pub fn missing(&self) -> u64 {
-        self.needed.saturating_sub(self.available)
-    }
-}
-
-/// One licence change a plan brings, as its licence ledger counts it
-/// ([`crate::plan::licenses::ledger`]); kept in the plan ([`Plan::license_moves`]) so that
-/// `apply --plan` counts the saved plan's needs again against the licences free then.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LicenseMove {
-    /// The user whose licence changes (`None` for a create).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<UserId>,
-    /// Made by a deactivation or deletion, which apply runs first: its `from` licence is
-    /// released for the other moves.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub deactivation: bool,
-    /// The licence the user holds now (`None` for a create, or a user holding none).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<LicenseId>,
-    /// Where it goes (`None` for a deletion: the allocation is released, none is taken).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<LicenseTarget>,
-}
-
-/// Where a user's licence goes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LicenseTarget {
-    /// The licence a rule names (sent with the request).
-    Named(LicenseLabel),
-    /// The one PagerDuty picks for this base role (fact F20, §3.5; not sent).
-    Picked(Role),
-}
-
-/// A licence's ID and name, for messages.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LicenseLabel {
-    /// Licence ID.
-    pub id: LicenseId,
-    /// Licence name.
-    pub name: String,
 }
 
 impl Action {
@@ -677,53 +573,6 @@ pub struct Plan {
 
 fn is_zero(n: &usize) -> bool {
     *n == 0
-}
-
-/// How the markers that carry a `sig` verified with the run's marker keys.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MarkerSignatures {
-    /// Readable markers carrying a `sig`.
-    pub signed: usize,
-    /// Of those, markers whose `sig` verifies with the current or the previous key (bound
-    /// to their user or not).
-    pub verified: usize,
-    /// The first users (at most [`MarkerSignatures::EXAMPLES`], in listing order) whose
-    /// `sig` verifies with no key, for the messages.
-    #[serde(default)]
-    pub failing: Vec<FailedSignature>,
-}
-
-/// A user whose marker's `sig` verifies with no key of the run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FailedSignature {
-    /// The user's PagerDuty ID.
-    pub user_id: UserId,
-    /// Its email, as PagerDuty holds it.
-    pub email: String,
-}
-
-impl MarkerSignatures {
-    /// How many failing users are kept for the messages.
-    pub const EXAMPLES: usize = 3;
-
-    /// Counts nothing; keeps `u` among the first failing users.
-    pub(crate) fn note_failed(&mut self, u: &crate::pagerduty::models::User) {
-        if self.failing.len() < Self::EXAMPLES {
-            self.failing.push(FailedSignature {
-                user_id: u.id.clone(),
-                email: u.email.clone(),
-            });
-        }
-    }
-
-    /// The failing users in words: `PX1 (a@example.com), PX2 (b@example.com)`.
-    pub fn failing_words(&self) -> String {
-        self.failing
-            .iter()
-            .map(|f| format!("{} ({})", f.user_id, f.email))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
 }
 
 impl Plan {

@@ -1,0 +1,196 @@
+use super::*;
+
+fn every_cause() -> Vec<SkipCause> {
+    vec![
+        SkipCause::DuplicateMarker {
+            employee_id: "2001".into(),
+            users: vec!["PDUPA01".into(), "PDUPB01".into()],
+        },
+        SkipCause::EmployeeOnSeveralUsers,
+        SkipCause::EmailOfAnotherEmployee {
+            user: "PFORE01".into(),
+            marker_employee_id: "2999".into(),
+        },
+        SkipCause::EmailOfAnotherUnreadableMarker {
+            user: "PUNRD02".into(),
+            claimed_employee_id: "2998".into(),
+            fault: MarkerFault::Unreadable,
+        },
+        SkipCause::ClaimedByUnreadableMarker {
+            users: vec!["PUNRD01".into()],
+            fault: MarkerFault::Unreadable,
+        },
+        SkipCause::ClaimedByUnreadableMarker {
+            users: vec!["PUNSG01".into()],
+            fault: MarkerFault::Unsigned,
+        },
+        SkipCause::EmailOfAnotherUnreadableMarker {
+            user: "PBADS01".into(),
+            claimed_employee_id: "2997".into(),
+            fault: MarkerFault::SignatureInvalid,
+        },
+        SkipCause::UntrustedLeaverMarker {
+            fault: MarkerFault::Unsigned,
+        },
+        SkipCause::UntrustedLeaverMarker {
+            fault: MarkerFault::SignatureInvalid,
+        },
+        SkipCause::Untouchable(Untouchable::Owner),
+        SkipCause::Untouchable(Untouchable::Protected),
+        SkipCause::HrRowProblem,
+        SkipCause::Untouchable(Untouchable::KeyOwner),
+        SkipCause::SuspendedByOthers {
+            role: Role::ReadOnlyLimitedUser,
+        },
+        SkipCause::FromUser,
+        SkipCause::UnconfirmedAdoption {
+            from: Role::LimitedUser,
+            to: Role::Admin,
+            manager_on: vec!["IT Managers".into()],
+        },
+        SkipCause::PastTerminationUnverified {
+            termination_date: NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
+            catch_up_days: 30,
+            marker: UnverifiedMarker::Unsigned,
+        },
+    ]
+}
+
+#[test]
+fn the_words_are_the_documented_ones() {
+    let words: Vec<String> = every_cause().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        words,
+        [
+            "2 PagerDuty users (PDUPA01, PDUPB01) carry the marker for employee 2001; fix by hand",
+            "several PagerDuty users carry this employee's marker",
+            "email belongs to PagerDuty user PFORE01 whose marker names employee 2999",
+            "email belongs to PagerDuty user PUNRD02 whose marker (unreadable) seems to name employee 2998; if that user is this employee, remove that marker line and the next run adopts it by email",
+            "PagerDuty user PUNRD01 carries a marker (unreadable) that seems to name this employee; if that user is this employee, set its email in PagerDuty to this HR row's and the next run matches it; if not, remove that marker line and the next run creates this employee",
+            "PagerDuty user PUNSG01 carries a marker (unsigned and unconfirmed) that seems to name this employee; if that user is this employee, set its email in PagerDuty to this HR row's and the next run matches it; if not, remove that marker line and the next run creates this employee",
+            "email belongs to PagerDuty user PBADS01 whose marker (signature invalid) seems to name employee 2997; if that user is this employee, remove that marker line and the next run adopts it by email",
+            "the HR export does not list the employee this user's marker (unsigned and unconfirmed) seems to name, but the marker cannot be trusted, so the user is not deactivated and keeps its role and teams; if it is that former employee, suspend it by hand in PagerDuty; if not, remove that marker line",
+            "the HR export does not list the employee this user's marker (signature invalid) seems to name, but the marker cannot be trusted, so the user is not deactivated and keeps its role and teams; if it is that former employee, suspend it by hand in PagerDuty; if not, remove that marker line",
+            "account owner: never changed",
+            "protected by [lifecycle] protected: never changed",
+            "the HR row for this employee has a problem this run; not deactivated",
+            "owns the API key this run uses: never changed",
+            "PagerDuty user has no ownership marker and base role read_only_limited_user, as if suspended by someone other than hr2pagerduty: left alone (a conflict); give it back a working role by hand, or fix the HR status",
+            "the [pagerduty] from user, which creates need: not offboarded (list it under [lifecycle] protected)",
+            "PagerDuty user has no signed ownership marker and only its email ties it to this employee (users can change their own email), while other markers of this account verify; taking it over would give it base role admin (it has limited_user) and the manager role on IT Managers: left alone; check that the user is this employee, then give it that access by hand in PagerDuty, and the next run adopts it and signs its marker",
+            "termination date 2026-11-02 passed more than 30 days ago ([lifecycle] termination_catch_up_days) while the status says active, and this user's ownership marker is unsigned while other markers of the account verify with PAGERDUTY_MARKER_KEY: a termination-pending stamp may have been removed from it, so the user is not kept on silently (nothing is written; it keeps its access until settled); if the employee has left, mark the row terminated in HR; if not, clear or correct the stale termination date in HR",
+        ]
+    );
+}
+
+#[test]
+fn every_cause_is_stored_as_its_tag_and_values_and_reads_back() {
+    let mut causes = every_cause();
+    // Employee IDs come from HR and may hold anything, the words' separators included.
+    causes.push(SkipCause::DuplicateMarker {
+        employee_id: "a; fix by hand".into(),
+        users: vec!["PA".into(), "PB".into()],
+    });
+    for cause in causes {
+        let json = serde_json::to_value(&cause).unwrap();
+        let text = json.to_string();
+        assert!(
+            !text.contains(&cause.to_string()),
+            "no words stored: {text}"
+        );
+        assert!(json["cause"].is_string(), "{text}");
+        assert_eq!(serde_json::from_value::<SkipCause>(json).unwrap(), cause);
+    }
+}
+
+#[test]
+fn the_stored_tags_are_stable_snake_case() {
+    let tags: Vec<String> = every_cause()
+        .iter()
+        .map(|c| {
+            serde_json::to_value(c).unwrap()["cause"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        tags,
+        [
+            "duplicate_marker",
+            "employee_on_several_users",
+            "email_of_another_employee",
+            "email_of_another_unreadable_marker",
+            "claimed_by_unreadable_marker",
+            "claimed_by_unreadable_marker",
+            "email_of_another_unreadable_marker",
+            "untrusted_leaver_marker",
+            "untrusted_leaver_marker",
+            "untouchable",
+            "untouchable",
+            "hr_row_problem",
+            "untouchable",
+            "suspended_by_others",
+            "from_user",
+            "unconfirmed_adoption",
+            "past_termination_unverified",
+        ]
+    );
+    let [dup, owner, fault, role] =
+        [0, 9, 7, 13].map(|i| serde_json::to_value(&every_cause()[i]).unwrap());
+    assert_eq!(
+        dup,
+        serde_json::json!({"cause": "duplicate_marker", "details": {"employee_id": "2001", "users": ["PDUPA01", "PDUPB01"]}})
+    );
+    assert_eq!(
+        owner,
+        serde_json::json!({"cause": "untouchable", "details": "owner"})
+    );
+    assert_eq!(
+        fault,
+        serde_json::json!({"cause": "untrusted_leaver_marker", "details": {"fault": "unsigned"}})
+    );
+    assert_eq!(
+        role,
+        serde_json::json!({"cause": "suspended_by_others", "details": {"role": "read_only_limited_user"}})
+    );
+    assert_eq!(
+        serde_json::to_value(SkipCause::FromUser).unwrap(),
+        serde_json::json!({"cause": "from_user"})
+    );
+    assert_eq!(
+        serde_json::to_value(&every_cause()[16]).unwrap(),
+        serde_json::json!({"cause": "past_termination_unverified", "details": {"termination_date": "2026-11-02", "catch_up_days": 30, "marker": "unsigned"}})
+    );
+}
+
+#[test]
+fn only_the_conflicts_in_pagerduty_need_a_person() {
+    let attention: Vec<bool> = every_cause()
+        .iter()
+        .map(SkipCause::needs_attention)
+        .collect();
+    for (cause, needs) in every_cause().iter().zip(attention) {
+        let on_purpose = matches!(
+            cause,
+            SkipCause::Untouchable(_) | SkipCause::FromUser | SkipCause::HrRowProblem
+        );
+        assert_eq!(needs, !on_purpose, "{cause:?}");
+    }
+}
+
+#[test]
+fn a_cause_stored_as_words_or_an_unknown_tag_is_refused() {
+    // What the build before tags wrote: the words. A saved plan holding them is
+    // refused by its version before its skips are read (saved_plan's tests).
+    for reason in [
+        serde_json::json!("account owner: never changed"),
+        serde_json::json!({"cause": "boom"}),
+    ] {
+        let skip = serde_json::json!({
+            "employee_id": null, "email": null, "pagerduty_user_id": null,
+            "line": null, "reason": reason,
+        });
+        assert!(serde_json::from_value::<Skip>(skip).is_err(), "{reason}");
+    }
+}
