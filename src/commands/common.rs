@@ -17,6 +17,7 @@ use crate::pipeline::{PlanOptions, client_config};
 use crate::plan::safety::{self, Overrides};
 use crate::plan::{self, Plan, Unkeyed};
 use crate::printer::Printer;
+use crate::report;
 use secrecy::ExposeSecret;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -251,13 +252,7 @@ pub(super) fn refusal(
     if let Some(have) = abilities {
         problems.extend(safety::missing_abilities(p, have));
     }
-    (!problems.is_empty()).then(|| {
-        Failure::Refused(if problems.len() == 1 {
-            problems[0].clone()
-        } else {
-            format!("\n  - {}", problems.join("\n  - "))
-        })
-    })
+    (!problems.is_empty()).then(|| Failure::Refused(report::refusal(&problems)))
 }
 
 /// [`refusal`], when the run's marker keys alone refuse `p` (a wrong key, or none on a

@@ -403,7 +403,7 @@ fn unsigned_markers_whose_email_matches_are_signed_once_outside_the_safety_caps(
     assert_eq!(p.count(ActionKind::Deactivate), 0);
     assert_eq!(
         safety::check(&p, &cfg.safety.caps, Overrides::default()),
-        Vec::<String>::new()
+        Vec::<safety::SafetyTrip>::new()
     );
     acct.apply(&p, None);
     let again = plan_keyed(&acct, &r, &cfg, Some(&k));
@@ -1048,7 +1048,9 @@ fn the_saved_plan_recount_of_signed_markers_is_the_planners() {
     assert_eq!(safety::wrong_key_for(&right, Overrides::default()), None);
     let wrong = safety::signatures_of(&acct.users, &old_keys());
     assert_eq!((wrong.signed, wrong.verified), (7, 0));
-    let refused = safety::wrong_key_for(&wrong, Overrides::default()).unwrap();
+    let refused = safety::wrong_key_for(&wrong, Overrides::default())
+        .unwrap()
+        .to_string();
     assert!(
         refused.starts_with("none of the 7 signed ownership markers in PagerDuty verifies with PAGERDUTY_MARKER_KEY (or PAGERDUTY_MARKER_KEY_PREVIOUS), among them PU1 (u1@example.com)"),
         "{refused}"
