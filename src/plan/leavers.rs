@@ -8,7 +8,7 @@
 //! (then it is listed as skipped).
 
 use super::Tally;
-use super::build::{Record, deactivate, leave, sign};
+use super::build::{LeaverReason, LeaverWhy, Record, deactivate, leave, sign};
 use super::context::Ctx;
 use super::matching::Index;
 use super::ownership::untouchable;
@@ -47,7 +47,10 @@ pub(super) fn plan_users_without_row<'a>(cx: &mut Ctx<'a>, index: &'a Index<'a>,
             continue;
         }
         t.managed.insert(index.slot(u));
-        let why = format!("leaver: employee {eid} is not in the HR export");
+        let why = LeaverReason {
+            why: LeaverWhy::NotInExport(eid.clone()),
+            by_email: false,
+        };
         let human = index.human(u);
         match leave(
             cx,
@@ -114,7 +117,10 @@ fn plan_unmanaged<'a>(
                 return;
             }
             t.managed.insert(index.slot(u));
-            let why = "offboard: no ownership marker and no HR row ([lifecycle] unmanaged_users = \"offboard\")".to_string();
+            let why = LeaverReason {
+                why: LeaverWhy::UnmanagedOffboard,
+                by_email: false,
+            };
             let human = index.human(u);
             match deactivate(cx, u, None, None, human, record, Record::default(), why) {
                 Some(a) => t.out.actions.push(a),

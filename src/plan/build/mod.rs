@@ -15,7 +15,7 @@ mod restore;
 mod sign;
 mod update;
 
-pub(super) use cause::UpdateReason;
+pub(super) use cause::{DeletionCause, LeaverReason, LeaverWhy, UpdateReason};
 pub(super) use create::create;
 pub(super) use deactivate::{Record, deactivate, oncall_duties, stamp_pending};
 pub(super) use delete::{leave, other_person_record, restorable_record};
