@@ -52,14 +52,24 @@ pub fn summary_text(report: &ApplyReport, api_url: &str) -> String {
         s.created, s.updated, s.deactivated, s.reactivated, s.failed, s.blocked, s.skipped
     ));
     let actions = &report.outcomes;
-    let blocked_title = if actions
+    let blocked: Vec<&Outcome> = actions
         .iter()
-        .any(|o| o.status == OutcomeStatus::Blocked && o.action.kind == ActionKind::Delete)
-    {
-        "Blocked deactivations and deletions (on call)"
+        .filter(|o| o.status == OutcomeStatus::Blocked)
+        .collect();
+    let kinds = if blocked.iter().any(|o| o.action.kind == ActionKind::Update) {
+        "actions"
+    } else if blocked.iter().any(|o| o.action.kind == ActionKind::Delete) {
+        "deactivations and deletions"
     } else {
-        "Blocked deactivations (on call)"
+        "deactivations"
     };
+    // The causes in the plan's and the report's words: `on call`, `on their team's
+    // escalation policy`, or each counted when both are present.
+    let causes =
+        crate::oncall::blocked_words(blocked.iter().filter_map(|o| o.action.blocked.as_ref()))
+            .unwrap_or_else(|| "on call".into());
+    let blocked_title = format!("Blocked {kinds} ({causes})");
+    let blocked_title = blocked_title.as_str();
     for (outcome, title) in [
         (OutcomeStatus::Failed, "Failed"),
         (OutcomeStatus::Blocked, blocked_title),
@@ -262,6 +272,7 @@ mod tests {
                 impact: None,
                 lookahead_days: 90,
                 refused: Vec::new(),
+                removals_only: false,
             }),
             ..action(kind, email, employee)
         };
@@ -280,6 +291,7 @@ mod tests {
             impact: None,
             lookahead_days: 90,
             refused: Vec::new(),
+            removals_only: false,
         }
         .to_string()
     }
@@ -529,6 +541,39 @@ mod tests {
                 slack_escape(&on_call())
             )),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn the_blocked_title_names_the_kinds_and_causes_present() {
+        let team_policy = |kind, email: &str| {
+            let mut o = blocked(kind, email, Some("5"));
+            if let Some(b) = o.action.blocked.as_mut() {
+                b.refused = vec![crate::oncall::RefusedRemoval {
+                    team_id: "PT1".into(),
+                    team: "Ops".into(),
+                    escalation_policies: Vec::new(),
+                }];
+            }
+            o
+        };
+        let title = |outcomes: Vec<Outcome>| {
+            let text = summary_text(&report(RunStatus::Failed, 1, outcomes), "http://127.0.0.1");
+            text.lines()
+                .find(|l| l.starts_with("Blocked "))
+                .map(str::to_string)
+                .unwrap_or_else(|| panic!("{text}"))
+        };
+        assert_eq!(
+            title(vec![team_policy(ActionKind::Deactivate, "d@example.com")]),
+            "Blocked deactivations (on their team's escalation policy) (1):"
+        );
+        assert_eq!(
+            title(vec![
+                blocked(ActionKind::Deactivate, "c@example.com", Some("3")),
+                team_policy(ActionKind::Update, "m@example.com"),
+            ]),
+            "Blocked actions (1 on call, 1 on their team's escalation policy) (2):"
         );
     }
 }

@@ -53,11 +53,13 @@ use crate::ids::{EscalationPolicyId, IncidentId, ScheduleId, TeamId, UserId};
 use crate::words::plural;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 
 mod attribution;
+mod blocked;
 pub use attribution::{Attribution, attribute, user_targets};
+pub use blocked::{BlockCause, Blocked, blocked_words, check};
 
 /// The switch that lets blocked deactivations through, named in every [`Blocked`] remedy.
 pub const ALLOW_FLAG: &str = "--allow-oncall-gaps";
@@ -283,47 +285,6 @@ impl Default for OncallFacts {
     }
 }
 
-/// Why a deactivation-like action is not attempted: what the user holds (or that it was
-/// never looked up). [`fmt::Display`] gives the reason in words (the JSON plan's
-/// `blocked`); [`Blocked::remedy`] what a human must do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Blocked {
-    /// What the user holds; `None` when it was not looked up (blocked to be safe).
-    pub impact: Option<OncallImpact>,
-    /// The lookahead of the on-call look-up, in days.
-    pub lookahead_days: u32,
-    /// The action's team removals PagerDuty would refuse ([`refused_removals`]): while there
-    /// is one, `--allow-oncall-gaps` cannot let the action through. Empty in saved plans
-    /// made before it existed.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub refused: Vec<RefusedRemoval>,
-}
-
-/// Whether an action taking away the user with this `impact` is blocked: `None` when it may
-/// go ahead. By default it is blocked when the user is on an escalation policy (as a target
-/// or through a schedule), is on a schedule, holds an on-call in the next `lookahead_days`
-/// days, or has open incidents, and when the impact was
-/// not looked up (`impact` is `None`). `allow_gaps` (`--allow-oncall-gaps`) lets every such
-/// action through, except one with `refused` team removals ([`refused_removals`]): PagerDuty
-/// would refuse those, leaving the user half taken away, so that action stays blocked.
-/// Every deactivation-like action (suspension, deletion, offboarding) calls this with the
-/// facts [`crate::observe`] read for its user.
-pub fn check(
-    impact: Option<&OncallImpact>,
-    lookahead_days: u32,
-    allow_gaps: bool,
-    refused: &[RefusedRemoval],
-) -> Option<Blocked> {
-    if refused.is_empty() && (allow_gaps || impact.is_some_and(OncallImpact::is_empty)) {
-        return None;
-    }
-    Some(Blocked {
-        impact: impact.cloned(),
-        lookahead_days,
-        refused: refused.to_vec(),
-    })
-}
-
 fn names<Id: fmt::Display>(v: &[Named<Id>]) -> String {
     v.iter()
         .map(|n| format!("{:?} ({})", n.name, n.id))
@@ -395,119 +356,6 @@ impl OncallImpact {
             ));
         }
         parts.join("; ")
-    }
-}
-
-impl fmt::Display for Blocked {
-    /// The impact's [`OncallImpact::describe`], or `its on-call duties were not looked up`;
-    /// then each refused team removal ([`RefusedRemoval`]'s words), and that
-    /// `--allow-oncall-gaps` cannot help.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.impact {
-            None => f.write_str("its on-call duties were not looked up")?,
-            Some(i) => f.write_str(&i.describe())?,
-        }
-        for r in &self.refused {
-            write!(f, "; {r}")?;
-        }
-        if !self.refused.is_empty() {
-            write!(
-                f,
-                ", so {ALLOW_FLAG} cannot help: the deactivation could not be finished"
-            )?;
-        }
-        Ok(())
-    }
-}
-
-impl Blocked {
-    /// What a human must do before the action can go ahead, ending with the override.
-    pub fn remedy(&self) -> String {
-        let Some(i) = &self.impact else {
-            return format!(
-                "run again so that their on-call duties are looked up, or use {ALLOW_FLAG}"
-            );
-        };
-        let mut steps = Vec::new();
-        if !i.escalation_policies.is_empty() {
-            steps.push(off_policies(&i.escalation_policies));
-        }
-        if !i.schedules.is_empty() {
-            steps.push(off_schedules(&i.schedules));
-        }
-        if !i.incidents.is_empty() {
-            steps.push(format!(
-                "reassign or resolve {} {}",
-                plural(i.incidents.len(), "incident", "incidents"),
-                incident_names(&i.incidents)
-            ));
-        }
-        // PagerDuty refuses to take a user off a team while they are on one of its
-        // escalation policies (fact F32): the override cannot finish such a deactivation,
-        // so it is not offered.
-        if self.refused.is_empty() {
-            format!(
-                "{}; the next run then goes ahead (or rerun with {ALLOW_FLAG} to go ahead now and leave these gaps)",
-                steps.join("; ")
-            )
-        } else {
-            format!(
-                "{}; the next run then goes ahead ({ALLOW_FLAG} cannot: PagerDuty refuses the team {} while they are on {})",
-                steps.join("; "),
-                plural(self.refused.len(), "removal", "removals"),
-                names(
-                    &self
-                        .refused
-                        .iter()
-                        .flat_map(|r| r.escalation_policies.iter().cloned())
-                        .collect::<BTreeSet<_>>()
-                        .into_iter()
-                        .collect::<Vec<_>>()
-                )
-            )
-        }
-    }
-}
-
-impl Blocked {
-    /// What a human must do before a blocked deletion can go ahead, ending with what the
-    /// override would do. A deletion removes no team membership and writes no suspension;
-    /// PagerDuty refuses the `DELETE` of a user with assigned open incidents (fact F22) and
-    /// of the only target of an escalation rule level (a rule needs a target; the simulator
-    /// models both, `sim::state`), so the override is offered only where it can succeed.
-    pub fn deletion_remedy(&self) -> String {
-        let Some(i) = &self.impact else {
-            return self.remedy();
-        };
-        let mut steps = Vec::new();
-        if !i.escalation_policies.is_empty() {
-            steps.push(off_policies(&i.escalation_policies));
-        }
-        if !i.schedules.is_empty() {
-            steps.push(off_schedules(&i.schedules));
-        }
-        if !i.incidents.is_empty() {
-            steps.push(format!(
-                "reassign or resolve {} {} (PagerDuty refuses to delete a user with open incidents assigned)",
-                plural(i.incidents.len(), "incident", "incidents"),
-                incident_names(&i.incidents)
-            ));
-        }
-        let overridden = if !i.incidents.is_empty() {
-            format!(
-                "{ALLOW_FLAG} cannot help while incidents are assigned to them: PagerDuty refuses the deletion"
-            )
-        } else if !i.escalation_policies.is_empty() {
-            format!(
-                "or rerun with {ALLOW_FLAG} to delete them now and leave these gaps; PagerDuty still refuses it where they are the only target of a level, until another target is added there"
-            )
-        } else {
-            format!("or rerun with {ALLOW_FLAG} to delete them now and leave these gaps")
-        };
-        format!(
-            "{}; the next run then deletes them ({overridden})",
-            steps.join("; ")
-        )
     }
 }
 

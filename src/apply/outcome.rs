@@ -24,7 +24,8 @@ pub enum OutcomeStatus {
     /// Not attempted: the apply-time re-check did not match, authentication was rejected
     /// earlier in the run, or the email it needs was not freed.
     Skipped,
-    /// Not attempted: the user is on call ([`Cause::Blocked`]); the run exits 1.
+    /// Not attempted: the user is on call, or the action has nothing to send but team
+    /// removals PagerDuty refuses ([`Cause::Blocked`]); the run exits 1.
     Blocked,
     /// Never started: the run stopped first (`--max-runtime`, a signal).
     NotStarted,
@@ -90,7 +91,8 @@ pub enum Cause {
     /// the remaining removals were still tried, and their failures follow in order.
     Failed(Vec<StepFailure>),
     /// Not attempted: the plan blocked the action because its user is on call
-    /// ([`crate::oncall::check`]).
+    /// ([`crate::oncall::check`]), or because all it would send is team removals PagerDuty
+    /// refuses ([`Blocked::refused_removals_only`]).
     Blocked(Blocked),
     /// A create found the email already held (its outcome was unknown, or PagerDuty
     /// answered "Email has already been taken", fact F31), and the user holding it may not

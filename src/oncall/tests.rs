@@ -187,6 +187,7 @@ fn only_an_empty_looked_up_impact_or_the_switch_lets_an_action_through() {
             impact: None,
             lookahead_days: 30,
             refused: Vec::new(),
+            removals_only: false,
         })
     );
     let full = attribute(

@@ -1,6 +1,7 @@
 //! The pass over users no employee decided: a user whose marker names an employee the
 //! export does not list is a leaver (unless the account owner, the API key's own user,
-//! protected, or that employee's HR row has a problem this run). A user without a marker is
+//! protected, the `[pagerduty] from` user that creates need, or that employee's HR row has
+//! a problem this run). A user without a marker is
 //! unmanaged: left alone, noted when `[lifecycle] unmanaged_users = "report"`, and with
 //! `"offboard"` (HR authoritative for everyone) deactivated like a leaver, with a suspension
 //! record that names no employee, unless it is a user hr2pagerduty never writes, the
@@ -40,7 +41,9 @@ pub(super) fn plan_users_without_row<'a>(cx: &mut Ctx<'a>, index: &'a Index<'a>,
         let reason = if protected_by_row {
             Some(SkipCause::HrRowProblem)
         } else {
-            untouchable(u, None, &cx.policy.protected, inp.key_owner).map(SkipCause::Untouchable)
+            untouchable(u, None, &cx.policy.protected, inp.key_owner)
+                .map(SkipCause::Untouchable)
+                .or_else(|| (email == cx.policy.from).then_some(SkipCause::FromUser))
         };
         if let Some(reason) = reason {
             t.out.skipped.push(Skip::user(eid, u, reason));

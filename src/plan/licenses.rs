@@ -231,6 +231,7 @@ impl<'a> Licensing<'a> {
             deactivation: false,
             from: None,
             to: Some(to),
+            blocked: false,
         });
         match named {
             Some(l) => Effect {
@@ -246,20 +247,25 @@ impl<'a> Licensing<'a> {
     }
 
     /// The licence change a deactivation of `u` to base role `role` would bring when it is
-    /// not attempted this run (blocked by the user's on-call duties): shown for review, but
-    /// not counted by the [`Licensing::ledger`], since it releases no allocation and needs
-    /// none.
+    /// not attempted this run (blocked by the user's on-call duties): shown for review, and
+    /// recorded as [`LicenseMove::blocked`], which the [`Licensing::ledger`] does not count
+    /// (it releases no allocation and needs none) but `apply --plan` counts when its run
+    /// lets the deactivation through.
     pub(super) fn for_blocked_deactivation(&self, u: &User, role: &Role) -> Effect {
         let before = self.moves.borrow().len();
         let effect = self.for_existing(u, role, None, true);
-        self.moves.borrow_mut().truncate(before);
+        for m in self.moves.borrow_mut().iter_mut().skip(before) {
+            m.blocked = true;
+        }
         effect
     }
 
-    /// The deletion of `u`, attempted this run (not blocked by on-call duties): the licence
-    /// `u` holds is released for the plan's creates and role changes (apply runs deletions
-    /// with the deactivations, first). Nothing to show: the user goes.
-    pub(super) fn for_deletion(&self, u: &User) {
+    /// The deletion of `u`: the licence `u` holds is released for the plan's creates and
+    /// role changes (apply runs deletions with the deactivations, first), unless the
+    /// deletion is `blocked` by on-call duties, whose release is recorded as
+    /// [`LicenseMove::blocked`] (counted only by an `apply --plan` that lets it through).
+    /// Nothing to show: the user goes.
+    pub(super) fn for_deletion(&self, u: &User, blocked: bool) {
         if !self.active() {
             return;
         }
@@ -273,6 +279,7 @@ impl<'a> Licensing<'a> {
                 deactivation: true,
                 from: Some(from.clone()),
                 to: None,
+                blocked,
             });
         }
     }
@@ -319,6 +326,7 @@ impl<'a> Licensing<'a> {
             deactivation,
             from,
             to: Some(to),
+            blocked: false,
         });
         Effect {
             change: Some(Change {
@@ -344,13 +352,17 @@ impl<'a> Licensing<'a> {
 /// Counts the licences that `moves` need against those of `all` free now
 /// (`allocations_available`) plus those the deactivations and deletions among them release
 /// (apply runs those first): the licences the plan would run out of, and one rule problem
-/// per base role that no licence of `all` allows. The planner counts its own changes so;
-/// `apply --plan` counts a saved plan's again against the licences listed when it runs. A
-/// named licence that `all` no longer lists has nothing free.
+/// per base role that no licence of `all` allows. A move of a blocked action
+/// ([`LicenseMove::blocked`]) is left out: it runs no request. The planner counts its own
+/// changes so; `apply --plan` counts a saved plan's again against the licences listed when
+/// it runs (with each move's `blocked` decided again for that run). A named licence that
+/// `all` no longer lists has nothing free.
 pub fn ledger(
     all: &[LicenseWithCounts],
     moves: &[LicenseMove],
 ) -> (Vec<LicenseShortfall>, Vec<String>) {
+    let counted: Vec<&LicenseMove> = moves.iter().filter(|m| !m.blocked).collect();
+    let moves = counted.as_slice();
     let mut released: BTreeMap<&str, u64> = BTreeMap::new();
     let mut needed: BTreeMap<&str, u64> = BTreeMap::new();
     let mut unlisted: BTreeMap<&str, (&LicenseLabel, u64)> = BTreeMap::new();

@@ -136,8 +136,9 @@ pub enum SkipCause {
     /// `unmanaged_users = "offboard"`, an unmarked user whose email an HR row names): that
     /// HR row has a problem this run, so the missing row is no proof of a leaver.
     HrRowProblem,
-    /// On an unmanaged user that `unmanaged_users = "offboard"` would deactivate: it is the
-    /// `[pagerduty] from` user, which every create names (fact F6).
+    /// On a leaver, or an unmanaged user that `unmanaged_users = "offboard"` would
+    /// deactivate, who is the `[pagerduty] from` user, which every create names (fact F6):
+    /// never deactivated or deleted; `from` must be changed first.
     FromUser,
     /// On an employee active in HR whose user, matched by email, carries no marker and a
     /// base role that suspends it (a stakeholder role or `restricted_access`) other than the
@@ -329,7 +330,7 @@ mod words {
     pub const OWNER: &[&str] = &["account owner: never changed"];
     pub const KEY_OWNER: &[&str] = &["owns the API key this run uses: never changed"];
     pub const FROM_USER: &[&str] = &[
-        "the [pagerduty] from user, which creates need: not offboarded (list it under [lifecycle] protected)",
+        "the [pagerduty] from user, which every create names in its From header: never deactivated or deleted; change [pagerduty] from to another user first (the next run then offboards this one), or list it under [lifecycle] protected to keep it",
     ];
     pub const SUSPENDED_BY_OTHERS: &[&str] = &[
         "PagerDuty user has no ownership marker and base role ",

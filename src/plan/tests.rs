@@ -1490,6 +1490,7 @@ fn a_leaver_whose_duties_were_not_looked_up_is_blocked_and_named_as_needed() {
             impact: None,
             lookahead_days: 14,
             refused: Vec::new(),
+            removals_only: false,
         })
     );
     // Only deactivations are looked up: a plan with none needs nobody.

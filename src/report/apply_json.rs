@@ -242,11 +242,20 @@ impl ApplyReport {
         let summary = apply_summary(outcomes, plan, roster);
         let n = outcomes.len();
         let of_n = format!("of {n} action{}", plural(n, "", "s"));
+        // The blocks' causes in the plan's words (`on call`, `on their team's escalation
+        // policy`, each counted when both are present).
+        let causes = crate::oncall::blocked_words(
+            outcomes
+                .iter()
+                .filter(|o| o.status == OutcomeStatus::Blocked)
+                .filter_map(|o| o.action.blocked.as_ref()),
+        )
+        .unwrap_or_else(|| "on call".into());
         let error = match (summary.failed, summary.blocked) {
             (0, 0) => None,
             (f, 0) => Some(format!("{f} {of_n} failed")),
-            (0, b) => Some(format!("{b} {of_n} blocked (on call)")),
-            (f, b) => Some(format!("{f} {of_n} failed, {b} blocked (on call)")),
+            (0, b) => Some(format!("{b} {of_n} blocked ({causes})")),
+            (f, b) => Some(format!("{f} {of_n} failed, {b} blocked ({causes})")),
         };
         let error = match (error, summary.blocked_team_removals) {
             (e, 0) => e,

@@ -245,7 +245,8 @@ const COUNTS: [(&str, &str); 11] = [
     ("reactivated", "reactivated"),
     ("deleted", "deleted"),
     ("failed", "failed"),
-    ("blocked", "blocked (on call)"),
+    // Neutral: the causes are in the run's error, which ends the line.
+    ("blocked", "blocked"),
     (
         "blocked_team_removals",
         "team removals blocked (escalation policy)",

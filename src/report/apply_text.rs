@@ -94,6 +94,30 @@ pub fn outcome_line(o: &Outcome) -> String {
     }
 }
 
+/// The kinds of the blocked outcomes, in words: `deactivations`, `deletions`, `updates` (an
+/// update of refused team removals alone), as many as are present, joined with `and`
+/// (`deactivations and deletions`); `deactivations` when none is.
+fn blocked_kinds(outcomes: &[Outcome]) -> String {
+    let kinds: Vec<&str> = [
+        (ActionKind::Deactivate, "deactivations"),
+        (ActionKind::Delete, "deletions"),
+        (ActionKind::Update, "updates"),
+    ]
+    .into_iter()
+    .filter(|(kind, _)| {
+        outcomes
+            .iter()
+            .any(|o| o.status == OutcomeStatus::Blocked && o.action.kind == *kind)
+    })
+    .map(|(_, words)| words)
+    .collect();
+    match kinds.as_slice() {
+        [] => "deactivations".into(),
+        [one] => (*one).into(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 /// Text after an apply, in the manner of `terraform apply` (the per-action lines of
 /// [`outcome_line`] are printed as actions end): each failure
 /// (`Error: KIND of EMAIL (ID) failed after N requests: …`, counting every HTTP request of
@@ -106,8 +130,8 @@ pub fn outcome_line(o: &Outcome) -> String {
 /// `Apply complete! N created, N updated, N deactivated, N reactivated, N failed, N skipped.`
 /// (`, N deleted` after the reactivations when anyone was deleted; `Apply finished with
 /// failures.` when an action failed, `Apply finished with blocked deactivations.` (or
-/// `deletions`, or `deactivations and deletions`, as blocked) when a deactivation or deletion
-/// was blocked, which also adds `, N blocked`; `Apply finished with blocked team removals.`
+/// `deletions`, `updates`, or several joined with `and`, as blocked: [`blocked_kinds`]) when
+/// an action was blocked, which also adds `, N blocked`; `Apply finished with blocked team removals.`
 /// when nothing failed or was blocked but a planned team removal was left out, which adds
 /// `, N team removals blocked`; `Apply stopped
 /// early.` with `, N interrupted, N not started` when the run was stopped, after a line
@@ -218,6 +242,7 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
     }
     let s = apply_summary(outcomes, plan, roster);
     let stopped = s.not_started + s.interrupted > 0;
+    let blocked_head;
     let head = if stopped {
         "Apply stopped early."
     } else if s.failed > 0 {
@@ -227,16 +252,8 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
     } else if s.blocked == 0 && attention > 0 {
         "Apply finished with skips that need a person."
     } else if s.blocked > 0 {
-        let blocked = |kind| {
-            outcomes
-                .iter()
-                .any(|o| o.status == OutcomeStatus::Blocked && o.action.kind == kind)
-        };
-        match (blocked(ActionKind::Deactivate), blocked(ActionKind::Delete)) {
-            (true, true) => "Apply finished with blocked deactivations and deletions.",
-            (false, true) => "Apply finished with blocked deletions.",
-            _ => "Apply finished with blocked deactivations.",
-        }
+        blocked_head = format!("Apply finished with blocked {}.", blocked_kinds(outcomes));
+        &blocked_head
     } else {
         "Apply complete!"
     };

@@ -76,12 +76,18 @@ pub(super) fn action_json(a: &Action) -> serde_json::Map<String, Value> {
     }
     if a.kind.is_oncall_checked() {
         m.insert("oncall".into(), json!(a.oncall));
+    }
+    // An update is blocked when it has nothing to send but team removals PagerDuty refuses.
+    if a.kind.is_oncall_checked() || a.kind == ActionKind::Update {
         m.insert(
             "blocked".into(),
             json!(a.blocked.as_ref().map(ToString::to_string)),
         );
     }
-    if matches!(a.kind, ActionKind::Update | ActionKind::Deactivate) {
+    if matches!(
+        a.kind,
+        ActionKind::Update | ActionKind::Deactivate | ActionKind::Reactivate
+    ) {
         m.insert(
             "blocked_team_removals".into(),
             blocked_team_removals_json(a),

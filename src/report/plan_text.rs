@@ -204,13 +204,17 @@ fn oncall_lines(out: &mut String, a: &Action) {
     }
 }
 
-/// The lines of an update's team removals PagerDuty will refuse ([`Action::refused_removals`]):
-/// why each is not sent, and what a human must do.
+/// The lines of an update's or a reactivation's team removals PagerDuty will refuse
+/// ([`Action::refused_removals`]): why each is not sent, and what a human must do.
 fn refused_lines(out: &mut String, a: &Action) {
+    let action = match a.kind {
+        ActionKind::Reactivate => "reactivation",
+        _ => "update",
+    };
     for r in &a.refused_removals {
         let _ = writeln!(
             out,
-            "  #   team removal blocked: {r}; the membership stays, the rest of the update goes ahead"
+            "  #   team removal blocked: {r}; the membership stays, the rest of the {action} goes ahead"
         );
         let _ = writeln!(
             out,
@@ -221,8 +225,11 @@ fn refused_lines(out: &mut String, a: &Action) {
 }
 
 /// Renders one action as text: headline, reason, where it comes from ([`origin_line`]),
-/// the on-call impact of a deactivation (and for a blocked one, what a human must do), and
-/// field-level changes. Plain; see [`render_plan_styled`] for colour.
+/// the on-call impact of a deactivation, and field-level changes. A blocked action
+/// ([`Action::blocked`]: a deactivation or deletion on call, an update of refused team
+/// removals alone) writes nothing, so it shows no changes: why it is blocked, each object
+/// by name and ID, and what a human must do, as Terraform prints no diff for what it will
+/// not do. Plain; see [`render_plan_styled`] for colour.
 pub fn render_action(a: &Action) -> String {
     action_text(a, Paint::PLAIN)
 }
@@ -249,10 +256,13 @@ fn action_text(a: &Action, paint: Paint) -> String {
             d.user_id, d.name, d.email
         );
     }
-    if a.kind.is_oncall_checked() {
+    if a.kind.is_oncall_checked() || a.blocked.is_some() {
         oncall_lines(&mut out, a);
     } else {
         refused_lines(&mut out, a);
+    }
+    if a.blocked.is_some() {
+        return out;
     }
     let _ = writeln!(
         out,
@@ -298,7 +308,9 @@ fn action_text(a: &Action, paint: Paint) -> String {
 
 /// The closing line: `Plan: N to create, N to update, N to deactivate, N to reactivate.`,
 /// with `, N to delete` before the period when the plan deletes anyone, counting the actions
-/// that will be attempted, then ` N blocked (on call).` when some are blocked,
+/// that will be attempted, then ` N blocked (CAUSES).` when some are blocked, with their
+/// causes in the words of [`crate::oncall::blocked_words`] (`on call`, `on their team's
+/// escalation policy`, or each counted when both are present),
 /// ` N team removals blocked (escalation policy).` when updates leave out removals
 /// PagerDuty will refuse ([`Plan::blocked_team_removals`]), and
 /// ` PagerDuty will send N invitation emails (one per user created).` when the plan
@@ -318,8 +330,10 @@ pub fn summary_line(plan: &Plan) -> String {
         }
     );
     let blocked = plan.blocked();
-    if blocked > 0 {
-        let _ = write!(line, " {blocked} blocked (on call).");
+    if let Some(causes) =
+        crate::oncall::blocked_words(plan.actions.iter().filter_map(|a| a.blocked.as_ref()))
+    {
+        let _ = write!(line, " {blocked} blocked ({causes}).");
     }
     let removals = plan.blocked_team_removals();
     if removals > 0 {

@@ -1136,3 +1136,103 @@ fn a_movers_refused_team_removal_is_shown_counted_apart_and_fails_the_run() {
         "{text}"
     );
 }
+
+#[test]
+fn a_blocked_action_shows_no_changes_and_the_summaries_name_each_cause() {
+    // Dave is on call; Bo is on their own team's policy (blocked even with the switch).
+    let mut on_call = action(
+        ActionKind::Deactivate,
+        "dave@example.com",
+        Some("PDAVE01"),
+        vec![c(Field::Role, Some("user"), Some("read_only_limited_user"))],
+        Some(TeamsChange {
+            old: vec!["Ops".into()],
+            new: vec![],
+        }),
+    );
+    on_call.oncall = Some(held());
+    on_call.blocked = oncall::check(on_call.oncall.as_ref(), 30, false, &[]);
+    let refused = vec![oncall::RefusedRemoval {
+        team_id: "PT1".into(),
+        team: "Ops".into(),
+        escalation_policies: held().escalation_policies,
+    }];
+    let mut own_team = Action {
+        email: Email::normalise("bo@example.com"),
+        user_id: Some("PBO0001".into()),
+        refused_removals: refused.clone(),
+        ..on_call.clone()
+    };
+    own_team.blocked = oncall::check(own_team.oncall.as_ref(), 30, true, &refused);
+    // A blocked action writes nothing: no change block, only why and what to do.
+    let text = render_action(&on_call);
+    assert!(
+        !text.contains('{') && !text.contains("role") && !text.contains("teams"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .last()
+            .is_some_and(|l| l.starts_with("  #   to unblock: ")),
+        "{text}"
+    );
+    assert!(!render_action(&own_team).contains('{'));
+    // The summary names the causes present: one alone, or each counted.
+    let only = Plan {
+        actions: vec![own_team.clone()],
+        ..Plan::default()
+    };
+    assert!(
+        summary_line(&only).ends_with(" 1 blocked (on their team's escalation policy)."),
+        "{}",
+        summary_line(&only)
+    );
+    let both = Plan {
+        actions: vec![on_call.clone(), own_team.clone()],
+        ..Plan::default()
+    };
+    assert!(
+        summary_line(&both)
+            .ends_with(" 2 blocked (1 on call, 1 on their team's escalation policy)."),
+        "{}",
+        summary_line(&both)
+    );
+    // The apply report's error words the same causes.
+    let outcomes: Vec<Outcome> = [on_call, own_team]
+        .into_iter()
+        .map(|a| Outcome {
+            status: OutcomeStatus::Blocked,
+            user_id: a.user_id.clone(),
+            cause: a.blocked.clone().map(Cause::Blocked),
+            attempts: 0,
+            steps_done: 0,
+            http_status: None,
+            adopted: false,
+            action: a,
+        })
+        .collect();
+    let r = ApplyReport::new(
+        RunStatus::Failed,
+        1,
+        &outcomes[1..],
+        &only,
+        &Roster::default(),
+        serde_json::json!(null),
+    );
+    assert_eq!(
+        r.error.as_deref(),
+        Some("1 of 1 action blocked (on their team's escalation policy)")
+    );
+    let r = ApplyReport::new(
+        RunStatus::Failed,
+        1,
+        &outcomes,
+        &both,
+        &Roster::default(),
+        serde_json::json!(null),
+    );
+    assert_eq!(
+        r.error.as_deref(),
+        Some("2 of 2 actions blocked (1 on call, 1 on their team's escalation policy)")
+    );
+}

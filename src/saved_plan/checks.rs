@@ -134,27 +134,42 @@ impl SavedPlan {
     /// The licences the saved plan would run out of if applied now: its licence changes
     /// ([`Plan::license_moves`]) counted again by the planner's ledger
     /// ([`licenses::ledger`]) against `now`, the account's licences as listed by this run
-    /// (`GET /licenses`, free allocations included), leaving out the release of a
-    /// deactivation that `plan` (the plan to apply, [`SavedPlan::plan_for_apply`]) blocks:
-    /// it runs no request. With the rule problems of a base role no licence of `now`
-    /// allows. Both empty for a plan that changes no licence.
+    /// (`GET /licenses`, free allocations included), each deactivation's or deletion's move
+    /// counted as `plan` (the plan to apply, [`SavedPlan::plan_for_apply`]) decides the
+    /// action this run: left out when it blocks it (it runs no request), counted when it
+    /// lets through one the saved plan blocked ([`LicenseMove::blocked`]: a plan made
+    /// without `--allow-oncall-gaps`, applied with it), so that the count matches what will
+    /// run. With the rule problems of a base role no licence of `now` allows. Both empty
+    /// for a plan that changes no licence.
     pub fn license_shortfalls(
         plan: &Plan,
         now: &[LicenseWithCounts],
     ) -> (Vec<LicenseShortfall>, Vec<String>) {
-        let blocked: BTreeSet<&UserId> = plan
+        let blocked_now: BTreeMap<&UserId, bool> = plan
             .actions
             .iter()
-            .filter(|a| a.kind.is_oncall_checked() && a.blocked.is_some())
-            .filter_map(|a| a.user_id.as_ref())
+            .filter(|a| a.kind.is_oncall_checked())
+            .filter_map(|a| a.user_id.as_ref().map(|u| (u, a.blocked.is_some())))
             .collect();
         let moves: Vec<LicenseMove> = plan
             .license_moves
             .iter()
-            .filter(|m| {
-                !(m.deactivation && m.user_id.as_ref().is_some_and(|u| blocked.contains(u)))
+            .filter_map(|m| {
+                let decided = m
+                    .user_id
+                    .as_ref()
+                    .filter(|_| m.deactivation)
+                    .and_then(|u| blocked_now.get(u));
+                match decided {
+                    Some(true) => None,
+                    Some(false) => Some(LicenseMove {
+                        blocked: false,
+                        ..m.clone()
+                    }),
+                    None => Some(m.clone()),
+                }
             })
-            .cloned()
+            .filter(|m| !m.blocked)
             .collect();
         if moves.is_empty() {
             return (Vec::new(), Vec::new());
@@ -179,6 +194,12 @@ impl SavedPlan {
     ) -> Result<(), Stale> {
         let lines = drift(self, users, members);
         let blocked = plan.actions.iter().filter(|a| a.blocked.is_some()).count();
+        let held = plan
+            .actions
+            .iter()
+            .filter_map(|a| a.blocked.as_ref())
+            .filter(|b| b.cause() == oncall::BlockCause::TeamEscalationPolicy)
+            .count();
         if lines.is_empty() {
             Ok(())
         } else if plan
@@ -190,6 +211,7 @@ impl SavedPlan {
                 created_at: self.created_at.clone(),
                 actions: self.plan.actions.len(),
                 blocked,
+                held,
             })
         } else {
             Err(Stale::Account {
@@ -283,10 +305,10 @@ fn removed_teams(a: &Action) -> Vec<(&TeamId, String)> {
     teams
 }
 
-/// True when `a` is an update with a team removal, sent or refused: its user's on-call
-/// duties decide which removals PagerDuty refuses (fact F32).
+/// True when `a` is an update or a reactivation with a team removal, sent or refused: its
+/// user's on-call duties decide which removals PagerDuty refuses (fact F32).
 pub(super) fn removes_teams(a: &Action) -> bool {
-    a.kind == ActionKind::Update && !removed_teams(a).is_empty()
+    matches!(a.kind, ActionKind::Update | ActionKind::Reactivate) && !removed_teams(a).is_empty()
 }
 
 /// The refused removals as `team [policies]` words, for messages.

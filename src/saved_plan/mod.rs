@@ -183,16 +183,20 @@ pub enum Stale {
     /// earlier `apply --plan`, or a run since did the same).
     #[error(
         "the plan (made {created_at}) was already applied: PagerDuty already shows every one of its {actions} actions done{}; there is nothing left to apply from it (a new plan shows what is left to do)",
-        blocked_words(*blocked)
+        blocked_words(*blocked, *held)
     )]
     Applied {
         /// When the plan was made.
         created_at: String,
         /// Actions in the plan.
         actions: usize,
-        /// Of them, the actions blocked on call in this run: never attempted, so not done,
-        /// but nothing this run would write either.
+        /// Of them, the actions blocked in this run: never attempted, so not done, but
+        /// nothing this run would write either.
         blocked: usize,
+        /// Of the blocked, those held by a team removal PagerDuty refuses while the user
+        /// is on the team's escalation policy ([`crate::oncall::BlockCause`]), which
+        /// `--allow-oncall-gaps` cannot let through.
+        held: usize,
     },
     /// The HR export given is not the one the plan was made from.
     #[error("the HR export {0} is not the one the plan was made from; make a new plan")]
@@ -239,14 +243,24 @@ pub enum Stale {
     },
 }
 
-/// What [`Stale::Applied`] says of its `blocked` actions (nothing when none).
-fn blocked_words(blocked: usize) -> String {
-    match blocked {
-        0 => String::new(),
-        n => format!(
+/// What [`Stale::Applied`] says of its `blocked` actions, `held` of them by a team removal
+/// PagerDuty refuses (nothing when none): the override is offered only for those on call.
+fn blocked_words(blocked: usize, held: usize) -> String {
+    use crate::words::plural;
+    let on_call = blocked.saturating_sub(held);
+    match (blocked, held) {
+        (0, _) => String::new(),
+        (n, 0) => format!(
             ", but for {n} blocked on call, which {} not attempted (rerun with --allow-oncall-gaps to attempt {})",
-            crate::words::plural(n, "is", "are"),
-            crate::words::plural(n, "it", "them")
+            plural(n, "is", "are"),
+            plural(n, "it", "them")
+        ),
+        (n, h) if h == n => format!(
+            ", but for {n} blocked on their team's escalation policy, which {} not attempted (--allow-oncall-gaps cannot help: someone must take them off the policy first)",
+            plural(n, "is", "are")
+        ),
+        (n, h) => format!(
+            ", but for {n} blocked ({on_call} on call, {h} on their team's escalation policy), which are not attempted (rerun with --allow-oncall-gaps to attempt the {on_call} on call)"
         ),
     }
 }

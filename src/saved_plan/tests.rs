@@ -396,18 +396,21 @@ fn licences_are_counted_again_against_those_free_now() {
                 deactivation: true,
                 from: Some("PFULL01".into()),
                 to: None,
+                blocked: false,
             },
             LicenseMove {
                 user_id: None,
                 deactivation: false,
                 from: None,
                 to: Some(named.clone()),
+                blocked: false,
             },
             LicenseMove {
                 user_id: None,
                 deactivation: false,
                 from: None,
                 to: Some(named),
+                blocked: false,
             },
         ],
         ..Plan::default()
@@ -429,6 +432,7 @@ fn licences_are_counted_again_against_those_free_now() {
         impact: None,
         lookahead_days: 30,
         refused: Vec::new(),
+        removals_only: false,
     });
     plan.actions = vec![leaver];
     let (short, _) = SavedPlan::license_shortfalls(&plan, &full(1));
@@ -439,6 +443,21 @@ fn licences_are_counted_again_against_those_free_now() {
             .collect::<Vec<_>>(),
         [(2, 1)]
     );
+    // A plan made without --allow-oncall-gaps records the blocked leaver's release as
+    // blocked: not counted while the action stays blocked, counted once an apply with the
+    // switch lets it through (the count matches what will run).
+    plan.license_moves[0].blocked = true;
+    let (short, _) = SavedPlan::license_shortfalls(&plan, &full(1));
+    assert_eq!(
+        short
+            .iter()
+            .map(|s| (s.needed, s.available))
+            .collect::<Vec<_>>(),
+        [(2, 1)]
+    );
+    plan.actions[0].blocked = None;
+    let (short, problems) = SavedPlan::license_shortfalls(&plan, &full(1));
+    assert!(short.is_empty() && problems.is_empty(), "{short:?}");
     // A plan that changes no licence needs no count.
     let (short, _) = SavedPlan::license_shortfalls(&Plan::default(), &[]);
     assert!(short.is_empty());
@@ -491,4 +510,27 @@ fn a_team_name_with_a_colon_reads_back_whole_and_is_compared_whole() {
     let a = &back.plan.actions[0];
     assert!(already_done(a, &[in_team("Ops:East")]));
     assert!(!already_done(a, &[in_team("Ops")]));
+}
+
+#[test]
+fn an_already_applied_plan_offers_the_override_only_for_the_actions_blocked_on_call() {
+    let words = |blocked, held| {
+        Stale::Applied {
+            created_at: String::new(),
+            actions: 3,
+            blocked,
+            held,
+        }
+        .to_string()
+    };
+    assert!(
+        words(1, 1).contains(", but for 1 blocked on their team's escalation policy, which is not attempted (--allow-oncall-gaps cannot help: someone must take them off the policy first)"),
+        "{}",
+        words(1, 1)
+    );
+    assert!(
+        words(3, 1).contains(", but for 3 blocked (2 on call, 1 on their team's escalation policy), which are not attempted (rerun with --allow-oncall-gaps to attempt the 2 on call)"),
+        "{}",
+        words(3, 1)
+    );
 }

@@ -286,10 +286,12 @@ fn a_leaver_on_an_escalation_policy_is_blocked_in_plan_and_apply_until_someone_a
         "  # user alice@example.com (PALICE1, employee 1) is blocked: it will not be deactivated\n",
         &format!("  #   blocked: {ALICE_BLOCKED}\n"),
         &format!("  #   to unblock: {ALICE_REMEDY}\n"),
-        "Plan: 0 to create, 0 to update, 0 to deactivate, 0 to reactivate. 1 blocked (on call).",
+        "Plan: 0 to create, 0 to update, 0 to deactivate, 0 to reactivate. 1 blocked (on their team's escalation policy).",
     ] {
         assert!(text.contains(needle), "{needle}\n--- in\n{text}");
     }
+    // A blocked deactivation writes nothing: no change block.
+    assert!(!text.contains("- user \"Alice Direct\""), "{text}");
     let first = plan_json(&sim, &ws, &[]);
     let alice = action_of(&first, "alice@example.com");
     assert_eq!(alice["action"], "deactivate");
@@ -316,7 +318,10 @@ fn a_leaver_on_an_escalation_policy_is_blocked_in_plan_and_apply_until_someone_a
             "Apply finished with blocked deactivations. 0 created, 0 updated, 0 deactivated, 0 reactivated, 0 failed, 0 skipped, 1 blocked."]);
     assert_eq!(report["status"], "failed");
     assert_eq!(report["exit_code"], 1);
-    assert_eq!(report["error"], "1 of 1 action blocked (on call)");
+    assert_eq!(
+        report["error"],
+        "1 of 1 action blocked (on their team's escalation policy)"
+    );
     assert_eq!(report["summary"]["blocked"], 1);
     let a = action_of(&report, "alice@example.com");
     assert_eq!(
@@ -376,6 +381,8 @@ fn with_allow_oncall_gaps_a_leaver_on_a_policy_of_their_team_stays_blocked_and_n
     for needle in [
         &format!("  #   to unblock: {ALICE_REMEDY}\n"),
         "going ahead anyway (--allow-oncall-gaps), leaving these gaps",
+        // Nothing is blocked on call here: the switch let that through.
+        "Plan: 0 to create, 0 to update, 1 to deactivate, 0 to reactivate. 2 blocked (on their team's escalation policy).",
     ] {
         assert!(text.contains(needle), "{needle}\n--- in\n{text}");
     }
@@ -383,6 +390,10 @@ fn with_allow_oncall_gaps_a_leaver_on_a_policy_of_their_team_stays_blocked_and_n
     let (run, report) = apply_report(&sim, &ws, &["--allow-oncall-gaps"]);
     run.expect_code(1);
     assert_eq!(report["status"], "failed");
+    assert_eq!(
+        report["error"],
+        "2 of 3 actions blocked (on their team's escalation policy)"
+    );
     assert_eq!(
         (
             report["summary"]["failed"].clone(),
@@ -627,6 +638,9 @@ fn a_saved_plan_is_refused_when_a_deactivations_oncall_impact_changed() {
 
 /// What the text plan says of Frank's removal from IT Operations, which PagerDuty refuses
 /// while he is on IT Operations EP.
+/// Why Frank's update is blocked once only the refused removal is left of it.
+const FRANK_HELD: &str = "PagerDuty refuses to remove them from team \"IT Operations\" (PTEAM01) while they are on its escalation policy \"IT Operations EP\" (PEPOPS1); the update has nothing else to change, so nothing is sent";
+
 const FRANK_REMOVAL: [&str; 2] = [
     "  #   team removal blocked: PagerDuty refuses to remove them from team \"IT Operations\" (PTEAM01) while they are on its escalation policy \"IT Operations EP\" (PEPOPS1); the membership stays, the rest of the update goes ahead\n",
     "  #   to unblock: take them off escalation policy \"IT Operations EP\" (PEPOPS1), as a target or on its schedules; the next run then removes them from the team\n",
@@ -708,17 +722,60 @@ fn a_movers_refused_removal_is_forecast_not_sent_and_fails_every_apply_until_som
         .collect();
     assert_eq!(teams, BTreeSet::from(["PTEAM01".into(), "PTEAM02".into()]));
 
-    // The next night: the same blocked removal, nothing sent, and exit 1 again.
+    // The next night nothing is left to send but the refused removal: the update is
+    // blocked (not an update of 0 requests), nothing is sent, and exit 1 again, every night.
     let next = plan(&sim, &ws, &["--detailed-exitcode"])
         .expect_code(2)
         .stdout
         .clone();
-    for needle in FRANK_REMOVAL {
+    for needle in [
+        "  # user frank@example.com (PFRANK1, employee 6) is blocked: it will not be updated\n",
+        &format!("  #   blocked: {FRANK_HELD}\n"),
+        "  #   to unblock: take them off escalation policy \"IT Operations EP\" (PEPOPS1), as a target or on its schedules; the next run then removes them from the team (--allow-oncall-gaps cannot: PagerDuty refuses the removal while they are on the policy)\n",
+        "Plan: 0 to create, 0 to update, 0 to deactivate, 0 to reactivate. 1 blocked (on their team's escalation policy).",
+    ] {
         assert!(next.contains(needle), "{needle}\n--- in\n{next}");
     }
+    assert!(!next.contains("~ user"), "no change block: {next}");
+    let blocked = plan_json(&sim, &ws, &[]);
+    let held = action_of(&blocked, "frank@example.com");
+    assert_eq!(
+        (held["action"].clone(), held["blocked"].clone()),
+        (json!("update"), json!(FRANK_HELD))
+    );
+    assert_eq!(
+        held["blocked_team_removals"],
+        frank["blocked_team_removals"]
+    );
+    assert_eq!(
+        [
+            &blocked["summary"]["update"],
+            &blocked["summary"]["blocked"],
+            &blocked["summary"]["blocked_team_removals"]
+        ],
+        [&json!(0), &json!(1), &json!(0)]
+    );
     let writes = sim.handle.write_count();
-    apply(&sim, &ws, &[]).expect_code(1);
+    let (run, report) = apply_report(&sim, &ws, &[]);
+    run.expect_code(1).expect_stdout(&[
+        &format!("Blocked: update of frank@example.com (PFRANK1): blocked: {FRANK_HELD}"),
+        "Apply finished with blocked updates. 0 created, 0 updated, 0 deactivated, 0 reactivated, 0 failed, 0 skipped, 1 blocked.",
+    ]);
+    assert!(!run.stdout.contains("updated frank"), "{}", run.stdout);
+    assert_eq!(
+        report["error"],
+        "1 of 1 action blocked (on their team's escalation policy)"
+    );
+    assert_eq!(
+        [&report["summary"]["updated"], &report["summary"]["blocked"]],
+        [&json!(0), &json!(1)]
+    );
+    assert_eq!(
+        action_of(&report, "frank@example.com")["outcome"],
+        "blocked"
+    );
     assert_eq!(sim.handle.write_count(), writes);
+    assert_eq!(plan_json(&sim, &ws, &[])["actions"], blocked["actions"]);
 
     // Someone takes Frank off the policy: the next apply removes him, and nothing is left.
     let sim = restart(
@@ -804,4 +861,79 @@ fn a_saved_plan_made_with_allow_oncall_gaps_needs_it_again_when_applied() {
         sim.user("dave@example.com").role.as_str(),
         "read_only_limited_user"
     );
+}
+
+#[test]
+fn a_rehires_refused_team_removal_is_forecast_not_sent_and_the_rest_of_the_reactivation_goes_ahead()
+{
+    // Frank was suspended (his marker holds the record) but is still on IT Operations, whose
+    // policy targets him; HR has him back, in Database.
+    let (sim, ws) = setup(&[], Some(("6", "Database")));
+    let record = hr2pagerduty::marker::Marker {
+        employee_id: Some("6".into()),
+        suspended: Some(hr2pagerduty::marker::Suspension {
+            on: chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+            role: hr2pagerduty::vocab::Role::LimitedUser,
+            teams: vec![],
+            termination_date: None,
+            leave: false,
+            from_archive: None,
+            refused: Vec::new(),
+            reactivating: false,
+        }),
+        pending_termination: None,
+    };
+    sim.put_user(
+        "PFRANK1",
+        json!({"description": hr2pagerduty::marker::render("", &record)}),
+    );
+    let text = plan(&sim, &ws, &[]).expect_code(0).stdout.clone();
+    for needle in [
+        "  # user frank@example.com (PFRANK1, employee 6) will be reactivated\n",
+        "  #   team removal blocked: PagerDuty refuses to remove them from team \"IT Operations\" (PTEAM01) while they are on its escalation policy \"IT Operations EP\" (PEPOPS1); the membership stays, the rest of the reactivation goes ahead\n",
+        FRANK_REMOVAL[1],
+    ] {
+        assert!(text.contains(needle), "{needle}\n--- in\n{text}");
+    }
+    let v = plan_json(&sim, &ws, &[]);
+    let frank = action_of(&v, "frank@example.com");
+    assert_eq!(frank["action"], "reactivate");
+    assert_eq!(
+        frank["blocked_team_removals"][0]["team"],
+        json!({"id": "PTEAM01", "name": "IT Operations"})
+    );
+    assert_eq!(v["summary"]["blocked_team_removals"], 1);
+
+    let before = sim.handle.write_count();
+    let (run, report) = apply_report(&sim, &ws, &[]);
+    run.expect_code(1).expect_stdout(&[
+        "Blocked: team removal of frank@example.com (PFRANK1): PagerDuty refuses to remove them from team \"IT Operations\" (PTEAM01)",
+    ]);
+    assert_eq!(report["summary"]["reactivated"], 1);
+    // Reactivated and added to Database; the refused removal was never sent.
+    let sent: Vec<(String, String)> = sim.writes()[before..]
+        .iter()
+        .map(|r| (r.method.clone(), r.path.clone()))
+        .collect();
+    assert!(
+        sent.iter().all(|(m, _)| m != "DELETE")
+            && sent.contains(&("PUT".into(), "/teams/PTEAM02/users/PFRANK1".into())),
+        "{sent:?}"
+    );
+    assert!(
+        hr2pagerduty::marker::parse(sim.user("frank@example.com").description.as_deref()).marker
+            == hr2pagerduty::marker::MarkerState::Valid(hr2pagerduty::marker::Marker {
+                employee_id: Some("6".into()),
+                suspended: None,
+                pending_termination: None,
+            })
+    );
+    // The next night only the refused removal is left: a blocked update, exit 1 again.
+    let next = plan_json(&sim, &ws, &[]);
+    let held = action_of(&next, "frank@example.com");
+    assert_eq!(
+        (held["action"].clone(), held["blocked"].clone()),
+        (json!("update"), json!(FRANK_HELD))
+    );
+    apply(&sim, &ws, &[]).expect_code(1);
 }

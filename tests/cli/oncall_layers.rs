@@ -134,7 +134,7 @@ fn a_leaver_in_a_schedule_layer_with_no_shift_in_the_lookahead_is_blocked_not_at
         "  # user fred@example.com (PFRED01, employee 2) is blocked: it will not be deactivated\n".to_string(),
         format!("  #   blocked: {BLOCKED}\n"),
         "  #   to unblock: take them off escalation policy \"Ops EP\" (PEPOPS1), as a target or on its schedules; take them off schedule \"Ops Weekly\" (PSCHED1), handing their shifts to someone else;".to_string(),
-        "1 blocked (on call).".to_string(),
+        "1 blocked (on their team's escalation policy).".to_string(),
     ] {
         assert!(text.contains(&needle), "{needle}\n--- in\n{text}");
     }

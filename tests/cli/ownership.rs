@@ -632,3 +632,92 @@ fn renumbered_employee_ids_are_refused_until_rekeyed_within_the_cap() {
     );
     converged(&sim, &ws);
 }
+
+/// A plan made without `--allow-oncall-gaps` and applied with `apply --plan FILE
+/// --allow-oncall-gaps`: the deactivation it showed as blocked goes ahead, so its licence
+/// change (Full User to Stakeholder, for the suspended role) is counted before any write,
+/// as `plan --allow-oncall-gaps` would have counted it.
+#[test]
+fn apply_plan_with_allow_oncall_gaps_counts_the_licences_of_the_deactivations_it_lets_through() {
+    let people = workforce(1000, 2);
+    let ws = Workspace::new(&safety_config(), &csv(&people));
+    // No Stakeholder seat is free; the leaver-to-be is the only target of an escalation
+    // policy of no team (on call, which the switch lets through).
+    let mut seed = licensed_seed(5, 0);
+    let cfg = hr2pagerduty::config::Config::load(&ws.config).unwrap();
+    let roster = hr2pagerduty::hr::read_bytes(&csv(&people), &cfg).unwrap();
+    let mut users = in_sync_users(&cfg, &roster, &seed);
+    users[0].id = Some("PLEAV01".into());
+    seed.users.extend(users);
+    seed.escalation_policies.push(
+        serde_json::from_value(json!({
+            "id": "PEPLEAV", "name": "Support EP",
+            "escalation_rules": [{"escalation_delay_in_minutes": 30,
+                "targets": [{"id": "PLEAV01", "type": "user_reference"}]}]
+        }))
+        .unwrap(),
+    );
+    let sim = Sim::start(seed);
+    std::fs::write(&ws.config, licensed_config()).unwrap();
+    converged(&sim, &ws);
+    let mut hr = people.clone();
+    hr[0].status = "Terminated";
+    ws.write_hr(&csv(&hr));
+    let saved = ws.path("plan.json");
+    let saved_arg = saved.display().to_string();
+    plan(&sim, &ws, &["--out", &saved_arg])
+        .expect_code(0)
+        .expect_stdout(&[
+            "is blocked: it will not be deactivated",
+            "1 blocked (on call).",
+        ]);
+    let mut apply_saved = vec!["apply".to_string(), "--yes".to_string()];
+    apply_saved.extend(ws.inputs());
+    apply_saved.extend(["--plan".to_string(), saved_arg]);
+    let before = sim.handle.write_count();
+    // As saved: still blocked, nothing written.
+    run(&sim, &apply_saved).expect_code(1);
+    assert_eq!(sim.handle.write_count(), before);
+    // Let through, the suspension needs a Stakeholder seat that is not there: refused before
+    // any write, instead of a half-done suspension failing with "License is not available".
+    apply_saved.push("--allow-oncall-gaps".to_string());
+    let refused = run(&sim, &apply_saved);
+    refused.expect_code(3).expect_stderr(&["Stakeholder"]);
+    assert_eq!(sim.handle.write_count(), before, "{}", refused.stderr);
+}
+
+/// The `[pagerduty] from` user (the `From` header of every create) is a leaver in HR while
+/// the same run creates a new hire: it is skipped with the way out, never deactivated, and
+/// the create works.
+#[test]
+fn the_from_user_is_never_deactivated_even_when_hr_says_it_left() {
+    // `from` unprotected, so only the From rule keeps it.
+    let config = safety_config().replace(
+        "protected = [\"bot@example.com\", \"audit@example.com\"]",
+        "protected = [\"audit@example.com\"]",
+    );
+    let people = workforce(1000, 2);
+    let ws = Workspace::new(&config, &csv(&people));
+    let sim = sim_in_sync(base_seed(), &ws.config, &csv(&people));
+    converged(&sim, &ws);
+    // HR lists the bot's address as a terminated employee, and a new hire.
+    let mut hr = csv(&[workforce(1000, 2), workforce(2000, 1)].concat());
+    hr.extend_from_slice(
+        b"9,bot@example.com,Provisioning,Bot,Terminated,Support,Agent,Etc/UTC,2020-01-01,\n",
+    );
+    ws.write_hr(&hr);
+    let bot = sim.user("bot@example.com");
+    let skip = "bot@example.com, PBOT001, employee 9: the [pagerduty] from user, which every create names in its From header: never deactivated or deleted; change [pagerduty] from to another user first (the next run then offboards this one), or list it under [lifecycle] protected to keep it";
+    plan(&sim, &ws, &[]).expect_code(0).expect_stdout(&[
+        skip,
+        "Plan: 1 to create, 0 to update, 0 to deactivate, 0 to reactivate.",
+    ]);
+    apply(&sim, &ws, &[])
+        .expect_code(0)
+        .expect_stdout(&["1 created", "0 deactivated"]);
+    assert_eq!(sim.user("bot@example.com"), bot, "never written");
+    assert!(sim.handle.user_by_email("person2000@example.com").is_some());
+    plan(&sim, &ws, &["--detailed-exitcode"])
+        .expect_code(0)
+        .expect_stdout(&["No changes.", skip]);
+}

@@ -197,6 +197,7 @@ fn causes_keep_their_words() {
                 impact: None,
                 lookahead_days: 30,
                 refused: Vec::new(),
+                removals_only: false,
             }),
             "blocked: its on-call duties were not looked up",
         ),

@@ -123,9 +123,7 @@ fn delete(
     // of a rule, and a deleted user leaves the same gap a suspended one does: a deletion is
     // on-call checked like a suspension.
     let (oncall, blocked) = oncall_duties(cx, u);
-    if blocked.is_none() {
-        cx.licensing.for_deletion(u);
-    }
+    cx.licensing.for_deletion(u, blocked.is_some());
     Action {
         employee_id: Some(employee_id.clone()),
         user_id: Some(u.id.clone()),

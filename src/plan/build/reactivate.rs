@@ -2,11 +2,14 @@
 //! since stakeholder roles cannot join teams; then the memberships; for a user re-created
 //! from the archive whose restore was interrupted, the archived contact methods and
 //! notification rules; then the marker without `suspended`, last, so that a crash anywhere
-//! is resumed by the next plan.
+//! is resumed by the next plan. A team removal PagerDuty will refuse while the user is on
+//! an escalation policy of the team (fact F32) is not sent, as for a mover
+//! ([`crate::plan::Action::refused_removals`]).
 
 use super::{
-    active_marker, change, change_role, desired_labels, diff_fields, for_row, labels,
-    license_for_existing, membership_steps, restorable, stakeholder_kept_off, status_words,
+    active_marker, change, change_role, desired_labels, diff_fields, for_row,
+    hold_refused_removals, labels, license_for_existing, membership_steps, restorable,
+    stakeholder_kept_off, status_words,
 };
 use crate::archive::ArchiveRecord;
 use crate::hr::Employee;
@@ -44,6 +47,9 @@ pub(in crate::plan) fn reactivate(
     let mut scope = cx.governed.clone();
     scope.extend(desired.keys().cloned());
     let (removals, additions) = membership_steps(cx, &current, desired, &scope);
+    // A removal PagerDuty will refuse (fact F32) is not sent, as for a mover; the rest of
+    // the reactivation goes ahead.
+    let (removals, refused_removals) = hold_refused_removals(cx, u, removals);
     // The tag is bound to the user's email: the one this reactivation's `PUT` sets.
     let carrier = upd.email.clone().unwrap_or_else(|| u.email.clone());
     let final_description = cx.render_marker(human, &active_marker(&e.employee_id), &carrier);
@@ -101,6 +107,7 @@ pub(in crate::plan) fn reactivate(
         changes,
         teams: (old != new).then_some(TeamsChange { old, new }),
         steps,
+        refused_removals,
         // A re-creation's record is the archive's, copied into the marker while the restore
         // is unfinished: the teams still come from the deletion archive.
         team_rules: teams.sources(

@@ -3,7 +3,8 @@
 //! goes), except when the base role becomes a stakeholder role: stakeholders hold no teams
 //! (fact F17), so the removals come first and the `PUT` last. A removal PagerDuty will
 //! refuse while the user is on an escalation policy of the team (fact F32) is not sent
-//! ([`crate::plan::Action::refused_removals`]).
+//! ([`crate::plan::Action::refused_removals`]); an update left with nothing to send once
+//! they are left out is blocked ([`crate::oncall::Blocked::refused_removals_only`]).
 
 use super::cause::{Changed, ChangedFields, UpdateCause, UpdateReason};
 use super::{
@@ -128,6 +129,18 @@ pub(in crate::plan) fn update(
     // A removal PagerDuty will refuse (fact F32) is not sent; the rest goes ahead.
     let (removals, refused_removals) = hold_refused_removals(cx, u, removals);
     let steps = ordered_steps(u, upd, removals, additions);
+    // With the refused removals left out, an update may have nothing left to send: it is
+    // blocked (shown and counted as such, not as an update of 0 requests), every night
+    // until a person takes the user off the policy.
+    let blocked = if steps.is_empty() {
+        crate::oncall::Blocked::refused_removals_only(
+            cx.inp.oncall.users.get(&u.id),
+            cx.inp.oncall.lookahead.days,
+            &refused_removals,
+        )
+    } else {
+        None
+    };
     let email = if cx.email_blocked.contains(&e.employee_id) {
         Email::normalise(&u.email)
     } else {
@@ -141,6 +154,7 @@ pub(in crate::plan) fn update(
         steps,
         email,
         refused_removals,
+        blocked,
         ..for_row(cx, kind, e)
     };
     Some((action, why))

@@ -51,6 +51,13 @@ pub struct LicenseMove {
     /// Where it goes (`None` for a deletion: the allocation is released, none is taken).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<LicenseTarget>,
+    /// Made by a deactivation or deletion that the plan blocks on call: the plan's ledger
+    /// leaves it out (the action runs no request), and `apply --plan` counts it when its
+    /// run lets the action through (`--allow-oncall-gaps` there, not at plan time), so that
+    /// the count matches what will run. Absent (false) from saved plans made before it
+    /// existed, which did not record such moves at all.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub blocked: bool,
 }
 
 /// Where a user's licence goes.

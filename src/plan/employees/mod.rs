@@ -30,6 +30,7 @@ use super::preconditions::check_stakeholder;
 use super::skip::{Skip, SkipCause};
 use super::{Action, ActionKind};
 use crate::config::{DeactivationMode, PastTerminationDate};
+use crate::email::Email;
 use crate::hr::Employee;
 use crate::ids::{EmployeeId, UserId};
 use crate::marker::{Marker, MarkerState};
@@ -262,6 +263,15 @@ fn settle_user(
     if let Some(why) = untouchable(u, Some(&e.email), &cx.policy.protected, cx.inp.key_owner) {
         let reason = SkipCause::Untouchable(why);
         t.out.skipped.push(employee_skip(e, Some(u), reason, d));
+        return None;
+    }
+    // Every create names the `[pagerduty] from` user in its From header (fact F6): a
+    // leaver who is that user is never deactivated or deleted, so that the run's creates
+    // (and every later night's) keep working; a person changes `from` first.
+    if matches!(d.standing, Standing::Leaver(_)) && Email::normalise(&u.email) == cx.policy.from {
+        t.out
+            .skipped
+            .push(employee_skip(e, Some(u), SkipCause::FromUser, d));
         return None;
     }
     let employed = matches!(d.standing, Standing::Employed { .. });

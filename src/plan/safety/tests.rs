@@ -439,6 +439,7 @@ fn blocked_deactivations_and_deletions_are_not_counted_by_their_caps() {
         impact: Some(crate::oncall::OncallImpact::default()),
         lookahead_days: 30,
         refused: Vec::new(),
+        removals_only: false,
     });
     let mut p = plan(3, 0, pop(10, 10, 7));
     for a in plan(3, 0, pop(10, 10, 7)).actions {
@@ -609,6 +610,7 @@ fn a_role_needing_an_ability_the_account_lacks_is_refused_naming_the_users() {
         impact: None,
         lookahead_days: 7,
         refused: Vec::new(),
+        removals_only: false,
     });
     let needed = abilities_needed(&p);
     assert_eq!(

@@ -750,6 +750,18 @@ fn a_deactivation_blocked_by_on_call_duties_frees_no_licence() {
         ),
         (Some(Role::LimitedUser), 1, 0, 0, 1)
     );
+    // The blocked deactivation's move is kept, marked blocked, so that an apply of the saved
+    // plan that lets it through (--allow-oncall-gaps then) counts it; unblocked, it frees
+    // the seat the create needs.
+    let mut moves = p.license_moves.clone();
+    let leaver = moves
+        .iter_mut()
+        .find(|m| m.user_id.as_ref().is_some_and(|u| u == "PLEAV01"))
+        .expect("the blocked deactivation's move is recorded");
+    assert!(leaver.blocked && leaver.deactivation, "{leaver:?}");
+    leaver.blocked = false;
+    let (short, _) = crate::plan::licenses::ledger(&f(true).licenses, &moves);
+    assert!(short.is_empty(), "{short:#?}");
     // With --allow-oncall-gaps the deactivation goes ahead, first, and frees the seat.
     let p = plan_with(&acct, &r, &cfg, &f(true)).unwrap();
     assert!(
@@ -1233,5 +1245,52 @@ fn a_deletion_frees_its_users_licence_for_the_plans_creates() {
             .map(|s| (s.released, s.missing()))
             .collect::<Vec<_>>(),
         [(0, 1)]
+    );
+}
+
+#[test]
+fn the_from_user_is_never_deactivated_or_deleted_as_a_leaver() {
+    // The `from` bot carries employee 9's marker; HR says 9 left (or no longer lists 9).
+    let mut acct = Account::new(vec![]);
+    acct.users[0].description = marked("9");
+    let terminated = roster(vec![emp(
+        "9",
+        "bot@example.com",
+        "Sync Bot",
+        Lifecycle::Terminated,
+        "IT",
+        "Bot",
+    )]);
+    let mut cfg = std_config();
+    cfg.lifecycle.protected.clear();
+    use crate::config::DeactivationMode;
+    for mode in [DeactivationMode::Suspend, DeactivationMode::Delete] {
+        cfg.lifecycle.deactivate = mode;
+        for r in [&terminated, &roster(vec![])] {
+            let p = plan_with(&acct, r, &cfg, &Facts::default()).unwrap();
+            assert!(p.is_empty(), "{mode:?}: {:#?}", p.actions);
+            assert_eq!(
+                reasons(&p),
+                [("bot@example.com".to_string(), SkipCause::FromUser)]
+            );
+            assert!(
+                p.skipped[0]
+                    .reason
+                    .to_string()
+                    .contains("change [pagerduty] from to another user first"),
+                "{}",
+                p.skipped[0].reason
+            );
+            assert!(p.needs_oncall.is_empty(), "not even looked up");
+        }
+    }
+    // Listed under `protected`, it is skipped as protected, as before.
+    let p = plan_with(&acct, &terminated, &std_config(), &Facts::default()).unwrap();
+    assert_eq!(
+        reasons(&p),
+        [(
+            "bot@example.com".to_string(),
+            SkipCause::Untouchable(Untouchable::Protected)
+        )]
     );
 }

@@ -158,6 +158,32 @@ fn a_movers_removal_from_a_team_whose_policy_they_are_on_is_not_sent_and_the_res
     let next = acct.plan(&r, &cfg);
     assert_eq!(next.actions[0].refused_removals, a.refused_removals);
     assert!(next.actions[0].steps.is_empty(), "{:?}", next.actions[0]);
+    // An update that sends nothing is blocked, not counted as an update; the block names
+    // the refused removal and what a person must do, every night until then.
+    let b = next.actions[0]
+        .blocked
+        .as_ref()
+        .expect("blocked: nothing to send");
+    assert!(b.removals_only && b.refused == a.refused_removals, "{b:?}");
+    assert_eq!(
+        (
+            next.attempted(ActionKind::Update),
+            next.blocked(),
+            next.blocked_team_removals()
+        ),
+        (0, 1, 0)
+    );
+    assert!(
+        b.to_string().ends_with("while they are on its escalation policy \"Managers EP\" (PEPMGRS); the update has nothing else to change, so nothing is sent"),
+        "{b}"
+    );
+    assert!(
+        b.remedy().starts_with("take them off escalation policy \"Managers EP\" (PEPMGRS), as a target or on its schedules; the next run then removes them from the team"),
+        "{}",
+        b.remedy()
+    );
+    acct.apply(&next, None);
+    assert_eq!(acct.plan(&r, &cfg), next, "the same blocked plan");
     // Off the policy: the removal is planned and the plan converges.
     acct.oncall.clear();
     let p = acct.plan(&r, &cfg);
@@ -253,6 +279,87 @@ fn a_move_into_a_stakeholder_role_keeps_the_role_while_a_team_removal_is_refused
     acct.oncall.clear();
     let p = acct.plan(&r, &cfg);
     assert!(p.actions[0].changes.iter().any(|c| c.field == Field::Role));
+    acct.apply(&p, None);
+    assert!(acct.plan(&r, &cfg).is_empty());
+}
+
+#[test]
+fn a_rehires_removal_from_a_team_whose_policy_they_are_on_is_not_sent_and_the_rest_is() {
+    // Gu was suspended, then put on Managers (and its policy) by hand; the rules give the
+    // rehire IT Operations only.
+    let (cfg, _, r) = mover();
+    let record = Marker {
+        employee_id: Some("21".into()),
+        suspended: Some(marker::Suspension {
+            on: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+            role: Role::LimitedUser,
+            teams: vec![],
+            termination_date: None,
+            leave: false,
+            from_archive: None,
+            refused: Vec::new(),
+            reactivating: false,
+        }),
+        pending_termination: None,
+    };
+    let mut acct = Account::new(vec![user(
+        "PGU0001",
+        "gu@example.com",
+        "Gu Ha",
+        Role::LimitedUser,
+        "Engineer",
+        Some(marker::render("", &record)),
+    )]);
+    acct.join("PGU0001", "PTMGRS1", TeamRole::Manager);
+    // Not looked up yet: the reactivation asks for the user's duties, as a mover's does.
+    let unread = OncallFacts::new(Lookahead {
+        since: "2026-11-30T00:00:00Z".parse().unwrap(),
+        days: 30,
+    });
+    let p = acct.plan_with(&r, &Policy::from_config(&cfg), &unread, nov_30());
+    assert_eq!(p.needs_oncall, BTreeSet::from([UserId::new("PGU0001")]));
+    on_policy(
+        &mut acct,
+        "PGU0001",
+        "PEPMGRS",
+        "Managers EP",
+        Some("PTMGRS1"),
+    );
+    let p = acct.plan(&r, &cfg);
+    let a = &p.actions[0];
+    assert_eq!(a.kind, ActionKind::Reactivate);
+    assert!(a.attempted(), "the reactivation goes ahead");
+    assert_eq!(
+        a.refused_removals
+            .iter()
+            .map(|r| r.team_id.as_str())
+            .collect::<Vec<_>>(),
+        ["PTMGRS1"]
+    );
+    assert!(
+        !a.steps
+            .iter()
+            .any(|s| matches!(s, Step::RemoveFromTeam { .. })),
+        "{:?}",
+        a.steps
+    );
+    assert!(
+        a.steps
+            .iter()
+            .any(|s| matches!(s, Step::SetTeamRole { team_id, .. } if team_id == "PTITOPS")),
+        "{:?}",
+        a.steps
+    );
+    assert_eq!(p.blocked_team_removals(), 1);
+    // Applied (a removal sent would be refused here): reactivated, still on Managers; the
+    // next plan holds the refused removal alone, blocked.
+    acct.apply(&p, None);
+    let next = acct.plan(&r, &cfg);
+    assert_eq!(next.actions[0].kind, ActionKind::Update);
+    assert!(next.actions[0].blocked.is_some(), "{:?}", next.actions[0]);
+    // Off the policy: the removal is planned and the plan converges.
+    acct.oncall.clear();
+    let p = acct.plan(&r, &cfg);
     acct.apply(&p, None);
     assert!(acct.plan(&r, &cfg).is_empty());
 }
