@@ -52,6 +52,7 @@ fn client(url: &str, scale: u32, concurrency: Option<usize>) -> (Client, usize) 
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/config.toml");
     let cfg = Config::load(&path).expect("samples/config.toml");
     let connection = Connection {
+        api_url_source: hr2pagerduty::config::ApiUrlSource::Flag,
         api_url: url.to_string(),
         api_key: SecretString::from("bench-key".to_string()),
     };

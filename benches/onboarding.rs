@@ -173,6 +173,7 @@ struct Run {
 
 async fn run(sim: &SimHandle, cfg: &Config, csv: &[u8]) -> Run {
     let connection = Connection {
+        api_url_source: hr2pagerduty::config::ApiUrlSource::Flag,
         api_url: sim.url(),
         api_key: SecretString::from("bench-key".to_string()),
     };

@@ -17,10 +17,14 @@
 //!
 //! A path through a re-export (`pub use`, `pub type`) is checked twice: as written, and as
 //! the item's owner (`reexports`), so that no module reaches an item its row does not
-//! allow through a third module's name for it.
+//! allow through a third module's name for it. A glob (`pub use x::*`) gives again every
+//! public item `x` declares or gives again; one of another module's enum, whose variants
+//! are not known, is a problem. For a sub-module's row every name on the way counts, inside
+//! its own top-level module too (`sim::faults::Account` of `sim::state` for `sim::seed`).
 //!
 //! The parts: the table's reader (`table`), the import scanner (`scan`), the re-exports
-//! (`reexports`) and the rule between commands (`commands`); the checks are here.
+//! (`reexports`), the rule between commands (`commands`) and what makes a pure module
+//! impure (`purity`); the checks are here.
 //!
 //! So the document and the code cannot drift apart: changing either without the other
 //! fails `cargo test`.
@@ -32,6 +36,7 @@ use scan::{code_only, paths, regions};
 use table::{covers, rules};
 
 mod commands;
+mod purity;
 mod reexports;
 mod scan;
 mod table;
@@ -66,27 +71,46 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn every_module_imports_only_what_architecture_md_allows() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let doc = std::fs::read_to_string(root.join("ARCHITECTURE.md")).expect("ARCHITECTURE.md");
-    let rules = rules(&doc);
-    assert!(
-        !rules.is_empty(),
-        "no rows read from ARCHITECTURE.md § Allowed imports"
-    );
     let src = root.join("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
     files.sort();
+    let code: Vec<(String, String, String)> = files
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f).expect("readable");
+            let shown = f.strip_prefix(root).unwrap_or(f).display().to_string();
+            (shown, module_of(&src, f), code_only(&text))
+        })
+        .collect();
+    let problems = import_problems(&doc, &code);
+    assert!(
+        problems.is_empty(),
+        "imports that ARCHITECTURE.md § Allowed imports does not allow, and allowances no file uses:\n  {}",
+        problems.join("\n  ")
+    );
+}
+
+/// What the table of `doc` (ARCHITECTURE.md) finds wrong with `files`: each file as the
+/// name to show, its module and its text without comments and strings ([`code_only`]).
+/// Empty when every file has a row and imports only what it allows, no command uses
+/// another, and every allowance is used.
+fn import_problems(doc: &str, files: &[(String, String, String)]) -> Vec<String> {
+    let rules = rules(doc);
+    assert!(
+        !rules.is_empty(),
+        "no rows read from ARCHITECTURE.md § Allowed imports"
+    );
     let mut problems = Vec::new();
     // (row, allowance) pairs some file of the row uses.
     let mut used: BTreeSet<(String, String)> = BTreeSet::new();
     let code: Vec<(String, String)> = files
         .iter()
-        .map(|f| {
-            let text = std::fs::read_to_string(f).expect("readable");
-            (module_of(&src, f), code_only(&text))
-        })
+        .map(|(_, m, c)| (m.clone(), c.clone()))
         .collect();
     let names = reexports::reexports(&code);
-    let shared = commands::shared_pieces(&doc);
+    problems.extend(reexports::unexpanded_globs(&code));
+    let shared = commands::shared_pieces(doc);
     let commands: BTreeSet<String> = code
         .iter()
         .filter_map(|(m, _)| {
@@ -94,9 +118,9 @@ fn every_module_imports_only_what_architecture_md_allows() {
             (s.next() == Some("commands")).then(|| s.next().map(|c| format!("commands::{c}")))?
         })
         .collect();
-    for (file, (module, code)) in files.iter().zip(&code) {
-        let shown = file.strip_prefix(root).unwrap_or(file).display();
-        let top = module.split("::").next().unwrap_or("").to_string();
+    let top_of = |p: &str| p.split("::").next().unwrap_or("").to_string();
+    for (shown, module, code) in files {
+        let top = top_of(module);
         // The most specific row covering this file's module.
         let row = rules
             .keys()
@@ -114,9 +138,21 @@ fn every_module_imports_only_what_architecture_md_allows() {
             .flat_map(|(m, text)| paths(&text, &m))
             .collect();
         for written in found {
-            // The path as written, and the item's owner behind any re-export.
-            let owner = reexports::see_through(&names, &written);
-            for path in [&written, &owner] {
+            // The path as written, and the item's owner behind any re-export; for a row of
+            // a sub-module (`sim::seed`), also every name on the way inside its own
+            // top-level module, so that a sibling's re-export (`sim::Account` of
+            // `sim::state`) does not hide the sibling the row leaves out.
+            let mut checked = vec![written.clone(), reexports::see_through(&names, &written)];
+            if row.contains("::") {
+                checked.extend(
+                    reexports::chain(&names, &written)
+                        .into_iter()
+                        .filter(|p| top_of(p) == top),
+                );
+            }
+            let mut seen = BTreeSet::new();
+            checked.retain(|p| seen.insert(p.clone()));
+            for path in &checked {
                 if let Some(p) = commands::other_command(module, path, &commands, &shared) {
                     problems.push(format!("{shown}: {p}"));
                 }
@@ -153,64 +189,118 @@ fn every_module_imports_only_what_architecture_md_allows() {
             }
         }
     }
-    assert!(
-        problems.is_empty(),
-        "imports that ARCHITECTURE.md § Allowed imports does not allow, and allowances no file uses:\n  {}",
-        problems.join("\n  ")
-    );
+    problems
 }
 
 #[test]
 fn the_pure_modules_read_no_clock_file_environment_lock_or_randomness() {
     // ARCHITECTURE.md calls the planner, the on-call rules and the doctor's judgement pure:
-    // the time they reason about is handed to them, never read, and they do no I/O, hold
-    // no lock and draw no random number (their test-only files aside).
+    // the time they reason about is handed to them, never read, and they do no I/O, start
+    // no process or thread, hold no lock or process-wide state, draw no random number and
+    // print nothing. Their modules compiled for tests only (declared under `#[cfg(test)]`)
+    // may set themselves up from the environment (PROPTEST_CASES).
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let src = root.join("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
-    let mut clocks = Vec::new();
-    for file in &files {
-        let module = module_of(&src, file);
+    files.sort();
+    let code: Vec<(String, String)> = files
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f).expect("readable");
+            (module_of(&src, f), code_only(&text))
+        })
+        .collect();
+    let test_only: BTreeSet<String> = code
+        .iter()
+        .flat_map(|(m, c)| purity::test_only_modules(c, m))
+        .collect();
+    let mut found = Vec::new();
+    for (file, (module, code)) in files.iter().zip(&code) {
         let top = module.split("::").next().unwrap_or("");
         if !matches!(top, "plan" | "oncall" | "doctor") {
             continue;
         }
-        // Test-only files may set themselves up from the environment (PROPTEST_CASES).
-        let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        let test_only = matches!(name, "tests.rs" | "proptests.rs" | "fixture.rs")
-            || file.components().any(|c| c.as_os_str() == "tests");
-        if test_only {
-            continue;
-        }
-        let code = code_only(&std::fs::read_to_string(file).expect("readable"));
-        // The clock, the file system, the environment, the runtime, locks and randomness.
-        for impure in [
-            "Utc::now",
-            "Local::now",
-            "Utc::today",
-            "Local::today",
-            "SystemTime::now",
-            "Instant::now",
-            "std::fs",
-            "std::env",
-            "std::io::stdin",
-            "std::net",
-            "tokio",
-            "reqwest",
-            "Mutex",
-            "RwLock",
-            "rand::",
-            "println!",
-            "eprintln!",
-        ] {
-            if code.contains(impure) {
-                clocks.push(format!("{}: {impure}", file.display()));
+        for (m, text) in regions(code, module) {
+            if test_only.iter().any(|t| covers(t, &m)) {
+                continue;
+            }
+            for impure in purity::impurities(&text) {
+                found.push(format!("{} (`{m}`): {impure}", file.display()));
             }
         }
     }
     assert!(
-        clocks.is_empty(),
-        "pure modules reading the clock, files, the environment, a runtime, a lock or randomness: {clocks:?}"
+        found.is_empty(),
+        "pure modules reading the clock, files, the environment, a runtime, a lock or randomness, or printing: {found:?}"
+    );
+}
+
+/// A table for the checker's own tests: `vocab` may use `config`, `plan` only `vocab`, and
+/// inside `sim` the seed only `sim::faults`.
+const SMALL_TABLE: &str = "Shared by the commands: `commands::common`.\n\n## Allowed imports\n\n| module | may import |\n|---|---|\n| `config` | nothing |\n| `vocab` | `config` |\n| `plan` | `vocab` |\n| `sim` | nothing |\n| `sim::seed` | `sim::faults` |\n";
+
+/// [`import_problems`] of [`SMALL_TABLE`] for `files` (module, source), the allowances
+/// no file uses left out.
+fn small_problems(files: &[(&str, &str)]) -> Vec<String> {
+    let files: Vec<(String, String, String)> = files
+        .iter()
+        .map(|(m, c)| (format!("{m}.rs"), m.to_string(), code_only(c)))
+        .collect();
+    import_problems(SMALL_TABLE, &files)
+        .into_iter()
+        .filter(|p| !p.contains("which no file of the row uses"))
+        .collect()
+}
+
+#[test]
+fn a_glob_re_export_is_seen_through_to_the_items_it_gives_again() {
+    let problems = small_problems(&[
+        (
+            "config",
+            "pub struct Config;\npub const fn limit() -> u8 { 1 }",
+        ),
+        ("vocab", "pub use crate::config::*;"),
+        (
+            "plan",
+            "use crate::vocab::Config;\nfn f() { crate::vocab::limit(); }",
+        ),
+    ]);
+    assert_eq!(
+        problems,
+        [
+            "plan.rs: `plan` uses `config::Config` (the item behind `vocab::Config`), which its row `plan` does not allow",
+            "plan.rs: `plan` uses `config::limit` (the item behind `vocab::limit`), which its row `plan` does not allow",
+        ]
+    );
+}
+
+#[test]
+fn a_glob_re_export_of_another_modules_enum_is_refused() {
+    let problems = small_problems(&[
+        ("config", "pub enum Kind { A, B }"),
+        ("vocab", "pub use crate::config::Kind::*;"),
+    ]);
+    assert_eq!(
+        problems,
+        ["`vocab` re-exports `config::Kind::*`, whose names cannot be known: name them"]
+    );
+}
+
+#[test]
+fn a_sub_rows_limit_is_not_bypassed_through_a_siblings_re_export() {
+    let problems = small_problems(&[
+        ("sim::state", "pub struct Account;"),
+        (
+            "sim::faults",
+            "pub use super::state::Account;\npub struct Fault;",
+        ),
+        ("sim::seed", "use super::faults::{Account, Fault};"),
+    ]);
+    assert_eq!(
+        problems,
+        [
+            "sim::seed.rs: `sim::seed` uses `sim::state::Account` (the item behind `sim::faults::Account`), which its row `sim::seed` does not allow"
+        ]
     );
 }

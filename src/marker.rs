@@ -378,4 +378,4 @@ pub fn render_with(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

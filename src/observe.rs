@@ -43,14 +43,15 @@
 //! attributed with them.
 //!
 //! What `doctor` reads before the first run (the key's owner, the `From` user, abilities,
-//! teams, licences) is [`Observer::preflight`], in [`preflight`]. How a failed read is told
+//! teams, licences) is [`Observer::preflight`], in [`preflight`]. Which escalation policies
+//! keep a user on a team after PagerDuty refused the removal, which `apply` reports, is
+//! [`policies_holding`], in `holding`. How a failed read is told
 //! ([`ObserveError`] and the hints naming what to check) is in `error`.
 //!
 //! Imports: the client and its models (`pagerduty`), `ids`, `oncall`, `progress`, and the
-//! name of the API key variable and the default lookahead from `config`; never the
-//! planner.
+//! name of the API key variable from `config`, the default lookahead and how far ahead
+//! `GET /oncalls` lists from `vocab::limits`; never the planner.
 
-use crate::config::DEFAULT_ONCALL_LOOKAHEAD_DAYS;
 use crate::ids::{EscalationPolicyId, LicenseId, TeamId, UserId};
 use crate::oncall::{self, Lookahead, OncallFacts};
 use crate::pagerduty::models::incidents::Incident;
@@ -59,13 +60,16 @@ use crate::pagerduty::models::oncall::{EscalationPolicy, Oncall, Schedule};
 use crate::pagerduty::models::{Team, TeamMember, User};
 use crate::pagerduty::{ApiError, Client, KeyOwner};
 use crate::progress::Progress;
+use crate::vocab::limits::DEFAULT_ONCALL_LOOKAHEAD_DAYS;
 use futures::{StreamExt, TryFutureExt};
 use std::collections::{BTreeMap, BTreeSet};
 
 mod error;
+mod holding;
 pub mod preflight;
 
 pub use error::{Access, ObserveError, Subject, auth_hint, connection_hint};
+pub use holding::{holding_window, policies_holding};
 
 /// What was read from one PagerDuty account.
 #[derive(Debug, Clone, Default, PartialEq)]

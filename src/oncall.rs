@@ -46,8 +46,8 @@
 //! `../shared/reference/PAGERDUTY_API.md`).
 //!
 //! Pure: no I/O and no clock (the window's start is read by [`crate::observe`]). Imports
-//! only the ids, the API models and, for the default window, the configuration's
-//! `DEFAULT_ONCALL_LOOKAHEAD_DAYS`.
+//! only the ids, the API models and, for the default window,
+//! `vocab::limits::DEFAULT_ONCALL_LOOKAHEAD_DAYS`.
 
 use crate::ids::{EscalationPolicyId, IncidentId, ScheduleId, TeamId, UserId};
 use crate::words::plural;
@@ -274,13 +274,13 @@ pub fn refused_removals<'t>(
 
 impl Default for OncallFacts {
     /// Nothing looked up, over the default window of
-    /// [`DEFAULT_ONCALL_LOOKAHEAD_DAYS`](crate::config::DEFAULT_ONCALL_LOOKAHEAD_DAYS) days
+    /// [`DEFAULT_ONCALL_LOOKAHEAD_DAYS`](crate::vocab::limits::DEFAULT_ONCALL_LOOKAHEAD_DAYS) days
     /// from the Unix epoch (a planner given these facts blocks every deactivation: none was
     /// looked up).
     fn default() -> OncallFacts {
         OncallFacts::new(Lookahead {
             since: DateTime::<Utc>::UNIX_EPOCH,
-            days: crate::config::DEFAULT_ONCALL_LOOKAHEAD_DAYS,
+            days: crate::vocab::limits::DEFAULT_ONCALL_LOOKAHEAD_DAYS,
         })
     }
 }

@@ -160,22 +160,25 @@ pub async fn observe_and_plan(
     // Suspensions are dated the day they really happen, whatever `--as-of` says.
     let run_day = self::today(cfg, None);
     let compute = |account: &Account| {
-        plan::plan(Inputs {
-            roster,
-            users: &account.users,
-            teams: &account.teams,
-            members: &account.members,
-            policy: &policy,
-            oncall: &account.oncall,
-            today,
-            run_day,
-            archive: &archive,
-            key_owner: account.key_owner.as_ref().map(|u| &u.id),
-            licenses: &account.licenses,
-            license_holders: account.license_holders.as_ref(),
-            marker_keys: options.marker_keys,
-            unkeyed: options.unkeyed,
-        })
+        plan::plan_with_rules(
+            Inputs {
+                roster,
+                users: &account.users,
+                teams: &account.teams,
+                members: &account.members,
+                policy: &policy,
+                oncall: &account.oncall,
+                today,
+                run_day,
+                archive: &archive,
+                key_owner: account.key_owner.as_ref().map(|u| &u.id),
+                licenses: &account.licenses,
+                license_holders: account.license_holders.as_ref(),
+                marker_keys: options.marker_keys,
+                unkeyed: options.unkeyed,
+            },
+            rules.clone(),
+        )
     };
     let mut p = compute(&account)?;
     // Each round reads only what is still missing; the needs depend on the actions, which

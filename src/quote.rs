@@ -3,7 +3,10 @@
 //! message that echoes it must stay one readable line.
 //!
 //! [`quoted`] is the one helper: every place that echoes a value it read from a file
-//! quotes it through here.
+//! quotes it through here. The HR reader's messages about a damaged file show a shorter
+//! excerpt of its text, which they quote themselves: [`head`] (the first characters) and
+//! [`cut`] (the same, marked with `…` when something was left out), both at most
+//! [`EXCERPT_CHARS`] there.
 
 /// The most characters of a value [`quoted`] shows: 80.
 pub const QUOTE_CHARS: usize = 80;
@@ -22,6 +25,29 @@ pub fn quoted(text: &str) -> String {
                 text.chars().count()
             )
         }
+    }
+}
+
+/// The most characters of a file's text that the HR reader's messages about damage show
+/// ([`head`], [`cut`]): 40, a few fields' worth.
+pub const EXCERPT_CHARS: usize = 40;
+
+/// The first `max` characters of `text` (all of it when shorter), unquoted and with no
+/// mark of the cut.
+pub fn head(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        None => text,
+        Some((end, _)) => &text[..end],
+    }
+}
+
+/// [`head`]`(text, max)`, followed by `…` when `text` is longer; unquoted.
+pub fn cut(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    let h = head(text, max);
+    if h.len() < text.len() {
+        std::borrow::Cow::Owned(format!("{h}…"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
     }
 }
 
@@ -62,6 +88,16 @@ pub fn shell_word(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_head_is_the_first_characters_and_a_cut_marks_what_it_left_out() {
+        assert_eq!(head("ééé", 2), "éé");
+        assert_eq!(head("ééé", 3), "ééé");
+        assert_eq!(head("", 3), "");
+        assert_eq!(cut("ééé", 2), "éé…");
+        assert_eq!(cut("ééé", 3), "ééé");
+        assert_eq!(cut("a", 0), "…");
+    }
 
     #[test]
     fn json_values_are_whole_up_to_the_bound_and_cut_with_their_length_beyond() {

@@ -5,7 +5,6 @@
 //! or the run's stop.
 
 use super::adopt::{adoption_refused, adoption_update};
-use super::holding::policies_holding;
 use super::recheck::recheck;
 use super::restore::{Rehire, restore_contacts};
 use super::{
@@ -15,6 +14,7 @@ use super::{
 use crate::archive::ArchiveRecord;
 use crate::ids::UserId;
 use crate::marker::Marker;
+use crate::observe::policies_holding;
 use crate::pagerduty::models::User;
 use crate::pagerduty::models::contact::UserRecord;
 use crate::pagerduty::{ApiError, Client, Refusal};

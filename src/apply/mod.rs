@@ -54,7 +54,6 @@
 
 mod action;
 mod adopt;
-mod holding;
 pub mod lock;
 mod outcome;
 mod recheck;
@@ -73,9 +72,8 @@ pub use stop::{Halt, Signal, Stop, StopSender};
 
 use crate::archive::ArchiveFile;
 use crate::email::Email;
-use crate::ids::{EscalationPolicyId, TeamId, UserId};
+use crate::ids::UserId;
 use crate::marker::MarkerKeys;
-use crate::oncall::Named;
 use crate::pagerduty::models::contact::{
     ContactMethodReference, ContactMethodType, NewNotificationRule, UserRecord,
 };
@@ -115,11 +113,11 @@ pub struct ApplyOptions {
 /// user, and with them the actions that wait for that user's email change
 /// ([`Action::waits_for`], followed from action to action), after it.
 fn groups(plan: &Plan) -> Vec<Vec<usize>> {
-    let by_user: BTreeMap<&str, usize> = plan
+    let by_user: BTreeMap<&UserId, usize> = plan
         .actions
         .iter()
         .enumerate()
-        .filter_map(|(i, a)| a.user_id.as_ref().map(|id| id.as_str()).map(|u| (u, i)))
+        .filter_map(|(i, a)| a.user_id.as_ref().map(|u| (u, i)))
         .collect();
     // The group key of action i and how many hand-offs it waits behind.
     let key_of = |mut i: usize| -> (String, usize) {
@@ -127,7 +125,7 @@ fn groups(plan: &Plan) -> Vec<Vec<usize>> {
         loop {
             let a = &plan.actions[i];
             match (&a.waits_for, depth < plan.actions.len()) {
-                (Some(u), true) => match by_user.get(u.as_str()) {
+                (Some(u), true) => match by_user.get(u) {
                     Some(&j) if j != i => {
                         i = j;
                         depth += 1;

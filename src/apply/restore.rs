@@ -41,6 +41,22 @@ impl Restored {
     }
 }
 
+/// The new user's contact method that stands in for an archived one: its ID (the new
+/// user's, never the archived one's) and its type, which a notification rule's reference
+/// names.
+struct InPlace {
+    /// The new user's contact method ID.
+    id: ContactMethodId,
+    /// Its type.
+    kind: ContactMethodType,
+}
+
+impl InPlace {
+    fn of(id: ContactMethodId, kind: ContactMethodType) -> InPlace {
+        InPlace { id, kind }
+    }
+}
+
 /// The two users of a restore, both PagerDuty user IDs and so named rather than passed in
 /// a row: the re-created user written to, and the deleted user whose archive record is
 /// restored; with the marker the plan made or verified for the first.
@@ -137,8 +153,8 @@ pub(super) async fn restore_contacts(
         .map(|s| s.refused.clone())
         .unwrap_or_default();
     let mut refused_now: Vec<ContactMethodId> = Vec::new();
-    // Old contact method ID → the new user's (ID, type).
-    let mut ids: BTreeMap<&str, (String, ContactMethodType)> = BTreeMap::new();
+    // The archived contact method's ID → the contact method of the new user in its place.
+    let mut ids: BTreeMap<&ContactMethodId, InPlace> = BTreeMap::new();
     let mut methods_complete = true;
     let default = now
         .contact_methods
@@ -150,13 +166,13 @@ pub(super) async fn restore_contacts(
         }
         if m.is_login_email(&r.user.email) {
             if let Some(d) = default {
-                ids.insert(m.id.as_str(), (d.id.to_string(), d.kind.clone()));
+                ids.insert(&m.id, InPlace::of(d.id.clone(), d.kind.clone()));
             }
             continue;
         }
         let want = m.to_new();
         if let Some(have) = now.contact_methods.iter().find(|c| c.same_as(&want)) {
-            ids.insert(m.id.as_str(), (have.id.to_string(), have.kind.clone()));
+            ids.insert(&m.id, InPlace::of(have.id.clone(), have.kind.clone()));
             continue;
         }
         if refused_before.contains(&m.id) {
@@ -167,7 +183,7 @@ pub(super) async fn restore_contacts(
             Ok(sent) => {
                 done.attempts += sent.attempts;
                 let made = sent.value;
-                ids.insert(m.id.as_str(), (made.id.to_string(), made.kind));
+                ids.insert(&m.id, InPlace::of(made.id, made.kind));
             }
             Err(e) => {
                 done.attempts += e.attempts();
@@ -191,13 +207,13 @@ pub(super) async fn restore_contacts(
         .notification_rules
         .iter()
         .filter_map(|rule| {
-            let (method, kind) = ids.get(rule.contact_method.id.as_str())?;
+            let new = ids.get(&rule.contact_method.id)?;
             Some(NewNotificationRule {
                 kind: "assignment_notification_rule".into(),
                 start_delay_in_minutes: rule.start_delay_in_minutes,
                 contact_method: ContactMethodReference {
-                    id: method.as_str().into(),
-                    kind: kind.reference_type(),
+                    id: new.id.clone(),
+                    kind: new.kind.reference_type(),
                     summary: None,
                     self_url: None,
                     html_url: None,

@@ -41,8 +41,26 @@ fn resolve_relative(path: &str, module: &str) -> Option<String> {
 /// region imports with `use`.
 pub(super) fn reexports(files: &[(String, String)]) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
+    // (the module re-exporting, the module whose names it re-exports) of each `pub use …::*`.
+    let mut globs: Vec<(String, String)> = Vec::new();
+    // The items each module declares public.
+    let mut items: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (file_module, code) in files {
         for (module, text) in regions(code, file_module) {
+            items
+                .entry(module.clone())
+                .or_default()
+                .extend(declared(&text));
+            for (range, tree) in use_statements(&text) {
+                if is_public(&text, range.start) {
+                    globs.extend(
+                        expand(tree)
+                            .iter()
+                            .filter_map(|p| glob_target(p, &module))
+                            .map(|t| (module.clone(), t)),
+                    );
+                }
+            }
             let uses = use_statements(&text);
             // Every name the region's `use` statements bring in, with the path it names.
             let mut imported = BTreeMap::new();
@@ -98,6 +116,149 @@ pub(super) fn reexports(files: &[(String, String)]) -> BTreeMap<String, String> 
                     out.insert(format!("{module}::{name}"), target);
                 }
             }
+        }
+    }
+    // A glob gives again every public name of its module: the items it declares and the
+    // names it gives again itself (a glob of a glob too: a few rounds settle it). A name
+    // the module gives explicitly wins, as in Rust.
+    for _ in 0..4 {
+        for (module, target) in &globs {
+            let own = items.get(target).into_iter().flatten().cloned();
+            let again: Vec<String> = out
+                .keys()
+                .filter_map(|k| k.strip_prefix(&format!("{target}::")))
+                .filter(|rest| !rest.contains("::"))
+                .map(str::to_string)
+                .collect();
+            for name in own.chain(again) {
+                out.entry(format!("{module}::{name}"))
+                    .or_insert_with(|| format!("{target}::{name}"));
+            }
+        }
+    }
+    out
+}
+
+/// The module a glob `use` path (`crate::x::*`, `defaults::*`) names, resolved from
+/// `module`; `None` for a path that is not a glob.
+fn glob_target(path: &str, module: &str) -> Option<String> {
+    let base = path
+        .trim()
+        .strip_suffix("*")?
+        .trim_end()
+        .trim_end_matches("::");
+    resolve_relative(base, module)
+}
+
+/// The public glob re-exports (`pub use …::*`) of `files` that cannot be seen through: of a
+/// module of the crate outside the file's top-level module that no file or inline module
+/// is, so its names are not known (an enum's variants are the one such glob Rust allows,
+/// and those of another module's enum would hide where they come from). One line each.
+pub(super) fn unexpanded_globs(files: &[(String, String)]) -> Vec<String> {
+    let mut known: BTreeSet<String> = BTreeSet::new();
+    for (file_module, code) in files {
+        known.extend(regions(code, file_module).into_iter().map(|(m, _)| m));
+    }
+    let mut out = Vec::new();
+    for (file_module, code) in files {
+        for (module, text) in regions(code, file_module) {
+            let top = module.split("::").next().unwrap_or("");
+            for (range, tree) in use_statements(&text) {
+                if !is_public(&text, range.start) {
+                    continue;
+                }
+                for p in expand(tree) {
+                    let Some(target) = glob_target(&p, &module) else {
+                        continue;
+                    };
+                    let internal = resolve(p.trim_end_matches('*'), &module, &BTreeSet::new())
+                        .is_some()
+                        || known.contains(&target);
+                    let other_top = target.split("::").next().unwrap_or("") != top;
+                    if internal && other_top && !known.contains(&target) {
+                        out.push(format!(
+                            "`{module}` re-exports `{target}::*`, whose names cannot be known: name them"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The names of the items `text` (one region) declares public at its top level (`pub fn`,
+/// `pub(crate) struct`, `pub const`, `pub mod`, ...), not those inside an `impl` or a
+/// function.
+fn declared(text: &str) -> Vec<String> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'{' => depth += 1,
+            b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        let at_word = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
+        if depth == 0 && at_word && text[i..].starts_with("pub") {
+            let mut rest = text[i + 3..].trim_start();
+            if rest.starts_with('(') {
+                rest = rest[rest.find(')').map_or(rest.len(), |k| k + 1)..].trim_start();
+            }
+            let mut words = rest.split_whitespace().peekable();
+            let mut kind = words.next().unwrap_or("");
+            // `async fn`, `unsafe fn`, `extern "C" fn` (its string is `""` here) and
+            // `const fn`; a `const NAME` is a constant.
+            loop {
+                let next = words.peek().copied().unwrap_or("");
+                match kind {
+                    "async" | "unsafe" | "extern" | "\"\"" => {}
+                    "const" if matches!(next, "fn" | "async" | "unsafe") => {}
+                    _ => break,
+                }
+                kind = words.next().unwrap_or("");
+            }
+            if matches!(
+                kind,
+                "fn" | "struct" | "enum" | "const" | "static" | "trait" | "type" | "mod" | "union"
+            ) {
+                let mut name = words.next().unwrap_or("");
+                if kind == "static" && name == "mut" {
+                    name = words.next().unwrap_or("");
+                }
+                let name: String = name
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                if !name.is_empty() {
+                    out.push(name);
+                }
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Every path `path` is on the way to its owner: `path` itself, then `path` with each
+/// re-exported name replaced by the path it names, step by step as [`see_through`] takes
+/// them, across top-level modules or inside one.
+pub(super) fn chain(names: &BTreeMap<String, String>, path: &str) -> Vec<String> {
+    let mut out = vec![path.to_string()];
+    let mut path = path.to_string();
+    for _ in 0..16 {
+        let step = names
+            .iter()
+            .filter(|(name, _)| super::table::covers(name, &path))
+            .max_by_key(|(name, _)| name.len());
+        match step {
+            Some((name, target)) if *target != path => {
+                path = format!("{target}{}", &path[name.len()..]);
+                out.push(path.clone());
+            }
+            _ => break,
         }
     }
     out

@@ -111,6 +111,21 @@ pub struct Connection {
     pub marker_key_previous_file: Option<PathBuf>,
 }
 
+impl Connection {
+    /// `--api-url` split by where clap took it from: (the flag, `PAGERDUTY_API_URL`). clap
+    /// fills the field from the variable when the flag is absent (an empty one is refused
+    /// while parsing), so a value equal to the variable's is taken as the variable's: the
+    /// two name the same URL, and a command printed for later leaves it to the variable,
+    /// as it leaves the key.
+    pub fn api_url_given(&self) -> (Option<&str>, Option<&str>) {
+        let env = std::env::var(crate::config::ENV_API_URL).ok();
+        match self.api_url.as_deref() {
+            Some(u) if env.as_deref() == Some(u) => (None, Some(u)),
+            given => (given, None),
+        }
+    }
+}
+
 /// `--api-url` (or `PAGERDUTY_API_URL`, which clap passes here when the flag is absent):
 /// refused when empty, naming the variable when it is the one set empty.
 fn api_url_value(text: &str) -> Result<String, String> {

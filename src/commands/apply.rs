@@ -101,7 +101,7 @@ async fn apply_run(
         client,
     } = connect(&cfg, &a.connection)?;
     let keys = marker_keys(&a.connection)?;
-    notify.api_url = Some(s.api_url.clone());
+    notify.resolved(&s);
     let _lock = stops.race(take_lock(&client, &cfg, &s, printer)).await?;
     let bar = printer.progress();
     let as_of = today(&cfg, a.as_of.as_of);
@@ -170,7 +170,7 @@ async fn apply_saved(
     if let Some(f) = saved_with_key_applied_without(&saved.plan, keys.as_ref(), a.safety) {
         return Err(f);
     }
-    notify.api_url = Some(s.api_url.clone());
+    notify.resolved(&s);
     saved.check_api_url(&s.api_url)?;
     let _lock = stops.race(take_lock(&client, &cfg, &s, printer)).await?;
     let bar = printer.progress();

@@ -6,8 +6,8 @@ use super::Failure;
 use crate::archive::{Archive, ArchiveFile};
 use crate::cli::{self, SafetyFlags};
 use crate::config::{
-    Config, Connection, ENV_API_KEY, ENV_API_URL, ENV_MARKER_KEY, ENV_MARKER_KEY_PREVIOUS,
-    read_key_file, read_secret_file,
+    Config, Connection, ENV_API_KEY, ENV_MARKER_KEY, ENV_MARKER_KEY_PREVIOUS, read_key_file,
+    read_secret_file,
 };
 use crate::doctor::MarkerKeySources;
 use crate::hr::{self, Roster};
@@ -86,7 +86,6 @@ pub(super) fn log_requests(client: &Client) {
 /// [`Failure::Usage`]: no key, a key that is not UTF-8, a key file that cannot be read or
 /// that others can read, or an API URL that is not allowed.
 fn settings(cfg: &Config, flags: &cli::Connection) -> Result<Connection, Failure> {
-    let env_url = std::env::var(ENV_API_URL).ok();
     let file_key = match &flags.api_key_file {
         Some(path) => Some(read_key_file(path).map_err(Failure::Usage)?),
         None => None,
@@ -102,8 +101,8 @@ fn settings(cfg: &Config, flags: &cli::Connection) -> Result<Connection, Failure
         .as_ref()
         .map(|k| k.expose_secret())
         .or(env_key.as_deref());
-    Connection::resolve(flags.api_url.as_deref(), env_url.as_deref(), key, cfg)
-        .map_err(Failure::Usage)
+    let (flag_url, env_url) = flags.api_url_given();
+    Connection::resolve(flag_url, env_url, key, cfg).map_err(Failure::Usage)
 }
 
 /// The marker keys of this run: `--marker-key-file` (read by [`read_secret_file`], the
@@ -113,15 +112,20 @@ fn settings(cfg: &Config, flags: &cli::Connection) -> Result<Connection, Failure
 ///
 /// # Errors
 /// [`Failure::Usage`] (exit 64): a key file that cannot be read or that its group or others
-/// can use, a key that is empty, shorter than [`crate::marker::sign::MIN_KEY_BYTES`] or
-/// not UTF-8, or a previous key without a current one.
+/// can use, a key that is empty, shorter than [`crate::marker::sign::MIN_KEY_BYTES`],
+/// not UTF-8, or (file or variable alike) of more than one line or with a control character
+/// ([`crate::config::check_marker_key_text`]), or a previous key without a current one.
 pub(super) fn marker_keys(flags: &cli::Connection) -> Result<Option<MarkerKeys>, Failure> {
     let read = |file: Option<&Path>, name: &str| -> Result<Option<String>, Failure> {
         if let Some(path) = file {
             let key = read_secret_file(path, "marker key").map_err(Failure::Usage)?;
             return Ok(Some(key.expose_secret().to_string()));
         }
-        env_text(name)
+        let text = env_text(name)?;
+        if let Some(t) = &text {
+            crate::config::check_marker_key_text(t, name).map_err(Failure::Usage)?;
+        }
+        Ok(text)
     };
     let sources = marker_key_sources(flags);
     let current = read(flags.marker_key_file.as_deref(), ENV_MARKER_KEY)?;
@@ -149,6 +153,14 @@ fn env_text(name: &str) -> Result<Option<String>, Failure> {
             "{name} is not valid UTF-8, so it is not a valid key (a file read with the wrong encoding, or stray bytes); export the key as plain text"
         ))),
     }
+}
+
+/// Whether `PAGERDUTY_MARKER_KEY` or `PAGERDUTY_MARKER_KEY_PREVIOUS` is set (to anything,
+/// even empty): what `demo`, which reads neither, tells the user it ignores.
+pub(super) fn marker_key_variables_set() -> bool {
+    [ENV_MARKER_KEY, ENV_MARKER_KEY_PREVIOUS]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some())
 }
 
 /// Where [`marker_keys`] reads each key from, in words (never the key): `the marker key

@@ -2,11 +2,11 @@
 //! [`files`] (built into the binary), so it needs no key, no network and no flags.
 
 use super::Failure;
-use super::common::{client_from, refusal};
+use super::common::{client_from, marker_key_variables_set, refusal};
 use super::execute::{Run, execute};
 use super::report_file::{check_report, report_file, write_report};
 use crate::cli::{DemoArgs, SafetyFlags};
-use crate::config::{Config, Connection, ENV_MARKER_KEY, ENV_MARKER_KEY_PREVIOUS};
+use crate::config::{Config, Connection};
 use crate::exit::Exit;
 use crate::hr::{self, Roster};
 use crate::pagerduty::Client;
@@ -102,11 +102,8 @@ async fn plan_and_print(
 ) -> Result<Planned, Failure> {
     // The demo plans without marker keys; with one in the environment its note says that
     // it ignores it.
-    let keys_set = [ENV_MARKER_KEY, ENV_MARKER_KEY_PREVIOUS]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some());
     let options = PlanOptions {
-        unkeyed: if keys_set {
+        unkeyed: if marker_key_variables_set() {
             Unkeyed::Ignored
         } else {
             Unkeyed::NotSet

@@ -7,7 +7,8 @@
 //! | `apply` | `apply`, and `apply --plan FILE` (a saved plan) |
 //! | `sandbox` | `sandbox`: the simulator on 127.0.0.1 |
 //! | [`demo`] | `demo`: plan, apply and plan again against the simulator |
-//! | `generate` | `completions` (shell scripts) and `man` (roff), from the clap definitions |
+//! | `completions` | `completions`: a shell's completion script, from the clap definitions |
+//! | `man` | `man`: the manual pages in roff, from the clap definitions |
 //! | `doctor` | `doctor`: checks of the key and the account against a configuration, GET requests only |
 //! | `execute` | a run of a plan, for `apply` and `demo`: `Run`, executing it, printing the outcomes, how it ended |
 //! | `stop` | what stops an `apply` early: SIGINT, SIGTERM, `--max-runtime` |
@@ -25,11 +26,12 @@
 
 mod apply;
 mod common;
+mod completions;
 pub mod demo;
 mod doctor;
 mod execute;
-mod generate;
 mod live_report;
+mod man;
 mod plan;
 mod prompt;
 mod report_file;
@@ -49,6 +51,9 @@ use crate::plan::PlanError;
 use crate::printer::{ColorChoice, Printer};
 use crate::report::RunStatus;
 use crate::saved_plan::{SavedPlanError, Stale};
+
+/// The binary's name, as the completion scripts and manual pages call it.
+const BIN: &str = "hr2pagerduty";
 
 /// A reason the command stops, with the exit code it maps to.
 #[derive(Debug, thiserror::Error)]
@@ -198,8 +203,8 @@ pub async fn run_command(command: Command, printer: &Printer) -> Exit {
         Command::Sandbox(a) => sandbox::run(a, printer).await,
         Command::Demo(a) => demo::run(a, printer).await,
         Command::Doctor(a) => doctor::run(a, printer).await,
-        Command::Completions(a) => generate::completions(&a, printer),
-        Command::Man(a) => generate::man(&a, printer),
+        Command::Completions(a) => completions::completions(&a, printer),
+        Command::Man(a) => man::man(&a, printer),
     };
     let code = match result {
         Ok(code) => code,

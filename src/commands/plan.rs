@@ -8,6 +8,7 @@ use super::common::{
     refused_on_markers, warn_archive,
 };
 use crate::cli::{Format, PlanArgs};
+use crate::config::ApiUrlSource;
 use crate::exit::Exit;
 use crate::pipeline::{observe_and_plan, today};
 use crate::printer::Printer;
@@ -89,7 +90,7 @@ pub(super) async fn run(a: PlanArgs, printer: &Printer) -> Result<Exit, Failure>
             saved_path,
             as_of,
             today(&cfg, None),
-            &apply_command(&a, saved_path),
+            &apply_command(&a, s.api_url_source, saved_path),
         ));
     }
     Ok(if a.detailed_exitcode && !planned.plan.is_empty() {
@@ -141,11 +142,11 @@ fn check_out(out: Option<&Path>) -> Result<(), Failure> {
 }
 
 /// The command that applies the plan saved to `saved`: the configuration, the saved plan,
-/// the `--api-url`, the `--api-key-file`, the marker key files and the safety overrides the plan was made with (a saved plan is checked
+/// the `--api-url` when the URL came from it (`source`), the `--api-key-file`, the marker key files and the safety overrides the plan was made with (a saved plan is checked
 /// again when applied, so it needs the same overrides), the `--as-of` it was made with
 /// (checked against the plan's), and `--yes` (the plan has been reviewed), each word
 /// quoted for a POSIX shell.
-fn apply_command(a: &PlanArgs, saved: &Path) -> String {
+fn apply_command(a: &PlanArgs, source: ApiUrlSource, saved: &Path) -> String {
     let mut words: Vec<String> = vec![
         "hr2pagerduty".into(),
         "apply".into(),
@@ -154,15 +155,9 @@ fn apply_command(a: &PlanArgs, saved: &Path) -> String {
         "--plan".into(),
         saved.display().to_string(),
     ];
-    // clap fills `--api-url` from `PAGERDUTY_API_URL` too; a URL that came from the
-    // variable is left to it, as the key is.
-    let from_env = std::env::var(crate::config::ENV_API_URL).ok();
-    if let Some(url) = a
-        .connection
-        .api_url
-        .as_ref()
-        .filter(|u| Some(*u) != from_env.as_ref())
-    {
+    // A URL that came from `PAGERDUTY_API_URL` is left to it, as the key is; the flag's
+    // value is repeated as given.
+    if let (ApiUrlSource::Flag, Some(url)) = (source, &a.connection.api_url) {
         words.extend(["--api-url".into(), url.clone()]);
     }
     let files = [

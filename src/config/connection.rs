@@ -175,6 +175,18 @@ pub fn check_key_text(key: &str, source: &str) -> Result<(), String> {
     check_secret_text(key, source, "API key")
 }
 
+/// [`check_key_text`] for a marker key (`PAGERDUTY_MARKER_KEY`,
+/// `PAGERDUTY_MARKER_KEY_PREVIOUS`): the same rule as a key file's, so that a variable
+/// holding a line break or a tab is refused as the file would be (README.md § Exit codes,
+/// 64), never used to sign. `key` is trimmed of surrounding white space first, as a file's
+/// is. The message names `source`, never the key.
+///
+/// # Errors
+/// The message, for a usage error (exit 64).
+pub fn check_marker_key_text(key: &str, source: &str) -> Result<(), String> {
+    check_secret_text(key.trim(), source, "marker key")
+}
+
 /// [`check_key_text`] for the secret called `what` (`API key`, `marker key`).
 fn check_secret_text(key: &str, source: &str, what: &str) -> Result<(), String> {
     if key.contains(['\n', '\r']) {
@@ -190,7 +202,7 @@ fn check_secret_text(key: &str, source: &str, what: &str) -> Result<(), String> 
         };
         let rule = match what {
             "API key" => "a PagerDuty API key is one line of printable ASCII",
-            _ => "a secret read from a file is one line of printable ASCII",
+            _ => "a secret is one line of printable ASCII",
         };
         return Err(format!(
             "{source} contains {kind} (U+{:04X}); {rule}",
@@ -200,20 +212,53 @@ fn check_secret_text(key: &str, source: &str, what: &str) -> Result<(), String> 
     Ok(())
 }
 
+/// Where a run's API URL came from, in the order of precedence [`api_url_of`] applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiUrlSource {
+    /// `--api-url` on the command line.
+    Flag,
+    /// `PAGERDUTY_API_URL`.
+    Environment,
+    /// `[pagerduty] api_url` of the configuration file.
+    File,
+    /// None of them: [`DEFAULT_API_URL`].
+    Default,
+}
+
+/// The API URL a run uses, as given (neither trimmed nor checked), and where it comes
+/// from: `flag` (`--api-url`), else `env` (`PAGERDUTY_API_URL`), else `[pagerduty] api_url`
+/// of `cfg`, else [`DEFAULT_API_URL`]. The one statement of that precedence: the
+/// connection ([`Connection::resolve`]) and the account a notification names before the
+/// connection is resolved both read it.
+pub fn api_url_of<'a>(
+    flag: Option<&'a str>,
+    env: Option<&'a str>,
+    cfg: &'a Config,
+) -> (&'a str, ApiUrlSource) {
+    match (flag, env, cfg.pagerduty.api_url.as_deref()) {
+        (Some(u), _, _) => (u, ApiUrlSource::Flag),
+        (None, Some(u), _) => (u, ApiUrlSource::Environment),
+        (None, None, Some(u)) => (u, ApiUrlSource::File),
+        (None, None, None) => (DEFAULT_API_URL, ApiUrlSource::Default),
+    }
+}
+
 /// Connection settings resolved from flags, environment and file, in that order of
 /// precedence. The key is held as a [`secrecy::SecretString`] and never printed.
 #[derive(Debug, Clone)]
 pub struct Connection {
     /// API base URL without a trailing slash.
     pub api_url: String,
+    /// Where [`Connection::api_url`] came from.
+    pub api_url_source: ApiUrlSource,
     /// The API key (`PAGERDUTY_API_KEY`).
     pub api_key: SecretString,
 }
 
 impl Connection {
-    /// Resolves the URL (`flag_url` > `env_url` (`PAGERDUTY_API_URL`) > `[pagerduty]
-    /// api_url` of `cfg` > [`DEFAULT_API_URL`]), drops a trailing slash, checks it with
-    /// [`check_api_url`], and takes the key from `env_key` (`PAGERDUTY_API_KEY`, trimmed).
+    /// Resolves the URL ([`api_url_of`]: `flag_url` > `env_url` (`PAGERDUTY_API_URL`) >
+    /// `[pagerduty] api_url` of `cfg` > [`DEFAULT_API_URL`]) and records where it came from,
+    /// drops a trailing slash, checks it with [`check_api_url`], and takes the key from `env_key` (`PAGERDUTY_API_KEY`, trimmed).
     /// The caller reads the environment, so tests can pass values. A flag or variable that
     /// is given but empty (or only white space) is refused rather than skipped: an empty
     /// `PAGERDUTY_API_URL` meant for the simulator must not send the run to production.
@@ -234,12 +279,8 @@ impl Connection {
         if flag_url.is_none() && env_url.is_some_and(|u| u.trim().is_empty()) {
             return Err(empty_api_url(true));
         }
-        let api_url = flag_url
-            .or(env_url)
-            .or(cfg.pagerduty.api_url.as_deref())
-            .unwrap_or(DEFAULT_API_URL)
-            .trim_end_matches('/')
-            .to_string();
+        let (api_url, api_url_source) = api_url_of(flag_url, env_url, cfg);
+        let api_url = api_url.trim_end_matches('/').to_string();
         check_api_url(&api_url)?;
         let key = env_key
             .map(str::trim)
@@ -251,6 +292,7 @@ impl Connection {
             })?;
         Ok(Connection {
             api_url,
+            api_url_source,
             api_key: SecretString::from(key.to_string()),
         })
     }

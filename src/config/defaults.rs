@@ -156,11 +156,6 @@ pub const DEFAULT_TERMINATION_CATCH_UP_DAYS: u32 = 30;
 /// smallest is 0, which makes every past termination date on an active row a conflict).
 pub const MAX_TERMINATION_CATCH_UP_DAYS: u32 = 365;
 
-/// Default `[lifecycle] oncall_lookahead_days`: a deactivation is blocked by an on-call
-/// shift that starts within the next 30 days (about one monthly rotation), so a leaver is
-/// not taken out of a rotation they are about to cover.
-pub const DEFAULT_ONCALL_LOOKAHEAD_DAYS: u32 = 30;
-
 /// Largest `[lifecycle] oncall_lookahead_days` validation accepts (the smallest is 1):
 /// PagerDuty's limit, [`crate::vocab::limits::ONCALLS_MAX_DAYS_AHEAD`] (90 days).
 pub const MAX_ONCALL_LOOKAHEAD_DAYS: u32 = crate::vocab::limits::ONCALLS_MAX_DAYS_AHEAD;

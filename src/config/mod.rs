@@ -32,9 +32,9 @@ mod schema;
 mod validate;
 
 pub use connection::{
-    Connection, ENV_API_KEY, ENV_API_URL, ENV_MARKER_KEY, ENV_MARKER_KEY_PREVIOUS, ENV_NOTIFY_URL,
-    NotifyUrl, check_api_url, check_key_text, empty_api_url, read_key_file, read_secret_file,
-    url_allowed,
+    ApiUrlSource, Connection, ENV_API_KEY, ENV_API_URL, ENV_MARKER_KEY, ENV_MARKER_KEY_PREVIOUS,
+    ENV_NOTIFY_URL, NotifyUrl, api_url_of, check_api_url, check_key_text, check_marker_key_text,
+    empty_api_url, read_key_file, read_secret_file, url_allowed,
 };
 pub use defaults::*;
 pub use error::{ConfigError, ConfigProblem};

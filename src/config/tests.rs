@@ -177,8 +177,10 @@ fn settings_precedence_is_flag_then_env_then_file() {
     c.pagerduty.api_url = Some("https://api.eu.pagerduty.com".into());
     let s = Connection::resolve(None, None, Some("k"), &c).unwrap();
     assert_eq!(s.api_url, "https://api.eu.pagerduty.com");
+    assert_eq!(s.api_url_source, ApiUrlSource::File);
     let s = Connection::resolve(None, Some("http://127.0.0.1:9/"), Some("k"), &c).unwrap();
     assert_eq!(s.api_url, "http://127.0.0.1:9");
+    assert_eq!(s.api_url_source, ApiUrlSource::Environment);
     let s = Connection::resolve(
         Some("http://127.0.0.1:1"),
         Some("http://127.0.0.1:9"),
@@ -187,6 +189,18 @@ fn settings_precedence_is_flag_then_env_then_file() {
     )
     .unwrap();
     assert_eq!(s.api_url, "http://127.0.0.1:1");
+    assert_eq!(s.api_url_source, ApiUrlSource::Flag);
+    c.pagerduty.api_url = None;
+    let s = Connection::resolve(None, None, Some("k"), &c).unwrap();
+    assert_eq!(
+        (s.api_url.as_str(), s.api_url_source),
+        (DEFAULT_API_URL, ApiUrlSource::Default)
+    );
+    // The notification's account before the connection is resolved: the same rule.
+    assert_eq!(
+        api_url_of(None, None, &c),
+        (DEFAULT_API_URL, ApiUrlSource::Default)
+    );
     assert!(
         Connection::resolve(None, None, None, &c)
             .unwrap_err()

@@ -91,7 +91,7 @@ pub(super) fn marker_check(
             let fix = if !e.starts_with(&sources.previous) {
                 format!("give a secret of at least {MIN_KEY_BYTES} bytes (openssl rand -hex 32) in a file only its owner can read (--marker-key-file) or in {ENV_MARKER_KEY}, or neither")
             } else if e.contains(&format!("but {} is not", sources.current)) {
-                format!("during a rotation give the new key as well ({}); otherwise remove {} (unset it, or drop --marker-key-previous-file)", sources.current, sources.previous)
+                format!("during a rotation give the new key as well ({} or --marker-key-file FILE); otherwise remove {} (unset it, or drop --marker-key-previous-file)", sources.current, sources.previous)
             } else {
                 format!("give the old key (at least {MIN_KEY_BYTES} bytes) in {}, or remove it once no marker is signed with it", sources.previous)
             };

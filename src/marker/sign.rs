@@ -161,7 +161,7 @@ impl MarkerKeys {
                 previous_key,
             ))),
             None if previous_key.is_some() => Err(format!(
-                "{} is set but {} is not: during a rotation set both (the new key in {}), or neither",
+                "{} is set but {} is not (and --marker-key-file is not given): during a rotation give both, the new key in {} or in a file named by --marker-key-file, or neither",
                 previous.0, current.0, current.0
             )),
             None => Ok(None),

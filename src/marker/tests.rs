@@ -1,18 +1,21 @@
 use super::*;
 
-/// A suspension record (employee 3427, admin, manager of IT Operations), for the marker
-/// tests and the signing tests.
-pub(super) fn suspended() -> Marker {
+/// The marker of employee `eid` suspended on `on` from base role `role` and `teams`, and
+/// nothing else (no termination date, no leave, not restored from the archive, nothing
+/// refused, not reactivating): the suspension record the marker, signing and planner tests
+/// start from (a test sets any other field with `..`).
+pub(crate) fn suspension_record(
+    eid: &str,
+    on: NaiveDate,
+    role: Role,
+    teams: Vec<SavedMembership>,
+) -> Marker {
     Marker {
-        employee_id: Some("3427".into()),
+        employee_id: Some(eid.into()),
         suspended: Some(Suspension {
-            on: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
-            role: Role::Admin,
-            teams: vec![SavedMembership {
-                id: "PT4KHLK".into(),
-                name: Some("IT Operations".into()),
-                role: TeamRole::Manager,
-            }],
+            on,
+            role,
+            teams,
             termination_date: None,
             leave: false,
             from_archive: None,
@@ -21,6 +24,21 @@ pub(super) fn suspended() -> Marker {
         }),
         pending_termination: None,
     }
+}
+
+/// A suspension record (employee 3427, admin, manager of IT Operations), for the marker
+/// tests and the signing tests.
+pub(super) fn suspended() -> Marker {
+    suspension_record(
+        "3427",
+        NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+        Role::Admin,
+        vec![SavedMembership {
+            id: "PT4KHLK".into(),
+            name: Some("IT Operations".into()),
+            role: TeamRole::Manager,
+        }],
+    )
 }
 
 #[test]

@@ -1,10 +1,46 @@
 //! The planner tests' configuration fixture, shared by every test module of `plan` (the
 //! unit tests and their submodules, `dated`'s tests and the property tests): one base
 //! configuration ([`CONFIG`]) and the variations tests ask for, so that no test module keeps
-//! its own copy of the configuration text.
+//! its own copy of the configuration text; and the one builder of the planner's inputs
+//! ([`inputs`]), which every test module fills in with the account it plans against.
 
+use crate::archive::Archive;
 use crate::config::Config;
+use crate::hr::Roster;
+use crate::ids::TeamId;
+use crate::oncall::OncallFacts;
+use crate::pagerduty::models::TeamMember;
+use crate::plan::{Inputs, Policy};
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::LazyLock;
+
+/// The planner's inputs for `roster` under `policy` as of `today` (also the run's day),
+/// against an empty account: no users, teams or members, no on-call facts, an empty
+/// archive, no key owner, licences or marker keys. A test names only what it plans with
+/// and takes the rest from here: `Inputs { users: &acct.users, ..inputs(&r, &policy, day) }`.
+pub(super) fn inputs<'a>(roster: &'a Roster, policy: &'a Policy, today: NaiveDate) -> Inputs<'a> {
+    static NO_MEMBERS: BTreeMap<TeamId, Vec<TeamMember>> = BTreeMap::new();
+    static NO_ONCALL: LazyLock<OncallFacts> = LazyLock::new(OncallFacts::default);
+    static NO_ARCHIVE: LazyLock<Archive> = LazyLock::new(Archive::default);
+    Inputs {
+        roster,
+        users: &[],
+        teams: &[],
+        members: &NO_MEMBERS,
+        policy,
+        oncall: &NO_ONCALL,
+        today,
+        run_day: today,
+        archive: &NO_ARCHIVE,
+        key_owner: None,
+        licenses: &[],
+        license_holders: None,
+        marker_keys: None,
+        unkeyed: crate::plan::Unkeyed::NotSet,
+    }
+}
 
 /// The base configuration: columns, statuses, `[lifecycle]` (two protected emails, report
 /// unmanaged users) and one admin rule, whose condition is a placeholder ([`ROLE_WHEN`])

@@ -239,6 +239,16 @@ struct Tally {
 /// does not allow the rule's role, or no licence allows a role the plan gives (fact F20).
 pub fn plan(inp: Inputs<'_>) -> Result<Plan, PlanError> {
     let rules = ResolvedRules::resolve(&inp.policy.rules, inp.teams)?;
+    plan_with_rules(inp, rules)
+}
+
+/// [`plan`] with the rules already resolved (`rules`, from [`ResolvedRules::resolve`] of
+/// `inp.policy.rules` against `inp.teams`): `pipeline` resolves them once per run, to learn
+/// the governed teams before the first plan, and plans every round with them.
+///
+/// # Errors
+/// As [`plan`], but for the rule resolution's own.
+pub fn plan_with_rules(inp: Inputs<'_>, rules: ResolvedRules) -> Result<Plan, PlanError> {
     let licensing = Licensing::resolve(&inp.policy.rules, inp.licenses, inp.license_holders)
         .map_err(PlanError::Rules)?;
     let mut cx = Ctx::new(inp, rules);
@@ -392,10 +402,10 @@ impl Tally {
 /// every action of a user is marked (a termination-pending stamp and the deactivation it
 /// goes with are two actions on one user).
 fn mark_signatures(actions: &mut [Action], users: &[User], index: &Index<'_>) {
-    let mut by_user: foldhash::HashMap<&str, Vec<usize>> = foldhash::HashMap::default();
+    let mut by_user: foldhash::HashMap<&UserId, Vec<usize>> = foldhash::HashMap::default();
     for (at, a) in actions.iter().enumerate() {
         if let Some(id) = &a.user_id {
-            by_user.entry(id.as_str()).or_default().push(at);
+            by_user.entry(id).or_default().push(at);
         }
     }
     if by_user.is_empty() {
@@ -403,7 +413,7 @@ fn mark_signatures(actions: &mut [Action], users: &[User], index: &Index<'_>) {
     }
     let found: Vec<(usize, MarkerTrust)> = users
         .iter()
-        .filter_map(|u| Some((by_user.get(u.id.as_str())?, index.checked(u)?)))
+        .filter_map(|u| Some((by_user.get(&u.id)?, index.checked(u)?)))
         .flat_map(|(ats, verdict)| ats.iter().map(move |&at| (at, verdict)))
         .collect();
     for (at, verdict) in found {

@@ -115,12 +115,6 @@ impl Policy {
     }
 }
 
-impl From<&Config> for Policy {
-    fn from(cfg: &Config) -> Policy {
-        Policy::from_config(cfg)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

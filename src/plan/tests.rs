@@ -6,6 +6,7 @@ use crate::config::{Config, SafetyCaps};
 use crate::email::Email;
 use crate::hr::{Employee, Lifecycle, Roster};
 use crate::ids::UserId;
+pub(super) use crate::marker::tests::suspension_record;
 use crate::marker::{self, Marker, MarkerState};
 use crate::oncall::{Lookahead, OncallFacts, OncallImpact};
 use crate::pagerduty::models::{TeamReference, UserReference, UserUpdate};
@@ -369,6 +370,20 @@ impl Account {
         )
     }
 
+    /// The plan of `inputs` (from [`fixture::inputs`], with whatever else a test gives:
+    /// marker keys, an archive, a key owner, licences) against this account: its users,
+    /// members and on-call facts and the test teams take the place of the inputs' own.
+    pub(super) fn plan_of(&self, inputs: Inputs<'_>) -> Result<Plan, PlanError> {
+        let teams = teams();
+        plan(Inputs {
+            users: &self.users,
+            teams: &teams,
+            members: &self.members,
+            oncall: &self.oncall_facts(),
+            ..inputs
+        })
+    }
+
     /// The plan under `policy`, with the on-call facts `oncall`, as of `today`.
     pub(super) fn plan_with(
         &self,
@@ -379,23 +394,22 @@ impl Account {
     ) -> Plan {
         let teams = teams();
         plan(Inputs {
-            roster,
             users: &self.users,
             teams: &teams,
             members: &self.members,
-            policy,
             oncall,
-            today,
-            run_day: today,
-            archive: &crate::archive::Archive::default(),
-            key_owner: None,
-            licenses: &[],
-            license_holders: None,
-            marker_keys: None,
-            unkeyed: crate::plan::Unkeyed::NotSet,
+            ..fixture::inputs(roster, policy, today)
         })
         .unwrap()
     }
+}
+
+/// The current marker key (`PAGERDUTY_MARKER_KEY`) of the tests' signed accounts.
+pub(super) const SIGNING_KEY: &str = "0123456789abcdef0123456789abcdef-current";
+
+/// [`SIGNING_KEY`] alone, without a previous key.
+pub(super) fn signing_keys() -> marker::MarkerKeys {
+    marker::MarkerKeys::new(marker::MarkerKey::new("K", SIGNING_KEY).unwrap(), None)
 }
 
 pub(super) fn roster(employees: Vec<Employee>) -> Roster {
@@ -881,20 +895,12 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
     let cfg = config("[[teams.rule]]\nteam = \"Nope\"\nrole = \"observer\"\n");
     let teams = teams();
     let err = plan(Inputs {
-        roster: &roster(vec![]),
-        users: &[],
         teams: &teams,
-        members: &BTreeMap::new(),
-        policy: &Policy::from_config(&cfg),
-        oncall: &OncallFacts::default(),
-        today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-        run_day: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-        archive: &crate::archive::Archive::default(),
-        key_owner: None,
-        licenses: &[],
-        license_holders: None,
-        marker_keys: None,
-        unkeyed: crate::plan::Unkeyed::NotSet,
+        ..fixture::inputs(
+            &roster(vec![]),
+            &Policy::from_config(&cfg),
+            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        )
     })
     .unwrap_err();
     assert!(err.to_string().contains("no team \"Nope\""), "{err}");
@@ -919,20 +925,12 @@ fn unknown_team_and_stakeholder_on_team_are_rule_mistakes() {
         "Rep",
     )]);
     let err = plan(Inputs {
-        roster: &r,
-        users: &[],
         teams: &teams,
-        members: &BTreeMap::new(),
-        policy: &Policy::from_config(&cfg2),
-        oncall: &OncallFacts::default(),
-        today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-        run_day: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-        archive: &crate::archive::Archive::default(),
-        key_owner: None,
-        licenses: &[],
-        license_holders: None,
-        marker_keys: None,
-        unkeyed: crate::plan::Unkeyed::NotSet,
+        ..fixture::inputs(
+            &r,
+            &Policy::from_config(&cfg2),
+            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        )
     })
     .unwrap_err();
     assert!(err.to_string().contains("refuses on teams"), "{err}");
@@ -1237,20 +1235,14 @@ fn creating_users_needs_a_from_user_that_exists() {
     acct.users.retain(|u| u.id != "PBOT");
     let teams = teams();
     let err = plan(Inputs {
-        roster: &r,
         users: &acct.users,
         teams: &teams,
         members: &acct.members,
-        policy: &Policy::from_config(&cfg),
-        oncall: &OncallFacts::default(),
-        today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-        run_day: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-        archive: &crate::archive::Archive::default(),
-        key_owner: None,
-        licenses: &[],
-        license_holders: None,
-        marker_keys: None,
-        unkeyed: crate::plan::Unkeyed::NotSet,
+        ..fixture::inputs(
+            &r,
+            &Policy::from_config(&cfg),
+            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        )
     })
     .unwrap_err();
     assert!(
@@ -1552,8 +1544,10 @@ fn a_mover_joins_the_new_team_before_leaving_the_old_one() {
     assert!(acct.plan(&r, &cfg).is_empty());
 }
 
-#[test]
-fn a_move_into_a_stakeholder_role_leaves_teams_before_the_role_changes() {
+/// Ha Iv (employee 22, Sales), a limited user and responder on IT Operations, whom the
+/// configuration now gives the stakeholder default role (`read_only_user`) and no team:
+/// a move into a stakeholder role, which holds no teams (F17).
+pub(super) fn stakeholder_mover() -> (Config, Roster, Account) {
     let mut cfg = std_config();
     cfg.roles.default = Role::ReadOnlyUser;
     // Sales gets no team from the rules, and the stakeholder default role.
@@ -1574,6 +1568,12 @@ fn a_move_into_a_stakeholder_role_leaves_teams_before_the_role_changes() {
         marked("22"),
     )]);
     acct.join("PHA0001", "PTITOPS", TeamRole::Responder);
+    (cfg, r, acct)
+}
+
+#[test]
+fn a_move_into_a_stakeholder_role_leaves_teams_before_the_role_changes() {
+    let (cfg, r, mut acct) = stakeholder_mover();
     let p = acct.plan(&r, &cfg);
     let steps = &p.actions[0].steps;
     assert!(
@@ -1609,20 +1609,12 @@ fn a_rehire_on_an_unruled_team_keeps_its_role_instead_of_a_refused_stakeholder_r
         "Sales",
         "Analyst",
     )]);
-    let record = Marker {
-        employee_id: Some("61".into()),
-        suspended: Some(marker::Suspension {
-            on: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
-            role: Role::Admin,
-            teams: vec![],
-            termination_date: None,
-            leave: false,
-            from_archive: None,
-            refused: Vec::new(),
-            reactivating: false,
-        }),
-        pending_termination: None,
-    };
+    let record = suspension_record(
+        "61",
+        NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+        Role::Admin,
+        vec![],
+    );
     let mut acct = Account::new(vec![user(
         "PRE",
         "re@example.com",

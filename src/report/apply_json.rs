@@ -328,20 +328,7 @@ impl ApplyReport {
     }
 }
 
-/// The JSON apply report of a run that reached the apply (or found nothing to apply):
-/// [`ApplyReport::new`] as JSON ([`ApplyReport::json`]).
-pub fn apply_json(
-    status: RunStatus,
-    exit_code: u8,
-    outcomes: &[Outcome],
-    plan: &Plan,
-    roster: &Roster,
-    requests: Value,
-) -> Value {
-    ApplyReport::new(status, exit_code, outcomes, plan, roster, requests).json()
-}
-
-/// The report of an apply in progress: [`apply_json`]'s layout with `status`
+/// The report of an apply in progress: [`ApplyReport::json`]'s layout with `status`
 /// `in_progress`, `exit_code` null, the outcome of every action that has ended
 /// (`ended[i]` for the plan's action `i`) and `"outcome": "pending"` for the others (not
 /// ended when the report was written; some may be in flight), the summary of the ended
@@ -387,7 +374,7 @@ pub fn starting_json() -> Value {
 /// The JSON apply report of a run that stopped without applying anything
 /// ([`ApplyReport::stopped`]): `status`, `exit_code`, `error` (the message printed, or null
 /// for a cancelled run), a `summary` of zeros, empty `actions` and `skipped`, and
-/// `requests` null. Same layout as [`apply_json`], so a reader needs no second parser.
+/// `requests` null. Same layout as [`ApplyReport::json`], so a reader needs no second parser.
 pub fn stopped_json(status: RunStatus, exit_code: u8, error: Option<&str>) -> Value {
     ApplyReport::stopped(status, exit_code, error).json()
 }

@@ -2,7 +2,7 @@
 //! (`--report-format markdown`), and [`render_report`], which writes a report in any of the
 //! formats (README.md § Report formats).
 //!
-//! Both tables are made from the JSON apply report (the value of [`super::apply_json`],
+//! Both tables are made from the JSON apply report (the value of [`super::ApplyReport::json`],
 //! [`super::progress_json`], [`super::starting_json`] or [`super::stopped_json`]), so they
 //! say exactly what the JSON says, for a run in progress as for one that ended: one row per
 //! action ([`Row`]: action, outcome, employee ID, email, PagerDuty ID, changes, error). An
@@ -331,7 +331,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    /// A report as `apply_json` writes it: two actions ended, with a hostile email and an
+    /// A report as `ApplyReport::json` writes it: two actions ended, with a hostile email and an
     /// error spanning lines and holding pipes.
     fn ended() -> Value {
         json!({

@@ -11,7 +11,7 @@
 //! | `style` | [`Paint`]: whether the text plan carries ANSI colour, and its colours |
 //! | `plan_json` | [`plan_json`] |
 //! | `apply_text` | [`outcome_line`], [`render_apply`] |
-//! | `apply_json` | [`apply_json`], [`progress_json`], [`starting_json`], [`stopped_json`], [`requests_json`], [`RunStatus`], [`ApplySummary`] |
+//! | `apply_json` | [`ApplyReport`], [`progress_json`], [`starting_json`], [`stopped_json`], [`requests_json`], [`RunStatus`], [`ApplySummary`] |
 //! | `apply_table` | the apply report as CSV and Markdown ([`report_csv`], [`report_markdown`]), and [`render_report`] in a [`ReportFormat`] |
 //! | `validate` | [`render_validate`], [`validate_json`] |
 //! | `doctor` | [`doctor_text`], [`doctor_json`] |
@@ -30,7 +30,7 @@ mod style;
 mod validate;
 
 pub use apply_json::{
-    ApplyReport, ApplySummary, RunStatus, apply_json, apply_summary, progress_json, requests_json,
+    ApplyReport, ApplySummary, RunStatus, apply_summary, progress_json, requests_json,
     starting_json, stopped_json,
 };
 pub use apply_table::{

@@ -474,14 +474,15 @@ fn apply_report_counts_outcomes() {
             adopted: false,
         })
         .collect();
-    let v = apply_json(
+    let v = ApplyReport::new(
         RunStatus::Failed,
         1,
         &outcomes,
         &plan,
         &roster,
         serde_json::json!({}),
-    );
+    )
+    .json();
     assert_eq!(v["status"], "failed");
     assert_eq!(v["exit_code"], 1);
     assert_eq!(v["error"], "1 of 4 actions failed");
@@ -500,14 +501,15 @@ fn apply_report_counts_outcomes() {
         .notes
         .push("user PX (x@example.com) has no ownership marker and no HR row".into());
     noted.marker_notes = vec!["user PM (m@example.com): ownership marker ignored: forged".into()];
-    let w = apply_json(
+    let w = ApplyReport::new(
         RunStatus::Applied,
         0,
         &outcomes,
         &noted,
         &roster,
         serde_json::json!({}),
-    );
+    )
+    .json();
     assert_eq!(w["marker_notes"], serde_json::json!(noted.marker_notes));
     let text = render_apply(&outcomes, &plan, &roster);
     assert!(
@@ -583,14 +585,15 @@ fn a_stopped_run_says_what_was_not_done_and_a_run_in_progress_says_what_is_pendi
             && text.contains("Apply stopped early."),
         "{text}"
     );
-    let v = apply_json(
+    let v = ApplyReport::new(
         RunStatus::Interrupted,
         143,
         &stopped,
         &plan,
         &roster,
         serde_json::json!({}),
-    );
+    )
+    .json();
     assert_eq!(v["status"], "interrupted");
     assert_eq!(v["summary"]["not_started"], 2);
     assert_eq!(v["summary"]["interrupted"], 1);
@@ -867,14 +870,15 @@ fn a_deletion_and_a_re_creation_read_like_terraform_and_are_counted() {
         outcome_line(&outcomes[0]),
         "  x deleted cy@example.com (PCY, employee 1001): 2 requests"
     );
-    let v = apply_json(
+    let v = ApplyReport::new(
         RunStatus::Applied,
         0,
         &outcomes,
         &plan,
         &Roster::default(),
         serde_json::json!({}),
-    );
+    )
+    .json();
     assert_eq!(v["summary"]["deleted"], 1);
     assert_eq!(v["summary"]["reactivated"], 1);
     assert!(
@@ -970,14 +974,15 @@ fn a_blocked_deactivation_names_what_the_user_holds_and_what_a_human_must_do() {
         actions: vec![blocked],
         ..Plan::default()
     };
-    let r = apply_json(
+    let r = ApplyReport::new(
         RunStatus::Failed,
         1,
         std::slice::from_ref(&outcome),
         &one,
         &Roster::default(),
         serde_json::json!(null),
-    );
+    )
+    .json();
     assert_eq!(r["summary"]["blocked"], 1);
     assert_eq!(r["summary"]["deactivated"], 0);
     assert_eq!(r["actions"][0]["outcome"], "blocked");
@@ -1114,14 +1119,15 @@ fn a_movers_refused_team_removal_is_shown_counted_apart_and_fails_the_run() {
         http_status: None,
         adopted: false,
     }];
-    let v = apply_json(
+    let v = ApplyReport::new(
         RunStatus::Failed,
         1,
         &outcomes,
         &plan,
         &Roster::default(),
         serde_json::json!({}),
-    );
+    )
+    .json();
     assert_eq!(v["summary"]["updated"], 1);
     assert_eq!(v["summary"]["blocked"], 0);
     assert_eq!(v["summary"]["blocked_team_removals"], 1);

@@ -255,14 +255,14 @@ pub fn fingerprints(
     members: &BTreeMap<TeamId, Vec<TeamMember>>,
 ) -> BTreeMap<UserId, String> {
     let roles = TeamRolesByUser::new(members);
-    let touched: BTreeSet<&str> = plan
+    let touched: BTreeSet<&UserId> = plan
         .actions
         .iter()
-        .filter_map(|a| a.user_id.as_ref().map(|id| id.as_str()))
+        .filter_map(|a| a.user_id.as_ref())
         .collect();
     users
         .iter()
-        .filter(|u| touched.contains(u.id.as_str()))
+        .filter(|u| touched.contains(&u.id))
         .map(|u| (u.id.clone(), user_fingerprint(u, roles.of(&u.id))))
         .collect()
 }

@@ -6,9 +6,12 @@
 //! Source of every fact: the facts table (§0) of `../shared/reference/PAGERDUTY_API.md`,
 //! with §2 (listing), §3.1 (the user object) and §6 (rate limits) there.
 //!
-//! One value here is not PagerDuty's but this tool's: [`DEFAULT_RATE_LIMIT_WAIT`], the
+//! Two values here are not PagerDuty's but this tool's: [`DEFAULT_RATE_LIMIT_WAIT`], the
 //! default that the configuration (`[pagerduty] rate_limit_wait_seconds`) and the client
-//! (`ClientConfig::rate_limit_wait`) share; it is stated in PagerDuty's windows.
+//! (`ClientConfig::rate_limit_wait`) share, stated in PagerDuty's windows; and
+//! [`DEFAULT_ONCALL_LOOKAHEAD_DAYS`], the default window that the configuration
+//! (`[lifecycle] oncall_lookahead_days`), `oncall` and `observe` share, inside
+//! [`ONCALLS_MAX_DAYS_AHEAD`].
 
 use std::time::Duration;
 
@@ -38,6 +41,12 @@ pub const OFFSET_CEILING: u32 = 10_000;
 /// look-up before a deactivation and the look-up of the policies holding a user on a team
 /// both stay inside it.
 pub const ONCALLS_MAX_DAYS_AHEAD: u32 = 90;
+
+/// Default `[lifecycle] oncall_lookahead_days`: a deactivation is blocked by an on-call
+/// shift that starts within the next 30 days (about one monthly rotation), so a leaver is
+/// not taken out of a rotation they are about to cover. A decision of this tool, shared by
+/// `config`, `oncall` (the default window of its facts) and `observe`.
+pub const DEFAULT_ONCALL_LOOKAHEAD_DAYS: u32 = 30;
 
 /// Longest user `name` PagerDuty accepts, in characters (OpenAPI `User.name.maxLength`;
 /// fact F18 in `../shared/reference/PAGERDUTY_API.md`, §3.1).

@@ -8,7 +8,7 @@ use crate::support::e2e::*;
 use crate::support::*;
 use hr2pagerduty::archive::ArchiveRecord;
 use hr2pagerduty::email::Email;
-use hr2pagerduty::marker::{self, Marker, SavedMembership, Suspension};
+use hr2pagerduty::marker::{self, Marker, SavedMembership};
 use hr2pagerduty::pagerduty::models::contact::{ContactMethod, NotificationRule};
 use hr2pagerduty::pagerduty::models::{Role, TeamRole};
 use hr2pagerduty::pagerduty::{Client, ClientConfig, RetryPolicy};
@@ -262,6 +262,15 @@ fn lee_leaving() -> Case {
 const LEE_LEFT: &str = "1002,lee@example.com,Lee,Leaver,Terminated,Ops";
 const LEE_BACK: &str = "1002,lee@example.com,Lee,Leaver,Active,Ops";
 
+/// [`lee_leaving`] after the run that archives and deletes Lee, with Lee's row back to
+/// active (a rehire, re-created from the archive by the next run).
+fn lee_deleted_then_back() -> Case {
+    let case = lee_leaving();
+    case.run("apply", &[]).expect_code(0);
+    case.set_rows(&[ANN_ROW, LEE_BACK]);
+    case
+}
+
 fn leaver(id: &str, eid: &str, name: &str) -> Value {
     let email = format!(
         "{}@example.com",
@@ -495,24 +504,16 @@ fn delete_suspended_after_days_deletes_an_old_suspension_and_keeps_a_recent_one(
         u["role"] = json!("observer");
         u["description"] = json!(marker::render(
             "",
-            &Marker {
-                employee_id: Some(eid.into()),
-                suspended: Some(Suspension {
-                    on,
-                    role: Role::User,
-                    teams: vec![SavedMembership {
-                        id: "PCHESS1".into(),
-                        name: Some("Chess Club".into()),
-                        role: TeamRole::Manager,
-                    }],
-                    termination_date: None,
-                    leave: false,
-                    from_archive: None,
-                    refused: Vec::new(),
-                    reactivating: false,
-                }),
-                pending_termination: None,
-            },
+            &suspension_record(
+                eid,
+                on,
+                Role::User,
+                vec![SavedMembership {
+                    id: "PCHESS1".into(),
+                    name: Some("Chess Club".into()),
+                    role: TeamRole::Manager,
+                }]
+            ),
         ));
         u
     };
@@ -690,20 +691,7 @@ fn an_old_suspension_of_a_leaver_on_call_is_not_deleted() {
     sol["role"] = json!("observer");
     sol["description"] = json!(marker::render(
         "",
-        &Marker {
-            employee_id: Some("1006".into()),
-            suspended: Some(Suspension {
-                on,
-                role: Role::User,
-                teams: vec![],
-                termination_date: None,
-                leave: false,
-                from_archive: None,
-                refused: Vec::new(),
-                reactivating: false,
-            }),
-            pending_termination: None,
-        },
+        &suspension_record("1006", on, Role::User, vec![]),
     ));
     let extra = json!({
         "escalation_policies": [{"id": "PEPSOL1", "name": "Sol EP", "escalation_rules": [
@@ -989,9 +977,7 @@ fn a_new_hire_given_a_deleted_leaver_s_employee_id_is_created_with_nothing_resto
 
 #[test]
 fn an_interrupted_restore_is_finished_by_the_next_run_without_duplicates() {
-    let case = lee_leaving();
-    case.run("apply", &[]).expect_code(0);
-    case.set_rows(&[ANN_ROW, LEE_BACK]);
+    let case = lee_deleted_then_back();
     // The second rule is refused: the restore stops with the marker still saying so.
     case.sim.handle.inject(
         Fault::new(
@@ -1032,9 +1018,7 @@ fn an_interrupted_restore_is_finished_by_the_next_run_without_duplicates() {
 
 #[test]
 fn a_rehire_who_leaves_again_mid_restore_loses_no_archived_contact_method() {
-    let case = lee_leaving();
-    case.run("apply", &[]).expect_code(0);
-    case.set_rows(&[ANN_ROW, LEE_BACK]);
+    let case = lee_deleted_then_back();
     // The re-creation's first contact method POST is refused, as PagerDuty refuses an
     // address it will not take: the restore stops unfinished, the marker says so.
     case.sim.handle.inject(Fault::new(
@@ -1108,9 +1092,7 @@ fn a_rehire_who_leaves_again_mid_restore_loses_no_archived_contact_method() {
 
 #[test]
 fn a_contact_method_pagerduty_refuses_is_reported_once_and_not_sent_again() {
-    let case = lee_leaving();
-    case.run("apply", &[]).expect_code(0);
-    case.set_rows(&[ANN_ROW, LEE_BACK]);
+    let case = lee_deleted_then_back();
     // PagerDuty refuses every contact method create of the restore, for good.
     case.sim.handle.inject(
         Fault::new(

@@ -185,8 +185,7 @@ fn a_marker_whose_signature_fails_is_shown_as_invalid_in_the_plan() {
 #[test]
 fn markers_written_before_the_key_are_signed_once_and_then_converge() {
     let people = workforce(1000, 5);
-    let ws = Workspace::new(&safety_config(), &csv(&people));
-    let sim = sim_in_sync(base_seed(), &ws.config, &csv(&people));
+    let (ws, sim) = in_sync(base_seed(), &people);
     for p in &people {
         assert_eq!(verdict(&sim, &p.email()), Verdict::Unsigned);
     }

@@ -115,6 +115,47 @@ fn a_marker_key_file_its_group_or_others_can_use_is_refused_before_any_request()
     assert!(sim.requests().is_empty(), "{:?}", sim.requests());
 }
 
+/// Review r10-f #4: a marker key in the variable is held to the key file's rule, so a value
+/// with a line break or a tab is refused (exit 64, nothing sent) instead of signing with it;
+/// doctor fails its check. The same for the previous key.
+#[test]
+fn a_marker_key_variable_with_a_line_break_or_a_tab_is_refused_like_a_file() {
+    let people = workforce(1000, 2);
+    let ws = Workspace::new(&safety_config(), &csv(&people));
+    let sim = Sim::start(base_seed());
+    for bad in [
+        format!("{MARKER_KEY}\n{OTHER_KEY}"),
+        format!("{MARKER_KEY}\tx"),
+    ] {
+        for cmd in ["plan", "apply"] {
+            let before = sim.requests().len();
+            let r = keyed(&sim, &ws, cmd, &[], Some(&bad));
+            assert_eq!(
+                sim.requests().len(),
+                before,
+                "{cmd}: a refused key sends nothing"
+            );
+            r.expect_code(64);
+            let e = r.error();
+            assert!(e.contains("PAGERDUTY_MARKER_KEY"), "{cmd}: {e}");
+            assert!(!r.stderr.contains(OTHER_KEY), "{r:?}");
+        }
+        let check = doctor_marker_check(&sim, &ws, &[], Some(&bad));
+        assert_eq!(check["status"], "fail", "{check}");
+        // The previous key alone in the variable, beside a good current key.
+        let mut c = e2e::hr2pd();
+        c.args(["plan"])
+            .args(ws.inputs())
+            .env("PAGERDUTY_API_URL", sim.url())
+            .env("PAGERDUTY_API_KEY", KEY)
+            .env("PAGERDUTY_MARKER_KEY", MARKER_KEY)
+            .env("PAGERDUTY_MARKER_KEY_PREVIOUS", &bad);
+        let r = e2e::run(c, &[]);
+        r.expect_code(64);
+        assert!(r.error().contains("PAGERDUTY_MARKER_KEY_PREVIOUS"), "{r:?}");
+    }
+}
+
 #[test]
 fn a_rotation_takes_the_previous_key_from_its_own_file() {
     let people = workforce(1000, 2);

@@ -10,13 +10,12 @@ use hr2pagerduty::pagerduty::models::licenses::LICENSE_NOT_AVAILABLE;
 use hr2pagerduty::sim::{Fault, FaultKind, Seed, SeedUser};
 use serde_json::{Value, json};
 
-/// An account in sync with `people` under `config`, whose seed is `seed` plus those
-/// users; the workspace's export is `people` too.
-fn in_sync(config: &str, seed: Seed, people: &[Person]) -> (Sim, Workspace) {
-    let ws = Workspace::new(config, &csv(people));
-    let sim = sim_in_sync(seed, &ws.config, &csv(people));
+/// An account in sync with `people` ([`in_sync`]: `seed` plus those users, the
+/// workspace's export `people` too), converged by one run.
+fn settled(seed: Seed, people: &[Person]) -> (Workspace, Sim) {
+    let (ws, sim) = in_sync(seed, people);
     converged(&sim, &ws);
-    (sim, ws)
+    (ws, sim)
 }
 
 /// A seeded user without a marker.
@@ -50,7 +49,7 @@ fn the_user_that_owns_the_api_key_is_never_changed() {
     seed.api_keys = vec![
         serde_json::from_value(json!({"key": KEY, "user": "person1001@example.com"})).unwrap(),
     ];
-    let (sim, ws) = in_sync(&safety_config(), seed, &people);
+    let (ws, sim) = settled(seed, &people);
     let mut hr = people.clone();
     hr[1].status = "Terminated";
     hr[2].status = "Terminated";
@@ -79,7 +78,7 @@ fn the_user_that_owns_the_api_key_is_never_changed() {
     // person is an ordinary leaver.
     let mut seed = base_seed();
     seed.api_keys = vec![serde_json::from_value(json!(KEY)).unwrap()];
-    let (sim, ws) = in_sync(&safety_config(), seed, &people);
+    let (ws, sim) = settled(seed, &people);
     ws.write_hr(&csv(&hr));
     plan(&sim, &ws, &[])
         .expect_code(0)
@@ -112,7 +111,7 @@ fn offboarding_deactivates_unmarked_users_without_a_row_and_a_later_row_reactiva
         .unwrap(),
     );
     // In sync under "ignore": Carl is left alone.
-    let (sim, ws) = in_sync(&safety_config(), seed, &people);
+    let (ws, sim) = settled(seed, &people);
     std::fs::write(&ws.config, offboard_config()).unwrap();
     let p = plan(&sim, &ws, &[]);
     p.expect_code(0).expect_stdout(&[
@@ -174,7 +173,7 @@ fn offboarding_is_capped_like_every_deactivation() {
             "limited_user",
         ));
     }
-    let (sim, ws) = in_sync(&safety_config(), seed, &people);
+    let (ws, sim) = settled(seed, &people);
     std::fs::write(
         &ws.config,
         offboard_config() + "\n[safety]\nmax_deactivations = 2\n",
@@ -212,7 +211,7 @@ fn offboarding_is_on_call_checked_like_every_deactivation() {
         }))
         .unwrap(),
     );
-    let (sim, ws) = in_sync(&safety_config(), seed, &people);
+    let (ws, sim) = settled(seed, &people);
     std::fs::write(&ws.config, offboard_config()).unwrap();
     let before = sim.user("temp@agency.example");
     let blocked = [
@@ -260,8 +259,7 @@ fn a_user_suspended_by_someone_else_is_reported_and_left_alone() {
         "person1001@example.com",
         "read_only_limited_user",
     ));
-    let ws = Workspace::new(&safety_config(), &csv(&people[..1]));
-    let sim = sim_in_sync(seed, &ws.config, &csv(&people[..1]));
+    let (ws, sim) = in_sync(seed, &people[..1]);
     ws.write_hr(&csv(&people));
     let before = sim.user("person1001@example.com");
     let p = plan(&sim, &ws, &["--detailed-exitcode"]);
@@ -331,14 +329,20 @@ fn licensed_config() -> String {
     )
 }
 
+/// `people` in sync with an account holding the licences of [`licensed_seed`], then
+/// [`licensed_config`] in place (a default licence) and one run to converge.
+fn licensed(people: &[Person], full_free: u64, stake_free: u64) -> (Workspace, Sim) {
+    let (ws, sim) = in_sync(licensed_seed(full_free, stake_free), people);
+    std::fs::write(&ws.config, licensed_config()).unwrap();
+    converged(&sim, &ws);
+    (ws, sim)
+}
+
 #[test]
 fn licences_are_counted_before_any_write_and_deactivations_free_their_seats() {
     let people = workforce(1000, 3);
     // Full User has 1 seat left; three new hires need 3.
-    let ws = Workspace::new(&safety_config(), &csv(&people));
-    let sim = sim_in_sync(licensed_seed(1, 5), &ws.config, &csv(&people));
-    std::fs::write(&ws.config, licensed_config()).unwrap();
-    converged(&sim, &ws);
+    let (ws, sim) = licensed(&people, 1, 5);
     let mut hr = people.clone();
     hr.extend(workforce(2000, 3));
     ws.write_hr(&csv(&hr));
@@ -401,10 +405,7 @@ fn licences_are_counted_before_any_write_and_deactivations_free_their_seats() {
 #[test]
 fn apply_plan_counts_licences_again_and_refuses_one_used_up_since() {
     let people = workforce(1000, 3);
-    let ws = Workspace::new(&safety_config(), &csv(&people));
-    let sim = sim_in_sync(licensed_seed(1, 5), &ws.config, &csv(&people));
-    std::fs::write(&ws.config, licensed_config()).unwrap();
-    converged(&sim, &ws);
+    let (ws, sim) = licensed(&people, 1, 5);
     let mut hr = people.clone();
     hr.extend(workforce(2000, 1));
     ws.write_hr(&csv(&hr));
@@ -446,10 +447,7 @@ fn apply_plan_counts_licences_again_and_refuses_one_used_up_since() {
 #[test]
 fn a_role_change_never_echoes_the_licence_and_licence_errors_are_reported_once() {
     let people = workforce(1000, 2);
-    let ws = Workspace::new(&safety_config(), &csv(&people));
-    let sim = sim_in_sync(licensed_seed(5, 5), &ws.config, &csv(&people));
-    std::fs::write(&ws.config, licensed_config()).unwrap();
-    converged(&sim, &ws);
+    let (ws, sim) = licensed(&people, 5, 5);
     // A mover into Management (role user, same Full User licence): the PUT carries the
     // role only. The simulator refuses a role change with the old licence attached when it
     // does not allow the role, and picks none when the current one allows it.
@@ -581,7 +579,7 @@ fn renumbered(people: &[Person]) -> Vec<u8> {
 #[test]
 fn renumbered_employee_ids_are_refused_until_rekeyed_within_the_cap() {
     let people = workforce(1000, 30);
-    let (sim, ws) = in_sync(&safety_config(), base_seed(), &people);
+    let (ws, sim) = settled(base_seed(), &people);
     let mut hr = people.clone();
     hr[0].status = "Terminated";
     ws.write_hr(&renumbered(&hr));

@@ -14,8 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// Five people in sync, then an export where 1002 has a new title.
 fn scenario() -> (Sim, Workspace) {
     let people = workforce(1000, 5);
-    let ws = Workspace::new(&safety_config(), &csv(&people));
-    let sim = sim_in_sync(base_seed(), &ws.config, &csv(&people));
+    let (ws, sim) = in_sync(base_seed(), &people);
     let mut hr = people.clone();
     hr[2].title = "Team Lead".into();
     ws.write_hr(&csv(&hr));

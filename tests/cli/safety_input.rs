@@ -397,8 +397,7 @@ fn a_person_whose_row_is_unreadable_is_never_deactivated() {
     // 100 people in sync; three rows break (3%, under the 5% limit): a bad email, an unknown
     // status, and no employee ID. None of the three is treated as a leaver.
     let people = workforce(1000, 100);
-    let ws = Workspace::new(&safety_config(), &csv(&people));
-    let sim = sim_in_sync(base_seed(), &ws.config, &csv(&people));
+    let (ws, sim) = in_sync(base_seed(), &people);
     let text = String::from_utf8(csv(&people)).unwrap();
     let broken = text
         .replace("person1010@example.com", "person 1010@example.com")

@@ -21,8 +21,7 @@ fn scenario() -> (Sim, Workspace, Vec<Person>) {
     for p in &mut people[..5] {
         p.department = "Engineering";
     }
-    let ws = Workspace::new(&safety_config(), &csv(&people));
-    let sim = sim_in_sync(base_seed(), &ws.config, &csv(&people));
+    let (ws, sim) = in_sync(base_seed(), &people);
     plan(&sim, &ws, &["--detailed-exitcode"]).expect_code(0);
     let mut hr = people.clone();
     hr[1].status = "Terminated";
@@ -334,8 +333,7 @@ fn plan_out_to_a_missing_directory_is_refused_before_listing() {
 #[test]
 fn a_saved_plan_keeps_the_rows_skipped_for_hr_problems() {
     let people = workforce(1000, 25);
-    let ws = Workspace::new(&safety_config(), &csv(&people));
-    let sim = sim_in_sync(base_seed(), &ws.config, &csv(&people));
+    let (ws, sim) = in_sync(base_seed(), &people);
     let mut hr = csv(&people);
     hr.extend_from_slice(
         b"2001,bad address@example.com,Given2001,Family2001,Active,Support,Agent,Etc/UTC,2020-01-01,\n",

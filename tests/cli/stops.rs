@@ -645,8 +645,7 @@ fn sigterm_while_creates_wait_for_a_create_slot_sends_none_of_them() {
 fn one_update_held(hold_ms: u64) -> (Sim, crate::support::safety::Workspace) {
     use crate::support::safety::*;
     let mut people = workforce(1000, 3);
-    let ws = Workspace::new(&safety_config(), &csv(&people));
-    let sim = sim_in_sync(base_seed(), &ws.config, &csv(&people));
+    let (ws, sim) = in_sync(base_seed(), &people);
     people[0].title = "Lead".into();
     ws.write_hr(&csv(&people));
     sim.inject(Fault::new(

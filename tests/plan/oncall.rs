@@ -6,7 +6,7 @@
 
 use hr2pagerduty::config::{Config, Connection};
 use hr2pagerduty::ids::{EscalationPolicyId, TeamId, UserId};
-use hr2pagerduty::observe::{Needs, ONCALL_BATCH_USERS, Observer};
+use hr2pagerduty::observe::{Account, Needs, ONCALL_BATCH_USERS, Observer};
 use hr2pagerduty::oncall::{Lookahead, OncallFacts, OncallImpact};
 use hr2pagerduty::pagerduty::Client;
 use hr2pagerduty::progress::Progress;
@@ -48,6 +48,25 @@ fn users(ids: &[&str]) -> BTreeSet<UserId> {
     ids.iter().map(|s| UserId::new(*s)).collect()
 }
 
+/// What a plan asks `observe` for: the on-call duties of `ids`, and nothing else.
+fn oncall_of(ids: &[&str]) -> Needs {
+    Needs {
+        oncall: users(ids),
+        ..Needs::default()
+    }
+}
+
+/// An account of no users whose on-call duties are looked up from `since` for `days`.
+fn looking_ahead(
+    observer: &Observer<'_>,
+    since: chrono::DateTime<chrono::Utc>,
+    days: u32,
+) -> Account {
+    let mut account = observer.account_of(vec![]);
+    account.oncall = OncallFacts::new(Lookahead { since, days });
+    account
+}
+
 /// The IDs an impact names: (policies, schedules, incidents).
 fn ids(i: &OncallImpact) -> (Vec<String>, Vec<String>, Vec<String>) {
     let (p, s, n) = i.ids();
@@ -77,11 +96,7 @@ async fn every_leaver_is_looked_up_in_one_batch_and_given_exactly_what_they_hold
     let (sim, client, now) = fixture().await;
     let progress = Progress::hidden();
     let observer = Observer::new(&client, &progress, 4, "sim");
-    let mut account = observer.account_of(vec![]);
-    account.oncall = OncallFacts::new(Lookahead {
-        since: now,
-        days: 30,
-    });
+    let mut account = looking_ahead(&observer, now, 30);
     let leavers = users(&[
         "PALICE1", "PBOB001", "PCAROL1", "PDAVE01", "PERIN01", "PFRANK1",
     ]);
@@ -172,10 +187,7 @@ async fn every_leaver_is_looked_up_in_one_batch_and_given_exactly_what_they_hold
     observer.complete(&mut account, &needs).await.unwrap();
     assert_eq!(lookups(&sim).len(), 3);
     // A new leaver is; the schedules already listed are not listed again.
-    let more = Needs {
-        oncall: users(&["PCAROL1", "PGONE00"]),
-        ..Needs::default()
-    };
+    let more = oncall_of(&["PCAROL1", "PGONE00"]);
     observer.complete(&mut account, &more).await.unwrap();
     assert_eq!(lookups(&sim).len(), 6);
     assert_eq!(schedules(), 1);
@@ -189,15 +201,8 @@ async fn the_team_of_a_policy_reached_only_through_a_schedule_is_read_by_id_once
     let (sim, client, now) = fixture().await;
     let progress = Progress::hidden();
     let observer = Observer::new(&client, &progress, 4, "sim");
-    let mut account = observer.account_of(vec![]);
-    account.oncall = OncallFacts::new(Lookahead {
-        since: now,
-        days: 30,
-    });
-    let needs = Needs {
-        oncall: users(&["PBOB001"]),
-        ..Needs::default()
-    };
+    let mut account = looking_ahead(&observer, now, 30);
+    let needs = oncall_of(&["PBOB001"]);
     observer.complete(&mut account, &needs).await.unwrap();
     assert_eq!(
         account.oncall.policy_teams,
@@ -215,10 +220,7 @@ async fn the_team_of_a_policy_reached_only_through_a_schedule_is_read_by_id_once
     assert_eq!(by_id(), 1);
     // Alice, a direct target, brings the policy in the listing with its teams: not read by
     // ID again.
-    let more = Needs {
-        oncall: users(&["PALICE1"]),
-        ..Needs::default()
-    };
+    let more = oncall_of(&["PALICE1"]);
     observer.complete(&mut account, &more).await.unwrap();
     assert_eq!(by_id(), 1);
 }
@@ -261,8 +263,7 @@ async fn shifts_count_only_within_the_lookahead_but_a_layer_whatever_the_shift()
     // Either way he is in the schedule's layer, on the policy that uses it: the schedule
     // listing says so whatever the window.
     for days in [7, 90] {
-        let mut account = observer.account_of(vec![]);
-        account.oncall = OncallFacts::new(Lookahead { since: later, days });
+        let mut account = looking_ahead(&observer, later, days);
         observer.complete(&mut account, &needs).await.unwrap();
         let (p, s, n) = ids(&account.oncall.users[&UserId::new("PBOB001")]);
         assert_eq!(
@@ -283,11 +284,7 @@ async fn many_leavers_are_looked_up_fifty_at_a_time() {
     let (sim, client, now) = fixture().await;
     let progress = Progress::hidden();
     let observer = Observer::new(&client, &progress, 4, "sim");
-    let mut account = observer.account_of(vec![]);
-    account.oncall = OncallFacts::new(Lookahead {
-        since: now,
-        days: 30,
-    });
+    let mut account = looking_ahead(&observer, now, 30);
     // 119 users nobody knows, and Alice.
     let mut many: BTreeSet<UserId> = (0..119).map(|i| UserId::new(format!("PX{i:05}"))).collect();
     many.insert(UserId::new("PALICE1"));
@@ -350,10 +347,7 @@ async fn a_batch_whose_policies_cannot_be_told_apart_is_looked_up_again_one_user
     let progress = Progress::hidden();
     let observer = Observer::new(&client, &progress, 4, "stand-in");
     let mut account = observer.account_of(vec![]);
-    let needs = Needs {
-        oncall: users(&["PA", "PB"]),
-        ..Needs::default()
-    };
+    let needs = oncall_of(&["PA", "PB"]);
     observer.complete(&mut account, &needs).await.unwrap();
     assert_eq!(
         account.oncall.users[&UserId::new("PA")]
@@ -370,4 +364,31 @@ async fn a_batch_whose_policies_cannot_be_told_apart_is_looked_up_again_one_user
     assert_eq!(per_path("/oncalls"), 1);
     assert_eq!(per_path("/incidents"), 1);
     assert_eq!(per_path("/schedules"), 1, "once, not per user");
+}
+
+#[tokio::test]
+async fn the_policies_holding_a_user_on_a_team_are_the_teams_policies_that_target_them() {
+    let (sim, client, _) = fixture().await;
+    let holding = |team: &str, user: &str| {
+        let (team, user) = (TeamId::new(team), UserId::new(user));
+        let client = &client;
+        async move {
+            hr2pagerduty::observe::policies_holding(client, &team, &user)
+                .await
+                .into_iter()
+                .map(|p| (p.id.to_string(), p.name))
+                .collect::<Vec<_>>()
+        }
+    };
+    // IT Operations' policy names Alice in its second rule: found without `GET /oncalls`.
+    assert_eq!(
+        holding("PTEAM01", "PALICE1").await,
+        [("PEPOPS1".to_string(), "IT Operations EP".to_string())]
+    );
+    assert!(sim.requests().iter().all(|r| r.path != "/oncalls"));
+    // The Database team's one policy targets Carol alone and no schedule: nothing holds
+    // Alice there.
+    assert_eq!(holding("PTEAM02", "PALICE1").await, []);
+    // A team without policies: nothing, and no on-call look-up.
+    assert_eq!(holding("PNOTEAM", "PALICE1").await, []);
 }

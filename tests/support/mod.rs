@@ -26,12 +26,38 @@ pub mod signed;
 pub mod world;
 
 use hr2pagerduty::ids::TeamId;
+use hr2pagerduty::marker::{Marker, SavedMembership, Suspension};
 use hr2pagerduty::pagerduty::models::{Role, TeamRole, User};
 use hr2pagerduty::sim::{self, Fault, RecordedRequest, Seed, SimHandle};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+/// The marker of employee `eid` suspended on `on` from base role `role` and `teams`, and
+/// nothing else (no termination date, no leave, not restored from the archive, nothing
+/// refused): the suspension record a test seeds a suspended user with.
+pub fn suspension_record(
+    eid: &str,
+    on: chrono::NaiveDate,
+    role: Role,
+    teams: Vec<SavedMembership>,
+) -> Marker {
+    Marker {
+        employee_id: Some(eid.into()),
+        suspended: Some(Suspension {
+            on,
+            role,
+            teams,
+            termination_date: None,
+            leave: false,
+            from_archive: None,
+            refused: Vec::new(),
+            reactivating: false,
+        }),
+        pending_termination: None,
+    }
+}
 
 /// The repository root.
 pub fn root() -> &'static Path {

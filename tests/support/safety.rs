@@ -117,6 +117,16 @@ pub fn in_sync_users_as_of(
         .collect()
 }
 
+/// A workspace holding `people` as the export under [`safety_config`], and a simulator
+/// whose account (`base` plus a user for each of them) is already in sync with it: where
+/// most safety tests start.
+pub fn in_sync(base: Seed, people: &[Person]) -> (Workspace, Sim) {
+    let hr = csv(people);
+    let ws = Workspace::new(&safety_config(), &hr);
+    let sim = sim_in_sync(base, &ws.config, &hr);
+    (ws, sim)
+}
+
 /// A simulator seeded with `base` plus an account in sync with the export `hr` read with
 /// the configuration at `config`.
 pub fn sim_in_sync(base: Seed, config: &Path, hr: &[u8]) -> Sim {

@@ -12,7 +12,7 @@ use super::{Sim, plan_against_empty, repo};
 use hr2pagerduty::config::Config;
 use hr2pagerduty::hr::{self, Employee, Lifecycle, Roster};
 use hr2pagerduty::ids::{EmployeeId, TeamId};
-use hr2pagerduty::marker::{self, Marker, SavedMembership, Suspension};
+use hr2pagerduty::marker::{self, Marker, SavedMembership};
 use hr2pagerduty::pagerduty::models::{NewUser, Role, Team, TeamRole, User};
 use hr2pagerduty::plan::dated::{self, Standing};
 use hr2pagerduty::plan::{ActionKind, Policy, Step};
@@ -460,20 +460,12 @@ impl World {
                 u.teams = vec![];
                 u.description = Some(marker::render(
                     "Back after a sabbatical.",
-                    &Marker {
-                        employee_id: Some(eid.clone()),
-                        suspended: Some(Suspension {
-                            on: SUSPENDED_ON.parse().expect("date"),
-                            role: self.role(eid.as_str()),
-                            teams: self.saved(&teams),
-                            termination_date: None,
-                            leave: false,
-                            from_archive: None,
-                            refused: Vec::new(),
-                            reactivating: false,
-                        }),
-                        pending_termination: None,
-                    },
+                    &super::suspension_record(
+                        eid.as_str(),
+                        SUSPENDED_ON.parse().expect("date"),
+                        self.role(eid.as_str()),
+                        self.saved(&teams),
+                    ),
                 ));
             }
             if c.leavers.contains(eid)

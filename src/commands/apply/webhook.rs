@@ -4,7 +4,7 @@
 use super::super::Failure;
 use super::super::report_file::Ended;
 use crate::cli::ApplyArgs;
-use crate::config::{Config, NotifyUrl};
+use crate::config::{Config, Connection, NotifyUrl, api_url_of};
 use crate::notify;
 use crate::printer::Printer;
 use crate::report;
@@ -28,7 +28,8 @@ impl Notify {
     }
 
     /// Learns `url` (from a flag, the environment or the configuration) unless one is known;
-    /// a URL the API URL policy refuses is not named.
+    /// a URL the API URL policy refuses is not named. The one way a URL not yet resolved
+    /// gets here ([`Notify::resolved`] is the other, for the run's connection).
     pub(super) fn learn_api_url(&mut self, url: Option<&str>) {
         if self.api_url.is_none()
             && let Some(u) = url.map(|u| u.trim().trim_end_matches('/'))
@@ -37,6 +38,11 @@ impl Notify {
         {
             self.api_url = Some(u.to_string());
         }
+    }
+
+    /// The run's connection is resolved: its API URL is the account named from now on.
+    pub(super) fn resolved(&mut self, connection: &Connection) {
+        self.api_url = Some(connection.api_url.clone());
     }
 }
 
@@ -76,15 +82,11 @@ pub(super) async fn send_notification(
 }
 
 /// `[notify] url` of `cfg`, unless `--notify` or the environment already named one; and
-/// `[pagerduty] api_url` (or the default) as the account named, unless one is known.
+/// `[pagerduty] api_url` (or the default: [`api_url_of`] without a flag or variable) as
+/// the account named, unless one is known.
 pub(super) fn learn_notify(notify: &mut Notify, cfg: &Config) {
     if notify.url.is_none() {
         notify.url = cfg.notify.url.clone();
     }
-    notify.learn_api_url(Some(
-        cfg.pagerduty
-            .api_url
-            .as_deref()
-            .unwrap_or(crate::config::DEFAULT_API_URL),
-    ));
+    notify.learn_api_url(Some(api_url_of(None, None, cfg).0));
 }

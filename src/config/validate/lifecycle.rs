@@ -152,7 +152,7 @@ pub(super) fn check(lc: &LifecycleTable, path: &Path, p: &mut Problems<'_>) -> L
                     "{lookahead_given} is outside 1..={MAX_ONCALL_LOOKAHEAD_DAYS} days; PagerDuty lists on-call shifts at most {MAX_ONCALL_LOOKAHEAD_DAYS} days ahead"
                 ),
             );
-            crate::config::defaults::DEFAULT_ONCALL_LOOKAHEAD_DAYS
+            crate::vocab::limits::DEFAULT_ONCALL_LOOKAHEAD_DAYS
         }
     };
     LifecycleConfig {

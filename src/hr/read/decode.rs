@@ -3,6 +3,7 @@
 
 use crate::config::Encoding;
 use crate::hr::HrError;
+use crate::quote;
 use std::borrow::Cow;
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -84,13 +85,13 @@ pub(super) fn decode(bytes: &[u8], encoding: Encoding) -> Result<Cow<'_, str>, H
     }
 }
 
-/// The run of text around byte `at` up to the nearest field or line boundary, at most 40
-/// characters, for messages.
-fn word_at(text: &str, at: usize) -> String {
+/// The run of text around byte `at` up to the nearest field or line boundary, at most
+/// [`quote::EXCERPT_CHARS`] characters, for messages.
+fn word_at(text: &str, at: usize) -> &str {
     let boundary = |c: char| matches!(c, ',' | ';' | '\t' | '|' | '"' | '\r' | '\n');
     let start = text[..at].rfind(boundary).map_or(0, |i| i + 1);
     let end = text[at..].find(boundary).map_or(text.len(), |i| at + i);
-    text[start..end].trim().chars().take(40).collect()
+    quote::head(text[start..end].trim(), quote::EXCERPT_CHARS)
 }
 
 #[cfg(test)]

@@ -4,8 +4,12 @@
 
 use crate::config::{HrConfig, NameOrder};
 use crate::hr::{HrError, Lifecycle};
-use crate::quote::quoted;
+use crate::quote::{head, quoted};
 use std::collections::HashMap;
+
+/// The most characters of a one-column header that [`HrError::Delimiter`] quotes: 120,
+/// enough to show the delimiter the file does use.
+const HEADER_CHARS: usize = 120;
 
 /// Where the names come from.
 pub(super) enum Names {
@@ -83,7 +87,7 @@ impl Layout {
             && let Some(guess) = guess_delimiter(&header[0], hr.delimiter)
         {
             return Err(HrError::Delimiter {
-                header: header[0].chars().take(120).collect(),
+                header: head(&header[0], HEADER_CHARS).to_string(),
                 guess: guess.to_string(),
             });
         }

@@ -21,6 +21,7 @@
 //! header's field count and its continuation lines do not look like rows.
 
 use crate::hr::HrError;
+use crate::quote;
 use csv::StringRecord;
 
 /// Most line breaks one field may hold; an HR cell (a name, a title, an address) never
@@ -76,14 +77,8 @@ fn has_break(s: &str) -> bool {
     s.contains(['\n', '\r'])
 }
 
-fn snippet(s: &str) -> String {
-    let s = s.trim();
-    let cut: String = s.chars().take(40).collect();
-    if cut.len() < s.len() {
-        format!("{cut}…")
-    } else {
-        cut
-    }
+fn snippet(s: &str) -> std::borrow::Cow<'_, str> {
+    quote::cut(s.trim(), quote::EXCERPT_CHARS)
 }
 
 /// Checks one record that starts on `line` against the trimmed `header`.

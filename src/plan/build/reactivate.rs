@@ -19,6 +19,7 @@ use crate::pagerduty::models::{User, UserUpdate};
 use crate::plan::context::Ctx;
 use crate::plan::{Action, ActionKind, Field, Step, TeamSource, TeamsChange};
 use crate::vocab::Role;
+use crate::words::plural;
 
 /// The reactivation of `u`, suspended as `s` records, for active employee `e`. `human` is
 /// the text of `u`'s description around the marker.
@@ -197,10 +198,10 @@ fn reason(
         let n = s.refused.len();
         reason.push_str(&format!(
             "; {n} archived contact method{} that PagerDuty refused in an earlier run (HTTP 400, reported then) {} not sent again: add {} by hand (the archive keeps {}: {})",
-            if n == 1 { "" } else { "s" },
-            if n == 1 { "is" } else { "are" },
-            if n == 1 { "it" } else { "them" },
-            if n == 1 { "it" } else { "them" },
+            plural(n, "", "s"),
+            plural(n, "is", "are"),
+            plural(n, "it", "them"),
+            plural(n, "it", "them"),
             s.refused.iter().map(|id| id.as_str()).collect::<Vec<_>>().join(", "),
         ));
     }

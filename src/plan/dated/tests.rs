@@ -2,8 +2,8 @@
 //! in-memory account of `plan::tests`, and plans again (on the same day or a later one),
 //! so every rule is checked through to `No changes.`
 
-use super::super::fixture::{dated_config, dated_config_without_status};
-use super::super::tests::{Account, emp, marked, on_call, owner, roster, user};
+use super::super::fixture::{dated_config, dated_config_without_status, inputs};
+use super::super::tests::{Account, emp, marked, on_call, owner, roster, signing_keys, user};
 use super::*;
 use crate::hr::Employee;
 use crate::marker::{self, MarkerState};
@@ -673,33 +673,15 @@ fn a_row_back_to_active_keeping_a_due_date_after_a_suspension_by_status_is_named
 
 #[test]
 fn a_stamp_whose_signature_fails_keeps_nothing_due() {
-    use crate::marker::{MarkerKey, MarkerKeys};
-    let keys = MarkerKeys::new(
-        MarkerKey::new("K", "0123456789abcdef0123456789abcdef-current").unwrap(),
-        None,
-    );
+    let keys = signing_keys();
     let cfg = dated_config("report", "");
     let policy = Policy::from_config(&cfg);
     let d = day(11, 2);
     let r = roster(vec![ann(Lifecycle::Active, Some(day(1, 5)), Some(d))]);
     let keyed = |acct: &Account, today| {
-        let teams = super::super::tests::teams();
-        crate::plan::plan(crate::plan::Inputs {
-            roster: &r,
-            users: &acct.users,
-            teams: &teams,
-            members: &acct.members,
-            policy: &policy,
-            oncall: &acct.oncall_facts(),
-            today,
-            run_day: today,
-            // The empty in-memory archive, as the other planner tests use.
-            archive: &Default::default(),
-            key_owner: None,
-            licenses: &[],
-            license_holders: None,
+        acct.plan_of(crate::plan::Inputs {
             marker_keys: Some(&keys),
-            unkeyed: crate::plan::Unkeyed::NotSet,
+            ..inputs(&r, &policy, today)
         })
         .unwrap()
     };
@@ -802,12 +784,8 @@ fn without_a_status_column_a_stamp_whose_date_hr_no_longer_gives_is_removed() {
 /// person, and nothing is written for it.
 #[test]
 fn a_stamp_removed_in_a_signed_account_leaves_a_skip_that_needs_a_person() {
-    use crate::marker::{MarkerKey, MarkerKeys};
     use crate::plan::{SkipCause, UnverifiedMarker};
-    let keys = MarkerKeys::new(
-        MarkerKey::new("K", "0123456789abcdef0123456789abcdef-current").unwrap(),
-        None,
-    );
+    let keys = signing_keys();
     let cfg = dated_config("report", "");
     let policy = Policy::from_config(&cfg);
     let d = day(11, 2);
@@ -821,22 +799,9 @@ fn a_stamp_removed_in_a_signed_account_leaves_a_skip_that_needs_a_person() {
     );
     let r = roster(vec![ann(Lifecycle::Active, Some(day(1, 5)), Some(d)), cal]);
     let keyed = |acct: &Account, today| {
-        let teams = super::super::tests::teams();
-        crate::plan::plan(crate::plan::Inputs {
-            roster: &r,
-            users: &acct.users,
-            teams: &teams,
-            members: &acct.members,
-            policy: &policy,
-            oncall: &acct.oncall_facts(),
-            today,
-            run_day: today,
-            archive: &Default::default(),
-            key_owner: None,
-            licenses: &[],
-            license_holders: None,
+        acct.plan_of(crate::plan::Inputs {
             marker_keys: Some(&keys),
-            unkeyed: crate::plan::Unkeyed::NotSet,
+            ..inputs(&r, &policy, today)
         })
         .unwrap()
     };
@@ -920,24 +885,12 @@ fn a_stamp_removed_in_a_signed_account_leaves_a_skip_that_needs_a_person() {
             settled(Lifecycle::Terminated, Some(d)),
             settled(Lifecycle::Active, None),
         ] {
-            let teams = super::super::tests::teams();
-            let p = crate::plan::plan(crate::plan::Inputs {
-                roster: &r2,
-                users: &acct.users,
-                teams: &teams,
-                members: &acct.members,
-                policy: &policy,
-                oncall: &acct.oncall_facts(),
-                today: day(12, 3),
-                run_day: day(12, 3),
-                archive: &Default::default(),
-                key_owner: None,
-                licenses: &[],
-                license_holders: None,
-                marker_keys: Some(&keys),
-                unkeyed: crate::plan::Unkeyed::NotSet,
-            })
-            .unwrap();
+            let p = acct
+                .plan_of(crate::plan::Inputs {
+                    marker_keys: Some(&keys),
+                    ..inputs(&r2, &policy, day(12, 3))
+                })
+                .unwrap();
             assert_eq!(p.needs_attention().count(), 0, "{what:?}: {:#?}", p.skipped);
         }
     }
@@ -945,24 +898,12 @@ fn a_stamp_removed_in_a_signed_account_leaves_a_skip_that_needs_a_person() {
     // conflict the status decides, as before (nothing suggests a stamp was removed).
     let mut old_date = r.clone();
     old_date.employees[1].termination_date = Some(day(10, 1));
-    let teams = super::super::tests::teams();
-    let p = crate::plan::plan(crate::plan::Inputs {
-        roster: &old_date,
-        users: &acct.users,
-        teams: &teams,
-        members: &acct.members,
-        policy: &policy,
-        oncall: &acct.oncall_facts(),
-        today: day(12, 3),
-        run_day: day(12, 3),
-        archive: &Default::default(),
-        key_owner: None,
-        licenses: &[],
-        license_holders: None,
-        marker_keys: Some(&keys),
-        unkeyed: crate::plan::Unkeyed::NotSet,
-    })
-    .unwrap();
+    let p = acct
+        .plan_of(crate::plan::Inputs {
+            marker_keys: Some(&keys),
+            ..inputs(&old_date, &policy, day(12, 3))
+        })
+        .unwrap();
     assert_eq!(p.needs_attention().count(), 0, "{:#?}", p.skipped);
     assert_eq!(p.conflicts.len(), 1);
 }

@@ -4,9 +4,9 @@
 //! tags made before the binding are trusted as unsigned ones are and signed again bound,
 //! and a rehire whose record is not trusted is a reactivation that restores nothing.
 
-use super::signing::active;
+use super::signing::{active, chess};
 use super::*;
-use crate::marker::{MarkerKey, MarkerKeys, SavedMembership, Suspension, Verdict, sign};
+use crate::marker::{MarkerKey, MarkerKeys, sign};
 use crate::plan::MarkerTrust;
 use crate::plan::safety::{self, Overrides};
 use crate::plan::skip::MarkerFault;
@@ -24,24 +24,12 @@ fn plan_keyed(acct: &Account, r: &Roster, keys: Option<&MarkerKeys>) -> Plan {
 
 /// The suspension record of employee `eid`: admin on Chess Club (a team no rule names).
 fn admin_record(eid: &str) -> Marker {
-    Marker {
-        employee_id: Some(eid.into()),
-        suspended: Some(Suspension {
-            on: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
-            role: Role::Admin,
-            teams: vec![SavedMembership {
-                id: "PTCHESS".into(),
-                name: Some("Chess Club".into()),
-                role: TeamRole::Manager,
-            }],
-            termination_date: None,
-            leave: false,
-            from_archive: None,
-            refused: Vec::new(),
-            reactivating: false,
-        }),
-        pending_termination: None,
-    }
+    suspension_record(
+        eid,
+        NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+        Role::Admin,
+        vec![chess()],
+    )
 }
 
 /// `m` signed with `keys()` for the user with email `carrier` (bound).
@@ -105,30 +93,7 @@ fn action_on<'p>(p: &'p Plan, user: &str) -> Option<&'p Action> {
 /// Every description the plan writes verifies (bound, current key) for the email its user
 /// has once the request is done.
 fn assert_all_bound(p: &Plan) {
-    let k = keys();
-    for a in &p.actions {
-        for s in &a.steps {
-            let d = match s {
-                Step::CreateUser(n) => n.description.as_deref().map(|d| (d, n.email.clone())),
-                Step::UpdateUser(u) => u.description.as_deref().map(|d| {
-                    let carrier = u.email.clone().unwrap_or_else(|| a.email.to_string());
-                    (d, carrier)
-                }),
-                _ => None,
-            };
-            if let Some((d, carrier)) = d {
-                let parsed = marker::parse(Some(d));
-                let MarkerState::Valid(m) = &parsed.marker else {
-                    panic!("{d}")
-                };
-                assert_eq!(
-                    k.check(m, parsed.sig.as_deref(), &carrier),
-                    Verdict::Current,
-                    "{d} on {carrier}"
-                );
-            }
-        }
-    }
+    super::signing::assert_all_signed(p, &keys());
 }
 
 /// Finding 1 of the review: in an account whose markers are signed, a leaver strips `sig`

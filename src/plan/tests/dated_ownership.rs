@@ -15,26 +15,9 @@ fn day(m: u32, d: u32) -> NaiveDate {
 
 /// The plan of `r` against `acct` on `today`, with `--rekey-employee-ids` when `rekey`.
 fn plan_on(acct: &Account, r: &Roster, cfg: &Config, today: NaiveDate, rekey: bool) -> Plan {
-    let teams = teams();
     let mut policy = Policy::from_config(cfg);
     policy.rekey_employee_ids = rekey;
-    plan(Inputs {
-        roster: r,
-        users: &acct.users,
-        teams: &teams,
-        members: &acct.members,
-        policy: &policy,
-        oncall: &acct.oncall_facts(),
-        today,
-        run_day: today,
-        archive: &crate::archive::Archive::default(),
-        key_owner: None,
-        licenses: &[],
-        license_holders: None,
-        marker_keys: None,
-        unkeyed: crate::plan::Unkeyed::NotSet,
-    })
-    .unwrap()
+    acct.plan_of(fixture::inputs(r, &policy, today)).unwrap()
 }
 
 /// Employee `id` (Sales) with `status` and the dates.

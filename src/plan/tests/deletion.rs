@@ -5,7 +5,7 @@
 use super::*;
 use crate::archive::{Archive, ArchiveRecord};
 use crate::ids::EmployeeId;
-use crate::marker::{SavedMembership, Suspension};
+use crate::marker::SavedMembership;
 use crate::pagerduty::models::contact::{ContactMethod, NotificationRule, UserRecord};
 use crate::plan::fixture::deletion_config;
 use chrono::TimeZone;
@@ -40,22 +40,10 @@ fn plan_as_of(
     today: NaiveDate,
     run_day: NaiveDate,
 ) -> Plan {
-    let teams = teams();
-    plan(Inputs {
-        roster: r,
-        users: &acct.users,
-        teams: &teams,
-        members: &acct.members,
-        policy: &Policy::from_config(cfg),
-        today,
+    acct.plan_of(Inputs {
         run_day,
         archive,
-        oncall: &acct.oncall_facts(),
-        key_owner: None,
-        licenses: &[],
-        license_holders: None,
-        marker_keys: None,
-        unkeyed: crate::plan::Unkeyed::NotSet,
+        ..fixture::inputs(r, &Policy::from_config(cfg), today)
     })
     .unwrap()
 }
@@ -86,27 +74,16 @@ fn fa(acct: &mut Account, description: Option<String>) {
 }
 
 fn suspended_marker(eid: &str, on: NaiveDate, from_archive: Option<&str>) -> Option<String> {
-    Some(marker::render(
-        "Bio",
-        &Marker {
-            employee_id: Some(eid.into()),
-            suspended: Some(Suspension {
-                on,
-                role: Role::Admin,
-                teams: vec![SavedMembership {
-                    id: "PTCHESS".into(),
-                    name: Some("Chess Club".into()),
-                    role: TeamRole::Observer,
-                }],
-                termination_date: None,
-                leave: false,
-                from_archive: from_archive.map(UserId::new),
-                refused: Vec::new(),
-                reactivating: false,
-            }),
-            pending_termination: None,
-        },
-    ))
+    let chess = SavedMembership {
+        id: "PTCHESS".into(),
+        name: Some("Chess Club".into()),
+        role: TeamRole::Observer,
+    };
+    let mut m = suspension_record(eid, on, Role::Admin, vec![chess]);
+    if let Some(s) = m.suspended.as_mut() {
+        s.from_archive = from_archive.map(UserId::new);
+    }
+    Some(marker::render("Bio", &m))
 }
 
 /// A suspended Fa Gu (no teams, stakeholder role), suspended on `on`.
@@ -734,25 +711,13 @@ fn the_key_owner_and_protected_users_are_never_deleted() {
         "Engineer",
         marked("14"),
     ));
-    let teams = teams();
     let key_owner = UserId::new("PFA0001");
-    let p = plan(Inputs {
-        roster: &roster(vec![]),
-        users: &acct.users,
-        teams: &teams,
-        members: &acct.members,
-        policy: &Policy::from_config(&cfg),
-        today: today(),
-        run_day: today(),
-        archive: &Archive::default(),
-        oncall: &acct.oncall_facts(),
-        key_owner: Some(&key_owner),
-        licenses: &[],
-        license_holders: None,
-        marker_keys: None,
-        unkeyed: crate::plan::Unkeyed::NotSet,
-    })
-    .unwrap();
+    let p = acct
+        .plan_of(Inputs {
+            key_owner: Some(&key_owner),
+            ..fixture::inputs(&roster(vec![]), &Policy::from_config(&cfg), today())
+        })
+        .unwrap();
     assert!(p.actions.is_empty(), "{:#?}", p.actions);
     let mut why: Vec<(String, SkipCause)> = p
         .skipped

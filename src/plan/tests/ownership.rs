@@ -18,25 +18,14 @@ struct Facts {
 }
 
 fn plan_with(acct: &Account, r: &Roster, cfg: &Config, f: &Facts) -> Result<Plan, PlanError> {
-    let teams = teams();
     let mut policy = Policy::from_config(cfg);
     policy.rekey_employee_ids = f.rekey;
     policy.allow_oncall_gaps = f.allow_oncall_gaps;
-    plan(Inputs {
-        roster: r,
-        users: &acct.users,
-        teams: &teams,
-        members: &acct.members,
-        policy: &policy,
-        oncall: &acct.oncall_facts(),
-        today: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
-        run_day: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+    acct.plan_of(Inputs {
         key_owner: f.key_owner.as_ref(),
         licenses: &f.licenses,
         license_holders: f.holders.as_ref(),
-        marker_keys: None,
-        unkeyed: crate::plan::Unkeyed::NotSet,
-        archive: &crate::archive::Archive::default(),
+        ..fixture::inputs(r, &policy, NaiveDate::from_ymd_opt(2026, 11, 30).unwrap())
     })
 }
 

@@ -228,25 +228,7 @@ fn a_move_into_a_stakeholder_role_keeps_the_role_while_a_team_removal_is_refused
     // Sales gets no team and the stakeholder default role; Ha is on IT Operations, whose
     // policy she is on: she cannot leave the team, so a stakeholder role (which holds no
     // teams, F17) would be refused too.
-    let mut cfg = std_config();
-    cfg.roles.default = Role::ReadOnlyUser;
-    let r = roster(vec![emp(
-        "22",
-        "ha@example.com",
-        "Ha Iv",
-        Lifecycle::Active,
-        "Sales",
-        "Rep",
-    )]);
-    let mut acct = Account::new(vec![user(
-        "PHA0001",
-        "ha@example.com",
-        "Ha Iv",
-        Role::LimitedUser,
-        "Rep",
-        marked("22"),
-    )]);
-    acct.join("PHA0001", "PTITOPS", TeamRole::Responder);
+    let (cfg, r, mut acct) = stakeholder_mover();
     on_policy(
         &mut acct,
         "PHA0001",

@@ -3,15 +3,15 @@
 //! markers written before the key are signed once, outside the safety caps.
 
 use super::*;
-use crate::marker::{MarkerKey, MarkerKeys, SavedMembership, Suspension, Verdict};
+use crate::marker::{MarkerKey, MarkerKeys, SavedMembership, Verdict};
 use crate::plan::MarkerTrust;
 use crate::plan::safety::{self, Overrides};
 
-const KEY: &str = "0123456789abcdef0123456789abcdef-current";
+const KEY: &str = SIGNING_KEY;
 const OLD: &str = "fedcba9876543210fedcba9876543210-previous";
 
 fn keys() -> MarkerKeys {
-    MarkerKeys::new(MarkerKey::new("K", KEY).unwrap(), None)
+    signing_keys()
 }
 
 fn rotating() -> MarkerKeys {
@@ -44,23 +44,11 @@ fn plan_unkeyed(
     keys: Option<&MarkerKeys>,
     unkeyed: Unkeyed,
 ) -> Plan {
-    let teams = teams();
     let policy = Policy::from_config(cfg);
-    plan(Inputs {
-        roster: r,
-        users: &acct.users,
-        teams: &teams,
-        members: &acct.members,
-        policy: &policy,
-        oncall: &acct.oncall_facts(),
-        today: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
-        run_day: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
-        archive: &crate::archive::Archive::default(),
-        key_owner: None,
-        licenses: &[],
-        license_holders: None,
+    acct.plan_of(Inputs {
         marker_keys: keys,
         unkeyed,
+        ..fixture::inputs(r, &policy, NaiveDate::from_ymd_opt(2026, 11, 30).unwrap())
     })
     .unwrap()
 }
@@ -92,7 +80,7 @@ fn ann() -> Employee {
 
 /// Every description the plan writes, checked with `k`: each is signed with the current key,
 /// bound to the email its user has once the request is done.
-fn assert_all_signed(p: &Plan, k: &MarkerKeys) {
+pub(super) fn assert_all_signed(p: &Plan, k: &MarkerKeys) {
     for a in &p.actions {
         for s in &a.steps {
             let d = match s {
@@ -205,23 +193,15 @@ hr2pagerduty:v1 {"employee_id":"1002"}"#
 }
 
 fn record(role: Role, teams: Vec<SavedMembership>) -> Marker {
-    Marker {
-        employee_id: Some("1001".into()),
-        suspended: Some(Suspension {
-            on: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
-            role,
-            teams,
-            termination_date: None,
-            leave: false,
-            from_archive: None,
-            refused: Vec::new(),
-            reactivating: false,
-        }),
-        pending_termination: None,
-    }
+    suspension_record(
+        "1001",
+        NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+        role,
+        teams,
+    )
 }
 
-fn chess() -> SavedMembership {
+pub(super) fn chess() -> SavedMembership {
     SavedMembership {
         id: "PTCHESS".into(),
         name: Some("Chess Club".into()),

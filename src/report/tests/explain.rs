@@ -184,14 +184,15 @@ fn the_apply_summary_counts_the_users_created_as_invitations_sent() {
     ];
     let s = apply_summary(&outcomes, &plan, &roster);
     assert_eq!((s.created, s.failed, s.invitations), (1, 1, 2));
-    let v = apply_json(
+    let v = ApplyReport::new(
         RunStatus::Failed,
         1,
         &outcomes,
         &plan,
         &roster,
         serde_json::json!({}),
-    );
+    )
+    .json();
     assert_eq!(v["summary"]["invitations"], 2);
     let text = render_apply(&outcomes, &plan, &roster);
     assert!(

@@ -1,29 +1,11 @@
-//! `completions` and `man`: a shell completion script (clap_complete) and the manual page
-//! in roff (clap_mangen), both generated from the clap definitions of [`crate::cli`], so
-//! they list exactly the flags `--help` shows.
+//! `man`: the manual page in roff (clap_mangen), generated from the clap definitions of
+//! [`crate::cli`], so it lists exactly the flags `--help` shows.
 
-use super::Failure;
-use crate::cli::{Cli, CompletionsArgs, ManArgs, Shell};
+use super::{BIN, Failure};
+use crate::cli::{Cli, ManArgs};
 use crate::exit::Exit;
 use crate::printer::Printer;
 use clap::CommandFactory;
-
-/// The binary's name, as the scripts and pages call it.
-const BIN: &str = "hr2pagerduty";
-
-/// Prints the completion script for `a.shell` on stdout.
-pub(super) fn completions(a: &CompletionsArgs, printer: &Printer) -> Result<Exit, Failure> {
-    let shell = match a.shell {
-        Shell::Bash => clap_complete::Shell::Bash,
-        Shell::Zsh => clap_complete::Shell::Zsh,
-        Shell::Fish => clap_complete::Shell::Fish,
-    };
-    let mut cmd = Cli::command();
-    let mut out = Vec::new();
-    clap_complete::generate(shell, &mut cmd, BIN, &mut out);
-    printer.out(&String::from_utf8_lossy(&out));
-    Ok(Exit::Success)
-}
 
 /// Prints the manual page of `hr2pagerduty`, or of the command `a.command`
 /// (`hr2pagerduty-plan(1)`), in roff on stdout; each names `hr2pagerduty VERSION` as its
