@@ -203,6 +203,7 @@ fn synthetic(rows: usize, cfg: &Config, policy: &Policy, today: NaiveDate) -> Sy
         licenses: &[],
         license_holders: None,
         marker_keys: None,
+        unkeyed: hr2pagerduty::plan::Unkeyed::NotSet,
     })
     .expect("the first plan");
     let mut users = vec![bot];
@@ -322,6 +323,7 @@ fn main() {
         licenses: &[],
         license_holders: None,
         marker_keys: None,
+        unkeyed: hr2pagerduty::plan::Unkeyed::NotSet,
     })
     .expect("a plan");
     let cpu2 = thread_cpu();
@@ -344,6 +346,7 @@ fn main() {
         licenses: &[],
         license_holders: None,
         marker_keys: None,
+        unkeyed: hr2pagerduty::plan::Unkeyed::NotSet,
     })
     .expect("a plan");
     let cpu3 = thread_cpu();

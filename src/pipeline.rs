@@ -12,7 +12,7 @@ use crate::hr::Roster;
 use crate::marker::MarkerKeys;
 use crate::observe::{Account, Needs, ObserveError, Observer};
 use crate::pagerduty::{Client, ClientConfig, RetryPolicy};
-use crate::plan::{self, Inputs, Plan, PlanError, Policy};
+use crate::plan::{self, Inputs, Plan, PlanError, Policy, Unkeyed};
 use crate::progress::Progress;
 use crate::vocab::time_zones;
 use chrono::NaiveDate;
@@ -48,6 +48,8 @@ pub struct PlanOptions<'a> {
     /// planner signs with and checks markers against ([`Inputs::marker_keys`]); `None`
     /// without `PAGERDUTY_MARKER_KEY`.
     pub marker_keys: Option<&'a MarkerKeys>,
+    /// Why there are no marker keys, when `marker_keys` is `None` ([`Inputs::unkeyed`]).
+    pub unkeyed: Unkeyed,
 }
 
 /// The client's configuration for this run: URL and key from `connection`; `From`, rate,
@@ -177,6 +179,7 @@ pub async fn observe_and_plan(
                 licenses: &account.licenses,
                 license_holders: account.license_holders.as_ref(),
                 marker_keys: options.marker_keys,
+                unkeyed: options.unkeyed,
             },
             rules.clone(),
         )

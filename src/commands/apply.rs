@@ -293,7 +293,8 @@ fn saved_with_another_key(
         allow_new_marker_key: flags.allow_new_marker_key,
         ..safety::Overrides::default()
     };
-    safety::wrong_key_for(&safety::signatures_of(users, keys?), overrides).map(Failure::Refused)
+    safety::wrong_key_for(&safety::signatures_of(users, keys?), overrides)
+        .map(|t| Failure::Refused(t.to_string()))
 }
 
 /// With marker keys, warns when the saved `plan` writes markers the current key did not

@@ -15,8 +15,9 @@ use crate::marker::MarkerKeys;
 use crate::pagerduty::Client;
 use crate::pipeline::{PlanOptions, client_config};
 use crate::plan::safety::{self, Overrides};
-use crate::plan::{self, Plan};
+use crate::plan::{self, Plan, Unkeyed};
 use crate::printer::Printer;
+use crate::report;
 use secrecy::ExposeSecret;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -186,6 +187,7 @@ pub(super) fn plan_options(flags: SafetyFlags, keys: Option<&MarkerKeys>) -> Pla
         rekey_employee_ids: flags.rekey_employee_ids,
         finish_marker_migration: flags.finish_marker_migration,
         marker_keys: keys,
+        unkeyed: Unkeyed::NotSet,
     }
 }
 
@@ -263,13 +265,7 @@ pub(super) fn refusal(
     if let Some(have) = abilities {
         problems.extend(safety::missing_abilities(p, have));
     }
-    (!problems.is_empty()).then(|| {
-        Failure::Refused(if problems.len() == 1 {
-            problems[0].clone()
-        } else {
-            format!("\n  - {}", problems.join("\n  - "))
-        })
-    })
+    (!problems.is_empty()).then(|| Failure::Refused(report::refusal(&problems)))
 }
 
 /// [`refusal`], when the run's marker keys alone refuse `p` (a wrong key, or none on a

@@ -11,7 +11,7 @@ use crate::exit::Exit;
 use crate::hr::{self, Roster};
 use crate::pagerduty::Client;
 use crate::pipeline::{PlanOptions, Planned, observe_and_plan, today};
-use crate::plan::UNSIGNED_NOTE;
+use crate::plan::Unkeyed;
 use crate::printer::Printer;
 use crate::progress::Progress;
 use crate::report;
@@ -85,10 +85,6 @@ pub(super) async fn run(a: DemoArgs, printer: &Printer) -> Result<Exit, Failure>
     })
 }
 
-/// The demo's note in place of [`UNSIGNED_NOTE`] when `PAGERDUTY_MARKER_KEY` (or
-/// `_PREVIOUS`) is set: the demo plans without marker keys whatever the environment holds.
-const DEMO_UNSIGNED_NOTE: &str = "the markers this plan writes are not signed: the demo ignores PAGERDUTY_MARKER_KEY (and PAGERDUTY_MARKER_KEY_PREVIOUS), which is set, and plans without a key against its own simulator; plan and apply use the key (README.md § Marker integrity)";
-
 /// Plans `roster` under `cfg` against the simulator at `api_url` as of `day` (no marker
 /// keys, no flags), through `client` with `bar` showing the listing, and prints the text
 /// plan: what the demo does before and after it applies.
@@ -104,28 +100,17 @@ async fn plan_and_print(
     day: NaiveDate,
     printer: &Printer,
 ) -> Result<Planned, Failure> {
-    let mut planned = observe_and_plan(
-        client,
-        cfg,
-        roster,
-        bar,
-        api_url,
-        day,
-        PlanOptions::default(),
-    )
-    .await?;
-    // The planner's note says the key is not set; with one in the environment the demo
-    // says instead that it ignores it.
-    if marker_key_variables_set() {
-        for n in planned
-            .plan
-            .notes
-            .iter_mut()
-            .filter(|n| *n == UNSIGNED_NOTE)
-        {
-            *n = DEMO_UNSIGNED_NOTE.into();
-        }
-    }
+    // The demo plans without marker keys; with one in the environment its note says that
+    // it ignores it.
+    let options = PlanOptions {
+        unkeyed: if marker_key_variables_set() {
+            Unkeyed::Ignored
+        } else {
+            Unkeyed::NotSet
+        },
+        ..PlanOptions::default()
+    };
+    let planned = observe_and_plan(client, cfg, roster, bar, api_url, day, options).await?;
     printer.out(&report::render_plan_styled(
         &planned.plan,
         roster,

@@ -4,6 +4,7 @@
 //! email changes, the email hand-offs, notes).
 
 use super::Inputs;
+use super::contract::TeamMembership;
 use super::handoff::Handoffs;
 use super::licenses::Licensing;
 use super::matching::Resign;
@@ -122,9 +123,13 @@ impl<'a> Ctx<'a> {
             .unwrap_or_else(|| id.to_string())
     }
 
-    /// `"Team name:team role"`, as [`super::TeamsChange`] lists memberships.
-    pub(super) fn label(&self, id: &TeamId, role: &TeamRole) -> String {
-        format!("{}:{}", self.team_name(id), role)
+    /// The membership of team `id` with `role`, as [`super::TeamsChange`] lists it (by
+    /// the team's name).
+    pub(super) fn membership(&self, id: &TeamId, role: Option<TeamRole>) -> TeamMembership {
+        TeamMembership {
+            team: self.team_name(id),
+            role,
+        }
     }
 
     /// Every membership of `u`: its team references, plus any members listing naming it.

@@ -22,6 +22,8 @@ mod licenses;
 pub use licenses::{LicenseLabel, LicenseMove, LicenseShortfall, LicenseTarget};
 mod signatures;
 pub use signatures::{FailedSignature, MarkerSignatures, MarkerTrust};
+mod teams;
+pub use teams::{TeamMembership, TeamsChange};
 
 /// What an action does to a user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -107,15 +109,6 @@ pub struct Change {
     pub old: Option<String>,
     /// Value after.
     pub new: Option<String>,
-}
-
-/// Team memberships before and after, each as `"Team name:team role"`, sorted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TeamsChange {
-    /// Memberships before.
-    pub old: Vec<String>,
-    /// Memberships after.
-    pub new: Vec<String>,
 }
 
 /// What gave an action its base role: the first `[[roles.rule]]` whose `when` matched, or

@@ -38,6 +38,7 @@ pub(super) fn inputs<'a>(roster: &'a Roster, policy: &'a Policy, today: NaiveDat
         licenses: &[],
         license_holders: None,
         marker_keys: None,
+        unkeyed: crate::plan::Unkeyed::NotSet,
     }
 }
 

@@ -12,7 +12,7 @@
 //! `"offboard"` deactivated like an unmanaged user.
 
 use super::Tally;
-use super::build::{Record, deactivate, leave, sign};
+use super::build::{LeaverReason, LeaverWhy, Record, deactivate, leave, sign};
 use super::context::Ctx;
 use super::matching::Index;
 use super::ownership::untouchable;
@@ -53,7 +53,10 @@ pub(super) fn plan_users_without_row<'a>(cx: &mut Ctx<'a>, index: &'a Index<'a>,
             continue;
         }
         t.managed.insert(index.slot(u));
-        let why = format!("leaver: employee {eid} is not in the HR export");
+        let why = LeaverReason {
+            why: LeaverWhy::NotInExport(eid.clone()),
+            by_email: false,
+        };
         let human = index.human(u);
         match leave(
             cx,
@@ -106,7 +109,10 @@ fn plan_unmanaged<'a>(
             }
         }
         UnmanagedUsers::Offboard => {
-            let why = "offboard: no ownership marker and no HR row ([lifecycle] unmanaged_users = \"offboard\")".to_string();
+            let why = LeaverReason {
+                why: LeaverWhy::UnmanagedOffboard,
+                by_email: false,
+            };
             offboard(cx, index, u, record, why, t);
         }
     }
@@ -120,7 +126,7 @@ fn offboard<'a>(
     index: &'a Index<'a>,
     u: &'a User,
     record: Option<&'a Marker>,
-    why: String,
+    why: LeaverReason,
     t: &mut Tally,
 ) -> Option<()> {
     let reason = match untouchable(u, None, &cx.policy.protected, cx.inp.key_owner) {
@@ -169,10 +175,10 @@ fn plan_unverified<'a>(cx: &mut Ctx<'a>, index: &'a Index<'a>, u: &'a User, t: &
         });
         return;
     }
-    let why = format!(
-        "offboard: its ownership marker is not used ({}) and no HR row matches it, so it may be a leaver hiding behind an edited marker ([lifecycle] unmanaged_users = \"offboard\")",
-        index.fault(u).words()
-    );
+    let why = LeaverReason {
+        why: LeaverWhy::UnverifiedOffboard(index.fault(u)),
+        by_email: false,
+    };
     let before = t.out.actions.len();
     if offboard(cx, index, u, None, why, t).is_some()
         && let Some(a) = t.out.actions.get_mut(before)

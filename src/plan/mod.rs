@@ -106,7 +106,8 @@ pub use context::TeamRolesByUser;
 pub use contract::{
     Action, ActionKind, Change, DateConflict, FailedSignature, Field, Guard, LicenseLabel,
     LicenseMove, LicenseShortfall, LicenseTarget, MarkerSignatures, MarkerTrust, Pending, Plan,
-    Population, ProbableDuplicate, RoleSource, StartConflict, Step, TeamSource, TeamsChange,
+    Population, ProbableDuplicate, RoleSource, StartConflict, Step, TeamMembership, TeamSource,
+    TeamsChange,
 };
 pub use policy::Policy;
 pub use preconditions::check_rules_offline;
@@ -179,6 +180,35 @@ pub struct Inputs<'a> {
     /// trusted only as [`crate::marker::sign`] and README.md § Marker integrity say;
     /// `None` leaves markers unsigned, as before keys existed.
     pub marker_keys: Option<&'a MarkerKeys>,
+    /// Why the run has no marker keys, when [`Inputs::marker_keys`] is `None`: the note of a
+    /// plan that writes markers unsigned says it ([`Unkeyed::note`]).
+    pub unkeyed: Unkeyed,
+}
+
+/// Why a run plans without marker keys, which the note of a plan that writes unsigned
+/// markers names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Unkeyed {
+    /// `PAGERDUTY_MARKER_KEY` is not set (nor `--marker-key-file` given).
+    #[default]
+    NotSet,
+    /// A key is set but the run ignores it: the demo plans against its own simulator
+    /// without keys, whatever the environment holds.
+    Ignored,
+}
+
+impl Unkeyed {
+    /// The note of a plan that writes markers without a key.
+    pub fn note(self) -> &'static str {
+        match self {
+            Unkeyed::NotSet => {
+                "the markers this plan writes are not signed: PAGERDUTY_MARKER_KEY is not set, so a marker edited in PagerDuty cannot be told from one hr2pagerduty wrote (README.md § Marker integrity)"
+            }
+            Unkeyed::Ignored => {
+                "the markers this plan writes are not signed: the demo ignores PAGERDUTY_MARKER_KEY (and PAGERDUTY_MARKER_KEY_PREVIOUS), which is set, and plans without a key against its own simulator; plan and apply use the key (README.md § Marker integrity)"
+            }
+        }
+    }
 }
 
 /// What the passes over employees and users gather.
@@ -272,13 +302,10 @@ pub fn plan_with_rules(inp: Inputs<'_>, rules: ResolvedRules) -> Result<Plan, Pl
     p.license_shortfalls = shortfalls;
     p.license_moves = license_moves;
     if inp.marker_keys.is_none() && p.actions.iter().any(writes_marker) {
-        p.notes.push(UNSIGNED_NOTE.into());
+        p.notes.push(inp.unkeyed.note().into());
     }
     Ok(p)
 }
-
-/// The note of a plan that writes markers without a key.
-pub const UNSIGNED_NOTE: &str = "the markers this plan writes are not signed: PAGERDUTY_MARKER_KEY is not set, so a marker edited in PagerDuty cannot be told from one hr2pagerduty wrote (README.md § Marker integrity)";
 
 /// Whether `a` writes a description (every description hr2pagerduty writes holds a marker).
 fn writes_marker(a: &Action) -> bool {

@@ -5,14 +5,16 @@
 //! deletion threshold). These checks refuse the whole run (exit 3); `plan` shows the same
 //! refusal. README.md § Safety lists each check, its default and its override.
 
-use super::{ActionKind, LicenseShortfall, MarkerSignatures, Plan, SkipCause, Step};
+use super::{ActionKind, MarkerSignatures, Plan, SkipCause, Step};
 use crate::config::{PERCENT_CAPS_MIN_USERS, SafetyCaps};
-use crate::email::Email;
 use crate::marker::{self, MarkerKeys, MarkerState, Verdict};
 use crate::pagerduty::models::User;
 use crate::vocab::Role;
 use crate::words::plural;
 use std::collections::{BTreeMap, BTreeSet};
+
+mod trip;
+pub use trip::{Allowance, CapKind, Drifted, Duplicate, Limit, SafetyTrip};
 
 /// One-run overrides from the command line.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -48,75 +50,41 @@ fn percent(part: usize, whole: usize) -> f64 {
     }
 }
 
-/// One cap family (deactivations or role changes) and its settings.
-struct Cap<'a> {
-    /// What is counted, plural (`deactivations`).
-    what: &'a str,
-    /// The same, singular (`deactivation`), for a count of 1.
-    one: &'a str,
-    /// The `[safety]` key of the count cap.
-    key: &'a str,
-    /// The `[safety]` key of the percentage cap (not `key` + `_percent`: the keys are
-    /// `max_deactivations` and `max_deactivation_percent`).
-    percent_key: &'a str,
-    flag: &'a str,
-    max: usize,
-    max_percent: f64,
-}
-
-impl Cap<'_> {
-    /// The refusal for `count` such changes among `managed` users, if any.
-    fn check(&self, count: usize, managed: usize, allow: Option<usize>) -> Option<String> {
-        let Cap {
-            what,
-            one,
-            key,
-            percent_key,
-            flag,
-            max,
+/// The refusal for `count` changes of `cap` among `managed` users, if any: above the
+/// override `allow` when given, else above the count cap `max`, else (above
+/// [`PERCENT_CAPS_MIN_USERS`] managed users) above the percentage cap `max_percent`.
+fn cap_check(
+    cap: CapKind,
+    (max, max_percent): (usize, f64),
+    count: usize,
+    managed: usize,
+    allow: Option<usize>,
+) -> Option<SafetyTrip> {
+    let limit = if let Some(n) = allow {
+        (count > n).then_some(Limit::Allowed(n))?
+    } else if count > max {
+        Limit::Count(max)
+    } else if managed > PERCENT_CAPS_MIN_USERS && percent(count, managed) > max_percent {
+        Limit::Percent {
+            of: managed,
             max_percent,
-        } = *self;
-        if let Some(n) = allow {
-            return (count > n).then(|| {
-                format!(
-                    "{} {flag} {n}; review the plan and raise it if this is intended",
-                    exceed(count, one, what)
-                )
-            });
         }
-        if count > max {
-            return Some(format!(
-                "{} [safety] {key} = {max}; review the plan, then rerun with {flag} {count}",
-                exceed(count, one, what)
-            ));
-        }
-        let pct = percent(count, managed);
-        if managed > PERCENT_CAPS_MIN_USERS && pct > max_percent {
-            return Some(format!(
-                "{} {} {pct:.1}% of the {managed} users hr2pagerduty manages, above [safety] {percent_key} = {max_percent}; review the plan, then rerun with {flag} {count}",
-                count_of(count, one, what),
-                plural(count, "is", "are")
-            ));
-        }
-        None
-    }
+    } else {
+        return None;
+    };
+    Some(SafetyTrip::Cap { cap, count, limit })
 }
 
 /// The refusal for `count` deletions, if any: a count cap only (`[safety] max_deletions`,
 /// or `--allow-deletions N` in its place), since a deletion cannot be undone whatever the
 /// account's size.
-fn deletion_cap(count: usize, max: usize, allow: Option<usize>) -> Option<String> {
-    match allow {
-        Some(n) => (count > n).then(|| {
-            format!("{} --allow-deletions {n}; review the plan and raise it if this is intended", exceed(count, "deletion", "deletions"))
-        }),
-        None => (count > max).then(|| {
-            format!(
-                "{} [safety] max_deletions = {max}; a deletion cannot be undone (the archive re-creates a rehire under a new PagerDuty ID): review the plan, then rerun with --allow-deletions {count}",
-                exceed(count, "deletion", "deletions")
-            )
-        }),
-    }
+fn deletion_cap(count: usize, max: usize, allow: Option<usize>) -> Option<SafetyTrip> {
+    let limit = match allow {
+        Some(n) => Allowance::Allowed(n),
+        None => Allowance::Setting(max),
+    };
+    let (Allowance::Allowed(n) | Allowance::Setting(n)) = limit;
+    (count > n).then_some(SafetyTrip::Deletions { count, limit })
 }
 
 /// `1 deletion exceeds`, or `N deletions exceed`: the start of a cap's refusal.
@@ -133,37 +101,26 @@ fn count_of(n: usize, one: &str, many: &str) -> String {
     count(n as u64, one, many)
 }
 
-/// Every threshold the plan exceeds, as a message naming the setting and the override;
-/// empty when the plan may proceed.
+/// Every threshold the plan exceeds ([`SafetyTrip`], each shown as a message naming the
+/// setting and the override); empty when the plan may proceed.
 ///
 /// The deactivation and deletion caps count the actions that will be attempted
 /// ([`Plan::attempted`]): a deactivation or deletion blocked by on-call duties
 /// ([`crate::oncall::check`]) sends nothing, so it takes no user away and does not count;
 /// with `--allow-oncall-gaps` none is blocked, and every one counts.
-pub fn check(plan: &Plan, safety: &SafetyCaps, overrides: Overrides) -> Vec<String> {
+pub fn check(plan: &Plan, safety: &SafetyCaps, overrides: Overrides) -> Vec<SafetyTrip> {
     let mut out = Vec::new();
     let managed = plan.population.managed_users;
-    let deactivations = plan.attempted(ActionKind::Deactivate);
-    let deactivation_cap = Cap {
-        what: "deactivations",
-        one: "deactivation",
-        key: "max_deactivations",
-        percent_key: "max_deactivation_percent",
-        flag: "--allow-deactivations",
-        max: safety.max_deactivations,
-        max_percent: safety.max_deactivation_percent,
-    };
-    out.extend(deactivation_cap.check(deactivations, managed, overrides.allow_deactivations));
-    let reactivation_cap = Cap {
-        what: "reactivations",
-        one: "reactivation",
-        key: "max_reactivations",
-        percent_key: "max_reactivation_percent",
-        flag: "--allow-reactivations",
-        max: safety.max_reactivations,
-        max_percent: safety.max_reactivation_percent,
-    };
-    out.extend(reactivation_cap.check(
+    out.extend(cap_check(
+        CapKind::Deactivations,
+        (safety.max_deactivations, safety.max_deactivation_percent),
+        plan.attempted(ActionKind::Deactivate),
+        managed,
+        overrides.allow_deactivations,
+    ));
+    out.extend(cap_check(
+        CapKind::Reactivations,
+        (safety.max_reactivations, safety.max_reactivation_percent),
         plan.count(ActionKind::Reactivate),
         managed,
         overrides.allow_reactivations,
@@ -173,57 +130,54 @@ pub fn check(plan: &Plan, safety: &SafetyCaps, overrides: Overrides) -> Vec<Stri
         .iter()
         .filter(|a| a.kind == ActionKind::Update && a.changes_role())
         .count();
-    let role_cap = Cap {
-        what: "role changes",
-        one: "role change",
-        key: "max_role_changes",
-        percent_key: "max_role_change_percent",
-        flag: "--allow-role-changes",
-        max: safety.max_role_changes,
-        max_percent: safety.max_role_change_percent,
-    };
-    out.extend(role_cap.check(role_changes, managed, overrides.allow_role_changes));
+    out.extend(cap_check(
+        CapKind::RoleChanges,
+        (safety.max_role_changes, safety.max_role_change_percent),
+        role_changes,
+        managed,
+        overrides.allow_role_changes,
+    ));
     out.extend(deletion_cap(
         plan.attempted(ActionKind::Delete),
         safety.max_deletions,
         overrides.allow_deletions,
     ));
-    let rekey_cap = Cap {
-        what: "re-keyed markers",
-        one: "re-keyed marker",
-        key: "max_rekeys",
-        percent_key: "max_rekey_percent",
-        flag: "--allow-rekeys",
-        max: safety.max_rekeys,
-        max_percent: safety.max_rekey_percent,
-    };
-    out.extend(
-        rekey_cap.check(
-            plan.actions
-                .iter()
-                .filter(|a| a.rekeyed_from.is_some())
-                .count(),
-            managed,
-            overrides.allow_rekeys,
-        ),
-    );
+    let rekeys = plan
+        .actions
+        .iter()
+        .filter(|a| a.rekeyed_from.is_some())
+        .count();
+    out.extend(cap_check(
+        CapKind::Rekeys,
+        (safety.max_rekeys, safety.max_rekey_percent),
+        rekeys,
+        managed,
+        overrides.allow_rekeys,
+    ));
     out.extend(wrong_marker_key(plan, overrides));
     out.extend(missing_marker_key(plan, overrides));
     out.extend(probable_duplicates(plan, safety, overrides));
     out.extend(identity_drift(plan, safety));
-    out.extend(plan.license_shortfalls.iter().map(license_words));
+    out.extend(
+        plan.license_shortfalls
+            .iter()
+            .cloned()
+            .map(SafetyTrip::License),
+    );
     // Like the percentage caps, the shrink check applies only above 50 managed users: in a
     // small account one leaver is already a large share, and max_deactivations governs.
     let active = plan.population.managed_active_users;
     let hr = plan.population.hr_active;
-    if managed > PERCENT_CAPS_MIN_USERS && active > 0 && hr < active {
-        let shrink = percent(active - hr, active);
-        if shrink > safety.max_shrink_percent {
-            out.push(format!(
-                "the export lists {hr} active employees, {shrink:.1}% fewer than the {active} active users hr2pagerduty manages, above [safety] max_shrink_percent = {}; is the export truncated? If the drop is real, raise max_shrink_percent for this run's config",
-                safety.max_shrink_percent
-            ));
-        }
+    if managed > PERCENT_CAPS_MIN_USERS
+        && active > 0
+        && hr < active
+        && percent(active - hr, active) > safety.max_shrink_percent
+    {
+        out.push(SafetyTrip::Shrink {
+            hr,
+            active,
+            max_percent: safety.max_shrink_percent,
+        });
     }
     out
 }
@@ -237,22 +191,18 @@ pub fn check(plan: &Plan, safety: &SafetyCaps, overrides: Overrides) -> Vec<Stri
 /// Only more than [`FORGED_SIGNATURES_TOLERATED`] such markers refuse: users can write a
 /// `sig` into their own profile, and a few forged ones must not halt every run. Up to that
 /// many are treated as forged (ignored, reported, matched by email only).
-fn wrong_marker_key(plan: &Plan, overrides: Overrides) -> Option<String> {
+fn wrong_marker_key(plan: &Plan, overrides: Overrides) -> Option<SafetyTrip> {
     wrong_key_for(plan.marker_signatures.as_ref()?, overrides)
 }
 
 /// [`wrong_marker_key`]'s rule and words for the counts `s`, wherever they were taken:
 /// `apply --plan` counts the markers the account holds now ([`signatures_of`]) with the
 /// apply's keys, since the saved plan's counts were taken with the keys of the `plan` run.
-pub fn wrong_key_for(s: &MarkerSignatures, overrides: Overrides) -> Option<String> {
+pub fn wrong_key_for(s: &MarkerSignatures, overrides: Overrides) -> Option<SafetyTrip> {
     if s.signed <= FORGED_SIGNATURES_TOLERATED || s.verified > 0 || overrides.allow_new_marker_key {
         return None;
     }
-    Some(format!(
-        "none of the {} signed ownership markers in PagerDuty verifies with PAGERDUTY_MARKER_KEY (or PAGERDUTY_MARKER_KEY_PREVIOUS), among them {}: the key is probably wrong. Check that it is the secret the earlier runs used (compare `printf %s \"$PAGERDUTY_MARKER_KEY\" | sha256sum` on both sides); when rotating, set the old key in PAGERDUTY_MARKER_KEY_PREVIOUS; only if the old key is lost, rerun with --allow-new-marker-key (every signed marker is then treated as unreadable: matched by email and rewritten under the new key)",
-        s.signed,
-        s.failing_words()
-    ))
+    Some(SafetyTrip::WrongMarkerKey(s.clone()))
 }
 
 /// How the readable markers of `users` that carry a `sig` verify with `keys`, counted as the
@@ -279,7 +229,7 @@ pub fn signatures_of(users: &[User], keys: &MarkerKeys) -> MarkerSignatures {
 /// The refusal for the run's marker keys alone (a wrong key, or none on a signed account),
 /// also among [`check`]'s: a plan built on a key that cannot be right trusts or ignores
 /// every marker wrongly, so the commands print this refusal instead of that plan.
-pub fn marker_key_refusal(plan: &Plan, overrides: Overrides) -> Option<String> {
+pub fn marker_key_refusal(plan: &Plan, overrides: Overrides) -> Option<SafetyTrip> {
     wrong_marker_key(plan, overrides).or_else(|| missing_marker_key(plan, overrides))
 }
 
@@ -293,70 +243,55 @@ pub const FORGED_SIGNATURES_TOLERATED: usize = 5;
 /// earlier runs signed them, so this run is missing its key (an unset variable, an optional
 /// environment file that was not read), and without it every marker, forged ones included,
 /// would be trusted as unsigned markers were before signing began.
-fn missing_marker_key(plan: &Plan, overrides: Overrides) -> Option<String> {
+fn missing_marker_key(plan: &Plan, overrides: Overrides) -> Option<SafetyTrip> {
     let n = plan.unchecked_signed_markers;
     if n <= FORGED_SIGNATURES_TOLERATED || overrides.allow_unsigned_run {
         return None;
     }
-    let among = plan
-        .unchecked_signed_users
-        .iter()
-        .map(|f| format!("{} ({})", f.user_id, f.email))
-        .collect::<Vec<_>>()
-        .join(", ");
-    Some(format!(
-        "PAGERDUTY_MARKER_KEY is not set, but {n} ownership markers in PagerDuty are signed (among them {among}): earlier runs used a key, and without it this run cannot tell a forged marker from a genuine one. Give the secret the earlier runs used with --marker-key-file FILE or PAGERDUTY_MARKER_KEY (check that the scheduler passes it); only to stop signing on purpose, rerun with --allow-unsigned-run (every marker is then trusted unchecked)"
-    ))
+    Some(SafetyTrip::MissingMarkerKey {
+        count: n,
+        among: plan.unchecked_signed_users.clone(),
+    })
 }
 
 /// The refusal for more probable duplicates than allowed, with the first examples. A
 /// planned deactivation of a flagged create's namesake (an unmanaged user offboarded in the
 /// same run, [`super::duplicates::offboarded_namesakes`]) counts too: a wrong email
 /// template would otherwise create the duplicates and suspend the real people at once.
-fn probable_duplicates(plan: &Plan, safety: &SafetyCaps, overrides: Overrides) -> Option<String> {
-    let flagged: Vec<_> = plan
+fn probable_duplicates(
+    plan: &Plan,
+    safety: &SafetyCaps,
+    overrides: Overrides,
+) -> Option<SafetyTrip> {
+    let flagged: Vec<Duplicate> = plan
         .actions
         .iter()
-        .filter_map(|a| a.probable_duplicate.as_ref().map(|d| (a, d)))
-        .collect();
-    let namesakes = super::duplicates::offboarded_namesakes(&plan.actions).count();
-    let creates = flagged.len();
-    let count = creates + namesakes;
-    let (limit, setting) = match overrides.allow_probable_duplicates {
-        Some(n) => (n, format!("--allow-probable-duplicates {n}")),
-        None => (
-            safety.max_probable_duplicates,
-            format!(
-                "[safety] max_probable_duplicates = {}",
-                safety.max_probable_duplicates
-            ),
-        ),
-    };
-    if count <= limit {
-        return None;
-    }
-    let examples: Vec<String> = flagged
-        .iter()
-        .take(EXAMPLES)
-        .map(|(a, d)| {
-            format!(
-                "{:?} <{}> would duplicate {} <{}>",
-                a.name, a.email, d.user_id, d.email
-            )
+        .filter_map(|a| {
+            a.probable_duplicate.as_ref().map(|d| Duplicate {
+                name: a.name.clone(),
+                email: a.email.clone(),
+                existing: d.clone(),
+            })
         })
         .collect();
-    Some(format!(
-        "{} the name of an existing PagerDuty user that no HR row matched, above {setting} (probable duplicates, each sent an invitation: is [hr] email_template or the email domain wrong?); e.g. {}; if they are new people, rerun with --allow-probable-duplicates {count}",
-        match (creates, namesakes) {
-            (1, 0) => "1 planned create has".to_string(),
-            (n, 0) => format!("{n} planned creates have"),
-            (n, m) => format!(
-                "{count} probable duplicates: {n} planned {} whose namesakes, offboarded as unmanaged users in the same run, are {m} of the planned deactivations; the creates have",
-                crate::words::plural(n, "create", "creates")
-            ),
-        },
-        examples.join(", ")
-    ))
+    let namesakes = super::duplicates::offboarded_namesakes(&plan.actions).count();
+    let count = flagged.len() + namesakes;
+    let (n, limit) = match overrides.allow_probable_duplicates {
+        Some(n) => (n, Allowance::Allowed(n)),
+        None => (
+            safety.max_probable_duplicates,
+            Allowance::Setting(safety.max_probable_duplicates),
+        ),
+    };
+    if count <= n {
+        return None;
+    }
+    Some(SafetyTrip::ProbableDuplicates {
+        count,
+        namesakes,
+        limit,
+        examples: flagged.into_iter().take(EXAMPLES).collect(),
+    })
 }
 
 /// The refusal when many HR rows are skipped because the user their email finds carries a
@@ -367,8 +302,8 @@ fn probable_duplicates(plan: &Plan, safety: &SafetyCaps, overrides: Overrides) -
 /// those users (a user skipped this way is not counted as managed). A future hire not
 /// provisioned yet ([`super::Skip::not_yet_hired`]) is not counted: nothing is done for it
 /// today either way, and `--rekey-employee-ids` re-keys only rows acted on today.
-fn identity_drift(plan: &Plan, safety: &SafetyCaps) -> Option<String> {
-    let conflicts: Vec<_> = plan
+fn identity_drift(plan: &Plan, safety: &SafetyCaps) -> Option<SafetyTrip> {
+    let conflicts: Vec<Drifted> = plan
         .skipped
         .iter()
         .filter(|s| !s.not_yet_hired)
@@ -379,49 +314,33 @@ fn identity_drift(plan: &Plan, safety: &SafetyCaps) -> Option<String> {
             | SkipCause::MarkerEmailConflict {
                 holder_employee_id: marker_employee_id,
                 ..
-            } => Some((s, marker_employee_id)),
+            } => Some(Drifted {
+                old: marker_employee_id.clone(),
+                new: s.employee_id.clone(),
+                email: s.email.clone(),
+            }),
             _ => None,
         })
         .collect();
     let count = conflicts.len();
     let base = plan.population.managed_users + count;
-    let pct = percent(count, base);
-    let over = if count > safety.max_identity_conflicts {
-        format!(
-            "above [safety] max_identity_conflicts = {}",
-            safety.max_identity_conflicts
-        )
-    } else if base > PERCENT_CAPS_MIN_USERS && pct > safety.max_identity_conflict_percent {
-        format!(
-            "{pct:.1}% of {base} managed users, above [safety] max_identity_conflict_percent = {}",
-            safety.max_identity_conflict_percent
-        )
+    let limit = if count > safety.max_identity_conflicts {
+        Limit::Count(safety.max_identity_conflicts)
+    } else if base > PERCENT_CAPS_MIN_USERS
+        && percent(count, base) > safety.max_identity_conflict_percent
+    {
+        Limit::Percent {
+            of: base,
+            max_percent: safety.max_identity_conflict_percent,
+        }
     } else {
         return None;
     };
-    let examples: Vec<String> = conflicts
-        .iter()
-        .take(EXAMPLES)
-        .map(|(s, old)| {
-            format!(
-                "old ID {old}, new ID {}, {}",
-                s.employee_id
-                    .as_ref()
-                    .map(|e| e.to_string())
-                    .unwrap_or_default(),
-                s.email.as_ref().map_or("", Email::as_str)
-            )
-        })
-        .collect();
-    Some(format!(
-        "{} skipped because the user their email finds carries a marker naming another employee ID ({over}): the employee IDs appear to have changed (a new HR system, a prefix added?), so this run would match and offboard nobody; e.g. {}; if the IDs did change, rerun plan and apply with --rekey-employee-ids to re-key the markers of users whose email matches exactly one HR row",
-        if count == 1 {
-            "1 HR row is".to_string()
-        } else {
-            format!("{count} HR rows are")
-        },
-        examples.join("; ")
-    ))
+    Some(SafetyTrip::IdentityDrift {
+        count,
+        limit,
+        examples: conflicts.into_iter().take(EXAMPLES).collect(),
+    })
 }
 
 /// The account abilities the plan's attempted actions need ([`Role::ability`], the rule
@@ -457,22 +376,17 @@ pub fn abilities_needed(plan: &Plan) -> BTreeMap<&'static str, BTreeMap<Role, Ve
 /// lacks (`have`: the names `GET /abilities` lists). PagerDuty answers such a role change
 /// 402 (code 2014) only at the suspension's last step, after the marker and the team
 /// removals were written, so the run is refused before its first write instead.
-pub fn missing_abilities(plan: &Plan, have: &BTreeSet<String>) -> Vec<String> {
+pub fn missing_abilities(plan: &Plan, have: &BTreeSet<String>) -> Vec<SafetyTrip> {
     abilities_needed(plan)
         .into_iter()
         .filter(|(ability, _)| !have.contains(*ability))
         .map(|(ability, roles)| {
             let users: BTreeSet<&str> = roles.values().flatten().copied().collect();
-            let examples: Vec<&str> = users.iter().take(EXAMPLES).copied().collect();
-            let more = if users.len() > EXAMPLES { ", …" } else { "" };
-            let names: Vec<&str> = roles.keys().map(Role::as_str).collect();
-            format!(
-                "the plan gives base {} {} to {} ({}{more}), which PagerDuty refuses (402) without the account's {ability} ability, and GET /abilities does not list it; give the account that ability (a PagerDuty plan with stakeholder users), or configure a base role that needs none ([lifecycle] suspended_role = \"restricted_access\" or \"observer\" for suspensions, [roles] for the rest), then run again",
-                plural(names.len(), "role", "roles"),
-                names.join(", "),
-                count(users.len() as u64, "user", "users"),
-                examples.join(", "),
-            )
+            SafetyTrip::MissingAbility {
+                ability,
+                roles: roles.into_keys().collect(),
+                users: users.into_iter().map(str::to_string).collect(),
+            }
         })
         .collect()
 }
@@ -481,44 +395,6 @@ pub fn missing_abilities(plan: &Plan, have: &BTreeSet<String>) -> Vec<String> {
 fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
     let n: u64 = n.into();
     format!("{n} {}", plural(n, one, many))
-}
-
-/// The refusal for a licence the plan would run out of.
-fn license_words(s: &LicenseShortfall) -> String {
-    let released = if s.released > 0 {
-        format!(
-            " ({} of them released by the users this plan deactivates or deletes)",
-            s.released
-        )
-    } else {
-        String::new()
-    };
-    match (&s.license, &s.role) {
-        (Some(l), _) => format!(
-            "the plan gives licence {:?} ({}) to {} but only {} free{released}: {} missing; free allocations in PagerDuty (or name another licence in [roles]), then run again",
-            l.name,
-            l.id,
-            count(s.needed, "user", "users"),
-            if s.available == 1 {
-                "1 is".to_string()
-            } else {
-                format!("{} are", s.available)
-            },
-            s.missing()
-        ),
-        (None, role) => format!(
-            "the plan needs a licence allowing base role {} for {}, and PagerDuty can pick one for only {} (licences allowing it: {}){released}: {} missing; free allocations in PagerDuty, then run again",
-            role.as_ref().map(|r| r.as_str()).unwrap_or("?"),
-            count(s.needed, "user", "users"),
-            s.available,
-            s.candidates
-                .iter()
-                .map(|c| format!("{c:?}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            s.missing()
-        ),
-    }
 }
 
 #[cfg(test)]

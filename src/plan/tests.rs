@@ -457,7 +457,10 @@ fn new_hire_is_created_with_marker_rules_and_teams_then_converges() {
     );
     assert_eq!(
         a.teams.as_ref().unwrap().new,
-        vec!["IT Operations:responder", "Managers:manager"]
+        [
+            TeamMembership::from("IT Operations:responder"),
+            "Managers:manager".into()
+        ]
     );
     assert_eq!(a.steps.len(), 3);
     acct.apply(&p, None);
@@ -1445,7 +1448,12 @@ fn a_leaver_a_schedule_lists_is_blocked_through_its_policy_and_not_counted_by_th
         max_deactivations: 0,
         ..SafetyCaps::default()
     };
-    let caps = |p: &Plan| super::safety::check(p, &none, super::safety::Overrides::default());
+    let caps = |p: &Plan| {
+        super::safety::check(p, &none, super::safety::Overrides::default())
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+    };
     assert_eq!(caps(&p), Vec::<String>::new());
     let mut allow = Policy::from_config(&cfg);
     allow.allow_oncall_gaps = true;

@@ -48,6 +48,7 @@ pub use style::Paint;
 pub use validate::{Lifecycles, render_validate, validate_json};
 
 use crate::plan::ActionKind;
+use crate::plan::safety::SafetyTrip;
 
 /// Version of the JSON plan and report layouts; bumped on an incompatible change.
 pub const FORMAT_VERSION: &str = "1";
@@ -59,6 +60,15 @@ fn symbol(kind: ActionKind) -> &'static str {
         ActionKind::Deactivate => "-",
         ActionKind::Reactivate => "^",
         ActionKind::Delete => "x",
+    }
+}
+
+/// The words of a safety refusal (README.md § Safety): the one tripped check's line, or,
+/// for several, each on a line of its own after `\n  - `. Empty for none.
+pub fn refusal(trips: &[SafetyTrip]) -> String {
+    match trips {
+        [one] => one.to_string(),
+        _ => trips.iter().map(|t| format!("\n  - {t}")).collect(),
     }
 }
 

@@ -10,7 +10,7 @@ use crate::hr::Roster;
 use crate::marker::{self, MarkerState};
 use crate::plan::{
     Action, ActionKind, Change, DateConflict, Field, MarkerTrust, Pending, Plan, SkipSide,
-    StartConflict,
+    StartConflict, TeamMembership,
 };
 use crate::words::plural;
 use description::{Sig, describe_description};
@@ -116,11 +116,11 @@ fn change_line(out: &mut String, a: &Action, c: &Change, width: usize, shape: Sh
     };
 }
 
-fn list(v: &[String]) -> String {
+fn list(v: &[TeamMembership]) -> String {
     format!(
         "[{}]",
         v.iter()
-            .map(|s| format!("{s:?}"))
+            .map(|m| format!("{:?}", m.to_string()))
             .collect::<Vec<_>>()
             .join(", ")
     )

@@ -466,11 +466,7 @@ pub fn already_done(a: &crate::plan::Action, users: &[User]) -> bool {
         compared = true;
     }
     if let Some(t) = &a.teams {
-        let want: BTreeSet<&str> = t
-            .new
-            .iter()
-            .map(|m| m.rsplit_once(':').map_or(m.as_str(), |(name, _)| name))
-            .collect();
+        let want: BTreeSet<&str> = t.new.iter().map(|m| m.team.as_str()).collect();
         let have: BTreeSet<&str> = u
             .teams
             .iter()

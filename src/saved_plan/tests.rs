@@ -516,6 +516,55 @@ fn licences_are_counted_again_against_those_free_now() {
     assert!(short.is_empty());
 }
 
+/// A team name with a `:` in it: a saved plan holds each membership as its text, as it
+/// always did, and reads it back whole (the part after the last `:` is a role only when it
+/// is a team role), so `already_done` compares the whole name.
+#[test]
+fn a_team_name_with_a_colon_reads_back_whole_and_is_compared_whole() {
+    use crate::plan::{TeamMembership, TeamsChange};
+    use crate::vocab::TeamRole;
+    let night = TeamMembership {
+        team: "Ops:East:Night".into(),
+        role: Some(TeamRole::Manager),
+    };
+    let east = TeamMembership {
+        team: "Ops:East".into(),
+        role: None,
+    };
+    let mut a = action(Some("P1"), "a@example.com");
+    a.teams = Some(TeamsChange {
+        old: vec![night.clone()],
+        new: vec![east.clone()],
+    });
+    let s = saved(
+        Plan {
+            actions: vec![a],
+            ..Plan::default()
+        },
+        &[],
+        &BTreeMap::new(),
+    );
+    let v = serde_json::to_value(&s).unwrap();
+    assert_eq!(
+        v["plan"]["actions"][0]["teams"],
+        serde_json::json!({"old": ["Ops:East:Night:manager"], "new": ["Ops:East"]})
+    );
+    let back: SavedPlan = serde_json::from_value(v).unwrap();
+    assert_eq!(back, s);
+    let t = back.plan.actions[0].teams.as_ref().unwrap();
+    assert_eq!((&t.old[0], &t.new[0]), (&night, &east));
+    let in_team = |name: &str| -> User {
+        serde_json::from_value(serde_json::json!({
+            "id": "P1", "name": "N", "email": "a@example.com", "role": "limited_user",
+            "teams": [{"id": "PT9", "name": name}]
+        }))
+        .unwrap()
+    };
+    let a = &back.plan.actions[0];
+    assert!(already_done(a, &[in_team("Ops:East")]));
+    assert!(!already_done(a, &[in_team("Ops")]));
+}
+
 #[test]
 fn an_already_applied_plan_offers_the_override_only_for_the_actions_blocked_on_call() {
     let words = |blocked, held| {

@@ -135,6 +135,7 @@ pub fn plan_against_empty(
         licenses: &[],
         license_holders: None,
         marker_keys: None,
+        unkeyed: hr2pagerduty::plan::Unkeyed::NotSet,
     })
     .expect("the export plans against an empty account")
 }

@@ -1,13 +1,17 @@
 //! Why an update is planned, as typed values: the fields it changes ([`ChangedFields`]) and
 //! its cause ([`UpdateCause`]), rendered to the words of the plan's reason in one place
-//! ([`UpdateReason::render`]). Code decides on these values, never on the words.
+//! ([`UpdateReason::render`]); and why a leaver is suspended or deleted ([`LeaverReason`],
+//! [`DeletionCause`]), rendered where the builders write the reason. Code decides on these
+//! values, never on the words.
 
 use crate::ids::EmployeeId;
 use crate::plan::matching::Resign;
 use crate::plan::skip::MarkerFault;
 use crate::vocab::Role;
+use crate::words::plural;
 use chrono::NaiveDate;
 use std::collections::BTreeSet;
+use std::fmt;
 
 /// What of a user an update (or a rehire) changes, in the order reasons list them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -180,6 +184,151 @@ impl UpdateReason {
     }
 }
 
+/// Why a leaver's user is suspended or deleted: what the HR row says, that the export no
+/// longer lists the employee, or the unmanaged offboarding of a user no row names, and whether the user was found by email. Rendered
+/// as the start of the action's reason ([`fmt::Display`]), by the builders that take it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(in crate::plan) struct LeaverReason {
+    /// The cause.
+    pub(in crate::plan) why: LeaverWhy,
+    /// The user was matched by email, not by its marker.
+    pub(in crate::plan) by_email: bool,
+}
+
+/// The cause of a [`LeaverReason`]: the row's status or its termination date as the dated
+/// rules read them today ([`crate::plan::dated`]), or the user's missing row, each with the
+/// values its words name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(in crate::plan) enum LeaverWhy {
+    /// A terminated status (`status`, the export's value, when it has one).
+    Status(Option<String>),
+    /// A leave of absence, suspended by `[lifecycle] on_leave = "suspend"`.
+    Leave(Option<String>),
+    /// The termination date is today.
+    TerminationToday(NaiveDate),
+    /// The termination date has passed and the export has no status column.
+    TerminationPassedNoStatus(NaiveDate),
+    /// The termination date passed `days` ago, within `[lifecycle]
+    /// termination_catch_up_days` (`catch_up_days`), the status (`status`) not terminated.
+    TerminationOverdue {
+        /// The termination date.
+        date: NaiveDate,
+        /// Days since.
+        days: i64,
+        /// The export's status.
+        status: String,
+        /// `[lifecycle] termination_catch_up_days`.
+        catch_up_days: u32,
+    },
+    /// The termination date has passed and `[lifecycle] past_termination_date = "date"`
+    /// decides, whatever the status (`status`) says.
+    TerminationPassedByDate {
+        /// The termination date.
+        date: NaiveDate,
+        /// The export's status.
+        status: String,
+    },
+    /// The termination date has passed (decided without a status to name).
+    TerminationPassed(NaiveDate),
+    /// The user's marker names this employee, whom the export does not list.
+    NotInExport(EmployeeId),
+    /// A user with no marker and no HR row, offboarded by `[lifecycle] unmanaged_users =
+    /// "offboard"`.
+    UnmanagedOffboard,
+    /// A user whose ownership marker is present but not used (the fault) and which no HR
+    /// row matched, offboarded by `[lifecycle] unmanaged_users = "offboard"` since it may
+    /// be a leaver hiding behind an edited marker.
+    UnverifiedOffboard(MarkerFault),
+}
+
+impl fmt::Display for LeaverReason {
+    /// `leaver: status "Terminated" in HR (matched by email)` and the like.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.why {
+            LeaverWhy::Status(status) => write!(
+                f,
+                "leaver: status {:?} in HR",
+                status.as_deref().unwrap_or("terminated")
+            )?,
+            LeaverWhy::Leave(status) => write!(
+                f,
+                "leave of absence: status {:?} in HR; [lifecycle] on_leave = \"suspend\"",
+                status.as_deref().unwrap_or("leave")
+            )?,
+            LeaverWhy::TerminationToday(date) => {
+                write!(f, "scheduled termination: termination date {date} is today")?
+            }
+            LeaverWhy::TerminationPassedNoStatus(date) => write!(
+                f,
+                "leaver: termination date {date} has passed (no status column)"
+            )?,
+            LeaverWhy::TerminationOverdue {
+                date,
+                days,
+                status,
+                catch_up_days,
+            } => write!(
+                f,
+                "scheduled termination overdue since {date} ({days} day{} ago; status {status:?} in HR; within [lifecycle] termination_catch_up_days = {catch_up_days})",
+                plural(*days, "", "s"),
+            )?,
+            LeaverWhy::TerminationPassedByDate { date, status } => write!(
+                f,
+                "leaver: termination date {date} has passed; status {status:?} in HR, [lifecycle] past_termination_date = \"date\""
+            )?,
+            LeaverWhy::TerminationPassed(date) => write!(
+                f,
+                "scheduled termination: termination date {date} has passed"
+            )?,
+            LeaverWhy::NotInExport(eid) => {
+                write!(f, "leaver: employee {eid} is not in the HR export")?
+            }
+            LeaverWhy::UnmanagedOffboard => f.write_str(
+                "offboard: no ownership marker and no HR row ([lifecycle] unmanaged_users = \"offboard\")",
+            )?,
+            LeaverWhy::UnverifiedOffboard(fault) => write!(
+                f,
+                "offboard: its ownership marker is not used ({}) and no HR row matches it, so it may be a leaver hiding behind an edited marker ([lifecycle] unmanaged_users = \"offboard\")",
+                fault.words()
+            )?,
+        }
+        if self.by_email {
+            f.write_str(" (matched by email)")?;
+        }
+        Ok(())
+    }
+}
+
+/// How a leaver's deletion comes about, the words after its [`LeaverReason`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(in crate::plan) enum DeletionCause {
+    /// `[lifecycle] deactivate = "delete"`.
+    Mode,
+    /// Suspended on `on`, `ago` days ago, at least `[lifecycle] delete_suspended_after_days`
+    /// (`days`).
+    SuspendedLongAgo {
+        /// The day of the suspension.
+        on: NaiveDate,
+        /// Days since.
+        ago: i64,
+        /// `[lifecycle] delete_suspended_after_days`.
+        days: u32,
+    },
+}
+
+impl fmt::Display for DeletionCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DeletionCause::Mode => f.write_str("[lifecycle] deactivate = \"delete\""),
+            DeletionCause::SuspendedLongAgo { on, ago, days } => write!(
+                f,
+                "suspended on {on}, {ago} day{} ago ([lifecycle] delete_suspended_after_days = {days})",
+                plural(*ago, "", "s")
+            ),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,5 +395,46 @@ mod tests {
         assert!(adopt.render().starts_with(
             "adopt: PagerDuty user matched by email; add the ownership marker; changed: name; the termination-pending stamp 2026-03-01"
         ));
+    }
+
+    /// A leaver's reason is its cause's words, then whether the user was found by email;
+    /// a deletion's cause says which setting deletes.
+    #[test]
+    fn a_leavers_reason_names_its_cause_and_the_match() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let r = |why, by_email| LeaverReason { why, by_email }.to_string();
+        assert_eq!(
+            r(LeaverWhy::Status(Some("Terminated".into())), true),
+            "leaver: status \"Terminated\" in HR (matched by email)"
+        );
+        assert_eq!(
+            r(LeaverWhy::Status(None), false),
+            "leaver: status \"terminated\" in HR"
+        );
+        assert_eq!(
+            r(
+                LeaverWhy::TerminationOverdue {
+                    date: d,
+                    days: 1,
+                    status: "Active".into(),
+                    catch_up_days: 7
+                },
+                false
+            ),
+            "scheduled termination overdue since 2026-11-30 (1 day ago; status \"Active\" in HR; within [lifecycle] termination_catch_up_days = 7)"
+        );
+        assert_eq!(
+            r(LeaverWhy::NotInExport("42".into()), false),
+            "leaver: employee 42 is not in the HR export"
+        );
+        assert_eq!(
+            DeletionCause::SuspendedLongAgo {
+                on: d,
+                ago: 31,
+                days: 30
+            }
+            .to_string(),
+            "suspended on 2026-11-30, 31 days ago ([lifecycle] delete_suspended_after_days = 30)"
+        );
     }
 }

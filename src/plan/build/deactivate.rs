@@ -6,7 +6,7 @@
 //! removal PagerDuty will refuse because the user is on an escalation policy of that team
 //! (fact F32, [`crate::oncall::refused_removals`]): nothing of it is written.
 
-use super::{change, collapse, labels, marker_write, recorded_memberships};
+use super::{LeaverReason, change, collapse, labels, marker_write, recorded_memberships};
 use crate::email::Email;
 use crate::hr::Employee;
 use crate::ids::{EmployeeId, TeamId};
@@ -47,7 +47,7 @@ pub(in crate::plan) fn deactivate(
     human: &str,
     current_marker: Option<&Marker>,
     record: Record,
-    why: String,
+    why: LeaverReason,
 ) -> Option<Action> {
     let current = cx.memberships(u);
     let existing = current_marker.and_then(|m| m.suspended.clone());
@@ -242,7 +242,7 @@ fn suspension_steps(
 /// finished, or (`left_on_leave`) that a leave's record now is a termination's.
 fn reason(
     cx: &Ctx<'_>,
-    why: String,
+    why: LeaverReason,
     current_marker: Option<&Marker>,
     left_on_leave: bool,
     resuming: bool,
@@ -258,7 +258,7 @@ fn reason(
     } else if resuming {
         format!("{why}; finishing an interrupted suspension")
     } else {
-        why
+        why.to_string()
     }
 }
 

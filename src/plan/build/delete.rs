@@ -7,7 +7,10 @@
 //! Like a suspension, a deletion carries the user's on-call duties and is blocked by them
 //! ([`crate::oncall::check`]): a blocked deletion writes no archive record and sends nothing.
 
-use super::{Record, change, collapse, deactivate, labels, oncall_duties, recorded_memberships};
+use super::{
+    DeletionCause, LeaverReason, Record, change, collapse, deactivate, labels, oncall_duties,
+    recorded_memberships,
+};
 use crate::archive::ArchiveRecord;
 use crate::config::DeactivationMode;
 use crate::email::Email;
@@ -18,7 +21,6 @@ use crate::pagerduty::models::User;
 use crate::plan::context::Ctx;
 use crate::plan::duplicates::comparable;
 use crate::plan::{Action, ActionKind, Field, Guard, Step, TeamsChange};
-use crate::words::plural;
 use chrono::NaiveDate;
 
 /// What happens to leaver `u`, which belongs to `employee_id` (`e` when the export lists
@@ -40,7 +42,7 @@ pub(in crate::plan) fn leave(
     human: &str,
     current_marker: Option<&Marker>,
     record: Record,
-    why: String,
+    why: LeaverReason,
 ) -> Option<Action> {
     let policy = cx.policy;
     let Some(employee_id) = employee_id else {
@@ -50,7 +52,7 @@ pub(in crate::plan) fn leave(
         .and_then(|m| m.suspended.as_ref())
         .and_then(|s| s.termination_date);
     if policy.deactivate == DeactivationMode::Delete && !record.leave {
-        let how = "[lifecycle] deactivate = \"delete\"".to_string();
+        let how = DeletionCause::Mode;
         let date = record.termination_date.or(marked_date);
         return Some(delete(
             cx,
@@ -85,11 +87,11 @@ pub(in crate::plan) fn leave(
     }
     let ago = (cx.inp.today - s.on).num_days();
     (ago >= i64::from(days)).then(|| {
-        let how = format!(
-            "suspended on {}, {ago} day{} ago ([lifecycle] delete_suspended_after_days = {days})",
-            s.on,
-            plural(ago, "", "s")
-        );
+        let how = DeletionCause::SuspendedLongAgo {
+            on: s.on,
+            ago,
+            days,
+        };
         let date = marked_date.or(record.termination_date);
         delete(cx, u, employee_id, e, current_marker, date, why, how)
     })
@@ -107,8 +109,8 @@ fn delete(
     e: Option<&Employee>,
     current_marker: Option<&Marker>,
     termination_date: Option<NaiveDate>,
-    why: String,
-    how: String,
+    why: LeaverReason,
+    how: DeletionCause,
 ) -> Action {
     let current = cx.memberships(u);
     let (role, teams, suspended_on) = match current_marker.and_then(|m| m.suspended.as_ref()) {

@@ -1,5 +1,5 @@
 //! One builder per action kind, and what they share: field differences, the base-role
-//! change, membership steps and the `"Team name:team role"` labels of
+//! change, membership steps and the memberships of
 //! [`TeamsChange`](super::TeamsChange).
 //!
 //! Each builder turns one matched (or unmatched) employee or user into at most one
@@ -15,7 +15,7 @@ mod restore;
 mod sign;
 mod update;
 
-pub(super) use cause::UpdateReason;
+pub(super) use cause::{DeletionCause, LeaverReason, LeaverWhy, UpdateReason};
 pub(super) use create::create;
 pub(super) use deactivate::{Record, deactivate, oncall_duties, stamp_pending};
 pub(super) use delete::{leave, other_person_record, restorable_record};
@@ -25,7 +25,7 @@ pub(super) use sign::{marker_write, sign};
 pub(super) use update::update;
 
 use super::context::{Ctx, Membership};
-use super::contract::TeamSource;
+use super::contract::{TeamMembership, TeamSource};
 use super::licenses::insert_change;
 use super::{Action, ActionKind, Change, Field, Step};
 use crate::hr::Employee;
@@ -78,9 +78,10 @@ fn change(field: Field, old: Option<String>, new: Option<String>) -> Change {
     Change { field, old, new }
 }
 
-fn sorted(it: impl Iterator<Item = String>) -> Vec<String> {
-    let mut v: Vec<String> = it.collect();
-    v.sort();
+/// The memberships of `it`, sorted by their text ([`TeamMembership::sort`]).
+fn sorted(it: impl Iterator<Item = TeamMembership>) -> Vec<TeamMembership> {
+    let mut v: Vec<TeamMembership> = it.collect();
+    TeamMembership::sort(&mut v);
     v
 }
 
@@ -303,26 +304,23 @@ fn hold_refused_removals(
     (kept, refused)
 }
 
-/// The sorted labels of the memberships `m` (within `scope`, when given); a membership
-/// whose role was not read is labelled by its team name alone.
+/// The memberships `m` (within `scope`, when given), sorted; a membership whose role was
+/// not read has none.
 fn labels(
     cx: &Ctx<'_>,
     m: &BTreeMap<TeamId, Membership>,
     scope: Option<&BTreeSet<TeamId>>,
-) -> Vec<String> {
+) -> Vec<TeamMembership> {
     sorted(
         m.values()
             .filter(|x| scope.is_none_or(|s| s.contains(&x.team_id)))
-            .map(|x| match &x.role {
-                Some(r) => cx.label(&x.team_id, r),
-                None => cx.team_name(&x.team_id),
-            }),
+            .map(|x| cx.membership(&x.team_id, x.role.clone())),
     )
 }
 
-/// The sorted labels of the desired memberships `m`.
-fn desired_labels(cx: &Ctx<'_>, m: &BTreeMap<TeamId, TeamRole>) -> Vec<String> {
-    sorted(m.iter().map(|(id, r)| cx.label(id, r)))
+/// The desired memberships `m`, sorted.
+fn desired_labels(cx: &Ctx<'_>, m: &BTreeMap<TeamId, TeamRole>) -> Vec<TeamMembership> {
+    sorted(m.iter().map(|(id, r)| cx.membership(id, Some(r.clone()))))
 }
 
 /// The team memberships the rules give `e`, by team ID.

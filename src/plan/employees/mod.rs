@@ -36,7 +36,7 @@ use crate::ids::{EmployeeId, UserId};
 use crate::marker::{Marker, MarkerState};
 use crate::pagerduty::models::User;
 use chrono::NaiveDate;
-use reasons::{applied_later, explain_record, leaver_reason};
+use reasons::{RowReason, applied_later, explain_record, leaver_reason};
 
 mod guards;
 mod reasons;
@@ -483,15 +483,19 @@ fn push_action(
     // names a hand-off too.
     let marker_only =
         target.waits_for.is_none() && why.as_ref().is_some_and(UpdateReason::is_marker_only);
+    let (record, only_marker) = match target.user {
+        Some(u) => explain_record(&a, e, u, index, rekeyed_from.as_ref()),
+        None => (None, false),
+    };
+    let parts = RowReason {
+        handoff: target.waits_for.clone().map(|by| (e.email.clone(), by)),
+        record,
+        only_marker,
+        marker_only,
+    };
+    a.reason = parts.render(&a.reason);
     if let Some(by) = &target.waits_for {
-        a.reason.push_str(&format!(
-            "; takes over {} from PagerDuty user {by}, whose email changes first in this run",
-            e.email
-        ));
         a.waits_for = Some(by.clone());
-    }
-    if let Some(u) = target.user {
-        explain_record(&mut a, marker_only, e, u, index, rekeyed_from.as_ref());
     }
     a.rekeyed_from = rekeyed_from;
     t.out.actions.push(a);

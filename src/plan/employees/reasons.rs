@@ -3,15 +3,16 @@
 //! reason (a re-key, an offboarded user's record), and a leaver's reason.
 
 use crate::config::PastTerminationDate;
+use crate::email::Email;
 use crate::hr::Employee;
-use crate::ids::EmployeeId;
+use crate::ids::{EmployeeId, UserId};
 use crate::pagerduty::models::User;
-use crate::plan::build::restorable_record;
+use crate::plan::build::{LeaverReason, LeaverWhy, restorable_record};
 use crate::plan::context::Ctx;
 use crate::plan::dated::{self, LeaverCause, Standing};
 use crate::plan::matching::Index;
 use crate::plan::{Action, ActionKind, Step};
-use crate::words::plural;
+use std::fmt;
 
 /// The note for employee `e`, employed as of the run's day, whose `user` was suspended
 /// (`suspended`), or whose deleted user the archive holds, on a day after the run's as-of
@@ -47,20 +48,88 @@ pub(super) fn applied_later(
     }
 }
 
-/// Words for what the action does to the user's record beyond the builder's reason: the
-/// re-key of its marker, or the employee ID an offboarding record gains; and, for a
-/// deactivation of a user already suspended that only rewrites the marker, a reason that
-/// says so instead of "finishing an interrupted suspension". `marker_only`: `a`'s reason
-/// is only the repair of its marker ([`crate::plan::build::UpdateReason::is_marker_only`]),
-/// which these words replace.
+/// What an action does to the user's record beyond its builder's reason: the re-key of its
+/// marker, or the employee ID an offboarding record gains.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum RecordChange {
+    /// `--rekey-employee-ids`: the marker moves from employee `from` to `to`.
+    Rekeyed {
+        /// The employee the marker named.
+        from: EmployeeId,
+        /// The row's employee.
+        to: EmployeeId,
+    },
+    /// A user offboarded as unmanaged, matched by email: its record now names `employee`.
+    Offboarded {
+        /// The row's employee.
+        employee: EmployeeId,
+    },
+}
+
+impl fmt::Display for RecordChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RecordChange::Rekeyed { from, to } => write!(
+                f,
+                "re-keys the marker from employee {from} to employee {to} (--rekey-employee-ids; the export no longer lists {from} and this row has the user's email)"
+            ),
+            RecordChange::Offboarded { employee } => write!(
+                f,
+                "the user was suspended as an unmanaged user ([lifecycle] unmanaged_users = \"offboard\"); matched by email, its record now names employee {employee}"
+            ),
+        }
+    }
+}
+
+/// The parts of a row's action's reason besides its builder's: the hand-off it waits for
+/// (the email it takes over and the user that gives it up first), what it does to the
+/// user's record, and how those words relate to the builder's reason. Rendered once
+/// ([`RowReason::render`]).
+#[derive(Debug, Default)]
+pub(super) struct RowReason {
+    /// The email taken over and the PagerDuty user whose email changes first.
+    pub(super) handoff: Option<(Email, UserId)>,
+    /// What the action does to the record.
+    pub(super) record: Option<RecordChange>,
+    /// A deactivation of a user already suspended that only rewrites the marker: the
+    /// record's words are the whole reason, after `leaver already suspended: `.
+    pub(super) only_marker: bool,
+    /// The builder's reason is only the repair of the marker
+    /// ([`crate::plan::build::UpdateReason::is_marker_only`]) and no hand-off is named:
+    /// the record's words replace it.
+    pub(super) marker_only: bool,
+}
+
+impl RowReason {
+    /// The action's reason: the builder's (`builder`), the hand-off, then the record's
+    /// words (or the record's words alone, as the flags say).
+    pub(super) fn render(&self, builder: &str) -> String {
+        let handoff = self.handoff.as_ref().map(|(email, by)| {
+            format!("; takes over {email} from PagerDuty user {by}, whose email changes first in this run")
+        });
+        let base = format!("{builder}{}", handoff.unwrap_or_default());
+        match &self.record {
+            Some(r) if self.only_marker => format!("leaver already suspended: {r}"),
+            // Nothing but the marker changes: the re-key (or the record's new employee ID)
+            // is the whole reason, not a repair of something broken.
+            Some(r) if self.marker_only => r.to_string(),
+            Some(r) => format!("{base}; {r}"),
+            None => base,
+        }
+    }
+}
+
+/// What action `a` for `e` does to the record of its user `u` beyond the builder's reason
+/// ([`RecordChange`]), and whether `a` is a deactivation of a user already suspended that
+/// only rewrites the marker (whose reason then says so instead of "finishing an
+/// interrupted suspension").
 pub(super) fn explain_record(
-    a: &mut Action,
-    marker_only: bool,
+    a: &Action,
     e: &Employee,
     u: &User,
     index: &Index<'_>,
     rekeyed_from: Option<&EmployeeId>,
-) {
+) -> (Option<RecordChange>, bool) {
     let marker = index.marker(u);
     let offboarded = marker.is_some_and(|m| m.employee_id.is_none());
     let only_marker = a.kind == ActionKind::Deactivate
@@ -68,63 +137,99 @@ pub(super) fn explain_record(
         && matches!(a.steps.as_slice(), [Step::UpdateUser(upd)]
             if upd.role.is_none() && upd.description.is_some());
     let record = match (rekeyed_from, offboarded) {
-        (Some(old), _) => Some(format!(
-            "re-keys the marker from employee {old} to employee {} (--rekey-employee-ids; the export no longer lists {old} and this row has the user's email)",
-            e.employee_id
-        )),
-        (None, true) => Some(format!(
-            "the user was suspended as an unmanaged user ([lifecycle] unmanaged_users = \"offboard\"); matched by email, its record now names employee {}",
-            e.employee_id
-        )),
+        (Some(old), _) => Some(RecordChange::Rekeyed {
+            from: old.clone(),
+            to: e.employee_id.clone(),
+        }),
+        (None, true) => Some(RecordChange::Offboarded {
+            employee: e.employee_id.clone(),
+        }),
         (None, false) => None,
     };
-    match (record, only_marker) {
-        (Some(r), true) => a.reason = format!("leaver already suspended: {r}"),
-        // Nothing but the marker changes: the re-key (or the record's new employee ID) is the
-        // whole reason, not a repair of something broken.
-        (Some(r), false) if marker_only => a.reason = r,
-        (Some(r), false) => a.reason = format!("{}; {r}", a.reason),
-        (None, _) => {}
-    }
+    (record, only_marker)
 }
 
-/// The reason of a leaver's deactivation.
+/// The reason of a leaver's deactivation, as a typed value ([`LeaverReason`]).
 pub(super) fn leaver_reason(
     cx: &Ctx<'_>,
     e: &Employee,
     cause: LeaverCause,
     by_email: bool,
-) -> String {
-    let status = e.status_value.as_deref();
-    let mut why = match cause {
-        LeaverCause::Status => {
-            format!("leaver: status {:?} in HR", status.unwrap_or("terminated"))
-        }
-        LeaverCause::Leave => format!(
-            "leave of absence: status {:?} in HR; [lifecycle] on_leave = \"suspend\"",
-            status.unwrap_or("leave")
-        ),
+) -> LeaverReason {
+    let status = e.status_value.clone();
+    let why = match cause {
+        LeaverCause::Status => LeaverWhy::Status(status),
+        LeaverCause::Leave => LeaverWhy::Leave(status),
         LeaverCause::TerminationDate(date) => match status {
-            _ if date == cx.inp.today => {
-                format!("scheduled termination: termination date {date} is today")
-            }
-            None => format!("leaver: termination date {date} has passed (no status column)"),
+            _ if date == cx.inp.today => LeaverWhy::TerminationToday(date),
+            None => LeaverWhy::TerminationPassedNoStatus(date),
             Some(v) if dated::within_catch_up(cx.policy, cx.inp.today, date) => {
-                let days = (cx.inp.today - date).num_days();
-                format!(
-                    "scheduled termination overdue since {date} ({days} day{} ago; status {v:?} in HR; within [lifecycle] termination_catch_up_days = {})",
-                    plural(days, "", "s"),
-                    cx.policy.termination_catch_up_days
-                )
+                LeaverWhy::TerminationOverdue {
+                    date,
+                    days: (cx.inp.today - date).num_days(),
+                    status: v,
+                    catch_up_days: cx.policy.termination_catch_up_days,
+                }
             }
-            Some(v) if cx.policy.past_termination_date == PastTerminationDate::Date => format!(
-                "leaver: termination date {date} has passed; status {v:?} in HR, [lifecycle] past_termination_date = \"date\""
-            ),
-            Some(_) => format!("scheduled termination: termination date {date} has passed"),
+            Some(v) if cx.policy.past_termination_date == PastTerminationDate::Date => {
+                LeaverWhy::TerminationPassedByDate { date, status: v }
+            }
+            Some(_) => LeaverWhy::TerminationPassed(date),
         },
     };
-    if by_email {
-        why.push_str(" (matched by email)");
+    LeaverReason { why, by_email }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rekeyed() -> RecordChange {
+        RecordChange::Rekeyed {
+            from: "E-1".into(),
+            to: "1".into(),
+        }
     }
-    why
+
+    /// The parts of a row's reason go together in one place: the builder's words, then the
+    /// hand-off, then the record's; the record's words alone replace a bare marker repair,
+    /// and follow `leaver already suspended: ` for a suspended user's marker rewrite.
+    #[test]
+    fn a_rows_reason_is_its_parts_rendered_once() {
+        let handoff = Some((Email::normalise("a@example.com"), UserId::new("POLD")));
+        let with = |record, only_marker, marker_only| RowReason {
+            handoff: handoff.clone(),
+            record,
+            only_marker,
+            marker_only,
+        };
+        let takes_over = "; takes over a@example.com from PagerDuty user POLD, whose email changes first in this run";
+        assert_eq!(
+            with(None, false, false).render("mover"),
+            format!("mover{takes_over}")
+        );
+        assert_eq!(
+            with(Some(rekeyed()), false, false).render("mover"),
+            format!(
+                "mover{takes_over}; re-keys the marker from employee E-1 to employee 1 (--rekey-employee-ids; the export no longer lists E-1 and this row has the user's email)"
+            )
+        );
+        let alone = RowReason {
+            record: Some(RecordChange::Offboarded {
+                employee: "7".into(),
+            }),
+            marker_only: true,
+            ..RowReason::default()
+        };
+        assert_eq!(
+            alone.render("repair the ownership marker"),
+            "the user was suspended as an unmanaged user ([lifecycle] unmanaged_users = \"offboard\"); matched by email, its record now names employee 7"
+        );
+        assert!(
+            with(Some(rekeyed()), true, false)
+                .render("leaver")
+                .starts_with("leaver already suspended: re-keys the marker from employee E-1")
+        );
+        assert_eq!(RowReason::default().render("create"), "create");
+    }
 }

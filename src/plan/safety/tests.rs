@@ -3,8 +3,22 @@
 
 use super::*;
 use crate::email::Email;
-use crate::plan::{Action, Change, Field, Population};
+use crate::plan::{Action, Change, Field, LicenseShortfall, Population};
 use crate::vocab::Role;
+
+/// [`super::check`]'s refusals in words, as the commands show them.
+fn check(p: &Plan, s: &SafetyCaps, o: Overrides) -> Vec<String> {
+    words(super::check(p, s, o))
+}
+
+/// [`super::missing_abilities`]'s refusals in words.
+fn missing_abilities(p: &Plan, have: &BTreeSet<String>) -> Vec<String> {
+    words(super::missing_abilities(p, have))
+}
+
+fn words(trips: Vec<SafetyTrip>) -> Vec<String> {
+    trips.iter().map(ToString::to_string).collect()
+}
 
 fn plan(deactivations: usize, role_changes: usize, pop: Population) -> Plan {
     let mk = |kind, role: bool| Action {
@@ -626,4 +640,57 @@ fn examples() -> Vec<crate::plan::FailedSignature> {
             email: format!("{n}@example.com"),
         })
         .collect()
+}
+
+/// The refusals are typed values that code can match on: which cap, the count and the
+/// limit it exceeds (the override, the count cap or the percentage cap), and the shrink.
+#[test]
+fn each_refusal_is_a_typed_value_naming_the_cap_the_count_and_the_limit() {
+    let s = SafetyCaps::default();
+    let trips = |p: &Plan, o| super::check(p, &s, o);
+    assert_eq!(
+        trips(&plan(26, 0, pop(1000, 1000, 990)), Overrides::default()),
+        [SafetyTrip::Cap {
+            cap: CapKind::Deactivations,
+            count: 26,
+            limit: Limit::Count(25),
+        }]
+    );
+    assert_eq!(
+        trips(&plan(0, 7, pop(60, 60, 60)), Overrides::default()),
+        [SafetyTrip::Cap {
+            cap: CapKind::RoleChanges,
+            count: 7,
+            limit: Limit::Percent {
+                of: 60,
+                max_percent: 10.0,
+            },
+        }]
+    );
+    let allow = Overrides {
+        allow_deactivations: Some(2),
+        ..Overrides::default()
+    };
+    assert_eq!(
+        trips(&plan(3, 0, pop(100, 100, 100)), allow),
+        [SafetyTrip::Cap {
+            cap: CapKind::Deactivations,
+            count: 3,
+            limit: Limit::Allowed(2),
+        }]
+    );
+    assert_eq!(
+        trips(
+            &plan(0, 0, pop(100, 100, 80)),
+            Overrides {
+                allow_deactivations: Some(1000),
+                ..Overrides::default()
+            }
+        ),
+        [SafetyTrip::Shrink {
+            hr: 80,
+            active: 100,
+            max_percent: s.max_shrink_percent,
+        }]
+    );
 }

@@ -190,7 +190,8 @@ fn future_hires_under_another_employees_marker_count_as_identity_drift_only_from
     let (r, acct) = renumbered_future_hires();
     let drift = |p: &Plan| {
         safety::check(p, &SafetyCaps::default(), Overrides::default())
-            .into_iter()
+            .iter()
+            .map(ToString::to_string)
             .filter(|w| w.contains("max_identity_conflicts"))
             .count()
     };
@@ -351,7 +352,8 @@ fn the_shrink_check_counts_those_provisioned_today_and_only_above_fifty_users() 
     };
     let shrink = |p: &Plan| {
         safety::check(p, &lax, Overrides::default())
-            .into_iter()
+            .iter()
+            .map(ToString::to_string)
             .filter(|w| w.contains("max_shrink_percent"))
             .collect::<Vec<_>>()
     };

@@ -194,7 +194,10 @@ fn in_delete_mode_a_leaver_is_one_archived_deletion_that_converges() {
         );
         assert_eq!(
             a.teams.as_ref().unwrap().old,
-            ["Chess Club:observer", "IT Operations:responder"]
+            [
+                TeamMembership::from("Chess Club:observer"),
+                "IT Operations:responder".into()
+            ]
         );
         assert!(
             a.reason

@@ -68,7 +68,7 @@ fn a_new_admin_names_roles_rule_2_and_teams_rule_1_and_its_hr_line() {
     assert_eq!(a.team_rules["IT Operations"].to_string(), "teams.rule #1");
     assert_eq!(
         a.teams.as_ref().unwrap().new,
-        vec!["IT Operations:responder"]
+        [TeamMembership::from("IT Operations:responder")]
     );
 }
 

@@ -33,9 +33,21 @@ pub(super) fn plan_keyed(
     cfg: &Config,
     keys: Option<&MarkerKeys>,
 ) -> Plan {
+    plan_unkeyed(acct, r, cfg, keys, Unkeyed::NotSet)
+}
+
+/// [`plan_keyed`], with `unkeyed` saying why the run has no keys.
+fn plan_unkeyed(
+    acct: &Account,
+    r: &Roster,
+    cfg: &Config,
+    keys: Option<&MarkerKeys>,
+    unkeyed: Unkeyed,
+) -> Plan {
     let policy = Policy::from_config(cfg);
     acct.plan_of(Inputs {
         marker_keys: keys,
+        unkeyed,
         ..fixture::inputs(r, &policy, NaiveDate::from_ymd_opt(2026, 11, 30).unwrap())
     })
     .unwrap()
@@ -379,7 +391,7 @@ fn unsigned_markers_whose_email_matches_are_signed_once_outside_the_safety_caps(
     assert_eq!(p.count(ActionKind::Deactivate), 0);
     assert_eq!(
         safety::check(&p, &cfg.safety.caps, Overrides::default()),
-        Vec::<String>::new()
+        Vec::<safety::SafetyTrip>::new()
     );
     acct.apply(&p, None);
     let again = plan_keyed(&acct, &r, &cfg, Some(&k));
@@ -484,15 +496,49 @@ fn every_marker_written_is_signed_and_a_plan_without_the_key_says_so() {
     assert_eq!(p.count(ActionKind::Create), 1);
     assert_eq!(p.count(ActionKind::Deactivate), 1);
     assert_all_signed(&p, &k);
-    assert!(!p.notes.iter().any(|n| n == UNSIGNED_NOTE));
+    assert!(!p.notes.iter().any(|n| n == Unkeyed::NotSet.note()));
     acct.apply(&p, None);
     assert!(plan_keyed(&acct, &r, &cfg, Some(&k)).is_empty());
     // The same account planned without the key trusts the signed markers as it did
     // unsigned ones; a plan that writes markers says they are not signed.
     let fresh = Account::new(vec![]);
     let p = plan_keyed(&fresh, &r, &cfg, None);
-    assert!(p.notes.iter().any(|n| n == UNSIGNED_NOTE), "{:?}", p.notes);
+    assert!(
+        p.notes.iter().any(|n| n == Unkeyed::NotSet.note()),
+        "{:?}",
+        p.notes
+    );
     assert!(plan_keyed(&acct, &r, &cfg, None).is_empty());
+}
+
+/// The note of a plan that writes unsigned markers says why the run has no keys, as the
+/// input names it (the demo ignores a key that is set); a keyed run has no such note.
+#[test]
+fn the_unsigned_note_says_why_the_run_has_no_key() {
+    let cfg = std_config();
+    let r = roster(vec![ann()]);
+    let fresh = Account::new(vec![]);
+    let notes = |keys, unkeyed| plan_unkeyed(&fresh, &r, &cfg, keys, unkeyed).notes;
+    let ignored = notes(None, Unkeyed::Ignored);
+    assert!(
+        ignored.iter().any(|n| n == Unkeyed::Ignored.note()),
+        "{ignored:?}"
+    );
+    assert!(
+        !ignored.iter().any(|n| n == Unkeyed::NotSet.note()),
+        "{ignored:?}"
+    );
+    assert!(
+        Unkeyed::Ignored
+            .note()
+            .contains("the demo ignores PAGERDUTY_MARKER_KEY")
+    );
+    let k = keys();
+    let keyed = notes(Some(&k), Unkeyed::Ignored);
+    assert!(
+        !keyed.iter().any(|n| n.contains("are not signed")),
+        "{keyed:?}"
+    );
 }
 
 /// Each action carries how its user's marker checked ([`Action::marker_signature`]), the
@@ -992,7 +1038,9 @@ fn the_saved_plan_recount_of_signed_markers_is_the_planners() {
     assert_eq!(safety::wrong_key_for(&right, Overrides::default()), None);
     let wrong = safety::signatures_of(&acct.users, &old_keys());
     assert_eq!((wrong.signed, wrong.verified), (7, 0));
-    let refused = safety::wrong_key_for(&wrong, Overrides::default()).unwrap();
+    let refused = safety::wrong_key_for(&wrong, Overrides::default())
+        .unwrap()
+        .to_string();
     assert!(
         refused.starts_with("none of the 7 signed ownership markers in PagerDuty verifies with PAGERDUTY_MARKER_KEY (or PAGERDUTY_MARKER_KEY_PREVIOUS), among them PU1 (u1@example.com)"),
         "{refused}"

@@ -390,6 +390,7 @@ fn plan_finishing(acct: &Account, r: &Roster, cfg: &Config, finish: bool) -> Pla
         today: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
         run_day: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
         archive: &crate::archive::Archive::default(),
+        unkeyed: crate::plan::Unkeyed::NotSet,
         key_owner: None,
         licenses: &[],
         license_holders: None,
