@@ -1,10 +1,11 @@
 //! People and users the planner deliberately leaves alone, and why.
 //!
 //! A [`Skip`] carries its cause as a [`SkipCause`], which code matches on; the words are
-//! rendered only where a person reads them ([`fmt::Display`]: the text plan, the `reason`
-//! of the JSON plan and report). A saved plan stores the cause itself, as a stable
-//! snake_case tag with its values (`{"cause": "duplicate_marker", "details": {...}}`), never
-//! the words, so rewording a cause changes no file format.
+//! rendered only where a person reads them ([`fmt::Display`](std::fmt::Display), written in
+//! `words`: the text plan, the `reason` of the JSON plan and report). A saved plan stores
+//! the cause itself, as a stable snake_case tag with its values (`{"cause":
+//! "duplicate_marker", "details": {...}}`), never the words, so rewording a cause changes no
+//! file format.
 
 use super::ownership::Untouchable;
 use crate::email::Email;
@@ -14,7 +15,8 @@ use crate::pagerduty::models::User;
 use crate::vocab::Role;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use std::fmt;
+
+mod words;
 
 /// A person or user deliberately left alone, with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,7 +81,8 @@ impl Skip {
 
 /// Why a person or a user is left alone. Serialised (in saved plans) adjacently tagged: the
 /// variant as a snake_case `cause` (`email_of_another_employee`), its values under
-/// `details` (none for a cause without values); its words are [`fmt::Display`]'s.
+/// `details` (none for a cause without values); its words are
+/// [`fmt::Display`](std::fmt::Display)'s.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "cause", content = "details", rename_all = "snake_case")]
 pub enum SkipCause {
@@ -243,19 +246,6 @@ pub enum UnverifiedMarker {
     Unbound,
 }
 
-impl UnverifiedMarker {
-    /// The words after "this user's ownership marker is ".
-    pub fn words(self) -> &'static str {
-        match self {
-            UnverifiedMarker::Absent => "missing",
-            UnverifiedMarker::Unsigned => "unsigned",
-            UnverifiedMarker::Unreadable => "unreadable",
-            UnverifiedMarker::SignatureInvalid => "edited or forged (signature invalid)",
-            UnverifiedMarker::Unbound => "signed, not bound to it, and unconfirmed",
-        }
-    }
-}
-
 /// Why a marker that seems to name an employee is not used by the run. Serialised as a
 /// snake_case tag (`signature_invalid`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -273,18 +263,6 @@ pub enum MarkerFault {
     Unbound,
 }
 
-impl MarkerFault {
-    /// The words for it inside a skip reason: `marker (unsigned and unconfirmed)`.
-    pub fn words(self) -> &'static str {
-        match self {
-            MarkerFault::Unreadable => "unreadable",
-            MarkerFault::Unsigned => "unsigned and unconfirmed",
-            MarkerFault::SignatureInvalid => "signature invalid",
-            MarkerFault::Unbound => "signed, not bound, and unconfirmed",
-        }
-    }
-}
-
 /// Where the cause of a skip lies, for the words that sum skips up (the text plan's
 /// `No changes.` line): what someone must fix, and where.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -297,19 +275,6 @@ pub enum SkipSide {
     /// Left alone on purpose: the account owner, the key's user, a protected user, the
     /// `From` user.
     Protected,
-}
-
-impl SkipSide {
-    /// Words for `n` skips of this side, after the count: `1 for a problem in the HR export`.
-    pub fn words(self) -> &'static str {
-        match self {
-            SkipSide::Hr => "for a problem in the HR export",
-            SkipSide::PagerDuty => "for a conflict in PagerDuty to fix by hand",
-            SkipSide::Protected => {
-                "left alone on purpose (owner, API key user, protected or From user)"
-            }
-        }
-    }
 }
 
 impl SkipCause {
@@ -344,88 +309,6 @@ impl SkipCause {
             | SkipCause::PastTerminationUnverified { .. } => SkipSide::PagerDuty,
         }
     }
-}
-
-/// The words of each cause, around its values (one more piece than values).
-mod words {
-    pub const DUPLICATE_MARKER: &[&str] = &[
-        "",
-        " PagerDuty users (",
-        ") carry the marker for employee ",
-        "; fix by hand",
-    ];
-    pub const EMPLOYEE_ON_SEVERAL_USERS: &[&str] =
-        &["several PagerDuty users carry this employee's marker"];
-    pub const EMAIL_OF_ANOTHER_EMPLOYEE: &[&str] = &[
-        "email belongs to PagerDuty user ",
-        " whose marker names employee ",
-        "",
-    ];
-    pub const EMPLOYEE_ID_REUSED: &[&str] = &[
-        "this employee ID's marker is on PagerDuty user ",
-        " (",
-        ", ",
-        "), whose name and email are not this HR row's: HR may have reused the employee ID for another person, so nothing is written; if it is the same person, set that PagerDuty user's email to this HR row's and the next run matches it; if not, remove the marker line from that user, and the next run creates this employee",
-    ];
-    pub const MARKER_EMAIL_CONFLICT: &[&str] = &[
-        "this employee ID's marker is on PagerDuty user ",
-        " (",
-        "), but this HR row's email belongs to PagerDuty user ",
-        ", whose marker names employee ",
-        ": conflicting evidence (employee IDs renumbered onto old values?), so neither user is written for this row; if the employee IDs changed, rerun plan and apply with --rekey-employee-ids; if not, fix the marker or the email by hand",
-    ];
-    pub const EMAIL_OF_ANOTHER_UNREADABLE_MARKER: &[&str] = &[
-        "email belongs to PagerDuty user ",
-        " whose marker (",
-        ") seems to name employee ",
-        "; if that user is this employee, remove that marker line and the next run adopts it by email",
-    ];
-    pub const CLAIMED_BY_UNREADABLE_MARKER: &[&str] = &[
-        "PagerDuty user ",
-        " carries a marker (",
-        ") that seems to name this employee; if that user is this employee, set its email in PagerDuty to this HR row's and the next run matches it; if not, remove that marker line and the next run creates this employee",
-    ];
-    pub const UNTRUSTED_LEAVER_MARKER: &[&str] = &[
-        "the HR export does not list the employee this user's marker (",
-        ") seems to name, but the marker cannot be trusted, so the user is not deactivated and keeps its role and teams; if it is that former employee, suspend it by hand in PagerDuty; if not, remove that marker line",
-    ];
-    pub const UNVERIFIED_MARKER_CLAIMING_LISTED: &[&str] = &[
-        "this user's ownership marker (",
-        ") seems to name employee ",
-        ", whom the HR export lists, but no HR row matches this user (by a marker that verifies, or by its email)",
-        "",
-    ];
-    pub const UNVERIFIED_MARKER_CLAIMING_NONE: &[&str] = &[
-        "this user's ownership marker (",
-        ") names no employee that can be read, and no HR row matches this user (by its email)",
-        "",
-    ];
-    /// The end of both: why it needs a person, and the ways out.
-    pub const UNVERIFIED_MARKER_WITHOUT_ROW_END: &str = ": it still holds a role or teams and may be a leaver hiding behind an edited marker, so it is not kept on silently; not deactivated (it keeps its access until settled; [lifecycle] unmanaged_users = \"offboard\" deactivates it); if it is a former employee, suspend it by hand in PagerDuty; if it is a current employee, set its email in PagerDuty to its HR row's and remove that marker line";
-    pub const OWNER: &[&str] = &["account owner: never changed"];
-    pub const KEY_OWNER: &[&str] = &["owns the API key this run uses: never changed"];
-    pub const FROM_USER: &[&str] = &[
-        "the [pagerduty] from user, which every create names in its From header: never deactivated or deleted; change [pagerduty] from to another user first (the next run then offboards this one), or list it under [lifecycle] protected to keep it",
-    ];
-    pub const SUSPENDED_BY_OTHERS: &[&str] = &[
-        "PagerDuty user has no ownership marker and base role ",
-        ", as if suspended by someone other than hr2pagerduty: left alone (a conflict); give it back a working role by hand, or fix the HR status",
-    ];
-    pub const UNCONFIRMED_ADOPTION: &[&str] = &[
-        "PagerDuty user has no signed ownership marker and only its email ties it to this employee (users can change their own email), while other markers of this account verify; taking it over would give it ",
-        ": left alone; check that the user is this employee, then give it that access by hand in PagerDuty, and the next run adopts it and signs its marker",
-    ];
-    pub const PAST_TERMINATION_UNVERIFIED: &[&str] = &[
-        "termination date ",
-        " passed more than ",
-        " days ago ([lifecycle] termination_catch_up_days) while the status says active, and this user's ownership marker is ",
-        " while other markers of the account verify with PAGERDUTY_MARKER_KEY: a termination-pending stamp may have been removed from it, so the user is not kept on silently (nothing is written; it keeps its access until settled); if the employee has left, mark the row terminated in HR; if not, clear or correct the stale termination date in HR",
-    ];
-    /// After [`PAST_TERMINATION_UNVERIFIED`] on an unsigned marker: the likelier cause.
-    pub const UNFINISHED_MIGRATION: &str = "; if many users are listed so, the first apply with PAGERDUTY_MARKER_KEY most likely stopped before signing every marker: then run apply once with --finish-marker-migration, which trusts and signs the unsigned markers whose email is the HR row's, as that first apply would have";
-    pub const PROTECTED: &[&str] = &["protected by [lifecycle] protected: never changed"];
-    pub const HR_ROW_PROBLEM: &[&str] =
-        &["the HR row for this employee has a problem this run; not deactivated"];
 }
 
 impl super::Plan {
@@ -473,167 +356,6 @@ impl super::Plan {
                 "{n} of them are unsigned markers with a stale termination date while other markers verify, most likely a first apply with PAGERDUTY_MARKER_KEY that stopped before signing every marker: run apply once with --finish-marker-migration (review its plan first)"
             ),
         }
-    }
-}
-
-/// `words` with `values` between them.
-fn fill(words: &[&str], values: &[&str]) -> String {
-    let mut out = String::new();
-    for (i, w) in words.iter().enumerate() {
-        out.push_str(w);
-        if let Some(v) = values.get(i) {
-            out.push_str(v);
-        }
-    }
-    out
-}
-
-fn id_list(ids: &[UserId]) -> String {
-    ids.iter()
-        .map(UserId::as_str)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-impl SkipCause {
-    /// The words and values of this cause.
-    fn parts(&self) -> (&'static [&'static str], Vec<String>) {
-        match self {
-            SkipCause::DuplicateMarker { employee_id, users } => (
-                words::DUPLICATE_MARKER,
-                vec![
-                    users.len().to_string(),
-                    id_list(users),
-                    employee_id.to_string(),
-                ],
-            ),
-            SkipCause::EmployeeOnSeveralUsers => (words::EMPLOYEE_ON_SEVERAL_USERS, vec![]),
-            SkipCause::EmailOfAnotherEmployee {
-                user,
-                marker_employee_id,
-            } => (
-                words::EMAIL_OF_ANOTHER_EMPLOYEE,
-                vec![user.to_string(), marker_employee_id.to_string()],
-            ),
-            SkipCause::EmployeeIdReused { user, name, email } => (
-                words::EMPLOYEE_ID_REUSED,
-                vec![
-                    user.to_string(),
-                    crate::quote::quoted(name),
-                    email.to_string(),
-                ],
-            ),
-            SkipCause::MarkerEmailConflict {
-                user,
-                user_email,
-                holder,
-                holder_employee_id,
-            } => (
-                words::MARKER_EMAIL_CONFLICT,
-                vec![
-                    user.to_string(),
-                    user_email.to_string(),
-                    holder.to_string(),
-                    holder_employee_id.to_string(),
-                ],
-            ),
-            SkipCause::EmailOfAnotherUnreadableMarker {
-                user,
-                claimed_employee_id,
-                fault,
-            } => (
-                words::EMAIL_OF_ANOTHER_UNREADABLE_MARKER,
-                vec![
-                    user.to_string(),
-                    fault.words().to_string(),
-                    claimed_employee_id.to_string(),
-                ],
-            ),
-            SkipCause::ClaimedByUnreadableMarker { users, fault } => (
-                words::CLAIMED_BY_UNREADABLE_MARKER,
-                vec![id_list(users), fault.words().to_string()],
-            ),
-            SkipCause::UntrustedLeaverMarker { fault } => (
-                words::UNTRUSTED_LEAVER_MARKER,
-                vec![fault.words().to_string()],
-            ),
-            SkipCause::UnverifiedMarkerWithoutRow {
-                fault,
-                claimed_employee_id: Some(eid),
-            } => (
-                words::UNVERIFIED_MARKER_CLAIMING_LISTED,
-                vec![
-                    fault.words().to_string(),
-                    eid.to_string(),
-                    words::UNVERIFIED_MARKER_WITHOUT_ROW_END.to_string(),
-                ],
-            ),
-            SkipCause::UnverifiedMarkerWithoutRow {
-                fault,
-                claimed_employee_id: None,
-            } => (
-                words::UNVERIFIED_MARKER_CLAIMING_NONE,
-                vec![
-                    fault.words().to_string(),
-                    words::UNVERIFIED_MARKER_WITHOUT_ROW_END.to_string(),
-                ],
-            ),
-            SkipCause::Untouchable(Untouchable::Owner) => (words::OWNER, vec![]),
-            SkipCause::Untouchable(Untouchable::KeyOwner) => (words::KEY_OWNER, vec![]),
-            SkipCause::FromUser => (words::FROM_USER, vec![]),
-            SkipCause::SuspendedByOthers { role } => {
-                (words::SUSPENDED_BY_OTHERS, vec![role.to_string()])
-            }
-            SkipCause::UnconfirmedAdoption {
-                from,
-                to,
-                manager_on,
-                joins,
-            } => {
-                let mut more = Vec::new();
-                if from.raised_to(to) {
-                    more.push(format!("base role {to} (it has {from})"));
-                }
-                if !manager_on.is_empty() {
-                    more.push(format!("the manager role on {}", manager_on.join(", ")));
-                }
-                if !joins.is_empty() {
-                    more.push(format!("membership of {}", joins.join(", ")));
-                }
-                let last = more.pop().unwrap_or_default();
-                let said = match more.is_empty() {
-                    true => last,
-                    false => format!("{} and {last}", more.join(", ")),
-                };
-                (words::UNCONFIRMED_ADOPTION, vec![said])
-            }
-            SkipCause::Untouchable(Untouchable::Protected) => (words::PROTECTED, vec![]),
-            SkipCause::PastTerminationUnverified {
-                termination_date,
-                catch_up_days,
-                marker,
-            } => (
-                words::PAST_TERMINATION_UNVERIFIED,
-                vec![
-                    termination_date.to_string(),
-                    catch_up_days.to_string(),
-                    marker.words().to_string(),
-                    match marker {
-                        UnverifiedMarker::Unsigned => words::UNFINISHED_MIGRATION.to_string(),
-                        _ => String::new(),
-                    },
-                ],
-            ),
-            SkipCause::HrRowProblem => (words::HR_ROW_PROBLEM, vec![]),
-        }
-    }
-}
-
-impl fmt::Display for SkipCause {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (words, values) = self.parts();
-        let values: Vec<&str> = values.iter().map(String::as_str).collect();
-        f.write_str(&fill(words, &values))
     }
 }
 

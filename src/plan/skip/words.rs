@@ -1,0 +1,290 @@
+//! The words of the skips, where a person reads them: each [`SkipCause`]'s sentence with its
+//! values (its [`fmt::Display`], which the text plan and the `reason` of the JSON plan and
+//! report print), and the words of [`UnverifiedMarker`], [`MarkerFault`] and [`SkipSide`].
+//! What a skip is, and which need a person, is in the parent module.
+
+use super::{MarkerFault, SkipCause, SkipSide, UnverifiedMarker};
+use crate::ids::UserId;
+use crate::plan::ownership::Untouchable;
+use std::fmt;
+
+impl UnverifiedMarker {
+    /// The words after "this user's ownership marker is ".
+    pub fn words(self) -> &'static str {
+        match self {
+            UnverifiedMarker::Absent => "missing",
+            UnverifiedMarker::Unsigned => "unsigned",
+            UnverifiedMarker::Unreadable => "unreadable",
+            UnverifiedMarker::SignatureInvalid => "edited or forged (signature invalid)",
+            UnverifiedMarker::Unbound => "signed, not bound to it, and unconfirmed",
+        }
+    }
+}
+
+impl MarkerFault {
+    /// The words for it inside a skip reason: `marker (unsigned and unconfirmed)`.
+    pub fn words(self) -> &'static str {
+        match self {
+            MarkerFault::Unreadable => "unreadable",
+            MarkerFault::Unsigned => "unsigned and unconfirmed",
+            MarkerFault::SignatureInvalid => "signature invalid",
+            MarkerFault::Unbound => "signed, not bound, and unconfirmed",
+        }
+    }
+}
+
+impl SkipSide {
+    /// Words for `n` skips of this side, after the count: `1 for a problem in the HR export`.
+    pub fn words(self) -> &'static str {
+        match self {
+            SkipSide::Hr => "for a problem in the HR export",
+            SkipSide::PagerDuty => "for a conflict in PagerDuty to fix by hand",
+            SkipSide::Protected => {
+                "left alone on purpose (owner, API key user, protected or From user)"
+            }
+        }
+    }
+}
+
+/// The words of each cause, around its values (one more piece than values).
+mod pieces {
+    pub const DUPLICATE_MARKER: &[&str] = &[
+        "",
+        " PagerDuty users (",
+        ") carry the marker for employee ",
+        "; fix by hand",
+    ];
+    pub const EMPLOYEE_ON_SEVERAL_USERS: &[&str] =
+        &["several PagerDuty users carry this employee's marker"];
+    pub const EMAIL_OF_ANOTHER_EMPLOYEE: &[&str] = &[
+        "email belongs to PagerDuty user ",
+        " whose marker names employee ",
+        "",
+    ];
+    pub const EMPLOYEE_ID_REUSED: &[&str] = &[
+        "this employee ID's marker is on PagerDuty user ",
+        " (",
+        ", ",
+        "), whose name and email are not this HR row's: HR may have reused the employee ID for another person, so nothing is written; if it is the same person, set that PagerDuty user's email to this HR row's and the next run matches it; if not, remove the marker line from that user, and the next run creates this employee",
+    ];
+    pub const MARKER_EMAIL_CONFLICT: &[&str] = &[
+        "this employee ID's marker is on PagerDuty user ",
+        " (",
+        "), but this HR row's email belongs to PagerDuty user ",
+        ", whose marker names employee ",
+        ": conflicting evidence (employee IDs renumbered onto old values?), so neither user is written for this row; if the employee IDs changed, rerun plan and apply with --rekey-employee-ids; if not, fix the marker or the email by hand",
+    ];
+    pub const EMAIL_OF_ANOTHER_UNREADABLE_MARKER: &[&str] = &[
+        "email belongs to PagerDuty user ",
+        " whose marker (",
+        ") seems to name employee ",
+        "; if that user is this employee, remove that marker line and the next run adopts it by email",
+    ];
+    pub const CLAIMED_BY_UNREADABLE_MARKER: &[&str] = &[
+        "PagerDuty user ",
+        " carries a marker (",
+        ") that seems to name this employee; if that user is this employee, set its email in PagerDuty to this HR row's and the next run matches it; if not, remove that marker line and the next run creates this employee",
+    ];
+    pub const UNTRUSTED_LEAVER_MARKER: &[&str] = &[
+        "the HR export does not list the employee this user's marker (",
+        ") seems to name, but the marker cannot be trusted, so the user is not deactivated and keeps its role and teams; if it is that former employee, suspend it by hand in PagerDuty; if not, remove that marker line",
+    ];
+    pub const UNVERIFIED_MARKER_CLAIMING_LISTED: &[&str] = &[
+        "this user's ownership marker (",
+        ") seems to name employee ",
+        ", whom the HR export lists, but no HR row matches this user (by a marker that verifies, or by its email)",
+        "",
+    ];
+    pub const UNVERIFIED_MARKER_CLAIMING_NONE: &[&str] = &[
+        "this user's ownership marker (",
+        ") names no employee that can be read, and no HR row matches this user (by its email)",
+        "",
+    ];
+    /// The end of both: why it needs a person, and the ways out.
+    pub const UNVERIFIED_MARKER_WITHOUT_ROW_END: &str = ": it still holds a role or teams and may be a leaver hiding behind an edited marker, so it is not kept on silently; not deactivated (it keeps its access until settled; [lifecycle] unmanaged_users = \"offboard\" deactivates it); if it is a former employee, suspend it by hand in PagerDuty; if it is a current employee, set its email in PagerDuty to its HR row's and remove that marker line";
+    pub const OWNER: &[&str] = &["account owner: never changed"];
+    pub const KEY_OWNER: &[&str] = &["owns the API key this run uses: never changed"];
+    pub const FROM_USER: &[&str] = &[
+        "the [pagerduty] from user, which every create names in its From header: never deactivated or deleted; change [pagerduty] from to another user first (the next run then offboards this one), or list it under [lifecycle] protected to keep it",
+    ];
+    pub const SUSPENDED_BY_OTHERS: &[&str] = &[
+        "PagerDuty user has no ownership marker and base role ",
+        ", as if suspended by someone other than hr2pagerduty: left alone (a conflict); give it back a working role by hand, or fix the HR status",
+    ];
+    pub const UNCONFIRMED_ADOPTION: &[&str] = &[
+        "PagerDuty user has no signed ownership marker and only its email ties it to this employee (users can change their own email), while other markers of this account verify; taking it over would give it ",
+        ": left alone; check that the user is this employee, then give it that access by hand in PagerDuty, and the next run adopts it and signs its marker",
+    ];
+    pub const PAST_TERMINATION_UNVERIFIED: &[&str] = &[
+        "termination date ",
+        " passed more than ",
+        " days ago ([lifecycle] termination_catch_up_days) while the status says active, and this user's ownership marker is ",
+        " while other markers of the account verify with PAGERDUTY_MARKER_KEY: a termination-pending stamp may have been removed from it, so the user is not kept on silently (nothing is written; it keeps its access until settled); if the employee has left, mark the row terminated in HR; if not, clear or correct the stale termination date in HR",
+    ];
+    /// After [`PAST_TERMINATION_UNVERIFIED`] on an unsigned marker: the likelier cause.
+    pub const UNFINISHED_MIGRATION: &str = "; if many users are listed so, the first apply with PAGERDUTY_MARKER_KEY most likely stopped before signing every marker: then run apply once with --finish-marker-migration, which trusts and signs the unsigned markers whose email is the HR row's, as that first apply would have";
+    pub const PROTECTED: &[&str] = &["protected by [lifecycle] protected: never changed"];
+    pub const HR_ROW_PROBLEM: &[&str] =
+        &["the HR row for this employee has a problem this run; not deactivated"];
+}
+
+/// `words` with `values` between them.
+fn fill(words: &[&str], values: &[&str]) -> String {
+    let mut out = String::new();
+    for (i, w) in words.iter().enumerate() {
+        out.push_str(w);
+        if let Some(v) = values.get(i) {
+            out.push_str(v);
+        }
+    }
+    out
+}
+
+fn id_list(ids: &[UserId]) -> String {
+    ids.iter()
+        .map(UserId::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl SkipCause {
+    /// The words and values of this cause.
+    fn parts(&self) -> (&'static [&'static str], Vec<String>) {
+        match self {
+            SkipCause::DuplicateMarker { employee_id, users } => (
+                pieces::DUPLICATE_MARKER,
+                vec![
+                    users.len().to_string(),
+                    id_list(users),
+                    employee_id.to_string(),
+                ],
+            ),
+            SkipCause::EmployeeOnSeveralUsers => (pieces::EMPLOYEE_ON_SEVERAL_USERS, vec![]),
+            SkipCause::EmailOfAnotherEmployee {
+                user,
+                marker_employee_id,
+            } => (
+                pieces::EMAIL_OF_ANOTHER_EMPLOYEE,
+                vec![user.to_string(), marker_employee_id.to_string()],
+            ),
+            SkipCause::EmployeeIdReused { user, name, email } => (
+                pieces::EMPLOYEE_ID_REUSED,
+                vec![
+                    user.to_string(),
+                    crate::quote::quoted(name),
+                    email.to_string(),
+                ],
+            ),
+            SkipCause::MarkerEmailConflict {
+                user,
+                user_email,
+                holder,
+                holder_employee_id,
+            } => (
+                pieces::MARKER_EMAIL_CONFLICT,
+                vec![
+                    user.to_string(),
+                    user_email.to_string(),
+                    holder.to_string(),
+                    holder_employee_id.to_string(),
+                ],
+            ),
+            SkipCause::EmailOfAnotherUnreadableMarker {
+                user,
+                claimed_employee_id,
+                fault,
+            } => (
+                pieces::EMAIL_OF_ANOTHER_UNREADABLE_MARKER,
+                vec![
+                    user.to_string(),
+                    fault.words().to_string(),
+                    claimed_employee_id.to_string(),
+                ],
+            ),
+            SkipCause::ClaimedByUnreadableMarker { users, fault } => (
+                pieces::CLAIMED_BY_UNREADABLE_MARKER,
+                vec![id_list(users), fault.words().to_string()],
+            ),
+            SkipCause::UntrustedLeaverMarker { fault } => (
+                pieces::UNTRUSTED_LEAVER_MARKER,
+                vec![fault.words().to_string()],
+            ),
+            SkipCause::UnverifiedMarkerWithoutRow {
+                fault,
+                claimed_employee_id: Some(eid),
+            } => (
+                pieces::UNVERIFIED_MARKER_CLAIMING_LISTED,
+                vec![
+                    fault.words().to_string(),
+                    eid.to_string(),
+                    pieces::UNVERIFIED_MARKER_WITHOUT_ROW_END.to_string(),
+                ],
+            ),
+            SkipCause::UnverifiedMarkerWithoutRow {
+                fault,
+                claimed_employee_id: None,
+            } => (
+                pieces::UNVERIFIED_MARKER_CLAIMING_NONE,
+                vec![
+                    fault.words().to_string(),
+                    pieces::UNVERIFIED_MARKER_WITHOUT_ROW_END.to_string(),
+                ],
+            ),
+            SkipCause::Untouchable(Untouchable::Owner) => (pieces::OWNER, vec![]),
+            SkipCause::Untouchable(Untouchable::KeyOwner) => (pieces::KEY_OWNER, vec![]),
+            SkipCause::FromUser => (pieces::FROM_USER, vec![]),
+            SkipCause::SuspendedByOthers { role } => {
+                (pieces::SUSPENDED_BY_OTHERS, vec![role.to_string()])
+            }
+            SkipCause::UnconfirmedAdoption {
+                from,
+                to,
+                manager_on,
+                joins,
+            } => {
+                let mut more = Vec::new();
+                if from.raised_to(to) {
+                    more.push(format!("base role {to} (it has {from})"));
+                }
+                if !manager_on.is_empty() {
+                    more.push(format!("the manager role on {}", manager_on.join(", ")));
+                }
+                if !joins.is_empty() {
+                    more.push(format!("membership of {}", joins.join(", ")));
+                }
+                let last = more.pop().unwrap_or_default();
+                let said = match more.is_empty() {
+                    true => last,
+                    false => format!("{} and {last}", more.join(", ")),
+                };
+                (pieces::UNCONFIRMED_ADOPTION, vec![said])
+            }
+            SkipCause::Untouchable(Untouchable::Protected) => (pieces::PROTECTED, vec![]),
+            SkipCause::PastTerminationUnverified {
+                termination_date,
+                catch_up_days,
+                marker,
+            } => (
+                pieces::PAST_TERMINATION_UNVERIFIED,
+                vec![
+                    termination_date.to_string(),
+                    catch_up_days.to_string(),
+                    marker.words().to_string(),
+                    match marker {
+                        UnverifiedMarker::Unsigned => pieces::UNFINISHED_MIGRATION.to_string(),
+                        _ => String::new(),
+                    },
+                ],
+            ),
+            SkipCause::HrRowProblem => (pieces::HR_ROW_PROBLEM, vec![]),
+        }
+    }
+}
+
+impl fmt::Display for SkipCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (words, values) = self.parts();
+        let values: Vec<&str> = values.iter().map(String::as_str).collect();
+        f.write_str(&fill(words, &values))
+    }
+}
