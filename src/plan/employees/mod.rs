@@ -14,36 +14,43 @@
 //! A future hire not provisioned yet ([`Standing::NotYetHired`]) is never re-keyed (nothing
 //! is written for it today), and a skip of one is marked [`Skip::not_yet_hired`], so that
 //! the identity-drift check does not count it before its hire date.
+//!
+//! Beside this pass: how a row stands today and what it lists as pending (`standing`), what
+//! a leaver's row adds to its deactivation (`leaver`), the checks that leave a row's user
+//! alone or hold back a create (`guards`), and the words of its notes and reasons
+//! (`reasons`).
 
 use super::Tally;
 use super::build::{
-    Record, UpdateReason, create, leave, other_person_record, reactivate, restorable_record,
-    restore, sign, stamp_pending, update,
+    UpdateReason, create, leave, other_person_record, reactivate, restorable_record, restore, sign,
+    update,
 };
 use super::context::Ctx;
-use super::contract::{DateConflict, Pending, StartConflict};
-use super::dated::{self, Dated, LeaverCause, Standing};
+use super::dated::{Dated, LeaverCause, Standing};
 use super::matching::{Found, Index};
 use super::ownership::{protected_email, untouchable};
-use super::policy::Policy;
 use super::preconditions::check_stakeholder;
 use super::skip::{Skip, SkipCause};
 use super::{Action, ActionKind};
-use crate::config::{DeactivationMode, PastTerminationDate};
+use crate::config::DeactivationMode;
 use crate::email::Email;
 use crate::hr::Employee;
 use crate::ids::{EmployeeId, UserId};
-use crate::marker::{Marker, MarkerState};
+use crate::marker::MarkerState;
 use crate::pagerduty::models::User;
-use chrono::NaiveDate;
 use reasons::{RowReason, applied_later, explain_record, leaver_reason};
 
 mod guards;
+mod leaver;
 mod reasons;
+mod standing;
 use guards::{
     foreign_unverified_claim, rekeyable, suspends, unarchived_leaver, unconfirmed_adoption,
     unproven_stale_termination,
 };
+use leaver::{deleted_overdue_note, leaver_record, pending_stamp, suspended_overdue_note};
+pub(super) use standing::dated_for;
+use standing::{list_pending, standing_today};
 
 /// Plans employee `e`, for whom matching found `found` ([`Index::find`]): at most one
 /// action, or a skip, or one more unchanged; and any pending change and date conflict.
@@ -140,49 +147,6 @@ fn rekey_target<'a>(
         }
         _ => None,
     }
-}
-
-/// How `e` stands today, its row deciding user `matched` (or none); counts it among the
-/// active HR rows when employed, and records its date conflict and its start conflict.
-fn standing_today(
-    cx: &Ctx<'_>,
-    index: &Index<'_>,
-    e: &Employee,
-    matched: Option<&User>,
-    t: &mut Tally,
-) -> Dated {
-    // No user: the termination date for which the archive says this employee's user was
-    // deleted, if a date brought that deletion (the row keeping it is no rehire).
-    let deleted_for = match matched {
-        None => restorable_record(cx, e).and_then(|r| r.termination_date),
-        Some(_) => None,
-    };
-    let d = dated_of(index, matched, e, cx.policy, cx.inp.today, deleted_for);
-    if matches!(d.standing, Standing::Employed { .. }) {
-        t.hr_active += 1;
-    }
-    if let Some(date) = d.conflict {
-        t.out.conflicts.push(DateConflict {
-            employee_id: e.employee_id.clone(),
-            email: e.email.clone(),
-            status: e.status_value.clone(),
-            termination_date: date,
-            decided_by: cx.policy.past_termination_date,
-            line: e.line,
-            catch_up_days: cx.policy.termination_catch_up_days,
-        });
-    }
-    if d.start_conflict {
-        t.out.start_conflicts.push(StartConflict {
-            employee_id: e.employee_id.clone(),
-            email: e.email.clone(),
-            status: e.status_value.clone(),
-            hire_date: e.hire_date,
-            user_id: matched.map(|u| u.id.clone()),
-            line: e.line,
-        });
-    }
-    d
 }
 
 /// The skip of employee `e` (with its `user`, if any), marked when it is not hired yet.
@@ -423,50 +387,6 @@ fn choose_action(
     action.map_or(Choice::Nothing, |a| Choice::Act(Box::new(a), why))
 }
 
-/// The termination-pending stamp for leaver `e` (user `u`, trusted marker `current`) whose
-/// deactivation `a` is blocked (see [`stamp_pending`]): written when `cause` is a
-/// termination date that only the catch-up days keep due (the status says active and
-/// `[lifecycle] past_termination_date = "status"`); otherwise a stamp the marker carries
-/// stays only while HR gives its date, and is removed when HR no longer does (the row's
-/// date changed, or no status column makes the date decide anyway), as an employed row's
-/// update removes it.
-fn pending_stamp(
-    cx: &Ctx<'_>,
-    e: &Employee,
-    u: &User,
-    human: &str,
-    current: Option<&Marker>,
-    cause: LeaverCause,
-    a: &Option<Action>,
-) -> Option<Action> {
-    let blocked = a.as_ref().is_some_and(|a| a.blocked.is_some());
-    let current = current.filter(|_| blocked)?;
-    let catch_up_decides =
-        e.status_value.is_some() && cx.policy.past_termination_date == PastTerminationDate::Status;
-    let want = match cause {
-        LeaverCause::TerminationDate(date) if catch_up_decides => Some(date),
-        _ => current
-            .pending_termination
-            .filter(|d| Some(*d) == e.termination_date),
-    };
-    stamp_pending(cx, u, e, human, current, want)
-}
-
-/// What a leaver's offboarding record says of why it left.
-fn leaver_record(cause: LeaverCause) -> Record {
-    match cause {
-        LeaverCause::Status => Record::default(),
-        LeaverCause::TerminationDate(date) => Record {
-            termination_date: Some(date),
-            leave: false,
-        },
-        LeaverCause::Leave => Record {
-            termination_date: None,
-            leave: true,
-        },
-    }
-}
-
 /// Adds action `a` for `e` to the plan, with the hand-off it waits for, the words for what
 /// it does to the user's record, and the employee ID its marker is re-keyed from. `why` is
 /// the reason of an update, as a typed value.
@@ -499,121 +419,4 @@ fn push_action(
     }
     a.rekeyed_from = rekeyed_from;
     t.out.actions.push(a);
-}
-
-/// The note for `e`, a row whose status does not say terminated but whose termination
-/// `date` is recent enough to be still due (`[lifecycle] termination_catch_up_days`), and
-/// whose user was deleted and archived by an earlier run that the status decided (the
-/// record carries no date): nothing to do, but a rehire written as the status back to
-/// active, with the old date kept, would otherwise go unmentioned.
-fn deleted_overdue_note(cx: &mut Ctx<'_>, e: &Employee, date: NaiveDate) {
-    let Some(r) = restorable_record(cx, e) else {
-        return;
-    };
-    let status = e.status_value.as_deref().unwrap_or("");
-    cx.notes.push(format!(
-        "employee {} (line {}): status {status:?} with termination date {date}, within [lifecycle] termination_catch_up_days = {}: treated as an overdue termination; nothing to do, since PagerDuty user {} was deleted and archived; if this is a rehire, give a hire date after the termination date (or remove the date) in HR, and the user is re-created from the archive",
-        e.employee_id, e.line, cx.policy.termination_catch_up_days, r.pagerduty_user_id
-    ));
-}
-
-/// The note for `e`, a row whose status does not say terminated but whose termination
-/// `date` is recent enough to be still due (`[lifecycle] termination_catch_up_days`), and
-/// whose user `u` an earlier run suspended already (suspension `s`) for another reason than
-/// this date (the status said terminated, or a leave): the deactivation is done, so there
-/// is nothing to do, but a rehire written as the status back to active, with the old date
-/// kept, would otherwise go unmentioned (the suspend-mode twin of
-/// [`deleted_overdue_note`]).
-fn suspended_overdue_note(
-    cx: &mut Ctx<'_>,
-    e: &Employee,
-    u: &User,
-    s: &crate::marker::Suspension,
-    date: NaiveDate,
-) {
-    if s.termination_date == Some(date) {
-        // The date brought the suspension: it stays while the row keeps it, as documented.
-        return;
-    }
-    let status = e.status_value.as_deref().unwrap_or("");
-    cx.notes.push(format!(
-        "employee {} (line {}): status {status:?} with termination date {date}, within [lifecycle] termination_catch_up_days = {}: treated as an overdue termination; nothing to do, since PagerDuty user {} was suspended on {}; not reactivated; if this is a rehire, give a hire date after the termination date (or remove the date) in HR, and the user is reactivated",
-        e.employee_id, e.line, cx.policy.termination_catch_up_days, u.id, s.on
-    ));
-}
-
-/// How `e` stands today ([`dated::dated`]), given what matching `found` for it: the
-/// termination date a suspension recorded on its user counts as applied. The archive is
-/// not read: this is for the email hand-offs, which only concern employed people whose
-/// user their marker found.
-pub(super) fn dated_for(
-    index: &Index<'_>,
-    found: &Found<'_>,
-    e: &Employee,
-    policy: &Policy,
-    today: NaiveDate,
-) -> Dated {
-    let matched = match found {
-        Found::ByMarker(u) | Found::ByEmail(u) => Some(*u),
-        Found::Nobody | Found::Blocked { .. } => None,
-    };
-    dated_of(index, matched, e, policy, today, None)
-}
-
-/// How `e` stands today when its row decided user `matched` (found, or taken over by a
-/// re-key): the termination date a suspension recorded on that user counts as applied, and
-/// so does `deleted_for`, the date the archive recorded for the deletion of `e`'s user when
-/// no user matched.
-fn dated_of(
-    index: &Index<'_>,
-    matched: Option<&User>,
-    e: &Employee,
-    policy: &Policy,
-    today: NaiveDate,
-    deleted_for: Option<NaiveDate>,
-) -> Dated {
-    let marker = matched.and_then(|u| index.marker(u));
-    // A termination date that brought the deactivation of this employee's user into effect.
-    let applied = marker
-        .and_then(|m| m.suspended.as_ref())
-        .and_then(|s| s.termination_date)
-        .or(deleted_for);
-    // A termination an earlier run found due and blocked (a trusted marker's stamp).
-    let stamped = marker.and_then(|m| m.pending_termination);
-    dated::dated(e, policy, today, applied, stamped)
-}
-
-/// Lists what comes due for `e` on a later date: the create (or, for a `user` already
-/// suspended, the reactivation) of a future hire, and a scheduled termination. A future
-/// hire whose user is already active gets nothing: it is left as it is until the date.
-/// `leaver` is what a termination will be: a deactivation, or a deletion in delete mode.
-fn list_pending(
-    e: &Employee,
-    user: Option<&User>,
-    suspended: bool,
-    d: &Dated,
-    leaver: ActionKind,
-    t: &mut Tally,
-) {
-    let entry = |kind, on, date| Pending {
-        employee_id: e.employee_id.clone(),
-        email: e.email.clone(),
-        kind,
-        on,
-        date,
-        user_id: user.map(|u| u.id.clone()),
-        line: e.line,
-    };
-    if let (Standing::NotYetHired { from: Some(on) }, Some(hire)) = (d.standing, e.hire_date) {
-        match (user, suspended) {
-            (None, _) => t.out.pending.push(entry(ActionKind::Create, on, hire)),
-            (Some(_), true) => t.out.pending.push(entry(ActionKind::Reactivate, on, hire)),
-            (Some(_), false) => {}
-        }
-    }
-    if let Some(date) = d.termination_scheduled
-        && !matches!(d.standing, Standing::Leaver(_))
-    {
-        t.out.pending.push(entry(leaver, date, date));
-    }
 }
