@@ -49,8 +49,9 @@ pub fn summary_text(report: &ApplyReport, api_url: &str) -> String {
         d => format!(", {d} deleted"),
     };
     lines.push(format!(
-        "{} created, {} updated, {} deactivated{deleted}, {} reactivated, {} failed, {} blocked, {} skipped",
-        s.created, s.updated, s.deactivated, s.reactivated, s.failed, s.blocked, s.skipped
+        "{}, {} updated, {} deactivated{deleted}, {} reactivated, {} failed, {} blocked, {} skipped",
+        s.created_words(),
+        s.updated, s.deactivated, s.reactivated, s.failed, s.blocked, s.skipped
     ));
     let actions = &report.outcomes;
     let blocked: Vec<&Outcome> = actions

@@ -44,6 +44,8 @@ pub struct PlanOptions<'a> {
     /// `--finish-marker-migration`: trust and sign unsigned markers as on the first run
     /// with the key ([`Policy::finish_marker_migration`]).
     pub finish_marker_migration: bool,
+    /// `--allow-new-marker-key`: the key is new ([`Policy::allow_new_marker_key`]).
+    pub allow_new_marker_key: bool,
     /// The run's marker keys (read by the commands from the environment), which the
     /// planner signs with and checks markers against ([`Inputs::marker_keys`]); `None`
     /// without `PAGERDUTY_MARKER_KEY`.
@@ -155,6 +157,7 @@ pub async fn observe_and_plan(
     policy.allow_oncall_gaps = options.allow_oncall_gaps;
     policy.rekey_employee_ids = options.rekey_employee_ids;
     policy.finish_marker_migration = options.finish_marker_migration;
+    policy.allow_new_marker_key = options.allow_new_marker_key;
     let rules = plan::rules::ResolvedRules::resolve(&policy.rules, &account.teams)?;
     let governed = Needs {
         team_members: rules.governed(),

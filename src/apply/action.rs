@@ -12,13 +12,16 @@ use super::{
     StepFailure, Stop,
 };
 use crate::archive::ArchiveRecord;
-use crate::ids::UserId;
-use crate::marker::Marker;
+use crate::ids::{TeamId, UserId};
+use crate::marker::{self, Marker, MarkerState, Verdict};
 use crate::observe::policies_holding;
-use crate::pagerduty::models::User;
 use crate::pagerduty::models::contact::UserRecord;
+use crate::pagerduty::models::{NewUser, User};
 use crate::pagerduty::{ApiError, Client, Refusal};
+use crate::plan::adoption::{Wanted, adoption_raise};
 use crate::plan::{Action, ActionKind, Step};
+use crate::vocab::TeamRole;
+use std::collections::BTreeMap;
 use std::ops::ControlFlow::{self, Break, Continue};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -39,6 +42,9 @@ struct Exec<'a> {
     a: &'a Action,
     opts: &'a ApplyOptions,
     auth_stop: &'a AtomicBool,
+    /// The plan's [`Plan::adoption_guarded`](crate::plan::Plan::adoption_guarded): an
+    /// adoption that would raise the found user's access is refused.
+    guarded: bool,
 }
 
 /// What a create step's answer brings (see [`Exec::send`]): the user's ID, why adopting it
@@ -51,18 +57,21 @@ type Created = (UserId, Option<NotAdoptable>, Option<User>, bool);
 /// destructive action's user ([`Exec::recheck_user`]), then for each step a restore
 /// ([`Exec::restore`]), a deletion's archive record ([`Exec::archive`]) or the step's
 /// request ([`Exec::send`], a create's answer handled by [`Exec::created`], a failure by
-/// [`Exec::step_failed`]).
+/// [`Exec::step_failed`]). `guarded` is the plan's
+/// [`Plan::adoption_guarded`](crate::plan::Plan::adoption_guarded).
 pub(super) async fn run_action(
     client: &Client,
     a: &Action,
     opts: &ApplyOptions,
     auth_stop: &AtomicBool,
+    guarded: bool,
 ) -> Outcome {
     let x = Exec {
         client,
         a,
         opts,
         auth_stop,
+        guarded,
     };
     let mut o = Outcome {
         action: a.clone(),
@@ -401,6 +410,17 @@ impl Exec<'_> {
             o.cause = Some(Cause::NotAdopted { user: id, why });
             return Break(());
         }
+        // In a signed account, a found user whom only its email ties to this employee is
+        // not given more access than it has: the planner's rule, read again here since
+        // the user took the email after the listing.
+        if let (Some(found), Step::CreateUser(n)) = (&found, step)
+            && let Some(why) = self.raises_access(found, n).await
+        {
+            tracing::warn!(user_id = %id, reason = %why, "create found the email held by a user whose adoption would raise its access");
+            o.status = OutcomeStatus::Failed;
+            o.cause = Some(Cause::NotAdopted { user: id, why });
+            return Break(());
+        }
         tracing::Span::current().record("pagerduty_user_id", id.as_str());
         o.user_id = Some(id.clone());
         // An adopted user (found by email instead of created) is brought to the
@@ -434,6 +454,78 @@ impl Exec<'_> {
                 Break(())
             }
         }
+    }
+
+    /// Why adopting `found`, the user a create `n` found holding its email, would raise
+    /// its access, when the plan's account has signed markers ([`Exec::guarded`]) and
+    /// `found` carries no marker of this employee that verifies with the run's keys (a
+    /// user this run's own lost `POST` created carries the create's, signed): the
+    /// planner's rule ([`adoption_raise`]) over the create's base role and team steps
+    /// against the found user's role and teams. The team role of a team the create makes
+    /// it manager of is read from the team's members (a failed read counts as not the
+    /// manager's).
+    async fn raises_access(&self, found: &User, n: &NewUser) -> Option<NotAdoptable> {
+        if !self.guarded || self.own_marker(found) {
+            return None;
+        }
+        let mut wants = Vec::new();
+        for step in &self.a.steps {
+            if let Step::SetTeamRole {
+                team_id,
+                team,
+                role,
+            } = step
+            {
+                wants.push(Wanted {
+                    team_id: team_id.clone(),
+                    team: team.clone(),
+                    role: role.clone(),
+                });
+            }
+        }
+        let mut has: BTreeMap<TeamId, Option<TeamRole>> =
+            found.teams.iter().map(|t| (t.id.clone(), None)).collect();
+        for w in &wants {
+            if w.role != TeamRole::Manager {
+                continue;
+            }
+            let Some(role) = has.get_mut(&w.team_id) else {
+                continue;
+            };
+            match self.client.list_team_members(&w.team_id).await {
+                Ok(members) => {
+                    *role = members
+                        .into_iter()
+                        .find(|m| m.user.id == found.id)
+                        .map(|m| m.role);
+                }
+                Err(e) => {
+                    tracing::warn!(team_id = %w.team_id, error = %e, "could not read the team's members: its manager role counts as given");
+                }
+            }
+        }
+        let to = n.role.clone().unwrap_or_else(|| found.role.clone());
+        adoption_raise(&found.role, &has, &to, &wants)
+            .map(|cause| NotAdoptable::RaisesAccess(Box::new(cause)))
+    }
+
+    /// Whether `found` carries a marker naming this action's employee that verifies with
+    /// the run's keys (bound to its email, or signed before the binding: the create's
+    /// email is the HR row's).
+    fn own_marker(&self, found: &User) -> bool {
+        let Some(keys) = &self.opts.marker_keys else {
+            return false;
+        };
+        let p = marker::parse(found.description.as_deref());
+        let MarkerState::Valid(m) = &p.marker else {
+            return false;
+        };
+        m.employee_id.is_some()
+            && m.employee_id == self.a.employee_id
+            && matches!(
+                keys.check(m, p.sig.as_deref(), &found.email),
+                Verdict::Current | Verdict::Previous | Verdict::Unbound
+            )
     }
 
     /// Step `i` failed with `e` (not a stop): recorded, with the policies holding the user

@@ -40,7 +40,11 @@
 //! A create whose user the client found by email instead of creating it (the `POST`'s
 //! outcome was unknown, or PagerDuty answered "Email has already been taken") is adopted
 //! only when that user carries no marker or this employee's, and is neither the owner nor
-//! protected ([`adoption_refused`]); otherwise the action fails ([`Cause::NotAdopted`]).
+//! protected ([`adoption_refused`]), and, when the plan's account has signed markers
+//! ([`Plan::adoption_guarded`]) and that user carries no marker of this employee that
+//! verifies, only when taking it over raises nothing, by the planner's rule
+//! ([`crate::plan::adoption::adoption_raise`], [`NotAdoptable::RaisesAccess`]); otherwise
+//! the action fails ([`Cause::NotAdopted`]).
 //! An adopted user is brought to the create's state ([`adoption_update`]: one `PUT` with
 //! the marker and the differing fields) before the create's team steps, and the outcome
 //! says it was adopted. One person, one user.
@@ -271,8 +275,11 @@ async fn run_phases(
                             let user = a.waits_for.clone().expect("checked above");
                             unsent(a, OutcomeStatus::Skipped, Cause::EmailNotFreed { user })
                         } else {
-                            crate::pagerduty::in_action(run_logged(client, a, opts, &auth_stop))
-                                .await
+                            let guarded = plan.adoption_guarded;
+                            crate::pagerduty::in_action(run_logged(
+                                client, a, opts, &auth_stop, guarded,
+                            ))
+                            .await
                         };
                         on_outcome(i, &o);
                         progress.inc();
@@ -299,6 +306,7 @@ async fn run_logged(
     a: &Action,
     opts: &ApplyOptions,
     auth_stop: &AtomicBool,
+    guarded: bool,
 ) -> Outcome {
     let span = tracing::info_span!(
         "action",
@@ -314,7 +322,7 @@ async fn run_logged(
         span.record("pagerduty_user_id", u.as_str());
     }
     async {
-        let o = run_action(client, a, opts, auth_stop).await;
+        let o = run_action(client, a, opts, auth_stop, guarded).await;
         tracing::info!(
             outcome = o.status.as_str(),
             attempts = o.attempts,

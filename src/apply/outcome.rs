@@ -7,8 +7,8 @@ use crate::email::Email;
 use crate::ids::{EmployeeId, EscalationPolicyId, TeamId, UserId};
 use crate::oncall::{Blocked, Named};
 use crate::pagerduty::{ApiError, Refusal, TransportKind};
-use crate::plan::Action;
 use crate::plan::ownership::Untouchable;
+use crate::plan::{Action, SkipCause};
 use crate::words::plural;
 use serde::{Serialize, Serializer};
 use std::fmt;
@@ -131,6 +131,13 @@ pub enum NotAdoptable {
     OtherEmployee(EmployeeId),
     /// Its description holds a marker line that cannot be read.
     UnreadableMarker,
+    /// The plan's account has signed markers ([`crate::plan::Plan::adoption_guarded`]),
+    /// the user carries no marker of this employee that verifies, and taking it over would
+    /// raise its access: the planner's skip for the same case, by the same rule
+    /// ([`crate::plan::adoption::adoption_raise`]), always a
+    /// [`SkipCause::UnconfirmedAdoption`]. Users can set their own email: one who takes a
+    /// new hire's address between the plan and the create would be given the hire's access.
+    RaisesAccess(Box<SkipCause>),
 }
 
 /// One failed request of an action.
@@ -396,6 +403,7 @@ impl fmt::Display for NotAdoptable {
                 write!(f, "its ownership marker names employee {id}")
             }
             NotAdoptable::UnreadableMarker => f.write_str("its ownership marker cannot be read"),
+            NotAdoptable::RaisesAccess(cause) => write!(f, "{cause}"),
         }
     }
 }

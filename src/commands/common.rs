@@ -186,6 +186,7 @@ pub(super) fn plan_options(flags: SafetyFlags, keys: Option<&MarkerKeys>) -> Pla
         allow_oncall_gaps: flags.allow_oncall_gaps,
         rekey_employee_ids: flags.rekey_employee_ids,
         finish_marker_migration: flags.finish_marker_migration,
+        allow_new_marker_key: flags.allow_new_marker_key,
         marker_keys: keys,
         unkeyed: Unkeyed::NotSet,
     }

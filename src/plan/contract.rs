@@ -503,6 +503,15 @@ pub struct Plan {
     /// readable marker carries a `sig`, for the refusal.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unchecked_signed_users: Vec<FailedSignature>,
+    /// With marker keys, whether the account's markers are signed (some verifies, or,
+    /// under `--allow-new-marker-key`, some carries a `sig`): a user whom only its email
+    /// ties to an employee is then not taken over when that would raise its access. The
+    /// planner skips such rows ([`SkipCause::UnconfirmedAdoption`](crate::plan::SkipCause::UnconfirmedAdoption)), and the executor
+    /// refuses the same adoption when a create finds its email taken at apply time, by
+    /// the same rule ([`crate::plan::adoption::adoption_raise`]). `false` in saved plans
+    /// made before it existed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub adoption_guarded: bool,
 }
 
 fn is_zero(n: &usize) -> bool {

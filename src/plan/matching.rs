@@ -112,6 +112,9 @@ pub(super) struct Index<'a> {
     /// With marker keys, whether some marker of the account verifies (the one-time
     /// migration happened): see [`Index::migrated`].
     migrated: bool,
+    /// Whether the account's markers are signed: some verifies ([`Index::migrated`]), or,
+    /// under `--allow-new-marker-key`, some carries a `sig` (see [`Index::signed_account`]).
+    signed_account: bool,
     /// Under `--rekey-employee-ids`: users re-keyed to the row whose email they hold
     /// although the export lists the employee their marker names (see
     /// [`Index::rekey_overlaps`]), with the row's employee ID.
@@ -158,6 +161,7 @@ impl<'a> Index<'a> {
             unchecked_signed_users: Vec::new(),
             checked: Vec::with_capacity(users.len()),
             migrated: false,
+            signed_account: false,
             overlap_rekeys: BTreeMap::new(),
         };
         let mut trust = inp.marker_keys.map(|keys| Trust::new(inp, keys));
@@ -295,6 +299,11 @@ impl<'a> Index<'a> {
         for (eid, users) in &ix.marker_conflicts {
             ix.by_marker.insert(eid.clone(), users[0]);
         }
+        // A new key verifies none of the markers the lost one signed, but the account's
+        // markers are signed all the same.
+        ix.signed_account = ix.migrated
+            || (inp.policy.allow_new_marker_key
+                && ix.signatures.as_ref().is_some_and(|s| s.signed > 0));
         ix
     }
 
@@ -332,6 +341,17 @@ impl<'a> Index<'a> {
     /// ([`SkipCause::PastTerminationUnverified`]).
     pub(super) fn migrated(&self) -> bool {
         self.migrated
+    }
+
+    /// With marker keys, whether the account's markers are signed: it is migrated
+    /// ([`Index::migrated`]), or the run is told the key is new (`--allow-new-marker-key`,
+    /// [`Policy::allow_new_marker_key`](crate::plan::Policy::allow_new_marker_key)) and
+    /// markers carrying a `sig` exist, which the lost key signed. Then a user whom only its
+    /// email ties to an employee is not taken over when that raises its access
+    /// ([`SkipCause::UnconfirmedAdoption`]), whichever key verifies the markers; the plan
+    /// passes the same fact to the executor ([`Plan::adoption_guarded`]).
+    pub(super) fn signed_account(&self) -> bool {
+        self.signed_account
     }
 
     /// The users whose trusted marker is to be signed again with the current key, and why.

@@ -84,6 +84,7 @@
 //! - `build`: one builder per [`ActionKind`] and the helpers they share;
 //! - [`safety`]: the change thresholds checked on a finished plan.
 
+pub mod adoption;
 pub mod dated;
 pub mod licenses;
 pub mod ownership;
@@ -282,6 +283,7 @@ pub fn plan_with_rules(inp: Inputs<'_>, rules: ResolvedRules) -> Result<Plan, Pl
         ));
     }
     t.out.marker_signatures = index.signatures();
+    t.out.adoption_guarded = index.signed_account();
     t.out.unchecked_signed_markers = index.unchecked_signed();
     t.out.unchecked_signed_users = index.unchecked_signed_users().to_vec();
     skip_duplicate_markers(&index, &mut t);

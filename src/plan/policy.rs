@@ -55,8 +55,14 @@ pub struct Policy {
     /// markers are trusted and signed as on the first run with `PAGERDUTY_MARKER_KEY`,
     /// although other markers of the account verify, to finish a first keyed apply that
     /// stopped part-way (README.md § Marker integrity). A user without a marker found by
-    /// email is still guarded as in any signed account.
+    /// email, or by an unsigned marker its email confirms, is still guarded as in any
+    /// signed account: the flag never lets an adoption raise a user's access.
     pub finish_marker_migration: bool,
+    /// `--allow-new-marker-key` (a run option; `false` from the configuration): the key is
+    /// new and verifies none of the signed markers (the old key is lost). Markers carrying
+    /// a `sig` then still make the account a signed one for the guard on adoptions by email
+    /// ([`SkipCause::UnconfirmedAdoption`](crate::plan::SkipCause::UnconfirmedAdoption)).
+    pub allow_new_marker_key: bool,
     /// `[lifecycle] provision_days_before_start`: a future hire is created this many days
     /// before the hire date.
     pub provision_days_before_start: u32,
@@ -105,6 +111,7 @@ impl Policy {
             sync_job_title: cfg.hr.columns.job_title.is_some(),
             rekey_employee_ids: false,
             finish_marker_migration: false,
+            allow_new_marker_key: false,
             provision_days_before_start: cfg.lifecycle.provision_days_before_start,
             past_termination_date: cfg.lifecycle.past_termination_date,
             termination_catch_up_days: cfg.lifecycle.termination_catch_up_days,

@@ -108,8 +108,13 @@ impl RunStatus {
 /// Counts of an apply, as the report's `summary`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct ApplySummary {
-    /// Creates applied.
+    /// Creates applied, adoptions included (see `adopted`).
     pub created: usize,
+    /// Of `created`, the creates that adopted the user already holding the email
+    /// ([`Outcome::adopted`]: the `POST` refused, "Email has already been taken"), which
+    /// PagerDuty sent no invitation. Left out of the JSON report when 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub adopted: usize,
     /// Updates applied.
     pub updated: usize,
     /// Deactivations applied.
@@ -143,6 +148,22 @@ pub struct ApplySummary {
     pub invitations: usize,
 }
 
+impl ApplySummary {
+    /// `N created`, with ` (M adopted)` when M of the creates adopted the user already
+    /// holding the email ([`ApplySummary::adopted`]), which got no invitation: the words of
+    /// the apply text and of the notification.
+    pub fn created_words(&self) -> String {
+        match self.adopted {
+            0 => format!("{} created", self.created),
+            n => format!("{} created ({n} adopted)", self.created),
+        }
+    }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 /// Tallies outcomes.
 pub fn apply_summary(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> ApplySummary {
     let mut s = ApplySummary {
@@ -160,7 +181,10 @@ pub fn apply_summary(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Appl
         }
         match o.status {
             OutcomeStatus::Applied => match o.action.kind {
-                ActionKind::Create => s.created += 1,
+                ActionKind::Create => {
+                    s.created += 1;
+                    s.adopted += usize::from(o.adopted);
+                }
                 ActionKind::Update => s.updated += 1,
                 ActionKind::Deactivate => s.deactivated += 1,
                 ActionKind::Reactivate => s.reactivated += 1,

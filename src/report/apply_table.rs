@@ -285,6 +285,14 @@ pub fn summary_line(report: &Value) -> String {
     let mut counts: Vec<String> = COUNTS
         .iter()
         .filter_map(|(key, words)| match report["summary"][key].as_u64() {
+            // The creates that adopted the user holding their email, which got no
+            // invitation, said as the apply text says them.
+            Some(n) if n > 0 && *key == "created" => {
+                match report["summary"]["adopted"].as_u64().filter(|&m| m > 0) {
+                    Some(m) => Some(format!("{n} {words} ({m} adopted)")),
+                    None => Some(format!("{n} {words}")),
+                }
+            }
             Some(n) if n > 0 => Some(format!("{n} {words}")),
             _ => None,
         })

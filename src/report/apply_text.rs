@@ -140,7 +140,9 @@ fn blocked_kinds(outcomes: &[Outcome]) -> String {
 /// line `Needs a person: N skipped …` when the plan has skips a person must settle,
 /// [`Plan::needs_attention`], and nothing failed or was blocked), and `PagerDuty sent N
 /// invitation emails (one per user created).` when the run created users
-/// ([`super::ApplySummary::invitations`]).
+/// ([`super::ApplySummary::invitations`]). A create that adopted the user holding its email
+/// counts as created, said as `N created (M adopted)`, and gets no invitation (`(one per
+/// user created; none to the M adopted)`).
 pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> String {
     let mut out = String::new();
     let mut problems = String::new();
@@ -277,8 +279,13 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
     };
     let _ = write!(
         out,
-        "{head} {} created, {} updated, {} deactivated, {} reactivated{deleted}, {} failed, {} skipped{blocked}",
-        s.created, s.updated, s.deactivated, s.reactivated, s.failed, s.skipped
+        "{head} {}, {} updated, {} deactivated, {} reactivated{deleted}, {} failed, {} skipped{blocked}",
+        s.created_words(),
+        s.updated,
+        s.deactivated,
+        s.reactivated,
+        s.failed,
+        s.skipped
     );
     if stopped {
         let _ = write!(
@@ -289,9 +296,13 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
     }
     out.push_str(".\n");
     if s.invitations > 0 {
+        let adopted = match s.adopted {
+            0 => String::new(),
+            n => format!("; none to the {n} adopted"),
+        };
         let _ = writeln!(
             out,
-            "PagerDuty sent {} invitation email{} (one per user created).",
+            "PagerDuty sent {} invitation email{} (one per user created{adopted}).",
             s.invitations,
             plural(s.invitations, "", "s")
         );

@@ -1242,3 +1242,38 @@ fn a_blocked_action_shows_no_changes_and_the_summaries_name_each_cause() {
         Some("2 of 2 actions blocked (1 on call, 1 on their team's escalation policy)")
     );
 }
+
+/// Review r10g #13: a create that adopted the user holding its email counts as created and
+/// got no invitation; the words say so wherever the count is given (the apply text and the
+/// notification through `created_words`, the Markdown line from the JSON summary), and
+/// runs without an adoption keep their words.
+#[test]
+fn an_adoption_is_counted_as_created_and_named_apart() {
+    let s = ApplySummary {
+        created: 41,
+        adopted: 1,
+        invitations: 40,
+        ..ApplySummary::default()
+    };
+    assert_eq!(s.created_words(), "41 created (1 adopted)");
+    let json = serde_json::to_value(s).unwrap();
+    assert_eq!(json["adopted"], 1);
+    let plain = ApplySummary {
+        created: 2,
+        invitations: 2,
+        ..ApplySummary::default()
+    };
+    assert_eq!(plain.created_words(), "2 created");
+    assert!(
+        serde_json::to_value(plain)
+            .unwrap()
+            .get("adopted")
+            .is_none()
+    );
+    let report = serde_json::json!({"status": "applied", "exit_code": 0, "summary": json});
+    let line = apply_table::summary_line(&report);
+    assert!(
+        line.contains("41 created (1 adopted), 40 invitation emails"),
+        "{line}"
+    );
+}

@@ -562,3 +562,160 @@ async fn a_create_that_finds_its_email_taken_adopts_only_a_user_that_may_be_this
         assert_eq!(n, 1, "{email}");
     }
 }
+
+/// Issue r10g #1: in an account whose markers are signed, a create whose email a user took
+/// after the listing (its marker removed, its email set to the new hire's) adopts that user
+/// only when that raises nothing: one that would be given a higher base role or the
+/// hire's teams is refused in the planner's words (`UnconfirmedAdoption`, by the same rule,
+/// `plan::adoption::adoption_raise`), and nothing is written to it; one that already has
+/// the hire's role and teams is adopted as before.
+#[tokio::test]
+async fn in_a_signed_account_a_create_adopts_the_user_holding_its_email_only_when_that_raises_nothing()
+ {
+    use hr2pagerduty::apply::NotAdoptable;
+    use hr2pagerduty::marker::{self, MarkerKey, MarkerKeys};
+    use hr2pagerduty::pagerduty::models::{NewUser, Role};
+    use hr2pagerduty::plan::{ActionKind, SkipCause};
+    let (sim, client, cfg, roster) = setup(no_fault()).await;
+    let keys = MarkerKeys::new(
+        MarkerKey::new("test key", "0123456789abcdef0123456789abcdef").unwrap(),
+        None,
+    );
+    let hidden = Progress::hidden();
+    async fn plan(
+        client: &Client,
+        cfg: &Config,
+        roster: &hr::Roster,
+        keys: &MarkerKeys,
+    ) -> hr2pagerduty::plan::Plan {
+        let options = PlanOptions {
+            marker_keys: Some(keys),
+            ..PlanOptions::default()
+        };
+        let today = pipeline::today(cfg, None);
+        let hidden = Progress::hidden();
+        pipeline::observe_and_plan(client, cfg, roster, &hidden, "sim", today, options)
+            .await
+            .unwrap()
+            .plan
+    }
+    let mut opts = opts(&cfg);
+    opts.marker_keys = Some(keys.clone());
+    // Two hires that make team memberships: the first apply, with the key, creates the
+    // others and signs every marker; the two are left for the second.
+    let first = plan(&client, &cfg, &roster, &keys).await;
+    let hires: Vec<String> = first
+        .actions
+        .iter()
+        .filter(|a| a.kind == ActionKind::Create)
+        .filter(|a| {
+            a.steps
+                .iter()
+                .any(|s| matches!(s, Step::SetTeamRole { .. }))
+        })
+        .map(|a| a.email.to_string())
+        .take(2)
+        .collect();
+    assert_eq!(hires.len(), 2, "{first:#?}");
+    // (The row with a broken email goes too, so that the invalid rows stay under the cap.)
+    let without: String = files::HR
+        .lines()
+        .filter(|l| !hires.iter().any(|h| l.contains(h.as_str())) && !l.contains("ken thompson"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let early = hr::read_bytes(without.as_bytes(), &cfg).unwrap();
+    let done = plan(&client, &cfg, &early, &keys).await;
+    apply::apply(&client, &done, &opts, &hidden, &|_, _| {}).await;
+    let guarded = plan(&client, &cfg, &roster, &keys).await;
+    assert!(
+        guarded.adoption_guarded,
+        "markers verify: the account is signed"
+    );
+    let create = |email: &str| {
+        guarded
+            .actions
+            .iter()
+            .find(|a| a.email.as_str() == email && a.kind == ActionKind::Create)
+            .unwrap_or_else(|| panic!("{email}: {:#?}", guarded.actions))
+    };
+    // After the listing: a limited user takes the first hire's address; a user already
+    // holding the second hire's role (or more) and team memberships takes the second's.
+    let user = |email: &str, role: Role| NewUser {
+        kind: "user".into(),
+        name: "Made By Hand".into(),
+        email: email.into(),
+        role: Some(role),
+        time_zone: Some("Europe/London".into()),
+        job_title: None,
+        description: Some("I sell things.".into()),
+        color: None,
+        license: None,
+    };
+    let squatter = client
+        .create_user(&user(&hires[0], Role::LimitedUser))
+        .await
+        .unwrap()
+        .value;
+    let matching = client
+        .create_user(&user(&hires[1], Role::Admin))
+        .await
+        .unwrap()
+        .value;
+    for s in &create(&hires[1]).steps {
+        if let Step::SetTeamRole { team_id, role, .. } = s {
+            client
+                .set_team_role(team_id, &matching.id, role)
+                .await
+                .unwrap();
+        }
+    }
+    let before = sim
+        .users()
+        .into_iter()
+        .find(|u| u.id == squatter.id)
+        .unwrap();
+    let outcomes = apply::apply(&client, &guarded, &opts, &hidden, &|_, _| {}).await;
+    let of = |email: &str| {
+        outcomes
+            .iter()
+            .find(|o| o.action.email.as_str() == email)
+            .unwrap()
+    };
+    let refused = of(&hires[0]);
+    assert_eq!(refused.status, OutcomeStatus::Failed, "{refused:#?}");
+    let Some(Cause::NotAdopted {
+        user,
+        why: NotAdoptable::RaisesAccess(cause),
+    }) = &refused.cause
+    else {
+        panic!("{refused:#?}")
+    };
+    assert_eq!(user, &squatter.id);
+    assert!(
+        matches!(**cause, SkipCause::UnconfirmedAdoption { ref from, .. } if *from == Role::LimitedUser),
+        "{cause:?}"
+    );
+    let words = refused.cause.as_ref().unwrap().to_string();
+    assert!(
+        words.contains("only its email ties it to this employee") && words.contains("left alone"),
+        "{words}"
+    );
+    assert_eq!(refused.steps_done, 0);
+    let after = sim
+        .users()
+        .into_iter()
+        .find(|u| u.id == squatter.id)
+        .unwrap();
+    assert_eq!(
+        (&after.role, &after.description, after.teams.len()),
+        (&before.role, &before.description, before.teams.len()),
+        "nothing is written to the user"
+    );
+    assert!(marker::claimed_employee_id(after.description.as_deref()).is_none());
+    let adopted = of(&hires[1]);
+    assert_eq!(adopted.status, OutcomeStatus::Applied, "{adopted:#?}");
+    assert!(adopted.adopted);
+    assert_eq!(adopted.user_id.as_ref(), Some(&matching.id));
+    let summary = hr2pagerduty::report::apply_summary(&outcomes, &guarded, &roster);
+    assert_eq!((summary.created, summary.adopted), (1, 1), "{summary:?}");
+}

@@ -9,6 +9,7 @@ use crate::ids::EmployeeId;
 use crate::marker;
 use crate::pagerduty::models::User;
 use crate::plan::Tally;
+use crate::plan::adoption::{Wanted, adoption_raise};
 use crate::plan::context::Ctx;
 use crate::plan::dated::{Dated, Standing};
 use crate::plan::matching::{Index, Resign};
@@ -26,13 +27,13 @@ pub(super) fn unarchived_leaver(cx: &Ctx<'_>, e: &Employee) -> bool {
 }
 
 /// The skip of employed `e`'s user `u` when only its email ties it to `e` (matched by
-/// email without a trusted marker, or an unsigned marker the email confirms) in an account
-/// whose markers are signed ([`Index::migrated`]), and taking it over would raise its base
-/// role ([`Role::raised_to`]), give it the manager role on a team, or put it on a team it
-/// is not on (any team role): users can set their own email, so one who takes a new hire's
-/// address would be given the hire's access
-/// (README.md § Marker integrity). An adoption that raises nothing still happens; so does
-/// every adoption of an account not migrated yet (the first run with the key).
+/// email without a trusted marker, or an unsigned marker the email confirms, also under
+/// `--finish-marker-migration`) in an account whose markers are signed
+/// ([`Index::signed_account`]), and taking it over would raise its access by the one rule
+/// the executor reads too ([`adoption_raise`]): users can set their own email, so one who
+/// takes a new hire's address would be given the hire's access (README.md § Marker
+/// integrity). An adoption that raises nothing still happens; so does every adoption of an
+/// account not signed yet (the first run with the key).
 pub(super) fn unconfirmed_adoption(
     cx: &mut Ctx<'_>,
     index: &Index<'_>,
@@ -42,44 +43,29 @@ pub(super) fn unconfirmed_adoption(
 ) -> Option<SkipCause> {
     let by_email_only = match index.marker(u) {
         None => target.matched_by_email,
-        // `--finish-marker-migration` trusts an unsigned marker the email confirms as the
-        // first run with the key does.
-        Some(_) => {
-            cx.resign.get(&u.id) == Some(&Resign::Unsigned) && !cx.policy.finish_marker_migration
-        }
+        // An unsigned marker the email confirms proves no more than the email does, with
+        // `--finish-marker-migration` too: the flag signs such markers, it never lets one
+        // raise its user's access in a signed account.
+        Some(_) => cx.resign.get(&u.id) == Some(&Resign::Unsigned),
     };
-    if !index.migrated() || !by_email_only {
+    if !index.signed_account() || !by_email_only {
         return None;
     }
-    let to = cx.rules.role_for(e);
     let current = cx.memberships(u);
-    let mut manager_on = Vec::new();
-    let mut joins = Vec::new();
+    let mut wants = Vec::new();
     for (team, want) in cx.rules.teams_for(e) {
-        let has = current.get(&team).map(|m| m.role.clone());
-        if want.role != TeamRole::Manager {
-            // Any team the user is not on is access it lacks: on-call duties, incidents and
-            // services of that team (a new hire's teams are announced with the hire).
-            if has.is_none() {
-                joins.push(cx.team_name(&team));
-            }
-            continue;
-        }
-        if has == Some(None) {
+        if want.role == TeamRole::Manager && current.get(&team).is_some_and(|m| m.role.is_none()) {
             // Its members were not read: ask for them, and count it as given until known.
             cx.needs.insert(team.clone());
         }
-        if has != Some(Some(TeamRole::Manager)) {
-            manager_on.push(cx.team_name(&team));
-        }
+        wants.push(Wanted {
+            team: cx.team_name(&team),
+            team_id: team,
+            role: want.role,
+        });
     }
-    let raises = u.role.raised_to(&to) || !manager_on.is_empty() || !joins.is_empty();
-    raises.then(|| SkipCause::UnconfirmedAdoption {
-        from: u.role.clone(),
-        to,
-        manager_on,
-        joins,
-    })
+    let has = current.into_iter().map(|(t, m)| (t, m.role)).collect();
+    adoption_raise(&u.role, &has, &cx.rules.role_for(e), &wants)
 }
 
 /// The skip of `e`'s row (standing `d`, not a leaver's) whose user `u`, found by its email, carries a

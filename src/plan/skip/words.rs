@@ -112,7 +112,7 @@ mod pieces {
         ", as if suspended by someone other than hr2pagerduty: left alone (a conflict); give it back a working role by hand, or fix the HR status",
     ];
     pub const UNCONFIRMED_ADOPTION: &[&str] = &[
-        "PagerDuty user has no signed ownership marker and only its email ties it to this employee (users can change their own email), while other markers of this account verify; taking it over would give it ",
+        "PagerDuty user has no signed ownership marker and only its email ties it to this employee (users can change their own email), in an account whose markers are signed; taking it over would give it ",
         ": left alone; check that the user is this employee, then give it that access by hand in PagerDuty, and the next run adopts it and signs its marker",
     ];
     pub const PAST_TERMINATION_UNVERIFIED: &[&str] = &[

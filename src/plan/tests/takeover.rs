@@ -376,16 +376,20 @@ fn a_leaver_whose_marker_does_not_verify_and_no_row_matches_is_not_kept_on_silen
 /// The plan of `r` against `acct` under `cfg` on 2026-11-30 with the key, and with
 /// `--finish-marker-migration` when `finish`.
 fn plan_finishing(acct: &Account, r: &Roster, cfg: &Config, finish: bool) -> Plan {
-    let teams = teams();
     let mut policy = Policy::from_config(cfg);
     policy.finish_marker_migration = finish;
-    let k = keys();
+    plan_with(acct, r, &policy, &keys())
+}
+
+/// The plan of `r` against `acct` under `policy` on 2026-11-30 with the keys `k`.
+fn plan_with(acct: &Account, r: &Roster, policy: &Policy, k: &MarkerKeys) -> Plan {
+    let teams = teams();
     plan(Inputs {
         roster: r,
         users: &acct.users,
         teams: &teams,
         members: &acct.members,
-        policy: &policy,
+        policy,
         oncall: &acct.oncall_facts(),
         today: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
         run_day: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
@@ -394,9 +398,99 @@ fn plan_finishing(acct: &Account, r: &Roster, cfg: &Config, finish: bool) -> Pla
         key_owner: None,
         licenses: &[],
         license_holders: None,
-        marker_keys: Some(&k),
+        marker_keys: Some(k),
     })
     .unwrap()
+}
+
+/// Whether `p` leaves PCARL alone as an adoption that would raise its access, with no
+/// action on it.
+fn carl_guarded(p: &Plan) -> bool {
+    actions_on(p, "PCARL").is_empty()
+        && p.needs_attention().any(|s| {
+            s.pagerduty_user_id.as_ref().map(|id| id.as_str()) == Some("PCARL")
+                && matches!(s.reason, SkipCause::UnconfirmedAdoption { .. })
+        })
+}
+
+/// Review r10g #2: `--finish-marker-migration` trusts and signs unsigned markers the email
+/// confirms, as the first run with the key does, but never lets one raise its user's
+/// access in a signed account: Carl, who set his own email to the new hire's and wrote an
+/// unsigned marker naming her, is left alone with the flag as without it.
+#[test]
+fn the_finish_flag_never_lets_an_unsigned_claim_with_the_hires_email_raise_access() {
+    let cfg = std_config();
+    let r = roster(vec![ann(), radia()]);
+    let carl = user(
+        "PCARL",
+        "radia@example.com",
+        "Carl Taker",
+        Role::LimitedUser,
+        "Rep",
+        marked("1012"),
+    );
+    let acct = Account::new(vec![ann_user(), carl]);
+    for finish in [false, true] {
+        let p = plan_finishing(&acct, &r, &cfg, finish);
+        assert!(
+            carl_guarded(&p),
+            "finish {finish}: {:#?} {:#?}",
+            p.actions,
+            p.skipped
+        );
+        assert!(p.adoption_guarded);
+    }
+}
+
+/// Review r10g #3: with a new key (`--allow-new-marker-key`, the old one lost) no marker
+/// verifies, but the account's markers are signed all the same: a user that only its email
+/// ties to a new hire is not taken over when that raises its access, and the plan tells the
+/// executor so. The markers of the users the HR rows confirm are still written again under
+/// the new key.
+#[test]
+fn a_new_marker_key_keeps_the_guard_on_adoptions_by_email() {
+    let cfg = std_config();
+    let r = roster(vec![ann(), radia()]);
+    let carl = user(
+        "PCARL",
+        "radia@example.com",
+        "Carl Taker",
+        Role::LimitedUser,
+        "Rep",
+        None,
+    );
+    let acct = Account::new(vec![ann_user(), carl]);
+    let new_key = MarkerKeys::new(
+        MarkerKey::new("K", "fedcba9876543210fedcba9876543210-new").unwrap(),
+        None,
+    );
+    let mut policy = Policy::from_config(&cfg);
+    policy.allow_new_marker_key = true;
+    let p = plan_with(&acct, &r, &policy, &new_key);
+    assert!(carl_guarded(&p), "{:#?} {:#?}", p.actions, p.skipped);
+    assert!(p.adoption_guarded);
+    let [a] = actions_on(&p, "PANN")[..] else {
+        panic!("{:#?}", p.actions)
+    };
+    assert!(!a.changes_role(), "{}", a.reason);
+    // An account with no signed marker, the first run with a key: adopted as before.
+    let unsigned = Account::new(vec![
+        user(
+            "PANN",
+            "ann@example.com",
+            "Ann Lee",
+            Role::LimitedUser,
+            "Rep",
+            marked("1001"),
+        ),
+        acct.users[1].clone(),
+    ]);
+    let p = plan_with(&unsigned, &r, &policy, &new_key);
+    assert!(!p.adoption_guarded);
+    let [a] = actions_on(&p, "PCARL")[..] else {
+        panic!("{:#?} {:#?}", p.actions, p.skipped)
+    };
+    assert!(a.reason.starts_with("adopt:"), "{}", a.reason);
 }
 
 /// r10f #3: a first apply with the key that stopped part-way leaves unsigned markers
