@@ -7,11 +7,11 @@ use crate::email::Email;
 use crate::hr::Employee;
 use crate::ids::{EmployeeId, UserId};
 use crate::pagerduty::models::User;
-use crate::plan::build::{LeaverReason, LeaverWhy, restorable_record};
+use crate::plan::build::{LeaverReason, LeaverWhy, only_marker_write, restorable_record};
 use crate::plan::context::Ctx;
 use crate::plan::dated::{self, LeaverCause, Standing};
 use crate::plan::matching::Index;
-use crate::plan::{Action, ActionKind, Step};
+use crate::plan::{Action, ActionKind};
 use std::fmt;
 
 /// The note for employee `e`, employed as of the run's day, whose `user` was suspended
@@ -132,10 +132,10 @@ pub(super) fn explain_record(
 ) -> (Option<RecordChange>, bool) {
     let marker = index.marker(u);
     let offboarded = marker.is_some_and(|m| m.employee_id.is_none());
-    let only_marker = a.kind == ActionKind::Deactivate
+    // A re-key of a user already suspended is built as an update (`build::deactivate`).
+    let only_marker = matches!(a.kind, ActionKind::Deactivate | ActionKind::Update)
         && marker.is_some_and(|m| m.suspended.is_some())
-        && matches!(a.steps.as_slice(), [Step::UpdateUser(upd)]
-            if upd.role.is_none() && upd.description.is_some());
+        && only_marker_write(&a.steps);
     let record = match (rekeyed_from, offboarded) {
         (Some(old), _) => Some(RecordChange::Rekeyed {
             from: old.clone(),

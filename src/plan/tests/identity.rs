@@ -500,3 +500,74 @@ fn offboarding_the_namesake_of_a_probable_duplicate_counts_against_the_same_cap(
             .all(|r| !matches!(r, SafetyTrip::ProbableDuplicates { .. })),
     );
 }
+
+#[test]
+fn rekeying_an_already_suspended_leaver_is_a_marker_update_not_a_deactivation() {
+    let cfg = std_config();
+    let record = suspension_record(
+        "3",
+        NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+        Role::Admin,
+        vec![],
+    );
+    let mut acct = Account::new(vec![user(
+        "PCAROL",
+        "carol@example.com",
+        "Carol C",
+        Role::ReadOnlyLimitedUser,
+        "Rep",
+        Some(marker::render("", &record)),
+    )]);
+    // Still on call somewhere: a marker write takes nothing away, so it does not matter.
+    acct.oncall.insert("PCAROL".into(), on_call());
+    let r = roster(vec![emp(
+        "1003",
+        "carol@example.com",
+        "Carol C",
+        Lifecycle::Terminated,
+        "Sales",
+        "Rep",
+    )]);
+    let p = plan_rekey(&acct, &r, &cfg, true);
+    assert_eq!(p.actions.len(), 1, "{:#?}", p.actions);
+    let a = &p.actions[0];
+    // It was a deactivation: shown "will be deactivated (suspended)", counted against
+    // max_deactivations, and on-call checked.
+    assert_eq!(a.kind, ActionKind::Update, "{a:#?}");
+    assert_eq!(a.rekeyed_from.as_ref().map(|id| id.as_str()), Some("3"));
+    assert!(
+        a.reason.starts_with(
+            "leaver already suspended: re-keys the marker from employee 3 to employee 1003"
+        ),
+        "{}",
+        a.reason
+    );
+    assert!(a.blocked.is_none() && a.oncall.is_none(), "{a:#?}");
+    assert!(!a.changes_role());
+    let caps = SafetyCaps {
+        max_deactivations: 0,
+        max_rekeys: 1,
+        ..SafetyCaps::default()
+    };
+    let refused = safety::check(&p, &caps, Overrides::default());
+    assert!(refused.is_empty(), "{refused:?}");
+    let caps = SafetyCaps {
+        max_rekeys: 0,
+        ..caps
+    };
+    assert!(
+        safety::check(&p, &caps, Overrides::default())
+            .iter()
+            .any(|t| t.to_string().contains("max_rekeys")),
+        "still capped as a re-key"
+    );
+    acct.apply(&p, None);
+    let m = match marker::parse(acct.users[0].description.as_deref()).marker {
+        MarkerState::Valid(m) => m,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(m.employee_id.as_ref().map(|id| id.as_str()), Some("1003"));
+    assert_eq!(m.suspended, record.suspended, "the record is kept");
+    assert_eq!(acct.users[0].role, Role::ReadOnlyLimitedUser);
+    assert!(plan_rekey(&acct, &r, &cfg, false).is_empty(), "converged");
+}
