@@ -58,6 +58,10 @@ pub(super) enum RecordChange {
         from: EmployeeId,
         /// The row's employee.
         to: EmployeeId,
+        /// Whether the export still lists `from`, on a row of another person (IDs
+        /// renumbered onto old values, a person moved to another ID:
+        /// [`Index::overlap_rekey`]).
+        listed: bool,
     },
     /// A user offboarded as unmanaged, matched by email: its record now names `employee`.
     Offboarded {
@@ -69,10 +73,18 @@ pub(super) enum RecordChange {
 impl fmt::Display for RecordChange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RecordChange::Rekeyed { from, to } => write!(
-                f,
-                "re-keys the marker from employee {from} to employee {to} (--rekey-employee-ids; the export no longer lists {from} and this row has the user's email)"
-            ),
+            RecordChange::Rekeyed { from, to, listed } => {
+                write!(
+                    f,
+                    "re-keys the marker from employee {from} to employee {to} (--rekey-employee-ids; "
+                )?;
+                if *listed {
+                    write!(f, "the export lists {from} on another person's row,")?;
+                } else {
+                    write!(f, "the export no longer lists {from}")?;
+                }
+                f.write_str(" and this row has the user's email)")
+            }
             RecordChange::Offboarded { employee } => write!(
                 f,
                 "the user was suspended as an unmanaged user ([lifecycle] unmanaged_users = \"offboard\"); matched by email, its record now names employee {employee}"
@@ -140,6 +152,7 @@ pub(super) fn explain_record(
         (Some(old), _) => Some(RecordChange::Rekeyed {
             from: old.clone(),
             to: e.employee_id.clone(),
+            listed: index.overlap_rekey(u).is_some(),
         }),
         (None, true) => Some(RecordChange::Offboarded {
             employee: e.employee_id.clone(),
@@ -188,6 +201,7 @@ mod tests {
         RecordChange::Rekeyed {
             from: "E-1".into(),
             to: "1".into(),
+            listed: false,
         }
     }
 
@@ -229,6 +243,16 @@ mod tests {
             with(Some(rekeyed()), true, false)
                 .render("leaver")
                 .starts_with("leaver already suspended: re-keys the marker from employee E-1")
+        );
+        // A re-key although the export lists the old ID (on another person's row).
+        let overlap = RecordChange::Rekeyed {
+            from: "4".into(),
+            to: "104".into(),
+            listed: true,
+        };
+        assert_eq!(
+            overlap.to_string(),
+            "re-keys the marker from employee 4 to employee 104 (--rekey-employee-ids; the export lists 4 on another person's row, and this row has the user's email)"
         );
         assert_eq!(RowReason::default().render("create"), "create");
     }

@@ -213,6 +213,13 @@ fn a_person_moved_to_another_id_keeps_their_user_from_the_new_hire_given_the_old
     );
     assert_eq!(rekey.rekeyed_from.as_ref().map(|id| id.as_str()), Some("4"));
     assert_eq!(rekey.email.as_str(), "dave@example.com");
+    assert!(
+        rekey.reason.contains(
+            "the export lists 4 on another person's row, and this row has the user's email"
+        ),
+        "{}",
+        rekey.reason
+    );
     let create = p
         .actions
         .iter()
