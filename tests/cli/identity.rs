@@ -2,7 +2,8 @@
 //! an employee ID that HR reused for another person, employee IDs renumbered onto old
 //! values (reversed, shifted by one), and a person moved to another ID whose old one HR
 //! gave to a new hire, refused and then re-keyed with
-//! `--rekey-employee-ids`. Each is a scenario: plan, apply, plan again.
+//! `--rekey-employee-ids` (a suspended leaver's re-key counted as an update of its marker).
+//! Each is a scenario: plan, apply, plan again.
 
 use crate::support::safety::*;
 use crate::support::*;
@@ -165,5 +166,60 @@ fn a_person_moved_to_another_id_keeps_their_user_from_the_hire_given_the_old_id(
         hire.description
             .unwrap_or_default()
             .contains("\"employee_id\":\"4001\"")
+    );
+}
+
+#[test]
+fn rekeying_a_suspended_leaver_is_a_marker_update_the_deactivation_cap_does_not_count() {
+    let people = workforce(5000, 3);
+    let (sim, ws) = in_sync(&people);
+    let mut hr = people.clone();
+    hr[1].status = "Terminated";
+    ws.write_hr(&csv(&hr));
+    apply(&sim, &ws, &[]).expect_code(0);
+    converged(&sim, &ws);
+    let suspended = sim.user("person5001@example.com");
+    // A new HR system: every ID renumbered, the leaver still listed as terminated.
+    ws.write_hr(&with_ids(&hr, &[5100, 5101, 5102]));
+    let run = plan(
+        &sim,
+        &ws,
+        &[
+            "--format",
+            "json",
+            "--rekey-employee-ids",
+            "--allow-deactivations",
+            "0",
+        ],
+    );
+    run.expect_code(0);
+    let v = run.json();
+    assert_eq!(v["summary"]["deactivate"], 0, "{v:#}");
+    assert_eq!(v["summary"]["update"], 3, "{v:#}");
+    let leaver = v["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["email"] == "person5001@example.com")
+        .unwrap();
+    assert_eq!(
+        (&leaver["action"], &leaver["rekeyed_from"]),
+        (&"update".into(), &"5001".into()),
+        "{v:#}"
+    );
+    apply(
+        &sim,
+        &ws,
+        &["--rekey-employee-ids", "--allow-deactivations", "0"],
+    )
+    .expect_code(0);
+    converged(&sim, &ws);
+    let after = sim.user("person5001@example.com");
+    assert_eq!(after.role, suspended.role, "still suspended");
+    assert!(
+        after
+            .description
+            .unwrap_or_default()
+            .contains("\"employee_id\":\"5101\"")
     );
 }
