@@ -125,7 +125,7 @@ use crate::pagerduty::models::{Team, TeamMember, User};
 use chrono::NaiveDate;
 use context::Ctx;
 use licenses::Licensing;
-use matching::evidence::doubt_marker_matches;
+use matching::evidence::{Rows, doubt_marker_matches};
 use matching::{Index, UserSet};
 use rules::ResolvedRules;
 use std::collections::BTreeMap;
@@ -256,13 +256,14 @@ pub fn plan_with_rules(inp: Inputs<'_>, rules: ResolvedRules) -> Result<Plan, Pl
     let mut cx = Ctx::new(inp, rules);
     cx.licensing = licensing;
     let mut index = Index::new(inp);
-    index.rekey_overlaps(inp.roster, inp.policy.rekey_employee_ids, inp.today);
+    let rows = Rows::new(inp.roster);
+    index.rekey_overlaps(inp.roster, &rows, inp.policy.rekey_employee_ids, inp.today);
     cx.resign = index.resign().clone();
     // What matching finds for each row, read by the hand-offs and by the pass itself; a
     // match by marker that the evidence is against is a skip (`matching::evidence`).
     let mut found: Vec<_> = inp.roster.employees.iter().map(|e| index.find(e)).collect();
     let employees = &inp.roster.employees;
-    doubt_marker_matches(&index, employees, &mut found, None);
+    doubt_marker_matches(&index, &rows, employees, &mut found, None);
     cx.handoffs = handoff::Handoffs::new(
         &index,
         employees,
@@ -272,7 +273,7 @@ pub fn plan_with_rules(inp: Inputs<'_>, rules: ResolvedRules) -> Result<Plan, Pl
         inp.key_owner,
     );
     let freed = |email: &Email| cx.handoffs.freed_by(email).cloned();
-    doubt_marker_matches(&index, employees, &mut found, Some(&freed));
+    doubt_marker_matches(&index, &rows, employees, &mut found, Some(&freed));
     let mut t = Tally::default();
     t.out.notes.extend_from_slice(index.notes());
     t.out.marker_notes = index.notes().to_vec();

@@ -295,9 +295,11 @@ fn probable_duplicates(
 }
 
 /// The refusal when many HR rows are skipped because the user their email finds carries a
-/// marker naming another employee, or because the user their marker finds has another email
+/// marker naming another employee, because the user their marker finds has another email
 /// while theirs is on another managed user ([`SkipCause::MarkerEmailConflict`]: IDs
-/// renumbered onto old values): the employee IDs appear to have changed, and such a run
+/// renumbered onto old values), or because the user their marker finds has the email and
+/// name of another row ([`SkipCause::EmployeeIdMoved`]: a person moved to another ID whose
+/// old one HR gave to someone else): the employee IDs appear to have changed, and such a run
 /// would match nobody and offboard nobody, or the wrong people. The share is taken of the managed users plus
 /// those users (a user skipped this way is not counted as managed). A future hire not
 /// provisioned yet ([`super::Skip::not_yet_hired`]) is not counted: nothing is done for it
@@ -319,6 +321,15 @@ fn identity_drift(plan: &Plan, safety: &SafetyCaps) -> Option<SafetyTrip> {
                 new: s.employee_id.clone(),
                 email: s.email.clone(),
             }),
+            // The person of this row's old ID now on another: from this ID to that one,
+            // under the email they kept.
+            SkipCause::EmployeeIdMoved {
+                email, moved_to, ..
+            } => Some(Drifted {
+                old: s.employee_id.clone()?,
+                new: Some(moved_to.clone()),
+                email: Some(email.clone()),
+            }),
             _ => None,
         })
         .collect();
@@ -336,10 +347,21 @@ fn identity_drift(plan: &Plan, safety: &SafetyCaps) -> Option<SafetyTrip> {
     } else {
         return None;
     };
+    // A person moved to another ID is counted on both rows (each is skipped), but named
+    // once among the examples.
+    let mut examples: Vec<Drifted> = Vec::new();
+    for d in conflicts {
+        if examples.len() == EXAMPLES {
+            break;
+        }
+        if !examples.contains(&d) {
+            examples.push(d);
+        }
+    }
     Some(SafetyTrip::IdentityDrift {
         count,
         limit,
-        examples: conflicts.into_iter().take(EXAMPLES).collect(),
+        examples,
     })
 }
 

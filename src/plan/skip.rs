@@ -117,6 +117,22 @@ pub enum SkipCause {
         /// Its email (normalised).
         email: Email,
     },
+    /// On the employee: the user whose marker names the employee ID (`user`) has another
+    /// email and name than the row (at most a word of the name in common), and another HR
+    /// row, of employee `moved_to`, carries that user's email and name (README.md §
+    /// Matching): HR moved that person to `moved_to` and may have given
+    /// this ID to someone else, and writing would hand them the person's user. Nothing is
+    /// written for this row (the other row is then skipped too, its email being on the
+    /// user whose marker names this ID); counted as an identity conflict
+    /// ([`super::safety`]). `--rekey-employee-ids` re-keys the user to `moved_to`.
+    EmployeeIdMoved {
+        /// The user the marker finds.
+        user: UserId,
+        /// Its email (normalised), the other row's.
+        email: Email,
+        /// The employee ID of the row with the user's email and name.
+        moved_to: EmployeeId,
+    },
     /// On the employee: the user whose marker names the employee ID (`user`, email
     /// `user_email`) has another email, while the row's email is on user `holder`, whose
     /// marker names employee `holder_employee_id`, and that user keeps it in this run.
@@ -299,6 +315,7 @@ impl SkipCause {
             | SkipCause::EmployeeOnSeveralUsers
             | SkipCause::EmailOfAnotherEmployee { .. }
             | SkipCause::EmployeeIdReused { .. }
+            | SkipCause::EmployeeIdMoved { .. }
             | SkipCause::MarkerEmailConflict { .. }
             | SkipCause::EmailOfAnotherUnreadableMarker { .. }
             | SkipCause::ClaimedByUnreadableMarker { .. }

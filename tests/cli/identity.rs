@@ -1,7 +1,9 @@
 //! The evidence against a match by marker through the real binary against the simulator:
-//! an employee ID that HR reused for another person, and employee IDs renumbered onto old
-//! values (reversed, shifted by one), refused and then re-keyed with
-//! `--rekey-employee-ids`. Each is a scenario: plan, apply, plan again.
+//! an employee ID that HR reused for another person, employee IDs renumbered onto old
+//! values (reversed, shifted by one), and a person moved to another ID whose old one HR
+//! gave to a new hire, refused and then re-keyed with
+//! `--rekey-employee-ids` (a suspended leaver's re-key counted as an update of its marker).
+//! Each is a scenario: plan, apply, plan again.
 
 use crate::support::safety::*;
 use crate::support::*;
@@ -100,4 +102,124 @@ fn ids_renumbered_onto_old_values_are_refused_then_rekeyed_to_the_right_people()
             assert_eq!(u.role.to_string(), want, "{what}: {}", p.email());
         }
     }
+}
+
+#[test]
+fn a_person_moved_to_another_id_keeps_their_user_from_the_hire_given_the_old_id() {
+    let people = workforce(4000, 3);
+    let (sim, ws) = in_sync(&people);
+    let dave = sim.user("person4001@example.com");
+    // HR moves 4001 to 4101, keeping the email and the name, and gives 4001 to a new hire
+    // who shares the first name, under a new email.
+    let mut text = String::from_utf8(with_ids(&people, &[4000, 4101, 4002])).unwrap();
+    text.push_str(
+        "4001,given4001.zhang@example.com,Given4001,Zhang,Active,Support,Agent,Etc/UTC,2026-11-01,\n",
+    );
+    ws.write_hr(text.as_bytes());
+    let before = sim.handle.write_count();
+    // Without the evidence, the user was renamed to the hire and the person created afresh.
+    plan(&sim, &ws, &["--detailed-exitcode"])
+        .expect_code(0)
+        .expect_stdout(&[
+            "whose email and name are on the HR row of employee 4101",
+            "HR may have moved that person to employee ID 4101",
+            "email belongs to PagerDuty user",
+        ]);
+    apply(&sim, &ws, &[]).expect_code(1);
+    assert_eq!(sim.handle.write_count(), before, "nothing was written");
+    assert_eq!(sim.user("person4001@example.com"), dave);
+
+    // --rekey-employee-ids: the user is re-keyed to 4101 and 4001's hire created.
+    let run = plan(&sim, &ws, &["--format", "json", "--rekey-employee-ids"]);
+    run.expect_code(0);
+    let v = run.json();
+    let actions = v["actions"].as_array().unwrap();
+    assert_eq!(actions.len(), 2, "{v:#}");
+    assert!(
+        actions.iter().any(|a| a["action"] == "update"
+            && a["pagerduty_user_id"] == dave.id.as_str()
+            && a["rekeyed_from"] == "4001"),
+        "{v:#}"
+    );
+    assert!(
+        actions
+            .iter()
+            .any(|a| a["action"] == "create" && a["email"] == "given4001.zhang@example.com"),
+        "{v:#}"
+    );
+    apply(&sim, &ws, &["--rekey-employee-ids"]).expect_code(0);
+    converged(&sim, &ws);
+    let moved = sim.user("person4001@example.com");
+    assert_eq!(
+        (moved.id.as_str(), moved.name.as_str()),
+        (dave.id.as_str(), dave.name.as_str())
+    );
+    assert!(
+        moved
+            .description
+            .unwrap_or_default()
+            .contains("\"employee_id\":\"4101\"")
+    );
+    let hire = sim.user("given4001.zhang@example.com");
+    assert_ne!(hire.id, dave.id);
+    assert!(
+        hire.description
+            .unwrap_or_default()
+            .contains("\"employee_id\":\"4001\"")
+    );
+}
+
+#[test]
+fn rekeying_a_suspended_leaver_is_a_marker_update_the_deactivation_cap_does_not_count() {
+    let people = workforce(5000, 3);
+    let (sim, ws) = in_sync(&people);
+    let mut hr = people.clone();
+    hr[1].status = "Terminated";
+    ws.write_hr(&csv(&hr));
+    apply(&sim, &ws, &[]).expect_code(0);
+    converged(&sim, &ws);
+    let suspended = sim.user("person5001@example.com");
+    // A new HR system: every ID renumbered, the leaver still listed as terminated.
+    ws.write_hr(&with_ids(&hr, &[5100, 5101, 5102]));
+    let run = plan(
+        &sim,
+        &ws,
+        &[
+            "--format",
+            "json",
+            "--rekey-employee-ids",
+            "--allow-deactivations",
+            "0",
+        ],
+    );
+    run.expect_code(0);
+    let v = run.json();
+    assert_eq!(v["summary"]["deactivate"], 0, "{v:#}");
+    assert_eq!(v["summary"]["update"], 3, "{v:#}");
+    let leaver = v["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["email"] == "person5001@example.com")
+        .unwrap();
+    assert_eq!(
+        (&leaver["action"], &leaver["rekeyed_from"]),
+        (&"update".into(), &"5001".into()),
+        "{v:#}"
+    );
+    apply(
+        &sim,
+        &ws,
+        &["--rekey-employee-ids", "--allow-deactivations", "0"],
+    )
+    .expect_code(0);
+    converged(&sim, &ws);
+    let after = sim.user("person5001@example.com");
+    assert_eq!(after.role, suspended.role, "still suspended");
+    assert!(
+        after
+            .description
+            .unwrap_or_default()
+            .contains("\"employee_id\":\"5101\"")
+    );
 }

@@ -10,7 +10,7 @@ use crate::plan::{Action, ActionKind, Field, Step, TeamsChange};
 
 /// The create action for an active employee no user matches. `reused` is the archive
 /// record of a deleted user whose marker named `e`'s employee ID but who is someone else
-/// ([`super::delete::same_person`]): nothing of it is restored, and the reason says so.
+/// ([`crate::plan::matching::evidence::same_person`]): nothing of it is restored, and the reason says so.
 pub(in crate::plan) fn create(
     cx: &Ctx<'_>,
     e: &Employee,

@@ -1,7 +1,9 @@
 //! A leaver: suspension, or the rest of an interrupted one. The marker's `suspended` record
 //! is written first, then one `DELETE` per team, then `[lifecycle] suspended_role` (or role
 //! and marker in one request when the role is not a stakeholder role or there is no team to
-//! leave). The action carries the user's on-call duties and is blocked by them
+//! leave). A leaver already suspended whose marker `--rekey-employee-ids` only re-keys is
+//! an update of that marker instead, neither on-call checked nor counted as a deactivation.
+//! The action carries the user's on-call duties and is blocked by them
 //! ([`crate::oncall::check`]), and, whatever `--allow-oncall-gaps` says, by a team
 //! removal PagerDuty will refuse because the user is on an escalation policy of that team
 //! (fact F32, [`crate::oncall::refused_removals`]): nothing of it is written.
@@ -91,6 +93,29 @@ pub(in crate::plan) fn deactivate(
     let old = labels(cx, &current, None);
     let reason = reason(cx, why, current_marker, left_on_leave, resuming);
     let email = Email::normalise(&u.email);
+    // A leaver already suspended whose marker is only re-keyed to the row's employee ID
+    // (`--rekey-employee-ids`): one marker write that takes nothing away, so it is an
+    // update of the marker like any other re-key (shown, counted and capped as one), not
+    // a deactivation, and its on-call duties do not matter.
+    let rekeyed = current_marker
+        .and_then(|m| m.employee_id.as_ref())
+        .is_some_and(|old| employee_id.is_some_and(|new| new != old));
+    if resuming && rekeyed && only_marker_write(&steps) {
+        return Some(Action {
+            employee_id: employee_id.cloned(),
+            user_id: Some(u.id.clone()),
+            reason,
+            changes,
+            steps,
+            guard: Some(Guard {
+                employee_id: current_marker.and_then(|m| m.employee_id.clone()),
+                email: email.clone(),
+                claimed: None,
+            }),
+            line: e.map(|e| e.line),
+            ..Action::new(ActionKind::Update, email, collapse(&u.name))
+        });
+    }
     if impact.is_none() {
         cx.needs_oncall.insert(u.id.clone());
     }
@@ -112,6 +137,12 @@ pub(in crate::plan) fn deactivate(
         refused_removals: refused,
         ..Action::new(ActionKind::Deactivate, email, collapse(&u.name))
     })
+}
+
+/// Whether `steps` are one `PUT` that writes only the marker (the description): no role,
+/// no team removal.
+pub(in crate::plan) fn only_marker_write(steps: &[Step]) -> bool {
+    matches!(steps, [Step::UpdateUser(upd)] if upd.role.is_none() && upd.description.is_some())
 }
 
 /// The suspension record the marker of `u` should hold: `existing` as it is (an

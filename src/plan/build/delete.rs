@@ -19,7 +19,7 @@ use crate::ids::EmployeeId;
 use crate::marker::Marker;
 use crate::pagerduty::models::User;
 use crate::plan::context::Ctx;
-use crate::plan::duplicates::comparable;
+use crate::plan::matching::evidence::same_person;
 use crate::plan::{Action, ActionKind, Field, Guard, Step, TeamsChange};
 use chrono::NaiveDate;
 
@@ -154,7 +154,7 @@ fn delete(
 /// the latest record of their employee ID, or, failing that, of an unmarked user with their
 /// email; only when that deleted user is not in the account (a record whose `DELETE`
 /// PagerDuty refused describes a user that still exists), and only when the record is
-/// plausibly the same person ([`same_person`]: HR reuses employee IDs). The record comes
+/// plausibly the same person ([`is_same_person`]: HR reuses employee IDs). The record comes
 /// with the contact methods and rules of the records it links back to
 /// ([`Archive::restorable`]), as the executor restores them.
 ///
@@ -163,7 +163,7 @@ pub(in crate::plan) fn restorable_record(cx: &Ctx<'_>, e: &Employee) -> Option<A
     let archive = cx.inp.archive;
     let r = archive
         .by_employee(&e.employee_id)
-        .filter(|r| same_person(r, e))
+        .filter(|r| is_same_person(r, e))
         .or_else(|| archive.by_email(&e.email))?;
     let exists = cx.inp.users.iter().any(|u| u.id == r.pagerduty_user_id);
     (!exists).then(|| {
@@ -174,7 +174,7 @@ pub(in crate::plan) fn restorable_record(cx: &Ctx<'_>, e: &Employee) -> Option<A
 }
 
 /// The archive record of a deleted user (not in the account) whose marker named `e`'s
-/// employee ID but who is not plausibly `e` ([`same_person`]): HR gave the ID to someone
+/// employee ID but who is not plausibly `e` ([`is_same_person`]): HR gave the ID to someone
 /// else. `e` is then created afresh, restoring nothing, and the create names this record.
 pub(in crate::plan) fn other_person_record<'a>(
     cx: &Ctx<'a>,
@@ -182,14 +182,14 @@ pub(in crate::plan) fn other_person_record<'a>(
 ) -> Option<&'a ArchiveRecord> {
     let r = cx.inp.archive.by_employee(&e.employee_id)?;
     let exists = cx.inp.users.iter().any(|u| u.id == r.pagerduty_user_id);
-    (!exists && !same_person(r, e)).then_some(r)
+    (!exists && !is_same_person(r, e)).then_some(r)
 }
 
-/// Whether archive record `r` is plausibly employee `e`: the archived login email is `e`'s
-/// email, or the archived name equals `e`'s name as the probable-duplicate check compares
-/// names (trimmed, whitespace collapsed, case- and diacritic-insensitive). A record that
-/// is neither is another person who held the employee ID: restoring it would hand them the
+/// Whether archive record `r` is plausibly employee `e` ([`same_person`]: the archived
+/// login email is `e`'s email, or the archived name equals `e`'s name). A record that is
+/// neither is another person who held the employee ID: restoring it would hand them the
 /// ex-employee's phone numbers and notification rules (README.md § Deactivation modes).
-pub(in crate::plan) fn same_person(r: &ArchiveRecord, e: &Employee) -> bool {
-    r.email == e.email || comparable(&r.user.name) == comparable(&e.name)
+/// The reactivation of a suspended user found by marker asks the same question.
+fn is_same_person(r: &ArchiveRecord, e: &Employee) -> bool {
+    same_person(&r.user.name, r.email.as_str(), e)
 }

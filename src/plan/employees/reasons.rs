@@ -7,11 +7,11 @@ use crate::email::Email;
 use crate::hr::Employee;
 use crate::ids::{EmployeeId, UserId};
 use crate::pagerduty::models::User;
-use crate::plan::build::{LeaverReason, LeaverWhy, restorable_record};
+use crate::plan::build::{LeaverReason, LeaverWhy, only_marker_write, restorable_record};
 use crate::plan::context::Ctx;
 use crate::plan::dated::{self, LeaverCause, Standing};
 use crate::plan::matching::Index;
-use crate::plan::{Action, ActionKind, Step};
+use crate::plan::{Action, ActionKind};
 use std::fmt;
 
 /// The note for employee `e`, employed as of the run's day, whose `user` was suspended
@@ -58,6 +58,10 @@ pub(super) enum RecordChange {
         from: EmployeeId,
         /// The row's employee.
         to: EmployeeId,
+        /// Whether the export still lists `from`, on a row of another person (IDs
+        /// renumbered onto old values, a person moved to another ID:
+        /// [`Index::overlap_rekey`]).
+        listed: bool,
     },
     /// A user offboarded as unmanaged, matched by email: its record now names `employee`.
     Offboarded {
@@ -69,10 +73,18 @@ pub(super) enum RecordChange {
 impl fmt::Display for RecordChange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RecordChange::Rekeyed { from, to } => write!(
-                f,
-                "re-keys the marker from employee {from} to employee {to} (--rekey-employee-ids; the export no longer lists {from} and this row has the user's email)"
-            ),
+            RecordChange::Rekeyed { from, to, listed } => {
+                write!(
+                    f,
+                    "re-keys the marker from employee {from} to employee {to} (--rekey-employee-ids; "
+                )?;
+                if *listed {
+                    write!(f, "the export lists {from} on another person's row,")?;
+                } else {
+                    write!(f, "the export no longer lists {from}")?;
+                }
+                f.write_str(" and this row has the user's email)")
+            }
             RecordChange::Offboarded { employee } => write!(
                 f,
                 "the user was suspended as an unmanaged user ([lifecycle] unmanaged_users = \"offboard\"); matched by email, its record now names employee {employee}"
@@ -132,14 +144,15 @@ pub(super) fn explain_record(
 ) -> (Option<RecordChange>, bool) {
     let marker = index.marker(u);
     let offboarded = marker.is_some_and(|m| m.employee_id.is_none());
-    let only_marker = a.kind == ActionKind::Deactivate
+    // A re-key of a user already suspended is built as an update (`build::deactivate`).
+    let only_marker = matches!(a.kind, ActionKind::Deactivate | ActionKind::Update)
         && marker.is_some_and(|m| m.suspended.is_some())
-        && matches!(a.steps.as_slice(), [Step::UpdateUser(upd)]
-            if upd.role.is_none() && upd.description.is_some());
+        && only_marker_write(&a.steps);
     let record = match (rekeyed_from, offboarded) {
         (Some(old), _) => Some(RecordChange::Rekeyed {
             from: old.clone(),
             to: e.employee_id.clone(),
+            listed: index.overlap_rekey(u).is_some(),
         }),
         (None, true) => Some(RecordChange::Offboarded {
             employee: e.employee_id.clone(),
@@ -188,6 +201,7 @@ mod tests {
         RecordChange::Rekeyed {
             from: "E-1".into(),
             to: "1".into(),
+            listed: false,
         }
     }
 
@@ -229,6 +243,16 @@ mod tests {
             with(Some(rekeyed()), true, false)
                 .render("leaver")
                 .starts_with("leaver already suspended: re-keys the marker from employee E-1")
+        );
+        // A re-key although the export lists the old ID (on another person's row).
+        let overlap = RecordChange::Rekeyed {
+            from: "4".into(),
+            to: "104".into(),
+            listed: true,
+        };
+        assert_eq!(
+            overlap.to_string(),
+            "re-keys the marker from employee 4 to employee 104 (--rekey-employee-ids; the export lists 4 on another person's row, and this row has the user's email)"
         );
         assert_eq!(RowReason::default().render("create"), "create");
     }

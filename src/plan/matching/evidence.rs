@@ -1,16 +1,22 @@
 //! Evidence against a match by marker. The marker says which employee ID a user belongs to,
 //! but HR reuses employee IDs, and an export whose IDs were renumbered onto old values
 //! points every marker at the wrong person. A marker match is therefore used only when the
-//! user is plausibly the row's person ([`plausibly_same`]: the row's email, or the same
-//! name, first name or last name, compared as probable duplicates compare names), and when
+//! user is plausibly the row's person (for an active user [`plausibly_same`]: the row's
+//! email, or the same name, first name or last name, compared as probable duplicates
+//! compare names; for a suspended user, whom the match would reactivate, [`same_person`]:
+//! the row's email or the same name, the rule the deletion archive's restores follow), when
 //! the row's email is not held by another managed user (one whose trusted marker names
-//! another employee) that keeps it in this run. Otherwise the row is a skip that needs a
-//! person ([`SkipCause::EmployeeIdReused`], [`SkipCause::MarkerEmailConflict`]; the second
-//! counts as an identity conflict).
+//! another employee) that keeps it in this run, and when no other row carries the user's
+//! email and name while this row is not [`same_person`] (HR moved that person to another
+//! ID and gave this one to someone else).
+//! Otherwise the row is a skip that needs a person ([`SkipCause::EmployeeIdReused`],
+//! [`SkipCause::MarkerEmailConflict`], [`SkipCause::EmployeeIdMoved`]; the last two count
+//! as identity conflicts).
 //!
 //! Under `--rekey-employee-ids`, a user whose email matches exactly one HR row is re-keyed
 //! to that row's ID even when another row's marker points at it ([`Index::rekey_overlaps`]),
-//! so that IDs reversed, shuffled or shifted by one are re-keyed like IDs that are new.
+//! so that IDs reversed, shuffled or shifted by one are re-keyed like IDs that are new, and
+//! so is a person moved to another ID whose old ID HR gave to someone else.
 
 use super::{Found, Index};
 use crate::email::Email;
@@ -20,12 +26,49 @@ use crate::pagerduty::models::User;
 use crate::plan::duplicates::comparable;
 use crate::plan::skip::SkipCause;
 use chrono::NaiveDate;
+use foldhash::{HashMap, HashMapExt};
 use std::collections::BTreeMap;
+
+/// The export's rows by email (emails are unique in a roster), for the evidence that a
+/// user's email and name are on another row than the one its marker names.
+pub(in crate::plan) struct Rows<'r> {
+    by_email: HashMap<&'r str, &'r Employee>,
+}
+
+impl<'r> Rows<'r> {
+    /// Indexes the rows of `roster` by email.
+    pub(in crate::plan) fn new(roster: &'r Roster) -> Rows<'r> {
+        let mut by_email = HashMap::with_capacity(roster.employees.len());
+        for e in &roster.employees {
+            by_email.insert(e.email.as_str(), e);
+        }
+        Rows { by_email }
+    }
+
+    /// The row other than `e` (another employee ID) that carries user `u`'s email and its
+    /// name (compared as probable duplicates compare names): the person `u` belongs to,
+    /// whom HR moved to that row's employee ID, when `u`'s marker names `e`'s.
+    fn moved_to(&self, e: &Employee, u: &User) -> Option<&'r Employee> {
+        let r = *self.by_email.get(Email::normalised(&u.email).as_ref())?;
+        (r.employee_id != e.employee_id && comparable(&r.name) == comparable(&u.name)).then_some(r)
+    }
+}
 
 /// Who gives an email up earlier in this run (the email hand-offs), if anyone does.
 pub(in crate::plan) type Freed<'f> = &'f dyn Fn(&Email) -> Option<UserId>;
 
-/// Whether user `u`, whose marker names `e`'s employee ID, is plausibly `e`'s person: it has
+/// Whether a person named `name` with email `email` (a listed user, or a deleted one the
+/// archive records) is employee `e`: the email normalises to `e`'s, or the name equals
+/// `e`'s, compared as probable duplicates compare names (trimmed, whitespace collapsed,
+/// case- and diacritic-insensitive). The one rule for a match that would hand `e` a
+/// person's whole record back: a restore from the archive (`build::delete`) and the
+/// reactivation of a suspended user found by marker ([`doubt`]). A name that keeps only
+/// one word, under another email, is another person here.
+pub(in crate::plan) fn same_person(name: &str, email: &str, e: &Employee) -> bool {
+    e.email.is_normal_form_of(email) || comparable(name) == comparable(&e.name)
+}
+
+/// Whether active user `u`, whose marker names `e`'s employee ID, is plausibly `e`'s person: it has
 /// the row's email (normalised), or its name equals the row's, or shares its first or its
 /// last word with it, names compared as probable duplicates compare them (trimmed,
 /// whitespace collapsed, case- and diacritic-insensitive). A legal-name change that keeps
@@ -53,9 +96,18 @@ pub(in crate::plan) fn plausibly_same(e: &Employee, u: &User) -> bool {
 
 /// The skip cause for `e`'s match by marker on `u`, when the evidence is against it:
 /// `freed` tells whether a user gives the row's email up in this run (the email
-/// hand-offs); `None` while they are not known yet, when only an implausible match is
-/// doubted.
-fn doubt(index: &Index<'_>, e: &Employee, u: &User, freed: Option<Freed<'_>>) -> Option<SkipCause> {
+/// hand-offs); `None` while they are not known yet, when only an implausible match, or a
+/// user whose email and name another row carries while `e` is not [`same_person`], is
+/// doubted. A suspended user (its
+/// marker records a suspension, which the match would restore) must be [`same_person`];
+/// an active one only [`plausibly_same`].
+fn doubt(
+    index: &Index<'_>,
+    rows: &Rows<'_>,
+    e: &Employee,
+    u: &User,
+    freed: Option<Freed<'_>>,
+) -> Option<SkipCause> {
     if e.email.is_normal_form_of(&u.email) {
         return None;
     }
@@ -67,7 +119,12 @@ fn doubt(index: &Index<'_>, e: &Employee, u: &User, freed: Option<Freed<'_>>) ->
             let other = index.marker(h)?.employee_id.as_ref()?;
             (*other != e.employee_id).then_some((h, other))
         });
-    let plausible = plausibly_same(e, u);
+    let suspended = index.marker(u).is_some_and(|m| m.suspended.is_some());
+    let plausible = if suspended {
+        same_person(&u.name, &u.email, e)
+    } else {
+        plausibly_same(e, u)
+    };
     let kept = |h: &User| freed.is_none_or(|f| f(&e.email).as_ref() != Some(&h.id));
     match holder {
         Some((h, other)) if kept(h) && (!plausible || freed.is_some()) => {
@@ -83,24 +140,36 @@ fn doubt(index: &Index<'_>, e: &Employee, u: &User, freed: Option<Freed<'_>>) ->
             name: u.name.clone(),
             email: Email::normalise(&u.email),
         }),
+        // The user's email and name on another row, while this row is not the same person
+        // (another email, and at most a word of the name in common): that row is its
+        // person, moved to another employee ID, and this ID was given to someone else. A
+        // row of this ID with the user's very name keeps it (an email change), as before.
+        _ if !same_person(&u.name, &u.email, e) => {
+            rows.moved_to(e, u).map(|r| SkipCause::EmployeeIdMoved {
+                user: u.id.clone(),
+                email: Email::normalise(&u.email),
+                moved_to: r.employee_id.clone(),
+            })
+        }
         _ => None,
     }
 }
 
 /// Turns each match by marker in `found` (one per employee of `employees`, in order) that
 /// the evidence is against into a skip ([`Found::Blocked`], the user settled by it). Run
-/// once before the email hand-offs are known (`freed` is `None`: implausible matches) and
-/// once after (`freed` says who gives an email up: a row whose email another managed user
-/// keeps).
+/// once before the email hand-offs are known (`freed` is `None`: implausible matches, and
+/// users whose email and name another row of `rows` carries) and once after (`freed` says
+/// who gives an email up: a row whose email another managed user keeps).
 pub(in crate::plan) fn doubt_marker_matches<'a>(
     index: &Index<'a>,
+    rows: &Rows<'_>,
     employees: &[Employee],
     found: &mut [Found<'a>],
     freed: Option<Freed<'_>>,
 ) {
     for (e, f) in employees.iter().zip(found.iter_mut()) {
         if let Found::ByMarker(u) = *f
-            && let Some(reason) = doubt(index, e, u, freed)
+            && let Some(reason) = doubt(index, rows, e, u, freed)
         {
             *f = Found::Blocked {
                 reason,
@@ -113,10 +182,11 @@ pub(in crate::plan) fn doubt_marker_matches<'a>(
 
 impl Index<'_> {
     /// Whether the evidence is against row `e`'s match by marker on `u`, hand-offs aside:
-    /// `u` is not plausibly `e`'s person, or `e`'s email is on another user whose trusted
-    /// marker names another employee.
-    fn contradicts(&self, e: &Employee, u: &User) -> bool {
-        doubt(self, e, u, Some(&|_: &Email| None)).is_some()
+    /// `u` is not plausibly `e`'s person, `e`'s email is on another user whose trusted
+    /// marker names another employee, or another row of `rows` carries `u`'s email and name
+    /// while `e` is not [`same_person`].
+    fn contradicts(&self, rows: &Rows<'_>, e: &Employee, u: &User) -> bool {
+        doubt(self, rows, e, u, Some(&|_: &Email| None)).is_some()
     }
 
     /// Under `--rekey-employee-ids` (`rekey`), finds the users to re-key to the row whose
@@ -125,13 +195,16 @@ impl Index<'_> {
     /// row with a problem, and the row is no future hire (`hire_date` after `today`); the
     /// old ID is on no row with a problem and on one user only, and the evidence is against
     /// its row's match by marker on that user ([`Index::contradicts`]: a row of the old ID
-    /// that the user plausibly is, and whose email is free, keeps it). A candidate is dropped
+    /// that the user plausibly is, and whose email is free, keeps it, unless it is not
+    /// [`same_person`] while the row whose email the user holds also carries its name). A
+    /// candidate is dropped
     /// while the user that the row's own ID finds by marker stays (it would keep that ID
     /// too), until none is. [`Index::find`] then no longer matches such a user by its old
     /// marker.
     pub(in crate::plan) fn rekey_overlaps(
         &mut self,
         roster: &Roster,
+        rows: &Rows<'_>,
         rekey: bool,
         today: NaiveDate,
     ) {
@@ -167,7 +240,7 @@ impl Index<'_> {
             if *old != e.employee_id
                 && !roster.protected_ids.contains(old)
                 && !self.marker_conflicts.contains_key(old)
-                && self.contradicts(old_row, u)
+                && self.contradicts(rows, old_row, u)
             {
                 picked.insert(u.id.clone(), e.employee_id.clone());
             }

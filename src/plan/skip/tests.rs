@@ -74,6 +74,11 @@ fn every_cause() -> Vec<SkipCause> {
             fault: MarkerFault::Unreadable,
             claimed_employee_id: None,
         },
+        SkipCause::EmployeeIdMoved {
+            user: "PMOVD01".into(),
+            email: crate::email::Email::normalise("dave@example.com"),
+            moved_to: "2104".into(),
+        },
     ]
 }
 
@@ -104,6 +109,7 @@ fn the_words_are_the_documented_ones() {
             "PagerDuty user has no signed ownership marker and only its email ties it to this employee (users can change their own email), in an account whose markers are signed; taking it over would give it membership of IT Operations: left alone; check that the user is this employee, then give it that access by hand in PagerDuty, and the next run adopts it and signs its marker",
             "this user's ownership marker (signature invalid) seems to name employee 2002, whom the HR export lists, but no HR row matches this user (by a marker that verifies, or by its email): it still holds a role or teams and may be a leaver hiding behind an edited marker, so it is not kept on silently; not deactivated (it keeps its access until settled; [lifecycle] unmanaged_users = \"offboard\" deactivates it); if it is a former employee, suspend it by hand in PagerDuty; if it is a current employee, set its email in PagerDuty to its HR row's and remove that marker line",
             "this user's ownership marker (unreadable) names no employee that can be read, and no HR row matches this user (by its email): it still holds a role or teams and may be a leaver hiding behind an edited marker, so it is not kept on silently; not deactivated (it keeps its access until settled; [lifecycle] unmanaged_users = \"offboard\" deactivates it); if it is a former employee, suspend it by hand in PagerDuty; if it is a current employee, set its email in PagerDuty to its HR row's and remove that marker line",
+            "this employee ID's marker is on PagerDuty user PMOVD01 (dave@example.com), whose email and name are on the HR row of employee 2104: HR may have moved that person to employee ID 2104 and given this ID to someone else, so neither row is written; if so, rerun plan and apply with --rekey-employee-ids (that user's marker is re-keyed to 2104 and this employee is created); if not, fix the marker or the email by hand",
         ]
     );
 }
@@ -163,6 +169,7 @@ fn the_stored_tags_are_stable_snake_case() {
             "unconfirmed_adoption",
             "unverified_marker_without_row",
             "unverified_marker_without_row",
+            "employee_id_moved",
         ]
     );
     let [dup, owner, fault, role] =

@@ -67,6 +67,14 @@ mod pieces {
         ", ",
         "), whose name and email are not this HR row's: HR may have reused the employee ID for another person, so nothing is written; if it is the same person, set that PagerDuty user's email to this HR row's and the next run matches it; if not, remove the marker line from that user, and the next run creates this employee",
     ];
+    pub const EMPLOYEE_ID_MOVED: &[&str] = &[
+        "this employee ID's marker is on PagerDuty user ",
+        " (",
+        "), whose email and name are on the HR row of employee ",
+        ": HR may have moved that person to employee ID ",
+        " and given this ID to someone else, so neither row is written; if so, rerun plan and apply with --rekey-employee-ids (that user's marker is re-keyed to ",
+        " and this employee is created); if not, fix the marker or the email by hand",
+    ];
     pub const MARKER_EMAIL_CONFLICT: &[&str] = &[
         "this employee ID's marker is on PagerDuty user ",
         " (",
@@ -173,6 +181,20 @@ impl SkipCause {
                     user.to_string(),
                     crate::quote::quoted(name),
                     email.to_string(),
+                ],
+            ),
+            SkipCause::EmployeeIdMoved {
+                user,
+                email,
+                moved_to,
+            } => (
+                pieces::EMPLOYEE_ID_MOVED,
+                vec![
+                    user.to_string(),
+                    email.to_string(),
+                    moved_to.to_string(),
+                    moved_to.to_string(),
+                    moved_to.to_string(),
                 ],
             ),
             SkipCause::MarkerEmailConflict {

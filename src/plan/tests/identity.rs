@@ -1,5 +1,6 @@
 //! Planner tests of the evidence against a match by marker (`matching::evidence`): an
-//! employee ID that HR reused for another person, and employee IDs renumbered onto old
+//! employee ID that HR reused for another person (its person gone, suspended, or moved to
+//! another ID), and employee IDs renumbered onto old
 //! values (reversed, shuffled, shifted by one), with `--rekey-employee-ids` as the way out;
 //! and an unmanaged namesake of a probable duplicate offboarded in the same run.
 
@@ -79,16 +80,200 @@ fn a_reused_employee_id_does_not_hand_a_suspended_leavers_user_to_a_new_hire() {
     acct.apply(&p, None);
     assert_eq!(acct.users[0], suspended, "nothing was written");
 
-    // The same person rehired under a new email and a new first name is still Rob's user.
-    let back = roster(vec![rob(
-        Lifecycle::Active,
-        "r.moved@example.com",
-        "Robert Moved",
+    // A reactivation hands the row the whole suspended user back, so it asks what a
+    // restore from the archive asks (`evidence::same_person`): the same email or the same
+    // name. One shared word under a new email is not enough (an active user's mover
+    // update accepts it, below): a new hire sharing the first name is skipped.
+    for (email, name) in [
+        ("r.moved@example.com", "Robert Moved"),
+        ("rob.new@example.com", "Rob Newhire"),
+    ] {
+        let p = acct.plan(&roster(vec![rob(Lifecycle::Active, email, name)]), &cfg);
+        assert!(p.actions.is_empty(), "{name}: {:#?}", p.actions);
+        assert_eq!(reused(&p), [("23", "PROB")], "{name}: {:#?}", p.skipped);
+    }
+    // The same person rehired under the same name and a new email, or the same email and a
+    // new name, is still Rob's user.
+    for (email, name) in [
+        ("r.moved@example.com", "Rob Moved"),
+        ("rob@example.com", "Robert Moved"),
+    ] {
+        let back = roster(vec![rob(Lifecycle::Active, email, name)]);
+        let mut acct = acct.clone();
+        let p = acct.plan(&back, &cfg);
+        assert_eq!(
+            p.count(ActionKind::Reactivate),
+            1,
+            "{name}: {:#?}",
+            p.skipped
+        );
+        acct.apply(&p, None);
+        assert!(acct.plan(&back, &cfg).is_empty(), "{name}");
+    }
+}
+
+/// Dave D (employee 4, on a team) and the export that moves him to employee 104, keeping
+/// his email and name, and gives 4 to a new hire, Dave Zhang, with a new email.
+fn moved_dave() -> (Account, Roster) {
+    let mut acct = Account::new(vec![user(
+        "PDAVE",
+        "dave@example.com",
+        "Dave D",
+        Role::LimitedUser,
+        "Rep",
+        marked("4"),
     )]);
-    let p = acct.plan(&back, &cfg);
-    assert_eq!(p.count(ActionKind::Reactivate), 1, "{:#?}", p.skipped);
+    acct.join("PDAVE", "PTITOPS", TeamRole::Responder);
+    let r = roster(vec![
+        emp(
+            "4",
+            "dave.zhang@example.com",
+            "Dave Zhang",
+            Lifecycle::Active,
+            "Sales",
+            "Rep",
+        ),
+        emp(
+            "104",
+            "dave@example.com",
+            "Dave D",
+            Lifecycle::Active,
+            "IT",
+            "Rep",
+        ),
+    ]);
+    (acct, r)
+}
+
+#[test]
+fn a_person_moved_to_another_id_keeps_their_user_from_the_new_hire_given_the_old_id() {
+    let cfg = std_config();
+    let (mut acct, r) = moved_dave();
+    let before = acct.users.clone();
+    let p = plan_rekey(&acct, &r, &cfg, false);
+    // Without this evidence Dave's user was renamed to Dave Zhang, given his email, and a
+    // fresh user created for Dave D: Dave Zhang held Dave D's phones and rules.
+    assert!(p.actions.is_empty(), "{:#?}", p.actions);
+    let causes: Vec<(&str, &SkipCause)> = p
+        .skipped
+        .iter()
+        .map(|s| (s.employee_id.as_ref().unwrap().as_str(), &s.reason))
+        .collect();
+    assert_eq!(
+        causes,
+        [
+            (
+                "4",
+                &SkipCause::EmployeeIdMoved {
+                    user: "PDAVE".into(),
+                    email: Email::normalise("dave@example.com"),
+                    moved_to: "104".into(),
+                }
+            ),
+            (
+                "104",
+                &SkipCause::EmailOfAnotherEmployee {
+                    user: "PDAVE".into(),
+                    marker_employee_id: "4".into(),
+                }
+            ),
+        ],
+        "{:#?}",
+        p.skipped
+    );
+    assert!(p.skipped.iter().all(|s| s.reason.needs_attention()));
+    // Both rows count as identity conflicts; the move is one example.
+    let caps = SafetyCaps {
+        max_identity_conflicts: 1,
+        ..SafetyCaps::default()
+    };
+    let refused = safety::check(&p, &caps, Overrides::default());
+    assert!(
+        refused.iter().any(|t| matches!(
+            t,
+            SafetyTrip::IdentityDrift { count: 2, examples, .. } if examples.len() == 1
+        )),
+        "{refused:?}"
+    );
     acct.apply(&p, None);
-    assert!(acct.plan(&back, &cfg).is_empty());
+    assert_eq!(acct.users, before, "nothing was written");
+
+    // --rekey-employee-ids: Dave's user is re-keyed to 104, and 4's hire is created.
+    let p = plan_rekey(&acct, &r, &cfg, true);
+    assert!(p.skipped.is_empty(), "{:#?}", p.skipped);
+    let rekey = p
+        .actions
+        .iter()
+        .find(|a| a.user_id.as_ref().is_some_and(|id| id.as_str() == "PDAVE"))
+        .expect("Dave's user is re-keyed");
+    assert_eq!(rekey.kind, ActionKind::Update);
+    assert_eq!(
+        rekey.employee_id.as_ref().map(|id| id.as_str()),
+        Some("104")
+    );
+    assert_eq!(rekey.rekeyed_from.as_ref().map(|id| id.as_str()), Some("4"));
+    assert_eq!(rekey.email.as_str(), "dave@example.com");
+    assert!(
+        rekey.reason.contains(
+            "the export lists 4 on another person's row, and this row has the user's email"
+        ),
+        "{}",
+        rekey.reason
+    );
+    let create = p
+        .actions
+        .iter()
+        .find(|a| a.kind == ActionKind::Create)
+        .expect("Dave Zhang is created");
+    assert_eq!(create.email.as_str(), "dave.zhang@example.com");
+    assert_eq!(create.waits_for, None);
+    assert_eq!(p.actions.len(), 2, "{:#?}", p.actions);
+    acct.apply(&p, None);
+    let dave = acct.users.iter().find(|u| u.id == "PDAVE").unwrap();
+    assert_eq!(
+        (dave.name.as_str(), dave.email.as_str()),
+        ("Dave D", "dave@example.com")
+    );
+    assert!(plan_rekey(&acct, &r, &cfg, false).is_empty(), "converged");
+}
+
+#[test]
+fn an_address_handed_to_a_new_hire_of_another_name_is_still_a_handoff() {
+    // The move's evidence needs the user's name on the other row too: Dave D moving to a
+    // new address and a new hire given his old one is a hand-off (as before), not a skip.
+    let cfg = std_config();
+    let (mut acct, _) = moved_dave();
+    let r = roster(vec![
+        emp(
+            "4",
+            "dave.d@example.com",
+            "Dave D",
+            Lifecycle::Active,
+            "IT",
+            "Rep",
+        ),
+        emp(
+            "104",
+            "dave@example.com",
+            "Dave Zhang",
+            Lifecycle::Active,
+            "Sales",
+            "Rep",
+        ),
+    ]);
+    let p = plan_rekey(&acct, &r, &cfg, false);
+    assert!(p.skipped.is_empty(), "{:#?}", p.skipped);
+    let create = p
+        .actions
+        .iter()
+        .find(|a| a.kind == ActionKind::Create)
+        .unwrap();
+    assert_eq!(
+        create.waits_for.as_ref().map(|id| id.as_str()),
+        Some("PDAVE")
+    );
+    acct.apply(&p, None);
+    assert!(acct.plan(&r, &cfg).is_empty());
 }
 
 #[test]
@@ -321,4 +506,75 @@ fn offboarding_the_namesake_of_a_probable_duplicate_counts_against_the_same_cap(
             .iter()
             .all(|r| !matches!(r, SafetyTrip::ProbableDuplicates { .. })),
     );
+}
+
+#[test]
+fn rekeying_an_already_suspended_leaver_is_a_marker_update_not_a_deactivation() {
+    let cfg = std_config();
+    let record = suspension_record(
+        "3",
+        NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+        Role::Admin,
+        vec![],
+    );
+    let mut acct = Account::new(vec![user(
+        "PCAROL",
+        "carol@example.com",
+        "Carol C",
+        Role::ReadOnlyLimitedUser,
+        "Rep",
+        Some(marker::render("", &record)),
+    )]);
+    // Still on call somewhere: a marker write takes nothing away, so it does not matter.
+    acct.oncall.insert("PCAROL".into(), on_call());
+    let r = roster(vec![emp(
+        "1003",
+        "carol@example.com",
+        "Carol C",
+        Lifecycle::Terminated,
+        "Sales",
+        "Rep",
+    )]);
+    let p = plan_rekey(&acct, &r, &cfg, true);
+    assert_eq!(p.actions.len(), 1, "{:#?}", p.actions);
+    let a = &p.actions[0];
+    // It was a deactivation: shown "will be deactivated (suspended)", counted against
+    // max_deactivations, and on-call checked.
+    assert_eq!(a.kind, ActionKind::Update, "{a:#?}");
+    assert_eq!(a.rekeyed_from.as_ref().map(|id| id.as_str()), Some("3"));
+    assert!(
+        a.reason.starts_with(
+            "leaver already suspended: re-keys the marker from employee 3 to employee 1003"
+        ),
+        "{}",
+        a.reason
+    );
+    assert!(a.blocked.is_none() && a.oncall.is_none(), "{a:#?}");
+    assert!(!a.changes_role());
+    let caps = SafetyCaps {
+        max_deactivations: 0,
+        max_rekeys: 1,
+        ..SafetyCaps::default()
+    };
+    let refused = safety::check(&p, &caps, Overrides::default());
+    assert!(refused.is_empty(), "{refused:?}");
+    let caps = SafetyCaps {
+        max_rekeys: 0,
+        ..caps
+    };
+    assert!(
+        safety::check(&p, &caps, Overrides::default())
+            .iter()
+            .any(|t| t.to_string().contains("max_rekeys")),
+        "still capped as a re-key"
+    );
+    acct.apply(&p, None);
+    let m = match marker::parse(acct.users[0].description.as_deref()).marker {
+        MarkerState::Valid(m) => m,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(m.employee_id.as_ref().map(|id| id.as_str()), Some("1003"));
+    assert_eq!(m.suspended, record.suspended, "the record is kept");
+    assert_eq!(acct.users[0].role, Role::ReadOnlyLimitedUser);
+    assert!(plan_rekey(&acct, &r, &cfg, false).is_empty(), "converged");
 }
