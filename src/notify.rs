@@ -276,6 +276,7 @@ mod tests {
                 lookahead_days: 90,
                 refused: Vec::new(),
                 removals_only: false,
+                held: None,
             }),
             ..action(kind, email, employee)
         };
@@ -295,6 +296,7 @@ mod tests {
             lookahead_days: 90,
             refused: Vec::new(),
             removals_only: false,
+            held: None,
         }
         .to_string()
     }

@@ -59,7 +59,7 @@ use std::fmt;
 mod attribution;
 mod blocked;
 pub use attribution::{Attribution, attribute, user_targets};
-pub use blocked::{BlockCause, Blocked, blocked_words, check};
+pub use blocked::{BlockCause, Blocked, Held, Taking, blocked_words, check};
 
 /// The switch that lets blocked deactivations through, named in every [`Blocked`] remedy.
 pub const ALLOW_FLAG: &str = "--allow-oncall-gaps";
