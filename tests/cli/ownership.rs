@@ -639,19 +639,20 @@ fn renumbered_employee_ids_are_refused_until_rekeyed_within_the_cap() {
 fn apply_plan_with_allow_oncall_gaps_counts_the_licences_of_the_deactivations_it_lets_through() {
     let people = workforce(1000, 2);
     let ws = Workspace::new(&safety_config(), &csv(&people));
-    // No Stakeholder seat is free; the leaver-to-be is the only target of an escalation
-    // policy of no team (on call, which the switch lets through).
+    // No Stakeholder seat is free; the leaver-to-be has an open incident assigned (on call,
+    // which the switch lets through for a suspension; on a schedule or escalation policy a
+    // stakeholder suspension would stay blocked, PagerDuty refusing the role there).
     let mut seed = licensed_seed(5, 0);
     let cfg = hr2pagerduty::config::Config::load(&ws.config).unwrap();
     let roster = hr2pagerduty::hr::read_bytes(&csv(&people), &cfg).unwrap();
     let mut users = in_sync_users(&cfg, &roster, &seed);
     users[0].id = Some("PLEAV01".into());
     seed.users.extend(users);
-    seed.escalation_policies.push(
+    seed.incidents.push(
         serde_json::from_value(json!({
-            "id": "PEPLEAV", "name": "Support EP",
-            "escalation_rules": [{"escalation_delay_in_minutes": 30,
-                "targets": [{"id": "PLEAV01", "type": "user_reference"}]}]
+            "id": "Q0000000000001", "title": "Disk full", "status": "triggered",
+            "created_at": "2026-01-05T10:00:00Z",
+            "assignments": [{"assignee": {"id": "PLEAV01", "type": "user_reference"}}]
         }))
         .unwrap(),
     );
