@@ -594,4 +594,26 @@ fn an_already_applied_plan_offers_the_override_only_for_the_actions_blocked_on_c
         "{}",
         words(3, 1)
     );
+    // The other blocks the switch cannot lift say their own step, or a general one.
+    use crate::oncall::BlockCause::{IncidentsAssigned, StakeholderOnRota};
+    let held = |causes: Vec<crate::oncall::BlockCause>| {
+        Stale::Applied {
+            created_at: String::new(),
+            actions: 3,
+            blocked: 2,
+            held: 2,
+            held_causes: causes,
+        }
+        .to_string()
+    };
+    let one = held(vec![IncidentsAssigned]);
+    assert!(
+        one.contains(", but for 2 blocked with open incidents assigned, which are not attempted (--allow-oncall-gaps cannot help: someone must reassign or resolve their incidents first)"),
+        "{one}"
+    );
+    let two = held(vec![StakeholderOnRota, IncidentsAssigned]);
+    assert!(
+        two.contains(", but for 2 blocked where --allow-oncall-gaps cannot help (on a schedule or escalation policy a stakeholder cannot be on; with open incidents assigned), which are not attempted (--allow-oncall-gaps cannot help: someone must clear what blocks them first)"),
+        "{two}"
+    );
 }
