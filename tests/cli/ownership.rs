@@ -203,11 +203,14 @@ fn offboarding_is_on_call_checked_like_every_deactivation() {
         }))
         .unwrap(),
     );
-    seed.escalation_policies.push(
+    // An open incident: on call, which the switch lets through (on a schedule or escalation
+    // policy the stakeholder suspension would stay blocked, PagerDuty refusing the role
+    // there: see `oncall_layers`).
+    seed.incidents.push(
         serde_json::from_value(json!({
-            "id": "PEPTEMP", "name": "Contractors EP",
-            "escalation_rules": [{"escalation_delay_in_minutes": 30,
-                "targets": [{"id": "PTEMP01", "type": "user_reference"}]}]
+            "id": "Q0000000000001", "title": "Contract ends", "status": "triggered",
+            "created_at": "2026-01-05T10:00:00Z",
+            "assignments": [{"assignee": {"id": "PTEMP01", "type": "user_reference"}}]
         }))
         .unwrap(),
     );
@@ -217,7 +220,7 @@ fn offboarding_is_on_call_checked_like_every_deactivation() {
     let blocked = [
         "  # user temp@agency.example (PTEMP01) is blocked: it will not be deactivated\n",
         "offboard: no ownership marker and no HR row",
-        "  #   blocked: on escalation policy \"Contractors EP\" (PEPTEMP)\n",
+        "  #   blocked: 1 open incident assigned: \"Contract ends\" (Q0000000000001)\n",
         "1 blocked (on call).",
     ];
     let first = plan(&sim, &ws, &["--detailed-exitcode"]);
