@@ -277,6 +277,7 @@ mod tests {
                 lookahead_days: 90,
                 refused: Vec::new(),
                 removals_only: false,
+                held: None,
             }),
             ..action(kind, email, employee)
         };
@@ -296,6 +297,7 @@ mod tests {
             lookahead_days: 90,
             refused: Vec::new(),
             removals_only: false,
+            held: None,
         }
         .to_string()
     }

@@ -32,7 +32,9 @@
 //! users it targets directly, an on-call to its `user`, an incident to its assignees, a
 //! schedule (and the policies using it) to the users it lists. [`check`] decides whether an
 //! impact blocks the action (by default any escalation policy, any schedule, any on-call in
-//! the lookahead, any open incident blocks; `--allow-oncall-gaps` lets them through), and a
+//! the lookahead, any open incident blocks; `--allow-oncall-gaps` lets them through, except
+//! what PagerDuty would refuse: a team removal, a stakeholder role on a schedule or
+//! escalation policy, the deletion of a user with open incidents, [`Held`]), and a
 //! [`Blocked`] says why in words and what a human must do.
 //!
 //! The same look-ups are made for a mover with a planned team removal, and every policy an
@@ -59,7 +61,7 @@ use std::fmt;
 mod attribution;
 mod blocked;
 pub use attribution::{Attribution, attribute, user_targets};
-pub use blocked::{BlockCause, Blocked, blocked_words, check};
+pub use blocked::{BlockCause, Blocked, Held, Taking, blocked_words, check};
 
 /// The switch that lets blocked deactivations through, named in every [`Blocked`] remedy.
 pub const ALLOW_FLAG: &str = "--allow-oncall-gaps";

@@ -31,6 +31,77 @@ pub struct Blocked {
     /// blocks of deactivations and deletions, and in saved plans made before it existed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub removals_only: bool,
+    /// What PagerDuty refuses of the action itself while the user holds these duties
+    /// ([`Held`]), so that `--allow-oncall-gaps` cannot let it through either: the
+    /// suspension's stakeholder role on a user on a schedule or escalation policy, or the
+    /// deletion of a user with open incidents assigned. Absent in saved plans made before it
+    /// existed (read again from the impact by [`check`] when such a plan is applied).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held: Option<Held>,
+}
+
+/// What the action would do that PagerDuty refuses while the user holds the duties its
+/// [`OncallImpact`] names, whatever `--allow-oncall-gaps` says: only a person handing the
+/// duties over can clear it. (A team removal PagerDuty refuses is [`Blocked::refused`].)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Held {
+    /// The suspension gives base `role`, a stakeholder role, which "cannot be on schedules or
+    /// EPs" (PAGERDUTY_API.md §3.2, the base-role table, from S25), while the user is on a
+    /// schedule or an escalation policy: PagerDuty would refuse the role change, the
+    /// suspension's last step, after the marker write and the team removals.
+    StakeholderRole {
+        /// The suspension's base role (`[lifecycle] suspended_role`).
+        role: String,
+    },
+    /// The deletion of a user with triggered or acknowledged incidents assigned, which
+    /// PagerDuty refuses (fact F22: "DELETE returns 400 if the user has assigned incidents").
+    IncidentsAssigned,
+}
+
+/// What an on-call checked action would do, for [`check`]: what PagerDuty refuses of it
+/// depends on it ([`Held`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Taking<'r> {
+    /// A suspension whose role change gives this base role (`None` when the user already
+    /// has the suspension's role, or a saved plan's suspension sends no role), and whether
+    /// PagerDuty counts it a stakeholder role (`Role::is_stakeholder`).
+    Suspension(Option<(&'r str, bool)>),
+    /// A deletion (`DELETE /users/{id}`).
+    Deletion,
+}
+
+impl Held {
+    /// What PagerDuty refuses of an action `taking` a user with `impact` away, if anything.
+    pub fn of(impact: &OncallImpact, taking: Taking<'_>) -> Option<Held> {
+        match taking {
+            Taking::Suspension(Some((role, true)))
+                if !impact.schedules.is_empty() || !impact.escalation_policies.is_empty() =>
+            {
+                Some(Held::StakeholderRole {
+                    role: role.to_string(),
+                })
+            }
+            Taking::Deletion if !impact.incidents.is_empty() => Some(Held::IncidentsAssigned),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Held {
+    /// Why PagerDuty refuses the action, ending with the override that cannot help.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Held::StakeholderRole { role } => write!(
+                f,
+                "the suspension gives base role {role}, a stakeholder role, which PagerDuty does not allow on schedules or escalation policies, so {ALLOW_FLAG} cannot help: the deactivation could not be finished"
+            ),
+            Held::IncidentsAssigned => write!(
+                f,
+                "PagerDuty refuses to delete a user with open incidents assigned, so {ALLOW_FLAG} cannot help"
+            ),
+        }
+    }
 }
 
 /// What keeps a blocked action from being attempted, for the counts of the plan's and the
@@ -45,6 +116,12 @@ pub enum BlockCause {
     OnCall,
     /// A team removal PagerDuty refuses: `on their team's escalation policy`.
     TeamEscalationPolicy,
+    /// A stakeholder suspension of a user on a schedule or escalation policy
+    /// ([`Held::StakeholderRole`]): `on a schedule or escalation policy as a stakeholder`.
+    StakeholderOnRota,
+    /// A deletion with open incidents assigned ([`Held::IncidentsAssigned`]): `with open
+    /// incidents assigned`.
+    IncidentsAssigned,
 }
 
 impl BlockCause {
@@ -53,6 +130,31 @@ impl BlockCause {
         match self {
             BlockCause::OnCall => "on call",
             BlockCause::TeamEscalationPolicy => "on their team's escalation policy",
+            BlockCause::StakeholderOnRota => {
+                "on a schedule or escalation policy a stakeholder cannot be on"
+            }
+            BlockCause::IncidentsAssigned => "with open incidents assigned",
+        }
+    }
+
+    /// True when `--allow-oncall-gaps` lets an action blocked for this cause through: only
+    /// [`BlockCause::OnCall`]; the others only a person can clear.
+    pub fn lifted_by_switch(self) -> bool {
+        self == BlockCause::OnCall
+    }
+
+    /// What a person must do first, for the words of a saved plan already applied but for
+    /// blocks of this cause, which the override cannot let through.
+    pub fn person_must(self) -> &'static str {
+        match self {
+            BlockCause::OnCall => "someone must hand their duties over first",
+            BlockCause::TeamEscalationPolicy => "someone must take them off the policy first",
+            BlockCause::StakeholderOnRota => {
+                "someone must take them off the schedules and escalation policies first"
+            }
+            BlockCause::IncidentsAssigned => {
+                "someone must reassign or resolve their incidents first"
+            }
         }
     }
 }
@@ -78,22 +180,29 @@ pub fn blocked_words<'b>(blocks: impl IntoIterator<Item = &'b Blocked>) -> Optio
     }
 }
 
-/// Whether an action taking away the user with this `impact` is blocked: `None` when it may
-/// go ahead. By default it is blocked when the user is on an escalation policy (as a target
-/// or through a schedule), is on a schedule, holds an on-call in the next `lookahead_days`
-/// days, or has open incidents, and when the impact was not looked up (`impact` is
-/// `None`). `allow_gaps` (`--allow-oncall-gaps`) lets every such action through, except one
-/// with `refused` team removals ([`refused_removals`](super::refused_removals)): PagerDuty
-/// would refuse those, leaving the user half taken away, so that action stays blocked.
-/// Every deactivation-like action (suspension, deletion, offboarding) calls this with the
-/// facts [`crate::observe`] read for its user.
+/// Whether an action `taking` away the user with this `impact` is blocked: `None` when it
+/// may go ahead. By default it is blocked when the user is on an escalation policy (as a
+/// target or through a schedule), is on a schedule, holds an on-call in the next
+/// `lookahead_days` days, or has open incidents, and when the impact was not looked up
+/// (`impact` is `None`). `allow_gaps` (`--allow-oncall-gaps`) lets every such action
+/// through, except one PagerDuty would refuse, leaving the user half taken away: one with
+/// `refused` team removals ([`refused_removals`](super::refused_removals)), and one whose
+/// impact PagerDuty refuses the action itself for ([`Held::of`]: a stakeholder suspension
+/// of a user on a schedule or escalation policy, a deletion with open incidents assigned).
+/// Those stay blocked. Every deactivation-like action (suspension, deletion, offboarding)
+/// calls this with the facts [`crate::observe`] read for its user.
 pub fn check(
     impact: Option<&OncallImpact>,
     lookahead_days: u32,
     allow_gaps: bool,
     refused: &[RefusedRemoval],
+    taking: Taking<'_>,
 ) -> Option<Blocked> {
-    if refused.is_empty() && (allow_gaps || impact.is_some_and(OncallImpact::is_empty)) {
+    let held = impact.and_then(|i| Held::of(i, taking));
+    if refused.is_empty()
+        && held.is_none()
+        && (allow_gaps || impact.is_some_and(OncallImpact::is_empty))
+    {
         return None;
     }
     Some(Blocked {
@@ -101,13 +210,15 @@ pub fn check(
         lookahead_days,
         refused: refused.to_vec(),
         removals_only: false,
+        held,
     })
 }
 
 impl fmt::Display for Blocked {
     /// The impact's [`OncallImpact::describe`], or `its on-call duties were not looked up`;
     /// then each refused team removal ([`RefusedRemoval`]'s words), and that
-    /// `--allow-oncall-gaps` cannot help. For an update of refused removals alone
+    /// `--allow-oncall-gaps` cannot help; or, with none, what PagerDuty refuses of the
+    /// action itself ([`Held`]), if anything, and that the switch cannot help. For an update of refused removals alone
     /// ([`Blocked::removals_only`]): each refused removal, and that nothing is left to send.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.removals_only {
@@ -131,6 +242,10 @@ impl fmt::Display for Blocked {
                 ", so {ALLOW_FLAG} cannot help: the deactivation could not be finished"
             )?;
         }
+        // A refused team removal already says that the override cannot help.
+        if let (true, Some(h)) = (self.refused.is_empty(), &self.held) {
+            write!(f, "; {h}")?;
+        }
         Ok(())
     }
 }
@@ -150,16 +265,19 @@ impl Blocked {
             lookahead_days,
             refused: refused.to_vec(),
             removals_only: true,
+            held: None,
         })
     }
 
     /// What keeps the action from going ahead: a refused team removal when there is one
-    /// (the override cannot help), else the on-call duties.
+    /// (the override cannot help), else what PagerDuty refuses of the action itself
+    /// ([`Blocked::held`]; the override cannot help either), else the on-call duties.
     pub fn cause(&self) -> BlockCause {
-        if self.refused.is_empty() {
-            BlockCause::OnCall
-        } else {
-            BlockCause::TeamEscalationPolicy
+        match (&self.refused.is_empty(), &self.held) {
+            (false, _) => BlockCause::TeamEscalationPolicy,
+            (true, Some(Held::StakeholderRole { .. })) => BlockCause::StakeholderOnRota,
+            (true, Some(Held::IncidentsAssigned)) => BlockCause::IncidentsAssigned,
+            (true, None) => BlockCause::OnCall,
         }
     }
 
@@ -180,8 +298,15 @@ impl Blocked {
         let steps = i.remedy_steps("");
         // PagerDuty refuses to take a user off a team while they are on one of its
         // escalation policies (fact F32): the override cannot finish such a deactivation,
-        // so it is not offered.
-        if self.refused.is_empty() {
+        // so it is not offered; nor where PagerDuty refuses the suspension's stakeholder role
+        // while the user is on a schedule or escalation policy (§3.2).
+        if let (true, Some(Held::StakeholderRole { role })) = (self.refused.is_empty(), &self.held)
+        {
+            format!(
+                "{}; the next run then goes ahead ({ALLOW_FLAG} cannot: PagerDuty does not allow base role {role} on schedules or escalation policies)",
+                steps.join("; ")
+            )
+        } else if self.refused.is_empty() {
             format!(
                 "{}; the next run then goes ahead (or rerun with {ALLOW_FLAG} to go ahead now and leave these gaps)",
                 steps.join("; ")

@@ -3,6 +3,10 @@ use crate::pagerduty::models::incidents::Incident;
 use crate::pagerduty::models::oncall::{EscalationPolicy, Oncall, Schedule};
 use serde_json::json;
 
+/// A suspension that changes no role: what PagerDuty refuses of it is only its team
+/// removals, so the rule under test is the on-call one alone.
+const KEEP: Taking<'static> = Taking::Suspension(None);
+
 fn policy(id: &str, name: &str, targets: &[(&str, &str)]) -> EscalationPolicy {
     let targets: Vec<_> = targets
         .iter()
@@ -180,14 +184,15 @@ fn a_policy_targeting_none_of_the_batch_is_reported_unattributed() {
 #[test]
 fn only_an_empty_looked_up_impact_or_the_switch_lets_an_action_through() {
     let empty = OncallImpact::default();
-    assert_eq!(check(Some(&empty), 30, false, &[]), None);
+    assert_eq!(check(Some(&empty), 30, false, &[], KEEP), None);
     assert_eq!(
-        check(None, 30, false, &[]),
+        check(None, 30, false, &[], KEEP),
         Some(Blocked {
             impact: None,
             lookahead_days: 30,
             refused: Vec::new(),
             removals_only: false,
+            held: None,
         })
     );
     let full = attribute(
@@ -200,7 +205,7 @@ fn only_an_empty_looked_up_impact_or_the_switch_lets_an_action_through() {
     .impacts
     .remove(&UserId::new("PALICE1"))
     .unwrap();
-    let b = check(Some(&full), 30, false, &[]).unwrap();
+    let b = check(Some(&full), 30, false, &[], KEEP).unwrap();
     assert_eq!(
         b.to_string(),
         "on escalation policy \"Ops\" (PEP1); on schedule \"Primary\" (PS1); 1 open incident assigned: \"Disk full\" (Q1)"
@@ -209,10 +214,10 @@ fn only_an_empty_looked_up_impact_or_the_switch_lets_an_action_through() {
         b.remedy(),
         "take them off escalation policy \"Ops\" (PEP1), as a target or on its schedules; take them off schedule \"Primary\" (PS1), handing their shifts to someone else; reassign or resolve incident \"Disk full\" (Q1); the next run then goes ahead (or rerun with --allow-oncall-gaps to go ahead now and leave these gaps)"
     );
-    assert_eq!(check(Some(&full), 30, true, &[]), None);
-    assert_eq!(check(None, 30, true, &[]), None);
+    assert_eq!(check(Some(&full), 30, true, &[], KEEP), None);
+    assert_eq!(check(None, 30, true, &[], KEEP), None);
     assert_eq!(
-        check(None, 30, false, &[]).unwrap().to_string(),
+        check(None, 30, false, &[], KEEP).unwrap().to_string(),
         "its on-call duties were not looked up"
     );
 }
@@ -322,7 +327,13 @@ fn a_schedule_gives_its_listed_users_itself_and_the_policies_using_it() {
     let without = attribute(&users, &policies, &oncalls, &[], &[]);
     assert!(without.impacts[&UserId::new("PFRED01")].is_empty());
     assert_eq!(
-        check(without.impacts.get(&UserId::new("PFRED01")), 30, false, &[]),
+        check(
+            without.impacts.get(&UserId::new("PFRED01")),
+            30,
+            false,
+            &[],
+            KEEP
+        ),
         None
     );
     let only_ops = attribute(&users, &policies, &oncalls, &[], &schedules[..1]);
@@ -331,6 +342,7 @@ fn a_schedule_gives_its_listed_users_itself_and_the_policies_using_it() {
         30,
         false,
         &[],
+        KEEP,
     )
     .unwrap();
     assert_eq!(
@@ -381,8 +393,8 @@ fn a_removal_from_a_team_of_one_of_the_users_policies_is_refused_and_no_switch_l
         "PagerDuty refuses to remove them from team \"Ops\" (PTEAM01) while they are on its escalation policy \"Ops EP\" (PEPOPS1)"
     );
     // The override lets the gaps through, never a removal PagerDuty refuses.
-    assert_eq!(check(Some(&impact), 30, true, &[]), None);
-    let b = check(Some(&impact), 30, true, &refused).expect("blocked even with the switch");
+    assert_eq!(check(Some(&impact), 30, true, &[], KEEP), None);
+    let b = check(Some(&impact), 30, true, &refused, KEEP).expect("blocked even with the switch");
     assert_eq!(
         b.to_string(),
         "on escalation policies \"Night EP\" (PEPNITE), \"Ops EP\" (PEPOPS1); PagerDuty refuses to remove them from team \"Ops\" (PTEAM01) while they are on its escalation policy \"Ops EP\" (PEPOPS1), so --allow-oncall-gaps cannot help: the deactivation could not be finished"
@@ -420,7 +432,7 @@ fn a_blocked_deletion_s_advice_names_what_pagerduty_refuses_a_delete_for() {
         id: ScheduleId::new("PS1"),
         name: "Primary".into(),
     };
-    let blocked = |impact: OncallImpact| check(Some(&impact), 30, false, &[]).unwrap();
+    let blocked = |impact: OncallImpact| check(Some(&impact), 30, false, &[], KEEP).unwrap();
     let on_ep = blocked(OncallImpact {
         escalation_policies: vec![ep()],
         ..Default::default()
@@ -459,4 +471,71 @@ fn a_blocked_deletion_s_advice_names_what_pagerduty_refuses_a_delete_for() {
             "{words}"
         );
     }
+}
+
+#[test]
+fn the_switch_cannot_lift_what_pagerduty_refuses_of_the_action_itself() {
+    let full = held_fixture();
+    let stakeholder = Taking::Suspension(Some(("read_only_limited_user", true)));
+    // A stakeholder suspension of a user on a schedule and an escalation policy: PagerDuty
+    // does not allow the role there (§3.2), so the switch cannot finish it.
+    let b = check(Some(&full), 30, true, &[], stakeholder).expect("blocked with the switch");
+    assert_eq!(b.cause(), BlockCause::StakeholderOnRota);
+    assert!(!b.cause().lifted_by_switch());
+    assert_eq!(
+        b.held,
+        Some(Held::StakeholderRole {
+            role: "read_only_limited_user".into()
+        })
+    );
+    assert!(
+        b.to_string().ends_with("; the suspension gives base role read_only_limited_user, a stakeholder role, which PagerDuty does not allow on schedules or escalation policies, so --allow-oncall-gaps cannot help: the deactivation could not be finished"),
+        "{b}"
+    );
+    assert!(!b.remedy().contains("rerun with"), "{}", b.remedy());
+    // Open incidents alone do not keep a stakeholder off them: the switch lifts those.
+    let incidents_only = OncallImpact {
+        escalation_policies: vec![],
+        schedules: vec![],
+        ..full.clone()
+    };
+    assert_eq!(
+        check(Some(&incidents_only), 30, true, &[], stakeholder),
+        None
+    );
+    // A role PagerDuty allows there, or no role change at all, the switch lets through.
+    let restricted = Taking::Suspension(Some(("restricted_access", false)));
+    assert_eq!(check(Some(&full), 30, true, &[], restricted), None);
+    assert_eq!(check(Some(&full), 30, true, &[], KEEP), None);
+    // Without the switch the block is counted as one only a person can clear.
+    let b = check(Some(&full), 30, false, &[], stakeholder).unwrap();
+    assert_eq!(
+        blocked_words([&b]).as_deref(),
+        Some("on a schedule or escalation policy a stakeholder cannot be on")
+    );
+
+    // A deletion with open incidents assigned, which PagerDuty refuses (F22).
+    let b = check(Some(&full), 30, true, &[], Taking::Deletion).expect("blocked");
+    assert_eq!(b.cause(), BlockCause::IncidentsAssigned);
+    assert!(
+        b.deletion_remedy()
+            .contains("--allow-oncall-gaps cannot help while incidents are assigned")
+    );
+    assert_eq!(
+        check(Some(&incidents_only), 30, true, &[], Taking::Deletion).map(|b| b.cause()),
+        Some(BlockCause::IncidentsAssigned)
+    );
+    let no_incidents = OncallImpact {
+        incidents: vec![],
+        ..full.clone()
+    };
+    assert_eq!(
+        check(Some(&no_incidents), 30, true, &[], Taking::Deletion),
+        None
+    );
+    let on_call = check(Some(&no_incidents), 30, false, &[], Taking::Deletion).unwrap();
+    assert_eq!(
+        blocked_words([&b, &on_call]).as_deref(),
+        Some("1 on call, 1 with open incidents assigned")
+    );
 }

@@ -403,6 +403,19 @@ impl Action {
         }
     }
 
+    /// What an on-call checked action would do, for [`crate::oncall::check`]: a deletion, or
+    /// a suspension with the base role its steps give (the role of its last `PUT` that sets
+    /// one, if any). A saved plan's action is checked again with it.
+    pub fn taking(&self) -> crate::oncall::Taking<'_> {
+        if self.kind == ActionKind::Delete {
+            return crate::oncall::Taking::Deletion;
+        }
+        crate::oncall::Taking::Suspension(self.steps.iter().rev().find_map(|s| match s {
+            Step::UpdateUser(u) => u.role.as_ref().map(|r| (r.as_str(), r.is_stakeholder())),
+            _ => None,
+        }))
+    }
+
     /// True when the action changes the base role (counted by the role-change safety cap).
     pub fn changes_role(&self) -> bool {
         self.changes.iter().any(|c| c.field == Field::Role)

@@ -49,10 +49,13 @@
 //! applied later with the override sends them) but is not attempted. A deactivation whose
 //! team removal PagerDuty would refuse (the user is on an escalation policy of that team,
 //! [`crate::oncall::OncallFacts::policy_teams`], fact F32) is blocked even with the
-//! override ([`Action::refused_removals`]). A mover with a planned team removal is looked
-//! up too (named in [`Plan::needs_oncall`] until then, the removal planned as usual), and a
-//! removal PagerDuty would refuse is left out of the update's steps and listed in
-//! [`Action::refused_removals`] ([`Plan::blocked_team_removals`] counts them).
+//! override ([`Action::refused_removals`]); so is a suspension to a stakeholder
+//! `suspended_role` of a user on a schedule or escalation policy (PagerDuty would refuse the
+//! role change, PAGERDUTY_API.md §3.2) and a deletion with open incidents assigned (PagerDuty
+//! refuses the `DELETE`, fact F22): [`crate::oncall::Held`]. A mover with a planned team
+//! removal is looked up too (named in [`Plan::needs_oncall`] until then, the removal
+//! planned as usual), and a removal PagerDuty would refuse is left out of the update's steps
+//! and listed in [`Action::refused_removals`] ([`Plan::blocked_team_removals`] counts them).
 //!
 //! # Emails handed over
 //! When one person's email changes and another person (a new hire, or a user moving too)

@@ -1385,9 +1385,33 @@ fn a_leaver_on_call_is_blocked_every_run_until_free_or_allowed() {
     acct.apply(&p, None);
     assert_eq!(acct.plan(&r, &cfg), p);
 
-    // The switch lets it through, with what it leaves behind still named.
+    // The switch cannot let through a suspension to a stakeholder role (this setup's
+    // read_only_limited_user) of a user on an escalation policy: PagerDuty does not allow a
+    // stakeholder on one (PAGERDUTY_API.md §3.2) and would refuse the role change, the
+    // suspension's last step. The block says so and counts among those only a person can
+    // clear.
     let mut allow = Policy::from_config(&cfg);
     allow.allow_oncall_gaps = true;
+    let p = acct.plan_with(&r, &allow, &acct.oncall_facts(), nov_30());
+    assert_eq!((p.attempted(ActionKind::Deactivate), p.blocked()), (0, 1));
+    let b = p.actions[0]
+        .blocked
+        .as_ref()
+        .expect("blocked even with the switch");
+    assert_eq!(b.cause(), crate::oncall::BlockCause::StakeholderOnRota);
+    assert!(
+        b.to_string().ends_with("; the suspension gives base role read_only_limited_user, a stakeholder role, which PagerDuty does not allow on schedules or escalation policies, so --allow-oncall-gaps cannot help: the deactivation could not be finished"),
+        "{b}"
+    );
+    assert!(
+        b.remedy().ends_with("the next run then goes ahead (--allow-oncall-gaps cannot: PagerDuty does not allow base role read_only_limited_user on schedules or escalation policies)"),
+        "{}",
+        b.remedy()
+    );
+
+    // With a suspended role PagerDuty allows there, the switch lets it through, with what
+    // it leaves behind still named.
+    allow.suspended_role = Role::RestrictedAccess;
     let p = acct.plan_with(&r, &allow, &acct.oncall_facts(), nov_30());
     assert_eq!((p.attempted(ActionKind::Deactivate), p.blocked()), (1, 0));
     assert_eq!(p.actions[0].oncall, Some(on_call()));
@@ -1440,7 +1464,7 @@ fn a_leaver_a_schedule_lists_is_blocked_through_its_policy_and_not_counted_by_th
     );
     assert_eq!(
         a.blocked.as_ref().unwrap().to_string(),
-        "on escalation policy \"Ops EP\" (PEPOPS1); on schedule \"Ops Weekly\" (PSCHED1)"
+        "on escalation policy \"Ops EP\" (PEPOPS1); on schedule \"Ops Weekly\" (PSCHED1); the suspension gives base role read_only_limited_user, a stakeholder role, which PagerDuty does not allow on schedules or escalation policies, so --allow-oncall-gaps cannot help: the deactivation could not be finished"
     );
     // Not attempted, so a cap of no deactivations at all still lets the plan through; with
     // --allow-oncall-gaps it is attempted, and counted.
@@ -1455,8 +1479,10 @@ fn a_leaver_a_schedule_lists_is_blocked_through_its_policy_and_not_counted_by_th
             .collect::<Vec<_>>()
     };
     assert_eq!(caps(&p), Vec::<String>::new());
+    // (A stakeholder suspension stays blocked with the switch: see above.)
     let mut allow = Policy::from_config(&cfg);
     allow.allow_oncall_gaps = true;
+    allow.suspended_role = Role::RestrictedAccess;
     let p = acct.plan_with(&r, &allow, &acct.oncall_facts(), nov_30());
     assert_eq!(p.attempted(ActionKind::Deactivate), 1);
     assert_eq!(
@@ -1484,6 +1510,7 @@ fn a_leaver_whose_duties_were_not_looked_up_is_blocked_and_named_as_needed() {
             lookahead_days: 14,
             refused: Vec::new(),
             removals_only: false,
+            held: None,
         })
     );
     // Only deactivations are looked up: a plan with none needs nobody.

@@ -903,7 +903,13 @@ fn a_blocked_deactivation_names_what_the_user_holds_and_what_a_human_must_do() {
         None,
     );
     blocked.oncall = Some(held());
-    blocked.blocked = oncall::check(blocked.oncall.as_ref(), 30, false, &[]);
+    blocked.blocked = oncall::check(
+        blocked.oncall.as_ref(),
+        30,
+        false,
+        &[],
+        oncall::Taking::Suspension(None),
+    );
     let mut allowed = action(
         ActionKind::Deactivate,
         "bo@example.com",
@@ -1157,7 +1163,13 @@ fn a_blocked_action_shows_no_changes_and_the_summaries_name_each_cause() {
         }),
     );
     on_call.oncall = Some(held());
-    on_call.blocked = oncall::check(on_call.oncall.as_ref(), 30, false, &[]);
+    on_call.blocked = oncall::check(
+        on_call.oncall.as_ref(),
+        30,
+        false,
+        &[],
+        oncall::Taking::Suspension(None),
+    );
     let refused = vec![oncall::RefusedRemoval {
         team_id: "PT1".into(),
         team: "Ops".into(),
@@ -1169,7 +1181,13 @@ fn a_blocked_action_shows_no_changes_and_the_summaries_name_each_cause() {
         refused_removals: refused.clone(),
         ..on_call.clone()
     };
-    own_team.blocked = oncall::check(own_team.oncall.as_ref(), 30, true, &refused);
+    own_team.blocked = oncall::check(
+        own_team.oncall.as_ref(),
+        30,
+        true,
+        &refused,
+        oncall::Taking::Suspension(None),
+    );
     // A blocked action writes nothing: no change block, only why and what to do.
     let text = render_action(&on_call);
     assert!(

@@ -126,7 +126,14 @@ impl SavedPlan {
             .iter_mut()
             .filter(|a| a.kind.is_oncall_checked())
         {
-            a.blocked = oncall::check(a.oncall.as_ref(), days, allow_gaps, &a.refused_removals);
+            let blocked = oncall::check(
+                a.oncall.as_ref(),
+                days,
+                allow_gaps,
+                &a.refused_removals,
+                a.taking(),
+            );
+            a.blocked = blocked;
         }
         plan
     }
@@ -194,12 +201,17 @@ impl SavedPlan {
     ) -> Result<(), Stale> {
         let lines = drift(self, users, members);
         let blocked = plan.actions.iter().filter(|a| a.blocked.is_some()).count();
-        let held = plan
+        let held_by: Vec<oncall::BlockCause> = plan
             .actions
             .iter()
             .filter_map(|a| a.blocked.as_ref())
-            .filter(|b| b.cause() == oncall::BlockCause::TeamEscalationPolicy)
-            .count();
+            .map(oncall::Blocked::cause)
+            .filter(|c| !c.lifted_by_switch())
+            .collect();
+        let held = held_by.len();
+        let mut held_causes = held_by;
+        held_causes.sort_unstable();
+        held_causes.dedup();
         if lines.is_empty() {
             Ok(())
         } else if plan
@@ -212,6 +224,7 @@ impl SavedPlan {
                 actions: self.plan.actions.len(),
                 blocked,
                 held,
+                held_causes,
             })
         } else {
             Err(Stale::Account {

@@ -28,7 +28,7 @@
 use crate::digest::sha256_hex;
 use crate::hr::RowProblem;
 use crate::ids::{TeamId, UserId};
-use crate::oncall::OncallFacts;
+use crate::oncall::{BlockCause, OncallFacts};
 use crate::pagerduty::models::{TeamMember, User};
 use crate::plan::Plan;
 use chrono::NaiveDate;
@@ -183,7 +183,7 @@ pub enum Stale {
     /// earlier `apply --plan`, or a run since did the same).
     #[error(
         "the plan (made {created_at}) was already applied: PagerDuty already shows every one of its {actions} actions done{}; there is nothing left to apply from it (a new plan shows what is left to do)",
-        blocked_words(*blocked, *held)
+        blocked_words(*blocked, *held, held_causes)
     )]
     Applied {
         /// When the plan was made.
@@ -193,10 +193,14 @@ pub enum Stale {
         /// Of them, the actions blocked in this run: never attempted, so not done, but
         /// nothing this run would write either.
         blocked: usize,
-        /// Of the blocked, those held by a team removal PagerDuty refuses while the user
-        /// is on the team's escalation policy ([`crate::oncall::BlockCause`]), which
-        /// `--allow-oncall-gaps` cannot let through.
+        /// Of the blocked, those `--allow-oncall-gaps` cannot let through
+        /// ([`BlockCause::lifted_by_switch`]): held by a team removal PagerDuty refuses
+        /// while the user is on the team's escalation policy, by a stakeholder suspension
+        /// of a user on a schedule or escalation policy, or by a deletion with open
+        /// incidents assigned.
         held: usize,
+        /// The causes of the `held` blocks, each once, sorted.
+        held_causes: Vec<BlockCause>,
     },
     /// The HR export given is not the one the plan was made from.
     #[error("the HR export {0} is not the one the plan was made from; make a new plan")]
@@ -243,11 +247,28 @@ pub enum Stale {
     },
 }
 
-/// What [`Stale::Applied`] says of its `blocked` actions, `held` of them by a team removal
-/// PagerDuty refuses (nothing when none): the override is offered only for those on call.
-fn blocked_words(blocked: usize, held: usize) -> String {
+/// What [`Stale::Applied`] says of its `blocked` actions, `held` of them for `causes` the
+/// override cannot lift (nothing when none): the override is offered only for those on
+/// call, and for the held a person's step, the one cause's ([`BlockCause::person_must`]) or
+/// a general one.
+fn blocked_words(blocked: usize, held: usize, causes: &[BlockCause]) -> String {
     use crate::words::plural;
     let on_call = blocked.saturating_sub(held);
+    let held_words = match causes {
+        [one] => one.words().to_string(),
+        _ => format!(
+            "where --allow-oncall-gaps cannot help ({})",
+            causes
+                .iter()
+                .map(|c| c.words())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+    };
+    let person = match causes {
+        [one] => one.person_must(),
+        _ => "someone must clear what blocks them first",
+    };
     match (blocked, held) {
         (0, _) => String::new(),
         (n, 0) => format!(
@@ -256,11 +277,11 @@ fn blocked_words(blocked: usize, held: usize) -> String {
             plural(n, "it", "them")
         ),
         (n, h) if h == n => format!(
-            ", but for {n} blocked on their team's escalation policy, which {} not attempted (--allow-oncall-gaps cannot help: someone must take them off the policy first)",
+            ", but for {n} blocked {held_words}, which {} not attempted (--allow-oncall-gaps cannot help: {person})",
             plural(n, "is", "are")
         ),
         (n, h) => format!(
-            ", but for {n} blocked ({on_call} on call, {h} on their team's escalation policy), which are not attempted (rerun with --allow-oncall-gaps to attempt the {on_call} on call)"
+            ", but for {n} blocked ({on_call} on call, {h} {held_words}), which are not attempted (rerun with --allow-oncall-gaps to attempt the {on_call} on call)"
         ),
     }
 }

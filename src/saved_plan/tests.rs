@@ -385,7 +385,13 @@ fn a_stamp_this_plan_wrote_before_a_blocked_deactivation_counts_as_its_own_actio
             new: Some("read_only_limited_user".into()),
         }],
         oncall: Some(impact.clone()),
-        blocked: crate::oncall::check(Some(&impact), 30, false, &[]),
+        blocked: crate::oncall::check(
+            Some(&impact),
+            30,
+            false,
+            &[],
+            crate::oncall::Taking::Deletion,
+        ),
         ..action(Some("P1"), "a@example.com")
     };
     let plan = Plan {
@@ -486,6 +492,7 @@ fn licences_are_counted_again_against_those_free_now() {
         lookahead_days: 30,
         refused: Vec::new(),
         removals_only: false,
+        held: None,
     });
     plan.actions = vec![leaver];
     let (short, _) = SavedPlan::license_shortfalls(&plan, &full(1));
@@ -573,6 +580,7 @@ fn an_already_applied_plan_offers_the_override_only_for_the_actions_blocked_on_c
             actions: 3,
             blocked,
             held,
+            held_causes: vec![crate::oncall::BlockCause::TeamEscalationPolicy],
         }
         .to_string()
     };
@@ -585,5 +593,27 @@ fn an_already_applied_plan_offers_the_override_only_for_the_actions_blocked_on_c
         words(3, 1).contains(", but for 3 blocked (2 on call, 1 on their team's escalation policy), which are not attempted (rerun with --allow-oncall-gaps to attempt the 2 on call)"),
         "{}",
         words(3, 1)
+    );
+    // The other blocks the switch cannot lift say their own step, or a general one.
+    use crate::oncall::BlockCause::{IncidentsAssigned, StakeholderOnRota};
+    let held = |causes: Vec<crate::oncall::BlockCause>| {
+        Stale::Applied {
+            created_at: String::new(),
+            actions: 3,
+            blocked: 2,
+            held: 2,
+            held_causes: causes,
+        }
+        .to_string()
+    };
+    let one = held(vec![IncidentsAssigned]);
+    assert!(
+        one.contains(", but for 2 blocked with open incidents assigned, which are not attempted (--allow-oncall-gaps cannot help: someone must reassign or resolve their incidents first)"),
+        "{one}"
+    );
+    let two = held(vec![StakeholderOnRota, IncidentsAssigned]);
+    assert!(
+        two.contains(", but for 2 blocked where --allow-oncall-gaps cannot help (on a schedule or escalation policy a stakeholder cannot be on; with open incidents assigned), which are not attempted (--allow-oncall-gaps cannot help: someone must clear what blocks them first)"),
+        "{two}"
     );
 }

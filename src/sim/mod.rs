@@ -91,6 +91,13 @@
 //!   the default for its base role: observer (observer, restricted_access), responder
 //!   (limited_user), manager (user, admin, owner). Changing a team member's base role to a
 //!   stakeholder role → 400/2001 (Inf: keeps F17's invariant; remove memberships first).
+//! - **Stakeholders on call** (§3.2's base-role table, S25: a stakeholder "cannot be on
+//!   schedules or EPs"): changing the base role of a user in a schedule's layer, or reached
+//!   by an escalation policy directly or through a schedule, to a stakeholder role →
+//!   400/2001 with `errors: ["Role R cannot be on schedules or escalation policies; take the
+//!   user off schedule \"S\" (ID), escalation policy \"E\" (ID) first"]` (status and text
+//!   Inf: PagerDuty documents the rule, not its answer; 400/2001 is its validation error,
+//!   F26). Creating a user cannot put it on a schedule, so only `PUT` checks it.
 //! - **Team removal refused** (F32, S20): `DELETE /teams/{id}/users/{user_id}` of a member
 //!   whom an escalation policy of that team (its `teams`) targets, directly or through a
 //!   targeted schedule, → 400/2001 with `errors: ["User cannot be removed as they belong to

@@ -251,6 +251,33 @@ impl OncallBook {
             .collect()
     }
 
+    /// The schedules that list `user` in a layer and the policies that reach `user`,
+    /// directly or through a schedule, as `schedule "Name" (ID)` and `escalation policy
+    /// "Name" (ID)`, schedules first, each sorted by name: what keeps PagerDuty from giving the
+    /// user a stakeholder role, which "cannot be on schedules or EPs" (PAGERDUTY_API.md §3.2,
+    /// S25). Empty for a deleted user.
+    pub(crate) fn rota_of(&self, user: &str) -> Vec<String> {
+        if !self.live(user) {
+            return Vec::new();
+        }
+        let mut schedules: Vec<&ScheduleRecord> = self
+            .schedules
+            .values()
+            .filter(|s| self.members(&s.id).contains(user))
+            .collect();
+        schedules.sort_by_cached_key(|s| (s.name.to_lowercase(), s.id.clone()));
+        schedules
+            .into_iter()
+            .map(|s| format!("schedule {:?} ({})", s.name, s.id))
+            .chain(
+                self.sorted_policies()
+                    .into_iter()
+                    .filter(|p| self.reaches(p, user))
+                    .map(|p| format!("escalation policy {:?} ({})", p.name, p.id)),
+            )
+            .collect()
+    }
+
     /// The rules whose only target is `user`, as `(policy name, policy id, level)`: deleting
     /// the user would leave such a rule without a target, which a rule may not be (OpenAPI
     /// `EscalationRule.targets` `minItems: 1`; Inf). Deleted users' leftover references are

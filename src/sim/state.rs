@@ -14,7 +14,10 @@
 //! - time zone one of the 135 accepted identifiers (F19); job title ≤ 100 (F18); description
 //!   kept verbatim;
 //! - team role in `observer|responder|manager`, default following the base role; stakeholders
-//!   (`read_only_user`, `read_only_limited_user`) cannot be on teams (F17, §5.1);
+//!   (`read_only_user`, `read_only_limited_user`) cannot be on teams (F17, §5.1), nor on
+//!   schedules or escalation policies (§3.2's base-role table, S25: "cannot be on schedules
+//!   or EPs"; the 400/2001 and its text Inf): a user in a schedule's layer or reached by a
+//!   policy is not given a stakeholder role;
 //! - the account owner cannot be updated (403) or deleted (F15, §4.2, §4.3);
 //! - a user cannot be deleted while incidents are assigned to them (F22) or while they are
 //!   the only target of an escalation rule (Inf); references to a deleted user remain in
@@ -780,7 +783,8 @@ impl Account {
     ///
     /// # Errors
     /// 404/2100 for an unknown user; 403/2010 for the account owner (F15); 400/2001 with the
-    /// validation problems.
+    /// validation problems, among them a stakeholder role for a user on a team (F17) or on a
+    /// schedule or escalation policy (§3.2, `OncallBook::rota_of`).
     pub(crate) fn update_user(&mut self, id: &str, body: &Value) -> Result<User, SimError> {
         let current = self.users.get(id).ok_or_else(SimError::not_found)?;
         if current.role == Role::Owner {
@@ -842,6 +846,16 @@ impl Account {
                 "Role {} cannot belong to teams; remove the user from its teams first",
                 draft.role
             ));
+        }
+        if draft.role.is_stakeholder() && draft.role != old_role {
+            let rota = self.oncall.rota_of(id);
+            if !rota.is_empty() {
+                errors.push(format!(
+                    "Role {} cannot be on schedules or escalation policies; take the user off {} first",
+                    draft.role,
+                    rota.join(", ")
+                ));
+            }
         }
         if !errors.is_empty() {
             return Err(SimError::invalid_input(errors));

@@ -342,12 +342,19 @@ fn a_leaver_on_an_escalation_policy_is_blocked_in_plan_and_apply_until_someone_a
     assert_eq!(sim.handle.write_count(), 0);
 }
 
+/// What a block adds when the suspension's stakeholder role (this file's
+/// `read_only_limited_user`) is one PagerDuty does not allow on the leaver's schedule or
+/// escalation policy (PAGERDUTY_API.md §3.2).
+const STAKEHOLDER_HELD: &str = "the suspension gives base role read_only_limited_user, a stakeholder role, which PagerDuty does not allow on schedules or escalation policies, so --allow-oncall-gaps cannot help: the deactivation could not be finished";
+
 #[test]
 fn with_allow_oncall_gaps_a_leaver_on_a_policy_of_their_team_stays_blocked_and_nothing_is_written()
 {
     // Alice (a target of IT Operations EP) and Bob (on its schedule) are on a policy of
     // their team, IT Operations: PagerDuty would refuse their team removal, so the override
-    // cannot help. Carol is on Night EP, which has no team: the override lets her through.
+    // cannot help. Carol is on Night EP, which has no team, through its schedule: PagerDuty
+    // would let her off the team, but not give her the stakeholder suspended role while she
+    // is on the schedule (the reviewer's r23), so the override cannot help her either.
     let (sim, ws) = setup(&["1", "2", "3"], None);
     let v = plan_json(&sim, &ws, &["--allow-oncall-gaps"]);
     for who in ["alice@example.com", "bob@example.com"] {
@@ -365,14 +372,20 @@ fn with_allow_oncall_gaps_a_leaver_on_a_policy_of_their_team_stays_blocked_and_n
         );
     }
     let carol = action_of(&v, "carol@example.com");
-    assert_eq!(carol["blocked"], Value::Null, "{carol:#}");
+    assert!(
+        carol["blocked"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("; {STAKEHOLDER_HELD}")),
+        "{carol:#}"
+    );
     assert_eq!(carol["blocked_team_removals"], json!([]));
     assert_eq!(
         (
             v["summary"]["deactivate"].clone(),
             v["summary"]["blocked"].clone()
         ),
-        (json!(1), json!(2))
+        (json!(0), json!(3))
     );
     let text = plan(&sim, &ws, &["--allow-oncall-gaps"])
         .expect_code(0)
@@ -380,9 +393,9 @@ fn with_allow_oncall_gaps_a_leaver_on_a_policy_of_their_team_stays_blocked_and_n
         .clone();
     for needle in [
         &format!("  #   to unblock: {ALICE_REMEDY}\n"),
-        "going ahead anyway (--allow-oncall-gaps), leaving these gaps",
-        // Nothing is blocked on call here: the switch let that through.
-        "Plan: 0 to create, 0 to update, 1 to deactivate, 0 to reactivate. 2 blocked (on their team's escalation policy).",
+        "(--allow-oncall-gaps cannot: PagerDuty does not allow base role read_only_limited_user on schedules or escalation policies)\n",
+        // Nothing is blocked on call here: every block is one only a person can clear.
+        "Plan: 0 to create, 0 to update, 0 to deactivate, 0 to reactivate. 3 blocked (2 on their team's escalation policy, 1 on a schedule or escalation policy a stakeholder cannot be on).",
     ] {
         assert!(text.contains(needle), "{needle}\n--- in\n{text}");
     }
@@ -392,18 +405,19 @@ fn with_allow_oncall_gaps_a_leaver_on_a_policy_of_their_team_stays_blocked_and_n
     assert_eq!(report["status"], "failed");
     assert_eq!(
         report["error"],
-        "2 of 3 actions blocked (on their team's escalation policy)"
+        "3 of 3 actions blocked (2 on their team's escalation policy, 1 on a schedule or escalation policy a stakeholder cannot be on)"
     );
     assert_eq!(
         (
             report["summary"]["failed"].clone(),
             report["summary"]["blocked"].clone()
         ),
-        (json!(0), json!(2))
+        (json!(0), json!(3))
     );
     for (who, id) in [
         ("alice@example.com", "PALICE1"),
         ("bob@example.com", "PBOB001"),
+        ("carol@example.com", "PCAROL1"),
     ] {
         assert_eq!(action_of(&report, who)["outcome"], "blocked");
         // No suspension record, no team removal: not a single write.
@@ -411,14 +425,7 @@ fn with_allow_oncall_gaps_a_leaver_on_a_policy_of_their_team_stays_blocked_and_n
         assert!(!sim.user(who).description.unwrap().contains("suspended"));
         assert!(sim.memberships(id).iter().any(|(t, _)| t == "PTEAM01"));
     }
-    assert_eq!(
-        action_of(&report, "carol@example.com")["outcome"],
-        "applied"
-    );
-    assert_eq!(
-        sim.user("carol@example.com").role.as_str(),
-        "read_only_limited_user"
-    );
+    assert_eq!(sim.user("carol@example.com").role.as_str(), "limited_user");
     // Every night the same, until someone acts.
     let again = plan_json(&sim, &ws, &["--allow-oncall-gaps"]);
     assert_eq!(
@@ -472,7 +479,9 @@ fn shifts_block_within_the_lookahead_and_open_incidents_whatever_their_age() {
     assert_eq!(named(carol, "escalation_policies"), vec!["PEPNITE"]);
     assert_eq!(
         carol["blocked"],
-        "on escalation policy \"Night EP\" (PEPNITE); on schedule \"Night Watch\" (PSCHED2)"
+        format!(
+            "on escalation policy \"Night EP\" (PEPNITE); on schedule \"Night Watch\" (PSCHED2); {STAKEHOLDER_HELD}"
+        )
     );
     let dave = action_of(&v, "dave@example.com");
     assert_eq!(

@@ -65,6 +65,11 @@ fn seed(fred_in_layer: bool) -> Seed {
 /// shift `fred_shift` (from and to, in days from now) or none. A shift for a user in no
 /// layer is one held through an override.
 fn account(fred_in_layer: bool, fred_shift: Option<(i64, i64)>) -> Seed {
+    Seed::from_json(&account_json(fred_in_layer, fred_shift).to_string()).unwrap()
+}
+
+/// [`account`]'s seed as JSON.
+fn account_json(fred_in_layer: bool, fred_shift: Option<(i64, i64)>) -> Value {
     let now = Utc::now();
     let at = |days: i64| (now + Duration::days(days)).to_rfc3339_opts(SecondsFormat::Secs, true);
     let marker = |e: &str| format!("hr2pagerduty:v1 {{\"employee_id\":\"{e}\"}}");
@@ -103,7 +108,7 @@ fn account(fred_in_layer: bool, fred_shift: Option<(i64, i64)>) -> Seed {
                 {"escalation_delay_in_minutes": 30, "targets": [
                     {"id": "PAMY001", "type": "user_reference"}, {"id": "PKEEP01", "type": "user_reference"}]}]}]
     });
-    Seed::from_json(&seed.to_string()).unwrap()
+    seed
 }
 
 fn fred(v: &Value) -> &Value {
@@ -277,4 +282,83 @@ fn a_refused_on_call_read_names_what_was_read() {
         )]);
         assert!(!r.stderr.contains("users and teams"), "{}", r.stderr);
     }
+}
+
+/// The reviewer's r23: Fred in the layer of a schedule whose policy belongs to no team, so
+/// PagerDuty would let him off team Ops; but a stakeholder "cannot be on schedules or EPs"
+/// (PAGERDUTY_API.md §3.2), so the suspension's last step, the role change to
+/// `read_only_limited_user`, would be refused (the simulator refuses it too) after the
+/// marker write and the team removal. `--allow-oncall-gaps` cannot let it through: it
+/// stays blocked, counted among the blocks only a person can clear, and nothing is written.
+/// With a suspended role PagerDuty allows there, the switch lets it through and it is
+/// applied in full.
+#[test]
+fn a_stakeholder_suspension_of_a_leaver_on_a_schedule_stays_blocked_with_allow_oncall_gaps() {
+    let mut seed = account_json(true, Some((40, 47)));
+    seed["escalation_policies"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("teams");
+    let seed = Seed::from_json(&seed.to_string()).unwrap();
+    let sim = Sim::start(seed);
+    let ws = Workspace::new(CONFIG, HR.as_bytes());
+    let gaps = "--allow-oncall-gaps";
+    let held = "on escalation policy \"Ops EP\" (PEPOPS1); on schedule \"Ops Weekly\" (PSCHED1); the suspension gives base role read_only_limited_user, a stakeholder role, which PagerDuty does not allow on schedules or escalation policies, so --allow-oncall-gaps cannot help: the deactivation could not be finished";
+
+    let text = plan(&sim, &ws, &[gaps]).expect_code(0).stdout.clone();
+    for needle in [
+        "  # user fred@example.com (PFRED01, employee 2) is blocked: it will not be deactivated\n".to_string(),
+        format!("  #   blocked: {held}\n"),
+        "the next run then goes ahead (--allow-oncall-gaps cannot: PagerDuty does not allow base role read_only_limited_user on schedules or escalation policies)\n".to_string(),
+        "1 blocked (on a schedule or escalation policy a stakeholder cannot be on).".to_string(),
+    ] {
+        assert!(text.contains(&needle), "{needle}\n--- in\n{text}");
+    }
+    let v = plan(&sim, &ws, &["--format", "json", gaps])
+        .expect_code(0)
+        .json();
+    assert_eq!(fred(&v)["blocked"], held);
+    assert_eq!(v["summary"]["blocked"], 1);
+    assert_eq!(v["summary"]["deactivate"], 0);
+
+    let report = ws.path("report.json");
+    apply(&sim, &ws, &[gaps, "--report", report.to_str().unwrap()])
+        .expect_code(1)
+        .expect_stdout(&[&format!(
+            "Blocked: deactivate of fred@example.com (PFRED01): blocked: {held}"
+        )]);
+    let r: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(fred(&r)["outcome"], "blocked");
+    assert!(
+        sim.writes().iter().all(|w| !w.path.contains("PFRED01")),
+        "no marker write, team removal or role change: {:#?}",
+        sim.writes()
+    );
+    let now = sim.user("fred@example.com");
+    assert_eq!(now.role.as_str(), "limited_user");
+    assert!(!now.description.unwrap().contains("suspended"));
+    assert_eq!(sim.memberships("PFRED01").len(), 1);
+
+    // A plan saved without the switch, applied with it: decided again, still blocked.
+    let saved = ws.path("saved.json");
+    plan(&sim, &ws, &["--out", saved.to_str().unwrap()]).expect_code(0);
+    let mut a = args(&["apply", "--yes", "--config", ws.config.to_str().unwrap()]);
+    a.extend(args(&["--plan", saved.to_str().unwrap(), gaps]));
+    run(&sim, &a)
+        .expect_code(1)
+        .expect_stdout(&["Blocked: deactivate of fred@example.com (PFRED01)"]);
+    assert!(sim.writes().iter().all(|w| !w.path.contains("PFRED01")));
+
+    // With suspended_role = "restricted_access", which PagerDuty allows there, the switch
+    // lets the suspension through and the simulator accepts every step.
+    let restricted = CONFIG.replace(
+        "suspended_role = \"read_only_limited_user\"",
+        "suspended_role = \"restricted_access\"",
+    );
+    let ws = Workspace::new(&restricted, HR.as_bytes());
+    apply(&sim, &ws, &[gaps]).expect_code(0);
+    let now = sim.user("fred@example.com");
+    assert_eq!(now.role.as_str(), "restricted_access");
+    assert!(now.description.unwrap().contains("suspended"));
+    assert!(sim.memberships("PFRED01").is_empty());
 }

@@ -203,11 +203,14 @@ fn offboarding_is_on_call_checked_like_every_deactivation() {
         }))
         .unwrap(),
     );
-    seed.escalation_policies.push(
+    // An open incident: on call, which the switch lets through (on a schedule or escalation
+    // policy the stakeholder suspension would stay blocked, PagerDuty refusing the role
+    // there: see `oncall_layers`).
+    seed.incidents.push(
         serde_json::from_value(json!({
-            "id": "PEPTEMP", "name": "Contractors EP",
-            "escalation_rules": [{"escalation_delay_in_minutes": 30,
-                "targets": [{"id": "PTEMP01", "type": "user_reference"}]}]
+            "id": "Q0000000000001", "title": "Contract ends", "status": "triggered",
+            "created_at": "2026-01-05T10:00:00Z",
+            "assignments": [{"assignee": {"id": "PTEMP01", "type": "user_reference"}}]
         }))
         .unwrap(),
     );
@@ -217,7 +220,7 @@ fn offboarding_is_on_call_checked_like_every_deactivation() {
     let blocked = [
         "  # user temp@agency.example (PTEMP01) is blocked: it will not be deactivated\n",
         "offboard: no ownership marker and no HR row",
-        "  #   blocked: on escalation policy \"Contractors EP\" (PEPTEMP)\n",
+        "  #   blocked: 1 open incident assigned: \"Contract ends\" (Q0000000000001)\n",
         "1 blocked (on call).",
     ];
     let first = plan(&sim, &ws, &["--detailed-exitcode"]);
@@ -639,19 +642,20 @@ fn renumbered_employee_ids_are_refused_until_rekeyed_within_the_cap() {
 fn apply_plan_with_allow_oncall_gaps_counts_the_licences_of_the_deactivations_it_lets_through() {
     let people = workforce(1000, 2);
     let ws = Workspace::new(&safety_config(), &csv(&people));
-    // No Stakeholder seat is free; the leaver-to-be is the only target of an escalation
-    // policy of no team (on call, which the switch lets through).
+    // No Stakeholder seat is free; the leaver-to-be has an open incident assigned (on call,
+    // which the switch lets through for a suspension; on a schedule or escalation policy a
+    // stakeholder suspension would stay blocked, PagerDuty refusing the role there).
     let mut seed = licensed_seed(5, 0);
     let cfg = hr2pagerduty::config::Config::load(&ws.config).unwrap();
     let roster = hr2pagerduty::hr::read_bytes(&csv(&people), &cfg).unwrap();
     let mut users = in_sync_users(&cfg, &roster, &seed);
     users[0].id = Some("PLEAV01".into());
     seed.users.extend(users);
-    seed.escalation_policies.push(
+    seed.incidents.push(
         serde_json::from_value(json!({
-            "id": "PEPLEAV", "name": "Support EP",
-            "escalation_rules": [{"escalation_delay_in_minutes": 30,
-                "targets": [{"id": "PLEAV01", "type": "user_reference"}]}]
+            "id": "Q0000000000001", "title": "Disk full", "status": "triggered",
+            "created_at": "2026-01-05T10:00:00Z",
+            "assignments": [{"assignee": {"id": "PLEAV01", "type": "user_reference"}}]
         }))
         .unwrap(),
     );

@@ -198,6 +198,7 @@ fn causes_keep_their_words() {
                 lookahead_days: 30,
                 refused: Vec::new(),
                 removals_only: false,
+                held: None,
             }),
             "blocked: its on-call duties were not looked up",
         ),

@@ -77,11 +77,18 @@ pub(in crate::plan) fn deactivate(
         .inp
         .oncall
         .refused_removals(&u.id, current.keys().map(|t| (t, cx.team_name(t))));
+    // A stakeholder role is not allowed on schedules or escalation policies (§3.2): its
+    // role change, the suspension's last step, would be refused too.
+    let role = &cx.policy.suspended_role;
+    let taking = oncall::Taking::Suspension(
+        (u.role != *role).then(|| (role.as_str(), role.is_stakeholder())),
+    );
     let blocked = oncall::check(
         impact.as_ref(),
         cx.inp.oncall.lookahead.days,
         cx.policy.allow_oncall_gaps,
         &refused,
+        taking,
     );
     let mut changes = Vec::new();
     let role_update = suspended_role(cx, u, blocked.is_some(), &mut changes);
@@ -305,12 +312,15 @@ pub(in crate::plan) fn oncall_duties(
     if impact.is_none() {
         cx.needs_oncall.insert(u.id.clone());
     }
-    // A deletion leaves no team by a team removal: nothing PagerDuty refuses for fact F32.
+    // A deletion leaves no team by a team removal: nothing PagerDuty refuses for fact F32;
+    // but it refuses the DELETE of a user with open incidents assigned (F22), whatever the
+    // override says.
     let blocked = oncall::check(
         impact.as_ref(),
         cx.inp.oncall.lookahead.days,
         cx.policy.allow_oncall_gaps,
         &[],
+        oncall::Taking::Deletion,
     );
     (impact, blocked)
 }

@@ -440,6 +440,7 @@ fn blocked_deactivations_and_deletions_are_not_counted_by_their_caps() {
         lookahead_days: 30,
         refused: Vec::new(),
         removals_only: false,
+        held: None,
     });
     let mut p = plan(3, 0, pop(10, 10, 7));
     for a in plan(3, 0, pop(10, 10, 7)).actions {
@@ -611,6 +612,7 @@ fn a_role_needing_an_ability_the_account_lacks_is_refused_naming_the_users() {
         lookahead_days: 7,
         refused: Vec::new(),
         removals_only: false,
+        held: None,
     });
     let needed = abilities_needed(&p);
     assert_eq!(

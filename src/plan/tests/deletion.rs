@@ -672,12 +672,37 @@ fn a_deletion_is_on_call_checked_and_blocked_like_a_suspension() {
         acct.apply(&p, None);
         assert_eq!(plan_with(&acct, &r, &cfg, &none), p);
 
-        // --allow-oncall-gaps lets it through, still naming what it leaves behind.
+        // --allow-oncall-gaps cannot let through the deletion of a user with open incidents
+        // assigned, which PagerDuty refuses (fact F22): it stays blocked, counted among the
+        // blocks only a person can clear, so no archive record and no DELETE are written.
         let mut allow = Policy::from_config(&cfg);
         allow.allow_oncall_gaps = true;
         let p = acct.plan_with(&r, &allow, &acct.oncall_facts(), today());
+        assert_eq!((p.attempted(ActionKind::Delete), p.blocked()), (0, 1));
+        let b = p.actions[0]
+            .blocked
+            .as_ref()
+            .expect("blocked with the switch");
+        assert_eq!(b.cause(), crate::oncall::BlockCause::IncidentsAssigned);
+        assert!(
+            b.to_string().ends_with("; PagerDuty refuses to delete a user with open incidents assigned, so --allow-oncall-gaps cannot help"),
+            "{b}"
+        );
+        assert_eq!(
+            crate::oncall::blocked_words([b]).as_deref(),
+            Some("with open incidents assigned")
+        );
+
+        // Once the incidents are reassigned, the switch lets it through, still naming what
+        // it leaves behind.
+        let mut free_of_incidents = on_call();
+        free_of_incidents.incidents.clear();
+        acct.oncall
+            .insert(UserId::new("PFA0001"), free_of_incidents.clone());
+        let p = acct.plan_with(&r, &allow, &acct.oncall_facts(), today());
         assert_eq!((p.attempted(ActionKind::Delete), p.blocked()), (1, 0));
-        assert_eq!(p.actions[0].oncall, Some(on_call()));
+        assert_eq!(p.actions[0].oncall, Some(free_of_incidents));
+        acct.oncall.insert(UserId::new("PFA0001"), on_call());
 
         // Duties not looked up: the user is named as needed and the deletion blocked.
         let unread = OncallFacts::new(Lookahead {

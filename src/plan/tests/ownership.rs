@@ -708,7 +708,14 @@ fn a_deactivation_blocked_by_on_call_duties_frees_no_licence() {
         "Rep",
         marked("70"),
     )]);
-    acct.oncall.insert(UserId::new("PLEAV01"), on_call());
+    // Open incidents only: a suspension to a stakeholder role the switch can let through
+    // (on a schedule or escalation policy, PagerDuty would refuse the stakeholder role).
+    let incidents_only = OncallImpact {
+        escalation_policies: Vec::new(),
+        schedules: Vec::new(),
+        ..on_call()
+    };
+    acct.oncall.insert(UserId::new("PLEAV01"), incidents_only);
     let holders = BTreeMap::from([(UserId::new("PLEAV01"), LicenseId::new("PFULL01"))]);
     let f = |allow_oncall_gaps| Facts {
         licenses: vec![full(Some(0)), stake(Some(5))],

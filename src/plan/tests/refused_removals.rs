@@ -100,12 +100,16 @@ fn the_switch_still_lets_through_a_leaver_whose_policies_belong_to_none_of_their
         on_policy(&mut acct, "PFA0001", "PEPNITE", "Night EP", team);
         let r = leaver();
         assert_eq!(acct.plan(&r, &cfg).blocked(), 1, "blocked by default");
-        let p = acct.plan_with(&r, &allowing(&cfg), &acct.oncall_facts(), nov_30());
+        // With a suspended role PagerDuty allows on an escalation policy: a stakeholder one
+        // stays blocked (`a_leaver_on_call_is_blocked_every_run_until_free_or_allowed`).
+        let mut allow = allowing(&cfg);
+        allow.suspended_role = Role::RestrictedAccess;
+        let p = acct.plan_with(&r, &allow, &acct.oncall_facts(), nov_30());
         assert_eq!((p.attempted(ActionKind::Deactivate), p.blocked()), (1, 0));
         assert!(p.actions[0].refused_removals.is_empty());
         acct.apply(&p, None);
         assert!(
-            acct.plan_with(&r, &allowing(&cfg), &acct.oncall_facts(), nov_30())
+            acct.plan_with(&r, &allow, &acct.oncall_facts(), nov_30())
                 .is_empty()
         );
     }

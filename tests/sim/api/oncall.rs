@@ -577,3 +577,62 @@ async fn broken_on_call_seeds_do_not_start() {
     // The key is fine; nothing of it reaches the error.
     assert!(!err.contains(KEY));
 }
+
+#[tokio::test]
+async fn a_stakeholder_role_is_refused_while_the_user_is_on_a_schedule_or_policy() {
+    // PAGERDUTY_API.md §3.2: a stakeholder "cannot be on schedules or EPs". Bob is only in
+    // the IT Operations schedule's layer, Erin a direct target of its policy, Frank on
+    // neither; none is on a team here, so that the teams rule (F17) does not answer first.
+    let mut seed: Value = serde_json::from_str(SEED).unwrap();
+    for u in seed["users"].as_array_mut().unwrap() {
+        u.as_object_mut().unwrap().remove("teams");
+    }
+    let api = api(&seed.to_string()).await;
+    for (user, on) in [
+        ("PBOB001", "schedule \"Ops Primary\" (PSCHED1)"),
+        (
+            "PERIN01",
+            "escalation policy \"IT Operations EP\" (PEPOPS1)",
+        ),
+    ] {
+        for role in ["read_only_limited_user", "read_only_user"] {
+            let a = api
+                .put(&format!("/users/{user}"), json!({"user": {"role": role}}))
+                .await;
+            assert_eq!(
+                a.status,
+                StatusCode::BAD_REQUEST,
+                "{user} {role}: {}",
+                a.body
+            );
+            assert_eq!(a.code(), Some(2001));
+            let errors = a.errors();
+            assert!(
+                errors.iter().any(|e| e.starts_with(&format!(
+                    "Role {role} cannot be on schedules or escalation policies; take the user off "
+                )) && e.contains(on)),
+                "{user} {role}: {errors:?}"
+            );
+            assert_eq!(
+                api.get(&format!("/users/{user}")).await.body["user"]["role"],
+                "limited_user",
+                "unchanged"
+            );
+        }
+        // A role PagerDuty allows there is given.
+        let a = api
+            .put(
+                &format!("/users/{user}"),
+                json!({"user": {"role": "restricted_access"}}),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{user}: {}", a.body);
+    }
+    let a = api
+        .put(
+            "/users/PFRANK1",
+            json!({"user": {"role": "read_only_limited_user"}}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+}
