@@ -1248,3 +1248,51 @@ fn a_blocked_action_shows_no_changes_and_the_summaries_name_each_cause() {
         Some("2 of 2 actions blocked (1 on call, 1 on their team's escalation policy)")
     );
 }
+
+/// r10g #7: a deactivation the re-check leaves undone while the user still exists (its
+/// marker replaced since the plan) fails the run: the text says so before the last line,
+/// and the report's `error` counts it; a re-check that finds the user deleted does not.
+#[test]
+fn a_deactivation_left_undone_at_the_re_check_fails_the_run() {
+    let (plan, roster) = sample();
+    let mut done = outcomes(
+        &plan,
+        [
+            OutcomeStatus::Applied,
+            OutcomeStatus::Applied,
+            OutcomeStatus::Skipped,
+            OutcomeStatus::Applied,
+        ],
+    );
+    let gone = render_apply(&done, &plan, &roster);
+    assert!(!gone.contains("Left undone"), "{gone}");
+    assert!(!done[2].undone_at_recheck());
+    done[2].cause = Some(Cause::Recheck(Mismatch::MarkerReplaced {
+        expected: "1005".into(),
+        fault: "signature invalid",
+        claimed: Some("1003".into()),
+    }));
+    assert!(done[2].undone_at_recheck());
+    let text = render_apply(&done, &plan, &roster);
+    assert!(
+        text.contains("Left undone: 1 deactivation skipped at the re-check (the user changed since the plan, see Skipped above); the next run plans it again, so the run exits 1."),
+        "{text}"
+    );
+    assert!(
+        text.contains("Apply finished with deactivations left undone."),
+        "{text}"
+    );
+    let v = ApplyReport::new(
+        RunStatus::Failed,
+        1,
+        &done,
+        &plan,
+        &roster,
+        serde_json::json!({}),
+    )
+    .json();
+    assert_eq!(
+        v["error"],
+        "1 deactivation left undone at the re-check (the user changed since the plan; the next run plans it again)"
+    );
+}

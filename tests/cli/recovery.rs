@@ -382,7 +382,8 @@ fn a_user_changed_after_the_listing_is_not_deactivated() {
     });
     assert_eq!(status, 200);
     let run = child.join().unwrap();
-    run.expect_code(0);
+    // The planned deactivation is left undone (the user still exists): exit 1.
+    run.expect_code(1);
     let r = read_json(&report);
     let dennis = action_of(&r, "dennis.ritchie@example.com");
     assert_eq!(dennis["outcome"], "skipped", "{dennis:#}");
