@@ -1155,4 +1155,11 @@ fn finishing_the_migration_signs_an_unsigned_record_without_its_restore() {
         "{:#?}",
         p.actions
     );
+    // The record's role is the suspended one it was signed with: no "it was ... before
+    // suspension" about it.
+    assert!(
+        !p.actions[0].reason.contains("before suspension"),
+        "{}",
+        p.actions[0].reason
+    );
 }
