@@ -281,6 +281,8 @@ pub async fn observe_for_saved(
 /// Logs (at info, `-v`) the plan's counts; the skipped count includes the export's rows
 /// skipped for HR problems (`roster`), as the plan's `Skipped (N)` does.
 pub fn log_plan(p: &Plan, roster: &Roster) {
+    let counted =
+        |n: usize, one: &str, many: &str| format!("{n} {}", crate::words::plural(n, one, many));
     use plan::ActionKind as K;
     let skipped = p.skipped.len() + roster.invalid_rows();
     tracing::info!(
@@ -291,12 +293,12 @@ pub fn log_plan(p: &Plan, roster: &Roster) {
         delete = p.count(K::Delete),
         skipped,
         unchanged = p.unchanged,
-        "planned {} creates, {} updates, {} deactivations, {} reactivations, {} deletions; {} skipped, {} unchanged",
-        p.count(K::Create),
-        p.count(K::Update),
-        p.count(K::Deactivate),
-        p.count(K::Reactivate),
-        p.count(K::Delete),
+        "planned {}, {}, {}, {}, {}; {} skipped, {} unchanged",
+        counted(p.count(K::Create), "create", "creates"),
+        counted(p.count(K::Update), "update", "updates"),
+        counted(p.count(K::Deactivate), "deactivation", "deactivations"),
+        counted(p.count(K::Reactivate), "reactivation", "reactivations"),
+        counted(p.count(K::Delete), "deletion", "deletions"),
         skipped,
         p.unchanged
     );

@@ -78,6 +78,17 @@ pub struct Outcome {
     pub adopted: bool,
 }
 
+impl Outcome {
+    /// Whether this is a deactivation or deletion that the re-check before it left undone
+    /// while the user still exists ([`Mismatch::leaves_access`]): the user changed since
+    /// the plan and keeps its access until the next run plans it again, so the apply exits
+    /// 1 (README.md § Exit codes).
+    pub fn undone_at_recheck(&self) -> bool {
+        self.status == OutcomeStatus::Skipped
+            && matches!(&self.cause, Some(Cause::Recheck(m)) if m.leaves_access())
+    }
+}
+
 /// Why an action was not applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cause {
@@ -302,10 +313,22 @@ pub enum Mismatch {
         /// The employee the new marker names.
         found: EmployeeId,
     },
-    /// The planned employee's marker is gone (removed, or no longer readable).
+    /// The planned employee's marker line was removed: the description has no marker.
     MarkerGone {
         /// The employee the plan expected.
         expected: EmployeeId,
+    },
+    /// The planned employee's marker was replaced or edited: the description has a marker,
+    /// but not one that names the planned employee and is trusted (its signature fails, it
+    /// cannot be read, it is unsigned where the plan did not trust it, or it names no
+    /// employee).
+    MarkerReplaced {
+        /// The employee the plan expected.
+        expected: EmployeeId,
+        /// What is wrong with the marker now (`signature invalid`, `unreadable`...).
+        fault: &'static str,
+        /// The employee the marker now seems to name, if one can be read.
+        claimed: Option<EmployeeId>,
     },
     /// The user was matched by email with no usable marker, and its email changed.
     EmailChanged {
@@ -361,6 +384,15 @@ impl fmt::Display for Cause {
     }
 }
 
+impl Mismatch {
+    /// Whether the user the re-check read still exists, so that skipping its deactivation
+    /// leaves it with the access the plan was to take away: every mismatch but
+    /// [`Mismatch::Gone`].
+    pub fn leaves_access(&self) -> bool {
+        !matches!(self, Mismatch::Gone)
+    }
+}
+
 impl fmt::Display for Mismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -382,7 +414,22 @@ impl fmt::Display for Mismatch {
                 write!(f, "the user now carries a marker for employee {found}")
             }
             Mismatch::MarkerGone { expected } => {
-                write!(f, "the user's marker for employee {expected} is gone")
+                write!(f, "the user's marker for employee {expected} was removed")
+            }
+            Mismatch::MarkerReplaced {
+                expected,
+                fault,
+                claimed,
+            } => {
+                write!(
+                    f,
+                    "the user's marker was replaced since the plan and no longer names employee {expected} ({fault}"
+                )?;
+                match claimed {
+                    Some(c) if c == expected => f.write_str(")"),
+                    Some(c) => write!(f, "; it seems to name employee {c})"),
+                    None => f.write_str(")"),
+                }
             }
             Mismatch::EmailChanged { now } => write!(f, "the user's email changed to {now}"),
         }

@@ -48,6 +48,15 @@ pub(super) fn recheck(
         (_, Some(Verdict::Unsigned | Verdict::Unbound)) => guard.employee_id.is_some(),
         _ => false,
     };
+    // What is wrong with a marker present but not used, for the words of a mismatch.
+    let fault = match (&parsed.marker, verdict) {
+        (MarkerState::Absent, _) => None,
+        (MarkerState::Invalid(_), _) => Some("unreadable"),
+        (_, Some(Verdict::Failed)) => Some("signature invalid"),
+        (_, Some(Verdict::Unsigned)) if !trusted => Some("unsigned and unconfirmed"),
+        (_, Some(Verdict::Unbound)) if !trusted => Some("signed, not bound, and unconfirmed"),
+        _ => Some("names no employee"),
+    };
     let found = match parsed.marker {
         MarkerState::Valid(m) if trusted => m.employee_id,
         MarkerState::Absent => None,
@@ -68,8 +77,15 @@ pub(super) fn recheck(
             expected: want.clone(),
         }),
         (Some(found), None) => Some(Mismatch::MarkerAdded { found }),
-        (None, Some(want)) => Some(Mismatch::MarkerGone {
-            expected: want.clone(),
+        (None, Some(want)) => Some(match fault {
+            None => Mismatch::MarkerGone {
+                expected: want.clone(),
+            },
+            Some(fault) => Mismatch::MarkerReplaced {
+                expected: want.clone(),
+                fault,
+                claimed: marker::claimed_employee_id(user.description.as_deref()),
+            },
         }),
         (None, None) if email == guard.email => None,
         (None, None) => Some(Mismatch::EmailChanged { now: email }),

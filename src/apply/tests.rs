@@ -175,6 +175,15 @@ fn recheck_finds_each_mismatch() {
         (
             user("a@example.com", "user", Some("hr2pagerduty:v1 {broken")),
             &by_marker,
+            Some(Mismatch::MarkerReplaced {
+                expected: "1".into(),
+                fault: "unreadable",
+                claimed: None,
+            }),
+        ),
+        (
+            user("a@example.com", "user", Some("Bio only")),
+            &by_marker,
             Some(Mismatch::MarkerGone {
                 expected: "1".into(),
             }),
@@ -355,4 +364,33 @@ fn recheck_reads_markers_with_the_keys_as_the_planner_does() {
         ),
         None
     );
+    // r10g #7: matched by its signed marker at the plan, the leaver replaces it with a
+    // forged claim to another employee before the deactivation: the re-check says the
+    // marker was replaced and names the claim, not that it is gone.
+    let claim =
+        r#"hr2pagerduty:v1 {"employee_id":"1005","sig":"00112233445566778899aabbccddeeff"}"#;
+    let u = user("a@example.com", "user", Some(claim));
+    let m = recheck(
+        &u,
+        &guard(Some("1003"), "a@example.com"),
+        Some(&me),
+        Some(&keys),
+        &protected,
+        None,
+    );
+    assert_eq!(
+        m,
+        Some(Mismatch::MarkerReplaced {
+            expected: me.clone(),
+            fault: "signature invalid",
+            claimed: Some("1005".into()),
+        })
+    );
+    let m = m.unwrap();
+    assert!(m.leaves_access());
+    assert_eq!(
+        m.to_string(),
+        "the user's marker was replaced since the plan and no longer names employee 1003 (signature invalid; it seems to name employee 1005)"
+    );
+    assert!(!Mismatch::Gone.leaves_access());
 }

@@ -322,7 +322,11 @@ fn warn_not_signed(plan: &Plan, keys: Option<&MarkerKeys>, printer: &Printer) {
         .count();
     if not_signed > 0 {
         printer.err(&format!(
-            "Warning: {not_signed} marker(s) this saved plan writes are not signed with {ENV_MARKER_KEY} (the plan was made without it or with another key); they are written as saved, and the next plan checks them (README.md § Marker integrity)"
+            "Warning: {not_signed} {} this saved plan writes {} not signed with {ENV_MARKER_KEY} (the plan was made without it or with another key); {} written as saved, and the next plan checks {} (README.md § Marker integrity)",
+            plural(not_signed, "marker", "markers"),
+            plural(not_signed, "is", "are"),
+            plural(not_signed, "it is", "they are"),
+            plural(not_signed, "it", "them")
         ));
     }
 }

@@ -164,16 +164,22 @@ pub(super) fn marker_key_variables_set() -> bool {
 }
 
 /// Where [`marker_keys`] reads each key from, in words (never the key): `the marker key
-/// file PATH` when the flag is given, else the variable's name.
+/// file PATH` (`the previous marker key file PATH`) when the flag is given, else the
+/// variable's name.
 pub(super) fn marker_key_sources(flags: &cli::Connection) -> MarkerKeySources {
-    let named = |file: Option<&Path>, name: &str| match file {
-        Some(p) => format!("the marker key file {}", p.display()),
+    let named = |file: Option<&Path>, what: &str, name: &str| match file {
+        Some(p) => format!("the {what} file {}", p.display()),
         None => name.to_string(),
     };
     MarkerKeySources {
-        current: named(flags.marker_key_file.as_deref(), ENV_MARKER_KEY),
+        current: named(
+            flags.marker_key_file.as_deref(),
+            "marker key",
+            ENV_MARKER_KEY,
+        ),
         previous: named(
             flags.marker_key_previous_file.as_deref(),
+            "previous marker key",
             ENV_MARKER_KEY_PREVIOUS,
         ),
     }

@@ -167,9 +167,12 @@ pub(super) async fn execute(run: &Run<'_>) -> Ended {
     // (left out of a mover's update) leaves a mover on their old team, and a skip that
     // needs a person leaves someone's access wrong: the run fails so that the scheduler
     // alerts, as it does for a failed action.
+    // A deactivation the re-check left undone (the user changed since the plan) leaves a
+    // leaver with access too.
     let failed = outcomes.iter().any(|o| {
         matches!(o.status, OutcomeStatus::Failed | OutcomeStatus::Blocked)
             || !o.action.refused_removals.is_empty()
+            || o.undone_at_recheck()
     }) || plan.needs_attention().next().is_some();
     let stopped = outcomes
         .iter()

@@ -78,7 +78,9 @@ pub(super) fn plan_users_without_row<'a>(cx: &mut Ctx<'a>, index: &'a Index<'a>,
 }
 
 /// A user with no marker naming an employee (none at all, or the suspension record of an
-/// earlier offboarding) and no HR row. A user whose marker is present but not used (it
+/// earlier offboarding) and no HR row. A user hr2pagerduty never writes is listed as
+/// skipped when it holds access (a base role other than a suspended one, or a team), in
+/// every mode. A user whose marker is present but not used (it
 /// does not verify, cannot be read, or is unsigned and unconfirmed) is [`plan_unverified`]'s.
 fn plan_unmanaged<'a>(
     cx: &mut Ctx<'a>,
@@ -87,26 +89,39 @@ fn plan_unmanaged<'a>(
     record: Option<&'a Marker>,
     t: &mut Tally,
 ) {
+    // A user hr2pagerduty never writes is listed as skipped, with the reason, whenever it
+    // holds access (in every `unmanaged_users` mode, marker or not): "PagerDuty matches the
+    // HR export" would hide it, and a leaver can set their own email to a protected address
+    // no user held. Informational (left alone on purpose), not a skip that needs a person.
+    // The `[pagerduty] from` user is the run's own sender, which every create names (and
+    // `doctor` checks is a user), so no leaver can take its address: it is not listed.
+    if let Some(why) = untouchable(u, None, &cx.policy.protected, cx.inp.key_owner) {
+        let access = !SUSPENDED_ROLES.contains(&u.role) || !u.teams.is_empty();
+        let from = Email::normalise(&u.email) == cx.policy.from;
+        if (access && !from) || cx.policy.unmanaged_users == UnmanagedUsers::Offboard {
+            t.out
+                .skipped
+                .push(Skip::unmanaged(u, SkipCause::Untouchable(why)));
+        }
+        return;
+    }
     if matches!(index.state(u), MarkerState::Invalid(_)) {
         plan_unverified(cx, index, u, t);
         return;
     }
-    let never = untouchable(u, None, &cx.policy.protected, cx.inp.key_owner);
     match cx.policy.unmanaged_users {
         UnmanagedUsers::Ignore => {}
         UnmanagedUsers::Report => {
-            if never.is_none() {
-                t.out.notes.push(match record {
-                    None => format!(
-                        "user {} ({}) has no ownership marker and no HR row; left alone (unmanaged)",
-                        u.id, u.email
-                    ),
-                    Some(_) => format!(
-                        "user {} ({}) carries the suspension record of an earlier offboarding and has no HR row; left alone (unmanaged)",
-                        u.id, u.email
-                    ),
-                });
-            }
+            t.out.notes.push(match record {
+                None => format!(
+                    "user {} ({}) has no ownership marker and no HR row; left alone (unmanaged)",
+                    u.id, u.email
+                ),
+                Some(_) => format!(
+                    "user {} ({}) carries the suspension record of an earlier offboarding and has no HR row; left alone (unmanaged)",
+                    u.id, u.email
+                ),
+            });
         }
         UnmanagedUsers::Offboard => {
             let why = LeaverReason {

@@ -27,7 +27,7 @@ use super::{FailedSignature, Inputs, MarkerSignatures, MarkerTrust};
 use crate::email::Email;
 use crate::hr::Employee;
 use crate::ids::{EmployeeId, UserId};
-use crate::marker::{self, Marker, MarkerState, Parsed, Verdict};
+use crate::marker::{self, Marker, MarkerState, Parsed, Suspension, Verdict};
 use crate::pagerduty::models::User;
 use foldhash::{HashMap, HashMapExt};
 use std::borrow::Cow;
@@ -49,6 +49,11 @@ pub(super) enum Resign {
     /// It records a suspension on a user who is not suspended (see [`Trust::stale`]): the
     /// record is dropped from the marker.
     StaleRecord,
+    /// It has no `sig` and records a suspension in an account whose markers already verify,
+    /// signed under `--finish-marker-migration`: the flag vouches for the employee ID, not
+    /// for what an unsigned record says to restore, so it is signed without the recorded
+    /// role and teams (a rehire gets the rules' role and teams).
+    UnsignedRecord,
 }
 
 impl Resign {
@@ -66,6 +71,9 @@ impl Resign {
             }
             Resign::StaleRecord => {
                 "stale suspension record removed from the marker: the user is not suspended (its base role is not a suspended one), so the record restores nothing"
+            }
+            Resign::UnsignedRecord => {
+                "sign marker (--finish-marker-migration): it was written unsigned and the user's email is the HR row's; the flag vouches for the employee ID, not for the unsigned suspension record's role and teams (other markers of this account verify, and the user could have edited them), so the record is signed without them: a rehire gets the rules' role and teams"
             }
         }
     }
@@ -190,6 +198,7 @@ impl<'a> Index<'a> {
             // `--finish-marker-migration`: unsigned markers are read as on the first run
             // with the key, to finish a migration that stopped part-way.
             t.migrated = ix.migrated && !inp.policy.finish_marker_migration;
+            t.finishing = ix.migrated && inp.policy.finish_marker_migration;
         }
         for (u, (mut p, verdict)) in users.iter().zip(read) {
             let mut checked = None;
@@ -243,6 +252,20 @@ impl<'a> Index<'a> {
                         });
                     }
                     Ok(None) => {}
+                    Ok(Some(Resign::UnsignedRecord)) => {
+                        // The employee ID is trusted, the record's restore is not: the
+                        // rest of the plan reads (and the signing writes) the record with
+                        // the user's role as it is and no team.
+                        ix.resign.insert(u.id.clone(), Resign::UnsignedRecord);
+                        p.marker = MarkerState::Valid(Marker {
+                            suspended: m.suspended.as_ref().map(|s| Suspension {
+                                role: u.role.clone(),
+                                teams: Vec::new(),
+                                ..s.clone()
+                            }),
+                            ..m.clone()
+                        });
+                    }
                     Ok(Some(why)) => {
                         ix.resign.insert(u.id.clone(), why);
                     }

@@ -200,6 +200,20 @@ pub fn apply_summary(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Appl
     s
 }
 
+/// `1 deactivation left undone at the re-check (...)`, when the re-check before a
+/// deactivation or deletion skipped it while the user still exists
+/// ([`Outcome::undone_at_recheck`]): the run then ends `failed`, exit 1.
+pub(super) fn undone_words(outcomes: &[Outcome]) -> Option<String> {
+    match outcomes.iter().filter(|o| o.undone_at_recheck()).count() {
+        0 => None,
+        n => Some(format!(
+            "{n} {} left undone at the re-check (the user changed since the plan; the next run plans {} again)",
+            plural(n, "deactivation", "deactivations"),
+            plural(n, "it", "them")
+        )),
+    }
+}
+
 /// `2 skipped need a person (skipped[].needs_attention)`, when the plan has skips a person
 /// must settle ([`Plan::needs_attention`]): the run then ends `failed`, exit 1.
 pub(super) fn attention_words(plan: &Plan) -> Option<String> {
@@ -290,6 +304,10 @@ impl ApplyReport {
                 );
                 Some(e.map_or(words.clone(), |e| format!("{e}; {words}")))
             }
+        };
+        let error = match (error, undone_words(outcomes)) {
+            (Some(e), Some(u)) => Some(format!("{e}; {u}")),
+            (e, u) => e.or(u),
         };
         let error = match (error, attention_words(plan)) {
             (Some(e), Some(a)) => Some(format!("{e}; {a}")),

@@ -133,7 +133,10 @@ fn blocked_kinds(outcomes: &[Outcome]) -> String {
 /// `deletions`, `updates`, or several joined with `and`, as blocked: [`blocked_kinds`]) when
 /// an action was blocked, which also adds `, N blocked`; `Apply finished with blocked team removals.`
 /// when nothing failed or was blocked but a planned team removal was left out, which adds
-/// `, N team removals blocked`; `Apply stopped
+/// `, N team removals blocked`; `Apply finished with deactivations left undone.` after a
+/// line `Left undone: N deactivations skipped at the re-check ...` when nothing failed or
+/// was blocked but a re-check left a deactivation or deletion of a user that still exists
+/// undone ([`Outcome::undone_at_recheck`]); `Apply stopped
 /// early.` with `, N interrupted, N not started` when the run was stopped, after a line
 /// `Not started: N actions (why); the next run does them.` and one `Interrupted: …` line
 /// per action stopped part-way; `Apply finished with skips that need a person.` after a
@@ -228,6 +231,15 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
             cause_words(first, "")
         );
     }
+    let undone = outcomes.iter().filter(|o| o.undone_at_recheck()).count();
+    if undone > 0 {
+        let _ = writeln!(
+            problems,
+            "Left undone: {undone} {} skipped at the re-check (the user changed since the plan, see Skipped above); the next run plans {} again, so the run exits 1.",
+            plural(undone, "deactivation", "deactivations"),
+            plural(undone, "it", "them")
+        );
+    }
     let attention = plan.needs_attention().count();
     if attention > 0 {
         let _ = writeln!(
@@ -250,6 +262,8 @@ pub fn render_apply(outcomes: &[Outcome], plan: &Plan, roster: &Roster) -> Strin
         "Apply stopped early."
     } else if s.failed > 0 {
         "Apply finished with failures."
+    } else if s.blocked == 0 && undone > 0 {
+        "Apply finished with deactivations left undone."
     } else if s.blocked == 0 && s.blocked_team_removals > 0 {
         "Apply finished with blocked team removals."
     } else if s.blocked == 0 && attention > 0 {

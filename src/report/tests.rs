@@ -283,14 +283,15 @@ fn a_termination_pending_stamp_shows_in_the_marker_account() {
 
 /// A suspension record's kind shows in the text plan's account of a marker: a leave that
 /// turns into a termination (and a leave into a dated one) is not drawn as a change from a
-/// marker to the same marker; and two descriptions whose accounts still agree (a recorded
-/// team's role changes) are said once, not as `x → x`.
+/// marker to the same marker; a recorded team's role shows; and two descriptions whose
+/// accounts still agree (a recorded team's ID changes, its name kept) are said once, not as `x → x`.
 #[test]
 fn a_suspension_record_s_kind_shows_in_the_marker_account() {
     let leave = r#"hr2pagerduty:v1 {"employee_id":"12","suspended":{"on":"2026-12-07","role":"limited_user","teams":[{"id":"PTEAM02","name":"DB","role":"responder"}],"leave":true}}"#;
     let term = r#"hr2pagerduty:v1 {"employee_id":"12","suspended":{"on":"2026-12-07","role":"limited_user","teams":[{"id":"PTEAM02","name":"DB","role":"responder"}]}}"#;
     let dated = r#"hr2pagerduty:v1 {"employee_id":"12","suspended":{"on":"2026-12-07","role":"limited_user","teams":[{"id":"PTEAM02","name":"DB","role":"responder"}],"termination_date":"2026-12-01"}}"#;
     let observer = r#"hr2pagerduty:v1 {"employee_id":"12","suspended":{"on":"2026-12-07","role":"limited_user","teams":[{"id":"PTEAM02","name":"DB","role":"observer"}]}}"#;
+    let renamed = r#"hr2pagerduty:v1 {"employee_id":"12","suspended":{"on":"2026-12-07","role":"limited_user","teams":[{"id":"PTEAM09","name":"DB","role":"responder"}]}}"#;
     let line = |old: &str, new: &str| {
         let a = action(
             ActionKind::Deactivate,
@@ -308,15 +309,20 @@ fn a_suspension_record_s_kind_shows_in_the_marker_account() {
     };
     assert_eq!(
         line(leave, term),
-        "~ description = [marker: employee 12, suspended 2026-12-07 on leave (restores role limited_user, 1 team)] → [marker: employee 12, suspended 2026-12-07 (restores role limited_user, 1 team)]"
+        "~ description = [marker: employee 12, suspended 2026-12-07 on leave (restores role limited_user, team DB:responder)] → [marker: employee 12, suspended 2026-12-07 (restores role limited_user, team DB:responder)]"
     );
     assert_eq!(
         line(leave, dated),
-        "~ description = [marker: employee 12, suspended 2026-12-07 on leave (restores role limited_user, 1 team)] → [marker: employee 12, suspended 2026-12-07 for termination date 2026-12-01 (restores role limited_user, 1 team)]"
+        "~ description = [marker: employee 12, suspended 2026-12-07 on leave (restores role limited_user, team DB:responder)] → [marker: employee 12, suspended 2026-12-07 for termination date 2026-12-01 (restores role limited_user, team DB:responder)]"
     );
+    // A recorded team's role shows: the restore names each team and its role.
     assert_eq!(
         line(term, observer),
-        "~ description = [marker: employee 12, suspended 2026-12-07 (restores role limited_user, 1 team)] (details of its record change; --format json shows them)"
+        "~ description = [marker: employee 12, suspended 2026-12-07 (restores role limited_user, team DB:responder)] → [marker: employee 12, suspended 2026-12-07 (restores role limited_user, team DB:observer)]"
+    );
+    assert_eq!(
+        line(term, renamed),
+        "~ description = [marker: employee 12, suspended 2026-12-07 (restores role limited_user, team DB:responder)] (details of its record change; --format json shows them)"
     );
 }
 
@@ -1293,5 +1299,53 @@ fn an_adoption_is_counted_as_created_and_named_apart() {
     assert!(
         line.contains("41 created (1 adopted), 40 invitation emails"),
         "{line}"
+    );
+}
+
+/// r10g #7: a deactivation the re-check leaves undone while the user still exists (its
+/// marker replaced since the plan) fails the run: the text says so before the last line,
+/// and the report's `error` counts it; a re-check that finds the user deleted does not.
+#[test]
+fn a_deactivation_left_undone_at_the_re_check_fails_the_run() {
+    let (plan, roster) = sample();
+    let mut done = outcomes(
+        &plan,
+        [
+            OutcomeStatus::Applied,
+            OutcomeStatus::Applied,
+            OutcomeStatus::Skipped,
+            OutcomeStatus::Applied,
+        ],
+    );
+    let gone = render_apply(&done, &plan, &roster);
+    assert!(!gone.contains("Left undone"), "{gone}");
+    assert!(!done[2].undone_at_recheck());
+    done[2].cause = Some(Cause::Recheck(Mismatch::MarkerReplaced {
+        expected: "1005".into(),
+        fault: "signature invalid",
+        claimed: Some("1003".into()),
+    }));
+    assert!(done[2].undone_at_recheck());
+    let text = render_apply(&done, &plan, &roster);
+    assert!(
+        text.contains("Left undone: 1 deactivation skipped at the re-check (the user changed since the plan, see Skipped above); the next run plans it again, so the run exits 1."),
+        "{text}"
+    );
+    assert!(
+        text.contains("Apply finished with deactivations left undone."),
+        "{text}"
+    );
+    let v = ApplyReport::new(
+        RunStatus::Failed,
+        1,
+        &done,
+        &plan,
+        &roster,
+        serde_json::json!({}),
+    )
+    .json();
+    assert_eq!(
+        v["error"],
+        "1 deactivation left undone at the re-check (the user changed since the plan; the next run plans it again)"
     );
 }

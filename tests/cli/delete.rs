@@ -330,7 +330,7 @@ fn delete_mode_archives_a_leaver_in_full_then_deletes_it_and_converges() {
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("Apply complete! 0 created, 0 updated, 0 deactivated, 0 reactivated, 1 deleted, 0 failed, 0 skipped."), "{}", run.stdout);
+    assert!(run.stdout.contains("Apply complete! 0 created, 0 updated, 0 deactivated, 0 reactivated, 1 deleted, 0 failed, 1 skipped."), "{}", run.stdout);
     // One full read (the re-check), then the DELETE: nothing else for this user.
     let sent: Vec<String> = case.sim.handle.requests()[before..]
         .iter()

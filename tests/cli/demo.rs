@@ -24,7 +24,7 @@ fn demo_runs_plan_apply_plan_and_converges() {
     );
     assert!(
         out[apply..again].contains(
-            "Apply complete! 3 created, 3 updated, 2 deactivated, 1 reactivated, 0 failed, 1 skipped."
+            "Apply complete! 3 created, 3 updated, 2 deactivated, 1 reactivated, 0 failed, 2 skipped."
         ),
         "{out}"
     );
@@ -32,7 +32,7 @@ fn demo_runs_plan_apply_plan_and_converges() {
     let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     assert_eq!(
         r["summary"],
-        json!({"created": 3, "updated": 3, "deactivated": 2, "reactivated": 1, "deleted": 0, "failed": 0, "not_started": 0, "interrupted": 0, "skipped": 1, "blocked": 0, "blocked_team_removals": 0, "invitations": 3})
+        json!({"created": 3, "updated": 3, "deactivated": 2, "reactivated": 1, "deleted": 0, "failed": 0, "not_started": 0, "interrupted": 0, "skipped": 2, "blocked": 0, "blocked_team_removals": 0, "invitations": 3})
     );
     // The demo's simulator listens on 127.0.0.1 only.
     assert!(out.contains("running on http://127.0.0.1:"), "{out}");

@@ -184,7 +184,7 @@ fn rate_limited_writes_pause_and_converge() {
     apply.expect_code(0);
     assert!(
         apply.stdout.contains(
-            "Apply complete! 3 created, 3 updated, 2 deactivated, 1 reactivated, 0 failed, 1 skipped."
+            "Apply complete! 3 created, 3 updated, 2 deactivated, 1 reactivated, 0 failed, 2 skipped."
         ),
         "{}",
         apply.stdout
@@ -356,7 +356,7 @@ fn a_permanently_refused_update_fails_alone() {
     );
     assert!(
         apply.stdout.contains(
-            "Apply finished with failures. 3 created, 2 updated, 2 deactivated, 1 reactivated, 1 failed, 1 skipped."
+            "Apply finished with failures. 3 created, 2 updated, 2 deactivated, 1 reactivated, 1 failed, 2 skipped."
         ),
         "{}",
         apply.stdout

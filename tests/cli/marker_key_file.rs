@@ -218,7 +218,7 @@ fn doctor_names_where_the_marker_key_came_from_and_never_the_key() {
     );
     assert!(
         both["detail"].as_str().unwrap().contains(&format!(
-            "signed with the previous key (read from the marker key file {})",
+            "signed with the previous key (read from the previous marker key file {})",
             file.display()
         )),
         "{both}"

@@ -315,7 +315,7 @@ fn a_leaver_on_an_escalation_policy_is_blocked_in_plan_and_apply_until_someone_a
     run.expect_code(1)
         .expect_stdout(&["Blocked: deactivate of alice@example.com (PALICE1): blocked: on escalation policy \"IT Operations EP\" (PEPOPS1)",
             "  To unblock: take them off escalation policy",
-            "Apply finished with blocked deactivations. 0 created, 0 updated, 0 deactivated, 0 reactivated, 0 failed, 0 skipped, 1 blocked."]);
+            "Apply finished with blocked deactivations. 0 created, 0 updated, 0 deactivated, 0 reactivated, 0 failed, 1 skipped, 1 blocked."]);
     assert_eq!(report["status"], "failed");
     assert_eq!(report["exit_code"], 1);
     assert_eq!(
@@ -697,7 +697,7 @@ fn a_movers_refused_removal_is_forecast_not_sent_and_fails_every_apply_until_som
     let (run, report) = apply_report(&sim, &ws, &[]);
     run.expect_code(1).expect_stdout(&[
         "Blocked: team removal of frank@example.com (PFRANK1): PagerDuty refuses to remove them from team \"IT Operations\" (PTEAM01) while they are on its escalation policy \"IT Operations EP\" (PEPOPS1); the membership is left in place",
-        "Apply finished with blocked team removals. 0 created, 1 updated, 0 deactivated, 0 reactivated, 0 failed, 0 skipped, 1 team removal blocked.",
+        "Apply finished with blocked team removals. 0 created, 1 updated, 0 deactivated, 0 reactivated, 0 failed, 1 skipped, 1 team removal blocked.",
     ]);
     // The add was sent; the removal was not.
     let frank_writes: Vec<(String, String, u16)> = writes_to(&sim, "PFRANK1")
@@ -768,7 +768,7 @@ fn a_movers_refused_removal_is_forecast_not_sent_and_fails_every_apply_until_som
     let (run, report) = apply_report(&sim, &ws, &[]);
     run.expect_code(1).expect_stdout(&[
         &format!("Blocked: update of frank@example.com (PFRANK1): blocked: {FRANK_HELD}"),
-        "Apply finished with blocked updates. 0 created, 0 updated, 0 deactivated, 0 reactivated, 0 failed, 0 skipped, 1 blocked.",
+        "Apply finished with blocked updates. 0 created, 0 updated, 0 deactivated, 0 reactivated, 0 failed, 1 skipped, 1 blocked.",
     ]);
     assert!(!run.stdout.contains("updated frank"), "{}", run.stdout);
     assert_eq!(

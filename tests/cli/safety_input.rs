@@ -410,7 +410,7 @@ fn a_person_whose_row_is_unreadable_is_never_deactivated() {
     ] {
         r.expect_code(0).expect_stdout(&[
             "No changes.",
-            "Skipped (6):",
+            "Skipped (7):",
             "line 12: email \"person 1010@example.com\" in column Email contains a space",
             "employee 1010: the HR row for this employee has a problem this run; not deactivated",
             "employee 1020: the HR row for this employee has a problem this run; not deactivated",

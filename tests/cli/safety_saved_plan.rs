@@ -343,7 +343,7 @@ fn a_saved_plan_keeps_the_rows_skipped_for_hr_problems() {
     let planned = plan(&sim, &ws, &["--out", out.to_str().unwrap()]);
     planned
         .expect_code(0)
-        .expect_stdout(&["Skipped (1):", "HR line 27"]);
+        .expect_stdout(&["Skipped (2):", "HR line 27"]);
     let saved: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(
         saved["hr_problems"].as_array().map(Vec::len),
@@ -370,7 +370,7 @@ fn a_saved_plan_keeps_the_rows_skipped_for_hr_problems() {
     );
     from_saved
         .expect_code(0)
-        .expect_stdout(&["Skipped (1):", "HR line 27"]);
+        .expect_stdout(&["Skipped (2):", "HR line 27"]);
     assert!(
         !from_saved
             .stdout
@@ -382,13 +382,14 @@ fn a_saved_plan_keeps_the_rows_skipped_for_hr_problems() {
         let v: Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
         v["summary"]["skipped"].clone()
     };
-    assert_eq!(summary(&report_saved), json!(1));
+    // The HR row and the owner (left alone on purpose).
+    assert_eq!(summary(&report_saved), json!(2));
     assert_eq!(summary(&report_saved), summary(&report_hr));
-    // The -v log line counts them too, as `Skipped (1)` does.
-    plan(&sim, &ws, &["-v"]).expect_stderr(&["0 deletions; 1 skipped, 25 unchanged"]);
+    // The -v log line counts them too, as `Skipped (2)` does.
+    plan(&sim, &ws, &["-v"]).expect_stderr(&["0 deletions; 2 skipped, 25 unchanged"]);
     apply_saved(&sim, &ws, &out, &["-v"])
         .expect_code(0)
-        .expect_stderr(&["0 deletions; 1 skipped, 25 unchanged"]);
+        .expect_stderr(&["0 deletions; 2 skipped, 25 unchanged"]);
     assert_eq!(sim.handle.write_count(), 0);
 }
 

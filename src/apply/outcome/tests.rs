@@ -129,7 +129,7 @@ fn causes_keep_their_words() {
             Cause::Recheck(Mismatch::MarkerGone {
                 expected: "1".into(),
             }),
-            "re-check: the user's marker for employee 1 is gone",
+            "re-check: the user's marker for employee 1 was removed",
         ),
         (
             Cause::Recheck(Mismatch::EmailChanged {

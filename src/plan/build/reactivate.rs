@@ -188,7 +188,9 @@ fn reason(
             s.on
         ),
     };
-    if *role != s.role {
+    // A record whose role is a suspended one (signed by `--finish-marker-migration` without
+    // the restore an unsigned record claimed) says nothing about the role before.
+    if *role != s.role && !crate::vocab::SUSPENDED_ROLES.contains(&s.role) {
         reason.push_str(&format!(
             " (rules now give role {role}; it was {} before suspension)",
             s.role

@@ -24,6 +24,10 @@ pub(super) struct Trust<'a> {
     /// migration of unsigned markers happened, so an unsigned suspension record is no
     /// longer hr2pagerduty's (README.md § Marker integrity).
     pub(super) migrated: bool,
+    /// Whether the account is migrated and `--finish-marker-migration` is given: unsigned
+    /// markers are trusted as on the first run with the key, but an unsigned suspension
+    /// record is signed without its role and teams ([`Resign::UnsignedRecord`]).
+    pub(super) finishing: bool,
 }
 
 impl<'a> Trust<'a> {
@@ -38,6 +42,7 @@ impl<'a> Trust<'a> {
             rows,
             emails: inp.roster.employees.iter().map(|e| &e.email).collect(),
             migrated: false,
+            finishing: false,
         }
     }
 
@@ -67,6 +72,8 @@ impl<'a> Trust<'a> {
             Verdict::Unbound | Verdict::Unsigned => {
                 let (what, why) = if verdict == Verdict::Unbound {
                     ("its signature is not bound to this user", Resign::Unbound)
+                } else if self.finishing && m.suspended.is_some() {
+                    ("it is unsigned", Resign::UnsignedRecord)
                 } else {
                     ("it is unsigned", Resign::Unsigned)
                 };

@@ -65,7 +65,7 @@ mod pieces {
         "this employee ID's marker is on PagerDuty user ",
         " (",
         ", ",
-        "), whose name and email are not this HR row's: HR may have reused the employee ID for another person, so nothing is written; if it is the same person, set that PagerDuty user's email to this HR row's and the next run matches it; if not, remove the marker line from that user, and the next run creates this employee",
+        "), whose name and email are not this HR row's: HR may have reused the employee ID for another person, so nothing is written; if it is the same person, set that PagerDuty user's email to this HR row's and the next run matches it; if not, remove the marker line from that user: the next run then creates this employee if HR lists them as employed (a leaver is never created; its row then needs nothing)",
     ];
     pub const EMPLOYEE_ID_MOVED: &[&str] = &[
         "this employee ID's marker is on PagerDuty user ",
@@ -91,7 +91,7 @@ mod pieces {
     pub const CLAIMED_BY_UNREADABLE_MARKER: &[&str] = &[
         "PagerDuty user ",
         " carries a marker (",
-        ") that seems to name this employee; if that user is this employee, set its email in PagerDuty to this HR row's and the next run matches it; if not, remove that marker line and the next run creates this employee",
+        ") that seems to name this employee; if that user is this employee, set its email in PagerDuty to this HR row's and the next run matches it; if not, remove that marker line: the next run then creates this employee if HR lists them as employed (a leaver is never created; its row then needs nothing)",
     ];
     pub const UNTRUSTED_LEAVER_MARKER: &[&str] = &[
         "the HR export does not list the employee this user's marker (",

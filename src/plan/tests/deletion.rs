@@ -764,6 +764,10 @@ fn the_key_owner_and_protected_users_are_never_deleted() {
                 SkipCause::Untouchable(Untouchable::KeyOwner)
             ),
             (
+                "owner@example.com".to_string(),
+                SkipCause::Untouchable(Untouchable::Owner)
+            ),
+            (
                 "vip@example.com".to_string(),
                 SkipCause::Untouchable(Untouchable::Protected)
             ),

@@ -1051,3 +1051,115 @@ fn the_saved_plan_recount_of_signed_markers_is_the_planners() {
     };
     assert_eq!(safety::wrong_key_for(&wrong, allowed), None);
 }
+
+/// r10g #1: in an account whose markers verify, a suspended leaver strips the `sig` from
+/// her record and edits it (role admin, manager of a team no rule names). Under
+/// `--finish-marker-migration` the flag vouches for her employee ID, not for what the
+/// unsigned record says to restore: the record is signed without its role and teams, the
+/// reason says so, and at her rehire the rules decide her teams.
+#[test]
+fn finishing_the_migration_signs_an_unsigned_record_without_its_restore() {
+    let cfg = std_config();
+    let k = keys();
+    let day = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    let bob = emp(
+        "1002",
+        "bob@example.com",
+        "Bob Ray",
+        Lifecycle::Active,
+        "Sales",
+        "Rep",
+    );
+    let bob_user = user(
+        "PBOB",
+        "bob@example.com",
+        "Bob Ray",
+        Role::LimitedUser,
+        "Rep",
+        signed_for("bob@example.com", &active("1002"), &k),
+    );
+    let ann_user = |description: Option<String>| {
+        user(
+            "PANN",
+            "ann@example.com",
+            "Ann Lee",
+            Role::ReadOnlyLimitedUser,
+            "Rep",
+            description,
+        )
+    };
+    let forged = marker::render("", &record(Role::Admin, vec![chess()]));
+    let acct = Account::new(vec![bob_user.clone(), ann_user(Some(forged))]);
+    let left = roster(vec![
+        bob.clone(),
+        emp(
+            "1001",
+            "ann@example.com",
+            "Ann Lee",
+            Lifecycle::Terminated,
+            "Sales",
+            "Rep",
+        ),
+    ]);
+    let mut policy = Policy::from_config(&cfg);
+    policy.finish_marker_migration = true;
+    let p = acct
+        .plan_of(Inputs {
+            marker_keys: Some(&k),
+            ..fixture::inputs(&left, &policy, day)
+        })
+        .unwrap();
+    let [a] = &p.actions[..] else {
+        panic!("{:#?} {:#?}", p.actions, p.skipped)
+    };
+    assert_eq!(a.kind, ActionKind::Update);
+    assert!(
+        a.reason
+            .contains("not for the unsigned suspension record's role and teams"),
+        "{}",
+        a.reason
+    );
+    let written = a
+        .steps
+        .iter()
+        .find_map(|s| match s {
+            Step::UpdateUser(u) => u.description.clone(),
+            _ => None,
+        })
+        .unwrap();
+    let parsed = marker::parse(Some(&written));
+    let MarkerState::Valid(m) = &parsed.marker else {
+        panic!("{written}")
+    };
+    let s = m.suspended.as_ref().unwrap();
+    assert_eq!(
+        (s.role.clone(), s.teams.len()),
+        (Role::ReadOnlyLimitedUser, 0)
+    );
+    assert_eq!(
+        k.check(m, parsed.sig.as_deref(), "ann@example.com"),
+        Verdict::Current
+    );
+    // Rehired: the signed record restores no team of its own; the rules decide.
+    let back = Account::new(vec![bob_user, ann_user(Some(written))]);
+    let p = plan_keyed(&back, &roster(vec![bob, ann()]), &cfg, Some(&k));
+    assert_eq!(
+        p.actions[0].kind,
+        ActionKind::Reactivate,
+        "{:#?}",
+        p.actions
+    );
+    assert_eq!(
+        given(&p),
+        (vec![], Some(Role::LimitedUser)),
+        "{:#?}",
+        p.actions
+    );
+    // The record's role is the suspended one it was signed with: no "it was ... before
+    // suspension" about it.
+    assert!(
+        !p.actions[0].reason.contains("before suspension"),
+        "{}",
+        p.actions[0].reason
+    );
+}

@@ -34,7 +34,7 @@ pub(super) fn describe_description(d: &Option<String>, sig: Sig) -> String {
                     .unwrap_or_default()
             ),
             Some(s) => format!(
-                "marker: {}, suspended {}{} (restores role {}, {} team{})",
+                "marker: {}, suspended {}{} (restores role {}, {})",
                 match &m.employee_id {
                     Some(e) => format!("employee {e}"),
                     None => "no employee (offboarded unmanaged user)".to_string(),
@@ -42,8 +42,7 @@ pub(super) fn describe_description(d: &Option<String>, sig: Sig) -> String {
                 s.on,
                 suspension_kind(&s),
                 s.role,
-                s.teams.len(),
-                plural(s.teams.len(), "", "s")
+                restored_teams(&s.teams)
             ),
         },
     };
@@ -62,6 +61,24 @@ pub(super) fn describe_description(d: &Option<String>, sig: Sig) -> String {
         s.push_str(" + bio kept");
     }
     format!("[{s}]")
+}
+
+/// The teams a suspension record restores, by name and team role (`teams Sales:observer,
+/// Secret Team:manager`; a membership recorded without a name by its team ID), or `no
+/// team`: a reviewer sees which teams a rehire gets back, not only how many.
+fn restored_teams(teams: &[crate::marker::SavedMembership]) -> String {
+    if teams.is_empty() {
+        return "no team".into();
+    }
+    let named: Vec<String> = teams
+        .iter()
+        .map(|t| format!("{}:{}", t.name.as_deref().unwrap_or(t.id.as_str()), t.role))
+        .collect();
+    format!(
+        "{} {}",
+        plural(teams.len(), "team", "teams"),
+        named.join(", ")
+    )
 }
 
 /// What kind of suspension record `s` is, for its short account: on leave, for a
