@@ -86,7 +86,7 @@ mod pieces {
         "email belongs to PagerDuty user ",
         " whose marker (",
         ") seems to name employee ",
-        "; if that user is this employee, remove that marker line and the next run adopts it by email",
+        "; if that user is this employee, remove that marker line and the next run adopts it by email (in an account whose markers are signed, only where that raises none of its access; else give it this employee's role and teams by hand first)",
     ];
     pub const CLAIMED_BY_UNREADABLE_MARKER: &[&str] = &[
         "PagerDuty user ",
