@@ -167,6 +167,21 @@ fn reason(
     role: &Role,
 ) -> String {
     let mut reason = match &archived {
+        // A record holding a suspended role and no team (signed by
+        // `--finish-marker-migration` without the restore an unsigned record claimed)
+        // restores nothing: say so rather than promise a restore.
+        None if s.teams.is_empty() && crate::vocab::SUSPENDED_ROLES.contains(&s.role) => {
+            format!(
+                "{}: {} in HR; the suspension of {} recorded no role or team to restore: role and teams are the rules'",
+                if s.leave {
+                    "return from leave"
+                } else {
+                    "rehire"
+                },
+                status_words(e),
+                s.on
+            )
+        }
         None => format!(
             "{}: {} in HR; restores what the suspension of {} recorded",
             if s.leave {

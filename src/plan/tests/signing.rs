@@ -1162,4 +1162,12 @@ fn finishing_the_migration_signs_an_unsigned_record_without_its_restore() {
         "{}",
         p.actions[0].reason
     );
+    // Nor a promise of a restore: the reason says the record had nothing to restore.
+    assert!(
+        p.actions[0]
+            .reason
+            .contains("recorded no role or team to restore: role and teams are the rules'"),
+        "{}",
+        p.actions[0].reason
+    );
 }
