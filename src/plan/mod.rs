@@ -213,6 +213,19 @@ impl Unkeyed {
             }
         }
     }
+
+    /// The note of a plan without a key that writes no marker: markers stay unsigned, and
+    /// the run says so all the same.
+    pub fn note_writing_none(self) -> &'static str {
+        match self {
+            Unkeyed::NotSet => {
+                "this run neither signs nor checks markers: PAGERDUTY_MARKER_KEY is not set, so a marker edited in PagerDuty cannot be told from one hr2pagerduty wrote (README.md § Marker integrity)"
+            }
+            Unkeyed::Ignored => {
+                "this run neither signs nor checks markers: the demo ignores PAGERDUTY_MARKER_KEY (and PAGERDUTY_MARKER_KEY_PREVIOUS), which is set, and plans without a key against its own simulator; plan and apply use the key (README.md § Marker integrity)"
+            }
+        }
+    }
 }
 
 /// What the passes over employees and users gather.
@@ -307,8 +320,15 @@ pub fn plan_with_rules(inp: Inputs<'_>, rules: ResolvedRules) -> Result<Plan, Pl
     let mut p = t.finish(cx, &index);
     p.license_shortfalls = shortfalls;
     p.license_moves = license_moves;
-    if inp.marker_keys.is_none() && p.actions.iter().any(writes_marker) {
-        p.notes.push(inp.unkeyed.note().into());
+    // Every run without a key says so (issue 10: "markers stay unsigned as today, and doctor
+    // and the plan say so"), a plan that writes no marker too.
+    if inp.marker_keys.is_none() {
+        let note = if p.actions.iter().any(writes_marker) {
+            inp.unkeyed.note()
+        } else {
+            inp.unkeyed.note_writing_none()
+        };
+        p.notes.push(note.into());
     }
     Ok(p)
 }

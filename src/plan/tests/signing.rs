@@ -508,7 +508,18 @@ fn every_marker_written_is_signed_and_a_plan_without_the_key_says_so() {
         "{:?}",
         p.notes
     );
-    assert!(plan_keyed(&acct, &r, &cfg, None).is_empty());
+    let p = plan_keyed(&acct, &r, &cfg, None);
+    assert!(p.is_empty());
+    // A plan without the key that writes nothing says so all the same (issue 10: "doctor
+    // and the plan say so"), in a note.
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n == Unkeyed::NotSet.note_writing_none()),
+        "{:?}",
+        p.notes
+    );
+    assert!(!p.notes.iter().any(|n| n == Unkeyed::NotSet.note()));
 }
 
 /// The note of a plan that writes unsigned markers says why the run has no keys, as the
