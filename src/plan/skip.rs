@@ -148,6 +148,18 @@ pub enum SkipCause {
         /// The employee the holder's marker names.
         holder_employee_id: EmployeeId,
     },
+    /// On the employee: HR gives the row a new email, which another PagerDuty user
+    /// (`holder`: unmanaged, or whose marker the run does not use, or left alone on
+    /// purpose) already has and does not give up in this run (a hand-off,
+    /// `plan::handoff`). PagerDuty refuses the change ("Email has already been taken"), so
+    /// the row's user keeps `user_email`; only the email change is skipped, the row's
+    /// other changes are applied.
+    EmailTaken {
+        /// The user holding the row's email.
+        holder: UserId,
+        /// The address the row's user keeps (normalised).
+        user_email: Email,
+    },
     /// On the employee: the user with the employee's email carries a marker the run does
     /// not use (`fault` says why) that seems to name another employee.
     EmailOfAnotherUnreadableMarker {
@@ -317,6 +329,7 @@ impl SkipCause {
             | SkipCause::EmployeeIdReused { .. }
             | SkipCause::EmployeeIdMoved { .. }
             | SkipCause::MarkerEmailConflict { .. }
+            | SkipCause::EmailTaken { .. }
             | SkipCause::EmailOfAnotherUnreadableMarker { .. }
             | SkipCause::ClaimedByUnreadableMarker { .. }
             | SkipCause::UntrustedLeaverMarker { .. }

@@ -97,10 +97,22 @@ pub(super) fn plan_employee<'a>(
                 .and_then(|(u, m)| sign(cx, u, human, m, Some(e.line)))
             {
                 Some(a) => t.out.actions.push(a),
+                // A row whose only change is an email change it skips is counted once,
+                // among the skipped ([`SkipCause::EmailTaken`]).
+                None if email_change_skipped(e, t) => {}
                 None => t.out.unchanged += 1,
             }
         }
     }
+}
+
+/// Whether `e`'s email change is skipped because another user holds the address
+/// ([`SkipCause::EmailTaken`]).
+fn email_change_skipped(e: &Employee, t: &Tally) -> bool {
+    t.out.skipped.iter().any(|s| {
+        s.employee_id.as_ref() == Some(&e.employee_id)
+            && matches!(s.reason, SkipCause::EmailTaken { .. })
+    })
 }
 
 /// The user an employee's row decides once matching and the email hand-offs are settled.
@@ -219,8 +231,9 @@ fn claim<'a>(
 
 /// Settles user `u` of `e`'s row: marks it handled and matched, skips it when it is
 /// untouchable or suspended by someone else (`None`), and resolves an email another user
-/// holds: the user to wait for when that one gives it up earlier in this run, else a note
-/// (the user keeps its address). Marks it managed when it is not skipped.
+/// holds: the user to wait for when that one gives it up earlier in this run, else the
+/// user keeps its address and the email change is a skip that needs a person
+/// ([`SkipCause::EmailTaken`]; a note for a row not provisioned yet). Marks it managed when it is not skipped.
 fn settle_user(
     cx: &mut Ctx<'_>,
     index: &Index<'_>,
@@ -272,8 +285,12 @@ fn settle_user(
         return None;
     }
     // An email change onto an address another user already holds would be refused
-    // ("Email has already been taken", fact F31) every night: keep the old address,
-    // apply the other changes, and say why.
+    // ("Email has already been taken", fact F31) every night: keep the old address and
+    // apply the other changes. Unless the holder gives it up first in this run (a
+    // hand-off), the email change of an employed person is a skip that needs a person:
+    // until someone frees the address (or corrects HR) the person's PagerDuty email is not
+    // the one HR announced, and the holder may be someone posing as them. A row not
+    // provisioned yet keeps a note: nothing is written for it today either way.
     let mut waits_for = None;
     let holder = index.by_email(&e.email).filter(|o| o.id != u.id);
     if let Some(other) = holder
@@ -282,6 +299,15 @@ fn settle_user(
     {
         // The holder gives the address up first in this run: take it after that.
         waits_for = Some(other.id.clone());
+    } else if let Some(other) = holder
+        && employed
+    {
+        cx.email_blocked.insert(e.employee_id.clone());
+        let reason = SkipCause::EmailTaken {
+            holder: other.id.clone(),
+            user_email: Email::normalise(&u.email),
+        };
+        t.out.skipped.push(employee_skip(e, Some(u), reason, d));
     } else if let Some(other) = holder
         && !matches!(d.standing, Standing::Leaver(_))
     {

@@ -75,6 +75,11 @@ mod pieces {
         " and given this ID to someone else, so neither row is written; if so, rerun plan and apply with --rekey-employee-ids (that user's marker is re-keyed to ",
         " and this employee is created); if not, fix the marker or the email by hand",
     ];
+    pub const EMAIL_TAKEN: &[&str] = &[
+        "HR gives this employee a new email, but PagerDuty user ",
+        " already has it and keeps it in this run, so PagerDuty would refuse the change: the email is not changed (this user keeps ",
+        "; its other changes are applied); give that user another email, or correct the email in HR, and the next run changes it",
+    ];
     pub const MARKER_EMAIL_CONFLICT: &[&str] = &[
         "this employee ID's marker is on PagerDuty user ",
         " (",
@@ -210,6 +215,10 @@ impl SkipCause {
                     holder.to_string(),
                     holder_employee_id.to_string(),
                 ],
+            ),
+            SkipCause::EmailTaken { holder, user_email } => (
+                pieces::EMAIL_TAKEN,
+                vec![holder.to_string(), user_email.to_string()],
             ),
             SkipCause::EmailOfAnotherUnreadableMarker {
                 user,
