@@ -95,7 +95,7 @@ impl<'a> Licensing<'a> {
             }
             let by_name: Vec<&LicenseWithCounts> = licenses
                 .iter()
-                .filter(|l| l.license.name.trim().to_lowercase() == wanted.to_lowercase())
+                .filter(|l| crate::words::same_text(&l.license.name, wanted))
                 .collect();
             match by_name.as_slice() {
                 [one] => Some(*one),
