@@ -195,7 +195,7 @@ fn wrong_marker_key(plan: &Plan, overrides: Overrides) -> Option<SafetyTrip> {
     wrong_key_for(plan.marker_signatures.as_ref()?, overrides)
 }
 
-/// [`wrong_marker_key`]'s rule and words for the counts `s`, wherever they were taken:
+/// `wrong_marker_key`'s rule and words for the counts `s`, wherever they were taken:
 /// `apply --plan` counts the markers the account holds now ([`signatures_of`]) with the
 /// apply's keys, since the saved plan's counts were taken with the keys of the `plan` run.
 pub fn wrong_key_for(s: &MarkerSignatures, overrides: Overrides) -> Option<SafetyTrip> {

@@ -443,8 +443,8 @@ fn create_unfinished(a: &crate::plan::Action, u: &User) -> Vec<String> {
 }
 
 /// True when PagerDuty (`users`) already shows `a` done: for a create, its user exists with
-/// the employee's marker and email ([`created_user`]) and the role and teams the create
-/// sets ([`create_unfinished`]); for a deletion, its user is gone;
+/// the employee's marker and email (`created_user`) and the role and teams the create
+/// sets (`create_unfinished`); for a deletion, its user is gone;
 /// otherwise its user has every field the action changes at its new value (the licence,
 /// which is not a user field, aside) and, when the action changes teams, exactly the
 /// teams it ends with, by name. An action with nothing such to compare is not known done.

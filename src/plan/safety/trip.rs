@@ -48,7 +48,7 @@ pub enum SafetyTrip {
         /// The probable duplicates: the planned creates flagged plus `namesakes`.
         count: usize,
         /// The planned deactivations of a flagged create's namesake (an unmanaged user
-        /// offboarded in the same run, [`crate::plan::duplicates::offboarded_namesakes`]).
+        /// offboarded in the same run, `crate::plan::duplicates::offboarded_namesakes`).
         namesakes: usize,
         /// The limit they exceed.
         limit: Allowance,
