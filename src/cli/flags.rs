@@ -2,6 +2,10 @@
 //! safety overrides, the inputs, the output formats, `--as-of`), each flattened into the
 //! commands' own argument structs ([`super::args`]).
 
+// The doc comments below are clap's --help text, printed as written: `[safety]` and bare
+// URLs there are for people, not rustdoc links.
+#![allow(rustdoc::broken_intra_doc_links, rustdoc::bare_urls)]
+
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 

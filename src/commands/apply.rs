@@ -198,6 +198,7 @@ async fn apply_saved(
     }
     saved.check_account(&plan, &account.users, &account.members)?;
     saved.check_oncall(&account.oncall)?;
+    SavedPlan::check_restores(&plan, |from| snapshot.restorable(from).is_some())?;
     // The licences counted again against those free now, as `plan` counts them: one used up
     // since the plan was made refuses it before any write (exit 3), like a plan that runs out.
     let (shortfalls, problems) = SavedPlan::license_shortfalls(&plan, &account.licenses);

@@ -299,5 +299,6 @@ fn overrides(flags: SafetyFlags) -> Overrides {
         allow_rekeys: flags.allow_rekeys,
         allow_new_marker_key: flags.allow_new_marker_key,
         allow_unsigned_run: flags.allow_unsigned_run,
+        rekey_employee_ids: flags.rekey_employee_ids,
     }
 }

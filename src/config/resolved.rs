@@ -362,17 +362,7 @@ impl OneOrMany {
     /// True when `value` equals one of the accepted values, both trimmed and compared
     /// case-insensitively.
     pub fn matches(&self, value: &str) -> bool {
-        let v = value.trim();
-        // Rules are evaluated several times for every row: ASCII text (nearly every value)
-        // is compared in place, anything else lower-cased.
-        let eq = |a: &String| {
-            let a = a.trim();
-            if a.is_ascii() && v.is_ascii() {
-                a.eq_ignore_ascii_case(v)
-            } else {
-                a.to_lowercase() == v.to_lowercase()
-            }
-        };
+        let eq = |a: &String| crate::words::same_text(a, value);
         match self {
             OneOrMany::One(a) => eq(a),
             OneOrMany::Many(list) => list.iter().any(eq),

@@ -64,7 +64,7 @@ pub struct RetryPolicy {
     /// answers. Default [`DEFAULT_MAX_ATTEMPTS`] (5).
     pub max_attempts: u32,
     /// Attempts in all (≥ 1, at most `max_attempts`) for a request whose connection is
-    /// refused. Default [`DEFAULT_MAX_REFUSED_ATTEMPTS`] (2).
+    /// refused. Default `DEFAULT_MAX_REFUSED_ATTEMPTS` (2).
     pub max_refused_attempts: u32,
     /// First backoff wait. Default [`DEFAULT_MIN_DELAY`] (0.5 s).
     pub min_delay: Duration,

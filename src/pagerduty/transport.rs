@@ -42,7 +42,7 @@ tokio::task_local! {
     static ACTION_SENT: std::cell::Cell<bool>;
 }
 
-/// Runs `fut` as one action: once the run halts ([`Transport::stop_new_actions`]), a
+/// Runs `fut` as one action: once the run halts (`Transport::stop_new_actions`), a
 /// request of `fut` is refused ([`ApiError::Stopped`], no attempt) unless an earlier
 /// request of `fut` was already let out.
 pub async fn in_action<F: std::future::Future>(fut: F) -> F::Output {

@@ -13,7 +13,7 @@
 //! - Without a named licence PagerDuty picks one (§3.5) when a role change leaves what the
 //!   current licence allows, typically a move into or out of a stakeholder role; the plan
 //!   names that change (a [`Field::License`] change) but sends nothing.
-//! - The ledger ([`Licensing::ledger`]) counts, before any write, whether the account has
+//! - The ledger (`Licensing::ledger`) counts, before any write, whether the account has
 //!   enough free allocations: those free now plus those the plan's deactivations and
 //!   deletions release (apply runs them first; one blocked by on-call duties releases
 //!   nothing), against the named licences the plan gives and, for
@@ -95,7 +95,7 @@ impl<'a> Licensing<'a> {
             }
             let by_name: Vec<&LicenseWithCounts> = licenses
                 .iter()
-                .filter(|l| l.license.name.trim().to_lowercase() == wanted.to_lowercase())
+                .filter(|l| crate::words::same_text(&l.license.name, wanted))
                 .collect();
             match by_name.as_slice() {
                 [one] => Some(*one),
@@ -466,7 +466,7 @@ pub fn ledger(
 
 /// The licence mistakes of `rules` against the account's `licenses` (`GET /licenses`; empty
 /// when the account has none), one line each, as the planner finds them before a plan
-/// ([`Licensing::resolve`]: a licence named while the account lists none, a name matching
+/// (`Licensing::resolve`: a licence named while the account lists none, a name matching
 /// no licence or several, a licence that does not allow its rule's role), so that `doctor`
 /// fails whatever `plan` would refuse as a configuration error (exit 78). Empty when none.
 pub fn rule_problems(rules: &Rules, licenses: &[LicenseWithCounts]) -> Vec<String> {

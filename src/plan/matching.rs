@@ -127,6 +127,9 @@ pub(super) struct Index<'a> {
     /// although the export lists the employee their marker names (see
     /// [`Index::rekey_overlaps`]), with the row's employee ID.
     overlap_rekeys: BTreeMap<UserId, EmployeeId>,
+    /// Whether the run has `--rekey-employee-ids` (set by [`Index::rekey_overlaps`]), for
+    /// the words of the skips it still leaves.
+    rekey_given: bool,
 }
 
 /// What matching found for one employee.
@@ -171,6 +174,7 @@ impl<'a> Index<'a> {
             migrated: false,
             signed_account: false,
             overlap_rekeys: BTreeMap::new(),
+            rekey_given: false,
         };
         let mut trust = inp.marker_keys.map(|keys| Trust::new(inp, keys));
         // Every description read, and with keys each readable marker's verdict, first: the

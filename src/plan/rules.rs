@@ -68,7 +68,7 @@ impl ResolvedRules {
             let by_id: Vec<&Team> = teams.iter().filter(|t| t.id == wanted).collect();
             let by_name: Vec<&Team> = teams
                 .iter()
-                .filter(|t| t.name.trim().to_lowercase() == wanted.to_lowercase())
+                .filter(|t| crate::words::same_text(&t.name, wanted))
                 .collect();
             let found = if by_id.len() == 1 {
                 Some(by_id[0])

@@ -37,6 +37,9 @@ pub struct Overrides {
     /// `--allow-unsigned-run`: signed markers in the account do not refuse a run without
     /// PAGERDUTY_MARKER_KEY.
     pub allow_unsigned_run: bool,
+    /// `--rekey-employee-ids` is given: the identity-drift refusal then says what still
+    /// blocks the re-keys instead of advising the flag.
+    pub rekey_employee_ids: bool,
 }
 
 /// How many examples a refusal lists.
@@ -157,7 +160,7 @@ pub fn check(plan: &Plan, safety: &SafetyCaps, overrides: Overrides) -> Vec<Safe
     out.extend(wrong_marker_key(plan, overrides));
     out.extend(missing_marker_key(plan, overrides));
     out.extend(probable_duplicates(plan, safety, overrides));
-    out.extend(identity_drift(plan, safety));
+    out.extend(identity_drift(plan, safety, overrides.rekey_employee_ids));
     out.extend(
         plan.license_shortfalls
             .iter()
@@ -195,7 +198,7 @@ fn wrong_marker_key(plan: &Plan, overrides: Overrides) -> Option<SafetyTrip> {
     wrong_key_for(plan.marker_signatures.as_ref()?, overrides)
 }
 
-/// [`wrong_marker_key`]'s rule and words for the counts `s`, wherever they were taken:
+/// `wrong_marker_key`'s rule and words for the counts `s`, wherever they were taken:
 /// `apply --plan` counts the markers the account holds now ([`signatures_of`]) with the
 /// apply's keys, since the saved plan's counts were taken with the keys of the `plan` run.
 pub fn wrong_key_for(s: &MarkerSignatures, overrides: Overrides) -> Option<SafetyTrip> {
@@ -304,7 +307,7 @@ fn probable_duplicates(
 /// those users (a user skipped this way is not counted as managed). A future hire not
 /// provisioned yet ([`super::Skip::not_yet_hired`]) is not counted: nothing is done for it
 /// today either way, and `--rekey-employee-ids` re-keys only rows acted on today.
-fn identity_drift(plan: &Plan, safety: &SafetyCaps) -> Option<SafetyTrip> {
+fn identity_drift(plan: &Plan, safety: &SafetyCaps, rekey_given: bool) -> Option<SafetyTrip> {
     let conflicts: Vec<Drifted> = plan
         .skipped
         .iter()
@@ -362,6 +365,7 @@ fn identity_drift(plan: &Plan, safety: &SafetyCaps) -> Option<SafetyTrip> {
         count,
         limit,
         examples,
+        rekey_given,
     })
 }
 

@@ -147,6 +147,11 @@ pub enum SkipCause {
         holder: UserId,
         /// The employee the holder's marker names.
         holder_employee_id: EmployeeId,
+        /// Whether the run has `--rekey-employee-ids`: the holder could not be re-keyed to
+        /// this row's ID because `user` keeps that ID's marker, so the words name that
+        /// marker instead of advising the flag again (absent from the JSON when `false`).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        rekey_given: bool,
     },
     /// On the employee: HR gives the row a new email, which another PagerDuty user
     /// (`holder`: unmanaged, or whose marker the run does not use, or left alone on

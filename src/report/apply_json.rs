@@ -268,7 +268,7 @@ pub struct ApplyReport {
 impl ApplyReport {
     /// The report of a run that reached the apply (or found nothing to apply); its `error`
     /// says how many actions failed and how many were blocked, and how many skips need a
-    /// person ([`attention_words`]), or is `None`.
+    /// person (`attention_words`), or is `None`.
     pub fn new(
         status: RunStatus,
         exit_code: u8,
@@ -346,7 +346,7 @@ impl ApplyReport {
     /// The JSON apply report: `status` and `exit_code` (how the run ended), `error` (null,
     /// or how many actions failed, how many were blocked, how many team removals were
     /// blocked (`N team removals blocked (escalation policy)`), and how many skips need a
-    /// person, [`attention_words`]), `summary` {created, updated, deactivated, reactivated,
+    /// person, `attention_words`), `summary` {created, updated, deactivated, reactivated,
     /// deleted, failed, not_started, interrupted, skipped, blocked, blocked_team_removals,
     /// invitations}, `actions[]` (the plan's fields plus
     /// `outcome` ∈ applied|failed|skipped|blocked|not_started|interrupted, `error` text or

@@ -190,7 +190,7 @@ pub fn csv_cell(value: &str) -> Cow<'_, str> {
 /// run had not planned yet.
 pub const UNFINISHED_RUN: &str = "the run has not finished: it is still going or it was killed (the report of a run that ends replaces this row)";
 
-/// The CSV report: the header ([`COLUMNS`]) and one record per action, every cell through
+/// The CSV report: the header (`COLUMNS`) and one record per action, every cell through
 /// [`csv_cell`], quoted where the value needs it (RFC 4180, by the `csv` crate); for a run
 /// in progress (`status` `in_progress`), one more record: `run`, `in_progress` and
 /// [`UNFINISHED_RUN`] in the error column. A report of a run that ended with no actions
@@ -312,7 +312,7 @@ pub fn summary_line(report: &Value) -> String {
     line
 }
 
-/// The Markdown report: [`summary_line`], a blank line, then the table (a header, the
+/// The Markdown report: `summary_line`, a blank line, then the table (a header, the
 /// alignment row, one row per action, every cell through [`markdown_cell`]), or `No
 /// actions.` when the report has none.
 pub fn report_markdown(report: &Value) -> String {

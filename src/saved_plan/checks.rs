@@ -93,6 +93,36 @@ impl SavedPlan {
             .collect()
     }
 
+    /// Checks that each archive restore of `plan` (an attempted action's
+    /// [`Action::restores_from`]) still finds its record: `restorable` tells whether the
+    /// deletion archive, as read now, holds a record for a deleted user's ID. Called
+    /// before any write, so that a record lost since the plan refuses the plan instead of
+    /// failing its restore after the user was created.
+    ///
+    /// # Errors
+    /// [`Stale::ArchiveLost`], one line per action whose record is gone.
+    pub fn check_restores(plan: &Plan, restorable: impl Fn(&UserId) -> bool) -> Result<(), Stale> {
+        let lines: Vec<String> = plan
+            .actions
+            .iter()
+            .filter(|a| a.attempted())
+            .filter_map(|a| {
+                let from = a.restores_from()?;
+                (!restorable(from)).then(|| {
+                    format!(
+                        "{}: the archive has no record of deleted user {from}, whose contact methods and notification rules the plan restores",
+                        a.email
+                    )
+                })
+            })
+            .collect();
+        if lines.is_empty() {
+            Ok(())
+        } else {
+            Err(Stale::ArchiveLost { lines })
+        }
+    }
+
     /// Checks the on-call duties looked up now (`now`) against those the plan recorded for
     /// each deactivation.
     ///
@@ -443,8 +473,8 @@ fn create_unfinished(a: &crate::plan::Action, u: &User) -> Vec<String> {
 }
 
 /// True when PagerDuty (`users`) already shows `a` done: for a create, its user exists with
-/// the employee's marker and email ([`created_user`]) and the role and teams the create
-/// sets ([`create_unfinished`]); for a deletion, its user is gone;
+/// the employee's marker and email (`created_user`) and the role and teams the create
+/// sets (`create_unfinished`); for a deletion, its user is gone;
 /// otherwise its user has every field the action changes at its new value (the licence,
 /// which is not a user field, aside) and, when the action changes teams, exactly the
 /// teams it ends with, by name. An action with nothing such to compare is not known done.

@@ -234,6 +234,18 @@ pub enum Stale {
         /// What changed, one line per user.
         lines: Vec<String>,
     },
+    /// The deletion archive no longer holds the record of a deleted user that an action
+    /// of the plan restores (a rehire re-created from the archive): one line per action.
+    /// Applying would create the user (PagerDuty sends the invitation) and only then fail
+    /// its restore.
+    #[error(
+        "the deletion archive lost records the plan restores from since the plan was made; put the archive file back as it was, or make a new plan:\n  - {}",
+        lines.join("\n  - ")
+    )]
+    ArchiveLost {
+        /// The user and the deleted user whose record is gone, one line per action.
+        lines: Vec<String>,
+    },
     /// PagerDuty changed: one line per user (see [`drift`]).
     #[error(
         "PagerDuty changed since the plan was made ({created_at}); make a new plan:\n  - {}",

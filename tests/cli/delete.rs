@@ -959,6 +959,39 @@ fn a_rehire_is_re_created_from_the_archive_with_contact_methods_rules_and_teams(
     case.assert_no_changes();
 }
 
+/// A saved plan that re-creates a rehire from the archive, applied after the archive lost
+/// that record (a file restored from an older backup, or removed): refused before any write
+/// (no `POST /users`, so no invitation), naming the user; applied once the record is back.
+#[test]
+fn a_saved_plan_is_refused_before_any_write_when_the_archive_lost_its_restore() {
+    let case = lee_deleted_then_back();
+    let saved = case.dir.path().join("saved.json");
+    let saved_arg = saved.to_str().unwrap().to_string();
+    case.run("plan", &["--out", &saved_arg]).expect_code(0);
+    let full = std::fs::read(case.archive()).unwrap();
+    for lost in [Some(Vec::new()), None] {
+        match &lost {
+            Some(bytes) => std::fs::write(case.archive(), bytes).unwrap(),
+            None => std::fs::remove_file(case.archive()).unwrap(),
+        }
+        let before = case.sim.writes().len();
+        let refused = case.run("apply", &["--plan", &saved_arg]);
+        refused.expect_code(3);
+        assert!(
+            refused
+                .stderr
+                .contains("lee@example.com: the archive has no record of deleted user PLEE001"),
+            "{}",
+            refused.stderr
+        );
+        assert_eq!(case.sim.writes().len(), before, "nothing written");
+        assert!(case.sim.handle.user_by_email("lee@example.com").is_none());
+    }
+    std::fs::write(case.archive(), &full).unwrap();
+    case.run("apply", &["--plan", &saved_arg]).expect_code(0);
+    assert_ne!(case.sim.user("lee@example.com").id.as_str(), "PLEE001");
+}
+
 /// HR gives a deleted leaver's employee ID to someone else (another name, another email):
 /// a plain create, which restores nothing of the ex-employee (no bio, time zone, colour,
 /// teams, phone numbers or rules pointing at them) and names the record it leaves alone.

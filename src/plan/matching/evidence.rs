@@ -133,6 +133,7 @@ fn doubt(
                 user_email: Email::normalise(&u.email),
                 holder: h.id.clone(),
                 holder_employee_id: other.clone(),
+                rekey_given: index.rekey_given,
             })
         }
         None if !plausible => Some(SkipCause::EmployeeIdReused {
@@ -208,6 +209,7 @@ impl Index<'_> {
         rekey: bool,
         today: NaiveDate,
     ) {
+        self.rekey_given = rekey;
         if !rekey {
             return;
         }

@@ -48,7 +48,7 @@ pub enum SafetyTrip {
         /// The probable duplicates: the planned creates flagged plus `namesakes`.
         count: usize,
         /// The planned deactivations of a flagged create's namesake (an unmanaged user
-        /// offboarded in the same run, [`crate::plan::duplicates::offboarded_namesakes`]).
+        /// offboarded in the same run, `crate::plan::duplicates::offboarded_namesakes`).
         namesakes: usize,
         /// The limit they exceed.
         limit: Allowance,
@@ -65,6 +65,9 @@ pub enum SafetyTrip {
         limit: Limit,
         /// The first of them.
         examples: Vec<Drifted>,
+        /// The run has `--rekey-employee-ids`: these rows are the ones it could not
+        /// re-key, so the words say what blocks them instead of advising the flag.
+        rekey_given: bool,
     },
     /// The plan would run out of a licence.
     License(LicenseShortfall),
@@ -276,6 +279,7 @@ impl fmt::Display for SafetyTrip {
                 count,
                 limit,
                 examples,
+                rekey_given,
             } => {
                 let over = match limit {
                     Limit::Percent { of, max_percent } => format!(
@@ -298,9 +302,14 @@ impl fmt::Display for SafetyTrip {
                         )
                     })
                     .collect();
+                let advice = if *rekey_given {
+                    "--rekey-employee-ids is given, and could not re-key these rows: each skip above names the user that keeps the marker of its new ID (a person gone from the export, or a chain of shifted IDs ending at one); settle those users by hand as the skips say, then rerun with --rekey-employee-ids"
+                } else {
+                    "if the IDs did change, rerun plan and apply with --rekey-employee-ids to re-key the markers of users whose email matches exactly one HR row"
+                };
                 write!(
                     f,
-                    "{} skipped because the user their email finds carries a marker naming another employee ID ({over}): the employee IDs appear to have changed (a new HR system, a prefix added?), so this run would match and offboard nobody; e.g. {}; if the IDs did change, rerun plan and apply with --rekey-employee-ids to re-key the markers of users whose email matches exactly one HR row",
+                    "{} skipped because the user their email finds carries a marker naming another employee ID ({over}): the employee IDs appear to have changed (a new HR system, a prefix added?), so this run would match and offboard nobody; e.g. {}; {advice}",
                     if *count == 1 {
                         "1 HR row is".to_string()
                     } else {

@@ -87,6 +87,17 @@ mod pieces {
         ", whose marker names employee ",
         ": conflicting evidence (employee IDs renumbered onto old values?), so neither user is written for this row; if the employee IDs changed, rerun plan and apply with --rekey-employee-ids; if not, fix the marker or the email by hand",
     ];
+    /// [`MARKER_EMAIL_CONFLICT`] in a run that already has `--rekey-employee-ids`.
+    pub const MARKER_EMAIL_CONFLICT_REKEY_GIVEN: &[&str] = &[
+        "this employee ID's marker is on PagerDuty user ",
+        " (",
+        "), but this HR row's email belongs to PagerDuty user ",
+        ", whose marker names employee ",
+        ": --rekey-employee-ids cannot re-key ",
+        " to this ID while ",
+        " keeps that ID's marker (no HR row re-keys it in this run: its person is gone from the export, or its own re-key is blocked the same way, down a chain of shifted IDs), so neither user is written for this row; settle ",
+        " (or the user at the end of that chain) by hand: if its person has left, offboard it in PagerDuty and remove its marker line; if not, fix its marker or email; then rerun with --rekey-employee-ids",
+    ];
     pub const EMAIL_OF_ANOTHER_UNREADABLE_MARKER: &[&str] = &[
         "email belongs to PagerDuty user ",
         " whose marker (",
@@ -207,6 +218,7 @@ impl SkipCause {
                 user_email,
                 holder,
                 holder_employee_id,
+                rekey_given: false,
             } => (
                 pieces::MARKER_EMAIL_CONFLICT,
                 vec![
@@ -214,6 +226,24 @@ impl SkipCause {
                     user_email.to_string(),
                     holder.to_string(),
                     holder_employee_id.to_string(),
+                ],
+            ),
+            SkipCause::MarkerEmailConflict {
+                user,
+                user_email,
+                holder,
+                holder_employee_id,
+                rekey_given: true,
+            } => (
+                pieces::MARKER_EMAIL_CONFLICT_REKEY_GIVEN,
+                vec![
+                    user.to_string(),
+                    user_email.to_string(),
+                    holder.to_string(),
+                    holder_employee_id.to_string(),
+                    holder.to_string(),
+                    user.to_string(),
+                    user.to_string(),
                 ],
             ),
             SkipCause::EmailTaken { holder, user_email } => (

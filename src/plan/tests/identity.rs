@@ -578,3 +578,59 @@ fn rekeying_an_already_suspended_leaver_is_a_marker_update_not_a_deactivation() 
     assert_eq!(acct.users[0].role, Role::ReadOnlyLimitedUser);
     assert!(plan_rekey(&acct, &r, &cfg, false).is_empty(), "converged");
 }
+
+#[test]
+fn a_rekey_run_that_cannot_rekey_names_the_blocking_marker_instead_of_the_flag() {
+    // IDs shifted by one, and the last person (whose ID 8 the seventh now carries) gone
+    // from the export: nothing can be re-keyed, the flag given or not (r7g #3, #7).
+    let cfg = std_config();
+    let caps = SafetyCaps::default();
+    let (acct, full) = renumbered(&[2, 3, 4, 5, 6, 7, 8, 9]);
+    let mut rows = full.employees.clone();
+    rows.pop();
+    let r = roster(rows);
+    let advice = "rerun plan and apply with --rekey-employee-ids";
+    let without = plan_rekey(&acct, &r, &cfg, false);
+    let with = plan_rekey(&acct, &r, &cfg, true);
+    // Words only: the same rows are skipped, and nothing is re-keyed either way.
+    assert_eq!(without.skipped.len(), with.skipped.len());
+    assert!(with.actions.iter().all(|a| a.rekeyed_from.is_none()));
+    for (p, rekey) in [(&without, false), (&with, true)] {
+        let conflicts: Vec<&Skip> = p
+            .skipped
+            .iter()
+            .filter(|s| matches!(s.reason, SkipCause::MarkerEmailConflict { .. }))
+            .collect();
+        assert_eq!(conflicts.len(), 7, "{:#?}", p.skipped);
+        let last = conflicts
+            .iter()
+            .find(|s| s.employee_id.as_ref().map(|id| id.as_str()) == Some("8"))
+            .unwrap()
+            .reason
+            .to_string();
+        assert_eq!(last.contains(advice), !rekey, "{last}");
+        if rekey {
+            assert!(
+                last.contains(
+                    "cannot re-key PU0007 to this ID while PU0008 keeps that ID's marker"
+                ) && last.contains("settle PU0008"),
+                "{last}"
+            );
+        }
+        let overrides = Overrides {
+            rekey_employee_ids: rekey,
+            ..Default::default()
+        };
+        let drift = safety::check(p, &caps, overrides)
+            .into_iter()
+            .find(|t| matches!(t, SafetyTrip::IdentityDrift { .. }))
+            .unwrap()
+            .to_string();
+        assert_eq!(drift.contains(advice), !rekey, "{drift}");
+        assert_eq!(
+            drift.contains("could not re-key these rows"),
+            rekey,
+            "{drift}"
+        );
+    }
+}

@@ -26,7 +26,7 @@ pub fn pending_line(p: &Pending) -> String {
     format!("{} ({}) {what}", p.email, who.join(", "))
 }
 
-/// One date conflict: the row, the dates, what decided, and what to do ([`conflict_fix`]).
+/// One date conflict: the row, the dates, what decided, and what to do (`conflict_fix`).
 pub fn conflict_line(c: &DateConflict) -> String {
     let status = match &c.status {
         Some(s) => format!("status {s:?} does not say terminated"),

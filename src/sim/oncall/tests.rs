@@ -1,6 +1,7 @@
 //! Unit tests of the on-call book.
 
 use super::*;
+use crate::sim::links::Lookup;
 use crate::sim::seed::Seed;
 
 struct Names;
