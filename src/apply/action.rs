@@ -13,7 +13,7 @@ use super::{
 };
 use crate::archive::ArchiveRecord;
 use crate::ids::{TeamId, UserId};
-use crate::marker::{self, Marker, MarkerState, Verdict};
+use crate::marker::{self, Marker, MarkerState};
 use crate::observe::policies_holding;
 use crate::pagerduty::models::contact::UserRecord;
 use crate::pagerduty::models::{NewUser, User};
@@ -522,10 +522,7 @@ impl Exec<'_> {
         };
         m.employee_id.is_some()
             && m.employee_id == self.a.employee_id
-            && matches!(
-                keys.check(m, p.sig.as_deref(), &found.email),
-                Verdict::Current | Verdict::Previous | Verdict::Unbound
-            )
+            && keys.check(m, p.sig.as_deref(), &found.email).verifies()
     }
 
     /// Step `i` failed with `e` (not a stop): recorded, with the policies holding the user

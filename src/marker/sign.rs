@@ -135,6 +135,17 @@ pub enum Verdict {
     Failed,
 }
 
+impl Verdict {
+    /// True when a key of the run verifies the signature: [`Verdict::Current`],
+    /// [`Verdict::Previous`] or [`Verdict::Unbound`] (genuine, though not bound to its user).
+    pub fn verifies(self) -> bool {
+        matches!(
+            self,
+            Verdict::Current | Verdict::Previous | Verdict::Unbound
+        )
+    }
+}
+
 impl MarkerKeys {
     /// The keys: `current` signs; `previous` (during a rotation) still verifies.
     pub fn new(current: MarkerKey, previous: Option<MarkerKey>) -> MarkerKeys {

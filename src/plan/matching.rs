@@ -193,12 +193,7 @@ impl<'a> Index<'a> {
             })
             .collect();
         if let Some(t) = &mut trust {
-            ix.migrated = read.iter().any(|(_, v)| {
-                matches!(
-                    v,
-                    Some(Verdict::Current | Verdict::Previous | Verdict::Unbound)
-                )
-            });
+            ix.migrated = read.iter().any(|(_, v)| v.is_some_and(Verdict::verifies));
             // `--finish-marker-migration`: unsigned markers are read as on the first run
             // with the key, to finish a migration that stopped part-way.
             t.migrated = ix.migrated && !inp.policy.finish_marker_migration;

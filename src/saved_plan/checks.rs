@@ -156,14 +156,13 @@ impl SavedPlan {
             .iter_mut()
             .filter(|a| a.kind.is_oncall_checked())
         {
-            let blocked = oncall::check(
+            a.blocked = oncall::check(
                 a.oncall.as_ref(),
                 days,
                 allow_gaps,
                 &a.refused_removals,
                 a.taking(),
             );
-            a.blocked = blocked;
         }
         plan
     }
@@ -231,15 +230,14 @@ impl SavedPlan {
     ) -> Result<(), Stale> {
         let lines = drift(self, users, members);
         let blocked = plan.actions.iter().filter(|a| a.blocked.is_some()).count();
-        let held_by: Vec<oncall::BlockCause> = plan
+        let mut held_causes: Vec<oncall::BlockCause> = plan
             .actions
             .iter()
             .filter_map(|a| a.blocked.as_ref())
             .map(oncall::Blocked::cause)
             .filter(|c| !c.lifted_by_switch())
             .collect();
-        let held = held_by.len();
-        let mut held_causes = held_by;
+        let held = held_causes.len();
         held_causes.sort_unstable();
         held_causes.dedup();
         if lines.is_empty() {

@@ -107,31 +107,17 @@ pub(in crate::plan) fn deactivate(
     let rekeyed = current_marker
         .and_then(|m| m.employee_id.as_ref())
         .is_some_and(|old| employee_id.is_some_and(|new| new != old));
-    if resuming && rekeyed && only_marker_write(&steps) {
-        return Some(Action {
-            employee_id: employee_id.cloned(),
-            user_id: Some(u.id.clone()),
-            reason,
-            changes,
-            steps,
-            guard: Some(Guard {
-                employee_id: current_marker.and_then(|m| m.employee_id.clone()),
-                email: email.clone(),
-                claimed: None,
-            }),
-            line: e.map(|e| e.line),
-            ..Action::new(ActionKind::Update, email, collapse(&u.name))
-        });
-    }
-    if impact.is_none() {
-        cx.needs_oncall.insert(u.id.clone());
-    }
-    Some(Action {
+    let marker_only = resuming && rekeyed && only_marker_write(&steps);
+    let kind = if marker_only {
+        ActionKind::Update
+    } else {
+        ActionKind::Deactivate
+    };
+    let action = Action {
         employee_id: employee_id.cloned(),
         user_id: Some(u.id.clone()),
         reason,
         changes,
-        teams: (!old.is_empty()).then_some(TeamsChange { old, new: vec![] }),
         steps,
         guard: Some(Guard {
             employee_id: current_marker.and_then(|m| m.employee_id.clone()),
@@ -139,10 +125,20 @@ pub(in crate::plan) fn deactivate(
             claimed: None,
         }),
         line: e.map(|e| e.line),
+        ..Action::new(kind, email, collapse(&u.name))
+    };
+    if marker_only {
+        return Some(action);
+    }
+    if impact.is_none() {
+        cx.needs_oncall.insert(u.id.clone());
+    }
+    Some(Action {
+        teams: (!old.is_empty()).then_some(TeamsChange { old, new: vec![] }),
         oncall: impact,
         blocked,
         refused_removals: refused,
-        ..Action::new(ActionKind::Deactivate, email, collapse(&u.name))
+        ..action
     })
 }
 
