@@ -46,6 +46,8 @@ pub struct PlanOptions<'a> {
     pub finish_marker_migration: bool,
     /// `--allow-new-marker-key`: the key is new ([`Policy::allow_new_marker_key`]).
     pub allow_new_marker_key: bool,
+    /// `--allow-unsigned-run`: signing stopped on purpose ([`Policy::allow_unsigned_run`]).
+    pub allow_unsigned_run: bool,
     /// The run's marker keys (read by the commands from the environment), which the
     /// planner signs with and checks markers against ([`Inputs::marker_keys`]); `None`
     /// without `PAGERDUTY_MARKER_KEY`.
@@ -158,6 +160,7 @@ pub async fn observe_and_plan(
     policy.rekey_employee_ids = options.rekey_employee_ids;
     policy.finish_marker_migration = options.finish_marker_migration;
     policy.allow_new_marker_key = options.allow_new_marker_key;
+    policy.allow_unsigned_run = options.allow_unsigned_run;
     let rules = plan::rules::ResolvedRules::resolve(&policy.rules, &account.teams)?;
     let governed = Needs {
         team_members: rules.governed(),

@@ -193,6 +193,7 @@ pub(super) fn plan_options(flags: SafetyFlags, keys: Option<&MarkerKeys>) -> Pla
         rekey_employee_ids: flags.rekey_employee_ids,
         finish_marker_migration: flags.finish_marker_migration,
         allow_new_marker_key: flags.allow_new_marker_key,
+        allow_unsigned_run: flags.allow_unsigned_run,
         marker_keys: keys,
         unkeyed: Unkeyed::NotSet,
     }

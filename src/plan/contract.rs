@@ -517,7 +517,8 @@ pub struct Plan {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unchecked_signed_users: Vec<FailedSignature>,
     /// With marker keys, whether the account's markers are signed (some verifies, or,
-    /// under `--allow-new-marker-key`, some carries a `sig`): a user whom only its email
+    /// under `--allow-new-marker-key`, some carries a `sig`); without them, whether some
+    /// marker carries a `sig` (not under `--allow-unsigned-run`): a user whom only its email
     /// ties to an employee is then not taken over when that would raise its access. The
     /// planner skips such rows ([`SkipCause::UnconfirmedAdoption`](crate::plan::SkipCause::UnconfirmedAdoption)), and the executor
     /// refuses the same adoption when a create finds its email taken at apply time, by

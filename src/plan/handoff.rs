@@ -50,9 +50,14 @@ impl Handoffs {
             if !matches!(d.standing, Standing::Employed { .. }) {
                 continue;
             }
+            // Without the key in an account that is, or was, signed, a match by marker
+            // changes no email (`employees::guards::unchecked_marker_email_change`).
             let Found::ByMarker(u) = *found else {
                 continue;
             };
+            if index.unchecked_signed_account() {
+                continue;
+            }
             if e.email.is_normal_form_of(&u.email)
                 || untouchable(u, Some(&e.email), &policy.protected, key_owner).is_some()
             {

@@ -114,6 +114,9 @@ pub(super) struct Index<'a> {
     unchecked_signed: usize,
     /// Without marker keys: the first users of those.
     unchecked_signed_users: Vec<FailedSignature>,
+    /// Without marker keys and without `--allow-unsigned-run`, whether some readable marker
+    /// carries a `sig`: see [`Index::unchecked_signed_account`].
+    unchecked_signed_account: bool,
     /// By slot, with marker keys: how the user's readable marker checked (`None` without
     /// keys or a readable marker).
     checked: Vec<Option<MarkerTrust>>,
@@ -170,6 +173,7 @@ impl<'a> Index<'a> {
             signatures: inp.marker_keys.map(|_| MarkerSignatures::default()),
             unchecked_signed: 0,
             unchecked_signed_users: Vec::new(),
+            unchecked_signed_account: false,
             checked: Vec::with_capacity(users.len()),
             migrated: false,
             signed_account: false,
@@ -326,6 +330,7 @@ impl<'a> Index<'a> {
         ix.signed_account = ix.migrated
             || (inp.policy.allow_new_marker_key
                 && ix.signatures.as_ref().is_some_and(|s| s.signed > 0));
+        ix.unchecked_signed_account = ix.unchecked_signed > 0 && !inp.policy.allow_unsigned_run;
         ix
     }
 
@@ -347,6 +352,17 @@ impl<'a> Index<'a> {
     /// Without marker keys, the first users whose readable marker carries a `sig`.
     pub(super) fn unchecked_signed_users(&self) -> &[FailedSignature] {
         &self.unchecked_signed_users
+    }
+
+    /// Without marker keys, whether the account is, or was, signed (some readable marker
+    /// carries a `sig`) and the run is not told that signing stopped on purpose
+    /// (`--allow-unsigned-run`): a user can write any employee ID, with a made-up `sig`,
+    /// into their own marker, and this run cannot check it, so every marker is read as
+    /// unverified. A match by marker is trusted only as far as the user's email confirms
+    /// it: one that would change the user's email, or raise its access as an adoption by
+    /// email would, needs a person ([`SkipCause::UncheckedMarkerWithoutKey`]).
+    pub(super) fn unchecked_signed_account(&self) -> bool {
+        self.unchecked_signed_account
     }
 
     /// Under `--rekey-employee-ids`, the users re-keyed to a row although another row's

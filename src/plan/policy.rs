@@ -63,6 +63,13 @@ pub struct Policy {
     /// a `sig` then still make the account a signed one for the guard on adoptions by email
     /// ([`SkipCause::UnconfirmedAdoption`](crate::plan::SkipCause::UnconfirmedAdoption)).
     pub allow_new_marker_key: bool,
+    /// `--allow-unsigned-run` (a run option; `false` from the configuration): signing
+    /// stopped on purpose. Without it, a run without `PAGERDUTY_MARKER_KEY` in an account
+    /// where some marker carries a `sig` reads every marker as unverified: a match by
+    /// marker that would change the user's email or raise its access needs a person
+    /// ([`SkipCause::UncheckedMarkerWithoutKey`](crate::plan::SkipCause::UncheckedMarkerWithoutKey)).
+    /// With it, markers are trusted as in an account never signed.
+    pub allow_unsigned_run: bool,
     /// `[lifecycle] provision_days_before_start`: a future hire is created this many days
     /// before the hire date.
     pub provision_days_before_start: u32,
@@ -112,6 +119,7 @@ impl Policy {
             rekey_employee_ids: false,
             finish_marker_migration: false,
             allow_new_marker_key: false,
+            allow_unsigned_run: false,
             provision_days_before_start: cfg.lifecycle.provision_days_before_start,
             past_termination_date: cfg.lifecycle.past_termination_date,
             termination_catch_up_days: cfg.lifecycle.termination_catch_up_days,

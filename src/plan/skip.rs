@@ -245,6 +245,24 @@ pub enum SkipCause {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         joins: Vec<String>,
     },
+    /// On an employee HR calls employed whose user, `user`, carries a marker naming it, in a
+    /// run without `PAGERDUTY_MARKER_KEY` while some marker of the account carries a `sig`
+    /// (the account is, or was, signed; not under `--allow-unsigned-run`): this run cannot
+    /// check the marker, and a user can write any employee ID (with any `sig`) into their
+    /// own profile, so the match is trusted only as far as the user's email confirms it
+    /// (the rule a keyed run applies to an unsigned marker). Taking the user over would
+    /// change its email (`user_email`, to the HR row's) or raise its access (`raise`, an
+    /// [`SkipCause::UnconfirmedAdoption`]): left alone until a run with the key checks it.
+    UncheckedMarkerWithoutKey {
+        /// The user whose marker names the employee.
+        user: UserId,
+        /// The user's email, when taking it over would change it to the HR row's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_email: Option<Email>,
+        /// What taking it over would raise, when its email is the HR row's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        raise: Option<Box<SkipCause>>,
+    },
     /// On an employee whose row's termination date passed more than
     /// `[lifecycle] termination_catch_up_days` ago while the status says active (a date
     /// conflict the status would decide), whose user's marker does not verify with
@@ -341,6 +359,7 @@ impl SkipCause {
             | SkipCause::UnverifiedMarkerWithoutRow { .. }
             | SkipCause::SuspendedByOthers { .. }
             | SkipCause::UnconfirmedAdoption { .. }
+            | SkipCause::UncheckedMarkerWithoutKey { .. }
             | SkipCause::PastTerminationUnverified { .. } => SkipSide::PagerDuty,
         }
     }

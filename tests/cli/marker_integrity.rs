@@ -418,3 +418,46 @@ fn a_run_without_the_key_on_signed_markers_is_refused_before_any_write() {
     assert_eq!(sim.writes().len(), writes, "nothing was written");
     assert_eq!(sim.user("person1001@example.com").id, victim.id);
 }
+
+#[test]
+fn a_forged_claim_applied_without_the_key_takes_nothing_over_and_the_keyed_run_signs_nothing() {
+    // 3 signed markers: not enough to refuse a run without the key (a user can write a made-up
+    // `sig` into their own profile), but the account is a signed one (r10g 05b).
+    let (mut people, ws, sim) = signed_account(3);
+    people.extend(workforce(1003, 1));
+    ws.write_hr(&csv(&people));
+    // The user of 1001 claims the new hire's ID with a made-up tag and takes the hire's name.
+    let mallory = sim.user("person1001@example.com");
+    sim.put_user(
+        mallory.id.as_str(),
+        json!({
+            "name": "Given1003 Family1003",
+            "description": r#"hr2pagerduty:v1 {"employee_id":"1003","sig":"00112233445566778899aabbccddeeff"}"#,
+        }),
+    );
+    // The scheduler lost the key for one night.
+    let night = keyed(&sim, &ws, "apply", &[], None);
+    night.expect_code(1).expect_stdout(&[
+        "PAGERDUTY_MARKER_KEY is not set, but markers of this account carry a signature",
+        &format!("the ownership marker of PagerDuty user {}", mallory.id),
+        "change its email from person1001@example.com to this HR row's",
+    ]);
+    let after = sim.user("person1001@example.com");
+    assert_eq!(after.id, mallory.id, "{night:?}");
+    assert_eq!(after.role, mallory.role);
+    assert!(
+        !sim.state().contains_key("person1003@example.com"),
+        "{night:?}"
+    );
+    // The next keyed run reads the claim as the forgery it is: nothing is signed for it.
+    for _ in 0..2 {
+        let run = keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY));
+        run.expect_code(1)
+            .expect_stdout(&["No changes.", "signature invalid"]);
+        assert_eq!(
+            verdict(&sim, "person1001@example.com"),
+            Verdict::Failed,
+            "{run:?}"
+        );
+    }
+}

@@ -1,9 +1,11 @@
 //! The checks that leave a row's user alone, or hold back a create, where writing it could
 //! hand access to the wrong person or bring a deleted leaver back: a lost archive, an
-//! adoption by email only that raises access, a date conflict on an unverified marker, a
+//! adoption by email only that raises access, a match by a marker a run without the key
+//! cannot check, a date conflict on an unverified marker, a
 //! user suspended by someone else, and whether a re-key may take a user over.
 
 use super::Target;
+use crate::email::Email;
 use crate::hr::Employee;
 use crate::ids::EmployeeId;
 use crate::marker;
@@ -41,14 +43,18 @@ pub(super) fn unconfirmed_adoption(
     u: &User,
     target: &Target<'_>,
 ) -> Option<SkipCause> {
+    // Without the key in an account that is, or was, signed, no marker is checked: a
+    // match by marker proves no more than the email does.
+    let unchecked = index.unchecked_signed_account();
     let by_email_only = match index.marker(u) {
         None => target.matched_by_email,
+        Some(_) if unchecked => true,
         // An unsigned marker the email confirms proves no more than the email does, with
         // `--finish-marker-migration` too: the flag signs such markers, it never lets one
         // raise its user's access in a signed account.
         Some(_) => cx.resign.get(&u.id) == Some(&Resign::Unsigned),
     };
-    if !index.signed_account() || !by_email_only {
+    if !(index.signed_account() || unchecked) || !by_email_only {
         return None;
     }
     let current = cx.memberships(u);
@@ -65,7 +71,38 @@ pub(super) fn unconfirmed_adoption(
         });
     }
     let has = current.into_iter().map(|(t, m)| (t, m.role)).collect();
-    adoption_raise(&u.role, &has, &cx.rules.role_for(e), &wants)
+    let raise = adoption_raise(&u.role, &has, &cx.rules.role_for(e), &wants)?;
+    Some(match unchecked && !target.matched_by_email {
+        true => SkipCause::UncheckedMarkerWithoutKey {
+            user: u.id.clone(),
+            user_email: None,
+            raise: Some(Box::new(raise)),
+        },
+        false => raise,
+    })
+}
+
+/// The skip of employed `e`'s user `u`, found by its marker in a run without the key while
+/// markers of the account carry a `sig` ([`Index::unchecked_signed_account`]), when its
+/// email is not the HR row's: the marker cannot be checked, and a user who writes a new
+/// hire's employee ID into their own marker would otherwise be given the hire's email (and
+/// then its role and teams), and the next keyed run would sign the forgery (README.md §
+/// Marker integrity). A match the email confirms is guarded as an adoption by email
+/// ([`unconfirmed_adoption`]).
+pub(super) fn unchecked_marker_email_change(
+    index: &Index<'_>,
+    e: &Employee,
+    u: &User,
+    target: &Target<'_>,
+) -> Option<SkipCause> {
+    (index.unchecked_signed_account()
+        && !target.matched_by_email
+        && !e.email.is_normal_form_of(&u.email))
+    .then(|| SkipCause::UncheckedMarkerWithoutKey {
+        user: u.id.clone(),
+        user_email: Some(Email::normalise(&u.email)),
+        raise: None,
+    })
 }
 
 /// The skip of `e`'s row (standing `d`, not a leaver's) whose user `u`, found by its email, carries a

@@ -45,8 +45,8 @@ mod leaver;
 mod reasons;
 mod standing;
 use guards::{
-    foreign_unverified_claim, rekeyable, suspends, unarchived_leaver, unconfirmed_adoption,
-    unproven_stale_termination,
+    foreign_unverified_claim, rekeyable, suspends, unarchived_leaver,
+    unchecked_marker_email_change, unconfirmed_adoption, unproven_stale_termination,
 };
 use leaver::{deleted_overdue_note, leaver_record, pending_stamp, suspended_overdue_note};
 pub(super) use standing::dated_for;
@@ -259,11 +259,15 @@ fn settle_user(
             .push(employee_skip(e, Some(u), SkipCause::FromUser, d));
         return None;
     }
+    let employed = matches!(d.standing, Standing::Employed { .. });
+    if employed && let Some(reason) = unchecked_marker_email_change(index, e, u, target) {
+        t.out.skipped.push(employee_skip(e, Some(u), reason, d));
+        return None;
+    }
     if let Some(reason) = foreign_unverified_claim(index, e, u, target, d) {
         t.out.skipped.push(employee_skip(e, Some(u), reason, d));
         return None;
     }
-    let employed = matches!(d.standing, Standing::Employed { .. });
     if employed
         && target.matched_by_email
         && *index.state(u) == MarkerState::Absent

@@ -139,6 +139,11 @@ mod pieces {
         "PagerDuty user has no signed ownership marker and only its email ties it to this employee (users can change their own email), in an account whose markers are signed; taking it over would give it ",
         ": left alone; check that the user is this employee, then give it that access by hand in PagerDuty, and the next run adopts it and signs its marker",
     ];
+    pub const UNCHECKED_MARKER_WITHOUT_KEY: &[&str] = &[
+        "PAGERDUTY_MARKER_KEY is not set, but markers of this account carry a signature (it is, or was, signed), so the ownership marker of PagerDuty user ",
+        " that names this employee cannot be checked (a user can write any employee ID, with a made-up sig, into their own profile): taking it over would ",
+        ": left alone, nothing is written; give the key (PAGERDUTY_MARKER_KEY or --marker-key-file) and rerun, and the keyed run checks the marker",
+    ];
     pub const PAST_TERMINATION_UNVERIFIED: &[&str] = &[
         "termination date ",
         " passed more than ",
@@ -319,6 +324,24 @@ impl SkipCause {
                     false => format!("{} and {last}", more.join(", ")),
                 };
                 (pieces::UNCONFIRMED_ADOPTION, vec![said])
+            }
+            SkipCause::UncheckedMarkerWithoutKey {
+                user,
+                user_email,
+                raise,
+            } => {
+                let mut would = Vec::new();
+                if let Some(email) = user_email {
+                    would.push(format!("change its email from {email} to this HR row's"));
+                }
+                if let Some(raise) = raise {
+                    let (_, given) = raise.parts();
+                    would.push(format!("give it {}", given.concat()));
+                }
+                (
+                    pieces::UNCHECKED_MARKER_WITHOUT_KEY,
+                    vec![user.to_string(), would.join(" and ")],
+                )
             }
             SkipCause::Untouchable(Untouchable::Protected) => (pieces::PROTECTED, vec![]),
             SkipCause::PastTerminationUnverified {

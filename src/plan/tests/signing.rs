@@ -263,8 +263,20 @@ fn a_forged_suspension_record_does_not_drive_a_rehire() {
     );
     assert_ne!(forged, genuine);
     let acct = suspended_user(Some(forged.clone()));
-    // Without the key the edited record is restored.
+    // Without the key the record, which carries a `sig`, cannot be checked: the rehire
+    // would raise the user's access, so it needs a person (r10g 05b) and nothing is
+    // restored. Under `--allow-unsigned-run` (signing stopped on purpose) the edited
+    // record is restored, as in an account never signed.
     let open = plan_keyed(&acct, &r, &cfg, None);
+    assert_eq!(given(&open), (vec![], None), "{:#?}", open.actions);
+    assert!(
+        open.skipped
+            .iter()
+            .any(|s| matches!(s.reason, SkipCause::UncheckedMarkerWithoutKey { .. })),
+        "{:#?}",
+        open.skipped
+    );
+    let open = plan_without_key(&acct, &r, &cfg, true);
     assert_eq!(
         given(&open),
         (vec!["PTCHESS".to_string()], Some(Role::LimitedUser))
@@ -1181,4 +1193,166 @@ fn finishing_the_migration_signs_an_unsigned_record_without_its_restore() {
         "{}",
         p.actions[0].reason
     );
+}
+
+/// An account with a user, Mallory, whose marker claims new hire Nina's employee ID (1004),
+/// her email `mal_email`, beside Ann's marker; `sig` says whether the markers carry a
+/// `sig` (Ann's signed with `k`, Mallory's made up).
+fn keyless_claim(k: &MarkerKeys, sig: bool, mal_email: &str) -> (Account, Roster) {
+    let nina = emp(
+        "1004",
+        "nina@example.com",
+        "Nina Ng",
+        Lifecycle::Active,
+        "IT",
+        "Manager",
+    );
+    let (ann_marker, claim) = match sig {
+        true => (
+            signed_for("ann@example.com", &active("1001"), k),
+            r#"hr2pagerduty:v1 {"employee_id":"1004","sig":"00112233445566778899aabbccddeeff"}"#,
+        ),
+        false => (marked("1001"), r#"hr2pagerduty:v1 {"employee_id":"1004"}"#),
+    };
+    let acct = Account::new(vec![
+        user(
+            "PANN",
+            "ann@example.com",
+            "Ann Lee",
+            Role::LimitedUser,
+            "Rep",
+            ann_marker,
+        ),
+        // Mallory also took the hire's name, so that no evidence of another person is left.
+        user(
+            "PMAL",
+            mal_email,
+            "Nina Ng",
+            Role::LimitedUser,
+            "Rep",
+            Some(claim.into()),
+        ),
+    ]);
+    (acct, roster(vec![ann(), nina]))
+}
+
+/// `r`'s plan against `acct` without keys, with `--allow-unsigned-run` when `unsigned_run`.
+fn plan_without_key(acct: &Account, r: &Roster, cfg: &Config, unsigned_run: bool) -> Plan {
+    let mut policy = Policy::from_config(cfg);
+    policy.allow_unsigned_run = unsigned_run;
+    acct.plan_of(Inputs {
+        ..fixture::inputs(r, &policy, NaiveDate::from_ymd_opt(2026, 11, 30).unwrap())
+    })
+    .unwrap()
+}
+
+/// Nina's skip in `p`, when it is the one of a marker a run without the key cannot check.
+fn unchecked_skip(p: &Plan) -> Option<&Skip> {
+    p.skipped.iter().find(|s| {
+        s.employee_id.as_ref().map(|id| id.as_str()) == Some("1004")
+            && matches!(&s.reason, SkipCause::UncheckedMarkerWithoutKey { user, .. } if user.as_str() == "PMAL")
+    })
+}
+
+/// r10g 05b: the key lost for one night in an account whose markers are signed (5 or fewer,
+/// so not refused), Mallory's made-up claim to a new hire's employee ID is not enough to be
+/// given the hire's email (and then its role and teams): a skip that needs a person naming
+/// her user and the missing key. Without any `sig` in the account (never signed), or under
+/// `--allow-unsigned-run`, the marker is trusted as before; with the key the claim is a
+/// forgery, as before.
+#[test]
+fn without_the_key_a_marker_match_changing_the_email_is_a_skip_once_some_marker_carries_a_sig() {
+    let cfg = std_config();
+    let k = keys();
+    let (acct, r) = keyless_claim(&k, true, "mal@example.com");
+    let p = plan_keyed(&acct, &r, &cfg, None);
+    assert!(
+        p.actions
+            .iter()
+            .all(|a| a.user_id.as_ref().map(|id| id.as_str()) != Some("PMAL")),
+        "{:#?}",
+        p.actions
+    );
+    let skip = unchecked_skip(&p).unwrap_or_else(|| panic!("{:#?}", p.skipped));
+    assert!(skip.reason.needs_attention());
+    assert_eq!(
+        skip.pagerduty_user_id.as_ref().map(|id| id.as_str()),
+        Some("PMAL")
+    );
+    let words = skip.reason.to_string();
+    for said in [
+        "PAGERDUTY_MARKER_KEY is not set",
+        "PagerDuty user PMAL",
+        "change its email from mal@example.com to this HR row's",
+    ] {
+        assert!(words.contains(said), "{words}");
+    }
+    assert!(p.adoption_guarded);
+    // Never signed: the documented unsigned mode trusts the marker (an update of the email).
+    let (open, r) = keyless_claim(&k, false, "mal@example.com");
+    for p in [
+        plan_keyed(&open, &r, &cfg, None),
+        plan_without_key(&acct, &r, &cfg, true),
+    ] {
+        let a = p
+            .actions
+            .iter()
+            .find(|a| a.user_id.as_ref().map(|id| id.as_str()) == Some("PMAL"))
+            .unwrap_or_else(|| panic!("{:#?}", p));
+        assert_eq!(a.kind, ActionKind::Update);
+        assert_eq!(a.email.as_str(), "nina@example.com");
+        assert!(unchecked_skip(&p).is_none());
+    }
+    // With the key the claim is a forgery, as before.
+    let p = plan_keyed(&acct, &r, &cfg, Some(&k));
+    assert!(unchecked_skip(&p).is_none());
+    assert!(p.skipped.iter().any(|s| matches!(
+        &s.reason,
+        SkipCause::ClaimedByUnreadableMarker { users, .. } if users == &[UserId::new("PMAL")]
+    )));
+}
+
+/// The same night, Mallory takes the hire's email as well: the match her email confirms
+/// is read as an adoption by email in a signed account, so the raise of her access (the
+/// rules' admin role, IT Operations, the manager role on Managers) is a skip that needs a
+/// person. A match that raises nothing (Ann, unchanged) and an account never signed (an
+/// update as before) keep today's behaviour.
+#[test]
+fn without_the_key_a_marker_match_the_email_confirms_raises_no_access_once_some_marker_carries_a_sig()
+ {
+    let cfg = std_config();
+    let k = keys();
+    let (acct, r) = keyless_claim(&k, true, "nina@example.com");
+    let p = plan_keyed(&acct, &r, &cfg, None);
+    assert!(p.actions.is_empty(), "{:#?}", p.actions);
+    let skip = unchecked_skip(&p).unwrap_or_else(|| panic!("{:#?}", p.skipped));
+    let SkipCause::UncheckedMarkerWithoutKey {
+        user_email: None,
+        raise: Some(raise),
+        ..
+    } = &skip.reason
+    else {
+        panic!("{:?}", skip.reason)
+    };
+    assert!(
+        matches!(
+            &**raise,
+            SkipCause::UnconfirmedAdoption {
+                to: Role::Admin,
+                ..
+            }
+        ),
+        "{raise:?}"
+    );
+    let words = skip.reason.to_string();
+    assert!(
+        words.contains("give it base role admin (it has limited_user)"),
+        "{words}"
+    );
+    assert_eq!(p.unchanged, 1, "Ann's match raises nothing: {p:#?}");
+    let (open, r) = keyless_claim(&k, false, "nina@example.com");
+    let p = plan_keyed(&open, &r, &cfg, None);
+    assert_eq!(p.actions.len(), 1, "{:#?}", p.actions);
+    assert_eq!(p.actions[0].kind, ActionKind::Update);
+    assert!(unchecked_skip(&p).is_none());
 }
