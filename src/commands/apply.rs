@@ -196,7 +196,7 @@ async fn apply_saved(
     if let Some(f) = saved_with_another_key(&account.users, keys.as_ref(), a.safety) {
         return Err(f);
     }
-    saved.check_account(&plan, &account.users, &account.members)?;
+    saved.check_account(&plan, &account.users, &account.members, keys.as_ref())?;
     saved.check_oncall(&account.oncall)?;
     SavedPlan::check_restores(&plan, |from| snapshot.restorable(from).is_some())?;
     // The licences counted again against those free now, as `plan` counts them: one used up

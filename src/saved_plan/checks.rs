@@ -8,7 +8,7 @@ use super::{SavedPlan, SavedPlanError, Stale, file_sha256};
 use crate::digest::sha256_hex;
 use crate::email::Email;
 use crate::ids::{TeamId, UserId};
-use crate::marker::{self, MarkerState};
+use crate::marker::{self, MarkerKeys, MarkerState, Verdict};
 use crate::oncall::{self, OncallFacts, OncallImpact, RefusedRemoval};
 use crate::pagerduty::models::licenses::LicenseWithCounts;
 use crate::pagerduty::models::{TeamMember, User};
@@ -216,7 +216,8 @@ impl SavedPlan {
     /// Checks the current PagerDuty state (`users`, and `members` of the teams in
     /// [`SavedPlan::teams_read`]) against the plan's fingerprints. `plan` is the plan this
     /// run applies ([`SavedPlan::plan_for_apply`]): an action it blocks is not attempted, so
-    /// it is nothing left to apply.
+    /// it is nothing left to apply. `keys` are the apply's marker keys, which check the
+    /// marker of a user that seems to be a create of the plan ([`CreateProof`]).
     ///
     /// # Errors
     /// [`Stale::Applied`] when the state differs because every action is already done
@@ -227,8 +228,10 @@ impl SavedPlan {
         plan: &Plan,
         users: &[User],
         members: &BTreeMap<TeamId, Vec<TeamMember>>,
+        keys: Option<&MarkerKeys>,
     ) -> Result<(), Stale> {
-        let lines = drift(self, users, members);
+        let proof = CreateProof::new(&self.plan, keys);
+        let lines = drift(self, users, members, keys);
         let blocked = plan.actions.iter().filter(|a| a.blocked.is_some()).count();
         let mut held_causes: Vec<oncall::BlockCause> = plan
             .actions
@@ -245,7 +248,7 @@ impl SavedPlan {
         } else if plan
             .actions
             .iter()
-            .all(|a| a.blocked.is_some() || already_done(a, users))
+            .all(|a| a.blocked.is_some() || already_done(a, users, proof))
         {
             Err(Stale::Applied {
                 created_at: self.created_at.clone(),
@@ -432,15 +435,63 @@ pub fn oncall_drift(plan: &Plan, now: &OncallFacts) -> Vec<String> {
     out
 }
 
-/// The user `a` creates, when it exists now carrying the marker of `a`'s employee and its
-/// email: only hr2pagerduty writes that marker, so the create was done.
-fn created_user<'u>(a: &crate::plan::Action, users: &'u [User]) -> Option<&'u User> {
+/// Which marker on a user holding a saved create's email proves the create done
+/// ([`already_done`], [`drift`]). For a plan made without a marker key, any marker naming
+/// the create's employee (only hr2pagerduty writes it, as far as that run can tell). For a
+/// plan made with one ([`Plan::marker_signatures`]), only a marker whose tag verifies with
+/// the apply's keys (current or previous) bound to that email: a user can write an unsigned
+/// marker naming the hire into their own profile and take the hire's address, which is no
+/// create of this plan's (README.md § Marker integrity). Without keys for the apply, no
+/// marker proves such a plan's create.
+#[derive(Debug, Clone, Copy)]
+pub struct CreateProof<'k> {
+    /// Whether the plan was made with a marker key.
+    signed: bool,
+    /// The apply's marker keys.
+    keys: Option<&'k MarkerKeys>,
+}
+
+impl<'k> CreateProof<'k> {
+    /// The proof of `plan`'s creates, checked with the apply's `keys`.
+    pub fn new(plan: &Plan, keys: Option<&'k MarkerKeys>) -> CreateProof<'k> {
+        CreateProof {
+            signed: plan.marker_signatures.is_some(),
+            keys,
+        }
+    }
+
+    /// Whether `u`, which holds create `a`'s email, carries the marker that proves `a` done.
+    fn proves(&self, a: &crate::plan::Action, u: &User) -> bool {
+        let p = marker::parse(u.description.as_deref());
+        let MarkerState::Valid(m) = &p.marker else {
+            return false;
+        };
+        if m.employee_id != a.employee_id {
+            return false;
+        }
+        if !self.signed {
+            return true;
+        }
+        self.keys.is_some_and(|k| {
+            matches!(
+                k.check(m, p.sig.as_deref(), &u.email),
+                Verdict::Current | Verdict::Previous
+            )
+        })
+    }
+}
+
+/// The user `a` creates, when it exists now with `a`'s email carrying the marker that
+/// `proof` takes for the create's ([`CreateProof`]), so the create was done.
+fn created_user<'u>(
+    a: &crate::plan::Action,
+    users: &'u [User],
+    proof: CreateProof<'_>,
+) -> Option<&'u User> {
     a.employee_id.as_ref()?;
-    users.iter().find(|u| {
-        Email::normalise(&u.email) == a.email
-            && matches!(marker::parse(u.description.as_deref()).marker,
-                MarkerState::Valid(m) if m.employee_id == a.employee_id)
-    })
+    users
+        .iter()
+        .find(|u| Email::normalise(&u.email) == a.email && proof.proves(a, u))
 }
 
 /// What create `a` has not made yet of its user `u` (which carries its marker): the base
@@ -471,15 +522,15 @@ fn create_unfinished(a: &crate::plan::Action, u: &User) -> Vec<String> {
 }
 
 /// True when PagerDuty (`users`) already shows `a` done: for a create, its user exists with
-/// the employee's marker and email (`created_user`) and the role and teams the create
-/// sets (`create_unfinished`); for a deletion, its user is gone;
+/// the employee's marker, as `proof` takes it, and email (`created_user`) and the role and
+/// teams the create sets (`create_unfinished`); for a deletion, its user is gone;
 /// otherwise its user has every field the action changes at its new value (the licence,
 /// which is not a user field, aside) and, when the action changes teams, exactly the
 /// teams it ends with, by name. An action with nothing such to compare is not known done.
-pub fn already_done(a: &crate::plan::Action, users: &[User]) -> bool {
+pub fn already_done(a: &crate::plan::Action, users: &[User], proof: CreateProof<'_>) -> bool {
     use crate::plan::{ActionKind, Field};
     let Some(id) = &a.user_id else {
-        return created_user(a, users).is_some_and(|u| create_unfinished(a, u).is_empty());
+        return created_user(a, users, proof).is_some_and(|u| create_unfinished(a, u).is_empty());
     };
     let user = users.iter().find(|u| &u.id == id);
     if a.kind == ActionKind::Delete {
@@ -527,30 +578,34 @@ fn own_done<'p>(
     plan: &'p Plan,
     a: &crate::plan::Action,
     users: &[User],
+    proof: CreateProof<'_>,
 ) -> Option<&'p crate::plan::Action> {
     plan.actions.iter().find(|o| {
         !std::ptr::eq(*o, a)
             && o.user_id.is_some()
             && o.user_id == a.user_id
-            && already_done(o, users)
+            && already_done(o, users, proof)
     })
 }
 
 /// Why `saved` cannot be applied to the current state, one line per user; empty when every
 /// touched user is as it was and no user the plan creates exists yet. An action PagerDuty
-/// already shows done ([`already_done`]) says so.
+/// already shows done ([`already_done`], a create's marker checked with the apply's `keys`
+/// when the plan was made with a marker key: [`CreateProof`]) says so.
 pub fn drift(
     saved: &SavedPlan,
     users: &[User],
     members: &BTreeMap<TeamId, Vec<TeamMember>>,
+    keys: Option<&MarkerKeys>,
 ) -> Vec<String> {
+    let proof = CreateProof::new(&saved.plan, keys);
     let now = fingerprints(&saved.plan, users, members);
     let mut out = Vec::new();
     for a in &saved.plan.actions {
         match &a.user_id {
             Some(id) => match (saved.users.get(id), now.get(id)) {
                 (Some(then), Some(now)) if then == now => {}
-                _ if already_done(a, users) => out.push(format!(
+                _ if already_done(a, users, proof) => out.push(format!(
                     "user {id} ({}): already done (PagerDuty shows the plan's {} applied)",
                     a.email, a.kind
                 )),
@@ -558,10 +613,12 @@ pub fn drift(
                 // The user changed because another action of this plan on it was applied
                 // (a termination-pending stamp before its blocked deactivation): this plan's
                 // own write, not someone else's.
-                _ if own_done(&saved.plan, a, users).is_some() => out.push(format!(
+                _ if own_done(&saved.plan, a, users, proof).is_some() => out.push(format!(
                     "user {id} ({}): changed by this plan's own {} (already applied); its {} is not done",
                     a.email,
-                    own_done(&saved.plan, a, users).expect("just found").kind,
+                    own_done(&saved.plan, a, users, proof)
+                        .expect("just found")
+                        .kind,
                     a.kind
                 )),
                 _ => out.push(format!(
@@ -569,8 +626,8 @@ pub fn drift(
                     a.email
                 )),
             },
-            None if created_user(a, users).is_some() => {
-                let u = created_user(a, users).expect("just found");
+            None if created_user(a, users, proof).is_some() => {
+                let u = created_user(a, users, proof).expect("just found");
                 let missing = create_unfinished(a, u);
                 out.push(if missing.is_empty() {
                     format!(

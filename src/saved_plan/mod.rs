@@ -37,7 +37,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 mod checks;
-pub use checks::{already_done, drift, fingerprints, oncall_drift, user_fingerprint};
+pub use checks::{CreateProof, already_done, drift, fingerprints, oncall_drift, user_fingerprint};
 
 /// What the `kind` field of a saved plan says.
 pub const KIND: &str = "hr2pagerduty-saved-plan";

@@ -65,7 +65,7 @@ fn unchanged_state_has_no_drift_and_round_trips_through_json() {
     assert_eq!(s.users.len(), 1, "only touched users are fingerprinted");
     let back: SavedPlan = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
     assert_eq!(back, s);
-    assert!(drift(&back, &users, &members("responder")).is_empty());
+    assert!(drift(&back, &users, &members("responder"), None).is_empty());
 }
 
 #[test]
@@ -80,14 +80,15 @@ fn a_changed_field_team_role_or_missing_user_is_drift() {
         &s,
         &[user("P1", "a@example.com", "Boss")],
         &members("responder"),
+        None,
     );
     assert_eq!(
         d,
         vec!["user P1 (a@example.com) changed since the plan was made"]
     );
-    assert_eq!(drift(&s, &users, &members("manager")).len(), 1);
+    assert_eq!(drift(&s, &users, &members("manager"), None).len(), 1);
     assert_eq!(
-        drift(&s, &[], &members("responder")),
+        drift(&s, &[], &members("responder"), None),
         vec!["user P1 (a@example.com) no longer exists"]
     );
 }
@@ -99,8 +100,13 @@ fn a_create_whose_user_appeared_is_drift() {
         ..Plan::default()
     };
     let s = saved(plan, &[], &BTreeMap::new());
-    assert!(drift(&s, &[], &BTreeMap::new()).is_empty());
-    let d = drift(&s, &[user("P9", "NEW@example.com", "x")], &BTreeMap::new());
+    assert!(drift(&s, &[], &BTreeMap::new(), None).is_empty());
+    let d = drift(
+        &s,
+        &[user("P9", "NEW@example.com", "x")],
+        &BTreeMap::new(),
+        None,
+    );
     assert!(d[0].contains("now exists"), "{d:?}");
 }
 
@@ -140,7 +146,7 @@ fn a_create_stopped_before_its_team_requests_is_not_counted_as_applied() {
     // Stopped after POST /users: the marker is there, the team membership is not.
     let half = [created(serde_json::json!([]))];
     let e = s
-        .check_account(&s.plan, &half, &BTreeMap::new())
+        .check_account(&s.plan, &half, &BTreeMap::new(), None)
         .unwrap_err();
     assert!(matches!(e, Stale::Account { .. }), "{e}");
     assert!(
@@ -152,7 +158,7 @@ fn a_create_stopped_before_its_team_requests_is_not_counted_as_applied() {
     // Finished: already applied.
     let done = [created(serde_json::json!([{"id": "PT1"}]))];
     let e = s
-        .check_account(&s.plan, &done, &BTreeMap::new())
+        .check_account(&s.plan, &done, &BTreeMap::new(), None)
         .unwrap_err();
     assert!(matches!(e, Stale::Applied { .. }), "{e}");
 }
@@ -194,7 +200,8 @@ fn a_written_plan_reads_back_and_checks_its_inputs() {
     back.check_config(&config).unwrap();
     back.check_hr(&hr).unwrap();
     back.check_api_url("http://127.0.0.1:1").unwrap();
-    back.check_account(&back.plan, &users, &members).unwrap();
+    back.check_account(&back.plan, &users, &members, None)
+        .unwrap();
     // The day of the dates is recorded; --as-of must name it, no --as-of passes.
     assert_eq!(back.as_of, NaiveDate::from_ymd_opt(2026, 1, 2));
     back.check_as_of(None).unwrap();
@@ -233,7 +240,7 @@ fn a_written_plan_reads_back_and_checks_its_inputs() {
         "the plan was made against http://127.0.0.1:1, not https://api.pagerduty.com"
     );
     assert_eq!(
-        back.check_account(&back.plan, &[], &members)
+        back.check_account(&back.plan, &[], &members, None)
             .unwrap_err()
             .to_string(),
         "PagerDuty changed since the plan was made (2026-01-02T03:04:05Z); make a new plan:\n  - user P1 (a@example.com) no longer exists"
@@ -402,7 +409,7 @@ fn a_stamp_this_plan_wrote_before_a_blocked_deactivation_counts_as_its_own_actio
     s.oncall_lookahead_days = Some(30);
     let now = [marked(stamped)];
     assert_eq!(
-        drift(&s, &now, &members("responder")),
+        drift(&s, &now, &members("responder"), None),
         [
             "user P1 (a@example.com): already done (PagerDuty shows the plan's update applied)",
             "user P1 (a@example.com): changed by this plan's own update (already applied); its deactivate is not done"
@@ -410,7 +417,7 @@ fn a_stamp_this_plan_wrote_before_a_blocked_deactivation_counts_as_its_own_actio
     );
     let again = s.plan_for_apply(false);
     let e = s
-        .check_account(&again, &now, &members("responder"))
+        .check_account(&again, &now, &members("responder"), None)
         .unwrap_err();
     assert!(matches!(e, Stale::Applied { blocked: 1, .. }), "{e}");
     assert_eq!(
@@ -419,7 +426,7 @@ fn a_stamp_this_plan_wrote_before_a_blocked_deactivation_counts_as_its_own_actio
     );
     let gaps = s.plan_for_apply(true);
     let e = s
-        .check_account(&gaps, &now, &members("responder"))
+        .check_account(&gaps, &now, &members("responder"), None)
         .unwrap_err();
     assert!(matches!(e, Stale::Account { .. }), "{e}");
 }
@@ -568,8 +575,16 @@ fn a_team_name_with_a_colon_reads_back_whole_and_is_compared_whole() {
         .unwrap()
     };
     let a = &back.plan.actions[0];
-    assert!(already_done(a, &[in_team("Ops:East")]));
-    assert!(!already_done(a, &[in_team("Ops")]));
+    assert!(already_done(
+        a,
+        &[in_team("Ops:East")],
+        CreateProof::new(&back.plan, None)
+    ));
+    assert!(!already_done(
+        a,
+        &[in_team("Ops")],
+        CreateProof::new(&back.plan, None)
+    ));
 }
 
 #[test]
@@ -616,4 +631,84 @@ fn an_already_applied_plan_offers_the_override_only_for_the_actions_blocked_on_c
         two.contains(", but for 2 blocked where --allow-oncall-gaps cannot help (on a schedule or escalation policy a stakeholder cannot be on; with open incidents assigned), which are not attempted (--allow-oncall-gaps cannot help: someone must clear what blocks them first)"),
         "{two}"
     );
+}
+
+/// r10g 18: a saved create of a plan made with a marker key counts as done only when the
+/// user holding its email carries the employee's marker signed with the apply's keys
+/// (current or previous) for that email. A user who wrote an unsigned marker naming the
+/// hire and took the hire's email is no create of the plan's: the plan is refused as
+/// changed (exit 3, make a new plan), not reported as already applied.
+#[test]
+fn a_create_counts_as_done_in_a_signed_plan_only_when_its_marker_verifies() {
+    use crate::marker::{self, Marker, MarkerKey, MarkerKeys};
+    use crate::plan::MarkerSignatures;
+    let key = "saved-plan-test-marker-key-0123456789abcdef";
+    let old = "saved-plan-test-previous-key-fedcba9876543210";
+    let keys = MarkerKeys::new(MarkerKey::new("K", key).unwrap(), None);
+    let rotating = MarkerKeys::new(
+        MarkerKey::new("K", key).unwrap(),
+        Some(MarkerKey::new("P", old).unwrap()),
+    );
+    let old_keys = MarkerKeys::new(MarkerKey::new("K", old).unwrap(), None);
+    let m = Marker {
+        employee_id: Some("7".into()),
+        suspended: None,
+        pending_termination: None,
+    };
+    let signed = |k: &MarkerKeys, carrier: &str| marker::render_with("", &m, Some(k), carrier);
+    let holder = |description: String| -> User {
+        serde_json::from_value(serde_json::json!({
+            "id": "P9", "name": "N", "email": "new@example.com", "role": "limited_user",
+            "description": description, "teams": []
+        }))
+        .unwrap()
+    };
+    let plan = |made_with_key: bool| Plan {
+        actions: vec![action(None, "new@example.com")],
+        marker_signatures: made_with_key.then(MarkerSignatures::default),
+        ..Plan::default()
+    };
+    let unsigned = r#"hr2pagerduty:v1 {"employee_id":"7"}"#.to_string();
+    let applied = |s: &SavedPlan, u: User, k: Option<&MarkerKeys>| match s.check_account(
+        &s.plan,
+        &[u],
+        &BTreeMap::new(),
+        k,
+    ) {
+        Err(Stale::Applied { .. }) => true,
+        Err(Stale::Account { lines, .. }) => {
+            assert!(lines.iter().any(|l| l.contains("now exists")), "{lines:?}");
+            false
+        }
+        other => panic!("{other:?}"),
+    };
+    let s = saved(plan(true), &[], &BTreeMap::new());
+    assert!(!applied(&s, holder(unsigned.clone()), Some(&keys)));
+    // Signed for another email (copied from another user), or with a key the apply lacks.
+    assert!(!applied(
+        &s,
+        holder(signed(&keys, "other@example.com")),
+        Some(&keys)
+    ));
+    assert!(!applied(
+        &s,
+        holder(signed(&old_keys, "new@example.com")),
+        Some(&keys)
+    ));
+    // Without keys for the apply (--allow-unsigned-run) nothing proves it.
+    assert!(!applied(&s, holder(signed(&keys, "new@example.com")), None));
+    // Signed for that email with the current or the previous key: the plan's own create.
+    assert!(applied(
+        &s,
+        holder(signed(&keys, "new@example.com")),
+        Some(&keys)
+    ));
+    assert!(applied(
+        &s,
+        holder(signed(&old_keys, "new@example.com")),
+        Some(&rotating)
+    ));
+    // A plan made without a key takes any marker of the employee, as before.
+    let s = saved(plan(false), &[], &BTreeMap::new());
+    assert!(applied(&s, holder(unsigned), None));
 }

@@ -141,3 +141,59 @@ fn a_plan_saved_with_the_key_is_not_applied_without_it() {
     apply_saved(&["--allow-unsigned-run"]).expect_code(0);
     assert_ne!(sim.writes().len(), writes);
 }
+
+/// Review r10g 18: a saved plan made with the key creates a hire; before `apply --plan`, a
+/// user takes the hire's email and writes an unsigned marker naming the hire. That is no
+/// create of the plan's: the plan is refused as changed since it was made (exit 3), not
+/// reported as already applied, and the new plan reads that user as the planner does (an
+/// unsigned marker its email confirms, guarded as any adoption by email in a signed account).
+#[test]
+fn a_saved_create_is_not_taken_as_done_by_an_unsigned_marker_on_the_hires_email() {
+    let (mut people, ws, sim) = signed_account(2);
+    people.extend(workforce(1002, 1));
+    ws.write_hr(&csv(&people));
+    let saved = ws.path("keyed.plan.json");
+    let saved = saved.to_str().unwrap();
+    keyed(&sim, &ws, "plan", &["--out", saved], Some(MARKER_KEY)).expect_code(0);
+    let squatter = sim.user("person1001@example.com");
+    sim.put_user(
+        squatter.id.as_str(),
+        json!({
+            "email": "person1002@example.com",
+            "description": r#"hr2pagerduty:v1 {"employee_id":"1002"}"#,
+        }),
+    );
+    let writes = sim.writes().len();
+    let mut c = e2e::hr2pd();
+    c.args(["--no-progress", "apply", "--yes", "--config"])
+        .arg(&ws.config)
+        .args(["--plan", saved])
+        .env("PAGERDUTY_API_URL", sim.url())
+        .env("PAGERDUTY_API_KEY", KEY)
+        .env("PAGERDUTY_MARKER_KEY", MARKER_KEY);
+    let run = Run::from_output(c.output().unwrap());
+    run.expect_code(3).expect_stderr(&[
+        "PagerDuty changed since the plan was made",
+        &format!(
+            "the plan creates person1002@example.com, but user {} (person1002@example.com) now exists",
+            squatter.id
+        ),
+    ]);
+    assert!(!run.stderr.contains("already applied"), "{run:?}");
+    assert_eq!(sim.writes().len(), writes, "nothing was written");
+    // The new plan decides the squatter's user for the hire's row, as the planner does.
+    let again = keyed(&sim, &ws, "plan", &["--format", "json"], Some(MARKER_KEY)).json();
+    let squatted = again["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(again["skipped"].as_array().unwrap())
+        .find(|a| a["employee_id"] == "1002")
+        .cloned()
+        .unwrap_or_else(|| panic!("{again}"));
+    assert_eq!(
+        squatted["pagerduty_user_id"],
+        squatter.id.as_str(),
+        "{again}"
+    );
+}
