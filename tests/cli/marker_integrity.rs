@@ -275,8 +275,20 @@ fn a_suspended_leaver_who_edits_their_signed_marker_gets_it_rewritten() {
     sim.put_user(leaver.id.as_str(), json!({ "description": forged }));
     assert_eq!(verdict(&sim, "person1001@example.com"), Verdict::Failed);
 
+    // Already suspended, nothing is taken away: an update that rewrites the record, in the
+    // text plan's count and the JSON plan's alike, not a deactivation (r10g 04).
+    let json = keyed(&sim, &ws, "plan", &["--format", "json"], Some(MARKER_KEY)).json();
+    assert_eq!(
+        (&json["summary"]["update"], &json["summary"]["deactivate"]),
+        (&json!(1), &json!(0)),
+        "{json}"
+    );
     let run = keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY));
-    run.expect_code(0).expect_stdout(&["1 deactivated"]);
+    run.expect_code(0).expect_stdout(&[
+        "Plan: 0 to create, 1 to update, 0 to deactivate, 0 to reactivate.",
+        "leaver already suspended (base role read_only_limited_user): the suspension record in its ownership marker is not trusted (signature invalid), so it restores nothing; the marker is rewritten with a record of the user as it is",
+        "1 updated, 0 deactivated",
+    ]);
     assert!(!run.stdout.contains("re-check"), "{run:?}");
     assert_eq!(verdict(&sim, "person1001@example.com"), Verdict::Current);
     let m = e2e::marker_of(sim.user("person1001@example.com").description.as_deref());

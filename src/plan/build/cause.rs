@@ -96,6 +96,15 @@ pub(in crate::plan) enum UpdateCause {
         /// The role the rules give.
         role: Role,
     },
+    /// A user with a working role (`has`, not one of the suspended ones) whose marker holds
+    /// a suspension record the run does not trust (`fault`): it is not suspended, so no
+    /// rehire; the record is dropped from the marker and the rules decide.
+    UntrustedRecordDropped {
+        /// Why the record is not trusted.
+        fault: MarkerFault,
+        /// The user's base role.
+        has: Role,
+    },
     /// A user matched by email, without a marker: adopted.
     Adopt,
     /// A marker that is unreadable or not trusted (`fault`), replaced.
@@ -141,6 +150,11 @@ impl UpdateReason {
                 role,
             } => format!(
                 "rehire: {status} in HR; the suspension record on this user is not trusted ({}), so it restores nothing: role and teams are the rules' (role {role}){}",
+                fault.words(),
+                changed.suffix()
+            ),
+            UpdateCause::UntrustedRecordDropped { fault, has } => format!(
+                "ownership marker replaced: it records a suspension that is not trusted ({}), and the user is not suspended (base role {has}): no rehire; the record is dropped from the marker and restores nothing, role and teams are the rules'{}",
                 fault.words(),
                 changed.suffix()
             ),

@@ -20,6 +20,7 @@ use crate::plan::context::Ctx;
 use crate::plan::matching::Resign;
 use crate::plan::skip::MarkerFault;
 use crate::plan::{Action, ActionKind, Field, Step, TeamsChange};
+use crate::vocab::SUSPENDED_ROLES;
 
 /// The update that brings `u` in line with active employee `e`; `None` when nothing
 /// differs. `human` is the text of `u`'s description around the marker, `state` its
@@ -27,10 +28,12 @@ use crate::plan::{Action, ActionKind, Field, Step, TeamsChange};
 /// found. Returns the action with its reason as a typed value (rendered into
 /// [`Action::reason`]).
 ///
-/// A user whose marker is a suspension record the run does not trust (its signature fails,
-/// or it is unsigned or unbound and unconfirmed) is a rehire all the same: the action is a
-/// reactivation (counted by the reactivation caps) that gives only what the rules give,
-/// and its reason says why the record is not restored.
+/// A suspended user (a base role among [`SUSPENDED_ROLES`]) whose marker is a suspension
+/// record the run does not trust (its signature fails, or it is unsigned or unbound and
+/// unconfirmed) is a rehire all the same: the action is a reactivation (counted by the
+/// reactivation caps) that gives only what the rules give, and its reason says why the
+/// record is not restored. A user with a working role that carries such a record is not
+/// suspended: an update that drops the record and gives what the rules give.
 pub(in crate::plan) fn update(
     cx: &mut Ctx<'_>,
     e: &Employee,
@@ -100,13 +103,21 @@ pub(in crate::plan) fn update(
                 ..
             })
         );
-    let (kind, cause, stamp_removed) = if untrusted_record {
+    let (kind, cause, stamp_removed) = if untrusted_record && SUSPENDED_ROLES.contains(&u.role) {
         let cause = UpdateCause::UntrustedRecord {
             status: status_words(e),
             fault,
             role,
         };
         (ActionKind::Reactivate, cause, None)
+    } else if untrusted_record {
+        // A user with a working role is not suspended, whatever a record it wrote says:
+        // no rehire, an update that drops the record (r10g 16).
+        let cause = UpdateCause::UntrustedRecordDropped {
+            fault,
+            has: u.role.clone(),
+        };
+        (ActionKind::Update, cause, None)
     } else {
         let cause = update_cause(
             e,

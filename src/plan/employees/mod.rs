@@ -48,7 +48,10 @@ use guards::{
     foreign_unverified_claim, rekeyable, suspends, unarchived_leaver,
     unchecked_marker_email_change, unconfirmed_adoption, unproven_stale_termination,
 };
-use leaver::{deleted_overdue_note, leaver_record, pending_stamp, suspended_overdue_note};
+use leaver::{
+    deleted_overdue_note, leaver_record, pending_stamp, suspended_overdue_note,
+    untrusted_record_rewrite,
+};
 pub(super) use standing::dated_for;
 use standing::{list_pending, standing_today};
 
@@ -395,7 +398,8 @@ fn choose_action(
             let why = leaver_reason(cx, e, cause, target.matched_by_email);
             let record = leaver_record(cause);
             let id = Some(&e.employee_id);
-            let a = leave(cx, u, id, Some(e), human, current_marker, record, why);
+            let a = leave(cx, u, id, Some(e), human, current_marker, record, why)
+                .map(|a| untrusted_record_rewrite(cx, index, u, a));
             // Pushed first, so that it runs before the deactivation of the same user.
             if let Some(stamp) = pending_stamp(cx, e, u, human, current_marker, cause, &a) {
                 t.out.actions.push(stamp);

@@ -189,19 +189,21 @@ fn an_unsigned_suspension_record_is_not_signed_once_other_markers_verify() {
         "{:#?}",
         p.skipped
     );
-    // Finding 4: once a person has given it its role back, the rehire is a reactivation,
-    // counted as one, that restores nothing of the record and says why.
+    // Finding 4, as r10g 16 reads it: once a person has given it its role back, the user is
+    // not suspended (a working role), so it is no reactivation: an update, counted as one
+    // (not by the reactivation caps), that drops the untrusted record, restores nothing of
+    // it and says why.
     let mut confirmed = bob;
     confirmed.role = Role::LimitedUser;
     let acct = Account::new(vec![ann_signed(), confirmed]);
     let p = plan_keyed(&acct, &back, Some(&k));
-    let a = action_on(&p, "PBOB").expect("the rehire is planned");
-    assert_eq!(a.kind, ActionKind::Reactivate, "{a:#?}");
-    assert_eq!(p.count(ActionKind::Reactivate), 1);
-    assert_eq!(p.count(ActionKind::Update), 0);
+    let a = action_on(&p, "PBOB").expect("the update is planned");
+    assert_eq!(a.kind, ActionKind::Update, "{a:#?}");
+    assert_eq!(p.count(ActionKind::Reactivate), 0);
+    assert_eq!(p.count(ActionKind::Update), 1);
     assert!(
         a.reason.contains(
-            "the suspension record on this user is not trusted (unsigned and unconfirmed), so it restores nothing"
+            "it records a suspension that is not trusted (unsigned and unconfirmed), and the user is not suspended (base role limited_user)"
         ),
         "{}",
         a.reason
@@ -213,14 +215,23 @@ fn an_unsigned_suspension_record_is_not_signed_once_other_markers_verify() {
         "{:#?}",
         a.steps
     );
-    // So `--allow-reactivations 0` refuses it.
+    let written = a
+        .steps
+        .iter()
+        .find_map(|s| match s {
+            Step::UpdateUser(u) => u.description.clone(),
+            _ => None,
+        })
+        .expect("the marker is rewritten");
+    assert_eq!(e2e_marker(&written).suspended, None, "{written}");
+    // So `--allow-reactivations 0` does not refuse it.
     let capped = Overrides {
         allow_reactivations: Some(0),
         ..Overrides::default()
     };
     let refused = words(safety::check(&p, &SafetyCaps::default(), capped));
     assert!(
-        refused.iter().any(|r| r.contains("reactivation")),
+        !refused.iter().any(|r| r.contains("reactivation")),
         "{refused:?}"
     );
     assert_all_bound(&p);

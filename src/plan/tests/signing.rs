@@ -1356,3 +1356,172 @@ fn without_the_key_a_marker_match_the_email_confirms_raises_no_access_once_some_
     assert_eq!(p.actions[0].kind, ActionKind::Update);
     assert!(unchecked_skip(&p).is_none());
 }
+
+/// Whether a safety check with `overrides` trips on a cap whose words name `what`.
+fn trips_on(p: &Plan, overrides: Overrides, what: &str) -> bool {
+    safety::check(p, &SafetyCaps::default(), overrides)
+        .iter()
+        .any(|t| t.to_string().contains(what))
+}
+
+/// r10g 04: a leaver already suspended (the suspended role, no team) whose suspension
+/// record was edited is not deactivated again: nothing is taken away, so it is an update
+/// that rewrites the record from the user as it is, counted as an update (not a
+/// deactivation, not by the deactivation caps), whose words say the record was not
+/// trusted and what the new one holds. Applied, the next plan is empty.
+#[test]
+fn an_untrusted_record_on_a_leaver_already_suspended_is_an_update_that_rewrites_it() {
+    let cfg = std_config();
+    let k = keys();
+    let leaver = Employee {
+        status: Lifecycle::Terminated,
+        ..ann()
+    };
+    let r = roster(vec![leaver]);
+    let genuine = signed_for("ann@example.com", &record(Role::LimitedUser, vec![]), &k).unwrap();
+    let forged = genuine.replacen(
+        r#""role":"limited_user","teams":[]"#,
+        r#""role":"admin","teams":[{"id":"PTCHESS","name":"Chess Club","role":"manager"}]"#,
+        1,
+    );
+    let acct = Account::new(vec![user(
+        "PANN",
+        "ann@example.com",
+        "Ann Lee",
+        Role::ReadOnlyLimitedUser,
+        "Rep",
+        Some(forged),
+    )]);
+    let p = plan_keyed(&acct, &r, &cfg, Some(&k));
+    assert_eq!(kinds_of(&p), [ActionKind::Update], "{:#?}", p.actions);
+    assert_eq!(p.count(ActionKind::Deactivate), 0);
+    assert_eq!(p.count(ActionKind::Update), 1);
+    let a = &p.actions[0];
+    assert_eq!(given(&p), (vec![], None), "no role, no team: {a:#?}");
+    assert!(
+        a.teams.is_none() && a.blocked.is_none() && a.oncall.is_none(),
+        "{a:#?}"
+    );
+    assert!(p.needs_oncall.is_empty(), "{:?}", p.needs_oncall);
+    assert_eq!(
+        a.reason,
+        "leaver already suspended (base role read_only_limited_user): the suspension record in its ownership marker is not trusted (signature invalid), so it restores nothing; the marker is rewritten with a record of the user as it is (suspended 2026-11-30, restores role read_only_limited_user, no team)"
+    );
+    assert!(!trips_on(
+        &p,
+        Overrides {
+            allow_deactivations: Some(0),
+            ..Overrides::default()
+        },
+        "deactivat"
+    ));
+    assert_all_signed(&p, &k);
+    let mut after = acct.clone();
+    after.apply(&p, None);
+    assert!(plan_keyed(&after, &r, &cfg, Some(&k)).is_empty());
+    // A leaver with an untrusted record who still holds a working role is deactivated, as
+    // before.
+    let mut active = acct.clone();
+    active.users[0].role = Role::LimitedUser;
+    let p = plan_keyed(&active, &r, &cfg, Some(&k));
+    assert_eq!(kinds_of(&p), [ActionKind::Deactivate], "{:#?}", p.actions);
+}
+
+/// r10g 16: an active user, never suspended, that writes a suspension record of its own
+/// (unsigned, `reactivating` or `from_archive`) in a signed account is no rehire: an
+/// update that drops the record, counted as an update (not by the reactivation caps),
+/// whose words say so, giving only what the rules give. A suspended user with such a
+/// record is guarded as an adoption by email, as before.
+#[test]
+fn an_untrusted_record_on_an_active_user_is_an_update_that_drops_it() {
+    let cfg = std_config();
+    let k = keys();
+    let bob = emp(
+        "1002",
+        "bob@example.com",
+        "Bob Day",
+        Lifecycle::Active,
+        "Sales",
+        "Rep",
+    );
+    let r = roster(vec![ann(), bob]);
+    for extra in [r#""reactivating":true"#, r#""from_archive":"POLD""#] {
+        let forged = format!(
+            r#"hr2pagerduty:v1 {{"employee_id":"1002","suspended":{{"on":"2026-11-01","role":"admin","teams":[{{"id":"PTCHESS","name":"Chess Club","role":"manager"}}],{extra}}}}}"#
+        );
+        let acct = Account::new(vec![
+            user(
+                "PANN",
+                "ann@example.com",
+                "Ann Lee",
+                Role::LimitedUser,
+                "Rep",
+                signed_for("ann@example.com", &active("1001"), &k),
+            ),
+            user(
+                "PBOB",
+                "bob@example.com",
+                "Bob Day",
+                Role::LimitedUser,
+                "Rep",
+                Some(forged),
+            ),
+        ]);
+        let p = plan_keyed(&acct, &r, &cfg, Some(&k));
+        assert_eq!(
+            kinds_of(&p),
+            [ActionKind::Update],
+            "{extra}: {:#?}",
+            p.actions
+        );
+        assert_eq!(p.count(ActionKind::Reactivate), 0);
+        let a = &p.actions[0];
+        assert!(
+            a.reason.starts_with(
+                "ownership marker replaced: it records a suspension that is not trusted (unsigned and unconfirmed), and the user is not suspended (base role limited_user): no rehire; the record is dropped from the marker"
+            ),
+            "{}",
+            a.reason
+        );
+        assert!(
+            a.steps.iter().all(|s| match s {
+                Step::UpdateUser(u) => u.role.is_none(),
+                Step::SetTeamRole { .. } => false,
+                _ => true,
+            }),
+            "no role, no team beyond the rules' (none): {:#?}",
+            a.steps
+        );
+        let Some(Step::UpdateUser(upd)) = a.steps.first() else {
+            panic!("{:#?}", a.steps)
+        };
+        assert_eq!(
+            marker::parse(upd.description.as_deref()).marker,
+            MarkerState::Valid(active("1002"))
+        );
+        assert!(!trips_on(
+            &p,
+            Overrides {
+                allow_reactivations: Some(0),
+                ..Overrides::default()
+            },
+            "reactivat"
+        ));
+        let mut after = acct.clone();
+        after.apply(&p, None);
+        assert!(plan_keyed(&after, &r, &cfg, Some(&k)).is_empty());
+        // Suspended, the same user is a rehire on the strength of its email alone, which
+        // raises its access: a skip that needs a person, as before (README § Marker
+        // integrity).
+        let mut suspended = acct.clone();
+        suspended.users[1].role = Role::ReadOnlyLimitedUser;
+        let p = plan_keyed(&suspended, &r, &cfg, Some(&k));
+        assert!(p.actions.is_empty(), "{:#?}", p.actions);
+        assert!(
+            p.needs_attention()
+                .any(|s| matches!(s.reason, SkipCause::UnconfirmedAdoption { .. })),
+            "{:#?}",
+            p.skipped
+        );
+    }
+}
