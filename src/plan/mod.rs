@@ -115,7 +115,7 @@ pub use contract::{
 };
 pub use policy::Policy;
 pub use preconditions::check_rules_offline;
-pub use skip::{MarkerFault, Skip, SkipCause, SkipSide, UnverifiedMarker};
+pub use skip::{MarkerFault, RekeyHold, Skip, SkipCause, SkipSide, UnverifiedMarker};
 
 use crate::archive::Archive;
 use crate::email::Email;
@@ -273,7 +273,7 @@ pub fn plan_with_rules(inp: Inputs<'_>, rules: ResolvedRules) -> Result<Plan, Pl
     cx.licensing = licensing;
     let mut index = Index::new(inp);
     let rows = Rows::new(inp.roster);
-    index.rekey_overlaps(inp.roster, &rows, inp.policy.rekey_employee_ids, inp.today);
+    index.rekey_overlaps(inp, &rows);
     cx.resign = index.resign().clone();
     // What matching finds for each row, read by the hand-offs and by the pass itself; a
     // match by marker that the evidence is against is a skip (`matching::evidence`).
@@ -355,6 +355,7 @@ fn skip_duplicate_markers<'a>(index: &Index<'a>, t: &mut Tally) {
                 SkipCause::DuplicateMarker {
                     employee_id: eid.clone(),
                     users: ids.clone(),
+                    rekey_resolves: index.rekey_resolves(eid),
                 },
             ));
         }
