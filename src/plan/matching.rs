@@ -375,6 +375,12 @@ impl<'a> Index<'a> {
         self.released.get(&u.id)
     }
 
+    /// Under `--rekey-employee-ids`, every user that gives its marker's employee ID up
+    /// ([`Index::released`]), with that ID, in user ID order.
+    pub(super) fn released_ids(&self) -> impl Iterator<Item = (&UserId, &EmployeeId)> {
+        self.released.iter().map(|(u, (old, _))| (u, old))
+    }
+
     /// Under `--rekey-employee-ids`, why the flag leaves `u`'s marker as it is although
     /// `u` has the email of another employee's row; `None` without the flag.
     pub(super) fn rekey_hold(&self, u: &User) -> Option<RekeyHold> {

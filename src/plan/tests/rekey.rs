@@ -406,3 +406,98 @@ fn a_moved_person_the_flag_cannot_rekey_names_the_user_that_keeps_the_new_id() {
                 .contains("rerun plan and apply with --rekey-employee-ids")
     }));
 }
+
+/// The actions of `p` in the order the executor runs a chain: an action after the one it
+/// waits for ([`Action::rekey_after`]), each chain from its end.
+fn in_rekey_order(p: &Plan) -> Vec<&Action> {
+    let by_user: BTreeMap<&str, &Action> = p
+        .actions
+        .iter()
+        .filter_map(|a| Some((a.user_id.as_ref()?.as_str(), a)))
+        .collect();
+    let depth = |a: &Action| {
+        let mut d = 0;
+        let mut at = a;
+        while let Some(next) = at
+            .rekey_after
+            .as_ref()
+            .and_then(|u| by_user.get(u.as_str()))
+        {
+            d += 1;
+            at = next;
+            assert!(d <= p.actions.len(), "no cycle is left in the links");
+        }
+        d
+    };
+    let mut out: Vec<&Action> = p.actions.iter().collect();
+    out.sort_by_key(|a| depth(a));
+    out
+}
+
+#[test]
+fn a_chain_of_rekeys_is_ordered_so_that_a_stop_anywhere_leaves_no_duplicate_marker() {
+    let cfg = std_config();
+    let full = renumbered(&[2, 3, 4, 5, 6, 7, 8, 9]);
+    let mut gone = renumbered(&[2, 3, 4, 5, 6, 7, 8, 9]);
+    gone.1.employees.pop();
+    for (what, (acct, r)) in [("shifted", full), ("last person gone", gone)] {
+        let p = plan_rekey(&acct, &r, &cfg, true);
+        // Each re-key waits for the user giving its new ID up: PU000i for PU000(i+1).
+        for a in p.actions.iter().filter(|a| a.rekeyed_from.is_some()) {
+            let i: usize = a.user_id.as_ref().unwrap().as_str()[2..].parse().unwrap();
+            let want = (i < 8).then(|| format!("PU{:04}", i + 1));
+            assert_eq!(
+                a.rekey_after.as_ref().map(|u| u.to_string()),
+                want,
+                "{what}: {a:#?}"
+            );
+        }
+        // Stopped after any number of actions, in that order: never two users with one
+        // marker, and the next --rekey run finishes the job.
+        let order = in_rekey_order(&p);
+        for k in 0..=order.len() {
+            let mut acct = acct.clone();
+            let part = Plan {
+                actions: order[..k].iter().map(|a| (*a).clone()).collect(),
+                ..Plan::default()
+            };
+            acct.apply(&part, None);
+            assert!(
+                marker_holders(&acct).values().all(|users| users.len() == 1),
+                "{what}: stopped after {k}: {:?}",
+                marker_holders(&acct)
+            );
+            let next = plan_rekey(&acct, &r, &cfg, true);
+            assert!(
+                next.skipped.is_empty(),
+                "{what}: after {k}: {:#?}",
+                next.skipped
+            );
+            acct.apply(&next, None);
+            assert!(
+                plan_rekey(&acct, &r, &cfg, false).is_empty(),
+                "{what}: after {k}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_swap_cannot_be_ordered_so_one_of_its_links_is_dropped() {
+    let cfg = std_config();
+    let (acct, r) = renumbered(&[2, 1]);
+    let p = plan_rekey(&acct, &r, &cfg, true);
+    let links: Vec<(&str, Option<&str>)> = p
+        .actions
+        .iter()
+        .filter(|a| a.rekeyed_from.is_some())
+        .map(|a| {
+            (
+                a.user_id.as_ref().unwrap().as_str(),
+                a.rekey_after.as_ref().map(|u| u.as_str()),
+            )
+        })
+        .collect();
+    // PU0002 waits for PU0001; PU0001, the lowest user ID of the cycle, waits for nobody.
+    assert_eq!(links, [("PU0001", None), ("PU0002", Some("PU0001"))]);
+}
