@@ -29,7 +29,7 @@ use crate::plan::ownership::untouchable;
 use crate::plan::skip::RekeyHold;
 use crate::plan::skip::SkipCause;
 use foldhash::{HashMap, HashMapExt};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The export's rows by email (emails are unique in a roster), for the evidence that a
 /// user's email and name are on another row than the one its marker names.
@@ -213,7 +213,8 @@ impl Index<'_> {
     ///   email of the row of N (it keeps N), and each other one the email of another row
     ///   (usable as above, its ID on no duplicate), to which it is re-keyed.
     /// - A user whose marker names the ID of a row that a candidate is re-keyed to, and
-    ///   whose own email is on no HR row (not even one with a problem), and whom
+    ///   whose own email and name are on no HR row (its email not even on one with a
+    ///   problem: a row with its name may be its person under a new email), and whom
     ///   hr2pagerduty may write (not the owner, the key's user, protected or the `[pagerduty]
     ///   from` user), gives that ID up ([`Index::released`]): its person is gone from the
     ///   export, and it is planned as a user with no HR row (`plan::leavers`).
@@ -301,9 +302,21 @@ impl Index<'_> {
                 dup_others.insert(o.clone(), ());
             }
         }
+        // The names of the rows, read only when some user may give an ID up: a user whose
+        // name a row carries may be that row's person under a new email, not a leaver.
+        let names: BTreeSet<String> = if picked.is_empty() {
+            BTreeSet::new()
+        } else {
+            roster
+                .employees
+                .iter()
+                .map(|e| comparable(&e.name))
+                .collect()
+        };
         let departs = |w: &User| {
             let email = Email::normalise(&w.email);
             !rows.by_email.contains_key(email.as_str())
+                && !names.contains(&comparable(&w.name))
                 && !roster.protected_emails.contains(&email)
                 && untouchable(w, None, &inp.policy.protected, inp.key_owner).is_none()
                 && email != inp.policy.from

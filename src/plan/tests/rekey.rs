@@ -501,3 +501,27 @@ fn a_swap_cannot_be_ordered_so_one_of_its_links_is_dropped() {
     // PU0002 waits for PU0001; PU0001, the lowest user ID of the cycle, waits for nobody.
     assert_eq!(links, [("PU0001", None), ("PU0002", Some("PU0001"))]);
 }
+
+#[test]
+fn a_user_whose_name_a_row_carries_does_not_give_its_id_up() {
+    // IDs shifted by one, and the last person listed under a new email: its user's email
+    // is on no row, but its name is, so it may be that person, not a leaver. Nothing is
+    // offboarded, and the chain stays skipped, naming that user.
+    let cfg = std_config();
+    let (acct, mut r) = renumbered(&[2, 3, 4, 5, 6, 7, 8, 9]);
+    r.employees[7].email = Email::normalise("p8.new@example.com");
+    let r = roster(r.employees.clone());
+    let p = plan_rekey(&acct, &r, &cfg, true);
+    assert!(
+        p.actions.iter().all(|a| a.kind != ActionKind::Deactivate),
+        "{:#?}",
+        p.actions
+    );
+    assert!(
+        p.skipped
+            .iter()
+            .any(|s| s.reason.to_string().contains("settle PU0008")),
+        "{:#?}",
+        p.skipped
+    );
+}
