@@ -53,6 +53,11 @@
 //! ([`Action::waits_for`]) runs in that user's group, after its action, and only when that
 //! action's email change was done; otherwise it is skipped ([`Cause::EmailNotFreed`]).
 //!
+//! An action that re-keys its user to an employee ID another user gives up in the same run
+//! ([`Action::rekey_after`]: IDs shifted onto old values) runs in that user's group, after
+//! its action, and only when that action wrote its marker; otherwise it is skipped
+//! ([`Cause::IdNotReleased`]), so that no two users carry one marker.
+//!
 //! The run can be stopped early ([`stop`]): actions never started are reported
 //! [`OutcomeStatus::NotStarted`], actions stopped part-way [`OutcomeStatus::Interrupted`].
 
@@ -115,7 +120,8 @@ pub struct ApplyOptions {
 
 /// The groups of actions that run in sequence, in the order they run: every action on one
 /// user, and with them the actions that wait for that user's email change
-/// ([`Action::waits_for`], followed from action to action), after it.
+/// ([`Action::waits_for`]) or for its giving up the employee ID they re-key to
+/// ([`Action::rekey_after`]), followed from action to action, after it.
 fn groups(plan: &Plan) -> Vec<Vec<usize>> {
     let by_user: BTreeMap<&UserId, usize> = plan
         .actions
@@ -128,7 +134,7 @@ fn groups(plan: &Plan) -> Vec<Vec<usize>> {
         let mut depth = 0;
         loop {
             let a = &plan.actions[i];
-            match (&a.waits_for, depth < plan.actions.len()) {
+            match (waits_on(a), depth < plan.actions.len()) {
                 (Some(u), true) => match by_user.get(u) {
                     Some(&j) if j != i => {
                         i = j;
@@ -158,6 +164,22 @@ fn groups(plan: &Plan) -> Vec<Vec<usize>> {
             g.into_iter().map(|(_, i)| i).collect()
         })
         .collect()
+}
+
+/// The user whose action `a` runs after: the one freeing its email, else the one giving up
+/// the employee ID it re-keys to.
+fn waits_on(a: &Action) -> Option<&UserId> {
+    a.waits_for.as_ref().or(a.rekey_after.as_ref())
+}
+
+/// True when `o`'s action wrote its user's marker: a `PUT /users/{id}` carrying a
+/// description was done.
+fn marker_written(o: &Outcome) -> bool {
+    o.action
+        .steps
+        .iter()
+        .take(o.steps_done)
+        .any(|s| matches!(s, Step::UpdateUser(u) if u.description.is_some()))
 }
 
 /// True when `o`'s action changed its user's email: a `PUT /users/{id}` carrying an email
@@ -265,6 +287,13 @@ async fn run_phases(
                                 o.action.user_id.as_ref() == Some(u) && email_changed(o)
                             })
                         });
+                        // The action on the user that gives up the employee ID this one
+                        // re-keys to wrote that user's marker earlier in this group.
+                        let released = a.rekey_after.as_ref().is_none_or(|u| {
+                            out.iter().any(|(_, o)| {
+                                o.action.user_id.as_ref() == Some(u) && marker_written(o)
+                            })
+                        });
                         let o = if let Some(b) = &a.blocked {
                             unsent(a, OutcomeStatus::Blocked, Cause::Blocked(b.clone()))
                         } else if let Some(halt) = opts.stop.halted() {
@@ -274,6 +303,9 @@ async fn run_phases(
                         } else if !freed {
                             let user = a.waits_for.clone().expect("checked above");
                             unsent(a, OutcomeStatus::Skipped, Cause::EmailNotFreed { user })
+                        } else if !released {
+                            let user = a.rekey_after.clone().expect("checked above");
+                            unsent(a, OutcomeStatus::Skipped, Cause::IdNotReleased { user })
                         } else {
                             let guarded = plan.adoption_guarded;
                             crate::pagerduty::in_action(run_logged(

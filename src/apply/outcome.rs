@@ -120,6 +120,13 @@ pub enum Cause {
         /// The user whose email change was to free the address.
         user: UserId,
     },
+    /// Not attempted: the action re-keys its user to an employee ID that `user`'s action
+    /// was to take away from that user's marker first in this run, and that marker write
+    /// did not happen (two users would carry one marker).
+    IdNotReleased {
+        /// The user whose marker was to give the ID up.
+        user: UserId,
+    },
     /// Never started: the run stopped first.
     NotStarted(Halt),
     /// Started and stopped before its end (see [`OutcomeStatus::Interrupted`]);
@@ -351,6 +358,10 @@ impl fmt::Display for Cause {
             Cause::EmailNotFreed { user } => write!(
                 f,
                 "not attempted: PagerDuty user {user} was to give up this email first in this run, and that change did not happen"
+            ),
+            Cause::IdNotReleased { user } => write!(
+                f,
+                "not attempted: PagerDuty user {user} was to give up the employee ID this re-key takes first in this run (its marker written), and that write did not happen, so two users would carry one marker; the next run with --rekey-employee-ids tries both again"
             ),
             Cause::NotStarted(halt) => write!(f, "not started: {halt}"),
             Cause::Interrupted {

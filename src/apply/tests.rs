@@ -123,6 +123,33 @@ fn an_action_waiting_for_an_email_runs_after_its_holders_action_in_one_group() {
     assert_eq!(g, vec![vec![2, 0, 1], vec![3], vec![4]]);
 }
 
+#[test]
+fn a_rekey_runs_after_the_action_of_the_user_giving_its_id_up_in_one_group() {
+    // A chain of shifted IDs: PA takes PB's ID, PB takes PC's; PC's action (a re-key or a
+    // leaver's suspension) goes first, in one group with the two that wait for it.
+    let action = |email: &str, user: &str, after: Option<&str>| Action {
+        user_id: Some(UserId::new(user)),
+        rekey_after: after.map(UserId::new),
+        ..Action::new(
+            crate::plan::ActionKind::Update,
+            Email::normalise(email),
+            "N".into(),
+        )
+    };
+    let plan = Plan {
+        actions: vec![
+            action("a@example.com", "PA", Some("PB")),
+            action("b@example.com", "PB", Some("PC")),
+            action("c@example.com", "PC", None),
+            action("other@example.com", "PO", None),
+        ],
+        ..Plan::default()
+    };
+    let mut g = groups(&plan);
+    g.sort();
+    assert_eq!(g, vec![vec![2, 1, 0], vec![3]]);
+}
+
 fn guard(employee_id: Option<&str>, email: &str) -> Guard {
     Guard {
         employee_id: employee_id.map(EmployeeId::new),

@@ -344,6 +344,15 @@ pub struct Action {
     /// for most actions; absent from saved plans made before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waits_for: Option<UserId>,
+    /// The user whose action, in the same run, takes away from it the employee ID this
+    /// action's re-key gives its user (`--rekey-employee-ids`, IDs shifted onto old values:
+    /// that user is re-keyed to another ID, or gives the ID up as a leaver):
+    /// [`crate::apply`] runs this action after that user's action, and only once its
+    /// marker was written, so that a run stopped between the two leaves no two users with
+    /// one marker. `None` for most actions (and for one re-key of each cycle of IDs, a swap,
+    /// which no order can keep apart); absent from saved plans made before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rekey_after: Option<UserId>,
     /// For a create: the existing user this one would probably duplicate (same name, and no
     /// HR row matched that user), counted by `[safety] max_probable_duplicates`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -375,7 +384,8 @@ pub struct ProbableDuplicate {
 impl Action {
     /// An action of `kind` giving its user `email` and display `name`, with every other
     /// field empty (no employee, user, reason, change, step, guard, line, rule, on-call
-    /// facts, block, hand-off, probable duplicate, re-key or marker signature): the
+    /// facts, block, hand-off, re-key order, probable duplicate, re-key or marker
+    /// signature): the
     /// builders and tests state only what differs, with
     /// `Action { field, ..Action::new(kind, email, name) }`.
     pub fn new(kind: ActionKind, email: Email, name: String) -> Action {
@@ -397,6 +407,7 @@ impl Action {
             blocked: None,
             refused_removals: Vec::new(),
             waits_for: None,
+            rekey_after: None,
             probable_duplicate: None,
             rekeyed_from: None,
             marker_signature: None,

@@ -35,6 +35,24 @@ pub(super) fn plan_users_without_row<'a>(cx: &mut Ctx<'a>, index: &'a Index<'a>,
             plan_unmanaged(cx, index, u, marker, t);
             continue;
         };
+        if let Some((old, to)) = index.released(u) {
+            let why = LeaverWhy::IdRenumberedAway {
+                old: old.clone(),
+                to: to.clone(),
+            };
+            offboard(
+                cx,
+                index,
+                u,
+                marker,
+                LeaverReason {
+                    why,
+                    by_email: false,
+                },
+                t,
+            );
+            continue;
+        }
         if cx.roster_ids.contains(eid) {
             continue;
         }
@@ -133,7 +151,8 @@ fn plan_unmanaged<'a>(
     }
 }
 
-/// Deactivates unmanaged user `u` (`record`: its offboarding record, if any) for `why`,
+/// Deactivates unmanaged user `u` (`record`: its offboarding record, if any; or a user
+/// giving its marker's ID up under `--rekey-employee-ids`, `record` its marker) for `why`,
 /// unless it is a user hr2pagerduty never writes, the `[pagerduty] from` user, or an HR
 /// row with a problem names its email (then it is listed as skipped).
 fn offboard<'a>(

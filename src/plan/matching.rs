@@ -22,7 +22,7 @@
 //! readable marker checked is kept ([`Index::checked`]) so that the plan shows the verdict
 //! it acted on ([`super::Action::marker_signature`]).
 
-use super::skip::{MarkerFault, SkipCause, UnverifiedMarker};
+use super::skip::{MarkerFault, RekeyHold, SkipCause, UnverifiedMarker};
 use super::{FailedSignature, Inputs, MarkerSignatures, MarkerTrust};
 use crate::email::Email;
 use crate::hr::Employee;
@@ -31,7 +31,7 @@ use crate::marker::{self, Marker, MarkerState, Parsed, Suspension, Verdict};
 use crate::pagerduty::models::User;
 use foldhash::{HashMap, HashMapExt};
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use trust::Trust;
 
 pub(super) mod evidence;
@@ -133,6 +133,15 @@ pub(super) struct Index<'a> {
     /// Whether the run has `--rekey-employee-ids` (set by [`Index::rekey_overlaps`]), for
     /// the words of the skips it still leaves.
     rekey_given: bool,
+    /// Under `--rekey-employee-ids`: users that give up the employee ID their marker names
+    /// because another user is re-keyed to it, and whose own email is on no HR row (see
+    /// [`Index::rekey_overlaps`]), with that ID and the user re-keyed to it.
+    released: BTreeMap<UserId, (EmployeeId, UserId)>,
+    /// Under `--rekey-employee-ids`: why the flag leaves as it is the marker of a user with
+    /// the email of another employee's row.
+    rekey_holds: BTreeMap<UserId, RekeyHold>,
+    /// Without `--rekey-employee-ids`: the duplicate markers the flag would settle.
+    rekey_resolves: BTreeSet<EmployeeId>,
 }
 
 /// What matching found for one employee.
@@ -179,6 +188,9 @@ impl<'a> Index<'a> {
             signed_account: false,
             overlap_rekeys: BTreeMap::new(),
             rekey_given: false,
+            released: BTreeMap::new(),
+            rekey_holds: BTreeMap::new(),
+            rekey_resolves: BTreeSet::new(),
         };
         let mut trust = inp.marker_keys.map(|keys| Trust::new(inp, keys));
         // Every description read, and with keys each readable marker's verdict, first: the
@@ -371,6 +383,34 @@ impl<'a> Index<'a> {
         self.overlap_rekeys.get(&u.id)
     }
 
+    /// Under `--rekey-employee-ids`, the employee ID that `u` gives up, and the user
+    /// re-keyed to it, when `u`'s marker names the ID of a row another user is re-keyed to
+    /// and no HR row has `u`'s email ([`Index::rekey_overlaps`]): `u` is then planned as a
+    /// user with no HR row, its marker naming no employee once written.
+    pub(super) fn released(&self, u: &User) -> Option<&(EmployeeId, UserId)> {
+        self.released.get(&u.id)
+    }
+
+    /// Under `--rekey-employee-ids`, every user that gives its marker's employee ID up
+    /// ([`Index::released`]), with that ID, in user ID order.
+    pub(super) fn released_ids(&self) -> impl Iterator<Item = (&UserId, &EmployeeId)> {
+        self.released.iter().map(|(u, (old, _))| (u, old))
+    }
+
+    /// Under `--rekey-employee-ids`, why the flag leaves `u`'s marker as it is although
+    /// `u` has the email of another employee's row; `None` without the flag.
+    pub(super) fn rekey_hold(&self, u: &User) -> Option<RekeyHold> {
+        self.rekey_given
+            .then(|| self.rekey_holds.get(&u.id).cloned())
+            .flatten()
+    }
+
+    /// Without `--rekey-employee-ids`, whether the flag would settle the duplicate marker
+    /// of employee `eid` ([`Index::rekey_overlaps`]).
+    pub(super) fn rekey_resolves(&self, eid: &EmployeeId) -> bool {
+        self.rekey_resolves.contains(eid)
+    }
+
     /// With marker keys, whether some marker of the account verifies with them: the account
     /// is migrated, so a user without a signed marker whom only its email ties to an
     /// employee is no longer taken on trust when that gives it more access
@@ -482,12 +522,15 @@ impl<'a> Index<'a> {
     }
 
     /// Matches `e`: by marker, then by email. A user that `--rekey-employee-ids` re-keys to
-    /// another row ([`Index::rekey_overlaps`]) is not `e`'s by its marker.
+    /// another row, or that gives its marker's ID up ([`Index::rekey_overlaps`]), is not
+    /// `e`'s by its marker.
     pub(super) fn find(&self, e: &Employee) -> Found<'a> {
         let by_marker = self.by_marker.get(&e.employee_id).filter(|u| {
-            self.overlap_rekeys
-                .get(&u.id)
-                .is_none_or(|to| *to == e.employee_id)
+            !self.released.contains_key(&u.id)
+                && self
+                    .overlap_rekeys
+                    .get(&u.id)
+                    .is_none_or(|to| *to == e.employee_id)
         });
         if let Some(&u) = by_marker {
             if self.marker_conflicts.contains_key(&e.employee_id) {
@@ -508,6 +551,7 @@ impl<'a> Index<'a> {
                     .map(|other| SkipCause::EmailOfAnotherEmployee {
                         user: u.id.clone(),
                         marker_employee_id: other.clone(),
+                        rekey_hold: self.rekey_hold(u),
                     }),
                 // A marker whose signature fails is treated as absent (README.md § Marker
                 // integrity): the user is this row's by email, whoever the forged marker

@@ -115,12 +115,12 @@ pub use contract::{
 };
 pub use policy::Policy;
 pub use preconditions::check_rules_offline;
-pub use skip::{MarkerFault, Skip, SkipCause, SkipSide, UnverifiedMarker};
+pub use skip::{MarkerFault, RekeyHold, Skip, SkipCause, SkipSide, UnverifiedMarker};
 
 use crate::archive::Archive;
 use crate::email::Email;
 use crate::hr::Roster;
-use crate::ids::{LicenseId, TeamId, UserId};
+use crate::ids::{EmployeeId, LicenseId, TeamId, UserId};
 use crate::marker::MarkerKeys;
 use crate::oncall::OncallFacts;
 use crate::pagerduty::models::licenses::LicenseWithCounts;
@@ -131,7 +131,7 @@ use licenses::Licensing;
 use matching::evidence::{Rows, doubt_marker_matches};
 use matching::{Index, UserSet};
 use rules::ResolvedRules;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A mistake in the rules, found once PagerDuty's teams are known (exit 78).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -273,7 +273,7 @@ pub fn plan_with_rules(inp: Inputs<'_>, rules: ResolvedRules) -> Result<Plan, Pl
     cx.licensing = licensing;
     let mut index = Index::new(inp);
     let rows = Rows::new(inp.roster);
-    index.rekey_overlaps(inp.roster, &rows, inp.policy.rekey_employee_ids, inp.today);
+    index.rekey_overlaps(inp, &rows);
     cx.resign = index.resign().clone();
     // What matching finds for each row, read by the hand-offs and by the pass itself; a
     // match by marker that the evidence is against is a skip (`matching::evidence`).
@@ -308,6 +308,7 @@ pub fn plan_with_rules(inp: Inputs<'_>, rules: ResolvedRules) -> Result<Plan, Pl
         employees::plan_employee(&mut cx, &index, e, found, &mut t);
     }
     leavers::plan_users_without_row(&mut cx, &index, &mut t);
+    order_rekeys(&mut t.out.actions, &index);
     duplicates::flag(inp.users, &index, &mut t);
     t.problems
         .extend(preconditions::from_user(&inp.policy.from, &index));
@@ -333,6 +334,70 @@ pub fn plan_with_rules(inp: Inputs<'_>, rules: ResolvedRules) -> Result<Plan, Pl
     Ok(p)
 }
 
+/// Orders the re-keys of a chain of shifted IDs (`--rekey-employee-ids`): the action that
+/// re-keys a user to employee N waits for the action of the user giving N up (re-keyed to
+/// another ID, or a leaver giving it up, [`Index::released`]), named in
+/// [`Action::rekey_after`], so that a run stopped between the two leaves no duplicate
+/// marker. An action that already waits for an email hand-off ([`Action::waits_for`])
+/// keeps that one link. A cycle (IDs swapped, or rotated) cannot be ordered: the link of
+/// the user with the lowest ID in it is dropped, and a run stopped there leaves a
+/// duplicate that the next `--rekey-employee-ids` run settles (`matching::evidence`).
+fn order_rekeys(actions: &mut [Action], index: &Index<'_>) {
+    let mut gives_up: BTreeMap<EmployeeId, UserId> = BTreeMap::new();
+    for a in actions.iter() {
+        if let (Some(old), Some(u)) = (&a.rekeyed_from, &a.user_id) {
+            gives_up.insert(old.clone(), u.clone());
+        }
+    }
+    let acted: BTreeSet<&UserId> = actions.iter().filter_map(|a| a.user_id.as_ref()).collect();
+    for (u, old) in index.released_ids() {
+        if acted.contains(u) {
+            gives_up.insert(old.clone(), u.clone());
+        }
+    }
+    drop(acted);
+    let mut after: BTreeMap<UserId, UserId> = BTreeMap::new();
+    for a in actions.iter() {
+        if let (Some(_), Some(new), Some(u), None) =
+            (&a.rekeyed_from, &a.employee_id, &a.user_id, &a.waits_for)
+            && let Some(w) = gives_up.get(new).filter(|w| *w != u)
+        {
+            after.insert(u.clone(), w.clone());
+        }
+    }
+    // Each user has at most one link: walk each path once, and break each cycle found.
+    let mut done: BTreeSet<UserId> = BTreeSet::new();
+    let starts: Vec<UserId> = after.keys().cloned().collect();
+    for start in starts {
+        let mut path: Vec<UserId> = Vec::new();
+        let mut on_path: BTreeMap<UserId, usize> = BTreeMap::new();
+        let mut at = Some(start);
+        while let Some(u) = at {
+            if done.contains(&u) {
+                break;
+            }
+            if let Some(&from) = on_path.get(&u) {
+                let lowest = path[from..]
+                    .iter()
+                    .min()
+                    .cloned()
+                    .expect("a cycle has users");
+                after.remove(&lowest);
+                break;
+            }
+            on_path.insert(u.clone(), path.len());
+            path.push(u.clone());
+            at = after.get(&u).cloned();
+        }
+        done.extend(path);
+    }
+    for a in actions.iter_mut() {
+        if let Some(u) = &a.user_id {
+            a.rekey_after = after.get(u).cloned();
+        }
+    }
+}
+
 /// Whether `a` writes a description (every description hr2pagerduty writes holds a marker).
 fn writes_marker(a: &Action) -> bool {
     a.steps.iter().any(|s| match s {
@@ -355,6 +420,7 @@ fn skip_duplicate_markers<'a>(index: &Index<'a>, t: &mut Tally) {
                 SkipCause::DuplicateMarker {
                     employee_id: eid.clone(),
                     users: ids.clone(),
+                    rekey_resolves: index.rekey_resolves(eid),
                 },
             ));
         }

@@ -93,6 +93,13 @@ pub enum SkipCause {
         employee_id: EmployeeId,
         /// Every user carrying that marker, in the order listed.
         users: Vec<UserId>,
+        /// In a run without `--rekey-employee-ids`: whether the evidence settles which user
+        /// keeps the marker (exactly one has the email of the HR row of `employee_id`, and
+        /// each other one the email of another row, whose ID no user keeps), so that the
+        /// flag would resolve it (README.md § Safety, re-keying). Absent from the JSON when
+        /// `false`.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        rekey_resolves: bool,
     },
     /// On the employee: several users carry this employee's marker (see
     /// [`SkipCause::DuplicateMarker`]).
@@ -104,6 +111,11 @@ pub enum SkipCause {
         user: UserId,
         /// The employee its marker names.
         marker_employee_id: EmployeeId,
+        /// In a run with `--rekey-employee-ids`: why the flag does not re-key that user to
+        /// this row (the words then say what a person must do instead of advising the flag).
+        /// Absent from the JSON without the flag.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rekey_hold: Option<RekeyHold>,
     },
     /// On the employee: the user whose marker names the employee ID (`user`) has neither
     /// the row's email nor a plausibly same name (README.md § Matching): HR may have reused
@@ -132,6 +144,10 @@ pub enum SkipCause {
         email: Email,
         /// The employee ID of the row with the user's email and name.
         moved_to: EmployeeId,
+        /// In a run with `--rekey-employee-ids`: why the flag does not re-key that user to
+        /// `moved_to`. Absent from the JSON without the flag.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rekey_hold: Option<RekeyHold>,
     },
     /// On the employee: the user whose marker names the employee ID (`user`, email
     /// `user_email`) has another email, while the row's email is on user `holder`, whose
@@ -278,6 +294,34 @@ pub enum SkipCause {
         /// What the user's marker is short of a verified one.
         marker: UnverifiedMarker,
     },
+}
+
+/// Why `--rekey-employee-ids` leaves a user's marker as it is although the user has the
+/// email of an HR row of another employee ID (`plan::matching::evidence`): the words of
+/// the skip that names the user say what a person must do. Serialised adjacently tagged,
+/// as [`SkipCause`] is (`{"hold": "target_held", "details": {"holder": "P..."}}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "hold", content = "details", rename_all = "snake_case")]
+pub enum RekeyHold {
+    /// Another user keeps the marker of the row's employee ID (`holder`): no HR row
+    /// re-keys it away in this run, and it is not a user gone from the export that could
+    /// give the ID up (its email is on an HR row, or it is a user hr2pagerduty never
+    /// writes), or its own re-key is held the same way, down a chain of shifted IDs.
+    TargetHeld {
+        /// The user keeping the marker of the row's ID.
+        holder: UserId,
+    },
+    /// The export lists the employee the user's marker names on a row that the user
+    /// plausibly is (its name, and its email free): that row keeps the user.
+    OldRowKeeps,
+    /// Several users carry the user's marker, and the evidence does not say which one
+    /// keeps it.
+    SeveralCopies,
+    /// An HR row with a problem this run names the row's email or the employee the
+    /// user's marker names: nothing is re-keyed onto or away from it.
+    RowProblem,
+    /// The row is a future hire not provisioned yet: it is re-keyed from its hire date.
+    NotYetHired,
 }
 
 /// What a user's marker is short of one whose tag verifies with the run's marker keys.

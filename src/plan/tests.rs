@@ -1002,6 +1002,7 @@ fn conflicting_markers_and_foreign_email_matches_are_skipped() {
     let duplicate = SkipCause::DuplicateMarker {
         employee_id: "20".into(),
         users: vec!["P1".into(), "P2".into()],
+        rekey_resolves: false,
     };
     assert_eq!(
         p.skipped.iter().filter(|s| s.reason == duplicate).count(),
@@ -1011,6 +1012,7 @@ fn conflicting_markers_and_foreign_email_matches_are_skipped() {
         == SkipCause::EmailOfAnotherEmployee {
             user: "P3".into(),
             marker_employee_id: "99".into(),
+            rekey_hold: None,
         }));
 }
 
@@ -1755,6 +1757,7 @@ fn users_sharing_a_marker_are_named_in_id_order_whatever_the_listing_order() {
     assert!(causes.contains(&&SkipCause::DuplicateMarker {
         employee_id: "20".into(),
         users: vec!["PA".into(), "PB".into()],
+        rekey_resolves: false,
     }));
     assert!(causes.contains(&&SkipCause::ClaimedByUnreadableMarker {
         users: vec!["PC".into(), "PD".into()],
@@ -2021,3 +2024,5 @@ mod binding;
 mod refused_removals;
 
 mod identity;
+
+mod rekey;

@@ -54,6 +54,10 @@ pub(super) fn action_json(a: &Action) -> serde_json::Map<String, Value> {
     if let Some(u) = &a.waits_for {
         m.insert("waits_for".into(), json!(u));
     }
+    // Only on the re-keys that wait for another user to give their new ID up.
+    if let Some(u) = &a.rekey_after {
+        m.insert("rekey_after".into(), json!(u));
+    }
     if a.kind == ActionKind::Create {
         m.insert(
             "probable_duplicate".into(),

@@ -7,6 +7,7 @@
 
 use crate::support::safety::*;
 use crate::support::*;
+use hr2pagerduty::sim::{Fault, FaultKind};
 
 /// The export of `people` in which the person at position `i` carries employee ID `ids[i]`
 /// (emails and names stay theirs).
@@ -221,5 +222,140 @@ fn rekeying_a_suspended_leaver_is_a_marker_update_the_deactivation_cap_does_not_
             .description
             .unwrap_or_default()
             .contains("\"employee_id\":\"5101\"")
+    );
+}
+
+/// The employee ID each user's marker names, for the no-duplicate checks.
+fn marker_ids(sim: &Sim, people: &[Person]) -> Vec<Option<String>> {
+    people
+        .iter()
+        .map(|p| {
+            let d = sim.user(&p.email()).description.unwrap_or_default();
+            d.split("\"employee_id\":\"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .map(str::to_string)
+        })
+        .collect()
+}
+
+#[test]
+fn a_rekey_whose_put_fails_for_good_leaves_no_duplicate_and_the_next_rekey_run_finishes() {
+    // IDs shifted by one; the re-key PUT of the second person (giving 3201 up to the
+    // first) fails with 503 until the retries run out (r7g #2).
+    let people = workforce(3200, 8);
+    let (sim, ws) = in_sync(&people);
+    let ids: Vec<u32> = (3201..3209).collect();
+    ws.write_hr(&with_ids(&people, &ids));
+    let second = sim.user(&people[1].email()).id;
+    sim.inject(Fault::new("PUT", &format!("/users/{second}"), FaultKind::status(503)).times(1000));
+    let rekey = ["--rekey-employee-ids"];
+    let run = plan(&sim, &ws, &["--format", "json", "--rekey-employee-ids"]);
+    run.expect_code(0);
+    let v = run.json();
+    let first = v["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["employee_id"] == "3201")
+        .unwrap()
+        .clone();
+    assert_eq!(first["rekey_after"], second.as_str(), "{first:#}");
+    // The failed PUT fails the second person's re-key, and the first person's, which takes
+    // the ID the second was to give up, is not attempted: no two users share a marker.
+    apply(&sim, &ws, &rekey)
+        .expect_code(1)
+        .expect_stdout(&["was to give up the employee ID this re-key takes"]);
+    let now = marker_ids(&sim, &people);
+    let mut seen = now.clone();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), people.len(), "no duplicate marker: {now:?}");
+    assert_eq!(now[0].as_deref(), Some("3200"), "{now:?}");
+    assert_eq!(now[1].as_deref(), Some("3201"), "{now:?}");
+    // PagerDuty answers again: the next --rekey run finishes the job.
+    sim.handle.clear_faults();
+    apply(&sim, &ws, &rekey).expect_code(0);
+    converged(&sim, &ws);
+    let want: Vec<Option<String>> = ids.iter().map(|id| Some(id.to_string())).collect();
+    assert_eq!(marker_ids(&sim, &people), want);
+}
+
+#[test]
+fn a_shift_whose_last_person_left_rekeys_the_chain_and_offboards_that_person() {
+    // IDs shifted by one, and the last person (whose old ID the seventh now carries) gone
+    // from the export (r7g #3): re-keyed with the flag, and the leaver suspended with a
+    // record that names no employee.
+    let people = workforce(3300, 8);
+    let (sim, ws) = in_sync(&people);
+    let ids: Vec<u32> = (3301..3308).collect();
+    ws.write_hr(&with_ids(&people[..7], &ids));
+    let run = plan(&sim, &ws, &["--format", "json", "--rekey-employee-ids"]);
+    run.expect_code(0);
+    let v = run.json();
+    let actions = v["actions"].as_array().unwrap();
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| a["rekeyed_from"].is_string())
+            .count(),
+        7,
+        "{v:#}"
+    );
+    let last = sim.user(&people[7].email());
+    let leaver = actions
+        .iter()
+        .find(|a| a["pagerduty_user_id"] == last.id.as_str())
+        .unwrap();
+    assert_eq!(leaver["action"], "deactivate", "{leaver:#}");
+    assert!(leaver["employee_id"].is_null(), "{leaver:#}");
+    apply(&sim, &ws, &["--rekey-employee-ids"]).expect_code(0);
+    converged(&sim, &ws);
+    let gone = sim.user(&people[7].email());
+    assert_eq!(gone.role.to_string(), "read_only_limited_user");
+    let d = gone.description.unwrap_or_default();
+    assert!(
+        d.contains("\"suspended\"") && !d.contains("employee_id"),
+        "{d}"
+    );
+    let want: Vec<Option<String>> = ids.iter().map(|id| Some(id.to_string())).collect();
+    assert_eq!(marker_ids(&sim, &people[..7]), want);
+}
+
+#[test]
+fn a_duplicate_marker_an_interrupted_swap_left_is_settled_by_the_next_rekey_run() {
+    // Two people swapped IDs, and a run (of an older build, or stopped inside the one
+    // link of the cycle no order can keep apart) wrote only the first re-key: both users
+    // carry 3401 (r7g #2).
+    let people = workforce(3400, 2);
+    let (sim, ws) = in_sync(&people);
+    ws.write_hr(&with_ids(&people, &[3401, 3400]));
+    let first = sim.user(&people[0].email());
+    let second = sim.user(&people[1].email());
+    sim.put_user(
+        first.id.as_str(),
+        serde_json::json!({
+            "description": second.description.clone().unwrap_or_default(),
+        }),
+    );
+    // Without the flag: both left alone, and the words say the flag settles it.
+    plan(&sim, &ws, &[]).expect_code(0).expect_stdout(&[
+        "carry the marker for employee 3401",
+        "rerun plan and apply with --rekey-employee-ids, which re-keys the others",
+    ]);
+    apply(&sim, &ws, &[]).expect_code(1);
+    // With it: the second person's user, with the email of the row of 3400, is re-keyed.
+    let run = plan(&sim, &ws, &["--format", "json", "--rekey-employee-ids"]);
+    run.expect_code(0);
+    let v = run.json();
+    let actions = v["actions"].as_array().unwrap();
+    assert_eq!(actions.len(), 1, "{v:#}");
+    assert_eq!(actions[0]["pagerduty_user_id"], second.id.as_str(), "{v:#}");
+    assert_eq!(actions[0]["rekeyed_from"], "3401", "{v:#}");
+    apply(&sim, &ws, &["--rekey-employee-ids"]).expect_code(0);
+    converged(&sim, &ws);
+    assert_eq!(
+        marker_ids(&sim, &people),
+        [Some("3401".to_string()), Some("3400".to_string())]
     );
 }

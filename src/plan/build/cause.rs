@@ -4,7 +4,7 @@
 //! [`DeletionCause`]), rendered where the builders write the reason. Code decides on these
 //! values, never on the words.
 
-use crate::ids::EmployeeId;
+use crate::ids::{EmployeeId, UserId};
 use crate::plan::matching::Resign;
 use crate::plan::skip::MarkerFault;
 use crate::vocab::Role;
@@ -246,6 +246,16 @@ pub(in crate::plan) enum LeaverWhy {
     TerminationPassed(NaiveDate),
     /// The user's marker names this employee, whom the export does not list.
     NotInExport(EmployeeId),
+    /// Under `--rekey-employee-ids`: the user's marker names employee `old`, whose row
+    /// the run re-keys user `to` to (the row has that user's email), and no HR row has
+    /// this user's email: the ID was renumbered away from a person gone from the export.
+    /// Its suspension record names no employee.
+    IdRenumberedAway {
+        /// The employee ID its marker names.
+        old: EmployeeId,
+        /// The user re-keyed to it.
+        to: UserId,
+    },
     /// A user with no marker and no HR row, offboarded by `[lifecycle] unmanaged_users =
     /// "offboard"`.
     UnmanagedOffboard,
@@ -297,6 +307,10 @@ impl fmt::Display for LeaverReason {
             LeaverWhy::NotInExport(eid) => {
                 write!(f, "leaver: employee {eid} is not in the HR export")?
             }
+            LeaverWhy::IdRenumberedAway { old, to } => write!(
+                f,
+                "leaver: no HR row has this user's email, and employee {old}, which its marker names, is now the HR row of user {to}, re-keyed to it (--rekey-employee-ids): HR gave the ID to that person and this one is gone from the export; the suspension record names no employee, so that it keeps no claim to {old}"
+            )?,
             LeaverWhy::UnmanagedOffboard => f.write_str(
                 "offboard: no ownership marker and no HR row ([lifecycle] unmanaged_users = \"offboard\")",
             )?,

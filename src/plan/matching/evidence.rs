@@ -23,11 +23,13 @@ use crate::email::Email;
 use crate::hr::{Employee, Roster};
 use crate::ids::{EmployeeId, UserId};
 use crate::pagerduty::models::User;
+use crate::plan::Inputs;
 use crate::plan::duplicates::comparable;
+use crate::plan::ownership::untouchable;
+use crate::plan::skip::RekeyHold;
 use crate::plan::skip::SkipCause;
-use chrono::NaiveDate;
 use foldhash::{HashMap, HashMapExt};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The export's rows by email (emails are unique in a roster), for the evidence that a
 /// user's email and name are on another row than the one its marker names.
@@ -53,6 +55,10 @@ impl<'r> Rows<'r> {
         (r.employee_id != e.employee_id && comparable(&r.name) == comparable(&u.name)).then_some(r)
     }
 }
+
+/// The other users of a duplicate marker that the evidence settles, each with the
+/// employee ID of the row whose email it has, to which it is re-keyed.
+type Settled = Vec<(UserId, EmployeeId)>;
 
 /// Who gives an email up earlier in this run (the email hand-offs), if anyone does.
 pub(in crate::plan) type Freed<'f> = &'f dyn Fn(&Email) -> Option<UserId>;
@@ -150,6 +156,7 @@ fn doubt(
                 user: u.id.clone(),
                 email: Email::normalise(&u.email),
                 moved_to: r.employee_id.clone(),
+                rekey_hold: index.rekey_hold(u),
             })
         }
         _ => None,
@@ -190,29 +197,39 @@ impl Index<'_> {
         doubt(self, rows, e, u, Some(&|_: &Email| None)).is_some()
     }
 
-    /// Under `--rekey-employee-ids` (`rekey`), finds the users to re-key to the row whose
-    /// email they hold although the export lists the employee their marker names (IDs
-    /// reversed, shuffled, shifted by one): the row's email is on exactly one row, on no
-    /// row with a problem, and the row is no future hire (`hire_date` after `today`); the
-    /// old ID is on no row with a problem and on one user only, and the evidence is against
-    /// its row's match by marker on that user ([`Index::contradicts`]: a row of the old ID
-    /// that the user plausibly is, and whose email is free, keeps it, unless it is not
-    /// [`same_person`] while the row whose email the user holds also carries its name). A
-    /// candidate is dropped
-    /// while the user that the row's own ID finds by marker stays (it would keep that ID
-    /// too), until none is. [`Index::find`] then no longer matches such a user by its old
-    /// marker.
-    pub(in crate::plan) fn rekey_overlaps(
-        &mut self,
-        roster: &Roster,
-        rows: &Rows<'_>,
-        rekey: bool,
-        today: NaiveDate,
-    ) {
+    /// Under `--rekey-employee-ids` (`inp.policy.rekey_employee_ids`), finds the users to
+    /// re-key to the row whose email they hold although the export lists the employee
+    /// their marker names (IDs reversed, shuffled, shifted by one): the row's email is on
+    /// exactly one row, on no row with a problem, and the row is no future hire
+    /// (`hire_date` after `today`); the old ID is on no row with a problem and on one user
+    /// only, and the evidence is against its row's match by marker on that user
+    /// ([`Index::contradicts`]: a row of the old ID that the user plausibly is, and whose
+    /// email is free, keeps it, unless it is not [`same_person`] while the row whose email
+    /// the user holds also carries its name).
+    ///
+    /// Two more ways out of a chain of shifted IDs:
+    /// - A duplicate marker (several users carry employee N's) that an interrupted re-key
+    ///   left is settled when the evidence is unambiguous: exactly one of them has the
+    ///   email of the row of N (it keeps N), and each other one the email of another row
+    ///   (usable as above, its ID on no duplicate), to which it is re-keyed.
+    /// - A user whose marker names the ID of a row that a candidate is re-keyed to, and
+    ///   whose own email and name are on no HR row (its email not even on one with a
+    ///   problem: a row with its name may be its person under a new email), and whom
+    ///   hr2pagerduty may write (not the owner, the key's user, protected or the `[pagerduty]
+    ///   from` user), gives that ID up ([`Index::released`]): its person is gone from the
+    ///   export, and it is planned as a user with no HR row (`plan::leavers`).
+    ///
+    /// A candidate is dropped while the user that the row's own ID finds by marker stays
+    /// (neither re-keyed nor giving the ID up), until none is; a duplicate whose others
+    /// are not all re-keyed so stays a duplicate. [`Index::find`] then no longer matches
+    /// such a user by its old marker. Without the flag nothing changes, but the duplicates
+    /// the flag would settle are kept for the words of their skip
+    /// ([`Index::rekey_resolves`]); with it, each user with another row's email that the
+    /// flag leaves as it is gets the reason ([`Index::rekey_hold`]).
+    pub(in crate::plan) fn rekey_overlaps(&mut self, inp: Inputs<'_>, rows: &Rows<'_>) {
+        let roster = inp.roster;
+        let rekey = inp.policy.rekey_employee_ids;
         self.rekey_given = rekey;
-        if !rekey {
-            return;
-        }
         let listed: BTreeMap<&EmployeeId, &Employee> = roster
             .employees
             .iter()
@@ -222,49 +239,188 @@ impl Index<'_> {
         for e in &roster.employees {
             *rows_by_email.entry(&e.email).or_default() += 1;
         }
-        let mut picked: BTreeMap<UserId, EmployeeId> = BTreeMap::new();
-        for e in &roster.employees {
+        // Why a row cannot take a re-key, if it cannot.
+        let row_hold = |e: &Employee| -> Option<RekeyHold> {
             if rows_by_email.get(&e.email) != Some(&1)
                 || roster.protected_emails.contains(&e.email)
-                || e.hire_date.is_some_and(|h| h > today)
+                || roster.protected_ids.contains(&e.employee_id)
             {
-                continue;
+                Some(RekeyHold::RowProblem)
+            } else if e.hire_date.is_some_and(|h| h > inp.today) {
+                Some(RekeyHold::NotYetHired)
+            } else {
+                None
             }
+        };
+        let mut picked: BTreeMap<UserId, EmployeeId> = BTreeMap::new();
+        let mut holds: BTreeMap<UserId, RekeyHold> = BTreeMap::new();
+        for e in &roster.employees {
             let Some(u) = self.by_email(&e.email) else {
                 continue;
             };
             let Some(old) = self.marker(u).and_then(|m| m.employee_id.as_ref()) else {
                 continue;
             };
-            let Some(old_row) = listed.get(old) else {
+            if *old == e.employee_id {
+                continue;
+            }
+            let hold = if let Some(h) = row_hold(e) {
+                Some(h)
+            } else if roster.protected_ids.contains(old) {
+                Some(RekeyHold::RowProblem)
+            } else if self.marker_conflicts.contains_key(old) {
+                Some(RekeyHold::SeveralCopies)
+            } else if let Some(old_row) = listed.get(old) {
+                (!self.contradicts(rows, old_row, u)).then_some(RekeyHold::OldRowKeeps)
+            } else {
+                // The export no longer lists the old ID: the employee pass re-keys it
+                // (`employees::guards::rekeyable`).
                 continue;
             };
-            if *old != e.employee_id
-                && !roster.protected_ids.contains(old)
-                && !self.marker_conflicts.contains_key(old)
-                && self.contradicts(rows, old_row, u)
-            {
-                picked.insert(u.id.clone(), e.employee_id.clone());
+            match hold {
+                Some(h) => {
+                    holds.insert(u.id.clone(), h);
+                }
+                None => {
+                    picked.insert(u.id.clone(), e.employee_id.clone());
+                }
             }
         }
-        loop {
-            let staying: Vec<UserId> = picked
+        // Duplicates an interrupted re-key left: the one keeping N, and the others with the
+        // rows they are re-keyed to.
+        let mut duplicates: Vec<(EmployeeId, &User, Settled)> = Vec::new();
+        for (n, users) in &self.marker_conflicts {
+            if let Some(d) = self.settle_duplicate(n, users, &listed, rows, &row_hold) {
+                duplicates.push((n.clone(), d.0, d.1));
+            }
+        }
+        let mut dup_others: BTreeMap<UserId, ()> = BTreeMap::new();
+        for (_, _, others) in &duplicates {
+            for (o, to) in others {
+                holds.remove(o);
+                picked.insert(o.clone(), to.clone());
+                dup_others.insert(o.clone(), ());
+            }
+        }
+        // The names of the rows, read only when some user may give an ID up: a user whose
+        // name a row carries may be that row's person under a new email, not a leaver.
+        let names: BTreeSet<String> = if picked.is_empty() {
+            BTreeSet::new()
+        } else {
+            roster
+                .employees
                 .iter()
-                .filter(|(u, to)| {
-                    self.by_marker
-                        .get(*to)
-                        .is_some_and(|w| w.id != **u && !picked.contains_key(&w.id))
+                .map(|e| comparable(&e.name))
+                .collect()
+        };
+        let departs = |w: &User| {
+            let email = Email::normalise(&w.email);
+            !rows.by_email.contains_key(email.as_str())
+                && !names.contains(&comparable(&w.name))
+                && !roster.protected_emails.contains(&email)
+                && untouchable(w, None, &inp.policy.protected, inp.key_owner).is_none()
+                && email != inp.policy.from
+        };
+        let mut settled = vec![true; duplicates.len()];
+        loop {
+            let staying: Vec<(UserId, UserId)> = picked
+                .iter()
+                .filter_map(|(u, to)| {
+                    let w = self.by_marker.get(to)?;
+                    // A duplicate is settled only onto an ID no user keeps: not even one
+                    // that would give it up.
+                    let stays = w.id != *u
+                        && !picked.contains_key(&w.id)
+                        && (self.marker_conflicts.contains_key(to)
+                            || dup_others.contains_key(u)
+                            || !departs(w));
+                    stays.then(|| (u.clone(), w.id.clone()))
                 })
-                .map(|(u, _)| u.clone())
                 .collect();
-            if staying.is_empty() {
+            for (u, w) in &staying {
+                picked.remove(u);
+                holds.insert(u.clone(), RekeyHold::TargetHeld { holder: w.clone() });
+            }
+            // A duplicate is settled only when every other one is re-keyed.
+            let mut undone = false;
+            for (at, (_, _, others)) in duplicates.iter().enumerate() {
+                if settled[at] && others.iter().any(|(o, _)| !picked.contains_key(o)) {
+                    settled[at] = false;
+                    undone = true;
+                    for (o, _) in others {
+                        picked.remove(o);
+                        holds.insert(o.clone(), RekeyHold::SeveralCopies);
+                    }
+                }
+            }
+            if staying.is_empty() && !undone {
                 break;
             }
-            for u in staying {
-                picked.remove(&u);
+        }
+        let resolved: Vec<(EmployeeId, &User)> = duplicates
+            .iter()
+            .zip(&settled)
+            .filter(|(_, ok)| **ok)
+            .map(|((n, keeper, _), _)| (n.clone(), *keeper))
+            .collect();
+        if !rekey {
+            self.rekey_resolves = resolved.into_iter().map(|(n, _)| n).collect();
+            return;
+        }
+        for (n, keeper) in resolved {
+            self.marker_conflicts.remove(&n);
+            self.by_marker.insert(n, keeper);
+        }
+        let mut released = BTreeMap::new();
+        for (u, to) in &picked {
+            if let Some(w) = self.by_marker.get(to)
+                && w.id != *u
+                && !picked.contains_key(&w.id)
+            {
+                released.insert(w.id.clone(), (to.clone(), u.clone()));
             }
         }
+        self.released = released;
         self.overlap_rekeys = picked;
+        self.rekey_holds = holds;
+    }
+
+    /// The duplicate marker of employee `n` on `users`, settled when the evidence is
+    /// unambiguous: the one user with the email of the row of `n` (which keeps it), and
+    /// each other user with the row whose email it has (another ID, on no duplicate, a row
+    /// `row_hold` lets take a re-key), to which it is re-keyed. `None` otherwise.
+    fn settle_duplicate<'u>(
+        &self,
+        n: &EmployeeId,
+        users: &[&'u User],
+        listed: &BTreeMap<&EmployeeId, &Employee>,
+        rows: &Rows<'_>,
+        row_hold: &dyn Fn(&Employee) -> Option<RekeyHold>,
+    ) -> Option<(&'u User, Settled)> {
+        let row = *listed.get(n)?;
+        if row_hold(row).is_some() {
+            return None;
+        }
+        let mut keepers = users
+            .iter()
+            .filter(|u| row.email.is_normal_form_of(&u.email));
+        let keeper = *keepers.next()?;
+        if keepers.next().is_some() {
+            return None;
+        }
+        let mut others = Vec::new();
+        for o in users.iter().filter(|u| u.id != keeper.id) {
+            let r = *rows.by_email.get(Email::normalised(&o.email).as_ref())?;
+            if r.employee_id == *n
+                || self.marker_conflicts.contains_key(&r.employee_id)
+                || row_hold(r).is_some()
+                || others.iter().any(|(_, to)| *to == r.employee_id)
+            {
+                return None;
+            }
+            others.push((o.id.clone(), r.employee_id.clone()));
+        }
+        Some((keeper, others))
     }
 }
 

@@ -238,6 +238,7 @@ fn with_conflicts(n: usize, managed: usize) -> Plan {
             reason: SkipCause::EmailOfAnotherEmployee {
                 user: format!("P{i:06}").into(),
                 marker_employee_id: format!("{i}").into(),
+                rekey_hold: None,
             },
             not_yet_hired: false,
         });

@@ -5,11 +5,13 @@ fn every_cause() -> Vec<SkipCause> {
         SkipCause::DuplicateMarker {
             employee_id: "2001".into(),
             users: vec!["PDUPA01".into(), "PDUPB01".into()],
+            rekey_resolves: false,
         },
         SkipCause::EmployeeOnSeveralUsers,
         SkipCause::EmailOfAnotherEmployee {
             user: "PFORE01".into(),
             marker_employee_id: "2999".into(),
+            rekey_hold: None,
         },
         SkipCause::EmailOfAnotherUnreadableMarker {
             user: "PUNRD02".into(),
@@ -78,6 +80,40 @@ fn every_cause() -> Vec<SkipCause> {
             user: "PMOVD01".into(),
             email: crate::email::Email::normalise("dave@example.com"),
             moved_to: "2104".into(),
+            rekey_hold: None,
+        },
+        SkipCause::DuplicateMarker {
+            employee_id: "2002".into(),
+            users: vec!["PDUPC01".into(), "PDUPD01".into()],
+            rekey_resolves: true,
+        },
+        SkipCause::EmailOfAnotherEmployee {
+            user: "PFORE02".into(),
+            marker_employee_id: "2996".into(),
+            rekey_hold: Some(RekeyHold::TargetHeld {
+                holder: "PHOLD01".into(),
+            }),
+        },
+        SkipCause::EmailOfAnotherEmployee {
+            user: "PFORE03".into(),
+            marker_employee_id: "2995".into(),
+            rekey_hold: Some(RekeyHold::OldRowKeeps),
+        },
+        SkipCause::EmailOfAnotherEmployee {
+            user: "PFORE04".into(),
+            marker_employee_id: "2994".into(),
+            rekey_hold: Some(RekeyHold::SeveralCopies),
+        },
+        SkipCause::EmailOfAnotherEmployee {
+            user: "PFORE05".into(),
+            marker_employee_id: "2993".into(),
+            rekey_hold: Some(RekeyHold::NotYetHired),
+        },
+        SkipCause::EmployeeIdMoved {
+            user: "PMOVD02".into(),
+            email: crate::email::Email::normalise("erin@example.com"),
+            moved_to: "2105".into(),
+            rekey_hold: Some(RekeyHold::RowProblem),
         },
     ]
 }
@@ -110,6 +146,12 @@ fn the_words_are_the_documented_ones() {
             "this user's ownership marker (signature invalid) seems to name employee 2002, whom the HR export lists, but no HR row matches this user (by a marker that verifies, or by its email): it still holds a role or teams and may be a leaver hiding behind an edited marker, so it is not kept on silently; not deactivated (it keeps its access until settled; [lifecycle] unmanaged_users = \"offboard\" deactivates it); if it is a former employee, suspend it by hand in PagerDuty; if it is a current employee, set its email in PagerDuty to its HR row's and remove that marker line",
             "this user's ownership marker (unreadable) names no employee that can be read, and no HR row matches this user (by its email): it still holds a role or teams and may be a leaver hiding behind an edited marker, so it is not kept on silently; not deactivated (it keeps its access until settled; [lifecycle] unmanaged_users = \"offboard\" deactivates it); if it is a former employee, suspend it by hand in PagerDuty; if it is a current employee, set its email in PagerDuty to its HR row's and remove that marker line",
             "this employee ID's marker is on PagerDuty user PMOVD01 (dave@example.com), whose email and name are on the HR row of employee 2104: HR may have moved that person to employee ID 2104 and given this ID to someone else, so neither row is written; if so, rerun plan and apply with --rekey-employee-ids (that user's marker is re-keyed to 2104 and this employee is created); if not, fix the marker or the email by hand",
+            "2 PagerDuty users (PDUPC01, PDUPD01) carry the marker for employee 2002; the evidence says which keeps it (one has the email of that employee's HR row, each other one the email of another row whose ID no other user keeps: a re-key that stopped part-way?), so rerun plan and apply with --rekey-employee-ids, which re-keys the others to their rows; if that is wrong, fix the markers by hand",
+            "email belongs to PagerDuty user PFORE02 whose marker names employee 2996; --rekey-employee-ids does not re-key it to this row: PagerDuty user PHOLD01 keeps the marker of this row's employee ID (no HR row re-keys it away in this run, and it is not a user gone from the export that could give the ID up: its email is on an HR row, or it is a user hr2pagerduty never writes, or its own re-key is held the same way, down a chain of shifted IDs), and re-keying PFORE02 would leave two users with one marker; settle PHOLD01 (or the user at the end of that chain) by hand: if its person has left, offboard it in PagerDuty and remove its marker line; if not, fix its marker or email; then rerun with --rekey-employee-ids",
+            "email belongs to PagerDuty user PFORE03 whose marker names employee 2995; --rekey-employee-ids does not re-key it to this row: the export lists employee 2995 on a row that this user plausibly is (the same name, and that row's email held by no other managed user), so the user keeps that ID; if PFORE03 is this row's person and not that row's, remove its marker line in PagerDuty: the next run matches it to this row by email (and creates the other row's user); if not, correct this row's email in HR",
+            "email belongs to PagerDuty user PFORE04 whose marker names employee 2994; --rekey-employee-ids does not re-key it to this row: several PagerDuty users carry the marker of employee 2994 and the evidence does not say which keeps it (see their skip); decide by hand which user is that employee's, remove the marker line from the others (PFORE04 among them, if it is not), then rerun with --rekey-employee-ids",
+            "email belongs to PagerDuty user PFORE05 whose marker names employee 2993; --rekey-employee-ids does not re-key it to this row: this row is a future hire, and nothing is written for it before its hire date: its user is re-keyed from that day on; nothing to do",
+            "this employee ID's marker is on PagerDuty user PMOVD02 (erin@example.com), whose email and name are on the HR row of employee 2105: HR may have moved that person to employee ID 2105 and given this ID to someone else, so neither row is written; --rekey-employee-ids does not re-key that user: an HR row with a problem this run names this email or this row's employee ID, so no marker is re-keyed onto or away from it; fix that row in HR (it is listed with the HR problems), then rerun with --rekey-employee-ids; if HR did not move the person, fix the marker or the email by hand",
         ]
     );
 }
@@ -121,6 +163,7 @@ fn every_cause_is_stored_as_its_tag_and_values_and_reads_back() {
     causes.push(SkipCause::DuplicateMarker {
         employee_id: "a; fix by hand".into(),
         users: vec!["PA".into(), "PB".into()],
+        rekey_resolves: false,
     });
     for cause in causes {
         let json = serde_json::to_value(&cause).unwrap();
@@ -169,6 +212,12 @@ fn the_stored_tags_are_stable_snake_case() {
             "unconfirmed_adoption",
             "unverified_marker_without_row",
             "unverified_marker_without_row",
+            "employee_id_moved",
+            "duplicate_marker",
+            "email_of_another_employee",
+            "email_of_another_employee",
+            "email_of_another_employee",
+            "email_of_another_employee",
             "employee_id_moved",
         ]
     );
@@ -239,4 +288,27 @@ fn a_cause_stored_as_words_or_an_unknown_tag_is_refused() {
         });
         assert!(serde_json::from_value::<Skip>(skip).is_err(), "{reason}");
     }
+}
+
+#[test]
+fn a_rekey_hold_is_stored_as_its_tag_and_values() {
+    let cause = SkipCause::EmailOfAnotherEmployee {
+        user: "PFORE02".into(),
+        marker_employee_id: "2996".into(),
+        rekey_hold: Some(RekeyHold::TargetHeld {
+            holder: "PHOLD01".into(),
+        }),
+    };
+    assert_eq!(
+        serde_json::to_value(&cause).unwrap()["details"]["rekey_hold"],
+        serde_json::json!({"hold": "target_held", "details": {"holder": "PHOLD01"}})
+    );
+    // Absent without the flag, as in saved plans made before it existed.
+    let without = SkipCause::EmailOfAnotherEmployee {
+        user: "PFORE02".into(),
+        marker_employee_id: "2996".into(),
+        rekey_hold: None,
+    };
+    let json = serde_json::to_value(&without).unwrap();
+    assert!(json["details"].get("rekey_hold").is_none(), "{json}");
 }

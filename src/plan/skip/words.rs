@@ -3,7 +3,7 @@
 //! report print), and the words of [`UnverifiedMarker`], [`MarkerFault`] and [`SkipSide`].
 //! What a skip is, and which need a person, is in the parent module.
 
-use super::{MarkerFault, SkipCause, SkipSide, UnverifiedMarker};
+use super::{MarkerFault, RekeyHold, SkipCause, SkipSide, UnverifiedMarker};
 use crate::ids::UserId;
 use crate::plan::ownership::Untouchable;
 use std::fmt;
@@ -18,6 +18,31 @@ impl UnverifiedMarker {
             UnverifiedMarker::SignatureInvalid => "edited or forged (signature invalid)",
             UnverifiedMarker::Unbound => "signed, not bound to it, and unconfirmed",
         }
+    }
+}
+
+impl RekeyHold {
+    /// Why `--rekey-employee-ids` leaves the marker of `user` (naming `old`, in words:
+    /// `employee 2`) as it is rather than re-keying it to `to` (in words), and what a
+    /// person must do.
+    fn words(&self, user: &str, old: &str, to: &str) -> String {
+        let values: Vec<&str> = match self {
+            RekeyHold::TargetHeld { holder } => {
+                vec![holder.as_str(), to, user, holder.as_str()]
+            }
+            RekeyHold::OldRowKeeps => vec![old, user],
+            RekeyHold::SeveralCopies => vec![old, user],
+            RekeyHold::RowProblem => vec![old],
+            RekeyHold::NotYetHired => vec![],
+        };
+        let words = match self {
+            RekeyHold::TargetHeld { .. } => pieces::HOLD_TARGET_HELD,
+            RekeyHold::OldRowKeeps => pieces::HOLD_OLD_ROW_KEEPS,
+            RekeyHold::SeveralCopies => pieces::HOLD_SEVERAL_COPIES,
+            RekeyHold::RowProblem => pieces::HOLD_ROW_PROBLEM,
+            RekeyHold::NotYetHired => pieces::HOLD_NOT_YET_HIRED,
+        };
+        fill(words, &values)
     }
 }
 
@@ -54,6 +79,38 @@ mod pieces {
         ") carry the marker for employee ",
         "; fix by hand",
     ];
+    /// [`DUPLICATE_MARKER`] when `--rekey-employee-ids` would settle it.
+    pub const DUPLICATE_MARKER_REKEY_RESOLVES: &[&str] = &[
+        "",
+        " PagerDuty users (",
+        ") carry the marker for employee ",
+        "; the evidence says which keeps it (one has the email of that employee's HR row, each other one the email of another row whose ID no other user keeps: a re-key that stopped part-way?), so rerun plan and apply with --rekey-employee-ids, which re-keys the others to their rows; if that is wrong, fix the markers by hand",
+    ];
+    /// The words of a [`super::RekeyHold`] inside a skip, around its values.
+    pub const HOLD_TARGET_HELD: &[&str] = &[
+        "PagerDuty user ",
+        " keeps the marker of ",
+        " (no HR row re-keys it away in this run, and it is not a user gone from the export that could give the ID up: its email is on an HR row, or it is a user hr2pagerduty never writes, or its own re-key is held the same way, down a chain of shifted IDs), and re-keying ",
+        " would leave two users with one marker; settle ",
+        " (or the user at the end of that chain) by hand: if its person has left, offboard it in PagerDuty and remove its marker line; if not, fix its marker or email; then rerun with --rekey-employee-ids",
+    ];
+    pub const HOLD_OLD_ROW_KEEPS: &[&str] = &[
+        "the export lists ",
+        " on a row that this user plausibly is (the same name, and that row's email held by no other managed user), so the user keeps that ID; if ",
+        " is this row's person and not that row's, remove its marker line in PagerDuty: the next run matches it to this row by email (and creates the other row's user); if not, correct this row's email in HR",
+    ];
+    pub const HOLD_SEVERAL_COPIES: &[&str] = &[
+        "several PagerDuty users carry the marker of ",
+        " and the evidence does not say which keeps it (see their skip); decide by hand which user is that employee's, remove the marker line from the others (",
+        " among them, if it is not), then rerun with --rekey-employee-ids",
+    ];
+    pub const HOLD_ROW_PROBLEM: &[&str] = &[
+        "an HR row with a problem this run names this email or ",
+        ", so no marker is re-keyed onto or away from it; fix that row in HR (it is listed with the HR problems), then rerun with --rekey-employee-ids",
+    ];
+    pub const HOLD_NOT_YET_HIRED: &[&str] = &[
+        "this row is a future hire, and nothing is written for it before its hire date: its user is re-keyed from that day on; nothing to do",
+    ];
     pub const EMPLOYEE_ON_SEVERAL_USERS: &[&str] =
         &["several PagerDuty users carry this employee's marker"];
     pub const EMAIL_OF_ANOTHER_EMPLOYEE: &[&str] = &[
@@ -75,6 +132,23 @@ mod pieces {
         " and given this ID to someone else, so neither row is written; if so, rerun plan and apply with --rekey-employee-ids (that user's marker is re-keyed to ",
         " and this employee is created); if not, fix the marker or the email by hand",
     ];
+    /// [`EMPLOYEE_ID_MOVED`] in a run with `--rekey-employee-ids` that could not re-key.
+    pub const EMPLOYEE_ID_MOVED_HELD: &[&str] = &[
+        "this employee ID's marker is on PagerDuty user ",
+        " (",
+        "), whose email and name are on the HR row of employee ",
+        ": HR may have moved that person to employee ID ",
+        " and given this ID to someone else, so neither row is written; --rekey-employee-ids does not re-key that user: ",
+        "; if HR did not move the person, fix the marker or the email by hand",
+    ];
+    /// After [`EMAIL_OF_ANOTHER_EMPLOYEE`] in a run with `--rekey-employee-ids` that
+    /// could not re-key that user to this row.
+    pub const EMAIL_OF_ANOTHER_EMPLOYEE_HELD: &[&str] = &[
+        "email belongs to PagerDuty user ",
+        " whose marker names employee ",
+        "; --rekey-employee-ids does not re-key it to this row: ",
+        "",
+    ];
     pub const EMAIL_TAKEN: &[&str] = &[
         "HR gives this employee a new email, but PagerDuty user ",
         " already has it and keeps it in this run, so PagerDuty would refuse the change: the email is not changed (this user keeps ",
@@ -95,7 +169,7 @@ mod pieces {
         ", whose marker names employee ",
         ": --rekey-employee-ids cannot re-key ",
         " to this ID while ",
-        " keeps that ID's marker (no HR row re-keys it in this run: its person is gone from the export, or its own re-key is blocked the same way, down a chain of shifted IDs), so neither user is written for this row; settle ",
+        " keeps that ID's marker (no HR row re-keys it away in this run, and it is not a user gone from the export that could give the ID up: its email is on an HR row, or it is a user hr2pagerduty never writes, or its own re-key is blocked the same way, down a chain of shifted IDs), so neither user is written for this row; settle ",
         " (or the user at the end of that chain) by hand: if its person has left, offboard it in PagerDuty and remove its marker line; if not, fix its marker or email; then rerun with --rekey-employee-ids",
     ];
     pub const EMAIL_OF_ANOTHER_UNREADABLE_MARKER: &[&str] = &[
@@ -180,8 +254,16 @@ impl SkipCause {
     /// The words and values of this cause.
     fn parts(&self) -> (&'static [&'static str], Vec<String>) {
         match self {
-            SkipCause::DuplicateMarker { employee_id, users } => (
-                pieces::DUPLICATE_MARKER,
+            SkipCause::DuplicateMarker {
+                employee_id,
+                users,
+                rekey_resolves,
+            } => (
+                if *rekey_resolves {
+                    pieces::DUPLICATE_MARKER_REKEY_RESOLVES
+                } else {
+                    pieces::DUPLICATE_MARKER
+                },
                 vec![
                     users.len().to_string(),
                     id_list(users),
@@ -192,9 +274,27 @@ impl SkipCause {
             SkipCause::EmailOfAnotherEmployee {
                 user,
                 marker_employee_id,
+                rekey_hold: None,
             } => (
                 pieces::EMAIL_OF_ANOTHER_EMPLOYEE,
                 vec![user.to_string(), marker_employee_id.to_string()],
+            ),
+            SkipCause::EmailOfAnotherEmployee {
+                user,
+                marker_employee_id,
+                rekey_hold: Some(hold),
+            } => (
+                pieces::EMAIL_OF_ANOTHER_EMPLOYEE_HELD,
+                vec![
+                    user.to_string(),
+                    marker_employee_id.to_string(),
+                    // The row's own ID is not among the values: "this row".
+                    hold.words(
+                        user.as_str(),
+                        &format!("employee {marker_employee_id}"),
+                        "this row's employee ID",
+                    ),
+                ],
             ),
             SkipCause::EmployeeIdReused { user, name, email } => (
                 pieces::EMPLOYEE_ID_REUSED,
@@ -208,6 +308,26 @@ impl SkipCause {
                 user,
                 email,
                 moved_to,
+                rekey_hold: Some(hold),
+            } => (
+                pieces::EMPLOYEE_ID_MOVED_HELD,
+                vec![
+                    user.to_string(),
+                    email.to_string(),
+                    moved_to.to_string(),
+                    moved_to.to_string(),
+                    hold.words(
+                        user.as_str(),
+                        "this row's employee ID",
+                        &format!("employee {moved_to}"),
+                    ),
+                ],
+            ),
+            SkipCause::EmployeeIdMoved {
+                user,
+                email,
+                moved_to,
+                rekey_hold: None,
             } => (
                 pieces::EMPLOYEE_ID_MOVED,
                 vec![

@@ -13,7 +13,7 @@ fn rob(status: Lifecycle, email: &str, name: &str) -> Employee {
 }
 
 /// The plan of `r` against `acct`, with `--rekey-employee-ids` when `rekey`.
-fn plan_rekey(acct: &Account, r: &Roster, cfg: &Config, rekey: bool) -> Plan {
+pub(super) fn plan_rekey(acct: &Account, r: &Roster, cfg: &Config, rekey: bool) -> Plan {
     let mut policy = Policy::from_config(cfg);
     policy.rekey_employee_ids = rekey;
     let today = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
@@ -114,7 +114,7 @@ fn a_reused_employee_id_does_not_hand_a_suspended_leavers_user_to_a_new_hire() {
 
 /// Dave D (employee 4, on a team) and the export that moves him to employee 104, keeping
 /// his email and name, and gives 4 to a new hire, Dave Zhang, with a new email.
-fn moved_dave() -> (Account, Roster) {
+pub(super) fn moved_dave() -> (Account, Roster) {
     let mut acct = Account::new(vec![user(
         "PDAVE",
         "dave@example.com",
@@ -168,6 +168,7 @@ fn a_person_moved_to_another_id_keeps_their_user_from_the_new_hire_given_the_old
                     user: "PDAVE".into(),
                     email: Email::normalise("dave@example.com"),
                     moved_to: "104".into(),
+                    rekey_hold: None,
                 }
             ),
             (
@@ -175,6 +176,7 @@ fn a_person_moved_to_another_id_keeps_their_user_from_the_new_hire_given_the_old
                 &SkipCause::EmailOfAnotherEmployee {
                     user: "PDAVE".into(),
                     marker_employee_id: "4".into(),
+                    rekey_hold: None,
                 }
             ),
         ],
@@ -306,7 +308,7 @@ fn a_reused_employee_id_does_not_rename_an_active_user_into_a_mover() {
 /// `n` people with users marked by IDs `1..=n` (`pN@`, name `N PersonN` in words, base role
 /// limited_user), and the export in which person `i` carries ID `ids[i - 1]`, person 1
 /// an IT manager (the admin rule).
-fn renumbered(ids: &[u32]) -> (Account, Roster) {
+pub(super) fn renumbered(ids: &[u32]) -> (Account, Roster) {
     let users = (1..=ids.len())
         .map(|i| {
             user(
@@ -582,8 +584,12 @@ fn rekeying_an_already_suspended_leaver_is_a_marker_update_not_a_deactivation() 
 #[test]
 fn a_rekey_run_that_cannot_rekey_names_the_blocking_marker_instead_of_the_flag() {
     // IDs shifted by one, and the last person (whose ID 8 the seventh now carries) gone
-    // from the export: nothing can be re-keyed, the flag given or not (r7g #3, #7).
-    let cfg = std_config();
+    // from the export but protected ([lifecycle] protected), so that its user cannot give
+    // the ID up: nothing can be re-keyed, the flag given or not (r7g #3, #7).
+    let mut cfg = std_config();
+    cfg.lifecycle
+        .protected
+        .insert(Email::normalise("p8@example.com"));
     let caps = SafetyCaps::default();
     let (acct, full) = renumbered(&[2, 3, 4, 5, 6, 7, 8, 9]);
     let mut rows = full.employees.clone();
