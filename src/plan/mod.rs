@@ -115,12 +115,12 @@ pub use contract::{
 };
 pub use policy::Policy;
 pub use preconditions::check_rules_offline;
-pub use skip::{MarkerFault, Skip, SkipCause, SkipSide, UnverifiedMarker};
+pub use skip::{LeftAlone, MarkerFault, Skip, SkipCause, SkipSide, UnverifiedMarker};
 
 use crate::archive::Archive;
 use crate::email::Email;
 use crate::hr::Roster;
-use crate::ids::{LicenseId, TeamId, UserId};
+use crate::ids::{EmployeeId, LicenseId, TeamId, UserId};
 use crate::marker::MarkerKeys;
 use crate::oncall::OncallFacts;
 use crate::pagerduty::models::licenses::LicenseWithCounts;
@@ -245,6 +245,9 @@ struct Tally {
     problems: Vec<String>,
     /// Employees provisioned today (employed, by [`dated`]), for the shrink check.
     hr_active: usize,
+    /// Leavers whose row found no user and was counted unchanged, by employee ID: a user
+    /// left alone with their name may be them (`leavers::leaver_namesakes`).
+    userless_leavers: std::collections::BTreeSet<EmployeeId>,
 }
 
 /// Computes the plan.
@@ -308,6 +311,7 @@ pub fn plan_with_rules(inp: Inputs<'_>, rules: ResolvedRules) -> Result<Plan, Pl
         employees::plan_employee(&mut cx, &index, e, found, &mut t);
     }
     leavers::plan_users_without_row(&mut cx, &index, &mut t);
+    leavers::leaver_namesakes(&cx, &index, &mut t);
     duplicates::flag(inp.users, &index, &mut t);
     t.problems
         .extend(preconditions::from_user(&inp.policy.from, &index));

@@ -79,6 +79,13 @@ fn every_cause() -> Vec<SkipCause> {
             email: crate::email::Email::normalise("dave@example.com"),
             moved_to: "2104".into(),
         },
+        SkipCause::LeaverNamesake {
+            line: 6,
+            user: "PCAROL1".into(),
+            email: crate::email::Email::normalise("old-automation@example.com"),
+            name: "Carol Leaver".into(),
+            left_alone: LeftAlone::Untouchable(Untouchable::Protected),
+        },
     ]
 }
 
@@ -110,6 +117,7 @@ fn the_words_are_the_documented_ones() {
             "this user's ownership marker (signature invalid) seems to name employee 2002, whom the HR export lists, but no HR row matches this user (by a marker that verifies, or by its email): it still holds a role or teams and may be a leaver hiding behind an edited marker, so it is not kept on silently; not deactivated (it keeps its access until settled; [lifecycle] unmanaged_users = \"offboard\" deactivates it); if it is a former employee, suspend it by hand in PagerDuty; if it is a current employee, set its email in PagerDuty to its HR row's and remove that marker line",
             "this user's ownership marker (unreadable) names no employee that can be read, and no HR row matches this user (by its email): it still holds a role or teams and may be a leaver hiding behind an edited marker, so it is not kept on silently; not deactivated (it keeps its access until settled; [lifecycle] unmanaged_users = \"offboard\" deactivates it); if it is a former employee, suspend it by hand in PagerDuty; if it is a current employee, set its email in PagerDuty to its HR row's and remove that marker line",
             "this employee ID's marker is on PagerDuty user PMOVD01 (dave@example.com), whose email and name are on the HR row of employee 2104: HR may have moved that person to employee ID 2104 and given this ID to someone else, so neither row is written; if so, rerun plan and apply with --rekey-employee-ids (that user's marker is re-keyed to 2104 and this employee is created); if not, fix the marker or the email by hand",
+            "this leaver's row (HR line 6) finds no PagerDuty user, but PagerDuty user PCAROL1 (old-automation@example.com), which no HR row matches, has this leaver's name \"Carol Leaver\" and still holds a role or teams, and the run leaves it alone (its email is listed under [lifecycle] protected, and a protected user is never written), so nothing is written: check whether the leaver changed that user's email or removed its marker; if it is the leaver, offboard it by hand in PagerDuty (suspend it, or take away its role and teams), or set its email in PagerDuty back to this HR row's and the next run deactivates it",
         ]
     );
 }
@@ -170,6 +178,7 @@ fn the_stored_tags_are_stable_snake_case() {
             "unverified_marker_without_row",
             "unverified_marker_without_row",
             "employee_id_moved",
+            "leaver_namesake",
         ]
     );
     let [dup, owner, fault, role] =
@@ -203,6 +212,10 @@ fn the_stored_tags_are_stable_snake_case() {
     assert_eq!(
         serde_json::to_value(&every_cause()[15]).unwrap(),
         serde_json::json!({"cause": "unconfirmed_adoption", "details": {"from": "limited_user", "to": "admin", "manager_on": ["IT Managers"]}})
+    );
+    assert_eq!(
+        serde_json::to_value(every_cause().last().unwrap()).unwrap()["details"]["left_alone"],
+        serde_json::json!({"untouchable": "protected"})
     );
     assert_eq!(
         serde_json::to_value(&every_cause()[18]).unwrap()["details"]["joins"],
