@@ -771,6 +771,7 @@ fn a_leaver_who_takes_a_free_protected_address_is_a_skip_that_needs_a_person() {
     assert_eq!(entry["needs_attention"], true, "{entry}");
     assert_eq!(entry["pagerduty_user_id"], leaver.id.as_str(), "{entry}");
     assert_eq!(entry["hr_line"], 3, "{entry}");
+    assert_eq!(entry["cause"], "leaver_namesake", "{entry}");
     plan(&sim, &ws, &["--detailed-exitcode"])
         .expect_code(0)
         .expect_stdout(&["No changes.", &skip]);

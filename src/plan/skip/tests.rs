@@ -253,3 +253,61 @@ fn a_cause_stored_as_words_or_an_unknown_tag_is_refused() {
         assert!(serde_json::from_value::<Skip>(skip).is_err(), "{reason}");
     }
 }
+
+/// README.md § JSON plan lists every tag a skip's `cause` can take (the JSON plan's and
+/// report's `skipped[].cause`, a saved plan's stored cause): read from the variants of
+/// [`SkipCause`] in this module's source, so that a new cause fails here until README
+/// names it.
+#[test]
+fn readme_lists_every_skip_cause_tag() {
+    let source = include_str!("../skip.rs");
+    let body = source
+        .split_once("pub enum SkipCause {")
+        .and_then(|(_, rest)| rest.split_once("\n}\n"))
+        .map(|(body, _)| body)
+        .expect("the SkipCause enum");
+    let tags: Vec<String> = body
+        .lines()
+        .filter(|l| l.starts_with("    ") && l[4..].starts_with(|c: char| c.is_ascii_uppercase()))
+        .map(|l| {
+            let name: String = l[4..]
+                .chars()
+                .take_while(char::is_ascii_alphanumeric)
+                .collect();
+            let mut tag = String::new();
+            for (i, c) in name.chars().enumerate() {
+                if c.is_ascii_uppercase() && i > 0 {
+                    tag.push('_');
+                }
+                tag.push(c.to_ascii_lowercase());
+            }
+            tag
+        })
+        .collect();
+    assert!(tags.len() >= 18, "{tags:?}");
+    // The tags really are the serialised ones.
+    for c in every_cause() {
+        let tag = serde_json::to_value(&c).unwrap()["cause"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            tags.contains(&tag),
+            "{tag} not read from the source: {tags:?}"
+        );
+    }
+    let readme = include_str!("../../../README.md");
+    let section = readme
+        .split_once("\n### JSON plan\n")
+        .and_then(|(_, rest)| rest.split_once("\n### JSON apply report\n"))
+        .map(|(s, _)| s)
+        .expect("README's JSON plan section");
+    let missing: Vec<&String> = tags
+        .iter()
+        .filter(|t| !section.contains(&format!("- `{t}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "README § JSON plan does not list {missing:?}"
+    );
+}
