@@ -9,19 +9,24 @@
 //! (then it is listed as skipped). A user whose marker is present but not used (it does not
 //! verify, cannot be read, or is unsigned and unconfirmed) and who still holds access may
 //! be a leaver hiding behind an edited marker: a skip that needs a person, or with
-//! `"offboard"` deactivated like an unmanaged user.
+//! `"offboard"` deactivated like an unmanaged user. Last, a leaver's row that found no user
+//! while a user left alone has the leaver's name and holds access is a skip that needs a
+//! person ([`leaver_namesakes`]).
 
 use super::Tally;
 use super::build::{LeaverReason, LeaverWhy, Record, deactivate, leave, sign};
 use super::context::Ctx;
+use super::duplicates::comparable;
 use super::matching::Index;
 use super::ownership::untouchable;
-use super::skip::{Skip, SkipCause};
+use super::skip::{LeftAlone, Skip, SkipCause};
 use crate::config::UnmanagedUsers;
 use crate::email::Email;
+use crate::ids::UserId;
 use crate::marker::{self, Marker, MarkerState};
 use crate::pagerduty::models::User;
 use crate::vocab::SUSPENDED_ROLES;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Plans every user of the account the employee pass did not decide.
 pub(super) fn plan_users_without_row<'a>(cx: &mut Ctx<'a>, index: &'a Index<'a>, t: &mut Tally) {
@@ -271,4 +276,80 @@ fn inp_row_problem(cx: &Ctx<'_>, u: &User) -> bool {
         .roster
         .protected_emails
         .contains(&Email::normalise(&u.email))
+}
+
+/// The leaver rows that found no user ([`Tally::userless_leavers`]) while a user no HR row
+/// matched, which the run leaves alone (never written, no marker naming an employee, or a
+/// marker it does not use), has the leaver's name and still holds access: a skip that
+/// needs a person on the row, naming that user ([`SkipCause::LeaverNamesake`]). A leaver
+/// may edit their own profile: set their email to a protected address no user held, or
+/// any other, and remove their marker, and the row would find nobody while they keep
+/// their role and teams. Names compare as the same-person rule compares them
+/// (`matching::evidence::same_person`: by the email, which cannot match here since the
+/// row found nobody, or by the name as probable duplicates compare it). Not the `From`
+/// user, nor a user this run already deactivates (`unmanaged_users = "offboard"`). One
+/// skip per row and namesake, in the export's order and then by user ID; the row is
+/// counted among the skipped instead of the unchanged.
+pub(super) fn leaver_namesakes(cx: &Ctx<'_>, index: &Index<'_>, t: &mut Tally) {
+    if t.userless_leavers.is_empty() {
+        return;
+    }
+    let inp = cx.inp;
+    let acted: BTreeSet<&UserId> = t
+        .out
+        .actions
+        .iter()
+        .filter_map(|a| a.user_id.as_ref())
+        .collect();
+    let mut namesakes: BTreeMap<String, Vec<(&User, LeftAlone)>> = BTreeMap::new();
+    for u in inp.users {
+        let access = !SUSPENDED_ROLES.contains(&u.role) || !u.teams.is_empty();
+        if t.matched.contains(index.slot(u))
+            || !access
+            || acted.contains(&u.id)
+            || Email::normalise(&u.email) == cx.policy.from
+        {
+            continue;
+        }
+        let left_alone = match untouchable(u, None, &cx.policy.protected, inp.key_owner) {
+            Some(why) => LeftAlone::Untouchable(why),
+            None if matches!(index.state(u), MarkerState::Invalid(_)) => {
+                LeftAlone::Unverified(index.fault(u))
+            }
+            None if index.marker(u).is_none_or(|m| m.employee_id.is_none()) => LeftAlone::Unmarked,
+            // A marker the run trusts: a leaver of its own, or an employee's user.
+            None => continue,
+        };
+        let key = comparable(&u.name);
+        if !key.is_empty() {
+            namesakes.entry(key).or_default().push((u, left_alone));
+        }
+    }
+    if namesakes.is_empty() {
+        return;
+    }
+    for list in namesakes.values_mut() {
+        list.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+    }
+    let mut seen = BTreeSet::new();
+    for e in &inp.roster.employees {
+        if !t.userless_leavers.contains(&e.employee_id) || !seen.insert(&e.employee_id) {
+            continue;
+        }
+        let Some(users) = namesakes.get(&comparable(&e.name)) else {
+            continue;
+        };
+        for (u, left_alone) in users {
+            let cause = SkipCause::LeaverNamesake {
+                line: e.line,
+                user: u.id.clone(),
+                email: Email::normalise(&u.email),
+                name: u.name.clone(),
+                left_alone: *left_alone,
+            };
+            t.out.skipped.push(Skip::employee(e, Some(u), cause));
+        }
+        // Counted unchanged by its pass; now it is among the skipped.
+        t.out.unchanged = t.out.unchanged.saturating_sub(1);
+    }
 }

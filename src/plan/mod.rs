@@ -115,7 +115,7 @@ pub use contract::{
 };
 pub use policy::Policy;
 pub use preconditions::check_rules_offline;
-pub use skip::{MarkerFault, RekeyHold, Skip, SkipCause, SkipSide, UnverifiedMarker};
+pub use skip::{LeftAlone, MarkerFault, RekeyHold, Skip, SkipCause, SkipSide, UnverifiedMarker};
 
 use crate::archive::Archive;
 use crate::email::Email;
@@ -245,6 +245,9 @@ struct Tally {
     problems: Vec<String>,
     /// Employees provisioned today (employed, by [`dated`]), for the shrink check.
     hr_active: usize,
+    /// Leavers whose row found no user and was counted unchanged, by employee ID: a user
+    /// left alone with their name may be them (`leavers::leaver_namesakes`).
+    userless_leavers: std::collections::BTreeSet<EmployeeId>,
 }
 
 /// Computes the plan.
@@ -309,6 +312,7 @@ pub fn plan_with_rules(inp: Inputs<'_>, rules: ResolvedRules) -> Result<Plan, Pl
     }
     leavers::plan_users_without_row(&mut cx, &index, &mut t);
     order_rekeys(&mut t.out.actions, &index);
+    leavers::leaver_namesakes(&cx, &index, &mut t);
     duplicates::flag(inp.users, &index, &mut t);
     t.problems
         .extend(preconditions::from_user(&inp.policy.from, &index));

@@ -223,6 +223,27 @@ pub enum SkipCause {
         /// The listed employee the marker seems to name, if it names one that can be read.
         claimed_employee_id: Option<EmployeeId>,
     },
+    /// On a leaver's row (terminated, past its termination date, or suspended for leave)
+    /// that finds no PagerDuty user, while `user`, which no HR row matched and which the run
+    /// leaves alone (`left_alone` says why: never written, no marker naming an employee, or
+    /// a marker the run does not use), has the leaver's name (compared as
+    /// [`crate::plan`]'s same-person rule compares names: trimmed, whitespace collapsed,
+    /// case- and diacritic-insensitive) and still holds a role or teams. A leaver can set
+    /// their own email (to a protected address no user held, say) and remove their marker:
+    /// the row would then find nobody and the user keep its access with nothing said.
+    /// Nothing is written; a person checks whether that user is the leaver.
+    LeaverNamesake {
+        /// The leaver's HR line.
+        line: u64,
+        /// The user with the leaver's name.
+        user: UserId,
+        /// Its email (normalised).
+        email: Email,
+        /// Its name, as PagerDuty shows it.
+        name: String,
+        /// Why the run leaves that user alone.
+        left_alone: LeftAlone,
+    },
     /// The user (or, for an employee no user matches, the email HR gives) is never written.
     Untouchable(Untouchable),
     /// On a marked user whose employee the export does not list (or, with
@@ -324,6 +345,21 @@ pub enum RekeyHold {
     NotYetHired,
 }
 
+/// Why the run leaves a user alone that no HR row matched ([`SkipCause::LeaverNamesake`]).
+/// Serialised as a snake_case tag (`unmarked`), with its value (`{"untouchable":
+/// "protected"}`, `{"unverified": "signature_invalid"}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeftAlone {
+    /// hr2pagerduty never writes it: the account owner, the API key's own user, a
+    /// protected email.
+    Untouchable(Untouchable),
+    /// It carries no ownership marker naming an employee (an unmanaged user).
+    Unmarked,
+    /// Its ownership marker is present but not used (why).
+    Unverified(MarkerFault),
+}
+
 /// What a user's marker is short of one whose tag verifies with the run's marker keys.
 /// Serialised as a snake_case tag (`signature_invalid`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -375,7 +411,8 @@ pub enum SkipSide {
 impl SkipCause {
     /// Whether this skip needs a person: a marker dispute, a marker that cannot be trusted
     /// while it hides a leaver or blocks a hire, an email another employee's user holds, a
-    /// user someone else suspended. Until someone acts, a person's access is wrong (a
+    /// user someone else suspended, a leaver whose row finds no user while a user left
+    /// alone has their name and access. Until someone acts, a person's access is wrong (a
     /// leaver keeps theirs, an employee has none), so `apply` applies everything else and
     /// then exits 1 (README.md § What to alert on). Not the skips made on purpose (owner,
     /// API key user, protected, `From` user), nor an HR row's problem (the row is listed,
@@ -401,6 +438,7 @@ impl SkipCause {
             | SkipCause::ClaimedByUnreadableMarker { .. }
             | SkipCause::UntrustedLeaverMarker { .. }
             | SkipCause::UnverifiedMarkerWithoutRow { .. }
+            | SkipCause::LeaverNamesake { .. }
             | SkipCause::SuspendedByOthers { .. }
             | SkipCause::UnconfirmedAdoption { .. }
             | SkipCause::UncheckedMarkerWithoutKey { .. }

@@ -120,7 +120,9 @@ pub(super) fn blocked_team_removals_json(a: &Action) -> Value {
 
 /// One skipped person or row, as JSON: HR row problems first (by line), then plan skips;
 /// each with `needs_attention`, true for the skips a person must settle
-/// ([`crate::plan::SkipCause::needs_attention`]; never for an HR row's problem).
+/// ([`crate::plan::SkipCause::needs_attention`]; never for an HR row's problem), and
+/// `cause`: a plan skip's stable snake_case tag, the one a saved plan stores
+/// (`email_taken`), null for an HR row's problem (which has `problem`).
 pub(super) fn skipped_json(plan: &Plan, roster: &Roster) -> Vec<Value> {
     skipped_values(&roster.problems, &plan.skipped)
 }
@@ -136,6 +138,7 @@ pub(super) fn skipped_values(problems: &[RowProblem], skipped: &[Skip]) -> Vec<V
                 "pagerduty_user_id": null,
                 "hr_line": p.line,
                 "problem": p.kind,
+                "cause": null,
                 "reason": p.message,
                 "needs_attention": false,
             })
@@ -147,11 +150,21 @@ pub(super) fn skipped_values(problems: &[RowProblem], skipped: &[Skip]) -> Vec<V
             "email": s.email,
             "pagerduty_user_id": s.pagerduty_user_id,
             "hr_line": s.line,
+            "cause": cause_tag(&s.reason),
             "reason": s.reason.to_string(),
             "needs_attention": s.reason.needs_attention(),
         })
     }));
     out
+}
+
+/// The stable tag of skip cause `c`, as a saved plan stores it (`{"cause": "email_taken",
+/// "details": …}`): its `cause`.
+fn cause_tag(c: &crate::plan::SkipCause) -> Value {
+    serde_json::to_value(c)
+        .ok()
+        .and_then(|v| v.get("cause").cloned())
+        .unwrap_or(Value::Null)
 }
 
 /// The JSON plan: `actions[]` (one per user: `action`, `employee_id`, `email`,

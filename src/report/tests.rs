@@ -188,6 +188,9 @@ fn json_plan_has_the_documented_shape() {
     );
     assert_eq!(v["skipped"][0]["hr_line"], 7);
     assert_eq!(v["skipped"][1]["pagerduty_user_id"], "POWN");
+    // Each skip names its cause by the tag a saved plan stores; an HR row has `problem`.
+    assert_eq!(v["skipped"][0]["cause"], serde_json::Value::Null);
+    assert_eq!(v["skipped"][1]["cause"], "untouchable");
 }
 
 /// The old side of a description change says how the planner judged its marker's

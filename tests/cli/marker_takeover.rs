@@ -165,13 +165,28 @@ fn a_leaver_hiding_behind_a_forged_claim_needs_a_person_or_is_offboarded() {
         let line = format!(
             "! {email}, {id}: this user's ownership marker (signature invalid) seems to name employee 1000, whom the HR export lists, but no HR row matches this user"
         );
-        keyed(&sim, &ws, "plan", &[], Some(MARKER_KEY))
-            .expect_code(0)
+        let p = keyed(&sim, &ws, "plan", &[], Some(MARKER_KEY));
+        p.expect_code(0)
             .expect_stdout(&[&line, "may be a leaver hiding behind an edited marker"]);
+        // The terminated row, which finds no user, names that user too: it has the
+        // leaver's name (r10g #5).
+        let row = format!(
+            "! person1002@example.com, {id}, employee 1002: this leaver's row (HR line 4) finds no PagerDuty user, but PagerDuty user {id} ({email})"
+        );
+        assert_eq!(
+            p.stdout.contains(&row),
+            terminated_row,
+            "{case}: {}",
+            p.stdout
+        );
         let writes = sim.writes().len();
+        let attention = match terminated_row {
+            true => "nothing to apply, but 2 skipped need a person",
+            false => "nothing to apply, but 1 skipped needs a person",
+        };
         keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY))
             .expect_code(1)
-            .expect_stderr(&["nothing to apply, but 1 skipped needs a person"]);
+            .expect_stderr(&[attention]);
         assert_eq!(sim.writes().len(), writes, "{case}: nothing was written");
         assert_eq!(sim.user(email).role.to_string(), "limited_user", "{case}");
         keyed(&sim, &ws, "plan", &[], Some(MARKER_KEY))

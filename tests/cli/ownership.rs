@@ -724,3 +724,142 @@ fn the_from_user_is_never_deactivated_even_when_hr_says_it_left() {
         .expect_code(0)
         .expect_stdout(&["No changes.", skip]);
 }
+
+/// r10g #5: a terminated employee who set their own email to a protected address no user
+/// held, and removed their marker, kept their access with `No changes.` and exit 0. Now
+/// their row is a skip that needs a person naming that user: apply exits 1 and writes
+/// nothing to the protected user, the report's skip says so, and the next plan says it
+/// again; once the user's email is set back to the row's, the next run deactivates it.
+#[test]
+fn a_leaver_who_takes_a_free_protected_address_is_a_skip_that_needs_a_person() {
+    let people = workforce(1000, 3);
+    let (ws, sim) = settled(base_seed(), &people);
+    let leaver = sim.user("person1001@example.com");
+    sim.put_user(
+        leaver.id.as_str(),
+        json!({"email": "audit@example.com", "description": ""}),
+    );
+    let mut hr = people.clone();
+    hr[1].status = "Terminated";
+    ws.write_hr(&csv(&hr));
+    let skip = format!(
+        "! person1001@example.com, {id}, employee 1001: this leaver's row (HR line 3) finds no PagerDuty user, but PagerDuty user {id} (audit@example.com), which no HR row matches, has this leaver's name \"Given1001 Family1001\" and still holds a role or teams, and the run leaves it alone (its email is listed under [lifecycle] protected, and a protected user is never written), so nothing is written: check whether the leaver changed that user's email or removed its marker",
+        id = leaver.id
+    );
+    plan(&sim, &ws, &[]).expect_code(0).expect_stdout(&[
+        &skip,
+        &format!(
+            "- audit@example.com, {}: protected by [lifecycle] protected: never changed",
+            leaver.id
+        ),
+        "1 of these needs a person (marked !)",
+    ]);
+    let before = sim.user("audit@example.com");
+    let report = ws.path("report.json");
+    apply(&sim, &ws, &["--report", report.to_str().unwrap()])
+        .expect_code(1)
+        .expect_stderr(&["1 skipped needs a person"]);
+    assert_eq!(sim.user("audit@example.com"), before, "never written");
+    let r = crate::support::e2e::read_json(&report);
+    assert_eq!(r["status"], "failed", "{r:#}");
+    let entry = r["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["employee_id"] == "1001")
+        .unwrap_or_else(|| panic!("{r:#}"));
+    assert_eq!(entry["needs_attention"], true, "{entry}");
+    assert_eq!(entry["pagerduty_user_id"], leaver.id.as_str(), "{entry}");
+    assert_eq!(entry["hr_line"], 3, "{entry}");
+    assert_eq!(entry["cause"], "leaver_namesake", "{entry}");
+    plan(&sim, &ws, &["--detailed-exitcode"])
+        .expect_code(0)
+        .expect_stdout(&["No changes.", &skip]);
+    // The way out the words give: the email set back, and the next run offboards it.
+    sim.put_user(
+        leaver.id.as_str(),
+        json!({"email": "person1001@example.com"}),
+    );
+    plan(&sim, &ws, &[])
+        .expect_code(0)
+        .expect_stdout(&["Plan: 0 to create, 0 to update, 1 to deactivate, 0 to reactivate."]);
+    apply(&sim, &ws, &[]).expect_code(0);
+    assert_eq!(
+        sim.user("person1001@example.com").role.to_string(),
+        "read_only_limited_user"
+    );
+    converged(&sim, &ws);
+}
+
+/// A new email HR gives that another user already holds and keeps (no hand-off in the
+/// run) is a skip that needs a person naming that user: the person keeps the old address
+/// and gets the row's other changes, apply exits 1, the report's skip carries its tag, and
+/// the next plan says the same (commit 1065d86, r10g #12).
+#[test]
+fn a_new_email_another_user_holds_is_a_skip_that_needs_a_person_and_the_rest_is_applied() {
+    let people = workforce(1000, 3);
+    let mut seed = base_seed();
+    seed.users.push(unmarked(
+        "Someone Else",
+        "new1001@example.com",
+        "limited_user",
+    ));
+    let (ws, sim) = in_sync(seed, &people);
+    let holder = sim.user("new1001@example.com");
+    let person = sim.user("person1001@example.com");
+    let hr = String::from_utf8(csv(&people)).unwrap().replace(
+        "1001,person1001@example.com,Given1001,Family1001,Active,Support,Agent,",
+        "1001,new1001@example.com,Given1001,Family1001,Active,Support,Senior Agent,",
+    );
+    ws.write_hr(hr.as_bytes());
+    let skip = format!(
+        "! new1001@example.com, {}, employee 1001: HR gives this employee a new email, but PagerDuty user {} already has it and keeps it in this run, so PagerDuty would refuse the change: the email is not changed (this user keeps person1001@example.com; its other changes are applied)",
+        person.id, holder.id
+    );
+    plan(&sim, &ws, &[]).expect_code(0).expect_stdout(&[
+        &skip,
+        "Plan: 0 to create, 1 to update, 0 to deactivate, 0 to reactivate.",
+        "1 of these needs a person (marked !)",
+    ]);
+    let report = ws.path("report.json");
+    apply(&sim, &ws, &["--report", report.to_str().unwrap()])
+        .expect_code(1)
+        .expect_stdout(&[
+            "Needs a person: 1 skipped",
+            "Apply finished with skips that need a person. 0 created, 1 updated",
+        ]);
+    let after = sim.user("person1001@example.com");
+    assert_eq!(after.id, person.id, "the person keeps the old address");
+    assert_eq!(
+        after.job_title.as_deref(),
+        Some("Senior Agent"),
+        "the rest applied"
+    );
+    assert_eq!(
+        sim.user("new1001@example.com"),
+        holder,
+        "the holder is not written"
+    );
+    let r = crate::support::e2e::read_json(&report);
+    assert_eq!(r["status"], "failed", "{r:#}");
+    assert_eq!(r["summary"]["updated"], 1, "{r:#}");
+    let entry = r["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["employee_id"] == "1001")
+        .unwrap_or_else(|| panic!("{r:#}"));
+    assert_eq!(entry["cause"], "email_taken", "{entry}");
+    assert_eq!(entry["needs_attention"], true, "{entry}");
+    assert_eq!(entry["pagerduty_user_id"], person.id.as_str(), "{entry}");
+    assert!(
+        entry["reason"]
+            .as_str()
+            .unwrap()
+            .contains(holder.id.as_str()),
+        "names the holder: {entry}"
+    );
+    plan(&sim, &ws, &["--detailed-exitcode"])
+        .expect_code(0)
+        .expect_stdout(&["No changes.", &skip]);
+}

@@ -414,9 +414,14 @@ fn choose_action(
         }
         (Standing::Leaver(LeaverCause::TerminationDate(date)), None) if d.overdue.is_some() => {
             deleted_overdue_note(cx, e, date);
+            t.userless_leavers.insert(e.employee_id.clone());
             None
         }
-        (Standing::Leaver(_), None) | (Standing::NotYetHired { .. }, _) => None,
+        (Standing::Leaver(_), None) => {
+            t.userless_leavers.insert(e.employee_id.clone());
+            None
+        }
+        (Standing::NotYetHired { .. }, _) => None,
     };
     action.map_or(Choice::Nothing, |a| Choice::Act(Box::new(a), why))
 }

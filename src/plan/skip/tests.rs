@@ -115,6 +115,13 @@ fn every_cause() -> Vec<SkipCause> {
             moved_to: "2105".into(),
             rekey_hold: Some(RekeyHold::RowProblem),
         },
+        SkipCause::LeaverNamesake {
+            line: 6,
+            user: "PCAROL1".into(),
+            email: crate::email::Email::normalise("old-automation@example.com"),
+            name: "Carol Leaver".into(),
+            left_alone: LeftAlone::Untouchable(Untouchable::Protected),
+        },
     ]
 }
 
@@ -152,6 +159,7 @@ fn the_words_are_the_documented_ones() {
             "email belongs to PagerDuty user PFORE04 whose marker names employee 2994; --rekey-employee-ids does not re-key it to this row: several PagerDuty users carry the marker of employee 2994 and the evidence does not say which keeps it (see their skip); decide by hand which user is that employee's, remove the marker line from the others (PFORE04 among them, if it is not), then rerun with --rekey-employee-ids",
             "email belongs to PagerDuty user PFORE05 whose marker names employee 2993; --rekey-employee-ids does not re-key it to this row: this row is a future hire, and nothing is written for it before its hire date: its user is re-keyed from that day on; nothing to do",
             "this employee ID's marker is on PagerDuty user PMOVD02 (erin@example.com), whose email and name are on the HR row of employee 2105: HR may have moved that person to employee ID 2105 and given this ID to someone else, so neither row is written; --rekey-employee-ids does not re-key that user: an HR row with a problem this run names this email or this row's employee ID, so no marker is re-keyed onto or away from it; fix that row in HR (it is listed with the HR problems), then rerun with --rekey-employee-ids; if HR did not move the person, fix the marker or the email by hand",
+            "this leaver's row (HR line 6) finds no PagerDuty user, but PagerDuty user PCAROL1 (old-automation@example.com), which no HR row matches, has this leaver's name \"Carol Leaver\" and still holds a role or teams, and the run leaves it alone (its email is listed under [lifecycle] protected, and a protected user is never written), so nothing is written: check whether the leaver changed that user's email or removed its marker; if it is the leaver, offboard it by hand in PagerDuty (suspend it, or take away its role and teams), or set its email in PagerDuty back to this HR row's and the next run deactivates it",
         ]
     );
 }
@@ -219,6 +227,7 @@ fn the_stored_tags_are_stable_snake_case() {
             "email_of_another_employee",
             "email_of_another_employee",
             "employee_id_moved",
+            "leaver_namesake",
         ]
     );
     let [dup, owner, fault, role] =
@@ -252,6 +261,10 @@ fn the_stored_tags_are_stable_snake_case() {
     assert_eq!(
         serde_json::to_value(&every_cause()[15]).unwrap(),
         serde_json::json!({"cause": "unconfirmed_adoption", "details": {"from": "limited_user", "to": "admin", "manager_on": ["IT Managers"]}})
+    );
+    assert_eq!(
+        serde_json::to_value(every_cause().last().unwrap()).unwrap()["details"]["left_alone"],
+        serde_json::json!({"untouchable": "protected"})
     );
     assert_eq!(
         serde_json::to_value(&every_cause()[18]).unwrap()["details"]["joins"],
@@ -311,4 +324,62 @@ fn a_rekey_hold_is_stored_as_its_tag_and_values() {
     };
     let json = serde_json::to_value(&without).unwrap();
     assert!(json["details"].get("rekey_hold").is_none(), "{json}");
+}
+
+/// README.md § JSON plan lists every tag a skip's `cause` can take (the JSON plan's and
+/// report's `skipped[].cause`, a saved plan's stored cause): read from the variants of
+/// [`SkipCause`] in this module's source, so that a new cause fails here until README
+/// names it.
+#[test]
+fn readme_lists_every_skip_cause_tag() {
+    let source = include_str!("../skip.rs");
+    let body = source
+        .split_once("pub enum SkipCause {")
+        .and_then(|(_, rest)| rest.split_once("\n}\n"))
+        .map(|(body, _)| body)
+        .expect("the SkipCause enum");
+    let tags: Vec<String> = body
+        .lines()
+        .filter(|l| l.starts_with("    ") && l[4..].starts_with(|c: char| c.is_ascii_uppercase()))
+        .map(|l| {
+            let name: String = l[4..]
+                .chars()
+                .take_while(char::is_ascii_alphanumeric)
+                .collect();
+            let mut tag = String::new();
+            for (i, c) in name.chars().enumerate() {
+                if c.is_ascii_uppercase() && i > 0 {
+                    tag.push('_');
+                }
+                tag.push(c.to_ascii_lowercase());
+            }
+            tag
+        })
+        .collect();
+    assert!(tags.len() >= 18, "{tags:?}");
+    // The tags really are the serialised ones.
+    for c in every_cause() {
+        let tag = serde_json::to_value(&c).unwrap()["cause"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            tags.contains(&tag),
+            "{tag} not read from the source: {tags:?}"
+        );
+    }
+    let readme = include_str!("../../../README.md");
+    let section = readme
+        .split_once("\n### JSON plan\n")
+        .and_then(|(_, rest)| rest.split_once("\n### JSON apply report\n"))
+        .map(|(s, _)| s)
+        .expect("README's JSON plan section");
+    let missing: Vec<&String> = tags
+        .iter()
+        .filter(|t| !section.contains(&format!("- `{t}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "README § JSON plan does not list {missing:?}"
+    );
 }

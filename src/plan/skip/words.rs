@@ -3,7 +3,7 @@
 //! report print), and the words of [`UnverifiedMarker`], [`MarkerFault`] and [`SkipSide`].
 //! What a skip is, and which need a person, is in the parent module.
 
-use super::{MarkerFault, RekeyHold, SkipCause, SkipSide, UnverifiedMarker};
+use super::{LeftAlone, MarkerFault, RekeyHold, SkipCause, SkipSide, UnverifiedMarker};
 use crate::ids::UserId;
 use crate::plan::ownership::Untouchable;
 use std::fmt;
@@ -54,6 +54,46 @@ impl MarkerFault {
             MarkerFault::Unsigned => "unsigned and unconfirmed",
             MarkerFault::SignatureInvalid => "signature invalid",
             MarkerFault::Unbound => "signed, not bound, and unconfirmed",
+        }
+    }
+}
+
+impl LeftAlone {
+    /// Why the user is left alone, inside a skip reason: `its email is listed under
+    /// [lifecycle] protected`.
+    pub fn words(self) -> String {
+        match self {
+            LeftAlone::Untouchable(Untouchable::Protected) => {
+                "its email is listed under [lifecycle] protected, and a protected user is never written".into()
+            }
+            LeftAlone::Untouchable(Untouchable::Owner) => {
+                "it is the account owner, which is never written".into()
+            }
+            LeftAlone::Untouchable(Untouchable::KeyOwner) => {
+                "it owns the API key this run uses, and is never written".into()
+            }
+            LeftAlone::Unmarked => "it carries no ownership marker naming an employee".into(),
+            LeftAlone::Unverified(fault) => {
+                format!("its ownership marker is not used: {}", fault.words())
+            }
+        }
+    }
+
+    /// The way out after offboarding by hand, where hr2pagerduty can finish it: a user it
+    /// may write, given the leaver's email back, is matched by it and deactivated.
+    fn tail(self) -> &'static str {
+        match self {
+            LeftAlone::Untouchable(Untouchable::Owner) => {
+                " (the account owner must first hand ownership to another user)"
+            }
+            LeftAlone::Untouchable(Untouchable::KeyOwner) => {
+                " (the job must first run with a key of another user)"
+            }
+            LeftAlone::Untouchable(Untouchable::Protected)
+            | LeftAlone::Unmarked
+            | LeftAlone::Unverified(_) => {
+                ", or set its email in PagerDuty back to this HR row's and the next run deactivates it"
+            }
         }
     }
 }
@@ -227,6 +267,15 @@ mod pieces {
     /// After [`PAST_TERMINATION_UNVERIFIED`] on an unsigned marker: the likelier cause.
     pub const UNFINISHED_MIGRATION: &str = "; if many users are listed so, the first apply with PAGERDUTY_MARKER_KEY most likely stopped before signing every marker: then run apply once with --finish-marker-migration, which trusts and signs the unsigned markers whose email is the HR row's, as that first apply would have";
     pub const PROTECTED: &[&str] = &["protected by [lifecycle] protected: never changed"];
+    pub const LEAVER_NAMESAKE: &[&str] = &[
+        "this leaver's row (HR line ",
+        ") finds no PagerDuty user, but PagerDuty user ",
+        " (",
+        "), which no HR row matches, has this leaver's name ",
+        " and still holds a role or teams, and the run leaves it alone (",
+        "), so nothing is written: check whether the leaver changed that user's email or removed its marker; if it is the leaver, offboard it by hand in PagerDuty (suspend it, or take away its role and teams)",
+        "",
+    ];
     pub const HR_ROW_PROBLEM: &[&str] =
         &["the HR row for this employee has a problem this run; not deactivated"];
 }
@@ -464,6 +513,23 @@ impl SkipCause {
                 )
             }
             SkipCause::Untouchable(Untouchable::Protected) => (pieces::PROTECTED, vec![]),
+            SkipCause::LeaverNamesake {
+                line,
+                user,
+                email,
+                name,
+                left_alone,
+            } => (
+                pieces::LEAVER_NAMESAKE,
+                vec![
+                    line.to_string(),
+                    user.to_string(),
+                    email.to_string(),
+                    crate::quote::quoted(name),
+                    left_alone.words(),
+                    left_alone.tail().to_string(),
+                ],
+            ),
             SkipCause::PastTerminationUnverified {
                 termination_date,
                 catch_up_days,

@@ -1324,3 +1324,173 @@ fn the_from_user_is_never_deactivated_or_deleted_as_a_leaver() {
         )]
     );
 }
+
+/// r10g #5: a terminated employee who set their own email to a protected address no user
+/// held (and removed their marker) was left with their access and nothing said: the row
+/// found nobody, the user was listed only as protected. Now the row is a skip that needs a
+/// person naming that user; with the email set back, the next run deactivates it.
+#[test]
+fn a_leaver_whose_row_finds_no_user_while_a_namesake_left_alone_holds_access_needs_a_person() {
+    let cfg = std_config();
+    let carol = emp(
+        "60",
+        "carol@example.com",
+        "Carol Leaver",
+        Lifecycle::Terminated,
+        "Sales",
+        "Rep",
+    );
+    let r = roster(vec![carol]);
+    let hiding = |email: &str, name: &str, role: Role, description: Option<String>| {
+        user("PCAROL1", email, name, role, "Rep", description)
+    };
+    let namesakes = |p: &Plan| -> Vec<Skip> {
+        p.skipped
+            .iter()
+            .filter(|s| matches!(s.reason, SkipCause::LeaverNamesake { .. }))
+            .cloned()
+            .collect()
+    };
+    // Protected: the name compares trimmed, collapsed, without case or diacritics.
+    let acct = Account::new(vec![
+        owner(),
+        hiding(
+            "vip@example.com",
+            " carol   LEAVÉR",
+            Role::LimitedUser,
+            None,
+        ),
+    ]);
+    let p = acct.plan(&r, &cfg);
+    assert!(p.is_empty(), "nothing is written: {:#?}", p.actions);
+    let skips = namesakes(&p);
+    assert_eq!(skips.len(), 1, "{:#?}", p.skipped);
+    let s = &skips[0];
+    assert_eq!(
+        s.reason,
+        SkipCause::LeaverNamesake {
+            line: 61,
+            user: "PCAROL1".into(),
+            email: Email::normalise("vip@example.com"),
+            name: " carol   LEAVÉR".into(),
+            left_alone: LeftAlone::Untouchable(Untouchable::Protected),
+        }
+    );
+    assert_eq!(
+        (
+            s.employee_id.as_ref().map(|id| id.as_str()),
+            s.line,
+            s.pagerduty_user_id.as_ref().map(|id| id.as_str())
+        ),
+        (Some("60"), Some(61), Some("PCAROL1"))
+    );
+    assert!(s.reason.needs_attention());
+    let words = s.reason.to_string();
+    for part in [
+        "HR line 61",
+        "PCAROL1 (vip@example.com)",
+        "[lifecycle] protected",
+        "check whether the leaver changed that user's email",
+        "offboard it by hand",
+    ] {
+        assert!(words.contains(part), "{part}: {words}");
+    }
+    assert_eq!(p.unchanged, 0, "the row is counted once, among the skipped");
+    // The protected user is still listed as such, beside the row's skip.
+    assert!(p.skipped.iter().any(
+        |s| s.reason == SkipCause::Untouchable(Untouchable::Protected) && s.employee_id.is_none()
+    ));
+
+    // Unmarked, and a marker that does not verify: named with why the run leaves it alone.
+    let p = acct_plan_unmarked(
+        &r,
+        &cfg,
+        hiding("c@elsewhere.example", "Carol Leaver", Role::User, None),
+    );
+    assert_eq!(
+        namesakes(&p).first().map(|s| s.reason.clone()),
+        Some(SkipCause::LeaverNamesake {
+            line: 61,
+            user: "PCAROL1".into(),
+            email: Email::normalise("c@elsewhere.example"),
+            name: "Carol Leaver".into(),
+            left_alone: LeftAlone::Unmarked,
+        })
+    );
+    let k = signing_keys();
+    let forged = hiding(
+        "c@elsewhere.example",
+        "Carol Leaver",
+        Role::User,
+        Some(
+            r#"hr2pagerduty:v1 {"employee_id":"9999","sig":"00112233445566778899aabbccddeeff"}"#
+                .into(),
+        ),
+    );
+    let p = super::signing::plan_keyed(&Account::new(vec![owner(), forged]), &r, &cfg, Some(&k));
+    assert!(
+        namesakes(&p).iter().any(|s| matches!(
+            s.reason,
+            SkipCause::LeaverNamesake {
+                left_alone: LeftAlone::Unverified(MarkerFault::SignatureInvalid),
+                ..
+            }
+        )),
+        "{:#?}",
+        p.skipped
+    );
+
+    // No access left (a suspended role, no team), another name, or offboarded by this
+    // run (`unmanaged_users = "offboard"`): nothing to say.
+    for (acct, cfg) in [
+        (
+            Account::new(vec![hiding(
+                "vip@example.com",
+                "Carol Leaver",
+                Role::ReadOnlyLimitedUser,
+                None,
+            )]),
+            std_config(),
+        ),
+        (
+            Account::new(vec![hiding(
+                "vip@example.com",
+                "Carola Leaver",
+                Role::User,
+                None,
+            )]),
+            std_config(),
+        ),
+        (
+            Account::new(vec![hiding(
+                "c@elsewhere.example",
+                "Carol Leaver",
+                Role::User,
+                None,
+            )]),
+            unmanaged_config("offboard"),
+        ),
+    ] {
+        let p = acct.plan(&r, &cfg);
+        assert!(namesakes(&p).is_empty(), "{:#?}", p.skipped);
+    }
+
+    // The way out the words give: the user's email set back to the row's.
+    let p = Account::new(vec![hiding(
+        "carol@example.com",
+        "Carol Leaver",
+        Role::LimitedUser,
+        None,
+    )])
+    .plan(&r, &cfg);
+    assert_eq!(
+        p.actions.iter().map(|a| a.kind).collect::<Vec<_>>(),
+        vec![ActionKind::Deactivate]
+    );
+    assert!(namesakes(&p).is_empty(), "{:#?}", p.skipped);
+}
+
+/// The plan of `r` with `u` (and the owner) under `cfg`.
+fn acct_plan_unmarked(r: &Roster, cfg: &Config, u: User) -> Plan {
+    Account::new(vec![owner(), u]).plan(r, cfg)
+}
