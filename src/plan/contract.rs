@@ -322,8 +322,11 @@ pub struct Action {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub team_rules: BTreeMap<String, TeamSource>,
     /// For an on-call checked action ([`ActionKind::is_oncall_checked`]): what the user
-    /// holds in PagerDuty (escalation policies, on-call schedules, open incidents); `None`
-    /// for other actions, or when it was not looked up.
+    /// holds in PagerDuty (escalation policies, on-call schedules, open incidents). For an
+    /// update or a reactivation whose rules give a stakeholder base role the user does not
+    /// have: the duties that role was checked against (PagerDuty refuses it on schedules
+    /// and escalation policies, §3.2), which a saved plan compares when applied. `None` for
+    /// other actions, or when it was not looked up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oncall: Option<OncallImpact>,
     /// Why the action is not attempted ([`crate::oncall::check`]); `None` when it goes
