@@ -37,7 +37,9 @@
 //! escalation policy, the deletion of a user with open incidents, [`Held`]), and a
 //! [`Blocked`] says why in words and what a human must do.
 //!
-//! The same look-ups are made for a mover with a planned team removal, and every policy an
+//! The same look-ups are made for a mover or a rehire whom the rules give a stakeholder role
+//! (which [`OncallImpact::on_rota`] keeps away: the planner leaves the role as it is), and
+//! for a mover with a planned team removal, and every policy an
 //! impact names comes with its teams ([`OncallFacts::policy_teams`]): [`refused_removals`]
 //! says which removals PagerDuty will refuse (fact F32), which [`check`] blocks whatever the
 //! override says, and which an update leaves out.

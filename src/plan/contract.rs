@@ -491,7 +491,9 @@ pub struct Plan {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub license_moves: Vec<LicenseMove>,
     /// Users of on-call checked actions whose on-call duties the plan was not given (their
-    /// actions are blocked until they are); the caller looks them up and plans again.
+    /// actions are blocked until they are), and movers and rehires with a team removal or
+    /// given a stakeholder role (§3.2: refused on schedules and escalation policies) whose
+    /// duties were not given; the caller looks them up and plans again.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub needs_oncall: BTreeSet<UserId>,
     /// Counts for the safety checks.
