@@ -641,7 +641,7 @@ fn a_saved_plan_is_refused_when_a_deactivations_oncall_impact_changed() {
     apply_saved(&sim)
         .expect_code(3)
         .expect_stderr(&[
-            "refused before any write: the on-call duties of users the plan deactivates, takes off a team or checked for a stakeholder role changed since they were looked up (",
+            "refused before any write: the on-call duties of users the plan deactivates, takes off a team or checks for a stakeholder role changed since they were looked up (",
             "user PERIN01 (erin@example.com): then escalation policies [], schedules [], incidents []; now escalation policies [], schedules [], incidents [Q0000000000003]",
         ]);
     assert_eq!(sim.handle.write_count(), 0);
@@ -826,7 +826,7 @@ fn a_saved_plan_is_refused_when_a_movers_refused_removal_changed() {
     // PagerDuty now allows, so it is refused; make a new plan.
     let sim = restart(sim, seed_changed(None, &["PFRANK1"], &[]));
     apply_saved(&sim).expect_code(3).expect_stderr(&[
-        "the on-call duties of users the plan deactivates, takes off a team or checked for a stakeholder role changed since they were looked up (",
+        "the on-call duties of users the plan deactivates, takes off a team or checks for a stakeholder role changed since they were looked up (",
         "user PFRANK1 (frank@example.com): team removals PagerDuty refuses (team [escalation policies]) then PTEAM01 [PEPOPS1]; now none",
     ]);
     assert_eq!(sim.handle.write_count(), 0);
@@ -1079,7 +1079,7 @@ fn a_saved_plan_giving_a_stakeholder_role_is_refused_when_the_user_was_put_on_a_
     // team, then refuse the role; the plan is refused before any write.
     let sim = restart(sim, seed(None));
     apply_saved(&sim, &ws, &saved).expect_code(3).expect_stderr(&[
-        "the on-call duties of users the plan deactivates, takes off a team or checked for a stakeholder role changed since they were looked up (",
+        "the on-call duties of users the plan deactivates, takes off a team or checks for a stakeholder role changed since they were looked up (",
         "user PGINA01 (gina@example.com): then ",
     ]);
     assert_eq!(sim.handle.write_count(), 0);
