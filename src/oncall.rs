@@ -37,7 +37,9 @@
 //! escalation policy, the deletion of a user with open incidents, [`Held`]), and a
 //! [`Blocked`] says why in words and what a human must do.
 //!
-//! The same look-ups are made for a mover with a planned team removal, and every policy an
+//! The same look-ups are made for a mover or a rehire whom the rules give a stakeholder role
+//! (which [`OncallImpact::on_rota`] keeps away: the planner leaves the role as it is), and
+//! for a mover with a planned team removal, and every policy an
 //! impact names comes with its teams ([`OncallFacts::policy_teams`]): [`refused_removals`]
 //! says which removals PagerDuty will refuse (fact F32), which [`check`] blocks whatever the
 //! override says, and which an update leaves out.
@@ -340,6 +342,30 @@ impl OncallImpact {
             ));
         }
         steps
+    }
+
+    /// True when the user is on an escalation policy or a schedule: what a stakeholder role
+    /// "cannot be on" (§3.2 of `../shared/reference/PAGERDUTY_API.md`), so that PagerDuty
+    /// refuses to give them one, whether a suspension or the rules give it.
+    pub fn on_rota(&self) -> bool {
+        !self.escalation_policies.is_empty() || !self.schedules.is_empty()
+    }
+
+    /// The escalation policies and schedules of this impact alone (no incident): what keeps
+    /// a stakeholder role from the user ([`OncallImpact::on_rota`]).
+    pub fn rota(&self) -> OncallImpact {
+        OncallImpact {
+            escalation_policies: self.escalation_policies.clone(),
+            schedules: self.schedules.clone(),
+            incidents: Vec::new(),
+        }
+    }
+
+    /// What a human must do about this impact, in words: one step per kind present (off
+    /// the escalation policies, off the schedules, the open incidents reassigned or
+    /// resolved), joined by `; `.
+    pub fn remedy(&self) -> String {
+        self.remedy_steps("").join("; ")
     }
 
     /// The impact in words, e.g. `on escalation policy "IT Operations EP" (PEPOPS1); on

@@ -75,9 +75,7 @@ impl Held {
     /// What PagerDuty refuses of an action `taking` a user with `impact` away, if anything.
     pub fn of(impact: &OncallImpact, taking: Taking<'_>) -> Option<Held> {
         match taking {
-            Taking::Suspension(Some((role, true)))
-                if !impact.schedules.is_empty() || !impact.escalation_policies.is_empty() =>
-            {
+            Taking::Suspension(Some((role, true))) if impact.on_rota() => {
                 Some(Held::StakeholderRole {
                     role: role.to_string(),
                 })

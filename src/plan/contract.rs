@@ -322,8 +322,11 @@ pub struct Action {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub team_rules: BTreeMap<String, TeamSource>,
     /// For an on-call checked action ([`ActionKind::is_oncall_checked`]): what the user
-    /// holds in PagerDuty (escalation policies, on-call schedules, open incidents); `None`
-    /// for other actions, or when it was not looked up.
+    /// holds in PagerDuty (escalation policies, on-call schedules, open incidents). For an
+    /// update or a reactivation whose rules give a stakeholder base role the user does not
+    /// have: the duties that role was checked against (PagerDuty refuses it on schedules
+    /// and escalation policies, §3.2), which a saved plan compares when applied. `None` for
+    /// other actions, or when it was not looked up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oncall: Option<OncallImpact>,
     /// Why the action is not attempted ([`crate::oncall::check`]); `None` when it goes
@@ -499,7 +502,9 @@ pub struct Plan {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub license_moves: Vec<LicenseMove>,
     /// Users of on-call checked actions whose on-call duties the plan was not given (their
-    /// actions are blocked until they are); the caller looks them up and plans again.
+    /// actions are blocked until they are), and movers and rehires with a team removal or
+    /// given a stakeholder role (§3.2: refused on schedules and escalation policies) whose
+    /// duties were not given; the caller looks them up and plans again.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub needs_oncall: BTreeSet<UserId>,
     /// Counts for the safety checks.

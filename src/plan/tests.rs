@@ -215,7 +215,8 @@ impl Account {
     /// answers it (PAGERDUTY_API.md §4, §5.1): a create refuses a taken email (F31) and the
     /// `owner` role; a partial `PUT /users/{id}` changes only the fields it carries, refuses
     /// a taken email, any write to the account owner (403) and a stakeholder base role while
-    /// the user is on a team (F17; the simulator's rule); `PUT /teams/{id}/users/{user}`
+    /// the user is on a team (F17; the simulator's rule) or on a schedule or an escalation
+    /// policy (`oncall`, §3.2); `PUT /teams/{id}/users/{user}`
     /// adds the user or changes its team role, and refuses a stakeholder user (F17) or an
     /// unknown team (404); `DELETE /teams/{id}/users/{user}` removes the membership, and
     /// succeeds for a non-member, but refuses a member on an escalation policy of the team
@@ -263,6 +264,14 @@ impl Account {
                     && !u.teams.is_empty()
                 {
                     return Err(format!("400: role {v} cannot belong to teams (F17)"));
+                }
+                if let Some(v) = &upd.role
+                    && v.is_stakeholder()
+                    && self.oncall.get(&id).is_some_and(OncallImpact::on_rota)
+                {
+                    return Err(format!(
+                        "400: Role {v} cannot be on schedules or escalation policies (§3.2)"
+                    ));
                 }
                 if let Some(v) = &upd.name {
                     u.name = v.clone()
@@ -2026,3 +2035,4 @@ mod refused_removals;
 mod identity;
 
 mod rekey;
+mod stakeholder_rota;

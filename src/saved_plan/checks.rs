@@ -82,13 +82,14 @@ impl SavedPlan {
     }
 
     /// The users whose on-call duties the plan recorded: those of its on-call checked
-    /// actions (deactivations) and of its actions with a team removal, sent or refused
-    /// (`removes_teams`).
+    /// actions (deactivations), of its actions with a team removal, sent or refused
+    /// (`removes_teams`), and of its updates and reactivations checked for the stakeholder
+    /// role the rules give (`gives_stakeholder`).
     pub fn oncall_users(&self) -> BTreeSet<UserId> {
         self.plan
             .actions
             .iter()
-            .filter(|a| a.kind.is_oncall_checked() || removes_teams(a))
+            .filter(|a| a.kind.is_oncall_checked() || removes_teams(a) || gives_stakeholder(a))
             .filter_map(|a| a.user_id.clone())
             .collect()
     }
@@ -355,6 +356,14 @@ pub(super) fn removes_teams(a: &Action) -> bool {
     matches!(a.kind, ActionKind::Update | ActionKind::Reactivate) && !removed_teams(a).is_empty()
 }
 
+/// True when `a` is an update or a reactivation that recorded the on-call duties its
+/// user's stakeholder base role was checked against ([`Action::oncall`]): PagerDuty refuses
+/// that role while the user is on a schedule or an escalation policy (§3.2), so a change
+/// of those duties since makes the saved role change (or the role left as it is) wrong.
+fn gives_stakeholder(a: &Action) -> bool {
+    matches!(a.kind, ActionKind::Update | ActionKind::Reactivate) && a.oncall.is_some()
+}
+
 /// The refused removals as `team [policies]` words, for messages.
 fn refused_text(r: &[RefusedRemoval]) -> String {
     if r.is_empty() {
@@ -389,7 +398,8 @@ fn refused_ids(r: &[RefusedRemoval]) -> BTreeSet<(&str, BTreeSet<&str>)> {
 }
 
 /// Why the on-call duties looked up now (`now`) differ from those `plan` recorded, one line
-/// per deactivation whose impact changed (compared by ID, see
+/// per deactivation, or update or reactivation checked for a stakeholder role
+/// (`gives_stakeholder`), whose impact changed (compared by ID, see
 /// [`OncallImpact::same_as`]) and one per action whose team removals PagerDuty refuses
 /// changed (a deactivation's, or a mover's, `removes_teams`: compared by team and policy
 /// IDs, from the policies' teams looked up now); empty when none did.
@@ -398,13 +408,13 @@ pub fn oncall_drift(plan: &Plan, now: &OncallFacts) -> Vec<String> {
     for a in plan
         .actions
         .iter()
-        .filter(|a| a.kind.is_oncall_checked() || removes_teams(a))
+        .filter(|a| a.kind.is_oncall_checked() || removes_teams(a) || gives_stakeholder(a))
     {
         let Some(id) = &a.user_id else { continue };
         let then = a.oncall.as_ref();
         let current = now.users.get(id);
         let same = match (then, current) {
-            _ if !a.kind.is_oncall_checked() => true,
+            _ if !a.kind.is_oncall_checked() && !gives_stakeholder(a) => true,
             (Some(t), Some(c)) => t.same_as(c),
             _ => false,
         };

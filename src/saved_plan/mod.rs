@@ -225,7 +225,7 @@ pub enum Stale {
     /// action that takes its user off a team, changed: one line per user (see
     /// [`oncall_drift`]).
     #[error(
-        "the on-call duties of users the plan deactivates or takes off a team changed since they were looked up ({as_of}); make a new plan:\n  - {}",
+        "the on-call duties of users the plan deactivates, takes off a team or checks for a stakeholder role changed since they were looked up ({as_of}); make a new plan:\n  - {}",
         lines.join("\n  - ")
     )]
     Oncall {

@@ -52,6 +52,11 @@ default_time_zone = "Etc/UTC"
 [roles]
 default = "limited_user"
 
+# The executive office follows incidents without responding (a stakeholder role, no team).
+[[roles.rule]]
+when = { department = "Exec" }
+role = "read_only_user"
+
 [[teams.rule]]
 when = { department = "Ops" }
 team = "IT Operations"
@@ -92,9 +97,9 @@ fn seed(extra_incident: Option<&str>) -> Seed {
     seed_changed(extra_incident, &[], &[])
 }
 
-/// [`seed`], with the users `off_policy` taken off IT Operations EP's level 2 (someone
-/// took them off the policy) and the memberships `also_on` (user ID, team ID) added, as a
-/// responder.
+/// [`seed`], with the users `off_policy` taken off IT Operations EP's level 2 and Night
+/// EP (someone took them off the policy) and the memberships `also_on` (user ID, team ID)
+/// added, as a responder.
 fn seed_changed(
     extra_incident: Option<&str>,
     off_policy: &[&str],
@@ -145,6 +150,12 @@ fn seed_changed(
         .filter(|u| !off_policy.contains(u))
         .map(|u| json!({"id": u, "type": "user_reference"}))
         .collect();
+    let night: Vec<Value> = std::iter::once(json!({"id": "PSCHED2", "type": "schedule_reference"}))
+        .chain(
+            (!off_policy.contains(&"PGINA01"))
+                .then(|| json!({"id": "PGINA01", "type": "user_reference"})),
+        )
+        .collect();
     let seed = json!({
         "api_keys": [crate::support::safety::KEY],
         "teams": [{"id": "PTEAM01", "name": "IT Operations"}, {"id": "PTEAM02", "name": "Database"}],
@@ -163,8 +174,7 @@ fn seed_changed(
                {"escalation_delay_in_minutes": 15, "targets": [{"id": "PSCHED1", "type": "schedule_reference"}]},
                {"escalation_delay_in_minutes": 30, "targets": level_2}]},
             {"id": "PEPNITE", "name": "Night EP",
-             "escalation_rules": [{"escalation_delay_in_minutes": 30, "targets": [
-               {"id": "PSCHED2", "type": "schedule_reference"}, {"id": "PGINA01", "type": "user_reference"}]}]}
+             "escalation_rules": [{"escalation_delay_in_minutes": 30, "targets": night}]}
         ],
         "incidents": incidents
     });
@@ -631,7 +641,7 @@ fn a_saved_plan_is_refused_when_a_deactivations_oncall_impact_changed() {
     apply_saved(&sim)
         .expect_code(3)
         .expect_stderr(&[
-            "refused before any write: the on-call duties of users the plan deactivates or takes off a team changed since they were looked up (",
+            "refused before any write: the on-call duties of users the plan deactivates, takes off a team or checks for a stakeholder role changed since they were looked up (",
             "user PERIN01 (erin@example.com): then escalation policies [], schedules [], incidents []; now escalation policies [], schedules [], incidents [Q0000000000003]",
         ]);
     assert_eq!(sim.handle.write_count(), 0);
@@ -816,7 +826,7 @@ fn a_saved_plan_is_refused_when_a_movers_refused_removal_changed() {
     // PagerDuty now allows, so it is refused; make a new plan.
     let sim = restart(sim, seed_changed(None, &["PFRANK1"], &[]));
     apply_saved(&sim).expect_code(3).expect_stderr(&[
-        "the on-call duties of users the plan deactivates or takes off a team changed since they were looked up (",
+        "the on-call duties of users the plan deactivates, takes off a team or checks for a stakeholder role changed since they were looked up (",
         "user PFRANK1 (frank@example.com): team removals PagerDuty refuses (team [escalation policies]) then PTEAM01 [PEPOPS1]; now none",
     ]);
     assert_eq!(sim.handle.write_count(), 0);
@@ -945,4 +955,132 @@ fn a_rehires_refused_team_removal_is_forecast_not_sent_and_the_rest_of_the_react
         (json!("update"), json!(FRANK_HELD))
     );
     apply(&sim, &ws, &[]).expect_code(1);
+}
+
+/// The note of Gina's move (or return) into the executive office's stakeholder role while
+/// she is a target of Night EP (of no team of hers): `role` is the role she keeps.
+fn gina_note(role: &str, teams: &str) -> String {
+    format!(
+        "employee 7 (line 8): the rules give read_only_user, a stakeholder role, which PagerDuty does not allow on schedules or escalation policies, but user PGINA01 is on escalation policy \"Night EP\" (PEPNITE); role left at {role}{teams} until a person does this: take them off escalation policy \"Night EP\" (PEPNITE), as a target or on its schedules; the next run then gives the role"
+    )
+}
+
+const GINA_TEAM_KEPT: &str =
+    ", and kept on team \"IT Operations\" (PTEAM01) (the role's team removals are not sent either)";
+
+#[test]
+fn a_move_into_a_stakeholder_role_while_on_a_policy_keeps_role_and_team_every_night_until_someone_acts()
+ {
+    // Gina, a target of Night EP (no team), moves to the executive office, whose rules give
+    // read_only_user, which PagerDuty refuses on escalation policies (§3.2).
+    let (sim, ws) = setup(&[], Some(("7", "Exec")));
+    let note = gina_note("limited_user", GINA_TEAM_KEPT);
+    let first = plan(&sim, &ws, &["--detailed-exitcode"]);
+    first.expect_code(0);
+    assert!(first.stdout.contains("No changes."), "{}", first.stdout);
+    let all = format!("{}{}", first.stdout, first.stderr);
+    assert!(all.contains(&note), "{note}\n--- in\n{all}");
+    // Her duties were looked up although no team removal is sent.
+    assert!(
+        lookups(&sim).iter().any(|(_, ids)| ids.contains("PGINA01")),
+        "{:#?}",
+        lookups(&sim)
+    );
+    // Apply sends nothing for her and does not fail; the next plan says the same.
+    let (run, report) = apply_report(&sim, &ws, &[]);
+    run.expect_code(0);
+    assert_eq!(report["status"], "no_changes", "{report:#}");
+    assert!(writes_to(&sim, "PGINA01").is_empty());
+    assert_eq!(sim.user("gina@example.com").role.as_str(), "limited_user");
+    let again = plan(&sim, &ws, &["--detailed-exitcode"]);
+    again.expect_code(0);
+    assert!(
+        format!("{}{}", again.stdout, again.stderr).contains(&note),
+        "{}",
+        again.stderr
+    );
+
+    // Someone takes her off Night EP: she leaves the team, then gets the role; converged.
+    let sim = restart(sim, seed_changed(None, &["PGINA01"], &[]));
+    apply_report(&sim, &ws, &[]).0.expect_code(0);
+    assert_eq!(sim.user("gina@example.com").role.as_str(), "read_only_user");
+    assert!(sim.memberships("PGINA01").is_empty());
+    plan(&sim, &ws, &["--detailed-exitcode"])
+        .expect_code(0)
+        .expect_stdout(&["No changes."]);
+}
+
+#[test]
+fn a_rehire_into_a_stakeholder_role_while_on_a_policy_is_reactivated_with_its_role_kept() {
+    // Gina was suspended (restricted_access, as some accounts suspend) and is still a
+    // target of Night EP; HR has her back, in the executive office.
+    let (sim, ws) = setup(&[], Some(("7", "Exec")));
+    let record = hr2pagerduty::marker::Marker {
+        employee_id: Some("7".into()),
+        suspended: Some(hr2pagerduty::marker::Suspension {
+            on: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+            role: hr2pagerduty::vocab::Role::LimitedUser,
+            teams: vec![],
+            termination_date: None,
+            leave: false,
+            from_archive: None,
+            refused: Vec::new(),
+            reactivating: false,
+        }),
+        pending_termination: None,
+    };
+    sim.put_user(
+        "PGINA01",
+        json!({"role": "restricted_access", "description": hr2pagerduty::marker::render("", &record)}),
+    );
+    let note = gina_note("restricted_access", GINA_TEAM_KEPT);
+    let out = plan(&sim, &ws, &[]);
+    out.expect_code(0);
+    let all = format!("{}{}", out.stdout, out.stderr);
+    for needle in [
+        "  # user gina@example.com (PGINA01, employee 7) will be reactivated\n",
+        note.as_str(),
+    ] {
+        assert!(all.contains(needle), "{needle}\n--- in\n{all}");
+    }
+    let before = sim.handle.write_count();
+    let (run, report) = apply_report(&sim, &ws, &[]);
+    run.expect_code(0);
+    assert_eq!(report["summary"]["reactivated"], 1);
+    // One PUT: the marker cleared; no role, no team removal.
+    let sent: Vec<(String, String)> = sim.writes()[before..]
+        .iter()
+        .map(|r| (r.method.clone(), r.path.clone()))
+        .collect();
+    assert_eq!(sent, [("PUT".to_string(), "/users/PGINA01".to_string())]);
+    assert_eq!(
+        sim.user("gina@example.com").role.as_str(),
+        "restricted_access"
+    );
+    // The next night: nothing to send, the same note.
+    let next = plan(&sim, &ws, &["--detailed-exitcode"]);
+    next.expect_code(0);
+    assert!(next.stdout.contains("No changes."), "{}", next.stdout);
+    assert!(
+        format!("{}{}", next.stdout, next.stderr).contains(&note),
+        "{}",
+        next.stderr
+    );
+}
+
+#[test]
+fn a_saved_plan_giving_a_stakeholder_role_is_refused_when_the_user_was_put_on_a_policy_since() {
+    // Planned while Gina is on no policy: the team removal and the stakeholder role.
+    let sim = Sim::start(seed_changed(None, &["PGINA01"], &[]));
+    let ws = Workspace::new(CONFIG, &hr(&[], Some(("7", "Exec"))));
+    let saved = ws.path("saved.json");
+    plan(&sim, &ws, &["--out", saved.to_str().unwrap()]).expect_code(0);
+    // Since then someone made her a target of Night EP: PagerDuty would take her off the
+    // team, then refuse the role; the plan is refused before any write.
+    let sim = restart(sim, seed(None));
+    apply_saved(&sim, &ws, &saved).expect_code(3).expect_stderr(&[
+        "the on-call duties of users the plan deactivates, takes off a team or checks for a stakeholder role changed since they were looked up (",
+        "user PGINA01 (gina@example.com): then ",
+    ]);
+    assert_eq!(sim.handle.write_count(), 0);
 }

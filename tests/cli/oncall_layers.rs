@@ -257,7 +257,7 @@ fn a_saved_plan_is_refused_when_its_leaver_joined_a_schedule_since() {
     let mut a = args(&["apply", "--yes", "--config", ws.config.to_str().unwrap()]);
     a.extend(args(&["--plan", saved.to_str().unwrap()]));
     run(&sim, &a).expect_code(3).expect_stderr(&[
-        "refused before any write: the on-call duties of users the plan deactivates or takes off a team changed since they were looked up (",
+        "refused before any write: the on-call duties of users the plan deactivates, takes off a team or checks for a stakeholder role changed since they were looked up (",
         "user PFRED01 (fred@example.com): then escalation policies [], schedules [], incidents []; now escalation policies [PEPOPS1], schedules [PSCHED1], incidents []",
     ]);
     assert_eq!(sim.handle.write_count(), 0);

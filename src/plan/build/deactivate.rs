@@ -1,8 +1,10 @@
 //! A leaver: suspension, or the rest of an interrupted one. The marker's `suspended` record
 //! is written first, then one `DELETE` per team, then `[lifecycle] suspended_role` (or role
 //! and marker in one request when the role is not a stakeholder role or there is no team to
-//! leave). A leaver already suspended whose marker `--rekey-employee-ids` only re-keys is
-//! an update of that marker instead, neither on-call checked nor counted as a deactivation.
+//! leave). A leaver already suspended whose marker alone is rewritten (re-keyed by
+//! `--rekey-employee-ids`, an offboarding record claimed by an HR row, a leave's record
+//! turned into a termination's) is an update of that marker instead, neither on-call
+//! checked nor counted as a deactivation.
 //! The action carries the user's on-call duties and is blocked by them
 //! ([`crate::oncall::check`]), and, whatever `--allow-oncall-gaps` says, by a team
 //! removal PagerDuty will refuse because the user is on an escalation policy of that team
@@ -100,14 +102,13 @@ pub(in crate::plan) fn deactivate(
     let old = labels(cx, &current, None);
     let reason = reason(cx, why, current_marker, left_on_leave, resuming);
     let email = Email::normalise(&u.email);
-    // A leaver already suspended whose marker is only re-keyed to the row's employee ID
-    // (`--rekey-employee-ids`): one marker write that takes nothing away, so it is an
-    // update of the marker like any other re-key (shown, counted and capped as one), not
-    // a deactivation, and its on-call duties do not matter.
-    let rekeyed = current_marker
-        .and_then(|m| m.employee_id.as_ref())
-        .is_some_and(|old| employee_id.is_some_and(|new| new != old));
-    let marker_only = resuming && rekeyed && only_marker_write(&steps);
+    // A leaver already suspended whose marker only is rewritten (re-keyed to the row's
+    // employee ID by `--rekey-employee-ids`, an offboarding record claimed by the HR row
+    // that names the user, a leave's record turned into a termination's): one marker write
+    // that takes nothing away, so it is an update of the marker (shown and counted as one,
+    // not against the deactivation caps), not a deactivation, and its on-call duties do
+    // not matter.
+    let marker_only = resuming && only_marker_write(&steps);
     let kind = if marker_only {
         ActionKind::Update
     } else {
@@ -282,8 +283,14 @@ fn reason(
     resuming: bool,
 ) -> String {
     if left_on_leave {
+        // The date matters to a deletion only when one is configured.
+        let counts = if cx.policy.delete_suspended_after_days.is_some() {
+            " (the day [lifecycle] delete_suspended_after_days counts from)"
+        } else {
+            ""
+        };
         format!(
-            "{why}; suspended for a leave of absence since {}, its record now a termination's, dated {} (the day [lifecycle] delete_suspended_after_days counts from)",
+            "{why}; suspended for a leave of absence since {}, its record now a termination's, dated {}{counts}",
             current_marker
                 .and_then(|m| m.suspended.as_ref())
                 .map_or(cx.inp.run_day, |s| s.on),

@@ -164,7 +164,9 @@ fn change_role(changes: &mut Vec<Change>, upd: &mut UserUpdate, old: &Role, new:
 /// The licence `u` needs for the base role it ends with (`upd`'s new role, else its own)
 /// under the rules matching `e`: sent in `upd` when it changes, its change inserted in
 /// `changes` at its place. True when the update sends a licence. An update and a
-/// reactivation both use it.
+/// reactivation both use it. The licence a rule names is for the role that rule gives:
+/// while that role is held back ([`stakeholder_kept_off`]), the user keeps its licence, so
+/// that no licence is sent that its kept role is not valid for (fact F20).
 fn license_for_existing(
     cx: &Ctx<'_>,
     e: &Employee,
@@ -172,8 +174,12 @@ fn license_for_existing(
     upd: &mut UserUpdate,
     changes: &mut Vec<Change>,
 ) -> bool {
-    let named = cx.licensing.named_for(cx.rules.role_rule_for(e));
     let new_role = upd.role.clone().unwrap_or_else(|| u.role.clone());
+    let named = if new_role == cx.rules.role_for(e) {
+        cx.licensing.named_for(cx.rules.role_rule_for(e))
+    } else {
+        None
+    };
     let license = cx.licensing.for_existing(u, &new_role, named, false);
     let sent = license.send.is_some();
     upd.license = license.send;
@@ -183,31 +189,49 @@ fn license_for_existing(
     sent
 }
 
-/// True when the rules give `u` (matched to `e`) the stakeholder base role `role` while `u`
-/// is on a team no rule names (in `current`, its memberships), or on a team the rules take
-/// them off but whose removal PagerDuty refuses while they are on one of its escalation
-/// policies (fact F32, [`crate::oncall::OncallFacts::refused_removals`]): PagerDuty refuses
-/// stakeholders on teams (fact F17) and such teams are never touched (or cannot be left), so
-/// the role is left as it is, with a note saying why. An update and a reactivation both
-/// apply the rest.
+/// Why the stakeholder base role the rules give is not written this run
+/// ([`stakeholder_kept_off`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeptOff {
+    /// The user is on a team it cannot leave (an escalation policy of the team, fact F32)
+    /// or that no rule names: the team removals the rules give still go ahead.
+    Teams,
+    /// The user is on an escalation policy or a schedule, which a stakeholder "cannot be
+    /// on" (§3.2): the team removals the role brings are not sent either, so that the
+    /// user is left as it is until a person hands the duties over.
+    Rota,
+}
+
+/// Whether the stakeholder base role `role` the rules give `u` (matched to `e`; `current`,
+/// its memberships) is left as it is this run, with a note saying why and what a person
+/// must do: `u` is on a team the rules take them off but whose removal PagerDuty refuses
+/// while they are on one of its escalation policies (fact F32,
+/// [`crate::oncall::OncallFacts::refused_removals`]); or on an escalation policy or a
+/// schedule, which PagerDuty does not allow a stakeholder on (§3.2, the same fact that
+/// blocks a stakeholder suspension, [`crate::oncall::Held::StakeholderRole`]); or on a team
+/// no rule names (PagerDuty refuses stakeholders on teams, fact F17, and such teams are
+/// never touched). `None` when the role may be written. A user whose on-call duties were
+/// not looked up joins [`crate::plan::Plan::needs_oncall`]: the caller looks them up and
+/// plans again. An update and a reactivation both apply the rest.
 fn stakeholder_kept_off(
     cx: &mut Ctx<'_>,
     e: &Employee,
     u: &User,
     current: &BTreeMap<TeamId, Membership>,
     role: &Role,
-) -> bool {
+) -> Option<KeptOff> {
     if u.role == *role || !role.is_stakeholder() {
-        return false;
+        return None;
     }
     let desired = ruled_teams(cx, e);
-    let refused = cx.inp.oncall.refused_removals(
-        &u.id,
-        current
-            .keys()
-            .filter(|t| cx.governed.contains(*t) && !desired.contains_key(*t))
-            .map(|t| (t, cx.team_name(t))),
-    );
+    let leaving: Vec<&TeamId> = current
+        .keys()
+        .filter(|t| cx.governed.contains(*t) && !desired.contains_key(*t))
+        .collect();
+    let refused = cx
+        .inp
+        .oncall
+        .refused_removals(&u.id, leaving.iter().map(|t| (*t, cx.team_name(t))));
     if let Some(r) = refused.first() {
         cx.notes.push(format!(
             "employee {} (line {}): the rules give {role}, which PagerDuty refuses on teams, but user {} cannot leave team {:?} ({}) while on its escalation policies; role left at {} until a person does this: {}",
@@ -219,7 +243,42 @@ fn stakeholder_kept_off(
             u.role,
             r.remedy()
         ));
-        return true;
+        return Some(KeptOff::Teams);
+    }
+    // A stakeholder holds no duty (a user with a stakeholder role is on no rota already).
+    if !u.role.is_stakeholder() {
+        match cx.inp.oncall.users.get(&u.id) {
+            None => {
+                cx.needs_oncall.insert(u.id.clone());
+            }
+            Some(i) if i.on_rota() => {
+                let rota = i.rota();
+                let kept = if leaving.is_empty() {
+                    String::new()
+                } else {
+                    let names: Vec<String> = leaving
+                        .iter()
+                        .map(|t| format!("{:?} ({t})", cx.team_name(t)))
+                        .collect();
+                    format!(
+                        ", and kept on team{} {} (the role's team removals are not sent either)",
+                        plural(names.len(), "", "s"),
+                        names.join(", ")
+                    )
+                };
+                cx.notes.push(format!(
+                    "employee {} (line {}): the rules give {role}, a stakeholder role, which PagerDuty does not allow on schedules or escalation policies, but user {} is {}; role left at {}{kept} until a person does this: {}; the next run then gives the role",
+                    e.employee_id,
+                    e.line,
+                    u.id,
+                    rota.describe(),
+                    u.role,
+                    rota.remedy()
+                ));
+                return Some(KeptOff::Rota);
+            }
+            Some(_) => {}
+        }
     }
     let unruled: Vec<String> = current
         .keys()
@@ -227,7 +286,7 @@ fn stakeholder_kept_off(
         .map(|t| cx.team_name(t))
         .collect();
     if unruled.is_empty() {
-        return false;
+        return None;
     }
     cx.notes.push(format!(
         "employee {} (line {}): the rules give {role}, which PagerDuty refuses on teams, but user {} is on teams no rule names ({}); role left at {} until those memberships are removed by hand",
@@ -237,7 +296,18 @@ fn stakeholder_kept_off(
         unruled.join(", "),
         u.role
     ));
-    true
+    Some(KeptOff::Teams)
+}
+
+/// The on-call duties of `u` that an update or a reactivation giving it the rules'
+/// stakeholder base role `role` was checked against ([`stakeholder_kept_off`]), for
+/// [`crate::plan::Action::oncall`], so that a saved plan is refused when they changed
+/// since: `None` when the action gives no stakeholder role, `u` already has one, or the
+/// duties were not looked up.
+fn stakeholder_duties(cx: &Ctx<'_>, u: &User, role: &Role) -> Option<crate::oncall::OncallImpact> {
+    (role.is_stakeholder() && !u.role.is_stakeholder())
+        .then(|| cx.inp.oncall.users.get(&u.id).cloned())
+        .flatten()
 }
 
 /// Membership steps that turn `current` into `desired` within `scope` (team IDs):

@@ -7,9 +7,9 @@
 //! ([`crate::plan::Action::refused_removals`]).
 
 use super::{
-    active_marker, change, change_role, desired_labels, diff_fields, for_row,
+    KeptOff, active_marker, change, change_role, desired_labels, diff_fields, for_row,
     hold_refused_removals, labels, license_for_existing, membership_steps, restorable,
-    stakeholder_kept_off, status_words,
+    stakeholder_duties, stakeholder_kept_off, status_words,
 };
 use crate::archive::ArchiveRecord;
 use crate::hr::Employee;
@@ -37,7 +37,8 @@ pub(in crate::plan) fn reactivate(
     let current = cx.memberships(u);
     // A user put on a team no rule names while suspended keeps its role when the rules now
     // give a stakeholder one, as an update would: PagerDuty would refuse the role (F17).
-    if u.role != role && !stakeholder_kept_off(cx, e, u, &current, &role) {
+    let kept = stakeholder_kept_off(cx, e, u, &current, &role);
+    if u.role != role && kept.is_none() {
         change_role(&mut changes, &mut upd, &u.role, role.clone());
     }
     // The licence follows the role the user ends with (the rules' one unless kept off).
@@ -47,7 +48,12 @@ pub(in crate::plan) fn reactivate(
     let desired = &teams.desired;
     let mut scope = cx.governed.clone();
     scope.extend(desired.keys().cloned());
-    let (removals, additions) = membership_steps(cx, &current, desired, &scope);
+    let (mut removals, additions) = membership_steps(cx, &current, desired, &scope);
+    // A stakeholder role held back by the user's duties brings no team removal either, as
+    // for a mover: the rest of the reactivation goes ahead.
+    if kept == Some(KeptOff::Rota) {
+        removals.clear();
+    }
     // A removal PagerDuty will refuse (fact F32) is not sent, as for a mover; the rest of
     // the reactivation goes ahead.
     let (removals, refused_removals) = hold_refused_removals(cx, u, removals);
@@ -109,6 +115,7 @@ pub(in crate::plan) fn reactivate(
         teams: (old != new).then_some(TeamsChange { old, new }),
         steps,
         refused_removals,
+        oncall: stakeholder_duties(cx, u, &role),
         // A re-creation's record is the archive's, copied into the marker while the restore
         // is unfinished: the teams still come from the deletion archive.
         team_rules: teams.sources(

@@ -8,9 +8,9 @@
 
 use super::cause::{Changed, ChangedFields, UpdateCause, UpdateReason};
 use super::{
-    active_marker, change, change_role, desired_labels, diff_fields, for_row,
+    KeptOff, active_marker, change, change_role, desired_labels, diff_fields, for_row,
     hold_refused_removals, labels, license_for_existing, membership_steps, ruled_teams,
-    stakeholder_kept_off, status_words,
+    stakeholder_duties, stakeholder_kept_off, status_words,
 };
 use crate::email::Email;
 use crate::hr::Employee;
@@ -48,7 +48,9 @@ pub(in crate::plan) fn update(
     let mut what = diff_fields(cx, e, u, &mut upd, &mut changes);
     let role = cx.rules.role_for(e);
     let current = cx.memberships(u);
-    if u.role != role && !stakeholder_kept_off(cx, e, u, &current, &role) {
+    let kept = stakeholder_kept_off(cx, e, u, &current, &role);
+    let duties = stakeholder_duties(cx, u, &role);
+    if u.role != role && kept.is_none() {
         change_role(&mut changes, &mut upd, &u.role, role.clone());
         what.insert(Changed::Role);
     }
@@ -84,7 +86,12 @@ pub(in crate::plan) fn update(
     }
 
     let desired = ruled_teams(cx, e);
-    let (removals, additions) = membership_steps(cx, &current, &desired, &cx.governed);
+    let (mut removals, additions) = membership_steps(cx, &current, &desired, &cx.governed);
+    // A stakeholder role held back by the user's duties brings no team removal either: the
+    // user stays as it is until a person hands the duties over (README.md § On-call checks).
+    if kept == Some(KeptOff::Rota) {
+        removals.clear();
+    }
     if !removals.is_empty() || !additions.is_empty() {
         what.insert(Changed::Teams);
     }
@@ -166,6 +173,7 @@ pub(in crate::plan) fn update(
         email,
         refused_removals,
         blocked,
+        oncall: duties,
         ..for_row(cx, kind, e)
     };
     Some((action, why))

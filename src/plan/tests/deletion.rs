@@ -1059,19 +1059,37 @@ fn a_person_suspended_on_leave_who_then_leaves_is_deleted_after_the_grace_period
         m.suspended.as_mut().unwrap().leave = true;
         u.description = Some(marker::render("Bio", &m));
         let p = plan_with(&acct, &r, &cfg, &none);
+        // Only the record is rewritten: an update of the marker, not a deactivation (no
+        // access is lost), so no deactivation cap counts it.
         assert_eq!(
-            (p.count(ActionKind::Deactivate), p.count(ActionKind::Delete)),
-            (1, 0),
+            (
+                p.count(ActionKind::Update),
+                p.count(ActionKind::Deactivate),
+                p.count(ActionKind::Delete)
+            ),
+            (1, 0, 0),
             "{:#?}",
             p.actions
         );
         let reason = &p.actions[0].reason;
         assert!(
             reason.contains(&format!(
-                "suspended for a leave of absence since {long_ago}, its record now a termination's, dated {}",
+                "suspended for a leave of absence since {long_ago}, its record now a termination's, dated {} (the day [lifecycle] delete_suspended_after_days counts from)",
                 today()
             )),
             "{reason}"
+        );
+        // Without delete_suspended_after_days the date counts for nothing: not mentioned.
+        let keeping = deletion_config("report", "");
+        let kept = plan_with(&acct, &r, &keeping, &none);
+        assert_eq!(kept.count(ActionKind::Update), 1, "{:#?}", kept.actions);
+        assert!(
+            kept.actions[0].reason.ends_with(&format!(
+                "its record now a termination's, dated {}",
+                today()
+            )),
+            "{}",
+            kept.actions[0].reason
         );
         acct.apply(&p, None);
         let u = acct.users.iter().find(|u| u.id == "PFA0001").unwrap();

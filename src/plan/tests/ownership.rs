@@ -1494,3 +1494,70 @@ fn a_leaver_whose_row_finds_no_user_while_a_namesake_left_alone_holds_access_nee
 fn acct_plan_unmarked(r: &Roster, cfg: &Config, u: User) -> Plan {
     Account::new(vec![owner(), u]).plan(r, cfg)
 }
+
+#[test]
+fn a_stakeholder_role_held_back_keeps_the_users_licence() {
+    // The stakeholder default role comes with the Stakeholder licence; Ha holds Full User
+    // and cannot take the role: on a policy of her team (the removal is refused), or on a
+    // policy of no team of hers. PagerDuty refuses the Stakeholder licence for the role she
+    // keeps (limited_user), so none is planned while the role is held back.
+    let (mut cfg, r, mut acct) = stakeholder_mover();
+    cfg.roles.default_license = Some("Stakeholder".into());
+    for rule in &mut cfg.roles.rules {
+        rule.license = Some("Full User".into());
+    }
+    let f = Facts {
+        licenses: vec![full(Some(0)), stake(Some(0))],
+        holders: Some(BTreeMap::from([(
+            UserId::new("PHA0001"),
+            LicenseId::new("PFULL01"),
+        )])),
+        ..Facts::default()
+    };
+    for team in [Some("PTITOPS"), None] {
+        acct.oncall.insert(
+            UserId::new("PHA0001"),
+            OncallImpact {
+                escalation_policies: vec![crate::oncall::Named {
+                    id: crate::ids::EscalationPolicyId::new("PEPX001"),
+                    name: "Some EP".into(),
+                }],
+                ..OncallImpact::default()
+            },
+        );
+        acct.policy_teams.insert(
+            crate::ids::EscalationPolicyId::new("PEPX001"),
+            team.into_iter().map(TeamId::new).collect(),
+        );
+        let p = plan_with(&acct, &r, &cfg, &f).unwrap();
+        assert!(
+            p.notes
+                .iter()
+                .any(|n| n.contains("role left at limited_user")),
+            "{team:?}: {:#?}",
+            p.notes
+        );
+        for a in &p.actions {
+            assert_eq!(license_change(a), None, "{team:?}: {a:#?}");
+            assert!(
+                a.steps
+                    .iter()
+                    .all(|s| !matches!(s, Step::UpdateUser(u) if u.license.is_some())),
+                "{team:?}: {a:#?}"
+            );
+        }
+        assert!(
+            p.license_moves.is_empty(),
+            "{team:?}: {:#?}",
+            p.license_moves
+        );
+        assert!(p.license_shortfalls.is_empty(), "{team:?}");
+    }
+    // Handed over: the role and its licence together.
+    acct.oncall.clear();
+    let p = plan_with(&acct, &r, &cfg, &f).unwrap();
+    assert_eq!(
+        license_change(&p.actions[0]),
+        Some((Some("Full User"), Some("Stakeholder")))
+    );
+}
