@@ -723,6 +723,85 @@ fn a_deletion_is_on_call_checked_and_blocked_like_a_suspension() {
     }
 }
 
+/// PagerDuty refuses to delete the only target of an escalation policy's level (a level
+/// needs a target), so `--allow-oncall-gaps` cannot let such a deletion through: it stays
+/// blocked, counted among the blocks only a person can clear, and nothing is planned to run
+/// (the action is not attempted: no archive record, no `DELETE`). A suspension of the same
+/// user (suspend mode) is let through by the switch: the user stays on the level.
+#[test]
+fn the_deletion_of_a_level_s_only_target_stays_blocked_with_allow_oncall_gaps() {
+    let r = leaver(Lifecycle::Terminated);
+    let cfg = deletion_config("report", DELETE);
+    let mut acct = Account::new(vec![owner()]);
+    fa(&mut acct, marked("12"));
+    let ep = crate::oncall::Named {
+        id: crate::ids::EscalationPolicyId::new("PEPX001"),
+        name: "Legacy EP".into(),
+    };
+    let alone = OncallImpact {
+        escalation_policies: vec![ep.clone()],
+        sole_target_of: vec![crate::oncall::SoleTarget {
+            policy: ep,
+            level: 1,
+        }],
+        ..OncallImpact::default()
+    };
+    acct.oncall.insert(UserId::new("PFA0001"), alone.clone());
+    let mut allow = Policy::from_config(&cfg);
+    allow.allow_oncall_gaps = true;
+    let p = acct.plan_with(&r, &allow, &acct.oncall_facts(), today());
+    assert_eq!(
+        (
+            p.count(ActionKind::Delete),
+            p.attempted(ActionKind::Delete),
+            p.blocked()
+        ),
+        (1, 0, 1),
+        "{:#?}",
+        p.actions
+    );
+    let a = &p.actions[0];
+    assert_eq!(a.oncall, Some(alone.clone()));
+    let b = a.blocked.as_ref().expect("blocked with the switch");
+    assert_eq!(b.cause(), crate::oncall::BlockCause::SoleTarget);
+    assert!(
+        b.to_string().ends_with("they are the only target of level 1 of escalation policy \"Legacy EP\" (PEPX001), and PagerDuty refuses to delete a level's only target, so --allow-oncall-gaps cannot help"),
+        "{b}"
+    );
+    assert!(
+        b.deletion_remedy().starts_with(
+            "add another target to level 1 of escalation policy \"Legacy EP\" (PEPX001)"
+        ),
+        "{}",
+        b.deletion_remedy()
+    );
+    // Not attempted: the next run plans the same.
+    acct.apply(&p, None);
+    assert_eq!(acct.plan_with(&r, &allow, &acct.oncall_facts(), today()), p);
+
+    // Once another target is on the level, the switch lets the deletion through.
+    let shared = OncallImpact {
+        sole_target_of: Vec::new(),
+        ..alone.clone()
+    };
+    acct.oncall.insert(UserId::new("PFA0001"), shared);
+    let p = acct.plan_with(&r, &allow, &acct.oncall_facts(), today());
+    assert_eq!((p.attempted(ActionKind::Delete), p.blocked()), (1, 0));
+
+    // In suspend mode the level keeps its target: no sole-target hold (this fixture's
+    // stakeholder suspended role is held for being on a policy at all, §3.2).
+    acct.oncall.insert(UserId::new("PFA0001"), alone);
+    let suspend = deletion_config("report", "");
+    let mut allow = Policy::from_config(&suspend);
+    allow.allow_oncall_gaps = true;
+    let p = acct.plan_with(&r, &allow, &acct.oncall_facts(), today());
+    assert_eq!(p.count(ActionKind::Deactivate), 1, "{:#?}", p.actions);
+    assert_eq!(
+        p.actions[0].blocked.as_ref().map(|b| b.cause()),
+        Some(crate::oncall::BlockCause::StakeholderOnRota)
+    );
+}
+
 #[test]
 fn the_key_owner_and_protected_users_are_never_deleted() {
     let cfg = deletion_config("report", DELETE);
