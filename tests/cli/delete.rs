@@ -1048,6 +1048,73 @@ fn a_rehire_is_re_created_from_the_archive_with_contact_methods_rules_and_teams(
 /// that record (a file restored from an older backup, or removed): refused before any write
 /// (no `POST /users`, so no invitation), naming the user; applied once the record is back.
 #[test]
+fn a_deleted_person_back_under_a_renumbered_id_is_restored_with_rekey_employee_ids() {
+    // Lee (employee 1002) is deleted and archived; HR then renumbers him to E-1002, same
+    // email and name. Without --rekey-employee-ids: a skip that needs a person, naming the
+    // record, and nothing created (a fresh create would leave the record behind for good).
+    let case = lee_deleted_then_back();
+    case.set_rows(&[ANN_ROW, "E-1002,lee@example.com,Lee,Leaver,Active,Ops"]);
+    let text = case.run("plan", &[]);
+    text.expect_code(0);
+    assert!(
+        text.stdout.contains(
+            "not created: the deletion archive holds deleted user PLEE001 (\"Lee Leaver\", lee@example.com) under employee ID 1002, the same person by email"
+        ),
+        "{}",
+        text.stdout
+    );
+    let run = case.run("apply", &[]);
+    run.expect_code(1);
+    assert!(case.sim.handle.user_by_email("lee@example.com").is_none());
+
+    // With the flag: restored as for a rehire, counted as a re-key.
+    let rekey = "--rekey-employee-ids";
+    let v = case.plan_json(&[rekey]);
+    let a = &v["actions"][0];
+    assert_eq!(
+        (
+            a["action"].clone(),
+            a["previous_pagerduty_user_id"].clone(),
+            a["rekeyed_from"].clone()
+        ),
+        (json!("reactivate"), json!("PLEE001"), json!("1002")),
+        "{v:#}"
+    );
+    assert!(
+        a["reason"]
+            .as_str()
+            .unwrap()
+            .contains("under a new PagerDuty ID (the ID changes)"),
+        "{a:#}"
+    );
+    case.run("apply", &[rekey]).expect_code(0);
+    let u = case.sim.user("lee@example.com");
+    assert_ne!(u.id.as_str(), "PLEE001", "a new PagerDuty ID");
+    assert_eq!(
+        marker_of(u.description.as_deref())
+            .employee_id
+            .as_ref()
+            .map(|e| e.as_str()),
+        Some("E-1002")
+    );
+    assert_eq!(
+        case.sim.memberships(u.id.as_str()),
+        [
+            ("PCHESS1".into(), TeamRole::Manager),
+            ("PTOPS01".into(), TeamRole::Responder)
+        ]
+        .into()
+    );
+    let (methods, rules) = case.contacts(u.id.as_str());
+    assert_eq!(rules_by_address(&methods, &rules), lee_rules());
+    // Converged, with or without the flag.
+    case.assert_no_changes();
+    let again = case.run("plan", &[rekey]);
+    again.expect_code(0);
+    assert!(again.stdout.contains("No changes."), "{}", again.stdout);
+}
+
+#[test]
 fn a_saved_plan_is_refused_before_any_write_when_the_archive_lost_its_restore() {
     let case = lee_deleted_then_back();
     let saved = case.dir.path().join("saved.json");
