@@ -390,20 +390,20 @@ impl<'a> Observer<'a> {
             account.schedules = Some(listed);
         }
         let schedules = account.schedules.as_deref().unwrap_or_default();
+        // A target naming a user the listing no longer has is a deleted user's reference.
+        let listed: BTreeSet<&UserId> = account.users.iter().map(|u| &u.id).collect();
         let mut read = BTreeMap::new();
         let mut teams = BTreeMap::new();
         for r in results {
             for a in r.map_err(|(what, e)| self.error(what)(e))? {
-                read.append(
-                    &mut oncall::attribute(
-                        &a.users,
-                        &a.policies,
-                        &a.oncalls,
-                        &a.incidents,
-                        schedules,
-                    )
-                    .impacts,
-                );
+                let mut impacts =
+                    oncall::attribute(&a.users, &a.policies, &a.oncalls, &a.incidents, schedules)
+                        .impacts;
+                for (user, impact) in &mut impacts {
+                    impact.sole_target_of =
+                        oncall::sole_target_levels(user, &a.policies, |u| listed.contains(u));
+                }
+                read.append(&mut impacts);
                 teams.extend(a.policies.iter().map(policy_teams));
             }
         }

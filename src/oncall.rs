@@ -34,7 +34,8 @@
 //! impact blocks the action (by default any escalation policy, any schedule, any on-call in
 //! the lookahead, any open incident blocks; `--allow-oncall-gaps` lets them through, except
 //! what PagerDuty would refuse: a team removal, a stakeholder role on a schedule or
-//! escalation policy, the deletion of a user with open incidents, [`Held`]), and a
+//! escalation policy, the deletion of a user with open incidents or who is the only target
+//! of a level of an escalation policy, [`Held`]), and a
 //! [`Blocked`] says why in words and what a human must do.
 //!
 //! The same look-ups are made for a mover or a rehire whom the rules give a stakeholder role
@@ -62,7 +63,7 @@ use std::fmt;
 
 mod attribution;
 mod blocked;
-pub use attribution::{Attribution, attribute, user_targets};
+pub use attribution::{Attribution, attribute, sole_target_levels, user_targets};
 pub use blocked::{BlockCause, Blocked, Held, Taking, blocked_words, check};
 
 /// The switch that lets blocked deactivations through, named in every [`Blocked`] remedy.
@@ -100,6 +101,54 @@ pub struct OncallImpact {
     pub schedules: Vec<Named<ScheduleId>>,
     /// Triggered or acknowledged incidents assigned to the user, whatever their age.
     pub incidents: Vec<IncidentRef>,
+    /// The levels of escalation policies whose only target is the user (of the policies
+    /// `GET /escalation_policies?user_ids[]=` lists with their `escalation_rules`, a target
+    /// of a user the account no longer lists not counted): PagerDuty refuses to delete the
+    /// only target of a level, since a rule needs one (OpenAPI `EscalationRule.targets`,
+    /// `minItems: 1`), so such a deletion stays blocked whatever `--allow-oncall-gaps` says
+    /// ([`Held::SoleTarget`]). Sorted by policy name, ID and level; absent (empty) in saved
+    /// plans made before it existed, and for a suspension it blocks nothing more.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sole_target_of: Vec<SoleTarget>,
+}
+
+/// A level of an escalation policy whose only target is the user: `level 1 of escalation
+/// policy "Legacy EP" (PEPX001)`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SoleTarget {
+    /// The policy.
+    pub policy: Named<EscalationPolicyId>,
+    /// The level, counted from 1 (the rule's position in `escalation_rules`).
+    pub level: usize,
+}
+
+impl fmt::Display for SoleTarget {
+    /// `level 1 of escalation policy "Legacy EP" (PEPX001)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "level {} of escalation policy {:?} ({})",
+            self.level, self.policy.name, self.policy.id
+        )
+    }
+}
+
+impl SoleTarget {
+    /// The levels `v` in words, joined with `, `.
+    pub fn list(v: &[SoleTarget]) -> String {
+        v.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The same levels by ID, for comparing two look-ups (a renamed policy is the same).
+    pub fn ids(v: &[SoleTarget]) -> Vec<(&str, usize)> {
+        let mut ids: Vec<(&str, usize)> =
+            v.iter().map(|s| (s.policy.id.as_str(), s.level)).collect();
+        ids.sort_unstable();
+        ids
+    }
 }
 
 impl OncallImpact {
@@ -358,6 +407,7 @@ impl OncallImpact {
             escalation_policies: self.escalation_policies.clone(),
             schedules: self.schedules.clone(),
             incidents: Vec::new(),
+            sole_target_of: Vec::new(),
         }
     }
 
@@ -427,6 +477,7 @@ pub(crate) fn held_fixture() -> OncallImpact {
             id: IncidentId::new("Q1"),
             title: "Disk full".into(),
         }],
+        sole_target_of: Vec::new(),
     }
 }
 

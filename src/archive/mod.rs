@@ -218,6 +218,11 @@ impl Archive {
         self.last(|r| r.employee_id.is_none() && &r.email == email)
     }
 
+    /// The latest record of a user whose login email was `email`, whatever its marker named.
+    pub fn by_login_email(&self, email: &Email) -> Option<&ArchiveRecord> {
+        self.last(|r| &r.email == email)
+    }
+
     /// The latest record of the PagerDuty user `id`.
     pub fn by_user(&self, id: &UserId) -> Option<&ArchiveRecord> {
         self.last(|r| &r.pagerduty_user_id == id)

@@ -1,7 +1,7 @@
 //! The attribution of one batched on-call look-up (several `user_ids[]` in one request) and
 //! the schedule listing to the users looked up: one [`OncallImpact`] per user.
 
-use super::{IncidentRef, Named, OncallImpact};
+use super::{IncidentRef, Named, OncallImpact, SoleTarget};
 use crate::ids::{EscalationPolicyId, IncidentId, ScheduleId, UserId};
 use crate::pagerduty::models::incidents::Incident;
 use crate::pagerduty::models::oncall::{EscalationPolicy, Oncall, Schedule};
@@ -153,6 +153,7 @@ pub fn attribute(
                     escalation_policies: sorted(a.policies),
                     schedules: sorted(a.schedules),
                     incidents,
+                    sole_target_of: Vec::new(),
                 },
             )
         })
@@ -161,4 +162,48 @@ pub fn attribute(
         impacts,
         unattributed,
     }
+}
+
+/// The levels of `policies` (as `GET /escalation_policies?user_ids[]=` lists them, rules
+/// and targets included) whose only target is `user` ([`OncallImpact::sole_target_of`]):
+/// every target of the level that counts is `user`. A user target counts when `live`
+/// says the user exists (a deleted user's reference may stay in a rule, F24, and is no
+/// target PagerDuty counts); a schedule target, or a target of another type, always
+/// counts. Sorted by policy name (case-insensitively), ID and level. Set by
+/// [`crate::observe`], which knows the account's users; [`attribute`] leaves it empty.
+pub fn sole_target_levels(
+    user: &UserId,
+    policies: &[EscalationPolicy],
+    live: impl Fn(&UserId) -> bool,
+) -> Vec<SoleTarget> {
+    let mut out = Vec::new();
+    for p in policies {
+        for (i, rule) in p.escalation_rules.iter().enumerate() {
+            let mut counted = rule
+                .targets
+                .iter()
+                .filter(|t| t.user_id().is_none_or(|u| live(&u)))
+                .peekable();
+            let only_user =
+                counted.peek().is_some() && counted.all(|t| t.user_id().as_ref() == Some(user));
+            if only_user {
+                out.push(SoleTarget {
+                    policy: Named {
+                        id: p.id.clone(),
+                        name: p.name.clone(),
+                    },
+                    level: i + 1,
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| {
+        (a.policy.name.to_lowercase(), &a.policy.id, a.level).cmp(&(
+            b.policy.name.to_lowercase(),
+            &b.policy.id,
+            b.level,
+        ))
+    });
+    out.dedup();
+    out
 }

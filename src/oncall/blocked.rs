@@ -3,7 +3,7 @@
 //! must do, and its cause in the summaries' words ([`BlockCause`], [`blocked_words`]).
 //! Pure, like the rest of [`crate::oncall`].
 
-use super::{ALLOW_FLAG, OncallImpact, RefusedRemoval, names};
+use super::{ALLOW_FLAG, OncallImpact, RefusedRemoval, SoleTarget, names};
 use crate::words::plural;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -34,7 +34,7 @@ pub struct Blocked {
     /// What PagerDuty refuses of the action itself while the user holds these duties
     /// ([`Held`]), so that `--allow-oncall-gaps` cannot let it through either: the
     /// suspension's stakeholder role on a user on a schedule or escalation policy, or the
-    /// deletion of a user with open incidents assigned. Absent in saved plans made before it
+    /// deletion of a user with open incidents assigned or who is a level's only target. Absent in saved plans made before it
     /// existed (read again from the impact by [`check`] when such a plan is applied).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub held: Option<Held>,
@@ -57,6 +57,14 @@ pub enum Held {
     /// The deletion of a user with triggered or acknowledged incidents assigned, which
     /// PagerDuty refuses (fact F22: "DELETE returns 400 if the user has assigned incidents").
     IncidentsAssigned,
+    /// The deletion of a user who is the only target of these levels of escalation
+    /// policies ([`OncallImpact::sole_target_of`]), which PagerDuty refuses: a level needs
+    /// a target (OpenAPI `EscalationRule.targets`, `minItems: 1`; PAGERDUTY_API.md §4.3
+    /// item 3 says to clean up first), and hr2pagerduty never edits escalation policies.
+    SoleTarget {
+        /// The levels, as the impact lists them.
+        levels: Vec<SoleTarget>,
+    },
 }
 
 /// What an on-call checked action would do, for [`check`]: what PagerDuty refuses of it
@@ -72,7 +80,9 @@ pub enum Taking<'r> {
 }
 
 impl Held {
-    /// What PagerDuty refuses of an action `taking` a user with `impact` away, if anything.
+    /// What PagerDuty refuses of an action `taking` a user with `impact` away, if anything:
+    /// for a deletion with open incidents and sole-target levels both, the incidents (the
+    /// block's words name the levels too, [`Blocked`]'s display).
     pub fn of(impact: &OncallImpact, taking: Taking<'_>) -> Option<Held> {
         match taking {
             Taking::Suspension(Some((role, true))) if impact.on_rota() => {
@@ -81,6 +91,9 @@ impl Held {
                 })
             }
             Taking::Deletion if !impact.incidents.is_empty() => Some(Held::IncidentsAssigned),
+            Taking::Deletion if !impact.sole_target_of.is_empty() => Some(Held::SoleTarget {
+                levels: impact.sole_target_of.clone(),
+            }),
             _ => None,
         }
     }
@@ -97,6 +110,11 @@ impl fmt::Display for Held {
             Held::IncidentsAssigned => write!(
                 f,
                 "PagerDuty refuses to delete a user with open incidents assigned, so {ALLOW_FLAG} cannot help"
+            ),
+            Held::SoleTarget { levels } => write!(
+                f,
+                "{}, and PagerDuty refuses to delete a level's only target, so {ALLOW_FLAG} cannot help",
+                sole_words(levels)
             ),
         }
     }
@@ -120,6 +138,9 @@ pub enum BlockCause {
     /// A deletion with open incidents assigned ([`Held::IncidentsAssigned`]): `with open
     /// incidents assigned`.
     IncidentsAssigned,
+    /// A deletion of the only target of an escalation policy's level ([`Held::SoleTarget`]):
+    /// `as the only target of an escalation policy level`.
+    SoleTarget,
 }
 
 impl BlockCause {
@@ -132,6 +153,7 @@ impl BlockCause {
                 "on a schedule or escalation policy a stakeholder cannot be on"
             }
             BlockCause::IncidentsAssigned => "with open incidents assigned",
+            BlockCause::SoleTarget => "as the only target of an escalation policy level",
         }
     }
 
@@ -152,6 +174,9 @@ impl BlockCause {
             }
             BlockCause::IncidentsAssigned => {
                 "someone must reassign or resolve their incidents first"
+            }
+            BlockCause::SoleTarget => {
+                "someone must add another target to the escalation policy levels they alone are on first"
             }
         }
     }
@@ -186,7 +211,8 @@ pub fn blocked_words<'b>(blocks: impl IntoIterator<Item = &'b Blocked>) -> Optio
 /// through, except one PagerDuty would refuse, leaving the user half taken away: one with
 /// `refused` team removals ([`refused_removals`](super::refused_removals)), and one whose
 /// impact PagerDuty refuses the action itself for ([`Held::of`]: a stakeholder suspension
-/// of a user on a schedule or escalation policy, a deletion with open incidents assigned).
+/// of a user on a schedule or escalation policy, a deletion with open incidents assigned or
+/// of a level's only target).
 /// Those stay blocked. Every deactivation-like action (suspension, deletion, offboarding)
 /// calls this with the facts [`crate::observe`] read for its user.
 pub fn check(
@@ -243,6 +269,17 @@ impl fmt::Display for Blocked {
         // A refused team removal already says that the override cannot help.
         if let (true, Some(h)) = (self.refused.is_empty(), &self.held) {
             write!(f, "; {h}")?;
+            // A deletion held by its incidents names the levels it is alone on too: the next
+            // run, once the incidents are gone, is held by them.
+            if let (Held::IncidentsAssigned, Some(i)) = (h, &self.impact)
+                && !i.sole_target_of.is_empty()
+            {
+                write!(
+                    f,
+                    "; {}, and PagerDuty refuses to delete a level's only target",
+                    sole_words(&i.sole_target_of)
+                )?;
+            }
         }
         Ok(())
     }
@@ -275,6 +312,7 @@ impl Blocked {
             (false, _) => BlockCause::TeamEscalationPolicy,
             (true, Some(Held::StakeholderRole { .. })) => BlockCause::StakeholderOnRota,
             (true, Some(Held::IncidentsAssigned)) => BlockCause::IncidentsAssigned,
+            (true, Some(Held::SoleTarget { .. })) => BlockCause::SoleTarget,
             (true, None) => BlockCause::OnCall,
         }
     }
@@ -333,20 +371,30 @@ impl Blocked {
     /// override would do. A deletion removes no team membership and writes no suspension;
     /// PagerDuty refuses the `DELETE` of a user with assigned open incidents (fact F22) and
     /// of the only target of an escalation rule level (a rule needs a target; the simulator
-    /// models both, `sim::state`), so the override is offered only where it can succeed.
+    /// models both, `sim::state`), so the override is offered only where neither holds, and
+    /// the first step for such a level is another target on it.
     pub fn deletion_remedy(&self) -> String {
         let Some(i) = &self.impact else {
             return self.remedy();
         };
-        let steps =
-            i.remedy_steps(" (PagerDuty refuses to delete a user with open incidents assigned)");
+        let mut steps = Vec::new();
+        // Another target first: PagerDuty refuses to take a level's only target off it too.
+        if !i.sole_target_of.is_empty() {
+            steps.push(format!(
+                "add another target to {} (PagerDuty refuses to delete a level's only target)",
+                SoleTarget::list(&i.sole_target_of)
+            ));
+        }
+        steps.extend(
+            i.remedy_steps(" (PagerDuty refuses to delete a user with open incidents assigned)"),
+        );
         let overridden = if !i.incidents.is_empty() {
             format!(
                 "{ALLOW_FLAG} cannot help while incidents are assigned to them: PagerDuty refuses the deletion"
             )
-        } else if !i.escalation_policies.is_empty() {
+        } else if !i.sole_target_of.is_empty() {
             format!(
-                "or rerun with {ALLOW_FLAG} to delete them now and leave these gaps; PagerDuty still refuses it where they are the only target of a level, until another target is added there"
+                "{ALLOW_FLAG} cannot help while they are a level's only target: PagerDuty refuses the deletion"
             )
         } else {
             format!("or rerun with {ALLOW_FLAG} to delete them now and leave these gaps")
@@ -356,4 +404,9 @@ impl Blocked {
             steps.join("; ")
         )
     }
+}
+
+/// `they are the only target of level 1 of escalation policy "Legacy EP" (PEPX001)`.
+fn sole_words(levels: &[SoleTarget]) -> String {
+    format!("they are the only target of {}", SoleTarget::list(levels))
 }

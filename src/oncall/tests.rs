@@ -439,7 +439,20 @@ fn a_blocked_deletion_s_advice_names_what_pagerduty_refuses_a_delete_for() {
     });
     assert_eq!(
         on_ep.deletion_remedy(),
-        "take them off escalation policy \"DB EP\" (PEP1), as a target or on its schedules; the next run then deletes them (or rerun with --allow-oncall-gaps to delete them now and leave these gaps; PagerDuty still refuses it where they are the only target of a level, until another target is added there)"
+        "take them off escalation policy \"DB EP\" (PEP1), as a target or on its schedules; the next run then deletes them (or rerun with --allow-oncall-gaps to delete them now and leave these gaps)"
+    );
+    // The only target of a level: another target first, and no override.
+    let alone = blocked(OncallImpact {
+        escalation_policies: vec![ep()],
+        sole_target_of: vec![SoleTarget {
+            policy: ep(),
+            level: 2,
+        }],
+        ..Default::default()
+    });
+    assert_eq!(
+        alone.deletion_remedy(),
+        "add another target to level 2 of escalation policy \"DB EP\" (PEP1) (PagerDuty refuses to delete a level's only target); take them off escalation policy \"DB EP\" (PEP1), as a target or on its schedules; the next run then deletes them (--allow-oncall-gaps cannot help while they are a level's only target: PagerDuty refuses the deletion)"
     );
     let with_incident = blocked(OncallImpact {
         schedules: vec![sched()],
@@ -464,7 +477,7 @@ fn a_blocked_deletion_s_advice_names_what_pagerduty_refuses_a_delete_for() {
         "{}",
         on_schedule.deletion_remedy()
     );
-    for b in [&on_ep, &with_incident, &on_schedule] {
+    for b in [&on_ep, &alone, &with_incident, &on_schedule] {
         let words = b.deletion_remedy();
         assert!(
             !words.contains("team") && !words.contains("suspension"),
@@ -538,4 +551,142 @@ fn the_switch_cannot_lift_what_pagerduty_refuses_of_the_action_itself() {
         blocked_words([&b, &on_call]).as_deref(),
         Some("1 on call, 1 with open incidents assigned")
     );
+}
+
+/// Erin is the only target of level 1 of "Legacy EP" and shares level 2 with Bob; on
+/// "Team EP" she shares level 1 with a schedule. A deleted user's reference left in a rule
+/// (Dave's) is no target: Erin is alone on level 1 of "Night EP" too.
+#[test]
+fn the_levels_a_user_is_the_only_target_of_count_live_users_and_any_schedule() {
+    let rule = |targets: &[(&str, &str)]| {
+        let targets: Vec<_> = targets
+            .iter()
+            .map(|(id, kind)| json!({"id": id, "type": kind}))
+            .collect();
+        json!({"escalation_delay_in_minutes": 30, "targets": targets})
+    };
+    let policy = |id: &str, name: &str, rules: Vec<serde_json::Value>| -> EscalationPolicy {
+        serde_json::from_value(json!({"id": id, "name": name, "escalation_rules": rules})).unwrap()
+    };
+    let erin = UserId::new("PERIN01");
+    let policies = [
+        policy(
+            "PEPLEG1",
+            "Legacy EP",
+            vec![
+                rule(&[("PERIN01", "user_reference")]),
+                rule(&[("PERIN01", "user_reference"), ("PBOB001", "user_reference")]),
+            ],
+        ),
+        policy(
+            "PEPTEAM",
+            "Team EP",
+            vec![rule(&[
+                ("PERIN01", "user_reference"),
+                ("PS1", "schedule_reference"),
+            ])],
+        ),
+        policy(
+            "PEPNITE",
+            "Night EP",
+            vec![
+                rule(&[("PDAVE01", "user_reference"), ("PERIN01", "user")]),
+                rule(&[("PBOB001", "user_reference")]),
+            ],
+        ),
+    ];
+    let live = |u: &UserId| u.as_str() != "PDAVE01";
+    let levels = sole_target_levels(&erin, &policies, live);
+    let named = |id: &str, name: &str| Named {
+        id: EscalationPolicyId::new(id),
+        name: name.into(),
+    };
+    assert_eq!(
+        levels,
+        vec![
+            SoleTarget {
+                policy: named("PEPLEG1", "Legacy EP"),
+                level: 1
+            },
+            SoleTarget {
+                policy: named("PEPNITE", "Night EP"),
+                level: 1
+            },
+        ]
+    );
+    assert_eq!(
+        SoleTarget::list(&levels),
+        "level 1 of escalation policy \"Legacy EP\" (PEPLEG1), level 1 of escalation policy \"Night EP\" (PEPNITE)"
+    );
+    // Dave still counted (listed), Erin is alone on no Night EP level.
+    assert_eq!(sole_target_levels(&erin, &policies, |_| true).len(), 1);
+    // Bob is alone on level 2 of Night EP only.
+    assert_eq!(
+        sole_target_levels(&UserId::new("PBOB001"), &policies, live),
+        vec![SoleTarget {
+            policy: named("PEPNITE", "Night EP"),
+            level: 2
+        }]
+    );
+}
+
+/// A deletion of a level's only target stays blocked with the switch, counted with the
+/// blocks only a person can clear; a suspension of the same user is not held by it.
+#[test]
+fn the_switch_cannot_lift_the_deletion_of_a_level_s_only_target() {
+    let legacy = Named {
+        id: EscalationPolicyId::new("PEPX001"),
+        name: "Legacy EP".into(),
+    };
+    let alone = OncallImpact {
+        escalation_policies: vec![legacy.clone()],
+        sole_target_of: vec![SoleTarget {
+            policy: legacy,
+            level: 1,
+        }],
+        ..Default::default()
+    };
+    let b = check(Some(&alone), 30, true, &[], Taking::Deletion).expect("blocked with the switch");
+    assert_eq!(b.cause(), BlockCause::SoleTarget);
+    assert!(!b.cause().lifted_by_switch());
+    assert_eq!(
+        b.to_string(),
+        "on escalation policy \"Legacy EP\" (PEPX001); they are the only target of level 1 of escalation policy \"Legacy EP\" (PEPX001), and PagerDuty refuses to delete a level's only target, so --allow-oncall-gaps cannot help"
+    );
+    assert_eq!(
+        blocked_words([&b]).as_deref(),
+        Some("as the only target of an escalation policy level")
+    );
+    // A suspension leaves them on the level: the switch lets it through.
+    assert_eq!(check(Some(&alone), 30, true, &[], KEEP), None);
+    // With open incidents too, the incidents hold it, and the words name the level.
+    let both = OncallImpact {
+        incidents: vec![IncidentRef {
+            id: IncidentId::new("Q1"),
+            title: "Disk full".into(),
+        }],
+        ..alone.clone()
+    };
+    let b = check(Some(&both), 30, true, &[], Taking::Deletion).unwrap();
+    assert_eq!(b.cause(), BlockCause::IncidentsAssigned);
+    assert!(
+        b.to_string().ends_with("so --allow-oncall-gaps cannot help; they are the only target of level 1 of escalation policy \"Legacy EP\" (PEPX001), and PagerDuty refuses to delete a level's only target"),
+        "{b}"
+    );
+    assert!(
+        b.deletion_remedy()
+            .starts_with("add another target to level 1"),
+        "{}",
+        b.deletion_remedy()
+    );
+    // The saved plan's field is absent when empty, and read back when present.
+    let v = serde_json::to_value(&alone).unwrap();
+    assert_eq!(v["sole_target_of"][0]["level"], 1);
+    assert!(
+        serde_json::to_value(OncallImpact::default())
+            .unwrap()
+            .get("sole_target_of")
+            .is_none()
+    );
+    assert_eq!(serde_json::from_value::<OncallImpact>(v).unwrap(), alone);
 }

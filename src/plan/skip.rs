@@ -117,6 +117,22 @@ pub enum SkipCause {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         rekey_hold: Option<RekeyHold>,
     },
+    /// On the employee, active in HR with no user: the deletion archive holds deleted user
+    /// `user` (`name`, `email`: this row's email) under another employee ID,
+    /// `archived_employee_id`, the same person by the archive's rule (HR renumbered them, or
+    /// rehired them under a new ID). A fresh create would leave that record (contact
+    /// methods, notification rules, teams) behind for good, so nothing is created until a
+    /// person decides: `--rekey-employee-ids` re-creates them from the record (a re-key).
+    ArchivedUnderAnotherId {
+        /// The deleted user the record is of.
+        user: UserId,
+        /// Its name, as archived.
+        name: String,
+        /// Its login email, as archived (the row's).
+        email: Email,
+        /// The employee ID its marker named.
+        archived_employee_id: EmployeeId,
+    },
     /// On the employee: the user whose marker names the employee ID (`user`) has neither
     /// the row's email nor a plausibly same name (README.md § Matching): HR may have reused
     /// the employee ID for another person, and writing would hand that person the old
@@ -431,6 +447,7 @@ impl SkipCause {
             | SkipCause::EmployeeOnSeveralUsers
             | SkipCause::EmailOfAnotherEmployee { .. }
             | SkipCause::EmployeeIdReused { .. }
+            | SkipCause::ArchivedUnderAnotherId { .. }
             | SkipCause::EmployeeIdMoved { .. }
             | SkipCause::MarkerEmailConflict { .. }
             | SkipCause::EmailTaken { .. }

@@ -9,7 +9,7 @@ use crate::digest::sha256_hex;
 use crate::email::Email;
 use crate::ids::{TeamId, UserId};
 use crate::marker::{self, MarkerKeys, MarkerState, Verdict};
-use crate::oncall::{self, OncallFacts, OncallImpact, RefusedRemoval};
+use crate::oncall::{self, OncallFacts, OncallImpact, RefusedRemoval, SoleTarget};
 use crate::pagerduty::models::licenses::LicenseWithCounts;
 use crate::pagerduty::models::{TeamMember, User};
 use crate::plan::licenses;
@@ -328,6 +328,18 @@ fn ids_text(i: Option<&OncallImpact>) -> String {
     }
 }
 
+/// Sole-target levels by policy ID, `[PEP1 level 1, …]` or `none`, for messages.
+fn levels_text(v: &[SoleTarget]) -> String {
+    if v.is_empty() {
+        return "none".into();
+    }
+    let ids: Vec<String> = SoleTarget::ids(v)
+        .into_iter()
+        .map(|(p, l)| format!("{p} level {l}"))
+        .collect();
+    format!("[{}]", ids.join(", "))
+}
+
 /// The teams `a` takes its user off, or would but PagerDuty refuses: its
 /// `DELETE /teams/{id}/users/{user_id}` steps and its [`Action::refused_removals`], by ID
 /// with the team's name.
@@ -400,9 +412,12 @@ fn refused_ids(r: &[RefusedRemoval]) -> BTreeSet<(&str, BTreeSet<&str>)> {
 /// Why the on-call duties looked up now (`now`) differ from those `plan` recorded, one line
 /// per deactivation, or update or reactivation checked for a stakeholder role
 /// (`gives_stakeholder`), whose impact changed (compared by ID, see
-/// [`OncallImpact::same_as`]) and one per action whose team removals PagerDuty refuses
-/// changed (a deactivation's, or a mover's, `removes_teams`: compared by team and policy
-/// IDs, from the policies' teams looked up now); empty when none did.
+/// [`OncallImpact::same_as`]), one per deletion whose user is now the only target of other
+/// escalation policy levels ([`OncallImpact::sole_target_of`], by policy ID and level: a
+/// deletion held by them, or let through since, would be decided otherwise), and one per
+/// action whose team removals PagerDuty refuses changed (a deactivation's, or a mover's,
+/// `removes_teams`: compared by team and policy IDs, from the policies' teams looked up
+/// now); empty when none did.
 pub fn oncall_drift(plan: &Plan, now: &OncallFacts) -> Vec<String> {
     let mut out = Vec::new();
     for a in plan
@@ -424,6 +439,18 @@ pub fn oncall_drift(plan: &Plan, now: &OncallFacts) -> Vec<String> {
                 a.email,
                 ids_text(then),
                 ids_text(current)
+            ));
+            continue;
+        }
+        // Only a deletion is held by the levels its user alone is on (`Held::SoleTarget`).
+        if let (ActionKind::Delete, Some(t), Some(c)) = (a.kind, then, current)
+            && SoleTarget::ids(&t.sole_target_of) != SoleTarget::ids(&c.sole_target_of)
+        {
+            out.push(format!(
+                "user {id} ({}): escalation policy levels they are the only target of then {}; now {}",
+                a.email,
+                levels_text(&t.sole_target_of),
+                levels_text(&c.sole_target_of)
             ));
             continue;
         }

@@ -712,3 +712,49 @@ fn a_create_counts_as_done_in_a_signed_plan_only_when_its_marker_verifies() {
     let s = saved(plan(false), &[], &BTreeMap::new());
     assert!(applied(&s, holder(unsigned), None));
 }
+
+/// A saved deletion records the escalation policy levels its user alone is on: when they
+/// differ now (a target added, or the user now alone on a level), `apply --plan` refuses,
+/// since the deletion would be decided otherwise; a suspension, which such a level does
+/// not hold, is not refused for it.
+#[test]
+fn the_on_call_re_check_compares_a_deletion_s_sole_target_levels() {
+    use crate::oncall::{Lookahead, Named, OncallImpact, SoleTarget};
+    let ep = Named {
+        id: crate::ids::EscalationPolicyId::new("PEPX001"),
+        name: "Legacy EP".into(),
+    };
+    let alone = OncallImpact {
+        escalation_policies: vec![ep.clone()],
+        sole_target_of: vec![SoleTarget {
+            policy: ep.clone(),
+            level: 1,
+        }],
+        ..Default::default()
+    };
+    let shared = OncallImpact {
+        escalation_policies: vec![ep],
+        ..Default::default()
+    };
+    let with = |kind, impact: &OncallImpact| Plan {
+        actions: vec![Action {
+            kind,
+            oncall: Some(impact.clone()),
+            ..action(Some("P1"), "a@example.com")
+        }],
+        ..Plan::default()
+    };
+    let mut now = OncallFacts::new(Lookahead {
+        since: "2026-11-30T00:00:00Z".parse().unwrap(),
+        days: 30,
+    });
+    now.users.insert(UserId::new("P1"), alone.clone());
+    assert_eq!(
+        oncall_drift(&with(ActionKind::Delete, &shared), &now),
+        [
+            "user P1 (a@example.com): escalation policy levels they are the only target of then none; now [PEPX001 level 1]"
+        ]
+    );
+    assert!(oncall_drift(&with(ActionKind::Delete, &alone), &now).is_empty());
+    assert!(oncall_drift(&with(ActionKind::Deactivate, &shared), &now).is_empty());
+}

@@ -114,6 +114,80 @@ fn an_interrupted_create_is_finished_without_a_duplicate() {
     );
 }
 
+/// `apply --config demo --plan saved --yes`, with `report` written.
+fn apply_saved(sim: &Sim, saved: &Path, report: &Path) -> Run {
+    let args: Vec<String> = [
+        "apply",
+        "--yes",
+        "--config",
+        demo_config().to_str().unwrap(),
+        "--plan",
+        saved.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    run_args(against(sim, KEY), &args)
+}
+
+#[test]
+fn a_saved_plan_s_create_left_half_done_is_refused_as_partly_done_and_a_new_plan_finishes_it() {
+    // A saved plan's create stopped between the POST /users and the team PUT (a fault in
+    // place of a kill: PagerDuty refuses John Backus's Sales membership once). Applying the
+    // saved plan again is refused (exit 3) as partly done, not as already applied, and
+    // writes nothing; a fresh plan and apply finish the create without a duplicate.
+    let sim = Sim::start(demo_seed());
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("plan.json");
+    let out = run_args(
+        against(&sim, KEY),
+        &demo_args("plan", &["--out", saved.to_str().unwrap()]),
+    );
+    out.expect_code(0);
+    sim.handle
+        .inject(Fault::new("PUT", "/teams/PSALES1/users/*", FaultKind::status(400)).always());
+    let report = dir.path().join("report.json");
+    apply_saved(&sim, &saved, &report).expect_code(1);
+    let john = action_of(&read_json(&report), "john.backus@example.com").clone();
+    assert_eq!(
+        (&john["outcome"], &john["steps_done"]),
+        (&json!("failed"), &json!(1)),
+        "{john:#}"
+    );
+    let id = sim.user("john.backus@example.com").id.to_string();
+
+    sim.handle.clear_faults();
+    let writes = sim.writes().len();
+    let again = apply_saved(&sim, &saved, &dir.path().join("again.json"));
+    again.expect_code(3);
+    let said = format!("{}{}", again.stdout, again.stderr);
+    assert!(
+        said.contains(&format!(
+            "the plan creates john.backus@example.com: only partly done (user {id} carries its marker but not yet Sales (PSALES1) as observer); a new plan finishes it"
+        )),
+        "{said}"
+    );
+    assert!(!said.contains("was already applied"), "{said}");
+    assert_eq!(sim.writes().len(), writes, "refused before any write");
+
+    // A new plan finds John by his marker: an update adding the team; then it converges.
+    let left = plan_actions(&sim);
+    assert!(
+        left.iter()
+            .any(|(kind, email, _)| kind == "update" && email == "john.backus@example.com"),
+        "{left:?}"
+    );
+    converges(&sim);
+    assert_eq!(count_users(&sim, "john.backus@example.com"), 1);
+    assert_eq!(sim.user("john.backus@example.com").id, id);
+    assert_eq!(
+        sim.memberships(&id),
+        BTreeSet::from([(TeamId::new("PSALES1"), TeamRole::Observer)])
+    );
+}
+
 #[test]
 fn an_interrupted_suspension_is_finished_with_the_original_record() {
     let sim = Sim::start(demo_seed());

@@ -173,6 +173,41 @@ pub(in crate::plan) fn restorable_record(cx: &Ctx<'_>, e: &Employee) -> Option<A
     })
 }
 
+/// The archive record of a deleted user (not in the account) with `e`'s login email whose
+/// marker named another employee ID (the old one, returned with it), when no record is
+/// [`restorable_record`] for `e`: HR renumbered the person, or rehired them under a new ID.
+/// The record must be the same person ([`is_same_person`], the one rule); a record the row of
+/// its own old ID would restore (that row being the same person too), or whose old ID or
+/// `e`'s email is protected, is left to that row or alone. Under `--rekey-employee-ids` it is
+/// restored as a rehire's record (a re-key); without, the row is a skip that needs a person
+/// ([`crate::plan::SkipCause::ArchivedUnderAnotherId`]): a fresh create would leave the record
+/// for good, since a restore happens only while the person has no user.
+pub(in crate::plan) fn renumbered_record(
+    cx: &Ctx<'_>,
+    e: &Employee,
+) -> Option<(ArchiveRecord, EmployeeId)> {
+    let archive = cx.inp.archive;
+    let r = archive.by_login_email(&e.email)?;
+    let old = r
+        .employee_id
+        .as_ref()
+        .filter(|old| **old != e.employee_id)?;
+    let roster = cx.inp.roster;
+    let exists = cx.inp.users.iter().any(|u| u.id == r.pagerduty_user_id);
+    let own_row = roster
+        .employees
+        .iter()
+        .any(|o| &o.employee_id == old && is_same_person(r, o));
+    let protected =
+        roster.protected_ids.contains(old) || roster.protected_emails.contains(&e.email);
+    (is_same_person(r, e) && !exists && !own_row && !protected).then(|| {
+        let record = archive
+            .restorable(&r.pagerduty_user_id)
+            .unwrap_or_else(|| r.clone());
+        (record, old.clone())
+    })
+}
+
 /// The archive record of a deleted user (not in the account) whose marker named `e`'s
 /// employee ID but who is not plausibly `e` ([`is_same_person`]): HR gave the ID to someone
 /// else. `e` is then created afresh, restoring nothing, and the create names this record.

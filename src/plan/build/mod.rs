@@ -18,7 +18,7 @@ mod update;
 pub(super) use cause::{DeletionCause, LeaverReason, LeaverWhy, UpdateReason};
 pub(super) use create::create;
 pub(super) use deactivate::{Record, deactivate, oncall_duties, only_marker_write, stamp_pending};
-pub(super) use delete::{leave, other_person_record, restorable_record};
+pub(super) use delete::{leave, other_person_record, renumbered_record, restorable_record};
 pub(super) use reactivate::reactivate;
 pub(super) use restore::restore;
 pub(super) use sign::{marker_write, sign};

@@ -22,8 +22,8 @@
 
 use super::Tally;
 use super::build::{
-    UpdateReason, create, leave, other_person_record, reactivate, restorable_record, restore, sign,
-    update,
+    UpdateReason, create, leave, other_person_record, reactivate, renumbered_record,
+    restorable_record, restore, sign, update,
 };
 use super::context::Ctx;
 use super::dated::{Dated, LeaverCause, Standing};
@@ -371,9 +371,22 @@ fn choose_action(
             return Choice::Done;
         }
         (Standing::Employed { .. }, None) => {
-            let a = match restorable_record(cx, e) {
-                Some(r) => restore(cx, e, &r),
-                None => create(cx, e, other_person_record(cx, e)),
+            let a = match (restorable_record(cx, e), renumbered_record(cx, e)) {
+                (Some(r), _) => restore(cx, e, &r),
+                (None, Some((r, old))) if cx.policy.rekey_employee_ids => {
+                    rekeyed_restore(cx, e, &r, old)
+                }
+                (None, Some((r, old))) => {
+                    let cause = SkipCause::ArchivedUnderAnotherId {
+                        user: r.pagerduty_user_id.clone(),
+                        name: r.user.name.clone(),
+                        email: r.email.clone(),
+                        archived_employee_id: old,
+                    };
+                    t.out.skipped.push(employee_skip(e, None, cause, d));
+                    return Choice::Done;
+                }
+                (None, None) => create(cx, e, other_person_record(cx, e)),
             };
             check_stakeholder(cx, e, &mut t.problems);
             Some(a)
@@ -456,6 +469,32 @@ fn push_action(
     if let Some(by) = &target.waits_for {
         a.waits_for = Some(by.clone());
     }
-    a.rekeyed_from = rekeyed_from;
+    // A restore re-keyed from an archive record carries its old ID already.
+    if rekeyed_from.is_some() {
+        a.rekeyed_from = rekeyed_from;
+    }
     t.out.actions.push(a);
+}
+
+/// Under `--rekey-employee-ids`, the re-creation of `e` from archive record `r`, whose
+/// marker named employee `old` ([`renumbered_record`]): a rehire's restore, counted as a
+/// re-key ([`Action::rekeyed_from`]), its reason saying so.
+fn rekeyed_restore(
+    cx: &Ctx<'_>,
+    e: &Employee,
+    r: &crate::archive::ArchiveRecord,
+    old: EmployeeId,
+) -> Action {
+    let mut a = restore(cx, e, r);
+    let listed = if cx.roster_ids.contains(&old) {
+        format!("the export lists {old} on another person's row")
+    } else {
+        format!("the export no longer lists {old}")
+    };
+    a.reason.push_str(&format!(
+        "; re-keys the archive record from employee {old} to employee {} (--rekey-employee-ids; {listed}, and this row has the deleted user's email)",
+        e.employee_id
+    ));
+    a.rekeyed_from = Some(old);
+    a
 }

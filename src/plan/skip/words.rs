@@ -164,6 +164,13 @@ mod pieces {
         ", ",
         "), whose name and email are not this HR row's: HR may have reused the employee ID for another person, so nothing is written; if it is the same person, set that PagerDuty user's email to this HR row's and the next run matches it; if not, remove the marker line from that user: the next run then creates this employee if HR lists them as employed (a leaver is never created; its row then needs nothing)",
     ];
+    pub const ARCHIVED_UNDER_ANOTHER_ID: &[&str] = &[
+        "not created: the deletion archive holds deleted user ",
+        " (",
+        ", ",
+        ") under employee ID ",
+        ", the same person by email, and a fresh create would leave that record (contact methods, notification rules, teams) behind for good; if HR renumbered this employee or rehired them under a new ID, rerun with --rekey-employee-ids to re-create them from that record (the PagerDuty ID changes); to create them afresh instead, remove that record's line from the archive file",
+    ];
     pub const EMPLOYEE_ID_MOVED: &[&str] = &[
         "this employee ID's marker is on PagerDuty user ",
         " (",
@@ -351,6 +358,20 @@ impl SkipCause {
                     user.to_string(),
                     crate::quote::quoted(name),
                     email.to_string(),
+                ],
+            ),
+            SkipCause::ArchivedUnderAnotherId {
+                user,
+                name,
+                email,
+                archived_employee_id,
+            } => (
+                pieces::ARCHIVED_UNDER_ANOTHER_ID,
+                vec![
+                    user.to_string(),
+                    crate::quote::quoted(name),
+                    email.to_string(),
+                    archived_employee_id.to_string(),
                 ],
             ),
             SkipCause::EmployeeIdMoved {

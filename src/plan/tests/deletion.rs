@@ -534,10 +534,19 @@ fn an_unmarked_users_record_is_found_by_email_and_a_user_that_still_exists_is_no
         p.actions[0].restores_from().map(UserId::as_str),
         Some("POLD002")
     );
-    // Another employee's record is not theirs.
+    // A record under another employee ID with their email is not restored by this row's
+    // ID: without --rekey-employee-ids it is a skip that needs a person, no create
+    // (a_deleted_person_back_under_a_renumbered_id_is_restored_only_with_rekey_employee_ids).
     let other = Archive::in_memory(vec![record("POLD003", Some("99"))]);
     let p = plan_with(&acct, &rehire, &cfg, &other);
-    assert_eq!(p.actions[0].kind, ActionKind::Create);
+    assert!(p.actions.is_empty(), "{:#?}", p.actions);
+    assert!(
+        p.skipped
+            .iter()
+            .any(|s| matches!(s.reason, SkipCause::ArchivedUnderAnotherId { .. })),
+        "{:#?}",
+        p.skipped
+    );
     // A record whose DELETE PagerDuty refused: the user is still there.
     let mut acct = Account::new(vec![owner()]);
     acct.users.push(user(
@@ -627,6 +636,111 @@ fn a_reused_employee_id_restores_nothing_unless_the_name_or_email_is_the_archive
             a.reason
         );
     }
+}
+
+/// HR renumbered a deleted person (record under employee 12, the row now E-12, same email):
+/// without `--rekey-employee-ids` the row is a skip that needs a person, naming the record
+/// (a fresh create would leave it behind for good); with the flag the record is restored
+/// as for a rehire, counted as a re-key, and the reason says so. A record of another
+/// person's email, or one the row of its own old ID restores, is left alone.
+#[test]
+fn a_deleted_person_back_under_a_renumbered_id_is_restored_only_with_rekey_employee_ids() {
+    let cfg = deletion_config("report", DELETE);
+    let acct = Account::new(vec![owner()]);
+    let archive = Archive::in_memory(vec![record("POLD001", Some("12"))]);
+    let fa_as =
+        |id: &str, email: &str| emp(id, email, "Fa Gu", Lifecycle::Active, "IT", "Engineer");
+    let renumbered = roster(vec![fa_as("E-12", "fa@example.com")]);
+    let p = plan_with(&acct, &renumbered, &cfg, &archive);
+    assert!(p.actions.is_empty(), "{:#?}", p.actions);
+    let row_skips: Vec<&Skip> = p
+        .skipped
+        .iter()
+        .filter(|s| s.employee_id.is_some())
+        .collect();
+    assert_eq!(row_skips.len(), 1, "{:#?}", p.skipped);
+    let skip = row_skips[0];
+    assert_eq!(
+        skip.reason,
+        SkipCause::ArchivedUnderAnotherId {
+            user: UserId::new("POLD001"),
+            name: "Fa Gu".into(),
+            email: Email::normalise("fa@example.com"),
+            archived_employee_id: EmployeeId::new("12"),
+        }
+    );
+    assert!(skip.reason.needs_attention());
+    assert!(
+        skip.reason.to_string().starts_with(
+            "not created: the deletion archive holds deleted user POLD001 (\"Fa Gu\", fa@example.com) under employee ID 12, the same person by email"
+        ),
+        "{}",
+        skip.reason
+    );
+    assert!(
+        skip.reason
+            .to_string()
+            .contains("rerun with --rekey-employee-ids")
+    );
+
+    let mut rekey = Policy::from_config(&cfg);
+    rekey.rekey_employee_ids = true;
+    let p = acct
+        .plan_of(Inputs {
+            archive: &archive,
+            ..fixture::inputs(&renumbered, &rekey, today())
+        })
+        .unwrap();
+    assert_eq!(p.actions.len(), 1, "{:#?}", p);
+    let a = &p.actions[0];
+    assert_eq!(
+        (a.kind, a.restores_from().map(UserId::as_str)),
+        (ActionKind::Reactivate, Some("POLD001"))
+    );
+    assert_eq!(a.rekeyed_from, Some(EmployeeId::new("12")));
+    assert!(
+        a.steps
+            .iter()
+            .any(|s| matches!(s, Step::RestoreContacts { .. })),
+        "{:?}",
+        a.steps
+    );
+    assert!(
+        a.reason.contains("under a new PagerDuty ID (the ID changes)")
+            && a.reason.ends_with("; re-keys the archive record from employee 12 to employee E-12 (--rekey-employee-ids; the export no longer lists 12, and this row has the deleted user's email)"),
+        "{}",
+        a.reason
+    );
+    assert!(
+        p.skipped.iter().all(|s| s.employee_id.is_none()),
+        "{:#?}",
+        p.skipped
+    );
+
+    // Another email: nothing ties the row to the record; a plain create.
+    let other = roster(vec![fa_as("E-12", "fa.gu@example.com")]);
+    let p = plan_with(&acct, &other, &cfg, &archive);
+    assert_eq!(p.actions[0].kind, ActionKind::Create, "{:#?}", p.actions);
+    // The old ID's own row is the same person (by name): that row is the record's.
+    let both = roster(vec![
+        fa_as("E-12", "fa@example.com"),
+        emp(
+            "12",
+            "gu.fa@example.com",
+            "Fa Gu",
+            Lifecycle::Terminated,
+            "IT",
+            "Engineer",
+        ),
+    ]);
+    let p = plan_with(&acct, &both, &cfg, &archive);
+    assert!(
+        p.skipped
+            .iter()
+            .all(|s| !matches!(s.reason, SkipCause::ArchivedUnderAnotherId { .. })),
+        "{:#?}",
+        p.skipped
+    );
 }
 
 #[test]
@@ -721,6 +835,85 @@ fn a_deletion_is_on_call_checked_and_blocked_like_a_suspension() {
         acct.apply(&p, None);
         assert!(plan_with(&acct, &r, &cfg, &none).is_empty());
     }
+}
+
+/// PagerDuty refuses to delete the only target of an escalation policy's level (a level
+/// needs a target), so `--allow-oncall-gaps` cannot let such a deletion through: it stays
+/// blocked, counted among the blocks only a person can clear, and nothing is planned to run
+/// (the action is not attempted: no archive record, no `DELETE`). A suspension of the same
+/// user (suspend mode) is let through by the switch: the user stays on the level.
+#[test]
+fn the_deletion_of_a_level_s_only_target_stays_blocked_with_allow_oncall_gaps() {
+    let r = leaver(Lifecycle::Terminated);
+    let cfg = deletion_config("report", DELETE);
+    let mut acct = Account::new(vec![owner()]);
+    fa(&mut acct, marked("12"));
+    let ep = crate::oncall::Named {
+        id: crate::ids::EscalationPolicyId::new("PEPX001"),
+        name: "Legacy EP".into(),
+    };
+    let alone = OncallImpact {
+        escalation_policies: vec![ep.clone()],
+        sole_target_of: vec![crate::oncall::SoleTarget {
+            policy: ep,
+            level: 1,
+        }],
+        ..OncallImpact::default()
+    };
+    acct.oncall.insert(UserId::new("PFA0001"), alone.clone());
+    let mut allow = Policy::from_config(&cfg);
+    allow.allow_oncall_gaps = true;
+    let p = acct.plan_with(&r, &allow, &acct.oncall_facts(), today());
+    assert_eq!(
+        (
+            p.count(ActionKind::Delete),
+            p.attempted(ActionKind::Delete),
+            p.blocked()
+        ),
+        (1, 0, 1),
+        "{:#?}",
+        p.actions
+    );
+    let a = &p.actions[0];
+    assert_eq!(a.oncall, Some(alone.clone()));
+    let b = a.blocked.as_ref().expect("blocked with the switch");
+    assert_eq!(b.cause(), crate::oncall::BlockCause::SoleTarget);
+    assert!(
+        b.to_string().ends_with("they are the only target of level 1 of escalation policy \"Legacy EP\" (PEPX001), and PagerDuty refuses to delete a level's only target, so --allow-oncall-gaps cannot help"),
+        "{b}"
+    );
+    assert!(
+        b.deletion_remedy().starts_with(
+            "add another target to level 1 of escalation policy \"Legacy EP\" (PEPX001)"
+        ),
+        "{}",
+        b.deletion_remedy()
+    );
+    // Not attempted: the next run plans the same.
+    acct.apply(&p, None);
+    assert_eq!(acct.plan_with(&r, &allow, &acct.oncall_facts(), today()), p);
+
+    // Once another target is on the level, the switch lets the deletion through.
+    let shared = OncallImpact {
+        sole_target_of: Vec::new(),
+        ..alone.clone()
+    };
+    acct.oncall.insert(UserId::new("PFA0001"), shared);
+    let p = acct.plan_with(&r, &allow, &acct.oncall_facts(), today());
+    assert_eq!((p.attempted(ActionKind::Delete), p.blocked()), (1, 0));
+
+    // In suspend mode the level keeps its target: no sole-target hold (this fixture's
+    // stakeholder suspended role is held for being on a policy at all, §3.2).
+    acct.oncall.insert(UserId::new("PFA0001"), alone);
+    let suspend = deletion_config("report", "");
+    let mut allow = Policy::from_config(&suspend);
+    allow.allow_oncall_gaps = true;
+    let p = acct.plan_with(&r, &allow, &acct.oncall_facts(), today());
+    assert_eq!(p.count(ActionKind::Deactivate), 1, "{:#?}", p.actions);
+    assert_eq!(
+        p.actions[0].blocked.as_ref().map(|b| b.cause()),
+        Some(crate::oncall::BlockCause::StakeholderOnRota)
+    );
 }
 
 #[test]

@@ -26,6 +26,7 @@ fn night(schedule: bool) -> OncallImpact {
             Vec::new()
         },
         incidents: Vec::new(),
+        sole_target_of: Vec::new(),
     }
 }
 
