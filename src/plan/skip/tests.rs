@@ -79,6 +79,18 @@ fn every_cause() -> Vec<SkipCause> {
             email: crate::email::Email::normalise("dave@example.com"),
             moved_to: "2104".into(),
         },
+        SkipCause::AdoptionOfAnotherName {
+            user: "PCARL01".into(),
+            user_name: "Carl Contractor".into(),
+            user_email: crate::email::Email::normalise("nora@example.com"),
+            row_name: "Nora Newhire".into(),
+            raise: Some(Box::new(SkipCause::UnconfirmedAdoption {
+                from: Role::LimitedUser,
+                to: Role::Admin,
+                manager_on: vec![],
+                joins: vec![],
+            })),
+        },
     ]
 }
 
@@ -110,6 +122,7 @@ fn the_words_are_the_documented_ones() {
             "this user's ownership marker (signature invalid) seems to name employee 2002, whom the HR export lists, but no HR row matches this user (by a marker that verifies, or by its email): it still holds a role or teams and may be a leaver hiding behind an edited marker, so it is not kept on silently; not deactivated (it keeps its access until settled; [lifecycle] unmanaged_users = \"offboard\" deactivates it); if it is a former employee, suspend it by hand in PagerDuty; if it is a current employee, set its email in PagerDuty to its HR row's and remove that marker line",
             "this user's ownership marker (unreadable) names no employee that can be read, and no HR row matches this user (by its email): it still holds a role or teams and may be a leaver hiding behind an edited marker, so it is not kept on silently; not deactivated (it keeps its access until settled; [lifecycle] unmanaged_users = \"offboard\" deactivates it); if it is a former employee, suspend it by hand in PagerDuty; if it is a current employee, set its email in PagerDuty to its HR row's and remove that marker line",
             "this employee ID's marker is on PagerDuty user PMOVD01 (dave@example.com), whose email and name are on the HR row of employee 2104: HR may have moved that person to employee ID 2104 and given this ID to someone else, so neither row is written; if so, rerun plan and apply with --rekey-employee-ids (that user's marker is re-keyed to 2104 and this employee is created); if not, fix the marker or the email by hand",
+            "PagerDuty user PCARL01 (named \"Carl Contractor\", email nora@example.com) has no ownership marker this run can trust and only its email ties it to this employee (users can change their own email), in an account whose markers are signed, and its name is not this HR row's (\"Nora Newhire\"): taking it over would rename it, sign its marker as this employee's and give it every access HR gives this employee from now on (tonight: base role admin (it has limited_user)): left alone, nothing is written; check that the user is this person (ask them; look in the user's PagerDuty history for when its email and name changed): if it is, set its name in PagerDuty to this HR row's (and give it any access named here by hand), and the next run adopts it and signs its marker; if it is not, set its email back or remove the user, and the next run creates this employee",
         ]
     );
 }
@@ -170,6 +183,7 @@ fn the_stored_tags_are_stable_snake_case() {
             "unverified_marker_without_row",
             "unverified_marker_without_row",
             "employee_id_moved",
+            "adoption_of_another_name",
         ]
     );
     let [dup, owner, fault, role] =

@@ -1005,9 +1005,12 @@ fn an_adoption_by_email_that_raises_access_in_a_signed_account_needs_a_person() 
         "Sales",
         "Rep",
     );
+    // of the rep's name (r10h 1: the name is part of the rule).
     let mut plain = signed.clone();
     plain.users[1].email = "rep@example.com".into();
-    let p = plan_keyed(&plain, &roster(vec![ann(), rep]), &cfg, Some(&k));
+    plain.users[1].name = "rita  REP".into();
+    let r = roster(vec![ann(), rep]);
+    let p = plan_keyed(&plain, &r, &cfg, Some(&k));
     let a = p
         .actions
         .iter()
@@ -1015,6 +1018,16 @@ fn an_adoption_by_email_that_raises_access_in_a_signed_account_needs_a_person() 
         .unwrap_or_else(|| panic!("{:#?}", p.skipped));
     assert!(a.reason.starts_with("adopt:"), "{}", a.reason);
     assert_eq!(p.needs_attention().count(), 0, "{:#?}", p.skipped);
+    // The same user under its own name, raising nothing, is left for a person.
+    plain.users[1].name = "Hal Nine".into();
+    let p = plan_keyed(&plain, &r, &cfg, Some(&k));
+    assert!(p.actions.iter().all(|a| a.user_id.as_ref().map(|id| id.as_str()) != Some("PCARL")));
+    let skip = p.needs_attention().next().unwrap_or_else(|| panic!("{:#?}", p.skipped));
+    assert!(
+        matches!(&skip.reason, SkipCause::AdoptionOfAnotherName { user_name, raise: None, .. } if user_name == "Hal Nine"),
+        "{:?}",
+        skip.reason
+    );
 }
 
 /// `apply --plan` counts the account's signed markers again with its own keys
