@@ -130,11 +130,20 @@ mod tests {
         assert!(!same_name("Nora Contractor", "Nora Newhire"));
         assert!(!same_name("Nora", "Nora Newhire"));
         let u = crate::ids::UserId::from("PCARL01");
-        let other = another_name(&u, "Carl Contractor", "Nora@Example.com", "Nora Newhire", None);
+        let other = another_name(
+            &u,
+            "Carl Contractor",
+            "Nora@Example.com",
+            "Nora Newhire",
+            None,
+        );
         let Some(SkipCause::AdoptionOfAnotherName { user_email, .. }) = &other else {
             panic!("{other:?}");
         };
         assert_eq!(user_email.as_str(), "nora@example.com");
-        assert_eq!(another_name(&u, "NORA NEWHIRE", "n@x", "Nora Newhire", None), None);
+        assert_eq!(
+            another_name(&u, "NORA NEWHIRE", "n@x", "Nora Newhire", None),
+            None
+        );
     }
 }

@@ -1021,8 +1021,15 @@ fn an_adoption_by_email_that_raises_access_in_a_signed_account_needs_a_person() 
     // The same user under its own name, raising nothing, is left for a person.
     plain.users[1].name = "Hal Nine".into();
     let p = plan_keyed(&plain, &r, &cfg, Some(&k));
-    assert!(p.actions.iter().all(|a| a.user_id.as_ref().map(|id| id.as_str()) != Some("PCARL")));
-    let skip = p.needs_attention().next().unwrap_or_else(|| panic!("{:#?}", p.skipped));
+    assert!(
+        p.actions
+            .iter()
+            .all(|a| a.user_id.as_ref().map(|id| id.as_str()) != Some("PCARL"))
+    );
+    let skip = p
+        .needs_attention()
+        .next()
+        .unwrap_or_else(|| panic!("{:#?}", p.skipped));
     assert!(
         matches!(&skip.reason, SkipCause::AdoptionOfAnotherName { user_name, raise: None, .. } if user_name == "Hal Nine"),
         "{:?}",

@@ -632,9 +632,16 @@ fn an_adoption_by_email_of_a_user_under_another_name_needs_a_person_once_markers
         }
     );
     let words = skip.reason.to_string();
-    assert!(words.contains("PCARL (named \"Carl Contractor\", email pat@example.com)"), "{words}");
+    assert!(
+        words.contains("PCARL (named \"Carl Contractor\", email pat@example.com)"),
+        "{words}"
+    );
     // A first name in common is not the same person either.
-    let p = plan_of(&Account::new(vec![ann_user(), carl("Pat Contractor")]), &r, &cfg);
+    let p = plan_of(
+        &Account::new(vec![ann_user(), carl("Pat Contractor")]),
+        &r,
+        &cfg,
+    );
     assert!(actions_on(&p, "PCARL").is_empty(), "{:#?}", p.actions);
     // The hire's name, whatever its case, diacritics and spacing: adopted, nothing to settle.
     for name in ["Pat Newhire", "  pat   NEWHÏRE "] {
