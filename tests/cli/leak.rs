@@ -430,7 +430,15 @@ fn no_output_holds_a_password_given_in_the_api_url_or_the_webhook_url() {
     let hook_file = in_file("hook.toml", format!("{base}\n[notify]\nurl = \"{hook}\"\n"));
     assert_ne!(std::fs::read_to_string(&api_file).unwrap(), base);
     // (what, command, config, extra arguments, environment, exit code)
-    let mut cases: Vec<(String, &str, &Path, Vec<String>, Vec<(&str, String)>, i32)> = Vec::new();
+    type Case<'a> = (
+        String,
+        &'a str,
+        &'a Path,
+        Vec<String>,
+        Vec<(&'a str, String)>,
+        i32,
+    );
+    let mut cases: Vec<Case<'_>> = Vec::new();
     for cmd in ["plan", "apply", "doctor"] {
         cases.push((
             "--api-url".into(),
