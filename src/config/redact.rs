@@ -172,6 +172,25 @@ mod tests {
     }
 
     #[test]
+    fn an_api_url_line_is_quoted_unless_it_holds_a_password() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct File {
+            api_url: Option<String>,
+        }
+        for (url, kept) in [
+            ("https://api.example.com", true),
+            ("https://ops:SeCrEtPw42@api.example.com", false),
+        ] {
+            let text = format!("api_url = [\"{url}\"]\n");
+            let e = toml::from_str::<File>(&text).expect_err("an array is no string");
+            let m = toml_error(e, &text);
+            assert_eq!(m.contains(url), kept, "{m}");
+            assert!(!m.contains("SeCrEtPw42"), "{m}");
+        }
+    }
+
+    #[test]
     fn a_line_of_another_table_is_quoted_as_it_is() {
         let text = "name = [\"kept\"]\n[notify]\nurl = \"x\"\n";
         let m = error_for(text);
