@@ -18,7 +18,7 @@ use crate::observe::policies_holding;
 use crate::pagerduty::models::contact::UserRecord;
 use crate::pagerduty::models::{NewUser, User};
 use crate::pagerduty::{ApiError, Client, Refusal};
-use crate::plan::adoption::{Wanted, adoption_raise};
+use crate::plan::adoption::{Wanted, adoption_raise, another_name};
 use crate::plan::{Action, ActionKind, Step};
 use crate::vocab::TeamRole;
 use std::collections::BTreeMap;
@@ -461,9 +461,10 @@ impl Exec<'_> {
     /// `found` carries no marker of this employee that verifies with the run's keys (a
     /// user this run's own lost `POST` created carries the create's, signed): the
     /// planner's rule ([`adoption_raise`]) over the create's base role and team steps
-    /// against the found user's role and teams. The team role of a team the create makes
-    /// it manager of is read from the team's members (a failed read counts as not the
-    /// manager's).
+    /// against the found user's role and teams, and the planner's name rule
+    /// ([`another_name`]: a user whose name is not the create's is not adopted at all).
+    /// The team role of a team the create makes it manager of is read from the team's
+    /// members (a failed read counts as not the manager's).
     async fn raises_access(&self, found: &User, n: &NewUser) -> Option<NotAdoptable> {
         if !self.guarded || self.own_marker(found) {
             return None;
@@ -505,7 +506,11 @@ impl Exec<'_> {
             }
         }
         let to = n.role.clone().unwrap_or_else(|| found.role.clone());
-        adoption_raise(&found.role, &has, &to, &wants)
+        let raise = adoption_raise(&found.role, &has, &to, &wants);
+        // A user under another name than the hire's is not adopted, raise or not: the
+        // planner's rule again (it would be signed as the hire).
+        another_name(&found.id, &found.name, &found.email, &n.name, raise.clone())
+            .or(raise)
             .map(|cause| NotAdoptable::RaisesAccess(Box::new(cause)))
     }
 

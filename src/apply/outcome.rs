@@ -151,9 +151,10 @@ pub enum NotAdoptable {
     UnreadableMarker,
     /// The plan's account has signed markers ([`crate::plan::Plan::adoption_guarded`]),
     /// the user carries no marker of this employee that verifies, and taking it over would
-    /// raise its access: the planner's skip for the same case, by the same rule
-    /// ([`crate::plan::adoption::adoption_raise`]), always a
-    /// [`SkipCause::UnconfirmedAdoption`]. Users can set their own email: one who takes a
+    /// raise its access, or its name is not the create's: the planner's skip for the same
+    /// case, by the same rules ([`crate::plan::adoption::adoption_raise`],
+    /// [`crate::plan::adoption::another_name`]), a [`SkipCause::UnconfirmedAdoption`] or a
+    /// [`SkipCause::AdoptionOfAnotherName`]. Users can set their own email: one who takes a
     /// new hire's address between the plan and the create would be given the hire's access.
     RaisesAccess(Box<SkipCause>),
 }

@@ -42,6 +42,9 @@ impl NotifyUrl {
     /// A message saying what is wrong, which never contains the URL.
     pub fn parse(url: &str) -> Result<NotifyUrl, String> {
         let url = url.trim();
+        if has_userinfo(url) {
+            return Err(USERINFO_REFUSED.replace("{what}", "the notification URL"));
+        }
         let parsed = reqwest::Url::parse(url)
             .map_err(|e| format!("the notification URL is not a URL ({e})"))?;
         if !url_allowed(&parsed) {
@@ -78,6 +81,9 @@ pub fn empty_api_url(from_env: bool) -> String {
 /// # Errors
 /// A message saying what is wrong with the URL.
 pub fn check_api_url(url: &str) -> Result<(), String> {
+    if has_userinfo(url) {
+        return Err(USERINFO_REFUSED.replace("{what}", "the API URL"));
+    }
     let parsed = reqwest::Url::parse(url).map_err(|e| format!("{url:?} is not a URL: {e}"))?;
     if url_allowed(&parsed) {
         Ok(())
@@ -86,6 +92,21 @@ pub fn check_api_url(url: &str) -> Result<(), String> {
             "{url:?} must be an https:// URL (plain http only to 127.0.0.1 or localhost, for the simulator): the API key is sent with every request"
         ))
     }
+}
+
+/// The refusal of a URL carrying user-info (`https://user:password@host`), with `{what}`
+/// for the URL's name: it never quotes the URL.
+const USERINFO_REFUSED: &str = "{what} carries a user name or password before its host (user:password@): refused, since a URL is repeated in messages and logs (PagerDuty takes the API key alone, in a header; a webhook URL is a secret on its own); give it without them";
+
+/// Whether `url` carries user-info: an `@` in its authority (after `://`, before the first
+/// `/`, `?` or `#`), read from the text, so that a URL that does not parse is caught too.
+/// The API URL and the notification URL carrying one are refused
+/// ([`check_api_url`], [`NotifyUrl::parse`]) without quoting them (README.md § Secrets).
+pub fn has_userinfo(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split(['/', '?', '#'])
+        .next()
+        .is_some_and(|authority| authority.contains('@'))
 }
 
 /// The URL policy of [`check_api_url`], also applied to the notification webhook

@@ -6,7 +6,8 @@
 //! of the text, not from the parsed table: every line of the `[notify]` table (up to the
 //! next header), a line whose key starts with `notify` (`notify.url = …`,
 //! `notify = { url = … }`, a misplaced `notify_url = …`), and any other line holding `://`
-//! except the `api_url` key (the API URL is no secret, and its line helps). On those lines
+//! except the `api_url` key (the API URL is no secret, and its line helps) unless it holds
+//! an `@` (a password before the host, which the validation refuses). On those lines
 //! everything after the first `=` is replaced by [`MARK`], padded with spaces to the same
 //! byte length (the padding is not printed), so that the error's span still points at the
 //! same line and column and the caret stays where it was. The quoted values of those lines
@@ -83,7 +84,9 @@ fn secret_lines(lines: &[&str]) -> Vec<bool> {
                 .chars()
                 .filter(|c| !c.is_whitespace() && *c != '"' && *c != '\'')
                 .collect();
-            in_notify || key.starts_with("notify") || (t.contains("://") && key != "api_url")
+            in_notify
+                || key.starts_with("notify")
+                || (t.contains("://") && (key != "api_url" || t.contains('@')))
         })
         .collect()
 }
@@ -165,6 +168,25 @@ mod tests {
             assert!(m.contains("TOML parse error at line "), "{m}");
             assert!(m.contains('^'), "{m}");
             assert!(m.contains(MARK), "{m}");
+        }
+    }
+
+    #[test]
+    fn an_api_url_line_is_quoted_unless_it_holds_a_password() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct File {
+            api_url: Option<String>,
+        }
+        for (url, kept) in [
+            ("https://api.example.com", true),
+            ("https://ops:SeCrEtPw42@api.example.com", false),
+        ] {
+            let text = format!("api_url = [\"{url}\"]\n");
+            let e = toml::from_str::<File>(&text).expect_err("an array is no string");
+            let m = toml_error(e, &text);
+            assert_eq!(m.contains(url), kept, "{m}");
+            assert!(!m.contains("SeCrEtPw42"), "{m}");
         }
     }
 

@@ -244,6 +244,28 @@ fn api_urls_must_be_https_except_to_loopback() {
     let err =
         Connection::resolve(Some("http://pagerduty.example.com"), None, Some("k"), &c).unwrap_err();
     assert!(err.contains("https"), "{err}");
+    // r10h 3: user-info is refused without quoting the URL, parsable or not, in the API
+    // URL and the notification URL alike.
+    for bad in [
+        "https://user:SECRETpw1@api.pagerduty.com",
+        "https://SECRETpw1@api.pagerduty.com/path",
+        "http://u:SECRETpw1@127.0.0.1:8080",
+        "https://u:SECRETpw1@api.pagerduty.com:bad",
+    ] {
+        let err = check_api_url(bad).unwrap_err();
+        assert!(
+            err.contains("user name or password") && !err.contains("SECRETpw"),
+            "{err}"
+        );
+        let err = crate::config::NotifyUrl::parse(bad).unwrap_err();
+        assert!(
+            err.contains("notification URL") && !err.contains("SECRETpw"),
+            "{err}"
+        );
+    }
+    // An `@` in the path or the query is no user-info.
+    assert!(check_api_url("https://api.pagerduty.com/a@b?c=d@e").is_ok());
+    assert!(crate::config::NotifyUrl::parse("https://hooks.example.com/x?to=a@b").is_ok());
 }
 
 #[test]

@@ -3,7 +3,8 @@
 //! Marker integrity, "Adoption by email once markers are signed"): read by the planner's
 //! guard (`plan::employees`) and by the executor when a create finds its email held by a
 //! user already there (`apply`, after "Email has already been taken"), so that the plan and
-//! the apply decide alike.
+//! the apply decide alike. Also the name rule of such an adoption ([`same_name`]): in a
+//! signed account a user whose name is not the HR row's is not adopted by its email at all.
 
 use super::SkipCause;
 use crate::ids::TeamId;
@@ -59,6 +60,37 @@ pub fn adoption_raise(
     })
 }
 
+/// Whether a user named `user_name` may be the HR row named `row_name` for an adoption by
+/// email in a signed account: the names are equal compared as probable duplicates compare
+/// names (trimmed, whitespace collapsed, case- and diacritic-insensitive), the name rule of
+/// `plan::matching::evidence::same_person`. The stricter of that rule and "shares a word":
+/// a hand-made user for the person (`nora  NEWHIRE`, `Zoë Kovács` for `Zoe Kovacs`) passes,
+/// while a user who took the hire's address under their own name, or one sharing only a
+/// first name, does not.
+pub fn same_name(user_name: &str, row_name: &str) -> bool {
+    super::duplicates::comparable(user_name) == super::duplicates::comparable(row_name)
+}
+
+/// The skip of an adoption by email in a signed account of user `user` (name `user_name`,
+/// email `user_email`) as the row named `row_name` when the names differ ([`same_name`]),
+/// carrying `raise`, what the adoption would also raise tonight; `None` when the names are
+/// the same (then `raise`, if any, is the skip on its own).
+pub fn another_name(
+    user: &crate::ids::UserId,
+    user_name: &str,
+    user_email: &str,
+    row_name: &str,
+    raise: Option<SkipCause>,
+) -> Option<SkipCause> {
+    (!same_name(user_name, row_name)).then(|| SkipCause::AdoptionOfAnotherName {
+        user: user.clone(),
+        user_name: user_name.to_string(),
+        user_email: crate::email::Email::normalise(user_email),
+        row_name: row_name.to_string(),
+        raise: raise.map(Box::new),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,5 +118,32 @@ mod tests {
         assert!(adoption_raise(&lim, &on, &lim, &mgr).is_some());
         let managing = BTreeMap::from([(TeamId::from("T1"), Some(TeamRole::Manager))]);
         assert_eq!(adoption_raise(&lim, &managing, &lim, &mgr), None);
+    }
+
+    #[test]
+    fn only_the_same_name_up_to_case_diacritics_and_whitespace_is_the_rows_person() {
+        assert!(same_name("Nora Newhire", "Nora Newhire"));
+        assert!(same_name("  nora   NEWHIRE ", "Nora Newhire"));
+        assert!(same_name("Zoë Kovács", "Zoe Kovacs"));
+        // Another person's name, one word shared, or one word dropped: not the same.
+        assert!(!same_name("Carl Contractor", "Nora Newhire"));
+        assert!(!same_name("Nora Contractor", "Nora Newhire"));
+        assert!(!same_name("Nora", "Nora Newhire"));
+        let u = crate::ids::UserId::from("PCARL01");
+        let other = another_name(
+            &u,
+            "Carl Contractor",
+            "Nora@Example.com",
+            "Nora Newhire",
+            None,
+        );
+        let Some(SkipCause::AdoptionOfAnotherName { user_email, .. }) = &other else {
+            panic!("{other:?}");
+        };
+        assert_eq!(user_email.as_str(), "nora@example.com");
+        assert_eq!(
+            another_name(&u, "NORA NEWHIRE", "n@x", "Nora Newhire", None),
+            None
+        );
     }
 }

@@ -201,11 +201,20 @@ fn wrong_marker_key(plan: &Plan, overrides: Overrides) -> Option<SafetyTrip> {
 /// `wrong_marker_key`'s rule and words for the counts `s`, wherever they were taken:
 /// `apply --plan` counts the markers the account holds now ([`signatures_of`]) with the
 /// apply's keys, since the saved plan's counts were taken with the keys of the `plan` run.
+/// Also the refusal of a rotation left unfinished ([`SafetyTrip::UnfinishedRotation`]):
+/// some markers verify while more than [`FORGED_SIGNATURES_TOLERATED`] fail, as after a
+/// rotation stopped part-way whose previous key was then dropped; such a run would read
+/// the markers still signed with the old key as forged and lose their suspension records.
+/// `--allow-new-marker-key` lifts both (the old key lost).
 pub fn wrong_key_for(s: &MarkerSignatures, overrides: Overrides) -> Option<SafetyTrip> {
-    if s.signed <= FORGED_SIGNATURES_TOLERATED || s.verified > 0 || overrides.allow_new_marker_key {
+    let failed = s.signed.saturating_sub(s.verified);
+    if failed <= FORGED_SIGNATURES_TOLERATED || overrides.allow_new_marker_key {
         return None;
     }
-    Some(SafetyTrip::WrongMarkerKey(s.clone()))
+    Some(match s.verified {
+        0 => SafetyTrip::WrongMarkerKey(s.clone()),
+        _ => SafetyTrip::UnfinishedRotation(s.clone()),
+    })
 }
 
 /// How the readable markers of `users` that carry a `sig` verify with `keys`, counted as the

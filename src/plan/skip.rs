@@ -298,6 +298,29 @@ pub enum SkipCause {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         joins: Vec<String>,
     },
+    /// On an employee active in HR whose user, `user`, in an account whose markers are
+    /// signed (or, without the key, carry a `sig`), is tied to the employee only by its
+    /// email (as for [`SkipCause::UnconfirmedAdoption`]) and whose name, `user_name`, is
+    /// not the row's (`row_name`) by the project's name rule
+    /// ([`crate::plan::adoption::same_name`]: trimmed, whitespace collapsed, case- and
+    /// diacritic-insensitive). Users can set their own email: a contractor who takes a new
+    /// hire's address would be renamed and signed as the hire, and be given every access HR
+    /// gives the hire later, whether or not this run raises any. `raise` is what the
+    /// adoption would also raise tonight, when it would. Nothing is written; a person checks
+    /// that the user is this employee.
+    AdoptionOfAnotherName {
+        /// The user whose email is the row's.
+        user: UserId,
+        /// Its name, as PagerDuty shows it.
+        user_name: String,
+        /// Its email (normalised).
+        user_email: Email,
+        /// The HR row's name.
+        row_name: String,
+        /// What taking it over would also raise (an [`SkipCause::UnconfirmedAdoption`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        raise: Option<Box<SkipCause>>,
+    },
     /// On an employee HR calls employed whose user, `user`, carries a marker naming it, in a
     /// run without `PAGERDUTY_MARKER_KEY` while some marker of the account carries a `sig`
     /// (the account is, or was, signed; not under `--allow-unsigned-run`): this run cannot
@@ -458,6 +481,7 @@ impl SkipCause {
             | SkipCause::LeaverNamesake { .. }
             | SkipCause::SuspendedByOthers { .. }
             | SkipCause::UnconfirmedAdoption { .. }
+            | SkipCause::AdoptionOfAnotherName { .. }
             | SkipCause::UncheckedMarkerWithoutKey { .. }
             | SkipCause::PastTerminationUnverified { .. } => SkipSide::PagerDuty,
         }

@@ -23,6 +23,8 @@
 //! - Searched: stdout, stderr (the logs: text lines, or one JSON object per line), every
 //!   file the command left in its directory (the saved plan, the report in its format),
 //!   and every notification body the webhook received. `sandbox` is the last test's.
+//! - A password in the API URL or the webhook URL (`https://user:PASSWORD@host`), from a
+//!   flag, a variable or the configuration: refused, and no output holds a piece of it.
 
 use crate::notify::Receiver;
 use crate::support::Sim;
@@ -393,6 +395,139 @@ fn no_configuration_error_holds_the_webhook() {
                 "{what}, {cmd}: {r:?}"
             );
             assert_eq!(r.stderr.contains('^'), caret, "{what}, {cmd}: {r:?}");
+        }
+    }
+}
+
+/// Review r10h #3: a password in the API URL or the webhook URL (`https://user:PASSWORD@host`)
+/// was printed verbatim in connection errors. Such URLs are refused before any request,
+/// from every source (flag, variable, configuration file), at the most verbose log level:
+/// exit 64 from a flag or variable, 78 from the file, and no output holds the password or
+/// any 8-character piece of it.
+#[test]
+fn no_output_holds_a_password_given_in_the_api_url_or_the_webhook_url() {
+    const PASSWORD: &str = "pw9Qx7ZkLeakUrlT4v2";
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string(repo("samples/demo/config.toml")).unwrap();
+    let hr = repo("samples/demo/hr.csv");
+    let api = format!("https://ops:{PASSWORD}@127.0.0.1:9");
+    let hook = format!("https://hooks:{PASSWORD}@127.0.0.1:9/services/T0/B0/x");
+    let good = dir.path().join("good.toml");
+    std::fs::write(&good, &base).unwrap();
+    let in_file = |name: &str, text: String| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let api_file = in_file(
+        "api.toml",
+        base.replacen(
+            "[pagerduty]\n",
+            &format!("[pagerduty]\napi_url = \"{api}\"\n"),
+            1,
+        ),
+    );
+    let hook_file = in_file("hook.toml", format!("{base}\n[notify]\nurl = \"{hook}\"\n"));
+    assert_ne!(std::fs::read_to_string(&api_file).unwrap(), base);
+    // (what, command, config, extra arguments, environment, exit code)
+    type Case<'a> = (
+        String,
+        &'a str,
+        &'a Path,
+        Vec<String>,
+        Vec<(&'a str, String)>,
+        i32,
+    );
+    let mut cases: Vec<Case<'_>> = Vec::new();
+    for cmd in ["plan", "apply", "doctor"] {
+        cases.push((
+            "--api-url".into(),
+            cmd,
+            &good,
+            vec!["--api-url".into(), api.clone()],
+            vec![],
+            64,
+        ));
+        cases.push((
+            "PAGERDUTY_API_URL".into(),
+            cmd,
+            &good,
+            vec![],
+            vec![("PAGERDUTY_API_URL", api.clone())],
+            64,
+        ));
+        cases.push((
+            "[pagerduty] api_url".into(),
+            cmd,
+            &api_file,
+            vec![],
+            vec![],
+            78,
+        ));
+    }
+    cases.push((
+        "[pagerduty] api_url".into(),
+        "validate",
+        &api_file,
+        vec![],
+        vec![],
+        78,
+    ));
+    cases.push((
+        "--notify".into(),
+        "apply",
+        &good,
+        vec!["--notify".into(), hook.clone()],
+        vec![],
+        64,
+    ));
+    cases.push((
+        "HR2PAGERDUTY_NOTIFY_URL".into(),
+        "apply",
+        &good,
+        vec![],
+        vec![("HR2PAGERDUTY_NOTIFY_URL", hook.clone())],
+        64,
+    ));
+    cases.push((
+        "[notify] url".into(),
+        "apply",
+        &hook_file,
+        vec![],
+        vec![],
+        78,
+    ));
+    for (what, cmd, config, extra, env, code) in cases {
+        let mut c = hr2pd();
+        c.env("PAGERDUTY_API_KEY", KEY)
+            .env("PAGERDUTY_API_URL", "http://127.0.0.1:9")
+            .env("RUST_LOG", "trace")
+            .write_stdin("");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let mut args = match cmd {
+            "doctor" => vec![
+                "doctor".to_string(),
+                "--config".into(),
+                config.display().to_string(),
+            ],
+            _ => crate::support::e2e::inputs(cmd, config, &hr),
+        };
+        args.insert(0, "-vv".into());
+        if cmd == "apply" {
+            args.push("--yes".into());
+        }
+        args.extend(extra);
+        let r = run_args(c, &args);
+        let case = format!("{what}, {cmd}");
+        assert_eq!(r.code, code, "{case}: {r:?}");
+        assert!(r.stderr.contains("user name or password"), "{case}: {r:?}");
+        for n in (0..=PASSWORD.len() - 8).map(|i| &PASSWORD[i..i + 8]) {
+            assert!(
+                !r.stdout.contains(n) && !r.stderr.contains(n),
+                "{case}: holds {n:?}: {r:?}"
+            );
         }
     }
 }

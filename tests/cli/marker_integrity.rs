@@ -382,6 +382,93 @@ fn a_wrong_marker_key_is_refused_before_any_write() {
     assert_ne!(sim.writes().len(), writes);
 }
 
+/// Review r10h #2 (t20): a rotation to a new key stopped part-way (here: 2 of 8 markers
+/// signed again with the new key, as an apply killed or out of `--max-runtime` leaves
+/// them), then the previous key dropped. The new key alone verifies 2 and fails 6 (among
+/// them a suspended leaver's record, which would restore nothing): `plan`, `apply` and
+/// `apply --plan` of a plan saved with both keys are refused before any write (exit 3),
+/// naming the unfinished rotation and the previous key. With both keys the rotation
+/// finishes, and the next plan with the new key alone has nothing to do.
+#[test]
+fn a_rotation_stopped_part_way_is_refused_once_the_previous_key_is_dropped() {
+    const NEW: &str = "rotated-marker-key-for-the-test-9f8e7d6c5b4a3";
+    let (mut people, ws, sim) = signed_account(8);
+    deactivate_signed(&mut people, &ws, &sim, 7);
+    let new_keys = hr2pagerduty::marker::MarkerKeys::new(
+        hr2pagerduty::marker::MarkerKey::new("K", NEW).unwrap(),
+        None,
+    );
+    // The stopped rotation: the first two users' markers signed again with the new key.
+    for p in &people[..2] {
+        let email = p.email();
+        let u = sim.user(&email);
+        let parsed = hr2pagerduty::marker::parse(u.description.as_deref());
+        let hr2pagerduty::marker::MarkerState::Valid(m) = &parsed.marker else {
+            panic!("{email}: {parsed:?}")
+        };
+        let line = hr2pagerduty::marker::render_line_with(m, Some(&new_keys), &email);
+        sim.put_user(u.id.as_ref(), json!({ "description": line }));
+    }
+    let run = |cmd: &str, extra: &[&str], previous: bool| {
+        let mut c = e2e::hr2pd();
+        c.args(["--no-progress", cmd])
+            .env("PAGERDUTY_API_URL", sim.url())
+            .env("PAGERDUTY_API_KEY", KEY)
+            .env("PAGERDUTY_MARKER_KEY", NEW);
+        if cmd == "apply" {
+            c.arg("--yes");
+        }
+        if !extra.contains(&"--plan") {
+            c.args(ws.inputs());
+        } else {
+            c.arg("--config").arg(&ws.config);
+        }
+        c.args(extra);
+        if previous {
+            c.env("PAGERDUTY_MARKER_KEY_PREVIOUS", MARKER_KEY);
+        }
+        Run::from_output(c.output().unwrap())
+    };
+    let saved = ws.path("rotation.plan.json");
+    let saved = saved.to_str().unwrap();
+    run("plan", &["--out", saved], true)
+        .expect_code(0)
+        .expect_stdout(&["re-sign marker"]);
+    let writes = sim.writes().len();
+    for (cmd, extra) in [
+        ("plan", &[][..]),
+        ("apply", &[]),
+        ("apply", &["--plan", saved]),
+    ] {
+        run(cmd, extra, false).expect_code(3).expect_stderr(&[
+            "6 of the 8 signed ownership markers in PagerDuty do not verify with PAGERDUTY_MARKER_KEY (or PAGERDUTY_MARKER_KEY_PREVIOUS) while 2 do, among them P",
+            "a marker-key rotation probably stopped part-way",
+            "Give the old key in PAGERDUTY_MARKER_KEY_PREVIOUS (or --marker-key-previous-file) until a plan shows no `re-sign marker` update",
+            "--allow-new-marker-key",
+        ]);
+    }
+    assert_eq!(sim.writes().len(), writes, "nothing was written");
+    // The rotation finished with both keys; then the new key alone has nothing to do, and
+    // the leaver's record is signed with it.
+    run("apply", &[], true)
+        .expect_code(0)
+        .expect_stdout(&["6 updated"]);
+    let next = run("plan", &["--detailed-exitcode"], false);
+    next.expect_code(0).expect_stdout(&["No changes."]);
+    assert!(!next.stdout.contains("re-sign marker"), "{}", next.stdout);
+    let leaver = sim.user(&people[7].email()).description;
+    let parsed = hr2pagerduty::marker::parse(leaver.as_deref());
+    let hr2pagerduty::marker::MarkerState::Valid(m) = &parsed.marker else {
+        panic!("{parsed:?}")
+    };
+    assert!(m.suspended.is_some(), "{m:?}");
+    assert!(
+        new_keys
+            .check(m, parsed.sig.as_deref(), &people[7].email())
+            .verifies()
+    );
+}
+
 #[test]
 fn a_run_without_the_key_on_signed_markers_is_refused_before_any_write() {
     // More signed markers than a run treats as forged (5).

@@ -8,7 +8,7 @@
 use crate::support::safety::*;
 use crate::support::signed::*;
 use crate::support::*;
-use hr2pagerduty::marker::Verdict;
+use hr2pagerduty::marker::{self, Verdict};
 use hr2pagerduty::sim::{FreezeStage, SeedUser};
 use serde_json::json;
 
@@ -69,9 +69,10 @@ fn an_unmarked_user_with_a_new_hires_email_gets_no_team_until_a_person_gives_it(
     let mut people = workforce(1000, 2);
     let ws = Workspace::new(&safety_config(), &csv(&people));
     let mut seed = base_seed();
+    // Under the hire's name: another name is a skip whatever it raises (the next test).
     seed.users.push(SeedUser {
         id: Some("PTAKER1".into()),
-        name: "Tak Er".into(),
+        name: "Given1003 Family1003".into(),
         email: "person1003@example.com".into(),
         role: Some(hr2pagerduty::vocab::Role::LimitedUser),
         ..Default::default()
@@ -104,6 +105,57 @@ fn an_unmarked_user_with_a_new_hires_email_gets_no_team_until_a_person_gives_it(
         .expect_stdout(&["1 updated"]);
     assert_eq!(verdict(&sim, "person1003@example.com"), Verdict::Current);
     keyed_plan_is_empty(&sim, &ws);
+}
+
+/// r10h #1 (t15): Carl, an unmanaged contractor under his own name, sets his email to the
+/// new hire's in a signed account; her rules (Support) give his role and no team, so the
+/// adoption would raise nothing tonight, but it would rename and sign him as the hire,
+/// and give him all HR gives her later. The hire's row is a skip that needs a person
+/// naming Carl, his name and email; apply writes nothing to him and exits 1; the next plan
+/// says the same.
+#[test]
+fn a_user_under_another_name_with_a_new_hires_email_is_not_adopted_even_raising_nothing() {
+    let mut people = workforce(1000, 2);
+    let ws = Workspace::new(&safety_config(), &csv(&people));
+    let mut seed = base_seed();
+    seed.users.push(SeedUser {
+        id: Some("PCARL01".into()),
+        name: "Carl Contractor".into(),
+        email: "carl@contractor.example.net".into(),
+        role: Some(hr2pagerduty::vocab::Role::LimitedUser),
+        ..Default::default()
+    });
+    let sim = Sim::start(seed);
+    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY)).expect_code(0);
+    sim.put_user("PCARL01", json!({ "email": "person1003@example.com" }));
+    people.push(Person {
+        department: "Support",
+        ..hire()
+    });
+    ws.write_hr(&csv(&people));
+    let skip = "! person1003@example.com, PCARL01, employee 1003: PagerDuty user PCARL01 (named \"Carl Contractor\", email person1003@example.com) has no ownership marker this run can trust";
+    let check = "check that the user is this person";
+    keyed(&sim, &ws, "plan", &[], Some(MARKER_KEY))
+        .expect_code(0)
+        .expect_stdout(&[
+            skip,
+            "its name is not this HR row's (\"Given1003 Family1003\")",
+            check,
+            "No changes.",
+        ]);
+    let before = sim.user("person1003@example.com");
+    let writes = sim.writes().len();
+    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY))
+        .expect_code(1)
+        .expect_stderr(&["nothing to apply, but 1 skipped needs a person"]);
+    assert_eq!(sim.writes().len(), writes, "nothing was written");
+    let after = sim.user("person1003@example.com");
+    assert_eq!(after, before, "Carl unchanged");
+    assert_eq!(after.name, "Carl Contractor");
+    assert!(marker::claimed_employee_id(after.description.as_deref()).is_none());
+    keyed(&sim, &ws, "plan", &[], Some(MARKER_KEY))
+        .expect_code(0)
+        .expect_stdout(&[skip, "No changes."]);
 }
 
 /// r10f #2 (s2, s2b): a leaver the export no longer lists (or lists as terminated under an

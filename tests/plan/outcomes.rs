@@ -639,10 +639,15 @@ async fn in_a_signed_account_a_create_adopts_the_user_holding_its_email_only_whe
             .unwrap_or_else(|| panic!("{email}: {:#?}", guarded.actions))
     };
     // After the listing: a limited user takes the first hire's address; a user already
-    // holding the second hire's role (or more) and team memberships takes the second's.
-    let user = |email: &str, role: Role| NewUser {
+    // holding the second hire's role (or more) and team memberships, under the hire's name
+    // (an account an admin made for the hire), takes the second's.
+    let name_of = |email: &str| match create(email).steps.first() {
+        Some(Step::CreateUser(n)) => n.name.clone(),
+        other => panic!("{other:?}"),
+    };
+    let user = |email: &str, role: Role, name: String| NewUser {
         kind: "user".into(),
-        name: "Made By Hand".into(),
+        name,
         email: email.into(),
         role: Some(role),
         time_zone: Some("Europe/London".into()),
@@ -652,12 +657,16 @@ async fn in_a_signed_account_a_create_adopts_the_user_holding_its_email_only_whe
         license: None,
     };
     let squatter = client
-        .create_user(&user(&hires[0], Role::LimitedUser))
+        .create_user(&user(&hires[0], Role::LimitedUser, "Made By Hand".into()))
         .await
         .unwrap()
         .value;
     let matching = client
-        .create_user(&user(&hires[1], Role::Admin))
+        .create_user(&user(
+            &hires[1],
+            Role::Admin,
+            name_of(&hires[1]).to_uppercase(),
+        ))
         .await
         .unwrap()
         .value;
@@ -691,8 +700,16 @@ async fn in_a_signed_account_a_create_adopts_the_user_holding_its_email_only_whe
         panic!("{refused:#?}")
     };
     assert_eq!(user, &squatter.id);
+    // Under another name than the hire's: not adopted, and what it would raise is said.
+    let SkipCause::AdoptionOfAnotherName {
+        user_name, raise, ..
+    } = &**cause
+    else {
+        panic!("{cause:?}")
+    };
+    assert_eq!(user_name, "Made By Hand");
     assert!(
-        matches!(**cause, SkipCause::UnconfirmedAdoption { ref from, .. } if *from == Role::LimitedUser),
+        matches!(raise.as_deref(), Some(SkipCause::UnconfirmedAdoption { from, .. }) if *from == Role::LimitedUser),
         "{cause:?}"
     );
     let words = refused.cause.as_ref().unwrap().to_string();

@@ -11,7 +11,7 @@ use crate::ids::EmployeeId;
 use crate::marker;
 use crate::pagerduty::models::User;
 use crate::plan::Tally;
-use crate::plan::adoption::{Wanted, adoption_raise};
+use crate::plan::adoption::{Wanted, adoption_raise, another_name};
 use crate::plan::context::Ctx;
 use crate::plan::dated::{Dated, Standing};
 use crate::plan::matching::{Index, Resign};
@@ -34,8 +34,10 @@ pub(super) fn unarchived_leaver(cx: &Ctx<'_>, e: &Employee) -> bool {
 /// ([`Index::signed_account`]), and taking it over would raise its access by the one rule
 /// the executor reads too ([`adoption_raise`]): users can set their own email, so one who
 /// takes a new hire's address would be given the hire's access (README.md § Marker
-/// integrity). An adoption that raises nothing still happens; so does every adoption of an
-/// account not signed yet (the first run with the key).
+/// integrity). So is one whose user's name is not the row's ([`another_name`]), whatever
+/// it raises: the user would be signed as the employee and given all HR gives it later. An
+/// adoption of a user of the row's name that raises nothing still happens; so does every
+/// adoption of an account not signed yet (the first run with the key).
 pub(super) fn unconfirmed_adoption(
     cx: &mut Ctx<'_>,
     index: &Index<'_>,
@@ -71,7 +73,14 @@ pub(super) fn unconfirmed_adoption(
         });
     }
     let has = current.into_iter().map(|(t, m)| (t, m.role)).collect();
-    let raise = adoption_raise(&u.role, &has, &cx.rules.role_for(e), &wants)?;
+    let raise = adoption_raise(&u.role, &has, &cx.rules.role_for(e), &wants);
+    // Whatever tonight raises, a user under another name than the row's is not taken
+    // over by its email: it would be signed as the employee, and given all HR gives the
+    // employee on later nights.
+    if let Some(other) = another_name(&u.id, &u.name, &u.email, &e.name, raise.clone()) {
+        return Some(other);
+    }
+    let raise = raise?;
     Some(match unchecked && !target.matched_by_email {
         true => SkipCause::UncheckedMarkerWithoutKey {
             user: u.id.clone(),

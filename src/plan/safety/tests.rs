@@ -501,8 +501,15 @@ fn signed_markers_none_of_which_verifies_refuse_the_run_unless_allowed() {
         ..Overrides::default()
     };
     assert!(check(&with(11, 0), &safety, allowed).is_empty());
-    // One marker that verifies shows the key is right (the others are forged or edited).
-    assert!(check(&with(11, 1), &safety, Overrides::default()).is_empty());
+    // One marker that verifies shows the key is right, and up to 5 others that fail are
+    // forged or edited; more say that a rotation stopped part-way (r10h 2), refused too.
+    assert!(check(&with(6, 1), &safety, Overrides::default()).is_empty());
+    let stopped = check(&with(11, 1), &safety, Overrides::default());
+    assert!(
+        matches!(&stopped[..], [w] if w.starts_with("10 of the 11 signed ownership markers") && w.contains("rotation probably stopped part-way")),
+        "{stopped:?}"
+    );
+    assert!(check(&with(11, 1), &safety, allowed).is_empty());
     // Nothing signed yet (the migration run), or no key at all: nothing to compare; and up
     // to 5 signed markers of which none verifies are forgeries a user can write into their
     // own profile (the planner ignores them), not a wrong key.

@@ -34,6 +34,11 @@ pub enum SafetyTrip {
     /// The account has signed markers and none verifies with the run's keys (the counts
     /// and the first failing users).
     WrongMarkerKey(MarkerSignatures),
+    /// Some signed markers of the account verify with the run's keys while more than
+    /// [`super::FORGED_SIGNATURES_TOLERATED`] fail (the counts and the first failing
+    /// users): most likely a marker-key rotation stopped part-way and the previous key was
+    /// dropped before every marker was signed again.
+    UnfinishedRotation(MarkerSignatures),
     /// The run has no marker key and the account holds `count` signed markers, among them
     /// `among`.
     MissingMarkerKey {
@@ -228,6 +233,14 @@ impl fmt::Display for SafetyTrip {
                 f,
                 "none of the {} signed ownership markers in PagerDuty verifies with PAGERDUTY_MARKER_KEY (or PAGERDUTY_MARKER_KEY_PREVIOUS), among them {}: the key is probably wrong. Check that it is the secret the earlier runs used (compare `printf %s \"$PAGERDUTY_MARKER_KEY\" | sha256sum` on both sides); when rotating, set the old key in PAGERDUTY_MARKER_KEY_PREVIOUS; only if the old key is lost, rerun with --allow-new-marker-key (every signed marker is then treated as unreadable: matched by email and rewritten under the new key)",
                 s.signed,
+                s.failing_words()
+            ),
+            SafetyTrip::UnfinishedRotation(s) => write!(
+                f,
+                "{} of the {} signed ownership markers in PagerDuty do not verify with PAGERDUTY_MARKER_KEY (or PAGERDUTY_MARKER_KEY_PREVIOUS) while {} do, among them {}: a marker-key rotation probably stopped part-way (killed, or out of --max-runtime) and the previous key was dropped before every marker was signed again, and this run would treat those markers as forged (their suspension records restoring nothing). Give the old key in PAGERDUTY_MARKER_KEY_PREVIOUS (or --marker-key-previous-file) until a plan shows no `re-sign marker` update; only if the old key is lost, rerun with --allow-new-marker-key (the markers that fail are then treated as unreadable: matched by email and rewritten under the new key)",
+                s.signed - s.verified,
+                s.signed,
+                s.verified,
                 s.failing_words()
             ),
             SafetyTrip::MissingMarkerKey { count: n, among } => {

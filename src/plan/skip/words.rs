@@ -260,6 +260,14 @@ mod pieces {
         "PagerDuty user has no signed ownership marker and only its email ties it to this employee (users can change their own email), in an account whose markers are signed; taking it over would give it ",
         ": left alone; check that the user is this employee, then give it that access by hand in PagerDuty, and the next run adopts it and signs its marker",
     ];
+    pub const ADOPTION_OF_ANOTHER_NAME: &[&str] = &[
+        "PagerDuty user ",
+        " (named ",
+        ", email ",
+        ") has no ownership marker this run can trust and only its email ties it to this employee (users can change their own email), in an account whose markers are signed, and its name is not this HR row's (",
+        "): taking it over would rename it, sign its marker as this employee's and give it every access HR gives this employee from now on",
+        ": left alone, nothing is written; check that the user is this person (ask them; look in the user's PagerDuty history for when its email and name changed): if it is, set its name in PagerDuty to this HR row's (and give it any access named here by hand), and the next run adopts it and signs its marker; if it is not, set its email back or remove the user, and the next run creates this employee",
+    ];
     pub const UNCHECKED_MARKER_WITHOUT_KEY: &[&str] = &[
         "PAGERDUTY_MARKER_KEY is not set, but markers of this account carry a signature (it is, or was, signed), so the ownership marker of PagerDuty user ",
         " that names this employee cannot be checked (a user can write any employee ID, with a made-up sig, into their own profile): taking it over would ",
@@ -514,6 +522,28 @@ impl SkipCause {
                     false => format!("{} and {last}", more.join(", ")),
                 };
                 (pieces::UNCONFIRMED_ADOPTION, vec![said])
+            }
+            SkipCause::AdoptionOfAnotherName {
+                user,
+                user_name,
+                user_email,
+                row_name,
+                raise,
+            } => {
+                let also = match raise {
+                    Some(raise) => format!(" (tonight: {})", raise.parts().1.concat()),
+                    None => String::new(),
+                };
+                (
+                    pieces::ADOPTION_OF_ANOTHER_NAME,
+                    vec![
+                        user.to_string(),
+                        crate::quote::quoted(user_name),
+                        user_email.to_string(),
+                        crate::quote::quoted(row_name),
+                        also,
+                    ],
+                )
             }
             SkipCause::UncheckedMarkerWithoutKey {
                 user,

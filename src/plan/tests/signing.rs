@@ -1005,9 +1005,12 @@ fn an_adoption_by_email_that_raises_access_in_a_signed_account_needs_a_person() 
         "Sales",
         "Rep",
     );
+    // of the rep's name (r10h 1: the name is part of the rule).
     let mut plain = signed.clone();
     plain.users[1].email = "rep@example.com".into();
-    let p = plan_keyed(&plain, &roster(vec![ann(), rep]), &cfg, Some(&k));
+    plain.users[1].name = "rita  REP".into();
+    let r = roster(vec![ann(), rep]);
+    let p = plan_keyed(&plain, &r, &cfg, Some(&k));
     let a = p
         .actions
         .iter()
@@ -1015,6 +1018,23 @@ fn an_adoption_by_email_that_raises_access_in_a_signed_account_needs_a_person() 
         .unwrap_or_else(|| panic!("{:#?}", p.skipped));
     assert!(a.reason.starts_with("adopt:"), "{}", a.reason);
     assert_eq!(p.needs_attention().count(), 0, "{:#?}", p.skipped);
+    // The same user under its own name, raising nothing, is left for a person.
+    plain.users[1].name = "Hal Nine".into();
+    let p = plan_keyed(&plain, &r, &cfg, Some(&k));
+    assert!(
+        p.actions
+            .iter()
+            .all(|a| a.user_id.as_ref().map(|id| id.as_str()) != Some("PCARL"))
+    );
+    let skip = p
+        .needs_attention()
+        .next()
+        .unwrap_or_else(|| panic!("{:#?}", p.skipped));
+    assert!(
+        matches!(&skip.reason, SkipCause::AdoptionOfAnotherName { user_name, raise: None, .. } if user_name == "Hal Nine"),
+        "{:?}",
+        skip.reason
+    );
 }
 
 /// `apply --plan` counts the account's signed markers again with its own keys
@@ -1073,6 +1093,62 @@ fn the_saved_plan_recount_of_signed_markers_is_the_planners() {
         ..Overrides::default()
     };
     assert_eq!(safety::wrong_key_for(&wrong, allowed), None);
+}
+
+/// Review r10h #2: a rotation (new key, the old one previous) stopped part-way after
+/// signing 2 of 8 markers again, and the previous key dropped: the new key alone verifies
+/// 2 and fails 6, so such a run, which would read the 6 as forged (and their suspension
+/// records as restoring nothing), is refused as an unfinished rotation, in the planner's
+/// counts as in `apply --plan`'s recount. With the previous key given it passes; up to 5
+/// failing markers (users can write a `sig`) pass; `--allow-new-marker-key` lifts it.
+#[test]
+fn a_rotation_stopped_part_way_without_the_previous_key_is_refused() {
+    let cfg = std_config();
+    let account = |resigned: usize, total: usize| {
+        let users = (1..=total)
+            .map(|i| {
+                let email = format!("u{i}@example.com");
+                let k = if i <= resigned { keys() } else { old_keys() };
+                let d = signed_for(&email, &active(&format!("10{i:02}")), &k);
+                user(&format!("PU{i}"), &email, "U", Role::LimitedUser, "Rep", d)
+            })
+            .collect();
+        Account::new(users)
+    };
+    let r = roster(vec![ann()]);
+    let stopped = account(2, 8);
+    let p = plan_keyed(&stopped, &r, &cfg, Some(&keys()));
+    let trip = safety::marker_key_refusal(&p, Overrides::default());
+    let Some(safety::SafetyTrip::UnfinishedRotation(s)) = &trip else {
+        panic!("{trip:?}")
+    };
+    assert_eq!((s.signed, s.verified), (8, 2));
+    assert_eq!(
+        safety::wrong_key_for(
+            &safety::signatures_of(&stopped.users, &keys()),
+            Overrides::default()
+        ),
+        trip
+    );
+    let words = trip.unwrap().to_string();
+    assert!(
+        words.starts_with("6 of the 8 signed ownership markers in PagerDuty do not verify with PAGERDUTY_MARKER_KEY (or PAGERDUTY_MARKER_KEY_PREVIOUS) while 2 do, among them PU3 (u3@example.com)")
+            && words.contains("a marker-key rotation probably stopped part-way")
+            && words.contains("PAGERDUTY_MARKER_KEY_PREVIOUS (or --marker-key-previous-file) until a plan shows no `re-sign marker` update"),
+        "{words}"
+    );
+    // The previous key given: every marker verifies, and the rotation goes on.
+    let p = plan_keyed(&stopped, &r, &cfg, Some(&rotating()));
+    assert_eq!(safety::marker_key_refusal(&p, Overrides::default()), None);
+    // Five failing markers are tolerated, as made-up sigs are.
+    let p = plan_keyed(&account(2, 7), &r, &cfg, Some(&keys()));
+    assert_eq!(safety::marker_key_refusal(&p, Overrides::default()), None);
+    let allowed = Overrides {
+        allow_new_marker_key: true,
+        ..Overrides::default()
+    };
+    let p = plan_keyed(&stopped, &r, &cfg, Some(&keys()));
+    assert_eq!(safety::marker_key_refusal(&p, allowed), None);
 }
 
 /// r10g #1: in an account whose markers verify, a suspended leaver strips the `sig` from

@@ -92,10 +92,11 @@ fn skip_of<'p>(p: &'p Plan, employee_id: &str) -> &'p Skip {
 fn an_adoption_by_email_that_only_adds_a_team_needs_a_person_once_markers_are_signed() {
     let cfg = std_config();
     let r = roster(vec![ann(), radia()]);
+    // Under the hire's own name (another name is a skip whatever it raises, below).
     let carl = user(
         "PCARL",
         "radia@example.com",
-        "Carl Taker",
+        "Radia Perlman",
         Role::LimitedUser,
         "Rep",
         None,
@@ -403,13 +404,16 @@ fn plan_with(acct: &Account, r: &Roster, policy: &Policy, k: &MarkerKeys) -> Pla
     .unwrap()
 }
 
-/// Whether `p` leaves PCARL alone as an adoption that would raise its access, with no
-/// action on it.
+/// Whether `p` leaves PCARL alone as an adoption that would raise its access (or of a user
+/// under another name than the hire's), with no action on it.
 fn carl_guarded(p: &Plan) -> bool {
     actions_on(p, "PCARL").is_empty()
         && p.needs_attention().any(|s| {
             s.pagerduty_user_id.as_ref().map(|id| id.as_str()) == Some("PCARL")
-                && matches!(s.reason, SkipCause::UnconfirmedAdoption { .. })
+                && matches!(
+                    s.reason,
+                    SkipCause::UnconfirmedAdoption { .. } | SkipCause::AdoptionOfAnotherName { .. }
+                )
         })
 }
 
@@ -568,7 +572,7 @@ fn an_interrupted_migration_is_finished_by_one_run_with_the_flag() {
     assert!(p.actions.iter().all(|a| !a.changes_role()));
     let attention: Vec<&SkipCause> = p.needs_attention().map(|s| &s.reason).collect();
     assert!(
-        matches!(attention[..], [SkipCause::UnconfirmedAdoption { .. }]),
+        matches!(attention[..], [SkipCause::AdoptionOfAnotherName { .. }]),
         "{attention:#?}"
     );
     acct.apply(&p, None);
@@ -579,4 +583,90 @@ fn an_interrupted_migration_is_finished_by_one_run_with_the_flag() {
     assert_eq!(p.conflicts.len(), 6);
     assert_eq!(p.needs_attention().count(), 1, "{:#?}", p.skipped);
     assert_eq!(p.unfinished_migration(), None);
+}
+
+/// Review r10h #1: in a signed account, Carl, an unmanaged contractor under his own name,
+/// sets his email to the new hire's while her rules raise nothing (his role, no team).
+/// Adopted, he would be renamed and signed as the hire, and given all HR gives her on the
+/// next nights. Whatever tonight raises, a user whose name is not the row's (by the name
+/// rule of probable duplicates) is a skip that needs a person naming it, its name and
+/// email; the same user under the hire's name (case, diacritics and spacing aside) is
+/// adopted as before; and an account not signed yet adopts either as before.
+#[test]
+fn an_adoption_by_email_of_a_user_under_another_name_needs_a_person_once_markers_are_signed() {
+    let cfg = std_config();
+    // Rules give Pat, a sales rep, limited_user and no team: no raise for Carl.
+    let pat = emp(
+        "1013",
+        "pat@example.com",
+        "Pat Newhire",
+        Lifecycle::Active,
+        "Sales",
+        "Rep",
+    );
+    let r = roster(vec![ann(), pat]);
+    let carl = |name: &str| {
+        user(
+            "PCARL",
+            "pat@example.com",
+            name,
+            Role::LimitedUser,
+            "Consultant",
+            None,
+        )
+    };
+    let acct = Account::new(vec![ann_user(), carl("Carl Contractor")]);
+    let p = plan_of(&acct, &r, &cfg);
+    assert!(actions_on(&p, "PCARL").is_empty(), "{:#?}", p.actions);
+    assert_eq!(p.count(ActionKind::Create), 0);
+    let skip = skip_of(&p, "1013");
+    assert!(skip.reason.needs_attention());
+    assert_eq!(
+        skip.reason,
+        SkipCause::AdoptionOfAnotherName {
+            user: "PCARL".into(),
+            user_name: "Carl Contractor".into(),
+            user_email: crate::email::Email::normalise("pat@example.com"),
+            row_name: "Pat Newhire".into(),
+            raise: None,
+        }
+    );
+    let words = skip.reason.to_string();
+    assert!(
+        words.contains("PCARL (named \"Carl Contractor\", email pat@example.com)"),
+        "{words}"
+    );
+    // A first name in common is not the same person either.
+    let p = plan_of(
+        &Account::new(vec![ann_user(), carl("Pat Contractor")]),
+        &r,
+        &cfg,
+    );
+    assert!(actions_on(&p, "PCARL").is_empty(), "{:#?}", p.actions);
+    // The hire's name, whatever its case, diacritics and spacing: adopted, nothing to settle.
+    for name in ["Pat Newhire", "  pat   NEWHÏRE "] {
+        let p = plan_of(&Account::new(vec![ann_user(), carl(name)]), &r, &cfg);
+        let [a] = actions_on(&p, "PCARL")[..] else {
+            panic!("{name}: {:#?} {:#?}", p.actions, p.skipped)
+        };
+        assert!(a.reason.starts_with("adopt:"), "{}", a.reason);
+        assert_eq!(p.needs_attention().count(), 0, "{:#?}", p.skipped);
+    }
+    // The first run with the key (no marker verifies yet): adopted as before.
+    let unsigned = Account::new(vec![
+        user(
+            "PANN",
+            "ann@example.com",
+            "Ann Lee",
+            Role::LimitedUser,
+            "Rep",
+            marked("1001"),
+        ),
+        carl("Carl Contractor"),
+    ]);
+    let p = plan_of(&unsigned, &r, &cfg);
+    let [a] = actions_on(&p, "PCARL")[..] else {
+        panic!("{:#?} {:#?}", p.actions, p.skipped)
+    };
+    assert!(a.reason.starts_with("adopt:"), "{}", a.reason);
 }
