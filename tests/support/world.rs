@@ -481,6 +481,7 @@ impl World {
                         employee_id: Some(eid.clone()),
                         suspended: None,
                         pending_termination: None,
+                        created: None,
                     },
                 ));
             }
@@ -498,6 +499,7 @@ impl World {
                     employee_id: Some(ABSENT_ID.into()),
                     suspended: None,
                     pending_termination: None,
+                    created: None,
                 })),
                 color: None,
                 teams: memberships(&self.absent_teams()),
@@ -516,6 +518,7 @@ impl World {
                     employee_id: Some(eid.clone()),
                     suspended: None,
                     pending_termination: None,
+                    created: None,
                 })),
                 color: None,
                 teams: vec![],

@@ -48,6 +48,39 @@ pub(super) fn applied_later(
     }
 }
 
+/// The note for employee `e`, a leaver as of the run's day by termination date (`cause`),
+/// whose `user` a run as of a later day created: its trusted `marker` records that day
+/// ([`crate::marker::Marker::created`]), after the run's as-of day and not after the day
+/// the run really happens (a later one is no run's: ignored). That run does not deactivate
+/// (or delete, `kind`) the user, as it does not undo a later suspension. `None` otherwise:
+/// a status that says terminated, a leave, a user suspended already (its record decides)
+/// or created by a run as of that day or earlier.
+pub(super) fn created_later(
+    cx: &Ctx<'_>,
+    e: &Employee,
+    user: &User,
+    marker: Option<&crate::marker::Marker>,
+    cause: LeaverCause,
+    kind: ActionKind,
+) -> Option<String> {
+    let LeaverCause::TerminationDate(date) = cause else {
+        return None;
+    };
+    let today = cx.inp.today;
+    let created = marker
+        .filter(|m| m.suspended.is_none())
+        .and_then(|m| m.created)
+        .filter(|c| today < *c && *c <= cx.inp.run_day)?;
+    let undone = match kind {
+        ActionKind::Delete => "deleted",
+        _ => "deactivated",
+    };
+    Some(format!(
+        "employee {} (line {}): termination date {date} is due as of {today}, but PagerDuty user {} was created by a run as of {created}, after the as-of day {today}; not {undone} (a run as of an earlier day does not undo what a later run applied; run without --as-of, or with a later one, to let the row decide)",
+        e.employee_id, e.line, user.id
+    ))
+}
+
 /// What an action does to the user's record beyond its builder's reason: the re-key of its
 /// marker, or the employee ID an offboarding record gains.
 #[derive(Debug, Clone, PartialEq, Eq)]
