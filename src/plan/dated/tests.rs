@@ -1032,3 +1032,32 @@ fn a_replay_still_offboards_a_status_leaver_a_user_without_the_day_and_a_day_no_
     assert_eq!(ann_created(&acct), Some(day(11, 10)));
     assert!(ann_suspension(&acct).is_some());
 }
+
+#[test]
+fn a_row_created_once_its_termination_date_is_older_than_the_catch_up_days_says_so() {
+    let cfg = dated_config("report", "");
+    let r = roster(vec![ann(
+        Lifecycle::Active,
+        Some(day(1, 5)),
+        Some(day(11, 1)),
+    )]);
+    let acct = Account::new(vec![owner()]);
+    // As of 1 December, 30 days on: a termination still due, nothing created.
+    let p = acct.plan_on(&r, &cfg, day(12, 1));
+    assert!(p.actions.is_empty(), "{:#?}", p.actions);
+    // The night after, the status decides: created, and the reason says why.
+    let p = acct.plan_on(&r, &cfg, day(12, 2));
+    assert_eq!(kinds(&p), [ActionKind::Create]);
+    assert_eq!(
+        p.actions[0].reason,
+        "new hire: status \"Active\" in HR, no PagerDuty user with this employee ID or email; termination date 2026-11-01 has passed but status \"Active\" does not say terminated; the status decides: created ([lifecycle] past_termination_date = \"status\"); the date passed more than 30 days ago ([lifecycle] termination_catch_up_days = 30), so it is no longer a termination still due"
+    );
+    assert_eq!(p.conflicts.len(), 1);
+    // Without a termination date, the plain words.
+    let hired = roster(vec![ann(Lifecycle::Active, Some(day(1, 5)), None)]);
+    let p = acct.plan_on(&hired, &cfg, day(12, 2));
+    assert_eq!(
+        p.actions[0].reason,
+        "new hire: status \"Active\" in HR, no PagerDuty user with this employee ID or email"
+    );
+}

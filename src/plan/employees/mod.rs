@@ -38,7 +38,9 @@ use crate::hr::Employee;
 use crate::ids::{EmployeeId, UserId};
 use crate::marker::MarkerState;
 use crate::pagerduty::models::User;
-use reasons::{RowReason, applied_later, created_later, explain_record, leaver_reason};
+use reasons::{
+    RowReason, applied_later, created_despite_date, created_later, explain_record, leaver_reason,
+};
 
 mod guards;
 mod leaver;
@@ -382,7 +384,14 @@ fn choose_action(
         (Standing::Employed { .. }, None) => {
             let a = match restorable_record(cx, e) {
                 Some(r) => restore(cx, e, &r),
-                None => create(cx, e, other_person_record(cx, e)),
+                None => {
+                    let mut a = create(cx, e, other_person_record(cx, e));
+                    // A row created although its termination date has passed: say so.
+                    if let Some(date) = d.conflict {
+                        a.reason.push_str(&created_despite_date(cx, e, date));
+                    }
+                    a
+                }
             };
             check_stakeholder(cx, e, &mut t.problems);
             Some(a)

@@ -81,6 +81,30 @@ pub(super) fn created_later(
     ))
 }
 
+/// What a new hire's create adds to its reason when the row carries termination date
+/// `date`, older than `[lifecycle] termination_catch_up_days`, on a status that does not
+/// say terminated ([`crate::plan::dated::Dated::conflict`]): the words of the date conflict
+/// of a user that exists, so that a reader sees why a row that was a leaver still due the
+/// night before is created now.
+pub(super) fn created_despite_date(cx: &Ctx<'_>, e: &Employee, date: chrono::NaiveDate) -> String {
+    let status = match &e.status_value {
+        Some(s) => format!("status {s:?} does not say terminated"),
+        None => "the row has no status".to_string(),
+    };
+    let mut out = format!(
+        "; termination date {date} has passed but {status}; the status decides: created ([lifecycle] past_termination_date = \"{}\")",
+        cx.policy.past_termination_date.as_str()
+    );
+    let n = cx.policy.termination_catch_up_days;
+    if n > 0 {
+        out.push_str(&format!(
+            "; the date passed more than {n} day{} ago ([lifecycle] termination_catch_up_days = {n}), so it is no longer a termination still due",
+            crate::words::plural(n, "", "s")
+        ));
+    }
+    out
+}
+
 /// What an action does to the user's record beyond its builder's reason: the re-key of its
 /// marker, or the employee ID an offboarding record gains.
 #[derive(Debug, Clone, PartialEq, Eq)]
