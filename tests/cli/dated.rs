@@ -299,6 +299,39 @@ fn a_missed_night_applied_late_does_not_offboard_a_user_a_later_night_created() 
     assert!(suspension(&sim, 1).is_some());
 }
 
+/// r7h s8: a plan saved as of an earlier day and applied now lists its pending changes as
+/// of its own day, whose dates may have passed and which it does not make.
+#[test]
+fn a_saved_plan_applied_later_lists_its_pending_changes_as_of_its_day() {
+    let config = config();
+    let hr = export(&[
+        row(1, "Active", "2020-01-01", ""),
+        row(2, "Active", "2020-01-01", "2026-06-10"),
+        row(3, "Active", "2026-06-20", ""),
+    ]);
+    let ws = Workspace::new(&config, &hr);
+    let sim = sim_in_sync_as_of(&config, &hr, day(6, 1));
+    let saved = ws.path("saved.json");
+    on(
+        &sim,
+        &ws,
+        "plan",
+        day(6, 1),
+        &["--out", saved.to_str().unwrap()],
+    )
+    .expect_code(0)
+    .expect_stdout(&["\nPending (2):\n"]);
+    let mut a = args(&["apply", "--yes", "--config"]);
+    a.push(ws.config.display().to_string());
+    a.extend(args(&["--plan", saved.to_str().unwrap()]));
+    let r = run(&sim, &a);
+    r.expect_code(0).expect_stdout(&[
+        "\nPending as of 2026-06-01, the day the plan was made as of (2; this saved plan does not make them, whether or not their day has come; make a new plan to include those due):\n",
+        "will be created on 2026-06-15 (hire date 2026-06-20)",
+    ]);
+    assert!(!r.stdout.contains("\nPending (2):"), "{}", r.stdout);
+}
+
 #[test]
 fn as_of_is_a_date_and_a_saved_plan_keeps_the_day_it_was_made_as_of() {
     let config = config();
