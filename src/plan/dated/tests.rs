@@ -919,14 +919,13 @@ fn a_stamp_removed_in_a_signed_account_leaves_a_skip_that_needs_a_person() {
 fn replay(
     acct: &Account,
     r: &Roster,
-    cfg: &crate::config::Config,
+    policy: &Policy,
     today: NaiveDate,
     run_day: NaiveDate,
 ) -> Plan {
-    let policy = Policy::from_config(cfg);
     acct.plan_of(crate::plan::Inputs {
         run_day,
-        ..inputs(r, &policy, today)
+        ..inputs(r, policy, today)
     })
     .unwrap()
 }
@@ -961,40 +960,40 @@ fn ann_with(description: Option<String>) -> Account {
 
 #[test]
 fn a_replay_as_of_an_earlier_day_does_not_offboard_by_date_a_user_a_later_run_created() {
-    let cfg = dated_config("report", "");
+    let policy = Policy::from_config(&dated_config("report", ""));
     // Active with an exit date of 1 November: as of 5 December the date is older than the
     // 30 catch-up days and the status decides (created); as of 20 November it is a
     // termination still due.
     let (left, later, earlier) = (day(11, 1), day(12, 5), day(11, 20));
     let r = roster(vec![ann(Lifecycle::Active, Some(day(1, 5)), Some(left))]);
     let mut acct = Account::new(vec![owner()]);
-    let p = replay(&acct, &r, &cfg, later, later);
+    let p = replay(&acct, &r, &policy, later, later);
     assert_eq!(kinds(&p), [ActionKind::Create]);
     acct.apply(&p, None);
     assert_eq!(ann_created(&acct), Some(later), "the run's as-of day");
     // The night of 20 November applied late, on 5 December: nothing is offboarded, noted.
-    let p = replay(&acct, &r, &cfg, earlier, later);
+    let p = replay(&acct, &r, &policy, earlier, later);
     assert!(p.actions.is_empty(), "{:#?}", p.actions);
     assert_eq!(p.unchanged, 1);
     let note = "employee 7 (line 8): termination date 2026-11-01 is due as of 2026-11-20, but PagerDuty user PNEW001 was created by a run as of 2026-12-05, after the as-of day 2026-11-20; not deactivated (a run as of an earlier day does not undo what a later run applied; run without --as-of, or with a later one, to let the row decide)";
     assert!(p.notes.iter().any(|n| n == note), "{:#?}", p.notes);
     // As of the creating day again, and a day later with a moved job title: the marker
     // keeps the day, so nothing but the move is written.
-    let p = replay(&acct, &r, &cfg, later, later);
+    let p = replay(&acct, &r, &policy, later, later);
     assert!(p.is_empty(), "{:#?}", p.actions);
     let mut moved = r.clone();
     moved.employees[0].job_title = Some("Lead".into());
-    let p = replay(&acct, &moved, &cfg, day(12, 6), day(12, 6));
+    let p = replay(&acct, &moved, &policy, day(12, 6), day(12, 6));
     assert_eq!(kinds(&p), [ActionKind::Update]);
     acct.apply(&p, None);
     assert_eq!(ann_created(&acct), Some(later), "kept by the update");
-    let p = replay(&acct, &moved, &cfg, earlier, day(12, 6));
+    let p = replay(&acct, &moved, &policy, earlier, day(12, 6));
     assert!(p.actions.is_empty(), "{:#?}", p.actions);
 }
 
 #[test]
 fn a_replay_still_offboards_a_status_leaver_a_user_without_the_day_and_a_day_no_run_had() {
-    let cfg = dated_config("report", "");
+    let policy = Policy::from_config(&dated_config("report", ""));
     let (left, later, earlier) = (day(11, 1), day(12, 5), day(11, 20));
     let active = roster(vec![ann(Lifecycle::Active, Some(day(1, 5)), Some(left))]);
     // A status that says terminated decides whatever the dates: deactivated.
@@ -1004,10 +1003,10 @@ fn a_replay_still_offboards_a_status_leaver_a_user_without_the_day_and_a_day_no_
         Some(day(1, 5)),
         Some(left),
     )]);
-    let p = replay(&acct, &gone, &cfg, earlier, later);
+    let p = replay(&acct, &gone, &policy, earlier, later);
     assert_eq!(kinds(&p), [ActionKind::Deactivate], "{:#?}", p.notes);
     // A marker written before the field existed: the replay deactivates, as before.
-    let p = replay(&with_ann(), &active, &cfg, earlier, later);
+    let p = replay(&with_ann(), &active, &policy, earlier, later);
     assert_eq!(kinds(&p), [ActionKind::Deactivate]);
     assert_eq!(
         p.actions[0].reason,
@@ -1017,12 +1016,12 @@ fn a_replay_still_offboards_a_status_leaver_a_user_without_the_day_and_a_day_no_
     // the profile): ignored, on a replay and on an ordinary run.
     let acct = ann_with(crate::plan::tests::marked_created("7", day(12, 20)));
     for (today, run_day) in [(earlier, later), (earlier, earlier)] {
-        let p = replay(&acct, &active, &cfg, today, run_day);
+        let p = replay(&acct, &active, &policy, today, run_day);
         assert_eq!(kinds(&p), [ActionKind::Deactivate], "{today} on {run_day}");
     }
     // The deactivation keeps the day on the suspension's marker.
     let mut acct = ann_with(crate::plan::tests::marked_created("7", day(11, 10)));
-    let p = replay(&acct, &active, &cfg, earlier, later);
+    let p = replay(&acct, &active, &policy, earlier, later);
     assert_eq!(
         kinds(&p),
         [ActionKind::Deactivate],
