@@ -40,6 +40,16 @@
 //! hr2pagerduty:v1 {"employee_id":"3427","pending_termination":"2026-11-30"}
 //! ```
 //!
+//! - `created` (`YYYY-MM-DD`): the as-of day of the run that created the user (its
+//!   `--as-of`, else today in `[lifecycle] default_time_zone`), kept by every marker
+//!   hr2pagerduty writes for the user afterwards, so that a run as of an earlier day does
+//!   not offboard the user for a termination date ([`Marker::created`]). Absent on markers
+//!   written before it existed and on users hr2pagerduty took over rather than created.
+//!
+//! ```text
+//! hr2pagerduty:v1 {"employee_id":"3427","created":"2026-11-30"}
+//! ```
+//!
 //! - `sig` (with `PAGERDUTY_MARKER_KEY` set, on every marker hr2pagerduty writes, as the
 //!   object's last field): 32 hex digits, the HMAC-SHA256 of the rest of the marker and
 //!   of the email of the user carrying it, cut to 128 bits ([`sign`] defines the
@@ -92,6 +102,16 @@ pub struct Marker {
     /// date). Absent from markers without one, so those render as before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_termination: Option<NaiveDate>,
+    /// The day of the run that created this user (its as-of day, `--as-of` or today in
+    /// `[lifecycle] default_time_zone`), written by the create (and by a re-creation from
+    /// the archive) and kept by every later marker hr2pagerduty writes for the user. A run
+    /// as of an earlier day does not deactivate or delete the user for a termination date
+    /// that decides as of that day (README.md § Dated changes and leave: a run as of an
+    /// earlier day never undoes what was recorded after it). Absent from markers written
+    /// before this field existed (and from users hr2pagerduty did not create), so those
+    /// render and verify as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<NaiveDate>,
 }
 
 /// What a suspension took away, to be restored on rehire.

@@ -87,6 +87,7 @@ fn check_built(f: &[String]) {
         employee_id,
         suspended,
         pending_termination: field(8).parse::<NaiveDate>().ok(),
+        created: None,
     };
     let line = marker::render_line(&m);
     assert!(!line.contains(['\n', '\r']), "one line: {line:?}");

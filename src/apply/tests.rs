@@ -53,10 +53,12 @@ fn an_adopted_user_gets_the_creates_fields_and_its_signed_marker_after_its_own_t
         marker::MarkerKey::new("PAGERDUTY_MARKER_KEY", &"k".repeat(32)).unwrap(),
         None,
     );
+    // The create's marker records its run's day, which the adopted user keeps.
     let m = marker::Marker {
         employee_id: Some(EmployeeId::new("1")),
         suspended: None,
         pending_termination: None,
+        created: chrono::NaiveDate::from_ymd_opt(2026, 11, 30),
     };
     let n = NewUser {
         kind: "user".into(),
@@ -334,6 +336,7 @@ fn recheck_reads_markers_with_the_keys_as_the_planner_does() {
                 employee_id: Some(EmployeeId::new(id)),
                 suspended: None,
                 pending_termination: None,
+                created: None,
             },
             Some(&keys),
             "a@example.com",

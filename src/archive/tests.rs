@@ -295,6 +295,7 @@ fn linked(
             reactivating: false,
         }),
         pending_termination: None,
+        created: None,
     };
     r.user.description = Some(crate::marker::render("bio", &m));
     r.contact_methods = methods

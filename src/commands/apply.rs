@@ -123,7 +123,7 @@ async fn apply_run(
         marker_keys: keys.as_ref(),
         ..Run::planned(&client, &cfg, &planned, &roster, &bar, &s.api_url, printer)
     };
-    show_and_apply(a, &run, planned.account.abilities.as_ref()).await
+    show_and_apply(a, &run, planned.account.abilities.as_ref(), None).await
 }
 
 /// `apply --plan FILE`: check the saved plan against its inputs, the current PagerDuty
@@ -206,8 +206,12 @@ async fn apply_saved(
         return Err(Failure::Refused(problems.join("; ")));
     }
     plan.license_shortfalls = shortfalls;
-    let made = saved.as_of.filter(|_| a.as_of.as_of.is_none());
-    if let Some(made) = made.filter(|d| *d != today(&cfg, None)) {
+    // The day the plan was made as of, when it is applied on another.
+    let made = saved
+        .as_of
+        .filter(|_| a.as_of.as_of.is_none())
+        .filter(|d| *d != today(&cfg, None));
+    if let Some(made) = made {
         printer.err(&format!(
             "Note: the plan was made as of {made}; it is applied as saved, so changes pending since then are not in it (make a new plan to include them)."
         ));
@@ -228,14 +232,15 @@ async fn apply_saved(
         key_owner: account.key_owner.as_ref().map(|u| &u.id),
         marker_keys: keys.as_ref(),
     };
-    show_and_apply(a, &run, account.abilities.as_ref()).await
+    show_and_apply(a, &run, account.abilities.as_ref(), made).await
 }
 
 /// The end of both kinds of `apply`, once `run` holds the plan: prints the plan, refuses it
 /// when a safety cap is exceeded (`a.safety` the overrides) or it gives a role needing an
 /// ability the account lacks (`abilities`, read when the plan gives such a role), ends
 /// without a write when it is empty, checks the archive can take its deletions, then asks
-/// (unless `--yes`) and applies.
+/// (unless `--yes`) and applies. `made` is the day a saved plan was made as of when it is
+/// applied on another: its pending changes are printed as of that day.
 ///
 /// # Errors
 /// The safety refusal, an archive that cannot be written, or what
@@ -244,15 +249,17 @@ async fn show_and_apply(
     a: &ApplyArgs,
     run: &Run<'_>,
     abilities: Option<&BTreeSet<String>>,
+    made: Option<chrono::NaiveDate>,
 ) -> Result<Ended, Failure> {
     let printer = run.printer;
     if let Some(f) = refused_on_markers(run.plan, run.cfg, a.safety, abilities) {
         return Err(f);
     }
-    printer.out(&report::render_plan_styled(
+    printer.out(&report::render_plan_made_as_of(
         run.plan,
         run.roster,
         report::Paint::new(printer.color()),
+        made,
     ));
     if let Some(f) = refusal(run.plan, run.cfg, a.safety, abilities) {
         return Err(f);

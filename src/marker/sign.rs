@@ -12,11 +12,11 @@
 //! ([`super::render_line`]): `hr2pagerduty:v1 `, then the compact JSON object (no white
 //! space) with the fields in the documented order (`employee_id`, `suspended` with `on`,
 //! `role`, `teams` (`id`, `name`, `role` each, in the order written), `termination_date`,
-//! `leave`, `from_archive`, `refused`, `reactivating`), `pending_termination`), optional fields that are absent and `leave: false` or `reactivating: false` left out,
+//! `leave`, `from_archive`, `refused`, `reactivating`), `pending_termination`, `created`), optional fields that are absent and `leave: false` or `reactivating: false` left out,
 //! strings escaped as JSON requires and nothing more (`serde_json`'s compact writer). The
 //! verifier parses the marker and renders that form again, so every field that drives a
 //! decision (the employee ID, the suspension date, role, teams, termination date, leave,
-//! archive restore and termination-pending stamp) is covered, and the version prefix keeps
+//! archive restore, termination-pending stamp and the creating run's day) is covered, and the version prefix keeps
 //! a tag from serving another format. Unknown JSON fields, which no decision reads, are not
 //! covered. The verifier accepts any JSON that parses to the same marker (other white
 //! space, fields in another order, unknown fields, a `sig` in upper-case hex): the tag

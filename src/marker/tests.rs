@@ -23,6 +23,7 @@ pub(crate) fn suspension_record(
             reactivating: false,
         }),
         pending_termination: None,
+        created: None,
     }
 }
 
@@ -135,6 +136,7 @@ fn marker_only_and_absent() {
         employee_id: Some("1".into()),
         suspended: None,
         pending_termination: None,
+        created: None,
     };
     assert_eq!(render("", &m), r#"hr2pagerduty:v1 {"employee_id":"1"}"#);
     assert_eq!(parse(None).marker, MarkerState::Absent);
@@ -204,6 +206,7 @@ fn human_text_keeps_its_line_endings_through_a_marker_rewrite() {
         employee_id: Some("7".into()),
         suspended: None,
         pending_termination: None,
+        created: None,
     };
     assert_eq!(p.marker, MarkerState::Valid(m.clone()));
     let again = render(&p.human, &m);
@@ -249,6 +252,7 @@ fn a_marker_that_is_not_a_json_object_is_invalid() {
             employee_id: Some("3427".into()),
             suspended: None,
             pending_termination: None,
+            created: None,
         })
     );
 }

@@ -326,16 +326,19 @@ fn description(mark: &MarkSpec, bio: bool) -> Option<String> {
             employee_id: Some(employee_id(*i).into()),
             suspended: None,
             pending_termination: None,
+            created: None,
         }),
         MarkSpec::Suspended(i, role, teams) => with(Marker {
             employee_id: Some(employee_id(*i).into()),
             suspended: Some(suspension(*role, teams)),
             pending_termination: None,
+            created: None,
         }),
         MarkSpec::Offboarded(role, teams) => with(Marker {
             employee_id: None,
             suspended: Some(suspension(*role, teams)),
             pending_termination: None,
+            created: None,
         }),
         MarkSpec::Broken(Some(i)) => Some(format!(
             "{human}\nhr2pagerduty:v2 {{\"employee_id\":\"{}\"}}",

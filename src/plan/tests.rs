@@ -116,6 +116,21 @@ pub(super) fn marked(eid: &str) -> Option<String> {
             employee_id: Some(eid.into()),
             suspended: None,
             pending_termination: None,
+            created: None,
+        },
+    ))
+}
+
+/// The marker of employee `eid`'s user that a run as of `on` created
+/// ([`Marker::created`]).
+pub(super) fn marked_created(eid: &str, on: NaiveDate) -> Option<String> {
+    Some(marker::render(
+        "",
+        &Marker {
+            employee_id: Some(eid.into()),
+            suspended: None,
+            pending_termination: None,
+            created: Some(on),
         },
     ))
 }
@@ -460,9 +475,10 @@ fn new_hire_is_created_with_marker_rules_and_teams_then_converges() {
     };
     assert_eq!(n.role, Some(Role::Admin));
     assert_eq!(n.time_zone.as_deref(), Some("America/New_York"));
+    // The marker records the day of the run that created the user.
     assert_eq!(
         n.description.as_deref(),
-        Some(r#"hr2pagerduty:v1 {"employee_id":"7"}"#)
+        Some(r#"hr2pagerduty:v1 {"employee_id":"7","created":"2026-11-30"}"#)
     );
     assert_eq!(
         a.teams.as_ref().unwrap().new,

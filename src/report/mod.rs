@@ -7,7 +7,7 @@
 //!
 //! | file | output |
 //! |---|---|
-//! | `plan_text` | [`render_plan`], [`render_plan_styled`], [`render_action`], [`origin_line`], [`summary_line`], [`invitations_sentence`] |
+//! | `plan_text` | [`render_plan`], [`render_plan_styled`], [`render_plan_made_as_of`], [`render_action`], [`origin_line`], [`summary_line`], [`invitations_sentence`] |
 //! | `style` | [`Paint`]: whether the text plan carries ANSI colour, and its colours |
 //! | `plan_json` | [`plan_json`] |
 //! | `apply_text` | [`outcome_line`], [`render_apply`] |
@@ -42,7 +42,7 @@ pub use doctor::{doctor_json, doctor_text};
 pub use plan_json::plan_json;
 pub use plan_text::{
     conflict_line, invitations_sentence, origin_line, pending_line, render_action, render_plan,
-    render_plan_styled, summary_line,
+    render_plan_made_as_of, render_plan_styled, summary_line,
 };
 pub use style::Paint;
 pub use validate::{Lifecycles, render_validate, validate_json};

@@ -14,6 +14,7 @@ use crate::hr::Roster;
 use crate::plan::{ActionKind, Plan, SkipSide};
 use crate::words::plural;
 use action::action_text;
+use chrono::NaiveDate;
 use std::fmt::Write as _;
 
 mod action;
@@ -126,6 +127,19 @@ fn skipped_words(plan: &Plan, hr_rows: usize) -> String {
 /// lie ([`SkipSide`]: a problem in the HR export, a conflict in PagerDuty, left alone on
 /// purpose). `paint` colours the text (or not).
 pub fn render_plan_styled(plan: &Plan, roster: &Roster, paint: Paint) -> String {
+    render_plan_made_as_of(plan, roster, paint, None)
+}
+
+/// [`render_plan_styled`] for a saved plan applied on another day than the one it was made
+/// as of (`made`, when it differs): its changes pending are those of that day, which this
+/// apply does not make, and their dates may have passed, so the `Pending` heading says
+/// both (`Pending as of 2026-12-01, the day the plan was made as of (N; …)`).
+pub fn render_plan_made_as_of(
+    plan: &Plan,
+    roster: &Roster,
+    paint: Paint,
+    made: Option<NaiveDate>,
+) -> String {
     let mut out = String::new();
     for n in &plan.notes {
         let _ = writeln!(out, "Note: {n}");
@@ -209,7 +223,14 @@ pub fn render_plan_styled(plan: &Plan, roster: &Roster, paint: Paint) -> String 
         }
     }
     if !plan.pending.is_empty() {
-        let _ = writeln!(out, "\nPending ({}):", plan.pending.len());
+        let n = plan.pending.len();
+        let _ = match made {
+            Some(made) => writeln!(
+                out,
+                "\nPending as of {made}, the day the plan was made as of ({n}; this saved plan does not make them, whether or not their day has come; make a new plan to include those due):"
+            ),
+            None => writeln!(out, "\nPending ({n}):"),
+        };
         for p in &plan.pending {
             let _ = writeln!(out, "  - {}", pending_line(p));
         }

@@ -408,6 +408,23 @@ Start date conflicts (2):
 }
 
 #[test]
+fn a_saved_plan_applied_on_a_later_day_lists_its_pending_changes_as_of_its_day() {
+    let made = chrono::NaiveDate::from_ymd_opt(2026, 12, 1);
+    let text =
+        super::render_plan_made_as_of(&dated_sample(), &Roster::default(), Paint::PLAIN, made);
+    assert!(
+        text.contains("\nPending as of 2026-12-01, the day the plan was made as of (2; this saved plan does not make them, whether or not their day has come; make a new plan to include those due):\n  - radia@example.com (employee 1010) will be created on 2026-12-07 (hire date 2026-12-10)\n"),
+        "{text}"
+    );
+    assert!(!text.contains("\nPending (2):"), "{text}");
+    // Applied on its own day (or made as of an unrecorded one): the plan's own words.
+    assert_eq!(
+        super::render_plan_made_as_of(&dated_sample(), &Roster::default(), Paint::PLAIN, None),
+        render_plan(&dated_sample(), &Roster::default())
+    );
+}
+
+#[test]
 fn json_plan_lists_pending_changes_and_conflicts() {
     let v = plan_json(&dated_sample(), &Roster::default());
     assert_eq!(

@@ -654,6 +654,7 @@ fn a_create_counts_as_done_in_a_signed_plan_only_when_its_marker_verifies() {
         employee_id: Some("7".into()),
         suspended: None,
         pending_termination: None,
+        created: None,
     };
     let signed = |k: &MarkerKeys, carrier: &str| marker::render_with("", &m, Some(k), carrier);
     let holder = |description: String| -> User {

@@ -246,6 +246,92 @@ fn each_dated_change_comes_due_on_its_day_is_applied_once_and_then_there_are_no_
         .expect_stdout(&["No changes."]);
 }
 
+/// The kaggle nights (r7h s25): an active row whose exit date has passed the catch-up days
+/// is created as of a later night; the missed earlier night, applied afterwards, finds the
+/// same date still due, and must not offboard the user the later night created and invited.
+#[test]
+fn a_missed_night_applied_late_does_not_offboard_a_user_a_later_night_created() {
+    let config = config();
+    // Exit date 1 June: as of 5 July it is 34 days old (a conflict the status decides:
+    // employed), as of 20 June 19 days old (a termination still due).
+    let hr = export(&[row(1, "Active", "2020-01-01", "2026-06-01")]);
+    let ws = Workspace::new(&config, &hr);
+    let sim = Sim::start(base_seed());
+    // The night of 5 July, from a saved plan: created, its marker recording that day.
+    let saved = ws.path("saved.json");
+    on(
+        &sim,
+        &ws,
+        "plan",
+        day(7, 5),
+        &["--out", saved.to_str().unwrap()],
+    )
+    .expect_code(0);
+    let mut a = args(&["apply", "--yes", "--config"]);
+    a.push(ws.config.display().to_string());
+    a.extend(args(&["--plan", saved.to_str().unwrap()]));
+    run(&sim, &a).expect_code(0);
+    let created = sim.user("person1@example.com");
+    assert_eq!(
+        marker_of(created.description.as_deref()).created,
+        Some(day(7, 5)),
+        "{created:?}"
+    );
+    // The night of 20 June, applied now: no deactivation, and the plan says why.
+    let writes = sim.handle.write_count();
+    let note = format!(
+        "termination date 2026-06-01 is due as of 2026-06-20, but PagerDuty user {} was created by a run as of 2026-07-05, after the as-of day 2026-06-20; not deactivated",
+        created.id
+    );
+    on(&sim, &ws, "plan", day(6, 20), &["--detailed-exitcode"])
+        .expect_code(0)
+        .expect_stdout(&["No changes.", &note]);
+    on(&sim, &ws, "apply", day(6, 20), &[]).expect_code(0);
+    assert_eq!(sim.handle.write_count(), writes, "the replay wrote");
+    assert_eq!(sim.user("person1@example.com").role, created.role);
+    // The later night again: nothing to do.
+    on(&sim, &ws, "plan", day(7, 5), &["--detailed-exitcode"])
+        .expect_code(0)
+        .expect_stdout(&["No changes."]);
+    // A status that says terminated offboards it on that earlier night all the same.
+    ws.write_hr(&export(&[row(1, "Terminated", "2020-01-01", "2026-06-01")]));
+    on(&sim, &ws, "apply", day(6, 20), &[]).expect_code(0);
+    assert!(suspension(&sim, 1).is_some());
+}
+
+/// r7h s8: a plan saved as of an earlier day and applied now lists its pending changes as
+/// of its own day, whose dates may have passed and which it does not make.
+#[test]
+fn a_saved_plan_applied_later_lists_its_pending_changes_as_of_its_day() {
+    let config = config();
+    let hr = export(&[
+        row(1, "Active", "2020-01-01", ""),
+        row(2, "Active", "2020-01-01", "2026-06-10"),
+        row(3, "Active", "2026-06-20", ""),
+    ]);
+    let ws = Workspace::new(&config, &hr);
+    let sim = sim_in_sync_as_of(&config, &hr, day(6, 1));
+    let saved = ws.path("saved.json");
+    on(
+        &sim,
+        &ws,
+        "plan",
+        day(6, 1),
+        &["--out", saved.to_str().unwrap()],
+    )
+    .expect_code(0)
+    .expect_stdout(&["\nPending (2):\n"]);
+    let mut a = args(&["apply", "--yes", "--config"]);
+    a.push(ws.config.display().to_string());
+    a.extend(args(&["--plan", saved.to_str().unwrap()]));
+    let r = run(&sim, &a);
+    r.expect_code(0).expect_stdout(&[
+        "\nPending as of 2026-06-01, the day the plan was made as of (2; this saved plan does not make them, whether or not their day has come; make a new plan to include those due):\n",
+        "will be created on 2026-06-15 (hire date 2026-06-20)",
+    ]);
+    assert!(!r.stdout.contains("\nPending (2):"), "{}", r.stdout);
+}
+
 #[test]
 fn as_of_is_a_date_and_a_saved_plan_keeps_the_day_it_was_made_as_of() {
     let config = config();

@@ -26,6 +26,7 @@ fn marker_of_employee(eid: &str) -> String {
             employee_id: Some(eid.into()),
             suspended: None,
             pending_termination: None,
+            created: None,
         },
     )
 }

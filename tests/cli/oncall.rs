@@ -901,6 +901,7 @@ fn a_rehires_refused_team_removal_is_forecast_not_sent_and_the_rest_of_the_react
             reactivating: false,
         }),
         pending_termination: None,
+        created: None,
     };
     sim.put_user(
         "PFRANK1",
@@ -945,6 +946,7 @@ fn a_rehires_refused_team_removal_is_forecast_not_sent_and_the_rest_of_the_react
                 employee_id: Some("6".into()),
                 suspended: None,
                 pending_termination: None,
+                created: None,
             })
     );
     // The next night only the refused removal is left: a blocked update, exit 1 again.

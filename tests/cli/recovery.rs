@@ -446,6 +446,7 @@ fn a_user_changed_after_the_listing_is_not_deactivated() {
                     employee_id: Some("1012".into()),
                     suspended: None,
                     pending_termination: None,
+                    created: None,
                 })}}),
             )
             .send()

@@ -468,6 +468,7 @@ async fn a_create_that_finds_its_email_taken_adopts_only_a_user_that_may_be_this
             employee_id: Some("9999".into()),
             suspended: None,
             pending_termination: None,
+            created: None,
         },
     );
     let foreign = client

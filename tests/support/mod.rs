@@ -56,6 +56,7 @@ pub fn suspension_record(
             reactivating: false,
         }),
         pending_termination: None,
+        created: None,
     }
 }
 

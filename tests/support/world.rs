@@ -309,6 +309,16 @@ impl World {
         self.cfg.lifecycle.suspended_role.clone()
     }
 
+    /// The marker an adoption by email writes for `eid`: the create's, without the day a
+    /// create records (hr2pagerduty took the user over, it did not create it).
+    fn adopted_marker(&self, eid: &EmployeeId) -> String {
+        let created = self.desired[eid].user.description.as_deref();
+        marker::render_line(&Marker {
+            created: None,
+            ..marker_of(created)
+        })
+    }
+
     fn role(&self, eid: &str) -> Role {
         self.desired[eid].user.role.clone().expect("role sent")
     }
@@ -481,6 +491,7 @@ impl World {
                         employee_id: Some(eid.clone()),
                         suspended: None,
                         pending_termination: None,
+                        created: None,
                     },
                 ));
             }
@@ -498,6 +509,7 @@ impl World {
                     employee_id: Some(ABSENT_ID.into()),
                     suspended: None,
                     pending_termination: None,
+                    created: None,
                 })),
                 color: None,
                 teams: memberships(&self.absent_teams()),
@@ -516,6 +528,7 @@ impl World {
                     employee_id: Some(eid.clone()),
                     suspended: None,
                     pending_termination: None,
+                    created: None,
                 })),
                 color: None,
                 teams: vec![],
@@ -600,7 +613,7 @@ impl World {
             );
         }
         if let Some(eid) = &c.adoption {
-            let d = self.desired[eid].user.description.clone().expect("marker");
+            let d = self.adopted_marker(eid);
             out.insert(
                 eid.clone(),
                 Expected {
@@ -894,13 +907,7 @@ impl World {
             let u = user(&self.desired[eid].user.email);
             assert_eq!(
                 u.description.as_deref(),
-                Some(
-                    format!(
-                        "Prefers Slack over SMS.\n{}",
-                        self.desired[eid].user.description.as_deref().unwrap()
-                    )
-                    .as_str()
-                )
+                Some(format!("Prefers Slack over SMS.\n{}", self.adopted_marker(eid)).as_str())
             );
         }
         // Movers carry the export's value now.

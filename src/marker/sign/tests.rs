@@ -20,6 +20,7 @@ fn active() -> Marker {
         employee_id: Some("3427".into()),
         suspended: None,
         pending_termination: None,
+        created: None,
     }
 }
 
@@ -257,5 +258,51 @@ fn the_tag_covers_the_termination_pending_stamp() {
     );
     let (m, sig) = read(&added);
     assert_eq!(m, stamped);
+    assert_eq!(k.check(&m, sig.as_deref(), ANN), Verdict::Failed);
+}
+
+/// The day of the creating run drives a decision (a run as of an earlier day does not
+/// offboard the user by a date), so the tag covers it, after the stamp; a marker without it
+/// renders (and so verifies, with the tag it had) exactly as before the field existed.
+#[test]
+fn the_tag_covers_the_creating_runs_day() {
+    let k = keys(KEY, None);
+    let created = Marker {
+        pending_termination: NaiveDate::from_ymd_opt(2026, 11, 2),
+        created: NaiveDate::from_ymd_opt(2026, 10, 1),
+        ..active()
+    };
+    let line = render_line_with(&created, Some(&k), ANN);
+    assert!(
+        line.starts_with(
+            r#"hr2pagerduty:v1 {"employee_id":"3427","pending_termination":"2026-11-02","created":"2026-10-01","sig":""#
+        ),
+        "{line}"
+    );
+    let (m, sig) = read(&line);
+    assert_eq!(m, created);
+    assert_eq!(k.check(&m, sig.as_deref(), ANN), Verdict::Current);
+    for edited in [
+        line.replace("2026-10-01", "2026-12-01"),
+        line.replace(r#","created":"2026-10-01""#, ""),
+    ] {
+        let (m, sig) = read(&edited);
+        assert_eq!(
+            k.check(&m, sig.as_deref(), ANN),
+            Verdict::Failed,
+            "{edited}"
+        );
+    }
+    // Without the field: the line and its tag of before (the openssl-checked tag of the
+    // test above still verifies).
+    assert_eq!(
+        crate::marker::render_line(&active()),
+        r#"hr2pagerduty:v1 {"employee_id":"3427"}"#
+    );
+    let before = Some("97a710c266c576066e059094303ca855");
+    assert_eq!(k.check(&active(), before, ANN), Verdict::Current);
+    let added = render_line_with(&active(), Some(&k), ANN)
+        .replace(r#""3427","#, r#""3427","created":"2026-10-01","#);
+    let (m, sig) = read(&added);
     assert_eq!(k.check(&m, sig.as_deref(), ANN), Verdict::Failed);
 }

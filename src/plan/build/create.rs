@@ -24,7 +24,10 @@ pub(in crate::plan) fn create(
         .time_zone
         .clone()
         .unwrap_or_else(|| cx.policy.default_time_zone.clone());
-    let description = cx.render_marker("", &active_marker(&e.employee_id), e.email.as_str());
+    // The marker records the run's day (the as-of day), so that a run as of an earlier
+    // day does not offboard the user for a termination date ([`Marker::created`]).
+    let marker = active_marker(&e.employee_id, Some(cx.inp.today));
+    let description = cx.render_marker("", &marker, e.email.as_str());
     let teams = ruled_teams(cx, e);
     let mut changes = vec![
         change(Field::Name, None, Some(e.name.clone())),

@@ -69,6 +69,8 @@ pub(in crate::plan) fn deactivate(
         employee_id: employee_id.cloned(),
         suspended: Some(suspension),
         pending_termination: None,
+        // The day of the run that created the user stays on it ([`Marker::created`]).
+        created: current_marker.and_then(|m| m.created),
     };
     // The user's on-call duties, when looked up, and whether they block the action (they
     // are asked for below, only when there is something to do).

@@ -36,6 +36,7 @@ use crate::pagerduty::models::{User, UserUpdate};
 use crate::vocab::{Role, TeamRole};
 use crate::words::plural;
 use cause::{Changed, ChangedFields};
+use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// `s` with runs of whitespace collapsed to one space, trimmed.
@@ -85,12 +86,15 @@ fn sorted(it: impl Iterator<Item = TeamMembership>) -> Vec<TeamMembership> {
     v
 }
 
-/// The marker of an active (not suspended) managed user.
-fn active_marker(employee_id: &EmployeeId) -> Marker {
+/// The marker of an active (not suspended) managed user, with the day of the run that
+/// created it ([`Marker::created`]: the run's day for a create, what the user's marker
+/// records for a user that exists).
+fn active_marker(employee_id: &EmployeeId, created: Option<NaiveDate>) -> Marker {
     Marker {
         employee_id: Some(employee_id.clone()),
         suspended: None,
         pending_termination: None,
+        created,
     }
 }
 

@@ -20,15 +20,19 @@ use crate::plan::context::Ctx;
 use crate::plan::{Action, ActionKind, Field, Step, TeamSource, TeamsChange};
 use crate::vocab::Role;
 use crate::words::plural;
+use chrono::NaiveDate;
 
 /// The reactivation of `u`, suspended as `s` records, for active employee `e`. `human` is
-/// the text of `u`'s description around the marker.
+/// the text of `u`'s description around the marker; `created` the day of the run that
+/// created `u`, as its marker records it ([`Marker::created`]), which every marker this
+/// reactivation writes keeps.
 pub(in crate::plan) fn reactivate(
     cx: &mut Ctx<'_>,
     e: &Employee,
     u: &User,
     human: &str,
     s: &Suspension,
+    created: Option<NaiveDate>,
 ) -> Action {
     let mut upd = UserUpdate::default();
     let mut changes = Vec::new();
@@ -59,7 +63,8 @@ pub(in crate::plan) fn reactivate(
     let (removals, refused_removals) = hold_refused_removals(cx, u, removals);
     // The tag is bound to the user's email: the one this reactivation's `PUT` sets.
     let carrier = upd.email.clone().unwrap_or_else(|| u.email.clone());
-    let final_description = cx.render_marker(human, &active_marker(&e.employee_id), &carrier);
+    let final_description =
+        cx.render_marker(human, &active_marker(&e.employee_id, created), &carrier);
     // When the marker is cleared in a later `PUT` than the first, the first carries the
     // suspension record flagged `reactivating` (signed for the email it sets), so that a
     // run stopped in between still finds a record that verifies and that it honours on a
@@ -71,6 +76,7 @@ pub(in crate::plan) fn reactivate(
             ..s.clone()
         }),
         pending_termination: None,
+        created,
     };
     let under_way = cx.render_marker(human, &record, &carrier);
     changes.push(change(
@@ -92,6 +98,7 @@ pub(in crate::plan) fn reactivate(
                 employee_id: Some(e.employee_id.clone()),
                 suspended: Some(s.clone()),
                 pending_termination: None,
+                created,
             }),
         }),
         _ => None,

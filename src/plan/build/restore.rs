@@ -57,9 +57,14 @@ pub(in crate::plan) fn restore(cx: &Ctx<'_>, e: &Employee, r: &ArchiveRecord) ->
             reactivating: false,
         }),
         pending_termination: None,
+        // A re-creation is a create: the marker records the run's day.
+        created: Some(cx.inp.today),
     };
-    let final_description =
-        cx.render_marker(&human, &active_marker(&e.employee_id), e.email.as_str());
+    let final_description = cx.render_marker(
+        &human,
+        &active_marker(&e.employee_id, Some(cx.inp.today)),
+        e.email.as_str(),
+    );
     let teams = restorable(cx, e, &role, &r.teams);
     let mut changes = vec![
         change(Field::Name, None, Some(e.name.clone())),

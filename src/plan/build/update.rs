@@ -57,7 +57,12 @@ pub(in crate::plan) fn update(
     if license_for_existing(cx, e, u, &mut upd, &mut changes) {
         what.insert(Changed::License);
     }
-    let mut want_marker = active_marker(&e.employee_id);
+    // The day of the run that created the user stays on its marker ([`Marker::created`]).
+    let created = match state {
+        MarkerState::Valid(m) => m.created,
+        _ => None,
+    };
+    let mut want_marker = active_marker(&e.employee_id, created);
     // The termination-pending stamp stays while HR gives its date, also in a run as of an
     // earlier day, when that date is still ahead (README.md § Dated changes and leave: a
     // run as of an earlier day never undoes what was recorded after it).

@@ -691,6 +691,7 @@ fn a_stamp_whose_signature_fails_keeps_nothing_due() {
         employee_id: Some("7".into()),
         suspended: None,
         pending_termination: None,
+        created: None,
     };
     acct.users[1].description = Some(marker::render_with("", &active, Some(&keys), &carrier));
     acct.oncall.insert("PANN001".into(), on_call());
@@ -809,6 +810,7 @@ fn a_stamp_removed_in_a_signed_account_leaves_a_skip_that_needs_a_person() {
         employee_id: Some(eid.into()),
         suspended: None,
         pending_termination: None,
+        created: None,
     };
     let mut acct = with_ann();
     acct.users.push(user(
@@ -910,4 +912,151 @@ fn a_stamp_removed_in_a_signed_account_leaves_a_skip_that_needs_a_person() {
         .unwrap();
     assert_eq!(p.needs_attention().count(), 0, "{:#?}", p.skipped);
     assert_eq!(p.conflicts.len(), 1);
+}
+
+/// The plan of `r` as of `today` on a run that really happens on `run_day` (a replay with
+/// `--as-of` when `today` is earlier).
+fn replay(
+    acct: &Account,
+    r: &Roster,
+    policy: &Policy,
+    today: NaiveDate,
+    run_day: NaiveDate,
+) -> Plan {
+    acct.plan_of(crate::plan::Inputs {
+        run_day,
+        ..inputs(r, policy, today)
+    })
+    .unwrap()
+}
+
+/// Ann's trusted marker's `created`.
+fn ann_created(acct: &Account) -> Option<NaiveDate> {
+    let u = acct
+        .users
+        .iter()
+        .find(|u| u.email == "ann@example.com")
+        .unwrap();
+    match marker::parse(u.description.as_deref()).marker {
+        MarkerState::Valid(m) => m.created,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// An account where Ann's user carries `description`.
+fn ann_with(description: Option<String>) -> Account {
+    Account::new(vec![
+        owner(),
+        user(
+            "PANN001",
+            "ann@example.com",
+            "Ann Lee",
+            Role::LimitedUser,
+            "Rep",
+            description,
+        ),
+    ])
+}
+
+#[test]
+fn a_replay_as_of_an_earlier_day_does_not_offboard_by_date_a_user_a_later_run_created() {
+    let policy = Policy::from_config(&dated_config("report", ""));
+    // Active with an exit date of 1 November: as of 5 December the date is older than the
+    // 30 catch-up days and the status decides (created); as of 20 November it is a
+    // termination still due.
+    let (left, later, earlier) = (day(11, 1), day(12, 5), day(11, 20));
+    let r = roster(vec![ann(Lifecycle::Active, Some(day(1, 5)), Some(left))]);
+    let mut acct = Account::new(vec![owner()]);
+    let p = replay(&acct, &r, &policy, later, later);
+    assert_eq!(kinds(&p), [ActionKind::Create]);
+    acct.apply(&p, None);
+    assert_eq!(ann_created(&acct), Some(later), "the run's as-of day");
+    // The night of 20 November applied late, on 5 December: nothing is offboarded, noted.
+    let p = replay(&acct, &r, &policy, earlier, later);
+    assert!(p.actions.is_empty(), "{:#?}", p.actions);
+    assert_eq!(p.unchanged, 1);
+    let note = "employee 7 (line 8): termination date 2026-11-01 is due as of 2026-11-20, but PagerDuty user PNEW001 was created by a run as of 2026-12-05, after the as-of day 2026-11-20; not deactivated (a run as of an earlier day does not undo what a later run applied; run without --as-of, or with a later one, to let the row decide)";
+    assert!(p.notes.iter().any(|n| n == note), "{:#?}", p.notes);
+    // As of the creating day again, and a day later with a moved job title: the marker
+    // keeps the day, so nothing but the move is written.
+    let p = replay(&acct, &r, &policy, later, later);
+    assert!(p.is_empty(), "{:#?}", p.actions);
+    let mut moved = r.clone();
+    moved.employees[0].job_title = Some("Lead".into());
+    let p = replay(&acct, &moved, &policy, day(12, 6), day(12, 6));
+    assert_eq!(kinds(&p), [ActionKind::Update]);
+    acct.apply(&p, None);
+    assert_eq!(ann_created(&acct), Some(later), "kept by the update");
+    let p = replay(&acct, &moved, &policy, earlier, day(12, 6));
+    assert!(p.actions.is_empty(), "{:#?}", p.actions);
+}
+
+#[test]
+fn a_replay_still_offboards_a_status_leaver_a_user_without_the_day_and_a_day_no_run_had() {
+    let policy = Policy::from_config(&dated_config("report", ""));
+    let (left, later, earlier) = (day(11, 1), day(12, 5), day(11, 20));
+    let active = roster(vec![ann(Lifecycle::Active, Some(day(1, 5)), Some(left))]);
+    // A status that says terminated decides whatever the dates: deactivated.
+    let acct = ann_with(crate::plan::tests::marked_created("7", later));
+    let gone = roster(vec![ann(
+        Lifecycle::Terminated,
+        Some(day(1, 5)),
+        Some(left),
+    )]);
+    let p = replay(&acct, &gone, &policy, earlier, later);
+    assert_eq!(kinds(&p), [ActionKind::Deactivate], "{:#?}", p.notes);
+    // A marker written before the field existed: the replay deactivates, as before.
+    let p = replay(&with_ann(), &active, &policy, earlier, later);
+    assert_eq!(kinds(&p), [ActionKind::Deactivate]);
+    assert_eq!(
+        p.actions[0].reason,
+        overdue_reason(19, 30).replace("2026-11-02", "2026-11-01")
+    );
+    // A day after the day the run really happens was written by no run (a user edited
+    // the profile): ignored, on a replay and on an ordinary run.
+    let acct = ann_with(crate::plan::tests::marked_created("7", day(12, 20)));
+    for (today, run_day) in [(earlier, later), (earlier, earlier)] {
+        let p = replay(&acct, &active, &policy, today, run_day);
+        assert_eq!(kinds(&p), [ActionKind::Deactivate], "{today} on {run_day}");
+    }
+    // The deactivation keeps the day on the suspension's marker.
+    let mut acct = ann_with(crate::plan::tests::marked_created("7", day(11, 10)));
+    let p = replay(&acct, &active, &policy, earlier, later);
+    assert_eq!(
+        kinds(&p),
+        [ActionKind::Deactivate],
+        "created before the as-of day"
+    );
+    acct.apply(&p, None);
+    assert_eq!(ann_created(&acct), Some(day(11, 10)));
+    assert!(ann_suspension(&acct).is_some());
+}
+
+#[test]
+fn a_row_created_once_its_termination_date_is_older_than_the_catch_up_days_says_so() {
+    let cfg = dated_config("report", "");
+    let r = roster(vec![ann(
+        Lifecycle::Active,
+        Some(day(1, 5)),
+        Some(day(11, 1)),
+    )]);
+    let acct = Account::new(vec![owner()]);
+    // As of 1 December, 30 days on: a termination still due, nothing created.
+    let p = acct.plan_on(&r, &cfg, day(12, 1));
+    assert!(p.actions.is_empty(), "{:#?}", p.actions);
+    // The night after, the status decides: created, and the reason says why.
+    let p = acct.plan_on(&r, &cfg, day(12, 2));
+    assert_eq!(kinds(&p), [ActionKind::Create]);
+    assert_eq!(
+        p.actions[0].reason,
+        "new hire: status \"Active\" in HR, no PagerDuty user with this employee ID or email; termination date 2026-11-01 has passed but status \"Active\" does not say terminated; the status decides: created ([lifecycle] past_termination_date = \"status\"); the date passed more than 30 days ago ([lifecycle] termination_catch_up_days = 30), so it is no longer a termination still due"
+    );
+    assert_eq!(p.conflicts.len(), 1);
+    // Without a termination date, the plain words.
+    let hired = roster(vec![ann(Lifecycle::Active, Some(day(1, 5)), None)]);
+    let p = acct.plan_on(&hired, &cfg, day(12, 2));
+    assert_eq!(
+        p.actions[0].reason,
+        "new hire: status \"Active\" in HR, no PagerDuty user with this employee ID or email"
+    );
 }

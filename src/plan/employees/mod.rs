@@ -38,7 +38,9 @@ use crate::hr::Employee;
 use crate::ids::{EmployeeId, UserId};
 use crate::marker::MarkerState;
 use crate::pagerduty::models::User;
-use reasons::{RowReason, applied_later, explain_record, leaver_reason};
+use reasons::{
+    RowReason, applied_later, created_despite_date, created_later, explain_record, leaver_reason,
+};
 
 mod guards;
 mod leaver;
@@ -356,6 +358,15 @@ fn choose_action(
         t.out.unchanged += 1;
         return Choice::Done;
     }
+    // Nor does it offboard, by a termination date, a user that a run as of a later day
+    // created: that run found the person employed ([`crate::marker::Marker::created`]).
+    if let (Standing::Leaver(cause), Some(u)) = (d.standing, user)
+        && let Some(kept) = created_later(cx, e, u, current_marker, cause, leaver_kind)
+    {
+        cx.notes.push(kept);
+        t.out.unchanged += 1;
+        return Choice::Done;
+    }
     list_pending(e, user, suspended.is_some(), d, leaver_kind, t);
     let mut why = None;
     let action = match (d.standing, user) {
@@ -386,7 +397,14 @@ fn choose_action(
                     t.out.skipped.push(employee_skip(e, None, cause, d));
                     return Choice::Done;
                 }
-                (None, None) => create(cx, e, other_person_record(cx, e)),
+                (None, None) => {
+                    let mut a = create(cx, e, other_person_record(cx, e));
+                    // A row created although its termination date has passed: say so.
+                    if let Some(date) = d.conflict {
+                        a.reason.push_str(&created_despite_date(cx, e, date));
+                    }
+                    a
+                }
             };
             check_stakeholder(cx, e, &mut t.problems);
             Some(a)
@@ -394,7 +412,10 @@ fn choose_action(
         (Standing::Employed { .. }, Some(u)) => {
             check_stakeholder(cx, e, &mut t.problems);
             match suspended {
-                Some(s) => Some(reactivate(cx, e, u, human, s)),
+                Some(s) => {
+                    let created = current_marker.and_then(|m| m.created);
+                    Some(reactivate(cx, e, u, human, s, created))
+                }
                 None => {
                     let state = index.state(u);
                     let matched_by_email = target.matched_by_email;

@@ -48,6 +48,63 @@ pub(super) fn applied_later(
     }
 }
 
+/// The note for employee `e`, a leaver as of the run's day by termination date (`cause`),
+/// whose `user` a run as of a later day created: its trusted `marker` records that day
+/// ([`crate::marker::Marker::created`]), after the run's as-of day and not after the day
+/// the run really happens (a later one is no run's: ignored). That run does not deactivate
+/// (or delete, `kind`) the user, as it does not undo a later suspension. `None` otherwise:
+/// a status that says terminated, a leave, a user suspended already (its record decides)
+/// or created by a run as of that day or earlier.
+pub(super) fn created_later(
+    cx: &Ctx<'_>,
+    e: &Employee,
+    user: &User,
+    marker: Option<&crate::marker::Marker>,
+    cause: LeaverCause,
+    kind: ActionKind,
+) -> Option<String> {
+    let LeaverCause::TerminationDate(date) = cause else {
+        return None;
+    };
+    let today = cx.inp.today;
+    let created = marker
+        .filter(|m| m.suspended.is_none())
+        .and_then(|m| m.created)
+        .filter(|c| today < *c && *c <= cx.inp.run_day)?;
+    let undone = match kind {
+        ActionKind::Delete => "deleted",
+        _ => "deactivated",
+    };
+    Some(format!(
+        "employee {} (line {}): termination date {date} is due as of {today}, but PagerDuty user {} was created by a run as of {created}, after the as-of day {today}; not {undone} (a run as of an earlier day does not undo what a later run applied; run without --as-of, or with a later one, to let the row decide)",
+        e.employee_id, e.line, user.id
+    ))
+}
+
+/// What a new hire's create adds to its reason when the row carries termination date
+/// `date`, older than `[lifecycle] termination_catch_up_days`, on a status that does not
+/// say terminated ([`crate::plan::dated::Dated::conflict`]): the words of the date conflict
+/// of a user that exists, so that a reader sees why a row that was a leaver still due the
+/// night before is created now.
+pub(super) fn created_despite_date(cx: &Ctx<'_>, e: &Employee, date: chrono::NaiveDate) -> String {
+    let status = match &e.status_value {
+        Some(s) => format!("status {s:?} does not say terminated"),
+        None => "the row has no status".to_string(),
+    };
+    let mut out = format!(
+        "; termination date {date} has passed but {status}; the status decides: created ([lifecycle] past_termination_date = \"{}\")",
+        cx.policy.past_termination_date.as_str()
+    );
+    let n = cx.policy.termination_catch_up_days;
+    if n > 0 {
+        out.push_str(&format!(
+            "; the date passed more than {n} day{} ago ([lifecycle] termination_catch_up_days = {n}), so it is no longer a termination still due",
+            crate::words::plural(n, "", "s")
+        ));
+    }
+    out
+}
+
 /// What an action does to the user's record beyond its builder's reason: the re-key of its
 /// marker, or the employee ID an offboarding record gains.
 #[derive(Debug, Clone, PartialEq, Eq)]

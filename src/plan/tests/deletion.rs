@@ -345,7 +345,10 @@ fn a_rehire_of_an_archived_person_is_re_created_and_an_interrupted_restore_finis
                 record: Some(restoring.clone()),
             },
             Step::UpdateUser(UserUpdate {
-                description: Some(format!("Pager fan\n{}", marked("12").unwrap())),
+                description: Some(format!(
+                    "Pager fan\n{}",
+                    marked_created("12", today()).unwrap()
+                )),
                 ..Default::default()
             }),
         ]
@@ -377,7 +380,10 @@ fn a_rehire_of_an_archived_person_is_re_created_and_an_interrupted_restore_finis
                 record: Some(restoring.clone()),
             },
             Step::UpdateUser(UserUpdate {
-                description: Some(format!("Pager fan\n{}", marked("12").unwrap())),
+                description: Some(format!(
+                    "Pager fan\n{}",
+                    marked_created("12", today()).unwrap()
+                )),
                 ..Default::default()
             }),
         ]

@@ -314,6 +314,7 @@ fn offboard_deactivates_unmarked_users_without_a_row_and_a_later_row_brings_them
             employee_id: Some("40".into()),
             suspended: None,
             pending_termination: None,
+            created: None,
         })
     );
     assert!(plan_with(&acct, &back, &cfg, &facts).unwrap().is_empty());

@@ -287,6 +287,7 @@ fn a_rehires_removal_from_a_team_whose_policy_they_are_on_is_not_sent_and_the_re
             reactivating: false,
         }),
         pending_termination: None,
+        created: None,
     };
     let mut acct = Account::new(vec![user(
         "PGU0001",

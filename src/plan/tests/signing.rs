@@ -59,6 +59,7 @@ pub(super) fn active(eid: &str) -> Marker {
         employee_id: Some(eid.into()),
         suspended: None,
         pending_termination: None,
+        created: None,
     }
 }
 

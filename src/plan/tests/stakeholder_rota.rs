@@ -152,6 +152,7 @@ fn a_rehire_into_a_stakeholder_role_while_on_a_policy_is_reactivated_with_its_ro
             reactivating: false,
         }),
         pending_termination: None,
+        created: None,
     };
     let mut acct = Account::new(vec![user(
         "PHA0001",
@@ -175,6 +176,7 @@ fn a_rehire_into_a_stakeholder_role_while_on_a_policy_is_reactivated_with_its_ro
             employee_id: Some("22".into()),
             suspended: None,
             pending_termination: None,
+            created: None,
         }),
         "the rehire is done: the record is cleared"
     );
