@@ -704,3 +704,47 @@ fn samples_config_toml_shows_every_lifecycle_key_that_readme_documents() {
         );
     }
 }
+
+/// `doctor` shows names outside PagerDuty's vocabulary as a failed check with their lines
+/// instead of refusing the file (r10h 01): such a file loads there, the names kept as
+/// written, and every other problem still refuses it; `Config::from_toml` refuses both.
+#[test]
+fn vocabulary_problems_alone_load_for_doctor_with_their_lines() {
+    let bad = GOOD
+        .replace("America/New_York", "Mars/Olympus")
+        .replace("default = \"limited_user\"", "default = \"superuser\"")
+        .replace("role = \"responder\"", "role = \"captain\"");
+    let path = Path::new("cfg.toml");
+    let (cfg, problems) = Config::from_toml_keeping_vocabulary(&bad, path).unwrap();
+    assert_eq!(cfg.lifecycle.default_time_zone, "Mars/Olympus");
+    assert_eq!(cfg.roles.default.as_str(), "superuser");
+    let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert_eq!(shown.len(), 3, "{shown:?}");
+    assert!(
+        shown[0].starts_with("line 24: `lifecycle.default_time_zone`: \"Mars/Olympus\""),
+        "{shown:?}"
+    );
+    assert!(
+        shown[1].starts_with("line 27: `roles.default`: \"superuser\""),
+        "{shown:?}"
+    );
+    assert!(
+        shown[2].contains("`teams.rule #1 role`: \"captain\" is not a team role"),
+        "{shown:?}"
+    );
+    assert!(load(&bad).is_err());
+    // A suspended role PagerDuty does not know is vocabulary; one it knows but that leaves
+    // a leaver able to act is not, nor is owner, nor any other problem.
+    let unknown = GOOD.replace("\"read_only_limited_user\"", "\"nobody\"");
+    assert!(Config::from_toml_keeping_vocabulary(&unknown, path).is_ok());
+    for refused in [
+        GOOD.replace("\"read_only_limited_user\"", "\"admin\""),
+        GOOD.replace("default = \"limited_user\"", "default = \"owner\""),
+        bad.replace("from = \"bot@example.com\"", "from = \"not an email\""),
+    ] {
+        assert!(
+            Config::from_toml_keeping_vocabulary(&refused, path).is_err(),
+            "{refused}"
+        );
+    }
+}

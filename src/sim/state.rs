@@ -678,8 +678,8 @@ impl Account {
             ));
         };
         let allowed = match write {
-            KeyWrite::Users => matches!(user.role, Role::Admin | Role::Owner),
-            KeyWrite::TeamRoles => matches!(user.role, Role::Admin | Role::Owner | Role::User),
+            KeyWrite::Users => user.role.manages_users(),
+            KeyWrite::TeamRoles => user.role.manages_users() || user.role == Role::User,
         };
         if allowed {
             return Ok(());
