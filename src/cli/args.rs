@@ -9,8 +9,23 @@ use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// `-v` on `validate`, which sends no request: what its logging holds.
+const VALIDATE_VERBOSE: &str = "More logging on stderr: -v for info (the configuration and \
+    the export read, with the export's row counts); validate sends no request, so -vv adds \
+    nothing; RUST_LOG overrides";
+
+/// `-v` on `doctor`, which lists nothing and plans nothing: what its logging holds.
+const DOCTOR_VERBOSE: &str = "More logging on stderr: -v for info (the requests sent and the \
+    rate-limit budget left), -vv for debug (every request); RUST_LOG overrides";
+
+/// `-v` on `sandbox`: what the simulator's logging holds.
+const SANDBOX_VERBOSE: &str = "More logging on stderr: -v for info (the seed read, with its \
+    counts of users and teams), -vv for debug (every request the simulator answers, with its \
+    method, path and status); RUST_LOG overrides";
+
 /// `validate`.
 #[derive(Debug, Args)]
+#[command(mut_arg("verbose", |a| a.help(VALIDATE_VERBOSE)))]
 pub struct ValidateArgs {
     /// Configuration and export.
     #[command(flatten)]
@@ -28,6 +43,7 @@ pub struct ValidateArgs {
 
 /// `doctor`.
 #[derive(Debug, Args)]
+#[command(mut_arg("verbose", |a| a.help(DOCTOR_VERBOSE)))]
 pub struct DoctorArgs {
     /// The TOML configuration file.
     #[arg(long, value_name = "FILE")]
@@ -166,6 +182,7 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 
 /// `sandbox`.
 #[derive(Debug, Args)]
+#[command(mut_arg("verbose", |a| a.help(SANDBOX_VERBOSE)))]
 pub struct SandboxArgs {
     /// The simulator's seed (JSON: users, teams, API keys, rate limit, faults).
     #[arg(long, value_name = "FILE")]
