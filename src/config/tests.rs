@@ -748,3 +748,37 @@ fn vocabulary_problems_alone_load_for_doctor_with_their_lines() {
         );
     }
 }
+
+/// A key file holds its key on one line, closed by at most one line ending: "KEY\n\n" was
+/// accepted though README § Secrets says a file of two lines is exit 64 (r10h 5).
+#[test]
+fn a_key_file_with_a_blank_second_line_is_refused_and_one_line_ending_is_not() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("key");
+    let key = "0123456789abcdef0123456789abcdef";
+    for (text, ok) in [
+        (format!("{key}\n"), true),
+        (format!("{key}\r\n"), true),
+        (format!("  {key}  \n"), true),
+        (key.to_string(), true),
+        (format!("{key}\n\n"), false),
+        (format!("{key}\r\n\r\n"), false),
+        (format!("\n{key}\n"), false),
+    ] {
+        std::fs::write(&path, &text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let read = read_secret_file(&path, "marker key");
+        match read {
+            Ok(s) => {
+                assert!(ok, "{text:?} was accepted");
+                assert_eq!(secrecy::ExposeSecret::expose_secret(&s), key);
+            }
+            Err(e) => {
+                assert!(!ok, "{text:?}: {e}");
+                assert!(e.contains("holds more than one line"), "{e}");
+                assert!(!e.contains(key), "{e}");
+            }
+        }
+    }
+}
