@@ -35,17 +35,20 @@ impl std::fmt::Debug for NotifyUrl {
 }
 
 impl NotifyUrl {
-    /// Checks `url` (trimmed) against the API URL's policy: `https://` with a host, or
-    /// plain `http://` only to a loopback address.
+    /// Checks `url` (trimmed), given by `source` (`--notify`, `HR2PAGERDUTY_NOTIFY_URL` or
+    /// `[notify] url`), against the API URL's policy: `https://` with a host, or plain
+    /// `http://` only to a loopback address.
     ///
     /// # Errors
-    /// A message saying what is wrong, which never contains the URL.
-    pub fn parse(url: &str) -> Result<NotifyUrl, String> {
+    /// A message saying what is wrong and naming `source`, which never contains the URL.
+    pub fn parse(url: &str, source: &str) -> Result<NotifyUrl, String> {
         let url = url.trim();
         let parsed = reqwest::Url::parse(url)
-            .map_err(|e| format!("the notification URL is not a URL ({e})"))?;
+            .map_err(|e| format!("the notification URL from {source} is not a URL ({e})"))?;
         if !url_allowed(&parsed) {
-            return Err("the notification URL must be an https:// URL (plain http only to 127.0.0.1 or localhost)".into());
+            return Err(format!(
+                "the notification URL from {source} must be an https:// URL (plain http only to 127.0.0.1 or localhost)"
+            ));
         }
         Ok(NotifyUrl(SecretString::from(url.to_string())))
     }

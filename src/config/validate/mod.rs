@@ -134,16 +134,14 @@ fn resolve<'t>(file: File, text: &'t str, path: &Path) -> (Config, Problems<'t>)
 /// `[notify] url`: the API URL's policy ([`NotifyUrl::parse`](crate::config::NotifyUrl::parse)); the message never
 /// repeats the URL, a secret.
 fn check_notify(table: &NotifyTable, p: &mut Problems<'_>) -> NotifyConfig {
-    let url =
-        table
-            .url
-            .as_ref()
-            .and_then(|u| match super::connection::NotifyUrl::parse(u.get_ref()) {
-                Ok(url) => Some(url),
-                Err(e) => {
-                    p.at("notify.url", u.span(), e);
-                    None
-                }
-            });
+    let url = table.url.as_ref().and_then(|u| {
+        match super::connection::NotifyUrl::parse(u.get_ref(), "[notify] url") {
+            Ok(url) => Some(url),
+            Err(e) => {
+                p.at("notify.url", u.span(), e);
+                None
+            }
+        }
+    });
     NotifyConfig { url }
 }
