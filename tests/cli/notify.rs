@@ -191,10 +191,7 @@ fn the_environment_and_the_configuration_name_the_webhook_too() {
     assert_eq!(bodies.len(), 2, "{bodies:?}");
     let text = bodies[1].1["text"].as_str().unwrap();
     assert!(text.contains(": refused (exit 3)\n"), "{text}");
-    assert!(
-        text.contains("\nRefused: refused before any write: "),
-        "{text}"
-    );
+    assert!(text.contains("\nRefused before any write: "), "{text}");
     assert!(sim.writes().is_empty());
 }
 
