@@ -287,10 +287,25 @@ pub struct CompletionsArgs {
     pub shell: Shell,
 }
 
+/// The commands `man` prints a page of (`hr2pagerduty-COMMAND(1)`): every subcommand,
+/// clap's `help` included, named as possible values so that shell completion offers them
+/// after `man` (a unit test keeps the list equal to the subcommands).
+pub const MAN_PAGES: [&str; 9] = [
+    "validate",
+    "plan",
+    "apply",
+    "sandbox",
+    "demo",
+    "doctor",
+    "completions",
+    "man",
+    "help",
+];
+
 /// `man`.
 #[derive(Debug, Args)]
 pub struct ManArgs {
     /// A command whose own page to print (`hr2pagerduty-COMMAND(1)`), e.g. `plan`.
-    #[arg(value_name = "COMMAND")]
+    #[arg(value_name = "COMMAND", value_parser = clap::builder::PossibleValuesParser::new(MAN_PAGES))]
     pub command: Option<String>,
 }
