@@ -101,6 +101,24 @@ fn the_manual_page_is_roff_for_the_tool_and_for_each_command() {
     assert!(th.contains(&source), "{th}");
     let r = run(hr2pd(), &["man", "nosuch"]);
     r.expect_code(64);
+    // The SYNOPSIS names each flag's value (r10h 5: `[--hr]`, `<--config>`).
+    let apply = run(hr2pd(), &["man", "apply"]);
+    let synopsis = apply
+        .stdout
+        .split(".SH SYNOPSIS\n")
+        .nth(1)
+        .and_then(|t| t.lines().next())
+        .unwrap_or_default();
+    for word in [
+        "[\\-\\-hr FILE]",
+        "[\\-\\-notify URL]",
+        "[\\-\\-allow\\-deletions N]",
+        "[\\-v|\\-\\-verbose]...",
+        "[\\-\\-yes]",
+        " \\-\\-config FILE",
+    ] {
+        assert!(synopsis.contains(word), "{word} not in {synopsis}");
+    }
     // clap refuses it, listing the pages there are (what completion offers after `man`).
     assert!(
         r.stderr.contains("invalid value 'nosuch'")
