@@ -8,11 +8,11 @@
 //!
 //! | check | request | fails when |
 //! |---|---|---|
-//! | `api_key` | `GET /users/me` | PagerDuty rejects the key (401) or cannot be reached; a 400 means an account-level key and passes (OpenAPI `getCurrentUser`) |
+//! | `api_key` | `GET /users/me` | PagerDuty rejects the key (401) or cannot be reached, or a user-level key's user is neither a Global Admin nor the Account Owner (§1.3: only they may add users and set roles; such a key's writes answer 403); a 400 means an account-level key and passes (OpenAPI `getCurrentUser`) |
 //! | `write_access` | none | never (a note): a read-only key shows itself only by a 403 on a write |
 //! | `marker_key` | none | the marker key (`--marker-key-file` or `PAGERDUTY_MARKER_KEY`, and the previous one) is refused (a key file others can read, empty, too short); passed, it names where the key was read from (never the key); unset it is a note: markers are not signed |
-//! | `from_user` | `GET /users?query=` | no user has `[pagerduty] from` (fact F6) |
-//! | `vocabulary` | none | the time zone is not one of PagerDuty's 135, or a role is not in its enums |
+//! | `from_user` | `GET /users?query=` | no user has `[pagerduty] from` (fact F6), or, with an account-level key (as whose From user PagerDuty acts, F8), its user is neither a Global Admin nor the Account Owner (§1.3; a note with a user-level key) |
+//! | `vocabulary` | none | the time zone is not one of PagerDuty's 135, or a role is not in its enums: the configuration's own problems ([`Config::load_keeping_vocabulary`]), with their lines |
 //! | `abilities` | `GET /abilities` | the account lacks `teams` while `[[teams.rule]]` exist (§5.1: 402 without it), or `read_only_users` while a stakeholder role is configured (fact F16) |
 //! | `teams` | `GET /teams` | a `[[teams.rule]]` team is missing or ambiguous (the planner's own resolution, [`ResolvedRules::resolve`]) |
 //! | `licenses` | `GET /licenses` | a licence a rule names (`default_license`, a rule's `license`) is not the account's or does not allow the rule's role ([`licenses::rule_problems`], the planner's check, exit 78 in `plan`); or the account uses licences and none allows a configured base role (fact F20; the planner's rule, [`licenses::allowing`]) |
@@ -21,7 +21,7 @@
 //! A rejected or unreachable key stops the checks that need the API (they are listed as
 //! `skipped`).
 
-use crate::config::{Config, ENV_MARKER_KEY, ENV_MARKER_KEY_PREVIOUS};
+use crate::config::{Config, ConfigProblem, ENV_MARKER_KEY, ENV_MARKER_KEY_PREVIOUS};
 use crate::marker::MarkerKeys;
 use crate::observe::preflight::{Asked, Preflight};
 use crate::observe::{ObserveError, connection_hint};
@@ -133,22 +133,38 @@ impl Default for MarkerKeySources {
     }
 }
 
+/// What `doctor` found without a request, for [`diagnose`].
+#[derive(Debug)]
+pub struct Local<'a> {
+    /// The run's marker keys, `Err` holding why they are refused.
+    pub marker_keys: Result<Option<MarkerKeys>, String>,
+    /// Where the marker keys are read from.
+    pub sources: &'a MarkerKeySources,
+    /// How the configured `[lifecycle] archive` stands (`None` without an archive).
+    pub archive: Option<ArchivePresence>,
+    /// The configuration's names outside PagerDuty's vocabulary, each with its key and
+    /// line ([`Config::load_keeping_vocabulary`]); empty when there are none.
+    pub vocabulary: &'a [ConfigProblem],
+}
+
 /// Every check, in the order of the module table, judged from `facts` (read with
-/// [`asked`]`(cfg)`), the run's marker keys (`Err` holding why they are refused) with
-/// where they are read from (`sources`), and
-/// how the configured `[lifecycle] archive` stands (`None` without an archive).
+/// [`asked`]`(cfg)`) and what was found without a request (`local`).
 /// `api_url` is named in the fixes of the key check, and `api_key_source`, where the API
 /// key was read from in words (`PAGERDUTY_API_KEY` or `the API key file PATH`), in its
 /// detail and fixes.
 pub fn diagnose(
     cfg: &Config,
     facts: &Preflight,
-    marker_keys: Result<Option<MarkerKeys>, String>,
-    sources: &MarkerKeySources,
-    archive: Option<ArchivePresence>,
+    local: Local<'_>,
     api_url: &str,
     api_key_source: &str,
 ) -> Vec<Check> {
+    let Local {
+        marker_keys,
+        sources,
+        archive,
+        vocabulary,
+    } = local;
     let mut checks = vec![key_check(&facts.key, api_url, api_key_source)];
     checks.push(
         Check::new(
@@ -169,7 +185,7 @@ pub fn diagnose(
         )
     };
     let (Some(from), Some(licenses)) = (&facts.from_user, &facts.licenses) else {
-        checks.push(vocabulary_check(cfg));
+        checks.push(vocabulary_check(cfg, vocabulary));
         checks.extend(
             [
                 ("from_user", "From user"),
@@ -182,8 +198,9 @@ pub fn diagnose(
         checks.extend(archive_check(cfg, archive));
         return checks;
     };
-    checks.push(from_check(from, cfg));
-    checks.push(vocabulary_check(cfg));
+    let user_key = matches!(facts.key, Ok(KeyOwner::User(_)));
+    checks.push(from_check(from, cfg, user_key));
+    checks.push(vocabulary_check(cfg, vocabulary));
     checks.push(abilities_check(facts.abilities.as_ref(), cfg));
     checks.push(teams_check(facts.teams.as_ref(), cfg));
     checks.push(licenses_check(licenses, cfg));
@@ -240,6 +257,19 @@ fn key_check(key: &Result<KeyOwner, ObserveError>, api_url: &str, key_source: &s
     const NAME: &str = "api_key";
     const TITLE: &str = "API key";
     match key {
+        Ok(KeyOwner::User(u)) if !u.role.manages_users() => Check::new(
+            NAME,
+            TITLE,
+            Status::Fail,
+            format!(
+                "accepted (read from {key_source}), but it is a user-level key of {} <{}> (base role {}): a user-level key carries its user's permissions, and only a Global Admin or the Account Owner may add users and set roles, so PagerDuty answers 403 to apply's creates and role changes",
+                u.name, u.email, u.role
+            ),
+        )
+        .fix(format!(
+            "use a key of a user whose base role is admin (an account-level general access key, or the key of a Global Admin bot user), or give {} the Global Admin base role",
+            u.email
+        )),
         Ok(KeyOwner::User(u)) => Check::new(
             NAME,
             TITLE,
@@ -271,15 +301,46 @@ fn key_check(key: &Result<KeyOwner, ObserveError>, api_url: &str, key_source: &s
     }
 }
 
-/// `[pagerduty] from` names an existing user (fact F6: `POST /users` needs it).
+/// `[pagerduty] from` names an existing user (fact F6: `POST /users` needs it) who may add
+/// users and set roles (§1.3): a failure with an account-level key, as whom PagerDuty then
+/// acts, a note with a user-level key (`user_key`), as whose user it acts instead (F8).
 fn from_check(
     found: &Result<Option<crate::pagerduty::models::User>, ObserveError>,
     cfg: &Config,
+    user_key: bool,
 ) -> Check {
     const NAME: &str = "from_user";
     const TITLE: &str = "From user";
     let from = &cfg.pagerduty.from;
     match found {
+        // With an account-level key PagerDuty acts as the From user (facts F6, F8); with a
+        // user-level key as the key's user, whose role the key check judges.
+        Ok(Some(u)) if !u.role.manages_users() => {
+            let fix = format!(
+                "give {from} the Global Admin base role (admin) in PagerDuty, or set [pagerduty] from to the email of an admin the job acts for"
+            );
+            let found = format!(
+                "{from} is {} ({}, base role {}): only a Global Admin or the Account Owner may add users and set roles",
+                u.name, u.id, u.role
+            );
+            if user_key {
+                Check::new(
+                    NAME,
+                    TITLE,
+                    Status::Note,
+                    format!("{found}; with this user-level key PagerDuty acts as the key's user, so it does not matter now, but with an account-level key PagerDuty would refuse the creates and role changes made in this user's name (403)"),
+                )
+                .fix(fix)
+            } else {
+                Check::new(
+                    NAME,
+                    TITLE,
+                    Status::Fail,
+                    format!("{found}; with an account-level key PagerDuty acts as this user, so it refuses apply's creates and role changes (403)"),
+                )
+                .fix(fix)
+            }
+        }
         Ok(Some(u)) => Check::new(
             NAME,
             TITLE,
@@ -451,8 +512,15 @@ fn licenses_check(read: &Result<Vec<LicenseWithCounts>, ObserveError>, cfg: &Con
         Ok(l) => l,
         Err(e) => return request_failed(NAME, TITLE, e, "", "the API key"),
     };
-    // The licences the rules name, checked as the planner checks them (exit 78 there).
-    let problems = licenses::rule_problems(&Policy::from_config(cfg).rules, licenses);
+    // The licences the rules name, checked as the planner checks them (exit 78 there). A
+    // rule whose role PagerDuty does not know is the vocabulary check's failure: whether a
+    // licence allows that role is not asked again.
+    let mut known = cfg.clone();
+    known.roles.rules.retain(|r| r.role.is_known());
+    if !known.roles.default.is_known() {
+        known.roles.default_license = None;
+    }
+    let problems = licenses::rule_problems(&Policy::from_config(&known).rules, licenses);
     if !problems.is_empty() {
         return Check::new(NAME, TITLE, Status::Fail, problems.join("; ")).fix(
             "correct [roles] default_license and each rule's license: a licence of the account (GET /licenses), by ID or name, whose valid_roles hold the role",
@@ -468,7 +536,8 @@ fn licenses_check(read: &Result<Vec<LicenseWithCounts>, ObserveError>, cfg: &Con
     }
     let mut refused = Vec::new();
     let mut full = Vec::new();
-    for role in configured_roles(cfg) {
+    // A role PagerDuty does not know is the vocabulary check's failure, not a licence's.
+    for role in configured_roles(cfg).into_iter().filter(Role::is_known) {
         let fitting = licenses::allowing(licenses, &role);
         if fitting.is_empty() {
             refused.push(role.as_str().to_string());
@@ -506,5 +575,42 @@ fn licenses_check(read: &Result<Vec<LicenseWithCounts>, ObserveError>, cfg: &Con
                 licenses.len()
             ),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A base role PagerDuty does not know is the vocabulary check's failure alone: the
+    /// licence check no longer fails it again as "does not allow base role superadmin"
+    /// (r10h 01's badrole), while a known role a licence does not allow still fails it.
+    #[test]
+    fn an_unknown_role_is_not_a_licence_failure_too() {
+        let demo = include_str!("../samples/demo/config.toml");
+        let with = |role: &str| {
+            let text = demo
+                .replacen(
+                    "role = \"admin\"",
+                    &format!("role = \"{role}\"\nlicense = \"Full\""),
+                    1,
+                )
+                .replace(
+                    "default = \"limited_user\"",
+                    "default = \"limited_user\"\ndefault_license = \"Full\"",
+                );
+            Config::from_toml_keeping_vocabulary(&text, std::path::Path::new("c.toml"))
+                .unwrap()
+                .0
+        };
+        let licences: Vec<LicenseWithCounts> = serde_json::from_value(serde_json::json!([
+            {"id": "PFULL01", "type": "license", "name": "Full", "description": "",
+             "valid_roles": ["limited_user", "user", "read_only_limited_user"], "allocations_available": 5}
+        ]))
+        .unwrap();
+        let unknown = licenses_check(&Ok(licences.clone()), &with("superadmin"));
+        assert_eq!(unknown.status, Status::Pass, "{unknown:?}");
+        let known = licenses_check(&Ok(licences), &with("admin"));
+        assert_eq!(known.status, Status::Fail, "{known:?}");
     }
 }

@@ -144,12 +144,14 @@ pub fn summary_text(report: &ApplyReport, api_url: &str) -> String {
         }
     }
     if let Some(e) = &report.error {
-        let label = if status == "refused" {
-            "Refused"
+        // A refusal's error already begins "refused before any write: "; the label is not
+        // said twice ("Refused: refused before any write").
+        if status == "refused" {
+            let why = e.strip_prefix("refused before any write: ").unwrap_or(e);
+            lines.push(format!("Refused before any write: {why}"));
         } else {
-            "Error"
-        };
-        lines.push(format!("{label}: {e}"));
+            lines.push(format!("Error: {e}"));
+        }
     }
     slack_escape(&lines.join("\n"))
 }
@@ -356,7 +358,7 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.ends_with("\nRefused: refused before any write: 9 deactivations"),
+            text.ends_with("\nRefused before any write: 9 deactivations"),
             "{text}"
         );
     }

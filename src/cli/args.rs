@@ -9,8 +9,23 @@ use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// `-v` on `validate`, which sends no request: what its logging holds.
+const VALIDATE_VERBOSE: &str = "More logging on stderr: -v for info (the configuration and \
+    the export read, with the export's row counts); validate sends no request, so -vv adds \
+    nothing; RUST_LOG overrides";
+
+/// `-v` on `doctor`, which lists nothing and plans nothing: what its logging holds.
+const DOCTOR_VERBOSE: &str = "More logging on stderr: -v for info (the requests sent and the \
+    rate-limit budget left), -vv for debug (every request); RUST_LOG overrides";
+
+/// `-v` on `sandbox`: what the simulator's logging holds.
+const SANDBOX_VERBOSE: &str = "More logging on stderr: -v for info (the seed read, with its \
+    counts of users and teams), -vv for debug (every request the simulator answers, with its \
+    method, path and status); RUST_LOG overrides";
+
 /// `validate`.
 #[derive(Debug, Args)]
+#[command(mut_arg("verbose", |a| a.help(VALIDATE_VERBOSE)))]
 pub struct ValidateArgs {
     /// Configuration and export.
     #[command(flatten)]
@@ -28,6 +43,7 @@ pub struct ValidateArgs {
 
 /// `doctor`.
 #[derive(Debug, Args)]
+#[command(mut_arg("verbose", |a| a.help(DOCTOR_VERBOSE)))]
 pub struct DoctorArgs {
     /// The TOML configuration file.
     #[arg(long, value_name = "FILE")]
@@ -166,6 +182,7 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 
 /// `sandbox`.
 #[derive(Debug, Args)]
+#[command(mut_arg("verbose", |a| a.help(SANDBOX_VERBOSE)))]
 pub struct SandboxArgs {
     /// The simulator's seed (JSON: users, teams, API keys, rate limit, faults).
     #[arg(long, value_name = "FILE")]
@@ -270,10 +287,25 @@ pub struct CompletionsArgs {
     pub shell: Shell,
 }
 
+/// The commands `man` prints a page of (`hr2pagerduty-COMMAND(1)`): every subcommand,
+/// clap's `help` included, named as possible values so that shell completion offers them
+/// after `man` (a unit test keeps the list equal to the subcommands).
+pub const MAN_PAGES: [&str; 9] = [
+    "validate",
+    "plan",
+    "apply",
+    "sandbox",
+    "demo",
+    "doctor",
+    "completions",
+    "man",
+    "help",
+];
+
 /// `man`.
 #[derive(Debug, Args)]
 pub struct ManArgs {
     /// A command whose own page to print (`hr2pagerduty-COMMAND(1)`), e.g. `plan`.
-    #[arg(value_name = "COMMAND")]
+    #[arg(value_name = "COMMAND", value_parser = clap::builder::PossibleValuesParser::new(MAN_PAGES))]
     pub command: Option<String>,
 }

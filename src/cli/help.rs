@@ -38,7 +38,10 @@ Examples:
   hr2pagerduty completions zsh > ~/.zfunc/_hr2pagerduty
       With fpath=(~/.zfunc $fpath) before compinit in ~/.zshrc.
   mkdir -p ~/.config/fish/completions
-  hr2pagerduty completions fish > ~/.config/fish/completions/hr2pagerduty.fish";
+  hr2pagerduty completions fish > ~/.config/fish/completions/hr2pagerduty.fish
+
+Exit codes: 0 printed; 1 stdout could not be written (a full disk); 64 usage error (a shell
+it does not know, a missing shell).";
 
 pub(super) const MAN_EXAMPLES: &str = "\
 Examples:
@@ -47,7 +50,10 @@ Examples:
   sudo install -d /usr/local/share/man/man1
   hr2pagerduty man | sudo tee /usr/local/share/man/man1/hr2pagerduty.1 >/dev/null
   hr2pagerduty man plan | sudo tee /usr/local/share/man/man1/hr2pagerduty-plan.1 >/dev/null
-      Install the pages of hr2pagerduty and of its plan command.";
+      Install the pages of hr2pagerduty and of its plan command.
+
+Exit codes: 0 printed; 1 stdout could not be written (a full disk); 64 usage error (a
+command it has no page for).";
 
 /// Lines of the `Environment:` block of each command's help, one per variable, so that
 /// every command lists each variable it reads once.
@@ -190,7 +196,9 @@ Environment:",
     env_line!(log),
     "
 
-Exit codes: 0 the demo ran; 1 it failed."
+Exit codes: 0 the demo ran; 1 it failed (the simulator could not start, an action failed,
+stdout could not be written); 64 usage error (bad flags, a --report path that cannot be
+written); 130 interrupted by SIGINT; 143 stopped by SIGTERM."
 );
 
 pub(super) const DOCTOR_EXAMPLES: &str = concat!(
@@ -211,6 +219,7 @@ Environment:",
     env_line!(log),
     "
 
-Exit codes: 0 every check passed (notes allowed); 1 a check failed (a rejected key
-included); 64 usage error (no key); 78 configuration invalid."
+Exit codes: 0 every check passed (notes allowed); 1 a check failed (a rejected key, a key or
+From user that may not add users, a time zone or role PagerDuty does not know, included); 64
+usage error (no key); 78 the configuration is invalid otherwise."
 );

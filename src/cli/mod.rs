@@ -9,7 +9,7 @@ mod flags;
 mod help;
 
 pub use args::{
-    ApplyArgs, CompletionsArgs, DemoArgs, DoctorArgs, ManArgs, PlanArgs, SandboxArgs,
+    ApplyArgs, CompletionsArgs, DemoArgs, DoctorArgs, MAN_PAGES, ManArgs, PlanArgs, SandboxArgs,
     SandboxFaults, Shell, ValidateArgs,
 };
 pub use flags::{
@@ -162,5 +162,21 @@ impl Command {
             Command::Completions(_) => "completions",
             Command::Man(_) => "man",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// `man`'s possible values, which shell completion offers after `man` (r10h 5: bash
+    /// offered no command names), are every subcommand, clap's `help` included.
+    #[test]
+    fn man_offers_every_command_s_page() {
+        let mut cli = Cli::command();
+        cli.build();
+        let commands: Vec<&str> = cli.get_subcommands().map(|c| c.get_name()).collect();
+        assert_eq!(commands, MAN_PAGES);
     }
 }

@@ -6,8 +6,8 @@
 
 use super::Failure;
 use super::common::{
-    Connected, check_archive, connect, log_config, log_requests, log_roster, marker_keys,
-    plan_options, refusal, refused_on_markers, warn_archive,
+    Connected, check_archive, connect, log_config, log_requests, log_roster, marker_key_check,
+    marker_keys, plan_options, refusal, refused_on_markers, warn_archive,
 };
 use super::execute::{Run, execute};
 use super::prompt::{prompt, read_yes};
@@ -51,13 +51,16 @@ pub(super) async fn run(a: ApplyArgs, printer: &Printer) -> Result<Exit, Failure
         Stops::start(a.max_runtime, a.grace_period),
     ) {
         (Ok(url), Ok(stops)) => {
-            notify.url = url;
+            if let Some((url, source)) = url {
+                notify.url = Some(url);
+                notify.source = source;
+            }
             apply_run(&a, printer, file.as_ref(), &stops, &mut notify).await
         }
         (Err(f), _) | (_, Err(f)) => Err(f),
     };
     if let Some(url) = &notify.url {
-        send_notification(url, &result, notify.account(), printer).await;
+        send_notification(url, notify.source, &result, notify.account(), printer).await;
     }
     finish_report(file.as_ref(), result, printer)
 }
@@ -193,7 +196,7 @@ async fn apply_saved(
         ))
         .await?;
     bar.finish();
-    if let Some(f) = saved_with_another_key(&account.users, keys.as_ref(), a.safety) {
+    if let Some(f) = saved_with_another_key(&account.users, keys.as_ref(), a) {
         return Err(f);
     }
     saved.check_account(&plan, &account.users, &account.members, keys.as_ref())?;
@@ -252,7 +255,7 @@ async fn show_and_apply(
     made: Option<chrono::NaiveDate>,
 ) -> Result<Ended, Failure> {
     let printer = run.printer;
-    if let Some(f) = refused_on_markers(run.plan, run.cfg, a.safety, abilities) {
+    if let Some(f) = refused_on_markers(run.plan, run.cfg, a.safety, abilities, &a.connection) {
         return Err(f);
     }
     printer.out(&report::render_plan_made_as_of(
@@ -261,7 +264,7 @@ async fn show_and_apply(
         report::Paint::new(printer.color()),
         made,
     ));
-    if let Some(f) = refusal(run.plan, run.cfg, a.safety, abilities) {
+    if let Some(f) = refusal(run.plan, run.cfg, a.safety, abilities, Some(&a.connection)) {
         return Err(f);
     }
     if run.plan.is_empty() {
@@ -295,14 +298,16 @@ fn saved_with_key_applied_without(
 fn saved_with_another_key(
     users: &[User],
     keys: Option<&MarkerKeys>,
-    flags: SafetyFlags,
+    a: &ApplyArgs,
 ) -> Option<Failure> {
     let overrides = safety::Overrides {
-        allow_new_marker_key: flags.allow_new_marker_key,
+        allow_new_marker_key: a.safety.allow_new_marker_key,
         ..safety::Overrides::default()
     };
-    safety::wrong_key_for(&safety::signatures_of(users, keys?), overrides)
-        .map(|t| Failure::Refused(t.to_string()))
+    safety::wrong_key_for(&safety::signatures_of(users, keys?), overrides).map(|t| {
+        let check = marker_key_check(&a.connection);
+        Failure::Refused(report::refusal(&[t], Some(&check)))
+    })
 }
 
 /// With marker keys, warns when the saved `plan` writes markers the current key did not

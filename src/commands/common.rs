@@ -262,18 +262,41 @@ pub(super) fn check_archive(plan: &Plan, archive: &ArchiveFile) -> Result<(), Fa
 /// every tripped check, one per line. `abilities` are the account's (`GET /abilities`),
 /// read when the plan gives a base role that needs one ([`safety::abilities_needed`]);
 /// one it lacks refuses the run ([`safety::missing_abilities`]).
+/// `keys` are the run's connection flags, from which the refusal of a wrong marker key
+/// names where the key was read ([`marker_key_check`]); `None` for a run without keys.
 pub(super) fn refusal(
     p: &Plan,
     cfg: &Config,
     flags: SafetyFlags,
     abilities: Option<&BTreeSet<String>>,
+    keys: Option<&cli::Connection>,
 ) -> Option<Failure> {
     let overrides = overrides(flags);
     let mut problems = safety::check(p, &cfg.safety.caps, overrides);
     if let Some(have) = abilities {
         problems.extend(safety::missing_abilities(p, have));
     }
-    (!problems.is_empty()).then(|| Failure::Refused(report::refusal(&problems)))
+    let check = keys.map(marker_key_check);
+    (!problems.is_empty()).then(|| Failure::Refused(report::refusal(&problems, check.as_deref())))
+}
+
+/// Where the run's marker key was read from, and a way to compare it with the earlier
+/// runs' key that works for that source, for the refusal of a wrong key: a key file's
+/// line ending is not part of the key (`read_secret_file`), so the file's bytes are
+/// hashed without it; the variable's value is hashed as it is.
+pub(super) fn marker_key_check(flags: &cli::Connection) -> String {
+    match flags.marker_key_file.as_deref() {
+        Some(path) => {
+            let file = crate::quote::shell_word(&path.display().to_string());
+            format!(
+                "The marker key was read from the marker key file {}: compare `tr -d '\\r\\n' < {file} | sha256sum` with the same for the key the earlier runs used (the file's line ending is not part of the key)",
+                path.display()
+            )
+        }
+        None => format!(
+            "The marker key was read from {ENV_MARKER_KEY}: compare `printf %s \"${ENV_MARKER_KEY}\" | sha256sum` with the same for the key the earlier runs used"
+        ),
+    }
 }
 
 /// [`refusal`], when the run's marker keys alone refuse `p` (a wrong key, or none on a
@@ -284,9 +307,10 @@ pub(super) fn refused_on_markers(
     cfg: &Config,
     flags: SafetyFlags,
     abilities: Option<&BTreeSet<String>>,
+    keys: &cli::Connection,
 ) -> Option<Failure> {
     safety::marker_key_refusal(p, overrides(flags))?;
-    refusal(p, cfg, flags, abilities)
+    refusal(p, cfg, flags, abilities, Some(keys))
 }
 
 /// The safety overrides `flags` give.

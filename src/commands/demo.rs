@@ -65,6 +65,7 @@ pub(super) async fn run(a: DemoArgs, printer: &Printer) -> Result<Exit, Failure>
         &cfg,
         SafetyFlags::default(),
         planned.account.abilities.as_ref(),
+        None,
     ) {
         return Err(f);
     }

@@ -25,7 +25,9 @@ use crate::report;
 /// (exit 64) without a key or with a URL the policy refuses; every check's own failure is
 /// exit 1 after all checks are printed.
 pub(super) async fn run(a: DoctorArgs, printer: &Printer) -> Result<Exit, Failure> {
-    let cfg = Config::load(&a.config)?;
+    // Names outside PagerDuty's vocabulary are the vocabulary check's failure, not a
+    // refusal of the file: the other checks still run (README § Before the first run).
+    let (cfg, vocabulary) = Config::load_keeping_vocabulary(&a.config)?;
     let Connected {
         settings: s,
         client,
@@ -41,15 +43,13 @@ pub(super) async fn run(a: DoctorArgs, printer: &Printer) -> Result<Exit, Failur
         Some(p) => format!("the API key file {}", p.display()),
         None => crate::config::ENV_API_KEY.to_string(),
     };
-    let checks = doctor::diagnose(
-        &cfg,
-        &facts,
-        keys,
-        &sources,
+    let local = doctor::Local {
+        marker_keys: keys,
+        sources: &sources,
         archive,
-        &s.api_url,
-        &key_source,
-    );
+        vocabulary: &vocabulary,
+    };
+    let checks = doctor::diagnose(&cfg, &facts, local, &s.api_url, &key_source);
     let config = a.config.display().to_string();
     match a.format {
         Format::Text => printer.out(&report::doctor_text(&config, &s.api_url, &checks)),

@@ -35,6 +35,11 @@ pub(super) fn man(a: &ManArgs, printer: &Printer) -> Result<Exit, Failure> {
             sub.name(page_name)
         }
     };
+    // clap_mangen's SYNOPSIS names the flags without their values (`[--hr]`); an
+    // overridden usage, set here only so that `--help` keeps clap's own, is printed as
+    // given.
+    let usage = synopsis(&page);
+    let page = page.override_usage(usage);
     let mut out = Vec::new();
     // The footer's source is the package and its version on every page: clap_mangen takes it
     // from the command's own version, which only the top-level command has.
@@ -44,4 +49,57 @@ pub(super) fn man(a: &ManArgs, printer: &Printer) -> Result<Exit, Failure> {
         .map_err(|e| Failure::Failed(format!("cannot render the manual page: {e}")))?;
     printer.out(&String::from_utf8_lossy(&out));
     Ok(Exit::Success)
+}
+
+/// The SYNOPSIS line of `cmd`'s page: its name, each optional flag in brackets with the
+/// value it takes (`[--hr FILE]`, `[-v|--verbose]...`), then the required ones (`--config
+/// FILE`), the positionals (`<SHELL>`, `[COMMAND]`) and `<COMMAND>` for a command with
+/// subcommands, in the order `--help` lists them.
+fn synopsis(cmd: &clap::Command) -> String {
+    let name = cmd.get_bin_name().unwrap_or_else(|| cmd.get_name());
+    let value = |a: &clap::Arg| {
+        a.get_value_names()
+            .map(|v| v.join(" "))
+            .unwrap_or_else(|| a.get_id().as_str().to_uppercase())
+    };
+    let mut flags: Vec<&clap::Arg> = cmd
+        .get_arguments()
+        .filter(|a| !a.is_hide_set() && !a.is_positional())
+        .collect();
+    flags.sort_by_key(|a| a.get_display_order());
+    let mut words = vec![name.replace(['-'], " ")];
+    let mut required = Vec::new();
+    for a in flags {
+        let flag = match (a.get_short(), a.get_long()) {
+            (Some(s), Some(l)) => format!("-{s}|--{l}"),
+            (Some(s), None) => format!("-{s}"),
+            (None, Some(l)) => format!("--{l}"),
+            (None, None) => continue,
+        };
+        let word = if a.get_action().takes_values() {
+            format!("{flag} {}", value(a))
+        } else {
+            flag
+        };
+        if a.is_required_set() {
+            required.push(word);
+        } else if matches!(a.get_action(), clap::ArgAction::Count) {
+            words.push(format!("[{word}]..."));
+        } else {
+            words.push(format!("[{word}]"));
+        }
+    }
+    words.extend(required);
+    for a in cmd.get_positionals().filter(|a| !a.is_hide_set()) {
+        let v = value(a);
+        words.push(if a.is_required_set() {
+            format!("<{v}>")
+        } else {
+            format!("[{v}]")
+        });
+    }
+    if cmd.has_subcommands() {
+        words.push("<COMMAND>".into());
+    }
+    words.join(" ")
 }

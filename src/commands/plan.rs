@@ -48,7 +48,7 @@ pub(super) async fn run(a: PlanArgs, printer: &Printer) -> Result<Exit, Failure>
     let planned = planned?;
     warn_archive(&planned.archive, printer);
     let abilities = planned.account.abilities.as_ref();
-    if let Some(f) = refused_on_markers(&planned.plan, &cfg, a.safety, abilities) {
+    if let Some(f) = refused_on_markers(&planned.plan, &cfg, a.safety, abilities, &a.connection) {
         return Err(f);
     }
     match a.format {
@@ -64,6 +64,7 @@ pub(super) async fn run(a: PlanArgs, printer: &Printer) -> Result<Exit, Failure>
         &cfg,
         a.safety,
         planned.account.abilities.as_ref(),
+        Some(&a.connection),
     ) {
         return Err(f);
     }

@@ -35,20 +35,23 @@ impl std::fmt::Debug for NotifyUrl {
 }
 
 impl NotifyUrl {
-    /// Checks `url` (trimmed) against the API URL's policy: `https://` with a host, or
-    /// plain `http://` only to a loopback address.
+    /// Checks `url` (trimmed), given by `source` (`--notify`, `HR2PAGERDUTY_NOTIFY_URL` or
+    /// `[notify] url`), against the API URL's policy: `https://` with a host, or plain
+    /// `http://` only to a loopback address.
     ///
     /// # Errors
-    /// A message saying what is wrong, which never contains the URL.
-    pub fn parse(url: &str) -> Result<NotifyUrl, String> {
+    /// A message saying what is wrong and naming `source`, which never contains the URL.
+    pub fn parse(url: &str, source: &str) -> Result<NotifyUrl, String> {
         let url = url.trim();
         if has_userinfo(url) {
             return Err(USERINFO_REFUSED.replace("{what}", "the notification URL"));
         }
         let parsed = reqwest::Url::parse(url)
-            .map_err(|e| format!("the notification URL is not a URL ({e})"))?;
+            .map_err(|e| format!("the notification URL from {source} is not a URL ({e})"))?;
         if !url_allowed(&parsed) {
-            return Err("the notification URL must be an https:// URL (plain http only to 127.0.0.1 or localhost)".into());
+            return Err(format!(
+                "the notification URL from {source} must be an https:// URL (plain http only to 127.0.0.1 or localhost)"
+            ));
         }
         Ok(NotifyUrl(SecretString::from(url.to_string())))
     }
@@ -132,8 +135,9 @@ pub fn read_key_file(path: &Path) -> Result<SecretString, String> {
 }
 
 /// Reads a secret, called `what` in the messages (`API key` for `--api-key-file`, `marker
-/// key` for `--marker-key-file`), from `path`, trimmed of surrounding white space (a
-/// trailing newline), as a [`SecretString`]. On Unix the file, followed through
+/// key` for `--marker-key-file`), from `path`, without the one line ending that may close
+/// its line and trimmed of surrounding spaces, as a [`SecretString`] (a second line, a
+/// blank one included, is refused). On Unix the file, followed through
 /// symlinks (a Kubernetes Secret volume links each key to a file in a timestamped
 /// directory), must give its group and others no permission at all (mode bits `0o077`): a
 /// key others can read, or replace with their own (`0620`), is refused rather than used.
@@ -176,7 +180,13 @@ pub fn read_secret_file(path: &Path, what: &str) -> Result<SecretString, String>
     }
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read the {what} file {shown}: {e}"))?;
-    let key = text.trim();
+    // One line ending may close the key's line (README § Secrets: "a trailing newline is
+    // allowed"); any other line break, a blank line after it included, is a second line.
+    let line = text
+        .strip_suffix("\r\n")
+        .or_else(|| text.strip_suffix('\n'))
+        .unwrap_or(&text);
+    let key = line.trim_matches(|c: char| c.is_whitespace() && c != '\n' && c != '\r');
     if key.is_empty() {
         return Err(format!("the {what} file {shown} is empty"));
     }

@@ -76,6 +76,44 @@ impl Config {
             problems,
         })
     }
+
+    /// As [`Config::load`], but a file whose only problems are names outside PagerDuty's
+    /// vocabulary (a `default_time_zone` it does not accept, a base or team role it does not
+    /// know) loads, with those names kept as written, and the problems come beside it:
+    /// `doctor` shows them as its vocabulary check's failure, with their lines, and runs
+    /// the other checks. Every other command refuses such a file ([`Config::load`]).
+    ///
+    /// # Errors
+    /// As [`Config::load`], when a problem is not a vocabulary problem.
+    pub fn load_keeping_vocabulary(
+        path: &Path,
+    ) -> Result<(Config, Vec<ConfigProblem>), ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::from_toml_keeping_vocabulary(&text, path)
+    }
+
+    /// [`Config::load_keeping_vocabulary`] of `text`, read from `path`.
+    ///
+    /// # Errors
+    /// As [`Config::from_toml`], when a problem is not a vocabulary problem.
+    pub fn from_toml_keeping_vocabulary(
+        text: &str,
+        path: &Path,
+    ) -> Result<(Config, Vec<ConfigProblem>), ConfigError> {
+        let file: schema::File = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: redact::toml_error(e, text),
+        })?;
+        validate::config_keeping_vocabulary(file, text, path).map_err(|problems| {
+            ConfigError::Invalid {
+                path: path.to_path_buf(),
+                problems,
+            }
+        })
+    }
 }
 
 #[cfg(test)]

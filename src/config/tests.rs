@@ -257,7 +257,7 @@ fn api_urls_must_be_https_except_to_loopback() {
             err.contains("user name or password") && !err.contains("SECRETpw"),
             "{err}"
         );
-        let err = crate::config::NotifyUrl::parse(bad).unwrap_err();
+        let err = crate::config::NotifyUrl::parse(bad, "--notify").unwrap_err();
         assert!(
             err.contains("notification URL") && !err.contains("SECRETpw"),
             "{err}"
@@ -265,7 +265,9 @@ fn api_urls_must_be_https_except_to_loopback() {
     }
     // An `@` in the path or the query is no user-info.
     assert!(check_api_url("https://api.pagerduty.com/a@b?c=d@e").is_ok());
-    assert!(crate::config::NotifyUrl::parse("https://hooks.example.com/x?to=a@b").is_ok());
+    assert!(
+        crate::config::NotifyUrl::parse("https://hooks.example.com/x?to=a@b", "--notify").is_ok()
+    );
 }
 
 #[test]
@@ -724,5 +726,83 @@ fn samples_config_toml_shows_every_lifecycle_key_that_readme_documents() {
             }),
             "samples/config.toml [lifecycle] does not show {key}"
         );
+    }
+}
+
+/// `doctor` shows names outside PagerDuty's vocabulary as a failed check with their lines
+/// instead of refusing the file (r10h 01): such a file loads there, the names kept as
+/// written, and every other problem still refuses it; `Config::from_toml` refuses both.
+#[test]
+fn vocabulary_problems_alone_load_for_doctor_with_their_lines() {
+    let bad = GOOD
+        .replace("America/New_York", "Mars/Olympus")
+        .replace("default = \"limited_user\"", "default = \"superuser\"")
+        .replace("role = \"responder\"", "role = \"captain\"");
+    let path = Path::new("cfg.toml");
+    let (cfg, problems) = Config::from_toml_keeping_vocabulary(&bad, path).unwrap();
+    assert_eq!(cfg.lifecycle.default_time_zone, "Mars/Olympus");
+    assert_eq!(cfg.roles.default.as_str(), "superuser");
+    let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert_eq!(shown.len(), 3, "{shown:?}");
+    assert!(
+        shown[0].starts_with("line 24: `lifecycle.default_time_zone`: \"Mars/Olympus\""),
+        "{shown:?}"
+    );
+    assert!(
+        shown[1].starts_with("line 27: `roles.default`: \"superuser\""),
+        "{shown:?}"
+    );
+    assert!(
+        shown[2].contains("`teams.rule #1 role`: \"captain\" is not a team role"),
+        "{shown:?}"
+    );
+    assert!(load(&bad).is_err());
+    // A suspended role PagerDuty does not know is vocabulary; one it knows but that leaves
+    // a leaver able to act is not, nor is owner, nor any other problem.
+    let unknown = GOOD.replace("\"read_only_limited_user\"", "\"nobody\"");
+    assert!(Config::from_toml_keeping_vocabulary(&unknown, path).is_ok());
+    for refused in [
+        GOOD.replace("\"read_only_limited_user\"", "\"admin\""),
+        GOOD.replace("default = \"limited_user\"", "default = \"owner\""),
+        bad.replace("from = \"bot@example.com\"", "from = \"not an email\""),
+    ] {
+        assert!(
+            Config::from_toml_keeping_vocabulary(&refused, path).is_err(),
+            "{refused}"
+        );
+    }
+}
+
+/// A key file holds its key on one line, closed by at most one line ending: "KEY\n\n" was
+/// accepted though README § Secrets says a file of two lines is exit 64 (r10h 5).
+#[test]
+fn a_key_file_with_a_blank_second_line_is_refused_and_one_line_ending_is_not() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("key");
+    let key = "0123456789abcdef0123456789abcdef";
+    for (text, ok) in [
+        (format!("{key}\n"), true),
+        (format!("{key}\r\n"), true),
+        (format!("  {key}  \n"), true),
+        (key.to_string(), true),
+        (format!("{key}\n\n"), false),
+        (format!("{key}\r\n\r\n"), false),
+        (format!("\n{key}\n"), false),
+    ] {
+        std::fs::write(&path, &text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let read = read_secret_file(&path, "marker key");
+        match read {
+            Ok(s) => {
+                assert!(ok, "{text:?} was accepted");
+                assert_eq!(secrecy::ExposeSecret::expose_secret(&s), key);
+            }
+            Err(e) => {
+                assert!(!ok, "{text:?}: {e}");
+                assert!(e.contains("holds more than one line"), "{e}");
+                assert!(!e.contains(key), "{e}");
+            }
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! configuration's vocabulary against PagerDuty's.
 
 use super::{Check, MarkerKeySources, Status, configured_roles};
-use crate::config::{Config, ENV_MARKER_KEY};
+use crate::config::{Config, ConfigProblem, ENV_MARKER_KEY};
 use crate::marker::MarkerKeys;
 use crate::marker::sign::MIN_KEY_BYTES;
 use crate::vocab::{Role, time_zones};
@@ -101,41 +101,51 @@ pub(super) fn marker_check(
 }
 
 /// The time zone is one of PagerDuty's and every role is in its enums (`Role::ALL`,
-/// `TeamRole::ALL`; `../shared/reference/pagerduty-time-zones.txt`).
-pub(super) fn vocabulary_check(cfg: &Config) -> Check {
+/// `TeamRole::ALL`; `../shared/reference/pagerduty-time-zones.txt`). `problems` are the
+/// configuration's own findings of these ([`Config::load_keeping_vocabulary`]), each shown
+/// with its key and line; the checks here repeat them for a configuration built otherwise.
+pub(super) fn vocabulary_check(cfg: &Config, problems: &[ConfigProblem]) -> Check {
     const NAME: &str = "vocabulary";
     const TITLE: &str = "Vocabulary";
-    let mut problems = Vec::new();
-    let tz = &cfg.lifecycle.default_time_zone;
-    if !time_zones::is_valid_time_zone(tz) {
-        problems.push(format!(
-            "[lifecycle] default_time_zone {tz:?} is not one of PagerDuty's time zones"
-        ));
+    let mut found: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    if found.is_empty() {
+        let tz = &cfg.lifecycle.default_time_zone;
+        if !time_zones::is_valid_time_zone(tz) {
+            found.push(format!(
+                "[lifecycle] default_time_zone {tz:?} is not one of PagerDuty's time zones"
+            ));
+        }
+        for r in configured_roles(cfg).iter().filter(|r| !r.is_known()) {
+            found.push(format!("base role {r:?} is not one of PagerDuty's"));
+        }
+        for t in cfg.teams.rules.iter().filter(|t| !t.role.is_known()) {
+            found.push(format!(
+                "team role {:?} is not one of PagerDuty's",
+                t.role.as_str()
+            ));
+        }
     }
-    let roles = configured_roles(cfg);
-    for r in roles.iter().filter(|r| !r.is_known()) {
-        problems.push(format!("base role {r:?} is not one of PagerDuty's"));
-    }
-    for t in cfg.teams.rules.iter().filter(|t| !t.role.is_known()) {
-        problems.push(format!(
-            "team role {:?} is not one of PagerDuty's",
-            t.role.as_str()
-        ));
-    }
-    if problems.is_empty() {
-        let names: Vec<&str> = roles.iter().map(Role::as_str).collect();
+    if found.is_empty() {
+        let roles = configured_roles(cfg);
+        let names = roles
+            .iter()
+            .map(Role::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
         Check::new(
             NAME,
             TITLE,
             Status::Pass,
             format!(
-                "time zone {tz} and base roles {} are PagerDuty's",
-                names.join(", ")
+                "time zone {} and base roles {names} are PagerDuty's",
+                cfg.lifecycle.default_time_zone
             ),
         )
     } else {
-        Check::new(NAME, TITLE, Status::Fail, problems.join("; "))
-            .fix("use PagerDuty's names (README § Configuration lists them)")
+        Check::new(NAME, TITLE, Status::Fail, found.join("; ")).fix(format!(
+            "correct these lines of {} with PagerDuty's names (README § Configuration lists them); plan and apply refuse this configuration (exit 78)",
+            cfg.path.display()
+        ))
     }
 }
 

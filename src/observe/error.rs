@@ -63,7 +63,7 @@ pub fn auth_hint(status: u16, api_url: &str, access: Access) -> Option<String> {
             "PagerDuty rejected the API key (401): check {ENV_API_KEY} (and that it belongs to the account at {api_url})"
         )),
         (403, Access::Write) => Some(format!(
-            "PagerDuty refused a write (403): check that {ENV_API_KEY} is a full-access key (a read-only key can plan but not apply) for the account at {api_url}"
+            "PagerDuty refused a write (403): check that {ENV_API_KEY} is a full-access key (a read-only key can plan but not apply) for the account at {api_url}, and, for a user-level key, that its user is a Global Admin or the Account Owner (only they may add users and set roles; doctor checks it)"
         )),
         (403, Access::Read(what)) => Some(format!(
             "PagerDuty refused the request (403): check that {ENV_API_KEY} may read the {} of the account at {api_url}",
@@ -230,6 +230,10 @@ mod tests {
                 .unwrap()
                 .contains("a read-only key can plan but not apply")
         );
+        // A user-level key of a user who may not add users answers 403 too (§1.3).
+        assert!(auth_hint(403, "u", Access::Write).unwrap().contains(
+            "for a user-level key, that its user is a Global Admin or the Account Owner"
+        ));
         assert_eq!(
             auth_hint(404, "u", Access::Read(Subject::UsersAndTeams)),
             None

@@ -105,7 +105,7 @@ impl fmt::Display for Held {
         match self {
             Held::StakeholderRole { role } => write!(
                 f,
-                "the suspension gives base role {role}, a stakeholder role, which PagerDuty does not allow on schedules or escalation policies, so {ALLOW_FLAG} cannot help: the deactivation could not be finished"
+                "the suspension gives base role {role}, a stakeholder role, which PagerDuty does not allow on schedules or escalation policies, so {ALLOW_FLAG} cannot help: the deactivation is blocked (not attempted)"
             ),
             Held::IncidentsAssigned => write!(
                 f,
@@ -263,7 +263,7 @@ impl fmt::Display for Blocked {
         if !self.refused.is_empty() {
             write!(
                 f,
-                ", so {ALLOW_FLAG} cannot help: the deactivation could not be finished"
+                ", so {ALLOW_FLAG} cannot help: the deactivation is blocked (not attempted)"
             )?;
         }
         // A refused team removal already says that the override cannot help.

@@ -397,7 +397,7 @@ fn a_removal_from_a_team_of_one_of_the_users_policies_is_refused_and_no_switch_l
     let b = check(Some(&impact), 30, true, &refused, KEEP).expect("blocked even with the switch");
     assert_eq!(
         b.to_string(),
-        "on escalation policies \"Night EP\" (PEPNITE), \"Ops EP\" (PEPOPS1); PagerDuty refuses to remove them from team \"Ops\" (PTEAM01) while they are on its escalation policy \"Ops EP\" (PEPOPS1), so --allow-oncall-gaps cannot help: the deactivation could not be finished"
+        "on escalation policies \"Night EP\" (PEPNITE), \"Ops EP\" (PEPOPS1); PagerDuty refuses to remove them from team \"Ops\" (PTEAM01) while they are on its escalation policy \"Ops EP\" (PEPOPS1), so --allow-oncall-gaps cannot help: the deactivation is blocked (not attempted)"
     );
     assert_eq!(
         b.remedy(),
@@ -502,7 +502,7 @@ fn the_switch_cannot_lift_what_pagerduty_refuses_of_the_action_itself() {
         })
     );
     assert!(
-        b.to_string().ends_with("; the suspension gives base role read_only_limited_user, a stakeholder role, which PagerDuty does not allow on schedules or escalation policies, so --allow-oncall-gaps cannot help: the deactivation could not be finished"),
+        b.to_string().ends_with("; the suspension gives base role read_only_limited_user, a stakeholder role, which PagerDuty does not allow on schedules or escalation policies, so --allow-oncall-gaps cannot help: the deactivation is blocked (not attempted)"),
         "{b}"
     );
     assert!(!b.remedy().contains("rerun with"), "{}", b.remedy());

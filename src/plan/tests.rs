@@ -1456,7 +1456,7 @@ fn a_leaver_on_call_is_blocked_every_run_until_free_or_allowed() {
         .expect("blocked even with the switch");
     assert_eq!(b.cause(), crate::oncall::BlockCause::StakeholderOnRota);
     assert!(
-        b.to_string().ends_with("; the suspension gives base role read_only_limited_user, a stakeholder role, which PagerDuty does not allow on schedules or escalation policies, so --allow-oncall-gaps cannot help: the deactivation could not be finished"),
+        b.to_string().ends_with("; the suspension gives base role read_only_limited_user, a stakeholder role, which PagerDuty does not allow on schedules or escalation policies, so --allow-oncall-gaps cannot help: the deactivation is blocked (not attempted)"),
         "{b}"
     );
     assert!(
@@ -1520,7 +1520,7 @@ fn a_leaver_a_schedule_lists_is_blocked_through_its_policy_and_not_counted_by_th
     );
     assert_eq!(
         a.blocked.as_ref().unwrap().to_string(),
-        "on escalation policy \"Ops EP\" (PEPOPS1); on schedule \"Ops Weekly\" (PSCHED1); the suspension gives base role read_only_limited_user, a stakeholder role, which PagerDuty does not allow on schedules or escalation policies, so --allow-oncall-gaps cannot help: the deactivation could not be finished"
+        "on escalation policy \"Ops EP\" (PEPOPS1); on schedule \"Ops Weekly\" (PSCHED1); the suspension gives base role read_only_limited_user, a stakeholder role, which PagerDuty does not allow on schedules or escalation policies, so --allow-oncall-gaps cannot help: the deactivation is blocked (not attempted)"
     );
     // Not attempted, so a cap of no deactivations at all still lets the plan through; with
     // --allow-oncall-gaps it is attempted, and counted.

@@ -64,11 +64,17 @@ fn symbol(kind: ActionKind) -> &'static str {
 }
 
 /// The words of a safety refusal (README.md § Safety): the one tripped check's line, or,
-/// for several, each on a line of its own after `\n  - `. Empty for none.
-pub fn refusal(trips: &[SafetyTrip]) -> String {
+/// for several, each on a line of its own after `\n  - `. Empty for none. `key_check`,
+/// where the run's marker key came from with a check that works for that source (the
+/// commands' words), follows a wrong marker key's line.
+pub fn refusal(trips: &[SafetyTrip], key_check: Option<&str>) -> String {
+    let line = |t: &SafetyTrip| match (t, key_check) {
+        (SafetyTrip::WrongMarkerKey(_), Some(check)) => format!("{t}. {check}"),
+        _ => t.to_string(),
+    };
     match trips {
-        [one] => one.to_string(),
-        _ => trips.iter().map(|t| format!("\n  - {t}")).collect(),
+        [one] => line(one),
+        _ => trips.iter().map(|t| format!("\n  - {}", line(t))).collect(),
     }
 }
 

@@ -13,7 +13,7 @@ use super::lag::ListingLag;
 use super::paging::{self, PageFault, PageRequest};
 use super::random::{Counted, Counters, RandomFaults, RandomState};
 use super::ratelimit::RateLimiter;
-use super::state::{Account, Includes, UserFilter};
+use super::state::{Account, Includes, KeyWrite, UserFilter};
 use crate::ids::{TeamId, UserId};
 use crate::pagerduty::models::{TeamMembersPage, TeamsPage, UserEnvelope, UsersPage};
 use axum::body::Bytes;
@@ -353,7 +353,9 @@ async fn create_user(
         .get("from")
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     let lag_ms = lock(&shared.random).config().list_lag_ms;
+    let key = shared.api_key(&headers);
     let mut account = lock(&shared.account);
+    account.require_key_may(key.as_deref(), KeyWrite::Users)?;
     let body = match json_body(&headers, &bytes) {
         Ok(body) => body.unwrap_or(Value::Null),
         Err(e) => {
@@ -378,12 +380,26 @@ async fn update_user(
     bytes: Bytes,
 ) -> Answer {
     let body = json_body(&headers, &bytes)?.unwrap_or(Value::Null);
-    let user = lock(&shared.account).update_user(&id, &body)?;
+    let key = shared.api_key(&headers);
+    let mut account = lock(&shared.account);
+    if account.sets_role(&id, &body) {
+        account.require_key_may(key.as_deref(), KeyWrite::Users)?;
+    }
+    let user = account.update_user(&id, &body)?;
+    drop(account);
     Ok(json(StatusCode::OK, UserEnvelope { user }))
 }
 
-async fn delete_user(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Answer {
-    lock(&shared.account).delete_user(&id)?;
+async fn delete_user(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Answer {
+    let key = shared.api_key(&headers);
+    let mut account = lock(&shared.account);
+    account.require_key_may(key.as_deref(), KeyWrite::Users)?;
+    account.delete_user(&id)?;
+    drop(account);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -420,15 +436,24 @@ async fn set_membership(
     bytes: Bytes,
 ) -> Answer {
     let body = json_body(&headers, &bytes)?;
-    lock(&shared.account).set_membership(&team_id, &user_id, body.as_ref())?;
+    let key = shared.api_key(&headers);
+    let mut account = lock(&shared.account);
+    account.require_key_may(key.as_deref(), KeyWrite::TeamRoles)?;
+    account.set_membership(&team_id, &user_id, body.as_ref())?;
+    drop(account);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn remove_membership(
     State(shared): State<Arc<Shared>>,
     Path((team_id, user_id)): Path<(TeamId, UserId)>,
+    headers: HeaderMap,
 ) -> Answer {
-    lock(&shared.account).remove_membership(&team_id, &user_id)?;
+    let key = shared.api_key(&headers);
+    let mut account = lock(&shared.account);
+    account.require_key_may(key.as_deref(), KeyWrite::TeamRoles)?;
+    account.remove_membership(&team_id, &user_id)?;
+    drop(account);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

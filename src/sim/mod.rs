@@ -123,6 +123,14 @@
 //!   routes); unknown policy, schedule, contact method, or a notification rule that is not
 //!   the user's (an already deleted one included; OpenAPI `getUserNotificationRule` and
 //!   `deleteUserNotificationRule` list 404) → 404/2100.
+//! - **What a user-level key may write** (§1.3, S25: "Only a Global Admin or the Account
+//!   Owner may add or delete users and set base, team and object roles. A Manager base role
+//!   can change team roles only"; S5: a user key carries its user's permissions): with a
+//!   user-level key (`api_keys` `{"key", "user"}`) whose user is not `admin` or `owner`,
+//!   `POST /users`, `DELETE /users/{id}` and a `PUT /users/{id}` that changes the base role
+//!   → 403/2010 "Access Denied" naming the role; team membership writes (`PUT`/`DELETE
+//!   /teams/{id}/users/{user_id}`) are also allowed to a `user` (Manager). An account-level
+//!   key is not limited (the `From` user's role is not checked). Checked before the body.
 //! - **Account owner** (F15, §4.2, §4.3): the seeded user with role `owner` (at most one)
 //!   cannot be updated (`PUT` → 403/2010 "Access Denied") or deleted (`DELETE` → 403/2010).
 //! - **Escalation policies** (OpenAPI `EscalationPolicy`, `EscalationRule`): 1 or more rules,

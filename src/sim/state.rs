@@ -19,6 +19,9 @@
 //!   or EPs"; the 400/2001 and its text Inf): a user in a schedule's layer or reached by a
 //!   policy is not given a stakeholder role;
 //! - the account owner cannot be updated (403) or deleted (F15, §4.2, §4.3);
+//! - a user-level key may add or delete users and set base roles only when its user is a
+//!   Global Admin or the Account Owner, and change team memberships only when it is one of
+//!   those or a Manager (`user`); otherwise 403/2010 (§1.3, S25, S5; `require_key_may`);
 //! - a user cannot be deleted while incidents are assigned to them (F22) or while they are
 //!   the only target of an escalation rule (Inf); references to a deleted user remain in
 //!   policies and schedules (F24);
@@ -125,6 +128,16 @@ impl std::fmt::Debug for KeyOwners {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "KeyOwners({} redacted)", self.0.len())
     }
+}
+
+/// A write that PagerDuty allows only some base roles to make (§1.3, S25), checked for
+/// user-level keys by [`Account::require_key_may`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyWrite {
+    /// Adding or deleting a user, or setting a base role: Global Admin or Account Owner.
+    Users,
+    /// Adding, changing or removing a team membership (a team role): also a Manager.
+    TeamRoles,
 }
 
 #[derive(Debug, Clone)]
@@ -640,6 +653,63 @@ impl Account {
             ])
         })?;
         self.get_user(owner, inc)
+    }
+
+    /// Whether the API key `key` may make a write of kind `write` (PAGERDUTY_API.md §1.3,
+    /// S25: "Only a Global Admin or the Account Owner may add or delete users and set base,
+    /// team and object roles. A Manager base role can change team roles only"). A user-level
+    /// key carries its user's permissions (S5), so its owner's base role decides; an
+    /// account-level key (no owner) is not limited here.
+    ///
+    /// # Errors
+    /// 403/2010 "Access Denied" naming the key owner's role and who may do it, also when the
+    /// key's user no longer exists (Inf: its permissions are gone with it).
+    pub(crate) fn require_key_may(
+        &self,
+        key: Option<&str>,
+        write: KeyWrite,
+    ) -> Result<(), SimError> {
+        let Some(owner) = key.and_then(|k| self.key_owners.0.get(k)) else {
+            return Ok(());
+        };
+        let Some(user) = self.users.get(owner) else {
+            return Err(SimError::access_denied(
+                "The user this API key belongs to no longer exists",
+            ));
+        };
+        let allowed = match write {
+            KeyWrite::Users => user.role.manages_users(),
+            KeyWrite::TeamRoles => user.role.manages_users() || user.role == Role::User,
+        };
+        if allowed {
+            return Ok(());
+        }
+        let who = match write {
+            KeyWrite::Users => {
+                "only a Global Admin (admin) or the Account Owner may add or delete users and set base roles"
+            }
+            KeyWrite::TeamRoles => {
+                "only a Global Admin (admin), the Account Owner or a Manager (user) may change team roles"
+            }
+        };
+        Err(SimError::access_denied(&format!(
+            "This user-level API key belongs to a user with base role {}: {who}",
+            user.role
+        )))
+    }
+
+    /// True when the `PUT /users/{id}` body `body` gives user `id` a base role other than
+    /// the one it has (an unknown user or a body without a role: false, left to
+    /// [`Account::update_user`]'s own answers).
+    pub(crate) fn sets_role(&self, id: &str, body: &Value) -> bool {
+        let Some(role) = body
+            .get("user")
+            .and_then(|u| u.get("role"))
+            .and_then(Value::as_str)
+        else {
+            return false;
+        };
+        self.users.get(id).is_some_and(|u| u.role.as_str() != role)
     }
 
     /// True when the user exists.

@@ -134,6 +134,14 @@ impl Role {
         })
     }
 
+    /// Whether a user with this base role may add and delete users and set their base and
+    /// team roles: a Global Admin or the Account Owner only (PAGERDUTY_API.md §1.3, S25:
+    /// "Only a Global Admin or the Account Owner may add or delete users and set base, team
+    /// and object roles"). The user a job acts as (its key's user, its `From` user) must.
+    pub fn manages_users(&self) -> bool {
+        matches!(self, Role::Admin | Role::Owner)
+    }
+
     /// Whether changing a user's base role from `self` to `to` gives it more rights
     /// ([`Role::rank`]); a change from or to a value outside the documented enum counts as
     /// one, since its rights are unknown.

@@ -186,6 +186,115 @@ fn a_missing_from_user_fails() {
     assert!(c["fix"].as_str().unwrap().contains("[pagerduty] from"));
 }
 
+/// Only a Global Admin or the Account Owner may add users and set roles
+/// (PAGERDUTY_API.md §1.3): a From user of another role fails with an account-level key, as
+/// whom PagerDuty then acts, and a user-level key of a Responder fails the key check (r10h
+/// 22, 02: both passed, and apply then met 403 on every create).
+#[test]
+fn a_from_user_or_a_key_owner_who_cannot_add_users_fails() {
+    let sim = Sim::start(demo_seed());
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_from(dir.path(), "grace.hopper@example.com");
+    let (code, v) = doctor_json(&sim, KEY, &config.display().to_string());
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(status(&v, "from_user"), "fail", "{v}");
+    assert_eq!(v["summary"]["fail"], 1, "{v}");
+    let c = check(&v, "from_user");
+    let detail = c["detail"].as_str().unwrap();
+    assert!(detail.contains("base role limited_user"), "{detail}");
+    assert!(
+        detail.contains("only a Global Admin or the Account Owner may add users and set roles"),
+        "{detail}"
+    );
+    assert!(
+        c["fix"]
+            .as_str()
+            .unwrap()
+            .contains("give grace.hopper@example.com the Global Admin base role"),
+        "{c}"
+    );
+    // A user-level key of a Responder: the key check fails, naming the user and its role.
+    let mut seed = demo_seed();
+    seed.api_keys = vec![SeedApiKey::User(SeedUserKey {
+        key: KEY.into(),
+        user: "grace.hopper@example.com".into(),
+    })];
+    let sim = Sim::start(seed);
+    let (code, v) = doctor_json(&sim, KEY, &demo_config());
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(status(&v, "api_key"), "fail", "{v}");
+    let c = check(&v, "api_key");
+    let detail = c["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(
+            "user-level key of Grace Hopper <grace.hopper@example.com> (base role limited_user)"
+        ),
+        "{detail}"
+    );
+    assert!(detail.contains("403"), "{detail}");
+    assert!(
+        c["fix"].as_str().unwrap().contains("base role is admin"),
+        "{c}"
+    );
+    // The other checks still ran: the key reads.
+    assert_eq!(status(&v, "from_user"), "pass", "{v}");
+    assert_eq!(status(&v, "teams"), "pass", "{v}");
+    // With that key, a From user who is not an admin is a note: PagerDuty acts as the key's
+    // user.
+    let (_, v) = doctor_json(&sim, KEY, &config.display().to_string());
+    assert_eq!(status(&v, "from_user"), "note", "{v}");
+}
+
+/// A time zone or role outside PagerDuty's vocabulary is the vocabulary check's failure,
+/// with its line, and the other checks still run (r10h 01: it was exit 78 and no list).
+#[test]
+fn names_outside_pagerdutys_vocabulary_fail_their_check_with_their_lines() {
+    let sim = Sim::start(demo_seed());
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(crate::support::repo("samples/demo/config.toml"))
+        .unwrap()
+        .replace("\"America/New_York\"", "\"Mars/Olympus\"")
+        .replace("default = \"limited_user\"", "default = \"superuser\"")
+        .replace("role = \"manager\"", "role = \"captain\"");
+    let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let lines = [
+        line_of("Mars/Olympus"),
+        line_of("superuser"),
+        line_of("captain"),
+    ];
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, &text).unwrap();
+    let config = path.display().to_string();
+    let (code, v) = doctor_json(&sim, KEY, &config);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["summary"]["fail"], 1, "{v}");
+    let c = check(&v, "vocabulary");
+    assert_eq!(c["status"], "fail");
+    let detail = c["detail"].as_str().unwrap();
+    for (line, what) in lines.iter().zip([
+        "`lifecycle.default_time_zone`: \"Mars/Olympus\"",
+        "`roles.default`: \"superuser\"",
+        "`teams.rule #1 role`: \"captain\"",
+    ]) {
+        assert!(detail.contains(&format!("line {line}: {what}")), "{detail}");
+    }
+    assert!(c["fix"].as_str().unwrap().contains("exit 78"), "{c}");
+    for other in ["api_key", "from_user", "abilities", "teams", "licenses"] {
+        assert_eq!(status(&v, other), "pass", "{other}: {v}");
+    }
+    // The text form lists it like any other failure; plan still refuses the file.
+    let r = run(against(&sim, KEY), &["doctor", "--config", &config]);
+    r.expect_code(1)
+        .expect_stdout(&["fail    Vocabulary", "Mars/Olympus", "1 check failed"]);
+    // Any other problem is still a refusal of the file (exit 78).
+    std::fs::write(
+        &path,
+        text.replace("[hr.columns]", "[hr.columns]\nbogus = 1"),
+    )
+    .unwrap();
+    run(against(&sim, KEY), &["doctor", "--config", &config]).expect_code(78);
+}
+
 /// The demo seed as JSON, changed by `f`.
 fn edited(f: impl FnOnce(&mut Value)) -> Seed {
     let mut v = serde_json::to_value(demo_seed()).unwrap();

@@ -101,7 +101,30 @@ fn the_manual_page_is_roff_for_the_tool_and_for_each_command() {
     assert!(th.contains(&source), "{th}");
     let r = run(hr2pd(), &["man", "nosuch"]);
     r.expect_code(64);
-    assert!(r.error().contains("no command \"nosuch\""), "{r:?}");
+    // The SYNOPSIS names each flag's value (r10h 5: `[--hr]`, `<--config>`).
+    let apply = run(hr2pd(), &["man", "apply"]);
+    let synopsis = apply
+        .stdout
+        .split(".SH SYNOPSIS\n")
+        .nth(1)
+        .and_then(|t| t.lines().next())
+        .unwrap_or_default();
+    for word in [
+        "[\\-\\-hr FILE]",
+        "[\\-\\-notify URL]",
+        "[\\-\\-allow\\-deletions N]",
+        "[\\-v|\\-\\-verbose]...",
+        "[\\-\\-yes]",
+        " \\-\\-config FILE",
+    ] {
+        assert!(synopsis.contains(word), "{word} not in {synopsis}");
+    }
+    // clap refuses it, listing the pages there are (what completion offers after `man`).
+    assert!(
+        r.stderr.contains("invalid value 'nosuch'")
+            && r.stderr.contains("[possible values: validate, plan, apply"),
+        "{r:?}"
+    );
     // groff, where installed, renders it without a warning.
     let Ok(out) = std::process::Command::new("groff")
         .args(["-man", "-Tutf8", "-ww", "-z"])
@@ -145,4 +168,45 @@ fn completion_and_manual_snapshots() {
             insta::assert_snapshot!(name, r.stdout);
         }
     });
+}
+
+/// `man <TAB>` completes the command names in bash (r10h 5: it offered none), and README's
+/// install steps install the page of every command the top page lists under SUBCOMMANDS
+/// (r10h 5: they installed the top page only).
+#[test]
+fn man_completes_command_names_and_readme_installs_every_page() {
+    let r = run(hr2pd(), &["completions", "bash"]);
+    r.expect_code(0);
+    let man_opts = r
+        .stdout
+        .split("hr2pagerduty__subcmd__man)")
+        .nth(1)
+        .and_then(|t| t.lines().nth(1))
+        .unwrap_or_default()
+        .to_string();
+    let pages = run(hr2pd(), &["man"]);
+    let listed: Vec<String> = pages
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("hr2pagerduty\\-"))
+        .filter_map(|l| l.strip_suffix("(1)"))
+        .map(|l| l.replace('\\', ""))
+        .collect();
+    assert!(listed.len() >= 8, "{listed:?}");
+    let readme = std::fs::read_to_string(crate::support::repo("README.md")).unwrap();
+    let loops: Vec<&str> = readme
+        .lines()
+        .filter(|l| l.trim_start().starts_with("for c in ") && l.contains("; do"))
+        .collect();
+    assert_eq!(loops.len(), 2, "{loops:?}");
+    for name in &listed {
+        assert!(man_opts.contains(&format!(" {name}")), "{name}: {man_opts}");
+        for l in &loops {
+            assert!(
+                l.contains(&format!(" {name} ")) || l.contains(&format!(" {name};")),
+                "{name}: {l}"
+            );
+        }
+        run(hr2pd(), &["man", name]).expect_code(0);
+    }
 }

@@ -358,10 +358,11 @@ fn a_wrong_marker_key_is_refused_before_any_write() {
             keyed(&sim, &ws, cmd, &[], Some(OTHER))
         };
         run.expect_code(3).expect_stderr(&[
-            "none of the 6 signed ownership markers in PagerDuty verifies with PAGERDUTY_MARKER_KEY",
+            "none of the 6 signed ownership markers in PagerDuty verifies with the marker key",
             "among them P",
             "the key is probably wrong",
             "--allow-new-marker-key",
+            "The marker key was read from PAGERDUTY_MARKER_KEY: compare `printf %s \"$PAGERDUTY_MARKER_KEY\" | sha256sum`",
         ]);
         assert!(!run.stderr.contains(OTHER), "{run:?}");
     }

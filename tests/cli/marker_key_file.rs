@@ -269,3 +269,38 @@ fn the_saved_plan_s_apply_command_names_the_marker_key_files() {
     Run::from_output(c.output().unwrap()).expect_code(0);
     assert_eq!(verdict(&sim, &people[0].email()), Verdict::Current);
 }
+
+/// A wrong key read from `--marker-key-file` is refused naming that file, with a check
+/// that works for a file ending in a newline (README's example does): r10h 06 step 7 named
+/// PAGERDUTY_MARKER_KEY and suggested `printf %s "$PAGERDUTY_MARKER_KEY" | sha256sum`,
+/// which compares nothing the run used. The check's command, run, gives the key's SHA-256.
+#[test]
+fn a_wrong_key_from_a_file_is_refused_naming_the_file_and_a_check_that_works_for_it() {
+    let (_, ws, sim) = signed_account(6);
+    let dir = tempfile::tempdir().unwrap();
+    let wrong = key_file(&dir.path().join("marker-key"), OTHER_KEY, 0o600);
+    for cmd in ["plan", "apply"] {
+        let r = keyed(&sim, &ws, cmd, &["--marker-key-file", arg(&wrong)], None);
+        r.expect_code(3).expect_stderr(&[
+            "verifies with the marker key (or the previous one)",
+            &format!(
+                "The marker key was read from the marker key file {}: compare `tr -d '\\r\\n' < {} | sha256sum`",
+                wrong.display(),
+                wrong.display()
+            ),
+            "the file's line ending is not part of the key",
+        ]);
+        assert!(!r.stderr.contains("$PAGERDUTY_MARKER_KEY"), "{r:?}");
+        assert!(!r.stderr.contains(OTHER_KEY), "{r:?}");
+    }
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("tr -d '\\r\\n' < {} | sha256sum", wrong.display()))
+        .output()
+        .unwrap();
+    let shown = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        shown.starts_with(&hr2pagerduty::digest::sha256_hex(OTHER_KEY.as_bytes())),
+        "{shown}"
+    );
+}

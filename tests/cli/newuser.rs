@@ -593,3 +593,38 @@ fn help_snapshots() {
         }
     });
 }
+
+/// Every command's help lists the exit codes it gives, usage errors included, and its `-v`
+/// says only what that command logs (r10h 3: demo said "0 the demo ran; 1 it failed" though
+/// `demo --report /nonexistent/r.json` is 64; completions and man listed no codes; validate,
+/// doctor and sandbox promised listings, counts and requests they never log).
+#[test]
+fn each_commands_help_lists_its_exit_codes_and_what_its_v_logs() {
+    let flat = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+    for command in ["completions", "man", "demo"] {
+        let text = flat(&help(Some(command)));
+        let codes = text.split("Exit codes:").nth(1).unwrap_or_default();
+        assert!(codes.contains("64 usage error"), "{command}: {text}");
+    }
+    run(hr2pd(), &["demo", "--report", "/nonexistent/r.json"]).expect_code(64);
+    run(hr2pd(), &["man", "nocommand"]).expect_code(64);
+    run(hr2pd(), &["completions", "nosh"]).expect_code(64);
+    let verbose = |command: &str| {
+        let text = help(Some(command));
+        flat(
+            text.split("--verbose...\n")
+                .nth(1)
+                .and_then(|t| t.split("\n\n").next())
+                .unwrap_or_else(|| panic!("{text}")),
+        )
+    };
+    for command in ["validate", "doctor", "sandbox"] {
+        let v = verbose(command);
+        for promise in ["the users and teams listed", "the plan's counts"] {
+            assert!(!v.contains(promise), "{command}: {v}");
+        }
+    }
+    assert!(verbose("validate").contains("validate sends no request"));
+    assert!(verbose("sandbox").contains("every request the simulator answers"));
+    assert!(verbose("plan").contains("the plan's counts"));
+}

@@ -191,10 +191,7 @@ fn the_environment_and_the_configuration_name_the_webhook_too() {
     assert_eq!(bodies.len(), 2, "{bodies:?}");
     let text = bodies[1].1["text"].as_str().unwrap();
     assert!(text.contains(": refused (exit 3)\n"), "{text}");
-    assert!(
-        text.contains("\nRefused: refused before any write: "),
-        "{text}"
-    );
+    assert!(text.contains("\nRefused before any write: "), "{text}");
     assert!(sim.writes().is_empty());
 }
 
@@ -213,7 +210,7 @@ fn a_failed_notification_is_a_warning_and_changes_nothing_else() {
         &[],
     );
     r.expect_code(0).expect_stderr(&[
-        "Warning: the run summary could not be sent to the notification webhook: the receiver answered HTTP 500",
+        "Warning: the run summary could not be sent to the notification webhook (the URL from --notify): the receiver answered HTTP 500",
     ]);
     assert_hidden(&r, &report, &hook.url());
     let rep: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
@@ -227,7 +224,7 @@ fn a_failed_notification_is_a_warning_and_changes_nothing_else() {
     let sim = Sim::start(demo_seed());
     let r = apply(&sim, &demo_config(), &report, &["--notify", &url], &[]);
     r.expect_code(0).expect_stderr(&[
-        "Warning: the run summary could not be sent to the notification webhook: the request could not connect: connection refused",
+        "Warning: the run summary could not be sent to the notification webhook (the URL from --notify): the request could not connect: connection refused",
     ]);
     assert_hidden(&r, &report, &url);
     // An https:// URL to a receiver that speaks plain HTTP: the same hint as the API URL's.
@@ -252,7 +249,22 @@ fn a_webhook_outside_the_url_policy_is_a_usage_error_that_does_not_repeat_it() {
     r.expect_code(64);
     assert!(
         r.error()
-            .contains("the notification URL must be an https:// URL"),
+            .contains("the notification URL from --notify must be an https:// URL"),
+        "{r:?}"
+    );
+    assert_hidden(&r, &report, url);
+    // The variable is named as the source when the URL came from it (r10h 4).
+    let r = apply(
+        &sim,
+        &demo_config(),
+        &report,
+        &[],
+        &[("HR2PAGERDUTY_NOTIFY_URL", url)],
+    );
+    r.expect_code(64);
+    assert!(
+        r.error()
+            .contains("the notification URL from HR2PAGERDUTY_NOTIFY_URL must be an https:// URL"),
         "{r:?}"
     );
     assert_hidden(&r, &report, url);
@@ -263,7 +275,11 @@ fn a_webhook_outside_the_url_policy_is_a_usage_error_that_does_not_repeat_it() {
     std::fs::write(&config, format!("{text}\n[notify]\nurl = \"{url}\"\n")).unwrap();
     let r = apply(&sim, &config, &report, &[], &[]);
     r.expect_code(78);
-    assert!(r.stderr.contains("notify.url"), "{r:?}");
+    assert!(
+        r.stderr
+            .contains("`notify.url`: the notification URL from [notify] url must be"),
+        "{r:?}"
+    );
     assert_hidden(&r, &report, url);
 }
 

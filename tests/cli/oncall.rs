@@ -280,7 +280,7 @@ fn lookups(sim: &Sim) -> Vec<(String, BTreeSet<String>)> {
 
 /// Why Alice's deactivation is blocked: on IT Operations EP, which belongs to her team, so
 /// PagerDuty refuses her team removal (F32) and the override cannot help.
-const ALICE_BLOCKED: &str = "on escalation policy \"IT Operations EP\" (PEPOPS1); PagerDuty refuses to remove them from team \"IT Operations\" (PTEAM01) while they are on its escalation policy \"IT Operations EP\" (PEPOPS1), so --allow-oncall-gaps cannot help: the deactivation could not be finished";
+const ALICE_BLOCKED: &str = "on escalation policy \"IT Operations EP\" (PEPOPS1); PagerDuty refuses to remove them from team \"IT Operations\" (PTEAM01) while they are on its escalation policy \"IT Operations EP\" (PEPOPS1), so --allow-oncall-gaps cannot help: the deactivation is blocked (not attempted)";
 
 /// What a human must do for Alice: take her off the policy; the override is not offered.
 const ALICE_REMEDY: &str = "take them off escalation policy \"IT Operations EP\" (PEPOPS1), as a target or on its schedules; the next run then goes ahead (--allow-oncall-gaps cannot: PagerDuty refuses the team removal while they are on \"IT Operations EP\" (PEPOPS1))";
@@ -355,7 +355,7 @@ fn a_leaver_on_an_escalation_policy_is_blocked_in_plan_and_apply_until_someone_a
 /// What a block adds when the suspension's stakeholder role (this file's
 /// `read_only_limited_user`) is one PagerDuty does not allow on the leaver's schedule or
 /// escalation policy (PAGERDUTY_API.md §3.2).
-const STAKEHOLDER_HELD: &str = "the suspension gives base role read_only_limited_user, a stakeholder role, which PagerDuty does not allow on schedules or escalation policies, so --allow-oncall-gaps cannot help: the deactivation could not be finished";
+const STAKEHOLDER_HELD: &str = "the suspension gives base role read_only_limited_user, a stakeholder role, which PagerDuty does not allow on schedules or escalation policies, so --allow-oncall-gaps cannot help: the deactivation is blocked (not attempted)";
 
 #[test]
 fn with_allow_oncall_gaps_a_leaver_on_a_policy_of_their_team_stays_blocked_and_nothing_is_written()
@@ -371,7 +371,7 @@ fn with_allow_oncall_gaps_a_leaver_on_a_policy_of_their_team_stays_blocked_and_n
         let a = action_of(&v, who);
         assert!(
             a["blocked"].as_str().unwrap().ends_with(
-                "so --allow-oncall-gaps cannot help: the deactivation could not be finished"
+                "so --allow-oncall-gaps cannot help: the deactivation is blocked (not attempted)"
             ),
             "{a:#}"
         );

@@ -127,7 +127,7 @@ fn requests_to(sim: &Sim, path: &str) -> usize {
 
 /// Fred's duties, and the team removal PagerDuty refuses: Ops EP belongs to his team Ops,
 /// and a schedule it uses lists him (F32, through a schedule).
-const BLOCKED: &str = "on escalation policy \"Ops EP\" (PEPOPS1); on schedule \"Ops Weekly\" (PSCHED1); PagerDuty refuses to remove them from team \"Ops\" (PTEAM01) while they are on its escalation policy \"Ops EP\" (PEPOPS1), so --allow-oncall-gaps cannot help: the deactivation could not be finished";
+const BLOCKED: &str = "on escalation policy \"Ops EP\" (PEPOPS1); on schedule \"Ops Weekly\" (PSCHED1); PagerDuty refuses to remove them from team \"Ops\" (PTEAM01) while they are on its escalation policy \"Ops EP\" (PEPOPS1), so --allow-oncall-gaps cannot help: the deactivation is blocked (not attempted)";
 
 #[test]
 fn a_leaver_in_a_schedule_layer_with_no_shift_in_the_lookahead_is_blocked_not_attempted() {
@@ -303,7 +303,7 @@ fn a_stakeholder_suspension_of_a_leaver_on_a_schedule_stays_blocked_with_allow_o
     let sim = Sim::start(seed);
     let ws = Workspace::new(CONFIG, HR.as_bytes());
     let gaps = "--allow-oncall-gaps";
-    let held = "on escalation policy \"Ops EP\" (PEPOPS1); on schedule \"Ops Weekly\" (PSCHED1); the suspension gives base role read_only_limited_user, a stakeholder role, which PagerDuty does not allow on schedules or escalation policies, so --allow-oncall-gaps cannot help: the deactivation could not be finished";
+    let held = "on escalation policy \"Ops EP\" (PEPOPS1); on schedule \"Ops Weekly\" (PSCHED1); the suspension gives base role read_only_limited_user, a stakeholder role, which PagerDuty does not allow on schedules or escalation policies, so --allow-oncall-gaps cannot help: the deactivation is blocked (not attempted)";
 
     let text = plan(&sim, &ws, &[gaps]).expect_code(0).stdout.clone();
     for needle in [

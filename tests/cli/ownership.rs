@@ -44,12 +44,18 @@ fn marker_json(sim: &Sim, email: &str) -> Value {
 #[test]
 fn the_user_that_owns_the_api_key_is_never_changed() {
     let people = workforce(1000, 4);
-    // A user-level key owned by person 1001: GET /users/me names that user.
+    // A user-level key owned by person 1001: GET /users/me names that user. Its user is a
+    // Global Admin, as a key that adds users and sets roles must be (PAGERDUTY_API.md §1.3;
+    // the simulator refuses such writes to other roles' keys): the test's own account-level
+    // key, listed first, makes it one.
     let mut seed = base_seed();
     seed.api_keys = vec![
+        serde_json::from_value(json!("setup-key")).unwrap(),
         serde_json::from_value(json!({"key": KEY, "user": "person1001@example.com"})).unwrap(),
     ];
     let (ws, sim) = settled(seed, &people);
+    let owner = sim.user("person1001@example.com");
+    sim.put_user(owner.id.as_str(), json!({"role": "admin"}));
     let mut hr = people.clone();
     hr[1].status = "Terminated";
     hr[2].status = "Terminated";

@@ -4,7 +4,7 @@
 use super::super::Failure;
 use super::super::report_file::Ended;
 use crate::cli::ApplyArgs;
-use crate::config::{Config, Connection, NotifyUrl, api_url_of};
+use crate::config::{Config, Connection, ENV_NOTIFY_URL, NotifyUrl, api_url_of};
 use crate::notify;
 use crate::printer::Printer;
 use crate::report;
@@ -15,6 +15,9 @@ pub(super) struct Notify {
     /// The webhook: `--notify`, else `HR2PAGERDUTY_NOTIFY_URL`, else `[notify] url` once the
     /// configuration is loaded.
     pub(super) url: Option<NotifyUrl>,
+    /// Where [`Notify::url`] came from: `--notify`, `HR2PAGERDUTY_NOTIFY_URL` or
+    /// `[notify] url`, named when the summary cannot be sent.
+    pub(super) source: &'static str,
     /// The account's API URL as far as it is known: `--api-url` or `PAGERDUTY_API_URL` from
     /// the start, else `[pagerduty] api_url` (or the default) once the configuration is
     /// loaded, and the resolved one after that; `None` while none is known.
@@ -46,17 +49,33 @@ impl Notify {
     }
 }
 
-/// `--notify`, else `HR2PAGERDUTY_NOTIFY_URL` (clap reads it), checked by the API URL's policy.
+/// `--notify`, else `HR2PAGERDUTY_NOTIFY_URL` (clap reads it), checked by the API URL's
+/// policy, with where it came from.
 ///
 /// # Errors
-/// [`Failure::Usage`] (exit 64) for a URL the policy refuses (the message does not repeat
-/// it).
-pub(super) fn notify_flag_or_env(a: &ApplyArgs) -> Result<Option<NotifyUrl>, Failure> {
+/// [`Failure::Usage`] (exit 64) for a URL the policy refuses (the message names its source
+/// and does not repeat it).
+pub(super) fn notify_flag_or_env(
+    a: &ApplyArgs,
+) -> Result<Option<(NotifyUrl, &'static str)>, Failure> {
     // clap has put `HR2PAGERDUTY_NOTIFY_URL` here when the flag is absent, and refused an
     // empty value of either.
-    match a.notify.as_deref() {
-        Some(url) => NotifyUrl::parse(url).map(Some).map_err(Failure::Usage),
-        None => Ok(None),
+    let Some(url) = a.notify.as_deref() else {
+        return Ok(None);
+    };
+    let source = notify_source(url);
+    NotifyUrl::parse(url, source)
+        .map(|u| Some((u, source)))
+        .map_err(Failure::Usage)
+}
+
+/// Where clap's `--notify` value `url` came from: the variable when it holds that value
+/// (clap reads it only without the flag; a flag repeating the variable's value is named as
+/// the variable, the same URL either way), else the flag.
+fn notify_source(url: &str) -> &'static str {
+    match std::env::var(ENV_NOTIFY_URL) {
+        Ok(v) if v == url => ENV_NOTIFY_URL,
+        _ => "--notify",
     }
 }
 
@@ -64,6 +83,7 @@ pub(super) fn notify_flag_or_env(a: &ApplyArgs) -> Result<Option<NotifyUrl>, Fai
 /// failure is a warning on stderr and changes nothing else.
 pub(super) async fn send_notification(
     url: &NotifyUrl,
+    source: &str,
     result: &Result<Ended, Failure>,
     api_url: &str,
     printer: &Printer,
@@ -76,7 +96,7 @@ pub(super) async fn send_notification(
     match notify::send(url, &text).await {
         Ok(()) => tracing::info!("sent the run summary to the notification webhook"),
         Err(e) => printer.err(&format!(
-            "Warning: the run summary could not be sent to the notification webhook: {e}"
+            "Warning: the run summary could not be sent to the notification webhook (the URL from {source}): {e}"
         )),
     }
 }
@@ -87,6 +107,7 @@ pub(super) async fn send_notification(
 pub(super) fn learn_notify(notify: &mut Notify, cfg: &Config) {
     if notify.url.is_none() {
         notify.url = cfg.notify.url.clone();
+        notify.source = "[notify] url";
     }
     notify.learn_api_url(Some(api_url_of(None, None, cfg).0));
 }

@@ -29,7 +29,15 @@ use std::path::Path;
 pub(super) fn check(lc: &LifecycleTable, path: &Path, p: &mut Problems<'_>) -> LifecycleConfig {
     check_role(p, "lifecycle.suspended_role", &lc.suspended_role);
     if !SUSPENDED_ROLES.contains(lc.suspended_role.get_ref()) {
-        p.at(
+        // A name PagerDuty does not know is a vocabulary problem (already recorded as one);
+        // a known role that is not a suspended one is not.
+        let record = if lc.suspended_role.get_ref().is_known() {
+            Problems::at
+        } else {
+            Problems::vocabulary
+        };
+        record(
+            p,
             "lifecycle.suspended_role",
             lc.suspended_role.span(),
             format!(
@@ -44,7 +52,7 @@ pub(super) fn check(lc: &LifecycleTable, path: &Path, p: &mut Problems<'_>) -> L
         );
     }
     if !is_valid_time_zone(lc.default_time_zone.get_ref()) {
-        p.at(
+        p.vocabulary(
             "lifecycle.default_time_zone",
             lc.default_time_zone.span(),
             format!(

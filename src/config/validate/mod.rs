@@ -24,6 +24,8 @@ use std::path::Path;
 pub(super) struct Problems<'t> {
     text: &'t str,
     found: Vec<ConfigProblem>,
+    /// How many of `found` are vocabulary problems ([`Problems::vocabulary`]).
+    vocabulary: usize,
 }
 
 impl<'t> Problems<'t> {
@@ -31,6 +33,7 @@ impl<'t> Problems<'t> {
         Problems {
             text,
             found: Vec::new(),
+            vocabulary: 0,
         }
     }
 
@@ -57,6 +60,14 @@ impl<'t> Problems<'t> {
         });
     }
 
+    /// Records a problem at `span` that is only a name outside PagerDuty's vocabulary (a
+    /// time zone, a base or team role it does not know): `doctor` shows these as its
+    /// vocabulary check's failure instead of refusing the file ([`config_keeping_vocabulary`]).
+    pub(super) fn vocabulary(&mut self, key: &str, span: Range<usize>, message: String) {
+        self.at(key, span, message);
+        self.vocabulary += 1;
+    }
+
     /// Records a problem whose value carries no span (plain serde fields).
     pub(super) fn unplaced(&mut self, key: &str, message: String) {
         self.at(key, 0..0, message);
@@ -68,6 +79,36 @@ impl<'t> Problems<'t> {
 /// # Errors
 /// Every problem found, in section order, each with its key and, when known, its line.
 pub(super) fn config(file: File, text: &str, path: &Path) -> Result<Config, Vec<ConfigProblem>> {
+    let (cfg, problems) = resolve(file, text, path);
+    if problems.found.is_empty() {
+        Ok(cfg)
+    } else {
+        Err(problems.found)
+    }
+}
+
+/// As [`config`], but a file whose only problems are names outside PagerDuty's vocabulary
+/// (recorded with [`Problems::vocabulary`]) resolves, with those names kept as written
+/// (`Role::Other`, the time zone verbatim), and its problems are returned beside it: what
+/// `doctor` needs to show them as a failed check and still run the others.
+///
+/// # Errors
+/// Every problem found, when one of them is not a vocabulary problem.
+pub(super) fn config_keeping_vocabulary(
+    file: File,
+    text: &str,
+    path: &Path,
+) -> Result<(Config, Vec<ConfigProblem>), Vec<ConfigProblem>> {
+    let (cfg, problems) = resolve(file, text, path);
+    if problems.vocabulary == problems.found.len() {
+        Ok((cfg, problems.found))
+    } else {
+        Err(problems.found)
+    }
+}
+
+/// Every section checked and resolved, with the problems found.
+fn resolve<'t>(file: File, text: &'t str, path: &Path) -> (Config, Problems<'t>) {
     let mut problems = Problems::new(text);
     let pagerduty = pagerduty::check(&file.pagerduty, &mut problems);
     let hr = hr::check(&file.hr, &mut problems);
@@ -77,10 +118,7 @@ pub(super) fn config(file: File, text: &str, path: &Path) -> Result<Config, Vec<
     let teams = rules::check_teams(&file.teams, &available, &mut problems);
     let safety = safety::check(&file.safety, path, &mut problems);
     let notify = check_notify(&file.notify, &mut problems);
-    if !problems.found.is_empty() {
-        return Err(problems.found);
-    }
-    Ok(Config {
+    let cfg = Config {
         pagerduty,
         hr,
         lifecycle,
@@ -89,22 +127,21 @@ pub(super) fn config(file: File, text: &str, path: &Path) -> Result<Config, Vec<
         safety,
         notify,
         path: path.to_path_buf(),
-    })
+    };
+    (cfg, problems)
 }
 
 /// `[notify] url`: the API URL's policy ([`NotifyUrl::parse`](crate::config::NotifyUrl::parse)); the message never
 /// repeats the URL, a secret.
 fn check_notify(table: &NotifyTable, p: &mut Problems<'_>) -> NotifyConfig {
-    let url =
-        table
-            .url
-            .as_ref()
-            .and_then(|u| match super::connection::NotifyUrl::parse(u.get_ref()) {
-                Ok(url) => Some(url),
-                Err(e) => {
-                    p.at("notify.url", u.span(), e);
-                    None
-                }
-            });
+    let url = table.url.as_ref().and_then(|u| {
+        match super::connection::NotifyUrl::parse(u.get_ref(), "[notify] url") {
+            Ok(url) => Some(url),
+            Err(e) => {
+                p.at("notify.url", u.span(), e);
+                None
+            }
+        }
+    });
     NotifyConfig { url }
 }

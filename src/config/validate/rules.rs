@@ -85,7 +85,7 @@ pub(super) fn check_teams(
                     .map(|why| format!(" ({given:?} is {why})"))
                     .unwrap_or_default(),
             };
-            p.at(
+            p.vocabulary(
                 &label.key("role"),
                 r.role.span(),
                 format!("{given:?} is not a team role; use observer, responder or manager{hint}"),
@@ -126,7 +126,9 @@ fn role_message(role: &Role) -> String {
 /// Records a problem unless `role` is a documented base role other than `owner`.
 pub(super) fn check_role(p: &mut Problems<'_>, key: &str, role: &Spanned<Role>) {
     let r = role.get_ref();
-    if !r.is_known() || *r == Role::Owner {
+    if !r.is_known() {
+        p.vocabulary(key, role.span(), role_message(r));
+    } else if *r == Role::Owner {
         p.at(key, role.span(), role_message(r));
     }
 }

@@ -490,7 +490,7 @@ fn signed_markers_none_of_which_verifies_refuse_the_run_unless_allowed() {
     let refused = check(&with(11, 0), &safety, Overrides::default());
     assert_eq!(refused.len(), 1, "{refused:?}");
     assert!(
-        refused[0].starts_with("none of the 11 signed ownership markers in PagerDuty verifies with PAGERDUTY_MARKER_KEY (or PAGERDUTY_MARKER_KEY_PREVIOUS), among them PA (a@example.com), PB (b@example.com):")
+        refused[0].starts_with("none of the 11 signed ownership markers in PagerDuty verifies with the marker key (or the previous one), among them PA (a@example.com), PB (b@example.com):")
             && refused[0].contains("the key is probably wrong")
             && refused[0].contains("PAGERDUTY_MARKER_KEY_PREVIOUS")
             && refused[0].contains("--allow-new-marker-key"),

@@ -231,7 +231,7 @@ impl fmt::Display for SafetyTrip {
             },
             SafetyTrip::WrongMarkerKey(s) => write!(
                 f,
-                "none of the {} signed ownership markers in PagerDuty verifies with PAGERDUTY_MARKER_KEY (or PAGERDUTY_MARKER_KEY_PREVIOUS), among them {}: the key is probably wrong. Check that it is the secret the earlier runs used (compare `printf %s \"$PAGERDUTY_MARKER_KEY\" | sha256sum` on both sides); when rotating, set the old key in PAGERDUTY_MARKER_KEY_PREVIOUS; only if the old key is lost, rerun with --allow-new-marker-key (every signed marker is then treated as unreadable: matched by email and rewritten under the new key)",
+                "none of the {} signed ownership markers in PagerDuty verifies with the marker key (or the previous one), among them {}: the key is probably wrong. Check that it is the secret the earlier runs used; when rotating, give the old key as the previous one (--marker-key-previous-file FILE or PAGERDUTY_MARKER_KEY_PREVIOUS); only if the old key is lost, rerun with --allow-new-marker-key (every signed marker is then treated as unreadable: matched by email and rewritten under the new key)",
                 s.signed,
                 s.failing_words()
             ),

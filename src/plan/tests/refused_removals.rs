@@ -66,7 +66,7 @@ fn a_leaver_on_a_policy_of_one_of_their_teams_stays_blocked_with_allow_oncall_ga
     let b = a.blocked.as_ref().expect("blocked despite the switch");
     assert_eq!(b.refused, refused);
     assert!(
-        b.to_string().ends_with("PagerDuty refuses to remove them from team \"IT Operations\" (PTITOPS) while they are on its escalation policy \"IT Operations EP\" (PEPOPS1), so --allow-oncall-gaps cannot help: the deactivation could not be finished"),
+        b.to_string().ends_with("PagerDuty refuses to remove them from team \"IT Operations\" (PTITOPS) while they are on its escalation policy \"IT Operations EP\" (PEPOPS1), so --allow-oncall-gaps cannot help: the deactivation is blocked (not attempted)"),
         "{b}"
     );
     assert!(

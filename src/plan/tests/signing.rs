@@ -1086,7 +1086,7 @@ fn the_saved_plan_recount_of_signed_markers_is_the_planners() {
         .unwrap()
         .to_string();
     assert!(
-        refused.starts_with("none of the 7 signed ownership markers in PagerDuty verifies with PAGERDUTY_MARKER_KEY (or PAGERDUTY_MARKER_KEY_PREVIOUS), among them PU1 (u1@example.com)"),
+        refused.starts_with("none of the 7 signed ownership markers in PagerDuty verifies with the marker key (or the previous one), among them PU1 (u1@example.com)"),
         "{refused}"
     );
     let allowed = Overrides {

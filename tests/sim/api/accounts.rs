@@ -664,3 +664,107 @@ async fn users_me_answers_only_for_a_user_level_key() {
     assert!(!format!("{:?}", api.sim.requests()).contains("alice-key-456"));
     assert!(!format!("{:?}", Seed::from_json(super::oncall::SEED).unwrap()).contains(KEY));
 }
+
+/// PAGERDUTY_API.md §1.3 (S25): only a Global Admin or the Account Owner may add or delete
+/// users and set base roles, and a Manager may change team roles only; a user-level key
+/// carries its user's permissions (S5). A Responder's key once created users and granted
+/// admin in the simulator, so a sandbox apply worked where PagerDuty answers 403 (r10h 22).
+#[tokio::test]
+async fn a_user_level_key_writes_only_what_its_users_role_may() {
+    let mut seed: Value = serde_json::from_str(PLAIN_SEED).unwrap();
+    seed["api_keys"] = json!([
+        KEY,
+        {"key": "admin-key", "user": "bot@example.com"},
+        {"key": "owner-key", "user": "POWNER1"},
+        {"key": "responder-key", "user": "rita@example.com"},
+        {"key": "manager-key", "user": "mia@example.com"}
+    ]);
+    seed["users"].as_array_mut().unwrap().push(
+        json!({"id": "PMANAG1", "name": "Mia Manager", "email": "mia@example.com", "role": "user"}),
+    );
+    let api = api(&seed.to_string()).await;
+    let with = |key: &str, method: reqwest::Method, path: &str| {
+        api.client
+            .request(method, format!("{}{}", api.sim.url(), path))
+            .header("Authorization", format!("Token token={key}"))
+            .header("From", "bot@example.com")
+    };
+    let new_user = |n: usize| json!({"user": {"name": format!("New {n}"), "email": format!("new{n}@example.com")}});
+    let denied = |a: &Answer, role: &str| {
+        assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.body);
+        assert_eq!(a.code(), Some(2010), "{}", a.body);
+        assert!(
+            a.errors()[0].contains(&format!("base role {role}")),
+            "{}",
+            a.body
+        );
+    };
+    use reqwest::Method;
+    for (key, role) in [("responder-key", "limited_user"), ("manager-key", "user")] {
+        let a = api
+            .send(with(key, Method::POST, "/users").json(&new_user(1)))
+            .await;
+        denied(&a, role);
+        assert!(a.errors()[0].contains("only a Global Admin (admin) or the Account Owner"));
+        let a = api
+            .send(
+                with(key, Method::PUT, "/users/PSTAKE1").json(&json!({"user": {"role": "admin"}})),
+            )
+            .await;
+        denied(&a, role);
+        denied(
+            &api.send(with(key, Method::DELETE, "/users/PSTAKE1")).await,
+            role,
+        );
+        // A PUT that keeps the role is not a role change.
+        let a = api
+            .send(
+                with(key, Method::PUT, "/users/PSTAKE1")
+                    .json(&json!({"user": {"role": "read_only_user", "job_title": "Auditor"}})),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    }
+    // Team roles: a Manager may, a Responder may not.
+    let a = api
+        .send(
+            with("responder-key", Method::PUT, "/teams/PTEAM01/users/PRESP01")
+                .json(&json!({"role": "manager"})),
+        )
+        .await;
+    denied(&a, "limited_user");
+    let a = api
+        .send(with(
+            "responder-key",
+            Method::DELETE,
+            "/teams/PTEAM02/users/PRESP01",
+        ))
+        .await;
+    denied(&a, "limited_user");
+    let a = api
+        .send(
+            with("manager-key", Method::PUT, "/teams/PTEAM01/users/PRESP01")
+                .json(&json!({"role": "responder"})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT, "{}", a.body);
+    // An admin's and the owner's keys, and an account-level key, may do all of it.
+    for (n, key) in ["admin-key", "owner-key", KEY].into_iter().enumerate() {
+        let a = api
+            .send(with(key, Method::POST, "/users").json(&new_user(n + 2)))
+            .await;
+        assert_eq!(a.status, StatusCode::CREATED, "{key}: {}", a.body);
+        let id = a.body["user"]["id"].as_str().unwrap().to_string();
+        let a = api
+            .send(
+                with(key, Method::PUT, &format!("/users/{id}"))
+                    .json(&json!({"user": {"role": "admin"}})),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{key}: {}", a.body);
+        let a = api
+            .send(with(key, Method::DELETE, &format!("/users/{id}")))
+            .await;
+        assert_eq!(a.status, StatusCode::NO_CONTENT, "{key}: {}", a.body);
+    }
+}
