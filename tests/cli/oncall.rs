@@ -1030,6 +1030,7 @@ fn a_rehire_into_a_stakeholder_role_while_on_a_policy_is_reactivated_with_its_ro
             reactivating: false,
         }),
         pending_termination: None,
+        created: None,
     };
     sim.put_user(
         "PGINA01",
