@@ -206,16 +206,31 @@ fn wrong_marker_key(plan: &Plan, overrides: Overrides) -> Option<SafetyTrip> {
 /// rotation stopped part-way whose previous key was then dropped; such a run would read
 /// the markers still signed with the old key as forged and lose their suspension records.
 /// `--allow-new-marker-key` lifts both (the old key lost).
+///
+/// The rotation refusal also needs the failing markers to be more than
+/// [`ROTATION_FAILING_PERCENT`] of the signed ones: each user can break the `sig` of their
+/// own marker, so a fixed count alone would let six users stop every nightly run (leavers
+/// among them keeping their access; r10i 2), while a rotation stopped part-way leaves, as a
+/// rule, a large share unsigned. Below that share the failing markers are read as forged
+/// (matched by email, rewritten where the email is the HR row's).
 pub fn wrong_key_for(s: &MarkerSignatures, overrides: Overrides) -> Option<SafetyTrip> {
     let failed = s.signed.saturating_sub(s.verified);
     if failed <= FORGED_SIGNATURES_TOLERATED || overrides.allow_new_marker_key {
         return None;
     }
-    Some(match s.verified {
-        0 => SafetyTrip::WrongMarkerKey(s.clone()),
-        _ => SafetyTrip::UnfinishedRotation(s.clone()),
-    })
+    match s.verified {
+        0 => Some(SafetyTrip::WrongMarkerKey(s.clone())),
+        _ if failed * 100 > s.signed * ROTATION_FAILING_PERCENT => {
+            Some(SafetyTrip::UnfinishedRotation(s.clone()))
+        }
+        _ => None,
+    }
 }
+
+/// The share of the signed markers, in percent, that must fail (beside more than
+/// [`FORGED_SIGNATURES_TOLERATED`]) for a run whose key verifies others to be refused as a
+/// rotation stopped part-way ([`SafetyTrip::UnfinishedRotation`]).
+pub const ROTATION_FAILING_PERCENT: usize = 10;
 
 /// How the readable markers of `users` that carry a `sig` verify with `keys`, counted as the
 /// planner counts them for [`Plan::marker_signatures`]: `signed` readable markers with a

@@ -442,9 +442,9 @@ fn a_rotation_stopped_part_way_is_refused_once_the_previous_key_is_dropped() {
         ("apply", &["--plan", saved]),
     ] {
         run(cmd, extra, false).expect_code(3).expect_stderr(&[
-            "6 of the 8 signed ownership markers in PagerDuty do not verify with PAGERDUTY_MARKER_KEY (or PAGERDUTY_MARKER_KEY_PREVIOUS) while 2 do, among them P",
+            "6 of the 8 signed ownership markers in PagerDuty do not verify with the marker key (or the previous one) while 2 do, among them P",
             "a marker-key rotation probably stopped part-way",
-            "Give the old key in PAGERDUTY_MARKER_KEY_PREVIOUS (or --marker-key-previous-file) until a plan shows no `re-sign marker` update",
+            "Give the old key as the previous one (--marker-key-previous-file FILE or PAGERDUTY_MARKER_KEY_PREVIOUS) until a plan shows no `re-sign marker` update",
             "--allow-new-marker-key",
         ]);
     }

@@ -510,6 +510,18 @@ fn signed_markers_none_of_which_verifies_refuse_the_run_unless_allowed() {
         "{stopped:?}"
     );
     assert!(check(&with(11, 1), &safety, allowed).is_empty());
+    // The share counts too (r10i 2): six users who break their own markers' `sig` in an
+    // account of 200 signed markers do not stop the run; 30 of 200 (more than 10%) do.
+    assert!(check(&with(200, 194), &safety, Overrides::default()).is_empty());
+    assert!(check(&with(200, 180), &safety, Overrides::default()).is_empty());
+    assert_eq!(
+        check(&with(200, 179), &safety, Overrides::default()).len(),
+        1
+    );
+    assert_eq!(
+        check(&with(200, 170), &safety, Overrides::default()).len(),
+        1
+    );
     // Nothing signed yet (the migration run), or no key at all: nothing to compare; and up
     // to 5 signed markers of which none verifies are forgeries a user can write into their
     // own profile (the planner ignores them), not a wrong key.

@@ -237,7 +237,7 @@ impl fmt::Display for SafetyTrip {
             ),
             SafetyTrip::UnfinishedRotation(s) => write!(
                 f,
-                "{} of the {} signed ownership markers in PagerDuty do not verify with PAGERDUTY_MARKER_KEY (or PAGERDUTY_MARKER_KEY_PREVIOUS) while {} do, among them {}: a marker-key rotation probably stopped part-way (killed, or out of --max-runtime) and the previous key was dropped before every marker was signed again, and this run would treat those markers as forged (their suspension records restoring nothing). Give the old key in PAGERDUTY_MARKER_KEY_PREVIOUS (or --marker-key-previous-file) until a plan shows no `re-sign marker` update; only if the old key is lost, rerun with --allow-new-marker-key (the markers that fail are then treated as unreadable: matched by email and rewritten under the new key)",
+                "{} of the {} signed ownership markers in PagerDuty do not verify with the marker key (or the previous one) while {} do, among them {}: a marker-key rotation probably stopped part-way (killed, or out of --max-runtime) and the previous key was dropped before every marker was signed again, and this run would treat those markers as forged (their suspension records restoring nothing). Give the old key as the previous one (--marker-key-previous-file FILE or PAGERDUTY_MARKER_KEY_PREVIOUS) until a plan shows no `re-sign marker` update; only if the old key is lost, rerun with --allow-new-marker-key (the markers that fail are then treated as unreadable: matched by email and rewritten under the new key)",
                 s.signed - s.verified,
                 s.signed,
                 s.verified,

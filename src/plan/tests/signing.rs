@@ -1133,9 +1133,9 @@ fn a_rotation_stopped_part_way_without_the_previous_key_is_refused() {
     );
     let words = trip.unwrap().to_string();
     assert!(
-        words.starts_with("6 of the 8 signed ownership markers in PagerDuty do not verify with PAGERDUTY_MARKER_KEY (or PAGERDUTY_MARKER_KEY_PREVIOUS) while 2 do, among them PU3 (u3@example.com)")
+        words.starts_with("6 of the 8 signed ownership markers in PagerDuty do not verify with the marker key (or the previous one) while 2 do, among them PU3 (u3@example.com)")
             && words.contains("a marker-key rotation probably stopped part-way")
-            && words.contains("PAGERDUTY_MARKER_KEY_PREVIOUS (or --marker-key-previous-file) until a plan shows no `re-sign marker` update"),
+            && words.contains("(--marker-key-previous-file FILE or PAGERDUTY_MARKER_KEY_PREVIOUS) until a plan shows no `re-sign marker` update"),
         "{words}"
     );
     // The previous key given: every marker verifies, and the rotation goes on.
