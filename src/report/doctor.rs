@@ -26,20 +26,21 @@ pub fn doctor_text(config: &str, api_url: &str, checks: &[Check]) -> String {
     let failed = count(Status::Fail);
     out.push('\n');
     let notes = count(Status::Note);
-    let notes = format!("{notes} note{}", plural(notes, "", "s"));
-    out.push_str(&if failed == 0 {
-        format!(
-            "No check failed ({} passed, {notes}).\n",
-            count(Status::Pass)
-        )
+    let skipped = count(Status::Skipped);
+    // The same parts in both forms, a part of none left out (r10i 5).
+    let mut parts = vec![format!("{} passed", count(Status::Pass))];
+    if notes > 0 {
+        parts.push(format!("{notes} note{}", plural(notes, "", "s")));
+    }
+    if skipped > 0 {
+        parts.push(format!("{skipped} skipped"));
+    }
+    let head = if failed == 0 {
+        "No check failed".to_string()
     } else {
-        format!(
-            "{failed} check{} failed ({} passed, {notes}, {} skipped).\n",
-            plural(failed, "", "s"),
-            count(Status::Pass),
-            count(Status::Skipped)
-        )
-    });
+        format!("{failed} check{} failed", plural(failed, "", "s"))
+    };
+    out.push_str(&format!("{head} ({}).\n", parts.join(", ")));
     out
 }
 
@@ -104,6 +105,23 @@ mod tests {
              \x20                     What to do: create it\n\
              skipped Licences      licenses detail\n\
              \n1 check failed (1 passed, 1 note, 1 skipped).\n"
+        );
+        // Both forms name the same parts, and a part of none in neither (r10i 5).
+        let tail = |c: &[Check]| {
+            doctor_text("c.toml", "u", c)
+                .lines()
+                .last()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(tail(&checks[..2]), "No check failed (1 passed, 1 note).");
+        assert_eq!(
+            tail(&[checks[0].clone(), checks[3].clone()]),
+            "No check failed (1 passed, 1 skipped)."
+        );
+        assert_eq!(
+            tail(&[checks[0].clone(), checks[2].clone()]),
+            "1 check failed (1 passed)."
         );
         let v = doctor_json("c.toml", "u", &checks[..2]);
         assert_eq!(v["ok"], true);
