@@ -1050,7 +1050,8 @@ fn a_rehire_into_a_stakeholder_role_while_on_a_policy_is_blocked_with_its_record
     let before = sim.handle.write_count();
     let description = sim.user("gina@example.com").description;
     let (run, report) = apply_report(&sim, &ws, &[]);
-    run.expect_code(1);
+    run.expect_code(1)
+        .expect_stdout(&["Apply finished with blocked reactivations."]);
     assert_eq!(report["summary"]["reactivated"], 0);
     assert_eq!(report["summary"]["blocked"], 1, "{:#}", report["summary"]);
     assert_eq!(sim.handle.write_count(), before);
