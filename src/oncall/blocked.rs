@@ -54,6 +54,15 @@ pub enum Held {
         /// The suspension's base role (`[lifecycle] suspended_role`).
         role: String,
     },
+    /// The reactivation of a rehire whose rules give base `role`, a stakeholder role, while
+    /// the user is on a schedule or an escalation policy (§3.2): PagerDuty would refuse the
+    /// role, and a rehire reactivated without it would stay in the suspended role with its
+    /// record gone, so nothing is written and the suspension record is kept until a person
+    /// takes them off.
+    RehireStakeholderRole {
+        /// The base role the rules give.
+        role: String,
+    },
     /// The deletion of a user with triggered or acknowledged incidents assigned, which
     /// PagerDuty refuses (fact F22: "DELETE returns 400 if the user has assigned incidents").
     IncidentsAssigned,
@@ -106,6 +115,10 @@ impl fmt::Display for Held {
             Held::StakeholderRole { role } => write!(
                 f,
                 "the suspension gives base role {role}, a stakeholder role, which PagerDuty does not allow on schedules or escalation policies, so {ALLOW_FLAG} cannot help: the deactivation is blocked (not attempted)"
+            ),
+            Held::RehireStakeholderRole { role } => write!(
+                f,
+                "the rules give the rehire base role {role}, a stakeholder role, which PagerDuty does not allow on schedules or escalation policies, so {ALLOW_FLAG} cannot help: the reactivation is blocked (not attempted; the suspension record is kept)"
             ),
             Held::IncidentsAssigned => write!(
                 f,
@@ -310,7 +323,9 @@ impl Blocked {
     pub fn cause(&self) -> BlockCause {
         match (&self.refused.is_empty(), &self.held) {
             (false, _) => BlockCause::TeamEscalationPolicy,
-            (true, Some(Held::StakeholderRole { .. })) => BlockCause::StakeholderOnRota,
+            (true, Some(Held::StakeholderRole { .. } | Held::RehireStakeholderRole { .. })) => {
+                BlockCause::StakeholderOnRota
+            }
             (true, Some(Held::IncidentsAssigned)) => BlockCause::IncidentsAssigned,
             (true, Some(Held::SoleTarget { .. })) => BlockCause::SoleTarget,
             (true, None) => BlockCause::OnCall,
@@ -336,7 +351,8 @@ impl Blocked {
         // escalation policies (fact F32): the override cannot finish such a deactivation,
         // so it is not offered; nor where PagerDuty refuses the suspension's stakeholder role
         // while the user is on a schedule or escalation policy (§3.2).
-        if let (true, Some(Held::StakeholderRole { role })) = (self.refused.is_empty(), &self.held)
+        if let (true, Some(Held::StakeholderRole { role } | Held::RehireStakeholderRole { role })) =
+            (self.refused.is_empty(), &self.held)
         {
             format!(
                 "{}; the next run then goes ahead ({ALLOW_FLAG} cannot: PagerDuty does not allow base role {role} on schedules or escalation policies)",

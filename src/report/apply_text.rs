@@ -102,6 +102,7 @@ fn blocked_kinds(outcomes: &[Outcome]) -> String {
         (ActionKind::Deactivate, "deactivations"),
         (ActionKind::Delete, "deletions"),
         (ActionKind::Update, "updates"),
+        (ActionKind::Reactivate, "reactivations"),
     ]
     .into_iter()
     .filter(|(kind, _)| {
@@ -130,7 +131,7 @@ fn blocked_kinds(outcomes: &[Outcome]) -> String {
 /// `Apply complete! N created, N updated, N deactivated, N reactivated, N failed, N skipped.`
 /// (`, N deleted` after the reactivations when anyone was deleted; `Apply finished with
 /// failures.` when an action failed, `Apply finished with blocked deactivations.` (or
-/// `deletions`, `updates`, or several joined with `and`, as blocked: `blocked_kinds`) when
+/// `deletions`, `updates`, `reactivations`, or several joined with `and`, as blocked: `blocked_kinds`) when
 /// an action was blocked, which also adds `, N blocked`; `Apply finished with blocked team removals.`
 /// when nothing failed or was blocked but a planned team removal was left out, which adds
 /// `, N team removals blocked`; `Apply finished with deactivations left undone.` after a

@@ -956,3 +956,74 @@ fn a_future_start_past_its_hire_date_or_without_one_is_reported_not_dropped() {
         .expect_code(0)
         .expect_stdout(&["Start date conflicts (2):"]);
 }
+
+#[test]
+fn a_blocked_dated_termination_giving_its_id_up_is_rekeyed_and_stamped_and_the_chain_proceeds() {
+    // Person i carried employee i; HR shifts every ID by one. Person 2 (2 → 3) is a dated
+    // termination (status Active, date passed) on an escalation policy of no team of
+    // theirs: the deactivation is blocked (review e3b).
+    let config = config();
+    let line = |p: u32, id: u32, left: &str| {
+        format!(
+            "{id},person{p}@example.com,Given{p},Family{p},Active,Support,Agent,Etc/UTC,2020-01-01,{left},\n"
+        )
+    };
+    let old = export(&[line(1, 1, ""), line(2, 2, ""), line(3, 3, "")]);
+    let cfg = Config::from_toml(&config, std::path::Path::new("c.toml")).unwrap();
+    let roster = hr::read_bytes(&old, &cfg).unwrap();
+    let mut seed = base_seed();
+    let mut users = in_sync_users_as_of(&cfg, &roster, &seed, day(6, 1));
+    let giver = users
+        .iter_mut()
+        .find(|u| u.email == "person2@example.com")
+        .unwrap();
+    giver.id = Some("PGIVER1".into());
+    seed.users.extend(users);
+    seed.escalation_policies = serde_json::from_value(serde_json::json!([
+        {"id": "PEPX001", "name": "Cross EP",
+         "escalation_rules": [{"escalation_delay_in_minutes": 10,
+           "targets": [{"id": "PGIVER1", "type": "user_reference"}]}]}
+    ]))
+    .unwrap();
+    let sim = Sim::start(seed);
+    let hr = export(&[line(1, 2, ""), line(2, 3, "2026-06-10"), line(3, 4, "")]);
+    let ws = Workspace::new(&config, &hr);
+    let rekey = ["--rekey-employee-ids"];
+    on(&sim, &ws, "apply", day(6, 15), &rekey)
+        .expect_code(1)
+        .expect_stdout(&[
+            "although the deactivation is blocked",
+            "termination pending",
+        ]);
+    let marker = |p: u32| {
+        marker_of(
+            sim.user(&format!("person{p}@example.com"))
+                .description
+                .as_deref(),
+        )
+    };
+    assert_eq!(
+        marker(1).employee_id.as_ref().map(|i| i.as_str()),
+        Some("2")
+    );
+    let bob = marker(2);
+    assert_eq!(bob.employee_id.as_ref().map(|i| i.as_str()), Some("3"));
+    assert_eq!(bob.pending_termination, Some(day(6, 10)));
+    assert!(bob.suspended.is_none());
+    assert_eq!(
+        marker(3).employee_id.as_ref().map(|i| i.as_str()),
+        Some("4")
+    );
+    // The next night, and long after the catch-up days: the same blocked deactivation.
+    for today in [day(6, 16), day(8, 1)] {
+        let next = on(
+            &sim,
+            &ws,
+            "plan",
+            today,
+            &["--detailed-exitcode", "--rekey-employee-ids"],
+        );
+        next.expect_code(2)
+            .expect_stdout(&["is blocked: it will not be deactivated", "0 to update"]);
+    }
+}

@@ -359,3 +359,50 @@ fn a_duplicate_marker_an_interrupted_swap_left_is_settled_by_the_next_rekey_run(
         [Some("3401".to_string()), Some("3400".to_string())]
     );
 }
+
+#[test]
+fn a_blocked_leaver_giving_its_id_up_is_rekeyed_and_the_chain_behind_it_proceeds() {
+    // IDs shifted by one; the second person (3301 → 3302) left and is on an escalation
+    // policy of no team of theirs, so their deactivation is blocked (review e3).
+    let people = workforce(3300, 3);
+    let ws = Workspace::new(&safety_config(), &csv(&people));
+    let cfg = hr2pagerduty::config::Config::load(&ws.config).unwrap();
+    let roster = hr2pagerduty::hr::read_bytes(&csv(&people), &cfg).unwrap();
+    let mut seed = base_seed();
+    let mut users = in_sync_users(&cfg, &roster, &seed);
+    let giver = users
+        .iter_mut()
+        .find(|u| u.email == people[1].email())
+        .unwrap();
+    giver.id = Some("PGIVER1".into());
+    seed.users.extend(users);
+    seed.escalation_policies = serde_json::from_value(serde_json::json!([
+        {"id": "PEPX001", "name": "Cross EP",
+         "escalation_rules": [{"escalation_delay_in_minutes": 10,
+           "targets": [{"id": "PGIVER1", "type": "user_reference"}]}]}
+    ]))
+    .unwrap();
+    let sim = Sim::start(seed);
+    let mut hr = people.clone();
+    hr[1].status = "Terminated";
+    ws.write_hr(&with_ids(&hr, &[3301, 3302, 3303]));
+    let rekey = ["--rekey-employee-ids"];
+    let role = sim.user(&people[1].email()).role;
+    // The block exits 1; every marker is re-keyed, the leaver's by a marker write alone.
+    apply(&sim, &ws, &rekey).expect_code(1).expect_stdout(&[
+        "re-keys the ownership marker from employee 3301 to employee 3302 (--rekey-employee-ids) although the deactivation is blocked",
+        "Cross EP",
+    ]);
+    let want = [
+        Some("3301".to_string()),
+        Some("3302".into()),
+        Some("3303".into()),
+    ];
+    assert_eq!(marker_ids(&sim, &people), want);
+    assert_eq!(sim.user(&people[1].email()).role, role, "not offboarded");
+    // The next night: the same block, nothing else written.
+    let before = sim.handle.write_count();
+    apply(&sim, &ws, &rekey).expect_code(1);
+    assert_eq!(sim.handle.write_count(), before);
+    assert_eq!(marker_ids(&sim, &people), want);
+}

@@ -1013,7 +1013,7 @@ fn a_move_into_a_stakeholder_role_while_on_a_policy_keeps_role_and_team_every_ni
 }
 
 #[test]
-fn a_rehire_into_a_stakeholder_role_while_on_a_policy_is_reactivated_with_its_role_kept() {
+fn a_rehire_into_a_stakeholder_role_while_on_a_policy_is_blocked_with_its_record_kept() {
     // Gina was suspended (restricted_access, as some accounts suspend) and is still a
     // target of Night EP; HR has her back, in the executive office.
     let (sim, ws) = setup(&[], Some(("7", "Exec")));
@@ -1036,39 +1036,30 @@ fn a_rehire_into_a_stakeholder_role_while_on_a_policy_is_reactivated_with_its_ro
         "PGINA01",
         json!({"role": "restricted_access", "description": hr2pagerduty::marker::render("", &record)}),
     );
-    let note = gina_note("restricted_access", GINA_TEAM_KEPT);
-    let out = plan(&sim, &ws, &[]);
-    out.expect_code(0);
+    let out = plan(&sim, &ws, &["--detailed-exitcode"]);
+    out.expect_code(2);
     let all = format!("{}{}", out.stdout, out.stderr);
     for needle in [
-        "  # user gina@example.com (PGINA01, employee 7) will be reactivated\n",
-        note.as_str(),
+        "  # user gina@example.com (PGINA01, employee 7) is blocked: it will not be reactivated\n",
+        "the rules give the rehire base role read_only_user, a stakeholder role",
+        "1 blocked",
     ] {
         assert!(all.contains(needle), "{needle}\n--- in\n{all}");
     }
+    // Blocked, not reported as done (review e6): nothing written, the record kept, exit 1.
     let before = sim.handle.write_count();
+    let description = sim.user("gina@example.com").description;
     let (run, report) = apply_report(&sim, &ws, &[]);
-    run.expect_code(0);
-    assert_eq!(report["summary"]["reactivated"], 1);
-    // One PUT: the marker cleared; no role, no team removal.
-    let sent: Vec<(String, String)> = sim.writes()[before..]
-        .iter()
-        .map(|r| (r.method.clone(), r.path.clone()))
-        .collect();
-    assert_eq!(sent, [("PUT".to_string(), "/users/PGINA01".to_string())]);
-    assert_eq!(
-        sim.user("gina@example.com").role.as_str(),
-        "restricted_access"
-    );
-    // The next night: nothing to send, the same note.
+    run.expect_code(1)
+        .expect_stdout(&["Apply finished with blocked reactivations."]);
+    assert_eq!(report["summary"]["reactivated"], 0);
+    assert_eq!(report["summary"]["blocked"], 1, "{:#}", report["summary"]);
+    assert_eq!(sim.handle.write_count(), before);
+    assert_eq!(sim.user("gina@example.com").description, description);
+    // The next night: the same block, until someone takes her off Night EP.
     let next = plan(&sim, &ws, &["--detailed-exitcode"]);
-    next.expect_code(0);
-    assert!(next.stdout.contains("No changes."), "{}", next.stdout);
-    assert!(
-        format!("{}{}", next.stdout, next.stderr).contains(&note),
-        "{}",
-        next.stderr
-    );
+    next.expect_code(2);
+    assert!(next.stdout.contains("1 blocked"), "{}", next.stdout);
 }
 
 #[test]

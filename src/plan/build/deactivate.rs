@@ -337,9 +337,15 @@ pub(in crate::plan) fn oncall_duties(
 /// `[lifecycle] termination_catch_up_days` while the export keeps that date
 /// ([`crate::plan::dated::dated`]); or, with `want` `None`, removing a stamp whose date HR
 /// no longer gives from a leaver whose deactivation is blocked (no suspension record
-/// replaces it this run). `current` is `u`'s trusted marker, which must name `e`'s
-/// employee and record no suspension; `None` when it already carries `want`.
-/// It changes no role and deactivates no one, so no safety cap counts it.
+/// replaces it this run). With `rekey` (`--rekey-employee-ids`: the old employee ID
+/// `current` names, which `e`'s row takes over), the same write re-keys the marker to `e`'s
+/// employee ID, so that the re-key, part of the blocked deactivation, is not held back with
+/// it, nor the re-key of the user waiting for this one to give its old ID up
+/// ([`crate::plan::Action::rekey_after`]); the action then records
+/// [`crate::plan::Action::rekeyed_from`]. `current` is `u`'s trusted marker, which must
+/// name `e`'s employee (or `rekey`) and record no suspension; `None` when it already is
+/// the marker wanted. It changes no role and deactivates no one, so no safety cap but the
+/// re-key cap counts it.
 pub(in crate::plan) fn stamp_pending(
     cx: &Ctx<'_>,
     u: &User,
@@ -347,34 +353,61 @@ pub(in crate::plan) fn stamp_pending(
     human: &str,
     current: &Marker,
     want: Option<NaiveDate>,
+    rekey: Option<&EmployeeId>,
 ) -> Option<Action> {
-    if current.suspended.is_some()
-        || current.employee_id.as_ref() != Some(&e.employee_id)
-        || current.pending_termination == want
-    {
+    let owner = current.employee_id.as_ref();
+    let rekeyed = rekey.is_some() && owner == rekey && owner != Some(&e.employee_id);
+    if current.suspended.is_some() || (owner != Some(&e.employee_id) && !rekeyed) {
         return None;
     }
     let marker = Marker {
+        employee_id: Some(e.employee_id.clone()),
         pending_termination: want,
         ..current.clone()
     };
+    if marker == *current {
+        return None;
+    }
     let d = cx.render_marker(human, &marker, &u.email);
     let n = cx.policy.termination_catch_up_days;
-    let reason = match (want, current.pending_termination) {
-        (Some(date), _) => format!(
-            "termination pending: stamp the ownership marker with termination date {date}, whose deactivation is blocked, so that it stays due after [lifecycle] termination_catch_up_days = {n} while HR keeps that date; a marker write only, nothing is offboarded"
-        ),
-        (None, Some(old)) => format!(
+    let stamp = match (want, current.pending_termination) {
+        (Some(date), Some(old)) if date == old => None,
+        (Some(date), _) => Some(format!(
+            "termination pending: stamp the ownership marker with termination date {date}, whose deactivation is blocked, so that it stays due after [lifecycle] termination_catch_up_days = {n} while HR keeps that date"
+        )),
+        (None, Some(old)) => Some(format!(
             "the termination-pending stamp {old} is removed from the marker: HR no longer gives that termination date"
-        ),
+        )),
+        (None, None) => None,
+    };
+    let rekey_words = rekeyed.then(|| {
+        format!(
+            "re-keys the ownership marker from employee {} to employee {} (--rekey-employee-ids) although the deactivation is blocked, so that the employee ID {} is given up",
+            owner.map_or("", |o| o.as_str()),
+            e.employee_id,
+            owner.map_or("", |o| o.as_str()),
+        )
+    });
+    let reason = match (rekey_words, stamp) {
+        (Some(r), Some(s)) => format!("{r}; {s}"),
+        (Some(r), None) => r,
+        (None, Some(s)) => s,
         (None, None) => return None,
     };
-    Some(marker_write(
+    let mut a = marker_write(
         u,
         d,
         Some(e.employee_id.clone()),
         collapse(&u.name),
-        reason,
+        if rekeyed || want.is_some() {
+            format!("{reason}; a marker write only, nothing is offboarded")
+        } else {
+            reason
+        },
         Some(e.line),
-    ))
+    );
+    if rekeyed {
+        a.rekeyed_from = owner.cloned();
+    }
+    Some(a)
 }

@@ -15,6 +15,7 @@ use crate::archive::ArchiveRecord;
 use crate::hr::Employee;
 use crate::ids::UserId;
 use crate::marker::{Marker, Suspension};
+use crate::oncall::{Blocked, Held};
 use crate::pagerduty::models::{User, UserUpdate};
 use crate::plan::context::Ctx;
 use crate::plan::{Action, ActionKind, Field, Step, TeamSource, TeamsChange};
@@ -103,6 +104,19 @@ pub(in crate::plan) fn reactivate(
         }),
         _ => None,
     };
+    // A stakeholder role held back by the user's duties blocks the reactivation: reactivated
+    // without it, the rehire would keep the suspended role with its record gone, and no
+    // later run would give the role (review e6). Nothing is written; the plan shows the
+    // same block each night until the person is off the rota, and the next run reactivates.
+    let blocked = (kept == Some(KeptOff::Rota)).then(|| Blocked {
+        impact: cx.inp.oncall.users.get(&u.id).map(|i| i.rota()),
+        lookahead_days: cx.inp.oncall.lookahead.days,
+        refused: Vec::new(),
+        removals_only: false,
+        held: Some(Held::RehireStakeholderRole {
+            role: role.to_string(),
+        }),
+    });
     let steps = ordered_steps(
         upd,
         removals,
@@ -123,6 +137,7 @@ pub(in crate::plan) fn reactivate(
         steps,
         refused_removals,
         oncall: stakeholder_duties(cx, u, &role),
+        blocked,
         // A re-creation's record is the archive's, copied into the marker while the restore
         // is unfinished: the teams still come from the deletion archive.
         team_rules: teams.sources(

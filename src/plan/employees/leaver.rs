@@ -6,6 +6,7 @@
 
 use crate::config::PastTerminationDate;
 use crate::hr::Employee;
+use crate::ids::EmployeeId;
 use crate::marker::{self, Marker, MarkerState};
 use crate::pagerduty::models::User;
 use crate::plan::build::{Record, only_marker_write, restorable_record, stamp_pending};
@@ -21,7 +22,9 @@ use chrono::NaiveDate;
 /// `[lifecycle] past_termination_date = "status"`); otherwise a stamp the marker carries
 /// stays only while HR gives its date, and is removed when HR no longer does (the row's
 /// date changed, or no status column makes the date decide anyway), as an employed row's
-/// update removes it.
+/// update removes it. With `rekey` (the old employee ID `--rekey-employee-ids` moves the
+/// marker from), the re-key is written too, alone when no stamp changes.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn pending_stamp(
     cx: &Ctx<'_>,
     e: &Employee,
@@ -30,6 +33,7 @@ pub(super) fn pending_stamp(
     current: Option<&Marker>,
     cause: LeaverCause,
     a: &Option<Action>,
+    rekey: Option<&EmployeeId>,
 ) -> Option<Action> {
     let blocked = a.as_ref().is_some_and(|a| a.blocked.is_some());
     let current = current.filter(|_| blocked)?;
@@ -41,7 +45,7 @@ pub(super) fn pending_stamp(
             .pending_termination
             .filter(|d| Some(*d) == e.termination_date),
     };
-    stamp_pending(cx, u, e, human, current, want)
+    stamp_pending(cx, u, e, human, current, want, rekey)
 }
 
 /// What a leaver's offboarding record says of why it left.

@@ -90,7 +90,7 @@ pub(super) fn plan_employee<'a>(
         t.out.skipped.push(employee_skip(e, None, reason, &d));
         return;
     }
-    match choose_action(cx, index, e, &target, &d, t) {
+    match choose_action(cx, index, e, &target, &d, rekeyed_from.as_ref(), t) {
         Choice::Done => {}
         Choice::Act(a, why) => push_action(*a, why, e, index, &target, rekeyed_from, t),
         // Nothing to do but perhaps signing the marker again.
@@ -340,6 +340,7 @@ fn choose_action(
     e: &Employee,
     target: &Target<'_>,
     d: &Dated,
+    rekeyed_from: Option<&EmployeeId>,
     t: &mut Tally,
 ) -> Choice {
     let user = target.user;
@@ -434,8 +435,10 @@ fn choose_action(
             let id = Some(&e.employee_id);
             let a = leave(cx, u, id, Some(e), human, current_marker, record, why)
                 .map(|a| untrusted_record_rewrite(cx, index, u, a));
-            // Pushed first, so that it runs before the deactivation of the same user.
-            if let Some(stamp) = pending_stamp(cx, e, u, human, current_marker, cause, &a) {
+            // Pushed first, so that it runs before the deactivation of the same user. A
+            // blocked deactivation's re-key is written by it too.
+            let rekey = rekeyed_from;
+            if let Some(stamp) = pending_stamp(cx, e, u, human, current_marker, cause, &a, rekey) {
                 t.out.actions.push(stamp);
             }
             if a.is_none()
@@ -472,6 +475,13 @@ fn push_action(
     rekeyed_from: Option<EmployeeId>,
     t: &mut Tally,
 ) {
+    // A blocked deactivation whose re-key the marker write just before it carries (see
+    // `pending_stamp`) does not re-key: that write does.
+    let written_alone = a.blocked.is_some()
+        && t.out.actions.last().is_some_and(|w| {
+            w.user_id == a.user_id && w.rekeyed_from.is_some() && w.kind == ActionKind::Update
+        });
+    let rekeyed_from = rekeyed_from.filter(|_| !written_alone);
     // Only the builder's reason alone is replaced by the record's words, not one that
     // names a hand-off too.
     let marker_only =

@@ -525,3 +525,105 @@ fn a_user_whose_name_a_row_carries_does_not_give_its_id_up() {
         p.skipped
     );
 }
+
+/// IDs shifted by one (person i is employee i + 1), and person 2 (`PU0002`, old ID 2, new
+/// 3) a leaver on call, so that the deactivation is blocked: `leaver` makes row 3 one.
+fn shifted_with_blocked_giver(leaver: impl Fn(&mut Employee)) -> (Account, Roster) {
+    let (mut acct, mut r) = renumbered(&[2, 3]);
+    leaver(&mut r.employees[1]);
+    acct.oncall.insert("PU0002".into(), on_call());
+    (acct, r)
+}
+
+/// The termination-pending stamp of `u`'s marker.
+fn stamp_of(u: &User) -> Option<NaiveDate> {
+    match marker::parse(u.description.as_deref()).marker {
+        MarkerState::Valid(m) => m.pending_termination,
+        _ => None,
+    }
+}
+
+#[test]
+fn a_blocked_leaver_giving_its_id_up_is_still_rekeyed_so_that_the_next_rekey_proceeds() {
+    let cfg = std_config();
+    let (mut acct, r) = shifted_with_blocked_giver(|e| e.status = Lifecycle::Terminated);
+    let p = plan_rekey(&acct, &r, &cfg, true);
+    // The re-key of PU0002 is a marker write alone, not blocked, before its blocked
+    // deactivation (which re-keys nothing itself); PU0001's re-key waits for it.
+    let on = |id: &str| -> Vec<&Action> {
+        p.actions
+            .iter()
+            .filter(|a| a.user_id.as_ref().is_some_and(|u| u.as_str() == id))
+            .collect()
+    };
+    let bob = on("PU0002");
+    assert_eq!(bob.len(), 2, "{:#?}", p.actions);
+    assert_eq!(bob[0].kind, ActionKind::Update);
+    assert!(bob[0].blocked.is_none() && !bob[0].changes_role() && bob[0].steps.len() == 1);
+    assert_eq!(
+        bob[0].rekeyed_from.as_ref().map(|id| id.as_str()),
+        Some("2")
+    );
+    assert!(
+        bob[0]
+            .reason
+            .contains("re-keys the ownership marker from employee 2 to employee 3")
+    );
+    assert_eq!(bob[1].kind, ActionKind::Deactivate);
+    assert!(bob[1].blocked.is_some() && bob[1].rekeyed_from.is_none());
+    assert_eq!(p.blocked(), 1);
+    let alice = on("PU0001");
+    assert_eq!(
+        alice[0].rekey_after.as_ref().map(|u| u.as_str()),
+        Some("PU0002")
+    );
+    acct.apply(&p, None);
+    assert_eq!(marker_id(pu(&mut acct, 1)).as_deref(), Some("2"));
+    assert_eq!(marker_id(pu(&mut acct, 2)).as_deref(), Some("3"));
+    assert_eq!(
+        pu(&mut acct, 2).role,
+        Role::LimitedUser,
+        "nothing offboarded"
+    );
+    // The next night: the same blocked deactivation, nothing else.
+    let next = plan_rekey(&acct, &r, &cfg, true);
+    assert_eq!(
+        next.actions.iter().map(|a| a.kind).collect::<Vec<_>>(),
+        [ActionKind::Deactivate]
+    );
+    assert_eq!(next.blocked(), 1);
+}
+
+#[test]
+fn a_blocked_dated_termination_giving_its_id_up_is_rekeyed_and_stamped_in_one_write() {
+    let mut cfg = std_config();
+    cfg.lifecycle.past_termination_date = crate::config::PastTerminationDate::Status;
+    let left = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let (mut acct, r) = shifted_with_blocked_giver(|e| e.termination_date = Some(left));
+    let p = plan_rekey(&acct, &r, &cfg, true);
+    let w = p
+        .actions
+        .iter()
+        .find(|a| a.rekeyed_from.as_ref().is_some_and(|id| id.as_str() == "2"))
+        .expect("PU0002 re-keyed");
+    assert_eq!(w.kind, ActionKind::Update);
+    assert!(w.blocked.is_none() && w.steps.len() == 1, "{w:#?}");
+    assert!(
+        w.reason.contains(
+            "termination pending: stamp the ownership marker with termination date 2026-11-20"
+        ),
+        "{}",
+        w.reason
+    );
+    assert_eq!(p.blocked(), 1);
+    acct.apply(&p, None);
+    assert_eq!(marker_id(pu(&mut acct, 1)).as_deref(), Some("2"));
+    assert_eq!(marker_id(pu(&mut acct, 2)).as_deref(), Some("3"));
+    assert_eq!(stamp_of(pu(&mut acct, 2)), Some(left));
+    let next = plan_rekey(&acct, &r, &cfg, true);
+    assert_eq!(
+        next.actions.iter().map(|a| a.kind).collect::<Vec<_>>(),
+        [ActionKind::Deactivate]
+    );
+    assert_eq!(next.blocked(), 1);
+}
