@@ -307,7 +307,7 @@ async fn run_phases(
                             let user = a.rekey_after.clone().expect("checked above");
                             unsent(a, OutcomeStatus::Skipped, Cause::IdNotReleased { user })
                         } else {
-                            let guarded = plan.adoption_guarded;
+                            let guarded = action::Guard::of(plan);
                             crate::pagerduty::in_action(run_logged(
                                 client, a, opts, &auth_stop, guarded,
                             ))
@@ -338,7 +338,7 @@ async fn run_logged(
     a: &Action,
     opts: &ApplyOptions,
     auth_stop: &AtomicBool,
-    guarded: bool,
+    guarded: action::Guard,
 ) -> Outcome {
     let span = tracing::info_span!(
         "action",
