@@ -223,7 +223,7 @@ mod pieces {
         "email belongs to PagerDuty user ",
         " whose marker (",
         ") seems to name employee ",
-        "; if that user is this employee, remove that marker line and the next run adopts it by email (in an account whose markers are signed, only where that raises none of its access; else give it this employee's role and teams by hand first)",
+        "; if that user is this employee, remove that marker line and the next run adopts it by email (in an account whose markers are signed, only a run with --allow-adoption-by-email, and only where that raises none of its access; else give it this employee's role and teams by hand first)",
     ];
     pub const CLAIMED_BY_UNREADABLE_MARKER: &[&str] = &[
         "PagerDuty user ",
