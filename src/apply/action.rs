@@ -488,7 +488,9 @@ impl Exec<'_> {
     /// user this run's own lost `POST` created carries the create's, signed): the
     /// planner's rule ([`adoption_raise`]) over the create's base role and team steps
     /// against the found user's role and teams, and the planner's name rule
-    /// ([`another_name`]: a user whose name is not the create's is not adopted at all).
+    /// ([`another_name`]: a user whose name is not the create's is not adopted at all), and,
+    /// without `--allow-adoption-by-email` ([`Guard::Person`]), none at all
+    /// ([`adoption_by_email`]).
     /// The team role of a team the create makes it manager of is read from the team's
     /// members (a failed read counts as not the manager's).
     async fn raises_access(&self, found: &User, n: &NewUser) -> Option<NotAdoptable> {
