@@ -48,6 +48,9 @@ pub struct PlanOptions<'a> {
     pub allow_new_marker_key: bool,
     /// `--allow-unsigned-run`: signing stopped on purpose ([`Policy::allow_unsigned_run`]).
     pub allow_unsigned_run: bool,
+    /// `--allow-adoption-by-email`: a person checked the users adopted by email in a
+    /// signed account ([`Policy::allow_adoption_by_email`]).
+    pub allow_adoption_by_email: bool,
     /// The run's marker keys (read by the commands from the environment), which the
     /// planner signs with and checks markers against ([`Inputs::marker_keys`]); `None`
     /// without `PAGERDUTY_MARKER_KEY`.
@@ -161,6 +164,7 @@ pub async fn observe_and_plan(
     policy.finish_marker_migration = options.finish_marker_migration;
     policy.allow_new_marker_key = options.allow_new_marker_key;
     policy.allow_unsigned_run = options.allow_unsigned_run;
+    policy.allow_adoption_by_email = options.allow_adoption_by_email;
     let rules = plan::rules::ResolvedRules::resolve(&policy.rules, &account.teams)?;
     let governed = Needs {
         team_members: rules.governed(),

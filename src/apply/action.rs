@@ -18,7 +18,7 @@ use crate::observe::policies_holding;
 use crate::pagerduty::models::contact::UserRecord;
 use crate::pagerduty::models::{NewUser, User};
 use crate::pagerduty::{ApiError, Client, Refusal};
-use crate::plan::adoption::{Wanted, adoption_raise, another_name};
+use crate::plan::adoption::{Wanted, adoption_by_email, adoption_raise, another_name};
 use crate::plan::{Action, ActionKind, Step};
 use crate::vocab::TeamRole;
 use std::collections::BTreeMap;
@@ -42,9 +42,35 @@ struct Exec<'a> {
     a: &'a Action,
     opts: &'a ApplyOptions,
     auth_stop: &'a AtomicBool,
-    /// The plan's [`Plan::adoption_guarded`](crate::plan::Plan::adoption_guarded): an
-    /// adoption that would raise the found user's access is refused.
-    guarded: bool,
+    /// The plan's guard on adoptions by email ([`Guard::of`]).
+    guarded: Guard,
+}
+
+/// How a create that finds its email held by a user already there may adopt it, from the
+/// plan ([`Guard::of`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Guard {
+    /// The account is not signed: the user is adopted.
+    Off,
+    /// Signed, under `--allow-adoption-by-email`: adopted unless it would raise its access
+    /// or its name is not the create's.
+    Raise,
+    /// Signed: never adopted without a person
+    /// ([`SkipCause::AdoptionByEmail`](crate::plan::SkipCause::AdoptionByEmail)) unless it
+    /// carries this employee's marker, or its name is not the create's (then that skip).
+    Person,
+}
+
+impl Guard {
+    /// The guard of `plan`: [`Plan::adoption_guarded`](crate::plan::Plan::adoption_guarded)
+    /// and [`Plan::adoption_by_email_allowed`](crate::plan::Plan::adoption_by_email_allowed).
+    pub(super) fn of(plan: &crate::plan::Plan) -> Guard {
+        match (plan.adoption_guarded, plan.adoption_by_email_allowed) {
+            (false, _) => Guard::Off,
+            (true, true) => Guard::Raise,
+            (true, false) => Guard::Person,
+        }
+    }
 }
 
 /// What a create step's answer brings (see [`Exec::send`]): the user's ID, why adopting it
@@ -57,14 +83,14 @@ type Created = (UserId, Option<NotAdoptable>, Option<User>, bool);
 /// destructive action's user ([`Exec::recheck_user`]), then for each step a restore
 /// ([`Exec::restore`]), a deletion's archive record ([`Exec::archive`]) or the step's
 /// request ([`Exec::send`], a create's answer handled by [`Exec::created`], a failure by
-/// [`Exec::step_failed`]). `guarded` is the plan's
-/// [`Plan::adoption_guarded`](crate::plan::Plan::adoption_guarded).
+/// [`Exec::step_failed`]). `guarded` is the plan's guard on adoptions by email
+/// ([`Guard::of`]).
 pub(super) async fn run_action(
     client: &Client,
     a: &Action,
     opts: &ApplyOptions,
     auth_stop: &AtomicBool,
-    guarded: bool,
+    guarded: Guard,
 ) -> Outcome {
     let x = Exec {
         client,
@@ -462,11 +488,13 @@ impl Exec<'_> {
     /// user this run's own lost `POST` created carries the create's, signed): the
     /// planner's rule ([`adoption_raise`]) over the create's base role and team steps
     /// against the found user's role and teams, and the planner's name rule
-    /// ([`another_name`]: a user whose name is not the create's is not adopted at all).
+    /// ([`another_name`]: a user whose name is not the create's is not adopted at all), and,
+    /// without `--allow-adoption-by-email` ([`Guard::Person`]), none at all
+    /// ([`adoption_by_email`]).
     /// The team role of a team the create makes it manager of is read from the team's
     /// members (a failed read counts as not the manager's).
     async fn raises_access(&self, found: &User, n: &NewUser) -> Option<NotAdoptable> {
-        if !self.guarded || self.own_marker(found) {
+        if self.guarded == Guard::Off || self.own_marker(found) {
             return None;
         }
         let mut wants = Vec::new();
@@ -509,7 +537,12 @@ impl Exec<'_> {
         let raise = adoption_raise(&found.role, &has, &to, &wants);
         // A user under another name than the hire's is not adopted, raise or not: the
         // planner's rule again (it would be signed as the hire).
+        // Nor, in a signed account, one of the hire's name without a person: the name is
+        // self-editable too (`--allow-adoption-by-email` says a person checked).
+        let strict = (self.guarded == Guard::Person)
+            .then(|| adoption_by_email(&found.id, &found.email, raise.clone()));
         another_name(&found.id, &found.name, &found.email, &n.name, raise.clone())
+            .or(strict)
             .or(raise)
             .map(|cause| NotAdoptable::RaisesAccess(Box::new(cause)))
     }

@@ -43,8 +43,10 @@
 //! protected ([`adoption_refused`]), and, when the plan's account has signed markers
 //! ([`Plan::adoption_guarded`]) and that user carries no marker of this employee that
 //! verifies, only when taking it over raises nothing, by the planner's rule
-//! ([`crate::plan::adoption::adoption_raise`], [`NotAdoptable::RaisesAccess`]); otherwise
-//! the action fails ([`Cause::NotAdopted`]).
+//! ([`crate::plan::adoption::adoption_raise`], [`NotAdoptable::RaisesAccess`]), and only
+//! under `--allow-adoption-by-email` ([`Plan::adoption_by_email_allowed`]: else
+//! [`crate::plan::SkipCause::AdoptionByEmail`], the name being self-editable too);
+//! otherwise the action fails ([`Cause::NotAdopted`]).
 //! An adopted user is brought to the create's state ([`adoption_update`]: one `PUT` with
 //! the marker and the differing fields) before the create's team steps, and the outcome
 //! says it was adopted. One person, one user.
@@ -307,7 +309,7 @@ async fn run_phases(
                             let user = a.rekey_after.clone().expect("checked above");
                             unsent(a, OutcomeStatus::Skipped, Cause::IdNotReleased { user })
                         } else {
-                            let guarded = plan.adoption_guarded;
+                            let guarded = action::Guard::of(plan);
                             crate::pagerduty::in_action(run_logged(
                                 client, a, opts, &auth_stop, guarded,
                             ))
@@ -338,7 +340,7 @@ async fn run_logged(
     a: &Action,
     opts: &ApplyOptions,
     auth_stop: &AtomicBool,
-    guarded: bool,
+    guarded: action::Guard,
 ) -> Outcome {
     let span = tracing::info_span!(
         "action",

@@ -186,6 +186,12 @@ pub struct SafetyFlags {
     /// HR row's). Only for that case: it also trusts an unsigned copy a user pasted.
     #[arg(long)]
     pub finish_marker_migration: bool,
+    /// Adopt, in an account whose markers are signed, a user whom only its email ties to an
+    /// employee under the HR row's name (checked by a person: its email and name are
+    /// self-editable), as before this guard: adopted unless it would raise its access. By
+    /// default such an adoption is left alone and needs a person (exit 1).
+    #[arg(long)]
+    pub allow_adoption_by_email: bool,
 }
 
 /// Inputs every command that reads an export takes.

@@ -194,6 +194,7 @@ pub(super) fn plan_options(flags: SafetyFlags, keys: Option<&MarkerKeys>) -> Pla
         finish_marker_migration: flags.finish_marker_migration,
         allow_new_marker_key: flags.allow_new_marker_key,
         allow_unsigned_run: flags.allow_unsigned_run,
+        allow_adoption_by_email: flags.allow_adoption_by_email,
         marker_keys: keys,
         unkeyed: Unkeyed::NotSet,
     }

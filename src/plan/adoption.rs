@@ -91,6 +91,22 @@ pub fn another_name(
     })
 }
 
+/// The skip of an adoption by email in a signed account of user `user` (email
+/// `user_email`) whose name is the row's, without `--allow-adoption-by-email`: the email
+/// and the name are both self-editable, so nothing else ties the user to the employee.
+/// `raise` is what the adoption would also raise tonight.
+pub fn adoption_by_email(
+    user: &crate::ids::UserId,
+    user_email: &str,
+    raise: Option<SkipCause>,
+) -> SkipCause {
+    SkipCause::AdoptionByEmail {
+        user: user.clone(),
+        user_email: crate::email::Email::normalise(user_email),
+        raise: raise.map(Box::new),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -542,6 +542,14 @@ pub struct Plan {
     /// made before it existed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub adoption_guarded: bool,
+    /// Whether the plan was made under `--allow-adoption-by-email`
+    /// ([`crate::plan::Policy::allow_adoption_by_email`]): when the account is guarded
+    /// ([`Plan::adoption_guarded`]) and this is `false`, the executor refuses every adoption
+    /// of a user a create finds holding its email
+    /// ([`SkipCause::AdoptionByEmail`](crate::plan::SkipCause::AdoptionByEmail)). `false`
+    /// in saved plans made before it existed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub adoption_by_email_allowed: bool,
 }
 
 fn is_zero(n: &usize) -> bool {

@@ -304,6 +304,7 @@ pub fn plan_with_rules(inp: Inputs<'_>, rules: ResolvedRules) -> Result<Plan, Pl
     }
     t.out.marker_signatures = index.signatures();
     t.out.adoption_guarded = index.signed_account() || index.unchecked_signed_account();
+    t.out.adoption_by_email_allowed = inp.policy.allow_adoption_by_email;
     t.out.unchecked_signed_markers = index.unchecked_signed();
     t.out.unchecked_signed_users = index.unchecked_signed_users().to_vec();
     skip_duplicate_markers(&index, &mut t);

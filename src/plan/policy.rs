@@ -70,6 +70,13 @@ pub struct Policy {
     /// ([`SkipCause::UncheckedMarkerWithoutKey`](crate::plan::SkipCause::UncheckedMarkerWithoutKey)).
     /// With it, markers are trusted as in an account never signed.
     pub allow_unsigned_run: bool,
+    /// `--allow-adoption-by-email` (a run option; `false` from the configuration): in an
+    /// account whose markers are signed, a user whom only its email ties to an employee,
+    /// under the row's name, is adopted unless that raises its access (the name rule and
+    /// the raise guard alone). Without it every such adoption needs a person
+    /// ([`SkipCause::AdoptionByEmail`](crate::plan::SkipCause::AdoptionByEmail)): a user
+    /// can set both its email and its name to a new hire's.
+    pub allow_adoption_by_email: bool,
     /// `[lifecycle] provision_days_before_start`: a future hire is created this many days
     /// before the hire date.
     pub provision_days_before_start: u32,
@@ -120,6 +127,7 @@ impl Policy {
             finish_marker_migration: false,
             allow_new_marker_key: false,
             allow_unsigned_run: false,
+            allow_adoption_by_email: false,
             provision_days_before_start: cfg.lifecycle.provision_days_before_start,
             past_termination_date: cfg.lifecycle.past_termination_date,
             termination_catch_up_days: cfg.lifecycle.termination_catch_up_days,

@@ -321,6 +321,23 @@ pub enum SkipCause {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         raise: Option<Box<SkipCause>>,
     },
+    /// On an employee active in HR whose user, `user`, in an account whose markers are
+    /// signed, is tied to the employee only by its email (as for
+    /// [`SkipCause::UnconfirmedAdoption`]) under the row's name
+    /// ([`crate::plan::adoption::same_name`]), without `--allow-adoption-by-email`. Users can
+    /// set their own email and their own name: a contractor who takes a new hire's address
+    /// and name would be signed as the hire and given every access HR gives the hire, the
+    /// name rule passing. `raise` is what the adoption would also raise tonight, when it
+    /// would. Nothing is written; a person checks who made the user.
+    AdoptionByEmail {
+        /// The user whose email is the row's.
+        user: UserId,
+        /// Its email (normalised).
+        user_email: Email,
+        /// What taking it over would also raise (an [`SkipCause::UnconfirmedAdoption`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        raise: Option<Box<SkipCause>>,
+    },
     /// On an employee HR calls employed whose user, `user`, carries a marker naming it, in a
     /// run without `PAGERDUTY_MARKER_KEY` while some marker of the account carries a `sig`
     /// (the account is, or was, signed; not under `--allow-unsigned-run`): this run cannot
@@ -482,6 +499,7 @@ impl SkipCause {
             | SkipCause::SuspendedByOthers { .. }
             | SkipCause::UnconfirmedAdoption { .. }
             | SkipCause::AdoptionOfAnotherName { .. }
+            | SkipCause::AdoptionByEmail { .. }
             | SkipCause::UncheckedMarkerWithoutKey { .. }
             | SkipCause::PastTerminationUnverified { .. } => SkipSide::PagerDuty,
         }

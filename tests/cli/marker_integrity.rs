@@ -161,10 +161,17 @@ fn a_marker_tampered_with_in_pagerduty_is_caught() {
     let bodies = hook.bodies();
     let text = bodies[0].1["text"].as_str().unwrap();
     assert!(text.contains("Skipped, needs a person (2):"), "{text}");
-    // README's way out: a person removes the forged line. The next run adopts the user for
-    // 1001 by its email (raising nothing) and creates the new hire; no one needs a person.
+    // README's way out: a person removes the forged line. The next run, with
+    // `--allow-adoption-by-email` (the person checked the user), adopts the user for 1001
+    // by its email (raising nothing) and creates the new hire; no one needs a person.
     sim.put_user(victim.id.as_str(), json!({ "description": "" }));
-    let run = keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY));
+    let run = keyed(
+        &sim,
+        &ws,
+        "apply",
+        &["--allow-adoption-by-email"],
+        Some(MARKER_KEY),
+    );
     run.expect_code(0)
         .expect_stdout(&["1 created", "1 updated"]);
     assert_eq!(verdict(&sim, "person1003@example.com"), Verdict::Current);
@@ -186,18 +193,27 @@ fn a_marker_whose_signature_fails_is_shown_as_invalid_in_the_plan() {
     sim.put_user(u.id.as_str(), json!({ "description": edited }));
     assert_eq!(verdict(&sim, "person1000@example.com"), Verdict::Failed);
 
-    let text = keyed(&sim, &ws, "plan", &[], Some(MARKER_KEY));
+    // Matched by its email only: a person checked it (`--allow-adoption-by-email`).
+    let allow = "--allow-adoption-by-email";
+    let text = keyed(&sim, &ws, "plan", &[allow], Some(MARKER_KEY));
     text.expect_code(0).expect_stdout(&[
         "ownership marker ignored: its signature does not verify",
         "description = [marker: employee 1000, signature invalid: ignored] → [marker: employee 1000, signed]",
     ]);
-    let v = keyed(&sim, &ws, "plan", &["--format", "json"], Some(MARKER_KEY)).json();
+    let v = keyed(
+        &sim,
+        &ws,
+        "plan",
+        &["--format", "json", allow],
+        Some(MARKER_KEY),
+    )
+    .json();
     let actions = v["actions"].as_array().unwrap();
     assert_eq!(actions.len(), 1, "{v}");
     assert_eq!(actions[0]["pagerduty_user_id"], u.id.as_str(), "{v}");
     assert_eq!(actions[0]["marker_signature"], "invalid", "{v}");
     // Applied, the marker is signed again and the next plan is empty.
-    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY)).expect_code(0);
+    keyed(&sim, &ws, "apply", &[allow], Some(MARKER_KEY)).expect_code(0);
     assert_eq!(verdict(&sim, "person1000@example.com"), Verdict::Current);
     keyed_plan_is_empty(&sim, &ws);
 }
@@ -378,8 +394,16 @@ fn a_wrong_marker_key_is_refused_before_any_write() {
     Run::from_output(c.output().unwrap())
         .expect_code(0)
         .expect_stdout(&["re-sign marker"]);
-    // The override: the run goes on, matching by email and re-signing under the new key.
-    keyed(&sim, &ws, "apply", &["--allow-new-marker-key"], Some(OTHER)).expect_code(0);
+    // The override: the run goes on, matching by email and re-signing under the new key
+    // (every user tied by its email only: a person checked them, `--allow-adoption-by-email`).
+    keyed(
+        &sim,
+        &ws,
+        "apply",
+        &["--allow-new-marker-key", "--allow-adoption-by-email"],
+        Some(OTHER),
+    )
+    .expect_code(0);
     assert_ne!(sim.writes().len(), writes);
 }
 

@@ -63,7 +63,7 @@ fn a_user_who_takes_a_new_hires_email_is_not_adopted_and_no_duplicate_follows() 
 /// r10f #1a (s3b): a user without a marker that takes the hire's address would gain only
 /// a team (the hire's base role is its own): that is access too, so it needs a person.
 /// README's way out for an account an admin made for the hire: give it the team by hand,
-/// and the next run adopts it and signs its marker.
+/// and a run with `--allow-adoption-by-email` adopts it and signs its marker.
 #[test]
 fn an_unmarked_user_with_a_new_hires_email_gets_no_team_until_a_person_gives_it() {
     let mut people = workforce(1000, 2);
@@ -81,14 +81,17 @@ fn an_unmarked_user_with_a_new_hires_email_gets_no_team_until_a_person_gives_it(
     keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY)).expect_code(0);
     people.push(hire());
     ws.write_hr(&csv(&people));
-    keyed(&sim, &ws, "plan", &[], Some(MARKER_KEY))
+    // Under `--allow-adoption-by-email` (a person checked the user; without it the
+    // adoption needs a person anyway): the raise guard still holds.
+    let allow: &[&str] = &["--allow-adoption-by-email"];
+    keyed(&sim, &ws, "plan", allow, Some(MARKER_KEY))
         .expect_code(0)
         .expect_stdout(&[
             "! person1003@example.com, PTAKER1, employee 1003: PagerDuty user has no signed ownership marker",
             "taking it over would give it membership of Engineering: left alone",
         ]);
     let writes = sim.writes().len();
-    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY)).expect_code(1);
+    keyed(&sim, &ws, "apply", allow, Some(MARKER_KEY)).expect_code(1);
     assert_eq!(sim.writes().len(), writes, "nothing was written");
     assert!(sim.memberships("PTAKER1").is_empty());
     // A person confirms the user and puts it on the team: adopted, marker signed.
@@ -100,7 +103,7 @@ fn an_unmarked_user_with_a_new_hires_email_gets_no_team_until_a_person_gives_it(
         ),
         204
     );
-    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY))
+    keyed(&sim, &ws, "apply", allow, Some(MARKER_KEY))
         .expect_code(0)
         .expect_stdout(&["1 updated"]);
     assert_eq!(verdict(&sim, "person1003@example.com"), Verdict::Current);
@@ -156,6 +159,65 @@ fn a_user_under_another_name_with_a_new_hires_email_is_not_adopted_even_raising_
     keyed(&sim, &ws, "plan", &[], Some(MARKER_KEY))
         .expect_code(0)
         .expect_stdout(&[skip, "No changes."]);
+}
+
+/// r10i a: Carl, an unmanaged contractor, sets his own email AND his own name to the new
+/// hire's in a signed account; her rules (Support) raise nothing, and the name rule passes.
+/// Night 1 is still a skip that needs a person (exit 1, nothing written, Carl not signed);
+/// a run with `--allow-adoption-by-email` (a person checked him) adopts and signs him.
+#[test]
+fn a_user_under_the_hires_name_and_email_needs_a_person_or_the_switch() {
+    let mut people = workforce(1000, 2);
+    let ws = Workspace::new(&safety_config(), &csv(&people));
+    let mut seed = base_seed();
+    seed.users.push(SeedUser {
+        id: Some("PCARL01".into()),
+        name: "Carl Contractor".into(),
+        email: "carl@contractor.example.net".into(),
+        role: Some(hr2pagerduty::vocab::Role::LimitedUser),
+        ..Default::default()
+    });
+    let sim = Sim::start(seed);
+    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY)).expect_code(0);
+    sim.put_user(
+        "PCARL01",
+        json!({ "email": "person1003@example.com", "name": "Given1003 Family1003" }),
+    );
+    people.push(Person {
+        department: "Support",
+        ..hire()
+    });
+    ws.write_hr(&csv(&people));
+    let skip = "! person1003@example.com, PCARL01, employee 1003: PagerDuty user PCARL01 (email person1003@example.com) has no ownership marker this run can trust";
+    keyed(&sim, &ws, "plan", &[], Some(MARKER_KEY))
+        .expect_code(0)
+        .expect_stdout(&[
+            skip,
+            "nothing but its email and its name, which the user can set themselves",
+            "rerun with --allow-adoption-by-email",
+            "No changes.",
+        ]);
+    let before = sim.user("person1003@example.com");
+    let writes = sim.writes().len();
+    keyed(&sim, &ws, "apply", &[], Some(MARKER_KEY))
+        .expect_code(1)
+        .expect_stderr(&["nothing to apply, but 1 skipped needs a person"]);
+    assert_eq!(sim.writes().len(), writes, "nothing was written");
+    let after = sim.user("person1003@example.com");
+    assert_eq!(after, before, "Carl unchanged");
+    assert!(marker::claimed_employee_id(after.description.as_deref()).is_none());
+    // A person checked him: the switch adopts him and signs his marker.
+    keyed(
+        &sim,
+        &ws,
+        "apply",
+        &["--allow-adoption-by-email"],
+        Some(MARKER_KEY),
+    )
+    .expect_code(0)
+    .expect_stdout(&["1 updated"]);
+    assert_eq!(verdict(&sim, "person1003@example.com"), Verdict::Current);
+    keyed_plan_is_empty(&sim, &ws);
 }
 
 /// r10f #2 (s2, s2b): a leaver the export no longer lists (or lists as terminated under an

@@ -730,10 +730,49 @@ async fn in_a_signed_account_a_create_adopts_the_user_holding_its_email_only_whe
         "nothing is written to the user"
     );
     assert!(marker::claimed_employee_id(after.description.as_deref()).is_none());
+    // r10i a2: under the hire's name, raising nothing, it is still refused without
+    // `--allow-adoption-by-email`: the name is self-editable too (a user who renamed
+    // itself and took the address at the prompt); nothing is written to it.
+    assert!(!guarded.adoption_by_email_allowed);
+    let renamed = of(&hires[1]);
+    assert_eq!(renamed.status, OutcomeStatus::Failed, "{renamed:#?}");
+    assert!(
+        matches!(&renamed.cause, Some(Cause::NotAdopted { user, why: NotAdoptable::RaisesAccess(cause) })
+            if *user == matching.id && matches!(**cause, SkipCause::AdoptionByEmail { .. })),
+        "{renamed:#?}"
+    );
+    let words = renamed.cause.as_ref().unwrap().to_string();
+    assert!(
+        words.contains("nothing but its email and its name"),
+        "{words}"
+    );
+    assert!(
+        marker::claimed_employee_id(
+            sim.users()
+                .into_iter()
+                .find(|u| u.id == matching.id)
+                .unwrap()
+                .description
+                .as_deref()
+        )
+        .is_none()
+    );
+    // With the switch (a person checked the user): the name rule and the raise guard
+    // alone, so it is adopted as before, and the squatter is still refused.
+    let mut allowed = guarded.clone();
+    allowed.adoption_by_email_allowed = true;
+    let outcomes = apply::apply(&client, &allowed, &opts, &hidden, &|_, _| {}).await;
+    let of = |email: &str| {
+        outcomes
+            .iter()
+            .find(|o| o.action.email.as_str() == email)
+            .unwrap()
+    };
+    assert_eq!(of(&hires[0]).status, OutcomeStatus::Failed);
     let adopted = of(&hires[1]);
     assert_eq!(adopted.status, OutcomeStatus::Applied, "{adopted:#?}");
     assert!(adopted.adopted);
     assert_eq!(adopted.user_id.as_ref(), Some(&matching.id));
-    let summary = hr2pagerduty::report::apply_summary(&outcomes, &guarded, &roster);
+    let summary = hr2pagerduty::report::apply_summary(&outcomes, &allowed, &roster);
     assert_eq!((summary.created, summary.adopted), (1, 1), "{summary:?}");
 }

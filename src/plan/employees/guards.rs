@@ -11,7 +11,7 @@ use crate::ids::EmployeeId;
 use crate::marker;
 use crate::pagerduty::models::User;
 use crate::plan::Tally;
-use crate::plan::adoption::{Wanted, adoption_raise, another_name};
+use crate::plan::adoption::{Wanted, adoption_by_email, adoption_raise, another_name};
 use crate::plan::context::Ctx;
 use crate::plan::dated::{Dated, Standing};
 use crate::plan::matching::{Index, Resign};
@@ -35,9 +35,11 @@ pub(super) fn unarchived_leaver(cx: &Ctx<'_>, e: &Employee) -> bool {
 /// the executor reads too ([`adoption_raise`]): users can set their own email, so one who
 /// takes a new hire's address would be given the hire's access (README.md § Marker
 /// integrity). So is one whose user's name is not the row's ([`another_name`]), whatever
-/// it raises: the user would be signed as the employee and given all HR gives it later. An
-/// adoption of a user of the row's name that raises nothing still happens; so does every
-/// adoption of an account not signed yet (the first run with the key).
+/// it raises: the user would be signed as the employee and given all HR gives it later. So
+/// is one of the row's name ([`adoption_by_email`]: the name is self-editable too) unless
+/// `--allow-adoption-by-email` ([`crate::plan::Policy::allow_adoption_by_email`]), under
+/// which an adoption of a user of the row's name that raises nothing still happens; so
+/// does every adoption of an account not signed yet (the first run with the key).
 pub(super) fn unconfirmed_adoption(
     cx: &mut Ctx<'_>,
     index: &Index<'_>,
@@ -79,6 +81,15 @@ pub(super) fn unconfirmed_adoption(
     // employee on later nights.
     if let Some(other) = another_name(&u.id, &u.name, &u.email, &e.name, raise.clone()) {
         return Some(other);
+    }
+    // The name is self-editable too: in a signed account the email and the name alone
+    // never make an adoption without a person, unless `--allow-adoption-by-email` says a
+    // person checked. (A match by a marker a keyless run cannot check keeps its own skip;
+    // an unsigned marker `--finish-marker-migration` signs keeps the migration's rule.)
+    let signed = index.signed_account() || target.matched_by_email;
+    let finishing = cx.policy.finish_marker_migration && index.marker(u).is_some();
+    if signed && !finishing && !cx.policy.allow_adoption_by_email {
+        return Some(adoption_by_email(&u.id, &u.email, raise));
     }
     let raise = raise?;
     Some(match unchecked && !target.matched_by_email {

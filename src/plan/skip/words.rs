@@ -223,7 +223,7 @@ mod pieces {
         "email belongs to PagerDuty user ",
         " whose marker (",
         ") seems to name employee ",
-        "; if that user is this employee, remove that marker line and the next run adopts it by email (in an account whose markers are signed, only where that raises none of its access; else give it this employee's role and teams by hand first)",
+        "; if that user is this employee, remove that marker line and the next run adopts it by email (in an account whose markers are signed, only a run with --allow-adoption-by-email, and only where that raises none of its access; else give it this employee's role and teams by hand first)",
     ];
     pub const CLAIMED_BY_UNREADABLE_MARKER: &[&str] = &[
         "PagerDuty user ",
@@ -258,7 +258,7 @@ mod pieces {
     ];
     pub const UNCONFIRMED_ADOPTION: &[&str] = &[
         "PagerDuty user has no signed ownership marker and only its email ties it to this employee (users can change their own email), in an account whose markers are signed; taking it over would give it ",
-        ": left alone; check that the user is this employee, then give it that access by hand in PagerDuty, and the next run adopts it and signs its marker",
+        ": left alone; check that the user is this employee, then give it that access by hand in PagerDuty, and a run with --allow-adoption-by-email adopts it and signs its marker",
     ];
     pub const ADOPTION_OF_ANOTHER_NAME: &[&str] = &[
         "PagerDuty user ",
@@ -266,7 +266,13 @@ mod pieces {
         ", email ",
         ") has no ownership marker this run can trust and only its email ties it to this employee (users can change their own email), in an account whose markers are signed, and its name is not this HR row's (",
         "): taking it over would rename it, sign its marker as this employee's and give it every access HR gives this employee from now on",
-        ": left alone, nothing is written; check that the user is this person (ask them; look in the user's PagerDuty history for when its email and name changed): if it is, set its name in PagerDuty to this HR row's (and give it any access named here by hand), and the next run adopts it and signs its marker; if it is not, set its email back or remove the user, and the next run creates this employee",
+        ": left alone, nothing is written; check that the user is this person (ask them; look in the user's PagerDuty history for when its email and name changed): if it is, set its name in PagerDuty to this HR row's (and give it any access named here by hand), and a run with --allow-adoption-by-email adopts it and signs its marker; if it is not, set its email back or remove the user, and the next run creates this employee",
+    ];
+    pub const ADOPTION_BY_EMAIL: &[&str] = &[
+        "PagerDuty user ",
+        " (email ",
+        ") has no ownership marker this run can trust, in an account whose markers are signed: nothing but its email and its name, which the user can set themselves, ties it to this employee, so taking it over could sign another person as this employee and give them every access HR gives this employee from now on",
+        ": left alone, nothing is written; check who made this user (look in its PagerDuty history for when its email and name were set): if it is this employee's, rerun with --allow-adoption-by-email (that run adopts it and signs its marker); if it is not, set its email back or remove the user, and the next run creates this employee",
     ];
     pub const UNCHECKED_MARKER_WITHOUT_KEY: &[&str] = &[
         "PAGERDUTY_MARKER_KEY is not set, but markers of this account carry a signature (it is, or was, signed), so the ownership marker of PagerDuty user ",
@@ -543,6 +549,20 @@ impl SkipCause {
                         crate::quote::quoted(row_name),
                         also,
                     ],
+                )
+            }
+            SkipCause::AdoptionByEmail {
+                user,
+                user_email,
+                raise,
+            } => {
+                let also = match raise {
+                    Some(raise) => format!(" (tonight: {})", raise.parts().1.concat()),
+                    None => String::new(),
+                };
+                (
+                    pieces::ADOPTION_BY_EMAIL,
+                    vec![user.to_string(), user_email.to_string(), also],
                 )
             }
             SkipCause::UncheckedMarkerWithoutKey {

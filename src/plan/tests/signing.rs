@@ -44,10 +44,29 @@ fn plan_unkeyed(
     keys: Option<&MarkerKeys>,
     unkeyed: Unkeyed,
 ) -> Plan {
-    let policy = Policy::from_config(cfg);
+    // Under `--allow-adoption-by-email`: these tests check the name rule and the raise
+    // guard; without it every adoption by email in a signed account needs a person
+    // ([`plan_strict`]).
+    let mut policy = Policy::from_config(cfg);
+    policy.allow_adoption_by_email = true;
     acct.plan_of(Inputs {
         marker_keys: keys,
         unkeyed,
+        ..fixture::inputs(r, &policy, NaiveDate::from_ymd_opt(2026, 11, 30).unwrap())
+    })
+    .unwrap()
+}
+
+/// The plan of `r` against `acct` with `keys`, without `--allow-adoption-by-email`.
+pub(super) fn plan_strict(
+    acct: &Account,
+    r: &Roster,
+    cfg: &Config,
+    keys: Option<&MarkerKeys>,
+) -> Plan {
+    let policy = Policy::from_config(cfg);
+    acct.plan_of(Inputs {
+        marker_keys: keys,
         ..fixture::inputs(r, &policy, NaiveDate::from_ymd_opt(2026, 11, 30).unwrap())
     })
     .unwrap()

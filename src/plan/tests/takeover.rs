@@ -470,6 +470,9 @@ fn a_new_marker_key_keeps_the_guard_on_adoptions_by_email() {
     );
     let mut policy = Policy::from_config(&cfg);
     policy.allow_new_marker_key = true;
+    // (Without `--allow-adoption-by-email` every user, its marker unverified, would need a
+    // person: the raise guard under it is checked here.)
+    policy.allow_adoption_by_email = true;
     let p = plan_with(&acct, &r, &policy, &new_key);
     assert!(carl_guarded(&p), "{:#?} {:#?}", p.actions, p.skipped);
     assert!(p.adoption_guarded);
@@ -665,6 +668,79 @@ fn an_adoption_by_email_of_a_user_under_another_name_needs_a_person_once_markers
         carl("Carl Contractor"),
     ]);
     let p = plan_of(&unsigned, &r, &cfg);
+    let [a] = actions_on(&p, "PCARL")[..] else {
+        panic!("{:#?} {:#?}", p.actions, p.skipped)
+    };
+    assert!(a.reason.starts_with("adopt:"), "{}", a.reason);
+}
+
+/// r10i a: a user who sets their own email and their own name to a new hire's passes the
+/// name rule, and the hire's rules raise nothing tonight: in a signed account that is
+/// still a skip that needs a person, nothing written, unless `--allow-adoption-by-email`;
+/// an account not signed yet adopts it as before.
+#[test]
+fn an_adoption_by_email_under_the_rows_name_needs_a_person_once_markers_are_signed() {
+    let cfg = std_config();
+    let pat = emp(
+        "1013",
+        "pat@example.com",
+        "Pat Newhire",
+        Lifecycle::Active,
+        "Sales",
+        "Rep",
+    );
+    let r = roster(vec![ann(), pat]);
+    let carl = || {
+        user(
+            "PCARL",
+            "pat@example.com",
+            "Pat Newhire",
+            Role::LimitedUser,
+            "Consultant",
+            None,
+        )
+    };
+    let acct = Account::new(vec![ann_user(), carl()]);
+    let p = super::signing::plan_strict(&acct, &r, &cfg, Some(&keys()));
+    assert!(actions_on(&p, "PCARL").is_empty(), "{:#?}", p.actions);
+    assert_eq!(p.count(ActionKind::Create), 0);
+    let skip = skip_of(&p, "1013");
+    assert!(skip.reason.needs_attention());
+    assert_eq!(
+        skip.reason,
+        SkipCause::AdoptionByEmail {
+            user: "PCARL".into(),
+            user_email: crate::email::Email::normalise("pat@example.com"),
+            raise: None,
+        }
+    );
+    let words = skip.reason.to_string();
+    assert!(
+        words.contains("nothing but its email and its name, which the user can set themselves")
+            && words.contains("--allow-adoption-by-email"),
+        "{words}"
+    );
+    assert!(!p.adoption_by_email_allowed);
+    // With the switch: the name rule and the raise guard alone, adopted.
+    let p = plan_of(&acct, &r, &cfg);
+    assert!(p.adoption_by_email_allowed);
+    let [a] = actions_on(&p, "PCARL")[..] else {
+        panic!("{:#?} {:#?}", p.actions, p.skipped)
+    };
+    assert!(a.reason.starts_with("adopt:"), "{}", a.reason);
+    // The first run with the key (no marker verifies yet): adopted without the switch.
+    let unsigned = Account::new(vec![
+        user(
+            "PANN",
+            "ann@example.com",
+            "Ann Lee",
+            Role::LimitedUser,
+            "Rep",
+            marked("1001"),
+        ),
+        carl(),
+    ]);
+    let p = super::signing::plan_strict(&unsigned, &r, &cfg, Some(&keys()));
     let [a] = actions_on(&p, "PCARL")[..] else {
         panic!("{:#?} {:#?}", p.actions, p.skipped)
     };
