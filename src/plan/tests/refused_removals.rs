@@ -274,21 +274,12 @@ fn a_rehires_removal_from_a_team_whose_policy_they_are_on_is_not_sent_and_the_re
     // Gu was suspended, then put on Managers (and its policy) by hand; the rules give the
     // rehire IT Operations only.
     let (cfg, _, r) = mover();
-    let record = Marker {
-        employee_id: Some("21".into()),
-        suspended: Some(marker::Suspension {
-            on: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
-            role: Role::LimitedUser,
-            teams: vec![],
-            termination_date: None,
-            leave: false,
-            from_archive: None,
-            refused: Vec::new(),
-            reactivating: false,
-        }),
-        pending_termination: None,
-        created: None,
-    };
+    let record = suspension_record(
+        "21",
+        NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+        Role::LimitedUser,
+        vec![],
+    );
     let mut acct = Account::new(vec![user(
         "PGU0001",
         "gu@example.com",

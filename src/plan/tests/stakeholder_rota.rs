@@ -139,21 +139,12 @@ fn a_move_into_a_stakeholder_role_asks_for_the_users_duties_without_a_team_remov
 #[test]
 fn a_rehire_into_a_stakeholder_role_while_on_a_policy_is_blocked_with_its_record_kept() {
     let (cfg, r, _) = stakeholder_mover();
-    let record = Marker {
-        employee_id: Some("22".into()),
-        suspended: Some(marker::Suspension {
-            on: NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
-            role: Role::LimitedUser,
-            teams: vec![],
-            termination_date: None,
-            leave: false,
-            from_archive: None,
-            refused: Vec::new(),
-            reactivating: false,
-        }),
-        pending_termination: None,
-        created: None,
-    };
+    let record = suspension_record(
+        "22",
+        NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+        Role::LimitedUser,
+        vec![],
+    );
     let mut acct = Account::new(vec![user(
         "PHA0001",
         "ha@example.com",
