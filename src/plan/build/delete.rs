@@ -165,12 +165,7 @@ pub(in crate::plan) fn restorable_record(cx: &Ctx<'_>, e: &Employee) -> Option<A
         .by_employee(&e.employee_id)
         .filter(|r| is_same_person(r, e))
         .or_else(|| archive.by_email(&e.email))?;
-    let exists = cx.inp.users.iter().any(|u| u.id == r.pagerduty_user_id);
-    (!exists).then(|| {
-        archive
-            .restorable(&r.pagerduty_user_id)
-            .unwrap_or_else(|| r.clone())
-    })
+    gone(cx, r).then(|| with_links(cx, r))
 }
 
 /// The archive record of a deleted user (not in the account) with `e`'s login email whose
@@ -193,19 +188,14 @@ pub(in crate::plan) fn renumbered_record(
         .as_ref()
         .filter(|old| **old != e.employee_id)?;
     let roster = cx.inp.roster;
-    let exists = cx.inp.users.iter().any(|u| u.id == r.pagerduty_user_id);
     let own_row = roster
         .employees
         .iter()
         .any(|o| &o.employee_id == old && is_same_person(r, o));
     let protected =
         roster.protected_ids.contains(old) || roster.protected_emails.contains(&e.email);
-    (is_same_person(r, e) && !exists && !own_row && !protected).then(|| {
-        let record = archive
-            .restorable(&r.pagerduty_user_id)
-            .unwrap_or_else(|| r.clone());
-        (record, old.clone())
-    })
+    (is_same_person(r, e) && gone(cx, r) && !own_row && !protected)
+        .then(|| (with_links(cx, r), old.clone()))
 }
 
 /// The archive record of a deleted user (not in the account) whose marker named `e`'s
@@ -216,8 +206,23 @@ pub(in crate::plan) fn other_person_record<'a>(
     e: &Employee,
 ) -> Option<&'a ArchiveRecord> {
     let r = cx.inp.archive.by_employee(&e.employee_id)?;
-    let exists = cx.inp.users.iter().any(|u| u.id == r.pagerduty_user_id);
-    (!exists && !is_same_person(r, e)).then_some(r)
+    (gone(cx, r) && !is_same_person(r, e)).then_some(r)
+}
+
+/// Whether archive record `r`'s user is gone from the account: a record whose `DELETE`
+/// PagerDuty refused describes a user that still exists, and restores nothing.
+fn gone(cx: &Ctx<'_>, r: &ArchiveRecord) -> bool {
+    !cx.inp.users.iter().any(|u| u.id == r.pagerduty_user_id)
+}
+
+/// Record `r` with the contact methods and rules of the records it links back to
+/// ([`crate::archive::Archive::restorable`]), as the executor restores them; `r` itself
+/// when it links to none.
+fn with_links(cx: &Ctx<'_>, r: &ArchiveRecord) -> ArchiveRecord {
+    cx.inp
+        .archive
+        .restorable(&r.pagerduty_user_id)
+        .unwrap_or_else(|| r.clone())
 }
 
 /// Whether archive record `r` is plausibly employee `e` ([`same_person`]: the archived
